@@ -1,0 +1,46 @@
+"""What the app can see of the visitor: ``request.state.omotenashi``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .device import Device
+from .identity import Identity
+from .profile import Profile
+
+
+@dataclass
+class Visitor:
+    """The visitor of this request, as loaded before the app ran.
+
+    ``id`` is the pseudonymous visitor id, ``profile`` what Redis held (empty for a new
+    visitor), ``device`` the parsed user agent. ``degraded`` is true when the profile could
+    not be loaded (Redis down or slow): the page is then served as the app made it.
+    """
+
+    identity: Identity
+    profile: Profile
+    device: Device
+    degraded: bool = False
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.identity.vid
+
+    @property
+    def is_new(self) -> bool:
+        return self.identity.is_new
+
+    @property
+    def stage(self) -> str:
+        return self.profile.stage
+
+
+def get_visitor(request_or_scope: Any) -> Visitor | None:
+    """The :class:`Visitor` of a Starlette request (or ASGI scope); None for bots and skips."""
+    scope = getattr(request_or_scope, "scope", request_or_scope)
+    state = scope.get("state") or {}
+    visitor = state.get("omotenashi")
+    return visitor if isinstance(visitor, Visitor) else None

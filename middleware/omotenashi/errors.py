@@ -1,0 +1,73 @@
+"""One exception tree: everything Omotenashi raises derives from :class:`OmotenashiError`."""
+
+from __future__ import annotations
+
+
+class OmotenashiError(Exception):
+    """Base class of every error Omotenashi raises."""
+
+
+class ConfigError(OmotenashiError):
+    """The settings cannot work (a missing key, a bad value)."""
+
+    def __init__(self, setting: str, value: object, problem: str) -> None:
+        self.setting = setting
+        self.value = value
+        self.problem = problem
+        super().__init__(f"{setting}: {problem} (got {value!r})")
+
+
+class RuleError(OmotenashiError):
+    """One problem in one editor file, located to its line and field.
+
+    ``str(error)`` reads ``file:line: field: what is wrong (what would be right)``.
+    """
+
+    def __init__(
+        self, file: str, line: int, field: str, problem: str, hint: str = ""
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.problem = problem
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}: {self.field}" if self.field else f"{self.file}:{self.line}"
+        text = f"{where}: {self.problem}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class RuleSetError(OmotenashiError):
+    """A set of rule files was refused; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class SnippetError(OmotenashiError):
+    """A snippet failed to load or render; the slot keeps its default content."""
+
+    def __init__(self, snippet: str, reason: str) -> None:
+        self.snippet = snippet
+        self.reason = reason
+        super().__init__(f"snippet {snippet!r}: {reason}")
+
+
+class StoreError(OmotenashiError):
+    """Redis did not answer in time or answered with an error."""
+
+
+class EmbeddedServerError(OmotenashiError):
+    """The private Redis-compatible server could not be found or started."""
+
+
+class PayloadError(OmotenashiError):
+    """A cookie or beacon payload from a visitor is unusable; answered 4xx or ignored."""
+
+    def __init__(self, reason: str, value: object = None) -> None:
+        self.reason = reason
+        self.value = value
+        super().__init__(reason if value is None else f"{reason}: {value!r}")

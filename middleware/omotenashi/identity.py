@@ -1,0 +1,128 @@
+"""Identify: a signed first-party cookie carries a random 128-bit visitor id.
+
+A missing, tampered or expired cookie is a new anonymous visitor, never an error.
+Keys rotate: the first configured key signs, every key verifies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from .settings import CookieSettings, Settings
+
+log = logging.getLogger("omotenashi")
+
+_SALT = "omotenashi.visitor"
+_VID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this request is: the visitor id and what the cookie said."""
+
+    vid: str
+    is_new: bool  # no valid cookie came with the request
+    issued_at: float  # when the cookie was signed (now, for a new visitor)
+    user_id: str | None = None
+    prefs: dict[str, object] = field(default_factory=dict)
+
+
+def new_vid() -> str:
+    return secrets.token_hex(16)
+
+
+class CookieSigner:
+    """Signs and reads the visitor cookie."""
+
+    def __init__(self, settings: Settings) -> None:
+        keys = [k.get_secret_value() for k in settings.secret_keys]
+        if not keys:
+            log.warning(
+                "omotenashi: no OMOTENASHI_SECRET_KEYS set; using a random key for this process "
+                "(visitors become new visitors on every restart)"
+            )
+            keys = [secrets.token_urlsafe(32)]
+        # itsdangerous signs with the last key; ours sign with the first.
+        self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
+        self.cookie: CookieSettings = settings.cookie
+
+    def sign(self, ident: Identity) -> str:
+        payload: dict[str, object] = {"v": ident.vid}
+        if ident.user_id:
+            payload["u"] = ident.user_id
+        if ident.prefs:
+            payload["p"] = ident.prefs
+        return self._serializer.dumps(payload)
+
+    def read(self, value: str | None) -> Identity | None:
+        """The identity in a cookie value, or None when it is absent or not ours."""
+        if not value:
+            return None
+        try:
+            payload, signed_at = self._serializer.loads(
+                value, max_age=self.cookie.max_age, return_timestamp=True
+            )
+        except BadData:
+            return None
+        except Exception:  # malformed base64/JSON inside a valid-looking value
+            return None
+        if not isinstance(payload, dict) or not _VID.match(str(payload.get("v", ""))):
+            return None
+        user = payload.get("u")
+        prefs = payload.get("p")
+        return Identity(
+            vid=payload["v"],
+            is_new=False,
+            issued_at=signed_at.timestamp(),
+            user_id=user if isinstance(user, str) else None,
+            prefs=prefs if isinstance(prefs, dict) else {},
+        )
+
+    def identify(self, cookie_header: str | None) -> Identity:
+        ident = self.read(cookie_value(cookie_header, self.cookie.name))
+        if ident is None:
+            return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
+        return ident
+
+    def needs_refresh(self, ident: Identity) -> bool:
+        return ident.is_new or time.time() - ident.issued_at > self.cookie.refresh_after
+
+    def set_cookie_header(self, ident: Identity, *, secure: bool) -> bytes:
+        c = self.cookie
+        parts = [
+            f"{c.name}={self.sign(ident)}",
+            f"Max-Age={c.max_age}",
+            f"Path={c.path}",
+            "HttpOnly",
+            "SameSite=Lax",
+        ]
+        if c.domain:
+            parts.append(f"Domain={c.domain}")
+        if secure:
+            parts.append("Secure")
+        return "; ".join(parts).encode("latin-1")
+
+
+def cookie_value(header: str | None, name: str) -> str | None:
+    """The value of cookie ``name`` in a Cookie header; None if absent or unparsable."""
+    if not header or name not in header:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:
+        # SimpleCookie gives up on the whole header for one odd cookie; fall back to a split.
+        for part in header.split(";"):
+            key, _, val = part.strip().partition("=")
+            if key == name:
+                return val.strip('"') or None
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else None

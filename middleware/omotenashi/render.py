@@ -1,0 +1,50 @@
+"""Render: snippets and copy through Jinja2's sandbox, autoescaped, with a plain context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import SnippetError
+
+
+class Renderer:
+    """Owns the sandboxed Jinja2 environment over the snippets folder."""
+
+    def __init__(self, snippets_dir: Path) -> None:
+        self.snippets_dir = snippets_dir
+        self.env = SandboxedEnvironment(
+            autoescape=True,
+            loader=FileSystemLoader(str(snippets_dir)),
+            undefined=StrictUndefined,  # a missing value fails the snippet, never prints blanks
+            auto_reload=True,
+            keep_trailing_newline=False,
+        )
+
+    def snippet(self, name: str) -> Template:
+        """The compiled snippet ``name``, or SnippetError saying why it cannot be used."""
+        try:
+            return self.env.get_template(name)
+        except TemplateError as exc:
+            reason = f"not found in {self.snippets_dir}" if exc.__class__.__name__ == (
+                "TemplateNotFound"
+            ) else f"does not compile: {exc}"
+            raise SnippetError(name, reason) from exc
+
+    def copy(self, text: str) -> Template:
+        """Plain copy, compiled once; ``{{ visitor.name }}`` and the like are allowed."""
+        try:
+            return self.env.from_string(text)
+        except TemplateError as exc:
+            raise SnippetError("text", f"does not compile: {exc}") from exc
+
+    @staticmethod
+    def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, Any]) -> str:
+        try:
+            return template.render({**values, "visitor": visitor})
+        except Exception as exc:  # any snippet failure leaves the slot's default in place
+            raise SnippetError(template.name or "text", f"failed to render: {exc}") from exc

@@ -1,0 +1,199 @@
+"""The shape of the rule files editors write, as pydantic models (also the JSON Schema)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+STAGES = ("awareness", "interest", "consideration", "purchase", "loyalty")
+Stage = Literal["awareness", "interest", "consideration", "purchase", "loyalty"]
+DeviceKind = Literal["mobile", "tablet", "desktop", "other"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Scalar = str | int | float | bool
+
+_TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+def _problem(problem: str, hint: str) -> PydanticCustomError:
+    return PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, (str, int, float, bool)) else value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Compare(Strict):
+    """A comparison of one value; a bare value in YAML means ``eq``."""
+
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    lt: float | None = None
+    at_most: float | None = None
+    gt: float | None = None
+    at_least: float | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    contains: str | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_value(cls, value: object) -> object:
+        if isinstance(value, (str, int, float, bool)):
+            return {"eq": value}
+        if isinstance(value, list):
+            return {"in": value}
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Compare:
+        if not self.model_fields_set:
+            raise _problem(
+                "the comparison is empty",
+                "write a value, or one of eq, ne, lt, at_most, gt, at_least, in, contains, exists",
+            )
+        return self
+
+
+class When(Strict):
+    """Conditions; every one given must hold. An empty ``when`` always holds."""
+
+    stage: list[Stage] | None = Field(default=None, description="Journey stage is one of these.")
+    segment: list[str] | None = Field(default=None, description="Visitor is in any of these.")
+    attr: dict[str, Compare] | None = Field(default=None, description="Profile attributes.")
+    interest: dict[str, Compare] | None = Field(default=None, description="Interest per topic.")
+    visits: Compare | None = Field(default=None, description="Number of visits so far.")
+    new: bool | None = Field(default=None, description="true: first visit; false: returning.")
+    returning: bool | None = Field(default=None, description="true: has visited before.")
+    device: list[DeviceKind] | None = None
+    browser: list[str] | None = None
+    os: list[str] | None = None
+    path: list[str] | None = Field(default=None, description="Path globs, e.g. /tours/*.")
+    query: dict[str, Compare] | None = Field(
+        default=None, description="Query parameters, e.g. utm_campaign: spring."
+    )
+    referrer: list[str] | None = Field(default=None, description="Referrer URL globs.")
+    language: list[str] | None = Field(default=None, description="Accept-Language tags: ja, en-GB.")
+    country: list[str] | None = Field(default=None, description="Country codes from the header.")
+    time: str | None = Field(default=None, description="Local time window, HH:MM-HH:MM.")
+    weekday: list[Weekday] | None = None
+    timezone: str | None = Field(default=None, description="Zone for time and weekday.")
+    any: list[When] | None = Field(default=None, description="At least one of these holds.")
+    all: list[When] | None = Field(default=None, description="Every one of these holds.")
+    not_: When | None = Field(default=None, alias="not", description="This does not hold.")
+
+    @field_validator(
+        "stage", "segment", "device", "browser", "os", "path", "referrer", "language", "country",
+        "weekday", mode="before",
+    )
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return _as_list(value)
+
+    @field_validator("weekday", mode="before")
+    @classmethod
+    def _lower_days(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [v[:3].lower() if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("time")
+    @classmethod
+    def _time_range(cls, value: str | None) -> str | None:
+        if value is not None and not _TIME_RANGE.match(value):
+            raise _problem(f"{value!r} is not a time window", "write it as HH:MM-HH:MM, e.g. 18:00-23:00")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise _problem(
+                    f"{value!r} is not a time zone", "use an IANA name such as Asia/Tokyo or UTC"
+                ) from None
+        return value
+
+
+class Schedule(Strict):
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class Rule(Strict):
+    """One personalisation: where, what, when, how important, and why."""
+
+    id: str = Field(pattern=_SLUG, description="Unique id: lowercase letters, digits, - and _.")
+    slot: str | None = Field(default=None, description="Name of a data-omo-slot in the page.")
+    selector: str | None = Field(default=None, description="A CSS selector instead of a slot.")
+    snippet: str | None = Field(default=None, description="Snippet file under snippets/.")
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with", description="Snippet values.")
+    text: str | None = Field(default=None, description="Plain copy; {{ visitor.* }} allowed.")
+    attrs: dict[str, str] | None = Field(default=None, description="Attributes to set.")
+    hide: bool = Field(default=False, description="Hide the slot.")
+    when: When = Field(default_factory=When)
+    priority: int = Field(default=50, ge=0, le=1000, description="Higher wins a slot.")
+    category: str = Field(default="general", pattern=_SLUG, description="For visitor opt-out.")
+    why: str = Field(min_length=3, description="Plain-language reason shown to the visitor.")
+    schedule: Schedule | None = None
+    enabled: bool = True
+
+    @field_validator("attrs")
+    @classmethod
+    def _safe_attrs(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for name, val in (value or {}).items():
+            if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9_:.-]*", name) or name.lower().startswith("on"):
+                raise _problem(
+                    f"attribute {name!r} cannot be set by a rule",
+                    "use plain attributes such as src, alt, href, class (never on* handlers)",
+                )
+            if re.match(r"\s*(javascript|vbscript|data):", val, re.I) and name.lower() in (
+                "href", "src", "action", "formaction",
+            ):
+                raise _problem(f"{val!r} is not a safe URL", "use an http(s) or site-relative URL")
+        return value
+
+    @model_validator(mode="after")
+    def _one_target_one_action(self) -> Rule:
+        targets = [n for n in ("slot", "selector") if getattr(self, n)]
+        if len(targets) != 1:
+            raise _problem(
+                "a rule needs exactly one target" if not targets else "a rule has one target only",
+                "give either slot: <name> or selector: <css>",
+            )
+        actions = [n for n in ("snippet", "text", "attrs") if getattr(self, n) is not None]
+        if self.hide:
+            actions.append("hide")
+        if len(actions) != 1:
+            got = ", ".join(actions) or "none"
+            raise _problem(
+                f"a rule needs exactly one action (got {got})",
+                "give one of snippet, text, attrs or hide: true",
+            )
+        if self.with_ and not self.snippet:
+            raise _problem("'with' only goes with a snippet", "add snippet: <file> or remove with")
+        return self
+
+
+class RuleFile(Strict):
+    """A rule file: a list of rules under ``rules:``."""
+
+    rules: list[Rule] = Field(default_factory=list)
+
+
+# Field names per model, for "did you mean" hints in errors.
+MODEL_FIELDS: dict[str, list[str]] = {
+    model.__name__: [f.alias or name for name, f in model.model_fields.items()]
+    for model in (RuleFile, Rule, When, Compare, Schedule)
+}

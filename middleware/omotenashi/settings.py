@@ -1,0 +1,106 @@
+"""Configuration: pydantic-settings, environment prefix ``OMOTENASHI_``.
+
+Nested groups read from ``OMOTENASHI_<GROUP>_<FIELD>`` (``OMOTENASHI_REDIS_URL``,
+``OMOTENASHI_COOKIE_MAX_AGE`` ...). Tests and applications override by passing
+arguments: ``Settings(redis={"url": ...})``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
+
+
+class RedisSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="redis://, rediss://, unix:// or redis+sentinel:// URL; unset starts a private "
+        "embedded server (demo, tests).",
+    )
+    cluster: bool = Field(default=False, description="Connect with the Redis Cluster client.")
+    embedded: bool = Field(
+        default=True, description="With no URL, start a private embedded server (else fail open)."
+    )
+    connect_timeout: float = Field(default=0.25, gt=0, description="Seconds to open a connection.")
+    read_timeout: float = Field(
+        default=0.15, gt=0, description="Seconds the read before the app may take."
+    )
+    write_timeout: float = Field(
+        default=0.5, gt=0, description="Seconds the write after the response may take."
+    )
+    max_connections: int = Field(default=50, ge=1)
+    key_prefix: str = Field(default="omo", pattern=r"^[A-Za-z0-9_.-]+$")
+    idle_ttl: int = Field(
+        default=90 * 24 * 3600, ge=60, description="A profile idle this long (s) expires."
+    )
+    breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive failures that open the circuit breaker."
+    )
+    breaker_reset: float = Field(
+        default=5.0, ge=0, description="Seconds the breaker stays open before trying again."
+    )
+
+
+class CookieSettings(BaseModel):
+    name: str = Field(default="omo_vid", pattern=r"^[A-Za-z0-9_-]+$")
+    max_age: int = Field(default=MAX_COOKIE_AGE, ge=60, le=MAX_COOKIE_AGE)
+    refresh_after: int = Field(
+        default=24 * 3600, ge=0, description="Re-issue the cookie when older than this (s)."
+    )
+    domain: str | None = None
+    path: str = "/"
+
+
+class RulesSettings(BaseModel):
+    rules_dir: Path = Field(default=Path("rules"), description="Folder of rule YAML files.")
+    snippets_dir: Path = Field(default=Path("snippets"), description="Folder of Jinja2 snippets.")
+    timezone: str = Field(default="UTC", description="Time zone of time/weekday conditions.")
+    slot_attribute: str = Field(default="data-omo-slot", pattern=r"^[a-z][a-z0-9-]*$")
+
+
+class Settings(BaseSettings):
+    """Everything Omotenashi can be told. Every field has a working default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OMOTENASHI_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+    )
+
+    secret_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated cookie signing keys, newest first: the first signs, all verify.",
+    )
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    cookie: CookieSettings = Field(default_factory=CookieSettings)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+    bot_user_agents: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["bot", "crawler", "spider", "slurp", "preview"],
+        description="Extra user-agent substrings (case-insensitive) treated as bots.",
+    )
+    exclude_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["/static/*", "/favicon.ico"],
+        description="Path globs never personalised (comma-separated).",
+    )
+    max_body: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Largest HTML body (bytes) we rewrite."
+    )
+    session_gap: int = Field(
+        default=30 * 60, ge=60, description="Seconds of quiet after which a page view is a new visit."
+    )
+    server_timing: bool = Field(default=True, description="Add a Server-Timing header.")
+    debug_header: bool = Field(default=False, description="Add X-Omotenashi-Rules to responses.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("secret_keys", "bot_user_agents", "exclude_paths", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
