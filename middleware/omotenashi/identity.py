@@ -11,7 +11,6 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
@@ -111,18 +110,11 @@ class CookieSigner:
 
 
 def cookie_value(header: str | None, name: str) -> str | None:
-    """The value of cookie ``name`` in a Cookie header; None if absent or unparsable."""
+    """The value of cookie ``name`` in a Cookie header (first wins), as browsers send it."""
     if not header or name not in header:
         return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except Exception:
-        # SimpleCookie gives up on the whole header for one odd cookie; fall back to a split.
-        for part in header.split(";"):
-            key, _, val = part.strip().partition("=")
-            if key == name:
-                return val.strip('"') or None
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel is not None else None
+    for part in header.split(";"):
+        key, sep, value = part.partition("=")
+        if sep and key.strip() == name:
+            return value.strip().strip('"') or None
+    return None

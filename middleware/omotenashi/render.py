@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ class Renderer:
             auto_reload=True,
             keep_trailing_newline=False,
         )
+        # Copy is plain text: rendered without markup, then escaped as a whole.
+        self.text_env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 
     def snippet(self, name: str) -> Template:
         """The compiled snippet ``name``, or SnippetError saying why it cannot be used."""
@@ -38,13 +41,14 @@ class Renderer:
     def copy(self, text: str) -> Template:
         """Plain copy, compiled once; ``{{ visitor.name }}`` and the like are allowed."""
         try:
-            return self.env.from_string(text)
+            return self.text_env.from_string(text)
         except TemplateError as exc:
             raise SnippetError("text", f"does not compile: {exc}") from exc
 
     @staticmethod
     def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, Any]) -> str:
         try:
-            return template.render({**values, "visitor": visitor})
+            out = template.render({**values, "visitor": visitor})
         except Exception as exc:  # any snippet failure leaves the slot's default in place
             raise SnippetError(template.name or "text", f"failed to render: {exc}") from exc
+        return out if template.environment.autoescape else html.escape(out, quote=False)

@@ -93,7 +93,7 @@ class When(Strict):
 
     @field_validator(
         "stage", "segment", "device", "browser", "os", "path", "referrer", "language", "country",
-        "weekday", mode="before",
+        mode="before",
     )
     @classmethod
     def _listify(cls, value: object) -> object:
@@ -102,6 +102,7 @@ class When(Strict):
     @field_validator("weekday", mode="before")
     @classmethod
     def _lower_days(cls, value: object) -> object:
+        value = _as_list(value)
         if isinstance(value, list):
             return [v[:3].lower() if isinstance(v, str) else v for v in value]
         return value

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import RedisError
@@ -81,7 +81,12 @@ def make_client(url: str, cfg: RedisSettings) -> Any:
         return sentinel.master_for(service, max_connections=cfg.max_connections, **common)
     if cfg.cluster:
         return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common)
-    return Redis.from_url(url, max_connections=cfg.max_connections, **common)
+    # A blocking pool: a burst past max_connections waits (within our timeouts) for a
+    # connection instead of failing with "Too many connections".
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=cfg.max_connections, timeout=cfg.connect_timeout, **common
+    )
+    return Redis.from_pool(pool)
 
 
 class Store:

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from omotenashi import Omotenashi, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def page_app(
+    body: str | bytes,
+    *,
+    status: int = 200,
+    content_type: str = "text/html; charset=utf-8",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    chunks: int = 1,
+) -> Any:
+    """A tiny ASGI app that answers every request with ``body``."""
+    data = body.encode() if isinstance(body, str) else body
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        extra = headers or []
+        await send({
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type.encode()),
+                        (b"content-length", str(len(data)).encode()), *extra],
+        })
+        size = max(1, len(data) // chunks)
+        parts = [data[i:i + size] for i in range(0, len(data), size)] or [b""]
+        for index, part in enumerate(parts):
+            await send({"type": "http.response.body", "body": part,
+                        "more_body": index < len(parts) - 1})
+
+    return app
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, omotenashi_redis_url: str) -> Callable[..., Settings]:
+    """Settings over a private rules/snippets folder written from the arguments."""
+
+    def make(rules: str = "", snippets: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        rules_dir, snippets_dir = tmp_path / "rules", tmp_path / "snippets"
+        rules_dir.mkdir(exist_ok=True)
+        snippets_dir.mkdir(exist_ok=True)
+        if rules:
+            (rules_dir / "site.yaml").write_text(textwrap.dedent(rules))
+        for name, text in (snippets or {}).items():
+            path = snippets_dir / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        values: dict[str, Any] = {
+            "secret_keys": ["test-key"],
+            "redis": {"url": omotenashi_redis_url, "read_timeout": 2.0, "write_timeout": 2.0},
+            "rules": {"rules_dir": rules_dir, "snippets_dir": snippets_dir},
+            "debug_header": True,
+        }
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(values.get(key), dict):
+                values[key] = {**values[key], **value}
+            else:
+                values[key] = value
+        return Settings(**values)
+
+    return make
+
+
+@asynccontextmanager
+async def client_for(mw: Omotenashi, **kwargs: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to the middleware in-process; closes its pool afterwards."""
+    await mw.startup()
+    transport = httpx.ASGITransport(app=mw)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test",
+                                     **kwargs) as client:
+            yield client
+    finally:
+        await mw.shutdown()

@@ -1,0 +1,57 @@
+"""Never break the page: with Redis down or slow, every page is the app's own, and we recover."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis
+
+from omotenashi import Omotenashi
+
+from .conftest import client_for, page_app
+from .test_middleware import PAGE, RULES, SNIPPETS, Make
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_redis_stopped_while_serving_then_back(
+    make_settings: Make, embedded_redis_factory  # type: ignore[no-untyped-def]
+) -> None:
+    server = embedded_redis_factory()
+    settings = make_settings(RULES, SNIPPETS, redis={"url": server.url, "breaker_reset": 0.2,
+                                                     "read_timeout": 0.3, "write_timeout": 0.3})
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        assert "Spring sale" in (await client.get("/?utm_campaign=spring")).text
+        server.stop()
+        pages = [await client.get("/?utm_campaign=spring") for _ in range(20)]
+        assert {p.status_code for p in pages} == {200}
+        assert all(p.text == PAGE for p in pages)
+        assert mw.metrics["redis_error"] >= 1 and mw.metrics["breaker_open"] >= 1
+        server.start()
+        await asyncio.sleep(0.25)  # the breaker lets a probe through after breaker_reset
+        texts = [(await client.get("/?utm_campaign=spring")).text for _ in range(3)]
+    assert "Spring sale" in texts[-1]
+
+
+async def test_a_slow_redis_times_out_to_the_default_page(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    settings = make_settings(RULES, SNIPPETS, redis={"read_timeout": 0.05})
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        await client.get("/")
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "300", "ALL")
+        response = await client.get("/?utm_campaign=spring")
+    assert response.status_code == 200 and response.text == PAGE
+    assert mw.metrics["redis_timeout"] == 1
+
+
+async def test_no_server_at_all_serves_the_app(make_settings: Make) -> None:
+    settings = make_settings(RULES, SNIPPETS, redis={"url": "redis://127.0.0.1:1/0"})
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        responses = [await client.get("/"), await client.get("/?utm_campaign=spring")]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert all(r.text == PAGE for r in responses)

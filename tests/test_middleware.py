@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, Settings, get_visitor
+
+from .conftest import client_for, page_app
+
+pytestmark = pytest.mark.anyio
+
+PAGE = (
+    '<!doctype html><html><head><meta name="omotenashi:topics" content="hawaii, family">'
+    '</head><body><div data-omo-slot="hero">Default hero</div>'
+    '<p data-omo-slot="tagline">Default tagline</p></body></html>'
+)
+RULES = """
+rules:
+  - id: returning-hero
+    slot: hero
+    snippet: hero.html
+    with: {headline: "Welcome back"}
+    when: {interest: {hawaii: {at_least: 1}}}
+    why: "You looked at Hawaii."
+  - id: campaign-copy
+    slot: tagline
+    text: "Spring sale & more"
+    when: {query: {utm_campaign: spring}}
+    why: "You came from our spring campaign."
+"""
+SNIPPETS = {"hero.html": "<h1>{{ headline }}</h1>"}
+
+Make = Callable[..., Settings]
+
+
+async def test_a_new_visitor_gets_the_default_page_and_a_cookie(make_settings: Make) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        response = await client.get("/")
+    assert response.status_code == 200
+    assert response.text == PAGE
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("omo_vid=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["vary"] == "Cookie"
+    assert response.headers["cache-control"] == "private"
+    assert response.headers["content-length"] == str(len(PAGE.encode()))
+
+
+async def test_a_returning_visitor_gets_the_rule_and_the_length_is_right(
+    make_settings: Make,
+) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        await client.get("/")  # records interest in hawaii from the page's topics
+        response = await client.get("/")
+    assert '<div data-omo-slot="hero" data-omo-rule="returning-hero"><h1>Welcome back</h1></div>' in (
+        response.text)
+    assert '<p data-omo-slot="tagline">Default tagline</p>' in response.text
+    assert response.headers["content-length"] == str(len(response.content))
+    assert response.headers["x-omotenashi-rules"] == "returning-hero"
+    assert "set-cookie" not in response.headers  # fresh cookies are not re-sent every time
+
+
+async def test_copy_from_the_query_is_escaped(make_settings: Make) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        response = await client.get("/?utm_campaign=spring")
+    assert '<p data-omo-slot="tagline" data-omo-rule="campaign-copy">Spring sale &amp; more</p>' in (
+        response.text)
+
+
+@pytest.mark.parametrize(
+    ("app_kwargs", "method"),
+    [
+        ({"content_type": "application/json"}, "GET"),
+        ({"status": 404}, "GET"),
+        ({"headers": [(b"content-encoding", b"x-custom")]}, "GET"),
+        ({"headers": [(b"x-omotenashi", b"off")]}, "GET"),
+        ({}, "HEAD"),
+        ({}, "POST"),
+    ],
+    ids=["json", "404", "encoded", "app-opt-out", "head", "post"],
+)
+async def test_responses_we_do_not_handle_pass_untouched(
+    make_settings: Make, app_kwargs: dict[str, Any], method: str
+) -> None:
+    mw = Omotenashi(page_app(PAGE, **app_kwargs), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        await client.get("/")
+        response = await client.request(method, "/?utm_campaign=spring")
+    assert "set-cookie" not in response.headers and "vary" not in response.headers
+    if method != "HEAD":
+        assert response.content == PAGE.encode()
+
+
+async def test_a_body_over_the_buffer_limit_streams_through(make_settings: Make) -> None:
+    big = PAGE.replace("Default tagline", "x" * 5000)
+    mw = Omotenashi(page_app(big, chunks=10), settings=make_settings(RULES, SNIPPETS, max_body=1024))
+    async with client_for(mw) as client:
+        response = await client.get("/?utm_campaign=spring")
+    assert response.text == big
+
+
+async def test_bots_get_the_default_page_without_cookie_or_profile(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    async with client_for(mw, headers={"user-agent": googlebot}) as client:
+        for _ in range(2):
+            response = await client.get("/?utm_campaign=spring")
+    assert response.text == PAGE and "set-cookie" not in response.headers
+    assert omotenashi_redis.keys("*") == []
+
+
+async def test_a_tampered_cookie_is_a_new_visitor(make_settings: Make) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        client.cookies.set("omo_vid", "eyJ2IjoiMDAwMCJ9.forged.signature")
+        response = await client.get("/")
+    assert response.status_code == 200 and response.text == PAGE
+    assert "omo_vid=" in response.headers["set-cookie"]
+
+
+async def test_visitors_never_see_each_others_personalisation(make_settings: Make) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as alice:
+        await alice.get("/")
+        assert "Welcome back" in (await alice.get("/")).text
+        alice.cookies.clear()
+        assert "Welcome back" not in (await alice.get("/")).text
+
+
+async def test_a_snippet_that_fails_leaves_the_default(make_settings: Make) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(
+        RULES, {"hero.html": "<h1>{{ headline }} {{ 1 / 0 }}</h1>"}))
+    async with client_for(mw) as client:
+        await client.get("/")
+        response = await client.get("/")
+    assert response.status_code == 200 and "Default hero" in response.text
+    assert mw.metrics["snippet_error"] == 1
+
+
+async def test_broken_rules_serve_the_defaults(make_settings: Make) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings("rules: [{id: x}]", SNIPPETS))
+    async with client_for(mw) as client:
+        response = await client.get("/")
+    assert response.status_code == 200 and response.text == PAGE
+    assert mw.metrics["rule_error"] == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe not utf-8 <div data-omo-slot=hero>", b"<div data-omo-slot=hero", b""],
+    ids=["bad-encoding", "truncated-tag", "empty"],
+)
+async def test_odd_html_serves_the_original(make_settings: Make, body: bytes) -> None:
+    mw = Omotenashi(page_app(body), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        response = await client.get("/")
+    assert response.status_code == 200 and response.content == body
+
+
+async def test_the_app_reads_the_visitor_from_request_state(make_settings: Make) -> None:
+    async def whoami(request: Request) -> JSONResponse:
+        visitor = get_visitor(request)
+        assert visitor is request.state.omotenashi
+        return JSONResponse({"id": visitor.id, "views": visitor.profile.views,
+                             "device": visitor.device.kind})
+
+    async def home(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    app = Starlette(routes=[Route("/", home), Route("/me", whoami)])
+    mw = Omotenashi(app, settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        await client.get("/")
+        me = (await client.get("/me")).json()
+    assert me["views"] == 1 and len(me["id"]) == 32 and me["device"] == "other"
+
+
+async def test_excluded_paths_and_other_scopes_pass_straight_through(make_settings: Make) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        response = await client.get("/static/page.html")
+    assert response.text == PAGE and "set-cookie" not in response.headers
+
+
+async def test_lifespan_opens_and_closes_the_pool(make_settings: Make) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    sent: list[str] = []
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+    async def receive() -> dict[str, str]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message["type"])
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "lifespan.startup.complete"})
+        assert mw.store.client is not None
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+
+    mw.app = app
+    await mw({"type": "lifespan"}, receive, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert mw.store.client is None
+
+
+async def test_selector_rules_use_the_full_parser(make_settings: Make) -> None:
+    rules = """
+    rules:
+      - id: promo-class
+        selector: "body > p"
+        attrs: {class: promo}
+        why: "Everyone sees this promotion."
+    """
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(rules, SNIPPETS))
+    async with client_for(mw) as client:
+        response = await client.get("/")
+    assert '<p data-omo-slot="tagline" class="promo" data-omo-rule="promo-class">' in response.text

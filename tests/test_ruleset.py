@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from omotenashi import RuleSetError
+from omotenashi.render import Renderer
+from omotenashi.ruleset import load_ruleset
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(tmp_path: Path, text: str, snippets: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    (tmp_path / "rules").mkdir(exist_ok=True)
+    (tmp_path / "snippets").mkdir(exist_ok=True)
+    (tmp_path / "rules" / "site.yaml").write_text(textwrap.dedent(text))
+    for name, body in (snippets or {"hero.html": "<h1>{{ headline }}</h1>"}).items():
+        (tmp_path / "snippets" / name).write_text(body)
+    return load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"), base=tmp_path)
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(RuleSetError) as info:
+        load(tmp_path, text)
+    return [str(e) for e in info.value.errors]
+
+
+def test_the_demo_rules_load() -> None:
+    rules = load_ruleset(ROOT / "rules", Renderer(ROOT / "snippets"))
+    assert {"hawaii-family-hero", "kyoto-hero", "welcome-back-tagline"} <= {r.id for r in rules.rules}
+
+
+def test_rules_are_ordered_by_priority_then_file_order(tmp_path: Path) -> None:
+    rules = load(tmp_path, """
+        rules:
+          - {id: low, slot: hero, text: a, why: "because a"}
+          - {id: first-80, slot: hero, text: b, priority: 80, why: "because b"}
+          - {id: second-80, slot: hero, text: c, priority: 80, why: "because c"}
+    """)
+    assert [r.id for r in rules.by_slot["hero"]] == ["first-80", "second-80", "low"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                text: hi
+                whn: {stage: interest}
+                why: because
+            """,
+            "rules/site.yaml:6: rules[0].whn: unknown field 'whn' (did you mean 'when'?)",
+        ),
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                text: hi
+                why: because
+                when:
+                  stage: intrest
+            """,
+            "rules/site.yaml:8: rules[0].when.stage[0]: 'intrest' is not allowed (use one of "
+            "'awareness', 'interest', 'consideration', 'purchase' or 'loyalty')",
+        ),
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                text: hi
+            """,
+            "rules/site.yaml:3: rules[0].why: this field is required (add why: <one sentence a "
+            "visitor would understand>)",
+        ),
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                text: hi
+                why: because
+                priority: high
+            """,
+            "rules/site.yaml:7: rules[0].priority: input should be a valid integer, unable to "
+            "parse string as an integer, got 'high' (write a whole number)",
+        ),
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                text: hi
+                snippet: hero.html
+                why: because
+            """,
+            "rules/site.yaml:3: rules[0]: a rule needs exactly one action (got snippet, text) "
+            "(give one of snippet, text, attrs or hide: true)",
+        ),
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                snippet: nope.html
+                why: because
+            """,
+            "rules/site.yaml:5: rules[0].snippet: snippet 'nope.html': not found in",
+        ),
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                text: hi
+                why: because
+                when: {time: "9-17"}
+            """,
+            "rules/site.yaml:7: rules[0].when.time: '9-17' is not a time window (write it as "
+            "HH:MM-HH:MM, e.g. 18:00-23:00)",
+        ),
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                attrs: {onclick: "steal()"}
+                why: because
+            """,
+            "rules/site.yaml:5: rules[0].attrs: attribute 'onclick' cannot be set by a rule",
+        ),
+        (
+            """
+            rules:
+              - id: a
+                slot: hero
+                text: hi
+                why: because
+                why: again
+            """,
+            "rules/site.yaml:7: rules[0].why: the field 'why' appears twice (keep one of them)",
+        ),
+        (
+            "rules:\n  - id: a\n   slot: hero\n",
+            "rules/site.yaml:3: not valid YAML:",
+        ),
+        (
+            """
+            rules:
+              - {id: a, slot: hero, text: hi, why: because}
+              - {id: a, slot: hero, text: ho, why: because}
+            """,
+            "rules/site.yaml:4: rules[1].id: the rule id 'a' is already used in rules/site.yaml:3",
+        ),
+    ],
+    ids=["typo-field", "bad-stage", "missing-why", "not-a-number", "two-actions",
+         "missing-snippet", "bad-time", "event-handler", "duplicate-key", "bad-yaml",
+         "duplicate-id"],
+)
+def test_errors_name_file_line_field_problem_and_fix(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    errors = errors_of(tmp_path, text)
+    assert any(e.startswith(expected) for e in errors), errors
+
+
+def test_every_error_in_a_file_is_reported_at_once(tmp_path: Path) -> None:
+    errors = errors_of(tmp_path, """
+        rules:
+          - {id: a, slot: hero, text: hi, why: because, priority: -1}
+          - {id: B!, slot: hero, text: hi, why: because}
+    """)
+    assert len(errors) == 2
+    assert errors[0].startswith("rules/site.yaml:3: rules[0].priority:")
+    assert errors[1].startswith("rules/site.yaml:4: rules[1].id:")
+
+
+def test_an_empty_file_is_no_rules(tmp_path: Path) -> None:
+    assert load(tmp_path, "").rules == []

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+import omotenashi
+from omotenashi import Settings
+
+
+def test_environment_variables_use_the_omotenashi_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", "redis://example:6380/1")
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", "new-key, old-key")
+    monkeypatch.setenv("OMOTENASHI_REDIS_READ_TIMEOUT", "0.05")
+    monkeypatch.setenv("OMOTENASHI_EXCLUDE_PATHS", "/admin/*,/api/*")
+    s = Settings()
+    assert s.redis.url == "redis://example:6380/1"
+    assert s.redis.read_timeout == 0.05
+    assert [k.get_secret_value() for k in s.secret_keys] == ["new-key", "old-key"]
+    assert s.exclude_paths == ["/admin/*", "/api/*"]
+
+
+def test_secret_keys_never_show_in_repr() -> None:
+    assert "hunter2" not in repr(Settings(secret_keys=["hunter2"]))
+
+
+def test_arguments_override() -> None:
+    assert Settings(redis={"read_timeout": 1.5}).redis.read_timeout == 1.5
+
+
+def test_public_api_is_exactly_all() -> None:
+    public = {n for n in dir(omotenashi) if not n.startswith("_") and n != "annotations"}
+    modules = {name for name in public if type(getattr(omotenashi, name)).__name__ == "module"}
+    assert sorted(public - modules) == sorted(omotenashi.__all__)
