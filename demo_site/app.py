@@ -23,22 +23,34 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 TOURS: dict[str, dict[str, Any]] = {
     "hawaii-family": {
-        "title": "Hawaii for families", "place": "Oʻahu, Hawaii", "price": 2890, "nights": 7,
+        "title": "Hawaii for families",
+        "place": "Oʻahu, Hawaii",
+        "price": 2890,
+        "nights": 7,
         "topics": "hawaii, family, beach",
         "blurb": "Gentle waves, turtle spotting and a kids' hula lesson.",
     },
     "hawaii-couples": {
-        "title": "Hawaii for couples", "place": "Maui, Hawaii", "price": 3450, "nights": 6,
+        "title": "Hawaii for couples",
+        "place": "Maui, Hawaii",
+        "price": 3450,
+        "nights": 6,
         "topics": "hawaii, couple, romance",
         "blurb": "Sunset sails, a quiet villa and dinner on the beach.",
     },
     "kyoto-autumn": {
-        "title": "Kyoto in autumn", "place": "Kyoto, Japan", "price": 2390, "nights": 5,
+        "title": "Kyoto in autumn",
+        "place": "Kyoto, Japan",
+        "price": 2390,
+        "nights": 5,
         "topics": "kyoto, japan, culture",
         "blurb": "Maple-lit temples, a tea ceremony and a night in a ryokan.",
     },
     "lapland-aurora": {
-        "title": "Lapland aurora nights", "place": "Rovaniemi, Finland", "price": 1990, "nights": 4,
+        "title": "Lapland aurora nights",
+        "place": "Rovaniemi, Finland",
+        "price": 1990,
+        "nights": 4,
         "topics": "lapland, winter, family",
         "blurb": "Husky rides by day, the northern lights by night.",
     },

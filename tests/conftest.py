@@ -33,17 +33,23 @@ def page_app(
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         assert scope["type"] == "http"
         extra = headers or []
-        await send({
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", content_type.encode()),
-                        (b"content-length", str(len(data)).encode()), *extra],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type.encode()),
+                    (b"content-length", str(len(data)).encode()),
+                    *extra,
+                ],
+            }
+        )
         size = max(1, len(data) // chunks)
-        parts = [data[i:i + size] for i in range(0, len(data), size)] or [b""]
+        parts = [data[i : i + size] for i in range(0, len(data), size)] or [b""]
         for index, part in enumerate(parts):
-            await send({"type": "http.response.body", "body": part,
-                        "more_body": index < len(parts) - 1})
+            await send(
+                {"type": "http.response.body", "body": part, "more_body": index < len(parts) - 1}
+            )
 
     return app
 
@@ -84,8 +90,9 @@ async def client_for(mw: Omotenashi, **kwargs: Any) -> AsyncIterator[httpx.Async
     await mw.startup()
     transport = httpx.ASGITransport(app=mw)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test",
-                                     **kwargs) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://shop.test", **kwargs
+        ) as client:
             yield client
     finally:
         await mw.shutdown()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from demo_site.app import create_app, demo_settings
 
 from .conftest import ROOT, client_for
@@ -26,8 +25,11 @@ def demo(url: str):  # type: ignore[no-untyped-def]
         ([], "Find your next journey", "Popular this season"),
         (["/tours/hawaii-family"] * 2, "Aloha, families!", "Made for families"),
         (["/tours/hawaii-couples"] * 2, "Hawaii, just the two of you", "Popular this season"),
-        (["/tours/kyoto-autumn", "/tours", "/tours/kyoto-autumn"], "Autumn in Kyoto",
-         "For lovers of culture"),
+        (
+            ["/tours/kyoto-autumn", "/tours", "/tours/kyoto-autumn"],
+            "Autumn in Kyoto",
+            "For lovers of culture",
+        ),
     ],
     ids=["new", "family", "couple", "culture"],
 )

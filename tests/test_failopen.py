@@ -16,11 +16,15 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_redis_stopped_while_serving_then_back(
-    make_settings: Make, embedded_redis_factory  # type: ignore[no-untyped-def]
+    make_settings: Make,
+    embedded_redis_factory,  # type: ignore[no-untyped-def]
 ) -> None:
     server = embedded_redis_factory()
-    settings = make_settings(RULES, SNIPPETS, redis={"url": server.url, "breaker_reset": 0.2,
-                                                     "read_timeout": 0.3, "write_timeout": 0.3})
+    settings = make_settings(
+        RULES,
+        SNIPPETS,
+        redis={"url": server.url, "breaker_reset": 0.2, "read_timeout": 0.3, "write_timeout": 0.3},
+    )
     mw = Omotenashi(page_app(PAGE), settings=settings)
     async with client_for(mw) as client:
         assert "Spring sale" in (await client.get("/?utm_campaign=spring")).text

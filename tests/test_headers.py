@@ -34,5 +34,7 @@ def test_shared_caches_are_told_to_keep_out(given: bytes | None, expected: bytes
 
 def test_media_type_and_charset() -> None:
     assert media_type([(b"content-type", b'text/HTML; Charset="ISO-8859-1"')]) == (
-        "text/html", "iso-8859-1")
+        "text/html",
+        "iso-8859-1",
+    )
     assert media_type([]) == ("", "utf-8")

@@ -17,8 +17,9 @@ def renderer(tmp_path: Path) -> Renderer:
 
 
 def test_values_are_autoescaped(renderer: Renderer) -> None:
-    out = renderer.render(renderer.snippet("hero.html"), {"headline": "<script>x</script>"},
-                          {"stage": "interest"})
+    out = renderer.render(
+        renderer.snippet("hero.html"), {"headline": "<script>x</script>"}, {"stage": "interest"}
+    )
     assert out == "<h1>&lt;script&gt;x&lt;/script&gt;</h1><p>interest</p>"
 
 

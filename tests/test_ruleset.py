@@ -29,16 +29,21 @@ def errors_of(tmp_path: Path, text: str) -> list[str]:
 
 def test_the_demo_rules_load() -> None:
     rules = load_ruleset(ROOT / "rules", Renderer(ROOT / "snippets"))
-    assert {"hawaii-family-hero", "kyoto-hero", "welcome-back-tagline"} <= {r.id for r in rules.rules}
+    assert {"hawaii-family-hero", "kyoto-hero", "welcome-back-tagline"} <= {
+        r.id for r in rules.rules
+    }
 
 
 def test_rules_are_ordered_by_priority_then_file_order(tmp_path: Path) -> None:
-    rules = load(tmp_path, """
+    rules = load(
+        tmp_path,
+        """
         rules:
           - {id: low, slot: hero, text: a, why: "because a"}
           - {id: first-80, slot: hero, text: b, priority: 80, why: "because b"}
           - {id: second-80, slot: hero, text: c, priority: 80, why: "because c"}
-    """)
+    """,
+    )
     assert [r.id for r in rules.by_slot["hero"]] == ["first-80", "second-80", "low"]
 
 
@@ -159,9 +164,19 @@ def test_rules_are_ordered_by_priority_then_file_order(tmp_path: Path) -> None:
             "rules/site.yaml:4: rules[1].id: the rule id 'a' is already used in rules/site.yaml:3",
         ),
     ],
-    ids=["typo-field", "bad-stage", "missing-why", "not-a-number", "two-actions",
-         "missing-snippet", "bad-time", "event-handler", "duplicate-key", "bad-yaml",
-         "duplicate-id"],
+    ids=[
+        "typo-field",
+        "bad-stage",
+        "missing-why",
+        "not-a-number",
+        "two-actions",
+        "missing-snippet",
+        "bad-time",
+        "event-handler",
+        "duplicate-key",
+        "bad-yaml",
+        "duplicate-id",
+    ],
 )
 def test_errors_name_file_line_field_problem_and_fix(
     tmp_path: Path, text: str, expected: str
@@ -171,14 +186,44 @@ def test_errors_name_file_line_field_problem_and_fix(
 
 
 def test_every_error_in_a_file_is_reported_at_once(tmp_path: Path) -> None:
-    errors = errors_of(tmp_path, """
+    errors = errors_of(
+        tmp_path,
+        """
         rules:
           - {id: a, slot: hero, text: hi, why: because, priority: -1}
           - {id: B!, slot: hero, text: hi, why: because}
-    """)
+    """,
+    )
     assert len(errors) == 2
     assert errors[0].startswith("rules/site.yaml:3: rules[0].priority:")
     assert errors[1].startswith("rules/site.yaml:4: rules[1].id:")
+
+
+def test_a_snippet_that_cannot_render_is_refused_at_load(tmp_path: Path) -> None:
+    with pytest.raises(RuleSetError) as info:
+        load(
+            tmp_path,
+            """
+            rules:
+              - {id: a, slot: hero, snippet: bad.html, why: because}
+        """,
+            {"bad.html": "{{ 1 / 0 }}"},
+        )
+    assert str(info.value).startswith("rules/site.yaml:3: rules[0].snippet: snippet 'bad.html'")
+
+
+def test_snippets_that_ignore_the_visitor_are_rendered_once(tmp_path: Path) -> None:
+    rules = load(
+        tmp_path,
+        """
+        rules:
+          - {id: a, slot: hero, snippet: hero.html, with: {headline: Hi}, why: because}
+          - {id: b, slot: hero, snippet: personal.html, why: because}
+    """,
+        {"hero.html": "<h1>{{ headline }}</h1>", "personal.html": "{{ visitor.name }}"},
+    )
+    static = {r.id: r.static for r in rules.rules}
+    assert static == {"a": "<h1>Hi</h1>", "b": None}
 
 
 def test_an_empty_file_is_no_rules(tmp_path: Path) -> None:

@@ -58,8 +58,14 @@ def dom(page: str) -> str:
             f"<section data-omo-slot='hero'>{NEW}</section>",
         ),
     ],
-    ids=["plain", "upper-case", "nested-same-name", "comment-and-script", "attr-gt-textarea",
-         "style"],
+    ids=[
+        "plain",
+        "upper-case",
+        "nested-same-name",
+        "comment-and-script",
+        "attr-gt-textarea",
+        "style",
+    ],
 )
 def test_replaces_only_the_slot_content(page: str, expected: str) -> None:
     assert replace_slot(page) == expected
@@ -95,7 +101,9 @@ def test_set_attributes_replaces_in_place_and_appends() -> None:
     page = '<img data-omo-slot="pic" src="/a.jpg" alt=old><p>x</p>'
     [slot] = find_slots(page)
     out = apply(page, [Edit(slot, attrs={"src": "/b.jpg", "alt": 'say "hi"', "data-x": "1"})])
-    assert out == '<img data-omo-slot="pic" src="/b.jpg" alt="say &quot;hi&quot;" data-x="1"><p>x</p>'
+    assert (
+        out == '<img data-omo-slot="pic" src="/b.jpg" alt="say &quot;hi&quot;" data-x="1"><p>x</p>'
+    )
 
 
 def test_self_closing_void_keeps_its_slash() -> None:
@@ -105,7 +113,9 @@ def test_self_closing_void_keeps_its_slash() -> None:
 
 
 def test_element_opt_out_marks_the_enclosing_slot() -> None:
-    page = '<div data-omo-slot="hero"><p data-omo-off>keep me</p></div><div data-omo-slot="x">a</div>'
+    page = (
+        '<div data-omo-slot="hero"><p data-omo-off>keep me</p></div><div data-omo-slot="x">a</div>'
+    )
     hero, other = find_slots(page)
     assert hero.opt_out and not other.opt_out
 
@@ -147,9 +157,7 @@ def _element(children: st.SearchStrategy[list[str]]) -> st.SearchStrategy[str]:
         children,
     ).map(
         lambda t: (
-            f"<{t[0]}{' data-omo-slot=hero' if t[2] else ''}{t[1]}>"
-            + "".join(t[3])
-            + f"</{t[0]}>"
+            f"<{t[0]}{' data-omo-slot=hero' if t[2] else ''}{t[1]}>" + "".join(t[3]) + f"</{t[0]}>"
         )
     )
 
@@ -162,9 +170,15 @@ _tree = st.recursive(
 
 
 _page = st.tuples(_tree, _attrs, _tree, _tree).map(
-    lambda t: "<!doctype html><html><head></head><body>" + "".join(t[0])
-    + f"<div data-omo-slot=hero{t[1]}>" + "".join(t[2]) + "</div>" + "".join(t[3])
-    + "</body></html>"
+    lambda t: (
+        "<!doctype html><html><head></head><body>"
+        + "".join(t[0])
+        + f"<div data-omo-slot=hero{t[1]}>"
+        + "".join(t[2])
+        + "</div>"
+        + "".join(t[3])
+        + "</body></html>"
+    )
 )
 
 
@@ -177,7 +191,7 @@ def test_splice_matches_a_real_html5_parser(page: str) -> None:
     if slots:
         first, last = slots[0], slots[-1]
         assert out[: first.open_end] == page[: first.open_end]
-        assert out[len(out) - (len(page) - last.close_start):] == page[last.close_start:]
+        assert out[len(out) - (len(page) - last.close_start) :] == page[last.close_start :]
     else:
         assert out == page
 

@@ -35,10 +35,20 @@ async def test_a_recorded_page_view_is_loaded_back(
     store = make_store(omotenashi_redis_url)
     vid = new_vid()
     try:
-        await store.record(vid, Visit(now=1000.0, new_visit=True, first=True,
-                                      topics=["hawaii", "family"], shown=["hero-a"]))
-        await store.record(vid, Visit(now=1060.0, new_visit=False, first=False,
-                                      topics=["hawaii"], shown=["hero-a"]))
+        await store.record(
+            vid,
+            Visit(
+                now=1000.0,
+                new_visit=True,
+                first=True,
+                topics=["hawaii", "family"],
+                shown=["hero-a"],
+            ),
+        )
+        await store.record(
+            vid,
+            Visit(now=1060.0, new_visit=False, first=False, topics=["hawaii"], shown=["hero-a"]),
+        )
         profile = await store.load(vid)
     finally:
         await store.aclose()
@@ -56,10 +66,14 @@ async def test_concurrent_writes_to_one_profile_all_count(omotenashi_redis_url: 
     store = make_store(omotenashi_redis_url)
     vid = new_vid()
     try:
-        await asyncio.gather(*(
-            store.record(vid, Visit(now=float(i), new_visit=False, first=False, topics=["kyoto"]))
-            for i in range(100)
-        ))
+        await asyncio.gather(
+            *(
+                store.record(
+                    vid, Visit(now=float(i), new_visit=False, first=False, topics=["kyoto"])
+                )
+                for i in range(100)
+            )
+        )
         profile = await store.load(vid)
     finally:
         await store.aclose()
@@ -77,8 +91,9 @@ async def test_timeouts_under_load_never_leave_a_connection_one_reply_behind(
     try:
         for _ in range(3):
             omotenashi_redis.execute_command("CLIENT", "PAUSE", "200", "ALL")
-            results = await asyncio.gather(*(store.load(v) for v in visitors),
-                                           return_exceptions=True)
+            results = await asyncio.gather(
+                *(store.load(v) for v in visitors), return_exceptions=True
+            )
             assert sum(isinstance(r, StoreError) for r in results) >= 20
             await asyncio.sleep(0.3)  # the paused replies arrive now, on whatever is still open
             store.breaker.success()

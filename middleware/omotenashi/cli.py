@@ -15,8 +15,10 @@ def _demo(args: argparse.Namespace) -> int:
 
     root = Path(args.root).resolve()
     if not (root / "demo_site").is_dir():
-        print(f"omotenashi demo: no demo_site/ folder in {root} (run it from the repository)",
-              file=sys.stderr)
+        print(
+            f"omotenashi demo: no demo_site/ folder in {root} (run it from the repository)",
+            file=sys.stderr,
+        )
         return 2
     sys.path.insert(0, str(root))
     server = None
@@ -29,8 +31,10 @@ def _demo(args: argparse.Namespace) -> int:
     from demo_site.app import create_app
 
     app = create_app(root)
-    print(f"Omotenashi demo: http://{args.host}:{args.port}  (Redis: {redis_note}; Ctrl+C stops)",
-          flush=True)
+    print(
+        f"Omotenashi demo: http://{args.host}:{args.port}  (Redis: {redis_note}; Ctrl+C stops)",
+        flush=True,
+    )
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time as dtime
 from fnmatch import fnmatchcase
@@ -29,58 +29,103 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
     tz = ZoneInfo(when.timezone or default_tz)
     if when.stage is not None:
         stages = frozenset(when.stage)
-        out.append(Condition(lambda f: f.stage in stages, _join("you are at the", when.stage, "stage")))
+        out.append(
+            Condition(lambda f: f.stage in stages, _join("you are at the", when.stage, "stage"))
+        )
     if when.segment is not None:
         segs = frozenset(when.segment)
-        out.append(Condition(lambda f: not segs.isdisjoint(f.segments), _join("you look like", when.segment, "")))
-    for name, cmp in (when.attr or {}).items():
-        out.append(_compare(lambda f, n=name: f.attrs.get(n), cmp, f"your {name.replace('_', ' ')}"))
-    for topic, cmp in (when.interest or {}).items():
         out.append(
-            _compare(lambda f, t=topic: f.interests.get(t, 0.0), cmp, f"your interest in {topic}")
+            Condition(
+                lambda f: not segs.isdisjoint(f.segments), _join("you look like", when.segment, "")
+            )
         )
+    for name, cmp in (when.attr or {}).items():
+        out.append(_compare(_attr(name), cmp, f"your {name.replace('_', ' ')}"))
+    for topic, cmp in (when.interest or {}).items():
+        out.append(_compare(_interest(topic), cmp, f"your interest in {topic}"))
     if when.visits is not None:
         out.append(_compare(lambda f: f.visits, when.visits, "your number of visits"))
     if when.new is not None:
         want_new = when.new
-        out.append(Condition(lambda f: f.is_new == want_new, "this is your first visit" if want_new else "you have been here before"))
+        out.append(
+            Condition(
+                lambda f: f.is_new == want_new,
+                "this is your first visit" if want_new else "you have been here before",
+            )
+        )
     if when.returning is not None:
         want_ret = when.returning
-        out.append(Condition(lambda f: (not f.is_new) == want_ret, "you have been here before" if want_ret else "this is your first visit"))
+        out.append(
+            Condition(
+                lambda f: (not f.is_new) == want_ret,
+                "you have been here before" if want_ret else "this is your first visit",
+            )
+        )
     if when.device is not None:
         kinds = frozenset(when.device)
-        out.append(Condition(lambda f: f.device.kind in kinds, _join("you are on a", when.device, "")))
+        out.append(
+            Condition(lambda f: f.device.kind in kinds, _join("you are on a", when.device, ""))
+        )
     if when.browser is not None:
         browsers = frozenset(b.lower() for b in when.browser)
-        out.append(Condition(lambda f: f.device.browser.lower() in browsers, _join("you use", when.browser, "")))
+        out.append(
+            Condition(
+                lambda f: f.device.browser.lower() in browsers, _join("you use", when.browser, "")
+            )
+        )
     if when.os is not None:
         systems = frozenset(o.lower() for o in when.os)
-        out.append(Condition(lambda f: f.device.os.lower() in systems, _join("your device runs", when.os, "")))
+        out.append(
+            Condition(
+                lambda f: f.device.os.lower() in systems, _join("your device runs", when.os, "")
+            )
+        )
     if when.path is not None:
         globs = tuple(when.path)
-        out.append(Condition(lambda f: any(fnmatchcase(f.path, g) for g in globs), "of the page you are on"))
+        out.append(
+            Condition(
+                lambda f: any(fnmatchcase(f.path, g) for g in globs), "of the page you are on"
+            )
+        )
     for key, cmp in (when.query or {}).items():
-        out.append(_compare(lambda f, k=key: f.query.get(k), cmp, "the link you followed"))
+        out.append(_compare(_query(key), cmp, "the link you followed"))
     if when.referrer is not None:
         refs = tuple(when.referrer)
-        out.append(Condition(lambda f: bool(f.referrer) and any(fnmatchcase(f.referrer, g) for g in refs), "the site you came from"))
+        out.append(
+            Condition(
+                lambda f: bool(f.referrer) and any(fnmatchcase(f.referrer, g) for g in refs),
+                "the site you came from",
+            )
+        )
     if when.language is not None:
         langs = tuple(lang.lower() for lang in when.language)
-        out.append(Condition(lambda f: _language_matches(f.languages, langs), "your browser's language"))
+        out.append(
+            Condition(lambda f: _language_matches(f.languages, langs), "your browser's language")
+        )
     if when.country is not None:
         countries = frozenset(c.upper() for c in when.country)
         out.append(Condition(lambda f: f.country.upper() in countries, "the country you are in"))
     if when.time is not None:
         start, end = _window(when.time)
-        out.append(Condition(lambda f: _in_window(f.now.astimezone(tz).time(), start, end), "the time of day"))
+        out.append(
+            Condition(
+                lambda f: _in_window(f.now.astimezone(tz).time(), start, end), "the time of day"
+            )
+        )
     if when.weekday is not None:
         days = frozenset(when.weekday)
-        out.append(Condition(lambda f: _DAYS[f.now.astimezone(tz).weekday()] in days, "the day of the week"))
+        out.append(
+            Condition(
+                lambda f: _DAYS[f.now.astimezone(tz).weekday()] in days, "the day of the week"
+            )
+        )
     for sub in when.all or []:
         out.extend(compile_when(sub, default_tz))
     if when.any is not None:
         branches = [compile_when(sub, default_tz) for sub in when.any]
-        out.append(Condition(lambda f: any(all_hold(b, f) for b in branches), "one of several things"))
+        out.append(
+            Condition(lambda f: any(all_hold(b, f) for b in branches), "one of several things")
+        )
     if when.not_ is not None:
         inner = compile_when(when.not_, default_tz)
         out.append(Condition(lambda f: not all_hold(inner, f), "something that is not the case"))
@@ -91,7 +136,7 @@ def all_hold(conditions: list[Condition], facts: Facts) -> bool:
     return all(c.check(facts) for c in conditions)
 
 
-def _join(prefix: str, values: list[str], suffix: str) -> str:
+def _join(prefix: str, values: Sequence[str], suffix: str) -> str:
     words = " or ".join(str(v) for v in values)
     return " ".join(p for p in (prefix, words, suffix) if p)
 
@@ -136,6 +181,26 @@ def _equal(a: object, b: object) -> bool:
     return str(a).casefold() == str(b).casefold()
 
 
+def _attr(name: str) -> Callable[[Facts], object]:
+    return lambda f: f.attrs.get(name)
+
+
+def _interest(topic: str) -> Callable[[Facts], object]:
+    return lambda f: f.interests.get(topic, 0.0)
+
+
+def _query(key: str) -> Callable[[Facts], object]:
+    return lambda f: f.query.get(key)
+
+
+def _bounded(bound: float, op: Callable[[float, float], bool]) -> Callable[[object], bool]:
+    def test(value: object) -> bool:
+        number = _number(value)
+        return number is not None and op(number, bound)
+
+    return test
+
+
 def _compare(get: Callable[[Facts], object], cmp: Compare, subject: str) -> Condition:
     tests: list[Callable[[object], bool]] = []
     if cmp.exists is not None:
@@ -160,7 +225,7 @@ def _compare(get: Callable[[Facts], object], cmp: Compare, subject: str) -> Cond
         (cmp.at_least, lambda x, y: x >= y),
     ):
         if bound is not None:
-            tests.append(lambda v, b=bound, o=op: (n := _number(v)) is not None and o(n, b))
+            tests.append(_bounded(bound, op))
 
     def check(f: Facts) -> bool:
         value = get(f)

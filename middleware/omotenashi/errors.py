@@ -23,9 +23,7 @@ class RuleError(OmotenashiError):
     ``str(error)`` reads ``file:line: field: what is wrong (what would be right)``.
     """
 
-    def __init__(
-        self, file: str, line: int, field: str, problem: str, hint: str = ""
-    ) -> None:
+    def __init__(self, file: str, line: int, field: str, problem: str, hint: str = "") -> None:
         self.file = file
         self.line = line
         self.field = field
@@ -34,7 +32,9 @@ class RuleError(OmotenashiError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}: {self.field}" if self.field else f"{self.file}:{self.line}"
+        where = (
+            f"{self.file}:{self.line}: {self.field}" if self.field else f"{self.file}:{self.line}"
+        )
         text = f"{where}: {self.problem}"
         return f"{text} ({self.hint})" if self.hint else text
 

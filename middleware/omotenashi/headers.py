@@ -42,7 +42,11 @@ def make_private(headers: Headers) -> Headers:
     """Cache-Control with ``private``: no shared cache may keep this page for someone else."""
     raw = b", ".join(v for k, v in headers if k.lower() == b"cache-control")
     directives = [d.strip() for d in raw.split(b",") if d.strip()]
-    kept = [d for d in directives if d.split(b"=")[0].lower() not in (b"public", b"s-maxage", b"private")]
+    kept = [
+        d
+        for d in directives
+        if d.split(b"=")[0].lower() not in (b"public", b"s-maxage", b"private")
+    ]
     if any(d.lower() == b"no-store" for d in kept):
         value = b", ".join(kept)
     else:

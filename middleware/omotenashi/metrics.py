@@ -9,8 +9,17 @@ class Metrics:
     """Monotonic counters: ``metrics["redis_timeout"]``; ``snapshot()`` for export."""
 
     NAMES = (
-        "requests", "personalised", "passthrough", "bots", "redis_error", "redis_timeout",
-        "breaker_open", "rule_error", "snippet_error", "splice_error", "record_error",
+        "requests",
+        "personalised",
+        "passthrough",
+        "bots",
+        "redis_error",
+        "redis_timeout",
+        "breaker_open",
+        "rule_error",
+        "snippet_error",
+        "splice_error",
+        "record_error",
     )
 
     def __init__(self) -> None:

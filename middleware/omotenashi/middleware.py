@@ -13,8 +13,8 @@ from urllib.parse import parse_qs
 
 from .conditions import query_dict
 from .context import Visitor
-from .device import parse_device
 from .device import is_bot as _is_bot
+from .device import parse_device
 from .embedded import EmbeddedRedis
 from .errors import OmotenashiError, RuleSetError, StoreError
 from .facts import Facts, parse_languages
@@ -82,8 +82,11 @@ class Omotenashi:
                 try:
                     self._embedded = await asyncio.to_thread(EmbeddedRedis().start)
                     url = self._embedded.url
-                    log.warning("omotenashi: no OMOTENASHI_REDIS_URL; started a private server "
-                                "at %s (profiles end when the process does)", url)
+                    log.warning(
+                        "omotenashi: no OMOTENASHI_REDIS_URL; started a private server "
+                        "at %s (profiles end when the process does)",
+                        url,
+                    )
                 except OmotenashiError as exc:
                     log.error("omotenashi: %s; personalisation is off", exc)
             if url is not None:
@@ -139,7 +142,9 @@ class Omotenashi:
             profile = Profile() if ident.is_new else await self.store.load(ident.vid)
             degraded = False
         except StoreError as exc:
-            log.info("omotenashi: profile not loaded (%s); serving the page as the app made it", exc)
+            log.info(
+                "omotenashi: profile not loaded (%s); serving the page as the app made it", exc
+            )
             profile, degraded = Profile(), True
         visitor = Visitor(ident, profile, device, degraded=degraded)
         scope.setdefault("state", {})["omotenashi"] = visitor
@@ -168,8 +173,14 @@ class _Responder:
     """Per-request state: holds back the response until the whole HTML body is known."""
 
     def __init__(
-        self, mw: Omotenashi, scope: Scope, headers: dict[str, str], visitor: Visitor, send: Send,
-        *, load_ms: float,
+        self,
+        mw: Omotenashi,
+        scope: Scope,
+        headers: dict[str, str],
+        visitor: Visitor,
+        send: Send,
+        *,
+        load_ms: float,
     ) -> None:
         self.mw = mw
         self.scope = scope
@@ -218,8 +229,9 @@ class _Responder:
         self.passthrough = True
         assert self.start is not None
         await self._send(self.start)
-        await self._send({"type": "http.response.body", "body": b"".join(self.chunks),
-                          "more_body": more_body})
+        await self._send(
+            {"type": "http.response.body", "body": b"".join(self.chunks), "more_body": more_body}
+        )
 
     async def _finish(self) -> None:
         assert self.start is not None
@@ -232,9 +244,12 @@ class _Responder:
             page = original.decode(charset)
             facts, visit = self._facts(page)
             outcome = personalise(
-                page, mw.ruleset, facts,
+                page,
+                mw.ruleset,
+                facts,
                 visitor_view(self.visitor.profile, is_new=facts.is_new, device=facts.device.kind),
-                mw.metrics, slot_attribute=mw.settings.rules.slot_attribute,
+                mw.metrics,
+                slot_attribute=mw.settings.rules.slot_attribute,
             )
             body = outcome.html.encode(charset) if outcome.applied else original
         except Exception:  # never break the page: any failure serves the original response
@@ -273,9 +288,12 @@ class _Responder:
             now=datetime.fromtimestamp(now, UTC),
         )
         match = _TOPICS_META.search(page, 0, 16384)
-        topics = [t.strip().lower() for t in match.group(1).split(",") if t.strip()] if match else []
-        return facts, Visit(now=now, new_visit=new_visit, first=self.visitor.is_new,
-                            topics=topics[:10])
+        topics = (
+            [t.strip().lower() for t in match.group(1).split(",") if t.strip()] if match else []
+        )
+        return facts, Visit(
+            now=now, new_visit=new_visit, first=self.visitor.is_new, topics=topics[:10]
+        )
 
     def _headers(self, headers: Headers, length: int, applied: list[str], ms: float) -> Headers:
         mw = self.mw

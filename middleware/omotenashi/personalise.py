@@ -32,6 +32,8 @@ def _content(decision: Decision, visitor: Mapping[str, Any]) -> tuple[str | None
         return None, attrs
     if rule.attrs is not None:
         return None, {**rule.attrs, **attrs}
+    if decision.rule.static is not None:
+        return decision.rule.static, attrs
     template = decision.rule.template
     assert template is not None
     return Renderer.render(template, rule.with_, visitor), attrs

@@ -23,7 +23,10 @@ class Profile:
 
     @classmethod
     def from_redis(
-        cls, main: dict[str, str], attrs: dict[str, str], interests: dict[str, str],
+        cls,
+        main: dict[str, str],
+        attrs: dict[str, str],
+        interests: dict[str, str],
         shown: dict[str, str],
     ) -> Profile:
         return cls(

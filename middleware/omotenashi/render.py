@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import SnippetError
@@ -33,9 +33,11 @@ class Renderer:
         try:
             return self.env.get_template(name)
         except TemplateError as exc:
-            reason = f"not found in {self.snippets_dir}" if exc.__class__.__name__ == (
-                "TemplateNotFound"
-            ) else f"does not compile: {exc}"
+            reason = (
+                f"not found in {self.snippets_dir}"
+                if exc.__class__.__name__ == ("TemplateNotFound")
+                else f"does not compile: {exc}"
+            )
             raise SnippetError(name, reason) from exc
 
     def copy(self, text: str) -> Template:
@@ -44,6 +46,27 @@ class Renderer:
             return self.text_env.from_string(text)
         except TemplateError as exc:
             raise SnippetError("text", f"does not compile: {exc}") from exc
+
+    def prerender(self, template: Template, values: Mapping[str, Any]) -> str | None:
+        """The output now, when it cannot depend on the visitor; else None.
+
+        A snippet that never mentions ``visitor`` (and includes nothing) renders the same for
+        everyone, so it is rendered once when the rules load rather than on every page.
+        """
+        try:
+            if template.name is not None:
+                source = self.env.loader.get_source(self.env, template.name)[0]  # type: ignore[union-attr]
+                env = self.env
+            else:
+                return None  # copy: tiny, and usually personal
+            ast = env.parse(source)
+        except TemplateError:
+            return None
+        if any(ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
+            return None
+        if "visitor" in meta.find_undeclared_variables(ast):
+            return None
+        return self.render(template, values, {})
 
     @staticmethod
     def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, Any]) -> str:

@@ -92,7 +92,15 @@ class When(Strict):
     not_: When | None = Field(default=None, alias="not", description="This does not hold.")
 
     @field_validator(
-        "stage", "segment", "device", "browser", "os", "path", "referrer", "language", "country",
+        "stage",
+        "segment",
+        "device",
+        "browser",
+        "os",
+        "path",
+        "referrer",
+        "language",
+        "country",
         mode="before",
     )
     @classmethod
@@ -111,7 +119,9 @@ class When(Strict):
     @classmethod
     def _time_range(cls, value: str | None) -> str | None:
         if value is not None and not _TIME_RANGE.match(value):
-            raise _problem(f"{value!r} is not a time window", "write it as HH:MM-HH:MM, e.g. 18:00-23:00")
+            raise _problem(
+                f"{value!r} is not a time window", "write it as HH:MM-HH:MM, e.g. 18:00-23:00"
+            )
         return value
 
     @field_validator("timezone")
@@ -160,7 +170,10 @@ class Rule(Strict):
                     "use plain attributes such as src, alt, href, class (never on* handlers)",
                 )
             if re.match(r"\s*(javascript|vbscript|data):", val, re.I) and name.lower() in (
-                "href", "src", "action", "formaction",
+                "href",
+                "src",
+                "action",
+                "formaction",
             ):
                 raise _problem(f"{val!r} is not a safe URL", "use an http(s) or site-relative URL")
         return value

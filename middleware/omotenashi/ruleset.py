@@ -27,6 +27,7 @@ class CompiledRule:
     order: int  # position across all files; breaks priority ties
     conditions: list[Condition]
     template: Template | None  # snippet or copy
+    static: str | None = None  # the snippet's output when it cannot depend on the visitor
 
     @property
     def id(self) -> str:
@@ -83,21 +84,43 @@ def load_ruleset(
             loc: Loc = ("rules", index)
             line = line_of(lines, loc)
             if rule.id in seen:
-                errors.append(RuleError(name, line, format_loc((*loc, "id")),
-                                        f"the rule id {rule.id!r} is already used in {seen[rule.id]}",
-                                        "give every rule its own id"))
+                errors.append(
+                    RuleError(
+                        name,
+                        line,
+                        format_loc((*loc, "id")),
+                        f"the rule id {rule.id!r} is already used in {seen[rule.id]}",
+                        "give every rule its own id",
+                    )
+                )
                 continue
             seen[rule.id] = f"{name}:{line}"
             try:
                 template = _template(rule, renderer)
+                static = renderer.prerender(template, rule.with_) if template else None
             except SnippetError as exc:
                 field_name = "snippet" if rule.snippet else "text"
-                errors.append(RuleError(name, line_of(lines, (*loc, field_name)),
-                                        format_loc((*loc, field_name)), str(exc),
-                                        "name a file under snippets/ that compiles"))
+                errors.append(
+                    RuleError(
+                        name,
+                        line_of(lines, (*loc, field_name)),
+                        format_loc((*loc, field_name)),
+                        str(exc),
+                        "name a snippet that exists and renders with the rule's values",
+                    )
+                )
                 continue
-            compiled.append(CompiledRule(rule, name, line, len(compiled),
-                                         compile_when(rule.when, timezone), template))
+            compiled.append(
+                CompiledRule(
+                    rule,
+                    name,
+                    line,
+                    len(compiled),
+                    compile_when(rule.when, timezone),
+                    template,
+                    static,
+                )
+            )
     if errors:
         raise RuleSetError(errors)
     return RuleSet(rules=compiled, files=[_display(p, base) for p in files])
@@ -141,8 +164,15 @@ _MISSING_HINTS: dict[str, str] = {
     "why": "add why: <one sentence a visitor would understand>",
 }
 _CONTEXT = {  # field → model of its value, to name the allowed fields
-    "rules": "Rule", "when": "When", "any": "When", "all": "When", "not": "When",
-    "attr": "Compare", "interest": "Compare", "query": "Compare", "visits": "Compare",
+    "rules": "Rule",
+    "when": "When",
+    "any": "When",
+    "all": "When",
+    "not": "When",
+    "attr": "Compare",
+    "interest": "Compare",
+    "query": "Compare",
+    "visits": "Compare",
     "schedule": "Schedule",
 }
 
@@ -168,18 +198,45 @@ def validation_errors(exc: ValidationError, file: str, lines: dict[Loc, int]) ->
             allowed = MODEL_FIELDS[_model_at(loc[:-1])]
             close = difflib.get_close_matches(bad, allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
-            out.append(RuleError(file, line_of(lines, loc), field_path, f"unknown field {bad!r}", hint))
+            out.append(
+                RuleError(file, line_of(lines, loc), field_path, f"unknown field {bad!r}", hint)
+            )
         elif kind == "omo":
-            out.append(RuleError(file, line_of(lines, loc), field_path, str(ctx["problem"]), str(ctx["hint"])))
+            out.append(
+                RuleError(
+                    file, line_of(lines, loc), field_path, str(ctx["problem"]), str(ctx["hint"])
+                )
+            )
         elif kind == "literal_error":
-            out.append(RuleError(file, line_of(lines, loc), field_path,
-                                 f"{given!r} is not allowed", f"use one of {ctx.get('expected')}"))
+            out.append(
+                RuleError(
+                    file,
+                    line_of(lines, loc),
+                    field_path,
+                    f"{given!r} is not allowed",
+                    f"use one of {ctx.get('expected')}",
+                )
+            )
         elif kind == "missing":
             name = str(loc[-1]) if loc else ""
-            out.append(RuleError(file, line_of(lines, loc), field_path, "this field is required",
-                                 _MISSING_HINTS.get(name, f"add {name}: <value>")))
+            out.append(
+                RuleError(
+                    file,
+                    line_of(lines, loc),
+                    field_path,
+                    "this field is required",
+                    _MISSING_HINTS.get(name, f"add {name}: <value>"),
+                )
+            )
         else:
             msg = err["msg"][0].lower() + err["msg"][1:]
-            out.append(RuleError(file, line_of(lines, loc), field_path, f"{msg}, got {given!r}",
-                                 _HINTS.get(kind, "see the rule-authoring guide in the README")))
+            out.append(
+                RuleError(
+                    file,
+                    line_of(lines, loc),
+                    field_path,
+                    f"{msg}, got {given!r}",
+                    _HINTS.get(kind, "see the rule-authoring guide in the README"),
+                )
+            )
     return out

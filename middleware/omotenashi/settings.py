@@ -75,7 +75,7 @@ class Settings(BaseSettings):
 
     secret_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description="Comma-separated cookie signing keys, newest first: the first signs, all verify.",
+        description="Cookie signing keys, comma-separated, newest first (the first signs).",
     )
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cookie: CookieSettings = Field(default_factory=CookieSettings)
@@ -92,7 +92,9 @@ class Settings(BaseSettings):
         default=2 * 1024 * 1024, ge=1024, description="Largest HTML body (bytes) we rewrite."
     )
     session_gap: int = Field(
-        default=30 * 60, ge=60, description="Seconds of quiet after which a page view is a new visit."
+        default=30 * 60,
+        ge=60,
+        description="Seconds of quiet after which a page view is a new visit.",
     )
     server_timing: bool = Field(default=True, description="Add a Server-Timing header.")
     debug_header: bool = Field(default=False, description="Add X-Omotenashi-Rules to responses.")

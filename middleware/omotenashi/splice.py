@@ -15,6 +15,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 VOID = frozenset(
     "area base br col embed hr img input link meta source track wbr param keygen basefont "
@@ -77,6 +78,11 @@ class _Open:
     slot: Slot | None
 
 
+@lru_cache(maxsize=16)
+def _marker(attribute: str) -> re.Pattern[str]:
+    return re.compile(re.escape(attribute), re.I)
+
+
 def _end_pattern(tag: str) -> re.Pattern[str]:
     pat = _END_CACHE.get(tag)
     if pat is None:
@@ -131,6 +137,28 @@ def _read_tag(s: str, i: int, n: int) -> tuple[str, list[Attr], int, bool] | Non
             attrs.append(Attr(attr_name, None, k, j))
 
 
+_WSC = r"\t\n\f\r "
+_ATTRS = (
+    rf"(?>[{_WSC}/]++|[^{_WSC}/>][^{_WSC}/>=]*+"
+    rf"(?>[{_WSC}]*+=[{_WSC}]*+(?>\"[^\"]*+\"|'[^']*+'|[^{_WSC}>]*+))?)*+"
+)
+# One token of markup per match, at C speed. Start and end tags that the fast alternatives
+# cannot read (unclosed quotes and the like) match the empty look-ahead groups instead and
+# are read again, exactly, by _read_tag.
+_TOKEN = re.compile(
+    r"<(?:"
+    r"!--(?:-?>|[\s\S]*?--!?>|[\s\S]*)"  # comment, possibly running to the end
+    r"|[!?][^>]*+>?"  # doctype, bogus comment
+    rf"|/([A-Za-z][^{_WSC}/>]*+){_ATTRS}>"  # 1: end tag
+    rf"|([A-Za-z][^{_WSC}/>]*+){_ATTRS}>"  # 2: start tag
+    r"|/(?=[A-Za-z])()"  # 3: an end tag to read slowly
+    r"|(?=[A-Za-z])()"  # 4: a start tag to read slowly
+    r"|/>"  # </> is ignored
+    r"|/[^A-Za-z>][^>]*+>?"  # bogus comment
+    r")"
+)
+
+
 def _first(attrs: list[Attr], name: str) -> Attr | None:
     for a in attrs:
         if a.name == name:
@@ -138,17 +166,26 @@ def _first(attrs: list[Attr], name: str) -> Attr | None:
     return None
 
 
-def find_slots(s: str, attribute: str = "data-omo-slot", opt_out: str = "data-omo-off") -> list[Slot]:
+def find_slots(
+    s: str, attribute: str = "data-omo-slot", opt_out: str = "data-omo-off"
+) -> list[Slot]:
     """Every element carrying ``attribute``, in document order, with its extent."""
+    if _marker(attribute).search(s) is None:
+        return []  # the common case for pages without slots costs one C-speed search
     n = len(s)
+    wanted = (attribute, opt_out)
+    foreign = 0  # open <svg>/<math> elements
     stack: list[_Open] = []
     slots: list[Slot] = []
     open_slots: list[Slot] = []
 
     def close(index: int, at: int, end: int) -> None:
         # Pop stack[index:]; the last popped ends at ``end``, the rest implicitly at ``at``.
+        nonlocal foreign
         for depth in range(len(stack) - 1, index - 1, -1):
             entry = stack.pop()
+            if entry.tag in FOREIGN:
+                foreign -= 1
             if entry.slot is not None:
                 entry.slot.close_start = at
                 entry.slot.end = end if depth == index else at
@@ -163,97 +200,86 @@ def find_slots(s: str, attribute: str = "data-omo-slot", opt_out: str = "data-om
         return -1
 
     i = 0
+    search = _TOKEN.search
     while True:
-        lt = s.find("<", i)
-        if lt < 0 or lt + 1 >= n:
+        m = search(s, i)
+        if m is None:
             break
-        c = s[lt + 1]
-        if c == "!":
-            if s.startswith("<!--", lt):
-                if s.startswith("<!-->", lt):
-                    i = lt + 5
-                    continue
-                if s.startswith("<!--->", lt):
-                    i = lt + 6
-                    continue
-                e1, e2 = s.find("-->", lt + 4), s.find("--!>", lt + 4)
-                if e1 < 0 and e2 < 0:
-                    break
-                i = e1 + 3 if e2 < 0 or 0 <= e1 < e2 else e2 + 4
-                continue
-            e = s.find(">", lt + 2)
-            if e < 0:
-                break
-            i = e + 1
-        elif c == "?":
-            e = s.find(">", lt + 2)
-            if e < 0:
-                break
-            i = e + 1
-        elif c == "/":
-            d = s[lt + 2 : lt + 3]
-            if d.isascii() and d.isalpha():
-                tag = _read_tag(s, lt + 2, n)
-                if tag is None:
-                    break
-                name, _, end, _ = tag
-                depth = in_scope(name) if name not in FOREIGN else _last(stack, name)
-                if name == "p" and depth < 0:
-                    pass  # a stray </p> makes an empty <p></p>; no slot can be affected
-                elif depth >= 0:
-                    close(depth, lt, end)
-                i = end
-            elif d == ">":
-                i = lt + 3
+        lt, i = m.start(), m.end()
+        if m.group(1) is not None or m.group(3) is not None:
+            if m.group(1) is not None:
+                name = m.group(1).lower()
             else:
-                e = s.find(">", lt + 2)
-                if e < 0:
+                slow = _read_tag(s, lt + 2, n)
+                if slow is None:
                     break
-                i = e + 1
-        elif c.isascii() and c.isalpha():
-            tag = _read_tag(s, lt + 1, n)
-            if tag is None:
+                name, i = slow[0], slow[2]
+            depth = in_scope(name) if name not in FOREIGN else _last(stack, name)
+            if depth >= 0:
+                close(depth, lt, i)  # a stray </p> (depth -1) affects no slot
+            continue
+        if m.group(2) is not None:
+            text = m.group(0)
+            lowered = text.lower()
+            if text.count('"') % 2 or text.count("'") % 2 or any(w in lowered for w in wanted):
+                slow = _read_tag(s, lt + 1, n)
+                if slow is None:
+                    break
+                name, attrs, i, self_closing = slow
+            else:
+                name, attrs, self_closing = m.group(2).lower(), [], text.endswith("/>")
+        elif m.group(4) is not None:
+            slow = _read_tag(s, lt + 1, n)
+            if slow is None:
                 break
-            name, attrs, end, self_closing = tag
-            foreign = any(o.tag in FOREIGN for o in stack)
-            if not foreign:
-                if name in CLOSES_P and (depth := in_scope("p")) >= 0:
-                    close(depth, lt, lt)
-                elif name == "li" and (depth := _last_before(stack, "li", ("ul", "ol"))) >= 0:
-                    close(depth, lt, lt)
-                elif name in ("dt", "dd") and (depth := _last_before(stack, ("dt", "dd"), ("dl",))) >= 0:
-                    close(depth, lt, lt)
+            name, attrs, i, self_closing = slow
+        else:
+            continue  # comment, doctype, bogus comment
+        end = i
+        if not foreign:
+            if name in CLOSES_P and (depth := in_scope("p")) >= 0:
+                close(depth, lt, lt)
+            elif name == "li" and (depth := _last_before(stack, "li", ("ul", "ol"))) >= 0:
+                close(depth, lt, lt)
+            elif (
+                name in ("dt", "dd") and (depth := _last_before(stack, ("dt", "dd"), ("dl",))) >= 0
+            ):
+                close(depth, lt, lt)
+        slot = None
+        if attrs:
             marker = _first(attrs, attribute)
-            if open_slots and _first(attrs, opt_out) is not None:
+            off = _first(attrs, opt_out) is not None
+            if open_slots and off:
                 for enclosing in open_slots:
                     enclosing.opt_out = True
-            slot = None
             if marker is not None:
                 slot = Slot(
-                    name=html.unescape(marker.value or ""), tag=name, start=lt, open_end=end,
-                    attrs=attrs, parent=open_slots[-1] if open_slots else None,
+                    name=html.unescape(marker.value or ""),
+                    tag=name,
+                    start=lt,
+                    open_end=end,
+                    attrs=attrs,
+                    parent=open_slots[-1] if open_slots else None,
+                    opt_out=off,
                 )
-                if _first(attrs, opt_out) is not None:
-                    slot.opt_out = True
                 slots.append(slot)
-            i = end
-            if (name in VOID and not foreign) or ((foreign or name in FOREIGN) and self_closing):
-                if slot is not None:
-                    slot.void = True
-                    slot.close_start = slot.end = end
-                continue
-            stack.append(_Open(name, slot))
+        if (name in VOID and not foreign) or ((foreign or name in FOREIGN) and self_closing):
             if slot is not None:
-                open_slots.append(slot)
-            if name in RAW_TEXT and not foreign:
-                m = _end_pattern(name).search(s, end)
-                if m is None:
-                    break
-                i = m.start()
-            elif name == "plaintext" and not foreign:
+                slot.void = True
+                slot.close_start = slot.end = end
+            continue
+        stack.append(_Open(name, slot))
+        if name in FOREIGN:
+            foreign += 1
+        if slot is not None:
+            open_slots.append(slot)
+        if name in RAW_TEXT and not foreign:
+            raw_end = _end_pattern(name).search(s, end)
+            if raw_end is None:
                 break
-        else:
-            i = lt + 1
+            i = raw_end.start()
+        elif name == "plaintext" and not foreign:
+            break
     close(0, n, n)
     return slots
 
@@ -271,7 +297,11 @@ def _last_before(stack: list[_Open], tags: str | tuple[str, ...], limits: tuple[
         tag = stack[depth].tag
         if tag in wanted:
             return depth
-        if tag in limits or tag in SCOPE_LIMITS or (tag in CLOSES_P and tag not in ("p", "div", "address")):
+        if (
+            tag in limits
+            or tag in SCOPE_LIMITS
+            or (tag in CLOSES_P and tag not in ("p", "div", "address"))
+        ):
             return -1
     return -1
 

@@ -26,6 +26,21 @@ from .settings import RedisSettings
 
 PARTS = ("profile", "attrs", "interests", "shown")
 
+# KEYS: profile, attrs, interests, shown.
+# ARGV: now, new visit (0/1), idle ttl, number of topics, topics..., shown rule ids...
+RECORD_SCRIPT = """
+local profile, interests, shown = KEYS[1], KEYS[3], KEYS[4]
+redis.call('HINCRBY', profile, 'views', 1)
+if ARGV[2] == '1' then redis.call('HINCRBY', profile, 'visits', 1) end
+redis.call('HSETNX', profile, 'first_seen', ARGV[1])
+redis.call('HSET', profile, 'last_seen', ARGV[1])
+local topics = tonumber(ARGV[4])
+for k = 5, 4 + topics do redis.call('HINCRBYFLOAT', interests, ARGV[k], 1) end
+for k = 5 + topics, #ARGV do redis.call('HINCRBY', shown, ARGV[k], 1) end
+for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ARGV[3]) end
+return 1
+"""
+
 
 @dataclass
 class Visit:
@@ -74,10 +89,12 @@ def make_client(url: str, cfg: RedisSettings) -> Any:
     }
     if url.startswith("redis+sentinel://"):
         parsed = urlparse(url)
-        hosts = [(h.split(":")[0], int(h.split(":")[1]) if ":" in h else 26379)
-                 for h in parsed.netloc.split("@")[-1].split(",")]
+        hosts = [
+            (h.split(":")[0], int(h.split(":")[1]) if ":" in h else 26379)
+            for h in parsed.netloc.split("@")[-1].split(",")
+        ]
         service = parsed.path.strip("/") or "mymaster"
-        sentinel = Sentinel(hosts, **common)
+        sentinel = Sentinel(hosts, **common)  # type: ignore[no-untyped-call]
         return sentinel.master_for(service, max_connections=cfg.max_connections, **common)
     if cfg.cluster:
         return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common)
@@ -95,9 +112,11 @@ class Store:
         self.metrics = metrics
         self.breaker = Breaker(cfg.breaker_failures, cfg.breaker_reset)
         self.client: Any = None
+        self._record_script: Any = None
 
     def connect(self, url: str) -> None:
         self.client = make_client(url, self.cfg)
+        self._record_script = self.client.register_script(RECORD_SCRIPT)
 
     async def aclose(self) -> None:
         if self.client is not None:
@@ -140,26 +159,22 @@ class Store:
         return Profile.from_redis(main, attrs, interests, shown)
 
     async def record(self, vid: str, visit: Visit) -> None:
-        """One round trip, atomic: the page view and what was shown; idle expiry renewed."""
-        ttl = self.cfg.idle_ttl
-        k = {part: self.key(vid, part) for part in PARTS}
+        """One round trip, atomic: the page view and what was shown; idle expiry renewed.
 
-        async def op() -> None:
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.hincrby(k["profile"], "views", 1)
-                if visit.new_visit:
-                    pipe.hincrby(k["profile"], "visits", 1)
-                pipe.hsetnx(k["profile"], "first_seen", repr(visit.now))
-                pipe.hset(k["profile"], "last_seen", repr(visit.now))
-                for topic in visit.topics:
-                    pipe.hincrbyfloat(k["interests"], topic, 1.0)
-                for rule_id in visit.shown:
-                    pipe.hincrby(k["shown"], rule_id, 1)
-                for key in k.values():
-                    pipe.expire(key, ttl)
-                await pipe.execute()
-
-        await self._run(op, self.cfg.write_timeout)
+        A server-side script rather than MULTI/EXEC: the same atomicity, one command to send
+        and one reply to read instead of fifteen. All keys share the visitor's hash tag, so it
+        runs on Redis Cluster too.
+        """
+        keys = [self.key(vid, part) for part in PARTS]
+        args: list[Any] = [
+            repr(visit.now),
+            int(visit.new_visit),
+            self.cfg.idle_ttl,
+            len(visit.topics),
+            *visit.topics,
+            *visit.shown,
+        ]
+        await self._run(lambda: self._record_script(keys=keys, args=args), self.cfg.write_timeout)
 
     async def set_attrs(self, vid: str, attrs: dict[str, Any]) -> None:
         key = self.key(vid, "attrs")
@@ -173,5 +188,6 @@ class Store:
         await self._run(op, self.cfg.write_timeout)
 
     async def erase(self, vid: str) -> None:
-        await self._run(lambda: self.client.delete(*(self.key(vid, p) for p in PARTS)),
-                        self.cfg.write_timeout)
+        await self._run(
+            lambda: self.client.delete(*(self.key(vid, p) for p in PARTS)), self.cfg.write_timeout
+        )

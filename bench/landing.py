@@ -1,0 +1,189 @@
+"""Benchmark: the demo landing page with and without Omotenashi, in the same run.
+
+``--mode http`` (the default, what a visitor sees): the bare shop and the personalised shop
+each run in their own uvicorn process; one keep-alive connection asks for the landing page
+again and again. ``--mode asgi``: both apps are called in-process (no sockets), which shows
+the middleware's own cost alone. Either way the visitor is a returning family visitor (three
+rules fire on the page) and Redis is a real server; rounds alternate between the two apps.
+
+    python bench/landing.py [--mode http|asgi] [--requests 2000] [--rounds 5]
+
+The last line is ``ratio: X.XX``: time per request with Omotenashi ÷ without (1.00 = free).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from demo_site.app import demo_settings, site  # noqa: E402
+
+from omotenashi import EmbeddedRedis, Omotenashi  # noqa: E402
+from omotenashi.embedded import free_port  # noqa: E402
+
+UA = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"
+
+
+async def call(app: Any, path: str, cookie: bytes | None) -> tuple[int, dict[bytes, bytes], bytes]:
+    headers = [(b"host", b"bench"), (b"user-agent", UA)]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("bench", 80),
+    }
+    status, out_headers, body = 0, {}, bytearray()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, out_headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            out_headers = dict(message["headers"])
+        else:
+            body.extend(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, out_headers, bytes(body)
+
+
+async def timed(app: Any, n: int, cookie: bytes | None) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        await call(app, "/", cookie)
+    return (time.perf_counter() - start) / n
+
+
+class Connection:
+    """A minimal HTTP/1.1 keep-alive client: cheap enough not to be what is measured."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def get(self, path: str, cookie: bytes | None) -> tuple[dict[bytes, bytes], bytes]:
+        extra = b"Cookie: " + cookie + b"\r\n" if cookie else b""
+        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: bench\r\nUser-Agent: "
+                          + UA + b"\r\n" + extra + b"\r\n")
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self.sock.recv(65536)
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        headers = {}
+        for line in head.split(b"\r\n")[1:]:
+            key, _, value = line.partition(b":")
+            headers[key.strip().lower()] = value.strip()
+        length = int(headers[b"content-length"])
+        while len(self.buffer) < length:
+            self.buffer += self.sock.recv(65536)
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return headers, body
+
+    def timed(self, n: int, cookie: bytes | None) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            self.get("/", cookie)
+        return (time.perf_counter() - start) / n
+
+
+def _serve(port: int, bare: bool, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    args = [sys.executable, str(ROOT / "bench" / "serve.py"), "--port", str(port)]
+    proc = subprocess.Popen([*args, "--bare"] if bare else args, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the benchmark server did not start")
+
+
+def run_http(url: str, requests: int, rounds: int) -> tuple[list[float], list[float]]:
+    env = {**os.environ, "OMOTENASHI_REDIS_URL": url}
+    ports = free_port(), free_port()
+    procs = [_serve(ports[0], True, env), _serve(ports[1], False, env)]
+    try:
+        bare, personalised = Connection(ports[0]), Connection(ports[1])
+        headers, _ = personalised.get("/tours/hawaii-family", None)
+        cookie = headers[b"set-cookie"].split(b";")[0]
+        personalised.get("/tours/hawaii-family", cookie)
+        _, body = personalised.get("/", cookie)
+        assert b"Aloha, families!" in body, "personalisation is not active"
+        bare.timed(200, cookie)
+        personalised.timed(200, cookie)
+        without, with_ = [], []
+        for _ in range(rounds):
+            without.append(bare.timed(requests, cookie))
+            with_.append(personalised.timed(requests, cookie))
+        return without, with_
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+
+
+async def run_asgi(url: str, requests: int, rounds: int) -> tuple[list[float], list[float]]:
+    bare = site(ROOT)
+    personalised = Omotenashi(site(ROOT), settings=demo_settings(ROOT, redis={"url": url}))
+    await personalised.startup()
+    try:
+        _, headers, _ = await call(personalised, "/tours/hawaii-family", None)
+        cookie = headers[b"set-cookie"].split(b";")[0]
+        await call(personalised, "/tours/hawaii-family", cookie)
+        status, _, body = await call(personalised, "/", cookie)
+        assert status == 200 and b"Aloha, families!" in body, "personalisation is not active"
+        await timed(bare, 200, cookie)
+        await timed(personalised, 200, cookie)
+        without, with_ = [], []
+        for _ in range(rounds):
+            without.append(await timed(bare, requests, cookie))
+            with_.append(await timed(personalised, requests, cookie))
+        return without, with_
+    finally:
+        await personalised.shutdown()
+
+
+def main(mode: str, requests: int, rounds: int) -> None:
+    url = os.environ.get("OMOTENASHI_REDIS_URL")
+    server = None if url else EmbeddedRedis().start()
+    try:
+        url = url or server.url  # type: ignore[union-attr]
+        if mode == "http":
+            without, with_ = run_http(url, requests, rounds)
+        else:
+            without, with_ = asyncio.run(run_asgi(url, requests, rounds))
+    finally:
+        if server is not None:
+            server.close()
+    t0, t1 = statistics.median(without), statistics.median(with_)
+    print(f"mode: {mode}; {requests} requests x {rounds} rounds each; landing page, "
+          "returning family visitor, 3 rules applied; medians of rounds")
+    print(f"without omotenashi: {1 / t0:9.0f} req/s  {t0 * 1e3:7.3f} ms/request")
+    print(f"with omotenashi:    {1 / t1:9.0f} req/s  {t1 * 1e3:7.3f} ms/request")
+    print(f"added latency:      {(t1 - t0) * 1e3:7.3f} ms/request")
+    print(f"ratio: {t1 / t0:.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["http", "asgi"], default="http")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    main(args.mode, args.requests, args.rounds)

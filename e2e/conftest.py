@@ -1,0 +1,79 @@
+"""End-to-end: the demo shop served by uvicorn in its own process, driven by real Chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from omotenashi.embedded import free_port
+from omotenashi.testing import CHROMIUM_ARGS, find_chromium, unavailable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], browser_type: Any
+) -> dict[str, Any]:
+    """Playwright's own Chromium when installed; else the system's, launched by path."""
+    executable = find_chromium(browser_type.executable_path)
+    if executable is None:
+        unavailable("no Chromium: run `playwright install chromium` or install chromium")
+    args = {
+        **browser_type_launch_args,
+        "headless": True,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
+    if executable != browser_type.executable_path:
+        args["executable_path"] = executable
+    return args
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the demo exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the demo did not answer at {url}")
+
+
+@pytest.fixture(scope="session")
+def demo_url(omotenashi_redis_url: str) -> Iterator[str]:
+    """The demo started the README's way (``omotenashi demo``) against the test Redis."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "OMOTENASHI_REDIS_URL": omotenashi_redis_url,
+        "OMOTENASHI_DEBUG_HEADER": "true",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "omotenashi.cli", "demo", "--port", str(port), "--root", str(ROOT)],
+        env=env,
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url + "/tours", proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def base_url(demo_url: str) -> str:
+    return demo_url
