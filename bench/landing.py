@@ -40,9 +40,18 @@ async def call(app: Any, path: str, cookie: bytes | None) -> tuple[int, dict[byt
     if cookie:
         headers.append((b"cookie", cookie))
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": headers, "client": ("127.0.0.1", 1), "server": ("bench", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("bench", 80),
     }
     status, out_headers, body = 0, {}, bytearray()
 
@@ -78,8 +87,15 @@ class Connection:
 
     def get(self, path: str, cookie: bytes | None) -> tuple[dict[bytes, bytes], bytes]:
         extra = b"Cookie: " + cookie + b"\r\n" if cookie else b""
-        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: bench\r\nUser-Agent: "
-                          + UA + b"\r\n" + extra + b"\r\n")
+        self.sock.sendall(
+            b"GET "
+            + path.encode()
+            + b" HTTP/1.1\r\nHost: bench\r\nUser-Agent: "
+            + UA
+            + b"\r\n"
+            + extra
+            + b"\r\n"
+        )
         while b"\r\n\r\n" not in self.buffer:
             self.buffer += self.sock.recv(65536)
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
@@ -172,8 +188,10 @@ def main(mode: str, requests: int, rounds: int) -> None:
         if server is not None:
             server.close()
     t0, t1 = statistics.median(without), statistics.median(with_)
-    print(f"mode: {mode}; {requests} requests x {rounds} rounds each; landing page, "
-          "returning family visitor, 3 rules applied; medians of rounds")
+    print(
+        f"mode: {mode}; {requests} requests x {rounds} rounds each; landing page, "
+        "returning family visitor, 3 rules applied; medians of rounds"
+    )
     print(f"without omotenashi: {1 / t0:9.0f} req/s  {t0 * 1e3:7.3f} ms/request")
     print(f"with omotenashi:    {1 / t1:9.0f} req/s  {t1 * 1e3:7.3f} ms/request")
     print(f"added latency:      {(t1 - t0) * 1e3:7.3f} ms/request")

@@ -125,7 +125,7 @@ def site(root: Path = ROOT) -> Starlette:
 def demo_settings(root: Path = ROOT, **overrides: Any) -> Settings:
     """Settings for the demo: its rules and snippets; environment variables still apply."""
     values: dict[str, Any] = {
-        "rules": {"rules_dir": root / "rules", "snippets_dir": root / "snippets"},
+        "rules": {"dir": root / "rules", "snippets_dir": root / "snippets"},
     }
     if not os.environ.get("OMOTENASHI_SECRET_KEYS"):
         values["secret_keys"] = ["demo-only-key-change-me"]

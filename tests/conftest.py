@@ -71,7 +71,7 @@ def make_settings(tmp_path: Path, omotenashi_redis_url: str) -> Callable[..., Se
         values: dict[str, Any] = {
             "secret_keys": ["test-key"],
             "redis": {"url": omotenashi_redis_url, "read_timeout": 2.0, "write_timeout": 2.0},
-            "rules": {"rules_dir": rules_dir, "snippets_dir": snippets_dir},
+            "rules": {"dir": rules_dir, "snippets_dir": snippets_dir},
             "debug_header": True,
         }
         for key, value in overrides.items():

@@ -51,6 +51,8 @@ class CookieSigner:
         # itsdangerous signs with the last key; ours sign with the first.
         self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
         self.cookie: CookieSettings = settings.cookie
+        # Verified cookie values → identity: a returning visitor is checked once, not per page.
+        self._verified: dict[str, Identity] = {}
 
     def sign(self, ident: Identity) -> str:
         payload: dict[str, object] = {"v": ident.vid}
@@ -85,7 +87,14 @@ class CookieSigner:
         )
 
     def identify(self, cookie_header: str | None) -> Identity:
-        ident = self.read(cookie_value(cookie_header, self.cookie.name))
+        value = cookie_value(cookie_header, self.cookie.name)
+        ident = self._verified.get(value) if value else None
+        if ident is None or time.time() - ident.issued_at > self.cookie.max_age:
+            ident = self.read(value)
+            if ident is not None and value is not None:
+                if len(self._verified) >= 4096:
+                    self._verified.clear()
+                self._verified[value] = ident
         if ident is None:
             return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
         return ident

@@ -64,7 +64,7 @@ class Omotenashi:
     def _load_rules(self) -> RuleSet:
         try:
             return load_ruleset(
-                self.settings.rules.rules_dir, self.renderer, timezone=self.settings.rules.timezone
+                self.settings.rules.dir, self.renderer, timezone=self.settings.rules.timezone
             )
         except RuleSetError as exc:
             self.metrics.inc("rule_error")
@@ -284,7 +284,7 @@ class _Responder:
             query=query_dict(parse_qs(self.scope.get("query_string", b"").decode("latin-1"))),
             referrer=h.get("referer", ""),
             languages=parse_languages(h.get("accept-language", "")),
-            country=h.get("cf-ipcountry", ""),
+            country=h.get(self.mw.settings.country_header.lower(), ""),
             now=datetime.fromtimestamp(now, UTC),
         )
         match = _TOPICS_META.search(page, 0, 16384)

@@ -8,7 +8,7 @@ arguments: ``Settings(redis={"url": ...})``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,13 +28,15 @@ class RedisSettings(BaseModel):
     )
     connect_timeout: float = Field(default=0.25, gt=0, description="Seconds to open a connection.")
     read_timeout: float = Field(
-        default=0.15, gt=0, description="Seconds the read before the app may take."
+        default=0.15, gt=0, description="Seconds the profile read (before the app runs) may take."
     )
     write_timeout: float = Field(
-        default=0.5, gt=0, description="Seconds the write after the response may take."
+        default=0.5, gt=0, description="Seconds the write (after the response) may take."
     )
-    max_connections: int = Field(default=50, ge=1)
-    key_prefix: str = Field(default="omo", pattern=r"^[A-Za-z0-9_.-]+$")
+    max_connections: int = Field(default=50, ge=1, description="Size of the connection pool.")
+    key_prefix: str = Field(
+        default="omo", pattern=r"^[A-Za-z0-9_.-]+$", description="First part of every key."
+    )
     idle_ttl: int = Field(
         default=90 * 24 * 3600, ge=60, description="A profile idle this long (s) expires."
     )
@@ -47,20 +49,31 @@ class RedisSettings(BaseModel):
 
 
 class CookieSettings(BaseModel):
-    name: str = Field(default="omo_vid", pattern=r"^[A-Za-z0-9_-]+$")
-    max_age: int = Field(default=MAX_COOKIE_AGE, ge=60, le=MAX_COOKIE_AGE)
+    name: str = Field(
+        default="omo_vid", pattern=r"^[A-Za-z0-9_-]+$", description="The visitor cookie's name."
+    )
+    max_age: int = Field(
+        default=MAX_COOKIE_AGE,
+        ge=60,
+        le=MAX_COOKIE_AGE,
+        description="Cookie lifetime in seconds (browsers keep at most 400 days).",
+    )
     refresh_after: int = Field(
         default=24 * 3600, ge=0, description="Re-issue the cookie when older than this (s)."
     )
-    domain: str | None = None
-    path: str = "/"
+    domain: str | None = Field(default=None, description="Cookie Domain (unset: this host only).")
+    path: str = Field(default="/", description="Cookie Path.")
 
 
 class RulesSettings(BaseModel):
-    rules_dir: Path = Field(default=Path("rules"), description="Folder of rule YAML files.")
+    dir: Path = Field(default=Path("rules"), description="Folder of rule YAML files.")
     snippets_dir: Path = Field(default=Path("snippets"), description="Folder of Jinja2 snippets.")
     timezone: str = Field(default="UTC", description="Time zone of time/weekday conditions.")
-    slot_attribute: str = Field(default="data-omo-slot", pattern=r"^[a-z][a-z0-9-]*$")
+    slot_attribute: str = Field(
+        default="data-omo-slot",
+        pattern=r"^[a-z][a-z0-9-]*$",
+        description="The attribute that marks a slot in your pages.",
+    )
 
 
 class Settings(BaseSettings):
@@ -88,6 +101,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["/static/*", "/favicon.ico"],
         description="Path globs never personalised (comma-separated).",
     )
+    country_header: str = Field(
+        default="cf-ipcountry",
+        description="Request header carrying the visitor's country code (set by your CDN).",
+    )
     max_body: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="Largest HTML body (bytes) we rewrite."
     )
@@ -98,7 +115,6 @@ class Settings(BaseSettings):
     )
     server_timing: bool = Field(default=True, description="Add a Server-Timing header.")
     debug_header: bool = Field(default=False, description="Add X-Omotenashi-Rules to responses.")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("secret_keys", "bot_user_agents", "exclude_paths", mode="before")
     @classmethod

@@ -166,12 +166,31 @@ def _first(attrs: list[Attr], name: str) -> Attr | None:
     return None
 
 
+CACHE_PAGE_LIMIT = 64 * 1024
+
+
 def find_slots(
     s: str, attribute: str = "data-omo-slot", opt_out: str = "data-omo-off"
-) -> list[Slot]:
-    """Every element carrying ``attribute``, in document order, with its extent."""
+) -> tuple[Slot, ...]:
+    """Every element carrying ``attribute``, in document order, with its extent.
+
+    Many pages are served byte-identical to many visitors; for pages up to 64 KiB the result
+    is remembered (keyed by the page itself), so the scan runs once per distinct page.
+    The slots returned are shared: treat them as read-only.
+    """
+    if len(s) <= CACHE_PAGE_LIMIT:
+        return _find_slots_cached(s, attribute, opt_out)
+    return _find_slots(s, attribute, opt_out)
+
+
+@lru_cache(maxsize=128)
+def _find_slots_cached(s: str, attribute: str, opt_out: str) -> tuple[Slot, ...]:
+    return _find_slots(s, attribute, opt_out)
+
+
+def _find_slots(s: str, attribute: str, opt_out: str) -> tuple[Slot, ...]:
     if _marker(attribute).search(s) is None:
-        return []  # the common case for pages without slots costs one C-speed search
+        return ()  # the common case for pages without slots costs one C-speed search
     n = len(s)
     wanted = (attribute, opt_out)
     foreign = 0  # open <svg>/<math> elements
@@ -281,7 +300,7 @@ def find_slots(
         elif name == "plaintext" and not foreign:
             break
     close(0, n, n)
-    return slots
+    return tuple(slots)
 
 
 def _last(stack: list[_Open], tag: str) -> int:
