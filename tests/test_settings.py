@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import omotenashi
 from omotenashi import Settings
+from omotenashi.settings import settings_table
 
 
 def test_environment_variables_use_the_omotenashi_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,3 +33,8 @@ def test_public_api_is_exactly_all() -> None:
     public = {n for n in dir(omotenashi) if not n.startswith("_") and n != "annotations"}
     modules = {name for name in public if type(getattr(omotenashi, name)).__name__ == "module"}
     assert sorted(public - modules) == sorted(omotenashi.__all__)
+
+
+def test_the_readme_configuration_table_is_the_settings() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert settings_table() in readme

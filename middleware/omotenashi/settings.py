@@ -122,3 +122,28 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+
+def settings_table() -> str:
+    """The README's configuration table, made from the models so the two cannot drift."""
+    rows = ["| Environment variable | Default | Meaning |", "| --- | --- | --- |"]
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            annotation = info.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation, f"{prefix}{name.upper()}_")
+                continue
+            default = info.get_default(call_default_factory=True)
+            if name == "secret_keys":
+                shown = "(a random key per process)"
+            elif isinstance(default, list):
+                shown = ",".join(str(v) for v in default)
+            elif default is None:
+                shown = "(unset)"
+            else:
+                shown = str(default)
+            rows.append(f"| `{prefix}{name.upper()}` | `{shown}` | {info.description or ''} |")
+
+    walk(Settings, "OMOTENASHI_")
+    return "\n".join(rows)
