@@ -37,7 +37,7 @@ def dom(page: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("page", "expected"),
+    ("html_page", "expected"),
     [
         ('<div data-omo-slot="hero">old</div>', f'<div data-omo-slot="hero">{NEW}</div>'),
         ("<DIV DATA-OMO-SLOT=hero>old</DIV>", f"<DIV DATA-OMO-SLOT=hero>{NEW}</DIV>"),
@@ -67,8 +67,8 @@ def dom(page: str) -> str:
         "style",
     ],
 )
-def test_replaces_only_the_slot_content(page: str, expected: str) -> None:
-    assert replace_slot(page) == expected
+def test_replaces_only_the_slot_content(html_page: str, expected: str) -> None:
+    assert replace_slot(html_page) == expected
 
 
 def test_bytes_outside_the_slot_pass_unchanged() -> None:
@@ -82,7 +82,7 @@ def test_bytes_outside_the_slot_pass_unchanged() -> None:
 
 
 @pytest.mark.parametrize(
-    "page",
+    "html_page",
     [
         '<p data-omo-slot="hero">text<div>block closes the p</div>',
         '<ul><li data-omo-slot="hero">one<li>two</ul>',
@@ -92,9 +92,9 @@ def test_bytes_outside_the_slot_pass_unchanged() -> None:
     ],
     ids=["p-implied-end", "li-implied-end", "parent-closes", "eof", "svg"],
 )
-def test_implied_ends_match_the_html5_parser(page: str) -> None:
-    inner = '<circle r="1"></circle>' if page.startswith("<svg") else NEW
-    assert dom(replace_slot(page, inner=inner)) == parser_rewrite(page, inner=inner)
+def test_implied_ends_match_the_html5_parser(html_page: str) -> None:
+    inner = '<circle r="1"></circle>' if html_page.startswith("<svg") else NEW
+    assert dom(replace_slot(html_page, inner=inner)) == parser_rewrite(html_page, inner=inner)
 
 
 def test_set_attributes_replaces_in_place_and_appends() -> None:
@@ -184,23 +184,23 @@ _page = st.tuples(_tree, _attrs, _tree, _tree).map(
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_page)
-def test_splice_matches_a_real_html5_parser(page: str) -> None:
-    out = replace_slot(page)
-    assert dom(out) == parser_rewrite(page)
-    slots = [s for s in find_slots(page) if s.name == "hero" and s.parent is None]
+def test_splice_matches_a_real_html5_parser(doc: str) -> None:
+    out = replace_slot(doc)
+    assert dom(out) == parser_rewrite(doc)
+    slots = [s for s in find_slots(doc) if s.name == "hero" and s.parent is None]
     if slots:
         first, last = slots[0], slots[-1]
-        assert out[: first.open_end] == page[: first.open_end]
-        assert out[len(out) - (len(page) - last.close_start) :] == page[last.close_start :]
+        assert out[: first.open_end] == doc[: first.open_end]
+        assert out[len(out) - (len(doc) - last.close_start) :] == doc[last.close_start :]
     else:
-        assert out == page
+        assert out == doc
 
 
 @settings(max_examples=150, deadline=None)
 @given(_page, st.text(alphabet="ab\"'<>&", max_size=6))
-def test_attribute_rewrite_matches_a_real_html5_parser(page: str, value: str) -> None:
-    edits = [Edit(s, attrs={"title": value}) for s in find_slots(page) if s.name == "hero"]
-    tree = LexborHTMLParser(page)
+def test_attribute_rewrite_matches_a_real_html5_parser(doc: str, value: str) -> None:
+    edits = [Edit(s, attrs={"title": value}) for s in find_slots(doc) if s.name == "hero"]
+    tree = LexborHTMLParser(doc)
     for node in tree.css('[data-omo-slot="hero"]'):
         node.attrs["title"] = value
-    assert dom(apply(page, edits)) == tree.html
+    assert dom(apply(doc, edits)) == tree.html
