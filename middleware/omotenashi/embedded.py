@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import importlib.util
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -83,7 +86,9 @@ class EmbeddedRedis:
             "--loglevel",
             "warning",
         ]
-        self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._proc = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
+        )
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -123,6 +128,18 @@ class EmbeddedRedis:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, ask to be sent SIGTERM when the parent dies.
+
+    A demo or test process killed outright (SIGKILL, or SIGTERM re-raised by uvicorn) cannot
+    run its clean-up, and a private server must not outlive it.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _pings(port: int) -> bool:

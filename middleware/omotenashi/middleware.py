@@ -80,7 +80,8 @@ class Omotenashi:
             url = self.settings.redis.url
             if url is None and self.settings.redis.embedded:
                 try:
-                    self._embedded = await asyncio.to_thread(EmbeddedRedis().start)
+                    # Started from this (the event loop's) thread: the server is tied to it.
+                    self._embedded = EmbeddedRedis().start()
                     url = self._embedded.url
                     log.warning(
                         "omotenashi: no OMOTENASHI_REDIS_URL; started a private server "
@@ -96,7 +97,7 @@ class Omotenashi:
         await self.store.aclose()
         if self._embedded is not None:
             embedded, self._embedded = self._embedded, None
-            await asyncio.to_thread(embedded.close)
+            embedded.close()
         self._started = False
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
