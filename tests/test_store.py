@@ -9,9 +9,11 @@ import redis
 from omotenashi import Settings, StoreError
 from omotenashi.identity import new_vid
 from omotenashi.metrics import Metrics
-from omotenashi.store import Breaker, Store, Visit
+from omotenashi.change import Change
+from omotenashi.store import Breaker, Store
 
 pytestmark = pytest.mark.anyio
+DAY = 86400.0
 
 
 def make_store(url: str, **redis_settings: float) -> Store:
@@ -34,30 +36,30 @@ async def test_a_recorded_page_view_is_loaded_back(
 ) -> None:
     store = make_store(omotenashi_redis_url)
     vid = new_vid()
+    first = Change(
+        now=1000.0,
+        view=True,
+        new_visit=True,
+        topics=["hawaii", "family"],
+        shown=["hero-a"],
+        first={"utm_source": "mail"},
+    )
+    again = Change(
+        now=1000.0, view=True, topics=["hawaii"], shown=["hero-a"], first={"utm_source": "other"}
+    )
     try:
-        await store.record(
-            vid,
-            Visit(
-                now=1000.0,
-                new_visit=True,
-                first=True,
-                topics=["hawaii", "family"],
-                shown=["hero-a"],
-            ),
-        )
-        await store.record(
-            vid,
-            Visit(now=1060.0, new_visit=False, first=False, topics=["hawaii"], shown=["hero-a"]),
-        )
+        await store.record(vid, first, DAY)
+        await store.record(vid, again, DAY)
         profile = await store.load(vid)
     finally:
         await store.aclose()
     assert (profile.views, profile.visits) == (2, 1)
-    assert (profile.first_seen, profile.last_seen) == (1000.0, 1060.0)
-    assert profile.interests == {"hawaii": 2.0, "family": 1.0}
+    assert (profile.first_seen, profile.last_seen) == (1000.0, 1000.0)
+    assert profile.interest_now(1000.0, DAY) == {"hawaii": 2.0, "family": 1.0}
     assert profile.shown == {"hero-a": 2}
+    assert profile.first_touch == {"utm_source": "mail"}  # the first visit's, kept
     keys = sorted(omotenashi_redis.keys("*"))
-    assert keys == [f"omo:{{{vid}}}:interests", f"omo:{{{vid}}}:profile", f"omo:{{{vid}}}:shown"]
+    assert keys == sorted(f"omo:{{{vid}}}:{part}" for part in ("interests", "profile", "shown"))
     for key in keys:  # idle profiles expire
         assert 0 < omotenashi_redis.ttl(key) <= 90 * 24 * 3600
 
@@ -69,15 +71,16 @@ async def test_concurrent_writes_to_one_profile_all_count(omotenashi_redis_url: 
         await asyncio.gather(
             *(
                 store.record(
-                    vid, Visit(now=float(i), new_visit=False, first=False, topics=["kyoto"])
+                    vid, Change(now=5000.0, view=True, topics=["kyoto"], events={"like": 1}), DAY
                 )
-                for i in range(100)
+                for _ in range(100)
             )
         )
         profile = await store.load(vid)
     finally:
         await store.aclose()
-    assert profile.views == 100 and profile.interests == {"kyoto": 100.0}
+    assert profile.views == 100 and profile.events == {"like": 100}
+    assert profile.interest_now(5000.0, DAY) == {"kyoto": 100.0}
 
 
 async def test_timeouts_under_load_never_leave_a_connection_one_reply_behind(

@@ -119,6 +119,44 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
                 lambda f: _DAYS[f.now.astimezone(tz).weekday()] in days, "the day of the week"
             )
         )
+    if when.views is not None:
+        out.append(_compare(lambda f: f.views, when.views, "how many pages you have seen"))
+    if when.purchases is not None:
+        out.append(_compare(lambda f: f.purchases, when.purchases, "your bookings with us"))
+    if when.cart_items is not None:
+        out.append(_compare(lambda f: f.cart_items, when.cart_items, "what is in your cart"))
+    for name, cmp in (when.event or {}).items():
+        out.append(_compare(_event(name), cmp, f"you did this before: {name.replace('_', ' ')}"))
+    if when.absent_days is not None:
+        out.append(_compare(lambda f: f.absent_days, when.absent_days, "how long you were away"))
+    if when.cart_abandoned is not None:
+        want_abandoned = when.cart_abandoned
+        out.append(
+            Condition(lambda f: f.cart_abandoned == want_abandoned, "you left items in your cart")
+        )
+    if when.viewed is not None:
+        items = frozenset(when.viewed)
+        out.append(Condition(lambda f: not items.isdisjoint(f.viewed), "a tour you looked at"))
+    if when.viewed_in_list is not None:
+        list_name = when.viewed_in_list
+        out.append(
+            Condition(
+                lambda f: not f.viewed.isdisjoint(f.lists.get(list_name, ())),
+                f"something you looked at is in our {list_name.replace('_', ' ')} list",
+            )
+        )
+    for key, cmp in (when.first_utm or {}).items():
+        out.append(_compare(_first_touch(key), cmp, "how you first found us"))
+    if when.first_referrer is not None:
+        first_refs = tuple(when.first_referrer)
+        out.append(
+            Condition(
+                lambda f: any(
+                    fnmatchcase(f.first_touch.get("referrer", ""), g) for g in first_refs
+                ),
+                "how you first found us",
+            )
+        )
     for sub in when.all or []:
         out.extend(compile_when(sub, default_tz))
     if when.any is not None:
@@ -187,6 +225,14 @@ def _attr(name: str) -> Callable[[Facts], object]:
 
 def _interest(topic: str) -> Callable[[Facts], object]:
     return lambda f: f.interests.get(topic, 0.0)
+
+
+def _event(name: str) -> Callable[[Facts], object]:
+    return lambda f: f.events.get(name, 0)
+
+
+def _first_touch(key: str) -> Callable[[Facts], object]:
+    return lambda f: f.first_touch.get(key)
 
 
 def _query(key: str) -> Callable[[Facts], object]:

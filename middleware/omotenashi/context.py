@@ -14,9 +14,11 @@ from .profile import Profile
 class Visitor:
     """The visitor of this request, as loaded before the app ran.
 
-    ``id`` is the pseudonymous visitor id, ``profile`` what Redis held (empty for a new
-    visitor), ``device`` the parsed user agent. ``degraded`` is true when the profile could
-    not be loaded (Redis down or slow): the page is then served as the app made it.
+    ``id`` is the pseudonymous id of the profile in use (the signed-in user's when there is
+    one), ``profile`` what Redis held (empty for a new visitor), ``device`` the parsed user
+    agent. ``degraded`` is true when the profile could not be loaded (Redis down or slow): the
+    page is then served as the app made it. Events the app tracks are written after the
+    response, together with the page view.
     """
 
     identity: Identity
@@ -24,10 +26,13 @@ class Visitor:
     device: Device
     degraded: bool = False
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    identity_changed: bool = False
+    mw: Any = field(default=None, repr=False)  # the middleware, for identify() and forget()
 
     @property
     def id(self) -> str:
-        return self.identity.vid
+        return self.identity.user or self.identity.vid
 
     @property
     def is_new(self) -> bool:

@@ -26,6 +26,15 @@ class Facts:
     languages: tuple[str, ...] = ()
     country: str = ""
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    views: int = 0
+    purchases: int = 0
+    cart_items: int = 0
+    events: Mapping[str, int] = field(default_factory=dict)
+    absent_days: float | None = None
+    cart_abandoned: bool = False
+    viewed: frozenset[str] = frozenset()
+    lists: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    first_touch: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse_languages(header: str) -> tuple[str, ...]:

@@ -6,6 +6,8 @@ Keys rotate: the first configured key signs, every key verifies.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -20,6 +22,7 @@ log = logging.getLogger("omotenashi")
 
 _SALT = "omotenashi.visitor"
 _VID = re.compile(r"^[0-9a-f]{32}$")
+_USER = re.compile(r"^u[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class Identity:
     vid: str
     is_new: bool  # no valid cookie came with the request
     issued_at: float  # when the cookie was signed (now, for a new visitor)
-    user_id: str | None = None
+    user: str | None = None  # the profile id of a signed-in user (never the raw user id)
     prefs: dict[str, object] = field(default_factory=dict)
 
 
@@ -50,14 +53,15 @@ class CookieSigner:
             keys = [secrets.token_urlsafe(32)]
         # itsdangerous signs with the last key; ours sign with the first.
         self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
+        self.user_salt = settings.user_salt.get_secret_value() or "omotenashi"
         self.cookie: CookieSettings = settings.cookie
         # Verified cookie values → identity: a returning visitor is checked once, not per page.
         self._verified: dict[str, Identity] = {}
 
     def sign(self, ident: Identity) -> str:
         payload: dict[str, object] = {"v": ident.vid}
-        if ident.user_id:
-            payload["u"] = ident.user_id
+        if ident.user:
+            payload["u"] = ident.user
         if ident.prefs:
             payload["p"] = ident.prefs
         return self._serializer.dumps(payload)
@@ -82,7 +86,7 @@ class CookieSigner:
             vid=payload["v"],
             is_new=False,
             issued_at=signed_at.timestamp(),
-            user_id=user if isinstance(user, str) else None,
+            user=user if isinstance(user, str) and _USER.match(user) else None,
             prefs=prefs if isinstance(prefs, dict) else {},
         )
 
@@ -127,3 +131,9 @@ def cookie_value(header: str | None, name: str) -> str | None:
         if sep and key.strip() == name:
             return value.strip().strip('"') or None
     return None
+
+
+def user_profile_id(secret: str, user_id: str) -> str:
+    """A stable, opaque profile id for a site's user id (the raw id never leaves the server)."""
+    digest = hmac.new(secret.encode(), b"omotenashi.user:" + user_id.encode(), hashlib.sha256)
+    return "u" + digest.hexdigest()[:32]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 STAGE_ORDER = ("awareness", "interest", "consideration", "purchase", "loyalty")
+FIRST_TOUCH = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer")
 
 
 @dataclass
@@ -15,49 +17,116 @@ class Profile:
     views: int = 0
     first_seen: float | None = None
     last_seen: float | None = None
+    visit_start: float | None = None
+    absent_days: float | None = None  # quiet days before the current visit
     stage: str = "awareness"
-    segments: frozenset[str] = frozenset()
+    segments: frozenset[str] = frozenset()  # set by the site; derived ones are added per request
     attrs: dict[str, Any] = field(default_factory=dict)
-    interests: dict[str, float] = field(default_factory=dict)
+    interests: dict[str, tuple[float, float]] = field(default_factory=dict)  # topic: (score, at)
     shown: dict[str, int] = field(default_factory=dict)
+    events: dict[str, int] = field(default_factory=dict)
+    purchases: int = 0
+    purchase_at: float | None = None
+    cart: dict[str, int] = field(default_factory=dict)
+    cart_at: float | None = None
+    viewed: dict[str, float] = field(default_factory=dict)  # item: when
+    first_touch: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_redis(
         cls,
-        main: dict[str, str],
-        attrs: dict[str, str],
-        interests: dict[str, str],
-        shown: dict[str, str],
+        main: Mapping[str, str],
+        attrs: Mapping[str, str],
+        interests: Mapping[str, str],
+        shown: Mapping[str, str],
+        cart: Mapping[str, str] | None = None,
+        viewed: list[tuple[str, float]] | None = None,
     ) -> Profile:
+        stage = main.get("stage", "awareness")
+        scores: dict[str, tuple[float, float]] = {}
+        for key, value in interests.items():
+            if not key.endswith("@"):
+                scores[key] = (_float(value) or 0.0, _float(interests.get(key + "@")) or 0.0)
         return cls(
             visits=_int(main.get("visits")),
             views=_int(main.get("views")),
             first_seen=_float(main.get("first_seen")),
             last_seen=_float(main.get("last_seen")),
-            stage=main.get("stage") if main.get("stage") in STAGE_ORDER else "awareness",  # type: ignore[arg-type]
+            visit_start=_float(main.get("visit_start")),
+            absent_days=_float(main.get("absent_days")),
+            stage=stage if stage in STAGE_ORDER else "awareness",
             segments=frozenset(s for s in main.get("segments", "").split(",") if s),
             attrs={k: _json(v) for k, v in attrs.items()},
-            interests={k: _float(v) or 0.0 for k, v in interests.items()},
+            interests=scores,
             shown={k: _int(v) for k, v in shown.items()},
+            events={k[3:]: _int(v) for k, v in main.items() if k.startswith("ev:")},
+            purchases=_int(main.get("purchases")),
+            purchase_at=_float(main.get("purchase_at")),
+            cart={k: _int(v) for k, v in (cart or {}).items() if _int(v) > 0},
+            cart_at=_float(main.get("cart_at")),
+            viewed=dict(viewed or []),
+            first_touch={k: main[f"first_{k}"] for k in FIRST_TOUCH if f"first_{k}" in main},
         )
 
-    @property
-    def known(self) -> bool:
-        return self.views > 0
+    def interest_now(self, now: float, half_life: float) -> dict[str, float]:
+        """Interest per topic, decayed to ``now`` (it halves every ``half_life`` seconds).
+
+        Rounded to one decimal: two views an hour apart are an interest of 2, as an editor
+        writing ``at_least: 2`` means, while views weeks ago count for less.
+        """
+        return {
+            topic: round(decayed(score, at, now, half_life), 1)
+            for topic, (score, at) in self.interests.items()
+        }
+
+    def to_export(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "visits": self.visits,
+            "views": self.views,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "segments": sorted(self.segments),
+            "attributes": self.attrs,
+            "interests": {t: round(s, 3) for t, (s, _) in self.interests.items()},
+            "events": self.events,
+            "purchases": self.purchases,
+            "cart": self.cart,
+            "viewed": sorted(self.viewed),
+            "first_visit": self.first_touch,
+            "shown": self.shown,
+        }
 
 
-def visitor_view(profile: Profile, *, is_new: bool, device: str) -> dict[str, Any]:
+def decayed(score: float, at: float, now: float, half_life: float) -> float:
+    if score <= 0:
+        return 0.0
+    return float(score * 0.5 ** (max(0.0, now - at) / half_life))
+
+
+def visitor_view(
+    profile: Profile,
+    *,
+    is_new: bool,
+    device: str,
+    interests: Mapping[str, float],
+    segments: frozenset[str],
+    viewed_in: Mapping[str, list[str]],
+) -> dict[str, Any]:
     """The plain, minimal picture of the visitor a snippet may use: no ids, no raw keys."""
-    top = sorted(profile.interests.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = sorted(interests.items(), key=lambda kv: (-kv[1], kv[0]))
     name = profile.attrs.get("first_name")
     return {
         "stage": profile.stage,
-        "segments": sorted(profile.segments),
+        "segments": sorted(segments),
         "visits": max(profile.visits, 1),
         "returning": not is_new,
-        "interests": [topic for topic, score in top[:5] if score > 0],
+        "interests": [topic for topic, score in top[:5] if score >= 0.5],
         "name": name if isinstance(name, str) else "",
         "device": device,
+        "cart": sorted(profile.cart),
+        "purchases": profile.purchases,
+        "viewed_in": dict(viewed_in),
     }
 
 

@@ -87,6 +87,28 @@ class When(Strict):
     time: str | None = Field(default=None, description="Local time window, HH:MM-HH:MM.")
     weekday: list[Weekday] | None = None
     timezone: str | None = Field(default=None, description="Zone for time and weekday.")
+    views: Compare | None = Field(default=None, description="Page views so far.")
+    purchases: Compare | None = Field(default=None, description="Purchases so far.")
+    cart_items: Compare | None = Field(default=None, description="Items in the cart now.")
+    event: dict[str, Compare] | None = Field(
+        default=None, description="How often an event happened, e.g. join_club: {at_least: 1}."
+    )
+    absent_days: Compare | None = Field(
+        default=None, description="Days between the previous visit and this one."
+    )
+    cart_abandoned: bool | None = Field(
+        default=None, description="Items left in the cart, no purchase since, and time has passed."
+    )
+    viewed: list[str] | None = Field(default=None, description="Viewed any of these items.")
+    viewed_in_list: str | None = Field(
+        default=None, description="Viewed an item of this list (rules/data/<list>.yaml)."
+    )
+    first_utm: dict[str, Compare] | None = Field(
+        default=None, description="UTM parameters of the first visit, e.g. utm_source: newsletter."
+    )
+    first_referrer: list[str] | None = Field(
+        default=None, description="Referrer URL globs of the first visit."
+    )
     any: list[When] | None = Field(default=None, description="At least one of these holds.")
     all: list[When] | None = Field(default=None, description="Every one of these holds.")
     not_: When | None = Field(default=None, alias="not", description="This does not hold.")
@@ -94,6 +116,8 @@ class When(Strict):
     @field_validator(
         "stage",
         "segment",
+        "viewed",
+        "first_referrer",
         "device",
         "browser",
         "os",
@@ -204,10 +228,3 @@ class RuleFile(Strict):
     """A rule file: a list of rules under ``rules:``."""
 
     rules: list[Rule] = Field(default_factory=list)
-
-
-# Field names per model, for "did you mean" hints in errors.
-MODEL_FIELDS: dict[str, list[str]] = {
-    model.__name__: [f.alias or name for name, f in model.model_fields.items()]
-    for model in (RuleFile, Rule, When, Compare, Schedule)
-}

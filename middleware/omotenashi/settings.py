@@ -90,6 +90,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Cookie signing keys, comma-separated, newest first (the first signs).",
     )
+    user_salt: SecretStr = Field(
+        default=SecretStr(""),
+        description="Secret mixed into signed-in users' profile ids; set it once, never change it.",
+    )
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cookie: CookieSettings = Field(default_factory=CookieSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
@@ -114,6 +118,11 @@ class Settings(BaseSettings):
         description="Seconds of quiet after which a page view is a new visit.",
     )
     server_timing: bool = Field(default=True, description="Add a Server-Timing header.")
+    endpoint_prefix: str = Field(
+        default="/_omotenashi",
+        pattern=r"^/[A-Za-z0-9_/-]*[A-Za-z0-9_]$",
+        description="Where Omotenashi answers its own URLs (the event beacon ...).",
+    )
     debug_header: bool = Field(default=False, description="Add X-Omotenashi-Rules to responses.")
 
     @field_validator("secret_keys", "bot_user_agents", "exclude_paths", mode="before")
@@ -137,6 +146,8 @@ def settings_table() -> str:
             default = info.get_default(call_default_factory=True)
             if name == "secret_keys":
                 shown = "(a random key per process)"
+            elif name == "user_salt":
+                shown = "(unset)"
             elif isinstance(default, list):
                 shown = ",".join(str(v) for v in default)
             elif default is None:
@@ -147,3 +158,18 @@ def settings_table() -> str:
 
     walk(Settings, "OMOTENASHI_")
     return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m omotenashi.settings: rewrite the README's table
+    import re
+    import sys
+
+    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    text = readme.read_text()
+    text = re.sub(
+        r"(<!-- settings-table:[^\n]*-->\n).*?(\n<!-- /settings-table -->)",
+        lambda m: m.group(1) + settings_table() + m.group(2),
+        text,
+        flags=re.S,
+    )
+    readme.write_text(text)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
@@ -19,38 +18,112 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import RedisError
 
+from .change import Change
 from .errors import StoreError
 from .metrics import Metrics
 from .profile import Profile
 from .settings import RedisSettings
 
-PARTS = ("profile", "attrs", "interests", "shown")
+PARTS = ("profile", "attrs", "interests", "shown", "cart", "viewed")
+RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
+VIEWED_KEEP = 50
 
-# KEYS: profile, attrs, interests, shown.
-# ARGV: now, new visit (0/1), idle ttl, number of topics, topics..., shown rule ids...
-RECORD_SCRIPT = """
-local profile, interests, shown = KEYS[1], KEYS[3], KEYS[4]
-redis.call('HINCRBY', profile, 'views', 1)
-if ARGV[2] == '1' then redis.call('HINCRBY', profile, 'visits', 1) end
-redis.call('HSETNX', profile, 'first_seen', ARGV[1])
-redis.call('HSET', profile, 'last_seen', ARGV[1])
-local topics = tonumber(ARGV[4])
-for k = 5, 4 + topics do redis.call('HINCRBYFLOAT', interests, ARGV[k], 1) end
-for k = 5 + topics, #ARGV do redis.call('HINCRBY', shown, ARGV[k], 1) end
-for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ARGV[3]) end
+# KEYS: profile, attrs, interests, shown, cart, viewed. ARGV[1]: the change as JSON.
+# Mirrors change.apply(): interests decay on write, the stage only moves forward unless a
+# decay rule moved it back, and every key's idle expiry is renewed.
+RECORD_SCRIPT = (
+    """
+local c = cjson.decode(ARGV[1])
+local profile, attrs, interests, shown, cart, viewed = unpack(KEYS)
+local rank = """
+    + RANKS
+    + """
+if c.view then redis.call('HINCRBY', profile, 'views', 1) end
+if c.new_visit then
+  redis.call('HINCRBY', profile, 'visits', 1)
+  redis.call('HSET', profile, 'visit_start', c.now)
+  if c.absent_days ~= cjson.null then redis.call('HSET', profile, 'absent_days', c.absent_days) end
+end
+redis.call('HSETNX', profile, 'first_seen', c.now)
+redis.call('HSET', profile, 'last_seen', c.now)
+for k, v in pairs(c.first) do redis.call('HSETNX', profile, 'first_' .. k, v) end
+for _, t in ipairs(c.topics) do
+  local score = tonumber(redis.call('HGET', interests, t) or '0')
+  local at = tonumber(redis.call('HGET', interests, t .. '@') or c.now)
+  local age = math.max(0, c.now - at)
+  redis.call('HSET', interests, t, score * math.pow(0.5, age / c.half_life) + 1, t .. '@', c.now)
+end
+for _, item in ipairs(c.items) do redis.call('ZADD', viewed, c.now, item) end
+redis.call('ZREMRANGEBYRANK', viewed, 0, -"""
+    + str(VIEWED_KEEP + 1)
+    + """)
+for _, id in ipairs(c.shown) do redis.call('HINCRBY', shown, id, 1) end
+for name, n in pairs(c.events) do redis.call('HINCRBY', profile, 'ev:' .. name, n) end
+if c.cart_clear then redis.call('DEL', cart) end
+for _, item in ipairs(c.cart_remove) do redis.call('HDEL', cart, item) end
+for item, qty in pairs(c.cart_add) do redis.call('HINCRBY', cart, item, qty) end
+if next(c.cart_add) or #c.cart_remove > 0 then redis.call('HSET', profile, 'cart_at', c.now) end
+if c.purchases > 0 then
+  redis.call('HINCRBY', profile, 'purchases', c.purchases)
+  redis.call('HSET', profile, 'purchase_at', c.now)
+end
+for k, v in pairs(c.attrs) do redis.call('HSET', attrs, k, cjson.encode(v)) end
+if c.stage ~= '' then
+  local current = rank[redis.call('HGET', profile, 'stage') or 'awareness'] or 1
+  if c.stage_back or rank[c.stage] > current then redis.call('HSET', profile, 'stage', c.stage) end
+end
+for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, c.ttl) end
 return 1
 """
+)
 
-
-@dataclass
-class Visit:
-    """What one page view changes in the profile, written after the response."""
-
-    now: float
-    new_visit: bool
-    first: bool
-    topics: list[str] = field(default_factory=list)
-    shown: list[str] = field(default_factory=list)
+# KEYS: the user's profile keys. ARGV[1]: the anonymous profile as JSON, ARGV[2]: its id.
+# Counts add up, interests merge (decayed to now), the stage is the further one, first-touch
+# facts and attributes keep the user's own when both have one. Runs once per anonymous id.
+MERGE_SCRIPT = (
+    """
+local a = cjson.decode(ARGV[1])
+local profile, attrs, interests, shown, cart, viewed = unpack(KEYS)
+local rank = """
+    + RANKS
+    + """
+if redis.call('HSETNX', profile, 'merged:' .. ARGV[2], a.now) == 0 then return 0 end
+for _, f in ipairs({'views', 'visits', 'purchases'}) do
+  if a[f] ~= cjson.null and a[f] > 0 then redis.call('HINCRBY', profile, f, a[f]) end
+end
+for name, n in pairs(a.events) do redis.call('HINCRBY', profile, 'ev:' .. name, n) end
+local function keep(field, value, better)
+  if value == cjson.null then return end
+  local old = tonumber(redis.call('HGET', profile, field) or '')
+  if old == nil or better(value, old) then redis.call('HSET', profile, field, value) end
+end
+local function lower(x, y) return x < y end
+local function higher(x, y) return x > y end
+keep('first_seen', a.first_seen, lower)
+keep('last_seen', a.last_seen, higher)
+keep('cart_at', a.cart_at, higher)
+keep('purchase_at', a.purchase_at, higher)
+local current = rank[redis.call('HGET', profile, 'stage') or 'awareness'] or 1
+if (rank[a.stage] or 1) > current then redis.call('HSET', profile, 'stage', a.stage) end
+for k, v in pairs(a.first_touch) do redis.call('HSETNX', profile, 'first_' .. k, v) end
+for k, v in pairs(a.attrs) do redis.call('HSETNX', attrs, k, cjson.encode(v)) end
+for topic, score in pairs(a.interests) do
+  local old = tonumber(redis.call('HGET', interests, topic) or '0')
+  local at = tonumber(redis.call('HGET', interests, topic .. '@') or a.now)
+  local mine = old * math.pow(0.5, math.max(0, a.now - at) / a.half_life)
+  redis.call('HSET', interests, topic, mine + score, topic .. '@', a.now)
+end
+for id, n in pairs(a.shown) do redis.call('HINCRBY', shown, id, n) end
+for item, qty in pairs(a.cart) do redis.call('HINCRBY', cart, item, qty) end
+for item, at in pairs(a.viewed) do redis.call('ZADD', viewed, 'GT', at, item) end
+if a.segments ~= '' then
+  local have = redis.call('HGET', profile, 'segments') or ''
+  redis.call('HSET', profile, 'segments', have == '' and a.segments or have .. ',' .. a.segments)
+end
+for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, a.ttl) end
+return 1
+"""
+)
 
 
 class Breaker:
@@ -112,16 +185,24 @@ class Store:
         self.metrics = metrics
         self.breaker = Breaker(cfg.breaker_failures, cfg.breaker_reset)
         self.client: Any = None
-        self._record_script: Any = None
+        self._scripts: tuple[Any, Any] = (None, None)
 
     def connect(self, url: str) -> None:
         self.client = make_client(url, self.cfg)
-        self._record_script = self.client.register_script(RECORD_SCRIPT)
+        self._scripts = (
+            self.client.register_script(RECORD_SCRIPT),
+            self.client.register_script(MERGE_SCRIPT),
+        )
 
     async def aclose(self) -> None:
         if self.client is not None:
             client, self.client = self.client, None
             await client.aclose()
+
+    @property
+    def healthy(self) -> bool:
+        """Connected, and the breaker is not open."""
+        return self.client is not None and self.breaker.opened_at is None
 
     def key(self, vid: str, part: str) -> str:
         return f"{self.cfg.key_prefix}:{{{vid}}}:{part}"
@@ -146,46 +227,69 @@ class Store:
         self.breaker.success()
         return result
 
-    async def load(self, vid: str) -> Profile:
-        """One round trip: every part of the visitor's profile."""
+    async def load(self, pid: str) -> Profile:
+        """One round trip: every part of the profile."""
 
         async def op() -> list[Any]:
             async with self.client.pipeline(transaction=False) as pipe:
-                for part in PARTS:
-                    pipe.hgetall(self.key(vid, part))
+                for part in PARTS[:-1]:
+                    pipe.hgetall(self.key(pid, part))
+                pipe.zrange(self.key(pid, "viewed"), 0, -1, withscores=True)
                 return list(await pipe.execute())
 
-        main, attrs, interests, shown = await self._run(op, self.cfg.read_timeout)
-        return Profile.from_redis(main, attrs, interests, shown)
+        main, attrs, interests, shown, cart, viewed = await self._run(op, self.cfg.read_timeout)
+        return Profile.from_redis(main, attrs, interests, shown, cart, viewed)
 
-    async def record(self, vid: str, visit: Visit) -> None:
-        """One round trip, atomic: the page view and what was shown; idle expiry renewed.
+    async def record(self, pid: str, change: Change, half_life: float) -> None:
+        """One round trip, atomic: everything this request changed; idle expiry renewed.
 
         A server-side script rather than MULTI/EXEC: the same atomicity, one command to send
-        and one reply to read instead of fifteen. All keys share the visitor's hash tag, so it
-        runs on Redis Cluster too.
+        and one reply to read. All keys share the profile's hash tag, so it runs on Redis
+        Cluster too.
         """
-        keys = [self.key(vid, part) for part in PARTS]
-        args: list[Any] = [
-            repr(visit.now),
-            int(visit.new_visit),
-            self.cfg.idle_ttl,
-            len(visit.topics),
-            *visit.topics,
-            *visit.shown,
-        ]
-        await self._run(lambda: self._record_script(keys=keys, args=args), self.cfg.write_timeout)
+        keys = [self.key(pid, part) for part in PARTS]
+        arg = json.dumps(change.payload(self.cfg.idle_ttl, half_life), separators=(",", ":"))
+        await self._run(lambda: self._scripts[0](keys=keys, args=[arg]), self.cfg.write_timeout)
 
-    async def set_attrs(self, vid: str, attrs: dict[str, Any]) -> None:
-        key = self.key(vid, "attrs")
+    async def merge(self, anon: str, user: str, now: float, half_life: float) -> bool:
+        """Fold the anonymous profile into the user's, atomically on the user's keys; then
+        delete the anonymous keys. True when this call did the merge."""
+        profile = await self.load(anon)
+        data = {
+            **profile.to_export(),
+            "now": now,
+            "ttl": self.cfg.idle_ttl,
+            "half_life": half_life,
+            "stage": profile.stage,
+            "segments": ",".join(sorted(profile.segments)),
+            "interests": profile.interest_now(now, half_life),
+            "viewed": profile.viewed,
+            "first_touch": profile.first_touch,
+            "cart_at": profile.cart_at,
+            "purchase_at": profile.purchase_at,
+            "events": profile.events,
+            "attrs": profile.attrs,
+        }
+        keys = [self.key(user, part) for part in PARTS]
+        arg = json.dumps(data, separators=(",", ":"))
+        merged = await self._run(
+            lambda: self._scripts[1](keys=keys, args=[arg, anon]), self.cfg.write_timeout
+        )
+        await self.erase(anon)
+        return bool(merged)
 
-        async def op() -> None:
+    async def hit_rate_limit(self, pid: str, limit: int, window: int = 60) -> bool:
+        """Count one use in this window; True when the visitor is over ``limit``."""
+        key = self.key(pid, f"rate:{int(time.time()) // window}")
+
+        async def op() -> int:
             async with self.client.pipeline(transaction=True) as pipe:
-                pipe.hset(key, mapping={k: json.dumps(v) for k, v in attrs.items()})
-                pipe.expire(key, self.cfg.idle_ttl)
-                await pipe.execute()
+                pipe.incr(key)
+                pipe.expire(key, window * 2)
+                count, _ = await pipe.execute()
+                return int(count)
 
-        await self._run(op, self.cfg.write_timeout)
+        return int(await self._run(op, self.cfg.write_timeout)) > limit
 
     async def erase(self, vid: str) -> None:
         await self._run(

@@ -1,0 +1,180 @@
+"""Omotenashi's own URLs under ``OMOTENASHI_ENDPOINT_PREFIX`` (default ``/_omotenashi``).
+
+``POST /_omotenashi/events`` is the beacon for browser events: JSON only, same-site only,
+size- and rate-limited per visitor, only the events the journey allows. A bad request is
+answered 4xx with a reason and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .api import EVENT_NAME, check_event
+from .context import Visitor
+from .device import Device
+from .errors import PayloadError, StoreError
+from .visit import RequestInfo, build_change, understand
+
+if TYPE_CHECKING:
+    from .middleware import Omotenashi
+
+Scope = dict[str, Any]
+
+
+class BeaconEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=EVENT_NAME.pattern)
+    data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class BeaconBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[BeaconEvent] = Field(min_length=1, max_length=20)
+
+
+async def respond(
+    send: Any,
+    status: int,
+    body: dict[str, Any] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    data = json.dumps(body).encode() if body is not None else b""
+    head = [(b"cache-control", b"no-store"), *(headers or [])]
+    if body is not None:
+        head += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(data)).encode()),
+        ]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": data})
+
+
+async def handle(
+    mw: Omotenashi,
+    scope: Scope,
+    receive: Any,
+    send: Any,
+    headers: dict[str, str],
+    device: Device,
+    is_bot: bool,
+) -> None:
+    sub = scope["path"][len(mw.settings.endpoint_prefix) :]
+    if sub == "/events":
+        await beacon(mw, scope, receive, send, headers, device, is_bot)
+    else:
+        await respond(send, 404, {"error": f"no such Omotenashi endpoint: {sub!r}"})
+
+
+def _cross_site(headers: dict[str, str]) -> bool:
+    site = headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return True
+    origin = headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc != headers.get("host", "")
+
+
+async def _read_body(receive: Any, limit: int) -> bytes | None:
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body.extend(message.get("body", b""))
+        if len(body) > limit:
+            return None
+        if not message.get("more_body", False):
+            return bytes(body)
+
+
+async def beacon(
+    mw: Omotenashi,
+    scope: Scope,
+    receive: Any,
+    send: Any,
+    headers: dict[str, str],
+    device: Device,
+    is_bot: bool,
+) -> None:
+    spec = mw.journey.spec.beacon
+    if scope.get("method") != "POST":
+        await respond(send, 405, {"error": "use POST"}, [(b"allow", b"POST")])
+        return
+    if is_bot:
+        await respond(send, 403, {"error": "bots do not send events"})
+        return
+    if _cross_site(headers):
+        await respond(send, 403, {"error": "cross-site requests are refused"})
+        return
+    if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        await respond(send, 415, {"error": "send JSON with Content-Type: application/json"})
+        return
+    length = headers.get("content-length", "0")
+    if not length.isdigit() or int(length) > spec.max_bytes:
+        await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
+        return
+    body = await _read_body(receive, spec.max_bytes)
+    if body is None:
+        await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
+        return
+    ident = mw.signer.identify(headers.get("cookie"))
+    if ident.is_new:
+        await respond(send, 400, {"error": "no visitor cookie: events follow a page view"})
+        return
+    try:
+        raw = json.loads(body)
+        batch = BeaconBatch.model_validate(
+            raw if isinstance(raw, dict) and "events" in raw else {"events": [raw]}
+        )
+    except ValueError as exc:  # JSON and pydantic errors both
+        reason = _first_error(exc) if isinstance(exc, ValidationError) else f"not JSON: {exc}"
+        await respond(send, 422 if isinstance(exc, ValidationError) else 400, {"error": reason})
+        return
+    for event in batch.events:
+        if event.name not in spec.events:
+            allowed = ", ".join(spec.events) or "none"
+            await respond(
+                send,
+                422,
+                {
+                    "error": f"event {event.name!r} cannot be sent from the "
+                    f"browser (allowed: {allowed})"
+                },
+            )
+            return
+        try:
+            check_event(event.name, event.data)
+        except PayloadError as exc:
+            await respond(send, 422, {"error": str(exc)})
+            return
+    pid = ident.user or ident.vid
+    try:
+        if await mw.store.hit_rate_limit(pid, spec.per_minute):
+            await respond(
+                send, 429, {"error": "too many events; slow down"}, [(b"retry-after", b"60")]
+            )
+            return
+        visitor = Visitor(
+            ident,
+            await mw.store.load(pid),
+            device,
+            mw=mw,
+            events=[(e.name, dict(e.data)) for e in batch.events],
+        )
+        request = RequestInfo.from_scope(scope, headers, mw.settings.country_header)
+        change = build_change(visitor, request, view=False, session_gap=mw.settings.session_gap)
+        understand(visitor, request, change, mw.journey, mw.abandon_after)
+        await mw.store.record(pid, change, mw.journey.half_life)
+    except StoreError:
+        await respond(send, 202, {"stored": False, "reason": "the profile store is unavailable"})
+        return
+    await respond(send, 204)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
