@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from omotenashi import Omotenashi, Settings
+from omotenashi import Omotenashi, Settings, forget, identify, track
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -64,6 +64,7 @@ def _cart(request: Request) -> list[str]:
 
 def _page(request: Request, name: str, **context: Any) -> Response:
     context.setdefault("cart_count", len(_cart(request)))
+    context.setdefault("user", request.session.get("user"))
     return templates.TemplateResponse(request, name, {"tours": TOURS, **context})
 
 
@@ -88,6 +89,7 @@ async def cart(request: Request) -> Response:
         slug = str(form.get("tour", ""))
         if slug in TOURS:
             request.session["cart"] = [*_cart(request), slug]
+            await track(request, "add_to_cart", {"item": slug})
         return RedirectResponse("/cart", status_code=303)
     items = [(slug, TOURS[slug]) for slug in _cart(request)]
     return _page(request, "cart.html", items=items, total=sum(t["price"] for _, t in items))
@@ -95,10 +97,38 @@ async def cart(request: Request) -> Response:
 
 async def checkout(request: Request) -> Response:
     items = [(slug, TOURS[slug]) for slug in _cart(request)]
-    if request.method == "POST":
+    if request.method == "POST" and items:
         request.session["cart"] = []
+        total = sum(t["price"] for _, t in items)
+        await track(request, "purchase", {"items": [slug for slug, _ in items], "value": total})
         return _page(request, "thanks.html", items=items, cart_count=0)
     return _page(request, "checkout.html", items=items, total=sum(t["price"] for _, t in items))
+
+
+async def club(request: Request) -> Response:
+    if request.method == "POST":
+        request.session["member"] = True
+        await track(request, "join_club")
+        return RedirectResponse("/", status_code=303)
+    return _page(request, "club.html", member=request.session.get("member", False))
+
+
+async def login(request: Request) -> Response:
+    if request.method == "POST":
+        form = await request.form()
+        name = str(form.get("username", "")).strip()[:40]
+        if name:
+            request.session["user"] = name
+            await identify(request, name)  # the anonymous profile merges into this user's
+            return RedirectResponse("/", status_code=303)
+    return _page(request, "login.html")
+
+
+async def logout(request: Request) -> Response:
+    request.session.pop("user", None)
+    request.session.pop("member", None)
+    await forget(request)
+    return RedirectResponse("/", status_code=303)
 
 
 def site(root: Path = ROOT) -> Starlette:
@@ -110,6 +140,9 @@ def site(root: Path = ROOT) -> Starlette:
             Route("/tours/{slug}", tour),
             Route("/cart", cart, methods=["GET", "POST"]),
             Route("/checkout", checkout, methods=["GET", "POST"]),
+            Route("/club", club, methods=["GET", "POST"]),
+            Route("/login", login, methods=["GET", "POST"]),
+            Route("/logout", logout, methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[

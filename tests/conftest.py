@@ -58,12 +58,23 @@ def page_app(
 def make_settings(tmp_path: Path, omotenashi_redis_url: str) -> Callable[..., Settings]:
     """Settings over a private rules/snippets folder written from the arguments."""
 
-    def make(rules: str = "", snippets: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    def make(
+        rules: str = "",
+        snippets: dict[str, str] | None = None,
+        journey: str = "",
+        lists: dict[str, list[str]] | None = None,
+        **overrides: Any,
+    ) -> Settings:
         rules_dir, snippets_dir = tmp_path / "rules", tmp_path / "snippets"
         rules_dir.mkdir(exist_ok=True)
         snippets_dir.mkdir(exist_ok=True)
         if rules:
             (rules_dir / "site.yaml").write_text(textwrap.dedent(rules))
+        if journey:
+            (rules_dir / "journey.yaml").write_text(textwrap.dedent(journey))
+        for list_name, items in (lists or {}).items():
+            (rules_dir / "data").mkdir(exist_ok=True)
+            (rules_dir / "data" / f"{list_name}.yaml").write_text(f"items: {items!r}\n")
         for name, text in (snippets or {}).items():
             path = snippets_dir / name
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,9 @@ import pytest
 import redis
 
 from omotenashi import Settings, StoreError
+from omotenashi.change import Change
 from omotenashi.identity import new_vid
 from omotenashi.metrics import Metrics
-from omotenashi.change import Change
 from omotenashi.store import Breaker, Store
 
 pytestmark = pytest.mark.anyio

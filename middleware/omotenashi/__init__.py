@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .api import forget, identify, remember, track
 from .context import Visitor, get_visitor
 from .embedded import EmbeddedRedis
 from .errors import (
@@ -34,5 +35,9 @@ __all__ = [
     "SnippetError",
     "StoreError",
     "Visitor",
+    "forget",
     "get_visitor",
+    "identify",
+    "remember",
+    "track",
 ]

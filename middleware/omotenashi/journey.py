@@ -108,25 +108,27 @@ class BeaconSettings(Strict):
         return value
 
 
+class SegmentWhen(When):
+    """A segment's definition: any condition except ``segment`` itself."""
+
+    @model_validator(mode="after")
+    def _no_segment(self) -> SegmentWhen:
+        if _mentions_segment(self):
+            raise _problem(
+                "a segment is defined by another segment",
+                "define segments from behaviour (interest, event, attr ...), not segment",
+            )
+        return self
+
+
 class JourneyFile(Strict):
     transitions: list[Transition] = Field(default_factory=list)
     decay: list[Decay] = Field(default_factory=list)
     topics: list[TopicRule] = Field(default_factory=list)
     interests: InterestSettings = Field(default_factory=InterestSettings)
-    segments: dict[str, When] = Field(default_factory=dict)
+    segments: dict[str, SegmentWhen] = Field(default_factory=dict)
     triggers: Triggers = Field(default_factory=Triggers)
     beacon: BeaconSettings = Field(default_factory=BeaconSettings)
-
-    @field_validator("segments")
-    @classmethod
-    def _no_segment_cycles(cls, value: dict[str, When]) -> dict[str, When]:
-        for name, when in value.items():
-            if _mentions_segment(when):
-                raise _problem(
-                    f"segment {name!r} is defined by segments",
-                    "define segments from behaviour (interest, event, attr ...), not segment",
-                )
-        return value
 
 
 # Events with built-in meaning that only the server may record.

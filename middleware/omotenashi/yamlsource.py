@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,20 @@ Loc = tuple[str | int, ...]
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    """YAML as editors expect it: only true/false are booleans.
+
+    YAML 1.1 also reads on/off/yes/no/y/n as booleans, which turns a field named ``on`` or a
+    country code ``NO`` (Norway) into True/False. Here they stay text, as in YAML 1.2.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def load_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Loc, int]]:
