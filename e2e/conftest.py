@@ -59,6 +59,7 @@ def demo_url(omotenashi_redis_url: str) -> Iterator[str]:
         **os.environ,
         "OMOTENASHI_REDIS_URL": omotenashi_redis_url,
         "OMOTENASHI_DEBUG_HEADER": "true",
+        "OMOTENASHI_RESPECT_FRESH_SHARE": "0",  # every page view personalised: deterministic
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "omotenashi.cli", "demo", "--port", str(port), "--root", str(ROOT)],

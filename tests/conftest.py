@@ -84,6 +84,8 @@ def make_settings(tmp_path: Path, omotenashi_redis_url: str) -> Callable[..., Se
             "redis": {"url": omotenashi_redis_url, "read_timeout": 2.0, "write_timeout": 2.0},
             "rules": {"dir": rules_dir, "snippets_dir": snippets_dir},
             "debug_header": True,
+            # Deterministic and exact markup by default; the respect tests turn these on.
+            "respect": {"fresh_share": 0.0, "disclosure": False, "page_panel": False},
         }
         for key, value in overrides.items():
             if isinstance(value, dict) and isinstance(values.get(key), dict):

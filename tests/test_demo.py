@@ -16,7 +16,10 @@ IPHONE = (
 
 
 def demo(url: str):  # type: ignore[no-untyped-def]
-    return create_app(ROOT, demo_settings(ROOT, redis={"url": url}, debug_header=True))
+    return create_app(
+        ROOT,
+        demo_settings(ROOT, redis={"url": url}, debug_header=True, respect={"fresh_share": 0}),
+    )
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,24 @@ async def forget(request: Any) -> None:
     )
 
 
+async def consent(request: Any, granted: bool = True) -> None:
+    """Record the visitor's consent (or its withdrawal) when consent mode is on.
+
+    Kept in the signed cookie. Without consent, Omotenashi writes no profile and uses only
+    contextual rules. Withdrawing consent also erases the profile.
+    """
+    visitor = get_visitor(request)
+    if visitor is None:
+        return
+    prefs = replace(visitor.prefs, consent=granted)
+    if not granted:
+        try:
+            await visitor.mw.store.erase(visitor.id)
+        except StoreError as exc:
+            log.warning("omotenashi: could not erase the profile: %s", exc)
+    _switch(visitor, replace(visitor.identity, prefs=prefs.to_cookie()))
+
+
 def _switch(visitor: Visitor, identity: Identity) -> None:
     visitor.identity = identity
     visitor.identity_changed = True

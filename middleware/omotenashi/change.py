@@ -29,6 +29,7 @@ class Change:
     stage_back: bool = False
     first: dict[str, str] = field(default_factory=dict)
     attrs: dict[str, Any] = field(default_factory=dict)
+    caps: dict[str, list[object]] = field(default_factory=dict)  # rule: [period, new count]
 
     @property
     def empty(self) -> bool:
@@ -70,6 +71,7 @@ class Change:
             "stage_back": self.stage_back,
             "first": self.first,
             "attrs": self.attrs,
+            "caps": self.caps,
         }
 
 

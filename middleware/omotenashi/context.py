@@ -8,6 +8,7 @@ from typing import Any
 from .device import Device
 from .identity import Identity
 from .profile import Profile
+from .restraint import Prefs
 
 
 @dataclass
@@ -29,10 +30,15 @@ class Visitor:
     attrs: dict[str, Any] = field(default_factory=dict)
     identity_changed: bool = False
     mw: Any = field(default=None, repr=False)  # the middleware, for identify() and forget()
+    private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
 
     @property
     def id(self) -> str:
         return self.identity.user or self.identity.vid
+
+    @property
+    def prefs(self) -> Prefs:
+        return Prefs.from_cookie(self.identity.prefs)
 
     @property
     def is_new(self) -> bool:

@@ -45,7 +45,8 @@ def first_match(
     candidates: Iterable[CompiledRule], facts: Facts, allowed: Callable[[CompiledRule], bool]
 ) -> CompiledRule | None:
     for rule in candidates:
-        if eligible(rule, facts.now) and allowed(rule) and all_hold(rule.conditions, facts):
+        # allowed() last: it may count what it lets through (the name cap).
+        if eligible(rule, facts.now) and all_hold(rule.conditions, facts) and allowed(rule):
             return rule
     return None
 

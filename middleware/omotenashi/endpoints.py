@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import preferences
 from .api import EVENT_NAME, check_event
 from .context import Visitor
 from .device import Device
 from .errors import PayloadError, StoreError
+from .profile import Profile
 from .visit import RequestInfo, build_change, understand
 
 if TYPE_CHECKING:
@@ -172,6 +174,81 @@ async def beacon(
         await respond(send, 202, {"stored": False, "reason": "the profile store is unavailable"})
         return
     await respond(send, 204)
+
+
+async def preferences_endpoint(
+    mw: Omotenashi, scope: Scope, receive: Any, send: Any, headers: dict[str, str], exporting: bool
+) -> None:
+    ident = mw.signer.identify(headers.get("cookie"))
+    method = scope.get("method")
+    secure = scope.get("scheme") in ("https", "wss")
+    cookie = [(b"set-cookie", mw.signer.set_cookie_header(ident, secure=secure))]
+    if method == "POST" and not exporting:
+        if _cross_site(headers):
+            await respond(send, 403, {"error": "cross-site requests are refused"})
+            return
+        body = await _read_body(receive, 16384)
+        form = preferences.parse_form(body or b"")
+        if ident.is_new or not mw.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
+            await respond(
+                send, 403, {"error": "the form has expired: reload the page and try again"}
+            )
+            return
+        ident, target, _ = await preferences.apply_choice(mw, ident, form)
+        await _send(
+            send,
+            303,
+            b"",
+            [
+                (b"location", target.encode("latin-1", "replace")),
+                (b"set-cookie", mw.signer.set_cookie_header(ident, secure=secure)),
+            ],
+        )
+        return
+    if method not in ("GET", "HEAD"):
+        await respond(send, 405, {"error": "use GET or POST"}, [(b"allow", b"GET, POST")])
+        return
+    profile, failed = Profile(), False
+    if not ident.is_new:
+        try:
+            profile = await mw.store.load(ident.user or ident.vid)
+        except StoreError:
+            failed = True
+    if exporting:
+        await _send(
+            send,
+            200,
+            preferences.export(ident, profile),
+            [
+                (b"content-type", b"application/json"),
+                (b"content-disposition", b'attachment; filename="my-data.json"'),
+            ],
+        )
+        return
+    query = scope.get("query_string", b"").decode("latin-1")
+    notice = next((text for key, text in preferences.NOTICES.items() if f"{key}=1" in query), "")
+    if failed:
+        notice = "We could not load what we keep about you just now; please try again later."
+    private = ""
+    if mw.private_reason(headers, ident):
+        private = (
+            "Your browser asks sites not to track you, or you have not given consent: "
+            "we keep nothing about you and only adapt pages to things like your device "
+            "or the link you followed."
+        )
+    page = mw.preferences.render(ident, profile, notice=notice, private=private)
+    await _send(send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie])
+
+
+async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    head = [
+        (b"cache-control", b"no-store"),
+        (b"vary", b"Cookie"),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -54,6 +54,7 @@ class CookieSigner:
         # itsdangerous signs with the last key; ours sign with the first.
         self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
         self.user_salt = settings.user_salt.get_secret_value() or "omotenashi"
+        self._csrf_key = hashlib.sha256(b"omotenashi.csrf:" + keys[0].encode()).digest()
         self.cookie: CookieSettings = settings.cookie
         # Verified cookie values → identity: a returning visitor is checked once, not per page.
         self._verified: dict[str, Identity] = {}
@@ -102,6 +103,14 @@ class CookieSigner:
         if ident is None:
             return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
         return ident
+
+    def csrf_token(self, ident: Identity) -> str:
+        """A per-visitor token for the forms Omotenashi serves (preferences, dismiss)."""
+        mac = hmac.new(self._csrf_key, ident.vid.encode(), hashlib.sha256)
+        return mac.hexdigest()[:32]
+
+    def check_csrf(self, ident: Identity, token: str) -> bool:
+        return hmac.compare_digest(self.csrf_token(ident), token)
 
     def needs_refresh(self, ident: Identity) -> bool:
         return ident.is_new or time.time() - ident.issued_at > self.cookie.refresh_after

@@ -14,12 +14,14 @@ from .device import is_bot as _is_bot
 from .device import parse_device
 from .embedded import EmbeddedRedis
 from .errors import OmotenashiError, RuleSetError, StoreError
-from .identity import CookieSigner
+from .identity import CookieSigner, Identity, cookie_value
 from .journey import Journey, load_journey
 from .metrics import Metrics
+from .preferences import PreferencesPage
 from .profile import Profile
 from .render import Renderer
 from .responder import Responder
+from .restraint import Prefs
 from .ruleset import RuleSet, load_ruleset
 from .settings import Settings
 from .store import Store
@@ -49,11 +51,23 @@ class Omotenashi:
         self._embedded: EmbeddedRedis | None = None
         self._start_lock = asyncio.Lock()
         self._started = False
+        self.preferences = PreferencesPage(self)
 
     @property
     def abandon_after(self) -> int:
         """Seconds after the last cart change before a cart counts as abandoned."""
         return self.journey.spec.triggers.cart_abandoned_after_minutes * 60
+
+    def private_reason(self, headers: dict[str, str], ident: Identity) -> str:
+        """Why nothing about this visitor may be read or written, or "" when it may."""
+        respect = self.settings.respect
+        if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
+            return "gpc"
+        if respect.consent_required and not Prefs.from_cookie(ident.prefs).consent:
+            given = cookie_value(headers.get("cookie"), respect.consent_cookie) or ""
+            if given.lower() not in ("1", "yes", "true", "granted"):
+                return "consent"
+        return ""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -144,6 +158,9 @@ class Omotenashi:
             return
         ident = self.signer.identify(headers.get("cookie"))
         t0 = time.perf_counter()
+        if self.private_reason(headers, ident):
+            await self._private(scope, receive, send, ident, device, headers)
+            return
         try:
             if ident.is_new:  # nothing to read; but a store known to be down means no profile
                 profile, degraded = Profile(), not self.store.healthy
@@ -163,6 +180,27 @@ class Omotenashi:
         responder = Responder(self, scope, visitor, request, send, load_ms=_ms(t0))
         await self.app(scope, receive, responder.send)
         await responder.record()
+
+    async def _private(
+        self,
+        scope: Scope,
+        receive: Any,
+        send: Any,
+        ident: Identity,
+        device: Any,
+        headers: dict[str, str],
+    ) -> None:
+        """GPC/DNT or no consent: no profile is read or written, no new cookie is set; rules
+        on the page and the moment (device, time, campaign) may still apply."""
+        self.metrics.inc("private")
+        visitor = Visitor(ident, Profile(), device, mw=self, private=True)
+        scope.setdefault("state", {})["omotenashi"] = visitor
+        if not self.settings.respect.private_contextual:
+            await self.app(scope, receive, send)
+            return
+        request = RequestInfo.from_scope(scope, headers, self.settings.country_header)
+        responder = Responder(self, scope, visitor, request, send, load_ms=0.0)
+        await self.app(scope, receive, responder.send)
 
 
 def _ms(since: float) -> float:

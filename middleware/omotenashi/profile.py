@@ -31,6 +31,7 @@ class Profile:
     cart_at: float | None = None
     viewed: dict[str, float] = field(default_factory=dict)  # item: when
     first_touch: dict[str, str] = field(default_factory=dict)
+    caps: dict[str, tuple[str, int]] = field(default_factory=dict)  # rule: (period, count)
 
     @classmethod
     def from_redis(
@@ -41,6 +42,7 @@ class Profile:
         shown: Mapping[str, str],
         cart: Mapping[str, str] | None = None,
         viewed: list[tuple[str, float]] | None = None,
+        caps: Mapping[str, str] | None = None,
     ) -> Profile:
         stage = main.get("stage", "awareness")
         scores: dict[str, tuple[float, float]] = {}
@@ -66,6 +68,7 @@ class Profile:
             cart_at=_float(main.get("cart_at")),
             viewed=dict(viewed or []),
             first_touch={k: main[f"first_{k}"] for k in FIRST_TOUCH if f"first_{k}" in main},
+            caps={k: _cap(v) for k, v in (caps or {}).items()},
         )
 
     def interest_now(self, now: float, half_life: float) -> dict[str, float]:
@@ -128,6 +131,11 @@ def visitor_view(
         "purchases": profile.purchases,
         "viewed_in": dict(viewed_in),
     }
+
+
+def _cap(value: str) -> tuple[str, int]:
+    period, _, count = value.rpartition(":")
+    return period, _int(count)
 
 
 def _int(value: str | None) -> int:

@@ -47,6 +47,32 @@ class Renderer:
         except TemplateError as exc:
             raise SnippetError("text", f"does not compile: {exc}") from exc
 
+    def _ast(self, template: Template, text: str | None = None) -> nodes.Template | None:
+        try:
+            if text is not None:
+                return self.text_env.parse(text)
+            if template.name is None:
+                return None
+            source = self.env.loader.get_source(self.env, template.name)[0]  # type: ignore[union-attr]
+            return self.env.parse(source)
+        except TemplateError:
+            return None
+
+    def uses_name(self, template: Template, text: str | None = None) -> bool:
+        """Whether the output can contain the visitor's name (includes count as yes)."""
+        ast = self._ast(template, text)
+        if ast is None:
+            return text is None
+        if any(ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
+            return True
+        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+            target = getattr(node, "node", None)
+            arg = getattr(node, "arg", None)
+            key = node.attr if isinstance(node, nodes.Getattr) else getattr(arg, "value", None)
+            if isinstance(target, nodes.Name) and target.name == "visitor" and key == "name":
+                return True
+        return False
+
     def prerender(self, template: Template, values: Mapping[str, Any]) -> str | None:
         """The output now, when it cannot depend on the visitor; else None.
 

@@ -11,8 +11,9 @@ from .change import Change
 from .context import Visitor
 from .errors import StoreError
 from .headers import Headers, add_vary, get, make_private, media_type, without
-from .personalise import personalise
+from .personalise import Disclosure, personalise
 from .profile import visitor_view
+from .restraint import Restraint, is_fresh
 from .visit import RequestInfo, build_change, page_tags, understand
 
 if TYPE_CHECKING:
@@ -129,6 +130,23 @@ class Responder:
                 segments=facts.segments,
                 viewed_in=viewed_in,
             )
+            respect = mw.settings.respect
+            visitor = self.visitor
+            fresh = is_fresh(visitor.id, visitor.profile.views, respect.fresh_share)
+            restraint = Restraint(
+                respect,
+                visitor.prefs,
+                after,
+                change.now,
+                behavioural=not (visitor.private or fresh),
+            )
+            disclosure = Disclosure(
+                enabled=respect.disclosure,
+                panel=respect.page_panel,
+                prefix=mw.settings.endpoint_prefix,
+                path=self.request.path,
+                csrf=mw.signer.csrf_token(visitor.identity),
+            )
             outcome = personalise(
                 page,
                 mw.ruleset,
@@ -136,6 +154,8 @@ class Responder:
                 view,
                 mw.metrics,
                 slot_attribute=mw.settings.rules.slot_attribute,
+                restraint=restraint,
+                disclosure=disclosure,
             )
             body = outcome.html.encode(charset) if outcome.applied else original
         except Exception:  # never break the page: any failure serves the original response
@@ -144,6 +164,7 @@ class Responder:
             await self._flush_original(more_body=False)
             return
         change.shown = [d.id for d in outcome.applied]
+        change.caps = restraint.caps_to_record(outcome.applied)
         self.change = change
         if outcome.applied:
             mw.metrics.inc("personalised")
@@ -156,7 +177,9 @@ class Responder:
         headers = without(headers, b"content-length", SKIP_HEADER)
         headers.append((b"content-length", str(length).encode()))
         headers = make_private(add_vary(headers, b"Cookie"))
-        if self.visitor.identity_changed or mw.signer.needs_refresh(self.visitor.identity):
+        ident = self.visitor.identity
+        refresh = mw.signer.needs_refresh(ident) and not self.visitor.private
+        if self.visitor.identity_changed or refresh:
             headers.append((b"set-cookie", self._cookie()))
         if mw.settings.server_timing:
             timing = f"omo-load;dur={self.load_ms:.2f}, omo-render;dur={ms:.2f}"
@@ -169,6 +192,8 @@ class Responder:
         """After the body has gone: one write of the page view and the app's events."""
         change = self.change
         visitor = self.visitor
+        if visitor.private:
+            return  # GPC/DNT or no consent: nothing is written
         if change is None and (visitor.events or visitor.attrs):
             change = build_change(
                 visitor, self.request, view=False, session_gap=self.mw.settings.session_gap

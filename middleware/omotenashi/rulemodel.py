@@ -166,6 +166,51 @@ class Schedule(Strict):
     end: datetime | None = None
 
 
+class Cap(Strict):
+    """How often one visitor may see a rule: ``{views: 3, per: day, until: purchase}``."""
+
+    views: int = Field(ge=1, description="Times the rule may be shown per period.")
+    per: Literal["visit", "day", "week", "ever"] = "day"
+    until: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]{0,39}$",
+        description="Stop for good once the visitor has done this event (converted).",
+    )
+
+
+# Conditions about the page and the moment, not about the visitor's history: these still
+# apply under Global Privacy Control, without consent, and on "fresh" page views.
+CONTEXTUAL = frozenset(
+    {
+        "device",
+        "browser",
+        "os",
+        "path",
+        "query",
+        "referrer",
+        "language",
+        "country",
+        "time",
+        "weekday",
+        "timezone",
+    }
+)
+
+
+def is_contextual(when: When) -> bool:
+    for name in when.model_fields_set:
+        value = getattr(when, name)
+        if name in ("any", "all"):
+            if not all(is_contextual(w) for w in value or []):
+                return False
+        elif name == "not_":
+            if value is not None and not is_contextual(value):
+                return False
+        elif name not in CONTEXTUAL and value is not None:
+            return False
+    return True
+
+
 class Rule(Strict):
     """One personalisation: where, what, when, how important, and why."""
 
@@ -183,6 +228,8 @@ class Rule(Strict):
     why: str = Field(min_length=3, description="Plain-language reason shown to the visitor.")
     schedule: Schedule | None = None
     enabled: bool = True
+    cap: Cap | None = Field(default=None, description="Frequency cap for one visitor.")
+    disclose: bool = Field(default=True, description="Show a 'why am I seeing this' note.")
 
     @field_validator("attrs")
     @classmethod

@@ -12,7 +12,7 @@ from .conditions import Condition, compile_when
 from .errors import RuleError, RuleSetError, SnippetError
 from .fileerrors import validation_errors
 from .render import Renderer
-from .rulemodel import Rule, RuleFile
+from .rulemodel import Rule, RuleFile, is_contextual
 from .yamlsource import Loc, format_loc, line_of, load_yaml
 
 NOT_RULE_FILES = frozenset({"journey.yaml", "journey.yml"})
@@ -27,6 +27,8 @@ class CompiledRule:
     conditions: list[Condition]
     template: Template | None  # snippet or copy
     static: str | None = None  # the snippet's output when it cannot depend on the visitor
+    behavioural: bool = True  # tests the visitor's history (off under GPC, consent, freshness)
+    uses_name: bool = False  # can print the visitor's name (counted against the name cap)
 
     @property
     def id(self) -> str:
@@ -97,6 +99,7 @@ def load_ruleset(
             try:
                 template = _template(rule, renderer)
                 static = renderer.prerender(template, rule.with_) if template else None
+                uses_name = template is not None and renderer.uses_name(template, rule.text)
             except SnippetError as exc:
                 field_name = "snippet" if rule.snippet else "text"
                 errors.append(
@@ -118,6 +121,8 @@ def load_ruleset(
                     compile_when(rule.when, timezone),
                     template,
                     static,
+                    not is_contextual(rule.when),
+                    uses_name,
                 )
             )
     if errors:

@@ -76,6 +76,38 @@ class RulesSettings(BaseModel):
     )
 
 
+class RespectSettings(BaseModel):
+    disclosure: bool = Field(
+        default=True, description="Add a 'why am I seeing this' note to personalised blocks."
+    )
+    page_panel: bool = Field(
+        default=True, description="Add a panel listing every decision on the page."
+    )
+    budget: int = Field(default=4, ge=0, description="Most personalised slots on one page.")
+    name_per_page: int = Field(default=1, ge=0, description="Most uses of the name per page.")
+    name_per_day: int = Field(default=3, ge=0, description="Most uses of the name per day.")
+    fresh_share: float = Field(
+        default=0.05, ge=0, le=1, description="Share of page views that show the defaults."
+    )
+    honour_gpc: bool = Field(
+        default=True, description="Sec-GPC: 1 or DNT: 1 turn behavioural personalisation off."
+    )
+    private_contextual: bool = Field(
+        default=True,
+        description="Under GPC/DNT or without consent, rules on device, time, campaign apply.",
+    )
+    consent_required: bool = Field(
+        default=False, description="Write no profile until the visitor has consented."
+    )
+    consent_cookie: str = Field(
+        default="omo_consent",
+        description="A cookie your consent banner sets to 1/yes/true/granted to give consent.",
+    )
+    preferences_template: Path | None = Field(
+        default=None, description="Your own Jinja2 template for the preferences page."
+    )
+
+
 class Settings(BaseSettings):
     """Everything Omotenashi can be told. Every field has a working default."""
 
@@ -97,6 +129,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cookie: CookieSettings = Field(default_factory=CookieSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
+    respect: RespectSettings = Field(default_factory=RespectSettings)
     bot_user_agents: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["bot", "crawler", "spider", "slurp", "preview"],
         description="Extra user-agent substrings (case-insensitive) treated as bots.",

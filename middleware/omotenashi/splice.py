@@ -70,6 +70,7 @@ class Edit:
     slot: Slot
     inner: str | None = None
     attrs: Mapping[str, str] = field(default_factory=dict)
+    after: str = ""  # HTML to put just after the element
 
 
 @dataclass
@@ -363,5 +364,9 @@ def apply(s: str, edits: list[Edit]) -> str:
             pos = slot.close_start
         else:
             pos = slot.open_end
+        if edit.after:
+            out.append(s[pos : slot.end])
+            out.append(edit.after)
+            pos = slot.end
     out.append(s[pos:])
     return "".join(out)

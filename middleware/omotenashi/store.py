@@ -24,20 +24,21 @@ from .metrics import Metrics
 from .profile import Profile
 from .settings import RedisSettings
 
-PARTS = ("profile", "attrs", "interests", "shown", "cart", "viewed")
+PARTS = ("profile", "attrs", "interests", "shown", "cart", "caps", "viewed")
 RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
 VIEWED_KEEP = 50
 
-# KEYS: profile, attrs, interests, shown, cart, viewed. ARGV[1]: the change as JSON.
+# KEYS: profile, attrs, interests, shown, cart, caps, viewed. ARGV[1]: the change as JSON.
 # Mirrors change.apply(): interests decay on write, the stage only moves forward unless a
 # decay rule moved it back, and every key's idle expiry is renewed.
 RECORD_SCRIPT = (
     """
 local c = cjson.decode(ARGV[1])
-local profile, attrs, interests, shown, cart, viewed = unpack(KEYS)
+local profile, attrs, interests, shown, cart, caps, viewed = unpack(KEYS)
 local rank = """
     + RANKS
     + """
+for id, entry in pairs(c.caps) do redis.call('HSET', caps, id, entry[1] .. ':' .. entry[2]) end
 if c.view then redis.call('HINCRBY', profile, 'views', 1) end
 if c.new_visit then
   redis.call('HINCRBY', profile, 'visits', 1)
@@ -83,7 +84,7 @@ return 1
 MERGE_SCRIPT = (
     """
 local a = cjson.decode(ARGV[1])
-local profile, attrs, interests, shown, cart, viewed = unpack(KEYS)
+local profile, attrs, interests, shown, cart, caps, viewed = unpack(KEYS)
 local rank = """
     + RANKS
     + """
@@ -237,8 +238,10 @@ class Store:
                 pipe.zrange(self.key(pid, "viewed"), 0, -1, withscores=True)
                 return list(await pipe.execute())
 
-        main, attrs, interests, shown, cart, viewed = await self._run(op, self.cfg.read_timeout)
-        return Profile.from_redis(main, attrs, interests, shown, cart, viewed)
+        main, attrs, interests, shown, cart, caps, viewed = await self._run(
+            op, self.cfg.read_timeout
+        )
+        return Profile.from_redis(main, attrs, interests, shown, cart, viewed, caps)
 
     async def record(self, pid: str, change: Change, half_life: float) -> None:
         """One round trip, atomic: everything this request changed; idle expiry renewed.
@@ -291,7 +294,9 @@ class Store:
 
         return int(await self._run(op, self.cfg.write_timeout)) > limit
 
-    async def erase(self, vid: str) -> None:
-        await self._run(
-            lambda: self.client.delete(*(self.key(vid, p) for p in PARTS)), self.cfg.write_timeout
-        )
+    async def erase(self, pid: str) -> None:
+        """Delete every key of the profile (rate counters included)."""
+        window = int(time.time()) // 60
+        keys = [self.key(pid, p) for p in PARTS]
+        keys += [self.key(pid, f"rate:{w}") for w in (window - 1, window, window + 1)]
+        await self._run(lambda: self.client.delete(*keys), self.cfg.write_timeout)
