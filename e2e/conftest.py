@@ -17,6 +17,7 @@ from omotenashi.embedded import free_port
 from omotenashi.testing import CHROMIUM_ARGS, find_chromium, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
+E2E_KEY = "e2e-secret-key"
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +61,7 @@ def demo_url(omotenashi_redis_url: str) -> Iterator[str]:
         "OMOTENASHI_REDIS_URL": omotenashi_redis_url,
         "OMOTENASHI_DEBUG_HEADER": "true",
         "OMOTENASHI_RESPECT_FRESH_SHARE": "0",  # every page view personalised: deterministic
+        "OMOTENASHI_SECRET_KEYS": E2E_KEY,
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "omotenashi.cli", "demo", "--port", str(port), "--root", str(ROOT)],

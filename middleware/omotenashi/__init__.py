@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .api import forget, identify, remember, track
+from .api import consent, forget, identify, remember, track
 from .context import Visitor, get_visitor
 from .embedded import EmbeddedRedis
 from .errors import (
@@ -35,6 +35,7 @@ __all__ = [
     "SnippetError",
     "StoreError",
     "Visitor",
+    "consent",
     "forget",
     "get_visitor",
     "identify",

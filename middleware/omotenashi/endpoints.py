@@ -67,6 +67,8 @@ async def handle(
     sub = scope["path"][len(mw.settings.endpoint_prefix) :]
     if sub == "/events":
         await beacon(mw, scope, receive, send, headers, device, is_bot)
+    elif sub in ("/preferences", "/preferences/export"):
+        await preferences_endpoint(mw, scope, receive, send, headers, sub.endswith("/export"))
     else:
         await respond(send, 404, {"error": f"no such Omotenashi endpoint: {sub!r}"})
 

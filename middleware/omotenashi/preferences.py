@@ -21,7 +21,9 @@ from urllib.parse import parse_qs
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .errors import StoreError
+from .facts import Facts
 from .identity import Identity, new_vid
+from .journey import Journey
 from .profile import Profile
 from .restraint import Prefs
 
@@ -38,8 +40,9 @@ STAGE_WORDS = {
 _HERE = Path(__file__).parent / "templates"
 
 
-def describe(profile: Profile, now: float, half_life: float) -> list[str]:
+def describe(profile: Profile, now: float, journey: Journey) -> list[str]:
     """What is stored, as sentences a visitor understands (never keys or ids)."""
+    half_life = journey.half_life
     if profile.views == 0 and not profile.events:
         return []
     out = [STAGE_WORDS.get(profile.stage, "")]
@@ -50,7 +53,8 @@ def describe(profile: Profile, now: float, half_life: float) -> list[str]:
     if profile.first_seen:
         first = datetime.fromtimestamp(profile.first_seen, UTC).strftime("%d %B %Y")
         out.append(f"Your first visit was on {first}.")
-    interests = sorted(profile.interest_now(now, half_life).items(), key=lambda kv: -kv[1])
+    scores = profile.interest_now(now, half_life)
+    interests = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     if interests:
         words = ", ".join(
             f"{t.replace('_', ' ')} ({'strong' if s >= 3 else 'some'})"
@@ -58,8 +62,22 @@ def describe(profile: Profile, now: float, half_life: float) -> list[str]:
             if s > 0
         )
         out.append(f"You have shown interest in: {words}.")
-    if profile.segments:
-        out.append("Groups we think you fit: " + ", ".join(sorted(profile.segments)) + ".")
+    facts = Facts(
+        stage=profile.stage,
+        attrs=profile.attrs,
+        interests=scores,
+        visits=profile.visits,
+        views=profile.views,
+        purchases=profile.purchases,
+        cart_items=sum(profile.cart.values()),
+        events=profile.events,
+        viewed=frozenset(profile.viewed),
+        lists=journey.lists,
+        first_touch=profile.first_touch,
+    )
+    segments = profile.segments | journey.derive_segments(facts)
+    if segments:
+        out.append("Groups we think you fit: " + ", ".join(sorted(segments)) + ".")
     if profile.viewed:
         out.append("You recently looked at: " + ", ".join(sorted(profile.viewed)[:10]) + ".")
     if profile.cart:
@@ -113,7 +131,7 @@ class PreferencesPage:
         page = self.env.get_template(self.template_name).render(
             prefix=self.mw.settings.endpoint_prefix,
             csrf=self.mw.signer.csrf_token(ident),
-            facts=describe(profile, time.time(), self.mw.journey.half_life),
+            facts=describe(profile, time.time(), self.mw.journey),
             categories=self.categories(prefs),
             nothing=prefs.nothing,
             notice=notice,

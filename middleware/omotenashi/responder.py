@@ -80,7 +80,9 @@ class Responder:
 
     def _with_identity(self, start: Message) -> Message:
         """A response we do not rewrite still carries a sign-in or sign-out's new cookie."""
-        if not self.visitor.identity_changed:
+        visitor = self.visitor
+        tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
+        if not (visitor.identity_changed or (tracked_new and not visitor.private)):
             return start
         headers: Headers = list(start.get("headers", []))
         headers.append((b"set-cookie", self._cookie()))
