@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .device import Device
+from .force import Forced
 from .identity import Identity
 from .profile import Profile
 from .restraint import Prefs
@@ -31,6 +32,8 @@ class Visitor:
     identity_changed: bool = False
     mw: Any = field(default=None, repr=False)  # the middleware, for identify() and forget()
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
+    forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
+    forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
 
     @property
     def id(self) -> str:

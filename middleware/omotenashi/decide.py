@@ -56,11 +56,17 @@ def decide(
     facts: Facts,
     slot_names: Iterable[str],
     allowed: Callable[[CompiledRule], bool] = lambda rule: True,
+    forced: frozenset[str] = frozenset(),
 ) -> list[Decision]:
-    """The decisions for one page: slots in page order, then selector rules."""
+    """The decisions for one page: slots in page order, then selector rules.
+
+    ``forced`` rules (a QA preview) win their slot whatever their conditions.
+    """
     decisions: list[Decision] = []
     for name in dict.fromkeys(slot_names):
-        winner = first_match(ruleset.by_slot.get(name, ()), facts, allowed)
+        candidates = ruleset.by_slot.get(name, ())
+        winner = next((r for r in candidates if r.id in forced), None)
+        winner = winner or first_match(candidates, facts, allowed)
         if winner is not None:
             decisions.append(Decision(winner, name))
     taken: set[str] = set()

@@ -6,23 +6,24 @@ import asyncio
 import logging
 import time
 from fnmatch import fnmatchcase
+from urllib.parse import parse_qs
 from typing import Any
 
-from . import endpoints
+from . import endpoints, force
 from .context import Visitor
 from .device import is_bot as _is_bot
 from .device import parse_device
 from .embedded import EmbeddedRedis
-from .errors import OmotenashiError, RuleSetError, StoreError
+from .errors import OmotenashiError, StoreError
 from .identity import CookieSigner, Identity, cookie_value
-from .journey import Journey, load_journey
+from .journey import Journey
 from .metrics import Metrics
 from .preferences import PreferencesPage
 from .profile import Profile
-from .render import Renderer
+from .reload import Reloader
 from .responder import Responder
 from .restraint import Prefs
-from .ruleset import RuleSet, load_ruleset
+from .ruleset import RuleSet
 from .settings import Settings
 from .store import Store
 from .visit import RequestInfo
@@ -42,9 +43,8 @@ class Omotenashi:
         s = self.settings
         self.metrics = Metrics()
         self.signer = CookieSigner(s)
-        self.renderer = Renderer(s.rules.snippets_dir)
         self.store = Store(s.redis, self.metrics)
-        self.ruleset, self.journey = self._load_rules()
+        self.rules = Reloader(s.rules, self.metrics)
         self._bot_markers = tuple(m.lower() for m in s.bot_user_agents)
         self._excluded = tuple(s.exclude_paths)
         self._prefix = s.endpoint_prefix + "/"
@@ -52,6 +52,7 @@ class Omotenashi:
         self._start_lock = asyncio.Lock()
         self._started = False
         self.preferences = PreferencesPage(self)
+        self.forcer = force.ForceSigner(s)
 
     @property
     def abandon_after(self) -> int:
@@ -71,20 +72,13 @@ class Omotenashi:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def _load_rules(self) -> tuple[RuleSet, Journey]:
-        r = self.settings.rules
-        try:
-            journey = load_journey(r.dir, timezone=r.timezone)
-        except RuleSetError as exc:
-            self.metrics.inc("rule_error")
-            log.error("omotenashi: journey refused, using the default journey:\n%s", exc)
-            journey = Journey()
-        try:
-            return load_ruleset(r.dir, self.renderer, timezone=r.timezone), journey
-        except RuleSetError as exc:
-            self.metrics.inc("rule_error")
-            log.error("omotenashi: rules refused, serving defaults:\n%s", exc)
-            return RuleSet(), journey
+    @property
+    def ruleset(self) -> RuleSet:
+        return self.rules.current.ruleset
+
+    @property
+    def journey(self) -> Journey:
+        return self.rules.current.journey
 
     async def startup(self) -> None:
         """Open the Redis pool (starting a private server when no URL is set)."""
@@ -144,6 +138,7 @@ class Omotenashi:
             return
         if not self._started:
             await self.startup()
+        self.rules.maybe_reload()
         headers = _request_headers(scope)
         user_agent = headers.get("user-agent", "")
         device = parse_device(user_agent)
@@ -172,6 +167,7 @@ class Omotenashi:
             )
             profile, degraded = Profile(), True
         visitor = Visitor(ident, profile, device, degraded=degraded, mw=self)
+        self._preview(visitor, scope, headers)
         scope.setdefault("state", {})["omotenashi"] = visitor
         if degraded:
             await self.app(scope, receive, send)
@@ -180,6 +176,19 @@ class Omotenashi:
         responder = Responder(self, scope, visitor, request, send, load_ms=_ms(t0))
         await self.app(scope, receive, responder.send)
         await responder.record()
+
+    def _preview(self, visitor: Visitor, scope: Scope, headers: dict[str, str]) -> None:
+        """A signed preview link (``?omo_preview=``) or cookie forces a variant for QA."""
+        query = scope.get("query_string", b"").decode("latin-1")
+        token = None
+        if force.PARAM + "=" in query:
+            token = (parse_qs(query).get(force.PARAM) or [None])[0]
+        from_link = token is not None
+        token = token or cookie_value(headers.get("cookie"), force.COOKIE)
+        forced = self.forcer.read(token)
+        if forced is not None:
+            visitor.forced = forced
+            visitor.forced_cookie = token if from_link else None
 
     async def _private(
         self,

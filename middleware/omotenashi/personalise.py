@@ -116,6 +116,7 @@ def personalise(
     slot_attribute: str = "data-omo-slot",
     restraint: Restraint | None = None,
     disclosure: Disclosure = Disclosure(),
+    forced: frozenset[str] = frozenset(),
 ) -> Outcome:
     slots = find_slots(page, slot_attribute)
     if not slots and not ruleset.selector_rules:
@@ -127,7 +128,7 @@ def personalise(
     if restraint is not None:
         decisions = restraint.within_budget(decide(ruleset, facts, by_name, restraint.allowed))
     else:
-        decisions = decide(ruleset, facts, by_name)
+        decisions = decide(ruleset, facts, by_name, forced=forced)
     edits: list[Edit] = []
     applied: list[Decision] = []
     selector_work: list[tuple[Decision, str | None, dict[str, str]]] = []

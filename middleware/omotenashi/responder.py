@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .change import Change
@@ -46,6 +47,11 @@ class Responder:
         self.size = 0
         self.passthrough = False
         self.change: Change | None = None
+        self.loaded = mw.rules.current  # one consistent set for the whole request
+
+    @property
+    def abandon_after(self) -> int:
+        return self.loaded.journey.spec.triggers.cart_abandoned_after_minutes * 60
 
     async def send(self, message: Message) -> None:
         if self.passthrough:
@@ -108,7 +114,7 @@ class Responder:
         try:
             _, charset = media_type(headers)
             page = original.decode(charset)
-            topics, items = page_tags(page, self.request.path, mw.journey)
+            topics, items = page_tags(page, self.request.path, self.loaded.journey)
             change = build_change(
                 self.visitor,
                 self.request,
@@ -118,11 +124,21 @@ class Responder:
                 items=items,
             )
             after, facts = understand(
-                self.visitor, self.request, change, mw.journey, mw.abandon_after
+                self.visitor, self.request, change, self.loaded.journey, self.abandon_after
             )
+            forced = self.visitor.forced
+            if forced is not None:  # a QA preview overrides what it names
+                after.stage = forced.stage or after.stage
+                after.attrs = {**after.attrs, **forced.attrs}
+                facts = replace(
+                    facts,
+                    stage=after.stage,
+                    attrs=after.attrs,
+                    segments=facts.segments | forced.segments,
+                )
             viewed_in = {
                 name: sorted(after.viewed.keys() & items_)
-                for name, items_ in mw.journey.lists.items()
+                for name, items_ in self.loaded.journey.lists.items()
             }
             view = visitor_view(
                 after,
@@ -151,13 +167,14 @@ class Responder:
             )
             outcome = personalise(
                 page,
-                mw.ruleset,
+                self.loaded.ruleset,
                 facts,
                 view,
                 mw.metrics,
                 slot_attribute=mw.settings.rules.slot_attribute,
-                restraint=restraint,
+                restraint=None if forced else restraint,
                 disclosure=disclosure,
+                forced=forced.rules if forced else frozenset(),
             )
             body = outcome.html.encode(charset) if outcome.applied else original
         except Exception:  # never break the page: any failure serves the original response
@@ -186,7 +203,17 @@ class Responder:
         if mw.settings.server_timing:
             timing = f"omo-load;dur={self.load_ms:.2f}, omo-render;dur={ms:.2f}"
             headers.append((b"server-timing", timing.encode()))
-        if mw.settings.debug_header:
+        if self.visitor.forced_cookie:
+            forced = self.visitor.forced
+            age = max(0, int((forced.expires if forced else 0) - time.time()))
+            headers.append(
+                (
+                    b"set-cookie",
+                    f"omo_preview={self.visitor.forced_cookie}; "
+                    f"Max-Age={age}; Path=/; HttpOnly; SameSite=Lax".encode(),
+                )
+            )
+        if mw.settings.debug_header or self.visitor.forced is not None:
             headers.append((b"x-omotenashi-rules", ",".join(applied).encode() or b"-"))
         return headers
 
@@ -194,17 +221,17 @@ class Responder:
         """After the body has gone: one write of the page view and the app's events."""
         change = self.change
         visitor = self.visitor
-        if visitor.private:
-            return  # GPC/DNT or no consent: nothing is written
+        if visitor.private or visitor.forced is not None:
+            return  # GPC/DNT, no consent, or a QA preview: nothing is written
         if change is None and (visitor.events or visitor.attrs):
             change = build_change(
                 visitor, self.request, view=False, session_gap=self.mw.settings.session_gap
             )
-            understand(visitor, self.request, change, self.mw.journey, self.mw.abandon_after)
+            understand(visitor, self.request, change, self.loaded.journey, self.abandon_after)
         if change is None or change.empty:
             return
         try:
-            await self.mw.store.record(visitor.id, change, self.mw.journey.half_life)
+            await self.mw.store.record(visitor.id, change, self.loaded.journey.half_life)
         except StoreError as exc:
             self.mw.metrics.inc("record_error")
             log.info("omotenashi: page view not recorded: %s", exc)

@@ -69,6 +69,9 @@ class RulesSettings(BaseModel):
     dir: Path = Field(default=Path("rules"), description="Folder of rule YAML files.")
     snippets_dir: Path = Field(default=Path("snippets"), description="Folder of Jinja2 snippets.")
     timezone: str = Field(default="UTC", description="Time zone of time/weekday conditions.")
+    reload_interval: float = Field(
+        default=1.0, ge=0, description="Seconds between checks for edited rules (0: never)."
+    )
     slot_attribute: str = Field(
         default="data-omo-slot",
         pattern=r"^[a-z][a-z0-9-]*$",
