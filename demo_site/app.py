@@ -158,7 +158,12 @@ def site(root: Path = ROOT) -> Starlette:
 def demo_settings(root: Path = ROOT, **overrides: Any) -> Settings:
     """Settings for the demo: its rules and snippets; environment variables still apply."""
     values: dict[str, Any] = {
-        "rules": {"dir": root / "rules", "snippets_dir": root / "snippets"},
+        "rules": {
+            "dir": Path(os.environ.get("OMOTENASHI_RULES_DIR") or root / "rules"),
+            "snippets_dir": Path(
+                os.environ.get("OMOTENASHI_RULES_SNIPPETS_DIR") or root / "snippets"
+            ),
+        },
     }
     if not os.environ.get("OMOTENASHI_SECRET_KEYS"):
         values["secret_keys"] = ["demo-only-key-change-me"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from omotenashi import Settings
 from omotenashi.embedded import free_port
 from omotenashi.testing import CHROMIUM_ARGS, find_chromium, unavailable
 
@@ -53,10 +55,27 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30)
 
 
 @pytest.fixture(scope="session")
-def demo_url(omotenashi_redis_url: str) -> Iterator[str]:
+def omotenashi_settings(omotenashi_redis_url: str) -> Settings:
+    """The demo's keys, so the plugin's fixtures make cookies the demo accepts."""
+    return Settings(secret_keys=[E2E_KEY], redis={"url": omotenashi_redis_url})
+
+
+@pytest.fixture(scope="session")
+def editable_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo's rules and snippets that tests may edit while the demo runs."""
+    root = tmp_path_factory.mktemp("editors")
+    shutil.copytree(ROOT / "rules", root / "rules")
+    shutil.copytree(ROOT / "snippets", root / "snippets")
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_url(omotenashi_redis_url: str, editable_rules: Path) -> Iterator[str]:
     """The demo started the README's way (``omotenashi demo``) against the test Redis."""
     port = free_port()
     env = {
+        "OMOTENASHI_RULES_DIR": str(editable_rules / "rules"),
+        "OMOTENASHI_RULES_SNIPPETS_DIR": str(editable_rules / "snippets"),
         **os.environ,
         "OMOTENASHI_REDIS_URL": omotenashi_redis_url,
         "OMOTENASHI_DEBUG_HEADER": "true",

@@ -109,3 +109,9 @@ async def client_for(mw: Omotenashi, **kwargs: Any) -> AsyncIterator[httpx.Async
             yield client
     finally:
         await mw.shutdown()
+
+
+@pytest.fixture(scope="session")
+def omotenashi_settings() -> Settings:
+    """The plugin's fixtures sign cookies with the key the test sites use."""
+    return Settings(secret_keys=["test-key"])

@@ -6,8 +6,8 @@ import asyncio
 import logging
 import time
 from fnmatch import fnmatchcase
-from urllib.parse import parse_qs
 from typing import Any
+from urllib.parse import parse_qs
 
 from . import endpoints, force
 from .context import Visitor

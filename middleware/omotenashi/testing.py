@@ -7,15 +7,24 @@ Fixtures:
   missing server is a failure, never a skip.
 * ``omotenashi_redis`` (function): a synchronous client to it, database flushed first.
 * ``embedded_redis_factory`` (function): start private servers a test may stop and restart.
-* ``browser_executable`` (session): the Chromium to drive; Playwright's own when installed, else
-  a system Chromium.
+* ``omotenashi_settings`` (session): the site's settings (its secret keys sign the cookies the
+  fixtures make); ``Settings()`` from the environment unless your conftest overrides it.
+* ``omotenashi_visitor`` (function): ``omotenashi_visitor(stage="loyalty", interests={...})``
+  writes a profile to Redis and returns a :class:`SeededVisitor` whose signed cookie goes into a
+  Playwright ``BrowserContext`` (``.add_to(context, base_url)``) or an httpx client
+  (``.apply(client)``).
+* ``omotenashi_force`` (function): ``omotenashi_force(rules=["kyoto-hero"], stage=...)`` returns a
+  signed preview token; ``force_cookie(token, base_url)`` is the cookie for a browser context.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +33,10 @@ import redis
 
 from .embedded import EmbeddedRedis
 from .errors import EmbeddedServerError
+from .force import COOKIE as FORCE_COOKIE
+from .force import ForceSigner
+from .identity import CookieSigner, Identity, new_vid
+from .settings import Settings
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -93,3 +106,112 @@ def find_chromium(playwright_path: str | None = None) -> str | None:
         if found:
             return found
     return None
+
+
+def seed_profile(
+    client: redis.Redis,
+    pid: str,
+    *,
+    key_prefix: str = "omo",
+    ttl: int = 86400,
+    stage: str | None = None,
+    visits: int | None = None,
+    views: int | None = None,
+    purchases: int | None = None,
+    segments: list[str] | None = None,
+    interests: dict[str, float] | None = None,
+    events: dict[str, int] | None = None,
+    attrs: dict[str, Any] | None = None,
+    attr: dict[str, Any] | None = None,
+    cart: dict[str, int] | None = None,
+    viewed: list[str] | None = None,
+    last_seen: float | None = None,
+    absent_days: float | None = None,
+) -> None:
+    """Write (or overwrite parts of) a profile exactly as Omotenashi stores it."""
+    now = time.time()
+    key = f"{key_prefix}:{{{pid}}}:"
+    main: dict[str, str | float | int] = {"last_seen": last_seen or now}
+    for name, value in (
+        ("stage", stage),
+        ("visits", visits),
+        ("views", views),
+        ("purchases", purchases),
+        ("absent_days", absent_days),
+    ):
+        if value is not None:
+            main[name] = value
+    if segments is not None:
+        main["segments"] = ",".join(segments)
+    for name, count in (events or {}).items():
+        main[f"ev:{name}"] = count
+    pipe = client.pipeline()
+    pipe.hsetnx(key + "profile", "first_seen", now)
+    pipe.hset(key + "profile", mapping=main)  # type: ignore[arg-type]
+    for topic, score in (interests or {}).items():
+        pipe.hset(key + "interests", mapping={topic: score, topic + "@": now})
+    for name, value in {**(attrs or {}), **(attr or {})}.items():
+        pipe.hset(key + "attrs", name, json.dumps(value))
+    for item, qty in (cart or {}).items():
+        pipe.hset(key + "cart", item, qty)
+        pipe.hset(key + "profile", "cart_at", now)
+    for item in viewed or []:
+        pipe.zadd(key + "viewed", {item: now})
+    for part in ("profile", "interests", "attrs", "cart", "viewed"):
+        pipe.expire(key + part, ttl)
+    pipe.execute()
+
+
+@dataclass
+class SeededVisitor:
+    id: str
+    cookie: str  # the signed omo_vid cookie value
+    cookie_name: str = "omo_vid"
+
+    def cookies_for(self, base_url: str) -> list[dict[str, Any]]:
+        return [{"name": self.cookie_name, "value": self.cookie, "url": base_url}]
+
+    def add_to(self, context: Any, base_url: str) -> None:
+        """Put this visitor's cookie into a Playwright BrowserContext."""
+        context.add_cookies(self.cookies_for(base_url))
+
+    def apply(self, client: Any) -> None:
+        """Put this visitor's cookie into an httpx client."""
+        client.cookies.set(self.cookie_name, self.cookie)
+
+
+def force_cookie(token: str, base_url: str) -> dict[str, Any]:
+    """The preview cookie for a Playwright BrowserContext."""
+    return {"name": FORCE_COOKIE, "value": token, "url": base_url}
+
+
+@pytest.fixture(scope="session")
+def omotenashi_settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def omotenashi_visitor(
+    omotenashi_settings: Settings, omotenashi_redis_url: str
+) -> Iterator[Callable[..., SeededVisitor]]:
+    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True)
+    signer = CookieSigner(omotenashi_settings)
+
+    def make(**profile: Any) -> SeededVisitor:
+        vid = new_vid()
+        seed_profile(client, vid, key_prefix=omotenashi_settings.redis.key_prefix, **profile)
+        ident = Identity(vid=vid, is_new=False, issued_at=time.time())
+        return SeededVisitor(vid, signer.sign(ident), omotenashi_settings.cookie.name)
+
+    yield make
+    client.close()
+
+
+@pytest.fixture
+def omotenashi_force(omotenashi_settings: Settings) -> Callable[..., str]:
+    signer = ForceSigner(omotenashi_settings)
+
+    def make(**forced: Any) -> str:
+        return signer.make(**forced)
+
+    return make

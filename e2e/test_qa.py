@@ -1,0 +1,102 @@
+"""QA tooling against the running demo: seeded visitors, forced variants, live rule edits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from omotenashi.reload import load_all
+from omotenashi.settings import RulesSettings
+from omotenashi.testing import SeededVisitor, force_cookie
+
+from .conftest import ROOT
+
+TAGLINE = '[data-omo-slot="tagline"]'
+DEMO = load_all(RulesSettings(dir=ROOT / "rules", snippets_dir=ROOT / "snippets"))
+HOME_SLOTS = {"hero", "hero-image", "featured", "tagline", "notice"}
+
+
+def test_a_new_visitor_gets_the_default_copy(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    expect(page.locator(TAGLINE)).to_have_text("Journeys planned with care.")
+
+
+def test_a_returning_visitor_is_welcomed_back(
+    page: Page,
+    context: BrowserContext,
+    base_url: str,
+    omotenashi_visitor: Callable[..., SeededVisitor],
+) -> None:
+    visitor = omotenashi_visitor(visits=2, views=2, last_seen=time.time() - 3 * 86400)
+    visitor.add_to(context, base_url)
+    page.goto(base_url + "/")
+    expect(page.locator(TAGLINE)).to_have_text("Welcome back. Your next journey is waiting.")
+
+
+@pytest.mark.parametrize(
+    "rule", sorted(DEMO.ruleset.rules, key=lambda r: r.order), ids=lambda r: r.id
+)
+def test_every_demo_rule_can_be_forced_and_shows(
+    page: Page,
+    context: BrowserContext,
+    base_url: str,
+    omotenashi_force: Callable[..., str],
+    rule: object,
+) -> None:
+    compiled = rule  # a CompiledRule
+    slot = compiled.rule.slot  # type: ignore[attr-defined]
+    assert slot in HOME_SLOTS, f"demo rule on a slot the home page lacks: {slot}"
+    token = omotenashi_force(rules=[compiled.id])  # type: ignore[attr-defined]
+    context.add_cookies([force_cookie(token, base_url)])
+    response = page.goto(base_url + "/")
+    assert response is not None
+    element = page.locator(f'[data-omo-slot="{slot}"]')
+    expect(element).to_have_attribute("data-omo-rule", compiled.id)  # type: ignore[attr-defined]
+    assert compiled.id in response.headers["x-omotenashi-rules"].split(",")  # type: ignore[attr-defined]
+
+
+def test_a_preview_link_forces_a_stage_for_this_browser_only(
+    page: Page,
+    base_url: str,
+    omotenashi_force: Callable[..., str],
+    browser: object,
+) -> None:
+    token = omotenashi_force(stage="loyalty")
+    page.goto(f"{base_url}/?omo_preview={token}")
+    expect(page.locator('[data-omo-slot="hero"] h1')).to_have_text("Welcome back, member")
+    page.goto(base_url + "/tours")  # the preview cookie follows this browser around
+    expect(page.locator(TAGLINE)).to_have_text("Members save 10% on every tour.")
+    other = browser.new_page()  # type: ignore[attr-defined]
+    other.goto(base_url + "/")
+    expect(other.locator('[data-omo-slot="hero"] h1')).to_have_text("Find your next journey")
+    other.close()
+
+
+def test_a_rule_edited_while_the_demo_runs(
+    page: Page,
+    base_url: str,
+    editable_rules: Path,
+) -> None:
+    home = editable_rules / "rules" / "home.yaml"
+    original = home.read_text()
+    for _ in range(2):
+        page.goto(base_url + "/tours/hawaii-family")
+    page.goto(base_url + "/")
+    hero = page.locator('[data-omo-slot="hero"] h1')
+    expect(hero).to_have_text("Aloha, families!")
+    try:
+        home.write_text(original.replace("Aloha, families!", "Aloha, edited families!"))
+        time.sleep(1.2)  # the demo looks for edits at most once a second
+        page.reload()
+        expect(hero).to_have_text("Aloha, edited families!")
+        home.write_text(original.replace("priority: 80", "priority: high", 1))  # a broken edit
+        time.sleep(1.2)
+        page.reload()
+        expect(hero).to_have_text("Aloha, edited families!")  # the last good rules stay
+    finally:
+        home.write_text(original)
+        time.sleep(1.2)

@@ -1,0 +1,285 @@
+"""Editor and QA tooling: check, schema, preview, force, profile, hot reload, fixtures."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+
+from omotenashi import Omotenashi, Settings
+from omotenashi.cli import main, schemas
+from omotenashi.force import ForceSigner
+from omotenashi.testing import SeededVisitor
+
+from .conftest import ROOT, client_for, page_app
+
+Make = Callable[..., Settings]
+
+PAGE = (
+    "<!doctype html><html><head></head><body>"
+    '<div data-omo-slot="hero">Default hero</div><p data-omo-slot="tagline">Default</p>'
+    "</body></html>"
+)
+
+
+def write_site(tmp_path: Path, rules: str, snippets: dict[str, str] | None = None) -> Path:
+    (tmp_path / "rules").mkdir(exist_ok=True)
+    (tmp_path / "snippets").mkdir(exist_ok=True)
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    (tmp_path / "rules" / "site.yaml").write_text(textwrap.dedent(rules))
+    for name, text in (snippets or {}).items():
+        (tmp_path / "snippets" / name).write_text(text)
+    (tmp_path / "templates" / "page.html").write_text(PAGE)
+    return tmp_path
+
+
+def test_check_passes_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", str(ROOT / "rules"), "--templates", str(ROOT / "demo_site/templates")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "0 error(s)" in err
+    assert "error" not in out
+
+
+def test_check_finds_what_editors_should_hear_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_site(
+        tmp_path,
+        """
+        rules:
+          - {id: a, slot: hero, text: A, why: "because a"}
+          - {id: b, slot: hero, text: B, why: "because b"}
+          - {id: c, slot: hero, text: C, when: {stage: loyalty}, why: "because c"}
+          - {id: d, slot: hero, text: D, when: {stage: interest}, priority: 60, why: "because d"}
+          - {id: e, slot: hero, text: E, when: {stage: purchase}, priority: 60, why: "because e"}
+          - id: never
+            slot: tagline
+            text: N
+            when: {new: true, visits: {at_least: 3}}
+            why: "never"
+          - id: ended
+            slot: tagline
+            text: X
+            schedule: {end: 2020-01-01T00:00:00Z}
+            why: "an old campaign"
+          - {id: ghost, slot: sidebar, text: G, why: "no such slot"}
+    """,
+        {"unused.html": "<p>hi</p>"},
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "rules", "--templates", "templates"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0] == (
+        "rules/site.yaml:8: error: rule 'never' can never fire: a first visit "
+        "(new: true) has exactly 1 visit"
+    )
+    assert (
+        "rules/site.yaml:4: warning: rules 'a' and 'b' fill 'hero' with the same priority "
+        "(50) and can both hold: 'a' wins by coming first; give one a higher priority if "
+        "that is not what you mean"
+    ) in out
+    assert not any("'d' and 'e'" in line for line in out)  # stages differ: never together
+    assert any(
+        line.startswith(
+            "rules/site.yaml:13: warning: rule 'ended' can never fire: its schedule ended"
+        )
+        for line in out
+    )
+    assert any("no template in templates declares the slot 'sidebar'" in line for line in out)
+    assert "snippets/unused.html:1: warning: no rule uses the snippet 'unused.html'" in out
+
+
+def test_check_reports_invalid_files_as_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_site(tmp_path, "rules:\n  - {id: a, slot: hero, snippet: nope.html, why: because}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 1
+    assert capsys.readouterr().out.startswith("rules/site.yaml:2: error: rules[0].snippet:")
+
+
+def test_the_committed_schemas_are_current_and_rule_files_point_at_them() -> None:
+    for name, schema in schemas().items():
+        committed = json.loads((ROOT / "schema" / name).read_text())
+        assert committed == json.loads(json.dumps(schema)), f"run: omotenashi schema ({name})"
+    for path in (ROOT / "rules").glob("*.yaml"):
+        kind = "journey" if path.name == "journey.yaml" else "rules"
+        assert path.read_text().startswith(
+            f"# yaml-language-server: $schema=../schema/{kind}.schema.json"
+        ), path
+    rule_props = schemas()["rules.schema.json"]["$defs"]["Rule"]["properties"]
+    assert {"slot", "snippet", "when", "priority", "why", "cap", "with"} <= set(rule_props)
+
+
+def test_preview_lists_fired_rules_and_writes_the_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = write_site(
+        tmp_path,
+        """
+        rules:
+          - {id: loyal, slot: hero, text: "Hi {{ visitor.name }}", when: {stage: loyalty},
+             why: "loyal"}
+          - {id: phone, slot: tagline, text: Phone, when: {device: mobile}, why: "phone"}
+    """,
+    )
+    out_file = tmp_path / "out.html"
+    code = main(
+        [
+            "preview",
+            str(site / "templates/page.html"),
+            "--rules",
+            str(site / "rules"),
+            "--stage",
+            "loyalty",
+            "--attr",
+            "first_name=Aiko",
+            "--out",
+            str(out_file),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "fired      loyal" in out and "because you are at the loyalty stage" in out
+    assert "not fired  phone" in out and "not: you are on a mobile" in out
+    assert 'data-omo-rule="loyal">Hi Aiko</div>' in out_file.read_text()
+
+
+@pytest.mark.anyio
+async def test_a_signed_preview_link_forces_a_variant_for_one_browser(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    rules = """
+    rules:
+      - {id: normal, slot: hero, text: Normal, why: "everyone"}
+      - {id: forced, slot: hero, text: "Forced {{ visitor.stage }}", priority: 1,
+         when: {stage: loyalty, segment: vip}, why: "only loyal VIPs"}
+    """
+    settings = make_settings(rules, debug_header=False)
+    token = ForceSigner(settings).make(rules=["forced"], stage="purchase", ttl=60)
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        page = await client.get(f"/?omo_preview={token}")
+        assert 'data-omo-rule="forced">Forced purchase<' in page.text
+        assert page.headers["x-omotenashi-rules"] == "forced"
+        assert f"omo_preview={token}" in page.headers["set-cookie"]
+        again = await client.get("/")  # the cookie keeps the variant in this browser
+        assert "Forced purchase" in again.text
+    assert omotenashi_redis.keys("omo:*") == []  # a preview browser is not recorded
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as other:
+        assert "Normal" in (await other.get("/")).text  # only that browser
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["garbage", "forged", "expired"],
+)
+@pytest.mark.anyio
+async def test_unsigned_or_expired_preview_tokens_are_ignored(
+    make_settings: Make, token: str
+) -> None:
+    rules = """
+    rules:
+      - {id: normal, slot: hero, text: Normal, why: "everyone"}
+      - {id: forced, slot: hero, text: Forced, priority: 1, when: {stage: loyalty}, why: "xyz"}
+    """
+    settings = make_settings(rules)
+    if token == "forged":
+        token = ForceSigner(Settings(secret_keys=["another"])).make(rules=["forced"])
+    elif token == "expired":
+        token = ForceSigner(settings).make(rules=["forced"], ttl=-1)
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as client:
+        page = await client.get(f"/?omo_preview={token}")
+    assert "Normal" in page.text and "omo_preview" not in page.headers.get("set-cookie", "")
+
+
+def test_profile_show_set_delete(
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    vid = "ab" * 16
+    assert (
+        main(
+            [
+                "profile",
+                "set",
+                vid,
+                "stage=loyalty",
+                "interest.hawaii=3",
+                "attr.first_name=Aiko",
+                "visits=4",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["profile", "show", vid]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["stage"], shown["visits"], shown["attributes"]) == (
+        "loyalty",
+        4,
+        {"first_name": "Aiko"},
+    )
+    assert shown["interests"] == {"hawaii": 3.0}
+    assert main(["profile", "delete", vid]) == 0
+    assert omotenashi_redis.keys("omo:*") == []
+
+
+@pytest.mark.anyio
+async def test_rule_edits_take_effect_without_a_restart(
+    make_settings: Make, tmp_path: Path
+) -> None:
+    rules = 'rules:\n  - {id: a, slot: hero, text: "First", why: "because"}\n'
+    settings = make_settings(rules)
+    settings.rules.reload_interval = 0.01
+    rule_file = settings.rules.dir / "site.yaml"
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        assert "First" in (await client.get("/")).text
+        time.sleep(0.02)
+        rule_file.write_text(rules.replace("First", "Second"))
+        assert "Second" in (await client.get("/")).text
+        time.sleep(0.02)
+        rule_file.write_text("rules:\n  - {id: a, slot: hero, text: Broken}\n")  # no why
+        assert "Second" in (await client.get("/")).text  # the last good set stays
+        assert mw.metrics["rule_error"] == 1
+        time.sleep(0.02)
+        rule_file.write_text('rules:\n  - {id: a, slot: hero, snippet: s.html, why: "because"}\n')
+        (settings.rules.snippets_dir / "s.html").write_text("<b>Snippet one</b>")
+        assert "Snippet one" in (await client.get("/")).text
+        time.sleep(0.02)
+        (settings.rules.snippets_dir / "s.html").write_text("<b>Snippet two</b>")
+        assert "Snippet two" in (await client.get("/")).text
+
+
+@pytest.mark.anyio
+async def test_the_visitor_fixture_seeds_a_profile_for_httpx(
+    make_settings: Make,
+    omotenashi_visitor: Callable[..., SeededVisitor],
+    omotenashi_force: Callable[..., str],
+) -> None:
+    rules = """
+    rules:
+      - {id: loyal, slot: hero, text: "Welcome back {{ visitor.name }}", when: {stage: loyalty},
+         why: "loyal"}
+      - {id: fan, slot: tagline, text: "Hawaii fan", when: {interest: {hawaii: {at_least: 3}}},
+         why: "fan"}
+    """
+    visitor = omotenashi_visitor(
+        stage="loyalty", interests={"hawaii": 4}, attrs={"first_name": "Ken"}, visits=3
+    )
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(rules, secret_keys=["test-key"]))
+    async with client_for(mw) as client:
+        visitor.apply(client)
+        page = await client.get("/")
+    assert "Welcome back Ken" in page.text and "Hawaii fan" in page.text
+    assert omotenashi_force(rules=["fan"]).count(".") == 2
