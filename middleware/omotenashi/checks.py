@@ -18,6 +18,7 @@ from .journey import load_journey
 from .render import Renderer
 from .rulemodel import Compare, When
 from .ruleset import CompiledRule, load_ruleset
+from .yamlsource import display_path
 
 _SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
 
@@ -210,7 +211,7 @@ def check(
         for path in sorted(snippets_dir.rglob("*")):
             name = path.relative_to(snippets_dir).as_posix()
             if path.is_file() and name not in used and not _included(name, snippets_dir):
-                shown = _display(path, base)
+                shown = display_path(path, base)
                 findings.append(Finding(shown, 1, "warning", f"no rule uses the snippet {name!r}"))
     return findings
 
@@ -221,10 +222,3 @@ def _included(name: str, snippets_dir: Path) -> bool:
     return any(
         needle.search(p.read_text(errors="replace")) for p in snippets_dir.rglob("*") if p.is_file()
     )
-
-
-def _display(path: Path, base: Path | None) -> str:
-    try:
-        return str(path.resolve().relative_to(base.resolve())) if base else str(path)
-    except ValueError:
-        return str(path)

@@ -45,14 +45,8 @@ async def respond(
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     data = json.dumps(body).encode() if body is not None else b""
-    head = [(b"cache-control", b"no-store"), *(headers or [])]
-    if body is not None:
-        head += [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(data)).encode()),
-        ]
-    await send({"type": "http.response.start", "status": status, "headers": head})
-    await send({"type": "http.response.body", "body": data})
+    kind = [(b"content-type", b"application/json")] if body is not None else []
+    await _send(send, status, data, [*kind, *(headers or [])])
 
 
 async def handle(
@@ -243,12 +237,9 @@ async def preferences_endpoint(
 
 
 async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    head = [
-        (b"cache-control", b"no-store"),
-        (b"vary", b"Cookie"),
-        (b"content-length", str(len(body)).encode()),
-        *headers,
-    ]
+    head = [(b"cache-control", b"no-store"), (b"vary", b"Cookie"), *headers]
+    if status != 204:  # a 204 carries no body and no Content-Length
+        head.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": body})
 

@@ -19,7 +19,7 @@ from .facts import Facts
 from .fileerrors import validation_errors
 from .profile import STAGE_ORDER
 from .rulemodel import Stage, Strict, When, _as_list, _problem
-from .yamlsource import load_yaml
+from .yamlsource import display_path, load_yaml
 
 _EVENT = r"^[a-z][a-z0-9_]{0,39}$"
 
@@ -201,7 +201,7 @@ def load_journey(rules_dir: Path, *, timezone: str = "UTC", base: Path | None = 
     errors: list[RuleError] = []
     spec = JourneyFile()
     path = rules_dir / "journey.yaml"
-    name = _display(path, base)
+    name = display_path(path, base)
     if path.is_file():
         try:
             data, lines = load_yaml(path, name)
@@ -213,7 +213,7 @@ def load_journey(rules_dir: Path, *, timezone: str = "UTC", base: Path | None = 
     lists: dict[str, frozenset[str]] = {}
     data_dir = rules_dir / "data"
     for list_path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
-        list_name = _display(list_path, base)
+        list_name = display_path(list_path, base)
         try:
             data, lines = load_yaml(list_path, list_name)
         except RuleError as exc:
@@ -246,10 +246,3 @@ def load_journey(rules_dir: Path, *, timezone: str = "UTC", base: Path | None = 
         segments={n: compile_when(w, timezone) for n, w in spec.segments.items()},
         lists=lists,
     )
-
-
-def _display(path: Path, base: Path | None) -> str:
-    try:
-        return str(path.relative_to(base)) if base else str(path)
-    except ValueError:
-        return str(path)

@@ -13,7 +13,7 @@ from .errors import RuleError, RuleSetError, SnippetError
 from .fileerrors import validation_errors
 from .render import Renderer
 from .rulemodel import Rule, RuleFile, is_contextual
-from .yamlsource import Loc, format_loc, line_of, load_yaml
+from .yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
 NOT_RULE_FILES = frozenset({"journey.yaml", "journey.yml"})
 
@@ -68,7 +68,7 @@ def load_ruleset(
     seen: dict[str, str] = {}
     files = rule_files(rules_dir)
     for path in files:
-        name = _display(path, base)
+        name = display_path(path, base)
         try:
             data, lines = load_yaml(path, name)
         except RuleError as exc:
@@ -127,7 +127,7 @@ def load_ruleset(
             )
     if errors:
         raise RuleSetError(errors)
-    return RuleSet(rules=compiled, files=[_display(p, base) for p in files])
+    return RuleSet(rules=compiled, files=[display_path(p, base) for p in files])
 
 
 def _template(rule: Rule, renderer: Renderer) -> Template | None:
@@ -136,10 +136,3 @@ def _template(rule: Rule, renderer: Renderer) -> Template | None:
     if rule.text is not None:
         return renderer.copy(rule.text)
     return None
-
-
-def _display(path: Path, base: Path | None) -> str:
-    try:
-        return str(path.relative_to(base)) if base else str(path)
-    except ValueError:
-        return str(path)

@@ -97,3 +97,11 @@ def format_loc(loc: Loc) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def display_path(path: Path, base: Path | None) -> str:
+    """``path`` as editors know it: relative to ``base`` (the project) when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(base.resolve())) if base else str(path)
+    except ValueError:
+        return str(path)
