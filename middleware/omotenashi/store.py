@@ -78,6 +78,15 @@ return 1
 """
 )
 
+# KEYS: profile, attrs, interests, shown, cart, caps, viewed: every part in one reply.
+# (One script call costs the client far less than seven pipelined commands.)
+LOAD_SCRIPT = """
+local out = {}
+for i = 1, 6 do out[i] = redis.call('HGETALL', KEYS[i]) end
+out[7] = redis.call('ZRANGE', KEYS[7], 0, -1, 'WITHSCORES')
+return out
+"""
+
 # KEYS: the user's profile keys. ARGV[1]: the anonymous profile as JSON, ARGV[2]: its id.
 # Counts add up, interests merge (decayed to now), the stage is the further one, first-touch
 # facts and attributes keep the user's own when both have one. Runs once per anonymous id.
@@ -186,13 +195,14 @@ class Store:
         self.metrics = metrics
         self.breaker = Breaker(cfg.breaker_failures, cfg.breaker_reset)
         self.client: Any = None
-        self._scripts: tuple[Any, Any] = (None, None)
+        self._scripts: tuple[Any, Any, Any] = (None, None, None)
 
     def connect(self, url: str) -> None:
         self.client = make_client(url, self.cfg)
         self._scripts = (
             self.client.register_script(RECORD_SCRIPT),
             self.client.register_script(MERGE_SCRIPT),
+            self.client.register_script(LOAD_SCRIPT),
         )
 
     async def aclose(self) -> None:
@@ -230,17 +240,10 @@ class Store:
 
     async def load(self, pid: str) -> Profile:
         """One round trip: every part of the profile."""
-
-        async def op() -> list[Any]:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for part in PARTS[:-1]:
-                    pipe.hgetall(self.key(pid, part))
-                pipe.zrange(self.key(pid, "viewed"), 0, -1, withscores=True)
-                return list(await pipe.execute())
-
-        main, attrs, interests, shown, cart, caps, viewed = await self._run(
-            op, self.cfg.read_timeout
-        )
+        keys = [self.key(pid, part) for part in PARTS]
+        reply = await self._run(lambda: self._scripts[2](keys=keys), self.cfg.read_timeout)
+        main, attrs, interests, shown, cart, caps = (_pairs(flat) for flat in reply[:6])
+        viewed = [(item, float(score)) for item, score in _pairs(reply[6]).items()]
         return Profile.from_redis(main, attrs, interests, shown, cart, viewed, caps)
 
     async def record(self, pid: str, change: Change, half_life: float) -> None:
@@ -300,3 +303,7 @@ class Store:
         keys = [self.key(pid, p) for p in PARTS]
         keys += [self.key(pid, f"rate:{w}") for w in (window - 1, window, window + 1)]
         await self._run(lambda: self.client.delete(*keys), self.cfg.write_timeout)
+
+
+def _pairs(flat: list[str]) -> dict[str, str]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
