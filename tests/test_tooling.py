@@ -283,3 +283,28 @@ async def test_the_visitor_fixture_seeds_a_profile_for_httpx(
         page = await client.get("/")
     assert "Welcome back Ken" in page.text and "Hawaii fan" in page.text
     assert omotenashi_force(rules=["fan"]).count(".") == 2
+
+
+def test_preview_renders_a_site_template_with_its_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "home.html"
+    context = json.dumps({"tours": {"kyoto-autumn": {"title": "Kyoto", "price": 1}}})
+    code = main(
+        [
+            "preview",
+            str(ROOT / "demo_site/templates/home.html"),
+            "--rules",
+            str(ROOT / "rules"),
+            "--stage",
+            "loyalty",
+            "--context",
+            context,
+            "--out",
+            str(out_file),
+        ]
+    )
+    assert code == 0
+    assert "(5 slots: featured, hero, hero-image, notice, tagline)" in capsys.readouterr().out
+    html = out_file.read_text()
+    assert "<h1>Welcome back, member</h1>" in html and "Members save 10%" in html

@@ -133,7 +133,7 @@ def _preview(args: argparse.Namespace) -> int:
             page = response.read().decode("utf-8")
         path = urllib.parse.urlsplit(args.page).path or "/"
     else:
-        page, path = Path(args.page).read_text(), args.path
+        page, path = _page_file(Path(args.page), args.context), args.path
     interests = _pairs(args.interest, float)
     attrs = {k: _json_value(v) for k, v in _pairs(args.attr).items()}
     if args.device:
@@ -183,6 +183,39 @@ def _preview(args: argparse.Namespace) -> int:
             print(f"  not fired  {r.id:28} -> {target}: {why}")
     Path(args.out).write_text(outcome.html)
     print(f"wrote {args.out}")
+    return 0
+
+
+def _page_file(path: Path, context: str) -> str:
+    """An HTML file as it is, or a Jinja2 template (extends/includes work) rendered with the
+    JSON ``context``; values it does not get render empty."""
+    text = path.read_text()
+    if "{%" not in text and "{{" not in text:
+        return text
+    from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+
+    env = Environment(
+        loader=FileSystemLoader(str(path.parent)), autoescape=True, undefined=ChainableUndefined
+    )
+    return env.get_template(path.name).render(json.loads(context))
+
+
+def _settings_table(args: argparse.Namespace) -> int:
+    import re
+
+    from .settings import settings_table
+
+    if not args.readme:
+        print(settings_table())
+        return 0
+    readme = Path(args.readme)
+    text = re.sub(
+        r"(<!-- settings-table:[^\n]*-->\n).*?(\n<!-- /settings-table -->)",
+        lambda m: m.group(1) + settings_table() + m.group(2),
+        readme.read_text(),
+        flags=re.S,
+    )
+    readme.write_text(text)
     return 0
 
 
@@ -293,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     pre = commands.add_parser("preview", help="what a described visitor sees on a page")
     pre.add_argument("page", help="a URL of a running site, or an HTML file")
     pre.add_argument("--path", default="/", help="the page's path, for an HTML file")
+    pre.add_argument("--context", default="{}", help="JSON values for a Jinja2 template page")
     pre.add_argument("--rules", help="the rules folder (default: OMOTENASHI_RULES_DIR)")
     pre.add_argument("--snippets")
     pre.add_argument("--stage", default="awareness")
@@ -329,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         help="for set: stage=loyalty visits=3 interest.hawaii=2 attr.first_name=Ai",
     )
     pro.set_defaults(func=_profile)
+
+    tab = commands.add_parser("settings-table", help="the configuration table, in Markdown")
+    tab.add_argument("--readme", help="rewrite the table in this README instead of printing it")
+    tab.set_defaults(func=_settings_table)
 
     args = parser.parse_args(argv)
     result: int = args.func(args)

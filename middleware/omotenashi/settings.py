@@ -194,18 +194,3 @@ def settings_table() -> str:
 
     walk(Settings, "OMOTENASHI_")
     return "\n".join(rows)
-
-
-if __name__ == "__main__":  # python -m omotenashi.settings: rewrite the README's table
-    import re
-    import sys
-
-    readme = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
-    text = readme.read_text()
-    text = re.sub(
-        r"(<!-- settings-table:[^\n]*-->\n).*?(\n<!-- /settings-table -->)",
-        lambda m: m.group(1) + settings_table() + m.group(2),
-        text,
-        flags=re.S,
-    )
-    readme.write_text(text)
