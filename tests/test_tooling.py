@@ -257,8 +257,8 @@ async def test_rule_edits_take_effect_without_a_restart(
         (settings.rules.snippets_dir / "s.html").write_text("<b>Snippet one</b>")
         assert "Snippet one" in (await client.get("/")).text
         time.sleep(0.02)
-        (settings.rules.snippets_dir / "s.html").write_text("<b>Snippet two</b>")
-        assert "Snippet two" in (await client.get("/")).text
+        (settings.rules.snippets_dir / "s.html").write_text("<b>Snippet number two</b>")
+        assert "Snippet number two" in (await client.get("/")).text
 
 
 @pytest.mark.anyio

@@ -285,23 +285,22 @@ class Store:
         return bool(merged)
 
     async def hit_rate_limit(self, pid: str, limit: int, window: int = 60) -> bool:
-        """Count one use in this window; True when the visitor is over ``limit``."""
-        key = self.key(pid, f"rate:{int(time.time()) // window}")
+        """Count one use; True when the visitor is over ``limit`` in the current window (which
+        starts at their first use and lasts ``window`` seconds)."""
+        key = self.key(pid, "rate")
 
         async def op() -> int:
             async with self.client.pipeline(transaction=True) as pipe:
+                pipe.set(key, 0, ex=window, nx=True)
                 pipe.incr(key)
-                pipe.expire(key, window * 2)
-                count, _ = await pipe.execute()
+                _, count = await pipe.execute()
                 return int(count)
 
         return int(await self._run(op, self.cfg.write_timeout)) > limit
 
     async def erase(self, pid: str) -> None:
         """Delete every key of the profile (rate counters included)."""
-        window = int(time.time()) // 60
-        keys = [self.key(pid, p) for p in PARTS]
-        keys += [self.key(pid, f"rate:{w}") for w in (window - 1, window, window + 1)]
+        keys = [self.key(pid, p) for p in (*PARTS, "rate")]
         await self._run(lambda: self.client.delete(*keys), self.cfg.write_timeout)
 
 
