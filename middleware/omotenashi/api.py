@@ -67,8 +67,8 @@ async def identify(request: Any, user_id: str) -> None:
     Later requests use the user's profile, on any device where they sign in.
     """
     visitor = get_visitor(request)
-    if visitor is None or not user_id:
-        return
+    if visitor is None or not user_id or visitor.private:
+        return  # under GPC/DNT or without consent, nothing links this browser to a profile
     mw = visitor.mw
     pid = user_profile_id(mw.signer.user_salt, str(user_id))
     if visitor.identity.user == pid:
