@@ -390,3 +390,19 @@ async def test_preferences_page_can_be_the_sites_own(make_settings: Make, tmp_pa
         page = (await client.get(PREFS)).text
     assert page.startswith("<h1>Our own page</h1>") and "seen 1 page" in page
     assert json.dumps("csrf")  # the token is there for the site's own forms
+
+
+SAME_REASON = """
+rules:
+  - {id: hero-a, slot: hero, text: "Hero A", why: "You booked with us.", category: journey}
+  - {id: tag-a, slot: tagline, text: "Tagline A", why: "You booked with us.", category: journey}
+"""
+
+
+async def test_rules_with_the_same_reason_share_one_switch(make_settings: Make) -> None:
+    async with client_for(make(make_settings, SAME_REASON)) as client:
+        page = (await client.get(PREFS)).text
+        assert page.count("You booked with us.") == 1 and 'value="hero-a,tag-a"' in page
+        await post(client, action="save", category=["journey"])  # the one switch, off
+        home = await client.get("/")
+    assert slot(home, "hero") == "Default hero" and slot(home, "tagline") == "Default tagline"

@@ -107,7 +107,9 @@ class PreferencesPage:
         self.template_name = custom.name if custom else "preferences.html"
 
     def categories(self, prefs: Prefs) -> list[dict[str, Any]]:
+        """Categories with their rules; rules giving the same reason share one switch."""
         out: dict[str, dict[str, Any]] = {}
+        by_why: dict[tuple[str, str], dict[str, Any]] = {}
         for compiled in sorted(self.mw.ruleset.rules, key=lambda r: r.order):
             rule = compiled.rule
             cat = out.setdefault(
@@ -119,9 +121,13 @@ class PreferencesPage:
                     "rules": [],
                 },
             )
-            cat["rules"].append(
-                {"id": rule.id, "why": rule.why, "on": rule.id not in prefs.off_rules}
-            )
+            entry = by_why.get((rule.category, rule.why))
+            if entry is None:
+                entry = by_why[rule.category, rule.why] = {"ids": [], "why": rule.why, "on": True}
+                cat["rules"].append(entry)
+            entry["ids"].append(rule.id)
+            entry["on"] = entry["on"] and rule.id not in prefs.off_rules
+            entry["id"] = ",".join(entry["ids"])  # the switch's value: every rule it covers
         return list(out.values())
 
     def render(
@@ -171,7 +177,7 @@ async def apply_choice(
             "",
         )
     if action == "save":
-        on_rules = set(form.get("rule", [])) & known
+        on_rules = {i for value in form.get("rule", []) for i in value.split(",")} & known
         on_categories = set(form.get("category", [])) & categories
         prefs = replace(
             prefs,
