@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 import redis
@@ -66,3 +67,37 @@ async def test_no_server_at_all_serves_the_app(make_settings: Make) -> None:
     # unreachable every page is the app's own.
     assert all(r.text == PAGE for r in responses[1:])
     assert mw.metrics["redis_error"] >= 1
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda r, k: r.set(k + "profile", "not a hash"),
+        lambda r, k: r.hset(
+            k + "profile", mapping={"views": "many", "last_seen": "yesterday", "stage": "nirvana"}
+        ),
+        lambda r, k: r.hset(k + "interests", mapping={"hawaii": "lots", "hawaii@": "?"}),
+        lambda r, k: r.hset(k + "caps", "rule", "no-colon"),
+        lambda r, k: r.hset(k + "attrs", "first_name", "{not json"),
+        lambda r, k: r.set(k + "viewed", "not a set"),
+    ],
+    ids=[
+        "wrong-type",
+        "garbage-counts",
+        "garbage-interest",
+        "garbage-cap",
+        "bad-json",
+        "viewed-wrong-type",
+    ],
+)
+async def test_odd_data_in_redis_never_breaks_the_page(
+    make_settings: Make, omotenashi_redis: redis.Redis, corrupt: Any
+) -> None:
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        await client.get("/")
+        [key] = omotenashi_redis.keys("omo:*:profile")
+        corrupt(omotenashi_redis, key[: -len("profile")])
+        responses = [await client.get("/?utm_campaign=spring") for _ in range(2)]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert all("Default hero" in r.text or "Welcome back" in r.text for r in responses)

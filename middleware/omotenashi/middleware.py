@@ -166,6 +166,9 @@ class Omotenashi:
                 "omotenashi: profile not loaded (%s); serving the page as the app made it", exc
             )
             profile, degraded = Profile(), True
+        except Exception:  # a bug of ours must not cost the visitor the page
+            log.exception("omotenashi: loading the profile failed; serving the app's page")
+            profile, degraded = Profile(), True
         visitor = Visitor(ident, profile, device, degraded=degraded, mw=self)
         self._preview(visitor, scope, headers)
         scope.setdefault("state", {})["omotenashi"] = visitor

@@ -223,15 +223,18 @@ class Responder:
         visitor = self.visitor
         if visitor.private or visitor.forced is not None:
             return  # GPC/DNT, no consent, or a QA preview: nothing is written
-        if change is None and (visitor.events or visitor.attrs):
-            change = build_change(
-                visitor, self.request, view=False, session_gap=self.mw.settings.session_gap
-            )
-            understand(visitor, self.request, change, self.loaded.journey, self.abandon_after)
-        if change is None or change.empty:
-            return
         try:
+            if change is None and (visitor.events or visitor.attrs):
+                change = build_change(
+                    visitor, self.request, view=False, session_gap=self.mw.settings.session_gap
+                )
+                understand(visitor, self.request, change, self.loaded.journey, self.abandon_after)
+            if change is None or change.empty:
+                return
             await self.mw.store.record(visitor.id, change, self.loaded.journey.half_life)
         except StoreError as exc:
             self.mw.metrics.inc("record_error")
             log.info("omotenashi: page view not recorded: %s", exc)
+        except Exception:  # the response has gone; never let our failure reach the server
+            self.mw.metrics.inc("record_error")
+            log.exception("omotenashi: recording the page view failed")
