@@ -52,9 +52,10 @@ def free_port() -> int:
 class EmbeddedRedis:
     """``with EmbeddedRedis() as server: server.url`` — started, and stopped on exit."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, extra_args: list[str] | None = None) -> None:
         self.binary = find_server_binary()
         self.port = port or free_port()
+        self.extra_args = list(extra_args or [])
         self._dir = tempfile.TemporaryDirectory(prefix="omotenashi-redis-")
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -85,6 +86,7 @@ class EmbeddedRedis:
             "yes",
             "--loglevel",
             "warning",
+            *self.extra_args,
         ]
         self._proc = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
