@@ -163,8 +163,9 @@ class Breaker:
             self.opened_at = time.monotonic()
 
 
-def make_client(url: str, cfg: RedisSettings) -> Any:
-    """A client with a bounded pool and explicit timeouts, for a plain, Sentinel or Cluster URL."""
+def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
+    """A client with a bounded pool and explicit timeouts, for a plain, Sentinel or Cluster URL,
+    and the other clients (Sentinel's) to close with it."""
     common: dict[str, Any] = {
         "socket_timeout": max(cfg.read_timeout, cfg.write_timeout),
         "socket_connect_timeout": cfg.connect_timeout,
@@ -178,15 +179,16 @@ def make_client(url: str, cfg: RedisSettings) -> Any:
         ]
         service = parsed.path.strip("/") or "mymaster"
         sentinel = Sentinel(hosts, **common)  # type: ignore[no-untyped-call]
-        return sentinel.master_for(service, max_connections=cfg.max_connections, **common)
+        client = sentinel.master_for(service, max_connections=cfg.max_connections, **common)
+        return client, list(sentinel.sentinels)
     if cfg.cluster:
-        return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common)
+        return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common), []
     # A blocking pool: a burst past max_connections waits (within our timeouts) for a
     # connection instead of failing with "Too many connections".
     pool = BlockingConnectionPool.from_url(
         url, max_connections=cfg.max_connections, timeout=cfg.connect_timeout, **common
     )
-    return Redis.from_pool(pool)
+    return Redis.from_pool(pool), []
 
 
 class Store:
@@ -195,10 +197,11 @@ class Store:
         self.metrics = metrics
         self.breaker = Breaker(cfg.breaker_failures, cfg.breaker_reset)
         self.client: Any = None
+        self._also_close: list[Any] = []
         self._scripts: tuple[Any, Any, Any] = (None, None, None)
 
     def connect(self, url: str) -> None:
-        self.client = make_client(url, self.cfg)
+        self.client, self._also_close = make_client(url, self.cfg)
         self._scripts = (
             self.client.register_script(RECORD_SCRIPT),
             self.client.register_script(MERGE_SCRIPT),
@@ -209,6 +212,9 @@ class Store:
         if self.client is not None:
             client, self.client = self.client, None
             await client.aclose()
+        for other in self._also_close:
+            await other.aclose()
+        self._also_close = []
 
     @property
     def healthy(self) -> bool:
