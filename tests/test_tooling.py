@@ -282,7 +282,10 @@ async def test_the_visitor_fixture_seeds_a_profile_for_httpx(
         visitor.apply(client)
         page = await client.get("/")
     assert "Welcome back Ken" in page.text and "Hawaii fan" in page.text
-    assert omotenashi_force(rules=["fan"]).count(".") == 2
+    async with client_for(mw) as client:  # a new visitor, forced by the fixture's token
+        client.cookies.set("omo_preview", omotenashi_force(rules=["fan"], stage="loyalty"))
+        forced = await client.get("/")
+    assert "Welcome back" in forced.text and "Hawaii fan" in forced.text
 
 
 def test_preview_renders_a_site_template_with_its_base(
