@@ -220,6 +220,7 @@ def _settings_table(args: argparse.Namespace) -> int:
 
 
 def _force(args: argparse.Namespace) -> int:
+    from .errors import ConfigError
     from .force import PARAM, ForceSigner
     from .settings import Settings
 
@@ -227,13 +228,17 @@ def _force(args: argparse.Namespace) -> int:
     if not settings.secret_keys:
         print("omotenashi force: set OMOTENASHI_SECRET_KEYS to the site's keys", file=sys.stderr)
         return 2
-    token = ForceSigner(settings).make(
-        rules=args.rule,
-        stage=args.stage,
-        segments=args.segment,
-        attrs={k: _json_value(v) for k, v in _pairs(args.attr).items()},
-        ttl=args.ttl,
-    )
+    try:
+        token = ForceSigner(settings).make(
+            rules=args.rule,
+            stage=args.stage,
+            segments=args.segment,
+            attrs={k: _json_value(v) for k, v in _pairs(args.attr).items()},
+            ttl=args.ttl,
+        )
+    except ConfigError as exc:
+        print(f"omotenashi force: {exc}", file=sys.stderr)
+        return 2
     joiner = "&" if "?" in args.url else "?"
     print(f"{args.url}{joiner}{PARAM}={token}")
     return 0

@@ -15,6 +15,7 @@ from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from .errors import ConfigError
 from .rulemodel import STAGES
 from .settings import Settings
 
@@ -48,7 +49,7 @@ class ForceSigner:
         ttl: int = 3600,
     ) -> str:
         if stage is not None and stage not in STAGES:
-            raise ValueError(f"unknown stage {stage!r} (one of {', '.join(STAGES)})")
+            raise ConfigError("stage", stage, f"not a journey stage (one of {', '.join(STAGES)})")
         payload = {
             "r": rules or [],
             "s": stage,
