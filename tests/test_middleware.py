@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from typing import Any
 
@@ -240,3 +241,29 @@ async def test_selector_rules_use_the_full_parser(make_settings: Make) -> None:
     async with client_for(mw) as client:
         response = await client.get("/")
     assert '<p data-omo-slot="tagline" class="promo" data-omo-rule="promo-class">' in response.text
+
+
+async def test_gzip_pages_are_decoded_personalised_and_encoded_again(make_settings: Make) -> None:
+    zipped = gzip.compress(PAGE.encode())
+    app = page_app(zipped, headers=[(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")])
+    mw = Omotenashi(app, settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        response = await client.get("/?utm_campaign=spring")  # httpx decodes gzip
+    assert response.headers["content-encoding"] == "gzip"
+    assert "Spring sale &amp; more" in response.text
+    assert response.headers["content-length"] == str(response.num_bytes_downloaded)
+    assert response.headers["vary"] == "Accept-Encoding, Cookie"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [gzip.compress(PAGE.encode())[:-8], gzip.compress(PAGE.encode() * 1000)],
+    ids=["truncated", "inflates-past-the-limit"],
+)
+async def test_gzip_we_cannot_read_serves_the_original(make_settings: Make, body: bytes) -> None:
+    app = page_app(body, headers=[(b"content-encoding", b"gzip")])
+    settings = make_settings(RULES, SNIPPETS, max_body=64 * 1024)
+    async with client_for(Omotenashi(app, settings=settings)) as client:
+        response = await client.get("/?utm_campaign=spring")
+    assert response.status_code == 200
+    assert response.headers["content-length"] == str(len(body))

@@ -3,8 +3,10 @@ it, send it with the right headers, and record what happened after the body has 
 
 from __future__ import annotations
 
+import gzip
 import logging
 import time
+import zlib
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("omotenashi")
 Message = dict[str, Any]
 SKIP_HEADER = b"x-omotenashi"
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """A gzip body, refused (ValueError) when it inflates past ``limit`` bytes."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise ValueError(f"the page inflates past {limit} bytes")
+    if not inflater.eof:
+        raise ValueError("the gzip body is truncated")
+    return out
 
 
 class Responder:
@@ -80,7 +93,7 @@ class Responder:
         if media not in ("text/html", "application/xhtml+xml"):
             return False
         encoding = (get(headers, b"content-encoding") or b"identity").strip().lower()
-        if encoding != b"identity":
+        if encoding not in (b"identity", b"gzip"):  # br, deflate, chains: passed untouched
             return False
         return (get(headers, SKIP_HEADER) or b"").strip().lower() != b"off"
 
@@ -111,9 +124,11 @@ class Responder:
         t0 = time.perf_counter()
         original = b"".join(self.chunks)
         headers: Headers = list(self.start.get("headers", []))
+        gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
         try:
             _, charset = media_type(headers)
-            page = original.decode(charset)
+            raw = gunzip(original, mw.settings.max_body) if gzipped else original
+            page = raw.decode(charset)
             topics, items = page_tags(page, self.request.path, self.loaded.journey)
             change = build_change(
                 self.visitor,
@@ -176,7 +191,10 @@ class Responder:
                 disclosure=disclosure,
                 forced=forced.rules if forced else frozenset(),
             )
-            body = outcome.html.encode(charset) if outcome.applied else original
+            body = original
+            if outcome.applied:
+                body = outcome.html.encode(charset)
+                body = gzip.compress(body, compresslevel=6, mtime=0) if gzipped else body
         except Exception:  # never break the page: any failure serves the original response
             mw.metrics.inc("splice_error")
             log.exception("omotenashi: personalisation failed; serving the original page")
