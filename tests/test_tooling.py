@@ -311,3 +311,18 @@ def test_preview_renders_a_site_template_with_its_base(
     assert "(5 slots: featured, hero, hero-image, notice, tagline)" in capsys.readouterr().out
     html = out_file.read_text()
     assert "<h1>Welcome back, member</h1>" in html and "Members save 10%" in html
+
+
+def test_force_prints_a_link_or_a_cookie(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", "test-key")
+    assert main(["force", "--rule", "a", "--url", "https://shop.example/tours?x=1"]) == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith("https://shop.example/tours?x=1&omo_preview=")
+    assert main(["force", "--stage", "loyalty", "--cookie"]) == 0
+    token = capsys.readouterr().out.strip().removeprefix("omo_preview=")
+    forced = ForceSigner(Settings(secret_keys=["test-key"])).read(token)
+    assert forced is not None and forced.stage == "loyalty"
+    assert main(["force", "--stage", "nirvana"]) == 2
+    assert "not a journey stage" in capsys.readouterr().err

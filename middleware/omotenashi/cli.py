@@ -60,10 +60,12 @@ def _demo(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .checks import check
 
-    rules = Path(args.rules)
-    snippets = Path(args.snippets) if args.snippets else rules.parent / "snippets"
-    templates = Path(args.templates) if args.templates else None
-    findings = check(rules, snippets, templates, base=Path.cwd())
+    findings = []
+    for folder in args.rules or ["rules"]:
+        rules = Path(folder)
+        snippets = Path(args.snippets) if args.snippets else rules.parent / "snippets"
+        templates = Path(args.templates) if args.templates else None
+        findings += check(rules, snippets, templates, base=Path.cwd())
     errors = [f for f in findings if f.level == "error"]
     warnings = [f for f in findings if f.level == "warning"]
     for finding in [*errors, *warnings]:
@@ -221,7 +223,7 @@ def _settings_table(args: argparse.Namespace) -> int:
 
 def _force(args: argparse.Namespace) -> int:
     from .errors import ConfigError
-    from .force import PARAM, ForceSigner
+    from .force import COOKIE, PARAM, ForceSigner
     from .settings import Settings
 
     settings = Settings()
@@ -239,6 +241,9 @@ def _force(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"omotenashi force: {exc}", file=sys.stderr)
         return 2
+    if args.cookie:
+        print(f"{COOKIE}={token}")
+        return 0
     joiner = "&" if "?" in args.url else "?"
     print(f"{args.url}{joiner}{PARAM}={token}")
     return 0
@@ -319,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(func=_demo)
 
     chk = commands.add_parser("check", help="check rule files, the journey and snippets")
-    chk.add_argument("rules", nargs="?", default="rules", help="the rules folder")
+    chk.add_argument("rules", nargs="*", help="rules folders (default: rules)")
     chk.add_argument("--snippets", help="the snippets folder (default: next to rules)")
     chk.add_argument("--templates", help="your site's templates, to find undeclared slots")
     chk.set_defaults(func=_check)
@@ -356,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     frc.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE")
     frc.add_argument("--ttl", type=int, default=3600, help="seconds the link works")
     frc.add_argument("--url", default="http://127.0.0.1:8000/")
+    frc.add_argument("--cookie", action="store_true", help="print the cookie instead of a link")
     frc.set_defaults(func=_force)
 
     pro = commands.add_parser("profile", help="show, set or delete a visitor's profile")
