@@ -406,3 +406,13 @@ async def test_rules_with_the_same_reason_share_one_switch(make_settings: Make) 
         await post(client, action="save", category=["journey"])  # the one switch, off
         home = await client.get("/")
     assert slot(home, "hero") == "Default hero" and slot(home, "tagline") == "Default tagline"
+
+
+async def test_a_broken_preferences_template_is_an_apology_not_an_error(
+    make_settings: Make, tmp_path: Any
+) -> None:
+    template = tmp_path / "broken.html"
+    template.write_text("{{ 1 / 0 }}")
+    async with client_for(make(make_settings, preferences_template=template)) as client:
+        page = await client.get(PREFS)
+    assert page.status_code == 200 and "not available just now" in page.text

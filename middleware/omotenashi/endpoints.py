@@ -8,6 +8,7 @@ answered 4xx with a reason and changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from .middleware import Omotenashi
 
 Scope = dict[str, Any]
+log = logging.getLogger("omotenashi")
 
 
 class BeaconEvent(BaseModel):
@@ -47,6 +49,34 @@ async def respond(
     data = json.dumps(body).encode() if body is not None else b""
     kind = [(b"content-type", b"application/json")] if body is not None else []
     await _send(send, status, data, [*kind, *(headers or [])])
+
+
+async def handle_safely(mw: Omotenashi, scope: Scope, receive: Any, send: Any, plan: Any) -> None:
+    """:func:`handle`, and if a bug of ours breaks it before it answers, a calm answer rather
+    than a server error: the beacon says nothing was stored, a page says to try again."""
+    started = False
+
+    async def tracking_send(message: dict[str, Any]) -> None:
+        nonlocal started
+        started = True
+        await send(message)
+
+    try:
+        await handle(mw, scope, receive, tracking_send, plan.headers, plan.device, plan.bot)
+    except Exception:
+        log.exception("omotenashi: the endpoint %s failed", scope.get("path"))
+        if started:
+            raise
+        if scope["path"].endswith("/events"):
+            await respond(send, 202, {"stored": False, "reason": "temporarily unavailable"})
+        else:
+            page = b"<!doctype html><title>Sorry</title><p>This page is not available just now. "
+            await _send(
+                send,
+                200,
+                page + b"Please try again in a moment.</p>",
+                [(b"content-type", b"text/html; charset=utf-8")],
+            )
 
 
 async def handle(

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qs
 
 from . import endpoints, force
 from .context import Visitor
+from .device import Device, parse_device
 from .device import is_bot as _is_bot
-from .device import parse_device
 from .embedded import EmbeddedRedis
 from .errors import OmotenashiError, StoreError
 from .identity import CookieSigner, Identity, cookie_value
@@ -136,6 +137,22 @@ class Omotenashi:
         if any(fnmatchcase(path, glob) for glob in self._excluded):
             await self.app(scope, receive, send)
             return
+        try:
+            plan = await self._prepare(scope, send)
+        except Exception:  # a bug of ours must not cost the visitor the page
+            log.exception("omotenashi: preparing the request failed; serving the app's page")
+            self.metrics.inc("splice_error")
+            plan = None
+        if isinstance(plan, _Endpoint):
+            await endpoints.handle_safely(self, scope, receive, send, plan)
+        elif isinstance(plan, Responder):
+            await self.app(scope, receive, plan.send)
+            await plan.record()
+        else:
+            await self.app(scope, receive, send)
+
+    async def _prepare(self, scope: Scope, send: Any) -> _Endpoint | Responder | None:
+        """identify → load: what to do with this request (None: hand it to the app as it is)."""
         if not self._started:
             await self.startup()
         self.rules.maybe_reload()
@@ -143,19 +160,24 @@ class Omotenashi:
         user_agent = headers.get("user-agent", "")
         device = parse_device(user_agent)
         bot = _is_bot(device, user_agent, self._bot_markers)
-        if path.startswith(self._prefix):
-            await endpoints.handle(self, scope, receive, send, headers, device, bot)
-            return
+        if scope.get("path", "/").startswith(self._prefix):
+            return _Endpoint(headers, device, bot)
         self.metrics.inc("requests")
         if bot:
             self.metrics.inc("bots")
-            await self.app(scope, receive, send)
-            return
+            return None
         ident = self.signer.identify(headers.get("cookie"))
         t0 = time.perf_counter()
+        request = RequestInfo.from_scope(scope, headers, self.settings.country_header)
+        state = scope.setdefault("state", {})
         if self.private_reason(headers, ident):
-            await self._private(scope, receive, send, ident, device, headers)
-            return
+            # GPC/DNT or no consent: no profile is read or written, no new cookie is set;
+            # rules on the page and the moment (device, time, campaign) may still apply.
+            self.metrics.inc("private")
+            state["omotenashi"] = Visitor(ident, Profile(), device, mw=self, private=True)
+            if not self.settings.respect.private_contextual:
+                return None
+            return Responder(self, scope, state["omotenashi"], request, send, load_ms=0.0)
         try:
             if ident.is_new:  # nothing to read; but a store known to be down means no profile
                 profile, degraded = Profile(), not self.store.healthy
@@ -166,19 +188,12 @@ class Omotenashi:
                 "omotenashi: profile not loaded (%s); serving the page as the app made it", exc
             )
             profile, degraded = Profile(), True
-        except Exception:  # a bug of ours must not cost the visitor the page
-            log.exception("omotenashi: loading the profile failed; serving the app's page")
-            profile, degraded = Profile(), True
         visitor = Visitor(ident, profile, device, degraded=degraded, mw=self)
         self._preview(visitor, scope, headers)
-        scope.setdefault("state", {})["omotenashi"] = visitor
+        state["omotenashi"] = visitor
         if degraded:
-            await self.app(scope, receive, send)
-            return
-        request = RequestInfo.from_scope(scope, headers, self.settings.country_header)
-        responder = Responder(self, scope, visitor, request, send, load_ms=_ms(t0))
-        await self.app(scope, receive, responder.send)
-        await responder.record()
+            return None
+        return Responder(self, scope, visitor, request, send, load_ms=_ms(t0))
 
     def _preview(self, visitor: Visitor, scope: Scope, headers: dict[str, str]) -> None:
         """A signed preview link (``?omo_preview=``) or cookie forces a variant for QA."""
@@ -193,26 +208,14 @@ class Omotenashi:
             visitor.forced = forced
             visitor.forced_cookie = token if from_link else None
 
-    async def _private(
-        self,
-        scope: Scope,
-        receive: Any,
-        send: Any,
-        ident: Identity,
-        device: Any,
-        headers: dict[str, str],
-    ) -> None:
-        """GPC/DNT or no consent: no profile is read or written, no new cookie is set; rules
-        on the page and the moment (device, time, campaign) may still apply."""
-        self.metrics.inc("private")
-        visitor = Visitor(ident, Profile(), device, mw=self, private=True)
-        scope.setdefault("state", {})["omotenashi"] = visitor
-        if not self.settings.respect.private_contextual:
-            await self.app(scope, receive, send)
-            return
-        request = RequestInfo.from_scope(scope, headers, self.settings.country_header)
-        responder = Responder(self, scope, visitor, request, send, load_ms=0.0)
-        await self.app(scope, receive, responder.send)
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """The request is for one of Omotenashi's own URLs."""
+
+    headers: dict[str, str]
+    device: Device
+    bot: bool
 
 
 def _ms(since: float) -> float:
