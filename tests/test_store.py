@@ -97,7 +97,10 @@ async def test_timeouts_under_load_never_leave_a_connection_one_reply_behind(
             results = await asyncio.gather(
                 *(store.load(v) for v in visitors), return_exceptions=True
             )
-            assert sum(isinstance(r, StoreError) for r in results) >= 20
+            timed_out = [r for r in results if isinstance(r, StoreError)]
+            assert timed_out, "the pause should have made reads time out"
+            for index, result in enumerate(results):  # whatever did answer is the right visitor
+                assert isinstance(result, StoreError) or result.views == index + 1
             await asyncio.sleep(0.3)  # the paused replies arrive now, on whatever is still open
             store.breaker.success()
             store.cfg = store.cfg.model_copy(update={"read_timeout": 2.0})
@@ -106,7 +109,7 @@ async def test_timeouts_under_load_never_leave_a_connection_one_reply_behind(
             store.cfg = store.cfg.model_copy(update={"read_timeout": 0.01})
     finally:
         await store.aclose()
-    assert store.metrics["redis_timeout"] >= 60
+    assert store.metrics["redis_timeout"] >= 3
 
 
 async def test_a_dead_server_fails_fast_and_opens_the_breaker(embedded_redis_factory) -> None:  # type: ignore[no-untyped-def]
