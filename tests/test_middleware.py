@@ -4,6 +4,7 @@ import gzip
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 import redis
 from starlette.applications import Starlette
@@ -13,7 +14,7 @@ from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings, get_visitor
 
-from .conftest import client_for, page_app
+from .conftest import client_for, lifespan, page_app
 
 pytestmark = pytest.mark.anyio
 
@@ -267,3 +268,25 @@ async def test_gzip_we_cannot_read_serves_the_original(make_settings: Make, body
         response = await client.get("/?utm_campaign=spring")
     assert response.status_code == 200
     assert response.headers["content-length"] == str(len(body))
+
+
+async def test_mounts_with_starlettes_middleware_list(make_settings: Make) -> None:
+    """The README's other way: ``Middleware(Omotenashi, settings=...)`` / ``add_middleware``."""
+    from starlette.middleware import Middleware
+
+    async def home(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    settings = make_settings(RULES, SNIPPETS)
+    app = Starlette(
+        routes=[Route("/", home)], middleware=[Middleware(Omotenashi, settings=settings)]
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        lifespan(app),  # as a server would: the pool opens and closes with the app
+        httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client,
+    ):
+        response = await client.get("/?utm_campaign=spring")
+    assert (
+        "Spring sale &amp; more" in response.text and "omo_vid=" in response.headers["set-cookie"]
+    )
