@@ -416,3 +416,23 @@ async def test_a_broken_preferences_template_is_an_apology_not_an_error(
     async with client_for(make(make_settings, preferences_template=template)) as client:
         page = await client.get(PREFS)
     assert page.status_code == 200 and "not available just now" in page.text
+
+
+@pytest.mark.parametrize(
+    ("holdout", "low", "high"), [("0%", 40, 40), ("100", 0, 0), ("50%", 8, 32)]
+)
+async def test_a_holdout_keeps_a_stable_share_of_visitors_from_a_rule(
+    make_settings: Make, holdout: str, low: int, high: int
+) -> None:
+    rules = f"""
+    rules:
+      - {{id: promo, slot: hero, text: Promo, holdout: "{holdout}", why: "Everyone."}}
+    """
+    shown = 0
+    middleware = make(make_settings, rules)
+    for _ in range(40):  # forty visitors
+        async with client_for(middleware) as client:
+            first = slot(await client.get("/"), "hero")
+            assert slot(await client.get("/"), "hero") == first  # stable for one visitor
+            shown += first == "Promo"
+    assert low <= shown <= high

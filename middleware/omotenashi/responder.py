@@ -172,6 +172,7 @@ class Responder:
                 after,
                 change.now,
                 behavioural=not (visitor.private or fresh),
+                visitor_id=visitor.id,
             )
             disclosure = Disclosure(
                 enabled=respect.disclosure,

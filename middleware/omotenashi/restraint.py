@@ -71,6 +71,12 @@ def is_fresh(visitor_id: str, views: int, share: float) -> bool:
     return int.from_bytes(digest, "big") / 2**32 < share
 
 
+def in_holdout(visitor_id: str, rule_id: str, percent: float) -> bool:
+    """Whether this visitor is in the rule's control group: stable for visitor and rule."""
+    digest = hashlib.blake2b(f"holdout:{rule_id}:{visitor_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") / 2**32 * 100 < percent
+
+
 @dataclass
 class Restraint:
     """One page's policy. ``allowed`` is given to decide(); ``within_budget`` trims after."""
@@ -80,6 +86,7 @@ class Restraint:
     profile: Profile
     now: float
     behavioural: bool  # False under GPC/DNT, without consent, or on a fresh page view
+    visitor_id: str = ""
     names_on_page: int = 0
     caps_used: dict[str, tuple[str, int]] = field(default_factory=dict)
 
@@ -94,6 +101,8 @@ class Restraint:
         if rule.category in self.prefs.off_categories:
             return False
         if compiled.behavioural and not self.behavioural:
+            return False
+        if rule.holdout and in_holdout(self.visitor_id, rule.id, rule.holdout):
             return False
         cap = rule.cap
         if cap is not None:

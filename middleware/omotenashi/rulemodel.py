@@ -230,6 +230,19 @@ class Rule(Strict):
     enabled: bool = True
     cap: Cap | None = Field(default=None, description="Frequency cap for one visitor.")
     disclose: bool = Field(default=True, description="Show a 'why am I seeing this' note.")
+    holdout: float = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="Percent of visitors kept from this rule for good (a control group).",
+    )
+
+    @field_validator("holdout", mode="before")
+    @classmethod
+    def _percent(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            return value.strip()[:-1]
+        return value
 
     @field_validator("attrs")
     @classmethod
