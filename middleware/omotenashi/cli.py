@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .profile import json_or_text
+
 
 def _demo(args: argparse.Namespace) -> int:
     import uvicorn
@@ -109,13 +111,6 @@ def _pairs(items: list[str], convert: Any = str) -> dict[str, Any]:
     return out
 
 
-def _json_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
 def _preview(args: argparse.Namespace) -> int:
     from .device import Device, parse_device
     from .facts import Facts, parse_languages
@@ -137,7 +132,7 @@ def _preview(args: argparse.Namespace) -> int:
     else:
         page, path = _page_file(Path(args.page), args.context), args.path
     interests = _pairs(args.interest, float)
-    attrs = {k: _json_value(v) for k, v in _pairs(args.attr).items()}
+    attrs = {k: json_or_text(v) for k, v in _pairs(args.attr).items()}
     if args.device:
         device = Device(args.device, "Other", "Other", False)
     else:
@@ -235,7 +230,7 @@ def _force(args: argparse.Namespace) -> int:
             rules=args.rule,
             stage=args.stage,
             segments=args.segment,
-            attrs={k: _json_value(v) for k, v in _pairs(args.attr).items()},
+            attrs={k: json_or_text(v) for k, v in _pairs(args.attr).items()},
             ttl=args.ttl,
         )
     except ConfigError as exc:
@@ -288,9 +283,9 @@ async def _profile_async(settings: Any, pid: str, args: argparse.Namespace, seed
                 if name:
                     spec.setdefault(group + "s" if group in ("interest", "event") else group, {})[
                         name
-                    ] = _json_value(value)
+                    ] = json_or_text(value)
                 else:
-                    spec[key] = _json_value(value)
+                    spec[key] = json_or_text(value)
             import redis
 
             client = redis.Redis.from_url(settings.redis.url, decode_responses=True)

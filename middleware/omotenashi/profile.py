@@ -58,7 +58,7 @@ class Profile:
             absent_days=_float(main.get("absent_days")),
             stage=stage if stage in STAGE_ORDER else "awareness",
             segments=frozenset(s for s in main.get("segments", "").split(",") if s),
-            attrs={k: _json(v) for k, v in attrs.items()},
+            attrs={k: json_or_text(v) for k, v in attrs.items()},
             interests=scores,
             shown={k: _int(v) for k, v in shown.items()},
             events={k[3:]: _int(v) for k, v in main.items() if k.startswith("ev:")},
@@ -152,7 +152,8 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def _json(value: str) -> Any:
+def json_or_text(value: str) -> Any:
+    """A JSON value, or the text itself when it is not JSON."""
     try:
         return json.loads(value)
     except ValueError:
