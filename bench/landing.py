@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from demo_site.app import demo_settings, site  # noqa: E402
 
 from omotenashi import EmbeddedRedis, Omotenashi  # noqa: E402
-from omotenashi.embedded import free_port  # noqa: E402
+from omotenashi.store.embedded import free_port  # noqa: E402
 
 APPLIED = [0]  # slots personalised on the measured page
 UA = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"

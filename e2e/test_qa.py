@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from omotenashi.reload import load_all
+from omotenashi.loader.reload import load_all
 from omotenashi.settings import RulesSettings
 from omotenashi.testing import SeededVisitor, force_cookie
 

@@ -10,7 +10,7 @@ import redis
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from omotenashi import Settings
-from omotenashi.identity import CookieSigner
+from omotenashi.identity.cookie import CookieSigner
 
 from .conftest import E2E_KEY
 

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from omotenashi import EmbeddedRedis, Omotenashi, Settings
-from omotenashi.embedded import find_server_binary
+from omotenashi.store.embedded import find_server_binary
 from omotenashi.testing import unavailable
 
 from .conftest import client_for

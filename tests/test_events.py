@@ -18,8 +18,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings, forget, get_visitor, identify, remember, track
-from omotenashi.change import Change
-from omotenashi.identity import user_profile_id
+from omotenashi.engine.change import Change
+from omotenashi.identity.cookie import user_profile_id
 
 from .conftest import client_for
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from omotenashi.headers import add_vary, make_private, media_type
+from omotenashi.engine.headers import add_vary, make_private, media_type
 
 
 @pytest.mark.parametrize(

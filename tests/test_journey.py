@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from omotenashi import RuleSetError
-from omotenashi.facts import Facts
-from omotenashi.journey import load_journey
+from omotenashi.engine.facts import Facts
+from omotenashi.engine.journey import load_journey
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from omotenashi import SnippetError
-from omotenashi.render import Renderer
+from omotenashi.loader.snippets import Renderer
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from omotenashi import RuleSetError
-from omotenashi.render import Renderer
-from omotenashi.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+from omotenashi.engine.ruleset import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 

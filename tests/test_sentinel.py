@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from omotenashi import EmbeddedRedis, Omotenashi, Settings
-from omotenashi.embedded import find_server_binary, free_port
+from omotenashi.store.embedded import find_server_binary, free_port
 
 from .conftest import client_for
 from .test_events import JOURNEY, RULES, hero, shop

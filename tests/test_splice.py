@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from omotenashi.splice import Edit, apply, find_slots
+from omotenashi.engine.html.splice import Edit, apply, find_slots
 
 NEW = '<b class="new">NEW</b>'
 

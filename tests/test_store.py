@@ -7,10 +7,10 @@ import pytest
 import redis
 
 from omotenashi import Settings, StoreError
-from omotenashi.change import Change
-from omotenashi.identity import new_vid
+from omotenashi.engine.change import Change
+from omotenashi.identity.cookie import new_vid
 from omotenashi.metrics import Metrics
-from omotenashi.store import Breaker, Store
+from omotenashi.store.store import Breaker, Store
 
 pytestmark = pytest.mark.anyio
 DAY = 86400.0

@@ -12,8 +12,8 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.cli import main, schemas
-from omotenashi.force import ForceSigner
+from omotenashi.cli.main import main, schemas
+from omotenashi.identity.preview import ForceSigner
 from omotenashi.testing import SeededVisitor
 
 from .conftest import ROOT, client_for, page_app

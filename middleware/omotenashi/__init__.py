@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .api import consent, forget, identify, remember, track
-from .context import Visitor, get_visitor
-from .embedded import EmbeddedRedis
-from .errors import (
+from omotenashi.asgi.api import consent, forget, identify, remember, track
+from omotenashi.asgi.visitor import Visitor, get_visitor
+from omotenashi.store.embedded import EmbeddedRedis
+from omotenashi.errors import (
     ConfigError,
     EmbeddedServerError,
     OmotenashiError,
@@ -15,9 +15,9 @@ from .errors import (
     SnippetError,
     StoreError,
 )
-from .middleware import Omotenashi
-from .profile import Profile
-from .settings import Settings
+from omotenashi.asgi.middleware import Omotenashi
+from omotenashi.engine.profile import Profile
+from omotenashi.settings import Settings
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,116 @@
+"""What one request changes in a profile: built from the page view and the app's events,
+applied in memory (so this very page sees it) and written after the response in one script."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from omotenashi.engine.profile import Profile, decayed
+
+
+@dataclass
+class Change:
+    now: float
+    view: bool = False  # a page view (GET of an HTML page)
+    new_visit: bool = False
+    absent_days: float | None = None
+    topics: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)
+    events: dict[str, int] = field(default_factory=dict)
+    cart_add: dict[str, int] = field(default_factory=dict)
+    cart_remove: list[str] = field(default_factory=list)
+    cart_clear: bool = False
+    purchases: int = 0
+    stage: str | None = None
+    stage_back: bool = False
+    first: dict[str, str] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    caps: dict[str, list[object]] = field(default_factory=dict)  # rule: [period, new count]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.view or self.events or self.items or self.attrs or self.stage)
+
+    def add_event(self, name: str, data: Mapping[str, Any]) -> None:
+        """Fold one event into the change; events with built-in meaning update the profile."""
+        self.events[name] = self.events.get(name, 0) + 1
+        item = data.get("item")
+        if name == "add_to_cart" and isinstance(item, str):
+            qty = data.get("qty", 1)
+            self.cart_add[item] = self.cart_add.get(item, 0) + (qty if isinstance(qty, int) else 1)
+        elif name == "remove_from_cart" and isinstance(item, str):
+            self.cart_remove.append(item)
+        elif name == "purchase":
+            self.purchases += 1
+            self.cart_clear = True
+            self.cart_add.clear()
+        elif name == "view_item" and isinstance(item, str) and item not in self.items:
+            self.items.append(item)
+
+    def payload(self, ttl: int, half_life: float) -> dict[str, Any]:
+        return {
+            "now": self.now,
+            "ttl": ttl,
+            "half_life": half_life,
+            "view": self.view,
+            "new_visit": self.new_visit,
+            "absent_days": self.absent_days,
+            "topics": self.topics,
+            "items": self.items,
+            "shown": self.shown,
+            "events": self.events,
+            "cart_add": self.cart_add,
+            "cart_remove": self.cart_remove,
+            "cart_clear": self.cart_clear,
+            "purchases": self.purchases,
+            "stage": self.stage or "",
+            "stage_back": self.stage_back,
+            "first": self.first,
+            "attrs": self.attrs,
+            "caps": self.caps,
+        }
+
+
+def apply(profile: Profile, change: Change, half_life: float, *, page: bool = True) -> Profile:
+    """The profile as it will be once ``change`` is written (Redis does the same, atomically).
+
+    ``page=False`` leaves out what the page itself is about (the view, its topics and items):
+    the profile as the visitor arrives at this page, with this request's events applied.
+    """
+    p = copy.copy(profile)
+    now = change.now
+    if change.view and page:
+        p.views += 1
+    if change.new_visit:
+        p.visits += 1
+        p.visit_start = now
+        p.absent_days = change.absent_days
+    if p.first_seen is None:
+        p.first_seen = now
+    p.last_seen = now
+    p.first_touch = {**change.first, **p.first_touch}
+    p.interests = dict(p.interests)
+    for topic in change.topics if page else ():
+        score, at = p.interests.get(topic, (0.0, now))
+        p.interests[topic] = (decayed(score, at, now, half_life) + 1.0, now)
+    p.viewed = {**p.viewed, **{item: now for item in (change.items if page else ())}}
+    p.events = dict(p.events)
+    for name, n in change.events.items():
+        p.events[name] = p.events.get(name, 0) + n
+    cart = {} if change.cart_clear else dict(p.cart)
+    for item in change.cart_remove:
+        cart.pop(item, None)
+    for item, qty in change.cart_add.items():
+        cart[item] = cart.get(item, 0) + qty
+    if change.cart_add or change.cart_remove:
+        p.cart_at = now
+    p.cart = cart
+    if change.purchases:
+        p.purchases += change.purchases
+        p.purchase_at = now
+    p.attrs = {**p.attrs, **change.attrs}
+    return p

@@ -1,0 +1,148 @@
+"""Identify: a signed first-party cookie carries a random 128-bit visitor id.
+
+A missing, tampered or expired cookie is a new anonymous visitor, never an error.
+Keys rotate: the first configured key signs, every key verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from omotenashi.settings import CookieSettings, Settings
+
+log = logging.getLogger("omotenashi")
+
+_SALT = "omotenashi.visitor"
+_VID = re.compile(r"^[0-9a-f]{32}$")
+_USER = re.compile(r"^u[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this request is: the visitor id and what the cookie said."""
+
+    vid: str
+    is_new: bool  # no valid cookie came with the request
+    issued_at: float  # when the cookie was signed (now, for a new visitor)
+    user: str | None = None  # the profile id of a signed-in user (never the raw user id)
+    prefs: dict[str, object] = field(default_factory=dict)
+
+
+def new_vid() -> str:
+    return secrets.token_hex(16)
+
+
+class CookieSigner:
+    """Signs and reads the visitor cookie."""
+
+    def __init__(self, settings: Settings) -> None:
+        keys = [k.get_secret_value() for k in settings.secret_keys]
+        if not keys:
+            log.warning(
+                "omotenashi: no OMOTENASHI_SECRET_KEYS set; using a random key for this process "
+                "(visitors become new visitors on every restart)"
+            )
+            keys = [secrets.token_urlsafe(32)]
+        # itsdangerous signs with the last key; ours sign with the first.
+        self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
+        self.user_salt = settings.user_salt.get_secret_value() or "omotenashi"
+        self._csrf_key = hashlib.sha256(b"omotenashi.csrf:" + keys[0].encode()).digest()
+        self.cookie: CookieSettings = settings.cookie
+        # Verified cookie values → identity: a returning visitor is checked once, not per page.
+        self._verified: dict[str, Identity] = {}
+
+    def sign(self, ident: Identity) -> str:
+        payload: dict[str, object] = {"v": ident.vid}
+        if ident.user:
+            payload["u"] = ident.user
+        if ident.prefs:
+            payload["p"] = ident.prefs
+        return self._serializer.dumps(payload)
+
+    def read(self, value: str | None) -> Identity | None:
+        """The identity in a cookie value, or None when it is absent or not ours."""
+        if not value:
+            return None
+        try:
+            payload, signed_at = self._serializer.loads(
+                value, max_age=self.cookie.max_age, return_timestamp=True
+            )
+        except BadData:
+            return None
+        except Exception:  # malformed base64/JSON inside a valid-looking value
+            return None
+        if not isinstance(payload, dict) or not _VID.match(str(payload.get("v", ""))):
+            return None
+        user = payload.get("u")
+        prefs = payload.get("p")
+        return Identity(
+            vid=payload["v"],
+            is_new=False,
+            issued_at=signed_at.timestamp(),
+            user=user if isinstance(user, str) and _USER.match(user) else None,
+            prefs=prefs if isinstance(prefs, dict) else {},
+        )
+
+    def identify(self, cookie_header: str | None) -> Identity:
+        value = cookie_value(cookie_header, self.cookie.name)
+        ident = self._verified.get(value) if value else None
+        if ident is None or time.time() - ident.issued_at > self.cookie.max_age:
+            ident = self.read(value)
+            if ident is not None and value is not None:
+                if len(self._verified) >= 4096:
+                    self._verified.clear()
+                self._verified[value] = ident
+        if ident is None:
+            return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
+        return ident
+
+    def csrf_token(self, ident: Identity) -> str:
+        """A per-visitor token for the forms Omotenashi serves (preferences, dismiss)."""
+        mac = hmac.new(self._csrf_key, ident.vid.encode(), hashlib.sha256)
+        return mac.hexdigest()[:32]
+
+    def check_csrf(self, ident: Identity, token: str) -> bool:
+        return hmac.compare_digest(self.csrf_token(ident), token)
+
+    def needs_refresh(self, ident: Identity) -> bool:
+        return ident.is_new or time.time() - ident.issued_at > self.cookie.refresh_after
+
+    def set_cookie_header(self, ident: Identity, *, secure: bool) -> bytes:
+        c = self.cookie
+        parts = [
+            f"{c.name}={self.sign(ident)}",
+            f"Max-Age={c.max_age}",
+            f"Path={c.path}",
+            "HttpOnly",
+            "SameSite=Lax",
+        ]
+        if c.domain:
+            parts.append(f"Domain={c.domain}")
+        if secure:
+            parts.append("Secure")
+        return "; ".join(parts).encode("latin-1")
+
+
+def cookie_value(header: str | None, name: str) -> str | None:
+    """The value of cookie ``name`` in a Cookie header (first wins), as browsers send it."""
+    if not header or name not in header:
+        return None
+    for part in header.split(";"):
+        key, sep, value = part.partition("=")
+        if sep and key.strip() == name:
+            return value.strip().strip('"') or None
+    return None
+
+
+def user_profile_id(secret: str, user_id: str) -> str:
+    """A stable, opaque profile id for a site's user id (the raw id never leaves the server)."""
+    digest = hmac.new(secret.encode(), b"omotenashi.user:" + user_id.encode(), hashlib.sha256)
+    return "u" + digest.hexdigest()[:32]

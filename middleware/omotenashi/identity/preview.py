@@ -1,0 +1,81 @@
+"""Forced variants for QA: a signed, expiring token that forces rules, a stage, segments or
+attributes for one browser.
+
+``omotenashi force --rule kyoto-hero --stage loyalty --url http://127.0.0.1:8000/`` prints a
+preview link; opening it sets the ``omo_preview`` cookie for that browser until the token
+expires. Unsigned, tampered or expired tokens are ignored. A forced browser's visits are not
+recorded, and its responses carry ``X-Omotenashi-Rules``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from omotenashi.errors import ConfigError
+from omotenashi.rules.model import STAGES
+from omotenashi.settings import Settings
+
+COOKIE = "omo_preview"
+PARAM = "omo_preview"
+_SALT = "omotenashi.preview"
+
+
+@dataclass(frozen=True)
+class Forced:
+    rules: frozenset[str] = frozenset()
+    stage: str | None = None
+    segments: frozenset[str] = frozenset()
+    attrs: dict[str, Any] = field(default_factory=dict)
+    expires: float = 0.0
+
+
+class ForceSigner:
+    def __init__(self, settings: Settings) -> None:
+        keys = [k.get_secret_value() for k in settings.secret_keys] or ["omotenashi-no-key"]
+        self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
+        self.enabled = bool(settings.secret_keys)
+
+    def make(
+        self,
+        *,
+        rules: list[str] | None = None,
+        stage: str | None = None,
+        segments: list[str] | None = None,
+        attrs: dict[str, Any] | None = None,
+        ttl: int = 3600,
+    ) -> str:
+        if stage is not None and stage not in STAGES:
+            raise ConfigError("stage", stage, f"not a journey stage (one of {', '.join(STAGES)})")
+        payload = {
+            "r": rules or [],
+            "s": stage,
+            "g": segments or [],
+            "a": attrs or {},
+            "x": int(time.time()) + ttl,
+        }
+        return self._serializer.dumps(payload)
+
+    def read(self, token: str | None) -> Forced | None:
+        """The forced variant, or None when absent, not ours or expired."""
+        if not token or not self.enabled:
+            return None
+        try:
+            payload = self._serializer.loads(token, max_age=400 * 86400)
+        except (BadData, ValueError, TypeError):
+            return None
+        if not isinstance(payload, dict) or not isinstance(payload.get("x"), int):
+            return None
+        if payload["x"] < time.time():
+            return None
+        stage = payload.get("s")
+        return Forced(
+            rules=frozenset(str(r) for r in payload.get("r") or []),
+            stage=stage if stage in STAGES else None,
+            segments=frozenset(str(g) for g in payload.get("g") or []),
+            attrs=dict(payload.get("a") or {}),
+            expires=float(payload["x"]),
+        )

@@ -1,0 +1,224 @@
+"""``omotenashi check``: what an editor should hear about before the rules go live.
+
+Errors (exit 1): files that do not validate, snippets that are missing or do not compile,
+rules that can never fire. Warnings: two rules on one slot with equal priority that can both
+hold, schedules that have ended, slots no template declares, snippets no rule uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import combinations
+from pathlib import Path
+
+from omotenashi.errors import RuleSetError
+from omotenashi.engine.journey import load_journey
+from omotenashi.loader.snippets import Renderer
+from omotenashi.rules.model import Compare, When
+from omotenashi.engine.ruleset import CompiledRule, load_ruleset
+from omotenashi.rules.yamlsource import display_path
+
+_SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int
+    level: str  # "error" | "warning"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.level}: {self.message}"
+
+
+def _range(cmp: Compare) -> tuple[float, float]:
+    low, high = float("-inf"), float("inf")
+    if cmp.at_least is not None:
+        low = max(low, cmp.at_least)
+    if cmp.gt is not None:
+        low = max(low, cmp.gt + 1e-9)
+    if cmp.at_most is not None:
+        high = min(high, cmp.at_most)
+    if cmp.lt is not None:
+        high = min(high, cmp.lt - 1e-9)
+    if isinstance(cmp.eq, (int, float)) and not isinstance(cmp.eq, bool):
+        low, high = max(low, cmp.eq), min(high, cmp.eq)
+    return low, high
+
+
+def _impossible_compare(cmp: Compare) -> str | None:
+    low, high = _range(cmp)
+    if low > high:
+        return "its bounds leave no value"
+    if cmp.eq is not None and cmp.ne is not None and str(cmp.eq) == str(cmp.ne):
+        return f"it must both equal and not equal {cmp.eq!r}"
+    if cmp.eq is not None and cmp.in_ is not None and cmp.eq not in cmp.in_:
+        return f"{cmp.eq!r} is not in {cmp.in_!r}"
+    if cmp.exists is False and (cmp.eq is not None or cmp.at_least is not None):
+        return "it must not exist yet have a value"
+    return None
+
+
+def contradictions(when: When) -> list[str]:
+    """Why these conditions can never all hold (empty: they might)."""
+    found: list[str] = []
+    if when.new is True and when.returning is True:
+        found.append("new: true and returning: true cannot both hold")
+    if when.new is False and when.returning is False:
+        found.append("new: false and returning: false cannot both hold")
+    if when.new is True and when.visits is not None and _range(when.visits)[0] > 1:
+        found.append("a first visit (new: true) has exactly 1 visit")
+    for field_name in ("stage", "segment", "device", "weekday", "path"):
+        value = getattr(when, field_name)
+        if value is not None and len(value) == 0:
+            found.append(f"{field_name}: [] matches nothing")
+    singles = {
+        "visits": when.visits,
+        "views": when.views,
+        "purchases": when.purchases,
+        "cart_items": when.cart_items,
+        "absent_days": when.absent_days,
+    }
+    groups = {
+        "attr": when.attr,
+        "interest": when.interest,
+        "query": when.query,
+        "event": when.event,
+        "first_utm": when.first_utm,
+    }
+    for name, cmp in singles.items():
+        if cmp is not None and (why := _impossible_compare(cmp)):
+            found.append(f"{name}: {why}")
+    for group, mapping in groups.items():
+        for key, cmp in (mapping or {}).items():
+            if why := _impossible_compare(cmp):
+                found.append(f"{group}.{key}: {why}")
+    for sub in when.all or []:
+        found.extend(contradictions(sub))
+    if when.any is not None and when.any and all(contradictions(w) for w in when.any):
+        found.append("none of the any: branches can hold")
+    return found
+
+
+def _disjoint(a: When, b: When) -> bool:
+    """True when the two sets of conditions can provably never hold together."""
+    for field_name in ("stage", "device"):
+        x, y = getattr(a, field_name), getattr(b, field_name)
+        if x is not None and y is not None and not set(x) & set(y):
+            return True
+    for flag in ("new", "returning", "cart_abandoned"):
+        x, y = getattr(a, flag), getattr(b, flag)
+        if x is not None and y is not None and x != y:
+            return True
+    if a.new is not None and b.returning is not None and a.new == b.returning:
+        return True
+    for group in ("query", "attr"):
+        x, y = getattr(a, group) or {}, getattr(b, group) or {}
+        for key in x.keys() & y.keys():
+            ex, ey = x[key].eq, y[key].eq
+            if ex is not None and ey is not None and str(ex).lower() != str(ey).lower():
+                return True
+    return False
+
+
+def declared_slots(templates: Path, attribute: str) -> set[str]:
+    pattern = re.compile(_SLOT_IN_TEMPLATE.format(attr=re.escape(attribute)))
+    names: set[str] = set()
+    for path in templates.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".htm", ".jinja", ".j2", ".jinja2"):
+            names.update(pattern.findall(path.read_text(errors="replace")))
+    return names
+
+
+def check(
+    rules_dir: Path,
+    snippets_dir: Path,
+    templates: Path | None = None,
+    *,
+    attribute: str = "data-omo-slot",
+    timezone: str = "UTC",
+    base: Path | None = None,
+) -> list[Finding]:
+    findings: list[Finding] = []
+    try:
+        load_journey(rules_dir, timezone=timezone, base=base)
+    except RuleSetError as exc:
+        findings += [
+            Finding(
+                e.file,
+                e.line,
+                "error",
+                f"{e.field}: {e.problem}" + (f" ({e.hint})" if e.hint else ""),
+            )
+            for e in exc.errors
+        ]
+    try:
+        ruleset = load_ruleset(rules_dir, Renderer(snippets_dir), timezone=timezone, base=base)
+    except RuleSetError as exc:
+        findings += [Finding(e.file, e.line, "error", str(e).split(": ", 1)[1]) for e in exc.errors]
+        return findings
+    rules = sorted(ruleset.rules, key=lambda r: r.order)
+    now = datetime.now(UTC)
+    for r in rules:
+        for why in contradictions(r.rule.when):
+            findings.append(
+                Finding(r.file, r.line, "error", f"rule {r.id!r} can never fire: {why}")
+            )
+        end = r.rule.schedule.end if r.rule.schedule else None
+        if end is not None and (end if end.tzinfo else end.replace(tzinfo=UTC)) <= now:
+            findings.append(
+                Finding(
+                    r.file,
+                    r.line,
+                    "warning",
+                    f"rule {r.id!r} can never fire: its schedule ended {end}",
+                )
+            )
+    by_slot: dict[str, list[CompiledRule]] = {}
+    for r in rules:
+        by_slot.setdefault(r.rule.slot or f"selector {r.rule.selector}", []).append(r)
+    for slot, group in by_slot.items():
+        for a, b in combinations(group, 2):
+            if a.rule.priority == b.rule.priority and not _disjoint(a.rule.when, b.rule.when):
+                findings.append(
+                    Finding(
+                        b.file,
+                        b.line,
+                        "warning",
+                        f"rules {a.id!r} and {b.id!r} fill {slot!r} with the same priority "
+                        f"({a.rule.priority}) and can both hold: {a.id!r} wins by coming first; "
+                        "give one a higher priority if that is not what you mean",
+                    )
+                )
+    if templates is not None:
+        declared = declared_slots(templates, attribute)
+        for r in rules:
+            if r.rule.slot and r.rule.slot not in declared:
+                findings.append(
+                    Finding(
+                        r.file,
+                        r.line,
+                        "warning",
+                        f"no template in {templates} declares the slot "
+                        f"{r.rule.slot!r} that rule {r.id!r} fills",
+                    )
+                )
+    used = {r.rule.snippet for r in rules if r.rule.snippet}
+    if snippets_dir.is_dir():
+        for path in sorted(snippets_dir.rglob("*")):
+            name = path.relative_to(snippets_dir).as_posix()
+            if path.is_file() and name not in used and not _included(name, snippets_dir):
+                shown = display_path(path, base)
+                findings.append(Finding(shown, 1, "warning", f"no rule uses the snippet {name!r}"))
+    return findings
+
+
+def _included(name: str, snippets_dir: Path) -> bool:
+    """Whether another snippet includes or extends this one."""
+    needle = re.compile(r"""{%-?\s*(include|extends|import|from)\s+["']""" + re.escape(name))
+    return any(
+        needle.search(p.read_text(errors="replace")) for p in snippets_dir.rglob("*") if p.is_file()
+    )

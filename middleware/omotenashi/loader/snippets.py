@@ -1,0 +1,103 @@
+"""Render: snippets and copy through Jinja2's sandbox, autoescaped, with a plain context."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from omotenashi.errors import SnippetError
+
+
+class Renderer:
+    """Owns the sandboxed Jinja2 environment over the snippets folder."""
+
+    def __init__(self, snippets_dir: Path) -> None:
+        self.snippets_dir = snippets_dir
+        self.env = SandboxedEnvironment(
+            autoescape=True,
+            loader=FileSystemLoader(str(snippets_dir)),
+            undefined=StrictUndefined,  # a missing value fails the snippet, never prints blanks
+            auto_reload=True,
+            keep_trailing_newline=False,
+        )
+        # Copy is plain text: rendered without markup, then escaped as a whole.
+        self.text_env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+
+    def snippet(self, name: str) -> Template:
+        """The compiled snippet ``name``, or SnippetError saying why it cannot be used."""
+        try:
+            return self.env.get_template(name)
+        except TemplateError as exc:
+            reason = (
+                f"not found in {self.snippets_dir}"
+                if exc.__class__.__name__ == ("TemplateNotFound")
+                else f"does not compile: {exc}"
+            )
+            raise SnippetError(name, reason) from exc
+
+    def copy(self, text: str) -> Template:
+        """Plain copy, compiled once; ``{{ visitor.name }}`` and the like are allowed."""
+        try:
+            return self.text_env.from_string(text)
+        except TemplateError as exc:
+            raise SnippetError("text", f"does not compile: {exc}") from exc
+
+    def _ast(self, template: Template, text: str | None = None) -> nodes.Template | None:
+        try:
+            if text is not None:
+                return self.text_env.parse(text)
+            if template.name is None:
+                return None
+            source = self.env.loader.get_source(self.env, template.name)[0]  # type: ignore[union-attr]
+            return self.env.parse(source)
+        except TemplateError:
+            return None
+
+    def uses_name(self, template: Template, text: str | None = None) -> bool:
+        """Whether the output can contain the visitor's name (includes count as yes)."""
+        ast = self._ast(template, text)
+        if ast is None:
+            return text is None
+        if any(ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
+            return True
+        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+            target = getattr(node, "node", None)
+            arg = getattr(node, "arg", None)
+            key = node.attr if isinstance(node, nodes.Getattr) else getattr(arg, "value", None)
+            if isinstance(target, nodes.Name) and target.name == "visitor" and key == "name":
+                return True
+        return False
+
+    def prerender(self, template: Template, values: Mapping[str, Any]) -> str | None:
+        """The output now, when it cannot depend on the visitor; else None.
+
+        A snippet that never mentions ``visitor`` (and includes nothing) renders the same for
+        everyone, so it is rendered once when the rules load rather than on every page.
+        """
+        try:
+            if template.name is not None:
+                source = self.env.loader.get_source(self.env, template.name)[0]  # type: ignore[union-attr]
+                env = self.env
+            else:
+                return None  # copy: tiny, and usually personal
+            ast = env.parse(source)
+        except TemplateError:
+            return None
+        if any(ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
+            return None
+        if "visitor" in meta.find_undeclared_variables(ast):
+            return None
+        return self.render(template, values, {})
+
+    @staticmethod
+    def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, Any]) -> str:
+        try:
+            out = template.render({**values, "visitor": visitor})
+        except Exception as exc:  # any snippet failure leaves the slot's default in place
+            raise SnippetError(template.name or "text", f"failed to render: {exc}") from exc
+        return out if template.environment.autoescape else html.escape(out, quote=False)

@@ -1,0 +1,217 @@
+"""The visitor's own page: what is stored about them, in human terms, and their choices.
+
+``GET  {prefix}/preferences``         the page (OMOTENASHI_RESPECT_PREFERENCES_TEMPLATE: yours)
+``POST {prefix}/preferences``         save switches, nothing at all, reset, erase, dismiss a rule
+``GET  {prefix}/preferences/export``  everything stored, as JSON
+
+Choices live in the signed cookie, so erasing the profile keeps them. Every form carries a
+per-visitor CSRF token and cross-site posts are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from omotenashi.errors import StoreError
+from omotenashi.engine.facts import Facts
+from omotenashi.identity.cookie import Identity, new_vid
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.profile import Profile
+from omotenashi.engine.restraint import Prefs
+
+if TYPE_CHECKING:
+    from omotenashi.asgi.middleware import Omotenashi
+
+STAGE_WORDS = {
+    "awareness": "You are getting to know us.",
+    "interest": "You are exploring what we offer.",
+    "consideration": "You are deciding (something is in your cart or was recently).",
+    "purchase": "You have bought from us.",
+    "loyalty": "You are one of our regular customers.",
+}
+_HERE = Path(__file__).parent / "templates"
+
+
+def describe(profile: Profile, now: float, journey: Journey) -> list[str]:
+    """What is stored, as sentences a visitor understands (never keys or ids)."""
+    half_life = journey.half_life
+    if profile.views == 0 and not profile.events:
+        return []
+    out = [STAGE_WORDS.get(profile.stage, "")]
+    out.append(
+        f"You have visited {profile.visits} time{'s' * (profile.visits != 1)} and seen "
+        f"{profile.views} page{'s' * (profile.views != 1)}."
+    )
+    if profile.first_seen:
+        first = datetime.fromtimestamp(profile.first_seen, UTC).strftime("%d %B %Y")
+        out.append(f"Your first visit was on {first}.")
+    scores = profile.interest_now(now, half_life)
+    interests = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    if interests:
+        words = ", ".join(
+            f"{t.replace('_', ' ')} ({'strong' if s >= 3 else 'some'})"
+            for t, s in interests[:8]
+            if s > 0
+        )
+        out.append(f"You have shown interest in: {words}.")
+    facts = Facts(
+        stage=profile.stage,
+        attrs=profile.attrs,
+        interests=scores,
+        visits=profile.visits,
+        views=profile.views,
+        purchases=profile.purchases,
+        cart_items=sum(profile.cart.values()),
+        events=profile.events,
+        viewed=frozenset(profile.viewed),
+        lists=journey.lists,
+        first_touch=profile.first_touch,
+    )
+    segments = profile.segments | journey.derive_segments(facts)
+    if segments:
+        out.append("Groups we think you fit: " + ", ".join(sorted(segments)) + ".")
+    if profile.viewed:
+        out.append("You recently looked at: " + ", ".join(sorted(profile.viewed)[:10]) + ".")
+    if profile.cart:
+        out.append("In your cart: " + ", ".join(sorted(profile.cart)) + ".")
+    if profile.purchases:
+        out.append(f"Purchases: {profile.purchases}.")
+    if profile.events:
+        done = ", ".join(f"{n.replace('_', ' ')} ({c})" for n, c in sorted(profile.events.items()))
+        out.append(f"Things you did here: {done}.")
+    if profile.first_touch:
+        came = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in profile.first_touch.items())
+        out.append(f"How you first found us: {came}.")
+    if profile.attrs:
+        out.append("Details you gave us: " + ", ".join(sorted(profile.attrs)) + ".")
+    return [line for line in out if line]
+
+
+class PreferencesPage:
+    def __init__(self, mw: Omotenashi) -> None:
+        self.mw = mw
+        custom = mw.settings.respect.preferences_template
+        folders = [str(custom.parent)] if custom else []
+        self.env = Environment(
+            loader=FileSystemLoader([*folders, str(_HERE)]),
+            autoescape=select_autoescape(default=True),
+        )
+        self.template_name = custom.name if custom else "preferences.html"
+
+    def categories(self, prefs: Prefs) -> list[dict[str, Any]]:
+        """Categories with their rules; rules giving the same reason share one switch."""
+        out: dict[str, dict[str, Any]] = {}
+        by_why: dict[tuple[str, str], dict[str, Any]] = {}
+        for compiled in sorted(self.mw.ruleset.rules, key=lambda r: r.order):
+            rule = compiled.rule
+            cat = out.setdefault(
+                rule.category,
+                {
+                    "name": rule.category,
+                    "label": rule.category.replace("-", " ").capitalize(),
+                    "on": rule.category not in prefs.off_categories,
+                    "rules": [],
+                },
+            )
+            entry = by_why.get((rule.category, rule.why))
+            if entry is None:
+                entry = by_why[rule.category, rule.why] = {"ids": [], "why": rule.why, "on": True}
+                cat["rules"].append(entry)
+            entry["ids"].append(rule.id)
+            entry["on"] = entry["on"] and rule.id not in prefs.off_rules
+            entry["id"] = ",".join(entry["ids"])  # the switch's value: every rule it covers
+        return list(out.values())
+
+    def render(
+        self, ident: Identity, profile: Profile, *, notice: str = "", private: str = ""
+    ) -> bytes:
+        prefs = Prefs.from_cookie(ident.prefs)
+        page = self.env.get_template(self.template_name).render(
+            prefix=self.mw.settings.endpoint_prefix,
+            csrf=self.mw.signer.csrf_token(ident),
+            facts=describe(profile, time.time(), self.mw.journey),
+            categories=self.categories(prefs),
+            nothing=prefs.nothing,
+            notice=notice,
+            private=private,
+        )
+        return page.encode()
+
+
+def parse_form(body: bytes) -> dict[str, list[str]]:
+    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def safe_next(value: str) -> str:
+    """Only a path on this site (never //host or a scheme) is followed after a dismiss."""
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+async def apply_choice(
+    mw: Omotenashi, ident: Identity, form: dict[str, list[str]]
+) -> tuple[Identity, str, str]:
+    """(new identity, where to go, a notice): the visitor's choice applied."""
+    prefs = Prefs.from_cookie(ident.prefs)
+    action = (form.get("action") or ["save"])[0]
+    pid = ident.user or ident.vid
+    target = f"{mw.settings.endpoint_prefix}/preferences"
+    known = {r.id for r in mw.ruleset.rules}
+    categories = {r.rule.category for r in mw.ruleset.rules}
+    if action == "dismiss":
+        rule = (form.get("rule") or [""])[0]
+        if rule in known:
+            prefs = replace(prefs, off_rules=prefs.off_rules | {rule})
+        return (
+            replace(ident, prefs=prefs.to_cookie()),
+            safe_next((form.get("next") or ["/"])[0]),
+            "",
+        )
+    if action == "save":
+        on_rules = {i for value in form.get("rule", []) for i in value.split(",")} & known
+        on_categories = set(form.get("category", [])) & categories
+        prefs = replace(
+            prefs,
+            off_rules=frozenset(known - on_rules),
+            off_categories=frozenset(categories - on_categories),
+            nothing="nothing" in form,
+        )
+        return replace(ident, prefs=prefs.to_cookie()), target + "?saved=1", ""
+    if action in ("reset", "erase"):
+        try:
+            await mw.store.erase(pid)
+        except StoreError:
+            return ident, target + "?failed=1", ""
+        if action == "erase":  # a new, unlinked id: nothing ties this browser to the old profile
+            fresh = Identity(
+                vid=new_vid(), is_new=False, issued_at=time.time(), prefs=prefs.to_cookie()
+            )
+            return fresh, target + "?erased=1", ""
+        return ident, target + "?reset=1", ""
+    return ident, target, ""
+
+
+NOTICES = {
+    "saved": "Your choices are saved. They apply from the next page you open.",
+    "reset": "Done: we start afresh. Your choices are kept.",
+    "erased": "Done: everything we kept about you is erased. Your choices are kept.",
+    "failed": "Sorry, that did not work just now. Please try again in a moment.",
+}
+
+
+def export(ident: Identity, profile: Profile) -> bytes:
+    data = {
+        "visitor_id": ident.user or ident.vid,
+        "profile": profile.to_export(),
+        "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
+    }
+    return json.dumps(data, indent=2, sort_keys=True).encode()

@@ -1,0 +1,126 @@
+"""Turn pydantic's validation errors into ``file:line: field: problem (fix)`` for editors."""
+
+from __future__ import annotations
+
+import difflib
+import types
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from omotenashi.errors import RuleError
+from omotenashi.rules.yamlsource import Loc, format_loc, line_of
+
+_HINTS: dict[str, str] = {
+    "missing": "add it",
+    "int_parsing": "write a whole number",
+    "int_type": "write a whole number",
+    "float_parsing": "write a number",
+    "float_type": "write a number",
+    "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
+    "string_type": "write text (quote it if it looks like a number or true/false)",
+    "list_type": "write a list, e.g. [a, b]",
+    "dict_type": "write a mapping of name: value",
+    "model_type": "write a mapping of field: value",
+    "model_attributes_type": "write a mapping of field: value",
+    "datetime_parsing": "write a date and time such as 2026-12-01T09:00:00+09:00",
+    "datetime_from_date_parsing": "write a date and time such as 2026-12-01T09:00:00+09:00",
+    "greater_than": "use a larger number",
+    "greater_than_equal": "use a larger number",
+    "less_than_equal": "use a smaller number",
+    "string_too_short": "write a longer text",
+    "string_pattern_mismatch": "use lowercase letters, digits, - and _ only",
+}
+_MISSING_HINTS: dict[str, str] = {
+    "id": "add id: <a unique-name>",
+    "why": "add why: <one sentence a visitor would understand>",
+    "to": "add to: <the stage to move to>",
+}
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType, list, dict) or origin is not None:
+        found: list[type[BaseModel]] = []
+        for arg in get_args(annotation):
+            found.extend(_models_in(arg))
+        return found
+    return []
+
+
+def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model whose fields stand at ``loc`` (list indexes and mapping keys skipped)."""
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        fields = {(f.alias or n): f for n, f in model.model_fields.items()}
+        if part in fields:
+            models = _models_in(fields[part].annotation)
+            model = models[0] if models else None
+        # else: a mapping key (attr name, topic ...): the model stays what the value is
+    return model
+
+
+def allowed_fields(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def validation_errors(
+    exc: ValidationError, file: str, lines: dict[Loc, int], root: type[BaseModel]
+) -> list[RuleError]:
+    out: list[RuleError] = []
+    for err in exc.errors():
+        loc: Loc = tuple(p for p in err["loc"] if isinstance(p, (int, str)))
+        kind = err["type"]
+        given: Any = err.get("input")
+        ctx = err.get("ctx") or {}
+        field_path = format_loc(loc)
+        line = line_of(lines, loc)
+        if kind == "extra_forbidden":
+            bad = str(loc[-1])
+            model = _model_at(root, loc[:-1])
+            allowed = allowed_fields(model) if model else []
+            close = difflib.get_close_matches(bad, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
+            out.append(RuleError(file, line, field_path, f"unknown field {bad!r}", hint))
+        elif kind == "omo":
+            out.append(RuleError(file, line, field_path, str(ctx["problem"]), str(ctx["hint"])))
+        elif kind == "literal_error":
+            out.append(
+                RuleError(
+                    file,
+                    line,
+                    field_path,
+                    f"{given!r} is not allowed",
+                    f"use one of {ctx.get('expected')}",
+                )
+            )
+        elif kind == "missing":
+            name = str(loc[-1]) if loc else ""
+            out.append(
+                RuleError(
+                    file,
+                    line,
+                    field_path,
+                    "this field is required",
+                    _MISSING_HINTS.get(name, f"add {name}: <value>"),
+                )
+            )
+        else:
+            msg = err["msg"][0].lower() + err["msg"][1:]
+            out.append(
+                RuleError(
+                    file,
+                    line,
+                    field_path,
+                    f"{msg}, got {given!r}",
+                    _HINTS.get(kind, "see the rule-authoring guide in the README"),
+                )
+            )
+    return out

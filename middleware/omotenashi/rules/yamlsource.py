@@ -1,0 +1,107 @@
+"""Read an editor's YAML file into plain data plus a map of where each field stands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from omotenashi.errors import RuleError
+
+Loc = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML as editors expect it: only true/false are booleans.
+
+    YAML 1.1 also reads on/off/yes/no/y/n as booleans, which turns a field named ``on`` or a
+    country code ``NO`` (Norway) into True/False. Here they stay text, as in YAML 1.2.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Loc, int]]:
+    """The file's data and ``{location: line}`` (1-based), or a RuleError naming the line."""
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleError(name, 1, "", "the file is not UTF-8 text", "save it as UTF-8") from exc
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = f"not valid YAML: {exc.problem or exc.context}"
+        raise RuleError(
+            name, line, "", problem, "check the indentation and quote text containing ':' or '#'"
+        ) from exc
+    finally:
+        loader.dispose()
+    lines: dict[Loc, int] = {}
+    _walk(node, (), lines, name)
+    return data, lines
+
+
+def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], name: str) -> None:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[object] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise RuleError(
+                    name,
+                    key_node.start_mark.line + 1,
+                    format_loc((*loc, key)),
+                    f"the field {key!r} appears twice",
+                    "keep one of them",
+                )
+            seen.add(key)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            _walk(value_node, (*loc, key), lines, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*loc, index), lines, name)
+
+
+def line_of(lines: dict[Loc, int], loc: Loc) -> int:
+    """The line of ``loc`` or of its nearest located parent."""
+    for end in range(len(loc), -1, -1):
+        line = lines.get(loc[:end])
+        if line is not None:
+            return line
+    return 1
+
+
+def format_loc(loc: Loc) -> str:
+    """``('rules', 0, 'when', 'stage')`` → ``rules[0].when.stage``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def display_path(path: Path, base: Path | None) -> str:
+    """``path`` as editors know it: relative to ``base`` (the project) when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(base.resolve())) if base else str(path)
+    except ValueError:
+        return str(path)
