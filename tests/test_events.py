@@ -204,7 +204,7 @@ async def test_interest_halves_every_half_life(make_settings: Make) -> None:
     middleware = Omotenashi(shop(), settings=settings)
     await middleware.startup()
     try:
-        half_life = middleware.journey.half_life
+        half_life = middleware.rules.current.journey.half_life
         t0 = 1_000_000.0
         await middleware.store.record(
             "ab" * 16, Change(now=t0, view=True, topics=["x"] * 1), half_life
@@ -248,7 +248,7 @@ async def test_merging_is_atomic_under_concurrent_writes(
     settings = make_settings(RULES, journey=JOURNEY)
     middleware = Omotenashi(shop(), settings=settings)
     await middleware.startup()
-    store, half_life = middleware.store, middleware.journey.half_life
+    store, half_life = middleware.store, middleware.rules.current.journey.half_life
     user = user_profile_id("omotenashi", "kenji")
     anons = [f"{i:032x}" for i in range(20)]
     try:

@@ -8,7 +8,7 @@ import pytest
 
 from omotenashi import RuleSetError
 from omotenashi.engine.facts import Facts
-from omotenashi.engine.journey import load_journey
+from omotenashi.loader.journey import load_journey
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from omotenashi import SnippetError
+from omotenashi.engine.render import render
 from omotenashi.loader.snippets import Renderer
 
 
@@ -17,7 +18,7 @@ def renderer(tmp_path: Path) -> Renderer:
 
 
 def test_values_are_autoescaped(renderer: Renderer) -> None:
-    out = renderer.render(
+    out = render(
         renderer.snippet("hero.html"), {"headline": "<script>x</script>"}, {"stage": "interest"}
     )
     assert out == "<h1>&lt;script&gt;x&lt;/script&gt;</h1><p>interest</p>"
@@ -25,17 +26,17 @@ def test_values_are_autoescaped(renderer: Renderer) -> None:
 
 def test_the_sandbox_refuses_internals(renderer: Renderer) -> None:
     with pytest.raises(SnippetError, match="evil.html"):
-        renderer.render(renderer.snippet("evil.html"), {"headline": "x"}, {})
+        render(renderer.snippet("evil.html"), {"headline": "x"}, {})
 
 
 def test_a_missing_value_fails_rather_than_printing_blank(renderer: Renderer) -> None:
     with pytest.raises(SnippetError, match="failed to render"):
-        renderer.render(renderer.snippet("strict.html"), {}, {})
+        render(renderer.snippet("strict.html"), {}, {})
 
 
 def test_copy_is_escaped_text(renderer: Renderer) -> None:
     template = renderer.copy("Hi {{ visitor.name }} & welcome <back>")
-    assert renderer.render(template, {}, {"name": "<Ann>"}) == (
+    assert render(template, {}, {"name": "<Ann>"}) == (
         "Hi &lt;Ann&gt; &amp; welcome &lt;back&gt;"
     )
 

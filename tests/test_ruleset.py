@@ -7,7 +7,7 @@ import pytest
 
 from omotenashi import RuleSetError
 from omotenashi.loader.snippets import Renderer
-from omotenashi.engine.ruleset import load_ruleset
+from omotenashi.loader.ruleset import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from omotenashi.asgi.api import consent, forget, identify, remember, track
+from omotenashi.asgi.middleware import Omotenashi
 from omotenashi.asgi.visitor import Visitor, get_visitor
-from omotenashi.store.embedded import EmbeddedRedis
+from omotenashi.engine.profile import Profile
 from omotenashi.errors import (
     ConfigError,
     EmbeddedServerError,
@@ -15,9 +16,8 @@ from omotenashi.errors import (
     SnippetError,
     StoreError,
 )
-from omotenashi.asgi.middleware import Omotenashi
-from omotenashi.engine.profile import Profile
 from omotenashi.settings import Settings
+from omotenashi.store.embedded import EmbeddedRedis
 
 __version__ = "0.1.0"
 

@@ -71,3 +71,12 @@ class PayloadError(OmotenashiError):
         self.reason = reason
         self.value = value
         super().__init__(reason if value is None else f"{reason}: {value!r}")
+
+
+class SelectorError(OmotenashiError):
+    """A CSS selector that Omotenashi cannot match byte-exactly (unsupported or malformed)."""
+
+    def __init__(self, selector: str, reason: str) -> None:
+        self.selector = selector
+        self.reason = reason
+        super().__init__(f"selector {selector!r}: {reason}")

@@ -31,12 +31,12 @@ from typing import Any
 import pytest
 import redis
 
-from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.errors import EmbeddedServerError
+from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
 from omotenashi.identity.preview import COOKIE as FORCE_COOKIE
 from omotenashi.identity.preview import ForceSigner
-from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
 from omotenashi.settings import Settings
+from omotenashi.store.embedded import EmbeddedRedis
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from omotenashi.asgi.visitor import Visitor, get_visitor
+from omotenashi.engine.profile import Profile
 from omotenashi.errors import PayloadError, StoreError
 from omotenashi.identity.cookie import Identity, new_vid, user_profile_id
 
@@ -67,16 +68,16 @@ async def identify(request: Any, user_id: str) -> None:
     Later requests use the user's profile, on any device where they sign in.
     """
     visitor = get_visitor(request)
-    if visitor is None or not user_id or visitor.private:
+    if visitor is None or not user_id or visitor.private or visitor.services is None:
         return  # under GPC/DNT or without consent, nothing links this browser to a profile
-    mw = visitor.mw
-    pid = user_profile_id(mw.signer.user_salt, str(user_id))
+    services = visitor.services
+    pid = user_profile_id(services.user_salt, str(user_id))
     if visitor.identity.user == pid:
         return
     anon = visitor.id
     try:
-        await mw.store.merge(anon, pid, time.time(), mw.journey.half_life)
-        visitor.profile = await mw.store.load(pid)
+        await services.store.merge(anon, pid, time.time(), services.half_life)
+        visitor.profile = await services.store.load(pid)
     except StoreError as exc:
         log.warning("omotenashi: could not merge the profile at sign-in: %s", exc)
     _switch(visitor, replace(visitor.identity, user=pid, is_new=False))
@@ -87,8 +88,6 @@ async def forget(request: Any) -> None:
     visitor = get_visitor(request)
     if visitor is None:
         return
-    from omotenashi.engine.profile import Profile
-
     visitor.profile = Profile()
     _switch(
         visitor,
@@ -106,9 +105,9 @@ async def consent(request: Any, granted: bool = True) -> None:
     if visitor is None:
         return
     prefs = replace(visitor.prefs, consent=granted)
-    if not granted:
+    if not granted and visitor.services is not None:
         try:
-            await visitor.mw.store.erase(visitor.id)
+            await visitor.services.store.erase(visitor.id)
         except StoreError as exc:
             log.warning("omotenashi: could not erase the profile: %s", exc)
     _switch(visitor, replace(visitor.identity, prefs=prefs.to_cookie()))

@@ -1,32 +1,40 @@
 """Omotenashi's own URLs under ``OMOTENASHI_ENDPOINT_PREFIX`` (default ``/_omotenashi``).
 
 ``POST /_omotenashi/events`` is the beacon for browser events: JSON only, same-site only,
-size- and rate-limited per visitor, only the events the journey allows. A bad request is
-answered 4xx with a reason and changes nothing.
+size- and rate-limited per visitor, only the events the journey allows, and only for visitors
+whose privacy decision allows storing anything. A bad request is answered 4xx with a reason and
+changes nothing. ``/_omotenashi/preferences`` is the visitor's own page (see ``respect``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from omotenashi.respect import preferences
 from omotenashi.asgi.api import EVENT_NAME, check_event
-from omotenashi.asgi.visitor import Visitor
-from omotenashi.identity.device import Device
-from omotenashi.errors import PayloadError, StoreError
+from omotenashi.asgi.arrival import Arrival, Guest, request_info
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.understand import RequestInfo, build_change, understand
-
-if TYPE_CHECKING:
-    from omotenashi.asgi.middleware import Omotenashi
+from omotenashi.engine.understand import Visit, events_change
+from omotenashi.errors import PayloadError, StoreError
+from omotenashi.identity.cookie import CookieSigner
+from omotenashi.loader.reload import Reloader
+from omotenashi.respect import preferences
+from omotenashi.settings import Settings
+from omotenashi.store.store import Store
 
 Scope = dict[str, Any]
 log = logging.getLogger("omotenashi")
+PRIVATE_REASONS = {
+    "gpc": "your browser asks sites not to track you (Global Privacy Control or Do Not Track)",
+    "consent": "you have not given consent",
+    "bot": "bots do not send events",
+}
 
 
 class BeaconEvent(BaseModel):
@@ -51,50 +59,217 @@ async def respond(
     await _send(send, status, data, [*kind, *(headers or [])])
 
 
-async def handle_safely(mw: Omotenashi, scope: Scope, receive: Any, send: Any, plan: Any) -> None:
-    """:func:`handle`, and if a bug of ours breaks it before it answers, a calm answer rather
-    than a server error: the beacon says nothing was stored, a page says to try again."""
-    started = False
+class Endpoints:
+    """The beacon and the preferences page, with the few collaborators they need."""
 
-    async def tracking_send(message: dict[str, Any]) -> None:
-        nonlocal started
-        started = True
-        await send(message)
+    def __init__(
+        self,
+        settings: Settings,
+        signer: CookieSigner,
+        store: Store,
+        rules: Reloader,
+        arrival: Arrival,
+        *,
+        startup: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.settings = settings
+        self.prefix = settings.endpoint_prefix
+        self.signer = signer
+        self.store = store
+        self.rules = rules
+        self.arrival = arrival
+        self.startup = startup
+        self.page = preferences.PreferencesPage(settings, signer)
 
-    try:
-        await handle(mw, scope, receive, tracking_send, plan.headers, plan.device, plan.bot)
-    except Exception:
-        log.exception("omotenashi: the endpoint %s failed", scope.get("path"))
-        if started:
-            raise
-        if scope["path"].endswith("/events"):
-            await respond(send, 202, {"stored": False, "reason": "temporarily unavailable"})
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        """:meth:`handle`, and if a bug of ours breaks it before it answers, a calm answer
+        rather than a server error: the beacon says nothing was stored, a page says try again."""
+        started = False
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.startup()
+            await self.handle(scope, receive, tracking_send)
+        except Exception:
+            log.exception("omotenashi: the endpoint %s failed", scope.get("path"))
+            if started:
+                raise
+            if scope["path"].endswith("/events"):
+                await respond(send, 202, {"stored": False, "reason": "temporarily unavailable"})
+            else:
+                page = b"<!doctype html><title>Sorry</title><p>This page is not available "
+                await _send(
+                    send,
+                    200,
+                    page + b"just now. Please try again in a moment.</p>",
+                    [(b"content-type", b"text/html; charset=utf-8")],
+                )
+
+    async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
+        self.rules.maybe_reload()
+        guest = self.arrival.guest(scope)
+        sub = scope["path"][len(self.prefix) :]
+        if sub == "/events":
+            await self.beacon(scope, receive, send, guest)
+        elif sub in ("/preferences", "/preferences/export"):
+            await self.preferences(scope, receive, send, guest, sub.endswith("/export"))
         else:
-            page = b"<!doctype html><title>Sorry</title><p>This page is not available just now. "
+            await respond(send, 404, {"error": f"no such Omotenashi endpoint: {sub!r}"})
+
+    async def beacon(self, scope: Scope, receive: Any, send: Any, guest: Guest) -> None:
+        loaded = self.rules.current
+        spec = loaded.journey.spec.beacon
+        headers = guest.headers
+        if scope.get("method") != "POST":
+            await respond(send, 405, {"error": "use POST"}, [(b"allow", b"POST")])
+            return
+        if guest.bot:
+            await respond(send, 403, {"error": "bots do not send events"})
+            return
+        if _cross_site(headers):
+            await respond(send, 403, {"error": "cross-site requests are refused"})
+            return
+        if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            await respond(send, 415, {"error": "send JSON with Content-Type: application/json"})
+            return
+        length = headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > spec.max_bytes:
+            await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
+            return
+        body = await _read_body(receive, spec.max_bytes)
+        if body is None:
+            await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
+            return
+        ident = self.signer.identify(headers.get("cookie"))
+        if ident.is_new:
+            await respond(send, 400, {"error": "no visitor cookie: events follow a page view"})
+            return
+        privacy = self.arrival.privacy(guest, ident.prefs)
+        if privacy.private:
+            reason = PRIVATE_REASONS.get(privacy.reason, privacy.reason)
+            await respond(send, 202, {"stored": False, "reason": f"nothing is stored: {reason}"})
+            return
+        try:
+            raw = json.loads(body)
+            batch = BeaconBatch.model_validate(
+                raw if isinstance(raw, dict) and "events" in raw else {"events": [raw]}
+            )
+        except (ValueError, RecursionError) as exc:  # JSON and pydantic errors both
+            invalid = isinstance(exc, ValidationError)
+            reason = _first_error(exc) if isinstance(exc, ValidationError) else "not JSON"
+            await respond(send, 422 if invalid else 400, {"error": reason})
+            return
+        for event in batch.events:
+            if event.name not in spec.events:
+                allowed = ", ".join(spec.events) or "none"
+                error = f"event {event.name!r} cannot be sent from the browser (allowed: {allowed})"
+                await respond(send, 422, {"error": error})
+                return
+            try:
+                check_event(event.name, event.data)
+            except PayloadError as exc:
+                await respond(send, 422, {"error": str(exc)})
+                return
+        pid = ident.user or ident.vid
+        try:
+            if await self.store.hit_rate_limit(pid, spec.per_minute):
+                await respond(
+                    send, 429, {"error": "too many events; slow down"}, [(b"retry-after", b"60")]
+                )
+                return
+            now = time.time()
+            visit = Visit(
+                visitor_id=pid,
+                profile=await self.store.load(pid),
+                now=now,
+                request=request_info(scope, headers, self.settings.country_header),
+                device=guest.device,
+                events=[(e.name, dict(e.data)) for e in batch.events],
+            )
+            change = events_change(visit, loaded.journey, session_gap=self.settings.session_gap)
+            await self.store.record(pid, change, loaded.journey.half_life)
+        except StoreError:
+            await respond(
+                send, 202, {"stored": False, "reason": "the profile store is unavailable"}
+            )
+            return
+        await respond(send, 204)
+
+    async def preferences(
+        self, scope: Scope, receive: Any, send: Any, guest: Guest, exporting: bool
+    ) -> None:
+        headers = guest.headers
+        loaded = self.rules.current
+        ident = self.signer.identify(headers.get("cookie"))
+        method = scope.get("method")
+        secure = scope.get("scheme") in ("https", "wss")
+        privacy = self.arrival.privacy(guest, ident.prefs)
+        if method == "POST" and not exporting:
+            if _cross_site(headers):
+                await respond(send, 403, {"error": "cross-site requests are refused"})
+                return
+            body = await _read_body(receive, 16384)
+            form = preferences.parse_form(body or b"")
+            if ident.is_new or not self.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
+                await respond(
+                    send, 403, {"error": "the form has expired: reload the page and try again"}
+                )
+                return
+            ident, target, _ = await preferences.apply_choice(
+                self.store, loaded.ruleset, self.prefix, ident, form
+            )
+            await _send(
+                send,
+                303,
+                b"",
+                [
+                    (b"location", target.encode("latin-1", "replace")),
+                    (b"set-cookie", self.signer.set_cookie_header(ident, secure=secure)),
+                ],
+            )
+            return
+        if method not in ("GET", "HEAD"):
+            await respond(send, 405, {"error": "use GET or POST"}, [(b"allow", b"GET, POST")])
+            return
+        profile, failed = Profile(), False
+        if not ident.is_new and not privacy.private:
+            try:
+                profile = await self.store.load(ident.user or ident.vid)
+            except StoreError:
+                failed = True
+        if exporting:
             await _send(
                 send,
                 200,
-                page + b"Please try again in a moment.</p>",
-                [(b"content-type", b"text/html; charset=utf-8")],
+                preferences.export(ident, profile),
+                [
+                    (b"content-type", b"application/json"),
+                    (b"content-disposition", b'attachment; filename="my-data.json"'),
+                ],
             )
-
-
-async def handle(
-    mw: Omotenashi,
-    scope: Scope,
-    receive: Any,
-    send: Any,
-    headers: dict[str, str],
-    device: Device,
-    is_bot: bool,
-) -> None:
-    sub = scope["path"][len(mw.settings.endpoint_prefix) :]
-    if sub == "/events":
-        await beacon(mw, scope, receive, send, headers, device, is_bot)
-    elif sub in ("/preferences", "/preferences/export"):
-        await preferences_endpoint(mw, scope, receive, send, headers, sub.endswith("/export"))
-    else:
-        await respond(send, 404, {"error": f"no such Omotenashi endpoint: {sub!r}"})
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        notice = next(
+            (text for key, text in preferences.NOTICES.items() if f"{key}=1" in query), ""
+        )
+        if failed:
+            notice = "We could not load what we keep about you just now; please try again later."
+        private = ""
+        if privacy.private:
+            private = (
+                "Your browser asks sites not to track you, or you have not given consent: "
+                "we keep nothing about you and only adapt pages to things like your device "
+                "or the link you followed."
+            )
+        page = self.page.render(ident, profile, loaded, notice=notice, private=private)
+        cookie = []
+        if not privacy.private:  # GPC, no consent and bots get no cookie
+            cookie = [(b"set-cookie", self.signer.set_cookie_header(ident, secure=secure))]
+        await _send(send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie])
 
 
 def _cross_site(headers: dict[str, str]) -> bool:
@@ -116,154 +291,6 @@ async def _read_body(receive: Any, limit: int) -> bytes | None:
             return None
         if not message.get("more_body", False):
             return bytes(body)
-
-
-async def beacon(
-    mw: Omotenashi,
-    scope: Scope,
-    receive: Any,
-    send: Any,
-    headers: dict[str, str],
-    device: Device,
-    is_bot: bool,
-) -> None:
-    spec = mw.journey.spec.beacon
-    if scope.get("method") != "POST":
-        await respond(send, 405, {"error": "use POST"}, [(b"allow", b"POST")])
-        return
-    if is_bot:
-        await respond(send, 403, {"error": "bots do not send events"})
-        return
-    if _cross_site(headers):
-        await respond(send, 403, {"error": "cross-site requests are refused"})
-        return
-    if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        await respond(send, 415, {"error": "send JSON with Content-Type: application/json"})
-        return
-    length = headers.get("content-length", "0")
-    if not length.isdigit() or int(length) > spec.max_bytes:
-        await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
-        return
-    body = await _read_body(receive, spec.max_bytes)
-    if body is None:
-        await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
-        return
-    ident = mw.signer.identify(headers.get("cookie"))
-    if ident.is_new:
-        await respond(send, 400, {"error": "no visitor cookie: events follow a page view"})
-        return
-    try:
-        raw = json.loads(body)
-        batch = BeaconBatch.model_validate(
-            raw if isinstance(raw, dict) and "events" in raw else {"events": [raw]}
-        )
-    except ValueError as exc:  # JSON and pydantic errors both
-        reason = _first_error(exc) if isinstance(exc, ValidationError) else f"not JSON: {exc}"
-        await respond(send, 422 if isinstance(exc, ValidationError) else 400, {"error": reason})
-        return
-    for event in batch.events:
-        if event.name not in spec.events:
-            allowed = ", ".join(spec.events) or "none"
-            await respond(
-                send,
-                422,
-                {
-                    "error": f"event {event.name!r} cannot be sent from the "
-                    f"browser (allowed: {allowed})"
-                },
-            )
-            return
-        try:
-            check_event(event.name, event.data)
-        except PayloadError as exc:
-            await respond(send, 422, {"error": str(exc)})
-            return
-    pid = ident.user or ident.vid
-    try:
-        if await mw.store.hit_rate_limit(pid, spec.per_minute):
-            await respond(
-                send, 429, {"error": "too many events; slow down"}, [(b"retry-after", b"60")]
-            )
-            return
-        visitor = Visitor(
-            ident,
-            await mw.store.load(pid),
-            device,
-            mw=mw,
-            events=[(e.name, dict(e.data)) for e in batch.events],
-        )
-        request = RequestInfo.from_scope(scope, headers, mw.settings.country_header)
-        change = build_change(visitor, request, view=False, session_gap=mw.settings.session_gap)
-        understand(visitor, request, change, mw.journey, mw.abandon_after)
-        await mw.store.record(pid, change, mw.journey.half_life)
-    except StoreError:
-        await respond(send, 202, {"stored": False, "reason": "the profile store is unavailable"})
-        return
-    await respond(send, 204)
-
-
-async def preferences_endpoint(
-    mw: Omotenashi, scope: Scope, receive: Any, send: Any, headers: dict[str, str], exporting: bool
-) -> None:
-    ident = mw.signer.identify(headers.get("cookie"))
-    method = scope.get("method")
-    secure = scope.get("scheme") in ("https", "wss")
-    cookie = [(b"set-cookie", mw.signer.set_cookie_header(ident, secure=secure))]
-    if method == "POST" and not exporting:
-        if _cross_site(headers):
-            await respond(send, 403, {"error": "cross-site requests are refused"})
-            return
-        body = await _read_body(receive, 16384)
-        form = preferences.parse_form(body or b"")
-        if ident.is_new or not mw.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
-            await respond(
-                send, 403, {"error": "the form has expired: reload the page and try again"}
-            )
-            return
-        ident, target, _ = await preferences.apply_choice(mw, ident, form)
-        await _send(
-            send,
-            303,
-            b"",
-            [
-                (b"location", target.encode("latin-1", "replace")),
-                (b"set-cookie", mw.signer.set_cookie_header(ident, secure=secure)),
-            ],
-        )
-        return
-    if method not in ("GET", "HEAD"):
-        await respond(send, 405, {"error": "use GET or POST"}, [(b"allow", b"GET, POST")])
-        return
-    profile, failed = Profile(), False
-    if not ident.is_new:
-        try:
-            profile = await mw.store.load(ident.user or ident.vid)
-        except StoreError:
-            failed = True
-    if exporting:
-        await _send(
-            send,
-            200,
-            preferences.export(ident, profile),
-            [
-                (b"content-type", b"application/json"),
-                (b"content-disposition", b'attachment; filename="my-data.json"'),
-            ],
-        )
-        return
-    query = scope.get("query_string", b"").decode("latin-1")
-    notice = next((text for key, text in preferences.NOTICES.items() if f"{key}=1" in query), "")
-    if failed:
-        notice = "We could not load what we keep about you just now; please try again later."
-    private = ""
-    if mw.private_reason(headers, ident):
-        private = (
-            "Your browser asks sites not to track you, or you have not given consent: "
-            "we keep nothing about you and only adapt pages to things like your device "
-            "or the link you followed."
-        )
-    page = mw.preferences.render(ident, profile, notice=notice, private=private)
-    await _send(send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie])
 
 
 async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

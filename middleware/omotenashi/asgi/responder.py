@@ -1,101 +1,102 @@
-"""Per-request work: hold back the response until the whole HTML body is known, personalise
-it, send it with the right headers, and record what happened after the body has gone."""
+"""Per-request state: hold back the response until the whole HTML body is known, hand it to the
+engine, send what it returns, and record what happened after the body has gone."""
 
 from __future__ import annotations
 
-import gzip
 import logging
 import time
-import zlib
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from omotenashi.engine.change import Change
 from omotenashi.asgi.visitor import Visitor
+from omotenashi.engine.change import Change
+from omotenashi.engine.facts import RequestInfo
+from omotenashi.engine.headers import Headers, add_vary, make_private
+from omotenashi.engine.page import EngineConfig, can_personalise, personalise_response
+from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import StoreError
-from omotenashi.engine.headers import Headers, add_vary, get, make_private, media_type, without
-from omotenashi.engine.personalise import Disclosure, personalise
-from omotenashi.engine.profile import visitor_view
-from omotenashi.engine.restraint import Restraint, is_fresh
-from omotenashi.engine.understand import RequestInfo, build_change, page_tags, understand
-
-if TYPE_CHECKING:
-    from omotenashi.asgi.middleware import Omotenashi
+from omotenashi.identity.cookie import CookieSigner
+from omotenashi.loader.reload import Loaded
+from omotenashi.metrics import Metrics
+from omotenashi.store.store import Store
 
 log = logging.getLogger("omotenashi")
 Message = dict[str, Any]
-SKIP_HEADER = b"x-omotenashi"
 
 
-def gunzip(data: bytes, limit: int) -> bytes:
-    """A gzip body, refused (ValueError) when it inflates past ``limit`` bytes."""
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    out = inflater.decompress(data, limit + 1)
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise ValueError(f"the page inflates past {limit} bytes")
-    if not inflater.eof:
-        raise ValueError("the gzip body is truncated")
-    return out
+@dataclass(frozen=True)
+class Tools:
+    """What every responder needs, built once by the middleware."""
+
+    config: EngineConfig
+    signer: CookieSigner
+    store: Store
+    metrics: Metrics
+    server_timing: bool
 
 
 class Responder:
     def __init__(
         self,
-        mw: Omotenashi,
-        scope: dict[str, Any],
+        tools: Tools,
+        send: Any,
         visitor: Visitor,
         request: RequestInfo,
-        send: Any,
+        loaded: Loaded,
         *,
+        method: str,
         load_ms: float,
     ) -> None:
-        self.mw = mw
-        self.scope = scope
+        self.tools = tools
         self.visitor = visitor
         self.request = request
-        self._send = send
+        self.loaded = loaded  # one consistent rule set for the whole request
+        self.method = method
         self.load_ms = load_ms
+        self._send = send
         self.start: Message | None = None
         self.chunks: list[bytes] = []
         self.size = 0
         self.passthrough = False
         self.change: Change | None = None
-        self.loaded = mw.rules.current  # one consistent set for the whole request
-
-    @property
-    def abandon_after(self) -> int:
-        return self.loaded.journey.spec.triggers.cart_abandoned_after_minutes * 60
 
     async def send(self, message: Message) -> None:
         if self.passthrough:
             await self._send(message)
         elif message["type"] == "http.response.start":
             self.start = message
-            if not self._eligible(message):
+            headers = list(message.get("headers", []))
+            if not can_personalise(self.method, message.get("status", 200), headers):
                 self.passthrough = True
                 await self._send(self._with_identity(message))
         elif message["type"] == "http.response.body" and self.start is not None:
             body: bytes = message.get("body", b"")
             self.chunks.append(body)
             self.size += len(body)
-            if self.size > self.mw.settings.max_body:
+            if self.size > self.tools.config.max_body:
                 await self._flush_original(more_body=message.get("more_body", False))
             elif not message.get("more_body", False):
                 await self._finish()
         else:
             await self._send(message)
 
-    def _eligible(self, start: Message) -> bool:
-        if self.scope.get("method") != "GET" or start.get("status") != 200:
-            return False
-        headers: Headers = list(start.get("headers", []))
-        media, _ = media_type(headers)
-        if media not in ("text/html", "application/xhtml+xml"):
-            return False
-        encoding = (get(headers, b"content-encoding") or b"identity").strip().lower()
-        if encoding not in (b"identity", b"gzip"):  # br, deflate, chains: passed untouched
-            return False
-        return (get(headers, SKIP_HEADER) or b"").strip().lower() != b"off"
+    def visit(self, now: float) -> Visit:
+        """The engine's view of this request."""
+        v = self.visitor
+        return Visit(
+            visitor_id=v.id,
+            profile=v.profile,
+            now=now,
+            request=self.request,
+            device=v.device,
+            is_new=v.is_new,
+            choices=v.prefs,
+            private=v.private,
+            events=tuple(v.events),
+            attrs=dict(v.attrs),
+            forced=v.forced,
+            csrf=self.tools.signer.csrf_token(v.identity),
+        )
 
     def _with_identity(self, start: Message) -> Message:
         """A response we do not rewrite still carries a sign-in or sign-out's new cookie."""
@@ -108,7 +109,9 @@ class Responder:
         return {**start, "headers": make_private(add_vary(headers, b"Cookie"))}
 
     def _cookie(self) -> bytes:
-        return self.mw.signer.set_cookie_header(self.visitor.identity, secure=self.request.secure)
+        return self.tools.signer.set_cookie_header(
+            self.visitor.identity, secure=self.request.secure
+        )
 
     async def _flush_original(self, *, more_body: bool) -> None:
         self.passthrough = True
@@ -120,120 +123,47 @@ class Responder:
 
     async def _finish(self) -> None:
         assert self.start is not None
-        mw = self.mw
-        t0 = time.perf_counter()
-        original = b"".join(self.chunks)
-        headers: Headers = list(self.start.get("headers", []))
-        gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
+        tools, t0 = self.tools, time.perf_counter()
         try:
-            _, charset = media_type(headers)
-            raw = gunzip(original, mw.settings.max_body) if gzipped else original
-            page = raw.decode(charset)
-            topics, items = page_tags(page, self.request.path, self.loaded.journey)
-            change = build_change(
-                self.visitor,
-                self.request,
-                view=True,
-                session_gap=mw.settings.session_gap,
-                topics=topics,
-                items=items,
-            )
-            after, facts = understand(
-                self.visitor, self.request, change, self.loaded.journey, self.abandon_after
-            )
-            forced = self.visitor.forced
-            if forced is not None:  # a QA preview overrides what it names
-                after.stage = forced.stage or after.stage
-                after.attrs = {**after.attrs, **forced.attrs}
-                facts = replace(
-                    facts,
-                    stage=after.stage,
-                    attrs=after.attrs,
-                    segments=facts.segments | forced.segments,
-                )
-            viewed_in = {
-                name: sorted(after.viewed.keys() & items_)
-                for name, items_ in self.loaded.journey.lists.items()
-            }
-            view = visitor_view(
-                after,
-                is_new=facts.is_new,
-                device=facts.device.kind,
-                interests=facts.interests,
-                segments=facts.segments,
-                viewed_in=viewed_in,
-            )
-            respect = mw.settings.respect
-            visitor = self.visitor
-            fresh = is_fresh(visitor.id, visitor.profile.views, respect.fresh_share)
-            restraint = Restraint(
-                respect,
-                visitor.prefs,
-                after,
-                change.now,
-                behavioural=not (visitor.private or fresh),
-                visitor_id=visitor.id,
-            )
-            disclosure = Disclosure(
-                enabled=respect.disclosure,
-                panel=respect.page_panel,
-                prefix=mw.settings.endpoint_prefix,
-                path=self.request.path,
-                csrf=mw.signer.csrf_token(visitor.identity),
-            )
-            outcome = personalise(
-                page,
+            result = personalise_response(
+                b"".join(self.chunks),
+                list(self.start.get("headers", [])),
+                self.visit(time.time()),
                 self.loaded.ruleset,
-                facts,
-                view,
-                mw.metrics,
-                slot_attribute=mw.settings.rules.slot_attribute,
-                restraint=None if forced else restraint,
-                disclosure=disclosure,
-                forced=forced.rules if forced else frozenset(),
+                self.loaded.journey,
+                tools.config,
             )
-            body = original
-            if outcome.applied:
-                body = outcome.html.encode(charset)
-                body = gzip.compress(body, compresslevel=6, mtime=0) if gzipped else body
         except Exception:  # never break the page: any failure serves the original response
-            mw.metrics.inc("splice_error")
+            tools.metrics.inc("splice_error")
             log.exception("omotenashi: personalisation failed; serving the original page")
             await self._flush_original(more_body=False)
             return
-        change.shown = [d.id for d in outcome.applied]
-        change.caps = restraint.caps_to_record(outcome.applied)
-        self.change = change
-        if outcome.applied:
-            mw.metrics.inc("personalised")
-        headers = self._headers(headers, len(body), change.shown, (time.perf_counter() - t0) * 1e3)
+        for problem in result.problems:
+            tools.metrics.inc("snippet_error")
+            log.warning("omotenashi: %s", problem)
+        self.change = result.change
+        if result.shown:
+            tools.metrics.inc("personalised")
+        headers = self._identity_headers(result.headers, (time.perf_counter() - t0) * 1e3)
         await self._send({**self.start, "headers": headers})
-        await self._send({"type": "http.response.body", "body": body, "more_body": False})
+        await self._send({"type": "http.response.body", "body": result.body, "more_body": False})
 
-    def _headers(self, headers: Headers, length: int, applied: list[str], ms: float) -> Headers:
-        mw = self.mw
-        headers = without(headers, b"content-length", SKIP_HEADER)
-        headers.append((b"content-length", str(length).encode()))
-        headers = make_private(add_vary(headers, b"Cookie"))
-        ident = self.visitor.identity
-        refresh = mw.signer.needs_refresh(ident) and not self.visitor.private
-        if self.visitor.identity_changed or refresh:
+    def _identity_headers(self, headers: Headers, ms: float) -> Headers:
+        """The cookies and timings the engine knows nothing about."""
+        visitor = self.visitor
+        refresh = self.tools.signer.needs_refresh(visitor.identity) and not visitor.private
+        if visitor.identity_changed or refresh:
             headers.append((b"set-cookie", self._cookie()))
-        if mw.settings.server_timing:
+        if self.tools.server_timing:
             timing = f"omo-load;dur={self.load_ms:.2f}, omo-render;dur={ms:.2f}"
             headers.append((b"server-timing", timing.encode()))
-        if self.visitor.forced_cookie:
-            forced = self.visitor.forced
-            age = max(0, int((forced.expires if forced else 0) - time.time()))
-            headers.append(
-                (
-                    b"set-cookie",
-                    f"omo_preview={self.visitor.forced_cookie}; "
-                    f"Max-Age={age}; Path=/; HttpOnly; SameSite=Lax".encode(),
-                )
+        if visitor.forced_cookie:
+            age = max(0, int((visitor.forced.expires if visitor.forced else 0) - time.time()))
+            cookie = (
+                f"omo_preview={visitor.forced_cookie}; Max-Age={age}; Path=/; HttpOnly; "
+                f"SameSite=Lax{'; Secure' if self.request.secure else ''}"
             )
-        if mw.settings.debug_header or self.visitor.forced is not None:
-            headers.append((b"x-omotenashi-rules", ",".join(applied).encode() or b"-"))
+            headers.append((b"set-cookie", cookie.encode()))
         return headers
 
     async def record(self) -> None:
@@ -242,18 +172,20 @@ class Responder:
         visitor = self.visitor
         if visitor.private or visitor.forced is not None:
             return  # GPC/DNT, no consent, or a QA preview: nothing is written
+        tools = self.tools
         try:
             if change is None and (visitor.events or visitor.attrs):
-                change = build_change(
-                    visitor, self.request, view=False, session_gap=self.mw.settings.session_gap
+                change = events_change(
+                    self.visit(time.time()),
+                    self.loaded.journey,
+                    session_gap=tools.config.session_gap,
                 )
-                understand(visitor, self.request, change, self.loaded.journey, self.abandon_after)
             if change is None or change.empty:
                 return
-            await self.mw.store.record(visitor.id, change, self.loaded.journey.half_life)
+            await tools.store.record(visitor.id, change, self.loaded.journey.half_life)
         except StoreError as exc:
-            self.mw.metrics.inc("record_error")
+            tools.metrics.inc("record_error")
             log.info("omotenashi: page view not recorded: %s", exc)
         except Exception:  # the response has gone; never let our failure reach the server
-            self.mw.metrics.inc("record_error")
+            tools.metrics.inc("record_error")
             log.exception("omotenashi: recording the page view failed")

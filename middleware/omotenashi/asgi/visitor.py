@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from omotenashi.identity.device import Device
-from omotenashi.identity.preview import Forced
-from omotenashi.identity.cookie import Identity
+from omotenashi.engine.facts import Device, Forced
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
+from omotenashi.identity.cookie import Identity
+from omotenashi.store.store import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the app's calls (``identify``, ``consent``) need: the store, the salt that turns a
+    user id into a profile id, and the interest half-life for merging profiles."""
+
+    store: Store
+    user_salt: str
+    half_life: float
 
 
 @dataclass
@@ -30,7 +40,7 @@ class Visitor:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
     identity_changed: bool = False
-    mw: Any = field(default=None, repr=False)  # the middleware, for identify() and forget()
+    services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)

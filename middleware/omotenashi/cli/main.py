@@ -17,6 +17,7 @@ import os
 import sys
 import urllib.parse
 import urllib.request
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def schemas() -> dict[str, dict[str, Any]]:
-    from omotenashi.engine.journey import JourneyFile
+    from omotenashi.rules.journey import JourneyFile
     from omotenashi.rules.model import RuleFile
 
     out = {}
@@ -112,15 +113,17 @@ def _pairs(items: list[str], convert: Any = str) -> dict[str, Any]:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from omotenashi.identity.device import Device, parse_device
-    from omotenashi.engine.facts import Facts, parse_languages
-    from omotenashi.engine.personalise import personalise, reasons
-    from omotenashi.engine.profile import Profile, visitor_view
+    from omotenashi.engine import EngineConfig, Forced, RequestInfo, Visit, personalise_page
+    from omotenashi.engine.disclosure import reasons
+    from omotenashi.engine.facts import Device
+    from omotenashi.engine.html.splice import find_slots
+    from omotenashi.engine.profile import Profile
+    from omotenashi.identity.device import parse_device
     from omotenashi.loader.reload import load_all
     from omotenashi.settings import RulesSettings, Settings
-    from omotenashi.engine.html.splice import find_slots
 
-    rules_cfg = Settings().rules
+    settings = Settings()
+    rules_cfg = settings.rules
     if args.rules:
         snippets = args.snippets or str(Path(args.rules).parent / "snippets")
         rules_cfg = RulesSettings(dir=Path(args.rules), snippets_dir=Path(snippets))
@@ -131,41 +134,40 @@ def _preview(args: argparse.Namespace) -> int:
         path = urllib.parse.urlsplit(args.page).path or "/"
     else:
         page, path = _page_file(Path(args.page), args.context), args.path
-    interests = _pairs(args.interest, float)
     attrs = {k: json_or_text(v) for k, v in _pairs(args.attr).items()}
     if args.device:
         device = Device(args.device, "Other", "Other", False)
     else:
         device = parse_device(args.user_agent or "")
-    facts = Facts(
+    moment = datetime.fromisoformat(args.time) if args.time else datetime.now(UTC)
+    now = moment.timestamp()
+    profile = Profile(
         stage=args.stage,
-        segments=frozenset(args.segment),
         attrs=attrs,
-        interests=interests,
         visits=args.visits,
-        is_new=args.visits <= 1,
-        path=path,
-        device=device,
-        query=_pairs(args.query),
-        languages=parse_languages(args.language),
-        now=datetime.fromisoformat(args.time) if args.time else datetime.now(UTC),
         views=args.views,
         purchases=args.purchases,
-        lists=loaded.journey.lists,
+        interests={t: (float(s), now) for t, s in _pairs(args.interest, float).items()},
+        last_seen=now,
     )
-    profile = Profile(stage=args.stage, attrs=attrs, visits=args.visits, views=args.views)
-    view = visitor_view(
-        profile,
-        is_new=facts.is_new,
-        device=facts.device.kind,
-        interests=interests,
-        segments=facts.segments,
-        viewed_in={},
+    query = "&".join(
+        f"{urllib.parse.quote(k)}={urllib.parse.quote(v)}" for k, v in _pairs(args.query).items()
     )
-    from omotenashi.metrics import Metrics
-
-    outcome = personalise(page, loaded.ruleset, facts, view, Metrics())
-    fired = {d.id: d for d in outcome.applied}
+    visit = Visit(
+        visitor_id="preview",
+        profile=profile,
+        now=now,
+        request=RequestInfo.from_parts(path, query, {"accept-language": args.language}),
+        device=device,
+        forced=Forced(stage=args.stage, segments=frozenset(args.segment), attrs=attrs),
+    )
+    quiet = {"disclosure": False, "page_panel": False, "fresh_share": 0.0}
+    config = replace(
+        EngineConfig.from_settings(settings), respect=settings.respect.model_copy(update=quiet)
+    )
+    result = personalise_page(page, visit, loaded.ruleset, loaded.journey, config)
+    facts = result.facts
+    fired = {d.id: d for d in result.shown}
     slots = {s.name for s in find_slots(page)}
     print(f"page: {args.page}  ({len(slots)} slots: {', '.join(sorted(slots)) or 'none'})")
     for r in sorted(loaded.ruleset.rules, key=lambda r: r.order):
@@ -178,7 +180,7 @@ def _preview(args: argparse.Namespace) -> int:
             failing = [c.text for c in r.conditions if not c.check(facts)]
             why = ("not: " + "; ".join(failing)) if failing else "a higher-priority rule won"
             print(f"  not fired  {r.id:28} -> {target}: {why}")
-    Path(args.out).write_text(outcome.html)
+    Path(args.out).write_text(result.html)
     print(f"wrote {args.out}")
     return 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import time as dtime
 from fnmatch import fnmatchcase
@@ -278,7 +278,3 @@ def _compare(get: Callable[[Facts], object], cmp: Compare, subject: str) -> Cond
         return all(t(value) for t in tests)
 
     return Condition(check, subject)
-
-
-def query_dict(raw: Mapping[str, list[str]]) -> dict[str, str]:
-    return {k: v[0] for k, v in raw.items() if v}

@@ -5,8 +5,77 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from omotenashi.identity.device import Device
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """What the User-Agent says (parsed by the identity stage)."""
+
+    kind: str  # "mobile" | "tablet" | "desktop" | "bot" | "other"
+    browser: str
+    os: str
+    is_bot: bool
+
+
+@dataclass(frozen=True)
+class Forced:
+    """A QA preview: rules that win their slot whatever their conditions, a stage, segments and
+    attributes that override the profile's. Forced views are never recorded."""
+
+    rules: frozenset[str] = frozenset()
+    stage: str | None = None
+    segments: frozenset[str] = frozenset()
+    attrs: dict[str, Any] = field(default_factory=dict)
+    expires: float = 0.0
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """The request as rules see it: no headers beyond these, no cookies, no body."""
+
+    path: str = "/"
+    query: Mapping[str, str] = field(default_factory=dict)
+    host: str = ""
+    referrer: str = ""
+    languages: tuple[str, ...] = ()
+    country: str = ""
+    secure: bool = False
+
+    @classmethod
+    def from_parts(
+        cls,
+        path: str,
+        query_string: str,
+        headers: Mapping[str, str],
+        *,
+        country_header: str = "",
+        secure: bool = False,
+    ) -> RequestInfo:
+        return cls(
+            path=path,
+            query=query_dict(parse_qs(query_string)),
+            host=headers.get("host", ""),
+            referrer=headers.get("referer", ""),
+            languages=parse_languages(headers.get("accept-language", "")),
+            country=headers.get(country_header.lower(), "") if country_header else "",
+            secure=secure,
+        )
+
+    @property
+    def external_referrer(self) -> str:
+        try:
+            host = urlsplit(self.referrer).netloc if self.referrer else ""
+        except ValueError:  # a malformed Referer (e.g. "http://[::1") is no referrer
+            return ""
+        return self.referrer if host and host != self.host else ""
+
+
+def query_dict(raw: Mapping[str, list[str]]) -> dict[str, str]:
+    """The first value of each query parameter."""
+    return {k: v[0] for k, v in raw.items() if v}
+
 
 _UNKNOWN = Device(kind="other", browser="Other", os="Other", is_bot=False)
 

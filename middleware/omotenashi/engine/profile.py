@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-STAGE_ORDER = ("awareness", "interest", "consideration", "purchase", "loyalty")
+from omotenashi.rules.model import STAGES
+
+STAGE_ORDER = STAGES
 FIRST_TOUCH = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer")
 
 

@@ -4,53 +4,40 @@ that rules and the journey are decided on (the profile as it will be after this 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from omotenashi.engine.change import Change, apply
-from omotenashi.engine.conditions import query_dict
-from omotenashi.asgi.visitor import Visitor
-from omotenashi.engine.facts import Facts, parse_languages
+from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
+from omotenashi.engine.restraint import Prefs
 
 _META = re.compile(
     r"""<meta\s+name=["']omotenashi:(topics|item)["']\s+content=["']([^"'<>]*)["']""", re.I
 )
+_UNKNOWN = Device(kind="other", browser="Other", os="Other", is_bot=False)
 
 
 @dataclass(frozen=True)
-class RequestInfo:
-    path: str
-    query: dict[str, str]
-    host: str
-    referrer: str
-    languages: tuple[str, ...]
-    country: str
-    secure: bool
+class Visit:
+    """Everything the engine knows about one request and its visitor, besides the page and the
+    rules: given by the adapters, never looked up by the engine."""
 
-    @classmethod
-    def from_scope(
-        cls, scope: dict[str, Any], headers: dict[str, str], country_header: str
-    ) -> RequestInfo:
-        return cls(
-            path=scope.get("path", "/"),
-            query=query_dict(parse_qs(scope.get("query_string", b"").decode("latin-1"))),
-            host=headers.get("host", ""),
-            referrer=headers.get("referer", ""),
-            languages=parse_languages(headers.get("accept-language", "")),
-            country=headers.get(country_header.lower(), ""),
-            secure=scope.get("scheme") in ("https", "wss"),
-        )
-
-    @property
-    def external_referrer(self) -> str:
-        host = urlsplit(self.referrer).netloc if self.referrer else ""
-        return self.referrer if host and host != self.host else ""
+    visitor_id: str
+    profile: Profile
+    now: float  # seconds since the epoch; the engine never reads a clock
+    request: RequestInfo = field(default_factory=RequestInfo)
+    device: Device = _UNKNOWN
+    is_new: bool = False  # no valid visitor cookie came with the request
+    choices: Prefs = field(default_factory=Prefs)
+    private: bool = False  # GPC/DNT or no consent: only contextual rules, nothing recorded
+    events: Sequence[tuple[str, Mapping[str, Any]]] = ()
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    forced: Forced | None = None  # a QA preview
+    csrf: str = ""  # the token the visitor's forms carry (why notes' "don't show me this")
 
 
 def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[str]]:
@@ -64,16 +51,15 @@ def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[s
 
 
 def build_change(
-    visitor: Visitor,
-    request: RequestInfo,
+    visit: Visit,
     *,
     view: bool,
     session_gap: int,
     topics: Sequence[str] = (),
     items: Sequence[str] = (),
 ) -> Change:
-    now = time.time()
-    profile = visitor.profile
+    now = visit.now
+    profile = visit.profile
     new_visit = view and (profile.last_seen is None or now - profile.last_seen > session_gap)
     change = Change(
         now=now,
@@ -81,31 +67,26 @@ def build_change(
         new_visit=new_visit,
         topics=list(topics),
         items=list(items),
-        attrs=dict(visitor.attrs),
+        attrs=dict(visit.attrs),
     )
     if new_visit and profile.last_seen is not None:
         change.absent_days = round((now - profile.last_seen) / 86400, 3)
     if profile.views == 0 and view:
+        request = visit.request
         first = {k: v for k, v in request.query.items() if k in FIRST_TOUCH}
         if request.external_referrer:
             first["referrer"] = request.external_referrer[:300]
         change.first = first
-    for name, data in visitor.events:
+    for name, data in visit.events:
         change.add_event(name, data)
     return change
 
 
-def understand(
-    visitor: Visitor,
-    request: RequestInfo,
-    change: Change,
-    journey: Journey,
-    cart_abandoned_after: int,
-) -> tuple[Profile, Facts]:
+def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile, Facts]:
     """The visitor as they arrive at this page (this request's events applied, the page itself
     counting from the next page on) and the facts about them; a stage move goes into ``change``.
     """
-    after = apply(visitor.profile, change, journey.half_life, page=False)
+    after = apply(visit.profile, change, journey.half_life, page=False)
     now = change.now
     interests = after.interest_now(now, journey.half_life)
     abandoned = (
@@ -114,11 +95,12 @@ def understand(
         and (
             (after.purchase_at is None or after.purchase_at < after.cart_at)
             and (
-                now - after.cart_at > cart_abandoned_after
+                now - after.cart_at > journey.abandon_after
                 or (after.visit_start is not None and after.cart_at < after.visit_start)
             )
         )
     )
+    request = visit.request
     facts = Facts(
         stage=after.stage,
         segments=after.segments,
@@ -126,7 +108,7 @@ def understand(
         interests=interests,
         visits=max(after.visits, 1),
         is_new=after.visits <= 1,
-        device=visitor.device,
+        device=visit.device,
         path=request.path,
         query=request.query,
         referrer=request.referrer,
@@ -151,3 +133,11 @@ def understand(
         facts = replace(facts, stage=stage)
     after.segments = facts.segments
     return after, facts
+
+
+def events_change(visit: Visit, journey: Journey, *, session_gap: int) -> Change:
+    """The change for a request that is not a page view (the beacon, an app page that is not
+    HTML): the app's events and attributes, and the stage move they cause."""
+    change = build_change(visit, view=False, session_gap=session_gap)
+    understand(visit, change, journey)
+    return change

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from user_agents import parse as _parse_ua
 
+from omotenashi.engine.facts import Device
 
-@dataclass(frozen=True, slots=True)
-class Device:
-    kind: str  # "mobile" | "tablet" | "desktop" | "bot" | "other"
-    browser: str
-    os: str
-    is_bot: bool
+__all__ = ["Device", "is_bot", "parse_device"]
 
 
 @lru_cache(maxsize=4096)

@@ -10,11 +10,11 @@ recorded, and its responses carry ``X-Omotenashi-Rules``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from omotenashi.engine.facts import Forced
 from omotenashi.errors import ConfigError
 from omotenashi.rules.model import STAGES
 from omotenashi.settings import Settings
@@ -22,15 +22,6 @@ from omotenashi.settings import Settings
 COOKIE = "omo_preview"
 PARAM = "omo_preview"
 _SALT = "omotenashi.preview"
-
-
-@dataclass(frozen=True)
-class Forced:
-    rules: frozenset[str] = frozenset()
-    stage: str | None = None
-    segments: frozenset[str] = frozenset()
-    attrs: dict[str, Any] = field(default_factory=dict)
-    expires: float = 0.0
 
 
 class ForceSigner:

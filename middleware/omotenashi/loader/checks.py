@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
+from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleSetError
-from omotenashi.engine.journey import load_journey
+from omotenashi.loader.journey import load_journey
+from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.rules.model import Compare, When
-from omotenashi.engine.ruleset import CompiledRule, load_ruleset
 from omotenashi.rules.yamlsource import display_path
 
 _SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""

@@ -12,11 +12,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import RuleSetError
-from omotenashi.engine.journey import Journey, load_journey
-from omotenashi.metrics import Metrics
+from omotenashi.loader.journey import load_journey
+from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
-from omotenashi.engine.ruleset import RuleSet, load_ruleset
+from omotenashi.metrics import Metrics
 from omotenashi.settings import RulesSettings
 
 log = logging.getLogger("omotenashi")

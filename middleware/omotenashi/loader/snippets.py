@@ -1,8 +1,7 @@
-"""Render: snippets and copy through Jinja2's sandbox, autoescaped, with a plain context."""
+"""Snippets and copy, compiled once through Jinja2's sandbox (autoescaped) when the rules load."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from omotenashi.engine.render import render
 from omotenashi.errors import SnippetError
 
 
@@ -92,12 +92,4 @@ class Renderer:
             return None
         if "visitor" in meta.find_undeclared_variables(ast):
             return None
-        return self.render(template, values, {})
-
-    @staticmethod
-    def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, Any]) -> str:
-        try:
-            out = template.render({**values, "visitor": visitor})
-        except Exception as exc:  # any snippet failure leaves the slot's default in place
-            raise SnippetError(template.name or "text", f"failed to render: {exc}") from exc
-        return out if template.environment.autoescape else html.escape(out, quote=False)
+        return render(template, values, {})

@@ -15,20 +15,21 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from omotenashi.errors import StoreError
 from omotenashi.engine.facts import Facts
-from omotenashi.identity.cookie import Identity, new_vid
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
-
-if TYPE_CHECKING:
-    from omotenashi.asgi.middleware import Omotenashi
+from omotenashi.engine.ruleset import RuleSet
+from omotenashi.errors import StoreError
+from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
+from omotenashi.loader.reload import Loaded
+from omotenashi.settings import Settings
+from omotenashi.store.store import Store
 
 STAGE_WORDS = {
     "awareness": "You are getting to know us.",
@@ -96,9 +97,12 @@ def describe(profile: Profile, now: float, journey: Journey) -> list[str]:
 
 
 class PreferencesPage:
-    def __init__(self, mw: Omotenashi) -> None:
-        self.mw = mw
-        custom = mw.settings.respect.preferences_template
+    """Renders the page; the rule set and journey come from the rules in force per request."""
+
+    def __init__(self, settings: Settings, signer: CookieSigner) -> None:
+        self.prefix = settings.endpoint_prefix
+        self.signer = signer
+        custom = settings.respect.preferences_template
         folders = [str(custom.parent)] if custom else []
         self.env = Environment(
             loader=FileSystemLoader([*folders, str(_HERE)]),
@@ -106,11 +110,12 @@ class PreferencesPage:
         )
         self.template_name = custom.name if custom else "preferences.html"
 
-    def categories(self, prefs: Prefs) -> list[dict[str, Any]]:
+    @staticmethod
+    def categories(ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:
         """Categories with their rules; rules giving the same reason share one switch."""
         out: dict[str, dict[str, Any]] = {}
         by_why: dict[tuple[str, str], dict[str, Any]] = {}
-        for compiled in sorted(self.mw.ruleset.rules, key=lambda r: r.order):
+        for compiled in sorted(ruleset.rules, key=lambda r: r.order):
             rule = compiled.rule
             cat = out.setdefault(
                 rule.category,
@@ -131,14 +136,20 @@ class PreferencesPage:
         return list(out.values())
 
     def render(
-        self, ident: Identity, profile: Profile, *, notice: str = "", private: str = ""
+        self,
+        ident: Identity,
+        profile: Profile,
+        loaded: Loaded,
+        *,
+        notice: str = "",
+        private: str = "",
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         page = self.env.get_template(self.template_name).render(
-            prefix=self.mw.settings.endpoint_prefix,
-            csrf=self.mw.signer.csrf_token(ident),
-            facts=describe(profile, time.time(), self.mw.journey),
-            categories=self.categories(prefs),
+            prefix=self.prefix,
+            csrf=self.signer.csrf_token(ident),
+            facts=describe(profile, time.time(), loaded.journey),
+            categories=self.categories(loaded.ruleset, prefs),
             nothing=prefs.nothing,
             notice=notice,
             private=private,
@@ -158,15 +169,15 @@ def safe_next(value: str) -> str:
 
 
 async def apply_choice(
-    mw: Omotenashi, ident: Identity, form: dict[str, list[str]]
+    store: Store, ruleset: RuleSet, prefix: str, ident: Identity, form: dict[str, list[str]]
 ) -> tuple[Identity, str, str]:
     """(new identity, where to go, a notice): the visitor's choice applied."""
     prefs = Prefs.from_cookie(ident.prefs)
     action = (form.get("action") or ["save"])[0]
     pid = ident.user or ident.vid
-    target = f"{mw.settings.endpoint_prefix}/preferences"
-    known = {r.id for r in mw.ruleset.rules}
-    categories = {r.rule.category for r in mw.ruleset.rules}
+    target = f"{prefix}/preferences"
+    known = {r.id for r in ruleset.rules}
+    categories = {r.rule.category for r in ruleset.rules}
     if action == "dismiss":
         rule = (form.get("rule") or [""])[0]
         if rule in known:
@@ -188,7 +199,7 @@ async def apply_choice(
         return replace(ident, prefs=prefs.to_cookie()), target + "?saved=1", ""
     if action in ("reset", "erase"):
         try:
-            await mw.store.erase(pid)
+            await store.erase(pid)
         except StoreError:
             return ident, target + "?failed=1", ""
         if action == "erase":  # a new, unlinked id: nothing ties this browser to the old profile

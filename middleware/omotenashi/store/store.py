@@ -19,9 +19,9 @@ from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import RedisError
 
 from omotenashi.engine.change import Change
+from omotenashi.engine.profile import Profile
 from omotenashi.errors import StoreError
 from omotenashi.metrics import Metrics
-from omotenashi.engine.profile import Profile
 from omotenashi.settings import RedisSettings
 
 PARTS = ("profile", "attrs", "interests", "shown", "cart", "caps", "viewed")

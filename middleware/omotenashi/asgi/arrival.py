@@ -1,0 +1,115 @@
+"""identify → load: who this request is, what we may know about them, and their profile.
+
+Everything here happens before the app runs; a failure hands the request to the app untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from omotenashi.asgi.visitor import Services, Visitor
+from omotenashi.engine.facts import Device, RequestInfo
+from omotenashi.engine.profile import Profile
+from omotenashi.engine.restraint import Prefs
+from omotenashi.errors import StoreError
+from omotenashi.identity import preview
+from omotenashi.identity.cookie import CookieSigner, cookie_value
+from omotenashi.identity.device import is_bot, parse_device
+from omotenashi.metrics import Metrics
+from omotenashi.respect.privacy import Privacy, decide_privacy
+from omotenashi.settings import Settings
+from omotenashi.store.store import Store
+
+log = logging.getLogger("omotenashi")
+Scope = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Guest:
+    """What is known of a request before anything is loaded."""
+
+    headers: dict[str, str]
+    device: Device
+    bot: bool
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """Lower-case header names; several Cookie headers are joined as browsers would send one."""
+    out: dict[str, str] = {}
+    for key, value in scope.get("headers", ()):
+        name = key.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        out[name] = f"{out[name]}; {text}" if name == "cookie" and name in out else text
+    return out
+
+
+def request_info(scope: Scope, headers: dict[str, str], country_header: str) -> RequestInfo:
+    return RequestInfo.from_parts(
+        scope.get("path", "/"),
+        scope.get("query_string", b"").decode("latin-1"),
+        headers,
+        country_header=country_header,
+        secure=scope.get("scheme") in ("https", "wss"),
+    )
+
+
+class Arrival:
+    def __init__(
+        self, settings: Settings, signer: CookieSigner, store: Store, metrics: Metrics
+    ) -> None:
+        self.settings = settings
+        self.signer = signer
+        self.store = store
+        self.metrics = metrics
+        self.forcer = preview.ForceSigner(settings)
+        self._bot_markers = tuple(m.lower() for m in settings.bot_user_agents)
+
+    def guest(self, scope: Scope) -> Guest:
+        headers = request_headers(scope)
+        user_agent = headers.get("user-agent", "")
+        device = parse_device(user_agent)
+        return Guest(headers, device, is_bot(device, user_agent, self._bot_markers))
+
+    def privacy(self, guest: Guest, prefs_cookie: dict[str, object]) -> Privacy:
+        return decide_privacy(
+            guest.headers, Prefs.from_cookie(prefs_cookie), self.settings.respect, bot=guest.bot
+        )
+
+    async def visitor(self, scope: Scope, guest: Guest, half_life: float) -> Visitor:
+        """The visitor of a page request (not a bot), with their profile when we may load it."""
+        ident = self.signer.identify(guest.headers.get("cookie"))
+        services = Services(self.store, self.signer.user_salt, half_life)
+        if self.privacy(guest, ident.prefs).private:
+            # GPC/DNT or no consent: no profile is read or written, no new cookie is set;
+            # rules on the page and the moment (device, time, campaign) may still apply.
+            self.metrics.inc("private")
+            return Visitor(ident, Profile(), guest.device, services=services, private=True)
+        try:
+            if ident.is_new:  # nothing to read; but a store known to be down means no profile
+                profile, degraded = Profile(), not self.store.healthy
+            else:
+                profile, degraded = await self.store.load(ident.user or ident.vid), False
+        except StoreError as exc:
+            log.info(
+                "omotenashi: profile not loaded (%s); serving the page as the app made it", exc
+            )
+            profile, degraded = Profile(), True
+        visitor = Visitor(ident, profile, guest.device, degraded=degraded, services=services)
+        self._preview(visitor, scope, guest.headers)
+        return visitor
+
+    def _preview(self, visitor: Visitor, scope: Scope, headers: dict[str, str]) -> None:
+        """A signed preview link (``?omo_preview=``) or cookie forces a variant for QA."""
+        query = scope.get("query_string", b"").decode("latin-1")
+        token = None
+        if preview.PARAM + "=" in query:
+            token = (parse_qs(query).get(preview.PARAM) or [None])[0]
+        from_link = token is not None
+        token = token or cookie_value(headers.get("cookie"), preview.COOKIE)
+        forced = self.forcer.read(token)
+        if forced is not None:
+            visitor.forced = forced
+            visitor.forced_cookie = token if from_link else None

@@ -1,0 +1,185 @@
+"""The engine's front door: page bytes + request and profile facts + rules + the visitor's
+choices + the time → the body to send, the rules shown (with their reasons), the record to write
+and the headers to set. No I/O, no ASGI, no Redis, no clock: adapters call this.
+
+    result = personalise_response(body, headers, visit, ruleset, journey, config)
+
+``personalise_page`` does the same on decoded text, for previews, tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass, field, replace
+
+from omotenashi.engine.change import Change
+from omotenashi.engine.decide import Decision
+from omotenashi.engine.disclosure import Disclosure
+from omotenashi.engine.facts import Facts
+from omotenashi.engine.headers import Headers, add_vary, get, make_private, media_type, without
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.personalise import personalise
+from omotenashi.engine.profile import visitor_view
+from omotenashi.engine.restraint import Restraint, is_fresh
+from omotenashi.engine.ruleset import RuleSet
+from omotenashi.engine.understand import Visit, build_change, page_tags, understand
+from omotenashi.settings import RespectSettings, Settings
+
+SKIP_HEADER = b"x-omotenashi"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What the engine needs from the settings, derived once."""
+
+    respect: RespectSettings = field(default_factory=RespectSettings)
+    session_gap: int = 1800
+    slot_attribute: str = "data-omo-slot"
+    prefix: str = "/_omotenashi"
+    max_body: int = 2 * 1024 * 1024
+    debug_header: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngineConfig:
+        return cls(
+            respect=settings.respect,
+            session_gap=settings.session_gap,
+            slot_attribute=settings.rules.slot_attribute,
+            prefix=settings.endpoint_prefix,
+            max_body=settings.max_body,
+            debug_header=settings.debug_header,
+        )
+
+
+@dataclass
+class PageResult:
+    html: str
+    shown: list[Decision]
+    change: Change  # the record to write after the response
+    facts: Facts  # what the rules were decided on
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    body: bytes  # the original bytes when nothing was personalised
+    headers: Headers
+    shown: list[Decision]
+    change: Change
+    problems: list[str] = field(default_factory=list)
+
+
+def can_personalise(method: str, status: int, headers: Headers) -> bool:
+    """Only a 200 GET of HTML, identity- or gzip-encoded, that the app did not opt out."""
+    if method != "GET" or status != 200:
+        return False
+    media, _ = media_type(headers)
+    if media not in HTML_TYPES:
+        return False
+    encoding = (get(headers, b"content-encoding") or b"identity").strip().lower()
+    if encoding not in (b"identity", b"gzip"):  # br, deflate, chains: passed untouched
+        return False
+    return (get(headers, SKIP_HEADER) or b"").strip().lower() != b"off"
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """A gzip body, refused (ValueError) when it inflates past ``limit`` bytes."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise ValueError(f"the page inflates past {limit} bytes")
+    if not inflater.eof:
+        raise ValueError("the gzip body is truncated")
+    return out
+
+
+def personalise_page(
+    page: str, visit: Visit, ruleset: RuleSet, journey: Journey, config: EngineConfig
+) -> PageResult:
+    """Decide, render and splice one page for one visitor; the change records the page view."""
+    request = visit.request
+    topics, items = page_tags(page, request.path, journey)
+    change = build_change(
+        visit, view=True, session_gap=config.session_gap, topics=topics, items=items
+    )
+    after, facts = understand(visit, change, journey)
+    forced = visit.forced
+    if forced is not None:  # a QA preview overrides what it names
+        after.stage = forced.stage or after.stage
+        after.attrs = {**after.attrs, **forced.attrs}
+        facts = replace(
+            facts, stage=after.stage, attrs=after.attrs, segments=facts.segments | forced.segments
+        )
+    viewed_in = {
+        name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
+    }
+    view = visitor_view(
+        after,
+        is_new=facts.is_new,
+        device=facts.device.kind,
+        interests=facts.interests,
+        segments=facts.segments,
+        viewed_in=viewed_in,
+    )
+    respect = config.respect
+    fresh = is_fresh(visit.visitor_id, visit.profile.views, respect.fresh_share)
+    restraint = Restraint(
+        respect,
+        visit.choices,
+        after,
+        change.now,
+        behavioural=not (visit.private or fresh),
+        visitor_id=visit.visitor_id,
+    )
+    disclosure = Disclosure(
+        enabled=respect.disclosure,
+        panel=respect.page_panel,
+        prefix=config.prefix,
+        path=request.path,
+        csrf=visit.csrf,
+    )
+    outcome = personalise(
+        page,
+        ruleset,
+        facts,
+        view,
+        slot_attribute=config.slot_attribute,
+        restraint=None if forced else restraint,
+        disclosure=disclosure,
+        forced=forced.rules if forced else frozenset(),
+    )
+    change.shown = [d.id for d in outcome.applied]
+    change.caps = restraint.caps_to_record(outcome.applied)
+    return PageResult(outcome.html, outcome.applied, change, facts, outcome.problems)
+
+
+def personalise_response(
+    body: bytes,
+    headers: Headers,
+    visit: Visit,
+    ruleset: RuleSet,
+    journey: Journey,
+    config: EngineConfig,
+) -> Result:
+    """The response to send for an HTML page the app made (see :func:`can_personalise`).
+
+    Raises on anything unexpected (undecodable text, a broken gzip body): the adapter then
+    sends the app's original response.
+    """
+    gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
+    _, charset = media_type(headers)
+    raw = gunzip(body, config.max_body) if gzipped else body
+    page = personalise_page(raw.decode(charset), visit, ruleset, journey, config)
+    out = body
+    if page.shown:
+        out = page.html.encode(charset)
+        out = gzip.compress(out, compresslevel=6, mtime=0) if gzipped else out
+    new = without(headers, b"content-length", SKIP_HEADER)
+    new.append((b"content-length", str(len(out)).encode()))
+    new = make_private(add_vary(new, b"Cookie"))
+    if config.debug_header or visit.forced is not None:
+        shown = ",".join(d.id for d in page.shown).encode()
+        new.append((b"x-omotenashi-rules", shown or b"-"))
+    return Result(out, new, page.shown, page.change, page.problems)

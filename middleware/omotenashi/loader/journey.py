@@ -1,0 +1,66 @@
+"""Load the journey (``journey.yaml``) and the editors' lists (``data/*.yaml``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from omotenashi.engine.conditions import compile_when
+from omotenashi.engine.journey import CompiledTransition, Journey
+from omotenashi.errors import RuleError, RuleSetError
+from omotenashi.rules.fileerrors import validation_errors
+from omotenashi.rules.journey import JourneyFile
+from omotenashi.rules.yamlsource import display_path, load_yaml
+
+
+def load_journey(rules_dir: Path, *, timezone: str = "UTC", base: Path | None = None) -> Journey:
+    """``journey.yaml`` and ``data/*.yaml`` in ``rules_dir``; defaults when absent."""
+    errors: list[RuleError] = []
+    spec = JourneyFile()
+    path = rules_dir / "journey.yaml"
+    name = display_path(path, base)
+    if path.is_file():
+        try:
+            data, lines = load_yaml(path, name)
+            spec = JourneyFile.model_validate(data or {})
+        except RuleError as exc:
+            errors.append(exc)
+        except ValidationError as exc:
+            errors.extend(validation_errors(exc, name, lines, JourneyFile))
+    lists: dict[str, frozenset[str]] = {}
+    data_dir = rules_dir / "data"
+    for list_path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
+        list_name = display_path(list_path, base)
+        try:
+            data, lines = load_yaml(list_path, list_name)
+        except RuleError as exc:
+            errors.append(exc)
+            continue
+        items = data.get("items") if isinstance(data, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            errors.append(
+                RuleError(
+                    list_name,
+                    1,
+                    "items",
+                    "a list file needs items: [...]",
+                    "write items: [kyoto-autumn, lapland-aurora]",
+                )
+            )
+            continue
+        lists[list_path.stem] = frozenset(items)
+    if errors:
+        raise RuleSetError(errors)
+    return Journey(
+        spec=spec,
+        transitions=[
+            CompiledTransition(
+                t.to, frozenset(t.on) if t.on else None, compile_when(t.when, timezone)
+            )
+            for t in spec.transitions
+        ],
+        decay=[(frozenset(d.from_), d.to, compile_when(d.when, timezone)) for d in spec.decay],
+        segments={n: compile_when(w, timezone) for n, w in spec.segments.items()},
+        lists=lists,
+    )

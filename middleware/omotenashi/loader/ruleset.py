@@ -1,0 +1,105 @@
+"""Load the editors' rule files into one validated, compiled, ordered :class:`RuleSet`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Template
+from pydantic import ValidationError
+
+from omotenashi.engine.conditions import compile_when
+from omotenashi.engine.ruleset import CompiledRule, RuleSet
+from omotenashi.errors import RuleError, RuleSetError, SnippetError
+from omotenashi.loader.snippets import Renderer
+from omotenashi.rules.fileerrors import validation_errors
+from omotenashi.rules.model import Rule, RuleFile, is_contextual
+from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
+
+NOT_RULE_FILES = frozenset({"journey.yaml", "journey.yml"})
+
+
+def rule_files(rules_dir: Path) -> list[Path]:
+    """Rule files in a folder, in the order that breaks priority ties (by name)."""
+    if not rules_dir.is_dir():
+        return []
+    files = [*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")]
+    return sorted(p for p in files if p.name not in NOT_RULE_FILES)
+
+
+def load_ruleset(
+    rules_dir: Path, renderer: Renderer, *, timezone: str = "UTC", base: Path | None = None
+) -> RuleSet:
+    """Every rule file in ``rules_dir``, or RuleSetError listing every problem found."""
+    errors: list[RuleError] = []
+    compiled: list[CompiledRule] = []
+    seen: dict[str, str] = {}
+    files = rule_files(rules_dir)
+    for path in files:
+        name = display_path(path, base)
+        try:
+            data, lines = load_yaml(path, name)
+        except RuleError as exc:
+            errors.append(exc)
+            continue
+        if data is None:
+            continue
+        try:
+            parsed = RuleFile.model_validate(data)
+        except ValidationError as exc:
+            errors.extend(validation_errors(exc, name, lines, RuleFile))
+            continue
+        for index, rule in enumerate(parsed.rules):
+            loc: Loc = ("rules", index)
+            line = line_of(lines, loc)
+            if rule.id in seen:
+                errors.append(
+                    RuleError(
+                        name,
+                        line,
+                        format_loc((*loc, "id")),
+                        f"the rule id {rule.id!r} is already used in {seen[rule.id]}",
+                        "give every rule its own id",
+                    )
+                )
+                continue
+            seen[rule.id] = f"{name}:{line}"
+            try:
+                template = _template(rule, renderer)
+                static = renderer.prerender(template, rule.with_) if template else None
+                uses_name = template is not None and renderer.uses_name(template, rule.text)
+            except SnippetError as exc:
+                field_name = "snippet" if rule.snippet else "text"
+                errors.append(
+                    RuleError(
+                        name,
+                        line_of(lines, (*loc, field_name)),
+                        format_loc((*loc, field_name)),
+                        str(exc),
+                        "name a snippet that exists and renders with the rule's values",
+                    )
+                )
+                continue
+            compiled.append(
+                CompiledRule(
+                    rule,
+                    name,
+                    line,
+                    len(compiled),
+                    compile_when(rule.when, timezone),
+                    template,
+                    static,
+                    not is_contextual(rule.when),
+                    uses_name,
+                )
+            )
+    if errors:
+        raise RuleSetError(errors)
+    return RuleSet(rules=compiled, files=[display_path(p, base) for p in files])
+
+
+def _template(rule: Rule, renderer: Renderer) -> Template | None:
+    if rule.snippet:
+        return renderer.snippet(rule.snippet)
+    if rule.text is not None:
+        return renderer.copy(rule.text)
+    return None

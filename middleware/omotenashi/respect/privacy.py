@@ -1,0 +1,44 @@
+"""One decision, one place: what may be read, stored and used about the visitor of a request.
+
+Every path calls :func:`decide_privacy`: page views, the beacon, the app's calls (``track``,
+``identify`` ...) and the preferences page. Nothing else looks at Sec-GPC, DNT or consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from omotenashi.engine.restraint import Prefs
+from omotenashi.identity.cookie import cookie_value
+from omotenashi.settings import RespectSettings
+
+CONSENT_VALUES = frozenset({"1", "yes", "true", "granted"})
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """``reason`` is "" when the visitor's profile may be read and written, else why not:
+    ``"gpc"`` (Sec-GPC or DNT), ``"consent"`` (consent mode without consent) or ``"bot"``."""
+
+    reason: str = ""
+
+    @property
+    def private(self) -> bool:
+        """Nothing about this visitor is read, written or remembered (no new cookie either)."""
+        return bool(self.reason)
+
+
+def decide_privacy(
+    headers: Mapping[str, str], prefs: Prefs, respect: RespectSettings, *, bot: bool = False
+) -> Privacy:
+    """The privacy decision for one request, from its headers and the visitor's own choices."""
+    if bot:
+        return Privacy("bot")
+    if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
+        return Privacy("gpc")
+    if respect.consent_required and not prefs.consent:
+        given = cookie_value(headers.get("cookie"), respect.consent_cookie) or ""
+        if given.strip().lower() not in CONSENT_VALUES:
+            return Privacy("consent")
+    return Privacy()

@@ -1,0 +1,126 @@
+"""The journey file editors own (``rules/journey.yaml``): stages, topics, segments, triggers
+and the beacon's allow-list, as pydantic models (also the JSON Schema)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator, model_validator
+
+from omotenashi.rules.model import STAGES, Stage, Strict, When, _as_list, _problem
+
+_EVENT = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class Transition(Strict):
+    """Move forward to ``to`` when ``on`` happens (or on any page view) and ``when`` holds."""
+
+    to: Stage
+    on: list[str] | None = Field(
+        default=None, description="Events that trigger this move (e.g. add_to_cart)."
+    )
+    when: When = Field(default_factory=When)
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return _as_list(value)
+
+    @model_validator(mode="after")
+    def _not_awareness(self) -> Transition:
+        if self.to == "awareness":
+            raise _problem("nobody moves forward to awareness", "use a decay rule to move back")
+        return self
+
+
+class Decay(Strict):
+    """Move back from ``from`` to ``to`` when a visit begins and ``when`` holds."""
+
+    from_: list[Stage] = Field(alias="from")
+    to: Stage
+    when: When
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return _as_list(value)
+
+    @model_validator(mode="after")
+    def _backwards(self) -> Decay:
+        for stage in self.from_:
+            if STAGES.index(stage) <= STAGES.index(self.to):
+                raise _problem(
+                    f"decay from {stage!r} to {self.to!r} does not go back",
+                    "decay rules move to an earlier stage; forward moves are transitions",
+                )
+        return self
+
+
+class TopicRule(Strict):
+    """Pages whose path matches count as interest in these topics (and optionally an item)."""
+
+    path: list[str]
+    topics: list[str] = Field(default_factory=list)
+    item: bool = Field(default=False, description="The last path segment is the item viewed.")
+
+    @field_validator("path", "topics", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        return _as_list(value)
+
+
+class InterestSettings(Strict):
+    half_life_days: float = Field(default=30, gt=0, description="Interest halves in this time.")
+
+
+class Triggers(Strict):
+    cart_abandoned_after_minutes: int = Field(default=30, ge=1)
+
+
+class BeaconSettings(Strict):
+    events: list[str] = Field(
+        default_factory=lambda: ["view_item"], description="Events the browser may send."
+    )
+    max_bytes: int = Field(default=4096, ge=256, le=65536)
+    per_minute: int = Field(default=60, ge=1, description="Beacon requests per visitor per minute.")
+
+    @field_validator("events")
+    @classmethod
+    def _no_trusted_events(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name in TRUSTED_EVENTS:
+                raise _problem(
+                    f"{name!r} cannot come from the browser",
+                    "record it on the server with track(request, ...)",
+                )
+        return value
+
+
+class SegmentWhen(When):
+    """A segment's definition: any condition except ``segment`` itself."""
+
+    @model_validator(mode="after")
+    def _no_segment(self) -> SegmentWhen:
+        if _mentions_segment(self):
+            raise _problem(
+                "a segment is defined by another segment",
+                "define segments from behaviour (interest, event, attr ...), not segment",
+            )
+        return self
+
+
+class JourneyFile(Strict):
+    transitions: list[Transition] = Field(default_factory=list)
+    decay: list[Decay] = Field(default_factory=list)
+    topics: list[TopicRule] = Field(default_factory=list)
+    interests: InterestSettings = Field(default_factory=InterestSettings)
+    segments: dict[str, SegmentWhen] = Field(default_factory=dict)
+    triggers: Triggers = Field(default_factory=Triggers)
+    beacon: BeaconSettings = Field(default_factory=BeaconSettings)
+
+
+# Events with built-in meaning that only the server may record.
+TRUSTED_EVENTS = frozenset({"add_to_cart", "remove_from_cart", "purchase", "page_view"})
+
+
+def _mentions_segment(when: When) -> bool:
+    subs = [*(when.any or []), *(when.all or []), *([when.not_] if when.not_ else [])]
+    return when.segment is not None or any(_mentions_segment(s) for s in subs)
