@@ -83,7 +83,7 @@ def demo_url(omotenashi_redis_url: str, editable_rules: Path) -> Iterator[str]:
         "OMOTENASHI_SECRET_KEYS": E2E_KEY,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "omotenashi.cli.main", "demo", "--port", str(port), "--root", str(ROOT)],
+        [sys.executable, "-m", "omotenashi.cli", "demo", "--port", str(port), "--root", str(ROOT)],
         env=env,
         cwd=ROOT,
     )

@@ -12,7 +12,8 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.cli.main import main, schemas
+from omotenashi.cli.editors import schemas
+from omotenashi.cli.main import main
 from omotenashi.identity.preview import ForceSigner
 from omotenashi.testing import SeededVisitor
 

@@ -1,0 +1,53 @@
+"""``omotenashi demo``: the demo travel shop with a private, embedded Valkey server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from omotenashi.store.embedded import EmbeddedRedis
+
+    root = Path(args.root).resolve()
+    if not (root / "demo_site").is_dir():
+        print(
+            f"omotenashi demo: no demo_site/ folder in {root} (run it from the repository)",
+            file=sys.stderr,
+        )
+        return 2
+    sys.path.insert(0, str(root))
+    server = None
+    if not os.environ.get("OMOTENASHI_REDIS_URL"):
+        server = EmbeddedRedis().start()
+        os.environ["OMOTENASHI_REDIS_URL"] = server.url
+        redis_note = f"a private {server.binary.name} at {server.url}, started for this demo"
+    else:
+        redis_note = os.environ["OMOTENASHI_REDIS_URL"]
+    from demo_site.app import create_app
+
+    app = create_app(root)
+    print(
+        f"Omotenashi demo: http://{args.host}:{args.port}  (Redis: {redis_note}; Ctrl+C stops)",
+        flush=True,
+    )
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        if server is not None:
+            server.close()
+    return 0
+
+
+def register(commands: Any) -> None:
+    demo = commands.add_parser("demo", help="run the demo travel shop with an embedded Redis")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--root", default=".", help="the repository folder (holds demo_site/)")
+    demo.add_argument("--log-level", default="warning")
+    demo.set_defaults(func=_demo)

@@ -1,0 +1,83 @@
+"""Editors' tools: ``omotenashi check``, ``schema`` and ``settings-table``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _check(args: argparse.Namespace) -> int:
+    from omotenashi.loader.checks import check
+
+    findings = []
+    for folder in args.rules or ["rules"]:
+        rules = Path(folder)
+        snippets = Path(args.snippets) if args.snippets else rules.parent / "snippets"
+        templates = Path(args.templates) if args.templates else None
+        findings += check(rules, snippets, templates, base=Path.cwd())
+    errors = [f for f in findings if f.level == "error"]
+    warnings = [f for f in findings if f.level == "warning"]
+    for finding in [*errors, *warnings]:
+        print(finding)
+    print(f"{len(errors)} error(s), {len(warnings)} warning(s)", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    from omotenashi.rules.journey import JourneyFile
+    from omotenashi.rules.model import RuleFile
+
+    out = {}
+    for name, model in (("rules", RuleFile), ("journey", JourneyFile)):
+        schema = model.model_json_schema(by_alias=True)
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = f"Omotenashi {name} file"
+        out[f"{name}.schema.json"] = schema
+    return out
+
+
+def _schema(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, schema in schemas().items():
+        (out / name).write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+        print(out / name)
+    return 0
+
+
+def _settings_table(args: argparse.Namespace) -> int:
+    import re
+
+    from omotenashi.settings import settings_table
+
+    if not args.readme:
+        print(settings_table())
+        return 0
+    readme = Path(args.readme)
+    text = re.sub(
+        r"(<!-- settings-table:[^\n]*-->\n).*?(\n<!-- /settings-table -->)",
+        lambda m: m.group(1) + settings_table() + m.group(2),
+        readme.read_text(),
+        flags=re.S,
+    )
+    readme.write_text(text)
+    return 0
+
+
+def register(commands: Any) -> None:
+    chk = commands.add_parser("check", help="check rule files, the journey and snippets")
+    chk.add_argument("rules", nargs="*", help="rules folders (default: rules)")
+    chk.add_argument("--snippets", help="the snippets folder (default: next to rules)")
+    chk.add_argument("--templates", help="your site's templates, to find undeclared slots")
+    chk.set_defaults(func=_check)
+
+    sch = commands.add_parser("schema", help="write the JSON Schemas of rule and journey files")
+    sch.add_argument("--out", default="schema")
+    sch.set_defaults(func=_schema)
+
+    tab = commands.add_parser("settings-table", help="the configuration table, in Markdown")
+    tab.add_argument("--readme", help="rewrite the table in this README instead of printing it")
+    tab.set_defaults(func=_settings_table)

@@ -1,0 +1,125 @@
+"""``omotenashi preview``: what a described visitor sees on a page, through the engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import urllib.parse
+import urllib.request
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from omotenashi.cli.args import pairs
+from omotenashi.engine.profile import json_or_text
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from omotenashi.engine import EngineConfig, Forced, RequestInfo, Visit, personalise_page
+    from omotenashi.engine.disclosure import reasons
+    from omotenashi.engine.facts import Device
+    from omotenashi.engine.html.splice import find_slots
+    from omotenashi.engine.profile import Profile
+    from omotenashi.identity.device import parse_device
+    from omotenashi.loader.reload import load_all
+    from omotenashi.settings import RulesSettings, Settings
+
+    settings = Settings()
+    rules_cfg = settings.rules
+    if args.rules:
+        snippets = args.snippets or str(Path(args.rules).parent / "snippets")
+        rules_cfg = RulesSettings(dir=Path(args.rules), snippets_dir=Path(snippets))
+    loaded = load_all(rules_cfg)
+    if args.page.startswith(("http://", "https://")):
+        with urllib.request.urlopen(args.page, timeout=10) as response:  # noqa: S310
+            page = response.read().decode("utf-8")
+        path = urllib.parse.urlsplit(args.page).path or "/"
+    else:
+        page, path = _page_file(Path(args.page), args.context), args.path
+    attrs = {k: json_or_text(v) for k, v in pairs(args.attr).items()}
+    if args.device:
+        device = Device(args.device, "Other", "Other", False)
+    else:
+        device = parse_device(args.user_agent or "")
+    moment = datetime.fromisoformat(args.time) if args.time else datetime.now(UTC)
+    now = moment.timestamp()
+    profile = Profile(
+        stage=args.stage,
+        attrs=attrs,
+        visits=args.visits,
+        views=args.views,
+        purchases=args.purchases,
+        interests={t: (float(s), now) for t, s in pairs(args.interest, float).items()},
+        last_seen=now,
+    )
+    query = "&".join(
+        f"{urllib.parse.quote(k)}={urllib.parse.quote(v)}" for k, v in pairs(args.query).items()
+    )
+    visit = Visit(
+        visitor_id="preview",
+        profile=profile,
+        now=now,
+        request=RequestInfo.from_parts(path, query, {"accept-language": args.language}),
+        device=device,
+        forced=Forced(stage=args.stage, segments=frozenset(args.segment), attrs=attrs),
+    )
+    quiet = {"disclosure": False, "page_panel": False, "fresh_share": 0.0}
+    config = replace(
+        EngineConfig.from_settings(settings), respect=settings.respect.model_copy(update=quiet)
+    )
+    result = personalise_page(page, visit, loaded.ruleset, loaded.journey, config)
+    facts = result.facts
+    fired = {d.id: d for d in result.shown}
+    slots = {s.name for s in find_slots(page)}
+    print(f"page: {args.page}  ({len(slots)} slots: {', '.join(sorted(slots)) or 'none'})")
+    for r in sorted(loaded.ruleset.rules, key=lambda r: r.order):
+        target = r.rule.slot or r.rule.selector
+        if r.id in fired:
+            print(f"  fired      {r.id:28} -> {target}: because {'; '.join(reasons(fired[r.id]))}")
+        elif r.rule.slot and r.rule.slot not in slots:
+            print(f"  not here   {r.id:28} -> {target}: the page has no such slot")
+        else:
+            failing = [c.text for c in r.conditions if not c.check(facts)]
+            why = ("not: " + "; ".join(failing)) if failing else "a higher-priority rule won"
+            print(f"  not fired  {r.id:28} -> {target}: {why}")
+    Path(args.out).write_text(result.html)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _page_file(path: Path, context: str) -> str:
+    """An HTML file as it is, or a Jinja2 template (extends/includes work) rendered with the
+    JSON ``context``; values it does not get render empty."""
+    text = path.read_text()
+    if "{%" not in text and "{{" not in text:
+        return text
+    from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+
+    env = Environment(
+        loader=FileSystemLoader(str(path.parent)), autoescape=True, undefined=ChainableUndefined
+    )
+    return env.get_template(path.name).render(json.loads(context))
+
+
+def register(commands: Any) -> None:
+    pre = commands.add_parser("preview", help="what a described visitor sees on a page")
+    pre.add_argument("page", help="a URL of a running site, or an HTML file")
+    pre.add_argument("--path", default="/", help="the page's path, for an HTML file")
+    pre.add_argument("--context", default="{}", help="JSON values for a Jinja2 template page")
+    pre.add_argument("--rules", help="the rules folder (default: OMOTENASHI_RULES_DIR)")
+    pre.add_argument("--snippets")
+    pre.add_argument("--stage", default="awareness")
+    pre.add_argument("--segment", action="append", default=[])
+    pre.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE")
+    pre.add_argument("--interest", action="append", default=[], metavar="TOPIC=SCORE")
+    pre.add_argument("--query", action="append", default=[], metavar="NAME=VALUE")
+    pre.add_argument("--visits", type=int, default=1)
+    pre.add_argument("--views", type=int, default=0)
+    pre.add_argument("--purchases", type=int, default=0)
+    pre.add_argument("--device", choices=["mobile", "tablet", "desktop", "other"])
+    pre.add_argument("--user-agent")
+    pre.add_argument("--language", default="")
+    pre.add_argument("--time", help="ISO time, e.g. 2026-11-23T19:00+09:00")
+    pre.add_argument("--out", default="preview.html")
+    pre.set_defaults(func=_preview)
