@@ -1,0 +1,1 @@
+"""Small apps that mount Omotenashi, one per framework; tests/examples runs each of them."""

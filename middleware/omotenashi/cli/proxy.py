@@ -1,0 +1,89 @@
+"""``omotenashi proxy --upstream URL``: Omotenashi in front of any HTTP origin, under uvicorn.
+
+Every worker reads the same ``OMOTENASHI_*`` settings; the command puts its own options there
+first. Several workers (or several machines) share one Redis, so a visitor's profile is the
+same whichever process answers; they must also share ``OMOTENASHI_SECRET_KEYS``, or a
+cookie signed by one would be a stranger's to the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from typing import Any
+
+from omotenashi.errors import OmotenashiError
+
+
+def register(commands: Any) -> None:
+    """Register ``proxy`` on the ``omotenashi`` command's subparsers."""
+    cmd = commands.add_parser(
+        "proxy",
+        help="personalise any HTTP origin (PHP, Rails, a static site ...) as a reverse proxy",
+    )
+    cmd.add_argument("--upstream", help="the origin's URL (or OMOTENASHI_PROXY_UPSTREAM)")
+    cmd.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    cmd.add_argument("--port", type=int, default=8000)
+    cmd.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    cmd.add_argument(
+        "--forwarded-allow-ips",
+        help="load balancers whose X-Forwarded-For/-Proto to believe (comma-separated IPs)",
+    )
+    cmd.add_argument("--log-level", default="info")
+    cmd.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from omotenashi.proxy.config import EdgeSettings, upstream_url
+    from omotenashi.store.embedded import EmbeddedRedis
+
+    if args.upstream:
+        os.environ["OMOTENASHI_PROXY_UPSTREAM"] = args.upstream
+    try:
+        settings = EdgeSettings()
+        origin = upstream_url(settings.proxy.upstream)
+    except (OmotenashiError, ValueError) as exc:
+        print(f"omotenashi proxy: {exc}", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        problem = f"--workers must be at least 1, got {args.workers!r}"
+        print(f"omotenashi proxy: {problem}", file=sys.stderr)
+        return 2
+    if not settings.secret_keys:
+        os.environ["OMOTENASHI_SECRET_KEYS"] = secrets.token_urlsafe(32)
+        print(
+            "omotenashi proxy: no OMOTENASHI_SECRET_KEYS; using a key made for this run "
+            "(visitors' cookies will not survive a restart)",
+            file=sys.stderr,
+        )
+    server = None
+    if settings.redis.url is None and settings.redis.embedded:
+        server = EmbeddedRedis().start()  # one server for every worker
+        os.environ["OMOTENASHI_REDIS_URL"] = server.url
+    redis_note = os.environ.get("OMOTENASHI_REDIS_URL", "none: personalisation is off")
+    print(
+        f"omotenashi proxy: http://{args.host}:{args.port} -> {origin}  "
+        f"({args.workers} worker(s); Redis: {redis_note}; Ctrl+C stops)",
+        flush=True,
+    )
+    try:
+        uvicorn.run(
+            "omotenashi.proxy:from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            proxy_headers=bool(args.forwarded_allow_ips),
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            server_header=False,  # the origin's Server and Date headers pass through
+            date_header=False,
+        )
+    finally:
+        if server is not None:
+            server.close()
+    return 0

@@ -1,0 +1,54 @@
+"""Reverse-proxy edge mode: Omotenashi in front of any HTTP origin (PHP, Rails, static ...).
+
+    app = proxy_app("http://origin:8080", settings=Settings(...))   # an ASGI app for uvicorn
+
+The origin is reached with httpx; the same :class:`~omotenashi.Omotenashi` middleware as in
+an ASGI app personalises its HTML pages, and everything else streams through.
+"""
+
+from __future__ import annotations
+
+from omotenashi.asgi.middleware import Omotenashi
+from omotenashi.proxy.config import EdgeSettings, ProxySettings, upstream_url
+from omotenashi.proxy.upstream import OriginError, Upstream, error_page
+from omotenashi.settings import Settings
+
+__all__ = [
+    "EdgeSettings",
+    "OriginError",
+    "ProxySettings",
+    "Upstream",
+    "error_page",
+    "from_env",
+    "proxy_app",
+    "upstream_url",
+]
+
+
+def proxy_app(
+    upstream: str | None = None,
+    *,
+    settings: Settings | None = None,
+    config: ProxySettings | None = None,
+) -> Omotenashi:
+    """The middleware wrapped around the origin (``upstream``, else ``config.upstream``;
+    ``config`` defaults to the ``proxy`` group of an :class:`EdgeSettings`).
+
+    Bodies are read from the origin in pieces of at most ``settings.max_body`` bytes, and the
+    middleware holds an HTML page back only while it is within ``max_body``: no response ever
+    has more than that held in memory.
+    """
+    settings = settings or EdgeSettings()
+    if config is None:
+        config = settings.proxy if isinstance(settings, EdgeSettings) else ProxySettings()
+    origin = Upstream(
+        upstream or config.upstream or "",
+        config=config,
+        chunk_size=min(65536, settings.max_body),
+    )
+    return Omotenashi(origin, settings=settings)
+
+
+def from_env() -> Omotenashi:
+    """The proxy as configured by ``OMOTENASHI_*`` variables (a factory for uvicorn workers)."""
+    return proxy_app(settings=EdgeSettings())

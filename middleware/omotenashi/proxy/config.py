@@ -1,0 +1,54 @@
+"""What the reverse proxy is told: the origin and how long to wait for it.
+
+:class:`EdgeSettings` is the middleware's :class:`~omotenashi.Settings` plus a ``proxy``
+group, read from the same environment: ``OMOTENASHI_PROXY_UPSTREAM``,
+``OMOTENASHI_PROXY_READ_TIMEOUT`` ... next to ``OMOTENASHI_REDIS_URL`` and the rest.
+"""
+
+from __future__ import annotations
+
+import httpx
+from pydantic import BaseModel, Field
+
+from omotenashi.errors import ConfigError
+from omotenashi.settings import Settings
+
+
+class ProxySettings(BaseModel):
+    upstream: str | None = Field(
+        default=None,
+        description="The origin `omotenashi proxy` forwards to (http:// or https:// URL).",
+    )
+    connect_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds to open a connection to the origin (else 502)."
+    )
+    read_timeout: float = Field(
+        default=15.0, gt=0, description="Seconds the origin may stay silent (else 504)."
+    )
+    max_connections: int = Field(
+        default=100, ge=1, description="Most open connections to the origin per worker."
+    )
+    preserve_host: bool = Field(
+        default=False, description="Send the visitor's Host to the origin (else the origin's)."
+    )
+
+
+class EdgeSettings(Settings):
+    """Everything the middleware reads, and the proxy's own group."""
+
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
+
+
+def upstream_url(value: str | None) -> httpx.URL:
+    """The origin's base URL, or ConfigError saying what is wrong with it."""
+    if not value:
+        raise ConfigError("proxy.upstream", value, "set the origin's URL, e.g. http://origin:8080")
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigError("proxy.upstream", value, f"not a URL ({exc})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError("proxy.upstream", value, "use an http:// or https:// URL with a host")
+    if url.query or url.fragment:
+        raise ConfigError("proxy.upstream", value, "give no query or fragment, only a base URL")
+    return url

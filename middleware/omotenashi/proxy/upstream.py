@@ -1,0 +1,190 @@
+"""The origin as an ASGI app: every request forwarded with httpx, every body streamed.
+
+Wrapped by :class:`~omotenashi.Omotenashi` (see :func:`omotenashi.proxy.proxy_app`), so HTML
+pages are personalised exactly as in an ASGI app, while everything else streams through.
+When the origin cannot be reached the visitor gets a short plain page: 502 when it refused
+or broke the connection, 504 when it stayed silent past the read timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from omotenashi.errors import OmotenashiError
+from omotenashi.proxy.config import ProxySettings, upstream_url
+from omotenashi.proxy.forwarding import request_headers, response_headers
+
+log = logging.getLogger("omotenashi.proxy")
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Headers = list[tuple[bytes, bytes]]
+
+PAGES = {
+    502: ("Bad Gateway", "The site did not answer properly. Please try again in a moment."),
+    504: ("Gateway Timeout", "The site is taking too long to answer. Please try again soon."),
+}
+
+
+class OriginError(OmotenashiError):
+    """The origin failed while a response was being streamed; the connection is cut."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"origin {url!r}: {reason}")
+
+
+class ClientGone(OmotenashiError):
+    """The visitor disconnected while their request body was still being read."""
+
+
+def error_page(status: int) -> tuple[Headers, bytes]:
+    title, text = PAGES[status]
+    body = (
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{status} {title}</title>'
+        f"<h1>{title}</h1><p>{text}</p></html>\n"
+    ).encode()
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    return headers, body
+
+
+class Upstream:
+    """``Upstream("http://origin:8080")``: an ASGI app that is the origin, over HTTP."""
+
+    def __init__(
+        self, upstream: str, *, config: ProxySettings | None = None, chunk_size: int = 65536
+    ) -> None:
+        self.config = config or ProxySettings()
+        self.base = upstream_url(upstream)
+        self._base_bytes = str(self.base).encode("latin-1")
+        self._base_path = self.base.raw_path.split(b"?", 1)[0].rstrip(b"/")
+        self.chunk_size = chunk_size
+        cfg = self.config
+        self._timeout = httpx.Timeout(
+            connect=cfg.connect_timeout,
+            read=cfg.read_timeout,
+            write=cfg.read_timeout,
+            pool=cfg.connect_timeout,
+        ).as_dict()
+        self._transport: httpx.AsyncHTTPTransport | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def transport(self) -> httpx.AsyncHTTPTransport:
+        """The connection pool of the running event loop (made on first use, per loop).
+
+        A bare transport, not a client: no cookie jar (one visitor's cookies must never be
+        sent for another), no redirects followed, no proxy settings from the environment.
+        """
+        loop = asyncio.get_running_loop()
+        if self._transport is None or self._loop is not loop:
+            limits = httpx.Limits(
+                max_connections=self.config.max_connections,
+                max_keepalive_connections=self.config.max_connections,
+            )
+            self._transport = httpx.AsyncHTTPTransport(limits=limits)
+            self._loop = loop
+        return self._transport
+
+    async def aclose(self) -> None:
+        transport, self._transport = self._transport, None
+        if transport is not None and self._loop is asyncio.get_running_loop():
+            await transport.aclose()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._forward(scope, receive, send)
+        else:  # WebSockets are not forwarded: refuse the handshake
+            await send({"type": "websocket.close", "code": 1003})
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def target(self, scope: Scope) -> httpx.URL:
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        query: bytes = scope.get("query_string", b"")
+        full = self._base_path + raw_path + (b"?" + query if query else b"")
+        return self.base.copy_with(raw_path=full)
+
+    async def _forward(self, scope: Scope, receive: Any, send: Any) -> None:
+        method: str = scope["method"]
+        client = scope.get("client")
+        headers = request_headers(
+            scope.get("headers", []),
+            method=method,
+            scheme=scope.get("scheme", "http"),
+            client=client[0] if client else None,
+            preserve_host=self.config.preserve_host,
+        )
+        has_body = any(k in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
+        url = self.target(scope)
+        request = httpx.Request(
+            method,
+            url,
+            headers=headers,
+            content=_body(receive) if has_body else None,
+            extensions={"timeout": self._timeout},
+        )
+        try:
+            response = await self.transport().handle_async_request(request)
+        except httpx.TimeoutException as exc:
+            await self._fail(send, 504, url, exc)
+            return
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            await self._fail(send, 502, url, exc)
+            return
+        except ClientGone:
+            return
+        try:
+            await self._relay(response, send, url)
+        finally:
+            await response.aclose()
+
+    async def _relay(self, response: httpx.Response, send: Any, url: httpx.URL) -> None:
+        headers = response_headers(response.headers.raw, self._base_bytes)
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        )
+        try:
+            async for chunk in response.aiter_raw(self.chunk_size):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            log.warning("omotenashi proxy: %s broke off mid-body: %r", url, exc)
+            raise OriginError(str(url), f"broke off mid-body ({type(exc).__name__})") from exc
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _fail(self, send: Any, status: int, url: httpx.URL, exc: Exception) -> None:
+        log.warning("omotenashi proxy: %s answered %d: %r", url, status, exc)
+        headers, body = error_page(status)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _body(receive: Any) -> AsyncIterator[bytes]:
+    """The visitor's request body, streamed to the origin as it arrives."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone("the visitor disconnected while sending the request body")
+        chunk: bytes = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return

@@ -1,0 +1,126 @@
+"""What the proxy forwards: hop-by-hop headers, X-Forwarded-*, page requests, redirects."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from omotenashi.proxy.forwarding import (
+    HOP_BY_HOP,
+    accepts_gzip,
+    end_to_end,
+    forwarded_for,
+    is_navigation,
+    request_headers,
+    response_headers,
+)
+
+names = st.sampled_from(
+    [b"connection", b"keep-alive", b"te", b"upgrade", b"x-a", b"X-B", b"cookie", b"host"]
+) | st.binary(min_size=1, max_size=12)
+values = st.binary(max_size=40) | st.sampled_from([b"x-a, X-B", b"close", b" , ,keep-alive"])
+header_lists = st.lists(st.tuples(names, values), max_size=12)
+
+
+@given(header_lists)
+def test_nothing_hop_by_hop_or_named_by_connection_survives(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    named = {
+        t.strip().lower()
+        for k, v in headers
+        if k.lower() == b"connection"
+        for t in v.split(b",")
+    }
+    out = end_to_end(headers)
+    assert all(k not in HOP_BY_HOP and k not in named for k, _ in out)
+    kept = [(k.lower(), v) for k, v in headers if k.lower() not in HOP_BY_HOP | named]
+    assert out == kept
+
+
+@given(header_lists, st.sampled_from(["GET", "POST", "HEAD"]), st.booleans())
+def test_forwarded_headers_appear_once_and_say_what_we_saw(
+    headers: list[tuple[bytes, bytes]], method: str, preserve_host: bool
+) -> None:
+    out = request_headers(
+        headers, method=method, scheme="https", client="198.51.100.7", preserve_host=preserve_host
+    )
+    got = [k for k, _ in out]
+    assert got.count(b"x-forwarded-proto") == 1 and dict(out)[b"x-forwarded-proto"] == b"https"
+    assert got.count(b"x-forwarded-for") == 1
+    assert dict(out)[b"x-forwarded-for"].endswith(b"198.51.100.7")
+    assert got.count(b"x-forwarded-host") <= 1
+    assert (b"host" in got) <= preserve_host
+
+
+@given(st.binary(max_size=60))
+def test_accept_encoding_of_any_shape_is_read_without_error(value: bytes) -> None:
+    assert accepts_gzip([(b"accept-encoding", value)]) in (True, False)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (b"gzip, deflate, br", True),
+        (b"br;q=1.0, gzip;q=0.8", True),
+        (b"gzip;q=0", False),
+        (b"gzip;q=0.000", False),
+        (b"*", True),
+        (b"identity", False),
+        (b"GZIP", True),
+        (b"gzip;q=abc", True),
+    ],
+)
+def test_accepts_gzip(value: bytes, expected: bool) -> None:
+    assert accepts_gzip([(b"accept-encoding", value)]) is expected
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "expected"),
+    [
+        ("GET", [(b"accept", b"text/html,*/*")], True),
+        ("GET", [(b"accept", b"application/xhtml+xml")], True),
+        ("GET", [(b"sec-fetch-dest", b"document"), (b"accept", b"*/*")], True),
+        ("GET", [(b"sec-fetch-dest", b"iframe")], True),
+        ("GET", [(b"sec-fetch-dest", b"script"), (b"accept", b"text/html")], False),
+        ("GET", [(b"accept", b"*/*")], False),
+        ("POST", [(b"accept", b"text/html")], False),
+        ("HEAD", [(b"accept", b"text/html")], False),
+    ],
+)
+def test_is_navigation(method: str, headers: list[tuple[bytes, bytes]], expected: bool) -> None:
+    assert is_navigation(method, headers) is expected
+
+
+@pytest.mark.parametrize(
+    ("incoming", "client", "expected"),
+    [
+        ([], "10.0.0.1", b"10.0.0.1"),
+        ([(b"x-forwarded-for", b"203.0.113.9")], "10.0.0.1", b"203.0.113.9, 10.0.0.1"),
+        ([(b"x-forwarded-for", b"a, b"), (b"x-forwarded-for", b"c")], "d", b"a, b, c, d"),
+        ([(b"x-forwarded-for", b"203.0.113.9")], "203.0.113.9", b"203.0.113.9"),  # resolved
+        ([], None, None),
+    ],
+)
+def test_forwarded_for_appends_the_peer(
+    incoming: list[tuple[bytes, bytes]], client: str | None, expected: bytes | None
+) -> None:
+    assert forwarded_for(incoming, client) == expected
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        (b"http://origin:8080/site/tours/", b"/tours/"),
+        (b"http://origin:8080/site", b"/"),
+        (b"http://origin:8080/site?x=1", b"/?x=1"),
+        (b"HTTP://ORIGIN:8080/site/a", b"/a"),
+        (b"http://origin:8080/sitemap.xml", b"http://origin:8080/sitemap.xml"),  # not under it
+        (b"https://elsewhere.example/", b"https://elsewhere.example/"),
+        (b"/relative", b"/relative"),
+    ],
+)
+def test_the_origins_absolute_redirects_become_relative(location: bytes, expected: bytes) -> None:
+    out = response_headers([(b"Location", location)], b"http://origin:8080/site")
+    assert out == [(b"location", expected)]
