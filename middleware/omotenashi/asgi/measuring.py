@@ -1,0 +1,52 @@
+"""Fold measurement into a request's record: first exposures and attributed conversions.
+
+Called only for visitors who may be counted: never for bots, GPC/DNT, no-consent or opted-out
+visitors, forced or preview views, or excluded paths (the callers do not get that far).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from omotenashi.engine.change import Change
+from omotenashi.engine.profile import Profile
+from omotenashi.measure.counting import Arm, read_record, tally
+from omotenashi.measure.goals import goals_reached
+from omotenashi.rules.goals import Goal
+
+
+def arms(profile: Profile) -> dict[str, str]:
+    """Measured rules this visitor was already counted for, and their arm (``t``/``c``)."""
+    seen, _ = read_record(profile.measured)
+    return {rule: first.arm.value for rule, first in seen.items()}
+
+
+def count(
+    change: Change,
+    profile: Profile,
+    goals: Iterable[Goal],
+    *,
+    path: str | None,
+    window_days: float,
+) -> None:
+    """Add the visitor-record fields and the statistics this request makes to ``change``.
+
+    ``path`` is the page's path when the request was a page view (path goals), else ``None``.
+    """
+    reached = goals_reached(goals, path=path if change.view else None, events=change.events)
+    if not (reached or change.exposed):
+        return
+    seen, converted = read_record(profile.measured)
+    if not (seen or change.exposed):
+        return
+    out = tally(
+        seen=seen,
+        converted=converted,
+        exposed_now={rule: Arm(arm) for rule, arm in change.exposed.items()},
+        goals_hit=reached,
+        now=change.now,
+        window_days=window_days,
+    )
+    change.measure.update(out.record)
+    for cell, n in out.increments.items():
+        change.stats[cell] = change.stats.get(cell, 0) + n

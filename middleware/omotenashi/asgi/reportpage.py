@@ -1,0 +1,74 @@
+"""``GET <prefix>/report``: the HTML measurement report, for whoever holds the report token.
+
+Off unless ``OMOTENASHI_MEASURE_REPORT_TOKEN`` is set. The token comes as the password of HTTP
+Basic authentication (a browser asks for it) or as a Bearer token; it is compared in constant
+time. ``?since=YYYY-MM-DD&until=YYYY-MM-DD`` pick the days. The page is never cached or indexed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from typing import Any
+from urllib.parse import parse_qs
+
+from omotenashi.measure.collect import read_report
+from omotenashi.measure.errors import MeasureError
+from omotenashi.measure.htmlreport import render_html
+from omotenashi.measure.report import parse_day
+from omotenashi.settings import Settings
+
+TEXT = (b"content-type", b"text/plain; charset=utf-8")
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+
+
+def presented_token(authorization: str) -> str:
+    """The token in an Authorization header: a Bearer token or a Basic password ("" if none)."""
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return decoded.partition(":")[2]
+    return ""
+
+
+def allowed(settings: Settings, headers: dict[str, str]) -> bool:
+    token = settings.measure.report_token
+    if token is None or not token.get_secret_value():
+        return False
+    given = presented_token(headers.get("authorization", ""))
+    return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
+
+
+async def answer(
+    scope: dict[str, Any], headers: dict[str, str], settings: Settings, store: Any, ruleset: Any
+) -> Answer:
+    """Status, body and headers: 401 without the token, 400 for a bad day, else the page."""
+    if not allowed(settings, headers):
+        challenge = (b"www-authenticate", b'Basic realm="Omotenashi report", charset="UTF-8"')
+        return 401, b"The report needs its token.", [TEXT, challenge]
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    try:
+        since = parse_day(query["since"][0]) if "since" in query else None
+        until = parse_day(query["until"][0]) if "until" in query else None
+        report = await read_report(
+            store,
+            ruleset,
+            since=since,
+            until=until,
+            retention_days=settings.redis.stats_retention // 86400,
+            min_per_arm=settings.measure.min_per_arm,
+        )
+    except MeasureError as exc:
+        return 400, str(exc).encode(), [TEXT]
+    page = render_html(report).encode()
+    return (
+        200,
+        page,
+        [(b"content-type", b"text/html; charset=utf-8"), (b"x-robots-tag", b"noindex")],
+    )

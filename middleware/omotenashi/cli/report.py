@@ -1,0 +1,84 @@
+"""``omotenashi report``: lift per rule and goal, from the counters in Redis.
+
+omotenashi report [RULES_DIR] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--json] [--html FILE]
+
+Reads the rule files (holdouts and goals) and the daily counters; prints a table (or JSON) and
+optionally writes a self-contained HTML report with plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _report(args: argparse.Namespace) -> int:
+    from omotenashi.errors import OmotenashiError
+    from omotenashi.loader.ruleset import load_ruleset
+    from omotenashi.loader.snippets import Renderer
+    from omotenashi.measure.htmlreport import render_html
+    from omotenashi.measure.report import parse_day
+    from omotenashi.measure.text import render_text
+    from omotenashi.settings import Settings
+
+    settings = Settings()
+    url = args.redis or settings.redis.url
+    if not url:
+        print("omotenashi report: set OMOTENASHI_REDIS_URL (or --redis URL)", file=sys.stderr)
+        return 2
+    rules_dir = Path(args.rules) if args.rules else settings.rules.dir
+    snippets = Path(args.snippets) if args.snippets else settings.rules.snippets_dir
+    try:
+        since = parse_day(args.since) if args.since else None
+        until = parse_day(args.until) if args.until else None
+        ruleset = load_ruleset(rules_dir, Renderer(snippets), base=Path.cwd())
+        report = asyncio.run(_collect(settings, url, ruleset, since, until))
+    except OmotenashiError as exc:
+        print(f"omotenashi report: {exc}", file=sys.stderr)
+        return 2
+    if args.html:
+        Path(args.html).write_text(render_html(report), encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, allow_nan=False))
+    else:
+        print(render_text(report), end="")
+    return 0
+
+
+async def _collect(
+    settings: Any, url: str, ruleset: Any, since: str | None, until: str | None
+) -> Any:
+    from omotenashi.measure.collect import read_report
+    from omotenashi.metrics import Metrics
+    from omotenashi.store.store import Store
+
+    store = Store(settings.redis, Metrics())
+    store.connect(url)
+    try:
+        return await read_report(
+            store,
+            ruleset,
+            since=since,
+            until=until,
+            retention_days=settings.redis.stats_retention // 86400,
+            min_per_arm=settings.measure.min_per_arm,
+        )
+    finally:
+        await store.aclose()
+
+
+def register(commands: Any) -> None:
+    rep = commands.add_parser("report", help="lift per rule and goal, with confidence intervals")
+    rep.add_argument("rules", nargs="?", help="rules folder (default: OMOTENASHI_RULES_DIR)")
+    rep.add_argument("--snippets", help="snippets folder (default: OMOTENASHI_RULES_SNIPPETS_DIR)")
+    rep.add_argument("--since", help="first day of first exposures, YYYY-MM-DD (UTC)")
+    rep.add_argument("--until", help="last day of first exposures, YYYY-MM-DD (UTC)")
+    rep.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    rep.add_argument("--html", help="also write a self-contained HTML report with plots here")
+    rep.add_argument("--redis", help="Redis URL (default: OMOTENASHI_REDIS_URL)")
+    rep.set_defaults(func=_report)

@@ -1,0 +1,63 @@
+"""The site's conversion goals, gathered from every rule file and checked with file:line errors.
+
+A goal id is declared once across the rule files; a rule's ``goals:`` may only name declared
+goals. Both mistakes are reported where they stand, like any other rule-file error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from omotenashi.errors import RuleError
+from omotenashi.rules.goals import Goal
+from omotenashi.rules.model import Rule, RuleFile
+from omotenashi.rules.yamlsource import Loc, format_loc, line_of
+
+
+@dataclass
+class GoalCollector:
+    goals: list[Goal] = field(default_factory=list)
+    errors: list[RuleError] = field(default_factory=list)
+    _where: dict[str, str] = field(default_factory=dict)
+    _judged: list[tuple[str, dict[Loc, int], int, Rule]] = field(default_factory=list)
+
+    def add_file(self, parsed: RuleFile, name: str, lines: dict[Loc, int]) -> None:
+        for index, goal in enumerate(parsed.goals):
+            loc: Loc = ("goals", index, "id")
+            line = line_of(lines, loc)
+            if goal.id in self._where:
+                self.errors.append(
+                    RuleError(
+                        name,
+                        line,
+                        format_loc(loc),
+                        f"the goal id {goal.id!r} is already declared in {self._where[goal.id]}",
+                        "declare each goal once, in any rule file",
+                    )
+                )
+                continue
+            self._where[goal.id] = f"{name}:{line}"
+            self.goals.append(goal)
+
+    def add_rule(self, rule: Rule, name: str, lines: dict[Loc, int], index: int) -> None:
+        if rule.goals:
+            self._judged.append((name, lines, index, rule))
+
+    def check(self) -> list[RuleError]:
+        """Every problem found: duplicate goals and rules judged on undeclared goals."""
+        known = ", ".join(sorted(self._where)) or "none yet"
+        for name, lines, index, rule in self._judged:
+            for position, goal_id in enumerate(rule.goals or []):
+                if goal_id in self._where:
+                    continue
+                loc: Loc = ("rules", index, "goals", position)
+                self.errors.append(
+                    RuleError(
+                        name,
+                        line_of(lines, loc),
+                        format_loc(loc),
+                        f"no goal is declared with the id {goal_id!r}",
+                        f"declare it under goals: in a rule file (declared: {known})",
+                    )
+                )
+        return self.errors

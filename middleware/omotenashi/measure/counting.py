@@ -1,0 +1,189 @@
+"""Counting exposures and conversions: what one page view adds, decided without I/O.
+
+Design
+======
+
+What is counted
+    Rules with a ``holdout`` are *measured* (without a control group there is nothing to
+    compare). A visitor is *exposed* to a rule the first time the rule would apply to them on
+    a page: in the *treatment* arm when they saw it, in the *control* arm when the rule's
+    holdout kept it from them (they saw the default). Each visitor counts once per rule, on
+    the day (UTC) of that first exposure. A *conversion* is a site goal reached (an event, a
+    page path, an app's ``track()``) on a later request within the attribution window
+    (default 7 days) after the first exposure; each visitor converts at most once per rule
+    and goal. Bots, GPC/DNT, opted-out and no-consent visitors, forced and preview views and
+    excluded paths never reach this code: the caller does not ask.
+
+Where it lives
+    Two kinds of keys.
+
+    1. The visitor's own record, ``omo:{<vid>}:measure`` (a hash in the visitor's hash-tag slot,
+       written by the existing record script, expiring with the profile): ``r|<rule>`` ->
+       ``"<arm>:<unix seconds>"`` of the first exposure (HSETNX, so the first one stays) and
+       ``g|<rule>|<goal>`` -> ``"1"`` once the visitor converted. It is read by the existing
+       load script, so the engine knows before the response what is new: no extra read.
+    2. Statistics, one hash per day: ``omo:stats:<YYYY-MM-DD>`` with fields ``x|<arm>|<rule>``
+       (exposures) and ``c|<arm>|<rule>|<goal>`` (conversions), incremented with HINCRBY.
+       Conversions are filed under the day of the first exposure (a cohort), so any range of
+       days gives proper proportions: conversions of the visitors exposed in that range. No
+       visitor id, cookie, IP or path is in these keys; only rule ids, goal names, arms, days.
+       Each day key expires a retention period (``OMOTENASHI_REDIS_STATS_RETENTION``, 400 days)
+       after its day ends (EXPIREAT, idempotent). Keys and expiry: ``store/stats.py``.
+
+Why counters, not HyperLogLog
+    The per-visitor record is needed anyway (to know the arm and the time of the first exposure
+    for the attribution window), and with it "first time" is known exactly, so plain counters
+    are exact: no estimation error. HyperLogLog would dedupe on its own (PFADD is idempotent)
+    but its counts carry a standard error of about 0.81 % (Redis's 16,384 registers) on every
+    cell: for a 10 % vs 12 % test with 5,000 visitors per arm that adds an error of about 30 %
+    of the standard error of the difference itself (0.18 vs 0.63 points), and its elements
+    would have to be derived from visitor ids.
+    Memory is bounded: per day at most ``rules x 2 x (1 + goals)`` fields (200 rules and
+    5 goals: 2,400 small fields, about 100 kB), times the retention in days.
+
+    The remaining error of counters: two concurrent first requests of one visitor both see
+    "not exposed yet" and both count (the record itself keeps one). Page views of one visitor
+    are rarely concurrent; the write is not made transactional across slots for it. A visitor
+    whose profile expired (idle TTL) or who cleared cookies is a new visitor and may count again.
+
+How the write rides the existing one
+    The record script (visitor's slot) gets the new ``r|``/``g|`` fields in its change; the
+    stats increments are extra commands in the same pipeline (EVALSHA + HINCRBY + EXPIREAT,
+    not a transaction), so standalone Redis and Sentinel see one round trip, after the response
+    has gone. On Redis Cluster the stats keys live in other slots (and a cluster pipeline may
+    not hold scripts): the record script and a cluster pipeline of the counters, which the
+    client groups per node, are sent at the same time. Most page views add nothing here (only a
+    first exposure or a conversion does), and then the write is exactly what it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+DAY = 86400
+WINDOW_DAYS = 7
+RECORD_PART = "measure"
+
+
+class Arm(StrEnum):
+    TREATMENT = "t"
+    CONTROL = "c"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A visitor's first exposure to one rule."""
+
+    arm: Arm
+    at: int
+
+
+def encode_seen(seen: Seen) -> str:
+    return f"{seen.arm.value}:{seen.at}"
+
+
+def decode_seen(text: str) -> Seen | None:
+    """The stored form back; ``None`` for anything unreadable (treated as never exposed)."""
+    arm, _, at = text.partition(":")
+    if arm not in ("t", "c") or not (at.isascii() and at.isdigit()):
+        return None
+    return Seen(Arm(arm), int(at))
+
+
+def read_record(fields: Mapping[str, str]) -> tuple[dict[str, Seen], set[tuple[str, str]]]:
+    """A visitor's ``measure`` hash as (rule -> first exposure, {(rule, goal) converted})."""
+    seen: dict[str, Seen] = {}
+    converted: set[tuple[str, str]] = set()
+    for name, value in fields.items():
+        kind, _, rest = name.partition("|")
+        if kind == "r":
+            parsed = decode_seen(value)
+            if parsed is not None:
+                seen[rest] = parsed
+        elif kind == "g":
+            rule, _, goal = rest.partition("|")
+            converted.add((rule, goal))
+    return seen, converted
+
+
+def day_of(at: float) -> str:
+    """The UTC day of a unix time, ``YYYY-MM-DD``."""
+    return dt.datetime.fromtimestamp(at, dt.UTC).date().isoformat()
+
+
+def exposure_field(rule: str, arm: Arm) -> str:
+    return f"x|{arm.value}|{rule}"
+
+
+def conversion_field(rule: str, goal: str, arm: Arm) -> str:
+    return f"c|{arm.value}|{rule}|{goal}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One parsed statistics field: an exposure (``goal == ""``) or a conversion count."""
+
+    rule: str
+    goal: str
+    arm: Arm
+
+
+def parse_field(name: str) -> Cell | None:
+    """A statistics field back to its cell; ``None`` for a field this version does not know."""
+    parts = name.split("|")
+    if len(parts) == 3 and parts[0] == "x" and parts[1] in ("t", "c") and parts[2]:
+        return Cell(parts[2], "", Arm(parts[1]))
+    if len(parts) == 4 and parts[0] == "c" and parts[1] in ("t", "c") and parts[2] and parts[3]:
+        return Cell(parts[2], parts[3], Arm(parts[1]))
+    return None
+
+
+@dataclass
+class Tally:
+    """What one page view adds: visitor-record fields and statistics increments."""
+
+    record: dict[str, str] = field(default_factory=dict)  # set only if absent (HSETNX)
+    increments: dict[tuple[str, str], int] = field(default_factory=dict)  # (day, field) -> n
+
+    def __bool__(self) -> bool:
+        return bool(self.record or self.increments)
+
+    def _add(self, day: str, name: str) -> None:
+        self.increments[(day, name)] = self.increments.get((day, name), 0) + 1
+
+
+def tally(
+    *,
+    seen: Mapping[str, Seen],
+    converted: Set[tuple[str, str]],
+    exposed_now: Mapping[str, Arm],
+    goals_hit: Set[str],
+    now: float,
+    window_days: float = WINDOW_DAYS,
+) -> Tally:
+    """New exposures and attributed conversions of one page view.
+
+    ``seen`` and ``converted`` are the visitor's record as loaded before this request;
+    ``exposed_now`` the rules that would apply on this page (with the visitor's arm);
+    ``goals_hit`` the site goals this request reached. A goal reached on the very request of
+    the first exposure is not attributed: the visitor had not seen the rule before it.
+    """
+    out = Tally()
+    at = int(now)
+    for rule, arm in exposed_now.items():
+        if rule not in seen:
+            out.record[f"r|{rule}"] = encode_seen(Seen(arm, at))
+            out._add(day_of(at), exposure_field(rule, arm))
+    limit = window_days * DAY
+    for rule, first in seen.items():
+        if not 0 <= now - first.at <= limit:
+            continue
+        for goal in sorted(goals_hit):
+            if (rule, goal) in converted:
+                continue
+            out.record[f"g|{rule}|{goal}"] = "1"
+            out._add(day_of(first.at), conversion_field(rule, goal, first.arm))
+    return out

@@ -1,0 +1,171 @@
+"""The report as one self-contained HTML page: warnings, a table, and server-side SVG plots.
+
+No external stylesheet, font, script or CDN: the page opens from a file or behind a strict CSP.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from . import svgplot
+from .counting import Arm
+from .report import METHODS, Report, Row
+from .svgplot import Estimate, Series
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:62rem;padding:0 1rem;color:#1f2328}
+table{border-collapse:collapse;font-size:.9rem;margin:1rem 0}
+th,td{border-bottom:1px solid #d0d7de;padding:.3rem .5rem;text-align:right;white-space:nowrap}
+th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
+.helps{color:#1a7f37;font-weight:bold}.hurts{color:#cf222e;font-weight:bold}
+.warn{background:#fff8c5;border:1px solid #d4a72c;padding:.6rem 1rem;border-radius:6px}
+.note{color:#57606a;font-size:.9rem}svg{max-width:100%;height:auto;display:block;margin:1rem 0}
+"""
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _ci(low: float, high: float, scale: float = 100, digits: int = 1) -> str:
+    top = "∞" if not math.isfinite(high) else f"{high * scale:+.{digits}f}"
+    return f"[{low * scale:+.{digits}f}, {top}]"
+
+
+def _table(report: Report) -> str:
+    head = (
+        "<tr><th>rule</th><th>goal</th><th>holdout</th><th>treated</th><th>rate</th>"
+        "<th>control</th><th>rate</th><th>lift (points)</th><th>relative lift</th>"
+        "<th>split p</th><th>verdict</th></tr>"
+    )
+    body = []
+    for row in report.rows:
+        rel = "–"
+        if row.rel is not None and row.rel_ci is not None:
+            rel = f"{row.rel * 100:+.0f}% {_ci(row.rel_ci.low, row.rel_ci.high, digits=0)}"
+        split = "–" if row.srm_p is None else f"{row.srm_p:.3g}" + (" ⚠" if row.srm else "")
+        verdict_class = row.verdict.name.lower().replace("_", "-")
+        body.append(
+            "<tr>"
+            f"<td>{escape(row.rule)}</td><td>{escape(row.goal or '–')}</td>"
+            f"<td>{'–' if row.holdout is None else f'{row.holdout:g}%'}</td>"
+            f"<td>{row.n_t}</td><td>{_pct(row.rate_t)}</td>"
+            f"<td>{row.n_c}</td><td>{_pct(row.rate_c)}</td>"
+            f"<td>{row.diff * 100:+.1f} {_ci(row.diff_ci.low, row.diff_ci.high)}</td>"
+            f"<td>{rel}</td><td>{split}</td>"
+            f'<td class="{verdict_class}" title="{escape(row.sentence)}">'
+            f"{escape(row.verdict.value)}</td></tr>"
+        )
+    return f"<table>{head}{''.join(body)}</table>"
+
+
+def _warnings(report: Report) -> str:
+    flagged = sorted({row.rule for row in report.rows if row.srm})
+    if not flagged:
+        return ""
+    items = "".join(f"<li>{escape(rule)}</li>" for rule in flagged)
+    return (
+        '<div class="warn" role="alert"><strong>Sample-ratio mismatch.</strong> For these '
+        "rules the split between treated and held-out visitors is far from the configured "
+        "holdout (p &lt; 0.001), so their numbers cannot be trusted: check caching, redirects "
+        f"and bot filtering before reading them.<ul>{items}</ul></div>"
+    )
+
+
+def _label(row: Row) -> str:
+    return f"{row.rule} / {row.goal}"
+
+
+def _forests(report: Report) -> str:
+    judged = [row for row in report.rows if row.goal and row.n_t and row.n_c]
+    if not judged:
+        return '<p class="note">No rule has both a treated and a control group yet.</p>'
+    absolute = [
+        Estimate(
+            _label(r), r.diff * 100, r.diff_ci.low * 100, r.diff_ci.high * 100,
+            warn=r.srm or not r.enough,
+        )
+        for r in judged
+    ]  # fmt: skip
+    relative = [
+        Estimate(
+            _label(r), r.rel * 100, r.rel_ci.low * 100, r.rel_ci.high * 100,
+            warn=r.srm or not r.enough,
+        )
+        for r in judged
+        if r.rel is not None and r.rel_ci is not None
+    ]  # fmt: skip
+    parts = [
+        svgplot.forest(
+            absolute,
+            title=f"Lift in conversion, percentage points ({report.confidence:.0%} CI)",
+            unit=" pts",
+        )
+    ]
+    if relative:
+        parts.append(
+            svgplot.forest(relative, title=f"Relative lift ({report.confidence:.0%} CI)", unit="%")
+        )
+    parts.append(
+        '<p class="note">A bar clear of zero is evidence: green helps, red hurts, grey could be '
+        "zero. Hollow points have too few visitors or a suspect split.</p>"
+    )
+    return "\n".join(parts)
+
+
+def _dailies(report: Report) -> str:
+    parts = []
+    for rule, points in report.daily.items():
+        if not points:
+            continue
+        days = [p.day for p in points]
+        series = [
+            Series("exposed, treated", [p.exposures[Arm.TREATMENT] for p in points], svgplot.BLUE),
+            Series("exposed, control", [p.exposures[Arm.CONTROL] for p in points], svgplot.ORANGE),
+            Series(
+                "converted, treated",
+                [p.conversions[Arm.TREATMENT] for p in points],
+                svgplot.BLUE,
+                dashed=True,
+            ),
+            Series(
+                "converted, control",
+                [p.conversions[Arm.CONTROL] for p in points],
+                svgplot.ORANGE,
+                dashed=True,
+            ),
+        ]
+        parts.append(svgplot.daily(days, series, title=f"{rule}: visitors per day"))
+    if not parts:
+        return '<p class="note">Nothing counted in this period.</p>'
+    note = (
+        '<p class="note">Each day is a cohort: the visitors first exposed that day, and those '
+        "of them who later converted (summed over the rule's goals). The most recent days are "
+        "still inside the attribution window and will grow.</p>"
+    )
+    return note + "\n".join(parts)
+
+
+def render_html(report: Report) -> str:
+    """The whole page as a string."""
+    span = f"{report.since or 'start'} to {report.until or 'today'}"
+    sentences = "".join(
+        f"<li><strong>{escape(_label(row))}</strong>: {escape(row.sentence)}</li>"
+        for row in report.rows
+    )
+    methods = "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in METHODS.items())
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>Omotenashi report</title><style>{STYLE}</style></head><body>"
+        f'<h1>Omotenashi report</h1><p class="note">Visitors first exposed {escape(span)} '
+        f"(UTC days); at least {report.min_per_arm} visitors per group before a verdict.</p>"
+        f"{_warnings(report)}"
+        f"<h2>Rules and goals</h2>{_table(report) if report.rows else '<p>Nothing yet.</p>'}"
+        f"<ul>{sentences}</ul>"
+        f"<h2>Lift with confidence intervals</h2>{_forests(report)}"
+        f"<h2>Daily exposures and conversions</h2>{_dailies(report)}"
+        f'<h2>Methods</h2><ul class="note">{methods}</ul>'
+        "</body></html>\n"
+    )

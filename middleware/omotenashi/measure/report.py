@@ -1,0 +1,275 @@
+"""The report: from daily counts per (rule, goal, arm, day) to rows editors can read.
+
+Input is what the statistics hashes hold (see :mod:`.counting`); output is a :class:`Report`
+with one :class:`Row` per rule and goal, daily series for the plots, a text table and JSON.
+Days are UTC cohort days: a range keeps the visitors first exposed in it and their conversions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import stats
+from .counting import Arm, parse_field
+from .errors import MeasureError
+
+MDE = 0.10  # the relative lift "visitors needed" is planned for
+
+METHODS = {
+    "rate": "Wilson score interval",
+    "absolute_lift": "Newcombe hybrid score interval (Newcombe 1998, method 10)",
+    "relative_lift": "MOVER on the log scale with Wilson limits (Zou & Donner 2008)",
+    "srm": "Pearson chi-square, 1 df, against the configured holdout share; flagged at p < 0.001",
+    "needed_per_group": "two-proportion z-test sample size (Fleiss), 10% relative lift over the "
+    "control rate, alpha 0.05, power 0.8",
+}
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """What the report needs to know of a rule: its holdout (percent) and its judged goals."""
+
+    id: str
+    holdout: float
+    goals: tuple[str, ...] = ()
+
+
+@dataclass
+class Counts:
+    exposures: Counter[tuple[str, Arm, str]] = field(default_factory=Counter)  # rule, arm, day
+    conversions: Counter[tuple[str, str, Arm, str]] = field(default_factory=Counter)
+
+    @property
+    def days(self) -> list[str]:
+        found = {k[2] for k in self.exposures} | {k[3] for k in self.conversions}
+        return sorted(found)
+
+
+def parse_day(text: str) -> str:
+    """A ``YYYY-MM-DD`` argument, checked; raises :class:`MeasureError` otherwise."""
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise MeasureError("day", text, "expected a date as YYYY-MM-DD") from None
+
+
+def counts_from_days(days: Mapping[str, Mapping[str, Any]]) -> Counts:
+    """Counts from ``{day: {field: count}}`` as read from the day hashes; unknown fields skip."""
+    counts = Counts()
+    for day, fields in days.items():
+        for name, raw in fields.items():
+            cell = parse_field(name.decode() if isinstance(name, bytes) else str(name))
+            try:
+                value = int(raw)
+            except (TypeError, ValueError):
+                continue
+            if cell is None or value <= 0:
+                continue
+            if cell.goal:
+                counts.conversions[(cell.rule, cell.goal, cell.arm, day)] += value
+            else:
+                counts.exposures[(cell.rule, cell.arm, day)] += value
+    return counts
+
+
+def _within(day: str, since: str | None, until: str | None) -> bool:
+    return (since is None or day >= since) and (until is None or day <= until)
+
+
+@dataclass(frozen=True)
+class Row:
+    rule: str
+    goal: str
+    holdout: float | None
+    n_t: int
+    x_t: int
+    n_c: int
+    x_c: int
+    diff: float
+    diff_ci: stats.Interval
+    rel: float | None
+    rel_ci: stats.Interval | None
+    srm_p: float | None
+    srm: bool
+    enough: bool
+    verdict: stats.Verdict
+    sentence: str
+    needed: int | None = None  # visitors per group to detect a MDE relative lift (80 % power)
+
+    @property
+    def rate_t(self) -> float | None:
+        return self.x_t / self.n_t if self.n_t else None
+
+    @property
+    def rate_c(self) -> float | None:
+        return self.x_c / self.n_c if self.n_c else None
+
+    def as_json(self) -> dict[str, Any]:
+        def finite(value: float | None) -> float | None:
+            return value if value is not None and math.isfinite(value) else None
+
+        rel_ci = self.rel_ci
+        return {
+            "rule": self.rule,
+            "goal": self.goal,
+            "holdout_percent": self.holdout,
+            "treatment": {"visitors": self.n_t, "conversions": self.x_t, "rate": self.rate_t},
+            "control": {"visitors": self.n_c, "conversions": self.x_c, "rate": self.rate_c},
+            "absolute_lift": {
+                "value": self.diff,
+                "low": self.diff_ci.low,
+                "high": self.diff_ci.high,
+            },
+            "relative_lift": {
+                "value": self.rel,
+                "low": None if rel_ci is None else finite(rel_ci.low),
+                "high": None if rel_ci is None else finite(rel_ci.high),
+            },
+            "srm": {"p_value": self.srm_p, "flagged": self.srm},
+            "enough_visitors": self.enough,
+            "needed_per_group": self.needed,
+            "verdict": self.verdict.value,
+            "sentence": self.sentence,
+        }
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    day: str
+    exposures: dict[Arm, int]
+    conversions: dict[Arm, int]  # summed over the rule's judged goals
+
+
+@dataclass(frozen=True)
+class Report:
+    rows: list[Row]
+    daily: dict[str, list[DayPoint]]
+    since: str | None
+    until: str | None
+    confidence: float
+    min_per_arm: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "until": self.until,
+            "confidence": self.confidence,
+            "min_visitors_per_arm": self.min_per_arm,
+            "methods": METHODS,
+            "rows": [row.as_json() for row in self.rows],
+            "daily": {
+                rule: [
+                    {
+                        "day": p.day,
+                        "exposures": {
+                            "treatment": p.exposures[Arm.TREATMENT],
+                            "control": p.exposures[Arm.CONTROL],
+                        },
+                        "conversions": {
+                            "treatment": p.conversions[Arm.TREATMENT],
+                            "control": p.conversions[Arm.CONTROL],
+                        },
+                    }
+                    for p in points
+                ]
+                for rule, points in self.daily.items()
+            },
+        }
+
+
+def _row(
+    rule: str,
+    goal: str,
+    holdout: float | None,
+    arms: tuple[int, int, int, int],
+    confidence: float,
+    min_per_arm: int,
+) -> Row:
+    n_t, x_t, n_c, x_c = arms
+    diff_ci = stats.newcombe(x_t, n_t, x_c, n_c, confidence)
+    diff = (x_t / n_t if n_t else 0.0) - (x_c / n_c if n_c else 0.0)
+    relative = stats.relative_lift(x_t, n_t, x_c, n_c, confidence)
+    srm_p = None if holdout is None else stats.srm_pvalue(n_t, n_c, holdout / 100)
+    srm = stats.srm_flagged(srm_p)
+    enough = min(n_t, n_c) >= min_per_arm
+    verdict = stats.judge(diff_ci, enough=enough, srm=srm)
+    if holdout == 0:
+        sentence = "No holdout: there is no control group to compare with (set holdout: 10%)."
+    elif not goal:
+        sentence = "No goals to judge this rule on: declare goals to measure it."
+    else:
+        sentence = stats.explain(verdict, diff_ci, enough=enough, srm=srm, min_per_arm=min_per_arm)
+    needed = None
+    if n_c and 0 < x_c < n_c and x_c * (1 + MDE) < n_c:
+        needed = stats.sample_size_per_arm(x_c / n_c, MDE)
+        if verdict is stats.Verdict.NO_EVIDENCE and goal and holdout and not srm:
+            sentence += (
+                f" To detect a {MDE:.0%} relative lift, plan on about {needed:,} visitors "
+                "per group, then decide."
+            )
+    return Row(
+        rule, goal, holdout, n_t, x_t, n_c, x_c, diff, diff_ci,
+        None if relative is None else relative[0],
+        None if relative is None else relative[1],
+        srm_p, srm, enough, verdict, sentence, needed,
+    )  # fmt: skip
+
+
+def build(
+    counts: Counts,
+    specs: Iterable[RuleSpec],
+    site_goals: Iterable[str] = (),
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    confidence: float = stats.CONFIDENCE,
+    min_per_arm: int = stats.MIN_PER_ARM,
+) -> Report:
+    """Rows for every configured rule (and any counted rule no longer configured)."""
+    if since is not None and until is not None and since > until:
+        raise MeasureError("--since/--until", (since, until), "since must not be after until")
+    known = {spec.id: spec for spec in specs}
+    goals_all = tuple(site_goals)
+    exposed: Counter[tuple[str, Arm]] = Counter()
+    converted: Counter[tuple[str, str, Arm]] = Counter()
+    for (rule, arm, day), n in counts.exposures.items():
+        if _within(day, since, until):
+            exposed[(rule, arm)] += n
+    for (rule, goal, arm, day), n in counts.conversions.items():
+        if _within(day, since, until):
+            converted[(rule, goal, arm)] += n
+    rules = sorted(set(known) | {rule for rule, _ in exposed})
+    rows: list[Row] = []
+    daily: dict[str, list[DayPoint]] = {}
+    for rule in rules:
+        spec = known.get(rule)
+        goals = (spec.goals if spec and spec.goals else goals_all) or tuple(
+            sorted({g for r, g, _ in converted if r == rule})
+        )
+        n_t, n_c = exposed[(rule, Arm.TREATMENT)], exposed[(rule, Arm.CONTROL)]
+        holdout = spec.holdout if spec else None
+        for goal in goals or ("",):
+            x_t = converted[(rule, goal, Arm.TREATMENT)] if goal else 0
+            x_c = converted[(rule, goal, Arm.CONTROL)] if goal else 0
+            rows.append(_row(rule, goal, holdout, (n_t, x_t, n_c, x_c), confidence, min_per_arm))
+        daily[rule] = _daily(counts, rule, set(goals), since, until)
+    return Report(rows, daily, since, until, confidence, min_per_arm)
+
+
+def _daily(
+    counts: Counts, rule: str, goals: set[str], since: str | None, until: str | None
+) -> list[DayPoint]:
+    points: list[DayPoint] = []
+    for day in counts.days:
+        if not _within(day, since, until):
+            continue
+        exp = {arm: counts.exposures[(rule, arm, day)] for arm in Arm}
+        conv = {arm: sum(counts.conversions[(rule, g, arm, day)] for g in goals) for arm in Arm}
+        if any(exp.values()) or any(conv.values()):
+            points.append(DayPoint(day, exp, conv))
+    return points

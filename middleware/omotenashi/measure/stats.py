@@ -1,0 +1,221 @@
+"""Statistics of a holdout experiment: intervals, the split check, and a plain verdict.
+
+All pure functions over counts; no SciPy. Normal quantiles come from :class:`statistics.NormalDist`
+and the chi-square tail with one degree of freedom has the closed form
+``P(X > x) = erfc(sqrt(x / 2))``.
+
+Methods (all at the same confidence level, 95 % by default):
+
+- one rate: the Wilson score interval (Wilson 1927; method 3 of Newcombe 1998a);
+- absolute lift ``p_t - p_c``: Newcombe's hybrid score interval, which combines the two Wilson
+  intervals (method 10 of Newcombe 1998b, "Interval estimation for the difference between
+  independent proportions", Stat Med 17:873-890);
+- relative lift ``p_t / p_c - 1``: MOVER on the log scale with Wilson limits (Zou & Donner
+  2008, "Construction of confidence limits about effect measures: a general approach", Stat Med
+  27:1693-1702). It is the ratio counterpart of Newcombe's method (the same recovery of
+  variance from the two Wilson intervals, applied to ``ln p``), so both intervals agree on
+  whether zero lift is excluded in all but borderline cases;
+- sample-ratio mismatch: Pearson's chi-square of the observed split against the configured
+  holdout share, one degree of freedom, flagged below ``SRM_ALPHA`` (0.001).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from statistics import NormalDist
+
+from .errors import MeasureError
+
+CONFIDENCE = 0.95
+SRM_ALPHA = 0.001
+MIN_PER_ARM = 100
+_NORMAL = NormalDist()
+
+
+def z_for(confidence: float) -> float:
+    """The two-sided normal quantile: 1.959964 for 95 %."""
+    if not 0.0 < confidence < 1.0:
+        raise MeasureError("confidence", confidence, "must be between 0 and 1")
+    return _NORMAL.inv_cdf(0.5 + confidence / 2)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A closed interval ``[low, high]``; ``high`` may be ``math.inf`` (unbounded)."""
+
+    low: float
+    high: float
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    @property
+    def above_zero(self) -> bool:
+        return self.low > 0
+
+    @property
+    def below_zero(self) -> bool:
+        return self.high < 0
+
+
+def _check(successes: int, trials: int) -> None:
+    if trials < 0:
+        raise MeasureError("visitors", trials, "cannot be negative")
+    if not 0 <= successes <= trials:
+        raise MeasureError("conversions", successes, f"must be between 0 and {trials} visitors")
+
+
+def wilson(successes: int, trials: int, confidence: float = CONFIDENCE) -> Interval:
+    """Wilson score interval for one proportion; ``[0, 1]`` when there are no trials."""
+    _check(successes, trials)
+    if trials == 0:
+        return Interval(0.0, 1.0)
+    z = z_for(confidence)
+    p = successes / trials
+    z2n = z * z / trials
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z * math.sqrt(p * (1 - p) / trials + z2n / (4 * trials)) / (1 + z2n)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return Interval(low, high)
+
+
+def newcombe(x_t: int, n_t: int, x_c: int, n_c: int, confidence: float = CONFIDENCE) -> Interval:
+    """Newcombe's hybrid score interval for ``x_t/n_t - x_c/n_c`` (method 10)."""
+    _check(x_t, n_t)
+    _check(x_c, n_c)
+    if n_t == 0 or n_c == 0:
+        return Interval(-1.0, 1.0)
+    p_t, p_c = x_t / n_t, x_c / n_c
+    w_t, w_c = wilson(x_t, n_t, confidence), wilson(x_c, n_c, confidence)
+    diff = p_t - p_c
+    below = math.sqrt((p_t - w_t.low) ** 2 + (w_c.high - p_c) ** 2)
+    above = math.sqrt((w_t.high - p_t) ** 2 + (p_c - w_c.low) ** 2)
+    return Interval(max(-1.0, diff - below), min(1.0, diff + above))
+
+
+def relative_lift(
+    x_t: int, n_t: int, x_c: int, n_c: int, confidence: float = CONFIDENCE
+) -> tuple[float, Interval] | None:
+    """``p_t / p_c - 1`` with a MOVER interval on the log scale; ``None`` when ``p_c`` is zero.
+
+    ``ln(p_t / p_c) = ln p_t - ln p_c``: MOVER combines the Wilson limits of each log rate
+    exactly as Newcombe's method does for the difference, then the limits are exponentiated.
+    Without treatment conversions the ratio is 0 and its upper limit is the conservative
+    ``u_t / l_c`` (the worst case of the two Wilson intervals).
+    """
+    _check(x_t, n_t)
+    _check(x_c, n_c)
+    if n_t == 0 or n_c == 0 or x_c == 0:
+        return None
+    p_t, p_c = x_t / n_t, x_c / n_c
+    w_t, w_c = wilson(x_t, n_t, confidence), wilson(x_c, n_c, confidence)
+    if x_t == 0:
+        return -1.0, Interval(-1.0, w_t.high / w_c.low - 1)
+    log_ratio = math.log(p_t) - math.log(p_c)
+    below = math.hypot(math.log(p_t) - math.log(w_t.low), math.log(w_c.high) - math.log(p_c))
+    above = math.hypot(math.log(w_t.high) - math.log(p_t), math.log(p_c) - math.log(w_c.low))
+    return p_t / p_c - 1, Interval(math.exp(log_ratio - below) - 1, math.exp(log_ratio + above) - 1)
+
+
+def chi2_sf_1df(statistic: float) -> float:
+    """Upper tail of the chi-square distribution with one degree of freedom."""
+    if statistic < 0 or math.isnan(statistic):
+        raise MeasureError("chi-square", statistic, "must be a number >= 0")
+    return math.erfc(math.sqrt(statistic / 2))
+
+
+def srm_pvalue(n_t: int, n_c: int, holdout_share: float) -> float | None:
+    """p-value of the observed split against a control share in (0, 1); ``None`` if no test.
+
+    No test without visitors or without a holdout (share 0 or 1): there is nothing to compare.
+    """
+    if n_t < 0 or n_c < 0:
+        raise MeasureError("visitors", (n_t, n_c), "cannot be negative")
+    if not 0.0 <= holdout_share <= 1.0:
+        raise MeasureError("holdout share", holdout_share, "must be between 0 and 1")
+    total = n_t + n_c
+    if total == 0 or holdout_share in (0.0, 1.0):
+        return None
+    expect_c = total * holdout_share
+    expect_t = total - expect_c
+    statistic = (n_c - expect_c) ** 2 / expect_c + (n_t - expect_t) ** 2 / expect_t
+    return chi2_sf_1df(statistic)
+
+
+def srm_flagged(p_value: float | None, alpha: float = SRM_ALPHA) -> bool:
+    return p_value is not None and p_value < alpha
+
+
+def power(p_c: float, p_t: float, n_per_arm: int, alpha: float = 1 - CONFIDENCE) -> float:
+    """Approximate power of the two-sided two-proportion z-test with equal arms."""
+    if n_per_arm <= 0 or p_c == p_t:
+        return alpha if p_c == p_t else 0.0
+    z_a = _NORMAL.inv_cdf(1 - alpha / 2)
+    pooled = (p_c + p_t) / 2
+    spread0 = math.sqrt(2 * pooled * (1 - pooled) / n_per_arm)
+    spread1 = math.sqrt((p_c * (1 - p_c) + p_t * (1 - p_t)) / n_per_arm)
+    return _NORMAL.cdf((abs(p_t - p_c) - z_a * spread0) / spread1)
+
+
+def sample_size_per_arm(
+    p_c: float, relative_mde: float, alpha: float = 1 - CONFIDENCE, target_power: float = 0.8
+) -> int:
+    """Visitors per arm to detect a relative lift of ``relative_mde`` over ``p_c``.
+
+    The textbook formula for two proportions without continuity correction (Fleiss et al.
+    2003, eq. 4.14). With unequal arms the smaller arm is the one that must reach it.
+    """
+    p_t = p_c * (1 + relative_mde)
+    if not 0.0 < p_c < 1.0 or not 0.0 < p_t < 1.0 or relative_mde == 0:
+        raise MeasureError("baseline and lift", (p_c, relative_mde), "rates must stay in (0, 1)")
+    z_a = _NORMAL.inv_cdf(1 - alpha / 2)
+    z_b = _NORMAL.inv_cdf(target_power)
+    pooled = (p_c + p_t) / 2
+    top = z_a * math.sqrt(2 * pooled * (1 - pooled)) + z_b * math.sqrt(
+        p_c * (1 - p_c) + p_t * (1 - p_t)
+    )
+    return math.ceil((top / (p_t - p_c)) ** 2)
+
+
+class Verdict(StrEnum):
+    HELPS = "helps"
+    HURTS = "hurts"
+    NO_EVIDENCE = "no evidence yet"
+
+
+def judge(diff: Interval, *, enough: bool, srm: bool) -> Verdict:
+    """Helps or hurts only when the interval excludes zero, the split is sound and big enough."""
+    if srm or not enough:
+        return Verdict.NO_EVIDENCE
+    if diff.above_zero:
+        return Verdict.HELPS
+    if diff.below_zero:
+        return Verdict.HURTS
+    return Verdict.NO_EVIDENCE
+
+
+def explain(
+    verdict: Verdict,
+    diff: Interval,
+    *,
+    enough: bool,
+    srm: bool,
+    min_per_arm: int = MIN_PER_ARM,
+) -> str:
+    """One plain sentence for editors: what the numbers allow them to say."""
+    points = f"{diff.low * 100:+.1f} to {diff.high * 100:+.1f} percentage points"
+    if srm:
+        return (
+            "The split between shown and held-out visitors is not what the holdout asks for, "
+            "so these numbers cannot be trusted; check how visitors are assigned."
+        )
+    if not enough:
+        return f"Too few visitors so far: wait for at least {min_per_arm} in each group."
+    if verdict is Verdict.HELPS:
+        return f"The rule helps: it raises conversion by {points}."
+    if verdict is Verdict.HURTS:
+        return f"The rule hurts: it changes conversion by {points}."
+    return f"No evidence yet: the effect could be anywhere from {points}, zero included."

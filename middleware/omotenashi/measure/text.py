@@ -1,0 +1,74 @@
+"""The report as a plain-text table for a terminal, with one sentence per row below it."""
+
+from __future__ import annotations
+
+import math
+
+from .report import Report, Row
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _points(row: Row) -> str:
+    ci = row.diff_ci
+    return f"{row.diff * 100:+.1f} [{ci.low * 100:+.1f}, {ci.high * 100:+.1f}]"
+
+
+def _relative(row: Row) -> str:
+    if row.rel is None or row.rel_ci is None:
+        return "-"
+    high = "inf" if not math.isfinite(row.rel_ci.high) else f"{row.rel_ci.high * 100:+.0f}%"
+    return f"{row.rel * 100:+.0f}% [{row.rel_ci.low * 100:+.0f}%, {high}]"
+
+
+def _srm(row: Row) -> str:
+    if row.srm_p is None:
+        return "-"
+    return f"{row.srm_p:.3g}{' SRM!' if row.srm else ''}"
+
+
+HEADER = (
+    "rule", "goal", "hold", "treated", "conv", "control", "conv",
+    "lift pts [95% CI]", "relative [95% CI]", "split p", "verdict",
+)  # fmt: skip
+
+
+def render_text(report: Report) -> str:
+    """A fixed-width table, then each row's plain sentence and the methods used."""
+    span = f"{report.since or 'start'} .. {report.until or 'today'}"
+    lines = [f"Omotenashi report, first exposures {span} (UTC days)", ""]
+    if not report.rows:
+        return "\n".join([*lines, "Nothing counted yet: no rule has been exposed.", ""])
+    table = [list(HEADER)]
+    for row in report.rows:
+        table.append(
+            [
+                row.rule,
+                row.goal or "-",
+                "-" if row.holdout is None else f"{row.holdout:g}%",
+                str(row.n_t),
+                _pct(row.rate_t),
+                str(row.n_c),
+                _pct(row.rate_c),
+                _points(row),
+                _relative(row),
+                _srm(row),
+                row.verdict.value,
+            ]
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
+    for line in table:
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
+    lines.append("")
+    for row in report.rows:
+        lines.append(f"{row.rule} / {row.goal or '-'}: {row.sentence}")
+    lines += [
+        "",
+        "Lift is treatment minus control conversion, in percentage points; intervals are "
+        f"{report.confidence:.0%} Newcombe (absolute) and log-scale MOVER Wilson (relative).",
+        "'split p' tests the treated/control split against the holdout; SRM! below 0.001.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from omotenashi.measure import report as rep
+from omotenashi.measure.errors import MeasureError
+from omotenashi.measure.report import RuleSpec
+from omotenashi.measure.stats import Verdict
+from omotenashi.measure.text import render_text
+
+DAYS = {
+    "2025-12-01": {
+        "x|t|hero": "3000",
+        "x|c|hero": "3000",
+        "c|t|hero|purchase": "360",
+        "c|c|hero|purchase": "300",
+        "c|t|hero|signup": "30",
+        "c|c|hero|signup": "31",
+        "x|t|promo": "50",
+        "x|c|promo": "5",
+        "junk": "7",
+        "x|t|bad": "not a number",
+    },
+    "2025-12-02": {
+        "x|t|hero": "2000",
+        "x|c|hero": "2000",
+        "c|t|hero|purchase": "240",
+        "c|c|hero|purchase": "200",
+    },
+}
+SPECS = [RuleSpec("hero", 50.0, ("purchase", "signup")), RuleSpec("promo", 10.0)]
+
+
+def make(**kwargs: str | None) -> rep.Report:
+    return rep.build(rep.counts_from_days(DAYS), SPECS, ["purchase"], **kwargs)  # type: ignore[arg-type]
+
+
+def row(report: rep.Report, rule: str, goal: str) -> rep.Row:
+    return next(r for r in report.rows if (r.rule, r.goal) == (rule, goal))
+
+
+def test_rows_sum_days_and_judge() -> None:
+    report = make()
+    hero = row(report, "hero", "purchase")
+    assert (hero.n_t, hero.x_t, hero.n_c, hero.x_c) == (5000, 600, 5000, 500)
+    assert hero.diff == pytest.approx(0.02)
+    assert hero.diff_ci.low > 0
+    assert hero.verdict is Verdict.HELPS
+    assert not hero.srm
+    signup = row(report, "hero", "signup")
+    assert signup.verdict is Verdict.NO_EVIDENCE
+
+
+def test_rules_without_own_goals_use_the_site_goals() -> None:
+    assert [(r.rule, r.goal) for r in make().rows] == [
+        ("hero", "purchase"),
+        ("hero", "signup"),
+        ("promo", "purchase"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "n_t"),
+    [
+        (None, None, 5000),
+        ("2025-12-02", None, 2000),
+        (None, "2025-12-01", 3000),
+        ("2025-12-03", None, 0),
+    ],
+)
+def test_since_and_until_select_cohort_days(since: str | None, until: str | None, n_t: int) -> None:
+    assert row(make(since=since, until=until), "hero", "purchase").n_t == n_t
+
+
+def test_small_and_skewed_groups_give_no_verdict() -> None:
+    promo = row(make(), "promo", "purchase")
+    assert not promo.enough
+    assert promo.verdict is Verdict.NO_EVIDENCE
+    assert "Too few visitors" in promo.sentence
+
+
+def test_a_skewed_split_is_flagged() -> None:
+    counts = rep.counts_from_days({"2025-12-01": {"x|t|hero": 6000, "x|c|hero": 4000}})
+    hero = rep.build(counts, [RuleSpec("hero", 50.0)], ["purchase"]).rows[0]
+    assert hero.srm and hero.srm_p is not None and hero.srm_p < 1e-9
+    assert "cannot be trusted" in hero.sentence
+
+
+@pytest.mark.parametrize(
+    ("specs", "holdout", "words"),
+    [
+        ([RuleSpec("hero", 0.0)], 0.0, "No holdout"),
+        ([], None, "Too few"),  # counted but no longer configured: reported, no split test
+    ],
+)
+def test_rules_without_a_control_or_config(
+    specs: list[RuleSpec], holdout: float | None, words: str
+) -> None:
+    counts = rep.counts_from_days({"2025-12-01": {"x|t|hero": 10}})
+    hero = rep.build(counts, specs, ["purchase"]).rows[0]
+    assert (hero.holdout, hero.srm_p) == (holdout, None)
+    assert words in hero.sentence
+
+
+def test_json_is_valid_and_complete() -> None:
+    data = json.loads(json.dumps(make().as_json(), allow_nan=False))
+    first = data["rows"][0]
+    assert first["treatment"] == {"visitors": 5000, "conversions": 600, "rate": 0.12}
+    assert first["verdict"] == "helps"
+    assert "Newcombe" in data["methods"]["absolute_lift"]
+    assert first["needed_per_group"] == 14751  # 10 % -> 11 %: alpha 0.05, power 0.8
+    assert data["daily"]["hero"][1] == {
+        "day": "2025-12-02",
+        "exposures": {"treatment": 2000, "control": 2000},
+        "conversions": {"treatment": 240, "control": 200},
+    }
+
+
+def test_text_table_lists_every_row_and_sentence() -> None:
+    text = render_text(make())
+    assert re.search(r"^hero +purchase +50% +5000 +12.0% +5000 +10.0% +\+2.0 \[", text, re.M)
+    assert "+2.0 [" in text
+    assert "hero / purchase: The rule helps" in text
+    assert render_text(rep.build(rep.Counts(), [])).count("Nothing counted yet") == 1
+
+
+@pytest.mark.parametrize("text", ["2025-13-01", "yesterday", "", "2025/12/01"])
+def test_bad_days_are_refused_with_the_value(text: str) -> None:
+    with pytest.raises(MeasureError) as info:
+        rep.parse_day(text)
+    assert repr(text) in str(info.value)
+
+
+@given(st.text(max_size=20))
+def test_parse_day_accepts_only_iso_dates(text: str) -> None:
+    try:
+        day = rep.parse_day(text)
+    except MeasureError:
+        return
+    assert len(day) == 10 and day[4] == "-" and day[7] == "-"
+
+
+def test_since_after_until_is_refused() -> None:
+    with pytest.raises(MeasureError):
+        make(since="2025-12-02", until="2025-12-01")

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from omotenashi.measure import stats
+from omotenashi.measure.errors import MeasureError
+from omotenashi.measure.stats import Interval, Verdict
+
+
+# Newcombe 1998a ("Two-sided confidence intervals for the single proportion"), Table I, method 3.
+@pytest.mark.parametrize(
+    ("x", "n", "low", "high"),
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
+def test_wilson_matches_newcombe_1998a(x: int, n: int, low: float, high: float) -> None:
+    interval = stats.wilson(x, n)
+    assert (round(interval.low, 4), round(interval.high, 4)) == (low, high)
+
+
+# Newcombe 1998b ("Interval estimation for the difference between independent proportions"),
+# Table II, method 10 (hybrid score), worked examples (a), (b), (e)-(h).
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2", "low", "high"),
+    [
+        (56, 70, 48, 80, 0.0524, 0.3339),
+        (9, 10, 3, 10, 0.1705, 0.8090),
+        (0, 10, 0, 20, -0.1611, 0.2775),
+        (0, 10, 0, 10, -0.2775, 0.2775),
+        (10, 10, 0, 20, 0.6791, 1.0),
+        (10, 10, 0, 10, 0.6075, 1.0),
+    ],
+)
+def test_newcombe_matches_newcombe_1998b(
+    x1: int, n1: int, x2: int, n2: int, low: float, high: float
+) -> None:
+    interval = stats.newcombe(x1, n1, x2, n2)
+    assert (round(interval.low, 4), round(interval.high, 4)) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2"),
+    [(1200, 10000, 1000, 10000), (600, 5000, 500, 5000), (3000, 20000, 2900, 20000)],
+)
+def test_relative_lift_agrees_with_katz_log_interval_for_large_counts(
+    x1: int, n1: int, x2: int, n2: int
+) -> None:
+    # With thousands of visitors MOVER-R and Katz's log interval are both accurate.
+    result = stats.relative_lift(x1, n1, x2, n2)
+    assert result is not None
+    value, interval = result
+    ratio = (x1 / n1) / (x2 / n2)
+    spread = stats.z_for(0.95) * math.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
+    assert value == pytest.approx(ratio - 1)
+    assert interval.low == pytest.approx(ratio * math.exp(-spread) - 1, abs=2e-3)
+    assert interval.high == pytest.approx(ratio * math.exp(spread) - 1, abs=2e-3)
+
+
+@pytest.mark.parametrize(("x1", "n1", "x2", "n2"), [(5, 10, 0, 10), (0, 0, 1, 10), (1, 10, 0, 0)])
+def test_no_relative_lift_without_a_control_rate(x1: int, n1: int, x2: int, n2: int) -> None:
+    assert stats.relative_lift(x1, n1, x2, n2) is None
+
+
+def test_relative_lift_without_treatment_conversions_is_minus_100_percent() -> None:
+    result = stats.relative_lift(0, 100, 10, 100)
+    assert result is not None
+    value, interval = result
+    high = stats.wilson(0, 100).high / stats.wilson(10, 100).low - 1
+    assert (value, interval.low, interval.high) == (-1.0, -1.0, pytest.approx(high))
+
+
+def test_relative_lift_stays_bounded_and_positive_with_one_control_conversion() -> None:
+    # 30 % against 1 %: the ratio is uncertain but certainly above 1 (lift above 0).
+    result = stats.relative_lift(30, 100, 1, 100)
+    assert result is not None
+    assert 0 < result[1].low < result[0] < result[1].high < math.inf
+
+
+@given(
+    st.integers(0, 400).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.integers(1, 400).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+)
+def test_intervals_contain_their_estimates(t: tuple[int, int], c: tuple[int, int]) -> None:
+    (x_t, n_t), (x_c, n_c) = t, c
+    if n_t:
+        assert stats.wilson(x_t, n_t).contains(x_t / n_t)
+        diff = stats.newcombe(x_t, n_t, x_c, n_c)
+        assert -1.0 <= diff.low <= x_t / n_t - x_c / n_c + 1e-12
+        assert x_t / n_t - x_c / n_c - 1e-12 <= diff.high <= 1.0
+        relative = stats.relative_lift(x_t, n_t, x_c, n_c)
+        if relative is not None:
+            assert relative[1].low - 1e-9 <= relative[0] <= relative[1].high + 1e-9
+            assert relative[1].low >= -1.0
+
+
+@pytest.mark.parametrize(
+    ("statistic", "p"),
+    [(3.841459, 0.05), (6.634897, 0.01), (10.827566, 0.001), (0.0, 1.0)],
+)
+def test_chi_square_tail_matches_critical_values(statistic: float, p: float) -> None:
+    assert stats.chi2_sf_1df(statistic) == pytest.approx(p, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("n_t", "n_c", "share", "flagged"),
+    [
+        (5000, 5000, 0.5, False),
+        (5100, 4900, 0.5, False),  # chi2 = 4, p = 0.0455: noise
+        (5250, 4750, 0.5, True),  # chi2 = 25, p = 5.7e-7
+        (9000, 1000, 0.1, False),
+        (9200, 800, 0.1, True),  # a 10 % holdout that got 8 %
+        (6000, 4000, 0.5, True),  # a skewed split
+    ],
+)
+def test_sample_ratio_mismatch(n_t: int, n_c: int, share: float, flagged: bool) -> None:
+    assert stats.srm_flagged(stats.srm_pvalue(n_t, n_c, share)) is flagged
+
+
+def test_srm_p_value_known() -> None:
+    assert stats.srm_pvalue(5100, 4900, 0.5) == pytest.approx(0.0455003, rel=1e-5)
+
+
+@pytest.mark.parametrize(("n_t", "n_c", "share"), [(0, 0, 0.5), (10, 0, 0.0), (10, 5, 1.0)])
+def test_no_srm_test_without_visitors_or_holdout(n_t: int, n_c: int, share: float) -> None:
+    assert stats.srm_pvalue(n_t, n_c, share) is None
+
+
+@pytest.mark.parametrize(
+    ("call", "bad"),
+    [
+        (lambda: stats.wilson(5, 3), 5),
+        (lambda: stats.wilson(1, -1), -1),
+        (lambda: stats.newcombe(1, 2, -1, 2), -1),
+        (lambda: stats.srm_pvalue(1, 1, 1.5), 1.5),
+        (lambda: stats.z_for(1.0), 1.0),
+        (lambda: stats.sample_size_per_arm(0.0, 0.1), (0.0, 0.1)),
+    ],
+)
+def test_bad_inputs_raise_with_the_value(call: object, bad: object) -> None:
+    with pytest.raises(MeasureError) as info:
+        call()  # type: ignore[operator]
+    assert repr(bad) in str(info.value)
+
+
+def test_sample_size_for_ten_to_twelve_percent() -> None:
+    # The common textbook figure: 3,841 per arm for 10 % -> 12 %, alpha 0.05, power 0.8.
+    assert stats.sample_size_per_arm(0.10, 0.20) == 3841
+
+
+@pytest.mark.parametrize(("base", "mde"), [(0.1, 0.2), (0.02, 0.1), (0.5, -0.05), (0.3, 0.5)])
+def test_sample_size_is_the_smallest_with_enough_power(base: float, mde: float) -> None:
+    n = stats.sample_size_per_arm(base, mde)
+    assert stats.power(base, base * (1 + mde), n) >= 0.8 - 1e-9
+    assert stats.power(base, base * (1 + mde), n - 1) < 0.8
+
+
+@pytest.mark.parametrize(
+    ("diff", "enough", "srm", "verdict"),
+    [
+        (Interval(0.01, 0.03), True, False, Verdict.HELPS),
+        (Interval(-0.03, -0.01), True, False, Verdict.HURTS),
+        (Interval(-0.01, 0.03), True, False, Verdict.NO_EVIDENCE),
+        (Interval(0.01, 0.03), False, False, Verdict.NO_EVIDENCE),
+        (Interval(0.01, 0.03), True, True, Verdict.NO_EVIDENCE),
+        (Interval(0.0, 0.03), True, False, Verdict.NO_EVIDENCE),
+    ],
+)
+def test_verdicts(diff: Interval, enough: bool, srm: bool, verdict: Verdict) -> None:
+    assert stats.judge(diff, enough=enough, srm=srm) is verdict
+
+
+@pytest.mark.parametrize(
+    ("diff", "enough", "srm", "words"),
+    [
+        (Interval(0.01, 0.03), True, False, "helps: it raises conversion by +1.0 to +3.0"),
+        (Interval(-0.03, -0.01), True, False, "hurts"),
+        (Interval(-0.01, 0.03), True, False, "zero included"),
+        (Interval(-0.01, 0.03), False, False, "Too few visitors"),
+        (Interval(0.01, 0.03), True, True, "cannot be trusted"),
+    ],
+)
+def test_sentences(diff: Interval, enough: bool, srm: bool, words: str) -> None:
+    verdict = stats.judge(diff, enough=enough, srm=srm)
+    assert words in stats.explain(verdict, diff, enough=enough, srm=srm)
