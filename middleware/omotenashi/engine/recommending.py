@@ -1,0 +1,61 @@
+"""Recommend rules on a page: the visitor's signals for ranking, and the picks each rule made
+(for its snippet, and for the why note that lists every item's own reason)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from omotenashi.engine.facts import Facts
+from omotenashi.engine.profile import Profile
+from omotenashi.recommend.catalog import Catalog
+from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views
+from omotenashi.recommend.rank import recommend
+from omotenashi.recommend.signals import Pick, Shared, Signals
+from omotenashi.rules.model import Rule
+
+
+@dataclass
+class Recommender:
+    catalog: Catalog
+    signals: Signals
+    picks: dict[str, list[Pick]] = field(default_factory=dict)  # rule id → what it showed
+
+    def items(self, rule: Rule) -> list[Pick]:
+        """The rule's picks (empty: nothing to show, the slot keeps its default)."""
+        if rule.recommend is None or not self.catalog.items:
+            return []
+        picks = recommend(self.catalog, rule.recommend, self.signals)
+        self.picks[rule.id] = picks
+        return picks
+
+    def reasons(self, rule_id: str) -> list[str]:
+        """ "Title: reason" for each item the rule showed, for the why note."""
+        return [f"{p.item.title}: {p.reason}" for p in self.picks.get(rule_id, ())]
+
+
+def signals_for(
+    visitor_id: str,
+    now: float,
+    after: Profile,
+    facts: Facts,
+    shared: Shared,
+    items: Sequence[str],
+    *,
+    personal: bool,
+) -> Signals:
+    """What ranking may use for this visitor on this page; ``personal`` False: popular only."""
+    co_views = {**also_to_co_views(after.also), **shared.co_views} if personal else {}
+    return Signals(
+        now=now,
+        visitor=visitor_id,
+        personal=personal,
+        interests=facts.interests if personal else {},
+        viewed=after.viewed if personal else {},
+        co_views=co_views,
+        popular=shared.popular,
+        popular_half_life_days=POPULAR_HALF_LIFE / 86400,
+        purchased=after.purchased,
+        cart=frozenset(after.cart),
+        current=items[0] if items else None,
+    )

@@ -1,0 +1,207 @@
+"""The catalogue recommendations choose from: a file in the rules folder or an app's callable.
+
+``rules/catalog.yaml`` (or ``catalog.yml`` / ``catalog.json``)::
+
+    labels:                       # how reasons name a tag (default: the tag itself)
+      kyoto: Kyoto
+      family: family holidays
+    items:
+      - id: kyoto-autumn
+        url: /tours/kyoto-autumn
+        title: Kyoto in autumn
+        image: /static/img/kyoto.jpg
+        tags: [kyoto, japan, culture]
+        price: 2390
+        available: true
+
+A loaded :class:`Catalog` also holds the index ranking needs: every item has a position, and
+every tag a bitset (a Python int) of the positions of its items, so that ranking costs what
+could reach the top rather than a pass over the whole catalogue.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from omotenashi.errors import RuleError, RuleSetError
+from omotenashi.rules.fileerrors import validation_errors
+from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
+
+CATALOG_FILES = ("catalog.yaml", "catalog.yml", "catalog.json")
+_SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+_UNSAFE_URL = re.compile(r"\s*(javascript|vbscript|data):", re.I)
+
+
+def _problem(problem: str, hint: str) -> PydanticCustomError:
+    return PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(_Strict):
+    """One thing that can be recommended."""
+
+    id: str = Field(pattern=_SLUG, max_length=100, description="Unique id, as in page items.")
+    url: str = Field(min_length=1, description="Where the item's page is (site-relative or http).")
+    title: str = Field(min_length=1, max_length=300, description="The item's name.")
+    image: str | None = Field(default=None, description="Image URL for the snippet.")
+    tags: tuple[str, ...] = Field(default=(), description="Topics, matched to interests.")
+    price: float | None = Field(default=None, ge=0, description="Price, for the snippet.")
+    available: bool = Field(default=True, description="false: never recommended.")
+
+    @field_validator("url", "image")
+    @classmethod
+    def _safe_url(cls, value: str | None) -> str | None:
+        if value is not None and _UNSAFE_URL.match(value):
+            raise _problem(f"{value!r} is not a safe URL", "use an http(s) or site-relative URL")
+        return value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, (list, tuple)):
+            for tag in value:
+                if not isinstance(tag, str) or not re.fullmatch(_SLUG, tag):
+                    raise _problem(
+                        f"{tag!r} is not a tag", "use lowercase letters, digits, - and _ only"
+                    )
+            return tuple(dict.fromkeys(value))
+        return value
+
+
+class CatalogFile(_Strict):
+    """A catalogue file: ``items:`` and optional ``labels:`` for tags."""
+
+    items: list[Item] = Field(default_factory=list)
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="How reasons name a tag, e.g. kyoto: Kyoto."
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """Validated items in catalogue order, with the index ranking uses."""
+
+    items: tuple[Item, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
+    position: Mapping[str, int] = field(init=False)
+    tag_mask: Mapping[str, int] = field(init=False)  # tag → bitset of item positions
+    unavailable: int = field(init=False)  # bitset of items not available
+    specificity: Mapping[str, float] = field(init=False)  # tag → log(1 + items / its items)
+
+    def __post_init__(self) -> None:
+        position = {item.id: pos for pos, item in enumerate(self.items)}
+        size = (len(self.items) + 7) // 8
+        buffers: dict[str, bytearray] = {}
+        off = bytearray(size)
+        for pos, item in enumerate(self.items):
+            for tag in item.tags:
+                buf = buffers.get(tag)
+                if buf is None:
+                    buf = buffers[tag] = bytearray(size)
+                buf[pos >> 3] |= 1 << (pos & 7)
+            if not item.available:
+                off[pos >> 3] |= 1 << (pos & 7)
+        object.__setattr__(self, "position", position)
+        object.__setattr__(
+            self, "tag_mask", {t: int.from_bytes(b, "little") for t, b in buffers.items()}
+        )
+        object.__setattr__(self, "unavailable", int.from_bytes(off, "little"))
+        total = len(self.items)
+        object.__setattr__(
+            self,
+            "specificity",
+            {t: math.log(1 + total / m.bit_count()) for t, m in self.tag_mask.items()},
+        )
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def get(self, item_id: str) -> Item | None:
+        pos = self.position.get(item_id)
+        return None if pos is None else self.items[pos]
+
+    def label(self, tag: str) -> str:
+        return self.labels.get(tag, tag.replace("-", " ").replace("_", " "))
+
+    def mask_of(self, ids: Iterable[str]) -> int:
+        """The bitset of the positions of ``ids`` (unknown ids are ignored)."""
+        buf = bytearray((len(self.items) + 7) // 8)
+        for item_id in ids:
+            pos = self.position.get(item_id)
+            if pos is not None:
+                buf[pos >> 3] |= 1 << (pos & 7)
+        return int.from_bytes(buf, "little")
+
+
+def find_catalog_file(rules_dir: Path) -> Path | None:
+    """The catalogue file in the rules folder, if there is one."""
+    for name in CATALOG_FILES:
+        path = rules_dir / name
+        if path.is_file():
+            return path
+    return None
+
+
+def load_catalog(path: Path, base: Path | None = None) -> Catalog:
+    """A catalogue file, or RuleSetError listing every problem as ``file:line: field: …``."""
+    name = display_path(path, base)
+    try:
+        data, lines = load_yaml(path, name)  # JSON is YAML: one reader, lines for both
+    except RuleError as exc:
+        raise RuleSetError([exc]) from exc
+    return _validated(data if data is not None else {}, name, lines)
+
+
+def catalog_from_items(items: object, source: str = "catalog callable") -> Catalog:
+    """A catalogue from what an app's callable returned: items as mappings (or ``Item``)."""
+    if isinstance(items, Mapping):
+        data: object = items
+    elif isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise RuleSetError(
+            [RuleError(source, 1, "", f"{type(items).__name__!r} is not a list of items", "")]
+        )
+    else:
+        data = {
+            "items": [i.model_dump() if isinstance(i, Item) else i for i in items],
+        }
+    return _validated(data, source, {})
+
+
+def _validated(data: Any, name: str, lines: dict[Loc, int]) -> Catalog:
+    try:
+        parsed = CatalogFile.model_validate(data)
+    except ValidationError as exc:
+        raise RuleSetError(validation_errors(exc, name, lines, CatalogFile)) from exc
+    errors: list[RuleError] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(parsed.items):
+        loc: Loc = ("items", index, "id")
+        line = line_of(lines, loc)
+        if item.id in seen:
+            errors.append(
+                RuleError(
+                    name,
+                    line,
+                    format_loc(loc),
+                    f"the item id {item.id!r} is already used at items[{seen[item.id]}]",
+                    "give every item its own id",
+                )
+            )
+        seen.setdefault(item.id, index)
+    if errors:
+        raise RuleSetError(errors)
+    return Catalog(tuple(parsed.items), dict(parsed.labels), name)

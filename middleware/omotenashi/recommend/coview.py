@@ -1,0 +1,172 @@
+"""How co-views and popularity are learned and kept: the design, and its pure arithmetic.
+
+**What is kept** (bounded memory, no personal data in the shared keys)::
+
+    omo:rec:pop            ZSET  item → score                        top POPULAR_KEEP items
+    omo:rec:co:<item>      ZSET  other item → score                  top CO_KEEP per item
+    omo:{<vid>}:also       ZSET  "<seed>><item>" → score             top ALSO_KEEP, per visitor
+
+Only catalogue items are ever recorded, so the shared keys hold at most
+``len(catalog) × CO_KEEP + POPULAR_KEEP`` members whatever the traffic; every key has a TTL
+refreshed on write, and the visitor's ``also`` key expires with the rest of the profile.
+
+**Decay without rewriting** (forward decay, Cormode et al., ICDE 2009). A view at time ``t``
+adds ``2^((t − L)/H)`` for a fixed landmark ``L`` and half-life ``H``; dividing every score
+by ``2^((now − L)/H)`` gives the classic decayed count, so the *order* of members (all that
+top-K and ranking need) is that of decayed counts, and old scores are never touched. Scores
+are stored as base-2 logarithms, so nothing overflows: adding ``x`` to ``s`` is
+``max + log2(1 + 2^(min − max))`` (:func:`log_add`), done by a tiny server-side script per
+key (one key each, so Redis Cluster accepts it). After each update the key is trimmed to its
+top K (``ZREMRANGEBYRANK key 0 -(K+1)``). A fresh pair's increment grows with time, so it
+displaces stale pairs: the kept top K are the items *recently and often* viewed together.
+
+**Learning, in the existing post-response write** (visitors whose profile may be written
+only: never bots, GPC, no-consent, forced or preview views). When a visitor views item
+``j`` and did not view it in the last ``CO_WINDOW`` seconds (a reload counts once):
+
+* ``pop``: log-add ``x(t)`` to ``j``;
+* for each item ``i`` among the visitor's last ``RECENT`` views within ``CO_WINDOW``:
+  log-add ``x(t)`` to ``co:i[j]`` and to ``co:j[i]`` (one script call per key);
+* ``also``: the visitor's own candidates, ``j>k`` for the top ``SEED_NEIGHBOURS`` of
+  ``co:j`` (already read in this request), scored ``x(t) + log2(share of k in co:j)``.
+
+**Reading, in the same pipelined round trip as the profile**: the profile's load script
+returns ``also`` with the visitor's other keys; the same pipeline asks ``ZREVRANGE pop 0
+P−1 WITHSCORES`` and ``ZREVRANGE co:<current> 0 K−1 WITHSCORES`` for the page's own item
+(known from the path before the app runs). :func:`relative` turns log scores into weights
+in (0, 1] for ranking.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+LANDMARK = 1_767_225_600.0  # 2026-01-01T00:00:00Z; any fixed instant works in log space
+POPULAR_HALF_LIFE = 3.5 * 86400  # "popular this week": a view a week ago counts a quarter
+CO_HALF_LIFE = 30 * 86400.0
+POPULAR_KEEP = 1000
+CO_KEEP = 50
+ALSO_KEEP = 100
+SEED_NEIGHBOURS = 20
+RECENT = 10
+CO_WINDOW = 86400.0
+
+
+def log_increment(now: float, half_life: float, landmark: float = LANDMARK) -> float:
+    """log2 of a view's forward-decayed weight at ``now``."""
+    return (now - landmark) / half_life
+
+
+def log_add(a: float | None, b: float) -> float:
+    """log2(2^a + 2^b), exactly and without overflow (``a`` None: nothing yet)."""
+    if a is None:
+        return b
+    high, low = (a, b) if a >= b else (b, a)
+    return high + math.log2(1.0 + 2.0 ** (low - high))
+
+
+def relative(scores: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Log scores → weights in (0, 1], the best being 1 (what ranking reads)."""
+    pairs = list(scores)
+    if not pairs:
+        return {}
+    top = max(s for _, s in pairs)
+    return {member: 2.0 ** (s - top) for member, s in pairs}
+
+
+def decayed(log_score: float, now: float, half_life: float, landmark: float = LANDMARK) -> float:
+    """The classic decayed count a log score stands for at ``now``."""
+    return float(2.0 ** (log_score - log_increment(now, half_life, landmark)))
+
+
+def trim(scores: dict[str, float], keep: int) -> None:
+    """Keep the ``keep`` best members (ties: the smaller member stays, as in a Redis ZSET)."""
+    if len(scores) > keep:
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        for member, _ in ranked[keep:]:
+            del scores[member]
+
+
+def pairs_for_view(viewed: Mapping[str, float], item: str, now: float) -> tuple[bool, list[str]]:
+    """Does this view count (no repeat within the window), and which recent items pair with it."""
+    last = viewed.get(item)
+    if last is not None and now - last < CO_WINDOW:
+        return False, []
+    recent = sorted(
+        ((when, other) for other, when in viewed.items() if other != item),
+        key=lambda wo: (-wo[0], wo[1]),
+    )
+    return True, [other for when, other in recent[:RECENT] if now - when < CO_WINDOW]
+
+
+@dataclass
+class Learner:
+    """The shared keys' arithmetic in memory: the reference the store's scripts follow.
+
+    Used by the offline evaluation and by tests; the store does the same per key in Redis.
+    """
+
+    popular: dict[str, float] = field(default_factory=dict)
+    co: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def view(self, viewed: Mapping[str, float], item: str, now: float) -> None:
+        counts, partners = pairs_for_view(viewed, item, now)
+        if not counts:
+            return
+        self.popular[item] = log_add(self.popular.get(item), log_increment(now, POPULAR_HALF_LIFE))
+        trim(self.popular, POPULAR_KEEP)
+        x = log_increment(now, CO_HALF_LIFE)
+        for other in partners:
+            for a, b in ((other, item), (item, other)):
+                row = self.co.setdefault(a, {})
+                row[b] = log_add(row.get(b), x)
+                trim(row, CO_KEEP)
+
+    def popular_weights(self, top: int = 200) -> dict[str, float]:
+        best = sorted(self.popular.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        return relative(best)
+
+    def co_weights(self, seeds: Iterable[str]) -> dict[str, dict[str, float]]:
+        return {s: relative(self.co[s].items()) for s in seeds if self.co.get(s)}
+
+
+def also_to_co_views(also: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """The visitor's ``also`` key (``"seed>item"`` → log score) as co-views per seed."""
+    grouped: dict[str, list[tuple[str, float]]] = {}
+    for member, score in also.items():
+        seed, sep, item = member.partition(">")
+        if sep and seed and item:
+            grouped.setdefault(seed, []).append((item, score))
+    return {seed: relative(pairs) for seed, pairs in grouped.items()}
+
+
+@dataclass(frozen=True)
+class Learning:
+    """What one page view teaches: log increments per shared key, and for the visitor's own."""
+
+    popular: list[tuple[str, float]]  # [(item, increment)] for the popular key
+    co: dict[str, list[tuple[str, float]]]  # item → [(other, increment)]
+    also: list[tuple[str, float]]  # [("seed>item", increment)] for the visitor's key
+
+
+def learn_from_view(
+    viewed: Mapping[str, float],
+    item: str,
+    now: float,
+    neighbours: Mapping[str, float],
+) -> Learning | None:
+    """The writes for a view of ``item`` by a visitor who viewed ``viewed`` before (None: a
+    repeat). ``neighbours`` are the item's co-views read in this request (relative weights)."""
+    counts, partners = pairs_for_view(viewed, item, now)
+    if not counts:
+        return None
+    x = log_increment(now, CO_HALF_LIFE)
+    co: dict[str, list[tuple[str, float]]] = {item: [(p, x) for p in partners]}
+    for other in partners:
+        co.setdefault(other, []).append((item, x))
+    best = sorted(neighbours.items(), key=lambda kv: (-kv[1], kv[0]))[:SEED_NEIGHBOURS]
+    also = [(f"{item}>{other}", x + math.log2(w)) for other, w in best if w > 0 and other != item]
+    popular = [(item, log_increment(now, POPULAR_HALF_LIFE))]
+    return Learning(popular, {k: v for k, v in co.items() if v}, also)

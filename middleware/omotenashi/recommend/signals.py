@@ -1,0 +1,71 @@
+"""What ranking sees (the visitor's signals, read with the profile) and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from omotenashi.recommend.catalog import Item
+
+Source = Literal[
+    "interests", "also_viewed", "popular", "recently_viewed", "serendipity", "selection"
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Signals:
+    """Everything a recommendation may depend on, already read; ``now`` is the clock.
+
+    ``personal`` is False for visitors without a usable profile (new, bots, Global Privacy
+    Control, no consent): they get ``popular`` only, and the profile fields are ignored.
+    """
+
+    now: float
+    visitor: str = ""  # a stable, opaque key: seeds the serendipity draw per visitor and day
+    personal: bool = True
+    interests: Mapping[str, float] = field(default_factory=dict)  # topic → decayed score
+    viewed: Mapping[str, float] = field(default_factory=dict)  # item → when (epoch seconds)
+    co_views: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # seed → {item: w}
+    popular: Mapping[str, float] = field(default_factory=dict)  # item → decayed score
+    popular_half_life_days: float = 3.5
+    purchased: frozenset[str] = frozenset()
+    cart: frozenset[str] = frozenset()
+    current: str | None = None  # the item on this page
+
+
+@dataclass(frozen=True, eq=False)
+class Shared:
+    """What everyone's views taught, read with the profile: relative weights in (0, 1]."""
+
+    popular: Mapping[str, float] = field(default_factory=dict)  # item → weight
+    co_views: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # the page's item
+
+    @property
+    def empty(self) -> bool:
+        return not (self.popular or self.co_views)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One recommended item and the true reason it is there."""
+
+    item: Item
+    source: Source  # the strategy that contributed most (or serendipity / selection)
+    reason: str  # a sentence for the visitor: "Because you viewed Kyoto in autumn"
+    score: float
+    because: str | None = None  # the tag or the item behind the reason, if any
+
+    def as_dict(self) -> dict[str, object]:
+        """What a snippet sees for one item."""
+        item = self.item
+        return {
+            "id": item.id,
+            "url": item.url,
+            "title": item.title,
+            "image": item.image,
+            "tags": list(item.tags),
+            "price": item.price,
+            "reason": self.reason,
+            "source": self.source,
+        }

@@ -1,0 +1,107 @@
+"""Recommendations in Redis: popularity and co-views learned from everyone, bounded.
+
+See :mod:`omotenashi.recommend.coview` for the design. Shared keys (no visitor id in them):
+``<prefix>:rec:pop`` and ``<prefix>:rec:co:<item>``; the visitor's own candidates live with
+the profile (``<prefix>:{<vid>}:also``). Each key is updated by :data:`LEARN_SCRIPT`, one key
+per call, so Redis Cluster accepts every call; all calls of one page view go in the pipeline
+of the post-response write, and the reads in the pipeline of the profile read.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from omotenashi.recommend.coview import (
+    ALSO_KEEP,
+    CO_KEEP,
+    POPULAR_KEEP,
+    Learning,
+    relative,
+)
+from omotenashi.recommend.signals import Shared
+
+POPULAR_READ = 200  # the most popular items read per request (cached per process)
+POPULAR_CACHE = 5.0  # seconds one read of the popular items serves every request
+SHARED_TTL = 180 * 86400  # shared keys not updated for half a year expire
+
+# KEYS[1]: a sorted set of log2 forward-decayed scores. ARGV: keep, ttl, then member,
+# increment pairs. Adds in log space (log2(2^a + 2^b)), keeps the best `keep`, renews the TTL.
+LEARN_SCRIPT = """
+local key, keep, ttl = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = 3, #ARGV, 2 do
+  local member, x = ARGV[i], tonumber(ARGV[i + 1])
+  local old = redis.call('ZSCORE', key, member)
+  if old then
+    old = tonumber(old)
+    local high, low = math.max(old, x), math.min(old, x)
+    x = high + math.log(1 + math.pow(2, low - high)) / math.log(2)
+  end
+  redis.call('ZADD', key, x, member)
+end
+redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
+redis.call('EXPIRE', key, ttl)
+return 1
+"""
+
+
+class Recs:
+    """Key names, the popular cache, and what goes into the read and write pipelines."""
+
+    def __init__(self, prefix: str, popular_cache: float = POPULAR_CACHE) -> None:
+        self.prefix = prefix
+        self.popular_cache = popular_cache  # seconds (0: read on every request)
+        self._popular: tuple[float, dict[str, float]] | None = None
+
+    def popular_key(self) -> str:
+        return f"{self.prefix}:rec:pop"
+
+    def co_key(self, item: str) -> str:
+        return f"{self.prefix}:rec:co:{item}"
+
+    def needs_read(self, current: str | None) -> bool:
+        """Anything to read besides the profile (a page item, or popular items gone stale)?"""
+        cached = self._popular
+        return bool(current) or cached is None or self._stale(cached[0])
+
+    def _stale(self, at: float) -> bool:
+        return time.monotonic() - at >= self.popular_cache
+
+    def queue_reads(self, pipe: Any, current: str | None) -> list[str]:
+        """Queue the shared reads; returns what each reply is."""
+        kinds: list[str] = []
+        if current:
+            pipe.zrevrange(self.co_key(current), 0, CO_KEEP - 1, withscores=True)
+            kinds.append("co")
+        cached = self._popular
+        if cached is None or self._stale(cached[0]):
+            pipe.zrevrange(self.popular_key(), 0, POPULAR_READ - 1, withscores=True)
+            kinds.append("pop")
+        return kinds
+
+    def shared(self, kinds: list[str], replies: list[Any], current: str | None) -> Shared:
+        co: dict[str, dict[str, float]] = {}
+        for kind, reply in zip(kinds, replies, strict=True):
+            pairs = [(str(m), float(s)) for m, s in reply]
+            if kind == "co" and current and pairs:
+                co[current] = relative(pairs)
+            elif kind == "pop":
+                self._popular = (time.monotonic(), relative(pairs))
+        return Shared(popular=self._popular[1] if self._popular else {}, co_views=co)
+
+    async def queue_learning(
+        self, pipe: Any, script: Any, learning: Learning, also_key: str, also_ttl: int
+    ) -> None:
+        """Queue one script call per key (awaiting a pipeline's call only queues it)."""
+
+        async def call(key: str, keep: int, ttl: int, pairs: list[tuple[str, float]]) -> None:
+            args: list[Any] = [keep, ttl]
+            for member, x in pairs:
+                args += [member, repr(x)]
+            await script(keys=[key], args=args, client=pipe)
+
+        await call(self.popular_key(), POPULAR_KEEP, SHARED_TTL, learning.popular)
+        for item, pairs in learning.co.items():
+            await call(self.co_key(item), CO_KEEP, SHARED_TTL, pairs)
+        if learning.also:
+            await call(also_key, ALSO_KEEP, also_ttl, learning.also)

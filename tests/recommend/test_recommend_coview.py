@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from omotenashi.recommend.coview import (
+    CO_HALF_LIFE,
+    CO_KEEP,
+    CO_WINDOW,
+    LANDMARK,
+    POPULAR_HALF_LIFE,
+    RECENT,
+    Learner,
+    decayed,
+    log_add,
+    log_increment,
+    pairs_for_view,
+    relative,
+    trim,
+)
+
+DAY = 86400.0
+T0 = LANDMARK + 400 * DAY
+
+
+@given(st.floats(-60, 60), st.floats(-60, 60))
+def test_log_add_adds_in_log_space(a: float, b: float) -> None:
+    assert log_add(a, b) == pytest.approx(math.log2(2**a + 2**b))
+    assert log_add(a, b) == log_add(b, a)
+
+
+@pytest.mark.parametrize(("a", "b"), [(None, 3.0), (5000.0, 5000.0), (1e6, -1e6)])
+def test_log_add_never_overflows(a: float | None, b: float) -> None:
+    expected = b if a is None else max(a, b) + (1.0 if a == b else 0.0)
+    assert log_add(a, b) == pytest.approx(expected)
+
+
+def test_forward_decay_is_the_classic_decayed_count() -> None:
+    score = None
+    for days_ago in (0, 3.5, 7):  # views a week ago, half a week ago and now
+        score = log_add(score, log_increment(T0 - days_ago * DAY, POPULAR_HALF_LIFE))
+    assert score is not None
+    assert decayed(score, T0, POPULAR_HALF_LIFE) == pytest.approx(1 + 0.5 + 0.25)
+
+
+def test_relative_weights_put_the_best_at_one() -> None:
+    assert relative([("a", 10.0), ("b", 9.0), ("c", 7.0)]) == {"a": 1.0, "b": 0.5, "c": 0.125}
+    assert relative([]) == {}
+
+
+@pytest.mark.parametrize(
+    ("viewed", "item", "counts", "partners"),
+    [
+        ({}, "a", True, []),
+        ({"a": T0 - 60}, "a", False, []),  # a reload within the window counts once
+        ({"a": T0 - CO_WINDOW - 1}, "a", True, []),
+        ({"b": T0 - 60, "c": T0 - 120, "d": T0 - CO_WINDOW - 1}, "a", True, ["b", "c"]),
+    ],
+)
+def test_which_views_count_and_what_they_pair_with(
+    viewed: dict[str, float], item: str, counts: bool, partners: list[str]
+) -> None:
+    assert pairs_for_view(viewed, item, T0) == (counts, partners)
+
+
+def test_only_the_most_recent_views_pair() -> None:
+    viewed = {f"i{k}": T0 - 60 * (k + 1) for k in range(RECENT + 5)}
+    _, partners = pairs_for_view(viewed, "new", T0)
+    assert partners == [f"i{k}" for k in range(RECENT)]
+
+
+def test_co_views_are_symmetric_and_popularity_counts_views() -> None:
+    learner = Learner()
+    learner.view({}, "a", T0)
+    learner.view({"a": T0}, "b", T0 + 60)
+    learner.view({"a": T0, "b": T0 + 60}, "b", T0 + 120)  # a reload: nothing more
+    assert learner.co_weights(["a", "b", "c"]) == {"a": {"b": 1.0}, "b": {"a": 1.0}}
+    assert set(learner.popular_weights()) == {"a", "b"}
+    assert learner.co["a"]["b"] == pytest.approx(log_increment(T0 + 60, CO_HALF_LIFE))
+
+
+def test_memory_is_bounded_and_fresh_pairs_displace_stale_ones() -> None:
+    learner = Learner()
+    for k in range(CO_KEEP + 20):  # old pairs with "hub", each seen twice long ago
+        for step in range(2):
+            now = T0 + k + step * CO_WINDOW * 2
+            learner.view({"hub": now - 1}, f"old{k}", now)
+    assert len(learner.co["hub"]) == CO_KEEP
+    later = T0 + 120 * DAY  # four half-lives later, one fresh view outweighs two stale ones
+    learner.view({"hub": later - 1}, "fresh", later)
+    assert len(learner.co["hub"]) == CO_KEEP
+    assert max(learner.co["hub"], key=lambda m: learner.co["hub"][m]) == "fresh"
+
+
+def test_trim_keeps_the_best_and_breaks_ties_by_member() -> None:
+    scores = {"b": 1.0, "a": 1.0, "c": 3.0, "d": 0.5}
+    trim(scores, 2)
+    assert scores == {"c": 3.0, "a": 1.0}
