@@ -1,0 +1,80 @@
+"""What an editor's YAML file may not do, checked before it is read: be huge, nest without end,
+hide control characters, or use anchors and aliases (a 469-byte file of nested aliases expands
+to billions of values: the "billion laughs").
+
+Every refusal is a :class:`~omotenashi.errors.RuleError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from omotenashi.errors import RuleError
+
+MAX_FILE_BYTES = 512 * 1024
+MAX_DEPTH = 40
+# C0 controls but tab, newline and carriage return; DEL; C1 controls; non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def line_at(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def check_source(text: str, name: str) -> None:
+    """RuleError unless ``text`` is small, plain text with no anchors, aliases or deep nesting."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise RuleError(
+            name,
+            1,
+            "",
+            f"the file is {size} bytes, over the {MAX_FILE_BYTES} a rule file may have",
+            "split it into several files",
+        )
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        raise RuleError(
+            name,
+            line_at(text, bad.start()),
+            "",
+            f"the file contains the control character {bad.group()!r}",
+            "delete it (most editors do not show it); save the file as plain UTF-8 text",
+        )
+    if "&" not in text and "*" not in text and text.count("[") + text.count("{") < MAX_DEPTH:
+        return  # no anchor, no alias, and too few brackets to nest past the bound
+    depth = 0
+    for event in yaml.parse(text, Loader=_Parser):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, yaml.AliasEvent):
+            raise RuleError(
+                name,
+                line,
+                "",
+                f"YAML aliases (*{event.anchor}) are not allowed in rule files",
+                "write the value out where it is needed",
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            raise RuleError(
+                name,
+                line,
+                "",
+                f"YAML anchors (&{anchor}) are not allowed in rule files",
+                "remove the anchor and write values out where they are needed",
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RuleError(
+                    name,
+                    line,
+                    "",
+                    f"the file nests more than {MAX_DEPTH} levels deep",
+                    "flatten the structure",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
