@@ -1,0 +1,179 @@
+"""One compiled condition: a test over :class:`Facts` and the sentences that explain it;
+comparisons of one value (``Compare``) with sentences true of the value they were given."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from omotenashi.engine import explain as ex
+from omotenashi.engine.facts import Facts
+from omotenashi.rules.model import Compare
+
+Check = Callable[[Facts], bool]
+Say = Callable[[Facts], list[str]]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One compiled test. ``text`` sums it up for editors' tools; ``reasons(facts)`` are true
+    of the visitor whenever the test holds, ``denials(facts)`` whenever it does not."""
+
+    check: Check
+    text: str
+    yes: Say | None = None
+    no: Say | None = None
+
+    def reasons(self, facts: Facts) -> list[str]:
+        return self.yes(facts) if self.yes is not None else [self.text]
+
+    def denials(self, facts: Facts) -> list[str]:
+        return self.no(facts) if self.no is not None else [f"not: {self.text}"]
+
+
+def explain(conditions: list[Condition], facts: Facts) -> list[str]:
+    """Why every one of ``conditions`` holds for ``facts`` (ask only when they do)."""
+    out: list[str] = []
+    for condition in conditions:
+        out.extend(r for r in condition.reasons(facts) if r not in out)
+    return out
+
+
+def deny(conditions: list[Condition], facts: Facts) -> list[str]:
+    """Why not all of ``conditions`` hold: the first one that fails, in its own words."""
+    for condition in conditions:
+        if not condition.check(facts):
+            return condition.denials(facts)
+    return []
+
+
+def same(check: Check, say: Callable[[Facts], str], text: str) -> Condition:
+    """A condition whose sentence describes the visitor's actual value, true either way."""
+    return Condition(check, text, lambda f: [say(f)], lambda f: [say(f)])
+
+
+def fixed(check: Check, yes: str, no: str) -> Condition:
+    return Condition(check, yes, None, lambda f: [no])
+
+
+def all_hold(conditions: list[Condition], facts: Facts) -> bool:
+    return all(c.check(facts) for c in conditions)
+
+
+_DIGITS = r"\d(?:_?\d)*"
+# What float() reads (ASCII): checked first, so text that is not a number costs no exception.
+_NUMERIC = re.compile(
+    rf"\s*[+-]?(?:(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:e[+-]?{_DIGITS})?"
+    r"|inf(?:inity)?|nan)\s*",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, (bool, int, float)):
+        return float(value)
+    if isinstance(value, str):
+        if value.isascii():
+            return float(value) if _NUMERIC.fullmatch(value) else None
+        try:  # other scripts' digits (rare): float() decides
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _equal(a: object, b: object) -> bool:
+    """Equality as editors mean it: 3 == "3", True == "true", text ignores case."""
+    return _equals(b)(a)
+
+
+def _equals(b: object) -> Callable[[object], bool]:
+    """``_equal(·, b)`` with ``b``'s forms (number, lower case, folded) worked out once."""
+    lower, fold, nb = str(b).lower(), str(b).casefold(), _number(b)
+    if isinstance(b, bool):
+        return lambda a: a is not None and str(a).lower() == lower
+
+    def test(a: object) -> bool:
+        if a is None:
+            return False
+        if isinstance(a, bool):
+            return str(a).lower() == lower
+        if nb is not None and (na := _number(a)) is not None:
+            return na == nb
+        return str(a).casefold() == fold
+
+    return test
+
+
+_BOUNDS = frozenset({"lt", "at_most", "gt", "at_least"})
+
+
+def _bounded(bound: float, op: Callable[[float, float], bool]) -> Callable[[object], bool]:
+    def test(value: object) -> bool:
+        number = _number(value)
+        return number is not None and op(number, bound)
+
+    return test
+
+
+def compare(get: Callable[[Facts], object], cmp: Compare, subject: ex.Subject) -> Condition:
+    tests: list[tuple[str, object, Callable[[object], bool]]] = []
+    if cmp.exists is not None:
+        want = cmp.exists
+        tests.append(("exists", want, lambda v: (v is not None and v != "") == want))
+    if cmp.eq is not None:
+        eq = cmp.eq
+        tests.append(("eq", eq, _equals(eq)))
+    if cmp.ne is not None:
+        ne = cmp.ne
+        is_ne = _equals(ne)
+        tests.append(("ne", ne, lambda v: not is_ne(v)))
+    if cmp.in_ is not None:
+        options = cmp.in_
+        each = [_equals(o) for o in options]
+        tests.append(("in", list(options), lambda v: any(t(v) for t in each)))
+    if cmp.contains is not None:
+        needle = cmp.contains.lower()
+        tests.append(
+            ("contains", cmp.contains, lambda v: v is not None and needle in str(v).lower())
+        )
+    for name, bound, op in (
+        ("lt", cmp.lt, lambda x, y: x < y),
+        ("at_most", cmp.at_most, lambda x, y: x <= y),
+        ("gt", cmp.gt, lambda x, y: x > y),
+        ("at_least", cmp.at_least, lambda x, y: x >= y),
+    ):
+        if bound is not None:
+            tests.append((name, bound, _bounded(bound, op)))
+
+    def check(f: Facts) -> bool:
+        value = get(f)
+        return all(t(value) for _, _, t in tests)
+
+    def unknown(value: object) -> bool:
+        return value is None or value == ""
+
+    def yes(f: Facts) -> list[str]:
+        value = get(f)
+        out: list[str] = []
+        for op, want, _ in tests:
+            text = subject.unknown if unknown(value) else subject.say(op, want)
+            if text not in out:
+                out.append(text)
+        return out
+
+    def no(f: Facts) -> list[str]:
+        value = get(f)
+        for op, want, test in tests:
+            if test(value):
+                continue
+            if op == "exists":
+                return [subject.say("exists", not want)]
+            if unknown(value) or (op in _BOUNDS and _number(value) is None):
+                return [subject.unknown]
+            return [subject.say(ex.NEGATE.get(op, op), want)]
+        return []
+
+    summary = "; ".join(subject.say(op, want) for op, want, _ in tests)
+    return Condition(check, summary, yes, no)

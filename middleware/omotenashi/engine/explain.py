@@ -1,0 +1,197 @@
+"""Sentences a visitor can read about one comparison, true whenever the comparison says so.
+
+A :class:`Subject` knows how to talk about one value (pages seen, a profile detail, a query
+parameter, an interest); :func:`say` turns one test of a ``Compare`` into a sentence, and the
+negated operator into the sentence that is true when the test fails. Nothing here reads facts:
+``conditions`` picks which sentence applies to the visitor at that moment.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+# The operator whose truth is exactly the failure of another (bounds and equality).
+NEGATE = {
+    "lt": "at_least",
+    "at_least": "lt",
+    "gt": "at_most",
+    "at_most": "gt",
+    "eq": "ne",
+    "ne": "eq",
+    "in": "not_in",
+    "not_in": "in",
+    "contains": "not_contains",
+    "not_contains": "contains",
+}
+
+STAGE_WORDS = {
+    "awareness": "you are getting to know us",
+    "interest": "you have been exploring what we offer",
+    "consideration": "you have been getting ready to book (for example, something went into "
+    "your cart)",
+    "purchase": "you have bought from us",
+    "loyalty": "you are one of our loyal customers",
+}
+DEVICE_WORDS = {"mobile": "a phone", "tablet": "a tablet", "desktop": "a computer"}
+DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def number(value: object) -> str:
+    """3.0 -> "3", 2.5 -> "2.5"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def words(slug: object) -> str:
+    """An editor's slug as words: ``join_club`` -> "join club"."""
+    return str(slug).replace("_", " ").replace("-", " ")
+
+
+def either(values: Sequence[object], last: str = "or") -> str:
+    items = [number(v) for v in values]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+def quantity(op: str, value: object) -> str:
+    """How many, in words: ("at_least", 3) -> "3 or more"."""
+    if op in ("in", "not_in") and isinstance(value, list):
+        listed = either(value)
+        return listed if op == "in" else f"a number other than {listed}"
+    n = number(value)
+    return {
+        "at_least": f"{n} or more",
+        "gt": f"more than {n}",
+        "lt": f"fewer than {n}",
+        "at_most": f"at most {n}",
+        "eq": f"exactly {n}",
+        "ne": f"a number other than {n}",
+    }.get(op, n)
+
+
+class Subject(Protocol):
+    """How to talk about one value; ``unknown`` is true when there is no value at all."""
+
+    @property
+    def unknown(self) -> str: ...
+
+    def say(self, op: str, value: object) -> str: ...
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count: ``template`` has ``{n}``; ``zero`` and ``some`` read better for 0 and >= 1."""
+
+    template: str
+    zero: str = ""
+    some: str = ""
+    unknown: str = "we have not counted this yet"
+
+    def say(self, op: str, value: object) -> str:
+        if op == "exists":
+            return "we keep a count of this" if value else "we keep no count of this"
+        if self.zero and _means_zero(op, value):
+            return self.zero
+        if self.some and _means_some(op, value):
+            return self.some
+        return self.template.format(n=quantity(op, value))
+
+
+def _means_zero(op: str, value: object) -> bool:
+    return (op in ("eq", "at_most") and value in (0, "0")) or (op == "lt" and value == 1)
+
+
+def _means_some(op: str, value: object) -> bool:
+    return (op == "at_least" and value == 1) or (op in ("gt", "ne") and value in (0, "0"))
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value the visitor or the link gave: ``noun`` is e.g. "your first name"."""
+
+    noun: str
+    unknown: str = ""
+    equals: str = ""  # a nicer sentence for eq, with {v}
+    differs: str = ""  # and for ne
+
+    def __post_init__(self) -> None:
+        if not self.unknown:
+            object.__setattr__(self, "unknown", f"we do not know {self.noun}")
+
+    def say(self, op: str, value: object) -> str:
+        v = number(value)
+        if op == "eq" and self.equals:
+            return self.equals.format(v=v)
+        if op == "ne" and self.differs:
+            return self.differs.format(v=v)
+        if op == "exists":
+            return f"we know {self.noun}" if value else self.unknown
+        if op in ("in", "not_in") and isinstance(value, list):
+            return f"{self.noun} is {'' if op == 'in' else 'not '}{either(value)}"
+        return {
+            "eq": f"{self.noun} is {v}",
+            "ne": f"{self.noun} is not {v}",
+            "contains": f"{self.noun} contains “{v}”",
+            "not_contains": f"{self.noun} does not contain “{v}”",
+        }.get(op) or f"{self.noun} is {quantity(op, value)}"
+
+
+@dataclass(frozen=True)
+class Interest:
+    """A topic's interest: about one point per page on the topic, fading with time.
+
+    A score of at least n needs at least n page views on the topic (each adds at most one),
+    so that is said plainly; anything else is said as what it is, a recent interest."""
+
+    topic: str
+    unknown: str = ""
+
+    def say(self, op: str, value: object) -> str:
+        t = words(self.topic)
+        if op == "at_least" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            times = max(1, math.ceil(value))
+            if times == 1:
+                return f"you have looked at pages about {t}"
+            return f"you have looked at pages about {t} {times} or more times"
+        if op == "lt" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"you have not looked at pages about {t} {number(value)} or more times lately"
+        if op == "exists":
+            return "we keep a measure of your interests" if value else "we keep no interests"
+        return f"your recent interest in {t} is {quantity(op, value)}"
+
+
+def quoted(values: Iterable[object]) -> str:
+    return either([f"“{words(v)}”" for v in values])
+
+
+def host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url[:60]
+    except ValueError:
+        return url[:60]
+
+
+def attr_subject(name: str) -> Value:
+    return Value(f"your {words(name)}")
+
+
+def query_subject(key: str, first: bool = False) -> Value:
+    link = "the link you first came from" if first else "the link you followed"
+    if key == "utm_campaign":
+        came = "you first came from" if first else "you came from"
+        return Value(
+            f"the campaign of {link}",
+            unknown=f"{link} was not from one of our campaigns",
+            equals=came + " our {v} link",
+            differs=("you did not first come from" if first else "you did not come from")
+            + " our {v} link",
+        )
+    if key.startswith("utm_"):
+        return Value(f"the {words(key[4:])} of {link}", unknown=f"{link} names no {key[4:]}")
+    return Value(f"“{key}” in {link}", unknown=f"{link} has no “{key}”")

@@ -1,0 +1,126 @@
+"""Conditions on what the visitor did here: pages, bookings, the cart, events, items viewed,
+how they first found the site."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fnmatch import fnmatchcase
+
+from omotenashi.engine import explain as ex
+from omotenashi.engine.compare import Condition, compare, same
+from omotenashi.engine.facts import Facts
+from omotenashi.rules.model import Compare, When
+
+
+def history(when: When, out: list[Condition]) -> None:
+    """Conditions on what the visitor did (pages, bookings, cart, events, first visit)."""
+    counts: list[tuple[Compare | None, Callable[[Facts], object], ex.Count]] = [
+        (
+            when.views,
+            lambda f: f.views,
+            ex.Count(
+                "you have seen {n} pages here",
+                zero="this is the first page you have seen here",
+                some="you have seen other pages here before",
+            ),
+        ),
+        (
+            when.purchases,
+            lambda f: f.purchases,
+            ex.Count(
+                "you have bought from us {n} times",
+                zero="you have not bought from us yet",
+                some="you have bought from us before",
+            ),
+        ),
+        (
+            when.cart_items,
+            lambda f: f.cart_items,
+            ex.Count(
+                "your cart holds {n} items",
+                zero="your cart is empty",
+                some="there is something in your cart",
+            ),
+        ),
+        (
+            when.absent_days,
+            lambda f: f.absent_days,
+            ex.Count(
+                "you were away for {n} days before this visit",
+                unknown="we do not know of an earlier visit",
+            ),
+        ),
+    ]
+    for cmp, get, subject in counts:
+        if cmp is not None:
+            out.append(compare(get, cmp, subject))
+    for name, cmp in (when.event or {}).items():
+        done = f"“{ex.words(name)}”"
+        subject = ex.Count(
+            f"you have done {done} {{n}} times",
+            zero=f"you have not done {done} yet",
+            some=f"you have done {done} before",
+        )
+        out.append(compare(_event(name), cmp, subject))
+    if when.cart_abandoned is not None:
+        want = when.cart_abandoned
+        left = "you put something in your cart a while ago and have not booked it yet"
+        yes = (lambda f: [left]) if want else _cart_not_waiting
+        no = _cart_not_waiting if want else (lambda f: [left])
+        text = left if want else "no cart left waiting"
+        out.append(Condition(lambda f: f.cart_abandoned == want, text, yes, no))
+    if when.viewed is not None:
+        items = frozenset(when.viewed)
+        out.append(
+            Condition(
+                lambda f: not items.isdisjoint(f.viewed),
+                "viewed " + ex.either(when.viewed),
+                lambda f: [f"you looked at {ex.quoted(sorted(items & f.viewed))}"],
+                lambda f: [f"you have not looked at {ex.quoted(sorted(items))}"],
+            )
+        )
+    if when.viewed_in_list is not None:
+        listed = when.viewed_in_list
+        label = f"our {ex.words(listed)} list"
+        out.append(
+            Condition(
+                lambda f: not f.viewed.isdisjoint(f.lists.get(listed, ())),
+                f"viewed something in {label}",
+                lambda f: [
+                    f"you looked at {ex.quoted(sorted(f.viewed & set(f.lists.get(listed, ()))))}, "
+                    f"which is in {label}"
+                ],
+                lambda f: [f"you have not looked at anything in {label}"],
+            )
+        )
+    for key, cmp in (when.first_utm or {}).items():
+        out.append(compare(_first_touch(key), cmp, ex.query_subject(key, first=True)))
+    if when.first_referrer is not None:
+        first_refs = tuple(when.first_referrer)
+        out.append(
+            same(
+                lambda f: any(
+                    fnmatchcase(f.first_touch.get("referrer", ""), g) for g in first_refs
+                ),
+                lambda f: (
+                    f"you first came to us from {ex.host(f.first_touch['referrer'])}"
+                    if f.first_touch.get("referrer")
+                    else "you did not first come to us by a link from another site"
+                ),
+                "first came from " + ex.either(when.first_referrer),
+            )
+        )
+
+
+def _cart_not_waiting(f: Facts) -> list[str]:
+    if f.cart_items == 0:
+        return ["your cart is empty"]
+    return ["nothing in your cart has been left waiting"]
+
+
+def _event(name: str) -> Callable[[Facts], object]:
+    return lambda f: f.events.get(name, 0)
+
+
+def _first_touch(key: str) -> Callable[[Facts], object]:
+    return lambda f: f.first_touch.get(key)

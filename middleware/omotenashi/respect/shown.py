@@ -1,0 +1,168 @@
+"""What the preferences page tells a visitor about the blocks chosen for them: only what they
+were actually shown, with the reasons that were true when it was shown (kept with the profile,
+bounded), and the categories a site may personalise, in plain words with their state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from omotenashi.engine.explain import words
+from omotenashi.engine.profile import Profile
+from omotenashi.engine.restraint import Prefs
+from omotenashi.engine.ruleset import RuleSet
+
+MAX_LISTED = 30
+
+# What the page says when the privacy decision keeps nothing about this visitor.
+PRIVATE_NOTES = {
+    "gpc": (
+        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
+        "not to track you. We honour it. We keep nothing about you, set no cookie, and only "
+        "adapt pages to the moment: your device, the time, or the link you followed. There is "
+        "nothing to switch off, because nothing is kept."
+    ),
+    "consent": (
+        "You have not given consent to personalisation, so we keep nothing about you and set "
+        "no cookie. Pages may still adapt to your device, the time, or the link you followed."
+    ),
+    "withdrawn": (
+        "You have withdrawn your consent, so we keep nothing about you. Pages may still adapt "
+        "to your device, the time, or the link you followed."
+    ),
+    "revoked": "This site has turned personalisation off for you: we keep nothing about you.",
+    "bot": "Automated visitors are never personalised and nothing is kept about them.",
+    "nothing": (
+        "You chose “Personalise nothing for me”. We store nothing new about you: no pages, "
+        "interests or events. We keep only that choice, in a cookie on this device, so it "
+        "stays. Anything kept from before is listed below until you erase it or it expires."
+    ),
+}
+CHOICES_NEED_A_COOKIE = frozenset({"", "nothing"})  # where the switches can be saved
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def when_text(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC") if at else ""
+
+
+def shown_recently(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:
+    """Each rule this visitor was shown (newest first) with the reasons true at the time."""
+    by_id = {r.id: r for r in ruleset.rules}
+    out: list[dict[str, Any]] = []
+    for rule_id, times in profile.shown.items():
+        compiled = by_id.get(rule_id)
+        if compiled is None or times <= 0:
+            continue
+        rule = compiled.rule
+        at, because = profile.shown_why.get(rule_id, (0.0, []))
+        category_on = rule.category not in prefs.off_categories
+        out.append(
+            {
+                "key": rule_id,  # the switch's value only; never shown as text
+                "why": rule.why,
+                "because": [sentence(r) for r in because],
+                "when": when_text(at),
+                "at": at,
+                "times": times,
+                "on": rule_id not in prefs.off_rules,
+                "category": words(rule.category).capitalize(),
+                "category_name": rule.category,
+                "category_on": category_on,
+            }
+        )
+    out.sort(key=lambda e: -e["at"])
+    _unique_labels(out)
+    return out[:MAX_LISTED]
+
+
+def _unique_labels(entries: list[dict[str, Any]]) -> None:
+    seen: dict[str, int] = {}
+    for entry in entries:
+        label = entry["why"].strip()
+        seen[label] = seen.get(label, 0) + 1
+        entry["label"] = label if seen[label] == 1 else f"{label} ({seen[label]})"
+
+
+def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every category in plain words, whether it is on, and how many blocks it covers."""
+    out: dict[str, dict[str, Any]] = {}
+    for compiled in sorted(ruleset.rules, key=lambda r: r.order):
+        name = compiled.rule.category
+        entry = out.setdefault(
+            name,
+            {
+                "name": name,
+                "label": words(name).capitalize(),
+                "on": name not in prefs.off_categories,
+                "kinds": 0,
+                "shown": 0,
+            },
+        )
+        entry["kinds"] += 1
+    for item in shown:
+        if item["category_name"] in out:
+            out[item["category_name"]]["shown"] += 1
+    return list(out.values())
+
+
+def data_sections(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[tuple[str, list[str]]]:
+    """The export as headed lists of plain sentences, for the readable page."""
+    rows: list[tuple[str, list[str]]] = []
+    counts = [
+        f"Visits: {profile.visits}",
+        f"Pages seen: {profile.views}",
+        f"Purchases: {profile.purchases}",
+    ]
+    if profile.first_seen:
+        counts.append(f"First seen: {when_text(profile.first_seen)}")
+    if profile.last_seen:
+        counts.append(f"Last seen: {when_text(profile.last_seen)}")
+    rows.append(("Your visits", counts))
+    if profile.interests:
+        rows.append(
+            (
+                "Topics you looked at",
+                [f"{words(t)}: {score:.1f}" for t, (score, _) in sorted(profile.interests.items())],
+            )
+        )
+    if profile.viewed:
+        rows.append(("Things you looked at", [words(i) for i in sorted(profile.viewed)]))
+    if profile.cart:
+        rows.append(
+            ("In your cart", [f"{words(i)} × {n}" for i, n in sorted(profile.cart.items())])
+        )
+    if profile.events:
+        rows.append(
+            ("Things you did", [f"{words(n)}: {c}" for n, c in sorted(profile.events.items())])
+        )
+    if profile.attrs:
+        rows.append(
+            (
+                "Details the site gave us",
+                [f"{words(k)}: {v}" for k, v in sorted(profile.attrs.items())],
+            )
+        )
+    if profile.first_touch:
+        rows.append(
+            ("How you first found us", [f"{words(k)}: {v}" for k, v in profile.first_touch.items()])
+        )
+    shown = shown_recently(profile, ruleset, prefs)
+    if shown:
+        rows.append(
+            (
+                "Shown to you",
+                [f"{e['why']} ({e['times']} time{'s' * (e['times'] != 1)})" for e in shown],
+            )
+        )
+    choices = []
+    if prefs.nothing:
+        choices.append("Personalise nothing for me: on")
+    choices += [f"Switched off: {words(c)}" for c in sorted(prefs.off_categories)]
+    if prefs.off_rules:
+        choices.append(f"Blocks you switched off: {len(prefs.off_rules)}")
+    rows.append(("Your choices", choices or ["None: everything is on"]))
+    return rows

@@ -1,0 +1,344 @@
+"""Reasons shown to visitors come from what actually matched: negation and values included, and
+every sentence true of the visitor at that moment (checked by an oracle that reads the facts)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from demo_site.app import demo_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omotenashi.engine.conditions import compile_when, deny, explain
+from omotenashi.engine.decide import Decision
+from omotenashi.engine.disclosure import EVERYONE, with_reasons
+from omotenashi.engine.facts import Device, Facts, RequestInfo
+from omotenashi.engine.page import EngineConfig, personalise_page
+from omotenashi.engine.profile import Profile
+from omotenashi.engine.understand import Visit
+from omotenashi.loader.journey import load_journey
+from omotenashi.loader.reload import load_all
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+from omotenashi.rules.model import When
+from omotenashi.settings import RespectSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+DESKTOP = Device("desktop", "Chrome", "Linux", False)
+PHONE = Device("mobile", "Mobile Safari", "iOS", False)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def facts(**kw: Any) -> Facts:
+    return Facts(**{"device": DESKTOP, "now": NOW, **kw})
+
+
+def when(text: str) -> When:
+    return When.model_validate(yaml.safe_load(text))
+
+
+@pytest.mark.parametrize(
+    ("condition", "given_facts", "reasons"),
+    [
+        ("{cart_abandoned: false}", {"cart_items": 0}, ["your cart is empty"]),
+        (
+            "{cart_abandoned: false}",
+            {"cart_items": 2},
+            ["nothing in your cart has been left waiting"],
+        ),
+        (
+            "{cart_abandoned: true}",
+            {"cart_items": 1, "cart_abandoned": True},
+            ["you put something in your cart a while ago and have not booked it yet"],
+        ),
+        ("{views: {at_least: 3}}", {"views": 7}, ["you have seen 3 or more pages here"]),
+        ("{views: {lt: 3}}", {"views": 1}, ["you have seen fewer than 3 pages here"]),
+        (
+            "{query: {utm_campaign: winter-sale}}",
+            {"query": {"utm_campaign": "winter-sale"}},
+            ["you came from our winter-sale link"],
+        ),
+        (
+            "{not: {query: {utm_campaign: winter-sale}}}",
+            {"query": {"utm_campaign": "spring"}},
+            ["you did not come from our winter-sale link"],
+        ),
+        (
+            "{not: {query: {utm_campaign: winter-sale}}}",
+            {},
+            ["the link you followed was not from one of our campaigns"],
+        ),
+        ("{not: {new: true}}", {"visits": 3, "is_new": False}, ["you have visited us before"]),
+        ("{returning: false}", {"is_new": True}, ["this is your first visit"]),
+        (
+            "{interest: {hawaii: {at_least: 2}}}",
+            {"interests": {"hawaii": 2.4}},
+            ["you have looked at pages about hawaii 2 or more times"],
+        ),
+        (
+            "{not: {interest: {hawaii: {at_least: 2}}}}",
+            {"interests": {"hawaii": 0.7}},
+            ["you have not looked at pages about hawaii 2 or more times lately"],
+        ),
+        ("{purchases: 0}", {}, ["you have not bought from us yet"]),
+        ("{not: {cart_items: {at_least: 1}}}", {}, ["your cart is empty"]),
+        (
+            "{attr: {first_name: {exists: true}}}",
+            {"attrs": {"first_name": "Aiko"}},
+            ["we know your first name"],
+        ),
+        ("{attr: {age: {at_least: 18}}}", {"attrs": {"age": 40}}, ["your age is 18 or more"]),
+        ("{not: {attr: {age: {at_least: 18}}}}", {}, ["we do not know your age"]),
+        (
+            "{stage: [interest, consideration]}",
+            {"stage": "interest"},
+            ["you have been exploring what we offer"],
+        ),
+        ("{device: [mobile, tablet]}", {"device": PHONE}, ["you are on a phone"]),
+        ("{not: {device: mobile}}", {}, ["you are on a computer"]),
+        (
+            "{any: [{device: mobile}, {views: {at_least: 3}}]}",
+            {"views": 5},
+            ["you have seen 3 or more pages here"],  # only the branch that matched
+        ),
+        (
+            "{not: {any: [{device: mobile}, {views: {at_least: 3}}]}}",
+            {"views": 1},
+            ["you are on a computer", "you have seen fewer than 3 pages here"],
+        ),
+        (
+            "{viewed_in_list: sale}",
+            {"viewed": frozenset({"kyoto-autumn"}), "lists": {"sale": frozenset({"kyoto-autumn"})}},
+            ["you looked at “kyoto autumn”, which is in our sale list"],
+        ),
+        (
+            "{event: {join_club: {at_least: 1}}}",
+            {"events": {"join_club": 1}},
+            ["you have done “join club” before"],
+        ),
+        ("{weekday: [tue]}", {}, ["it is Tuesday (UTC time)"]),
+        ("{time: '09:00-17:00'}", {}, ["it is between 09:00 and 17:00 (UTC time)"]),
+    ],
+)
+def test_reasons_say_what_matched(
+    condition: str, given_facts: dict[str, Any], reasons: list[str]
+) -> None:
+    conditions = compile_when(when(condition), "UTC")
+    f = facts(**given_facts)
+    assert all(c.check(f) for c in conditions)
+    assert explain(conditions, f) == reasons
+
+
+@pytest.mark.parametrize(
+    ("condition", "given_facts", "denial"),
+    [
+        ("{cart_abandoned: true}", {}, ["your cart is empty"]),
+        ("{views: {at_least: 3}}", {"views": 1}, ["you have seen fewer than 3 pages here"]),
+        (
+            "{query: {utm_campaign: spring}}",
+            {"query": {"utm_campaign": "x"}},
+            ["you did not come from our spring link"],
+        ),
+        ("{new: true}", {"is_new": False}, ["you have visited us before"]),
+    ],
+)
+def test_a_condition_that_fails_says_what_is_true_instead(
+    condition: str, given_facts: dict[str, Any], denial: list[str]
+) -> None:
+    conditions = compile_when(when(condition), "UTC")
+    f = facts(**given_facts)
+    assert not all(c.check(f) for c in conditions)
+    assert deny(conditions, f) == denial
+
+
+def test_a_rule_without_conditions_and_a_forced_rule_say_so() -> None:
+    ruleset = _demo_rules()
+    rule = next(r for r in ruleset.rules if r.id == "winter-campaign-tagline")
+    assert with_reasons(Decision(rule, "tagline"), facts()).reasons == (
+        "a preview link for testing asked for this block",
+    )
+    everyone = next(r for r in ruleset.rules if not r.conditions)
+    assert with_reasons(Decision(everyone, "x"), facts()).reasons == (EVERYONE,)
+
+
+# -- the property: for any visitor, every reason shown is true of them ------------------------
+
+STAGE_OF = {
+    "you are getting to know us": "awareness",
+    "you have been exploring what we offer": "interest",
+    "you have been getting ready to book (for example, something went into your cart)": (
+        "consideration"
+    ),
+    "you have bought from us": "purchase",
+    "you are one of our loyal customers": "loyalty",
+}
+DEVICE_OF = {"a phone": "mobile", "a tablet": "tablet", "a computer": "desktop"}
+Oracle = Callable[[re.Match[str], Facts], bool]
+ORACLE: list[tuple[str, Oracle]] = [
+    (
+        r"you have looked at pages about (.+) (\d+) or more times",
+        lambda m, f: f.interests.get(m[1], 0) >= int(m[2]),
+    ),
+    (r"you have looked at pages about (.+)", lambda m, f: f.interests.get(m[1], 0) > 0),
+    (
+        r"you have not looked at pages about (.+) (\d+) or more times lately",
+        lambda m, f: f.interests.get(m[1], 0) < int(m[2]),
+    ),
+    ("|".join(re.escape(s) for s in STAGE_OF), lambda m, f: f.stage == STAGE_OF[m[0]]),
+    (r"you have visited us before", lambda m, f: not f.is_new),
+    (r"this is your first visit", lambda m, f: f.is_new),
+    (r"you are on (a phone|a tablet|a computer)", lambda m, f: f.device.kind == DEVICE_OF[m[1]]),
+    (r"you came from our (.+) link", lambda m, f: f.query.get("utm_campaign") == m[1]),
+    (r"you did not come from our (.+) link", lambda m, f: f.query.get("utm_campaign") != m[1]),
+    (
+        r"the link you followed was not from one of our campaigns",
+        lambda m, f: not f.query.get("utm_campaign"),
+    ),
+    (r"your cart is empty", lambda m, f: f.cart_items == 0),
+    (r"there is something in your cart", lambda m, f: f.cart_items >= 1),
+    (r"nothing in your cart has been left waiting", lambda m, f: not f.cart_abandoned),
+    (
+        r"you put something in your cart a while ago and have not booked it yet",
+        lambda m, f: f.cart_abandoned,
+    ),
+    (
+        r"you looked at (.+), which is in our (.+) list",
+        lambda m, f: all(
+            item.replace(" ", "-") in f.viewed & f.lists[m[2]]
+            for item in re.findall(r"“([^”]+)”", m[1])
+        ),
+    ),
+    (r"we know your first name", lambda m, f: bool(f.attrs.get("first_name"))),
+    (r"we do not know your first name", lambda m, f: not f.attrs.get("first_name")),
+    (r"we think you fit the group “(.+)”", lambda m, f: m[1] in f.segments),
+    (r"we do not think you fit the group “(.+)”", lambda m, f: m[1] not in f.segments),
+    (
+        r"you have not looked at anything in our (.+) list",
+        lambda m, f: not f.viewed & f.lists[m[1]],
+    ),
+    (r"you have done “(.+)” before", lambda m, f: f.events.get(m[1].replace(" ", "_"), 0) > 0),
+    (r"you have not done “(.+)” yet", lambda m, f: f.events.get(m[1].replace(" ", "_"), 0) == 0),
+    (re.escape(EVERYONE), lambda m, f: True),
+]
+
+
+def true_of(sentence: str, f: Facts) -> bool:
+    for pattern, holds in ORACLE:
+        match = re.fullmatch(pattern, sentence)
+        if match:
+            return holds(match, f)
+    raise AssertionError(f"no oracle knows the sentence {sentence!r}: add it")
+
+
+def _demo_rules() -> Any:
+    return load_ruleset(ROOT / "rules", Renderer(ROOT / "snippets"))
+
+
+TOPICS = ["hawaii", "family", "couple", "kyoto", "culture", "japan", "lapland"]
+ITEMS = ["hawaii-family", "hawaii-couples", "kyoto-autumn", "lapland-aurora"]
+
+
+@st.composite
+def visitors(draw: st.DrawFn) -> Facts:
+    visits = draw(st.integers(1, 6))
+    cart = draw(st.integers(0, 3))
+    return facts(
+        stage=draw(st.sampled_from(list(STAGE_OF.values()))),
+        segments=frozenset(draw(st.lists(st.sampled_from(["family", "couple", "member"])))),
+        interests={t: draw(st.floats(0, 5).map(lambda x: round(x, 1))) for t in TOPICS},
+        visits=visits,
+        is_new=visits <= 1,
+        views=draw(st.integers(0, 30)),
+        cart_items=cart,
+        cart_abandoned=cart > 0 and draw(st.booleans()),
+        device=draw(st.sampled_from([DESKTOP, PHONE, Device("tablet", "Safari", "iOS", False)])),
+        query=draw(st.sampled_from([{}, {"utm_campaign": "winter-sale"}, {"utm_campaign": "x"}])),
+        attrs=draw(st.sampled_from([{}, {"first_name": "Aiko"}])),
+        viewed=frozenset(draw(st.lists(st.sampled_from(ITEMS)))),
+        lists=DEMO_LISTS,
+        events={"join_club": draw(st.integers(0, 1))},
+    )
+
+
+DEMO_LISTS = load_journey(ROOT / "rules").lists
+DEMO_RULES = _demo_rules()
+
+
+@settings(max_examples=300, deadline=None)
+@given(visitors())
+def test_every_reason_shown_for_a_demo_rule_is_true_of_that_visitor(f: Facts) -> None:
+    for rule in DEMO_RULES.rules:
+        if all(c.check(f) for c in rule.conditions):
+            for reason in with_reasons(Decision(rule, "slot"), f).reasons:
+                assert true_of(reason, f), (rule.id, reason)
+        else:  # and what the preview tool says about a rule that did not fire is true too
+            for reason in deny(rule.conditions, f):
+                assert true_of(reason, f), (rule.id, reason)
+
+
+# -- the same property through the whole engine, from generated profiles ------------------------
+
+SLOTS = "".join(
+    f'<div data-omo-slot="{name}">default</div>'
+    for name in ("hero", "featured", "notice", "also-like")
+)
+HOME = (
+    "<!doctype html><html><head></head><body>"
+    f'<p data-omo-slot="tagline">t</p><img data-omo-slot="hero-image" src="/x.svg" alt="">'
+    f"{SLOTS}</body></html>"
+)
+DEMO = load_all(demo_settings(ROOT).rules)
+DAY = 86400.0
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> Profile:
+    now = NOW.timestamp()
+    cart = draw(st.dictionaries(st.sampled_from(ITEMS), st.integers(1, 2), max_size=2))
+    visits = draw(st.integers(0, 5))
+    topics = draw(st.sets(st.sampled_from(TOPICS)))
+    return Profile(
+        visits=visits,
+        views=draw(st.integers(0, 20)) if visits else 0,
+        last_seen=now - draw(st.floats(0, 40)) * DAY if visits else None,
+        visit_start=now - DAY if visits else None,
+        stage=draw(st.sampled_from(list(STAGE_OF.values()))),
+        attrs=draw(st.sampled_from([{}, {"first_name": "Aiko"}])),
+        interests={t: (draw(st.floats(0, 4)), now - DAY) for t in topics},
+        events={"join_club": draw(st.integers(0, 1))},
+        purchases=draw(st.integers(0, 2)),
+        cart=cart,
+        cart_at=now - draw(st.floats(0, 2)) * DAY if cart else None,
+        viewed={item: now - DAY for item in draw(st.sets(st.sampled_from(ITEMS)))},
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    profiles(),
+    st.sampled_from(["", "utm_campaign=winter-sale"]),
+    st.sampled_from([DESKTOP, PHONE]),
+)
+def test_every_reason_the_engine_shows_is_true_of_the_visitor_at_that_moment(
+    profile: Profile, query: str, device: Device
+) -> None:
+    visit = Visit(
+        visitor_id="v" + str(abs(hash((profile.views, query)))),
+        profile=profile,
+        now=NOW.timestamp(),
+        request=RequestInfo.from_parts("/", query, {}),
+        device=device,
+        is_new=profile.visits == 0,
+    )
+    config = EngineConfig(respect=RespectSettings(fresh_share=0, budget=6))
+    result = personalise_page(HOME, visit, DEMO.ruleset, DEMO.journey, config, DEMO.catalog)
+    for decision in result.shown:
+        if decision.rule.rule.recommend is None:  # items carry their own reasons
+            for reason in decision.reasons:
+                assert true_of(reason, result.facts), (decision.id, reason)
