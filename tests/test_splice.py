@@ -5,9 +5,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from omotenashi.engine.html.splice import Edit, apply, find_slots
+from omotenashi.engine.html import Edit, Target, apply, scan
 
 NEW = '<b class="new">NEW</b>'
+
+
+def find_slots(page: str) -> tuple[Target, ...]:
+    return scan(page).slots
 
 
 def replace_slot(page: str, name: str = "hero", inner: str = NEW) -> str:
@@ -186,6 +190,9 @@ _page = st.tuples(_tree, _attrs, _tree, _tree).map(
 @given(_page)
 def test_splice_matches_a_real_html5_parser(doc: str) -> None:
     out = replace_slot(doc)
+    if any(skip.name == "hero" for skip in scan(doc).skipped):
+        assert out == doc  # an extent the scanner cannot be sure of is left alone
+        return
     assert dom(out) == parser_rewrite(doc)
     slots = [s for s in find_slots(doc) if s.name == "hero" and s.parent is None]
     if slots:

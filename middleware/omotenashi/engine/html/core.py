@@ -1,0 +1,292 @@
+"""Creating and closing elements, and the records of the targets among them.
+
+A target is an element that carries the slot attribute or matches a selector. Its record notes
+where it starts and ends in the page and, when something makes its extent unsure (foster
+parenting, the adoption agency moving it, a formatting element cloned into or out of it), why:
+unsure targets are never rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from .tokens import Attr, attrs, self_closing
+from .tree import HTML, TEMPLATE, El, GiveUp, Tree
+
+TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
+
+
+class Rec:
+    """A target while the scan runs."""
+
+    __slots__ = (
+        "tag",
+        "start",
+        "open_end",
+        "close_start",
+        "end",
+        "void",
+        "attrs",
+        "slot",
+        "sel",
+        "opt_out",
+        "parent",
+        "unsure",
+        "self_closing",
+        "seq",
+    )
+
+    def __init__(self, tag: str, start: int, open_end: int, found: tuple[Attr, ...]) -> None:
+        self.tag = tag
+        self.start = start
+        self.open_end = open_end
+        self.close_start = -1
+        self.end = -1
+        self.void = False
+        self.attrs = found
+        self.slot: str | None = None
+        self.sel = 0  # bit mask of the selectors it matches
+        self.opt_out = False
+        self.parent = -1
+        self.unsure = ""
+        self.self_closing = False
+        self.seq = 0
+
+
+class Matcher(Protocol):
+    needs_attrs: bool
+    count: int
+    quirks: bool
+    structural: int  # bit mask of the selectors that count siblings
+    tags: frozenset[str] | None  # the element types every compound names (None: any)
+
+    def rematch(self, el: El, parent: El, found: Sequence[Attr]) -> int: ...
+
+    def unmatched(self, el: El, parent: El) -> None: ...
+
+    def match(self, el: El, parent: El, found: Sequence[Attr]) -> int: ...
+
+
+class Core(Tree):
+    """Element creation and closing, target records, the budget that keeps the scan linear."""
+
+    def __init__(self, page: str, slot: str, opt_out: str, matcher: Matcher | None) -> None:
+        super().__init__()
+        self.s = page
+        self.slot_attr = slot
+        self.opt_attr = opt_out
+        self.matcher = matcher
+        self.recs: list[Rec] = []
+        self.open_recs: list[int] = []
+        self.seq = 0
+        self.budget = len(page) // 2 + 4096  # repair work (clones, rearrangements) allowed
+        self.sel_skip: dict[int, str] = {}  # selector index -> why it is skipped
+        self.messy = -1  # depth of a <select> holding markup parsers disagree on
+        self.foster = False  # processing a token of table mode with foster parenting
+        self.lt = 0  # the current token: '<', end, end of its name
+        self.tend = 0
+        self.name_end = 0
+        self._attrs: tuple[Attr, ...] | None = None
+        self.marks = self._positions(slot) if slot else []
+        self.offs = self._positions(opt_out) if opt_out else []
+        self._mi = 0
+        self._oi = 0
+
+    def _positions(self, attribute: str) -> list[int]:
+        pat = re.compile(re.escape(attribute), re.I)
+        return [m.start() for m in pat.finditer(self.s)]
+
+    # --- the current token ------------------------------------------------------------------
+    def token(self, lt: int, tend: int, name_end: int) -> None:
+        self.lt, self.tend, self.name_end = lt, tend, name_end
+        self._attrs = None
+
+    def tok_attrs(self) -> tuple[Attr, ...]:
+        if self._attrs is None:
+            self._attrs = (
+                attrs(self.s, self.name_end, self.tend) if self.name_end < self.tend - 1 else ()
+            )
+        return self._attrs
+
+    def tok_attr(self, name: str) -> str | None:
+        for a in self.tok_attrs():
+            if a.name == name:
+                return a.value
+        return None
+
+    def tok_self_closing(self) -> bool:
+        return self_closing(self.s, self.name_end - 1, self.tend)
+
+    def _marked(self, marks: list[int], i: int) -> tuple[bool, int]:
+        n = len(marks)
+        while i < n and marks[i] < self.lt:
+            i += 1
+        return (i < n and marks[i] < self.tend), i
+
+    # --- work budget ------------------------------------------------------------------------
+    def spend(self, cost: int) -> None:
+        self.budget -= cost
+        if self.budget < 0:
+            raise GiveUp("too much repair work for misnested markup", self.lt)
+
+    def skip_selectors(self, mask: int, reason: str) -> None:
+        i = 0
+        while mask:
+            if mask & 1 and i not in self.sel_skip:
+                self.sel_skip[i] = f"{reason} at offset {self.lt}"
+            mask >>= 1
+            i += 1
+
+    def all_selectors(self) -> int:
+        return (1 << self.matcher.count) - 1 if self.matcher is not None else 0
+
+    def unsure(self, el: El, reason: str) -> None:
+        if el.rec >= 0 and not self.recs[el.rec].unsure:
+            self.recs[el.rec].unsure = f"{reason} at offset {self.lt}"
+
+    # --- creating elements ------------------------------------------------------------------
+    def make(
+        self, name: str, ns: int = HTML, sourced: bool = True, sig: tuple[Attr, ...] = ()
+    ) -> El:
+        """A new element for the current token (``sourced``) or an implied/cloned one."""
+        self.seq += 1
+        el = El(name, ns, self.seq)
+        if sig:
+            el.sig = sig
+        stack = self.stack
+        parent = stack[-1] if stack else None
+        if parent is None or len(self.bounds[TEMPLATE]) > 1:
+            return el  # the root, or inside a template's content (not in the document)
+        if self.foster and parent.ns == HTML and parent.name in TABLEISH:
+            self.fostered("element moved out of a table", self.structural())
+            parent = stack[self.top("table") - 1]  # its parent in the document: the table's
+        found: Sequence[Attr] = ()
+        mask = 0
+        matcher = self.matcher
+        if sourced:
+            slot = off = False
+            if self._mi < len(self.marks) and self.marks[self._mi] < self.tend:
+                slot, self._mi = self._marked(self.marks, self._mi)
+            if self._oi < len(self.offs) and self.offs[self._oi] < self.tend:
+                off, self._oi = self._marked(self.offs, self._oi)
+            if slot or off or (matcher is not None and matcher.needs_attrs):
+                found = self.tok_attrs()
+        else:
+            el.flag = True
+            found = sig
+        el.owner = self.open_recs[-1] if self.open_recs else -1
+        if matcher is not None:
+            mask = matcher.match(el, parent, found)
+            el.result = mask
+            if found and el.sig is None:
+                el.sig = tuple(found)  # to match it again if the parser moves it
+        if not sourced:
+            if mask:
+                self.skip_selectors(mask, f"an implied or cloned <{name}> matches")
+            return el
+        rec = None
+        if found:
+            slot_value = off_value = None
+            for a in found:
+                if a.name == self.slot_attr:
+                    slot_value = a.value
+                elif a.name == self.opt_attr:
+                    off_value = a.value
+            if slot_value is not None or mask:
+                rec = self._record(el, name, found, mask)
+                rec.slot = slot_value
+            if off_value is not None:
+                if rec is not None:
+                    rec.opt_out = True
+                elif self.open_recs:
+                    self.recs[self.open_recs[-1]].opt_out = True
+        elif mask:
+            rec = self._record(el, name, found, mask)
+        return el
+
+    def _record(self, el: El, name: str, found: Sequence[Attr], mask: int) -> Rec:
+        rec = Rec(name, self.lt, self.tend, self.tok_attrs())
+        rec.self_closing = self.tok_self_closing()
+        rec.sel = mask
+        rec.seq = el.seq
+        rec.parent = self.open_recs[-1] if self.open_recs else -1
+        if self.foster and self.stack[-1].name in TABLEISH:
+            rec.unsure = f"element moved out of a table at offset {self.lt}"
+        messy = self.messy
+        if messy >= 0:
+            if messy < len(self.stack) and self.stack[messy].name == "select":
+                rec.unsure = f"markup inside <select> at offset {self.lt}"
+            else:
+                self.messy = -1
+        el.rec = len(self.recs)
+        self.recs.append(rec)
+        return rec
+
+    def push(self, el: El) -> None:
+        self.attach(el)
+        if el.rec >= 0:
+            self.open_recs.append(el.rec)
+
+    def structural(self) -> int:
+        """The selectors that count siblings (:nth-child ...): sibling order is what moved."""
+        return self.matcher.structural if self.matcher is not None else 0
+
+    def fostered(self, reason: str, selectors: int = 0) -> None:
+        """Content of a table moves before it: the table (and its open rows) lose sure extents."""
+        self.skip_selectors(selectors, reason)
+        stack = self.stack
+        for depth in range(len(stack) - 1, -1, -1):
+            el = stack[depth]
+            self.unsure(el, reason)
+            if el.name == "table" or len(stack) - depth > 4:
+                break
+
+    # --- closing elements -------------------------------------------------------------------
+    def pop(self, close_start: int, end: int) -> El:
+        el = self.detach()
+        if el.rec >= 0:
+            self._close(el, close_start, end)
+        return el
+
+    def _close(self, el: El, close_start: int, end: int) -> None:
+        rec = self.recs[el.rec]
+        rec.close_start, rec.end = close_start, end
+        if self.open_recs and self.open_recs[-1] == el.rec:
+            self.open_recs.pop()
+        elif el.rec in self.open_recs:
+            self.open_recs.remove(el.rec)
+        if rec.opt_out and rec.parent >= 0:
+            self.recs[rec.parent].opt_out = True
+
+    def pop_to(self, depth: int, end: int = -1) -> None:
+        """Pop until the element at ``depth`` is popped; it ends at ``end`` (its own end tag)."""
+        if depth <= 0:
+            return  # never the root (a bug upstream; the root stays open)
+        lt = self.lt
+        stack = self.stack
+        while len(stack) > depth + 1:
+            self.pop(lt, lt)
+        self.pop(lt, end if end >= 0 else lt)
+
+    def pop_void(self) -> None:
+        el = self.detach()
+        if el.rec >= 0:
+            self.recs[el.rec].void = True
+            self._close(el, self.tend, self.tend)
+
+    def remove_at(self, depth: int) -> None:
+        """Take the element at ``depth`` out of the middle of the stack (``</form>``)."""
+        stack = self.stack
+        if len(stack) - depth > 64:
+            raise GiveUp("element removed from deep in the stack", self.lt)
+        self.spend(len(stack) - depth)
+        above = [self.detach() for _ in range(len(stack) - depth - 1)]
+        gone = self.detach()
+        self.unsure(gone, "element closed out of order")
+        if gone.rec >= 0:
+            self._close(gone, self.lt, self.lt)
+        self.skip_selectors(self.all_selectors(), "element closed out of order")
+        for el in reversed(above):
+            self.attach(el)

@@ -1,0 +1,321 @@
+"""One HTML scanner: where each slot and each selector match starts and ends, in linear time.
+
+It follows the WHATWG tokenizer where it matters for finding elements and the tree-construction
+rules that decide where an element ends (see ``tables.py``/``body.py``), without building a
+tree or re-serialising anything. What it cannot decide cheaply and surely is reported in
+:attr:`Scan.skipped` and left out of :attr:`Scan.slots` / :attr:`Scan.matches`, so a rule
+aimed at it is skipped for that response and the page is served as it was.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .body import BODY_START_SPECIAL, CLOSES_P
+from .core import Rec
+from .formatting import FORMATTING
+from .head import IN_BODY
+from .selectors import Matcher, Selector
+from .tables import Builder
+from .tokens import NONWS, TOKEN, Attr, doctype_quirks, raw_text_end
+from .tree import BUTTON, HTML, El, GiveUp
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One element a rule may rewrite: its bytes are ``page[start:end]``.
+
+    ``page[open_end:close_start]`` is its content. ``close_start == end`` when its end tag is
+    implied (or it is void). ``name`` is the slot name (html-unescaped), None if it only
+    matched a selector. ``parent`` is the index in :attr:`Scan.targets` of the enclosing target.
+    """
+
+    name: str | None
+    tag: str
+    start: int
+    open_end: int
+    close_start: int
+    end: int
+    void: bool
+    attrs: tuple[Attr, ...]
+    opt_out: bool
+    parent: int | None
+    self_closing: bool = False
+    unsure: str = ""  # why its extent is not sure ("" when it is)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """Something a rule may aim at that this response leaves alone, and why."""
+
+    kind: str  # "slot" or "selector"
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    targets: tuple[Target, ...] = ()
+    slots: tuple[Target, ...] = ()
+    matches: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
+    skipped: tuple[Skip, ...] = ()
+    tags: tuple[int, ...] = ()  # '<' of every tag and doctype token (for reusing the scan)
+
+
+def exists(page: str, attribute: str) -> bool:
+    """Whether ``attribute`` occurs anywhere in ``page`` (ASCII case-insensitively)."""
+    return bool(attribute) and re.search(re.escape(attribute), page, re.I) is not None
+
+
+def scan_page(
+    page: str,
+    slot_attribute: str = "data-omo-slot",
+    opt_out: str = "data-omo-off",
+    selectors: Sequence[Selector] = (),
+) -> Scan:
+    """Scan ``page`` once (no cache; see :func:`omotenashi.engine.html.scan`)."""
+    if not selectors and not exists(page, slot_attribute):
+        return Scan()
+    matcher = Matcher(selectors) if selectors else None
+    b = Builder(page, slot_attribute, opt_out, matcher)
+    b.init_modes()
+    if matcher is not None:
+        root = b.stack[0]
+        if matcher.match(root, El("#document", HTML, 0), ()):
+            b.skip_selectors(b.all_selectors(), "matches the html element")
+    tags: list[int] = []
+    gave_up: GiveUp | None = None
+    collecting = gc.isenabled()
+    gc.disable()  # the scan makes no reference cycles; a collection pass per 700 elements would
+    try:  # cost time growing with the page's depth
+        _run(page, b, tags)
+    except GiveUp as exc:
+        gave_up = exc
+    except (IndexError, KeyError, ValueError) as exc:  # a bug of ours: leave the page alone
+        gave_up = GiveUp(f"scanner error {exc!r}", b.lt)
+    finally:
+        if collecting:
+            gc.enable()
+    return _result(page, b, selectors, tags, gave_up, slot_attribute)
+
+
+SLOW_END = FORMATTING | frozenset("form template applet object marquee body html br".split())
+SIMPLE_FORMATTING = FORMATTING - {"a", "nobr"}
+FAST_VOID = frozenset("area br embed img keygen wbr input".split())
+
+
+def _run(page: str, b: Builder, tags: list[int]) -> None:
+    n = len(page)
+    search = TOKEN.search
+    add = tags.append
+    i = 0
+    doctype_ok = True
+    in_text = False
+    stack, af = b.stack, b.af
+    matcher = b.matcher
+    fast = matcher is None or matcher.tags is not None
+    tags_named = matcher.tags if matcher is not None and matcher.tags is not None else frozenset()
+    marks, offs = b.marks, b.offs
+    n_marks, n_offs = len(marks), len(offs)
+    mi = oi = 0
+    while True:
+        m = search(page, i)
+        if m is None:
+            break
+        lt = m.start()
+        if lt > i:
+            doctype_ok = False
+            if (
+                b.mode == IN_BODY
+                and not b.after_body
+                and (not af or af[-1].name == "#marker" or af[-1].depth >= 0)
+            ):
+                pass  # text in a settled body changes nothing that decides an extent
+            else:
+                b.lt = b.tend = lt
+                if b.after_body and NONWS.search(page, i, lt):
+                    b.after_body = False
+                b.text(i, lt)
+        i = m.end()
+        name = m.group(1)
+        if name is not None:
+            add(lt)
+            doctype_ok = False
+            lname = name.lower()
+            if fast and b.mode == IN_BODY and stack[-1].ns == HTML and lname not in tags_named:
+                while mi < n_marks and marks[mi] < lt:
+                    mi += 1
+                while oi < n_offs and offs[oi] < lt:
+                    oi += 1
+                if (mi == n_marks or marks[mi] >= i) and (oi == n_offs or offs[oi] >= i):
+                    # no slot here: the common elements of a well-formed body, opened directly
+                    settled = not af or af[-1].name == "#marker" or af[-1].depth >= 0
+                    if lname not in BODY_START_SPECIAL:
+                        if settled:
+                            b.seq += 1
+                            el = El(lname, HTML, b.seq)
+                            if matcher is not None:
+                                matcher.unmatched(el, stack[-1])
+                            b.attach(el)
+                            b.after_body = False
+                            continue
+                    elif lname in CLOSES_P:
+                        if b.in_scope("p", BUTTON) < 0:
+                            b.seq += 1
+                            el = El(lname, HTML, b.seq)
+                            if matcher is not None:
+                                matcher.unmatched(el, stack[-1])
+                            b.attach(el)
+                            b.after_body = False
+                            continue
+                    elif lname in FAST_VOID:
+                        if settled:  # nothing to open, nothing to close
+                            if matcher is not None:
+                                b.seq += 1
+                                matcher.unmatched(El(lname, HTML, b.seq), stack[-1])
+                            b.after_body = False
+                            continue
+                    elif (lname in SIMPLE_FORMATTING and settled) or (lname == "a" and not af):
+                        b.lt = lt
+                        b.seq += 1
+                        el = El(lname, HTML, b.seq)
+                        el.span = (lt + 1 + len(name), i)
+                        if b.open_recs:
+                            el.owner = b.open_recs[-1]
+                        if matcher is not None:
+                            matcher.unmatched(el, stack[-1])
+                        b.attach(el)
+                        b.push_formatting(el)
+                        b.after_body = False
+                        continue
+            b.token(lt, i, lt + 1 + len(name))
+            b.raw = ""
+            b.after_body = False
+            b.start(lname)
+            if b.raw:
+                if b.raw == "plaintext":
+                    i = n
+                    break
+                j = raw_text_end(page, b.raw, i)
+                if j > i:
+                    b.raw_text()
+                i = j
+                in_text = True
+            continue
+        name = m.group(2)
+        if name is not None:
+            add(lt)
+            doctype_ok = False
+            name = name.lower()
+            cur = stack[-1]
+            if not in_text and cur.name == name and b.mode == IN_BODY and cur.ns == HTML:
+                if name not in SLOW_END or (name in FORMATTING and af and af[-1] is cur):
+                    b.lt, b.tend = lt, i  # closes the current element, as its own end tag
+                    b.pop(lt, i)
+                    if name in FORMATTING:
+                        af.pop()
+                    b.after_body = False
+                    continue
+            b.token(lt, i, lt + 2 + len(name))
+            if name != "html":
+                b.after_body = False
+            if in_text:  # the end tag of a raw text element closes it, in any mode
+                in_text = False
+                b.pop(lt, i)
+            else:
+                b.end(name)
+            continue
+        if m.group(3) is not None:  # <![CDATA[
+            if b.stack[-1].ns != HTML:
+                k = page.find("]]>", i)
+            else:
+                k = page.find(">", i) - 2
+                if b.after_body:
+                    b.outside_body()
+            i = n if k < 0 else k + 3
+        elif m.group(4) is not None:  # doctype
+            add(lt)
+            if doctype_ok:
+                b.quirks = doctype_quirks(m.group(0))
+                if b.matcher is not None:
+                    b.matcher.quirks = b.quirks
+            doctype_ok = False
+        elif m.group(5) is not None:  # a tag that never ends: the rest is dropped
+            i = n
+            break
+        elif b.after_body and m.group(0) != "</>":
+            b.outside_body()  # a comment after </body> goes to <html> or the document
+    if i < n:
+        b.lt = b.tend = n
+        b.text(i, n)
+    b.finish()
+
+
+def _result(
+    page: str,
+    b: Builder,
+    selectors: Sequence[Selector],
+    tags: list[int],
+    gave_up: GiveUp | None,
+    slot_attribute: str,
+) -> Scan:
+    skipped: list[Skip] = []
+    if gave_up is not None:
+        reason = str(gave_up)
+        b.skip_selectors(b.all_selectors(), reason)
+        for rec in b.recs:
+            if rec.close_start < 0:
+                rec.unsure = rec.unsure or f"scan stopped: {reason}"
+                rec.close_start = rec.end = len(page)
+        for name in _later_slots(page, slot_attribute, gave_up.at):
+            skipped.append(Skip("slot", name, f"after the scan stopped: {reason}"))
+    targets = tuple(_target(rec) for rec in b.recs)
+    bad_names = {t.name: t.unsure for t in targets if t.name is not None and t.unsure}
+    for name, why in bad_names.items():
+        skipped.append(Skip("slot", name, why))
+    slots = tuple(t for t in targets if t.name is not None and t.name not in bad_names)
+    matches: dict[str, tuple[Target, ...]] = {}
+    for k, sel in enumerate(selectors):
+        bit = 1 << k
+        found = [t for t, rec in zip(targets, b.recs, strict=True) if rec.sel & bit]
+        why = b.sel_skip.get(k) or next((t.unsure for t in found if t.unsure), "")
+        if why:
+            skipped.append(Skip("selector", sel.text, why))
+        else:
+            matches[sel.text] = tuple(found)
+    return Scan(targets, slots, matches, tuple(skipped), tuple(tags))
+
+
+def _target(rec: Rec) -> Target:
+    return Target(
+        name=rec.slot,
+        tag=rec.tag,
+        start=rec.start,
+        open_end=rec.open_end,
+        close_start=rec.close_start,
+        end=rec.end,
+        void=rec.void,
+        attrs=rec.attrs,
+        opt_out=rec.opt_out,
+        parent=rec.parent if rec.parent >= 0 else None,
+        self_closing=rec.self_closing,
+        unsure=rec.unsure,
+    )
+
+
+_LATER = re.compile(
+    r"[\t\n\f\r /]([^\t\n\f\r />=]+)[\t\n\f\r ]*=[\t\n\f\r ]*(\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*)"
+)
+
+
+def _later_slots(page: str, attribute: str, at: int) -> list[str]:
+    names: list[str] = []
+    for m in _LATER.finditer(page, at):
+        if m.group(1).lower() == attribute:
+            value = m.group(2).strip("\"'")
+            if value not in names:
+                names.append(value)
+    return names

@@ -1,0 +1,221 @@
+"""The WHATWG tokenizer, where it matters for finding elements, as C-speed regular expressions.
+
+One :data:`TOKEN` search finds the next piece of markup (start tag, end tag, comment, doctype,
+bogus comment, CDATA opener); text is whatever lies between. Raw text (script, style, textarea
+...) is skipped by :func:`raw_text_end`. Attributes are read from a tag's text by :func:`attrs`,
+following the attribute states of the tokenizer (any quoting, names starting with ``=``, a
+``/`` that belongs to an unquoted value). Every pattern is possessive or a plain scan, so no
+input makes them backtrack.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+_WS = r"\t\n\f\r "
+# The attribute part of a tag: separators and attributes, exactly as the tokenizer reads them.
+_ATTRS = (
+    rf"(?:[{_WS}/]++|[^{_WS}/>][^{_WS}/>=]*+"
+    rf"(?:[{_WS}]*+=[{_WS}]*+(?:\"[^\"]*+\"|'[^']*+'|[^{_WS}>]*+))?)*+"
+)
+TOKEN = re.compile(
+    r"<(?:"
+    rf"([A-Za-z][^{_WS}/>]*+){_ATTRS}>"  # 1: start tag
+    rf"|/([A-Za-z][^{_WS}/>]*+){_ATTRS}>"  # 2: end tag
+    r"|!--(?:-?>|[\s\S]*?--!?>|[\s\S]*)"  # comment, possibly running to the end
+    r"|(!\[CDATA\[)"  # 3: CDATA (foreign content) or a bogus comment
+    r"|(![Dd][Oo][Cc][Tt][Yy][Pp][Ee])[^>]*+>?"  # 4: doctype
+    r"|[!?][^>]*+>?"  # bogus comment
+    r"|/>"  # </> is ignored
+    r"|/[^A-Za-z>][^>]*+>?"  # bogus comment
+    r"|/?(?=[A-Za-z])()"  # 5: a tag that runs to the end of the input (dropped, scan ends)
+    r")"
+)
+ATTR = re.compile(
+    rf"[{_WS}/]*+([^{_WS}/>][^{_WS}/>=]*+)"
+    rf"(?:([{_WS}]*+=[{_WS}]*+)(?:\"([^\"]*+)\"|'([^']*+)'|([^{_WS}>]*+)))?"
+)
+NONWS = re.compile(rf"[^{_WS}]")
+BOGUS_END = re.compile(r">")
+CDATA_END = re.compile(r"]]>")
+_DOCTYPE = re.compile(
+    rf"<!doctype[{_WS}]*+([^{_WS}>]*+)[{_WS}]*+"
+    rf"(?:(public|system)[{_WS}]*+(?:\"([^\"]*)\"?|'([^']*)'?)?[{_WS}]*+"
+    rf"(?:\"([^\"]*)\"?|'([^']*)'?)?)?",
+    re.I,
+)
+_REF = re.compile(r"&(#[0-9]+;?|#[xX][0-9A-Fa-f]+;?|[A-Za-z][A-Za-z0-9]*;?)")
+
+RAWTEXT = frozenset("style xmp iframe noembed noframes noscript".split())
+RCDATA = frozenset(("textarea", "title"))
+_END_CACHE: dict[str, re.Pattern[str]] = {}
+# Script data: the escaped (<!--) and double-escaped (<!--<script>) states of the tokenizer.
+_SCRIPT_DATA = re.compile(rf"<!--|</script[{_WS}/>]", re.I)
+_SCRIPT_ESCAPED = re.compile(rf"-->|</script[{_WS}/>]|<script[{_WS}/>]", re.I)
+_SCRIPT_DOUBLE = re.compile(rf"-->|</script[{_WS}/>]", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """One attribute of a start tag: lower-case name, decoded value, span in the page."""
+
+    name: str
+    value: str
+    start: int
+    end: int
+    quoted: bool = True  # False for an unquoted value or a bare name
+
+
+def attrs(page: str, name_end: int, tag_end: int) -> tuple[Attr, ...]:
+    """The attributes between a tag's name (``name_end``) and its ``>`` (``tag_end`` - 1).
+
+    Duplicates keep the first, as the tokenizer does.
+    """
+    out: list[Attr] = []
+    seen: set[str] = set()
+    limit = tag_end - 1
+    for m in ATTR.finditer(page, name_end, limit):
+        name = m.group(1).lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        if m.group(2) is None:
+            out.append(Attr(name, "", m.start(1), m.end(1), False))
+            continue
+        raw = m.group(3)
+        quoted = True
+        if raw is None:
+            raw = m.group(4)
+        if raw is None:
+            raw, quoted = m.group(5), False
+        out.append(Attr(name, decode_attr(raw), m.start(1), m.end(), quoted))
+    return tuple(out)
+
+
+def self_closing(page: str, lt: int, tag_end: int) -> bool:
+    """Whether the tag ending at ``tag_end`` is self-closing (``/>`` not part of a value)."""
+    if tag_end - lt < 3 or page[tag_end - 2] != "/":
+        return False
+    last = None
+    for m in ATTR.finditer(page, lt + 1, tag_end - 1):
+        last = m
+    return not (last is not None and last.group(5) is not None and last.end() == tag_end - 1)
+
+
+def decode_attr(value: str) -> str:
+    """An attribute value with character references decoded as the tokenizer does in attributes."""
+    if "&" not in value:
+        return value
+
+    def one(m: re.Match[str]) -> str:
+        ref = m.group(0)
+        nxt = value[m.end() : m.end() + 1]
+        if not ref.endswith(";") and not ref.startswith("&#") and (nxt == "=" or nxt.isalnum()):
+            return ref
+        return html.unescape(ref)
+
+    return _REF.sub(one, value)
+
+
+def end_tag_pattern(tag: str) -> re.Pattern[str]:
+    pat = _END_CACHE.get(tag)
+    if pat is None:
+        pat = _END_CACHE[tag] = re.compile(rf"</{re.escape(tag)}[{_WS}/>]", re.I)
+    return pat
+
+
+def raw_text_end(page: str, tag: str, start: int) -> int:
+    """Where the raw text of ``tag`` opened at ``start`` ends: its end tag's ``<``, or the end."""
+    if tag != "script":
+        m = end_tag_pattern(tag).search(page, start)
+        return m.start() if m else len(page)
+    i = start
+    while True:
+        m = _SCRIPT_DATA.search(page, i)
+        if m is None:
+            return len(page)
+        if m.group(0)[1] == "/":
+            return m.start()
+        i = m.start() + 2  # escaped: '<!--' may close at once as '<!-->'
+        while True:
+            m = _SCRIPT_ESCAPED.search(page, i)
+            if m is None:
+                return len(page)
+            text = m.group(0)
+            if text == "-->":
+                i = m.end()
+                break
+            if text[1] == "/":
+                return m.start()
+            m = _SCRIPT_DOUBLE.search(page, m.end() - 1)  # double escaped
+            if m is None:
+                return len(page)
+            if m.group(0) == "-->":
+                i = m.end()
+                break
+            i = m.end() - 1
+
+
+QUIRKY_PREFIXES = tuple(
+    p.lower()
+    for p in (
+        "+//Silmaril//dtd html Pro v0r11 19970101//",
+        "-//AS//DTD HTML 3.0 asWedit + extensions//",
+        "-//AdvaSoft Ltd//DTD HTML 3.0 asWedit + extensions//",
+        "-//IETF//DTD HTML 2.0",
+        "-//IETF//DTD HTML 2.1E//",
+        "-//IETF//DTD HTML 3.0//",
+        "-//IETF//DTD HTML 3.2",
+        "-//IETF//DTD HTML Level",
+        "-//IETF//DTD HTML Strict",
+        "-//IETF//DTD HTML//",
+        "-//Metrius//DTD Metrius Presentational//",
+        "-//Microsoft//DTD Internet Explorer",
+        "-//Netscape Comm. Corp.//DTD",
+        "-//O'Reilly and Associates//DTD HTML",
+        "-//SQ//DTD HTML 2.0 HoTMetaL + extensions//",
+        "-//SoftQuad Software//DTD HoTMetaL PRO",
+        "-//SoftQuad//DTD HoTMetaL PRO",
+        "-//Spyglass//DTD HTML 2.0 Extended//",
+        "-//Sun Microsystems Corp.//DTD HotJava HTML//",
+        "-//Sun Microsystems Corp.//DTD HotJava Strict HTML//",
+        "-//W3C//DTD HTML 3 1995-03-24//",
+        "-//W3C//DTD HTML 3.2",
+        "-//W3C//DTD HTML 4.0 Frameset//",
+        "-//W3C//DTD HTML 4.0 Transitional//",
+        "-//W3C//DTD HTML Experimental",
+        "-//W3O//DTD W3 HTML",
+        "-//WebTechs//DTD Mozilla HTML",
+    )
+)
+
+
+def doctype_quirks(text: str) -> bool:
+    """Whether a doctype token puts the document in quirks mode (limited quirks counts as no)."""
+    m = _DOCTYPE.match(text)
+    if m is None:
+        return True
+    name = m.group(1).lower()
+    if name != "html":
+        return True
+    public = m.group(3) if m.group(3) is not None else m.group(4)
+    system = m.group(5) if m.group(5) is not None else m.group(6)
+    if m.group(2) and m.group(2).lower() == "system":
+        public, system = None, public
+    if not text.endswith(">") or (m.group(2) and public is None and system is None):
+        return True  # the doctype runs to the end, or a keyword lacks its identifier
+    pub = (public or "").lower()
+    if pub in (
+        "-//w3o//dtd w3 html strict 3.0//en//",
+        "-/w3c/dtd html 4.0 transitional/en",
+        "html",
+    ):
+        return True
+    if (system or "").lower() == "http://www.ibm.com/data/dtd/v11/ibmxhtml1-transitional.dtd":
+        return True
+    if pub.startswith(QUIRKY_PREFIXES):
+        return True
+    frames = ("-//w3c//dtd html 4.01 frameset//", "-//w3c//dtd html 4.01 transitional//")
+    return system is None and pub.startswith(frames)

@@ -1,0 +1,196 @@
+"""The stack of open elements, with every "has an element in scope" question answered in O(1).
+
+Each element is registered under its name (a list of the depths where such elements are open)
+and under the classes it belongs to (scope boundaries, special elements, headings ...), each a
+list of depths too. "Has a ``p`` in button scope" is then ``depths['p'][-1] >= button[-1]``:
+the topmost ``p`` lies above the topmost boundary. Pushing and popping keep every list sorted,
+so no question ever walks the stack. Rearrangements in the middle of the stack (the adoption
+agency's hard case, a ``</form>`` that is not the current node) re-register only the few
+elements above the change, and give up beyond :data:`REARRANGE_LIMIT`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HTML, SVG, MATH = 0, 1, 2
+
+# Classes of elements; each is a list of depths in Tree.bounds.
+(
+    DEFAULT,
+    LIST,
+    BUTTON,
+    TABLE,
+    SELECT,
+    SPECIAL,
+    LI_WALK,
+    HTML_NS,
+    MODE,
+    HEADING,
+    CELL,
+    SECTION,
+    DDT,
+    TEMPLATE,
+) = range(14)
+KIND_COUNT = 14
+REARRANGE_LIMIT = 64
+
+_SCOPE = frozenset("applet caption html table td th marquee object template".split())
+_MATH_SCOPE = frozenset("mi mo mn ms mtext annotation-xml".split())
+_SVG_SCOPE = frozenset(("foreignobject", "desc", "title"))
+SPECIAL_NAMES = frozenset(
+    "address applet area article aside base basefont bgsound blockquote body br button caption "
+    "center col colgroup dd details dir div dl dt embed fieldset figcaption figure footer form "
+    "frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img input keygen li link "
+    "listing main marquee menu meta nav noembed noframes noscript object ol p param plaintext pre "
+    "script search section select source style summary table tbody td template textarea tfoot th "
+    "thead title tr track ul wbr xmp".split()
+)
+_MODE_NAMES = frozenset(
+    "select td th tr tbody thead tfoot caption colgroup table template head body html".split()
+)
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_KINDS_CACHE: dict[tuple[int, str], tuple[int, ...]] = {}
+
+
+class GiveUp(Exception):
+    """The rest of the page cannot be scanned cheaply and surely."""
+
+    def __init__(self, reason: str, at: int) -> None:
+        self.reason = reason
+        self.at = at
+        super().__init__(f"{reason} at offset {at}")
+
+
+def kinds_of(ns: int, name: str) -> tuple[int, ...]:
+    key = (ns, name)
+    found = _KINDS_CACHE.get(key)
+    if found is not None:
+        return found
+    out: list[int] = []
+    if ns == HTML:
+        scope = name in _SCOPE
+        if scope:
+            out.append(DEFAULT)
+        if scope or name in ("ol", "ul"):
+            out.append(LIST)
+        if scope or name == "button":
+            out.append(BUTTON)
+        if name in ("html", "table", "template"):
+            out.append(TABLE)
+        out.append(HTML_NS)
+        if name in SPECIAL_NAMES:
+            out.append(SPECIAL)
+            if name not in ("address", "div", "p"):
+                out.append(LI_WALK)
+        if name in _MODE_NAMES:
+            out.append(MODE)
+        if name in _HEADINGS:
+            out.append(HEADING)
+        if name in ("td", "th"):
+            out.append(CELL)
+        if name in ("tbody", "thead", "tfoot"):
+            out.append(SECTION)
+        if name in ("dd", "dt"):
+            out.append(DDT)
+        if name == "template":
+            out.append(TEMPLATE)
+    else:
+        lower = name.lower()
+        if (ns == MATH and lower in _MATH_SCOPE) or (ns == SVG and lower in _SVG_SCOPE):
+            out += [DEFAULT, LIST, BUTTON, SPECIAL, LI_WALK]
+    if not (ns == HTML and name in ("option", "optgroup")):
+        out.append(SELECT)
+    found = _KINDS_CACHE[key] = tuple(sorted(out))
+    return found
+
+
+class El:
+    """One open element (or one in the list of active formatting elements).
+
+    No ``__slots__``: the rarely set fields live on the class as defaults, so creating an
+    element (the scanner's commonest act) sets only what differs.
+    """
+
+    ip = 0  # 1 MathML text integration point, 2 HTML integration point, 3 annotation-xml
+    sig: Any = None  # attributes, for Noah's Ark and clones
+    nchild = 0  # element children so far (for :nth-child)
+    types: dict[str, int] | None = None  # children so far per type (for :nth-of-type)
+    exact = 0  # selector matching state (see selectors.py)
+    avail = 0
+    flag = False  # created without its own start tag (implied or cloned)
+    index = 0
+    type_index = 0
+    tbl = False  # a select opened inside a table
+    owner = -1  # the innermost target open when it was created
+    span: tuple[int, int] | None = None  # where its attributes are (read when needed)
+    depth = -1  # index in the stack, -1 when not on it
+    rec = -1  # index of its target record, or -1
+    result = 0  # the selectors it matched when created
+
+    def __init__(self, name: str, ns: int, seq: int) -> None:
+        self.name = name
+        self.ns = ns
+        self.key = name if ns == HTML else "\0" + name.lower()
+        self.kinds = kinds_of(ns, name)
+        self.seq = seq  # creation order
+
+
+class Tree:
+    """The stack of open elements and its O(1) scope questions."""
+
+    def __init__(self) -> None:
+        self.stack: list[El] = []
+        self.depths: dict[str, list[int]] = {}
+        self.bounds: list[list[int]] = [[-1] for _ in range(KIND_COUNT)]
+
+    # --- registration -----------------------------------------------------------------------
+    def attach(self, el: El) -> None:
+        depth = el.depth = len(self.stack)
+        self.stack.append(el)
+        lst = self.depths.get(el.key)
+        if lst is None:
+            self.depths[el.key] = [depth]
+        else:
+            lst.append(depth)
+        bounds = self.bounds
+        for k in el.kinds:
+            bounds[k].append(depth)
+
+    def detach(self) -> El:
+        el = self.stack.pop()
+        self.depths[el.key].pop()
+        bounds = self.bounds
+        for k in el.kinds:
+            bounds[k].pop()
+        el.depth = -1
+        return el
+
+    # --- questions --------------------------------------------------------------------------
+    def top(self, key: str) -> int:
+        """Depth of the topmost open element registered under ``key``, or -1."""
+        lst = self.depths.get(key)
+        return lst[-1] if lst else -1
+
+    def in_scope(self, key: str, kind: int = DEFAULT) -> int:
+        """Depth of the topmost ``key`` element if it is in ``kind`` scope, else -1."""
+        lst = self.depths.get(key)
+        if lst and lst[-1] >= self.bounds[kind][-1]:
+            return lst[-1]
+        return -1
+
+    def class_in_scope(self, cls: int, kind: int = DEFAULT) -> int:
+        d = self.bounds[cls][-1]
+        return d if d >= 0 and d >= self.bounds[kind][-1] else -1
+
+    def above(self, cls: int, depth: int) -> int:
+        """The lowest depth > ``depth`` of an element in class ``cls``, or -1."""
+        lst = self.bounds[cls]
+        lo, hi = 1, len(lst)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if lst[mid] > depth:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lst[lo] if lo < len(lst) else -1
