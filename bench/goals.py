@@ -1,0 +1,191 @@
+"""Every speed goal of the project, measured in one run and printed as a table.
+
+    python bench/goals.py                 # about 5-10 minutes on 2 busy cores
+    python bench/goals.py --quick         # smaller counts, a first look
+    python bench/goals.py --readme README.md   # also rewrite the README's table
+
+Ratios are measured within one run (bare and personalised apps alternate, round after round)
+and each figure is the median of the rounds: the machine is shared and noisy, so compare
+ratios, not absolute times. Redis is a real server (a private one unless
+``OMOTENASHI_REDIS_URL`` is set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "middleware")]
+
+from bench import inprocess, scale, throughput  # noqa: E402
+
+from omotenashi import EmbeddedRedis  # noqa: E402
+
+START, END = "<!-- bench:goals -->", "<!-- /bench:goals -->"
+T0 = time.monotonic()
+
+
+def step(name: str) -> None:
+    print(f"[{time.monotonic() - T0:6.0f} s] {name}", file=sys.stderr, flush=True)
+
+
+def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
+    n = 500 if quick else 2000
+    visits, distinct = (10_000, 1_000) if quick else (50_000, 5_000)
+    url = os.environ.get("OMOTENASHI_REDIS_URL")
+    server = None if url else EmbeddedRedis().start()
+    url = url or server.url  # type: ignore[union-attr]
+    rows: list[tuple[str, str, str, bool]] = []
+    try:
+        step("CPU and share, in process")
+        cpu = asyncio.run(inprocess.cpu_and_share(url, n, rounds))
+        rows.append(
+            (
+                "1. responses personalised (returning visitors, fresh share 0)",
+                f"{cpu['shown']} of {cpu['requests']} ({cpu['share']:.2%})",
+                "100%",
+                cpu["share"] == 1.0,
+            )
+        )
+        for label, work in (("demo home page", 0.0), ("a page that takes 5 ms", 5.0)):
+            step("HTTP throughput")
+            got = throughput.throughput(url, n, rounds, work)
+            want = 0.8 if work == 0 else 0.97
+            rows.append(
+                (
+                    f"2. HTTP throughput, {label} (uvicorn, 1 worker) vs bare",
+                    f"{got['ratio']:.2f} ({got['omotenashi_rps']:.0f} / {got['bare_rps']:.0f}"
+                    f" req/s; {got['share']:.0%} personalised)",
+                    f">= {want}",
+                    got["ratio"] >= want,
+                )
+            )
+        rows.append(
+            (
+                "3. Redis round trips per request: profile reads (before the app, read while it"
+                " runs), record writes (after the response, batched)",
+                f"reads {cpu['reads_per_request']:.2f}, writes {cpu['writes_per_request']:.2f}"
+                f" ({cpu['commands_per_request']:.2f} commands); 50 visitors at once:"
+                f" {cpu['records_per_write']:.1f} page views per write",
+                "read 1, writes 0 on the response path",
+                cpu["reads_per_request"] <= 1.0,
+            )
+        )
+        rows.append(
+            (
+                "4. CPU per personalised request, Redis excluded (added to the bare app)",
+                f"{cpu['cpu_added_us']:.0f} µs (bare app {cpu['cpu_bare_us']:.0f} µs)",
+                "<= 150 µs",
+                cpu["cpu_added_us"] <= 150,
+            )
+        )
+        step("decide at scale")
+        dec = scale.decide_at_scale(rounds)
+        rows.append(
+            (
+                "5. decide, 10,000 rules over 1,000 slots, page with 5 slots",
+                f"{dec['decide_10k_us']:.1f} µs; {dec['ratio']:.2f}x the cost with 10 rules",
+                "<= 50 µs, <= 2x",
+                dec["decide_10k_us"] <= 50 and dec["ratio"] <= 2,
+            )
+        )
+        step("loading 10,000 rules")
+        load = scale.load_cost(1 if quick else 3)
+        rows.append(
+            (
+                "6. load 10,000 rules (CPU s; MB kept / peak)",
+                f"{load['load_s']:.2f} s; {load['kept_mb']:.0f} / {load['peak_mb']:.0f} MB",
+                "<= 1 s, <= 30 MB",
+                load["load_s"] <= 1 and load["peak_mb"] <= 30,
+            )
+        )
+        step("reload latency")
+        reload = asyncio.run(scale.reload_latency())
+        rows.append(
+            (
+                "6. worst request during a background reload of 2,000 rules vs median",
+                f"{reload['ratio']:.0f}x ({reload['worst_reload_ms']:.1f} ms vs "
+                f"{reload['median_ms']:.2f} ms)",
+                "<= 10x",
+                reload["ratio"] <= 10,
+            )
+        )
+        step("hostile headers")
+        hostile = asyncio.run(inprocess.hostile_headers(url, 200 if quick else 500))
+        rows.append(
+            (
+                "7. CPU per request, new 8 KB User-Agent each time vs an ordinary one",
+                f"{hostile['ratio']:.2f}x ({hostile['hostile_us']:.0f} vs "
+                f"{hostile['plain_us']:.0f} µs)",
+                "bounded (~1x)",
+                hostile["ratio"] <= 1.5,
+            )
+        )
+        rows.append(
+            (
+                "8. Redis memory per typical profile (MEMORY USAGE, all its keys)",
+                f"{cpu['profile_bytes']:.0f} B",
+                "<= 512 B",
+                cpu["profile_bytes"] <= 512,
+            )
+        )
+        step("memory over many requests")
+        mem = asyncio.run(inprocess.memory_stability(url, visits, distinct))
+        rows.append(
+            (
+                f"8. process memory over {visits:,} requests, {distinct:,} visitors "
+                "(1M / 100k scaled down)",
+                f"{mem['rss_early_mb']:.0f} -> {mem['rss_late_mb']:.0f} MB "
+                f"({mem['growth']:.2f}x)",
+                "stable",
+                mem["growth"] <= 1.1,
+            )
+        )
+    finally:
+        if server is not None:
+            server.close()
+    return rows
+
+
+def table(rows: list[tuple[str, str, str, bool]], command: str) -> str:
+    out = [
+        f"`{command}` (medians of rounds, ratios measured in one run; shared 2-core machine)",
+        "",
+        "| goal | measured | target | met |",
+        "| --- | --- | --- | --- |",
+    ]
+    out += [f"| {g} | {m} | {t} | {'yes' if ok else 'no'} |" for g, m, t, ok in rows]
+    return "\n".join(out)
+
+
+def rewrite_readme(path: Path, text: str) -> None:
+    readme = path.read_text()
+    block = f"{START}\n{text}\n{END}"
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    if not pattern.search(readme):
+        raise SystemExit(f"{path}: no {START} ... {END} block to rewrite")
+    path.write_text(pattern.sub(lambda _: block, readme))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--readme", type=Path)
+    args = parser.parse_args(argv)
+    command = "python bench/goals.py" + (" --quick" if args.quick else "")
+    command += f" --rounds {args.rounds}" if args.rounds != 5 else ""
+    text = table(measure(args.quick, args.rounds), command)
+    print(text)
+    if args.readme is not None:
+        rewrite_readme(args.readme, text)
+
+
+if __name__ == "__main__":
+    main()

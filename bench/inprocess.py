@@ -1,0 +1,154 @@
+"""In-process measurements (ASGI calls, no sockets to the app; Redis is a real server).
+
+What each function returns is a dict of figures for ``bench/goals.py`` to print:
+the share of responses personalised, CPU per personalised request (this process only, so
+Redis's own work is excluded), Redis commands per request, the cost of hostile headers,
+Redis memory per profile, and the process's memory over many requests and visitors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import redis
+from bench.landing import call
+from bench.serve import make_app
+
+ROOT = Path(__file__).resolve().parent.parent
+FAMILY_TOUR = "/tours/hawaii-family"
+
+
+async def visitors(app: Any, count: int) -> list[bytes]:
+    """Returning family visitors with real profiles (two views of the Hawaii family tour)."""
+    cookies = []
+    for _ in range(count):
+        _, headers, _ = await call(app, FAMILY_TOUR, None)
+        cookie = headers[b"set-cookie"].split(b";")[0]
+        await call(app, FAMILY_TOUR, cookie)
+        cookies.append(cookie)
+    return cookies
+
+
+async def _run(app: Any, cookies: list[bytes], n: int, path: str = "/") -> tuple[float, int]:
+    """CPU seconds per request of this process over ``n`` requests; responses personalised."""
+    personalised = 0
+    gc.collect()
+    start = time.process_time()
+    for index in range(n):
+        _, _, body = await call(app, path, cookies[index % len(cookies)])
+        personalised += b"data-omo-rule=" in body
+    return (time.process_time() - start) / n, personalised
+
+
+async def cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]:
+    """CPU per personalised request (with − bare, medians of rounds) and the share shown."""
+    os.environ["OMOTENASHI_REDIS_URL"] = url
+    bare, app = make_app(bare=True), make_app(bare=False)
+    await app.startup()
+    try:
+        cookies = await visitors(app, 50)
+        await _run(app, cookies, 200)
+        await _run(bare, cookies, 200)
+        server = redis.Redis.from_url(url)
+        fast = app.store.fast
+        assert fast is not None, "the bench needs a plain redis:// server (the fast path)"
+        before = fast.load_script.calls, fast.record_script.calls, fast.pipe.sent
+        with_, without, shown = [], [], 0
+        for _ in range(rounds):
+            cpu, personalised = await _run(app, cookies, requests)
+            with_.append(cpu)
+            shown += personalised
+            without.append((await _run(bare, cookies, requests))[0])
+        total = requests * rounds
+        reads = (fast.load_script.calls - before[0]) / total
+        writes = (fast.record_script.calls - before[1]) / total
+        commands = (fast.pipe.sent - before[2]) / total
+        batches, written = fast.writer.batches, fast.writer.written
+        for _ in range(10):  # 50 visitors at once: how many page views share one write
+            await asyncio.gather(*(call(app, "/", cookie) for cookie in cookies))
+        per_write = (fast.writer.written - written) / max(fast.writer.batches - batches, 1)
+        await app.store.aclose()  # every queued write sent
+        memory = profile_memory(server, app.settings.redis.key_prefix)
+        server.close()
+    finally:
+        await app.shutdown()
+    cpu_with, cpu_bare = statistics.median(with_), statistics.median(without)
+    return {
+        "requests": requests * rounds,
+        "share": shown / (requests * rounds),
+        "shown": shown,
+        "cpu_with_us": cpu_with * 1e6,
+        "cpu_bare_us": cpu_bare * 1e6,
+        "cpu_added_us": (cpu_with - cpu_bare) * 1e6,
+        "commands_per_request": commands,
+        "reads_per_request": reads,
+        "writes_per_request": writes,
+        "records_per_write": per_write,
+        "profile_bytes": memory,
+    }
+
+
+def profile_memory(server: redis.Redis, prefix: str) -> float:
+    """Median MEMORY USAGE (all keys) of the bench's visitor profiles."""
+    per_visitor: dict[str, int] = {}
+    for key in server.scan_iter(f"{prefix}:{{*}}:*", count=1000):
+        name = key.decode()
+        vid = name.split("{", 1)[1].split("}", 1)[0]
+        per_visitor[vid] = per_visitor.get(vid, 0) + int(server.memory_usage(name) or 0)
+    return statistics.median(per_visitor.values()) if per_visitor else 0.0
+
+
+async def hostile_headers(url: str, requests: int) -> dict[str, Any]:
+    """CPU per request with 8 KB unique User-Agents and big headers ÷ with ordinary ones."""
+    os.environ["OMOTENASHI_REDIS_URL"] = url
+    app = make_app(bare=False)
+    await app.startup()
+    try:
+        cookies = await visitors(app, 10)
+        plain = await _headers_run(app, cookies, requests, hostile=False)
+        hostile = await _headers_run(app, cookies, requests, hostile=True)
+    finally:
+        await app.shutdown()
+    return {"plain_us": plain * 1e6, "hostile_us": hostile * 1e6, "ratio": hostile / plain}
+
+
+async def _headers_run(app: Any, cookies: list[bytes], n: int, *, hostile: bool) -> float:
+    from bench import landing
+
+    original = landing.UA
+    start = time.process_time()
+    for index in range(n):
+        if hostile:  # a new 8 KB User-Agent every time: nothing to find in a cache
+            landing.UA = b"Mozilla/5.0 (" + str(index).encode() * (8192 // len(str(index)))
+        await call(app, "/", cookies[index % len(cookies)])
+    landing.UA = original
+    return (time.process_time() - start) / n
+
+
+async def memory_stability(url: str, requests: int, distinct: int) -> dict[str, Any]:
+    """Process RSS after the first tenth of ``requests`` and at the end (distinct visitors)."""
+    os.environ["OMOTENASHI_REDIS_URL"] = url
+    app = make_app(bare=False)
+    await app.startup()
+    process = psutil.Process()
+    try:
+        cookies = await visitors(app, distinct)
+        warm = requests // 10
+        for index in range(warm):
+            await call(app, "/", cookies[index % distinct])
+        gc.collect()
+        early = process.memory_info().rss
+        for index in range(warm, requests):
+            await call(app, "/", cookies[index % distinct])
+        gc.collect()
+        late = process.memory_info().rss
+    finally:
+        await app.shutdown()
+    return {"rss_early_mb": early / 2**20, "rss_late_mb": late / 2**20, "growth": late / early}

@@ -1,0 +1,125 @@
+"""Rules at scale: decide over 10,000 rules, loading them, and a request's latency during a reload.
+
+All in one process, on generated rules (``bench/rulegen.py``): 10,000 rules over 1,000 slots,
+a page with five slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import statistics
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.rulegen import write_rules
+
+from omotenashi.engine.decide import decide
+from omotenashi.engine.facts import Device, Facts
+from omotenashi.engine.ruleset import RuleSet
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+from omotenashi.metrics import Metrics
+from omotenashi.settings import RulesSettings
+
+SLOTS = [f"slot-{i}" for i in range(5)]
+FACTS = Facts(
+    stage="interest",
+    device=Device("desktop", "Chrome", "Linux", False),
+    interests={"hawaii": 3.0, "family": 2.0},
+    visits=3,
+    is_new=False,
+    path="/",
+    now=datetime(2026, 6, 1, 12, tzinfo=UTC),
+)
+
+
+def _load(folder: Path) -> RuleSet:
+    return load_ruleset(folder, Renderer(folder / "snippets"))
+
+
+def _decide_us(ruleset: RuleSet, n: int) -> float:
+    decide(ruleset, FACTS, SLOTS)  # the index's lists for this stage and device
+    start = time.process_time()  # CPU time: less disturbed by the other processes
+    for _ in range(n):
+        decide(ruleset, FACTS, SLOTS)
+    return (time.process_time() - start) / n * 1e6
+
+
+def decide_at_scale(rounds: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        big, small = Path(tmp, "big"), Path(tmp, "small")
+        write_rules(big, 10_000, 1_000)
+        write_rules(small, 10, 5)  # a small site: ten rules, all on this page's slots
+        many, few = _load(big), _load(small)
+        big_us, small_us = [], []
+        for _ in range(rounds):
+            big_us.append(_decide_us(many, 5000))
+            small_us.append(_decide_us(few, 5000))
+    b, s = statistics.median(big_us), statistics.median(small_us)
+    return {"decide_10k_us": b, "decide_10_us": s, "ratio": b / s}
+
+
+def load_cost(rounds: int) -> dict[str, Any]:
+    """Seconds (CPU of this process, median of rounds) and MB to load 10,000 rules."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_rules(folder, 10_000, 1_000)
+        seconds = []
+        for _ in range(rounds):
+            gc.collect()
+            start = time.process_time()
+            _load(folder)
+            seconds.append(time.process_time() - start)
+        gc.collect()
+        tracemalloc.start()
+        kept = _load(folder)
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert len(kept.rules) == 10_000
+    return {
+        "load_s": statistics.median(seconds),
+        "kept_mb": current / 2**20,
+        "peak_mb": peak / 2**20,
+    }
+
+
+async def reload_latency(rules: int = 2_000) -> dict[str, Any]:
+    """A request's work (decide for one page) every ms while 2,000 rules reload in the
+    background: the worst latency of those and their median, and the same without a reload."""
+    from omotenashi.loader.reload import Reloader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_rules(folder, rules, 200)
+        cfg = RulesSettings(dir=folder, snippets_dir=folder / "snippets", reload_interval=3600)
+        reloader = Reloader(cfg, Metrics())
+        quiet = await _latencies(reloader, None)
+        write_rules(folder, rules, 200, seed=2)  # an edit: everything changes
+        busy = await _latencies(reloader, asyncio.ensure_future(reloader.check()))
+    return {
+        "median_ms": statistics.median(quiet) * 1e3,
+        "worst_quiet_ms": max(quiet) * 1e3,
+        "worst_reload_ms": max(busy) * 1e3,
+        "ratio": max(busy) / statistics.median(quiet),
+        "reloaded": reloader.metrics["reload"] == 1,
+    }
+
+
+async def _latencies(reloader: Any, task: asyncio.Future[Any] | None) -> list[float]:
+    out: list[float] = []
+    deadline = time.perf_counter() + 1.0
+    while (task is not None and not task.done()) or (
+        task is None and time.perf_counter() < deadline
+    ):
+        start = time.perf_counter()
+        await asyncio.sleep(0.001)  # the request arrives, the loop serves it
+        decide(reloader.maybe_reload().ruleset, FACTS, SLOTS)
+        out.append(time.perf_counter() - start - 0.001)
+    if task is not None:
+        await task
+    return out

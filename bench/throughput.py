@@ -1,0 +1,68 @@
+"""Throughput over HTTP: uvicorn, one worker, bare shop vs personalised shop, one run.
+
+Each app runs in its own uvicorn process (one worker); one keep-alive connection asks for a
+page again and again (a Python client cheap enough not to be what is measured), rounds
+alternating between the two. Visitors are returning family visitors with real profiles,
+rotated per request; every personalised response is checked for a shown rule.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from typing import Any
+
+from bench.landing import Connection, _serve
+
+from omotenashi.store.embedded import free_port
+
+FAMILY_TOUR = "/tours/hawaii-family"
+
+
+def _cookies(conn: Connection, count: int) -> list[bytes]:
+    out = []
+    for _ in range(count):
+        headers, _ = conn.get(FAMILY_TOUR, None)
+        cookie = headers[b"set-cookie"].split(b";")[0]
+        conn.get(FAMILY_TOUR, cookie)
+        out.append(cookie)
+    return out
+
+
+def _timed(conn: Connection, cookies: list[bytes], n: int) -> tuple[float, int]:
+    shown = 0
+    start = time.perf_counter()
+    for index in range(n):
+        _, body = conn.get("/", cookies[index % len(cookies)])
+        shown += b"data-omo-rule=" in body
+    return (time.perf_counter() - start) / n, shown
+
+
+def throughput(url: str, requests: int, rounds: int, work_ms: float) -> dict[str, Any]:
+    env = {**os.environ, "OMOTENASHI_REDIS_URL": url}
+    ports = free_port(), free_port()
+    extra = ["--work-ms", str(work_ms)]
+    procs = [_serve(ports[0], True, env, extra), _serve(ports[1], False, env, extra)]
+    try:
+        bare, personalised = Connection(ports[0]), Connection(ports[1])
+        cookies = _cookies(personalised, 20)
+        _timed(bare, cookies, 200)
+        _timed(personalised, cookies, 200)
+        without, with_, shown = [], [], 0
+        for _ in range(rounds):
+            without.append(_timed(bare, cookies, requests)[0])
+            took, personalised_count = _timed(personalised, cookies, requests)
+            with_.append(took)
+            shown += personalised_count
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait()
+    t0, t1 = statistics.median(without), statistics.median(with_)
+    return {
+        "bare_rps": 1 / t0,
+        "omotenashi_rps": 1 / t1,
+        "ratio": t0 / t1,
+        "share": shown / (requests * rounds),
+    }

@@ -1,0 +1,278 @@
+"""Auto-pipelining: every command of every request shares one connection, in order.
+
+As ioredis's ``enableAutoPipelining``: a command is encoded and queued, and its reply is a
+future. The first command of an event-loop tick is written at once (so a profile read is on
+the wire before the app runs); the others queued in the same tick go out together in one write
+when the tick ends. Replies come back in order and are matched to their futures by position.
+
+Why this is safe under cancellation (redis-py CVE-2023-28859): a caller that gives up (a
+timeout, a cancelled request) only cancels *its* future. The reply still arrives, is read and
+dropped, and the next reply goes to the next future: the connection is never one reply behind.
+A connection that stops answering (the oldest reply waited on for ``stall`` seconds) or that
+breaks is closed; every command still waiting fails, and the next command reconnects.
+
+Plain ``redis://`` and ``unix://`` URLs only; Sentinel, Cluster and TLS stay on redis-py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections import deque
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import hiredis
+
+from omotenashi.errors import StoreError
+
+
+class PipelineError(StoreError, ConnectionError):
+    """The connection failed, stalled or refused a command (the message says which).
+
+    A ``ConnectionError`` too, so the store counts it as redis-py's errors are counted."""
+
+
+def encode(args: tuple[str | bytes | int | float, ...]) -> bytes:
+    """One command in RESP: an array of bulk strings."""
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = arg if isinstance(arg, bytes) else str(arg).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+def fast_url(url: str) -> bool:
+    """Whether ``url`` is one this client speaks (plain TCP or a unix socket, no options)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "unix":
+        return set(parse_qs(parsed.query)) <= {"db", "password"}
+    return parsed.scheme == "redis" and not parsed.query
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self, owner: AutoPipeline) -> None:
+        self.owner = owner
+        self.reader = hiredis.Reader(encoding="utf-8")
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self.owner._proto is not self:
+            return
+        self.reader.feed(data)
+        waiting = self.owner.waiting
+        try:
+            while (reply := self.reader.gets()) is not False:
+                future, _ = waiting.popleft()
+                if future.done():  # its caller gave up: the reply is read and dropped
+                    continue
+                if isinstance(reply, hiredis.ReplyError):
+                    future.set_exception(PipelineError(f"Redis refused: {reply}"))
+                else:
+                    future.set_result(reply)
+        except (hiredis.ProtocolError, IndexError) as exc:
+            self.owner.drop(f"unreadable reply: {exc}")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.owner._proto is self:  # not an old connection closing after a new one opened
+            self.owner.drop(f"connection lost: {exc or 'closed by the server'}")
+
+
+class AutoPipeline:
+    """One multiplexed connection; ``call(*args)`` returns the reply's future."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout: float,
+        stall: float,
+        max_waiting: int = 10_000,
+        scripts: tuple[str, ...] = (),
+    ) -> None:
+        parsed = urlparse(url)
+        query = parse_qs(parsed.query)
+        self.unix = parsed.path if parsed.scheme == "unix" else None
+        self.host = parsed.hostname or "localhost"
+        self.port = parsed.port or 6379
+        self.username = unquote(parsed.username) if parsed.username else None
+        password = parsed.password or (query.get("password") or [""])[0]
+        self.password = unquote(password) if password else None
+        db = (query.get("db") or [""])[0] if self.unix else parsed.path.strip("/")
+        self.db = int(db) if db else 0
+        self.connect_timeout = connect_timeout
+        self.stall = stall
+        self.max_waiting = max_waiting
+        self.scripts = scripts  # loaded on every connection, so EVALSHA finds them
+        self.sent = 0  # commands sent so far
+        self.waiting: deque[tuple[asyncio.Future[Any], float]] = deque()
+        self._proto: _Protocol | None = None
+        self._buffer: list[bytes] = []
+        self._connecting: asyncio.Task[_Protocol] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def connected(self) -> bool:
+        """Connected on the running loop: ``call`` can queue without waiting."""
+        proto = self._proto
+        return (
+            proto is not None
+            and proto.transport is not None
+            and not proto.transport.is_closing()
+            and self._loop is asyncio.get_running_loop()
+        )
+
+    def call(self, *args: str | bytes | int | float) -> asyncio.Future[Any]:
+        """Queue one command (connected only); its future holds the reply or a PipelineError."""
+        proto = self._proto
+        assert proto is not None and proto.transport is not None
+        loop = self._loop
+        assert loop is not None
+        now = time.monotonic()
+        if self.waiting:
+            if now - self.waiting[0][1] > self.stall:
+                self.drop(f"no reply for {self.stall}s")
+                raise PipelineError(f"Redis stalled: no reply for {self.stall}s")
+            if len(self.waiting) >= self.max_waiting:
+                raise PipelineError(f"{self.max_waiting} commands already wait for Redis")
+        future: asyncio.Future[Any] = loop.create_future()
+        self.waiting.append((future, now))
+        self.sent += 1
+        if self._buffer:  # a write is due at the end of this tick: join it
+            self._buffer.append(encode(args))
+        else:
+            proto.transport.write(encode(args))
+            self._buffer.append(b"")  # later commands in this tick wait for _flush
+            loop.call_soon(self._flush)
+        return future
+
+    async def execute(self, *args: str | bytes | int | float) -> Any:
+        """Connect when needed, then the reply of one command."""
+        if not self.connected:
+            await self.connect()
+        return await self.call(*args)
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (a test's): start afresh
+            self.close()
+            self._loop = loop
+        if self.connected:
+            return
+        if self._connecting is None or self._connecting.done():
+            self._connecting = loop.create_task(self._open())
+            # Every caller may have given up (timed out) before it fails: its error is theirs,
+            # already reported to them, not an unretrieved task exception.
+            self._connecting.add_done_callback(_retrieved)
+        # shield: one caller's timeout must not abort the connection the others wait for
+        self._proto = await asyncio.shield(self._connecting)
+
+    async def _open(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        proto = _Protocol(self)
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                if self.unix is not None:
+                    await loop.create_unix_connection(lambda: proto, self.unix)
+                else:
+                    await loop.create_connection(lambda: proto, self.host, self.port)
+        except (OSError, TimeoutError) as exc:
+            raise PipelineError(f"cannot connect to Redis: {exc or 'timed out'}") from exc
+        self._proto, self._buffer = proto, []
+        hello: list[asyncio.Future[Any]] = []
+        if self.password is not None:
+            user = (self.username,) if self.username else ()
+            hello.append(self.call("AUTH", *user, self.password))
+        if self.db:
+            hello.append(self.call("SELECT", self.db))
+        hello.extend(self.call("SCRIPT", "LOAD", source) for source in self.scripts)
+        if hello:
+            try:
+                async with asyncio.timeout(self.connect_timeout):
+                    await asyncio.gather(*hello)
+            except (PipelineError, TimeoutError) as exc:
+                self.drop(f"setting up the connection failed: {exc}")
+                raise PipelineError(f"Redis refused the connection: {exc}") from exc
+        return proto
+
+    def _flush(self) -> None:
+        proto, buffer = self._proto, self._buffer
+        self._buffer = []
+        if proto is not None and proto.transport is not None and len(buffer) > 1:
+            proto.transport.write(b"".join(buffer))
+
+    def drop(self, reason: str) -> None:
+        """Close the connection; every command still waiting fails with ``reason``."""
+        proto, self._proto, self._buffer = self._proto, None, []
+        if proto is not None and proto.transport is not None:
+            if self._loop is not None and self._loop.is_closed():  # closed under us: no loop
+                socket = proto.transport.get_extra_info("socket")  # left to abort through
+                if socket is not None:
+                    socket.close()
+            else:
+                proto.transport.abort()
+        waiting, self.waiting = self.waiting, deque()
+        for future, _ in waiting:
+            if not future.done():
+                future.set_exception(PipelineError(f"Redis failed: {reason}"))
+
+    def close(self) -> None:
+        self.drop("closed")
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+        self._connecting = None
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+class Script:
+    """A Lua script run by EVALSHA, sent in full (EVAL) when the server does not know it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+        self.calls = 0  # sent so far (the benchmark counts round trips with it)
+
+    def call(
+        self, pipe: AutoPipeline, keys: list[str], args: list[str] | tuple[str, ...] = ()
+    ) -> asyncio.Future[Any]:
+        self.calls += 1
+        return pipe.call("EVALSHA", self.sha, len(keys), *keys, *args)
+
+    async def run(
+        self, pipe: AutoPipeline, keys: list[str], args: list[str] | tuple[str, ...] = ()
+    ) -> Any:
+        if not pipe.connected:
+            await pipe.connect()
+        return await self.settle(pipe, self.call(pipe, keys, args), keys, args)
+
+    async def settle(
+        self,
+        pipe: AutoPipeline,
+        sent: asyncio.Future[Any],
+        keys: list[str],
+        args: list[str] | tuple[str, ...] = (),
+    ) -> Any:
+        """The reply of ``sent``; after a NOSCRIPT (a restarted or flushed server), once
+        more with the script's text."""
+        try:
+            return await sent
+        except PipelineError as exc:
+            if "NOSCRIPT" not in str(exc):
+                raise
+        if pipe.connected:  # known again for the commands that follow
+            pipe.call("SCRIPT", "LOAD", self.source).add_done_callback(_quiet)
+        return await pipe.execute("EVAL", self.source, len(keys), *keys, *args)
+
+
+def _quiet(reply: asyncio.Future[Any]) -> None:
+    if not reply.cancelled():
+        reply.exception()  # retrieved: a failure here shows in the EVAL that follows

@@ -1,0 +1,69 @@
+"""A profile read under way: sent as soon as the cookie is known, awaited by the engine.
+
+On the auto-pipelined connection the read is on the wire before the app runs, and its reply
+usually arrives while the app is still working: by the time the engine needs the profile it
+is there, and reading it costs no waiting at all (``peek``). Without the fast path (Sentinel,
+Cluster) or before the first connection, the read happens when it is awaited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from functools import partial
+from typing import Any
+
+from omotenashi.engine.profile import Profile
+from omotenashi.errors import StoreError
+from omotenashi.store.replies import profile_from_reply
+from omotenashi.store.store import PARTS, Store
+
+
+class ProfileRead:
+    def __init__(self, store: Store, pid: str) -> None:
+        self.store = store
+        self.pid = pid
+        self.loop = asyncio.get_running_loop()
+        self.keys = [store.key(pid, part) for part in PARTS]
+        self._sent: asyncio.Future[Any] | None = None
+        self._profile: Profile | None = None
+        self._error: StoreError | None = None
+        self._t0 = time.perf_counter()  # for the redis_read histogram
+        fast = store.fast
+        if fast is not None and fast.ready and store.breaker.opened_at is None:
+            try:
+                self._sent = fast.begin_load(self.keys)
+            except StoreError:  # stalled or full: the awaited read says so (and counts it)
+                self._sent = None
+
+    def peek(self) -> Profile | None:
+        """The profile when its reply is already here (no waiting); None while it is not.
+        Raises StoreError when the read failed."""
+        if self._profile is not None:
+            return self._profile
+        if self._error is not None:
+            raise self._error
+        sent = self._sent
+        if sent is not None and sent.done() and not sent.cancelled() and not sent.exception():
+            self._profile = profile_from_reply(sent.result())
+            self.store.breaker.success()
+            self.store.metrics.observe("redis_read", time.perf_counter() - self._t0)
+        return self._profile
+
+    async def profile(self) -> Profile:
+        """The profile, waiting for it within the read timeout; StoreError when it failed."""
+        ready = self.peek()
+        if ready is not None:
+            return ready
+        store, sent, fast = self.store, self._sent, self.store.fast
+        try:
+            if sent is not None and fast is not None:
+                op = partial(fast.finish_load, sent, self.keys)
+                reply = await store._run(op, store.cfg.read_timeout, "redis_read")
+                self._profile = profile_from_reply(reply)
+            else:
+                self._profile = await store.load(self.pid)
+        except StoreError as exc:
+            self._error = exc
+            raise
+        return self._profile
