@@ -98,7 +98,7 @@ class Connection:
             + b"\r\n"
         )
         while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self.sock.recv(65536)
+            self.buffer += self._recv()
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
         headers = {}
         for line in head.split(b"\r\n")[1:]:
@@ -106,9 +106,15 @@ class Connection:
             headers[key.strip().lower()] = value.strip()
         length = int(headers[b"content-length"])
         while len(self.buffer) < length:
-            self.buffer += self.sock.recv(65536)
+            self.buffer += self._recv()
         body, self.buffer = self.buffer[:length], self.buffer[length:]
         return headers, body
+
+    def _recv(self) -> bytes:
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("the benchmark server closed the connection")
+        return data
 
     def timed(self, n: int, cookie: bytes | None) -> float:
         start = time.perf_counter()
@@ -117,8 +123,10 @@ class Connection:
         return (time.perf_counter() - start) / n
 
 
-def _serve(port: int, bare: bool, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    args = [sys.executable, str(ROOT / "bench" / "serve.py"), "--port", str(port)]
+def _serve(
+    port: int, bare: bool, env: dict[str, str], extra: tuple[str, ...] | list[str] = ()
+) -> subprocess.Popen[bytes]:
+    args = [sys.executable, str(ROOT / "bench" / "serve.py"), "--port", str(port), *extra]
     proc = subprocess.Popen([*args, "--bare"] if bare else args, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

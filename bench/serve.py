@@ -1,22 +1,61 @@
-"""Serve the demo shop for the benchmark: bare (``--bare``) or personalised, on one port."""
+"""Serve the demo shop for the benchmark: bare (``--bare``) or personalised, on one port.
+
+``--work-ms N`` makes every page cost N ms of CPU before the shop renders it (an app page
+that takes that long to render). The personalised shop shows no page its defaults on purpose
+(``fresh_share`` 0), so every response of a returning visitor is personalised.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from demo_site.app import create_app, site  # noqa: E402
+from demo_site.app import create_app, demo_settings, site  # noqa: E402
+
+
+class Work:
+    """An ASGI wrapper that burns ``ms`` of CPU per request before calling the app."""
+
+    def __init__(self, app: Any, ms: float) -> None:
+        self.app, self.seconds = app, ms / 1000
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.seconds > 0:
+            end = time.perf_counter() + self.seconds
+            while time.perf_counter() < end:
+                pass
+        await self.app(scope, receive, send)
+
+
+def make_app(*, bare: bool, work_ms: float = 0.0) -> Any:
+    shop = Work(site(ROOT), work_ms)
+    if bare:
+        return shop
+    app = create_app(ROOT, demo_settings(ROOT, respect={"fresh_share": 0}))
+    app.app = shop
+    return app
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--bare", action="store_true")
+    parser.add_argument("--work-ms", type=float, default=0.0)
     args = parser.parse_args()
-    app = site(ROOT) if args.bare else create_app(ROOT)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+    app = make_app(bare=args.bare, work_ms=args.work_ms)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=600,  # the client waits while the other app is measured
+    )

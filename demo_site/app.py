@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -15,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from omotenashi import Omotenashi, Settings, forget, identify, track
+from omotenashi import Omotenashi, Settings, forget, get_visitor, identify, remember, track
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -54,7 +56,127 @@ TOURS: dict[str, dict[str, Any]] = {
         "topics": "lapland, winter, family",
         "blurb": "Husky rides by day, the northern lights by night.",
     },
+    "tokyo-lights": {
+        "title": "Tokyo lights",
+        "place": "Tokyo, Japan",
+        "price": 2190,
+        "nights": 5,
+        "topics": "tokyo, japan, city, food",
+        "blurb": "Neon nights, a sushi counter at dawn and a day in old Asakusa.",
+    },
+    "hokkaido-snow": {
+        "title": "Hokkaido snow festival",
+        "place": "Sapporo, Japan",
+        "price": 2590,
+        "nights": 6,
+        "topics": "hokkaido, japan, winter, family",
+        "blurb": "Ice sculptures, hot springs and gentle ski slopes for the whole family.",
+    },
+    "bali-retreat": {
+        "title": "Bali retreat for two",
+        "place": "Ubud, Bali",
+        "price": 2790,
+        "nights": 7,
+        "topics": "bali, couple, beach, wellness",
+        "blurb": "Rice terraces, a jungle villa and a spa afternoon for two.",
+    },
+    "iceland-ring": {
+        "title": "Iceland ring road",
+        "place": "Reykjavík, Iceland",
+        "price": 3190,
+        "nights": 8,
+        "topics": "iceland, winter, adventure, nature",
+        "blurb": "Glaciers, black-sand beaches and the northern lights from the road.",
+    },
+    "kenya-safari": {
+        "title": "Kenyan family safari",
+        "place": "Maasai Mara, Kenya",
+        "price": 3990,
+        "nights": 7,
+        "topics": "kenya, family, adventure, nature",
+        "blurb": "Game drives at sunrise and a tented camp the children will never forget.",
+    },
+    "paris-art": {
+        "title": "Paris and its museums",
+        "place": "Paris, France",
+        "price": 1890,
+        "nights": 4,
+        "topics": "paris, city, culture, couple",
+        "blurb": "The Louvre before the crowds, Montmartre at dusk, dinner by the Seine.",
+    },
+    "amalfi-coast": {
+        "title": "Amalfi coast for couples",
+        "place": "Positano, Italy",
+        "price": 3290,
+        "nights": 6,
+        "topics": "italy, couple, beach, food",
+        "blurb": "Lemon groves, a private boat and long dinners above the sea.",
+    },
+    "patagonia-trek": {
+        "title": "Patagonia trek",
+        "place": "Torres del Paine, Chile",
+        "price": 3590,
+        "nights": 9,
+        "topics": "patagonia, adventure, nature",
+        "blurb": "Granite towers, glacier lakes and refugios along the W trek.",
+    },
+    "norway-fjords": {
+        "title": "Norwegian fjords",
+        "place": "Bergen, Norway",
+        "price": 2490,
+        "nights": 5,
+        "topics": "norway, nature, family",
+        "blurb": "Fjord cruises and mountain trains.",
+        "sold_out": True,  # as in rules/catalog.yaml (available: false): it cannot be booked
+    },
 }
+
+
+ART = {"hawaii": "hawaii.svg", "kyoto": "kyoto.svg", "lapland": "lapland.svg"}
+CANCEL_DAYS = 7  # every tour: free cancellation for this many days after booking
+MEMBER_PERCENT_OFF = 10  # the member club's saving, applied at checkout
+
+
+def sale_prices(rules_dir: Path) -> dict[str, int]:
+    """Tours on sale and their sale price, from the same list the rules read (data/sale.yaml):
+    what a banner says about the sale is what the shop charges."""
+    try:
+        data = yaml.safe_load((rules_dir / "data" / "sale.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    percent = int(data.get("percent_off", 0)) if isinstance(data, dict) else 0
+    items = data.get("items", []) if isinstance(data, dict) else []
+    return {
+        slug: round(TOURS[slug]["price"] * (100 - percent) / 100)
+        for slug in items
+        if slug in TOURS and 0 < percent < 100
+    }
+
+
+def demo_catalog(rules_dir: Path) -> Callable[[], object]:
+    """The recommendations' catalogue: rules/catalog.yaml with this week's sale prices, so a
+    suggestion shows the price the shop charges (called whenever the rules load)."""
+
+    def load() -> object:
+        path = rules_dir / "catalog.yaml"
+        data = yaml.safe_load(path.read_text()) if path.is_file() else None
+        if not isinstance(data, dict):
+            return []
+        sale = sale_prices(rules_dir)
+        items = [
+            {**item, "price": sale[item["id"]]} if item.get("id") in sale else item
+            for item in data.get("items") or []
+            if isinstance(item, dict)
+        ]
+        return {"labels": data.get("labels") or {}, "items": items}
+
+    load.__qualname__ = str(rules_dir / "catalog.yaml")  # how load errors name it
+    return load
+
+
+def art(slug: str) -> str:
+    """A generated illustration for a tour (no words in the picture; the page says it)."""
+    return "/static/img/" + ART.get(slug.split("-")[0], "default.svg")
 
 
 def _cart(request: Request) -> list[str]:
@@ -65,7 +187,10 @@ def _cart(request: Request) -> list[str]:
 def _page(request: Request, name: str, **context: Any) -> Response:
     context.setdefault("cart_count", len(_cart(request)))
     context.setdefault("user", request.session.get("user"))
-    return templates.TemplateResponse(request, name, {"tours": TOURS, **context})
+    sale: dict[str, int] = getattr(request.app.state, "sale", {})
+    return templates.TemplateResponse(
+        request, name, {"tours": TOURS, "sale": sale, "cancel_days": CANCEL_DAYS, **context}
+    )
 
 
 async def home(request: Request) -> Response:
@@ -79,30 +204,89 @@ async def tour_list(request: Request) -> Response:
 async def tour(request: Request) -> Response:
     slug = request.path_params["slug"]
     if slug not in TOURS:
-        return _page(request, "not_found.html")
-    return _page(request, "tour.html", slug=slug, tour=TOURS[slug])
+        response = _page(request, "not_found.html")
+        response.status_code = 404
+        return response
+    return _page(request, "tour.html", slug=slug, tour=TOURS[slug], image=art(slug))
 
 
 async def cart(request: Request) -> Response:
     if request.method == "POST":
         form = await request.form()
         slug = str(form.get("tour", ""))
-        if slug in TOURS:
+        # one line per tour (a booking is per tour), and never a sold-out one
+        if slug in TOURS and not TOURS[slug].get("sold_out") and slug not in _cart(request):
             request.session["cart"] = [*_cart(request), slug]
             await track(request, "add_to_cart", {"item": slug})
         return RedirectResponse("/cart", status_code=303)
     items = [(slug, TOURS[slug]) for slug in _cart(request)]
-    return _page(request, "cart.html", items=items, total=sum(t["price"] for _, t in items))
+    member = await is_member(request)
+    return _page(
+        request,
+        "cart.html",
+        items=items,
+        total=_total(request, items, member),
+        member=member,
+        member_percent=MEMBER_PERCENT_OFF,
+    )
+
+
+async def is_member(request: Request) -> bool:
+    """A member: joined in this browser, or the profile (the signed-in user's, on any device)
+    says so, exactly as the rules' `segment: member` does, so the tagline's promise holds."""
+    if request.session.get("member"):
+        return True
+    visitor = get_visitor(request)
+    if visitor is None:
+        return False
+    profile = await visitor.loaded()
+    return profile.events.get("join_club", 0) >= 1
+
+
+def _total(request: Request, items: list[tuple[str, dict[str, Any]]], member: bool) -> int:
+    """Sale prices where a tour is on sale, then the member saving."""
+    sale: dict[str, int] = getattr(request.app.state, "sale", {})
+    total = int(sum(sale.get(slug, t["price"]) for slug, t in items))
+    if member:
+        total = round(total * (100 - MEMBER_PERCENT_OFF) / 100)
+    return total
 
 
 async def checkout(request: Request) -> Response:
     items = [(slug, TOURS[slug]) for slug in _cart(request)]
+    member = await is_member(request)
     if request.method == "POST" and items:
+        form = await request.form()
+        if not str(form.get("name", "")).strip():
+            return _page(
+                request,
+                "checkout.html",
+                items=items,
+                total=_total(request, items, member),
+                member=member,
+                member_percent=MEMBER_PERCENT_OFF,
+                missing_name=True,
+            )
         request.session["cart"] = []
-        total = sum(t["price"] for _, t in items)
+        request.session["booked"] = [slug for slug, _ in items]
+        total = _total(request, items, member)
         await track(request, "purchase", {"items": [slug for slug, _ in items], "value": total})
-        return _page(request, "thanks.html", items=items, cart_count=0)
-    return _page(request, "checkout.html", items=items, total=sum(t["price"] for _, t in items))
+        return RedirectResponse("/thanks", status_code=303)  # a reload never books again
+    return _page(
+        request,
+        "checkout.html",
+        items=items,
+        total=_total(request, items, member),
+        member=member,
+        member_percent=MEMBER_PERCENT_OFF,
+    )
+
+
+async def thanks(request: Request) -> Response:
+    booked = [slug for slug in request.session.get("booked", []) if slug in TOURS]
+    if not booked:
+        return RedirectResponse("/tours", status_code=303)
+    return _page(request, "thanks.html", items=[(slug, TOURS[slug]) for slug in booked])
 
 
 async def club(request: Request) -> Response:
@@ -110,7 +294,7 @@ async def club(request: Request) -> Response:
         request.session["member"] = True
         await track(request, "join_club")
         return RedirectResponse("/", status_code=303)
-    return _page(request, "club.html", member=request.session.get("member", False))
+    return _page(request, "club.html", member=await is_member(request))
 
 
 async def login(request: Request) -> Response:
@@ -118,28 +302,37 @@ async def login(request: Request) -> Response:
         form = await request.form()
         name = str(form.get("username", "")).strip()[:40]
         if name:
+            if request.session.get("user") not in (None, name):  # someone else's cart
+                _sign_out_session(request)
             request.session["user"] = name
             await identify(request, name)  # the anonymous profile merges into this user's
+            await remember(request, first_name=name)  # for the (capped) greeting by name
             return RedirectResponse("/", status_code=303)
     return _page(request, "login.html")
 
 
+def _sign_out_session(request: Request) -> None:
+    """What the shop keeps for the signed-in person (name, membership, cart) goes with them."""
+    for key in ("user", "member", "cart", "booked"):
+        request.session.pop(key, None)
+
+
 async def logout(request: Request) -> Response:
-    request.session.pop("user", None)
-    request.session.pop("member", None)
+    _sign_out_session(request)
     await forget(request)
     return RedirectResponse("/", status_code=303)
 
 
 def site(root: Path = ROOT) -> Starlette:
     """The bare shop, without personalisation (the benchmark's baseline)."""
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", home),
             Route("/tours", tour_list),
             Route("/tours/{slug}", tour),
             Route("/cart", cart, methods=["GET", "POST"]),
             Route("/checkout", checkout, methods=["GET", "POST"]),
+            Route("/thanks", thanks),
             Route("/club", club, methods=["GET", "POST"]),
             Route("/login", login, methods=["GET", "POST"]),
             Route("/logout", logout, methods=["POST"]),
@@ -153,6 +346,8 @@ def site(root: Path = ROOT) -> Starlette:
             )
         ],
     )
+    app.state.sale = sale_prices(Path(os.environ.get("OMOTENASHI_RULES_DIR") or root / "rules"))
+    return app
 
 
 def demo_settings(root: Path = ROOT, **overrides: Any) -> Settings:
@@ -173,4 +368,5 @@ def demo_settings(root: Path = ROOT, **overrides: Any) -> Settings:
 
 def create_app(root: Path = ROOT, settings: Settings | None = None) -> Omotenashi:
     """The shop wrapped in Omotenashi: this is all a site needs to mount it."""
-    return Omotenashi(site(root), settings=settings or demo_settings(root))
+    settings = settings or demo_settings(root)
+    return Omotenashi(site(root), settings=settings, catalog=demo_catalog(settings.rules.dir))

@@ -17,7 +17,7 @@ from .conftest import ROOT
 
 TAGLINE = '[data-omo-slot="tagline"]'
 DEMO = load_all(RulesSettings(dir=ROOT / "rules", snippets_dir=ROOT / "snippets"))
-HOME_SLOTS = {"hero", "hero-image", "featured", "tagline", "notice"}
+HOME_SLOTS = {"hero", "hero-image", "featured", "tagline", "notice", "also-like"}
 
 
 def test_a_new_visitor_gets_the_default_copy(page: Page, base_url: str) -> None:
@@ -65,11 +65,15 @@ def test_a_preview_link_forces_a_stage_for_this_browser_only(
     omotenashi_force: Callable[..., str],
     browser: object,
 ) -> None:
-    token = omotenashi_force(stage="loyalty")
+    token = omotenashi_force(stage="purchase")
     page.goto(f"{base_url}/?omo_preview={token}")
-    expect(page.locator('[data-omo-slot="hero"] h1')).to_have_text("Welcome back, member")
+    expect(page.locator('[data-omo-slot="hero"] h1')).to_have_text(
+        "Thank you for travelling with us"
+    )
     page.goto(base_url + "/tours")  # the preview cookie follows this browser around
-    expect(page.locator(TAGLINE)).to_have_text("Members save 10% on every tour.")
+    expect(page.locator(TAGLINE)).to_have_text(
+        "Booked! Your travel documents arrive two weeks before departure."
+    )
     other = browser.new_page()  # type: ignore[attr-defined]
     other.goto(base_url + "/")
     expect(other.locator('[data-omo-slot="hero"] h1')).to_have_text("Find your next journey")

@@ -15,6 +15,7 @@ from omotenashi.identity.cookie import CookieSigner
 from .conftest import E2E_KEY
 
 HERO = '[data-omo-slot="hero"]'
+FAMILY_WHY = "You have been looking at Hawaii tours for families"
 
 
 def family_visitor(page: Page, base_url: str) -> None:
@@ -26,19 +27,21 @@ def family_visitor(page: Page, base_url: str) -> None:
 
 def test_the_why_note_explains_in_plain_words(page: Page, base_url: str) -> None:
     family_visitor(page, base_url)
-    note = page.locator(HERO + " details.omo-why")
+    note = page.locator(HERO + " details.omo-i")
     expect(note.locator("p").first).not_to_be_visible()
-    note.get_by_text("Why am I seeing this?").click()
+    summary = note.locator("summary")
+    expect(summary).to_have_attribute("aria-label", "Why you see this: " + FAMILY_WHY)
+    summary.click()
     expect(note).to_contain_text("You have been looking at Hawaii tours for families.")
-    expect(note).to_contain_text("your interest in family")
-    page.get_by_text("Why this page is personalised for you").click()
+    expect(note).to_contain_text("You have looked at pages about family holidays 2 or more times.")
+    page.get_by_text("Why this page looks this way").click()
     expect(page.locator("#omo-why")).to_contain_text("You looked at a family tour.")
 
 
 def test_switching_a_category_off_brings_back_the_default(page: Page, base_url: str) -> None:
     family_visitor(page, base_url)
     page.get_by_role("link", name="Your personalisation choices").click()
-    expect(page.locator("#omo-facts")).to_contain_text("family (some)")
+    expect(page.locator("#omo-facts")).to_contain_text("family holidays (some)")
     page.get_by_label("Browsing history", exact=True).uncheck()
     page.get_by_label("Journey", exact=True).uncheck()
     page.get_by_role("button", name="Save my choices").click()
@@ -64,6 +67,8 @@ def test_erase_resets_the_cookie_and_removes_the_keys(
     assert client.keys(f"omo:{{{before}}}:*")
     page.get_by_role("link", name="Your personalisation choices").click()
     page.get_by_role("button", name="Erase everything about me").click()
+    assert client.keys(f"omo:{{{before}}}:*")  # it asks first: nothing is erased yet
+    page.get_by_role("button", name="Yes, erase everything").click()
     expect(page.get_by_role("status")).to_contain_text("everything we kept about you is erased")
     assert visitor_id() != before
     assert client.keys(f"omo:{{{before}}}:*") == []
@@ -87,7 +92,7 @@ def test_a_global_privacy_control_browser_sees_the_default_page(
         page.goto(base_url + "/tours/hawaii-family")
     page.goto(base_url + "/")
     expect(page.locator(HERO + " h1")).to_have_text("Find your next journey")
-    expect(page.locator('[data-omo-slot="featured"] h2')).to_have_text("Popular this season")
+    expect(page.locator('[data-omo-slot="featured"] h2')).to_have_text("Our tours")
     assert [c for c in gpc_context.cookies() if c["name"] == "omo_vid"] == []
 
 

@@ -209,8 +209,25 @@ def test_dont_show_me_this_returns_to_the_same_place(page: Page, base_url: str) 
     expect(page.locator(HERO + " h1")).to_have_text("Aloha, families!")
     page.locator(HERO + " details.omo-i > summary").click()
     page.locator(HERO + " .omo-dismiss button").click()
-    expect(page).to_have_url(base_url + "/#omo-i-hero")
+    expect(page).to_have_url(base_url + "/#hero")  # the slot's own id: there either way
     expect(page.locator(HERO + " h1")).not_to_have_text("Aloha, families!")
+    expect(page.locator("#hero")).to_be_in_viewport()
+
+
+def test_dont_show_me_this_far_down_the_page_comes_back_to_that_block(
+    page: Page, base_url: str
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.goto(base_url + "/tours/kyoto-autumn")
+    page.goto(base_url + "/tours/tokyo-lights")
+    block = page.locator('[data-omo-slot="also-like"]')
+    expect(block).to_have_attribute("data-omo-rule", "you-may-also-like")
+    block.locator("details.omo-i > summary").click()
+    block.locator(".omo-dismiss button").click()
+    expect(page).to_have_url(base_url + "/tours/tokyo-lights#also-like")
+    expect(block).not_to_have_attribute("data-omo-rule", "you-may-also-like")
+    expect(page.locator("#also-like")).to_be_in_viewport()  # not thrown back to the top
+    assert page.evaluate("window.scrollY") > 0
 
 
 def test_the_name_is_used_once_per_visit(page: Page, base_url: str) -> None:
@@ -253,7 +270,7 @@ def test_shown_recently_has_true_reasons_and_a_category_switch_turns_them_off(
     page.goto(base_url + PREFS)
     _until_listed(page, "You have been looking at Hawaii tours for families.")
     shown = page.locator("#omo-shown")
-    expect(shown).to_contain_text("You have looked at pages about family 2 or more times.")
+    expect(shown).to_contain_text("You have looked at pages about family holidays 2 or more times.")
     page.get_by_label("Browsing history", exact=True).uncheck()
     page.get_by_role("button", name="Save my choices").click()
     expect(page.get_by_role("status")).to_contain_text("Your choices are saved")
@@ -270,3 +287,40 @@ def test_export_is_a_readable_page_with_a_json_download(page: Page, base_url: st
         page.get_by_role("link", name="Download my data (JSON)").click()
     data = json.loads(Path(download.value.path()).read_text())
     assert data["profile"]["views"] == 2
+
+
+def test_escape_a_click_elsewhere_or_another_i_closes_an_open_popover(
+    page: Page, base_url: str
+) -> None:
+    family(page, base_url)
+    page.goto(base_url + "/")
+    notes = page.locator("details.omo-i")
+    assert notes.count() >= 2
+    first, second = notes.nth(0), notes.nth(1)
+    first.locator("summary").click()
+    expect(first).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(first).not_to_have_attribute("open", "")
+    expect(first.locator("summary")).to_be_focused()  # back on its "i"
+    first.locator("summary").click()
+    second.locator("summary").focus()  # the open one may cover it: by keyboard
+    page.keyboard.press("Enter")  # one open at a time, so none stays over another "i"
+    expect(second).to_have_attribute("open", "")
+    expect(first).not_to_have_attribute("open", "")
+    page.locator("footer").click(position={"x": 5, "y": 5})
+    expect(page.locator("details.omo-i[open]")).to_have_count(0)
+
+
+def test_the_popovers_work_without_script(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        family(page, base_url)
+        page.goto(base_url + "/")
+        first = page.locator("details.omo-i").first
+        first.locator("summary").click()
+        expect(first.locator(".omo-i-pop")).to_be_visible()
+        first.locator("summary").click()
+        expect(first.locator(".omo-i-pop")).not_to_be_visible()
+    finally:
+        context.close()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def no_foreign_running_loop() -> Iterator[None]:
+    """Playwright's sync API (the e2e tests' session browser) leaves its event loop marked as
+    running in this thread; an async test (or asyncio.run) after it would refuse to start
+    ("Cannot run the event loop while another loop is running"). Unmark it for the test."""
+    foreign = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(foreign)
 
 
 def page_app(

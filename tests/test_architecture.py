@@ -31,6 +31,7 @@ PUBLIC = {
     "OmotenashiError",
     "PayloadError",
     "Profile",
+    "ProfileNotReady",
     "RuleError",
     "RuleSetError",
     "SelectorError",
@@ -43,6 +44,7 @@ PUBLIC = {
     "get_visitor",
     "identify",
     "remember",
+    "revoke",
     "track",
 }
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 
 from omotenashi.engine.conditions import all_hold, compile_when
-from omotenashi.identity.device import parse_device
 from omotenashi.engine.facts import Facts, parse_languages
+from omotenashi.identity.device import parse_device
 from omotenashi.rules.model import When
 
 IPHONE = (

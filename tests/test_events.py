@@ -104,7 +104,7 @@ def shop() -> Starlette:
     async def me(request: Request) -> PlainTextResponse:
         visitor = get_visitor(request)
         assert visitor is not None
-        return PlainTextResponse(json.dumps(visitor.profile.to_export()))
+        return PlainTextResponse(json.dumps((await visitor.loaded()).to_export()))
 
     return Starlette(
         routes=[

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,11 @@ def test_a_rule_without_conditions_and_a_forced_rule_say_so() -> None:
         "a preview link for testing asked for this block",
     )
     everyone = next(r for r in ruleset.rules if not r.conditions)
-    assert with_reasons(Decision(everyone, "x"), facts()).reasons == (EVERYONE,)
+    assert everyone.rule.recommend is not None  # the demo's only rule without conditions
+    # its items differ per visitor and each says why: never "shown to every visitor"
+    assert with_reasons(Decision(everyone, "x"), facts()).reasons == ()
+    plain = replace(everyone, rule=everyone.rule.model_copy(update={"recommend": None}))
+    assert with_reasons(Decision(plain, "x"), facts()).reasons == (EVERYONE,)
 
 
 # -- the property: for any visitor, every reason shown is true of them ------------------------
@@ -176,22 +181,24 @@ STAGE_OF = {
         "consideration"
     ),
     "you have bought from us": "purchase",
-    "you are one of our loyal customers": "loyalty",
+    "we count you among our most loyal visitors": "loyalty",
 }
 DEVICE_OF = {"a phone": "mobile", "a tablet": "tablet", "a computer": "desktop"}
 Oracle = Callable[[re.Match[str], Facts], bool]
 ORACLE: list[tuple[str, Oracle]] = [
     (
         r"you have looked at pages about (.+) (\d+) or more times",
-        lambda m, f: f.interests.get(m[1], 0) >= int(m[2]),
+        lambda m, f: f.interests.get(topic(m[1]), 0) >= int(m[2]),
     ),
-    (r"you have looked at pages about (.+)", lambda m, f: f.interests.get(m[1], 0) > 0),
+    (r"you have looked at pages about (.+)", lambda m, f: f.interests.get(topic(m[1]), 0) > 0),
     (
         r"you have not looked at pages about (.+) (\d+) or more times lately",
-        lambda m, f: f.interests.get(m[1], 0) < int(m[2]),
+        lambda m, f: f.interests.get(topic(m[1]), 0) < int(m[2]),
     ),
     ("|".join(re.escape(s) for s in STAGE_OF), lambda m, f: f.stage == STAGE_OF[m[0]]),
     (r"you have visited us before", lambda m, f: not f.is_new),
+    (r"you have bought from us before", lambda m, f: f.purchases >= 1),
+    (r"you have not bought from us yet", lambda m, f: f.purchases == 0),
     (r"this is your first visit", lambda m, f: f.is_new),
     (r"you are on (a phone|a tablet|a computer)", lambda m, f: f.device.kind == DEVICE_OF[m[1]]),
     (r"you came from our (.+) link", lambda m, f: f.query.get("utm_campaign") == m[1]),
@@ -208,12 +215,13 @@ ORACLE: list[tuple[str, Oracle]] = [
         lambda m, f: f.cart_abandoned,
     ),
     (
-        r"you looked at (.+), which is in our (.+) list",
-        lambda m, f: all(
-            item.replace(" ", "-") in f.viewed & f.lists[m[2]]
-            for item in re.findall(r"“([^”]+)”", m[1])
-        ),
+        r"you looked at (.+), which (is|are) in our (.+) list",
+        lambda m, f: (m[2] == "is") == (len(named(m[1])) == 1)
+        and all(item in f.viewed & f.lists[m[3]] for item in named(m[1])),
     ),
+    (r"you looked at (.+)", lambda m, f: named(m[1]) <= f.viewed),
+    (r"you have not looked at (“.+)", lambda m, f: not named(m[1]) & f.viewed),
+    (r"you are on the page (.+)", lambda m, f: f.path == m[1]),
     (r"we know your first name", lambda m, f: bool(f.attrs.get("first_name"))),
     (r"we do not know your first name", lambda m, f: not f.attrs.get("first_name")),
     (r"we think you fit the group “(.+)”", lambda m, f: m[1] in f.segments),
@@ -226,6 +234,17 @@ ORACLE: list[tuple[str, Oracle]] = [
     (r"you have not done “(.+)” yet", lambda m, f: f.events.get(m[1].replace(" ", "_"), 0) == 0),
     (re.escape(EVERYONE), lambda m, f: True),
 ]
+
+
+def topic(word: str) -> str:
+    """The topic a reason names by the catalogue's word for it ("trips for two" → couple)."""
+    return {label: t for t, label in DEMO.catalog.labels.items()}.get(word, word)
+
+
+def named(text: str) -> set[str]:
+    """The items a reason names by their titles (“Kyoto in autumn” → kyoto-autumn)."""
+    ids = {title: i for i, title in DEMO.catalog.titles.items()}
+    return {ids.get(t, t.replace(" ", "-")) for t in re.findall(r"“([^”]+)”", text)}
 
 
 def true_of(sentence: str, f: Facts) -> bool:
@@ -263,6 +282,10 @@ def visitors(draw: st.DrawFn) -> Facts:
         viewed=frozenset(draw(st.lists(st.sampled_from(ITEMS)))),
         lists=DEMO_LISTS,
         events={"join_club": draw(st.integers(0, 1))},
+        purchases=draw(st.integers(0, 2)),
+        path=draw(st.sampled_from(["/", "/cart", "/tours/kyoto-autumn"])),
+        titles=DEMO.catalog.titles,
+        labels=DEMO.catalog.labels,
     )
 
 

@@ -217,7 +217,11 @@ def test_no_request_makes_a_5xx_a_traceback_or_an_oversized_key(
         left = asyncio.all_tasks(loop)
         for task in left:
             task.cancel()
-        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+
+        async def drain() -> None:
+            await asyncio.gather(*left, return_exceptions=True)
+
+        loop.run_until_complete(drain())
         loop.close()
     sizes = footprint(omotenashi_redis)
     assert sizes  # the fuzz did reach the store

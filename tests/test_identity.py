@@ -5,8 +5,8 @@ import re
 import pytest
 
 from omotenashi import Settings
-from omotenashi.identity.device import is_bot, parse_device
 from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value
+from omotenashi.identity.device import is_bot, parse_device
 
 
 def signer(*keys: str) -> CookieSigner:

@@ -112,6 +112,15 @@ async def proxied(
                 gate.set()
 
 
+async def recorded(client: redis.Redis, timeout: float = 5.0) -> None:
+    """Wait until a page view has reached Redis (it is written after the response is sent)."""
+    for _ in range(int(timeout / 0.01)):
+        if any(client.hget(key, "views") for key in client.scan_iter("omo:*:profile")):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no page view was recorded")
+
+
 @pytest.fixture
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings(rules=RULES, max_body=4096)
@@ -122,6 +131,7 @@ async def test_a_page_through_the_proxy_is_personalised_and_kept_private(
 ) -> None:
     async with proxied(settings) as (url, _), httpx.AsyncClient(base_url=url) as client:
         first = await client.get("/page", headers=BROWSER)
+        await recorded(omotenashi_redis)  # the page view is written after the response
         second = await client.get("/page", headers=BROWSER)
     assert ">Hello<" in first.text and first.headers["x-omotenashi-rules"] == "-"
     assert ">Welcome back<" in second.text

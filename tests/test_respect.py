@@ -125,9 +125,11 @@ async def test_each_block_says_why_and_the_page_lists_every_decision(make_settin
         await client.get("/")
         page = (await client.get("/?utm_campaign=spring")).text
     hero_note = page.split('data-omo-why="seen-hero"')[1].split("</details>")[0]
-    assert "<summary>Why am I seeing this?</summary>" in hero_note
+    assert 'aria-label="Why you see this: You have been here before &amp; we remembered"' in (
+        hero_note
+    )
     assert "You have been here before &amp; we remembered." in hero_note
-    assert "<li>how many pages you have seen</li>" in hero_note
+    assert "<li>You have seen other pages here before.</li>" in hero_note
     assert "views" not in hero_note  # people's words, never keys
     # a note goes inside flow containers, right after a <p>, which cannot hold one
     assert (
@@ -138,8 +140,10 @@ async def test_each_block_says_why_and_the_page_lists_every_decision(make_settin
         '<aside data-omo-slot="promo" data-omo-rule="campaign-promo">Spring offer<details' in page
     )
     panel = page.split('<details id="omo-why"')[1]
-    assert "(2)</summary>" in panel and "You followed our spring link." in panel
-    assert panel.endswith("</details></body></html>")
+    assert "Why this page looks this way</summary><p>2 parts" in panel
+    assert "You followed our spring link." in panel
+    assert "<li>You came from our spring link.</li>" in panel
+    assert panel.endswith("</details></aside></body></html>")
 
 
 async def test_disclosure_can_be_off_per_rule_and_site_wide(make_settings: Make) -> None:
@@ -170,7 +174,8 @@ async def test_preferences_show_what_is_stored_in_human_terms(make_settings: Mak
     assert "Things you did here: purchase (1)." in page
     assert "You are getting to know us." in page  # no journey file: the stage stays
     assert "ev:" not in page and "omo:" not in page
-    assert 'value="history" checked' in page and "You are on a phone." in page
+    assert 'value="history" checked' in page
+    assert "You are on a phone." not in page  # never shown to this visitor, so never listed
 
 
 async def test_switching_a_category_off_shows_the_default_next_time(make_settings: Make) -> None:
@@ -230,7 +235,11 @@ async def test_erase_removes_every_key_and_keeps_the_choices(
         await post(client, action="save", category=["history", "campaigns"], rule=["seen-hero"])
         before = client.cookies["omo_vid"]
         assert omotenashi_redis.keys("omo:*")
-        response = await post(client, action="erase")
+        asked = await post(client, action="erase")  # asks first, erases nothing
+        assert asked.headers["location"] == PREFS + "?confirm=erase#erase"
+        assert "Yes, erase everything" in (await client.get(asked.headers["location"])).text
+        assert omotenashi_redis.keys("omo:*")
+        response = await post(client, action="erase", confirm="yes")
         assert response.headers["location"] == PREFS + "?erased=1"
         assert omotenashi_redis.keys("omo:*") == []
         assert client.cookies["omo_vid"] != before
@@ -399,13 +408,17 @@ rules:
 """
 
 
-async def test_rules_with_the_same_reason_share_one_switch(make_settings: Make) -> None:
+async def test_switching_a_category_off_turns_off_every_rule_in_it(make_settings: Make) -> None:
     async with client_for(make(make_settings, SAME_REASON)) as client:
+        await client.get("/")
         page = (await client.get(PREFS)).text
-        assert page.count("You booked with us.") == 1 and 'value="hero-a,tag-a"' in page
-        await post(client, action="save", category=["journey"])  # the one switch, off
+        # one reason, one entry: a single switch covering both blocks, never "… (2)"
+        assert page.count(">You booked with us.</label>") == 1 and "(2)" not in page
+        await post(client, action="save", category=[])  # the category's switch, off
         home = await client.get("/")
+        page = (await client.get(PREFS)).text
     assert slot(home, "hero") == "Default hero" and slot(home, "tagline") == "Default tagline"
+    assert page.count("Off: you switched off “Journey”.") == 1
 
 
 async def test_a_broken_preferences_template_is_an_apology_not_an_error(

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from omotenashi import RuleSetError
-from omotenashi.loader.snippets import Renderer
 from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 

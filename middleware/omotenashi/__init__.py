@@ -14,6 +14,7 @@ from omotenashi.errors import (
     EmbeddedServerError,
     OmotenashiError,
     PayloadError,
+    ProfileNotReady,
     RuleError,
     RuleSetError,
     SelectorError,
@@ -22,7 +23,7 @@ from omotenashi.errors import (
 )
 
 if _typing.TYPE_CHECKING:
-    from omotenashi.asgi.api import consent, forget, identify, remember, track
+    from omotenashi.asgi.api import consent, forget, identify, remember, revoke, track
     from omotenashi.asgi.middleware import Omotenashi
     from omotenashi.asgi.visitor import Visitor, get_visitor
     from omotenashi.engine.profile import Profile
@@ -40,6 +41,7 @@ _LAZY = {
     "forget": "omotenashi.asgi.api",
     "identify": "omotenashi.asgi.api",
     "remember": "omotenashi.asgi.api",
+    "revoke": "omotenashi.asgi.api",
     "track": "omotenashi.asgi.api",
     "Profile": "omotenashi.engine.profile",
     "EmbeddedRedis": "omotenashi.store.embedded",
@@ -67,6 +69,7 @@ __all__ = [
     "OmotenashiError",
     "PayloadError",
     "Profile",
+    "ProfileNotReady",
     "RuleError",
     "RuleSetError",
     "SelectorError",
@@ -79,5 +82,6 @@ __all__ = [
     "get_visitor",
     "identify",
     "remember",
+    "revoke",
     "track",
 ]

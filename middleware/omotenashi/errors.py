@@ -60,6 +60,22 @@ class StoreError(OmotenashiError):
     """Redis did not answer in time or answered with an error."""
 
 
+class ProfileNotReady(OmotenashiError):
+    """The app read ``visitor.profile`` on the event loop before the profile had arrived."""
+
+    def __init__(self, visitor_id: str) -> None:
+        self.visitor_id = visitor_id
+        super().__init__(
+            f"the profile of visitor {visitor_id!r} is still being read: "
+            "`await visitor.loaded()` first in async code"
+        )
+
+
+class CommandError(OmotenashiError):
+    """A command-line input that cannot work (a missing folder, value or extra): the
+    ``omotenashi`` command prints the message as one line and exits 2."""
+
+
 class EmbeddedServerError(OmotenashiError):
     """The private Redis-compatible server could not be found or started."""
 

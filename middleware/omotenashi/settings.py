@@ -14,6 +14,29 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
+# Where frameworks and CMSs keep what is no page for a visitor: static files and media
+# (Django, Rails, WordPress), and admin sites (Django, Wagtail, WordPress).
+EXCLUDED = (
+    "/static/*",
+    "/assets/*",
+    "/media/*",
+    "/favicon.ico",
+    "/robots.txt",
+    "/admin/*",
+    "/django-admin/*",
+    "/wp-admin/*",
+)
+# Sign-in and sign-out pages (Django's auth views, Devise, WordPress): identify() and forget()
+# work there, but they are not pages a visitor browses.
+UNTRACKED = (
+    "/login*",
+    "/logout*",
+    "/signin*",
+    "/sign-in*",
+    "/accounts/*",
+    "/users/sign_in*",
+    "/wp-login.php*",
+)
 
 
 class RedisSettings(BaseModel):
@@ -40,11 +63,41 @@ class RedisSettings(BaseModel):
     idle_ttl: int = Field(
         default=90 * 24 * 3600, ge=60, description="A profile idle this long (s) expires."
     )
+    new_ttl: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="A profile of one visit only expires after this (s), until a second visit.",
+    )
+    stats_retention: int = Field(
+        default=400 * 24 * 3600,
+        ge=24 * 3600,
+        description="Measurement counters (one hash per day, no visitor data) are kept this "
+        "long (s) after their day.",
+    )
     breaker_failures: int = Field(
         default=5, ge=1, description="Consecutive failures that open the circuit breaker."
     )
     breaker_reset: float = Field(
-        default=5.0, ge=0, description="Seconds the breaker stays open before trying again."
+        default=1.0,
+        ge=0,
+        description="Seconds the breaker stays open before one request probes Redis again.",
+    )
+    health_check_interval: float = Field(
+        default=10.0, ge=0, description="PING a pooled connection idle this long (s) before use."
+    )
+    write_batch_interval: float = Field(
+        default=0.002,
+        ge=0,
+        description="Seconds page views wait to be written together (0: at once).",
+    )
+    write_batch_size: int = Field(
+        default=100, ge=1, description="Page views that make a write batch go at once."
+    )
+    write_queue_limit: int = Field(
+        default=10_000,
+        ge=1,
+        description="Page views queued or in flight at most; past it they are dropped "
+        "(and counted): the most a crash can lose.",
     )
 
 
@@ -87,6 +140,9 @@ class RespectSettings(BaseModel):
         default=True, description="Add a panel listing every decision on the page."
     )
     budget: int = Field(default=4, ge=0, description="Most personalised slots on one page.")
+    intent_budget: int = Field(
+        default=1, ge=1, description="Most blocks with the same intent: on one page."
+    )
     name_per_page: int = Field(default=1, ge=0, description="Most uses of the name per page.")
     name_per_day: int = Field(default=3, ge=0, description="Most uses of the name per day.")
     fresh_share: float = Field(
@@ -108,6 +164,24 @@ class RespectSettings(BaseModel):
     )
     preferences_template: Path | None = Field(
         default=None, description="Your own Jinja2 template for the preferences page."
+    )
+
+
+class MeasureSettings(BaseModel):
+    attribution_days: float = Field(
+        default=7,
+        gt=0,
+        le=90,
+        description="A goal reached within this many days of a visitor's first exposure to a "
+        "rule counts as a conversion for that rule.",
+    )
+    min_per_arm: int = Field(
+        default=100, ge=1, description="Visitors needed in each group before a report verdict."
+    )
+    report_token: SecretStr | None = Field(
+        default=None,
+        description="Serve the HTML report at <endpoint prefix>/report to requests bearing this "
+        "token (HTTP Basic password or Bearer); unset: no endpoint.",
     )
 
 
@@ -133,13 +207,20 @@ class Settings(BaseSettings):
     cookie: CookieSettings = Field(default_factory=CookieSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     respect: RespectSettings = Field(default_factory=RespectSettings)
+    measure: MeasureSettings = Field(default_factory=MeasureSettings)
     bot_user_agents: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["bot", "crawler", "spider", "slurp", "preview"],
         description="Extra user-agent substrings (case-insensitive) treated as bots.",
     )
     exclude_paths: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["/static/*", "/favicon.ico"],
-        description="Path globs never personalised (comma-separated).",
+        default_factory=lambda: list(EXCLUDED),
+        description="Path globs left alone: no cookie, no profile, no page view "
+        "(comma-separated; static files, media, admin sites).",
+    )
+    untracked_paths: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(UNTRACKED),
+        description="Path globs where the visitor is known (sign-in, track) but no page "
+        "view is counted and nothing is personalised (comma-separated).",
     )
     country_header: str = Field(
         default="cf-ipcountry",
@@ -160,8 +241,20 @@ class Settings(BaseSettings):
         description="Where Omotenashi answers its own URLs (the event beacon ...).",
     )
     debug_header: bool = Field(default=False, description="Add X-Omotenashi-Rules to responses.")
+    preview_max_age: int = Field(
+        default=3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="Longest life (s) of a preview link; older links are refused.",
+    )
+    metrics: bool = Field(
+        default=False,
+        description="Serve Prometheus metrics at <endpoint prefix>/metrics (keep it internal).",
+    )
 
-    @field_validator("secret_keys", "bot_user_agents", "exclude_paths", mode="before")
+    @field_validator(
+        "secret_keys", "bot_user_agents", "exclude_paths", "untracked_paths", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -4,8 +4,11 @@
     await remember(request, first_name="Aiko")
     await identify(request, user.id)      # after login: the anonymous profile merges in
     await forget(request)                 # after logout: a fresh anonymous visitor
+    await revoke(request, user_id="42")   # end a user's (or visitor's) personalisation
 
-Each is a no-op for requests Omotenashi does not handle (bots, excluded paths).
+Each is a no-op for requests Omotenashi does not handle (bots, excluded paths), and nothing is
+stored for a visitor whose privacy decision (``respect.privacy.decide_privacy``: GPC/DNT, no
+consent, withdrawn consent, a revoked id) says so.
 """
 
 from __future__ import annotations
@@ -18,14 +21,18 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from omotenashi.asgi.visitor import Visitor, get_visitor
+from omotenashi.asgi.visitor import Services, Visitor, get_visitor
+from omotenashi.engine import limits
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import PayloadError, StoreError
 from omotenashi.identity.cookie import Identity, new_vid, user_profile_id
+from omotenashi.store import privacy as deny
+from omotenashi.store.store import PARTS
 
 log = logging.getLogger("omotenashi")
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+VISITOR_ID = re.compile(r"^u?[0-9a-f]{32}$")
 MAX_EVENT_BYTES = 2048
 
 
@@ -51,36 +58,64 @@ async def track(request: Any, name: str, data: Mapping[str, Any] | None = None) 
     """
     visitor = get_visitor(request)
     if visitor is not None:
-        visitor.events.append((name, check_event(name, data)))
+        event = check_event(name, data)  # a bad call is the app's bug, private or not
+        if not visitor.private:
+            visitor.events.append((name, event))
 
 
 async def remember(request: Any, **attrs: Any) -> None:
     """Store profile attributes (``first_name=...``) that rules can test with ``attr:``."""
     visitor = get_visitor(request)
     if visitor is not None:
-        json.dumps(attrs)  # refuse what cannot be stored, here rather than after the response
-        visitor.attrs.update(attrs)
+        check_attrs(attrs)  # refuse what cannot be stored, here rather than after the response
+        if len({**visitor.attrs, **attrs}) > limits.MAX_ATTRS:
+            raise PayloadError(f"at most {limits.MAX_ATTRS} attributes", sorted(attrs))
+        if not visitor.private:
+            visitor.attrs.update(attrs)
+
+
+def check_attrs(attrs: Mapping[str, Any]) -> None:
+    """PayloadError unless every attribute has a short name and a small JSON value."""
+    for key, value in attrs.items():
+        if not 0 < len(key) <= limits.MAX_ATTR_NAME or not key.isprintable():
+            raise PayloadError(f"attribute names are 1-{limits.MAX_ATTR_NAME} characters", key)
+        try:
+            size = len(json.dumps(value).encode())
+        except (TypeError, ValueError):
+            raise PayloadError("attribute values must be plain JSON values", key) from None
+        if size > limits.MAX_ATTR_BYTES:
+            raise PayloadError(f"attribute {key!r} is over {limits.MAX_ATTR_BYTES} bytes", size)
 
 
 async def identify(request: Any, user_id: str) -> None:
     """Link a signed-in user: the anonymous profile merges into the user's, atomically.
 
-    Later requests use the user's profile, on any device where they sign in.
+    Later requests use the user's profile, on any device where they sign in. Only an anonymous
+    profile merges: when another user was signed in in this browser, the new user starts from
+    a fresh anonymous id and the other user's profile is left as it is.
     """
     visitor = get_visitor(request)
     if visitor is None or not user_id or visitor.private or visitor.services is None:
         return  # under GPC/DNT or without consent, nothing links this browser to a profile
     services = visitor.services
     pid = user_profile_id(services.user_salt, str(user_id))
-    if visitor.identity.user == pid:
+    identity = visitor.identity
+    if identity.user == pid:
         return
-    anon = visitor.id
+    switching = identity.user is not None  # another user was signed in here
     try:
-        await services.store.merge(anon, pid, time.time(), services.half_life)
+        if await deny.is_revoked(services.store, pid):
+            visitor.private, visitor.profile = True, Profile()
+            visitor.events.clear()
+            visitor.attrs.clear()
+            return  # a revoked user is not linked, nothing is written
+        if not switching:
+            await services.store.merge(identity.vid, pid, time.time(), services.half_life)
         visitor.profile = await services.store.load(pid)
     except StoreError as exc:
         log.warning("omotenashi: could not merge the profile at sign-in: %s", exc)
-    _switch(visitor, replace(visitor.identity, user=pid, is_new=False))
+    vid = new_vid() if switching else identity.vid
+    _switch(visitor, replace(identity, vid=vid, user=pid, is_new=False))
 
 
 async def forget(request: Any) -> None:
@@ -96,21 +131,75 @@ async def forget(request: Any) -> None:
 
 
 async def consent(request: Any, granted: bool = True) -> None:
-    """Record the visitor's consent (or its withdrawal) when consent mode is on.
+    """Record the visitor's consent, or its withdrawal.
 
-    Kept in the signed cookie. Without consent, Omotenashi writes no profile and uses only
-    contextual rules. Withdrawing consent also erases the profile.
+    Kept in the signed cookie. Without consent (in consent mode), Omotenashi writes no profile
+    and uses only contextual rules. Withdrawing consent erases the profile and holds in every
+    mode, whatever a consent banner's cookie says, until ``consent(request, True)``.
     """
     visitor = get_visitor(request)
     if visitor is None:
         return
-    prefs = replace(visitor.prefs, consent=granted)
-    if not granted and visitor.services is not None:
-        try:
-            await visitor.services.store.erase(visitor.id)
-        except StoreError as exc:
-            log.warning("omotenashi: could not erase the profile: %s", exc)
+    prefs = replace(visitor.prefs, consent=granted, withdrawn=not granted)
+    if not granted:
+        visitor.private, visitor.profile = True, Profile()  # this request writes nothing either
+        visitor.events.clear()
+        visitor.attrs.clear()
+        if visitor.services is not None:
+            try:
+                await visitor.services.store.erase(visitor.id)
+            except StoreError as exc:
+                log.warning("omotenashi: could not erase the profile: %s", exc)
     _switch(visitor, replace(visitor.identity, prefs=prefs.to_cookie()))
+
+
+async def revoke(
+    target: Any,
+    *,
+    user_id: str | None = None,
+    visitor_id: str | None = None,
+    ttl: int | None = None,
+) -> None:
+    """End personalisation for a user id (the site's own) or a visitor id (``Visitor.id``):
+    their profile is erased and the id goes on a deny-list for ``ttl`` seconds (default: the
+    cookie's lifetime). While listed, nothing about the id is read or written, and
+    ``identify`` does not link it. ``target`` is any request Omotenashi handled, or the
+    :class:`~omotenashi.Omotenashi` middleware itself (from an admin task, say). Raises
+    :class:`~omotenashi.StoreError` when Redis cannot be reached: nothing was revoked then.
+    """
+    if callable(getattr(target, "services", None)):
+        await target.startup()  # the middleware: its pool may not be open yet
+    services = _services(target)
+    if services is None:
+        raise PayloadError("revoke needs a request Omotenashi handled, or the middleware", target)
+    if not user_id and not visitor_id:
+        raise PayloadError("revoke needs a user_id or a visitor_id", None)
+    ids = []
+    if user_id:
+        ids.append(user_profile_id(services.user_salt, str(user_id)))
+    if visitor_id:
+        if not VISITOR_ID.match(visitor_id):
+            raise PayloadError("not a visitor id", visitor_id)
+        ids.append(visitor_id)
+    life = ttl if ttl is not None else services.deny_ttl
+    if life < 1:
+        raise PayloadError("ttl is a number of seconds (at least 1)", ttl)
+    for pid in ids:
+        await deny.revoke(services.store, pid, PARTS, time.time() + life, life)
+    visitor = get_visitor(target) if not hasattr(target, "services") else None
+    if visitor is not None and visitor.id in ids:
+        visitor.private, visitor.profile = True, Profile()
+        visitor.events.clear()
+        visitor.attrs.clear()
+
+
+def _services(target: Any) -> Services | None:
+    make = getattr(target, "services", None)
+    if callable(make):  # the middleware
+        services = make()
+        return services if isinstance(services, Services) else None
+    visitor = get_visitor(target)
+    return visitor.services if visitor is not None else None
 
 
 def _switch(visitor: Visitor, identity: Identity) -> None:

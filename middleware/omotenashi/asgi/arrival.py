@@ -19,8 +19,10 @@ from omotenashi.identity import preview
 from omotenashi.identity.cookie import CookieSigner, cookie_value
 from omotenashi.identity.device import is_bot, parse_device
 from omotenashi.metrics import Metrics
+from omotenashi.recommend.signals import Shared
 from omotenashi.respect.privacy import Privacy, decide_privacy
 from omotenashi.settings import Settings
+from omotenashi.store.reading import ProfileRead
 from omotenashi.store.store import Store
 
 log = logging.getLogger("omotenashi")
@@ -73,33 +75,75 @@ class Arrival:
         device = parse_device(user_agent)
         return Guest(headers, device, is_bot(device, user_agent, self._bot_markers))
 
-    def privacy(self, guest: Guest, prefs_cookie: dict[str, object]) -> Privacy:
-        return decide_privacy(
-            guest.headers, Prefs.from_cookie(prefs_cookie), self.settings.respect, bot=guest.bot
-        )
+    def privacy(
+        self, guest: Guest, prefs_cookie: dict[str, object], *, revoked: bool = False
+    ) -> Privacy:
+        """The one privacy decision (``revoked``: the store marks this id as revoked)."""
+        prefs = Prefs.from_cookie(prefs_cookie)
+        respect = self.settings.respect
+        return decide_privacy(guest.headers, prefs, respect, bot=guest.bot, revoked=revoked)
 
-    async def visitor(self, scope: Scope, guest: Guest, half_life: float) -> Visitor:
-        """The visitor of a page request (not a bot), with their profile when we may load it."""
+    async def visitor(
+        self,
+        scope: Scope,
+        guest: Guest,
+        half_life: float,
+        *,
+        recommends: bool = False,
+        item: str | None = None,
+    ) -> Visitor:
+        """The visitor of a page request (not a bot), with their profile when we may load it.
+
+        ``recommends``: the same round trip also reads what recommendations need from
+        everyone's views (``item``: the page's own item, for its co-views).
+        """
         ident = self.signer.identify(guest.headers.get("cookie"))
-        services = Services(self.store, self.signer.user_salt, half_life)
+        services = Services(
+            self.store, self.signer.user_salt, half_life, self.settings.cookie.max_age
+        )
+        shared, reading = Shared(), None
         if self.privacy(guest, ident.prefs).private:
             # GPC/DNT or no consent: no profile is read or written, no new cookie is set;
             # rules on the page and the moment (device, time, campaign) may still apply.
             self.metrics.inc("private")
-            return Visitor(ident, Profile(), guest.device, services=services, private=True)
+            if recommends:  # what everyone viewed: popular items, nothing about this visitor
+                shared = await self._shared_only(item)
+            return Visitor(
+                ident, Profile(), guest.device, services=services, private=True, shared=shared
+            )
         try:
             if ident.is_new:  # nothing to read; but a store known to be down means no profile
                 profile, degraded = Profile(), not self.store.healthy
-            else:
-                profile, degraded = await self.store.load(ident.user or ident.vid), False
+                if recommends and not degraded:
+                    shared = await self._shared_only(item)
+            elif recommends and self.store.recs.needs_read(item):
+                profile, shared = await self.store.load_visit(ident.user or ident.vid, item)
+                degraded = False
+            else:  # sent now, read while the app runs; only the engine waits for it
+                reading = ProfileRead(self.store, ident.user or ident.vid)
+                profile, degraded = Profile(), False
+                if recommends:  # popular items are cached and the page has no item
+                    shared = self.store.recs.shared([], [], item)
         except StoreError as exc:
-            log.info(
+            log.debug(  # the store's breaker logs the outage once; not a line per request
                 "omotenashi: profile not loaded (%s); serving the page as the app made it", exc
             )
             profile, degraded = Profile(), True
-        visitor = Visitor(ident, profile, guest.device, degraded=degraded, services=services)
+        if self.privacy(guest, ident.prefs, revoked=profile.revoked).private:  # a revoked id
+            self.metrics.inc("private")
+            return Visitor(ident, Profile(), guest.device, services=services, private=True)
+        visitor = Visitor(
+            ident, profile, guest.device, degraded=degraded, services=services, shared=shared
+        )
+        visitor.reading = reading
         self._preview(visitor, scope, guest.headers)
         return visitor
+
+    async def _shared_only(self, item: str | None) -> Shared:
+        try:
+            return (await self.store.load_visit(None, item))[1]
+        except StoreError:
+            return Shared()
 
     def _preview(self, visitor: Visitor, scope: Scope, headers: dict[str, str]) -> None:
         """A signed preview link (``?omo_preview=``) or cookie forces a variant for QA."""
@@ -109,7 +153,7 @@ class Arrival:
             token = (parse_qs(query).get(preview.PARAM) or [None])[0]
         from_link = token is not None
         token = token or cookie_value(headers.get("cookie"), preview.COOKIE)
-        forced = self.forcer.read(token)
+        forced = self.forcer.read(token, headers.get("host"))
         if forced is not None:
             visitor.forced = forced
             visitor.forced_cookie = token if from_link else None

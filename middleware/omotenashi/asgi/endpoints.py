@@ -17,15 +17,18 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from omotenashi.asgi import measuring, reportpage
 from omotenashi.asgi.api import EVENT_NAME, check_event
 from omotenashi.asgi.arrival import Arrival, Guest, request_info
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PayloadError, StoreError
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Reloader
 from omotenashi.respect import preferences
 from omotenashi.settings import Settings
+from omotenashi.store import privacy as deny
 from omotenashi.store.store import Store
 
 Scope = dict[str, Any]
@@ -34,7 +37,15 @@ PRIVATE_REASONS = {
     "gpc": "your browser asks sites not to track you (Global Privacy Control or Do Not Track)",
     "consent": "you have not given consent",
     "bot": "bots do not send events",
+    "withdrawn": "you have withdrawn your consent",
+    "revoked": "this site has turned personalisation off for you",
+    "nothing": "you chose to personalise nothing",
 }
+# The HTML pages we serve ourselves: our own resources only, no framing, forms post here.
+PAGE_CSP = (
+    b"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 class BeaconEvent(BaseModel):
@@ -113,9 +124,25 @@ class Endpoints:
         self.rules.maybe_reload()
         guest = self.arrival.guest(scope)
         sub = scope["path"][len(self.prefix) :]
+        metrics = self.arrival.metrics
         if sub == "/events":
-            await self.beacon(scope, receive, send, guest)
-        elif sub in ("/preferences", "/preferences/export"):
+
+            async def counted(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    kind = "accepted" if status == 204 else "dropped" if status < 400 else "refused"
+                    metrics.inc(f"beacon_{kind}")
+                await send(message)
+
+            await self.beacon(scope, receive, counted, guest)
+        elif sub == "/metrics" and self.settings.metrics:
+            text = [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]
+            await _send(send, 200, metrics.exposition(), text)
+        elif sub == "/report" and self.settings.measure.report_token is not None:
+            rules = self.rules.current.ruleset  # the measurement report (asgi/reportpage.py)
+            answer = reportpage.answer(scope, guest.headers, self.settings, self.store, rules)
+            await _send(send, *await answer)
+        elif sub in ("/preferences", "/preferences/export", "/preferences/data"):
             await self.preferences(scope, receive, send, guest, sub.endswith("/export"))
         else:
             await respond(send, 404, {"error": f"no such Omotenashi endpoint: {sub!r}"})
@@ -182,15 +209,30 @@ class Endpoints:
                 )
                 return
             now = time.time()
+            profile = await self.store.load(pid)
+            privacy = self.arrival.privacy(guest, ident.prefs, revoked=profile.revoked)
+            if privacy.private:
+                reason = PRIVATE_REASONS.get(privacy.reason, privacy.reason)
+                answer = {"stored": False, "reason": f"nothing is stored: {reason}"}
+                await respond(send, 202, answer)
+                return
             visit = Visit(
                 visitor_id=pid,
-                profile=await self.store.load(pid),
+                profile=profile,
                 now=now,
                 request=request_info(scope, headers, self.settings.country_header),
                 device=guest.device,
                 events=[(e.name, dict(e.data)) for e in batch.events],
             )
             change = events_change(visit, loaded.journey, session_gap=self.settings.session_gap)
+            if not Prefs.from_cookie(ident.prefs).nothing:  # goals reached from the browser
+                measuring.count(
+                    change,
+                    visit.profile,
+                    loaded.ruleset.goals,
+                    path=None,
+                    window_days=self.settings.measure.attribution_days,
+                )
             await self.store.record(pid, change, loaded.journey.half_life)
         except StoreError:
             await respond(
@@ -210,14 +252,14 @@ class Endpoints:
         privacy = self.arrival.privacy(guest, ident.prefs)
         if method == "POST" and not exporting:
             if _cross_site(headers):
-                await respond(send, 403, {"error": "cross-site requests are refused"})
+                refused = "cross-site requests are refused"
+                await _send(send, 403, *preferences.refusal(refused, headers, self.prefix))
                 return
             body = await _read_body(receive, 16384)
             form = preferences.parse_form(body or b"")
             if ident.is_new or not self.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
-                await respond(
-                    send, 403, {"error": "the form has expired: reload the page and try again"}
-                )
+                why = preferences.NO_COOKIE if ident.is_new else preferences.EXPIRED
+                await _send(send, 403, *preferences.refusal(why, headers, self.prefix))
                 return
             ident, target, _ = await preferences.apply_choice(
                 self.store, loaded.ruleset, self.prefix, ident, form
@@ -235,21 +277,34 @@ class Endpoints:
         if method not in ("GET", "HEAD"):
             await respond(send, 405, {"error": "use GET or POST"}, [(b"allow", b"GET, POST")])
             return
-        profile, failed = Profile(), False
-        if not ident.is_new and not privacy.private:
+        profile, failed, stored = Profile(), False, {}
+        if not ident.is_new and privacy.reason in ("", "nothing"):  # theirs to see and erase
             try:
                 profile = await self.store.load(ident.user or ident.vid)
+                if profile.revoked:  # the site revoked this id: nothing is shown or kept
+                    profile = Profile()
+                    privacy = self.arrival.privacy(guest, ident.prefs, revoked=True)
+                elif exporting:
+                    stored = await deny.counters(self.store, ident.user or ident.vid)
             except StoreError:
                 failed = True
         if exporting:
             await _send(
                 send,
                 200,
-                preferences.export(ident, profile),
+                preferences.export(ident, profile, stored),
                 [
                     (b"content-type", b"application/json"),
                     (b"content-disposition", b'attachment; filename="my-data.json"'),
                 ],
+            )
+            return
+        if scope["path"].endswith("/data"):  # the export, readable; the JSON is one click away
+            await _send(
+                send,
+                200,
+                self.page.render_data(ident, profile, loaded, privacy.reason),
+                [(b"content-type", b"text/html; charset=utf-8")],
             )
             return
         query = scope.get("query_string", b"").decode("latin-1")
@@ -265,7 +320,15 @@ class Endpoints:
                 "we keep nothing about you and only adapt pages to things like your device "
                 "or the link you followed."
             )
-        page = self.page.render(ident, profile, loaded, notice=notice, private=private)
+        page = self.page.render(
+            ident,
+            profile,
+            loaded,
+            notice=notice,
+            private=private,
+            reason=privacy.reason,
+            confirm_erase="confirm=erase" in query and privacy.reason in ("", "nothing"),
+        )
         cookie = []
         if not privacy.private:  # GPC, no consent and bots get no cookie
             cookie = [(b"set-cookie", self.signer.set_cookie_header(ident, secure=secure))]
@@ -277,7 +340,12 @@ def _cross_site(headers: dict[str, str]) -> bool:
     if site is not None and site not in ("same-origin", "none"):
         return True
     origin = headers.get("origin")
-    return origin is not None and urlsplit(origin).netloc != headers.get("host", "")
+    if origin is None:
+        return False
+    try:
+        return urlsplit(origin).netloc != headers.get("host", "")
+    except ValueError:  # a malformed Origin ("http://[::1") is no same-site origin
+        return True
 
 
 async def _read_body(receive: Any, limit: int) -> bytes | None:
@@ -294,7 +362,15 @@ async def _read_body(receive: Any, limit: int) -> bytes | None:
 
 
 async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    head = [(b"cache-control", b"no-store"), (b"vary", b"Cookie"), *headers]
+    head = [
+        (b"cache-control", b"no-store"),
+        (b"vary", b"Cookie"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        *headers,
+    ]
+    if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+        head.append((b"content-security-policy", PAGE_CSP))
     if status != 204:  # a 204 carries no body and no Content-Length
         head.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": head})

@@ -12,12 +12,15 @@ import time
 from fnmatch import fnmatchcase
 from typing import Any
 
+from omotenashi.asgi.announce import announce
 from omotenashi.asgi.arrival import Arrival, request_info
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.responder import Responder, Tools
+from omotenashi.asgi.visitor import Services
 from omotenashi.engine.page import EngineConfig
 from omotenashi.errors import OmotenashiError
 from omotenashi.identity.cookie import CookieSigner
+from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.reload import Reloader
 from omotenashi.metrics import Metrics
 from omotenashi.settings import Settings
@@ -32,25 +35,42 @@ Message = dict[str, Any]
 class Omotenashi:
     """Pure ASGI middleware. ``Omotenashi(app, settings=Settings(...))``."""
 
-    def __init__(self, app: Any, *, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        settings: Settings | None = None,
+        catalog: CatalogSource | None = None,
+    ) -> None:
+        """``catalog``: a callable returning the recommendations' items (instead of the rules
+        folder's catalog.yaml), called whenever the rules load."""
         self.app = app
         self.settings = s = settings or Settings()
         self.metrics = Metrics()
         self.signer = CookieSigner(s)
         self.store = Store(s.redis, self.metrics)
-        self.rules = Reloader(s.rules, self.metrics)
+        self.rules = Reloader(s.rules, self.metrics, catalog)
         self.arrival = Arrival(s, self.signer, self.store, self.metrics)
         self.endpoints = Endpoints(
             s, self.signer, self.store, self.rules, self.arrival, startup=self.startup
         )
         self.tools = Tools(
-            EngineConfig.from_settings(s), self.signer, self.store, self.metrics, s.server_timing
+            EngineConfig.from_settings(s),
+            self.signer,
+            self.store,
+            self.metrics,
+            s.server_timing,
+            attribution_days=s.measure.attribution_days,
         )
         self._excluded = tuple(s.exclude_paths)
+        self._untracked = tuple(s.untracked_paths)
         self._prefix = s.endpoint_prefix + "/"
         self._embedded: EmbeddedRedis | None = None
         self._start_lock = asyncio.Lock()
         self._started = False
+        self._announced = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._keeper: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -80,13 +100,23 @@ class Omotenashi:
             self.metrics.inc("requests")
             if guest.bot:
                 self.metrics.inc("bots")
+                self.metrics.inc("bypassed")
                 return None
             t0 = time.perf_counter()
-            visitor = await self.arrival.visitor(scope, guest, loaded.journey.half_life)
+            recommends = loaded.ruleset.recommends and bool(loaded.catalog.items)
+            items = loaded.journey.page_tags(scope.get("path", "/"))[1] if recommends else []
+            visitor = await self.arrival.visitor(
+                scope,
+                guest,
+                loaded.journey.half_life,
+                recommends=recommends,
+                item=items[0] if items else None,
+            )
             scope.setdefault("state", {})["omotenashi"] = visitor
             if visitor.degraded or (
                 visitor.private and not self.settings.respect.private_contextual
             ):
+                self.metrics.inc("bypassed")
                 return None
             request = request_info(scope, guest.headers, self.settings.country_header)
             load_ms = (time.perf_counter() - t0) * 1000
@@ -95,16 +125,44 @@ class Omotenashi:
             self.metrics.inc("splice_error")
             return None
         method = scope.get("method", "GET")
-        return Responder(self.tools, send, visitor, request, loaded, method=method, load_ms=load_ms)
+        path = scope.get("path", "/")
+        tracked = not any(fnmatchcase(path, glob) for glob in self._untracked)
+        return Responder(
+            self.tools,
+            send,
+            visitor,
+            request,
+            loaded,
+            method=method,
+            load_ms=load_ms,
+            tracked=tracked,
+        )
+
+    def services(self) -> Services:
+        """What the app's calls need without a request (``revoke(mw, user_id=...)``)."""
+        half_life = self.rules.current.journey.half_life
+        return Services(self.store, self.signer.user_salt, half_life, self.settings.cookie.max_age)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        """Open the Redis pool (starting a private server when no URL is set)."""
+        """Open the Redis pool (starting a private server when no URL is set).
+
+        From the lifespan, or from the first request when the server sends none (Django,
+        ``--lifespan off``): then the pool closes as the event loop ends, and a new event loop
+        (a test's, a restarted server's) gets a pool of its own.
+        """
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop, self._start_lock, self._started = loop, asyncio.Lock(), False
         async with self._start_lock:
             if self._started:
                 return
             self._started = True
+            self._close_with(loop)
+            if not self._announced:  # once per middleware, not per event loop
+                self._announced = True
+                announce(self.settings)
             url = self.settings.redis.url
             if url is None and self.settings.redis.embedded:
                 try:
@@ -121,7 +179,29 @@ class Omotenashi:
             if url is not None:
                 self.store.connect(url)
 
+    def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Close the pool when ``loop`` ends: ``asyncio.run`` (as uvicorn, hypercorn and test
+        runners use) cancels the tasks still running as it finishes, and this one then closes
+        the pool while the loop can still run it. A lifespan shutdown closes it earlier."""
+
+        async def keeper() -> None:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:  # the loop is ending (or shutdown() stopped us)
+                mine = self._keeper is asyncio.current_task()  # not a later startup's pool
+                if self._loop is loop and self._started and mine:
+                    await self.shutdown()
+                raise
+            # A loop closed without cancelling its tasks closes this coroutine (GeneratorExit):
+            # nothing can be awaited then, and the pool goes with the loop.
+
+        self._keeper = loop.create_task(keeper(), name="omotenashi: close the pool with the loop")
+
     async def shutdown(self) -> None:
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None and keeper is not asyncio.current_task() and not keeper.done():
+            keeper.cancel()
+        self.rules.stop()
         await self.store.aclose()
         if self._embedded is not None:
             embedded, self._embedded = self._embedded, None

@@ -1,13 +1,20 @@
 """Per-request state: hold back the response until the whole HTML body is known, hand it to the
-engine, send what it returns, and record what happened after the body has gone."""
+engine, send what it returns, and record what happened.
+
+The record is queued just before the last byte goes out (the write itself happens after the
+response, batched): a browser that follows a redirect at once, or clicks fast, then finds this
+request's events already queued, and a read flushes queued writes first.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from omotenashi.asgi import measuring
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
@@ -18,6 +25,7 @@ from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
+from omotenashi.recommend.coview import Learning, learn_from_view
 from omotenashi.store.store import Store
 
 log = logging.getLogger("omotenashi")
@@ -33,6 +41,7 @@ class Tools:
     store: Store
     metrics: Metrics
     server_timing: bool
+    attribution_days: float = 7.0  # measurement: goals this soon after a first exposure count
 
 
 class Responder:
@@ -46,12 +55,14 @@ class Responder:
         *,
         method: str,
         load_ms: float,
+        tracked: bool = True,
     ) -> None:
         self.tools = tools
         self.visitor = visitor
         self.request = request
         self.loaded = loaded  # one consistent rule set for the whole request
         self.method = method
+        self.tracked = tracked  # False: a sign-in page; events only, no page view
         self.load_ms = load_ms
         self._send = send
         self.start: Message | None = None
@@ -59,30 +70,39 @@ class Responder:
         self.size = 0
         self.passthrough = False
         self.change: Change | None = None
+        self._recording: asyncio.Future[None] | None = None
+        self._recorded_events = 0  # how many of the visitor's events a record has taken
+        self._recorded_attrs: dict[str, Any] = {}
 
     async def send(self, message: Message) -> None:
         if self.passthrough:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                self._record_soon()
             await self._send(message)
         elif message["type"] == "http.response.start":
             self.start = message
             headers = list(message.get("headers", []))
-            if not can_personalise(self.method, message.get("status", 200), headers):
+            status = message.get("status", 200)
+            if not (self.tracked and can_personalise(self.method, status, headers)):
                 self.passthrough = True
+                self.tools.metrics.inc("bypassed")
                 await self._send(self._with_identity(message))
         elif message["type"] == "http.response.body" and self.start is not None:
             body: bytes = message.get("body", b"")
             self.chunks.append(body)
             self.size += len(body)
             if self.size > self.tools.config.max_body:
+                self.tools.metrics.inc("bypassed")
                 await self._flush_original(more_body=message.get("more_body", False))
             elif not message.get("more_body", False):
                 await self._finish()
         else:
             await self._send(message)
 
-    def visit(self, now: float) -> Visit:
-        """The engine's view of this request."""
+    def visit(self, now: float, *, since: int = 0) -> Visit:
+        """The engine's view of this request (``since``: the events not recorded yet)."""
         v = self.visitor
+        attrs = {k: x for k, x in v.attrs.items() if self._recorded_attrs.get(k, v) != x}
         return Visit(
             visitor_id=v.id,
             profile=v.profile,
@@ -92,10 +112,12 @@ class Responder:
             is_new=v.is_new,
             choices=v.prefs,
             private=v.private,
-            events=tuple(v.events),
-            attrs=dict(v.attrs),
+            events=tuple(v.events[since:]),
+            attrs=attrs,
             forced=v.forced,
             csrf=self.tools.signer.csrf_token(v.identity),
+            measured_arms=measuring.arms(v.profile),
+            shared=v.shared,
         )
 
     def _with_identity(self, start: Message) -> Message:
@@ -117,13 +139,20 @@ class Responder:
         self.passthrough = True
         assert self.start is not None
         await self._send(self._with_identity(self.start))
+        if not more_body:
+            self._record_soon()
         await self._send(
             {"type": "http.response.body", "body": b"".join(self.chunks), "more_body": more_body}
         )
 
     async def _finish(self) -> None:
         assert self.start is not None
-        tools, t0 = self.tools, time.perf_counter()
+        tools, visitor = self.tools, self.visitor
+        await visitor.loaded()  # the read started before the app: usually here already
+        if visitor.degraded or (visitor.private and not tools.config.respect.private_contextual):
+            await self._flush_original(more_body=False)  # Redis failed, or a revoked id
+            return
+        t0 = time.perf_counter()
         try:
             result = personalise_response(
                 b"".join(self.chunks),
@@ -132,6 +161,7 @@ class Responder:
                 self.loaded.ruleset,
                 self.loaded.journey,
                 tools.config,
+                self.loaded.catalog,
             )
         except Exception:  # never break the page: any failure serves the original response
             tools.metrics.inc("splice_error")
@@ -141,10 +171,18 @@ class Responder:
         for problem in result.problems:
             tools.metrics.inc("snippet_error")
             log.warning("omotenashi: %s", problem)
+        for skipped in result.skipped:  # the rule aimed there is skipped; the page stays whole
+            tools.metrics.inc("html_skipped")
+            log.debug("omotenashi: left alone: %s", skipped)
         self.change = result.change
-        if result.shown:
-            tools.metrics.inc("personalised")
+        tools.metrics.inc("personalised" if result.shown else "default")
+        tools.metrics.shown(d.id for d in result.shown)
+        for name, seconds in result.timings.items():
+            tools.metrics.observe(name, seconds)
         headers = self._identity_headers(result.headers, (time.perf_counter() - t0) * 1e3)
+        self._recorded_events = len(visitor.events)  # the change holds these
+        self._recorded_attrs = dict(visitor.attrs)
+        self._record_soon()
         await self._send({**self.start, "headers": headers})
         await self._send({"type": "http.response.body", "body": result.body, "more_body": False})
 
@@ -161,31 +199,69 @@ class Responder:
             age = max(0, int((visitor.forced.expires if visitor.forced else 0) - time.time()))
             cookie = (
                 f"omo_preview={visitor.forced_cookie}; Max-Age={age}; Path=/; HttpOnly; "
-                f"SameSite=Lax{'; Secure' if self.request.secure else ''}"
+                f"SameSite=Strict{'; Secure' if self.request.secure else ''}"
             )
             headers.append((b"set-cookie", cookie.encode()))
         return headers
 
+    def _learning(self, change: Change) -> Learning | None:
+        """What this page view teaches recommendations (a viewed catalogue item), if anything."""
+        catalog = self.loaded.catalog
+        item = next((i for i in change.items if i in catalog.position), None)
+        if item is None or not change.view:
+            return None
+        neighbours = self.visitor.shared.co_views.get(item, {})
+        return learn_from_view(self.visitor.profile.viewed, item, change.now, neighbours)
+
+    def _record_soon(self) -> None:
+        """Start the record now (it is queued at the next tick, ahead of any new request)."""
+        if self._recording is None:
+            self._recording = asyncio.ensure_future(self._write(self.change))
+
     async def record(self) -> None:
-        """After the body has gone: one write of the page view and the app's events."""
-        change = self.change
+        """After the app has finished: the record (started with the last byte, or now), then
+        whatever the app tracked after its response had gone (e.g. in a background task)."""
+        self._record_soon()
+        assert self._recording is not None
+        await self._recording
         visitor = self.visitor
-        if visitor.private or visitor.forced is not None:
-            return  # GPC/DNT, no consent, or a QA preview: nothing is written
+        if len(visitor.events) > self._recorded_events or any(
+            self._recorded_attrs.get(k, visitor) != v for k, v in visitor.attrs.items()
+        ):
+            await self._write(None)
+
+    async def _write(self, change: Change | None) -> None:
+        """One write of the page view and the app's events not written yet."""
+        visitor = self.visitor
+        await visitor.loaded()
+        if visitor.private or visitor.forced is not None or visitor.degraded:
+            return  # GPC/DNT, no consent, a QA preview or Redis down: nothing is written
         tools = self.tools
         try:
-            if change is None and (visitor.events or visitor.attrs):
+            since = self._recorded_events
+            if change is None and (len(visitor.events) > since or visitor.attrs):
+                visit = self.visit(time.time(), since=since)
+                self._recorded_events = len(visitor.events)
+                self._recorded_attrs = dict(visitor.attrs)
                 change = events_change(
-                    self.visit(time.time()),
-                    self.loaded.journey,
-                    session_gap=tools.config.session_gap,
+                    visit, self.loaded.journey, session_gap=tools.config.session_gap
                 )
             if change is None or change.empty:
                 return
-            await tools.store.record(visitor.id, change, self.loaded.journey.half_life)
+            if not visitor.prefs.nothing:  # exposures and conversions ride the same write
+                measuring.count(
+                    change,
+                    visitor.profile,
+                    self.loaded.ruleset.goals,
+                    path=self.request.path,
+                    window_days=tools.attribution_days,
+                )
+            await tools.store.record(
+                visitor.id, change, self.loaded.journey.half_life, self._learning(change)
+            )
         except StoreError as exc:
             tools.metrics.inc("record_error")
-            log.info("omotenashi: page view not recorded: %s", exc)
+            log.debug("omotenashi: page view not recorded: %s", exc)  # the breaker logs outages
         except Exception:  # the response has gone; never let our failure reach the server
             tools.metrics.inc("record_error")
             log.exception("omotenashi: recording the page view failed")

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
 from omotenashi.engine.facts import Device, Forced
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
+from omotenashi.errors import ProfileNotReady, StoreError
 from omotenashi.identity.cookie import Identity
+from omotenashi.recommend.signals import Shared
+from omotenashi.store.reading import ProfileRead
 from omotenashi.store.store import Store
 
 
 @dataclass(frozen=True)
 class Services:
-    """What the app's calls (``identify``, ``consent``) need: the store, the salt that turns a
-    user id into a profile id, and the interest half-life for merging profiles."""
+    """What the app's calls (``identify``, ``consent``, ``revoke``) need: the store, the salt
+    that turns a user id into a profile id, the interest half-life for merging profiles, and how
+    long a revoked id stays on the deny-list (the cookie's lifetime: longer than any cookie)."""
 
     store: Store
     user_salt: str
     half_life: float
+    deny_ttl: int = 400 * 24 * 3600
 
 
 @dataclass
@@ -31,10 +37,16 @@ class Visitor:
     agent. ``degraded`` is true when the profile could not be loaded (Redis down or slow): the
     page is then served as the app made it. Events the app tracks are written after the
     response, together with the page view.
+
+    The profile read starts as soon as the cookie is known and runs while the app does; only
+    the engine waits for it. An app that reads ``visitor.profile``: in async code, ``await
+    visitor.loaded()`` first (it returns the profile; after any other await it has usually
+    arrived anyway); in a sync view (run in a worker thread) ``visitor.profile`` waits for it.
+    Read on the event loop before it arrived, it raises :class:`ProfileNotReady`.
     """
 
     identity: Identity
-    profile: Profile
+    known: Profile  # the profile as far as it is known (empty while ``reading``)
     device: Device
     degraded: bool = False
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -44,6 +56,54 @@ class Visitor:
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
+    shared: Shared = field(default_factory=Shared, repr=False)  # for recommendations
+    reading: ProfileRead | None = field(default=None, repr=False)  # the read under way
+
+    @property
+    def profile(self) -> Profile:
+        reading = self.reading
+        if reading is None:
+            return self.known
+        try:
+            arrived = reading.peek()
+        except StoreError:
+            return self._arrived(None)
+        if arrived is not None:
+            return self._arrived(arrived)
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None:
+            raise ProfileNotReady(self.id)
+        # A worker thread (a sync view): wait for the event loop to finish the read.
+        return asyncio.run_coroutine_threadsafe(self.loaded(), reading.loop).result()
+
+    @profile.setter
+    def profile(self, value: Profile) -> None:
+        self.known, self.reading = value, None
+
+    async def loaded(self) -> Profile:
+        """The profile, once its read has finished (empty, and ``degraded``, if it failed)."""
+        reading = self.reading
+        if reading is None:
+            return self.known
+        try:
+            return self._arrived(await reading.profile())
+        except StoreError:
+            return self._arrived(None)
+
+    def _arrived(self, profile: Profile | None) -> Profile:
+        if self.reading is None:  # the app set a profile meanwhile (identify, forget)
+            return self.known
+        self.reading = None
+        if profile is None:
+            self.degraded = True
+        elif profile.revoked:  # the site revoked this id: as private as GPC
+            self.private = True
+        else:
+            self.known = profile
+        return self.known
 
     @property
     def id(self) -> str:

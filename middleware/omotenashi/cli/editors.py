@@ -10,11 +10,16 @@ from typing import Any
 
 
 def _check(args: argparse.Namespace) -> int:
+    from omotenashi.errors import CommandError
     from omotenashi.loader.checks import check
 
     findings = []
     for folder in args.rules or ["rules"]:
         rules = Path(folder)
+        if not rules.is_dir():
+            raise CommandError(f"no rules folder at {folder!r}")
+        if not any(rules.rglob("*.y*ml")):
+            raise CommandError(f"no rule files (*.yaml) in {folder!r}")
         snippets = Path(args.snippets) if args.snippets else rules.parent / "snippets"
         templates = Path(args.templates) if args.templates else None
         findings += check(rules, snippets, templates, base=Path.cwd())
@@ -27,11 +32,17 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def schemas() -> dict[str, dict[str, Any]]:
+    from omotenashi.recommend.catalog import CatalogFile
     from omotenashi.rules.journey import JourneyFile
     from omotenashi.rules.model import RuleFile
 
     out = {}
-    for name, model in (("rules", RuleFile), ("journey", JourneyFile)):
+    models: tuple[tuple[str, Any], ...] = (
+        ("rules", RuleFile),
+        ("journey", JourneyFile),
+        ("catalog", CatalogFile),
+    )
+    for name, model in models:
         schema = model.model_json_schema(by_alias=True)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = f"Omotenashi {name} file"

@@ -19,7 +19,7 @@ def _preview(args: argparse.Namespace) -> int:
     from omotenashi.engine import EngineConfig, Forced, RequestInfo, Visit, personalise_page
     from omotenashi.engine.disclosure import reasons
     from omotenashi.engine.facts import Device
-    from omotenashi.engine.html.splice import find_slots
+    from omotenashi.engine.html import parse_selector, scan
     from omotenashi.engine.profile import Profile
     from omotenashi.identity.device import parse_device
     from omotenashi.loader.reload import load_all
@@ -30,6 +30,10 @@ def _preview(args: argparse.Namespace) -> int:
     if args.rules:
         snippets = args.snippets or str(Path(args.rules).parent / "snippets")
         rules_cfg = RulesSettings(dir=Path(args.rules), snippets_dir=Path(snippets))
+    if not rules_cfg.dir.is_dir():
+        from omotenashi.errors import CommandError
+
+        raise CommandError(f"no rules folder at {str(rules_cfg.dir)!r} (use --rules)")
     loaded = load_all(rules_cfg)
     if args.page.startswith(("http://", "https://")):
         with urllib.request.urlopen(args.page, timeout=10) as response:  # noqa: S310
@@ -71,14 +75,20 @@ def _preview(args: argparse.Namespace) -> int:
     result = personalise_page(page, visit, loaded.ruleset, loaded.journey, config)
     facts = result.facts
     fired = {d.id: d for d in result.shown}
-    slots = {s.name for s in find_slots(page)}
+    texts = {r.rule.selector for r in loaded.ruleset.selector_rules if r.rule.selector}
+    found = scan(page, selectors=[parse_selector(t) for t in sorted(texts)])
+    slots = {s.name for s in found.slots if s.name is not None}
     print(f"page: {args.page}  ({len(slots)} slots: {', '.join(sorted(slots)) or 'none'})")
+    for skip in found.skipped:
+        print(f"  skipped    {skip.kind} {skip.name!r}: {skip.reason}")
     for r in sorted(loaded.ruleset.rules, key=lambda r: r.order):
         target = r.rule.slot or r.rule.selector
         if r.id in fired:
             print(f"  fired      {r.id:28} -> {target}: because {'; '.join(reasons(fired[r.id]))}")
         elif r.rule.slot and r.rule.slot not in slots:
             print(f"  not here   {r.id:28} -> {target}: the page has no such slot")
+        elif r.rule.selector and not found.matches.get(r.rule.selector):
+            print(f"  not here   {r.id:28} -> {target}: nothing on the page matches it")
         else:
             failing = [c.text for c in r.conditions if not c.check(facts)]
             why = ("not: " + "; ".join(failing)) if failing else "a higher-priority rule won"
@@ -91,15 +101,31 @@ def _preview(args: argparse.Namespace) -> int:
 def _page_file(path: Path, context: str) -> str:
     """An HTML file as it is, or a Jinja2 template (extends/includes work) rendered with the
     JSON ``context``; values it does not get render empty."""
+    from omotenashi.errors import CommandError
+
+    if not path.is_file():
+        raise CommandError(f"no page file at {str(path)!r}")
     text = path.read_text()
     if "{%" not in text and "{{" not in text:
         return text
-    from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+    from jinja2 import ChainableUndefined, Environment, FileSystemLoader, TemplateError
 
+    try:
+        values = json.loads(context)
+    except ValueError as exc:
+        raise CommandError(f"--context is not JSON ({exc}): {context!r}") from None
+    if not isinstance(values, dict):
+        raise CommandError(f"--context must be a JSON object: {context!r}")
     env = Environment(
         loader=FileSystemLoader(str(path.parent)), autoescape=True, undefined=ChainableUndefined
     )
-    return env.get_template(path.name).render(json.loads(context))
+    try:
+        return env.get_template(path.name).render(values)
+    except TemplateError as exc:
+        raise CommandError(
+            f"{path.name} needs values to render ({exc.message}): pass them with "
+            """--context '{"name": ...}'"""
+        ) from None
 
 
 def register(commands: Any) -> None:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+import urllib.parse
 from typing import Any
 
 from omotenashi.cli.args import pairs
@@ -28,6 +29,7 @@ def _force(args: argparse.Namespace) -> int:
             segments=args.segment,
             attrs={k: json_or_text(v) for k, v in pairs(args.attr).items()},
             ttl=args.ttl,
+            host=urllib.parse.urlsplit(args.url).netloc if not args.cookie else None,
         )
     except ConfigError as exc:
         print(f"omotenashi force: {exc}", file=sys.stderr)
@@ -107,7 +109,9 @@ def register(commands: Any) -> None:
     frc.add_argument("--stage")
     frc.add_argument("--segment", action="append", default=[])
     frc.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE")
-    frc.add_argument("--ttl", type=int, default=3600, help="seconds the link works")
+    frc.add_argument(
+        "--ttl", type=int, default=None, help="seconds the link works (default and most: 1 h)"
+    )
     frc.add_argument("--url", default="http://127.0.0.1:8000/")
     frc.add_argument("--cookie", action="store_true", help="print the cookie instead of a link")
     frc.set_defaults(func=_force)

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from omotenashi.engine.profile import Profile, decayed
+from omotenashi.engine import limits
+from omotenashi.engine.profile import STAGE_ORDER, Profile, decayed
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Change:
     topics: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)
+    shown_why: dict[str, list[object]] = field(default_factory=dict)  # rule: [when, reasons]
     events: dict[str, int] = field(default_factory=dict)
     cart_add: dict[str, int] = field(default_factory=dict)
     cart_remove: list[str] = field(default_factory=list)
@@ -30,6 +32,12 @@ class Change:
     first: dict[str, str] = field(default_factory=dict)
     attrs: dict[str, Any] = field(default_factory=dict)
     caps: dict[str, list[object]] = field(default_factory=dict)  # rule: [period, new count]
+    bought: list[str] = field(default_factory=list)  # items of a purchase (recommendations)
+    # Measurement: rules first exposed on this page ("t" shown, "c" held out), then, added by
+    # the adapter, the visitor-record fields to add and the statistics to count (see measure).
+    exposed: dict[str, str] = field(default_factory=dict)
+    measure: dict[str, str] = field(default_factory=dict)
+    stats: dict[tuple[str, str], int] = field(default_factory=dict)  # (day, field): n
 
     @property
     def empty(self) -> bool:
@@ -39,16 +47,23 @@ class Change:
         """Fold one event into the change; events with built-in meaning update the profile."""
         self.events[name] = self.events.get(name, 0) + 1
         item = data.get("item")
-        if name == "add_to_cart" and isinstance(item, str):
+        if not isinstance(item, str) or not 0 < len(item) <= limits.MAX_ITEM:
+            item = None  # an item id past the bound is not stored (see engine.limits)
+        if name == "add_to_cart" and item is not None:
             qty = data.get("qty", 1)
-            self.cart_add[item] = self.cart_add.get(item, 0) + (qty if isinstance(qty, int) else 1)
-        elif name == "remove_from_cart" and isinstance(item, str):
+            qty = min(max(qty, 1), limits.MAX_QTY) if type(qty) is int else 1
+            self.cart_add[item] = min(self.cart_add.get(item, 0) + qty, limits.MAX_QTY)
+        elif name == "remove_from_cart" and item is not None:
             self.cart_remove.append(item)
         elif name == "purchase":
             self.purchases += 1
             self.cart_clear = True
             self.cart_add.clear()
-        elif name == "view_item" and isinstance(item, str) and item not in self.items:
+            items = data.get("items")
+            for bought in items if isinstance(items, list) else [item]:
+                if isinstance(bought, str) and bought and bought not in self.bought:
+                    self.bought.append(bought[:100])
+        elif name == "view_item" and item is not None and item not in self.items:
             self.items.append(item)
 
     def payload(self, ttl: int, half_life: float) -> dict[str, Any]:
@@ -62,6 +77,7 @@ class Change:
             "topics": self.topics,
             "items": self.items,
             "shown": self.shown,
+            "shown_why": self.shown_why,
             "events": self.events,
             "cart_add": self.cart_add,
             "cart_remove": self.cart_remove,
@@ -72,11 +88,14 @@ class Change:
             "first": self.first,
             "attrs": self.attrs,
             "caps": self.caps,
+            "bought": self.bought,
+            "measure": self.measure,
         }
 
 
 def apply(profile: Profile, change: Change, half_life: float, *, page: bool = True) -> Profile:
-    """The profile as it will be once ``change`` is written (Redis does the same, atomically).
+    """The profile as it will be once ``change`` is written (Redis does the same, atomically:
+    the store's RECORD_SCRIPT; tests/test_profile_drift.py checks the two agree on random changes).
 
     ``page=False`` leaves out what the page itself is about (the view, its topics and items):
     the profile as the visitor arrives at this page, with this request's events applied.
@@ -88,7 +107,8 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     if change.new_visit:
         p.visits += 1
         p.visit_start = now
-        p.absent_days = change.absent_days
+        if change.absent_days is not None:  # as Redis: a first visit leaves it unset
+            p.absent_days = change.absent_days
     if p.first_seen is None:
         p.first_seen = now
     p.last_seen = now
@@ -112,5 +132,14 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     if change.purchases:
         p.purchases += change.purchases
         p.purchase_at = now
+    p.purchased = p.purchased | frozenset(change.bought)
     p.attrs = {**p.attrs, **change.attrs}
+    p.shown = dict(p.shown)
+    for rule_id in change.shown:
+        p.shown[rule_id] = p.shown.get(rule_id, 0) + 1
+    p.caps = {**p.caps, **{k: (str(v[0]), int(str(v[1]))) for k, v in change.caps.items()}}
+    if change.stage and (
+        change.stage_back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)
+    ):
+        p.stage = change.stage
     return p

@@ -1,182 +1,211 @@
-"""Compile a rule's ``when`` into a predicate over :class:`Facts` (a closed vocabulary, no eval)."""
+"""Compile a rule's ``when`` into a predicate over :class:`Facts` (a closed vocabulary, no eval).
+
+Every condition also says, in sentences a visitor can read, why it holds (``reasons``) and why
+it does not (``denials``), from the facts at that moment: negation and values included, so an
+explanation is never more than what actually matched.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import time as dtime
 from fnmatch import fnmatchcase
 from zoneinfo import ZoneInfo
 
+from omotenashi.engine import explain as ex
+from omotenashi.engine.compare import (
+    Check,
+    Condition,
+    Say,
+    all_hold,
+    compare,
+    deny,
+    explain,
+    fixed,
+    same,
+)
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.history import history
 from omotenashi.rules.model import Compare, When
 
-Check = Callable[[Facts], bool]
+__all__ = ["Check", "Condition", "Say", "all_hold", "compile_when", "deny", "explain"]
+
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One compiled test, with a sentence a visitor could read."""
-
-    check: Check
-    text: str
 
 
 def compile_when(when: When, default_tz: str) -> list[Condition]:
     """The conditions of ``when``; all must hold."""
     out: list[Condition] = []
-    tz = ZoneInfo(when.timezone or default_tz)
+    zone = when.timezone or default_tz
+    tz = ZoneInfo(zone)
     if when.stage is not None:
         stages = frozenset(when.stage)
         out.append(
-            Condition(lambda f: f.stage in stages, _join("you are at the", when.stage, "stage"))
+            same(
+                lambda f: f.stage in stages,
+                lambda f: ex.STAGE_WORDS.get(f.stage, "you are somewhere on your journey with us"),
+                "the journey stage is " + ex.either(when.stage),
+            )
         )
     if when.segment is not None:
         segs = frozenset(when.segment)
         out.append(
             Condition(
-                lambda f: not segs.isdisjoint(f.segments), _join("you look like", when.segment, "")
+                lambda f: not segs.isdisjoint(f.segments),
+                "in the group " + ex.either(when.segment),
+                lambda f: [f"we think you fit the group {ex.quoted(sorted(segs & f.segments))}"],
+                lambda f: [f"we do not think you fit the group {ex.quoted(sorted(segs))}"],
             )
         )
     for name, cmp in (when.attr or {}).items():
-        out.append(_compare(_attr(name), cmp, f"your {name.replace('_', ' ')}"))
+        out.append(compare(_attr(name), cmp, ex.attr_subject(name)))
     for topic, cmp in (when.interest or {}).items():
-        out.append(_compare(_interest(topic), cmp, f"your interest in {topic}"))
+        out.append(_interest_condition(topic, cmp))
     if when.visits is not None:
-        out.append(_compare(lambda f: f.visits, when.visits, "your number of visits"))
-    if when.new is not None:
-        want_new = when.new
-        out.append(
-            Condition(
-                lambda f: f.is_new == want_new,
-                "this is your first visit" if want_new else "you have been here before",
-            )
-        )
-    if when.returning is not None:
-        want_ret = when.returning
-        out.append(
-            Condition(
-                lambda f: (not f.is_new) == want_ret,
-                "you have been here before" if want_ret else "this is your first visit",
-            )
-        )
+        visits = ex.Count("you have visited us {n} times, counting this visit")
+        out.append(compare(lambda f: f.visits, when.visits, visits))
+    for flag, want_new in ((when.new, True), (when.returning, False)):
+        if flag is not None:
+            new = want_new if flag else not want_new
+            first, again = "this is your first visit", "you have visited us before"
+            yes, no = (first, again) if new else (again, first)
+            out.append(fixed(_is_new(new), yes, no))
     if when.device is not None:
         kinds = frozenset(when.device)
         out.append(
-            Condition(lambda f: f.device.kind in kinds, _join("you are on a", when.device, ""))
+            same(
+                lambda f: f.device.kind in kinds,
+                lambda f: (
+                    "you are on "
+                    + ex.DEVICE_WORDS.get(f.device.kind, "a device we could not recognise")
+                ),
+                "on a " + ex.either(when.device),
+            )
         )
     if when.browser is not None:
         browsers = frozenset(b.lower() for b in when.browser)
         out.append(
-            Condition(
-                lambda f: f.device.browser.lower() in browsers, _join("you use", when.browser, "")
+            same(
+                lambda f: f.device.browser.lower() in browsers,
+                lambda f: (
+                    f"you use {f.device.browser}"
+                    if f.device.browser.lower() != "other"
+                    else "we could not tell which browser you use"
+                ),
+                "using " + ex.either(when.browser),
             )
         )
     if when.os is not None:
         systems = frozenset(o.lower() for o in when.os)
         out.append(
-            Condition(
-                lambda f: f.device.os.lower() in systems, _join("your device runs", when.os, "")
+            same(
+                lambda f: f.device.os.lower() in systems,
+                lambda f: (
+                    f"your device runs {f.device.os}"
+                    if f.device.os.lower() != "other"
+                    else "we could not tell which system your device runs"
+                ),
+                "on " + ex.either(when.os),
             )
         )
     if when.path is not None:
         globs = tuple(when.path)
         out.append(
-            Condition(
-                lambda f: any(fnmatchcase(f.path, g) for g in globs), "of the page you are on"
+            same(
+                lambda f: any(fnmatchcase(f.path, g) for g in globs),
+                lambda f: f"you are on the page {f.path[:80]}",
+                "on the pages " + ex.either(when.path),
             )
         )
     for key, cmp in (when.query or {}).items():
-        out.append(_compare(_query(key), cmp, "the link you followed"))
+        out.append(compare(_query(key), cmp, ex.query_subject(key)))
     if when.referrer is not None:
         refs = tuple(when.referrer)
         out.append(
-            Condition(
+            same(
                 lambda f: bool(f.referrer) and any(fnmatchcase(f.referrer, g) for g in refs),
-                "the site you came from",
+                lambda f: (
+                    f"you came from {ex.host(f.referrer)}"
+                    if f.referrer
+                    else "you did not come here by a link"
+                ),
+                "coming from " + ex.either(when.referrer),
             )
         )
     if when.language is not None:
         langs = tuple(lang.lower() for lang in when.language)
         out.append(
-            Condition(lambda f: _language_matches(f.languages, langs), "your browser's language")
+            same(
+                lambda f: _language_matches(f.languages, langs),
+                lambda f: _language_sentence(f.languages, langs),
+                "in the language " + ex.either(when.language),
+            )
         )
     if when.country is not None:
         countries = frozenset(c.upper() for c in when.country)
-        out.append(Condition(lambda f: f.country.upper() in countries, "the country you are in"))
+        out.append(
+            same(
+                lambda f: f.country.upper() in countries,
+                lambda f: (
+                    f"you appear to be in {f.country.upper()}"
+                    if f.country
+                    else "we do not know which country you are in"
+                ),
+                "in " + ex.either(when.country),
+            )
+        )
     if when.time is not None:
         start, end = _window(when.time)
+        span = f"between {start:%H:%M} and {end:%H:%M} ({zone} time)"
         out.append(
-            Condition(
-                lambda f: _in_window(f.now.astimezone(tz).time(), start, end), "the time of day"
+            fixed(
+                lambda f: _in_window(f.now.astimezone(tz).time(), start, end),
+                f"it is {span}",
+                f"it is not {span}",
             )
         )
     if when.weekday is not None:
         days = frozenset(when.weekday)
         out.append(
-            Condition(
-                lambda f: _DAYS[f.now.astimezone(tz).weekday()] in days, "the day of the week"
+            same(
+                lambda f: _DAYS[f.now.astimezone(tz).weekday()] in days,
+                lambda f: f"it is {ex.DAY_WORDS[f.now.astimezone(tz).weekday()]} ({zone} time)",
+                "on " + ex.either(when.weekday),
             )
         )
-    if when.views is not None:
-        out.append(_compare(lambda f: f.views, when.views, "how many pages you have seen"))
-    if when.purchases is not None:
-        out.append(_compare(lambda f: f.purchases, when.purchases, "your bookings with us"))
-    if when.cart_items is not None:
-        out.append(_compare(lambda f: f.cart_items, when.cart_items, "what is in your cart"))
-    for name, cmp in (when.event or {}).items():
-        out.append(_compare(_event(name), cmp, f"you did this before: {name.replace('_', ' ')}"))
-    if when.absent_days is not None:
-        out.append(_compare(lambda f: f.absent_days, when.absent_days, "how long you were away"))
-    if when.cart_abandoned is not None:
-        want_abandoned = when.cart_abandoned
-        out.append(
-            Condition(lambda f: f.cart_abandoned == want_abandoned, "you left items in your cart")
-        )
-    if when.viewed is not None:
-        items = frozenset(when.viewed)
-        out.append(Condition(lambda f: not items.isdisjoint(f.viewed), "a tour you looked at"))
-    if when.viewed_in_list is not None:
-        list_name = when.viewed_in_list
-        out.append(
-            Condition(
-                lambda f: not f.viewed.isdisjoint(f.lists.get(list_name, ())),
-                f"something you looked at is in our {list_name.replace('_', ' ')} list",
-            )
-        )
-    for key, cmp in (when.first_utm or {}).items():
-        out.append(_compare(_first_touch(key), cmp, "how you first found us"))
-    if when.first_referrer is not None:
-        first_refs = tuple(when.first_referrer)
-        out.append(
-            Condition(
-                lambda f: any(
-                    fnmatchcase(f.first_touch.get("referrer", ""), g) for g in first_refs
-                ),
-                "how you first found us",
-            )
-        )
+    history(when, out)
     for sub in when.all or []:
         out.extend(compile_when(sub, default_tz))
     if when.any is not None:
         branches = [compile_when(sub, default_tz) for sub in when.any]
         out.append(
-            Condition(lambda f: any(all_hold(b, f) for b in branches), "one of several things")
+            Condition(
+                lambda f: any(all_hold(b, f) for b in branches),
+                "one of several things",
+                lambda f: next((explain(b, f) for b in branches if all_hold(b, f)), []),
+                lambda f: [r for b in branches for r in deny(b, f)],
+            )
         )
     if when.not_ is not None:
         inner = compile_when(when.not_, default_tz)
-        out.append(Condition(lambda f: not all_hold(inner, f), "something that is not the case"))
+        out.append(
+            Condition(
+                lambda f: not all_hold(inner, f),
+                "not: " + "; ".join(c.text for c in inner),
+                lambda f: deny(inner, f),
+                lambda f: explain(inner, f),
+            )
+        )
     return out
 
 
-def all_hold(conditions: list[Condition], facts: Facts) -> bool:
-    return all(c.check(facts) for c in conditions)
-
-
-def _join(prefix: str, values: Sequence[str], suffix: str) -> str:
-    words = " or ".join(str(v) for v in values)
-    return " ".join(p for p in (prefix, words, suffix) if p)
+def _language_sentence(have: tuple[str, ...], want: tuple[str, ...]) -> str:
+    match = next((h for h in have for w in want if h == w or h.startswith(w + "-")), None)
+    if match is not None:
+        return f"your browser asks for pages in {match}"
+    if have:
+        return f"your browser asks for pages in {have[0]}"
+    return "your browser does not say which language you prefer"
 
 
 def _language_matches(have: tuple[str, ...], want: tuple[str, ...]) -> bool:
@@ -194,29 +223,8 @@ def _in_window(now: dtime, start: dtime, end: dtime) -> bool:
     return now >= start or now < end  # overnight, e.g. 22:00-06:00
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _equal(a: object, b: object) -> bool:
-    """Equality as editors mean it: 3 == "3", True == "true", text ignores case."""
-    if a is None:
-        return False
-    if isinstance(a, bool) or isinstance(b, bool):
-        return str(a).lower() == str(b).lower()
-    na, nb = _number(a), _number(b)
-    if na is not None and nb is not None:
-        return na == nb
-    return str(a).casefold() == str(b).casefold()
+def _is_new(want: bool) -> Check:
+    return lambda f: f.is_new == want
 
 
 def _attr(name: str) -> Callable[[Facts], object]:
@@ -227,54 +235,24 @@ def _interest(topic: str) -> Callable[[Facts], object]:
     return lambda f: f.interests.get(topic, 0.0)
 
 
-def _event(name: str) -> Callable[[Facts], object]:
-    return lambda f: f.events.get(name, 0)
+def _interest_condition(topic: str, cmp: Compare) -> Condition:
+    """An interest test whose sentences name the topic as the site does (``Facts.labels``)."""
+    plain = compare(_interest(topic), cmp, ex.Interest(topic))
+    named: dict[str, Condition] = {}
 
+    def worded(f: Facts) -> Condition:
+        label = f.labels.get(topic, "")
+        if not label:
+            return plain
+        found = named.get(label)
+        if found is None:
+            found = named[label] = compare(_interest(topic), cmp, ex.Interest(topic, label=label))
+        return found
 
-def _first_touch(key: str) -> Callable[[Facts], object]:
-    return lambda f: f.first_touch.get(key)
+    return Condition(
+        plain.check, plain.text, lambda f: worded(f).reasons(f), lambda f: worded(f).denials(f)
+    )
 
 
 def _query(key: str) -> Callable[[Facts], object]:
     return lambda f: f.query.get(key)
-
-
-def _bounded(bound: float, op: Callable[[float, float], bool]) -> Callable[[object], bool]:
-    def test(value: object) -> bool:
-        number = _number(value)
-        return number is not None and op(number, bound)
-
-    return test
-
-
-def _compare(get: Callable[[Facts], object], cmp: Compare, subject: str) -> Condition:
-    tests: list[Callable[[object], bool]] = []
-    if cmp.exists is not None:
-        want = cmp.exists
-        tests.append(lambda v: (v is not None and v != "") == want)
-    if cmp.eq is not None:
-        eq = cmp.eq
-        tests.append(lambda v: _equal(v, eq))
-    if cmp.ne is not None:
-        ne = cmp.ne
-        tests.append(lambda v: not _equal(v, ne))
-    if cmp.in_ is not None:
-        options = cmp.in_
-        tests.append(lambda v: any(_equal(v, o) for o in options))
-    if cmp.contains is not None:
-        needle = cmp.contains.lower()
-        tests.append(lambda v: v is not None and needle in str(v).lower())
-    for bound, op in (
-        (cmp.lt, lambda x, y: x < y),
-        (cmp.at_most, lambda x, y: x <= y),
-        (cmp.gt, lambda x, y: x > y),
-        (cmp.at_least, lambda x, y: x >= y),
-    ):
-        if bound is not None:
-            tests.append(_bounded(bound, op))
-
-    def check(f: Facts) -> bool:
-        value = get(f)
-        return all(t(value) for t in tests)
-
-    return Condition(check, subject)

@@ -6,11 +6,10 @@ Order is deterministic: higher ``priority`` first; on a tie, the rule that comes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from omotenashi.engine.conditions import all_hold
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 
@@ -19,6 +18,7 @@ from omotenashi.engine.ruleset import CompiledRule, RuleSet
 class Decision:
     rule: CompiledRule
     target: str  # slot name, or the CSS selector
+    reasons: tuple[str, ...] = ()  # true of the visitor now (filled in by disclosure)
 
     @property
     def id(self) -> str:
@@ -44,10 +44,16 @@ def _aware(moment: datetime, now: datetime) -> datetime:
 def first_match(
     candidates: Iterable[CompiledRule], facts: Facts, allowed: Callable[[CompiledRule], bool]
 ) -> CompiledRule | None:
+    now = facts.now
     for rule in candidates:
-        # allowed() last: it may count what it lets through (the name cap).
-        if eligible(rule, facts.now) and all_hold(rule.conditions, facts) and allowed(rule):
-            return rule
+        if not rule.rule.enabled or (rule.rule.schedule is not None and not eligible(rule, now)):
+            continue
+        for condition in rule.conditions:  # (all_hold, without a generator per rule)
+            if not condition.check(facts):
+                break
+        else:
+            if allowed(rule):  # last: it may count what it lets through (the name cap)
+                return rule
     return None
 
 
@@ -57,22 +63,30 @@ def decide(
     slot_names: Iterable[str],
     allowed: Callable[[CompiledRule], bool] = lambda rule: True,
     forced: frozenset[str] = frozenset(),
+    selectors: Container[str] | None = None,
 ) -> list[Decision]:
     """The decisions for one page: slots in page order, then selector rules.
 
-    ``forced`` rules (a QA preview) win their slot whatever their conditions.
+    ``forced`` rules (a QA preview) win their slot or selector whatever their conditions.
+    ``selectors``: the selectors that match on this page (None: consider every one).
     """
     decisions: list[Decision] = []
+    index = ruleset.index  # only the rules this stage, device and query could satisfy
     for name in dict.fromkeys(slot_names):
-        candidates = ruleset.by_slot.get(name, ())
+        winner = None
+        if forced:  # a forced rule wins whatever its conditions: look at every rule
+            winner = next((r for r in ruleset.by_slot.get(name, ()) if r.id in forced), None)
+        winner = winner or first_match(index.for_slot(name, facts), facts, allowed)
+        if winner is not None:
+            decisions.append(Decision(winner, name))
+    by_selector: dict[str, list[CompiledRule]] = {}
+    for rule in ruleset.selector_rules if forced else index.for_selectors(facts):
+        selector = rule.rule.selector or ""
+        if selectors is None or selector in selectors:
+            by_selector.setdefault(selector, []).append(rule)
+    for selector, candidates in by_selector.items():
         winner = next((r for r in candidates if r.id in forced), None)
         winner = winner or first_match(candidates, facts, allowed)
         if winner is not None:
-            decisions.append(Decision(winner, name))
-    taken: set[str] = set()
-    for rule in ruleset.selector_rules:
-        selector = rule.rule.selector or ""
-        if selector not in taken and first_match((rule,), facts, allowed):
-            taken.add(selector)
-            decisions.append(Decision(rule, selector))
+            decisions.append(Decision(winner, selector))
     return decisions

@@ -1,12 +1,17 @@
-"""Transparency in the page: a small "why am I seeing this" note per personalised block and a
-page panel listing every decision, in plain language, with a way to switch each one off."""
+"""Transparency in the page: one small "i" control per personalised block (the reason, derived
+from what matched, and "don't show me this") and one page-level "Why this page looks this way"."""
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
+from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision
+from omotenashi.engine.explain import words
+from omotenashi.engine.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -18,45 +23,109 @@ class Disclosure:
     prefix: str = "/_omotenashi"
     csrf: str = ""
     path: str = "/"
+    dismiss: bool = True  # False when no choice can be kept (GPC/DNT, no consent): no button
+
+
+_SLUG = re.compile(r"[A-Za-z0-9_-]+")
+FORCED = "a preview link for testing asked for this block"
+EVERYONE = "this is shown to every visitor"
+
+
+def with_reasons(decision: Decision, facts: Facts) -> Decision:
+    """The decision with the sentences that are true of this visitor now and made it fire."""
+    conditions = decision.rule.conditions
+    if not all_hold(conditions, facts):  # only a QA preview shows a rule that does not hold
+        said = [FORCED]
+    elif decision.rule.rule.recommend is not None:  # its items differ per visitor: each says why
+        said = explain(conditions, facts)
+    else:
+        said = explain(conditions, facts) or [EVERYONE]
+    return replace(decision, reasons=tuple(said))
 
 
 def reasons(decision: Decision) -> list[str]:
     """The visitor's facts that made this rule fire, phrased for people."""
-    seen: list[str] = []
-    for condition in decision.rule.conditions:
-        if condition.text not in seen:
-            seen.append(condition.text)
-    return seen
+    return list(decision.reasons)
 
 
-def _explanation(decision: Decision, d: Disclosure) -> str:
+def labels(decisions: Sequence[Decision]) -> dict[str, str]:
+    """A unique accessible name per block: the editor's reason, and when two blocks share it,
+    which block each one is ("…, the “hero” block"), never a bare number."""
+    whys = [d.rule.rule.why.strip().rstrip(".") for d in decisions]
+    out: dict[str, str] = {}
+    for index, (decision, why) in enumerate(zip(decisions, whys, strict=True)):
+        if whys.count(why) == 1:
+            out[decision.id] = why
+        elif _SLUG.fullmatch(decision.target):
+            out[decision.id] = f"{why}, the “{words(decision.target)}” block"
+        else:
+            out[decision.id] = f"{why}, block {index + 1} on this page"
+    return out
+
+
+def _because(decision: Decision, items: Sequence[str]) -> str:
+    because = "".join(f"<li>{html.escape(_sentence(r))}</li>" for r in reasons(decision))
+    out = f'<p class="omo-because">Because:</p><ul>{because}</ul>' if because else ""
+    if items:  # a recommendation: every item says why it is there
+        listed = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        out += f'<p>Why each suggestion:</p><ul class="omo-why-items">{listed}</ul>'
+    return out
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def note(
+    decision: Decision,
+    d: Disclosure,
+    items: Sequence[str] = (),
+    label: str | None = None,
+    back: str = "",
+) -> str:
+    """One small "i" control per block: a ``<details>`` popover with the reason and a way to
+    switch the block off. No script: the summary keeps focus when it closes. ``back`` is an
+    id the page has whether or not the block is personalised (the slot element's own ``id``):
+    "don't show me this" returns there; without one, to the top of the page."""
     rule = decision.rule.rule
-    because = "".join(f"<li>{html.escape(r)}</li>" for r in reasons(decision))
-    because_html = f"<p>This is based on:</p><ul>{because}</ul>" if because else ""
-    return (
-        f"<p>{html.escape(rule.why)}</p>{because_html}"
+    name = html.escape(label or rule.why.strip().rstrip("."), quote=True)
+    anchor = f"omo-i-{html.escape(decision.target.strip('.#[]'), quote=True)}"[:80]
+    next_path = html.escape(f"{d.path}#{back}" if back else d.path, quote=True)
+    dismiss = (
         f'<form method="post" action="{d.prefix}/preferences" class="omo-dismiss">'
         f'<input type="hidden" name="csrf" value="{html.escape(d.csrf)}">'
         f'<input type="hidden" name="action" value="dismiss">'
         f'<input type="hidden" name="rule" value="{html.escape(rule.id)}">'
-        f'<input type="hidden" name="next" value="{html.escape(d.path)}">'
-        f'<button type="submit">Don\'t show me this again</button></form>'
-        f'<p><a href="{d.prefix}/preferences">See and change what we know about you</a></p>'
-    )
-
-
-def note(decision: Decision, d: Disclosure) -> str:
-    return (
-        f'<details class="omo-why" data-omo-why="{html.escape(decision.id)}">'
-        f"<summary>Why am I seeing this?</summary>{_explanation(decision, d)}</details>"
-    )
-
-
-def panel(applied: list[Decision], d: Disclosure) -> str:
-    items = "".join(
-        f'<li id="omo-why-{html.escape(x.id)}">{_explanation(x, d)}</li>' for x in applied
+        f'<input type="hidden" name="next" value="{next_path}">'
+        f'<button type="submit" aria-label="Don\'t show me this: {name}">'
+        f"Don't show me this</button></form>"
+        if d.dismiss
+        else ""
     )
     return (
-        f'<details id="omo-why" class="omo-why-page"><summary>Why this page is personalised '
-        f"for you ({len(applied)})</summary><ul>{items}</ul></details>"
+        f'<details class="omo-i" id="{anchor}" data-omo-why="{html.escape(decision.id)}">'
+        f'<summary aria-label="Why you see this: {name}" title="Why you see this">i</summary>'
+        f'<div class="omo-i-pop"><p><strong>{html.escape(rule.why)}</strong></p>'
+        f"{_because(decision, items)}{dismiss}"
+        f'<p><a href="{d.prefix}/preferences">Your choices</a></p></div></details>'
+    )
+
+
+def panel(
+    applied: list[Decision], d: Disclosure, items: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """One page-level "Why this page looks this way", listing every personalised block."""
+    items = items or {}
+    entries = "".join(
+        f'<li id="omo-why-{html.escape(x.id)}"><strong>{html.escape(x.rule.rule.why)}</strong>'
+        f"{_because(x, items.get(x.id, ()))}</li>"
+        for x in applied
+    )
+    return (
+        f'<aside class="omo-why-page" aria-label="Personalisation on this page">'
+        f'<details id="omo-why"><summary>Why this page looks this way</summary>'
+        f"<p>{len(applied)} part{'s' * (len(applied) != 1)} of this page "
+        f"{'are' if len(applied) != 1 else 'is'} chosen for you:</p><ul>{entries}</ul>"
+        f'<p><a href="{d.prefix}/preferences">See and change your choices</a></p>'
+        f"</details></aside>"
     )

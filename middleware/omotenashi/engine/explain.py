@@ -9,7 +9,7 @@ negated operator into the sentence that is true when the test fails. Nothing her
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -34,7 +34,7 @@ STAGE_WORDS = {
     "consideration": "you have been getting ready to book (for example, something went into "
     "your cart)",
     "purchase": "you have bought from us",
-    "loyalty": "you are one of our loyal customers",
+    "loyalty": "we count you among our most loyal visitors",
 }
 DEVICE_WORDS = {"mobile": "a phone", "tablet": "a tablet", "desktop": "a computer"}
 DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -151,9 +151,10 @@ class Interest:
 
     topic: str
     unknown: str = ""
+    label: str = ""  # how the site names the topic (the catalogue's labels), else its words
 
     def say(self, op: str, value: object) -> str:
-        t = words(self.topic)
+        t = self.label or words(self.topic)
         if op == "at_least" and isinstance(value, (int, float)) and not isinstance(value, bool):
             times = max(1, math.ceil(value))
             if times == 1:
@@ -166,8 +167,13 @@ class Interest:
         return f"your recent interest in {t} is {quantity(op, value)}"
 
 
-def quoted(values: Iterable[object]) -> str:
-    return either([f"“{words(v)}”" for v in values])
+def quoted(values: Iterable[object], last: str = "or") -> str:
+    return either([f"“{words(v)}”" for v in values], last)
+
+
+def titled(items: Iterable[str], titles: Mapping[str, str], last: str = "or") -> str:
+    """Items by the names visitors know them by (the catalogue's titles), quoted."""
+    return either([f"“{titles.get(i) or words(i)}”" for i in items], last)
 
 
 def host(url: str) -> str:

@@ -104,6 +104,9 @@ class Facts:
     viewed: frozenset[str] = frozenset()
     lists: Mapping[str, frozenset[str]] = field(default_factory=dict)
     first_touch: Mapping[str, str] = field(default_factory=dict)
+    # How to name things to the visitor (from the catalogue): item id → title, topic → words
+    titles: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse_languages(header: str) -> tuple[str, ...]:

@@ -38,17 +38,31 @@ def add_vary(headers: Headers, field: bytes) -> Headers:
     return [*rest, (b"vary", merged)]
 
 
+# Directives that only let shared caches keep more: dropped once a page is private.
+SHARED_ONLY = (b"public", b"s-maxage", b"private")
+# Headers that tell CDNs and proxies (never browsers) how long to keep a page: a page made for
+# one visitor must not be kept for the next, so they go too.
+SHARED_CACHE_HEADERS = (
+    b"cdn-cache-control",
+    b"surrogate-control",
+    b"cloudflare-cdn-cache-control",
+    b"vercel-cdn-cache-control",
+    b"fastly-surrogate-control",
+    b"edge-control",
+    b"x-accel-expires",
+)
+
+
 def make_private(headers: Headers) -> Headers:
-    """Cache-Control with ``private``: no shared cache may keep this page for someone else."""
+    """Cache-Control with ``private``: no shared cache may keep this page for someone else.
+
+    Only ever stricter: every directive of the app's stays (``no-store``, ``no-cache``,
+    ``max-age`` as it was ...) except ``public`` and ``s-maxage``, and ``private`` is added.
+    CDN-only headers (``CDN-Cache-Control``, ``Surrogate-Control`` ...) are dropped.
+    """
     raw = b", ".join(v for k, v in headers if k.lower() == b"cache-control")
     directives = [d.strip() for d in raw.split(b",") if d.strip()]
-    kept = [
-        d
-        for d in directives
-        if d.split(b"=")[0].lower() not in (b"public", b"s-maxage", b"private")
-    ]
-    if any(d.lower() == b"no-store" for d in kept):
-        value = b", ".join(kept)
-    else:
-        value = b", ".join([b"private", *kept])
-    return [*without(headers, b"cache-control"), (b"cache-control", value)]
+    kept = [d for d in directives if d.split(b"=")[0].strip().lower() not in SHARED_ONLY]
+    value = b", ".join([b"private", *kept])
+    rest = without(headers, b"cache-control", *SHARED_CACHE_HEADERS)
+    return [*rest, (b"cache-control", value)]

@@ -75,8 +75,8 @@ def history(when: When, out: list[Condition]) -> None:
             Condition(
                 lambda f: not items.isdisjoint(f.viewed),
                 "viewed " + ex.either(when.viewed),
-                lambda f: [f"you looked at {ex.quoted(sorted(items & f.viewed))}"],
-                lambda f: [f"you have not looked at {ex.quoted(sorted(items))}"],
+                lambda f: [f"you looked at {ex.titled(sorted(items & f.viewed), f.titles, 'and')}"],
+                lambda f: [f"you have not looked at {ex.titled(sorted(items), f.titles)}"],
             )
         )
     if when.viewed_in_list is not None:
@@ -86,10 +86,7 @@ def history(when: When, out: list[Condition]) -> None:
             Condition(
                 lambda f: not f.viewed.isdisjoint(f.lists.get(listed, ())),
                 f"viewed something in {label}",
-                lambda f: [
-                    f"you looked at {ex.quoted(sorted(f.viewed & set(f.lists.get(listed, ()))))}, "
-                    f"which is in {label}"
-                ],
+                lambda f: [_in_list(sorted(f.viewed & set(f.lists.get(listed, ()))), f, label)],
                 lambda f: [f"you have not looked at anything in {label}"],
             )
         )
@@ -110,6 +107,12 @@ def history(when: When, out: list[Condition]) -> None:
                 "first came from " + ex.either(when.first_referrer),
             )
         )
+
+
+def _in_list(seen: list[str], f: Facts, label: str) -> str:
+    """ "you looked at “A” and “B”, which are in our sale list" (every one named was seen)."""
+    which = "which is" if len(seen) == 1 else "which are"
+    return f"you looked at {ex.titled(seen, f.titles, 'and')}, {which} in {label}"
 
 
 def _cart_not_waiting(f: Facts) -> list[str]:

@@ -16,14 +16,17 @@ from dataclasses import dataclass, field, replace
 from omotenashi.engine.change import Change
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure
+from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.headers import Headers, add_vary, get, make_private, media_type, without
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.personalise import personalise
 from omotenashi.engine.profile import visitor_view
+from omotenashi.engine.recommending import Recommender, signals_for
 from omotenashi.engine.restraint import Restraint, is_fresh
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change, page_tags, understand
+from omotenashi.recommend.catalog import Catalog
 from omotenashi.settings import RespectSettings, Settings
 
 SKIP_HEADER = b"x-omotenashi"
@@ -60,6 +63,8 @@ class PageResult:
     change: Change  # the record to write after the response
     facts: Facts  # what the rules were decided on
     problems: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # decide, render (seconds)
+    skipped: list[str] = field(default_factory=list)  # targets left alone (HTML not sure)
 
 
 @dataclass
@@ -69,6 +74,11 @@ class Result:
     shown: list[Decision]
     change: Change
     problems: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # decide, render (seconds)
+    skipped: list[str] = field(default_factory=list)  # targets left alone (HTML not sure)
+
+
+VALIDATORS = (b"etag", b"last-modified")
 
 
 def can_personalise(method: str, status: int, headers: Headers) -> bool:
@@ -96,7 +106,12 @@ def gunzip(data: bytes, limit: int) -> bytes:
 
 
 def personalise_page(
-    page: str, visit: Visit, ruleset: RuleSet, journey: Journey, config: EngineConfig
+    page: str,
+    visit: Visit,
+    ruleset: RuleSet,
+    journey: Journey,
+    config: EngineConfig,
+    catalog: Catalog | None = None,
 ) -> PageResult:
     """Decide, render and splice one page for one visitor; the change records the page view."""
     request = visit.request
@@ -112,6 +127,8 @@ def personalise_page(
         facts = replace(
             facts, stage=after.stage, attrs=after.attrs, segments=facts.segments | forced.segments
         )
+    if catalog is not None and catalog.items:  # items and topics named as the site names them
+        facts = replace(facts, titles=catalog.titles, labels=catalog.labels)
     viewed_in = {
         name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
     }
@@ -122,6 +139,7 @@ def personalise_page(
         interests=facts.interests,
         segments=facts.segments,
         viewed_in=viewed_in,
+        titles=facts.titles,
     )
     respect = config.respect
     fresh = is_fresh(visit.visitor_id, visit.profile.views, respect.fresh_share)
@@ -132,6 +150,7 @@ def personalise_page(
         change.now,
         behavioural=not (visit.private or fresh),
         visitor_id=visit.visitor_id,
+        arms=visit.measured_arms,
     )
     disclosure = Disclosure(
         enabled=respect.disclosure,
@@ -139,7 +158,20 @@ def personalise_page(
         prefix=config.prefix,
         path=request.path,
         csrf=visit.csrf,
+        dismiss=not visit.private,  # no choice can be kept for them: no button to refuse
     )
+    recommender = None
+    if ruleset.recommends and catalog is not None and catalog.items:
+        signals = signals_for(
+            visit.visitor_id,
+            visit.now,
+            after,
+            facts,
+            visit.shared,
+            items,
+            personal=restraint.behavioural,
+        )
+        recommender = Recommender(catalog, signals)
     outcome = personalise(
         page,
         ruleset,
@@ -149,10 +181,45 @@ def personalise_page(
         restraint=None if forced else restraint,
         disclosure=disclosure,
         forced=forced.rules if forced else frozenset(),
+        recommender=recommender,
     )
     change.shown = [d.id for d in outcome.applied]
+    change.shown_why = {  # bounded: the last time each rule was shown, and its reasons then
+        d.id: [change.now, [r[:200] for r in _reasons(d, recommender)]] for d in outcome.applied
+    }
     change.caps = restraint.caps_to_record(outcome.applied)
-    return PageResult(outcome.html, outcome.applied, change, facts, outcome.problems)
+    if forced is None:
+        change.exposed = exposures(
+            outcome.applied,
+            restraint,
+            frozenset(visit.measured_arms),
+            lambda without_holdouts: (
+                personalise(
+                    page,
+                    ruleset,
+                    facts,
+                    view,
+                    slot_attribute=config.slot_attribute,
+                    restraint=without_holdouts,
+                    recommender=recommender,
+                ).applied
+            ),
+        )
+    return PageResult(
+        outcome.html,
+        outcome.applied,
+        change,
+        facts,
+        outcome.problems,
+        outcome.timings,
+        outcome.skipped,
+    )
+
+
+def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
+    """What the preferences page shows for a decision: a recommendation's items' reasons."""
+    items = recommender.reasons(decision.id) if recommender is not None else []
+    return items[:10] if items else list(decision.reasons[:6])
 
 
 def personalise_response(
@@ -162,6 +229,7 @@ def personalise_response(
     ruleset: RuleSet,
     journey: Journey,
     config: EngineConfig,
+    catalog: Catalog | None = None,
 ) -> Result:
     """The response to send for an HTML page the app made (see :func:`can_personalise`).
 
@@ -171,15 +239,17 @@ def personalise_response(
     gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
     _, charset = media_type(headers)
     raw = gunzip(body, config.max_body) if gzipped else body
-    page = personalise_page(raw.decode(charset), visit, ruleset, journey, config)
+    page = personalise_page(raw.decode(charset), visit, ruleset, journey, config, catalog)
     out = body
     if page.shown:
         out = page.html.encode(charset)
         out = gzip.compress(out, compresslevel=6, mtime=0) if gzipped else out
-    new = without(headers, b"content-length", SKIP_HEADER)
+    # The app's validators describe its default page, not this visitor's: without them no
+    # conditional request can get a 304 that skips the page view or keeps stale choices.
+    new = without(headers, b"content-length", SKIP_HEADER, *VALIDATORS)
     new.append((b"content-length", str(len(out)).encode()))
     new = make_private(add_vary(new, b"Cookie"))
     if config.debug_header or visit.forced is not None:
         shown = ",".join(d.id for d in page.shown).encode()
         new.append((b"x-omotenashi-rules", shown or b"-"))
-    return Result(out, new, page.shown, page.change, page.problems)
+    return Result(out, new, page.shown, page.change, page.problems, page.timings, page.skipped)

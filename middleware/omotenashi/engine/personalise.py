@@ -7,18 +7,28 @@ applied and the problems met (for the adapter to log and count) out.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from omotenashi.engine.decide import Decision, decide
-from omotenashi.engine.disclosure import Disclosure, note, panel
+from omotenashi.engine.disclosure import Disclosure, labels, note, panel, with_reasons
 from omotenashi.engine.facts import Facts
-from omotenashi.engine.html.splice import Edit, Slot, apply, find_slots
+from omotenashi.engine.html import (
+    Edit,
+    Scan,
+    Selector,
+    Target,
+    apply_edits,
+    parse_selector,
+    scan,
+)
+from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render
 from omotenashi.engine.restraint import Restraint
 from omotenashi.engine.ruleset import RuleSet
-from omotenashi.errors import SnippetError
+from omotenashi.errors import SelectorError, SnippetError
 
 # Elements whose content may hold a <details> note; after other elements the note follows them.
 FLOW = frozenset(
@@ -34,11 +44,24 @@ class Outcome:
     html: str
     applied: list[Decision] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # e.g. a snippet that failed to render
+    # Seconds spent deciding and rendering+splicing (instrumentation only: nothing depends on it)
+    timings: dict[str, float] = field(default_factory=dict)
+    # Targets left alone because their extent could not be decided surely (debug log, metric)
+    skipped: list[str] = field(default_factory=list)
 
 
-def _content(decision: Decision, visitor: Mapping[str, Any]) -> tuple[str | None, dict[str, str]]:
+def _content(
+    decision: Decision, visitor: Mapping[str, Any], recommender: Recommender | None = None
+) -> tuple[str | None, dict[str, str]] | None:
+    """The slot's new content and attributes; None: nothing to show (it keeps its default)."""
     rule = decision.rule.rule
     attrs = {"data-omo-rule": rule.id}
+    if rule.recommend is not None and decision.rule.template is not None:
+        picks = recommender.items(rule) if recommender is not None else []
+        if not picks:
+            return None
+        values = {**rule.with_, "items": [p.as_dict() for p in picks]}
+        return render(decision.rule.template, values, visitor), attrs
     if rule.hide:
         attrs["hidden"] = "hidden"
         return None, attrs
@@ -61,68 +84,90 @@ def personalise(
     restraint: Restraint | None = None,
     disclosure: Disclosure = NO_DISCLOSURE,
     forced: frozenset[str] = frozenset(),
+    recommender: Recommender | None = None,
 ) -> Outcome:
-    slots = find_slots(page, slot_attribute)
-    if not slots and not ruleset.selector_rules:
-        return Outcome(page)
-    by_name: dict[str, list[Slot]] = {}
-    for slot in slots:
-        if not slot.opt_out and slot.close_start >= 0:
+    selectors, problems = _selectors(ruleset)
+    found = scan(page, slot_attribute=slot_attribute, selectors=selectors)
+    if not found.slots and not found.matches:
+        return Outcome(page, skipped=_skipped(found))
+    by_name: dict[str, list[Target]] = {}
+    for slot in found.slots:
+        if not slot.opt_out and slot.name is not None:
             by_name.setdefault(slot.name, []).append(slot)
+    for text, matched in found.matches.items():
+        here = [t for t in matched if not t.opt_out]
+        if here:
+            by_name[text] = here  # a selector never looks like a slot name ('[', '.', '#' ...)
+    present = frozenset(found.matches)
+    t0 = time.perf_counter()
     if restraint is not None:
-        decisions = restraint.within_budget(decide(ruleset, facts, by_name, restraint.allowed))
+        decisions = restraint.choose(
+            lambda allowed: decide(ruleset, facts, by_name, allowed, selectors=present)
+        )
     else:
-        decisions = decide(ruleset, facts, by_name, forced=forced)
+        decisions = decide(ruleset, facts, by_name, forced=forced, selectors=present)
+    decisions = [with_reasons(d, facts) for d in decisions]
+    names = labels(decisions)
+    decided = time.perf_counter()
     edits: list[Edit] = []
+    owners: list[Decision] = []  # the decision behind each edit
     applied: list[Decision] = []
-    problems: list[str] = []
-    selector_work: list[tuple[Decision, str | None, dict[str, str]]] = []
     for decision in decisions:
         try:
-            inner, attrs = _content(decision, visitor)
+            content = _content(decision, visitor, recommender)
         except SnippetError as exc:
             problems.append(f"rule {decision.id}: {exc}; the slot keeps its default")
             continue
-        applied.append(decision)
-        if decision.rule.rule.selector:
-            selector_work.append((decision, inner, attrs))
+        if content is None:
             continue
+        inner, attrs = content
+        targets = by_name.get(decision.target, [])
+        if not targets:
+            continue
+        applied.append(decision)
         why = (
-            note(decision, disclosure)
+            note(
+                decision,
+                disclosure,
+                recommender.reasons(decision.id) if recommender else (),
+                names[decision.id],
+                back=next((a.value for a in targets[0].attrs if a.name == "id"), ""),
+            )
             if (disclosure.enabled and decision.rule.rule.disclose and not decision.rule.rule.hide)
             else ""
         )
-        for slot in by_name[decision.target]:
+        for slot in targets:  # one "i" per block, on its first element
             if why and inner is not None and slot.tag in FLOW:
                 edits.append(Edit(slot, inner + why, attrs))
             else:
                 edits.append(Edit(slot, inner, attrs, after=why))
-    out = apply(page, edits) if edits else page
-    if selector_work:
-        out, done = _apply_selectors(out, selector_work)
-        applied = [d for d in applied if not d.rule.rule.selector or d.id in done]
+            owners.append(decision)
+            why = ""
+    out, done = apply_edits(page, edits) if edits else (page, ())
+    # shown only when at least one of its edits reached the page (not inside a rewritten one)
+    shown = {owners[k].id for k in done}
+    applied = [d for d in applied if d.id in shown]
     if disclosure.panel and applied:
         ends = list(_BODY_END.finditer(out))
         at = ends[-1].start() if ends else len(out)
-        out = out[:at] + panel(applied, disclosure) + out[at:]
-    return Outcome(out, applied, problems)
+        items = {d.id: recommender.reasons(d.id) for d in applied} if recommender else {}
+        out = out[:at] + panel(applied, disclosure, items) + out[at:]
+    timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
+    return Outcome(out, applied, problems, timings, _skipped(found))
 
 
-def _apply_selectors(
-    page: str, work: list[tuple[Decision, str | None, dict[str, str]]]
-) -> tuple[str, set[str]]:
-    """Rules that target CSS selectors need the full HTML5 parser (and re-serialise the page)."""
-    from selectolax.lexbor import LexborHTMLParser
+def _selectors(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
+    """The rule set's selectors, parsed (cached); ones the loader should have refused are left
+    out with a problem."""
+    out: list[Selector] = []
+    problems: list[str] = []
+    for text in dict.fromkeys(r.rule.selector for r in ruleset.selector_rules if r.rule.selector):
+        try:
+            out.append(parse_selector(text))
+        except SelectorError as exc:
+            problems.append(f"{exc}; its rules are skipped")
+    return out, problems
 
-    tree = LexborHTMLParser(page)
-    done: set[str] = set()
-    for decision, inner, attrs in work:
-        nodes = tree.css(decision.target)
-        for node in nodes:
-            if inner is not None:
-                node.inner_html = inner
-            for name, value in attrs.items():
-                node.attrs[name] = value
-        if nodes:
-            done.add(decision.id)
-    return tree.html or page, done
+
+def _skipped(found: Scan) -> list[str]:
+    return [f"{s.kind} {s.name!r}: {s.reason}" for s in found.skipped]

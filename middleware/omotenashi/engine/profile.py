@@ -26,6 +26,7 @@ class Profile:
     attrs: dict[str, Any] = field(default_factory=dict)
     interests: dict[str, tuple[float, float]] = field(default_factory=dict)  # topic: (score, at)
     shown: dict[str, int] = field(default_factory=dict)
+    shown_why: dict[str, tuple[float, list[str]]] = field(default_factory=dict)  # last: when, why
     events: dict[str, int] = field(default_factory=dict)
     purchases: int = 0
     purchase_at: float | None = None
@@ -34,6 +35,11 @@ class Profile:
     viewed: dict[str, float] = field(default_factory=dict)  # item: when
     first_touch: dict[str, str] = field(default_factory=dict)
     caps: dict[str, tuple[str, int]] = field(default_factory=dict)  # rule: (period, count)
+    merged: dict[str, float] = field(default_factory=dict)  # anonymous ids merged in: when
+    revoked: bool = False  # the site revoked this id: nothing is read or written
+    measured: dict[str, str] = field(default_factory=dict)  # measurement record (raw fields)
+    purchased: frozenset[str] = frozenset()  # items bought (never recommended again)
+    also: dict[str, float] = field(default_factory=dict)  # "seed>item": log score (recommend)
 
     @classmethod
     def from_redis(
@@ -45,6 +51,9 @@ class Profile:
         cart: Mapping[str, str] | None = None,
         viewed: list[tuple[str, float]] | None = None,
         caps: Mapping[str, str] | None = None,
+        also: Mapping[str, str] | None = None,
+        *,
+        measured: Mapping[str, str] | None = None,
     ) -> Profile:
         stage = main.get("stage", "awareness")
         scores: dict[str, tuple[float, float]] = {}
@@ -62,7 +71,8 @@ class Profile:
             segments=frozenset(s for s in main.get("segments", "").split(",") if s),
             attrs={k: json_or_text(v) for k, v in attrs.items()},
             interests=scores,
-            shown={k: _int(v) for k, v in shown.items()},
+            shown={k: _int(v) for k, v in shown.items() if not k.endswith("@")},
+            shown_why={k[:-1]: _why(v) for k, v in shown.items() if k.endswith("@")},
             events={k[3:]: _int(v) for k, v in main.items() if k.startswith("ev:")},
             purchases=_int(main.get("purchases")),
             purchase_at=_float(main.get("purchase_at")),
@@ -71,6 +81,11 @@ class Profile:
             viewed=dict(viewed or []),
             first_touch={k: main[f"first_{k}"] for k in FIRST_TOUCH if f"first_{k}" in main},
             caps={k: _cap(v) for k, v in (caps or {}).items()},
+            merged={k[7:]: _float(v) or 0.0 for k, v in main.items() if k.startswith("merged:")},
+            revoked="revoked" in main,
+            measured=dict(measured or {}),
+            purchased=frozenset(k[7:] for k in main if k.startswith("bought:")),
+            also={k: _float(v) or 0.0 for k, v in (also or {}).items()},
         )
 
     def interest_now(self, now: float, half_life: float) -> dict[str, float]:
@@ -98,8 +113,14 @@ class Profile:
             "purchases": self.purchases,
             "cart": self.cart,
             "viewed": sorted(self.viewed),
+            "purchased": sorted(self.purchased),
+            "recommendation_pairs": sorted(self.also),
             "first_visit": self.first_touch,
             "shown": self.shown,
+            "shown_why": {r: {"at": at, "because": why} for r, (at, why) in self.shown_why.items()},
+            "caps": {rule: {"period": p, "count": n} for rule, (p, n) in self.caps.items()},
+            "merged_ids": sorted(self.merged),
+            "measured": self.measured,
         }
 
 
@@ -117,6 +138,7 @@ def visitor_view(
     interests: Mapping[str, float],
     segments: frozenset[str],
     viewed_in: Mapping[str, list[str]],
+    titles: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The plain, minimal picture of the visitor a snippet may use: no ids, no raw keys."""
     top = sorted(interests.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -132,6 +154,12 @@ def visitor_view(
         "cart": sorted(profile.cart),
         "purchases": profile.purchases,
         "viewed_in": dict(viewed_in),
+        # what those items are called (the catalogue's titles): {{ visitor.titles[item] }}
+        "titles": {
+            i: (titles or {}).get(i) or i.replace("-", " ")
+            for listed in viewed_in.values()
+            for i in listed
+        },
     }
 
 
@@ -160,3 +188,12 @@ def json_or_text(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def _why(value: str) -> tuple[float, list[str]]:
+    """A stored ``[when, [reason, ...]]``; anything else reads as no reason."""
+    try:
+        at, said = json.loads(value)
+        return float(at), [str(r)[:200] for r in said][:6]
+    except (ValueError, TypeError):
+        return 0.0, []

@@ -51,7 +51,7 @@ def signals_for(
         visitor=visitor_id,
         personal=personal,
         interests=facts.interests if personal else {},
-        viewed=after.viewed if personal else {},
+        viewed=after.viewed,  # ranks only when personal; always filters
         co_views=co_views,
         popular=shared.popular,
         popular_half_life_days=POPULAR_HALF_LIFE / 86400,

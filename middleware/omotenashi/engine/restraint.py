@@ -7,7 +7,7 @@ page, the cap on using the visitor's name, fresh page views, Global Privacy Cont
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,12 @@ from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.settings import RespectSettings
 
 NAME_CAP = "~name"  # the caps entry that counts uses of the visitor's name
+PERIODS = ("visit", "day", "week", "ever")
+
+
+def intent_cap(intent: str, per: str) -> str:
+    """The caps entry counting blocks about ``intent`` in one kind of period, across rules."""
+    return f"~intent:{intent}:{per}"
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Prefs:
     off_categories: frozenset[str] = frozenset()
     nothing: bool = False
     consent: bool = False
+    withdrawn: bool = False  # consent withdrawn through the app: holds until given again
 
     @classmethod
     def from_cookie(cls, data: Mapping[str, Any]) -> Prefs:
@@ -38,7 +45,13 @@ class Prefs:
                 else frozenset()
             )
 
-        return cls(names("r"), names("c"), data.get("n") is True, data.get("k") is True)
+        return cls(
+            names("r"),
+            names("c"),
+            data.get("n") is True,
+            data.get("k") is True,
+            data.get("w") is True,
+        )
 
     def to_cookie(self) -> dict[str, object]:
         out: dict[str, object] = {}
@@ -50,6 +63,8 @@ class Prefs:
             out["n"] = True
         if self.consent:
             out["k"] = True
+        if self.withdrawn:
+            out["w"] = True
         return out
 
 
@@ -88,7 +103,22 @@ class Restraint:
     behavioural: bool  # False under GPC/DNT, without consent, or on a fresh page view
     visitor_id: str = ""
     names_on_page: int = 0
-    caps_used: dict[str, tuple[str, int]] = field(default_factory=dict)
+    ignore_holdout: bool = False  # the page as it would be without holdouts (measurement)
+    arms: Mapping[str, str] = field(default_factory=dict)  # recorded arms: "c" is held out
+    held: list[str] = field(default_factory=list)  # rules refused only for their holdout so far
+    excluded: set[str] = field(default_factory=set)  # lost to a block of the same intent
+
+    def _held_out(self, rule_id: str, percent: float) -> bool:
+        """In the rule's control group: the arm recorded at the first exposure, else the draw."""
+        recorded = self.arms.get(rule_id)
+        return recorded == "c" if recorded else in_holdout(self.visitor_id, rule_id, percent)
+
+    @property
+    def _visit_start(self) -> float | None:
+        """When this visit began; a profile whose first record was an event (a sign-in before
+        any page view) has no visit start yet: its first sighting stands in, so that a
+        per-visit cap holds for the whole visit instead of restarting every second."""
+        return self.profile.visit_start or self.profile.first_seen
 
     def _count(self, rule_id: str, key: str) -> int:
         stored = self.profile.caps.get(rule_id)
@@ -96,20 +126,26 @@ class Restraint:
 
     def allowed(self, compiled: CompiledRule) -> bool:
         rule = compiled.rule
+        if rule.id in self.excluded:
+            return False
         if self.prefs.nothing or rule.id in self.prefs.off_rules:
             return False
         if rule.category in self.prefs.off_categories:
             return False
         if compiled.behavioural and not self.behavioural:
             return False
-        if rule.holdout and in_holdout(self.visitor_id, rule.id, rule.holdout):
+        if rule.holdout and not self.ignore_holdout and self._held_out(rule.id, rule.holdout):
+            self.held.append(rule.id)
             return False
         cap = rule.cap
         if cap is not None:
             if cap.until is not None and self.profile.events.get(cap.until, 0) > 0:
                 return False
-            key = period_key(cap.per, self.now, self.profile.visit_start)
-            if self._count(rule.id, key) >= cap.views:
+            key = period_key(cap.per, self.now, self._visit_start)
+            used = self._count(rule.id, key)
+            if rule.intent is not None:  # any block about the same thing counts too
+                used = max(used, self._count(intent_cap(rule.intent, cap.per), key))
+            if used >= cap.views:
                 return False
         if compiled.uses_name:
             today = period_key("day", self.now, None)
@@ -118,6 +154,36 @@ class Restraint:
                 return False
             self.names_on_page += 1
         return True
+
+    def choose(
+        self, run: Callable[[Callable[[CompiledRule], bool]], list[Decision]]
+    ) -> list[Decision]:
+        """The page's decisions: ``run`` decides with :meth:`allowed`; a block that loses to a
+        better one about the same intent is refused and its slot decided again (so the slot
+        can fall to its next rule), then the slot budget trims."""
+        decisions: list[Decision] = []
+        for _ in range(8):  # each round refuses at least one rule; pages have few intents
+            self.names_on_page, self.held = 0, []
+            decisions = run(self.allowed)
+            losers = self._intent_losers(decisions)
+            if not losers:
+                break
+            self.excluded |= losers
+        losers = self._intent_losers(decisions)
+        return self.within_budget([d for d in decisions if d.id not in losers])
+
+    def _intent_losers(self, decisions: list[Decision]) -> set[str]:
+        """Rules past the per-intent budget: the highest priorities win, then page order."""
+        ranked = sorted(enumerate(decisions), key=lambda p: (-p[1].rule.rule.priority, p[0]))
+        seen: dict[str, int] = {}
+        losers: set[str] = set()
+        for _, decision in ranked:
+            intent = decision.rule.rule.intent
+            if intent is not None:
+                seen[intent] = seen.get(intent, 0) + 1
+                if seen[intent] > self.cfg.intent_budget:
+                    losers.add(decision.id)
+        return losers
 
     def within_budget(self, decisions: list[Decision]) -> list[Decision]:
         """At most ``budget`` personalised slots: the highest priorities, then page order."""
@@ -134,9 +200,14 @@ class Restraint:
         for decision in shown:
             rule = decision.rule.rule
             if rule.cap is not None:
-                key = period_key(rule.cap.per, self.now, self.profile.visit_start)
+                key = period_key(rule.cap.per, self.now, self._visit_start)
                 out[rule.id] = [key, self._count(rule.id, key) + 1]
             names += decision.rule.uses_name
+            if rule.intent is not None:
+                for per in PERIODS:
+                    field_name = intent_cap(rule.intent, per)
+                    key = period_key(per, self.now, self._visit_start)
+                    out[field_name] = [key, self._count(field_name, key) + 1]
         if names:
             today = period_key("day", self.now, None)
             out[NAME_CAP] = [today, self._count(NAME_CAP, today) + names]

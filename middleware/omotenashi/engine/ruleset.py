@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from jinja2 import Template
 
 from omotenashi.engine.conditions import Condition
+from omotenashi.engine.ruleindex import RuleIndex
+from omotenashi.rules.goals import Goal
 from omotenashi.rules.model import Rule
 
 
@@ -33,11 +35,17 @@ class RuleSet:
     by_slot: dict[str, list[CompiledRule]] = field(default_factory=dict)
     selector_rules: list[CompiledRule] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)  # the site's conversion goals
+
+    recommends: bool = False  # any recommend rule (then the store reads what it needs)
+    index: RuleIndex = field(init=False, repr=False)  # what decide looks at (ruleindex.py)
 
     def __post_init__(self) -> None:
         self.rules.sort(key=lambda r: (-r.rule.priority, r.order))
+        self.recommends = any(r.rule.recommend is not None for r in self.rules)
         for r in self.rules:
             if r.rule.slot:
                 self.by_slot.setdefault(r.rule.slot, []).append(r)
             else:
                 self.selector_rules.append(r)
+        self.index = RuleIndex(self.by_slot, self.selector_rules)

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from omotenashi.engine import limits
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.restraint import Prefs
+from omotenashi.recommend.signals import Shared
 
 _META = re.compile(
     r"""<meta\s+name=["']omotenashi:(topics|item)["']\s+content=["']([^"'<>]*)["']""", re.I
@@ -38,6 +40,10 @@ class Visit:
     attrs: Mapping[str, Any] = field(default_factory=dict)
     forced: Forced | None = None  # a QA preview
     csrf: str = ""  # the token the visitor's forms carry (why notes' "don't show me this")
+    shared: Shared = field(default_factory=Shared)  # read for recommendations with the profile
+    # Measured rules this visitor was already counted for, with their arm ("t" or "c"): they
+    # are not counted again, and the arm sticks (a sign-in changes the id the draw is made on).
+    measured_arms: Mapping[str, str] = field(default_factory=dict)
 
 
 def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[str]]:
@@ -47,7 +53,9 @@ def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[s
         values = [v.strip().lower() for v in content.split(",") if v.strip()]
         target = topics if kind.lower() == "topics" else items
         target.extend(v for v in values if v not in target)
-    return topics[:10], items[:5]
+    topics = [t for t in topics if len(t) <= limits.MAX_TOPIC]
+    items = [i for i in items if len(i) <= limits.MAX_ITEM]
+    return topics[: limits.TOPICS_PER_PAGE], items[: limits.ITEMS_PER_PAGE]
 
 
 def build_change(
@@ -60,7 +68,11 @@ def build_change(
 ) -> Change:
     now = visit.now
     profile = visit.profile
-    new_visit = view and (profile.last_seen is None or now - profile.last_seen > session_gap)
+    new_visit = view and (
+        profile.last_seen is None
+        or now - profile.last_seen > session_gap
+        or profile.visit_start is None  # seen only through an event so far (a sign-in)
+    )
     change = Change(
         now=now,
         view=view,
@@ -69,13 +81,13 @@ def build_change(
         items=list(items),
         attrs=dict(visit.attrs),
     )
-    if new_visit and profile.last_seen is not None:
+    if new_visit and profile.last_seen is not None and profile.visit_start is not None:
         change.absent_days = round((now - profile.last_seen) / 86400, 3)
     if profile.views == 0 and view:
         request = visit.request
-        first = {k: v for k, v in request.query.items() if k in FIRST_TOUCH}
+        first = {k: v[: limits.MAX_UTM] for k, v in request.query.items() if k in FIRST_TOUCH}
         if request.external_referrer:
-            first["referrer"] = request.external_referrer[:300]
+            first["referrer"] = request.external_referrer[: limits.MAX_REFERRER]
         change.first = first
     for name, data in visit.events:
         change.add_event(name, data)

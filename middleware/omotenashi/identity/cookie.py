@@ -53,7 +53,7 @@ class CookieSigner:
             keys = [secrets.token_urlsafe(32)]
         # itsdangerous signs with the last key; ours sign with the first.
         self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
-        self.user_salt = settings.user_salt.get_secret_value() or "omotenashi"
+        self.user_salt = settings.user_salt.get_secret_value() or derive_user_salt(keys)
         self._csrf_key = hashlib.sha256(b"omotenashi.csrf:" + keys[0].encode()).digest()
         self.cookie: CookieSettings = settings.cookie
         # Verified cookie values → identity: a returning visitor is checked once, not per page.
@@ -129,6 +129,13 @@ class CookieSigner:
         if secure:
             parts.append("Secure")
         return "; ".join(parts).encode("latin-1")
+
+
+def derive_user_salt(keys: list[str]) -> str:
+    """The salt of users' profile ids when OMOTENASHI_USER_SALT is unset: secret, derived from
+    the last (oldest) signing key, so it survives adding new keys in front. Retiring that key
+    changes it: set OMOTENASHI_USER_SALT before you do (see SECURITY.md)."""
+    return hmac.new(keys[-1].encode(), b"omotenashi.user-salt", hashlib.sha256).hexdigest()
 
 
 def cookie_value(header: str | None, name: str) -> str | None:

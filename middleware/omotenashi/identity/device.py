@@ -1,20 +1,51 @@
-"""Device facts from the User-Agent, parsed once per distinct string (parsing costs ~0.5 ms)."""
+"""Device facts from the User-Agent, parsed once per distinct string (parsing costs ~1 ms).
+
+Only the first ``MAX_USER_AGENT`` characters are read (real ones are shorter): a huge or
+ever-changing header costs at most one bounded parse, and the cache is keyed on what is read.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from functools import lru_cache
+from typing import Any
 
-from user_agents import parse as _parse_ua
+import ua_parser
+from user_agents.parsers import UserAgent, parse_browser, parse_operating_system
+from user_agents.parsers import parse_device as _device_of
 
 from omotenashi.engine.facts import Device
 
 __all__ = ["Device", "is_bot", "parse_device"]
 
 
-@lru_cache(maxsize=4096)
+MAX_USER_AGENT = 256
+
+
 def parse_device(user_agent: str) -> Device:
     """Device facts for a User-Agent string; cached, so repeat visitors cost nothing."""
-    ua = _parse_ua(user_agent[:512])
+    return _parse(user_agent[:MAX_USER_AGENT])
+
+
+def _parse_ua(text: str) -> UserAgent:
+    """user-agents' classification (mobile, tablet, bot...) over ua-parser's own parse, which
+    uses its native resolver (ua-parser-rs, ~30x faster) when it is installed."""
+    found = ua_parser.parse(text)
+    ua = UserAgent.__new__(UserAgent)
+    ua.ua_string = text
+    ua.os = parse_operating_system(**_fields(found.os, family="Other"))
+    ua.browser = parse_browser(**_fields(found.user_agent, family="Other"))
+    ua.device = _device_of(**_fields(found.device, family="Other", brand=None, model=None))
+    return ua
+
+
+def _fields(part: object, **missing: Any) -> dict[str, Any]:
+    return asdict(part) if part is not None else missing  # type: ignore[call-overload]
+
+
+@lru_cache(maxsize=4096)
+def _parse(user_agent: str) -> Device:
+    ua = _parse_ua(user_agent)
     if ua.is_bot:
         kind = "bot"
     elif ua.is_tablet:
@@ -31,5 +62,5 @@ def parse_device(user_agent: str) -> Device:
 def is_bot(device: Device, user_agent: str, extra_markers: tuple[str, ...]) -> bool:
     if device.is_bot:
         return True
-    lowered = user_agent.lower()
+    lowered = user_agent[:MAX_USER_AGENT].lower()
     return any(marker in lowered for marker in extra_markers)

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleSetError
+from omotenashi.loader.catalog import load_catalog_for
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
+from omotenashi.loader.whychecks import why_contradictions
 from omotenashi.rules.model import Compare, When
 from omotenashi.rules.yamlsource import display_path
 
@@ -162,12 +164,14 @@ def check(
         findings += [Finding(e.file, e.line, "error", str(e).split(": ", 1)[1]) for e in exc.errors]
         return findings
     rules = sorted(ruleset.rules, key=lambda r: r.order)
+    findings += _catalog_findings(rules_dir, rules, base)
     now = datetime.now(UTC)
     for r in rules:
         for why in contradictions(r.rule.when):
             findings.append(
                 Finding(r.file, r.line, "error", f"rule {r.id!r} can never fire: {why}")
             )
+        findings += [Finding(r.file, r.line, "warning", w) for w in why_contradictions(r.rule)]
         end = r.rule.schedule.end if r.rule.schedule else None
         if end is not None and (end if end.tzinfo else end.replace(tzinfo=UTC)) <= now:
             findings.append(
@@ -223,3 +227,24 @@ def _included(name: str, snippets_dir: Path) -> bool:
     return any(
         needle.search(p.read_text(errors="replace")) for p in snippets_dir.rglob("*") if p.is_file()
     )
+
+
+def _catalog_findings(
+    rules_dir: Path, rules: list[CompiledRule], base: Path | None
+) -> list[Finding]:
+    """The recommendations' catalogue validates, and recommend rules have one to choose from."""
+    try:
+        catalog = load_catalog_for(rules_dir, base=base)
+    except RuleSetError as exc:
+        return [Finding(e.file, e.line, "error", str(e).split(": ", 1)[1]) for e in exc.errors]
+    return [
+        Finding(
+            r.file,
+            r.line,
+            "warning",
+            f"rule {r.id!r} recommends items but {rules_dir}/catalog.yaml is missing or empty "
+            "(unless your app registers a catalogue callable)",
+        )
+        for r in rules
+        if r.rule.recommend is not None and not catalog.items
+    ]

@@ -1,24 +1,29 @@
 """Hot reload: edits to rules, the journey and snippets take effect without a restart.
 
-At most once per ``OMOTENASHI_RULES_RELOAD_INTERVAL`` seconds a request looks at the files'
-sizes and modification times; when anything changed, everything is loaded again. A broken
-edit keeps the last good set in force and logs every error.
+Every ``OMOTENASHI_RULES_RELOAD_INTERVAL`` seconds a timer on the event loop looks at the files'
+sizes and modification times (a stat each); when anything changed, everything is loaded again in
+a worker thread, and the new set replaces the old in one assignment on the event loop. A request
+never loads rules, and keeps the set it started with. A broken edit keeps the last good set in
+force and logs every error.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import RuleSetError
+from omotenashi.loader.catalog import CatalogSource, load_catalog_for
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.metrics import Metrics
+from omotenashi.recommend.catalog import Catalog
 from omotenashi.settings import RulesSettings
 
 log = logging.getLogger("omotenashi")
@@ -31,13 +36,19 @@ class Loaded:
     ruleset: RuleSet
     journey: Journey
     renderer: Renderer
+    catalog: Catalog = field(default_factory=Catalog)  # what recommend rules choose from
 
 
-def load_all(cfg: RulesSettings) -> Loaded:
+def load_all(cfg: RulesSettings, catalog: CatalogSource | None = None) -> Loaded:
     """Everything the editors own, or RuleSetError with every problem found."""
     renderer = Renderer(cfg.snippets_dir)
     errors = []
     journey = Journey()
+    items = Catalog()
+    try:
+        items = load_catalog_for(cfg.dir, catalog)
+    except RuleSetError as exc:
+        errors.extend(exc.errors)
     try:
         journey = load_journey(cfg.dir, timezone=cfg.timezone)
     except RuleSetError as exc:
@@ -48,7 +59,7 @@ def load_all(cfg: RulesSettings) -> Loaded:
         errors.extend(exc.errors)
     if errors:
         raise RuleSetError(errors)
-    return Loaded(ruleset, journey, renderer)
+    return Loaded(ruleset, journey, renderer, items)
 
 
 def fingerprint(*folders: Path) -> tuple[tuple[str, int, int], ...]:
@@ -63,35 +74,105 @@ def fingerprint(*folders: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 class Reloader:
-    def __init__(self, cfg: RulesSettings, metrics: Metrics) -> None:
+    def __init__(
+        self, cfg: RulesSettings, metrics: Metrics, catalog: CatalogSource | None = None
+    ) -> None:
         self.cfg = cfg
         self.metrics = metrics
+        self.catalog = catalog  # the app's catalogue callable, called on every (re)load
         self._seen = fingerprint(cfg.dir, cfg.snippets_dir)
         self._checked = time.monotonic()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._pending: asyncio.Future[Loaded] | None = None
         try:
-            self.current = load_all(cfg)
+            self.current = load_all(cfg, catalog)
         except RuleSetError as exc:
             metrics.inc("rule_error")
             log.error("omotenashi: rules refused, serving defaults:\n%s", exc)
             self.current = Loaded(RuleSet(), Journey(), Renderer(cfg.snippets_dir))
 
     def maybe_reload(self) -> Loaded:
-        interval = self.cfg.reload_interval
-        now = time.monotonic()
-        if interval <= 0 or now - self._checked < interval:
-            return self.current
-        self._checked = now
-        seen = fingerprint(self.cfg.dir, self.cfg.snippets_dir)
-        if seen == self._seen:
-            return self.current
-        self._seen = seen
+        """The rule set in force: one attribute read. Reloads happen in the background, never
+        inside a request: the first call on an event loop starts the watcher there. Outside an
+        event loop (tools, scripts) the edits are looked for here, at most once per interval.
+        """
         try:
-            self.current = load_all(self.cfg)
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self._reload_here()
+        if self._loop is not loop:
+            self._watch(loop)
+        return self.current
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.stop()
+        self._loop, self._pending = loop, None
+        if self.cfg.reload_interval > 0:
+            self._timer = loop.call_later(self.cfg.reload_interval, self._tick)
+
+    def _tick(self) -> None:
+        """Every interval: a stat of the files; on a change, a load in a worker thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        if self._pending is None and self._changed():
+            self._pending = loop.run_in_executor(None, load_all, self.cfg, self.catalog)
+            self._pending.add_done_callback(self._swap)
+        self._timer = loop.call_later(self.cfg.reload_interval, self._tick)
+
+    def _changed(self) -> bool:
+        try:
+            seen = fingerprint(self.cfg.dir, self.cfg.snippets_dir)
+        except OSError:  # a file removed while we looked: next time
+            return False
+        changed, self._seen = seen != self._seen, seen
+        return changed
+
+    def _swap(self, done: asyncio.Future[Loaded]) -> None:
+        """The new set in force in one assignment; a refused edit keeps the last good set."""
+        self._pending = None
+        if not done.cancelled():
+            exc = done.exception()
+            self._apply(None if exc else done.result(), exc)
+
+    def _apply(self, loaded: Loaded | None, exc: BaseException | None) -> None:
+        if loaded is not None:
+            self.current = loaded
             self.metrics.inc("reload")
             log.warning("omotenashi: rules reloaded (%d rules)", len(self.current.ruleset.rules))
-        except RuleSetError as exc:
+        else:
             self.metrics.inc("rule_error")
             log.error(
                 "omotenashi: the edit was refused; the last good rules stay in force:\n%s", exc
             )
+
+    async def check(self) -> Loaded:
+        """Look for edits now (and wait for a load under way); the rule set in force after."""
+        loop = asyncio.get_running_loop()
+        if self._pending is None and self._changed():
+            self._pending = loop.run_in_executor(None, load_all, self.cfg, self.catalog)
+            self._pending.add_done_callback(self._swap)
+        if self._pending is not None:
+            await asyncio.wait([self._pending])
+            await asyncio.sleep(0)  # the swap callback runs first
         return self.current
+
+    def _reload_here(self) -> Loaded:
+        now = time.monotonic()
+        if self.cfg.reload_interval <= 0 or now - self._checked < self.cfg.reload_interval:
+            return self.current
+        self._checked = now
+        if self._changed():
+            try:
+                self._apply(load_all(self.cfg, self.catalog), None)
+            except Exception as exc:  # reported; the last good set stays
+                self._apply(None, exc)
+        return self.current
+
+    def stop(self) -> None:
+        """Stop watching (the server is shutting down; the next request starts it again)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._loop = None

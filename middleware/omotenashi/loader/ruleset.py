@@ -8,14 +8,21 @@ from jinja2 import Template
 from pydantic import ValidationError
 
 from omotenashi.engine.conditions import compile_when
+from omotenashi.engine.html import parse_selector
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
-from omotenashi.errors import RuleError, RuleSetError, SnippetError
+from omotenashi.errors import RuleError, RuleSetError, SelectorError, SnippetError
+from omotenashi.loader.goals import GoalCollector
 from omotenashi.loader.snippets import Renderer
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.model import Rule, RuleFile, is_contextual
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
-NOT_RULE_FILES = frozenset({"journey.yaml", "journey.yml"})
+SELECTOR_HINT = (
+    "supported: type, *, #id, .class, [attr], [attr=v] (~= ^= $= *= |=), descendant and '>' "
+    "combinators, :first-child, :nth-child(An+B), :first-of-type, :nth-of-type(An+B), "
+    ":not(compound), and lists with ','"
+)
+NOT_RULE_FILES = frozenset({"journey.yaml", "journey.yml", "catalog.yaml", "catalog.yml"})
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -23,6 +30,7 @@ def rule_files(rules_dir: Path) -> list[Path]:
     if not rules_dir.is_dir():
         return []
     files = [*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")]
+    # A folder named like a rule file is not one; load_yaml says so, with the name.
     return sorted(p for p in files if p.name not in NOT_RULE_FILES)
 
 
@@ -33,6 +41,7 @@ def load_ruleset(
     errors: list[RuleError] = []
     compiled: list[CompiledRule] = []
     seen: dict[str, str] = {}
+    goals = GoalCollector()
     files = rule_files(rules_dir)
     for path in files:
         name = display_path(path, base)
@@ -48,6 +57,7 @@ def load_ruleset(
         except ValidationError as exc:
             errors.extend(validation_errors(exc, name, lines, RuleFile))
             continue
+        goals.add_file(parsed, name, lines)
         for index, rule in enumerate(parsed.rules):
             loc: Loc = ("rules", index)
             line = line_of(lines, loc)
@@ -63,9 +73,28 @@ def load_ruleset(
                 )
                 continue
             seen[rule.id] = f"{name}:{line}"
+            goals.add_rule(rule, name, lines, index)
+            if rule.selector:
+                try:
+                    parse_selector(rule.selector)
+                except SelectorError as exc:
+                    errors.append(
+                        RuleError(
+                            name,
+                            line_of(lines, (*loc, "selector")),
+                            format_loc((*loc, "selector")),
+                            f"{exc.reason} in {rule.selector!r}",
+                            SELECTOR_HINT,
+                        )
+                    )
+                    continue
             try:
                 template = _template(rule, renderer)
-                static = renderer.prerender(template, rule.with_) if template else None
+                static = (
+                    renderer.prerender(template, rule.with_)
+                    if template and rule.recommend is None  # items differ per visitor
+                    else None
+                )
                 uses_name = template is not None and renderer.uses_name(template, rule.text)
             except SnippetError as exc:
                 field_name = "snippet" if rule.snippet else "text"
@@ -92,9 +121,12 @@ def load_ruleset(
                     uses_name,
                 )
             )
+    errors.extend(goals.check())
     if errors:
         raise RuleSetError(errors)
-    return RuleSet(rules=compiled, files=[display_path(p, base) for p in files])
+    return RuleSet(
+        rules=compiled, files=[display_path(p, base) for p in files], goals=goals.goals
+    )
 
 
 def _template(rule: Rule, renderer: Renderer) -> Template | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from omotenashi.engine.render import render
 from omotenashi.errors import SnippetError
+from omotenashi.loader.copytext import SimpleCopy, parse_simple
 
 
 class Renderer:
@@ -27,6 +28,8 @@ class Renderer:
         )
         # Copy is plain text: rendered without markup, then escaped as a whole.
         self.text_env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+        self._copies: dict[str, Template] = {}
+        self._asts: dict[tuple[str, str], nodes.Template | None] = {}
 
     def snippet(self, name: str) -> Template:
         """The compiled snippet ``name``, or SnippetError saying why it cannot be used."""
@@ -41,13 +44,28 @@ class Renderer:
             raise SnippetError(name, reason) from exc
 
     def copy(self, text: str) -> Template:
-        """Plain copy, compiled once; ``{{ visitor.name }}`` and the like are allowed."""
-        try:
-            return self.text_env.from_string(text)
-        except TemplateError as exc:
-            raise SnippetError("text", f"does not compile: {exc}") from exc
+        """Plain copy, compiled once; ``{{ visitor.name }}`` and the like are allowed.
+
+        Text with at most simple ``{{ field }}`` substitutions skips Jinja (copytext.py);
+        identical texts share one compiled template."""
+        simple = parse_simple(text)
+        if simple is not None:
+            return cast(Template, simple)
+        compiled = self._copies.get(text)
+        if compiled is None:
+            try:
+                compiled = self._copies[text] = self.text_env.from_string(text)
+            except TemplateError as exc:
+                raise SnippetError("text", f"does not compile: {exc}") from exc
+        return compiled
 
     def _ast(self, template: Template, text: str | None = None) -> nodes.Template | None:
+        key = ("text", text) if text is not None else ("snippet", template.name or "")
+        if key not in self._asts:  # one parse per snippet or text, however many rules use it
+            self._asts[key] = self._parse(template, text)
+        return self._asts[key]
+
+    def _parse(self, template: Template, text: str | None = None) -> nodes.Template | None:
         try:
             if text is not None:
                 return self.text_env.parse(text)
@@ -60,6 +78,8 @@ class Renderer:
 
     def uses_name(self, template: Template, text: str | None = None) -> bool:
         """Whether the output can contain the visitor's name (includes count as yes)."""
+        if isinstance(template, SimpleCopy):
+            return template.uses_name
         ast = self._ast(template, text)
         if ast is None:
             return text is None
@@ -79,14 +99,17 @@ class Renderer:
         A snippet that never mentions ``visitor`` (and includes nothing) renders the same for
         everyone, so it is rendered once when the rules load rather than on every page.
         """
-        try:
-            if template.name is not None:
-                source = self.env.loader.get_source(self.env, template.name)[0]  # type: ignore[union-attr]
-                env = self.env
-            else:
-                return None  # copy: tiny, and usually personal
-            ast = env.parse(source)
-        except TemplateError:
+        if isinstance(template, SimpleCopy):  # plain copy: once, unless it names the visitor
+            if any(head == "visitor" for head, _ in template.fields):
+                return None
+            try:
+                return render(template, values, {})
+            except SnippetError:  # a value it lacks: the request says so, as for Jinja copy
+                return None
+        if template.name is None:
+            return None  # copy: tiny, and usually personal
+        ast = self._ast(template)
+        if ast is None:
             return None
         if any(ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
             return None

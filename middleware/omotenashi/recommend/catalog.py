@@ -101,6 +101,7 @@ class Catalog:
     tag_mask: Mapping[str, int] = field(init=False)  # tag → bitset of item positions
     unavailable: int = field(init=False)  # bitset of items not available
     specificity: Mapping[str, float] = field(init=False)  # tag → log(1 + items / its items)
+    titles: Mapping[str, str] = field(init=False)  # item id → title, to name items to people
 
     def __post_init__(self) -> None:
         position = {item.id: pos for pos, item in enumerate(self.items)}
@@ -120,6 +121,7 @@ class Catalog:
             self, "tag_mask", {t: int.from_bytes(b, "little") for t, b in buffers.items()}
         )
         object.__setattr__(self, "unavailable", int.from_bytes(off, "little"))
+        object.__setattr__(self, "titles", {item.id: item.title for item in self.items})
         total = len(self.items)
         object.__setattr__(
             self,

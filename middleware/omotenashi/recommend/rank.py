@@ -77,13 +77,14 @@ def _allowed(catalog: Catalog, spec: RecommendSpec, signals: Signals) -> Allowed
     excluded: list[str] = []
     if "current" in spec.exclude and signals.current:
         excluded.append(signals.current)
-    if signals.personal:
-        if "purchased" in spec.exclude:
-            excluded.extend(signals.purchased)
-        if "cart" in spec.exclude:
-            excluded.extend(signals.cart)
-        if "viewed" in spec.exclude:
-            excluded.extend(signals.viewed)
+    # Filters hold for every visitor (they are not personalisation): a fresh page view still
+    # never suggests what is in the cart or was just viewed.
+    if "purchased" in spec.exclude:
+        excluded.extend(signals.purchased)
+    if "cart" in spec.exclude:
+        excluded.extend(signals.cart)
+    if "viewed" in spec.exclude:
+        excluded.extend(signals.viewed)
     return Allowed.build(catalog, excluded, "unavailable" in spec.exclude)
 
 

@@ -18,7 +18,8 @@ class Signals:
     """Everything a recommendation may depend on, already read; ``now`` is the clock.
 
     ``personal`` is False for visitors without a usable profile (new, bots, Global Privacy
-    Control, no consent): they get ``popular`` only, and the profile fields are ignored.
+    Control, no consent) and fresh page views: they get ``popular`` only; ``viewed``, ``cart``
+    and ``purchased`` then only filter (what they hold for a private visitor is empty).
     """
 
     now: float

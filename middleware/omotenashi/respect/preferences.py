@@ -10,6 +10,7 @@ per-visitor CSRF token and cross-site posts are refused.
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from dataclasses import replace
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from omotenashi.engine.explain import words as plain
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
@@ -28,6 +30,9 @@ from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
 from omotenashi.loader.reload import Loaded
+from omotenashi.recommend.catalog import Catalog
+from omotenashi.recommend.reasons import explain
+from omotenashi.respect import shown
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
@@ -36,14 +41,23 @@ STAGE_WORDS = {
     "interest": "You are exploring what we offer.",
     "consideration": "You are deciding (something is in your cart or was recently).",
     "purchase": "You have bought from us.",
-    "loyalty": "You are one of our regular customers.",
+    "loyalty": "We count you among our most loyal visitors.",
 }
 _HERE = Path(__file__).parent / "templates"
 
 
-def describe(profile: Profile, now: float, journey: Journey) -> list[str]:
-    """What is stored, as sentences a visitor understands (never keys or ids)."""
+def describe(
+    profile: Profile, now: float, journey: Journey, catalog: Catalog | None = None
+) -> list[str]:
+    """What is stored, as sentences a visitor understands (never keys or ids): items by their
+    titles and topics by the catalogue's words for them."""
     half_life = journey.half_life
+    titles = catalog.titles if catalog is not None else {}
+    labels = catalog.labels if catalog is not None else {}
+
+    def item(i: str) -> str:
+        return titles.get(i) or plain(i)
+
     if profile.views == 0 and not profile.events:
         return []
     out = [STAGE_WORDS.get(profile.stage, "")]
@@ -58,7 +72,7 @@ def describe(profile: Profile, now: float, journey: Journey) -> list[str]:
     interests = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     if interests:
         words = ", ".join(
-            f"{t.replace('_', ' ')} ({'strong' if s >= 3 else 'some'})"
+            f"{labels.get(t) or plain(t)} ({'strong' if s >= 3 else 'some'})"
             for t, s in interests[:8]
             if s > 0
         )
@@ -78,13 +92,25 @@ def describe(profile: Profile, now: float, journey: Journey) -> list[str]:
     )
     segments = profile.segments | journey.derive_segments(facts)
     if segments:
-        out.append("Groups we think you fit: " + ", ".join(sorted(segments)) + ".")
+        out.append(
+            "Groups we think you fit: " + ", ".join(plain(s) for s in sorted(segments)) + "."
+        )
     if profile.viewed:
-        out.append("You recently looked at: " + ", ".join(sorted(profile.viewed)[:10]) + ".")
+        looked = ", ".join(item(i) for i in sorted(profile.viewed)[:10])
+        out.append(f"You recently looked at: {looked}.")
     if profile.cart:
-        out.append("In your cart: " + ", ".join(sorted(profile.cart)) + ".")
+        out.append("In your cart: " + ", ".join(item(i) for i in sorted(profile.cart)) + ".")
     if profile.purchases:
         out.append(f"Purchases: {profile.purchases}.")
+    if profile.purchased:
+        bought = ", ".join(item(i) for i in sorted(profile.purchased)[:10])
+        out.append(f"What you bought (never suggested to you again): {bought}.")
+    if profile.also:
+        pairs = f"{len(profile.also)} pair{'s' * (len(profile.also) != 1)}"
+        out.append(
+            f"For suggestions, we keep {pairs} of items: one you viewed, "
+            "one other visitors viewed with it."
+        )
     if profile.events:
         done = ", ".join(f"{n.replace('_', ' ')} ({c})" for n, c in sorted(profile.events.items()))
         out.append(f"Things you did here: {done}.")
@@ -92,7 +118,9 @@ def describe(profile: Profile, now: float, journey: Journey) -> list[str]:
         came = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in profile.first_touch.items())
         out.append(f"How you first found us: {came}.")
     if profile.attrs:
-        out.append("Details you gave us: " + ", ".join(sorted(profile.attrs)) + ".")
+        out.append(
+            "Details you gave us: " + ", ".join(plain(a) for a in sorted(profile.attrs)) + "."
+        )
     return [line for line in out if line]
 
 
@@ -126,9 +154,10 @@ class PreferencesPage:
                     "rules": [],
                 },
             )
-            entry = by_why.get((rule.category, rule.why))
+            why = rule.why if rule.recommend is None else f"{rule.why} {explain(rule.recommend)}"
+            entry = by_why.get((rule.category, why))
             if entry is None:
-                entry = by_why[rule.category, rule.why] = {"ids": [], "why": rule.why, "on": True}
+                entry = by_why[rule.category, why] = {"ids": [], "why": why, "on": True}
                 cat["rules"].append(entry)
             entry["ids"].append(rule.id)
             entry["on"] = entry["on"] and rule.id not in prefs.off_rules
@@ -143,18 +172,67 @@ class PreferencesPage:
         *,
         notice: str = "",
         private: str = "",
+        reason: str = "",
+        confirm_erase: bool = False,
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
+        recent = shown.shown_recently(profile, loaded.ruleset, prefs)
         page = self.env.get_template(self.template_name).render(
             prefix=self.prefix,
             csrf=self.signer.csrf_token(ident),
-            facts=describe(profile, time.time(), loaded.journey),
+            facts=describe(profile, time.time(), loaded.journey, loaded.catalog),
             categories=self.categories(loaded.ruleset, prefs),
             nothing=prefs.nothing,
             notice=notice,
-            private=private,
+            private=shown.PRIVATE_NOTES.get(reason, private) if reason else private,
+            shown=recent,
+            kinds=shown.categories(loaded.ruleset, prefs, recent),
+            can_choose=reason in shown.CHOICES_NEED_A_COOKIE,
+            confirm_erase=confirm_erase,
         )
         return page.encode()
+
+    def render_data(
+        self, ident: Identity, profile: Profile, loaded: Loaded, reason: str = ""
+    ) -> bytes:
+        """Everything kept about the visitor as a readable page, with the JSON download."""
+        prefs = Prefs.from_cookie(ident.prefs)
+        page = self.env.get_template("data.html").render(
+            prefix=self.prefix,
+            sections=shown.data_sections(
+                profile,
+                loaded.ruleset,
+                prefs,
+                (loaded.catalog.titles, loaded.catalog.labels),
+                private=reason,
+            ),
+        )
+        return page.encode()
+
+
+EXPIRED = "the form has expired: reload the page and try again"
+NO_COOKIE = (
+    "we could not keep this choice: your browser sent no cookie from us (it may block them, or "
+    "ask sites not to track it), and a choice is kept only in that cookie"
+)
+
+
+def refusal(
+    message: str, headers: dict[str, str], prefix: str
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """A refused form: a short page for a browser (never bare JSON), JSON for other callers."""
+    if "text/html" not in headers.get("accept", ""):
+        return json.dumps({"error": message}).encode(), [(b"content-type", b"application/json")]
+    text = html.escape(message[:1].upper() + message[1:])
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>That did not work</title></head><body><main><h1>That did not work</h1>"
+        f'<p id="omo-problem">{text}.</p><p><a href="{html.escape(prefix)}/preferences">'
+        'Your personalisation choices</a> · <a href="/">Back to the site</a></p></main></body>'
+        "</html>"
+    )
+    return page.encode(), [(b"content-type", b"text/html; charset=utf-8")]
 
 
 def parse_form(body: bytes) -> dict[str, list[str]]:
@@ -162,8 +240,17 @@ def parse_form(body: bytes) -> dict[str, list[str]]:
 
 
 def safe_next(value: str) -> str:
-    """Only a path on this site (never //host or a scheme) is followed after a dismiss."""
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """Only a path on this site (never //host or a scheme) is followed after a dismiss.
+
+    Browsers drop tabs and newlines from a URL and read ``\\`` as ``/``, so
+    ``/<tab>/evil.example`` is ``//evil.example`` to them: any control character, space or
+    backslash means ``/``.
+    """
+    if (
+        value.startswith("/")
+        and not value.startswith("//")
+        and not any(ord(ch) <= 0x20 or ch in "\\\x7f" for ch in value)
+    ):
         return value
     return "/"
 
@@ -190,13 +277,19 @@ async def apply_choice(
     if action == "save":
         on_rules = {i for value in form.get("rule", []) for i in value.split(",")} & known
         on_categories = set(form.get("category", [])) & categories
+        off_rules = known - on_rules
+        if "listed" in form:  # the page lists only what was shown: the others keep their state
+            listed = {i for value in form["listed"] for i in value.split(",")} & known
+            off_rules = set(prefs.off_rules - listed) | (listed - on_rules)
         prefs = replace(
             prefs,
-            off_rules=frozenset(known - on_rules),
+            off_rules=frozenset(off_rules),
             off_categories=frozenset(categories - on_categories),
             nothing="nothing" in form,
         )
         return replace(ident, prefs=prefs.to_cookie()), target + "?saved=1", ""
+    if action == "erase" and (form.get("confirm") or [""])[0] != "yes":
+        return ident, target + "?confirm=erase#erase", ""  # asks first; nothing is erased yet
     if action in ("reset", "erase"):
         try:
             await store.erase(pid)
@@ -219,10 +312,11 @@ NOTICES = {
 }
 
 
-def export(ident: Identity, profile: Profile) -> bytes:
+def export(ident: Identity, profile: Profile, stored: dict[str, Any] | None = None) -> bytes:
     data = {
         "visitor_id": ident.user or ident.vid,
         "profile": profile.to_export(),
+        "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }
     return json.dumps(data, indent=2, sort_keys=True).encode()

@@ -19,7 +19,10 @@ CONSENT_VALUES = frozenset({"1", "yes", "true", "granted"})
 @dataclass(frozen=True)
 class Privacy:
     """``reason`` is "" when the visitor's profile may be read and written, else why not:
-    ``"gpc"`` (Sec-GPC or DNT), ``"consent"`` (consent mode without consent) or ``"bot"``."""
+    ``"bot"``, ``"revoked"`` (the site revoked this visitor or user id), ``"withdrawn"`` (the
+    visitor withdrew consent: holds in every mode until consent is given again), ``"gpc"``
+    (Sec-GPC or DNT), ``"nothing"`` (the visitor chose "personalise nothing") or ``"consent"``
+    (consent mode without consent)."""
 
     reason: str = ""
 
@@ -30,13 +33,25 @@ class Privacy:
 
 
 def decide_privacy(
-    headers: Mapping[str, str], prefs: Prefs, respect: RespectSettings, *, bot: bool = False
+    headers: Mapping[str, str],
+    prefs: Prefs,
+    respect: RespectSettings,
+    *,
+    bot: bool = False,
+    revoked: bool = False,
 ) -> Privacy:
-    """The privacy decision for one request, from its headers and the visitor's own choices."""
+    """The privacy decision for one request, from its headers, the visitor's own choices and
+    the site's deny-list (``revoked``: the profile store marks the id as revoked)."""
     if bot:
         return Privacy("bot")
+    if revoked:
+        return Privacy("revoked")
+    if prefs.withdrawn and not prefs.consent:
+        return Privacy("withdrawn")
     if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
         return Privacy("gpc")
+    if prefs.nothing:  # "personalise nothing": only that choice is kept, in the cookie
+        return Privacy("nothing")
     if respect.consent_required and not prefs.consent:
         given = cookie_value(headers.get("cookie"), respect.consent_cookie) or ""
         if given.strip().lower() not in CONSENT_VALUES:

@@ -4,6 +4,7 @@ bounded), and the categories a site may personalise, in plain words with their s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,14 +14,16 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import RuleSet
 
 MAX_LISTED = 30
+Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic → words
 
 # What the page says when the privacy decision keeps nothing about this visitor.
 PRIVATE_NOTES = {
     "gpc": (
         "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
-        "not to track you. We honour it. We keep nothing about you, set no cookie, and only "
-        "adapt pages to the moment: your device, the time, or the link you followed. There is "
-        "nothing to switch off, because nothing is kept."
+        "not to track you. We honour it. We keep nothing about you, set no personalisation "
+        "cookie (the site's own cookies, such as one that keeps your cart, are the site's), "
+        "and only adapt pages to the moment: your device, the time, or the link you followed. "
+        "There is nothing to switch off, because nothing is kept."
     ),
     "consent": (
         "You have not given consent to personalisation, so we keep nothing about you and set "
@@ -50,9 +53,12 @@ def when_text(at: float) -> str:
 
 
 def shown_recently(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:
-    """Each rule this visitor was shown (newest first) with the reasons true at the time."""
+    """What this visitor was shown (newest first) with the reasons true at the time; rules
+    giving the same reason in the same category are one entry with one switch (``key`` lists
+    every rule it covers)."""
     by_id = {r.id: r for r in ruleset.rules}
     out: list[dict[str, Any]] = []
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
     for rule_id, times in profile.shown.items():
         compiled = by_id.get(rule_id)
         if compiled is None or times <= 0:
@@ -60,20 +66,27 @@ def shown_recently(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[dic
         rule = compiled.rule
         at, because = profile.shown_why.get(rule_id, (0.0, []))
         category_on = rule.category not in prefs.off_categories
-        out.append(
-            {
-                "key": rule_id,  # the switch's value only; never shown as text
-                "why": rule.why,
-                "because": [sentence(r) for r in because],
-                "when": when_text(at),
-                "at": at,
-                "times": times,
-                "on": rule_id not in prefs.off_rules,
-                "category": words(rule.category).capitalize(),
-                "category_name": rule.category,
-                "category_on": category_on,
-            }
-        )
+        same = merged.get((rule.why.strip(), rule.category))
+        if same is not None:  # one entry: the latest reasons (blocks shown on one page count once)
+            same["key"] += "," + rule_id
+            same["times"] = max(same["times"], times)
+            same["on"] = same["on"] and rule_id not in prefs.off_rules
+            if at > same["at"]:
+                same.update(at=at, when=when_text(at), because=[sentence(r) for r in because])
+            continue
+        merged[rule.why.strip(), rule.category] = entry = {
+            "key": rule_id,  # the switch's value only (rules it covers); never shown as text
+            "why": rule.why,
+            "because": [sentence(r) for r in because],
+            "when": when_text(at),
+            "at": at,
+            "times": times,
+            "on": rule_id not in prefs.off_rules,
+            "category": words(rule.category).capitalize(),
+            "category_name": rule.category,
+            "category_on": category_on,
+        }
+        out.append(entry)
     out.sort(key=lambda e: -e["at"])
     _unique_labels(out)
     return out[:MAX_LISTED]
@@ -84,7 +97,7 @@ def _unique_labels(entries: list[dict[str, Any]]) -> None:
     for entry in entries:
         label = entry["why"].strip()
         seen[label] = seen.get(label, 0) + 1
-        entry["label"] = label if seen[label] == 1 else f"{label} ({seen[label]})"
+        entry["label"] = label if seen[label] == 1 else f"{label} ({entry['category']})"
 
 
 def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -109,8 +122,18 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
     return list(out.values())
 
 
-def data_sections(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[tuple[str, list[str]]]:
-    """The export as headed lists of plain sentences, for the readable page."""
+def data_sections(
+    profile: Profile,
+    ruleset: RuleSet,
+    prefs: Prefs,
+    names: Names | None = None,
+    *,
+    private: str = "",
+) -> list[tuple[str, list[str]]]:
+    """The export as headed lists of plain sentences, for the readable page; ``names`` holds
+    the catalogue's titles for items and words for topics; ``private`` is the privacy
+    decision's reason when nothing is kept (then there are no choices to list)."""
+    titles, labels = names or ({}, {})
     rows: list[tuple[str, list[str]]] = []
     counts = [
         f"Visits: {profile.visits}",
@@ -125,15 +148,22 @@ def data_sections(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[tupl
     if profile.interests:
         rows.append(
             (
-                "Topics you looked at",
-                [f"{words(t)}: {score:.1f}" for t, (score, _) in sorted(profile.interests.items())],
+                "Topics you looked at (a point for each page about one, fading with time)",
+                [
+                    f"{labels.get(t) or words(t)}: {score:.1f}"
+                    for t, (score, _) in sorted(profile.interests.items())
+                ],
             )
         )
     if profile.viewed:
-        rows.append(("Things you looked at", [words(i) for i in sorted(profile.viewed)]))
+        looked = [titles.get(i) or words(i) for i in sorted(profile.viewed)]
+        rows.append(("Things you looked at", looked))
     if profile.cart:
         rows.append(
-            ("In your cart", [f"{words(i)} × {n}" for i, n in sorted(profile.cart.items())])
+            (
+                "In your cart",
+                [f"{titles.get(i) or words(i)} × {n}" for i, n in sorted(profile.cart.items())],
+            )
         )
     if profile.events:
         rows.append(
@@ -162,7 +192,10 @@ def data_sections(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[tupl
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")
     choices += [f"Switched off: {words(c)}" for c in sorted(prefs.off_categories)]
-    if prefs.off_rules:
-        choices.append(f"Blocks you switched off: {len(prefs.off_rules)}")
+    whys = {r.id: r.rule.why for r in ruleset.rules}
+    off = dict.fromkeys(whys.get(r, "a block this site no longer shows") for r in prefs.off_rules)
+    choices += [f"Switched off: {why}" for why in sorted(off)]
+    if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing kept, no switches
+        choices = [PRIVATE_NOTES.get(private, "We keep nothing about you.")]
     rows.append(("Your choices", choices or ["None: everything is on"]))
     return rows

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from omotenashi.rules.goals import GOAL_ID, Goal
+from omotenashi.rules.recommend import RecommendSpec
+from omotenashi.rules.urls import attr_problem
 
 STAGES = ("awareness", "interest", "consideration", "purchase", "loyalty")
 Stage = Literal["awareness", "interest", "consideration", "purchase", "loyalty"]
@@ -220,21 +231,39 @@ class Rule(Strict):
     snippet: str | None = Field(default=None, description="Snippet file under snippets/.")
     with_: dict[str, Any] = Field(default_factory=dict, alias="with", description="Snippet values.")
     text: str | None = Field(default=None, description="Plain copy; {{ visitor.* }} allowed.")
+    allow_attrs: list[str] = Field(
+        default_factory=list,
+        description="Risky attributes this rule may set anyway (style, on* handlers): "
+        "you vouch for their values.",
+    )
     attrs: dict[str, str] | None = Field(default=None, description="Attributes to set.")
     hide: bool = Field(default=False, description="Hide the slot.")
     when: When = Field(default_factory=When)
     priority: int = Field(default=50, ge=0, le=1000, description="Higher wins a slot.")
     category: str = Field(default="general", pattern=_SLUG, description="For visitor opt-out.")
     why: str = Field(min_length=3, description="Plain-language reason shown to the visitor.")
+    intent: str | None = Field(
+        default=None,
+        pattern=_SLUG,
+        description="What the block is about (cart-reminder, campaign, welcome): one per page, "
+        "and its cap counts every block with this intent.",
+    )
     schedule: Schedule | None = None
     enabled: bool = True
     cap: Cap | None = Field(default=None, description="Frequency cap for one visitor.")
     disclose: bool = Field(default=True, description="Show a 'why am I seeing this' note.")
+    recommend: RecommendSpec | None = Field(
+        default=None, description="Fill the target with catalogue items (with a snippet)."
+    )
     holdout: float = Field(
         default=0,
         ge=0,
         le=100,
         description="Percent of visitors kept from this rule for good (a control group).",
+    )
+    goals: list[Annotated[str, Field(pattern=GOAL_ID)]] | None = Field(
+        default=None,
+        description="Goal ids this rule is judged on in the report (default: every site goal).",
     )
 
     @field_validator("holdout", mode="before")
@@ -246,20 +275,17 @@ class Rule(Strict):
 
     @field_validator("attrs")
     @classmethod
-    def _safe_attrs(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+    def _safe_attrs(
+        cls, value: dict[str, str] | None, info: ValidationInfo
+    ) -> dict[str, str] | None:
+        allowed = frozenset(a.lower() for a in info.data.get("allow_attrs") or [])
         for name, val in (value or {}).items():
-            if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9_:.-]*", name) or name.lower().startswith("on"):
+            problem = attr_problem(name, val, allowed)
+            if problem:
                 raise _problem(
-                    f"attribute {name!r} cannot be set by a rule",
-                    "use plain attributes such as src, alt, href, class (never on* handlers)",
+                    f"attribute {name!r} cannot be set by a rule: {problem}",
+                    "use an http(s) or site-relative URL; style and on* need allow_attrs",
                 )
-            if re.match(r"\s*(javascript|vbscript|data):", val, re.I) and name.lower() in (
-                "href",
-                "src",
-                "action",
-                "formaction",
-            ):
-                raise _problem(f"{val!r} is not a safe URL", "use an http(s) or site-relative URL")
         return value
 
     @model_validator(mode="after")
@@ -279,12 +305,18 @@ class Rule(Strict):
                 f"a rule needs exactly one action (got {got})",
                 "give one of snippet, text, attrs or hide: true",
             )
+        if self.recommend is not None and not self.snippet:
+            raise _problem(
+                "a recommend rule shows its items with a snippet",
+                "add snippet: <file> (it gets items, each with title, url and reason)",
+            )
         if self.with_ and not self.snippet:
             raise _problem("'with' only goes with a snippet", "add snippet: <file> or remove with")
         return self
 
 
 class RuleFile(Strict):
-    """A rule file: a list of rules under ``rules:``."""
+    """A rule file: a list of rules under ``rules:``, and conversion goals under ``goals:``."""
 
     rules: list[Rule] = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=list, description="The site's conversion goals.")

@@ -105,7 +105,11 @@ class EmbeddedRedis:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
+            return
+        if proc.poll() is not None:  # it died already (e.g. with the thread that started it)
+            if proc.stderr:
+                proc.stderr.close()
             return
         proc.terminate()
         try:

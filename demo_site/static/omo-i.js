@@ -1,0 +1,28 @@
+// Optional comfort for the "i" popovers (the page works without it: they are <details>).
+// Escape closes the open one and returns focus to its "i"; a click elsewhere closes it; opening
+// one closes the others, so no popover covers another block's "i".
+(function () {
+  "use strict";
+  var OPEN = "details.omo-i[open]";
+  function closeAll(except) {
+    document.querySelectorAll(OPEN).forEach(function (d) {
+      if (d !== except) { d.open = false; }
+    });
+  }
+  document.addEventListener("toggle", function (event) {
+    var d = event.target;
+    if (d instanceof HTMLDetailsElement && d.matches(OPEN)) { closeAll(d); }
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var open = document.querySelector(OPEN);
+    if (!open) { return; }
+    open.open = false;
+    var summary = open.querySelector("summary");
+    if (summary) { summary.focus(); }
+  });
+  document.addEventListener("click", function (event) {
+    var inside = event.target instanceof Element && event.target.closest("details.omo-i");
+    closeAll(inside || null);
+  });
+})();
