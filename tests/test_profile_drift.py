@@ -1,0 +1,126 @@
+"""The profile update exists twice: ``engine.change.apply`` (this page sees it) and the store's
+RECORD_SCRIPT (what Redis keeps). Random changes applied both ways to a real Redis must give the
+same profile, so the two cannot drift apart unnoticed."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+import redis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from omotenashi.engine.change import Change, apply
+from omotenashi.engine.profile import FIRST_TOUCH, STAGE_ORDER, Profile
+from omotenashi.identity.cookie import new_vid
+from omotenashi.store.replies import profile_from_reply
+from omotenashi.store.store import LOAD_SCRIPT, PARTS, RECORD_SCRIPT
+
+HALF_LIFE = 7 * 86400.0
+TTL = 3600
+# Small names and few of them: the Lua script's size bounds (engine/limits.py) stay far away.
+names = st.text(alphabet="abcdefgh-_0123", min_size=1, max_size=6)
+few_names = st.lists(names, max_size=3, unique=True)
+values = st.one_of(st.integers(-1000, 1000), st.booleans(), st.text(max_size=8), st.none())
+
+
+@st.composite
+def changes(draw: Any, now: float) -> Change:
+    items = draw(few_names)
+    return Change(
+        now=now,
+        view=draw(st.booleans()),
+        new_visit=draw(st.booleans()),
+        absent_days=draw(st.none() | st.floats(0, 400, allow_nan=False).map(lambda x: round(x, 3))),
+        topics=draw(few_names),
+        items=items,
+        shown=draw(few_names),
+        events=draw(st.dictionaries(names, st.integers(1, 5), max_size=3)),
+        cart_add=draw(st.dictionaries(names, st.integers(1, 5), max_size=3)),
+        cart_remove=draw(st.lists(st.sampled_from(items), unique=True)) if items else [],
+        cart_clear=draw(st.booleans()),
+        purchases=draw(st.integers(0, 2)),
+        stage=draw(st.none() | st.sampled_from(STAGE_ORDER)),
+        stage_back=draw(st.booleans()),
+        first=draw(st.dictionaries(st.sampled_from(FIRST_TOUCH), names, max_size=2)),
+        attrs=draw(st.dictionaries(names, values, max_size=3)),
+        caps=draw(
+            st.dictionaries(
+                names, st.tuples(st.sampled_from(["day", "week"]), st.integers(1, 9)).map(list)
+            )
+        ),
+        bought=draw(few_names),
+    )
+
+
+def record(client: redis.Redis, vid: str, change: Change) -> Profile:
+    keys = [f"omo:{{{vid}}}:{part}" for part in PARTS]
+    script = client.register_script(RECORD_SCRIPT)
+    script(keys=keys, args=[json.dumps(change.payload(TTL, HALF_LIFE))])
+    return load(client, vid)
+
+
+def load(client: redis.Redis, vid: str) -> Profile:
+    keys = [f"omo:{{{vid}}}:{part}" for part in PARTS]
+    return profile_from_reply(client.register_script(LOAD_SCRIPT)(keys=keys))  # type: ignore[arg-type]
+
+
+def close(a: float | None, b: float | None) -> bool:
+    """Equal as Redis keeps numbers (Lua formats them with 14 significant digits)."""
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+
+
+def assert_same(python: Profile, lua: Profile) -> None:
+    exact = (
+        "visits views stage attrs shown events purchases cart first_touch caps purchased"
+    ).split()
+    for name in exact:
+        assert getattr(python, name) == getattr(lua, name), name
+    for name in ("first_seen", "last_seen", "visit_start", "absent_days", "cart_at", "purchase_at"):
+        assert close(getattr(python, name), getattr(lua, name)), name
+    assert python.viewed.keys() == lua.viewed.keys()
+    assert all(close(at, lua.viewed[item]) for item, at in python.viewed.items())
+    assert python.interests.keys() == lua.interests.keys()
+    for topic, (score, at) in python.interests.items():
+        assert close(score, lua.interests[topic][0]) and close(at, lua.interests[topic][1]), topic
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=changes(1_800_000_000.0),
+    second=changes(1_800_000_000.0 + 3 * 86400 + 0.125),
+)
+def test_python_and_lua_profile_updates_agree(
+    omotenashi_redis: redis.Redis, first: Change, second: Change
+) -> None:
+    vid = new_vid()
+    before = record(omotenashi_redis, vid, first)  # whatever state the first change left
+    assert_same(apply(Profile(), first, HALF_LIFE), before)
+    assert_same(apply(before, second, HALF_LIFE), record(omotenashi_redis, vid, second))
+
+
+@pytest.mark.parametrize(
+    ("stage", "back", "moved"),
+    [
+        ("interest", False, "consideration"),
+        ("interest", True, "interest"),
+        ("loyalty", False, "loyalty"),
+    ],
+)
+def test_the_stage_moves_forward_unless_a_decay_rule_moves_it_back(
+    omotenashi_redis: redis.Redis, stage: str, back: bool, moved: str
+) -> None:
+    vid = new_vid()
+    before = record(omotenashi_redis, vid, Change(now=1.0, stage="consideration"))
+    change = Change(now=2.0, stage=stage, stage_back=back)
+    after = record(omotenashi_redis, vid, change)
+    assert apply(before, change, HALF_LIFE).stage == after.stage == moved
