@@ -219,16 +219,7 @@ async def cart(request: Request) -> Response:
             request.session["cart"] = [*_cart(request), slug]
             await track(request, "add_to_cart", {"item": slug})
         return RedirectResponse("/cart", status_code=303)
-    items = [(slug, TOURS[slug]) for slug in _cart(request)]
-    member = await is_member(request)
-    return _page(
-        request,
-        "cart.html",
-        items=items,
-        total=_total(request, items, member),
-        member=member,
-        member_percent=MEMBER_PERCENT_OFF,
-    )
+    return await _basket(request, "cart.html")
 
 
 async def is_member(request: Request) -> bool:
@@ -258,27 +249,27 @@ async def checkout(request: Request) -> Response:
     if request.method == "POST" and items:
         form = await request.form()
         if not str(form.get("name", "")).strip():
-            return _page(
-                request,
-                "checkout.html",
-                items=items,
-                total=_total(request, items, member),
-                member=member,
-                member_percent=MEMBER_PERCENT_OFF,
-                missing_name=True,
-            )
+            return await _basket(request, "checkout.html", missing_name=True)
         request.session["cart"] = []
         request.session["booked"] = [slug for slug, _ in items]
         total = _total(request, items, member)
         await track(request, "purchase", {"items": [slug for slug, _ in items], "value": total})
         return RedirectResponse("/thanks", status_code=303)  # a reload never books again
+    return await _basket(request, "checkout.html")
+
+
+async def _basket(request: Request, name: str, **extra: Any) -> Response:
+    """The cart or the checkout page: the tours in the cart and what they cost this visitor."""
+    items = [(slug, TOURS[slug]) for slug in _cart(request)]
+    member = await is_member(request)
     return _page(
         request,
-        "checkout.html",
+        name,
         items=items,
         total=_total(request, items, member),
         member=member,
         member_percent=MEMBER_PERCENT_OFF,
+        **extra,
     )
 
 

@@ -13,7 +13,7 @@ import hmac
 from typing import Any
 from urllib.parse import parse_qs
 
-from omotenashi.measure.collect import read_report
+from omotenashi.measure.collect import report_for
 from omotenashi.measure.errors import MeasureError
 from omotenashi.measure.htmlreport import render_html
 from omotenashi.measure.report import parse_day
@@ -56,14 +56,7 @@ async def answer(
     try:
         since = parse_day(query["since"][0]) if "since" in query else None
         until = parse_day(query["until"][0]) if "until" in query else None
-        report = await read_report(
-            store,
-            ruleset,
-            since=since,
-            until=until,
-            retention_days=settings.redis.stats_retention // 86400,
-            min_per_arm=settings.measure.min_per_arm,
-        )
+        report = await report_for(store, ruleset, settings, since=since, until=until)
     except MeasureError as exc:
         return 400, str(exc).encode(), [TEXT]
     page = render_html(report).encode()

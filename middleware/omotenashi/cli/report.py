@@ -53,21 +53,14 @@ def _report(args: argparse.Namespace) -> int:
 async def _collect(
     settings: Any, url: str, ruleset: Any, since: str | None, until: str | None
 ) -> Any:
-    from omotenashi.measure.collect import read_report
+    from omotenashi.measure.collect import report_for
     from omotenashi.metrics import Metrics
     from omotenashi.store.store import Store
 
     store = Store(settings.redis, Metrics())
     store.connect(url)
     try:
-        return await read_report(
-            store,
-            ruleset,
-            since=since,
-            until=until,
-            retention_days=settings.redis.stats_retention // 86400,
-            min_per_arm=settings.measure.min_per_arm,
-        )
+        return await report_for(store, ruleset, settings, since=since, until=until)
     finally:
         await store.aclose()
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from omotenashi.settings import Settings
+
 from .report import Report, RuleSpec, build, counts_from_days
 
 DAY = dt.timedelta(days=1)
@@ -42,4 +44,18 @@ async def read_report(
         since=since,
         until=until,
         min_per_arm=min_per_arm,
+    )
+
+
+async def report_for(
+    store: Any, ruleset: Any, settings: Settings, *, since: str | None, until: str | None
+) -> Report:
+    """:func:`read_report` with the retention and minimum sample the settings give."""
+    return await read_report(
+        store,
+        ruleset,
+        since=since,
+        until=until,
+        retention_days=settings.redis.stats_retention // 86400,
+        min_per_arm=settings.measure.min_per_arm,
     )
