@@ -1,0 +1,101 @@
+"""Regressions found by a sceptical review: each would change a page or a choice wrongly."""
+
+from __future__ import annotations
+
+import gzip
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from omotenashi.asgi.arrival import request_headers
+from omotenashi.engine import EngineConfig, Profile, RequestInfo, Visit, personalise_response
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.restraint import Prefs
+from omotenashi.engine.ruleset import RuleSet
+from omotenashi.identity.cookie import Identity
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+from omotenashi.respect.preferences import apply_choice
+from omotenashi.settings import RespectSettings
+
+RULES = """
+rules:
+  - {id: hero-a, slot: hero, text: "Aloha", why: "Shown to everyone.", category: campaigns}
+  - {id: hero-b, slot: side, text: "Hi", why: "Shown to everyone too.", category: campaigns}
+"""
+
+
+def ruleset(tmp_path: Path) -> RuleSet:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(textwrap.dedent(RULES))
+    return load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
+
+
+def respond(
+    tmp_path: Path, body: bytes, headers: list[tuple[bytes, bytes]], **respect: Any
+) -> bytes:
+    config = EngineConfig(respect=RespectSettings(fresh_share=0.0, **respect))
+    visit = Visit(visitor_id="v", profile=Profile(), now=1.7e9, request=RequestInfo(path="/"))
+    return personalise_response(body, headers, visit, ruleset(tmp_path), Journey(), config).body
+
+
+@pytest.mark.anyio
+async def test_saving_choices_on_a_page_that_lists_no_rule_switches_no_rule_off(
+    tmp_path: Path,
+) -> None:
+    rules = ruleset(tmp_path)
+    ident = Identity(vid="a" * 32, is_new=False, issued_at=0.0, prefs={"r": ["hero-b"]})
+    form = {"action": ["save"], "category": ["campaigns"]}  # a new visitor's page
+    new, _, _ = await apply_choice(None, rules, "/_omotenashi", ident, form)  # type: ignore[arg-type]
+    assert Prefs.from_cookie(new.prefs).off_rules == frozenset({"hero-b"})  # kept as it was
+    listed = {**form, "listed": ["hero-a"]}  # hero-a listed and left unticked: switched off
+    new, _, _ = await apply_choice(None, rules, "/_omotenashi", ident, listed)  # type: ignore[arg-type]
+    assert Prefs.from_cookie(new.prefs).off_rules == frozenset({"hero-a", "hero-b"})
+
+
+def test_a_gzip_page_of_several_members_is_passed_on_whole(tmp_path: Path) -> None:
+    page = gzip.compress(b'<div data-omo-slot="hero">x</div>') + gzip.compress(b"<p>rest</p>")
+    headers = [(b"content-type", b"text/html"), (b"content-encoding", b"gzip")]
+    with pytest.raises(ValueError, match="more than one member"):  # the adapter sends it as is
+        respond(tmp_path, page, headers)
+
+
+@pytest.mark.parametrize(
+    ("charset", "body"),
+    [
+        ("cp932", b'<div data-omo-slot="hero">x</div><p>\xfa\x4a</p>'),
+        ("utf-16", b"\xfe\xff" + '<div data-omo-slot="hero">x</div>'.encode("utf-16-be")),
+    ],
+)
+def test_a_page_whose_charset_would_not_round_trip_is_left_alone(
+    tmp_path: Path, charset: str, body: bytes
+) -> None:
+    headers = [(b"content-type", f"text/html; charset={charset}".encode())]
+    with pytest.raises(ValueError, match="does not survive"):
+        respond(tmp_path, body, headers)
+
+
+@pytest.mark.parametrize(
+    ("tail", "panel"),
+    [
+        ("</body></html>\n", True),
+        ('</body></html><script>var s = "</body>";</script>', False),
+        ("</body></html><!-- legacy footer </body> -->", False),
+        ("", False),
+    ],
+)
+def test_the_page_panel_goes_only_before_the_pages_own_end(
+    tmp_path: Path, tail: str, panel: bool
+) -> None:
+    head = '<!doctype html><body><div data-omo-slot="hero">x</div>'
+    out = respond(tmp_path, (head + tail).encode(), [(b"content-type", b"text/html")])
+    assert (b"omo-why-page" in out) is panel
+    assert out.endswith(tail.encode())  # nothing after the page's end is touched
+
+
+def test_many_cookie_headers_are_joined_once() -> None:
+    scope = {"headers": [(b"cookie", f"c{i}=v".encode()) for i in range(3)] + [(b"a", b"b")]}
+    assert request_headers(scope) == {"cookie": "c0=v; c1=v; c2=v", "a": "b"}
