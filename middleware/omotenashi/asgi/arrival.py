@@ -41,10 +41,16 @@ class Guest:
 def request_headers(scope: Scope) -> dict[str, str]:
     """Lower-case header names; several Cookie headers are joined as browsers would send one."""
     out: dict[str, str] = {}
+    cookies: list[str] = []
     for key, value in scope.get("headers", ()):
         name = key.decode("latin-1").lower()
         text = value.decode("latin-1")
-        out[name] = f"{out[name]}; {text}" if name == "cookie" and name in out else text
+        if name == "cookie":
+            cookies.append(text)  # joined once below: linear in the number of headers
+        else:
+            out[name] = text
+    if cookies:
+        out["cookie"] = "; ".join(cookies)
     return out
 
 

@@ -189,7 +189,13 @@ class Responder:
     def _identity_headers(self, headers: Headers, ms: float) -> Headers:
         """The cookies and timings the engine knows nothing about."""
         visitor = self.visitor
-        refresh = self.tools.signer.needs_refresh(visitor.identity) and not visitor.private
+        # A private visitor gets no new cookie, except one that carries their own lasting
+        # choice ("personalise nothing", consent withdrawn): it is renewed so the choice holds.
+        prefs = visitor.prefs
+        keeps_choice = not visitor.is_new and (prefs.nothing or prefs.withdrawn)
+        refresh = self.tools.signer.needs_refresh(visitor.identity) and (
+            not visitor.private or keeps_choice
+        )
         if visitor.identity_changed or refresh:
             headers.append((b"set-cookie", self._cookie()))
         if self.tools.server_timing:

@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+# What rules may read of a query string: its first 8 KiB (parsing stays cheap and bounded).
+MAX_QUERY = 8192
+
 
 @dataclass(frozen=True, slots=True)
 class Device:
@@ -55,7 +58,7 @@ class RequestInfo:
     ) -> RequestInfo:
         return cls(
             path=path,
-            query=query_dict(parse_qs(query_string)),
+            query=query_dict(parse_qs(query_string[:MAX_QUERY])),
             host=headers.get("host", ""),
             referrer=headers.get("referer", ""),
             languages=parse_languages(headers.get("accept-language", "")),

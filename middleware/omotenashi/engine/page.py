@@ -30,6 +30,9 @@ from omotenashi.recommend.catalog import Catalog
 from omotenashi.settings import RespectSettings, Settings
 
 SKIP_HEADER = b"x-omotenashi"
+# Charsets whose decode → encode gives back every byte of a page that decoded at all; for any
+# other the round trip is checked before a page is touched.
+ROUND_TRIP_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "latin-1", "iso-8859-1"})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -102,6 +105,8 @@ def gunzip(data: bytes, limit: int) -> bytes:
         raise ValueError(f"the page inflates past {limit} bytes")
     if not inflater.eof:
         raise ValueError("the gzip body is truncated")
+    if inflater.unused_data:  # several gzip members: browsers read them all; we pass it on
+        raise ValueError("the gzip body has more than one member")
     return out
 
 
@@ -239,7 +244,12 @@ def personalise_response(
     gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
     _, charset = media_type(headers)
     raw = gunzip(body, config.max_body) if gzipped else body
-    page = personalise_page(raw.decode(charset), visit, ruleset, journey, config, catalog)
+    text = raw.decode(charset)
+    if charset not in ROUND_TRIP_CHARSETS and text.encode(charset) != raw:
+        # This codec would not give back the same bytes (a byte-order mark, several byte
+        # sequences for one character): the page goes out as the app made it.
+        raise ValueError(f"the {charset!r} page does not survive decoding and encoding")
+    page = personalise_page(text, visit, ruleset, journey, config, catalog)
     out = body
     if page.shown:
         out = page.html.encode(charset)

@@ -36,7 +36,9 @@ FLOW = frozenset(
     "details fieldset body".split()
 )
 NO_DISCLOSURE = Disclosure()
-_BODY_END = re.compile(r"</body\s*>", re.I)
+# The page's own end: a last </body> followed by nothing but </html> and white space. A </body>
+# anywhere else may sit in a script, a comment or a trailing footer: the panel is left out then.
+_BODY_END = re.compile(r"</body\s*>\s*(?:</html\s*>\s*)?\Z", re.I)
 
 
 @dataclass
@@ -147,9 +149,9 @@ def personalise(
     # shown only when at least one of its edits reached the page (not inside a rewritten one)
     shown = {owners[k].id for k in done}
     applied = [d for d in applied if d.id in shown]
-    if disclosure.panel and applied:
-        ends = list(_BODY_END.finditer(out))
-        at = ends[-1].start() if ends else len(out)
+    end = _BODY_END.search(out) if disclosure.panel and applied else None
+    if end is not None:
+        at = end.start()
         items = {d.id: recommender.reasons(d.id) for d in applied} if recommender else {}
         out = out[:at] + panel(applied, disclosure, items) + out[at:]
     timings = {"decide": decided - t0, "render": time.perf_counter() - decided}

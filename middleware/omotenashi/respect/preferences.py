@@ -277,10 +277,11 @@ async def apply_choice(
     if action == "save":
         on_rules = {i for value in form.get("rule", []) for i in value.split(",")} & known
         on_categories = set(form.get("category", [])) & categories
-        off_rules = known - on_rules
-        if "listed" in form:  # the page lists only what was shown: the others keep their state
-            listed = {i for value in form["listed"] for i in value.split(",")} & known
-            off_rules = set(prefs.off_rules - listed) | (listed - on_rules)
+        # Only the rules the form listed change; every other rule keeps its state (a page that
+        # lists nothing, e.g. for a new visitor, switches no rule off).
+        listed = {i for value in form.get("listed", []) for i in value.split(",")} & known
+        listed |= on_rules
+        off_rules = set(prefs.off_rules - listed) | (listed - on_rules)
         prefs = replace(
             prefs,
             off_rules=frozenset(off_rules),
