@@ -9,10 +9,18 @@ app's registry with ``prometheus_client.REGISTRY.register(mw.metrics.registry)``
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter as Counts
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
 
 # inc(name) of these counts a response by its outcome.
 OUTCOMES = {
@@ -50,57 +58,37 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class Metrics:
-    """Counts (``metrics["redis_timeout"]``, ``snapshot()``) mirrored into Prometheus."""
+    """Counts (``metrics["redis_timeout"]``, ``snapshot()``) exposed to Prometheus.
+
+    Counting is a dict increment and a timing a bisect (a request counts a dozen things;
+    ``prometheus_client``'s own metrics take a lock each time); the Prometheus families are
+    built from these numbers when the registry is scraped."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._counts: Counts[str] = Counts()
-        self._counters: dict[str, Counter] = {}
-        reg = self.registry
-        self._responses = Counter(
-            "omotenashi_responses", "Responses by outcome.", ["outcome"], registry=reg
-        )
-        for outcome in OUTCOMES.values():
-            self._responses.labels(outcome)
-        self._beacon = Counter(
-            "omotenashi_beacon_requests", "Beacon requests by result.", ["result"], registry=reg
-        )
-        for result in BEACON.values():
-            self._beacon.labels(result)
-        self._shown = Counter(
-            "omotenashi_rules_shown", "Times each rule was shown.", ["rule"], registry=reg
-        )
-        self._timings = {
-            name: Histogram(f"omotenashi_{name}_seconds", text, buckets=BUCKETS, registry=reg)
-            for name, text in TIMINGS.items()
-        }
-        self._breaker = Gauge(
-            "omotenashi_breaker_state",
-            "The Redis circuit breaker: 0 closed, 1 open, 2 half-open (probing).",
-            registry=reg,
-        )
-        for name in HELP:
-            self._counter(name)
+        self._shown: Counts[str] = Counts()
+        self._timings = {name: _Timing() for name in TIMINGS}
+        self._breaker = 0
+        self._names: set[str] = set(HELP)
+        self.registry.register(_Families(self))
 
     def inc(self, name: str, by: int = 1) -> None:
         self._counts[name] += by
-        if name in OUTCOMES:
-            self._responses.labels(OUTCOMES[name]).inc(by)
-        elif name in BEACON:
-            self._beacon.labels(BEACON[name]).inc(by)
-        else:
-            self._counter(name).inc(by)
+        if name not in self._names:
+            if not _NAME.match(name):
+                raise ValueError(f"not a metric name: {name!r}")
+            self._names.add(name)
 
     def shown(self, rule_ids: Iterable[str]) -> None:
-        for rule_id in rule_ids:
-            self._shown.labels(rule_id).inc()
+        self._shown.update(rule_ids)
 
     def observe(self, name: str, seconds: float) -> None:
         """One timing of ``redis_read``, ``redis_write``, ``decide`` or ``render``."""
         self._timings[name].observe(seconds)
 
     def breaker(self, state: str) -> None:
-        self._breaker.set(BREAKER_STATES[state])
+        self._breaker = BREAKER_STATES[state]
 
     def __getitem__(self, name: str) -> int:
         return self._counts[name]
@@ -112,15 +100,66 @@ class Metrics:
         """The Prometheus text format of every metric."""
         return generate_latest(self.registry)
 
-    def _counter(self, name: str) -> Counter:
-        counter = self._counters.get(name)
-        if counter is None:
-            if not _NAME.match(name):
-                raise ValueError(f"not a metric name: {name!r}")
-            counter = Counter(
+
+class _Timing:
+    """A histogram's bucket counts and sum."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(BUCKETS) + 1)
+        self.total = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.counts[bisect_left(BUCKETS, seconds)] += 1
+        self.total += seconds
+
+
+class _Families(Collector):
+    """The Prometheus view of a :class:`Metrics`, built at each scrape."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        m = self.metrics
+        counts = m._counts
+        responses = CounterMetricFamily(
+            "omotenashi_responses", "Responses by outcome.", labels=["outcome"]
+        )
+        for outcome in dict.fromkeys(OUTCOMES.values()):
+            n = sum(counts[name] for name, out in OUTCOMES.items() if out == outcome)
+            responses.add_metric([outcome], n)
+        yield responses
+        beacon = CounterMetricFamily(
+            "omotenashi_beacon_requests", "Beacon requests by result.", labels=["result"]
+        )
+        for name, result in BEACON.items():
+            beacon.add_metric([result], counts[name])
+        yield beacon
+        shown = CounterMetricFamily(
+            "omotenashi_rules_shown", "Times each rule was shown.", labels=["rule"]
+        )
+        for rule_id, n in sorted(m._shown.items()):
+            shown.add_metric([rule_id], n)
+        yield shown
+        for name, text in TIMINGS.items():
+            timing = m._timings[name]
+            cumulative, buckets = 0, []
+            for bound, n in zip((*map(str, BUCKETS), "+Inf"), timing.counts, strict=True):
+                cumulative += n
+                buckets.append((bound, cumulative))
+            yield HistogramMetricFamily(
+                f"omotenashi_{name}_seconds", text, buckets=buckets, sum_value=timing.total
+            )
+        yield GaugeMetricFamily(
+            "omotenashi_breaker_state",
+            "The Redis circuit breaker: 0 closed, 1 open, 2 half-open (probing).",
+            value=m._breaker,
+        )
+        for name in sorted(m._names - OUTCOMES.keys() - BEACON.keys()):
+            yield CounterMetricFamily(
                 f"omotenashi_{RENAMED.get(name, name)}",
                 HELP.get(name, name.replace("_", " ") + "."),
-                registry=self.registry,
+                value=counts[name],
             )
-            self._counters[name] = counter
-        return counter

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from fnmatch import fnmatchcase
 from typing import Any
 
 from omotenashi.asgi.announce import announce
@@ -17,6 +16,7 @@ from omotenashi.asgi.arrival import Arrival, request_info
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services
+from omotenashi.engine.globs import matcher
 from omotenashi.engine.page import EngineConfig
 from omotenashi.errors import OmotenashiError
 from omotenashi.identity.cookie import CookieSigner
@@ -62,8 +62,8 @@ class Omotenashi:
             s.server_timing,
             attribution_days=s.measure.attribution_days,
         )
-        self._excluded = tuple(s.exclude_paths)
-        self._untracked = tuple(s.untracked_paths)
+        self._excluded = matcher(s.exclude_paths)
+        self._untracked = matcher(s.untracked_paths)
         self._prefix = s.endpoint_prefix + "/"
         self._embedded: EmbeddedRedis | None = None
         self._start_lock = asyncio.Lock()
@@ -77,7 +77,7 @@ class Omotenashi:
             await self._lifespan(scope, receive, send)
             return
         path: str = scope.get("path", "/")
-        if scope["type"] != "http" or any(fnmatchcase(path, glob) for glob in self._excluded):
+        if scope["type"] != "http" or self._excluded(path):
             await self.app(scope, receive, send)
             return
         if path.startswith(self._prefix):
@@ -126,7 +126,7 @@ class Omotenashi:
             return None
         method = scope.get("method", "GET")
         path = scope.get("path", "/")
-        tracked = not any(fnmatchcase(path, glob) for glob in self._untracked)
+        tracked = not self._untracked(path)
         return Responder(
             self.tools,
             send,

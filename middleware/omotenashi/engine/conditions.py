@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import time as dtime
-from fnmatch import fnmatchcase
 from zoneinfo import ZoneInfo
 
 from omotenashi.engine import explain as ex
@@ -25,6 +24,7 @@ from omotenashi.engine.compare import (
     same,
 )
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.globs import matcher
 from omotenashi.engine.history import history
 from omotenashi.rules.model import Compare, When
 
@@ -109,10 +109,10 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
             )
         )
     if when.path is not None:
-        globs = tuple(when.path)
+        on_path = matcher(when.path)
         out.append(
             same(
-                lambda f: any(fnmatchcase(f.path, g) for g in globs),
+                lambda f: on_path(f.path),
                 lambda f: f"you are on the page {f.path[:80]}",
                 "on the pages " + ex.either(when.path),
             )
@@ -120,10 +120,10 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
     for key, cmp in (when.query or {}).items():
         out.append(compare(_query(key), cmp, ex.query_subject(key)))
     if when.referrer is not None:
-        refs = tuple(when.referrer)
+        from_ref = matcher(when.referrer)
         out.append(
             same(
-                lambda f: bool(f.referrer) and any(fnmatchcase(f.referrer, g) for g in refs),
+                lambda f: bool(f.referrer) and from_ref(f.referrer),
                 lambda f: (
                     f"you came from {ex.host(f.referrer)}"
                     if f.referrer

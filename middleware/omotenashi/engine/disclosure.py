@@ -6,7 +6,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 
 from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision
@@ -31,16 +32,17 @@ FORCED = "a preview link for testing asked for this block"
 EVERYONE = "this is shown to every visitor"
 
 
-def with_reasons(decision: Decision, facts: Facts) -> Decision:
-    """The decision with the sentences that are true of this visitor now and made it fire."""
+def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> Decision:
+    """The decision with the sentences that are true of this visitor now and made it fire
+    (``checked``: its conditions are known to hold, as decide found them)."""
     conditions = decision.rule.conditions
-    if not all_hold(conditions, facts):  # only a QA preview shows a rule that does not hold
-        said = [FORCED]
+    if not checked and not all_hold(conditions, facts):  # only a QA preview shows a rule
+        said = [FORCED]  # that does not hold
     elif decision.rule.rule.recommend is not None:  # its items differ per visitor: each says why
         said = explain(conditions, facts)
     else:
         said = explain(conditions, facts) or [EVERYONE]
-    return replace(decision, reasons=tuple(said))
+    return Decision(decision.rule, decision.target, tuple(said))
 
 
 def reasons(decision: Decision) -> list[str]:
@@ -63,8 +65,8 @@ def labels(decisions: Sequence[Decision]) -> dict[str, str]:
     return out
 
 
-def _because(decision: Decision, items: Sequence[str]) -> str:
-    because = "".join(f"<li>{html.escape(_sentence(r))}</li>" for r in reasons(decision))
+def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
+    because = "".join(f"<li>{html.escape(_sentence(r))}</li>" for r in reasons)
     out = f'<p class="omo-because">Because:</p><ul>{because}</ul>' if because else ""
     if items:  # a recommendation: every item says why it is there
         listed = "".join(f"<li>{html.escape(i)}</li>" for i in items)
@@ -88,26 +90,56 @@ def note(
     id the page has whether or not the block is personalised (the slot element's own ``id``):
     "don't show me this" returns there; without one, to the top of the page."""
     rule = decision.rule.rule
-    name = html.escape(label or rule.why.strip().rstrip("."), quote=True)
-    anchor = f"omo-i-{html.escape(decision.target.strip('.#[]'), quote=True)}"[:80]
-    next_path = html.escape(f"{d.path}#{back}" if back else d.path, quote=True)
-    dismiss = (
-        f'<form method="post" action="{d.prefix}/preferences" class="omo-dismiss">'
-        f'<input type="hidden" name="csrf" value="{html.escape(d.csrf)}">'
-        f'<input type="hidden" name="action" value="dismiss">'
-        f'<input type="hidden" name="rule" value="{html.escape(rule.id)}">'
-        f'<input type="hidden" name="next" value="{next_path}">'
-        f'<button type="submit" aria-label="Don\'t show me this: {name}">'
-        f"Don't show me this</button></form>"
-        if d.dismiss
-        else ""
+    before, between, after = _note_parts(
+        decision.id,
+        rule.id,
+        rule.why,
+        decision.target,
+        decision.reasons,
+        tuple(items),
+        label,
+        d.prefix,
+        d.dismiss,
     )
-    return (
-        f'<details class="omo-i" id="{anchor}" data-omo-why="{html.escape(decision.id)}">'
+    if not d.dismiss:
+        return before
+    next_path = html.escape(f"{d.path}#{back}" if back else d.path, quote=True)
+    return f"{before}{html.escape(d.csrf)}{between}{next_path}{after}"
+
+
+@lru_cache(maxsize=4096)
+def _note_parts(
+    decision_id: str,
+    rule_id: str,
+    why: str,
+    target: str,
+    reasons: tuple[str, ...],
+    items: tuple[str, ...],
+    label: str | None,
+    prefix: str,
+    dismiss: bool,
+) -> tuple[str, str, str]:
+    """A note's markup around the two values that differ per visitor and page (the form's
+    token and where it returns to): the same rule and reasons build it once."""
+    name = html.escape(label or why.strip().rstrip("."), quote=True)
+    anchor = f"omo-i-{html.escape(target.strip('.#[]'), quote=True)}"[:80]
+    head = (
+        f'<details class="omo-i" id="{anchor}" data-omo-why="{html.escape(decision_id)}">'
         f'<summary aria-label="Why you see this: {name}" title="Why you see this">i</summary>'
-        f'<div class="omo-i-pop"><p><strong>{html.escape(rule.why)}</strong></p>'
-        f"{_because(decision, items)}{dismiss}"
-        f'<p><a href="{d.prefix}/preferences">Your choices</a></p></div></details>'
+        f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
+        f"{_because(reasons, items)}"
+    )
+    tail = f'<p><a href="{prefix}/preferences">Your choices</a></p></div></details>'
+    if not dismiss:
+        return head + tail, "", ""
+    return (
+        f'{head}<form method="post" action="{prefix}/preferences" class="omo-dismiss">'
+        f'<input type="hidden" name="csrf" value="',
+        f'"><input type="hidden" name="action" value="dismiss">'
+        f'<input type="hidden" name="rule" value="{html.escape(rule_id)}">'
+        f'<input type="hidden" name="next" value="',
+        f'"><button type="submit" aria-label="Don\'t show me this: {name}">'
+        f"Don't show me this</button></form>{tail}",
     )
 
 
@@ -116,16 +148,27 @@ def panel(
 ) -> str:
     """One page-level "Why this page looks this way", listing every personalised block."""
     items = items or {}
-    entries = "".join(
-        f'<li id="omo-why-{html.escape(x.id)}"><strong>{html.escape(x.rule.rule.why)}</strong>'
-        f"{_because(x, items.get(x.id, ()))}</li>"
-        for x in applied
+    return _panel(
+        tuple((x.id, x.rule.rule.why, x.reasons, tuple(items.get(x.id, ()))) for x in applied),
+        d.prefix,
     )
+
+
+@lru_cache(maxsize=1024)
+def _panel(
+    entries: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...], prefix: str
+) -> str:
+    listed = "".join(
+        f'<li id="omo-why-{html.escape(id_)}"><strong>{html.escape(why)}</strong>'
+        f"{_because(reasons, items)}</li>"
+        for id_, why, reasons, items in entries
+    )
+    n = len(entries)
     return (
         f'<aside class="omo-why-page" aria-label="Personalisation on this page">'
         f'<details id="omo-why"><summary>Why this page looks this way</summary>'
-        f"<p>{len(applied)} part{'s' * (len(applied) != 1)} of this page "
-        f"{'are' if len(applied) != 1 else 'is'} chosen for you:</p><ul>{entries}</ul>"
-        f'<p><a href="{d.prefix}/preferences">See and change your choices</a></p>'
+        f"<p>{n} part{'s' * (n != 1)} of this page "
+        f"{'are' if n != 1 else 'is'} chosen for you:</p><ul>{listed}</ul>"
+        f'<p><a href="{prefix}/preferences">See and change your choices</a></p>'
         f"</details></aside>"
     )

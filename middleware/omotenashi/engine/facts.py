@@ -112,6 +112,18 @@ class Facts:
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
+def evolve(facts: Facts, **changes: object) -> Facts:
+    """``dataclasses.replace`` for facts, without re-running ``__init__`` (a dozen times
+    cheaper: it is called a few times per request). ``changes`` must name fields."""
+    unknown = changes.keys() - facts.__dict__.keys()
+    if unknown:
+        raise TypeError(f"Facts has no field {sorted(unknown)[0]!r}")
+    new = object.__new__(Facts)
+    new.__dict__.update(facts.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
 def parse_languages(header: str) -> tuple[str, ...]:
     """Accept-Language → lower-case tags, best first (q=0 dropped)."""
     out: list[tuple[float, int, str]] = []

@@ -6,11 +6,12 @@ moves back only by a decay rule, which is checked when a new visit begins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 
 from omotenashi.engine.conditions import Condition, all_hold
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.globs import matcher
 from omotenashi.engine.profile import STAGE_ORDER
 from omotenashi.rules.journey import JourneyFile
 
@@ -31,6 +32,12 @@ class Journey:
     decay: list[tuple[frozenset[str], str, list[Condition]]] = field(default_factory=list)
     segments: dict[str, list[Condition]] = field(default_factory=dict)
     lists: dict[str, frozenset[str]] = field(default_factory=dict)
+    _tags: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _matchers: list[Callable[[str], bool]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def half_life(self) -> float:
@@ -42,16 +49,28 @@ class Journey:
         return self.spec.triggers.cart_abandoned_after_minutes * 60
 
     def page_tags(self, path: str) -> tuple[list[str], list[str]]:
-        """(topics, items) a page view of ``path`` counts towards."""
+        """(topics, items) a page view of ``path`` counts towards (worked out once per path;
+        the lists are the caller's to change)."""
+        known = self._tags.get(path)
+        if known is None:
+            known = self._page_tags(path)
+            if len(self._tags) >= 4096:  # bounded: paths come from outside
+                self._tags.clear()
+            self._tags[path] = known
+        return list(known[0]), list(known[1])
+
+    def _page_tags(self, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self._matchers is None:
+            self._matchers = [matcher(rule.path) for rule in self.spec.topics]
         topics: list[str] = []
         items: list[str] = []
-        for rule in self.spec.topics:
-            if any(fnmatchcase(path, glob) for glob in rule.path):
+        for rule, on_path in zip(self.spec.topics, self._matchers, strict=True):
+            if on_path(path):
                 topics.extend(t for t in rule.topics if t not in topics)
                 last = path.rstrip("/").rsplit("/", 1)[-1]
                 if rule.item and last and last not in items:
                     items.append(last)
-        return topics, items
+        return tuple(topics), tuple(items)
 
     def derive_segments(self, facts: Facts) -> frozenset[str]:
         return frozenset(n for n, conds in self.segments.items() if all_hold(conds, facts))

@@ -17,7 +17,7 @@ from omotenashi.engine.change import Change
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.exposure import exposures
-from omotenashi.engine.facts import Facts
+from omotenashi.engine.facts import Facts, evolve
 from omotenashi.engine.headers import Headers, add_vary, get, make_private, media_type, without
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.personalise import personalise
@@ -133,7 +133,7 @@ def personalise_page(
             facts, stage=after.stage, attrs=after.attrs, segments=facts.segments | forced.segments
         )
     if catalog is not None and catalog.items:  # items and topics named as the site names them
-        facts = replace(facts, titles=catalog.titles, labels=catalog.labels)
+        facts = evolve(facts, titles=catalog.titles, labels=catalog.labels)
     viewed_in = {
         name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
     }

@@ -108,7 +108,7 @@ def personalise(
         )
     else:
         decisions = decide(ruleset, facts, by_name, forced=forced, selectors=present)
-    decisions = [with_reasons(d, facts) for d in decisions]
+    decisions = [with_reasons(d, facts, checked=d.id not in forced) for d in decisions]
     names = labels(decisions)
     decided = time.perf_counter()
     edits: list[Edit] = []
@@ -149,7 +149,8 @@ def personalise(
     # shown only when at least one of its edits reached the page (not inside a rewritten one)
     shown = {owners[k].id for k in done}
     applied = [d for d in applied if d.id in shown]
-    end = _BODY_END.search(out) if disclosure.panel and applied else None
+    # the page's own end: searched for near the end only (trailing blank space included)
+    end = _BODY_END.search(out, max(0, len(out) - 4096)) if disclosure.panel and applied else None
     if end is not None:
         at = end.start()
         items = {d.id: recommender.reasons(d.id) for d in applied} if recommender else {}

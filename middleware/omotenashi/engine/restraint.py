@@ -37,6 +37,9 @@ class Prefs:
 
     @classmethod
     def from_cookie(cls, data: Mapping[str, Any]) -> Prefs:
+        if not data:  # most visitors chose nothing
+            return cls()
+
         def names(key: str) -> frozenset[str]:
             value = data.get(key)
             return (

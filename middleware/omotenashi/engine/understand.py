@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from omotenashi.engine import limits
 from omotenashi.engine.change import Change, apply
-from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo
+from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.restraint import Prefs
@@ -137,12 +137,12 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
         lists=journey.lists,
         first_touch=after.first_touch,
     )
-    facts = replace(facts, segments=after.segments | journey.derive_segments(facts))
+    facts = evolve(facts, segments=after.segments | journey.derive_segments(facts))
     stage, back = journey.next_stage(after.stage, facts, frozenset(change.events), change.new_visit)
     if stage != after.stage:
         change.stage, change.stage_back = stage, back
         after.stage = stage
-        facts = replace(facts, stage=stage)
+        facts = evolve(facts, stage=stage)
     after.segments = facts.segments
     return after, facts
 

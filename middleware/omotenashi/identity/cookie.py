@@ -55,6 +55,7 @@ class CookieSigner:
         self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
         self.user_salt = settings.user_salt.get_secret_value() or derive_user_salt(keys)
         self._csrf_key = hashlib.sha256(b"omotenashi.csrf:" + keys[0].encode()).digest()
+        self._csrf: dict[str, str] = {}  # vid -> token, computed once per recent visitor
         self.cookie: CookieSettings = settings.cookie
         # Verified cookie values → identity: a returning visitor is checked once, not per page.
         self._verified: dict[str, Identity] = {}
@@ -106,8 +107,13 @@ class CookieSigner:
 
     def csrf_token(self, ident: Identity) -> str:
         """A per-visitor token for the forms Omotenashi serves (preferences, dismiss)."""
-        mac = hmac.new(self._csrf_key, ident.vid.encode(), hashlib.sha256)
-        return mac.hexdigest()[:32]
+        token = self._csrf.get(ident.vid)
+        if token is None:
+            token = hmac.new(self._csrf_key, ident.vid.encode(), hashlib.sha256).hexdigest()[:32]
+            if len(self._csrf) >= 4096:  # bounded: recent visitors only
+                self._csrf.clear()
+            self._csrf[ident.vid] = token
+        return token
 
     def check_csrf(self, ident: Identity, token: str) -> bool:
         return hmac.compare_digest(self.csrf_token(ident), token)

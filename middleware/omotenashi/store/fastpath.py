@@ -69,8 +69,13 @@ class FastPath:
 
     def begin_load(self, keys: list[str]) -> asyncio.Future[Any]:
         """Send the profile read now (ready only); queued writes go ahead of it."""
-        self.writer.flush()
-        return self.load_script.call(self.pipe, keys)
+        held = self.pipe.hold()
+        try:
+            self.writer.flush()
+            return self.load_script.call(self.pipe, keys)
+        finally:
+            if held:
+                self.pipe.release()
 
     async def finish_load(self, sent: asyncio.Future[Any], keys: list[str]) -> Any:
         return await self.load_script.settle(self.pipe, sent, keys)

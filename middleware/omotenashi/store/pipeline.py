@@ -143,13 +143,26 @@ class AutoPipeline:
         future: asyncio.Future[Any] = loop.create_future()
         self.waiting.append((future, now))
         self.sent += 1
-        if self._buffer:  # a write is due at the end of this tick: join it
+        if self._buffer:  # a write is due at the end of this tick (or held): join it
             self._buffer.append(encode(args))
         else:
             proto.transport.write(encode(args))
             self._buffer.append(b"")  # later commands in this tick wait for _flush
             loop.call_soon(self._flush)
         return future
+
+    def hold(self) -> bool:
+        """Queue the commands that follow instead of writing the first at once; ``release``
+        writes them together (a flush of queued page views and the profile read that follows
+        it: one socket write, not two). False when a write is already due this tick."""
+        if self._buffer:
+            return False
+        self._buffer.append(b"")
+        return True
+
+    def release(self) -> None:
+        """Write what ``hold`` kept back, now."""
+        self._flush()
 
     async def execute(self, *args: str | bytes | int | float) -> Any:
         """Connect when needed, then the reply of one command."""
