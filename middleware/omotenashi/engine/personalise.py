@@ -25,7 +25,7 @@ from omotenashi.engine.html import (
     scan,
 )
 from omotenashi.engine.recommending import Recommender
-from omotenashi.engine.render import render
+from omotenashi.engine.render import render, render_items
 from omotenashi.engine.restraint import Restraint
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import SelectorError, SnippetError
@@ -63,7 +63,8 @@ def _content(
         if not picks:
             return None
         values = {**rule.with_, "items": [p.as_dict() for p in picks]}
-        return render(decision.rule.template, values, visitor), attrs
+        key = tuple((p.item, p.reason, p.source) for p in picks)
+        return render_items(decision.rule.template, values, visitor, rule, key), attrs
     if rule.hide:
         attrs["hidden"] = "hidden"
         return None, attrs

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from jinja2 import Template
@@ -18,3 +19,82 @@ def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, 
     except Exception as exc:  # any snippet failure leaves the slot's default in place
         raise SnippetError(template.name or "text", f"failed to render: {exc}") from exc
     return out if template.environment.autoescape else html.escape(out, quote=False)
+
+
+class _Watched(dict[str, Any]):
+    """The visitor's view, noting whether a snippet looked at it at all."""
+
+    looked = False
+
+    def __getitem__(self, key: str) -> Any:
+        self.looked = True
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.looked = True
+        return super().__contains__(key)
+
+    def __len__(self) -> int:
+        self.looked = True
+        return super().__len__()
+
+    def __iter__(self) -> Any:
+        self.looked = True
+        return super().__iter__()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.looked = True
+        return super().get(key, default)
+
+    def keys(self) -> Any:
+        self.looked = True
+        return super().keys()
+
+    def items(self) -> Any:
+        self.looked = True
+        return super().items()
+
+    def values(self) -> Any:
+        self.looked = True
+        return super().values()
+
+    def __repr__(self) -> str:
+        self.looked = True
+        return super().__repr__()
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        self.looked = True
+        return super().__eq__(other)
+
+    __hash__ = None
+
+
+_RENDERED: OrderedDict[tuple[Any, ...], tuple[object, str]] = OrderedDict()
+_KEEP = 2048
+
+
+def render_items(
+    template: Template,
+    values: Mapping[str, Any],
+    visitor: Mapping[str, Any],
+    owner: object,
+    key: Hashable,
+) -> str:
+    """:func:`render` for a snippet whose values are ``owner``'s (a rule's ``with:``) and
+    what ``key`` sums up (the items picked, with their reasons). When the snippet does not
+    look at the visitor, the same owner and key give the same output: it is rendered once
+    and kept (bounded; a reloaded rule is a new owner)."""
+    cache_key = (template, key)
+    known = _RENDERED.get(cache_key)
+    if known is not None and known[0] is owner:
+        _RENDERED.move_to_end(cache_key)
+        return known[1]
+    watched = _Watched(visitor)
+    out = render(template, values, watched)
+    if not watched.looked:
+        _RENDERED[cache_key] = (owner, out)
+        if len(_RENDERED) > _KEEP:
+            _RENDERED.popitem(last=False)
+    return out
