@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from omotenashi import Omotenashi, Settings
+from omotenashi.testing import Written
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,7 +141,7 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
 async def client_for(mw: Omotenashi, **kwargs: Any) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client talking to the middleware in-process; closes its pool afterwards."""
     await mw.startup()
-    transport = httpx.ASGITransport(app=mw)
+    transport = httpx.ASGITransport(app=Written(mw))
     try:
         async with httpx.AsyncClient(
             transport=transport, base_url="http://shop.test", **kwargs

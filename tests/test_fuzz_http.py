@@ -30,6 +30,7 @@ from starlette.routing import Route
 from omotenashi import Omotenashi, PayloadError, Settings, remember, track
 from omotenashi.engine import limits
 from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
+from omotenashi.testing import Written
 
 from .keysizes import footprint
 
@@ -183,7 +184,7 @@ def test_no_request_makes_a_5xx_a_traceback_or_an_oversized_key(
     signer = mw.signer
     known = Identity(vid=new_vid(), is_new=False, issued_at=time.time())
     loop = asyncio.new_event_loop()
-    transport = httpx.ASGITransport(app=mw)
+    transport = httpx.ASGITransport(app=Written(mw))
     client = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
     caplog.set_level(logging.INFO, logger="omotenashi")
     seen: set[int] = set()

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings, get_visitor
+from omotenashi.testing import Written
 
 from .conftest import client_for, lifespan, page_app
 
@@ -283,7 +284,7 @@ async def test_mounts_with_starlettes_middleware_list(make_settings: Make) -> No
     app = Starlette(
         routes=[Route("/", home)], middleware=[Middleware(Omotenashi, settings=settings)]
     )
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=Written(app))
     async with (
         lifespan(app),  # as a server would: the pool opens and closes with the app
         httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client,

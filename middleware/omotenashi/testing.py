@@ -13,6 +13,10 @@ Fixtures:
   writes a profile to Redis and returns a :class:`SeededVisitor` whose signed cookie goes into a
   Playwright ``BrowserContext`` (``.add_to(context, base_url)``) or an httpx client
   (``.apply(client)``).
+* ``written()`` (a coroutine): requests do not wait for their page views to be written (they
+  go out batched, a few ms after the response); ``await written()`` waits until everything
+  recorded so far is in Redis, before a test reads Redis directly. ``Written(app)`` wraps an
+  ASGI app (e.g. for ``httpx.ASGITransport``) to do that after every request.
 * ``omotenashi_force`` (function): ``omotenashi_force(rules=["kyoto-hero"], stage=...)`` returns a
   signed preview token; ``force_cookie(token, base_url)`` is the cookie for a browser context.
 """
@@ -39,6 +43,27 @@ from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.store.seed import seed_profile
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+async def written() -> None:
+    """Wait until every middleware in this process has written what its requests recorded."""
+    from omotenashi.asgi.middleware import running
+
+    for middleware in running():
+        await middleware.drain()
+
+
+class Written:
+    """An ASGI app that returns once the page views of its request are written (in-process
+    test clients; a real server does not need it)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+        if scope["type"] == "http":
+            await written()
 
 
 def in_ci() -> bool:

@@ -12,6 +12,7 @@ import redis
 from selectolax.lexbor import LexborHTMLParser
 
 from omotenashi import Settings
+from omotenashi.testing import Written
 
 from ..conftest import lifespan
 
@@ -33,7 +34,7 @@ def example_settings(redis_url: str, rules_dir: Path, **overrides: Any) -> Setti
 @asynccontextmanager
 async def served(app: Any, *, with_lifespan: bool = True) -> AsyncIterator[httpx.AsyncClient]:
     """A client to the app in-process, inside its lifespan as a server would run it."""
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=Written(app))
     async with httpx.AsyncClient(transport=transport, base_url="http://site.test") as client:
         if not with_lifespan:
             yield client

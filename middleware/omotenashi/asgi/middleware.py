@@ -7,8 +7,10 @@ Pure ASGI, like Starlette's ``GZipMiddleware``: everything derivable is built on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+import weakref
 from typing import Any
 
 from omotenashi.asgi.announce import announce
@@ -28,6 +30,14 @@ from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.store.store import Store
 
 log = logging.getLogger("omotenashi")
+_LIVE: weakref.WeakSet[Omotenashi] = weakref.WeakSet()
+
+
+def running() -> list[Omotenashi]:
+    """Every middleware of this process still in use (for :func:`omotenashi.testing.written`)."""
+    return list(_LIVE)
+
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 
@@ -71,6 +81,8 @@ class Omotenashi:
         self._announced = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
+        self._writing: set[asyncio.Future[None]] = set()  # records not yet written
+        _LIVE.add(self)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -88,7 +100,7 @@ class Omotenashi:
             await self.app(scope, receive, send)
             return
         await self.app(scope, receive, responder.send)
-        await responder.record()
+        self._pending(responder.after_app())
 
     async def _arrive(self, scope: Scope, send: Any) -> Responder | None:
         """identify → load; None hands the request to the app as it is."""
@@ -142,6 +154,32 @@ class Omotenashi:
         """What the app's calls need without a request (``revoke(mw, user_id=...)``)."""
         half_life = self.rules.current.journey.half_life
         return Services(self.store, self.signer.user_salt, half_life, self.settings.cookie.max_age)
+
+    def _pending(self, writing: asyncio.Future[None] | None) -> None:
+        if writing is not None and not writing.done():
+            self._writing.add(writing)
+            writing.add_done_callback(self._written)
+
+    def _written(self, writing: asyncio.Future[None]) -> None:
+        self._writing.discard(writing)
+        if not writing.cancelled() and (exc := writing.exception()) is not None:
+            log.error("omotenashi: a page view could not be recorded", exc_info=exc)
+
+    async def drain(self) -> None:
+        """Wait until every page view and event recorded so far is written (or refused).
+
+        Requests do not wait for their writes: they are queued and go out batched, after the
+        response. Tests that read Redis right after a request, and a graceful shutdown, call
+        this first."""
+        if self._loop is not asyncio.get_running_loop():
+            return  # another event loop's requests (or none yet): nothing of ours to wait for
+        while self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
+        fast = self.store.fast
+        if fast is not None and fast.writer.pending:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.redis.write_timeout):
+                    await fast.drain()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -202,6 +240,10 @@ class Omotenashi:
         if keeper is not None and keeper is not asyncio.current_task() and not keeper.done():
             keeper.cancel()
         self.rules.stop()
+        if self._writing:  # what the last requests recorded goes out before the pool closes
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.redis.write_timeout):
+                    await asyncio.gather(*self._writing, return_exceptions=True)
         await self.store.aclose()
         if self._embedded is not None:
             embedded, self._embedded = self._embedded, None

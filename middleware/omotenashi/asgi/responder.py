@@ -224,17 +224,23 @@ class Responder:
         if self._recording is None:
             self._recording = asyncio.ensure_future(self._write(self.change))
 
-    async def record(self) -> None:
-        """After the app has finished: the record (started with the last byte, or now), then
-        whatever the app tracked after its response had gone (e.g. in a background task)."""
+    def after_app(self) -> asyncio.Future[None] | None:
+        """The app has returned: the page view's record (started with the last byte, or
+        now), then whatever the app tracked after its response had gone (e.g. in a background
+        task), in that order. Nobody waits for Redis: the writes are queued (the next read on
+        the connection flushes them first); the future says when they are done."""
         self._record_soon()
-        assert self._recording is not None
-        await self._recording
         visitor = self.visitor
         if len(visitor.events) > self._recorded_events or any(
             self._recorded_attrs.get(k, visitor) != v for k, v in visitor.attrs.items()
         ):
-            await self._write(None)
+            return asyncio.ensure_future(self._then_later_events())
+        return self._recording
+
+    async def _then_later_events(self) -> None:
+        assert self._recording is not None
+        await self._recording
+        await self._write(None)
 
     async def _write(self, change: Change | None) -> None:
         """One write of the page view and the app's events not written yet."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.decide import Decision
@@ -167,7 +168,8 @@ def personalise_page(
     )
     recommender = None
     if ruleset.recommends and catalog is not None and catalog.items:
-        signals = signals_for(
+        signals = partial(
+            signals_for,
             visit.visitor_id,
             visit.now,
             after,

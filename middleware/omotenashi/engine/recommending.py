@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from omotenashi.engine.facts import Facts
@@ -18,8 +18,15 @@ from omotenashi.rules.model import Rule
 @dataclass
 class Recommender:
     catalog: Catalog
-    signals: Signals
+    make_signals: Callable[[], Signals]  # worked out only when a recommend rule is decided
     picks: dict[str, list[Pick]] = field(default_factory=dict)  # rule id → what it showed
+    _signals: Signals | None = field(default=None, init=False, repr=False)
+
+    @property
+    def signals(self) -> Signals:
+        if self._signals is None:
+            self._signals = self.make_signals()
+        return self._signals
 
     def items(self, rule: Rule) -> list[Pick]:
         """The rule's picks (empty: nothing to show, the slot keeps its default)."""

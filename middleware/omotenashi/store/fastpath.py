@@ -83,6 +83,9 @@ class FastPath:
     async def load(self, keys: list[str]) -> Any:
         if not self.ready:
             await self.pipe.connect()
+            # Page views that waited for the same connection (requests do not wait for their
+            # writes) queue first, so this read sees them.
+            await asyncio.sleep(0)
         return await self.finish_load(self.begin_load(keys), keys)
 
     async def add(
