@@ -135,8 +135,8 @@ def omotenashi_proxy(
 
 def views(client: redis.Redis) -> dict[str, int]:
     return {
-        key: int(client.hget(key, "views") or 0)  # type: ignore[arg-type]
-        for key in client.keys("omo:{*}:profile")
+        key: int(client.hget(key, "V") or 0)  # type: ignore[arg-type]
+        for key in client.keys("omo:{*}:p2")
     }
 
 

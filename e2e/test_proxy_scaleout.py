@@ -61,4 +61,4 @@ def test_the_workers_of_one_proxy_share_a_key_and_the_profiles(
                     taglines.append(slot(response.text, "tagline"))
                     wait_for_views(omotenashi_redis, number)
     assert taglines == ["A quiet inn by the river."] + ["Welcome back to the inn."] * 7
-    assert len(omotenashi_redis.keys("omo:{*}:profile")) == 1
+    assert len(omotenashi_redis.keys("omo:{*}:p2")) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import redis
 
 
@@ -22,3 +24,28 @@ def data_bytes(r: redis.Redis, key: str) -> int:
 def footprint(r: redis.Redis, match: str = "omo:{*") -> dict[str, int]:
     """Every visitor key (found by SCAN) and the data it holds."""
     return {key: data_bytes(r, key) for key in r.scan_iter(match=match, count=1000)}
+
+
+#: The profile hash's families (store/scripts.py) by the family engine/limits.py bounds.
+FAMILY_OF = {"f": "profile", "e": "profile", "x": "profile", "b": "profile", "a": "attrs"}
+FAMILY_OF |= {"i": "interests", "c": "cart", "w": "viewed", "s": "rules", "k": "rules"}
+FAMILY_OF |= {"m": "rules"} | {str(n): "rules" for n in range(10)}  # numbers: the reasons
+
+
+def families(r: redis.Redis, key: str) -> dict[str, int]:
+    """The data of one profile hash per family (plain fields count as ``profile``)."""
+    out: dict[str, int] = {}
+    for field, value in r.hgetall(key).items():
+        family = FAMILY_OF.get(field[:1], "profile")
+        out[family] = out.get(family, 0) + len(field.encode()) + len(value.encode())
+    return out
+
+
+def rules_in(r: redis.Redis, key: str) -> int:
+    """How many rules have entries (shown, caps) in a profile hash."""
+    return len({f[1:] for f in r.hkeys(key) if f[:1] in ("s", "k")})
+
+
+def ago(r: redis.Redis, key: str, seconds: int) -> int:
+    """A profile hash's time ``seconds`` ago, as it keeps times: counted from its ``F``."""
+    return int(time.time()) - seconds - int(r.hget(key, "F") or 0)

@@ -4,7 +4,6 @@ of one visit live a day, and the README's worst case per request holds. Against 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ from omotenashi import Omotenashi, PayloadError, Settings, remember, track
 from omotenashi.engine import limits
 
 from .conftest import client_for
-from .keysizes import footprint
+from .keysizes import ago, families, footprint, rules_in
 
 pytestmark = [pytest.mark.anyio, pytest.mark.security]
 Make = Callable[..., Settings]
@@ -91,22 +90,28 @@ async def test_no_key_grows_past_its_bound_whatever_a_visitor_sends(
         await abuse(client, rounds=12)
     sizes = footprint(omotenashi_redis)
     assert sizes
-    for key, size in sizes.items():
-        family = key.rsplit(":", 1)[1]
-        bound = limits.FAMILY_BOUNDS.get(family, limits.KEY_BOUND)
-        assert size <= bound <= limits.KEY_BOUND, (key, size, bound)
-    (cart,) = [k for k in sizes if k.endswith(":cart")]
-    assert omotenashi_redis.hlen(cart) == limits.MAX_CART
-    assert max(int(q) for q in omotenashi_redis.hvals(cart)) <= limits.MAX_QTY
-    (interests,) = [k for k in sizes if k.endswith(":interests")]
-    assert omotenashi_redis.hlen(interests) == 2 * limits.MAX_TOPICS
-    (attrs,) = [k for k in sizes if k.endswith(":attrs")]
-    assert omotenashi_redis.hlen(attrs) == limits.MAX_ATTRS
-    (viewed,) = [k for k in sizes if k.endswith(":viewed")]
-    assert omotenashi_redis.zcard(viewed) == limits.VIEWED_KEEP
-    (profile,) = [k for k in sizes if k.endswith(":profile")]
-    events = [f for f in omotenashi_redis.hkeys(profile) if f.startswith("ev:")]
-    assert len(events) == limits.MAX_EVENT_NAMES
+    for key in sizes:
+        assert key.endswith((":p2", ":rate")), key  # one hash per visitor, and the beacon's counter
+        if key.endswith(":rate"):
+            assert sizes[key] <= limits.FAMILY_BOUNDS["rate"], key
+            continue
+        parts = families(omotenashi_redis, key)
+        for family, size in parts.items():
+            bound = limits.RULE_BOUND * rules_in(omotenashi_redis, key)
+            bound = bound if family == "rules" else limits.FAMILY_BOUNDS[family]
+            assert size <= bound, (key, family, size, bound)
+        assert sizes[key] - parts.get("rules", 0) <= limits.KEY_BOUND, key
+    (profile,) = [k for k in sizes if k.endswith(":p2")]
+    fields = omotenashi_redis.hgetall(profile)
+    cart = [v for f, v in fields.items() if f.startswith("c")]
+    assert len(cart) == limits.MAX_CART and max(int(q) for q in cart) <= limits.MAX_QTY
+    for prefix, most in [
+        ("i", limits.MAX_TOPICS),
+        ("a", limits.MAX_ATTRS),
+        ("w", limits.VIEWED_KEEP),
+        ("e", limits.MAX_EVENT_NAMES),
+    ]:
+        assert sum(f.startswith(prefix) for f in fields) == most, prefix
 
 
 @pytest.mark.parametrize("requests", [1, 40], ids=["one", "forty-cookieless"])
@@ -130,12 +135,12 @@ async def test_a_second_visit_earns_the_full_idle_lifetime(
 ) -> None:
     async with client_for(site(make_settings)) as client:
         await client.get("/wide/1")
-        (key,) = omotenashi_redis.scan_iter(match="omo:{*}:profile")
+        (key,) = omotenashi_redis.scan_iter(match="omo:{*}:p2")
         one_visit = omotenashi_redis.ttl(key)
-        omotenashi_redis.hset(key, "last_seen", time.time() - 2 * 3600)  # came back later
+        omotenashi_redis.hset(key, "L", ago(omotenashi_redis, key, 2 * 3600))  # came back later
         await client.get("/wide/2")
     assert 0 < one_visit <= 24 * 3600
-    assert omotenashi_redis.hget(key, "visits") == "2"
+    assert omotenashi_redis.hget(key, "N") == "2"
     assert omotenashi_redis.ttl(key) > 80 * 24 * 3600
 
 

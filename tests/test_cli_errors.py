@@ -134,7 +134,7 @@ def test_profile_needs_no_test_packages(
         OMOTENASHI_REDIS_URL=omotenashi_redis_url,
     )
     assert (done.returncode, done.stderr) == (0, "")
-    assert omotenashi_redis.hget(f"omo:{{{vid}}}:profile", "stage") == "loyalty"
+    assert omotenashi_redis.hget(f"omo:{{{vid}}}:p2", "G") == "5"  # loyalty
 
 
 def test_the_demo_without_the_embedded_extra_is_a_one_line_hint() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import user_profile_id
 
 from .conftest import client_for
+from .keysizes import ago
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
@@ -170,8 +170,8 @@ async def test_cart_abandoned_after_the_quiet_time(
         await client.get("/")
         await client.post("/add/kyoto")
         assert "Your cart misses you" not in (await client.get("/")).text
-        [key] = omotenashi_redis.keys("omo:*:profile")
-        omotenashi_redis.hset(key, "cart_at", time.time() - 31 * 60)
+        [key] = omotenashi_redis.keys("omo:*:p2")
+        omotenashi_redis.hset(key, "CA", ago(omotenashi_redis, key, 31 * 60))
         assert "Your cart misses you" in (await client.get("/")).text
         await client.post("/buy")
         assert "Your cart misses you" not in (await client.get("/")).text
@@ -192,11 +192,11 @@ async def test_decay_moves_a_silent_loyal_visitor_back(
         await client.get("/")
         await client.post("/club")
         assert hero(await client.get("/")) == "Stage loyalty"
-        [key] = omotenashi_redis.keys("omo:*:profile")
-        omotenashi_redis.hset(key, "last_seen", time.time() - 200 * 86400)
+        [key] = omotenashi_redis.keys("omo:*:p2")
+        omotenashi_redis.hset(key, "L", ago(omotenashi_redis, key, 200 * 86400))
         assert hero(await client.get("/")) == "Stage interest"
         assert hero(await client.get("/")) == "Stage interest"  # and stays there
-        assert omotenashi_redis.hget(key, "absent_days").startswith("200")
+        assert omotenashi_redis.hget(key, "AD").startswith("200")
 
 
 async def test_interest_halves_every_half_life(make_settings: Make) -> None:
@@ -262,7 +262,7 @@ async def test_merging_is_atomic_under_concurrent_writes(
         await middleware.shutdown()
     assert sum(r is True for r in results[50:]) == 20  # each anonymous profile merged once
     assert profile.views == 70 and profile.events == {"x": 20}
-    assert all(not omotenashi_redis.exists(f"omo:{{{a}}}:profile") for a in anons)
+    assert all(not omotenashi_redis.exists(f"omo:{{{a}}}:p2") for a in anons)
 
 
 BEACON = "/_omotenashi/events"

@@ -72,14 +72,13 @@ async def test_no_server_at_all_serves_the_app(make_settings: Make) -> None:
 @pytest.mark.parametrize(
     "corrupt",
     [
-        lambda r, k: r.set(k + "profile", "not a hash"),
-        lambda r, k: r.hset(
-            k + "profile", mapping={"views": "many", "last_seen": "yesterday", "stage": "nirvana"}
-        ),
-        lambda r, k: r.hset(k + "interests", mapping={"hawaii": "lots", "hawaii@": "?"}),
-        lambda r, k: r.hset(k + "caps", "rule", "no-colon"),
-        lambda r, k: r.hset(k + "attrs", "first_name", "{not json"),
-        lambda r, k: r.set(k + "viewed", "not a set"),
+        lambda r, k: r.set(k + "p2", "not a hash"),
+        lambda r, k: r.hset(k + "p2", mapping={"V": "many", "L": "yesterday", "G": "nirvana"}),
+        lambda r, k: r.hset(k + "p2", mapping={"ihawaii": "lots ?", "ikyoto": "?"}),
+        lambda r, k: r.hset(k + "p2", "krule", "no-colon"),
+        lambda r, k: r.hset(k + "p2", "afirst_name", "{not json"),
+        lambda r, k: r.hset(k + "p2", mapping={"shero": "x 1.5.x 7..z", "1": "?"}),
+        lambda r, k: r.set(k + "also", "not a set"),
     ],
     ids=[
         "wrong-type",
@@ -87,7 +86,8 @@ async def test_no_server_at_all_serves_the_app(make_settings: Make) -> None:
         "garbage-interest",
         "garbage-cap",
         "bad-json",
-        "viewed-wrong-type",
+        "garbage-shown",
+        "also-wrong-type",
     ],
 )
 async def test_odd_data_in_redis_never_breaks_the_page(
@@ -96,8 +96,8 @@ async def test_odd_data_in_redis_never_breaks_the_page(
     mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
     async with client_for(mw) as client:
         await client.get("/")
-        [key] = omotenashi_redis.keys("omo:*:profile")
-        corrupt(omotenashi_redis, key[: -len("profile")])
+        [key] = omotenashi_redis.keys("omo:*:p2")
+        corrupt(omotenashi_redis, key[: -len("p2")])
         responses = [await client.get("/?utm_campaign=spring") for _ in range(2)]
     assert [r.status_code for r in responses] == [200, 200]
     assert all("Default hero" in r.text or "Welcome back" in r.text for r in responses)

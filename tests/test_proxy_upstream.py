@@ -115,7 +115,7 @@ async def proxied(
 async def recorded(client: redis.Redis, timeout: float = 5.0) -> None:
     """Wait until a page view has reached Redis (it is written after the response is sent)."""
     for _ in range(int(timeout / 0.01)):
-        if any(client.hget(key, "views") for key in client.scan_iter("omo:*:profile")):
+        if any(client.hget(key, "V") for key in client.scan_iter("omo:*:p2")):
             return
         await asyncio.sleep(0.01)
     raise AssertionError("no page view was recorded")
@@ -143,8 +143,8 @@ async def test_a_page_through_the_proxy_is_personalised_and_kept_private(
         assert response.headers["content-encoding"] == "gzip"  # re-encoded as it came
         # The origin's validators describe its default page: gone, so no 304 skips a view.
         assert "etag" not in response.headers and "last-modified" not in response.headers
-    (key,) = omotenashi_redis.keys("omo:{*}:profile")
-    assert omotenashi_redis.hget(key, "views") == "2"
+    (key,) = omotenashi_redis.keys("omo:{*}:p2")
+    assert omotenashi_redis.hget(key, "V") == "2"
 
 
 @pytest.mark.parametrize("accept", ["text/css,*/*;q=0.1", "*/*"])

@@ -88,7 +88,7 @@ async def test_connections_killed_under_the_store_cost_no_failed_read(
         fast, store.fast = store.fast, None
         await fast.aclose()
     vid = new_vid()
-    omotenashi_redis.hset(f"omo:{{{vid}}}:profile", "views", 7)
+    omotenashi_redis.hset(f"omo:{{{vid}}}:p2", "V", 7)
     try:
         for _ in range(3):
             assert (await asyncio.gather(*(store.load(vid) for _ in range(4))))[0].views == 7

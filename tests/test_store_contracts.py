@@ -94,7 +94,7 @@ async def test_merging_carries_every_part_once(store: Store, omotenashi_redis: r
         stage="consideration",
     )
     await store.record(anon, change, HALF_LIFE)
-    omotenashi_redis.hset(f"omo:{{{anon}}}:profile", "segments", "family,vip")
+    omotenashi_redis.hset(f"omo:{{{anon}}}:p2", "SG", "family,vip")
     assert await store.merge(anon, user, DAY, HALF_LIFE) is True
     merged = await store.load(user)
     assert (merged.stage, merged.views, merged.events) == ("consideration", 1, {"video_play": 2})

@@ -62,8 +62,8 @@ def assert_personal_and_private(response: httpx.Response) -> None:
 def profile_views(client: redis.Redis) -> dict[str, int]:
     """Page views per stored profile."""
     return {
-        key: int(client.hget(key, "views") or 0)  # type: ignore[arg-type]
-        for key in client.keys("omo:{*}:profile")
+        key: int(client.hget(key, "V") or 0)  # type: ignore[arg-type]
+        for key in client.keys("omo:{*}:p2")
     }
 
 
@@ -109,6 +109,6 @@ async def tea_house_journey(client: httpx.AsyncClient, store: redis.Redis) -> No
     assert "omo_vid=" in signed_in.headers["set-cookie"]  # now the user's profile
     third = await client.get("/", headers=BROWSER)
     assert "seen before this one: 2" in third.text  # what was done anonymously followed
-    (key,) = store.keys("omo:{*}:profile")
-    assert store.hget(key, "ev:add_to_cart") == "1"
+    (key,) = store.keys("omo:{*}:p2")
+    assert store.hget(key, "eadd_to_cart") == "1"
     assert profile_views(store) == {key: 3}

@@ -106,6 +106,6 @@ async def test_the_django_example(
         home = await client.get("/", headers=BROWSER)
     assert "Signed in as aiko." in home.text
     assert "seen before this one: 2" in home.text  # the anonymous visits followed the sign-in
-    (key,) = omotenashi_redis.keys("omo:{*}:profile")
-    assert omotenashi_redis.hget(key, "ev:sign_in") == "1"
+    (key,) = omotenashi_redis.keys("omo:{*}:p2")
+    assert omotenashi_redis.hget(key, "esign_in") == "1"
     assert profile_views(omotenashi_redis) == {key: 3}

@@ -220,21 +220,50 @@ class Responder:
         return learn_from_view(self.visitor.profile.viewed, item, change.now, neighbours)
 
     def _record_soon(self) -> None:
-        """Start the record now (it is queued at the next tick, ahead of any new request)."""
+        """Start the record now: into the write queue at once when it can (the next read on
+        the connection then sees it), else in a task that waits for what it needs."""
         if self._recording is None:
-            self._recording = asyncio.ensure_future(self._write(self.change))
+            queued = self._queue()
+            if queued is None:  # a task: the next read of this profile waits for it
+                queued = asyncio.ensure_future(self._write(self.change))
+                self.tools.store.writing(self.visitor.id, queued)
+            self._recording = queued
+
+    def _queue(self) -> asyncio.Future[None] | None:
+        """The page view queued now, without a task; None: not possible now (the profile is
+        still on its way, no connection yet, the breaker is not closed, a co-view to learn)."""
+        visitor, change, tools = self.visitor, self.change, self.tools
+        if visitor.reading is not None or change is None or not tools.store.can_queue:
+            return None
+        if visitor.private or visitor.forced is not None or visitor.degraded or change.empty:
+            return None
+        if self._learning(change) is not None:
+            return None
+        if not visitor.prefs.nothing:  # exposures and conversions ride the same write
+            measuring.count(
+                change,
+                visitor.profile,
+                self.loaded.ruleset.goals,
+                path=self.request.path,
+                window_days=tools.attribution_days,
+            )
+        half_life = self.loaded.journey.half_life
+        return tools.store.record_soon(visitor.id, change, half_life)
 
     def after_app(self) -> asyncio.Future[None] | None:
         """The app has returned: the page view's record (started with the last byte, or
         now), then whatever the app tracked after its response had gone (e.g. in a background
-        task), in that order. Nobody waits for Redis: the writes are queued (the next read on
-        the connection flushes them first); the future says when they are done."""
+        task), in that order. Nobody waits for Redis: a record goes into the write queue at
+        once when it can (the next read on the connection flushes it first), else into a task
+        that the next read of this profile waits for. The future says when all is written."""
         self._record_soon()
         visitor = self.visitor
         if len(visitor.events) > self._recorded_events or any(
             self._recorded_attrs.get(k, visitor) != v for k, v in visitor.attrs.items()
         ):
-            return asyncio.ensure_future(self._then_later_events())
+            later = asyncio.ensure_future(self._then_later_events())
+            self.tools.store.writing(visitor.id, later)
+            return later
         return self._recording
 
     async def _then_later_events(self) -> None:

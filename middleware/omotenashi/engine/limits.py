@@ -1,9 +1,10 @@
 """How much one visitor can make Omotenashi store: every value and every count is bounded.
 
 The engine trims what a request brings (UTM values, referrer, topics, item ids); the store's
-scripts refuse new entries past the counts below. So no key grows past :data:`KEY_BOUND`
-bytes of data (field names plus values), whatever anyone sends, and a request without a
-cookie, the cheapest thing to send, stores at most :data:`NEW_VISITOR_BOUND` bytes, kept for
+scripts refuse new entries past the counts below. So a profile (one hash) holds at most
+:data:`KEY_BOUND` bytes of data (field names plus values) plus :data:`RULE_BOUND` per rule
+shown, whatever anyone sends, and a request without a cookie, the cheapest thing to send,
+stores at most :data:`NEW_VISITOR_BOUND` bytes (and the reasons of the rules shown), kept for
 ``OMOTENASHI_REDIS_NEW_TTL`` (a day) unless the visitor comes back for a second visit.
 """
 
@@ -27,34 +28,48 @@ MAX_MERGED = 20  # anonymous ids remembered as merged into one user's profile
 MAX_BOUGHT = 50  # items remembered as bought
 MAX_RULE_ID = 64  # characters of a rule id (shown and caps hold one entry per rule)
 
+MAX_REASONS = 10  # sentences kept per rule shown (the reasons given the last time)
+MAX_REASON_BYTES = 800  # bytes of one kept sentence (the engine keeps them to 200 characters)
+
+# Bytes of field names and values in the profile hash (store/scripts.py).
 _NUMBER = 24  # the longest number we write ("1733059200.123456", a count ...)
 _SCALARS = 16 * (12 + _NUMBER)  # views, visits, first_seen, stage ... of the profile hash
-_UTM = 5 * (len("first_utm_content") + MAX_UTM)
-_FIRST_REFERRER = len("first_referrer") + MAX_REFERRER
-_EVENTS = MAX_EVENT_NAMES * (len("ev:") + 40 + _NUMBER)
-_MERGED = MAX_MERGED * (len("merged:") + 33 + _NUMBER)
-_BOUGHT = MAX_BOUGHT * (len("bought:") + MAX_ITEM + _NUMBER)
+_UTM = 5 * (len("futm_content") + MAX_UTM)
+_FIRST_REFERRER = len("freferrer") + MAX_REFERRER
+_EVENTS = MAX_EVENT_NAMES * (1 + 40 + _NUMBER)
+_MERGED = MAX_MERGED * (1 + 33 + _NUMBER)
+_BOUGHT = MAX_BOUGHT * (1 + MAX_ITEM + _NUMBER)
+_ATTRS = MAX_ATTRS * (1 + MAX_ATTR_NAME + MAX_ATTR_BYTES)
+_TOPIC = 1 + MAX_TOPIC + 2 * _NUMBER + 1  # "i<topic>": "<score> <when>"
+_INTERESTS = MAX_TOPICS * _TOPIC
+_CART = MAX_CART * (1 + MAX_ITEM + _NUMBER)
+_VIEWED = VIEWED_KEEP * (1 + MAX_ITEM + _NUMBER)
+_SHOWN = 1 + MAX_RULE_ID + 3 * _NUMBER  # "s<rule>": "<count> <when> <n>.<n>..."
+_CAP = 1 + MAX_RULE_ID + _NUMBER  # "k<rule>": "<period>:<count>"
 
-#: The most data (bytes of field names and values) any one key of a profile holds.
-KEY_BOUND = 16384
-#: Per family, what the limits above allow (each within :data:`KEY_BOUND`).
+#: Per family of the profile hash, what the limits above allow; ``rate`` is the beacon's
+#: counter, a key of its own.
 FAMILY_BOUNDS = {
     "profile": _SCALARS + _UTM + _FIRST_REFERRER + _EVENTS + _MERGED + _BOUGHT,
-    "attrs": MAX_ATTRS * (MAX_ATTR_NAME + MAX_ATTR_BYTES),
-    "interests": MAX_TOPICS * (2 * MAX_TOPIC + 1 + 2 * _NUMBER),
-    "cart": MAX_CART * (MAX_ITEM + _NUMBER),
-    "viewed": VIEWED_KEEP * (MAX_ITEM + _NUMBER),
+    "attrs": _ATTRS,
+    "interests": _INTERESTS,
+    "cart": _CART,
+    "viewed": _VIEWED,
     "rate": _NUMBER,
 }
+#: Per rule shown (one entry per rule of the site's): its count, caps and kept reasons.
+RULE_BOUND = _SHOWN + _CAP + MAX_REASONS * (len("99") + MAX_REASON_BYTES)
+#: The most data (bytes of field names and values) one profile hash holds, besides its
+#: per-rule entries (:data:`RULE_BOUND` each).
+KEY_BOUND = sum(bound for family, bound in FAMILY_BOUNDS.items() if family != "rate")
 #: A request without a cookie: one page view of a new visitor, everything at its longest
-#: (the rules shown and their caps: at most the page budget, 4 by default, of them).
+#: (the rules shown and their caps: at most the page budget, 4 by default, of them; their
+#: reasons are the site's sentences, counted in :data:`RULE_BOUND`).
 NEW_VISITOR_BOUND = (
     _SCALARS
     + _UTM
     + _FIRST_REFERRER
-    + TOPICS_PER_PAGE * (2 * MAX_TOPIC + 1 + 2 * _NUMBER)
-    + ITEMS_PER_PAGE * (MAX_ITEM + _NUMBER)
-    + 4 * 2 * (MAX_RULE_ID + 2 * _NUMBER)
+    + TOPICS_PER_PAGE * _TOPIC
+    + ITEMS_PER_PAGE * (1 + MAX_ITEM + _NUMBER)
+    + 4 * (_SHOWN + _CAP)
 )
-
-assert all(bound <= KEY_BOUND for bound in FAMILY_BOUNDS.values())

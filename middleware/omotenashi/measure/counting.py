@@ -17,8 +17,9 @@ What is counted
 Where it lives
     Two kinds of keys.
 
-    1. The visitor's own record, ``omo:{<vid>}:measure`` (a hash in the visitor's hash-tag slot,
-       written by the existing record script, expiring with the profile): ``r|<rule>`` ->
+    1. The visitor's own record, ``m`` fields of the profile hash ``omo:{<vid>}:p2`` (in the
+       visitor's hash-tag slot, written by the existing record script, expiring with the
+       profile; store/scripts.py): ``r|<rule>`` ->
        ``"<arm>:<unix seconds>"`` of the first exposure (HSETNX, so the first one stays) and
        ``g|<rule>|<goal>`` -> ``"1"`` once the visitor converted. It is read by the existing
        load script, so the engine knows before the response what is new: no extra read.

@@ -103,6 +103,16 @@ class FastPath:
             raise PipelineError(f"{self.writer.limit} page views already wait to be written")
         return await self.record_script.settle(self.pipe, future, keys, [arg])
 
+    def add_nowait(
+        self, keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None = None
+    ) -> asyncio.Future[Any] | None:
+        """:meth:`add` without waiting (connected only): the record is in the write queue when
+        this returns; its reply's future, or None when the queue is full."""
+        extra = _Commands()
+        if stats:
+            queue_stats(extra, stats, self.cfg)
+        return self.writer.submit((keys, [arg], extra))
+
     def _send(self, items: Sequence[Item]) -> list[asyncio.Future[Any]]:
         if not self.ready:
             raise PipelineError("not connected")

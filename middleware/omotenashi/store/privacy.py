@@ -2,10 +2,11 @@
 and an erase that leaves nothing of the visitor behind.
 
 ``GUARD`` opens the record and merge scripts: a revoked profile (``revoked`` field in its
-profile hash) is never written, and helpers refuse entries past the counts of
-:mod:`omotenashi.engine.limits`. ``ERASE`` deletes every key family; ``REVOKE`` replaces the
-profile with the deny marker for a while (the marker is the profile hash itself, so the
-scripts see it with no extra key, and Redis expires it).
+profile hash, or in the first layout's profile key) is never written, and helpers refuse
+entries past the counts of :mod:`omotenashi.engine.limits`. ``ERASE`` deletes every key
+family (the first layout's too); ``REVOKE`` replaces the profile with the deny marker for a
+while (the marker is the profile hash itself, so the scripts see it with no extra key, and
+Redis expires it).
 """
 
 from __future__ import annotations
@@ -20,67 +21,86 @@ if TYPE_CHECKING:
 #: Key families that hold nothing about a visitor beyond what the profile keys hold; every
 #: family written under ``omo:{<id>}:`` must be in the store's PARTS or here.
 EXTRA_FAMILIES = ("rate",)
+#: The keys of the first layout (one key per part, before the single profile hash): no longer
+#: written or read, left to expire on their TTL, but erased and revoked with the rest.
+LEGACY_FAMILIES = ("profile", "attrs", "interests", "shown", "cart", "caps", "viewed", "measure")
 
+# Opens the record and merge scripts. KEYS[1]: the profile hash, KEYS[3]: the first layout's
+# profile key (a deny marker written before the upgrade still holds). The whole hash is read
+# once: ``have`` mirrors it as the script writes (put, putnx, incr, del keep it true) and
+# ``count`` holds the entries of each family (store/scripts.py: a lowercase letter and a
+# name; ``#`` for the numbered sentences), so bounds cost no extra command.
 GUARD = f"""
-if redis.call('HEXISTS', KEYS[1], 'revoked') == 1 then return 0 end
-local function room(key, field, limit)
-  return redis.call('HEXISTS', key, field) == 1 or redis.call('HLEN', key) < limit
+local H = KEYS[1]
+if redis.call('HEXISTS', H, 'revoked') == 1 or redis.call('HEXISTS', KEYS[3], 'revoked') == 1 then
+  return 0
 end
-local function count_like(key, prefix)
-  local n = 0
-  for _, f in ipairs(redis.call('HKEYS', key)) do
-    if string.sub(f, 1, #prefix) == prefix then n = n + 1 end
+local have, count = {{}}, {{}}
+local FAMILIES = {{a = 1, b = 1, c = 1, e = 1, f = 1, i = 1, k = 1, m = 1, s = 1, w = 1, x = 1}}
+local function family(f)
+  local c = string.sub(f, 1, 1)
+  if FAMILIES[c] then return c end
+  if string.match(f, '^%d+$') then return '#' end
+end
+local function note(f, v)
+  local fam = family(f)
+  if fam ~= nil and (have[f] == nil) ~= (v == nil) then
+    count[fam] = (count[fam] or 0) + (v == nil and -1 or 1)
   end
-  return n
+  have[f] = v
 end
-local function room_like(key, field, prefix, limit)
-  return redis.call('HEXISTS', key, field) == 1 or count_like(key, prefix) < limit
+do
+  local flat = redis.call('HGETALL', H)
+  for i = 1, #flat, 2 do note(flat[i], flat[i + 1]) end
 end
-local function incr_room(key, field, n, limit)
-  if room(key, field, limit) then redis.call('HINCRBY', key, field, n) end
+local function put(f, v) redis.call('HSET', H, f, v); note(f, tostring(v)) end
+local function putnx(f, v) if have[f] == nil then put(f, v) end end
+local function del(f) if have[f] ~= nil then redis.call('HDEL', H, f); note(f, nil) end end
+local function incr(f, n) note(f, tostring(redis.call('HINCRBY', H, f, n))) end
+local function room(f, limit) return have[f] ~= nil or (count[family(f)] or 0) < limit end
+local function fields(fam)
+  local out = {{}}
+  for f, v in pairs(have) do if family(f) == fam then out[#out + 1] = {{f, v}} end end
+  return out
 end
-local function set_room(key, field, value, limit)
-  if room(key, field, limit) then redis.call('HSET', key, field, value) end
+local function keep_newest(fam, limit)  -- by value (a time), then by name
+  if (count[fam] or 0) <= limit then return end
+  local all = fields(fam)
+  table.sort(all, function(x, y)
+    local a, b = tonumber(x[2]) or 0, tonumber(y[2]) or 0
+    if a ~= b then return a < b end
+    return x[1] < y[1]
+  end)
+  for i = 1, #all - limit do del(all[i][1]) end
 end
-local function incr_like(key, field, n, prefix, limit)
-  if room_like(key, field, prefix, limit) then redis.call('HINCRBY', key, field, n) end
-end
-local function set_like(key, field, value, prefix, limit)
-  if room_like(key, field, prefix, limit) then redis.call('HSET', key, field, value) end
-end
-local function ttl_for(profile, c)
-  if (c.new_ttl or 0) > 0 and tonumber(redis.call('HGET', profile, 'visits') or '0') < 2 then
+local function ttl_for(c)
+  if (c.new_ttl or 0) > 0 and tonumber(have['N'] or '0') < 2 then
     return math.min(c.new_ttl, c.ttl)
   end
   return c.ttl
 end
-local function trim_merged(profile)
-  local merged = {{}}
-  local flat = redis.call('HGETALL', profile)
-  for i = 1, #flat, 2 do
-    if string.sub(flat[i], 1, 7) == 'merged:' then
-      merged[#merged + 1] = {{flat[i], tonumber(flat[i + 1]) or 0}}
-    end
-  end
-  table.sort(merged, function(x, y) return x[2] > y[2] end)
-  for i = {limits.MAX_MERGED} + 1, #merged do redis.call('HDEL', profile, merged[i][1]) end
-end
 local MAX_TOPICS, MAX_EVENTS, MAX_CART = {limits.MAX_TOPICS}, {limits.MAX_EVENT_NAMES}, \
 {limits.MAX_CART}
-local MAX_ATTRS, MAX_BOUGHT = {limits.MAX_ATTRS}, {limits.MAX_BOUGHT}
+local MAX_ATTRS, MAX_BOUGHT, MAX_MERGED = {limits.MAX_ATTRS}, {limits.MAX_BOUGHT}, \
+{limits.MAX_MERGED}
+local VIEWED_KEEP, MAX_REASONS, MAX_REASON_BYTES = {limits.VIEWED_KEEP}, {limits.MAX_REASONS}, \
+{limits.MAX_REASON_BYTES}
 """
 
-# KEYS: every key family of one id, the profile hash first. Keeps a deny marker (and only it).
+# KEYS: every key family of one id, the profile hash first, the first layout's profile key
+# second. Keeps a deny marker (and only it), moved into the profile hash.
 ERASE = """
-if redis.call('HEXISTS', KEYS[1], 'revoked') == 1 then
-  local until_ = redis.call('HGET', KEYS[1], 'revoked')
-  local ttl = redis.call('TTL', KEYS[1])
-  redis.call('DEL', unpack(KEYS))
-  redis.call('HSET', KEYS[1], 'revoked', until_)
-  if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
-  return 0
+local marker, ttl
+for i = 1, 2 do
+  if marker == nil and redis.call('HEXISTS', KEYS[i], 'revoked') == 1 then
+    marker, ttl = redis.call('HGET', KEYS[i], 'revoked'), redis.call('TTL', KEYS[i])
+  end
 end
-return redis.call('DEL', unpack(KEYS))
+local deleted = redis.call('DEL', unpack(KEYS))
+if marker == nil then return deleted end
+redis.call('HSET', KEYS[1], 'revoked', marker)
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+return 0
 """
 
 # KEYS: as ERASE. ARGV[1]: until when (epoch seconds), ARGV[2]: for how long (seconds).
@@ -93,8 +113,9 @@ return 1
 
 
 def family_keys(store: Store, pid: str, parts: tuple[str, ...]) -> list[str]:
-    """Every key of ``pid``, the profile hash first."""
-    return [store.key(pid, part) for part in (*parts, *EXTRA_FAMILIES)]
+    """Every key of ``pid``: the profile hash, the first layout's profile key, the rest."""
+    main, *rest = (*parts, *EXTRA_FAMILIES)
+    return [store.key(pid, part) for part in (main, *LEGACY_FAMILIES, *rest)]
 
 
 async def _drain(store: Store) -> None:
@@ -119,17 +140,21 @@ async def revoke(store: Store, pid: str, parts: tuple[str, ...], until: float, t
 
 
 async def is_revoked(store: Store, pid: str) -> bool:
-    key = store.key(pid, "profile")
+    """A deny marker on the id (in the profile hash, or the first layout's profile key)."""
+    keys = [store.keys(pid)[0], store.keys(pid)[-1]]
 
     async def op() -> Any:
-        return await store.client.hexists(key, "revoked")
+        async with store.client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hexists(key, "revoked")
+            return await pipe.execute()
 
-    return bool(await store._run(op, store.cfg.read_timeout))
+    return any(await store._run(op, store.cfg.read_timeout))
 
 
 async def counters(store: Store, pid: str) -> dict[str, Any]:
     """What the export shows besides the profile: the beacon's rate counter and key lifetimes."""
-    rate_key, profile_key = store.key(pid, "rate"), store.key(pid, "profile")
+    rate_key, profile_key = store.key(pid, "rate"), store.keys(pid)[0]
 
     async def op() -> tuple[Any, Any]:
         return await store.client.get(rate_key), await store.client.ttl(profile_key)

@@ -16,7 +16,7 @@ from typing import Any
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import StoreError
 from omotenashi.store.replies import profile_from_reply
-from omotenashi.store.store import PARTS, Store
+from omotenashi.store.store import Store
 
 
 class ProfileRead:
@@ -24,13 +24,18 @@ class ProfileRead:
         self.store = store
         self.pid = pid
         self.loop = asyncio.get_running_loop()
-        self.keys = [store.key(pid, part) for part in PARTS]
+        self.keys = store.keys(pid)
         self._sent: asyncio.Future[Any] | None = None
         self._profile: Profile | None = None
         self._error: StoreError | None = None
         self._t0 = time.perf_counter()  # for the redis_read histogram
         fast = store.fast
-        if fast is not None and fast.ready and store.breaker.opened_at is None:
+        # The profile's last request may have left a write not queued yet: this read waits for
+        # that one (not for the writes this request will make itself).
+        self._after = store.unqueued.get(pid)
+        if self._after is not None and not self._after.done():
+            self._sent = None
+        elif fast is not None and fast.ready and store.breaker.opened_at is None:
             try:
                 self._sent = fast.begin_load(self.keys)
             except StoreError:  # stalled or full: the awaited read says so (and counts it)
@@ -62,7 +67,10 @@ class ProfileRead:
                 reply = await store._run(op, store.cfg.read_timeout, "redis_read")
                 self._profile = profile_from_reply(reply)
             else:
-                self._profile = await store.load(self.pid)
+                after = self._after
+                if after is not None and not after.done():
+                    await asyncio.wait({after}, timeout=store.cfg.write_timeout)
+                self._profile = await store.load(self.pid, after_writes=False)
         except StoreError as exc:
             self._error = exc
             raise

@@ -8,6 +8,8 @@ from typing import Any
 
 import redis
 
+from omotenashi.engine.profile import STAGE_ORDER
+
 
 def seed_profile(
     client: redis.Redis,
@@ -29,35 +31,32 @@ def seed_profile(
     last_seen: float | None = None,
     absent_days: float | None = None,
 ) -> None:
-    """Write (or overwrite parts of) a profile exactly as Omotenashi stores it."""
-    now = time.time()
-    key = f"{key_prefix}:{{{pid}}}:"
-    main: dict[str, str | float | int] = {"last_seen": last_seen or now}
-    for name, value in (
-        ("stage", stage),
-        ("visits", visits),
-        ("views", views),
-        ("purchases", purchases),
-        ("absent_days", absent_days),
-    ):
+    """Write (or overwrite parts of) a profile exactly as Omotenashi stores it (the layout:
+    store/scripts.py)."""
+    now = int(time.time())
+    key = f"{key_prefix}:{{{pid}}}:p2"
+    client.hsetnx(key, "F", now)
+    base = int(client.hget(key, "F") or now)  # the other times count from it
+    main: dict[str, str | float | int] = {"L": int(last_seen or now) - base}
+    for name, value in (("N", visits), ("V", views), ("P", purchases), ("AD", absent_days)):
         if value is not None:
             main[name] = value
+    if stage is not None:
+        main["G"] = STAGE_ORDER.index(stage) + 1 if stage in STAGE_ORDER else 1
     if segments is not None:
-        main["segments"] = ",".join(segments)
+        main["SG"] = ",".join(segments)
     for name, count in (events or {}).items():
-        main[f"ev:{name}"] = count
-    pipe = client.pipeline()
-    pipe.hsetnx(key + "profile", "first_seen", now)
-    pipe.hset(key + "profile", mapping=main)  # type: ignore[arg-type]
+        main[f"e{name}"] = count
     for topic, score in (interests or {}).items():
-        pipe.hset(key + "interests", mapping={topic: score, topic + "@": now})
+        main[f"i{topic}"] = f"{score} {now - base}"
     for name, value in {**(attrs or {}), **(attr or {})}.items():
-        pipe.hset(key + "attrs", name, json.dumps(value))
+        main[f"a{name}"] = json.dumps(value)
     for item, qty in (cart or {}).items():
-        pipe.hset(key + "cart", item, qty)
-        pipe.hset(key + "profile", "cart_at", now)
+        main[f"c{item}"] = qty
+        main["CA"] = now - base
     for item in viewed or []:
-        pipe.zadd(key + "viewed", {item: now})
-    for part in ("profile", "interests", "attrs", "cart", "viewed"):
-        pipe.expire(key + part, ttl)
+        main[f"w{item}"] = now - base
+    pipe = client.pipeline()
+    pipe.hset(key, mapping=main)  # type: ignore[arg-type]
+    pipe.expire(key, ttl)
     pipe.execute()

@@ -1,7 +1,8 @@
 """Store: profiles in Redis, one pipelined read before the app and one write after the body.
 
-Keys carry the visitor id as a hash tag (``omo:{<vid>}:profile``) so one visitor's keys share a
-cluster slot and one pipeline reaches them all. Every call is bounded by a timeout; failures raise
+A profile is one hash, ``omo:{<vid>}:p2`` (its layout and scripts: store/scripts.py); keys carry
+the visitor id as a hash tag so one visitor's keys share a cluster slot and one script call
+reaches them all. Every call is bounded by a timeout; failures raise
 :class:`StoreError` for the caller to fail open, and a circuit breaker stops asking a dead server.
 """
 
@@ -34,140 +35,12 @@ from omotenashi.store.breaker import Breaker
 from omotenashi.store.fastpath import FastPath
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import profile_from_reply as _profile
+from omotenashi.store.scripts import LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
+from omotenashi.store.why import encode_all
 
-PARTS = ("profile", "attrs", "interests", "shown", "cart", "caps", "viewed", "also", "measure")
-RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
-VIEWED_KEEP = 50
-
-# KEYS: profile, attrs, interests, shown, cart, caps, viewed. ARGV[1]: the change as JSON.
-# Mirrors change.apply(): interests decay on write, the stage only moves forward unless a
-# decay rule moved it back, and every key's idle expiry is renewed.
-RECORD_SCRIPT = (
-    privacy.GUARD
-    + """
-local c = cjson.decode(ARGV[1])
-local profile, attrs, interests, shown, cart, caps, viewed = unpack(KEYS)
-local rank = """
-    + RANKS
-    + """
-for id, entry in pairs(c.caps) do redis.call('HSET', caps, id, entry[1] .. ':' .. entry[2]) end
-if c.view then redis.call('HINCRBY', profile, 'views', 1) end
-if c.new_visit then
-  redis.call('HINCRBY', profile, 'visits', 1)
-  redis.call('HSET', profile, 'visit_start', c.now)
-  if c.absent_days ~= cjson.null then redis.call('HSET', profile, 'absent_days', c.absent_days) end
-end
-redis.call('HSETNX', profile, 'first_seen', c.now)
-redis.call('HSET', profile, 'last_seen', c.now)
-for k, v in pairs(c.first) do redis.call('HSETNX', profile, 'first_' .. k, v) end
-for _, t in ipairs(c.topics) do if room(interests, t, 2 * MAX_TOPICS) then
-  local score = tonumber(redis.call('HGET', interests, t) or '0')
-  local at = tonumber(redis.call('HGET', interests, t .. '@') or c.now)
-  local age = math.max(0, c.now - at)
-  redis.call('HSET', interests, t, score * math.pow(0.5, age / c.half_life) + 1, t .. '@', c.now)
-end end
-for _, item in ipairs(c.items) do redis.call('ZADD', viewed, c.now, item) end
-redis.call('ZREMRANGEBYRANK', viewed, 0, -"""
-    + str(VIEWED_KEEP + 1)
-    + """)
-for _, id in ipairs(c.shown) do redis.call('HINCRBY', shown, id, 1) end
-for id, why in pairs(c.shown_why or {}) do
-  redis.call('HSET', shown, id .. '@', cjson.encode(why))
-end
-for name, n in pairs(c.events) do incr_like(profile, 'ev:' .. name, n, 'ev:', MAX_EVENTS) end
-if c.cart_clear then redis.call('DEL', cart) end
-for _, item in ipairs(c.cart_remove) do redis.call('HDEL', cart, item) end
-for item, qty in pairs(c.cart_add) do incr_room(cart, item, qty, MAX_CART) end
-if next(c.cart_add) or #c.cart_remove > 0 then redis.call('HSET', profile, 'cart_at', c.now) end
-if c.purchases > 0 then
-  redis.call('HINCRBY', profile, 'purchases', c.purchases)
-  redis.call('HSET', profile, 'purchase_at', c.now)
-end
-for k, v in pairs(c.attrs) do set_room(attrs, k, cjson.encode(v), MAX_ATTRS) end
-for _, item in ipairs(c.bought or {}) do
-  set_like(profile, 'bought:' .. item, c.now, 'bought:', MAX_BOUGHT)
-end
-if c.stage ~= '' then
-  local current = rank[redis.call('HGET', profile, 'stage') or 'awareness'] or 1
-  if c.stage_back or rank[c.stage] > current then redis.call('HSET', profile, 'stage', c.stage) end
-end
-for k, v in pairs(c.measure) do redis.call('HSETNX', KEYS[9], k, v) end
-local ttl = ttl_for(profile, c)  -- a day until the second visit (see store/privacy.py)
-for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, ttl) end
-return 1
-"""
-)
-
-# KEYS: profile, attrs, interests, shown, cart, caps, viewed, also: every part in one reply.
-# (One script call costs the client far less than eight pipelined commands.)
-LOAD_SCRIPT = """
-local out = {}
-for i = 1, 6 do out[i] = redis.call('HGETALL', KEYS[i]) end
-out[7] = redis.call('ZRANGE', KEYS[7], 0, -1, 'WITHSCORES')
-out[8] = redis.call('ZRANGE', KEYS[8], 0, -1, 'WITHSCORES')
-out[9] = redis.call('HGETALL', KEYS[9])
-return out
-"""
-
-# KEYS: the user's profile keys. ARGV[1]: the anonymous profile as JSON, ARGV[2]: its id.
-# Counts add up, interests merge (decayed to now), the stage is the further one, first-touch
-# facts and attributes keep the user's own when both have one. Runs once per anonymous id.
-MERGE_SCRIPT = (
-    privacy.GUARD
-    + """
-local a = cjson.decode(ARGV[1])
-local profile, attrs, interests, shown, cart, caps, viewed = unpack(KEYS)
-local rank = """
-    + RANKS
-    + """
-if redis.call('HSETNX', profile, 'merged:' .. ARGV[2], a.now) == 0 then return 0 end
-trim_merged(profile)
-for _, f in ipairs({'views', 'visits', 'purchases'}) do
-  if a[f] ~= cjson.null and a[f] > 0 then redis.call('HINCRBY', profile, f, a[f]) end
-end
-for name, n in pairs(a.events) do incr_like(profile, 'ev:' .. name, n, 'ev:', MAX_EVENTS) end
-local function keep(field, value, better)
-  if value == cjson.null then return end
-  local old = tonumber(redis.call('HGET', profile, field) or '')
-  if old == nil or better(value, old) then redis.call('HSET', profile, field, value) end
-end
-local function lower(x, y) return x < y end
-local function higher(x, y) return x > y end
-keep('first_seen', a.first_seen, lower)
-keep('last_seen', a.last_seen, higher)
-keep('cart_at', a.cart_at, higher)
-keep('purchase_at', a.purchase_at, higher)
-keep('visit_start', a.visit_start, higher)  -- the visit goes on: per-visit caps hold
-local current = rank[redis.call('HGET', profile, 'stage') or 'awareness'] or 1
-if (rank[a.stage] or 1) > current then redis.call('HSET', profile, 'stage', a.stage) end
-for k, v in pairs(a.first_touch) do redis.call('HSETNX', profile, 'first_' .. k, v) end
-for k, v in pairs(a.attrs) do
-  if redis.call('HLEN', attrs) < MAX_ATTRS then redis.call('HSETNX', attrs, k, cjson.encode(v)) end
-end
-for topic, score in pairs(a.interests) do if room(interests, topic, 2 * MAX_TOPICS) then
-  local old = tonumber(redis.call('HGET', interests, topic) or '0')
-  local at = tonumber(redis.call('HGET', interests, topic .. '@') or a.now)
-  local mine = old * math.pow(0.5, math.max(0, a.now - at) / a.half_life)
-  redis.call('HSET', interests, topic, mine + score, topic .. '@', a.now)
-end end
-for id, n in pairs(a.shown) do redis.call('HINCRBY', shown, id, n) end
-for id, w in pairs(a.shown_why or {}) do
-  redis.call('HSETNX', shown, id .. '@', cjson.encode({w.at, w.because}))
-end
-for item, qty in pairs(a.cart) do incr_room(cart, item, qty, MAX_CART) end
-for item, at in pairs(a.viewed) do redis.call('ZADD', viewed, 'GT', at, item) end
-redis.call('ZREMRANGEBYRANK', viewed, 0, -1 - """
-    + str(VIEWED_KEEP)
-    + """)
-if a.segments ~= '' then
-  local have = redis.call('HGET', profile, 'segments') or ''
-  redis.call('HSET', profile, 'segments', have == '' and a.segments or have .. ',' .. a.segments)
-end
-for k, v in pairs(a.measure) do redis.call('HSETNX', KEYS[9], k, v) end
-for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, a.ttl) end
-return 1
-"""
-)
+#: The key families of one profile (layout 2, see store/scripts.py): the hash and the
+#: recommendation candidates. Scripts also get the first layout's profile key (its deny marker).
+PARTS = ("p2", "also")
 
 
 def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
@@ -218,6 +91,9 @@ class Store:
         self._learn: Any = None
         self.recs = Recs(cfg.key_prefix)
         self.fast: FastPath | None = None  # reads and page views, auto-pipelined
+        # Writes of a profile that wait for something before they can be queued (a task): a
+        # read of that profile waits for them, so a visitor always sees their last request.
+        self.unqueued: dict[str, asyncio.Future[Any]] = {}
 
     def connect(self, url: str) -> None:
         self.client, self._also_close = make_client(url, self.cfg)
@@ -246,6 +122,11 @@ class Store:
 
     def key(self, vid: str, part: str) -> str:
         return f"{self.cfg.key_prefix}:{{{vid}}}:{part}"
+
+    def keys(self, vid: str) -> list[str]:
+        """What the load, record and merge scripts are given: the parts, then the first
+        layout's profile key (only its deny marker is read)."""
+        return [self.key(vid, part) for part in (*PARTS, "profile")]
 
     async def _run(self, op: Any, timeout: float, timing: str = "redis_write") -> Any:
         """``op()`` within ``timeout``, behind the breaker; its duration goes to the
@@ -281,9 +162,28 @@ class Store:
         self.metrics.observe(timing, time.perf_counter() - t0)
         return result
 
-    async def load(self, pid: str) -> Profile:
-        """One round trip: every part of the profile."""
-        keys = [self.key(pid, part) for part in PARTS]
+    def writing(self, pid: str, write: asyncio.Future[Any]) -> None:
+        """``write`` will record ``pid``'s request but is not in the write queue yet."""
+        self.unqueued[pid] = write
+
+        def done(_: asyncio.Future[Any]) -> None:
+            if self.unqueued.get(pid) is write:
+                del self.unqueued[pid]
+
+        write.add_done_callback(done)
+
+    async def after_writes(self, pid: str | None) -> None:
+        """Wait (within the write timeout) for ``pid``'s writes not queued yet."""
+        write = self.unqueued.get(pid) if pid else None
+        if write is not None and not write.done():
+            await asyncio.wait({write}, timeout=self.cfg.write_timeout)
+
+    async def load(self, pid: str, *, after_writes: bool = True) -> Profile:
+        """One round trip: every part of the profile (after its writes not queued yet, unless
+        the caller waited for the ones that matter to it)."""
+        if after_writes:
+            await self.after_writes(pid)
+        keys = self.keys(pid)
         op = partial(self.fast.load, keys) if self.fast else partial(self._scripts[2], keys=keys)
         return _profile(await self._run(op, self.cfg.read_timeout, "redis_read"))
 
@@ -291,10 +191,11 @@ class Store:
         """One round trip: the profile (None: a new or private visitor, none to read) and what
         recommendations need from everyone's views (the page item's co-views, popular items).
         """
+        await self.after_writes(pid)
         if not self.recs.needs_read(current):  # popular items cached, no page item
             profile = await self.load(pid) if pid else Profile()
             return profile, self.recs.shared([], [], current)
-        keys = [self.key(pid, part) for part in PARTS] if pid else []
+        keys = self.keys(pid) if pid else []
 
         async def op() -> list[Any]:
             pipe = self.client.pipeline(transaction=False)
@@ -307,6 +208,71 @@ class Store:
         profile = _profile(replies[0]) if pid else Profile()
         return profile, self.recs.shared(kinds, replies[1:] if pid else replies, current)
 
+    def _record_arg(self, pid: str, change: Change, half_life: float) -> tuple[list[str], str]:
+        """The record script's keys and its one argument (the change as JSON)."""
+        payload = change.payload(self.cfg.idle_ttl, half_life)
+        payload["shown_why"] = {  # the reasons, compactly (store/why.py)
+            rule: [at, encode_all(said if isinstance(said, list) else [])]
+            for rule, (at, said) in change.shown_why.items()
+        }
+        payload["new_ttl"] = 0 if pid.startswith("u") else self.cfg.new_ttl  # users: full TTL
+        return self.keys(pid), json.dumps(payload, separators=(",", ":"))
+
+    @property
+    def can_queue(self) -> bool:
+        """:meth:`record_soon` will take a record now: the fast path is connected, the
+        breaker closed and the write queue not full."""
+        fast = self.fast
+        return (
+            fast is not None
+            and fast.ready
+            and self.client is not None
+            and self.breaker.opened_at is None
+            and fast.writer.pending < fast.writer.limit
+        )
+
+    def record_soon(self, pid: str, change: Change, half_life: float) -> asyncio.Future[None]:
+        """:meth:`record` without waiting (ask :attr:`can_queue` first): the record joins the
+        write queue now, so the next read sees it; the future is done once Redis has it or
+        refused it (counted and logged here, never raised)."""
+        fast = self.fast
+        assert fast is not None
+        keys, arg = self._record_arg(pid, change, half_life)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sent = fast.add_nowait(keys, arg, change.stats)
+        if sent is None:  # full (counted as record_dropped by the queue)
+            done.set_result(None)
+            return done
+        t0 = time.perf_counter()
+
+        def settled(reply: asyncio.Future[Any]) -> None:
+            exc = None if reply.cancelled() else reply.exception()
+            if exc is not None and "NOSCRIPT" in str(exc):  # a flushed script cache
+                retry = asyncio.ensure_future(self._by_text(fast, reply, keys, arg))
+                retry.add_done_callback(lambda _: done.set_result(None))
+                return
+            if exc is None:
+                self.breaker.success()
+                self.metrics.observe("redis_write", time.perf_counter() - t0)
+            else:
+                self.breaker.failure(f"{type(exc).__name__}: {exc}")
+                self.metrics.inc("redis_error")
+                self.metrics.inc("record_error")
+            done.set_result(None)
+
+        sent.add_done_callback(settled)
+        return done
+
+    async def _by_text(
+        self, fast: FastPath, sent: asyncio.Future[Any], keys: list[str], arg: str
+    ) -> None:
+        """The record once more, with the script's text (the server had forgotten it)."""
+        try:
+            settle = partial(fast.record_script.settle, fast.pipe, sent, keys, [arg])
+            await self._run(settle, self.cfg.write_timeout)
+        except StoreError:
+            self.metrics.inc("record_error")
+
     async def record(
         self, pid: str, change: Change, half_life: float, learning: Learning | None = None
     ) -> None:
@@ -316,10 +282,7 @@ class Store:
         and one reply to read. All keys share the profile's hash tag, so it runs on Redis
         Cluster too.
         """
-        keys = [self.key(pid, part) for part in PARTS]
-        payload = change.payload(self.cfg.idle_ttl, half_life)
-        payload["new_ttl"] = 0 if pid.startswith("u") else self.cfg.new_ttl  # users: full TTL
-        arg = json.dumps(payload, separators=(",", ":"))
+        keys, arg = self._record_arg(pid, change, half_life)
         if learning is None and self.fast is not None:  # batched, stats too: store/writer.py
             await self._run(partial(self.fast.add, keys, arg, change.stats), self.cfg.write_timeout)
             return
@@ -370,8 +333,12 @@ class Store:
             "events": profile.events,
             "attrs": profile.attrs,
             "measure": profile.measured,
+            "shown_why": {
+                rule: {"at": at, "because": encode_all(said)}
+                for rule, (at, said) in profile.shown_why.items()
+            },
         }
-        keys = [self.key(user, part) for part in PARTS]
+        keys = self.keys(user)
         arg = json.dumps(data, separators=(",", ":"))
         merged = await self._run(
             lambda: self._scripts[1](keys=keys, args=[arg, anon]), self.cfg.write_timeout

@@ -1,0 +1,242 @@
+"""The profile's layout in Redis and the scripts that read, write and merge it.
+
+One hash per visitor, ``<prefix>:{<vid>}:p2`` (layout 2), small enough for Redis to keep as a
+listpack (every field and value under 64 bytes, in the common case). Field names:
+
+- capitals, the plain fields: ``V`` page views, ``N`` visits, ``F``/``L`` first and last seen,
+  ``VS`` start of this visit (absent during the first visit: it is ``F``), ``AD`` days away
+  before it, ``G`` stage (1 awareness ... 5 loyalty), ``P`` purchases, ``PA`` last purchase,
+  ``CA`` last cart change, ``SG`` segments; and ``revoked``, the deny marker;
+- a lowercase letter and a name, one field per entry: ``f`` first-visit facts, ``e`` event
+  counts, ``b`` items bought, ``x`` anonymous ids merged in (when), ``a`` attributes (JSON),
+  ``i`` interests (``"<score> <when>"``), ``c`` cart quantities, ``w`` items viewed (when),
+  ``k`` frequency caps (``"<period>:<count>"``), ``m`` the measurement record, ``s`` rules
+  shown (``"<count>"``, or ``"<count> <when> <reasons>"``: those said the last time, in the
+  value itself when they are few and short enough, each after a ``\\x1f``, else as
+  ``<n>.<n>...``, the numbers of the fields below);
+- a number: one of those reasons (store/why.py), each kept once per profile.
+
+Times are whole seconds, and all but ``F`` count from ``F`` (short numbers; a merge that
+moves ``F`` back moves them with it). The visitor's
+recommendation candidates stay a sorted set (``also``, store/recs.py).
+"""
+
+from __future__ import annotations
+
+from omotenashi.store import privacy
+
+RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
+
+# After the guard: how shown rules and their reasons are kept, and moving times with ``F``.
+HELPERS = """
+local function num(x) return string.format('%.6g', x) end
+local function shown_parts(v)  -- 's' value: "count" or "count at n.n.n" (numbered sentences)
+  if v == nil then return 0, nil end
+  local n, rest = string.match(v, '^(%d+) (.*)$')
+  if n == nil then return tonumber(v) or 0, nil end
+  return tonumber(n), rest
+end
+local function sentence(text)  -- its number in the profile, added when new
+  local free, used = 0, {}
+  for f, v in pairs(have) do
+    if family(f) == '#' then
+      if v == text then return f end
+      used[f] = true
+    end
+  end
+  while used[tostring(free)] do free = free + 1 end
+  put(tostring(free), text)
+  return tostring(free)
+end
+local function set_why(id, at, said)  -- few and short: in the value itself, else numbered
+  local n = shown_parts(have['s' .. id])
+  local kept = {}
+  for i = 1, math.min(#said, MAX_REASONS) do  -- the engine keeps them short: longer is refused
+    if #said[i] <= MAX_REASON_BYTES then kept[#kept + 1] = said[i] end
+  end
+  local head = n .. ' ' .. math.floor(at) .. ' '
+  local inline = '\\31' .. table.concat(kept, '\\31')
+  if #kept > 0 and #head + #inline <= 64 then return put('s' .. id, head .. inline) end
+  local refs = {}
+  for _, text in ipairs(kept) do refs[#refs + 1] = sentence(text) end
+  put('s' .. id, head .. table.concat(refs, '.'))
+end
+local function drop_unsaid()  -- numbered sentences no shown rule refers to any more
+  local said = {}
+  for _, fv in ipairs(fields('s')) do
+    local _, rest = shown_parts(fv[2])
+    local refs = string.match(rest or '', ' (.*)$') or ''
+    if string.sub(refs, 1, 1) ~= '\\31' then
+      for ref in string.gmatch(refs, '%d+') do said[ref] = true end
+    end
+  end
+  for _, fv in ipairs(fields('#')) do if not said[fv[1]] then del(fv[1]) end end
+end
+local function rebase(by)  -- 'F' moved back by seconds: the times counted from it follow
+  for _, fv in ipairs(fields('i')) do
+    local score, at = string.match(fv[2], '^(%S+) (%S+)$')
+    if tonumber(at) then put(fv[1], score .. ' ' .. (tonumber(at) + by)) end
+  end
+  for _, fv in ipairs(fields('s')) do
+    local n, at, refs = string.match(fv[2], '^(%d+) (%S+) ?(.*)$')
+    if tonumber(at) then put(fv[1], n .. ' ' .. (tonumber(at) + by) .. ' ' .. refs) end
+  end
+  for _, fam in ipairs({'w', 'b', 'x'}) do
+    for _, fv in ipairs(fields(fam)) do put(fv[1], (tonumber(fv[2]) or 0) + by) end
+  end
+  for _, f in ipairs({'L', 'VS', 'CA', 'PA'}) do
+    if tonumber(have[f]) then put(f, tonumber(have[f]) + by) end
+  end
+end
+"""
+
+# KEYS: the profile hash, the also set, the first layout's profile key. ARGV[1]: the change
+# as JSON. Mirrors change.apply(): interests decay on write, the stage only moves forward
+# unless a decay rule moved it back, and the idle expiry is renewed.
+RECORD_SCRIPT = (
+    privacy.GUARD
+    + HELPERS
+    + """
+local c = cjson.decode(ARGV[1])
+local now = math.floor(c.now)
+local rank = """
+    + RANKS
+    + """
+for id, entry in pairs(c.caps) do put('k' .. id, entry[1] .. ':' .. entry[2]) end
+if c.view then incr('V', 1) end
+local started = have['F'] ~= nil
+putnx('F', now)
+local base = tonumber(have['F']) or 0  -- the other times count from the first visit
+if c.new_visit then
+  incr('N', 1)
+  if started then put('VS', now - base) end  -- the first visit starts at 'F'
+  if c.absent_days ~= cjson.null then put('AD', c.absent_days) end
+end
+put('L', now - base)
+for k, v in pairs(c.first) do putnx('f' .. k, v) end
+for _, t in ipairs(c.topics) do if room('i' .. t, MAX_TOPICS) then
+  local score, at = string.match(have['i' .. t] or '', '^(%S+) (%S+)$')
+  local age = math.max(0, c.now - (tonumber(at) and base + tonumber(at) or c.now))
+  local decayed = (tonumber(score) or 0) * math.pow(0.5, age / c.half_life)
+  put('i' .. t, num(decayed + 1) .. ' ' .. (now - base))
+end end
+for _, item in ipairs(c.items) do put('w' .. item, now - base) end
+keep_newest('w', VIEWED_KEEP)
+for _, id in ipairs(c.shown) do
+  local n, rest = shown_parts(have['s' .. id])
+  put('s' .. id, rest and (n + 1) .. ' ' .. rest or n + 1)
+end
+local said = false
+for id, why in pairs(c.shown_why or {}) do set_why(id, why[1] - base, why[2]); said = true end
+if said then drop_unsaid() end
+for name, n in pairs(c.events) do if room('e' .. name, MAX_EVENTS) then incr('e' .. name, n) end end
+if c.cart_clear then for _, fv in ipairs(fields('c')) do del(fv[1]) end end
+for _, item in ipairs(c.cart_remove) do del('c' .. item) end
+for item, qty in pairs(c.cart_add) do
+  if room('c' .. item, MAX_CART) then incr('c' .. item, qty) end
+end
+if next(c.cart_add) or #c.cart_remove > 0 then put('CA', now - base) end
+if c.purchases > 0 then
+  incr('P', c.purchases)
+  put('PA', now - base)
+end
+for k, v in pairs(c.attrs) do
+  if room('a' .. k, MAX_ATTRS) then put('a' .. k, cjson.encode(v)) end
+end
+for _, item in ipairs(c.bought or {}) do
+  if room('b' .. item, MAX_BOUGHT) then put('b' .. item, now - base) end
+end
+if c.stage ~= '' then
+  local current = tonumber(have['G'] or '1') or 1
+  if c.stage_back or rank[c.stage] > current then put('G', rank[c.stage]) end
+end
+for k, v in pairs(c.measure) do putnx('m' .. k, v) end
+local ttl = ttl_for(c)  -- a day until the second visit (see store/privacy.py)
+redis.call('EXPIRE', H, ttl)
+redis.call('EXPIRE', KEYS[2], ttl)
+return 1
+"""
+)
+
+# KEYS: as the record script's. Every part in one reply; a deny marker of the first layout
+# reads as one of this layout.
+LOAD_SCRIPT = """
+return {redis.call('HGETALL', KEYS[1]), redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'),
+  redis.call('HGET', KEYS[3], 'revoked')}
+"""
+
+# KEYS: the user's, as the record script's. ARGV[1]: the anonymous profile as JSON (absolute
+# times), ARGV[2]: its id. Counts add up, interests merge (decayed to now), the stage is the
+# further one, first-touch facts, attributes and reasons keep the user's own when both have
+# one. Runs once per anonymous id.
+MERGE_SCRIPT = (
+    privacy.GUARD
+    + HELPERS
+    + """
+local a = cjson.decode(ARGV[1])
+local now = math.floor(a.now)
+local rank = """
+    + RANKS
+    + """
+if have['x' .. ARGV[2]] ~= nil then return 0 end
+for f, short in pairs({views = 'V', visits = 'N', purchases = 'P'}) do
+  if a[f] ~= cjson.null and a[f] > 0 then incr(short, a[f]) end
+end
+for name, n in pairs(a.events) do if room('e' .. name, MAX_EVENTS) then incr('e' .. name, n) end end
+local base
+local function keep(field, value, better)  -- value: absolute; 'F' kept absolute, others from it
+  if value == cjson.null then return end
+  value = math.floor(value) - (field == 'F' and 0 or base)
+  local old = tonumber(have[field] or '')
+  if old == nil or better(value, old) then put(field, value) end
+end
+local function lower(x, y) return x < y end
+local function higher(x, y) return x > y end
+if have['VS'] == nil and tonumber(have['N'] or '0') >= 1 then put('VS', 0) end  -- it was 'F'
+base = tonumber(have['F'])
+keep('F', a.first_seen, lower)
+if base ~= nil and tonumber(have['F']) < base then rebase(base - tonumber(have['F'])) end
+base = tonumber(have['F']) or 0  -- the other times count from the first visit
+put('x' .. ARGV[2], now - base)
+keep_newest('x', MAX_MERGED)
+keep('L', a.last_seen, higher)
+keep('CA', a.cart_at, higher)
+keep('PA', a.purchase_at, higher)
+keep('VS', a.visit_start, higher)  -- the visit goes on: per-visit caps hold
+if (rank[a.stage] or 1) > (tonumber(have['G'] or '1') or 1) then put('G', rank[a.stage]) end
+for k, v in pairs(a.first_touch) do putnx('f' .. k, v) end
+for k, v in pairs(a.attrs) do
+  if have['a' .. k] == nil and room('a' .. k, MAX_ATTRS) then put('a' .. k, cjson.encode(v)) end
+end
+for topic, score in pairs(a.interests) do if room('i' .. topic, MAX_TOPICS) then
+  local old, at = string.match(have['i' .. topic] or '', '^(%S+) (%S+)$')
+  local age = math.max(0, a.now - (tonumber(at) and base + tonumber(at) or a.now))
+  local mine = (tonumber(old) or 0) * math.pow(0.5, age / a.half_life)
+  put('i' .. topic, num(mine + score) .. ' ' .. (now - base))
+end end
+for id, n in pairs(a.shown) do
+  local had, rest = shown_parts(have['s' .. id])
+  put('s' .. id, rest and (had + n) .. ' ' .. rest or had + n)
+end
+local said = false
+for id, w in pairs(a.shown_why or {}) do
+  local _, rest = shown_parts(have['s' .. id])
+  if rest == nil then set_why(id, w.at - base, w.because); said = true end
+end
+if said then drop_unsaid() end
+for item, qty in pairs(a.cart) do if room('c' .. item, MAX_CART) then incr('c' .. item, qty) end end
+for item, at in pairs(a.viewed) do
+  local rel = math.floor(at) - base
+  if rel > (tonumber(have['w' .. item] or '') or -math.huge) then put('w' .. item, rel) end
+end
+keep_newest('w', VIEWED_KEEP)
+if a.segments ~= '' then
+  local had = have['SG'] or ''
+  put('SG', had == '' and a.segments or had .. ',' .. a.segments)
+end
+for k, v in pairs(a.measure) do putnx('m' .. k, v) end
+redis.call('EXPIRE', H, a.ttl)
+redis.call('EXPIRE', KEYS[2], a.ttl)
+return 1
+"""
+)

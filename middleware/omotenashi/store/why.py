@@ -1,0 +1,68 @@
+"""The reasons kept with a profile ("why was this shown to me"), written compactly and read back
+exactly as they were said.
+
+A shown rule keeps its reasons in its own field when they are few and short, else as numbered
+fields of the profile hash, each sentence once (store/scripts.py); either way the engine's
+stock phrases are replaced by one control character each. The table below only ever grows at
+its end: a stored sentence reads back the same after an upgrade. Control characters in a
+sentence itself (the engine never writes any) are stored as spaces; ``\\x1f`` separates the
+reasons kept in one value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: Stock phrases of engine/explain.py, engine/history.py and recommend/reasons.py. Append only.
+PHRASES = (
+    "you have looked at pages about ",
+    " or more times",
+    "you have been exploring what we offer",
+    "you looked at “",
+    ": Because you have been looking at ",
+    ": Because you viewed ",
+    ": Often viewed with ",
+    ": Something different",
+    ": Popular ",
+    ": You viewed this recently",
+    ": From our selection",
+    "you have not looked at ",
+    "you have seen ",
+    " pages here",
+    "you have visited us ",
+    " times, counting this visit",
+    "you have bought from us",
+    "your cart ",
+    "you have done ",
+    "you came from ",
+    "you first came ",
+    "this is your first visit",
+    "you have visited us before",
+    "this is shown to every visitor",
+    " holidays",
+    "we think you fit the group ",
+    "you are getting to know us",
+    "you have been getting ready to book (for example, something went into your cart)",
+)
+_CODES = [chr(1 + i) for i in range(len(PHRASES))]
+_DECODE = {ord(code): phrase for code, phrase in zip(_CODES, PHRASES, strict=True)}
+_CONTROLS = {n: " " for n in range(32)}
+# Longest first: a phrase inside a longer one does not break the longer one up.
+_ENCODE = sorted(zip(PHRASES, _CODES, strict=True), key=lambda pc: -len(pc[0]))
+assert len(PHRASES) <= 30  # codes 1 to 30: 31 (\x1f) separates reasons
+
+
+def encode(sentence: str) -> str:
+    text = sentence.translate(_CONTROLS)
+    for phrase, code in _ENCODE:
+        if phrase in text:
+            text = text.replace(phrase, code)
+    return text
+
+
+def decode(text: str) -> str:
+    return text.translate(_DECODE)
+
+
+def encode_all(sentences: Iterable[object]) -> list[str]:
+    return [encode(str(s)) for s in sentences]

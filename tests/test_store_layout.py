@@ -1,0 +1,166 @@
+"""The profile's layout (store/scripts.py): one compact hash per visitor, reasons kept exactly
+and once, times that follow a merge, and the first layout's deny markers and keys honoured."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from omotenashi.engine.change import Change
+from omotenashi.identity.cookie import new_vid
+from omotenashi.store import privacy
+from omotenashi.store.store import Store
+from omotenashi.store.why import PHRASES, decode, encode
+
+from .test_store_contracts import HALF_LIFE, store  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.anyio
+
+NOW = 1_800_000_000.0
+# A returning family visitor of the demo: what bench/inprocess.py's visitors hold.
+FAMILY = {
+    "hawaii-image": ["you have looked at pages about Hawaii 2 or more times"],
+    "you-may-also-like": [
+        "Hawaii for couples: Because you have been looking at Hawaii",
+        "Bali retreat for two: Because you have been looking at beach holidays",
+        "Lapland aurora nights: Because you have been looking at family holidays",
+        "Iceland ring road: Something different",
+    ],
+    "interest-tagline": ["you have been exploring what we offer"],
+    "hawaii-family-hero": [
+        "you have looked at pages about family holidays 2 or more times",
+        "you have looked at pages about Hawaii 2 or more times",
+        "you looked at “Hawaii for families”",
+    ],
+    "family-picks": ["you have looked at pages about family holidays"],
+}
+
+
+def page(now: float, why: dict[str, list[str]], **more: object) -> Change:
+    change = Change(now=now, view=True, shown=list(why), **more)  # type: ignore[arg-type]
+    change.shown_why = {rule: [now, list(said)] for rule, said in why.items()}
+    return change
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stored"),
+    [
+        ("you have looked at pages about Hawaii 2 or more times", None),
+        ("Tokyo lights: Because you viewed Kyoto in autumn", None),
+        ("your cart is empty", None),
+        ("plain words, no stock phrase at all", "plain words, no stock phrase at all"),
+        ("日本語の理由 “quoted”", "日本語の理由 “quoted”"),
+        ("a\x01b\tc\nd", "a b c d"),  # control characters (never written) are kept as spaces
+    ],
+)
+def test_a_reason_reads_back_as_it_was_said(sentence: str, stored: str | None) -> None:
+    assert decode(encode(sentence)) == (sentence if stored is None else stored)
+    assert len(encode(sentence)) <= len(sentence)
+    assert stored is None or encode(sentence) == stored
+
+
+def test_the_stock_phrases_are_shortened() -> None:
+    for phrase in PHRASES:
+        assert len(encode(phrase)) == 1 and decode(encode(phrase)) == phrase
+
+
+async def test_a_typical_profile_is_one_compact_hash_with_its_reasons_exact(
+    store: Store,  # noqa: F811
+    omotenashi_redis: redis.Redis,
+) -> None:
+    vid = new_vid()
+    first = page(NOW, FAMILY, new_visit=True, topics=["hawaii", "family"], items=["hawaii-family"])
+    await store.record(vid, first, HALF_LIFE)
+    await store.record(vid, page(NOW + 60, FAMILY, topics=["hawaii", "beach"]), HALF_LIFE)
+    profile = await store.load(vid)
+    key = f"omo:{{{vid}}}:p2"
+    assert omotenashi_redis.keys(f"omo:{{{vid}}}:*") == [key]
+    assert omotenashi_redis.object("encoding", key) == "listpack"  # small: see store/scripts.py
+    assert profile.shown == dict.fromkeys(FAMILY, 2)
+    assert profile.shown_why == {rule: (NOW + 60, said) for rule, said in FAMILY.items()}
+    assert (profile.first_seen, profile.last_seen, profile.visit_start) == (NOW, NOW + 60, NOW)
+    assert profile.viewed == {"hawaii-family": NOW}
+    assert profile.interests["hawaii"][1] == profile.interests["beach"][1] == NOW + 60
+    assert profile.interest_now(NOW + 60, HALF_LIFE) == {"hawaii": 2.0, "family": 1.0, "beach": 1.0}
+    numbered = {f: decode(v) for f, v in omotenashi_redis.hgetall(key).items() if f.isdigit()}
+    assert sorted(numbered.values()) == sorted(FAMILY["you-may-also-like"])  # too long inline
+
+
+@pytest.mark.parametrize(
+    ("said", "numbered"),
+    [
+        (["you have been exploring what we offer"], 0),  # in the rule's own value
+        (["you have looked at pages about family holidays", "your cart is empty"], 0),
+        (["Tokyo lights: Because you viewed Kyoto in autumn", "x" * 40], 2),  # too long: numbered
+        ([], 0),
+    ],
+)
+async def test_short_reasons_live_in_their_rules_value_and_long_ones_are_numbered(
+    store: Store,  # noqa: F811
+    omotenashi_redis: redis.Redis,
+    said: list[str],
+    numbered: int,
+) -> None:
+    vid = new_vid()
+    await store.record(vid, page(NOW, {"a": said}), HALF_LIFE)
+    assert (await store.load(vid)).shown_why == {"a": (NOW, said)}
+    fields = omotenashi_redis.hkeys(f"omo:{{{vid}}}:p2")
+    assert sum(f.isdigit() for f in fields) == numbered
+
+
+X, Y, Z = "x" * 61, "y" * 61, "z" * 61  # too long to be kept in a rule's own value
+
+
+@pytest.mark.parametrize(
+    ("later", "kept"),
+    [
+        ({"a": [Z]}, {Y, Z}),  # X is said by no rule any more: gone
+        ({"b": [X]}, {X, Y}),
+        ({"a": [], "b": []}, set()),
+    ],
+)
+async def test_a_reason_is_kept_once_and_only_while_a_rule_says_it(
+    store: Store,  # noqa: F811
+    omotenashi_redis: redis.Redis,
+    later: dict[str, list[str]],
+    kept: set[str],
+) -> None:
+    vid = new_vid()
+    await store.record(vid, page(NOW, {"a": [X, Y], "b": [Y]}), HALF_LIFE)
+    await store.record(vid, page(NOW + 1, later), HALF_LIFE)
+    fields = omotenashi_redis.hgetall(f"omo:{{{vid}}}:p2")
+    assert {decode(str(v)) for f, v in fields.items() if f.isdigit()} == kept
+    said = {"a": [X, Y], "b": [Y]} | later
+    assert {r: w for r, (_, w) in (await store.load(vid)).shown_why.items()} == said
+
+
+async def test_merging_an_earlier_first_visit_keeps_every_time_true(
+    store: Store,  # noqa: F811
+) -> None:
+    anon, user = new_vid(), "u" + new_vid()
+    mine = page(NOW, {"a": ["mine"]}, new_visit=True, topics=["hawaii"], items=["kyoto"])
+    await store.record(user, mine, HALF_LIFE)
+    await store.record(anon, page(NOW - 3600, {"b": ["theirs"]}, new_visit=True), HALF_LIFE)
+    assert await store.merge(anon, user, NOW + 60, HALF_LIFE)
+    merged = await store.load(user)
+    assert (merged.first_seen, merged.last_seen, merged.visit_start) == (NOW - 3600, NOW, NOW)
+    assert merged.interests == {"hawaii": (1.0, NOW)} and merged.viewed == {"kyoto": NOW}
+    assert merged.shown_why == {"a": (NOW, ["mine"]), "b": (NOW - 3600, ["theirs"])}
+    assert merged.merged == {anon: NOW + 60}
+
+
+async def test_a_deny_marker_of_the_first_layout_still_holds(
+    store: Store,  # noqa: F811
+    omotenashi_redis: redis.Redis,
+) -> None:
+    vid = new_vid()
+    old = f"omo:{{{vid}}}:profile"
+    omotenashi_redis.hset(old, "revoked", int(NOW))
+    omotenashi_redis.expire(old, 3600)
+    await store.record(vid, page(NOW, {"a": ["x"]}, topics=["hawaii"]), HALF_LIFE)
+    assert not omotenashi_redis.exists(f"omo:{{{vid}}}:p2")  # nothing written
+    assert (await store.load(vid)).revoked and await privacy.is_revoked(store, vid)
+    await store.erase(vid)  # the marker stays, in this layout's hash
+    assert omotenashi_redis.keys(f"omo:{{{vid}}}:*") == [f"omo:{{{vid}}}:p2"]
+    assert omotenashi_redis.hgetall(f"omo:{{{vid}}}:p2") == {"revoked": str(int(NOW))}
+    assert 0 < omotenashi_redis.ttl(f"omo:{{{vid}}}:p2") <= 3600
