@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import sys
+import weakref
 from pathlib import Path
 
 import pytest
 
 from omotenashi import Omotenashi, Settings
+from omotenashi.loader.reload import Reloader
+from omotenashi.metrics import Metrics
+from omotenashi.settings import RulesSettings
 
 from .conftest import client_for, page_app
 
@@ -67,3 +73,54 @@ async def test_a_broken_edit_keeps_the_last_good_set_in_force(
         assert await mw.rules.check() is good
         assert "First" in (await client.get("/")).text
     assert mw.metrics["rule_error"] == 1
+
+
+def _reloader(tmp_path: Path) -> tuple[Reloader, Path]:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (tmp_path / "snippets").mkdir()
+    (rules / "site.yaml").write_text(RULES.replace("TEXT", "First"))
+    cfg = RulesSettings(dir=rules, snippets_dir=tmp_path / "snippets", reload_interval=3600)
+    return Reloader(cfg, Metrics()), rules / "site.yaml"
+
+
+async def test_a_reload_leaves_the_collector_and_thread_switching_as_they_were(
+    tmp_path: Path,
+) -> None:
+    reloader, rule_file = _reloader(tmp_path)
+    interval = sys.getswitchinterval()
+    rule_file.write_text(RULES.replace("TEXT", "Second"))
+    assert (await reloader.check()).ruleset.rules[0].template is not None
+    assert reloader.metrics["reload"] == 1
+    assert gc.isenabled()
+    assert sys.getswitchinterval() == interval
+
+
+async def test_the_replaced_set_is_freed_once_no_request_holds_it(tmp_path: Path) -> None:
+    reloader, rule_file = _reloader(tmp_path)
+    held = reloader.maybe_reload()  # a request under way keeps the set it started with
+    first = weakref.ref(held.ruleset)
+    rule_file.write_text(RULES.replace("TEXT", "Second"))
+    await reloader.check()
+    await asyncio.sleep(0.2)
+    assert first() is held.ruleset  # still whole for the request
+    assert [r.id for r in held.ruleset.rules] == ["a"]
+    del held  # the request is done
+    for _ in range(500):  # bounded wait for the thread that lets it go, not a timing test
+        if first() is None:
+            break
+        await asyncio.sleep(0.01)
+    assert first() is None
+
+
+async def test_a_reload_keeps_the_snippet_environment_unless_a_snippet_changed(
+    tmp_path: Path,
+) -> None:
+    reloader, rule_file = _reloader(tmp_path)
+    snippet = tmp_path / "snippets" / "s.html"
+    snippet.write_text("<b>one</b>")
+    first = (await reloader.check()).renderer.env  # a new snippet: a new environment
+    rule_file.write_text(RULES.replace("TEXT", "Second"))
+    assert (await reloader.check()).renderer.env is first
+    snippet.write_text("<b>number two</b>")
+    assert (await reloader.check()).renderer.env is not first

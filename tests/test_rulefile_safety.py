@@ -60,6 +60,10 @@ def rules_folder(tmp_path: Path, name: str, content: str | bytes) -> Path:
         ("rules: []\nwhy: a\vb\n", ":2: the file contains the control character '\\x0b'"),
         ("rules: []\n\n\nx: \x00\n", ":4: the file contains the control character '\\x00'"),
         ("rules: []\nx: \x85\n", ":2: the file contains the control character '\\x85'"),
+        (
+            "rules: []\n" + "# filler\n" * 9000 + "x: \x07\n",  # past the first 32 KB searched
+            ":9002: the file contains the control character '\\x07'",
+        ),
         (b"rules: [\xff]\n", ":1: the file is not UTF-8 text"),
     ],
     ids=[
@@ -71,6 +75,7 @@ def rules_folder(tmp_path: Path, name: str, content: str | bytes) -> Path:
         "vertical-tab",
         "nul",
         "c1-control",
+        "control-far-down",
         "not-utf8",
     ],
 )

@@ -4,10 +4,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from omotenashi import RuleSetError
-from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.ruleset import load_ruleset, validate_file
 from omotenashi.loader.snippets import Renderer
+from omotenashi.rules.model import RuleFile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -228,3 +230,43 @@ def test_snippets_that_ignore_the_visitor_are_rendered_once(tmp_path: Path) -> N
 
 def test_an_empty_file_is_no_rules(tmp_path: Path) -> None:
     assert load(tmp_path, "").rules == []
+
+
+RULE = {"id": "a", "slot": "hero", "text": "hi", "why": "because"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"rules": [RULE, {**RULE, "id": "b"}]},
+        {"rules": [RULE], "goals": [{"id": "booked", "event": "booking"}]},
+        {"rules": []},
+        {},
+        {"rules": [RULE, {**RULE, "priority": -1}, {**RULE, "id": "B!"}]},
+        {"rules": [RULE], "goals": "none"},
+        {"rules": [RULE], "other": 1},
+        {"rules": "not a list"},
+        ["not", "a", "mapping"],
+    ],
+    ids=[
+        "good",
+        "goals",
+        "empty",
+        "nothing",
+        "bad-rules",
+        "bad-goals",
+        "extra",
+        "rules-text",
+        "list",
+    ],
+)
+def test_validating_rule_by_rule_is_validating_the_whole_file(data: object) -> None:
+    try:
+        whole: object = RuleFile.model_validate(data)
+    except ValidationError as exc:
+        whole = exc.errors(include_url=False)
+    try:
+        by_rule: object = validate_file(data)
+    except ValidationError as exc:
+        by_rule = exc.errors(include_url=False)
+    assert by_rule == whole

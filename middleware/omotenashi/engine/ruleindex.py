@@ -81,7 +81,15 @@ class RuleIndex:
         self.by_slot = by_slot
         self.selector_rules = selector_rules
         every = [r for rules in by_slot.values() for r in rules] + selector_rules
-        self.gates = {id(r): gate_of(r.rule.when) for r in every}
+        by_when: dict[int, Gate] = {}  # rules that share one When (the loader's) share its Gate
+
+        def gate(when: When) -> Gate:
+            found = by_when.get(id(when))
+            if found is None:
+                found = by_when[id(when)] = gate_of(when)
+            return found
+
+        self.gates = {id(r): gate(r.rule.when) for r in every}
         self._lists: dict[tuple[str | None, str, str], tuple[CompiledRule, ...]] = {}
         self._keyed: set[int] = {
             id(r) for r in every if self.gates[id(r)].query_keys or self.gates[id(r)].topics

@@ -30,12 +30,13 @@ Part = str | tuple[str, str | None]
 class SimpleCopy:
     """Quacks like the Jinja ``Template`` that ``engine.render.render`` calls."""
 
+    __slots__ = ("fields", "parts", "uses_name")  # one per rule: kept small
     name = None
     environment = _PlainEnvironment()
 
     def __init__(self, parts: list[Part]) -> None:
-        self.parts = parts
-        self.fields = [p for p in parts if isinstance(p, tuple)]
+        self.parts = tuple(parts)
+        self.fields = tuple(p for p in parts if isinstance(p, tuple))
         self.uses_name = ("visitor", "name") in self.fields
 
     def render(self, context: Mapping[str, Any]) -> str:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Template
 from pydantic import ValidationError
 
-from omotenashi.engine.conditions import compile_when
 from omotenashi.engine.html import parse_selector
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import RuleError, RuleSetError, SelectorError, SnippetError
 from omotenashi.loader.goals import GoalCollector
+from omotenashi.loader.pacing import pace, paused_gc
 from omotenashi.loader.snippets import Renderer
+from omotenashi.loader.whens import SharedWhens
 from omotenashi.rules.fileerrors import validation_errors
-from omotenashi.rules.model import Rule, RuleFile, is_contextual
+from omotenashi.rules.model import Rule, RuleFile
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
 SELECTOR_HINT = (
@@ -38,22 +40,46 @@ def load_ruleset(
     rules_dir: Path, renderer: Renderer, *, timezone: str = "UTC", base: Path | None = None
 ) -> RuleSet:
     """Every rule file in ``rules_dir``, or RuleSetError listing every problem found."""
+    with paused_gc():
+        return _load(rules_dir, renderer, timezone, base)
+
+
+def validate_file(data: object) -> RuleFile:
+    """``data`` as a RuleFile, validated rule by rule: short steps, so a load in a worker thread
+    never holds the interpreter for a whole file. A file with a problem is validated again
+    whole, for pydantic's errors located in the file (``ValidationError``)."""
+    if isinstance(data, dict) and isinstance(data.get("rules"), list):
+        try:
+            rules = [_paced(Rule.model_validate(item)) for item in data["rules"]]
+            head = RuleFile.model_validate({**data, "rules": []})
+        except ValidationError:
+            pass
+        else:
+            return head.model_copy(update={"rules": rules})
+    return RuleFile.model_validate(data)
+
+
+def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None) -> RuleSet:
     errors: list[RuleError] = []
     compiled: list[CompiledRule] = []
     seen: dict[str, str] = {}
     goals = GoalCollector()
+    whens = SharedWhens(timezone)
+    data: Any = None
+    lines: dict[Loc, int] | None = None
     files = rule_files(rules_dir)
     for path in files:
         name = display_path(path, base)
+        data = lines = None  # the previous file's YAML goes before this one is read
         try:
-            data, lines = load_yaml(path, name)
+            data, lines = load_yaml(path, name, pace)
         except RuleError as exc:
             errors.append(exc)
             continue
         if data is None:
             continue
         try:
-            parsed = RuleFile.model_validate(data)
+            parsed = validate_file(data)
         except ValidationError as exc:
             errors.extend(validation_errors(exc, name, lines, RuleFile))
             continue
@@ -108,25 +134,31 @@ def load_ruleset(
                     )
                 )
                 continue
+            pace()
+            conditions, behavioural = whens.compile(rule, data["rules"][index])
             compiled.append(
                 CompiledRule(
                     rule,
                     name,
                     line,
                     len(compiled),
-                    compile_when(rule.when, timezone),
+                    conditions,
                     template,
                     static,
-                    not is_contextual(rule.when),
+                    behavioural,
                     uses_name,
                 )
             )
     errors.extend(goals.check())
     if errors:
         raise RuleSetError(errors)
-    return RuleSet(
-        rules=compiled, files=[display_path(p, base) for p in files], goals=goals.goals
-    )
+    del whens, data, lines  # the last file's YAML and the sharing tables, before the index
+    return RuleSet(rules=compiled, files=[display_path(p, base) for p in files], goals=goals.goals)
+
+
+def _paced(rule: Rule) -> Rule:
+    pace()
+    return rule
 
 
 def _template(rule: Rule, renderer: Renderer) -> Template | None:

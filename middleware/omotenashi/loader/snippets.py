@@ -31,6 +31,15 @@ class Renderer:
         self._copies: dict[str, Template] = {}
         self._asts: dict[tuple[str, str], nodes.Template | None] = {}
 
+    def renewed(self) -> Renderer:
+        """A renderer for the next load of the rules: the same Jinja environments (whose cache
+        notices an edited snippet by its modification time), so snippets nobody edited are not
+        compiled again, and empty caches of copy and parsed snippets."""
+        fresh = object.__new__(Renderer)
+        fresh.snippets_dir, fresh.env, fresh.text_env = self.snippets_dir, self.env, self.text_env
+        fresh._copies, fresh._asts = {}, {}
+        return fresh
+
     def snippet(self, name: str) -> Template:
         """The compiled snippet ``name``, or SnippetError saying why it cannot be used."""
         try:

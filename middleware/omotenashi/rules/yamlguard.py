@@ -17,6 +17,7 @@ MAX_FILE_BYTES = 512 * 1024
 MAX_DEPTH = 40
 # C0 controls but tab, newline and carriage return; DEL; C1 controls; non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CHUNK = 32 * 1024
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -26,6 +27,14 @@ def line_at(text: str, index: int) -> int:
 
 def check_source(text: str, name: str) -> None:
     """RuleError unless ``text`` is small, plain text with no anchors, aliases or deep nesting."""
+    check_text(text, name)
+    if "&" not in text and "*" not in text and text.count("[") + text.count("{") < MAX_DEPTH:
+        return  # no anchor, no alias, and too few brackets to nest past the bound
+    check_structure(text, name)
+
+
+def check_text(text: str, name: str) -> None:
+    """RuleError unless ``text`` is small and has no control characters."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
         raise RuleError(
@@ -35,7 +44,11 @@ def check_source(text: str, name: str) -> None:
             f"the file is {size} bytes, over the {MAX_FILE_BYTES} a rule file may have",
             "split it into several files",
         )
-    bad = _CONTROL.search(text)
+    bad = None
+    for start in range(0, len(text), _CHUNK):  # short steps: other threads run in between
+        bad = _CONTROL.search(text, start, start + _CHUNK)
+        if bad is not None:
+            break
     if bad is not None:
         raise RuleError(
             name,
@@ -44,8 +57,10 @@ def check_source(text: str, name: str) -> None:
             f"the file contains the control character {bad.group()!r}",
             "delete it (most editors do not show it); save the file as plain UTF-8 text",
         )
-    if "&" not in text and "*" not in text and text.count("[") + text.count("{") < MAX_DEPTH:
-        return  # no anchor, no alias, and too few brackets to nest past the bound
+
+
+def check_structure(text: str, name: str) -> None:
+    """RuleError if the YAML in ``text`` has an anchor, an alias or nests past MAX_DEPTH."""
     depth = 0
     for event in yaml.parse(text, Loader=_Parser):
         line = event.start_mark.line + 1 if event.start_mark is not None else 1

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from omotenashi.errors import RuleError
-from omotenashi.rules.yamlguard import MAX_FILE_BYTES, check_source, line_at
+from omotenashi.rules.yamlfast import Unusual, fast_load
+from omotenashi.rules.yamlguard import MAX_FILE_BYTES, check_source, check_text, line_at
 
 Loc = tuple[str | int, ...]
 
@@ -36,10 +38,29 @@ _Loader.add_implicit_resolver(
 )
 
 
-def load_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[Loc, int]]:
-    """The file's data and ``{location: line}`` (1-based), or a RuleError naming the line."""
+def load_yaml(
+    path: Path, display: str | None = None, pace: Callable[[], None] | None = None
+) -> tuple[Any, dict[Loc, int]]:
+    """The file's data and ``{location: line}`` (1-based), or a RuleError naming the line.
+
+    A well-formed file is read in one pass over libyaml's events (``yamlfast``); anything
+    unusual, an error included, is read again here, the precise way, to word the error.
+    ``pace`` is called every few thousand YAML events (a background load rests there).
+    """
     name = display or str(path)
     text = read_source(path, name)
+    check_text(text, name)  # size and control characters
+    loader = _Loader(text)
+    try:
+        return fast_load(loader, pace)
+    except Unusual:
+        pass
+    finally:
+        loader.dispose()
+    return _precise(text, name)
+
+
+def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     loader = _Loader(text)
     try:
         check_source(text, name)  # size, control characters, anchors/aliases, nesting
