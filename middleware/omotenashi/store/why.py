@@ -12,6 +12,7 @@ reasons kept in one value.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 #: Stock phrases of engine/explain.py, engine/history.py and recommend/reasons.py. Append only.
 PHRASES = (
@@ -52,6 +53,7 @@ _ENCODE = sorted(zip(PHRASES, _CODES, strict=True), key=lambda pc: -len(pc[0]))
 assert len(PHRASES) <= 30  # codes 1 to 30: 31 (\x1f) separates reasons
 
 
+@lru_cache(maxsize=4096)  # the same few sentences again and again: coded once
 def encode(sentence: str) -> str:
     text = sentence.translate(_CONTROLS)
     for phrase, code in _ENCODE:
@@ -60,6 +62,7 @@ def encode(sentence: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def decode(text: str) -> str:
     return text.translate(_DECODE)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .scanner import Target
 
@@ -105,5 +106,6 @@ def start_tag(page: str, t: Target, attrs: Mapping[str, str]) -> str:
     return "".join(pieces)
 
 
+@lru_cache(maxsize=2048)  # rule ids and the same few values, page after page
 def _attr(name: str, value: str) -> str:
     return f'{name}="{html.escape(value, quote=True)}"'
