@@ -154,14 +154,13 @@ def compare(get: Callable[[Facts], object], cmp: Compare, subject: ex.Subject) -
     def unknown(value: object) -> bool:
         return value is None or value == ""
 
+    # What each test says depends on the test alone (or, for a value we do not know, on
+    # nothing): worked out once, not per request.
+    said = list(dict.fromkeys(subject.say(op, want) for op, want, _ in tests))
+    said_unknown = [subject.unknown] if tests else []
+
     def yes(f: Facts) -> list[str]:
-        value = get(f)
-        out: list[str] = []
-        for op, want, _ in tests:
-            text = subject.unknown if unknown(value) else subject.say(op, want)
-            if text not in out:
-                out.append(text)
-        return out
+        return list(said_unknown if unknown(get(f)) else said)
 
     def no(f: Facts) -> list[str]:
         value = get(f)
