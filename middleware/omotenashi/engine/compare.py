@@ -147,9 +147,16 @@ def compare(get: Callable[[Facts], object], cmp: Compare, subject: ex.Subject) -
         if bound is not None:
             tests.append((name, bound, _bounded(bound, op)))
 
-    def check(f: Facts) -> bool:
+    def check_all(f: Facts) -> bool:
         value = get(f)
         return all(t(value) for _, _, t in tests)
+
+    only = tests[0][2] if tests else bool
+
+    def check_one(f: Facts) -> bool:  # the usual case: one test, called directly
+        return only(get(f))
+
+    check = check_one if len(tests) == 1 else check_all
 
     def unknown(value: object) -> bool:
         return value is None or value == ""

@@ -10,9 +10,9 @@ is still tested in full, in priority order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import KeysView, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from omotenashi.engine.facts import Facts
 from omotenashi.rules.model import Compare, When
@@ -32,9 +32,9 @@ class Gate:
     query_keys: frozenset[str] = frozenset()
     topics: frozenset[str] = frozenset()  # interests that must be there at all
 
-    def needs(self, query: Mapping[str, object], interests: Mapping[str, object]) -> bool:
+    def needs(self, query: KeysView[str], interests: KeysView[str]) -> bool:
         """Whether the request has the query keys and the visitor the interests it needs."""
-        return self.query_keys <= query.keys() and self.topics <= interests.keys()
+        return self.query_keys <= query and self.topics <= interests
 
     def admits(self, stage: str, device: str) -> bool:
         return (self.stages is None or stage in self.stages) and (
@@ -90,7 +90,7 @@ class RuleIndex:
             return found
 
         self.gates = {id(r): gate(r.rule.when) for r in every}
-        self._lists: dict[tuple[str | None, str, str], tuple[CompiledRule, ...]] = {}
+        self._lists: dict[tuple[str | None, str, str], tuple[tuple[CompiledRule, ...], Any]] = {}
         self._keyed: set[int] = {
             id(r) for r in every if self.gates[id(r)].query_keys or self.gates[id(r)].topics
         }
@@ -113,15 +113,17 @@ class RuleIndex:
     ) -> Sequence[CompiledRule]:
         stage, device = facts.stage, facts.device.kind
         key = (target, stage, device)
-        kept = self._lists.get(key)
-        if kept is None:
+        known = self._lists.get(key)
+        if known is None:
             if len(self._lists) >= MAX_LISTS:
                 self._lists.clear()
-            gates = self.gates
+            gates, keyed = self.gates, self._keyed
             kept = tuple(r for r in rules if gates[id(r)].admits(stage, device))
-            self._lists[key] = kept
-        keyed = self._keyed
-        if not keyed:
+            # with the gate of each rule that needs query keys or interests (None: no check)
+            checks: Any = tuple((r, gates[id(r)] if id(r) in keyed else None) for r in kept)
+            known = self._lists[key] = (kept, checks if any(g for _, g in checks) else None)
+        kept, checks = known
+        if checks is None:
             return kept
-        query, interests, gates = facts.query, facts.interests, self.gates
-        return [r for r in kept if id(r) not in keyed or gates[id(r)].needs(query, interests)]
+        query, interests = facts.query.keys(), facts.interests.keys()
+        return [r for r, g in checks if g is None or g.needs(query, interests)]
