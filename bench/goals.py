@@ -80,9 +80,11 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
         rows.append(
             (
                 "4. CPU per personalised request, Redis excluded (added to the bare app)",
-                f"{cpu['cpu_added_us']:.0f} µs (bare app {cpu['cpu_bare_us']:.0f} µs)",
+                f"{cpu['cpu_added_us'] - cpu['cpu_redis_us']:.0f} µs: {cpu['cpu_added_us']:.0f}"
+                f" µs added in all, less {cpu['cpu_redis_us']:.0f} µs of Redis client work"
+                f" (bare app {cpu['cpu_bare_us']:.0f} µs)",
                 "<= 150 µs",
-                cpu["cpu_added_us"] <= 150,
+                cpu["cpu_added_us"] - cpu["cpu_redis_us"] <= 150,
             )
         )
         step("decide at scale")

@@ -81,7 +81,9 @@ class Metrics:
             self._names.add(name)
 
     def shown(self, rule_ids: Iterable[str]) -> None:
-        self._shown.update(rule_ids)
+        counts = self._shown
+        for rule_id in rule_ids:
+            counts[rule_id] += 1
 
     def observe(self, name: str, seconds: float) -> None:
         """One timing of ``redis_read``, ``redis_write``, ``decide`` or ``render``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -58,10 +59,10 @@ class RequestInfo:
     ) -> RequestInfo:
         return cls(
             path=path,
-            query=query_dict(parse_qs(query_string[:MAX_QUERY])),
+            query=query_dict(parse_qs(query_string[:MAX_QUERY])) if query_string else {},
             host=headers.get("host", ""),
             referrer=headers.get("referer", ""),
-            languages=parse_languages(headers.get("accept-language", "")),
+            languages=_languages(headers.get("accept-language", "")),
             country=headers.get(country_header.lower(), "") if country_header else "",
             secure=secure,
         )
@@ -124,6 +125,12 @@ def evolve(facts: Facts, **changes: object) -> Facts:
     return new
 
 
+def _languages(header: str) -> tuple[str, ...]:
+    """:func:`parse_languages`, remembered for the usual short headers (browsers send the same
+    few again and again)."""
+    return _known_languages(header) if len(header) <= 200 else parse_languages(header)
+
+
 def parse_languages(header: str) -> tuple[str, ...]:
     """Accept-Language → lower-case tags, best first (q=0 dropped)."""
     out: list[tuple[float, int, str]] = []
@@ -142,3 +149,6 @@ def parse_languages(header: str) -> tuple[str, ...]:
         if q > 0:
             out.append((-q, index, tag))
     return tuple(tag for _, _, tag in sorted(out))
+
+
+_known_languages = lru_cache(maxsize=1024)(parse_languages)
