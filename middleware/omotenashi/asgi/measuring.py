@@ -17,6 +17,8 @@ from omotenashi.rules.goals import Goal
 
 def arms(profile: Profile) -> dict[str, str]:
     """Measured rules this visitor was already counted for, and their arm (``t``/``c``)."""
+    if not profile.measured:  # measured by no rule yet: nothing to read
+        return {}
     seen, _ = read_record(profile.measured)
     return {rule: first.arm.value for rule, first in seen.items()}
 

@@ -37,8 +37,8 @@ class Prefs:
 
     @classmethod
     def from_cookie(cls, data: Mapping[str, Any]) -> Prefs:
-        if not data:  # most visitors chose nothing
-            return cls()
+        if not data:  # most visitors chose nothing: one shared, immutable answer
+            return _NO_CHOICES
 
         def names(key: str) -> frozenset[str]:
             value = data.get(key)
@@ -215,3 +215,6 @@ class Restraint:
             today = period_key("day", self.now, None)
             out[NAME_CAP] = [today, self._count(NAME_CAP, today) + names]
         return out
+
+
+_NO_CHOICES = Prefs()
