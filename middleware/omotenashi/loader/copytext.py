@@ -70,6 +70,8 @@ def parse_simple(text: str) -> SimpleCopy | None:
         literal = text[at : match.start()]
         if any(marker in literal for marker in _JINJA) or key in _DICT_NAMES:
             return None
+        if literal.endswith("{"):  # "{{{ x }}": Jinja reads "{{" first, then a "{" it refuses
+            return None
         if literal:
             parts.append(literal)
         parts.append((head, key))
