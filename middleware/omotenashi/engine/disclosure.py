@@ -53,16 +53,21 @@ def reasons(decision: Decision) -> list[str]:
 def labels(decisions: Sequence[Decision]) -> dict[str, str]:
     """A unique accessible name per block: the editor's reason, and when two blocks share it,
     which block each one is ("…, the “hero” block"), never a bare number."""
-    whys = [d.rule.rule.why.strip().rstrip(".") for d in decisions]
+    return dict(_labels(tuple((d.id, d.rule.rule.why, d.target) for d in decisions)))
+
+
+@lru_cache(maxsize=1024)  # the same few pages' blocks again and again
+def _labels(blocks: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str], ...]:
+    whys = [why.strip().rstrip(".") for _, why, _ in blocks]
     out: dict[str, str] = {}
-    for index, (decision, why) in enumerate(zip(decisions, whys, strict=True)):
+    for index, ((rule_id, _, target), why) in enumerate(zip(blocks, whys, strict=True)):
         if whys.count(why) == 1:
-            out[decision.id] = why
-        elif _SLUG.fullmatch(decision.target):
-            out[decision.id] = f"{why}, the “{words(decision.target)}” block"
+            out[rule_id] = why
+        elif _SLUG.fullmatch(target):
+            out[rule_id] = f"{why}, the “{words(target)}” block"
         else:
-            out[decision.id] = f"{why}, block {index + 1} on this page"
-    return out
+            out[rule_id] = f"{why}, block {index + 1} on this page"
+    return tuple(out.items())
 
 
 def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
