@@ -26,7 +26,15 @@ WHENS = st.fixed_dictionaries(
         "interest": st.sampled_from(
             [{"kyoto": {"at_least": 1}}, {"kyoto": {"lt": 2}}, {"kyoto": {"gt": 0}}]
         ),
-        "all": st.just([{"stage": ["interest"]}]),
+        "attr": st.sampled_from(
+            [
+                {"tier": {"eq": "gold"}},
+                {"tier": {"ne": "gold"}},
+                {"tier": {"exists": False}},
+                {"tier": {"in": ["gold", "silver"]}},
+            ]
+        ),
+        "all": st.sampled_from([[{"stage": ["interest"]}], [{"attr": {"tier": {"eq": "gold"}}}]]),
     },
 )
 
@@ -55,6 +63,7 @@ def _reference(ruleset: RuleSet, facts: Facts, slot: str) -> str | None:
     st.sampled_from(DEVICES),
     st.sampled_from([{}, {"utm": "a"}, {"utm": "b"}]),
     st.sampled_from([{}, {"kyoto": 0.5}, {"kyoto": 3.0}]),
+    st.sampled_from([{}, {"tier": "gold"}, {"tier": "bronze"}]),
 )
 def test_decide_with_the_index_picks_what_testing_every_rule_picks(
     whens: list[dict[str, object]],
@@ -62,6 +71,7 @@ def test_decide_with_the_index_picks_what_testing_every_rule_picks(
     device: str,
     query: dict[str, str],
     interests: dict[str, float],
+    attrs: dict[str, str],
 ) -> None:
     ruleset = _ruleset(whens)
     facts = Facts(
@@ -69,6 +79,7 @@ def test_decide_with_the_index_picks_what_testing_every_rule_picks(
         device=Device(device, "b", "o", False),
         query=query,
         interests=interests,
+        attrs=attrs,
         now=datetime(2026, 1, 1, tzinfo=UTC),
     )
     slots = ["s0", "s1", "s2"]

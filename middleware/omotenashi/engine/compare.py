@@ -3,9 +3,11 @@ comparisons of one value (``Compare``) with sentences true of the value they wer
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from omotenashi.engine import explain as ex
 from omotenashi.engine.facts import Facts
@@ -117,7 +119,19 @@ def _bounded(bound: float, op: Callable[[float, float], bool]) -> Callable[[obje
     return test
 
 
-def compare(get: Callable[[Facts], object], cmp: Compare, subject: ex.Subject) -> Condition:
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt,
+    "at_most": operator.le,
+    "gt": operator.gt,
+    "at_least": operator.ge,
+}
+
+
+def compare(
+    get: Callable[[Facts], object], cmp: Compare, subject: ex.Subject, *, number: bool = False
+) -> Condition:
+    """``number``: ``get`` always gives an int or a float (a count, an interest), so a single
+    bound is tested directly, without reading the value as a number first."""
     tests: list[tuple[str, object, Callable[[object], bool]]] = []
     if cmp.exists is not None:
         want = cmp.exists
@@ -157,6 +171,11 @@ def compare(get: Callable[[Facts], object], cmp: Compare, subject: ex.Subject) -
         return only(get(f))
 
     check = check_one if len(tests) == 1 else check_all
+    if number and len(tests) == 1 and tests[0][0] in _OPERATORS:
+        against, limit = _OPERATORS[tests[0][0]], tests[0][1]
+
+        def check(f: Facts) -> bool:
+            return against(get(f), limit)
 
     def unknown(value: object) -> bool:
         return value is None or value == ""

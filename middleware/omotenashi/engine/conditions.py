@@ -63,7 +63,7 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
         out.append(_interest_condition(topic, cmp))
     if when.visits is not None:
         visits = ex.Count("you have visited us {n} times, counting this visit")
-        out.append(compare(lambda f: f.visits, when.visits, visits))
+        out.append(compare(lambda f: f.visits, when.visits, visits, number=True))
     for flag, want_new in ((when.new, True), (when.returning, False)):
         if flag is not None:
             new = want_new if flag else not want_new
@@ -237,7 +237,7 @@ def _interest(topic: str) -> Callable[[Facts], object]:
 
 def _interest_condition(topic: str, cmp: Compare) -> Condition:
     """An interest test whose sentences name the topic as the site does (``Facts.labels``)."""
-    plain = compare(_interest(topic), cmp, ex.Interest(topic))
+    plain = compare(_interest(topic), cmp, ex.Interest(topic), number=True)
     named: dict[str, Condition] = {}
 
     def worded(f: Facts) -> Condition:
@@ -246,7 +246,9 @@ def _interest_condition(topic: str, cmp: Compare) -> Condition:
             return plain
         found = named.get(label)
         if found is None:
-            found = named[label] = compare(_interest(topic), cmp, ex.Interest(topic, label=label))
+            found = named[label] = compare(
+                _interest(topic), cmp, ex.Interest(topic, label=label), number=True
+            )
         return found
 
     return Condition(

@@ -52,8 +52,8 @@ def history(when: When, out: list[Condition]) -> None:
         ),
     ]
     for cmp, get, subject in counts:
-        if cmp is not None:
-            out.append(compare(get, cmp, subject))
+        if cmp is not None:  # the counts are ints; the days away may be unknown (None)
+            out.append(compare(get, cmp, subject, number=cmp is not when.absent_days))
     for name, cmp in (when.event or {}).items():
         done = f"“{ex.words(name)}”"
         subject = ex.Count(
@@ -61,7 +61,7 @@ def history(when: When, out: list[Condition]) -> None:
             zero=f"you have not done {done} yet",
             some=f"you have done {done} before",
         )
-        out.append(compare(_event(name), cmp, subject))
+        out.append(compare(_event(name), cmp, subject, number=True))
     if when.cart_abandoned is not None:
         want = when.cart_abandoned
         left = "you put something in your cart a while ago and have not booked it yet"

@@ -2,7 +2,8 @@
 
 Rules are bucketed by target (slot, or the selector rules), then filtered by what is cheap to
 know and rules commonly say: the journey stage and the device kind (lists built once per
-target, stage and device, and kept), then the query keys and the interests a rule needs at all.
+target, stage and device, and kept), then the query keys, the interests and the profile
+attributes a rule needs at all.
 With 10,000 rules over 1,000 slots a page with five slots looks at a few dozen rules, not
 10,000. The index only leaves out rules whose conditions could not hold: every rule it keeps
 is still tested in full, in priority order.
@@ -31,10 +32,12 @@ class Gate:
     devices: frozenset[str] | None = None
     query_keys: frozenset[str] = frozenset()
     topics: frozenset[str] = frozenset()  # interests that must be there at all
+    attr_keys: frozenset[str] = frozenset()  # profile attributes that must be there at all
 
-    def needs(self, query: KeysView[str], interests: KeysView[str]) -> bool:
-        """Whether the request has the query keys and the visitor the interests it needs."""
-        return self.query_keys <= query and self.topics <= interests
+    def needs(self, query: KeysView[str], interests: KeysView[str], attrs: KeysView[str]) -> bool:
+        """Whether the request has the query keys and the visitor the interests and attributes
+        it needs."""
+        return self.query_keys <= query and self.topics <= interests and self.attr_keys <= attrs
 
     def admits(self, stage: str, device: str) -> bool:
         return (self.stages is None or stage in self.stages) and (
@@ -67,11 +70,13 @@ def gate_of(when: When) -> Gate:
     devices: frozenset[str] | None = None if when.device is None else frozenset(when.device)
     keys = frozenset(k for k, cmp in (when.query or {}).items() if _needs_value(cmp))
     topics = frozenset(t for t, cmp in (when.interest or {}).items() if _needs_interest(cmp))
+    attrs = frozenset(k for k, cmp in (when.attr or {}).items() if _needs_value(cmp))
     for sub in when.all or []:
         inner = gate_of(sub)
         stages, devices = _meet(stages, inner.stages), _meet(devices, inner.devices)
         keys, topics = keys | inner.query_keys, topics | inner.topics
-    return Gate(stages, devices, keys, topics)
+        attrs = attrs | inner.attr_keys
+    return Gate(stages, devices, keys, topics, attrs)
 
 
 class RuleIndex:
@@ -92,7 +97,9 @@ class RuleIndex:
         self.gates = {id(r): gate(r.rule.when) for r in every}
         self._lists: dict[tuple[str | None, str, str], tuple[tuple[CompiledRule, ...], Any]] = {}
         self._keyed: set[int] = {
-            id(r) for r in every if self.gates[id(r)].query_keys or self.gates[id(r)].topics
+            id(r)
+            for r in every
+            if (g := self.gates[id(r)]).query_keys or g.topics or g.attr_keys
         }
 
     def for_slot(self, slot: str, facts: Facts) -> Sequence[CompiledRule]:
@@ -125,5 +132,5 @@ class RuleIndex:
         kept, checks = known
         if checks is None:
             return kept
-        query, interests = facts.query.keys(), facts.interests.keys()
-        return [r for r, g in checks if g is None or g.needs(query, interests)]
+        query, interests, attrs = facts.query.keys(), facts.interests.keys(), facts.attrs.keys()
+        return [r for r, g in checks if g is None or g.needs(query, interests, attrs)]
