@@ -219,7 +219,10 @@ async def test_interest_halves_every_half_life(make_settings: Make) -> None:
     assert profile.interest_now(t0 + 2 * half_life, half_life) == {"x": 0.8}
 
 
-async def test_sign_in_merges_and_sign_out_starts_afresh(make_settings: Make) -> None:
+async def test_sign_in_merges_and_sign_out_starts_afresh(
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,  # empty: other tests sign in as aiko too
+) -> None:
     middleware = mw(make_settings)
     async with client_for(middleware) as phone, client_for(middleware) as laptop:
         for _ in range(2):

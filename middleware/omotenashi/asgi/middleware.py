@@ -99,7 +99,11 @@ class Omotenashi:
         if responder is None:
             await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, responder.send)
+        try:
+            await self.app(scope, receive, responder.send)
+        except BaseException:  # a record its last byte started is still waited for
+            self._pending(responder.recording)
+            raise
         self._pending(responder.after_app())
 
     async def _arrive(self, scope: Scope, send: Any) -> Responder | None:
@@ -173,8 +177,13 @@ class Omotenashi:
         this first."""
         if self._loop is not asyncio.get_running_loop():
             return  # another event loop's requests (or none yet): nothing of ours to wait for
-        while self._writing:
-            await asyncio.gather(*self._writing, return_exceptions=True)
+        cfg = self.settings.redis
+        # Bounded (a server that stopped answering leaves a queued write unanswered), and
+        # asyncio.wait, not gather: giving up must not cancel the writes themselves.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(cfg.read_timeout + 2 * cfg.write_timeout):
+                while self._writing:
+                    await asyncio.wait(set(self._writing))
         fast = self.store.fast
         if fast is not None and fast.writer.pending:
             with contextlib.suppress(TimeoutError):
@@ -241,9 +250,7 @@ class Omotenashi:
             keeper.cancel()
         self.rules.stop()
         if self._writing:  # what the last requests recorded goes out before the pool closes
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.redis.write_timeout):
-                    await asyncio.gather(*self._writing, return_exceptions=True)
+            await asyncio.wait(set(self._writing), timeout=self.settings.redis.write_timeout)
         await self.store.aclose()
         if self._embedded is not None:
             embedded, self._embedded = self._embedded, None

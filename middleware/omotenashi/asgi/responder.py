@@ -223,7 +223,13 @@ class Responder:
         """Start the record now: into the write queue at once when it can (the next read on
         the connection then sees it), else in a task that waits for what it needs."""
         if self._recording is None:
-            queued = self._queue()
+            try:
+                queued = self._queue()
+            except Exception:  # on the response's path: our bug must not break the page
+                self.tools.metrics.inc("record_error")
+                log.exception("omotenashi: recording the page view failed")
+                queued = asyncio.get_running_loop().create_future()
+                queued.set_result(None)  # not again in a task: measurement counted once
             if queued is None:  # a task: the next read of this profile waits for it
                 queued = asyncio.ensure_future(self._write(self.change))
                 self.tools.store.writing(self.visitor.id, queued)
@@ -239,16 +245,26 @@ class Responder:
             return None
         if self._learning(change) is not None:
             return None
-        if not visitor.prefs.nothing:  # exposures and conversions ride the same write
+        self._measure(change)
+        half_life = self.loaded.journey.half_life
+        return tools.store.record_soon(visitor.id, change, half_life)
+
+    def _measure(self, change: Change) -> None:
+        """Exposures and conversions ride the same write (not for "personalise nothing")."""
+        visitor = self.visitor
+        if not visitor.prefs.nothing:
             measuring.count(
                 change,
                 visitor.profile,
                 self.loaded.ruleset.goals,
                 path=self.request.path,
-                window_days=tools.attribution_days,
+                window_days=self.tools.attribution_days,
             )
-        half_life = self.loaded.journey.half_life
-        return tools.store.record_soon(visitor.id, change, half_life)
+
+    @property
+    def recording(self) -> asyncio.Future[None] | None:
+        """The page view's record, once the response's last byte has started it."""
+        return self._recording
 
     def after_app(self) -> asyncio.Future[None] | None:
         """The app has returned: the page view's record (started with the last byte, or
@@ -289,14 +305,7 @@ class Responder:
                 )
             if change is None or change.empty:
                 return
-            if not visitor.prefs.nothing:  # exposures and conversions ride the same write
-                measuring.count(
-                    change,
-                    visitor.profile,
-                    self.loaded.ruleset.goals,
-                    path=self.request.path,
-                    window_days=tools.attribution_days,
-                )
+            self._measure(change)
             await tools.store.record(
                 visitor.id, change, self.loaded.journey.half_life, self._learning(change)
             )

@@ -198,11 +198,19 @@ class Store:
         keys = self.keys(pid) if pid else []
 
         async def op() -> list[Any]:
+            # The profile on the write queue's connection when it is up, like every other
+            # profile read: behind the page views queued there (this visitor's last request).
+            fast = self.fast if pid and self.fast is not None and self.fast.ready else None
+            sent = fast.begin_load(keys) if fast is not None else None
             pipe = self.client.pipeline(transaction=False)
-            if pid:
+            if pid and sent is None:
                 await self._scripts[2](keys=keys, client=pipe)  # queued, not yet sent
             kinds = self.recs.queue_reads(pipe, current)
-            return [kinds, await pipe.execute()] if len(pipe) else [kinds, []]
+            shared = pipe.execute() if len(pipe) else asyncio.sleep(0, [])
+            if fast is None or sent is None:
+                return [kinds, await shared]
+            mine, theirs = await asyncio.gather(fast.finish_load(sent, keys), shared)
+            return [kinds, [mine, *theirs]]
 
         kinds, replies = await self._run(op, self.cfg.read_timeout, "redis_read")
         profile = _profile(replies[0]) if pid else Profile()
@@ -362,6 +370,7 @@ class Store:
 
     async def erase(self, pid: str) -> None:
         """Delete every key of the id (rate counters included); a deny marker stays."""
+        await self.after_writes(pid)  # a write still in a task must not land after the erase
         if self.fast is not None:  # a queued page view must not bring the profile back
             await self.fast.drain()
         await privacy.erase(self, pid, PARTS)
