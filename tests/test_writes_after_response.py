@@ -352,3 +352,19 @@ async def test_a_page_with_recommendations_reads_the_page_views_queued_before_it
             assert profile.views == views
     finally:
         await mw.shutdown()
+
+
+async def test_a_read_waits_for_every_write_of_the_profile_still_in_a_task(
+    make_settings: Make,
+) -> None:
+    store = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS)).store
+    loop = asyncio.get_running_loop()
+    first, second = loop.create_future(), loop.create_future()
+    store.writing("v1", first)
+    store.writing("v1", second)  # two requests of one visitor, both still in tasks
+    loop.call_later(0.10, first.set_result, None)  # the earlier one ends last
+    loop.call_later(0.05, second.set_result, None)
+    await store.after_writes("v1")
+    assert first.done() and second.done()
+    await asyncio.sleep(0)  # the done callbacks run
+    assert "v1" not in store.unqueued

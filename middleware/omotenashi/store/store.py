@@ -164,6 +164,9 @@ class Store:
 
     def writing(self, pid: str, write: asyncio.Future[Any]) -> None:
         """``write`` will record ``pid``'s request but is not in the write queue yet."""
+        earlier = self.unqueued.get(pid)
+        if earlier is not None and not earlier.done():  # two at once: a read waits for both
+            write = asyncio.gather(earlier, write, return_exceptions=True)
         self.unqueued[pid] = write
 
         def done(_: asyncio.Future[Any]) -> None:
