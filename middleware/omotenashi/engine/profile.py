@@ -41,53 +41,6 @@ class Profile:
     purchased: frozenset[str] = frozenset()  # items bought (never recommended again)
     also: dict[str, float] = field(default_factory=dict)  # "seed>item": log score (recommend)
 
-    @classmethod
-    def from_redis(
-        cls,
-        main: Mapping[str, str],
-        attrs: Mapping[str, str],
-        interests: Mapping[str, str],
-        shown: Mapping[str, str],
-        cart: Mapping[str, str] | None = None,
-        viewed: list[tuple[str, float]] | None = None,
-        caps: Mapping[str, str] | None = None,
-        also: Mapping[str, str] | None = None,
-        *,
-        measured: Mapping[str, str] | None = None,
-    ) -> Profile:
-        stage = main.get("stage", "awareness")
-        scores: dict[str, tuple[float, float]] = {}
-        for key, value in interests.items():
-            if not key.endswith("@"):
-                scores[key] = (_float(value) or 0.0, _float(interests.get(key + "@")) or 0.0)
-        return cls(
-            visits=_int(main.get("visits")),
-            views=_int(main.get("views")),
-            first_seen=_float(main.get("first_seen")),
-            last_seen=_float(main.get("last_seen")),
-            visit_start=_float(main.get("visit_start")),
-            absent_days=_float(main.get("absent_days")),
-            stage=stage if stage in STAGE_ORDER else "awareness",
-            segments=frozenset(s for s in main.get("segments", "").split(",") if s),
-            attrs={k: json_or_text(v) for k, v in attrs.items()},
-            interests=scores,
-            shown={k: _int(v) for k, v in shown.items() if not k.endswith("@")},
-            shown_why={k[:-1]: _why(v) for k, v in shown.items() if k.endswith("@")},
-            events={k[3:]: _int(v) for k, v in main.items() if k.startswith("ev:")},
-            purchases=_int(main.get("purchases")),
-            purchase_at=_float(main.get("purchase_at")),
-            cart={k: _int(v) for k, v in (cart or {}).items() if _int(v) > 0},
-            cart_at=_float(main.get("cart_at")),
-            viewed=dict(viewed or []),
-            first_touch={k: main[f"first_{k}"] for k in FIRST_TOUCH if f"first_{k}" in main},
-            caps={k: _cap(v) for k, v in (caps or {}).items()},
-            merged={k[7:]: _float(v) or 0.0 for k, v in main.items() if k.startswith("merged:")},
-            revoked="revoked" in main,
-            measured=dict(measured or {}),
-            purchased=frozenset(k[7:] for k in main if k.startswith("bought:")),
-            also={k: _float(v) or 0.0 for k, v in (also or {}).items()},
-        )
-
     def interest_now(self, now: float, half_life: float) -> dict[str, float]:
         """Interest per topic, decayed to ``now`` (it halves every ``half_life`` seconds).
 
@@ -168,37 +121,9 @@ def visitor_view(
     }
 
 
-def _cap(value: str) -> tuple[str, int]:
-    period, _, count = value.rpartition(":")
-    return period, _int(count)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(float(value)) if value is not None else 0
-    except ValueError:
-        return 0
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def json_or_text(value: str) -> Any:
     """A JSON value, or the text itself when it is not JSON."""
     try:
         return json.loads(value)
     except ValueError:
         return value
-
-
-def _why(value: str) -> tuple[float, list[str]]:
-    """A stored ``[when, [reason, ...]]``; anything else reads as no reason."""
-    try:
-        at, said = json.loads(value)
-        return float(at), [str(r)[:200] for r in said][:6]
-    except (ValueError, TypeError):
-        return 0.0, []
