@@ -4,6 +4,7 @@ flushed ahead of the next read, drained by ``drain()`` and by shutdown."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -368,3 +369,30 @@ async def test_a_read_waits_for_every_write_of_the_profile_still_in_a_task(
     assert first.done() and second.done()
     await asyncio.sleep(0)  # the done callbacks run
     assert "v1" not in store.unqueued
+
+
+async def test_a_page_view_read_before_an_erase_and_written_after_it_does_not_rebuild_the_profile(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """A request reads the profile, the visitor erases it (another tab), then the request's
+    page view arrives: it was made from a profile that is gone, so it is not written. A page
+    view made after the erase (from no profile) is."""
+    from omotenashi.engine.change import Change
+
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    await mw.startup()
+    try:
+        cookie = await _visit(mw, 2)
+        await mw.drain()
+        pid = mw.signer.identify(f"omo_vid={cookie}").vid
+        before = await mw.store.load(pid)
+        assert before.first_seen is not None and before.views == 2
+        late = Change(now=time.time(), view=True, since=before.first_seen)
+        await mw.store.erase(pid)
+        await mw.store.record(pid, late, 86400.0)
+        assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") == []  # not rebuilt
+        fresh = Change(now=time.time(), view=True)  # made after the erase, from no profile
+        await mw.store.record(pid, fresh, 86400.0)
+        assert (await mw.store.load(pid)).views == 1
+    finally:
+        await mw.shutdown()

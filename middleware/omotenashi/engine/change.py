@@ -29,6 +29,9 @@ class Change:
     stage: str | None = None
     stage_back: bool = False
     first: dict[str, str] = field(default_factory=dict)
+    # When the profile this change was made from was first seen (0: none, a new profile).
+    # Its write is refused when that profile has gone meanwhile (erased after the read).
+    since: float = 0.0
     attrs: dict[str, Any] = field(default_factory=dict)
     caps: dict[str, list[object]] = field(default_factory=dict)  # rule: [period, new count]
     bought: list[str] = field(default_factory=list)  # items of a purchase (recommendations)
@@ -68,6 +71,7 @@ class Change:
     def payload(self, ttl: int, half_life: float) -> dict[str, Any]:
         return {
             "now": self.now,
+            "since": self.since,
             "ttl": ttl,
             "half_life": half_life,
             "view": self.view,

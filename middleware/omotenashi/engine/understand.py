@@ -80,6 +80,7 @@ def build_change(
         topics=list(topics),
         items=list(items),
         attrs=dict(visit.attrs),
+        since=profile.first_seen or 0.0,
     )
     if new_visit and profile.last_seen is not None and profile.visit_start is not None:
         change.absent_days = round((now - profile.last_seen) / 86400, 3)
