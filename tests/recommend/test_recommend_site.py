@@ -142,7 +142,7 @@ async def test_the_why_note_lists_every_item_s_reason(
         await _browse(client, "/tours/kyoto-autumn", "/tours/tokyo-lights")
         page = await _browse(client, "/tours/kyoto-autumn")
     note = page.text.split('<ul class="omo-why-items">', 1)[1].split("</ul>", 1)[0]
-    assert "<li>Tokyo lights: Often viewed with Kyoto in autumn</li>" in note
+    assert "<li>Tokyo lights: Often viewed with Kyoto in autumn.</li>" in note  # a sentence
 
 
 async def test_purchased_items_are_not_recommended_again(

@@ -74,7 +74,7 @@ def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
     because = "".join(f"<li>{html.escape(_sentence(r))}</li>" for r in reasons)
     out = f'<p class="omo-because">Because:</p><ul>{because}</ul>' if because else ""
     if items:  # a recommendation: every item says why it is there
-        listed = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        listed = "".join(f"<li>{html.escape(_sentence(i))}</li>" for i in items)
         out += f'<p>Why each suggestion:</p><ul class="omo-why-items">{listed}</ul>'
     return out
 
