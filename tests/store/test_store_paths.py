@@ -1,0 +1,362 @@
+"""Every way the store writes, against a real Redis: the auto-pipelined fast path and the
+redis-py client (a URL with options, Sentinel, Cluster), with measurement counters and with
+co-view learning; the queued write (``record_soon``) through a flushed script cache and a
+refused write; what a merge carries over; how long a one-visit profile lives; and the client
+each kind of URL makes (no server needed: clients connect on first use)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import redis
+from redis.asyncio import BlockingConnectionPool
+from redis.asyncio.cluster import RedisCluster
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from omotenashi import StoreError
+from omotenashi.engine.change import Change
+from omotenashi.identity.cookie import new_vid
+from omotenashi.metrics import Metrics
+from omotenashi.recommend.coview import Learning
+from omotenashi.settings import RedisSettings
+from omotenashi.store.store import Store, make_client
+
+pytestmark = pytest.mark.anyio
+DAY = 86400.0
+NOW = 1_800_000_000.0
+# Keys of their own: the shared ones written here (popular items, counters) stay out of the
+# way of other tests on the same server.
+PREFIX = "store-paths"
+CFG: dict[str, Any] = {
+    "read_timeout": 0.2,
+    "write_timeout": 0.7,
+    "connect_timeout": 0.3,
+    "health_check_interval": 12,
+    "max_connections": 7,
+}
+
+
+def settings(**more: Any) -> RedisSettings:
+    return RedisSettings(**{**CFG, **more})
+
+
+def opened(url: str) -> Store:
+    store = Store(RedisSettings(url=url, key_prefix=PREFIX), Metrics())
+    store.connect(url)
+    return store
+
+
+def client_options(kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(kwargs.get(k) for k in ("socket_timeout", "socket_connect_timeout"))
+
+
+async def test_a_plain_url_gets_a_bounded_blocking_pool_that_retries_once() -> None:
+    client, others = make_client("redis://cache.internal:6380/2", settings())
+    pool = client.connection_pool
+    kwargs = pool.connection_kwargs
+    assert isinstance(pool, BlockingConnectionPool) and others == []
+    assert (pool.max_connections, pool.timeout) == (7, 0.3)
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("cache.internal", 6380, 2)
+    assert client_options(kwargs) == (0.7, 0.3)
+    assert kwargs["decode_responses"] is True and kwargs["health_check_interval"] == 12
+    assert kwargs["retry_on_error"] == [RedisConnectionError]
+    assert kwargs["retry"]._retries == 1 and isinstance(kwargs["retry"]._backoff, NoBackoff)
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("url", "sentinels", "service"),
+    [
+        ("redis+sentinel://:pw@s1:26380,s2/shop", [("s1", 26380), ("s2", 26379)], "shop"),
+        ("redis+sentinel://s3:5000", [("s3", 5000)], "mymaster"),
+    ],
+)
+async def test_a_sentinel_url_names_its_sentinels_and_service(
+    url: str, sentinels: list[tuple[str, int]], service: str
+) -> None:
+    client, others = make_client(url, settings())
+    pool = client.connection_pool
+    assert [
+        (o.connection_pool.connection_kwargs["host"], o.connection_pool.connection_kwargs["port"])
+        for o in others
+    ] == sentinels
+    assert (pool.service_name, pool.max_connections) == (service, 7)
+    assert client_options(pool.connection_kwargs) == (0.7, 0.3)
+    assert pool.connection_kwargs["decode_responses"] is True
+    assert pool.connection_kwargs["health_check_interval"] == 12
+    assert pool.connection_kwargs["retry"]._retries == 1
+    for o in others:
+        assert client_options(o.connection_pool.connection_kwargs) == (0.7, 0.3)
+        await o.aclose()
+    await client.aclose()
+
+
+async def test_a_cluster_client_keeps_its_own_retry() -> None:
+    client, others = make_client("redis://node1:7000/0", settings(cluster=True))
+    kwargs = client.connection_kwargs
+    assert isinstance(client, RedisCluster) and others == []
+    assert (kwargs["max_connections"], kwargs["decode_responses"]) == (7, True)
+    assert client_options(kwargs) == (0.7, 0.3)
+    assert "retry_on_error" not in kwargs and kwargs["health_check_interval"] == 0
+    await client.aclose()
+
+
+async def test_a_store_without_a_connection_or_behind_an_open_breaker_refuses_at_once(
+    omotenashi_redis_url: str,
+) -> None:
+    with pytest.raises(StoreError, match="^no Redis connection$"):
+        await Store(settings(), Metrics()).hit_rate_limit(new_vid(), 5)
+    with pytest.raises(StoreError, match="^no Redis connection$"):  # not a TypeError
+        await Store(settings(), Metrics()).load(new_vid())
+    store = opened(omotenashi_redis_url)
+    try:
+        for _ in range(store.cfg.breaker_failures):
+            store.breaker.failure("test")
+        with pytest.raises(StoreError, match="^circuit breaker open$"):
+            await store.load(new_vid())
+        assert store.metrics["breaker_open"] == 1
+        assert b"omotenashi_breaker_state 1.0" in store.metrics.exposition()
+    finally:
+        await store.aclose()
+
+
+def page_view(**more: Any) -> Change:
+    return Change(now=NOW, view=True, new_visit=True, topics=["hawaii"], **more)
+
+
+@pytest.mark.parametrize("options", ["", "?socket_keepalive=true"], ids=["fast", "redis-py"])
+@pytest.mark.parametrize("counted", [False, True], ids=["", "counted"])
+@pytest.mark.parametrize("learned", [False, True], ids=["", "learned"])
+async def test_every_way_of_recording_writes_the_same_profile(
+    options: str,
+    counted: bool,
+    learned: bool,
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+) -> None:
+    store = opened(omotenashi_redis_url + options)
+    assert (store.fast is None) == bool(options)
+    vid, day = new_vid(), "2027-01-15"
+    change = page_view()
+    if counted:
+        change.stats = {(day, "t:hero"): 1, (day, "c:hero"): 2}
+    learning = Learning(
+        popular=[("kona", 1.0)], co={"kona": [("maui", 0.5)]}, also=[("kona>maui", 0.5)]
+    )
+    try:
+        await store.record(vid, change, DAY, learning if learned else None)
+        if store.fast is not None:
+            await store.fast.drain()
+        profile = await store.load(vid)
+        counters = await store.read_stats([day, "2027-01-16"])
+    finally:
+        await store.aclose()
+    assert (profile.views, profile.visits, profile.first_seen) == (1, 1, NOW)
+    assert set(profile.interest_now(NOW, DAY)) == {"hawaii"}
+    assert counters == ({day: {"t:hero": "1", "c:hero": "2"}} if counted else {})
+    if counted:  # kept until the end of that day plus the retention period
+        assert omotenashi_redis.ttl(f"{PREFIX}:stats:{day}") > 0
+    assert (set(profile.also) == {"kona>maui"}) == learned
+    assert bool(omotenashi_redis.zscore(f"{PREFIX}:rec:pop", "kona")) == learned
+    assert bool(omotenashi_redis.zscore(f"{PREFIX}:rec:co:kona", "maui")) == learned
+
+
+def timed(metrics: Metrics, name: str) -> float:
+    """The total seconds of a latency histogram, as Prometheus reads it."""
+    line = [x for x in metrics.exposition().splitlines() if x.startswith(name.encode())]
+    return float(line[0].split()[-1])
+
+
+def written(metrics: Metrics) -> bytes:
+    """The count of timed writes, as Prometheus reads it."""
+    line = [
+        x
+        for x in metrics.exposition().splitlines()
+        if x.startswith(b"omotenashi_redis_write_seconds_count")
+    ]
+    return line[0].split()[-1]
+
+
+@pytest.mark.parametrize("flushed", [False, True], ids=["", "scripts-flushed"])
+async def test_a_queued_page_view_is_written_even_after_the_script_cache_is_flushed(
+    flushed: bool, omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    try:
+        await store.load(vid)  # connected, scripts loaded
+        assert store.can_queue
+        if flushed:  # a restarted or flushed server has forgotten the scripts: NOSCRIPT
+            omotenashi_redis.script_flush()
+        change = page_view(stats={("2027-01-15", "t:hero"): 1})
+        await asyncio.wait_for(store.record_soon(vid, change, DAY), 5)
+        profile = await store.load(vid)
+        counters = await store.read_stats(["2027-01-15"])
+        errors = (store.metrics["record_error"], store.metrics["redis_error"])
+    finally:
+        await store.aclose()
+    assert (profile.views, profile.visits) == (1, 1)
+    assert counters == {"2027-01-15": {"t:hero": "1"}}  # the counters ride the queued write
+    assert errors == (0, 0) and store.breaker.failures == 0
+    if not flushed:
+        assert written(store.metrics) != b"0.0"
+    for histogram in ("omotenashi_redis_write_seconds_sum", "omotenashi_redis_read_seconds_sum"):
+        assert 0 < timed(store.metrics, histogram) < 10  # the call's duration, not the clock
+
+
+async def test_a_refused_queued_write_is_counted_never_raised(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    try:
+        await store.load(vid)
+        omotenashi_redis.set(store.key(vid, "p2"), "not a hash")  # WRONGTYPE in the script
+        await asyncio.wait_for(store.record_soon(vid, page_view(), DAY), 5)
+    finally:
+        await store.aclose()
+    assert (store.metrics["record_error"], store.metrics["redis_error"]) == (1, 1)
+    assert store.breaker.failures == 1 and written(store.metrics) == b"0.0"
+    assert "(PipelineError: Redis refused: WRONGTYPE" in caplog.records[-1].getMessage()
+
+
+@pytest.mark.parametrize(("user", "short"), [(False, True), (True, False)], ids=["visitor", "user"])
+async def test_a_profile_of_one_visit_expires_sooner_unless_it_is_a_users(
+    user: bool, short: bool, omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    store = opened(omotenashi_redis_url)
+    pid = ("u" if user else "") + new_vid()
+    try:
+        await store.record(pid, page_view(), DAY)
+        assert store.fast is not None
+        await store.fast.drain()  # the write queue, written
+    finally:
+        await store.aclose()
+    ttl = omotenashi_redis.ttl(store.key(pid, "p2"))
+    cfg = store.cfg
+    assert 0 < ttl <= (cfg.new_ttl if short else cfg.idle_ttl)
+    assert (ttl <= cfg.new_ttl) == short
+
+
+async def test_a_merge_carries_every_part_of_the_anonymous_profile_over(
+    omotenashi_redis_url: str,
+) -> None:
+    store = opened(omotenashi_redis_url)
+    anon, user = new_vid(), "u" + new_vid()
+    change = page_view(
+        events={"join_club": 2},
+        stage="consideration",
+        shown=["hero"],
+        shown_why={"hero": [NOW, ["you have looked at pages about hawaii"]]},
+    )
+    try:
+        await store.record(anon, change, DAY)
+        assert await store.merge(anon, user, NOW + DAY, DAY)  # a day later: interest halved
+        merged, gone = await store.load(user), await store.load(anon)
+    finally:
+        await store.aclose()
+    assert (merged.events, merged.stage, merged.shown) == (
+        {"join_club": 2},
+        "consideration",
+        {"hero": 1},
+    )
+    assert merged.interest_now(NOW + DAY, DAY) == {"hawaii": 0.5}
+    assert merged.shown_why["hero"][1] == ["you have looked at pages about hawaii"]
+    assert (gone.views, gone.events) == (0, {})
+
+
+COUNTED = {("2027-01-15", "t:hero"): 1}
+SLOW_CALLS: dict[str, Any] = {
+    "record": lambda s, v: s.record(v, page_view(), DAY),
+    "record-counted": lambda s, v: s.record(v, page_view(stats=COUNTED), DAY),
+    "merge": lambda s, v: s.merge(v, "u" + v, NOW, DAY),
+}
+
+
+@pytest.mark.parametrize("call", SLOW_CALLS.values(), ids=list(SLOW_CALLS))
+async def test_every_write_of_the_redis_py_path_gives_up_at_its_timeout(
+    call: Any,
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = opened(omotenashi_redis_url + "?socket_keepalive=true")
+    vid = new_vid()
+    try:
+        await store.load(vid)  # connected before the pause
+        store.cfg = store.cfg.model_copy(update={"read_timeout": 0.05, "write_timeout": 0.05})
+        omotenashi_redis.client_pause(400)
+        with pytest.raises(StoreError, match="did not answer within 0.05s"):
+            await call(store, vid)
+        assert caplog.records[-1].getMessage().endswith("(no answer within 0.05s)")
+    finally:
+        await asyncio.sleep(0.45)  # the pause ends; close on a live server
+        await store.aclose()
+
+
+READS: dict[str, Any] = {
+    "load": lambda s, v: s.load(v),
+    "visit": lambda s, v: s.load_visit(v, None),
+    "visit-item": lambda s, v: s.load_visit(v, "kona"),
+}
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=list(READS))
+async def test_a_read_waits_for_the_visitors_write_not_yet_queued(
+    read: Any, omotenashi_redis_url: str
+) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    try:
+        await store.load(vid)
+
+        async def late() -> None:  # e.g. waiting for the connection
+            await asyncio.sleep(0.1)
+            await store.record(vid, page_view(), DAY)
+
+        write = asyncio.ensure_future(late())
+        store.writing(vid, write)
+        got = await asyncio.wait_for(read(store, vid), 5)
+        profile = got[0] if isinstance(got, tuple) else got
+        assert write.done() and vid not in store.unqueued
+        stuck: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        store.writing(vid, stuck)  # a write that never ends holds a read for write_timeout
+        store.cfg = store.cfg.model_copy(update={"write_timeout": 0.05})
+        again = await asyncio.wait_for(read(store, vid), 5)
+        stuck.cancel()
+    finally:
+        await store.aclose()
+    assert profile.views == 1
+    assert (again[0] if isinstance(again, tuple) else again).views == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "views"),
+    [(0.2, 0.1, 2), (0.1, 0.2, 2), (None, 0.2, 1)],
+    ids=["first-slower", "second-slower", "first-fails"],
+)
+async def test_a_read_waits_for_every_write_not_yet_queued(
+    first: float | None, second: float, views: int, omotenashi_redis_url: str
+) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+
+    async def late(delay: float | None) -> None:
+        await asyncio.sleep(delay or 0.05)
+        if delay is None:
+            raise StoreError("this write failed")
+        await store.record(vid, page_view(), DAY)
+
+    try:
+        await store.load(vid)
+        writes = [asyncio.ensure_future(late(first)), asyncio.ensure_future(late(second))]
+        for write in writes:
+            store.writing(vid, write)
+        profile = await asyncio.wait_for(store.load(vid), 5)
+        await asyncio.gather(*writes, return_exceptions=True)
+    finally:
+        await store.aclose()
+    assert profile.views == views and vid not in store.unqueued
