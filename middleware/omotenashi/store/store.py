@@ -186,6 +186,8 @@ class Store:
         the caller waited for the ones that matter to it)."""
         if after_writes:
             await self.after_writes(pid)
+        if self.client is None:  # never connected: the same error as any other call
+            raise StoreError("no Redis connection")
         keys = self.keys(pid)
         op = partial(self.fast.load, keys) if self.fast else partial(self._scripts[2], keys=keys)
         return _profile(await self._run(op, self.cfg.read_timeout, "redis_read"))
@@ -205,15 +207,15 @@ class Store:
             # profile read: behind the page views queued there (this visitor's last request).
             fast = self.fast if pid and self.fast is not None and self.fast.ready else None
             sent = fast.begin_load(keys) if fast is not None else None
-            pipe = self.client.pipeline(transaction=False)
-            if pid and sent is None:
-                await self._scripts[2](keys=keys, client=pipe)  # queued, not yet sent
-            kinds = self.recs.queue_reads(pipe, current)
-            shared = pipe.execute() if len(pipe) else asyncio.sleep(0, [])
-            if fast is None or sent is None:
-                return [kinds, await shared]
-            mine, theirs = await asyncio.gather(fast.finish_load(sent, keys), shared)
-            return [kinds, [mine, *theirs]]
+            async with self.client.pipeline(transaction=False) as pipe:  # closed however it ends
+                if pid and sent is None:
+                    await self._scripts[2](keys=keys, client=pipe)  # queued, not yet sent
+                kinds = self.recs.queue_reads(pipe, current)
+                shared = pipe.execute() if len(pipe) else asyncio.sleep(0, [])
+                if fast is None or sent is None:
+                    return [kinds, await shared]
+                mine, theirs = await asyncio.gather(fast.finish_load(sent, keys), shared)
+                return [kinds, [mine, *theirs]]
 
         kinds, replies = await self._run(op, self.cfg.read_timeout, "redis_read")
         profile = _profile(replies[0]) if pid else Profile()
@@ -306,13 +308,16 @@ class Store:
             return
 
         async def op() -> Any:  # the same round trip: what the view taught, then the profile
-            pipe = self.client.pipeline(transaction=False)
-            also = self.key(pid, "also")
-            if learning is not None:  # first: the record then sets the also key's expiry too
-                await self.recs.queue_learning(pipe, self._learn, learning, also, self.cfg.idle_ttl)
-            await self._scripts[0](keys=keys, args=[arg], client=pipe)  # queued
-            stats.queue_stats(pipe, change.stats, self.cfg)  # measurement counters, if any
-            return await pipe.execute()
+            # (closed however it ends: a timeout cancels it mid-way)
+            async with self.client.pipeline(transaction=False) as pipe:
+                also = self.key(pid, "also")
+                if learning is not None:  # first: the record then sets the also key's expiry
+                    await self.recs.queue_learning(
+                        pipe, self._learn, learning, also, self.cfg.idle_ttl
+                    )
+                await self._scripts[0](keys=keys, args=[arg], client=pipe)  # queued
+                stats.queue_stats(pipe, change.stats, self.cfg)  # measurement counters, if any
+                return await pipe.execute()
 
         await self._run(op, self.cfg.write_timeout)
 
