@@ -130,11 +130,17 @@ def _serve(
     proc = subprocess.Popen([*args, "--bare"] if bare else args, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if proc.poll() is not None:  # it could not start (the port taken ...)
+            break
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
         except OSError:
             time.sleep(0.05)
+            continue
+        time.sleep(0.2)  # what answered is this server, not a stranger on its port
+        if proc.poll() is None:
+            return proc
+        break
     proc.kill()
     raise RuntimeError("the benchmark server did not start")
 
@@ -142,6 +148,8 @@ def _serve(
 def run_http(url: str, requests: int, rounds: int) -> tuple[list[float], list[float]]:
     env = {**os.environ, "OMOTENASHI_REDIS_URL": url}
     ports = free_port(), free_port()
+    while ports[1] == ports[0]:  # two servers, two ports
+        ports = ports[0], free_port()
     procs = [_serve(ports[0], True, env), _serve(ports[1], False, env)]
     try:
         bare, personalised = Connection(ports[0]), Connection(ports[1])

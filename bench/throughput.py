@@ -24,6 +24,8 @@ def _cookies(conn: Connection, count: int) -> list[bytes]:
     out = []
     for _ in range(count):
         headers, _ = conn.get(FAMILY_TOUR, None)
+        if b"set-cookie" not in headers:
+            raise RuntimeError(f"the personalised shop set no visitor cookie: {headers!r}")
         cookie = headers[b"set-cookie"].split(b";")[0]
         conn.get(FAMILY_TOUR, cookie)
         out.append(cookie)
@@ -42,6 +44,8 @@ def _timed(conn: Connection, cookies: list[bytes], n: int) -> tuple[float, int]:
 def throughput(url: str, requests: int, rounds: int, work_ms: float) -> dict[str, Any]:
     env = {**os.environ, "OMOTENASHI_REDIS_URL": url}
     ports = free_port(), free_port()
+    while ports[1] == ports[0]:  # two servers, two ports
+        ports = ports[0], free_port()
     extra = ["--work-ms", str(work_ms)]
     procs = [_serve(ports[0], True, env, extra), _serve(ports[1], False, env, extra)]
     try:
