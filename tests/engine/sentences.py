@@ -10,8 +10,11 @@ for editors' tools).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from omotenashi.engine.conditions import all_hold, compile_when, deny, explain
 from omotenashi.engine.facts import Device, Facts
@@ -39,3 +42,25 @@ def told(when: dict[str, Any], changes: dict[str, Any]) -> tuple[bool, list[str]
 def negated(held: bool, said: list[str], texts: list[str]) -> tuple[bool, list[str], list[str]]:
     """What ``not: when`` tells: the opposite truth, the same sentences, one summary."""
     return not held, said, ["not: " + "; ".join(texts)]
+
+
+Test = Callable[..., None]
+
+
+def golden(rows: Sequence[Any]) -> tuple[Test, Test]:
+    """The two tests every golden table gets (bind them to ``test_*`` names in the module):
+    each row word for word, and each row again under ``not``."""
+
+    @pytest.mark.parametrize(ROW, rows)
+    def says_what_is_true(
+        when: dict[str, Any], changes: dict[str, Any], held: bool, said: list[str], texts: list[str]
+    ) -> None:
+        assert told(when, changes) == (held, said, texts)
+
+    @pytest.mark.parametrize(ROW, rows)
+    def turned_around_by_not(
+        when: dict[str, Any], changes: dict[str, Any], held: bool, said: list[str], texts: list[str]
+    ) -> None:
+        assert told({"not": when}, changes) == negated(held, said, texts)
+
+    return says_what_is_true, turned_around_by_not

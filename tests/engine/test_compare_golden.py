@@ -4,14 +4,12 @@ A change of wording fails a row here: update it on purpose (see tests/engine/sen
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from omotenashi.engine.compare import Condition
 from omotenashi.engine.facts import Facts
 
-from .sentences import ROW, negated, told
+from .sentences import golden
 
 GOLDEN = [
     pytest.param(
@@ -421,18 +419,10 @@ GOLDEN = [
 ]
 
 
-@pytest.mark.parametrize(ROW, GOLDEN)
-def test_each_condition_says_what_is_true_word_for_word(
-    when: dict[str, Any], changes: dict[str, Any], held: bool, said: list[str], texts: list[str]
-) -> None:
-    assert told(when, changes) == (held, said, texts)
-
-
-@pytest.mark.parametrize(ROW, GOLDEN)
-def test_not_turns_each_condition_around_with_the_same_sentences(
-    when: dict[str, Any], changes: dict[str, Any], held: bool, said: list[str], texts: list[str]
-) -> None:
-    assert told({"not": when}, changes) == negated(held, said, texts)
+(
+    test_each_condition_says_what_is_true_word_for_word,
+    test_not_turns_each_condition_around_with_the_same_sentences,
+) = golden(GOLDEN)
 
 
 def test_a_condition_without_its_own_sentences_uses_its_summary() -> None:
