@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -170,11 +172,12 @@ def _api_app() -> Any:
 BUSY = "local x = 0 for i = 1, tonumber(ARGV[1]) do x = x + i end return 1"
 
 
-async def test_an_erase_straight_after_a_request_is_not_undone_by_its_write(
+@asynccontextmanager
+async def _busy_after_a_visit(
     make_settings: Make, embedded_redis_factory: Any
-) -> None:
-    """The request's write waits in a task for its profile read; an erase sent meanwhile (the
-    server is slow) must not be followed by that write bringing the profile back."""
+) -> AsyncIterator[tuple[Omotenashi, redis.Redis, str, asyncio.Future[Any]]]:
+    """A visitor seen once (written), then a server kept busy: commands sent meanwhile wait,
+    in order. Yields the middleware, an admin client, the visitor's cookie and the busy call."""
     server = embedded_redis_factory()
     mw = Omotenashi(_api_app(), settings=make_settings(RULES, SNIPPETS, redis={"url": server.url}))
     await mw.startup()
@@ -182,19 +185,34 @@ async def test_an_erase_straight_after_a_request_is_not_undone_by_its_write(
     try:
         cookie = await _visit(mw, 1)
         await mw.drain()
-        pid = mw.signer.identify(f"omo_vid={cookie}").vid
-        assert admin.keys(f"omo:{{{pid}}}:*")
         busy = asyncio.get_running_loop().run_in_executor(None, admin.eval, BUSY, 0, 30_000_000)
         await asyncio.sleep(0.05)  # the server is in the busy script now
+        yield mw, admin, cookie, busy
+        await busy
+    finally:
+        admin.close()
+        await mw.shutdown()
+
+
+async def test_an_erase_straight_after_a_request_is_not_undone_by_its_write(
+    make_settings: Make, embedded_redis_factory: Any
+) -> None:
+    """The request's write waits in a task for its profile read; an erase sent meanwhile (the
+    server is slow) must not be followed by that write bringing the profile back."""
+    async with _busy_after_a_visit(make_settings, embedded_redis_factory) as (
+        mw,
+        admin,
+        cookie,
+        busy,
+    ):
+        pid = mw.signer.identify(f"omo_vid={cookie}").vid
+        assert admin.keys(f"omo:{{{pid}}}:*")
         response = await _again(mw, cookie, "/api/cart")  # its read waits behind the script
         assert response.status_code == 200
         await mw.store.erase(pid)  # "erase what you keep about me", right after
         await busy
         await mw.drain()
         assert admin.keys(f"omo:{{{pid}}}:*") == []
-    finally:
-        admin.close()
-        await mw.shutdown()
 
 
 async def test_a_sign_in_straight_after_a_request_merges_what_that_request_tracked(
@@ -202,16 +220,13 @@ async def test_a_sign_in_straight_after_a_request_merges_what_that_request_track
 ) -> None:
     """The cart event's write still waits for its read (the server is slow) when the visitor
     signs in: the merge reads the anonymous profile after it, so the user keeps the cart."""
-    server = embedded_redis_factory()
-    mw = Omotenashi(_api_app(), settings=make_settings(RULES, SNIPPETS, redis={"url": server.url}))
-    await mw.startup()
-    admin = redis.Redis.from_url(server.url, decode_responses=True)
-    try:
-        cookie = await _visit(mw, 1)
-        await mw.drain()
+    async with _busy_after_a_visit(make_settings, embedded_redis_factory) as (
+        mw,
+        admin,
+        cookie,
+        busy,
+    ):
         anon = mw.signer.identify(f"omo_vid={cookie}").vid
-        busy = asyncio.get_running_loop().run_in_executor(None, admin.eval, BUSY, 0, 30_000_000)
-        await asyncio.sleep(0.05)  # the server is in the busy script now
         assert (await _again(mw, cookie, "/api/cart")).status_code == 200
         assert (await _again(mw, cookie, "/login")).status_code == 200
         await busy
@@ -219,9 +234,6 @@ async def test_a_sign_in_straight_after_a_request_merges_what_that_request_track
         user = await mw.store.load(user_profile_id(mw.signer.user_salt, "42"))
         assert (user.cart, user.views) == ({"kyoto": 1}, 1)
         assert admin.keys(f"omo:{{{anon}}}:p2") == []  # merged, then erased
-    finally:
-        admin.close()
-        await mw.shutdown()
 
 
 async def test_drain_waits_for_the_record_of_a_request_whose_app_failed_after_answering(
@@ -229,25 +241,13 @@ async def test_drain_waits_for_the_record_of_a_request_whose_app_failed_after_an
 ) -> None:
     """The response had gone (its record started) when the app raised: ``drain()`` (and a
     shutdown) still wait for that record, though the app never returned."""
-    server = embedded_redis_factory()
-    mw = Omotenashi(_api_app(), settings=make_settings(RULES, SNIPPETS, redis={"url": server.url}))
-    await mw.startup()
-    admin = redis.Redis.from_url(server.url, decode_responses=True)
-    try:
-        cookie = await _visit(mw, 1)
-        await mw.drain()
-        busy = asyncio.get_running_loop().run_in_executor(None, admin.eval, BUSY, 0, 30_000_000)
-        await asyncio.sleep(0.05)  # the server is in the busy script: the read waits
-        with pytest.raises(RuntimeError, match="background job"):
+    async with _busy_after_a_visit(make_settings, embedded_redis_factory) as (mw, _, cookie, _):
+        with pytest.raises(RuntimeError, match="background job"):  # the read waits meanwhile
             await _again(mw, cookie, "/api/then-fail")
         await mw.drain()
         pid = mw.signer.identify(f"omo_vid={cookie}").vid
         profile = await mw.store.load(pid, after_writes=False)  # what Redis holds, no waiting
         assert profile.cart == {"kyoto": 1}
-        await busy
-    finally:
-        admin.close()
-        await mw.shutdown()
 
 
 async def test_a_bug_while_queueing_the_record_still_serves_the_personalised_page(
