@@ -269,9 +269,13 @@ async def test_a_merge_carries_every_part_of_the_anonymous_profile_over(
 
 
 COUNTED = {("2027-01-15", "t:hero"): 1}
+LEARNED = Learning(popular=[("kona", 1.0)], co={"kona": [("maui", 0.5)]}, also=[])
 SLOW_CALLS: dict[str, Any] = {
     "record": lambda s, v: s.record(v, page_view(), DAY),
     "record-counted": lambda s, v: s.record(v, page_view(stats=COUNTED), DAY),
+    # the co-view learning write: its pipeline is closed when the timeout cancels it (an
+    # unclosed one is a ResourceWarning, an error under the project's pytest settings)
+    "record-learned": lambda s, v: s.record(v, page_view(), DAY, LEARNED),
     "merge": lambda s, v: s.merge(v, "u" + v, NOW, DAY),
 }
 
