@@ -71,15 +71,17 @@ def _labels(blocks: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str], 
 
 
 def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
-    because = "".join(f"<li>{html.escape(_sentence(r))}</li>" for r in reasons)
+    because = "".join(f"<li>{html.escape(sentence(r))}</li>" for r in reasons)
     out = f'<p class="omo-because">Because:</p><ul>{because}</ul>' if because else ""
     if items:  # a recommendation: every item says why it is there
-        listed = "".join(f"<li>{html.escape(_sentence(i))}</li>" for i in items)
+        listed = "".join(f"<li>{html.escape(sentence(i))}</li>" for i in items)
         out += f'<p>Why each suggestion:</p><ul class="omo-why-items">{listed}</ul>'
     return out
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
+    """A reason as a sentence: a capital first, a full stop last (the notes, the panel and the
+    preferences page all print reasons this way)."""
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from omotenashi.engine.disclosure import sentence
 from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
@@ -42,10 +43,6 @@ PRIVATE_NOTES = {
     ),
 }
 CHOICES_NEED_A_COOKIE = frozenset({"", "nothing"})  # where the switches can be saved
-
-
-def sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def when_text(at: float) -> str:
