@@ -172,6 +172,20 @@ def test_a_rule_without_conditions_and_a_forced_rule_say_so() -> None:
     assert with_reasons(Decision(plain, "x"), facts()).reasons == (EVERYONE,)
 
 
+@pytest.mark.parametrize(
+    ("referrer", "host"),
+    [
+        ("https://www.google.com/search?q=x", "www.google.com"),
+        ("https://www.google.com." + "&" * 9000 + "/", "www.google.com." + "&" * 238),
+    ],
+)
+def test_a_reason_names_a_referrer_host_no_longer_than_a_real_one(referrer: str, host: str) -> None:
+    """The Referer is the visitor's to send: a host past DNS's 253 characters is cut there, so
+    the notes and panels kept for reuse (engine/disclosure.py) stay small whatever is sent."""
+    conditions = compile_when(when("{referrer: '*google*'}"), "UTC")
+    assert explain(conditions, facts(referrer=referrer)) == [f"you came from {host}"]
+
+
 # -- the property: for any visitor, every reason shown is true of them ------------------------
 
 STAGE_OF = {

@@ -57,6 +57,15 @@ def test_page_tags_come_from_path_rules(demo_journey: Any) -> None:
     assert demo_journey.page_tags("/cart") == ([], [])
 
 
+def test_a_long_path_is_tagged_but_not_kept(demo_journey: Any) -> None:
+    """Paths come from outside: the per-path tags kept for reuse stay small (4,096 short
+    paths) whatever length is sent; a long path is worked out each time."""
+    long = "/tours/kyoto-autumn/" + "x" * 8000
+    topics, _ = demo_journey.page_tags(long)
+    assert topics == ["kyoto", "japan"] and demo_journey.page_tags(long)[0] == topics
+    assert long not in demo_journey._tags
+
+
 def test_derived_segments(demo_journey: Any) -> None:
     facts = Facts(interests={"family": 2.0}, events={"join_club": 1})
     assert demo_journey.derive_segments(facts) == {"family", "member"}

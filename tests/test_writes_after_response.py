@@ -371,12 +371,14 @@ async def test_a_read_waits_for_every_write_of_the_profile_still_in_a_task(
     assert "v1" not in store.unqueued
 
 
+@pytest.mark.parametrize("fresh_first", [False, True])
 async def test_a_page_view_read_before_an_erase_and_written_after_it_does_not_rebuild_the_profile(
-    make_settings: Make, omotenashi_redis: redis.Redis
+    make_settings: Make, omotenashi_redis: redis.Redis, fresh_first: bool
 ) -> None:
     """A request reads the profile, the visitor erases it (another tab), then the request's
-    page view arrives: it was made from a profile that is gone, so it is not written. A page
-    view made after the erase (from no profile) is."""
+    page view arrives: it was made from a profile that is gone, so it is not written, not even
+    into a profile a page view made after the erase (from no profile) has started meanwhile
+    (``fresh_first``: another tab, another worker). That page view is written."""
     from omotenashi.engine.change import Change
 
     mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
@@ -387,12 +389,16 @@ async def test_a_page_view_read_before_an_erase_and_written_after_it_does_not_re
         pid = mw.signer.identify(f"omo_vid={cookie}").vid
         before = await mw.store.load(pid)
         assert before.first_seen is not None and before.views == 2
-        late = Change(now=time.time(), view=True, since=before.first_seen)
+        late = Change(now=time.time(), view=True, topics=["kyoto"], since=before.first_seen)
+        fresh = Change(now=before.first_seen + 5, view=True)  # from no profile, a new first visit
         await mw.store.erase(pid)
+        if fresh_first:
+            await mw.store.record(pid, fresh, 86400.0)
         await mw.store.record(pid, late, 86400.0)
-        assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") == []  # not rebuilt
-        fresh = Change(now=time.time(), view=True)  # made after the erase, from no profile
-        await mw.store.record(pid, fresh, 86400.0)
-        assert (await mw.store.load(pid)).views == 1
+        if not fresh_first:
+            assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") == []  # not rebuilt
+            await mw.store.record(pid, fresh, 86400.0)
+        after = await mw.store.load(pid)
+        assert (after.views, dict(after.interests)) == (1, {})
     finally:
         await mw.shutdown()

@@ -24,6 +24,9 @@ class Owner:
         "{{ visitor | tojson }}",
         "{{ visitor | length }}",
         "{% for k in visitor %}{{ k }}{% endfor %}",
+        "{% for k in visitor | reverse %}{{ k }}{% endfor %}",
+        "{{ visitor.setdefault('name') }}",
+        "{{ visitor.pop('name', '') }}",
     ],
 )
 def test_a_snippet_that_reads_the_visitor_is_rendered_for_each_visitor(source: str) -> None:

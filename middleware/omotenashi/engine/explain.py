@@ -177,8 +177,10 @@ def titled(items: Iterable[str], titles: Mapping[str, str], last: str = "or") ->
 
 
 def host(url: str) -> str:
+    """The site a link came from; never longer than a real host name (253 characters): the
+    Referer is the visitor's to send, and the notes that name it are kept for reuse."""
     try:
-        return urlsplit(url).netloc or url[:60]
+        return urlsplit(url).netloc[:253] or url[:60]
     except ValueError:
         return url[:60]
 

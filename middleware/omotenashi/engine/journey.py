@@ -54,9 +54,10 @@ class Journey:
         known = self._tags.get(path)
         if known is None:
             known = self._page_tags(path)
-            if len(self._tags) >= 4096:  # bounded: paths come from outside
-                self._tags.clear()
-            self._tags[path] = known
+            if len(path) <= 512:  # bounded: paths come from outside (a long one is not kept)
+                if len(self._tags) >= 4096:
+                    self._tags.clear()
+                self._tags[path] = known
         return list(known[0]), list(known[1])
 
     def _page_tags(self, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

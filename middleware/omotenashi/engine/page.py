@@ -254,7 +254,9 @@ def personalise_response(
     page = personalise_page(text, visit, ruleset, journey, config, catalog)
     out = body
     if page.shown:
-        out = page.html.encode(charset)
+        # the page's own text encodes as it decoded; inserted text the charset cannot hold
+        # (curly quotes in a latin-1 page) goes out as character references
+        out = page.html.encode(charset, "xmlcharrefreplace")
         out = gzip.compress(out, compresslevel=6, mtime=0) if gzipped else out
     # The app's validators describe its default page, not this visitor's: without them no
     # conditional request can get a 304 that skips the page view or keeps stale choices.

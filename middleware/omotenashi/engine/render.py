@@ -58,6 +58,22 @@ class _Watched(dict[str, Any]):
         self.looked = True
         return super().values()
 
+    def __reversed__(self) -> Any:
+        self.looked = True
+        return super().__reversed__()
+
+    def pop(self, *args: Any) -> Any:
+        self.looked = True
+        return super().pop(*args)
+
+    def popitem(self) -> Any:
+        self.looked = True
+        return super().popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.looked = True
+        return super().setdefault(key, default)
+
     def __repr__(self) -> str:
         self.looked = True
         return super().__repr__()

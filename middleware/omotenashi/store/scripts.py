@@ -98,8 +98,9 @@ RECORD_SCRIPT = (
     + HELPERS
     + """
 local c = cjson.decode(ARGV[1])
--- made from a profile that has gone since (erased after this request read it): not rebuilt
-if (c.since or 0) > 0 and have['F'] == nil then return 0 end
+-- made from a profile that has gone since (erased after this request read it): not rebuilt,
+-- nor added to a profile started after the erase (its first visit is another one)
+if (c.since or 0) > 0 and tonumber(have['F']) ~= math.floor(c.since) then return 0 end
 local now = math.floor(c.now)
 local rank = """
     + RANKS
