@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from jinja2 import FileSystemLoader
 from jinja2.sandbox import SandboxedEnvironment
 
 from omotenashi.engine.render import render_items
@@ -47,3 +50,21 @@ def test_the_same_rule_and_items_reuse_the_output_and_a_new_rule_renders_again()
     assert render_items(template, {"title": "A", "items": [2]}, {}, owner, (2,)) == "A: 2 "
     # a reloaded rule (a new owner) with new values: rendered again
     assert render_items(template, {"title": "C", "items": [1]}, {}, Owner(), (1,)) == "C: 1 "
+
+
+@pytest.mark.parametrize(
+    ("source", "kept"),
+    [
+        ("{% for i in items %}{{ i }}{% endfor %}", True),
+        ("{{ items | random }}", False),  # a new draw for every page
+        ("{{ lipsum(1) }}", False),
+    ],
+)
+def test_a_snippet_that_draws_anew_is_never_kept(tmp_path: Path, source: str, kept: bool) -> None:
+    (tmp_path / "s.html").write_text(source)
+    env = SandboxedEnvironment(autoescape=True, loader=FileSystemLoader(tmp_path))
+    template = env.get_template("s.html")
+    owner, values = Owner(), {"items": list(range(50))}
+    first = render_items(template, values, {}, owner, ("k",))
+    outputs = {render_items(template, values, {}, owner, ("k",)) for _ in range(20)}
+    assert (outputs == {first}) is kept

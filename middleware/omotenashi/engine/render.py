@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
+import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from jinja2 import Template
+from jinja2 import Template, nodes
 
 from omotenashi.errors import SnippetError
 
@@ -102,6 +103,8 @@ def render_items(
     what ``key`` sums up (the items picked, with their reasons). When the snippet does not
     look at the visitor, the same owner and key give the same output: it is rendered once
     and kept (bounded; a reloaded rule is a new owner)."""
+    if not _repeatable(template):  # |random, lipsum(): a new draw for every page
+        return render(template, values, visitor)
     cache_key = (template, key)
     known = _RENDERED.get(cache_key)
     if known is not None and known[0] is owner:
@@ -114,3 +117,30 @@ def render_items(
         if len(_RENDERED) > _KEEP:
             _RENDERED.popitem(last=False)
     return out
+
+
+_REPEATABLE: weakref.WeakKeyDictionary[Template, bool] = weakref.WeakKeyDictionary()
+_CHANCE = frozenset({"random", "lipsum"})  # what draws anew on every render
+
+
+def _repeatable(template: Template) -> bool:
+    """Whether the same values always render the same output: no ``|random`` filter and no
+    ``lipsum()`` in the snippet's source (read once per compiled snippet). A snippet whose
+    source cannot be read (made from a string) counts as repeatable."""
+    verdict = _REPEATABLE.get(template)
+    if verdict is None:
+        verdict = True
+        env, name = template.environment, template.name
+        if env.loader is not None and name is not None:
+            try:
+                source = env.loader.get_source(env, name)[0]
+                tree = env.parse(source)
+            except Exception:  # unreadable now: do not keep its output
+                verdict = False
+            else:
+                used = {
+                    str(getattr(n, "name", "")) for n in tree.find_all((nodes.Filter, nodes.Name))
+                }
+                verdict = not (used & _CHANCE)
+        _REPEATABLE[template] = verdict
+    return verdict
