@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -18,7 +20,12 @@ def without(headers: Headers, *names: bytes) -> Headers:
 
 def media_type(headers: Headers) -> tuple[str, str]:
     """(media type, charset) from Content-Type; charset defaults to utf-8."""
-    raw = (get(headers, b"content-type") or b"").decode("latin-1")
+    raw = get(headers, b"content-type") or b""
+    return _media_type(raw) if len(raw) <= 200 else _parse_media_type(raw)
+
+
+def _parse_media_type(header: bytes) -> tuple[str, str]:
+    raw = header.decode("latin-1")
     media, _, params = raw.partition(";")
     charset = "utf-8"
     for param in params.split(";"):
@@ -26,6 +33,9 @@ def media_type(headers: Headers) -> tuple[str, str]:
         if key.lower() == "charset" and value:
             charset = value.strip('"').lower()
     return media.strip().lower(), charset
+
+
+_media_type = lru_cache(maxsize=256)(_parse_media_type)  # apps send the same few, again and again
 
 
 def add_vary(headers: Headers, field: bytes) -> Headers:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.decide import Decision
@@ -229,6 +229,29 @@ def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
     return items[:10] if items else list(decision.reasons[:6])
 
 
+def _private(headers: Headers, length: int) -> Headers:
+    """The app's headers for a page made for one visitor: no length, validators or opt-out
+    header of the app's, its length, ``Vary: Cookie`` and ``Cache-Control: private``."""
+    key = tuple((k, v) for k, v in headers)
+    if sum(len(k) + len(v) for k, v in key) > 4096 or not all(
+        type(k) is bytes and type(v) is bytes for k, v in key
+    ):  # not worth keeping, or not hashable (a bytearray)
+        return _with_length(_private_shape.__wrapped__(key), length)
+    return _with_length(_private_shape(key), length)
+
+
+@lru_cache(maxsize=256)  # an app sends the same few sets of headers, page after page
+def _private_shape(headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, bytes], ...]:
+    new = without(list(headers), b"content-length", SKIP_HEADER, *VALIDATORS)
+    new.append((b"content-length", b""))  # filled in per response
+    return tuple(make_private(add_vary(new, b"Cookie")))
+
+
+def _with_length(shape: tuple[tuple[bytes, bytes], ...], length: int) -> Headers:
+    value = str(length).encode()
+    return [(k, value) if k == b"content-length" and not v else (k, v) for k, v in shape]
+
+
 def personalise_response(
     body: bytes,
     headers: Headers,
@@ -260,9 +283,7 @@ def personalise_response(
         out = gzip.compress(out, compresslevel=6, mtime=0) if gzipped else out
     # The app's validators describe its default page, not this visitor's: without them no
     # conditional request can get a 304 that skips the page view or keeps stale choices.
-    new = without(headers, b"content-length", SKIP_HEADER, *VALIDATORS)
-    new.append((b"content-length", str(len(out)).encode()))
-    new = make_private(add_vary(new, b"Cookie"))
+    new = _private(headers, len(out))
     if config.debug_header or visit.forced is not None:
         shown = ",".join(d.id for d in page.shown).encode()
         new.append((b"x-omotenashi-rules", shown or b"-"))

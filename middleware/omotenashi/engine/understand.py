@@ -138,7 +138,8 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
         lists=journey.lists,
         first_touch=after.first_touch,
     )
-    facts = evolve(facts, segments=after.segments | journey.derive_segments(facts))
+    if journey.segments:  # the facts are ours alone until returned: set in place, no copy
+        object.__setattr__(facts, "segments", after.segments | journey.derive_segments(facts))
     stage, back = journey.next_stage(after.stage, facts, frozenset(change.events), change.new_visit)
     if stage != after.stage:
         change.stage, change.stage_back = stage, back

@@ -58,7 +58,7 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
             pos = end
         last_start = t.start
         out.append(page[pos : t.start])
-        out.append(start_tag(page, t, edit.attrs) if edit.attrs else page[t.start : t.open_end])
+        out.append(_start_tag(page, t, edit.attrs) if edit.attrs else page[t.start : t.open_end])
         if edit.inner is not None and not t.void:
             out.append(edit.inner)
             pos = replaced_until = t.close_start
@@ -79,6 +79,25 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
         pos = end
     out.append(page[pos:])
     return "".join(out), tuple(sorted(applied))
+
+
+_MAX_KEPT_TAG = 512  # longer start tags are rewritten every time, never kept
+_kept_tags: dict[tuple[str, bool, tuple[tuple[str, str], ...]], str] = {}
+
+
+def _start_tag(page: str, t: Target, attrs: Mapping[str, str]) -> str:
+    """:func:`start_tag`, remembered: a target's attributes follow from its start tag's text,
+    and pages show the same few tags with the same few rule ids again and again."""
+    tag = page[t.start : t.open_end]
+    if len(tag) > _MAX_KEPT_TAG:
+        return start_tag(page, t, attrs)
+    key = (tag, t.self_closing, tuple(attrs.items()))
+    out = _kept_tags.get(key)
+    if out is None:
+        if len(_kept_tags) >= 2048:
+            _kept_tags.clear()
+        out = _kept_tags[key] = start_tag(page, t, attrs)
+    return out
 
 
 def start_tag(page: str, t: Target, attrs: Mapping[str, str]) -> str:

@@ -1,0 +1,113 @@
+"""The engine's remembered fast paths give exactly what the plain code gives, on any input."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omotenashi.engine.headers import _parse_media_type, add_vary, make_private, media_type, without
+from omotenashi.engine.html import scan
+from omotenashi.engine.html.splice import _kept_tags, _start_tag, start_tag
+from omotenashi.engine.page import SKIP_HEADER, VALIDATORS, _private
+from omotenashi.engine.personalise import _BODY_END, _body_end
+
+NAMES = [
+    b"content-type",
+    b"Content-Length",
+    b"ETag",
+    b"last-modified",
+    b"vary",
+    b"Vary",
+    b"cache-control",
+    b"Cache-Control",
+    b"x-omotenashi",
+    b"set-cookie",
+    b"surrogate-control",
+]
+VALUES = [
+    b"text/html",
+    b"text/html; charset=latin-1",
+    b"12",
+    b"",
+    b"public, max-age=60",
+    b"no-store",
+    b"Accept-Encoding",
+    b"*",
+    b"cookie",
+    b"off",
+    b"a=b",
+]
+
+
+def plain_private(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+    new = without(headers, b"content-length", SKIP_HEADER, *VALIDATORS)
+    new.append((b"content-length", str(length).encode()))
+    return make_private(add_vary(new, b"Cookie"))
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(VALUES)), max_size=8),
+    st.integers(0, 10**7),
+)
+def test_private_headers_are_the_plain_rewrite(headers: list[tuple[bytes, bytes]], n: int) -> None:
+    assert _private(headers, n) == plain_private(headers, n)
+    assert _private(headers, n) == plain_private(headers, n)  # again, remembered
+
+
+def test_private_headers_take_lists_and_bytearrays_too() -> None:
+    headers = [[b"content-type", b"text/html"], (bytearray(b"etag"), b'"x"')]
+    assert _private(headers, 3) == plain_private(headers, 3)  # type: ignore[arg-type]
+
+
+@given(st.binary(max_size=300))
+def test_media_type_is_the_plain_parse(value: bytes) -> None:
+    assert media_type([(b"content-type", value)]) == _parse_media_type(value)
+
+
+TAIL_PARTS = [
+    "</body>",
+    "</BODY >",
+    "</html>",
+    "</html\n>",
+    " ",
+    "\n",
+    "x",
+    "</",
+    "<",
+    "</bod",
+    "</body",
+    ">",
+    "</p>",
+    "\u3000",
+]
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(TAIL_PARTS), max_size=30), st.integers(0, 5000))
+def test_the_body_end_is_the_one_the_pattern_finds(parts: list[str], pad: int) -> None:
+    page = "a" * pad + "".join(parts)
+    want = _BODY_END.search(page, max(0, len(page) - 4096))
+    got = _body_end(page)
+    assert (want and want.span()) == (got and got.span())
+
+
+@given(
+    st.sampled_from(
+        [
+            "<div id=a data-omo-slot=s>",
+            "<img src=x data-omo-slot=s/>",
+            "<a href=/ data-omo-slot=s>",
+            '<div data-omo-rule="old" data-omo-slot=s >',
+        ]
+    ),
+    st.dictionaries(
+        st.sampled_from(["data-omo-rule", "hidden", "ID", "class"]), st.text(max_size=5), min_size=1
+    ),
+)
+def test_start_tags_remembered_are_the_ones_made(tag: str, attrs: dict[str, str]) -> None:
+    page = f"<p>before</p>{tag}x</{tag[1 : tag.index(' ')]}>"
+    target = scan(page, slot_attribute="data-omo-slot").slots[0]
+    assert _start_tag(page, target, attrs) == start_tag(page, target, attrs)
+    assert _start_tag(page, target, attrs) == start_tag(page, target, attrs)
+    assert len(_kept_tags) <= 2048
