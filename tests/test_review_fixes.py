@@ -85,6 +85,15 @@ def test_a_page_whose_charset_would_not_round_trip_is_left_alone(
         ('</body></html><script>var s = "</body>";</script>', False),
         ("</body></html><!-- legacy footer </body> -->", False),
         ("", False),
+        # the page ends inside an element whose text runs to the end: its "</body>" is text
+        ("<textarea>notes</body></html>", False),
+        ("<textarea>notes</body></html>\n", False),
+        ("<script>var x = 1;</body></html>", False),
+        ("<title>t</body></html>", False),
+        ("<!-- unclosed </body></html>", False),
+        ("<plaintext>left as text</body></html>", False),
+        ("<textarea>notes</textarea></body></html>", True),
+        ("<div>a</div>\n</BODY >\n </html  >\n\n", True),
     ],
 )
 def test_the_page_panel_goes_only_before_the_pages_own_end(
@@ -93,7 +102,9 @@ def test_the_page_panel_goes_only_before_the_pages_own_end(
     head = '<!doctype html><body><div data-omo-slot="hero">x</div>'
     out = respond(tmp_path, (head + tail).encode(), [(b"content-type", b"text/html")])
     assert (b"omo-why-page" in out) is panel
-    assert out.endswith(tail.encode())  # nothing after the page's end is touched
+    end = tail[tail.lower().rfind("</body") :] if panel else tail
+    assert out.endswith(b"</aside>" + end.encode() if panel else end.encode())  # nothing after
+    assert out.count(b"omo-why-page") <= 1  # the page's end is left as it was
 
 
 def test_many_cookie_headers_are_joined_once() -> None:

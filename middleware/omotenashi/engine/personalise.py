@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,13 +152,43 @@ def personalise(
     shown = {owners[k].id for k in done}
     applied = [d for d in applied if d.id in shown]
     # the page's own end: searched for near the end only (trailing blank space included)
-    end = _BODY_END.search(out, max(0, len(out) - 4096)) if disclosure.panel and applied else None
-    if end is not None:
-        at = end.start()
+    at = _panel_at(page, len(out), found, edits) if disclosure.panel and applied else None
+    if at is not None:
         items = {d.id: recommender.reasons(d.id) for d in applied} if recommender else {}
         out = out[:at] + panel(applied, disclosure, items) + out[at:]
     timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
     return Outcome(out, applied, problems, timings, _skipped(found))
+
+
+def _body_end(page: str) -> re.Match[str] | None:
+    """``_BODY_END`` in the last 4096 characters: it can only start at the last or the one
+    before last ``</`` (the ``</html>`` after it), so only those two are tried."""
+    lo = max(0, len(page) - 4096)
+    at = page.rfind("</", lo)
+    for _ in range(2):
+        if at < 0:
+            return None
+        found = _BODY_END.match(page, at)
+        if found is not None:
+            return found
+        at = page.rfind("</", lo, at)
+    return None
+
+
+def _panel_at(page: str, size: int, found: Scan, edits: list[Edit]) -> int | None:
+    """Where the page panel goes in the page as edited (``size`` long): before the page's own
+    ``</body>``, when that is an end tag the scanner met (not text in a ``<textarea>``, a
+    script or a comment the page never closes) and every edit lies before it."""
+    end = _body_end(page)
+    if end is None:
+        return None
+    at = end.start()
+    index = bisect_left(found.tags, at)
+    if index == len(found.tags) or found.tags[index] != at:
+        return None
+    if any(edit.target.end > at for edit in edits):
+        return None
+    return at + size - len(page)
 
 
 def _selectors(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
