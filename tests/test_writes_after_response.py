@@ -402,3 +402,46 @@ async def test_a_page_view_read_before_an_erase_and_written_after_it_does_not_re
         assert (after.views, dict(after.interests)) == (1, {})
     finally:
         await mw.shutdown()
+
+
+async def test_a_non_html_answer_that_tracked_events_writes_them_once(
+    make_settings: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record of a JSON answer is a task that takes every event there is when it runs: no
+    second write is started for the same events (it used to be, and wrote nothing)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from omotenashi.asgi.responder import Responder
+
+    async def cart(request: Request) -> JSONResponse:
+        await track(request, "add_to_cart", {"item": "kyoto"})
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/api/cart", cart)])
+    mw = Omotenashi(app, settings=make_settings(RULES, SNIPPETS))
+    writes: list[object] = []
+    write = Responder._write
+
+    async def counted(self: Responder, change: Any) -> None:
+        writes.append(change)
+        await write(self, change)
+
+    monkeypatch.setattr(Responder, "_write", counted)
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            await client.get("/api/cart")  # a new visitor: the cookie comes back
+            await mw.drain()
+            writes.clear()
+            assert (await client.get("/api/cart")).status_code == 200
+            cookie = client.cookies["omo_vid"]
+        await mw.drain()
+        assert writes == [None]  # one write, of the events
+        ident = mw.signer.identify(f"omo_vid={cookie}")
+        assert (await mw.store.load(ident.vid)).cart == {"kyoto": 2}
+    finally:
+        await mw.shutdown()

@@ -72,6 +72,7 @@ class Responder:
         self.change: Change | None = None
         self._recording: asyncio.Future[None] | None = None
         self._recorded_events = 0  # how many of the visitor's events a record has taken
+        self._events_open = False  # a write task will take every event there is when it runs
         self._recorded_attrs: dict[str, Any] = {}
 
     async def send(self, message: Message) -> None:
@@ -231,6 +232,7 @@ class Responder:
                 queued = asyncio.get_running_loop().create_future()
                 queued.set_result(None)  # not again in a task: measurement counted once
             if queued is None:  # a task: the next read of this profile waits for it
+                self._events_open = self.change is None
                 queued = asyncio.ensure_future(self._write(self.change))
                 self.tools.store.writing(self.visitor.id, queued)
             self._recording = queued
@@ -274,6 +276,8 @@ class Responder:
         that the next read of this profile waits for. The future says when all is written."""
         self._record_soon()
         visitor = self.visitor
+        if self._events_open:  # the record's task has not run yet: it takes these events too
+            return self._recording
         if len(visitor.events) > self._recorded_events or any(
             self._recorded_attrs.get(k, visitor) != v for k, v in visitor.attrs.items()
         ):
@@ -294,6 +298,7 @@ class Responder:
         if visitor.private or visitor.forced is not None or visitor.degraded:
             return  # GPC/DNT, no consent, a QA preview or Redis down: nothing is written
         tools = self.tools
+        self._events_open = False  # from here on, later events need a write of their own
         try:
             since = self._recorded_events
             if change is None and (len(visitor.events) > since or visitor.attrs):
