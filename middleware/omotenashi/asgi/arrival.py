@@ -17,7 +17,7 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.errors import StoreError
 from omotenashi.identity import preview
 from omotenashi.identity.cookie import CookieSigner, cookie_value
-from omotenashi.identity.device import is_bot, parse_device
+from omotenashi.identity.device import MAX_USER_AGENT, is_bot, parse_device
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.signals import Shared
 from omotenashi.respect.privacy import Privacy, decide_privacy
@@ -27,6 +27,7 @@ from omotenashi.store.store import Store
 
 log = logging.getLogger("omotenashi")
 Scope = dict[str, Any]
+AGENTS_KEPT = 4096  # User-Agents whose device and bot answer are kept
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,20 @@ class Arrival:
         self.metrics = metrics
         self.forcer = preview.ForceSigner(settings)
         self._bot_markers = tuple(m.lower() for m in settings.bot_user_agents)
+        self._services: Services | None = None
+        self._agents: dict[str, tuple[Device, bool]] = {}  # User-Agent: (device, bot)
 
     def guest(self, scope: Scope) -> Guest:
         headers = request_headers(scope)
-        user_agent = headers.get("user-agent", "")
-        device = parse_device(user_agent)
-        return Guest(headers, device, is_bot(device, user_agent, self._bot_markers))
+        user_agent = headers.get("user-agent", "")[:MAX_USER_AGENT]  # all that is read of it
+        known = self._agents.get(user_agent)
+        if known is None:  # the device and whether it is a bot: once per User-Agent
+            device = parse_device(user_agent)
+            known = device, is_bot(device, user_agent, self._bot_markers)
+            if len(self._agents) >= AGENTS_KEPT:  # bounded: the recent ones only
+                self._agents.clear()
+            self._agents[user_agent] = known
+        return Guest(headers, *known)
 
     def privacy(
         self, guest: Guest, prefs_cookie: dict[str, object], *, revoked: bool = False
@@ -104,10 +113,13 @@ class Arrival:
         everyone's views (``item``: the page's own item, for its co-views).
         """
         ident = self.signer.identify(guest.headers.get("cookie"))
-        services = Services(
-            self.store, self.signer.user_salt, half_life, self.settings.cookie.max_age
-        )
-        shared, reading = Shared(), None
+        services = self._services
+        if services is None or services.half_life != half_life:  # the same for every request
+            services = self._services = Services(
+                self.store, self.signer.user_salt, half_life, self.settings.cookie.max_age
+            )
+        shared: Shared | None = None  # made only when there is something to say
+        reading = None
         if self.privacy(guest, ident.prefs).private:
             # GPC/DNT or no consent: no profile is read or written, no new cookie is set;
             # rules on the page and the moment (device, time, campaign) may still apply.
@@ -115,7 +127,12 @@ class Arrival:
             if recommends:  # what everyone viewed: popular items, nothing about this visitor
                 shared = await self._shared_only(item)
             return Visitor(
-                ident, Profile(), guest.device, services=services, private=True, shared=shared
+                ident,
+                Profile(),
+                guest.device,
+                services=services,
+                private=True,
+                shared=shared or Shared(),
             )
         try:
             if ident.is_new:  # nothing to read; but a store known to be down means no profile
@@ -135,11 +152,17 @@ class Arrival:
                 "omotenashi: profile not loaded (%s); serving the page as the app made it", exc
             )
             profile, degraded = Profile(), True
-        if self.privacy(guest, ident.prefs, revoked=profile.revoked).private:  # a revoked id
+        # A revoked id (the decision above, for this id): as private as GPC.
+        if profile.revoked and self.privacy(guest, ident.prefs, revoked=True).private:
             self.metrics.inc("private")
             return Visitor(ident, Profile(), guest.device, services=services, private=True)
         visitor = Visitor(
-            ident, profile, guest.device, degraded=degraded, services=services, shared=shared
+            ident,
+            profile,
+            guest.device,
+            degraded=degraded,
+            services=services,
+            shared=shared or Shared(),
         )
         visitor.reading = reading
         self._preview(visitor, scope, guest.headers)

@@ -108,9 +108,11 @@ class FastPath:
     ) -> asyncio.Future[Any] | None:
         """:meth:`add` without waiting (connected only): the record is in the write queue when
         this returns; its reply's future, or None when the queue is full."""
-        extra = _Commands()
+        extra: Sequence[Command] = ()  # usually no counters ride with it
         if stats:
-            queue_stats(extra, stats, self.cfg)
+            commands = _Commands()
+            queue_stats(commands, stats, self.cfg)
+            extra = commands
         return self.writer.submit((keys, [arg], extra))
 
     def _send(self, items: Sequence[Item]) -> list[asyncio.Future[Any]]:

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from omotenashi.engine.profile import FIRST_TOUCH, STAGE_ORDER, Profile, json_or_text
 from omotenashi.store.why import decode
 
 _FIRST = frozenset(FIRST_TOUCH)
+_STAGES = {str(rank): stage for rank, stage in enumerate(STAGE_ORDER, 1)}
 
 
 def profile_from_reply(reply: list[Any]) -> Profile:
     """The load script's reply (the profile hash, the also set, an old deny marker) as a
-    Profile, in one pass over the hash."""
-    flat = reply[0]
+    Profile, in one pass over the hash.
+
+    The hash is made a dict first (in C), so the first visit's time, which the others count
+    from, is known before the pass; the plain fields are then read by name and skipped in it.
+    """
+    it = iter(reply[0])
+    fields: dict[str, str] = dict(zip(it, it, strict=False))  # pairs: HGETALL's are whole
+    get = fields.get
     p = Profile()
-    plain: dict[str, str] = {}
+    p.first_seen = first_seen = _float(get("F"))
+    base = first_seen or 0.0  # the other times count from it
     attrs: dict[str, Any] = {}
     interests: dict[str, tuple[float, float]] = {}
     shown: dict[str, int] = {}
     said: dict[str, str] = {}
-    sentences: dict[str, str] = {}
     events: dict[str, int] = {}
     cart: dict[str, int] = {}
     viewed: dict[str, float] = {}
@@ -29,21 +37,21 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     merged: dict[str, float] = {}
     measured: dict[str, str] = {}
     bought: list[str] = []
-    for i in range(0, len(flat), 2):
-        field, value = flat[i], flat[i + 1]
-        kind, name = field[:1], field[1:]
+    for field, value in fields.items():
+        kind = field[:1]
+        if kind < "a":  # a plain field (capitals: read by name below) or a numbered reason
+            continue
+        name = field[1:]
         if kind == "s":
             count, _, rest = value.partition(" ")
-            shown[name] = _int(count)
+            shown[name] = int(count) if count.isdecimal() else _int(count)
             if rest:
                 said[name] = rest
         elif kind == "i":
             score, _, at = value.partition(" ")
-            interests[name] = (_float(score) or 0.0, _float(at) or 0.0)
-        elif kind.isdigit():
-            sentences[field] = value
+            interests[name] = (_float(score) or 0.0, base + (_float(at) or 0.0))
         elif kind == "w":
-            viewed[name] = _float(value) or 0.0
+            viewed[name] = base + (_float(value) or 0.0)
         elif kind == "k":
             period, _, n = value.rpartition(":")
             caps[name] = (period, _int(n))
@@ -62,44 +70,47 @@ def profile_from_reply(reply: list[Any]) -> Profile:
         elif kind == "b":
             bought.append(name)
         elif kind == "x":
-            merged[name] = _float(value) or 0.0
-        else:
-            plain[field] = value
-    p.visits, p.views = _int(plain.get("N")), _int(plain.get("V"))
-    p.purchases = _int(plain.get("P"))
-    p.first_seen = _float(plain.get("F"))
-    base = p.first_seen or 0.0  # the other times count from it
-    p.last_seen, p.cart_at = _since(base, plain.get("L")), _since(base, plain.get("CA"))
-    p.purchase_at = _since(base, plain.get("PA"))
-    p.visit_start = _since(base, plain.get("VS")) or (p.first_seen if p.visits else None)
-    p.absent_days = _float(plain.get("AD"))
-    rank = _int(plain.get("G"))
-    p.stage = STAGE_ORDER[rank - 1] if 1 <= rank <= len(STAGE_ORDER) else "awareness"
-    if segments := plain.get("SG"):
+            merged[name] = base + (_float(value) or 0.0)
+    p.visits, p.views = _int(get("N")), _int(get("V"))
+    p.purchases = _int(get("P"))
+    p.last_seen, p.cart_at = _since(base, get("L")), _since(base, get("CA"))
+    p.purchase_at = _since(base, get("PA"))
+    p.visit_start = _since(base, get("VS")) or (first_seen if p.visits else None)
+    p.absent_days = _float(get("AD"))
+    rank = get("G")
+    p.stage = (_STAGES.get(rank) or _stage(rank)) if rank else "awareness"
+    if segments := get("SG"):
         p.segments = frozenset(s for s in segments.split(",") if s)
-    p.revoked = "revoked" in plain or (len(reply) > 2 and reply[2] is not None)
-    if base:
-        interests = {topic: (score, base + at) for topic, (score, at) in interests.items()}
-        viewed = {item: base + at for item, at in viewed.items()}
-        merged = {anon: base + at for anon, at in merged.items()}
+    p.revoked = "revoked" in fields or (len(reply) > 2 and reply[2] is not None)
     p.attrs, p.interests, p.shown, p.events, p.cart = attrs, interests, shown, events, cart
     p.viewed, p.first_touch, p.caps, p.merged, p.measured = viewed, first, caps, merged, measured
     p.purchased = frozenset(bought)
-    p.shown_why = {rule: _why(text, sentences, base) for rule, text in said.items()}
+    if said:
+        p.shown_why = why = {}
+        for rule, text in said.items():  # "<when> <reasons>" (when: from base)
+            at, _, refs = text.partition(" ")
+            when = base + (float(at) if at.isdecimal() else _float(at) or 0.0)
+            inline = refs[:1] == "\x1f"  # in the value itself, else numbered fields
+            why[rule] = (when, list(_inline(refs)) if inline else _numbered(refs, fields))
     if len(reply) > 1 and reply[1]:
         p.also = {m: _float(s) or 0.0 for m, s in pairs(reply[1]).items()}
     return p
 
 
-def _why(text: str, sentences: dict[str, str], base: float) -> tuple[float, list[str]]:
-    """``"<when> <reasons>"``: when (from ``base``), and the reasons: in the value after each
-    ``\x1f``, or the numbered sentences (a missing one is left out)."""
-    at, _, refs = text.partition(" ")
-    if refs.startswith("\x1f"):
-        said = [decode(s) for s in refs[1:].split("\x1f")]
-    else:
-        said = [decode(sentences[n]) for n in refs.split(".") if n in sentences]
-    return base + (_float(at) or 0.0), said
+def _stage(rank: str) -> str:
+    n = _int(rank)
+    return STAGE_ORDER[n - 1] if 1 <= n <= len(STAGE_ORDER) else "awareness"
+
+
+def _numbered(refs: str, fields: dict[str, str]) -> list[str]:
+    """The reasons kept as numbered fields (``<n>.<n>...``; a missing one is left out)."""
+    return [decode(fields[n]) for n in refs.split(".") if n[:1].isdigit() and n in fields]
+
+
+@lru_cache(maxsize=4096)  # the same few reasons again and again: read once (a fresh list each)
+def _inline(refs: str) -> tuple[str, ...]:
+    """The reasons kept in the value itself, each after a ``\\x1f``."""
+    return tuple(decode(s) for s in refs[1:].split("\x1f"))
 
 
 def _since(base: float, value: str | None) -> float | None:

@@ -31,7 +31,9 @@ from omotenashi.recommend.coview import Learning
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
 from omotenashi.store import privacy, stats
+from omotenashi.store.argument import record_argument
 from omotenashi.store.breaker import Breaker
+from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import profile_from_reply as _profile
@@ -142,7 +144,7 @@ class Store:
             raise StoreError("circuit breaker open")
         t0 = time.perf_counter()
         try:
-            async with asyncio.timeout(timeout):
+            with Deadline(timeout):  # asyncio.timeout, at less than half its cost
                 try:
                     result = await op()
                 except (RedisConnectionError, ConnectionError):
@@ -223,13 +225,8 @@ class Store:
 
     def _record_arg(self, pid: str, change: Change, half_life: float) -> tuple[list[str], str]:
         """The record script's keys and its one argument (the change as JSON)."""
-        payload = change.payload(self.cfg.idle_ttl, half_life)
-        payload["shown_why"] = {  # the reasons, compactly (store/why.py)
-            rule: [at, encode_all(said if isinstance(said, list) else [])]
-            for rule, (at, said) in change.shown_why.items()
-        }
-        payload["new_ttl"] = 0 if pid.startswith("u") else self.cfg.new_ttl  # users: full TTL
-        return self.keys(pid), json.dumps(payload, separators=(",", ":"))
+        new_ttl = 0 if pid.startswith("u") else self.cfg.new_ttl  # users: the full TTL
+        return self.keys(pid), record_argument(change, self.cfg.idle_ttl, half_life, new_ttl)
 
     @property
     def can_queue(self) -> bool:

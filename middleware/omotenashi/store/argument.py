@@ -1,0 +1,102 @@
+"""The record script's argument: a request's change as JSON, built without ``json.dumps``.
+
+The bytes are exactly those of ``json.dumps(payload, separators=(",", ":"))`` over
+:meth:`Change.payload` with the reasons coded (store/why.py) and ``new_ttl`` added
+(tests/store/test_argument.py compares the two), so the script reads what it always read. It is
+cheaper because the keys are written once, here, and what a page view leaves empty costs
+nothing: the fields that are usually empty are written as a constant, lists of names are
+joined by the C string encoder, ``now`` is turned into text once (shared by every reason's
+time, the engine's ``now`` itself), and the reasons, the same few sentences again and again,
+are coded and quoted once per distinct sentence. Anything json writes its own way (a name
+that is not a string, NaN) is left to json.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from json.encoder import encode_basestring_ascii
+from typing import Any
+
+from omotenashi.engine.change import Change
+from omotenashi.store.why import encode, encode_all
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps's bytes, without its setup
+_INF = float("inf")
+_NO_TEXT = '""'
+_str = encode_basestring_ascii  # in C; a TypeError for what is not a str
+
+
+def _num(x: object) -> str:
+    """A number as ``json.dumps`` writes it (``repr``)."""
+    if type(x) is float and -_INF < x < _INF:
+        return float.__repr__(x)
+    if type(x) is int:
+        return int.__repr__(x)
+    return _dumps(x)  # NaN, infinities, bools and the unexpected: json's own answer
+
+
+def _names(items: list[str]) -> str:
+    if type(items) is not list:
+        return _dumps(items)
+    return f"[{','.join(map(_str, items))}]" if items else "[]"
+
+
+def _obj(value: object) -> str:
+    return "{}" if type(value) is dict and not value else _dumps(value)
+
+
+def _bool(value: object) -> str:
+    return "true" if value is True else "false" if value is False else _dumps(value)
+
+
+@lru_cache(maxsize=4096, typed=True)  # the same few sentences again and again: coded once
+def _reason(said: object) -> str:
+    """One reason, coded (store/why.py) and quoted."""
+    return _str(encode(str(said)))
+
+
+def _shown_why(shown_why: dict[str, list[object]], now: float, now_text: str) -> str:
+    parts = []
+    for rule, (at, said) in shown_why.items():
+        reasons = ",".join(map(_reason, said)) if isinstance(said, list) else ""
+        parts.append(f"{_str(rule)}:[{now_text if at is now else _num(at)},[{reasons}]]")
+    return f"{{{','.join(parts)}}}"
+
+
+def record_argument(change: Change, ttl: int, half_life: float, new_ttl: int) -> str:
+    """The change as the record script's one argument (JSON)."""
+    try:
+        return _fast(change, ttl, half_life, new_ttl)
+    except TypeError:  # a name that is not a string, an unhashable reason: json's own way
+        return _dumps(payload(change, ttl, half_life, new_ttl))
+
+
+def payload(change: Change, ttl: int, half_life: float, new_ttl: int) -> dict[str, Any]:
+    """What the argument says, as a dict (json.dumps of it is the argument)."""
+    out = change.payload(ttl, half_life)
+    out["shown_why"] = {  # the reasons, compactly (store/why.py)
+        rule: [at, encode_all(said if isinstance(said, list) else [])]
+        for rule, (at, said) in change.shown_why.items()
+    }
+    out["new_ttl"] = new_ttl
+    return out
+
+
+def _fast(c: Change, ttl: int, half_life: float, new_ttl: int) -> str:
+    now = c.now
+    now_text = _num(now)
+    why = _shown_why(c.shown_why, now, now_text) if c.shown_why else "{}"
+    absent = "null" if c.absent_days is None else _num(c.absent_days)
+    stage = _str(c.stage) if c.stage else _NO_TEXT
+    return (
+        f'{{"now":{now_text},"since":{_num(c.since)},"ttl":{_num(ttl)}'
+        f',"half_life":{_num(half_life)},"view":{_bool(c.view)}'
+        f',"new_visit":{_bool(c.new_visit)},"absent_days":{absent}'
+        f',"topics":{_names(c.topics)},"items":{_names(c.items)},"shown":{_names(c.shown)}'
+        f',"shown_why":{why},"events":{_obj(c.events)},"cart_add":{_obj(c.cart_add)}'
+        f',"cart_remove":{_names(c.cart_remove)},"cart_clear":{_bool(c.cart_clear)}'
+        f',"purchases":{_num(c.purchases)},"stage":{stage},"stage_back":{_bool(c.stage_back)}'
+        f',"first":{_obj(c.first)},"attrs":{_obj(c.attrs)},"caps":{_obj(c.caps)}'
+        f',"bought":{_names(c.bought)},"measure":{_obj(c.measure)},"new_ttl":{_num(new_ttl)}}}'
+    )
