@@ -21,7 +21,9 @@ def without(headers: Headers, *names: bytes) -> Headers:
 def media_type(headers: Headers) -> tuple[str, str]:
     """(media type, charset) from Content-Type; charset defaults to utf-8."""
     raw = get(headers, b"content-type") or b""
-    return _media_type(raw) if len(raw) <= 200 else _parse_media_type(raw)
+    if type(raw) is bytes and len(raw) <= 200:  # not a bytearray: unhashable, never kept
+        return _media_type(raw)
+    return _parse_media_type(raw)
 
 
 def _parse_media_type(header: bytes) -> tuple[str, str]:

@@ -232,7 +232,9 @@ def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
 def _private(headers: Headers, length: int) -> Headers:
     """The app's headers for a page made for one visitor: no length, validators or opt-out
     header of the app's, its length, ``Vary: Cookie`` and ``Cache-Control: private``."""
-    key = tuple((k, v) for k, v in headers)
+    # keyed without the headers dropped anyway: an app's length and validators differ from
+    # page to page, the rest seldom does
+    key = tuple((k, v) for k, v in headers if k.lower() not in _DROPPED)
     if sum(len(k) + len(v) for k, v in key) > 4096 or not all(
         type(k) is bytes and type(v) is bytes for k, v in key
     ):  # not worth keeping, or not hashable (a bytearray)
@@ -240,9 +242,12 @@ def _private(headers: Headers, length: int) -> Headers:
     return _with_length(_private_shape(key), length)
 
 
+_DROPPED = (b"content-length", SKIP_HEADER, *VALIDATORS)
+
+
 @lru_cache(maxsize=256)  # an app sends the same few sets of headers, page after page
 def _private_shape(headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, bytes], ...]:
-    new = without(list(headers), b"content-length", SKIP_HEADER, *VALIDATORS)
+    new = without(list(headers), *_DROPPED)
     new.append((b"content-length", b""))  # filled in per response
     return tuple(make_private(add_vary(new, b"Cookie")))
 

@@ -17,7 +17,9 @@ Plain ``redis://`` and ``unix://`` URLs only; Sentinel, Cluster and TLS stay on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import socket
 import time
 from collections import deque
 from typing import Any, cast
@@ -222,9 +224,10 @@ class AutoPipeline:
         proto, self._proto, self._buffer = self._proto, None, []
         if proto is not None and proto.transport is not None:
             if self._loop is not None and self._loop.is_closed():  # closed under us: no loop
-                socket = proto.transport.get_extra_info("socket")  # left to abort through
-                if socket is not None:
-                    socket.close()
+                sock = proto.transport.get_extra_info("socket")  # left to abort through
+                if sock is not None:  # the connection ends now (asyncio's TransportSocket has
+                    with contextlib.suppress(OSError, AttributeError):  # no close(): the
+                        sock.shutdown(socket.SHUT_RDWR)  # descriptor goes with the transport)
             else:
                 proto.transport.abort()
         waiting, self.waiting = self.waiting, deque()
