@@ -157,6 +157,9 @@ class Core(Tree):
             el.sig = sig
         stack = self.stack
         parent = stack[-1] if stack else None
+        # the innermost target open now: if the parser re-opens this element after that target
+        # closed (a formatting element left in the list, even from a template), it is unsure
+        el.owner = self.open_recs[-1] if self.open_recs else -1
         if parent is None or len(self.bounds[TEMPLATE]) > 1:
             return el  # the root, or inside a template's content (not in the document)
         if self.foster and parent.ns == HTML and parent.name in TABLEISH:
@@ -176,7 +179,6 @@ class Core(Tree):
         else:
             el.flag = True
             found = sig
-        el.owner = self.open_recs[-1] if self.open_recs else -1
         if matcher is not None:
             mask = matcher.match(el, parent, found)
             el.result = mask
