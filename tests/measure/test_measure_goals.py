@@ -51,6 +51,15 @@ def test_goals_come_from_any_rule_file_and_rules_name_theirs(tmp_path: Path) -> 
             "rules/b.yaml:2: rules[0].goals[0]: no goal is declared with the id 'signup' "
             "(declare it under goals: in a rule file (declared: brochure, purchase))",
         ),
+        (  # the judged rule's file is read (and freed) before the next one
+            {
+                "a": "rules:\n  - id: p\n    slot: s\n    text: T\n    why: Why.\n"
+                "    goals:\n      - purchase\n      - signup\n",
+                "b": GOALS,
+            },
+            "rules/a.yaml:8: rules[0].goals[1]: no goal is declared with the id 'signup' "
+            "(declare it under goals: in a rule file (declared: brochure, purchase))",
+        ),
         (
             {"a": GOALS, "b": "goals:\n  - {id: purchase, path: /done}\n"},
             "rules/b.yaml:2: goals[0].id: the goal id 'purchase' is already declared in "

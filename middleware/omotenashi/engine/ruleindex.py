@@ -11,7 +11,7 @@ is still tested in full, in priority order.
 
 from __future__ import annotations
 
-from collections.abc import KeysView, Mapping, Sequence
+from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from omotenashi.engine.ruleset import CompiledRule
 
 MAX_LISTS = 50_000  # (target, stage, device) lists kept; past it the cache starts again
+PACE_RULES = 16  # a set being built calls its ``pace`` after this many rules
+
+
+def no_pace() -> None:
+    """The default ``pace``: carry straight on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,26 +86,40 @@ def gate_of(when: When) -> Gate:
 
 class RuleIndex:
     def __init__(
-        self, by_slot: Mapping[str, list[CompiledRule]], selector_rules: list[CompiledRule]
+        self,
+        by_slot: Mapping[str, list[CompiledRule]],
+        selector_rules: list[CompiledRule],
+        pace: Callable[[], None] = no_pace,
     ) -> None:
+        """``pace`` is called every PACE_RULES rules (a load in a worker thread rests there)."""
         self.by_slot = by_slot
         self.selector_rules = selector_rules
-        every = [r for rules in by_slot.values() for r in rules] + selector_rules
         by_when: dict[int, Gate] = {}  # rules that share one When (the loader's) share its Gate
-
-        def gate(when: When) -> Gate:
-            found = by_when.get(id(when))
-            if found is None:
-                found = by_when[id(when)] = gate_of(when)
-            return found
-
-        self.gates = {id(r): gate(r.rule.when) for r in every}
+        self.gates: dict[int, Gate] = {}
+        self._keyed: set[int] = set()
         self._lists: dict[tuple[str | None, str, str], tuple[tuple[CompiledRule, ...], Any]] = {}
-        self._keyed: set[int] = {
-            id(r)
-            for r in every
-            if (g := self.gates[id(r)]).query_keys or g.topics or g.attr_keys
-        }
+        n = 0
+        for rules in (*by_slot.values(), selector_rules):
+            for r in rules:
+                when = r.rule.when
+                g = by_when.get(id(when))
+                if g is None:
+                    g = by_when[id(when)] = gate_of(when)
+                self.gates[id(r)] = g
+                if g.query_keys or g.topics or g.attr_keys:
+                    self._keyed.add(id(r))
+                n += 1
+                if n % PACE_RULES == 0:
+                    pace()
+
+    def contents(self) -> Iterator[object]:
+        """Every key and value of the index's tables: held while a retired index is dropped,
+        then dropped one by one (its cache alone can have tens of thousands of lists)."""
+        for table in (self.gates, self._lists):
+            for key, value in table.items():
+                yield key
+                yield value
+        yield from self._keyed
 
     def for_slot(self, slot: str, facts: Facts) -> Sequence[CompiledRule]:
         """The slot's rules (best first) that this stage, device and query could satisfy."""

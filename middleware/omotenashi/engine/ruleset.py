@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import InitVar, dataclass, field
+from operator import attrgetter
 
 from jinja2 import Template
 
 from omotenashi.engine.conditions import Condition
-from omotenashi.engine.ruleindex import RuleIndex
+from omotenashi.engine.ruleindex import PACE_RULES, RuleIndex, no_pace
 from omotenashi.rules.goals import Goal
 from omotenashi.rules.model import Rule
 
@@ -29,8 +31,14 @@ class CompiledRule:
         return self.rule.id
 
 
+_order = attrgetter("order")
+
+
 @dataclass
 class RuleSet:
+    """``pace``: called every few hundred rules while the set is arranged and indexed (a load in
+    a worker thread rests there, ``loader/pacing.py``)."""
+
     rules: list[CompiledRule] = field(default_factory=list)  # best first
     by_slot: dict[str, list[CompiledRule]] = field(default_factory=dict)
     selector_rules: list[CompiledRule] = field(default_factory=list)
@@ -39,13 +47,32 @@ class RuleSet:
 
     recommends: bool = False  # any recommend rule (then the store reads what it needs)
     index: RuleIndex = field(init=False, repr=False)  # what decide looks at (ruleindex.py)
+    pace: InitVar[Callable[[], None]] = no_pace
 
-    def __post_init__(self) -> None:
-        self.rules.sort(key=lambda r: (-r.rule.priority, r.order))
-        self.recommends = any(r.rule.recommend is not None for r in self.rules)
-        for r in self.rules:
+    def __post_init__(self, pace: Callable[[], None]) -> None:
+        # Best first: by priority, then by order. Bucketed by priority (ties kept in order, a
+        # loader's list being in order already), so no single step holds the interpreter long.
+        buckets: dict[int, list[CompiledRule]] = {}
+        for n, r in enumerate(self.rules, 1):
+            buckets.setdefault(r.rule.priority, []).append(r)
+            if n % PACE_RULES == 0:
+                pace()
+        ordered: list[CompiledRule] = []
+        for priority in sorted(buckets, reverse=True):
+            bucket = buckets[priority]
+            bucket.sort(key=_order)
+            ordered += bucket
+            pace()
+        self.rules[:] = ordered
+        del buckets, ordered
+        recommends = False
+        for n, r in enumerate(self.rules, 1):
+            recommends = recommends or r.rule.recommend is not None
             if r.rule.slot:
                 self.by_slot.setdefault(r.rule.slot, []).append(r)
             else:
                 self.selector_rules.append(r)
-        self.index = RuleIndex(self.by_slot, self.selector_rules)
+            if n % PACE_RULES == 0:
+                pace()
+        self.recommends = recommends
+        self.index = RuleIndex(self.by_slot, self.selector_rules, pace)

@@ -19,7 +19,9 @@ class GoalCollector:
     goals: list[Goal] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
     _where: dict[str, str] = field(default_factory=dict)
-    _judged: list[tuple[str, dict[Loc, int], int, Rule]] = field(default_factory=list)
+    # rules judged on goals: file, the line of each goal named, index (not the file's lines,
+    # which the loader frees once the file is done)
+    _judged: list[tuple[str, list[int], int, Rule]] = field(default_factory=list)
 
     def add_file(self, parsed: RuleFile, name: str, lines: dict[Loc, int]) -> None:
         for index, goal in enumerate(parsed.goals):
@@ -41,7 +43,8 @@ class GoalCollector:
 
     def add_rule(self, rule: Rule, name: str, lines: dict[Loc, int], index: int) -> None:
         if rule.goals:
-            self._judged.append((name, lines, index, rule))
+            at = [line_of(lines, ("rules", index, "goals", p)) for p in range(len(rule.goals))]
+            self._judged.append((name, at, index, rule))
 
     def check(self) -> list[RuleError]:
         """Every problem found: duplicate goals and rules judged on undeclared goals."""
@@ -54,7 +57,7 @@ class GoalCollector:
                 self.errors.append(
                     RuleError(
                         name,
-                        line_of(lines, loc),
+                        lines[position],
                         format_loc(loc),
                         f"no goal is declared with the id {goal_id!r}",
                         f"declare it under goals: in a rule file (declared: {known})",

@@ -19,13 +19,14 @@ import gc
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 BACKGROUND_SWITCH_S = 0.00005  # while a reload runs in a thread: the loop waits at most this
-WORK_S = 0.001  # a background load works this long at a time (CPU and the interpreter) ...
-REST_S = 0.001  # ... then leaves both to the event loop and the rest of the machine this long
+WORK_S = 0.00025  # a background load works this long at a time (CPU and the interpreter) ...
+REST_S = 0.00025  # ... then leaves both to the event loop and the rest of the machine this long
 LET_GO_WAIT_S = 60.0  # how long a replaced set waits for the requests that still use it
+GATHER_STEP = 64  # pieces of a replaced set gathered between two paces
 
 
 class _Paused:
@@ -52,6 +53,11 @@ def pace() -> None:
     if since is not None and time.perf_counter() - since >= WORK_S:
         _rest(REST_S)
         _local.since = time.perf_counter()
+
+
+def resting() -> bool:
+    """Whether :func:`pace` rests in this thread (a background load runs here)."""
+    return getattr(_local, "since", None) is not None
 
 
 @contextmanager
@@ -99,15 +105,60 @@ def settle() -> None:
     gc.freeze()
 
 
-def let_go(box: list[object], parts: list[object]) -> None:
+class Handover:
+    """The set a reload replaces, handed by the event loop to the thread that frees it
+    (:func:`let_go`).
+
+    The thread is started by the worker that built the new set (:meth:`start`), before the swap:
+    starting a thread on the event loop holds it until the new thread has run (milliseconds on a
+    busy machine). The swap only fills the box and sets an event (:meth:`give`). A thread that is
+    never given a set ends after LET_GO_WAIT_S.
+    """
+
+    def __init__(self, pieces: Callable[[object], Iterable[object]] | None = None) -> None:
+        self.box: list[object] = []
+        self.parts: list[object] = []
+        self.pieces = pieces  # see let_go
+        self.given = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="omotenashi-let-go", daemon=True).start()
+
+    def give(self, box: list[object], parts: list[object]) -> None:
+        """Takes ``box``'s item and ``parts`` over (both lists are emptied)."""
+        self.box.extend(box)
+        self.parts.extend(parts)
+        box.clear()
+        parts.clear()
+        self.given.set()
+
+    def _run(self) -> None:
+        if self.given.wait(LET_GO_WAIT_S):
+            let_go(self.box, self.parts, self.pieces)
+
+
+def let_go(
+    box: list[object],
+    parts: list[object],
+    pieces: Callable[[object], Iterable[object]] | None = None,
+) -> None:
     """Free ``box``'s only item in small steps (in a worker thread): once no request holds it
-    any more (or after LET_GO_WAIT_S), drop it while ``parts`` (its rules, say) are still held,
-    then drop those one by one, paced like a background load."""
+    any more (or after LET_GO_WAIT_S), drop it while ``parts`` and its ``pieces`` (its rules,
+    the entries of its big tables) are still held, then drop those one by one, paced like a
+    background load. The pieces are gathered only when no request holds the item."""
     deadline = time.monotonic() + LET_GO_WAIT_S
     # Held by the box and by getrefcount's argument only: no request is using it.
     while box and sys.getrefcount(box[0]) > 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     with in_background():
+        if box and pieces is not None and sys.getrefcount(box[0]) <= 2:
+            try:
+                for n, piece in enumerate(pieces(box[0]), 1):
+                    parts.append(piece)
+                    if n % GATHER_STEP == 0:
+                        pace()
+            except RuntimeError:  # a table changed size as it was read: still in use after all
+                pass
         box.clear()
         while parts:
             parts.pop()

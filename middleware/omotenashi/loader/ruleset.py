@@ -12,7 +12,7 @@ from omotenashi.engine.html import parse_selector
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import RuleError, RuleSetError, SelectorError, SnippetError
 from omotenashi.loader.goals import GoalCollector
-from omotenashi.loader.pacing import pace, paused_gc
+from omotenashi.loader.pacing import pace, paused_gc, resting
 from omotenashi.loader.snippets import Renderer
 from omotenashi.loader.whens import SharedWhens
 from omotenashi.rules.fileerrors import validation_errors
@@ -24,6 +24,7 @@ SELECTOR_HINT = (
     "combinators, :first-child, :nth-child(An+B), :first-of-type, :nth-of-type(An+B), "
     ":not(compound), and lists with ','"
 )
+DISCARD_STEP = 64  # rules' YAML freed between two paces
 NOT_RULE_FILES = frozenset({"journey.yaml", "journey.yml", "catalog.yaml", "catalog.yml"})
 
 
@@ -70,7 +71,8 @@ def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None)
     files = rule_files(rules_dir)
     for path in files:
         name = display_path(path, base)
-        data = lines = None  # the previous file's YAML goes before this one is read
+        _discard(data, lines)  # the previous file's YAML goes before this one is read
+        data = lines = None
         try:
             data, lines = load_yaml(path, name, pace)
         except RuleError as exc:
@@ -152,8 +154,31 @@ def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None)
     errors.extend(goals.check())
     if errors:
         raise RuleSetError(errors)
-    del whens, data, lines  # the last file's YAML and the sharing tables, before the index
-    return RuleSet(rules=compiled, files=[display_path(p, base) for p in files], goals=goals.goals)
+    _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
+    for table in (whens.by_yaml, whens.by_field, whens.field_sets):
+        _discard(None, table)
+    del whens, data, lines
+    return RuleSet(
+        rules=compiled, files=[display_path(p, base) for p in files], goals=goals.goals, pace=pace
+    )
+
+
+def _discard(data: Any, lines: dict[Any, Any] | None) -> None:
+    """Free a file's YAML (``data``, ``lines``: emptied) a few rules at a time, pacing in
+    between: a thousand rules' dicts and lines freed at once would hold the interpreter for
+    milliseconds. Any big dict may be given as ``lines``. Outside a background load (nothing
+    to share the interpreter with) the caller's ``del`` frees them at once, faster."""
+    if not resting():
+        return
+    items = data.get("rules") if isinstance(data, dict) else None
+    if isinstance(items, list):
+        while items:
+            del items[-DISCARD_STEP:]
+            pace()
+    while lines:
+        for _ in range(min(len(lines), DISCARD_STEP * 16)):
+            lines.popitem()
+        pace()
 
 
 def _paced(rule: Rule) -> Rule:

@@ -22,7 +22,7 @@ from omotenashi.rules.yamlguard import MAX_DEPTH
 
 Loc = tuple[str | int, ...]
 
-PACE_EVENTS = 2048
+PACE_EVENTS = 64
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _CONSTRUCTOR = yaml.SafeLoader("")  # builds the few non-text scalars: ints, floats, dates, null
@@ -43,6 +43,8 @@ def fast_load(
     at its key's line, a list item at its own first line, the document at its first line.
     ``pace`` is called every PACE_EVENTS events.
     """
+    if pace is not None:
+        pace()  # after reading and checking the text
     try:
         return _build(loader, pace)
     except Unusual:

@@ -8,6 +8,7 @@ Every refusal is a :class:`~omotenashi.errors.RuleError` naming the file and lin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import yaml
 
@@ -33,8 +34,9 @@ def check_source(text: str, name: str) -> None:
     check_structure(text, name)
 
 
-def check_text(text: str, name: str) -> None:
-    """RuleError unless ``text`` is small and has no control characters."""
+def check_text(text: str, name: str, pace: Callable[[], None] | None = None) -> None:
+    """RuleError unless ``text`` is small and has no control characters. ``pace`` is called
+    between two steps (a background load rests there)."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
         raise RuleError(
@@ -49,6 +51,8 @@ def check_text(text: str, name: str) -> None:
         bad = _CONTROL.search(text, start, start + _CHUNK)
         if bad is not None:
             break
+        if pace is not None:
+            pace()
     if bad is not None:
         raise RuleError(
             name,

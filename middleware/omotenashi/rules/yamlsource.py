@@ -45,11 +45,11 @@ def load_yaml(
 
     A well-formed file is read in one pass over libyaml's events (``yamlfast``); anything
     unusual, an error included, is read again here, the precise way, to word the error.
-    ``pace`` is called every few thousand YAML events (a background load rests there).
+    ``pace`` is called every few hundred YAML events (a background load rests there).
     """
     name = display or str(path)
     text = read_source(path, name)
-    check_text(text, name)  # size and control characters
+    check_text(text, name, pace)  # size and control characters
     loader = _Loader(text)
     try:
         return fast_load(loader, pace)
