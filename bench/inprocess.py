@@ -166,12 +166,16 @@ async def _headers_run(app: Any, cookies: list[bytes], n: int, *, hostile: bool)
     return (time.process_time() - start) / n
 
 
-async def memory_stability(url: str, requests: int, distinct: int) -> dict[str, Any]:
-    """Process RSS after the first tenth of ``requests`` and at the end (distinct visitors)."""
+async def memory_stability(
+    url: str, requests: int, distinct: int, *, every: int = 0
+) -> dict[str, Any]:
+    """Process RSS after the first tenth of ``requests`` and at the end (distinct visitors);
+    with ``every``, also the RSS after every that many requests (``trace``)."""
     os.environ["OMOTENASHI_REDIS_URL"] = url
     app = make_app(bare=False)
     await app.startup()
     process = psutil.Process()
+    trace: list[tuple[int, float]] = []
     try:
         cookies = await visitors(app, distinct)
         warm = requests // 10
@@ -181,8 +185,49 @@ async def memory_stability(url: str, requests: int, distinct: int) -> dict[str, 
         early = process.memory_info().rss
         for index in range(warm, requests):
             await call(app, "/", cookies[index % distinct])
+            if every and (index + 1) % every == 0:
+                trace.append((index + 1, process.memory_info().rss / 2**20))
+                print(f"{index + 1} requests: RSS {trace[-1][1]:.0f} MB", flush=True)
         gc.collect()
         late = process.memory_info().rss
     finally:
         await app.shutdown()
-    return {"rss_early_mb": early / 2**20, "rss_late_mb": late / 2**20, "growth": late / early}
+    return {
+        "rss_early_mb": early / 2**20,
+        "rss_late_mb": late / 2**20,
+        "growth": late / early,
+        "trace": trace,
+    }
+
+
+def main() -> None:
+    """Goal 8's memory row at full scale (1M requests from 100k visitors take ~40 minutes):
+
+    python -m bench.inprocess --requests 1000000 --visitors 100000
+    """
+    import argparse
+
+    from omotenashi import EmbeddedRedis
+
+    parser = argparse.ArgumentParser(description="Process memory over many requests.")
+    parser.add_argument("--requests", type=int, default=1_000_000)
+    parser.add_argument("--visitors", type=int, default=100_000)
+    parser.add_argument("--every", type=int, default=100_000)
+    args = parser.parse_args()
+    url = os.environ.get("OMOTENASHI_REDIS_URL")
+    server = None if url else EmbeddedRedis().start()
+    try:
+        out = asyncio.run(
+            memory_stability(url or server.url, args.requests, args.visitors, every=args.every)  # type: ignore[union-attr]
+        )
+    finally:
+        if server is not None:
+            server.close()
+    print(
+        f"| 8. process memory over {args.requests:,} requests, {args.visitors:,} visitors | "
+        f"{out['rss_early_mb']:.0f} -> {out['rss_late_mb']:.0f} MB ({out['growth']:.2f}x) |"
+    )
+
+
+if __name__ == "__main__":
+    main()
