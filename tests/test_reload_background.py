@@ -7,6 +7,7 @@ import gc
 import sys
 import weakref
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -20,6 +21,7 @@ from .conftest import client_for, page_app
 pytestmark = pytest.mark.anyio
 PAGE = b'<html><body><h1 data-omo-slot="hero">Default</h1></body></html>'
 RULES = 'rules:\n  - {id: a, slot: hero, text: "TEXT", why: "because"}\n'
+R = TypeVar("R", bound=Reloader)
 
 
 def _middleware(tmp_path: Path, url: str, interval: float) -> tuple[Omotenashi, Path]:
@@ -75,13 +77,14 @@ async def test_a_broken_edit_keeps_the_last_good_set_in_force(
     assert mw.metrics["rule_error"] == 1
 
 
-def _reloader(tmp_path: Path) -> tuple[Reloader, Path]:
+def _reloader(tmp_path: Path, kind: type[R] = Reloader) -> tuple[R, Path]:  # type: ignore[assignment]
+    """A reloader (of ``kind``) over one rule file, and that file."""
     rules = tmp_path / "rules"
     rules.mkdir()
     (tmp_path / "snippets").mkdir()
     (rules / "site.yaml").write_text(RULES.replace("TEXT", "First"))
     cfg = RulesSettings(dir=rules, snippets_dir=tmp_path / "snippets", reload_interval=3600)
-    return Reloader(cfg, Metrics()), rules / "site.yaml"
+    return kind(cfg, Metrics()), rules / "site.yaml"
 
 
 async def test_a_reload_leaves_the_collector_and_thread_switching_as_they_were(

@@ -30,7 +30,7 @@ from omotenashi.rules.yamlguard import check_text
 from omotenashi.rules.yamlsource import load_yaml
 from omotenashi.settings import RulesSettings
 
-RULES = 'rules:\n  - {id: a, slot: hero, text: "TEXT", why: "because"}\n'
+from .test_reload_background import RULES, _reloader
 
 
 class Count:
@@ -196,14 +196,9 @@ class WatchedReloader(Reloader):
 
 
 def _watched(tmp_path: Path) -> tuple[WatchedReloader, Path]:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (tmp_path / "snippets").mkdir()
-    (rules / "site.yaml").write_text(RULES.replace("TEXT", "First"))
-    cfg = RulesSettings(dir=rules, snippets_dir=tmp_path / "snippets", reload_interval=3600)
-    reloader = WatchedReloader(cfg, Metrics())
+    reloader, rule_file = _reloader(tmp_path, WatchedReloader)
     reloader.swaps = []
-    return reloader, rules / "site.yaml"
+    return reloader, rule_file
 
 
 def _facts(stage: str, device: str) -> Facts:
