@@ -80,6 +80,9 @@ def demo_url(omotenashi_redis_url: str, editable_rules: Path) -> Iterator[str]:
         "OMOTENASHI_REDIS_URL": omotenashi_redis_url,
         "OMOTENASHI_DEBUG_HEADER": "true",
         "OMOTENASHI_RESPECT_FRESH_SHARE": "0",  # every page view personalised: deterministic
+        # a busy test machine may stall a read past the 0.15 s default: the page would then be
+        # served unpersonalised (as it should), failing a test about something else
+        "OMOTENASHI_REDIS_READ_TIMEOUT": "1.0",
         "OMOTENASHI_SECRET_KEYS": E2E_KEY,
     }
     proc = subprocess.Popen(
