@@ -20,6 +20,7 @@ from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
 from omotenashi.engine.headers import Headers, add_vary, make_private
 from omotenashi.engine.page import EngineConfig, can_personalise, personalise_response
+from omotenashi.engine.quick import quick
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import CookieSigner
@@ -104,9 +105,11 @@ class Responder:
         """The engine's view of this request (``since``: the events not recorded yet)."""
         v = self.visitor
         attrs = {k: x for k, x in v.attrs.items() if self._recorded_attrs.get(k, v) != x}
-        return Visit(
+        profile = v.profile
+        return quick(  # every field: built in one step
+            Visit,
             visitor_id=v.id,
-            profile=v.profile,
+            profile=profile,
             now=now,
             request=self.request,
             device=v.device,
@@ -117,8 +120,8 @@ class Responder:
             attrs=attrs,
             forced=v.forced,
             csrf=self.tools.signer.csrf_token(v.identity),
-            measured_arms=measuring.arms(v.profile),
             shared=v.shared,
+            measured_arms=measuring.arms(profile),
         )
 
     def _with_identity(self, start: Message) -> Message:

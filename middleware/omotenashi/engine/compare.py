@@ -38,7 +38,9 @@ def explain(conditions: list[Condition], facts: Facts) -> list[str]:
     """Why every one of ``conditions`` holds for ``facts`` (ask only when they do)."""
     out: list[str] = []
     for condition in conditions:
-        out.extend(r for r in condition.reasons(facts) if r not in out)
+        for reason in condition.reasons(facts):  # each once, in order (no generator per rule)
+            if reason not in out:
+                out.append(reason)
     return out
 
 

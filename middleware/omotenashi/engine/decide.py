@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.quick import quick
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 
 
@@ -23,6 +24,11 @@ class Decision:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", self.rule.rule.id)
+
+
+def new_decision(rule: CompiledRule, target: str, reasons: tuple[str, ...] = ()) -> Decision:
+    """``Decision(rule, target, reasons)``, built in one step (``quick``)."""
+    return quick(Decision, rule=rule, target=target, reasons=reasons, id=rule.rule.id)
 
 
 def eligible(rule: CompiledRule, now: datetime) -> bool:
@@ -78,7 +84,7 @@ def decide(
             winner = next((r for r in ruleset.by_slot.get(name, ()) if r.id in forced), None)
         winner = winner or first_match(index.for_slot(name, facts), facts, allowed)
         if winner is not None:
-            decisions.append(Decision(winner, name))
+            decisions.append(new_decision(winner, name))
     by_selector: dict[str, list[CompiledRule]] = {}
     for rule in ruleset.selector_rules if forced else index.for_selectors(facts):
         selector = rule.rule.selector or ""
@@ -88,5 +94,5 @@ def decide(
         winner = next((r for r in candidates if r.id in forced), None)
         winner = winner or first_match(candidates, facts, allowed)
         if winner is not None:
-            decisions.append(Decision(winner, selector))
+            decisions.append(new_decision(winner, selector))
     return decisions

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from omotenashi.engine.conditions import all_hold, explain
-from omotenashi.engine.decide import Decision
+from omotenashi.engine.decide import Decision, new_decision
 from omotenashi.engine.explain import words
 from omotenashi.engine.facts import Facts
 
@@ -42,7 +42,7 @@ def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> 
         said = explain(conditions, facts)
     else:
         said = explain(conditions, facts) or [EVERYONE]
-    return Decision(decision.rule, decision.target, tuple(said))
+    return new_decision(decision.rule, decision.target, tuple(said))
 
 
 def reasons(decision: Decision) -> list[str]:

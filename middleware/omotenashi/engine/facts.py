@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from omotenashi.engine.quick import quick
+
 # What rules may read of a query string: its first 8 KiB (parsing stays cheap and bounded).
 MAX_QUERY = 8192
 
@@ -57,7 +59,8 @@ class RequestInfo:
         country_header: str = "",
         secure: bool = False,
     ) -> RequestInfo:
-        return cls(
+        return quick(  # every field: built in one step
+            cls,
             path=path,
             query=query_dict(parse_qs(query_string[:MAX_QUERY])) if query_string else {},
             host=headers.get("host", ""),

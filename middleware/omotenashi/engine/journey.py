@@ -15,6 +15,8 @@ from omotenashi.engine.globs import matcher
 from omotenashi.engine.profile import STAGE_ORDER
 from omotenashi.rules.journey import JourneyFile
 
+_RANK = {stage: rank for rank, stage in enumerate(STAGE_ORDER)}  # STAGE_ORDER.index, by lookup
+
 
 @dataclass(frozen=True)
 class CompiledTransition:
@@ -74,7 +76,14 @@ class Journey:
         return tuple(topics), tuple(items)
 
     def derive_segments(self, facts: Facts) -> frozenset[str]:
-        return frozenset(n for n, conds in self.segments.items() if all_hold(conds, facts))
+        held: list[str] = []
+        for name, conditions in self.segments.items():  # (all_hold, without a generator each)
+            for condition in conditions:
+                if not condition.check(facts):
+                    break
+            else:
+                held.append(name)
+        return frozenset(held)
 
     def next_stage(
         self, current: str, facts: Facts, events: frozenset[str], new_visit: bool
@@ -86,9 +95,11 @@ class Journey:
                 if stage in sources and all_hold(conditions, facts):
                     stage, back = to, True
                     break
-        rank = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else 0
+        rank = _RANK.get(stage, 0)
         for t in self.transitions:
-            target = STAGE_ORDER.index(t.to)
+            target = _RANK.get(t.to)
+            if target is None:
+                target = STAGE_ORDER.index(t.to)  # (not a stage: its ValueError, as ever)
             if target <= rank or (t.on is not None and t.on.isdisjoint(events)):
                 continue
             if all_hold(t.conditions, facts):

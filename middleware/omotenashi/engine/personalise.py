@@ -25,6 +25,7 @@ from omotenashi.engine.html import (
     parse_selector,
     scan,
 )
+from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items
 from omotenashi.engine.restraint import Restraint
@@ -135,16 +136,16 @@ def personalise(
                 disclosure,
                 recommender.reasons(decision.id) if recommender else (),
                 names[decision.id],
-                back=next((a.value for a in targets[0].attrs if a.name == "id"), ""),
+                back=_element_id(targets[0]),
             )
             if (disclosure.enabled and decision.rule.rule.disclose and not decision.rule.rule.hide)
             else ""
         )
         for slot in targets:  # one "i" per block, on its first element
             if why and inner is not None and slot.tag in FLOW:
-                edits.append(Edit(slot, inner + why, attrs))
+                edits.append(new_edit(slot, inner + why, attrs))
             else:
-                edits.append(Edit(slot, inner, attrs, after=why))
+                edits.append(new_edit(slot, inner, attrs, after=why))
             owners.append(decision)
             why = ""
     out, done = apply_edits(page, edits) if edits else (page, ())
@@ -158,6 +159,14 @@ def personalise(
         out = out[:at] + panel(applied, disclosure, items) + out[at:]
     timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
     return Outcome(out, applied, problems, timings, _skipped(found))
+
+
+def _element_id(target: Target) -> str:
+    """The value of the element's first ``id`` attribute ("" without one)."""
+    for attr in target.attrs:  # (a loop: no generator per block)
+        if attr.name == "id":
+            return attr.value
+    return ""
 
 
 def _body_end(page: str) -> re.Match[str] | None:

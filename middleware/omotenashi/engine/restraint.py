@@ -165,14 +165,14 @@ class Restraint:
         better one about the same intent is refused and its slot decided again (so the slot
         can fall to its next rule), then the slot budget trims."""
         decisions: list[Decision] = []
+        losers: set[str] = set()
         for _ in range(8):  # each round refuses at least one rule; pages have few intents
             self.names_on_page, self.held = 0, []
             decisions = run(self.allowed)
-            losers = self._intent_losers(decisions)
+            losers = self._intent_losers(decisions)  # (of these decisions: kept for below)
             if not losers:
-                break
+                return self.within_budget(decisions)
             self.excluded |= losers
-        losers = self._intent_losers(decisions)
         return self.within_budget([d for d in decisions if d.id not in losers])
 
     def _intent_losers(self, decisions: list[Decision]) -> set[str]:

@@ -14,6 +14,7 @@ from omotenashi.engine.change import Change, apply
 from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
+from omotenashi.engine.quick import quick
 from omotenashi.engine.restraint import Prefs
 from omotenashi.recommend.signals import Shared
 
@@ -114,7 +115,8 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
         )
     )
     request = visit.request
-    facts = Facts(
+    facts = quick(  # every field: built in one step
+        Facts,
         stage=after.stage,
         segments=after.segments,
         attrs=after.attrs,
@@ -137,6 +139,8 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
         viewed=frozenset(after.viewed),
         lists=journey.lists,
         first_touch=after.first_touch,
+        titles={},
+        labels={},
     )
     if journey.segments:  # the facts are ours alone until returned: set in place, no copy
         object.__setattr__(facts, "segments", after.segments | journey.derive_segments(facts))

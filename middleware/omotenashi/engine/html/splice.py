@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..quick import quick
 from .scanner import Target
 
 _WS = "\t\n\f\r "
@@ -26,6 +27,11 @@ class Edit:
     inner: str | None = None
     attrs: Mapping[str, str] = field(default_factory=dict)
     after: str = ""
+
+
+def new_edit(target: Target, inner: str | None, attrs: Mapping[str, str], after: str = "") -> Edit:
+    """``Edit(target, inner, attrs, after)``, built in one step (``quick``)."""
+    return quick(Edit, target=target, inner=inner, attrs=attrs, after=after)
 
 
 def apply(page: str, edits: Sequence[Edit]) -> str:
