@@ -34,9 +34,18 @@ WHENS = st.fixed_dictionaries(
                 {"tier": {"in": ["gold", "silver"]}},
             ]
         ),
-        "all": st.sampled_from([[{"stage": ["interest"]}], [{"attr": {"tier": {"eq": "gold"}}}]]),
+        "path": st.sampled_from([["/tours/*"], ["/"], ["/tours/kyoto*", "/sale"]]),
+        "all": st.sampled_from(
+            [
+                [{"stage": ["interest"]}],
+                [{"attr": {"tier": {"eq": "gold"}}}],
+                [{"path": ["/tours/kyoto*"]}],
+            ]
+        ),
+        "not": st.sampled_from([{"path": ["/sale"]}, {"stage": ["interest"]}]),
     },
 )
+PATHS = ["/", "/tours/kyoto-autumn", "/sale", "/tours/" + "x" * 600]  # the last: never kept
 
 
 def _ruleset(whens: list[dict[str, object]]) -> RuleSet:
@@ -64,6 +73,7 @@ def _reference(ruleset: RuleSet, facts: Facts, slot: str) -> str | None:
     st.sampled_from([{}, {"utm": "a"}, {"utm": "b"}]),
     st.sampled_from([{}, {"kyoto": 0.5}, {"kyoto": 3.0}]),
     st.sampled_from([{}, {"tier": "gold"}, {"tier": "bronze"}]),
+    st.lists(st.sampled_from(PATHS), min_size=1, max_size=3),
 )
 def test_decide_with_the_index_picks_what_testing_every_rule_picks(
     whens: list[dict[str, object]],
@@ -72,18 +82,37 @@ def test_decide_with_the_index_picks_what_testing_every_rule_picks(
     query: dict[str, str],
     interests: dict[str, float],
     attrs: dict[str, str],
+    paths: list[str],
 ) -> None:
     ruleset = _ruleset(whens)
-    facts = Facts(
-        stage=stage,
-        device=Device(device, "b", "o", False),
-        query=query,
-        interests=interests,
-        attrs=attrs,
-        now=datetime(2026, 1, 1, tzinfo=UTC),
-    )
-    slots = ["s0", "s1", "s2"]
-    for _ in range(2):  # the second time from the index's kept lists
-        got = {d.target: d.id for d in decide(ruleset, facts, slots)}
-        want = {s: w for s in slots if (w := _reference(ruleset, facts, s)) is not None}
-        assert got == want
+    for path in paths:  # pages one after the other: each path's lists, kept or not
+        facts = Facts(
+            stage=stage,
+            device=Device(device, "b", "o", False),
+            query=query,
+            interests=interests,
+            attrs=attrs,
+            path=path,
+            now=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        slots = ["s0", "s1", "s2"]
+        for _ in range(2):  # the second time from the index's kept lists
+            got = {d.target: d.id for d in decide(ruleset, facts, slots)}
+            want = {s: w for s in slots if (w := _reference(ruleset, facts, s)) is not None}
+            assert got == want
+
+
+def test_lists_are_kept_per_path_only_for_targets_that_name_paths_and_short_paths() -> None:
+    ruleset = _ruleset([{"path": ["/tours/*"]}, {"stage": ["interest"]}])  # slots s0, s1
+    for path in ("/tours/kyoto", "/", "/tours/" + "x" * 600):
+        facts = Facts(stage="interest", path=path, now=datetime(2026, 1, 1, tzinfo=UTC))
+        decide(ruleset, facts, ["s0", "s1"])
+    keys = set(ruleset.index._lists)
+    assert ("s0", "interest", "other", "/tours/kyoto") in keys and (
+        "s0",
+        "interest",
+        "other",
+        "/",
+    ) in keys
+    assert not any(len(k) == 4 and k[0] == "s1" for k in keys)  # s1 names no path
+    assert not any(len(k) == 4 and len(str(k[3])) > 512 for k in keys)  # a long path: not kept

@@ -2,8 +2,9 @@
 
 Rules are bucketed by target (slot, or the selector rules), then filtered by what is cheap to
 know and rules commonly say: the journey stage and the device kind (lists built once per
-target, stage and device, and kept), then the query keys, the interests and the profile
-attributes a rule needs at all.
+target, stage and device, and kept), the page's path for targets with rules that name paths
+(lists kept per path too, for paths of up to MAX_PATH characters), then the query keys, the
+interests and the profile attributes a rule needs at all.
 With 10,000 rules over 1,000 slots a page with five slots looks at a few dozen rules, not
 10,000. The index only leaves out rules whose conditions could not hold: every rule it keeps
 is still tested in full, in priority order.
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.globs import matcher
 from omotenashi.rules.model import Compare, When
 
 if TYPE_CHECKING:
     from omotenashi.engine.ruleset import CompiledRule
 
-MAX_LISTS = 50_000  # (target, stage, device) lists kept; past it the cache starts again
+MAX_LISTS = 50_000  # (target, stage, device[, path]) lists kept; past it the cache starts again
+MAX_PATH = 512  # longer paths are filtered for each request, never kept
 PACE_RULES = 16  # a set being built calls its ``pace`` after this many rules
 
 
@@ -38,6 +41,7 @@ class Gate:
     query_keys: frozenset[str] = frozenset()
     topics: frozenset[str] = frozenset()  # interests that must be there at all
     attr_keys: frozenset[str] = frozenset()  # profile attributes that must be there at all
+    paths: tuple[Callable[[str], bool], ...] = ()  # each must match the page's path
 
     def needs(self, query: KeysView[str], interests: KeysView[str], attrs: KeysView[str]) -> bool:
         """Whether the request has the query keys and the visitor the interests and attributes
@@ -48,6 +52,13 @@ class Gate:
         return (self.stages is None or stage in self.stages) and (
             self.devices is None or device in self.devices
         )
+
+    def on(self, path: str) -> bool:
+        """Whether the page's path is one the rule names (always, when it names none)."""
+        for on_path in self.paths:
+            if not on_path(path):
+                return False
+        return True
 
 
 def _needs_value(cmp: Compare) -> bool:
@@ -76,12 +87,13 @@ def gate_of(when: When) -> Gate:
     keys = frozenset(k for k, cmp in (when.query or {}).items() if _needs_value(cmp))
     topics = frozenset(t for t, cmp in (when.interest or {}).items() if _needs_interest(cmp))
     attrs = frozenset(k for k, cmp in (when.attr or {}).items() if _needs_value(cmp))
+    paths: tuple[Callable[[str], bool], ...] = () if when.path is None else (matcher(when.path),)
     for sub in when.all or []:
         inner = gate_of(sub)
         stages, devices = _meet(stages, inner.stages), _meet(devices, inner.devices)
         keys, topics = keys | inner.query_keys, topics | inner.topics
-        attrs = attrs | inner.attr_keys
-    return Gate(stages, devices, keys, topics, attrs)
+        attrs, paths = attrs | inner.attr_keys, paths + inner.paths
+    return Gate(stages, devices, keys, topics, attrs, paths)
 
 
 class RuleIndex:
@@ -97,7 +109,7 @@ class RuleIndex:
         by_when: dict[int, Gate] = {}  # rules that share one When (the loader's) share its Gate
         self.gates: dict[int, Gate] = {}
         self._keyed: set[int] = set()
-        self._lists: dict[tuple[str | None, str, str], tuple[tuple[CompiledRule, ...], Any]] = {}
+        self._lists: dict[tuple[str | None, ...], tuple[tuple[CompiledRule, ...], Any, bool]] = {}
         n = 0
         for rules in (*by_slot.values(), selector_rules):
             for r in rules:
@@ -138,18 +150,40 @@ class RuleIndex:
         self, target: str | None, rules: list[CompiledRule], facts: Facts
     ) -> Sequence[CompiledRule]:
         stage, device = facts.stage, facts.device.kind
-        key = (target, stage, device)
+        key: tuple[str | None, ...] = (target, stage, device)
         known = self._lists.get(key)
         if known is None:
-            if len(self._lists) >= MAX_LISTS:
-                self._lists.clear()
-            gates, keyed = self.gates, self._keyed
-            kept = tuple(r for r in rules if gates[id(r)].admits(stage, device))
-            # with the gate of each rule that needs query keys or interests (None: no check)
-            checks: Any = tuple((r, gates[id(r)] if id(r) in keyed else None) for r in kept)
-            known = self._lists[key] = (kept, checks if any(g for _, g in checks) else None)
-        kept, checks = known
+            gates = self.gates
+            known = self._keep(key, tuple(r for r in rules if gates[id(r)].admits(stage, device)))
+        kept, checks, pathed = known
+        if pathed:  # some of these rules name paths: the list for this page's path
+            path = facts.path
+            on_path = self._lists.get((*key, path)) if len(path) <= MAX_PATH else None
+            if on_path is None:
+                here = tuple(r for r in kept if self.gates[id(r)].on(path))
+                if len(path) > MAX_PATH:
+                    on_path = (here, self._checks(here), False)
+                else:
+                    on_path = self._keep((*key, path), here, paths=False)
+            kept, checks, _ = on_path
         if checks is None:
             return kept
         query, interests, attrs = facts.query.keys(), facts.interests.keys(), facts.attrs.keys()
         return [r for r, g in checks if g is None or g.needs(query, interests, attrs)]
+
+    def _keep(
+        self, key: tuple[str | None, ...], kept: tuple[CompiledRule, ...], *, paths: bool = True
+    ) -> tuple[tuple[CompiledRule, ...], Any, bool]:
+        """The list ``kept`` for ``key``, with its per-request checks, remembered (bounded)."""
+        if len(self._lists) >= MAX_LISTS:
+            self._lists.clear()
+        pathed = paths and any(self.gates[id(r)].paths for r in kept)
+        known = self._lists[key] = (kept, self._checks(kept), pathed)
+        return known
+
+    def _checks(self, kept: tuple[CompiledRule, ...]) -> Any:
+        """Each rule with the gate it needs checked per request (query keys, interests,
+        attributes; None: no check), or None when no rule needs one."""
+        gates, keyed = self.gates, self._keyed
+        checks = tuple((r, gates[id(r)] if id(r) in keyed else None) for r in kept)
+        return checks if any(g for _, g in checks) else None
