@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from omotenashi.engine.ruleset import CompiledRule
 
 MAX_LISTS = 50_000  # (target, stage, device[, path]) lists kept; past it the cache starts again
+# Rules those lists hold in all (a pointer or two each): paths come from outside, and each
+# path's list holds most of its target's rules; past it the cache starts again too.
+MAX_HELD = 1_000_000
 MAX_PATH = 512  # longer paths are filtered for each request, never kept
 PACE_RULES = 16  # a set being built calls its ``pace`` after this many rules
 
@@ -110,6 +113,7 @@ class RuleIndex:
         self.gates: dict[int, Gate] = {}
         self._keyed: set[int] = set()
         self._lists: dict[tuple[str | None, ...], tuple[tuple[CompiledRule, ...], Any, bool]] = {}
+        self._held = 0  # rules in the kept lists (MAX_HELD)
         n = 0
         for rules in (*by_slot.values(), selector_rules):
             for r in rules:
@@ -160,11 +164,7 @@ class RuleIndex:
             path = facts.path
             on_path = self._lists.get((*key, path)) if len(path) <= MAX_PATH else None
             if on_path is None:
-                here = tuple(r for r in kept if self.gates[id(r)].on(path))
-                if len(path) > MAX_PATH:
-                    on_path = (here, self._checks(here), False)
-                else:
-                    on_path = self._keep((*key, path), here, paths=False)
+                on_path = self._on_path(key, path, kept, checks)
             kept, checks, _ = on_path
         if checks is None:
             return kept
@@ -175,11 +175,38 @@ class RuleIndex:
         self, key: tuple[str | None, ...], kept: tuple[CompiledRule, ...], *, paths: bool = True
     ) -> tuple[tuple[CompiledRule, ...], Any, bool]:
         """The list ``kept`` for ``key``, with its per-request checks, remembered (bounded)."""
-        if len(self._lists) >= MAX_LISTS:
+        return self._remember(key, (kept, self._checks(kept), paths and self._pathed(kept)))
+
+    def _pathed(self, kept: tuple[CompiledRule, ...]) -> bool:
+        gates = self.gates
+        return any(gates[id(r)].paths for r in kept)
+
+    def _remember(
+        self, key: tuple[str | None, ...], known: tuple[tuple[CompiledRule, ...], Any, bool]
+    ) -> tuple[tuple[CompiledRule, ...], Any, bool]:
+        """``known`` kept for ``key``: at most MAX_LISTS lists holding MAX_HELD rules in all."""
+        if len(self._lists) >= MAX_LISTS or self._held + len(known[0]) > MAX_HELD:
             self._lists.clear()
-        pathed = paths and any(self.gates[id(r)].paths for r in kept)
-        known = self._lists[key] = (kept, self._checks(kept), pathed)
+            self._held = 0
+        self._lists[key] = known
+        self._held += len(known[0])
         return known
+
+    def _on_path(
+        self, key: tuple[str | None, ...], path: str, kept: tuple[CompiledRule, ...], checks: Any
+    ) -> tuple[tuple[CompiledRule, ...], Any, bool]:
+        """The list of ``key`` for this page's ``path`` (kept for a path of up to MAX_PATH
+        characters); its checks are the target list's own pairs, not copies."""
+        gates = self.gates
+        if checks is None:
+            here = tuple(r for r in kept if gates[id(r)].on(path))
+            here_checks = None
+        else:
+            pairs = tuple(p for p in checks if gates[id(p[0])].on(path))
+            here = tuple(r for r, _ in pairs)
+            here_checks = pairs if any(g for _, g in pairs) else None
+        known = (here, here_checks, False)
+        return known if len(path) > MAX_PATH else self._remember((*key, path), known)
 
     def _checks(self, kept: tuple[CompiledRule, ...]) -> Any:
         """Each rule with the gate it needs checked per request (query keys, interests,
