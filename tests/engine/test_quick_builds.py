@@ -192,3 +192,13 @@ def test_the_note_returns_to_the_elements_first_id(tag: str, back: str) -> None:
     target = scan(tag).slots[0]
     assert _element_id(target) == back
     assert _element_id(target) == next((a.value for a in target.attrs if a.name == "id"), "")
+
+
+def test_a_dataclass_with_slots_is_built_through_its_init() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Slotted:
+        a: int
+        b: str = "x"
+
+    assert build(Slotted, a=1, b="y") == Slotted(1, "y")
+    assert build(Slotted, a=1) == Slotted(1)

@@ -19,8 +19,9 @@ def quick(cls: type[T], **values: Any) -> T:
     (``init=False`` ones too: no ``__post_init__`` runs); otherwise ``cls(**values)`` itself,
     with its defaults and its errors."""
     names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = frozenset(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+    if names is None:  # a class with slots has no __dict__ to fill: always through __init__
+        fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+        names = _FIELDS[cls] = frozenset() if hasattr(cls, "__slots__") else frozenset(fields)
     if values.keys() != names:
         return cls(**values)
     new = object.__new__(cls)
