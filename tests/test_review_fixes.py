@@ -93,6 +93,12 @@ def test_a_page_whose_charset_would_not_round_trip_is_left_alone(
         ("<!-- unclosed </body></html>", False),
         ("<plaintext>left as text</body></html>", False),
         ("<textarea>notes</textarea></body></html>", True),
+        # an end tag the parser ignores, or one after which the panel would not render
+        ("<template>t</body></html>", False),
+        ("<select><option>a</body></html>", False),
+        ("<svg><g></body></html>", False),
+        ("<math><mi>x</body></html>", False),
+        ("<p>a</body>\n<p>b</body></html>", True),  # a stray early </body>: the last one
         ("<div>a</div>\n</BODY >\n </html  >\n\n", True),
     ],
 )

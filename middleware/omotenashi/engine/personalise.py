@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -186,14 +185,14 @@ def _body_end(page: str) -> re.Match[str] | None:
 
 def _panel_at(page: str, size: int, found: Scan, edits: list[Edit]) -> int | None:
     """Where the page panel goes in the page as edited (``size`` long): before the page's own
-    ``</body>``, when that is an end tag the scanner met (not text in a ``<textarea>``, a
-    script or a comment the page never closes) and every edit lies before it."""
+    ``</body>``, when that is the end tag the parser honoured (not text in a ``<textarea>``, a
+    script or a comment the page never closes, nor an end tag ignored inside a ``<template>``
+    or a ``<select>``) and every edit lies before it."""
     end = _body_end(page)
     if end is None:
         return None
     at = end.start()
-    index = bisect_left(found.tags, at)
-    if index == len(found.tags) or found.tags[index] != at:
+    if found.body_end != at:  # text, or an end tag the parser ignored (in a template, a select)
         return None
     if any(edit.target.end > at for edit in edits):
         return None

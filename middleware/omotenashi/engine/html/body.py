@@ -75,6 +75,7 @@ class Body(Head):
         self.form: El | None = None
         self.quirks = True
         self.after_body = False
+        self.body_closed = -1  # '<' of the last </body> the parser honoured (body in scope)
         self.raw = ""  # set when a start tag switches the tokenizer to raw text / plaintext
         root = self.make("html", sourced=False)
         self.push(root)
@@ -332,6 +333,8 @@ class Body(Head):
             self.insert_void("br")
         elif name in ("body", "html"):
             self.after_body = self.in_scope("body") >= 0
+            if name == "body" and self.after_body and self.stack[-1].ns == HTML:
+                self.body_closed = self.lt  # (in an <svg> or <math>, what follows stays there)
         else:
             self.any_other_end(name)
 

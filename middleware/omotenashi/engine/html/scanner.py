@@ -63,6 +63,7 @@ class Scan:
     matches: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
     skipped: tuple[Skip, ...] = ()
     tags: tuple[int, ...] = ()  # '<' of every tag and doctype token (for reusing the scan)
+    body_end: int = -1  # '<' of the last </body> the parser honoured; -1: none
 
 
 def exists(page: str, attribute: str) -> bool:
@@ -286,7 +287,7 @@ def _result(
             skipped.append(Skip("selector", sel.text, why))
         else:
             matches[sel.text] = tuple(found)
-    return Scan(targets, slots, matches, tuple(skipped), tuple(tags))
+    return Scan(targets, slots, matches, tuple(skipped), tuple(tags), b.body_closed)
 
 
 def _target(rec: Rec) -> Target:
