@@ -202,3 +202,20 @@ def test_a_dataclass_with_slots_is_built_through_its_init() -> None:
 
     assert build(Slotted, a=1, b="y") == Slotted(1, "y")
     assert build(Slotted, a=1) == Slotted(1)
+
+
+def test_given_every_field_the_record_is_built_without_its_init() -> None:
+    """The point of ``quick``: no ``__init__`` (nor ``__post_init__``) runs, every time."""
+    calls: list[int] = []
+
+    @dataclasses.dataclass(frozen=True)
+    class Counted:
+        a: int
+        b: str = "x"
+
+        def __post_init__(self) -> None:
+            calls.append(self.a)
+
+    assert build(Counted, a=1, b="y") == Counted(1, "y") and calls == [1]  # (the second)
+    assert build(Counted, a=2, b="z").b == "z" and calls == [1]  # remembered fields, no init
+    assert build(Counted, a=3).b == "x" and calls == [1, 3]  # a field left out: __init__

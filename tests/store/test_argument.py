@@ -129,7 +129,52 @@ def test_random_changes_give_json_dumps_bytes(
     change = Change(now=now, view=view, topics=topics, shown=shown, events=events, attrs=attrs)
     change.shown_why = {rule: [at, list(said)] for rule, (at, said) in why.items()}
     change.stage, change.absent_days = stage, absent
-    assert record_argument(change, TTL, HALF_LIFE, NEW_TTL) == reference(
+    want = reference(change, TTL, HALF_LIFE, NEW_TTL)
+    assert record_argument(change, TTL, HALF_LIFE, NEW_TTL) == want
+    if stage is not None:  # names and values of the usual types: the hand-built way itself
+        assert argument._fast(change, TTL, HALF_LIFE, NEW_TTL) == want
+
+
+@pytest.mark.parametrize(
+    "change",
+    [Change(now=NOW), page_view(), everything(), Change(now=NOW, view=True, cart_clear=True)],
+)
+@pytest.mark.parametrize("new_ttl", [NEW_TTL, 0])
+def test_the_usual_changes_are_built_by_hand_not_by_the_fallback(
+    change: Change, new_ttl: int
+) -> None:
+    """Not json.dumps standing in: the hand-built argument itself gives its bytes."""
+    want = reference(change, TTL, HALF_LIFE, new_ttl)
+    assert argument._fast(change, TTL, HALF_LIFE, new_ttl) == want
+
+
+@pytest.mark.parametrize(
+    ("part", "value", "want"),
+    [
+        (argument._num, 1.5, "1.5"),
+        (argument._num, 3, "3"),
+        (argument._num, float("nan"), "NaN"),
+        (argument._num, True, "true"),
+        (argument._names, ["a", "b"], '["a","b"]'),
+        (argument._names, [], "[]"),
+        (argument._names, ("a",), '["a"]'),
+        (argument._obj, {}, "{}"),
+        (argument._obj, {"a": 1}, '{"a":1}'),
+        (argument._bool, True, "true"),
+        (argument._bool, False, "false"),
+        (argument._bool, None, "null"),
+        (argument._bool, 1, "1"),
+    ],
+)
+def test_each_part_is_written_as_json_writes_it(part: Any, value: Any, want: str) -> None:
+    assert part(value) == want == json.dumps(value, separators=(",", ":"))
+
+
+def test_a_reason_time_that_is_not_now_is_written_as_itself() -> None:
+    change = page_view()
+    change.shown_why["later"] = [NOW + 1, ["x"]]
+    change.shown_why["same value"] = [float(NOW), ["y"]]  # equal, not the same object
+    assert argument._fast(change, TTL, HALF_LIFE, NEW_TTL) == reference(
         change, TTL, HALF_LIFE, NEW_TTL
     )
 

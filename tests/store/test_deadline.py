@@ -76,4 +76,4 @@ async def test_outside_a_task_it_refuses() -> None:
             refused.set_result(str(exc))
 
     loop.call_soon(callback)
-    assert "inside a task" in await refused
+    assert await refused == "Deadline should be used inside a task"
