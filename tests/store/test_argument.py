@@ -186,3 +186,12 @@ def test_coded_reasons_are_kept_per_distinct_sentence_and_bounded() -> None:
     first, second = (record_argument(c, TTL, HALF_LIFE, NEW_TTL) for c in (one, other))
     assert "beach" not in first and "beach" in second  # one visitor's reasons never another's
     assert argument._reason.cache_info().maxsize == 4096
+
+
+def test_a_usual_change_never_reaches_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*_: object) -> dict[str, Any]:
+        raise AssertionError("the json.dumps fallback was used")
+
+    monkeypatch.setattr(argument, "payload", refused)
+    for change in (Change(now=NOW), page_view(), everything()):
+        assert record_argument(change, TTL, HALF_LIFE, NEW_TTL).startswith('{"now":')
