@@ -9,7 +9,7 @@ from omotenashi.engine.headers import _parse_media_type, add_vary, make_private,
 from omotenashi.engine.html import scan
 from omotenashi.engine.html.splice import _kept_tags, _start_tag, start_tag
 from omotenashi.engine.page import SKIP_HEADER, VALIDATORS, _private
-from omotenashi.engine.personalise import _BODY_END, _body_end
+from omotenashi.engine.personalise import _BODY_END, _panel_at
 
 NAMES = [
     b"content-type",
@@ -84,12 +84,21 @@ TAIL_PARTS = [
 
 
 @settings(max_examples=500)
-@given(st.lists(st.sampled_from(TAIL_PARTS), max_size=30), st.integers(0, 5000))
-def test_the_body_end_is_the_one_the_pattern_finds(parts: list[str], pad: int) -> None:
-    page = "a" * pad + "".join(parts)
-    want = _BODY_END.search(page, max(0, len(page) - 4096))
-    got = _body_end(page)
-    assert (want and want.span()) == (got and got.span())
+@given(
+    st.lists(st.sampled_from(TAIL_PARTS), max_size=30),
+    st.integers(0, 5000),
+    st.sampled_from([0, 1, 4090, 4100]),
+)
+def test_the_panel_goes_before_the_page_end_the_pattern_finds(
+    parts: list[str], pad: int, blank: int
+) -> None:
+    """The panel's place: the body end ``_BODY_END`` finds in the last 4096 characters, when
+    the parser honoured that ``</body>``; else none."""
+    page = '<body><div data-omo-slot="s">x</div>' + "a" * pad + "".join(parts) + " " * blank
+    found = scan(page, slot_attribute="data-omo-slot")
+    end = _BODY_END.search(page, max(0, len(page) - 4096))
+    want = end.start() if end is not None and found.body_end == end.start() else None
+    assert _panel_at(page, len(page), found, []) == want
 
 
 @given(

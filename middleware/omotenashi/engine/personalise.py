@@ -168,31 +168,14 @@ def _element_id(target: Target) -> str:
     return ""
 
 
-def _body_end(page: str) -> re.Match[str] | None:
-    """``_BODY_END`` in the last 4096 characters: it can only start at the last or the one
-    before last ``</`` (the ``</html>`` after it), so only those two are tried."""
-    lo = max(0, len(page) - 4096)
-    at = page.rfind("</", lo)
-    for _ in range(2):
-        if at < 0:
-            return None
-        found = _BODY_END.match(page, at)
-        if found is not None:
-            return found
-        at = page.rfind("</", lo, at)
-    return None
-
-
 def _panel_at(page: str, size: int, found: Scan, edits: list[Edit]) -> int | None:
     """Where the page panel goes in the page as edited (``size`` long): before the page's own
-    ``</body>``, when that is the end tag the parser honoured (not text in a ``<textarea>``, a
-    script or a comment the page never closes, nor an end tag ignored inside a ``<template>``
-    or a ``<select>``) and every edit lies before it."""
-    end = _body_end(page)
-    if end is None:
-        return None
-    at = end.start()
-    if found.body_end != at:  # text, or an end tag the parser ignored (in a template, a select)
+    ``</body>`` (``_BODY_END``, in the last 4096 characters), when that is the end tag the
+    parser honoured (not text in a ``<textarea>``, a script or a comment the page never closes,
+    nor an end tag ignored inside a ``<template>`` or a ``<select>``) and every edit lies
+    before it."""
+    at = found.body_end
+    if at < max(0, len(page) - 4096) or _BODY_END.match(page, at) is None:
         return None
     if any(edit.target.end > at for edit in edits):
         return None
