@@ -10,6 +10,7 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from omotenashi.engine.conditions import all_hold
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.quick import quick
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
@@ -54,12 +55,8 @@ def first_match(
     for rule in candidates:
         if not rule.rule.enabled or (rule.rule.schedule is not None and not eligible(rule, now)):
             continue
-        for condition in rule.conditions:  # (all_hold, without a generator per rule)
-            if not condition.check(facts):
-                break
-        else:
-            if allowed(rule):  # last: it may count what it lets through (the name cap)
-                return rule
+        if all_hold(rule.conditions, facts) and allowed(rule):  # allowed last: it may count
+            return rule  # what it lets through (the name cap)
     return None
 
 

@@ -76,14 +76,7 @@ class Journey:
         return tuple(topics), tuple(items)
 
     def derive_segments(self, facts: Facts) -> frozenset[str]:
-        held: list[str] = []
-        for name, conditions in self.segments.items():  # (all_hold, without a generator each)
-            for condition in conditions:
-                if not condition.check(facts):
-                    break
-            else:
-                held.append(name)
-        return frozenset(held)
+        return frozenset([n for n, conds in self.segments.items() if all_hold(conds, facts)])
 
     def next_stage(
         self, current: str, facts: Facts, events: frozenset[str], new_visit: bool
