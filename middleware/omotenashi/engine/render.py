@@ -85,6 +85,14 @@ class _Watched(dict[str, Any]):
         self.looked = True
         return super().__eq__(other)
 
+    def __ne__(self, other: object) -> bool:  # dict's own, not ``not __eq__``
+        self.looked = True
+        return super().__ne__(other)
+
+    def copy(self) -> Any:
+        self.looked = True
+        return super().copy()
+
     __hash__ = None
 
 
@@ -125,22 +133,36 @@ _CHANCE = frozenset({"random", "lipsum"})  # what draws anew on every render
 
 def _repeatable(template: Template) -> bool:
     """Whether the same values always render the same output: no ``|random`` filter and no
-    ``lipsum()`` in the snippet's source (read once per compiled snippet). A snippet whose
-    source cannot be read (made from a string) counts as repeatable."""
+    ``lipsum()`` in the snippet's source, nor in a snippet it includes, imports or extends
+    (read once per compiled snippet). A snippet whose source cannot be read (made from a
+    string) counts as repeatable; one that names another by an expression does not."""
     verdict = _REPEATABLE.get(template)
     if verdict is None:
-        verdict = True
         env, name = template.environment, template.name
-        if env.loader is not None and name is not None:
-            try:
-                source = env.loader.get_source(env, name)[0]
-                tree = env.parse(source)
-            except Exception:  # unreadable now: do not keep its output
-                verdict = False
-            else:
-                used = {
-                    str(getattr(n, "name", "")) for n in tree.find_all((nodes.Filter, nodes.Name))
-                }
-                verdict = not (used & _CHANCE)
+        verdict = env.loader is None or name is None or _source_repeatable(env, name, set())
         _REPEATABLE[template] = verdict
     return verdict
+
+
+_OTHERS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+
+
+def _source_repeatable(env: Any, name: str, seen: set[str]) -> bool:
+    """:func:`_repeatable` for the snippet ``name`` and the snippets it brings in."""
+    if name in seen:
+        return True
+    seen.add(name)
+    try:
+        tree = env.parse(env.loader.get_source(env, name)[0])
+    except Exception:  # unreadable now: do not keep its output
+        return False
+    used = {str(getattr(n, "name", "")) for n in tree.find_all((nodes.Filter, nodes.Name))}
+    if used & _CHANCE:
+        return False
+    for other in tree.find_all(_OTHERS):
+        named = other.template
+        if not (isinstance(named, nodes.Const) and isinstance(named.value, str)):
+            return False  # which snippet it is can differ from page to page
+        if not _source_repeatable(env, named.value, seen):
+            return False
+    return True
