@@ -9,10 +9,14 @@ import urllib.request
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from omotenashi.cli.args import pairs
 from omotenashi.engine.profile import json_or_text
+
+if TYPE_CHECKING:
+    from omotenashi.engine.decide import Decision
+    from omotenashi.engine.ruleset import CompiledRule
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -56,6 +60,8 @@ def _preview(args: argparse.Namespace) -> int:
         purchases=args.purchases,
         interests={t: (float(s), now) for t, s in pairs(args.interest, float).items()},
         last_seen=now,
+        # --visits counts this visit: the page is seen within it, not as the start of another
+        visit_start=now if args.visits > 0 else None,
     )
     query = "&".join(
         f"{urllib.parse.quote(k)}={urllib.parse.quote(v)}" for k, v in pairs(args.query).items()
@@ -72,7 +78,7 @@ def _preview(args: argparse.Namespace) -> int:
     config = replace(
         EngineConfig.from_settings(settings), respect=settings.respect.model_copy(update=quiet)
     )
-    result = personalise_page(page, visit, loaded.ruleset, loaded.journey, config)
+    result = personalise_page(page, visit, loaded.ruleset, loaded.journey, config, loaded.catalog)
     facts = result.facts
     fired = {d.id: d for d in result.shown}
     texts = {r.rule.selector for r in loaded.ruleset.selector_rules if r.rule.selector}
@@ -84,18 +90,49 @@ def _preview(args: argparse.Namespace) -> int:
     for r in sorted(loaded.ruleset.rules, key=lambda r: r.order):
         target = r.rule.slot or r.rule.selector
         if r.id in fired:
-            print(f"  fired      {r.id:28} -> {target}: because {'; '.join(reasons(fired[r.id]))}")
+            kept = result.change.shown_why.get(r.id)  # what the preferences page would say
+            said = cast("list[str]", kept[1]) if kept else reasons(fired[r.id])
+            why = f"because {'; '.join(said)}" if said else "no conditions: every visitor"
+            print(f"  fired      {r.id:28} -> {target}: {why}")
         elif r.rule.slot and r.rule.slot not in slots:
             print(f"  not here   {r.id:28} -> {target}: the page has no such slot")
         elif r.rule.selector and not found.matches.get(r.rule.selector):
             print(f"  not here   {r.id:28} -> {target}: nothing on the page matches it")
         else:
             failing = [c.text for c in r.conditions if not c.check(facts)]
-            why = ("not: " + "; ".join(failing)) if failing else "a higher-priority rule won"
+            why = (
+                ("not: " + "; ".join(failing))
+                if failing
+                else _held_back(r, result.shown, config.respect.budget, moment)
+            )
             print(f"  not fired  {r.id:28} -> {target}: {why}")
     Path(args.out).write_text(result.html)
     print(f"wrote {args.out}")
     return 0
+
+
+def _held_back(rule: CompiledRule, shown: list[Decision], budget: int, moment: datetime) -> str:
+    """Why a rule whose conditions all hold was not shown, from what was."""
+    from omotenashi.engine.decide import eligible
+
+    r = rule.rule
+    if not eligible(rule, moment):
+        return "switched off (enabled: false) or outside its schedule at this time"
+    target = r.slot or r.selector
+    for d in shown:
+        if (d.rule.rule.slot or d.rule.rule.selector) == target:
+            return f"{d.id} won the {'slot' if r.slot else 'selector'} (higher priority)"
+    for d in shown:
+        if r.intent and d.rule.rule.intent == r.intent:
+            return (
+                f"{d.id} already shows the intent {r.intent!r} (OMOTENASHI_RESPECT_INTENT_BUDGET)"
+            )
+    if r.recommend is not None:
+        return "nothing to recommend here (no items left once the rule's filters applied)"
+    if len(shown) >= budget:
+        blocks = f"{len(shown)} block{'s' if len(shown) != 1 else ''}"
+        return f"the page already shows {blocks} (OMOTENASHI_RESPECT_BUDGET)"
+    return "held back by a cap or an intent's budget (OMOTENASHI_RESPECT_INTENT_BUDGET)"
 
 
 def _page_file(path: Path, context: str) -> str:
@@ -130,7 +167,9 @@ def _page_file(path: Path, context: str) -> str:
 
 def register(commands: Any) -> None:
     pre = commands.add_parser("preview", help="what a described visitor sees on a page")
-    pre.add_argument("page", help="a URL of a running site, or an HTML file")
+    pre.add_argument(
+        "page", help="a URL of a running site, an HTML file, or a Jinja2 template (--context)"
+    )
     pre.add_argument("--path", default="/", help="the page's path, for an HTML file")
     pre.add_argument("--context", default="{}", help="JSON values for a Jinja2 template page")
     pre.add_argument("--rules", help="the rules folder (default: OMOTENASHI_RULES_DIR)")
@@ -140,7 +179,9 @@ def register(commands: Any) -> None:
     pre.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE")
     pre.add_argument("--interest", action="append", default=[], metavar="TOPIC=SCORE")
     pre.add_argument("--query", action="append", default=[], metavar="NAME=VALUE")
-    pre.add_argument("--visits", type=int, default=1)
+    pre.add_argument(
+        "--visits", type=int, default=1, help="visits so far, this one included (1: a first visit)"
+    )
     pre.add_argument("--views", type=int, default=0)
     pre.add_argument("--purchases", type=int, default=0)
     pre.add_argument("--device", choices=["mobile", "tablet", "desktop", "other"])

@@ -156,6 +156,7 @@ def personalise_page(
         change.now,
         behavioural=not (visit.private or fresh),
         visitor_id=visit.visitor_id,
+        ignore_holdout=forced is not None,  # a preview shows the rules, not a holdout's default
         arms=visit.measured_arms,
     )
     disclosure = Disclosure(
@@ -185,7 +186,7 @@ def personalise_page(
         facts,
         view,
         slot_attribute=config.slot_attribute,
-        restraint=None if forced else restraint,
+        restraint=None if forced and forced.rules else restraint,  # forced rules win outright
         disclosure=disclosure,
         forced=forced.rules if forced else frozenset(),
         recommender=recommender,

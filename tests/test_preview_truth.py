@@ -1,0 +1,155 @@
+"""`omotenashi preview` and force links show what the described visitor would really see: the
+page's budget, one block per intent and caps still apply (unless rules are forced by name),
+recommendations fire, the default visitor is on a first visit, and a held-back rule is said
+to be held back for the reason that held it."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from omotenashi.cli.main import main
+from omotenashi.engine import EngineConfig, Forced, RequestInfo, Visit, personalise_page
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.profile import Profile
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+
+from .conftest import ROOT
+
+PAGE = (
+    "<!doctype html><html><head></head><body>"
+    '<div data-omo-slot="hero">Default hero</div><p data-omo-slot="tagline">Default</p>'
+    '<section data-omo-slot="also-like">No picks</section>'
+    "</body></html>"
+)
+TWO_WELCOMES = """
+rules:
+  - {id: hello, slot: tagline, text: Hello, intent: welcome, priority: 50,
+     when: {stage: awareness}, why: "new here"}
+  - {id: big-hello, slot: hero, text: Big hello, intent: welcome, priority: 10,
+     when: {stage: awareness}, why: "new here"}
+"""
+
+
+def site(tmp_path: Path, rules: str) -> Path:
+    for folder in ("rules", "snippets"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    (tmp_path / "rules" / "site.yaml").write_text(textwrap.dedent(rules))
+    (tmp_path / "page.html").write_text(PAGE)
+    return tmp_path
+
+
+def preview(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[str, str]:
+    out_file = tmp_path / "out.html"
+    code = main(
+        ["preview", str(tmp_path / "page.html"), "--rules", str(tmp_path / "rules")]
+        + [*extra, "--out", str(out_file)]
+    )
+    assert code == 0
+    return capsys.readouterr().out, out_file.read_text()
+
+
+def line(out: str, rule: str) -> str:
+    return next(text for text in out.splitlines() if f" {rule} " in text)
+
+
+def test_preview_shows_one_block_per_intent_and_says_which_took_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, page = preview(site(tmp_path, TWO_WELCOMES), capsys)
+    fired = [r for r in ("hello", "big-hello") if line(out, r).lstrip().startswith("fired")]
+    assert len(fired) == 1, out
+    other = "big-hello" if fired == ["hello"] else "hello"
+    assert f"{fired[0]} already shows the intent 'welcome'" in line(out, other)
+    assert page.count("data-omo-rule=") == 1
+
+
+def test_preview_keeps_the_page_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_RESPECT_BUDGET", "1")
+    rules = TWO_WELCOMES.replace("intent: welcome, ", "")
+    out, page = preview(site(tmp_path, rules), capsys)
+    said = [line(out, "hello"), line(out, "big-hello")]
+    assert sum(text.lstrip().startswith("fired") for text in said) == 1, out
+    assert any("the page already shows 1 block (OMOTENASHI_RESPECT_BUDGET)" in t for t in said)
+    assert page.count("data-omo-rule=") == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "fires"),
+    [
+        ((), True),  # by default, a visitor on their first visit
+        (("--visits", "1"), True),
+        (("--visits", "0"), True),  # this page starts the first visit
+        (("--visits", "3"), False),
+    ],
+)
+def test_preview_visits_count_this_visit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], fires: bool
+) -> None:
+    rules = """
+    rules:
+      - {id: first, slot: tagline, text: First time?, when: {new: true}, why: "first visit"}
+    """
+    out, _ = preview(site(tmp_path, rules), capsys, *extra)
+    assert line(out, "first").lstrip().startswith("fired" if fires else "not fired"), out
+
+
+def test_preview_fires_recommendations_from_the_catalog(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site(tmp_path, "rules: []\n")
+    (tmp_path / "rules" / "site.yaml").unlink()
+    for name in ("catalog.yaml", "recommend.yaml", "journey.yaml"):  # the journey: page items
+        shutil.copy(ROOT / "rules" / name, tmp_path / "rules" / name)
+    shutil.copytree(ROOT / "rules" / "data", tmp_path / "rules" / "data")
+    shutil.copytree(ROOT / "snippets" / "blocks", tmp_path / "snippets" / "blocks")
+    out, page = preview(tmp_path, capsys, "--path", "/tours/kyoto-autumn")
+    assert line(out, "you-may-also-like").lstrip().startswith("fired"), out
+    assert "Kyoto in autumn" not in line(out, "you-may-also-like")  # the page's own tour
+    assert 'data-omo-rule="you-may-also-like"' in page
+
+
+def rules_page(tmp_path: Path, rules: str, forced: Forced | None) -> list[str]:
+    (tmp_path / "snippets").mkdir(exist_ok=True)
+    (tmp_path / "site.yaml").write_text(textwrap.dedent(rules))
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    visit = Visit(
+        visitor_id="qa",
+        profile=Profile(visits=2, views=3, last_seen=1.7e9, visit_start=1.7e9),
+        now=1.7e9 + 60,
+        request=RequestInfo.from_parts("/", "", {}),
+        forced=forced,
+    )
+    result = personalise_page(PAGE, visit, ruleset, Journey(), EngineConfig())
+    return sorted(d.id for d in result.shown)
+
+
+@pytest.mark.parametrize(
+    ("forced", "shown"),
+    [
+        (None, ["hello"]),
+        (Forced(stage="awareness"), ["hello"]),  # a stage alone: the page as that visitor's
+        (Forced(rules=frozenset({"hello", "big-hello"})), ["big-hello", "hello"]),  # by name
+    ],
+)
+def test_a_force_link_keeps_restraint_unless_it_names_rules(
+    tmp_path: Path, forced: Forced | None, shown: list[str]
+) -> None:
+    assert rules_page(tmp_path, TWO_WELCOMES, forced) == shown
+
+
+@pytest.mark.parametrize(("forced", "shown"), [(None, []), (Forced(stage="awareness"), ["all"])])
+def test_a_preview_is_never_held_out(
+    tmp_path: Path, forced: Forced | None, shown: list[str]
+) -> None:
+    rules = """
+    rules:
+      - {id: all, slot: hero, text: Hi, holdout: 100%, when: {stage: awareness}, why: "new"}
+    """
+    assert rules_page(tmp_path, rules, forced) == shown
