@@ -83,13 +83,81 @@ def test_bad_arguments_are_one_line(
     assert err.startswith(says) and err.strip().endswith("--help)")
 
 
-def test_an_unreachable_redis_is_one_line(
+@pytest.mark.parametrize(
+    ("argv", "setting"),
+    [
+        (["report", "rules"], "--redis (or OMOTENASHI_REDIS_URL) sets the URL"),
+        (["profile", "show", "ab" * 16], "OMOTENASHI_REDIS_URL sets the URL"),
+        (["profile", "set", "ab" * 16, "stage=loyalty"], "OMOTENASHI_REDIS_URL sets the URL"),
+        (["profile", "delete", "ab" * 16], "OMOTENASHI_REDIS_URL sets the URL"),
+    ],
+    ids=["report", "profile-show", "profile-set", "profile-delete"],
+)
+def test_an_unreachable_redis_is_one_line(argv: list[str], setting: str) -> None:
+    """In a fresh process: pytest's log capture would hide the store's own warning."""
+    done = run_cli(
+        f"from omotenashi.cli.main import main\nraise SystemExit(main({argv!r}))",
+        OMOTENASHI_REDIS_URL="redis://editor:s3cret@127.0.0.1:1/0",
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        f"omotenashi {argv[0]}: Redis at redis://editor:***@127.0.0.1:1/0 failed ("
+    )
+    assert done.stderr.count("\n") == 1 and done.stderr.endswith(f"; {setting}\n")
+    assert "s3cret" not in done.stderr
+
+
+def stdout_closed(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """``omotenashi ARGV`` writing to a pipe whose reader has gone, as under ``| head``."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "omotenashi.cli", *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env={"PATH": os.path.dirname(sys.executable), "HOME": str(ROOT), **env},
+            cwd=ROOT,
+        )
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["settings-table"],
+        ["schema", "--out", "{tmp}"],
+        ["force", "--rule", "kyoto-hero"],
+        ["report", "rules"],
+        ["report", "rules", "--json"],
+        ["profile", "show", "ab" * 16],
+    ],
+    ids=["settings-table", "schema", "force", "report", "report-json", "profile"],
+)
+def test_a_closed_stdout_ends_the_command_quietly(
+    argv: list[str], tmp_path: Path, omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    done = stdout_closed(
+        [arg.replace("{tmp}", str(tmp_path)) for arg in argv],
+        OMOTENASHI_REDIS_URL=omotenashi_redis_url,
+        OMOTENASHI_SECRET_KEYS="a-test-key-of-enough-length",
+    )
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_force_names_the_setting_that_bounds_a_link(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("OMOTENASHI_REDIS_URL", "redis://127.0.0.1:1/0")
-    assert main(["profile", "show", "ab" * 16]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("omotenashi profile: ") and len(err.strip().splitlines()) == 1
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", "a-test-key-of-enough-length")
+    monkeypatch.delenv("OMOTENASHI_PREVIEW_MAX_AGE", raising=False)
+    assert main(["force", "--ttl", "999999"]) == 2
+    assert capsys.readouterr().err == (
+        "omotenashi force: --ttl: a preview link lives at most 3600s, as "
+        "OMOTENASHI_PREVIEW_MAX_AGE sets (got 999999)\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from omotenashi.cli.main import main
     [
         (["--upstream", "ftp://origin/"], "'ftp://origin/'"),
         (["--upstream", "origin:8080"], "'origin:8080'"),
-        ([], "set the origin's URL"),
+        ([], "omotenashi proxy: OMOTENASHI_PROXY_UPSTREAM: set the origin's URL"),
         (["--upstream", "http://origin:8080", "--workers", "0"], "got 0"),
     ],
 )

@@ -81,9 +81,9 @@ def test_check_finds_what_editors_should_hear_about(
         "(new: true) has exactly 1 visit"
     )
     assert (
-        "rules/site.yaml:4: warning: rules 'a' and 'b' fill 'hero' with the same priority "
-        "(50) and can both hold: 'a' wins by coming first; give one a higher priority if "
-        "that is not what you mean"
+        "rules/site.yaml:3: warning: rules 'a', 'b' and 'c' fill 'hero' with the same priority "
+        "(50) and more than one can hold at once: the first listed that holds wins; give one a "
+        "higher priority if that is not what you mean"
     ) in out
     assert not any("'d' and 'e'" in line for line in out)  # stages differ: never together
     assert any(

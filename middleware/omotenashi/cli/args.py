@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+_URL_PASSWORD = re.compile(r"(?<=://)([^:@/]*):[^@/]*@")
+_QUERY_PASSWORD = re.compile(r"(?<=[?&]password=)[^&]*")
 
 
 def pairs(items: list[str], convert: Any = str) -> dict[str, Any]:
@@ -16,3 +23,32 @@ def pairs(items: list[str], convert: Any = str) -> dict[str, Any]:
         except ValueError:
             out[key] = value
     return out
+
+
+def _not_about_redis(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("omotenashi: Redis ")
+
+
+@contextmanager
+def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterator[None]:
+    """Redis failing in the block is one CommandError naming the URL tried (its password
+    masked) and the ``setting`` that changes it. The store's own warnings about Redis, meant
+    for a running site's log, would say the same thing again: they are left out."""
+    import redis
+
+    from omotenashi.errors import CommandError, StoreError
+
+    log = logging.getLogger("omotenashi")
+    log.addFilter(_not_about_redis)
+    try:
+        yield
+    except (StoreError, redis.RedisError, ConnectionError, TimeoutError) as exc:
+        text = str(exc).strip().splitlines()
+        why = (text[0] if text else type(exc).__name__).removeprefix("Redis failed: ")
+        shown = _QUERY_PASSWORD.sub("***", _URL_PASSWORD.sub(r"\1:***@", url))
+        raise CommandError(
+            f"Redis at {shown} failed ({why.rstrip('.')}): check that it runs there; "
+            f"{setting} sets the URL"
+        ) from exc
+    finally:
+        log.removeFilter(_not_about_redis)

@@ -48,14 +48,29 @@ def main(argv: list[str] | None = None) -> int:
         module.register(commands)
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed stdout fails here, not in the interpreter's exit
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `omotenashi report | head`: the reader had enough
+        quiet_stdout()
+        return 141  # what a shell reports for a command ended by SIGPIPE (130 is Ctrl+C)
     except Exception as exc:  # one clear line, never a traceback (OMOTENASHI_TRACEBACK=1 shows it)
         if os.environ.get("OMOTENASHI_TRACEBACK"):
             raise
         print(f"omotenashi {args.command}: {one_line(exc)}", file=sys.stderr)
         return 2 if isinstance(exc, OmotenashiError | OSError | ImportError | ValueError) else 1
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the exit's flush of what is left cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing to flush
+        pass
 
 
 def one_line(exc: BaseException) -> str:

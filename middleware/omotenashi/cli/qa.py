@@ -9,7 +9,7 @@ import sys
 import urllib.parse
 from typing import Any
 
-from omotenashi.cli.args import pairs
+from omotenashi.cli.args import pairs, talking_to_redis
 from omotenashi.engine.profile import json_or_text
 
 
@@ -31,8 +31,11 @@ def _force(args: argparse.Namespace) -> int:
             ttl=args.ttl,
             host=urllib.parse.urlsplit(args.url).netloc if not args.cookie else None,
         )
-    except ConfigError as exc:
-        print(f"omotenashi force: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # named as the command's option: --ttl, --stage
+        print(
+            f"omotenashi force: --{exc.setting}: {exc.problem} (got {exc.value!r})",
+            file=sys.stderr,
+        )
         return 2
     if args.cookie:
         print(f"{COOKIE}={token}")
@@ -58,7 +61,8 @@ def _profile(args: argparse.Namespace) -> int:
             print("omotenashi profile: that cookie is not signed with these keys", file=sys.stderr)
             return 2
         visitor = ident.user or ident.vid
-    return asyncio.run(_profile_async(settings, visitor, args, seed_profile))
+    with talking_to_redis(settings.redis.url):
+        return asyncio.run(_profile_async(settings, visitor, args, seed_profile))
 
 
 async def _profile_async(settings: Any, pid: str, args: argparse.Namespace, seed: Any) -> int:

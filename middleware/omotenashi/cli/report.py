@@ -17,6 +17,7 @@ from typing import Any
 
 
 def _report(args: argparse.Namespace) -> int:
+    from omotenashi.cli.args import talking_to_redis
     from omotenashi.errors import OmotenashiError
     from omotenashi.loader.ruleset import load_ruleset
     from omotenashi.loader.snippets import Renderer
@@ -36,7 +37,8 @@ def _report(args: argparse.Namespace) -> int:
         since = parse_day(args.since) if args.since else None
         until = parse_day(args.until) if args.until else None
         ruleset = load_ruleset(rules_dir, Renderer(snippets), base=Path.cwd())
-        report = asyncio.run(_collect(settings, url, ruleset, since, until))
+        with talking_to_redis(url, "--redis (or OMOTENASHI_REDIS_URL)"):
+            report = asyncio.run(_collect(settings, url, ruleset, since, until))
     except OmotenashiError as exc:
         print(f"omotenashi report: {exc}", file=sys.stderr)
         return 2

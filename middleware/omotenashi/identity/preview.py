@@ -48,7 +48,9 @@ class ForceSigner:
         ttl = self.max_age if ttl is None else ttl
         if ttl > self.max_age:
             raise ConfigError(
-                "ttl", ttl, f"a preview link lives at most {self.max_age}s (PREVIEW_MAX_AGE)"
+                "ttl",
+                ttl,
+                f"a preview link lives at most {self.max_age}s, as OMOTENASHI_PREVIEW_MAX_AGE sets",
             )
         if stage is not None and stage not in STAGES:
             raise ConfigError("stage", stage, f"not a journey stage (one of {', '.join(STAGES)})")

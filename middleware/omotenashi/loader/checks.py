@@ -1,8 +1,9 @@
 """``omotenashi check``: what an editor should hear about before the rules go live.
 
 Errors (exit 1): files that do not validate, snippets that are missing or do not compile,
-rules that can never fire. Warnings: two rules on one slot with equal priority that can both
-hold, schedules that have ended, slots no template declares, snippets no rule uses.
+rules that can never fire. Warnings: rules on one slot with equal priority that can hold at
+once (one warning per slot and priority), schedules that have ended, slots no template
+declares, snippets no rule uses.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import combinations
 from pathlib import Path
 
 from omotenashi.engine.ruleset import CompiledRule
@@ -24,6 +24,7 @@ from omotenashi.rules.model import Compare, When
 from omotenashi.rules.yamlsource import display_path
 
 _SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
+SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -166,15 +167,17 @@ def check(
     rules = sorted(ruleset.rules, key=lambda r: r.order)
     findings += _catalog_findings(rules_dir, rules, base)
     now = datetime.now(UTC)
+    can_fire: list[CompiledRule] = []
     for r in rules:
-        for why in contradictions(r.rule.when):
-            findings.append(
-                Finding(r.file, r.line, "error", f"rule {r.id!r} can never fire: {why}")
-            )
+        never = [
+            Finding(r.file, r.line, "error", f"rule {r.id!r} can never fire: {why}")
+            for why in contradictions(r.rule.when)
+        ]
+        findings += never
         findings += [Finding(r.file, r.line, "warning", w) for w in why_contradictions(r.rule)]
         end = r.rule.schedule.end if r.rule.schedule else None
         if end is not None and (end if end.tzinfo else end.replace(tzinfo=UTC)) <= now:
-            findings.append(
+            never.append(
                 Finding(
                     r.file,
                     r.line,
@@ -182,22 +185,10 @@ def check(
                     f"rule {r.id!r} can never fire: its schedule ended {end}",
                 )
             )
-    by_slot: dict[str, list[CompiledRule]] = {}
-    for r in rules:
-        by_slot.setdefault(r.rule.slot or f"selector {r.rule.selector}", []).append(r)
-    for slot, group in by_slot.items():
-        for a, b in combinations(group, 2):
-            if a.rule.priority == b.rule.priority and not _disjoint(a.rule.when, b.rule.when):
-                findings.append(
-                    Finding(
-                        b.file,
-                        b.line,
-                        "warning",
-                        f"rules {a.id!r} and {b.id!r} fill {slot!r} with the same priority "
-                        f"({a.rule.priority}) and can both hold: {a.id!r} wins by coming first; "
-                        "give one a higher priority if that is not what you mean",
-                    )
-                )
+            findings.append(never[-1])
+        if not never:
+            can_fire.append(r)
+    findings += _same_priority(can_fire)
     if templates is not None:
         declared = declared_slots(templates, attribute)
         for r in rules:
@@ -219,6 +210,43 @@ def check(
                 shown = display_path(path, base)
                 findings.append(Finding(shown, 1, "warning", f"no rule uses the snippet {name!r}"))
     return findings
+
+
+def _same_priority(rules: list[CompiledRule]) -> list[Finding]:
+    """One warning per slot and priority where rules can hold together, at the first of them:
+    which of them shows is decided by file order alone."""
+    groups: dict[tuple[str, int], list[CompiledRule]] = {}
+    for r in rules:
+        target = r.rule.slot or f"selector {r.rule.selector}"
+        groups.setdefault((target, r.rule.priority), []).append(r)
+    out = []
+    for (target, priority), group in groups.items():
+        clashing = [
+            r
+            for r in group
+            if any(o is not r and not _disjoint(r.rule.when, o.rule.when) for o in group)
+        ]
+        if len(clashing) < 2:
+            continue
+        names = [repr(r.id) for r in clashing[:SAME_PRIORITY_NAMED]]
+        if len(clashing) > len(names):
+            listed = ", ".join(names) + f" and {len(clashing) - len(names)} more"
+        else:
+            listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+        if len(clashing) == 2:
+            clash = f"can both hold: {clashing[0].id!r} wins by coming first"
+        else:
+            clash = "more than one can hold at once: the first listed that holds wins"
+        out.append(
+            Finding(
+                clashing[0].file,
+                clashing[0].line,
+                "warning",
+                f"rules {listed} fill {target!r} with the same priority ({priority}) and "
+                f"{clash}; give one a higher priority if that is not what you mean",
+            )
+        )
+    return out
 
 
 def _included(name: str, snippets_dir: Path) -> bool:

@@ -39,16 +39,19 @@ class EdgeSettings(Settings):
     proxy: ProxySettings = Field(default_factory=ProxySettings)
 
 
+UPSTREAM = "OMOTENASHI_PROXY_UPSTREAM"  # messages name the setting as users set it
+
+
 def upstream_url(value: str | None) -> httpx.URL:
     """The origin's base URL, or ConfigError saying what is wrong with it."""
     if not value:
-        raise ConfigError("proxy.upstream", value, "set the origin's URL, e.g. http://origin:8080")
+        raise ConfigError(UPSTREAM, value, "set the origin's URL, e.g. http://origin:8080")
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise ConfigError("proxy.upstream", value, f"not a URL ({exc})") from None
+        raise ConfigError(UPSTREAM, value, f"not a URL ({exc})") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigError("proxy.upstream", value, "use an http:// or https:// URL with a host")
+        raise ConfigError(UPSTREAM, value, "use an http:// or https:// URL with a host")
     if url.query or url.fragment:
-        raise ConfigError("proxy.upstream", value, "give no query or fragment, only a base URL")
+        raise ConfigError(UPSTREAM, value, "give no query or fragment, only a base URL")
     return url
