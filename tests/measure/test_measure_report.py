@@ -129,6 +129,25 @@ def test_text_table_lists_every_row_and_sentence() -> None:
     assert render_text(rep.build(rep.Counts(), [])).count("Nothing counted yet") == 1
 
 
+@pytest.mark.parametrize(
+    ("specs", "in_table", "listed"),
+    [
+        ([RuleSpec("hero", 50.0), RuleSpec("tagline", 0.0)], ["hero"], "(1 rule;"),
+        ([RuleSpec("hero", 0.0), RuleSpec("tagline", 0.0)], [], "(2 rules;"),
+    ],
+)
+def test_rules_without_a_holdout_are_named_once_not_judged(
+    specs: list[RuleSpec], in_table: list[str], listed: str
+) -> None:
+    counts = rep.counts_from_days({"2025-12-01": {"x|t|hero": 900, "x|t|tagline": 800}})
+    text = render_text(rep.build(counts, specs, ["purchase", "brochure"]))
+    rows = re.findall(r"^(\w+) +(?:purchase|brochure) +\d", text, re.M)
+    assert sorted(set(rows)) == in_table
+    said = [line for line in text.splitlines() if line.startswith("Not measured, no holdout")]
+    assert len(said) == 1 and listed in said[0] and said[0].endswith("tagline.")
+    assert "tagline / " not in text  # no verdict sentence for a rule with nothing to compare
+
+
 @pytest.mark.parametrize("text", ["2025-13-01", "yesterday", "", "2025/12/01"])
 def test_bad_days_are_refused_with_the_value(text: str) -> None:
     with pytest.raises(MeasureError) as info:

@@ -41,8 +41,12 @@ def render_text(report: Report) -> str:
     lines = [f"Omotenashi report, first exposures {span} (UTC days)", ""]
     if not report.rows:
         return "\n".join([*lines, "Nothing counted yet: no rule has been exposed.", ""])
+    measured = [row for row in report.rows if row.holdout != 0]  # a control to compare with
+    unmeasured = sorted({row.rule for row in report.rows if row.holdout == 0})
+    if not measured:
+        return "\n".join([*lines, _unmeasured(unmeasured), ""])
     table = [list(HEADER)]
-    for row in report.rows:
+    for row in measured:
         table.append(
             [
                 row.rule,
@@ -62,8 +66,10 @@ def render_text(report: Report) -> str:
     for line in table:
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
     lines.append("")
-    for row in report.rows:
+    for row in measured:
         lines.append(f"{row.rule} / {row.goal or '-'}: {row.sentence}")
+    if unmeasured:
+        lines += ["", _unmeasured(unmeasured)]
     lines += [
         "",
         "Lift is treatment minus control conversion, in percentage points; intervals are "
@@ -72,3 +78,13 @@ def render_text(report: Report) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _unmeasured(rules: list[str], shown: int = 20) -> str:
+    """One line for the rules without a holdout, which have no control group to judge by."""
+    more = f" and {len(rules) - shown} more" if len(rules) > shown else ""
+    count = f"{len(rules)} rule{'s' if len(rules) != 1 else ''}"
+    return (
+        f"Not measured, no holdout ({count}; give a rule `holdout: 10%` to measure it): "
+        f"{', '.join(rules[:shown])}{more}."
+    )
