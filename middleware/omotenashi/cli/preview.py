@@ -170,7 +170,7 @@ def register(commands: Any) -> None:
     pre.add_argument(
         "page", help="a URL of a running site, an HTML file, or a Jinja2 template (--context)"
     )
-    pre.add_argument("--path", default="/", help="the page's path, for an HTML file")
+    pre.add_argument("--path", default="/", help="the page's path, for a page given as a file")
     pre.add_argument("--context", default="{}", help="JSON values for a Jinja2 template page")
     pre.add_argument("--rules", help="the rules folder (default: OMOTENASHI_RULES_DIR)")
     pre.add_argument("--snippets")
