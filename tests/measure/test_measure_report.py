@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from omotenashi.measure import report as rep
 from omotenashi.measure.errors import MeasureError
+from omotenashi.measure.htmlreport import render_html
 from omotenashi.measure.report import RuleSpec
 from omotenashi.measure.stats import Verdict
 from omotenashi.measure.text import render_text
@@ -146,6 +147,9 @@ def test_rules_without_a_holdout_are_named_once_not_judged(
     said = [line for line in text.splitlines() if line.startswith("Not measured, no holdout")]
     assert len(said) == 1 and listed in said[0] and said[0].endswith("tagline.")
     assert "tagline / " not in text  # no verdict sentence for a rule with nothing to compare
+    page = render_html(rep.build(counts, specs, ["purchase", "brochure"]))
+    assert "<td>tagline</td>" not in page and said[0] in page.replace("&#x27;", "'")
+    assert ("<td>hero</td>" in page) is bool(in_table)
 
 
 @pytest.mark.parametrize("text", ["2025-13-01", "yesterday", "", "2025/12/01"])

@@ -40,7 +40,7 @@ def _table(report: Report) -> str:
         "<th>split p</th><th>verdict</th></tr>"
     )
     body = []
-    for row in report.rows:
+    for row in report.measured:
         rel = "–"
         if row.rel is not None and row.rel_ci is not None:
             rel = f"{row.rel * 100:+.0f}% {_ci(row.rel_ci.low, row.rel_ci.high, digits=0)}"
@@ -152,8 +152,11 @@ def render_html(report: Report) -> str:
     span = f"{report.since or 'start'} to {report.until or 'today'}"
     sentences = "".join(
         f"<li><strong>{escape(_label(row))}</strong>: {escape(row.sentence)}</li>"
-        for row in report.rows
+        for row in report.measured
     )
+    unmeasured = report.unmeasured()
+    if unmeasured:
+        sentences += f"<li>{escape(unmeasured)}</li>"
     methods = "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in METHODS.items())
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -162,7 +165,7 @@ def render_html(report: Report) -> str:
         f'<h1>Omotenashi report</h1><p class="note">Visitors first exposed {escape(span)} '
         f"(UTC days); at least {report.min_per_arm} visitors per group before a verdict.</p>"
         f"{_warnings(report)}"
-        f"<h2>Rules and goals</h2>{_table(report) if report.rows else '<p>Nothing yet.</p>'}"
+        f"<h2>Rules and goals</h2>{_table(report) if report.measured else '<p>Nothing yet.</p>'}"
         f"<ul>{sentences}</ul>"
         f"<h2>Lift with confidence intervals</h2>{_forests(report)}"
         f"<h2>Daily exposures and conversions</h2>{_dailies(report)}"

@@ -154,6 +154,23 @@ class Report:
     confidence: float
     min_per_arm: int
 
+    @property
+    def measured(self) -> list[Row]:
+        """The rows with a control group to judge by (a rule with no holdout has none)."""
+        return [row for row in self.rows if row.holdout != 0]
+
+    def unmeasured(self, shown: int = 20) -> str:
+        """One sentence naming the rules without a holdout, or "" when there are none."""
+        rules = sorted({row.rule for row in self.rows if row.holdout == 0})
+        if not rules:
+            return ""
+        more = f" and {len(rules) - shown} more" if len(rules) > shown else ""
+        count = f"{len(rules)} rule{'s' if len(rules) != 1 else ''}"
+        return (
+            f"Not measured, no holdout ({count}; give a rule `holdout: 10%` to measure it): "
+            f"{', '.join(rules[:shown])}{more}."
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "since": self.since,

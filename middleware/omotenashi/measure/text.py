@@ -41,10 +41,9 @@ def render_text(report: Report) -> str:
     lines = [f"Omotenashi report, first exposures {span} (UTC days)", ""]
     if not report.rows:
         return "\n".join([*lines, "Nothing counted yet: no rule has been exposed.", ""])
-    measured = [row for row in report.rows if row.holdout != 0]  # a control to compare with
-    unmeasured = sorted({row.rule for row in report.rows if row.holdout == 0})
+    measured, unmeasured = report.measured, report.unmeasured()
     if not measured:
-        return "\n".join([*lines, _unmeasured(unmeasured), ""])
+        return "\n".join([*lines, unmeasured, ""])
     table = [list(HEADER)]
     for row in measured:
         table.append(
@@ -69,7 +68,7 @@ def render_text(report: Report) -> str:
     for row in measured:
         lines.append(f"{row.rule} / {row.goal or '-'}: {row.sentence}")
     if unmeasured:
-        lines += ["", _unmeasured(unmeasured)]
+        lines += ["", unmeasured]
     lines += [
         "",
         "Lift is treatment minus control conversion, in percentage points; intervals are "
@@ -78,13 +77,3 @@ def render_text(report: Report) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _unmeasured(rules: list[str], shown: int = 20) -> str:
-    """One line for the rules without a holdout, which have no control group to judge by."""
-    more = f" and {len(rules) - shown} more" if len(rules) > shown else ""
-    count = f"{len(rules)} rule{'s' if len(rules) != 1 else ''}"
-    return (
-        f"Not measured, no holdout ({count}; give a rule `holdout: 10%` to measure it): "
-        f"{', '.join(rules[:shown])}{more}."
-    )
