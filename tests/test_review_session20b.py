@@ -27,7 +27,7 @@ def _slot_of(n: int, every: int) -> RuleSet:
 
 
 def _held(index: ruleindex.RuleIndex) -> int:
-    return sum(len(kept) for kept, _, _ in index._lists.values())
+    return sum(len(kept) for kept, _ in index._lists.values())
 
 
 def test_the_path_lists_hold_a_bounded_number_of_rules_whatever_paths_visitors_ask_for() -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omotenashi.engine.conditions import all_hold, compile_when
+from omotenashi.engine.conditions import Condition, all_hold, compile_when
 from omotenashi.engine.decide import decide, eligible
 from omotenashi.engine.facts import Device, Facts
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
@@ -40,43 +41,72 @@ WHENS = st.fixed_dictionaries(
                 [{"stage": ["interest"]}],
                 [{"attr": {"tier": {"eq": "gold"}}}],
                 [{"path": ["/tours/kyoto*"]}],
+                [{"query": {"utm": {"eq": "a"}}}, {"interest": {"kyoto": {"at_least": 1}}}],
+                [{"attr": {"tier": {"exists": True}}, "query": {"ref": {"exists": True}}}],
             ]
         ),
         "not": st.sampled_from([{"path": ["/sale"]}, {"stage": ["interest"]}]),
     },
 )
 PATHS = ["/", "/tours/kyoto-autumn", "/sale", "/tours/" + "x" * 600]  # the last: never kept
+# Rule fields beside ``when``: off, or on a schedule that has (not) begun on 2026-01-01
+EXTRAS = st.sampled_from(
+    [
+        {},
+        {},
+        {"enabled": False},
+        {"schedule": {"start": "2025-12-01T00:00:00Z"}},
+        {"schedule": {"start": "2026-02-01T00:00:00Z"}},
+        {"schedule": {"end": "2026-01-01T00:00:00Z"}},
+    ]
+)
+TARGETS = ["s0", "s1", "s2", ".a", ".b"]  # slots, then selectors
 
 
-def _ruleset(whens: list[dict[str, object]]) -> RuleSet:
+def _ruleset(whens: list[dict[str, object]], extras: list[dict[str, object]]) -> RuleSet:
     rules = []
     for index, when in enumerate(whens):
+        target = TARGETS[index % 5]
         rule = Rule.model_validate(
-            {"id": f"r{index}", "slot": f"s{index % 3}", "text": "x", "why": "why", "when": when}
+            {
+                "id": f"r{index}",
+                ("selector" if target.startswith(".") else "slot"): target,
+                "text": "x",
+                "why": "why",
+                "when": when,
+                **(extras[index % len(extras)] if extras else {}),
+            }
         )
         rules.append(CompiledRule(rule, "f", 1, index, compile_when(rule.when, "UTC"), None, "x"))
     return RuleSet(rules=rules)
 
 
-def _reference(ruleset: RuleSet, facts: Facts, slot: str) -> str | None:
-    for rule in ruleset.by_slot.get(slot, []):
+def _reference(ruleset: RuleSet, facts: Facts, target: str) -> str | None:
+    rules = ruleset.by_slot.get(target, [])
+    if target.startswith("."):
+        rules = [r for r in ruleset.selector_rules if r.rule.selector == target]
+    for rule in rules:
         if eligible(rule, facts.now) and all_hold(rule.conditions, facts):
             return rule.id
     return None
 
 
-@settings(max_examples=150)
+# The facts also give keys rules need in one place (query, interests, attributes) in another,
+# where they do not count; selector rules are decided too, disabled and scheduled rules among all.
+@settings(max_examples=200)
 @given(
-    st.lists(WHENS, min_size=1, max_size=12),
+    st.lists(WHENS, min_size=1, max_size=15),
+    st.lists(EXTRAS, max_size=4),
     st.sampled_from(STAGES),
     st.sampled_from(DEVICES),
-    st.sampled_from([{}, {"utm": "a"}, {"utm": "b"}]),
-    st.sampled_from([{}, {"kyoto": 0.5}, {"kyoto": 3.0}]),
-    st.sampled_from([{}, {"tier": "gold"}, {"tier": "bronze"}]),
+    st.sampled_from([{}, {"utm": "a"}, {"utm": "b"}, {"ref": "x", "utm": "a"}, {"kyoto": "1"}]),
+    st.sampled_from([{}, {"kyoto": 0.5}, {"kyoto": 3.0}, {"beach": 2.0}, {"tier": 1.0}]),
+    st.sampled_from([{}, {"tier": "gold"}, {"tier": "bronze"}, {"utm": "a"}]),
     st.lists(st.sampled_from(PATHS), min_size=1, max_size=3),
 )
 def test_decide_with_the_index_picks_what_testing_every_rule_picks(
     whens: list[dict[str, object]],
+    extras: list[dict[str, object]],
     stage: str,
     device: str,
     query: dict[str, str],
@@ -84,7 +114,7 @@ def test_decide_with_the_index_picks_what_testing_every_rule_picks(
     attrs: dict[str, str],
     paths: list[str],
 ) -> None:
-    ruleset = _ruleset(whens)
+    ruleset = _ruleset(whens, extras)
     for path in paths:  # pages one after the other: each path's lists, kept or not
         facts = Facts(
             stage=stage,
@@ -95,15 +125,14 @@ def test_decide_with_the_index_picks_what_testing_every_rule_picks(
             path=path,
             now=datetime(2026, 1, 1, tzinfo=UTC),
         )
-        slots = ["s0", "s1", "s2"]
         for _ in range(2):  # the second time from the index's kept lists
-            got = {d.target: d.id for d in decide(ruleset, facts, slots)}
-            want = {s: w for s in slots if (w := _reference(ruleset, facts, s)) is not None}
+            got = {d.target: d.id for d in decide(ruleset, facts, TARGETS[:3])}
+            want = {t: w for t in TARGETS if (w := _reference(ruleset, facts, t)) is not None}
             assert got == want
 
 
 def test_lists_are_kept_per_path_only_for_targets_that_name_paths_and_short_paths() -> None:
-    ruleset = _ruleset([{"path": ["/tours/*"]}, {"stage": ["interest"]}])  # slots s0, s1
+    ruleset = _ruleset([{"path": ["/tours/*"]}, {"stage": ["interest"]}], [])  # slots s0, s1
     for path in ("/tours/kyoto", "/", "/tours/" + "x" * 600):
         facts = Facts(stage="interest", path=path, now=datetime(2026, 1, 1, tzinfo=UTC))
         decide(ruleset, facts, ["s0", "s1"])
@@ -116,3 +145,60 @@ def test_lists_are_kept_per_path_only_for_targets_that_name_paths_and_short_path
     ) in keys
     assert not any(len(k) == 4 and k[0] == "s1" for k in keys)  # s1 names no path
     assert not any(len(k) == 4 and len(str(k[3])) > 512 for k in keys)  # a long path: not kept
+
+
+HOLDS_OR_LEFT_OUT = [
+    # when, facts under which it holds, facts under which the index leaves it out
+    ({"interest": {"kyoto": {"at_least": 1}}}, {"interests": {"kyoto": 3.0}}, {}),
+    (  # the same key elsewhere (the query, the attributes) is not the interest
+        {"interest": {"kyoto": {"gt": 0}}},
+        {"interests": {"kyoto": 0.5}, "query": {"utm": "a"}},
+        {"query": {"kyoto": "3"}, "attrs": {"kyoto": 3}},
+    ),
+    ({"query": {"utm": {"eq": "a"}}}, {"query": {"utm": "a"}}, {"interests": {"utm": 1.0}}),
+    ({"query": {"utm": {"exists": True}}}, {"query": {"utm": "x"}}, {"attrs": {"utm": "a"}}),
+    ({"attr": {"tier": {"eq": "gold"}}}, {"attrs": {"tier": "gold"}}, {"query": {"tier": "gold"}}),
+    (
+        {"attr": {"tier": {"in": ["gold"]}}},
+        {"attrs": {"tier": "gold"}},
+        {"interests": {"tier": 2.0}},
+    ),
+    (  # needs two things: one missing is enough
+        {"all": [{"query": {"utm": {"eq": "a"}}}, {"interest": {"kyoto": {"at_least": 1}}}]},
+        {"query": {"utm": "a"}, "interests": {"kyoto": 2.0}},
+        {"query": {"utm": "a"}, "interests": {"beach": 2.0}},
+    ),
+    ({"path": ["/tours/*"]}, {"path": "/tours/kyoto"}, {"path": "/"}),
+    ({"path": ["/tours/*"]}, {"path": "/tours/" + "x" * 600}, {"path": "/" + "x" * 600}),
+    ({"stage": ["purchase"]}, {"stage": "purchase"}, {"stage": "interest"}),
+    ({"device": ["mobile"]}, {"device": Device("mobile", "b", "o", False)}, {}),
+]
+
+
+# Another slot's rule needs the same keys, each in the other places.
+ELSEWHERE = {
+    "query": {"kyoto": {"exists": True}, "tier": {"exists": True}},
+    "interest": {"utm": {"at_least": 1}, "tier": {"at_least": 1}},
+    "attr": {"kyoto": {"exists": True}, "utm": {"exists": True}},
+}
+
+
+@pytest.mark.parametrize(("when", "holds", "left_out"), HOLDS_OR_LEFT_OUT)
+def test_the_index_leaves_out_a_rule_only_when_the_request_lacks_what_it_needs(
+    when: dict[str, object], holds: dict[str, object], left_out: dict[str, object]
+) -> None:
+    ruleset = _ruleset([when, ELSEWHERE], [])
+    rule = ruleset.by_slot["s0"][0]
+    tested: list[Facts] = []
+
+    def counted(facts: Facts) -> bool:
+        tested.append(facts)
+        return True
+
+    rule.conditions.insert(0, Condition(counted, "counted"))
+    for facts_kw, want in ((holds, ["r0"]), (left_out, [])):
+        facts = Facts(**facts_kw, now=datetime(2026, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
+        for _ in range(2):  # the second time from the index's kept lists
+            tested.clear()
+            assert [d.id for d in decide(ruleset, facts, ["s0"])] == want
+            assert len(tested) == len(want)  # left out: its conditions are never tested

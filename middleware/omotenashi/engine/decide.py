@@ -7,12 +7,13 @@ Order is deterministic: higher ``priority`` first; on a tie, the rule that comes
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from omotenashi.engine.conditions import all_hold
 from omotenashi.engine.facts import Facts
-from omotenashi.engine.quick import quick
+from omotenashi.engine.ruleindex import NOTHING, Candidate, Want
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 
 
@@ -27,9 +28,18 @@ class Decision:
         object.__setattr__(self, "id", self.rule.rule.id)
 
 
+_new = object.__new__
+
+
 def new_decision(rule: CompiledRule, target: str, reasons: tuple[str, ...] = ()) -> Decision:
-    """``Decision(rule, target, reasons)``, built in one step (``quick``)."""
-    return quick(Decision, rule=rule, target=target, reasons=reasons, id=rule.rule.id)
+    """``Decision(rule, target, reasons)``, its fields filled in directly (as ``quick`` does,
+    without its keyword arguments: a page makes one per slot it fills);
+    tests/engine/test_quick_builds.py holds it to what ``__init__`` builds."""
+    new = _new(Decision)
+    fields = new.__dict__
+    fields["rule"], fields["target"], fields["reasons"] = rule, target, reasons
+    fields["id"] = rule.rule.id
+    return new
 
 
 def eligible(rule: CompiledRule, now: datetime) -> bool:
@@ -49,11 +59,16 @@ def _aware(moment: datetime, now: datetime) -> datetime:
 
 
 def first_match(
-    candidates: Iterable[CompiledRule], facts: Facts, allowed: Callable[[CompiledRule], bool]
+    candidates: Iterable[Candidate],
+    facts: Facts,
+    allowed: Callable[[CompiledRule], bool],
+    present: AbstractSet[Want],
 ) -> CompiledRule | None:
+    """The first candidate that holds: it has what it needs (``present``, the index's), it is
+    on (enabled, in its schedule) and its conditions hold, tested in full."""
     now = facts.now
-    for rule in candidates:
-        if not rule.rule.enabled or (rule.rule.schedule is not None and not eligible(rule, now)):
+    for rule, wants, can_be_off in candidates:
+        if not wants <= present or (can_be_off and not eligible(rule, now)):
             continue
         if all_hold(rule.conditions, facts) and allowed(rule):  # allowed last: it may count
             return rule  # what it lets through (the name cap)
@@ -74,22 +89,27 @@ def decide(
     ``selectors``: the selectors that match on this page (None: consider every one).
     """
     decisions: list[Decision] = []
-    index = ruleset.index  # only the rules this stage, device and query could satisfy
+    index = ruleset.index  # only the rules this stage, device and path could satisfy
+    present = index.present(facts)  # the query keys, interests and attributes rules need here
     for name in dict.fromkeys(slot_names):
         winner = None
         if forced:  # a forced rule wins whatever its conditions: look at every rule
             winner = next((r for r in ruleset.by_slot.get(name, ()) if r.id in forced), None)
-        winner = winner or first_match(index.for_slot(name, facts), facts, allowed)
+        winner = winner or first_match(index.for_slot(name, facts), facts, allowed, present)
         if winner is not None:
             decisions.append(new_decision(winner, name))
-    by_selector: dict[str, list[CompiledRule]] = {}
-    for rule in ruleset.selector_rules if forced else index.for_selectors(facts):
-        selector = rule.rule.selector or ""
+    by_selector: dict[str, list[Candidate]] = {}
+    for candidate in (
+        [(r, NOTHING, True) for r in ruleset.selector_rules]
+        if forced
+        else index.for_selectors(facts)
+    ):
+        selector = candidate[0].rule.selector or ""
         if selectors is None or selector in selectors:
-            by_selector.setdefault(selector, []).append(rule)
+            by_selector.setdefault(selector, []).append(candidate)
     for selector, candidates in by_selector.items():
-        winner = next((r for r in candidates if r.id in forced), None)
-        winner = winner or first_match(candidates, facts, allowed)
+        winner = next((c[0] for c in candidates if c[0].id in forced), None)
+        winner = winner or first_match(candidates, facts, allowed, present)
         if winner is not None:
             decisions.append(new_decision(winner, selector))
     return decisions

@@ -3,8 +3,11 @@
 Rules are bucketed by target (slot, or the selector rules), then filtered by what is cheap to
 know and rules commonly say: the journey stage and the device kind (lists built once per
 target, stage and device, and kept), the page's path for targets with rules that name paths
-(lists kept per path too, for paths of up to MAX_PATH characters), then the query keys, the
-interests and the profile attributes a rule needs at all.
+(lists kept per path too, for paths of up to MAX_PATH characters). Each rule in those lists
+comes with the query keys, interests and profile attributes it needs at all, as one set: decide
+works out once per page which of everything rules need the request and visitor have
+(:meth:`RuleIndex.present`) and passes over a rule whose set is not all there with one subset
+test, without building a list per slot and request.
 With 10,000 rules over 1,000 slots a page with five slots looks at a few dozen rules, not
 10,000. The index only leaves out rules whose conditions could not hold: every rule it keeps
 is still tested in full, in priority order.
@@ -12,9 +15,10 @@ is still tested in full, in priority order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.globs import matcher
@@ -24,8 +28,9 @@ if TYPE_CHECKING:
     from omotenashi.engine.ruleset import CompiledRule
 
 MAX_LISTS = 50_000  # (target, stage, device[, path]) lists kept; past it the cache starts again
-# Rules those lists hold in all (a pointer or two each): paths come from outside, and each
-# path's list holds most of its target's rules; past it the cache starts again too.
+# Rules those lists hold in all (a pointer each: a path's list holds its target list's own
+# candidates): paths come from outside, and each path's list holds most of its target's
+# rules; past it the cache starts again too.
 MAX_HELD = 1_000_000
 MAX_PATH = 512  # longer paths are filtered for each request, never kept
 PACE_RULES = 16  # a set being built calls its ``pace`` after this many rules
@@ -33,6 +38,13 @@ PACE_RULES = 16  # a set being built calls its ``pace`` after this many rules
 
 def no_pace() -> None:
     """The default ``pace``: carry straight on."""
+
+
+Want = tuple[str, str]  # ("query" | "interest" | "attr", key): one thing a rule needs there
+NOTHING: frozenset[Want] = frozenset()
+# A rule as decide looks at it: the rule, what it needs of the request (its gate's needs, to be
+# within RuleIndex.present) and whether it can be off (disabled, or on a schedule).
+Candidate = tuple["CompiledRule", frozenset[Want], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +58,13 @@ class Gate:
     attr_keys: frozenset[str] = frozenset()  # profile attributes that must be there at all
     paths: tuple[Callable[[str], bool], ...] = ()  # each must match the page's path
 
-    def needs(self, query: KeysView[str], interests: KeysView[str], attrs: KeysView[str]) -> bool:
-        """Whether the request has the query keys and the visitor the interests and attributes
-        it needs."""
-        return self.query_keys <= query and self.topics <= interests and self.attr_keys <= attrs
+    def needs(self) -> Iterator[Want]:
+        """The query keys, interests and attributes it needs: it can hold only when they are
+        all in the request's :meth:`RuleIndex.present`."""
+        needed = (("query", self.query_keys), ("interest", self.topics), ("attr", self.attr_keys))
+        for where, keys in needed:
+            for key in keys:
+                yield where, key
 
     def admits(self, stage: str, device: str) -> bool:
         return (self.stages is None or stage in self.stages) and (
@@ -62,6 +77,9 @@ class Gate:
             if not on_path(path):
                 return False
         return True
+
+
+_WHERE = {"query": 0, "interest": 1, "attr": 2}  # RuleIndex._wanted's order
 
 
 def _needs_value(cmp: Compare) -> bool:
@@ -111,8 +129,11 @@ class RuleIndex:
         self.selector_rules = selector_rules
         by_when: dict[int, Gate] = {}  # rules that share one When (the loader's) share its Gate
         self.gates: dict[int, Gate] = {}
-        self._keyed: set[int] = set()
-        self._lists: dict[tuple[str | None, ...], tuple[tuple[CompiledRule, ...], Any, bool]] = {}
+        # Everything some rule needs, by where it is looked for (query, interests, attributes):
+        # key -> its Want.
+        self._wanted: tuple[dict[str, Want], dict[str, Want], dict[str, Want]] = ({}, {}, {})
+        self._wants: dict[int, frozenset[Want]] = {}  # a gate's needs, as one set (when asked)
+        self._lists: dict[tuple[str | None, ...], tuple[tuple[Candidate, ...], bool]] = {}
         self._held = 0  # rules in the kept lists (MAX_HELD)
         n = 0
         for rules in (*by_slot.values(), selector_rules):
@@ -121,9 +142,9 @@ class RuleIndex:
                 g = by_when.get(id(when))
                 if g is None:
                     g = by_when[id(when)] = gate_of(when)
+                    for want in g.needs():
+                        self._wanted[_WHERE[want[0]]].setdefault(want[1], want)
                 self.gates[id(r)] = g
-                if g.query_keys or g.topics or g.attr_keys:
-                    self._keyed.add(id(r))
                 n += 1
                 if n % PACE_RULES == 0:
                     pace()
@@ -131,59 +152,81 @@ class RuleIndex:
     def contents(self) -> Iterator[object]:
         """Every key and value of the index's tables: held while a retired index is dropped,
         then dropped one by one (its cache alone can have tens of thousands of lists)."""
-        for table in (self.gates, self._lists):
+        for table in (self.gates, self._lists, self._wants, *self._wanted):
             for key, value in table.items():
                 yield key
                 yield value
-        yield from self._keyed
 
-    def for_slot(self, slot: str, facts: Facts) -> Sequence[CompiledRule]:
-        """The slot's rules (best first) that this stage, device and query could satisfy."""
+    def present(self, facts: Facts) -> AbstractSet[Want]:
+        """What of all that rules need (query keys, interests, attributes) this request and
+        visitor have: a candidate can hold only if its wants are all there (worked out once
+        per page)."""
+        query, interests, attrs = self._wanted
+        found: set[Want | None] = set()
+        if query and facts.query:
+            found.update(map(query.get, facts.query))
+        if interests and facts.interests:
+            found.update(map(interests.get, facts.interests))
+        if attrs and facts.attrs:
+            found.update(map(attrs.get, facts.attrs))
+        found.discard(None)  # what no rule needs
+        return cast("set[Want]", found)
+
+    def for_slot(self, slot: str, facts: Facts) -> Sequence[Candidate]:
+        """The slot's candidates (best first) that this stage, device and path could satisfy."""
         rules = self.by_slot.get(slot)
         if not rules:
             return ()
         return self._filtered(slot, rules, facts)
 
-    def for_selectors(self, facts: Facts) -> Sequence[CompiledRule]:
-        """The selector rules (best first) that could apply; all targets together."""
+    def for_selectors(self, facts: Facts) -> Sequence[Candidate]:
+        """The selector rules' candidates (best first) that could apply; all targets together."""
         if not self.selector_rules:
             return ()
         return self._filtered(None, self.selector_rules, facts)
 
     def _filtered(
         self, target: str | None, rules: list[CompiledRule], facts: Facts
-    ) -> Sequence[CompiledRule]:
+    ) -> tuple[Candidate, ...]:
         stage, device = facts.stage, facts.device.kind
         key: tuple[str | None, ...] = (target, stage, device)
         known = self._lists.get(key)
         if known is None:
             gates = self.gates
-            known = self._keep(key, tuple(r for r in rules if gates[id(r)].admits(stage, device)))
-        kept, checks, pathed = known
+            kept = [r for r in rules if gates[id(r)].admits(stage, device)]
+            known = self._keep(key, tuple(map(self._candidate, kept)))
+        candidates, pathed = known
         if pathed:  # some of these rules name paths: the list for this page's path
             path = facts.path
-            on_path = self._lists.get((*key, path)) if len(path) <= MAX_PATH else None
+            on_path = (
+                self._lists.get((target, stage, device, path)) if len(path) <= MAX_PATH else None
+            )
             if on_path is None:
-                on_path = self._on_path(key, path, kept, checks)
-            kept, checks, _ = on_path
-        if checks is None:
-            return kept
-        query, interests, attrs = facts.query.keys(), facts.interests.keys(), facts.attrs.keys()
-        return [r for r, g in checks if g is None or g.needs(query, interests, attrs)]
+                on_path = self._on_path(key, path, candidates)
+            candidates = on_path[0]
+        return candidates
+
+    def _candidate(self, rule: CompiledRule) -> Candidate:
+        gate, r = self.gates[id(rule)], rule.rule
+        wants = self._wants.get(id(gate))
+        if wants is None:  # one set per gate, made of the index's own Wants
+            wanted = self._wanted
+            wants = frozenset(wanted[_WHERE[where]][key] for where, key in gate.needs())
+            wants = self._wants[id(gate)] = wants or NOTHING
+        return (rule, wants, not r.enabled or r.schedule is not None)
 
     def _keep(
-        self, key: tuple[str | None, ...], kept: tuple[CompiledRule, ...], *, paths: bool = True
-    ) -> tuple[tuple[CompiledRule, ...], Any, bool]:
-        """The list ``kept`` for ``key``, with its per-request checks, remembered (bounded)."""
-        return self._remember(key, (kept, self._checks(kept), paths and self._pathed(kept)))
-
-    def _pathed(self, kept: tuple[CompiledRule, ...]) -> bool:
+        self, key: tuple[str | None, ...], candidates: tuple[Candidate, ...]
+    ) -> tuple[tuple[Candidate, ...], bool]:
+        """The list ``candidates`` for ``key``, remembered (bounded), with whether some of its
+        rules name paths."""
         gates = self.gates
-        return any(gates[id(r)].paths for r in kept)
+        pathed = any(gates[id(c[0])].paths for c in candidates)
+        return self._remember(key, (candidates, pathed))
 
     def _remember(
-        self, key: tuple[str | None, ...], known: tuple[tuple[CompiledRule, ...], Any, bool]
-    ) -> tuple[tuple[CompiledRule, ...], Any, bool]:
+        self, key: tuple[str | None, ...], known: tuple[tuple[Candidate, ...], bool]
+    ) -> tuple[tuple[Candidate, ...], bool]:
         """``known`` kept for ``key``: at most MAX_LISTS lists holding MAX_HELD rules in all."""
         if len(self._lists) >= MAX_LISTS or self._held + len(known[0]) > MAX_HELD:
             self._lists.clear()
@@ -193,24 +236,10 @@ class RuleIndex:
         return known
 
     def _on_path(
-        self, key: tuple[str | None, ...], path: str, kept: tuple[CompiledRule, ...], checks: Any
-    ) -> tuple[tuple[CompiledRule, ...], Any, bool]:
+        self, key: tuple[str | None, ...], path: str, candidates: tuple[Candidate, ...]
+    ) -> tuple[tuple[Candidate, ...], bool]:
         """The list of ``key`` for this page's ``path`` (kept for a path of up to MAX_PATH
-        characters); its checks are the target list's own pairs, not copies."""
+        characters): the target list's own candidates, not copies."""
         gates = self.gates
-        if checks is None:
-            here = tuple(r for r in kept if gates[id(r)].on(path))
-            here_checks = None
-        else:
-            pairs = tuple(p for p in checks if gates[id(p[0])].on(path))
-            here = tuple(r for r, _ in pairs)
-            here_checks = pairs if any(g for _, g in pairs) else None
-        known = (here, here_checks, False)
+        known = (tuple(c for c in candidates if gates[id(c[0])].on(path)), False)
         return known if len(path) > MAX_PATH else self._remember((*key, path), known)
-
-    def _checks(self, kept: tuple[CompiledRule, ...]) -> Any:
-        """Each rule with the gate it needs checked per request (query keys, interests,
-        attributes; None: no check), or None when no rule needs one."""
-        gates, keyed = self.gates, self._keyed
-        checks = tuple((r, gates[id(r)] if id(r) in keyed else None) for r in kept)
-        return checks if any(g for _, g in checks) else None
