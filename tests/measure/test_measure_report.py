@@ -96,7 +96,7 @@ def test_a_skewed_split_is_flagged() -> None:
     ("specs", "holdout", "words"),
     [
         ([RuleSpec("hero", 0.0)], 0.0, "No holdout"),
-        ([], None, "Too few"),  # counted but no longer configured: reported, no split test
+        ([], None, "no longer in the rule files"),  # counted, no longer configured: no split
     ],
 )
 def test_rules_without_a_control_or_config(
@@ -114,7 +114,7 @@ def test_json_is_valid_and_complete() -> None:
     assert first["treatment"] == {"visitors": 5000, "conversions": 600, "rate": 0.12}
     assert first["verdict"] == "helps"
     assert "Newcombe" in data["methods"]["absolute_lift"]
-    assert first["needed_per_group"] == 14751  # 10 % -> 11 %: alpha 0.05, power 0.8
+    assert first["needed"] == {"control": 14751, "treatment": 14751}  # 10 % -> 11 %, 50 % held
     assert data["daily"]["hero"][1] == {
         "day": "2025-12-02",
         "exposures": {"treatment": 2000, "control": 2000},
@@ -171,3 +171,32 @@ def test_parse_day_accepts_only_iso_dates(text: str) -> None:
 def test_since_after_until_is_refused() -> None:
     with pytest.raises(MeasureError):
         make(since="2025-12-02", until="2025-12-01")
+
+
+def test_a_rule_no_longer_configured_gets_no_verdict_however_big_its_lift() -> None:
+    # old-banner: 4,000 treated and 400 held out, converting 15 % vs 10 %: its split cannot be
+    # checked against a holdout nobody knows any more, so "helps" would be unfounded
+    days = {"2025-12-01": {"x|t|old": 4000, "x|c|old": 400, "c|t|old|buy": 600, "c|c|old|buy": 40}}
+    old = rep.build(rep.counts_from_days(days), [], ["buy"]).rows[0]
+    assert old.verdict is Verdict.NO_EVIDENCE and "no longer in the rule files" in old.sentence
+    assert old.needed is None  # no plan either: the split it would follow is unknown
+
+
+@pytest.mark.parametrize(
+    ("holdout", "plan"),
+    [
+        (50.0, "plan on about 14,751 visitors per group"),
+        (10.0, "plan on about 8,302 held-out visitors and 74,718 shown the rule"),
+    ],
+)
+def test_the_plan_follows_the_rules_holdout(holdout: float, plan: str) -> None:
+    share = holdout / 100
+    n_c, n_t = round(2000 * share), round(2000 * (1 - share))
+    days = {
+        "2025-12-01": {
+            "x|t|hero": n_t, "x|c|hero": n_c,
+            "c|t|hero|buy": round(n_t * 0.1), "c|c|hero|buy": round(n_c * 0.1),
+        }
+    }  # fmt: skip
+    hero = rep.build(rep.counts_from_days(days), [RuleSpec("hero", holdout)], ["buy"]).rows[0]
+    assert hero.verdict is Verdict.NO_EVIDENCE and plan in hero.sentence

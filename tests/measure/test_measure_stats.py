@@ -155,6 +155,31 @@ def test_sample_size_for_ten_to_twelve_percent() -> None:
     assert stats.sample_size_per_arm(0.10, 0.20) == 3841
 
 
+def _power(p_c: float, p_t: float, n_c: int, n_t: int) -> float:
+    """Power of the two-sided two-proportion z-test, unequal arms (normal approximation)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.975)
+    pooled = (n_c * p_c + n_t * p_t) / (n_c + n_t)
+    null = (pooled * (1 - pooled) * (1 / n_c + 1 / n_t)) ** 0.5
+    alt = (p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / n_t) ** 0.5
+    return NormalDist().cdf((abs(p_t - p_c) - z * null) / alt)
+
+
+@pytest.mark.parametrize(
+    ("base", "mde", "held"), [(0.1, 0.1, 0.1), (0.05, 0.1, 0.2), (0.3, -0.1, 0.05), (0.1, 0.2, 0.5)]
+)
+def test_sample_sizes_follow_the_holdout_split(base: float, mde: float, held: float) -> None:
+    control, treated = stats.sample_sizes(base, mde, held)
+    assert treated == pytest.approx(control * (1 - held) / held, abs=1)
+    p_t = base * (1 + mde)
+    assert _power(base, p_t, control, treated) >= 0.8 - 1e-6
+    smaller = control - 1
+    assert _power(base, p_t, smaller, round(smaller * (1 - held) / held)) < 0.8
+    if held < 0.5:  # more treated visitors: fewer held out than with equal groups
+        assert control < stats.sample_size_per_arm(base, mde)
+
+
 @pytest.mark.parametrize(("base", "mde"), [(0.1, 0.2), (0.02, 0.1), (0.5, -0.05), (0.3, 0.5)])
 def test_sample_size_is_the_smallest_with_enough_power(base: float, mde: float) -> None:
     n = stats.sample_size_per_arm(base, mde)
@@ -180,7 +205,7 @@ def test_verdicts(diff: Interval, enough: bool, srm: bool, verdict: Verdict) -> 
 @pytest.mark.parametrize(
     ("diff", "enough", "srm", "words"),
     [
-        (Interval(0.01, 0.03), True, False, "helps: it raises conversion by +1.0 to +3.0"),
+        (Interval(0.01, 0.03), True, False, "helps: it raises conversion by about +1.0 to +3.0"),
         (Interval(-0.03, -0.01), True, False, "hurts"),
         (Interval(-0.01, 0.03), True, False, "zero included"),
         (Interval(-0.01, 0.03), False, False, "Too few visitors"),
@@ -190,3 +215,21 @@ def test_verdicts(diff: Interval, enough: bool, srm: bool, verdict: Verdict) -> 
 def test_sentences(diff: Interval, enough: bool, srm: bool, words: str) -> None:
     verdict = stats.judge(diff, enough=enough, srm=srm)
     assert words in stats.explain(verdict, diff, enough=enough, srm=srm)
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "text"),
+    [
+        (-0.0003, 1, "+0.0"),
+        (-0.04, 1, "+0.0"),
+        (-0.05001, 1, "-0.1"),
+        (0.3, 0, "+0"),
+        (-0.4, 0, "+0"),
+        (2.5, 1, "+2.5"),
+        (-1.25, 1, "-1.2"),
+    ],
+)
+def test_a_difference_that_rounds_to_zero_is_never_negative(
+    value: float, digits: int, text: str
+) -> None:
+    assert stats.signed(value, digits) == text

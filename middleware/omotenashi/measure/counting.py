@@ -40,7 +40,8 @@ Why counters, not HyperLogLog
     of the standard error of the difference itself (0.18 vs 0.63 points), and its elements
     would have to be derived from visitor ids.
     Memory is bounded: per day at most ``rules x 2 x (1 + goals)`` fields (200 rules and
-    5 goals: 2,400 small fields, about 100 kB), times the retention in days.
+    5 goals: 2,400 small fields, about 125-200 kB by ``MEMORY USAGE`` as rule ids run from 8 to
+    32 characters), times the retention in days.
 
     The remaining error of counters: two concurrent first requests of one visitor both see
     "not exposed yet" and both count (the record itself keeps one). Page views of one visitor

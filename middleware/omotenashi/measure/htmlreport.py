@@ -11,6 +11,7 @@ from html import escape
 from . import svgplot
 from .counting import Arm
 from .report import METHODS, Report, Row
+from .stats import signed
 from .svgplot import Estimate, Series
 
 STYLE = """
@@ -29,8 +30,8 @@ def _pct(value: float | None) -> str:
 
 
 def _ci(low: float, high: float, scale: float = 100, digits: int = 1) -> str:
-    top = "∞" if not math.isfinite(high) else f"{high * scale:+.{digits}f}"
-    return f"[{low * scale:+.{digits}f}, {top}]"
+    top = "∞" if not math.isfinite(high) else signed(high * scale, digits)
+    return f"[{signed(low * scale, digits)}, {top}]"
 
 
 def _table(report: Report) -> str:
@@ -43,7 +44,7 @@ def _table(report: Report) -> str:
     for row in report.measured:
         rel = "–"
         if row.rel is not None and row.rel_ci is not None:
-            rel = f"{row.rel * 100:+.0f}% {_ci(row.rel_ci.low, row.rel_ci.high, digits=0)}"
+            rel = f"{signed(row.rel * 100, 0)}% {_ci(row.rel_ci.low, row.rel_ci.high, digits=0)}"
         split = "–" if row.srm_p is None else f"{row.srm_p:.3g}" + (" ⚠" if row.srm else "")
         verdict_class = row.verdict.name.lower().replace("_", "-")
         body.append(
@@ -52,7 +53,7 @@ def _table(report: Report) -> str:
             f"<td>{'–' if row.holdout is None else f'{row.holdout:g}%'}</td>"
             f"<td>{row.n_t}</td><td>{_pct(row.rate_t)}</td>"
             f"<td>{row.n_c}</td><td>{_pct(row.rate_c)}</td>"
-            f"<td>{row.diff * 100:+.1f} {_ci(row.diff_ci.low, row.diff_ci.high)}</td>"
+            f"<td>{signed(row.diff * 100)} {_ci(row.diff_ci.low, row.diff_ci.high)}</td>"
             f"<td>{rel}</td><td>{split}</td>"
             f'<td class="{verdict_class}" title="{escape(row.sentence)}">'
             f"{escape(row.verdict.value)}</td></tr>"
@@ -124,13 +125,13 @@ def _dailies(report: Report) -> str:
             Series("exposed, treated", [p.exposures[Arm.TREATMENT] for p in points], svgplot.BLUE),
             Series("exposed, control", [p.exposures[Arm.CONTROL] for p in points], svgplot.ORANGE),
             Series(
-                "converted, treated",
+                "goals reached, treated",
                 [p.conversions[Arm.TREATMENT] for p in points],
                 svgplot.BLUE,
                 dashed=True,
             ),
             Series(
-                "converted, control",
+                "goals reached, control",
                 [p.conversions[Arm.CONTROL] for p in points],
                 svgplot.ORANGE,
                 dashed=True,
@@ -140,9 +141,10 @@ def _dailies(report: Report) -> str:
     if not parts:
         return '<p class="note">Nothing counted in this period.</p>'
     note = (
-        '<p class="note">Each day is a cohort: the visitors first exposed that day, and those '
-        "of them who later converted (summed over the rule's goals). The most recent days are "
-        "still inside the attribution window and will grow.</p>"
+        '<p class="note">Each day is a cohort: the visitors first exposed that day, and the '
+        "goals they later reached (completions summed over the rule's goals: a visitor who "
+        "reaches two goals counts twice). The most recent days are still inside the "
+        "attribution window and will grow.</p>"
     )
     return note + "\n".join(parts)
 

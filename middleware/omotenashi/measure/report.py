@@ -25,8 +25,8 @@ METHODS = {
     "absolute_lift": "Newcombe hybrid score interval (Newcombe 1998, method 10)",
     "relative_lift": "MOVER on the log scale with Wilson limits (Zou & Donner 2008)",
     "srm": "Pearson chi-square, 1 df, against the configured holdout share; flagged at p < 0.001",
-    "needed_per_group": "two-proportion z-test sample size (Fleiss), 10% relative lift over the "
-    "control rate, alpha 0.05, power 0.8",
+    "needed": "two-proportion z-test sample size (Fleiss) at the rule's holdout split, 10% "
+    "relative lift over the control rate, alpha 0.05, power 0.8",
 }
 
 
@@ -99,7 +99,8 @@ class Row:
     enough: bool
     verdict: stats.Verdict
     sentence: str
-    needed: int | None = None  # visitors per group to detect a MDE relative lift (80 % power)
+    needed: int | None = None  # held-out visitors to detect a MDE relative lift (80 % power)
+    needed_treated: int | None = None  # and treated ones, at the rule's holdout split
 
     @property
     def rate_t(self) -> float | None:
@@ -132,7 +133,9 @@ class Row:
             },
             "srm": {"p_value": self.srm_p, "flagged": self.srm},
             "enough_visitors": self.enough,
-            "needed_per_group": self.needed,
+            "needed": None
+            if self.needed is None
+            else {"control": self.needed, "treatment": self.needed_treated},
             "verdict": self.verdict.value,
             "sentence": self.sentence,
         }
@@ -214,27 +217,37 @@ def _row(
     srm_p = None if holdout is None else stats.srm_pvalue(n_t, n_c, holdout / 100)
     srm = stats.srm_flagged(srm_p)
     enough = min(n_t, n_c) >= min_per_arm
-    verdict = stats.judge(diff_ci, enough=enough, srm=srm)
+    # a rule no longer in the files has no known holdout: its split cannot be checked
+    verdict = stats.judge(diff_ci, enough=enough, srm=srm or holdout is None)
     if holdout == 0:
         sentence = "No holdout: there is no control group to compare with (set holdout: 10%)."
+    elif holdout is None:
+        sentence = (
+            "This rule is no longer in the rule files: its holdout is unknown, so whether the "
+            "split is sound cannot be checked, and there is no verdict."
+        )
     elif not goal:
         sentence = "No goals to judge this rule on: declare goals to measure it."
     else:
         sentence = stats.explain(verdict, diff_ci, enough=enough, srm=srm, min_per_arm=min_per_arm)
     needed = None
-    if n_c and 0 < x_c < n_c and x_c * (1 + MDE) < n_c:
-        needed = stats.sample_size_per_arm(x_c / n_c, MDE)
-        if verdict is stats.Verdict.NO_EVIDENCE and goal and holdout and not srm:
-            sentence += (
-                f" To detect a {MDE:.0%} relative lift, plan on about {needed:,} visitors "
-                "per group, then decide."
-            )
+    if holdout and 0 < holdout < 100 and n_c and 0 < x_c < n_c and x_c * (1 + MDE) < n_c:
+        needed = stats.sample_sizes(x_c / n_c, MDE, holdout / 100)
+        if verdict is stats.Verdict.NO_EVIDENCE and goal and not srm:
+            sentence += f" To detect a {MDE:.0%} relative lift, plan on about {_plan(*needed)}."
     return Row(
         rule, goal, holdout, n_t, x_t, n_c, x_c, diff, diff_ci,
         None if relative is None else relative[0],
         None if relative is None else relative[1],
-        srm_p, srm, enough, verdict, sentence, needed,
+        srm_p, srm, enough, verdict, sentence,
+        None if needed is None else needed[0], None if needed is None else needed[1],
     )  # fmt: skip
+
+
+def _plan(control: int, treated: int) -> str:
+    if control == treated:
+        return f"{control:,} visitors per group, then decide"
+    return f"{control:,} held-out visitors and {treated:,} shown the rule, then decide"
 
 
 def build(

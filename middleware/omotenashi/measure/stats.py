@@ -163,21 +163,45 @@ def power(p_c: float, p_t: float, n_per_arm: int, alpha: float = 1 - CONFIDENCE)
 def sample_size_per_arm(
     p_c: float, relative_mde: float, alpha: float = 1 - CONFIDENCE, target_power: float = 0.8
 ) -> int:
-    """Visitors per arm to detect a relative lift of ``relative_mde`` over ``p_c``.
+    """Visitors per arm, with equal arms, to detect a relative lift of ``relative_mde`` over
+    ``p_c``: :func:`sample_sizes` with half the visitors held out."""
+    return sample_sizes(p_c, relative_mde, 0.5, alpha, target_power)[0]
 
-    The textbook formula for two proportions without continuity correction (Fleiss et al.
-    2003, eq. 4.14). With unequal arms the smaller arm is the one that must reach it.
+
+def sample_sizes(
+    p_c: float,
+    relative_mde: float,
+    control_share: float,
+    alpha: float = 1 - CONFIDENCE,
+    target_power: float = 0.8,
+) -> tuple[int, int]:
+    """(held-out, treated) visitors to detect a relative lift of ``relative_mde`` over ``p_c``
+    when ``control_share`` of visitors are held out.
+
+    The textbook formula for two proportions without continuity correction, with an
+    allocation ratio (Fleiss et al. 2003, eq. 4.19): with a 10 % holdout the control group
+    needs fewer visitors than with equal arms, since nine times as many are treated.
     """
     p_t = p_c * (1 + relative_mde)
     if not 0.0 < p_c < 1.0 or not 0.0 < p_t < 1.0 or relative_mde == 0:
         raise MeasureError("baseline and lift", (p_c, relative_mde), "rates must stay in (0, 1)")
+    if not 0.0 < control_share < 1.0:
+        raise MeasureError("holdout", control_share, "the share held out must be in (0, 1)")
+    ratio = (1 - control_share) / control_share  # treated per held-out visitor
     z_a = _NORMAL.inv_cdf(1 - alpha / 2)
     z_b = _NORMAL.inv_cdf(target_power)
-    pooled = (p_c + p_t) / 2
-    top = z_a * math.sqrt(2 * pooled * (1 - pooled)) + z_b * math.sqrt(
-        p_c * (1 - p_c) + p_t * (1 - p_t)
+    pooled = (p_c + ratio * p_t) / (1 + ratio)
+    top = z_a * math.sqrt(pooled * (1 - pooled) * (1 + 1 / ratio)) + z_b * math.sqrt(
+        p_c * (1 - p_c) + p_t * (1 - p_t) / ratio
     )
-    return math.ceil((top / (p_t - p_c)) ** 2)
+    control = math.ceil((top / (p_t - p_c)) ** 2 - 1e-9)
+    return control, math.ceil(control * ratio - 1e-9)
+
+
+def signed(value: float, digits: int = 1) -> str:
+    """``value`` with its sign, where one that rounds to zero is "+0.0", never "-0.0"."""
+    text = f"{value:+.{digits}f}"
+    return "+" + text[1:] if text[0] == "-" and float(text) == 0 else text
 
 
 class Verdict(StrEnum):
@@ -206,7 +230,7 @@ def explain(
     min_per_arm: int = MIN_PER_ARM,
 ) -> str:
     """One plain sentence for editors: what the numbers allow them to say."""
-    points = f"{diff.low * 100:+.1f} to {diff.high * 100:+.1f} percentage points"
+    points = f"{signed(diff.low * 100)} to {signed(diff.high * 100)} percentage points"
     if srm:
         return (
             "The split between shown and held-out visitors is not what the holdout asks for, "
@@ -215,7 +239,7 @@ def explain(
     if not enough:
         return f"Too few visitors so far: wait for at least {min_per_arm} in each group."
     if verdict is Verdict.HELPS:
-        return f"The rule helps: it raises conversion by {points}."
+        return f"The rule helps: it raises conversion by about {points} (95% interval)."
     if verdict is Verdict.HURTS:
         return f"The rule hurts: it changes conversion by {points}."
     return f"No evidence yet: the effect could be anywhere from {points}, zero included."

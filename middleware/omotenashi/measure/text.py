@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .report import Report, Row
+from .stats import signed
 
 
 def _pct(value: float | None) -> str:
@@ -13,14 +14,14 @@ def _pct(value: float | None) -> str:
 
 def _points(row: Row) -> str:
     ci = row.diff_ci
-    return f"{row.diff * 100:+.1f} [{ci.low * 100:+.1f}, {ci.high * 100:+.1f}]"
+    return f"{signed(row.diff * 100)} [{signed(ci.low * 100)}, {signed(ci.high * 100)}]"
 
 
 def _relative(row: Row) -> str:
     if row.rel is None or row.rel_ci is None:
         return "-"
-    high = "inf" if not math.isfinite(row.rel_ci.high) else f"{row.rel_ci.high * 100:+.0f}%"
-    return f"{row.rel * 100:+.0f}% [{row.rel_ci.low * 100:+.0f}%, {high}]"
+    high = "inf" if not math.isfinite(row.rel_ci.high) else f"{signed(row.rel_ci.high * 100, 0)}%"
+    return f"{signed(row.rel * 100, 0)}% [{signed(row.rel_ci.low * 100, 0)}%, {high}]"
 
 
 def _srm(row: Row) -> str:
