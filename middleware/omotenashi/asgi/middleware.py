@@ -101,10 +101,16 @@ class Omotenashi:
             return
         try:
             await self.app(scope, receive, responder.send)
-        except BaseException:  # a record its last byte started is still waited for
+        except BaseException as exc:  # a record its last byte started is still waited for
             self._pending(responder.recording)
+            if isinstance(exc, Exception):  # what the app sent goes out; the server cuts it
+                try:
+                    await responder.release()
+                except Exception:  # the server's send failed too: the app's error is the one
+                    log.debug("omotenashi: the unfinished response could not go out", exc_info=True)
             raise
         self._pending(responder.after_app())
+        await responder.release()  # returned unfinished: the server cuts what went out
 
     async def _arrive(self, scope: Scope, send: Any) -> Responder | None:
         """identify → load; None hands the request to the app as it is."""

@@ -187,8 +187,23 @@ class Responder:
         self._recorded_events = len(visitor.events)  # the change holds these
         self._recorded_attrs = dict(visitor.attrs)
         self._record_soon()
+        self.passthrough = True  # gone to the server: nothing is held any more
         await self._send({**self.start, "headers": headers})
         await self._send({"type": "http.response.body", "body": result.body, "more_body": False})
+
+    async def release(self) -> None:
+        """The app raised or returned with its response unfinished: what is held goes out as
+        the app sent it (a sign-in's or sign-out's new cookie added, as on every page we leave
+        alone), its end still to come, so the server cuts the connection as it would have done
+        without us. No page view is recorded: the visitor was shown no whole page."""
+        if self.start is None or self.passthrough:
+            return  # nothing held: no response yet, or it went out already
+        self.passthrough = True
+        self.tools.metrics.inc("bypassed")
+        await self._send(self._with_identity(self.start))
+        if self.chunks:
+            body = b"".join(self.chunks)
+            await self._send({"type": "http.response.body", "body": body, "more_body": True})
 
     def _identity_headers(self, headers: Headers, ms: float) -> Headers:
         """The cookies and timings the engine knows nothing about."""
