@@ -4,12 +4,16 @@ Wrapped by :class:`~omotenashi.Omotenashi` (see :func:`omotenashi.proxy.proxy_ap
 pages are personalised exactly as in an ASGI app, while everything else streams through.
 When the origin cannot be reached the visitor gets a short plain page: 502 when it refused
 or broke the connection, 504 when it stayed silent past the read timeout.
+
+The visitor's path is cleaned of dot segments before the origin's base path is put in front
+of it (:func:`confined_path`), so no request ever leaves that base path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +29,7 @@ Message = dict[str, Any]
 Headers = list[tuple[bytes, bytes]]
 
 PAGES = {
+    400: ("Bad Request", "This address cannot be reached through this site."),
     502: ("Bad Gateway", "The site did not answer properly. Please try again in a moment."),
     504: ("Gateway Timeout", "The site is taking too long to answer. Please try again soon."),
 }
@@ -41,6 +46,40 @@ class OriginError(OmotenashiError):
 
 class ClientGone(OmotenashiError):
     """The visitor disconnected while their request body was still being read."""
+
+
+# What some origins read as a segment's end (after lower()): a slash or backslash, plain or
+# encoded, and the ";" of path parameters (Tomcat reads "..;x" as "..").
+_SEPARATORS = re.compile(rb"/|\\|%2f|%5c|;|%3b")
+
+
+def confined_path(raw_path: bytes) -> bytes | None:
+    """The visitor's path with its dot segments removed (RFC 3986 5.2.4), or None to refuse it.
+
+    A segment is a dot segment when it reads ``.`` or ``..`` once ``%2e`` is decoded, in any
+    case. ``..`` never climbs above ``/`` (as a browser resolves it), so once the origin's base
+    path is put in front, the request stays under it: ``/a/../../etc`` becomes ``/etc``. A
+    ``..`` hidden behind an encoded slash, a backslash or a ``;`` (``/..%2f..%2fetc``,
+    ``/..\\etc``, ``/..;/admin``) is refused: whether the origin reads those as separators is
+    up to the origin, and no browser sends them. The result always starts with ``/``.
+    """
+    segments = raw_path.split(b"/")
+    if raw_path.startswith(b"/"):
+        del segments[0]
+    kept: list[bytes] = []
+    last = len(segments) - 1
+    for index, segment in enumerate(segments):
+        plain = segment.lower().replace(b"%2e", b".")
+        if plain not in (b".", b".."):
+            if b".." in _SEPARATORS.split(plain):
+                return None
+            kept.append(segment)
+            continue
+        if plain == b".." and kept:
+            kept.pop()
+        if index == last:  # "/a/b/.." is "/a/": the trailing slash stays
+            kept.append(b"")
+    return b"/" + b"/".join(kept)
 
 
 def error_page(status: int) -> tuple[Headers, bytes]:
@@ -117,8 +156,11 @@ class Upstream:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def target(self, scope: Scope) -> httpx.URL:
-        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    def target(self, scope: Scope) -> httpx.URL | None:
+        """The origin's URL for this request, always under the base path; None: refuse it."""
+        raw_path = confined_path(scope.get("raw_path") or scope["path"].encode("utf-8"))
+        if raw_path is None:
+            return None
         query: bytes = scope.get("query_string", b"")
         full = self._base_path + raw_path + (b"?" + query if query else b"")
         return self.base.copy_with(raw_path=full)
@@ -135,6 +177,10 @@ class Upstream:
         )
         has_body = any(k in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
         url = self.target(scope)
+        if url is None:
+            reason = "a '..' behind an encoded slash, a backslash or a ';'"
+            await self._fail(send, 400, scope.get("raw_path") or scope["path"], reason)
+            return
         request = httpx.Request(
             method,
             url,
@@ -162,15 +208,18 @@ class Upstream:
         await send(
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
-        try:
-            async for chunk in response.aiter_raw(self.chunk_size):
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        size = self.chunk_size
+        try:  # each piece as it arrives (an event stream must not wait for a full chunk) ...
+            async for piece in response.aiter_raw():
+                for start in range(0, len(piece), size):  # ... split only when over chunk_size
+                    chunk = piece[start : start + size]
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except (httpx.TransportError, httpx.StreamError) as exc:
             log.warning("omotenashi proxy: %s broke off mid-body: %r", url, exc)
             raise OriginError(str(url), f"broke off mid-body ({type(exc).__name__})") from exc
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _fail(self, send: Any, status: int, url: httpx.URL, exc: Exception) -> None:
+    async def _fail(self, send: Any, status: int, url: object, exc: object) -> None:
         log.warning("omotenashi proxy: %s answered %d: %r", url, status, exc)
         headers, body = error_page(status)
         await send({"type": "http.response.start", "status": status, "headers": headers})
