@@ -20,24 +20,37 @@ def without(headers: Headers, *names: bytes) -> Headers:
 
 def media_type(headers: Headers) -> tuple[str, str]:
     """(media type, charset) from Content-Type; charset defaults to utf-8."""
+    media, charset = content_type(headers)
+    return media, charset or "utf-8"
+
+
+def content_type(headers: Headers) -> tuple[str, str | None]:
+    """(media type, charset) from Content-Type; the charset is None when the header names none
+    (the page's own ``<meta>`` may then, see :mod:`omotenashi.engine.charset`)."""
     raw = get(headers, b"content-type") or b""
     if type(raw) is bytes and len(raw) <= 200:  # not a bytearray: unhashable, never kept
-        return _media_type(raw)
-    return _parse_media_type(raw)
+        return _content_type(raw)
+    return _parse_content_type(raw)
 
 
-def _parse_media_type(header: bytes) -> tuple[str, str]:
+def _parse_content_type(header: bytes) -> tuple[str, str | None]:
     raw = header.decode("latin-1")
     media, _, params = raw.partition(";")
-    charset = "utf-8"
+    charset = None
     for param in params.split(";"):
         key, _, value = param.strip().partition("=")
         if key.lower() == "charset" and value:
-            charset = value.strip('"').lower()
+            charset = value.strip('"').lower() or None  # charset="" names none
     return media.strip().lower(), charset
 
 
-_media_type = lru_cache(maxsize=256)(_parse_media_type)  # apps send the same few, again and again
+def _parse_media_type(header: bytes) -> tuple[str, str]:
+    media, charset = _parse_content_type(header)
+    return media, charset or "utf-8"
+
+
+# apps send the same few, again and again; keyed by the header alone (never the body's <meta>)
+_content_type = lru_cache(maxsize=256)(_parse_content_type)
 
 
 def add_vary(headers: Headers, field: bytes) -> Headers:

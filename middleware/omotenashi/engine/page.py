@@ -15,11 +15,20 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 
 from omotenashi.engine.change import Change
+from omotenashi.engine.charset import encode, page_codec
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve
-from omotenashi.engine.headers import Headers, add_vary, get, make_private, media_type, without
+from omotenashi.engine.headers import (
+    Headers,
+    add_vary,
+    content_type,
+    get,
+    make_private,
+    media_type,
+    without,
+)
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.personalise import personalise
 from omotenashi.engine.profile import visitor_view
@@ -273,8 +282,9 @@ def personalise_response(
     sends the app's original response.
     """
     gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
-    _, charset = media_type(headers)
     raw = gunzip(body, config.max_body) if gzipped else body
+    # as a browser picks it: a byte-order mark, the header's charset, the page's <meta>, utf-8
+    charset = page_codec(content_type(headers)[1], raw)
     text = raw.decode(charset)
     if charset not in ROUND_TRIP_CHARSETS and text.encode(charset) != raw:
         # This codec would not give back the same bytes (a byte-order mark, several byte
@@ -285,7 +295,7 @@ def personalise_response(
     if page.shown:
         # the page's own text encodes as it decoded; inserted text the charset cannot hold
         # (curly quotes in a latin-1 page) goes out as character references
-        out = page.html.encode(charset, "xmlcharrefreplace")
+        out = encode(page.html, charset)
         out = gzip.compress(out, compresslevel=6, mtime=0) if gzipped else out
     # The app's validators describe its default page, not this visitor's: without them no
     # conditional request can get a 304 that skips the page view or keeps stale choices.
