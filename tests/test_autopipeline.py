@@ -13,7 +13,7 @@ from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
-from omotenashi.store.pipeline import AutoPipeline, PipelineError, encode, fast_url
+from omotenashi.store.pipeline import AutoPipeline, PipelineError, ReplyError, encode, fast_url
 from omotenashi.store.store import Store
 from omotenashi.store.writer import Writer
 
@@ -152,7 +152,8 @@ async def test_a_server_error_reaches_only_its_own_caller(omotenashi_redis_url: 
     finally:
         pipe.close()
     assert results[0] == "OK" and results[2] == "1"
-    assert isinstance(results[1], PipelineError) and "WRONGTYPE" in str(results[1])
+    assert isinstance(results[1], ReplyError) and "WRONGTYPE" in str(results[1])
+    assert not isinstance(results[1], ConnectionError)  # the server answered: it is up
 
 
 async def test_the_write_queue_is_bounded_and_counts_what_it_drops() -> None:

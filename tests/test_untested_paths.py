@@ -143,7 +143,7 @@ def beacon_post(events: int) -> dict[str, Any]:
         (20, {}, 204, None),
         (21, {}, 422, "events"),
         (1, {"sec-gpc": "1"}, 202, "nothing is stored"),
-        (1, {"user-agent": "Googlebot/2.1"}, 403, "bots do not send events"),
+        (1, {"user-agent": "Googlebot/2.1"}, 202, "bots do not send events"),
     ],
     ids=["twenty-events", "twenty-one-events", "gpc", "bot"],
 )

@@ -36,6 +36,8 @@ HELP = {
     "bots": "Requests from bots (served the app's page).",
     "private": "Requests under GPC/DNT or without consent.",
     "redis_error": "Redis commands that failed (connection or server error).",
+    "redis_refused": "Of redis_error: error replies (script error, WRONGTYPE, OOM), not "
+    "counted by the circuit breaker.",
     "redis_timeout": "Redis commands that did not answer in time.",
     "redis_retry": "Reads tried once more on a fresh connection after a connection error.",
     "breaker_open": "Calls refused because the circuit breaker was open.",

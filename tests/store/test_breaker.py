@@ -1,13 +1,17 @@
 """The circuit breaker's log lines at their edges: the warning of an outage without a reason
-given, and failures that do not open it, reported at most once a minute (QUIET), not less."""
+given, and failures that do not open it, reported at most once a minute (QUIET), not less; and
+what it counts: a server that does not answer, never an error reply (the server is up)."""
 
 from __future__ import annotations
 
 import logging
 
 import pytest
+from redis.exceptions import BusyLoadingError, MasterDownError, ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from omotenashi.store.breaker import QUIET, Breaker
+from omotenashi.store.breaker import QUIET, Breaker, refused
+from omotenashi.store.pipeline import PipelineError, ReplyError, reply_error
 
 
 class Clock:
@@ -46,3 +50,46 @@ def test_failures_that_do_not_open_it_are_reported_once_a_minute(
     assert len(messages) == warned
     if warned == 2:
         assert messages[1] == "omotenashi: Redis failed 2 time(s) since the last warning (refused)"
+
+
+@pytest.mark.parametrize(
+    ("error", "is_reply"),
+    [
+        (ReplyError("Redis refused: ERR user_script:114: invalid unicode escape code"), True),
+        (reply_error("WRONGTYPE Operation against a key holding the wrong kind of value"), True),
+        (reply_error("OOM command not allowed when used memory > 'maxmemory'"), True),
+        (ResponseError("ERR Error running script"), True),
+        (reply_error("LOADING Redis is loading the dataset in memory"), False),
+        (reply_error("BUSY Redis is busy running a script"), False),
+        (ResponseError("BUSY Redis is busy running a script"), False),
+        (MasterDownError("Link with MASTER is down"), False),
+        (BusyLoadingError("Redis is loading the dataset in memory"), False),
+        (PipelineError("Redis failed: connection lost"), False),
+        (RedisConnectionError("Connection refused"), False),
+        (TimeoutError(), False),
+    ],
+)
+def test_only_a_server_that_does_not_answer_is_a_failure(
+    error: BaseException, is_reply: bool
+) -> None:
+    assert refused(error) is is_reply
+
+
+def test_an_error_reply_counts_as_an_answer_and_is_reported_once_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    clock = Clock()
+    breaker = Breaker(failures=2, reset=1.0, clock=clock)
+    breaker.failure("timeout")
+    for _ in range(50):
+        breaker.refused("ReplyError: WRONGTYPE")
+    assert (breaker.state, breaker.failures) == ("closed", 0)
+    breaker.failure("timeout")
+    breaker.failure("timeout")
+    clock.now += 1.0
+    assert breaker.allow() and breaker.state == "half_open"
+    breaker.refused("ReplyError: WRONGTYPE")  # the probe was answered: the server is back
+    assert breaker.state == "closed"
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 1 and refusals[0].startswith("omotenashi: Redis refused 1 command")

@@ -219,8 +219,9 @@ async def test_a_refused_queued_write_is_counted_never_raised(
     finally:
         await store.aclose()
     assert (store.metrics["record_error"], store.metrics["redis_error"]) == (1, 1)
-    assert store.breaker.failures == 1 and written(store.metrics) == b"0.0"
-    assert "(PipelineError: Redis refused: WRONGTYPE" in caplog.records[-1].getMessage()
+    assert store.metrics["redis_refused"] == 1  # an error reply: the server is up
+    assert store.breaker.failures == 0 and written(store.metrics) == b"0.0"
+    assert "(ReplyError: Redis refused: WRONGTYPE" in caplog.records[-1].getMessage()
 
 
 @pytest.mark.parametrize(("user", "short"), [(False, True), (True, False)], ids=["visitor", "user"])

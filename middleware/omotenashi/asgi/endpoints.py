@@ -1,9 +1,11 @@
 """Omotenashi's own URLs under ``OMOTENASHI_ENDPOINT_PREFIX`` (default ``/_omotenashi``).
 
 ``POST /_omotenashi/events`` is the beacon for browser events: JSON only, same-site only,
-size- and rate-limited per visitor, only the events the journey allows, and only for visitors
-whose privacy decision allows storing anything. A bad request is answered 4xx with a reason and
-changes nothing. ``/_omotenashi/preferences`` is the visitor's own page (see ``respect``).
+size- and rate-limited per visitor, only the events the journey allows (asgi/beacon.py), and
+only for visitors whose privacy decision allows storing anything: a private visitor (a bot too)
+is answered 202 with the reason, first, and a preview browser 202 too. A bad request is answered
+4xx with a reason and changes nothing. ``/_omotenashi/preferences`` is the visitor's own page
+(see ``respect``).
 """
 
 from __future__ import annotations
@@ -15,16 +17,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from omotenashi.asgi import measuring, reportpage
-from omotenashi.asgi.api import EVENT_NAME, check_event
 from omotenashi.asgi.arrival import Arrival, Guest, request_info
+from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit, events_change
-from omotenashi.errors import PayloadError, StoreError
-from omotenashi.identity.cookie import CookieSigner
+from omotenashi.errors import StoreError
+from omotenashi.identity import preview
+from omotenashi.identity.cookie import CookieSigner, cookie_value
 from omotenashi.loader.reload import Reloader
 from omotenashi.respect import preferences
 from omotenashi.settings import Settings
@@ -33,30 +34,11 @@ from omotenashi.store.store import Store
 
 Scope = dict[str, Any]
 log = logging.getLogger("omotenashi")
-PRIVATE_REASONS = {
-    "gpc": "your browser asks sites not to track you (Global Privacy Control or Do Not Track)",
-    "consent": "you have not given consent",
-    "bot": "bots do not send events",
-    "withdrawn": "you have withdrawn your consent",
-    "revoked": "this site has turned personalisation off for you",
-    "nothing": "you chose to personalise nothing",
-}
 # The HTML pages we serve ourselves: our own resources only, no framing, forms post here.
 PAGE_CSP = (
     b"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-class BeaconEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=EVENT_NAME.pattern)
-    data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
-
-
-class BeaconBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    events: list[BeaconEvent] = Field(min_length=1, max_length=20)
 
 
 async def respond(
@@ -148,14 +130,19 @@ class Endpoints:
             await respond(send, 404, {"error": f"no such Omotenashi endpoint: {sub!r}"})
 
     async def beacon(self, scope: Scope, receive: Any, send: Any, guest: Guest) -> None:
+        """The privacy decision first (a bot, GPC/DNT, no consent: 202 and the reason, cookie
+        or none), then the request's checks (4xx), then a preview browser (202, nothing
+        written), then the profile (a revoked id: 202), and only then the rate counter."""
         loaded = self.rules.current
         spec = loaded.journey.spec.beacon
         headers = guest.headers
         if scope.get("method") != "POST":
             await respond(send, 405, {"error": "use POST"}, [(b"allow", b"POST")])
             return
-        if guest.bot:
-            await respond(send, 403, {"error": "bots do not send events"})
+        ident = self.signer.identify(headers.get("cookie"))
+        privacy = self.arrival.privacy(guest, ident.prefs)
+        if privacy.private:
+            await respond(send, 202, not_stored(privacy.reason))
             return
         if _cross_site(headers):
             await respond(send, 403, {"error": "cross-site requests are refused"})
@@ -171,55 +158,33 @@ class Endpoints:
         if body is None:
             await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
             return
-        ident = self.signer.identify(headers.get("cookie"))
         if ident.is_new:
             await respond(send, 400, {"error": "no visitor cookie: events follow a page view"})
             return
-        privacy = self.arrival.privacy(guest, ident.prefs)
-        if privacy.private:
-            reason = PRIVATE_REASONS.get(privacy.reason, privacy.reason)
-            await respond(send, 202, {"stored": False, "reason": f"nothing is stored: {reason}"})
+        batch = read_events(body, spec.events)  # 400/422 and why, or the events
+        if isinstance(batch, tuple):
+            await respond(send, batch[0], {"error": batch[1]})
             return
-        try:
-            raw = json.loads(body)
-            batch = BeaconBatch.model_validate(
-                raw if isinstance(raw, dict) and "events" in raw else {"events": [raw]}
-            )
-        except (ValueError, RecursionError) as exc:  # JSON and pydantic errors both
-            invalid = isinstance(exc, ValidationError)
-            reason = _first_error(exc) if isinstance(exc, ValidationError) else "not JSON"
-            await respond(send, 422 if invalid else 400, {"error": reason})
+        # A preview (QA) browser's beacon is checked as any other, then neither kept nor counted.
+        token = cookie_value(headers.get("cookie"), preview.COOKIE)
+        if token and self.arrival.forcer.read(token, headers.get("host")) is not None:
+            await respond(send, 202, not_stored(PREVIEW_REASON))
             return
-        for event in batch.events:
-            if event.name not in spec.events:
-                allowed = ", ".join(spec.events) or "none"
-                error = f"event {event.name!r} cannot be sent from the browser (allowed: {allowed})"
-                await respond(send, 422, {"error": error})
-                return
-            try:
-                check_event(event.name, event.data)
-            except PayloadError as exc:
-                await respond(send, 422, {"error": str(exc)})
-                return
         pid = ident.user or ident.vid
         try:
-            if await self.store.hit_rate_limit(pid, spec.per_minute):
-                await respond(
-                    send, 429, {"error": "too many events; slow down"}, [(b"retry-after", b"60")]
-                )
-                return
-            now = time.time()
-            profile = await self.store.load(pid)
+            profile = await self.store.load(pid)  # first: a revoked id's counter is not touched
             privacy = self.arrival.privacy(guest, ident.prefs, revoked=profile.revoked)
             if privacy.private:
-                reason = PRIVATE_REASONS.get(privacy.reason, privacy.reason)
-                answer = {"stored": False, "reason": f"nothing is stored: {reason}"}
-                await respond(send, 202, answer)
+                await respond(send, 202, not_stored(privacy.reason))
+                return
+            if await self.store.hit_rate_limit(pid, spec.per_minute):
+                slow = {"error": "too many events; slow down"}
+                await respond(send, 429, slow, [(b"retry-after", b"60")])
                 return
             visit = Visit(
                 visitor_id=pid,
                 profile=profile,
-                now=now,
+                now=time.time(),
                 request=request_info(scope, headers, self.settings.country_header),
                 device=guest.device,
                 events=[(e.name, dict(e.data)) for e in batch.events],
@@ -235,9 +200,8 @@ class Endpoints:
                 )
             await self.store.record(pid, change, loaded.journey.half_life)
         except StoreError:
-            await respond(
-                send, 202, {"stored": False, "reason": "the profile store is unavailable"}
-            )
+            unavailable = {"stored": False, "reason": "the profile store is unavailable"}
+            await respond(send, 202, unavailable)
             return
         await respond(send, 204)
 
@@ -255,8 +219,14 @@ class Endpoints:
                 refused = "cross-site requests are refused"
                 await _send(send, 403, *preferences.refusal(refused, headers, self.prefix))
                 return
-            body = await _read_body(receive, 16384)
-            form = preferences.parse_form(body or b"")
+            rules = loaded.ruleset.rules  # the limit: twice what the page's form can send
+            limit = max(16384, sum(6 * len(r.id + r.rule.category) + 64 for r in rules))
+            body = await _read_body(receive, limit)
+            if body is None:  # over the limit (a client that left reads no answer)
+                too_big = f"the form is over {limit} bytes, more than this page's form sends"
+                await _send(send, 413, *preferences.refusal(too_big, headers, self.prefix))
+                return
+            form = preferences.parse_form(body)
             if ident.is_new or not self.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
                 why = preferences.NO_COOKIE if ident.is_new else preferences.EXPIRED
                 await _send(send, 403, *preferences.refusal(why, headers, self.prefix))
@@ -264,6 +234,9 @@ class Endpoints:
             ident, target, _ = await preferences.apply_choice(
                 self.store, loaded.ruleset, self.prefix, ident, form
             )
+            ident, kept = self.signer.fit(ident, rules, secure=secure)
+            if kept.notice:  # not every choice fitted as given: the page says how they are kept
+                target = f"{self.prefix}/preferences?{kept.notice}=1"
             await _send(
                 send,
                 303,
@@ -278,7 +251,7 @@ class Endpoints:
             await respond(send, 405, {"error": "use GET or POST"}, [(b"allow", b"GET, POST")])
             return
         profile, failed, stored = Profile(), False, {}
-        if not ident.is_new and privacy.reason in ("", "nothing"):  # theirs to see and erase
+        if not ident.is_new:  # theirs to see and erase under any privacy decision (read only)
             try:
                 profile = await self.store.load(ident.user or ident.vid)
                 if profile.revoked:  # the site revoked this id: nothing is shown or kept
@@ -327,7 +300,7 @@ class Endpoints:
             notice=notice,
             private=private,
             reason=privacy.reason,
-            confirm_erase="confirm=erase" in query and privacy.reason in ("", "nothing"),
+            confirm_erase="confirm=erase" in query,  # asked only where there is an erase
         )
         cookie = []
         if not privacy.private:  # GPC, no consent and bots get no cookie
@@ -375,9 +348,3 @@ async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, 
         head.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": body})
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])

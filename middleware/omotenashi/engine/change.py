@@ -3,12 +3,34 @@ applied in memory (so this very page sees it) and written after the response in 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from omotenashi.engine import limits
 from omotenashi.engine.profile import STAGE_ORDER, Profile, decayed
+from omotenashi.errors import PayloadError
+
+_utf8_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def storable(value: object) -> bool:
+    """Whether ``value`` is plain JSON whose every string, keys too, is text that encodes to
+    UTF-8. A lone UTF-16 surrogate (``"\\ud800"`` in JSON, which ``json.loads`` accepts) is
+    not: Redis's cjson refuses the whole write it is in."""
+    try:
+        _utf8_dumps(value).encode("utf-8")
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return False
+    return True
+
+
+def check_storable(value: object, what: str = "event data") -> None:
+    """PayloadError unless :func:`storable`: the one check of what a visitor or the app sends
+    (the beacon's events; ``track``'s and ``remember``'s values) before any of it is stored."""
+    if not storable(value):
+        raise PayloadError(f"{what} must be plain JSON values of valid Unicode text")
 
 
 @dataclass
@@ -41,6 +63,10 @@ class Change:
     measure: dict[str, str] = field(default_factory=dict)
     stats: dict[tuple[str, str], int] = field(default_factory=dict)  # (day, field): n
 
+    def __post_init__(self) -> None:
+        if self.attrs:  # an attribute Redis would refuse (and the whole write with it): left out
+            self.attrs = {k: v for k, v in self.attrs.items() if storable({k: v})}
+
     @property
     def empty(self) -> bool:
         return not (self.view or self.events or self.items or self.attrs or self.stage)
@@ -49,8 +75,8 @@ class Change:
         """Fold one event into the change; events with built-in meaning update the profile."""
         self.events[name] = self.events.get(name, 0) + 1
         item = data.get("item")
-        if not isinstance(item, str) or not 0 < len(item) <= limits.MAX_ITEM:
-            item = None  # an item id past the bound is not stored (see engine.limits)
+        if not isinstance(item, str) or not 0 < len(item) <= limits.MAX_ITEM or not storable(item):
+            item = None  # an item id past the bound (engine.limits) or not text is not stored
         if name == "add_to_cart" and item is not None:
             qty = data.get("qty", 1)
             qty = min(max(qty, 1), limits.MAX_QTY) if type(qty) is int else 1
@@ -64,6 +90,8 @@ class Change:
             items = data.get("items")
             for bought in items if isinstance(items, list) else [item]:
                 if isinstance(bought, str) and bought and bought not in self.bought:
+                    if not storable(bought):
+                        continue
                     self.bought.append(bought[:100])
         elif name == "view_item" and item is not None and item not in self.items:
             self.items.append(item)

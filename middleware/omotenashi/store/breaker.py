@@ -4,6 +4,13 @@ closed → (``failures`` consecutive failures) → open → (``reset`` seconds) 
 caller probes while the others are refused; its success closes the breaker, its failure opens
 it again for another ``reset`` seconds. One warning when it opens, one info line when Redis
 answers again; failures that do not open it are logged at most once a minute.
+
+Only a server that does not answer counts (a connection failure, a timeout, a server loading
+its data). An error *reply* (a script error, WRONGTYPE, OOM) is :meth:`Breaker.refused`: the
+server answered, so it is up; that one command failed (a write is dropped, a read fails open;
+counted as ``redis_refused``), the breaker takes it as an answer, and a warning says so at
+most once a minute. Counted as a failure, one visitor able to make a command fail could open
+the breaker for everyone.
 """
 
 from __future__ import annotations
@@ -12,10 +19,25 @@ import logging
 import time
 from collections.abc import Callable
 
+from redis.exceptions import ClusterDownError, ResponseError
+
 from omotenashi.metrics import Metrics
+from omotenashi.store.pipeline import UNAVAILABLE, ReplyError
 
 log = logging.getLogger("omotenashi")
 QUIET = 60.0  # seconds between two warnings about failures that did not open the breaker
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is the server's error reply to one command (a script error, WRONGTYPE,
+    OOM ...): the server is up. Not: a connection failure, or a reply saying it cannot serve."""
+    if isinstance(exc, ReplyError):
+        return True
+    return (
+        isinstance(exc, ResponseError)
+        and not isinstance(exc, ClusterDownError)
+        and not str(exc).startswith(UNAVAILABLE)
+    )
 
 
 class Breaker:
@@ -38,6 +60,8 @@ class Breaker:
         self._down_since = 0.0
         self._warned_at: float | None = None
         self._unwarned = 0
+        self._refusal_warned_at: float | None = None
+        self._refusals = 0
 
     def allow(self) -> bool:
         if self.opened_at is None:
@@ -83,6 +107,20 @@ class Breaker:
                     reason or "failed",
                 )
                 self._warned_at, self._unwarned = now, 0
+
+    def refused(self, reason: str) -> None:
+        """The server answered one command with an error: not a failure (it is up)."""
+        self.success()
+        self._refusals += 1
+        now = self.clock()
+        if self._refusal_warned_at is None or now - self._refusal_warned_at >= QUIET:
+            log.warning(
+                "omotenashi: Redis refused %d command(s) since the last warning (%s); "
+                "those commands failed; the circuit breaker does not count them",
+                self._refusals,
+                reason,
+            )
+            self._refusal_warned_at, self._refusals = now, 0
 
     def _set(self, state: str) -> None:
         self.state = state

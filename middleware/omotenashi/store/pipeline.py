@@ -31,9 +31,26 @@ from omotenashi.errors import StoreError
 
 
 class PipelineError(StoreError, ConnectionError):
-    """The connection failed, stalled or refused a command (the message says which).
+    """The connection failed or stalled, or the server cannot serve (the message says which).
 
     A ``ConnectionError`` too, so the store counts it as redis-py's errors are counted."""
+
+
+class ReplyError(StoreError):
+    """The server answered this one command with an error (a script error, WRONGTYPE, OOM):
+    it is up, so this is no ``ConnectionError`` and the circuit breaker does not count it."""
+
+
+#: Error replies that do mean the server cannot serve now (as redis-py's BusyLoadingError).
+UNAVAILABLE = ("LOADING", "BUSY", "MASTERDOWN")
+
+
+def reply_error(reply: object) -> StoreError:
+    """The error of an error reply: :class:`ReplyError`, or a :class:`PipelineError` when
+    the reply says the server cannot serve (it is loading its data, busy, lost its master)."""
+    if str(reply).startswith(UNAVAILABLE):
+        return PipelineError(f"Redis cannot serve: {reply}")
+    return ReplyError(f"Redis refused: {reply}")
 
 
 def encode(args: tuple[str | bytes | int | float, ...]) -> bytes:
@@ -72,7 +89,7 @@ class _Protocol(asyncio.Protocol):
                 if future.done():  # its caller gave up: the reply is read and dropped
                     continue
                 if isinstance(reply, hiredis.ReplyError):
-                    future.set_exception(PipelineError(f"Redis refused: {reply}"))
+                    future.set_exception(reply_error(reply))
                 else:
                     future.set_result(reply)
         except (hiredis.ProtocolError, IndexError) as exc:
@@ -208,7 +225,7 @@ class AutoPipeline:
             try:
                 async with asyncio.timeout(self.connect_timeout):
                     await asyncio.gather(*hello)
-            except (PipelineError, TimeoutError) as exc:
+            except (PipelineError, ReplyError, TimeoutError) as exc:
                 self.drop(f"setting up the connection failed: {exc}")
                 raise PipelineError(f"Redis refused the connection: {exc}") from exc
         return proto
@@ -279,7 +296,7 @@ class Script:
         more with the script's text."""
         try:
             return await sent
-        except PipelineError as exc:
+        except ReplyError as exc:
             if "NOSCRIPT" not in str(exc):
                 raise
         if pipe.connected:  # known again for the commands that follow

@@ -32,9 +32,10 @@ from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
 from omotenashi.store import privacy, stats
 from omotenashi.store.argument import record_argument
-from omotenashi.store.breaker import Breaker
+from omotenashi.store.breaker import Breaker, refused
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
+from omotenashi.store.pipeline import ReplyError
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import profile_from_reply as _profile
 from omotenashi.store.scripts import LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
@@ -156,13 +157,22 @@ class Store:
             self.breaker.failure(f"no answer within {timeout}s")
             self.metrics.inc("redis_timeout")
             raise StoreError(f"Redis did not answer within {timeout}s") from None
-        except (RedisError, OSError) as exc:
-            self.breaker.failure(f"{type(exc).__name__}: {exc}")
-            self.metrics.inc("redis_error")
+        except (RedisError, OSError, ReplyError) as exc:
+            self._failed(exc)
             raise StoreError(f"Redis failed: {exc}") from exc
         self.breaker.success()
         self.metrics.observe(timing, time.perf_counter() - t0)
         return result
+
+    def _failed(self, exc: BaseException) -> None:
+        """Count a failed command: toward the breaker when the server did not answer, not
+        when it answered with an error (:meth:`Breaker.refused`, ``redis_refused``)."""
+        self.metrics.inc("redis_error")
+        if refused(exc):
+            self.metrics.inc("redis_refused")
+            self.breaker.refused(f"{type(exc).__name__}: {exc}")
+        else:
+            self.breaker.failure(f"{type(exc).__name__}: {exc}")
 
     def writing(self, pid: str, write: asyncio.Future[Any]) -> None:
         """``write`` will record ``pid``'s request but is not in the write queue yet."""
@@ -265,8 +275,7 @@ class Store:
                 self.breaker.success()
                 self.metrics.observe("redis_write", time.perf_counter() - t0)
             else:
-                self.breaker.failure(f"{type(exc).__name__}: {exc}")
-                self.metrics.inc("redis_error")
+                self._failed(exc)
                 self.metrics.inc("record_error")
             done.set_result(None)
 

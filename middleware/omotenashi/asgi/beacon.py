@@ -1,0 +1,75 @@
+"""What the beacon (``POST /_omotenashi/events``, asgi/endpoints.py) accepts, and its answers.
+
+A body is one event or ``{"events": [...]}`` (1 to 20); each event is checked as ``track``
+checks the app's (asgi/api.py) and its strings must be Unicode text Redis can store
+(engine/change.py ``check_storable``: a lone surrogate such as ``"\\ud800"`` is refused here,
+never sent to Redis). Nothing here does I/O: the endpoint reads the body and writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from omotenashi.asgi.api import EVENT_NAME, check_event
+from omotenashi.engine.change import check_storable
+from omotenashi.errors import PayloadError
+
+#: Why nothing is stored, per privacy decision (respect/privacy.py): answered 202 with it.
+PRIVATE_REASONS = {
+    "gpc": "your browser asks sites not to track you (Global Privacy Control or Do Not Track)",
+    "consent": "you have not given consent",
+    "bot": "bots do not send events",
+    "withdrawn": "you have withdrawn your consent",
+    "revoked": "this site has turned personalisation off for you",
+    "nothing": "you chose to personalise nothing",
+}
+PREVIEW_REASON = "this browser previews a forced variant (QA): its events teach nothing"
+
+
+class BeaconEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=EVENT_NAME.pattern)
+    data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class BeaconBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[BeaconEvent] = Field(min_length=1, max_length=20)
+
+
+def not_stored(reason: str) -> dict[str, object]:
+    """The 202 answer of a beacon that stores nothing, for a privacy ``reason`` or another."""
+    return {"stored": False, "reason": f"nothing is stored: {PRIVATE_REASONS.get(reason, reason)}"}
+
+
+def read_events(body: bytes, allowed: Collection[str]) -> BeaconBatch | tuple[int, str]:
+    """The events of ``body``, or the status and reason to refuse it with (400: not JSON;
+    422: not events, an event the journey does not allow, or data that cannot be stored)."""
+    try:
+        raw = json.loads(body)
+        batch = BeaconBatch.model_validate(
+            raw if isinstance(raw, dict) and "events" in raw else {"events": [raw]}
+        )
+    except (ValueError, RecursionError) as exc:  # JSON and pydantic errors both
+        if isinstance(exc, ValidationError):
+            return 422, _first_error(exc)
+        return 400, "not JSON"
+    for event in batch.events:
+        if event.name not in allowed:
+            listed = ", ".join(allowed) or "none"
+            return 422, f"event {event.name!r} cannot be sent from the browser (allowed: {listed})"
+        try:
+            check_event(event.name, event.data)
+            check_storable(event.data)  # a lone surrogate: Redis would refuse the whole write
+        except PayloadError as exc:
+            return 422, str(exc)
+    return batch
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else str(err["msg"])

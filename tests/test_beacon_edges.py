@@ -1,0 +1,244 @@
+"""The beacon at its edges, against a real Redis: input Redis cannot store (a lone surrogate),
+an error reply from Redis (not an outage: the breaker stays closed), a preview browser, a
+revoked id, and private visitors answered 202 with the reason, with a cookie or without."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, PayloadError, Settings, get_visitor, remember, revoke, track
+from omotenashi.engine.change import Change, check_storable, storable
+from omotenashi.identity.preview import COOKIE, ForceSigner
+
+from .conftest import client_for
+
+pytestmark = pytest.mark.anyio
+Make = Callable[..., Settings]
+BEACON = "/_omotenashi/events"
+JSON = {"content-type": "application/json", "origin": "http://shop.test"}
+PAGE = '<!doctype html><html><body><div data-omo-slot="hero">Default hero</div></body></html>'
+RULES = """
+rules:
+  - {id: hello, slot: hero, text: "Hello again", when: {visits: {at_least: 1}}, why: "Hi."}
+goals:
+  - {id: played, event: video_play}
+"""
+JOURNEY = """
+beacon:
+  events: [view_item, video_play]
+  per_minute: 100
+"""
+BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def shop() -> Starlette:
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    async def me(request: Request) -> PlainTextResponse:
+        visitor = get_visitor(request)
+        assert visitor is not None
+        profile = await visitor.loaded()
+        return PlainTextResponse(json.dumps({"id": visitor.id, **profile.to_export()}))
+
+    async def app_sends(request: Request) -> PlainTextResponse:  # track/remember, surrogates
+        await track(request, "view_item", {"item": "\ud800"})
+        await remember(request, nick="\udfff", city="Kyoto")
+        return PlainTextResponse("ok")
+
+    return Starlette(
+        routes=[Route("/", page), Route("/me", me), Route("/send", app_sends, methods=["POST"])]
+    )
+
+
+def site(make_settings: Make, **overrides: Any) -> Omotenashi:
+    return Omotenashi(shop(), settings=make_settings(RULES, journey=JOURNEY, **overrides))
+
+
+async def me(client: httpx.AsyncClient) -> dict[str, Any]:
+    return dict(json.loads((await client.get("/me")).text))
+
+
+def keys_of(r: redis.Redis, pid: str) -> set[str]:
+    return set(r.scan_iter(match=f"*{pid}*", count=1000))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"name":"view_item","data":{"item":"\\ud800"}}',  # the 46 bytes of the finding
+        b'{"name":"view_item","data":{"item":"ok\\udc00"}}',  # a lone low surrogate
+        b'{"name":"video_play","data":{"\\ud83d":"x"}}',  # in a key, of an event with no item
+        b'{"events":[{"name":"video_play"},{"name":"view_item","data":{"item":"\\udbff"}}]}',
+    ],
+    ids=["item", "low", "key", "batch"],
+)
+async def test_a_lone_surrogate_is_refused_and_the_breaker_stays_closed(
+    body: bytes, make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    mw = site(make_settings)
+    async with client_for(mw) as attacker, client_for(mw) as other:
+        await attacker.get("/")
+        await other.get("/")
+        pid = (await me(attacker))["id"]
+        before = omotenashi_redis.hgetall(f"omo:{{{pid}}}:p2")
+        answers = [await attacker.post(BEACON, content=body, headers=JSON) for _ in range(20)]
+        page = await other.get("/")
+        after = omotenashi_redis.hgetall(f"omo:{{{pid}}}:p2")
+    assert {a.status_code for a in answers} == {422}
+    assert "valid Unicode text" in answers[0].json()["error"]
+    assert mw.store.breaker.state == "closed" and mw.metrics["redis_error"] == 0
+    assert "Hello again" in page.text  # everyone else is still personalised
+    assert after == before  # the batch's good event was not stored either
+
+
+async def test_an_escaped_surrogate_pair_is_one_character_and_is_stored(
+    make_settings: Make,
+) -> None:
+    async with client_for(site(make_settings)) as client:
+        await client.get("/")
+        body = b'{"name":"view_item","data":{"item":"momiji-\\ud83c\\udf41"}}'
+        answer = await client.post(BEACON, content=body, headers=JSON)
+        profile = await me(client)
+    assert answer.status_code == 204 and profile["viewed"] == ["momiji-\U0001f341"]
+
+
+async def test_the_apps_surrogates_are_left_out_and_the_rest_is_written(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        await client.get("/")
+        for _ in range(10):
+            await client.post("/send")
+        profile = await me(client)
+    assert mw.store.breaker.state == "closed" and mw.metrics["redis_error"] == 0
+    assert profile["events"] == {"view_item": 10} and profile["viewed"] == []
+    assert profile["attributes"] == {"city": "Kyoto"}
+
+
+async def test_an_error_reply_from_redis_does_not_open_the_breaker(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    mw = site(make_settings, redis={"breaker_failures": 3, "breaker_reset": 60})
+    async with client_for(mw) as broken, client_for(mw) as other:
+        await broken.get("/")
+        await other.get("/")
+        pid = (await me(broken))["id"]
+        omotenashi_redis.delete(f"omo:{{{pid}}}:p2")
+        omotenashi_redis.set(f"omo:{{{pid}}}:p2", "not a hash")  # every script: WRONGTYPE
+        event = '{"name": "video_play"}'
+        answers = [await broken.post(BEACON, content=event, headers=JSON) for _ in range(20)]
+        page = await other.get("/")
+    assert {a.status_code for a in answers} == {202}
+    assert mw.store.breaker.state == "closed" and mw.store.breaker.failures == 0
+    assert mw.metrics["redis_refused"] >= 20 and mw.metrics["breaker_open"] == 0
+    assert "Hello again" in page.text
+
+
+async def test_a_preview_browsers_beacon_writes_and_counts_nothing(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    settings = make_settings(RULES, journey=JOURNEY)
+    mw = Omotenashi(shop(), settings=settings)
+    token = ForceSigner(settings).make(rules=["hello"])
+    async with client_for(mw) as client:
+        await client.get("/")
+        pid = (await me(client))["id"]
+        before = {k: omotenashi_redis.dump(k) for k in omotenashi_redis.scan_iter("*")}
+        client.cookies.set(COOKIE, token, domain="shop.test")
+        event = '{"name": "video_play"}'
+        answer = await client.post(BEACON, content=event, headers=JSON)
+        refused = await client.post(BEACON, content='{"name": "nope"}', headers=JSON)
+        after = {k: omotenashi_redis.dump(k) for k in omotenashi_redis.scan_iter("*")}
+    assert answer.status_code == 202 and answer.json()["stored"] is False
+    assert "previews a forced variant" in answer.json()["reason"]
+    assert refused.status_code == 422  # checked as any beacon: QA sees the same errors
+    assert after == before and f"omo:{{{pid}}}:rate" not in after  # no profile, no goal count
+
+
+async def test_a_revoked_ids_beacon_reads_its_marker_and_writes_nothing(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        await client.get("/")
+        pid = (await me(client))["id"]
+        await revoke(mw, visitor_id=pid, ttl=3600)
+        answer = await client.post(BEACON, content='{"name": "video_play"}', headers=JSON)
+    assert answer.status_code == 202 and "turned personalisation off" in answer.json()["reason"]
+    assert keys_of(omotenashi_redis, pid) == {f"omo:{{{pid}}}:p2"}  # no rate counter
+    assert omotenashi_redis.hgetall(f"omo:{{{pid}}}:p2").keys() == {"revoked"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "overrides", "reason"),
+    [
+        ({"sec-gpc": "1"}, {}, "Global Privacy Control"),
+        ({"dnt": "1"}, {}, "Do Not Track"),
+        ({}, {"respect": {"consent_required": True}}, "not given consent"),
+        ({"user-agent": BOT}, {}, "bots do not send events"),
+    ],
+    ids=["gpc", "dnt", "consent", "bot"],
+)
+@pytest.mark.parametrize("cookie", [False, True], ids=["no-cookie", "cookie"])
+async def test_a_private_visitor_is_told_why_with_or_without_a_cookie(
+    headers: dict[str, str],
+    overrides: dict[str, Any],
+    reason: str,
+    cookie: bool,
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+) -> None:
+    mw = site(make_settings, **overrides)
+    async with client_for(mw) as client, client_for(site(make_settings)) as plain:
+        if cookie:  # a cookie from before the visitor turned GPC on (or a bot replaying one)
+            await plain.get("/")
+            client.cookies = plain.cookies
+        before = {k: omotenashi_redis.dump(k) for k in omotenashi_redis.scan_iter("*")}
+        event = '{"name": "video_play"}'
+        answer = await client.post(BEACON, content=event, headers={**JSON, **headers})
+        after = {k: omotenashi_redis.dump(k) for k in omotenashi_redis.scan_iter("*")}
+    assert answer.status_code == 202 and answer.json()["stored"] is False
+    assert reason in answer.json()["reason"]
+    assert after == before and "set-cookie" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ({"item": "kyoto-autumn", "qty": 2}, True),
+        ({"item": "京都 🍁"}, True),  # a real pair is one code point: fine
+        ({"item": "\ud83c\udf41"}, False),  # two lone halves in a str (json.loads pairs them)
+        ({"item": "\ud800"}, False),
+        ({"\udfff": "key"}, False),
+        ({"nested": ["ok", {"deep": "\udc00"}]}, False),
+        ({"not json": object()}, False),
+    ],
+    ids=["plain", "pair", "halves", "lone", "key", "nested", "object"],
+)
+def test_what_can_be_stored_is_json_of_valid_unicode_text(value: object, ok: bool) -> None:
+    assert storable(value) is ok
+    if not ok:
+        with pytest.raises(PayloadError, match="valid Unicode text"):
+            check_storable(value)
+
+
+def test_a_change_never_carries_a_string_redis_would_refuse() -> None:
+    change = Change(now=1.0, attrs={"city": "Kyoto", "nick": "\ud800", "\udc00": 1})
+    for name in ("view_item", "add_to_cart", "remove_from_cart"):
+        change.add_event(name, {"item": "\ud800"})
+    change.add_event("purchase", {"items": ["ok", "\udbff"]})
+    assert change.attrs == {"city": "Kyoto"}
+    assert (change.items, change.cart_add, change.cart_remove) == ([], {}, [])
+    assert change.bought == ["ok"] and change.purchases == 1
