@@ -58,7 +58,7 @@ def describe(
     def item(i: str) -> str:
         return titles.get(i) or plain(i)
 
-    if profile.views == 0 and not profile.events:
+    if not shown.kept(profile):
         return []
     out = [STAGE_WORDS.get(profile.stage, "")]
     out.append(
@@ -140,9 +140,11 @@ class PreferencesPage:
 
     @staticmethod
     def categories(ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:
-        """Categories with their rules; rules giving the same reason share one switch."""
+        """Categories with their entries: rules giving the same reason share one switch
+        (:func:`shown.entries`, the grouping the dismiss uses too)."""
         out: dict[str, dict[str, Any]] = {}
-        by_why: dict[tuple[str, str], dict[str, Any]] = {}
+        group = shown.entries(ruleset)
+        by_id = {r.id: r.rule for r in ruleset.rules}
         for compiled in sorted(ruleset.rules, key=lambda r: r.order):
             rule = compiled.rule
             cat = out.setdefault(
@@ -154,14 +156,19 @@ class PreferencesPage:
                     "rules": [],
                 },
             )
-            why = rule.why if rule.recommend is None else f"{rule.why} {explain(rule.recommend)}"
-            entry = by_why.get((rule.category, why))
-            if entry is None:
-                entry = by_why[rule.category, why] = {"ids": [], "why": why, "on": True}
-                cat["rules"].append(entry)
-            entry["ids"].append(rule.id)
-            entry["on"] = entry["on"] and rule.id not in prefs.off_rules
-            entry["id"] = ",".join(entry["ids"])  # the switch's value: every rule it covers
+            ids = group[compiled.id]
+            if ids[0] != compiled.id:  # listed once, at its first rule
+                continue
+            how = (by_id[i].recommend for i in ids)
+            why = " ".join([rule.why, *dict.fromkeys(explain(r) for r in how if r is not None)])
+            cat["rules"].append(
+                {
+                    "ids": list(ids),
+                    "id": ",".join(ids),  # the switch's value: every rule it covers
+                    "why": why,
+                    "on": shown.entry_on(ids, prefs),
+                }
+            )
         return list(out.values())
 
     def render(
@@ -177,6 +184,8 @@ class PreferencesPage:
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         recent = shown.shown_recently(profile, loaded.ruleset, prefs)
+        can_choose = reason in shown.CHOICES_NEED_A_COOKIE
+        kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
         page = self.env.get_template(self.template_name).render(
             prefix=self.prefix,
             csrf=self.signer.csrf_token(ident),
@@ -184,11 +193,12 @@ class PreferencesPage:
             categories=self.categories(loaded.ruleset, prefs),
             nothing=prefs.nothing,
             notice=notice,
-            private=shown.PRIVATE_NOTES.get(reason, private) if reason else private,
+            private=shown.private_note(reason, kept) or private,
             shown=recent,
             kinds=shown.categories(loaded.ruleset, prefs, recent),
-            can_choose=reason in shown.CHOICES_NEED_A_COOKIE,
-            confirm_erase=confirm_erase,
+            can_choose=can_choose,
+            kept=kept,
+            confirm_erase=confirm_erase and (can_choose or kept),
         )
         return page.encode()
 
@@ -267,8 +277,8 @@ async def apply_choice(
     categories = {r.rule.category for r in ruleset.rules}
     if action == "dismiss":
         rule = (form.get("rule") or [""])[0]
-        if rule in known:
-            prefs = replace(prefs, off_rules=prefs.off_rules | {rule})
+        if rule in known:  # the block's whole entry, as the page lists it
+            prefs = replace(prefs, off_rules=prefs.off_rules | set(shown.entries(ruleset)[rule]))
         return (
             replace(ident, prefs=prefs.to_cookie()),
             safe_next((form.get("next") or ["/"])[0]),
@@ -305,7 +315,18 @@ async def apply_choice(
     return ident, target, ""
 
 
-NOTICES = {
+NOTICES = {  # the first four: a save whose choices did not all fit in the cookie as given
+    "alloff": "Your browser cannot keep this many separate choices, so we switched "
+    "personalisation off altogether: nothing you switched off will show. To choose again, "
+    "switch it back on below, and switch off whole kinds rather than single blocks.",
+    "widened": "Your browser cannot keep this many separate choices, so we switched off whole "
+    "kinds of blocks instead: nothing you switched off will show, but some blocks you left on "
+    "are off too. The switches below show what is kept.",
+    "grouped": "Your choices are saved. To fit in your browser's cookie, where every block of "
+    "a kind is off we keep the kind as switched off, not each block: switching that kind on "
+    "again brings all its blocks back.",
+    "forgot": "Your choices are saved. To fit in your browser's cookie, we no longer keep the "
+    "blocks you switched off that this site has stopped showing.",
     "saved": "Your choices are saved. They apply from the next page you open.",
     "reset": "Done: we start afresh. Your choices are kept.",
     "erased": "Done: everything we kept about you is erased. Your choices are kept.",
@@ -314,9 +335,12 @@ NOTICES = {
 
 
 def export(ident: Identity, profile: Profile, stored: dict[str, Any] | None = None) -> bytes:
+    """Everything kept, as stored. Without our cookie there is no id (null) and nothing kept:
+    the id a request without one gets is never stored, so none is made up here."""
     data = {
-        "visitor_id": ident.user or ident.vid,
-        "profile": profile.to_export(),
+        "visitor_id": None if ident.is_new else ident.user or ident.vid,
+        "kept": not ident.is_new and shown.kept(profile),
+        "profile": None if ident.is_new else profile.to_export(),
         "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }

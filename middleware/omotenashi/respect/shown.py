@@ -13,6 +13,7 @@ from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import RuleSet
+from omotenashi.rules.model import Rule
 
 MAX_LISTED = 30
 Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic → words
@@ -42,7 +43,66 @@ PRIVATE_NOTES = {
         "stays. Anything kept from before is listed below until you erase it or it expires."
     ),
 }
+# What it says instead when something is still kept from before (GPC sent since, consent
+# refused since ...): shown, because showing it is no tracking; never used, never added to.
+KEPT_NOTES = {
+    "gpc": (
+        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
+        "not to track you. We honour it: while it is on, we neither read what we kept about you "
+        "before to adapt pages, nor add anything to it, and pages adapt only to the moment: "
+        "your device, the time, or the link you followed. What we kept is shown on this page; it "
+        "goes when it expires, or now if you erase it."
+    ),
+    "consent": (
+        "You have not given consent to personalisation (or no longer give it), so we neither "
+        "read what we kept about you before to adapt pages, nor add anything to it. Pages may "
+        "still adapt to your device, the time, or the link you followed. What we kept is "
+        "shown on this page; it goes when it expires, or now if you erase it."
+    ),
+    "withdrawn": (
+        "You have withdrawn your consent, so we neither read what we kept about you before to "
+        "adapt pages, nor add anything to it. What we kept is shown on this page; it goes when it "
+        "expires, or now if you erase it."
+    ),
+    "bot": (
+        "Automated visitors are never personalised: we neither read what was kept under this "
+        "cookie before, nor add anything to it. It is shown on this page, and can be erased."
+    ),
+}
 CHOICES_NEED_A_COOKIE = frozenset({"", "nothing"})  # where the switches can be saved
+_EMPTY = Profile().to_export()
+
+
+def kept(profile: Profile) -> bool:
+    """Whether anything at all is stored in this profile."""
+    return profile.to_export() != _EMPTY
+
+
+def private_note(reason: str, is_kept: bool) -> str:
+    """What the page says about the privacy decision ``reason`` ("" when there is none)."""
+    if is_kept and reason in KEPT_NOTES:
+        return KEPT_NOTES[reason]
+    return PRIVATE_NOTES.get(reason, "")
+
+
+def entry_key(rule: Rule) -> tuple[str, str]:
+    """The one grouping of rules into a visitor's entries (one switch each): the same
+    category and the same reason. The page lists them so, and "Don't show me this" on any
+    block switches off its whole entry."""
+    return rule.category, rule.why.strip()
+
+
+def entries(ruleset: RuleSet) -> dict[str, tuple[str, ...]]:
+    """Every rule id: the ids of every rule of its entry (itself included), in rule order."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for compiled in sorted(ruleset.rules, key=lambda r: r.order):
+        groups.setdefault(entry_key(compiled.rule), []).append(compiled.id)
+    return {rule_id: tuple(ids) for ids in groups.values() for rule_id in ids}
+
+
+def entry_on(ids: tuple[str, ...], prefs: Prefs) -> bool:
+    """An entry is off only when every rule of it is off (some still show otherwise)."""
+    return not all(i in prefs.off_rules for i in ids)
 
 
 def when_text(at: float) -> str:
@@ -52,8 +112,9 @@ def when_text(at: float) -> str:
 def shown_recently(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:
     """What this visitor was shown (newest first) with the reasons true at the time; rules
     giving the same reason in the same category are one entry with one switch (``key`` lists
-    every rule it covers)."""
+    every rule of the entry, shown or not: :func:`entries`)."""
     by_id = {r.id: r for r in ruleset.rules}
+    group = entries(ruleset)
     out: list[dict[str, Any]] = []
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for rule_id, times in profile.shown.items():
@@ -63,22 +124,20 @@ def shown_recently(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[dic
         rule = compiled.rule
         at, because = profile.shown_why.get(rule_id, (0.0, []))
         category_on = rule.category not in prefs.off_categories
-        same = merged.get((rule.why.strip(), rule.category))
+        same = merged.get(entry_key(rule))
         if same is not None:  # one entry: the latest reasons (blocks shown on one page count once)
-            same["key"] += "," + rule_id
             same["times"] = max(same["times"], times)
-            same["on"] = same["on"] and rule_id not in prefs.off_rules
             if at > same["at"]:
                 same.update(at=at, when=when_text(at), because=[sentence(r) for r in because])
             continue
-        merged[rule.why.strip(), rule.category] = entry = {
-            "key": rule_id,  # the switch's value only (rules it covers); never shown as text
+        merged[entry_key(rule)] = entry = {
+            "key": ",".join(group[rule_id]),  # the switch's value only; never shown as text
             "why": rule.why,
             "because": [sentence(r) for r in because],
             "when": when_text(at),
             "at": at,
             "times": times,
-            "on": rule_id not in prefs.off_rules,
+            "on": entry_on(group[rule_id], prefs),
             "category": words(rule.category).capitalize(),
             "category_name": rule.category,
             "category_on": category_on,
@@ -129,7 +188,7 @@ def data_sections(
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page; ``names`` holds
     the catalogue's titles for items and words for topics; ``private`` is the privacy
-    decision's reason when nothing is kept (then there are no choices to list)."""
+    decision's reason when it is private (its note comes first: what is and is not kept)."""
     titles, labels = names or ({}, {})
     rows: list[tuple[str, list[str]]] = []
     counts = [
@@ -192,7 +251,10 @@ def data_sections(
     whys = {r.id: r.rule.why for r in ruleset.rules}
     off = dict.fromkeys(whys.get(r, "a block this site no longer shows") for r in prefs.off_rules)
     choices += [f"Switched off: {why}" for why in sorted(off)]
-    if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing kept, no switches
-        choices = [PRIVATE_NOTES.get(private, "We keep nothing about you.")]
+    if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing read or added
+        choices = [
+            private_note(private, kept(profile)) or "We store nothing new about you.",
+            *choices,
+        ]
     rows.append(("Your choices", choices or ["None: everything is on"]))
     return rows

@@ -1,0 +1,275 @@
+"""The preferences page, the readable data page and the export tell a visitor the truth about
+what Redis holds for them, whatever the privacy decision (GPC, no consent ...): against a real
+Redis, read back field by field."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, Settings, get_visitor, remember, track
+
+from .conftest import client_for
+
+pytestmark = [pytest.mark.anyio, pytest.mark.security]
+Make = Callable[..., Settings]
+PREFS = "/_omotenashi/preferences"
+FORM = {"origin": "http://shop.test"}
+PAGE = (
+    '<!doctype html><html><head><meta name="omotenashi:topics" content="tours"></head><body>'
+    '<div data-omo-slot="hero">Default hero</div><p data-omo-slot="tag">Default tag</p>'
+    '<p data-omo-slot="side">Default side</p></body></html>'
+)
+RULES = """
+rules:
+  - {id: fan, slot: hero, text: "Tours fan", category: interests, why: "You like tours.",
+     when: {interest: {tours: {at_least: 1}}}}
+"""
+SAME_WHY = """
+rules:
+  - {id: a1, slot: hero, text: "Offer A", category: offers, why: "Our offer."}
+  - {id: a2, slot: tag, text: "Offer B", category: offers, why: "Our offer."}
+  - {id: b1, slot: side, text: "Other", category: offers, why: "Something else."}
+"""
+NOTHING_KEPT = ("We keep nothing", "we keep nothing", "nothing is kept", "Nothing.</p>")
+
+
+def shop() -> Starlette:
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    async def buy(request: Request) -> PlainTextResponse:
+        await track(request, "purchase", {})
+        await remember(request, first_name="Aiko")
+        return PlainTextResponse("ok")
+
+    async def me(request: Request) -> PlainTextResponse:
+        visitor = get_visitor(request)
+        assert visitor is not None
+        return PlainTextResponse(visitor.id)
+
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Route("/buy", buy, methods=["POST"]),
+            Route("/me", me),
+        ]
+    )
+
+
+def site(make_settings: Make, rules: str = RULES, **respect: Any) -> Omotenashi:
+    return Omotenashi(shop(), settings=make_settings(rules, respect=respect))
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page offers no form"
+    return found.group(1)
+
+
+def text(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+async def build_profile(client: httpx.AsyncClient) -> str:
+    """Page views, a purchase and a first name, kept in Redis; the visitor's id."""
+    for _ in range(3):
+        await client.get("/")
+    await client.post("/buy")
+    return (await client.get("/me")).text
+
+
+PRIVATE = [
+    ({"sec-gpc": "1"}, {}, {}, "Global Privacy Control"),
+    ({"dnt": "1"}, {}, {}, "Global Privacy Control"),
+    ({}, {"omo_consent": "0"}, {"consent_required": True}, "not given consent"),
+]
+
+
+@pytest.mark.parametrize(
+    ("headers", "cookies", "respect", "said"), PRIVATE, ids=["gpc", "dnt", "banner-to-0"]
+)
+async def test_a_private_visitor_is_shown_what_is_still_kept_and_can_erase_it(
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+    headers: dict[str, str],
+    cookies: dict[str, str],
+    respect: dict[str, Any],
+    said: str,
+) -> None:
+    async with client_for(site(make_settings, **respect)) as client:
+        client.cookies.set("omo_consent", "1")  # the consent banner (when the site asks)
+        pid = await build_profile(client)
+        client.cookies.delete("omo_consent")
+        for name, value in cookies.items():
+            client.cookies.set(name, value)
+        client.headers.update(headers)
+        key = f"omo:{{{pid}}}:p2"
+        kept = omotenashi_redis.hgetall(key)
+        page = await client.get(PREFS)
+        data = (await client.get(PREFS + "/data")).text
+        export = (await client.get(PREFS + "/export")).json()
+        asked = await client.get(PREFS + "?confirm=erase")
+        assert omotenashi_redis.hgetall(key) == kept  # showing it read it, wrote nothing
+        erased = await client.post(
+            PREFS,
+            data={"csrf": csrf(asked.text), "action": "erase", "confirm": "yes"},
+            headers=FORM,
+        )
+        after = await client.get(PREFS)
+    views, visits, bought = kept["V"], kept["N"], kept["P"]
+    assert int(views) == 3 and int(bought) == 1 and json.loads(kept["afirst_name"]) == "Aiko"
+    words = text(page.text)
+    assert not any(claim in page.text for claim in NOTHING_KEPT), words
+    assert said in words and "set-cookie" not in page.headers
+    assert "neither read" in words and "nor add" in words  # not used, not added to
+    assert f"seen {views} pages" in words and "Purchases: 1." in words
+    assert "Details you gave us: first name." in words
+    assert 'value="erase"' in page.text and 'id="omo-switches"' not in page.text
+    assert f"Visits: {visits}" in data and f"Pages seen: {views}" in data
+    assert "Purchases: 1" in data and "first name: Aiko" in data
+    assert not any(claim in data for claim in NOTHING_KEPT)
+    assert export["visitor_id"] == pid and export["kept"] is True
+    assert export["profile"]["views"] == 3 and export["profile"]["attributes"] == {
+        "first_name": "Aiko"
+    }
+    assert 'id="erase-title"' in asked.text
+    assert erased.status_code == 303 and erased.headers["location"].endswith("?erased=1")
+    assert omotenashi_redis.keys(f"*{pid}*") == []
+    assert "Nothing.</p>" in after.text and 'value="erase"' not in after.text  # now true
+
+
+@pytest.mark.parametrize(
+    ("headers", "respect"),
+    [
+        ({"sec-gpc": "1"}, {}),
+        ({"dnt": "1"}, {}),
+        ({}, {"consent_required": True}),
+        ({"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}, {}),
+        ({}, {}),
+    ],
+    ids=["gpc", "dnt", "no-consent", "bot", "plain"],
+)
+async def test_the_export_of_a_visitor_without_a_cookie_has_no_id_and_nothing_kept(
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+    headers: dict[str, str],
+    respect: dict[str, Any],
+) -> None:
+    async with client_for(site(make_settings, **respect)) as client:
+        one = await client.get(PREFS + "/export", headers=headers)
+        two = await client.get(PREFS + "/export", headers=headers)
+    assert one.json() == two.json()  # nothing invented per request
+    assert one.json()["visitor_id"] is None and one.json()["profile"] is None
+    assert one.json()["kept"] is False and "set-cookie" not in one.headers
+    assert omotenashi_redis.keys("omo:*") == []
+
+
+async def test_a_private_visitor_with_nothing_kept_is_told_so(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    async with client_for(site(make_settings), headers={"sec-gpc": "1"}) as client:
+        page = (await client.get(PREFS)).text
+        data = (await client.get(PREFS + "/data")).text
+    assert "We keep nothing about you" in page and "Nothing.</p>" in page
+    assert 'value="erase"' not in page and "We keep nothing about you" in data
+    assert omotenashi_redis.keys("omo:*") == []
+
+
+def switch(page: str, label: str) -> str:
+    """The card of the entry ``label`` in "Shown to you recently"."""
+    cards = re.findall(r'<li class="card">.*?</li>\n', page, re.S)
+    found = [card for card in cards if f">{label}</label>" in card]
+    assert len(found) == 1, cards
+    return found[0]
+
+
+async def test_dont_show_me_this_switches_off_the_whole_entry_the_page_lists(
+    make_settings: Make,
+) -> None:
+    async with client_for(site(make_settings, SAME_WHY)) as client:
+        first = (await client.get("/")).text
+        token = csrf((await client.get(PREFS)).text)
+        dismissed = await client.post(  # the note on the hero block names its own rule only
+            PREFS,
+            data={"csrf": token, "action": "dismiss", "rule": "a1", "next": "/"},
+            headers=FORM,
+        )
+        later = (await client.get("/")).text
+        page = (await client.get(PREFS)).text
+    assert "Offer A" in first and "Offer B" in first and "Other" in first
+    assert dismissed.status_code == 303
+    assert "Offer A" not in later and "Offer B" not in later  # the whole entry
+    assert "Other" in later  # another reason in the same category: still on
+    entry = switch(page, "Our offer.")
+    assert 'value="a1,a2"' in entry and "Off: you switched this off." in entry
+    assert "checked" not in entry.split("<label")[0]
+    assert "Off:" not in switch(page, "Something else.")
+
+
+async def test_an_entry_is_marked_off_only_when_all_its_rules_are_off(
+    make_settings: Make,
+) -> None:
+    async with client_for(site(make_settings, SAME_WHY)) as client:
+        await client.get("/")
+        token = csrf((await client.get(PREFS)).text)
+        await client.post(  # a cookie from before: only a1 off (a hand-made form does this)
+            PREFS,
+            data={"csrf": token, "action": "save", "listed": "a1", "category": "offers"},
+            headers=FORM,
+        )
+        later = (await client.get("/")).text
+        page = (await client.get(PREFS)).text
+    assert "Offer A" not in later and "Offer B" in later
+    entry = switch(page, "Our offer.")
+    assert "Off:" not in entry and "checked" in entry.split("<label")[0]
+
+
+async def test_the_site_template_gets_the_same_entries_as_the_dismiss(
+    make_settings: Make, tmp_path: Any
+) -> None:
+    template = tmp_path / "mine.html"
+    template.write_text(
+        "{% for c in categories %}{% for r in c.rules %}[{{ r.id }}:{{ r.on }}]"
+        "{% endfor %}{% endfor %}<input name=csrf value='{{ csrf }}'>"
+    )
+    mw = Omotenashi(
+        shop(), settings=make_settings(SAME_WHY, respect={"preferences_template": template})
+    )
+    async with client_for(mw) as client:
+        await client.get("/")
+        before = (await client.get(PREFS)).text
+        token = before.split("value='")[1].split("'")[0]
+        await client.post(  # only a1 off, as a cookie from before could have it: still on
+            PREFS,
+            data={"csrf": token, "action": "save", "listed": "a1", "category": "offers"},
+            headers=FORM,
+        )
+        partly = (await client.get(PREFS)).text
+        await client.post(
+            PREFS, data={"csrf": token, "action": "dismiss", "rule": "a2"}, headers=FORM
+        )
+        after = (await client.get(PREFS)).text
+        await client.post(  # everything on again
+            PREFS,
+            data={"csrf": token, "action": "save", "rule": "a1,a2", "category": "offers"},
+            headers=FORM,
+        )
+        await client.post(
+            PREFS, data={"csrf": token, "action": "dismiss", "rule": "a2"}, headers=FORM
+        )
+        page = (await client.get("/")).text
+    assert before.startswith("[a1,a2:True][b1:True]")
+    assert partly.startswith("[a1,a2:True][b1:True]")
+    assert after.startswith("[a1,a2:False][b1:True]")
+    assert "Offer A" not in page and "Offer B" not in page and "Other" in page
