@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from omotenashi.engine.decide import Decision
@@ -16,6 +16,7 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.settings import RespectSettings
 
+MAX_NAMES, MAX_NAME = 200, 64  # the most switched-off names of each kind the cookie holds
 NAME_CAP = "~name"  # the caps entry that counts uses of the visitor's name
 PERIODS = ("visit", "day", "week", "ever")
 
@@ -36,14 +37,17 @@ class Prefs:
     withdrawn: bool = False  # consent withdrawn through the app: holds until given again
 
     @classmethod
-    def from_cookie(cls, data: Mapping[str, Any]) -> Prefs:
+    def from_cookie(cls, data: Mapping[str, Any], *, exact: bool = False) -> Prefs:
+        """The choices in a cookie's payload, within its bounds (``exact``: every name whole,
+        for choices just made that are still to be fitted to the cookie)."""
         if not data:  # most visitors chose nothing: one shared, immutable answer
             return _NO_CHOICES
+        most, longest = (None, None) if exact else (MAX_NAMES, MAX_NAME)
 
         def names(key: str) -> frozenset[str]:
             value = data.get(key)
             return (
-                frozenset(str(v)[:64] for v in value[:200])
+                frozenset(str(v)[:longest] for v in value[:most])
                 if isinstance(value, list)
                 else frozenset()
             )
@@ -69,6 +73,91 @@ class Prefs:
         if self.withdrawn:
             out["w"] = True
         return out
+
+    def representable(self) -> bool:
+        """Whether :meth:`from_cookie` reads these choices back exactly (its bounds hold)."""
+        return all(
+            len(names) <= MAX_NAMES and all(len(n) <= MAX_NAME for n in names)
+            for names in (self.off_rules, self.off_categories)
+        )
+
+
+@dataclass(frozen=True)
+class Kept:
+    """How choices too many for the cookie were kept: always erring toward less
+    personalisation, so that nothing the visitor switched off can come back."""
+
+    forgotten: frozenset[str] = frozenset()  # switched-off blocks the rule set no longer has
+    grouped: frozenset[str] = frozenset()  # kinds off whole that now stand for their blocks
+    widened: frozenset[str] = frozenset()  # kinds off whole although some blocks were left on
+    everything: bool = False  # personalisation off altogether
+
+    @property
+    def notice(self) -> str:
+        """The preferences page's notice for this (empty when everything was kept as given)."""
+        if self.everything:
+            return "alloff"
+        if self.widened:
+            return "widened"
+        if self.grouped:
+            return "grouped"
+        return "forgot" if self.forgotten else ""
+
+
+def fit(
+    prefs: Prefs, categories: Mapping[str, str], fits: Callable[[Prefs], bool]
+) -> tuple[Prefs, Kept]:
+    """Choices that ``fits`` accepts and :meth:`Prefs.from_cookie` reads back, given the rule
+    set's ``{rule id: category}``: as given when they fit; else forgetting blocks the rule set
+    no longer has, then keeping by kind where every block of a kind is off, then switching off
+    whole kinds (the most switched-off text first), then personalisation altogether."""
+
+    def ok(candidate: Prefs) -> bool:
+        return candidate.representable() and fits(candidate)
+
+    if ok(prefs):
+        return prefs, Kept()
+    stale = frozenset(r for r in prefs.off_rules if r not in categories)
+    prefs = replace(prefs, off_rules=prefs.off_rules - stale)
+    kept = Kept(forgotten=stale)
+    if ok(prefs):
+        return prefs, kept
+    members: dict[str, set[str]] = {}
+    for rule_id, category in categories.items():
+        members.setdefault(category, set()).add(rule_id)
+    whole = frozenset(
+        c for c, ids in members.items() if ids <= prefs.off_rules and c not in prefs.off_categories
+    )
+    off = prefs.off_categories | whole
+    folded = {categories[r] for r in prefs.off_rules if categories[r] in off}
+    prefs = replace(
+        prefs,
+        off_categories=off,
+        off_rules=frozenset(r for r in prefs.off_rules if categories[r] not in off),
+    )
+    kept = replace(kept, grouped=frozenset(folded))
+    if ok(prefs):
+        return prefs, kept
+
+    def saving(category: str) -> int:
+        return sum(len(r) + 3 for r in members[category] & prefs.off_rules) - len(category) - 3
+
+    widenable = (c for c in members.keys() - off if saving(c) > 0)
+    ranked = sorted(widenable, key=lambda c: (-saving(c), c))  # the most text saved first
+
+    def widen(count: int) -> Prefs:
+        more = frozenset(ranked[:count])
+        rules = frozenset(r for r in prefs.off_rules if categories[r] not in more)
+        return replace(prefs, off_categories=prefs.off_categories | more, off_rules=rules)
+
+    if ranked and ok(widen(len(ranked))):  # the fewest kinds that fit: a binary search
+        low, high = 1, len(ranked)
+        while low < high:
+            middle = (low + high) // 2
+            low, high = (low, middle) if ok(widen(middle)) else (middle + 1, high)
+        return widen(low), replace(kept, widened=frozenset(ranked[:low]))
+    last = Prefs(nothing=True, consent=prefs.consent, withdrawn=prefs.withdrawn)
+    return last, replace(kept, widened=frozenset(ranked), everything=True)
 
 
 def period_key(per: str, now: float, visit_start: float | None) -> str:

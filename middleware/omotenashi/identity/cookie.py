@@ -12,10 +12,13 @@ import logging
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from omotenashi.engine.restraint import Kept, Prefs, fit
+from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.settings import CookieSettings, Settings
 
 log = logging.getLogger("omotenashi")
@@ -23,6 +26,11 @@ log = logging.getLogger("omotenashi")
 _SALT = "omotenashi.visitor"
 _VID = re.compile(r"^[0-9a-f]{32}$")
 _USER = re.compile(r"^u[0-9a-f]{32}$")
+# Browsers drop a cookie over 4,096 bytes (RFC 6265 counts name, value and attributes): the
+# whole Set-Cookie value stays under MAX_SET_COOKIE, and a save leaves room below it for a
+# later sign-in or consent, which add to the cookie without going through a save.
+MAX_SET_COOKIE = 4000
+SAVE_BUDGET = 3800
 
 
 @dataclass(frozen=True)
@@ -116,12 +124,40 @@ class CookieSigner:
         return token
 
     def check_csrf(self, ident: Identity, token: str) -> bool:
-        return hmac.compare_digest(self.csrf_token(ident), token)
+        """Whether ``token`` is this visitor's; any other value (non-ASCII too) is not."""
+        expected = self.csrf_token(ident).encode()
+        return hmac.compare_digest(expected, token.encode("utf-8", "surrogatepass"))
 
     def needs_refresh(self, ident: Identity) -> bool:
         return ident.is_new or time.time() - ident.issued_at > self.cookie.refresh_after
 
+    def fit(
+        self, ident: Identity, rules: Iterable[CompiledRule], *, secure: bool
+    ) -> tuple[Identity, Kept]:
+        """The identity with choices that fit the cookie (see ``engine.restraint.fit``), given
+        the rules in force, and how they were kept."""
+
+        def fits(prefs: Prefs) -> bool:
+            candidate = replace(ident, prefs=prefs.to_cookie())
+            return len(self._header(candidate, secure=secure)) <= SAVE_BUDGET
+
+        categories = {r.id: r.rule.category for r in rules}
+        prefs, kept = fit(Prefs.from_cookie(ident.prefs, exact=True), categories, fits)
+        return replace(ident, prefs=prefs.to_cookie()), kept
+
     def set_cookie_header(self, ident: Identity, *, secure: bool) -> bytes:
+        header = self._header(ident, secure=secure)
+        if len(header) > MAX_SET_COOKIE and ident.prefs:  # never a cookie the browser drops
+            log.warning(
+                "omotenashi: the visitor's choices no longer fit in the cookie; "
+                "personalisation is switched off for them"
+            )
+            prefs = Prefs.from_cookie(ident.prefs)
+            last = Prefs(nothing=True, consent=prefs.consent, withdrawn=prefs.withdrawn)
+            header = self._header(replace(ident, prefs=last.to_cookie()), secure=secure)
+        return header
+
+    def _header(self, ident: Identity, *, secure: bool) -> bytes:
         c = self.cookie
         parts = [
             f"{c.name}={self.sign(ident)}",
@@ -157,5 +193,6 @@ def cookie_value(header: str | None, name: str) -> str | None:
 
 def user_profile_id(secret: str, user_id: str) -> str:
     """A stable, opaque profile id for a site's user id (the raw id never leaves the server)."""
-    digest = hmac.new(secret.encode(), b"omotenashi.user:" + user_id.encode(), hashlib.sha256)
+    raw = user_id.encode("utf-8", "surrogatepass")  # any str, even a lone surrogate from JSON
+    digest = hmac.new(secret.encode(), b"omotenashi.user:" + raw, hashlib.sha256)
     return "u" + digest.hexdigest()[:32]
