@@ -119,15 +119,25 @@ async def identify(request: Any, user_id: str) -> None:
 
 
 async def forget(request: Any) -> None:
-    """After sign-out: this browser becomes a new anonymous visitor with an empty profile."""
+    """After sign-out: this browser becomes a new anonymous visitor with an empty profile.
+
+    A private visitor (GPC/DNT, no consent, a revoked id) gets no new visitor cookie: the one
+    their browser sent is expired, so no signed-in user's id stays behind. A cookie that keeps
+    their own lasting choice ("personalise nothing", consent withdrawn) is renewed instead, with
+    a fresh id, no user and their choices, so the choice holds.
+    """
     visitor = get_visitor(request)
     if visitor is None:
         return
+    await visitor.loaded()  # a revoked id is private too, known once its read is back
+    sent, prefs = not visitor.is_new, visitor.prefs
     visitor.profile = Profile()
     _switch(
         visitor,
         Identity(vid=new_vid(), is_new=True, issued_at=time.time(), prefs=visitor.identity.prefs),
     )
+    if visitor.private and not (sent and (prefs.nothing or prefs.withdrawn)):
+        visitor.identity_changed = visitor.expire_cookie = sent  # none sent: nothing to expire
 
 
 async def consent(request: Any, granted: bool = True) -> None:
@@ -204,4 +214,4 @@ def _services(target: Any) -> Services | None:
 
 def _switch(visitor: Visitor, identity: Identity) -> None:
     visitor.identity = identity
-    visitor.identity_changed = True
+    visitor.identity_changed, visitor.expire_cookie = True, False

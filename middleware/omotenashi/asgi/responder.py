@@ -125,7 +125,8 @@ class Responder:
         )
 
     def _with_identity(self, start: Message) -> Message:
-        """A response we do not rewrite still carries a sign-in or sign-out's new cookie."""
+        """A response we do not rewrite still carries a sign-in or sign-out's new cookie (or,
+        for a private visitor's sign-out, the expiry of the cookie their browser sent)."""
         visitor = self.visitor
         tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
         if not (visitor.identity_changed or (tracked_new and not visitor.private)):
@@ -135,9 +136,15 @@ class Responder:
         return {**start, "headers": make_private(add_vary(headers, b"Cookie"))}
 
     def _cookie(self) -> bytes:
-        return self.tools.signer.set_cookie_header(
-            self.visitor.identity, secure=self.request.secure
-        )
+        secure = self.request.secure
+        if self.visitor.expire_cookie:  # same name, path, domain and flags as when it was set
+            c = self.tools.signer.cookie
+            domain = f"; Domain={c.domain}" if c.domain else ""
+            return (
+                f"{c.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path={c.path}; "
+                f"HttpOnly; SameSite=Lax{domain}{'; Secure' if secure else ''}"
+            ).encode("latin-1")
+        return self.tools.signer.set_cookie_header(self.visitor.identity, secure=secure)
 
     async def _flush_original(self, *, more_body: bool) -> None:
         self.passthrough = True
@@ -217,6 +224,8 @@ class Responder:
         )
         if visitor.identity_changed or refresh:
             headers.append((b"set-cookie", self._cookie()))
+            if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
+                headers = make_private(add_vary(headers, b"Cookie"))
         if self.tools.server_timing:
             timing = f"omo-load;dur={self.load_ms:.2f}, omo-render;dur={ms:.2f}"
             headers.append((b"server-timing", timing.encode()))

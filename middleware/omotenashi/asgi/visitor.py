@@ -52,6 +52,7 @@ class Visitor:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
     identity_changed: bool = False
+    expire_cookie: bool = False  # a private visitor's sign-out: their cookie goes, none comes
     services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded

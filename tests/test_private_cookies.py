@@ -1,0 +1,169 @@
+"""Sign-in and sign-out keep the cookie promises of the README: under GPC/DNT or without
+consent no visitor cookie is set; a sign-out expires the one the browser sent (no signed-in
+user's id stays behind), except a cookie that keeps the visitor's own lasting choice, which is
+renewed with a fresh id and no user. Through a real app and a real Redis."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, Settings, forget, identify, revoke
+from omotenashi.engine.restraint import Prefs
+from omotenashi.identity.cookie import Identity, new_vid, user_profile_id
+
+from .conftest import client_for
+
+pytestmark = [pytest.mark.anyio, pytest.mark.security]
+Make = Callable[..., Settings]
+PAGE = '<!doctype html><html><body><div data-omo-slot="hero">Default</div></body></html>'
+RULES = """
+rules:
+  - {id: hello, slot: hero, text: "Hello"}
+"""
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0"
+EXPIRED = (
+    "omo_vid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"
+)
+KINDS = {  # the request's headers, the site's settings
+    "gpc": ({"sec-gpc": "1"}, {}),
+    "dnt": ({"dnt": "1"}, {}),
+    "no-consent": ({}, {"respect": {"consent_required": True}}),
+    "normal": ({}, {}),
+}
+
+
+def shop() -> Starlette:
+    async def login(request: Request) -> Response:
+        await identify(request, "alice")
+        return RedirectResponse("/", status_code=303)
+
+    async def logout(request: Request) -> Response:
+        await forget(request)
+        return RedirectResponse("/", status_code=303)  # a response we do not rewrite
+
+    async def logout_page(request: Request) -> Response:
+        await forget(request)
+        return HTMLResponse(PAGE)  # a page the engine sees (contextual rules apply)
+
+    return Starlette(
+        routes=[
+            Route("/login", login),
+            Route("/logout", logout),
+            Route("/signed-out", logout_page),
+        ]
+    )
+
+
+def site(make_settings: Make, **overrides: Any) -> Omotenashi:
+    return Omotenashi(shop(), settings=make_settings(RULES, **overrides))
+
+
+def cookie_of(mw: Omotenashi, *, user: str | None, prefs: Prefs | None = None) -> Identity:
+    pid = user_profile_id(mw.signer.user_salt, user) if user else None
+    return Identity(new_vid(), False, time.time(), pid, (prefs or Prefs()).to_cookie())
+
+
+@pytest.mark.parametrize("path", ["/logout", "/signed-out"])
+@pytest.mark.parametrize("signed_in", [True, False], ids=["cookie-sent", "no-cookie"])
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_sign_out_sets_no_visitor_cookie_for_a_private_visitor(
+    make_settings: Make, kind: str, signed_in: bool, path: str
+) -> None:
+    headers, overrides = KINDS[kind]
+    mw = site(make_settings, **overrides)
+    before = cookie_of(mw, user="alice")
+    async with client_for(mw, headers={"user-agent": UA, **headers}) as browser:
+        if signed_in:
+            browser.cookies.set("omo_vid", mw.signer.sign(before), domain="shop.test")
+        response = await browser.get(path)
+        kept = browser.cookies.get("omo_vid")
+    cookies = response.headers.get_list("set-cookie")
+    assert response.status_code == (200 if path == "/signed-out" else 303)
+    # the engine's path (its timings), or a response left alone (a redirect)
+    assert ("server-timing" in response.headers) == (path == "/signed-out")
+    if kind == "normal":  # a new anonymous visitor: a fresh id, no user
+        assert len(cookies) == 1 and kept is not None
+        after = mw.signer.read(kept)
+        assert after is not None and after.user is None and after.vid != before.vid
+    elif signed_in:  # the signed-in user's cookie goes, and no new one comes
+        assert cookies == [EXPIRED] and kept is None
+        assert "private" in response.headers["cache-control"]
+        assert "cookie" in response.headers["vary"].lower()
+    else:
+        assert cookies == []
+
+
+@pytest.mark.parametrize("anonymous", [True, False], ids=["cookie-sent", "no-cookie"])
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_sign_in_sets_no_visitor_cookie_for_a_private_visitor(
+    make_settings: Make, omotenashi_redis: redis.Redis, kind: str, anonymous: bool
+) -> None:
+    headers, overrides = KINDS[kind]
+    mw = site(make_settings, **overrides)
+    alice = user_profile_id(mw.signer.user_salt, "alice")
+    async with client_for(mw, headers={"user-agent": UA, **headers}) as browser:
+        if anonymous:
+            browser.cookies.set("omo_vid", mw.signer.sign(cookie_of(mw, user=None)), "shop.test")
+        response = await browser.get("/login")
+    cookies = response.headers.get_list("set-cookie")
+    if kind == "normal":  # linked: the cookie now names the user
+        assert len(cookies) == 1
+        after = mw.signer.read(cookies[0].split(";")[0].partition("=")[2])
+        assert after is not None and after.user == alice
+    else:  # nothing links this browser to the user: no cookie, nothing stored
+        assert cookies == []
+        assert list(omotenashi_redis.scan_iter(match=f"*{alice}*")) == []
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [Prefs(nothing=True), Prefs(withdrawn=True)],
+    ids=["personalise-nothing", "consent-withdrawn"],
+)
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_sign_out_renews_a_cookie_that_keeps_a_lasting_choice(
+    make_settings: Make, kind: str, choice: Prefs
+) -> None:
+    headers, overrides = KINDS[kind]
+    mw = site(make_settings, **overrides)
+    before = cookie_of(mw, user="alice", prefs=choice)
+    async with client_for(mw, headers={"user-agent": UA, **headers}) as browser:
+        browser.cookies.set("omo_vid", mw.signer.sign(before), domain="shop.test")
+        response = await browser.get("/logout")
+        kept = browser.cookies.get("omo_vid")
+    assert len(response.headers.get_list("set-cookie")) == 1 and kept is not None
+    after = mw.signer.read(kept)
+    assert after is not None and after.user is None and after.vid != before.vid
+    assert Prefs.from_cookie(after.prefs) == choice  # the choice holds
+
+
+@pytest.mark.parametrize("path", ["/logout", "/signed-out"])
+async def test_the_expiry_has_the_cookie_s_own_domain_and_flags(
+    make_settings: Make, path: str
+) -> None:
+    mw = site(make_settings, cookie={"domain": "shop.test", "path": "/"})
+    value = mw.signer.sign(cookie_of(mw, user="alice"))
+    async with client_for(mw, headers={"user-agent": UA, "sec-gpc": "1"}) as browser:
+        browser.base_url = "https://shop.test"
+        browser.cookies.set("omo_vid", value, domain="shop.test")
+        response = await browser.get(path)
+    assert response.headers.get_list("set-cookie") == [EXPIRED + "; Domain=shop.test; Secure"]
+
+
+async def test_a_revoked_user_s_sign_out_expires_their_cookie(make_settings: Make) -> None:
+    mw = site(make_settings)
+    value = mw.signer.sign(cookie_of(mw, user="alice"))
+    async with client_for(mw, headers={"user-agent": UA}) as browser:
+        await revoke(mw, user_id="alice")  # known only once the profile's read is back
+        browser.cookies.set("omo_vid", value, domain="shop.test")
+        response = await browser.get("/logout")
+    assert response.headers.get_list("set-cookie") == [EXPIRED]
