@@ -127,6 +127,7 @@ async def test_a_private_visitor_is_shown_what_is_still_kept_and_can_erase_it(
             headers=FORM,
         )
         after = await client.get(PREFS)
+        told = await client.get(erased.headers["location"])
     views, visits, bought = kept["V"], kept["N"], kept["P"]
     assert int(views) == 3 and int(bought) == 1 and json.loads(kept["afirst_name"]) == "Aiko"
     words = text(page.text)
@@ -144,7 +145,9 @@ async def test_a_private_visitor_is_shown_what_is_still_kept_and_can_erase_it(
         "first_name": "Aiko"
     }
     assert 'id="erase-title"' in asked.text
-    assert erased.status_code == 303 and erased.headers["location"].endswith("?erased=1")
+    assert erased.status_code == 303 and erased.headers["location"].endswith("?erased_all=1")
+    assert erased.headers["set-cookie"].startswith("omo_vid=; Max-Age=0;")  # no new id for them
+    assert "our cookie is gone from this browser" in told.text
     assert omotenashi_redis.keys(f"*{pid}*") == []
     assert "Nothing.</p>" in after.text and 'value="erase"' not in after.text  # now true
 

@@ -231,20 +231,24 @@ class Endpoints:
                 why = preferences.NO_COOKIE if ident.is_new else preferences.EXPIRED
                 await _send(send, 403, *preferences.refusal(why, headers, self.prefix))
                 return
+            sent = ident.vid
             ident, target, _ = await preferences.apply_choice(
                 self.store, loaded.ruleset, self.prefix, ident, form
             )
             ident, kept = self.signer.fit(ident, rules, secure=secure)
             if kept.notice:  # not every choice fitted as given: the page says how they are kept
                 target = f"{self.prefix}/preferences?{kept.notice}=1"
+            given = self.signer.set_cookie_header(ident, secure=secure)
+            lasting = Prefs.from_cookie(ident.prefs)
+            if privacy.private and ident.vid != sent and not (lasting.nothing or lasting.withdrawn):
+                # erased under GPC/no consent: no new id for them, and the cookie goes too
+                given = self.signer.expired_cookie_header(secure=secure)
+                target = f"{self.prefix}/preferences?erased_all=1"
             await _send(
                 send,
                 303,
                 b"",
-                [
-                    (b"location", target.encode("latin-1", "replace")),
-                    (b"set-cookie", self.signer.set_cookie_header(ident, secure=secure)),
-                ],
+                [(b"location", target.encode("latin-1", "replace")), (b"set-cookie", given)],
             )
             return
         if method not in ("GET", "HEAD"):

@@ -137,13 +137,8 @@ class Responder:
 
     def _cookie(self) -> bytes:
         secure = self.request.secure
-        if self.visitor.expire_cookie:  # same name, path, domain and flags as when it was set
-            c = self.tools.signer.cookie
-            domain = f"; Domain={c.domain}" if c.domain else ""
-            return (
-                f"{c.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path={c.path}; "
-                f"HttpOnly; SameSite=Lax{domain}{'; Secure' if secure else ''}"
-            ).encode("latin-1")
+        if self.visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
+            return self.tools.signer.expired_cookie_header(secure=secure)
         return self.tools.signer.set_cookie_header(self.visitor.identity, secure=secure)
 
     async def _flush_original(self, *, more_body: bool) -> None:

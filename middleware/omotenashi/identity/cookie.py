@@ -157,6 +157,15 @@ class CookieSigner:
             header = self._header(replace(ident, prefs=last.to_cookie()), secure=secure)
         return header
 
+    def expired_cookie_header(self, *, secure: bool) -> bytes:
+        """The visitor cookie removed: the same name, path, domain and flags as when set."""
+        c = self.cookie
+        domain = f"; Domain={c.domain}" if c.domain else ""
+        return (
+            f"{c.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path={c.path}; "
+            f"HttpOnly; SameSite=Lax{domain}{'; Secure' if secure else ''}"
+        ).encode("latin-1")
+
     def _header(self, ident: Identity, *, secure: bool) -> bytes:
         c = self.cookie
         parts = [

@@ -330,6 +330,8 @@ NOTICES = {  # the first four: a save whose choices did not all fit in the cooki
     "saved": "Your choices are saved. They apply from the next page you open.",
     "reset": "Done: we start afresh. Your choices are kept.",
     "erased": "Done: everything we kept about you is erased. Your choices are kept.",
+    "erased_all": "Done: everything we kept about you is erased, and our cookie is gone from "
+    "this browser.",
     "failed": "Sorry, that did not work just now. Please try again in a moment.",
 }
 
