@@ -42,6 +42,13 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 
 
+def _dotted(path: str) -> bool:
+    """Whether the path has a ``.`` or ``..`` segment, which no browser sends: where it leads is
+    up to whatever reads it next (a proxy's origin resolves it), so the excluded and untracked
+    paths cannot be judged on it, and the request goes to the app untouched."""
+    return "/." in path and any(part in (".", "..") for part in path.split("/"))
+
+
 class Omotenashi:
     """Pure ASGI middleware. ``Omotenashi(app, settings=Settings(...))``."""
 
@@ -89,7 +96,7 @@ class Omotenashi:
             await self._lifespan(scope, receive, send)
             return
         path: str = scope.get("path", "/")
-        if scope["type"] != "http" or self._excluded(path):
+        if scope["type"] != "http" or self._excluded(path) or _dotted(path):
             await self.app(scope, receive, send)
             return
         if path.startswith(self._prefix):
