@@ -167,3 +167,26 @@ async def test_a_revoked_user_s_sign_out_expires_their_cookie(make_settings: Mak
         browser.cookies.set("omo_vid", value, domain="shop.test")
         response = await browser.get("/logout")
     assert response.headers.get_list("set-cookie") == [EXPIRED]
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+async def test_signing_in_as_another_user_never_leaves_the_first_one_s_id(
+    make_settings: Make, omotenashi_redis: redis.Redis, kind: str
+) -> None:
+    """Bob's cookie, then Alice signs in on that browser: a private visitor is linked to
+    nobody, but Bob's id must not stay for the next page to load Bob's profile for Alice."""
+    headers, overrides = KINDS[kind]
+    mw = site(make_settings, **overrides)
+    bob = user_profile_id(mw.signer.user_salt, "bob")
+    alice = user_profile_id(mw.signer.user_salt, "alice")
+    async with client_for(mw, headers={"user-agent": UA, **headers}) as browser:
+        browser.cookies.set("omo_vid", mw.signer.sign(cookie_of(mw, user=bob)), "shop.test")
+        response = await browser.get("/login")
+    cookies = response.headers.get_list("set-cookie")
+    assert len(cookies) == 1
+    if kind == "normal":  # signed in as Alice, on a fresh anonymous id
+        after = mw.signer.read(cookies[0].split(";")[0].partition("=")[2])
+        assert after is not None and after.user == alice
+    else:  # linked to nobody, and Bob's id is gone from the browser
+        assert cookies[0] == EXPIRED
+        assert list(omotenashi_redis.scan_iter(match=f"*{alice}*")) == []

@@ -95,11 +95,15 @@ async def identify(request: Any, user_id: str) -> None:
     a fresh anonymous id and the other user's profile is left as it is.
     """
     visitor = get_visitor(request)
-    if visitor is None or not user_id or visitor.private or visitor.services is None:
-        return  # under GPC/DNT or without consent, nothing links this browser to a profile
+    if visitor is None or not user_id or visitor.services is None:
+        return
     services = visitor.services
     pid = user_profile_id(services.user_salt, str(user_id))
     identity = visitor.identity
+    if visitor.private:  # under GPC/DNT or without consent, nothing links this browser...
+        if identity.user is not None and identity.user != pid:
+            await _leave(visitor)  # ...and another user's id must not stay in it
+        return
     if identity.user == pid:
         return
     switching = identity.user is not None  # another user was signed in here
@@ -127,8 +131,12 @@ async def forget(request: Any) -> None:
     a fresh id, no user and their choices, so the choice holds.
     """
     visitor = get_visitor(request)
-    if visitor is None:
-        return
+    if visitor is not None:
+        await _leave(visitor)
+
+
+async def _leave(visitor: Visitor) -> None:
+    """This browser becomes a new anonymous visitor (``forget``'s work)."""
     await visitor.loaded()  # a revoked id is private too, known once its read is back
     sent, prefs = not visitor.is_new, visitor.prefs
     visitor.profile = Profile()
