@@ -106,10 +106,9 @@ async def test_a_latin_1_page_gets_what_it_cannot_spell_as_character_references(
         ({"status": 404}, "GET"),
         ({"headers": [(b"content-encoding", b"x-custom")]}, "GET"),
         ({"headers": [(b"x-omotenashi", b"off")]}, "GET"),
-        ({}, "HEAD"),
         ({}, "POST"),
     ],
-    ids=["json", "404", "encoded", "app-opt-out", "head", "post"],
+    ids=["json", "404", "encoded", "app-opt-out", "post"],
 )
 async def test_responses_we_do_not_handle_pass_untouched(
     make_settings: Make, app_kwargs: dict[str, Any], method: str
@@ -119,8 +118,37 @@ async def test_responses_we_do_not_handle_pass_untouched(
         await client.get("/")
         response = await client.request(method, "/?utm_campaign=spring")
     assert "set-cookie" not in response.headers and "vary" not in response.headers
-    if method != "HEAD":
-        assert response.content == PAGE.encode()
+    assert response.content == PAGE.encode()
+
+
+@pytest.mark.parametrize(
+    ("app_kwargs", "like_get"),
+    [
+        ({}, True),
+        ({"content_type": "application/json"}, False),
+        ({"headers": [(b"x-omotenashi", b"off")]}, False),
+    ],
+    ids=["page", "json", "app-opt-out"],
+)
+async def test_a_head_answers_with_the_headers_its_get_would_have(
+    make_settings: Make, app_kwargs: dict[str, Any], like_get: bool
+) -> None:
+    """RFC 9110: a HEAD's headers are the GET's; its length only where it is the GET's own."""
+    validators = [(b"cache-control", b"public, s-maxage=600"), (b"etag", b'"v1"')]
+    kwargs = {**app_kwargs, "headers": app_kwargs.get("headers", []) + validators}
+    mw = Omotenashi(page_app(PAGE, **kwargs), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw) as client:
+        await client.get("/")
+        get = await client.get("/?utm_campaign=spring")
+        head = await client.head("/?utm_campaign=spring")
+    assert head.content == b""
+    if like_get:
+        for name in ("cache-control", "vary"):
+            assert head.headers[name] == get.headers[name]
+        assert "etag" not in head.headers and "content-length" not in head.headers
+        assert head.headers["cache-control"] == "private"
+    else:
+        assert head.headers["etag"] == '"v1"' and head.headers["content-length"] == str(len(PAGE))
 
 
 async def test_a_body_over_the_buffer_limit_streams_through(make_settings: Make) -> None:

@@ -19,7 +19,12 @@ from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
 from omotenashi.engine.headers import Headers, add_vary, make_private
-from omotenashi.engine.page import EngineConfig, can_personalise, personalise_response
+from omotenashi.engine.page import (
+    EngineConfig,
+    can_personalise,
+    head_headers,
+    personalise_response,
+)
 from omotenashi.engine.quick import quick
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import StoreError
@@ -88,6 +93,12 @@ class Responder:
             if not (self.tracked and can_personalise(self.method, status, headers)):
                 self.passthrough = True
                 self.tools.metrics.inc("bypassed")
+                if (
+                    self.method == "HEAD"
+                    and self.tracked
+                    and can_personalise("GET", status, headers)
+                ):
+                    message = {**message, "headers": head_headers(headers)}  # as the GET's
                 await self._send(self._with_identity(message))
         elif message["type"] == "http.response.body" and self.start is not None:
             body: bytes = message.get("body", b"")

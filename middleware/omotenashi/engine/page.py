@@ -239,6 +239,13 @@ def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
     return items[:10] if items else list(decision.reasons[:6])
 
 
+def head_headers(headers: Headers) -> Headers:
+    """The app's headers for a HEAD of a page a GET would personalise: what the GET gets
+    (``Cache-Control: private``, ``Vary: Cookie``, no validators), without a length, which only
+    the GET's own body decides."""
+    return make_private(add_vary(without(list(headers), *_DROPPED), b"Cookie"))
+
+
 def _private(headers: Headers, length: int) -> Headers:
     """The app's headers for a page made for one visitor: no length, validators or opt-out
     header of the app's, its length, ``Vary: Cookie`` and ``Cache-Control: private``."""
