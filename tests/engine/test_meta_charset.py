@@ -64,8 +64,9 @@ CASES = [
         b"Willkommen zur\xfcck",
     ),
     (b"text/html", b"", "<meta charset=windows-1252>", "sym", b"\x80 &#8594; \xfc"),
-    # the pragma without http-equiv names nothing: utf-8
-    (b"text/html", b"", '<meta content="charset=windows-1252">', "de", b"zur\xc3\xbcck"),
+    # the pragma without http-equiv names nothing: an all-ASCII page declared nowhere gets
+    # references, which read the same whatever charset the browser guesses
+    (b"text/html", b"", '<meta content="charset=windows-1252">', "de", b"zur&#252;ck"),
     # a byte-order mark wins over the <meta> and over the header
     (b"text/html", b"\xef\xbb\xbf", "<meta charset=windows-1252>", "de", b"zur\xc3\xbcck"),
     (b"text/html; charset=latin1", b"\xef\xbb\xbf", "", "de", b"zur\xc3\xbcck"),
@@ -73,10 +74,11 @@ CASES = [
     (b"text/html; charset=utf-8", b"", "<meta charset=windows-1252>", "de", b"zur\xc3\xbcck"),
     (b"text/html; charset=iso-8859-1", b"", "<meta charset=utf-8>", "de", b"zur\xfcck"),
     (b'text/html; charset=""', b"", "<meta charset=windows-1252>", "de", b"zur\xfcck"),
-    # past the first 1024 bytes, in a comment or with a label no browser knows: utf-8 (ours)
-    (b"text/html", b"", PAD + "<meta charset=windows-1252>", "de", b"zur\xc3\xbcck"),
-    (b"text/html", b"", "<!-- <meta charset=windows-1252> -->", "de", b"zur\xc3\xbcck"),
-    (b"text/html", b"", "<meta charset=klingon>", "de", b"zur\xc3\xbcck"),
+    # past the first 1024 bytes, in a comment or with a label no browser knows: declared
+    # nowhere, so (the page being all ASCII) references
+    (b"text/html", b"", PAD + "<meta charset=windows-1252>", "de", b"zur&#252;ck"),
+    (b"text/html", b"", "<!-- <meta charset=windows-1252> -->", "de", b"zur&#252;ck"),
+    (b"text/html", b"", "<meta charset=klingon>", "de", b"zur&#252;ck"),
     (b"text/html", b"", "<meta charset=klingon><meta charset=cp1252>", "de", b"zur\xfcck"),
     # Shift_JIS as browsers decode it (Windows-31J): ¥ has no byte of its own there
     (
@@ -197,3 +199,11 @@ def test_bytes_outside_the_target_are_the_apps(
     # and the browser, reading the page in the codec its <meta> names, shows the rule's text
     shown = html.unescape(out[start:end].decode(codec))
     assert shown == SHOWN.format(TEXTS[rule])
+
+
+def test_a_page_declared_nowhere_with_its_own_utf8_text_gets_utf8_insertions(
+    rules: dict[str, RuleSet],
+) -> None:
+    body = _page("<title>Caf\u00e9</title>").encode("utf-8")  # not all ASCII: read as UTF-8
+    out = _send(body, b"text/html", rules["de"])
+    assert b"zur\xc3\xbcck" in out and b"Caf\xc3\xa9" in out

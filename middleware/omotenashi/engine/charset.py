@@ -145,6 +145,9 @@ def page_codec(declared: str | None, data: bytes) -> str:
     """The Python codec to decode and re-encode a page with.
 
     ``declared`` is the Content-Type charset (None when the header names none), used as given.
+    A page that declares nothing is read as UTF-8, but an all-ASCII one as ASCII: what is
+    inserted then goes out as character references, which read the same whatever the browser
+    guesses (the page's own bytes are unchanged either way).
     Raises ValueError for a ``<meta>`` naming an encoding browsers only show as U+FFFD.
     """
     bom = bom_codec(data)
@@ -153,8 +156,8 @@ def page_codec(declared: str | None, data: bytes) -> str:
     if declared:
         return declared
     name = prescan(data)
-    if name is None:
-        return "utf-8"
+    if name is None:  # declared nowhere: a browser guesses, and may guess windows-1252
+        return "ascii" if data.isascii() else "utf-8"  # ascii: insertions as &#...; (any guess)
     codec = _ENCODINGS[name][0]
     if not codec:
         raise ValueError(f"the page declares {name!r}, which browsers do not decode")
