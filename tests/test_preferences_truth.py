@@ -276,3 +276,38 @@ async def test_the_site_template_gets_the_same_entries_as_the_dismiss(
     assert partly.startswith("[a1,a2:True][b1:True]")
     assert after.startswith("[a1,a2:False][b1:True]")
     assert "Offer A" not in page and "Offer B" not in page and "Other" in page
+
+
+async def test_erasing_under_gpc_keeps_the_visitor_s_own_choices(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """The page says the choices stay: they do, in a renewed cookie with a fresh, unlinked id
+    (nothing is stored under it); only a cookie with no choices in it is expired."""
+    async with client_for(site(make_settings)) as client:
+        pid = await build_profile(client)
+        page = await client.get(PREFS)
+        saved = await client.post(
+            PREFS,
+            data={"csrf": csrf(page.text), "action": "save", "listed": ["fan"]},  # "fan" off
+            headers=FORM,
+        )
+        assert saved.status_code == 303
+        client.headers["sec-gpc"] = "1"
+        asked = await client.get(PREFS + "?confirm=erase")
+        erased = await client.post(
+            PREFS,
+            data={"csrf": csrf(asked.text), "action": "erase", "confirm": "yes"},
+            headers=FORM,
+        )
+        told = await client.get(erased.headers["location"])
+        kept = client.cookies.get("omo_vid")
+    assert erased.headers["location"].endswith("?erased=1") and "Your choices are kept" in told.text
+    assert omotenashi_redis.keys(f"*{pid}*") == []
+    assert kept is not None and "Max-Age=0" not in erased.headers["set-cookie"]
+
+
+async def test_a_category_counts_its_entries_not_its_rules(make_settings: Make) -> None:
+    async with client_for(site(make_settings, SAME_WHY)) as client:
+        await client.get("/")
+        page = await client.get(PREFS)
+    assert "2 kinds of suggestion" in text(page.text)  # a1 and a2 are one entry, one switch

@@ -126,8 +126,12 @@ async def test_sign_in_sets_no_visitor_cookie_for_a_private_visitor(
 
 @pytest.mark.parametrize(
     "choice",
-    [Prefs(nothing=True), Prefs(withdrawn=True)],
-    ids=["personalise-nothing", "consent-withdrawn"],
+    [
+        Prefs(nothing=True),
+        Prefs(withdrawn=True),
+        Prefs(off_categories=frozenset({"offers"})),  # a switch is a choice of theirs too
+    ],
+    ids=["personalise-nothing", "consent-withdrawn", "a-switch"],
 )
 @pytest.mark.parametrize("kind", list(KINDS))
 async def test_sign_out_renews_a_cookie_that_keeps_a_lasting_choice(

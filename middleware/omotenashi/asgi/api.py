@@ -127,8 +127,8 @@ async def forget(request: Any) -> None:
 
     A private visitor (GPC/DNT, no consent, a revoked id) gets no new visitor cookie: the one
     their browser sent is expired, so no signed-in user's id stays behind. A cookie that keeps
-    their own lasting choice ("personalise nothing", consent withdrawn) is renewed instead, with
-    a fresh id, no user and their choices, so the choice holds.
+    choices of theirs (switches, "personalise nothing", consent withdrawn) is renewed instead,
+    with a fresh id, no user and those choices, so the choices hold.
     """
     visitor = get_visitor(request)
     if visitor is not None:
@@ -138,13 +138,13 @@ async def forget(request: Any) -> None:
 async def _leave(visitor: Visitor) -> None:
     """This browser becomes a new anonymous visitor (``forget``'s work)."""
     await visitor.loaded()  # a revoked id is private too, known once its read is back
-    sent, prefs = not visitor.is_new, visitor.prefs
+    sent, choices = not visitor.is_new, bool(visitor.identity.prefs)
     visitor.profile = Profile()
     _switch(
         visitor,
         Identity(vid=new_vid(), is_new=True, issued_at=time.time(), prefs=visitor.identity.prefs),
     )
-    if visitor.private and not (sent and (prefs.nothing or prefs.withdrawn)):
+    if visitor.private and not (sent and choices):  # their own choices are no tracking
         visitor.identity_changed = visitor.expire_cookie = sent  # none sent: nothing to expire
 
 

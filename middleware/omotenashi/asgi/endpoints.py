@@ -239,9 +239,8 @@ class Endpoints:
             if kept.notice:  # not every choice fitted as given: the page says how they are kept
                 target = f"{self.prefix}/preferences?{kept.notice}=1"
             given = self.signer.set_cookie_header(ident, secure=secure)
-            lasting = Prefs.from_cookie(ident.prefs)
-            if privacy.private and ident.vid != sent and not (lasting.nothing or lasting.withdrawn):
-                # erased under GPC/no consent: no new id for them, and the cookie goes too
+            if privacy.private and ident.vid != sent and not ident.prefs:
+                # erased under GPC/no consent, with no choices to keep: the cookie goes too
                 given = self.signer.expired_cookie_header(secure=secure)
                 target = f"{self.prefix}/preferences?erased_all=1"
             await _send(
