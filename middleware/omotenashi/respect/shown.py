@@ -157,8 +157,10 @@ def _unique_labels(entries: list[dict[str, Any]]) -> None:
 
 
 def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every category in plain words, whether it is on, and how many blocks it covers."""
+    """Every category in plain words, whether it is on, and how many entries (kinds of block,
+    one switch each: :func:`entry_key`) it covers."""
     out: dict[str, dict[str, Any]] = {}
+    counted: set[tuple[str, str]] = set()
     for compiled in sorted(ruleset.rules, key=lambda r: r.order):
         name = compiled.rule.category
         entry = out.setdefault(
@@ -171,7 +173,10 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
                 "shown": 0,
             },
         )
-        entry["kinds"] += 1
+        key = entry_key(compiled.rule)
+        if key not in counted:
+            counted.add(key)
+            entry["kinds"] += 1
     for item in shown:
         if item["category_name"] in out:
             out[item["category_name"]]["shown"] += 1
