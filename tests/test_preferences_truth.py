@@ -220,22 +220,35 @@ async def test_dont_show_me_this_switches_off_the_whole_entry_the_page_lists(
     assert "Off:" not in switch(page, "Something else.")
 
 
-async def test_an_entry_is_marked_off_only_when_all_its_rules_are_off(
+async def test_an_entry_with_any_rule_off_is_off_everywhere_and_a_save_keeps_it_so(
     make_settings: Make,
 ) -> None:
+    """A cookie from before (only a1 off), or a rule added later to an entry switched off:
+    the entry is off on the page and on the site, and saving the page as shown keeps it off
+    (it once switched a1 back on)."""
     async with client_for(site(make_settings, SAME_WHY)) as client:
         await client.get("/")
         token = csrf((await client.get(PREFS)).text)
-        await client.post(  # a cookie from before: only a1 off (a hand-made form does this)
+        await client.post(  # only a1 off (a hand-made form does this)
             PREFS,
             data={"csrf": token, "action": "save", "listed": "a1", "category": "offers"},
             headers=FORM,
         )
         later = (await client.get("/")).text
         page = (await client.get(PREFS)).text
-    assert "Offer A" not in later and "Offer B" in later
+        as_shown = {  # the form as the page renders it: what is ticked goes back ticked
+            "csrf": csrf(page),
+            "action": "save",
+            "category": "offers",
+            "listed": ["a1,a2", "b1"],
+            "rule": ["b1"],
+        }
+        await client.post(PREFS, data=as_shown, headers=FORM)
+        again = (await client.get("/")).text
+    assert "Offer A" not in later and "Offer B" not in later and "Other" in later
     entry = switch(page, "Our offer.")
-    assert "Off:" not in entry and "checked" in entry.split("<label")[0]
+    assert "Off: you switched this off." in entry and "checked" not in entry.split("<label")[0]
+    assert "Offer A" not in again and "Offer B" not in again and "Other" in again
 
 
 async def test_the_site_template_gets_the_same_entries_as_the_dismiss(
@@ -253,7 +266,7 @@ async def test_the_site_template_gets_the_same_entries_as_the_dismiss(
         await client.get("/")
         before = (await client.get(PREFS)).text
         token = before.split("value='")[1].split("'")[0]
-        await client.post(  # only a1 off, as a cookie from before could have it: still on
+        await client.post(  # only a1 off, as a cookie from before could have it: off
             PREFS,
             data={"csrf": token, "action": "save", "listed": "a1", "category": "offers"},
             headers=FORM,
@@ -273,7 +286,7 @@ async def test_the_site_template_gets_the_same_entries_as_the_dismiss(
         )
         page = (await client.get("/")).text
     assert before.startswith("[a1,a2:True][b1:True]")
-    assert partly.startswith("[a1,a2:True][b1:True]")
+    assert partly.startswith("[a1,a2:False][b1:True]")
     assert after.startswith("[a1,a2:False][b1:True]")
     assert "Offer A" not in page and "Offer B" not in page and "Other" in page
 

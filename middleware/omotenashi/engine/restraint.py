@@ -220,8 +220,9 @@ class Restraint:
         rule = compiled.rule
         if rule.id in self.excluded:
             return False
-        if self.prefs.nothing or rule.id in self.prefs.off_rules:
-            return False
+        off = self.prefs.off_rules
+        if self.prefs.nothing or (off and not off.isdisjoint(compiled.entry or (rule.id,))):
+            return False  # a rule of its entry switched off (an entry is switched as one)
         if rule.category in self.prefs.off_categories:
             return False
         if compiled.behavioural and not self.behavioural:

@@ -14,6 +14,13 @@ from omotenashi.rules.goals import Goal
 from omotenashi.rules.model import Rule
 
 
+def entry_key(rule: Rule) -> tuple[str, str]:
+    """The one grouping of rules into a visitor's entries (one switch each): the same category
+    and the same reason. The preferences page lists them so, "Don't show me this" on any block
+    switches off its whole entry, and restraint holds a rule off when any rule of its entry is."""
+    return rule.category, rule.why.strip()
+
+
 @dataclass(frozen=True)
 class CompiledRule:
     rule: Rule
@@ -25,6 +32,8 @@ class CompiledRule:
     static: str | None = None  # the snippet's output when it cannot depend on the visitor
     behavioural: bool = True  # tests the visitor's history (off under GPC, consent, freshness)
     uses_name: bool = False  # can print the visitor's name (counted against the name cap)
+    # the ids of its entry (its own included): what a visitor switches off as one, see entry_key
+    entry: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -75,4 +84,12 @@ class RuleSet:
             if n % PACE_RULES == 0:
                 pace()
         self.recommends = recommends
+        groups: dict[tuple[str, str], list[CompiledRule]] = {}
+        for r in sorted(self.rules, key=_order):
+            groups.setdefault(entry_key(r.rule), []).append(r)
+        for members in groups.values():
+            ids = tuple(m.id for m in members)  # one tuple shared by the entry's rules
+            for m in members:
+                object.__setattr__(m, "entry", ids)
+        del groups
         self.index = RuleIndex(self.by_slot, self.selector_rules, pace)

@@ -12,8 +12,7 @@ from omotenashi.engine.disclosure import sentence
 from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
-from omotenashi.engine.ruleset import RuleSet
-from omotenashi.rules.model import Rule
+from omotenashi.engine.ruleset import RuleSet, entry_key
 
 MAX_LISTED = 30
 Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic → words
@@ -85,24 +84,16 @@ def private_note(reason: str, is_kept: bool) -> str:
     return PRIVATE_NOTES.get(reason, "")
 
 
-def entry_key(rule: Rule) -> tuple[str, str]:
-    """The one grouping of rules into a visitor's entries (one switch each): the same
-    category and the same reason. The page lists them so, and "Don't show me this" on any
-    block switches off its whole entry."""
-    return rule.category, rule.why.strip()
-
-
 def entries(ruleset: RuleSet) -> dict[str, tuple[str, ...]]:
-    """Every rule id: the ids of every rule of its entry (itself included), in rule order."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for compiled in sorted(ruleset.rules, key=lambda r: r.order):
-        groups.setdefault(entry_key(compiled.rule), []).append(compiled.id)
-    return {rule_id: tuple(ids) for ids in groups.values() for rule_id in ids}
+    """Every rule id: the ids of every rule of its entry (itself included), in rule order
+    (grouped once, by the rule set: ``engine.ruleset.entry_key``)."""
+    return {compiled.id: compiled.entry or (compiled.id,) for compiled in ruleset.rules}
 
 
 def entry_on(ids: tuple[str, ...], prefs: Prefs) -> bool:
-    """An entry is off only when every rule of it is off (some still show otherwise)."""
-    return not all(i in prefs.off_rules for i in ids)
+    """An entry is off when any rule of it is: restraint then holds all of them off (a rule
+    added later to an entry the visitor switched off stays off too)."""
+    return prefs.off_rules.isdisjoint(ids)
 
 
 def when_text(at: float) -> str:
