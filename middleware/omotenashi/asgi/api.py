@@ -80,7 +80,7 @@ def check_attrs(attrs: Mapping[str, Any]) -> None:
         if not 0 < len(key) <= limits.MAX_ATTR_NAME or not key.isprintable():
             raise PayloadError(f"attribute names are 1-{limits.MAX_ATTR_NAME} characters", key)
         try:
-            size = len(json.dumps(value).encode())
+            size = len(json.dumps(value, allow_nan=False).encode())  # NaN: no JSON
         except (TypeError, ValueError):
             raise PayloadError("attribute values must be plain JSON values", key) from None
         if size > limits.MAX_ATTR_BYTES:

@@ -12,13 +12,14 @@ from omotenashi.engine import limits
 from omotenashi.engine.profile import STAGE_ORDER, Profile, decayed
 from omotenashi.errors import PayloadError
 
-_utf8_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_utf8_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # Lua's cjson: no NaN
 
 
 def storable(value: object) -> bool:
     """Whether ``value`` is plain JSON whose every string, keys too, is text that encodes to
-    UTF-8. A lone UTF-16 surrogate (``"\\ud800"`` in JSON, which ``json.loads`` accepts) is
-    not: Redis's cjson refuses the whole write it is in."""
+    UTF-8, and whose numbers are finite. A lone UTF-16 surrogate (``"\\ud800"`` in JSON, which
+    ``json.loads`` accepts) is not, nor is NaN or infinity: Redis's cjson refuses the whole
+    write they are in (and a script stopped half-way leaves a profile without its expiry)."""
     try:
         _utf8_dumps(value).encode("utf-8")
     except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError

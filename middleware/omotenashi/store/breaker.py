@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from redis.exceptions import ClusterDownError, ResponseError
+from redis.exceptions import ClusterDownError, ReadOnlyError, ResponseError
 
 from omotenashi.metrics import Metrics
 from omotenashi.store.pipeline import UNAVAILABLE, ReplyError
@@ -35,7 +35,7 @@ def refused(exc: BaseException) -> bool:
         return True
     return (
         isinstance(exc, ResponseError)
-        and not isinstance(exc, ClusterDownError)
+        and not isinstance(exc, ClusterDownError | ReadOnlyError)
         and not str(exc).startswith(UNAVAILABLE)
     )
 

@@ -42,7 +42,7 @@ class ReplyError(StoreError):
 
 
 #: Error replies that do mean the server cannot serve now (as redis-py's BusyLoadingError).
-UNAVAILABLE = ("LOADING", "BUSY", "MASTERDOWN")
+UNAVAILABLE = ("LOADING", "BUSY", "MASTERDOWN", "READONLY")  # READONLY: now a replica
 
 
 def reply_error(reply: object) -> StoreError:
