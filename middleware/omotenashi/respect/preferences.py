@@ -193,7 +193,7 @@ class PreferencesPage:
             categories=self.categories(loaded.ruleset, prefs),
             nothing=prefs.nothing,
             notice=notice,
-            private=shown.private_note(reason, kept) or private,
+            private=shown.private_note(reason, kept, bool(ident.prefs)) or private,
             shown=recent,
             kinds=shown.categories(loaded.ruleset, prefs, recent),
             can_choose=can_choose,

@@ -77,11 +77,25 @@ def kept(profile: Profile) -> bool:
     return profile.to_export() != _EMPTY
 
 
-def private_note(reason: str, is_kept: bool) -> str:
-    """What the page says about the privacy decision ``reason`` ("" when there is none)."""
+# Added when nothing is stored but the visitor's cookie still holds choices they made before.
+CHOICES_KEPT = (
+    " Only the choices you made before are kept, in a cookie on this "
+    "device with an id nothing is stored under, so they still hold later."
+)
+
+
+def private_note(reason: str, is_kept: bool, choices: bool = False) -> str:
+    """What the page says about the privacy decision ``reason`` ("" when there is none);
+    ``choices``: the visitor's cookie holds choices of theirs."""
     if is_kept and reason in KEPT_NOTES:
         return KEPT_NOTES[reason]
-    return PRIVATE_NOTES.get(reason, "")
+    note = PRIVATE_NOTES.get(reason, "")
+    if note and choices and reason in ("gpc", "consent", "withdrawn"):
+        note = note.replace(
+            "set no personalisation cookie", "set no new personalisation cookie"
+        ).replace(" There is nothing to switch off, because nothing is kept.", "")
+        note = note.replace("and set no cookie", "and set no new cookie") + CHOICES_KEPT
+    return note
 
 
 def entries(ruleset: RuleSet) -> dict[str, tuple[str, ...]]:
@@ -249,7 +263,8 @@ def data_sections(
     choices += [f"Switched off: {why}" for why in sorted(off)]
     if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing read or added
         choices = [
-            private_note(private, kept(profile)) or "We store nothing new about you.",
+            private_note(private, kept(profile), prefs != Prefs())
+            or "We store nothing new about you.",
             *choices,
         ]
     rows.append(("Your choices", choices or ["None: everything is on"]))
