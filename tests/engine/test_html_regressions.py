@@ -27,6 +27,14 @@ def content(doc: str, name: str = "s") -> str:
         ("<p data-omo-slot=s>one<div>block</div>", "one"),
         ("<p data-omo-slot=s>one<ul><li>x</ul>", "one"),
         ("<!doctype html><p data-omo-slot=s>one<table><tr><td>x</table>", "one"),
+        # blanks before the doctype are ignored, and a byte-order mark is the decoder's: no quirks
+        ("\n  \r\n<!doctype html><p data-omo-slot=s>one<table><tr><td>x</table>", "one"),
+        ("\ufeff<!doctype html><p data-omo-slot=s>one<table><tr><td>x</table>", "one"),
+        ("<!-- c -->\n<!doctype html><p data-omo-slot=s>one<table><tr><td>x</table>", "one"),
+        (
+            "x<!doctype html><p data-omo-slot=s>q<table><tr><td>x</table></p>",
+            "q<table><tr><td>x</table>",
+        ),
         ("<p data-omo-slot=s>quirks<table><tr><td>x</table></p>", "quirks<table><tr><td>x</table>"),
         ("<p data-omo-slot=s>one<li>two", "one"),
         ("<dl><p data-omo-slot=s>one<dd>two</dl>", "one"),
@@ -72,6 +80,7 @@ def test_extents_follow_the_html_parser(doc: str, expected: str) -> None:
         "<h2 data-omo-slot=s>title</h3><p>after",
         "<ul><li data-omo-slot=s>one<li>two</ul>",
         "<table><select><p><tbody data-omo-slot=s>",
+        "\n<!doctype html><p data-omo-slot=s>one<table><tr><td>x</table>",
     ],
 )
 def test_the_pinned_extents_agree_with_lexbor(doc: str) -> None:

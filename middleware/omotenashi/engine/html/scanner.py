@@ -112,7 +112,7 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
     n = len(page)
     search = TOKEN.search
     add = tags.append
-    i = 0
+    i = 1 if page.startswith("\ufeff") else 0  # a byte-order mark: browsers drop it
     doctype_ok = True
     in_text = False
     stack, af = b.stack, b.af
@@ -128,7 +128,8 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
             break
         lt = m.start()
         if lt > i:
-            doctype_ok = False
+            if doctype_ok and NONWS.search(page, i, lt) is not None:
+                doctype_ok = False  # text before the doctype (only blanks are ignored there)
             if (
                 b.mode == IN_BODY
                 and not b.after_body
