@@ -153,3 +153,25 @@ def test_a_preview_is_never_held_out(
       - {id: all, slot: hero, text: Hi, holdout: 100%, when: {stage: awareness}, why: "new"}
     """
     assert rules_page(tmp_path, rules, forced) == shown
+
+
+def test_a_preview_is_never_one_of_the_fresh_page_views(tmp_path: Path) -> None:
+    """About 5 % of page views show defaults (``fresh_share``); a preview's views are never
+    recorded, so a browser that drew fresh once would draw fresh on every preview."""
+    from omotenashi.engine.restraint import is_fresh
+
+    fresh_id = next(f"qa-{n}" for n in range(10_000) if is_fresh(f"qa-{n}", 3, 0.05))
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "site.yaml").write_text(
+        "rules:\n  - {id: buy, slot: hero, text: Buy, when: {stage: purchase}, why: buying}\n"
+    )
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    visit = Visit(
+        visitor_id=fresh_id,
+        profile=Profile(visits=2, views=3, last_seen=1.7e9, visit_start=1.7e9),
+        now=1.7e9 + 60,
+        request=RequestInfo.from_parts("/", "", {}),
+        forced=Forced(stage="purchase"),
+    )
+    result = personalise_page(PAGE, visit, ruleset, Journey(), EngineConfig())
+    assert [d.id for d in result.shown] == ["buy"]

@@ -64,9 +64,8 @@ CASES = [
         b"Willkommen zur\xfcck",
     ),
     (b"text/html", b"", "<meta charset=windows-1252>", "sym", b"\x80 &#8594; \xfc"),
-    # the pragma without http-equiv names nothing: an all-ASCII page declared nowhere gets
-    # references, which read the same whatever charset the browser guesses
-    (b"text/html", b"", '<meta content="charset=windows-1252">', "de", b"zur&#252;ck"),
+    # the pragma without http-equiv names nothing: utf-8 (and the header then says so)
+    (b"text/html", b"", '<meta content="charset=windows-1252">', "de", b"zur\xc3\xbcck"),
     # a byte-order mark wins over the <meta> and over the header
     (b"text/html", b"\xef\xbb\xbf", "<meta charset=windows-1252>", "de", b"zur\xc3\xbcck"),
     (b"text/html; charset=latin1", b"\xef\xbb\xbf", "", "de", b"zur\xc3\xbcck"),
@@ -75,10 +74,10 @@ CASES = [
     (b"text/html; charset=iso-8859-1", b"", "<meta charset=utf-8>", "de", b"zur\xfcck"),
     (b'text/html; charset=""', b"", "<meta charset=windows-1252>", "de", b"zur\xfcck"),
     # past the first 1024 bytes, in a comment or with a label no browser knows: declared
-    # nowhere, so (the page being all ASCII) references
-    (b"text/html", b"", PAD + "<meta charset=windows-1252>", "de", b"zur&#252;ck"),
-    (b"text/html", b"", "<!-- <meta charset=windows-1252> -->", "de", b"zur&#252;ck"),
-    (b"text/html", b"", "<meta charset=klingon>", "de", b"zur&#252;ck"),
+    # nowhere, so utf-8, and the header then says so (test below)
+    (b"text/html", b"", PAD + "<meta charset=windows-1252>", "de", b"zur\xc3\xbcck"),
+    (b"text/html", b"", "<!-- <meta charset=windows-1252> -->", "de", b"zur\xc3\xbcck"),
+    (b"text/html", b"", "<meta charset=klingon>", "de", b"zur\xc3\xbcck"),
     (b"text/html", b"", "<meta charset=klingon><meta charset=cp1252>", "de", b"zur\xfcck"),
     # Shift_JIS as browsers decode it (Windows-31J): ¥ has no byte of its own there
     (
@@ -207,3 +206,23 @@ def test_a_page_declared_nowhere_with_its_own_utf8_text_gets_utf8_insertions(
     body = _page("<title>Caf\u00e9</title>").encode("utf-8")  # not all ASCII: read as UTF-8
     out = _send(body, b"text/html", rules["de"])
     assert b"zur\xc3\xbcck" in out and b"Caf\xc3\xa9" in out
+
+
+@pytest.mark.parametrize(
+    ("ctype", "head", "said"),
+    [
+        (b"text/html", "", b"text/html; charset=utf-8"),  # declared nowhere: now it says so
+        (b"text/html", "<meta charset=klingon>", b"text/html; charset=utf-8"),
+        (b"text/html", "<meta charset=windows-1252>", b"text/html"),  # the page says it
+        (b"text/html; charset=utf-8", "", b"text/html; charset=utf-8"),  # as it came
+    ],
+)
+def test_a_rewritten_page_declared_nowhere_says_it_is_utf8(
+    rules: dict[str, RuleSet], ctype: bytes, head: str, said: bytes
+) -> None:
+    visit = Visit(visitor_id="v1", profile=Profile(), now=1_700_000_000.0)
+    body = _page(head).encode("ascii")
+    result = personalise_response(
+        body, [(b"content-type", ctype)], visit, rules["de"], Journey(), CONFIG
+    )
+    assert dict(result.headers)[b"content-type"] == said

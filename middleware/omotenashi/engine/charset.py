@@ -145,9 +145,7 @@ def page_codec(declared: str | None, data: bytes) -> str:
     """The Python codec to decode and re-encode a page with.
 
     ``declared`` is the Content-Type charset (None when the header names none), used as given.
-    A page that declares nothing is read as UTF-8, but an all-ASCII one as ASCII: what is
-    inserted then goes out as character references, which read the same whatever the browser
-    guesses (the page's own bytes are unchanged either way).
+    A page that declares nothing is read as UTF-8 (see :func:`declared_nowhere`).
     Raises ValueError for a ``<meta>`` naming an encoding browsers only show as U+FFFD.
     """
     bom = bom_codec(data)
@@ -156,12 +154,18 @@ def page_codec(declared: str | None, data: bytes) -> str:
     if declared:
         return declared
     name = prescan(data)
-    if name is None:  # declared nowhere: a browser guesses, and may guess windows-1252
-        return "ascii" if data.isascii() else "utf-8"  # ascii: insertions as &#...; (any guess)
+    if name is None:  # declared nowhere: read as UTF-8 (a rewritten page then says so)
+        return "utf-8"
     codec = _ENCODINGS[name][0]
     if not codec:
         raise ValueError(f"the page declares {name!r}, which browsers do not decode")
     return codec
+
+
+def declared_nowhere(declared: str | None, data: bytes) -> bool:
+    """Whether neither the header, a byte-order mark nor a ``<meta>`` names the charset: a
+    browser then guesses (windows-1252, often), so a page rewritten as UTF-8 must say it is."""
+    return not declared and bom_codec(data) is None and prescan(data) is None
 
 
 def prescan(data: bytes) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 
 from omotenashi.engine.change import Change
-from omotenashi.engine.charset import encode, page_codec
+from omotenashi.engine.charset import declared_nowhere, encode, page_codec
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.exposure import exposures
@@ -157,7 +157,9 @@ def personalise_page(
         titles=facts.titles,
     )
     respect = config.respect
-    fresh = is_fresh(visit.visitor_id, visit.profile.views, respect.fresh_share)
+    # a preview is never one of the fresh page views (its views are not recorded: the same
+    # browser would draw the same way every time)
+    fresh = forced is None and is_fresh(visit.visitor_id, visit.profile.views, respect.fresh_share)
     restraint = Restraint(
         respect,
         visit.choices,
@@ -239,6 +241,16 @@ def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
     return items[:10] if items else list(decision.reasons[:6])
 
 
+def _says_utf8(headers: Headers) -> Headers:
+    """The Content-Type with ``charset=utf-8`` added (it named none)."""
+    return [
+        (k, v + b"; charset=utf-8")
+        if k.lower() == b"content-type" and b"charset" not in v.lower()
+        else (k, v)
+        for k, v in headers
+    ]
+
+
 def head_headers(headers: Headers) -> Headers:
     """The app's headers for a HEAD of a page a GET would personalise: what the GET gets
     (``Cache-Control: private``, ``Vary: Cookie``, no validators), without a length, which only
@@ -291,7 +303,8 @@ def personalise_response(
     gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
     raw = gunzip(body, config.max_body) if gzipped else body
     # as a browser picks it: a byte-order mark, the header's charset, the page's <meta>, utf-8
-    charset = page_codec(content_type(headers)[1], raw)
+    declared = content_type(headers)[1]
+    charset = page_codec(declared, raw)
     text = raw.decode(charset)
     if charset not in ROUND_TRIP_CHARSETS and text.encode(charset) != raw:
         # This codec would not give back the same bytes (a byte-order mark, several byte
@@ -307,6 +320,8 @@ def personalise_response(
     # The app's validators describe its default page, not this visitor's: without them no
     # conditional request can get a 304 that skips the page view or keeps stale choices.
     new = _private(headers, len(out))
+    if page.shown and charset == "utf-8" and declared_nowhere(declared, raw):
+        new = _says_utf8(new)  # what it inserted is UTF-8: no browser may guess otherwise
     if config.debug_header or visit.forced is not None:
         shown = ",".join(d.id for d in page.shown).encode()
         new.append((b"x-omotenashi-rules", shown or b"-"))
