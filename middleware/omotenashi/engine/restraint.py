@@ -221,7 +221,7 @@ class Restraint:
         if rule.id in self.excluded:
             return False
         off = self.prefs.off_rules
-        if self.prefs.nothing or (off and not off.isdisjoint(compiled.entry or (rule.id,))):
+        if self.prefs.nothing or (off and not off.isdisjoint(compiled.entry_set or (rule.id,))):
             return False  # a rule of its entry switched off (an entry is switched as one)
         if rule.category in self.prefs.off_categories:
             return False

@@ -34,6 +34,7 @@ class CompiledRule:
     uses_name: bool = False  # can print the visitor's name (counted against the name cap)
     # the ids of its entry (its own included): what a visitor switches off as one, see entry_key
     entry: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    entry_set: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the same
 
     @property
     def id(self) -> str:
@@ -85,11 +86,19 @@ class RuleSet:
                 pace()
         self.recommends = recommends
         groups: dict[tuple[str, str], list[CompiledRule]] = {}
-        for r in sorted(self.rules, key=_order):
+        for n, r in enumerate(self.rules, 1):
             groups.setdefault(entry_key(r.rule), []).append(r)
-        for members in groups.values():
-            ids = tuple(m.id for m in members)  # one tuple shared by the entry's rules
+            if n % PACE_RULES == 0:
+                pace()
+        for n, members in enumerate(groups.values(), 1):
+            if len(members) > 1:
+                members.sort(key=_order)  # an entry's rules in file order
+            ids = tuple(m.id for m in members)  # one tuple and set shared by the entry's rules
+            same = frozenset(ids)
             for m in members:
                 object.__setattr__(m, "entry", ids)
+                object.__setattr__(m, "entry_set", same)
+            if n % PACE_RULES == 0:
+                pace()
         del groups
         self.index = RuleIndex(self.by_slot, self.selector_rules, pace)
