@@ -32,7 +32,8 @@ class CompiledRule:
     static: str | None = None  # the snippet's output when it cannot depend on the visitor
     behavioural: bool = True  # tests the visitor's history (off under GPC, consent, freshness)
     uses_name: bool = False  # can print the visitor's name (counted against the name cap)
-    # the ids of its entry (its own included): what a visitor switches off as one, see entry_key
+    # the ids of its entry (its own included; empty when it is alone in it): what a visitor
+    # switches off as one, see entry_key
     entry: tuple[str, ...] = field(default=(), compare=False, repr=False)
     entry_set: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the same
 
@@ -91,13 +92,13 @@ class RuleSet:
             if n % PACE_RULES == 0:
                 pace()
         for n, members in enumerate(groups.values(), 1):
-            if len(members) > 1:
+            if len(members) > 1:  # a rule alone in its entry keeps the empty defaults: no memory
                 members.sort(key=_order)  # an entry's rules in file order
-            ids = tuple(m.id for m in members)  # one tuple and set shared by the entry's rules
-            same = frozenset(ids)
-            for m in members:
-                object.__setattr__(m, "entry", ids)
-                object.__setattr__(m, "entry_set", same)
+                ids = tuple(m.id for m in members)  # one tuple and set shared by its rules
+                same = frozenset(ids)
+                for m in members:
+                    object.__setattr__(m, "entry", ids)
+                    object.__setattr__(m, "entry_set", same)
             if n % PACE_RULES == 0:
                 pace()
         del groups
