@@ -77,11 +77,27 @@ def kept(profile: Profile) -> bool:
     return profile.to_export() != _EMPTY
 
 
-# Added when nothing is stored but the visitor's cookie still holds choices they made before.
-CHOICES_KEPT = (
-    " Only the choices you made before are kept, in a cookie on this "
-    "device with an id nothing is stored under, so they still hold later."
+# Said instead when nothing is stored but the visitor's cookie still holds choices they made
+# before (a GPC visitor who erased: the cookie was renewed with them, under an unlinked id).
+_CHOICES_KEPT = (
+    " Only the choices you made before are kept, in a cookie on this device with an id nothing "
+    "is stored under, so they still hold later."
 )
+CHOICES_NOTES = {
+    "gpc": (
+        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
+        "not to track you. We honour it. We keep nothing about you, set no new personalisation "
+        "cookie (the site's own cookies, such as one that keeps your cart, are the site's), "
+        "and only adapt pages to the moment: your device, the time, or the link you followed."
+        + _CHOICES_KEPT
+    ),
+    "consent": (
+        "You have not given consent to personalisation, so we keep nothing about you and set "
+        "no new cookie. Pages may still adapt to your device, the time, or the link you "
+        "followed." + _CHOICES_KEPT
+    ),
+    "withdrawn": PRIVATE_NOTES["withdrawn"] + _CHOICES_KEPT,
+}
 
 
 def private_note(reason: str, is_kept: bool, choices: bool = False) -> str:
@@ -89,13 +105,9 @@ def private_note(reason: str, is_kept: bool, choices: bool = False) -> str:
     ``choices``: the visitor's cookie holds choices of theirs."""
     if is_kept and reason in KEPT_NOTES:
         return KEPT_NOTES[reason]
-    note = PRIVATE_NOTES.get(reason, "")
-    if note and choices and reason in ("gpc", "consent", "withdrawn"):
-        note = note.replace(
-            "set no personalisation cookie", "set no new personalisation cookie"
-        ).replace(" There is nothing to switch off, because nothing is kept.", "")
-        note = note.replace("and set no cookie", "and set no new cookie") + CHOICES_KEPT
-    return note
+    if choices and reason in CHOICES_NOTES:
+        return CHOICES_NOTES[reason]
+    return PRIVATE_NOTES.get(reason, "")
 
 
 def entries(ruleset: RuleSet) -> dict[str, tuple[str, ...]]:
