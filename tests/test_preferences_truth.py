@@ -327,3 +327,24 @@ async def test_a_category_counts_its_entries_not_its_rules(make_settings: Make) 
         await client.get("/")
         page = await client.get(PREFS)
     assert "2 kinds of suggestion" in text(page.text)  # a1 and a2 are one entry, one switch
+
+
+@pytest.mark.parametrize("path", [PREFS, PREFS + "/data", PREFS + "/export"])
+@pytest.mark.parametrize("headers", [{"sec-gpc": "1"}, {}], ids=["gpc", "plain"])
+async def test_when_the_profile_cannot_be_read_nothing_is_said_about_it(
+    make_settings: Make, path: str, headers: dict[str, str]
+) -> None:
+    """Redis down: "we keep nothing" (or "Visits: 0") would be a guess, not the truth."""
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        await client.get("/")  # a visitor cookie
+        cookie = client.cookies["omo_vid"]
+    down = Omotenashi(shop(), settings=make_settings(RULES, redis={"url": "redis://127.0.0.1:1/0"}))
+    async with client_for(down) as client:
+        client.cookies.set("omo_vid", cookie, "shop.test")
+        answer = await client.get(path, headers={"accept": "text/html", **headers})
+    assert answer.status_code == 503
+    assert "could not load what we keep about you" in answer.text
+    assert (
+        not any(claim in answer.text for claim in NOTHING_KEPT) and "Visits: 0" not in answer.text
+    )

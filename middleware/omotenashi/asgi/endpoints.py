@@ -264,6 +264,10 @@ class Endpoints:
                     stored = await deny.counters(self.store, ident.user or ident.vid)
             except StoreError:
                 failed = True
+        if failed:  # nothing may be said about what is kept when it could not be read
+            unread = "we could not load what we keep about you just now; please try again later"
+            await _send(send, 503, *preferences.refusal(unread, headers, self.prefix))
+            return
         if exporting:
             await _send(
                 send,
@@ -287,8 +291,6 @@ class Endpoints:
         notice = next(
             (text for key, text in preferences.NOTICES.items() if f"{key}=1" in query), ""
         )
-        if failed:
-            notice = "We could not load what we keep about you just now; please try again later."
         private = ""
         if privacy.private:
             private = (
