@@ -242,13 +242,15 @@ def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
 
 
 def _says_utf8(headers: Headers) -> Headers:
-    """The Content-Type with ``charset=utf-8`` added (it named none)."""
-    return [
-        (k, v + b"; charset=utf-8")
-        if k.lower() == b"content-type" and b"charset" not in v.lower()
-        else (k, v)
-        for k, v in headers
-    ]
+    """The Content-Type with ``charset=utf-8`` in place of the none (or empty one) it named."""
+    out = []
+    for k, v in headers:
+        if k.lower() == b"content-type":
+            media, *params = v.split(b";")
+            kept = [p for p in params if not p.strip().lower().startswith(b"charset")]
+            v = b";".join([media, *kept, b" charset=utf-8"])
+        out.append((k, v))
+    return out
 
 
 def head_headers(headers: Headers) -> Headers:
