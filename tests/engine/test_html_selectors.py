@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
@@ -169,6 +169,10 @@ _DATA_I = re.compile(r'data-i="(\d+)"')
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
+@example(  # found by this test: the adoption agency fosters the <p> out of the table
+    doc='<!doctype html><body><div data-i="0"><div data-i="1"><a data-i="4"></div>'
+    '<table data-i="6">text <p data-i="14"></div></div></a>'
+)
 def test_matches_are_the_elements_lexbor_matches(doc: str) -> None:
     tree = LexborHTMLParser(doc)
     for group in (SELECTORS, TYPED):  # TYPED: every compound names a type (a faster path)

@@ -7,7 +7,7 @@ most a constant factor. Any target the algorithm moves, clones or re-parents bec
 
 from __future__ import annotations
 
-from .core import Core
+from .core import TABLEISH, Core
 from .tokens import Attr, attrs
 from .tree import HTML, REARRANGE_LIMIT, SPECIAL, El, GiveUp
 
@@ -152,7 +152,11 @@ class Formatting(Core):
         self.spend(4 * (len(stack) - fe.depth))
         reason = "misnested formatting element"
         fb = stack[fb_depth]
-        simple = fb_depth == len(stack) - 1 and self.seq == fb.seq  # nothing inside fb yet
+        # nothing inside fb yet, and no table above fe (then fb would be fostered out of it:
+        # its parent is not the one the stack shows)
+        above = stack[fe.depth - 1]
+        fostered = above.ns == HTML and above.name in TABLEISH
+        simple = fb_depth == len(stack) - 1 and self.seq == fb.seq and not fostered
         self.skip_selectors(self.structural() if simple else self.all_selectors(), reason)
         base = fe.depth
         seg = [self.detach() for _ in range(len(stack) - base)]
