@@ -76,7 +76,7 @@ def cookie_of(mw: Omotenashi, *, user: str | None, prefs: Prefs | None = None) -
 @pytest.mark.parametrize("signed_in", [True, False], ids=["cookie-sent", "no-cookie"])
 @pytest.mark.parametrize("kind", list(KINDS))
 async def test_sign_out_sets_no_visitor_cookie_for_a_private_visitor(
-    make_settings: Make, kind: str, signed_in: bool, path: str
+    make_settings: Make, omotenashi_redis: redis.Redis, kind: str, signed_in: bool, path: str
 ) -> None:
     headers, overrides = KINDS[kind]
     mw = site(make_settings, **overrides)
@@ -135,7 +135,7 @@ async def test_sign_in_sets_no_visitor_cookie_for_a_private_visitor(
 )
 @pytest.mark.parametrize("kind", list(KINDS))
 async def test_sign_out_renews_a_cookie_that_keeps_a_lasting_choice(
-    make_settings: Make, kind: str, choice: Prefs
+    make_settings: Make, omotenashi_redis: redis.Redis, kind: str, choice: Prefs
 ) -> None:
     headers, overrides = KINDS[kind]
     mw = site(make_settings, **overrides)
@@ -152,7 +152,7 @@ async def test_sign_out_renews_a_cookie_that_keeps_a_lasting_choice(
 
 @pytest.mark.parametrize("path", ["/logout", "/signed-out"])
 async def test_the_expiry_has_the_cookie_s_own_domain_and_flags(
-    make_settings: Make, path: str
+    make_settings: Make, omotenashi_redis: redis.Redis, path: str
 ) -> None:
     mw = site(make_settings, cookie={"domain": "shop.test", "path": "/"})
     value = mw.signer.sign(cookie_of(mw, user="alice"))
@@ -163,11 +163,13 @@ async def test_the_expiry_has_the_cookie_s_own_domain_and_flags(
     assert response.headers.get_list("set-cookie") == [EXPIRED + "; Domain=shop.test; Secure"]
 
 
-async def test_a_revoked_user_s_sign_out_expires_their_cookie(make_settings: Make) -> None:
+async def test_a_revoked_user_s_sign_out_expires_their_cookie(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
     mw = site(make_settings)
-    value = mw.signer.sign(cookie_of(mw, user="alice"))
+    value = mw.signer.sign(cookie_of(mw, user="mallory"))  # a user no other test revokes
     async with client_for(mw, headers={"user-agent": UA}) as browser:
-        await revoke(mw, user_id="alice")  # known only once the profile's read is back
+        await revoke(mw, user_id="mallory")  # known only once the profile's read is back
         browser.cookies.set("omo_vid", value, domain="shop.test")
         response = await browser.get("/logout")
     assert response.headers.get_list("set-cookie") == [EXPIRED]
