@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omotenashi.engine.headers import _parse_media_type, add_vary, make_private, media_type, without
 from omotenashi.engine.html import scan
+from omotenashi.engine.html.scanner import exists
 from omotenashi.engine.html.splice import _kept_tags, _start_tag, start_tag
 from omotenashi.engine.page import SKIP_HEADER, VALIDATORS, _private
 from omotenashi.engine.personalise import _BODY_END, _panel_at
@@ -120,3 +123,14 @@ def test_start_tags_remembered_are_the_ones_made(tag: str, attrs: dict[str, str]
     assert _start_tag(page, target, attrs) == start_tag(page, target, attrs)
     assert _start_tag(page, target, attrs) == start_tag(page, target, attrs)
     assert len(_kept_tags) <= 2048
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet='aAdDtT-oOmMsSlL <>="é\u212a\u0130kK', max_size=60),
+    st.sampled_from(["data-omo-slot", "Data-Omo-Slot", "k", "x-é"]),
+)
+def test_exists_is_the_case_insensitive_search(page: str, attribute: str) -> None:
+    plain = re.search(re.escape(attribute), page, re.I) is not None
+    assert exists(page, attribute) is plain
+    assert exists(page, "") is False

@@ -68,7 +68,13 @@ class Scan:
 
 def exists(page: str, attribute: str) -> bool:
     """Whether ``attribute`` occurs anywhere in ``page`` (ASCII case-insensitively)."""
-    return bool(attribute) and re.search(re.escape(attribute), page, re.I) is not None
+    if not attribute:
+        return False
+    if attribute in page:  # as written, the usual case: a substring search, no regex
+        return True
+    if page.isascii():  # lower() is then ASCII-only too (a case-insensitive regex is slower)
+        return attribute.lower() in page.lower()
+    return re.search(re.escape(attribute), page, re.I) is not None
 
 
 def scan_page(
