@@ -6,8 +6,7 @@ Everything here happens before the app runs; a failure hands the request to the 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from omotenashi.asgi.visitor import Services, Visitor
@@ -30,9 +29,9 @@ Scope = dict[str, Any]
 AGENTS_KEPT = 4096  # User-Agents whose device and bot answer are kept
 
 
-@dataclass(frozen=True)
-class Guest:
-    """What is known of a request before anything is loaded."""
+class Guest(NamedTuple):
+    """What is known of a request before anything is loaded (a tuple: built on every request,
+    in half the time of a frozen dataclass)."""
 
     headers: dict[str, str]
     device: Device

@@ -115,7 +115,8 @@ class Responder:
     def visit(self, now: float, *, since: int = 0) -> Visit:
         """The engine's view of this request (``since``: the events not recorded yet)."""
         v = self.visitor
-        attrs = {k: x for k, x in v.attrs.items() if self._recorded_attrs.get(k, v) != x}
+        recorded = self._recorded_attrs
+        attrs = {k: x for k, x in v.attrs.items() if recorded.get(k, v) != x} if v.attrs else {}
         profile = v.profile
         return quick(  # every field: built in one step
             Visit,
@@ -127,7 +128,7 @@ class Responder:
             is_new=v.is_new,
             choices=v.prefs,
             private=v.private,
-            events=tuple(v.events[since:]),
+            events=tuple(v.events[since:] if since else v.events),
             attrs=attrs,
             forced=v.forced,
             csrf=self.tools.signer.csrf_token(v.identity),
@@ -223,10 +224,8 @@ class Responder:
         visitor = self.visitor
         # A private visitor gets no new cookie, except one that carries their own lasting
         # choice ("personalise nothing", consent withdrawn): it is renewed so the choice holds.
-        prefs = visitor.prefs
-        keeps_choice = not visitor.is_new and (prefs.nothing or prefs.withdrawn)
         refresh = self.tools.signer.needs_refresh(visitor.identity) and (
-            not visitor.private or keeps_choice
+            not visitor.private or self._keeps_choice()
         )
         if visitor.identity_changed or refresh:
             headers.append((b"set-cookie", self._cookie()))
@@ -243,6 +242,11 @@ class Responder:
             )
             headers.append((b"set-cookie", cookie.encode()))
         return headers
+
+    def _keeps_choice(self) -> bool:
+        visitor = self.visitor
+        prefs = visitor.prefs
+        return not visitor.is_new and (prefs.nothing or prefs.withdrawn)
 
     def _learning(self, change: Change) -> Learning | None:
         """What this page view teaches recommendations (a viewed catalogue item), if anything."""

@@ -32,6 +32,12 @@ class Privacy:
         return bool(self.reason)
 
 
+# Every decision is one of these (immutable, so shared): no instance is built per request.
+_ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _NOTHING, _NO_CONSENT = (
+    Privacy(reason) for reason in ("", "bot", "revoked", "withdrawn", "gpc", "nothing", "consent")
+)
+
+
 def decide_privacy(
     headers: Mapping[str, str],
     prefs: Prefs,
@@ -43,17 +49,17 @@ def decide_privacy(
     """The privacy decision for one request, from its headers, the visitor's own choices and
     the site's deny-list (``revoked``: the profile store marks the id as revoked)."""
     if bot:
-        return Privacy("bot")
+        return _BOT
     if revoked:
-        return Privacy("revoked")
+        return _REVOKED
     if prefs.withdrawn and not prefs.consent:
-        return Privacy("withdrawn")
+        return _WITHDRAWN
     if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
-        return Privacy("gpc")
+        return _GPC
     if prefs.nothing:  # "personalise nothing": only that choice is kept, in the cookie
-        return Privacy("nothing")
+        return _NOTHING
     if respect.consent_required and not prefs.consent:
         given = cookie_value(headers.get("cookie"), respect.consent_cookie) or ""
         if given.strip().lower() not in CONSENT_VALUES:
-            return Privacy("consent")
-    return Privacy()
+            return _NO_CONSENT
+    return _ALLOWED
