@@ -1,6 +1,7 @@
 """``omotenashi check`` on rules that share a slot and a priority: one warning per slot and
 priority, naming at most ten rules, at the first of them, and never a rule already reported
-as unable to fire."""
+as unable to fire. Schedules with a date that does not exist or an end not after the start are
+errors at their field; a rule file with no rules is a warning, an empty journey file an error."""
 
 from __future__ import annotations
 
@@ -87,3 +88,118 @@ def test_rules_sharing_a_slot_and_a_priority_are_one_warning(
     assert len(found) == len(warnings), found
     for line, start in zip(found, warnings, strict=True):
         assert line.startswith(start), line
+
+
+def check_site(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+) -> tuple[int, list[str]]:
+    """``omotenashi check rules`` on these rule files: its exit code and the lines it prints."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    for name, text in files.items():
+        (tmp_path / "rules" / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "rules"])
+    return code, capsys.readouterr().out.splitlines()
+
+
+REAL_DATE = "(write a real date, e.g. 2026-12-01T00:00:00+09:00)"
+BACKWARDS = "the rule would never be on (make end later than start"
+
+
+@pytest.mark.parametrize(
+    ("schedule", "error"),
+    [
+        (
+            "start: 2026-13-01T00:00:00+09:00",
+            f"schedule.start: month 13 does not exist {REAL_DATE}",
+        ),
+        ("start: '2026-13-01'", f"schedule.start: month 13 does not exist {REAL_DATE}"),
+        ("start: 2026-02-30", f"schedule.start: February 2026 has no day 30 {REAL_DATE}"),
+        ("end: 2026-04-31T10:00:00Z", f"schedule.end: April 2026 has no day 31 {REAL_DATE}"),
+        ("start: 2026-12-01T25:00:00+09:00", "schedule.start: hour 25 does not exist"),
+        (
+            "start: 2026-12-05T00:00:00+09:00, end: 2026-12-01T00:00:00+09:00",
+            "schedule.end: the schedule ends (2026-12-01T00:00:00+09:00) before it starts "
+            f"(2026-12-05T00:00:00+09:00): {BACKWARDS}",
+        ),
+        (
+            "end: 2026-12-01T10:00:00+09:00, start: 2026-12-01T02:00:00Z",
+            "schedule.end: the schedule ends (2026-12-01T10:00:00+09:00) before it starts "
+            f"(2026-12-01T02:00:00+00:00): {BACKWARDS}",
+        ),
+        (
+            "start: 2026-12-05T00:00:00Z, end: 2026-12-05T00:00:00Z",
+            "schedule.end: the schedule ends (2026-12-05T00:00:00+00:00) when it starts",
+        ),
+        ("start: 2026-12-05, end: 2026-12-03", "schedule.end: the schedule ends (2026-12-04"),
+    ],
+    ids=[
+        "month-13",
+        "month-13-quoted",
+        "february-30",
+        "april-31-end",
+        "hour-25",
+        "end-before-start",
+        "end-before-start-other-offset",
+        "end-at-start",
+        "bare-end-before-bare-start",
+    ],
+)
+def test_an_impossible_or_backwards_schedule_is_an_error_at_its_field(
+    schedule: str,
+    error: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rules = "rules:\n  - id: sale\n    slot: hero\n    text: X\n    why: because\n"
+    code, out = check_site(
+        tmp_path, monkeypatch, capsys, {"site.yaml": rules + f"    schedule: {{{schedule}}}\n"}
+    )
+    assert code == 1
+    assert len(out) == 1 and out[0].startswith(f"rules/site.yaml:6: error: rules[0].{error}"), out
+
+
+GOALS_ONLY = "goals:\n  - {id: purchase, event: purchase}\n"
+NO_RULES = "rules/empty.yaml:1: warning: the file has no rules"
+
+
+@pytest.mark.parametrize(
+    "empty",
+    ["", "# only a comment\n", "rules: []\n", "---\n"],
+    ids=["empty", "comment-only", "empty-list", "empty-document"],
+)
+def test_a_rule_file_with_no_rules_is_a_warning(
+    empty: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = {"empty.yaml": empty, "goals.yaml": GOALS_ONLY, "site.yaml": "rules:\n" + rule("a")}
+    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 0
+    assert [line for line in out if "warning" in line] == [
+        f"{NO_RULES} (it is empty, only comments, or rules: []): if a save was cut short, "
+        "restore it; if not, delete the file"
+    ]
+
+
+@pytest.mark.parametrize("journey", ["", "# only a comment\n"], ids=["empty", "comment-only"])
+def test_an_empty_journey_file_is_an_error(
+    journey: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = {"journey.yaml": journey, "site.yaml": "rules:\n" + rule("a")}
+    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 1
+    assert out == [
+        "rules/journey.yaml:1: error: the journey file is empty (or only comments): nobody "
+        "would move past awareness, so every rule with a stage condition would stop (restore "
+        "it; to have no journey, delete the file)"
+    ]

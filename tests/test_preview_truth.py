@@ -175,3 +175,23 @@ def test_a_preview_is_never_one_of_the_fresh_page_views(tmp_path: Path) -> None:
     )
     result = personalise_page(PAGE, visit, ruleset, Journey(), EngineConfig())
     assert [d.id for d in result.shown] == ["buy"]
+
+
+@pytest.mark.parametrize(
+    ("snippet", "said"),
+    [  # both render for the sample visitor the load tries (a cart, 2 visits), not for this one
+        ("{{ visitor.cart[0] }}", "list object has no element 0"),
+        ("{{ 10 / (visitor.visits - 1) }}", "division by zero"),
+    ],
+)
+def test_preview_says_a_snippet_failed_to_render(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], snippet: str, said: str
+) -> None:
+    rules = """
+    rules:
+      - {id: cart, slot: hero, snippet: hero.html, why: "in your cart"}
+    """
+    (site(tmp_path, rules) / "snippets" / "hero.html").write_text(snippet)
+    out, page = preview(tmp_path, capsys)  # a first visit, an empty cart
+    assert "Default hero" in page
+    assert f"-> hero: snippet 'hero.html' failed to render: {said}" in line(out, "cart"), out

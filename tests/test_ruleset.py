@@ -201,17 +201,90 @@ def test_every_error_in_a_file_is_reported_at_once(tmp_path: Path) -> None:
     assert errors[1].startswith("rules/site.yaml:4: rules[1].id:")
 
 
-def test_a_snippet_that_cannot_render_is_refused_at_load(tmp_path: Path) -> None:
-    with pytest.raises(RuleSetError) as info:
-        load(
-            tmp_path,
+FIELDS = "stage, segments, visits, returning, interests, name, device, cart, purchases, " + (
+    "viewed_in, titles"
+)
+MISSPELT = "{{ visitor.frist_name }}{% endif %}"
+HERO = "<h1>{{ headline }}</h1>\n<a>{{ cta_label }}</a>"
+TWO = """
+rules:
+  - {id: a, slot: hero, snippet: s.html, with: {headline: Hi}, why: because}
+  - {id: b, slot: hero, snippet: s.html, with: {headline: Ho}, why: because}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rules", "snippets", "expected"),
+    [
+        (  # a snippet's own problem: once, at its file and line, naming the rules that use it
+            TWO,
+            {"s.html": "<p>\n{{ headline }\n</p>"},
+            "snippets/s.html:2: does not compile: unexpected '}' "
+            "(close the tag with }}; used by rules 'a', 'b')",
+        ),
+        (TWO, {"s.html": "{{ 1 / 0 }}"}, "snippets/s.html:1: failed to render: division by zero"),
+        (  # a field the visitor does not have, even where the sample visitor does not look
+            TWO,
+            {"s.html": "{{ headline }}\n{% if visitor.visits > 9 %}" + MISSPELT},
+            f"snippets/s.html:2: 'frist_name' is not a visitor field (fields: {FIELDS})",
+        ),
+        (TWO, {"s.html": "{{ visitor.__class__ }}"}, "snippets/s.html:1: '__class__' is not a"),
+        (  # the sandbox is immutable: a snippet changes nothing
+            TWO,
+            {"s.html": "{{ headline }}\n{{ visitor.cart.append(1) }}"},
+            "snippets/s.html:2: failed to render: access to attribute 'append' of 'list' object "
+            "is unsafe.",
+        ),
+        (  # what a snippet includes is tried too
+            TWO,
+            {"s.html": "{% include 'box.html' %}", "box.html": "{{ title }}"},
+            "rules/site.yaml:3: rules[0].with: the snippet 's.html' (through 'box.html') needs "
+            "'title', which with: does not give",
+        ),
+        (  # a misspelt with: key is blamed on itself, with the name the snippet needs
             """
             rules:
-              - {id: a, slot: hero, snippet: bad.html, why: because}
-        """,
-            {"bad.html": "{{ 1 / 0 }}"},
-        )
-    assert str(info.value).startswith("rules/site.yaml:3: rules[0].snippet: snippet 'bad.html'")
+              - id: a
+                slot: hero
+                snippet: hero.html
+                with:
+                  headline: Hi
+                  cta_lable: Go
+                why: because
+            """,
+            {"hero.html": HERO},
+            "rules/site.yaml:8: rules[0].with.cta_lable: the snippet 'hero.html' does not use "
+            "'cta_lable'; did you mean 'cta_label'? (snippets/hero.html:2 needs 'cta_label', "
+            "which with: does not give)",
+        ),
+        (
+            """
+            rules:
+              - {id: a, slot: hero, snippet: hero.html, with: {headline: Hi}, why: because}
+            """,
+            {"hero.html": HERO},
+            "rules/site.yaml:3: rules[0].with: the snippet 'hero.html' needs 'cta_label', which "
+            "with: does not give",
+        ),
+        (
+            """
+            rules:
+              - {id: a, slot: hero, text: "Hi {{ visitor.frist_name }}", why: because}
+              - {id: b, slot: hero, text: "Hi {{ visitor.frist_name|upper }}", why: because}
+            """,
+            {},
+            "rules/site.yaml:3: rules[0].text: snippet 'text': 'frist_name' is not a visitor field",
+        ),
+    ],
+)
+def test_a_snippet_that_cannot_render_is_refused_where_the_editor_fixes_it(
+    tmp_path: Path, rules: str, snippets: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(RuleSetError) as info:
+        load(tmp_path, textwrap.dedent(rules), snippets or None)
+    errors = [str(e) for e in info.value.errors]
+    assert errors[0].startswith(expected)
+    assert len([e for e in errors if e.startswith("snippets/")]) <= 1  # once per snippet
 
 
 def test_snippets_that_ignore_the_visitor_are_rendered_once(tmp_path: Path) -> None:

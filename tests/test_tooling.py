@@ -333,3 +333,111 @@ def test_force_prints_a_link_or_a_cookie(
     assert forced is not None and forced.stage == "loyalty"
     assert main(["force", "--stage", "nirvana"]) == 2
     assert "not a journey stage" in capsys.readouterr().err
+
+
+SALE = """
+rules:
+  - {id: sale, slot: hero, text: Sale, why: "the sale is on",
+     schedule: {start: 2026-12-01, end: 2026-12-03}}
+  - {id: evening, slot: tagline, text: Evening, why: "evening",
+     schedule: {start: "2026-12-01T18:00:00", end: 2026-12-01T23:00:00}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("zone", "rule", "starts", "ends"),
+    [
+        ("Asia/Tokyo", "sale", "2026-11-30T15:00Z", "2026-12-03T15:00Z"),  # days in Tokyo
+        ("Asia/Tokyo", "evening", "2026-12-01T09:00Z", "2026-12-01T14:00Z"),  # 18:00-23:00
+        ("America/New_York", "sale", "2026-12-01T05:00Z", "2026-12-04T05:00Z"),
+        ("UTC", "sale", "2026-12-01T00:00Z", "2026-12-04T00:00Z"),  # through the end date
+    ],
+)
+def test_a_schedule_without_an_offset_is_in_the_rules_time_zone_through_its_end_date(
+    zone: str, rule: str, starts: str, ends: str, tmp_path: Path
+) -> None:
+    from datetime import datetime, timedelta
+
+    from omotenashi.engine.decide import eligible
+    from omotenashi.loader.ruleset import load_ruleset
+    from omotenashi.loader.snippets import Renderer
+
+    site = write_site(tmp_path, SALE)
+    rules = load_ruleset(site / "rules", Renderer(site / "snippets"), timezone=zone)
+    scheduled = next(r for r in rules.rules if r.id == rule)
+    start, end, minute = (
+        datetime.fromisoformat(starts),
+        datetime.fromisoformat(ends),
+        timedelta(minutes=1),
+    )
+    on = [eligible(scheduled, at) for at in (start - minute, start, end - minute, end)]
+    assert on == [False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("moment", "said"),
+    [
+        ("2026-12-01T05:00:00+09:00", "not fired  sale"),  # 2026-11-30 20:00 UTC: not yet
+        ("2026-12-04T08:00:00+09:00", "fired      sale"),  # 2026-12-03 23:00 UTC: the end day
+    ],
+)
+def test_preview_reads_a_bare_date_as_the_engine_does(
+    moment: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = write_site(tmp_path, SALE)
+    out_file = tmp_path / "out.html"
+    args = ["preview", str(site / "templates/page.html"), "--rules", str(site / "rules")]
+    assert main([*args, "--time", moment, "--out", str(out_file)]) == 0
+    sale = next(line for line in capsys.readouterr().out.splitlines() if " sale " in line)
+    if said.startswith("not"):
+        assert (
+            sale
+            == f"  {said:39} -> hero: outside its schedule: it starts 2026-12-01T00:00:00+00:00"
+        )
+    else:
+        assert sale.startswith(f"  {said}") and 'data-omo-rule="sale"' in out_file.read_text()
+
+
+@pytest.mark.parametrize(
+    ("zone", "said"),
+    [("Asia/Tokyo", "fired      sale"), ("UTC", "not fired  sale")],  # 2026-12-01 00:00 JST
+)
+def test_preview_with_its_own_rules_folder_keeps_the_rules_time_zone(
+    zone: str,
+    said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_RULES_TIMEZONE", zone)
+    site = write_site(tmp_path, SALE)
+    args = ["preview", str(site / "templates/page.html"), "--rules", str(site / "rules")]
+    out_file = str(tmp_path / "out.html")
+    assert main([*args, "--time", "2026-11-30T15:00:00+00:00", "--out", out_file]) == 0
+    sale = next(line for line in capsys.readouterr().out.splitlines() if " sale " in line)
+    assert sale.startswith(f"  {said}")
+
+
+def test_a_reload_with_a_rule_file_that_has_no_rules_logs_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from omotenashi.loader.reload import Reloader
+    from omotenashi.metrics import Metrics
+    from omotenashi.settings import RulesSettings
+
+    site = write_site(tmp_path, SALE)
+    cfg = RulesSettings(dir=site / "rules", snippets_dir=site / "snippets", reload_interval=0.001)
+    reloader = Reloader(cfg, Metrics())
+    (site / "rules" / "empty.yaml").write_text("# cut short\n")
+    time.sleep(0.01)  # past the reload interval (a wait, not a timing assertion)
+    with caplog.at_level(logging.WARNING, logger="omotenashi"):
+        reloader.maybe_reload()
+    said = [r.getMessage() for r in caplog.records]
+    assert said[0] == "omotenashi: rules reloaded (2 rules)"
+    assert said[1:] == [
+        f"omotenashi: {site / 'rules' / 'empty.yaml'}: the file has no rules "
+        "(it is empty, only comments, or rules: []): if a save was cut short, "
+        "restore it; if not, delete the file"
+    ]

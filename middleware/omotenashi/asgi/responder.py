@@ -26,6 +26,7 @@ from omotenashi.engine.page import (
     personalise_response,
 )
 from omotenashi.engine.quick import quick
+from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import CookieSigner
@@ -188,7 +189,7 @@ class Responder:
             return
         for problem in result.problems:
             tools.metrics.inc("snippet_error")
-            log.warning("omotenashi: %s", problem)
+            warn_once(log, problem, self.loaded.ruleset)  # once per rule set, not per request
         for skipped in result.skipped:  # the rule aimed there is skipped; the page stays whole
             tools.metrics.inc("html_skipped")
             log.debug("omotenashi: left alone: %s", skipped)

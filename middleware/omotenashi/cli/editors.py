@@ -12,7 +12,9 @@ from typing import Any
 def _check(args: argparse.Namespace) -> int:
     from omotenashi.errors import CommandError
     from omotenashi.loader.checks import check
+    from omotenashi.settings import Settings
 
+    zone = Settings().rules.timezone  # schedules without an offset are read in it
     findings = []
     for folder in args.rules or ["rules"]:
         rules = Path(folder)
@@ -22,7 +24,7 @@ def _check(args: argparse.Namespace) -> int:
             raise CommandError(f"no rule files (*.yaml) in {folder!r}")
         snippets = Path(args.snippets) if args.snippets else rules.parent / "snippets"
         templates = Path(args.templates) if args.templates else None
-        findings += check(rules, snippets, templates, base=Path.cwd())
+        findings += check(rules, snippets, templates, timezone=zone, base=Path.cwd())
     errors = [f for f in findings if f.level == "error"]
     warnings = [f for f in findings if f.level == "warning"]
     for finding in [*errors, *warnings]:

@@ -27,13 +27,16 @@ def _preview(args: argparse.Namespace) -> int:
     from omotenashi.engine.profile import Profile
     from omotenashi.identity.device import parse_device
     from omotenashi.loader.reload import load_all
-    from omotenashi.settings import RulesSettings, Settings
+    from omotenashi.settings import Settings
 
     settings = Settings()
     rules_cfg = settings.rules
     if args.rules:
         snippets = args.snippets or str(Path(args.rules).parent / "snippets")
-        rules_cfg = RulesSettings(dir=Path(args.rules), snippets_dir=Path(snippets))
+        # only the folders change: the time zone and the rest stay as the settings say
+        rules_cfg = rules_cfg.model_copy(
+            update={"dir": Path(args.rules), "snippets_dir": Path(snippets)}
+        )
     if not rules_cfg.dir.is_dir():
         from omotenashi.errors import CommandError
 
@@ -83,6 +86,7 @@ def _preview(args: argparse.Namespace) -> int:
     fired = {d.id: d for d in result.shown}
     texts = {r.rule.selector for r in loaded.ruleset.selector_rules if r.rule.selector}
     found = scan(page, selectors=[parse_selector(t) for t in sorted(texts)])
+    failed = _failures(result.problems)
     slots = {s.name for s in found.slots if s.name is not None}
     print(f"page: {args.page}  ({len(slots)} slots: {', '.join(sorted(slots)) or 'none'})")
     for skip in found.skipped:
@@ -98,6 +102,8 @@ def _preview(args: argparse.Namespace) -> int:
             print(f"  not here   {r.id:28} -> {target}: the page has no such slot")
         elif r.rule.selector and not found.matches.get(r.rule.selector):
             print(f"  not here   {r.id:28} -> {target}: nothing on the page matches it")
+        elif r.id in failed:  # its conditions held; its snippet did not render
+            print(f"  not fired  {r.id:28} -> {target}: {failed[r.id]}")
         else:
             failing = [c.text for c in r.conditions if not c.check(facts)]
             why = (
@@ -111,13 +117,33 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _failures(problems: list[str]) -> dict[str, str]:
+    """Rule id -> what went wrong, from the engine's problems (``rule <id>: snippet 'x':
+    failed to render: ...; the slot keeps its default``)."""
+    out = {}
+    for problem in problems:
+        head, sep, rest = problem.partition(": ")
+        if head.startswith("rule ") and sep:
+            said = rest.removesuffix("; the slot keeps its default")
+            out[head.removeprefix("rule ")] = said.replace(
+                "': failed to render", "' failed to render"
+            )
+    return out
+
+
 def _held_back(rule: CompiledRule, shown: list[Decision], budget: int, moment: datetime) -> str:
     """Why a rule whose conditions all hold was not shown, from what was."""
     from omotenashi.engine.decide import eligible
 
     r = rule.rule
-    if not eligible(rule, moment):
-        return "switched off (enabled: false) or outside its schedule at this time"
+    at = moment if moment.tzinfo is not None else moment.astimezone()  # as --time's timestamp
+    if not r.enabled:
+        return "switched off (enabled: false)"
+    if not eligible(rule, at) and r.schedule is not None:
+        start, end = r.schedule.start, r.schedule.end  # in the rules' time zone once loaded
+        if start is not None and at < (start if start.tzinfo else start.replace(tzinfo=UTC)):
+            return f"outside its schedule: it starts {start.isoformat()}"
+        return f"outside its schedule: it ended {end.isoformat() if end else ''}".rstrip()
     target = r.slot or r.selector
     for d in shown:
         if (d.rule.rule.slot or d.rule.rule.selector) == target:

@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 import html
+import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from jinja2 import Template, nodes
+from jinja2 import StrictUndefined, Template, nodes
 
 from omotenashi.errors import SnippetError
+
+# What ``visitor`` holds in a snippet (engine/profile.py ``visitor_view``).
+VISITOR_FIELDS = (
+    "stage",
+    "segments",
+    "visits",
+    "returning",
+    "interests",
+    "name",
+    "device",
+    "cart",
+    "purchases",
+    "viewed_in",
+    "titles",
+)
+_FIELD_SET = frozenset(VISITOR_FIELDS)
+
+
+def not_a_field(name: object) -> str:
+    """What a snippet hears when it asks ``visitor`` for something it does not have."""
+    return f"{name!r} is not a visitor field (fields: {', '.join(VISITOR_FIELDS)})"
+
+
+class SnippetUndefined(StrictUndefined):
+    """A missing value fails the snippet; a missing field of the visitor says so by name
+    (rather than Jinja's "'dict object' has no attribute ...")."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        obj, name = self._undefined_obj, self._undefined_name
+        if isinstance(obj, Mapping) and isinstance(name, str) and _FIELD_SET <= obj.keys():
+            return not_a_field(name)
+        return str(super()._undefined_message)
 
 
 def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, Any]) -> str:
@@ -94,6 +130,27 @@ class _Watched(dict[str, Any]):
         return super().copy()
 
     __hash__ = None
+
+
+TOLD_KEEP = 1024  # different problems logged per rule set; past that, only counted
+
+
+class _Told:
+    """The problems logged for the rule set now in use (a reload starts afresh)."""
+
+    owner: weakref.ref[object] | None = None
+    said: set[str] = set()
+
+
+def warn_once(log: logging.Logger, problem: str, owner: object) -> None:
+    """Log ``problem`` once per ``owner`` (the rule set loaded: a reload logs it again), not
+    once per request; the caller counts every one."""
+    if _Told.owner is None or _Told.owner() is not owner:
+        _Told.owner, _Told.said = weakref.ref(owner), set()
+    if problem in _Told.said or len(_Told.said) >= TOLD_KEEP:
+        return
+    _Told.said.add(problem)
+    log.warning("omotenashi: %s", problem)
 
 
 _RENDERED: OrderedDict[tuple[Any, ...], tuple[object, str]] = OrderedDict()

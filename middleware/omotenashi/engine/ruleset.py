@@ -55,6 +55,7 @@ class RuleSet:
     selector_rules: list[CompiledRule] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)  # the site's conversion goals
+    empty_files: list[str] = field(default_factory=list)  # rule files with no rules, no goals
 
     recommends: bool = False  # any recommend rule (then the store reads what it needs)
     index: RuleIndex = field(init=False, repr=False)  # what decide looks at (ruleindex.py)

@@ -1,9 +1,9 @@
 """``omotenashi check``: what an editor should hear about before the rules go live.
 
-Errors (exit 1): files that do not validate, snippets that are missing or do not compile,
-rules that can never fire. Warnings: rules on one slot with equal priority that can hold at
-once (one warning per slot and priority), schedules that have ended, slots no template
-declares, snippets no rule uses.
+Errors (exit 1): files that do not validate (an empty journey file included), snippets that
+are missing or do not compile, rules that can never fire. Warnings: rules on one slot with
+equal priority that can hold at once (one warning per slot and priority), schedules that have
+ended, slots no template declares, snippets no rule uses, rule files with no rules.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from omotenashi.engine.ruleset import CompiledRule
-from omotenashi.errors import RuleSetError
+from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import load_catalog_for
 from omotenashi.loader.journey import load_journey
-from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.ruleset import NO_RULES, load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.loader.whychecks import why_contradictions
 from omotenashi.rules.model import Compare, When
@@ -150,20 +150,13 @@ def check(
     try:
         load_journey(rules_dir, timezone=timezone, base=base)
     except RuleSetError as exc:
-        findings += [
-            Finding(
-                e.file,
-                e.line,
-                "error",
-                f"{e.field}: {e.problem}" + (f" ({e.hint})" if e.hint else ""),
-            )
-            for e in exc.errors
-        ]
+        findings += [Finding(e.file, e.line, "error", _said(e)) for e in exc.errors]
     try:
         ruleset = load_ruleset(rules_dir, Renderer(snippets_dir), timezone=timezone, base=base)
     except RuleSetError as exc:
-        findings += [Finding(e.file, e.line, "error", str(e).split(": ", 1)[1]) for e in exc.errors]
+        findings += [Finding(e.file, e.line, "error", _said(e)) for e in exc.errors]
         return findings
+    findings += [Finding(name, 1, "warning", NO_RULES) for name in ruleset.empty_files]
     rules = sorted(ruleset.rules, key=lambda r: r.order)
     findings += _catalog_findings(rules_dir, rules, base)
     now = datetime.now(UTC)
@@ -182,7 +175,7 @@ def check(
                     r.file,
                     r.line,
                     "warning",
-                    f"rule {r.id!r} can never fire: its schedule ended {end}",
+                    f"rule {r.id!r} can never fire: its schedule ended {end.isoformat()}",
                 )
             )
             findings.append(never[-1])
@@ -210,6 +203,11 @@ def check(
                 shown = display_path(path, base)
                 findings.append(Finding(shown, 1, "warning", f"no rule uses the snippet {name!r}"))
     return findings
+
+
+def _said(error: RuleError) -> str:
+    """An error as ``check`` words it: without the file and line it is listed under."""
+    return str(RuleError("", 0, error.field, error.problem, error.hint)).split(": ", 1)[1]
 
 
 def _same_priority(rules: list[CompiledRule]) -> list[Finding]:

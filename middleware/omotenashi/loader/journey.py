@@ -23,7 +23,16 @@ def load_journey(rules_dir: Path, *, timezone: str = "UTC", base: Path | None = 
     if path.is_file():
         try:
             data, lines = load_yaml(path, name)
-            spec = JourneyFile.model_validate(data or {})
+            if data is None:  # a save cut short: every stage rule would silently stop
+                raise RuleError(
+                    name,
+                    1,
+                    "",
+                    "the journey file is empty (or only comments): nobody would move past "
+                    "awareness, so every rule with a stage condition would stop",
+                    "restore it; to have no journey, delete the file",
+                )
+            spec = JourneyFile.model_validate(data)
         except RuleError as exc:
             errors.append(exc)
         except ValidationError as exc:

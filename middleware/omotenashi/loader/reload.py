@@ -29,7 +29,7 @@ from omotenashi.errors import RuleSetError
 from omotenashi.loader.catalog import CatalogSource, load_catalog_for
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.pacing import Handover, in_background, let_go, paused_gc, settle
-from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.ruleset import NO_RULES, load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.catalog import Catalog
@@ -201,6 +201,8 @@ class Reloader:
             self._let_go(retired)
             self.metrics.inc("reload")
             log.warning("omotenashi: rules reloaded (%d rules)", len(self.current.ruleset.rules))
+            for name in loaded.ruleset.empty_files:
+                log.warning("omotenashi: %s: %s", name, NO_RULES)
         else:
             self._handover = None  # a refused load started no thread
             self.metrics.inc("rule_error")

@@ -26,6 +26,10 @@ SELECTOR_HINT = (
 )
 DISCARD_STEP = 64  # rules' YAML freed between two paces
 NOT_RULE_FILES = frozenset({"journey.yaml", "journey.yml", "catalog.yaml", "catalog.yml"})
+NO_RULES = (
+    "the file has no rules (it is empty, only comments, or rules: []): if a save was cut "
+    "short, restore it; if not, delete the file"
+)
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -45,19 +49,21 @@ def load_ruleset(
         return _load(rules_dir, renderer, timezone, base)
 
 
-def validate_file(data: object) -> RuleFile:
+def validate_file(data: object, timezone: str = "UTC") -> RuleFile:
     """``data`` as a RuleFile, validated rule by rule: short steps, so a load in a worker thread
     never holds the interpreter for a whole file. A file with a problem is validated again
-    whole, for pydantic's errors located in the file (``ValidationError``)."""
+    whole, for pydantic's errors located in the file (``ValidationError``). Schedules written
+    without an offset are read in ``timezone`` (the rules' time zone)."""
+    context = {"timezone": timezone}
     if isinstance(data, dict) and isinstance(data.get("rules"), list):
         try:
-            rules = [_paced(Rule.model_validate(item)) for item in data["rules"]]
-            head = RuleFile.model_validate({**data, "rules": []})
+            rules = [_paced(Rule.model_validate(item, context=context)) for item in data["rules"]]
+            head = RuleFile.model_validate({**data, "rules": []}, context=context)
         except ValidationError:
             pass
         else:
             return head.model_copy(update={"rules": rules})
-    return RuleFile.model_validate(data)
+    return RuleFile.model_validate(data, context=context)
 
 
 def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None) -> RuleSet:
@@ -68,6 +74,7 @@ def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None)
     whens = SharedWhens(timezone)
     data: Any = None
     lines: dict[Loc, int] | None = None
+    empty: list[str] = []  # files with neither rules nor goals
     files = rule_files(rules_dir)
     for path in files:
         name = display_path(path, base)
@@ -79,12 +86,15 @@ def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None)
             errors.append(exc)
             continue
         if data is None:
+            empty.append(name)
             continue
         try:
-            parsed = validate_file(data)
+            parsed = validate_file(data, timezone)
         except ValidationError as exc:
             errors.extend(validation_errors(exc, name, lines, RuleFile))
             continue
+        if not parsed.rules and not parsed.goals:
+            empty.append(name)
         goals.add_file(parsed, name, lines)
         for index, rule in enumerate(parsed.rules):
             loc: Loc = ("rules", index)
@@ -124,17 +134,9 @@ def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None)
                     else None
                 )
                 uses_name = template is not None and renderer.uses_name(template, rule.text)
-            except SnippetError as exc:
-                field_name = "snippet" if rule.snippet else "text"
-                errors.append(
-                    RuleError(
-                        name,
-                        line_of(lines, (*loc, field_name)),
-                        format_loc((*loc, field_name)),
-                        str(exc),
-                        "name a snippet that exists and renders with the rule's values",
-                    )
-                )
+            except SnippetError as exc:  # located where the editor fixes it, once per snippet
+                problem = renderer.problem(exc, rule, name, lines, loc, base)
+                errors.extend([problem] if problem is not None else [])
                 continue
             pace()
             conditions, behavioural = whens.compile(rule, data["rules"][index])
@@ -159,7 +161,11 @@ def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None)
         _discard(None, table)
     del whens, data, lines
     return RuleSet(
-        rules=compiled, files=[display_path(p, base) for p in files], goals=goals.goals, pace=pace
+        rules=compiled,
+        files=[display_path(p, base) for p in files],
+        goals=goals.goals,
+        empty_files=empty,
+        pace=pace,
     )
 
 

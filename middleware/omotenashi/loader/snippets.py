@@ -1,17 +1,80 @@
-"""Snippets and copy, compiled once through Jinja2's sandbox (autoescaped) when the rules load."""
+"""Snippets and copy, compiled once through Jinja2's immutable sandbox (autoescaped) when the
+rules load, and tried there with a sample visitor: a snippet that cannot render is refused with
+the file and line to fix (:meth:`Renderer.problem`), not left to fail on every page."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError, meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import (
+    BaseLoader,
+    ChainableUndefined,
+    Environment,
+    FileSystemLoader,
+    Template,
+    TemplateError,
+    meta,
+    nodes,
+)
+from jinja2.exceptions import (
+    TemplateAssertionError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from omotenashi.engine.render import render
-from omotenashi.errors import SnippetError
+from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_field, render
+from omotenashi.errors import RuleError, SnippetError
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
+from omotenashi.rules.model import Rule
+from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
+
+_UNDEFINED = re.compile(r"'(\w+)' is undefined")
+_HINTS = (
+    ("unexpected '}'", "close the tag with }}"),
+    ("expected token 'end of print statement'", "close the tag with }}"),
+    ("unexpected end of template", "close every {% if %} and {% for %} with its {% end... %}"),
+    ("is unsafe", "a snippet reads its values: no internals (__x__), nothing that changes them"),
+)
+_READERS = frozenset({"get", "keys", "values", "items"})  # ``visitor.get('name')`` reads
+NAMED_USERS = 5  # rules a snippet's problem names; the rest are counted
+
+
+class _Open(dict[str, Any]):
+    """A sample visitor's free-form mapping: any key reads as an empty, chainable value."""
+
+    def __missing__(self, key: str) -> Any:
+        return ChainableUndefined(name=key)
+
+
+# A visitor with every field (engine/profile.py ``visitor_view``), for trying snippets at load.
+SAMPLE_VISITOR: dict[str, Any] = {
+    "stage": "awareness",
+    "segments": ["sample"],
+    "visits": 2,
+    "returning": True,
+    "interests": ["sample"],
+    "name": "Sam",
+    "device": "desktop",
+    "cart": ["sample-item"],
+    "purchases": 1,
+    "viewed_in": _Open(),
+    "titles": _Open(),
+}
+assert tuple(SAMPLE_VISITOR) == VISITOR_FIELDS
+
+
+class _SnippetLoader(FileSystemLoader):
+    """Snippet files, without a leading byte-order mark (some editors save one)."""
+
+    def get_source(self, environment: Environment, template: str) -> Any:
+        source, filename, uptodate = super().get_source(environment, template)
+        return source.removeprefix("\ufeff"), filename, uptodate
 
 
 class Renderer:
@@ -19,17 +82,21 @@ class Renderer:
 
     def __init__(self, snippets_dir: Path) -> None:
         self.snippets_dir = snippets_dir
-        self.env = SandboxedEnvironment(
+        # Immutable: a snippet can read what it is given, never change it (``cart.append``).
+        self.env = ImmutableSandboxedEnvironment(
             autoescape=True,
-            loader=FileSystemLoader(str(snippets_dir)),
-            undefined=StrictUndefined,  # a missing value fails the snippet, never prints blanks
+            loader=_SnippetLoader(str(snippets_dir)),
+            undefined=SnippetUndefined,  # a missing value fails the snippet, never prints blanks
             auto_reload=True,
             keep_trailing_newline=False,
         )
         # Copy is plain text: rendered without markup, then escaped as a whole.
-        self.text_env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+        self.text_env = ImmutableSandboxedEnvironment(autoescape=False, undefined=SnippetUndefined)
         self._copies: dict[str, Template] = {}
         self._asts: dict[tuple[str, str], nodes.Template | None] = {}
+        self.reported: dict[tuple[str, int, str], tuple[RuleError, list[str]]] = {}
+        self._fine: set[int] = set()  # ids of the kept asts whose visitor fields all exist
+        self._undeclared: dict[int, frozenset[str]] = {}  # by the id of a kept ast
 
     def renewed(self) -> Renderer:
         """A renderer for the next load of the rules: the same Jinja environments (whose cache
@@ -37,7 +104,8 @@ class Renderer:
         compiled again, and empty caches of copy and parsed snippets."""
         fresh = object.__new__(Renderer)
         fresh.snippets_dir, fresh.env, fresh.text_env = self.snippets_dir, self.env, self.text_env
-        fresh._copies, fresh._asts = {}, {}
+        fresh._copies, fresh._asts, fresh.reported = {}, {}, {}
+        fresh._fine, fresh._undeclared = set(), {}
         return fresh
 
     def snippet(self, name: str) -> Template:
@@ -59,13 +127,20 @@ class Renderer:
         identical texts share one compiled template."""
         simple = parse_simple(text)
         if simple is not None:
+            for head, key in simple.fields:
+                if head == "visitor" and key is not None and key not in SAMPLE_VISITOR:
+                    raise SnippetError("text", not_a_field(key))
             return cast(Template, simple)
         compiled = self._copies.get(text)
         if compiled is None:
             try:
-                compiled = self._copies[text] = self.text_env.from_string(text)
+                compiled = self.text_env.from_string(text)
             except TemplateError as exc:
                 raise SnippetError("text", f"does not compile: {exc}") from exc
+            ast = self._ast(compiled, text)
+            if ast is not None:
+                self._visitor_fields(ast, compiled)
+            self._copies[text] = compiled
         return compiled
 
     def _ast(self, template: Template, text: str | None = None) -> nodes.Template | None:
@@ -80,8 +155,8 @@ class Renderer:
                 return self.text_env.parse(text)
             if template.name is None:
                 return None
-            source = self.env.loader.get_source(self.env, template.name)[0]  # type: ignore[union-attr]
-            return self.env.parse(source)
+            loader = cast(BaseLoader, self.env.loader)
+            return self.env.parse(loader.get_source(self.env, template.name)[0])
         except TemplateError:
             return None
 
@@ -106,7 +181,9 @@ class Renderer:
         """The output now, when it cannot depend on the visitor; else None.
 
         A snippet that never mentions ``visitor`` (and includes nothing) renders the same for
-        everyone, so it is rendered once when the rules load rather than on every page.
+        everyone, so it is rendered once when the rules load rather than on every page. One that
+        does is tried with :data:`SAMPLE_VISITOR`: SnippetError when it names a field the
+        visitor does not have, or cannot render even for a visitor with every field.
         """
         if isinstance(template, SimpleCopy):  # plain copy: once, unless it names the visitor
             if any(head == "visitor" for head, _ in template.fields):
@@ -116,12 +193,126 @@ class Renderer:
             except SnippetError:  # a value it lacks: the request says so, as for Jinja copy
                 return None
         if template.name is None:
-            return None  # copy: tiny, and usually personal
+            return None  # copy: tiny, and usually personal (its fields: checked by copy())
         ast = self._ast(template)
         if ast is None:
             return None
+        self._visitor_fields(ast, template)
         if any(ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
+            render(template, values, SAMPLE_VISITOR)  # what it brings in must render too
             return None
-        if "visitor" in meta.find_undeclared_variables(ast):
+        if "visitor" in self._names(ast):
+            render(template, values, SAMPLE_VISITOR)
             return None
         return render(template, values, {})
+
+    def _names(self, ast: nodes.Template) -> frozenset[str]:
+        """The names a snippet reads from its context, once per snippet (Jinja compiles it
+        again to find them: about a millisecond)."""
+        names = self._undeclared.get(id(ast))
+        if names is None:
+            names = self._undeclared[id(ast)] = frozenset(meta.find_undeclared_variables(ast))
+        return names
+
+    def _visitor_fields(self, ast: nodes.Template, template: Template) -> None:
+        """SnippetError for the first ``visitor.x`` (or ``visitor['x']``) that is no field."""
+        if id(ast) in self._fine:  # asts are kept: one look per snippet or text
+            return
+        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+            target = getattr(node, "node", None)
+            arg = getattr(node, "arg", None)
+            key = node.attr if isinstance(node, nodes.Getattr) else getattr(arg, "value", None)
+            if not (isinstance(target, nodes.Name) and target.name == "visitor"):
+                continue
+            if isinstance(key, str) and key not in SAMPLE_VISITOR and key not in _READERS:
+                name = template.name or "text"
+                where = TemplateAssertionError(not_a_field(key), node.lineno, template.name)
+                raise SnippetError(name, not_a_field(key)) from where
+        self._fine.add(id(ast))
+
+    def problem(
+        self,
+        exc: SnippetError,
+        rule: Rule,
+        file: str,
+        lines: dict[Loc, int],
+        loc: Loc,
+        base: Path | None,
+    ) -> RuleError | None:
+        """Where an editor fixes ``exc``, met loading ``rule`` (at ``loc`` in ``file``): a value
+        ``with:`` lacks, at ``with:``; a problem inside a snippet, once at the snippet's file and
+        line, naming the rules that use it (None for the second rule on: already reported);
+        else at the rule's ``snippet:`` or ``text:``."""
+        field_name = "snippet" if rule.snippet else "text"
+        cause = exc.__cause__
+        missing = _UNDEFINED.fullmatch(str(cause)) if isinstance(cause, UndefinedError) else None
+        located = self._located(cause)
+        if missing is not None and missing.group(1) not in rule.with_:
+            via = located[0] if located and located[0] != exc.snippet else None
+            snippet = f"{exc.snippet!r}" + (f" (through {via!r})" if via else "")
+            problem = self._with_problem(snippet, missing.group(1), rule, file, lines, loc)
+            if located is not None and problem.hint.startswith("it needs"):  # where, to judge
+                at = display_path(self.snippets_dir / located[0], base)
+                problem.hint = problem.hint.replace("it needs", f"{at}:{located[1]} needs", 1)
+            return problem
+        if located is None:
+            if isinstance(cause, TemplateNotFound):
+                hint = "name a snippet that exists"
+            elif rule.snippet:
+                hint = "fix the snippet, or give the rule what it needs under with:"
+            else:
+                hint = "copy may use the rule's with: values and the visitor's fields"
+            where = (*loc, field_name)
+            return RuleError(file, line_of(lines, where), format_loc(where), str(exc), hint)
+        name, line = located
+        key = (name, line, exc.reason)
+        known = self.reported.get(key)
+        if known is not None:
+            known[1].append(rule.id)
+            known[0].hint = _hint(exc.reason, known[1])
+            return None
+        shown = display_path(self.snippets_dir / name, base)
+        error = RuleError(shown, line, "", exc.reason, _hint(exc.reason, [rule.id]))
+        self.reported[key] = (error, [rule.id])
+        return error
+
+    def _located(self, cause: BaseException | None) -> tuple[str, int] | None:
+        """The snippet and line a compile or render problem is in, when it is in a snippet."""
+        if isinstance(cause, TemplateSyntaxError):
+            return (cause.name, cause.lineno) if cause.name else None
+        found = None
+        tb = cause.__traceback__ if cause is not None else None
+        folder = self.snippets_dir.resolve()
+        while tb is not None:  # Jinja's frames carry the template's file and line
+            path = Path(tb.tb_frame.f_code.co_filename).resolve()
+            if path.is_relative_to(folder):
+                found = (path.relative_to(folder).as_posix(), tb.tb_lineno)
+            tb = tb.tb_next
+        return found
+
+    def _with_problem(
+        self, snippet: str, missing: str, rule: Rule, file: str, lines: dict[Loc, int], loc: Loc
+    ) -> RuleError:
+        """A value the snippet needs and ``with:`` does not give: a misspelt key, if one is near."""
+        ast = self._ast(self.snippet(rule.snippet)) if rule.snippet else None
+        used = self._names(ast) if ast is not None else frozenset()
+        unused = [k for k in rule.with_ if k not in used]
+        near = difflib.get_close_matches(missing, unused, n=1)
+        if near:
+            where: Loc = (*loc, "with", near[0])
+            problem = f"the snippet {snippet} does not use {near[0]!r}; did you mean {missing!r}?"
+            hint = f"it needs {missing!r}, which with: does not give"
+        else:
+            where = (*loc, "with") if rule.with_ else (*loc, "snippet" if rule.snippet else "text")
+            problem = f"the snippet {snippet} needs {missing!r}, which with: does not give"
+            hint = f"add {missing}: ... under with:"
+        return RuleError(file, line_of(lines, where), format_loc(where), problem, hint)
+
+
+def _hint(reason: str, users: list[str]) -> str:
+    """How to fix a snippet's own problem, and which rules wait for the fix."""
+    fix = next((h for text, h in _HINTS if text in reason.lower()), "")
+    named = ", ".join(repr(u) for u in users[:NAMED_USERS])
+    more = f" and {len(users) - NAMED_USERS} more" if len(users) > NAMED_USERS else ""
+    used = f"used by rule{'s' if len(users) > 1 else ''} {named}{more}"
+    return f"{fix}; {used}" if fix else used

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +30,11 @@ Scalar = str | int | float | bool
 
 _TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_MOMENT = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|\s+)(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
+)
+_REAL_DATE = "write a real date, e.g. 2026-12-01T00:00:00+09:00"
 
 
 def _problem(problem: str, hint: str) -> PydanticCustomError:
@@ -172,9 +178,70 @@ class When(Strict):
         return value
 
 
+def _moment_problem(text: str) -> str | None:
+    """What makes ``text``, written as a date and maybe a time, not a real moment (None: it
+    is real, or not written as a date at all: pydantic words that)."""
+    found = _MOMENT.match(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second = (int(p) if p else 0 for p in found.groups())
+    if not 1 <= month <= 12:
+        return f"month {month} does not exist"
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return f"{calendar.month_name[month]} {year} has no day {day}"
+    if hour > 23:
+        return f"hour {hour} does not exist: hours run from 00 to 23"
+    if minute > 59 or second > 59:
+        return f"{hour:02}:{minute:02}:{second:02} is not a time of day"
+    return None
+
+
 class Schedule(Strict):
-    start: datetime | None = None
-    end: datetime | None = None
+    """When a rule is on: from ``start`` up to ``end``. A date and time with no offset, and a
+    bare date, are read in the rules' time zone (OMOTENASHI_RULES_TIMEZONE, given as the
+    validation context's ``timezone``); a bare ``start`` date means from the beginning of that
+    day, a bare ``end`` date through the end of that day."""
+
+    start: datetime | None = Field(default=None, description="On from this moment (or day).")
+    end: datetime | None = Field(default=None, description="Off from this moment (after this day).")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _real_moment(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            problem = _moment_problem(value)
+            if problem is not None:
+                raise _problem(problem, _REAL_DATE)
+            day = _DAY.match(value)
+            if day is not None:
+                value = date(*(int(p) for p in day.groups()))
+        if isinstance(value, date) and not isinstance(value, datetime):
+            if info.field_name == "end":  # through that day: off from the next one
+                value += timedelta(days=1)
+            return datetime.combine(value, time())  # no offset: the rules' time zone, below
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_zone(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        zone = info.context.get("timezone") if isinstance(info.context, dict) else None
+        if value is not None and value.tzinfo is None and zone:
+            value = value.replace(tzinfo=ZoneInfo(zone))
+        start = info.data.get("start") if info.field_name == "end" else None
+        if value is not None and start is not None and _utc(value) <= _utc(start):
+            raise _problem(
+                f"the schedule ends ({value.isoformat()}) "
+                f"{'when' if _utc(value) == _utc(start) else 'before'} it starts "
+                f"({start.isoformat()}): the rule would never be on",
+                "make end later than start; a bare date as end means through that day, to the "
+                "next midnight",
+            )
+        return value
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` comparable with any other: one with no offset is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo("UTC"))
 
 
 class Cap(Strict):

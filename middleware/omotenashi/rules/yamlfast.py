@@ -66,6 +66,7 @@ def _resolve(event: yaml.ScalarEvent, resolvers: dict[Any, Any]) -> Any:
     make = _CONSTRUCTOR.yaml_constructors.get(tag)
     if make is None or tag == _STR:
         raise Unusual  # a merge key or the value tag: left to the precise reader
+    # A date that does not exist (2026-13-01) raises ValueError: the precise reader keeps its text.
     return make(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
 
 

@@ -38,6 +38,18 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    """A date as YAML reads it, or, for one that does not exist (2026-13-01, 2026-02-30), its
+    text: the rule's checks then name the file, line and field (PyYAML raises ValueError)."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def load_yaml(
     path: Path, display: str | None = None, pace: Callable[[], None] | None = None
 ) -> tuple[Any, dict[Loc, int]]:
