@@ -100,6 +100,7 @@ def check_site(
     (tmp_path / "rules").mkdir()
     (tmp_path / "snippets").mkdir()
     for name, text in files.items():
+        (tmp_path / "rules" / name).parent.mkdir(exist_ok=True)
         (tmp_path / "rules" / name).write_text(text)
     monkeypatch.chdir(tmp_path)
     code = main(["check", "rules"])
@@ -203,3 +204,219 @@ def test_an_empty_journey_file_is_an_error(
         "would move past awareness, so every rule with a stage condition would stop (restore "
         "it; to have no journey, delete the file)"
     ]
+
+
+def when_rule(when: str, name: str = "a", slot: str = "hero", extra: str = "") -> str:
+    return (
+        f"  - id: {name}\n    slot: {slot}\n    text: X\n    why: because\n{extra}    when:\n{when}"
+    )
+
+
+JOURNEY = (
+    "segments:\n  member: {event: {join_club: {at_least: 1}}}\n"
+    "topics:\n  - {path: /tours/hawaii-*, topics: [hawaii]}\n"
+)
+SALE = "items: [kyoto-autumn]\n"
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (
+            "      viewed_in_list: sales\n",
+            "rules/site.yaml:7: error: rules[0].when.viewed_in_list: no list 'sales' (lists: "
+            "sale) (did you mean 'sale'?)",
+        ),
+        (
+            "      viewed_in_list: winter\n",
+            "rules/site.yaml:7: error: rules[0].when.viewed_in_list: no list 'winter' (lists: "
+            "sale) (a list is a file rules/data/<name>.yaml with items: [...]; add "
+            "rules/data/winter.yaml)",
+        ),
+        (
+            '      path: "tours/*"\n',
+            "rules/site.yaml:7: error: rules[0].when.path: 'tours/*' can never match: a request "
+            "path always starts with '/' (write '/tours/*')",
+        ),
+        (
+            "      path: [/tours/*, tours/*]\n",
+            "rules/site.yaml:7: error: rules[0].when.path[1]: 'tours/*' can never match",
+        ),
+        (
+            "      country: Japan\n",
+            "rules/site.yaml:7: error: rules[0].when.country: 'Japan' can never match: countries "
+            "are ISO 3166 two-letter codes (write a two-letter code such as 'JP')",
+        ),
+        (
+            "      language:\n        - ja\n        - Japanese\n",
+            "rules/site.yaml:9: error: rules[0].when.language[1]: 'Japanese' can never match: "
+            "browsers send language tags (write a tag such as 'ja' or 'ja-JP')",
+        ),
+        (
+            "      event: {join-club: 1}\n",
+            "rules/site.yaml:7: error: rules[0].when.event.join-club: the event 'join-club' can "
+            "never be recorded: event names are lowercase letters, digits and _, starting with "
+            "a letter, at most 40 (write 'join_club')",
+        ),
+        (
+            "      any:\n        - {stage: interest}\n        - segment: membr\n",
+            "rules/site.yaml:9: warning: rules[0].when.any[1].segment: 'membr' is not a segment "
+            "the journey defines (the site may set it) (did you mean 'member'?)",
+        ),
+        (
+            "      interest:\n        hawai: {at_least: 2}\n",
+            "rules/site.yaml:8: warning: rules[0].when.interest.hawai: 'hawai' is not a topic "
+            "the journey, the catalogue or other rules name (pages may tag it) (did you mean "
+            "'hawaii'?)",
+        ),
+    ],
+    ids=[
+        "unknown-list-close",
+        "unknown-list",
+        "path-without-slash",
+        "path-in-a-list",
+        "country-name",
+        "language-name",
+        "event-with-dash",
+        "segment-typo-nested",
+        "topic-typo",
+    ],
+)
+def test_a_name_that_can_never_match_is_reported_at_its_field(
+    when: str,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = {
+        "journey.yaml": JOURNEY,
+        "data/sale.yaml": SALE,
+        "site.yaml": "rules:\n" + when_rule(when),
+    }
+    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == (1 if ": error: " in expected else 0)
+    assert len(out) == 1 and out[0].startswith(expected), out
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "      viewed_in_list: sale\n",
+        "      path: ['*.pdf', /tours/*]\n",
+        "      country: [jp, GB, T1]\n",
+        "      language: [ja, en-GB, zh-Hant-TW]\n",
+        "      event: {join_club: 1}\n",
+        "      segment: [member, vip]\n",  # the site may set vip: not close to a known one
+        "      interest: {hawaii: 1, surfing: 2}\n",
+        "      browser: Chorme\n",  # ua-parser's browser names are not a finite set
+    ],
+    ids=["list", "paths", "countries", "languages", "event", "segments", "topics", "browser"],
+)
+def test_names_that_may_match_are_not_reported(
+    when: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = {
+        "journey.yaml": JOURNEY,
+        "data/sale.yaml": SALE,
+        "site.yaml": "rules:\n" + when_rule(when),
+    }
+    assert check_site(tmp_path, monkeypatch, capsys, files) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("slot", "expected"),
+    [
+        ("heroo", "(did you mean 'hero'?)"),
+        ("sidebar", "(check the slot's name)"),
+    ],
+    ids=["close", "not-close"],
+)
+def test_an_undeclared_slot_is_a_warning_at_its_line(
+    slot: str,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "home.html").write_text('<div data-omo-slot="hero"></div>')
+    for folder in ("rules", "snippets"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        f"rules:\n  - id: a\n    text: X\n    why: because\n    slot: {slot}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules", "--templates", "templates"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"rules/site.yaml:5: warning: rules[0].slot: no template in templates declares the "
+        f"slot {slot!r} that rule 'a' fills {expected}"
+    ]
+
+
+ALWAYS = "rule 'everyone' (priority 99, no conditions) always wins 'hero': "
+TURN_OFF = "can show only to visitors who turn it off (give it a lower priority or a when:)"
+INTEREST = rule("interest", extra=", when: {stage: interest}")
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        (
+            rule("everyone", extra=", priority: 99") + INTEREST + rule("other", "tagline"),
+            [f"rules/site.yaml:2: warning: {ALWAYS}'interest' {TURN_OFF}"],
+        ),
+        (
+            INTEREST + rule("everyone", extra=", priority: 99, when: {}") + FIFTEEN[:0],
+            [f"rules/site.yaml:3: warning: {ALWAYS}'interest' {TURN_OFF}"],
+        ),
+        (
+            rule("everyone", extra=", priority: 99")
+            + "".join(rule(f"r{i:02}", extra=f", priority: {i}") for i in range(12)),
+            [
+                f"rules/site.yaml:2: warning: {ALWAYS}'r11', 'r10', 'r09', 'r08', 'r07', 'r06', "
+                f"'r05', 'r04', 'r03', 'r02' and 2 more {TURN_OFF}"
+            ],
+        ),
+        (rule("everyone", extra=", priority: 99, cap: {views: 3}") + INTEREST, []),
+        (rule("everyone", extra=", priority: 99, holdout: 10") + INTEREST, []),
+        (rule("everyone", extra=", priority: 99, intent: welcome") + INTEREST, []),
+        (rule("everyone", extra=", priority: 99, enabled: false") + INTEREST, []),
+        (
+            rule("everyone", extra=", priority: 99, schedule: {start: 2026-01-01T00:00:00Z}")
+            + INTEREST,
+            [],
+        ),
+        (rule("everyone", extra=", priority: 99, when: {new: true}") + INTEREST, []),
+        (
+            INTEREST.replace("interest}", "interest}, priority: 100")
+            + rule("everyone", extra=", priority: 99"),
+            [],
+        ),
+    ],
+    ids=[
+        "shadows-lower",
+        "empty-when-later-in-file",
+        "names-ten",
+        "capped",
+        "held-out",
+        "intent-budget",
+        "disabled",
+        "scheduled",
+        "has-a-condition",
+        "only-higher-rules",
+    ],
+)
+def test_a_rule_that_always_holds_hides_lower_rules_on_its_slot(
+    rules: str,
+    expected: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"site.yaml": "rules:\n" + rules})
+    assert code == 0
+    assert [line for line in out if "always wins" in line] == expected

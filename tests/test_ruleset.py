@@ -343,3 +343,63 @@ def test_validating_rule_by_rule_is_validating_the_whole_file(data: object) -> N
     except ValidationError as exc:
         by_rule = exc.errors(include_url=False)
     assert by_rule == whole
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "rules:\n  - {id: a, tagret: hero, text: hi, why: because}\n",
+            "rules/site.yaml:2: rules[0].tagret: unknown field 'tagret' (did you mean 'slot', "
+            "or 'selector' for a CSS selector?)",
+        ),
+        (
+            "rules:\n  - {id: a, slot: hero, text: hi, why: because, conditions: {new: true}}\n",
+            "rules/site.yaml:2: rules[0].conditions: unknown field 'conditions' (did you mean "
+            "'when'?)",
+        ),
+        (
+            "rules:\n  - {id: a, slot: hero, template: hero.html, why: because}\n",
+            "rules/site.yaml:2: rules[0].template: unknown field 'template' (did you mean "
+            "'snippet'?)",
+        ),
+        (
+            "rules:\n  - {id: a, slot: hero, text: hi, reason: because}\n",
+            "rules/site.yaml:2: rules[0].reason: unknown field 'reason' (did you mean 'why'?)",
+        ),
+        (
+            "rules:\n  - {id: a, slot: hero, text: hi, why: because, when: {url: /tours/*}}\n",
+            "rules/site.yaml:2: rules[0].when.url: unknown field 'url' (did you mean 'path'?)",
+        ),
+        (
+            "rules:\n  - {id: a, slto: hero, text: hi, why: because}\n",
+            "rules/site.yaml:2: rules[0].slto: unknown field 'slto' (did you mean 'slot'?)",
+        ),
+        (
+            "- id: a\n  slot: hero\n  text: hi\n  why: because\n",
+            "rules/site.yaml:1: a rule file is a mapping that starts with `rules:` (indent the "
+            "list under `rules:`)",
+        ),
+        (
+            "rules:\n  - id: a\n    slot: hero\n\tpriority: 80\n",
+            "rules/site.yaml:4: line 4 is indented with a tab (indent with spaces)",
+        ),
+        (
+            "rules:\n  - id: a\n    slot: hero\n    with:\n\t  theme: family\n",
+            "rules/site.yaml:5: line 5 is indented with a tab (indent with spaces)",
+        ),
+    ],
+    ids=[
+        "target-misspelt",
+        "conditions",
+        "template",
+        "reason",
+        "url-in-when",
+        "plain-typo",
+        "top-level-list",
+        "tab",
+        "tab-and-spaces",
+    ],
+)
+def test_an_editors_slip_is_named_with_its_fix(tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in errors_of(tmp_path, text)

@@ -1,41 +1,35 @@
 """``omotenashi check``: what an editor should hear about before the rules go live.
 
 Errors (exit 1): files that do not validate (an empty journey file included), snippets that
-are missing or do not compile, rules that can never fire. Warnings: rules on one slot with
-equal priority that can hold at once (one warning per slot and priority), schedules that have
-ended, slots no template declares, snippets no rule uses, rule files with no rules.
+are missing or do not compile, rules that can never fire, names that can never match
+(``namechecks``). Warnings: rules on one slot with equal priority that can hold at once (one
+warning per slot and priority), a rule with no conditions that always wins its slot over
+lower rules, schedules that have ended, slots no template declares, likely misspelt segments
+and topics, snippets no rule uses, rule files with no rules.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import load_catalog_for
+from omotenashi.loader.findings import Finding
 from omotenashi.loader.journey import load_journey
+from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.loader.whychecks import why_contradictions
+from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.model import Compare, When
 from omotenashi.rules.yamlsource import display_path
 
 _SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
-
-
-@dataclass(frozen=True)
-class Finding:
-    file: str
-    line: int
-    level: str  # "error" | "warning"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.level}: {self.message}"
 
 
 def _range(cmp: Compare) -> tuple[float, float]:
@@ -147,8 +141,9 @@ def check(
     base: Path | None = None,
 ) -> list[Finding]:
     findings: list[Finding] = []
+    journey: Journey | None = None
     try:
-        load_journey(rules_dir, timezone=timezone, base=base)
+        journey = load_journey(rules_dir, timezone=timezone, base=base)
     except RuleSetError as exc:
         findings += [Finding(e.file, e.line, "error", _said(e)) for e in exc.errors]
     try:
@@ -158,7 +153,10 @@ def check(
         return findings
     findings += [Finding(name, 1, "warning", NO_RULES) for name in ruleset.empty_files]
     rules = sorted(ruleset.rules, key=lambda r: r.order)
-    findings += _catalog_findings(rules_dir, rules, base)
+    catalog, found = _catalog_findings(rules_dir, rules, base)
+    findings += found
+    slots = (templates, declared_slots(templates, attribute)) if templates is not None else None
+    findings += name_findings(rules_dir, rules, base, journey, catalog, slots)
     now = datetime.now(UTC)
     can_fire: list[CompiledRule] = []
     for r in rules:
@@ -182,19 +180,7 @@ def check(
         if not never:
             can_fire.append(r)
     findings += _same_priority(can_fire)
-    if templates is not None:
-        declared = declared_slots(templates, attribute)
-        for r in rules:
-            if r.rule.slot and r.rule.slot not in declared:
-                findings.append(
-                    Finding(
-                        r.file,
-                        r.line,
-                        "warning",
-                        f"no template in {templates} declares the slot "
-                        f"{r.rule.slot!r} that rule {r.id!r} fills",
-                    )
-                )
+    findings += _always_wins(can_fire)
     used = {r.rule.snippet for r in rules if r.rule.snippet}
     if snippets_dir.is_dir():
         for path in sorted(snippets_dir.rglob("*")):
@@ -247,6 +233,54 @@ def _same_priority(rules: list[CompiledRule]) -> list[Finding]:
     return out
 
 
+def _always(r: CompiledRule) -> bool:
+    """Whether the rule holds for every visitor at every moment: no conditions, on, no
+    schedule, cap, holdout or intent (whose budget may hold it back), no recommendations
+    (which may find nothing to show)."""
+    rule = r.rule
+    conditions = {k for k, v in rule.when.__dict__.items() if v is not None} - {"timezone"}
+    return (
+        not conditions
+        and rule.enabled
+        and rule.schedule is None
+        and rule.cap is None
+        and rule.holdout == 0
+        and rule.intent is None
+        and rule.recommend is None
+    )
+
+
+def _always_wins(rules: list[CompiledRule]) -> list[Finding]:
+    """Per slot, a rule that always holds hides every rule of lower priority: one warning at
+    it, naming up to ten of them."""
+    by_target: dict[str, list[CompiledRule]] = {}
+    for r in sorted(rules, key=lambda r: (-r.rule.priority, r.order)):
+        if r.rule.enabled:
+            by_target.setdefault(r.rule.slot or f"selector {r.rule.selector}", []).append(r)
+    out = []
+    for target, group in by_target.items():
+        top = next((r for r in group if _always(r)), None)
+        if top is None:
+            continue
+        hidden = [r for r in group if r.rule.priority < top.rule.priority]
+        if not hidden:
+            continue
+        names = ", ".join(repr(r.id) for r in hidden[:SAME_PRIORITY_NAMED])
+        more = len(hidden) - SAME_PRIORITY_NAMED
+        listed = names + (f" and {more} more" if more > 0 else "")
+        out.append(
+            Finding(
+                top.file,
+                top.line,
+                "warning",
+                f"rule {top.id!r} (priority {top.rule.priority}, no conditions) always wins "
+                f"{target!r}: {listed} can show only to visitors who turn it off (give it a "
+                "lower priority or a when:)",
+            )
+        )
+    return out
+
+
 def _included(name: str, snippets_dir: Path) -> bool:
     """Whether another snippet includes or extends this one."""
     needle = re.compile(r"""{%-?\s*(include|extends|import|from)\s+["']""" + re.escape(name))
@@ -257,13 +291,14 @@ def _included(name: str, snippets_dir: Path) -> bool:
 
 def _catalog_findings(
     rules_dir: Path, rules: list[CompiledRule], base: Path | None
-) -> list[Finding]:
+) -> tuple[Catalog | None, list[Finding]]:
     """The recommendations' catalogue validates, and recommend rules have one to choose from."""
     try:
         catalog = load_catalog_for(rules_dir, base=base)
     except RuleSetError as exc:
-        return [Finding(e.file, e.line, "error", str(e).split(": ", 1)[1]) for e in exc.errors]
-    return [
+        errors = exc.errors
+        return None, [Finding(e.file, e.line, "error", str(e).split(": ", 1)[1]) for e in errors]
+    return catalog, [
         Finding(
             r.file,
             r.line,

@@ -38,6 +38,42 @@ _MISSING_HINTS: dict[str, str] = {
     "to": "add to: <the stage to move to>",
 }
 
+# Words editors use for a field by another name, per model: consulted before the closest
+# spelling (``tagret`` is a misspelt ``target``, which means ``slot``, not ``text``).
+_SYNONYMS: dict[str, dict[str, str]] = {
+    "Rule": {
+        "target": "slot",
+        "place": "slot",
+        "position": "slot",
+        "location": "slot",
+        "condition": "when",
+        "conditions": "when",
+        "if": "when",
+        "template": "snippet",
+        "description": "why",
+        "reason": "why",
+        "name": "id",
+        "content": "text",
+        "weight": "priority",
+        "start": "schedule",
+        "end": "schedule",
+    },
+    "When": {"url": "path", "page": "path", "pages": "path", "lang": "language"},
+}
+_ALSO = {"slot": ", or 'selector' for a CSS selector"}  # what else a synonym may mean
+RULE_FILE_SHAPE = "a rule file is a mapping that starts with `rules:`"
+
+
+def _did_you_mean(bad: str, model: type[BaseModel] | None) -> str:
+    allowed = allowed_fields(model) if model else []
+    synonyms = _SYNONYMS.get(model.__name__, {}) if model else {}
+    synonyms = {k: v for k, v in synonyms.items() if v in allowed}
+    close = difflib.get_close_matches(bad.lower(), [*allowed, *synonyms], n=1)
+    if not close:
+        return "allowed: " + ", ".join(allowed)
+    meant = synonyms.get(close[0], close[0])
+    return f"did you mean {meant!r}{_ALSO.get(meant, '') if meant != close[0] else ''}?"
+
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -84,11 +120,10 @@ def validation_errors(
         line = line_of(lines, loc)
         if kind == "extra_forbidden":
             bad = str(loc[-1])
-            model = _model_at(root, loc[:-1])
-            allowed = allowed_fields(model) if model else []
-            close = difflib.get_close_matches(bad, allowed, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
+            hint = _did_you_mean(bad, _model_at(root, loc[:-1]))
             out.append(RuleError(file, line, field_path, f"unknown field {bad!r}", hint))
+        elif not loc and isinstance(given, list) and "rules" in root.model_fields:
+            out.append(RuleError(file, 1, "", RULE_FILE_SHAPE, "indent the list under `rules:`"))
         elif kind == "omo":
             out.append(RuleError(file, line, field_path, str(ctx["problem"]), str(ctx["hint"])))
         elif kind == "literal_error":

@@ -84,9 +84,10 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = f"not valid YAML: {exc.problem or exc.context}"
-        raise RuleError(
-            name, line, "", problem, "check the indentation and quote text containing ':' or '#'"
-        ) from exc
+        hint = "check the indentation and quote text containing ':' or '#'"
+        if _tab_indented(text, line):
+            problem, hint = f"line {line} is indented with a tab", "indent with spaces"
+        raise RuleError(name, line, "", problem, hint) from exc
     except yaml.YAMLError as exc:  # e.g. a character YAML refuses, with a position, not a mark
         where = getattr(exc, "position", None)
         line = line_at(text, where) if isinstance(where, int) else 1
@@ -98,6 +99,15 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     lines: dict[Loc, int] = {}
     _walk(node, (), lines, name)
     return data, lines
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    """Whether line ``line`` (1-based) of ``text`` has a tab in its indentation."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return False
+    row = lines[line - 1]
+    return "\t" in row[: len(row) - len(row.lstrip(" \t"))]
 
 
 def read_source(path: Path, name: str) -> str:

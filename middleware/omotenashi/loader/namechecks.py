@@ -1,0 +1,198 @@
+"""``omotenashi check``: names in rules that can never match, or that look misspelt.
+
+Errors where the name provably never matches: a list no ``rules/data/<name>.yaml`` defines, a
+path glob that cannot match a request path (those start with '/'), a country that is not a
+two-letter code, a language that is not a language tag, an event name ``track`` and the beacon
+refuse. Warnings where a name may be right but is close to a known one: segments (the site may
+set any at run time) and interest topics (pages may tag any), and, with ``--templates``, slots
+no template declares. Each is reported at the field's own line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.ruleset import CompiledRule
+from omotenashi.errors import RuleError
+from omotenashi.loader.findings import Finding
+from omotenashi.loader.ruleset import rule_files
+from omotenashi.recommend.catalog import Catalog
+from omotenashi.rules.goals import EVENT
+from omotenashi.rules.model import When
+from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
+
+_COUNTRY = re.compile(r"[A-Za-z][A-Za-z0-9]")  # ISO 3166 alpha-2 (and proxies' T1, XX)
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+_EVENT = re.compile(EVENT)
+_DIGITS = re.compile(r"\d+")
+_GLOB_START = ("/", "*", "?", "[")  # a glob that may match a path starting with '/'
+CLOSE = 0.8  # how alike a name must be to a known one to be called a likely typo
+
+
+def _whens(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
+    yield when, loc
+    for key, subs in (("any", when.any), ("all", when.all)):
+        for index, sub in enumerate(subs or []):
+            yield from _whens(sub, (*loc, key, index))
+    if when.not_ is not None:
+        yield from _whens(when.not_, (*loc, "not"))
+
+
+def _close(name: str, known: list[str], cutoff: float = 0.6) -> str | None:
+    found = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+class _Names:
+    """The findings for one rule file, located with the file's own lines."""
+
+    def __init__(self, file: str, lines: dict[Loc, int]) -> None:
+        self.file, self.lines = file, lines
+        self.found: list[Finding] = []
+
+    def add(self, loc: Loc, level: str, problem: str, hint: str) -> None:
+        if isinstance(loc[-1], int) and loc not in self.lines:
+            loc = loc[:-1]  # one value written bare, not as a list: no index to name
+        said = str(RuleError("", 0, format_loc(loc), problem, hint)).split(": ", 1)[1]
+        self.found.append(Finding(self.file, line_of(self.lines, loc), level, said))
+
+
+def name_findings(
+    rules_dir: Path,
+    rules: list[CompiledRule],
+    base: Path | None,
+    journey: Journey | None,
+    catalog: Catalog | None,
+    slots: tuple[Path, set[str]] | None = None,
+) -> list[Finding]:
+    """Names that can never match (errors) or look misspelt (warnings), at their fields.
+    ``slots``: the templates folder and the slots its templates declare (``--templates``)."""
+    lists = sorted(p.stem for p in (rules_dir / "data").glob("*.yaml"))
+    segments = set(journey.spec.segments) if journey else set()
+    topics = {t for rule in journey.spec.topics for t in rule.topics} if journey else set()
+    if catalog is not None:
+        topics |= set(catalog.labels) | {t for item in catalog.items for t in item.tags}
+    in_rules: dict[str, Counter[str]] = {"segment": Counter(), "interest": Counter()}
+    for r in rules:
+        for when, _ in _whens(r.rule.when, ()):
+            in_rules["segment"].update(set(when.segment or ()))
+            in_rules["interest"].update(set(when.interest or ()))
+    by_id = {r.id: r for r in rules}
+    out: list[Finding] = []
+    for path in rule_files(rules_dir):
+        name = display_path(path, base)
+        try:
+            data, lines = load_yaml(path, name)
+        except RuleError:
+            continue  # reported with the rules
+        items = data.get("rules") if isinstance(data, dict) else None
+        names = _Names(name, lines)
+        for index, raw in enumerate(items if isinstance(items, list) else []):
+            found = by_id.get(str(raw.get("id"))) if isinstance(raw, dict) else None
+            if found is None or found.file != name:
+                continue
+            r = found
+            loc: Loc = ("rules", index)
+            for when, at in _whens(r.rule.when, (*loc, "when")):
+                _never(names, when, at, lists)
+                _likely_typos(names, when, at, segments, topics, in_rules)
+            if slots is not None and r.rule.slot and r.rule.slot not in slots[1]:
+                close = _close(r.rule.slot, sorted(slots[1]))
+                names.add(
+                    (*loc, "slot"),
+                    "warning",
+                    f"no template in {slots[0]} declares the slot {r.rule.slot!r} that rule "
+                    f"{r.id!r} fills",
+                    f"did you mean {close!r}?" if close else "check the slot's name",
+                )
+        out += names.found
+    return out
+
+
+def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
+    """Names the engine can never match: errors."""
+    listed = when.viewed_in_list
+    if listed is not None and listed not in lists:
+        close = _close(listed, lists)
+        known = f"lists: {', '.join(lists)}" if lists else "there are no lists"
+        names.add(
+            (*loc, "viewed_in_list"),
+            "error",
+            f"no list {listed!r} ({known})",
+            f"did you mean {close!r}?"
+            if close
+            else f"a list is a file rules/data/<name>.yaml with items: [...]; add "
+            f"rules/data/{listed}.yaml",
+        )
+    for index, glob in enumerate(when.path or ()):
+        if not glob.startswith(_GLOB_START):
+            names.add(
+                (*loc, "path", index),
+                "error",
+                f"{glob!r} can never match: a request path always starts with '/'",
+                f"write '/{glob}'",
+            )
+    for index, country in enumerate(when.country or ()):
+        if not _COUNTRY.fullmatch(country):
+            names.add(
+                (*loc, "country", index),
+                "error",
+                f"{country!r} can never match: countries are ISO 3166 two-letter codes",
+                "write a two-letter code such as 'JP'",
+            )
+    for index, language in enumerate(when.language or ()):
+        if not _LANGUAGE.fullmatch(language):
+            names.add(
+                (*loc, "language", index),
+                "error",
+                f"{language!r} can never match: browsers send language tags",
+                "write a tag such as 'ja' or 'ja-JP'",
+            )
+    for event in when.event or {}:
+        if not _EVENT.match(event):
+            fixed = re.sub(r"[^a-z0-9_]+", "_", event.lower()).strip("_")[:40]
+            names.add(
+                (*loc, "event", event),
+                "error",
+                f"the event {event!r} can never be recorded: event names are lowercase letters, "
+                "digits and _, starting with a letter, at most 40",
+                f"write {fixed!r}" if _EVENT.match(fixed) else "write a name such as 'join_club'",
+            )
+
+
+def _likely_typos(
+    names: _Names,
+    when: When,
+    loc: Loc,
+    segments: set[str],
+    topics: set[str],
+    in_rules: dict[str, Counter[str]],
+) -> None:
+    """Segments and topics can be right though nothing here names them (the site sets
+    segments, pages tag topics): warnings, only when close to a known name, one the journey
+    (or the catalogue) names or twice as many other rules use."""
+    given: dict[str, list[tuple[str | int, str]]] = {
+        "segment": list(enumerate(when.segment or ())),
+        "interest": [(t, t) for t in when.interest or {}],
+    }
+    for kind, known in (("segment", segments), ("interest", topics)):
+        used = in_rules[kind]
+        for key, value in given[kind]:
+            if value in known:
+                continue
+            likely = sorted(known | {n for n, c in used.items() if c >= 2 * used[value]})
+            close = _close(value, [n for n in likely if n != value], CLOSE)
+            if close is None or _DIGITS.sub("", close) == _DIGITS.sub("", value):
+                continue  # tier1 and tier2, g2 and g20: a series, not a typo
+            what = (
+                "a segment the journey defines (the site may set it)"
+                if kind == "segment"
+                else "a topic the journey, the catalogue or other rules name (pages may tag it)"
+            )
+            hint = f"did you mean {close!r}?"
+            names.add((*loc, kind, key), "warning", f"{value!r} is not {what}", hint)
