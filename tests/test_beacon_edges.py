@@ -242,3 +242,37 @@ def test_a_change_never_carries_a_string_redis_would_refuse() -> None:
     assert change.attrs == {"city": "Kyoto"}
     assert (change.items, change.cart_add, change.cart_remove) == ([], {}, [])
     assert change.bought == ["ok"] and change.purchases == 1
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [
+        ("wrongtype", "the profile store refused the write (WRONGTYPE "),
+        ("oom", "the profile store refused the write (OOM "),
+        ("down", "the profile store is unavailable"),
+    ],
+)
+async def test_a_beacon_the_store_did_not_take_says_why(
+    how: str, reason: str, make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    mw = site(make_settings, redis={"breaker_failures": 1, "breaker_reset": 60})
+    limits = omotenashi_redis.config_get("maxmemory*")
+    try:
+        async with client_for(mw) as client:
+            await client.get("/")
+            pid = (await me(client))["id"]
+            if how == "wrongtype":
+                omotenashi_redis.delete(f"omo:{{{pid}}}:p2")
+                omotenashi_redis.set(f"omo:{{{pid}}}:p2", "not a hash")
+            elif how == "oom":  # maxmemory reached: every write refused
+                omotenashi_redis.config_set("maxmemory-policy", "noeviction")
+                omotenashi_redis.config_set("maxmemory", 1)
+            else:
+                mw.store.breaker.failure("opened by the test")
+            answer = await client.post(BEACON, content='{"name": "video_play"}', headers=JSON)
+    finally:
+        omotenashi_redis.config_set("maxmemory", limits["maxmemory"])
+        omotenashi_redis.config_set("maxmemory-policy", limits["maxmemory-policy"])
+    assert answer.status_code == 202
+    assert answer.json()["stored"] is False
+    assert answer.json()["reason"].startswith(reason), answer.json()

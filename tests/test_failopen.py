@@ -101,3 +101,36 @@ async def test_odd_data_in_redis_never_breaks_the_page(
         responses = [await client.get("/?utm_campaign=spring") for _ in range(2)]
     assert [r.status_code for r in responses] == [200, 200]
     assert all("Default hero" in r.text or "Welcome back" in r.text for r in responses)
+
+
+def outcomes(mw: Omotenashi) -> dict[str, float]:
+    prefix = 'omotenashi_responses_total{outcome="'
+    lines = mw.metrics.exposition().decode().splitlines()
+    return {
+        line[len(prefix) :].split('"')[0]: float(line.rsplit(" ", 1)[1])
+        for line in lines
+        if line.startswith(prefix)
+    }
+
+
+@pytest.mark.parametrize("who", ["returning, read times out", "new, breaker open"])
+async def test_a_page_left_alone_because_redis_failed_counts_as_degraded(
+    make_settings: Make, omotenashi_redis: redis.Redis, who: str
+) -> None:
+    settings = make_settings(
+        RULES, SNIPPETS, redis={"read_timeout": 0.05, "breaker_failures": 1, "breaker_reset": 60}
+    )
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        await client.get("/")  # a new visitor: a cookie, a profile
+        if who.startswith("returning"):
+            omotenashi_redis.execute_command("CLIENT", "PAUSE", "300", "ALL")
+        else:
+            client.cookies.clear()
+            mw.store.breaker.failure("opened by the test")
+        response = await client.get("/?utm_campaign=spring")
+        await asyncio.sleep(0.35)  # the pause ends before the pool closes
+    assert response.text == PAGE
+    counted = outcomes(mw)
+    assert counted["degraded"] == 1 and counted["bypassed"] == 0
+    assert sum(counted.values()) == mw.metrics["requests"] == 2  # each response once

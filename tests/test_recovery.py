@@ -135,7 +135,7 @@ def test_the_breaker_probes_once_per_reset_and_closes_on_success(
     assert [level for level, _ in messages] == [logging.WARNING, logging.WARNING, logging.INFO]
     assert messages[0][1] == "omotenashi: Redis failed 1 time(s) since the last warning (refused)"
     assert messages[1][1] == (
-        "omotenashi: Redis unreachable (refused); circuit breaker open: pages are served "
+        "omotenashi: Redis failed (refused); circuit breaker open: pages are served "
         "as the app made them, trying again every 1s"
     )
     assert messages[2][1] == "omotenashi: Redis answers again after 2.0s; personalisation resumes"

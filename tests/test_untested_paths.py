@@ -4,6 +4,7 @@ operator's view (metrics, startup warnings)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -111,22 +112,67 @@ async def test_a_bug_while_preparing_the_request_serves_the_apps_page(
     assert b'omotenashi_responses_total{outcome="error"} 1.0' in mw_.metrics.exposition()
 
 
-async def test_a_new_visitor_while_the_breaker_is_open_gets_the_apps_page(
-    make_settings: Make,
+async def test_a_new_visitor_while_the_breaker_is_open_gets_the_apps_page_at_once(
+    make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:
+    """Open and due to try again: the new visitor's request starts the breaker's probe (a
+    PING) and does not wait for it: its page goes out while the PING still waits on a paused
+    server, and no Redis call of its own is refused (it has none)."""
     settings = make_settings(
-        RULES, SNIPPETS, redis={"url": "redis://127.0.0.1:1/0", "breaker_failures": 1}
+        RULES, SNIPPETS, redis={"breaker_failures": 1, "breaker_reset": 0.0, "read_timeout": 2}
     )
     mw_ = Omotenashi(page_app(PAGE), settings=settings)
     async with client_for(mw_) as client:
-        with pytest.raises(StoreError, match="Redis"):
-            await mw_.store.load(new_vid())  # the store is found down: the breaker opens
+        await client.get("/")  # connected
+        client.cookies.clear()
+        mw_.store.breaker.failure("opened by the test")
         asked = mw_.metrics["breaker_open"]
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "500", "ALL")
         response = await client.get("/?utm_campaign=spring")
+        probing = mw_.store.breaker.probing  # the PING waits on the paused server
+        for _ in range(100):  # the pause ends: the PING's answer closes the breaker
+            if mw_.store.breaker.state == "closed":
+                break
+            await asyncio.sleep(0.05)
     assert (response.status_code, response.text) == (200, PAGE)
     assert "set-cookie" not in response.headers  # no cookie for a profile we cannot keep
+    assert probing and mw_.store.breaker.state == "closed"
     assert mw_.metrics["breaker_open"] == asked  # a new visitor has nothing to read
-    assert mw_.metrics["bypassed"] == 1
+    assert mw_.metrics["degraded"] == 1
+
+
+@pytest.mark.parametrize("options", ["", "?socket_keepalive=true"], ids=["fast", "redis-py"])
+async def test_after_an_outage_new_visitors_alone_close_the_breaker(
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_redis_url: str, options: str
+) -> None:
+    settings = make_settings(
+        RULES,
+        SNIPPETS,
+        redis={
+            "url": omotenashi_redis_url + options,
+            "breaker_failures": 1,
+            "breaker_reset": 0.1,
+            "read_timeout": 0.05,
+        },
+    )
+    mw_ = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw_) as client:
+        await client.get("/")  # connected
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "300", "ALL")
+        with pytest.raises(StoreError, match="did not answer"):
+            await mw_.store.load(new_vid())  # no answer: the breaker opens
+        assert mw_.store.breaker.state == "open"
+        for _ in range(100):  # only new visitors, no cookie kept
+            client.cookies.clear()
+            await client.get("/?utm_campaign=spring")
+            if mw_.store.breaker.state == "closed":
+                break
+            await asyncio.sleep(0.05)
+        client.cookies.clear()
+        response = await client.get("/?utm_campaign=spring")
+    assert mw_.store.breaker.state == "closed"
+    assert "Spring sale" in response.text and "set-cookie" in response.headers
+    assert b"omotenashi_breaker_state 0.0" in mw_.metrics.exposition()
 
 
 def beacon_post(events: int) -> dict[str, Any]:

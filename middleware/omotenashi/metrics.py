@@ -26,7 +26,8 @@ from prometheus_client.registry import Collector
 OUTCOMES = {
     "personalised": "personalised",  # at least one rule shown
     "default": "default",  # looked at, and no rule applied
-    "bypassed": "bypassed",  # not looked at: a bot, not HTML, too big, Redis down, private
+    "bypassed": "bypassed",  # not looked at: a bot, not HTML, too big, private
+    "degraded": "degraded",  # the profile could not be read (Redis failed, slow, breaker open)
     "splice_error": "error",  # a bug of ours: the app's page was served
 }
 # inc(name) of these counts a beacon request by its result.
@@ -40,7 +41,8 @@ HELP = {
     "counted by the circuit breaker.",
     "redis_timeout": "Redis commands that did not answer in time.",
     "redis_retry": "Reads tried once more on a fresh connection after a connection error.",
-    "breaker_open": "Calls refused because the circuit breaker was open.",
+    "breaker_open": "Redis calls (profile reads, writes) not sent because the circuit breaker "
+    "was open; a request that needs none (a new visitor's) is not counted.",
     "reload": "Rule reloads that succeeded.",
     "rule_error": "Rule loads or reloads that were refused.",
     "snippet_error": "Snippets that failed to render (the slot kept its default).",

@@ -28,7 +28,7 @@ def test_an_outage_without_a_reason_is_logged_as_failed(caplog: pytest.LogCaptur
     breaker.failure()
     assert breaker.state == "open"
     assert [r.getMessage() for r in caplog.records] == [
-        "omotenashi: Redis unreachable (failed); circuit breaker open: pages are served "
+        "omotenashi: Redis failed (failed); circuit breaker open: pages are served "
         "as the app made them, trying again every 2.5s"
     ]
 

@@ -22,6 +22,9 @@ from omotenashi.identity.cookie import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.settings import RedisSettings
+from omotenashi.store import scripts
+from omotenashi.store import store as store_module
+from omotenashi.store.pipeline import Script
 from omotenashi.store.store import Store, make_client
 
 pytestmark = pytest.mark.anyio
@@ -296,7 +299,11 @@ async def test_every_write_of_the_redis_py_path_gives_up_at_its_timeout(
         omotenashi_redis.client_pause(400)
         with pytest.raises(StoreError, match="did not answer within 0.05s"):
             await call(store, vid)
-        assert caplog.records[-1].getMessage().endswith("(no answer within 0.05s)")
+        said = caplog.records[-1].getMessage()
+        assert said.endswith(
+            "(no answer within 0.05s: Redis slow or unreachable, "
+            "or this process too busy to read the answer)"
+        )
     finally:
         await asyncio.sleep(0.45)  # the pause ends; close on a live server
         await store.aclose()
@@ -365,3 +372,78 @@ async def test_a_read_waits_for_every_write_not_yet_queued(
     finally:
         await store.aclose()
     assert profile.views == views and vid not in store.unqueued
+
+
+PATHS = {"fast": "", "redis-py": "?socket_keepalive=true"}
+
+
+def profile_of(read: Any) -> Any:
+    return read[0] if isinstance(read, tuple) else read
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=list(READS))
+@pytest.mark.parametrize("options", PATHS.values(), ids=list(PATHS))
+async def test_a_profile_is_read_while_a_failover_pauses_writes(
+    read: Any, options: str, omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    store = opened(omotenashi_redis_url + options)
+    other = redis.asyncio.Redis.from_url(omotenashi_redis_url)
+    vid = new_vid()
+    try:
+        await store.record(vid, page_view(), DAY)
+        await read(store, vid)  # connected, scripts loaded
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
+        write = asyncio.ensure_future(other.set(f"{PREFIX}:paused", "1"))
+        await asyncio.wait({write}, timeout=0.3)  # sent, and held by the pause
+        profile = profile_of(await read(store, vid))
+        waited = not write.done()
+        omotenashi_redis.execute_command("CLIENT", "UNPAUSE")
+        await asyncio.wait_for(write, 5)
+    finally:
+        omotenashi_redis.execute_command("CLIENT", "UNPAUSE")
+        await other.aclose()
+        await store.aclose()
+    assert profile.views == 1 and waited  # the read answered while the write waited
+
+
+@pytest.mark.parametrize("options", PATHS.values(), ids=list(PATHS))
+async def test_a_server_that_refuses_the_read_only_line_gets_the_plain_load_script(
+    options: str,
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plain = scripts.LOAD_PLAIN
+    # Valkey refuses an unknown flag as Redis 6 refuses any "#!" first line
+    monkeypatch.setattr(store_module, "LOAD_SCRIPT", "#!lua flags=no-such-flag\n" + plain)
+    store = opened(omotenashi_redis_url + options)
+    vid = new_vid()
+    try:
+        await store.record(vid, page_view(), DAY)
+        profiles = [await store.load(vid), (await store.load_visit(vid, "kona"))[0]]
+        errors = store.metrics["redis_error"]
+    finally:
+        await store.aclose()
+    assert [p.views for p in profiles] == [1, 1] and errors == 0
+    assert omotenashi_redis.script_exists(Script(plain).sha) == [True]
+
+
+@pytest.mark.parametrize("options", PATHS.values(), ids=list(PATHS))
+async def test_a_wrong_password_is_said_once_as_a_refused_connection(
+    options: str, omotenashi_redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = omotenashi_redis_url.replace("redis://", "redis://nobody:sesame@") + options
+    cfg = RedisSettings(url=wrong, key_prefix=PREFIX, breaker_failures=2, breaker_reset=0)
+    store = Store(cfg, Metrics())
+    store.connect(wrong)
+    try:
+        for _ in range(4):
+            with pytest.raises(StoreError):
+                await store.load(new_vid())
+    finally:
+        await store.aclose()
+    said = [r.getMessage() for r in caplog.records if r.name == "omotenashi"]
+    shown = wrong.replace("sesame", "***")
+    assert len(said) == 1 and "sesame" not in said[0], said
+    assert said[0].startswith("omotenashi: Redis refused the connection: ")
+    assert said[0].endswith(f" (check OMOTENASHI_REDIS_URL: {shown})")

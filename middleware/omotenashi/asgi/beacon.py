@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from omotenashi.asgi.api import EVENT_NAME, check_event
 from omotenashi.engine.change import check_storable
-from omotenashi.errors import PayloadError
+from omotenashi.errors import PayloadError, StoreError
+from omotenashi.store.breaker import refusal, refused
 
 #: Why nothing is stored, per privacy decision (respect/privacy.py): answered 202 with it.
 PRIVATE_REASONS = {
@@ -43,6 +44,16 @@ class BeaconBatch(BaseModel):
 def not_stored(reason: str) -> dict[str, object]:
     """The 202 answer of a beacon that stores nothing, for a privacy ``reason`` or another."""
     return {"stored": False, "reason": f"nothing is stored: {PRIVATE_REASONS.get(reason, reason)}"}
+
+
+def store_failed(exc: StoreError) -> dict[str, object]:
+    """The 202 answer of a beacon the store did not take: it refused the write (an error
+    reply: OOM under maxmemory, WRONGTYPE ...) or did not answer (down, breaker open)."""
+    cause = exc.__cause__
+    if cause is not None and refused(cause):
+        said = refusal(cause)
+        return {"stored": False, "reason": f"the profile store refused the write ({said})"}
+    return {"stored": False, "reason": "the profile store is unavailable"}
 
 
 def read_events(body: bytes, allowed: Collection[str]) -> BeaconBatch | tuple[int, str]:

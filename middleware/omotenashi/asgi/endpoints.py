@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from omotenashi.asgi import measuring, reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_info
-from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events
+from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit, events_change
@@ -199,9 +199,8 @@ class Endpoints:
                     window_days=self.settings.measure.attribution_days,
                 )
             await self.store.record(pid, change, loaded.journey.half_life)
-        except StoreError:
-            unavailable = {"stored": False, "reason": "the profile store is unavailable"}
-            await respond(send, 202, unavailable)
+        except StoreError as exc:
+            await respond(send, 202, store_failed(exc))
             return
         await respond(send, 204)
 

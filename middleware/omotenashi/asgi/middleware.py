@@ -145,7 +145,7 @@ class Omotenashi:
             if visitor.degraded or (
                 visitor.private and not self.settings.respect.private_contextual
             ):
-                self.metrics.inc("bypassed")
+                self.metrics.inc("degraded" if visitor.degraded else "bypassed")
                 return None
             request = request_info(scope, guest.headers, self.settings.country_header)
             load_ms = (time.perf_counter() - t0) * 1000

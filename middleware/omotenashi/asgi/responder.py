@@ -169,6 +169,7 @@ class Responder:
         tools, visitor = self.tools, self.visitor
         await visitor.loaded()  # the read started before the app: usually here already
         if visitor.degraded or (visitor.private and not tools.config.respect.private_contextual):
+            tools.metrics.inc("degraded" if visitor.degraded else "bypassed")
             await self._flush_original(more_body=False)  # Redis failed, or a revoked id
             return
         t0 = time.perf_counter()

@@ -2,8 +2,11 @@
 
 closed → (``failures`` consecutive failures) → open → (``reset`` seconds) → half-open: one
 caller probes while the others are refused; its success closes the breaker, its failure opens
-it again for another ``reset`` seconds. One warning when it opens, one info line when Redis
-answers again; failures that do not open it are logged at most once a minute.
+it again for another ``reset`` seconds. A request that calls no Redis (a new visitor's) starts
+that probe in the background (:meth:`Breaker.probe`, a PING), so the breaker closes without a
+returning visitor. One warning when it opens, one info line when Redis answers again; failures
+that do not open it are logged at most once a minute. A connection refused at AUTH/HELLO (a
+wrong password) is a configuration problem: one error line, until Redis answers again.
 
 Only a server that does not answer counts (a connection failure, a timeout, a server loading
 its data). An error *reply* (a script error, WRONGTYPE, OOM) is :meth:`Breaker.refused`: the
@@ -15,17 +18,43 @@ the breaker for everyone.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from textwrap import shorten
 
-from redis.exceptions import ClusterDownError, ReadOnlyError, ResponseError
+from redis.exceptions import (
+    AuthenticationError,
+    AuthenticationWrongNumberOfArgsError,
+    ClusterDownError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    ResponseError,
+)
 
 from omotenashi.metrics import Metrics
 from omotenashi.store.pipeline import UNAVAILABLE, ReplyError
 
 log = logging.getLogger("omotenashi")
 QUIET = 60.0  # seconds between two warnings about failures that did not open the breaker
+_PASSWORD = re.compile(r"(?<=://)([^:@/]*):[^@/]*@|(?<=[?&]password=)[^&]*")
+REFUSED_CONNECTION = "Redis refused the connection: "  # store/pipeline.py: AUTH/SELECT refused
+
+
+def masked(url: str) -> str:
+    """``url`` with its password shown as ``***`` (in the user part or the query)."""
+    return _PASSWORD.sub(lambda m: f"{m[1]}:***@" if m[1] is not None else "***", url)
+
+
+def misconfigured(exc: BaseException) -> bool:
+    """Whether ``exc`` is the server refusing the connection itself (AUTH/HELLO/SELECT
+    answered with an error: a wrong password or user, an ACL): no outage, a setting to fix."""
+    if isinstance(exc, AuthenticationError | AuthenticationWrongNumberOfArgsError):
+        return True
+    text = str(exc)
+    return text.startswith(REFUSED_CONNECTION) or text.startswith(("NOAUTH", "WRONGPASS"))
 
 
 def refused(exc: BaseException) -> bool:
@@ -38,6 +67,15 @@ def refused(exc: BaseException) -> bool:
         and not isinstance(exc, ClusterDownError | ReadOnlyError)
         and not str(exc).startswith(UNAVAILABLE)
     )
+
+
+def refusal(exc: BaseException) -> str:
+    """What an error reply said, short: ``OOM command not allowed when used memory > ...``."""
+    text = str(exc).removeprefix("Redis refused: ")
+    text = text.split("caused error: ", 1)[-1].strip("()',\" ")  # a redis-py pipeline's
+    if isinstance(exc, OutOfMemoryError):  # redis-py keeps the reply's text, not its code
+        text = f"OOM {text}"
+    return shorten(text, 60, placeholder="...")
 
 
 class Breaker:
@@ -62,6 +100,8 @@ class Breaker:
         self._unwarned = 0
         self._refusal_warned_at: float | None = None
         self._refusals = 0
+        self._misconfigured = False  # said so once; again only after Redis answered
+        self._probe: asyncio.Future[None] | None = None
 
     def allow(self) -> bool:
         if self.opened_at is None:
@@ -73,7 +113,26 @@ class Breaker:
             return True
         return False
 
+    def probe(self, ping: Callable[[], Awaitable[None]]) -> None:
+        """Open and due to try again: start ``ping()`` (one at a time, through :meth:`allow`
+        like any call), not waited for: the caller goes on without Redis."""
+        if self.opened_at is None or self.clock() - self.opened_at < self.reset:
+            return
+        if not self.probing:
+            self._probe = asyncio.ensure_future(ping())
+
+    @property
+    def probing(self) -> bool:
+        """A background probe (:meth:`probe`) is under way."""
+        return self._probe is not None and not self._probe.done()
+
+    def stop_probe(self) -> None:
+        if self._probe is not None and not self._probe.done():
+            self._probe.cancel()
+        self._probe = None
+
     def success(self) -> None:
+        self._misconfigured = False
         if self.state != "closed":
             log.info(
                 "omotenashi: Redis answers again after %.1fs; personalisation resumes",
@@ -83,7 +142,22 @@ class Breaker:
         self.opened_at = None
         self._set("closed")
 
-    def failure(self, reason: str = "") -> None:
+    def misconfigured(self, exc: BaseException, url: str) -> None:
+        """The server refused the connection (AUTH/HELLO answered with an error): a failure,
+        since every call fails the same way, logged once as what it is."""
+        if not self._misconfigured:
+            self._misconfigured = True
+            reason = str(exc).removeprefix(REFUSED_CONNECTION).removeprefix("Redis refused: ")
+            log.error(
+                "omotenashi: %s%s (check OMOTENASHI_REDIS_URL: %s)",
+                REFUSED_CONNECTION,
+                reason or type(exc).__name__,
+                url,
+            )
+        self.failure(logged=True)
+
+    def failure(self, reason: str = "", *, logged: bool = False) -> None:
+        """One call got no answer (``logged``: its cause is logged already)."""
         self.failures += 1
         now = self.clock()
         if self.state == "half_open":  # the probe failed: wait another reset period
@@ -92,13 +166,14 @@ class Breaker:
         elif self.state == "closed" and self.failures >= self.threshold:
             self.opened_at = self._down_since = now
             self._set("open")
-            log.warning(
-                "omotenashi: Redis unreachable (%s); circuit breaker open: pages are served "
-                "as the app made them, trying again every %gs",
-                reason or "failed",
-                self.reset,
-            )
-        elif self.state == "closed":
+            if not logged:
+                log.warning(
+                    "omotenashi: Redis failed (%s); circuit breaker open: pages are served "
+                    "as the app made them, trying again every %gs",
+                    reason or "failed",
+                    self.reset,
+                )
+        elif self.state == "closed" and not logged:
             self._unwarned += 1
             if self._warned_at is None or now - self._warned_at >= QUIET:
                 log.warning(

@@ -34,15 +34,23 @@ class _Commands(list[Command]):
 
 class FastPath:
     def __init__(
-        self, url: str, cfg: RedisSettings, metrics: Metrics, load: str, record: str
+        self,
+        url: str,
+        cfg: RedisSettings,
+        metrics: Metrics,
+        load: str,
+        record: str,
+        load_plain: str | None = None,
     ) -> None:
+        # load_plain: the load script without its read-only line, for a server that refuses
+        # it (Redis 6; found out when the connection loads the scripts)
+        self.load_script, self.record_script = Script(load, load_plain), Script(record)
         self.pipe = AutoPipeline(
             url,
             connect_timeout=cfg.connect_timeout,
             stall=4 * max(cfg.read_timeout, cfg.write_timeout, cfg.connect_timeout),
-            scripts=(load, record),
+            scripts=(self.load_script, self.record_script),
         )
-        self.load_script, self.record_script = Script(load), Script(record)
         self.writer = Writer(
             self._send,
             interval=cfg.write_batch_interval,
@@ -55,12 +63,18 @@ class FastPath:
 
     @classmethod
     def for_url(
-        cls, url: str, cfg: RedisSettings, metrics: Metrics, load: str, record: str
+        cls,
+        url: str,
+        cfg: RedisSettings,
+        metrics: Metrics,
+        load: str,
+        record: str,
+        load_plain: str | None = None,
     ) -> FastPath | None:
         """The fast path for a plain server; None for Sentinel, Cluster, TLS or options."""
         if cfg.cluster or not fast_url(url):
             return None
-        return cls(url, cfg, metrics, load, record)
+        return cls(url, cfg, metrics, load, record, load_plain)
 
     @property
     def ready(self) -> bool:

@@ -110,7 +110,7 @@ class AutoPipeline:
         connect_timeout: float,
         stall: float,
         max_waiting: int = 10_000,
-        scripts: tuple[str, ...] = (),
+        scripts: tuple[Script, ...] = (),
     ) -> None:
         parsed = urlparse(url)
         query = parse_qs(parsed.query)
@@ -220,14 +220,27 @@ class AutoPipeline:
             hello.append(self.call("AUTH", *user, self.password))
         if self.db:
             hello.append(self.call("SELECT", self.db))
-        hello.extend(self.call("SCRIPT", "LOAD", source) for source in self.scripts)
-        if hello:
+        loads = [self.call("SCRIPT", "LOAD", script.source) for script in self.scripts]
+        if hello or loads:
             try:
                 async with asyncio.timeout(self.connect_timeout):
-                    await asyncio.gather(*hello)
+                    replies = await asyncio.gather(*hello, *loads, return_exceptions=True)
+                    for reply in replies[: len(hello)]:
+                        if isinstance(reply, BaseException):
+                            raise reply
+                    for script, reply in zip(self.scripts, replies[len(hello) :], strict=True):
+                        # A first line the server refuses (Redis 6 knows no "#!lua flags="):
+                        # the plain text, from now on.
+                        if isinstance(reply, ReplyError) and script.refused():
+                            await self.call("SCRIPT", "LOAD", script.source)
+                        elif isinstance(reply, BaseException):
+                            raise reply
             except (PipelineError, ReplyError, TimeoutError) as exc:
                 self.drop(f"setting up the connection failed: {exc}")
-                raise PipelineError(f"Redis refused the connection: {exc}") from exc
+                if isinstance(exc, ReplyError):  # AUTH, SELECT or SCRIPT LOAD said no
+                    raise PipelineError(f"Redis refused the connection: {exc}") from exc
+                failed = f"setting up the connection failed: {exc or 'timeout'}"
+                raise PipelineError(failed) from exc
         return proto
 
     def _flush(self) -> None:
@@ -265,12 +278,24 @@ def _retrieved(task: asyncio.Task[Any]) -> None:
 
 
 class Script:
-    """A Lua script run by EVALSHA, sent in full (EVAL) when the server does not know it."""
+    """A Lua script run by EVALSHA, sent in full (EVAL) when the server does not know it.
 
-    def __init__(self, source: str) -> None:
+    ``plain``: the same script without its ``#!lua flags=...`` line, for a server that refuses
+    that line (Redis before 7): :meth:`refused` switches to it, once."""
+
+    def __init__(self, source: str, plain: str | None = None) -> None:
         self.source = source
+        self.plain = plain
         self.sha = hashlib.sha1(source.encode()).hexdigest()
         self.calls = 0  # sent so far (the benchmark counts round trips with it)
+
+    def refused(self) -> bool:
+        """The server refused this script's text: run the plain one from now on. False when
+        there is no other text to try."""
+        if self.plain is None or self.source == self.plain:
+            return False
+        self.source, self.sha = self.plain, hashlib.sha1(self.plain.encode()).hexdigest()
+        return True
 
     def call(
         self, pipe: AutoPipeline, keys: list[str], args: list[str] | tuple[str, ...] = ()

@@ -163,10 +163,14 @@ return 1
 
 # KEYS: as the record script's. Every part in one reply; a deny marker of the first layout
 # reads as one of this layout.
-LOAD_SCRIPT = """
+LOAD_PLAIN = """
 return {redis.call('HGETALL', KEYS[1]), redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'),
   redis.call('HGET', KEYS[3], 'revoked')}
 """
+#: The load script declared read-only (Redis >= 7, Valkey): it runs while writes are paused
+#: (``CLIENT PAUSE ... WRITE``, as a failover does). A server that refuses the first line
+#: (Redis 6) is given :data:`LOAD_PLAIN`, found out once (store/pipeline.py, store/store.py).
+LOAD_SCRIPT = "#!lua flags=no-writes\n" + LOAD_PLAIN.lstrip("\n")
 
 # KEYS: the user's, as the record script's. ARGV[1]: the anonymous profile as JSON (absolute
 # times), ARGV[2]: its id. Counts add up, interests merge (decayed to now), the stage is the

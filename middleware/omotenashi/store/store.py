@@ -9,19 +9,14 @@ reaches them all. Every call is bounded by a timeout; failures raise
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from functools import partial
 from typing import Any
-from urllib.parse import urlparse
 
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.cluster import RedisCluster
-from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
-from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
@@ -32,55 +27,20 @@ from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
 from omotenashi.store import privacy, stats
 from omotenashi.store.argument import record_argument
-from omotenashi.store.breaker import Breaker, refused
+from omotenashi.store.breaker import Breaker, masked, misconfigured, refused
+from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
 from omotenashi.store.pipeline import ReplyError
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import profile_from_reply as _profile
-from omotenashi.store.scripts import LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
+from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
 from omotenashi.store.why import encode_all
 
 #: The key families of one profile (layout 2, see store/scripts.py): the hash and the
 #: recommendation candidates. Scripts also get the first layout's profile key (its deny marker).
 PARTS = ("p2", "also")
-
-
-def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
-    """A client with a bounded pool and explicit timeouts, for a plain, Sentinel or Cluster URL,
-    and the other clients (Sentinel's) to close with it.
-
-    Recovery after a Redis restart: a command that meets a connection error is sent once more
-    on the same connection object, reconnected (a stale pooled socket costs one retry, not a
-    failed page); a connection idle for ``health_check_interval`` seconds is PINGed first.
-    """
-    common: dict[str, Any] = {
-        "socket_timeout": max(cfg.read_timeout, cfg.write_timeout),
-        "socket_connect_timeout": cfg.connect_timeout,
-        "decode_responses": True,
-    }
-    if not cfg.cluster:  # the Cluster client has its own retry (and refreshes the slot map)
-        common["retry"] = Retry(NoBackoff(), 1)
-        common["retry_on_error"] = [RedisConnectionError]
-        common["health_check_interval"] = cfg.health_check_interval
-    if url.startswith("redis+sentinel://"):
-        parsed = urlparse(url)
-        hosts = [
-            (h.split(":")[0], int(h.split(":")[1]) if ":" in h else 26379)
-            for h in parsed.netloc.split("@")[-1].split(",")
-        ]
-        service = parsed.path.strip("/") or "mymaster"
-        sentinel = Sentinel(hosts, **common)  # type: ignore[no-untyped-call]
-        client = sentinel.master_for(service, max_connections=cfg.max_connections, **common)
-        return client, list(sentinel.sentinels)
-    if cfg.cluster:
-        return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common), []
-    # A blocking pool: a burst past max_connections waits (within our timeouts) for a
-    # connection instead of failing with "Too many connections".
-    pool = BlockingConnectionPool.from_url(
-        url, max_connections=cfg.max_connections, timeout=cfg.connect_timeout, **common
-    )
-    return Redis.from_pool(pool), []
+_HASH, _ALSO = PARTS
 
 
 class Store:
@@ -92,6 +52,8 @@ class Store:
         self._also_close: list[Any] = []
         self._scripts: tuple[Any, Any, Any] = (None, None, None)
         self._learn: Any = None
+        self._load_known = False  # whether the server took the read-only load script (asked)
+        self.url = ""  # as logged: its password masked
         self.recs = Recs(cfg.key_prefix)
         self.fast: FastPath | None = None  # reads and page views, auto-pipelined
         # Writes of a profile that wait for something before they can be queued (a task): a
@@ -99,6 +61,7 @@ class Store:
         self.unqueued: dict[str, asyncio.Future[Any]] = {}
 
     def connect(self, url: str) -> None:
+        self.url, self._load_known = masked(url), False
         self.client, self._also_close = make_client(url, self.cfg)
         self._scripts = (
             self.client.register_script(RECORD_SCRIPT),
@@ -106,9 +69,12 @@ class Store:
             self.client.register_script(LOAD_SCRIPT),
         )
         self._learn = self.client.register_script(LEARN_SCRIPT)
-        self.fast = FastPath.for_url(url, self.cfg, self.metrics, LOAD_SCRIPT, RECORD_SCRIPT)
+        self.fast = FastPath.for_url(
+            url, self.cfg, self.metrics, LOAD_SCRIPT, RECORD_SCRIPT, LOAD_PLAIN
+        )
 
     async def aclose(self) -> None:
+        self.breaker.stop_probe()
         if self.fast is not None:
             await self.fast.aclose()
         if self.client is not None:
@@ -120,8 +86,32 @@ class Store:
 
     @property
     def healthy(self) -> bool:
-        """Connected, and the breaker is not open."""
+        """Connected, and the breaker is not open. Asked by a request that calls no Redis (a
+        new visitor's): when the open breaker is due to try again, one PING goes out in the
+        background (never awaited here), so the breaker closes without a returning visitor."""
+        if self.client is not None and self.breaker.opened_at is not None:
+            self.breaker.probe(self._ping)
         return self.client is not None and self.breaker.opened_at is None
+
+    async def _ping(self) -> None:
+        """One PING behind the breaker: an answer closes it, none keeps it open."""
+        op = partial(self.fast.pipe.execute, "PING") if self.fast else self.client.ping
+        with contextlib.suppress(StoreError):
+            await self._run(op, self.cfg.read_timeout, "redis_read")
+
+    async def _loader(self) -> Any:
+        """redis-py's load script: read-only, or plain on a server that refuses that (Redis
+        6: asked once, with SCRIPT LOAD)."""
+        if not self._load_known:
+            try:
+                await self.client.script_load(LOAD_SCRIPT)
+            except ResponseError as exc:
+                if not refused(exc):
+                    raise
+                scripts = self._scripts
+                self._scripts = (*scripts[:2], self.client.register_script(LOAD_PLAIN))
+            self._load_known = True
+        return self._scripts[2]
 
     def key(self, vid: str, part: str) -> str:
         return f"{self.cfg.key_prefix}:{{{vid}}}:{part}"
@@ -129,7 +119,8 @@ class Store:
     def keys(self, vid: str) -> list[str]:
         """What the load, record and merge scripts are given: the parts, then the first
         layout's profile key (only its deny marker is read)."""
-        return [self.key(vid, part) for part in (*PARTS, "profile")]
+        head = f"{self.cfg.key_prefix}:{{{vid}}}:"  # twice a request: no call per key
+        return [head + _HASH, head + _ALSO, head + "profile"]
 
     async def _run(self, op: Any, timeout: float, timing: str = "redis_write") -> Any:
         """``op()`` within ``timeout``, behind the breaker; its duration goes to the
@@ -154,7 +145,10 @@ class Store:
                     self.metrics.inc("redis_retry")
                     result = await op()
         except TimeoutError:
-            self.breaker.failure(f"no answer within {timeout}s")
+            self.breaker.failure(
+                f"no answer within {timeout}s: Redis slow or unreachable, "
+                "or this process too busy to read the answer"
+            )
             self.metrics.inc("redis_timeout")
             raise StoreError(f"Redis did not answer within {timeout}s") from None
         except (RedisError, OSError, ReplyError) as exc:
@@ -168,7 +162,9 @@ class Store:
         """Count a failed command: toward the breaker when the server did not answer, not
         when it answered with an error (:meth:`Breaker.refused`, ``redis_refused``)."""
         self.metrics.inc("redis_error")
-        if refused(exc):
+        if misconfigured(exc):  # AUTH/HELLO answered with an error: the URL is wrong
+            self.breaker.misconfigured(exc, self.url)
+        elif refused(exc):
             self.metrics.inc("redis_refused")
             self.breaker.refused(f"{type(exc).__name__}: {exc}")
         else:
@@ -201,7 +197,10 @@ class Store:
         if self.client is None:  # never connected: the same error as any other call
             raise StoreError("no Redis connection")
         keys = self.keys(pid)
-        op = partial(self.fast.load, keys) if self.fast else partial(self._scripts[2], keys=keys)
+
+        async def op() -> Any:
+            return await (self.fast.load(keys) if self.fast else (await self._loader())(keys=keys))
+
         return _profile(await self._run(op, self.cfg.read_timeout, "redis_read"))
 
     async def load_visit(self, pid: str | None, current: str | None) -> tuple[Profile, Shared]:
@@ -221,7 +220,7 @@ class Store:
             sent = fast.begin_load(keys) if fast is not None else None
             async with self.client.pipeline(transaction=False) as pipe:  # closed however it ends
                 if pid and sent is None:
-                    await self._scripts[2](keys=keys, client=pipe)  # queued, not yet sent
+                    await (await self._loader())(keys=keys, client=pipe)  # queued, not sent
                 kinds = self.recs.queue_reads(pipe, current)
                 shared = pipe.execute() if len(pipe) else asyncio.sleep(0, [])
                 if fast is None or sent is None:

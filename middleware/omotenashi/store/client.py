@@ -1,0 +1,53 @@
+"""The redis-py client for a Redis URL: plain, Sentinel or Cluster, with a bounded pool and
+explicit timeouts (the store's other client, for plain servers, is store/pipeline.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from omotenashi.settings import RedisSettings
+
+
+def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
+    """A client with a bounded pool and explicit timeouts, for a plain, Sentinel or Cluster URL,
+    and the other clients (Sentinel's) to close with it.
+
+    Recovery after a Redis restart: a command that meets a connection error is sent once more
+    on the same connection object, reconnected (a stale pooled socket costs one retry, not a
+    failed page); a connection idle for ``health_check_interval`` seconds is PINGed first.
+    """
+    common: dict[str, Any] = {
+        "socket_timeout": max(cfg.read_timeout, cfg.write_timeout),
+        "socket_connect_timeout": cfg.connect_timeout,
+        "decode_responses": True,
+    }
+    if not cfg.cluster:  # the Cluster client has its own retry (and refreshes the slot map)
+        common["retry"] = Retry(NoBackoff(), 1)
+        common["retry_on_error"] = [RedisConnectionError]
+        common["health_check_interval"] = cfg.health_check_interval
+    if url.startswith("redis+sentinel://"):
+        parsed = urlparse(url)
+        hosts = [
+            (h.split(":")[0], int(h.split(":")[1]) if ":" in h else 26379)
+            for h in parsed.netloc.split("@")[-1].split(",")
+        ]
+        service = parsed.path.strip("/") or "mymaster"
+        sentinel = Sentinel(hosts, **common)  # type: ignore[no-untyped-call]
+        client = sentinel.master_for(service, max_connections=cfg.max_connections, **common)
+        return client, list(sentinel.sentinels)
+    if cfg.cluster:
+        return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common), []
+    # A blocking pool: a burst past max_connections waits (within our timeouts) for a
+    # connection instead of failing with "Too many connections".
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=cfg.max_connections, timeout=cfg.connect_timeout, **common
+    )
+    return Redis.from_pool(pool), []
