@@ -65,19 +65,35 @@ def read_events(body: bytes, allowed: Collection[str]) -> BeaconBatch | tuple[in
             raw if isinstance(raw, dict) and "events" in raw else {"events": [raw]}
         )
     except (ValueError, RecursionError) as exc:  # JSON and pydantic errors both
-        if isinstance(exc, ValidationError):
-            return 422, _first_error(exc)
+        if isinstance(exc, ValidationError):  # an event it may not send says so first
+            name = _not_allowed(raw, allowed)
+            return 422, _refused(name, allowed) if name is not None else _first_error(exc)
         return 400, "not JSON"
     for event in batch.events:
         if event.name not in allowed:
-            listed = ", ".join(allowed) or "none"
-            return 422, f"event {event.name!r} cannot be sent from the browser (allowed: {listed})"
+            return 422, _refused(event.name, allowed)
         try:
             check_event(event.name, event.data)
             check_storable(event.data)  # a lone surrogate: Redis would refuse the whole write
         except PayloadError as exc:
             return 422, str(exc)
     return batch
+
+
+def _refused(name: str, allowed: Collection[str]) -> str:
+    listed = ", ".join(allowed) or "none"
+    return f"event {name!r} cannot be sent from the browser (allowed: {listed})"
+
+
+def _not_allowed(raw: object, allowed: Collection[str]) -> str | None:
+    """The first event name in ``raw`` (a batch that did not validate) the browser may not
+    send: that, not the shape of its data, is what it needs to hear."""
+    events = raw.get("events") if isinstance(raw, dict) and "events" in raw else [raw]
+    for event in events if isinstance(events, list) else ():
+        name = event.get("name") if isinstance(event, dict) else None
+        if isinstance(name, str) and EVENT_NAME.fullmatch(name) and name not in allowed:
+            return name
+    return None
 
 
 def _first_error(exc: ValidationError) -> str:
