@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -153,18 +154,30 @@ def sale_prices(rules_dir: Path) -> dict[str, int]:
     }
 
 
-def demo_catalog(rules_dir: Path) -> Callable[[], object]:
+@dataclass
+class Sale:
+    """This week's sale prices, in one place: the recommendations' catalogue and the shop's
+    pages (prices, cart, checkout) read the same value, set at every rules load."""
+
+    prices: dict[str, int] = field(default_factory=dict)
+
+
+def demo_catalog(rules_dir: Path, sale: Sale | None = None) -> Callable[[], object]:
     """The recommendations' catalogue: rules/catalog.yaml with this week's sale prices, so a
-    suggestion shows the price the shop charges (called whenever the rules load)."""
+    suggestion shows the price the shop charges (called whenever the rules load; the prices
+    it reads become the shop's, in ``sale``)."""
 
     def load() -> object:
+        prices = sale_prices(rules_dir)
+        if sale is not None:
+            sale.prices = prices  # the shop charges what the suggestions now say
         path = rules_dir / "catalog.yaml"
         data = yaml.safe_load(path.read_text()) if path.is_file() else None
         if not isinstance(data, dict):
             return []
-        sale = sale_prices(rules_dir)
+        sale_now = prices
         items = [
-            {**item, "price": sale[item["id"]]} if item.get("id") in sale else item
+            {**item, "price": sale_now[item["id"]]} if item.get("id") in sale_now else item
             for item in data.get("items") or []
             if isinstance(item, dict)
         ]
@@ -184,10 +197,16 @@ def _cart(request: Request) -> list[str]:
     return [slug for slug in cart if slug in TOURS]
 
 
+def _sale(request: Request) -> dict[str, int]:
+    """The sale prices now (the same read the recommendations' catalogue was made from)."""
+    sale: Sale | None = getattr(request.app.state, "sale", None)
+    return sale.prices if sale is not None else {}
+
+
 def _page(request: Request, name: str, **context: Any) -> Response:
     context.setdefault("cart_count", len(_cart(request)))
     context.setdefault("user", request.session.get("user"))
-    sale: dict[str, int] = getattr(request.app.state, "sale", {})
+    sale = _sale(request)
     return templates.TemplateResponse(
         request, name, {"tours": TOURS, "sale": sale, "cancel_days": CANCEL_DAYS, **context}
     )
@@ -236,7 +255,7 @@ async def is_member(request: Request) -> bool:
 
 def _total(request: Request, items: list[tuple[str, dict[str, Any]]], member: bool) -> int:
     """Sale prices where a tour is on sale, then the member saving."""
-    sale: dict[str, int] = getattr(request.app.state, "sale", {})
+    sale = _sale(request)
     total = int(sum(sale.get(slug, t["price"]) for slug, t in items))
     if member:
         total = round(total * (100 - MEMBER_PERCENT_OFF) / 100)
@@ -314,8 +333,9 @@ async def logout(request: Request) -> Response:
     return RedirectResponse("/", status_code=303)
 
 
-def site(root: Path = ROOT) -> Starlette:
-    """The bare shop, without personalisation (the benchmark's baseline)."""
+def site(root: Path = ROOT, sale: Sale | None = None) -> Starlette:
+    """The bare shop, without personalisation (the benchmark's baseline); ``sale``: where the
+    sale prices are kept (default: read once from the rules folder)."""
     app = Starlette(
         routes=[
             Route("/", home),
@@ -337,7 +357,9 @@ def site(root: Path = ROOT) -> Starlette:
             )
         ],
     )
-    app.state.sale = sale_prices(Path(os.environ.get("OMOTENASHI_RULES_DIR") or root / "rules"))
+    app.state.sale = sale or Sale(
+        sale_prices(Path(os.environ.get("OMOTENASHI_RULES_DIR") or root / "rules"))
+    )
     return app
 
 
@@ -360,4 +382,7 @@ def demo_settings(root: Path = ROOT, **overrides: Any) -> Settings:
 def create_app(root: Path = ROOT, settings: Settings | None = None) -> Omotenashi:
     """The shop wrapped in Omotenashi: this is all a site needs to mount it."""
     settings = settings or demo_settings(root)
-    return Omotenashi(site(root), settings=settings, catalog=demo_catalog(settings.rules.dir))
+    sale = Sale()  # set by the catalogue at every rules load: one read for both
+    return Omotenashi(
+        site(root, sale), settings=settings, catalog=demo_catalog(settings.rules.dir, sale)
+    )

@@ -15,10 +15,12 @@ from omotenashi.recommend.coview import (
     RECENT,
     Learner,
     decayed,
+    learn_from_view,
     log_add,
     log_increment,
     pairs_for_view,
     relative,
+    supported,
     trim,
 )
 
@@ -99,3 +101,43 @@ def test_trim_keeps_the_best_and_breaks_ties_by_member() -> None:
     scores = {"b": 1.0, "a": 1.0, "c": 3.0, "d": 0.5}
     trim(scores, 2)
     assert scores == {"c": 3.0, "a": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("cookie", "visits", "new_visit", "popular", "co"),
+    [
+        (True, 2, False, ["a"], {"a": ["b"], "b": ["a"]}),  # a returning visitor: both
+        (True, 1, True, ["a"], {"a": ["b"], "b": ["a"]}),  # the first view of a second visit
+        (True, 1, False, ["a"], {}),  # still on the first visit: no co-views
+        (False, 0, True, [], {}),  # no cookie came with the request: nothing shared
+    ],
+)
+def test_only_catalogue_ids_cookies_and_returning_visitors_teach(
+    cookie: bool, visits: int, new_visit: bool, popular: list[str], co: dict[str, list[str]]
+) -> None:
+    viewed = {"b": T0 - 60, "junk": T0 - 30, "gone": T0 - 20}
+    learning = learn_from_view(
+        viewed,
+        "a",
+        T0,
+        {"b": 1.0, "junk": 1.0},
+        known={"a", "b"},
+        cookie=cookie,
+        visits=visits,
+        new_visit=new_visit,
+    )
+    assert learning is not None  # the visitor's own pairs are always kept
+    assert [item for item, _ in learning.popular] == popular
+    assert {k: [m for m, _ in v] for k, v in learning.co.items()} == co
+    assert [member for member, _ in learning.also] == ["a>b"]  # never a made-up neighbour
+
+
+@pytest.mark.parametrize(
+    ("views", "least", "kept"), [(2, 3.0, False), (3, 3.0, True), (4, 5.0, False), (5, 5.0, True)]
+)
+def test_support_needs_that_many_views(views: int, least: float, kept: bool) -> None:
+    score = None
+    for k in range(views):  # views over the last hours: each has decayed a little
+        score = log_add(score, log_increment(T0 - k * 3600, POPULAR_HALF_LIFE))
+    assert score is not None
+    assert bool(supported([("a", score)], T0, POPULAR_HALF_LIFE, least)) is kept

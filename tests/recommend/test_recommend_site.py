@@ -15,12 +15,14 @@ import redis
 from omotenashi import Omotenashi, Settings
 from omotenashi.loader.checks import check
 from omotenashi.loader.reload import load_all
-from omotenashi.recommend.coview import CO_KEEP
+from omotenashi.recommend.coview import CO_KEEP, MIN_CO_SUPPORT, MIN_POPULAR_SUPPORT
+from omotenashi.testing import SeededVisitor
 
 from ..conftest import client_for, page_app
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
+Seed = Callable[..., SeededVisitor]
 
 PAGE = (
     "<!doctype html><html><head><title>t</title></head><body><main>page</main>"
@@ -82,13 +84,32 @@ async def _browse(client: httpx.AsyncClient, *paths: str, **kwargs: Any) -> http
     return response
 
 
+async def _returning(
+    client: httpx.AsyncClient, seed: Seed, *paths: str, **kwargs: Any
+) -> httpx.Response:
+    """A returning visitor (a cookie from an earlier visit: only they teach co-views)."""
+    client.cookies.clear()
+    seed(visits=2).apply(client)
+    response = None
+    for path in paths:
+        response = await client.get(path, **kwargs)
+    assert response is not None
+    return response
+
+
+async def _teach(client: httpx.AsyncClient, seed: Seed, *paths: str, times: float = 0) -> None:
+    """Enough returning visitors browsing ``paths`` for a co-view or popular claim."""
+    for _ in range(int(times or max(MIN_CO_SUPPORT, MIN_POPULAR_SUPPORT))):
+        await _returning(client, seed, *paths)
+
+
 async def test_co_views_are_learned_and_explained(
-    make_settings: Make, omotenashi_redis: redis.Redis
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed
 ) -> None:
     async with client_for(_site(make_settings)) as client:
-        for _ in range(3):  # three visitors view Kyoto, then Tokyo
-            await _browse(client, "/tours/kyoto-autumn", "/tours/tokyo-lights")
-        await _browse(client, "/tours/bali-retreat")  # and one views Bali
+        # returning visitors view Kyoto, then Tokyo
+        await _teach(client, omotenashi_visitor, "/tours/kyoto-autumn", "/tours/tokyo-lights")
+        await _teach(client, omotenashi_visitor, "/tours/bali-retreat")  # and others Bali
         page = await _browse(client, "/tours/kyoto-autumn")  # a new visitor, on Kyoto
     picks = _picks(page.text)
     assert picks[0] == ("tokyo-lights", "Often viewed with Kyoto in autumn")
@@ -97,20 +118,26 @@ async def test_co_views_are_learned_and_explained(
 
 
 async def test_a_visitor_s_own_views_seed_recommendations_on_other_pages(
-    make_settings: Make, omotenashi_redis: redis.Redis
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed
 ) -> None:
     async with client_for(_site(make_settings)) as client:
-        await _browse(client, "/tours/kyoto-autumn", "/tours/tokyo-lights")
+        await _teach(client, omotenashi_visitor, "/tours/kyoto-autumn", "/tours/tokyo-lights")
         page = await _browse(client, "/tours/kyoto-autumn", "/")  # the home page: no item
     picks = dict(_picks(page.text))
     assert picks.get("tokyo-lights") == "Because you viewed Kyoto in autumn", page.text
 
 
 async def test_memory_is_bounded_and_shared_keys_hold_no_visitor(
-    make_settings: Make, omotenashi_redis: redis.Redis
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed
 ) -> None:
     async with client_for(_site(make_settings)) as client:
-        await _browse(client, "/tours/kyoto-autumn", "/tours/tokyo-lights", "/tours/paris-art")
+        await _returning(
+            client,
+            omotenashi_visitor,
+            "/tours/kyoto-autumn",
+            "/tours/tokyo-lights",
+            "/tours/paris-art",
+        )
     co = omotenashi_redis.zrange("omo:rec:co:kyoto-autumn", 0, -1)
     assert sorted(co) == ["paris-art", "tokyo-lights"]
     assert omotenashi_redis.zcard("omo:rec:co:kyoto-autumn") <= CO_KEEP
@@ -136,10 +163,10 @@ async def test_a_gpc_visitor_gets_popular_items_and_teaches_nothing(
 
 
 async def test_the_why_note_lists_every_item_s_reason(
-    make_settings: Make, omotenashi_redis: redis.Redis
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed
 ) -> None:
     async with client_for(_site(make_settings, respect={"disclosure": True})) as client:
-        await _browse(client, "/tours/kyoto-autumn", "/tours/tokyo-lights")
+        await _teach(client, omotenashi_visitor, "/tours/kyoto-autumn", "/tours/tokyo-lights")
         page = await _browse(client, "/tours/kyoto-autumn")
     note = page.text.split('<ul class="omo-why-items">', 1)[1].split("</ul>", 1)[0]
     assert "<li>Tokyo lights: Often viewed with Kyoto in autumn.</li>" in note  # a sentence

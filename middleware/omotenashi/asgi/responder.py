@@ -256,8 +256,18 @@ class Responder:
         item = next((i for i in change.items if i in catalog.position), None)
         if item is None or not change.view:
             return None
-        neighbours = self.visitor.shared.co_views.get(item, {})
-        return learn_from_view(self.visitor.profile.viewed, item, change.now, neighbours)
+        visitor = self.visitor
+        profile = visitor.profile
+        return learn_from_view(
+            profile.viewed,
+            item,
+            change.now,
+            visitor.shared.co_views.get(item, {}),
+            known=catalog.position,  # only catalogue ids ever name or join a shared key
+            cookie=not visitor.is_new,  # a cookie-less request counts no popular view
+            visits=profile.visits,  # only a returning visitor teaches co-views
+            new_visit=change.new_visit,
+        )
 
     def _record_soon(self) -> None:
         """Start the record now: into the write queue at once when it can (the next read on

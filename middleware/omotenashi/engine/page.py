@@ -189,6 +189,7 @@ def personalise_page(
             visit.shared,
             items,
             personal=restraint.behavioural,
+            history_off=restraint.history_off,
         )
         recommender = Recommender(catalog, signals)
     outcome = personalise(

@@ -50,16 +50,23 @@ def signals_for(
     items: Sequence[str],
     *,
     personal: bool,
+    history_off: bool = False,
 ) -> Signals:
-    """What ranking may use for this visitor on this page; ``personal`` False: popular only."""
-    co_views = {**also_to_co_views(after.also), **shared.co_views} if personal else {}
+    """What ranking may use for this visitor on this page; ``personal`` False: popular only.
+
+    ``history_off`` (the visitor switched their browsing history off): nothing the visitor
+    did is used, neither to rank nor to filter (views, interests, their own pairs); the page's
+    own item's co-views and popular items remain, their reasons say nothing about the visitor.
+    """
+    own = personal and not history_off
+    co_views = {**(also_to_co_views(after.also) if own else {}), **shared.co_views}
     return Signals(
         now=now,
         visitor=visitor_id,
         personal=personal,
-        interests=facts.interests if personal else {},
-        viewed=after.viewed,  # ranks only when personal; always filters
-        co_views=co_views,
+        interests=facts.interests if own else {},
+        viewed={} if history_off else after.viewed,  # ranks only when personal, else filters
+        co_views=co_views if personal else {},
         popular=shared.popular,
         popular_half_life_days=POPULAR_HALF_LIFE / 86400,
         purchased=after.purchased,

@@ -19,6 +19,9 @@ from omotenashi.settings import RespectSettings
 MAX_NAMES, MAX_NAME = 200, 64  # the most switched-off names of each kind the cookie holds
 NAME_CAP = "~name"  # the caps entry that counts uses of the visitor's name
 PERIODS = ("visit", "day", "week", "ever")
+# The category that stands for the visitor's browsing history: switched off, recommendations
+# use nothing the visitor did either (see Restraint.history).
+HISTORY_CATEGORY = "browsing-history"
 
 
 def intent_cap(intent: str, per: str) -> str:
@@ -199,6 +202,12 @@ class Restraint:
     arms: Mapping[str, str] = field(default_factory=dict)  # recorded arms: "c" is held out
     held: list[str] = field(default_factory=list)  # rules refused only for their holdout so far
     excluded: set[str] = field(default_factory=set)  # lost to a block of the same intent
+
+    @property
+    def history_off(self) -> bool:
+        """The visitor switched off the ``browsing-history`` category: besides its rules,
+        nothing they did (views, interests, pairs) may rank or filter recommendations."""
+        return HISTORY_CATEGORY in self.prefs.off_categories
 
     def _held_out(self, rule_id: str, percent: float) -> bool:
         """In the rule's control group: the arm recorded at the first exposure, else the draw."""

@@ -21,12 +21,16 @@ top K (``ZREMRANGEBYRANK key 0 -(K+1)``). A fresh pair's increment grows with ti
 displaces stale pairs: the kept top K are the items *recently and often* viewed together.
 
 **Learning, in the existing post-response write** (visitors whose profile may be written
-only: never bots, GPC, no-consent, forced or preview views). When a visitor views item
-``j`` and did not view it in the last ``CO_WINDOW`` seconds (a reload counts once):
+only: never bots, GPC, no-consent, forced or preview views). When a visitor views catalogue
+item ``j`` and did not view it in the last ``CO_WINDOW`` seconds (a reload counts once):
 
-* ``pop``: log-add ``x(t)`` to ``j``;
-* for each item ``i`` among the visitor's last ``RECENT`` views within ``CO_WINDOW``:
-  log-add ``x(t)`` to ``co:i[j]`` and to ``co:j[i]`` (one script call per key);
+* ``pop``: log-add ``x(t)`` to ``j``, only when the request came with the visitor's cookie
+  (a cookie-less request is a new id each time: it would count as often as it is sent);
+* for each *catalogue* item ``i`` among the visitor's last ``RECENT`` views within
+  ``CO_WINDOW``: log-add ``x(t)`` to ``co:i[j]`` and to ``co:j[i]`` (one script call per key),
+  only for a *returning* visitor (:func:`returning`: a second visit or later). Ids the
+  visitor's own beacon or app reported but the catalogue does not hold are never partners,
+  so no key is ever named after them;
 * ``also``: the visitor's own candidates, ``j>k`` for the top ``SEED_NEIGHBOURS`` of
   ``co:j`` (already read in this request), scored ``x(t) + log2(share of k in co:j)``.
 
@@ -35,12 +39,23 @@ returns ``also`` with the visitor's other keys; the same pipeline asks ``ZREVRAN
 P−1 WITHSCORES`` and ``ZREVRANGE co:<current> 0 K−1 WITHSCORES`` for the page's own item
 (known from the path before the app runs). :func:`relative` turns log scores into weights
 in (0, 1] for ranking.
+
+**Support before a claim** (the one place these thresholds live). A co-view is read only
+when at least ``MIN_CO_SUPPORT`` counted co-views stand behind it (returning visitors, each
+counting a pair at most once a day), and an item is popular only with at least
+``MIN_POPULAR_SUPPORT`` counted views (:func:`supported`: the decayed count, in which a view
+half a week old counts half for popular, must be above the minimum less one half, which only
+that many views can reach); below that, ranking falls back to the next signal.
+
+What remains possible: someone who keeps many cookies past a visit (``session_gap``) and
+comes back with each can still push a pair, and many cookies each viewing an item once a day
+can push it up the popular list; the bound is the real traffic they must outweigh.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
 LANDMARK = 1_767_225_600.0  # 2026-01-01T00:00:00Z; any fixed instant works in log space
@@ -52,6 +67,8 @@ ALSO_KEEP = 100
 SEED_NEIGHBOURS = 20
 RECENT = 10
 CO_WINDOW = 86400.0
+MIN_CO_SUPPORT = 3.0  # "Often viewed with": at least three decayed co-views
+MIN_POPULAR_SUPPORT = 5.0  # "Popular this week": at least five decayed views
 
 
 def log_increment(now: float, half_life: float, landmark: float = LANDMARK) -> float:
@@ -89,13 +106,39 @@ def trim(scores: dict[str, float], keep: int) -> None:
             del scores[member]
 
 
-def pairs_for_view(viewed: Mapping[str, float], item: str, now: float) -> tuple[bool, list[str]]:
-    """Does this view count (no repeat within the window), and which recent items pair with it."""
+def returning(visits: int, new_visit: bool) -> bool:
+    """A visitor on their second visit or later (``visits``: those recorded before this view;
+    ``new_visit``: this view starts one). Only they teach co-views."""
+    return visits >= 2 or (visits >= 1 and new_visit)
+
+
+def supported(
+    pairs: Iterable[tuple[str, float]], now: float, half_life: float, least: float
+) -> list[tuple[str, float]]:
+    """The members whose decayed count at ``now`` is above ``least − ½``: that many counted
+    views at least (a view never counts more than one), and ``least`` recent ones suffice
+    (five views of the last hours have decayed a little below five)."""
+    floor = least - 0.5
+    return [(m, s) for m, s in pairs if decayed(s, now, half_life) >= floor]
+
+
+def pairs_for_view(
+    viewed: Mapping[str, float],
+    item: str,
+    now: float,
+    known: Container[str] | None = None,
+) -> tuple[bool, list[str]]:
+    """Does this view count (no repeat within the window), and which recent items pair with it
+    (only ids in ``known``, the catalogue, when given)."""
     last = viewed.get(item)
     if last is not None and now - last < CO_WINDOW:
         return False, []
     recent = sorted(
-        ((when, other) for other, when in viewed.items() if other != item),
+        (
+            (when, other)
+            for other, when in viewed.items()
+            if other != item and (known is None or other in known)
+        ),
         key=lambda wo: (-wo[0], wo[1]),
     )
     return True, [other for when, other in recent[:RECENT] if now - when < CO_WINDOW]
@@ -156,17 +199,35 @@ def learn_from_view(
     item: str,
     now: float,
     neighbours: Mapping[str, float],
+    *,
+    known: Container[str],
+    cookie: bool,
+    visits: int,
+    new_visit: bool,
 ) -> Learning | None:
-    """The writes for a view of ``item`` by a visitor who viewed ``viewed`` before (None: a
-    repeat). ``neighbours`` are the item's co-views read in this request (relative weights)."""
-    counts, partners = pairs_for_view(viewed, item, now)
+    """The writes for a view of catalogue item ``item`` by a visitor who viewed ``viewed``
+    before (None: a repeat, or nothing to write). ``neighbours`` are the item's co-views read
+    in this request (relative weights); ``known`` the catalogue's ids: nothing else is ever
+    written to a shared key. ``cookie``: the request came with the visitor's cookie (else no
+    popular count); ``visits`` and ``new_visit``: only a :func:`returning` visitor teaches
+    co-views."""
+    if item not in known:
+        return None
+    counts, partners = pairs_for_view(viewed, item, now, known)
     if not counts:
         return None
     x = log_increment(now, CO_HALF_LIFE)
-    co: dict[str, list[tuple[str, float]]] = {item: [(p, x) for p in partners]}
-    for other in partners:
-        co.setdefault(other, []).append((item, x))
-    best = sorted(neighbours.items(), key=lambda kv: (-kv[1], kv[0]))[:SEED_NEIGHBOURS]
-    also = [(f"{item}>{other}", x + math.log2(w)) for other, w in best if w > 0 and other != item]
-    popular = [(item, log_increment(now, POPULAR_HALF_LIFE))]
-    return Learning(popular, {k: v for k, v in co.items() if v}, also)
+    co: dict[str, list[tuple[str, float]]] = {}
+    if partners and returning(visits, new_visit):
+        co[item] = [(p, x) for p in partners]
+        for other in partners:
+            co.setdefault(other, []).append((item, x))
+    best = sorted(
+        ((k, w) for k, w in neighbours.items() if k in known and k != item),
+        key=lambda kv: (-kv[1], kv[0]),
+    )[:SEED_NEIGHBOURS]
+    also = [(f"{item}>{other}", x + math.log2(w)) for other, w in best if w > 0]
+    popular = [(item, log_increment(now, POPULAR_HALF_LIFE))] if cookie else []
+    if not (popular or co or also):
+        return None
+    return Learning(popular, co, also)

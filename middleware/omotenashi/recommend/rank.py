@@ -7,9 +7,11 @@
    inputs); scores are divided by the strategy's best, weighted and summed.
 3. Each item's reason is the strategy that contributed most to its score, so it is true.
 4. Too few? ``popular`` fills, then the catalogue's own order ("From our selection").
-5. Diversity (per tag or MMR), then the serendipity share, drawn per visitor and day.
+5. Diversity (per tag or MMR), then the serendipity share: how many per visitor and day,
+   which ones per visitor, day and page.
 
-Visitors without a profile (``signals.personal`` False) get ``popular`` only.
+Visitors without a usable profile (``signals.personal`` False) get ``popular`` only; a new
+visitor has a profile: on an item page, the item's own co-views ("Often viewed with") count.
 """
 
 from __future__ import annotations
@@ -170,6 +172,7 @@ def _surprises(
 ) -> list[Ranked]:
     if not tags:  # nothing known about the visitor: nothing to differ from
         return []
+    page = signals.current or ""  # the pick is per visitor, day and page; the count per day
     count = serendipity.how_many(spec.items, spec.serendipity, signals.visitor, signals.now)
     top = {tag for tag, _ in tags[:TOP_FOR_SURPRISE]}
     positions = serendipity.draw(
@@ -181,5 +184,6 @@ def _surprises(
         liked,
         signals.visitor,
         signals.now,
+        page,
     )
     return [(0.0, pos, "serendipity", None) for pos in positions]

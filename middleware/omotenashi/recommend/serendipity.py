@@ -1,13 +1,18 @@
 """Room for something new: a share of items from outside the visitor's top interests.
 
-The draw depends only on the visitor's key and the day, so reloading a page shows the same
-list, and tomorrow brings another surprise.
+How many surprises depends only on the visitor's key and the day; which ones, on those and
+the page's item: each candidate gets a stable rank from a hash of them and its id, and the
+best-ranked candidates that qualify are the surprises. So a reload shows the same surprise
+as long as it still qualifies (it shares no tag with the visitor's top three interests, is
+allowed, and is not already in the list), whatever else changed; tomorrow brings another.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
+import zlib
 from collections.abc import Collection
 
 from omotenashi.recommend.catalog import Catalog, Item
@@ -17,10 +22,10 @@ DAY = 86400
 PROBES = 64  # random looks into the catalogue when no popular item is different enough
 
 
-def _seed(visitor: str, now: float, purpose: str) -> int:
+def _seed(visitor: str, now: float, purpose: str, page: str = "") -> int:
     day = int(now // DAY)
-    digest = hashlib.blake2b(f"{visitor}|{day}|{purpose}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    text = f"{visitor}|{day}|{page}|{purpose}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def how_many(n: int, share: float, visitor: str, now: float) -> int:
@@ -46,40 +51,38 @@ def draw(
     liked: list[tuple[int, float]],
     visitor: str,
     now: float,
+    page: str = "",
 ) -> list[int]:
     """Positions of ``count`` allowed items sharing no tag with ``top``.
 
-    Among the ten most popular such items first (a surprise that others liked), else from
-    random looks into the catalogue; the choice is shuffled by the visitor-and-day seed.
+    Among the popular such items first (a surprise that others liked: drawn in proportion to
+    popularity), else from looks into the catalogue. Either way each candidate has its own
+    stable rank (from a hash of visitor, day, page and item; Efraimidis and Spirakis' weighted
+    draw), so a candidate leaving or joining moves no other.
     """
     if count <= 0 or not top:
         return []
-    rng = random.Random(_seed(visitor, now, "pick"))
+    items = catalog.items
     seen = set(taken)
 
     def fits(pos: int) -> bool:
-        item = catalog.items[pos]
+        item = items[pos]
         return pos not in seen and allowed.allows(item) and different(item, top)
 
-    pool: list[int] = []
-    for pos, _ in liked:
-        if len(pool) >= 10:
-            break
-        if fits(pos):
-            pool.append(pos)
-    rng.shuffle(pool)
-    out: list[int] = []
-    for pos in pool:
-        if len(out) < count:
-            out.append(pos)
-            seen.add(pos)
-    for _ in range(PROBES):
-        if len(out) >= count or not catalog.items:
-            break
-        pos = rng.randrange(len(catalog.items))
-        if fits(pos):
-            out.append(pos)
-            seen.add(pos)
+    base = _seed(visitor, now, "pick", page) & 0xFFFFFFFF
+
+    def rank(pos: int, weight: float = 1.0) -> float:  # its own stable place today
+        u = (zlib.crc32(items[pos].id.encode(), base) + 1) / 2**32  # in (0, 1]
+        return -math.log(u) / weight  # smallest first: a draw in proportion to the weight
+
+    best = liked[0][1] if liked else 1.0
+    pool = {pos: w for pos, score in liked if (w := score / best) > 0 and fits(pos)}
+    out = sorted(pool, key=lambda pos: rank(pos, pool[pos]))[:count]
+    seen.update(out)
+    if len(out) < count and items:
+        rng = random.Random(_seed(visitor, now, "probe", page))
+        looks = {rng.randrange(len(items)) for _ in range(PROBES)}  # the same looks all day
+        out += sorted((pos for pos in looks if fits(pos)), key=rank)[: count - len(out)]
     return out
 
 

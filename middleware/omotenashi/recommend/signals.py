@@ -17,9 +17,13 @@ Source = Literal[
 class Signals:
     """Everything a recommendation may depend on, already read; ``now`` is the clock.
 
-    ``personal`` is False for visitors without a usable profile (new, bots, Global Privacy
-    Control, no consent) and fresh page views: they get ``popular`` only; ``viewed``, ``cart``
-    and ``purchased`` then only filter (what they hold for a private visitor is empty).
+    ``personal`` is False for visitors without a usable profile (bots, Global Privacy
+    Control, no consent) and on fresh page views: they get ``popular`` only; ``viewed``,
+    ``cart`` and ``purchased`` then only filter (what they hold for a private visitor is
+    empty). A new visitor is personal with an empty history: on an item page the item's own
+    co-views ("Often viewed with <this item>") count, elsewhere popular items. A visitor who
+    switched their browsing history off has empty ``interests`` and ``viewed`` and only the
+    page's item in ``co_views``.
     """
 
     now: float

@@ -138,14 +138,15 @@ def seed_weights(signals: Signals) -> dict[str, float]:
 
 
 def also_viewed(catalog: Catalog, signals: Signals, allowed: Allowed) -> Scored:
-    """Items viewed together with what this visitor viewed (co-views learned from everyone)."""
+    """Items viewed together with what this visitor viewed (co-views learned from everyone);
+    only catalogue items seed, so every reason names an item by its title."""
     seeds = seed_weights(signals)
     totals: dict[int, float] = {}
     best: dict[int, tuple[float, str]] = {}
     for seed, neighbours in signals.co_views.items():
         weight = seeds.get(seed)
-        if not weight or not neighbours:
-            continue
+        if not weight or not neighbours or seed not in catalog.position:
+            continue  # an item gone from the catalogue seeds nothing (and is named nowhere)
         top = max(neighbours.values())
         if top <= 0:
             continue

@@ -14,10 +14,15 @@ from typing import Any
 
 from omotenashi.recommend.coview import (
     ALSO_KEEP,
+    CO_HALF_LIFE,
     CO_KEEP,
+    MIN_CO_SUPPORT,
+    MIN_POPULAR_SUPPORT,
+    POPULAR_HALF_LIFE,
     POPULAR_KEEP,
     Learning,
     relative,
+    supported,
 )
 from omotenashi.recommend.signals import Shared
 
@@ -79,14 +84,21 @@ class Recs:
             kinds.append("pop")
         return kinds
 
-    def shared(self, kinds: list[str], replies: list[Any], current: str | None) -> Shared:
+    def shared(
+        self, kinds: list[str], replies: list[Any], current: str | None, now: float | None = None
+    ) -> Shared:
+        """The replies as weights, keeping only members with enough support (coview.py)."""
+        now = time.time() if now is None else now
         co: dict[str, dict[str, float]] = {}
         for kind, reply in zip(kinds, replies, strict=True):
             pairs = [(str(m), float(s)) for m, s in reply]
             if kind == "co" and current and pairs:
-                co[current] = relative(pairs)
+                kept = supported(pairs, now, CO_HALF_LIFE, MIN_CO_SUPPORT)
+                if kept:
+                    co[current] = relative(kept)
             elif kind == "pop":
-                self._popular = (time.monotonic(), relative(pairs))
+                kept = supported(pairs, now, POPULAR_HALF_LIFE, MIN_POPULAR_SUPPORT)
+                self._popular = (time.monotonic(), relative(kept))
         return Shared(popular=self._popular[1] if self._popular else {}, co_views=co)
 
     async def queue_learning(
@@ -100,7 +112,8 @@ class Recs:
                 args += [member, repr(x)]
             await script(keys=[key], args=args, client=pipe)
 
-        await call(self.popular_key(), POPULAR_KEEP, SHARED_TTL, learning.popular)
+        if learning.popular:
+            await call(self.popular_key(), POPULAR_KEEP, SHARED_TTL, learning.popular)
         for item, pairs in learning.co.items():
             await call(self.co_key(item), CO_KEEP, SHARED_TTL, pairs)
         if learning.also:
