@@ -195,3 +195,31 @@ def test_a_usual_change_never_reaches_the_fallback(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(argument, "payload", refused)
     for change in (Change(now=NOW), page_view(), everything()):
         assert record_argument(change, TTL, HALF_LIFE, NEW_TTL).startswith('{"now":')
+
+
+@pytest.mark.parametrize(
+    "sequence",
+    [
+        [["1.0"], [1.0], [True], [1], ["True"]],
+        [[True], [1.0], [1], ["1"]],
+        [["a", "b"], ["a", 2], ["a", "b"], ("a", "b")],
+    ],
+)
+def test_reasons_of_other_types_are_never_taken_for_each_other(
+    sequence: list[Any],
+) -> None:
+    """Reasons said as anything but sentences (equal as keys: 1.0 and True) read as themselves,
+    one after the other, and the sentences around them too."""
+    for said in sequence:
+        change = page_view()
+        change.shown_why["r"] = [NOW, said]
+        want = reference(change, TTL, HALF_LIFE, NEW_TTL)
+        assert record_argument(change, TTL, HALF_LIFE, NEW_TTL) == want
+
+
+def test_each_rules_entry_is_kept_per_distinct_rule_and_sentences_and_bounded() -> None:
+    one, other = page_view(), page_view()
+    other.shown_why["family-picks"] = [NOW, ["you have looked at pages about beach holidays"]]
+    first, second = (record_argument(c, TTL, HALF_LIFE, NEW_TTL) for c in (one, other))
+    assert "beach" not in first and "beach" in second
+    assert argument._rule.cache_info().maxsize == 4096

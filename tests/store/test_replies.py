@@ -5,6 +5,8 @@ the reasons kept once per distinct text: each profile its own, a fresh list ever
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omotenashi.store import replies
 from omotenashi.store.replies import profile_from_reply
@@ -82,3 +84,43 @@ def test_reasons_are_each_profiles_own_and_a_fresh_list_each_time() -> None:
         "you have looked at pages about hawaii"
     ]
     assert replies._inline.cache_info().maxsize == 4096
+
+
+NUMBERS = st.one_of(
+    st.sampled_from(["", " ", "0", "-0", "-0.0", "7", " 3", "2.5", "1e3", "nan", "inf", "x"]),
+    st.text(alphabet="0123456789.-+e _x", max_size=6),
+)
+
+
+def as_float(value: str) -> float:
+    """What a stored number reads as: itself when it parses, else 0 (and -0 as 0)."""
+    try:
+        return float(value) or 0.0
+    except ValueError:
+        return 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=st.sampled_from(["100", "0", "x"]), a=NUMBERS, b=NUMBERS)
+def test_a_number_reads_as_itself_or_its_fallback(first: str, a: str, b: str) -> None:
+    """Each number parsed directly reads exactly as through the fallback (signs of zero too)."""
+    x, y = a.replace(" ", ""), b.replace(" ", "")  # one word each where spaces separate
+    flat = ["F", first, "ir", f"{x} {y}", "wr", a, "sr", f"7 {y} \x1fz", "xr", b]
+    p = profile_from_reply([flat, [], None])
+    base = as_float(first)
+    want = {
+        "interests": {"r": (as_float(x), base + as_float(y))},
+        "viewed": {"r": base + as_float(a)},
+        "merged": {"r": base + as_float(b)},
+        "shown_why": {"r": (base + as_float(y), ["z"])},
+    }
+    got = {name: getattr(p, name) for name in want}
+    assert repr(got) == repr(want)  # repr: NaN equals itself, -0.0 is not 0.0
+
+
+@pytest.mark.parametrize("number", ["inf", "-inf", "3e3301", "nan"])
+def test_a_count_no_integer_can_hold_reads_as_zero(number: str) -> None:
+    p = profile_from_reply(
+        [["N", number, "V", number, "eview", number, "kr1", f"day:{number}"], [], None]
+    )
+    assert (p.visits, p.views, p.events, p.caps) == (0, 0, {"view": 0}, {"r1": ("day", 0)})

@@ -447,3 +447,13 @@ async def test_a_wrong_password_is_said_once_as_a_refused_connection(
     assert len(said) == 1 and "sesame" not in said[0], said
     assert said[0].startswith("omotenashi: Redis refused the connection: ")
     assert said[0].endswith(f" (check OMOTENASHI_REDIS_URL: {shown})")
+
+
+@pytest.mark.parametrize(("prefix", "vid"), [("omo", "v1"), ("site-2", "u{x}"), ("omo", "")])
+def test_the_keys_a_script_is_given_are_the_parts_then_the_first_layouts_profile(
+    prefix: str, vid: str
+) -> None:
+    store = Store(RedisSettings(key_prefix=prefix), Metrics())
+    parts = [*store_module.PARTS, "profile"]
+    assert store.keys(vid) == [store.key(vid, part) for part in parts]
+    assert store.keys(vid)[0] == f"{prefix}:{{{vid}}}:p2"

@@ -7,8 +7,9 @@ cheaper because the keys are written once, here, and what a page view leaves emp
 nothing: the fields that are usually empty are written as a constant, lists of names are
 joined by the C string encoder, ``now`` is turned into text once (shared by every reason's
 time, the engine's ``now`` itself), and the reasons, the same few sentences again and again,
-are coded and quoted once per distinct sentence. Anything json writes its own way (a name
-that is not a string, NaN) is left to json.
+are coded and quoted once per distinct sentence, and each rule's entry (its name and its
+sentences, all but the time) once per distinct rule and sentences. Anything json writes its
+own way (a name that is not a string, NaN) is left to json.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps's bytes, w
 _INF = float("inf")
 _NO_TEXT = '""'
 _str = encode_basestring_ascii  # in C; a TypeError for what is not a str
+_TEXT = frozenset({str})  # what a cached rule entry may have been told
 
 
 def _num(x: object) -> str:
@@ -56,11 +58,21 @@ def _reason(said: object) -> str:
     return _str(encode(str(said)))
 
 
+@lru_cache(maxsize=4096)  # a rule and its sentences: the same few pairs again and again
+def _rule(rule: str, said: tuple[str, ...]) -> tuple[str, str]:
+    """A shown rule's entry around its time: ``"<rule>":[`` and ``,[<reasons>]]``."""
+    return f"{_str(rule)}:[", f",[{','.join(map(_reason, said))}]]"
+
+
 def _shown_why(shown_why: dict[str, list[object]], now: float, now_text: str) -> str:
     parts = []
     for rule, (at, said) in shown_why.items():
-        reasons = ",".join(map(_reason, said)) if isinstance(said, list) else ""
-        parts.append(f"{_str(rule)}:[{now_text if at is now else _num(at)},[{reasons}]]")
+        if type(said) is list and set(map(type, said)) <= _TEXT:  # sentences: as a cache key
+            head, tail = _rule(rule, tuple(said))
+        else:  # anything else said (never cached: 1.0 and True are one key)
+            reasons = ",".join(map(_reason, said)) if isinstance(said, list) else ""
+            head, tail = f"{_str(rule)}:[", f",[{reasons}]]"
+        parts.append(f"{head}{now_text if at is now else _num(at)}{tail}")
     return f"{{{','.join(parts)}}}"
 
 

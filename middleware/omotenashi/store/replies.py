@@ -18,24 +18,16 @@ def profile_from_reply(reply: list[Any]) -> Profile:
 
     The hash is made a dict first (in C), so the first visit's time, which the others count
     from, is known before the pass; the plain fields are then read by name and skipped in it.
+    The new Profile's own empty collections are filled in place, and a value is parsed
+    directly, its fallback (a value that does not parse) only taken when that fails.
     """
     it = iter(reply[0])
     fields: dict[str, str] = dict(zip(it, it, strict=False))  # pairs: HGETALL's are whole
     get = fields.get
-    p = Profile()
+    p = Profile()  # its empty collections are filled in place
     p.first_seen = first_seen = _float(get("F"))
     base = first_seen or 0.0  # the other times count from it
-    attrs: dict[str, Any] = {}
-    interests: dict[str, tuple[float, float]] = {}
-    shown: dict[str, int] = {}
-    said: dict[str, str] = {}
-    events: dict[str, int] = {}
-    cart: dict[str, int] = {}
-    viewed: dict[str, float] = {}
-    first: dict[str, str] = {}
-    caps: dict[str, tuple[str, int]] = {}
-    merged: dict[str, float] = {}
-    measured: dict[str, str] = {}
+    shown, why, interests, viewed = p.shown, p.shown_why, p.interests, p.viewed
     bought: list[str] = []
     for field, value in fields.items():
         kind = field[:1]
@@ -43,55 +35,73 @@ def profile_from_reply(reply: list[Any]) -> Profile:
             continue
         name = field[1:]
         if kind == "s":
-            count, _, rest = value.partition(" ")
-            shown[name] = int(count) if count.isdecimal() else _int(count)
-            if rest:
-                said[name] = rest
+            count, _, said = value.partition(" ")
+            try:
+                shown[name] = int(count)
+            except ValueError:
+                shown[name] = _int(count)
+            if said:  # "<when> <reasons>" (when: from base)
+                at, _, refs = said.partition(" ")
+                try:
+                    when = base + float(at)
+                except ValueError:
+                    when = base
+                if refs[:1] == "\x1f":  # in the value itself, else numbered fields
+                    why[name] = (when, list(_inline(refs)))
+                else:
+                    why[name] = (when, _numbered(refs, fields))
         elif kind == "i":
             score, _, at = value.partition(" ")
-            interests[name] = (_float(score) or 0.0, base + (_float(at) or 0.0))
+            try:
+                interests[name] = (float(score) or 0.0, base + float(at))
+            except ValueError:
+                interests[name] = (_float(score) or 0.0, base + (_float(at) or 0.0))
         elif kind == "w":
-            viewed[name] = base + (_float(value) or 0.0)
+            try:
+                viewed[name] = base + float(value)
+            except ValueError:
+                viewed[name] = base
         elif kind == "k":
             period, _, n = value.rpartition(":")
-            caps[name] = (period, _int(n))
+            p.caps[name] = (period, _int(n))
         elif kind == "e":
-            events[name] = _int(value)
+            p.events[name] = _int(value)
         elif kind == "c":
             if (qty := _int(value)) > 0:
-                cart[name] = qty
+                p.cart[name] = qty
         elif kind == "a":
-            attrs[name] = json_or_text(value)
+            p.attrs[name] = json_or_text(value)
         elif kind == "m":
-            measured[name] = value
+            p.measured[name] = value
         elif kind == "f":
             if name in _FIRST:
-                first[name] = value
+                p.first_touch[name] = value
         elif kind == "b":
             bought.append(name)
         elif kind == "x":
-            merged[name] = base + (_float(value) or 0.0)
-    p.visits, p.views = _int(get("N")), _int(get("V"))
-    p.purchases = _int(get("P"))
-    p.last_seen, p.cart_at = _since(base, get("L")), _since(base, get("CA"))
-    p.purchase_at = _since(base, get("PA"))
+            p.merged[name] = base + (_float(value) or 0.0)
+    if (plain := get("N")) is not None:
+        p.visits = _int(plain)
+    if (plain := get("V")) is not None:
+        p.views = _int(plain)
+    if (plain := get("L")) is not None:
+        p.last_seen = _since(base, plain)
     p.visit_start = _since(base, get("VS")) or (first_seen if p.visits else None)
-    p.absent_days = _float(get("AD"))
-    rank = get("G")
-    p.stage = (_STAGES.get(rank) or _stage(rank)) if rank else "awareness"
+    if (rank := get("G")) is not None:
+        p.stage = (_STAGES.get(rank) or _stage(rank)) if rank else "awareness"
+    if (plain := get("P")) is not None:
+        p.purchases = _int(plain)
+    if (plain := get("PA")) is not None:
+        p.purchase_at = _since(base, plain)
+    if (plain := get("CA")) is not None:
+        p.cart_at = _since(base, plain)
+    if (plain := get("AD")) is not None:
+        p.absent_days = _float(plain)
     if segments := get("SG"):
         p.segments = frozenset(s for s in segments.split(",") if s)
     p.revoked = "revoked" in fields or (len(reply) > 2 and reply[2] is not None)
-    p.attrs, p.interests, p.shown, p.events, p.cart = attrs, interests, shown, events, cart
-    p.viewed, p.first_touch, p.caps, p.merged, p.measured = viewed, first, caps, merged, measured
-    p.purchased = frozenset(bought)
-    if said:
-        p.shown_why = why = {}
-        for rule, text in said.items():  # "<when> <reasons>" (when: from base)
-            at, _, refs = text.partition(" ")
-            when = base + (float(at) if at.isdecimal() else _float(at) or 0.0)
-            inline = refs[:1] == "\x1f"  # in the value itself, else numbered fields
-            why[rule] = (when, list(_inline(refs)) if inline else _numbered(refs, fields))
+    if bought:
+        p.purchased = frozenset(bought)
     if len(reply) > 1 and reply[1]:
         p.also = {m: _float(s) or 0.0 for m, s in pairs(reply[1]).items()}
     return p
@@ -130,7 +140,7 @@ def _int(value: str | None) -> int:
     except ValueError:
         try:
             return int(float(value))
-        except ValueError:
+        except (ValueError, OverflowError):  # "inf", "3e3301": a number no count can be
             return 0
 
 
