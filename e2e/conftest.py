@@ -10,34 +10,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from omotenashi import Settings
 from omotenashi.store.embedded import free_port
-from omotenashi.testing import CHROMIUM_ARGS, find_chromium, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 E2E_KEY = "e2e-secret-key"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], browser_type: Any
-) -> dict[str, Any]:
-    """Playwright's own Chromium when installed; else the system's, launched by path."""
-    executable = find_chromium(browser_type.executable_path)
-    if executable is None:
-        unavailable("no Chromium: run `playwright install chromium` or install chromium")
-    args = {
-        **browser_type_launch_args,
-        "headless": True,
-        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
-    }
-    if executable != browser_type.executable_path:
-        args["executable_path"] = executable
-    return args
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -55,9 +35,14 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30)
 
 
 @pytest.fixture(scope="session")
-def omotenashi_settings(omotenashi_redis_url: str) -> Settings:
-    """The demo's keys, so the plugin's fixtures make cookies the demo accepts."""
-    return Settings(secret_keys=[E2E_KEY], redis={"url": omotenashi_redis_url})
+def omotenashi_settings(omotenashi_redis_url: str, editable_rules: Path) -> Settings:
+    """The demo's keys and rules, so the plugin's fixtures make cookies the demo accepts and
+    choose visitors by its holdouts. (The browser: the plugin's ``browser_type_launch_args``.)"""
+    return Settings(
+        secret_keys=[E2E_KEY],
+        redis={"url": omotenashi_redis_url},
+        rules={"dir": editable_rules / "rules", "snippets_dir": editable_rules / "snippets"},
+    )
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from omotenashi.cli.main import main
 from omotenashi.engine import EngineConfig, Forced, RequestInfo, Visit, personalise_page
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
+from omotenashi.loader.journey import load_journey
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 
@@ -195,3 +197,116 @@ def test_preview_says_a_snippet_failed_to_render(
     out, page = preview(tmp_path, capsys)  # a first visit, an empty cart
     assert "Default hero" in page
     assert f"-> hero: snippet 'hero.html' failed to render: {said}" in line(out, "cart"), out
+
+
+GOLD = """
+rules:
+  - {id: gold, slot: hero, text: Gold, when: {segment: gold}, why: "a gold member"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("forced", "shown"),
+    [
+        (Forced(attrs={"tier": "gold"}), ["gold"]),  # the forced attribute derives the segment
+        (Forced(attrs={"tier": "silver"}), []),
+        (Forced(segments=frozenset({"gold"})), ["gold"]),  # or the segment itself
+    ],
+)
+def test_a_forced_attribute_gets_the_segment_it_derives(
+    tmp_path: Path, forced: Forced, shown: list[str]
+) -> None:
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "site.yaml").write_text(textwrap.dedent(GOLD))
+    (tmp_path / "journey.yaml").write_text("segments:\n  gold: {attr: {tier: gold}}\n")
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    journey = load_journey(tmp_path)
+    visit = Visit(
+        visitor_id="qa",
+        profile=Profile(visits=2, views=3, last_seen=1.7e9, visit_start=1.7e9),
+        now=1.7e9 + 60,
+        request=RequestInfo.from_parts("/", "", {}),
+        forced=forced,
+    )
+    result = personalise_page(PAGE, visit, ruleset, journey, EngineConfig())
+    assert [d.id for d in result.shown] == shown
+
+
+XMAS = """
+rules:
+  - {id: xmas, slot: hero, text: Xmas, schedule: {start: 2026-12-24, end: 2026-12-26},
+     why: "the season"}
+  - {id: evening, slot: tagline, text: Evening, when: {time: "18:00-23:00"},
+     why: "the evening"}
+"""
+MORNING = 1.7e9 - 12 * 3600  # 2023-11-14 10:13 UTC
+
+
+@pytest.mark.parametrize(
+    ("at", "shown"),
+    [
+        (None, []),  # now (2023-11-14 10:14 UTC): neither the season nor the evening
+        ("2026-12-24T19:00:00+00:00", ["evening", "xmas"]),
+        ("2026-12-24T09:00:00+00:00", ["xmas"]),
+        ("2026-12-27T19:00:00+00:00", ["evening"]),
+    ],
+)
+def test_a_force_links_moment_is_what_schedules_and_time_conditions_see(
+    tmp_path: Path, at: str | None, shown: list[str]
+) -> None:
+    moment = datetime.fromisoformat(at).timestamp() if at else None
+    forced = Forced(stage="awareness", at=moment)
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "site.yaml").write_text(textwrap.dedent(XMAS))
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    visit = Visit(
+        visitor_id="qa",
+        profile=Profile(visits=2, views=3, last_seen=MORNING, visit_start=MORNING),
+        now=MORNING + 60,
+        request=RequestInfo.from_parts("/", "", {}),
+        forced=forced,
+    )
+    result = personalise_page(PAGE, visit, ruleset, Journey(), EngineConfig())
+    assert sorted(d.id for d in result.shown) == shown
+    assert result.change.now == MORNING + 60  # what is recorded keeps the real time
+
+
+WHY_RULES = """
+rules:
+  - {id: held, slot: hero, text: Held, holdout: 100%, why: "everyone"}
+  - {id: plain, slot: tagline, text: Plain, when: {visits: {at_least: 1}}, why: "everyone"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("visitor", "private", "why", "header"),
+    [
+        ("qa", False, "held-out=held", "plain"),
+        ("fresh", False, "held-out=held; fresh", "-"),  # fresh: behavioural rules rest too
+        ("qa", True, "held-out=held; private", "-"),
+    ],
+)
+def test_the_debug_header_says_why_matching_rules_were_not_shown(
+    tmp_path: Path, visitor: str, private: bool, why: str, header: str
+) -> None:
+    from omotenashi.engine.page import personalise_response
+    from omotenashi.engine.restraint import is_fresh
+
+    if visitor == "fresh":
+        visitor = next(f"qa-{n}" for n in range(10_000) if is_fresh(f"qa-{n}", 3, 0.05))
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "site.yaml").write_text(textwrap.dedent(WHY_RULES))
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    visit = Visit(
+        visitor_id=visitor,
+        profile=Profile(visits=2, views=3, last_seen=1.7e9, visit_start=1.7e9),
+        now=1.7e9 + 60,
+        request=RequestInfo.from_parts("/", "", {}),
+        private=private,
+    )
+    headers = [(b"content-type", b"text/html")]
+    result = personalise_response(
+        PAGE.encode(), headers, visit, ruleset, Journey(), EngineConfig(debug_header=True)
+    )
+    got = {k.decode(): v.decode() for k, v in result.headers if k.startswith(b"x-omotenashi")}
+    assert got == {"x-omotenashi-rules": header, "x-omotenashi-why": why}

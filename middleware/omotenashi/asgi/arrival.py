@@ -174,14 +174,25 @@ class Arrival:
             return Shared()
 
     def _preview(self, visitor: Visitor, scope: Scope, headers: dict[str, str]) -> None:
-        """A signed preview link (``?omo_preview=``) or cookie forces a variant for QA."""
+        """A signed preview link (``?omo_preview=``) or cookie forces a variant for QA; a token
+        refused says why in the response (``visitor.preview_refused``) and one DEBUG line."""
         query = scope.get("query_string", b"").decode("latin-1")
         token = None
         if preview.PARAM + "=" in query:
             token = (parse_qs(query).get(preview.PARAM) or [None])[0]
         from_link = token is not None
         token = token or cookie_value(headers.get("cookie"), preview.COOKIE)
-        forced = self.forcer.read(token, headers.get("host"))
-        if forced is not None:
+        if not token:
+            return
+        host, scheme = headers.get("host"), str(scope.get("scheme") or "http")
+        if self.settings.trust_forwarded_host and headers.get("x-forwarded-host"):
+            host = headers["x-forwarded-host"].split(",")[0].strip()  # the client's, first
+            proto = headers.get("x-forwarded-proto", "").split(",")[0].strip()
+            scheme = proto or scheme
+        forced = self.forcer.check(token, host, scheme)
+        if isinstance(forced, str):
+            visitor.preview_refused = forced
+            log.debug("omotenashi: force link %s", forced)
+        elif forced is not None:
             visitor.forced = forced
             visitor.forced_cookie = token if from_link else None

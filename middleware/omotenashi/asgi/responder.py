@@ -243,6 +243,8 @@ class Responder:
                 f"SameSite=Strict{'; Secure' if self.request.secure else ''}"
             )
             headers.append((b"set-cookie", cookie.encode()))
+        if visitor.preview_refused:  # a force link not honoured: why, for QA
+            headers.append((b"x-omotenashi-preview", visitor.preview_refused.encode("latin-1")))
         return headers
 
     def _keeps_choice(self) -> bool:

@@ -4,7 +4,7 @@ omotenashi demo [--host H] [--port P]
 omotenashi check [RULES_DIR] [--snippets DIR] [--templates DIR]
 omotenashi schema [--out DIR]
 omotenashi preview PAGE [--stage S] [--segment S] [--attr k=v] [--interest t=n] ...
-omotenashi force [--rule ID] [--stage S] [--attr k=v] [--ttl S] [--url URL]
+omotenashi force [--rule ID] [--stage S] [--attr k=v] [--ttl S] [--url URL] [--time T] [--cookie]
 omotenashi profile show|set|delete VISITOR [field=value ...]
 omotenashi proxy --upstream URL [--host H] [--port P] [--workers N]
 omotenashi report [RULES_DIR] [--since D] [--until D] [--json] [--html FILE]

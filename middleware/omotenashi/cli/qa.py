@@ -12,28 +12,50 @@ from typing import Any
 from omotenashi.cli.args import pairs, talking_to_redis
 from omotenashi.engine.profile import json_or_text
 
+DEFAULT_TTL = 900  # a force link's token is in access logs while it lives: short by default
+
 
 def _force(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
     from omotenashi.errors import ConfigError
-    from omotenashi.identity.preview import COOKIE, PARAM, ForceSigner
+    from omotenashi.identity.preview import COOKIE, PARAM, ForceSigner, normal_host
     from omotenashi.settings import Settings
 
     settings = Settings()
-    if not settings.secret_keys:
-        print("omotenashi force: set OMOTENASHI_SECRET_KEYS to the site's keys", file=sys.stderr)
+    if not (settings.preview_keys or settings.secret_keys):
+        print(
+            "omotenashi force: set OMOTENASHI_SECRET_KEYS to the site's keys, or "
+            "OMOTENASHI_PREVIEW_KEYS to its force-link keys",
+            file=sys.stderr,
+        )
         return 2
+    if not settings.preview_enabled:
+        print("omotenashi force: OMOTENASHI_PREVIEW_ENABLED is false here", file=sys.stderr)
+        return 2
+    url = urllib.parse.urlsplit(args.url)
+    at = None
+    if args.time:
+        try:
+            at = datetime.fromisoformat(args.time).timestamp()  # naive: this machine's zone
+        except ValueError:
+            print(f"omotenashi force: --time: not an ISO time (got {args.time!r})", file=sys.stderr)
+            return 2
     try:
-        token = ForceSigner(settings).make(
+        signer = ForceSigner(settings)
+        token = signer.make(
             rules=args.rule,
             stage=args.stage,
             segments=args.segment,
             attrs={k: json_or_text(v) for k, v in pairs(args.attr).items()},
-            ttl=args.ttl,
-            host=urllib.parse.urlsplit(args.url).netloc if not args.cookie else None,
+            ttl=min(DEFAULT_TTL, signer.max_age) if args.ttl is None else args.ttl,
+            host=normal_host(url.netloc, url.scheme or "http"),  # the link and the cookie
+            at=at,
         )
     except ConfigError as exc:  # named as the command's option: --ttl, --stage
         print(
-            f"omotenashi force: --{exc.setting}: {exc.problem} (got {exc.value!r})",
+            f"omotenashi force: --{exc.setting.replace('_', '-')}: {exc.problem} "
+            f"(got {exc.value!r})",
             file=sys.stderr,
         )
         return 2
@@ -45,12 +67,43 @@ def _force(args: argparse.Namespace) -> int:
     return 0
 
 
+# ``profile set``'s dotted fields: ``interest.hawaii=3`` is ``interests={"hawaii": 3}``
+GROUPS = {
+    "interest": "interests",
+    "event": "events",
+    "attr": "attrs",
+    "cart": "cart",
+    "cap": "caps",
+}
+
+
+def _profile_fields(items: list[str]) -> dict[str, Any]:
+    """``profile set``'s FIELD=VALUE arguments as seed_profile's fields, checked (an unknown
+    field, stage or cap is a CommandError listing what is allowed: one line, exit 2)."""
+    from omotenashi.errors import CommandError
+    from omotenashi.store.seed import FIELDS, check_fields
+
+    spec: dict[str, Any] = {}
+    for key, value in pairs(items).items():
+        group, _, name = key.partition(".")
+        if name and group not in GROUPS:
+            plain = ", ".join(f for f in FIELDS if f not in GROUPS.values())
+            dotted = ", ".join(f"{g}.<name>" for g in GROUPS)
+            raise CommandError(f"unknown profile field {key!r} (fields: {plain}, {dotted})")
+        if name:
+            spec.setdefault(GROUPS[group], {})[name] = json_or_text(value)
+        else:
+            spec[key] = json_or_text(value)
+    check_fields(spec)
+    return spec
+
+
 def _profile(args: argparse.Namespace) -> int:
     from omotenashi.identity.cookie import CookieSigner
     from omotenashi.settings import Settings
-    from omotenashi.store.seed import seed_profile
 
     settings = Settings()
+    spec = _profile_fields(args.fields) if args.action == "set" else {}
     if not settings.redis.url:
         print("omotenashi profile: set OMOTENASHI_REDIS_URL", file=sys.stderr)
         return 2
@@ -62,11 +115,14 @@ def _profile(args: argparse.Namespace) -> int:
             return 2
         visitor = ident.user or ident.vid
     with talking_to_redis(settings.redis.url):
-        return asyncio.run(_profile_async(settings, visitor, args, seed_profile))
+        return asyncio.run(_profile_async(settings, visitor, args, spec))
 
 
-async def _profile_async(settings: Any, pid: str, args: argparse.Namespace, seed: Any) -> int:
+async def _profile_async(
+    settings: Any, pid: str, args: argparse.Namespace, spec: dict[str, Any]
+) -> int:
     from omotenashi.metrics import Metrics
+    from omotenashi.store.seed import seed
     from omotenashi.store.store import Store
 
     store = Store(settings.redis, Metrics())
@@ -79,15 +135,6 @@ async def _profile_async(settings: Any, pid: str, args: argparse.Namespace, seed
             await store.erase(pid)
             print(f"erased {pid}")
         else:
-            spec: dict[str, Any] = {}
-            for key, value in pairs(args.fields).items():
-                group, _, name = key.partition(".")
-                if name:
-                    spec.setdefault(group + "s" if group in ("interest", "event") else group, {})[
-                        name
-                    ] = json_or_text(value)
-                else:
-                    spec[key] = json_or_text(value)
             import redis
 
             client = redis.Redis.from_url(settings.redis.url, decode_responses=True)
@@ -95,9 +142,9 @@ async def _profile_async(settings: Any, pid: str, args: argparse.Namespace, seed
                 seed(
                     client,
                     pid,
+                    spec,
                     key_prefix=settings.redis.key_prefix,
                     ttl=settings.redis.idle_ttl,
-                    **spec,
                 )
             finally:
                 client.close()
@@ -114,10 +161,18 @@ def register(commands: Any) -> None:
     frc.add_argument("--segment", action="append", default=[])
     frc.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE")
     frc.add_argument(
-        "--ttl", type=int, default=None, help="seconds the link works (default and most: 1 h)"
+        "--ttl",
+        type=int,
+        default=None,
+        help=f"seconds the link works (default {DEFAULT_TTL}; most: OMOTENASHI_PREVIEW_MAX_AGE)",
     )
-    frc.add_argument("--url", default="http://127.0.0.1:8000/")
-    frc.add_argument("--cookie", action="store_true", help="print the cookie instead of a link")
+    frc.add_argument("--url", default="http://127.0.0.1:8000/", help="the site (its host binds)")
+    frc.add_argument(
+        "--cookie", action="store_true", help="print the cookie instead (for --url's host only)"
+    )
+    frc.add_argument(
+        "--time", help="the moment schedules and time conditions see, e.g. 2026-12-24T19:00+09:00"
+    )
     frc.set_defaults(func=_force)
 
     pro = commands.add_parser("profile", help="show, set or delete a visitor's profile")
@@ -127,6 +182,7 @@ def register(commands: Any) -> None:
         "fields",
         nargs="*",
         metavar="FIELD=VALUE",
-        help="for set: stage=loyalty visits=3 interest.hawaii=2 attr.first_name=Ai",
+        help="for set: stage=loyalty visits=3 interest.hawaii=2 attr.first_name=Ai "
+        "cart.kyoto-autumn=1 cap.summer-promo=day:2 segments=vip,family",
     )
     pro.set_defaults(func=_profile)

@@ -35,6 +35,11 @@ class Forced:
     segments: frozenset[str] = frozenset()
     attrs: dict[str, Any] = field(default_factory=dict)
     expires: float = 0.0
+    at: float | None = None  # the moment schedules and time conditions see (``force --time``)
+
+    def moment(self, now: datetime) -> datetime:
+        """What schedules and time conditions see: the link's moment, else ``now``."""
+        return now if self.at is None else datetime.fromtimestamp(self.at, UTC)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ class PageResult:
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # decide, render (seconds)
     skipped: list[str] = field(default_factory=list)  # targets left alone (HTML not sure)
+    why: list[str] = field(default_factory=list)  # held-out=<ids>, fresh, private (debug header)
 
 
 @dataclass
@@ -136,12 +137,14 @@ def personalise_page(
     )
     after, facts = understand(visit, change, journey)
     forced = visit.forced
-    if forced is not None:  # a QA preview overrides what it names
+    if forced is not None:  # a QA preview overrides what it names, before segments derive
         after.stage = forced.stage or after.stage
         after.attrs = {**after.attrs, **forced.attrs}
-        facts = replace(
-            facts, stage=after.stage, attrs=after.attrs, segments=facts.segments | forced.segments
-        )
+        stored = visit.profile.segments  # the site's own; derived ones again from forced facts
+        facts = replace(facts, stage=after.stage, attrs=after.attrs, segments=stored)
+        facts = evolve(facts, now=forced.moment(facts.now))  # --time: schedules, time conditions
+        derived = journey.derive_segments(facts) if journey.segments else frozenset()
+        facts = evolve(facts, segments=stored | derived | forced.segments)
     if catalog is not None and catalog.items:  # items and topics named as the site names them
         facts = evolve(facts, titles=catalog.titles, labels=catalog.labels)
     viewed_in = {
@@ -225,6 +228,8 @@ def personalise_page(
                 ).applied
             ),
         )
+    why = [f"held-out={','.join(restraint.held)}"] if restraint.held else []
+    why += [n for n, on in (("fresh", fresh), ("private", visit.private)) if on]
     return PageResult(
         outcome.html,
         outcome.applied,
@@ -233,6 +238,7 @@ def personalise_page(
         outcome.problems,
         outcome.timings,
         outcome.skipped,
+        why,
     )
 
 
@@ -328,4 +334,6 @@ def personalise_response(
     if config.debug_header or visit.forced is not None:
         shown = ",".join(d.id for d in page.shown).encode()
         new.append((b"x-omotenashi-rules", shown or b"-"))
+        if page.why:  # why rules that matched were not shown: not a failed condition
+            new.append((b"x-omotenashi-why", "; ".join(page.why).encode()))
     return Result(out, new, page.shown, page.change, page.problems, page.timings, page.skipped)

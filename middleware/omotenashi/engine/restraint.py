@@ -19,9 +19,6 @@ from omotenashi.settings import RespectSettings
 MAX_NAMES, MAX_NAME = 200, 64  # the most switched-off names of each kind the cookie holds
 NAME_CAP = "~name"  # the caps entry that counts uses of the visitor's name
 PERIODS = ("visit", "day", "week", "ever")
-# The category that stands for the visitor's browsing history: switched off, recommendations
-# use nothing the visitor did either (see Restraint.history).
-HISTORY_CATEGORY = "browsing-history"
 
 
 def intent_cap(intent: str, per: str) -> str:
@@ -205,9 +202,10 @@ class Restraint:
 
     @property
     def history_off(self) -> bool:
-        """The visitor switched off the ``browsing-history`` category: besides its rules,
-        nothing they did (views, interests, pairs) may rank or filter recommendations."""
-        return HISTORY_CATEGORY in self.prefs.off_categories
+        """The visitor switched off the category that stands for their browsing history
+        (``OMOTENASHI_RESPECT_HISTORY_CATEGORY``): besides its rules, nothing they did (views,
+        interests, pairs) may rank or filter recommendations."""
+        return self.cfg.history_category in self.prefs.off_categories
 
     def _held_out(self, rule_id: str, percent: float) -> bool:
         """In the rule's control group: the arm recorded at the first exposure, else the draw."""

@@ -3,12 +3,16 @@ attributes for one browser.
 
 ``omotenashi force --rule kyoto-hero --stage loyalty --url http://127.0.0.1:8000/`` prints a
 preview link; opening it sets the ``omo_preview`` cookie for that browser until the token
-expires. Unsigned, tampered or expired tokens are ignored. A forced browser's visits are not
-recorded, and its responses carry ``X-Omotenashi-Rules``.
+expires. Unsigned, tampered, expired or foreign tokens are refused, and the response says why
+(``X-Omotenashi-Preview: refused: ...``). A forced browser's visits are not recorded, and its
+responses carry ``X-Omotenashi-Rules``.
 
-Links are short-lived: at most ``OMOTENASHI_PREVIEW_MAX_AGE`` seconds (default an hour) after
-they were signed, whatever they say, and a link made for a host (``--url``) works on that host
-only. The cookie is HttpOnly, SameSite=Strict, Secure on https and ends with the token.
+Links are signed with ``OMOTENASHI_PREVIEW_KEYS`` when set (a key that cannot sign visitor
+cookies), else with the cookie keys; ``OMOTENASHI_PREVIEW_ENABLED=false`` refuses them all.
+They are short-lived: at most ``OMOTENASHI_PREVIEW_MAX_AGE`` seconds (default an hour) after
+they were signed, whatever they say, and a token made for a host works on that host only
+(compared lower case, without the scheme's default port). The cookie is HttpOnly,
+SameSite=Strict, Secure on https and ends with the token.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from omotenashi.engine.facts import Forced
 from omotenashi.errors import ConfigError
@@ -26,13 +30,38 @@ from omotenashi.settings import Settings
 COOKIE = "omo_preview"
 PARAM = "omo_preview"
 _SALT = "omotenashi.preview"
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+
+def normal_host(host: str, scheme: str = "http") -> str:
+    """``host[:port]`` as it is compared: lower case, no trailing dot, no default port."""
+    host = host.strip().lower()
+    name, sep, port = host.rpartition(":")
+    if not (sep and port.isdigit() and not name.endswith(":")):  # no port (or bare IPv6)
+        name, port = host, ""
+    name = name.removesuffix(".")
+    if port == _DEFAULT_PORTS.get(scheme.lower()):
+        port = ""
+    return f"{name}:{port}" if port else name
 
 
 class ForceSigner:
     def __init__(self, settings: Settings) -> None:
-        keys = [k.get_secret_value() for k in settings.secret_keys] or ["omotenashi-no-key"]
-        self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
-        self.enabled = bool(settings.secret_keys)
+        own = [k.get_secret_value() for k in settings.preview_keys]
+        cookie_keys = {k.get_secret_value() for k in settings.secret_keys}
+        if own and cookie_keys.intersection(own):
+            raise ConfigError(
+                "preview_keys",
+                "***",
+                "a preview key is also a cookie key (OMOTENASHI_SECRET_KEYS): use its own key",
+            )
+        keys = own or [k.get_secret_value() for k in settings.secret_keys]
+        self._serializer = URLSafeTimedSerializer(
+            list(reversed(keys or ["omotenashi-no-key"])), salt=_SALT
+        )
+        self.keyed = bool(keys)
+        self.switched_on = settings.preview_enabled
+        self.enabled = self.keyed and self.switched_on
         self.max_age = settings.preview_max_age
 
     def make(
@@ -44,7 +73,10 @@ class ForceSigner:
         attrs: dict[str, Any] | None = None,
         ttl: int | None = None,
         host: str | None = None,
+        at: float | None = None,
     ) -> str:
+        """A token; ``host``: the only host it works on; ``at``: the moment (epoch seconds)
+        schedules and time conditions see in its browser."""
         ttl = self.max_age if ttl is None else ttl
         if ttl > self.max_age:
             raise ConfigError(
@@ -54,7 +86,7 @@ class ForceSigner:
             )
         if stage is not None and stage not in STAGES:
             raise ConfigError("stage", stage, f"not a journey stage (one of {', '.join(STAGES)})")
-        payload = {
+        payload: dict[str, Any] = {
             "r": rules or [],
             "s": stage,
             "g": segments or [],
@@ -63,29 +95,51 @@ class ForceSigner:
         }
         if host:
             payload["h"] = host.lower()
+        if at is not None:
+            payload["t"] = float(at)
         return self._serializer.dumps(payload)
 
-    def read(self, token: str | None, host: str | None = None) -> Forced | None:
+    def read(
+        self, token: str | None, host: str | None = None, scheme: str = "http"
+    ) -> Forced | None:
         """The forced variant, or None when absent, not ours, expired, older than the longest
         life allowed, or made for another host than ``host``."""
-        if not token or not self.enabled:
+        forced = self.check(token, host, scheme)
+        return forced if isinstance(forced, Forced) else None
+
+    def check(
+        self, token: str | None, host: str | None = None, scheme: str = "http"
+    ) -> Forced | str | None:
+        """The forced variant; or why the token is refused (no secret in it); None: no token."""
+        if not token:
             return None
+        if not self.switched_on:
+            return "refused: force links are off on this site (OMOTENASHI_PREVIEW_ENABLED)"
+        if not self.keyed:
+            return "refused: this site has no keys to check force links with"
         try:
             payload = self._serializer.loads(token, max_age=self.max_age)
+        except SignatureExpired:
+            return f"refused: older than OMOTENASHI_PREVIEW_MAX_AGE ({self.max_age}s)"
         except (BadData, ValueError, TypeError):
-            return None
+            return "refused: not signed with this site's preview keys"
         if not isinstance(payload, dict) or not isinstance(payload.get("x"), int):
-            return None
+            return "refused: not a force link"
         if payload["x"] < time.time():
-            return None
+            return "refused: expired"
         made_for = payload.get("h")
-        if made_for is not None and host is not None and made_for != host.lower():
-            return None
+        if isinstance(made_for, str):  # a host-bound token (every one the CLI makes)
+            want, got = normal_host(made_for, scheme), normal_host(host or "", scheme)
+            if want != got:
+                got = got[:100] or "a request without a Host"
+                return f"refused: made for {want[:100]}, this is {got}"
         stage = payload.get("s")
+        at = payload.get("t")
         return Forced(
             rules=frozenset(str(r) for r in payload.get("r") or []),
             stage=stage if stage in STAGES else None,
             segments=frozenset(str(g) for g in payload.get("g") or []),
             attrs=dict(payload.get("a") or {}),
             expires=float(payload["x"]),
+            at=float(at) if isinstance(at, int | float) else None,
         )

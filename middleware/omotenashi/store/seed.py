@@ -1,14 +1,87 @@
-"""Write a profile exactly as Omotenashi stores it (QA fixtures, `omotenashi profile set`)."""
+"""Write a profile exactly as Omotenashi stores it (QA fixtures, `omotenashi profile set`).
+
+:func:`seed` checks every field first: an unknown field, stage or cap period is a
+:class:`~omotenashi.errors.CommandError` naming what is allowed, never a silent default.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import redis
 
 from omotenashi.engine.profile import STAGE_ORDER
+from omotenashi.engine.restraint import PERIODS, period_key
+from omotenashi.errors import CommandError
+
+# What a seeded profile may set (the keyword arguments of seed_profile; ``attr`` is an alias
+# of ``attrs``), and the fields that must be numbers.
+FIELDS = (
+    "stage",
+    "visits",
+    "views",
+    "purchases",
+    "segments",
+    "interests",
+    "events",
+    "attrs",
+    "cart",
+    "viewed",
+    "caps",
+    "last_seen",
+    "absent_days",
+)
+NUMBERS = ("visits", "views", "purchases", "last_seen", "absent_days")
+CAP_FORM = f"<{'|'.join(PERIODS)}>:<count>"
+
+
+def check_fields(fields: Mapping[str, Any]) -> None:
+    """A CommandError for the first field seed_profile does not know, an unknown stage, a cap
+    not in ``<per>:<count>`` form, or a number that is not one."""
+    for name, value in fields.items():
+        if name not in FIELDS and name != "attr":
+            raise CommandError(f"unknown profile field {name!r} (fields: {', '.join(FIELDS)})")
+        if name == "stage":
+            _stage_rank(value)
+        if name == "caps":
+            for rule, entry in dict(value).items():
+                _cap(rule, entry)
+        if name in NUMBERS and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise CommandError(f"profile field {name!r} must be a number, got {value!r}")
+
+
+def seed(
+    client: redis.Redis, pid: str, fields: Mapping[str, Any], *, key_prefix: str, ttl: int
+) -> None:
+    """:func:`seed_profile` with ``fields`` checked first (see :func:`check_fields`)."""
+    check_fields(fields)
+    seed_profile(client, pid, key_prefix=key_prefix, ttl=ttl, **fields)
+
+
+def _names(value: list[str] | str) -> list[str]:
+    """A list, or a comma-separated string (as the command line gives it)."""
+    return [n.strip() for n in value.split(",") if n.strip()] if isinstance(value, str) else value
+
+
+def _stage_rank(stage: object) -> int:
+    if not isinstance(stage, str) or stage not in STAGE_ORDER:
+        raise CommandError(f"unknown stage {stage!r} (stages: {', '.join(STAGE_ORDER)})")
+    return STAGE_ORDER.index(stage) + 1
+
+
+def _cap(rule: str, value: object) -> tuple[str, int]:
+    """``"<per>:<count>"`` (the rule's ``cap.per`` and the times shown in this period: this
+    visit, today, this week, ever) as a pair."""
+    per, _, count = str(value).partition(":")
+    if per not in PERIODS or not count.isdigit():
+        raise CommandError(
+            f"cap {rule!r}: expected {CAP_FORM} (the rule's cap period and the times already "
+            f"shown, e.g. day:2), got {value!r}"
+        )
+    return per, int(count)
 
 
 def seed_profile(
@@ -21,30 +94,34 @@ def seed_profile(
     visits: int | None = None,
     views: int | None = None,
     purchases: int | None = None,
-    segments: list[str] | None = None,
+    segments: list[str] | str | None = None,
     interests: dict[str, float] | None = None,
     events: dict[str, int] | None = None,
     attrs: dict[str, Any] | None = None,
     attr: dict[str, Any] | None = None,
     cart: dict[str, int] | None = None,
-    viewed: list[str] | None = None,
+    viewed: list[str] | str | None = None,
+    caps: Mapping[str, str] | None = None,
     last_seen: float | None = None,
     absent_days: float | None = None,
 ) -> None:
     """Write (or overwrite parts of) a profile exactly as Omotenashi stores it (the layout:
-    store/scripts.py)."""
+    store/scripts.py). ``caps``: ``{rule id: "<per>:<count>"}``, e.g. ``{"promo": "day:2"}``
+    (shown twice today; ``visit`` counts in the visit going on)."""
+    rank = None if stage is None else _stage_rank(stage)  # checked before anything is written
+    cap_counts = {rule: _cap(rule, value) for rule, value in (caps or {}).items()}
     now = int(time.time())
     key = f"{key_prefix}:{{{pid}}}:p2"
     client.hsetnx(key, "F", now)
     base = int(client.hget(key, "F") or now)  # the other times count from it
-    main: dict[str, str | float | int] = {"L": int(last_seen or now) - base}
+    main: dict[str, str | float | int] = {"L": int(now if last_seen is None else last_seen) - base}
     for name, value in (("N", visits), ("V", views), ("P", purchases), ("AD", absent_days)):
         if value is not None:
             main[name] = value
-    if stage is not None:
-        main["G"] = STAGE_ORDER.index(stage) + 1 if stage in STAGE_ORDER else 1
+    if rank is not None:
+        main["G"] = rank
     if segments is not None:
-        main["SG"] = ",".join(segments)
+        main["SG"] = ",".join(_names(segments))
     for name, count in (events or {}).items():
         main[f"e{name}"] = count
     for topic, score in (interests or {}).items():
@@ -54,8 +131,13 @@ def seed_profile(
     for item, qty in (cart or {}).items():
         main[f"c{item}"] = qty
         main["CA"] = now - base
-    for item in viewed or []:
+    for item in _names(viewed or []):
         main[f"w{item}"] = now - base
+    if cap_counts:
+        started = client.hget(key, "VS")  # the visit going on began here (absent: at F)
+        visit_start = base + int(started or 0)
+        for rule, (per, count) in cap_counts.items():
+            main[f"k{rule}"] = f"{period_key(per, now, visit_start)}:{count}"
     pipe = client.pipeline()
     pipe.hset(key, mapping=main)  # type: ignore[arg-type]
     pipe.expire(key, ttl)
