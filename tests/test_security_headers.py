@@ -220,9 +220,16 @@ async def test_malformed_input_is_answered_without_a_traceback(
         (
             "shop.example",
             "http://app:8000/",
-            {"x-forwarded-host": "shop.example, proxy.internal", "x-forwarded-proto": "https"},
+            {"x-forwarded-host": "evil.example, shop.example", "x-forwarded-proto": "https"},
             True,
             None,
+        ),
+        (  # the last value is the one the trusted proxy added; a client's own come first
+            "shop.example",
+            "http://app:8000/",
+            {"x-forwarded-host": "shop.example, evil.example"},
+            True,
+            "made for shop.example, this is evil.example",
         ),
         (
             "shop.example",

@@ -361,7 +361,7 @@ def test_force_prints_a_link_or_a_cookie(
             {"OMOTENASHI_PREVIEW_KEYS": "k", "OMOTENASHI_SECRET_KEYS": "k"},
             [],
             2,
-            "--preview-keys: a preview key is also a cookie key",
+            "OMOTENASHI_PREVIEW_KEYS: a preview key is also a cookie key",
         ),
     ],
 )

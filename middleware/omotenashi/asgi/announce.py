@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from omotenashi.settings import Settings
+from omotenashi.store.breaker import masked
 
 log = logging.getLogger("omotenashi")
 # Keys from our own docs and demo: a site that copies one signs cookies anyone can forge.
@@ -16,7 +16,6 @@ PLACEHOLDER_KEYS = frozenset(
     {"change-me", "changeme", "demo-only-key-change-me", "a-long-random-secret", "secret", "test"}
 )
 MIN_KEY_LENGTH = 16
-_URL_PASSWORD = re.compile(r"(?<=://)([^:@/]*):[^@/]*@")
 
 
 def warnings(settings: Settings) -> list[str]:
@@ -49,7 +48,7 @@ def effective(settings: Settings) -> dict[str, Any]:
     data["user_salt"] = "***" if settings.user_salt.get_secret_value() else ""
     url = data["redis"].get("url")
     if url:
-        data["redis"]["url"] = _URL_PASSWORD.sub(r"\1:***@", url)
+        data["redis"]["url"] = masked(url)
     return data
 
 

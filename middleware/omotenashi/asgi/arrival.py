@@ -64,6 +64,20 @@ def request_info(scope: Scope, headers: dict[str, str], country_header: str) -> 
     )
 
 
+def request_host(headers: dict[str, str], scope: Scope, settings: Settings) -> tuple[str, str]:
+    """The host and scheme the browser asked for: the Host header and the connection's scheme;
+    behind a proxy trusted to set them (OMOTENASHI_TRUST_FORWARDED_HOST), X-Forwarded-Host
+    and X-Forwarded-Proto, their last value: the one that proxy added (a client can send its
+    own ones, which come before). The force-link check, the beacon's and the same-site check
+    of a form all ask this."""
+    host, scheme = headers.get("host", ""), str(scope.get("scheme") or "http")
+    if settings.trust_forwarded_host:
+        forwarded = headers.get("x-forwarded-host", "").rsplit(",", 1)[-1].strip()
+        proto = headers.get("x-forwarded-proto", "").rsplit(",", 1)[-1].strip().lower()
+        host, scheme = forwarded or host, proto or scheme
+    return host, {"wss": "https", "ws": "http"}.get(scheme, scheme)
+
+
 class Arrival:
     def __init__(
         self, settings: Settings, signer: CookieSigner, store: Store, metrics: Metrics
@@ -184,11 +198,7 @@ class Arrival:
         token = token or cookie_value(headers.get("cookie"), preview.COOKIE)
         if not token:
             return
-        host, scheme = headers.get("host"), str(scope.get("scheme") or "http")
-        if self.settings.trust_forwarded_host and headers.get("x-forwarded-host"):
-            host = headers["x-forwarded-host"].split(",")[0].strip()  # the client's, first
-            proto = headers.get("x-forwarded-proto", "").split(",")[0].strip()
-            scheme = proto or scheme
+        host, scheme = request_host(headers, scope, self.settings)
         forced = self.forcer.check(token, host, scheme)
         if isinstance(forced, str):
             visitor.preview_refused = forced
@@ -196,3 +206,4 @@ class Arrival:
         elif forced is not None:
             visitor.forced = forced
             visitor.forced_cookie = token if from_link else None
+            visitor.forced_secure = scheme == "https"  # the browser's, not the proxy's hop

@@ -48,11 +48,14 @@ def not_stored(reason: str) -> dict[str, object]:
 
 def store_failed(exc: StoreError) -> dict[str, object]:
     """The 202 answer of a beacon the store did not take: it refused the write (an error
-    reply: OOM under maxmemory, WRONGTYPE ...) or did not answer (down, breaker open)."""
+    reply: OOM under maxmemory, WRONGTYPE ...) or did not answer (down, breaker open). A fixed
+    phrase per kind: the server's own words (key names, memory figures) stay in the log and
+    the ``redis_refused`` count (store/store.py), out of a public answer."""
     cause = exc.__cause__
     if cause is not None and refused(cause):
-        said = refusal(cause)
-        return {"stored": False, "reason": f"the profile store refused the write ({said})"}
+        if refusal(cause).startswith("OOM"):
+            return {"stored": False, "reason": "the profile store is full"}
+        return {"stored": False, "reason": "the profile store refused the write"}
     return {"stored": False, "reason": "the profile store is unavailable"}
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from omotenashi.asgi import measuring, reportpage
-from omotenashi.asgi.arrival import Arrival, Guest, request_info
+from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
@@ -144,7 +144,7 @@ class Endpoints:
         if privacy.private:
             await respond(send, 202, not_stored(privacy.reason))
             return
-        if _cross_site(headers):
+        if _cross_site(headers, request_host(headers, scope, self.settings)[0]):
             await respond(send, 403, {"error": "cross-site requests are refused"})
             return
         if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
@@ -167,7 +167,8 @@ class Endpoints:
             return
         # A preview (QA) browser's beacon is checked as any other, then neither kept nor counted.
         token = cookie_value(headers.get("cookie"), preview.COOKIE)
-        if token and self.arrival.forcer.read(token, headers.get("host")) is not None:
+        host, scheme = request_host(headers, scope, self.settings)
+        if token and self.arrival.forcer.read(token, host, scheme) is not None:
             await respond(send, 202, not_stored(PREVIEW_REASON))
             return
         pid = ident.user or ident.vid
@@ -214,7 +215,7 @@ class Endpoints:
         secure = scope.get("scheme") in ("https", "wss")
         privacy = self.arrival.privacy(guest, ident.prefs)
         if method == "POST" and not exporting:
-            if _cross_site(headers):
+            if _cross_site(headers, request_host(headers, scope, self.settings)[0]):
                 refused = "cross-site requests are refused"
                 await _send(send, 403, *preferences.refusal(refused, headers, self.prefix))
                 return
@@ -312,7 +313,9 @@ class Endpoints:
         await _send(send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie])
 
 
-def _cross_site(headers: dict[str, str]) -> bool:
+def _cross_site(headers: dict[str, str], host: str) -> bool:
+    """A form posted from another site (``host``: :func:`request_host`'s, the one the browser
+    asked for, which an Origin from this site names)."""
     site = headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         return True
@@ -320,7 +323,7 @@ def _cross_site(headers: dict[str, str]) -> bool:
     if origin is None:
         return False
     try:
-        return urlsplit(origin).netloc != headers.get("host", "")
+        return urlsplit(origin).netloc.lower() != host.lower()
     except ValueError:  # a malformed Origin ("http://[::1") is no same-site origin
         return True
 

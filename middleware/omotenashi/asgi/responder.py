@@ -240,7 +240,7 @@ class Responder:
             age = max(0, int((visitor.forced.expires if visitor.forced else 0) - time.time()))
             cookie = (
                 f"omo_preview={visitor.forced_cookie}; Max-Age={age}; Path=/; HttpOnly; "
-                f"SameSite=Strict{'; Secure' if self.request.secure else ''}"
+                f"SameSite=Strict{'; Secure' if visitor.forced_secure else ''}"
             )
             headers.append((b"set-cookie", cookie.encode()))
         if visitor.preview_refused:  # a force link not honoured: why, for QA

@@ -57,6 +57,7 @@ class Visitor:
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
+    forced_secure: bool = False  # that cookie is Secure (the browser came over https)
     preview_refused: str | None = None  # why a force link was refused (a response header)
     shared: Shared = field(default_factory=Shared, repr=False)  # for recommendations
     reading: ProfileRead | None = field(default=None, repr=False)  # the read under way

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-_URL_PASSWORD = re.compile(r"(?<=://)([^:@/]*):[^@/]*@")
-_QUERY_PASSWORD = re.compile(r"(?<=[?&]password=)[^&]*")
 
 
 def pairs(items: list[str], convert: Any = str) -> dict[str, Any]:
@@ -37,6 +33,7 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
     import redis
 
     from omotenashi.errors import CommandError, StoreError
+    from omotenashi.store.breaker import masked
 
     log = logging.getLogger("omotenashi")
     log.addFilter(_not_about_redis)
@@ -47,7 +44,7 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
     except (StoreError, redis.RedisError, ConnectionError, TimeoutError) as exc:
         text = str(exc).strip().splitlines()
         why = (text[0] if text else type(exc).__name__).removeprefix("Redis failed: ")
-        shown = _QUERY_PASSWORD.sub("***", _URL_PASSWORD.sub(r"\1:***@", url))
+        shown = masked(url)
         raise CommandError(
             f"Redis at {shown} failed ({why.rstrip('.')}): check that it runs there; "
             f"{setting} sets the URL"

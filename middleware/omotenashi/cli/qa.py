@@ -19,7 +19,7 @@ def _force(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from omotenashi.errors import ConfigError
-    from omotenashi.identity.preview import COOKIE, PARAM, ForceSigner, normal_host
+    from omotenashi.identity.preview import COOKIE, PARAM, ForceSigner
     from omotenashi.settings import Settings
 
     settings = Settings()
@@ -33,7 +33,14 @@ def _force(args: argparse.Namespace) -> int:
     if not settings.preview_enabled:
         print("omotenashi force: OMOTENASHI_PREVIEW_ENABLED is false here", file=sys.stderr)
         return 2
-    url = urllib.parse.urlsplit(args.url)
+    host = _bound_host(args.url)
+    if host is None:
+        print(
+            "omotenashi force: --url: not a page's address: give it as "
+            f"https://host[:port]/path (got {args.url!r})",
+            file=sys.stderr,
+        )
+        return 2
     at = None
     if args.time:
         try:
@@ -43,13 +50,17 @@ def _force(args: argparse.Namespace) -> int:
             return 2
     try:
         signer = ForceSigner(settings)
+    except ConfigError as exc:  # a setting, not an option of the command
+        print(f"omotenashi force: OMOTENASHI_{exc.setting.upper()}: {exc.problem}", file=sys.stderr)
+        return 2
+    try:
         token = signer.make(
             rules=args.rule,
             stage=args.stage,
             segments=args.segment,
             attrs={k: json_or_text(v) for k, v in pairs(args.attr).items()},
             ttl=min(DEFAULT_TTL, signer.max_age) if args.ttl is None else args.ttl,
-            host=normal_host(url.netloc, url.scheme or "http"),  # the link and the cookie
+            host=host,  # the link's and the cookie's
             at=at,
         )
     except ConfigError as exc:  # named as the command's option: --ttl, --stage
@@ -65,6 +76,25 @@ def _force(args: argparse.Namespace) -> int:
     joiner = "&" if "?" in args.url else "?"
     print(f"{args.url}{joiner}{PARAM}={token}")
     return 0
+
+
+def _bound_host(url: str) -> str | None:
+    """The host (and port) a force link for ``url`` is bound to: ``shop.example``,
+    ``127.0.0.1:8000``. Never its user part (a password there would be in the token, and the
+    link would work nowhere). None unless ``url`` is an http(s) address with a host: a token
+    bound to no host would work on every site that shares the keys."""
+    from omotenashi.identity.preview import normal_host
+
+    parts = urllib.parse.urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:  # "host:port" with no number there
+        return None
+    name = parts.hostname
+    if parts.scheme.lower() not in ("http", "https") or not name:
+        return None
+    name = f"[{name}]" if ":" in name else name  # IPv6, as a Host header writes it
+    return normal_host(f"{name}:{port}" if port is not None else name, parts.scheme)
 
 
 # ``profile set``'s dotted fields: ``interest.hawaii=3`` is ``interests={"hawaii": 3}``

@@ -35,26 +35,39 @@ from redis.exceptions import (
 )
 
 from omotenashi.metrics import Metrics
-from omotenashi.store.pipeline import UNAVAILABLE, ReplyError
+from omotenashi.store.pipeline import REFUSED_CONNECTION, UNAVAILABLE, ReplyError
 
 log = logging.getLogger("omotenashi")
 QUIET = 60.0  # seconds between two warnings about failures that did not open the breaker
-_PASSWORD = re.compile(r"(?<=://)([^:@/]*):[^@/]*@|(?<=[?&]password=)[^&]*")
-REFUSED_CONNECTION = "Redis refused the connection: "  # store/pipeline.py: AUTH/SELECT refused
+_QUERY_PASSWORD = re.compile(r"(?<=\bpassword=)[^&]*", re.IGNORECASE)
 
 
 def masked(url: str) -> str:
-    """``url`` with its password shown as ``***`` (in the user part or the query)."""
-    return _PASSWORD.sub(lambda m: f"{m[1]}:***@" if m[1] is not None else "***", url)
+    """``url`` with its secrets shown as ``***``: the whole user part (``redis://***@host``;
+    a user name before a colon stays: ``redis://user:***@host``) and a ``password=`` in the
+    query. ``redis://s3cret@host`` is a password given where the user name goes: masked too.
+    Text, not urlsplit: a password with a "/" or "@" in it (unquoted) is masked whole."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    head, tail = rest[:end], rest[end:]
+    if "@" in head:
+        userinfo, _, after = head.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        head = (f"{user}:***@" if colon and "/" not in user else "***@") + after
+    return f"{scheme}{sep}{head}{_QUERY_PASSWORD.sub('***', tail)}"
 
 
 def misconfigured(exc: BaseException) -> bool:
     """Whether ``exc`` is the server refusing the connection itself (AUTH/HELLO/SELECT
-    answered with an error: a wrong password or user, an ACL): no outage, a setting to fix."""
+    answered with a wrong password or user, an ACL, a database that is not there: see
+    store/pipeline.py's ``MISCONFIGURED``): no outage, a setting to fix. A full server
+    (maxclients) is no wrong URL: it is unavailable."""
     if isinstance(exc, AuthenticationError | AuthenticationWrongNumberOfArgsError):
         return True
     text = str(exc)
-    return text.startswith(REFUSED_CONNECTION) or text.startswith(("NOAUTH", "WRONGPASS"))
+    return text.startswith(REFUSED_CONNECTION) or text.startswith(("NOAUTH", "WRONGPASS", "NOPERM"))
 
 
 def refused(exc: BaseException) -> bool:

@@ -42,7 +42,34 @@ class ReplyError(StoreError):
 
 
 #: Error replies that do mean the server cannot serve now (as redis-py's BusyLoadingError).
-UNAVAILABLE = ("LOADING", "BUSY", "MASTERDOWN", "READONLY")  # READONLY: now a replica
+#: READONLY: now a replica; "max number of clients": full (it closes the connection).
+UNAVAILABLE = ("LOADING", "BUSY", "MASTERDOWN", "READONLY", "ERR max number of clients")
+
+#: AUTH/SELECT replies that mean the URL is wrong (a password, a user, an ACL, a database):
+#: a setting to fix, said once (store/breaker.py), not an outage.
+MISCONFIGURED = (
+    "WRONGPASS",
+    "NOAUTH",
+    "NOPERM",
+    "DENIED",  # protected mode
+    "ERR invalid password",  # Redis 5
+    "ERR AUTH",  # a password given, none configured (Redis 6+)
+    "ERR Client sent AUTH",  # the same, Redis 5
+    "ERR DB index",
+    "ERR invalid DB index",
+)
+REFUSED_CONNECTION = "Redis refused the connection: "  # a MISCONFIGURED reply at connect
+
+
+def shebang_refused(reply: object) -> bool:
+    """Whether an error reply to SCRIPT LOAD refuses a script's ``#!lua flags=`` first line:
+    Redis 6 compiles it as Lua ("Error compiling script (new function): user_script:1:
+    unexpected symbol near '#'"); Redis 7+ and Valkey refuse a flag they do not know
+    ("Unexpected flag in script shebang: ...")."""
+    text = str(reply)
+    if "shebang" in text:
+        return True
+    return "Error compiling script" in text and "user_script:1:" in text and "near '#'" in text
 
 
 def reply_error(reply: object) -> StoreError:
@@ -146,10 +173,9 @@ class AutoPipeline:
 
     def call(self, *args: str | bytes | int | float) -> asyncio.Future[Any]:
         """Queue one command (connected only); its future holds the reply or a PipelineError."""
-        proto = self._proto
-        assert proto is not None and proto.transport is not None
-        loop = self._loop
-        assert loop is not None
+        proto, loop = self._proto, self._loop
+        if proto is None or proto.transport is None or loop is None:  # dropped under us
+            raise PipelineError("Redis failed: not connected")
         now = time.monotonic()
         if self.waiting:
             if now - self.waiting[0][1] > self.stall:
@@ -225,21 +251,26 @@ class AutoPipeline:
             try:
                 async with asyncio.timeout(self.connect_timeout):
                     replies = await asyncio.gather(*hello, *loads, return_exceptions=True)
+                    for reply in replies:  # NOAUTH to a SCRIPT LOAD: no password given
+                        if isinstance(reply, ReplyError) and _misconfigured(reply):
+                            raise PipelineError(f"{REFUSED_CONNECTION}{_said(reply)}")
                     for reply in replies[: len(hello)]:
                         if isinstance(reply, BaseException):
                             raise reply
                     for script, reply in zip(self.scripts, replies[len(hello) :], strict=True):
-                        # A first line the server refuses (Redis 6 knows no "#!lua flags="):
-                        # the plain text, from now on.
-                        if isinstance(reply, ReplyError) and script.refused():
-                            await self.call("SCRIPT", "LOAD", script.source)
+                        if isinstance(reply, ReplyError) and script.plain_for(reply):
+                            # A first line the server refuses (Redis 6 knows no "#!lua
+                            # flags="): the plain text, from now on, once the server took it.
+                            plain = script.plain or ""
+                            await self.call("SCRIPT", "LOAD", plain)
+                            script.use(plain)
                         elif isinstance(reply, BaseException):
                             raise reply
             except (PipelineError, ReplyError, TimeoutError) as exc:
                 self.drop(f"setting up the connection failed: {exc}")
-                if isinstance(exc, ReplyError):  # AUTH, SELECT or SCRIPT LOAD said no
-                    raise PipelineError(f"Redis refused the connection: {exc}") from exc
-                failed = f"setting up the connection failed: {exc or 'timeout'}"
+                if isinstance(exc, PipelineError) and str(exc).startswith(REFUSED_CONNECTION):
+                    raise
+                failed = f"setting up the connection failed: {_said(exc) or 'timeout'}"
                 raise PipelineError(failed) from exc
         return proto
 
@@ -272,6 +303,14 @@ class AutoPipeline:
         self._connecting = None
 
 
+def _said(exc: BaseException) -> str:
+    return str(exc).removeprefix("Redis refused: ")
+
+
+def _misconfigured(reply: ReplyError) -> bool:
+    return _said(reply).startswith(MISCONFIGURED)
+
+
 def _retrieved(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
@@ -281,7 +320,7 @@ class Script:
     """A Lua script run by EVALSHA, sent in full (EVAL) when the server does not know it.
 
     ``plain``: the same script without its ``#!lua flags=...`` line, for a server that refuses
-    that line (Redis before 7): :meth:`refused` switches to it, once."""
+    that line (Redis before 7): :meth:`plain_for` tells when, :meth:`use` switches to it."""
 
     def __init__(self, source: str, plain: str | None = None) -> None:
         self.source = source
@@ -289,13 +328,15 @@ class Script:
         self.sha = hashlib.sha1(source.encode()).hexdigest()
         self.calls = 0  # sent so far (the benchmark counts round trips with it)
 
-    def refused(self) -> bool:
-        """The server refused this script's text: run the plain one from now on. False when
-        there is no other text to try."""
-        if self.plain is None or self.source == self.plain:
-            return False
-        self.source, self.sha = self.plain, hashlib.sha1(self.plain.encode()).hexdigest()
-        return True
+    def plain_for(self, reply: object) -> bool:
+        """Whether ``reply`` (an error reply to this script's SCRIPT LOAD) refuses its first
+        line and there is a plain text to try instead. Any other refusal (a full server, a
+        script error) is no reason to give up the read-only line."""
+        return self.plain is not None and self.source != self.plain and shebang_refused(reply)
+
+    def use(self, source: str) -> None:
+        """Run ``source`` from now on (the plain text, which the server took)."""
+        self.source, self.sha = source, hashlib.sha1(source.encode()).hexdigest()
 
     def call(
         self, pipe: AutoPipeline, keys: list[str], args: list[str] | tuple[str, ...] = ()

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -35,12 +36,15 @@ FIELDS = (
     "absent_days",
 )
 NUMBERS = ("visits", "views", "purchases", "last_seen", "absent_days")
+#: Fields of ``{name: value}`` whose values are numbers: a score; counts (whole, not negative)
+SCORES, COUNTS = ("interests",), ("events", "cart")
 CAP_FORM = f"<{'|'.join(PERIODS)}>:<count>"
 
 
 def check_fields(fields: Mapping[str, Any]) -> None:
     """A CommandError for the first field seed_profile does not know, an unknown stage, a cap
-    not in ``<per>:<count>`` form, or a number that is not one."""
+    not in ``<per>:<count>`` form, or a number that is not one (an interest's score, an
+    event's or a cart item's count: ``interest.hawaii=high`` would be stored as 0)."""
     for name, value in fields.items():
         if name not in FIELDS and name != "attr":
             raise CommandError(f"unknown profile field {name!r} (fields: {', '.join(FIELDS)})")
@@ -49,8 +53,26 @@ def check_fields(fields: Mapping[str, Any]) -> None:
         if name == "caps":
             for rule, entry in dict(value).items():
                 _cap(rule, entry)
-        if name in NUMBERS and (isinstance(value, bool) or not isinstance(value, int | float)):
+        if name in NUMBERS and not _number(value):
             raise CommandError(f"profile field {name!r} must be a number, got {value!r}")
+        if name in SCORES + COUNTS:
+            _values(name, value)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _values(name: str, value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise CommandError(f"profile field {name!r} must map names to numbers, got {value!r}")
+    for key, number in value.items():
+        if name in COUNTS and not (_number(number) and number >= 0 and number == int(number)):
+            raise CommandError(
+                f"profile field {name!r}: {key!r} must be a whole number >= 0, got {number!r}"
+            )
+        if not _number(number):
+            raise CommandError(f"profile field {name!r}: {key!r} must be a number, got {number!r}")
 
 
 def seed(

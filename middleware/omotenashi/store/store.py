@@ -31,7 +31,7 @@ from omotenashi.store.breaker import Breaker, masked, misconfigured, refused
 from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
-from omotenashi.store.pipeline import ReplyError
+from omotenashi.store.pipeline import ReplyError, shebang_refused
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import profile_from_reply as _profile
 from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
@@ -100,14 +100,15 @@ class Store:
             await self._run(op, self.cfg.read_timeout, "redis_read")
 
     async def _loader(self) -> Any:
-        """redis-py's load script: read-only, or plain on a server that refuses that (Redis
-        6: asked once, with SCRIPT LOAD)."""
+        """redis-py's load script: read-only, or plain on a server that refuses its first
+        line (Redis 6: asked once, with SCRIPT LOAD)."""
         if not self._load_known:
             try:
                 await self.client.script_load(LOAD_SCRIPT)
             except ResponseError as exc:
-                if not refused(exc):
+                if not shebang_refused(exc):  # a full server, an ACL: no reason to drop it
                     raise
+                await self.client.script_load(LOAD_PLAIN)  # switched once the server took it
                 scripts = self._scripts
                 self._scripts = (*scripts[:2], self.client.register_script(LOAD_PLAIN))
             self._load_known = True

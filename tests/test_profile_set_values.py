@@ -1,0 +1,44 @@
+"""``omotenashi profile set`` (and the seeding fixture) refuse a value the profile could not
+hold: an interest's score, an event's or a cart item's count that is no number is one line
+and exit 2, never a profile that silently reads 0."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from omotenashi.cli.main import main
+
+VID = "cd" * 16
+
+
+@pytest.mark.parametrize(
+    ("field", "says"),
+    [
+        (
+            "interest.hawaii=high",
+            "profile field 'interests': 'hawaii' must be a number, got 'high'",
+        ),
+        ("interest.hawaii=NaN", "'hawaii' must be a number"),
+        ("event.video_play=often", "'video_play' must be a whole number >= 0, got 'often'"),
+        ("event.video_play=1.5", "'video_play' must be a whole number >= 0, got 1.5"),
+        ("cart.kona=-1", "'kona' must be a whole number >= 0, got -1"),
+        ("cart.kona=true", "'kona' must be a whole number >= 0, got True"),
+        ("interest.hawaii=2.5", ""),
+        ("event.video_play=3", ""),
+    ],
+)
+def test_profile_set_refuses_a_value_that_is_no_number(
+    field: str,
+    says: str,
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    code = main(["profile", "set", VID, field])
+    err = capsys.readouterr().err
+    assert (code, says in err) == ((2, True) if says else (0, True)), err
+    assert err.count("\n") == (1 if says else 0)
+    assert omotenashi_redis.exists(f"omo:{{{VID}}}:p2") == (0 if says else 1)
