@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from starlette.applications import Starlette
@@ -19,6 +19,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from omotenashi import Omotenashi, Settings, forget, get_visitor, identify, remember, track
+
+if TYPE_CHECKING:
+    from omotenashi.recommend.catalog import Catalog
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -156,26 +159,35 @@ def sale_prices(rules_dir: Path) -> dict[str, int]:
 
 @dataclass
 class Sale:
-    """This week's sale prices, in one place: the recommendations' catalogue and the shop's
-    pages (prices, cart, checkout) read the same value, set at every rules load."""
+    """This week's sale prices, in one place: the shop's pages (prices, cart, checkout) charge
+    what the recommendations' catalogue in force says, so a refused reload (a save of
+    data/sale.yaml cut short) changes neither. ``live``: that catalogue (the middleware's);
+    without it, the fixed ``prices``."""
 
     prices: dict[str, int] = field(default_factory=dict)
+    live: Callable[[], Catalog] | None = None
+
+    def now(self) -> dict[str, int]:
+        if self.live is None:
+            return self.prices
+        return {
+            item.id: round(item.price)
+            for item in self.live().items
+            if item.id in TOURS and item.price is not None and item.price != TOURS[item.id]["price"]
+        }
 
 
-def demo_catalog(rules_dir: Path, sale: Sale | None = None) -> Callable[[], object]:
+def demo_catalog(rules_dir: Path) -> Callable[[], object]:
     """The recommendations' catalogue: rules/catalog.yaml with this week's sale prices, so a
-    suggestion shows the price the shop charges (called whenever the rules load; the prices
-    it reads become the shop's, in ``sale``)."""
+    suggestion shows the price the shop charges (called whenever the rules load; the shop
+    reads the prices back from the catalogue the middleware accepted, ``Sale.live``)."""
 
     def load() -> object:
-        prices = sale_prices(rules_dir)
-        if sale is not None:
-            sale.prices = prices  # the shop charges what the suggestions now say
+        sale_now = sale_prices(rules_dir)
         path = rules_dir / "catalog.yaml"
         data = yaml.safe_load(path.read_text()) if path.is_file() else None
         if not isinstance(data, dict):
             return []
-        sale_now = prices
         items = [
             {**item, "price": sale_now[item["id"]]} if item.get("id") in sale_now else item
             for item in data.get("items") or []
@@ -200,7 +212,7 @@ def _cart(request: Request) -> list[str]:
 def _sale(request: Request) -> dict[str, int]:
     """The sale prices now (the same read the recommendations' catalogue was made from)."""
     sale: Sale | None = getattr(request.app.state, "sale", None)
-    return sale.prices if sale is not None else {}
+    return sale.now() if sale is not None else {}
 
 
 def _page(request: Request, name: str, **context: Any) -> Response:
@@ -382,7 +394,7 @@ def demo_settings(root: Path = ROOT, **overrides: Any) -> Settings:
 def create_app(root: Path = ROOT, settings: Settings | None = None) -> Omotenashi:
     """The shop wrapped in Omotenashi: this is all a site needs to mount it."""
     settings = settings or demo_settings(root)
-    sale = Sale()  # set by the catalogue at every rules load: one read for both
-    return Omotenashi(
-        site(root, sale), settings=settings, catalog=demo_catalog(settings.rules.dir, sale)
-    )
+    sale = Sale()  # the shop charges what the catalogue in force says: one read for both
+    app = Omotenashi(site(root, sale), settings=settings, catalog=demo_catalog(settings.rules.dir))
+    sale.live = lambda: app.rules.current.catalog
+    return app

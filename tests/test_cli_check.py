@@ -200,9 +200,9 @@ def test_an_empty_journey_file_is_an_error(
     code, out = check_site(tmp_path, monkeypatch, capsys, files)
     assert code == 1
     assert out == [
-        "rules/journey.yaml:1: error: the journey file is empty (or only comments): nobody "
-        "would move past awareness, so every rule with a stage condition would stop (restore "
-        "it; to have no journey, delete the file)"
+        "rules/journey.yaml:1: error: the journey file is empty (or only comments): the "
+        "default journey is used, so nobody would move past awareness (restore it; to have no "
+        "journey, delete the file)"
     ]
 
 

@@ -100,3 +100,13 @@ def test_a_snippet_problem_is_logged_once_per_rule_set_and_problem(
         "omotenashi: b",
         "omotenashi: a",
     ]
+
+
+def test_two_apps_in_one_process_each_log_a_problem_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = logging.getLogger("omotenashi.test")
+    site_a, site_b = RuleSet(), RuleSet()  # two middleware instances, requests alternating
+    for request in range(1000):
+        warn_once(log, "rule hero: the snippet failed", site_a if request % 2 else site_b)
+    assert len(caplog.records) == 2

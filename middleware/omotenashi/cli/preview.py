@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 from omotenashi.cli.args import pairs
 from omotenashi.engine.profile import json_or_text
@@ -54,6 +55,8 @@ def _preview(args: argparse.Namespace) -> int:
     else:
         device = parse_device(args.user_agent or "")
     moment = datetime.fromisoformat(args.time) if args.time else datetime.now(UTC)
+    if moment.tzinfo is None:  # as the rules read a schedule written without an offset
+        moment = moment.replace(tzinfo=ZoneInfo(rules_cfg.timezone))
     now = moment.timestamp()
     profile = Profile(
         stage=args.stage,
@@ -213,6 +216,10 @@ def register(commands: Any) -> None:
     pre.add_argument("--device", choices=["mobile", "tablet", "desktop", "other"])
     pre.add_argument("--user-agent")
     pre.add_argument("--language", default="")
-    pre.add_argument("--time", help="ISO time, e.g. 2026-11-23T19:00+09:00")
+    pre.add_argument(
+        "--time",
+        help="ISO time, e.g. 2026-11-23T19:00+09:00; without an offset, in the rules' time zone "
+        "(OMOTENASHI_RULES_TIMEZONE), as schedules are",
+    )
     pre.add_argument("--out", default="preview.html")
     pre.set_defaults(func=_preview)

@@ -133,23 +133,27 @@ class _Watched(dict[str, Any]):
 
 
 TOLD_KEEP = 1024  # different problems logged per rule set; past that, only counted
+TOLD_OWNERS = 64  # rule sets remembered (apps in one process, reloads): the oldest go first
 
-
-class _Told:
-    """The problems logged for the rule set now in use (a reload starts afresh)."""
-
-    owner: weakref.ref[object] | None = None
-    said: set[str] = set()
+# By the id of the rule set (its owner): the set itself, weakly (an id can be reused once it is
+# gone), and the problems logged for it. Per owner: two apps in one process each log once.
+_TOLD: OrderedDict[int, tuple[weakref.ref[object], set[str]]] = OrderedDict()
 
 
 def warn_once(log: logging.Logger, problem: str, owner: object) -> None:
     """Log ``problem`` once per ``owner`` (the rule set loaded: a reload logs it again), not
     once per request; the caller counts every one."""
-    if _Told.owner is None or _Told.owner() is not owner:
-        _Told.owner, _Told.said = weakref.ref(owner), set()
-    if problem in _Told.said or len(_Told.said) >= TOLD_KEEP:
+    key = id(owner)
+    told = _TOLD.get(key)
+    if told is None or told[0]() is not owner:
+        told = _TOLD[key] = (weakref.ref(owner), set())
+        if len(_TOLD) > TOLD_OWNERS:
+            _TOLD.popitem(last=False)
+    said = told[1]
+    if problem in said or len(said) >= TOLD_KEEP:
         return
-    _Told.said.add(problem)
+    said.add(problem)
+    _TOLD.move_to_end(key)
     log.warning("omotenashi: %s", problem)
 
 

@@ -1,11 +1,13 @@
 """``omotenashi check``: what an editor should hear about before the rules go live.
 
 Errors (exit 1): files that do not validate (an empty journey file included), snippets that
-are missing or do not compile, rules that can never fire, names that can never match
-(``namechecks``). Warnings: rules on one slot with equal priority that can hold at once (one
-warning per slot and priority), a rule with no conditions that always wins its slot over
-lower rules, schedules that have ended, slots no template declares, likely misspelt segments
-and topics, snippets no rule uses, rule files with no rules.
+are missing or do not compile, rules that can never fire (a schedule that ends before it
+starts included), names that can never match (``namechecks``). The live load only logs an
+empty journey file and such a schedule (``LoadWarning``). Warnings: rules on one slot with
+equal priority that can hold at once (one warning per slot and priority), a rule with no
+conditions that always wins its slot over lower rules, schedules that have ended, snippets
+that fail for a sample visitor, slots no template declares, likely misspelt segments and
+topics, snippets no rule uses, rule files with no rules.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import load_catalog_for
-from omotenashi.loader.findings import Finding
+from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
@@ -142,15 +144,20 @@ def check(
 ) -> list[Finding]:
     findings: list[Finding] = []
     journey: Journey | None = None
+    noted: list[LoadWarning] = []  # what the live load only logs: here at its own level
     try:
-        journey = load_journey(rules_dir, timezone=timezone, base=base)
+        journey = load_journey(rules_dir, timezone=timezone, base=base, warnings=noted)
     except RuleSetError as exc:
         findings += [Finding(e.file, e.line, "error", _said(e)) for e in exc.errors]
     try:
-        ruleset = load_ruleset(rules_dir, Renderer(snippets_dir), timezone=timezone, base=base)
+        ruleset = load_ruleset(
+            rules_dir, Renderer(snippets_dir), timezone=timezone, base=base, warnings=noted
+        )
     except RuleSetError as exc:
         findings += [Finding(e.file, e.line, "error", _said(e)) for e in exc.errors]
         return findings
+    finally:
+        findings += [Finding(n.error.file, n.error.line, n.level, _said(n.error)) for n in noted]
     findings += [Finding(name, 1, "warning", NO_RULES) for name in ruleset.empty_files]
     rules = sorted(ruleset.rules, key=lambda r: r.order)
     catalog, found = _catalog_findings(rules_dir, rules, base)
@@ -166,6 +173,8 @@ def check(
         ]
         findings += never
         findings += [Finding(r.file, r.line, "warning", w) for w in why_contradictions(r.rule)]
+        if r.rule.schedule is not None and r.rule.schedule.never_on() is not None:
+            continue  # never on: said with the load's warnings
         end = r.rule.schedule.end if r.rule.schedule else None
         if end is not None and (end if end.tzinfo else end.replace(tzinfo=UTC)) <= now:
             never.append(
@@ -236,7 +245,7 @@ def _same_priority(rules: list[CompiledRule]) -> list[Finding]:
 def _always(r: CompiledRule) -> bool:
     """Whether the rule holds for every visitor at every moment: no conditions, on, no
     schedule, cap, holdout or intent (whose budget may hold it back), no recommendations
-    (which may find nothing to show)."""
+    (which may find nothing to show), not printing the visitor's name (the name caps)."""
     rule = r.rule
     conditions = {k for k, v in rule.when.__dict__.items() if v is not None} - {"timezone"}
     return (
@@ -247,6 +256,7 @@ def _always(r: CompiledRule) -> bool:
         and rule.holdout == 0
         and rule.intent is None
         and rule.recommend is None
+        and not r.uses_name  # held back past the name caps
     )
 
 

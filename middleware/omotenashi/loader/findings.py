@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from omotenashi.errors import RuleError
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -14,3 +16,12 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.level}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LoadWarning:
+    """A problem the live load logs but does not refuse the rules for (the rest loads), which
+    ``omotenashi check`` reports at ``level``: the problem says what happens meanwhile."""
+
+    error: RuleError
+    level: str  # "error" | "warning", in ``omotenashi check``

@@ -9,13 +9,22 @@ from pydantic import ValidationError
 from omotenashi.engine.conditions import compile_when
 from omotenashi.engine.journey import CompiledTransition, Journey
 from omotenashi.errors import RuleError, RuleSetError
+from omotenashi.loader.findings import LoadWarning
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.journey import JourneyFile
 from omotenashi.rules.yamlsource import display_path, load_yaml
 
 
-def load_journey(rules_dir: Path, *, timezone: str = "UTC", base: Path | None = None) -> Journey:
-    """``journey.yaml`` and ``data/*.yaml`` in ``rules_dir``; defaults when absent."""
+def load_journey(
+    rules_dir: Path,
+    *,
+    timezone: str = "UTC",
+    base: Path | None = None,
+    warnings: list[LoadWarning] | None = None,
+) -> Journey:
+    """``journey.yaml`` and ``data/*.yaml`` in ``rules_dir``; defaults when absent. An empty
+    journey file (only comments: a save cut short?) loads the defaults too, with a warning
+    in ``warnings`` (an error in ``omotenashi check``)."""
     errors: list[RuleError] = []
     spec = JourneyFile()
     path = rules_dir / "journey.yaml"
@@ -23,16 +32,14 @@ def load_journey(rules_dir: Path, *, timezone: str = "UTC", base: Path | None = 
     if path.is_file():
         try:
             data, lines = load_yaml(path, name)
-            if data is None:  # a save cut short: every stage rule would silently stop
-                raise RuleError(
-                    name,
-                    1,
-                    "",
-                    "the journey file is empty (or only comments): nobody would move past "
-                    "awareness, so every rule with a stage condition would stop",
-                    "restore it; to have no journey, delete the file",
+            if data is None and warnings is not None:  # as if absent, but said
+                problem = (
+                    "the journey file is empty (or only comments): the default journey is used, "
+                    "so nobody would move past awareness"
                 )
-            spec = JourneyFile.model_validate(data)
+                hint = "restore it; to have no journey, delete the file"
+                warnings.append(LoadWarning(RuleError(name, 1, "", problem, hint), "error"))
+            spec = JourneyFile.model_validate({} if data is None else data)
         except RuleError as exc:
             errors.append(exc)
         except ValidationError as exc:

@@ -2,10 +2,11 @@
 
 Errors where the name provably never matches: a list no ``rules/data/<name>.yaml`` defines, a
 path glob that cannot match a request path (those start with '/'), a country that is not a
-two-letter code, a language that is not a language tag, an event name ``track`` and the beacon
-refuse. Warnings where a name may be right but is close to a known one: segments (the site may
-set any at run time) and interest topics (pages may tag any), and, with ``--templates``, slots
-no template declares. Each is reported at the field's own line.
+two-letter code (three letters: a warning, the country header is the site's choice), a
+language that is not a language tag, an event name ``track`` and the beacon refuse. Warnings
+where a name may be right but is close to a known one: segments (the site may set any at run
+time) and interest topics (pages may tag any), and, with ``--templates``, slots no template
+declares. Each is reported at the field's own line.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from omotenashi.rules.model import When
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
 _COUNTRY = re.compile(r"[A-Za-z][A-Za-z0-9]")  # ISO 3166 alpha-2 (and proxies' T1, XX)
+_ALPHA3 = re.compile(r"[A-Za-z]{3}")  # ISO 3166 alpha-3: a header may send them
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _EVENT = re.compile(EVENT)
 _DIGITS = re.compile(r"\d+")
 _GLOB_START = ("/", "*", "?", "[")  # a glob that may match a path starting with '/'
 CLOSE = 0.8  # how alike a name must be to a known one to be called a likely typo
+LIKELY_USED = 200  # the most used names in rules a rarer one is compared with
 
 
 def _whens(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
@@ -83,6 +86,8 @@ def name_findings(
             in_rules["segment"].update(set(when.segment or ()))
             in_rules["interest"].update(set(when.interest or ()))
     by_id = {r.id: r for r in rules}
+    seen: dict[tuple[str, str], str | None] = {}  # each distinct name looked at once
+    top = {kind: used.most_common(LIKELY_USED) for kind, used in in_rules.items()}
     out: list[Finding] = []
     for path in rule_files(rules_dir):
         name = display_path(path, base)
@@ -100,7 +105,7 @@ def name_findings(
             loc: Loc = ("rules", index)
             for when, at in _whens(r.rule.when, (*loc, "when")):
                 _never(names, when, at, lists)
-                _likely_typos(names, when, at, segments, topics, in_rules)
+                _likely_typos(names, when, at, segments, topics, in_rules, seen, top)
             if slots is not None and r.rule.slot and r.rule.slot not in slots[1]:
                 close = _close(r.rule.slot, sorted(slots[1]))
                 names.add(
@@ -138,7 +143,15 @@ def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
                 f"write '/{glob}'",
             )
     for index, country in enumerate(when.country or ()):
-        if not _COUNTRY.fullmatch(country):
+        if _ALPHA3.fullmatch(country):  # the country header is the site's: it may send these
+            names.add(
+                (*loc, "country", index),
+                "warning",
+                f"{country!r} is not an ISO 3166 two-letter code: it matches only if the country "
+                "header (OMOTENASHI_COUNTRY_HEADER) sends three-letter codes",
+                "most proxies send two letters: write one such as 'JP'",
+            )
+        elif not _COUNTRY.fullmatch(country):
             names.add(
                 (*loc, "country", index),
                 "error",
@@ -172,23 +185,27 @@ def _likely_typos(
     segments: set[str],
     topics: set[str],
     in_rules: dict[str, Counter[str]],
+    seen: dict[tuple[str, str], str | None],
+    top: dict[str, list[tuple[str, int]]],
 ) -> None:
     """Segments and topics can be right though nothing here names them (the site sets
     segments, pages tag topics): warnings, only when close to a known name, one the journey
-    (or the catalogue) names or twice as many other rules use."""
+    (or the catalogue) names or twice as many other rules use (of the LIKELY_USED most used).
+    ``seen``: the answer per kind and name, so each distinct name is looked at once."""
     given: dict[str, list[tuple[str | int, str]]] = {
         "segment": list(enumerate(when.segment or ())),
         "interest": [(t, t) for t in when.interest or {}],
     }
     for kind, known in (("segment", segments), ("interest", topics)):
-        used = in_rules[kind]
         for key, value in given[kind]:
             if value in known:
                 continue
-            likely = sorted(known | {n for n, c in used.items() if c >= 2 * used[value]})
-            close = _close(value, [n for n in likely if n != value], CLOSE)
-            if close is None or _DIGITS.sub("", close) == _DIGITS.sub("", value):
-                continue  # tier1 and tier2, g2 and g20: a series, not a typo
+            if (kind, value) not in seen:
+                used = in_rules[kind]
+                seen[kind, value] = _typo_of(value, known, used[value], top[kind])
+            close = seen[kind, value]
+            if close is None:
+                continue
             what = (
                 "a segment the journey defines (the site may set it)"
                 if kind == "segment"
@@ -196,3 +213,18 @@ def _likely_typos(
             )
             hint = f"did you mean {close!r}?"
             names.add((*loc, kind, key), "warning", f"{value!r} is not {what}", hint)
+
+
+def _typo_of(value: str, known: set[str], count: int, top: list[tuple[str, int]]) -> str | None:
+    """The known or much more used (than ``count`` rules) name ``value`` is likely a
+    misspelling of, if any; ``top``: the most used names in rules, most used first."""
+    often = []
+    for name, n in top:
+        if n < 2 * count:
+            break
+        often.append(name)
+    likely = sorted(known.union(often) - {value})
+    close = _close(value, likely, CLOSE)
+    if close is None or _DIGITS.sub("", close) == _DIGITS.sub("", value):
+        return None  # tier1 and tier2, g2 and g20: a series, not a typo
+    return close

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import RuleSet
-from omotenashi.errors import RuleSetError
+from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import CatalogSource, load_catalog_for
+from omotenashi.loader.findings import LoadWarning
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.pacing import Handover, in_background, let_go, paused_gc, settle
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
@@ -46,6 +47,7 @@ class Loaded:
     journey: Journey
     renderer: Renderer
     catalog: Catalog = field(default_factory=Catalog)  # what recommend rules choose from
+    warnings: tuple[RuleError, ...] = ()  # what the load logs but was no reason to refuse it
 
 
 def load_all(
@@ -59,6 +61,7 @@ def load_all(
 
 def _load_all(cfg: RulesSettings, catalog: CatalogSource | None, renderer: Renderer) -> Loaded:
     errors = []
+    noted: list[LoadWarning] = []
     journey = Journey()
     items = Catalog()
     try:
@@ -66,16 +69,16 @@ def _load_all(cfg: RulesSettings, catalog: CatalogSource | None, renderer: Rende
     except RuleSetError as exc:
         errors.extend(exc.errors)
     try:
-        journey = load_journey(cfg.dir, timezone=cfg.timezone)
+        journey = load_journey(cfg.dir, timezone=cfg.timezone, warnings=noted)
     except RuleSetError as exc:
         errors.extend(exc.errors)
     try:
-        ruleset = load_ruleset(cfg.dir, renderer, timezone=cfg.timezone)
+        ruleset = load_ruleset(cfg.dir, renderer, timezone=cfg.timezone, warnings=noted)
     except RuleSetError as exc:
         errors.extend(exc.errors)
     if errors:
         raise RuleSetError(errors)
-    return Loaded(ruleset, journey, renderer, items)
+    return Loaded(ruleset, journey, renderer, items, tuple(n.error for n in noted))
 
 
 def load_in_background(
@@ -92,6 +95,14 @@ def load_in_background(
     if handover is not None:
         handover.start()
     return loaded
+
+
+def _log_warnings(loaded: Loaded) -> None:
+    """One line for each thing a load did not refuse the rules for but an editor should fix."""
+    for name in loaded.ruleset.empty_files:
+        log.warning("omotenashi: %s: %s", name, NO_RULES)
+    for error in loaded.warnings:
+        log.warning("omotenashi: %s", error)
 
 
 def pieces_of(old: object) -> Iterator[object]:
@@ -133,6 +144,7 @@ class Reloader:
             with paused_gc():
                 self.current = load_all(cfg, catalog)
                 settle()
+            _log_warnings(self.current)
         except RuleSetError as exc:
             metrics.inc("rule_error")
             log.error("omotenashi: rules refused, serving defaults:\n%s", exc)
@@ -201,8 +213,7 @@ class Reloader:
             self._let_go(retired)
             self.metrics.inc("reload")
             log.warning("omotenashi: rules reloaded (%d rules)", len(self.current.ruleset.rules))
-            for name in loaded.ruleset.empty_files:
-                log.warning("omotenashi: %s: %s", name, NO_RULES)
+            _log_warnings(loaded)
         else:
             self._handover = None  # a refused load started no thread
             self.metrics.inc("rule_error")

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from omotenashi.engine.html import parse_selector
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import RuleError, RuleSetError, SelectorError, SnippetError
+from omotenashi.loader.findings import LoadWarning
 from omotenashi.loader.goals import GoalCollector
 from omotenashi.loader.pacing import pace, paused_gc, resting
-from omotenashi.loader.snippets import Renderer
+from omotenashi.loader.snippets import Renderer, SampleFailure
 from omotenashi.loader.whens import SharedWhens
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.model import Rule, RuleFile
@@ -42,11 +43,18 @@ def rule_files(rules_dir: Path) -> list[Path]:
 
 
 def load_ruleset(
-    rules_dir: Path, renderer: Renderer, *, timezone: str = "UTC", base: Path | None = None
+    rules_dir: Path,
+    renderer: Renderer,
+    *,
+    timezone: str = "UTC",
+    base: Path | None = None,
+    warnings: list[LoadWarning] | None = None,
 ) -> RuleSet:
-    """Every rule file in ``rules_dir``, or RuleSetError listing every problem found."""
+    """Every rule file in ``rules_dir``, or RuleSetError listing every problem found.
+    ``warnings`` receives the problems that do not refuse the set: a schedule that ends
+    before it starts (that rule is never on), a snippet that fails for the sample visitor."""
     with paused_gc():
-        return _load(rules_dir, renderer, timezone, base)
+        return _load(rules_dir, renderer, timezone, base, [] if warnings is None else warnings)
 
 
 def validate_file(data: object, timezone: str = "UTC") -> RuleFile:
@@ -66,7 +74,9 @@ def validate_file(data: object, timezone: str = "UTC") -> RuleFile:
     return RuleFile.model_validate(data, context=context)
 
 
-def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None) -> RuleSet:
+def _load(
+    rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None, noted: list[LoadWarning]
+) -> RuleSet:
     errors: list[RuleError] = []
     compiled: list[CompiledRule] = []
     seen: dict[str, str] = {}
@@ -126,13 +136,22 @@ def _load(rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None)
                         )
                     )
                     continue
+            never = rule.schedule.never_on() if rule.schedule else None
+            if never is not None:  # it could never fire: said, not a reason to refuse the rest
+                at: Loc = (*loc, "schedule", "end")
+                error = RuleError(name, line_of(lines, at), format_loc(at), *never)
+                noted.append(LoadWarning(error, "error"))
             try:
                 template = _template(rule, renderer)
-                static = (
-                    renderer.prerender(template, rule.with_)
-                    if template and rule.recommend is None  # items differ per visitor
-                    else None
-                )
+                static = None
+                if template is not None and rule.recommend is not None:
+                    renderer.check_fields(template)  # its items differ per visitor: no render
+                elif template is not None:
+                    try:
+                        static = renderer.prerender(template, rule.with_)
+                    except SampleFailure as exc:
+                        said = renderer.sample_problem(exc, rule, name, lines, loc, base)
+                        noted.extend([LoadWarning(said, "warning")] if said else [])
                 uses_name = template is not None and renderer.uses_name(template, rule.text)
             except SnippetError as exc:  # located where the editor fixes it, once per snippet
                 problem = renderer.problem(exc, rule, name, lines, loc, base)

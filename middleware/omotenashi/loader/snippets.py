@@ -1,6 +1,9 @@
 """Snippets and copy, compiled once through Jinja2's immutable sandbox (autoescaped) when the
-rules load, and tried there with a sample visitor: a snippet that cannot render is refused with
-the file and line to fix (:meth:`Renderer.problem`), not left to fail on every page."""
+rules load. Refused, with the file and line to fix (:meth:`Renderer.problem`), rather than left
+to fail on every page: a snippet that does not compile, names a field the visitor does not
+have, or needs on every render a value ``with:`` does not give (a misspelt key included). One
+that merely fails for a sample visitor is a warning (:meth:`Renderer.sample_problem`): the
+visitors its rules show to may all differ from the sample."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from jinja2 import (
     nodes,
 )
 from jinja2.exceptions import (
+    SecurityError,
     TemplateAssertionError,
     TemplateNotFound,
     TemplateSyntaxError,
@@ -31,6 +35,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_field, render
 from omotenashi.errors import RuleError, SnippetError
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
+from omotenashi.loader.templatescan import needed, rebound
 from omotenashi.rules.model import Rule
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
 
@@ -43,6 +48,11 @@ _HINTS = (
 )
 _READERS = frozenset({"get", "keys", "values", "items"})  # ``visitor.get('name')`` reads
 NAMED_USERS = 5  # rules a snippet's problem names; the rest are counted
+_BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
+
+
+class SampleFailure(SnippetError):
+    """Failed for the sample visitor only: a warning (its rules' visitors may all differ)."""
 
 
 class _Open(dict[str, Any]):
@@ -67,6 +77,10 @@ SAMPLE_VISITOR: dict[str, Any] = {
     "titles": _Open(),
 }
 assert tuple(SAMPLE_VISITOR) == VISITOR_FIELDS
+SAMPLE_SAID = (
+    "stage awareness, returning, 2 visits, one interest, segment and cart item, 1 purchase, "
+    "nothing viewed in a list"
+)
 
 
 class _SnippetLoader(FileSystemLoader):
@@ -183,7 +197,8 @@ class Renderer:
         A snippet that never mentions ``visitor`` (and includes nothing) renders the same for
         everyone, so it is rendered once when the rules load rather than on every page. One that
         does is tried with :data:`SAMPLE_VISITOR`: SnippetError when it names a field the
-        visitor does not have, or cannot render even for a visitor with every field.
+        visitor does not have or needs a value ``with:`` lacks; SampleFailure when it fails
+        only for the sample (``{{ messages[visitor.stage] }}`` for a rule on later stages).
         """
         if isinstance(template, SimpleCopy):  # plain copy: once, unless it names the visitor
             if any(head == "visitor" for head, _ in template.fields):
@@ -198,13 +213,47 @@ class Renderer:
         if ast is None:
             return None
         self._visitor_fields(ast, template)
-        if any(ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
+        brings_in = any(ast.find_all(_BRINGS_IN))
+        if not brings_in and "visitor" not in self._names(ast):
+            return render(template, values, {})  # the same for everyone: fails for everyone
+        lacking = sorted(needed(ast, self._included) - {*values, *self.env.globals, "visitor"})
+        try:
             render(template, values, SAMPLE_VISITOR)  # what it brings in must render too
+        except SnippetError as exc:
+            cause = exc.__cause__
+            certain = lacking and isinstance(cause, UndefinedError)  # read on every render
+            if certain or isinstance(cause, SecurityError) or self._misspelt_with(exc, ast, values):
+                raise  # certain to fail for everyone, unsafe, or a misspelt with: key
+            raise SampleFailure(exc.snippet, exc.reason) from cause
+        if lacking:  # read on every render, whoever the visitor: certain to fail
+            said = f"'{lacking[0]}' is undefined"
+            raise SnippetError(template.name, said) from UndefinedError(said)
+        return None
+
+    def _included(self, name: str) -> nodes.Template | None:
+        try:
+            return self._ast(self.env.get_template(name))
+        except TemplateError:
             return None
-        if "visitor" in self._names(ast):
-            render(template, values, SAMPLE_VISITOR)
-            return None
-        return render(template, values, {})
+
+    def check_fields(self, template: Template) -> None:
+        """SnippetError when the snippet names a field the visitor does not have (for the
+        snippets of recommend rules, not rendered at load: their items differ per visitor)."""
+        if not isinstance(template, SimpleCopy) and template.name is not None:
+            ast = self._ast(template)
+            if ast is not None:
+                self._visitor_fields(ast, template)
+
+    def _misspelt_with(
+        self, exc: SnippetError, ast: nodes.Template, values: Mapping[str, Any]
+    ) -> bool:
+        """Whether the value a render missed is near a ``with:`` key the snippet never uses."""
+        cause = exc.__cause__
+        missing = _UNDEFINED.fullmatch(str(cause)) if isinstance(cause, UndefinedError) else None
+        if missing is None or missing.group(1) in values:
+            return False
+        unused = [k for k in values if k not in self._names(ast)]
+        return bool(difflib.get_close_matches(missing.group(1), unused, n=1))
 
     def _names(self, ast: nodes.Template) -> frozenset[str]:
         """The names a snippet reads from its context, once per snippet (Jinja compiles it
@@ -216,8 +265,8 @@ class Renderer:
 
     def _visitor_fields(self, ast: nodes.Template, template: Template) -> None:
         """SnippetError for the first ``visitor.x`` (or ``visitor['x']``) that is no field."""
-        if id(ast) in self._fine:  # asts are kept: one look per snippet or text
-            return
+        if id(ast) in self._fine or "visitor" in rebound(ast):  # asts are kept: one look
+            return  # a loop variable, macro parameter or {% set %} named visitor: not ours
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
             target = getattr(node, "node", None)
             arg = getattr(node, "arg", None)
@@ -273,6 +322,39 @@ class Renderer:
             return None
         shown = display_path(self.snippets_dir / name, base)
         error = RuleError(shown, line, "", exc.reason, _hint(exc.reason, [rule.id]))
+        self.reported[key] = (error, [rule.id])
+        return error
+
+    def sample_problem(
+        self,
+        exc: SampleFailure,
+        rule: Rule,
+        file: str,
+        lines: dict[Loc, int],
+        loc: Loc,
+        base: Path | None,
+    ) -> RuleError | None:
+        """The warning for a snippet that failed for the sample visitor: once per snippet
+        and line (None after), at the snippet when the failure is located in it."""
+        located = self._located(exc.__cause__)
+        key = (*(located or (exc.snippet, 0)), f"sample: {exc.reason}")
+        if key in self.reported:
+            self.reported[key][1].append(rule.id)
+            return None
+        problem = (
+            f"with a sample visitor ({SAMPLE_SAID}) the snippet {exc.snippet!r} {exc.reason}; "
+            f"rule {rule.id!r} is kept"
+        )
+        hint = (
+            "fine if no visitor the rule shows to is like that; otherwise a visitor who is sees "
+            "the slot's default"
+        )
+        if located is not None:
+            shown = display_path(self.snippets_dir / located[0], base)
+            error = RuleError(shown, located[1], "", problem, hint)
+        else:
+            where = (*loc, "snippet")
+            error = RuleError(file, line_of(lines, where), format_loc(where), problem, hint)
         self.reported[key] = (error, [rule.id])
         return error
 

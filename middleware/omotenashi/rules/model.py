@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -196,14 +197,19 @@ def _moment_problem(text: str) -> str | None:
     return None
 
 
-class Schedule(Strict):
-    """When a rule is on: from ``start`` up to ``end``. A date and time with no offset, and a
-    bare date, are read in the rules' time zone (OMOTENASHI_RULES_TIMEZONE, given as the
-    validation context's ``timezone``); a bare ``start`` date means from the beginning of that
-    day, a bare ``end`` date through the end of that day."""
+# A schedule's moment in editors' schemas: a date, or a date and time, any offset or none.
+_WRITTEN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:?\d{2})?)?$"
+Moment = Annotated[datetime, WithJsonSchema({"type": "string", "pattern": _WRITTEN})]
 
-    start: datetime | None = Field(default=None, description="On from this moment (or day).")
-    end: datetime | None = Field(default=None, description="Off from this moment (after this day).")
+
+class Schedule(Strict):
+    """When a rule is on: from start up to end. Write a date (2026-12-01) or a date and
+    time (2026-12-01T09:00:00), with an offset (+09:00, Z) or without: without one it is in
+    the rules' time zone (OMOTENASHI_RULES_TIMEZONE). A date as start means from the beginning
+    of that day; a date as end, through the end of that day."""
+
+    start: Moment | None = Field(default=None, description="On from this moment (or day).")
+    end: Moment | None = Field(default=None, description="Off from this moment (after this day).")
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -224,19 +230,24 @@ class Schedule(Strict):
     @field_validator("start", "end")
     @classmethod
     def _in_zone(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        zone = info.context.get("timezone") if isinstance(info.context, dict) else None
+        context = info.context  # the rules' time zone: the validation context's ``timezone``
+        zone = context.get("timezone") if isinstance(context, dict) else None
         if value is not None and value.tzinfo is None and zone:
             value = value.replace(tzinfo=ZoneInfo(zone))
-        start = info.data.get("start") if info.field_name == "end" else None
-        if value is not None and start is not None and _utc(value) <= _utc(start):
-            raise _problem(
-                f"the schedule ends ({value.isoformat()}) "
-                f"{'when' if _utc(value) == _utc(start) else 'before'} it starts "
-                f"({start.isoformat()}): the rule would never be on",
-                "make end later than start; a bare date as end means through that day, to the "
-                "next midnight",
-            )
         return value
+
+    def never_on(self) -> tuple[str, str] | None:
+        """Why the rule is never on (end not after start), and the fix; None when it can be."""
+        start, end = self.start, self.end
+        if start is None or end is None or _utc(end) > _utc(start):
+            return None
+        return (
+            f"the schedule ends ({end.isoformat()}) "
+            f"{'when' if _utc(end) == _utc(start) else 'before'} it starts "
+            f"({start.isoformat()}): the rule would never be on",
+            "make end later than start; a bare date as end means through that day, to the "
+            "next midnight",
+        )
 
 
 def _utc(moment: datetime) -> datetime:

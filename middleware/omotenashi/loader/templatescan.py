@@ -1,0 +1,75 @@
+"""What a snippet's source says for certain, read from its parsed tree without rendering it:
+the names it binds itself, and the values it needs whatever the visitor is like."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jinja2 import nodes
+
+_MAYBE = frozenset({"default", "d"})  # ``x | default('...')``: x may be missing
+# Parts of a template that run only sometimes, or under names of their own: not looked into.
+_SOMETIMES = (nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.With, nodes.Test)
+
+
+def rebound(ast: nodes.Template) -> frozenset[str]:
+    """Names the snippet binds itself: loop variables, ``{% set %}`` and ``{% with %}``
+    targets, macro and call parameters, imports. Such a ``visitor`` is not the visitor."""
+    names = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    names.update(node.target for node in ast.find_all(nodes.Import))
+    for node in ast.find_all(nodes.FromImport):
+        names.update(n if isinstance(n, str) else n[1] for n in node.names)
+    return frozenset(names)
+
+
+def needed(ast: nodes.Template, parse: Callable[[str], nodes.Template | None]) -> frozenset[str]:
+    """Names read on every render, whatever the visitor: outside the bodies of ``{% if %}``
+    and ``{% for %}``, the branches of ``a if b else c``, the right of ``and``/``or``, a
+    ``| default`` and ``is defined``, and so in the snippets it includes so (``parse``: a
+    snippet's tree by name, None when it cannot be read); less the names they bind."""
+    found: set[str] = set()
+    seen: set[str] = set()
+
+    def visit(tree: nodes.Template) -> None:
+        names: set[str] = set()
+        for child in tree.body:
+            _needed(child, names, include)
+        found.update(names - rebound(tree))
+
+    def include(name: str) -> None:
+        tree = parse(name) if name not in seen else None
+        seen.add(name)
+        if tree is not None:
+            visit(tree)
+
+    visit(ast)
+    return frozenset(found)
+
+
+def _needed(node: nodes.Node, found: set[str], include: Callable[[str], None]) -> None:
+    if isinstance(node, nodes.Include):
+        named = node.template
+        if isinstance(named, nodes.Const) and isinstance(named.value, str):
+            if not node.ignore_missing and node.with_context:
+                include(named.value)
+            return
+    if isinstance(node, nodes.Name):
+        if node.ctx == "load":
+            found.add(node.name)
+        return
+    if isinstance(node, _SOMETIMES):
+        return
+    if isinstance(node, nodes.Filter) and node.name in _MAYBE:
+        return
+    if isinstance(node, nodes.If):
+        return _needed(node.test, found, include)  # its branches: only sometimes
+    if isinstance(node, nodes.For):
+        return _needed(
+            node.iter, found, include
+        )  # its body: only when there is something to loop over
+    if isinstance(node, nodes.CondExpr):
+        return _needed(node.test, found, include)
+    if isinstance(node, (nodes.And, nodes.Or)):
+        return _needed(node.left, found, include)
+    for child in node.iter_child_nodes():
+        _needed(child, found, include)
