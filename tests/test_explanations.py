@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from omotenashi.engine.conditions import compile_when, deny, explain
 from omotenashi.engine.decide import Decision
-from omotenashi.engine.disclosure import EVERYONE, with_reasons
+from omotenashi.engine.disclosure import EVERYONE, Disclosure, labels, note, panel, with_reasons
 from omotenashi.engine.facts import Device, Facts, RequestInfo
 from omotenashi.engine.page import EngineConfig, personalise_page
 from omotenashi.engine.profile import Profile
@@ -230,8 +230,10 @@ ORACLE: list[tuple[str, Oracle]] = [
     ),
     (
         r"you looked at (.+), which (is|are) in our (.+) list",
-        lambda m, f: (m[2] == "is") == (len(named(m[1])) == 1)
-        and all(item in f.viewed & f.lists[m[3]] for item in named(m[1])),
+        lambda m, f: (
+            (m[2] == "is") == (len(named(m[1])) == 1)
+            and all(item in f.viewed & f.lists[m[3]] for item in named(m[1]))
+        ),
     ),
     (r"you looked at (.+)", lambda m, f: named(m[1]) <= f.viewed),
     (r"you have not looked at (“.+)", lambda m, f: not named(m[1]) & f.viewed),
@@ -379,3 +381,18 @@ def test_every_reason_the_engine_shows_is_true_of_the_visitor_at_that_moment(
         if decision.rule.rule.recommend is None:  # items carry their own reasons
             for reason in decision.reasons:
                 assert true_of(reason, result.facts), (decision.id, reason)
+
+
+def test_a_forced_block_never_claims_its_editors_reason_of_this_visitor() -> None:
+    """A preview link shows a block to a visitor its conditions do not hold for: its note, its
+    label and the page panel say a preview asked for it, never the editor's reason as a fact."""
+    ruleset = _demo_rules()
+    rule = next(r for r in ruleset.rules if r.id == "winter-campaign-tagline")
+    forced = with_reasons(Decision(rule, "tagline"), facts())
+    held = with_reasons(Decision(rule, "tagline"), facts(), checked=True)
+    why = rule.rule.why
+    said = note(forced, Disclosure(enabled=True), label=labels([forced])[forced.id])
+    assert why not in said.replace("“" + why.rstrip("."), "")  # only inside the quote
+    assert "Shown by a preview link, not because of you" in said
+    assert "Shown by a preview link" in panel([forced], Disclosure(enabled=True, panel=True))
+    assert why in note(held, Disclosure(enabled=True))  # a rule that holds keeps its reason

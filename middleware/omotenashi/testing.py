@@ -248,8 +248,10 @@ class SeededVisitor:
         context.add_cookies(self.cookies_for(base_url))
 
     def apply(self, client: Any) -> None:
-        """Put this visitor's cookie into an httpx client."""
-        client.cookies.set(self.cookie_name, self.cookie)
+        """Put this visitor's cookie into an httpx client, for the host of its base URL: the
+        cookie the site sets later (a save of choices, a refresh) then replaces it."""
+        host = getattr(getattr(client, "base_url", None), "host", "") or ""
+        client.cookies.set(self.cookie_name, self.cookie, domain=host)
 
 
 def force_cookie(token: str, base_url: str) -> dict[str, Any]:

@@ -284,3 +284,25 @@ def test_the_surprise_stays_while_it_still_qualifies(visitor: str) -> None:
     others = [i for i in ranked if i not in first and not i.startswith("japan")]
     for gone in others[:4]:  # another of the most popular candidates leaves: the same surprise
         assert surprise({k: v for k, v in popular.items() if k != gone}) == first
+
+
+@pytest.mark.parametrize("history_off", [True, False], ids=["history-off", "history-on"])
+async def test_a_visitor_with_browsing_history_off_teaches_others_nothing(
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed, history_off: bool
+) -> None:
+    """Their views stay out of "often viewed with" and "popular this week" for everyone."""
+    async with client_for(_site(make_settings)) as client:
+        for _ in range(int(MIN_CO_SUPPORT)):
+            client.cookies.clear()
+            omotenashi_visitor(visits=2).apply(client)
+            if history_off:
+                form = {"csrf": _csrf((await client.get(PREFS)).text), "action": "save"}
+                kept = {"category": "recommendations"}  # every other category off
+                saved = await client.post(
+                    PREFS, data={**form, **kept}, headers={"origin": BEACON["origin"]}
+                )
+                assert saved.status_code < 400
+            for path in ("/tours/kyoto-autumn", "/tours/tokyo-lights"):
+                await client.get(path)
+    keys = _rec_keys(omotenashi_redis)
+    assert (keys == []) is history_off, keys

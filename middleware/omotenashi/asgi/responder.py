@@ -259,6 +259,8 @@ class Responder:
         if item is None or not change.view:
             return None
         visitor = self.visitor
+        if self.tools.config.respect.history_category in visitor.prefs.off_categories:
+            return None  # browsing history switched off: it teaches no one else either
         profile = visitor.profile
         return learn_from_view(
             profile.viewed,

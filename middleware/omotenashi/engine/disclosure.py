@@ -29,6 +29,9 @@ class Disclosure:
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
 FORCED = "a preview link for testing asked for this block"
+# What a block forced by a preview link says instead of its editor's reason, which is a claim
+# about the visitor that need not be true of this one
+PREVIEW_WHY = "Shown by a preview link, not because of you (it is meant for: “{why}”)"
 EVERYONE = "this is shown to every visitor"
 
 
@@ -45,6 +48,15 @@ def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> 
     return new_decision(decision.rule, decision.target, tuple(said))
 
 
+def headline(decision: Decision) -> str:
+    """The block's reason as the visitor reads it: the editor's ``why``, unless a preview link
+    forced the block on a visitor its conditions do not hold for."""
+    why = decision.rule.rule.why
+    if decision.reasons == (FORCED,):
+        return PREVIEW_WHY.format(why=why.strip().rstrip("."))
+    return why
+
+
 def reasons(decision: Decision) -> list[str]:
     """The visitor's facts that made this rule fire, phrased for people."""
     return list(decision.reasons)
@@ -53,7 +65,7 @@ def reasons(decision: Decision) -> list[str]:
 def labels(decisions: Sequence[Decision]) -> dict[str, str]:
     """A unique accessible name per block: the editor's reason, and when two blocks share it,
     which block each one is ("…, the “hero” block"), never a bare number."""
-    return dict(_labels(tuple((d.id, d.rule.rule.why, d.target) for d in decisions)))
+    return dict(_labels(tuple((d.id, headline(d), d.target) for d in decisions)))
 
 
 @lru_cache(maxsize=1024)  # the same few pages' blocks again and again
@@ -100,7 +112,7 @@ def note(
     before, between, after = _note_parts(
         decision.id,
         rule.id,
-        rule.why,
+        headline(decision),
         decision.target,
         decision.reasons,
         tuple(items),
@@ -156,7 +168,7 @@ def panel(
     """One page-level "Why this page looks this way", listing every personalised block."""
     items = items or {}
     return _panel(
-        tuple((x.id, x.rule.rule.why, x.reasons, tuple(items.get(x.id, ()))) for x in applied),
+        tuple((x.id, headline(x), x.reasons, tuple(items.get(x.id, ()))) for x in applied),
         d.prefix,
     )
 
