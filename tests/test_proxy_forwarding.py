@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omotenashi.asgi.arrival import is_page_request
 from omotenashi.proxy.forwarding import (
     HOP_BY_HOP,
     accepts_gzip,
     end_to_end,
     forwarded_for,
-    is_navigation,
     request_headers,
     response_headers,
 )
@@ -81,16 +81,25 @@ def test_accepts_gzip(value: bytes, expected: bool) -> None:
     [
         ("GET", [(b"accept", b"text/html,*/*")], True),
         ("GET", [(b"accept", b"application/xhtml+xml")], True),
+        ("GET", [(b"accept", b"text/*;q=0.9")], True),
         ("GET", [(b"sec-fetch-dest", b"document"), (b"accept", b"*/*")], True),
+        ("GET", [(b"accept", b"*/*"), (b"Sec-Fetch-Dest", b"Document")], True),
         ("GET", [(b"sec-fetch-dest", b"iframe")], True),
         ("GET", [(b"sec-fetch-dest", b"script"), (b"accept", b"text/html")], False),
-        ("GET", [(b"accept", b"*/*")], False),
+        ("GET", [(b"sec-fetch-dest", b"empty"), (b"accept", b"*/*")], False),  # fetch()
+        # No type named (curl, wget, HTTP libraries): the page, as the app would answer it.
+        ("GET", [(b"accept", b"*/*")], True),
+        ("GET", [(b"accept", b"*/*;q=0.8")], True),
+        ("GET", [], True),
+        ("GET", [(b"accept", b"application/json")], False),
+        ("GET", [(b"accept", b"image/webp,*/*")], False),
+        ("GET", [(b"accept", b"text/css,*/*;q=0.1")], False),
         ("POST", [(b"accept", b"text/html")], False),
         ("HEAD", [(b"accept", b"text/html")], False),
     ],
 )
-def test_is_navigation(method: str, headers: list[tuple[bytes, bytes]], expected: bool) -> None:
-    assert is_navigation(method, headers) is expected
+def test_is_page_request(method: str, headers: list[tuple[bytes, bytes]], expected: bool) -> None:
+    assert is_page_request(method, headers) is expected
 
 
 @pytest.mark.parametrize(

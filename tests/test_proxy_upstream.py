@@ -196,6 +196,8 @@ async def test_the_origin_sees_forwarded_headers_and_no_hop_by_hop_ones(
         ({"accept": "text/html", "accept-encoding": "br"}, False, "identity"),
         ({"sec-fetch-dest": "document", "accept-encoding": "gzip;q=0, br"}, False, "identity"),
         ({"accept": "image/avif,*/*", "accept-encoding": "br"}, True, "br"),
+        ({"accept": "*/*", "accept-encoding": "gzip"}, False, "gzip"),  # curl: personalised too
+        ({"sec-fetch-dest": "empty", "accept": "*/*", "accept-encoding": "br"}, True, "br"),
         ({"sec-fetch-dest": "image", "accept": "text/html"}, True, None),
     ],
 )

@@ -289,7 +289,10 @@ def test_the_registry_joins_the_apps_own() -> None:
     [
         ("missing", ["k" * 32], "s", ["does not exist"]),
         ("empty", ["k" * 32], "s", ["holds no .yaml file"]),
-        ("rules", ["change-me"], "s", ["placeholder or shorter than 16"]),
+        ("rules", ["change-me"], "s", ["key 1 of 1 in OMOTENASHI_SECRET_KEYS is a placeholder"]),
+        ("rules", ["k" * 32, "a-long-random-secret"], "s", ["key 2 of 2 in OMOTENASHI_SECRET_"]),
+        ("rules", ["k" * 15], "s", ["key 1 of 1 in OMOTENASHI_SECRET_KEYS has 15 characters"]),
+        ("rules", ["k" * 8, "Secret"], "s", ["has 8 characters", "is a placeholder"]),
         ("rules", ["k" * 32], "", ["no OMOTENASHI_USER_SALT"]),
         ("rules", ["k" * 32], "s", []),
     ],

@@ -158,7 +158,8 @@ def test_without_a_key_a_process_signs_with_a_random_one(caplog: pytest.LogCaptu
     a, b = CookieSigner(Settings()), CookieSigner(Settings())
     assert [r.getMessage() for r in caplog.records] == [
         "omotenashi: no OMOTENASHI_SECRET_KEYS set; using a random key for this process "
-        "(visitors become new visitors on every restart)"
+        "(visitors become new visitors on every restart and, with several workers, on "
+        "every request that reaches another worker: set OMOTENASHI_SECRET_KEYS)"
     ] * 2
     value = a.sign(Identity(VID, is_new=True, issued_at=0))
     assert a.read(value) is not None and b.read(value) is None

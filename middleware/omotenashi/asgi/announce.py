@@ -16,6 +16,7 @@ PLACEHOLDER_KEYS = frozenset(
     {"change-me", "changeme", "demo-only-key-change-me", "a-long-random-secret", "secret", "test"}
 )
 MIN_KEY_LENGTH = 16
+MAKE_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 def warnings(settings: Settings) -> list[str]:
@@ -27,11 +28,16 @@ def warnings(settings: Settings) -> list[str]:
     elif not any(rules.rglob("*.yaml")) and not any(rules.rglob("*.yml")):
         out.append(f"the rules folder {str(rules)!r} holds no .yaml file: no rule will apply")
     keys = [key.get_secret_value() for key in settings.secret_keys]
-    weak = [k for k in keys if k.lower() in PLACEHOLDER_KEYS or len(k) < MIN_KEY_LENGTH]
-    if weak:
+    for number, key in enumerate(keys, 1):
+        if key.lower() in PLACEHOLDER_KEYS:
+            why = "is a placeholder word from examples and demos (change-me, secret ...)"
+        elif len(key) < MIN_KEY_LENGTH:
+            why = f"has {len(key)} characters, fewer than {MIN_KEY_LENGTH}"
+        else:
+            continue
         out.append(
-            f"{len(weak)} of OMOTENASHI_SECRET_KEYS is a placeholder or shorter than "
-            f"{MIN_KEY_LENGTH} characters: anyone could sign a visitor cookie"
+            f"key {number} of {len(keys)} in OMOTENASHI_SECRET_KEYS {why}: anyone could sign "
+            f"a visitor cookie; make one with: {MAKE_KEY}"
         )
     if not settings.user_salt.get_secret_value():
         out.append(

@@ -6,6 +6,7 @@ Everything here happens before the app runs; a failure hands the request to the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
@@ -52,6 +53,47 @@ def request_headers(scope: Scope) -> dict[str, str]:
     if cookies:
         out["cookie"] = "; ".join(cookies)
     return out
+
+
+# Validators that would let the app (or the proxy's origin) answer 304 for a page that must
+# be seen whole: a 304 skips the page view and keeps the browser's unpersonalised copy.
+CONDITIONAL = frozenset({b"if-none-match", b"if-modified-since"})
+# Sec-Fetch-Dest values of a page load; any other (image, script, empty for fetch() ...) is not.
+_PAGE_DESTS = frozenset({b"document", b"iframe", b"frame"})
+_HTML_RANGES = frozenset({b"text/html", b"application/xhtml+xml", b"text/*"})
+
+
+def is_page_request(method: str, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether this is a page request: the one rule for what may be personalised (and counted
+    as a page view), and for whose validators are dropped, in the middleware and the proxy.
+
+    A GET, and: ``Sec-Fetch-Dest`` is ``document``, ``iframe`` or ``frame`` when the client
+    sends it (browsers do, and say exactly); else ``Accept`` names HTML (``text/html``,
+    ``application/xhtml+xml``, ``text/*``) or names no type at all (absent, or only ``*/*``,
+    as curl, wget and HTTP libraries send). An ``Accept`` that lists other types only
+    (``application/json``, ``image/webp,*/*``) is not a page request.
+    """
+    if method != "GET":
+        return False
+    accept: list[bytes] = []
+    for key, value in headers:
+        name = key.lower()
+        if name == b"sec-fetch-dest":
+            return value.strip().lower() in _PAGE_DESTS
+        if name == b"accept":
+            accept.append(value)
+    specific = False
+    for media_range in b",".join(accept).lower().split(b","):
+        media = media_range.split(b";", 1)[0].strip()
+        if media in _HTML_RANGES:
+            return True
+        specific = specific or media not in (b"", b"*/*")
+    return not specific
+
+
+def without_validators(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` without ``If-None-Match`` and ``If-Modified-Since``."""
+    return [(k, v) for k, v in headers if k.lower() not in CONDITIONAL]
 
 
 def request_info(scope: Scope, headers: dict[str, str], country_header: str) -> RequestInfo:

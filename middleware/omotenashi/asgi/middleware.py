@@ -14,7 +14,13 @@ import weakref
 from typing import Any
 
 from omotenashi.asgi.announce import announce
-from omotenashi.asgi.arrival import Arrival, request_info
+from omotenashi.asgi.arrival import (
+    CONDITIONAL,
+    Arrival,
+    is_page_request,
+    request_info,
+    without_validators,
+)
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services
@@ -156,6 +162,12 @@ class Omotenashi:
         method = scope.get("method", "GET")
         path = scope.get("path", "/")
         tracked = not self._untracked(path)
+        if method == "GET" and tracked:
+            headers = scope.get("headers", [])
+            if any(k.lower() in CONDITIONAL for k, _ in headers) and is_page_request(
+                method, headers
+            ):  # a page cached before we were here must not get a 304: it is rewritten now
+                scope["headers"] = without_validators(headers)
         return Responder(
             self.tools,
             send,

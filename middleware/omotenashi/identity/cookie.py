@@ -56,7 +56,8 @@ class CookieSigner:
         if not keys:
             log.warning(
                 "omotenashi: no OMOTENASHI_SECRET_KEYS set; using a random key for this process "
-                "(visitors become new visitors on every restart)"
+                "(visitors become new visitors on every restart and, with several workers, on "
+                "every request that reaches another worker: set OMOTENASHI_SECRET_KEYS)"
             )
             keys = [secrets.token_urlsafe(32)]
         # itsdangerous signs with the last key; ours sign with the first.

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from omotenashi.asgi.arrival import CONDITIONAL, is_page_request
+
 Headers = list[tuple[bytes, bytes]]
 
 # RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
@@ -25,8 +27,6 @@ HOP_BY_HOP = frozenset(
 )
 # Set by us from the connection itself; a visitor's own values are not believed.
 FORWARDED_BY_US = frozenset({b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-for"})
-# Validators that would let the origin answer 304 for a page we must see whole.
-CONDITIONAL = frozenset({b"if-none-match", b"if-modified-since"})
 
 
 def _tokens(value: bytes) -> list[bytes]:
@@ -38,17 +38,6 @@ def end_to_end(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
     pairs = [(k.lower(), v) for k, v in headers]
     named = {t for k, v in pairs if k == b"connection" for t in _tokens(v)}
     return [(k, v) for k, v in pairs if k not in HOP_BY_HOP and k not in named]
-
-
-def is_navigation(method: str, headers: Headers) -> bool:
-    """A GET that asks for a document: the response may be personalised."""
-    if method != "GET":
-        return False
-    for key, value in headers:
-        if key == b"sec-fetch-dest":
-            return value.strip().lower() in (b"document", b"iframe")
-    accept = b",".join(v for k, v in headers if k == b"accept").lower()
-    return b"text/html" in accept or b"application/xhtml+xml" in accept
 
 
 def accepts_gzip(headers: Headers) -> bool:
@@ -90,7 +79,7 @@ def request_headers(
     """The headers to send to the origin for a visitor's request."""
     incoming = end_to_end(scope_headers)
     host = next((v for k, v in incoming if k == b"host"), None)
-    navigation = is_navigation(method, incoming)
+    navigation = is_page_request(method, incoming)  # the middleware's own rule
     drop = set(FORWARDED_BY_US)
     if not preserve_host:
         drop.add(b"host")

@@ -1,0 +1,86 @@
+"""A page request (one rule, :func:`omotenashi.asgi.arrival.is_page_request`, shared with the
+proxy) never gets the app's 304; other requests keep their validators, and HTML they get is
+personalised and counted as before (an htmx or fetch() fragment with slots)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+
+from omotenashi import Omotenashi, Settings
+
+from .conftest import client_for
+
+pytestmark = pytest.mark.anyio
+
+PAGE = '<!doctype html><html><body><h1 data-omo-slot="hero">Hello</h1></body></html>'
+RULES = """
+rules:
+  - id: everyone
+    slot: hero
+    text: "Welcome"
+    when: {device: mobile}
+    why: "You are on a phone."
+"""
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1"
+VALIDATORS = {"if-none-match": '"v1"', "if-modified-since": "Tue, 01 Dec 2026 10:00:00 GMT"}
+BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8"
+
+
+def conditional_app() -> Any:
+    """A page that answers 304 to any validator, as an app with ETag support does."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        names = {k.lower() for k, _ in scope["headers"]}
+        if names & {b"if-none-match", b"if-modified-since"}:
+            await send({"type": "http.response.start", "status": 304, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"etag", b'"v1"')]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": PAGE.encode()})
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/", {"accept": BROWSER}, 200),  # a browser's cached copy from before Omotenashi
+        ("/", {"sec-fetch-dest": "document", "accept": "*/*"}, 200),
+        ("/", {"accept": "*/*"}, 200),  # curl
+        ("/", {"accept": BROWSER, "sec-gpc": "1"}, 200),  # private: still rewritten
+        ("/", {"accept": "application/json"}, 304),  # not a page request
+        ("/", {"sec-fetch-dest": "empty", "accept": "*/*"}, 304),  # fetch()
+        ("/static/a.html", {"accept": BROWSER}, 304),  # excluded: left alone
+        ("/login", {"accept": BROWSER}, 304),  # untracked: nothing personalised there
+        ("/", {"accept": BROWSER, "user-agent": "Googlebot/2.1"}, 304),  # a bot: left alone
+    ],
+)
+async def test_a_page_request_never_gets_the_apps_304(
+    make_settings: Callable[..., Settings], path: str, headers: dict[str, str], status: int
+) -> None:
+    mw = Omotenashi(conditional_app(), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        response = await client.get(path, headers={"user-agent": PHONE, **headers, **VALIDATORS})
+    assert response.status_code == status
+    if status == 200:
+        assert ">Welcome<" in response.text
+        assert "etag" not in response.headers
+
+
+async def test_other_requests_keep_their_validators_and_are_still_personalised(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis
+) -> None:
+    mw = Omotenashi(conditional_app(), settings=make_settings(RULES))
+    async with client_for(mw, headers={"user-agent": PHONE}) as client:
+        page = await client.get("/", headers={"accept": BROWSER, **VALIDATORS})
+        fetched = await client.get("/", headers={"sec-fetch-dest": "empty", "accept": "*/*"})
+        cached = await client.get("/", headers={"sec-fetch-dest": "empty", **VALIDATORS})
+    assert ">Welcome<" in page.text and ">Welcome<" in fetched.text  # a fragment too
+    assert cached.status_code == 304  # a fetch() of its own cached copy: the app's answer
+    (key,) = omotenashi_redis.keys("omo:{*}:p2")
+    assert omotenashi_redis.hget(key, "V") == "2"  # the two HTML responses
