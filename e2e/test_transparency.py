@@ -312,6 +312,17 @@ def test_escape_a_click_elsewhere_or_another_i_closes_an_open_popover(
     expect(page.locator("details.omo-i[open]")).to_have_count(0)
 
 
+def test_escape_closes_the_page_panel_too(page: Page, base_url: str) -> None:
+    family(page, base_url)
+    page.goto(base_url + "/")
+    panel = page.locator("aside.omo-why-page details")
+    panel.locator("summary").click()
+    expect(panel).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(panel).not_to_have_attribute("open", "")
+    expect(panel.locator("summary")).to_be_focused()
+
+
 def test_the_popovers_work_without_script(browser: Browser, base_url: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -1,9 +1,11 @@
 // Optional comfort for the "i" popovers (the page works without it: they are <details>).
-// Escape closes the open one and returns focus to its "i"; a click elsewhere closes it; opening
-// one closes the others, so no popover covers another block's "i".
+// Escape closes the open one (or the page's "Why this page looks this way") and returns focus
+// to its summary; a click elsewhere closes it; opening one closes the others, so no popover
+// covers another block's "i".
 (function () {
   "use strict";
   var OPEN = "details.omo-i[open]";
+  var ANY_OPEN = OPEN + ", aside.omo-why-page details[open]";
   function closeAll(except) {
     document.querySelectorAll(OPEN).forEach(function (d) {
       if (d !== except) { d.open = false; }
@@ -15,7 +17,7 @@
   }, true);
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
-    var open = document.querySelector(OPEN);
+    var open = document.querySelector(ANY_OPEN);
     if (!open) { return; }
     open.open = false;
     var summary = open.querySelector("summary");
