@@ -243,15 +243,24 @@ def test_the_name_is_used_once_per_visit(page: Page, base_url: str) -> None:
     assert seen.count("Good to see you, Aiko.") == 1, seen
 
 
-def test_gpc_preferences_explain_and_set_no_cookie(
+def test_gpc_preferences_explain_and_set_no_cookie_until_a_block_is_switched_off(
     visitor_context: Callable[[dict[str, Any]], BrowserContext], base_url: str
 ) -> None:
     context = visitor_context({"extra_http_headers": {"Sec-GPC": "1"}})
     page = context.new_page()
     page.goto(base_url + PREFS)
     expect(page.locator("#omo-private")).to_contain_text("Global Privacy Control")
-    expect(page.locator("#omo-switches")).to_have_count(0)
+    expect(page.locator("#omo-private")).not_to_contain_text("nothing to switch off")
+    expect(page.locator("#omo-switches")).to_have_count(1)  # what they still see can go
     assert [c for c in context.cookies() if c["name"] == "omo_vid"] == []
+    page.goto(base_url + "/tours/kyoto-autumn")  # suggestions from what everyone viewed
+    block = page.locator('[data-omo-slot="also-like"]')
+    expect(block).to_have_attribute("data-omo-rule", "you-may-also-like")
+    block.locator("details.omo-i > summary").click()
+    block.locator(".omo-dismiss button").click()
+    expect(page).to_have_url(base_url + "/tours/kyoto-autumn#also-like")
+    expect(block).not_to_have_attribute("data-omo-rule", "you-may-also-like")
+    assert [c for c in context.cookies() if c["name"] == "omo_vid"] != []  # the choice, only
 
 
 def _until_listed(page: Page, text: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import redis
 from demo_site.app import TOURS, create_app, demo_catalog, demo_settings, sale_prices
 
 from omotenashi.engine.facts import Device, RequestInfo
@@ -125,21 +126,37 @@ async def test_joining_the_club_on_a_first_visit_claims_no_earlier_trips(
     assert "regular" not in prefs.text and "travelled" not in prefs.text
 
 
-async def test_a_private_visitor_gets_no_button_that_cannot_work_and_no_json(
+async def test_a_gpc_visitor_can_switch_off_a_block_in_a_cookie_and_nothing_is_stored(
     omotenashi_redis_url: str,
 ) -> None:
+    """Under GPC a block that uses nothing kept (suggestions from what everyone viewed) still
+    shows, and "Don't show me this" works: the choice goes into a new cookie, nowhere else."""
+    server = redis.Redis.from_url(omotenashi_redis_url)
+    before = set(server.keys("omo:{*"))
     async with client_for(demo(omotenashi_redis_url), headers=GPC) as client:
         page = await client.get("/tours/kyoto-autumn")
-        refused = await client.post(
+        refused = await client.post(  # no cookie, and nothing shows it came from this site
             "/_omotenashi/preferences",
             data={"action": "dismiss", "rule": "you-may-also-like", "csrf": ""},
             headers=HTML,
         )
-    assert 'class="omo-i"' in page.text  # the reason is still there
-    assert "Don't show me this" not in page.text
+        done = await client.post(
+            "/_omotenashi/preferences",
+            data={"action": "dismiss", "rule": "you-may-also-like", "csrf": "", "next": "/"},
+            headers={"origin": "http://shop.test"},
+        )
+        after = await client.get("/tours/kyoto-autumn")
+        prefs = await client.get("/_omotenashi/preferences")
+    assert 'class="omo-i"' in page.text and "you-may-also-like" in page.text
+    assert "Don't show me this" in page.text
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("text/html")
     assert "cookie" in refused.text and "{" not in refused.text
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    assert done.headers["set-cookie"].startswith("omo_vid=")  # the choice, kept only there
+    assert "you-may-also-like" not in after.text and "set-cookie" not in after.headers
+    assert set(server.keys("omo:{*")) == before  # nothing stored about them anywhere
+    assert "nothing to switch off" not in prefs.text and 'id="omo-switches"' in prefs.text
 
 
 async def test_signing_out_empties_the_cart_for_the_next_person(omotenashi_redis_url: str) -> None:

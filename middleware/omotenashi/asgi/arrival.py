@@ -175,7 +175,8 @@ class Arrival:
             )
         shared: Shared | None = None  # made only when there is something to say
         reading = None
-        if self.privacy(guest, ident.prefs).private:
+        privacy = self.privacy(guest, ident.prefs)
+        if privacy.private:
             # GPC/DNT or no consent: no profile is read or written, no new cookie is set;
             # rules on the page and the moment (device, time, campaign) may still apply.
             self.metrics.inc("private")
@@ -187,6 +188,7 @@ class Arrival:
                 guest.device,
                 services=services,
                 private=True,
+                keeps_choices=privacy.keeps_choices(not ident.is_new),
                 shared=shared or Shared(),
             )
         try:

@@ -25,7 +25,7 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import StoreError
 from omotenashi.identity import preview
-from omotenashi.identity.cookie import CookieSigner, cookie_value
+from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value, new_vid
 from omotenashi.loader.reload import Reloader
 from omotenashi.respect import preferences
 from omotenashi.settings import Settings
@@ -215,7 +215,8 @@ class Endpoints:
         secure = scope.get("scheme") in ("https", "wss")
         privacy = self.arrival.privacy(guest, ident.prefs)
         if method == "POST" and not exporting:
-            if _cross_site(headers, request_host(headers, scope, self.settings)[0]):
+            host = request_host(headers, scope, self.settings)[0]
+            if _cross_site(headers, host):
                 refused = "cross-site requests are refused"
                 await _send(send, 403, *preferences.refusal(refused, headers, self.prefix))
                 return
@@ -227,8 +228,23 @@ class Endpoints:
                 await _send(send, 413, *preferences.refusal(too_big, headers, self.prefix))
                 return
             form = preferences.parse_form(body)
-            if ident.is_new or not self.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
-                why = preferences.NO_COOKIE if ident.is_new else preferences.EXPIRED
+            # A private visitor without our cookie (GPC/DNT) who makes a choice gets a cookie
+            # that keeps only it, under an id nothing is stored under: there is no cookie for
+            # a token to be tied to, so the browser must show the form came from this site.
+            unlinked = (
+                ident.is_new
+                and privacy.private
+                and privacy.keeps_choices(False)
+                and (form.get("action") or ["save"])[0] in ("save", "dismiss")
+                and _same_site(headers, host)
+            )
+            if unlinked:
+                ident = Identity(vid=new_vid(), is_new=False, issued_at=time.time())
+            elif ident.is_new or not self.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
+                why = preferences.EXPIRED
+                if ident.is_new:  # without consent (where it is asked), no cookie even for this
+                    no_consent = privacy.reason == "consent"
+                    why = preferences.NO_CONSENT if no_consent else preferences.NO_COOKIE
                 await _send(send, 403, *preferences.refusal(why, headers, self.prefix))
                 return
             sent = ident.vid
@@ -239,6 +255,9 @@ class Endpoints:
             if kept.notice:  # not every choice fitted as given: the page says how they are kept
                 target = f"{self.prefix}/preferences?{kept.notice}=1"
             given = self.signer.set_cookie_header(ident, secure=secure)
+            if unlinked and not ident.prefs:  # every switch left on: nothing to keep, no cookie
+                await _send(send, 303, b"", [(b"location", target.encode("latin-1", "replace"))])
+                return
             if privacy.private and ident.vid != sent and not ident.prefs:
                 # erased under GPC/no consent, with no choices to keep: the cookie goes too
                 given = self.signer.expired_cookie_header(secure=secure)
@@ -326,6 +345,14 @@ def _cross_site(headers: dict[str, str], host: str) -> bool:
         return urlsplit(origin).netloc.lower() != host.lower()
     except ValueError:  # a malformed Origin ("http://[::1") is no same-site origin
         return True
+
+
+def _same_site(headers: dict[str, str], host: str) -> bool:
+    """The browser says the form came from this site (not merely nothing to the contrary)."""
+    origin = headers.get("origin")
+    return headers.get("sec-fetch-site") == "same-origin" or (
+        origin is not None and not _cross_site({"origin": origin}, host)
+    )
 
 
 async def _read_body(receive: Any, limit: int) -> bytes | None:

@@ -129,6 +129,7 @@ class Responder:
             is_new=v.is_new,
             choices=v.prefs,
             private=v.private,
+            keeps_choices=v.keeps_choices,
             events=tuple(v.events[since:] if since else v.events),
             attrs=attrs,
             forced=v.forced,

@@ -55,6 +55,7 @@ class Visitor:
     expire_cookie: bool = False  # a private visitor's sign-out: their cookie goes, none comes
     services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
+    keeps_choices: bool = True  # a choice they make can be kept (in their cookie): "i" offers it
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
     forced_secure: bool = False  # that cookie is Secure (the browser came over https)

@@ -24,7 +24,8 @@ class Disclosure:
     prefix: str = "/_omotenashi"
     csrf: str = ""
     path: str = "/"
-    dismiss: bool = True  # False when no choice can be kept (GPC/DNT, no consent): no button
+    dismiss: bool = True  # False when no choice can be kept (no consent, no cookie): no button
+    fresh: bool = False  # one of the page views shown without behavioural personalisation
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
@@ -33,6 +34,18 @@ FORCED = "a preview link for testing asked for this block"
 # about the visitor that need not be true of this one
 PREVIEW_WHY = "Shown by a preview link, not because of you (it is meant for: “{why}”)"
 EVERYONE = "this is shown to every visitor"
+# The "i" of a recommendation none of whose items comes from the visitor's own signals
+GENERAL_PICKS = "None of these is picked for you: they are our general suggestions."
+# The panel on a fresh page view (engine/restraint.py is_fresh): with nothing chosen for the
+# visitor, and with blocks that only facts other than their browsing chose (a campaign link)
+FRESH = (
+    "Now and then we show a page as everyone sees it, so you see more than what we guess; "
+    "this is one of those."
+)
+FRESH_SOME = (
+    "Now and then we show a page without what we guess from your visits, so you see more "
+    "than those guesses; this is one of those."
+)
 
 
 def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> Decision:
@@ -46,6 +59,15 @@ def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> 
     else:
         said = explain(conditions, facts) or [EVERYONE]
     return new_decision(decision.rule, decision.target, tuple(said))
+
+
+def for_you(decision: Decision, personal: bool) -> bool:
+    """Whether the block is chosen for this visitor: its conditions hold for them (a preview
+    link's forcing counts), or it is a recommendation with an item from their own signals
+    (``personal``); a block for every visitor, or suggestions anyone could get, is not."""
+    if decision.reasons and decision.reasons != (EVERYONE,):
+        return True
+    return decision.rule.rule.recommend is not None and personal
 
 
 def headline(decision: Decision) -> str:
@@ -103,11 +125,13 @@ def note(
     items: Sequence[str] = (),
     label: str | None = None,
     back: str = "",
+    personal: bool = True,
 ) -> str:
     """One small "i" control per block: a ``<details>`` popover with the reason and a way to
     switch the block off. No script: the summary keeps focus when it closes. ``back`` is an
     id the page has whether or not the block is personalised (the slot element's own ``id``):
-    "don't show me this" returns there; without one, to the top of the page."""
+    "don't show me this" returns there; without one, to the top of the page. ``personal``
+    False: none of a recommendation's items comes from the visitor's own signals."""
     rule = decision.rule.rule
     before, between, after = _note_parts(
         decision.id,
@@ -119,6 +143,7 @@ def note(
         label,
         d.prefix,
         d.dismiss,
+        decision.rule.rule.recommend is not None and not for_you(decision, personal),
     )
     if not d.dismiss:
         return before
@@ -137,6 +162,7 @@ def _note_parts(
     label: str | None,
     prefix: str,
     dismiss: bool,
+    general: bool = False,
 ) -> tuple[str, str, str]:
     """A note's markup around the two values that differ per visitor and page (the form's
     token and where it returns to): the same rule and reasons build it once."""
@@ -146,7 +172,7 @@ def _note_parts(
         f'<details class="omo-i" id="{anchor}" data-omo-why="{html.escape(decision_id)}">'
         f'<summary aria-label="Why you see this: {name}" title="Why you see this">i</summary>'
         f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
-        f"{_because(reasons, items)}"
+        f"{f'<p>{GENERAL_PICKS}</p>' if general else ''}{_because(reasons, items)}"
     )
     tail = f'<p><a href="{prefix}/preferences">Your choices</a></p></div></details>'
     if not dismiss:
@@ -163,31 +189,68 @@ def _note_parts(
 
 
 def panel(
-    applied: list[Decision], d: Disclosure, items: Mapping[str, Sequence[str]] | None = None
+    applied: list[Decision],
+    d: Disclosure,
+    items: Mapping[str, Sequence[str]] | None = None,
+    personal: Mapping[str, bool] | None = None,
 ) -> str:
-    """One page-level "Why this page looks this way", listing every personalised block."""
+    """One page-level "Why this page looks this way": the blocks chosen for the visitor, then
+    those that are not (``personal``: whether a recommendation's items come from the
+    visitor's own signals, by rule id), and on a fresh page view, that it is one."""
     items = items or {}
+    personal = personal or {}
     return _panel(
-        tuple((x.id, headline(x), x.reasons, tuple(items.get(x.id, ()))) for x in applied),
+        tuple(
+            (
+                x.id,
+                headline(x),
+                x.reasons,
+                tuple(items.get(x.id, ())),
+                for_you(x, personal.get(x.id, True)),
+            )
+            for x in applied
+        ),
         d.prefix,
+        d.fresh,
     )
+
+
+Entry = tuple[str, str, tuple[str, ...], tuple[str, ...], bool]  # id, why, reasons, items, mine
+
+
+def _listed(entries: Sequence[Entry]) -> str:
+    return "".join(
+        f'<li id="omo-why-{html.escape(id_)}"><strong>{html.escape(why)}</strong>'
+        f"{_because(reasons, items)}</li>"
+        for id_, why, reasons, items, _ in entries
+    )
+
+
+def _parts(n: int, before: str = "", after: str = "") -> str:
+    """ "1 part is", "2 other parts are", "1 part of this page is"."""
+    return f"{n} {before}part{'s' * (n != 1)}{after} {'are' if n != 1 else 'is'}"
 
 
 @lru_cache(maxsize=1024)
-def _panel(
-    entries: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...], prefix: str
-) -> str:
-    listed = "".join(
-        f'<li id="omo-why-{html.escape(id_)}"><strong>{html.escape(why)}</strong>'
-        f"{_because(reasons, items)}</li>"
-        for id_, why, reasons, items in entries
-    )
-    n = len(entries)
+def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool) -> str:
+    mine = [e for e in entries if e[4]]
+    general = [e for e in entries if not e[4]]
+    text = f"<p>{FRESH_SOME if mine else FRESH}</p>" if fresh else ""
+    if mine:
+        lead = _parts(len(mine), after=" of this page")
+        text += f"<p>{lead} chosen for you:</p><ul>{_listed(mine)}</ul>"
+    if general:
+        n = len(general)
+        lead = (
+            _parts(n, before="other ")
+            if mine
+            else f"Nothing on this page is chosen for you. {_parts(n)}"
+        )
+        text += f"<p>{lead} general, not based on you:</p><ul>{_listed(general)}</ul>"
     return (
         f'<aside class="omo-why-page" aria-label="Personalisation on this page">'
         f'<details id="omo-why"><summary>Why this page looks this way</summary>'
-        f"<p>{n} part{'s' * (n != 1)} of this page "
-        f"{'are' if n != 1 else 'is'} chosen for you:</p><ul>{listed}</ul>"
+        f"{text}"
         f'<p><a href="{prefix}/preferences">See and change your choices</a></p>'
         f"</details></aside>"
     )

@@ -176,10 +176,11 @@ def personalise_page(
     disclosure = Disclosure(
         enabled=respect.disclosure,
         panel=respect.page_panel,
+        fresh=fresh,  # the panel says so
         prefix=config.prefix,
         path=request.path,
         csrf=visit.csrf,
-        dismiss=not visit.private,  # no choice can be kept for them: no button to refuse
+        dismiss=visit.keeps_choices,  # else no choice can be kept for them: no button to refuse
     )
     recommender = None
     if ruleset.recommends and catalog is not None and catalog.items:

@@ -136,6 +136,7 @@ def personalise(
                 recommender.reasons(decision.id) if recommender else (),
                 names[decision.id],
                 back=_element_id(targets[0]),
+                personal=recommender.personal(decision.id) if recommender else True,
             )
             if (disclosure.enabled and decision.rule.rule.disclose and not decision.rule.rule.hide)
             else ""
@@ -155,7 +156,8 @@ def personalise(
     at = _panel_at(page, len(out), found, edits) if disclosure.panel and applied else None
     if at is not None:
         items = {d.id: recommender.reasons(d.id) for d in applied} if recommender else {}
-        out = out[:at] + panel(applied, disclosure, items) + out[at:]
+        mine = {d.id: recommender.personal(d.id) for d in applied} if recommender else {}
+        out = out[:at] + panel(applied, disclosure, items, mine) + out[at:]
     timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
     return Outcome(out, applied, problems, timings, _skipped(found))
 

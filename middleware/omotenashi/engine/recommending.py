@@ -11,8 +11,14 @@ from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views
 from omotenashi.recommend.rank import recommend
-from omotenashi.recommend.signals import Pick, Shared, Signals
+from omotenashi.recommend.signals import Pick, Shared, Signals, Source
 from omotenashi.rules.model import Rule
+
+# Picks whose reason is about the visitor (their interests, what they viewed, something
+# outside their top interests): the rest
+# ("Popular this week", "From our selection", "Often viewed with <this page's item>") are
+# what any visitor on the page could get
+PERSONAL: frozenset[Source] = frozenset({"interests", "recently_viewed", "serendipity"})
 
 
 @dataclass
@@ -35,6 +41,16 @@ class Recommender:
         picks = recommend(self.catalog, rule.recommend, self.signals)
         self.picks[rule.id] = picks
         return picks
+
+    def personal(self, rule_id: str) -> bool:
+        """Whether any item the rule showed is there because of the visitor's own signals
+        (``also_viewed`` counts unless its seed is the page's own item)."""
+        picks = self.picks.get(rule_id, ())
+        current = self.signals.current if picks else None
+        return any(
+            p.source in PERSONAL or (p.source == "also_viewed" and p.because != current)
+            for p in picks
+        )
 
     def reasons(self, rule_id: str) -> list[str]:
         """ "Title: reason" for each item the rule showed, for the why note."""

@@ -33,6 +33,7 @@ from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.recommend.reasons import explain
 from omotenashi.respect import shown
+from omotenashi.respect.privacy import Privacy
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
@@ -184,7 +185,9 @@ class PreferencesPage:
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         recent = shown.shown_recently(profile, loaded.ruleset, prefs)
-        can_choose = reason in shown.CHOICES_NEED_A_COOKIE
+        # where a choice can be kept: with our cookie, or a new one only for it (GPC/DNT)
+        can_choose = Privacy(reason).keeps_choices(not ident.is_new)
+        untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
         kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
         page = self.env.get_template(self.template_name).render(
             prefix=self.prefix,
@@ -193,12 +196,13 @@ class PreferencesPage:
             categories=self.categories(loaded.ruleset, prefs),
             nothing=prefs.nothing,
             notice=notice,
-            private=shown.private_note(reason, kept, bool(ident.prefs)) or private,
+            private=shown.private_note(reason, kept, bool(ident.prefs), can_choose) or private,
             shown=recent,
             kinds=shown.categories(loaded.ruleset, prefs, recent),
             can_choose=can_choose,
+            untracked=untracked,
             kept=kept,
-            confirm_erase=confirm_erase and (can_choose or kept),
+            confirm_erase=confirm_erase and ((can_choose and not untracked) or kept),
         )
         return page.encode()
 
@@ -221,6 +225,10 @@ class PreferencesPage:
 
 
 EXPIRED = "the form has expired: reload the page and try again"
+NO_CONSENT = (
+    "we could not keep this choice: a choice is kept only in a cookie, and this site sets none "
+    "until you give consent"
+)
 NO_COOKIE = (
     "we could not keep this choice: your browser sent no cookie from us (it may block them, or "
     "ask sites not to track it), and a choice is kept only in that cookie"

@@ -14,6 +14,10 @@ from omotenashi.identity.cookie import cookie_value
 from omotenashi.settings import RespectSettings
 
 CONSENT_VALUES = frozenset({"1", "yes", "true", "granted"})
+# Where a visitor without our cookie may be given one to keep a choice they just made ("don't
+# show me this", a switch): it holds that choice and an id nothing is stored under. Never
+# without consent where consent is required: no cookie at all until it is given.
+NEW_CHOICE_COOKIE = frozenset({"", "gpc"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,13 @@ class Privacy:
     def private(self) -> bool:
         """Nothing about this visitor is read, written or remembered (no new cookie either)."""
         return bool(self.reason)
+
+    def keeps_choices(self, has_cookie: bool) -> bool:
+        """Whether a choice the visitor makes ("don't show me this", a switch) can be kept, in
+        their cookie (``has_cookie``: the request came with ours). With one, always (never
+        for a bot, who is shown nothing to choose about); without one, only where a new cookie
+        may be set for it (:data:`NEW_CHOICE_COOKIE`)."""
+        return self.reason != "bot" and (has_cookie or self.reason in NEW_CHOICE_COOKIE)
 
 
 # Every decision is one of these (immutable, so shared): no instance is built per request.

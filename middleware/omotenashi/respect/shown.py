@@ -23,12 +23,12 @@ PRIVATE_NOTES = {
         "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
         "not to track you. We honour it. We keep nothing about you, set no personalisation "
         "cookie (the site's own cookies, such as one that keeps your cart, are the site's), "
-        "and only adapt pages to the moment: your device, the time, or the link you followed. "
-        "There is nothing to switch off, because nothing is kept."
+        "and only adapt pages to the moment: your device, the time, or the link you followed."
     ),
     "consent": (
         "You have not given consent to personalisation, so we keep nothing about you and set "
-        "no cookie. Pages may still adapt to your device, the time, or the link you followed."
+        "no new cookie. Pages may still adapt to your device, the time, or the link you "
+        "followed."
     ),
     "withdrawn": (
         "You have withdrawn your consent, so we keep nothing about you. Pages may still adapt "
@@ -100,14 +100,34 @@ CHOICES_NOTES = {
 }
 
 
-def private_note(reason: str, is_kept: bool, choices: bool = False) -> str:
+# Said after the note where blocks that use nothing kept may still be shown (``switch``): the
+# visitor can switch them off, or why no choice can be kept for them.
+_SWITCH = (
+    " You can switch those blocks off below, or with “Don't show me this” on a block: we keep "
+    "that choice in a cookie on this device, and nothing about you with it."
+)
+_NO_SWITCH = (
+    " These blocks use nothing we keep about you. We cannot keep a choice to switch them off, "
+    "though: a choice is kept only in a cookie, and we set none until you give consent."
+)
+ADAPTED = frozenset({"gpc", "consent", "withdrawn", "revoked"})  # contextual blocks still shown
+
+
+def private_note(
+    reason: str, is_kept: bool, choices: bool = False, switch: bool | None = None
+) -> str:
     """What the page says about the privacy decision ``reason`` ("" when there is none);
-    ``choices``: the visitor's cookie holds choices of theirs."""
+    ``choices``: the visitor's cookie holds choices of theirs; ``switch``: whether a choice
+    can be kept for them (None: the page has no switches, say nothing about them)."""
     if is_kept and reason in KEPT_NOTES:
-        return KEPT_NOTES[reason]
-    if choices and reason in CHOICES_NOTES:
-        return CHOICES_NOTES[reason]
-    return PRIVATE_NOTES.get(reason, "")
+        note = KEPT_NOTES[reason]
+    elif choices and reason in CHOICES_NOTES:
+        note = CHOICES_NOTES[reason]
+    else:
+        note = PRIVATE_NOTES.get(reason, "")
+    if switch is not None and reason in ADAPTED:
+        note += _SWITCH if switch else _NO_SWITCH
+    return note
 
 
 def entries(ruleset: RuleSet) -> dict[str, tuple[str, ...]]:
@@ -188,12 +208,14 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
                 "on": name not in prefs.off_categories,
                 "kinds": 0,
                 "shown": 0,
+                "contextual": 0,  # kinds shown even when nothing is kept (device, time, link)
             },
         )
         key = entry_key(compiled.rule)
         if key not in counted:
             counted.add(key)
             entry["kinds"] += 1
+            entry["contextual"] += not compiled.behavioural
     for item in shown:
         if item["category_name"] in out:
             out[item["category_name"]]["shown"] += 1
