@@ -31,6 +31,7 @@ def payload(token: str) -> dict[str, object]:
         ("https://qa:hunter2@staging.example/", "staging.example"),  # never the user part
         ("https://qa@staging.example:8443/", "staging.example:8443"),
         ("http://[::1]:8000/", "[::1]:8000"),
+        ("http://東京.example/", "xn--1lqs71d.example"),  # as a browser's Host names it
     ],
 )
 def test_a_force_link_is_bound_to_its_urls_host_only(

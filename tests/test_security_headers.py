@@ -330,3 +330,20 @@ async def test_the_force_cookie_is_bound_to_its_host_too(make_settings: Make) ->
     assert (
         there.headers["x-omotenashi-preview"] == "refused: made for shop.test, this is other.test"
     )
+
+
+@pytest.mark.anyio
+async def test_a_link_refused_on_a_host_with_odd_bytes_still_serves_the_page(
+    make_settings: Make,
+) -> None:
+    """A token made in code for a host in its own script (not punycode) and a Host header with
+    a Latin-1 byte: the refusal is said in ASCII, and the app's page is served."""
+    settings = make_settings(RULES, debug_header=False)
+    token = ForceSigner(settings).make(rules=["hi"], host="東京.example")
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as client:
+        client.cookies.set("omo_preview", token)
+        there = await client.get("/", headers={"host": "caf\xe9.test".encode("latin-1")})
+        home = await client.get("/", headers={"host": "xn--1lqs71d.example"})
+    assert there.status_code == 200 and "made for" in there.headers["x-omotenashi-preview"]
+    assert there.headers["x-omotenashi-preview"].isascii()
+    assert home.headers.get("x-omotenashi-rules") == "hi"  # its own host, as browsers send it

@@ -246,7 +246,8 @@ class Responder:
             )
             headers.append((b"set-cookie", cookie.encode()))
         if visitor.preview_refused:  # a force link not honoured: why, for QA
-            headers.append((b"x-omotenashi-preview", visitor.preview_refused.encode("latin-1")))
+            said = visitor.preview_refused.encode("ascii", "backslashreplace")  # any host
+            headers.append((b"x-omotenashi-preview", said))
         return headers
 
     def _keeps_choice(self) -> bool:

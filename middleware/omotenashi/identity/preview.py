@@ -40,6 +40,11 @@ def normal_host(host: str, scheme: str = "http") -> str:
     if not (sep and port.isdigit() and not name.endswith(":")):  # no port (or bare IPv6)
         name, port = host, ""
     name = name.removesuffix(".")
+    if not name.isascii():  # a name typed in its own script: as browsers send it (punycode)
+        try:
+            name = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            name = name.encode("ascii", "backslashreplace").decode("ascii")  # never matches
     if port == _DEFAULT_PORTS.get(scheme.lower()):
         port = ""
     return f"{name}:{port}" if port else name
