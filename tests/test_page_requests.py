@@ -51,7 +51,7 @@ def conditional_app() -> Any:
     [
         ("/", {"accept": BROWSER}, 200),  # a browser's cached copy from before Omotenashi
         ("/", {"sec-fetch-dest": "document", "accept": "*/*"}, 200),
-        ("/", {"accept": "*/*"}, 200),  # curl
+        ("/", {"accept": "*/*"}, 304),  # curl, a library, a CDN revalidating: not a page
         ("/", {"accept": BROWSER, "sec-gpc": "1"}, 200),  # private: still rewritten
         ("/", {"accept": "application/json"}, 304),  # not a page request
         ("/", {"sec-fetch-dest": "empty", "accept": "*/*"}, 304),  # fetch()

@@ -88,9 +88,9 @@ def test_accepts_gzip(value: bytes, expected: bool) -> None:
         ("GET", [(b"sec-fetch-dest", b"script"), (b"accept", b"text/html")], False),
         ("GET", [(b"sec-fetch-dest", b"empty"), (b"accept", b"*/*")], False),  # fetch()
         # No type named (curl, wget, HTTP libraries): the page, as the app would answer it.
-        ("GET", [(b"accept", b"*/*")], True),
-        ("GET", [(b"accept", b"*/*;q=0.8")], True),
-        ("GET", [], True),
+        ("GET", [(b"accept", b"*/*")], False),  # curl, a library, a CDN: not named
+        ("GET", [(b"accept", b"*/*;q=0.8")], False),
+        ("GET", [], False),
         ("GET", [(b"accept", b"application/json")], False),
         ("GET", [(b"accept", b"image/webp,*/*")], False),
         ("GET", [(b"accept", b"text/css,*/*;q=0.1")], False),

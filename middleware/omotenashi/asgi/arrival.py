@@ -64,14 +64,13 @@ _HTML_RANGES = frozenset({b"text/html", b"application/xhtml+xml", b"text/*"})
 
 
 def is_page_request(method: str, headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether this is a page request: the one rule for what may be personalised (and counted
-    as a page view), and for whose validators are dropped, in the middleware and the proxy.
+    """Whether this is a page request: the one rule for whose validators are dropped (so a
+    page cached before us is not answered 304), in the middleware and the proxy.
 
     A GET, and: ``Sec-Fetch-Dest`` is ``document``, ``iframe`` or ``frame`` when the client
     sends it (browsers do, and say exactly); else ``Accept`` names HTML (``text/html``,
-    ``application/xhtml+xml``, ``text/*``) or names no type at all (absent, or only ``*/*``,
-    as curl, wget and HTTP libraries send). An ``Accept`` that lists other types only
-    (``application/json``, ``image/webp,*/*``) is not a page request.
+    ``application/xhtml+xml``, ``text/*``). ``*/*`` alone (curl, HTTP libraries, a CDN
+    revalidating a feed or an image) is not: its 304s stay the app's.
     """
     if method != "GET":
         return False
@@ -82,13 +81,10 @@ def is_page_request(method: str, headers: Iterable[tuple[bytes, bytes]]) -> bool
             return value.strip().lower() in _PAGE_DESTS
         if name == b"accept":
             accept.append(value)
-    specific = False
-    for media_range in b",".join(accept).lower().split(b","):
-        media = media_range.split(b";", 1)[0].strip()
-        if media in _HTML_RANGES:
-            return True
-        specific = specific or media not in (b"", b"*/*")
-    return not specific
+    return any(
+        media_range.split(b";", 1)[0].strip() in _HTML_RANGES
+        for media_range in b",".join(accept).lower().split(b",")
+    )
 
 
 def without_validators(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
