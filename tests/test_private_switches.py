@@ -102,32 +102,6 @@ async def test_dont_show_me_this_works_under_gpc_and_keeps_it_only_in_a_new_cook
     assert "switch those blocks off below" in said and 'id="omo-switches"' in prefs.text
 
 
-@pytest.mark.parametrize("chose", [True, False], ids=["with-a-choice", "without"])
-async def test_a_gpc_visitors_cookie_with_a_choice_is_renewed_so_the_choice_lasts(
-    make_settings: Make, omotenashi_redis: redis.Redis, chose: bool
-) -> None:
-    settings = make_settings(
-        RULES, respect={"disclosure": True}, cookie={"refresh_after": 0}  # every view is old
-    )
-
-    async def page(request: Request) -> HTMLResponse:
-        return HTMLResponse(PAGE)
-
-    mw = Omotenashi(Starlette(routes=[Route("/", page)]), settings=settings)
-    async with client_for(mw, headers={"sec-gpc": "1"}) as client:
-        first = await client.get("/")
-        if chose:
-            form = {"csrf": csrf(first.text), "action": "dismiss", "rule": "offer", "next": "/"}
-            assert (await client.post(PREFS, data=form, headers=SAME_SITE)).status_code == 303
-        else:
-            client.cookies.set("omo_vid", "x")  # a cookie holding no choice: left to expire
-        later = await client.get("/")
-    assert ("set-cookie" in later.headers) is chose  # renewed only to keep the choice
-    if chose:
-        assert "Spring offer" not in later.text
-    assert omotenashi_redis.keys("*") == []
-
-
 async def test_the_gpc_preferences_page_lists_and_saves_what_can_be_switched_off(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:

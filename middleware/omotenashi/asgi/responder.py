@@ -226,8 +226,7 @@ class Responder:
         """The cookies and timings the engine knows nothing about."""
         visitor = self.visitor
         # A private visitor gets no new cookie, except one that carries their own lasting
-        # choice ("personalise nothing", consent withdrawn, blocks switched off): it is renewed
-        # so the choice holds.
+        # choice ("personalise nothing", consent withdrawn): it is renewed so the choice holds.
         refresh = self.tools.signer.needs_refresh(visitor.identity) and (
             not visitor.private or self._keeps_choice()
         )
@@ -253,9 +252,7 @@ class Responder:
     def _keeps_choice(self) -> bool:
         visitor = self.visitor
         prefs = visitor.prefs
-        return not visitor.is_new and bool(
-            prefs.nothing or prefs.withdrawn or prefs.off_rules or prefs.off_categories
-        )  # a lasting choice, or blocks switched off: renewed so it holds
+        return not visitor.is_new and (prefs.nothing or prefs.withdrawn)
 
     def _learning(self, change: Change) -> Learning | None:
         """What this page view teaches recommendations (a viewed catalogue item), if anything."""
