@@ -133,10 +133,12 @@ async def test_the_gpc_preferences_page_lists_and_saves_what_can_be_switched_off
     assert omotenashi_redis.keys("*") == []
 
 
+@pytest.mark.parametrize("signal", [{}, {"sec-gpc": "1"}], ids=["no-consent", "gpc-too"])
 async def test_without_consent_no_cookie_is_set_and_the_page_says_why_blocks_stay(
-    make_settings: Make, omotenashi_redis: redis.Redis
+    make_settings: Make, omotenashi_redis: redis.Redis, signal: dict[str, str]
 ) -> None:
-    async with client_for(site(make_settings, consent_required=True)) as client:
+    """Without consent where it is required, no cookie, even for a choice: GPC too."""
+    async with client_for(site(make_settings, consent_required=True), headers=signal) as client:
         page = await client.get("/")
         prefs = await client.get(PREFS)
         refused = await client.post(
@@ -148,7 +150,8 @@ async def test_without_consent_no_cookie_is_set_and_the_page_says_why_blocks_sta
     assert "Spring offer" in page.text and 'class="omo-i"' in page.text
     assert "Don't show me this" not in page.text  # it could not work: no cookie without consent
     assert not any(g in said for g in GONE) and 'id="omo-switches"' not in prefs.text
-    assert "use nothing we keep about you" in said and "until you give consent" in said
+    if not signal:
+        assert "use nothing we keep about you" in said and "until you give consent" in said
     assert refused.status_code == 403 and "sets none until you give consent" in refused.text
     for response in (page, prefs, refused):
         assert "set-cookie" not in response.headers

@@ -243,7 +243,7 @@ class Endpoints:
             elif ident.is_new or not self.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
                 why = preferences.EXPIRED
                 if ident.is_new:  # without consent (where it is asked), no cookie even for this
-                    no_consent = privacy.reason == "consent"
+                    no_consent = privacy.consent_missing
                     why = preferences.NO_CONSENT if no_consent else preferences.NO_COOKIE
                 await _send(send, 403, *preferences.refusal(why, headers, self.prefix))
                 return
@@ -324,6 +324,7 @@ class Endpoints:
             notice=notice,
             private=private,
             reason=privacy.reason,
+            can_choose=privacy.keeps_choices(not ident.is_new),
             confirm_erase="confirm=erase" in query,  # asked only where there is an erase
         )
         cookie = []

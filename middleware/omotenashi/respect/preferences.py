@@ -181,12 +181,14 @@ class PreferencesPage:
         notice: str = "",
         private: str = "",
         reason: str = "",
+        can_choose: bool | None = None,
         confirm_erase: bool = False,
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         recent = shown.shown_recently(profile, loaded.ruleset, prefs)
         # where a choice can be kept: with our cookie, or a new one only for it (GPC/DNT)
-        can_choose = Privacy(reason).keeps_choices(not ident.is_new)
+        if can_choose is None:  # the privacy decision's (Privacy.keeps_choices) when given
+            can_choose = Privacy(reason).keeps_choices(not ident.is_new)
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
         kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
         page = self.env.get_template(self.template_name).render(

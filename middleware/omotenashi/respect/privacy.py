@@ -29,6 +29,7 @@ class Privacy:
     (consent mode without consent)."""
 
     reason: str = ""
+    consent_missing: bool = False  # consent mode and no consent given, whatever the reason
 
     @property
     def private(self) -> bool:
@@ -40,13 +41,17 @@ class Privacy:
         their cookie (``has_cookie``: the request came with ours). With one, always (never
         for a bot, who is shown nothing to choose about); without one, only where a new cookie
         may be set for it (:data:`NEW_CHOICE_COOKIE`)."""
-        return self.reason != "bot" and (has_cookie or self.reason in NEW_CHOICE_COOKIE)
+        if self.reason == "bot":
+            return False
+        return has_cookie or (self.reason in NEW_CHOICE_COOKIE and not self.consent_missing)
 
 
 # Every decision is one of these (immutable, so shared): no instance is built per request.
-_ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _NOTHING, _NO_CONSENT = (
-    Privacy(reason) for reason in ("", "bot", "revoked", "withdrawn", "gpc", "nothing", "consent")
+_ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _NOTHING = (
+    Privacy(reason) for reason in ("", "bot", "revoked", "withdrawn", "gpc", "nothing")
 )
+_NO_CONSENT = Privacy("consent", consent_missing=True)
+_GPC_NO_CONSENT = Privacy("gpc", consent_missing=True)  # no new cookie, even for a choice
 
 
 def decide_privacy(
@@ -65,12 +70,12 @@ def decide_privacy(
         return _REVOKED
     if prefs.withdrawn and not prefs.consent:
         return _WITHDRAWN
+    consent_missing = respect.consent_required and not prefs.consent and (
+        (cookie_value(headers.get("cookie"), respect.consent_cookie) or "").strip().lower()
+        not in CONSENT_VALUES
+    )
     if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
-        return _GPC
+        return _GPC_NO_CONSENT if consent_missing else _GPC
     if prefs.nothing:  # "personalise nothing": only that choice is kept, in the cookie
         return _NOTHING
-    if respect.consent_required and not prefs.consent:
-        given = cookie_value(headers.get("cookie"), respect.consent_cookie) or ""
-        if given.strip().lower() not in CONSENT_VALUES:
-            return _NO_CONSENT
-    return _ALLOWED
+    return _NO_CONSENT if consent_missing else _ALLOWED
