@@ -108,8 +108,9 @@ def _panel_and_note(html: str) -> tuple[str, str]:
         (Profile(), 0.0, False, [NOTHING]),  # a first visit: popular tours, our selection
         (Profile(), 0.0, True, [NOTHING]),  # Global Privacy Control
         (RETURNING, 1.0, False, [FRESH, NOTHING]),  # strong interests, a fresh page view
+        (RETURNING, 1.0, True, [NOTHING]),  # GPC: no page of theirs is guessed, none "fresh"
     ],
-    ids=["first-visit", "gpc", "fresh"],
+    ids=["first-visit", "gpc", "fresh", "gpc-never-fresh"],
 )
 def test_the_panel_says_chosen_for_you_only_of_what_is(
     profile: Profile, fresh: float, private: bool, says: list[str]
@@ -118,7 +119,7 @@ def test_the_panel_says_chosen_for_you_only_of_what_is(
     for text in says:
         assert text in panel, text
     assert "chosen for you:" not in panel and "Because you" not in panel
-    assert (FRESH in panel) is (fresh > 0)
+    assert (FRESH in panel) is (fresh > 0 and not private)
     assert GENERAL_PICKS in note  # the "i" says the same
     # the same visitor with their own signals used: the suggestions are chosen for them
     panel, note = _panel_and_note(_home(RETURNING))

@@ -161,8 +161,13 @@ def personalise_page(
     )
     respect = config.respect
     # a preview is never one of the fresh page views (its views are not recorded: the same
-    # browser would draw the same way every time)
-    fresh = forced is None and is_fresh(visit.visitor_id, visit.profile.views, respect.fresh_share)
+    # browser would draw the same way every time), nor a private visitor's page (none of
+    # their pages is made from a guess, so none is "shown as everyone sees it" for a change)
+    fresh = (
+        forced is None
+        and not visit.private
+        and is_fresh(visit.visitor_id, visit.profile.views, respect.fresh_share)
+    )
     restraint = Restraint(
         respect,
         visit.choices,
