@@ -128,6 +128,20 @@ async def test_a_form_over_the_limit_is_413_with_the_reason(
 
 
 @pytest.mark.anyio
+async def test_without_our_cookie_the_form_limit_does_not_grow_with_the_rules(
+    make_settings: Make,
+) -> None:
+    """A big rule set widens the limit for a visitor whose page can list it all; a POST from
+    a browser without our cookie (a dismiss, a few switches) is read only up to 16 KiB."""
+    async with client_for(site(make_settings, 250, 250)) as client:
+        client.cookies.clear()
+        body = b"action=save&a=" + b"b" * 20000
+        response = await client.post(PREFS, content=body, headers=FORM)
+    assert response.status_code == 413
+    assert "the form is over 16384 bytes" in response.text.lower()
+
+
+@pytest.mark.anyio
 async def test_the_pages_own_form_is_never_too_big(make_settings: Make) -> None:
     """250 rules of 63-character ids, each switch on and listed, each kind on: over 16 KiB."""
     n = 250

@@ -10,6 +10,7 @@ is answered 202 with the reason, first, and a preview browser 202 too. A bad req
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -34,6 +35,7 @@ from omotenashi.store.store import Store
 
 Scope = dict[str, Any]
 log = logging.getLogger("omotenashi")
+PARSE_ON_LOOP = 65536  # a preferences form larger than this is parsed in a worker thread
 # The HTML pages we serve ourselves: our own resources only, no framing, forms post here.
 PAGE_CSP = (
     b"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -221,13 +223,18 @@ class Endpoints:
                 await _send(send, 403, *preferences.refusal(refused, headers, self.prefix))
                 return
             rules = loaded.ruleset.rules  # the limit: twice what the page's form can send
-            limit = max(16384, sum(6 * len(r.id + r.rule.category) + 64 for r in rules))
+            limit = 16384  # without our cookie: a dismiss or a few switches
+            if not ident.is_new:
+                limit = max(limit, sum(6 * len(r.id + r.rule.category) + 64 for r in rules))
             body = await _read_body(receive, limit)
             if body is None:  # over the limit (a client that left reads no answer)
                 too_big = f"the form is over {limit} bytes, more than this page's form sends"
                 await _send(send, 413, *preferences.refusal(too_big, headers, self.prefix))
                 return
-            form = preferences.parse_form(body)
+            if len(body) > PARSE_ON_LOOP:  # a big rule set's form: parsed off the event loop
+                form = await asyncio.to_thread(preferences.parse_form, body)
+            else:
+                form = preferences.parse_form(body)
             # A private visitor without our cookie (GPC/DNT) who makes a choice gets a cookie
             # that keeps only it, under an id nothing is stored under: there is no cookie for
             # a token to be tied to, so the browser must show the form came from this site.
