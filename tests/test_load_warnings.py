@@ -203,3 +203,22 @@ def test_an_empty_journey_file_loads_the_default_journey_with_one_warning(
         reloader = Reloader(cfg, Metrics())
     assert [r.id for r in reloader.current.ruleset.rules] == ["r"]  # not refused
     assert len([r for r in caplog.records if "journey file is empty" in r.getMessage()]) == 1
+
+
+def test_a_reload_logs_at_most_twenty_warnings_and_counts_the_rest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """They are logged on the event loop as the new set goes live: one line per warning for
+    10,000 rules would hold it for a tenth of a second."""
+    backwards = "".join(
+        f"  - {{id: b{i}, slot: s{i}, text: Sale, why: because,"
+        f" schedule: {{start: 2026-12-05, end: 2026-12-01}}}}\n"
+        for i in range(30)
+    )
+    root = site(tmp_path, "rules:\n" + backwards, {})
+    cfg = RulesSettings(dir=root / "rules", snippets_dir=root / "snippets")
+    with caplog.at_level(logging.WARNING, logger="omotenashi"):
+        Reloader(cfg, Metrics())
+    said = [r.getMessage() for r in caplog.records]
+    assert len([m for m in said if "would never be on" in m]) == 20
+    assert "omotenashi: and 10 more warning(s): `omotenashi check` lists them all" in said

@@ -97,12 +97,20 @@ def load_in_background(
     return loaded
 
 
+WARNINGS_LOGGED = 20  # a reload's warnings logged one by one; the rest are counted
+
+
 def _log_warnings(loaded: Loaded) -> None:
-    """One line for each thing a load did not refuse the rules for but an editor should fix."""
-    for name in loaded.ruleset.empty_files:
-        log.warning("omotenashi: %s: %s", name, NO_RULES)
-    for error in loaded.warnings:
-        log.warning("omotenashi: %s", error)
+    """One line for each thing a load did not refuse the rules for but an editor should fix,
+    the first WARNINGS_LOGGED of them, then one line saying how many more (``omotenashi
+    check`` lists them all): this runs on the event loop as the new set goes live."""
+    said = [f"{name}: {NO_RULES}" for name in loaded.ruleset.empty_files[:WARNINGS_LOGGED]]
+    said += [str(error) for error in loaded.warnings[: WARNINGS_LOGGED - len(said)]]
+    for line in said:
+        log.warning("omotenashi: %s", line)
+    more = len(loaded.ruleset.empty_files) + len(loaded.warnings) - len(said)
+    if more > 0:
+        log.warning("omotenashi: and %d more warning(s): `omotenashi check` lists them all", more)
 
 
 def pieces_of(old: object) -> Iterator[object]:
