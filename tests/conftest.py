@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import textwrap
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -155,3 +156,15 @@ async def client_for(mw: Omotenashi, **kwargs: Any) -> AsyncIterator[httpx.Async
 def omotenashi_settings() -> Settings:
     """The plugin's fixtures sign cookies with the key the test sites use."""
     return Settings(secret_keys=["test-key"])
+
+
+def form_token(page: str) -> str:
+    """The CSRF token of the first form on one of our pages."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "the page offers no form"
+    return found.group(1)
+
+
+def page_words(page: str) -> str:
+    """A page's text as a visitor reads it: tags dropped, white space run together."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))

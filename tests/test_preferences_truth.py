@@ -20,6 +20,8 @@ from starlette.routing import Route
 from omotenashi import Omotenashi, Settings, get_visitor, remember, track
 
 from .conftest import client_for
+from .conftest import form_token as csrf
+from .conftest import page_words as text
 
 pytestmark = [pytest.mark.anyio, pytest.mark.security]
 Make = Callable[..., Settings]
@@ -69,16 +71,6 @@ def shop() -> Starlette:
 
 def site(make_settings: Make, rules: str = RULES, **respect: Any) -> Omotenashi:
     return Omotenashi(shop(), settings=make_settings(rules, respect=respect))
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, "the page offers no form"
-    return found.group(1)
-
-
-def text(page: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
 
 
 async def build_profile(client: httpx.AsyncClient) -> str:

@@ -19,6 +19,8 @@ from omotenashi import Omotenashi, Settings
 from omotenashi.respect.privacy import Privacy
 
 from .conftest import client_for
+from .conftest import form_token as csrf
+from .conftest import page_words as words
 
 pytestmark = [pytest.mark.anyio, pytest.mark.security]
 Make = Callable[..., Settings]
@@ -45,16 +47,6 @@ def site(make_settings: Make, **respect: Any) -> Omotenashi:
 
     app = Starlette(routes=[Route("/", page)])
     return Omotenashi(app, settings=make_settings(RULES, respect={"disclosure": True, **respect}))
-
-
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, "the page offers no form"
-    return found.group(1)
-
-
-def words(page: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import textwrap
 import time
@@ -25,6 +24,7 @@ from omotenashi.recommend.coview import CO_KEEP, MIN_CO_SUPPORT, MIN_POPULAR_SUP
 from omotenashi.testing import SeededVisitor
 
 from ..conftest import client_for, page_app
+from ..conftest import form_token as _csrf
 from .test_recommend_rank import NOW, _spec
 from .test_recommend_site import CATALOG, ITEM, JOURNEY, PAGE, RULES, SNIPPETS
 
@@ -170,12 +170,6 @@ async def test_a_claim_needs_its_minimum_support(
         page = await _visit(client, None, "/tours/kyoto-autumn")
     reason = dict(_picks(page)).get(item, "From our selection")
     assert reason == (claim or "From our selection"), _picks(page)
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found
-    return found.group(1)
 
 
 @pytest.mark.parametrize(

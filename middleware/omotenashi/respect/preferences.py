@@ -33,7 +33,6 @@ from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.recommend.reasons import explain
 from omotenashi.respect import shown
-from omotenashi.respect.privacy import Privacy
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
@@ -181,14 +180,11 @@ class PreferencesPage:
         notice: str = "",
         private: str = "",
         reason: str = "",
-        can_choose: bool | None = None,
+        can_choose: bool = False,  # Privacy.keeps_choices: a choice of theirs can be kept
         confirm_erase: bool = False,
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         recent = shown.shown_recently(profile, loaded.ruleset, prefs)
-        # where a choice can be kept: with our cookie, or a new one only for it (GPC/DNT)
-        if can_choose is None:  # the privacy decision's (Privacy.keeps_choices) when given
-            can_choose = Privacy(reason).keeps_choices(not ident.is_new)
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
         kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
         page = self.env.get_template(self.template_name).render(
