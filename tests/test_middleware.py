@@ -87,16 +87,17 @@ async def test_copy_from_the_query_is_escaped(make_settings: Make) -> None:
 async def test_a_latin_1_page_gets_what_it_cannot_spell_as_character_references(
     make_settings: Make,
 ) -> None:
-    """Copy and notes are Unicode ("…", curly quotes); an ISO-8859-1 page is still
-    personalised, what its charset cannot hold written as character references."""
+    """Copy and notes are Unicode ("→", "…"); an ISO-8859-1 page (windows-1252, as browsers
+    read it) is still personalised, what its charset cannot hold written as character
+    references."""
     page = PAGE.replace("Default hero", "Café").encode("latin-1")
     app = page_app(page, content_type="text/html; charset=iso-8859-1")
-    rules = RULES.replace("Spring sale & more", "Spring sale … more")
+    rules = RULES.replace("Spring sale & more", "Spring sale → more…")
     mw = Omotenashi(app, settings=make_settings(rules, SNIPPETS))
     async with client_for(mw) as client:
         response = await client.get("/?utm_campaign=spring")
     assert response.headers["x-omotenashi-rules"] == "campaign-copy"
-    assert b'data-omo-rule="campaign-copy">Spring sale &#8230; more</p>' in response.content
+    assert b'data-omo-rule="campaign-copy">Spring sale &#8594; more\x85</p>' in response.content
     assert b'<div data-omo-slot="hero">Caf\xe9</div>' in response.content  # its own bytes
 
 

@@ -96,3 +96,14 @@ class SelectorError(OmotenashiError):
         self.selector = selector
         self.reason = reason
         super().__init__(f"selector {selector!r}: {reason}")
+
+
+class PageRefused(OmotenashiError, ValueError):
+    """A page that cannot be personalised for a reason of its own, not a bug of ours (bytes that
+    are not in its charset, a charset label browsers reject, a gzip body too large or broken):
+    the adapter sends it as the app made it and warns once per reason."""
+
+    def __init__(self, reason: str, value: object = None) -> None:
+        self.reason = reason
+        self.value = value
+        super().__init__(reason if value is None else f"{reason}: {value!r}")

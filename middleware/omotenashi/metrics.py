@@ -28,6 +28,7 @@ OUTCOMES = {
     "default": "default",  # looked at, and no rule applied
     "bypassed": "bypassed",  # not looked at: a bot, not HTML, too big, private
     "degraded": "degraded",  # the profile could not be read (Redis failed, slow, breaker open)
+    "page_refused": "refused",  # the page cannot be read as a browser does: the app's was served
     "splice_error": "error",  # a bug of ours: the app's page was served
 }
 # inc(name) of these counts a beacon request by its result.

@@ -28,7 +28,7 @@ from omotenashi.engine.page import (
 from omotenashi.engine.quick import quick
 from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
-from omotenashi.errors import StoreError
+from omotenashi.errors import PageRefused, StoreError
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
@@ -184,6 +184,15 @@ class Responder:
                 tools.config,
                 self.loaded.catalog,
             )
+        except PageRefused as refused:  # the page's own: no bug, no traceback, told once
+            tools.metrics.inc("page_refused")
+            said = (
+                f"page {self.request.path!r} served as the app made it: {refused} "
+                "(told once per reason; each counts in omotenashi_responses, outcome refused)"
+            )
+            warn_once(log, said, self.loaded.ruleset, kind=str(refused))
+            await self._flush_original(more_body=False)
+            return
         except Exception:  # never break the page: any failure serves the original response
             tools.metrics.inc("splice_error")
             log.exception("omotenashi: personalisation failed; serving the original page")

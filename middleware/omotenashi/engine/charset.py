@@ -1,5 +1,6 @@
-"""Which encoding a browser reads a page in: a byte-order mark, else the Content-Type charset,
-else the ``<meta>`` the WHATWG prescan finds in the first 1024 bytes, else utf-8 (ours).
+"""Which encoding a browser reads a page in: a byte-order mark, else the Content-Type charset
+(a label browsers know), else the ``<meta>`` the WHATWG prescan finds in the first 1024 bytes,
+else utf-8 (ours).
 
 The prescan follows HTML's "prescan a byte stream to determine its encoding": one pass over at
 most 1024 bytes, comments and other tags' attribute values skipped as a browser skips them.
@@ -10,6 +11,8 @@ windows-1252) to the Python codec that decodes as a browser decodes.
 from __future__ import annotations
 
 import codecs
+
+from omotenashi.errors import PageRefused
 
 PRESCAN_BYTES = 1024
 _SPACE = b"\t\n\x0c\r "
@@ -144,21 +147,30 @@ def bom_codec(data: bytes) -> str | None:
 def page_codec(declared: str | None, data: bytes) -> str:
     """The Python codec to decode and re-encode a page with.
 
-    ``declared`` is the Content-Type charset (None when the header names none), used as given.
+    ``declared`` is the Content-Type charset (None when the header names none), read as a
+    browser reads it (``latin1`` is windows-1252). A label browsers do not know they ignore,
+    and so do we: the ``<meta>`` decides; without one a browser guesses, so the page is refused.
     A page that declares nothing is read as UTF-8 (see :func:`declared_nowhere`).
-    Raises ValueError for a ``<meta>`` naming an encoding browsers only show as U+FFFD.
+    Raises :class:`~omotenashi.errors.PageRefused` for those, and for an encoding we cannot
+    decode as browsers do (one they only show as U+FFFD, or x-user-defined).
     """
     bom = bom_codec(data)
     if bom is not None:
         return bom
-    if declared:
-        return declared
-    name = prescan(data)
-    if name is None:  # declared nowhere: read as UTF-8 (a rewritten page then says so)
-        return "utf-8"
+    name = encoding_for(declared) if declared else None
+    if name is None:
+        name = prescan(data)
+    if name is None:
+        if declared:
+            raise PageRefused(
+                "a charset label browsers do not know, and no <meta> charset", declared
+            )
+        return "utf-8"  # declared nowhere: read as UTF-8 (a rewritten page then says so)
     codec = _ENCODINGS[name][0]
     if not codec:
-        raise ValueError(f"the page declares {name!r}, which browsers do not decode")
+        if name == "replacement":
+            raise PageRefused("a charset browsers do not decode (all U+FFFD)", name)
+        raise PageRefused("a charset we cannot decode as browsers do", name)
     return codec
 
 

@@ -26,22 +26,73 @@ def media_type(headers: Headers) -> tuple[str, str]:
 
 def content_type(headers: Headers) -> tuple[str, str | None]:
     """(media type, charset) from Content-Type; the charset is None when the header names none
-    (the page's own ``<meta>`` may then, see :mod:`omotenashi.engine.charset`)."""
+    (the page's own ``<meta>`` may then, see :mod:`omotenashi.engine.charset`).
+
+    The parameters are read as browsers read them (WHATWG MIME Sniffing, "parse a MIME type"):
+    the first valid ``charset`` wins, a double-quoted value is unquoted (``\\`` escapes the next
+    character), and a single quote is no quote but part of the label, which then names nothing
+    a browser knows."""
     raw = get(headers, b"content-type") or b""
     if type(raw) is bytes and len(raw) <= 200:  # not a bytearray: unhashable, never kept
         return _content_type(raw)
     return _parse_content_type(raw)
 
 
+_HTTP_SPACE = "\t\n\r "
+
+
 def _parse_content_type(header: bytes) -> tuple[str, str | None]:
-    raw = header.decode("latin-1")
-    media, _, params = raw.partition(";")
-    charset = None
-    for param in params.split(";"):
-        key, _, value = param.strip().partition("=")
-        if key.lower() == "charset" and value:
-            charset = value.strip('"').lower() or None  # charset="" names none
-    return media.strip().lower(), charset
+    media, _, params = header.decode("latin-1").partition(";")
+    charset = (_parameter(params, "charset") or "").lower()
+    return media.strip().lower(), charset or None  # charset="" names none
+
+
+def _parameter(params: str, wanted: str) -> str | None:
+    """The value of the first valid ``wanted`` parameter in what follows the media type's
+    ``;``, as "parse a MIME type" reads parameters; None when there is none."""
+    pos, end = 0, len(params)
+    while pos < end:
+        while pos < end and params[pos] in _HTTP_SPACE:
+            pos += 1
+        stop = pos
+        while stop < end and params[stop] not in ";=":
+            stop += 1
+        name, pos = params[pos:stop].lower(), stop
+        if pos >= end:
+            break
+        if params[pos] == ";":
+            pos += 1
+            continue
+        pos += 1  # past "="
+        if pos < end and params[pos] == '"':
+            value, pos = _quoted(params, pos + 1)
+            semicolon = params.find(";", pos)
+            pos = end if semicolon < 0 else semicolon + 1
+        else:
+            semicolon = params.find(";", pos)
+            stop = end if semicolon < 0 else semicolon
+            value, pos = params[pos:stop].rstrip(_HTTP_SPACE), stop + 1
+            if not value:
+                continue
+        if name == wanted and not any((c < " " and c != "\t") or c == "\x7f" for c in value):
+            return value
+    return None
+
+
+def _quoted(text: str, pos: int) -> tuple[str, int]:
+    """An HTTP quoted string's value from just past its opening quote, and where it ended."""
+    value: list[str] = []
+    end = len(text)
+    while pos < end:
+        char = text[pos]
+        pos += 1
+        if char == '"':
+            break
+        if char == "\\" and pos < end:
+            char = text[pos]
+            pos += 1
+        value.append(char)
+    return "".join(value), pos
 
 
 def _parse_media_type(header: bytes) -> tuple[str, str]:

@@ -36,13 +36,16 @@ from omotenashi.engine.recommending import Recommender, signals_for
 from omotenashi.engine.restraint import Restraint, is_fresh
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change, page_tags, understand
+from omotenashi.errors import PageRefused
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.settings import RespectSettings, Settings
 
 SKIP_HEADER = b"x-omotenashi"
 # Charsets whose decode → encode gives back every byte of a page that decoded at all; for any
 # other the round trip is checked before a page is touched.
-ROUND_TRIP_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "latin-1", "iso-8859-1"})
+# the codecs ``page_codec`` gives whose decoding is one byte sequence per character, so a page
+# that decodes encodes back to the same bytes (no need to check)
+ROUND_TRIP_CHARSETS = frozenset({"utf-8", "cp1252"})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -109,15 +112,19 @@ def can_personalise(method: str, status: int, headers: Headers) -> bool:
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
-    """A gzip body, refused (ValueError) when it inflates past ``limit`` bytes."""
+    """A gzip body, refused (:class:`PageRefused`) when it inflates past ``limit`` bytes or is
+    not one whole gzip member."""
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    out = inflater.decompress(data, limit + 1)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise PageRefused("the gzip body does not inflate", str(exc)) from None
     if len(out) > limit or inflater.unconsumed_tail:
-        raise ValueError(f"the page inflates past {limit} bytes")
+        raise PageRefused("the gzip page inflates past OMOTENASHI_MAX_BODY bytes", limit)
     if not inflater.eof:
-        raise ValueError("the gzip body is truncated")
+        raise PageRefused("the gzip body is truncated")
     if inflater.unused_data:  # several gzip members: browsers read them all; we pass it on
-        raise ValueError("the gzip body has more than one member")
+        raise PageRefused("the gzip body has more than one member")
     return out
 
 
@@ -312,19 +319,25 @@ def personalise_response(
 ) -> Result:
     """The response to send for an HTML page the app made (see :func:`can_personalise`).
 
-    Raises on anything unexpected (undecodable text, a broken gzip body): the adapter then
-    sends the app's original response.
+    Raises :class:`~omotenashi.errors.PageRefused` for a page we cannot read as a browser does
+    (bytes not in its charset, a label browsers do not know, a gzip body too large or broken),
+    and any other exception for a bug: either way the adapter sends the app's original response.
     """
     gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
     raw = gunzip(body, config.max_body) if gzipped else body
     # as a browser picks it: a byte-order mark, the header's charset, the page's <meta>, utf-8
     declared = content_type(headers)[1]
     charset = page_codec(declared, raw)
-    text = raw.decode(charset)
+    try:
+        text = raw.decode(charset)
+    except UnicodeDecodeError:  # a browser shows U+FFFD there; our rewrite could not keep it
+        if declared_nowhere(declared, raw):  # a browser guesses (windows-1252, often)
+            raise PageRefused("the page declares no charset and is not UTF-8") from None
+        raise PageRefused("the page has bytes not in its charset", charset) from None
     if charset not in ROUND_TRIP_CHARSETS and text.encode(charset) != raw:
         # This codec would not give back the same bytes (a byte-order mark, several byte
         # sequences for one character): the page goes out as the app made it.
-        raise ValueError(f"the {charset!r} page does not survive decoding and encoding")
+        raise PageRefused("the page does not survive decoding and encoding", charset)
     page = personalise_page(text, visit, ruleset, journey, config, catalog)
     out = body
     if page.shown:

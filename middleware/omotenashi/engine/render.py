@@ -140,9 +140,10 @@ TOLD_OWNERS = 64  # rule sets remembered (apps in one process, reloads): the old
 _TOLD: OrderedDict[int, tuple[weakref.ref[object], set[str]]] = OrderedDict()
 
 
-def warn_once(log: logging.Logger, problem: str, owner: object) -> None:
+def warn_once(log: logging.Logger, problem: str, owner: object, kind: str | None = None) -> None:
     """Log ``problem`` once per ``owner`` (the rule set loaded: a reload logs it again), not
-    once per request; the caller counts every one."""
+    once per request; the caller counts every one. ``kind`` (default: the problem itself)
+    is what must differ for another line: a reason, where the problem names a page too."""
     key = id(owner)
     told = _TOLD.get(key)
     if told is None or told[0]() is not owner:
@@ -150,9 +151,10 @@ def warn_once(log: logging.Logger, problem: str, owner: object) -> None:
         if len(_TOLD) > TOLD_OWNERS:
             _TOLD.popitem(last=False)
     said = told[1]
-    if problem in said or len(said) >= TOLD_KEEP:
+    kind = problem if kind is None else kind
+    if kind in said or len(said) >= TOLD_KEEP:
         return
-    said.add(problem)
+    said.add(kind)
     _TOLD.move_to_end(key)
     log.warning("omotenashi: %s", problem)
 
