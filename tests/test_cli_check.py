@@ -190,17 +190,19 @@ def test_a_rule_file_with_no_rules_is_a_warning(
 
 
 @pytest.mark.parametrize("journey", ["", "# only a comment\n"], ids=["empty", "comment-only"])
+@pytest.mark.parametrize("file", ["journey.yaml", "journey.yml"])
 def test_an_empty_journey_file_is_an_error(
     journey: str,
+    file: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    files = {"journey.yaml": journey, "site.yaml": "rules:\n" + rule("a")}
+    files = {file: journey, "site.yaml": "rules:\n" + rule("a")}
     code, out = check_site(tmp_path, monkeypatch, capsys, files)
     assert code == 1
     assert out == [
-        "rules/journey.yaml:1: error: the journey file is empty (or only comments): the "
+        f"rules/{file}:1: error: the journey file is empty (or only comments): the "
         "default journey is used, so nobody would move past awareness (restore it; to have no "
         "journey, delete the file)"
     ]

@@ -26,7 +26,8 @@ from prometheus_client.registry import Collector
 OUTCOMES = {
     "personalised": "personalised",  # at least one rule shown
     "default": "default",  # looked at, and no rule applied
-    "bypassed": "bypassed",  # not looked at: a bot, not HTML, too big, private
+    "bypassed": "bypassed",  # not looked at: a bot, not HTML, too big (private: when contextual
+    # rules are off for private visitors; else their pages count as personalised or default)
     "degraded": "degraded",  # the profile could not be read (Redis failed, slow, breaker open)
     "page_refused": "refused",  # the page cannot be read as a browser does: the app's was served
     "splice_error": "error",  # a bug of ours: the app's page was served
@@ -49,6 +50,7 @@ HELP = {
     "snippet_error": "Snippets that failed to render (the slot kept its default).",
     "html_skipped": "Slots or selectors left alone: their extent was not sure (misnested HTML).",
     "record_error": "Page views or events that could not be written.",
+    "record_dropped": "Page views refused because the write queue was full (never written).",
 }
 TIMINGS = {
     "redis_read": "Seconds to read a profile.",

@@ -87,3 +87,17 @@ def test_report_refuses_bad_days(
 def test_report_needs_redis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OMOTENASHI_REDIS_URL", raising=False)
     assert main(["report", str(tmp_path)]) == 2
+
+
+def test_report_finds_snippets_next_to_the_rules_it_is_given(
+    site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as `omotenashi check` does: run from elsewhere, a snippet rule's file is found
+    (site / "snippets" / "promo.html").write_text("<b>Promo</b>")
+    rules = RULES.replace("text: Promo", "snippet: promo.html")
+    (site / "rules" / "site.yaml").write_text(rules)
+    monkeypatch.delenv("OMOTENASHI_RULES_SNIPPETS_DIR")
+    monkeypatch.chdir(site.parent)
+    argv = ["report", str(site / "rules"), "--since", "2025-12-01", "--until", "2025-12-02"]
+    assert main(argv) == 0
+    assert "promo" in capsys.readouterr().out

@@ -116,7 +116,7 @@ def _profile_fields(items: list[str]) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     for key, value in pairs(items).items():
         group, _, name = key.partition(".")
-        if name and group not in GROUPS:
+        if (name and group not in GROUPS) or (not name and key not in FIELDS):
             plain = ", ".join(f for f in FIELDS if f not in GROUPS.values())
             dotted = ", ".join(f"{g}.<name>" for g in GROUPS)
             raise CommandError(f"unknown profile field {key!r} (fields: {plain}, {dotted})")

@@ -33,6 +33,8 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     rules_dir = Path(args.rules) if args.rules else settings.rules.dir
     snippets = Path(args.snippets) if args.snippets else settings.rules.snippets_dir
+    if args.rules and not args.snippets and "snippets_dir" not in settings.rules.model_fields_set:
+        snippets = rules_dir.parent / "snippets"  # next to the rules named, as ``check`` finds them
     try:
         since = parse_day(args.since) if args.since else None
         until = parse_day(args.until) if args.until else None
@@ -70,7 +72,10 @@ async def _collect(
 def register(commands: Any) -> None:
     rep = commands.add_parser("report", help="lift per rule and goal, with confidence intervals")
     rep.add_argument("rules", nargs="?", help="rules folder (default: OMOTENASHI_RULES_DIR)")
-    rep.add_argument("--snippets", help="snippets folder (default: OMOTENASHI_RULES_SNIPPETS_DIR)")
+    rep.add_argument(
+        "--snippets",
+        help="snippets folder (default: OMOTENASHI_RULES_SNIPPETS_DIR, else next to the rules)",
+    )
     rep.add_argument("--since", help="first day of first exposures, YYYY-MM-DD (UTC)")
     rep.add_argument("--until", help="last day of first exposures, YYYY-MM-DD (UTC)")
     rep.add_argument("--json", action="store_true", help="print JSON instead of a table")

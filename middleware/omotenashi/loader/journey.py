@@ -22,12 +22,15 @@ def load_journey(
     base: Path | None = None,
     warnings: list[LoadWarning] | None = None,
 ) -> Journey:
-    """``journey.yaml`` and ``data/*.yaml`` in ``rules_dir``; defaults when absent. An empty
-    journey file (only comments: a save cut short?) loads the defaults too, with a warning
-    in ``warnings`` (an error in ``omotenashi check``)."""
+    """``journey.yaml`` (else ``journey.yml``) and ``data/*.yaml`` in ``rules_dir``; defaults
+    when absent. An empty journey file (only comments: a save cut short?) loads the defaults
+    too, with a warning in ``warnings`` (an error in ``omotenashi check``)."""
     errors: list[RuleError] = []
     spec = JourneyFile()
-    path = rules_dir / "journey.yaml"
+    path = next(
+        (p for p in (rules_dir / "journey.yaml", rules_dir / "journey.yml") if p.is_file()),
+        rules_dir / "journey.yaml",
+    )
     name = display_path(path, base)
     if path.is_file():
         try:
