@@ -24,8 +24,8 @@ from omotenashi.asgi.arrival import (
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services
-from omotenashi.engine.globs import matcher
 from omotenashi.engine.page import EngineConfig
+from omotenashi.engine.paths import path_matcher
 from omotenashi.errors import OmotenashiError
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.catalog import CatalogSource
@@ -46,13 +46,6 @@ def running() -> list[Omotenashi]:
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
-
-
-def _dotted(path: str) -> bool:
-    """Whether the path has a ``.`` or ``..`` segment, which no browser sends: where it leads is
-    up to whatever reads it next (a proxy's origin resolves it), so the excluded and untracked
-    paths cannot be judged on it, and the request goes to the app untouched."""
-    return "/." in path and any(part in (".", "..") for part in path.split("/"))
 
 
 class Omotenashi:
@@ -85,8 +78,11 @@ class Omotenashi:
             s.server_timing,
             attribution_days=s.measure.attribution_days,
         )
-        self._excluded = matcher(s.exclude_paths)
-        self._untracked = matcher(s.untracked_paths)
+        # Every spelling of a path (//admin, /ADMIN, /admin;x, /%61dmin ...) is judged, and a
+        # path with a "." or ".." segment goes to the app untouched: where it leads is up to
+        # whatever reads it next (a proxy's origin resolves it), so it cannot be judged.
+        self._excluded = path_matcher(s.exclude_paths, dot_segments=True)
+        self._untracked = path_matcher(s.untracked_paths)
         self._prefix = s.endpoint_prefix + "/"
         self._embedded: EmbeddedRedis | None = None
         self._start_lock = asyncio.Lock()
@@ -102,7 +98,7 @@ class Omotenashi:
             await self._lifespan(scope, receive, send)
             return
         path: str = scope.get("path", "/")
-        if scope["type"] != "http" or self._excluded(path) or _dotted(path):
+        if scope["type"] != "http" or self._excluded(path):
             await self.app(scope, receive, send)
             return
         if path.startswith(self._prefix):

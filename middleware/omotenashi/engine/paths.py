@@ -1,0 +1,105 @@
+"""Path globs that hold for every spelling of a path (the excluded and untracked paths).
+
+Servers and origins serve one page under many spellings: nginx merges slashes, Tomcat and
+Jetty drop a segment's ``;params``, IIS and case-insensitive file systems fold case and read a
+backslash as a slash, Windows drops a name's trailing dots and spaces, and some servers hand
+the path over still percent-encoded. A glob holds when the path as sent OR its normal form
+(:func:`normal_path`) matches: over-matching leaves a page alone that could have been
+personalised, under-matching would personalise and count an admin page.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Iterable
+
+from omotenashi.engine.globs import matcher
+
+_HEX = frozenset(string.hexdigits)
+# Decoded wherever they are encoded: the unreserved characters (RFC 3986 2.3), which mean
+# the same encoded or not, and the separators an origin may decode before it splits.
+_DECODED = frozenset(string.ascii_letters + string.digits + "-._~/\\")
+_DOTS = (".", "..")
+
+
+def _plain(path: str) -> bool:
+    """Whether :func:`normal_path` leaves the path as it is: ASCII, no capital, no "%", ";",
+    backslash or space, no doubled slash, no name ending in a dot. Most paths are plain, and
+    a handful of ``in`` tests (no regular expression) tell it fastest."""
+    return (
+        path.isascii()
+        and path.lower() == path
+        and "%" not in path
+        and ";" not in path
+        and "\\" not in path
+        and " " not in path
+        and "//" not in path
+        and "./" not in path
+        and path[-1:] != "."
+    )
+
+
+def _decoded(path: str) -> str:
+    """``%XX`` of a character in ``_DECODED`` decoded, also where decoding made a new one
+    (``%%34%31`` is ``%41``, so ``A``): one pass, each step shortens the text."""
+    out: list[str] = []
+    for char in path:
+        out.append(char)
+        while len(out) >= 3 and out[-3] == "%" and out[-2] in _HEX and out[-1] in _HEX:
+            plain = chr(int(out[-2] + out[-1], 16))
+            if plain not in _DECODED:
+                break
+            del out[-3:]
+            out.append(plain)
+    return "".join(out)
+
+
+def normal_path(path: str) -> str:
+    """The path as a lenient server reads it: plain characters percent-decoded, lower case,
+    backslashes as slashes, each name without its ``;params`` and trailing dots and spaces,
+    slashes merged. ``.`` and ``..`` segments stay (where they lead is the app's to say).
+
+    Linear in the path's length, never raises, and ``normal_path(normal_path(p)) ==
+    normal_path(p)``: ``/ADMIN;jsessionid=1//%78.`` is ``/admin/x``."""
+    if _plain(path):
+        return path
+    text = (_decoded(path) if "%" in path else path).lower().replace("\\", "/")
+    segments = text.split("/")
+    names: list[str] = []
+    name = ""
+    for segment in segments[1:] if text.startswith("/") else segments:
+        name = segment.partition(";")[0].rstrip(" ")
+        if name not in _DOTS:
+            name = name.rstrip(". ")
+        if name:
+            names.append(name)
+    start = "/" if text.startswith("/") else ""
+    end = "/" if names and not name else ""
+    return start + "/".join(names) + end
+
+
+def dotted(path: str) -> bool:
+    """Whether the path has a ``.`` or ``..`` segment, which no browser sends."""
+    return "/." in path and any(part in _DOTS for part in path.split("/"))
+
+
+def path_matcher(globs: Iterable[str], *, dot_segments: bool = False) -> Callable[[str], bool]:
+    """A test of a path: does a glob match it as sent (case and all), or its
+    :func:`normal_path` (the globs in lower case)? ``dot_segments``: a path with a ``.`` or
+    ``..`` segment, as sent or once normal (``/x/..;/admin``), matches too.
+
+    The globs are compiled once; a plain path (the usual one) costs a few ``in`` tests and
+    one match."""
+    exact = list(dict.fromkeys(globs))
+    folded = [glob.lower() for glob in exact]
+    as_sent, normal, either = matcher(exact), matcher(folded), matcher(exact + folded)
+
+    def matches(path: str) -> bool:
+        if _plain(path):  # its own normal form, and no dot segment
+            return either(path)
+        if as_sent(path) or (dot_segments and dotted(path)):
+            return True
+        plain = normal_path(path)
+        return normal(plain) or (dot_segments and dotted(plain))
+
+    return matches
