@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ from omotenashi.identity import preview
 from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value, new_vid
 from omotenashi.loader.reload import Reloader
 from omotenashi.respect import preferences
+from omotenashi.respect.choices import IN_A_THREAD
 from omotenashi.settings import Settings
 from omotenashi.store import privacy as deny
 from omotenashi.store.store import Store
@@ -222,10 +224,10 @@ class Endpoints:
                 refused = "cross-site requests are refused"
                 await _send(send, 403, *preferences.refusal(refused, headers, self.prefix))
                 return
-            rules = loaded.ruleset.rules  # the limit: twice what the page's form can send
+            choices = await self.page.choices.get(loaded.ruleset)  # indexed once per rule set
             limit = 16384  # without our cookie: a dismiss or a few switches
-            if not ident.is_new:
-                limit = max(limit, sum(6 * len(r.id + r.rule.category) + 64 for r in rules))
+            if not ident.is_new:  # twice what the page's form can send
+                limit = max(limit, choices.form_limit)
             body = await _read_body(receive, limit)
             if body is None:  # over the limit (a client that left reads no answer)
                 too_big = f"the form is over {limit} bytes, more than this page's form sends"
@@ -256,9 +258,9 @@ class Endpoints:
                 return
             sent = ident.vid
             ident, target, _ = await preferences.apply_choice(
-                self.store, loaded.ruleset, self.prefix, ident, form
+                self.store, loaded.ruleset, self.prefix, ident, form, choices
             )
-            ident, kept = self.signer.fit(ident, rules, secure=secure)
+            ident, kept = self.signer.fit(ident, choices.categories, secure=secure)
             if kept.notice:  # not every choice fitted as given: the page says how they are kept
                 target = f"{self.prefix}/preferences?{kept.notice}=1"
             given = self.signer.set_cookie_header(ident, secure=secure)
@@ -305,11 +307,12 @@ class Endpoints:
                 ],
             )
             return
+        choices = await self.page.choices.get(loaded.ruleset)
         if scope["path"].endswith("/data"):  # the export, readable; the JSON is one click away
             await _send(
                 send,
                 200,
-                self.page.render_data(ident, profile, loaded, privacy.reason),
+                self.page.render_data(ident, profile, loaded, privacy.reason, choices),
                 [(b"content-type", b"text/html; charset=utf-8")],
             )
             return
@@ -324,7 +327,8 @@ class Endpoints:
                 "we keep nothing about you and only adapt pages to things like your device "
                 "or the link you followed."
             )
-        page = self.page.render(
+        render = partial(
+            self.page.render,
             ident,
             profile,
             loaded,
@@ -333,7 +337,10 @@ class Endpoints:
             reason=privacy.reason,
             can_choose=privacy.keeps_choices(not ident.is_new),
             confirm_erase="confirm=erase" in query,  # asked only where there is an erase
+            choices=choices,
         )
+        big = len(choices.by_id) >= IN_A_THREAD and self.page.lists_rules()
+        page = await asyncio.to_thread(render) if big else render()  # a page of every rule
         cookie = []
         if not privacy.private:  # GPC, no consent and bots get no cookie
             cookie = [(b"set-cookie", self.signer.set_cookie_header(ident, secure=secure))]

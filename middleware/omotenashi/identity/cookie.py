@@ -12,13 +12,12 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from omotenashi.engine.restraint import Kept, Prefs, fit
-from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.settings import CookieSettings, Settings
 
 log = logging.getLogger("omotenashi")
@@ -133,16 +132,15 @@ class CookieSigner:
         return ident.is_new or time.time() - ident.issued_at > self.cookie.refresh_after
 
     def fit(
-        self, ident: Identity, rules: Iterable[CompiledRule], *, secure: bool
+        self, ident: Identity, categories: Mapping[str, str], *, secure: bool
     ) -> tuple[Identity, Kept]:
         """The identity with choices that fit the cookie (see ``engine.restraint.fit``), given
-        the rules in force, and how they were kept."""
+        the rules in force as ``{rule id: category}``, and how they were kept."""
 
         def fits(prefs: Prefs) -> bool:
             candidate = replace(ident, prefs=prefs.to_cookie())
             return len(self._header(candidate, secure=secure)) <= SAVE_BUDGET
 
-        categories = {r.id: r.rule.category for r in rules}
         prefs, kept = fit(Prefs.from_cookie(ident.prefs, exact=True), categories, fits)
         return replace(ident, prefs=prefs.to_cookie()), kept
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from omotenashi.engine.journey import Journey
@@ -35,6 +35,7 @@ _DIGITS = re.compile(r"\d+")
 _GLOB_START = ("/", "*", "?", "[")  # a glob that may match a path starting with '/'
 CLOSE = 0.8  # how alike a name must be to a known one to be called a likely typo
 LIKELY_USED = 200  # the most used names in rules a rarer one is compared with
+LETTERS = 8  # Near: a close name holds this many more of its rarest tokens than it may miss
 
 
 def _whens(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
@@ -49,6 +50,80 @@ def _whens(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
 def _close(name: str, known: list[str], cutoff: float = 0.6) -> str | None:
     found = difflib.get_close_matches(name, known, n=1, cutoff=cutoff)
     return found[0] if found else None
+
+
+class Near:
+    """Known names, indexed so that a name is compared (by :func:`_close`) only with those
+    that can reach the cutoff, never with all of them: each name once, however many there are.
+
+    difflib's ratio is ``2M / (len(a) + len(b))``, M characters matched in K blocks that run in
+    order in both: a ratio of at least the cutoff needs lengths alike and ``M >= need``. Then at
+    most ``len(a) - M`` of a's characters (the second ``o`` of ``kyoto`` counts) are missing
+    from b; and as blocks are parted by unmatched characters (``K - 1 <= len(a) + len(b) -
+    2M``), the ``M - K`` character pairs inside blocks, found in b too, number at least
+    ``3 * need - len(a) - len(b) - 1``. Only names of such a length that share that many of
+    a's pairs (or, where that says nothing, enough of its characters) can be close, and
+    :func:`_close` over them answers as over every name."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.by_length: dict[int, list[str]] = {}
+        # (length, character or pair, n): names of that length holding it n times or more
+        self.held: dict[tuple[int, str, int], list[str]] = {}
+        for name in sorted(set(names)):
+            size = len(name)
+            self.by_length.setdefault(size, []).append(name)
+            for token in (*_tokens(name, 1), *_tokens(name, 2)):
+                self.held.setdefault((size, *token), []).append(name)
+
+    def candidates(self, name: str, cutoff: float) -> set[str]:
+        """Every known name whose ratio with ``name`` can reach ``cutoff`` (and a few more)."""
+        found: set[str] = set()
+        size = len(name)
+        letters, pairs = _tokens(name, 1), _tokens(name, 2)
+        for length, names in self.by_length.items():
+            total = size + length
+            if not size or not length or cutoff <= 0:
+                found.update(names)  # difflib: two empty names are alike (nothing to index)
+                continue
+            need = next((m for m in range(size + 1) if 2.0 * m / total >= cutoff), size + 1)
+            if need > min(size, length):
+                continue  # too unlike in length: difflib's real_quick_ratio refuses it
+            shared = 3 * need - total - 1
+            if shared >= 1:
+                found.update(self._holding(length, pairs, len(pairs) - shared))
+            else:
+                found.update(self._holding(length, letters, size - need))
+        return found
+
+    def _holding(self, length: int, tokens: list[tuple[str, int]], missing: int) -> set[str]:
+        """Names of ``length`` that miss at most ``missing`` of ``tokens``: those holding ``t``
+        of the ``missing + t`` rarest (all of them, or LETTERS more than may miss)."""
+        lists = sorted((self.held.get((length, *token), []) for token in tokens), key=len)
+        t = min(LETTERS, len(lists) - missing) if missing < len(lists) else 0
+        if t <= 0:
+            return set(self.by_length[length])
+        hits: Counter[str] = Counter()
+        for names in lists[: missing + t]:
+            hits.update(names)  # counted in C
+        return {held for held, count in hits.items() if count >= t}
+
+    def close(
+        self, name: str, cutoff: float, keep: Callable[[str], bool] | None = None
+    ) -> str | None:
+        """:func:`_close` over the known names (those ``keep`` accepts), less ``name``."""
+        near = self.candidates(name, cutoff) - {name}
+        return _close(name, sorted(n for n in near if keep is None or keep(n)), cutoff)
+
+
+def _tokens(name: str, q: int) -> list[tuple[str, int]]:
+    """The name's q-grams, each with how many times it has come so far (``aa``: a 1, a 2)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for i in range(len(name) - q + 1):
+        gram = name[i : i + q]
+        seen[gram] += 1
+        out.append((gram, seen[gram]))
+    return out
 
 
 class _Names:
@@ -88,6 +163,12 @@ def name_findings(
     by_id = {r.id: r for r in rules}
     seen: dict[tuple[str, str], str | None] = {}  # each distinct name looked at once
     top = {kind: used.most_common(LIKELY_USED) for kind, used in in_rules.items()}
+    near = {  # what a name may be a misspelling of, indexed once (Near)
+        "segment": Near([*segments, *(n for n, _ in top["segment"])]),
+        "interest": Near([*topics, *(n for n, _ in top["interest"])]),
+    }
+    declared = Near(slots[1]) if slots is not None else None
+    slot_near: dict[str, str | None] = {}  # each slot no template declares looked at once
     out: list[Finding] = []
     for path in rule_files(rules_dir):
         name = display_path(path, base)
@@ -105,9 +186,12 @@ def name_findings(
             loc: Loc = ("rules", index)
             for when, at in _whens(r.rule.when, (*loc, "when")):
                 _never(names, when, at, lists)
-                _likely_typos(names, when, at, segments, topics, in_rules, seen, top)
-            if slots is not None and r.rule.slot and r.rule.slot not in slots[1]:
-                close = _close(r.rule.slot, sorted(slots[1]))
+                _likely_typos(names, when, at, (segments, topics), in_rules, seen, top, near)
+            slot = r.rule.slot
+            if slots is not None and declared is not None and slot and slot not in slots[1]:
+                if slot not in slot_near:
+                    slot_near[slot] = declared.close(slot, 0.6)
+                close = slot_near[slot]
                 names.add(
                     (*loc, "slot"),
                     "warning",
@@ -182,11 +266,11 @@ def _likely_typos(
     names: _Names,
     when: When,
     loc: Loc,
-    segments: set[str],
-    topics: set[str],
+    names_known: tuple[set[str], set[str]],
     in_rules: dict[str, Counter[str]],
     seen: dict[tuple[str, str], str | None],
     top: dict[str, list[tuple[str, int]]],
+    near: dict[str, Near],
 ) -> None:
     """Segments and topics can be right though nothing here names them (the site sets
     segments, pages tag topics): warnings, only when close to a known name, one the journey
@@ -196,13 +280,13 @@ def _likely_typos(
         "segment": list(enumerate(when.segment or ())),
         "interest": [(t, t) for t in when.interest or {}],
     }
-    for kind, known in (("segment", segments), ("interest", topics)):
+    for kind, known in zip(("segment", "interest"), names_known, strict=True):
         for key, value in given[kind]:
             if value in known:
                 continue
             if (kind, value) not in seen:
                 used = in_rules[kind]
-                seen[kind, value] = _typo_of(value, known, used[value], top[kind])
+                seen[kind, value] = _typo_of(value, known, used[value], top[kind], near[kind])
             close = seen[kind, value]
             if close is None:
                 continue
@@ -215,16 +299,18 @@ def _likely_typos(
             names.add((*loc, kind, key), "warning", f"{value!r} is not {what}", hint)
 
 
-def _typo_of(value: str, known: set[str], count: int, top: list[tuple[str, int]]) -> str | None:
+def _typo_of(
+    value: str, known: set[str], count: int, top: list[tuple[str, int]], near: Near
+) -> str | None:
     """The known or much more used (than ``count`` rules) name ``value`` is likely a
-    misspelling of, if any; ``top``: the most used names in rules, most used first."""
-    often = []
+    misspelling of, if any; ``top``: the most used names in rules, most used first; ``near``:
+    the known and the most used names, indexed."""
+    often = set()
     for name, n in top:
         if n < 2 * count:
             break
-        often.append(name)
-    likely = sorted(known.union(often) - {value})
-    close = _close(value, likely, CLOSE)
+        often.add(name)
+    close = near.close(value, CLOSE, lambda name: name in known or name in often)
     if close is None or _DIGITS.sub("", close) == _DIGITS.sub("", value):
         return None  # tier1 and tier2, g2 and g20: a series, not a typo
     return close

@@ -27,7 +27,6 @@ from jinja2.exceptions import (
     SecurityError,
     TemplateAssertionError,
     TemplateNotFound,
-    TemplateSyntaxError,
     UndefinedError,
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -35,6 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_field, render
 from omotenashi.errors import RuleError, SnippetError
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
+from omotenashi.loader.snippetframes import Frames
 from omotenashi.loader.templatescan import needed, rebound
 from omotenashi.rules.model import Rule
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
@@ -111,6 +111,8 @@ class Renderer:
         self.reported: dict[tuple[str, int, str], tuple[RuleError, list[str]]] = {}
         self._fine: set[int] = set()  # ids of the kept asts whose visitor fields all exist
         self._undeclared: dict[int, frozenset[str]] = {}  # by the id of a kept ast
+        self._needs: dict[int, frozenset[str]] = {}  # templatescan.needed, by a kept ast's id
+        self._frames = Frames(snippets_dir)  # where a problem is (snippetframes.py)
 
     def renewed(self) -> Renderer:
         """A renderer for the next load of the rules: the same Jinja environments (whose cache
@@ -119,7 +121,8 @@ class Renderer:
         fresh = object.__new__(Renderer)
         fresh.snippets_dir, fresh.env, fresh.text_env = self.snippets_dir, self.env, self.text_env
         fresh._copies, fresh._asts, fresh.reported = {}, {}, {}
-        fresh._fine, fresh._undeclared = set(), {}
+        fresh._fine, fresh._undeclared, fresh._needs = set(), {}, {}
+        fresh._frames = Frames(self.snippets_dir)
         return fresh
 
     def snippet(self, name: str) -> Template:
@@ -216,7 +219,10 @@ class Renderer:
         brings_in = any(ast.find_all(_BRINGS_IN))
         if not brings_in and "visitor" not in self._names(ast):
             return render(template, values, {})  # the same for everyone: fails for everyone
-        lacking = sorted(needed(ast, self._included) - {*values, *self.env.globals, "visitor"})
+        needs = self._needs.get(id(ast))
+        if needs is None:  # once per snippet, however many rules use it
+            needs = self._needs[id(ast)] = needed(ast, self._included)
+        lacking = sorted(needs - {*values, *self.env.globals, "visitor"})
         try:
             render(template, values, SAMPLE_VISITOR)  # what it brings in must render too
         except SnippetError as exc:
@@ -295,7 +301,7 @@ class Renderer:
         field_name = "snippet" if rule.snippet else "text"
         cause = exc.__cause__
         missing = _UNDEFINED.fullmatch(str(cause)) if isinstance(cause, UndefinedError) else None
-        located = self._located(cause)
+        located = self._frames.located(cause)
         if missing is not None and missing.group(1) not in rule.with_:
             via = located[0] if located and located[0] != exc.snippet else None
             snippet = f"{exc.snippet!r}" + (f" (through {via!r})" if via else "")
@@ -336,7 +342,7 @@ class Renderer:
     ) -> RuleError | None:
         """The warning for a snippet that failed for the sample visitor: once per snippet
         and line (None after), at the snippet when the failure is located in it."""
-        located = self._located(exc.__cause__)
+        located = self._frames.located(exc.__cause__)
         key = (*(located or (exc.snippet, 0)), f"sample: {exc.reason}")
         if key in self.reported:
             self.reported[key][1].append(rule.id)
@@ -357,20 +363,6 @@ class Renderer:
             error = RuleError(file, line_of(lines, where), format_loc(where), problem, hint)
         self.reported[key] = (error, [rule.id])
         return error
-
-    def _located(self, cause: BaseException | None) -> tuple[str, int] | None:
-        """The snippet and line a compile or render problem is in, when it is in a snippet."""
-        if isinstance(cause, TemplateSyntaxError):
-            return (cause.name, cause.lineno) if cause.name else None
-        found = None
-        tb = cause.__traceback__ if cause is not None else None
-        folder = self.snippets_dir.resolve()
-        while tb is not None:  # Jinja's frames carry the template's file and line
-            path = Path(tb.tb_frame.f_code.co_filename).resolve()
-            if path.is_relative_to(folder):
-                found = (path.relative_to(folder).as_posix(), tb.tb_lineno)
-            tb = tb.tb_next
-        return found
 
     def _with_problem(
         self, snippet: str, missing: str, rule: Rule, file: str, lines: dict[Loc, int], loc: Loc

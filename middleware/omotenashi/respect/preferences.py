@@ -16,10 +16,10 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
 from omotenashi.engine.explain import words as plain
 from omotenashi.engine.facts import Facts
@@ -31,8 +31,8 @@ from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
 from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.recommend.reasons import explain
 from omotenashi.respect import shown
+from omotenashi.respect.choices import Choices, ChoicesCache
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
@@ -137,39 +137,28 @@ class PreferencesPage:
             autoescape=select_autoescape(default=True),
         )
         self.template_name = custom.name if custom else "preferences.html"
+        self.choices = ChoicesCache()  # the rules in force, indexed once per rule set
+        self._lists: tuple[Template, bool] | None = None
+
+    def lists_rules(self) -> bool:
+        """Whether the page's template lists every rule (``categories``: a site's may; ours
+        does not), or may through a template it brings in: once per version of it."""
+        template = self.env.get_template(self.template_name)
+        if self._lists is None or self._lists[0] is not template:
+            loader = cast(BaseLoader, self.env.loader)
+            ast = self.env.parse(loader.get_source(self.env, self.template_name)[0])
+            lists = "categories" in meta.find_undeclared_variables(ast)
+            self._lists = (
+                template,
+                lists or any(True for _ in meta.find_referenced_templates(ast)),
+            )
+        return self._lists[1]
 
     @staticmethod
     def categories(ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:
         """Categories with their entries: rules giving the same reason share one switch
         (:func:`shown.entries`, the grouping the dismiss uses too)."""
-        out: dict[str, dict[str, Any]] = {}
-        group = shown.entries(ruleset)
-        by_id = {r.id: r.rule for r in ruleset.rules}
-        for compiled in sorted(ruleset.rules, key=lambda r: r.order):
-            rule = compiled.rule
-            cat = out.setdefault(
-                rule.category,
-                {
-                    "name": rule.category,
-                    "label": rule.category.replace("-", " ").capitalize(),
-                    "on": rule.category not in prefs.off_categories,
-                    "rules": [],
-                },
-            )
-            ids = group[compiled.id]
-            if ids[0] != compiled.id:  # listed once, at its first rule
-                continue
-            how = (by_id[i].recommend for i in ids)
-            why = " ".join([rule.why, *dict.fromkeys(explain(r) for r in how if r is not None)])
-            cat["rules"].append(
-                {
-                    "ids": list(ids),
-                    "id": ",".join(ids),  # the switch's value: every rule it covers
-                    "why": why,
-                    "on": shown.entry_on(ids, prefs),
-                }
-            )
-        return list(out.values())
+        return Choices.of(ruleset).listing_for(prefs)
 
     def render(
         self,
@@ -182,21 +171,25 @@ class PreferencesPage:
         reason: str = "",
         can_choose: bool = False,  # Privacy.keeps_choices: a choice of theirs can be kept
         confirm_erase: bool = False,
+        choices: Choices | None = None,  # the rule set's index (ChoicesCache), if at hand
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
-        recent = shown.shown_recently(profile, loaded.ruleset, prefs)
+        choices = choices or Choices.of(loaded.ruleset)
+        recent = shown.shown_recently(profile, loaded.ruleset, prefs, choices.by_id)
+        # every rule's switch: only for a site template that lists them (ours does not)
+        listing = choices.listing_for(prefs) if self.lists_rules() else []
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
         kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
         page = self.env.get_template(self.template_name).render(
             prefix=self.prefix,
             csrf=self.signer.csrf_token(ident),
             facts=describe(profile, time.time(), loaded.journey, loaded.catalog),
-            categories=self.categories(loaded.ruleset, prefs),
+            categories=listing,
             nothing=prefs.nothing,
             notice=notice,
             private=shown.private_note(reason, kept, bool(ident.prefs), can_choose) or private,
             shown=recent,
-            kinds=shown.categories(loaded.ruleset, prefs, recent),
+            kinds=choices.kinds_for(prefs, recent),
             can_choose=can_choose,
             untracked=untracked,
             kept=kept,
@@ -205,10 +198,16 @@ class PreferencesPage:
         return page.encode()
 
     def render_data(
-        self, ident: Identity, profile: Profile, loaded: Loaded, reason: str = ""
+        self,
+        ident: Identity,
+        profile: Profile,
+        loaded: Loaded,
+        reason: str = "",
+        choices: Choices | None = None,
     ) -> bytes:
         """Everything kept about the visitor as a readable page, with the JSON download."""
         prefs = Prefs.from_cookie(ident.prefs)
+        by_id = choices.by_id if choices is not None else None
         page = self.env.get_template("data.html").render(
             prefix=self.prefix,
             sections=shown.data_sections(
@@ -217,6 +216,7 @@ class PreferencesPage:
                 prefs,
                 (loaded.catalog.titles, loaded.catalog.labels),
                 private=reason,
+                by_id=by_id,
             ),
         )
         return page.encode()
@@ -272,30 +272,36 @@ def safe_next(value: str) -> str:
 
 
 async def apply_choice(
-    store: Store, ruleset: RuleSet, prefix: str, ident: Identity, form: dict[str, list[str]]
+    store: Store,
+    ruleset: RuleSet,
+    prefix: str,
+    ident: Identity,
+    form: dict[str, list[str]],
+    choices: Choices | None = None,
 ) -> tuple[Identity, str, str]:
-    """(new identity, where to go, a notice): the visitor's choice applied."""
+    """(new identity, where to go, a notice): the visitor's choice applied; ``choices``: the
+    rule set's index (else built here), so that it costs what the form sent."""
     prefs = Prefs.from_cookie(ident.prefs)
     action = (form.get("action") or ["save"])[0]
     pid = ident.user or ident.vid
     target = f"{prefix}/preferences"
-    known = {r.id for r in ruleset.rules}
-    categories = {r.rule.category for r in ruleset.rules}
+    choices = choices or Choices.of(ruleset)
+    known, categories = choices.categories, choices.names
     if action == "dismiss":
         rule = (form.get("rule") or [""])[0]
         if rule in known:  # the block's whole entry, as the page lists it
-            prefs = replace(prefs, off_rules=prefs.off_rules | set(shown.entries(ruleset)[rule]))
+            prefs = replace(prefs, off_rules=prefs.off_rules | set(choices.entry(rule)))
         return (
             replace(ident, prefs=prefs.to_cookie()),
             safe_next((form.get("next") or ["/"])[0]),
             "",
         )
     if action == "save":
-        on_rules = {i for value in form.get("rule", []) for i in value.split(",")} & known
-        on_categories = set(form.get("category", [])) & categories
+        on_rules = {i for value in form.get("rule", []) for i in value.split(",") if i in known}
+        on_categories = {c for c in form.get("category", []) if c in categories}
         # Only the rules the form listed change; every other rule keeps its state (a page that
         # lists nothing, e.g. for a new visitor, switches no rule off).
-        listed = {i for value in form.get("listed", []) for i in value.split(",")} & known
+        listed = {i for value in form.get("listed", []) for i in value.split(",") if i in known}
         listed |= on_rules
         off_rules = set(prefs.off_rules - listed) | (listed - on_rules)
         prefs = replace(

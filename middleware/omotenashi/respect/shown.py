@@ -12,7 +12,7 @@ from omotenashi.engine.disclosure import sentence
 from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
-from omotenashi.engine.ruleset import RuleSet, entry_key
+from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
 
 MAX_LISTED = 30
 Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic → words
@@ -146,12 +146,18 @@ def when_text(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC") if at else ""
 
 
-def shown_recently(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:
+def shown_recently(
+    profile: Profile,
+    ruleset: RuleSet,
+    prefs: Prefs,
+    by_id: Mapping[str, CompiledRule] | None = None,
+) -> list[dict[str, Any]]:
     """What this visitor was shown (newest first) with the reasons true at the time; rules
     giving the same reason in the same category are one entry with one switch (``key`` lists
-    every rule of the entry, shown or not: :func:`entries`)."""
-    by_id = {r.id: r for r in ruleset.rules}
-    group = entries(ruleset)
+    every rule of the entry, shown or not: :func:`entries`). ``by_id``: the rule set's rules by
+    id, when the caller keeps them (then this costs what was shown, not the rule set)."""
+    if by_id is None:
+        by_id = {r.id: r for r in ruleset.rules}
     out: list[dict[str, Any]] = []
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for rule_id, times in profile.shown.items():
@@ -167,14 +173,15 @@ def shown_recently(profile: Profile, ruleset: RuleSet, prefs: Prefs) -> list[dic
             if at > same["at"]:
                 same.update(at=at, when=when_text(at), because=[sentence(r) for r in because])
             continue
+        ids = compiled.entry or (compiled.id,)  # as entries() groups them
         merged[entry_key(rule)] = entry = {
-            "key": ",".join(group[rule_id]),  # the switch's value only; never shown as text
+            "key": ",".join(ids),  # the switch's value only; never shown as text
             "why": rule.why,
             "because": [sentence(r) for r in because],
             "when": when_text(at),
             "at": at,
             "times": times,
-            "on": entry_on(group[rule_id], prefs),
+            "on": entry_on(ids, prefs),
             "category": words(rule.category).capitalize(),
             "category_name": rule.category,
             "category_on": category_on,
@@ -229,6 +236,7 @@ def data_sections(
     names: Names | None = None,
     *,
     private: str = "",
+    by_id: Mapping[str, CompiledRule] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page; ``names`` holds
     the catalogue's titles for items and words for topics; ``private`` is the privacy
@@ -280,7 +288,9 @@ def data_sections(
         rows.append(
             ("How you first found us", [f"{words(k)}: {v}" for k, v in profile.first_touch.items()])
         )
-    shown = shown_recently(profile, ruleset, prefs)
+    if by_id is None:
+        by_id = {r.id: r for r in ruleset.rules}
+    shown = shown_recently(profile, ruleset, prefs, by_id)
     if shown:
         rows.append(
             (
@@ -292,8 +302,8 @@ def data_sections(
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")
     choices += [f"Switched off: {words(c)}" for c in sorted(prefs.off_categories)]
-    whys = {r.id: r.rule.why for r in ruleset.rules}
-    off = dict.fromkeys(whys.get(r, "a block this site no longer shows") for r in prefs.off_rules)
+    gone = "a block this site no longer shows"
+    off = dict.fromkeys(by_id[r].rule.why if r in by_id else gone for r in prefs.off_rules)
     choices += [f"Switched off: {why}" for why in sorted(off)]
     if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing read or added
         choices = [

@@ -1,0 +1,108 @@
+"""What the preferences page and its form need of the rules in force, indexed once per rule
+set: a visitor's save, dismiss or page then costs what they sent and what they were shown,
+however many rules the site has. Built in a worker thread for a big rule set (the first
+request after a reload waits for it; the event loop does not)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from omotenashi.engine.restraint import Prefs
+from omotenashi.engine.ruleset import CompiledRule, RuleSet
+from omotenashi.recommend.reasons import explain
+from omotenashi.respect import shown
+
+IN_A_THREAD = 1000  # rules from which the index is built off the event loop
+
+
+@dataclass(frozen=True)
+class Choices:
+    by_id: dict[str, CompiledRule]
+    categories: dict[str, str]  # rule id → its category (what the cookie's fit needs)
+    names: frozenset[str]  # every category
+    form_limit: int  # the most a returning visitor's form may send: twice what the page sends
+    kinds: tuple[dict[str, Any], ...]  # shown.categories with nothing off and nothing shown
+    listing: tuple[dict[str, Any], ...]  # every category's entries (a site template's)
+
+    @classmethod
+    def of(cls, ruleset: RuleSet) -> Choices:
+        rules = ruleset.rules
+        return cls(
+            by_id={r.id: r for r in rules},
+            categories={r.id: r.rule.category for r in rules},
+            names=frozenset(r.rule.category for r in rules),
+            form_limit=sum(6 * len(r.id + r.rule.category) + 64 for r in rules),
+            kinds=tuple(shown.categories(ruleset, Prefs(), [])),
+            listing=tuple(_listing(ruleset)),
+        )
+
+    def entry(self, rule_id: str) -> tuple[str, ...]:
+        """The ids of every rule of the known rule ``rule_id``'s entry (:func:`shown.entries`)."""
+        compiled = self.by_id[rule_id]
+        return compiled.entry or (compiled.id,)
+
+    def kinds_for(self, prefs: Prefs, recent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """:func:`shown.categories` for these choices and what was shown."""
+        counts: dict[str, int] = {}
+        for item in recent:
+            counts[item["category_name"]] = counts.get(item["category_name"], 0) + 1
+        return [
+            {**k, "on": k["name"] not in prefs.off_categories, "shown": counts.get(k["name"], 0)}
+            for k in self.kinds
+        ]
+
+    def listing_for(self, prefs: Prefs) -> list[dict[str, Any]]:
+        """Every category with its entries and whether each is on, for these choices."""
+        return [
+            {
+                "name": cat["name"],
+                "label": cat["label"],
+                "on": cat["name"] not in prefs.off_categories,
+                "rules": [{**e, "on": shown.entry_on(e["ids"], prefs)} for e in cat["rules"]],
+            }
+            for cat in self.listing
+        ]
+
+
+def _listing(ruleset: RuleSet) -> list[dict[str, Any]]:
+    """Categories with their entries: rules giving the same reason share one switch
+    (:func:`shown.entries`, the grouping the dismiss uses too)."""
+    out: dict[str, dict[str, Any]] = {}
+    by_id = {r.id: r.rule for r in ruleset.rules}
+    for compiled in sorted(ruleset.rules, key=lambda r: r.order):
+        rule = compiled.rule
+        cat = out.setdefault(
+            rule.category,
+            {
+                "name": rule.category,
+                "label": rule.category.replace("-", " ").capitalize(),
+                "rules": [],
+            },
+        )
+        ids = compiled.entry or (compiled.id,)
+        if ids[0] != compiled.id:  # listed once, at its first rule
+            continue
+        how = (by_id[i].recommend for i in ids)
+        why = " ".join([rule.why, *dict.fromkeys(explain(r) for r in how if r is not None)])
+        cat["rules"].append({"ids": list(ids), "id": ",".join(ids), "why": why})
+    return list(out.values())
+
+
+class ChoicesCache:
+    """The index of the rule set in force, rebuilt when another replaces it."""
+
+    def __init__(self) -> None:
+        self._for: tuple[RuleSet, Choices] | None = None
+
+    async def get(self, ruleset: RuleSet) -> Choices:
+        held = self._for
+        if held is not None and held[0] is ruleset:
+            return held[1]
+        if len(ruleset.rules) >= IN_A_THREAD:
+            choices = await asyncio.to_thread(Choices.of, ruleset)
+        else:
+            choices = Choices.of(ruleset)
+        self._for = (ruleset, choices)
+        return choices
