@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +238,8 @@ ORACLE: list[tuple[str, Oracle]] = [
     ),
     (r"you looked at (.+)", lambda m, f: named(m[1]) <= f.viewed),
     (r"you have not looked at (“.+)", lambda m, f: not named(m[1]) & f.viewed),
-    (r"you are on the page (.+)", lambda m, f: f.path == m[1]),
+    (r"you are on ((?:the page|a page|any page).*)", lambda m, f: on_one_of(m[1], f.path)),
+    (r"you are not on ((?:the page|a page|any page).*)", lambda m, f: not on_one_of(m[1], f.path)),
     (r"we know your first name", lambda m, f: bool(f.attrs.get("first_name"))),
     (r"we do not know your first name", lambda m, f: not f.attrs.get("first_name")),
     (r"we think you fit the group “(.+)”", lambda m, f: m[1] in f.segments),
@@ -261,6 +263,23 @@ def named(text: str) -> set[str]:
     """The items a reason names by their titles (“Kyoto in autumn” → kyoto-autumn)."""
     ids = {title: i for i, title in DEMO.catalog.titles.items()}
     return {ids.get(t, t.replace(" ", "-")) for t in re.findall(r"“([^”]+)”", text)}
+
+
+def on_one_of(text: str, path: str) -> bool:
+    """The path is on one of the pages a reason names ("a page under /tours/ or the page /")."""
+    kinds: dict[str, Callable[[str], bool]] = {
+        "the page ": lambda g: path == g,
+        "a page under ": lambda g: path.startswith(g),
+        "a page whose address starts with ": lambda g: path.startswith(g),
+        "a page matching ": lambda g: fnmatchcase(path, g),
+    }
+    found = re.findall(
+        r"(the page |a page under |a page whose address starts with |"
+        r"a page matching )(\S+?)(?:,| or |$)",
+        text,
+    )
+    assert found or text == "any page", text
+    return text == "any page" or any(kinds[kind](glob) for kind, glob in found)
 
 
 def true_of(sentence: str, f: Facts) -> bool:

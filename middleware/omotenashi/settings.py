@@ -270,6 +270,11 @@ class Settings(BaseSettings):
         default=False,
         description="Serve Prometheus metrics at <endpoint prefix>/metrics (keep it internal).",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="With metrics on, serve them only to requests bearing this token (Bearer "
+        "or HTTP Basic password); unset: to anyone who can reach the path.",
+    )
 
     @field_validator(
         "secret_keys",

@@ -121,9 +121,9 @@ class Endpoints:
                 await send(message)
 
             await self.beacon(scope, receive, counted, guest)
-        elif sub == "/metrics" and self.settings.metrics:
-            text = [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]
-            await _send(send, 200, metrics.exposition(), text)
+        elif sub == "/metrics" and self.settings.metrics:  # its token: asgi/reportpage.py
+            scraped = reportpage.metrics_answer(self.settings, guest.headers, metrics.exposition)
+            await _send(send, *scraped)
         elif sub == "/report" and self.settings.measure.report_token is not None:
             rules = self.rules.current.ruleset  # the measurement report (asgi/reportpage.py)
             answer = reportpage.answer(scope, guest.headers, self.settings, self.store, rules)

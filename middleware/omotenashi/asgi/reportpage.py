@@ -3,6 +3,7 @@
 Off unless ``OMOTENASHI_MEASURE_REPORT_TOKEN`` is set. The token comes as the password of HTTP
 Basic authentication (a browser asks for it) or as a Bearer token; it is compared in constant
 time. ``?since=YYYY-MM-DD&until=YYYY-MM-DD`` pick the days. The page is never cached or indexed.
+``GET <prefix>/metrics`` checks ``OMOTENASHI_METRICS_TOKEN`` the same way, when it is set.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
+
+from pydantic import SecretStr
 
 from omotenashi.measure.collect import report_for
 from omotenashi.measure.errors import MeasureError
@@ -37,19 +41,31 @@ def presented_token(authorization: str) -> str:
     return ""
 
 
-def allowed(settings: Settings, headers: dict[str, str]) -> bool:
-    token = settings.measure.report_token
+def allowed(token: SecretStr | None, headers: dict[str, str]) -> bool:
+    """The request bears ``token`` (compared in constant time); never without a token."""
     if token is None or not token.get_secret_value():
         return False
     given = presented_token(headers.get("authorization", ""))
     return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
 
 
+def metrics_answer(
+    settings: Settings, headers: dict[str, str], exposition: Callable[[], bytes]
+) -> Answer:
+    """``GET <prefix>/metrics``: the exposition; with OMOTENASHI_METRICS_TOKEN set, only for
+    requests bearing it (as the report checks its token), else 401."""
+    if settings.metrics_token is not None and not allowed(settings.metrics_token, headers):
+        bearer = (b"www-authenticate", b'Bearer realm="Omotenashi metrics"')
+        basic = (b"www-authenticate", b'Basic realm="Omotenashi metrics", charset="UTF-8"')
+        return 401, b"The metrics need their token.", [TEXT, bearer, basic]
+    return 200, exposition(), [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]
+
+
 async def answer(
     scope: dict[str, Any], headers: dict[str, str], settings: Settings, store: Any, ruleset: Any
 ) -> Answer:
     """Status, body and headers: 401 without the token, 400 for a bad day, else the page."""
-    if not allowed(settings, headers):
+    if not allowed(settings.measure.report_token, headers):
         challenge = (b"www-authenticate", b'Basic realm="Omotenashi report", charset="UTF-8"')
         return 401, b"The report needs its token.", [TEXT, challenge]
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))

@@ -109,14 +109,7 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
             )
         )
     if when.path is not None:
-        on_path = matcher(when.path)
-        out.append(
-            same(
-                lambda f: on_path(f.path),
-                lambda f: f"you are on the page {f.path[:80]}",
-                "on the pages " + ex.either(when.path),
-            )
-        )
+        out.append(_path_condition(when.path))
     for key, cmp in (when.query or {}).items():
         out.append(compare(_query(key), cmp, ex.query_subject(key)))
     if when.referrer is not None:
@@ -253,6 +246,25 @@ def _interest_condition(topic: str, cmp: Compare) -> Condition:
 
     return Condition(
         plain.check, plain.text, lambda f: worded(f).reasons(f), lambda f: worded(f).denials(f)
+    )
+
+
+def _path_condition(globs: list[str]) -> Condition:
+    """A path test whose sentences name the rule's own patterns, never the request's path
+    (the visitor's to write: a crafted link would put its words into the site's why)."""
+    on_path = matcher(globs)
+    each = [(matcher([g]), ex.page_words(g)) for g in dict.fromkeys(globs)]
+    anywhere = ex.either(list(dict.fromkeys(words for _, words in each)))
+
+    def reasons(f: Facts) -> list[str]:
+        on = dict.fromkeys(words for test, words in each if test(f.path))
+        return [f"you are on {ex.either(list(on))}"]
+
+    return Condition(
+        lambda f: on_path(f.path),
+        "on the pages " + ex.either(globs),
+        reasons,
+        lambda f: [f"you are not on {anywhere}"],
     )
 
 

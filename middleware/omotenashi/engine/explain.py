@@ -9,6 +9,7 @@ negated operator into the sentence that is true when the test fails. Nothing her
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -37,6 +38,7 @@ STAGE_WORDS = {
     "loyalty": "we count you among our most loyal visitors",
 }
 DEVICE_WORDS = {"mobile": "a phone", "tablet": "a tablet", "desktop": "a computer"}
+_WILD = re.compile(r"[*?\[]")  # what makes a path glob more than one page
 DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -174,6 +176,21 @@ def quoted(values: Iterable[object], last: str = "or") -> str:
 def titled(items: Iterable[str], titles: Mapping[str, str], last: str = "or") -> str:
     """Items by the names visitors know them by (the catalogue's titles), quoted."""
     return either([f"“{titles.get(i) or words(i)}”" for i in items], last)
+
+
+def page_words(glob: str) -> str:
+    """A rule's path pattern in plain words: ``/tours/*`` -> "a page under /tours/",
+    ``/about`` -> "the page /about", ``/tours/*/book`` -> "a page matching /tours/*/book"."""
+    head = glob.rstrip("*")
+    if not _WILD.search(glob):
+        return f"the page {glob}"
+    if not _WILD.search(head):  # only stars at the end (a star matches "/" too)
+        if not head:
+            return "any page"
+        if head.endswith("/"):
+            return f"a page under {head}"
+        return f"a page whose address starts with {head}"
+    return f"a page matching {glob}"
 
 
 def host(url: str) -> str:

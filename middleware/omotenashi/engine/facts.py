@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from omotenashi.engine.quick import quick
 
 # What rules may read of a query string: its first 8 KiB (parsing stays cheap and bounded).
 MAX_QUERY = 8192
+_COUNTRY = re.compile(r"[A-Za-z][A-Za-z0-9]|[A-Za-z]{3}", re.ASCII)  # as rules name them
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ class RequestInfo:
             host=headers.get("host", ""),
             referrer=headers.get("referer", ""),
             languages=_languages(headers.get("accept-language", "")),
-            country=headers.get(country_header.lower(), "") if country_header else "",
+            country=country_code(headers.get(country_header.lower(), "")) if country_header else "",
             secure=secure,
         )
 
@@ -82,6 +84,14 @@ class RequestInfo:
         except ValueError:  # a malformed Referer (e.g. "http://[::1") is no referrer
             return ""
         return self.referrer if host and host != self.host else ""
+
+
+def country_code(value: str) -> str:
+    """The country header's value when it is a code (ISO 3166 two letters, a CDN's own such
+    as ``T1`` and ``XX``, or three letters, as rules may name them), else "": no country. The
+    header is the client's to send wherever no CDN sets it, and why sentences name it."""
+    value = value.strip()
+    return value if _COUNTRY.fullmatch(value) else ""
 
 
 def query_dict(raw: Mapping[str, list[str]]) -> dict[str, str]:

@@ -25,6 +25,7 @@ log = logging.getLogger("omotenashi")
 _SALT = "omotenashi.visitor"
 _VID = re.compile(r"^[0-9a-f]{32}$")
 _USER = re.compile(r"^u[0-9a-f]{32}$")
+_SIGNED = re.compile(r"[A-Za-z0-9_.-]+")  # what URLSafeTimedSerializer writes
 # Browsers drop a cookie over 4,096 bytes (RFC 6265 counts name, value and attributes): the
 # whole Set-Cookie value stays under MAX_SET_COOKIE, and a save leaves room below it for a
 # later sign-in or consent, which add to the cookie without going through a save.
@@ -78,8 +79,8 @@ class CookieSigner:
 
     def read(self, value: str | None) -> Identity | None:
         """The identity in a cookie value, or None when it is absent or not ours."""
-        if not value:
-            return None
+        if not value or not _SIGNED.fullmatch(value):  # only what our signer writes:
+            return None  # base64 is decoded leniently, junk after a valid value would pass
         try:
             payload, signed_at = self._serializer.loads(
                 value, max_age=self.cookie.max_age, return_timestamp=True

@@ -12,11 +12,14 @@ cookies), else with the cookie keys; ``OMOTENASHI_PREVIEW_ENABLED=false`` refuse
 They are short-lived: at most ``OMOTENASHI_PREVIEW_MAX_AGE`` seconds (default an hour) after
 they were signed, whatever they say, and a token made for a host works on that host only
 (compared lower case, without the scheme's default port). The cookie is HttpOnly,
-SameSite=Strict, Secure on https and ends with the token.
+SameSite=Strict, Secure on https and ends with the token (or sooner, with the longest life).
+A token with any character a signed token never has is refused before it is verified, so
+what is set in the cookie is only ever the token as signed.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -31,6 +34,9 @@ COOKIE = "omo_preview"
 PARAM = "omo_preview"
 _SALT = "omotenashi.preview"
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+# All a signed token is made of (URL-safe base64 and dots). itsdangerous decodes base64
+# leniently, so a valid token with anything appended would still verify; checked first.
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def normal_host(host: str, scheme: str = "http") -> str:
@@ -122,8 +128,12 @@ class ForceSigner:
             return "refused: force links are off on this site (OMOTENASHI_PREVIEW_ENABLED)"
         if not self.keyed:
             return "refused: this site has no keys to check force links with"
+        if not _TOKEN.fullmatch(token):
+            return "refused: not a force link (characters a signed link never has)"
         try:
-            payload = self._serializer.loads(token, max_age=self.max_age)
+            payload, signed = self._serializer.loads(
+                token, max_age=self.max_age, return_timestamp=True
+            )
         except SignatureExpired:
             return f"refused: older than OMOTENASHI_PREVIEW_MAX_AGE ({self.max_age}s)"
         except (BadData, ValueError, TypeError):
@@ -145,6 +155,6 @@ class ForceSigner:
             stage=stage if stage in STAGES else None,
             segments=frozenset(str(g) for g in payload.get("g") or []),
             attrs=dict(payload.get("a") or {}),
-            expires=float(payload["x"]),
+            expires=min(float(payload["x"]), signed.timestamp() + self.max_age),
             at=float(at) if isinstance(at, int | float) else None,
         )
