@@ -80,12 +80,14 @@ def test_nice_ticks_cover_the_range(low: float, high: float, first: float, last:
 @pytest.mark.parametrize(
     ("est", "colour"),
     [
-        (svgplot.Estimate("a", 2, 1, 3), svgplot.GREEN),
-        (svgplot.Estimate("b", -2, -3, -1), svgplot.RED),
+        (svgplot.Estimate("a", 2, 1, 3, tone="helps"), svgplot.GREEN),
+        (svgplot.Estimate("b", -2, -3, -1, tone="hurts"), svgplot.RED),
         (svgplot.Estimate("c", 0.5, -1, 2), svgplot.GREY),
+        (svgplot.Estimate("d", 2, 1, 3), svgplot.GREY),  # clear of zero, but no verdict given
+        (svgplot.Estimate("e", -2, -3, -1), svgplot.GREY),
     ],
 )
-def test_forest_colours_by_what_the_interval_says(est: svgplot.Estimate, colour: str) -> None:
+def test_forest_colours_by_the_verdict_given(est: svgplot.Estimate, colour: str) -> None:
     svg = svgplot.forest([est], title="t")
     assert f'stroke="{colour}" stroke-width="2"/>' in svg
 

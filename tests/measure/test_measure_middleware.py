@@ -150,9 +150,11 @@ def opted_out_cookie(settings: Settings) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "who",
-    ["bot", "gpc", "dnt", "no-consent", "opted-out", "forced", "excluded"],
+    ["bot", "gpc", "dnt", "no-consent", "opted-out", "forced", "excluded", "anyone"],
 )
 async def test_these_visitors_move_no_count(make_settings: Make, who: str) -> None:
+    """Neither the statistics nor the visitor's record (the ``m`` fields of the profile hash)
+    move; "anyone", an ordinary visitor, shows that both checks can see a count."""
     overrides: dict[str, Any] = {}
     if who == "no-consent":
         overrides["respect"] = {"consent_required": True}
@@ -171,10 +173,17 @@ async def test_these_visitors_move_no_count(make_settings: Make, who: str) -> No
             if who != "excluded":  # (an excluded path is all that visitor sees)
                 await client.post("/buy", params=params)
                 await client.get("/thanks", params=params)
-        assert await mw.store.read_stats(days()) == {}
+        stats = await mw.store.read_stats(days())
         prefix = mw.settings.redis.key_prefix
-        keys = [key async for key in mw.store.client.scan_iter(match=f"{prefix}:*:measure")]
-    assert keys == []
+        records = [
+            field
+            async for key in mw.store.client.scan_iter(match=f"{prefix}:*:p2")
+            for field in await mw.store.client.hkeys(key)
+            if field.startswith("m")
+        ]
+    counted = who == "anyone"
+    assert bool(stats) == counted
+    assert ("mr|promo" in records) == counted and bool(records) == counted
 
 
 async def test_simulated_visitors_are_counted_exactly_and_the_split_is_checked(

@@ -112,7 +112,7 @@ def test_json_is_valid_and_complete() -> None:
     data = json.loads(json.dumps(make().as_json(), allow_nan=False))
     first = data["rows"][0]
     assert first["treatment"] == {"visitors": 5000, "conversions": 600, "rate": 0.12}
-    assert first["verdict"] == "helps"
+    assert (first["verdict"], first["early"]) == ("helps (early)", True)  # 5,000 of 14,751
     assert "Newcombe" in data["methods"]["absolute_lift"]
     assert first["needed"] == {"control": 14751, "treatment": 14751}  # 10 % -> 11 %, 50 % held
     assert data["daily"]["hero"][1] == {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import weakref
 from typing import Any
@@ -64,7 +65,8 @@ class Omotenashi:
         self.settings = s = settings or Settings()
         self.metrics = Metrics()
         self.signer = CookieSigner(s)
-        self.store = Store(s.redis, self.metrics)
+        measure_ttl = math.ceil(s.measure.attribution_days * 86400)  # one-visit profiles too
+        self.store = Store(s.redis, self.metrics, measure_ttl=measure_ttl)
         self.rules = Reloader(s.rules, self.metrics, catalog)
         self.arrival = Arrival(s, self.signer, self.store, self.metrics)
         self.endpoints = Endpoints(

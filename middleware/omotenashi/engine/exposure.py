@@ -2,10 +2,14 @@
 
 A rule with a holdout is *measured*. On a page, a measured rule is exposed in the treatment arm
 ("t") when it is shown, and in the control arm ("c") when the visitor is in its holdout and the
-rule would have been shown without holdouts: same conditions, opt-outs, caps, budget, slot and
-render. "Would have been shown" is found by deciding the page again with holdouts ignored, so
-both arms pass exactly the same tests; this second pass runs only when a holdout refused a rule
-the visitor has not yet been counted for (at most once per visitor and rule).
+rule would have been shown without *its* holdout: same conditions, opt-outs, caps, budget, slot
+and render, and every other measured rule in the arm drawn for this visitor. "Would have been
+shown" is found by deciding the page again with only that rule's holdout ignored, so both arms
+of a rule pass exactly the same tests, competitors included: two measured rules on one slot each
+keep a fair control group (ignoring every holdout would give the slot to the higher priority
+always, and the lower rule's control group would lose the visitors the higher one holds out).
+This second pass runs once per held-out rule the visitor has not yet been counted for (at most
+once per visitor and rule; a page has few measured rules).
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ def exposures(
     this visitor, and ``rerun`` decides the page again under another restraint.
     """
     out = {d.id: TREATMENT for d in applied if d.rule.rule.holdout and d.id not in seen}
-    held = {rule for rule in restraint.held if rule not in seen and rule not in out}
-    if held:
-        without = replace(restraint, ignore_holdout=True, names_on_page=0, held=[], excluded=set())
-        for decision in rerun(without):
-            if decision.id in held:
-                out[decision.id] = CONTROL
+    held = sorted({rule for rule in restraint.held if rule not in seen and rule not in out})
+    for rule in held:
+        alone = replace(
+            restraint, unheld=frozenset({rule}), names_on_page=0, held=[], excluded=set()
+        )
+        if any(decision.id == rule for decision in rerun(alone)):
+            out[rule] = CONTROL
     return out

@@ -195,7 +195,8 @@ class Restraint:
     behavioural: bool  # False under GPC/DNT, without consent, or on a fresh page view
     visitor_id: str = ""
     names_on_page: int = 0
-    ignore_holdout: bool = False  # the page as it would be without holdouts (measurement)
+    ignore_holdout: bool = False  # the page as it would be without any holdout (a preview)
+    unheld: frozenset[str] = frozenset()  # rules whose holdout alone is ignored (measurement)
     arms: Mapping[str, str] = field(default_factory=dict)  # recorded arms: "c" is held out
     held: list[str] = field(default_factory=list)  # rules refused only for their holdout so far
     excluded: set[str] = field(default_factory=set)  # lost to a block of the same intent
@@ -234,7 +235,12 @@ class Restraint:
             return False
         if compiled.behavioural and not self.behavioural:
             return False
-        if rule.holdout and not self.ignore_holdout and self._held_out(rule.id, rule.holdout):
+        if (
+            rule.holdout
+            and not self.ignore_holdout
+            and rule.id not in self.unheld
+            and self._held_out(rule.id, rule.holdout)
+        ):
             self.held.append(rule.id)
             return False
         cap = rule.cap

@@ -19,7 +19,8 @@ Where it lives
 
     1. The visitor's own record, ``m`` fields of the profile hash ``omo:{<vid>}:p2`` (in the
        visitor's hash-tag slot, written by the existing record script, expiring with the
-       profile; store/scripts.py): ``r|<rule>`` ->
+       profile, which a record keeps at least the attribution window even after one visit;
+       store/scripts.py, store/privacy.py): ``r|<rule>`` ->
        ``"<arm>:<unix seconds>"`` of the first exposure (HSETNX, so the first one stays) and
        ``g|<rule>|<goal>`` -> ``"1"`` once the visitor converted. It is read by the existing
        load script, so the engine knows before the response what is new: no extra read.

@@ -10,8 +10,8 @@ from html import escape
 
 from . import svgplot
 from .counting import Arm
-from .report import METHODS, Report, Row
-from .stats import signed
+from .report import GROWING, METHODS, Report, Row
+from .stats import SRM_ADVICE, Verdict, signed
 from .svgplot import Estimate, Series
 
 STYLE = """
@@ -47,16 +47,19 @@ def _table(report: Report) -> str:
             rel = f"{signed(row.rel * 100, 0)}% {_ci(row.rel_ci.low, row.rel_ci.high, digits=0)}"
         split = "–" if row.srm_p is None else f"{row.srm_p:.3g}" + (" ⚠" if row.srm else "")
         verdict_class = row.verdict.name.lower().replace("_", "-")
+        lift = "–"
+        if row.diff is not None:  # else a group has no visitors: nothing to compare
+            lift = f"{signed(row.diff * 100)} {_ci(row.diff_ci.low, row.diff_ci.high)}"
         body.append(
             "<tr>"
             f"<td>{escape(row.rule)}</td><td>{escape(row.goal or '–')}</td>"
             f"<td>{'–' if row.holdout is None else f'{row.holdout:g}%'}</td>"
             f"<td>{row.n_t}</td><td>{_pct(row.rate_t)}</td>"
             f"<td>{row.n_c}</td><td>{_pct(row.rate_c)}</td>"
-            f"<td>{signed(row.diff * 100)} {_ci(row.diff_ci.low, row.diff_ci.high)}</td>"
+            f"<td>{lift}</td>"
             f"<td>{rel}</td><td>{split}</td>"
             f'<td class="{verdict_class}" title="{escape(row.sentence)}">'
-            f"{escape(row.verdict.value)}</td></tr>"
+            f"{escape(row.label)}</td></tr>"
         )
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -67,10 +70,8 @@ def _warnings(report: Report) -> str:
         return ""
     items = "".join(f"<li>{escape(rule)}</li>" for rule in flagged)
     return (
-        '<div class="warn" role="alert"><strong>Sample-ratio mismatch.</strong> For these '
-        "rules the split between treated and held-out visitors is far from the configured "
-        "holdout (p &lt; 0.001), so their numbers cannot be trusted: check caching, redirects "
-        f"and bot filtering before reading them.<ul>{items}</ul></div>"
+        '<div class="warn" role="alert"><strong>Sample-ratio mismatch</strong> in these rules. '
+        f"{escape(SRM_ADVICE)}<ul>{items}</ul></div>"
     )
 
 
@@ -78,25 +79,26 @@ def _label(row: Row) -> str:
     return f"{row.rule} / {row.goal}"
 
 
+def _estimate(row: Row, value: float, low: float, high: float) -> Estimate:
+    """A forest line coloured by the verdict the row gives (none: grey), hollow when the
+    numbers are not to be decided on yet (too few visitors, a suspect split, an early look)."""
+    tone = {Verdict.HELPS: "helps", Verdict.HURTS: "hurts"}.get(row.verdict, "")
+    warn = row.srm or not row.enough or row.early
+    return Estimate(_label(row), value * 100, low * 100, high * 100, warn=warn, tone=tone)
+
+
 def _forests(report: Report) -> str:
-    judged = [row for row in report.rows if row.goal and row.n_t and row.n_c]
+    judged = [row for row in report.rows if row.goal and row.diff is not None]
     if not judged:
         return '<p class="note">No rule has both a treated and a control group yet.</p>'
     absolute = [
-        Estimate(
-            _label(r), r.diff * 100, r.diff_ci.low * 100, r.diff_ci.high * 100,
-            warn=r.srm or not r.enough,
-        )
-        for r in judged
-    ]  # fmt: skip
+        _estimate(r, r.diff, r.diff_ci.low, r.diff_ci.high) for r in judged if r.diff is not None
+    ]
     relative = [
-        Estimate(
-            _label(r), r.rel * 100, r.rel_ci.low * 100, r.rel_ci.high * 100,
-            warn=r.srm or not r.enough,
-        )
+        _estimate(r, r.rel, r.rel_ci.low, r.rel_ci.high)
         for r in judged
         if r.rel is not None and r.rel_ci is not None
-    ]  # fmt: skip
+    ]
     parts = [
         svgplot.forest(
             absolute,
@@ -109,8 +111,10 @@ def _forests(report: Report) -> str:
             svgplot.forest(relative, title=f"Relative lift ({report.confidence:.0%} CI)", unit="%")
         )
     parts.append(
-        '<p class="note">A bar clear of zero is evidence: green helps, red hurts, grey could be '
-        "zero. Hollow points have too few visitors or a suspect split.</p>"
+        '<p class="note">Colours follow the verdict column: green helps, red hurts, grey no '
+        "verdict (the interval includes zero, too few visitors, or a suspect split). Hollow "
+        "points are not to be decided on yet: too few visitors, a suspect split, or an early "
+        "look.</p>"
     )
     return "\n".join(parts)
 
@@ -141,10 +145,8 @@ def _dailies(report: Report) -> str:
     if not parts:
         return '<p class="note">Nothing counted in this period.</p>'
     note = (
-        '<p class="note">Each day is a cohort: the visitors first exposed that day, and the '
-        "goals they later reached (completions summed over the rule's goals: a visitor who "
-        "reaches two goals counts twice). The most recent days are still inside the "
-        "attribution window and will grow.</p>"
+        f'<p class="note">{escape(GROWING)} Goals reached are summed over the rule\'s goals: '
+        "a visitor who reaches two goals counts twice.</p>"
     )
     return note + "\n".join(parts)
 

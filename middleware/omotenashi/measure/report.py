@@ -19,6 +19,13 @@ from .counting import Arm, parse_field
 from .errors import MeasureError
 
 MDE = 0.10  # the relative lift "visitors needed" is planned for
+#: Said under every report (text and HTML): conversions are filed under the day of the first
+#: exposure, so the newest cohorts have had less time to convert.
+GROWING = (
+    "Each day is a cohort: the visitors first exposed that day and the goals they reached "
+    "later. The most recent days are still inside the attribution window: their conversions "
+    "will grow."
+)
 
 METHODS = {
     "rate": "Wilson score interval",
@@ -90,7 +97,7 @@ class Row:
     x_t: int
     n_c: int
     x_c: int
-    diff: float
+    diff: float | None  # None when either group has no visitors: there is nothing to compare
     diff_ci: stats.Interval
     rel: float | None
     rel_ci: stats.Interval | None
@@ -101,6 +108,18 @@ class Row:
     sentence: str
     needed: int | None = None  # held-out visitors to detect a MDE relative lift (80 % power)
     needed_treated: int | None = None  # and treated ones, at the rule's holdout split
+
+    @property
+    def early(self) -> bool:
+        """A verdict given before both groups reached the planned number of visitors."""
+        if self.verdict is stats.Verdict.NO_EVIDENCE or self.needed is None:
+            return False
+        return self.n_c < self.needed or self.n_t < (self.needed_treated or 0)
+
+    @property
+    def label(self) -> str:
+        """The verdict as every report shows it: "helps (early)" for an early look."""
+        return f"{self.verdict.value} (early)" if self.early else self.verdict.value
 
     @property
     def rate_t(self) -> float | None:
@@ -123,8 +142,8 @@ class Row:
             "control": {"visitors": self.n_c, "conversions": self.x_c, "rate": self.rate_c},
             "absolute_lift": {
                 "value": self.diff,
-                "low": self.diff_ci.low,
-                "high": self.diff_ci.high,
+                "low": None if self.diff is None else self.diff_ci.low,
+                "high": None if self.diff is None else self.diff_ci.high,
             },
             "relative_lift": {
                 "value": self.rel,
@@ -136,7 +155,8 @@ class Row:
             "needed": None
             if self.needed is None
             else {"control": self.needed, "treatment": self.needed_treated},
-            "verdict": self.verdict.value,
+            "verdict": self.label,
+            "early": self.early,
             "sentence": self.sentence,
         }
 
@@ -212,7 +232,7 @@ def _row(
 ) -> Row:
     n_t, x_t, n_c, x_c = arms
     diff_ci = stats.newcombe(x_t, n_t, x_c, n_c, confidence)
-    diff = (x_t / n_t if n_t else 0.0) - (x_c / n_c if n_c else 0.0)
+    diff = x_t / n_t - x_c / n_c if n_t and n_c else None
     relative = stats.relative_lift(x_t, n_t, x_c, n_c, confidence)
     srm_p = None if holdout is None else stats.srm_pvalue(n_t, n_c, holdout / 100)
     srm = stats.srm_flagged(srm_p)
@@ -229,12 +249,16 @@ def _row(
     elif not goal:
         sentence = "No goals to judge this rule on: declare goals to measure it."
     else:
-        sentence = stats.explain(verdict, diff_ci, enough=enough, srm=srm, min_per_arm=min_per_arm)
+        sentence = stats.explain(
+            verdict, diff_ci, enough=enough, srm=srm, min_per_arm=min_per_arm, confidence=confidence
+        )
     needed = None
     if holdout and 0 < holdout < 100 and n_c and 0 < x_c < n_c and x_c * (1 + MDE) < n_c:
         needed = stats.sample_sizes(x_c / n_c, MDE, holdout / 100)
         if verdict is stats.Verdict.NO_EVIDENCE and goal and not srm:
             sentence += f" To detect a {MDE:.0%} relative lift, plan on about {_plan(*needed)}."
+        elif verdict is not stats.Verdict.NO_EVIDENCE and (n_c < needed[0] or n_t < needed[1]):
+            sentence += " " + stats.early_look(n_t, n_c, *needed)
     return Row(
         rule, goal, holdout, n_t, x_t, n_c, x_c, diff, diff_ci,
         None if relative is None else relative[0],

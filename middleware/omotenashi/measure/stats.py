@@ -31,6 +31,13 @@ from .errors import MeasureError
 CONFIDENCE = 0.95
 SRM_ALPHA = 0.001
 MIN_PER_ARM = 100
+#: What a sample-ratio mismatch means and where to look: the one sentence every report gives.
+SRM_ADVICE = (
+    "The split between shown and held-out visitors is far from what the holdout asks for "
+    "(p < 0.001), so these numbers cannot be trusted: check whether the holdout was changed "
+    "during the test, whether a cache serves one visitor's personalised page to others, and "
+    "whether redirects, errors or bot filtering lose more visitors of one group."
+)
 _NORMAL = NormalDist()
 
 
@@ -228,18 +235,31 @@ def explain(
     enough: bool,
     srm: bool,
     min_per_arm: int = MIN_PER_ARM,
+    confidence: float = CONFIDENCE,
 ) -> str:
     """One plain sentence for editors: what the numbers allow them to say."""
-    points = f"{signed(diff.low * 100)} to {signed(diff.high * 100)} percentage points"
+    points = (
+        f"{signed(diff.low * 100)} to {signed(diff.high * 100)} percentage points "
+        f"({confidence:.0%} interval)"
+    )
     if srm:
-        return (
-            "The split between shown and held-out visitors is not what the holdout asks for, "
-            "so these numbers cannot be trusted; check how visitors are assigned."
-        )
+        return SRM_ADVICE
     if not enough:
         return f"Too few visitors so far: wait for at least {min_per_arm} in each group."
     if verdict is Verdict.HELPS:
-        return f"The rule helps: it raises conversion by about {points} (95% interval)."
+        return f"The rule helps: it raises conversion by about {points}."
     if verdict is Verdict.HURTS:
-        return f"The rule hurts: it changes conversion by {points}."
+        return f"The rule hurts: it lowers conversion by about {points}."
     return f"No evidence yet: the effect could be anywhere from {points}, zero included."
+
+
+def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int) -> str:
+    """The warning on a verdict given before both groups reached their planned size."""
+    if needed_c == needed_t:
+        counts = f"{min(n_t, n_c):,} of {needed_c:,} planned visitors per group"
+    else:
+        counts = (
+            f"{n_c:,} of {needed_c:,} planned held-out visitors and {n_t:,} of "
+            f"{needed_t:,} planned visitors shown the rule"
+        )
+    return f"An early look: {counts}; deciding now raises the chance of a false result."

@@ -51,10 +51,13 @@ class Estimate:
     low: float
     high: float  # may be math.inf: drawn to the edge with an arrow
     warn: bool = False  # drawn hollow (e.g. a sample-ratio mismatch or too few visitors)
+    tone: str = ""  # the row's verdict: "helps" green, "hurts" red, anything else grey
 
 
 def forest(estimates: Sequence[Estimate], *, title: str, unit: str = "", width: int = 760) -> str:
-    """Points with interval bars, one row each, and a line at zero. Colour says the sign."""
+    """Points with interval bars, one row each, and a line at zero. Colour says the verdict
+    (``tone``), not the interval: a row whose verdict is withheld is grey however clear of
+    zero its bar."""
     row, top, left, right = 26, 34, 250, 24
     height = top + row * max(1, len(estimates)) + 34
     finite = [v for e in estimates for v in (e.low, e.high, e.value) if math.isfinite(v)]
@@ -84,7 +87,7 @@ def forest(estimates: Sequence[Estimate], *, title: str, unit: str = "", width: 
         )
     for index, est in enumerate(estimates):
         y = top + row * index + row // 2
-        colour = GREEN if est.low > 0 else RED if est.high < 0 else GREY
+        colour = {"helps": GREEN, "hurts": RED}.get(est.tone, GREY)
         label = est.label if len(est.label) <= 38 else est.label[:37] + "…"
         out.append(f'<text x="8" y="{y + 4}">{escape(label)}</text>')
         out.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .report import Report, Row
+from .report import GROWING, Report, Row
 from .stats import signed
 
 
@@ -13,6 +13,8 @@ def _pct(value: float | None) -> str:
 
 
 def _points(row: Row) -> str:
+    if row.diff is None:  # a group without visitors: nothing to compare
+        return "-"
     ci = row.diff_ci
     return f"{signed(row.diff * 100)} [{signed(ci.low * 100)}, {signed(ci.high * 100)}]"
 
@@ -59,7 +61,7 @@ def render_text(report: Report) -> str:
                 _points(row),
                 _relative(row),
                 _srm(row),
-                row.verdict.value,
+                row.label,
             ]
         )
     widths = [max(len(line[i]) for line in table) for i in range(len(HEADER))]
@@ -75,6 +77,8 @@ def render_text(report: Report) -> str:
         "Lift is treatment minus control conversion, in percentage points; intervals are "
         f"{report.confidence:.0%} Newcombe (absolute) and log-scale MOVER Wilson (relative).",
         "'split p' tests the treated/control split against the holdout; SRM! below 0.001.",
+        "'(early)': a verdict before both groups reached the visitors planned for them.",
+        GROWING,
         "",
     ]
     return "\n".join(lines)

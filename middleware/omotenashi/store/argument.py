@@ -1,15 +1,15 @@
 """The record script's argument: a request's change as JSON, built without ``json.dumps``.
 
 The bytes are exactly those of ``json.dumps(payload, separators=(",", ":"))`` over
-:meth:`Change.payload` with the reasons coded (store/why.py) and ``new_ttl`` added
-(tests/store/test_argument.py compares the two), so the script reads what it always read. It is
-cheaper because the keys are written once, here, and what a page view leaves empty costs
-nothing: the fields that are usually empty are written as a constant, lists of names are
-joined by the C string encoder, ``now`` is turned into text once (shared by every reason's
-time, the engine's ``now`` itself), and the reasons, the same few sentences again and again,
-are coded and quoted once per distinct sentence, and each rule's entry (its name and its
-sentences, all but the time) once per distinct rule and sentences. Anything json writes its
-own way (a name that is not a string, NaN) is left to json.
+:meth:`Change.payload` with the reasons coded (store/why.py), ``new_ttl`` added and
+``measure_ttl`` when there is one (tests/store/test_argument.py compares the two), so the script
+reads what it always read. It is cheaper because the keys are written once, here, and what a
+page view leaves empty costs nothing: the fields that are usually empty are written as a
+constant, lists of names are joined by the C string encoder, ``now`` is turned into text once
+(shared by every reason's time, the engine's ``now`` itself), and the reasons, the same few
+sentences again and again, are coded and quoted once per distinct sentence, and each rule's
+entry (its name and its sentences, all but the time) once per distinct rule and sentences.
+Anything json writes its own way (a name that is not a string, NaN) is left to json.
 """
 
 from __future__ import annotations
@@ -76,15 +76,21 @@ def _shown_why(shown_why: dict[str, list[object]], now: float, now_text: str) ->
     return f"{{{','.join(parts)}}}"
 
 
-def record_argument(change: Change, ttl: int, half_life: float, new_ttl: int) -> str:
-    """The change as the record script's one argument (JSON)."""
+def record_argument(
+    change: Change, ttl: int, half_life: float, new_ttl: int, measure_ttl: int = 0
+) -> str:
+    """The change as the record script's one argument (JSON). ``new_ttl``: the life of a
+    profile of one visit (0: the full ``ttl``); ``measure_ttl``: at least this long when it
+    holds a first exposure (the attribution window; store/privacy.py)."""
     try:
-        return _fast(change, ttl, half_life, new_ttl)
+        return _fast(change, ttl, half_life, new_ttl, measure_ttl)
     except TypeError:  # a name that is not a string, an unhashable reason: json's own way
-        return _dumps(payload(change, ttl, half_life, new_ttl))
+        return _dumps(payload(change, ttl, half_life, new_ttl, measure_ttl))
 
 
-def payload(change: Change, ttl: int, half_life: float, new_ttl: int) -> dict[str, Any]:
+def payload(
+    change: Change, ttl: int, half_life: float, new_ttl: int, measure_ttl: int = 0
+) -> dict[str, Any]:
     """What the argument says, as a dict (json.dumps of it is the argument)."""
     out = change.payload(ttl, half_life)
     out["shown_why"] = {  # the reasons, compactly (store/why.py)
@@ -92,15 +98,18 @@ def payload(change: Change, ttl: int, half_life: float, new_ttl: int) -> dict[st
         for rule, (at, said) in change.shown_why.items()
     }
     out["new_ttl"] = new_ttl
+    if measure_ttl:
+        out["measure_ttl"] = measure_ttl
     return out
 
 
-def _fast(c: Change, ttl: int, half_life: float, new_ttl: int) -> str:
+def _fast(c: Change, ttl: int, half_life: float, new_ttl: int, measure_ttl: int = 0) -> str:
     now = c.now
     now_text = _num(now)
     why = _shown_why(c.shown_why, now, now_text) if c.shown_why else "{}"
     absent = "null" if c.absent_days is None else _num(c.absent_days)
     stage = _str(c.stage) if c.stage else _NO_TEXT
+    tail = f',"measure_ttl":{_num(measure_ttl)}}}' if measure_ttl else "}"
     return (
         f'{{"now":{now_text},"since":{_num(c.since)},"ttl":{_num(ttl)}'
         f',"half_life":{_num(half_life)},"view":{_bool(c.view)}'
@@ -110,5 +119,6 @@ def _fast(c: Change, ttl: int, half_life: float, new_ttl: int) -> str:
         f',"cart_remove":{_names(c.cart_remove)},"cart_clear":{_bool(c.cart_clear)}'
         f',"purchases":{_num(c.purchases)},"stage":{stage},"stage_back":{_bool(c.stage_back)}'
         f',"first":{_obj(c.first)},"attrs":{_obj(c.attrs)},"caps":{_obj(c.caps)}'
-        f',"bought":{_names(c.bought)},"measure":{_obj(c.measure)},"new_ttl":{_num(new_ttl)}}}'
+        f',"bought":{_names(c.bought)},"measure":{_obj(c.measure)},"new_ttl":{_num(new_ttl)}'
+        f"{tail}"
     )

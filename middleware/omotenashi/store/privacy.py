@@ -1,6 +1,11 @@
 """The store's privacy guarantees: bounded keys, a short life for one-visit profiles, a deny-list,
 and an erase that leaves nothing of the visitor behind.
 
+A profile of one visit lives ``new_ttl`` (a day), unless it holds a measurement record (an
+``m`` field: a first exposure to a measured rule): then at least ``measure_ttl``, the
+attribution window, so that a goal reached within the window still counts for the exposure
+and a visitor returning within it is not exposed (counted) again. Never longer than ``ttl``.
+
 ``GUARD`` opens the record and merge scripts: a revoked profile (``revoked`` field in its
 profile hash, or in the first layout's profile key) is never written, and helpers refuse
 entries past the counts of :mod:`omotenashi.engine.limits`. ``ERASE`` deletes every key
@@ -73,9 +78,11 @@ local function keep_newest(fam, limit)  -- by value (a time), then by name
   end)
   for i = 1, #all - limit do del(all[i][1]) end
 end
-local function ttl_for(c)
+local function ttl_for(c)  -- after the writes: ``count`` says whether it holds an exposure
   if (c.new_ttl or 0) > 0 and tonumber(have['N'] or '0') < 2 then
-    return math.min(c.new_ttl, c.ttl)
+    local short = c.new_ttl
+    if (count['m'] or 0) > 0 then short = math.max(short, c.measure_ttl or 0) end
+    return math.min(short, c.ttl)
   end
   return c.ttl
 end

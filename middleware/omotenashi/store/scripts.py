@@ -154,7 +154,7 @@ if c.stage ~= '' then
   if c.stage_back or rank[c.stage] > current then put('G', rank[c.stage]) end
 end
 for k, v in pairs(c.measure) do putnx('m' .. k, v) end
-local ttl = ttl_for(c)  -- a day until the second visit (see store/privacy.py)
+local ttl = ttl_for(c)  -- a day until the second visit, or the attribution window (privacy.py)
 redis.call('EXPIRE', H, ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
 return 1

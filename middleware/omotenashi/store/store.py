@@ -44,9 +44,12 @@ _HASH, _ALSO = PARTS
 
 
 class Store:
-    def __init__(self, cfg: RedisSettings, metrics: Metrics) -> None:
+    def __init__(
+        self, cfg: RedisSettings, metrics: Metrics, *, measure_ttl: int = 7 * 86400
+    ) -> None:
         self.cfg = cfg
         self.metrics = metrics
+        self.measure_ttl = measure_ttl  # the least life of a one-visit profile with an exposure
         self.breaker = Breaker(cfg.breaker_failures, cfg.breaker_reset, metrics)
         self.client: Any = None
         self._also_close: list[Any] = []
@@ -236,7 +239,8 @@ class Store:
     def _record_arg(self, pid: str, change: Change, half_life: float) -> tuple[list[str], str]:
         """The record script's keys and its one argument (the change as JSON)."""
         new_ttl = 0 if pid.startswith("u") else self.cfg.new_ttl  # users: the full TTL
-        return self.keys(pid), record_argument(change, self.cfg.idle_ttl, half_life, new_ttl)
+        arg = record_argument(change, self.cfg.idle_ttl, half_life, new_ttl, self.measure_ttl)
+        return self.keys(pid), arg
 
     @property
     def can_queue(self) -> bool:
