@@ -143,3 +143,11 @@ def test_text_and_html_both_say_recent_cohorts_are_still_growing() -> None:
     growing = "The most recent days are still inside the attribution window"
     assert growing in render_text(report)
     assert growing in html.unescape(render_html(report))
+
+
+@pytest.mark.parametrize(("confidence", "level"), [(0.95, "95"), (0.9, "90"), (0.99, "99")])
+def test_the_text_table_header_names_the_interval_it_prints(confidence: float, level: str) -> None:
+    counts = rep.counts_from_days({"2025-12-01": arms(20000, 2400, 20000, 2000)})
+    report = rep.build(counts, [RuleSpec("hero", 50.0, ("buy",))], confidence=confidence)
+    header = render_text(report).splitlines()[2]
+    assert f"lift pts [{level}% CI]" in header and f"relative [{level}% CI]" in header

@@ -34,7 +34,7 @@ def _srm(row: Row) -> str:
 
 HEADER = (
     "rule", "goal", "hold", "treated", "conv", "control", "conv",
-    "lift pts [95% CI]", "relative [95% CI]", "split p", "verdict",
+    "lift pts [{ci}% CI]", "relative [{ci}% CI]", "split p", "verdict",
 )  # fmt: skip
 
 
@@ -47,7 +47,8 @@ def render_text(report: Report) -> str:
     measured, unmeasured = report.measured, report.unmeasured()
     if not measured:
         return "\n".join([*lines, unmeasured, ""])
-    table = [list(HEADER)]
+    level = f"{report.confidence * 100:g}"  # the interval the report was asked for
+    table = [[name.format(ci=level) for name in HEADER]]
     for row in measured:
         table.append(
             [
