@@ -195,7 +195,10 @@ async def test_withdrawn_consent_holds_for_later_pages(
         assert keys_of(omotenashi_redis, vid) == {}
         await client.post("/consent?yes=1")
         await client.get("/")
-    assert f"omo:{{{vid}}}:p2" in keys_of(omotenashi_redis, vid)
+        again = (await me(client))["id"]
+    # withdrawal gave a new id (as an erase does): consent given again starts unlinked
+    assert again != vid and keys_of(omotenashi_redis, vid) == {}
+    assert f"omo:{{{again}}}:p2" in keys_of(omotenashi_redis, again)
 
 
 async def test_revoking_a_user_ends_personalisation_on_every_path(

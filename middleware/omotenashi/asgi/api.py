@@ -26,6 +26,7 @@ from omotenashi.engine import limits
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import PayloadError, StoreError
 from omotenashi.identity.cookie import Identity, new_vid, user_profile_id
+from omotenashi.respect.preferences import unlinked
 from omotenashi.store import privacy as deny
 from omotenashi.store.store import PARTS
 
@@ -168,6 +169,9 @@ async def consent(request: Any, granted: bool = True) -> None:
                 await visitor.services.store.erase(visitor.id)
             except StoreError as exc:
                 log.warning("omotenashi: could not erase the profile: %s", exc)
+        # a new id, no user, as an erase gives: consent given again starts unlinked
+        _switch(visitor, unlinked(prefs.to_cookie()))
+        return
     _switch(visitor, replace(visitor.identity, prefs=prefs.to_cookie()))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from omotenashi.rules.model import STAGES
@@ -58,28 +59,95 @@ class Profile:
         return out
 
     def to_export(self) -> dict[str, Any]:
+        """Every stored field, readable: the visitor's download (respect/preferences.py).
+
+        ``first_seen``, ``last_seen`` and ``shown_why.at`` are Unix seconds (the merge at
+        sign-in reads them); every other time is ISO 8601, UTC.
+        """
         return {
             "stage": self.stage,
             "visits": self.visits,
             "views": self.views,
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
+            "visit_started": iso(self.visit_start),
+            "days_away_before_this_visit": self.absent_days,
             "segments": sorted(self.segments),
             "attributes": self.attrs,
             "interests": {t: round(s, 3) for t, (s, _) in self.interests.items()},
+            "interests_updated": {t: iso(at) for t, (_, at) in self.interests.items()},
             "events": self.events,
             "purchases": self.purchases,
+            "last_purchase": iso(self.purchase_at),
             "cart": self.cart,
+            "cart_changed": iso(self.cart_at),
             "viewed": sorted(self.viewed),
+            "viewed_at": {item: iso(at) for item, at in sorted(self.viewed.items())},
             "purchased": sorted(self.purchased),
-            "recommendation_pairs": sorted(self.also),
+            "recommendation_pairs": [
+                {"you_viewed": seed, "viewed_with_it": item, "score": round(score, 4)}
+                for (seed, _, item), score in sorted(
+                    (pair.partition(">"), score) for pair, score in self.also.items()
+                )
+            ],
             "first_visit": self.first_touch,
             "shown": self.shown,
             "shown_why": {r: {"at": at, "because": why} for r, (at, why) in self.shown_why.items()},
-            "caps": {rule: {"period": p, "count": n} for rule, (p, n) in self.caps.items()},
+            "caps": {rule: cap_export(p, n) for rule, (p, n) in self.caps.items()},
             "merged_ids": sorted(self.merged),
-            "measured": self.measured,
+            "merged_at": {vid: iso(at) for vid, at in sorted(self.merged.items())},
+            "measured": measured_export(self.measured),
+            "revoked": self.revoked,
         }
+
+
+def iso(at: float | None) -> str | None:
+    """A Unix time as ISO 8601 UTC (``None`` stays ``None``)."""
+    if at is None:
+        return None
+    try:
+        return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds: as stored
+        return str(at)
+
+
+_PERIODS = {"v": ("visit", 1), "d": ("day", 86400), "w": ("week", 7 * 86400)}
+
+
+def cap_export(period: str, count: int) -> dict[str, Any]:
+    """A cap's count and its period (engine/restraint.py ``period_key``), readable: the
+    visit, UTC day or week (from a Thursday, as Unix weeks run) it counts in, and its start."""
+    kind, since = _PERIODS.get(period[:1], ("", 0)), None
+    if kind[0] and period[1:].isdigit():
+        since = iso(int(period[1:]) * kind[1])
+        return {"period": kind[0], "since": since, "count": count}
+    return {"period": period, "since": None, "count": count}
+
+
+_ARMS = {"t": "treatment", "c": "control"}
+
+
+def measured_export(fields: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The measurement record (measure/counting.py: ``r|<rule>`` -> ``<arm>:<time>``,
+    ``g|<rule>|<goal>`` -> ``1``) per rule: its arm, the first exposure, the goals reached."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def rule(name: str) -> dict[str, Any]:
+        return out.setdefault(name, {"arm": None, "first_exposed": None, "goals_reached": []})
+
+    for name, value in sorted(fields.items()):
+        kind, _, rest = name.partition("|")
+        if kind == "r":
+            arm, _, at = value.partition(":")
+            entry = rule(rest)
+            entry["arm"] = _ARMS.get(arm, value)
+            entry["first_exposed"] = iso(int(at)) if at.isdigit() else None
+        elif kind == "g":
+            ruled, _, goal = rest.partition("|")
+            rule(ruled)["goals_reached"].append(goal)
+        else:  # a field this version does not know: as stored
+            out.setdefault("(other)", {})[name] = value
+    return out
 
 
 def decayed(score: float, at: float, now: float, half_life: float) -> float:

@@ -175,7 +175,8 @@ class PreferencesPage:
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         choices = choices or Choices.of(loaded.ruleset)
-        recent = shown.shown_recently(profile, loaded.ruleset, prefs, choices.by_id)
+        every = shown.shown_recently(profile, loaded.ruleset, prefs, choices.by_id, limit=None)
+        recent = every[: shown.MAX_LISTED]
         # every rule's switch: only for a site template that lists them (ours does not)
         listing = choices.listing_for(prefs) if self.lists_rules() else []
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
@@ -189,7 +190,9 @@ class PreferencesPage:
             notice=notice,
             private=shown.private_note(reason, kept, bool(ident.prefs), can_choose) or private,
             shown=recent,
-            kinds=choices.kinds_for(prefs, recent),
+            shown_more=len(every) - len(recent),
+            signed_in=ident.user is not None,
+            kinds=choices.kinds_for(prefs, every),
             can_choose=can_choose,
             untracked=untracked,
             kept=kept,
@@ -319,12 +322,16 @@ async def apply_choice(
         except StoreError:
             return ident, target + "?failed=1", ""
         if action == "erase":  # a new, unlinked id: nothing ties this browser to the old profile
-            fresh = Identity(
-                vid=new_vid(), is_new=False, issued_at=time.time(), prefs=prefs.to_cookie()
-            )
-            return fresh, target + "?erased=1", ""
+            return unlinked(prefs.to_cookie()), target + "?erased=1", ""
         return ident, target + "?reset=1", ""
     return ident, target, ""
+
+
+def unlinked(prefs: dict[str, object]) -> Identity:
+    """A new visitor id nothing is stored under, no user, keeping only the choices ``prefs``
+    (a cookie's): after an erase, or consent withdrawn (asgi/api.py ``consent``), nothing ties
+    this browser to what was kept before."""
+    return Identity(vid=new_vid(), is_new=False, issued_at=time.time(), prefs=prefs)
 
 
 NOTICES = {  # the first four: a save whose choices did not all fit in the cookie as given
@@ -341,9 +348,10 @@ NOTICES = {  # the first four: a save whose choices did not all fit in the cooki
     "blocks you switched off that this site has stopped showing.",
     "saved": "Your choices are saved. They apply from the next page you open.",
     "reset": "Done: we start afresh. Your choices are kept.",
-    "erased": "Done: everything we kept about you is erased. Your choices are kept.",
+    "erased": "Done: everything we kept about you is erased. Your choices are kept. "
+    + shown.SHARED_COUNTS,
     "erased_all": "Done: everything we kept about you is erased, and our cookie is gone from "
-    "this browser.",
+    "this browser. " + shown.SHARED_COUNTS,
     "failed": "Sorry, that did not work just now. Please try again in a moment.",
 }
 

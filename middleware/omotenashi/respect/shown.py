@@ -13,10 +13,18 @@ from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
+from omotenashi.respect import yourdata
 
 MAX_LISTED = 30
 Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic → words
 
+# Said wherever a visitor's data was erased (forget me, consent withdrawn, revoked): the
+# shared counts (store/recs.py, measure/counting.py) keep what their visits added, no id.
+SHARED_COUNTS = (
+    "Counts shared with everyone's (which items are viewed, and viewed together, and how "
+    "many visitors saw each version of a page) may still hold what your visits added, with "
+    "no id of yours."
+)
 # What the page says when the privacy decision keeps nothing about this visitor.
 PRIVATE_NOTES = {
     "gpc": (
@@ -31,10 +39,15 @@ PRIVATE_NOTES = {
         "followed."
     ),
     "withdrawn": (
-        "You have withdrawn your consent, so we keep nothing about you. Pages may still adapt "
-        "to your device, the time, or the link you followed."
+        "You have withdrawn your consent, so we keep nothing about you. "
+        + SHARED_COUNTS
+        + " Pages may still adapt to your device, the time, or the link you followed."
     ),
-    "revoked": "This site has turned personalisation off for you: we keep nothing about you.",
+    "revoked": (
+        "This site has turned personalisation off for you. We keep nothing about you but a "
+        "small record that says so, so that nothing else is kept; it goes by itself, after 400 "
+        "days unless the site chose another time. " + SHARED_COUNTS
+    ),
     "bot": "Automated visitors are never personalised and nothing is kept about them.",
     "nothing": (
         "You chose “Personalise nothing for me”. We store nothing new about you: no pages, "
@@ -151,11 +164,14 @@ def shown_recently(
     ruleset: RuleSet,
     prefs: Prefs,
     by_id: Mapping[str, CompiledRule] | None = None,
+    limit: int | None = MAX_LISTED,
 ) -> list[dict[str, Any]]:
     """What this visitor was shown (newest first) with the reasons true at the time; rules
     giving the same reason in the same category are one entry with one switch (``key`` lists
     every rule of the entry, shown or not: :func:`entries`). ``by_id``: the rule set's rules by
-    id, when the caller keeps them (then this costs what was shown, not the rule set)."""
+    id, when the caller keeps them (then this costs what was shown, not the rule set);
+    ``limit``: the newest this many (None: all). Rules no longer in the rule set are left
+    out (nothing to switch): :func:`gone_shown` counts them."""
     if by_id is None:
         by_id = {r.id: r for r in ruleset.rules}
     out: list[dict[str, Any]] = []
@@ -189,7 +205,13 @@ def shown_recently(
         out.append(entry)
     out.sort(key=lambda e: -e["at"])
     _unique_labels(out)
-    return out[:MAX_LISTED]
+    return out if limit is None else out[:limit]
+
+
+def gone_shown(profile: Profile, by_id: Mapping[str, CompiledRule]) -> int:
+    """How many times blocks this site no longer shows (rules gone from the rule set) were
+    shown to this visitor: still kept, until they expire or are erased."""
+    return sum(n for rule, n in profile.shown.items() if rule not in by_id and n > 0)
 
 
 def _unique_labels(entries: list[dict[str, Any]]) -> None:
@@ -238,10 +260,15 @@ def data_sections(
     private: str = "",
     by_id: Mapping[str, CompiledRule] | None = None,
 ) -> list[tuple[str, list[str]]]:
-    """The export as headed lists of plain sentences, for the readable page; ``names`` holds
-    the catalogue's titles for items and words for topics; ``private`` is the privacy
-    decision's reason when it is private (its note comes first: what is and is not kept)."""
+    """The export as headed lists of plain sentences, for the readable page: every family of
+    it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
+    catalogue's titles for items and words for topics; ``private`` is the privacy decision's
+    reason when it is private (its note comes first: what is and is not kept)."""
     titles, labels = names or ({}, {})
+
+    def title(item: str) -> str:
+        return titles.get(item) or words(item)
+
     rows: list[tuple[str, list[str]]] = []
     counts = [
         f"Visits: {profile.visits}",
@@ -252,58 +279,55 @@ def data_sections(
         counts.append(f"First seen: {when_text(profile.first_seen)}")
     if profile.last_seen:
         counts.append(f"Last seen: {when_text(profile.last_seen)}")
-    rows.append(("Your visits", counts))
+    rows.append(("Your visits", counts + yourdata.visit_lines(profile)))
     if profile.interests:
         rows.append(
             (
                 "Topics you looked at (a point for each page about one, fading with time)",
-                [
-                    f"{labels.get(t) or words(t)}: {score:.1f}"
-                    for t, (score, _) in sorted(profile.interests.items())
-                ],
+                yourdata.cut(
+                    [
+                        f"{labels.get(t) or words(t)}: {score:.1f}, last added to "
+                        f"{yourdata.day(at)}"
+                        for t, (score, at) in sorted(profile.interests.items())
+                    ]
+                ),
             )
         )
     if profile.viewed:
-        looked = [titles.get(i) or words(i) for i in sorted(profile.viewed)]
-        rows.append(("Things you looked at", looked))
+        looked = [f"{title(i)} ({yourdata.day(at)})" for i, at in sorted(profile.viewed.items())]
+        rows.append(("Things you looked at", yourdata.cut(looked)))
     if profile.cart:
-        rows.append(
-            (
-                "In your cart",
-                [f"{titles.get(i) or words(i)} × {n}" for i, n in sorted(profile.cart.items())],
-            )
-        )
+        cart = [f"{title(i)} × {n}" for i, n in sorted(profile.cart.items())]
+        rows.append(("In your cart", yourdata.cut(cart)))
     if profile.events:
-        rows.append(
-            ("Things you did", [f"{words(n)}: {c}" for n, c in sorted(profile.events.items())])
-        )
+        done = [f"{words(n)}: {c}" for n, c in sorted(profile.events.items())]
+        rows.append(("Things you did", yourdata.cut(done)))
     if profile.attrs:
-        rows.append(
-            (
-                "Details the site gave us",
-                [f"{words(k)}: {v}" for k, v in sorted(profile.attrs.items())],
-            )
-        )
+        given = [f"{words(k)}: {v}" for k, v in sorted(profile.attrs.items())]
+        rows.append(("Details the site gave us", yourdata.cut(given)))
     if profile.first_touch:
         rows.append(
             ("How you first found us", [f"{words(k)}: {v}" for k, v in profile.first_touch.items()])
         )
     if by_id is None:
         by_id = {r.id: r for r in ruleset.rules}
-    shown = shown_recently(profile, ruleset, prefs, by_id)
+    measured = {name.split("|")[1] for name in profile.measured if name.count("|")}
+    why = {rule: by_id[rule].rule.why for rule in measured if rule in by_id}
+    rows += yourdata.more_sections(profile, title, why)
+    shown = [
+        f"{e['why']} ({e['times']} time{'s' * (e['times'] != 1)})"
+        for e in shown_recently(profile, ruleset, prefs, by_id, limit=None)
+    ]
+    if gone := gone_shown(profile, by_id):
+        shown.append(f"Blocks this site no longer shows ({gone} time{'s' * (gone != 1)})")
     if shown:
-        rows.append(
-            (
-                "Shown to you",
-                [f"{e['why']} ({e['times']} time{'s' * (e['times'] != 1)})" for e in shown],
-            )
-        )
+        rows.append(("Shown to you", yourdata.cut(shown)))
     choices = []
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")
     choices += [f"Switched off: {words(c)}" for c in sorted(prefs.off_categories)]
-    gone = "a block this site no longer shows"
-    off = dict.fromkeys(by_id[r].rule.why if r in by_id else gone for r in prefs.off_rules)
+    gone_rule = "a block this site no longer shows"
+    off = dict.fromkeys(by_id[r].rule.why if r in by_id else gone_rule for r in prefs.off_rules)
     choices += [f"Switched off: {why}" for why in sorted(off)]
     if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing read or added
         choices = [

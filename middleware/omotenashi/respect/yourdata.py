@@ -1,0 +1,127 @@
+"""The "Your data" page's lists for what the profile keeps beyond visits, topics, items and
+events (respect/shown.py ``data_sections`` puts them in order): each family of the export
+(engine/profile.py ``to_export``) in a few plain lines, long lists cut with "and N more"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from omotenashi.engine.explain import words
+from omotenashi.engine.profile import Profile
+
+MAX_LISTED = 30
+Section = tuple[str, list[str]]
+
+
+def day(at: float | None) -> str:
+    if at is None:
+        return ""
+    try:
+        return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC")
+    except (OverflowError, OSError, ValueError):
+        return ""
+
+
+def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:
+    """At most ``limit`` lines; then one that says how many more the download holds."""
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"… and {len(lines) - limit} more (all in the download)"]
+
+
+def visit_lines(profile: Profile) -> list[str]:
+    """The times kept with the visits, beyond the first and last."""
+    out = []
+    if profile.visit_start is not None:
+        out.append(f"This visit began: {day(profile.visit_start)}")
+    if profile.absent_days is not None:
+        out.append(f"Days away before this visit: {profile.absent_days:.1f}")
+    if profile.cart_at is not None:
+        out.append(f"Cart last changed: {day(profile.cart_at)}")
+    if profile.purchase_at is not None:
+        out.append(f"Last purchase: {day(profile.purchase_at)}")
+    return out
+
+
+def more_sections(
+    profile: Profile, title: Callable[[str], str], why: Mapping[str, str]
+) -> list[Section]:
+    """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
+    ``title``: an item's name; ``why``: the rule set's reasons by rule id."""
+    rows: list[Section] = [("Where we think you are", [f"Stage: {words(profile.stage)}"])]
+    if profile.segments:
+        groups = [words(s) for s in sorted(profile.segments)]
+        rows.append(("Groups the site put you in", cut(groups)))
+    if profile.purchased:
+        bought = [title(i) for i in sorted(profile.purchased)]
+        rows.append(("What you bought (never suggested to you again)", cut(bought)))
+    if profile.also:
+        pairs = sorted(p.partition(">")[::2] for p in profile.also)
+        rows.append(
+            (
+                "For suggestions: items you viewed, and one other visitors viewed with each",
+                cut([f"{title(seed)}: {title(item)}" for seed, item in pairs]),
+            )
+        )
+    if profile.caps:
+        n = len(profile.caps)
+        rows.append(
+            (
+                "How often blocks were shown to you, so that none shows too often",
+                [
+                    f"{n} count{'s' * (n != 1)}, each for one kind of block in one visit, day, "
+                    "week or ever (each is in the download)"
+                ],
+            )
+        )
+    if profile.merged:
+        last = max(profile.merged.values())
+        n = len(profile.merged)
+        rows.append(
+            (
+                "Earlier visits joined to your account when you signed in",
+                [f"{n} earlier visitor id{'s' * (n != 1)}, the last joined {day(last)}"],
+            )
+        )
+    measured = measured_lines(profile, why)
+    if measured:
+        rows.append(("Measuring whether blocks help (you count once in each)", cut(measured)))
+    return rows
+
+
+_ARMS = {
+    "treatment": "you are in the group that sees it",
+    "control": "you are in the group that does not see it, to compare",
+}
+
+
+def measured_lines(profile: Profile, why: Mapping[str, str]) -> list[str]:
+    """The measurement record (measure/counting.py: ``r|<rule>`` -> ``<arm>:<time>``,
+    ``g|<rule>|<goal>``) as one line per rule: its group, since when, the goals reached."""
+    seen: dict[str, str] = {}
+    goals: dict[str, list[str]] = {}
+    other = 0
+    for name, value in sorted(profile.measured.items()):
+        kind, _, rest = name.partition("|")
+        if kind == "r":
+            arm, _, at = value.partition(":")
+            group = _ARMS.get({"t": "treatment", "c": "control"}.get(arm, ""), "no group")
+            when = day(float(at)) if at.isdigit() else ""
+            seen[rest] = group + (f", since {when}" if when else "")
+            goals.setdefault(rest, [])
+        elif kind == "g":
+            rule, _, goal = rest.partition("|")
+            goals.setdefault(rule, []).append(words(goal))
+        else:
+            other += 1
+    out = []
+    for rule, reached in goals.items():
+        line = f"{why.get(rule, 'A block this site no longer shows').rstrip('.')}: "
+        line += seen.get(rule, "no group")
+        if reached:
+            line += "; goals reached after it: " + ", ".join(reached)
+        out.append(line)
+    if other:
+        out.append(f"{other} other measurement record{'s' * (other != 1)} (in the download)")
+    return out
