@@ -23,6 +23,7 @@ recommendation candidates stay a sorted set (``also``, store/recs.py).
 
 from __future__ import annotations
 
+from omotenashi.recommend.coview import ALSO_KEEP
 from omotenashi.store import privacy
 
 RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
@@ -173,15 +174,22 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('ZRANGE', KEYS[2], 0, -1, 'WI
 LOAD_SCRIPT = "#!lua flags=no-writes\n" + LOAD_PLAIN.lstrip("\n")
 
 # KEYS: the user's, as the record script's. ARGV[1]: the anonymous profile as JSON (absolute
-# times), ARGV[2]: its id. Counts add up, interests merge (decayed to now), the stage is the
-# further one, first-touch facts, attributes and reasons keep the user's own when both have
-# one. Runs once per anonymous id.
+# times; store/merging.py), ARGV[2]: its id. Counts add up, interests merge (decayed to now),
+# the stage is the further one, first-touch facts, attributes and reasons keep the user's own
+# when both have one. Each frequency cap keeps the stricter state: in the same period the larger
+# count; of two periods of one kind (two days, weeks or visits) the later, the one that counts;
+# else (the rule's cap changed) the user's own. Items bought join the user's (up to MAX_BOUGHT,
+# as a record keeps them), recommendation pairs add their scores as learning adds them
+# (store/recs.py), the best ALSO_KEEP kept. Runs once per anonymous id.
 MERGE_SCRIPT = (
     privacy.GUARD
     + HELPERS
     + """
 local a = cjson.decode(ARGV[1])
 local now = math.floor(a.now)
+local ALSO_KEEP = """
+    + str(ALSO_KEEP)
+    + """
 local rank = """
     + RANKS
     + """
@@ -242,6 +250,32 @@ if a.segments ~= '' then
   put('SG', had == '' and a.segments or had .. ',' .. a.segments)
 end
 for k, v in pairs(a.measure) do putnx('m' .. k, v) end
+for id, cap in pairs(a.caps or {}) do
+  local period, n = tostring(cap[1]), tonumber(cap[2]) or 0
+  local mine, had = string.match(have['k' .. id] or '', '^(.*):([^:]*)$')
+  local stricter = mine == nil or (mine == period and n > (tonumber(had) or 0))
+  if mine ~= nil and mine ~= period then  -- two days, weeks or visits: the later one counts
+    local kind, at = string.match(mine, '^([vdw])(%d+)$')
+    local other, later = string.match(period, '^([vdw])(%d+)$')
+    stricter = kind ~= nil and kind == other and tonumber(later) > tonumber(at)
+  end
+  if stricter then put('k' .. id, period .. ':' .. n) end
+end
+local bought_at = math.floor(a.purchase_at ~= cjson.null and a.purchase_at or a.now) - base
+for _, item in ipairs(a.bought or {}) do
+  if room('b' .. item, MAX_BOUGHT) then putnx('b' .. item, bought_at) end
+end
+local paired = false
+for member, x in pairs(a.also or {}) do
+  local old = tonumber(redis.call('ZSCORE', KEYS[2], member))
+  if old then  -- log2(2^old + 2^x), as LEARN_SCRIPT adds
+    local high, low = math.max(old, x), math.min(old, x)
+    x = high + math.log(1 + math.pow(2, low - high)) / math.log(2)
+  end
+  redis.call('ZADD', KEYS[2], x, member)
+  paired = true
+end
+if paired then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(ALSO_KEEP + 1)) end
 redis.call('EXPIRE', H, a.ttl)
 redis.call('EXPIRE', KEYS[2], a.ttl)
 return 1

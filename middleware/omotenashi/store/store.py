@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from functools import partial
 from typing import Any
@@ -31,11 +30,11 @@ from omotenashi.store.breaker import Breaker, masked, misconfigured, refused
 from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
+from omotenashi.store.merging import merge_argument
 from omotenashi.store.pipeline import ReplyError, shebang_refused
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import profile_from_reply as _profile
 from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
-from omotenashi.store.why import encode_all
 
 #: The key families of one profile (layout 2, see store/scripts.py): the hash and the
 #: recommendation candidates. Scripts also get the first layout's profile key (its deny marker).
@@ -343,29 +342,8 @@ class Store:
         if not anon or anon.startswith("u") or anon == user:
             return False
         profile = await self.load(anon)
-        data = {
-            **profile.to_export(),
-            "now": now,
-            "ttl": self.cfg.idle_ttl,
-            "half_life": half_life,
-            "stage": profile.stage,
-            "segments": ",".join(sorted(profile.segments)),
-            "interests": profile.interest_now(now, half_life),
-            "viewed": profile.viewed,
-            "first_touch": profile.first_touch,
-            "cart_at": profile.cart_at,
-            "purchase_at": profile.purchase_at,
-            "visit_start": profile.visit_start,
-            "events": profile.events,
-            "attrs": profile.attrs,
-            "measure": profile.measured,
-            "shown_why": {
-                rule: {"at": at, "because": encode_all(said)}
-                for rule, (at, said) in profile.shown_why.items()
-            },
-        }
         keys = self.keys(user)
-        arg = json.dumps(data, separators=(",", ":"))
+        arg = merge_argument(profile, now, self.cfg.idle_ttl, half_life)
         merged = await self._run(
             lambda: self._scripts[1](keys=keys, args=[arg, anon]), self.cfg.write_timeout
         )

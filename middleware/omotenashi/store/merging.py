@@ -1,0 +1,51 @@
+"""The merge script's argument: the anonymous profile, in the raw values the script reads.
+
+Built field by field from the profile, never from :meth:`Profile.to_export` (the visitor's
+readable download: caps with their periods in words, ISO times, rounded scores), so the
+download can change without changing what a sign-in carries over (store/scripts.py,
+``MERGE_SCRIPT``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from omotenashi.engine.profile import Profile
+from omotenashi.store.why import encode_all
+
+
+def merge_argument(profile: Profile, now: float, ttl: int, half_life: float) -> str:
+    """``profile`` (the anonymous one) as JSON: absolute times, interests decayed to ``now``,
+    caps as ``[period, count]``, the items bought and the recommendation pairs' log scores."""
+    data = {
+        "now": now,
+        "ttl": ttl,
+        "half_life": half_life,
+        "views": profile.views,
+        "visits": profile.visits,
+        "purchases": profile.purchases,
+        "first_seen": profile.first_seen,
+        "last_seen": profile.last_seen,
+        "visit_start": profile.visit_start,
+        "cart_at": profile.cart_at,
+        "purchase_at": profile.purchase_at,
+        "stage": profile.stage,
+        "segments": ",".join(sorted(profile.segments)),
+        "interests": profile.interest_now(now, half_life),
+        "viewed": profile.viewed,
+        "cart": profile.cart,
+        "shown": profile.shown,
+        "shown_why": {
+            rule: {"at": at, "because": encode_all(said)}
+            for rule, (at, said) in profile.shown_why.items()
+        },
+        "events": profile.events,
+        "first_touch": profile.first_touch,
+        "attrs": profile.attrs,
+        "measure": profile.measured,
+        "caps": {rule: [period, count] for rule, (period, count) in profile.caps.items()},
+        "bought": sorted(profile.purchased),
+        "also": {pair: score for pair, score in profile.also.items() if math.isfinite(score)},
+    }
+    return json.dumps(data, separators=(",", ":"))

@@ -1,0 +1,176 @@
+"""Signing in carries everything the anonymous profile held: frequency caps (the stricter state of
+each), the items bought (a union) and the recommendation pairs (their scores added), within the
+bounds and expiry the record script keeps, against a real Redis."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, Settings, identify, track
+from omotenashi.engine import limits
+from omotenashi.engine.change import Change
+from omotenashi.identity.cookie import new_vid, user_profile_id
+from omotenashi.metrics import Metrics
+from omotenashi.recommend.coview import ALSO_KEEP
+from omotenashi.store.store import Store
+
+from .conftest import client_for
+
+pytestmark = pytest.mark.anyio
+DAY = 86400.0
+HALF_LIFE = 7 * DAY
+NOW = 1_800_000_000.0
+TODAY, YESTERDAY = f"d{int(NOW // DAY)}", f"d{int(NOW // DAY) - 1}"
+
+# rule: anonymous cap, the user's own (None: none), what the signed-in profile holds
+CAPS: list[tuple[str, tuple[str, int] | None, tuple[str, int] | None, tuple[str, int]]] = [
+    ("promo", ("ever", 3), None, ("ever", 3)),  # only the visitor's: carried
+    ("seen-more-anon", ("ever", 3), ("ever", 1), ("ever", 3)),  # same period: the larger count
+    ("seen-more-user", ("ever", 1), ("ever", 4), ("ever", 4)),
+    ("daily", (TODAY, 2), (TODAY, 1), (TODAY, 2)),
+    ("changed", (TODAY, 2), ("ever", 1), ("ever", 1)),  # the cap changed: the user's own
+    ("newer-day", (TODAY, 1), (YESTERDAY, 5), (TODAY, 1)),  # yesterday's restrains nothing
+    ("older-day", (YESTERDAY, 5), (TODAY, 1), (TODAY, 1)),
+    ("~name", (TODAY, 1), None, (TODAY, 1)),  # the name's and the intents' entries too
+    ("user-only", None, ("week", 2), ("week", 2)),
+]
+
+
+@pytest.fixture
+async def store(omotenashi_redis_url: str, omotenashi_redis: redis.Redis) -> AsyncIterator[Store]:
+    cfg = {"url": omotenashi_redis_url, "read_timeout": 2.0, "write_timeout": 2.0}
+    made = Store(Settings(redis=cfg).redis, Metrics())
+    made.connect(omotenashi_redis_url)
+    try:
+        yield made
+    finally:
+        await made.aclose()
+
+
+def caps_of(side: int) -> dict[str, list[object]]:
+    return {rule: [c[0], c[1]] for rule, *both, _ in CAPS if (c := both[side]) is not None}
+
+
+async def seed(
+    store: Store, r: redis.Redis, vid: str, side: int, bought: list[str], also: dict[str, float]
+) -> None:
+    change = Change(now=NOW - 600, view=True, caps=caps_of(side), bought=bought, purchases=1)
+    await store.record(vid, change, HALF_LIFE)
+    if also:
+        r.zadd(store.key(vid, "also"), also)
+
+
+@pytest.mark.parametrize("user_had", [False, True], ids=["new-user", "user-with-a-profile"])
+async def test_caps_bought_and_pairs_carry_over(
+    store: Store, omotenashi_redis: redis.Redis, user_had: bool
+) -> None:
+    anon, user = new_vid(), "u" + new_vid()
+    await seed(store, omotenashi_redis, anon, 0, ["kyoto", "both"], {"a>b": 3.0, "a>c": 1.0})
+    if user_had:
+        await seed(store, omotenashi_redis, user, 1, ["lapland", "both"], {"a>b": 3.0, "x>y": 2.0})
+    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
+    merged = await store.load(user)
+    if user_had:
+        assert merged.caps == {rule: want for rule, _, _, want in CAPS}
+        assert merged.purchased == {"kyoto", "lapland", "both"}
+        assert merged.also == pytest.approx({"a>b": 4.0, "a>c": 1.0, "x>y": 2.0})  # log2 sums
+    else:
+        assert merged.caps == {rule: c for rule, c, _, _ in CAPS if c is not None}
+        assert merged.purchased == {"kyoto", "both"}
+        assert merged.also == {"a>b": 3.0, "a>c": 1.0}
+    assert omotenashi_redis.keys(f"omo:{{{anon}}}:*") == []
+    ttl = store.cfg.idle_ttl  # a user's keys: the full idle expiry, the pairs' key too
+    assert ttl - 5 <= omotenashi_redis.ttl(store.key(user, "also")) <= ttl
+
+
+async def test_the_bounds_hold_across_a_merge(store: Store, omotenashi_redis: redis.Redis) -> None:
+    anon, user = new_vid(), "u" + new_vid()
+    mine = {f"u{i}>x": float(i) for i in range(ALSO_KEEP)}
+    theirs = {f"a{i}>x": i + 0.5 for i in range(ALSO_KEEP)}
+    full = [f"item{i}" for i in range(limits.MAX_BOUGHT)]
+    await seed(store, omotenashi_redis, user, 1, full, mine)
+    await seed(store, omotenashi_redis, anon, 0, ["one-more"], theirs)
+    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
+    merged = await store.load(user)
+    assert merged.purchased == set(full)  # full: refused as the record script refuses it
+    best = sorted({**mine, **theirs}.items(), key=lambda kv: -kv[1])[:ALSO_KEEP]
+    assert merged.also == dict(best)
+
+
+def log_add(x: float, y: float) -> float:
+    return max(x, y) + math.log2(1 + 2 ** (min(x, y) - max(x, y)))
+
+
+async def test_pair_scores_add_as_learning_adds_them(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    anon, user = new_vid(), "u" + new_vid()
+    await seed(store, omotenashi_redis, user, 1, [], {"a>b": 10.25, "c>d": -3.0})
+    await seed(store, omotenashi_redis, anon, 0, [], {"a>b": 7.125, "c>d": -3.0})
+    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
+    also = (await store.load(user)).also
+    assert also == pytest.approx({"a>b": log_add(10.25, 7.125), "c>d": -2.0})
+
+
+RULES = """
+rules:
+  - {id: promo, slot: hero, text: "Capped promo", cap: {views: 3, per: ever}, why: "A promo."}
+"""
+PAGE = '<!doctype html><html><body><div data-omo-slot="hero">Default</div></body></html>'
+
+
+def app() -> Starlette:
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    async def login(request: Request) -> RedirectResponse:
+        await identify(request, request.path_params["user"])
+        return RedirectResponse("/", status_code=303)
+
+    async def buy(request: Request) -> RedirectResponse:
+        await track(request, "purchase", {"items": [request.path_params["item"]]})
+        return RedirectResponse("/", status_code=303)
+
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Route("/login/{user}", login, methods=["POST"]),
+            Route("/buy/{item}", buy, methods=["POST"]),
+        ]
+    )
+
+
+async def shows(client: httpx.AsyncClient) -> bool:
+    return "Capped promo" in (await client.get("/")).text
+
+
+@pytest.mark.parametrize("user_had", [False, True], ids=["new-user", "user-with-a-profile"])
+async def test_a_capped_rule_stays_hidden_after_signing_in(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis, user_had: bool
+) -> None:
+    middleware = Omotenashi(app(), settings=make_settings(RULES))
+    async with client_for(middleware) as phone, client_for(middleware) as laptop:
+        if user_had:  # the user saw it once on another device
+            await laptop.post("/login/aiko")
+            assert await shows(laptop)
+            await laptop.post("/buy/lapland")
+        assert [await shows(phone) for _ in range(4)] == [True, True, True, False]
+        await phone.post("/buy/kyoto")
+        await phone.post("/login/aiko")
+        assert not await shows(phone)  # "ever: 3" carried over: the promise holds
+        if user_had:
+            assert not await shows(laptop)  # same person, other device
+        user = user_profile_id(middleware.signer.user_salt, "aiko")
+        export: Any = (await middleware.store.load(user)).to_export()
+    assert export["caps"]["promo"]["count"] == 3
+    assert export["purchased"] == (["kyoto", "lapland"] if user_had else ["kyoto"])
