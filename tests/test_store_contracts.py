@@ -61,11 +61,13 @@ async def test_every_call_gives_up_at_its_timeout(
     try:
         await paused.load(vid)  # connected before the pause, with time to spare
         paused.cfg = paused.cfg.model_copy(update={"read_timeout": 0.05, "write_timeout": 0.05})
-        omotenashi_redis.execute_command("CLIENT", "PAUSE", "400", "ALL")
+        # 30 times the timeout: a busy machine (2 shared cores) once took 400 ms to send the call
+        # (CLIENT UNPAUSE is itself held by a pause of ALL, so the pause runs its course)
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "1500", "ALL")
         with pytest.raises(StoreError, match="did not answer within 0.05s"):
             await call(paused, vid)
     finally:
-        await asyncio.sleep(0.45)  # the pause ends; close on a live server
+        await asyncio.sleep(1.55)  # the pause ends; close on a live server
         await paused.aclose()
 
 
