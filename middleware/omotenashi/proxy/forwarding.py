@@ -11,11 +11,13 @@ from omotenashi.asgi.arrival import CONDITIONAL, is_page_request
 
 Headers = list[tuple[bytes, bytes]]
 
-# RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
+# RFC 9110 §7.6.1: meaningful for one connection only, never forwarded; so is ``Proxy`` (a
+# CGI origin would read it as HTTP_PROXY: "httpoxy") and every other ``Proxy-*`` field.
 HOP_BY_HOP = frozenset(
     {
         b"connection",
         b"keep-alive",
+        b"proxy",
         b"proxy-connection",
         b"proxy-authenticate",
         b"proxy-authorization",
@@ -27,6 +29,26 @@ HOP_BY_HOP = frozenset(
 )
 # Set by us from the connection itself; a visitor's own values are not believed.
 FORWARDED_BY_US = frozenset({b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-for"})
+# What else origins read as the client's address, scheme, port or prefix: a visitor's own
+# values would be believed next to ours, so they are dropped.
+SPOOFABLE = frozenset(
+    {
+        b"forwarded",
+        b"x-forwarded-port",
+        b"x-forwarded-server",
+        b"x-forwarded-prefix",
+        b"x-forwarded-ssl",
+        b"x-forwarded-scheme",
+        b"x-real-ip",
+        b"x-url-scheme",
+        b"front-end-https",
+    }
+)
+
+
+def hop_by_hop(name: bytes) -> bool:
+    """A field for this connection only (``name`` lowercase): listed, or any ``proxy-*``."""
+    return name in HOP_BY_HOP or name.startswith(b"proxy-")
 
 
 def _tokens(value: bytes) -> list[bytes]:
@@ -37,7 +59,7 @@ def end_to_end(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
     """``headers`` without hop-by-hop fields, nor any field the Connection header names."""
     pairs = [(k.lower(), v) for k, v in headers]
     named = {t for k, v in pairs if k == b"connection" for t in _tokens(v)}
-    return [(k, v) for k, v in pairs if k not in HOP_BY_HOP and k not in named]
+    return [(k, v) for k, v in pairs if not hop_by_hop(k) and k not in named]
 
 
 def accepts_gzip(headers: Headers) -> bool:
@@ -80,7 +102,7 @@ def request_headers(
     incoming = end_to_end(scope_headers)
     host = next((v for k, v in incoming if k == b"host"), None)
     navigation = is_page_request(method, incoming)  # the middleware's own rule
-    drop = set(FORWARDED_BY_US)
+    drop = set(FORWARDED_BY_US | SPOOFABLE)
     if not preserve_host:
         drop.add(b"host")
     if navigation:  # the whole page, in an encoding the middleware can rewrite
@@ -100,12 +122,59 @@ def request_headers(
 def response_headers(headers: Iterable[tuple[bytes, bytes]], upstream_base: bytes) -> Headers:
     """The origin's headers for the visitor: end-to-end only, its own redirects made relative."""
     out = end_to_end(headers)
-    base = upstream_base.rstrip(b"/")
+    base = _address(upstream_base)
     rewritten: Headers = []
     for key, value in out:
-        if key in (b"location", b"content-location") and value.lower().startswith(base.lower()):
-            rest = value[len(base) :]
-            if not rest or rest[:1] in (b"/", b"?"):
-                value = rest if rest[:1] == b"/" else b"/" + rest
+        if key in (b"location", b"content-location") and base is not None:
+            value = _relative(value, base) or value
         rewritten.append((key, value))
     return rewritten
+
+
+_DEFAULT_PORTS = {b"http": b"80", b"https": b"443"}
+# (scheme, host, port or b"" for the scheme's default, path and what follows), lowercase
+# except the path.
+_Address = tuple[bytes, bytes, bytes, bytes]
+
+
+def _address(url: bytes, scheme: bytes | None = None) -> _Address | None:
+    """``url`` split, or None when it is no http(s) address (``scheme``: for ``//host/...``)."""
+    if url.startswith(b"//") and scheme is not None:
+        rest = url[2:]
+    else:
+        scheme, sep, rest = url.partition(b"://")
+        scheme = scheme.lower()
+        if not sep or scheme not in _DEFAULT_PORTS:
+            return None
+    cut = min([i for i in (rest.find(c) for c in (b"/", b"?", b"#")) if i >= 0] or [len(rest)])
+    authority, tail = rest[:cut].lower(), rest[cut:]
+    if b"@" in authority:  # userinfo: not how the origin names itself
+        return None
+    host, colon, port = authority.rpartition(b":")
+    if not colon or b"]" in port:  # no port: a name, or an IPv6 [address] alone
+        host, port = authority, b""
+    if port and not port.isdigit():
+        return None
+    if port == _DEFAULT_PORTS[scheme]:
+        port = b""
+    return scheme, host, port, tail
+
+
+def _relative(value: bytes, base: _Address) -> bytes | None:
+    """``value`` as a path on this site when it is an address of the origin under its base
+    path, in any spelling: ``http://origin:80/x`` for ``http://origin``, ``//origin/x``, and
+    ``http://origin/x`` from an origin reached over https that thinks it is on http."""
+    scheme, host, port, path = base
+    own = _address(value, scheme)
+    if own is None or own[1:3] != (host, port) or own[0] not in (scheme, b"http"):
+        return None
+    prefix = path.split(b"?", 1)[0].split(b"#", 1)[0].rstrip(b"/")
+    tail = own[3]
+    if tail[: len(prefix)] != prefix:
+        return None
+    rest = tail[len(prefix) :]
+    if rest[:2] in (b"//", b"/\\"):  # relative, it would name another host
+        return None
+    if rest[:1] == b"/":
+        return rest
+    return b"/" + rest if not rest or rest[:1] in (b"?", b"#") else None

@@ -30,7 +30,10 @@ Headers = list[tuple[bytes, bytes]]
 
 PAGES = {
     400: ("Bad Request", "This address cannot be reached through this site."),
+    414: ("URI Too Long", "This address is too long to be passed on to the site."),
+    501: ("Not Implemented", "WebSockets are not proxied to this site."),
     502: ("Bad Gateway", "The site did not answer properly. Please try again in a moment."),
+    503: ("Service Unavailable", "The site is busy. Please try again in a moment."),
     504: ("Gateway Timeout", "The site is taking too long to answer. Please try again soon."),
 }
 
@@ -45,7 +48,7 @@ class OriginError(OmotenashiError):
 
 
 class ClientGone(OmotenashiError):
-    """The visitor disconnected while their request body was still being read."""
+    """The visitor left before their response was complete."""
 
 
 # What some origins read as a segment's end (after lower()): a slash or backslash, plain or
@@ -157,16 +160,32 @@ class Upstream:
                 return
 
     def target(self, scope: Scope) -> httpx.URL | None:
-        """The origin's URL for this request, always under the base path; None: refuse it."""
+        """The origin's URL for this request, always under the base path; None: refuse it.
+
+        Raises httpx.InvalidURL for what no origin could be sent (a query past 64 KiB).
+        """
         raw_path = confined_path(scope.get("raw_path") or scope["path"].encode("utf-8"))
         if raw_path is None:
             return None
         query: bytes = scope.get("query_string", b"")
-        full = self._base_path + raw_path + (b"?" + query if query else b"")
+        full = _escaped(self._base_path + raw_path) + (b"?" + _escaped(query) if query else b"")
         return self.base.copy_with(raw_path=full)
 
     async def _forward(self, scope: Scope, receive: Any, send: Any) -> None:
         method: str = scope["method"]
+        said = (scope.get("raw_path") or scope["path"].encode("utf-8"))[:200]
+        if _websocket(scope["headers"]):  # no websocket library in the server: it is "http"
+            await self._fail(send, 501, said, "a WebSocket handshake (WebSockets are not proxied)")
+            return
+        try:
+            url = self.target(scope)
+        except httpx.InvalidURL as exc:
+            await self._fail(send, 414 if "too long" in str(exc) else 400, said, repr(exc))
+            return
+        if url is None:
+            reason = "a '..' behind an encoded slash, a backslash or a ';'"
+            await self._fail(send, 400, said, reason)
+            return
         client = scope.get("client")
         headers = request_headers(
             scope.get("headers", []),
@@ -176,30 +195,51 @@ class Upstream:
             preserve_host=self.config.preserve_host,
         )
         has_body = any(k in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
-        url = self.target(scope)
-        if url is None:
-            reason = "a '..' behind an encoded slash, a backslash or a ';'"
-            await self._fail(send, 400, scope.get("raw_path") or scope["path"], reason)
-            return
+        body: asyncio.Queue[bytes | None] | None = asyncio.Queue(1) if has_body else None
         request = httpx.Request(
             method,
             url,
             headers=headers,
-            content=_body(receive) if has_body else None,
+            content=None if body is None else _body(body),
             extensions={"timeout": self._timeout},
         )
+        visitor = _Visitor(send)
+        exchange = asyncio.ensure_future(self._exchange(request, visitor.send, url))
+        listener = asyncio.ensure_future(_listen(receive, body))
+        try:
+            await asyncio.wait((exchange, listener), return_when=asyncio.FIRST_COMPLETED)
+            if not exchange.done():  # the visitor left: the origin's connection is freed now
+                visitor.leave(exchange)
+                await asyncio.wait((exchange,))
+        finally:
+            listener.cancel()
+            exchange.cancel()  # only ever still running when we are cancelled ourselves
+            await asyncio.wait((exchange, listener))
+        failed = None if listener.cancelled() else listener.exception()
+        if failed is not None:  # the server's receive() broke
+            raise failed
+        if exchange.cancelled() or isinstance(exchange.exception(), ClientGone):
+            log.debug("omotenashi proxy: the visitor left before %s had been relayed", url)
+            return
+        exchange.result()  # an error of ours (or the middleware's) is the server's to log
+
+    async def _exchange(self, request: httpx.Request, send: Any, url: httpx.URL) -> None:
         try:
             response = await self.transport().handle_async_request(request)
+        except httpx.PoolTimeout as exc:  # a TimeoutException, but the origin is not to blame
+            busy = f"all {self.config.max_connections} connections to the origin are busy"
+            await self._fail(send, 503, url, f"{busy} ({exc!r})")
+            return
         except httpx.TimeoutException as exc:
-            await self._fail(send, 504, url, exc)
+            await self._fail(send, 504, url, repr(exc))
             return
         except (httpx.TransportError, httpx.StreamError) as exc:
-            await self._fail(send, 502, url, exc)
-            return
-        except ClientGone:
+            await self._fail(send, 502, url, repr(exc))
             return
         try:
             await self._relay(response, send, url)
+        except OriginError as exc:  # the response ends unfinished: the server cuts it
+            log.warning("omotenashi proxy: %s; the visitor's connection is cut", exc)
         finally:
             await response.aclose()
 
@@ -215,25 +255,79 @@ class Upstream:
                     chunk = piece[start : start + size]
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except (httpx.TransportError, httpx.StreamError) as exc:
-            log.warning("omotenashi proxy: %s broke off mid-body: %r", url, exc)
-            raise OriginError(str(url), f"broke off mid-body ({type(exc).__name__})") from exc
+            raise OriginError(str(url), f"broke off mid-body ({exc!r})") from exc
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _fail(self, send: Any, status: int, url: object, exc: object) -> None:
-        log.warning("omotenashi proxy: %s answered %d: %r", url, status, exc)
+    async def _fail(self, send: Any, status: int, url: object, reason: str) -> None:
+        log.warning("omotenashi proxy: %s answered %d: %s", url, status, reason)
         headers, body = error_page(status)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-async def _body(receive: Any) -> AsyncIterator[bytes]:
-    """The visitor's request body, streamed to the origin as it arrives."""
+class _Visitor:
+    """The visitor's end of one exchange: ``send`` to them, and ``leave`` once they are gone.
+
+    The exchange is cancelled at once (its origin connection closed and freed), unless it is
+    inside ``send``: what the middleware does there runs to its end, then ClientGone stops it.
+    """
+
+    def __init__(self, send: Any) -> None:
+        self._send = send
+        self._sending = False
+        self._gone = False
+
+    async def send(self, message: Message) -> None:
+        self._sending = True
+        try:
+            await self._send(message)
+        finally:
+            self._sending = False
+        if self._gone:
+            raise ClientGone("the visitor left")
+
+    def leave(self, exchange: asyncio.Future[None]) -> None:
+        self._gone = True
+        if not self._sending:
+            exchange.cancel()
+
+
+# Bytes a URL cannot carry as they are: "#" (it would start a fragment; here it can only be
+# data), space, controls and anything past ASCII.
+_UNSAFE = re.compile(rb"[^\x21\x22\x24-\x7e]")
+
+
+def _escaped(raw: bytes) -> bytes:
+    return _UNSAFE.sub(lambda m: b"%%%02X" % m[0][0], raw)
+
+
+def _websocket(headers: Headers) -> bool:
+    return any(k.lower() == b"upgrade" and b"websocket" in v.lower() for k, v in headers)
+
+
+async def _listen(receive: Any, body: asyncio.Queue[bytes | None] | None) -> None:
+    """Reads the visitor's side until they disconnect: their body into ``body`` (None ends it).
+
+    A server's ``receive`` waits, once the request is whole, until the visitor leaves; one
+    that answers at once again (a test's) is not read any further.
+    """
+    complete = False
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise ClientGone("the visitor disconnected while sending the request body")
-        chunk: bytes = message.get("body", b"")
-        if chunk:
-            yield chunk
-        if not message.get("more_body", False):
             return
+        if complete:
+            await asyncio.get_running_loop().create_future()  # nothing more to learn
+        chunk: bytes = message.get("body", b"")
+        if chunk and body is not None:
+            await body.put(chunk)
+        if not message.get("more_body", False):
+            complete = True
+            if body is not None:
+                await body.put(None)
+
+
+async def _body(queue: asyncio.Queue[bytes | None]) -> AsyncIterator[bytes]:
+    """The visitor's request body, streamed to the origin as it arrives."""
+    while (chunk := await queue.get()) is not None:
+        yield chunk
