@@ -10,8 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from omotenashi import Omotenashi, Settings
+from omotenashi.metrics import Metrics
+from omotenashi.store.store import Store
 from omotenashi.testing import Written
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,3 +171,36 @@ def form_token(page: str) -> str:
 def page_words(page: str) -> str:
     """A page's text as a visitor reads it: tags dropped, white space run together."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+async def asgi_get(app: Any, path: str, accept: str = "text/html") -> list[dict[str, Any]]:
+    """What ``app`` sends for a GET of ``path``, handed over as written (not decoded, as some
+    servers and proxies do)."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"shop.test"), (b"accept", accept.encode())],
+        "client": ("127.0.0.1", 1), "server": ("shop.test", 80),
+    }  # fmt: skip
+    await app(scope, receive, send)
+    return sent
+
+
+@pytest.fixture
+async def store(omotenashi_redis_url: str, omotenashi_redis: redis.Redis) -> AsyncIterator[Store]:
+    """A connected store on the test server (2 s timeouts), closed afterwards."""
+    cfg = {"url": omotenashi_redis_url, "read_timeout": 2.0, "write_timeout": 2.0}
+    made = Store(Settings(redis=cfg).redis, Metrics())
+    made.connect(omotenashi_redis_url)
+    try:
+        yield made
+    finally:
+        await made.aclose()

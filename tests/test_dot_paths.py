@@ -12,7 +12,7 @@ import redis
 
 from omotenashi import Omotenashi, Settings
 
-from .conftest import page_app
+from .conftest import asgi_get, page_app
 
 Make = Callable[..., Settings]
 PAGE = '<html><body><div data-omo-slot="hero">Default</div></body></html>'
@@ -20,21 +20,7 @@ RULES = 'rules:\n  - {id: hi, slot: hero, text: "Hello", why: "shown to everyone
 
 
 async def get(mw: Omotenashi, path: str) -> list[dict[str, Any]]:
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": [(b"host", b"shop.test"), (b"accept", b"text/html")],
-        "client": ("127.0.0.1", 1), "server": ("shop.test", 80),
-    }  # fmt: skip
-    await mw(scope, receive, send)
+    sent = await asgi_get(mw, path)
     await mw.drain()
     return sent
 

@@ -23,7 +23,7 @@ from omotenashi import Omotenashi, Settings
 from omotenashi.engine.paths import normal_path, path_matcher
 from omotenashi.proxy import proxy_app
 
-from .conftest import page_app
+from .conftest import asgi_get, page_app
 from .live_server import serving
 
 Make = Callable[..., Settings]
@@ -69,36 +69,16 @@ def starlette_app() -> Starlette:
     return Starlette(routes=[Route("/{path:path}", page)])
 
 
-async def asgi_get(app: Any, path: str) -> list[dict[str, Any]]:
-    """What ``app`` sends for a GET of ``path``, handed over as written (not decoded)."""
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": [(b"host", b"shop.test"), (b"accept", ACCEPT.encode())],
-        "client": ("127.0.0.1", 1), "server": ("shop.test", 80),
-    }  # fmt: skip
-    await app(scope, receive, send)
-    return sent
-
-
 async def middleware_response(settings: Settings, path: str) -> tuple[bytes, bytes]:
     """(headers, body) from the middleware around a Starlette app, and the app's own."""
     mw = Omotenashi(starlette_app(), settings=settings)
     await mw.startup()
     try:
-        sent = await asgi_get(mw, path)
+        sent = await asgi_get(mw, path, ACCEPT)
         await mw.drain()
     finally:
         await mw.shutdown()
-    bare = await asgi_get(starlette_app(), path)
+    bare = await asgi_get(starlette_app(), path, ACCEPT)
     assert sent[0]["status"] == bare[0]["status"] == 200
     return _joined(sent), _joined(bare)
 

@@ -5,7 +5,7 @@ bounds and expiry the record script keeps, against a real Redis."""
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,7 +20,6 @@ from omotenashi import Omotenashi, Settings, identify, track
 from omotenashi.engine import limits
 from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import new_vid, user_profile_id
-from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import ALSO_KEEP
 from omotenashi.store.store import Store
 
@@ -44,17 +43,6 @@ CAPS: list[tuple[str, tuple[str, int] | None, tuple[str, int] | None, tuple[str,
     ("~name", (TODAY, 1), None, (TODAY, 1)),  # the name's and the intents' entries too
     ("user-only", None, ("week", 2), ("week", 2)),
 ]
-
-
-@pytest.fixture
-async def store(omotenashi_redis_url: str, omotenashi_redis: redis.Redis) -> AsyncIterator[Store]:
-    cfg = {"url": omotenashi_redis_url, "read_timeout": 2.0, "write_timeout": 2.0}
-    made = Store(Settings(redis=cfg).redis, Metrics())
-    made.connect(omotenashi_redis_url)
-    try:
-        yield made
-    finally:
-        await made.aclose()
 
 
 def caps_of(side: int) -> dict[str, list[object]]:

@@ -5,7 +5,7 @@ users' profile ids never change meaning."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -26,17 +26,6 @@ from .test_untested_paths import SHOPPER
 
 DAY = 86400.0
 HALF_LIFE = 7 * DAY
-
-
-@pytest.fixture
-async def store(omotenashi_redis_url: str, omotenashi_redis: redis.Redis) -> AsyncIterator[Store]:
-    cfg = {"url": omotenashi_redis_url, "read_timeout": 2.0, "write_timeout": 2.0}
-    made = Store(Settings(redis=cfg).redis, Metrics())
-    made.connect(omotenashi_redis_url)
-    try:
-        yield made
-    finally:
-        await made.aclose()
 
 
 Call = Callable[[Store, str], Coroutine[Any, Any, object]]
