@@ -6,9 +6,11 @@ request after a reload waits for it; the event loop does not)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from omotenashi.engine.explain import words
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.recommend.reasons import explain
@@ -52,6 +54,37 @@ class Choices:
             {**k, "on": k["name"] not in prefs.off_categories, "shown": counts.get(k["name"], 0)}
             for k in self.kinds
         ]
+
+    def switched_off(
+        self, prefs: Prefs, listed: Iterable[str] = ()
+    ) -> tuple[list[dict[str, Any]], int]:
+        """(entries, gone): every entry the visitor switched off that the page does not list
+        already (``listed``: the switches' values it shows, e.g. what they were shown), each
+        with its switch, in rule order; and how many switched-off rules the rule set no longer
+        has. Costs what the cookie holds, not the rule set: after a reset, an erase, the
+        profile's expiry, or under GPC (no record of what was shown), the page can still
+        switch back on whatever the visitor switched off."""
+        seen = {i for key in listed for i in key.split(",")}
+        off: set[tuple[str, ...]] = set()
+        gone = 0
+        for rule_id in prefs.off_rules:
+            if rule_id not in self.by_id:
+                gone += 1
+            elif rule_id not in seen:
+                off.add(self.entry(rule_id))
+        entries = []
+        for ids in sorted(off, key=lambda ids: self.by_id[ids[0]].order):
+            rule = self.by_id[ids[0]].rule
+            entries.append(
+                {
+                    "key": ",".join(ids),
+                    "why": rule.why,
+                    "category": words(rule.category).capitalize(),
+                    "category_on": rule.category not in prefs.off_categories,
+                }
+            )
+        shown.unique_labels(entries)
+        return entries, gone
 
     def listing_for(self, prefs: Prefs) -> list[dict[str, Any]]:
         """Every category with its entries and whether each is on, for these choices."""

@@ -137,6 +137,7 @@ class PreferencesPage:
             autoescape=select_autoescape(default=True),
         )
         self.template_name = custom.name if custom else "preferences.html"
+        self.history_category = settings.respect.history_category  # its card says what "off" is
         self.choices = ChoicesCache()  # the rules in force, indexed once per rule set
         self._lists: tuple[Template, bool] | None = None
 
@@ -177,6 +178,8 @@ class PreferencesPage:
         choices = choices or Choices.of(loaded.ruleset)
         every = shown.shown_recently(profile, loaded.ruleset, prefs, choices.by_id, limit=None)
         recent = every[: shown.MAX_LISTED]
+        # whatever they switched off and the page does not list above, so it can come back on
+        switched_off, gone_off = choices.switched_off(prefs, (e["key"] for e in recent))
         # every rule's switch: only for a site template that lists them (ours does not)
         listing = choices.listing_for(prefs) if self.lists_rules() else []
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
@@ -191,6 +194,9 @@ class PreferencesPage:
             private=shown.private_note(reason, kept, bool(ident.prefs), can_choose) or private,
             shown=recent,
             shown_more=len(every) - len(recent),
+            switched_off=switched_off,
+            gone_off=gone_off,
+            history_category=self.history_category,
             signed_in=ident.user is not None,
             kinds=choices.kinds_for(prefs, every),
             can_choose=can_choose,

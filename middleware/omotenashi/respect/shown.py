@@ -204,7 +204,7 @@ def shown_recently(
         }
         out.append(entry)
     out.sort(key=lambda e: -e["at"])
-    _unique_labels(out)
+    unique_labels(out)
     return out if limit is None else out[:limit]
 
 
@@ -214,7 +214,8 @@ def gone_shown(profile: Profile, by_id: Mapping[str, CompiledRule]) -> int:
     return sum(n for rule, n in profile.shown.items() if rule not in by_id and n > 0)
 
 
-def _unique_labels(entries: list[dict[str, Any]]) -> None:
+def unique_labels(entries: list[dict[str, Any]]) -> None:
+    """Each entry's ``label``: its reason, with its category where another entry gives it."""
     seen: dict[str, int] = {}
     for entry in entries:
         label = entry["why"].strip()
