@@ -167,8 +167,10 @@ class RespectSettings(BaseModel):
     )
     history_category: str = Field(
         default="browsing-history",
-        description="The rule category that stands for the visitor's browsing history: "
-        "switched off, recommendations use nothing the visitor did either.",
+        description="The rule category that stands for the visitor's browsing history. "
+        "Switched off: no rule on the visitor's behaviour is shown, whatever its category; "
+        "their page views and viewed items are not recorded; recommendations use nothing "
+        "they browsed (their cart and purchases are still left out of suggestions).",
     )
 
 

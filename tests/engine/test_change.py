@@ -141,7 +141,11 @@ def test_the_first_request_of_a_visitor_starts_the_profile() -> None:
     ("change", "empty"),
     [
         (Change(now=NOW), True),
-        (Change(now=NOW, new_visit=True, topics=["x"], shown=["r1"]), True),
+        (Change(now=NOW, new_visit=True, topics=["x"]), True),
+        # a page shown with the browsing history off: no view, its blocks still recorded
+        (Change(now=NOW, shown=["r1"]), False),
+        (Change(now=NOW, caps={"r1": ["d1", 1]}), False),
+        (Change(now=NOW, exposed={"r1": "c"}), False),
         (Change(now=NOW, view=True), False),
         (Change(now=NOW, events={"a": 1}), False),
         (Change(now=NOW, items=["kona"]), False),

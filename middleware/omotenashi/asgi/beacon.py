@@ -9,13 +9,18 @@ never sent to Redis). Nothing here does I/O: the endpoint reads the body and wri
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from omotenashi.asgi import measuring
 from omotenashi.asgi.api import EVENT_NAME, check_event
-from omotenashi.engine.change import check_storable
+from omotenashi.engine.change import Change, check_storable
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PayloadError, StoreError
+from omotenashi.rules.goals import Goal
+from omotenashi.settings import Settings
 from omotenashi.store.breaker import refusal, refused
 
 #: Why nothing is stored, per privacy decision (respect/privacy.py): answered 202 with it.
@@ -28,6 +33,9 @@ PRIVATE_REASONS = {
     "nothing": "you chose to personalise nothing",
 }
 PREVIEW_REASON = "this browser previews a forced variant (QA): its events teach nothing"
+# Every event of the batch was a viewed item, and the visitor's browsing history is off
+# (engine/understand.py build_change leaves them out): answered 202 with it, nothing written.
+HISTORY_REASON = "your browsing history is off, so the items you view are not kept"
 
 
 class BeaconEvent(BaseModel):
@@ -44,6 +52,22 @@ class BeaconBatch(BaseModel):
 def not_stored(reason: str) -> dict[str, object]:
     """The 202 answer of a beacon that stores nothing, for a privacy ``reason`` or another."""
     return {"stored": False, "reason": f"nothing is stored: {PRIVATE_REASONS.get(reason, reason)}"}
+
+
+def to_keep(
+    visit: Visit, journey: Journey, goals: Iterable[Goal], settings: Settings
+) -> Change | str:
+    """The record the beacon's events make, with the goals they reach (not for "personalise
+    nothing"), or why nothing is kept: every event was a viewed item, and the visitor's
+    browsing history is off (``visit.choices``: engine/understand.py leaves those out)."""
+    gap, respect = settings.session_gap, settings.respect
+    change = events_change(visit, journey, session_gap=gap, respect=respect)
+    if change.empty:
+        return HISTORY_REASON
+    if not visit.choices.nothing:
+        days = settings.measure.attribution_days
+        measuring.count(change, visit.profile, goals, path=None, window_days=days)
+    return change
 
 
 def store_failed(exc: StoreError) -> dict[str, object]:

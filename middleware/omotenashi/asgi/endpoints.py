@@ -19,12 +19,12 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from omotenashi.asgi import measuring, reportpage
+from omotenashi.asgi import reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info
-from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed
+from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
-from omotenashi.engine.understand import Visit, events_change
+from omotenashi.engine.understand import Visit
 from omotenashi.errors import StoreError
 from omotenashi.identity import preview
 from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value, new_vid
@@ -192,17 +192,13 @@ class Endpoints:
                 now=time.time(),
                 request=request_info(scope, headers, self.settings.country_header),
                 device=guest.device,
+                choices=Prefs.from_cookie(ident.prefs),  # history off: no view_item is kept
                 events=[(e.name, dict(e.data)) for e in batch.events],
             )
-            change = events_change(visit, loaded.journey, session_gap=self.settings.session_gap)
-            if not Prefs.from_cookie(ident.prefs).nothing:  # goals reached from the browser
-                measuring.count(
-                    change,
-                    visit.profile,
-                    loaded.ruleset.goals,
-                    path=None,
-                    window_days=self.settings.measure.attribution_days,
-                )
+            change = to_keep(visit, loaded.journey, loaded.ruleset.goals, self.settings)
+            if isinstance(change, str):  # only viewed items, with the browsing history off
+                await respond(send, 202, not_stored(change))
+                return
             await self.store.record(pid, change, loaded.journey.half_life)
         except StoreError as exc:
             await respond(send, 202, store_failed(exc))

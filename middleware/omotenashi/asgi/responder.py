@@ -370,7 +370,10 @@ class Responder:
                 self._recorded_events = len(visitor.events)
                 self._recorded_attrs = dict(visitor.attrs)
                 change = events_change(
-                    visit, self.loaded.journey, session_gap=tools.config.session_gap
+                    visit,
+                    self.loaded.journey,
+                    session_gap=tools.config.session_gap,
+                    respect=tools.config.respect,
                 )
             if change is None or change.empty:
                 return

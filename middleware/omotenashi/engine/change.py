@@ -70,7 +70,18 @@ class Change:
 
     @property
     def empty(self) -> bool:
-        return not (self.view or self.events or self.items or self.attrs or self.stage)
+        """Nothing to write. A page shown with its history off is no view, yet the rules it
+        showed (their counts, caps and exposures) are still recorded."""
+        return not (
+            self.view
+            or self.events
+            or self.items
+            or self.attrs
+            or self.stage
+            or self.shown
+            or self.caps
+            or self.exposed
+        )
 
     def add_event(self, name: str, data: Mapping[str, Any]) -> None:
         """Fold one event into the change; events with built-in meaning update the profile."""

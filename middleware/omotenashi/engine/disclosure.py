@@ -26,6 +26,7 @@ class Disclosure:
     path: str = "/"
     dismiss: bool = True  # False when no choice can be kept (no consent, no cookie): no button
     fresh: bool = False  # one of the page views shown without behavioural personalisation
+    history_off: bool = False  # the visitor's browsing history is off: nothing uses it
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
@@ -46,6 +47,10 @@ FRESH_SOME = (
     "Now and then we show a page without what we guess from your visits, so you see more "
     "than those guesses; this is one of those."
 )
+
+# The panel while the visitor's browsing history is off (engine/restraint.py history_off): no
+# rule on their behaviour is shown, whatever its category (not a fresh page: every page is so)
+HISTORY_OFF = "Your browsing history is off: nothing here is chosen from what you viewed."
 
 
 def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> Decision:
@@ -196,7 +201,8 @@ def panel(
 ) -> str:
     """One page-level "Why this page looks this way": the blocks chosen for the visitor, then
     those that are not (``personal``: whether a recommendation's items come from the
-    visitor's own signals, by rule id), and on a fresh page view, that it is one."""
+    visitor's own signals, by rule id), and on a fresh page view, that it is one; with the
+    visitor's browsing history off, that it is."""
     items = items or {}
     personal = personal or {}
     return _panel(
@@ -212,6 +218,7 @@ def panel(
         ),
         d.prefix,
         d.fresh,
+        d.history_off,
     )
 
 
@@ -232,10 +239,11 @@ def _parts(n: int, before: str = "", after: str = "") -> str:
 
 
 @lru_cache(maxsize=1024)
-def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool) -> str:
+def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bool) -> str:
     mine = [e for e in entries if e[4]]
     general = [e for e in entries if not e[4]]
     text = f"<p>{FRESH_SOME if mine else FRESH}</p>" if fresh else ""
+    text += f"<p>{HISTORY_OFF}</p>" if history_off else ""
     if mine:
         lead = _parts(len(mine), after=" of this page")
         text += f"<p>{lead} chosen for you:</p><ul>{_listed(mine)}</ul>"

@@ -33,7 +33,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.personalise import personalise
 from omotenashi.engine.profile import visitor_view
 from omotenashi.engine.recommending import Recommender, signals_for
-from omotenashi.engine.restraint import Restraint, is_fresh
+from omotenashi.engine.restraint import Restraint, history_off, is_fresh
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change, page_tags, understand
 from omotenashi.errors import PageRefused
@@ -81,7 +81,7 @@ class PageResult:
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # decide, render (seconds)
     skipped: list[str] = field(default_factory=list)  # targets left alone (HTML not sure)
-    why: list[str] = field(default_factory=list)  # held-out=<ids>, fresh, private (debug header)
+    why: list[str] = field(default_factory=list)  # held-out=<ids>, fresh, private, history-off
 
 
 @dataclass
@@ -138,9 +138,18 @@ def personalise_page(
 ) -> PageResult:
     """Decide, render and splice one page for one visitor; the change records the page view."""
     request = visit.request
+    respect = config.respect
+    # the visitor's browsing history switched off: this page view is no browsing history (not
+    # recorded as a view, see build_change) and no rule on their behaviour is shown
+    off = history_off(visit.choices, respect)
     topics, items = page_tags(page, request.path, journey)
     change = build_change(
-        visit, view=True, session_gap=config.session_gap, topics=topics, items=items
+        visit,
+        view=True,
+        session_gap=config.session_gap,
+        topics=topics,
+        items=items,
+        respect=respect,
     )
     after, facts = understand(visit, change, journey)
     forced = visit.forced
@@ -155,24 +164,25 @@ def personalise_page(
     if catalog is not None and catalog.items:  # items and topics named as the site names them
         facts = evolve(facts, titles=catalog.titles, labels=catalog.labels)
     viewed_in = {
-        name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
+        name: sorted(after.viewed.keys() & listed) if not off else []
+        for name, listed in journey.lists.items()
     }
-    view = visitor_view(
+    view = visitor_view(  # history off: no snippet names what they viewed or their interests
         after,
         is_new=facts.is_new,
         device=facts.device.kind,
-        interests=facts.interests,
+        interests={} if off else facts.interests,
         segments=facts.segments,
         viewed_in=viewed_in,
         titles=facts.titles,
     )
-    respect = config.respect
     # a preview is never one of the fresh page views (its views are not recorded: the same
     # browser would draw the same way every time), nor a private visitor's page (none of
-    # their pages is made from a guess, so none is "shown as everyone sees it" for a change)
+    # their pages is made from a guess, so none is "shown as everyone sees it" for a change),
+    # nor one with their history off (none is made from what they browsed)
     fresh = (
         forced is None
-        and not visit.private
+        and not (visit.private or off)
         and is_fresh(visit.visitor_id, visit.profile.views, respect.fresh_share)
     )
     restraint = Restraint(
@@ -180,7 +190,7 @@ def personalise_page(
         visit.choices,
         after,
         change.now,
-        behavioural=not (visit.private or fresh),
+        behavioural=not (visit.private or fresh or off),
         visitor_id=visit.visitor_id,
         ignore_holdout=forced is not None,  # a preview shows the rules, not a holdout's default
         arms=visit.measured_arms,
@@ -189,6 +199,7 @@ def personalise_page(
         enabled=respect.disclosure,
         panel=respect.page_panel,
         fresh=fresh,  # the panel says so
+        history_off=off,  # and this
         prefix=config.prefix,
         path=request.path,
         csrf=visit.csrf,
@@ -204,8 +215,8 @@ def personalise_page(
             facts,
             visit.shared,
             items,
-            personal=restraint.behavioural,
-            history_off=restraint.history_off,
+            personal=not (visit.private or fresh),  # history off: signals_for leaves it out
+            history_off=off,
         )
         recommender = Recommender(catalog, signals)
     outcome = personalise(
@@ -242,7 +253,8 @@ def personalise_page(
             ),
         )
     why = [f"held-out={','.join(restraint.held)}"] if restraint.held else []
-    why += [n for n, on in (("fresh", fresh), ("private", visit.private)) if on]
+    flags = (("fresh", fresh), ("private", visit.private), ("history-off", off))
+    why += [n for n, on in flags if on]
     return PageResult(
         outcome.html,
         outcome.applied,

@@ -70,9 +70,11 @@ def signals_for(
 ) -> Signals:
     """What ranking may use for this visitor on this page; ``personal`` False: popular only.
 
-    ``history_off`` (the visitor switched their browsing history off): nothing the visitor
-    did is used, neither to rank nor to filter (views, interests, their own pairs); the page's
-    own item's co-views and popular items remain, their reasons say nothing about the visitor.
+    ``history_off`` (the visitor switched their browsing history off): nothing they browsed
+    is used, neither to rank nor to filter (views, interests, their own viewed-together
+    pairs); items in their cart and those they bought are still left out of suggestions. The
+    page's own item's co-views and popular items remain; their reasons say nothing about
+    the visitor.
     """
     own = personal and not history_off
     co_views = {**(also_to_co_views(after.also) if own else {}), **shared.co_views}

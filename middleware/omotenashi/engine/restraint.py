@@ -1,7 +1,8 @@
 """Restraint: what this visitor has asked for, and what good manners allow on this page.
 
 Opt-outs (a rule, a category, everything), frequency caps, the budget of personalised slots per
-page, the cap on using the visitor's name, fresh page views, Global Privacy Control and consent.
+page, the cap on using the visitor's name, fresh page views, browsing history switched off,
+Global Privacy Control and consent.
 """
 
 from __future__ import annotations
@@ -170,6 +171,15 @@ def period_key(per: str, now: float, visit_start: float | None) -> str:
     return "ever"
 
 
+def history_off(prefs: Prefs, respect: RespectSettings) -> bool:
+    """Whether the visitor switched off the category that stands for their browsing history
+    (``OMOTENASHI_RESPECT_HISTORY_CATEGORY``): the one decision every path reads. While it is
+    off, no rule on their behaviour is shown (whatever its category), their page views and
+    viewed items (``view_item``) are not recorded, and nothing they did ranks or filters
+    recommendations; their cart, purchases, goals and what restraint needs still count."""
+    return respect.history_category in prefs.off_categories
+
+
 def is_fresh(visitor_id: str, views: int, share: float) -> bool:
     """Whether this page view shows the defaults: a stable draw per visitor and page view."""
     if share <= 0:
@@ -192,7 +202,7 @@ class Restraint:
     prefs: Prefs
     profile: Profile
     now: float
-    behavioural: bool  # False under GPC/DNT, without consent, or on a fresh page view
+    behavioural: bool  # False under GPC/DNT, without consent, history off, or a fresh view
     visitor_id: str = ""
     names_on_page: int = 0
     ignore_holdout: bool = False  # the page as it would be without any holdout (a preview)
@@ -203,10 +213,8 @@ class Restraint:
 
     @property
     def history_off(self) -> bool:
-        """The visitor switched off the category that stands for their browsing history
-        (``OMOTENASHI_RESPECT_HISTORY_CATEGORY``): besides its rules, nothing they did (views,
-        interests, pairs) may rank or filter recommendations."""
-        return self.cfg.history_category in self.prefs.off_categories
+        """The visitor's browsing history is off (:func:`history_off`)."""
+        return history_off(self.prefs, self.cfg)
 
     def _held_out(self, rule_id: str, percent: float) -> bool:
         """In the rule's control group: the arm recorded at the first exposure, else the draw."""

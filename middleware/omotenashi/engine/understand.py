@@ -15,13 +15,18 @@ from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.quick import quick
-from omotenashi.engine.restraint import Prefs
+from omotenashi.engine.restraint import Prefs, history_off
 from omotenashi.recommend.signals import Shared
+from omotenashi.settings import RespectSettings
 
 _META = re.compile(
     r"""<meta\s+name=["']omotenashi:(topics|item)["']\s+content=["']([^"'<>]*)["']""", re.I
 )
 _UNKNOWN = Device(kind="other", browser="Other", os="Other", is_bot=False)
+_RESPECT = RespectSettings()
+# Events whose only meaning is an item the visitor viewed (engine/change.py ``add_event``):
+# browsing history, not recorded while it is off
+VIEW_EVENTS = frozenset({"view_item"})
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,18 @@ def build_change(
     session_gap: int,
     topics: Sequence[str] = (),
     items: Sequence[str] = (),
+    respect: RespectSettings = _RESPECT,
 ) -> Change:
+    """What this request changes in the profile: the page view (``view``: its topics and
+    items) and the app's events. While the visitor's browsing history is off
+    (:func:`~omotenashi.engine.restraint.history_off`), a page view is built as a non-view
+    (no view count, visit, topics or items) and ``view_item`` events are left out: every path
+    that records a request (a page, the beacon, ``track``) comes through here."""
     now = visit.now
     profile = visit.profile
+    off = history_off(visit.choices, respect)
+    if off:
+        view, topics, items = False, (), ()
     new_visit = view and (
         profile.last_seen is None
         or now - profile.last_seen > session_gap
@@ -93,7 +107,8 @@ def build_change(
             first["referrer"] = request.external_referrer[: limits.MAX_REFERRER]
         change.first = first
     for name, data in visit.events:
-        change.add_event(name, data)
+        if not (off and name in VIEW_EVENTS):
+            change.add_event(name, data)
     return change
 
 
@@ -154,9 +169,12 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
     return after, facts
 
 
-def events_change(visit: Visit, journey: Journey, *, session_gap: int) -> Change:
+def events_change(
+    visit: Visit, journey: Journey, *, session_gap: int, respect: RespectSettings
+) -> Change:
     """The change for a request that is not a page view (the beacon, an app page that is not
-    HTML): the app's events and attributes, and the stage move they cause."""
-    change = build_change(visit, view=False, session_gap=session_gap)
+    HTML): the app's events and attributes, and the stage move they cause (``respect``: the
+    visitor's browsing history switched off keeps their ``view_item`` events out)."""
+    change = build_change(visit, view=False, session_gap=session_gap, respect=respect)
     understand(visit, change, journey)
     return change
