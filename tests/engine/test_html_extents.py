@@ -78,6 +78,7 @@ def documents(draw: st.DrawFn) -> str:
 @given(documents())
 @example("<p data-omo-slot=s0>x<table>y")
 @example("<!doctype html><p data-omo-slot=s0>x<table>y")
+@example("<p><svg data-omo-slot=s0></body></svg><!-- c -->")  # after body past the target
 def test_every_sure_target_is_the_element_lexbor_builds(doc: str) -> None:
     scan = scan_page(doc)
     assert not any("scanner error" in s.reason for s in scan.skipped), scan.skipped

@@ -335,8 +335,18 @@ class Body(Head):
             self.after_body = self.in_scope("body") >= 0
             if name == "body" and self.after_body and self.stack[-1].ns == HTML:
                 self.body_closed = self.lt  # (in an <svg> or <math>, what follows stays there)
+            elif self.after_body and self.stack[-1].ns != HTML:
+                self.foreign_body_end()
         else:
             self.any_other_end(name)
+
+    def foreign_body_end(self) -> None:
+        """``</body>`` inside an ``<svg>`` or ``<math>``: the parser is "after body" until an
+        HTML token, and the foreign end tags that close the open targets keep it so, so where
+        what follows them lands depends on this tag inside them: rewriting them would move it."""
+        self.spend(len(self.open_recs))
+        for r in self.open_recs:
+            self.recs[r].unsure = self.recs[r].unsure or f"</body> inside svg or math at {self.lt}"
 
     def outside_body(self) -> None:
         """A comment after ``</body>`` lands outside every open element."""
