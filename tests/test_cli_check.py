@@ -208,6 +208,22 @@ def test_an_empty_journey_file_is_an_error(
     ]
 
 
+def test_two_journey_files_are_an_error_naming_the_one_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "journey.yaml": "stages: {}\n",
+        "journey.yml": "stages: {interest: {when: {views: {at_least: 1}}}}\n",
+        "site.yaml": "rules:\n" + rule("a"),
+    }
+    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 1
+    assert (
+        "rules/journey.yml:1: error: there are two journey files: rules/journey.yml is ignored, "
+        "rules/journey.yaml is read (keep one of them)"
+    ) in out
+
+
 def when_rule(when: str, name: str = "a", slot: str = "hero", extra: str = "") -> str:
     return (
         f"  - id: {name}\n    slot: {slot}\n    text: X\n    why: because\n{extra}    when:\n{when}"

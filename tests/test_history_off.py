@@ -22,9 +22,10 @@ from starlette.routing import Route
 from omotenashi import Omotenashi, Settings
 from omotenashi.asgi.api import track
 from omotenashi.engine.disclosure import FRESH, FRESH_SOME
+from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import Prefs
-from omotenashi.engine.understand import Visit, build_change
+from omotenashi.engine.restraint import Prefs, Restraint, period_key
+from omotenashi.engine.understand import Visit, build_change, understand
 from omotenashi.settings import RespectSettings
 
 from .conftest import client_for
@@ -197,8 +198,25 @@ def test_one_decision_builds_every_change(
         items=["kyoto-autumn"],
         respect=RespectSettings(history_category=category),
     )
-    assert change.view is (view and views_kept) and change.new_visit is (view and views_kept)
+    assert change.view is (view and views_kept) and change.new_visit is view  # visits still begin
     assert (change.topics == ["kyoto"]) is views_kept
     assert (change.items == ["kyoto-autumn"]) is views_kept  # the page's, or the event's
     assert ("view_item" in change.events) is views_kept
     assert change.purchases == 1 and change.bought == ["bali"]  # not browsing: always kept
+
+
+@pytest.mark.parametrize("off", [False, True], ids=["history-on", "history-off"])
+def test_a_per_visit_cap_starts_afresh_on_a_new_visit_with_history_off(off: bool) -> None:
+    day, t0 = 86400, 1_800_000_000.0
+    prefs = Prefs(off_categories=frozenset({"browsing-history"}) if off else frozenset())
+    profile = Profile(visits=3, views=10, first_seen=t0 - 30 * day, last_seen=t0, visit_start=t0)
+    profile.caps = {"promo": (period_key("visit", t0, t0), 3)}  # "3 per visit", used up at t0
+    later = t0 + 3 * day  # back three days later: a new visit
+    visit = Visit(visitor_id="v" * 32, profile=profile, now=later, choices=prefs)
+    respect = RespectSettings()
+    change = build_change(visit, view=True, session_gap=1800, respect=respect)
+    after, _ = understand(visit, change, Journey())
+    restraint = Restraint(respect, prefs, after, later, behavioural=True)
+    key = period_key("visit", later, restraint._visit_start)
+    assert change.new_visit and after.visits == 4
+    assert restraint._count("promo", key) == 0  # the cap of the last visit is not this one's

@@ -85,7 +85,9 @@ def test_a_visit_that_began_with_a_sign_in_keeps_its_per_visit_caps(tmp_path: Pa
     """The first record of a signed-in user can be the sign-in itself (an event, no page
     view): the next page view starts the visit, and until then the first sighting stands in."""
     signed_in = Profile(first_seen=NOW - 5, last_seen=NOW - 5)  # no visit_start yet
-    change = build_change(Visit("u", signed_in, NOW), view=True, session_gap=1800)
+    change = build_change(
+        Visit("u", signed_in, NOW), view=True, session_gap=1800, respect=RespectSettings()
+    )
     assert change.new_visit and change.absent_days is None
     rules = ruleset(
         tmp_path,

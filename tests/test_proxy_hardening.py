@@ -275,6 +275,9 @@ async def test_a_websocket_handshake_is_refused_before_the_origin(settings: Sett
         (b"http://origin", b"http://origin.evil/x", b"http://origin.evil/x"),
         (b"http://origin", b"http://user@origin/x", b"http://user@origin/x"),
         (b"http://origin", b"http://origin//evil.example/", b"http://origin//evil.example/"),
+        # a browser drops tabs and newlines and reads "\\" as "/": "/<tab>/evil" is "//evil"
+        (b"http://origin", b"http://origin/\t/evil.example/", b"http://origin/\t/evil.example/"),
+        (b"http://origin", b"http://origin/\n\\evil.example/", b"http://origin/\n\\evil.example/"),
         (b"http://origin:8080/site", b"//origin:8080/sitemap", b"//origin:8080/sitemap"),
         (b"http://origin", b"ftp://origin/x", b"ftp://origin/x"),
     ],

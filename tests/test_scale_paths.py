@@ -111,6 +111,33 @@ def test_a_big_rule_set_is_indexed_in_a_thread_alike(tmp_path: Path) -> None:
     assert built.form_limit == sum(6 * len(r.id + r.rule.category) + 64 for r in ruleset.rules)
 
 
+def test_requests_that_come_while_a_big_index_is_built_wait_for_that_one_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = "".join(
+        f"  - {{id: r{i}, slot: s{i % 50}, text: T, why: Why, category: k{i % 3}}}\n"
+        for i in range(IN_A_THREAD + 10)
+    )
+    ruleset = ruleset_of(tmp_path, "rules:\n" + rules)
+    builds: list[int] = []
+    of = Choices.of
+
+    def counted(rules: RuleSet) -> Choices:
+        builds.append(1)
+        return of(rules)
+
+    monkeypatch.setattr(Choices, "of", staticmethod(counted))
+    cache = ChoicesCache()
+
+    async def many() -> list[Choices]:
+        return await asyncio.gather(*(cache.get(ruleset) for _ in range(20)))
+
+    got = asyncio.run(many())
+    assert len(builds) == 1 and all(g is got[0] for g in got)
+    asyncio.run(many())  # a new loop, the index kept: no build at all
+    assert len(builds) == 1
+
+
 NAMES = st.text(alphabet="abcdeo-1", min_size=0, max_size=12)
 
 

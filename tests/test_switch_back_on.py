@@ -53,8 +53,9 @@ rules:
 """
 TEXT = {"offer": "Spring offer", "fan": "Tours fan"}
 HISTORY_OFF = (
-    "Off: nothing you browse here is kept or used to choose what you see (blocks on the "
-    "page, the time or your device still may be)."
+    "Off: what you browse here is not kept or used to choose what you see (blocks on the "
+    "page, the time or your device still may be, and which of those you were shown, and "
+    "why, is still counted)."
 )
 
 

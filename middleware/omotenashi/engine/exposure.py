@@ -8,8 +8,13 @@ shown" is found by deciding the page again with only that rule's holdout ignored
 of a rule pass exactly the same tests, competitors included: two measured rules on one slot each
 keep a fair control group (ignoring every holdout would give the slot to the higher priority
 always, and the lower rule's control group would lose the visitors the higher one holds out).
-This second pass runs once per held-out rule the visitor has not yet been counted for (at most
-once per visitor and rule; a page has few measured rules).
+The passes are shared: the page is decided again with the holdouts of every held-out rule
+not yet counted ignored at once; a rule shown then is shown with its own holdout alone ignored
+too (fewer rules allowed can only leave it its slot and budget), so it is in control; the rules
+found are held out again and the rest decided again, until a pass finds none, and a rule no pass
+shows would not have been shown alone either (the rules that beat it were not ones held out).
+So a page view decides again once, plus once per control exposure it finds, which is counted
+once per visitor and rule: never once per held-out rule on every view.
 """
 
 from __future__ import annotations
@@ -36,11 +41,15 @@ def exposures(
     this visitor, and ``rerun`` decides the page again under another restraint.
     """
     out = {d.id: TREATMENT for d in applied if d.rule.rule.holdout and d.id not in seen}
-    held = sorted({rule for rule in restraint.held if rule not in seen and rule not in out})
-    for rule in held:
-        alone = replace(
-            restraint, unheld=frozenset({rule}), names_on_page=0, held=[], excluded=set()
+    pending = {rule for rule in restraint.held if rule not in seen and rule not in out}
+    while pending:  # each pass but the last finds one control exposure or more
+        without = replace(
+            restraint, unheld=frozenset(pending), names_on_page=0, held=[], excluded=set()
         )
-        if any(decision.id == rule for decision in rerun(alone)):
+        found = {d.id for d in rerun(without)} & pending
+        if not found:
+            break
+        for rule in found:
             out[rule] = CONTROL
+        pending -= found
     return out

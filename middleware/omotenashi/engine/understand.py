@@ -23,7 +23,6 @@ _META = re.compile(
     r"""<meta\s+name=["']omotenashi:(topics|item)["']\s+content=["']([^"'<>]*)["']""", re.I
 )
 _UNKNOWN = Device(kind="other", browser="Other", os="Other", is_bot=False)
-_RESPECT = RespectSettings()
 # Events whose only meaning is an item the visitor viewed (engine/change.py ``add_event``):
 # browsing history, not recorded while it is off
 VIEW_EVENTS = frozenset({"view_item"})
@@ -72,19 +71,21 @@ def build_change(
     session_gap: int,
     topics: Sequence[str] = (),
     items: Sequence[str] = (),
-    respect: RespectSettings = _RESPECT,
+    respect: RespectSettings,
 ) -> Change:
     """What this request changes in the profile: the page view (``view``: its topics and
     items) and the app's events. While the visitor's browsing history is off
     (:func:`~omotenashi.engine.restraint.history_off`), a page view is built as a non-view
-    (no view count, visit, topics or items) and ``view_item`` events are left out: every path
-    that records a request (a page, the beacon, ``track``) comes through here."""
+    (no view count, topics or items; when a visit begins is still kept, so that per-visit caps
+    start afresh) and ``view_item`` events are left out: every path that records a request (a
+    page, the beacon, ``track``) comes through here."""
     now = visit.now
     profile = visit.profile
     off = history_off(visit.choices, respect)
+    page = view
     if off:
         view, topics, items = False, (), ()
-    new_visit = view and (
+    new_visit = page and (
         profile.last_seen is None
         or now - profile.last_seen > session_gap
         or profile.visit_start is None  # seen only through an event so far (a sign-in)

@@ -27,11 +27,14 @@ def load_journey(
     too, with a warning in ``warnings`` (an error in ``omotenashi check``)."""
     errors: list[RuleError] = []
     spec = JourneyFile()
-    path = next(
-        (p for p in (rules_dir / "journey.yaml", rules_dir / "journey.yml") if p.is_file()),
-        rules_dir / "journey.yaml",
-    )
+    found = [p for p in (rules_dir / "journey.yaml", rules_dir / "journey.yml") if p.is_file()]
+    path = found[0] if found else rules_dir / "journey.yaml"
     name = display_path(path, base)
+    if len(found) > 1 and warnings is not None:  # which one is read must not be a surprise
+        ignored = display_path(found[1], base)
+        problem = f"there are two journey files: {ignored} is ignored, {name} is read"
+        hint = "keep one of them"
+        warnings.append(LoadWarning(RuleError(ignored, 1, "", problem, hint), "error"))
     if path.is_file():
         try:
             data, lines = load_yaml(path, name)

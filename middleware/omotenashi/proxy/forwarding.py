@@ -173,7 +173,9 @@ def _relative(value: bytes, base: _Address) -> bytes | None:
     if tail[: len(prefix)] != prefix:
         return None
     rest = tail[len(prefix) :]
-    if rest[:2] in (b"//", b"/\\"):  # relative, it would name another host
+    # Browsers drop tabs and newlines from an address and read "\\" as "/": made relative,
+    # "/<tab>/evil.example" would name another host. Such a value stays as the origin sent it.
+    if rest[:2] in (b"//", b"/\\") or any(c <= 0x20 or c == 0x7F for c in rest):
         return None
     if rest[:1] == b"/":
         return rest

@@ -128,14 +128,27 @@ class ChoicesCache:
 
     def __init__(self) -> None:
         self._for: tuple[RuleSet, Choices] | None = None
+        # the build under way in a thread: requests that come meanwhile wait for that one
+        self._building: tuple[RuleSet, asyncio.Future[Choices]] | None = None
 
     async def get(self, ruleset: RuleSet) -> Choices:
         held = self._for
         if held is not None and held[0] is ruleset:
             return held[1]
-        if len(ruleset.rules) >= IN_A_THREAD:
-            choices = await asyncio.to_thread(Choices.of, ruleset)
-        else:
+        if len(ruleset.rules) < IN_A_THREAD:
             choices = Choices.of(ruleset)
-        self._for = (ruleset, choices)
+            self._for = (ruleset, choices)
+            return choices
+        building = self._building
+        if (
+            building is None
+            or building[0] is not ruleset
+            or building[1].get_loop() is not asyncio.get_running_loop()
+            or (building[1].done() and (building[1].cancelled() or building[1].exception()))
+        ):  # none under way for this rule set on this loop (a failed one is tried again)
+            future = asyncio.ensure_future(asyncio.to_thread(Choices.of, ruleset))
+            building = self._building = (ruleset, future)
+        choices = await asyncio.shield(building[1])
+        if self._building is building:
+            self._for, self._building = (ruleset, choices), None
         return choices
