@@ -12,7 +12,7 @@ from omotenashi.store import privacy
 from omotenashi.store.store import Store
 from omotenashi.store.why import PHRASES, decode, encode
 
-from .test_store_contracts import HALF_LIFE, store  # noqa: F401  (the fixture)
+from .test_store_contracts import HALF_LIFE
 
 pytestmark = pytest.mark.anyio
 
