@@ -130,6 +130,31 @@ async def test_the_same_pages_readable_are_personalised(
     assert (mw.metrics["personalised"], mw.metrics["page_refused"]) == (1, 0)
 
 
+C1 = b"<p>\x81\x8d\x8f\x90\x9d</p>"  # undefined in Python's cp1252; C1 controls in browsers
+TAGLINE = b'<p data-omo-slot="tagline">Default tagline</p>'
+SHOWN = b'<p data-omo-slot="tagline" data-omo-rule="campaign-copy">Spring sale</p>'
+
+
+@pytest.mark.parametrize("adapter", [middleware, proxy], ids=["middleware", "proxy"])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (PAGE.encode("cp1252") + C1, "text/html; charset=latin1"),
+        (b"<meta charset=iso-8859-1>" + C1 + PAGE.encode("cp1252"), "text/html"),
+    ],
+    ids=["header-latin1", "meta-iso-8859-1"],
+)
+async def test_a_windows_1252_page_with_c1_bytes_is_personalised_byte_for_byte(
+    make_settings: Make, adapter: Any, body: bytes, content_type: str
+) -> None:
+    """0x81, 0x8D, 0x8F, 0x90 and 0x9D decode as browsers decode them, and go out as they came."""
+    settings = make_settings(RULES, max_body=MAX_BODY)
+    async with adapter(page_app(body, content_type=content_type), settings) as (client, mw):
+        status, sent = await raw_get(client, "/legacy/page?utm_campaign=spring")
+    assert (status, sent) == (200, body.replace(TAGLINE, SHOWN))
+    assert (mw.metrics["personalised"], mw.metrics["page_refused"]) == (1, 0)
+
+
 async def test_one_warning_per_reason_not_per_page(
     make_settings: Make, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -9,9 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from omotenashi.engine import EngineConfig, Journey, Profile, Visit, personalise_response
-from omotenashi.engine.charset import page_codec
+from omotenashi.engine.charset import encode, page_codec
 from omotenashi.engine.headers import content_type
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import OmotenashiError, PageRefused
@@ -43,14 +45,15 @@ def test_the_charset_parameter_is_read_as_browsers_read_it(
 
 
 ASCII = b"<!doctype html><title>T</title><p>text</p>"
+WINDOWS_1252 = "whatwg-windows-1252"  # ours: Python's cp1252 refuses five bytes browsers decode
 
 
 @pytest.mark.parametrize(
     ("declared", "data", "codec"),
     [
-        ("latin1", ASCII, "cp1252"),  # as the Encoding standard maps it, as in a <meta>
-        ("iso-8859-1", ASCII, "cp1252"),
-        ("us-ascii", ASCII, "cp1252"),
+        ("latin1", ASCII, WINDOWS_1252),  # as the Encoding standard maps it, as in a <meta>
+        ("iso-8859-1", ASCII, WINDOWS_1252),
+        ("us-ascii", ASCII, WINDOWS_1252),
         ("shift_jis", ASCII, "cp932"),  # Windows-31J, as browsers decode it
         ("x-sjis", ASCII, "cp932"),  # a label Python does not know
         ("gb2312", ASCII, "gb18030"),
@@ -88,7 +91,7 @@ def test_a_label_browsers_reject_is_refused(
     assert isinstance(refused.value, OmotenashiError)
 
 
-RULE = "rules:\n  - {id: hero, slot: hero, text: Welcome back, why: Always.}\n"
+RULE = "rules:\n  - {id: hero, slot: hero, text: Welcome back \u2192 \u20ac, why: Always.}\n"
 PAGE = b'<!doctype html><html><body><h1 data-omo-slot="hero">Hi</h1></body></html>'
 CONFIG = EngineConfig(respect=RespectSettings(disclosure=False, page_panel=False), max_body=4096)
 GZIP = [(b"content-encoding", b"gzip")]
@@ -133,3 +136,43 @@ def test_a_page_we_cannot_read_is_refused_with_its_reason(
     assert refused.value.reason.startswith(reason)
     if value is not None:
         assert refused.value.value == value
+
+
+# The five bytes cp1252 leaves undefined; the Encoding standard's windows-1252 decodes each to the
+# C1 control of the same number, every other byte as cp1252 does.
+UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
+
+
+@settings(max_examples=300, deadline=None)
+@example(UNDEFINED)
+@given(st.binary(max_size=64))
+def test_windows_1252_decodes_as_browsers_and_gives_back_every_byte(data: bytes) -> None:
+    codec = page_codec("latin1", b"")
+    text = data.decode(codec)
+    assert text == "".join(chr(b) if b in UNDEFINED else bytes([b]).decode("cp1252") for b in data)
+    assert encode(text, codec) == data
+
+
+SLOT = b'<h1 data-omo-slot="hero">Hi</h1>'
+SHOWN = b'<h1 data-omo-slot="hero" data-omo-rule="hero">Welcome back &#8594; \x80</h1>'
+
+
+@pytest.mark.parametrize("byte", [bytes([b]) for b in UNDEFINED], ids=lambda b: f"0x{b.hex()}")
+@pytest.mark.parametrize(
+    ("head", "ctype"),
+    [(b"", b"text/html; charset=latin1"), (b"<meta charset=latin1>", b"text/html")],
+    ids=["header", "meta"],
+)
+def test_a_windows_1252_page_with_c1_bytes_is_personalised_byte_for_byte(
+    ruleset: RuleSet, byte: bytes, head: bytes, ctype: bytes
+) -> None:
+    body = (
+        b"<!doctype html><html><head>" + head + b"<title>Caf\xe9 " + byte + b"</title></head>"
+        b"<body><p>\x80" + byte + b"\x9f</p>" + SLOT + b"<p>" + byte * 2 + b"</p></body></html>"
+    )
+    visit = Visit(visitor_id="v1", profile=Profile(), now=1_700_000_000.0)
+    headers = [(b"content-type", ctype)]
+    result = personalise_response(body, headers, visit, ruleset, Journey(), CONFIG)
+    assert [d.id for d in result.shown] == ["hero"]
+    # the page's own bytes as the app sent them; "→" windows-1252 cannot hold is a reference
+    assert result.body == body.replace(SLOT, SHOWN)

@@ -5,14 +5,20 @@ else utf-8 (ours).
 The prescan follows HTML's "prescan a byte stream to determine its encoding": one pass over at
 most 1024 bytes, comments and other tags' attribute values skipped as a browser skips them.
 Labels are mapped as the WHATWG Encoding standard maps them (``latin1`` and ``ascii`` are
-windows-1252) to the Python codec that decodes as a browser decodes.
+windows-1252) to the Python codec that decodes as a browser decodes. windows-1252 is a codec of
+our own (:data:`WINDOWS_1252`): Python's cp1252 refuses the five bytes the standard decodes to C1
+controls (0x81, 0x8D, 0x8F, 0x90, 0x9D).
 """
 
 from __future__ import annotations
 
 import codecs
+from typing import TYPE_CHECKING
 
 from omotenashi.errors import PageRefused
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 PRESCAN_BYTES = 1024
 _SPACE = b"\t\n\x0c\r "
@@ -21,8 +27,48 @@ _VALUE_END = _SPACE + b">"
 _META_END = frozenset(bytes([c]) for c in _SPACE_SLASH)  # what may follow "<meta"
 _ASCII_SPACE = "\t\n\x0c\r "
 
+# WHATWG windows-1252: cp1252, but the five bytes it leaves undefined (0x81, 0x8D, 0x8F, 0x90,
+# 0x9D) are U+0081, U+008D, U+008F, U+0090, U+009D; every byte decodes, every page encodes back.
+WINDOWS_1252 = "whatwg-windows-1252"
+_DECODING = "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in range(256))
+_ENCODING = codecs.charmap_build(_DECODING)
+
+
+def _encode_1252(text: str, errors: str = "strict") -> tuple[bytes, int]:
+    return codecs.charmap_encode(text, errors, _ENCODING)
+
+
+def _decode_1252(data: ReadableBuffer, errors: str = "strict") -> tuple[str, int]:
+    return codecs.charmap_decode(data, errors, _DECODING)
+
+
+class _Encoder1252(codecs.IncrementalEncoder):
+    def encode(self, text: str, final: bool = False) -> bytes:
+        return _encode_1252(text, self.errors)[0]
+
+
+class _Decoder1252(codecs.IncrementalDecoder):
+    def decode(self, data: ReadableBuffer, final: bool = False) -> str:
+        return _decode_1252(data, self.errors)[0]
+
+
+_CODEC_1252 = codecs.CodecInfo(
+    _encode_1252,
+    _decode_1252,
+    name=WINDOWS_1252,
+    incrementalencoder=_Encoder1252,
+    incrementaldecoder=_Decoder1252,
+)
+
+
+def _search(name: str) -> codecs.CodecInfo | None:
+    return _CODEC_1252 if name == WINDOWS_1252.replace("-", "_") else None
+
+
+codecs.register(_search)
+
 # WHATWG encoding name: (the Python codec for it, its labels). A codec may refuse a few bytes the
-# browser decodes (cp1252 leaves 0x81 undefined): such a page then goes out untouched.
+# browser decodes (cp1250 leaves 0x81 undefined): such a page then goes out untouched.
 _ENCODINGS = {
     "utf-8": ("utf-8", "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8"),
     "ibm866": ("cp866", "866 cp866 csibm866 ibm866"),
@@ -70,7 +116,7 @@ _ENCODINGS = {
     "windows-1250": ("cp1250", "cp1250 x-cp1250"),
     "windows-1251": ("cp1251", "cp1251 x-cp1251"),
     "windows-1252": (
-        "cp1252",
+        WINDOWS_1252,
         "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 iso8859-1 "
         "iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii x-cp1252",
     ),

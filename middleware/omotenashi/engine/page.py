@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 
 from omotenashi.engine.change import Change
-from omotenashi.engine.charset import declared_nowhere, encode, page_codec
+from omotenashi.engine.charset import WINDOWS_1252, declared_nowhere, encode, page_codec
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.exposure import exposures
@@ -45,7 +45,7 @@ SKIP_HEADER = b"x-omotenashi"
 # other the round trip is checked before a page is touched.
 # the codecs ``page_codec`` gives whose decoding is one byte sequence per character, so a page
 # that decodes encodes back to the same bytes (no need to check)
-ROUND_TRIP_CHARSETS = frozenset({"utf-8", "cp1252"})
+ROUND_TRIP_CHARSETS = frozenset({"utf-8", WINDOWS_1252})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -354,7 +354,7 @@ def personalise_response(
     out = body
     if page.shown:
         # the page's own text encodes as it decoded; inserted text the charset cannot hold
-        # (curly quotes in a latin-1 page) goes out as character references
+        # ("→" in a latin-1 page, which is windows-1252) goes out as character references
         out = encode(page.html, charset)
         out = gzip.compress(out, compresslevel=6, mtime=0) if gzipped else out
     # The app's validators describe its default page, not this visitor's: without them no
