@@ -321,6 +321,21 @@ def test_escape_a_click_elsewhere_or_another_i_closes_an_open_popover(
     expect(page.locator("details.omo-i[open]")).to_have_count(0)
 
 
+def test_tabbing_out_of_an_open_popover_closes_it(page: Page, base_url: str) -> None:
+    family(page, base_url)
+    page.goto(base_url + "/")
+    note = page.locator("details.omo-i").nth(0)
+    note.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(note).to_have_attribute("open", "")
+    controls = note.locator("a, button, input:not([type=hidden])").count()
+    for _ in range(controls):  # through its own controls: it stays open
+        page.keyboard.press("Tab")
+        expect(note).to_have_attribute("open", "")
+    page.keyboard.press("Tab")  # out of it: it closes, so it covers nothing focus reaches
+    expect(note).not_to_have_attribute("open", "")
+
+
 def test_escape_closes_the_page_panel_too(page: Page, base_url: str) -> None:
     family(page, base_url)
     page.goto(base_url + "/")

@@ -1,7 +1,7 @@
 // Optional comfort for the "i" popovers (the page works without it: they are <details>).
 // Escape closes the open one (or the page's "Why this page looks this way") and returns focus
-// to its summary; a click elsewhere closes it; opening one closes the others, so no popover
-// covers another block's "i".
+// to its summary; a click elsewhere, or focus moving out of it (Tab past its last control),
+// closes it; opening one closes the others, so no popover covers another block's "i".
 (function () {
   "use strict";
   var OPEN = "details.omo-i[open]";
@@ -22,6 +22,11 @@
     open.open = false;
     var summary = open.querySelector("summary");
     if (summary) { summary.focus(); }
+  });
+  document.addEventListener("focusout", function (event) {
+    var left = event.target instanceof Element && event.target.closest("details.omo-i[open]");
+    var into = event.relatedTarget instanceof Element ? event.relatedTarget : null;
+    if (left && into && !left.contains(into)) { left.open = false; }  // (a click: below)
   });
   document.addEventListener("click", function (event) {
     var inside = event.target instanceof Element && event.target.closest("details.omo-i");
