@@ -180,3 +180,37 @@ def test_caps_are_exported_with_their_period_in_words() -> None:
         "c": {"period": "visit", "since": "2026-12-02T02:37:09Z", "count": 1},
         "d": {"period": "ever", "since": None, "count": 3},
     }
+
+
+AT = 1_796_150_224.0  # every time of the profile below: none may reach the export as a number
+
+
+def numbers(value: Any) -> list[float]:
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in numbers(v)]
+    if isinstance(value, list | tuple):
+        return [n for v in value for n in numbers(v)]
+    return [value] if isinstance(value, int | float) and not isinstance(value, bool) else []
+
+
+def test_every_time_in_the_export_is_iso_8601() -> None:
+    profile = Profile(
+        first_seen=AT,
+        last_seen=AT,
+        visit_start=AT,
+        interests={"t": (1.0, AT)},
+        shown={"r": 1},
+        shown_why={"r": (AT, ["why"])},
+        purchase_at=AT,
+        cart={"i": 1},
+        cart_at=AT,
+        viewed={"i": AT},
+        merged={"a" * 32: AT},
+        measured={"r|r": f"t:{int(AT)}"},
+    )
+    data = profile.to_export()
+    assert not [n for n in numbers(data) if n >= 10**9], "a Unix time in the export"
+    when = "2026-12-01T"
+    for name in ("first_seen", "last_seen"):
+        assert data[name].startswith(when)
+    assert data["shown_why"]["r"]["at"].startswith(when)

@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.security]
 Make = Callable[..., Settings]
 PREFS = "/_omotenashi/preferences"
 FORM = {"origin": "http://shop.test"}
-SHARED = "Counts shared with everyone's"
+SHARED = "Totals kept for all visitors together"
 DEVICES = "your other devices where you are still signed in"
 
 
@@ -132,7 +132,7 @@ def every_family() -> Profile:
 
 # (what a section says, a heading of it): one row per family the export holds
 FAMILIES = [
-    ("Stage: consideration", "Where we think you are"),
+    ("You are deciding (something is in your cart", "How far along we think you are"),
     ("club member", "Groups the site put you in"),
     ("nara", "What you bought"),
     ("kyoto: osaka", "For suggestions"),

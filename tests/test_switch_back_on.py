@@ -53,9 +53,9 @@ rules:
 """
 TEXT = {"offer": "Spring offer", "fan": "Tours fan"}
 HISTORY_OFF = (
-    "Off: what you browse here is not kept or used to choose what you see (blocks on the "
-    "page, the time or your device still may be, and which of those you were shown, and "
-    "why, is still counted)."
+    "Off: from now on, what you browse here is not kept or used to choose what you see. What "
+    "was kept before stays until you start afresh or erase it. Blocks about the page, the time "
+    "or your device may still show, and we still count which of those you saw."
 )
 
 

@@ -61,15 +61,15 @@ class Profile:
     def to_export(self) -> dict[str, Any]:
         """Every stored field, readable: the visitor's download (respect/preferences.py).
 
-        ``first_seen``, ``last_seen`` and ``shown_why.at`` are Unix seconds (the merge at
-        sign-in reads them); every other time is ISO 8601, UTC.
+        Every time is ISO 8601, UTC (the merge at sign-in reads the profile itself, never
+        this: store/merging.py).
         """
         return {
             "stage": self.stage,
             "visits": self.visits,
             "views": self.views,
-            "first_seen": self.first_seen,
-            "last_seen": self.last_seen,
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
             "visit_started": iso(self.visit_start),
             "days_away_before_this_visit": self.absent_days,
             "segments": sorted(self.segments),
@@ -92,7 +92,9 @@ class Profile:
             ],
             "first_visit": self.first_touch,
             "shown": self.shown,
-            "shown_why": {r: {"at": at, "because": why} for r, (at, why) in self.shown_why.items()},
+            "shown_why": {
+                r: {"at": iso(at), "because": why} for r, (at, why) in self.shown_why.items()
+            },
             "caps": {rule: cap_export(p, n) for rule, (p, n) in self.caps.items()},
             "merged_ids": sorted(self.merged),
             "merged_at": {vid: iso(at) for vid, at in sorted(self.merged.items())},

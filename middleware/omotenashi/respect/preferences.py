@@ -33,16 +33,10 @@ from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import shown
 from omotenashi.respect.choices import Choices, ChoicesCache
+from omotenashi.respect.yourdata import STAGE_WORDS
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
-STAGE_WORDS = {
-    "awareness": "You are getting to know us.",
-    "interest": "You are exploring what we offer.",
-    "consideration": "You are deciding (something is in your cart or was recently).",
-    "purchase": "You have bought from us.",
-    "loyalty": "We count you among our most loyal visitors.",
-}
 _HERE = Path(__file__).parent / "templates"
 
 
@@ -197,6 +191,7 @@ class PreferencesPage:
             switched_off=switched_off,
             gone_off=gone_off,
             history_category=self.history_category,
+            history_off=self.history_category in prefs.off_categories,
             signed_in=ident.user is not None,
             kinds=choices.kinds_for(prefs, every),
             can_choose=can_choose,
@@ -219,6 +214,8 @@ class PreferencesPage:
         by_id = choices.by_id if choices is not None else None
         page = self.env.get_template("data.html").render(
             prefix=self.prefix,
+            # the download holds the profile and the choices cookie: offered when either is there
+            download=shown.kept(profile) or prefs != Prefs(),
             sections=shown.data_sections(
                 profile,
                 loaded.ruleset,

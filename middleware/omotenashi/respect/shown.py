@@ -21,27 +21,33 @@ Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic 
 # Said wherever a visitor's data was erased (forget me, consent withdrawn, revoked): the
 # shared counts (store/recs.py, measure/counting.py) keep what their visits added, no id.
 SHARED_COUNTS = (
-    "Counts shared with everyone's (which items are viewed, and viewed together, and how "
-    "many visitors saw each version of a page) may still hold what your visits added, with "
-    "no id of yours."
+    "Totals kept for all visitors together (which items are viewed, and viewed together; how "
+    "many visitors saw each version of a page) still include your visits, without any id of "
+    "yours."
+)
+# Where nothing about the visitor is read: what may still adapt, and only when (a block whose
+# conditions read the visitor's history is never shown then).
+MOMENT = (
+    "Pages may still adapt to the moment (your device, the time, or the link you followed) "
+    "when a block needs nothing we would keep."
 )
 # What the page says when the privacy decision keeps nothing about this visitor.
 PRIVATE_NOTES = {
     "gpc": (
         "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
         "not to track you. We honour it. We keep nothing about you, set no personalisation "
-        "cookie (the site's own cookies, such as one that keeps your cart, are the site's), "
-        "and only adapt pages to the moment: your device, the time, or the link you followed."
+        "cookie (the site's own cookies, such as one that keeps your cart, are the site's). "
+        + MOMENT
     ),
     "consent": (
         "You have not given consent to personalisation, so we keep nothing about you and set "
-        "no new cookie. Pages may still adapt to your device, the time, or the link you "
-        "followed."
+        "no new cookie. " + MOMENT
     ),
     "withdrawn": (
         "You have withdrawn your consent, so we keep nothing about you. "
         + SHARED_COUNTS
-        + " Pages may still adapt to your device, the time, or the link you followed."
+        + " "
+        + MOMENT
     ),
     "revoked": (
         "This site has turned personalisation off for you. We keep nothing about you but a "
@@ -61,15 +67,14 @@ KEPT_NOTES = {
     "gpc": (
         "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
         "not to track you. We honour it: while it is on, we neither read what we kept about you "
-        "before to adapt pages, nor add anything to it, and pages adapt only to the moment: "
-        "your device, the time, or the link you followed. What we kept is shown on this page; it "
-        "goes when it expires, or now if you erase it."
+        "before to adapt pages, nor add anything to it. " + MOMENT + " What we kept is shown "
+        "on this page; it goes when it expires, or now if you erase it."
     ),
     "consent": (
         "You have not given consent to personalisation (or no longer give it), so we neither "
-        "read what we kept about you before to adapt pages, nor add anything to it. Pages may "
-        "still adapt to your device, the time, or the link you followed. What we kept is "
-        "shown on this page; it goes when it expires, or now if you erase it."
+        "read what we kept about you before to adapt pages, nor add anything to it. "
+        + MOMENT
+        + " What we kept is shown on this page; it goes when it expires, or now if you erase it."
     ),
     "withdrawn": (
         "You have withdrawn your consent, so we neither read what we kept about you before to "
@@ -100,14 +105,13 @@ CHOICES_NOTES = {
     "gpc": (
         "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
         "not to track you. We honour it. We keep nothing about you, set no new personalisation "
-        "cookie (the site's own cookies, such as one that keeps your cart, are the site's), "
-        "and only adapt pages to the moment: your device, the time, or the link you followed."
+        "cookie (the site's own cookies, such as one that keeps your cart, are the site's). "
+        + MOMENT
         + _CHOICES_KEPT
     ),
     "consent": (
         "You have not given consent to personalisation, so we keep nothing about you and set "
-        "no new cookie. Pages may still adapt to your device, the time, or the link you "
-        "followed." + _CHOICES_KEPT
+        "no new cookie. " + MOMENT + _CHOICES_KEPT
     ),
     "withdrawn": PRIVATE_NOTES["withdrawn"] + _CHOICES_KEPT,
 }
@@ -186,6 +190,7 @@ def shown_recently(
         same = merged.get(entry_key(rule))
         if same is not None:  # one entry: the latest reasons (blocks shown on one page count once)
             same["times"] = max(same["times"], times)
+            same["behavioural"] = same["behavioural"] and compiled.behavioural
             if at > same["at"]:
                 same.update(at=at, when=when_text(at), because=[sentence(r) for r in because])
             continue
@@ -201,6 +206,7 @@ def shown_recently(
             "category": words(rule.category).capitalize(),
             "category_name": rule.category,
             "category_on": category_on,
+            "behavioural": compiled.behavioural,  # off while the browsing history is off
         }
         out.append(entry)
     out.sort(key=lambda e: -e["at"])
@@ -323,6 +329,8 @@ def data_sections(
         shown.append(f"Blocks this site no longer shows ({gone} time{'s' * (gone != 1)})")
     if shown:
         rows.append(("Shown to you", yourdata.cut(shown)))
+    if not kept(profile):  # no rows of zeros: there is nothing to list
+        rows = [("What we keep about you", ["We keep nothing about you."])]
     choices = []
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")

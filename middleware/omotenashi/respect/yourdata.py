@@ -11,6 +11,13 @@ from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 
 MAX_LISTED = 30
+STAGE_WORDS = {  # the stage, as a visitor reads it (the preferences page says it too)
+    "awareness": "You are getting to know us.",
+    "interest": "You are exploring what we offer.",
+    "consideration": "You are deciding (something is in your cart or was recently).",
+    "purchase": "You have bought from us.",
+    "loyalty": "We count you among our most loyal visitors.",
+}
 Section = tuple[str, list[str]]
 
 
@@ -49,7 +56,8 @@ def more_sections(
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
     ``title``: an item's name; ``why``: the rule set's reasons by rule id."""
-    rows: list[Section] = [("Where we think you are", [f"Stage: {words(profile.stage)}"])]
+    stage = STAGE_WORDS.get(profile.stage, "We have not placed you yet.")
+    rows: list[Section] = [("How far along we think you are", [stage])]
     if profile.segments:
         groups = [words(s) for s in sorted(profile.segments)]
         rows.append(("Groups the site put you in", cut(groups)))
