@@ -5,7 +5,9 @@
   request (wall time: all of it on the event loop) at 10 / 1,000 / 10,000 rules.
 - ``check``: ``omotenashi check`` (its name checks: interest names against the catalogue's
   topics and the names other rules use) at 500, 2,000 and 10,000 rules, each with an interest
-  name of its own and a catalogue of as many topics: CPU seconds, and the ratio per rule.
+  name of its own and a catalogue of as many topics: CPU seconds, and the ratio per rule;
+  and at as many rules on one slot and priority, each for a campaign of its own (the
+  same-priority warning: no two can hold together). ``--sizes`` sets the rule counts.
 - ``snippets``: loading rules whose snippet fails for the sample visitor (one warning for
   every rule using it) against the same rules with a snippet that renders: ms per rule.
 
@@ -148,11 +150,11 @@ def prefs_at_scale(rounds: int) -> dict[int, dict[str, float]]:
         server.close()
 
 
-def check_at_scale(rounds: int) -> dict[int, float]:
+def check_at_scale(rounds: int, sizes: tuple[int, ...] = (500, 2_000, 10_000)) -> dict[int, float]:
     """CPU seconds of ``omotenashi check`` (as the CLI runs it) at 500, 2,000 and 10,000
     rules (one round at 10,000: minutes before the name checks were indexed)."""
     out: dict[int, float] = {}
-    for count in (500, 2_000, 10_000):
+    for count in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             write_named(folder, count)
@@ -162,6 +164,40 @@ def check_at_scale(rounds: int) -> dict[int, float]:
                 found = check(folder, folder / "snippets")
                 seconds.append(time.process_time() - start)
             assert any("did you mean" in str(f) for f in found)
+            out[count] = statistics.median(seconds)
+    return out
+
+
+def write_campaigns(folder: Path, count: int) -> None:
+    """``count`` rules filling one slot at one priority, each for a campaign of its own: no two
+    can hold together (what ``check``'s same-priority warning compares), in files of 1,000."""
+    (folder / "snippets").mkdir(parents=True, exist_ok=True)
+    for start in range(0, count, 1000):
+        out = ["rules:"]
+        for i in range(start, min(count, start + 1000)):
+            out.append(
+                f"  - {{id: rule-{i}, slot: hero, text: Offer {i}, why: Your campaign {i}., "
+                f"when: {{query: {{utm_campaign: {{eq: camp-{i}}}}}}}}}"
+            )
+        (folder / f"rules-{start // 1000:03d}.yaml").write_text("\n".join(out) + "\n")
+
+
+def clashes_at_scale(
+    rounds: int, sizes: tuple[int, ...] = (500, 2_000, 10_000)
+) -> dict[int, float]:
+    """CPU seconds of ``omotenashi check`` on ``write_campaigns``' rules (one round at 10,000:
+    minutes when each rule was compared with every other)."""
+    out: dict[int, float] = {}
+    for count in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            write_campaigns(folder, count)
+            seconds = []
+            for _ in range(rounds if count < 10_000 else 1):
+                start = time.process_time()
+                found = check(folder, folder / "snippets")
+                seconds.append(time.process_time() - start)
+            assert not any("same priority" in str(f) for f in found), found[:1]
             out[count] = statistics.median(seconds)
     return out
 
@@ -190,6 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="The preferences page, check and snippets.")
     parser.add_argument("parts", nargs="*", help="prefs, check, snippets (default: all)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[500, 2_000, 10_000], help="check: rule counts"
+    )
     args = parser.parse_args(argv)
     parts = args.parts or ["prefs", "check", "snippets"]
     if not set(parts) <= {"prefs", "check", "snippets"}:
@@ -208,12 +247,22 @@ def main(argv: list[str] | None = None) -> None:
             + " |"
         )
     if "check" in parts:
-        check = check_at_scale(args.rounds)
+        check = check_at_scale(args.rounds, tuple(args.sizes))
         per = {n: s / n * 1e3 for n, s in check.items()}
+        first, last = min(per), max(per)
         print(
-            "| omotenashi check at 500 / 2,000 / 10,000 rules, each its own interest name "
-            "(CPU s) | " + " / ".join(f"{s:.2f}" for s in check.values()) + "; ms per rule "
-            f"{per[10_000]:.2f} vs {per[500]:.2f}: {per[10_000] / per[500]:.1f}x |"
+            f"| omotenashi check at {' / '.join(f'{n:,}' for n in check)} rules, each its own "
+            "interest name (CPU s) | " + " / ".join(f"{s:.2f}" for s in check.values()) + "; ms "
+            f"per rule {per[last]:.2f} vs {per[first]:.2f}: {per[last] / per[first]:.1f}x |"
+        )
+        clash = clashes_at_scale(args.rounds, tuple(args.sizes))
+        per = {n: s / n * 1e3 for n, s in clash.items()}
+        first, last = min(per), max(per)
+        print(
+            f"| omotenashi check at {' / '.join(f'{n:,}' for n in clash)} rules on one slot "
+            "and priority, each its own campaign (CPU s) | "
+            + " / ".join(f"{s:.2f}" for s in clash.values())
+            + f"; ms per rule {per[last]:.2f} vs {per[first]:.2f}: {per[last] / per[first]:.1f}x |"
         )
     if "snippets" in parts:
         snip = snippets_at_scale(args.rounds)
