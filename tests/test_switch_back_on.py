@@ -54,8 +54,9 @@ rules:
 TEXT = {"offer": "Spring offer", "fan": "Tours fan"}
 HISTORY_OFF = (
     "Off: from now on, what you browse here is not kept or used to choose what you see. What "
-    "was kept before stays until you start afresh or erase it. Blocks about the page, the time "
-    "or your device may still show, and we still count which of those you saw."
+    "was kept before stays until you start afresh, erase it or it expires. Blocks about the "
+    "page, the time or your device may still show, and we still count which of those you saw "
+    "and your visits (for how often a block may be shown)."
 )
 
 

@@ -121,5 +121,5 @@ async def test_the_shared_totals_are_said_plainly(
         await look(client)
         page = text((await client.get(PREFS + where)).text)
     assert "Totals kept for all visitors together" in page
-    assert "still include your visits, without any id of yours" in page
+    assert "may still include your visits, without any id of yours" in page
     assert "Counts shared with everyone's" not in page

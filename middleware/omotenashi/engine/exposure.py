@@ -2,19 +2,18 @@
 
 A rule with a holdout is *measured*. On a page, a measured rule is exposed in the treatment arm
 ("t") when it is shown, and in the control arm ("c") when the visitor is in its holdout and the
-rule would have been shown without *its* holdout: same conditions, opt-outs, caps, budget, slot
-and render, and every other measured rule in the arm drawn for this visitor. "Would have been
-shown" is found by deciding the page again with only that rule's holdout ignored, so both arms
-of a rule pass exactly the same tests, competitors included: two measured rules on one slot each
-keep a fair control group (ignoring every holdout would give the slot to the higher priority
-always, and the lower rule's control group would lose the visitors the higher one holds out).
-The passes are shared: the page is decided again with the holdouts of every held-out rule
-not yet counted ignored at once; a rule shown then is shown with its own holdout alone ignored
-too (fewer rules allowed can only leave it its slot and budget), so it is in control; the rules
-found are held out again and the rest decided again, until a pass finds none, and a rule no pass
-shows would not have been shown alone either (the rules that beat it were not ones held out).
-So a page view decides again once, plus once per control exposure it finds, which is counted
-once per visitor and rule: never once per held-out rule on every view.
+rule would have been shown without *its* holdout: same conditions, opt-outs, caps, budget, slot,
+intents and render, and every other measured rule in the arm drawn for this visitor. "Would have
+been shown" is found by deciding the page again with only that rule's holdout ignored, so both
+arms of a rule pass exactly the same tests, competitors included (ignoring every holdout at once
+would give a slot to a competitor held out too, and sharing one pass between held rules is not
+exact either: an intent, the name limit or a block that renders nothing make one held rule's
+outcome depend on another's).
+
+One pass per held-out rule not yet counted (counted once per visitor and rule), at most
+``CHECKS_PER_VIEW`` passes on one page view: a page with more measured rules held out than that
+checks them in turns, a different group on each view (by the visitor's page count), so a rule
+that can never be shown does not cost a pass on every view of a page with many measured rules.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from omotenashi.engine.decide import Decision
 from omotenashi.engine.restraint import Restraint
 
 TREATMENT, CONTROL = "t", "c"
+CHECKS_PER_VIEW = 8  # passes for control exposures on one page view, at most
 
 
 def exposures(
@@ -41,15 +41,14 @@ def exposures(
     this visitor, and ``rerun`` decides the page again under another restraint.
     """
     out = {d.id: TREATMENT for d in applied if d.rule.rule.holdout and d.id not in seen}
-    pending = {rule for rule in restraint.held if rule not in seen and rule not in out}
-    while pending:  # each pass but the last finds one control exposure or more
-        without = replace(
-            restraint, unheld=frozenset(pending), names_on_page=0, held=[], excluded=set()
+    pending = sorted({rule for rule in restraint.held if rule not in seen and rule not in out})
+    if len(pending) > CHECKS_PER_VIEW:  # in turns: a different group on each page view
+        turn = restraint.profile.views * CHECKS_PER_VIEW % len(pending)
+        pending = (pending[turn:] + pending[:turn])[:CHECKS_PER_VIEW]
+    for rule in pending:
+        alone = replace(
+            restraint, unheld=frozenset({rule}), names_on_page=0, held=[], excluded=set()
         )
-        found = {d.id for d in rerun(without)} & pending
-        if not found:
-            break
-        for rule in found:
+        if any(decision.id == rule for decision in rerun(alone)):
             out[rule] = CONTROL
-        pending -= found
     return out

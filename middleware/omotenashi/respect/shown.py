@@ -22,7 +22,7 @@ Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic 
 # shared counts (store/recs.py, measure/counting.py) keep what their visits added, no id.
 SHARED_COUNTS = (
     "Totals kept for all visitors together (which items are viewed, and viewed together; how "
-    "many visitors saw each version of a page) still include your visits, without any id of "
+    "many visitors saw each version of a page) may still include your visits, without any id of "
     "yours."
 )
 # Where nothing about the visitor is read: what may still adapt, and only when (a block whose
