@@ -267,11 +267,11 @@ class Responder:
         """What this page view teaches recommendations (a viewed catalogue item), if anything."""
         catalog = self.loaded.catalog
         item = next((i for i in change.items if i in catalog.position), None)
+        # (browsing history switched off: build_change made this page view no view, with no
+        # items, so it teaches no one else either: that one decision, not a second one here)
         if item is None or not change.view:
             return None
         visitor = self.visitor
-        if self.tools.config.respect.history_category in visitor.prefs.off_categories:
-            return None  # browsing history switched off: it teaches no one else either
         profile = visitor.profile
         return learn_from_view(
             profile.viewed,
