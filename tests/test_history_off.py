@@ -220,3 +220,12 @@ def test_a_per_visit_cap_starts_afresh_on_a_new_visit_with_history_off(off: bool
     key = period_key("visit", later, restraint._visit_start)
     assert change.new_visit and after.visits == 4
     assert restraint._count("promo", key) == 0  # the cap of the last visit is not this one's
+
+
+def test_a_history_off_page_that_shows_nothing_still_records_the_visit_it_begins() -> None:
+    profile = Profile(visits=2, views=5, last_seen=1_000.0, visit_start=900.0)
+    visit = Visit(
+        "v", profile, 1_000.0 + 7_200, choices=Prefs(off_categories=frozenset({"browsing-history"}))
+    )
+    change = build_change(visit, view=True, session_gap=1800, respect=RespectSettings())
+    assert not change.view and change.new_visit and not change.empty  # written: visits, start

@@ -141,7 +141,9 @@ def test_the_first_request_of_a_visitor_starts_the_profile() -> None:
     ("change", "empty"),
     [
         (Change(now=NOW), True),
-        (Change(now=NOW, new_visit=True, topics=["x"]), True),
+        (Change(now=NOW, topics=["x"]), True),  # a page's topics without a view
+        # a visit begun on a page shown with the browsing history off: its start is recorded
+        (Change(now=NOW, new_visit=True, topics=["x"]), False),
         # a page shown with the browsing history off: no view, its blocks still recorded
         (Change(now=NOW, shown=["r1"]), False),
         (Change(now=NOW, caps={"r1": ["d1", 1]}), False),

@@ -57,16 +57,17 @@ def not_stored(reason: str) -> dict[str, object]:
 def to_keep(
     visit: Visit, journey: Journey, goals: Iterable[Goal], settings: Settings
 ) -> Change | str:
-    """The record the beacon's events make, with the goals they reach (not for "personalise
-    nothing"), or why nothing is kept: every event was a viewed item, and the visitor's
-    browsing history is off (``visit.choices``: engine/understand.py leaves those out)."""
+    """The record the beacon's events make, with the goals they reach, or why nothing is
+    kept: every event was a viewed item, and the visitor's browsing history is off
+    (``visit.choices``: engine/understand.py leaves those out)."""
     gap, respect = settings.session_gap, settings.respect
     change = events_change(visit, journey, session_gap=gap, respect=respect)
     if change.empty:
         return HISTORY_REASON
-    if not visit.choices.nothing:
-        days = settings.measure.attribution_days
-        measuring.count(change, visit.profile, goals, path=None, window_days=days)
+    # ("personalise nothing" is private: the endpoint answers before it gets here)
+    measuring.count(
+        change, visit.profile, goals, path=None, window_days=settings.measure.attribution_days
+    )
     return change
 
 

@@ -71,9 +71,10 @@ class Change:
     @property
     def empty(self) -> bool:
         """Nothing to write. A page shown with its history off is no view, yet the rules it
-        showed (their counts, caps and exposures) are still recorded."""
+        showed (their counts, caps and exposures) and a visit it begins are still recorded."""
         return not (
             self.view
+            or self.new_visit
             or self.events
             or self.items
             or self.attrs
