@@ -168,7 +168,9 @@ class RespectSettings(BaseModel):
     history_category: str = Field(
         default="browsing-history",
         description="The rule category that stands for the visitor's browsing history. "
-        "Switched off: no rule on the visitor's behaviour is shown, whatever its category; "
+        "Switched off: no rule on the visitor's behaviour is shown, whatever its category, "
+        "and the snippets of those still shown see them as a brand-new visitor (only "
+        "`visitor.device` stays); "
         "their page views and viewed items are not recorded; recommendations use nothing "
         "they browsed (their cart and purchases are still left out of suggestions).",
     )

@@ -164,17 +164,17 @@ def personalise_page(
     if catalog is not None and catalog.items:  # items and topics named as the site names them
         facts = evolve(facts, titles=catalog.titles, labels=catalog.labels)
     viewed_in = {
-        name: sorted(after.viewed.keys() & listed) if not off else []
-        for name, listed in journey.lists.items()
+        name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
     }
-    view = visitor_view(  # history off: no snippet names what they viewed or their interests
+    view = visitor_view(  # history off: what a snippet sees of them is a new visitor's
         after,
         is_new=facts.is_new,
         device=facts.device.kind,
-        interests={} if off else facts.interests,
+        interests=facts.interests,
         segments=facts.segments,
         viewed_in=viewed_in,
         titles=facts.titles,
+        history_off=off,
     )
     # a preview is never one of the fresh page views (its views are not recorded: the same
     # browser would draw the same way every time), nor a private visitor's page (none of

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from omotenashi.rules.model import STAGES
+from omotenashi.rules.model import CONTEXTUAL, STAGES
 
 STAGE_ORDER = STAGES
 FIRST_TOUCH = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer")
@@ -158,6 +158,29 @@ def decayed(score: float, at: float, now: float, half_life: float) -> float:
     return float(score * 0.5 ** (max(0.0, now - at) / half_life))
 
 
+# What each field of a snippet's ``visitor`` (engine/render.py ``VISITOR_FIELDS``) tells about
+# the visitor, as the ``when`` conditions that read the same fact. Rule choice has one
+# classification (rules/model.py ``CONTEXTUAL``, read by ``is_contextual``): a condition on
+# the page or the moment is contextual, every other one is about the visitor's history. A
+# field is history when any condition reading its fact is.
+VISITOR_READS: dict[str, tuple[str, ...]] = {
+    "stage": ("stage",),
+    "segments": ("segment",),
+    "visits": ("visits",),
+    "returning": ("new", "returning"),
+    "interests": ("interest",),
+    "name": ("attr",),
+    "device": ("device",),
+    "cart": ("cart_items", "cart_abandoned"),
+    "purchases": ("purchases",),
+    "viewed_in": ("viewed", "viewed_in_list"),
+    "titles": ("viewed", "viewed_in_list"),
+}
+# The fields kept while the history is off (a field missing above counts as history).
+PAGE_FIELDS = frozenset(name for name, reads in VISITOR_READS.items() if CONTEXTUAL >= set(reads))
+HISTORY_FIELDS = frozenset(VISITOR_READS) - PAGE_FIELDS
+
+
 def visitor_view(
     profile: Profile,
     *,
@@ -167,11 +190,16 @@ def visitor_view(
     segments: frozenset[str],
     viewed_in: Mapping[str, list[str]],
     titles: Mapping[str, str] | None = None,
+    history_off: bool = False,
 ) -> dict[str, Any]:
-    """The plain, minimal picture of the visitor a snippet may use: no ids, no raw keys."""
+    """The plain, minimal picture of the visitor a snippet may use: no ids, no raw keys.
+    ``history_off`` (engine/restraint.py ``history_off``): every field but those of
+    :data:`PAGE_FIELDS` is as a brand-new visitor's (the first stage, one visit, no name,
+    interests, cart ...).
+    """
     top = sorted(interests.items(), key=lambda kv: (-kv[1], kv[0]))
     name = profile.attrs.get("first_name")
-    return {
+    view = {
         "stage": profile.stage,
         "segments": sorted(segments),
         "visits": max(profile.visits, 1),
@@ -189,6 +217,17 @@ def visitor_view(
             for i in listed
         },
     }
+    if history_off:
+        blank = visitor_view(
+            Profile(),
+            is_new=True,
+            device=device,
+            interests={},
+            segments=frozenset(),
+            viewed_in={listed: [] for listed in viewed_in},
+        )
+        view.update((key, value) for key, value in blank.items() if key not in PAGE_FIELDS)
+    return view
 
 
 def json_or_text(value: str) -> Any:

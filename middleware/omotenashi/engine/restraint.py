@@ -174,7 +174,8 @@ def period_key(per: str, now: float, visit_start: float | None) -> str:
 def history_off(prefs: Prefs, respect: RespectSettings) -> bool:
     """Whether the visitor switched off the category that stands for their browsing history
     (``OMOTENASHI_RESPECT_HISTORY_CATEGORY``): the one decision every path reads. While it is
-    off, no rule on their behaviour is shown (whatever its category), their page views and
+    off, no rule on their behaviour is shown (whatever its category), the snippets of those
+    shown see them as a new visitor (engine/profile.py ``visitor_view``), their page views and
     viewed items (``view_item``) are not recorded, and nothing they did ranks or filters
     recommendations; their cart, purchases, goals and what restraint needs still count."""
     return respect.history_category in prefs.off_categories
