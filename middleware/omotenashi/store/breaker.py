@@ -4,7 +4,7 @@ closed → (``failures`` consecutive failures) → open → (``reset`` seconds) 
 caller probes while the others are refused; its success closes the breaker, its failure opens
 it again for another ``reset`` seconds. A request that calls no Redis (a new visitor's) starts
 that probe in the background (:meth:`Breaker.probe`, a PING), so the breaker closes without a
-returning visitor. One warning when it opens, one info line when Redis answers again; failures
+returning visitor. One warning when it opens, one when Redis answers again; failures
 that do not open it are logged at most once a minute. A connection refused at AUTH/HELLO (a
 wrong password) is a configuration problem: one error line, until Redis answers again.
 
@@ -147,7 +147,7 @@ class Breaker:
     def success(self) -> None:
         self._misconfigured = False
         if self.state != "closed":
-            log.info(
+            log.warning(  # the same level as the line it ends: logs that show one show both
                 "omotenashi: Redis answers again after %.1fs; personalisation resumes",
                 self.clock() - self._down_since,
             )
