@@ -293,7 +293,21 @@ def test_the_registry_joins_the_apps_own() -> None:
         ("rules", ["k" * 32, "a-long-random-secret"], "s", ["key 2 of 2 in OMOTENASHI_SECRET_"]),
         ("rules", ["k" * 15], "s", ["key 1 of 1 in OMOTENASHI_SECRET_KEYS has 15 characters"]),
         ("rules", ["k" * 8, "Secret"], "s", ["has 8 characters", "is a placeholder"]),
-        ("rules", ["k" * 32], "", ["no OMOTENASHI_USER_SALT"]),
+        (
+            "rules",
+            ["k" * 32],
+            "",
+            ["no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the oldest"],
+        ),
+        (
+            "rules",
+            [],
+            "",
+            [
+                "no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the "
+                "signing key, here a random one per process"
+            ],
+        ),
         ("rules", ["k" * 32], "s", []),
     ],
 )
@@ -323,4 +337,4 @@ def test_startup_warnings(
     assert all(w in text for w, text in zip(warned, warnings, strict=True))
     [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert "redis://:***@cache.internal:6379/0" in line and "hunter2" not in line
-    assert keys[0] not in line and (not salt or '"user_salt": "***"' in line)
+    assert all(k not in line for k in keys) and (not salt or '"user_salt": "***"' in line)

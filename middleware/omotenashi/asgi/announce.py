@@ -43,6 +43,10 @@ def warnings(settings: Settings) -> list[str]:
         out.append(
             "no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the oldest "
             "signing key, and retiring that key loses their profiles"
+            if keys
+            else "no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the "
+            "signing key, here a random one per process: they change with every restart and "
+            "differ between worker processes"
         )
     return out
 
