@@ -168,6 +168,20 @@ def form_token(page: str) -> str:
     return found.group(1)
 
 
+async def switch_history(client: httpx.AsyncClient, on: bool) -> None:
+    """Save the preferences page with every kind on, the browsing history (the default
+    ``OMOTENASHI_RESPECT_HISTORY_CATEGORY``) as ``on`` says."""
+    page = await client.get("/_omotenashi/preferences")
+    kinds = set(re.findall(r'name="category" value="([^"]+)"', page.text))
+    assert "browsing-history" in kinds
+    kept = sorted(kinds if on else kinds - {"browsing-history"})
+    form = {"csrf": form_token(page.text), "action": "save", "category": kept}
+    saved = await client.post(
+        "/_omotenashi/preferences", data=form, headers={"origin": "http://shop.test"}
+    )
+    assert saved.status_code == 303
+
+
 def page_words(page: str) -> str:
     """A page's text as a visitor reads it: tags dropped, white space run together."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))

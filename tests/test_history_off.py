@@ -28,8 +28,7 @@ from omotenashi.engine.restraint import Prefs, Restraint, period_key
 from omotenashi.engine.understand import Visit, build_change, understand
 from omotenashi.settings import RespectSettings
 
-from .conftest import client_for
-from .conftest import form_token as csrf
+from .conftest import client_for, switch_history
 from .conftest import page_words as words
 
 pytestmark = pytest.mark.anyio
@@ -79,17 +78,6 @@ def shown(page: httpx.Response) -> set[str]:
 def panel(page: httpx.Response) -> str:
     found = re.search(r'<aside class="omo-why-page".*?</aside>', page.text, re.S)
     return words(found.group(0)) if found else ""
-
-
-async def switch_history(client: httpx.AsyncClient, on: bool) -> None:
-    """Save the preferences page with every kind on, the browsing history as ``on`` says."""
-    page = await client.get(PREFS)
-    kinds = set(re.findall(r'name="category" value="([^"]+)"', page.text))
-    assert HISTORY in kinds
-    kept = sorted(kinds if on else kinds - {HISTORY})
-    form = {"csrf": csrf(page.text), "action": "save", "category": kept}
-    saved = await client.post(PREFS, data=form, headers=SAME_SITE)
-    assert saved.status_code == 303
 
 
 def profile(store: redis.Redis) -> dict[str, str]:

@@ -30,8 +30,7 @@ from omotenashi.engine.render import VISITOR_FIELDS
 from omotenashi.rules.model import CONTEXTUAL, When
 from omotenashi.testing import SeededVisitor
 
-from .conftest import client_for
-from .conftest import form_token as csrf
+from .conftest import client_for, switch_history
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
@@ -98,17 +97,6 @@ def banner(page: httpx.Response) -> str:
     found = re.search(r'data-omo-rule="banner"[^>]*>\[(.*?)\]', page.text, re.S)
     assert found, page.text  # the banner is shown, history on or off
     return found.group(1)
-
-
-async def switch_history(client: httpx.AsyncClient, on: bool) -> None:
-    """Save the preferences page with every kind on, the browsing history as ``on`` says."""
-    page = await client.get(PREFS)
-    kinds = set(re.findall(r'name="category" value="([^"]+)"', page.text))
-    assert HISTORY in kinds
-    kept = sorted(kinds if on else kinds - {HISTORY})
-    form = {"csrf": csrf(page.text), "action": "save", "category": kept}
-    saved = await client.post(PREFS, data=form, headers=SAME_SITE)
-    assert saved.status_code == 303
 
 
 @pytest.mark.parametrize(
