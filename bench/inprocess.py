@@ -59,7 +59,7 @@ async def cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]:
         server = redis.Redis.from_url(url)
         fast = app.store.fast
         assert fast is not None, "the bench needs a plain redis:// server (the fast path)"
-        before = fast.load_script.calls, fast.record_script.calls, fast.pipe.sent
+        before = fast.load_script.calls, fast.record_script.calls, fast.sent
         with_, without, shown = [], [], 0
         for _ in range(rounds):
             cpu, personalised = await _run(app, cookies, requests)
@@ -69,7 +69,7 @@ async def cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]:
         total = requests * rounds
         reads = (fast.load_script.calls - before[0]) / total
         writes = (fast.record_script.calls - before[1]) / total
-        commands = (fast.pipe.sent - before[2]) / total
+        commands = (fast.sent - before[2]) / total
         redis_us = await _redis_client_cpu(app, cookies, requests) * 1e6
         batches, written = fast.writer.batches, fast.writer.written
         for _ in range(10):  # 50 visitors at once: how many page views share one write

@@ -32,7 +32,7 @@ def test_a_returning_visitor_is_personalised_on_uvloop(make_settings: Make) -> N
             response = await client.get("/")
             fast = mw.store.fast
             assert fast is not None
-            sent, errors = fast.pipe.sent, mw.metrics["redis_error"]
+            sent, errors = fast.sent, mw.metrics["redis_error"]
         return response.text, "returning-hero" in response.text, sent, errors
 
     loop = uvloop.new_event_loop()

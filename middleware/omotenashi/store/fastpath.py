@@ -1,15 +1,23 @@
-"""The profile read and the page-view write on the auto-pipelined connection.
+"""The profile read and the page-view write on two auto-pipelined connections.
 
 The store uses this for plain ``redis://`` and ``unix://`` servers; Sentinel and Cluster stay
 on redis-py. Reads go out as soon as they are asked for (before the app runs); writes go
-through the :class:`~omotenashi.store.writer.Writer`. Both share one connection, in order, so a
-read issued after a write sees it: queued writes are flushed ahead of every read.
+through the :class:`~omotenashi.store.writer.Writer`, on a connection of their own, so that a
+write the server holds (a failover's ``CLIENT PAUSE ... WRITE``) holds no read behind it.
+
+A read still sees every write issued before it: queued writes are flushed ahead of every read,
+and a read of a profile with a write sent and not yet answered goes out on the writes'
+connection, behind that write (Redis answers one connection in order). When that connection
+does not answer within a fifth of the read timeout (the server holds writes), the read is sent
+again on its own connection: the profile then lacks the page view still held, but the page is
+personalised, and the read counts no failure.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +28,10 @@ from omotenashi.store.stats import queue_stats
 from omotenashi.store.writer import Item, Writer
 
 Command = tuple[str | int, ...]
+# How long the writes' connection may go unanswered before it counts as dead: a failover holds
+# writes for seconds, and they are applied when it ends (the reads, on their own connection,
+# still notice a server that stopped answering within their own timeouts).
+WRITES_HELD_S = 10.0
 
 
 class _Commands(list[Command]):
@@ -45,12 +57,20 @@ class FastPath:
         # load_plain: the load script without its read-only line, for a server that refuses
         # it (Redis 6; found out when the connection loads the scripts)
         self.load_script, self.record_script = Script(load, load_plain), Script(record)
+        stall = 4 * max(cfg.read_timeout, cfg.write_timeout, cfg.connect_timeout)
+        # reads (and the breaker's PING); then writes, and the reads that must follow one
         self.pipe = AutoPipeline(
+            url, connect_timeout=cfg.connect_timeout, stall=stall, scripts=(self.load_script,)
+        )
+        self.wpipe = AutoPipeline(
             url,
             connect_timeout=cfg.connect_timeout,
-            stall=4 * max(cfg.read_timeout, cfg.write_timeout, cfg.connect_timeout),
-            scripts=(self.load_script, self.record_script),
+            stall=max(stall, WRITES_HELD_S),
+            scripts=(self.record_script, self.load_script),
         )
+        self.writing: dict[str, int] = {}  # key -> records sent on wpipe, not answered yet
+        self.held_after = cfg.read_timeout / 5  # a write unanswered this long: it is held
+        self._behind: set[asyncio.Future[Any]] = set()  # reads sent behind a write
         self.writer = Writer(
             self._send,
             interval=cfg.write_batch_interval,
@@ -78,26 +98,69 @@ class FastPath:
 
     @property
     def ready(self) -> bool:
-        """A command can go out now, without waiting for a connection."""
+        """A read can go out now, without waiting for a connection."""
         return self.pipe.connected
+
+    @property
+    def can_write(self) -> bool:
+        """A write can go out now, without waiting for a connection."""
+        return self.wpipe.connected
+
+    @property
+    def sent(self) -> int:
+        """Commands sent so far, on both connections."""
+        return self.pipe.sent + self.wpipe.sent
 
     def begin_load(self, keys: list[str]) -> asyncio.Future[Any]:
         """Send the profile read now (ready only); queued writes go ahead of it."""
-        held = self.pipe.hold()
+        wpipe = self.wpipe
+        held = wpipe.hold()
         try:
             self.writer.flush()
-            return self.load_script.call(self.pipe, keys)
+            pipe = self._read_pipe(keys)
+            sent = self.load_script.call(pipe, keys)
         finally:
             if held:
-                self.pipe.release()
+                wpipe.release()
+        if pipe is wpipe:
+            self._behind.add(sent)
+            sent.add_done_callback(self._behind.discard)
+        return sent
+
+    def _read_pipe(self, keys: list[str]) -> AutoPipeline:
+        """The writes' connection when a write to ``keys`` is unanswered there (the read
+        follows it), unless the server has held that connection past the read timeout."""
+        writing, wpipe = self.writing, self.wpipe
+        if not writing or not wpipe.connected or not any(key in writing for key in keys):
+            return self.pipe
+        waiting = wpipe.waiting
+        if waiting and time.monotonic() - waiting[0][1] > self.held_after:
+            return self.pipe
+        return wpipe
 
     async def finish_load(self, sent: asyncio.Future[Any], keys: list[str]) -> Any:
+        if sent in self._behind:  # behind a write: sent again on our own when that is held
+            done, _ = await asyncio.wait({sent}, timeout=self.held_after)
+            if not done and self.ready:
+                sent.cancel()  # its reply, when it comes, is read and dropped
+                sent = self.load_script.call(self.pipe, keys)
+        elif sent.cancelled():  # given up behind a held write, and asked again (a retry)
+            sent = self.load_script.call(self.pipe, keys)
         return await self.load_script.settle(self.pipe, sent, keys)
+
+    async def connect(self) -> None:
+        """Both connections, together (a request's page view then queues at once, ahead of
+        the next read); only the reads' failure is raised here, the writes' is theirs."""
+        read, _ = await asyncio.gather(
+            self.pipe.connect(), self.wpipe.connect(), return_exceptions=True
+        )
+        if isinstance(read, BaseException):
+            raise read
 
     async def load(self, keys: list[str]) -> Any:
         if not self.ready:
-            await self.pipe.connect()
-            # Page views that waited for the same connection (requests do not wait for their
+            await self.connect()
+            # Page views that waited for a connection (requests do not wait for their
             # writes) queue first, so this read sees them.
             await asyncio.sleep(0)
         return await self.finish_load(self.begin_load(keys), keys)
@@ -107,15 +170,15 @@ class FastPath:
     ) -> Any:
         """Queue one record (and the measurement counters that ride with it: store/stats.py);
         the record's reply once the batch it went in has been written."""
-        if not self.ready:
-            await self.pipe.connect()
+        if not self.can_write:
+            await self.wpipe.connect()
         extra = _Commands()
         if stats:
             queue_stats(extra, stats, self.cfg)
         future = self.writer.submit((keys, [arg], extra))
         if future is None:
             raise PipelineError(f"{self.writer.limit} page views already wait to be written")
-        return await self.record_script.settle(self.pipe, future, keys, [arg])
+        return await self.record_script.settle(self.wpipe, future, keys, [arg])
 
     def add_nowait(
         self, keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None = None
@@ -130,14 +193,32 @@ class FastPath:
         return self.writer.submit((keys, [arg], extra))
 
     def _send(self, items: Sequence[Item]) -> list[asyncio.Future[Any]]:
-        if not self.ready:
+        wpipe = self.wpipe
+        if not wpipe.connected:
             raise PipelineError("not connected")
         out = []
+        writing = self.writing
         for keys, args, extra in items:
-            out.append(self.record_script.call(self.pipe, keys, args))
+            reply = self.record_script.call(wpipe, keys, args)
+            for key in keys:
+                writing[key] = writing.get(key, 0) + 1
+            reply.add_done_callback(self._answered(keys))
+            out.append(reply)
             for command in extra:  # counters: a failure is counted, nobody waits for them
-                self.pipe.call(*command).add_done_callback(self._counted)
+                wpipe.call(*command).add_done_callback(self._counted)
         return out
+
+    def _answered(self, keys: list[str]) -> Any:
+        def answered(_: asyncio.Future[Any]) -> None:
+            writing = self.writing
+            for key in keys:
+                left = writing.get(key, 0) - 1
+                if left > 0:
+                    writing[key] = left
+                else:
+                    writing.pop(key, None)
+
+        return answered
 
     def _counted(self, reply: asyncio.Future[Any]) -> None:
         if not reply.cancelled() and reply.exception() is not None:
@@ -154,3 +235,4 @@ class FastPath:
                 async with asyncio.timeout(self.drain_timeout):
                     await self.writer.drain()
         self.pipe.close()
+        self.wpipe.close()

@@ -248,7 +248,7 @@ class Store:
         fast = self.fast
         return (
             fast is not None
-            and fast.ready
+            and fast.can_write
             and self.client is not None
             and self.breaker.opened_at is None
             and fast.writer.pending < fast.writer.limit
@@ -290,7 +290,7 @@ class Store:
     ) -> None:
         """The record once more, with the script's text (the server had forgotten it)."""
         try:
-            settle = partial(fast.record_script.settle, fast.pipe, sent, keys, [arg])
+            settle = partial(fast.record_script.settle, fast.wpipe, sent, keys, [arg])
             await self._run(settle, self.cfg.write_timeout)
         except StoreError:
             self.metrics.inc("record_error")

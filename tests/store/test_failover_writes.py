@@ -1,0 +1,137 @@
+"""A failover holds writes (``CLIENT PAUSE ... WRITE``), including the store's own page view:
+reads must not wait behind it. On the fast path the page views have a connection of their own
+(store/fastpath.py); a read follows its own visitor's unanswered write only until the server
+has held that write longer than the read timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import pytest
+import redis
+
+from omotenashi import StoreError
+from omotenashi.engine.change import Change
+from omotenashi.identity.cookie import new_vid
+from omotenashi.metrics import Metrics
+from omotenashi.settings import RedisSettings
+from omotenashi.store.replies import profile_from_reply
+from omotenashi.store.store import Store
+
+pytestmark = pytest.mark.anyio
+
+DAY = 86400.0
+PATHS = {"fast": "", "redis-py": "?socket_keepalive=true"}
+
+
+def view(now: float) -> Change:
+    return Change(now=now, view=True, new_visit=True, topics=["hawaii"])
+
+
+def opened(url: str) -> Store:
+    store = Store(RedisSettings(url=url, key_prefix="failover"), Metrics())
+    store.connect(url)
+    return store
+
+
+@pytest.mark.parametrize("options", PATHS.values(), ids=list(PATHS))
+async def test_reads_answer_while_the_stores_own_page_view_is_held(
+    options: str, omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    store = opened(omotenashi_redis_url + options)
+    mine, theirs = new_vid(), new_vid()
+    try:
+        for vid in (mine, theirs):
+            await store.record(vid, view(1000.0), DAY)
+            await store.load(vid)  # connected, scripts loaded
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+        held = asyncio.ensure_future(store.record(mine, view(2000.0), DAY))
+        await asyncio.wait({held}, timeout=0.3)  # sent, and held past the read timeout
+        started = time.monotonic()
+        other = await store.load(theirs)  # another visitor's read: not behind the write
+        own = await store.load(mine)  # their own: without the page view still held
+        answered = time.monotonic() - started
+        with contextlib.suppress(StoreError):  # the caller's wait ends at the write timeout
+            await held
+    finally:
+        omotenashi_redis.execute_command("CLIENT", "UNPAUSE")
+        await store.aclose()
+    assert (other.views, own.views) == (1, 1)
+    assert answered < 1.0, f"the reads waited {answered:.2f}s for the paused write"
+
+
+async def test_a_page_view_held_by_a_short_pause_is_written_after_it(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "800", "WRITE")
+        with contextlib.suppress(StoreError):  # the caller stops waiting; the write stays
+            await store.record(vid, view(2000.0), DAY)
+        views = 0
+        for _ in range(40):  # the pause ends: the held write is applied, not lost
+            views = (await store.load(vid)).views
+            if views == 2:
+                break
+            await asyncio.sleep(0.05)
+        fast = store.fast
+        assert fast is not None
+        await fast.drain()
+        writing = dict(fast.writing)
+    finally:
+        omotenashi_redis.execute_command("CLIENT", "UNPAUSE")
+        await store.aclose()
+    assert views == 2
+    assert writing == {}  # every answered write forgotten: reads go on their own connection
+
+
+async def test_a_read_follows_its_visitors_unanswered_write(omotenashi_redis_url: str) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        fast = store.fast
+        assert fast is not None
+        writes = [asyncio.ensure_future(store.record(vid, view(1000.0 + n), DAY)) for n in (1, 2)]
+        await asyncio.sleep(0)  # queued
+        fast.writer.flush()  # sent, not answered yet
+        keys = store.keys(vid)
+        followed = fast._read_pipe(keys) is fast.wpipe
+        elsewhere = fast._read_pipe(store.keys(new_vid())) is fast.pipe
+        profile = await store.load(vid)
+        await asyncio.gather(*writes)
+    finally:
+        await store.aclose()
+    assert followed and elsewhere
+    assert profile.views == 3  # the read went behind both writes
+
+
+async def test_a_read_sent_behind_a_held_write_is_sent_again_on_its_own(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    keys = store.keys(vid)
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        await store.load(vid)  # both connections open
+        fast = store.fast
+        assert fast is not None
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+        assert store.can_queue
+        write = store.record_soon(vid, view(2000.0), DAY)  # queued, as a page view is
+        sent = fast.begin_load(keys)  # the write goes out, and the read behind it
+        behind = sent in fast._behind
+        profile = profile_from_reply(await fast.finish_load(sent, keys))
+        failures = store.breaker.failures, store.metrics["redis_timeout"]
+        omotenashi_redis.execute_command("CLIENT", "UNPAUSE")
+        await asyncio.wait_for(write, 5)  # written once the pause ends
+    finally:
+        omotenashi_redis.execute_command("CLIENT", "UNPAUSE")
+        await store.aclose()
+    assert behind and sent.cancelled()  # followed the write, then given up on
+    assert profile.views == 1 and failures == (0, 0)
