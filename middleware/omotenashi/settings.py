@@ -75,7 +75,10 @@ class RedisSettings(BaseModel):
         "long (s) after their day.",
     )
     breaker_failures: int = Field(
-        default=5, ge=1, description="Consecutive failures that open the circuit breaker."
+        default=5,
+        ge=1,
+        description="Consecutive failed reads that open the circuit breaker (a write that "
+        "fails is logged and counted, never opens it).",
     )
     breaker_reset: float = Field(
         default=1.0,

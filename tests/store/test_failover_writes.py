@@ -100,8 +100,8 @@ async def test_a_read_follows_its_visitors_unanswered_write(omotenashi_redis_url
         await asyncio.sleep(0)  # queued
         fast.writer.flush()  # sent, not answered yet
         keys = store.keys(vid)
-        followed = fast._read_pipe(keys) is fast.wpipe
-        elsewhere = fast._read_pipe(store.keys(new_vid())) is fast.pipe
+        followed = fast._behind_write(keys)
+        elsewhere = not fast._behind_write(store.keys(new_vid()))
         profile = await store.load(vid)
         await asyncio.gather(*writes)
     finally:
@@ -135,3 +135,75 @@ async def test_a_read_sent_behind_a_held_write_is_sent_again_on_its_own(
         await store.aclose()
     assert behind and sent.cancelled()  # followed the write, then given up on
     assert profile.views == 1 and failures == (0, 0)
+
+
+@pytest.mark.parametrize("options", PATHS.values(), ids=list(PATHS))
+async def test_page_views_a_pause_times_out_do_not_open_the_breaker(
+    options: str, omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    url = omotenashi_redis_url + options
+    store = Store(RedisSettings(url=url, key_prefix="failover", breaker_failures=1), Metrics())
+    store.connect(url)
+    vid = new_vid()
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        await store.load(vid)
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "1500", "WRITE")
+        writes = [store.record(new_vid(), view(2000.0), DAY) for _ in range(3)]
+        timed_out = await asyncio.gather(*writes, return_exceptions=True)
+        state = store.breaker.state
+        profile = await store.load(vid)  # pages still read profiles
+    finally:
+        omotenashi_redis.execute_command("CLIENT", "UNPAUSE")
+        await store.aclose()
+    assert all(isinstance(r, StoreError) for r in timed_out)
+    assert store.metrics["redis_timeout"] == 3  # counted, and logged
+    assert state == "closed" and profile.views == 1
+
+
+async def test_a_read_behind_a_write_answers_when_only_the_writes_connection_breaks(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    keys = store.keys(vid)
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        await store.load(vid)
+        fast = store.fast
+        assert fast is not None
+        write = store.record_soon(vid, view(2000.0), DAY)
+        sent = fast.begin_load(keys)  # behind the page view, on the writes' connection
+        behind = sent in fast._behind
+        fast.wpipe.drop("broken by the test")  # the page view and the read behind it fail
+        profile = profile_from_reply(await fast.finish_load(sent, keys))
+        await write
+        failures, errors = store.breaker.failures, store.metrics["record_error"]
+    finally:
+        await store.aclose()
+    # read again on the reads' own connection (the page view may have landed before the break)
+    assert behind and profile.views in (1, 2)
+    assert (failures, errors) == (0, 1)  # the page view counted as failed, the breaker untouched
+
+
+async def test_a_busy_loop_does_not_send_a_read_ahead_of_its_own_page_view(
+    omotenashi_redis_url: str,
+) -> None:
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    keys = store.keys(vid)
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        await store.load(vid)
+        fast = store.fast
+        assert fast is not None
+        others = store.record_soon(new_vid(), view(1000.0), DAY)
+        fast.writer.flush()  # another visitor's page view is sent ...
+        time.sleep(2 * fast.held_after)  # ... and its reply waits, unread, on a busy loop
+        write = store.record_soon(vid, view(2000.0), DAY)
+        sent = fast.begin_load(keys)
+        profile = profile_from_reply(await fast.finish_load(sent, keys))
+        await asyncio.gather(write, others)
+    finally:
+        await store.aclose()
+    assert profile.views == 2  # this visitor's own page view is not held: the read follows it

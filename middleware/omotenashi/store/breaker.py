@@ -5,8 +5,11 @@ caller probes while the others are refused; its success closes the breaker, its 
 it again for another ``reset`` seconds. A request that calls no Redis (a new visitor's) starts
 that probe in the background (:meth:`Breaker.probe`, a PING), so the breaker closes without a
 returning visitor. One warning when it opens, one when Redis answers again; failures
-that do not open it are logged at most once a minute. A connection refused at AUTH/HELLO (a
-wrong password) is a configuration problem: one error line, until Redis answers again.
+that do not open it are logged at most once a minute. Only reads open it (a write that gets no
+answer is logged and counted, :meth:`Breaker.write_failed`): it decides whether pages read
+profiles, and a failover that holds writes leaves reads answered. A connection refused at
+AUTH/HELLO (a wrong password) is a configuration problem: one error line, until Redis answers
+again.
 
 Only a server that does not answer counts (a connection failure, a timeout, a server loading
 its data). An error *reply* (a script error, WRONGTYPE, OOM) is :meth:`Breaker.refused`: the
@@ -187,14 +190,26 @@ class Breaker:
                     self.reset,
                 )
         elif self.state == "closed" and not logged:
-            self._unwarned += 1
-            if self._warned_at is None or now - self._warned_at >= QUIET:
-                log.warning(
-                    "omotenashi: Redis failed %d time(s) since the last warning (%s)",
-                    self._unwarned,
-                    reason or "failed",
-                )
-                self._warned_at, self._unwarned = now, 0
+            self._warn(reason)
+
+    def write_failed(self, reason: str) -> None:
+        """A write got no answer (a failover holds writes, the writes' connection broke):
+        logged as a failure is, never counted toward opening. The breaker decides whether
+        pages read profiles; reads that get no answer open it."""
+        if self.state == "closed":
+            self._warn(reason)
+
+    def _warn(self, reason: str) -> None:
+        """A failure that does not open the breaker: at most one line a minute."""
+        now = self.clock()
+        self._unwarned += 1
+        if self._warned_at is None or now - self._warned_at >= QUIET:
+            log.warning(
+                "omotenashi: Redis failed %d time(s) since the last warning (%s)",
+                self._unwarned,
+                reason or "failed",
+            )
+            self._warned_at, self._unwarned = now, 0
 
     def refused(self, reason: str) -> None:
         """The server answered one command with an error: not a failure (it is up)."""

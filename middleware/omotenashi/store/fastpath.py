@@ -69,6 +69,7 @@ class FastPath:
             scripts=(self.record_script, self.load_script),
         )
         self.writing: dict[str, int] = {}  # key -> records sent on wpipe, not answered yet
+        self.since: dict[str, float] = {}  # key -> when the first of those was sent
         self.held_after = cfg.read_timeout / 5  # a write unanswered this long: it is held
         self._behind: set[asyncio.Future[Any]] = set()  # reads sent behind a write
         self.writer = Writer(
@@ -117,45 +118,54 @@ class FastPath:
         held = wpipe.hold()
         try:
             self.writer.flush()
-            pipe = self._read_pipe(keys)
-            sent = self.load_script.call(pipe, keys)
+            behind = self._behind_write(keys)
+            if behind:  # in the same socket write as the page view it follows
+                sent = self.load_script.call(wpipe, keys)
         finally:
             if held:
-                wpipe.release()
-        if pipe is wpipe:
-            self._behind.add(sent)
-            sent.add_done_callback(self._behind.discard)
+                wpipe.release()  # before a read on the other connection: the writes first
+        if not behind:
+            return self.load_script.call(self.pipe, keys)
+        self._behind.add(sent)
+        sent.add_done_callback(self._behind.discard)
         return sent
 
-    def _read_pipe(self, keys: list[str]) -> AutoPipeline:
-        """The writes' connection when a write to ``keys`` is unanswered there (the read
-        follows it), unless the server has held that connection past the read timeout."""
+    def _behind_write(self, keys: list[str]) -> bool:
+        """Whether a read of ``keys`` goes behind their write, unanswered on the writes'
+        connection; not when this visitor's oldest such write has waited longer than
+        ``held_after`` (the server holds writes: a failover)."""
         writing, wpipe = self.writing, self.wpipe
         if not writing or not wpipe.connected or not any(key in writing for key in keys):
-            return self.pipe
-        waiting = wpipe.waiting
-        if waiting and time.monotonic() - waiting[0][1] > self.held_after:
-            return self.pipe
-        return wpipe
+            return False
+        since = self.since
+        first = min([since[key] for key in keys if key in since], default=None)
+        return first is None or time.monotonic() - first <= self.held_after
 
     async def finish_load(self, sent: asyncio.Future[Any], keys: list[str]) -> Any:
-        if sent in self._behind:  # behind a write: sent again on our own when that is held
-            done, _ = await asyncio.wait({sent}, timeout=self.held_after)
-            if not done and self.ready:
-                sent.cancel()  # its reply, when it comes, is read and dropped
-                sent = self.load_script.call(self.pipe, keys)
-        elif sent.cancelled():  # given up behind a held write, and asked again (a retry)
+        if sent.cancelled():  # given up behind a held write, and asked again (a retry)
             sent = self.load_script.call(self.pipe, keys)
+        elif sent in self._behind:  # behind a write: sent again on our own when that is held
+            done, _ = await asyncio.wait({sent}, timeout=self.held_after)
+            # held, or only the writes' connection broke: the reads' own connection answers
+            broke = bool(done) and isinstance(sent.exception(), PipelineError)
+            if (broke or not done) and self.ready:
+                again = self.load_script.call(self.pipe, keys)  # may fail: ``sent`` kept
+                self._behind.discard(sent)
+                sent.cancel()  # when its reply comes, it is read and dropped
+                sent = again
         return await self.load_script.settle(self.pipe, sent, keys)
 
-    async def connect(self) -> None:
-        """Both connections, together (a request's page view then queues at once, ahead of
-        the next read); only the reads' failure is raised here, the writes' is theirs."""
-        read, _ = await asyncio.gather(
+    async def connect(self, need: AutoPipeline | None = None) -> None:
+        """Both connections, together (the first page view then queues at once, ahead of the
+        next read, and the breaker's PING finds the reads' connection open); only ``need``'s
+        failure (the reads' by default) is raised here."""
+        need = need or self.pipe
+        replies = await asyncio.gather(
             self.pipe.connect(), self.wpipe.connect(), return_exceptions=True
         )
-        if isinstance(read, BaseException):
-            raise read
+        failed = replies[0] if need is self.pipe else replies[1]
+        if isinstance(failed, BaseException):
+            raise failed
 
     async def load(self, keys: list[str]) -> Any:
         if not self.ready:
@@ -171,7 +181,7 @@ class FastPath:
         """Queue one record (and the measurement counters that ride with it: store/stats.py);
         the record's reply once the batch it went in has been written."""
         if not self.can_write:
-            await self.wpipe.connect()
+            await self.connect(self.wpipe)
         extra = _Commands()
         if stats:
             queue_stats(extra, stats, self.cfg)
@@ -196,16 +206,28 @@ class FastPath:
         wpipe = self.wpipe
         if not wpipe.connected:
             raise PipelineError("not connected")
-        out = []
+        out: list[asyncio.Future[Any]] = []
         writing = self.writing
         for keys, args, extra in items:
-            reply = self.record_script.call(wpipe, keys, args)
+            try:
+                reply = self.record_script.call(wpipe, keys, args)
+            except PipelineError as exc:  # refused part-way (full, or stalled): the records
+                for _ in range(len(items) - len(out)):  # sent so far go on, the rest fail
+                    failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                    failed.set_exception(exc)
+                    out.append(failed)
+                return out
+            now = time.monotonic()
             for key in keys:
                 writing[key] = writing.get(key, 0) + 1
+                self.since.setdefault(key, now)
             reply.add_done_callback(self._answered(keys))
             out.append(reply)
             for command in extra:  # counters: a failure is counted, nobody waits for them
-                wpipe.call(*command).add_done_callback(self._counted)
+                try:
+                    wpipe.call(*command).add_done_callback(self._counted)
+                except PipelineError:
+                    self.metrics.inc("record_error")
         return out
 
     def _answered(self, keys: list[str]) -> Any:
@@ -217,6 +239,7 @@ class FastPath:
                     writing[key] = left
                 else:
                     writing.pop(key, None)
+                    self.since.pop(key, None)
 
         return answered
 

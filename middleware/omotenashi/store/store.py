@@ -148,30 +148,37 @@ class Store:
                     self.metrics.inc("redis_retry")
                     result = await op()
         except TimeoutError:
-            self.breaker.failure(
+            said = (
                 f"no answer within {timeout}s: Redis slow or unreachable, "
                 "or this process too busy to read the answer"
             )
+            if timing == "redis_read":
+                self.breaker.failure(said)
+            else:
+                self.breaker.write_failed(said)
             self.metrics.inc("redis_timeout")
             raise StoreError(f"Redis did not answer within {timeout}s") from None
         except (RedisError, OSError, ReplyError) as exc:
-            self._failed(exc)
+            self._failed(exc, read=timing == "redis_read")
             raise StoreError(f"Redis failed: {exc}") from exc
         self.breaker.success()
         self.metrics.observe(timing, time.perf_counter() - t0)
         return result
 
-    def _failed(self, exc: BaseException) -> None:
-        """Count a failed command: toward the breaker when the server did not answer, not
-        when it answered with an error (:meth:`Breaker.refused`, ``redis_refused``)."""
+    def _failed(self, exc: BaseException, *, read: bool) -> None:
+        """Count a failed command: a read toward the breaker when the server did not answer
+        (a write is only logged: :meth:`Breaker.write_failed`), neither when it answered with
+        an error (:meth:`Breaker.refused`, ``redis_refused``)."""
         self.metrics.inc("redis_error")
         if misconfigured(exc):  # AUTH/HELLO answered with an error: the URL is wrong
             self.breaker.misconfigured(exc, self.url)
         elif refused(exc):
             self.metrics.inc("redis_refused")
             self.breaker.refused(f"{type(exc).__name__}: {exc}")
-        else:
+        elif read:
             self.breaker.failure(f"{type(exc).__name__}: {exc}")
+        else:
+            self.breaker.write_failed(f"{type(exc).__name__}: {exc}")
 
     def writing(self, pid: str, write: asyncio.Future[Any]) -> None:
         """``write`` will record ``pid``'s request but is not in the write queue yet."""
@@ -278,7 +285,7 @@ class Store:
                 self.breaker.success()
                 self.metrics.observe("redis_write", time.perf_counter() - t0)
             else:
-                self._failed(exc)
+                self._failed(exc, read=False)
                 self.metrics.inc("record_error")
             done.set_result(None)
 
@@ -367,6 +374,4 @@ class Store:
     async def erase(self, pid: str) -> None:
         """Delete every key of the id (rate counters included); a deny marker stays."""
         await self.after_writes(pid)  # a write still in a task must not land after the erase
-        if self.fast is not None:  # a queued page view must not bring the profile back
-            await self.fast.drain()
-        await privacy.erase(self, pid, PARTS)
+        await privacy.erase(self, pid, PARTS)  # which lets the queued page views land first
