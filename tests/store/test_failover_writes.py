@@ -17,6 +17,7 @@ from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
+from omotenashi.store.reading import ProfileRead
 from omotenashi.store.replies import profile_from_reply
 from omotenashi.store.store import Store
 
@@ -207,3 +208,23 @@ async def test_a_busy_loop_does_not_send_a_read_ahead_of_its_own_page_view(
     finally:
         await store.aclose()
     assert profile.views == 2  # this visitor's own page view is not held: the read follows it
+
+
+async def test_a_page_waits_for_its_visitors_slow_write_no_longer_than_a_read(
+    omotenashi_redis_url: str,
+) -> None:
+    url = omotenashi_redis_url + "?socket_keepalive=true"  # the redis-py path: writes in tasks
+    cfg = RedisSettings(url=url, key_prefix="failover", read_timeout=0.1, write_timeout=30)
+    store = Store(cfg, Metrics())
+    store.connect(url)
+    vid = new_vid()
+    slow: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        store.writing(vid, slow)  # this visitor's last page view, still on its way
+        profile = await asyncio.wait_for(ProfileRead(store, vid).profile(), 10)
+        waiting = not slow.done()
+    finally:
+        slow.cancel()
+        await store.aclose()
+    assert waiting and profile.views == 1  # read without the write it gave up waiting for

@@ -68,8 +68,8 @@ class ProfileRead:
                 self._profile = profile_from_reply(reply)
             else:
                 after = self._after
-                if after is not None and not after.done():
-                    await asyncio.wait({after}, timeout=store.cfg.write_timeout)
+                if after is not None and not after.done():  # a page waits for it no longer
+                    await asyncio.wait({after}, timeout=store.cfg.read_timeout)  # than a read
                 self._profile = await store.load(self.pid, after_writes=False)
         except StoreError as exc:
             self._error = exc
