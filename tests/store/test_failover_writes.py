@@ -228,3 +228,30 @@ async def test_a_page_waits_for_its_visitors_slow_write_no_longer_than_a_read(
         slow.cancel()
         await store.aclose()
     assert waiting and profile.views == 1  # read without the write it gave up waiting for
+
+
+async def test_a_read_sent_on_its_own_goes_after_the_page_view_queued_just_before(
+    omotenashi_redis_url: str,
+) -> None:
+    """Two requests of one visitor in flight: their first page view's reply waits unread past
+    ``held_after`` (a busy loop), so their next read goes on the reads' connection; the page
+    view queued just before it must still reach Redis first."""
+    store = opened(omotenashi_redis_url)
+    vid = new_vid()
+    keys = store.keys(vid)
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        await store.load(vid)
+        fast = store.fast
+        assert fast is not None
+        first = store.record_soon(vid, view(2000.0), DAY)
+        fast.writer.flush()  # page view 1, sent
+        time.sleep(2 * fast.held_after)  # its reply waits, unread
+        second = store.record_soon(vid, view(3000.0), DAY)  # page view 2, at the last byte
+        sent = fast.begin_load(keys)  # the next read, in the same tick
+        on_its_own = sent not in fast._behind
+        profile = profile_from_reply(await fast.finish_load(sent, keys))
+        await asyncio.gather(first, second)
+    finally:
+        await store.aclose()
+    assert on_its_own and profile.views == 3

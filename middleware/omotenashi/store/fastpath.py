@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -68,8 +69,10 @@ class FastPath:
             stall=max(stall, WRITES_HELD_S),
             scripts=(self.record_script, self.load_script),
         )
-        self.writing: dict[str, int] = {}  # key -> records sent on wpipe, not answered yet
-        self.since: dict[str, float] = {}  # key -> when the first of those was sent
+        # key -> when each record to it still unanswered on wpipe was sent, oldest first
+        # (one connection answers in order: the oldest is always answered first)
+        self.writing: dict[str, deque[float]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.held_after = cfg.read_timeout / 5  # a write unanswered this long: it is held
         self._behind: set[asyncio.Future[Any]] = set()  # reads sent behind a write
         self.writer = Writer(
@@ -116,14 +119,15 @@ class FastPath:
         """Send the profile read now (ready only); queued writes go ahead of it."""
         wpipe = self.wpipe
         held = wpipe.hold()
+        behind = False
         try:
             self.writer.flush()
             behind = self._behind_write(keys)
             if behind:  # in the same socket write as the page view it follows
                 sent = self.load_script.call(wpipe, keys)
         finally:
-            if held:
-                wpipe.release()  # before a read on the other connection: the writes first
+            if held or not behind:  # the writes go out before a read on the other connection
+                wpipe.release()
         if not behind:
             return self.load_script.call(self.pipe, keys)
         self._behind.add(sent)
@@ -137,9 +141,8 @@ class FastPath:
         writing, wpipe = self.writing, self.wpipe
         if not writing or not wpipe.connected or not any(key in writing for key in keys):
             return False
-        since = self.since
-        first = min([since[key] for key in keys if key in since], default=None)
-        return first is None or time.monotonic() - first <= self.held_after
+        first = min(writing[key][0] for key in keys if key in writing)
+        return time.monotonic() - first <= self.held_after
 
     async def finish_load(self, sent: asyncio.Future[Any], keys: list[str]) -> Any:
         if sent.cancelled():  # given up behind a held write, and asked again (a retry)
@@ -160,6 +163,12 @@ class FastPath:
         next read, and the breaker's PING finds the reads' connection open); only ``need``'s
         failure (the reads' by default) is raised here."""
         need = need or self.pipe
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (a test's): the old one's replies are gone
+            self._loop = loop
+            self.writing.clear()
+            self._behind.clear()
+            self.writer.forget()
         replies = await asyncio.gather(
             self.pipe.connect(), self.wpipe.connect(), return_exceptions=True
         )
@@ -219,8 +228,11 @@ class FastPath:
                 return out
             now = time.monotonic()
             for key in keys:
-                writing[key] = writing.get(key, 0) + 1
-                self.since.setdefault(key, now)
+                sent_at = writing.get(key)
+                if sent_at is None:
+                    writing[key] = deque([now])
+                else:
+                    sent_at.append(now)
             reply.add_done_callback(self._answered(keys))
             out.append(reply)
             for command in extra:  # counters: a failure is counted, nobody waits for them
@@ -231,15 +243,18 @@ class FastPath:
         return out
 
     def _answered(self, keys: list[str]) -> Any:
-        def answered(_: asyncio.Future[Any]) -> None:
+        def answered(reply: asyncio.Future[Any]) -> None:
             writing = self.writing
             for key in keys:
-                left = writing.get(key, 0) - 1
-                if left > 0:
-                    writing[key] = left
-                else:
+                sent_at = writing.get(key)
+                if sent_at:
+                    sent_at.popleft()
+                if not sent_at:
                     writing.pop(key, None)
-                    self.since.pop(key, None)
+            if not reply.cancelled() and "READONLY" in str(reply.exception() or ""):
+                # a failover made this server a replica: the next write reconnects (the
+                # host name may now lead to the new primary)
+                self.wpipe.drop("the server is a replica now (READONLY)")
 
         return answered
 

@@ -292,8 +292,8 @@ class AutoPipeline:
             else:
                 proto.transport.abort()
         waiting, self.waiting = self.waiting, deque()
-        for future, _ in waiting:
-            if not future.done():
+        for future, _ in waiting:  # (not those of a closed event loop: nobody waits there)
+            if not future.done() and not future.get_loop().is_closed():
                 future.set_exception(PipelineError(f"Redis failed: {reason}"))
 
     def close(self) -> None:
@@ -327,16 +327,19 @@ class Script:
         self.plain = plain
         self.sha = hashlib.sha1(source.encode()).hexdigest()
         self.calls = 0  # sent so far (the benchmark counts round trips with it)
+        self.switched = False  # to ``plain``, by a connection that found the server refusing
 
     def plain_for(self, reply: object) -> bool:
         """Whether ``reply`` (an error reply to this script's SCRIPT LOAD) refuses its first
         line and there is a plain text to try instead. Any other refusal (a full server, a
         script error) is no reason to give up the read-only line."""
-        return self.plain is not None and self.source != self.plain and shebang_refused(reply)
+        switched = self.source != self.plain or self.switched  # (the other connection did)
+        return self.plain is not None and switched and shebang_refused(reply)
 
     def use(self, source: str) -> None:
         """Run ``source`` from now on (the plain text, which the server took)."""
         self.source, self.sha = source, hashlib.sha1(source.encode()).hexdigest()
+        self.switched = True
 
     def call(
         self, pipe: AutoPipeline, keys: list[str], args: list[str] | tuple[str, ...] = ()

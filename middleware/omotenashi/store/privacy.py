@@ -16,9 +16,11 @@ Redis expires it).
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from omotenashi.engine import limits
+from omotenashi.errors import StoreError
 
 if TYPE_CHECKING:
     from omotenashi.store.store import Store
@@ -127,8 +129,12 @@ def family_keys(store: Store, pid: str, parts: tuple[str, ...]) -> list[str]:
 
 async def _drain(store: Store) -> None:
     """Let every queued page view land first: none may rewrite a profile after its erase."""
-    if store.fast is not None:
-        await store._run(store.fast.drain, store.cfg.write_timeout)
+    if store.fast is not None:  # not through the breaker: draining asks Redis nothing itself
+        try:
+            async with asyncio.timeout(store.cfg.write_timeout):
+                await store.fast.drain()
+        except TimeoutError:
+            raise StoreError(f"Redis did not answer within {store.cfg.write_timeout}s") from None
 
 
 async def erase(store: Store, pid: str, parts: tuple[str, ...]) -> None:

@@ -193,11 +193,12 @@ class Store:
 
         write.add_done_callback(done)
 
-    async def after_writes(self, pid: str | None) -> None:
-        """Wait (within the write timeout) for ``pid``'s writes not queued yet."""
+    async def after_writes(self, pid: str | None, timeout: float | None = None) -> None:
+        """Wait (within ``timeout``, the write timeout by default) for ``pid``'s writes not
+        queued yet."""
         write = self.unqueued.get(pid) if pid else None
         if write is not None and not write.done():
-            await asyncio.wait({write}, timeout=self.cfg.write_timeout)
+            await asyncio.wait({write}, timeout=timeout or self.cfg.write_timeout)
 
     async def load(self, pid: str, *, after_writes: bool = True) -> Profile:
         """One round trip: every part of the profile (after its writes not queued yet, unless
@@ -217,9 +218,9 @@ class Store:
         """One round trip: the profile (None: a new or private visitor, none to read) and what
         recommendations need from everyone's views (the page item's co-views, popular items).
         """
-        await self.after_writes(pid)
+        await self.after_writes(pid, self.cfg.read_timeout)  # a page waits no longer than a read
         if not self.recs.needs_read(current):  # popular items cached, no page item
-            profile = await self.load(pid) if pid else Profile()
+            profile = await self.load(pid, after_writes=False) if pid else Profile()
             return profile, self.recs.shared([], [], current)
         keys = self.keys(pid) if pid else []
 

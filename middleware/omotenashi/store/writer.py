@@ -107,6 +107,14 @@ class Writer:
 
         return done
 
+    def forget(self) -> None:
+        """Start afresh on a new event loop: the old one's queue and replies are gone."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.queue, self.in_flight = [], 0
+        self._sent.clear()
+
     async def drain(self) -> None:
         """Flush, and wait until Redis has acknowledged (or refused) every record."""
         self.flush()
