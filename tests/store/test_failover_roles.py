@@ -69,26 +69,6 @@ async def test_draining_asks_redis_nothing_so_it_never_closes_an_open_breaker(
     assert state == "open"
 
 
-async def test_a_page_waits_for_a_slow_write_no_longer_than_a_read_on_item_pages(
-    omotenashi_redis_url: str,
-) -> None:
-    url = omotenashi_redis_url + "?socket_keepalive=true"
-    cfg = RedisSettings(url=url, key_prefix="roles", read_timeout=0.1, write_timeout=30)
-    store = Store(cfg, Metrics())
-    store.connect(url)
-    vid = new_vid()
-    slow: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    try:
-        await store.record(vid, view(1000.0), DAY)
-        store.writing(vid, slow)
-        profile, _ = await asyncio.wait_for(store.load_visit(vid, None), 10)
-        waiting = not slow.done()
-    finally:
-        slow.cancel()
-        await store.aclose()
-    assert waiting and profile.views == 1
-
-
 def test_a_connection_finds_the_script_switched_by_the_other_and_follows() -> None:
     script = Script("#!lua flags=no-writes\nreturn 1", "return 1")
     refusal = "ERR Unexpected flag in script shebang"

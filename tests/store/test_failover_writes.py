@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import redis
@@ -17,6 +19,7 @@ from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
+from omotenashi.store.fastpath import FastPath
 from omotenashi.store.reading import ProfileRead
 from omotenashi.store.replies import profile_from_reply
 from omotenashi.store.store import Store
@@ -35,6 +38,20 @@ def opened(url: str) -> Store:
     store = Store(RedisSettings(url=url, key_prefix="failover"), Metrics())
     store.connect(url)
     return store
+
+
+@contextlib.asynccontextmanager
+async def visited(url: str) -> AsyncIterator[tuple[Store, FastPath, str, list[str]]]:
+    """A store on the fast path, both connections open, and a visitor with one page view."""
+    store = opened(url)
+    vid = new_vid()
+    try:
+        await store.record(vid, view(1000.0), DAY)
+        await store.load(vid)
+        assert store.fast is not None
+        yield store, store.fast, vid, store.keys(vid)
+    finally:
+        await store.aclose()
 
 
 @pytest.mark.parametrize("options", PATHS.values(), ids=list(PATHS))
@@ -165,14 +182,7 @@ async def test_page_views_a_pause_times_out_do_not_open_the_breaker(
 async def test_a_read_behind_a_write_answers_when_only_the_writes_connection_breaks(
     omotenashi_redis_url: str, omotenashi_redis: redis.Redis
 ) -> None:
-    store = opened(omotenashi_redis_url)
-    vid = new_vid()
-    keys = store.keys(vid)
-    try:
-        await store.record(vid, view(1000.0), DAY)
-        await store.load(vid)
-        fast = store.fast
-        assert fast is not None
+    async with visited(omotenashi_redis_url) as (store, fast, vid, keys):
         write = store.record_soon(vid, view(2000.0), DAY)
         sent = fast.begin_load(keys)  # behind the page view, on the writes' connection
         behind = sent in fast._behind
@@ -180,8 +190,6 @@ async def test_a_read_behind_a_write_answers_when_only_the_writes_connection_bre
         profile = profile_from_reply(await fast.finish_load(sent, keys))
         await write
         failures, errors = store.breaker.failures, store.metrics["record_error"]
-    finally:
-        await store.aclose()
     # read again on the reads' own connection (the page view may have landed before the break)
     assert behind and profile.views in (1, 2)
     assert (failures, errors) == (0, 1)  # the page view counted as failed, the breaker untouched
@@ -190,14 +198,7 @@ async def test_a_read_behind_a_write_answers_when_only_the_writes_connection_bre
 async def test_a_busy_loop_does_not_send_a_read_ahead_of_its_own_page_view(
     omotenashi_redis_url: str,
 ) -> None:
-    store = opened(omotenashi_redis_url)
-    vid = new_vid()
-    keys = store.keys(vid)
-    try:
-        await store.record(vid, view(1000.0), DAY)
-        await store.load(vid)
-        fast = store.fast
-        assert fast is not None
+    async with visited(omotenashi_redis_url) as (store, fast, vid, keys):
         others = store.record_soon(new_vid(), view(1000.0), DAY)
         fast.writer.flush()  # another visitor's page view is sent ...
         time.sleep(2 * fast.held_after)  # ... and its reply waits, unread, on a busy loop
@@ -205,13 +206,18 @@ async def test_a_busy_loop_does_not_send_a_read_ahead_of_its_own_page_view(
         sent = fast.begin_load(keys)
         profile = profile_from_reply(await fast.finish_load(sent, keys))
         await asyncio.gather(write, others)
-    finally:
-        await store.aclose()
     assert profile.views == 2  # this visitor's own page view is not held: the read follows it
 
 
+READS_ON_PAGES = {
+    "page": lambda store, vid: ProfileRead(store, vid).profile(),
+    "item-page": lambda store, vid: store.load_visit(vid, None),
+}
+
+
+@pytest.mark.parametrize("read", READS_ON_PAGES.values(), ids=list(READS_ON_PAGES))
 async def test_a_page_waits_for_its_visitors_slow_write_no_longer_than_a_read(
-    omotenashi_redis_url: str,
+    read: Any, omotenashi_redis_url: str
 ) -> None:
     url = omotenashi_redis_url + "?socket_keepalive=true"  # the redis-py path: writes in tasks
     cfg = RedisSettings(url=url, key_prefix="failover", read_timeout=0.1, write_timeout=30)
@@ -222,11 +228,12 @@ async def test_a_page_waits_for_its_visitors_slow_write_no_longer_than_a_read(
     try:
         await store.record(vid, view(1000.0), DAY)
         store.writing(vid, slow)  # this visitor's last page view, still on its way
-        profile = await asyncio.wait_for(ProfileRead(store, vid).profile(), 10)
+        got = await asyncio.wait_for(read(store, vid), 10)
         waiting = not slow.done()
     finally:
         slow.cancel()
         await store.aclose()
+    profile = got[0] if isinstance(got, tuple) else got
     assert waiting and profile.views == 1  # read without the write it gave up waiting for
 
 
@@ -236,14 +243,7 @@ async def test_a_read_sent_on_its_own_goes_after_the_page_view_queued_just_befor
     """Two requests of one visitor in flight: their first page view's reply waits unread past
     ``held_after`` (a busy loop), so their next read goes on the reads' connection; the page
     view queued just before it must still reach Redis first."""
-    store = opened(omotenashi_redis_url)
-    vid = new_vid()
-    keys = store.keys(vid)
-    try:
-        await store.record(vid, view(1000.0), DAY)
-        await store.load(vid)
-        fast = store.fast
-        assert fast is not None
+    async with visited(omotenashi_redis_url) as (store, fast, vid, keys):
         first = store.record_soon(vid, view(2000.0), DAY)
         fast.writer.flush()  # page view 1, sent
         time.sleep(2 * fast.held_after)  # its reply waits, unread
@@ -252,6 +252,4 @@ async def test_a_read_sent_on_its_own_goes_after_the_page_view_queued_just_befor
         on_its_own = sent not in fast._behind
         profile = profile_from_reply(await fast.finish_load(sent, keys))
         await asyncio.gather(first, second)
-    finally:
-        await store.aclose()
     assert on_its_own and profile.views == 3
