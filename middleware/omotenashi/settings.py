@@ -78,7 +78,7 @@ class RedisSettings(BaseModel):
         default=5,
         ge=1,
         description="Consecutive failed reads that open the circuit breaker (a write that "
-        "fails is logged and counted, never opens it).",
+        "gets no answer is logged and counted, never opens it).",
     )
     breaker_reset: float = Field(
         default=1.0,
