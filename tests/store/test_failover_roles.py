@@ -8,7 +8,7 @@ import asyncio
 import pytest
 import redis
 
-from omotenashi import EmbeddedRedis
+from omotenashi import EmbeddedRedis, StoreError
 from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import new_vid
 from omotenashi.metrics import Metrics
@@ -76,3 +76,23 @@ def test_a_connection_finds_the_script_switched_by_the_other_and_follows() -> No
     script.use("return 1")  # the reads' connection switched first
     assert script.plain_for(refusal)  # the writes' connection, refused later, loads it too
     assert not Script("return 1", "return 1").plain_for(refusal)  # nothing else to try
+
+
+async def test_a_write_never_probes_an_open_breaker(omotenashi_redis_url: str) -> None:
+    cfg = RedisSettings(
+        url=omotenashi_redis_url, key_prefix="roles", breaker_failures=1, breaker_reset=0.0
+    )
+    store = Store(cfg, Metrics())
+    store.connect(omotenashi_redis_url)
+    vid = new_vid()
+    try:
+        await store.load(vid)  # connected
+        store.breaker.failure("opened by the test")
+        with pytest.raises(StoreError, match="circuit breaker open"):
+            await store.record(vid, view(1000.0), DAY)
+        after_write = store.breaker.state
+        await store.load(vid)  # a read is the probe, and its answer closes the breaker
+        after_read = store.breaker.state
+    finally:
+        await store.aclose()
+    assert (after_write, after_read) == ("open", "closed")

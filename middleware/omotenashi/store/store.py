@@ -134,7 +134,10 @@ class Store:
         """
         if self.client is None:
             raise StoreError("no Redis connection")
-        if not self.breaker.allow():
+        # Only reads probe an open breaker (a write's failure never opens it: its answer must
+        # not close it either, nor take the one probe a read would make)
+        allowed = self.breaker.allow() if timing == "redis_read" else self.breaker.opened_at is None
+        if not allowed:
             self.metrics.inc("breaker_open")
             raise StoreError("circuit breaker open")
         t0 = time.perf_counter()
