@@ -136,8 +136,8 @@ class Store:
             raise StoreError("no Redis connection")
         # Only reads probe an open breaker (a write's failure never opens it: its answer must
         # not close it either, nor take the one probe a read would make)
-        allowed = self.breaker.allow() if timing == "redis_read" else self.breaker.opened_at is None
-        if not allowed:
+        read = timing == "redis_read"
+        if not (self.breaker.allow() if read else self.breaker.opened_at is None):
             self.metrics.inc("breaker_open")
             raise StoreError("circuit breaker open")
         t0 = time.perf_counter()
@@ -146,7 +146,7 @@ class Store:
                 try:
                     result = await op()
                 except (RedisConnectionError, ConnectionError):
-                    if timing != "redis_read":
+                    if not read:
                         raise
                     self.metrics.inc("redis_retry")
                     result = await op()
@@ -155,14 +155,11 @@ class Store:
                 f"no answer within {timeout}s: Redis slow or unreachable, "
                 "or this process too busy to read the answer"
             )
-            if timing == "redis_read":
-                self.breaker.failure(said)
-            else:
-                self.breaker.write_failed(said)
+            self.breaker.failure(said) if read else self.breaker.write_failed(said)
             self.metrics.inc("redis_timeout")
             raise StoreError(f"Redis did not answer within {timeout}s") from None
         except (RedisError, OSError, ReplyError) as exc:
-            self._failed(exc, read=timing == "redis_read")
+            self._failed(exc, read=read)
             raise StoreError(f"Redis failed: {exc}") from exc
         self.breaker.success()
         self.metrics.observe(timing, time.perf_counter() - t0)
