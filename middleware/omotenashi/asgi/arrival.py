@@ -167,7 +167,11 @@ class Arrival:
         services = self._services
         if services is None or services.half_life != half_life:  # the same for every request
             services = self._services = Services(
-                self.store, self.signer.user_salt, half_life, self.settings.cookie.max_age
+                self.store,
+                self.signer.user_salt,
+                half_life,
+                self.settings.cookie.max_age,
+                self.settings.respect,
             )
         shared: Shared | None = None  # made only when there is something to say
         reading = None

@@ -180,7 +180,13 @@ class Omotenashi:
     def services(self) -> Services:
         """What the app's calls need without a request (``revoke(mw, user_id=...)``)."""
         half_life = self.rules.current.journey.half_life
-        return Services(self.store, self.signer.user_salt, half_life, self.settings.cookie.max_age)
+        return Services(
+            self.store,
+            self.signer.user_salt,
+            half_life,
+            self.settings.cookie.max_age,
+            self.settings.respect,
+        )
 
     def _pending(self, writing: asyncio.Future[None] | None) -> None:
         if writing is not None and not writing.done():

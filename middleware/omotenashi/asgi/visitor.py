@@ -8,10 +8,11 @@ from typing import Any
 
 from omotenashi.engine.facts import Device, Forced
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import Prefs
+from omotenashi.engine.restraint import Prefs, history_off
 from omotenashi.errors import ProfileNotReady, StoreError
 from omotenashi.identity.cookie import Identity
 from omotenashi.recommend.signals import Shared
+from omotenashi.settings import RespectSettings
 from omotenashi.store.reading import ProfileRead
 from omotenashi.store.store import Store
 
@@ -26,6 +27,7 @@ class Services:
     user_salt: str
     half_life: float
     deny_ttl: int = 400 * 24 * 3600
+    respect: RespectSettings | None = None  # what ``Visitor.history_off`` is decided by
 
 
 @dataclass
@@ -120,6 +122,14 @@ class Visitor:
     @property
     def is_new(self) -> bool:
         return self.identity.is_new
+
+    @property
+    def history_off(self) -> bool:
+        """The visitor switched their browsing history off (the same decision as Omotenashi's
+        own, engine/restraint.py ``history_off``): ``profile`` still holds what was kept
+        before, for the site's own needs, but nothing in it may choose what they see."""
+        respect = self.services.respect if self.services is not None else None
+        return respect is not None and history_off(self.prefs, respect)
 
     @property
     def stage(self) -> str:
