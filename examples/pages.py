@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from omotenashi import Visitor
+
 HOME = """<!doctype html>
 <html lang="en">
 <head>
@@ -37,3 +39,12 @@ def seen(views: int | None) -> str:
     if views is None:
         return ""
     return f"Pages you had seen before this one: {views}"
+
+
+async def views_before(visitor: Visitor | None) -> int | None:
+    """Pages the visitor had seen before this one, for the page to say: None for bots and
+    skipped paths, and while they have switched their browsing history off (it may then choose
+    nothing they see; ``profile`` still holds it for the site's own needs)."""
+    if visitor is None or visitor.history_off:
+        return None
+    return (await visitor.loaded()).views

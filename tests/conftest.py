@@ -177,9 +177,14 @@ async def switch_history(client: httpx.AsyncClient, on: bool) -> None:
     kept = sorted(kinds if on else kinds - {"browsing-history"})
     form = {"csrf": form_token(page.text), "action": "save", "category": kept}
     saved = await client.post(
-        "/_omotenashi/preferences", data=form, headers={"origin": "http://shop.test"}
+        "/_omotenashi/preferences", data=form, headers={"origin": origin(client)}
     )
     assert saved.status_code == 303
+
+
+def origin(client: httpx.AsyncClient) -> str:
+    """The ``Origin`` a browser sends for a form of the client's site."""
+    return str(client.base_url).rstrip("/")
 
 
 def page_words(page: str) -> str:

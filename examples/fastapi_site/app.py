@@ -12,7 +12,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from examples.pages import HOME, LOGIN, seen
+from examples.pages import HOME, LOGIN, seen, views_before
 from omotenashi import Omotenashi, Settings, get_visitor, identify, track
 
 HERE = Path(__file__).parent
@@ -25,14 +25,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @api.get("/", response_class=HTMLResponse)
     async def home(request: Request) -> str:
         visitor = get_visitor(request)  # None for bots and paths Omotenashi leaves alone
-        profile = await visitor.loaded() if visitor else None  # read while the app ran
-        return HOME.format(seen=seen(profile.views if profile else None))
+        return HOME.format(seen=seen(await views_before(visitor)))
 
     @api.get("/api/visitor")
     async def about_me(request: Request) -> dict[str, Any]:
         visitor = get_visitor(request)
         if visitor is None:
             return {"known": False}
+        if visitor.history_off:  # what they browsed may choose nothing: say nothing of it
+            return {"known": True, "history_off": True}
         profile = await visitor.loaded()
         return {"known": True, "stage": profile.stage, "views": profile.views}
 

@@ -18,7 +18,7 @@ from litestar.params import Body
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from examples.pages import HOME, LOGIN, seen
+from examples.pages import HOME, LOGIN, seen, views_before
 from omotenashi import Omotenashi, Settings, get_visitor, identify, track
 
 HERE = Path(__file__).parent
@@ -28,8 +28,7 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 @get("/", media_type=MediaType.HTML)
 async def home(request: Request) -> str:  # type: ignore[type-arg]
     visitor = get_visitor(request)  # None for bots and paths Omotenashi leaves alone
-    profile = await visitor.loaded() if visitor else None  # read while the app ran
-    return HOME.format(seen=seen(profile.views if profile else None))
+    return HOME.format(seen=seen(await views_before(visitor)))
 
 
 @post("/cart")

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from examples.pages import HOME, LOGIN, seen
+from examples.pages import HOME, LOGIN, seen, views_before
 from omotenashi import Omotenashi, Settings, get_visitor, identify, track
 
 HERE = Path(__file__).parent
@@ -23,8 +23,7 @@ HERE = Path(__file__).parent
 
 async def home(request: Request) -> Response:
     visitor = get_visitor(request)  # None for bots and paths Omotenashi leaves alone
-    profile = await visitor.loaded() if visitor else None  # read while the app ran
-    return HTMLResponse(HOME.format(seen=seen(profile.views if profile else None)))
+    return HTMLResponse(HOME.format(seen=seen(await views_before(visitor))))
 
 
 async def cart(request: Request) -> Response:

@@ -14,7 +14,7 @@ from selectolax.lexbor import LexborHTMLParser
 from omotenashi import Settings
 from omotenashi.testing import Written
 
-from ..conftest import lifespan
+from ..conftest import lifespan, switch_history
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -112,3 +112,15 @@ async def tea_house_journey(client: httpx.AsyncClient, store: redis.Redis) -> No
     (key,) = store.keys("omo:{*}:p2")
     assert store.hget(key, "eadd_to_cart") == "1"
     assert profile_views(store) == {key: 3}
+    await assert_history_switch_honoured(client)
+
+
+async def assert_history_switch_honoured(client: httpx.AsyncClient) -> None:
+    """With the browsing history switched off, the page says nothing of what the visitor
+    viewed (the app asks ``visitor.history_off``); switched back on, it does again."""
+    await switch_history(client, on=False)
+    off = await client.get("/", headers=BROWSER)
+    assert off.status_code == 200 and "seen before" not in off.text
+    await switch_history(client, on=True)
+    back = await client.get("/", headers=BROWSER)
+    assert "seen before this one:" in back.text

@@ -15,6 +15,7 @@ import redis
 from .expect import (
     BROWSER,
     EXAMPLES,
+    assert_history_switch_honoured,
     assert_not_counted,
     assert_welcomed_back,
     example_settings,
@@ -104,8 +105,9 @@ async def test_the_django_example(
         assert signed_in.status_code == 302
         assert "omo_vid=" in signed_in.headers["set-cookie"]
         home = await client.get("/", headers=BROWSER)
-    assert "Signed in as aiko." in home.text
-    assert "seen before this one: 2" in home.text  # the anonymous visits followed the sign-in
-    (key,) = omotenashi_redis.keys("omo:{*}:p2")
-    assert omotenashi_redis.hget(key, "esign_in") == "1"
-    assert profile_views(omotenashi_redis) == {key: 3}
+        assert "Signed in as aiko." in home.text
+        assert "seen before this one: 2" in home.text  # the anonymous visits followed
+        (key,) = omotenashi_redis.keys("omo:{*}:p2")
+        assert omotenashi_redis.hget(key, "esign_in") == "1"
+        assert profile_views(omotenashi_redis) == {key: 3}
+        await assert_history_switch_honoured(client)
