@@ -329,8 +329,25 @@ async def login(request: Request) -> Response:
             request.session["user"] = name
             await identify(request, name)  # the anonymous profile merges into this user's
             await remember(request, first_name=name)  # for the (capped) greeting by name
+            await _restore_cart(request)
             return RedirectResponse("/", status_code=303)
     return _page(request, "login.html")
+
+
+async def _restore_cart(request: Request) -> None:
+    """The person's saved cart comes back at sign-in (from another browser, or from before
+    they signed out here), joined with what this browser's cart holds. The shop keeps no
+    accounts of its own: the cart it told Omotenashi about (``add_to_cart``) is the saved one,
+    so the pages' "your trip is in your cart" is true of the cart the visitor sees."""
+    visitor = get_visitor(request)
+    if visitor is None:
+        return
+    saved = (await visitor.loaded()).cart  # the user's profile, with this browser's merged in
+    cart = _cart(request)
+    for slug in saved:
+        if slug in TOURS and not TOURS[slug].get("sold_out") and slug not in cart:
+            cart.append(slug)
+    request.session["cart"] = cart
 
 
 def _sign_out_session(request: Request) -> None:

@@ -169,6 +169,26 @@ async def test_signing_out_empties_the_cart_for_the_next_person(omotenashi_redis
     assert "Kyoto in autumn" not in cart.text and "Cart (0)" in cart.text
 
 
+@pytest.mark.parametrize("again", ["same browser", "another browser"])
+async def test_a_saved_cart_comes_back_at_sign_in_so_the_cart_hero_is_true(
+    omotenashi_redis_url: str, again: str
+) -> None:
+    async with client_for(demo(omotenashi_redis_url)) as first:
+        await first.post("/login", data={"username": "qa-saved-mia"})
+        await first.post("/cart", data={"tour": "paris-art"})
+        if again == "same browser":
+            await first.post("/logout")
+            assert "Cart (0)" in (await first.get("/cart")).text  # gone with the person
+            await first.post("/login", data={"username": "qa-saved-mia"})
+            home, cart = await first.get("/"), await first.get("/cart")
+    if again == "another browser":
+        async with client_for(demo(omotenashi_redis_url)) as second:
+            await second.post("/login", data={"username": "qa-saved-mia"})
+            home, cart = await second.get("/"), await second.get("/cart")
+    assert "Your trip is in your cart" in home.text  # the pages' claim, and it holds:
+    assert "Cart (1)" in cart.text and TOURS["paris-art"]["title"] in cart.text
+
+
 async def test_membership_follows_the_signed_in_user_to_another_device(
     omotenashi_redis_url: str,
 ) -> None:
@@ -299,8 +319,12 @@ async def test_dont_show_me_this_returns_to_an_anchor_the_page_always_has(
         assert csrf is not None
         done = await client.post(
             "/_omotenashi/preferences",
-            data={"action": "dismiss", "rule": "you-may-also-like", "csrf": csrf[1],
-                  "next": "/#also-like"},
+            data={
+                "action": "dismiss",
+                "rule": "you-may-also-like",
+                "csrf": csrf[1],
+                "next": "/#also-like",
+            },
         )
         after = await client.get(done.headers["location"])
     assert done.headers["location"] == "/#also-like"
