@@ -48,7 +48,7 @@ def when(text: str) -> When:
 @pytest.mark.parametrize(
     ("condition", "given_facts", "reasons"),
     [
-        ("{cart_abandoned: false}", {"cart_items": 0}, ["your cart is empty"]),
+        ("{cart_abandoned: false}", {"cart_items": 0}, ["we know of nothing in your cart"]),
         (
             "{cart_abandoned: false}",
             {"cart_items": 2},
@@ -57,7 +57,7 @@ def when(text: str) -> When:
         (
             "{cart_abandoned: true}",
             {"cart_items": 1, "cart_abandoned": True},
-            ["you put something in your cart a while ago and have not booked it yet"],
+            ["you put something in your cart earlier and have not booked it yet"],
         ),
         ("{views: {at_least: 3}}", {"views": 7}, ["you have seen 3 or more pages here"]),
         ("{views: {lt: 3}}", {"views": 1}, ["you have seen fewer than 3 pages here"]),
@@ -89,7 +89,7 @@ def when(text: str) -> When:
             ["you have not looked at pages about hawaii 2 or more times lately"],
         ),
         ("{purchases: 0}", {}, ["you have not bought from us yet"]),
-        ("{not: {cart_items: {at_least: 1}}}", {}, ["your cart is empty"]),
+        ("{not: {cart_items: {at_least: 1}}}", {}, ["we know of nothing in your cart"]),
         (
             "{attr: {first_name: {exists: true}}}",
             {"attrs": {"first_name": "Aiko"}},
@@ -140,7 +140,7 @@ def test_reasons_say_what_matched(
 @pytest.mark.parametrize(
     ("condition", "given_facts", "denial"),
     [
-        ("{cart_abandoned: true}", {}, ["your cart is empty"]),
+        ("{cart_abandoned: true}", {}, ["we know of nothing in your cart"]),
         ("{views: {at_least: 3}}", {"views": 1}, ["you have seen fewer than 3 pages here"]),
         (
             "{query: {utm_campaign: spring}}",
@@ -222,11 +222,11 @@ ORACLE: list[tuple[str, Oracle]] = [
         r"the link you followed was not from one of our campaigns",
         lambda m, f: not f.query.get("utm_campaign"),
     ),
-    (r"your cart is empty", lambda m, f: f.cart_items == 0),
+    (r"we know of nothing in your cart", lambda m, f: f.cart_items == 0),
     (r"there is something in your cart", lambda m, f: f.cart_items >= 1),
     (r"nothing in your cart has been left waiting", lambda m, f: not f.cart_abandoned),
     (
-        r"you put something in your cart a while ago and have not booked it yet",
+        r"you put something in your cart earlier and have not booked it yet",
         lambda m, f: f.cart_abandoned,
     ),
     (
@@ -242,8 +242,8 @@ ORACLE: list[tuple[str, Oracle]] = [
     (r"you are not on ((?:the page|a page|any page).*)", lambda m, f: not on_one_of(m[1], f.path)),
     (r"we know your first name", lambda m, f: bool(f.attrs.get("first_name"))),
     (r"we do not know your first name", lambda m, f: not f.attrs.get("first_name")),
-    (r"we think you fit the group “(.+)”", lambda m, f: m[1] in f.segments),
-    (r"we do not think you fit the group “(.+)”", lambda m, f: m[1] not in f.segments),
+    (r"you are in our group “(.+)”", lambda m, f: m[1] in f.segments),
+    (r"you are not in our group “(.+)”", lambda m, f: m[1] not in f.segments),
     (
         r"you have not looked at anything in our (.+) list",
         lambda m, f: not f.viewed & f.lists[m[1]],
@@ -415,3 +415,26 @@ def test_a_forced_block_never_claims_its_editors_reason_of_this_visitor() -> Non
     assert "Shown by a preview link, not because of you" in said
     assert "Shown by a preview link" in panel([forced], Disclosure(enabled=True, panel=True))
     assert why in note(held, Disclosure(enabled=True))  # a rule that holds keeps its reason
+
+
+def test_the_panel_says_a_thing_once_for_blocks_that_say_the_same() -> None:
+    """Two blocks with the same reason (the demo's interest hero and tagline) share one line
+    of the page panel, counted, and each keeps the anchor its "i" links to."""
+    ruleset = _demo_rules()
+    hero, tagline = (
+        next(r for r in ruleset.rules if r.id == rule_id)
+        for rule_id in ("interest-hero", "interest-tagline")
+    )
+    same = ("you have been exploring what we offer",)
+    said = panel(
+        [Decision(hero, "hero", same), Decision(tagline, "tagline", same)],
+        Disclosure(enabled=True, panel=True),
+    )
+    assert said.count("You have been browsing our tours.") == 1 and "(2 parts)" in said
+    assert "2 parts of this page are chosen for you" in said
+    assert 'id="omo-why-interest-hero"' in said and 'id="omo-why-interest-tagline"' in said
+    other = panel(
+        [Decision(hero, "hero", same), Decision(tagline, "tagline", ("you came from a link",))],
+        Disclosure(enabled=True, panel=True),
+    )
+    assert other.count("You have been browsing our tours.") == 2 and "parts)" not in other

@@ -310,7 +310,7 @@ async def test_erasing_under_gpc_keeps_the_visitor_s_own_choices(
     assert erased.headers["location"].endswith("?erased=1") and "Your choices are kept" in told.text
     words = text(told.text)
     assert "nothing is kept" not in words and "set no personalisation cookie" not in words
-    assert "Only the choices you made before are kept" in words  # true: the cookie holds them
+    assert "Only your choices on this page are kept" in words  # true: the cookie holds them
     assert omotenashi_redis.keys(f"*{pid}*") == []
     assert kept is not None and "Max-Age=0" not in erased.headers["set-cookie"]
 

@@ -53,8 +53,8 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
             Condition(
                 lambda f: not segs.isdisjoint(f.segments),
                 "in the group " + ex.either(when.segment),
-                lambda f: [f"we think you fit the group {ex.quoted(sorted(segs & f.segments))}"],
-                lambda f: [f"we do not think you fit the group {ex.quoted(sorted(segs))}"],
+                lambda f: [f"you are in our group {ex.quoted(sorted(segs & f.segments))}"],
+                lambda f: [f"you are not in our group {ex.quoted(sorted(segs))}"],
             )
         )
     for name, cmp in (when.attr or {}).items():

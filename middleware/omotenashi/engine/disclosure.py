@@ -226,11 +226,20 @@ Entry = tuple[str, str, tuple[str, ...], tuple[str, ...], bool]  # id, why, reas
 
 
 def _listed(entries: Sequence[Entry]) -> str:
-    return "".join(
-        f'<li id="omo-why-{html.escape(id_)}"><strong>{html.escape(why)}</strong>'
-        f"{_because(reasons, items)}</li>"
-        for id_, why, reasons, items, _ in entries
-    )
+    """One line per thing said: blocks that say the same (their why, reasons and items) share
+    a line, "(2 parts)", which keeps every block's anchor."""
+    said: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for id_, why, reasons, items, _ in entries:
+        said.setdefault((why, reasons, items), []).append(id_)
+    out = ""
+    for (why, reasons, items), ids in said.items():
+        more = "".join(f'<span id="omo-why-{html.escape(i)}"></span>' for i in ids[1:])
+        parts = f" ({len(ids)} parts)" if len(ids) > 1 else ""
+        out += (
+            f'<li id="omo-why-{html.escape(ids[0])}">{more}<strong>{html.escape(why)}</strong>'
+            f"{parts}{_because(reasons, items)}</li>"
+        )
+    return out
 
 
 def _parts(n: int, before: str = "", after: str = "") -> str:

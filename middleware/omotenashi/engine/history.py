@@ -11,6 +11,10 @@ from omotenashi.engine.compare import Condition, compare, same
 from omotenashi.engine.facts import Facts
 from omotenashi.rules.model import Compare, When
 
+# An empty cart is what we know of: the site's own cart may hold what it never told us (a
+# ``track`` it does not send) or what the visitor had us forget (an erase).
+NO_CART = "we know of nothing in your cart"
+
 
 def history(when: When, out: list[Condition]) -> None:
     """Conditions on what the visitor did (pages, bookings, cart, events, first visit)."""
@@ -38,7 +42,7 @@ def history(when: When, out: list[Condition]) -> None:
             lambda f: f.cart_items,
             ex.Count(
                 "your cart holds {n} items",
-                zero="your cart is empty",
+                zero=NO_CART,
                 some="there is something in your cart",
             ),
         ),
@@ -64,7 +68,7 @@ def history(when: When, out: list[Condition]) -> None:
         out.append(compare(_event(name), cmp, subject, number=True))
     if when.cart_abandoned is not None:
         want = when.cart_abandoned
-        left = "you put something in your cart a while ago and have not booked it yet"
+        left = "you put something in your cart earlier and have not booked it yet"
         yes = (lambda f: [left]) if want else _cart_not_waiting
         no = _cart_not_waiting if want else (lambda f: [left])
         text = left if want else "no cart left waiting"
@@ -117,7 +121,7 @@ def _in_list(seen: list[str], f: Facts, label: str) -> str:
 
 def _cart_not_waiting(f: Facts) -> list[str]:
     if f.cart_items == 0:
-        return ["your cart is empty"]
+        return [NO_CART]
     return ["nothing in your cart has been left waiting"]
 
 

@@ -86,9 +86,7 @@ def describe(
     )
     segments = profile.segments | journey.derive_segments(facts)
     if segments:
-        out.append(
-            "Groups we think you fit: " + ", ".join(plain(s) for s in sorted(segments)) + "."
-        )
+        out.append("Groups you are in: " + ", ".join(plain(s) for s in sorted(segments)) + ".")
     if profile.viewed:
         looked = ", ".join(item(i) for i in sorted(profile.viewed)[:10])
         out.append(f"You recently looked at: {looked}.")

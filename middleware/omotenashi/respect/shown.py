@@ -98,20 +98,19 @@ def kept(profile: Profile) -> bool:
 # Said instead when nothing is stored but the visitor's cookie still holds choices they made
 # before (a GPC visitor who erased: the cookie was renewed with them, under an unlinked id).
 _CHOICES_KEPT = (
-    " Only the choices you made before are kept, in a cookie on this device with an id nothing "
+    " Only your choices on this page are kept, in a cookie on this device with an id nothing "
     "is stored under, so they still hold later."
 )
-CHOICES_NOTES = {
+CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just now: no "no cookie"
     "gpc": (
         "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
-        "not to track you. We honour it. We keep nothing about you, set no new personalisation "
-        "cookie (the site's own cookies, such as one that keeps your cart, are the site's). "
-        + MOMENT
-        + _CHOICES_KEPT
+        "not to track you. We honour it. We keep nothing about you (the site's own cookies, "
+        "such as one that keeps your cart, are the site's). " + MOMENT + _CHOICES_KEPT
     ),
     "consent": (
-        "You have not given consent to personalisation, so we keep nothing about you and set "
-        "no new cookie. " + MOMENT + _CHOICES_KEPT
+        "You have not given consent to personalisation, so we keep nothing about you. "
+        + MOMENT
+        + _CHOICES_KEPT
     ),
     "withdrawn": PRIVATE_NOTES["withdrawn"] + _CHOICES_KEPT,
 }

@@ -44,6 +44,8 @@ PHRASES = (
     "we think you fit the group ",
     "you are getting to know us",
     "you have been getting ready to book (for example, something went into your cart)",
+    "you are in our group ",
+    "we know of nothing in your cart",
 )
 _CODES = [chr(1 + i) for i in range(len(PHRASES))]
 _DECODE = {ord(code): phrase for code, phrase in zip(_CODES, PHRASES, strict=True)}
