@@ -297,3 +297,23 @@ async def test_export_lists_and_erase_removes_every_key_family(
     assert keys_of(omotenashi_redis, pid) == {}
     assert keys_of(omotenashi_redis, export["profile"]["merged_ids"][0]) == {}
     assert keys_of(omotenashi_redis, other_id)
+
+
+async def test_a_revoked_browser_is_not_linked_at_sign_in_and_its_export_shows_the_marker(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """``identify`` knows the browser's id is revoked even when its profile is still being read
+    while the app runs; the download shows the record that stays, and for how long."""
+    mw = site(make_settings)
+    aiko = user_profile_id(mw.signer.user_salt, "aiko")
+    async with client_for(mw) as client:
+        await client.get("/tours/kyoto")
+        vid = (await me(client))["id"]
+        await revoke(mw, visitor_id=vid, ttl=3600)
+        await client.post("/login/aiko")
+        await client.get("/tours/kyoto")
+        export = (await client.get(PREFS + "/export")).json()
+    assert keys_of(omotenashi_redis, aiko) == {}  # nothing linked, nothing written
+    assert omotenashi_redis.hgetall(f"omo:{{{vid}}}:p2").keys() == {"revoked"}
+    assert export["visitor_id"] == vid and export["kept"] and export["profile"]["revoked"]
+    assert 3500 < export["counters"]["kept_for_seconds"] <= 3600

@@ -101,7 +101,8 @@ async def identify(request: Any, user_id: str) -> None:
     services = visitor.services
     pid = user_profile_id(services.user_salt, str(user_id))
     identity = visitor.identity
-    if visitor.private:  # under GPC/DNT or without consent, nothing links this browser...
+    await visitor.loaded()  # a revoked id is private too, known once its read is back
+    if visitor.private:  # under GPC/DNT, without consent or revoked, nothing links this...
         if identity.user is not None and identity.user != pid:
             await _leave(visitor)  # ...and another user's id must not stay in it
         return

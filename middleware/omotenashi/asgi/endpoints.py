@@ -281,10 +281,10 @@ class Endpoints:
         if not ident.is_new:  # theirs to see and erase under any privacy decision (read only)
             try:
                 profile = await self.store.load(ident.user or ident.vid)
-                if profile.revoked:  # the site revoked this id: nothing is shown or kept
-                    profile = Profile()
+                if profile.revoked:  # the site revoked this id: nothing but that is kept
+                    profile = Profile(revoked=exporting)  # the download shows the marker
                     privacy = self.arrival.privacy(guest, ident.prefs, revoked=True)
-                elif exporting:
+                if exporting:  # its lifetime too (the marker's, for a revoked id)
                     stored = await deny.counters(self.store, ident.user or ident.vid)
             except StoreError:
                 failed = True
