@@ -130,6 +130,8 @@ class PreferencesPage:
         )
         self.template_name = custom.name if custom else "preferences.html"
         self.history_category = settings.respect.history_category  # its card says what "off" is
+        days = max(1, round(settings.redis.idle_ttl / 86400))
+        self.idle = f"{days} day{'s' * (days != 1)}"  # a profile idle this long expires
         self.choices = ChoicesCache()  # the rules in force, indexed once per rule set
         self._lists: tuple[Template, bool] | None = None
 
@@ -189,6 +191,7 @@ class PreferencesPage:
             switched_off=switched_off,
             gone_off=gone_off,
             history_category=self.history_category,
+            idle=self.idle,
             history_off=self.history_category in prefs.off_categories,
             signed_in=ident.user is not None,
             kinds=choices.kinds_for(prefs, every),
