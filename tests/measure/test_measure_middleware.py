@@ -186,6 +186,23 @@ async def test_these_visitors_move_no_count(make_settings: Make, who: str) -> No
     assert ("mr|promo" in records) == counted and bool(records) == counted
 
 
+@pytest.mark.parametrize("who", ["gpc", "no-consent"])
+async def test_a_private_visitor_is_in_no_holdout_so_the_page_does_not_change_by_chance(
+    make_settings: Make, who: str
+) -> None:
+    """A visitor nothing is kept about has no stable id (a new one on every request without
+    a cookie): a holdout drawn on it would show the rule on one page and not the next. They
+    are never measured, so no holdout keeps a rule from them."""
+    overrides: dict[str, Any] = {}
+    if who == "no-consent":
+        overrides["respect"] = {"consent_required": True}
+    mw = middleware(make_settings, **overrides)
+    headers = {"sec-gpc": "1"} if who == "gpc" else {}
+    async with client_for(mw, headers=headers) as client:
+        arms = {arm(await client.get("/")) for _ in range(16)}  # 50 %: both, on a redraw
+    assert arms == {"t"}
+
+
 async def test_simulated_visitors_are_counted_exactly_and_the_split_is_checked(
     make_settings: Make,
 ) -> None:

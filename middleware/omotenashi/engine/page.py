@@ -192,7 +192,9 @@ def personalise_page(
         change.now,
         behavioural=not (visit.private or fresh or off),
         visitor_id=visit.visitor_id,
-        ignore_holdout=forced is not None,  # a preview shows the rules, not a holdout's default
+        # a preview shows the rules, not a holdout's default; a private visitor is never
+        # measured and has no stable id to draw on (a new one per request without a cookie)
+        ignore_holdout=forced is not None or visit.private,
         arms=visit.measured_arms,
     )
     disclosure = Disclosure(
