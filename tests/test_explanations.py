@@ -196,8 +196,10 @@ STAGE_OF = {
         "consideration"
     ),
     "you have bought from us": "purchase",
-    "we count you among our most loyal visitors": "loyalty",
+    "you have reached the furthest stage of your journey with us": "loyalty",
 }
+# The demo's own words for its stages (its journey file's ``stages:``), said instead
+SITE_STAGE_OF = {said: stage for stage, said in load_journey(ROOT / "rules").stage_words.items()}
 DEVICE_OF = {"a phone": "mobile", "a tablet": "tablet", "a computer": "desktop"}
 Oracle = Callable[[re.Match[str], Facts], bool]
 ORACLE: list[tuple[str, Oracle]] = [
@@ -210,7 +212,10 @@ ORACLE: list[tuple[str, Oracle]] = [
         r"you have not looked at pages about (.+) (\d+) or more times lately",
         lambda m, f: f.interests.get(topic(m[1]), 0) < int(m[2]),
     ),
-    ("|".join(re.escape(s) for s in STAGE_OF), lambda m, f: f.stage == STAGE_OF[m[0]]),
+    (
+        "|".join(re.escape(s) for s in STAGE_OF | SITE_STAGE_OF),
+        lambda m, f: f.stage == (STAGE_OF | SITE_STAGE_OF)[m[0]],
+    ),
     (r"you have visited us before", lambda m, f: not f.is_new),
     (r"you have bought from us before", lambda m, f: f.purchases >= 1),
     (r"you have not bought from us yet", lambda m, f: f.purchases == 0),

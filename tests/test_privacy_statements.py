@@ -132,7 +132,7 @@ def every_family() -> Profile:
 
 # (what a section says, a heading of it): one row per family the export holds
 FAMILIES = [
-    ("You are deciding (something is in your cart", "How far along we think you are"),
+    ("You have been getting ready to book (for example", "How far along we think you are"),
     ("club member", "Groups the site put you in"),
     ("nara", "What you bought"),
     ("kyoto: osaka", "For suggestions"),

@@ -153,7 +153,8 @@ def test_preview_lists_fired_rules_and_writes_the_page(
     )
     out = capsys.readouterr().out
     assert code == 0
-    assert "fired      loyal" in out and "because we count you among our most loyal visitors" in out
+    assert "fired      loyal" in out
+    assert "because you have reached the furthest stage of your journey with us" in out
     assert "not fired  phone" in out and "not: on a mobile" in out
     assert 'data-omo-rule="loyal">Hi Aiko</div>' in out_file.read_text()
 

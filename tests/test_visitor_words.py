@@ -14,7 +14,7 @@ import redis
 
 from omotenashi import Settings
 from omotenashi.respect import shown
-from omotenashi.respect.preferences import STAGE_WORDS
+from omotenashi.respect.yourdata import STAGE_WORDS
 
 from .conftest import client_for, page_words
 from .conftest import form_token as csrf

@@ -23,7 +23,7 @@ GOLDEN = [
         {"stage": ["awareness", "consideration"]},
         {"stage": "loyalty"},
         False,
-        ["we count you among our most loyal visitors"],
+        ["you have reached the furthest stage of your journey with us"],
         ["the journey stage is awareness or consideration"],
         id="stage-no",
     ),

@@ -43,7 +43,7 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
         out.append(
             same(
                 lambda f: f.stage in stages,
-                lambda f: ex.STAGE_WORDS.get(f.stage, "you are somewhere on your journey with us"),
+                lambda f: ex.stage_words(f.stage, f.stage_words),
                 "the journey stage is " + ex.either(when.stage),
             )
         )

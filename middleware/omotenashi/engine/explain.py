@@ -29,17 +29,28 @@ NEGATE = {
     "not_contains": "contains",
 }
 
+# The stages in words that fit any journey file: what moves a visitor to a stage is each site's
+# to say (its transitions; a club joined on the first page may lead to loyalty), so these say
+# where the visitor is, never how long or how much they have been with us. A site's own words
+# (the journey file's ``stages:``) come first: :func:`stage_words`.
 STAGE_WORDS = {
     "awareness": "you are getting to know us",
     "interest": "you have been exploring what we offer",
     "consideration": "you have been getting ready to book (for example, something went into "
     "your cart)",
     "purchase": "you have bought from us",
-    "loyalty": "we count you among our most loyal visitors",
+    "loyalty": "you have reached the furthest stage of your journey with us",
 }
+NO_STAGE = "you are somewhere on your journey with us"
 DEVICE_WORDS = {"mobile": "a phone", "tablet": "a tablet", "desktop": "a computer"}
 _WILD = re.compile(r"[*?\[]")  # what makes a path glob more than one page
 DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def stage_words(stage: str, site: Mapping[str, str]) -> str:
+    """The visitor's stage as they read it: the site's words for it (``site``, from the journey
+    file's ``stages:``), else the built-in ones."""
+    return site.get(stage) or STAGE_WORDS.get(stage, NO_STAGE)
 
 
 def number(value: object) -> str:

@@ -129,6 +129,8 @@ class Facts:
     # How to name things to the visitor (from the catalogue): item id → title, topic → words
     titles: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    # ... and the stages, in the site's words (the journey file's ``stages:``)
+    stage_words: Mapping[str, str] = field(default_factory=dict)
 
 
 def evolve(facts: Facts, **changes: object) -> Facts:

@@ -6,8 +6,9 @@ moves back only by a decay rule, which is checked when a new visit begins.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from omotenashi.engine.conditions import Condition, all_hold
 from omotenashi.engine.facts import Facts
@@ -44,6 +45,12 @@ class Journey:
     @property
     def half_life(self) -> float:
         return self.spec.interests.half_life_days * 86400
+
+    @cached_property
+    def stage_words(self) -> Mapping[str, str]:
+        """What each stage means on this site, in its words (the journey file's ``stages:``):
+        what a visitor is told of their stage, where the site gave words for it."""
+        return {str(stage): said for stage, said in self.spec.stages.items()}
 
     @property
     def abandon_after(self) -> int:

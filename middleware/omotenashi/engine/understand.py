@@ -158,6 +158,7 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
         first_touch=after.first_touch,
         titles={},
         labels={},
+        stage_words=journey.stage_words,
     )
     if journey.segments:  # the facts are ours alone until returned: set in place, no copy
         object.__setattr__(facts, "segments", after.segments | journey.derive_segments(facts))

@@ -33,7 +33,7 @@ from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import shown
 from omotenashi.respect.choices import Choices, ChoicesCache
-from omotenashi.respect.yourdata import STAGE_WORDS
+from omotenashi.respect.yourdata import stage_sentence
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
@@ -54,7 +54,7 @@ def describe(
 
     if not shown.kept(profile):
         return []
-    out = [STAGE_WORDS.get(profile.stage, "")]
+    out = [stage_sentence(profile.stage, journey.stage_words)]
     out.append(
         f"You have visited {profile.visits} time{'s' * (profile.visits != 1)} and seen "
         f"{profile.views} page{'s' * (profile.views != 1)}."
@@ -224,6 +224,7 @@ class PreferencesPage:
                 (loaded.catalog.titles, loaded.catalog.labels),
                 private=reason,
                 by_id=by_id,
+                stages=loaded.journey.stage_words,
             ),
         )
         return page.encode()

@@ -265,11 +265,13 @@ def data_sections(
     *,
     private: str = "",
     by_id: Mapping[str, CompiledRule] | None = None,
+    stages: Mapping[str, str] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
     catalogue's titles for items and words for topics; ``private`` is the privacy decision's
-    reason when it is private (its note comes first: what is and is not kept)."""
+    reason when it is private (its note comes first: what is and is not kept); ``stages``
+    the site's words for its stages (the journey file's ``stages:``)."""
     titles, labels = names or ({}, {})
 
     def title(item: str) -> str:
@@ -319,7 +321,7 @@ def data_sections(
         by_id = {r.id: r for r in ruleset.rules}
     measured = {name.split("|")[1] for name in profile.measured if name.count("|")}
     why = {rule: by_id[rule].rule.why for rule in measured if rule in by_id}
-    rows += yourdata.more_sections(profile, title, why)
+    rows += yourdata.more_sections(profile, title, why, stages)
     shown = [
         f"{e['why']} ({e['times']} time{'s' * (e['times'] != 1)})"
         for e in shown_recently(profile, ruleset, prefs, by_id, limit=None)

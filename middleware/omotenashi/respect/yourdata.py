@@ -7,18 +7,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
+from omotenashi.engine import explain
 from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 
 MAX_LISTED = 30
-STAGE_WORDS = {  # the stage, as a visitor reads it (the preferences page says it too)
-    "awareness": "You are getting to know us.",
-    "interest": "You are exploring what we offer.",
-    "consideration": "You are deciding (something is in your cart or was recently).",
-    "purchase": "You have bought from us.",
-    "loyalty": "We count you among our most loyal visitors.",
-}
 Section = tuple[str, list[str]]
+
+
+def stage_sentence(stage: str, site: Mapping[str, str] | None = None) -> str:
+    """The stage as a visitor reads it (the preferences page says it too): the words a block's
+    reasons use for it (the site's, from the journey file's ``stages:``, else the built-in
+    ones) as a sentence; "" for a stage we have no words for."""
+    said = (site or {}).get(stage) or explain.STAGE_WORDS.get(stage, "")
+    return said[:1].upper() + said[1:] + "." if said else ""
+
+
+STAGE_WORDS = {stage: stage_sentence(stage) for stage in explain.STAGE_WORDS}  # built-in ones
 
 
 def day(at: float | None) -> str:
@@ -52,11 +57,15 @@ def visit_lines(profile: Profile) -> list[str]:
 
 
 def more_sections(
-    profile: Profile, title: Callable[[str], str], why: Mapping[str, str]
+    profile: Profile,
+    title: Callable[[str], str],
+    why: Mapping[str, str],
+    stages: Mapping[str, str] | None = None,
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
-    ``title``: an item's name; ``why``: the rule set's reasons by rule id."""
-    stage = STAGE_WORDS.get(profile.stage, "We have not placed you yet.")
+    ``title``: an item's name; ``why``: the rule set's reasons by rule id; ``stages``: the
+    site's words for its stages (the journey file's ``stages:``)."""
+    stage = stage_sentence(profile.stage, stages) or "We have not placed you yet."
     rows: list[Section] = [("How far along we think you are", [stage])]
     if profile.segments:
         groups = [words(s) for s in sorted(profile.segments)]

@@ -112,7 +112,8 @@ def validation_errors(
 ) -> list[RuleError]:
     out: list[RuleError] = []
     for err in exc.errors():
-        loc: Loc = tuple(p for p in err["loc"] if isinstance(p, (int, str)))
+        # ("stages", "loyal", "[key]"): a mapping's key is wrong; it is named by the key itself
+        loc: Loc = tuple(p for p in err["loc"] if isinstance(p, (int, str)) and p != "[key]")
         kind = err["type"]
         given: Any = err.get("input")
         ctx = err.get("ctx") or {}

@@ -1,13 +1,17 @@
-"""The journey file editors own (``rules/journey.yaml``): stages, topics, segments, triggers
-and the beacon's allow-list, as pydantic models (also the JSON Schema)."""
+"""The journey file editors own (``rules/journey.yaml``): stages, what each stage means on the
+site, topics, segments, triggers and the beacon's allow-list, as pydantic models (also the
+JSON Schema)."""
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from omotenashi.rules.model import STAGES, Stage, Strict, When, _as_list, _problem
 
 _EVENT = r"^[a-z][a-z0-9_]{0,39}$"
+MAX_STAGE_WORDS = 200  # kept with every reason that names the stage: short
 
 
 class Transition(Strict):
@@ -107,7 +111,34 @@ class SegmentWhen(When):
         return self
 
 
+def _stage_words(text: str) -> str:
+    """What a stage means on the site, as it follows "because": one line, no final full stop
+    (the data page adds its own)."""
+    said = " ".join(text.split()).rstrip(". ")
+    if not said:
+        raise _problem(
+            "the words for this stage are empty",
+            "write what being at this stage means on your site, e.g. "
+            '"you have joined our club or booked with us more than once"',
+        )
+    if len(said) > MAX_STAGE_WORDS:
+        raise _problem(
+            f"the words for this stage are {len(said)} characters long",
+            f"say it in at most {MAX_STAGE_WORDS} characters",
+        )
+    return said
+
+
+StageWords = Annotated[str, AfterValidator(_stage_words)]
+
+
 class JourneyFile(Strict):
+    stages: dict[Stage, StageWords] = Field(
+        default_factory=dict,
+        description="What being at a stage means on this site, in words true of every visitor "
+        "the transitions put there (they follow 'because' in a block's reasons), e.g. loyalty: "
+        "you have joined our club or booked with us more than once.",
+    )
     transitions: list[Transition] = Field(default_factory=list)
     decay: list[Decay] = Field(default_factory=list)
     topics: list[TopicRule] = Field(default_factory=list)
