@@ -192,7 +192,8 @@ async def test_a_private_visitor_is_in_no_holdout_so_the_page_does_not_change_by
 ) -> None:
     """A visitor nothing is kept about has no stable id (a new one on every request without
     a cookie): a holdout drawn on it would show the rule on one page and not the next. They
-    are never measured, so no holdout keeps a rule from them."""
+    are never measured: they get what most visitors get (here, 50 %: the rule); the debug
+    header test in test_preview_truth.py holds a 100 % holdout's rule back from them."""
     overrides: dict[str, Any] = {}
     if who == "no-consent":
         overrides["respect"] = {"consent_required": True}

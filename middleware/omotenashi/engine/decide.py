@@ -6,7 +6,7 @@ Order is deterministic: higher ``priority`` first; on a tie, the rule that comes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,19 +85,16 @@ def decide(
 ) -> list[Decision]:
     """The decisions for one page: slots in page order, then selector rules.
 
-    ``forced`` rules (a QA preview) win their slot or selector whatever their conditions.
+    ``forced`` rules (a QA preview) win their slot or selector whatever their conditions; they
+    are placed before any other rule is tried (``allowed`` sees them first, so that what it
+    counts, the visitor's name, counts them first) and every other slot or selector is
+    decided as without them.
     ``selectors``: the selectors that match on this page (None: consider every one).
     """
     decisions: list[Decision] = []
     index = ruleset.index  # only the rules this stage, device and path could satisfy
     present = index.present(facts)  # the query keys, interests and attributes rules need here
-    for name in dict.fromkeys(slot_names):
-        winner = None
-        if forced:  # a forced rule wins whatever its conditions: look at every rule
-            winner = next((r for r in ruleset.by_slot.get(name, ()) if r.id in forced), None)
-        winner = winner or first_match(index.for_slot(name, facts), facts, allowed, present)
-        if winner is not None:
-            decisions.append(new_decision(winner, name))
+    names = dict.fromkeys(slot_names)
     by_selector: dict[str, list[Candidate]] = {}
     for candidate in (
         [(r, NOTHING, True) for r in ruleset.selector_rules]
@@ -107,9 +104,40 @@ def decide(
         selector = candidate[0].rule.selector or ""
         if selectors is None or selector in selectors:
             by_selector.setdefault(selector, []).append(candidate)
+    # a forced rule wins whatever its conditions: every rule of the slot or selector is looked at
+    pinned = _forced(ruleset, names, by_selector, forced, allowed) if forced else _NO_PINS
+    for name in names:
+        winner = pinned[0].get(name) or first_match(
+            index.for_slot(name, facts), facts, allowed, present
+        )
+        if winner is not None:
+            decisions.append(new_decision(winner, name))
     for selector, candidates in by_selector.items():
-        winner = next((c[0] for c in candidates if c[0].id in forced), None)
-        winner = winner or first_match(candidates, facts, allowed, present)
+        winner = pinned[1].get(selector) or first_match(candidates, facts, allowed, present)
         if winner is not None:
             decisions.append(new_decision(winner, selector))
     return decisions
+
+
+_NO_PINS: tuple[dict[str, CompiledRule], dict[str, CompiledRule]] = ({}, {})  # never written
+
+
+def _forced(
+    ruleset: RuleSet,
+    names: Iterable[str],
+    by_selector: dict[str, list[Candidate]],
+    forced: frozenset[str],
+    allowed: Callable[[CompiledRule], bool],
+) -> tuple[dict[str, CompiledRule], dict[str, CompiledRule]]:
+    """The forced rule of each slot, and of each selector, that ``allowed`` lets through."""
+    slots: dict[str, Sequence[CompiledRule]] = {n: ruleset.by_slot.get(n, ()) for n in names}
+    texts: dict[str, Sequence[CompiledRule]] = {
+        text: [c[0] for c in candidates] for text, candidates in by_selector.items()
+    }
+    out: tuple[dict[str, CompiledRule], dict[str, CompiledRule]] = ({}, {})
+    for rules_of, pinned in ((slots, out[0]), (texts, out[1])):
+        for target, rules in rules_of.items():
+            rule = next((r for r in rules if r.id in forced), None)
+            if rule is not None and allowed(rule):
+                pinned[target] = rule
+    return out

@@ -192,9 +192,10 @@ def personalise_page(
         change.now,
         behavioural=not (visit.private or fresh or off),
         visitor_id=visit.visitor_id,
-        # a preview shows the rules, not a holdout's default; a private visitor is never
-        # measured and has no stable id to draw on (a new one per request without a cookie)
-        ignore_holdout=forced is not None or visit.private,
+        ignore_holdout=forced is not None,  # a preview shows the rules, not a holdout's default
+        unmeasured=visit.private,
+        # rules forced by name show whatever else; every other slot is decided as without them
+        forced=forced.rules if forced else frozenset(),
         arms=visit.measured_arms,
     )
     disclosure = Disclosure(
@@ -227,7 +228,7 @@ def personalise_page(
         facts,
         view,
         slot_attribute=config.slot_attribute,
-        restraint=None if forced and forced.rules else restraint,  # forced rules win outright
+        restraint=restraint,
         disclosure=disclosure,
         forced=forced.rules if forced else frozenset(),
         recommender=recommender,
@@ -255,6 +256,8 @@ def personalise_page(
             ),
         )
     why = [f"held-out={','.join(restraint.held)}"] if restraint.held else []
+    placed = [d.id for d in outcome.applied if d.id in restraint.forced]
+    why += [f"forced={','.join(placed)}"] if placed else []  # shown whatever the rest says
     flags = (("fresh", fresh), ("private", visit.private), ("history-off", off))
     why += [n for n, on in flags if on]
     return PageResult(

@@ -106,11 +106,11 @@ def personalise(
     t0 = time.perf_counter()
     if restraint is not None:
         decisions = restraint.choose(
-            lambda allowed: decide(ruleset, facts, by_name, allowed, selectors=present)
+            lambda allowed: decide(ruleset, facts, by_name, allowed, forced, present)
         )
     else:
         decisions = decide(ruleset, facts, by_name, forced=forced, selectors=present)
-    decisions = [with_reasons(d, facts, checked=d.id not in forced) for d in decisions]
+    decisions = [_reasoned(d, facts, forced, restraint) for d in decisions]
     names = labels(decisions)
     decided = time.perf_counter()
     edits: list[Edit] = []
@@ -157,9 +157,21 @@ def personalise(
     if at is not None:
         items = {d.id: recommender.reasons(d.id) for d in applied} if recommender else {}
         mine = {d.id: recommender.personal(d.id) for d in applied} if recommender else {}
-        out = out[:at] + panel(applied, disclosure, items, mine) + out[at:]
+        left = {d.id: recommender.left_out(d.id) for d in applied} if recommender else {}
+        out = out[:at] + panel(applied, disclosure, items, mine, left) + out[at:]
     timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
     return Outcome(out, applied, problems, timings, _skipped(found))
+
+
+def _reasoned(
+    decision: Decision, facts: Facts, forced: frozenset[str], restraint: Restraint | None
+) -> Decision:
+    """The decision with its reasons; a forced rule the visitor's own choices would refuse (it
+    or its kind switched off, about their behaviour while their history is off) is shown by the
+    preview link, not because of them, whatever its conditions say of them."""
+    if decision.id in forced and restraint is not None and restraint.switched_off(decision.rule):
+        return new_decision(decision.rule, decision.target, (FORCED,))
+    return with_reasons(decision, facts, checked=decision.id not in forced)
 
 
 def _element_id(target: Target) -> str:

@@ -207,8 +207,14 @@ class Restraint:
     visitor_id: str = ""
     names_on_page: int = 0
     ignore_holdout: bool = False  # the page as it would be without any holdout (a preview)
+    # a private visitor: never measured, and without a cookie their id is new on every
+    # request, so no draw is made on it: they get what most visitors get, on every page
+    unmeasured: bool = False
     unheld: frozenset[str] = frozenset()  # rules whose holdout alone is ignored (measurement)
     arms: Mapping[str, str] = field(default_factory=dict)  # recorded arms: "c" is held out
+    # rules a preview link forces by name: allowed whatever the visitor's switches, caps, intent
+    # and budget, and counted first (the budget, their intents, the name's uses on the page)
+    forced: frozenset[str] = frozenset()
     held: list[str] = field(default_factory=list)  # rules refused only for their holdout so far
     excluded: set[str] = field(default_factory=set)  # lost to a block of the same intent
 
@@ -218,7 +224,10 @@ class Restraint:
         return history_off(self.prefs, self.cfg)
 
     def _held_out(self, rule_id: str, percent: float) -> bool:
-        """In the rule's control group: the arm recorded at the first exposure, else the draw."""
+        """In the rule's control group: the arm recorded at the first exposure, else the draw
+        (for an unmeasured visitor, the larger group's)."""
+        if self.unmeasured:
+            return percent > 50
         recorded = self.arms.get(rule_id)
         return recorded == "c" if recorded else in_holdout(self.visitor_id, rule_id, percent)
 
@@ -233,16 +242,24 @@ class Restraint:
         stored = self.profile.caps.get(rule_id)
         return stored[1] if stored is not None and stored[0] == key else 0
 
-    def allowed(self, compiled: CompiledRule) -> bool:
+    def switched_off(self, compiled: CompiledRule) -> bool:
+        """Whether the visitor's own choices refuse the rule: it (a rule of its entry: an entry
+        is switched as one), its category or everything switched off, or it is about their
+        behaviour on a page that may not use it (GPC, no consent, history off, fresh)."""
         rule = compiled.rule
-        if rule.id in self.excluded:
-            return False
         off = self.prefs.off_rules
         if self.prefs.nothing or (off and not off.isdisjoint(compiled.entry_set or (rule.id,))):
-            return False  # a rule of its entry switched off (an entry is switched as one)
-        if rule.category in self.prefs.off_categories:
-            return False
-        if compiled.behavioural and not self.behavioural:
+            return True
+        return rule.category in self.prefs.off_categories or (
+            compiled.behavioural and not self.behavioural
+        )
+
+    def allowed(self, compiled: CompiledRule) -> bool:
+        rule = compiled.rule
+        if rule.id in self.forced:  # a preview link shows it whatever else; its name counts
+            self.names_on_page += compiled.uses_name
+            return True
+        if rule.id in self.excluded or self.switched_off(compiled):
             return False
         if (
             rule.holdout
@@ -288,24 +305,34 @@ class Restraint:
         return self.within_budget([d for d in decisions if d.id not in losers])
 
     def _intent_losers(self, decisions: list[Decision]) -> set[str]:
-        """Rules past the per-intent budget: the highest priorities win, then page order."""
-        ranked = sorted(enumerate(decisions), key=lambda p: (-p[1].rule.rule.priority, p[0]))
+        """Rules past the per-intent budget: forced rules count first and never lose, then the
+        highest priorities win, then page order."""
         seen: dict[str, int] = {}
         losers: set[str] = set()
-        for _, decision in ranked:
+        for _, decision in self._ranked(decisions):
             intent = decision.rule.rule.intent
             if intent is not None:
                 seen[intent] = seen.get(intent, 0) + 1
-                if seen[intent] > self.cfg.intent_budget:
+                if seen[intent] > self.cfg.intent_budget and decision.id not in self.forced:
                     losers.add(decision.id)
         return losers
 
+    def _ranked(self, decisions: list[Decision]) -> list[tuple[int, Decision]]:
+        """Forced rules first (never losers: they count as placed), then the highest
+        priorities, then page order."""
+        forced = self.forced
+        return sorted(
+            enumerate(decisions),
+            key=lambda p: (p[1].id not in forced, -p[1].rule.rule.priority, p[0]),
+        )
+
     def within_budget(self, decisions: list[Decision]) -> list[Decision]:
-        """At most ``budget`` personalised slots: the highest priorities, then page order."""
+        """At most ``budget`` personalised slots: forced rules (all of them, even past the
+        budget), the highest priorities, then page order."""
         if len(decisions) <= self.cfg.budget:
             return decisions
-        ranked = sorted(enumerate(decisions), key=lambda p: (-p[1].rule.rule.priority, p[0]))
-        keep = {index for index, _ in ranked[: self.cfg.budget]}
+        forced = sum(d.id in self.forced for d in decisions)
+        keep = {index for index, _ in self._ranked(decisions)[: max(self.cfg.budget, forced)]}
         return [d for i, d in enumerate(decisions) if i in keep]
 
     def caps_to_record(self, shown: list[Decision]) -> dict[str, list[object]]:
