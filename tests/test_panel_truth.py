@@ -1,9 +1,12 @@
 """The page panel and a recommendation's "i" say "chosen for you" only of what is: suggestions
-none of which comes from the visitor's own signals are general, and a fresh page view (shown as
-everyone sees it, now and then) says that it is one."""
+none of which comes from the visitor's own signals are general, and a fresh page view (shown
+without what we guess, now and then) says that it is one. General suggestions that the
+visitor's own filters took items out of (what they viewed, their cart, what they bought) say
+so, and only then: "as everyone sees it" only of a page that is."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,6 +44,9 @@ FRESH_SOME = (
     "than those guesses; this is one of those."
 )
 NOTHING = "Nothing on this page is chosen for you. 1 part is general, not based on you:"
+LESS = "1 part is our general suggestions, without {what}:"  # the panel
+NOTE_LESS = "These are our general suggestions, without {what}."  # the "i"
+VIEWED = "what you have viewed"
 GPC = {"sec-gpc": "1"}
 
 
@@ -102,25 +108,35 @@ def _panel_and_note(html: str) -> tuple[str, str]:
     return panel, note
 
 
+LESS_VIEWED = LESS.format(what=VIEWED)
+NOTE_LESS_VIEWED = NOTE_LESS.format(what=VIEWED)
+
+
 @pytest.mark.parametrize(
-    ("profile", "fresh", "private", "says"),
+    ("profile", "fresh", "private", "says", "note_says"),
     [
-        (Profile(), 0.0, False, [NOTHING]),  # a first visit: popular tours, our selection
-        (Profile(), 0.0, True, [NOTHING]),  # Global Privacy Control
-        (RETURNING, 1.0, False, [FRESH, NOTHING]),  # strong interests, a fresh page view
-        (RETURNING, 1.0, True, [NOTHING]),  # GPC: no page of theirs is guessed, none "fresh"
+        (Profile(), 0.0, False, [NOTHING], GENERAL_PICKS),  # a first visit: our selection
+        (Profile(), 0.0, True, [NOTHING], GENERAL_PICKS),  # Global Privacy Control
+        (Profile(), 1.0, False, [FRESH, NOTHING], GENERAL_PICKS),  # nothing of theirs left out
+        # strong interests, a fresh page view: the Kyoto tour they viewed is left out
+        (RETURNING, 1.0, False, [FRESH_SOME, LESS_VIEWED], NOTE_LESS_VIEWED),
+        # GPC: no page of theirs is guessed, none "fresh"; what they viewed is still left out
+        (RETURNING, 1.0, True, [LESS_VIEWED], NOTE_LESS_VIEWED),
     ],
-    ids=["first-visit", "gpc", "fresh", "gpc-never-fresh"],
+    ids=["first-visit", "gpc", "fresh-new", "fresh", "gpc-never-fresh"],
 )
 def test_the_panel_says_chosen_for_you_only_of_what_is(
-    profile: Profile, fresh: float, private: bool, says: list[str]
+    profile: Profile, fresh: float, private: bool, says: list[str], note_says: str
 ) -> None:
     panel, note = _panel_and_note(_home(profile, fresh=fresh, private=private))
     for text in says:
         assert text in panel, text
+    for text in {FRESH, FRESH_SOME, NOTHING, LESS_VIEWED}.difference(says):
+        assert text not in panel, text
     assert "chosen for you:" not in panel and "Because you" not in panel
-    assert (FRESH in panel) is (fresh > 0 and not private)
-    assert GENERAL_PICKS in note  # the "i" says the same
+    assert note_says in note  # the "i" says the same
+    for text in {GENERAL_PICKS, NOTE_LESS_VIEWED}.difference([note_says]):
+        assert text not in note, text
     # the same visitor with their own signals used: the suggestions are chosen for them
     panel, note = _panel_and_note(_home(RETURNING))
     assert "2 parts of this page are chosen for you:" in panel and "Because you" in panel
@@ -143,7 +159,9 @@ def test_a_fresh_view_with_a_block_chosen_for_the_visitor_says_so_too() -> None:
     panel = html.split('<details id="omo-why"', 1)[1]
     assert FRESH_SOME in panel and FRESH not in panel
     assert "1 part of this page is chosen for you:" in panel
-    assert "1 other part is general, not based on you:" in panel
+    # the Kyoto tour they viewed is left out of the suggestions, so those say so too
+    assert f"1 other part is our general suggestions, without {VIEWED}:" in panel
+    assert "general, not based on you" not in panel
 
 
 def _demo(url: str, fresh: float):  # type: ignore[no-untyped-def]
@@ -159,7 +177,8 @@ def _demo(url: str, fresh: float):  # type: ignore[no-untyped-def]
     [
         (0.0, {}, ["chosen for you:", "Because you"]),  # browsing then chose the suggestions
         (0.0, GPC, [NOTHING, GENERAL_PICKS]),  # nothing is kept: general again
-        (1.0, {}, [FRESH, NOTHING, GENERAL_PICKS]),  # every page view fresh
+        # every page view fresh: the Kyoto tour, now popular, is left out of their suggestions
+        (1.0, {}, [FRESH_SOME, LESS_VIEWED, NOTE_LESS_VIEWED]),
     ],
     ids=["first-visit", "gpc", "fresh"],
 )
@@ -178,4 +197,49 @@ async def test_the_demo_home_page_panel_is_true_of_the_visitor(
     assert (FRESH in first) is (fresh > 0)
     for text in later:
         assert text in home, text
-    assert ("chosen for you:" in home) is (NOTHING not in home)
+    assert ("chosen for you:" in home) is not (NOTHING in home or LESS_VIEWED in home)
+    assert (FRESH in home) is (FRESH in later)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("posts", "gets", "left"),
+    [
+        ([], ["kyoto-autumn", "lapland-aurora"], "what you have viewed"),
+        (["kyoto-autumn", "lapland-aurora"], [], "what is in your cart"),
+        (
+            ["kyoto-autumn"],
+            ["lapland-aurora"],
+            "what you have viewed and what is in your cart",
+        ),
+    ],
+    ids=["viewed", "cart", "both"],
+)
+async def test_a_fresh_view_says_what_the_visitors_own_filters_left_out(
+    omotenashi_redis_url: str, posts: list[str], gets: list[str], left: str
+) -> None:
+    """Every page view fresh: a visitor who viewed tours or put them in the cart gets general
+    suggestions without those (a brand-new visitor gets them), and is told so, by name; the
+    brand-new visitor's page is as everyone sees it and says nothing is left out."""
+    async with client_for(_demo(omotenashi_redis_url, 1.0)) as client:
+        for slug in posts:
+            await client.post("/cart", data={"tour": slug})
+        for slug in gets:
+            await client.get(f"/tours/{slug}")
+        theirs = (await client.get("/tours/hawaii-family")).text
+        client.cookies.clear()  # a brand-new visitor, on the same site
+        new = (await client.get("/tours/hawaii-family")).text
+    own = {*posts, *gets}
+    assert own & set(_listed(new)) and not own & set(_listed(theirs))  # the filter took some
+    panel, note = _panel_and_note(theirs)
+    assert LESS.format(what=left) in panel and NOTE_LESS.format(what=left) in note
+    assert FRESH_SOME in panel and FRESH not in panel and NOTHING not in panel
+    assert GENERAL_PICKS not in note
+    panel, note = _panel_and_note(new)
+    assert FRESH in panel and NOTHING in panel and GENERAL_PICKS in note
+    assert "without what" not in panel + note
+
+
+def _listed(page: str) -> list[str]:
+    """The items "You may also like" lists."""
+    return re.findall(r'<li data-omo-item="([^"]+)">', page)

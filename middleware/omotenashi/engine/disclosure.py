@@ -35,10 +35,19 @@ FORCED = "a preview link for testing asked for this block"
 # about the visitor that need not be true of this one
 PREVIEW_WHY = "Shown by a preview link, not because of you (it is meant for: “{why}”)"
 EVERYONE = "this is shown to every visitor"
-# The "i" of a recommendation none of whose items comes from the visitor's own signals
+# The "i" of a recommendation none of whose items comes from the visitor's own signals; when
+# the visitor's own filters took an item out of it (what they viewed, their cart, what they
+# bought: recommending.Recommender.left_out), it says which instead
 GENERAL_PICKS = "None of these is picked for you: they are our general suggestions."
-# The panel on a fresh page view (engine/restraint.py is_fresh): with nothing chosen for the
-# visitor, and with blocks that only facts other than their browsing chose (a campaign link)
+GENERAL_LESS = "These are our general suggestions, without {what}."
+LEFT_OUT = {
+    "viewed": "what you have viewed",
+    "cart": "what is in your cart",
+    "purchased": "what you have bought",
+}
+# The panel on a fresh page view (engine/restraint.py is_fresh): with nothing on the page
+# that differs for the visitor, and with blocks that only facts other than their browsing
+# chose (a campaign link) or suggestions their own filters took items out of
 FRESH = (
     "Now and then we show a page as everyone sees it, so you see more than what we guess; "
     "this is one of those."
@@ -82,6 +91,18 @@ def headline(decision: Decision) -> str:
     if decision.reasons == (FORCED,):
         return PREVIEW_WHY.format(why=why.strip().rstrip("."))
     return why
+
+
+def without(left: Sequence[str]) -> str:
+    """ "what you have viewed and what is in your cart": the filters that took items out."""
+    said = [LEFT_OUT[name] for name in left]
+    return " and ".join(filter(None, (", ".join(said[:-1]), said[-1]))) if said else ""
+
+
+def general_picks(left: Sequence[str] = ()) -> str:
+    """What a recommendation's "i" says of suggestions none of which is picked for the
+    visitor: which of their own filters took items out of them, if any did."""
+    return GENERAL_LESS.format(what=without(left)) if left else GENERAL_PICKS
 
 
 def reasons(decision: Decision) -> list[str]:
@@ -131,12 +152,14 @@ def note(
     label: str | None = None,
     back: str = "",
     personal: bool = True,
+    left: Sequence[str] = (),
 ) -> str:
     """One small "i" control per block: a ``<details>`` popover with the reason and a way to
     switch the block off. No script: the summary keeps focus when it closes. ``back`` is an
     id the page has whether or not the block is personalised (the slot element's own ``id``):
     "don't show me this" returns there; without one, to the top of the page. ``personal``
-    False: none of a recommendation's items comes from the visitor's own signals."""
+    False: none of a recommendation's items comes from the visitor's own signals; ``left``:
+    which of their own filters took items out of those general suggestions."""
     rule = decision.rule.rule
     before, between, after = _note_parts(
         decision.id,
@@ -149,6 +172,7 @@ def note(
         d.prefix,
         d.dismiss,
         decision.rule.rule.recommend is not None and not for_you(decision, personal),
+        tuple(left),
     )
     if not d.dismiss:
         return before
@@ -168,6 +192,7 @@ def _note_parts(
     prefix: str,
     dismiss: bool,
     general: bool = False,
+    left: tuple[str, ...] = (),
 ) -> tuple[str, str, str]:
     """A note's markup around the two values that differ per visitor and page (the form's
     token and where it returns to): the same rule and reasons build it once."""
@@ -177,7 +202,7 @@ def _note_parts(
         f'<details class="omo-i" id="{anchor}" data-omo-why="{html.escape(decision_id)}">'
         f'<summary aria-label="Why you see this: {name}" title="Why you see this">i</summary>'
         f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
-        f"{f'<p>{GENERAL_PICKS}</p>' if general else ''}{_because(reasons, items)}"
+        f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )
     tail = f'<p><a href="{prefix}/preferences">Your choices</a></p></div></details>'
     if not dismiss:
@@ -198,13 +223,16 @@ def panel(
     d: Disclosure,
     items: Mapping[str, Sequence[str]] | None = None,
     personal: Mapping[str, bool] | None = None,
+    left: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """One page-level "Why this page looks this way": the blocks chosen for the visitor, then
     those that are not (``personal``: whether a recommendation's items come from the
-    visitor's own signals, by rule id), and on a fresh page view, that it is one; with the
+    visitor's own signals, by rule id; ``left``: which of the visitor's own filters took
+    items out of general suggestions), and on a fresh page view, that it is one; with the
     visitor's browsing history off, that it is."""
     items = items or {}
     personal = personal or {}
+    left = left or {}
     return _panel(
         tuple(
             (
@@ -213,6 +241,7 @@ def panel(
                 x.reasons,
                 tuple(items.get(x.id, ())),
                 for_you(x, personal.get(x.id, True)),
+                tuple(left.get(x.id, ())),
             )
             for x in applied
         ),
@@ -222,14 +251,15 @@ def panel(
     )
 
 
-Entry = tuple[str, str, tuple[str, ...], tuple[str, ...], bool]  # id, why, reasons, items, mine
+# id, why, reasons, items, mine, and the visitor's own filters that took items out (general)
+Entry = tuple[str, str, tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]
 
 
 def _listed(entries: Sequence[Entry]) -> str:
     """One line per thing said: blocks that say the same (their why, reasons and items) share
     a line, "(2 parts)", which keeps every block's anchor."""
     said: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
-    for id_, why, reasons, items, _ in entries:
+    for id_, why, reasons, items, _, _ in entries:
         said.setdefault((why, reasons, items), []).append(id_)
     out = ""
     for (why, reasons, items), ids in said.items():
@@ -250,8 +280,12 @@ def _parts(n: int, before: str = "", after: str = "") -> str:
 @lru_cache(maxsize=1024)
 def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bool) -> str:
     mine = [e for e in entries if e[4]]
-    general = [e for e in entries if not e[4]]
-    text = f"<p>{FRESH_SOME if mine else FRESH}</p>" if fresh else ""
+    general = [e for e in entries if not e[4] and not e[5]]
+    less: dict[tuple[str, ...], list[Entry]] = {}  # general, less the visitor's own items
+    for e in entries:
+        if not e[4] and e[5]:
+            less.setdefault(e[5], []).append(e)
+    text = f"<p>{FRESH_SOME if mine or less else FRESH}</p>" if fresh else ""
     text += f"<p>{HISTORY_OFF}</p>" if history_off else ""
     if mine:
         lead = _parts(len(mine), after=" of this page")
@@ -261,9 +295,17 @@ def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bo
         lead = (
             _parts(n, before="other ")
             if mine
-            else f"Nothing on this page is chosen for you. {_parts(n)}"
+            else f"{'' if less else 'Nothing on this page is chosen for you. '}{_parts(n)}"
         )
         text += f"<p>{lead} general, not based on you:</p><ul>{_listed(general)}</ul>"
+    earlier = bool(mine or general)
+    for left, some in less.items():
+        lead = _parts(len(some), before="other " if earlier else "")
+        earlier = True
+        text += (
+            f"<p>{lead} our general suggestions, without {without(left)}:</p>"
+            f"<ul>{_listed(some)}</ul>"
+        )
     return (
         f'<aside class="omo-why-page" aria-label="Personalisation on this page">'
         f'<details id="omo-why"><summary>Why this page looks this way</summary>'

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from omotenashi.engine.decide import Decision, decide
-from omotenashi.engine.disclosure import Disclosure, labels, note, panel, with_reasons
+from omotenashi.engine.decide import Decision, decide, new_decision
+from omotenashi.engine.disclosure import FORCED, Disclosure, labels, note, panel, with_reasons
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.html import (
     Edit,
@@ -137,6 +137,7 @@ def personalise(
                 names[decision.id],
                 back=_element_id(targets[0]),
                 personal=recommender.personal(decision.id) if recommender else True,
+                left=recommender.left_out(decision.id) if recommender else (),
             )
             if (disclosure.enabled and decision.rule.rule.disclose and not decision.rule.rule.hide)
             else ""

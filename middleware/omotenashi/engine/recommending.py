@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 
 from omotenashi.engine.facts import Facts
@@ -13,12 +13,15 @@ from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views
 from omotenashi.recommend.rank import recommend
 from omotenashi.recommend.signals import Pick, Shared, Signals, Source
 from omotenashi.rules.model import Rule
+from omotenashi.rules.recommend import Exclusion, RecommendSpec
 
 # Picks whose reason is about the visitor (their interests, what they viewed, something
 # outside their top interests): the rest
 # ("Popular this week", "From our selection", "Often viewed with <this page's item>") are
 # what any visitor on the page could get
 PERSONAL: frozenset[Source] = frozenset({"interests", "recently_viewed", "serendipity"})
+# The filters that hold this visitor's own items (a brand-new visitor's take out nothing)
+OWN_FILTERS: tuple[Exclusion, ...] = ("viewed", "cart", "purchased")
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Recommender:
     make_signals: Callable[[], Signals]  # worked out only when a recommend rule is decided
     picks: dict[str, list[Pick]] = field(default_factory=dict)  # rule id → what it showed
     _signals: Signals | None = field(default=None, init=False, repr=False)
+    _specs: dict[str, RecommendSpec] = field(default_factory=dict, init=False, repr=False)
+    _left: dict[str, tuple[Exclusion, ...]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def signals(self) -> Signals:
@@ -40,6 +45,8 @@ class Recommender:
             return []
         picks = recommend(self.catalog, rule.recommend, self.signals)
         self.picks[rule.id] = picks
+        self._specs[rule.id] = rule.recommend
+        self._left.pop(rule.id, None)
         return picks
 
     def personal(self, rule_id: str) -> bool:
@@ -51,6 +58,33 @@ class Recommender:
             p.source in PERSONAL or (p.source == "also_viewed" and p.because != current)
             for p in picks
         )
+
+    def left_out(self, rule_id: str) -> tuple[Exclusion, ...]:
+        """Which of the visitor's own filters ("viewed", "cart", "purchased") took an item out
+        of the general suggestions the rule showed: the same ranking without them would have
+        listed it. Empty for a brand-new visitor, and for a list chosen for the visitor (it
+        says so already)."""
+        if rule_id not in self._left:
+            self._left[rule_id] = self._left_out(rule_id)
+        return self._left[rule_id]
+
+    def _left_out(self, rule_id: str) -> tuple[Exclusion, ...]:
+        spec = self._specs.get(rule_id)
+        if spec is None or rule_id not in self.picks or self.personal(rule_id):
+            return ()
+        signals = self.signals
+        own: dict[Exclusion, Set[str]] = {
+            "viewed": signals.viewed.keys(),
+            "cart": signals.cart,
+            "purchased": signals.purchased,
+        }
+        used = [name for name in OWN_FILTERS if name in spec.exclude and own[name]]
+        if not used:
+            return ()
+        kept = tuple(e for e in spec.exclude if e not in used)
+        unfiltered = recommend(self.catalog, spec.model_copy(update={"exclude": kept}), signals)
+        ids = {p.item.id for p in unfiltered}
+        return tuple(name for name in used if not ids.isdisjoint(own[name]))
 
     def reasons(self, rule_id: str) -> list[str]:
         """ "Title: reason" for each item the rule showed, for the why note."""
