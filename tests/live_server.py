@@ -15,12 +15,13 @@ from omotenashi.store.embedded import free_port
 
 @asynccontextmanager
 async def serving(
-    app: Any, *, lifespan: str = "on", proxy_headers: bool = False
+    app: Any, *, lifespan: str = "on", proxy_headers: bool = False, date_header: bool = True
 ) -> AsyncIterator[str]:
     """``async with serving(app) as url:`` the app at ``http://127.0.0.1:<port>``.
 
     ``lifespan="off"`` is a server that sends no lifespan events; ``proxy_headers`` makes
-    uvicorn believe X-Forwarded-* from its peer (off: the socket's own address and scheme).
+    uvicorn believe X-Forwarded-* from its peer (off: the socket's own address and scheme);
+    ``date_header=False`` is a server that adds no Date (as ``omotenashi proxy`` runs).
     """
     port = free_port()
     config = uvicorn.Config(
@@ -30,6 +31,7 @@ async def serving(
         lifespan=lifespan,
         log_level="warning",
         proxy_headers=proxy_headers,
+        date_header=date_header,
     )
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]

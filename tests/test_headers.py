@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omotenashi import Omotenashi, Settings
 from omotenashi.engine.headers import add_vary, make_private, media_type
+
+from .conftest import client_for, page_app
 
 
 @pytest.mark.parametrize(
@@ -66,3 +71,50 @@ def test_cache_control_is_only_ever_made_stricter(parts: list[bytes], sep: bytes
     assert not [d for d in out if d == b"public" or d.startswith(b"s-maxage")]
     kept = [d for d in parts if d not in (b"public", b"private") and not d.startswith(b"s-max")]
     assert out[1:] == kept  # no-store, max-age ... exactly as the app sent them
+
+
+BODY_BYTES = [
+    (b"content-digest", b"sha-256=:4IrDDlpMQboMYTPWqMc90ymZv+8TWu0ax7FE7N77v8o=:"),
+    (b"repr-digest", b"sha-256=:4IrDDlpMQboMYTPWqMc90ymZv+8TWu0ax7FE7N77v8o=:"),
+    (b"Digest", b"SHA-256=4IrDDlpMQboMYTPWqMc90ymZv+8TWu0ax7FE7N77v8o="),
+    (b"content-md5", b"FjoQ53Qg83H2qfKXbpDqNw=="),
+    (b"signature-input", b'sig1=("content-digest" "content-type");created=1618884473'),
+    (b"signature", b"sig1=:YWJj:"),
+    (b"accept-ranges", b"bytes"),
+]
+NAMES = {k.decode().lower() for k, _ in BODY_BYTES}
+SLOT_PAGE = '<!doctype html><html><body><h1 data-omo-slot="hero">Hello</h1></body></html>'
+HERO_RULE = 'rules:\n  - {id: hero, slot: hero, text: "Welcome", why: "Everyone."}\n'
+
+
+@pytest.mark.parametrize(
+    ("method", "page", "content_type", "dropped"),
+    [
+        ("GET", SLOT_PAGE, "text/html; charset=utf-8", True),  # rewritten: false of its bytes
+        ("HEAD", SLOT_PAGE, "text/html; charset=utf-8", True),  # as its GET may be
+        ("GET", "<!doctype html><p>no slot</p>", "text/html; charset=utf-8", False),  # the app's
+        ("GET", SLOT_PAGE, "application/json", False),  # never rewritten
+        ("HEAD", SLOT_PAGE, "application/json", False),
+    ],
+    ids=["get-page", "head-page", "get-unchanged", "get-json", "head-json"],
+)
+@pytest.mark.anyio
+async def test_checksums_and_ranges_go_with_the_apps_bytes(
+    make_settings: Callable[..., Settings],
+    method: str,
+    page: str,
+    content_type: str,
+    dropped: bool,
+) -> None:
+    """A page whose bytes Omotenashi changed keeps no Content-Digest, Content-MD5 ... of the
+    app's (a client or CDN that checks them would reject the page), nor Accept-Ranges (a Range
+    request gets the app's bytes); a HEAD's GET may be changed, so its HEAD keeps none either."""
+    app = page_app(page, content_type=content_type, headers=BODY_BYTES)
+    mw = Omotenashi(app, settings=make_settings(HERO_RULE))
+    async with client_for(mw) as client:
+        response = await client.request(method, "/")
+    assert response.status_code == 200
+    if method == "GET" and dropped:
+        assert "Welcome" in response.text and "Hello" not in response.text
+    kept = NAMES & set(response.headers.keys())
+    assert kept == (set() if dropped else NAMES)

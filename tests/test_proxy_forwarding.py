@@ -134,3 +134,42 @@ def test_forwarded_for_appends_the_peer(
 def test_the_origins_absolute_redirects_become_relative(location: bytes, expected: bytes) -> None:
     out = response_headers([(b"Location", location)], b"http://origin:8080/site")
     assert out == [(b"location", expected)]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (b"Refresh", b"5; url=http://origin:8080/site/tours/", b"5; url=/tours/"),
+        (b"refresh", b"0;URL='http://origin:8080/site/a?b=1' ", b"0;URL='/a?b=1' "),
+        (b"refresh", b'1, "//origin:8080/site/x"', b'1, "/x"'),
+        (b"refresh", b"3 http://origin:8080/site", b"3 /"),
+        (b"refresh", b"5; url=https://elsewhere.example/", b"5; url=https://elsewhere.example/"),
+        (b"refresh", b"5; url=http://origin:8080/other", b"5; url=http://origin:8080/other"),
+        (b"refresh", b"5; url=http://origin:8080/site//evil.example", None),  # another host
+        (b"refresh", b"5", b"5"),
+        (b"refresh", b"soon; url=http://origin:8080/site/a", None),  # no delay: not a refresh
+        (
+            b"Link",
+            b"<http://origin:8080/site/s.css>; rel=preload; as=style, "
+            b'<https://cdn.example/a.js>; rel=preload, <http://origin:8080/site>; rel="canonical"',
+            b"</s.css>; rel=preload; as=style, "
+            b'<https://cdn.example/a.js>; rel=preload, </>; rel="canonical"',
+        ),
+    ],
+)
+def test_refresh_and_link_addresses_of_the_origin_become_relative(
+    name: bytes, value: bytes, expected: bytes | None
+) -> None:
+    """As Location is: a browser cannot reach the origin's own address (it is the proxy's)."""
+    out = response_headers([(name, value)], b"http://origin:8080/site")
+    assert out == [(name.lower(), value if expected is None else expected)]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "GET"])
+def test_expect_is_answered_by_the_proxy_not_forwarded(method: str) -> None:
+    """httpx sends the body to the origin without waiting for its 100 Continue, so the
+    origin is not asked to wait; the visitor's 100 Continue comes from the proxy's server."""
+    incoming = [(b"expect", b"100-continue"), (b"content-length", b"9")]
+    out = request_headers(incoming, method=method, scheme="http", client=None, preserve_host=False)
+    assert [k for k, _ in out if k == b"expect"] == []
+    assert (b"content-length", b"9") in out

@@ -96,6 +96,18 @@ class Result:
 
 
 VALIDATORS = (b"etag", b"last-modified")
+# What describes the exact bytes of the app's body: checksums (RFC 9530 Content-Digest and
+# Repr-Digest, RFC 3230 Digest, Content-MD5), a signature that may cover them (RFC 9421), and
+# the promise of byte ranges of it (a Range request gets the app's bytes, not this page's).
+BODY_BYTES = (
+    b"content-digest",
+    b"repr-digest",
+    b"digest",
+    b"content-md5",
+    b"signature",
+    b"signature-input",
+    b"accept-ranges",
+)
 
 
 def can_personalise(method: str, status: int, headers: Headers) -> bool:
@@ -292,30 +304,34 @@ def _says_utf8(headers: Headers) -> Headers:
 
 def head_headers(headers: Headers) -> Headers:
     """The app's headers for a HEAD of a page a GET would personalise: what the GET gets
-    (``Cache-Control: private``, ``Vary: Cookie``, no validators), without a length, which only
-    the GET's own body decides."""
-    return make_private(add_vary(without(list(headers), *_DROPPED), b"Cookie"))
+    (``Cache-Control: private``, ``Vary: Cookie``, no validators), without a length, checksum
+    or ``Accept-Ranges``, which only the GET's own body decides (RFC 9110 9.3.2: a HEAD may
+    leave out what is known only once the body is made)."""
+    return make_private(add_vary(without(list(headers), *_DROPPED, *BODY_BYTES), b"Cookie"))
 
 
-def _private(headers: Headers, length: int) -> Headers:
+def _private(headers: Headers, length: int, *, rewritten: bool = True) -> Headers:
     """The app's headers for a page made for one visitor: no length, validators or opt-out
-    header of the app's, its length, ``Vary: Cookie`` and ``Cache-Control: private``."""
+    header of the app's, its length, ``Vary: Cookie`` and ``Cache-Control: private``; and,
+    when its body was ``rewritten``, none of the :data:`BODY_BYTES` headers."""
     # keyed without the headers dropped anyway: an app's length and validators differ from
     # page to page, the rest seldom does
     key = tuple((k, v) for k, v in headers if k.lower() not in _DROPPED)
     if sum(len(k) + len(v) for k, v in key) > 4096 or not all(
         type(k) is bytes and type(v) is bytes for k, v in key
     ):  # not worth keeping, or not hashable (a bytearray)
-        return _with_length(_private_shape.__wrapped__(key), length)
-    return _with_length(_private_shape(key), length)
+        return _with_length(_private_shape.__wrapped__(key, rewritten), length)
+    return _with_length(_private_shape(key, rewritten), length)
 
 
 _DROPPED = (b"content-length", SKIP_HEADER, *VALIDATORS)
 
 
 @lru_cache(maxsize=256)  # an app sends the same few sets of headers, page after page
-def _private_shape(headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, bytes], ...]:
-    new = without(list(headers), *_DROPPED)
+def _private_shape(
+    headers: tuple[tuple[bytes, bytes], ...], rewritten: bool
+) -> tuple[tuple[bytes, bytes], ...]:
+    new = without(list(headers), *_DROPPED, *(BODY_BYTES if rewritten else ()))
     new.append((b"content-length", b""))  # filled in per response
     return tuple(make_private(add_vary(new, b"Cookie")))
 
@@ -364,7 +380,8 @@ def personalise_response(
         out = gzip.compress(out, compresslevel=6, mtime=0) if gzipped else out
     # The app's validators describe its default page, not this visitor's: without them no
     # conditional request can get a 304 that skips the page view or keeps stale choices.
-    new = _private(headers, len(out))
+    # A checksum or byte ranges of the app's bytes would be false of other bytes.
+    new = _private(headers, len(out), rewritten=out is not body)
     if page.shown and charset == "utf-8" and declared_nowhere(declared, raw):
         new = _says_utf8(new)  # what it inserted is UTF-8: no browser may guess otherwise
     if config.debug_header or visit.forced is not None:

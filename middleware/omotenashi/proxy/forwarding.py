@@ -5,6 +5,7 @@ Pure functions over ASGI-style header lists (lowercase ``bytes`` names).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from omotenashi.asgi.arrival import CONDITIONAL, is_page_request
@@ -102,7 +103,10 @@ def request_headers(
     incoming = end_to_end(scope_headers)
     host = next((v for k, v in incoming if k == b"host"), None)
     navigation = is_page_request(method, incoming)  # the middleware's own rule
-    drop = set(FORWARDED_BY_US | SPOOFABLE)
+    # Expect: 100-continue is answered here (the server says 100 Continue when the body is first
+    # read, once the origin has the request's headers); httpx would send the body to the origin
+    # at once whatever it answered, so the origin is not told to wait for one.
+    drop = set(FORWARDED_BY_US | SPOOFABLE | {b"expect"})
     if not preserve_host:
         drop.add(b"host")
     if navigation:  # the whole page, in an encoding the middleware can rewrite
@@ -120,15 +124,44 @@ def request_headers(
 
 
 def response_headers(headers: Iterable[tuple[bytes, bytes]], upstream_base: bytes) -> Headers:
-    """The origin's headers for the visitor: end-to-end only, its own redirects made relative."""
+    """The origin's headers for the visitor: end-to-end only, the addresses it gives of itself
+    (Location, Content-Location, Refresh's ``url=``, Link's ``<...>``) made relative."""
     out = end_to_end(headers)
     base = _address(upstream_base)
     rewritten: Headers = []
     for key, value in out:
-        if key in (b"location", b"content-location") and base is not None:
-            value = _relative(value, base) or value
+        if base is not None:
+            if key in (b"location", b"content-location"):
+                value = _relative(value, base) or value
+            elif key == b"refresh":
+                value = _refresh(value, base)
+            elif key == b"link":
+                value = _LINK_TARGET.sub(lambda m: b"<%s>" % (_relative(m[1], base) or m[1]), value)
         rewritten.append((key, value))
     return rewritten
+
+
+# Refresh as browsers read it (HTML, "shared declarative refresh steps"): a delay, ";" or ","
+# and then the address, after an optional "url=", in optional quotes.
+_REFRESH = re.compile(
+    rb"(\s*[0-9.]+\s*[;,]?\s*(?:url\s*=\s*)?)(['\"]?)(.*)".replace(rb"\s", rb"[\t\n\f\r ]"),
+    re.I | re.S,
+)
+_LINK_TARGET = re.compile(rb"<([^>]*)>")
+
+
+def _refresh(value: bytes, base: _Address) -> bytes:
+    """A Refresh header with its address made relative when it is the origin's own."""
+    parsed = _REFRESH.fullmatch(value)
+    if parsed is None:
+        return value
+    lead, quote, rest = parsed.groups()
+    end = rest.find(quote) if quote else -1
+    url, tail = (
+        (rest[:end], rest[end:]) if end >= 0 else (rest.rstrip(), rest[len(rest.rstrip()) :])
+    )
+    new = _relative(url, base)
+    return value if new is None else lead + quote + new + tail
 
 
 _DEFAULT_PORTS = {b"http": b"80", b"https": b"443"}

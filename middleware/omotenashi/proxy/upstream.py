@@ -15,6 +15,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
+from email.utils import formatdate
 from typing import Any
 
 import httpx
@@ -95,8 +96,13 @@ def error_page(status: int) -> tuple[Headers, bytes]:
         (b"content-type", b"text/html; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
+        (b"date", _now()),  # the server adds none: the origin's Date passes through
     ]
     return headers, body
+
+
+def _now() -> bytes:
+    return formatdate(usegmt=True).encode()
 
 
 class Upstream:
@@ -196,16 +202,23 @@ class Upstream:
         )
         has_body = any(k in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
         body: asyncio.Queue[bytes | None] | None = asyncio.Queue(1) if has_body else None
+        # The visitor's body is first read when httpx sends it (the origin connected and has
+        # the headers): not before, as the first read makes the server say 100 Continue to a
+        # visitor who sent Expect: 100-continue, and an origin that cannot be reached needs
+        # no upload.
+        wanted = asyncio.Event()
+        if body is None:
+            wanted.set()
         request = httpx.Request(
             method,
             url,
             headers=headers,
-            content=None if body is None else _body(body),
+            content=None if body is None else _body(body, wanted),
             extensions={"timeout": self._timeout},
         )
         visitor = _Visitor(send)
         exchange = asyncio.ensure_future(self._exchange(request, visitor.send, url))
-        listener = asyncio.ensure_future(_listen(receive, body))
+        listener = asyncio.ensure_future(_listen(receive, body, wanted))
         try:
             await asyncio.wait((exchange, listener), return_when=asyncio.FIRST_COMPLETED)
             if not exchange.done():  # the visitor left: the origin's connection is freed now
@@ -245,6 +258,8 @@ class Upstream:
 
     async def _relay(self, response: httpx.Response, send: Any, url: httpx.URL) -> None:
         headers = response_headers(response.headers.raw, self._base_bytes)
+        if not any(k == b"date" for k, _ in headers):  # RFC 9110 6.6.1: a proxy adds one
+            headers.append((b"date", _now()))
         await send(
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
@@ -305,12 +320,16 @@ def _websocket(headers: Headers) -> bool:
     return any(k.lower() == b"upgrade" and b"websocket" in v.lower() for k, v in headers)
 
 
-async def _listen(receive: Any, body: asyncio.Queue[bytes | None] | None) -> None:
-    """Reads the visitor's side until they disconnect: their body into ``body`` (None ends it).
+async def _listen(
+    receive: Any, body: asyncio.Queue[bytes | None] | None, wanted: asyncio.Event
+) -> None:
+    """Reads the visitor's side until they disconnect: their body into ``body`` (None ends it),
+    from when the body is ``wanted``.
 
     A server's ``receive`` waits, once the request is whole, until the visitor leaves; one
     that answers at once again (a test's) is not read any further.
     """
+    await wanted.wait()
     complete = False
     while True:
         message = await receive()
@@ -327,7 +346,8 @@ async def _listen(receive: Any, body: asyncio.Queue[bytes | None] | None) -> Non
                 await body.put(None)
 
 
-async def _body(queue: asyncio.Queue[bytes | None]) -> AsyncIterator[bytes]:
-    """The visitor's request body, streamed to the origin as it arrives."""
+async def _body(queue: asyncio.Queue[bytes | None], wanted: asyncio.Event) -> AsyncIterator[bytes]:
+    """The visitor's request body, streamed to the origin as it arrives (asked for first here)."""
+    wanted.set()
     while (chunk := await queue.get()) is not None:
         yield chunk
