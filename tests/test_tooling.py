@@ -273,8 +273,10 @@ async def test_rule_edits_take_effect_without_a_restart(
 @pytest.mark.anyio
 async def test_the_visitor_fixture_seeds_a_profile_for_httpx(
     make_settings: Make,
+    omotenashi_settings: Settings,
     omotenashi_visitor: Callable[..., SeededVisitor],
     omotenashi_force: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rules = """
     rules:
@@ -286,7 +288,9 @@ async def test_the_visitor_fixture_seeds_a_profile_for_httpx(
     visitor = omotenashi_visitor(
         stage="loyalty", interests={"hawaii": 4}, attrs={"first_name": "Ken"}, visits=3
     )
-    mw = Omotenashi(page_app(PAGE), settings=make_settings(rules, secret_keys=["test-key"]))
+    settings = make_settings(rules, secret_keys=["test-key"])
+    monkeypatch.setattr(omotenashi_settings, "rules", settings.rules)  # the fixtures' rules too
+    mw = Omotenashi(page_app(PAGE), settings=settings)
     async with client_for(mw) as client:
         visitor.apply(client)
         page = await client.get("/")

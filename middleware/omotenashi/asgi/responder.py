@@ -30,6 +30,7 @@ from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PageRefused, StoreError
 from omotenashi.identity.cookie import CookieSigner
+from omotenashi.identity.preview import unknown_rules
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning, learn_from_view
@@ -253,9 +254,10 @@ class Responder:
                 f"SameSite=Strict{'; Secure' if visitor.forced_secure else ''}"
             )
             headers.append((b"set-cookie", cookie.encode()))
-        if visitor.preview_refused:  # a force link not honoured: why, for QA
-            said = visitor.preview_refused.encode("ascii", "backslashreplace")  # any host
-            headers.append((b"x-omotenashi-preview", said))
+        # a force link not honoured, or naming rules this site lacks: why, for QA
+        said = visitor.preview_refused or unknown_rules(visitor.forced, self.loaded.ruleset.rules)
+        if said:  # ascii whatever the host or the names
+            headers.append((b"x-omotenashi-preview", said.encode("ascii", "backslashreplace")))
         return headers
 
     def _keeps_choice(self) -> bool:

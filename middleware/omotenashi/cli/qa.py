@@ -48,6 +48,10 @@ def _force(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"omotenashi force: --time: not an ISO time (got {args.time!r})", file=sys.stderr)
             return 2
+    missing = _unknown_rules(args, settings)
+    if missing:
+        print(f"omotenashi force: --rule: {missing}", file=sys.stderr)
+        return 2
     try:
         signer = ForceSigner(settings)
     except ConfigError as exc:  # a setting, not an option of the command
@@ -76,6 +80,31 @@ def _force(args: argparse.Namespace) -> int:
     joiner = "&" if "?" in args.url else "?"
     print(f"{args.url}{joiner}{PARAM}={token}")
     return 0
+
+
+def _unknown_rules(args: argparse.Namespace, settings: Any) -> str | None:
+    """What is wrong with ``--rule`` ids the rules folder (``--rules``, or
+    OMOTENASHI_RULES_DIR when set) lacks: the site would force nothing for them. Neither
+    given: not checked (the site's rules may be anywhere)."""
+    import os
+    from pathlib import Path
+
+    from omotenashi.loader.namechecks import unknown_rules
+    from omotenashi.loader.reload import load_all
+
+    folder = args.rules or os.environ.get("OMOTENASHI_RULES_DIR")
+    if not args.rule or not folder:
+        return None
+    rules = settings.rules
+    if args.rules:
+        snippets = args.snippets or str(Path(args.rules).parent / "snippets")
+        rules = rules.model_copy(update={"dir": Path(args.rules), "snippets_dir": Path(snippets)})
+    if not rules.dir.is_dir():
+        return f"no rules folder at {str(rules.dir)!r} to check the ids against"
+    missing = unknown_rules(args.rule, (r.id for r in load_all(rules).ruleset.rules))
+    if not missing:
+        return None
+    return f"no rule {', '.join(missing)} in the rules at {str(rules.dir)!r}: nothing to force"
 
 
 def _bound_host(url: str) -> str | None:
@@ -139,9 +168,20 @@ def _profile(args: argparse.Namespace) -> int:
         return 2
     visitor = args.visitor
     if "." in visitor:  # a cookie value: read the id from it
+        if not settings.secret_keys:
+            print(
+                "omotenashi profile: reading a cookie value needs the site's keys: set "
+                "OMOTENASHI_SECRET_KEYS (or give the visitor id)",
+                file=sys.stderr,
+            )
+            return 2
         ident = CookieSigner(settings).read(visitor)
         if ident is None:
-            print("omotenashi profile: that cookie is not signed with these keys", file=sys.stderr)
+            print(
+                "omotenashi profile: that cookie is not signed with these keys "
+                "(OMOTENASHI_SECRET_KEYS)",
+                file=sys.stderr,
+            )
             return 2
         visitor = ident.user or ident.vid
     with talking_to_redis(settings.redis.url):
@@ -187,6 +227,10 @@ async def _profile_async(
 def register(commands: Any) -> None:
     frc = commands.add_parser("force", help="a signed preview link that forces a variant")
     frc.add_argument("--rule", action="append", default=[])
+    frc.add_argument(
+        "--rules", help="check --rule ids against this folder (default: OMOTENASHI_RULES_DIR)"
+    )
+    frc.add_argument("--snippets")
     frc.add_argument("--stage")
     frc.add_argument("--segment", action="append", default=[])
     frc.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE")

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
@@ -29,6 +30,9 @@ from omotenashi.engine.facts import Forced
 from omotenashi.errors import ConfigError
 from omotenashi.rules.model import STAGES
 from omotenashi.settings import Settings
+
+if TYPE_CHECKING:
+    from omotenashi.engine.ruleset import CompiledRule
 
 COOKIE = "omo_preview"
 PARAM = "omo_preview"
@@ -54,6 +58,22 @@ def normal_host(host: str, scheme: str = "http") -> str:
     if port == _DEFAULT_PORTS.get(scheme.lower()):
         port = ""
     return f"{name}:{port}" if port else name
+
+
+def unknown_rules(forced: Forced | None, rules: Iterable[CompiledRule]) -> str | None:
+    """What ``X-Omotenashi-Preview`` says of a force link naming rules this site does not
+    have (``rules``: its rule set): nothing is forced for them. None when it has them all."""
+    if forced is None or not forced.rules:
+        return None
+    missing = set(forced.rules)
+    for rule in rules:
+        missing.discard(rule.id)
+        if not missing:
+            return None
+    names = sorted(missing)
+    shown = ", ".join(name[:60] for name in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return f"unknown rules: {shown}{more} (this site has no such rule: nothing forced for it)"
 
 
 class ForceSigner:

@@ -69,6 +69,19 @@ def _close(name: str, known: list[str], cutoff: float = 0.6) -> str | None:
     return best[1] if best else None
 
 
+def unknown_rules(wanted: Iterable[str], known: Iterable[str]) -> list[str]:
+    """Each of the rule ids ``wanted`` (a force link's) that ``known`` lacks, quoted, with the
+    closest known id when one is alike: ``'kyoto-heroo' (did you mean 'kyoto-hero'?)``."""
+    ids = set(known)
+    near = sorted(ids)
+    out = []
+    for name in dict.fromkeys(wanted):
+        if name not in ids:
+            close = _close(name, near)
+            out.append(f"{name!r} (did you mean {close!r}?)" if close else repr(name))
+    return out
+
+
 class Near:
     """Known names, indexed so that a name is compared (by :func:`_close`) only with those
     that can reach the cutoff, found without a Python step per known name.

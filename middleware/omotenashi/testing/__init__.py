@@ -6,8 +6,9 @@ Fixtures:
   when set: the site under test must use the same server, or it never sees what the fixtures
   write. Unset, a private embedded server is started for the session, for a site the tests
   start themselves (in-process, or in a subprocess given this URL); with ``--base-url`` (a site
-  already running) an unset URL is a failure naming OMOTENASHI_REDIS_URL. Under ``CI=true`` a
-  missing server is a failure, never a skip.
+  already running) an unset URL is a failure naming OMOTENASHI_REDIS_URL. A URL given that does
+  not answer is a one-line failure. Under ``CI=true`` a missing server is a failure, never a
+  skip.
 * ``omotenashi_redis`` (function): a synchronous client to it, database flushed first: only
   a server these fixtures started, or any with ``OMOTENASHI_TEST_FLUSH=1`` (it empties that
   database); else the test fails saying so.
@@ -23,15 +24,20 @@ Fixtures:
   in the arm ``holdouts`` asks of every rule with a holdout ("shown", the default, or
   "held-out"; or ``{rule id: arm}``; ``None``: a random draw, as a real visitor gets; the
   default without a rules folder here, for a site tested where it runs, asks nothing).
-  Unknown fields, stages and cap forms are a :class:`~omotenashi.errors.CommandError`.
+  Unknown fields, stages and cap forms are a :class:`~omotenashi.errors.CommandError`. With
+  ``--base-url``, settings without OMOTENASHI_SECRET_KEYS are a failure (``remote.py``).
 * ``written()`` (a coroutine): requests do not wait for their page views to be written (they
   go out batched, a few ms after the response); ``await written()`` waits until everything
   recorded so far is in Redis, before a test reads Redis directly. ``Written(app)`` wraps an
   ASGI app (e.g. for ``httpx.ASGITransport``) to do that after every request.
 * ``omotenashi_force`` (function): ``omotenashi_force(rules=["kyoto-hero"], stage=...)`` returns a
   signed preview token; ``force_cookie(token, base_url)`` is the cookie for a browser context.
+  A rule id the settings' rules folder (when there is one) lacks is a CommandError naming the
+  closest; with ``--base-url``, no preview or cookie keys are a failure.
 * ``browser_type_launch_args`` (with pytest-playwright): Playwright's own Chromium when
   installed, else a system Chromium by path; headless unless ``--headed``; ``--no-sandbox``.
+* ``base_url`` (with pytest-playwright, without pytest-base-url): ``--base-url`` or the ini's
+  ``base_url``, as pytest-playwright's own but without its PytestRemovedIn10Warning.
 """
 
 from __future__ import annotations
@@ -48,18 +54,48 @@ from typing import Any
 import pytest
 import redis
 
-from omotenashi.engine.restraint import in_holdout, is_fresh
 from omotenashi.errors import CommandError, EmbeddedServerError
-from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
+from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.identity.preview import COOKIE as FORCE_COOKIE
 from omotenashi.identity.preview import ForceSigner
-from omotenashi.settings import RespectSettings, RulesSettings, Settings
+from omotenashi.settings import RespectSettings, Settings
 from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.store.seed import check_fields, seed
+from omotenashi.testing.arms import (
+    ARMS,
+    STEADY_VIEWS,
+    check_forced,
+    choose_vid,
+    holdout_arms,
+    holdout_rules,
+    site_rules,
+)
+from omotenashi.testing.remote import (
+    remote_base_url,
+    require_keys,
+    require_reachable,
+    site_base_url,
+)
+
+__all__ = [
+    "ARMS",
+    "STEADY_VIEWS",
+    "SeededVisitor",
+    "Written",
+    "choose_vid",
+    "chromium_launch_args",
+    "find_chromium",
+    "force_cookie",
+    "holdout_arms",
+    "holdout_rules",
+    "in_ci",
+    "remote_base_url",
+    "site_rules",
+    "unavailable",
+    "written",
+]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-STEADY_VIEWS = 10  # page views a test makes, none fresh (at share 0.3: 1 id in 35; 100: 3e15)
-ARMS = ("shown", "held-out")
 FLUSH_OPT_IN = "OMOTENASHI_TEST_FLUSH"
 _PRIVATE = pytest.StashKey[str]()  # the URL of the server omotenashi_redis_url started
 
@@ -96,23 +132,15 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def remote_base_url(config: pytest.Config) -> str | None:
-    """The site under test given on the command line or in the ini file (pytest-playwright's
-    ``--base-url``): a site these tests did not start."""
-    try:
-        given = config.getoption("base_url", None) or config.getini("base_url")
-    except ValueError:  # pytest-base-url is not installed: no such option
-        return None
-    return str(given) if given else None
-
-
 @pytest.fixture(scope="session")
 def omotenashi_redis_url(pytestconfig: pytest.Config) -> Iterator[str]:
     url = os.environ.get("REDIS_URL") or os.environ.get("OMOTENASHI_REDIS_URL")
+    site = remote_base_url(pytestconfig)
     if url:
+        setting = "REDIS_URL" if os.environ.get("REDIS_URL") else "OMOTENASHI_REDIS_URL"
+        require_reachable(url, setting, site)
         yield url
         return
-    site = remote_base_url(pytestconfig)
     if site:
         pytest.fail(
             f"omotenashi: set OMOTENASHI_REDIS_URL to the Redis the site at {site} uses: without "
@@ -226,11 +254,15 @@ def _launch_args(browser_type_launch_args: dict[str, Any], browser_type: Any) ->
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register ``browser_type_launch_args`` after pytest-playwright, so that it wraps that
-    plugin's own (a conftest's fixture of the same name wraps this one in turn)."""
+    plugin's own (a conftest's fixture of the same name wraps this one in turn), and, when
+    pytest-playwright provides ``base_url`` itself, a ``base_url`` that raises no warning."""
     if config.pluginmanager.hasplugin("playwright"):
         browser = types.ModuleType("omotenashi.testing.browser")
         fixture = pytest.fixture(scope="session", name="browser_type_launch_args")
         browser.browser_type_launch_args = fixture(_launch_args)  # type: ignore[attr-defined]
+        if config.pluginmanager.get_plugin("playwright-base-url") is not None:
+            base = pytest.fixture(scope="session", name="base_url")(site_base_url)
+            browser.base_url = base  # type: ignore[attr-defined]
         config.pluginmanager.register(browser, "omotenashi-browser")
 
 
@@ -264,100 +296,11 @@ def omotenashi_settings() -> Settings:
     return Settings()
 
 
-_HOLDOUTS: dict[tuple[object, ...], dict[str, float]] = {}
-
-
-def holdout_rules(rules: RulesSettings) -> dict[str, float]:
-    """``{rule id: holdout percent}`` of the rule set in ``rules`` (read again when edited)."""
-    from omotenashi.loader.reload import fingerprint, load_all
-
-    if not rules.dir.is_dir():
-        raise CommandError(
-            f"no rules folder at {str(rules.dir)!r}: choosing the holdout arm needs the site's "
-            "rules (set OMOTENASHI_RULES_DIR, or override omotenashi_settings); holdouts=None "
-            "draws it at random, as for a real visitor"
-        )
-    key = (rules.dir.resolve(), rules.snippets_dir, fingerprint(rules.dir, rules.snippets_dir))
-    if key not in _HOLDOUTS:
-        loaded = load_all(rules).ruleset.rules
-        _HOLDOUTS[key] = {c.id: c.rule.holdout for c in loaded if c.rule.holdout}
-    return _HOLDOUTS[key]
-
-
-def holdout_arms(
-    holdouts: str | Mapping[str, str] | None, rules: RulesSettings
-) -> dict[str, tuple[bool, float]]:
-    """``{rule id: (held out, percent)}`` for ``holdouts`` ("shown" or "held-out" for every
-    rule with a holdout, ``{rule id: arm}``, or None), checked against the rule set."""
-    if holdouts is None:
-        return {}
-    if holdouts == "shown" and not rules.dir.is_dir():  # the default, for a site not here
-        return {}  # (a suite testing a running site): no rules known, no arm asked of them
-    known = holdout_rules(rules)
-    wanted = dict.fromkeys(known, holdouts) if isinstance(holdouts, str) else dict(holdouts)
-    arms: dict[str, tuple[bool, float]] = {}
-    for rule, arm in wanted.items():
-        if arm not in ARMS:
-            raise CommandError(f"holdouts: arm {arm!r} of {rule!r} is not one of {ARMS}")
-        if rule not in known:
-            raise CommandError(
-                f"holdouts: {rule!r} has no holdout in the rules at {str(rules.dir)!r} "
-                f"(rules with one: {', '.join(sorted(known)) or 'none'})"
-            )
-        held, percent = arm == "held-out", known[rule]
-        if percent >= 100 and not held:
-            raise CommandError(f"holdouts: {rule!r} holds out everyone: no visitor sees it")
-        arms[rule] = (held, percent)
-    return arms
-
-
-def choose_vid(
-    arms: Mapping[str, tuple[bool, float]],
-    *,
-    views: int = 0,
-    fresh_share: float = 0.0,
-    fresh: bool | None = False,
-    steady_views: int = STEADY_VIEWS,
-    tries: int = 1_000_000,
-) -> str:
-    """A new visitor id in each rule's asked arm (``{rule id: (held out, percent)}``) whose
-    page views from ``views`` on are ``fresh`` (False: none of the next ``steady_views``;
-    True: the next one; None: as drawn). Both are pure hashes of the id (engine/restraint.py
-    ``in_holdout`` and ``is_fresh``): the site draws the same way. What ``tries`` ids could
-    not be expected to find is refused at once, saying why."""
-    chance = fresh_share if fresh else (1 - fresh_share) ** steady_views if fresh is False else 1
-    for held, percent in arms.values():
-        chance *= percent / 100 if held else 1 - percent / 100
-    if chance * tries < 20:  # 1 id in more than tries/20: hopeless, or minutes of hashing
-        raise CommandError(
-            f"no visitor id can be expected in {tries} tries: about 1 in "
-            f"{1 / chance if chance else float('inf'):.3g} is in the holdout arms {arms} with "
-            f"fresh={fresh} (a fresh share of {fresh_share}, over {steady_views} page views "
-            "when False): ask fewer steady_views, or set OMOTENASHI_RESPECT_FRESH_SHARE=0 "
-            "on the site under test"
-        )
-
-    def steady(vid: str) -> bool:
-        if fresh is None:
-            return True
-        if fresh:
-            return is_fresh(vid, views, fresh_share)
-        return not any(is_fresh(vid, n, fresh_share) for n in range(views, views + steady_views))
-
-    for _ in range(tries):
-        vid = new_vid()
-        if all(in_holdout(vid, r, pc) == held for r, (held, pc) in arms.items()) and steady(vid):
-            return vid
-    raise CommandError(
-        f"no visitor id in {tries} tries is in the holdout arms {arms} with fresh={fresh} "
-        f"(at a fresh share of {fresh_share}, over {steady_views} page views when False)"
-    )
-
-
 @pytest.fixture
 def omotenashi_visitor(
-    omotenashi_settings: Settings, omotenashi_redis_url: str
+    omotenashi_settings: Settings, omotenashi_redis_url: str, pytestconfig: pytest.Config
 ) -> Iterator[Callable[..., SeededVisitor]]:
+    require_keys(omotenashi_settings, pytestconfig, "omotenashi_visitor")
     client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True)
     signer = CookieSigner(omotenashi_settings)
 
@@ -391,10 +334,14 @@ def omotenashi_visitor(
 
 
 @pytest.fixture
-def omotenashi_force(omotenashi_settings: Settings) -> Callable[..., str]:
+def omotenashi_force(
+    omotenashi_settings: Settings, pytestconfig: pytest.Config
+) -> Callable[..., str]:
+    require_keys(omotenashi_settings, pytestconfig, "omotenashi_force")
     signer = ForceSigner(omotenashi_settings)
 
     def make(**forced: Any) -> str:
+        check_forced(forced.get("rules"), omotenashi_settings.rules)
         return signer.make(**forced)
 
     return make

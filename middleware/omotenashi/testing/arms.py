@@ -1,0 +1,124 @@
+"""What the plugin's fixtures know of the site's rules: the ids, the holdouts, and a visitor id
+in the holdout arms a test asks for (:func:`choose_vid`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from omotenashi.engine.restraint import in_holdout, is_fresh
+from omotenashi.errors import CommandError
+from omotenashi.identity.cookie import new_vid
+from omotenashi.settings import RulesSettings
+
+STEADY_VIEWS = 10  # page views a test makes, none fresh (at share 0.3: 1 id in 35; 100: 3e15)
+ARMS = ("shown", "held-out")
+
+_RULES: dict[tuple[object, ...], dict[str, float]] = {}
+
+
+def site_rules(rules: RulesSettings) -> dict[str, float]:
+    """``{rule id: holdout percent (0: none)}`` of the rule set in ``rules`` (read again when
+    edited)."""
+    from omotenashi.loader.reload import fingerprint, load_all
+
+    key = (rules.dir.resolve(), rules.snippets_dir, fingerprint(rules.dir, rules.snippets_dir))
+    if key not in _RULES:
+        loaded = load_all(rules).ruleset.rules
+        _RULES[key] = {c.id: c.rule.holdout for c in loaded}
+    return _RULES[key]
+
+
+def holdout_rules(rules: RulesSettings) -> dict[str, float]:
+    """``{rule id: holdout percent}`` of the rules with a holdout in ``rules``."""
+    if not rules.dir.is_dir():
+        raise CommandError(
+            f"no rules folder at {str(rules.dir)!r}: choosing the holdout arm needs the site's "
+            "rules (set OMOTENASHI_RULES_DIR, or override omotenashi_settings); holdouts=None "
+            "draws it at random, as for a real visitor"
+        )
+    return {rule: percent for rule, percent in site_rules(rules).items() if percent}
+
+
+def check_forced(forced: list[str] | None, rules: RulesSettings) -> None:
+    """Rule ids a force token names that the site's rules lack are a CommandError naming the
+    closest ids; not checked without a rules folder (a site tested where it runs)."""
+    from omotenashi.loader.namechecks import unknown_rules
+
+    if not forced or not rules.dir.is_dir():
+        return
+    missing = unknown_rules(forced, site_rules(rules))
+    if missing:
+        raise CommandError(
+            f"omotenashi_force: no rule {', '.join(missing)} in the rules at "
+            f"{str(rules.dir)!r} (omotenashi_settings.rules): the site would force nothing"
+        )
+
+
+def holdout_arms(
+    holdouts: str | Mapping[str, str] | None, rules: RulesSettings
+) -> dict[str, tuple[bool, float]]:
+    """``{rule id: (held out, percent)}`` for ``holdouts`` ("shown" or "held-out" for every
+    rule with a holdout, ``{rule id: arm}``, or None), checked against the rule set."""
+    if holdouts is None:
+        return {}
+    if holdouts == "shown" and not rules.dir.is_dir():  # the default, for a site not here
+        return {}  # (a suite testing a running site): no rules known, no arm asked of them
+    known = holdout_rules(rules)
+    wanted = dict.fromkeys(known, holdouts) if isinstance(holdouts, str) else dict(holdouts)
+    arms: dict[str, tuple[bool, float]] = {}
+    for rule, arm in wanted.items():
+        if arm not in ARMS:
+            raise CommandError(f"holdouts: arm {arm!r} of {rule!r} is not one of {ARMS}")
+        if rule not in known:
+            raise CommandError(
+                f"holdouts: {rule!r} has no holdout in the rules at {str(rules.dir)!r} "
+                f"(rules with one: {', '.join(sorted(known)) or 'none'})"
+            )
+        held, percent = arm == "held-out", known[rule]
+        if percent >= 100 and not held:
+            raise CommandError(f"holdouts: {rule!r} holds out everyone: no visitor sees it")
+        arms[rule] = (held, percent)
+    return arms
+
+
+def choose_vid(
+    arms: Mapping[str, tuple[bool, float]],
+    *,
+    views: int = 0,
+    fresh_share: float = 0.0,
+    fresh: bool | None = False,
+    steady_views: int = STEADY_VIEWS,
+    tries: int = 1_000_000,
+) -> str:
+    """A new visitor id in each rule's asked arm (``{rule id: (held out, percent)}``) whose
+    page views from ``views`` on are ``fresh`` (False: none of the next ``steady_views``;
+    True: the next one; None: as drawn). Both are pure hashes of the id (engine/restraint.py
+    ``in_holdout`` and ``is_fresh``): the site draws the same way. What ``tries`` ids could
+    not be expected to find is refused at once, saying why."""
+    chance = fresh_share if fresh else (1 - fresh_share) ** steady_views if fresh is False else 1
+    for held, percent in arms.values():
+        chance *= percent / 100 if held else 1 - percent / 100
+    if chance * tries < 20:  # 1 id in more than tries/20: hopeless, or minutes of hashing
+        raise CommandError(
+            f"no visitor id can be expected in {tries} tries: about 1 in "
+            f"{1 / chance if chance else float('inf'):.3g} is in the holdout arms {arms} with "
+            f"fresh={fresh} (a fresh share of {fresh_share}, over {steady_views} page views "
+            "when False): ask fewer steady_views, or set OMOTENASHI_RESPECT_FRESH_SHARE=0 "
+            "on the site under test"
+        )
+
+    def steady(vid: str) -> bool:
+        if fresh is None:
+            return True
+        if fresh:
+            return is_fresh(vid, views, fresh_share)
+        return not any(is_fresh(vid, n, fresh_share) for n in range(views, views + steady_views))
+
+    for _ in range(tries):
+        vid = new_vid()
+        if all(in_holdout(vid, r, pc) == held for r, (held, pc) in arms.items()) and steady(vid):
+            return vid
+    raise CommandError(
+        f"no visitor id in {tries} tries is in the holdout arms {arms} with fresh={fresh} "
+        f"(at a fresh share of {fresh_share}, over {steady_views} page views when False)"
+    )

@@ -1,0 +1,68 @@
+"""A suite testing a site already running (``--base-url``): what would otherwise pass by
+mistake (cookies the site cannot read, a Redis it cannot reach) fails at once, saying what to
+set."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from omotenashi.settings import Settings
+from omotenashi.store.breaker import masked
+
+
+def remote_base_url(config: pytest.Config) -> str | None:
+    """The site under test given on the command line or in the ini file (pytest-playwright's
+    ``--base-url``): a site these tests did not start."""
+    try:
+        given = config.getoption("base_url", None) or config.getini("base_url")
+    except ValueError:  # neither pytest-playwright nor pytest-base-url: no such option
+        return None
+    return str(given) if given else None
+
+
+def site_base_url(pytestconfig: pytest.Config) -> str | None:
+    """``base_url`` as pytest-playwright gives it without pytest-base-url (``--base-url``,
+    else ``base_url`` in the ini file), as a plain function: its own is a method of a plugin
+    object, which pytest 9 deprecates (PytestRemovedIn10Warning, an error under -W error)."""
+    return remote_base_url(pytestconfig)
+
+
+def require_keys(settings: Settings, config: pytest.Config, fixture: str) -> None:
+    """Under ``--base-url``, a fixture that signs needs the site's keys: without them it signs
+    with a random key of this process, the site ignores what it makes, and a test expecting
+    the default page passes."""
+    site = remote_base_url(config)
+    if site is None:
+        return  # a site the tests start themselves, with these settings
+    if fixture == "omotenashi_force":
+        if settings.preview_keys or settings.secret_keys:
+            return
+        keys = "OMOTENASHI_PREVIEW_KEYS (its force-link keys) or OMOTENASHI_SECRET_KEYS"
+    elif settings.secret_keys:
+        return
+    else:
+        keys = "OMOTENASHI_SECRET_KEYS"
+    pytest.fail(
+        f"{fixture}: set {keys} to the keys of the site at {site}, or override "
+        "omotenashi_settings in your conftest.py with them: without them it signs with a "
+        "random key of this process and the site ignores what it makes",
+        pytrace=False,
+    )
+
+
+def require_reachable(url: str, setting: str, site: str | None) -> None:
+    """A Redis the tests were given that does not answer: one line, not a traceback per test."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        lines = str(exc).strip().splitlines()
+        why = lines[0] if lines else type(exc).__name__
+        whose = "the site's Redis" if site else "the Redis"
+        pytest.fail(
+            f"omotenashi: cannot reach {whose} at {masked(url)}: {why} ({setting})",
+            pytrace=False,
+        )
+    finally:
+        client.close()

