@@ -200,3 +200,21 @@ def test_the_plan_follows_the_rules_holdout(holdout: float, plan: str) -> None:
     }  # fmt: skip
     hero = rep.build(rep.counts_from_days(days), [RuleSpec("hero", holdout)], ["buy"]).rows[0]
     assert hero.verdict is Verdict.NO_EVIDENCE and plan in hero.sentence
+
+
+def test_more_conversions_than_visitors_is_unusable_data_not_an_error() -> None:
+    """Old data over-counted by concurrent requests (30 conversions of 1 visitor) is shown as
+    unusable with its reason; every other rule keeps its verdict, in every report."""
+    over = {**DAYS["2025-12-01"], "x|t|dup": "1", "c|t|dup|purchase": "30"}
+    days = {**DAYS, "2025-12-01": over}
+    report = rep.build(rep.counts_from_days(days), [*SPECS, RuleSpec("dup", 50.0)], ["purchase"])
+    dup = row(report, "dup", "purchase")
+    assert dup.unusable and dup.label == "unusable data" and dup.diff is None
+    assert "30 conversions counted for 1 treated visitors" in dup.sentence
+    assert row(report, "hero", "purchase").verdict is Verdict.HELPS
+    data = json.loads(json.dumps(report.as_json(), allow_nan=False))
+    dup_json = next(r for r in data["rows"] if r["rule"] == "dup")
+    assert (dup_json["verdict"], dup_json["unusable"]) == ("unusable data", True)
+    assert dup_json["treatment"]["rate"] is None  # never 3,000 %
+    assert f"dup / purchase: {dup.sentence}" in render_text(report)
+    assert "unusable data</td>" in render_html(report)

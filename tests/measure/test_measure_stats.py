@@ -205,16 +205,54 @@ def test_verdicts(diff: Interval, enough: bool, srm: bool, verdict: Verdict) -> 
 @pytest.mark.parametrize(
     ("diff", "enough", "srm", "words"),
     [
-        (Interval(0.01, 0.03), True, False, "helps: it raises conversion by about +1.0 to +3.0"),
-        (Interval(-0.03, -0.01), True, False, "hurts"),
-        (Interval(-0.01, 0.03), True, False, "zero included"),
+        (Interval(0.01, 0.03), True, False, "helps: it raises conversion by about 1.0 to 3.0 "),
+        # a size, without a double negative ("lowers ... by -19.7 to -8.2")
+        (Interval(-0.197, -0.082), True, False, "it lowers conversion by about 8.2 to 19.7 "),
+        (Interval(-0.01, 0.03), True, False, "between -1.0 and +3.0 percentage points"),
         (Interval(-0.01, 0.03), False, False, "Too few visitors"),
         (Interval(0.01, 0.03), True, True, "cannot be trusted"),
+        # a tiny interval at huge counts shows its limits, not "+0.0 to +0.0"
+        (Interval(-0.00011, 0.00028), True, False, "between -0.01 and +0.03 percentage points"),
+        (Interval(0.000012, 0.000018), True, False, "by about 0.0012 to 0.0018 percentage"),
     ],
 )
 def test_sentences(diff: Interval, enough: bool, srm: bool, words: str) -> None:
     verdict = stats.judge(diff, enough=enough, srm=srm)
-    assert words in stats.explain(verdict, diff, enough=enough, srm=srm)
+    said = stats.explain(verdict, diff, enough=enough, srm=srm)
+    assert words in said, said
+    assert "anywhere" not in said and "by about -" not in said
+
+
+@pytest.mark.parametrize(
+    ("planned", "start", "absent"),
+    [
+        (False, "No evidence yet: the effect is between", "planned size"),
+        (True, "The planned size was reached and no effect was found: the effect is", "yet"),
+    ],
+)
+def test_no_evidence_after_the_planned_size_says_so(planned: bool, start: str, absent: str) -> None:
+    diff = Interval(-0.003, 0.003)
+    said = stats.explain(Verdict.NO_EVIDENCE, diff, enough=True, srm=False, planned=planned)
+    assert said.startswith(start) and absent not in said and "wait" not in said
+    assert "between -0.3 and +0.3 percentage points (95% interval), zero included" in said
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "least", "digits"),
+    [
+        (-0.8, 0.8, 1, 1),
+        (-0.34, 0.34, 1, 1),
+        (-0.019, 0.021, 1, 2),
+        (0.0012, 0.0018, 1, 4),
+        (-3.3, 3.5, 0, 0),
+        (-0.2, 0.2, 0, 1),
+        (-1.0, math.inf, 0, 0),
+    ],
+)
+def test_decimals_show_the_width_of_an_interval(
+    low: float, high: float, least: int, digits: int
+) -> None:
+    assert stats.decimals(low, high, least=least) == digits
 
 
 @pytest.mark.parametrize(

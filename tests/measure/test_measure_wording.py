@@ -151,3 +151,46 @@ def test_the_text_table_header_names_the_interval_it_prints(confidence: float, l
     report = rep.build(counts, [RuleSpec("hero", 50.0, ("buy",))], confidence=confidence)
     header = render_text(report).splitlines()[2]
     assert f"lift pts [{level}% CI]" in header and f"relative [{level}% CI]" in header
+
+
+@pytest.mark.parametrize(
+    ("cells", "label", "why"),
+    [
+        (arms(150, 12, 150, 0), "helps (early)", "it has no conversions yet"),
+        (arms(150, 130, 150, 150), "hurts (early)", "nearly all of it converted"),
+    ],
+)
+def test_a_verdict_no_size_can_be_planned_for_is_early(
+    cells: dict[str, int], label: str, why: str
+) -> None:
+    report = build(cells)
+    row = report.rows[0]
+    assert row.needed is None and row.early and row.label == label
+    assert f"no size can be planned from the held-out group's rate while {why}" in row.sentence
+    assert text_verdict(render_text(report)) == label
+
+
+def test_past_the_planned_size_no_evidence_is_no_effect_found() -> None:
+    report = build(arms(60000, 6000, 60000, 6000))
+    row = report.rows[0]
+    assert row.label == "no effect found" and not row.early
+    assert row.sentence.startswith("The planned size was reached and no effect was found")
+    assert "yet" not in row.sentence and "plan on" not in row.sentence
+    assert text_verdict(render_text(report)) == "no effect found"
+
+
+def test_a_holdout_of_everyone_says_so_rather_than_wait() -> None:
+    counts = rep.counts_from_days({"2025-12-01": {"x|c|hero": 400, "c|c|hero|buy": 40}})
+    row = rep.build(counts, [RuleSpec("hero", 100.0, ("buy",))]).rows[0]
+    assert "keeps everyone out" in row.sentence and "wait" not in row.sentence
+
+
+@pytest.mark.parametrize(("rules", "said"), [(("hero",), False), (("hero", "promo"), True)])
+def test_many_rows_carry_the_one_in_twenty_note(rules: tuple[str, ...], said: bool) -> None:
+    cells: dict[str, int] = {}
+    for rule in rules:
+        cells |= arms(5000, 600, 5000, 500, rule)
+    report = build(cells, *rules)
+    note = "about 1 row in 20 shows an interval clear of zero by chance alone"
+    assert (note in render_text(report)) is said
+    assert (note in html.unescape(render_html(report))) is said

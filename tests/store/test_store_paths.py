@@ -144,22 +144,25 @@ async def test_every_way_of_recording_writes_the_same_profile(
     assert (store.fast is None) == bool(options)
     vid, day = new_vid(), "2027-01-15"
     change = page_view()
-    if counted:
-        change.stats = {(day, "t:hero"): 1, (day, "c:hero"): 2}
+    if counted:  # each counter with the visitor-record field it stands for (store/stats.py)
+        change.measure = {"r|hero": "t:1", "g|hero|buy": "1"}
+        change.stats = {(day, "x|t|hero"): 1, (day, "c|t|hero|buy"): 2}
     learning = Learning(
         popular=[("kona", 1.0)], co={"kona": [("maui", 0.5)]}, also=[("kona>maui", 0.5)]
     )
     try:
-        await store.record(vid, change, DAY, learning if learned else None)
+        # twice, as two concurrent requests that both read "not counted yet": counted once
+        for _ in range(2):
+            await store.record(vid, change, DAY, learning if learned else None)
         if store.fast is not None:
             await store.fast.drain()
         profile = await store.load(vid)
         counters = await store.read_stats([day, "2027-01-16"])
     finally:
         await store.aclose()
-    assert (profile.views, profile.visits, profile.first_seen) == (1, 1, NOW)
+    assert (profile.views, profile.visits, profile.first_seen) == (2, 2, NOW)  # new_visit twice
     assert set(profile.interest_now(NOW, DAY)) == {"hawaii"}
-    assert counters == ({day: {"t:hero": "1", "c:hero": "2"}} if counted else {})
+    assert counters == ({day: {"x|t|hero": "1", "c|t|hero|buy": "2"}} if counted else {})
     if counted:  # kept until the end of that day plus the retention period
         assert omotenashi_redis.ttl(f"{PREFIX}:stats:{day}") > 0
     assert (set(profile.also) == {"kona>maui"}) == learned
@@ -194,7 +197,7 @@ async def test_a_queued_page_view_is_written_even_after_the_script_cache_is_flus
         assert store.can_queue
         if flushed:  # a restarted or flushed server has forgotten the scripts: NOSCRIPT
             omotenashi_redis.script_flush()
-        change = page_view(stats={("2027-01-15", "t:hero"): 1})
+        change = page_view(measure={"r|hero": "t:1"}, stats={("2027-01-15", "x|t|hero"): 1})
         await asyncio.wait_for(store.record_soon(vid, change, DAY), 5)
         profile = await store.load(vid)
         counters = await store.read_stats(["2027-01-15"])
@@ -202,7 +205,7 @@ async def test_a_queued_page_view_is_written_even_after_the_script_cache_is_flus
     finally:
         await store.aclose()
     assert (profile.views, profile.visits) == (1, 1)
-    assert counters == {"2027-01-15": {"t:hero": "1"}}  # the counters ride the queued write
+    assert counters == {"2027-01-15": {"x|t|hero": "1"}}  # the counters ride the queued write
     assert errors == (0, 0) and store.breaker.failures == 0
     if not flushed:
         assert written(store.metrics) != b"0.0"
@@ -272,11 +275,13 @@ async def test_a_merge_carries_every_part_of_the_anonymous_profile_over(
     assert (gone.views, gone.events) == (0, {})
 
 
-COUNTED = {("2027-01-15", "t:hero"): 1}
+COUNTED = {("2027-01-15", "x|t|hero"): 1}
 LEARNED = Learning(popular=[("kona", 1.0)], co={"kona": [("maui", 0.5)]}, also=[])
 SLOW_CALLS: dict[str, Any] = {
     "record": lambda s, v: s.record(v, page_view(), DAY),
-    "record-counted": lambda s, v: s.record(v, page_view(stats=COUNTED), DAY),
+    "record-counted": lambda s, v: s.record(
+        v, page_view(measure={"r|hero": "t:1"}, stats=COUNTED), DAY
+    ),
     # the co-view learning write: its pipeline is closed when the timeout cancels it (an
     # unclosed one is a ResourceWarning, an error under the project's pytest settings)
     "record-learned": lambda s, v: s.record(v, page_view(), DAY, LEARNED),

@@ -44,19 +44,22 @@ Why counters, not HyperLogLog
     5 goals: 2,400 small fields, about 125-200 kB by ``MEMORY USAGE`` as rule ids run from 8 to
     32 characters), times the retention in days.
 
-    The remaining error of counters: two concurrent first requests of one visitor both see
-    "not exposed yet" and both count (the record itself keeps one). Page views of one visitor
-    are rarely concurrent; the write is not made transactional across slots for it. A visitor
-    whose profile expired (idle TTL) or who cleared cookies is a new visitor and may count again.
+    What this module decides is what the request *may* add: two concurrent requests of one
+    visitor both read "not exposed yet" (or "not converted yet") before either wrote. The
+    store counts a statistic only when the record script actually sets the field it stands
+    for (set only if absent), so such a burst counts once. A visitor whose profile expired
+    (idle TTL) or who cleared cookies is a new visitor and may count again.
 
 How the write rides the existing one
-    The record script (visitor's slot) gets the new ``r|``/``g|`` fields in its change; the
-    stats increments are extra commands in the same pipeline (EVALSHA + HINCRBY + EXPIREAT,
-    not a transaction), so standalone Redis and Sentinel see one round trip, after the response
-    has gone. On Redis Cluster the stats keys live in other slots (and a cluster pipeline may
-    not hold scripts): the record script and a cluster pipeline of the counters, which the
-    client groups per node, are sent at the same time. Most page views add nothing here (only a
+    The record script (visitor's slot) gets the new ``r|``/``g|`` fields in its change and, as
+    more keys and arguments of the same call, the day keys and which counter each field stands
+    for; it increments a counter (HINCRBY, EXPIREAT) only for a field it set. Standalone Redis
+    and Sentinel see one command, one round trip, after the response has gone. On Redis
+    Cluster the day keys live in other slots, which a script may not touch: the script answers
+    which fields it set and only their counters follow, grouped per node (a second round trip,
+    only for the rare write that counts something). Most page views add nothing here (only a
     first exposure or a conversion does), and then the write is exactly what it was.
+    Details: ``store/stats.py``.
 """
 
 from __future__ import annotations

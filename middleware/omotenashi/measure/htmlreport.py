@@ -11,7 +11,7 @@ from html import escape
 from . import svgplot
 from .counting import Arm
 from .report import GROWING, METHODS, Report, Row
-from .stats import SRM_ADVICE, Verdict, signed
+from .stats import SRM_ADVICE, Verdict, decimals, signed
 from .svgplot import Estimate, Series
 
 STYLE = """
@@ -34,6 +34,11 @@ def _ci(low: float, high: float, scale: float = 100, digits: int = 1) -> str:
     return f"[{signed(low * scale, digits)}, {top}]"
 
 
+def _digits(low: float, high: float, least: int) -> int:
+    """Decimals that tell an interval's limits apart (in percent or points), however narrow."""
+    return decimals(low * 100, high * 100, least=least)
+
+
 def _table(report: Report) -> str:
     head = (
         "<tr><th>rule</th><th>goal</th><th>holdout</th><th>treated</th><th>rate</th>"
@@ -44,12 +49,14 @@ def _table(report: Report) -> str:
     for row in report.measured:
         rel = "–"
         if row.rel is not None and row.rel_ci is not None:
-            rel = f"{signed(row.rel * 100, 0)}% {_ci(row.rel_ci.low, row.rel_ci.high, digits=0)}"
+            d = _digits(row.rel_ci.low, row.rel_ci.high, 0)
+            rel = f"{signed(row.rel * 100, d)}% {_ci(row.rel_ci.low, row.rel_ci.high, digits=d)}"
         split = "–" if row.srm_p is None else f"{row.srm_p:.3g}" + (" ⚠" if row.srm else "")
         verdict_class = row.verdict.name.lower().replace("_", "-")
         lift = "–"
         if row.diff is not None:  # else a group has no visitors: nothing to compare
-            lift = f"{signed(row.diff * 100)} {_ci(row.diff_ci.low, row.diff_ci.high)}"
+            d = _digits(row.diff_ci.low, row.diff_ci.high, 1)
+            lift = f"{signed(row.diff * 100, d)} {_ci(row.diff_ci.low, row.diff_ci.high, digits=d)}"
         body.append(
             "<tr>"
             f"<td>{escape(row.rule)}</td><td>{escape(row.goal or '–')}</td>"
@@ -161,6 +168,9 @@ def render_html(report: Report) -> str:
     unmeasured = report.unmeasured()
     if unmeasured:
         sentences += f"<li>{escape(unmeasured)}</li>"
+    many = report.many()  # more than one row judged: some cross zero by chance
+    many_note = f'<p class="note">{escape(many)}</p>' if many else ""
+
     methods = "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in METHODS.items())
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -170,7 +180,7 @@ def render_html(report: Report) -> str:
         f"(UTC days); at least {report.min_per_arm} visitors per group before a verdict.</p>"
         f"{_warnings(report)}"
         f"<h2>Rules and goals</h2>{_table(report) if report.measured else '<p>Nothing yet.</p>'}"
-        f"<ul>{sentences}</ul>"
+        f"<ul>{sentences}</ul>{many_note}"
         f"<h2>Lift with confidence intervals</h2>{_forests(report)}"
         f"<h2>Daily exposures and conversions</h2>{_dailies(report)}"
         f'<h2>Methods</h2><ul class="note">{methods}</ul>'

@@ -27,6 +27,18 @@ GROWING = (
     "will grow."
 )
 
+#: Said under a report of more than one rule and goal row (text and HTML).
+MANY = (
+    "{n} rule and goal rows: even where no rule does anything, about 1 row in 20 shows an "
+    "interval clear of zero by chance alone; judge each rule on the goal you named for it."
+)
+#: Why a row's counts cannot be used: more conversions than visitors in a group.
+UNUSABLE = (
+    "Unusable data: {what}. More conversions than visitors cannot happen once each visitor "
+    "counts once; these days hold counts from an older version that counted one visitor's "
+    "concurrent requests more than once: pick days after the upgrade with --since."
+)
+
 METHODS = {
     "rate": "Wilson score interval",
     "absolute_lift": "Newcombe hybrid score interval (Newcombe 1998, method 10)",
@@ -108,26 +120,37 @@ class Row:
     sentence: str
     needed: int | None = None  # held-out visitors to detect a MDE relative lift (80 % power)
     needed_treated: int | None = None  # and treated ones, at the rule's holdout split
+    unusable: bool = False  # more conversions than visitors in a group: nothing to compute
+
+    @property
+    def planned(self) -> bool:
+        """Both groups reached the number of visitors planned for them."""
+        if self.needed is None:
+            return False
+        return self.n_c >= self.needed and self.n_t >= (self.needed_treated or 0)
 
     @property
     def early(self) -> bool:
-        """A verdict given before both groups reached the planned number of visitors."""
-        if self.verdict is stats.Verdict.NO_EVIDENCE or self.needed is None:
-            return False
-        return self.n_c < self.needed or self.n_t < (self.needed_treated or 0)
+        """A verdict given before both groups reached the planned number of visitors, or for
+        which no number can be planned (the control group has no conversions, or all)."""
+        return self.verdict is not stats.Verdict.NO_EVIDENCE and not self.planned
 
     @property
     def label(self) -> str:
         """The verdict as every report shows it: "helps (early)" for an early look."""
+        if self.unusable:
+            return "unusable data"
+        if self.verdict is stats.Verdict.NO_EVIDENCE and self.planned and self.enough:
+            return stats.NO_EFFECT if not self.srm else self.verdict.value
         return f"{self.verdict.value} (early)" if self.early else self.verdict.value
 
     @property
     def rate_t(self) -> float | None:
-        return self.x_t / self.n_t if self.n_t else None
+        return self.x_t / self.n_t if self.n_t and not self.unusable else None
 
     @property
     def rate_c(self) -> float | None:
-        return self.x_c / self.n_c if self.n_c else None
+        return self.x_c / self.n_c if self.n_c and not self.unusable else None
 
     def as_json(self) -> dict[str, Any]:
         def finite(value: float | None) -> float | None:
@@ -157,6 +180,7 @@ class Row:
             else {"control": self.needed, "treatment": self.needed_treated},
             "verdict": self.label,
             "early": self.early,
+            "unusable": self.unusable,
             "sentence": self.sentence,
         }
 
@@ -193,6 +217,11 @@ class Report:
             f"Not measured, no holdout ({count}; give a rule `holdout: 10%` to measure it): "
             f"{', '.join(rules[:shown])}{more}."
         )
+
+    def many(self) -> str:
+        """The multiple-comparisons note, or "" when at most one rule and goal is judged."""
+        judged = sum(1 for row in self.measured if row.goal and not row.unusable)
+        return MANY.format(n=judged) if judged > 1 else ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -231,14 +260,22 @@ def _row(
     min_per_arm: int,
 ) -> Row:
     n_t, x_t, n_c, x_c = arms
+    if x_t > n_t or x_c > n_c:  # old, over-counted data: shown as such, never an exception
+        return _unusable(rule, goal, holdout, arms)
     diff_ci = stats.newcombe(x_t, n_t, x_c, n_c, confidence)
     diff = x_t / n_t - x_c / n_c if n_t and n_c else None
     relative = stats.relative_lift(x_t, n_t, x_c, n_c, confidence)
     srm_p = None if holdout is None else stats.srm_pvalue(n_t, n_c, holdout / 100)
     srm = stats.srm_flagged(srm_p)
     enough = min(n_t, n_c) >= min_per_arm
-    # a rule no longer in the files has no known holdout: its split cannot be checked
-    verdict = stats.judge(diff_ci, enough=enough, srm=srm or holdout is None)
+    # a rule no longer in the files has no known holdout: its split cannot be checked; one
+    # held out entirely has no treated group (any counted were so under another holdout)
+    unknown = holdout is None or holdout >= 100
+    verdict = stats.judge(diff_ci, enough=enough, srm=srm or unknown)
+    needed = None
+    if holdout and 0 < holdout < 100 and n_c and 0 < x_c < n_c and x_c * (1 + MDE) < n_c:
+        needed = stats.sample_sizes(x_c / n_c, MDE, holdout / 100)
+    planned = needed is not None and n_c >= needed[0] and n_t >= needed[1]
     if holdout == 0:
         sentence = "No holdout: there is no control group to compare with (set holdout: 10%)."
     elif holdout is None:
@@ -246,25 +283,46 @@ def _row(
             "This rule is no longer in the rule files: its holdout is unknown, so whether the "
             "split is sound cannot be checked, and there is no verdict."
         )
+    elif holdout >= 100:
+        sentence = stats.HOLDOUT_ALL
     elif not goal:
         sentence = "No goals to judge this rule on: declare goals to measure it."
     else:
         sentence = stats.explain(
-            verdict, diff_ci, enough=enough, srm=srm, min_per_arm=min_per_arm, confidence=confidence
+            verdict, diff_ci, enough=enough, srm=srm, min_per_arm=min_per_arm,
+            confidence=confidence, planned=planned,
+        )  # fmt: skip
+    judged = bool(goal) and holdout is not None and 0 < holdout < 100
+    if judged and verdict is not stats.Verdict.NO_EVIDENCE and not planned:
+        early = (
+            stats.early_unplanned(x_c) if needed is None else stats.early_look(n_t, n_c, *needed)
         )
-    needed = None
-    if holdout and 0 < holdout < 100 and n_c and 0 < x_c < n_c and x_c * (1 + MDE) < n_c:
-        needed = stats.sample_sizes(x_c / n_c, MDE, holdout / 100)
-        if verdict is stats.Verdict.NO_EVIDENCE and goal and not srm:
+        sentence += " " + early
+    elif judged and needed is not None and not srm and verdict is stats.Verdict.NO_EVIDENCE:
+        if planned and enough:
+            sentence += f" A {MDE:.0%} relative lift would most likely (4 times in 5) have shown."
+        else:
             sentence += f" To detect a {MDE:.0%} relative lift, plan on about {_plan(*needed)}."
-        elif verdict is not stats.Verdict.NO_EVIDENCE and (n_c < needed[0] or n_t < needed[1]):
-            sentence += " " + stats.early_look(n_t, n_c, *needed)
     return Row(
         rule, goal, holdout, n_t, x_t, n_c, x_c, diff, diff_ci,
         None if relative is None else relative[0],
         None if relative is None else relative[1],
         srm_p, srm, enough, verdict, sentence,
         None if needed is None else needed[0], None if needed is None else needed[1],
+    )  # fmt: skip
+
+
+def _unusable(rule: str, goal: str, holdout: float | None, arms: tuple[int, int, int, int]) -> Row:
+    n_t, x_t, n_c, x_c = arms
+    what = "; ".join(
+        f"{x:,} conversions counted for {n:,} {group} visitors"
+        for group, n, x in (("treated", n_t, x_t), ("held-out", n_c, x_c))
+        if x > n
+    )
+    return Row(
+        rule, goal, holdout, n_t, x_t, n_c, x_c, None, stats.Interval(-1.0, 1.0), None, None,
+        None, False, False, stats.Verdict.NO_EVIDENCE, UNUSABLE.format(what=what),
+        unusable=True,
     )  # fmt: skip
 
 

@@ -211,10 +211,28 @@ def signed(value: float, digits: int = 1) -> str:
     return "+" + text[1:] if text[0] == "-" and float(text) == 0 else text
 
 
+def decimals(low: float, high: float, least: int = 1, most: int = 6) -> int:
+    """Decimals that show at least one significant digit of an interval's width, at least
+    ``least``: an interval of a few hundredths of a point is not printed as "+0.0 to +0.0"."""
+    width = high - low
+    if not math.isfinite(width) or width <= 0:
+        return least
+    return min(most, max(least, math.ceil(-math.log10(width))))
+
+
 class Verdict(StrEnum):
     HELPS = "helps"
     HURTS = "hurts"
     NO_EVIDENCE = "no evidence yet"
+
+
+#: The label of a row with no verdict whose groups reached the planned size: no "yet" to wait for.
+NO_EFFECT = "no effect found"
+#: The sentence of a rule whose holdout keeps every visitor from it.
+HOLDOUT_ALL = (
+    "The holdout keeps everyone out (100%): no visitor is shown the rule, so there is nothing "
+    "to compare; lower the holdout (10% to 50%) to measure it."
+)
 
 
 def judge(diff: Interval, *, enough: bool, srm: bool) -> Verdict:
@@ -236,21 +254,30 @@ def explain(
     srm: bool,
     min_per_arm: int = MIN_PER_ARM,
     confidence: float = CONFIDENCE,
+    planned: bool = False,
 ) -> str:
-    """One plain sentence for editors: what the numbers allow them to say."""
-    points = (
-        f"{signed(diff.low * 100)} to {signed(diff.high * 100)} percentage points "
-        f"({confidence:.0%} interval)"
-    )
+    """One plain sentence for editors: what the numbers allow them to say.
+
+    ``planned``: both groups reached the size planned for them (a sentence without "yet").
+    """
     if srm:
         return SRM_ADVICE
     if not enough:
         return f"Too few visitors so far: wait for at least {min_per_arm} in each group."
-    if verdict is Verdict.HELPS:
-        return f"The rule helps: it raises conversion by about {points}."
-    if verdict is Verdict.HURTS:
-        return f"The rule hurts: it lowers conversion by about {points}."
-    return f"No evidence yet: the effect could be anywhere from {points}, zero included."
+    low, high = diff.low * 100, diff.high * 100
+    digits = decimals(low, high)
+    level = f"percentage points ({confidence:.0%} interval)"
+    if verdict in (Verdict.HELPS, Verdict.HURTS):  # both limits on one side: a size, no signs
+        small, large = (low, high) if verdict is Verdict.HELPS else (-high, -low)
+        moves = "raises" if verdict is Verdict.HELPS else "lowers"
+        return (
+            f"The rule {verdict.value}: it {moves} conversion by about {small:.{digits}f} to "
+            f"{large:.{digits}f} {level}."
+        )
+    points = f"between {signed(low, digits)} and {signed(high, digits)} {level}, zero included"
+    if planned:
+        return f"The planned size was reached and no effect was found: the effect is {points}."
+    return f"No evidence yet: the effect is {points}."
 
 
 def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int) -> str:
@@ -263,3 +290,12 @@ def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int) -> str:
             f"{needed_t:,} planned visitors shown the rule"
         )
     return f"An early look: {counts}; deciding now raises the chance of a false result."
+
+
+def early_unplanned(x_c: int) -> str:
+    """The warning on a verdict for which no size can be planned (from the control's rate)."""
+    why = "it has no conversions yet" if x_c == 0 else "nearly all of it converted"
+    return (
+        f"An early look: no size can be planned from the held-out group's rate while {why}; "
+        "deciding now raises the chance of a false result."
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .report import GROWING, Report, Row
-from .stats import signed
+from .stats import decimals, signed
 
 
 def _pct(value: float | None) -> str:
@@ -15,15 +15,18 @@ def _pct(value: float | None) -> str:
 def _points(row: Row) -> str:
     if row.diff is None:  # a group without visitors: nothing to compare
         return "-"
-    ci = row.diff_ci
-    return f"{signed(row.diff * 100)} [{signed(ci.low * 100)}, {signed(ci.high * 100)}]"
+    low, high = row.diff_ci.low * 100, row.diff_ci.high * 100
+    d = decimals(low, high)  # enough to tell the limits apart, however narrow
+    return f"{signed(row.diff * 100, d)} [{signed(low, d)}, {signed(high, d)}]"
 
 
 def _relative(row: Row) -> str:
     if row.rel is None or row.rel_ci is None:
         return "-"
-    high = "inf" if not math.isfinite(row.rel_ci.high) else f"{signed(row.rel_ci.high * 100, 0)}%"
-    return f"{signed(row.rel * 100, 0)}% [{signed(row.rel_ci.low * 100, 0)}%, {high}]"
+    low, high = row.rel_ci.low * 100, row.rel_ci.high * 100
+    d = decimals(low, high, least=0)
+    top = "inf" if not math.isfinite(high) else f"{signed(high, d)}%"
+    return f"{signed(row.rel * 100, d)}% [{signed(low, d)}%, {top}]"
 
 
 def _srm(row: Row) -> str:
@@ -73,12 +76,15 @@ def render_text(report: Report) -> str:
         lines.append(f"{row.rule} / {row.goal or '-'}: {row.sentence}")
     if unmeasured:
         lines += ["", unmeasured]
+    many = report.many()
     lines += [
         "",
+        *([many] if many else []),
         "Lift is treatment minus control conversion, in percentage points; intervals are "
         f"{report.confidence:.0%} Newcombe (absolute) and log-scale MOVER Wilson (relative).",
         "'split p' tests the treated/control split against the holdout; SRM! below 0.001.",
-        "'(early)': a verdict before both groups reached the visitors planned for them.",
+        "'(early)': a verdict before both groups reached the visitors planned for them (or "
+        "before any size could be planned).",
         GROWING,
         "",
     ]

@@ -25,24 +25,13 @@ from typing import Any
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store.pipeline import AutoPipeline, PipelineError, Script, fast_url
-from omotenashi.store.stats import queue_stats
+from omotenashi.store.stats import record_call
 from omotenashi.store.writer import Item, Writer
 
-Command = tuple[str | int, ...]
 # How long the writes' connection may go unanswered before it counts as dead: a failover holds
 # writes for seconds, and they are applied when it ends (the reads, on their own connection,
 # still notice a server that stopped answering within their own timeouts).
 WRITES_HELD_S = 10.0
-
-
-class _Commands(list[Command]):
-    """Collects the commands ``queue_stats`` queues, as a redis-py pipeline would."""
-
-    def hincrby(self, key: str, field: str, amount: int) -> None:
-        self.append(("HINCRBY", key, field, amount))
-
-    def expireat(self, key: str, when: int) -> None:
-        self.append(("EXPIREAT", key, when))
 
 
 class FastPath:
@@ -187,29 +176,22 @@ class FastPath:
     async def add(
         self, keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None = None
     ) -> Any:
-        """Queue one record (and the measurement counters that ride with it: store/stats.py);
+        """Queue one record (with the measurement counters it may count: store/stats.py);
         the record's reply once the batch it went in has been written."""
         if not self.can_write:
             await self.connect(self.wpipe)
-        extra = _Commands()
-        if stats:
-            queue_stats(extra, stats, self.cfg)
-        future = self.writer.submit((keys, [arg], extra))
+        keys, args = record_call(keys, arg, stats, self.cfg)
+        future = self.writer.submit((keys, args, ()))
         if future is None:
             raise PipelineError(f"{self.writer.limit} page views already wait to be written")
-        return await self.record_script.settle(self.wpipe, future, keys, [arg])
+        return await self.record_script.settle(self.wpipe, future, keys, args)
 
     def add_nowait(
         self, keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None = None
     ) -> asyncio.Future[Any] | None:
         """:meth:`add` without waiting (connected only): the record is in the write queue when
         this returns; its reply's future, or None when the queue is full."""
-        extra: Sequence[Command] = ()  # usually no counters ride with it
-        if stats:
-            commands = _Commands()
-            queue_stats(commands, stats, self.cfg)
-            extra = commands
-        return self.writer.submit((keys, [arg], extra))
+        return self.writer.submit((*record_call(keys, arg, stats, self.cfg), ()))
 
     def _send(self, items: Sequence[Item]) -> list[asyncio.Future[Any]]:
         wpipe = self.wpipe

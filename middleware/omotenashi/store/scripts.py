@@ -91,9 +91,10 @@ local function rebase(by)  -- 'F' moved back by seconds: the times counted from 
 end
 """
 
-# KEYS: the profile hash, the also set, the first layout's profile key. ARGV[1]: the change
-# as JSON. Mirrors change.apply(): interests decay on write, the stage only moves forward
-# unless a decay rule moved it back, and the idle expiry is renewed.
+# KEYS: the profile hash, the also set, the first layout's profile key, then any measurement
+# day keys. ARGV[1]: the change as JSON; ARGV[2...]: the counters (store/stats.py). Mirrors
+# change.apply(): interests decay on write, the stage only moves forward unless a decay rule
+# moved it back, and the idle expiry is renewed.
 RECORD_SCRIPT = (
     privacy.GUARD
     + HELPERS
@@ -154,10 +155,28 @@ if c.stage ~= '' then
   local current = tonumber(have['G'] or '1') or 1
   if c.stage_back or rank[c.stage] > current then put('G', rank[c.stage]) end
 end
-for k, v in pairs(c.measure) do putnx('m' .. k, v) end
+local set = {}  -- measurement fields this call set: only theirs are counted (store/stats.py)
+for k, v in pairs(c.measure) do
+  if have['m' .. k] == nil then put('m' .. k, v); set[#set + 1] = k end
+end
 local ttl = ttl_for(c)  -- a day until the second visit, or the attribution window (privacy.py)
 redis.call('EXPIRE', H, ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
+if ARGV[2] == nil then return 1 end
+-- ARGV[2]: each field's counter, [key number, counter, amount]; key 0 is in another slot
+-- (Cluster): the field is answered, for the caller to count. ARGV[n - 1]: KEYS[n]'s expiry.
+local counters, touched, elsewhere = cjson.decode(ARGV[2]), {}, {}
+for _, k in ipairs(set) do
+  local s = counters[k]
+  if s ~= nil and s[1] > 0 then
+    redis.call('HINCRBY', KEYS[s[1]], s[2], s[3])
+    touched[s[1]] = true
+  elseif s ~= nil then
+    elsewhere[#elsewhere + 1] = k
+  end
+end
+for n in pairs(touched) do redis.call('EXPIREAT', KEYS[n], ARGV[n - 1]) end
+if #elsewhere > 0 then return elsewhere end
 return 1
 """
 )

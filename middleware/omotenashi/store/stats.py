@@ -1,20 +1,25 @@
-"""Measurement statistics in Redis: one hash per UTC day, written with the visitor's record.
+"""Measurement statistics in Redis: one hash per UTC day, counted by the visitor's record script.
 
 ``<prefix>:stats:<YYYY-MM-DD>`` holds counters ``x|<arm>|<rule>`` (first exposures) and
 ``c|<arm>|<rule>|<goal>`` (conversions, filed under the exposure day). No visitor data is in
-these keys. Each expires ``stats_retention`` seconds after its day ends. The counters are
-queued on the record script's pipeline: one round trip on standalone Redis and Sentinel; on
-Cluster (the day keys live in other slots than the visitor's) they go alongside it.
+these keys. Each expires ``stats_retention`` seconds after its day ends.
+
+Each counter stands for one field of the visitor's measurement record (``x|t|promo`` for
+``r|promo``, ``c|t|promo|buy`` for ``g|promo|buy``), and it is counted only when the record
+script sets that field, which it does only when the field is absent: two concurrent requests of
+one visitor (both read "not counted yet" before either wrote) count once. On standalone Redis and
+Sentinel the day keys are more keys of that one script call (:func:`record_call`): the same round
+trip, atomic with the record. On Cluster they live in other slots, which a script may not touch:
+the script answers which fields it set, and only their counters follow (:func:`count_elsewhere`),
+a second round trip, made only by a write that counts something.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-from redis.exceptions import NoScriptError
 
 from omotenashi.settings import RedisSettings
 
@@ -31,12 +36,55 @@ def expire_at(day: str, retention: int) -> int:
     return int(start.timestamp()) + DAY + retention
 
 
+def record_field(counter: str) -> str:
+    """The visitor-record field a counter stands for: ``x|t|r`` -> ``r|r``, ``c|t|r|g`` ->
+    ``g|r|g`` (the record script's ``measure`` names, without the profile's ``m``)."""
+    kind, _, rest = counter.partition("|")
+    return ("r|" if kind == "x" else "g|") + rest.partition("|")[2]
+
+
+def record_call(
+    keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None, cfg: RedisSettings
+) -> tuple[list[str], list[str]]:
+    """The record script's keys and arguments, with the counters ``stats`` when there are any.
+
+    ARGV[2] maps each record field to ``[key number, counter, amount]``; the day keys follow
+    the profile's keys, and ARGV[3...] are their expiry times, in the same order. On Cluster no
+    day key is given (key number 0): the script answers which of those fields it set.
+    """
+    if not stats:
+        return keys, [arg]
+    days = [] if cfg.cluster else sorted({day for day, _ in stats})
+    number = {day: len(keys) + 1 + i for i, day in enumerate(days)}
+    spec = {
+        record_field(name): [number.get(day, 0), name, count]
+        for (day, name), count in sorted(stats.items())
+    }
+    day_keys = [stats_key(cfg.key_prefix, day) for day in days]
+    expiries = [str(expire_at(day, cfg.stats_retention)) for day in days]
+    return [*keys, *day_keys], [arg, json.dumps(spec, separators=(",", ":")), *expiries]
+
+
 def queue_stats(pipe: Any, stats: Mapping[tuple[str, str], int], cfg: RedisSettings) -> None:
     """Queue the counters (HINCRBY) and each day key's expiry (EXPIREAT) on ``pipe``."""
     for (day, name), count in sorted(stats.items()):
         pipe.hincrby(stats_key(cfg.key_prefix, day), name, count)
     for day in sorted({day for day, _ in stats}):
         pipe.expireat(stats_key(cfg.key_prefix, day), expire_at(day, cfg.stats_retention))
+
+
+async def count_elsewhere(
+    client: Any, reply: Any, stats: Mapping[tuple[str, str], int], cfg: RedisSettings
+) -> None:
+    """On Cluster, after the record script: the counters of the fields it answered it set."""
+    if not isinstance(reply, list) or not reply:  # 1: nothing new; 0: refused (revoked, erased)
+        return
+    new = {name.decode() if isinstance(name, bytes) else str(name) for name in reply}
+    mine = {cell: n for cell, n in stats.items() if record_field(cell[1]) in new}
+    if mine:
+        async with client.pipeline(transaction=False) as pipe:  # grouped per node
+            queue_stats(pipe, mine, cfg)
+            await pipe.execute()
 
 
 async def record_with_stats(
@@ -47,29 +95,12 @@ async def record_with_stats(
     arg: str,
     stats: Mapping[tuple[str, str], int],
 ) -> None:
-    """The record script and the counters in one pipeline (not a transaction), one round trip.
-
-    EVALSHA rather than the Script object: a pipeline holding Script calls first asks SCRIPT
-    EXISTS, a second round trip on every write. Only after a server restart (NOSCRIPT) is the
-    script loaded and the record sent again; the counters went through already. On Cluster
-    (where a pipeline may not hold scripts) the script call and the counters' pipeline, which
-    the client splits per node, are sent at the same time.
-    """
-    if cfg.cluster:  # other slots, other nodes: the record and the counters go side by side
-        async with client.pipeline(transaction=False) as pipe:
-            queue_stats(pipe, stats, cfg)
-            await asyncio.gather(script(keys=keys, args=[arg]), pipe.execute())
-        return
-    async with client.pipeline(transaction=False) as pipe:
-        pipe.evalsha(script.sha, len(keys), *keys, arg)
-        queue_stats(pipe, stats, cfg)
-        results = await pipe.execute(raise_on_error=False)
-    if isinstance(results[0], NoScriptError):
-        await script(keys=keys, args=[arg])
-        results = results[1:]
-    for result in results:
-        if isinstance(result, Exception):
-            raise result
+    """The record script with its counters: one call (the script loaded again only after a
+    server restart, NOSCRIPT); on Cluster the counters of what it set follow."""
+    call_keys, args = record_call(keys, arg, stats, cfg)
+    reply = await script(keys=call_keys, args=args)
+    if cfg.cluster:
+        await count_elsewhere(client, reply, stats, cfg)
 
 
 async def read_stats(client: Any, prefix: str, days: Iterable[str]) -> dict[str, dict[str, str]]:

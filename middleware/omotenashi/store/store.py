@@ -279,7 +279,8 @@ class Store:
         def settled(reply: asyncio.Future[Any]) -> None:
             exc = None if reply.cancelled() else reply.exception()
             if exc is not None and "NOSCRIPT" in str(exc):  # a flushed script cache
-                retry = asyncio.ensure_future(self._by_text(fast, reply, keys, arg))
+                call = stats.record_call(keys, arg, change.stats, self.cfg)
+                retry = asyncio.ensure_future(self._by_text(fast, reply, *call))
                 retry.add_done_callback(lambda _: done.set_result(None))
                 return
             if exc is None:
@@ -294,11 +295,11 @@ class Store:
         return done
 
     async def _by_text(
-        self, fast: FastPath, sent: asyncio.Future[Any], keys: list[str], arg: str
+        self, fast: FastPath, sent: asyncio.Future[Any], keys: list[str], args: list[str]
     ) -> None:
         """The record once more, with the script's text (the server had forgotten it)."""
         try:
-            settle = partial(fast.record_script.settle, fast.wpipe, sent, keys, [arg])
+            settle = partial(fast.record_script.settle, fast.wpipe, sent, keys, args)
             await self._run(settle, self.cfg.write_timeout)
         except StoreError:
             self.metrics.inc("record_error")
@@ -319,22 +320,25 @@ class Store:
         if learning is None and not change.stats:
             await self._run(lambda: self._scripts[0](keys=keys, args=[arg]), self.cfg.write_timeout)
             return
-        if learning is None:  # measurement counters ride the record's round trip
+        if learning is None:  # measurement counters: counted by the record script itself
             write = partial(stats.record_with_stats, self.client, self._scripts[0], self.cfg)
             await self._run(lambda: write(keys, arg, change.stats), self.cfg.write_timeout)
             return
 
         async def op() -> Any:  # the same round trip: what the view taught, then the profile
             # (closed however it ends: a timeout cancels it mid-way)
+            call_keys, args = stats.record_call(keys, arg, change.stats, self.cfg)
             async with self.client.pipeline(transaction=False) as pipe:
                 also = self.key(pid, "also")
                 if learning is not None:  # first: the record then sets the also key's expiry
                     await self.recs.queue_learning(
                         pipe, self._learn, learning, also, self.cfg.idle_ttl
                     )
-                await self._scripts[0](keys=keys, args=[arg], client=pipe)  # queued
-                stats.queue_stats(pipe, change.stats, self.cfg)  # measurement counters, if any
-                return await pipe.execute()
+                await self._scripts[0](keys=call_keys, args=args, client=pipe)  # queued
+                replies = await pipe.execute()
+            if self.cfg.cluster and change.stats:  # counters in other slots: what it set
+                await stats.count_elsewhere(self.client, replies[-1], change.stats, self.cfg)
+            return replies
 
         await self._run(op, self.cfg.write_timeout)
 
