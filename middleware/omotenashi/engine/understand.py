@@ -4,7 +4,7 @@ that rules and the journey are decided on (the profile as it will be after this 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from omotenashi.engine import limits
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve
+from omotenashi.engine.html.tokens import raw_text_end
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.quick import quick
@@ -19,9 +20,18 @@ from omotenashi.engine.restraint import Prefs, history_off
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RespectSettings
 
-_META = re.compile(
-    r"""<meta\s+name=["']omotenashi:(topics|item)["']\s+content=["']([^"'<>]*)["']""", re.I
+# An omotenashi meta tag, or where text that is not markup begins (a comment, or an element
+# whose content a browser reads as text or does not apply: a script echoing a search could
+# otherwise plant a tag no browser ever sees)
+_META_OR_TEXT = re.compile(
+    r"""<meta\s+name=["']omotenashi:(topics|item)["']\s+content=["']([^"'<>]*)["']"""
+    r"|<!--|<(script|style|xmp|iframe|noembed|noframes|noscript|textarea|title|plaintext"
+    r"|template|/template)(?=[\t\n\f\r />])",
+    re.I,
 )
+_COMMENT_SHUT = re.compile(r"-?>")  # right after "<!--": an empty comment
+_COMMENT_END = re.compile(r"--!?>")
+META_WINDOW = 32768  # the page's meta tags are looked for in its first 32 KiB
 _UNKNOWN = Device(kind="other", browser="Other", os="Other", is_bot=False)
 # Events whose only meaning is an item the visitor viewed (engine/change.py ``add_event``):
 # browsing history, not recorded while it is off
@@ -52,10 +62,35 @@ class Visit:
     measured_arms: Mapping[str, str] = field(default_factory=dict)
 
 
+def meta_tags(page: str) -> Iterator[tuple[str, str]]:
+    """(kind, content) of the omotenashi meta tags in the page's first 32 KiB, as a browser
+    reads the markup: none inside a comment, a script, a textarea or a template. One pass:
+    each stretch of text is skipped to its end (engine/html/tokens.py ``raw_text_end``)."""
+    head = page[:META_WINDOW]
+    at = templates = 0  # inside a template: markup, but not the page's
+    while (m := _META_OR_TEXT.search(head, at)) is not None:
+        at = m.end()
+        if m.group(1) is not None:
+            if not templates:
+                yield m.group(1), m.group(2)
+        elif m.group(3) is None:  # a comment: "<!-->" and "<!--->" end at once
+            closed = _COMMENT_SHUT.match(head, m.end()) or _COMMENT_END.search(head, m.end())
+            if closed is None:
+                return
+            at = closed.end()
+        elif (tag := m.group(3).lower()) in ("template", "/template"):
+            templates = templates + 1 if tag == "template" else max(templates - 1, 0)
+        else:
+            opened = head.find(">", m.end())
+            if tag == "plaintext" or opened < 0:
+                return  # text to the end
+            at = raw_text_end(head, tag, opened + 1)
+
+
 def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[str]]:
     """Topics and items of a page: the journey's path rules, then the page's own meta tags."""
     topics, items = journey.page_tags(path)
-    for kind, content in _META.findall(page, 0, 32768):
+    for kind, content in meta_tags(page):
         values = [v.strip().lower() for v in content.split(",") if v.strip()]
         target = topics if kind.lower() == "topics" else items
         target.extend(v for v in values if v not in target)
