@@ -48,6 +48,10 @@ LEFT_ALONE = [
     ("//login", "//login"),
     ("/%6cogin", "/%256cogin"),
     ("/Accounts;x/profile", "/Accounts;x/profile"),
+    ("/admin", "/admin"),  # a folder glob (/admin/*) holds for the folder's own page too
+    ("/ADMIN", "/ADMIN"),
+    ("/admin;x", "/admin;x"),
+    ("/accounts", "/accounts"),
 ]
 # ``..;`` is ``..`` to Tomcat: a dot segment, for the app to resolve (the proxy refuses it)
 ONLY_THE_APP = ["/x/..;/admin/x", "/x/%2e%2e/admin/x"]

@@ -26,7 +26,7 @@ from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services
 from omotenashi.engine.page import EngineConfig
-from omotenashi.engine.paths import path_matcher
+from omotenashi.engine.paths import folders, path_matcher
 from omotenashi.errors import OmotenashiError
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.catalog import CatalogSource
@@ -83,8 +83,8 @@ class Omotenashi:
         # Every spelling of a path (//admin, /ADMIN, /admin;x, /%61dmin ...) is judged, and a
         # path with a "." or ".." segment goes to the app untouched: where it leads is up to
         # whatever reads it next (a proxy's origin resolves it), so it cannot be judged.
-        self._excluded = path_matcher(s.exclude_paths, dot_segments=True)
-        self._untracked = path_matcher(s.untracked_paths)
+        self._excluded = path_matcher(folders(s.exclude_paths), dot_segments=True)
+        self._untracked = path_matcher(folders(s.untracked_paths))
         self._prefix = s.endpoint_prefix + "/"
         self._embedded: EmbeddedRedis | None = None
         self._start_lock = asyncio.Lock()

@@ -103,3 +103,15 @@ def path_matcher(globs: Iterable[str], *, dot_segments: bool = False) -> Callabl
         return normal(plain) or (dot_segments and dotted(plain))
 
     return matches
+
+
+def folders(globs: Iterable[str]) -> list[str]:
+    """The globs of an area of a site (the paths left alone, or not counted): one that ends in
+    ``/*`` names a folder, and the folder's own page too (``/admin/*``: ``/admin`` as well,
+    an admin's home page in some frameworks). Rule conditions keep globs as written."""
+    out: list[str] = []
+    for glob in globs:
+        out.append(glob)
+        if glob.endswith("/*") and len(glob) > 2:
+            out.append(glob[:-2])
+    return out
