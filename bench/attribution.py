@@ -38,7 +38,7 @@ from bench.landing import call  # noqa: E402
 from bench.serve import Work, make_app  # noqa: E402
 
 from omotenashi import EmbeddedRedis  # noqa: E402
-from omotenashi.asgi import arrival, middleware, responder, visitor  # noqa: E402
+from omotenashi.asgi import arrival, middleware, offload, responder, visitor  # noqa: E402
 from omotenashi.engine import page  # noqa: E402
 
 spent: Counter[str] = Counter()
@@ -78,7 +78,7 @@ STAGES = [
     (Work, "__call__", "app (with what it sends)"),
     (responder.Responder, "send", "our response handling"),
     (visitor.Visitor, "loaded", "profile: wait for the reply, parse"),
-    (responder, "personalise_response", "engine (decide, render, splice)"),
+    (offload, "personalise_response", "engine (decide, render, splice)"),
     (responder.Responder, "_record_soon", "page view record queued"),
 ]
 
@@ -91,7 +91,7 @@ async def measure(requests: int) -> dict[str, float]:
         captured.append(args)
         return engine(*args)
 
-    responder.personalise_response = keep  # type: ignore[assignment]
+    offload.personalise_response = keep  # type: ignore[assignment]
     for owner, name, label in STAGES:
         _timed(owner, name, label)
     app, bare = make_app(bare=False), make_app(bare=True)

@@ -227,12 +227,14 @@ class Settings(BaseSettings):
     exclude_paths: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(EXCLUDED),
         description="Path globs left alone: no cookie, no profile, no page view "
-        "(comma-separated; static files, media, admin sites).",
+        "(comma-separated; static files, media, admin sites). A glob ending in `/*` holds "
+        "for the folder's own path too (`/admin/*`: `/admin`).",
     )
     untracked_paths: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(UNTRACKED),
         description="Path globs where the visitor is known (sign-in, track) but no page "
-        "view is counted and nothing is personalised (comma-separated).",
+        "view is counted and nothing is personalised (comma-separated; a glob ending in `/*` "
+        "holds for the folder's own path too).",
     )
     country_header: str = Field(
         default="cf-ipcountry",
@@ -240,6 +242,12 @@ class Settings(BaseSettings):
     )
     max_body: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="Largest HTML body (bytes) we rewrite."
+    )
+    thread_above: int = Field(
+        default=256 * 1024,
+        ge=0,
+        description="HTML bodies larger than this (bytes; gzip counts 8x) are personalised in "
+        "a worker thread, so a big page's scan does not hold up the event loop.",
     )
     session_gap: int = Field(
         default=30 * 60,

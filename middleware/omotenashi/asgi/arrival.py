@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from omotenashi.asgi.visitor import Services, Visitor
 from omotenashi.engine.facts import Device, RequestInfo
@@ -60,6 +60,9 @@ def request_headers(scope: Scope) -> dict[str, str]:
 CONDITIONAL = frozenset({b"if-none-match", b"if-modified-since"})
 # Sec-Fetch-Dest values of a page load; any other (image, script, empty for fetch() ...) is not.
 _PAGE_DESTS = frozenset({b"document", b"iframe", b"frame"})
+# Files the server sends whole (ASGI extensions): a page held for the engine cannot be one, so a
+# request whose page may be held is not offered them and frameworks send body messages instead.
+FILE_SENDS = frozenset({"http.response.pathsend", "http.response.zerocopysend"})
 _HTML_RANGES = frozenset({b"text/html", b"application/xhtml+xml", b"text/*"})
 
 
@@ -92,13 +95,42 @@ def without_validators(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[byt
     return [(k, v) for k, v in headers if k.lower() not in CONDITIONAL]
 
 
+def route_path(scope: Scope) -> str:
+    """The path as the app routes it: ``path`` without the ``root_path`` it starts with (a
+    mount's prefix, ``uvicorn --root-path``), as Starlette's ``get_route_path`` takes it off.
+    A server whose ``path`` leaves the ``root_path`` out is read as it is. Every judgement of
+    a path (excluded, untracked, rule and journey paths, our own endpoints) is made on this."""
+    path: str = scope.get("path") or "/"
+    root: str = scope.get("root_path") or ""
+    if root and path.startswith(root):
+        rest = path[len(root) :]
+        if not rest:
+            return "/"  # the mount's own root ("/shop" under "/shop")
+        if rest[0] == "/" or root.endswith("/"):
+            return rest if rest[0] == "/" else "/" + rest
+    return path
+
+
+def url_root(scope: Scope) -> str:
+    """What every URL we write (a link, a form, a redirect) starts with, so that the browser
+    reaches it: the ``root_path`` as a URL path, "" without one. One leading slash (never
+    ``//host``), no trailing one, percent-encoded (it is given decoded, as ``path`` is)."""
+    root: str = scope.get("root_path") or ""
+    root = root.strip("/")
+    return "/" + quote(root, safe=_URL_PATH_SAFE) if root else ""
+
+
+_URL_PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar and "/", besides letters, digits and -._~
+
+
 def request_info(scope: Scope, headers: dict[str, str], country_header: str) -> RequestInfo:
     return RequestInfo.from_parts(
-        scope.get("path", "/"),
+        route_path(scope),
         scope.get("query_string", b"").decode("latin-1"),
         headers,
         country_header=country_header,
         secure=scope.get("scheme") in ("https", "wss"),
+        root=url_root(scope),
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from omotenashi.asgi import reportpage
-from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info
+from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info, route_path, url_root
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
@@ -95,7 +95,7 @@ class Endpoints:
             log.exception("omotenashi: the endpoint %s failed", scope.get("path"))
             if started:
                 raise
-            if scope["path"].endswith("/events"):
+            if route_path(scope).endswith("/events"):
                 await respond(send, 202, {"stored": False, "reason": "temporarily unavailable"})
             else:
                 page = b"<!doctype html><title>Sorry</title><p>This page is not available "
@@ -109,7 +109,7 @@ class Endpoints:
     async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
         self.rules.maybe_reload()
         guest = self.arrival.guest(scope)
-        sub = scope["path"][len(self.prefix) :]
+        sub = route_path(scope)[len(self.prefix) :]
         metrics = self.arrival.metrics
         if sub == "/events":
 
@@ -214,11 +214,13 @@ class Endpoints:
         method = scope.get("method")
         secure = scope.get("scheme") in ("https", "wss")
         privacy = self.arrival.privacy(guest, ident.prefs)
+        root = url_root(scope)  # behind a path prefix, the URLs we write start with it
+        prefix = root + self.prefix
         if method == "POST" and not exporting:
             host = request_host(headers, scope, self.settings)[0]
             if _cross_site(headers, host):
                 refused = "cross-site requests are refused"
-                await _send(send, 403, *preferences.refusal(refused, headers, self.prefix))
+                await _send(send, 403, *preferences.refusal(refused, headers, prefix, root))
                 return
             choices = await self.page.choices.get(loaded.ruleset)  # indexed once per rule set
             limit = 16384  # without our cookie: a dismiss or a few switches
@@ -227,7 +229,7 @@ class Endpoints:
             body = await _read_body(receive, limit)
             if body is None:  # over the limit (a client that left reads no answer)
                 too_big = f"the form is over {limit} bytes, more than this page's form sends"
-                await _send(send, 413, *preferences.refusal(too_big, headers, self.prefix))
+                await _send(send, 413, *preferences.refusal(too_big, headers, prefix, root))
                 return
             if len(body) > PARSE_ON_LOOP:  # a big rule set's form: parsed off the event loop
                 form = await asyncio.to_thread(preferences.parse_form, body)
@@ -250,15 +252,15 @@ class Endpoints:
                 if ident.is_new:  # without consent (where it is asked), no cookie even for this
                     no_consent = privacy.consent_missing
                     why = preferences.NO_CONSENT if no_consent else preferences.NO_COOKIE
-                await _send(send, 403, *preferences.refusal(why, headers, self.prefix))
+                await _send(send, 403, *preferences.refusal(why, headers, prefix, root))
                 return
             sent = ident.vid
             ident, target, _ = await preferences.apply_choice(
-                self.store, loaded.ruleset, self.prefix, ident, form, choices
+                self.store, loaded.ruleset, prefix, ident, form, choices, root=root
             )
             ident, kept = self.signer.fit(ident, choices.categories, secure=secure)
             if kept.notice:  # not every choice fitted as given: the page says how they are kept
-                target = f"{self.prefix}/preferences?{kept.notice}=1"
+                target = f"{prefix}/preferences?{kept.notice}=1"
             given = self.signer.set_cookie_header(ident, secure=secure)
             if unlinked and not ident.prefs:  # every switch left on: nothing to keep, no cookie
                 await _send(send, 303, b"", [(b"location", target.encode("latin-1", "replace"))])
@@ -266,7 +268,7 @@ class Endpoints:
             if privacy.private and ident.vid != sent and not ident.prefs:
                 # erased under GPC/no consent, with no choices to keep: the cookie goes too
                 given = self.signer.expired_cookie_header(secure=secure)
-                target = f"{self.prefix}/preferences?erased_all=1"
+                target = f"{prefix}/preferences?erased_all=1"
             await _send(
                 send,
                 303,
@@ -290,7 +292,7 @@ class Endpoints:
                 failed = True
         if failed:  # nothing may be said about what is kept when it could not be read
             unread = "we could not load what we keep about you just now; please try again later"
-            await _send(send, 503, *preferences.refusal(unread, headers, self.prefix))
+            await _send(send, 503, *preferences.refusal(unread, headers, prefix, root))
             return
         if exporting:
             await _send(
@@ -304,11 +306,11 @@ class Endpoints:
             )
             return
         choices = await self.page.choices.get(loaded.ruleset)
-        if scope["path"].endswith("/data"):  # the export, readable; the JSON is one click away
+        if route_path(scope).endswith("/data"):  # the export, readable; the JSON a click away
             await _send(
                 send,
                 200,
-                self.page.render_data(ident, profile, loaded, privacy.reason, choices),
+                self.page.render_data(ident, profile, loaded, privacy.reason, choices, root=root),
                 [(b"content-type", b"text/html; charset=utf-8")],
             )
             return
@@ -334,6 +336,7 @@ class Endpoints:
             can_choose=privacy.keeps_choices(not ident.is_new),
             confirm_erase="confirm=erase" in query,  # asked only where there is an erase
             choices=choices,
+            root=root,
         )
         big = len(choices.by_id) >= IN_A_THREAD and self.page.lists_rules()
         page = await asyncio.to_thread(render) if big else render()  # a page of every rule

@@ -17,9 +17,11 @@ from typing import Any
 from omotenashi.asgi.announce import announce
 from omotenashi.asgi.arrival import (
     CONDITIONAL,
+    FILE_SENDS,
     Arrival,
     is_page_request,
     request_info,
+    route_path,
     without_validators,
 )
 from omotenashi.asgi.endpoints import Endpoints
@@ -99,8 +101,11 @@ class Omotenashi:
         if scope["type"] == "lifespan":
             await self._lifespan(scope, receive, send)
             return
-        path: str = scope.get("path", "/")
-        if scope["type"] != "http" or self._excluded(path):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = route_path(scope)  # behind a path prefix, the app's path: what settings name
+        if self._excluded(path):
             await self.app(scope, receive, send)
             return
         if path.startswith(self._prefix):
@@ -137,7 +142,7 @@ class Omotenashi:
                 return None
             t0 = time.perf_counter()
             recommends = loaded.ruleset.recommends and bool(loaded.catalog.items)
-            items = loaded.journey.page_tags(scope.get("path", "/"))[1] if recommends else []
+            items = loaded.journey.page_tags(route_path(scope))[1] if recommends else []
             visitor = await self.arrival.visitor(
                 scope,
                 guest,
@@ -158,9 +163,11 @@ class Omotenashi:
             self.metrics.inc("splice_error")
             return None
         method = scope.get("method", "GET")
-        path = scope.get("path", "/")
-        tracked = not self._untracked(path)
+        tracked = not self._untracked(request.path)
         if method == "GET" and tracked:
+            held = scope.get("extensions")
+            if held and not FILE_SENDS.isdisjoint(held):  # the app sends body messages then
+                scope["extensions"] = {k: v for k, v in held.items() if k not in FILE_SENDS}
             headers = scope.get("headers", [])
             if any(k.lower() in CONDITIONAL for k, _ in headers) and is_page_request(
                 method, headers

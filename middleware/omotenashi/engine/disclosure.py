@@ -17,7 +17,8 @@ from omotenashi.engine.facts import Facts
 
 @dataclass(frozen=True)
 class Disclosure:
-    """Where the visitor's choices live, for the notes' links; off when ``enabled`` is False."""
+    """Where the visitor's choices live, for the notes' links; off when ``enabled`` is False.
+    ``prefix`` and ``path`` as the browser reaches them (behind a path prefix, with it)."""
 
     enabled: bool = False
     panel: bool = False
@@ -197,6 +198,7 @@ def _note_parts(
     """A note's markup around the two values that differ per visitor and page (the form's
     token and where it returns to): the same rule and reasons build it once."""
     name = html.escape(label or why.strip().rstrip("."), quote=True)
+    prefix = html.escape(prefix, quote=True)  # a path prefix the server was given, as written
     anchor = f"omo-i-{html.escape(target.strip('.#[]'), quote=True)}"[:80]
     head = (
         f'<details class="omo-i" id="{anchor}" data-omo-why="{html.escape(decision_id)}">'
@@ -279,6 +281,7 @@ def _parts(n: int, before: str = "", after: str = "") -> str:
 
 @lru_cache(maxsize=1024)
 def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bool) -> str:
+    prefix = html.escape(prefix, quote=True)
     mine = [e for e in entries if e[4]]
     general = [e for e in entries if not e[4] and not e[5]]
     less: dict[tuple[str, ...], list[Entry]] = {}  # general, less the visitor's own items

@@ -55,6 +55,9 @@ class RequestInfo:
     languages: tuple[str, ...] = ()
     country: str = ""
     secure: bool = False
+    # What the browser's URLs carry before ``path`` (the ASGI root_path, as a URL path: "" or
+    # "/app"): the links and forms written into the page start with it; rules never see it.
+    root: str = ""
 
     @classmethod
     def from_parts(
@@ -65,6 +68,7 @@ class RequestInfo:
         *,
         country_header: str = "",
         secure: bool = False,
+        root: str = "",
     ) -> RequestInfo:
         return quick(  # every field: built in one step
             cls,
@@ -75,6 +79,7 @@ class RequestInfo:
             languages=_languages(headers.get("accept-language", "")),
             country=country_code(headers.get(country_header.lower(), "")) if country_header else "",
             secure=secure,
+            root=root,
         )
 
     @property

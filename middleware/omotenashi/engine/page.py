@@ -58,6 +58,7 @@ class EngineConfig:
     slot_attribute: str = "data-omo-slot"
     prefix: str = "/_omotenashi"
     max_body: int = 2 * 1024 * 1024
+    thread_above: int = 256 * 1024  # larger pages: personalised in a worker thread
     debug_header: bool = False
 
     @classmethod
@@ -68,6 +69,7 @@ class EngineConfig:
             slot_attribute=settings.rules.slot_attribute,
             prefix=settings.endpoint_prefix,
             max_body=settings.max_body,
+            thread_above=settings.thread_above,
             debug_header=settings.debug_header,
         )
 
@@ -215,8 +217,8 @@ def personalise_page(
         panel=respect.page_panel,
         fresh=fresh,  # the panel says so
         history_off=off,  # and this
-        prefix=config.prefix,
-        path=request.path,
+        prefix=request.root + config.prefix,  # the URLs the browser reaches them by
+        path=request.root + request.path,
         csrf=visit.csrf,
         dismiss=visit.keeps_choices,  # else no choice can be kept for them: no button to refuse
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
@@ -138,6 +139,9 @@ TOLD_OWNERS = 64  # rule sets remembered (apps in one process, reloads): the old
 # By the id of the rule set (its owner): the set itself, weakly (an id can be reused once it is
 # gone), and the problems logged for it. Per owner: two apps in one process each log once.
 _TOLD: OrderedDict[int, tuple[weakref.ref[object], set[str]]] = OrderedDict()
+# Big pages are personalised in a worker thread while the event loop does the rest: a lock
+# around each table's own operations (never around a render or a log line) keeps them whole.
+_TOLD_LOCK = threading.Lock()
 
 
 def warn_once(log: logging.Logger, problem: str, owner: object, kind: str | None = None) -> None:
@@ -145,21 +149,23 @@ def warn_once(log: logging.Logger, problem: str, owner: object, kind: str | None
     once per request; the caller counts every one. ``kind`` (default: the problem itself)
     is what must differ for another line: a reason, where the problem names a page too."""
     key = id(owner)
-    told = _TOLD.get(key)
-    if told is None or told[0]() is not owner:
-        told = _TOLD[key] = (weakref.ref(owner), set())
-        if len(_TOLD) > TOLD_OWNERS:
-            _TOLD.popitem(last=False)
-    said = told[1]
     kind = problem if kind is None else kind
-    if kind in said or len(said) >= TOLD_KEEP:
-        return
-    said.add(kind)
-    _TOLD.move_to_end(key)
+    with _TOLD_LOCK:
+        told = _TOLD.get(key)
+        if told is None or told[0]() is not owner:
+            told = _TOLD[key] = (weakref.ref(owner), set())
+            if len(_TOLD) > TOLD_OWNERS:
+                _TOLD.popitem(last=False)
+        said = told[1]
+        if kind in said or len(said) >= TOLD_KEEP:
+            return
+        said.add(kind)
+        _TOLD.move_to_end(key)
     log.warning("omotenashi: %s", problem)
 
 
 _RENDERED: OrderedDict[tuple[Any, ...], tuple[object, str]] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
 _KEEP = 2048
 
 
@@ -177,16 +183,18 @@ def render_items(
     if not _repeatable(template):  # |random, lipsum(): a new draw for every page
         return render(template, values, visitor)
     cache_key = (template, key)
-    known = _RENDERED.get(cache_key)
-    if known is not None and known[0] is owner:
-        _RENDERED.move_to_end(cache_key)
-        return known[1]
+    with _RENDERED_LOCK:
+        known = _RENDERED.get(cache_key)
+        if known is not None and known[0] is owner:
+            _RENDERED.move_to_end(cache_key)
+            return known[1]
     watched = _Watched(visitor)
     out = render(template, values, watched)
     if not watched.looked:
-        _RENDERED[cache_key] = (owner, out)
-        if len(_RENDERED) > _KEEP:
-            _RENDERED.popitem(last=False)
+        with _RENDERED_LOCK:
+            _RENDERED[cache_key] = (owner, out)
+            if len(_RENDERED) > _KEEP:
+                _RENDERED.popitem(last=False)
     return out
 
 

@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from omotenashi.engine.gcpause import paused_gc as paused_gc  # shared with the page scans
+
 BACKGROUND_SWITCH_S = 0.00005  # while a reload runs in a thread: the loop waits at most this
 WORK_S = 0.00025  # a background load works this long at a time (CPU and the interpreter) ...
 REST_S = 0.00025  # ... then leaves both to the event loop and the rest of the machine this long
@@ -30,12 +32,11 @@ GATHER_STEP = 64  # pieces of a replaced set gathered between two paces
 
 
 class _Paused:
-    """Nested and concurrent pauses: the collector runs again when the last one ends."""
+    """Nested and concurrent background loads (the collector's pause is engine/gcpause.py's,
+    shared with the page scans)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.depth = 0
-        self.was_enabled = False
         self.background = 0  # background loads under way
         self.interval = 0.0  # the switch interval before the first of them
 
@@ -58,23 +59,6 @@ def pace() -> None:
 def resting() -> bool:
     """Whether :func:`pace` rests in this thread (a background load runs here)."""
     return getattr(_local, "since", None) is not None
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside; restored as it was when the last pause ends."""
-    with _state.lock:
-        if _state.depth == 0:
-            _state.was_enabled = gc.isenabled()
-            gc.disable()
-        _state.depth += 1
-    try:
-        yield
-    finally:
-        with _state.lock:
-            _state.depth -= 1
-            if _state.depth == 0 and _state.was_enabled:
-                gc.enable()
 
 
 @contextmanager

@@ -167,6 +167,7 @@ class PreferencesPage:
         can_choose: bool = False,  # Privacy.keeps_choices: a choice of theirs can be kept
         confirm_erase: bool = False,
         choices: Choices | None = None,  # the rule set's index (ChoicesCache), if at hand
+        root: str = "",  # behind a path prefix: what the browser's URLs start with
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         choices = choices or Choices.of(loaded.ruleset)
@@ -179,7 +180,8 @@ class PreferencesPage:
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
         kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
         page = self.env.get_template(self.template_name).render(
-            prefix=self.prefix,
+            prefix=root + self.prefix,
+            site=root + "/",  # the site's home page
             csrf=self.signer.csrf_token(ident),
             facts=describe(profile, time.time(), loaded.journey, loaded.catalog),
             categories=listing,
@@ -209,12 +211,13 @@ class PreferencesPage:
         loaded: Loaded,
         reason: str = "",
         choices: Choices | None = None,
+        root: str = "",
     ) -> bytes:
         """Everything kept about the visitor as a readable page, with the JSON download."""
         prefs = Prefs.from_cookie(ident.prefs)
         by_id = choices.by_id if choices is not None else None
         page = self.env.get_template("data.html").render(
-            prefix=self.prefix,
+            prefix=root + self.prefix,
             # the download holds the profile and the choices cookie: offered when either is there
             download=shown.kept(profile) or prefs != Prefs(),
             sections=shown.data_sections(
@@ -242,9 +245,10 @@ NO_COOKIE = (
 
 
 def refusal(
-    message: str, headers: dict[str, str], prefix: str
+    message: str, headers: dict[str, str], prefix: str, root: str = ""
 ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    """A refused form: a short page for a browser (never bare JSON), JSON for other callers."""
+    """A refused form: a short page for a browser (never bare JSON), JSON for other callers
+    (``prefix``: our URLs' as the browser reaches them; ``root``: the site's path prefix)."""
     if "text/html" not in headers.get("accept", ""):
         return json.dumps({"error": message}).encode(), [(b"content-type", b"application/json")]
     text = html.escape(message[:1].upper() + message[1:])
@@ -253,8 +257,8 @@ def refusal(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>That did not work</title></head><body><main><h1>That did not work</h1>"
         f'<p id="omo-problem">{text}.</p><p><a href="{html.escape(prefix)}/preferences">'
-        'Your personalisation choices</a> · <a href="/">Back to the site</a></p></main></body>'
-        "</html>"
+        f'Your personalisation choices</a> · <a href="{html.escape(root)}/">Back to the site</a>'
+        "</p></main></body></html>"
     )
     return page.encode(), [(b"content-type", b"text/html; charset=utf-8")]
 
@@ -263,12 +267,12 @@ def parse_form(body: bytes) -> dict[str, list[str]]:
     return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
-def safe_next(value: str) -> str:
+def safe_next(value: str, home: str = "/") -> str:
     """Only a path on this site (never //host or a scheme) is followed after a dismiss.
 
     Browsers drop tabs and newlines from a URL and read ``\\`` as ``/``, so
     ``/<tab>/evil.example`` is ``//evil.example`` to them: any control character, space or
-    backslash means ``/``.
+    backslash means ``home`` (the site's home page, behind a path prefix with it).
     """
     if (
         value.startswith("/")
@@ -276,7 +280,7 @@ def safe_next(value: str) -> str:
         and not any(ord(ch) <= 0x20 or ch in "\\\x7f" for ch in value)
     ):
         return value
-    return "/"
+    return home
 
 
 async def apply_choice(
@@ -286,9 +290,12 @@ async def apply_choice(
     ident: Identity,
     form: dict[str, list[str]],
     choices: Choices | None = None,
+    *,
+    root: str = "",
 ) -> tuple[Identity, str, str]:
     """(new identity, where to go, a notice): the visitor's choice applied; ``choices``: the
-    rule set's index (else built here), so that it costs what the form sent."""
+    rule set's index (else built here), so that it costs what the form sent. ``prefix`` as
+    the browser reaches our URLs; ``root``: the site's path prefix (the home page's)."""
     prefs = Prefs.from_cookie(ident.prefs)
     action = (form.get("action") or ["save"])[0]
     pid = ident.user or ident.vid
@@ -301,7 +308,7 @@ async def apply_choice(
             prefs = replace(prefs, off_rules=prefs.off_rules | set(choices.entry(rule)))
         return (
             replace(ident, prefs=prefs.to_cookie()),
-            safe_next((form.get("next") or ["/"])[0]),
+            safe_next((form.get("next") or [root + "/"])[0], root + "/"),
             "",
         )
     if action == "save":

@@ -7,11 +7,17 @@ differing bytes are found by comparing chunks at C speed; when every difference 
 attribute that neither the slot attribute, the opt-out attribute, ``id``, ``class`` nor any
 selector looks at, the previous scan holds unchanged for the new page. Anything else scans
 afresh. Scans are immutable and shared.
+
+Safe to call from several threads at once (the responder personalises big pages in a worker
+thread while the event loop does the rest): a lock guards the table's own operations (look-up,
+recency, insertion, eviction, the counters), never a scan or a comparison, and what a reference
+learns is published as one value.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -36,11 +42,13 @@ class _Ref:
 
     page: str
     scan: Scan
-    stretches: list[tuple[int, str]] | None = None  # the bytes every reuse must share
-    windows: list[tuple[int, int]] | None = None  # where they may differ (safe characters)
+    # (the bytes every reuse must share, where they may differ): one value, so a thread never
+    # reads one learning's stretches with another's windows
+    learned: tuple[list[tuple[int, str]], list[tuple[int, int]]] | None = None
 
 
 _refs: OrderedDict[tuple[object, ...], _Ref] = OrderedDict()
+_lock = threading.Lock()  # around the operations on _refs and stats only
 REFS = 64
 MAX_CHARS = 16 * 1024 * 1024  # pages kept for reuse, in characters (about twice in memory)
 stats = {"scans": 0, "reused": 0}
@@ -61,35 +69,41 @@ def scan(
     if len(page) > MAX_PAGE:
         return scan_page(page, slot_attribute, opt_out, sels)
     key = (len(page), slot_attribute, opt_out, tuple(s.text for s in sels))
-    ref = _refs.get(key)
+    with _lock:
+        ref = _refs.get(key)
     if ref is not None and (
         ref.page is page
         or ref.page == page
         or _fits(ref, page)
         or _learn(ref, page, _sensitive(slot_attribute, opt_out, sels))
     ):
-        _refs.move_to_end(key)
-        stats["reused"] += 1
+        with _lock:
+            if _refs.get(key) is ref:  # another thread may have dropped or replaced it
+                _refs.move_to_end(key)
+            stats["reused"] += 1
         return ref.scan
     result = scan_page(page, slot_attribute, opt_out, sels)
-    stats["scans"] += 1
-    _refs[key] = _Ref(page, result)
-    while len(_refs) > REFS or (
-        len(_refs) > 1 and sum(len(r.page) for r in _refs.values()) > MAX_CHARS
-    ):
-        _refs.popitem(last=False)
+    with _lock:
+        stats["scans"] += 1
+        _refs[key] = _Ref(page, result)
+        while len(_refs) > REFS or (
+            len(_refs) > 1 and sum(len(r.page) for r in _refs.values()) > MAX_CHARS
+        ):
+            _refs.popitem(last=False)
     return result
 
 
 def _fits(ref: _Ref, page: str) -> bool:
     """Whether ``page`` differs from the reference only inside its known windows (memcmp)."""
-    if ref.stretches is None or ref.windows is None:
+    learned = ref.learned
+    if learned is None:
         return False
+    stretches, windows = learned
     starts = page.startswith
-    if not all(starts(text, pos) for pos, text in ref.stretches):
+    if not all(starts(text, pos) for pos, text in stretches):
         return False
     full = _SAFE.fullmatch
-    return all(full(page, lo, hi) for lo, hi in ref.windows)
+    return all(full(page, lo, hi) for lo, hi in windows)
 
 
 def _learn(ref: _Ref, page: str, sensitive: frozenset[str]) -> bool:
@@ -115,7 +129,7 @@ def _learn(ref: _Ref, page: str, sensitive: frozenset[str]) -> bool:
         stretches.append((pos, a[pos:lo]))
         pos = hi
     stretches.append((pos, a[pos:]))
-    ref.stretches, ref.windows = stretches, windows
+    ref.learned = (stretches, windows)
     return True
 
 

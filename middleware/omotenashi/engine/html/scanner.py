@@ -9,11 +9,11 @@ aimed at it is skipped for that response and the page is served as it was.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..gcpause import paused_gc
 from .body import BODY_START_SPECIAL, CLOSES_P
 from .core import Rec
 from .formatting import FORMATTING
@@ -95,17 +95,15 @@ def scan_page(
             b.skip_selectors(b.all_selectors(), "matches the html element")
     tags: list[int] = []
     gave_up: GiveUp | None = None
-    collecting = gc.isenabled()
-    gc.disable()  # the scan makes no reference cycles; a collection pass per 700 elements would
-    try:  # cost time growing with the page's depth
-        _run(page, b, tags)
-    except GiveUp as exc:
-        gave_up = exc
-    except (IndexError, KeyError, ValueError) as exc:  # a bug of ours: leave the page alone
-        gave_up = GiveUp(f"scanner error {exc!r}", b.lt)
-    finally:
-        if collecting:
-            gc.enable()
+    # the scan makes no reference cycles; a collection pass per 700 elements would cost time
+    # growing with the page's depth (one pause for every thread: engine/gcpause.py)
+    with paused_gc():
+        try:
+            _run(page, b, tags)
+        except GiveUp as exc:
+            gave_up = exc
+        except (IndexError, KeyError, ValueError) as exc:  # a bug of ours: leave it alone
+            gave_up = GiveUp(f"scanner error {exc!r}", b.lt)
     return _result(page, b, selectors, tags, gave_up, slot_attribute)
 
 

@@ -88,6 +88,8 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
 
 
 _MAX_KEPT_TAG = 512  # longer start tags are rewritten every time, never kept
+# No lock (big pages are personalised in a worker thread): each get, set and clear is whole on
+# its own, the table is never iterated, and a value is the same whichever thread makes it.
 _kept_tags: dict[tuple[str, bool, tuple[tuple[str, str], ...]], str] = {}
 
 

@@ -50,7 +50,7 @@ _REF = re.compile(r"&(#[0-9]+;?|#[xX][0-9A-Fa-f]+;?|[A-Za-z][A-Za-z0-9]*;?)")
 
 RAWTEXT = frozenset("style xmp iframe noembed noframes noscript".split())
 RCDATA = frozenset(("textarea", "title"))
-_END_CACHE: dict[str, re.Pattern[str]] = {}
+_END_CACHE: dict[str, re.Pattern[str]] = {}  # no lock: one get or set at a time, same value
 # Script data: the escaped (<!--) and double-escaped (<!--<script>) states of the tokenizer.
 _SCRIPT_DATA = re.compile(rf"<!--|</script[{_WS}/>]", re.I)
 _SCRIPT_ESCAPED = re.compile(rf"-->|</script[{_WS}/>]|<script[{_WS}/>]", re.I)
