@@ -15,7 +15,7 @@ import pytest
 from jinja2 import Environment
 
 from omotenashi.engine import render as rendering
-from omotenashi.engine.html import cache, scan_page
+from omotenashi.engine.html import cache, scan_page, scanner
 
 THREADS = 8
 ROUNDS = 600
@@ -134,3 +134,27 @@ def test_the_collector_is_on_again_after_scans_and_loads_in_many_threads(
     assert gc.isenabled()
     assert run_threads(work) == []
     assert gc.isenabled()
+
+
+def test_a_scan_in_a_worker_thread_leaves_the_collector_on() -> None:
+    """Big pages are scanned in worker threads while the loop serves others: the collector
+    must stay on for them (a main-thread scan may pause it: nothing else runs meanwhile)."""
+    seen: list[bool] = []
+    page = '<main><p data-omo-slot="s">x</p></main>' * 200
+    real = scanner._run
+
+    def looking(*args: object) -> None:
+        seen.append(gc.isenabled())
+        real(*args)  # type: ignore[arg-type]
+
+    scanner._run = looking  # type: ignore[assignment]
+    try:
+        worker = threading.Thread(
+            target=scan_page, args=(page, "data-omo-slot", "data-omo-off", ())
+        )
+        worker.start()
+        worker.join()
+        scan_page(page, "data-omo-slot", "data-omo-off", ())
+    finally:
+        scanner._run = real  # type: ignore[assignment]
+    assert seen == [True, False]

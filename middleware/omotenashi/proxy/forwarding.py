@@ -147,7 +147,7 @@ _REFRESH = re.compile(
     rb"(\s*[0-9.]+\s*[;,]?\s*(?:url\s*=\s*)?)(['\"]?)(.*)".replace(rb"\s", rb"[\t\n\f\r ]"),
     re.I | re.S,
 )
-_LINK_TARGET = re.compile(rb"<([^>]*)>")
+_LINK_TARGET = re.compile(rb"<([^<>]*)>")  # [^<>]: one pass, whatever the header holds
 
 
 def _refresh(value: bytes, base: _Address) -> bytes:

@@ -10,7 +10,9 @@ aimed at it is skipped for that response and the page is served as it was.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from ..gcpause import paused_gc
@@ -96,8 +98,10 @@ def scan_page(
     tags: list[int] = []
     gave_up: GiveUp | None = None
     # the scan makes no reference cycles; a collection pass per 700 elements would cost time
-    # growing with the page's depth (one pause for every thread: engine/gcpause.py)
-    with paused_gc():
+    # growing with the page's depth (one pause for every thread: engine/gcpause.py). Only a
+    # scan on the main thread pauses: a big page's scan in a worker thread runs while the
+    # event loop serves others, and pausing there would keep the collector off for them too
+    with paused_gc() if threading.current_thread() is threading.main_thread() else nullcontext():
         try:
             _run(page, b, tags)
         except GiveUp as exc:
