@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision, new_decision
-from omotenashi.engine.explain import words
+from omotenashi.engine.explain import either, words
 from omotenashi.engine.facts import Facts
 
 
@@ -96,8 +96,7 @@ def headline(decision: Decision) -> str:
 
 def without(left: Sequence[str]) -> str:
     """ "what you have viewed and what is in your cart": the filters that took items out."""
-    said = [LEFT_OUT[name] for name in left]
-    return " and ".join(filter(None, (", ".join(said[:-1]), said[-1]))) if said else ""
+    return either([LEFT_OUT[name] for name in left], "and")
 
 
 def general_picks(left: Sequence[str] = ()) -> str:
