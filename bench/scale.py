@@ -103,40 +103,48 @@ def load_cost(rounds: int) -> dict[str, Any]:
 
 async def reload_latency(rules: int = 2_000, rounds: int = 3) -> dict[str, Any]:
     """A request's work (decide for one page) every ms while 2,000 rules reload in the
-    background: the worst latency of those against the median with no reload, and the worst
-    with no reload (a second of requests before each reload) for scale; medians of rounds, each
-    round an edit that changes every rule."""
+    background, against as many requests with no reload just after it (the same run, so the
+    machine's own noise is in both): the worst of each and their ratio, from the round with
+    the median ratio, and the median request with no reload; each round an edit that changes
+    every rule.
+
+    A reload that stalled requests shows as a ratio in the hundreds (a reload inside a request
+    once held every visitor 3.5 s). What is left is the reload's edges on the event loop:
+    handing the load to a worker thread (the first time, starting that thread), and the swap
+    with its log line and the hand-over of the old set (0.1-0.6 ms each on this machine)."""
     from omotenashi.loader.reload import Reloader
 
-    medians, worst_quiet, worst_reload = [], [], []
+    runs: list[tuple[float, float, float, int]] = []  # ratio, worst busy, worst quiet, n
+    medians = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_rules(folder, rules, 200)
         cfg = RulesSettings(dir=folder, snippets_dir=folder / "snippets", reload_interval=3600)
         reloader = Reloader(cfg, Metrics())
+        await _latencies(reloader, None, 500)  # warm up
         for round_ in range(rounds):
-            quiet = await _latencies(reloader, None)
             write_rules(folder, rules, 200, seed=2 + round_)  # an edit: everything changes
             busy = await _latencies(reloader, asyncio.ensure_future(reloader.check()))
+            quiet = await _latencies(reloader, None, len(busy))
             medians.append(statistics.median(quiet))
-            worst_quiet.append(max(quiet))
-            worst_reload.append(max(busy))
-    median, worst = statistics.median(medians), statistics.median(worst_reload)
+            runs.append((max(busy) / max(quiet), max(busy), max(quiet), len(busy)))
+    ratio, busiest, quietest, requests = sorted(runs)[len(runs) // 2]  # the median round
     return {
-        "median_ms": median * 1e3,
-        "worst_quiet_ms": statistics.median(worst_quiet) * 1e3,
-        "worst_reload_ms": worst * 1e3,
-        "ratio": worst / median,
+        "median_ms": statistics.median(medians) * 1e3,
+        "worst_quiet_ms": quietest * 1e3,
+        "worst_reload_ms": busiest * 1e3,
+        "ratio": ratio,
+        "requests": requests,
         "reloaded": reloader.metrics["reload"] == rounds,
     }
 
 
-async def _latencies(reloader: Any, task: asyncio.Future[Any] | None) -> list[float]:
+async def _latencies(
+    reloader: Any, task: asyncio.Future[Any] | None, count: int = 0
+) -> list[float]:
+    """One request's work every ms until ``task`` is done, or ``count`` times."""
     out: list[float] = []
-    deadline = time.perf_counter() + 1.0
-    while (task is not None and not task.done()) or (
-        task is None and time.perf_counter() < deadline
-    ):
+    while (task is not None and not task.done()) or (task is None and len(out) < count):
         start = time.perf_counter()
         await asyncio.sleep(0.001)  # the request arrives, the loop serves it
         decide(reloader.maybe_reload().ruleset, FACTS, SLOTS)
@@ -144,6 +152,22 @@ async def _latencies(reloader: Any, task: asyncio.Future[Any] | None) -> list[fl
     if task is not None:
         await task
     return out
+
+
+RELOAD_ROW = (
+    "6. worst request during a background reload of 2,000 rules vs the worst of as many"
+    " requests with no reload"
+)
+RELOAD_TARGET = 5.0
+
+
+def reload_figures(reload: dict[str, Any]) -> str:
+    """Goal 6's reload row, measured: the ratio, then the figures it comes from."""
+    return (
+        f"{reload['ratio']:.2f}x ({reload['worst_reload_ms']:.2f} ms vs"
+        f" {reload['worst_quiet_ms']:.2f} ms over {reload['requests']} requests each;"
+        f" median {reload['median_ms']:.2f} ms)"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -163,12 +187,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     if "reload" in parts:
         reload = asyncio.run(reload_latency(rounds=args.rounds))
-        print(
-            "| 6. worst request during a background reload of 2,000 rules vs median | "
-            f"{reload['ratio']:.0f}x ({reload['worst_reload_ms']:.1f} ms vs "
-            f"{reload['median_ms']:.2f} ms; with no reload the worst is "
-            f"{reload['worst_quiet_ms']:.1f} ms) |"
-        )
+        print(f"| {RELOAD_ROW} | {reload_figures(reload)} |")
 
 
 if __name__ == "__main__":
