@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from omotenashi.asgi.middleware import Omotenashi
 from omotenashi.proxy.config import EdgeSettings, ProxySettings, upstream_url
+from omotenashi.proxy.dated import Dated
 from omotenashi.proxy.upstream import OriginError, Upstream, error_page
 from omotenashi.settings import Settings
 
 __all__ = [
+    "Dated",
     "EdgeSettings",
     "OriginError",
     "ProxySettings",
@@ -49,6 +51,7 @@ def proxy_app(
     return Omotenashi(origin, settings=settings)
 
 
-def from_env() -> Omotenashi:
-    """The proxy as configured by ``OMOTENASHI_*`` variables (a factory for uvicorn workers)."""
-    return proxy_app(settings=EdgeSettings())
+def from_env() -> Dated:
+    """The proxy as configured by ``OMOTENASHI_*`` variables (a factory for uvicorn workers,
+    which run with their own ``Date`` header off: see :class:`Dated`)."""
+    return Dated(proxy_app(settings=EdgeSettings()))
