@@ -110,7 +110,7 @@ def test_the_engine_personalises_plain_bytes_without_redis_or_an_event_loop(
     assert result.body.startswith(b"<!doctype html><p>hi</p><div data-omo-slot")
     assert b">Travel light</div><p>bye</p>" in result.body
     assert result.change.view and result.change.shown == ["mobile-hero"]
-    assert (b"vary", b"Cookie") in result.headers
+    assert (b"vary", b"Cookie, Sec-GPC, DNT") in result.headers
     desktop = Visit(visitor_id="v2", profile=Profile(), now=1_700_000_000.0)
     plain = personalise_response(page, headers, desktop, ruleset, Journey(), config)
     assert plain.body == page and plain.shown == []

@@ -118,3 +118,30 @@ async def test_checksums_and_ranges_go_with_the_apps_bytes(
         assert "Welcome" in response.text and "Hello" not in response.text
     kept = NAMES & set(response.headers.keys())
     assert kept == (set() if dropped else NAMES)
+
+
+@pytest.mark.parametrize(
+    ("honour_gpc", "method", "vary"),
+    [
+        (True, "GET", "Accept-Encoding, Cookie, Sec-GPC, DNT"),
+        (True, "HEAD", "Accept-Encoding, Cookie, Sec-GPC, DNT"),
+        (False, "GET", "Accept-Encoding, Cookie"),
+        (False, "HEAD", "Accept-Encoding, Cookie"),
+    ],
+)
+@pytest.mark.anyio
+async def test_a_personal_page_varies_on_the_signals_that_turn_personalisation_off(
+    make_settings: Callable[..., Settings], honour_gpc: bool, method: str, vary: str
+) -> None:
+    """A browser that kept a personalised page (the app allowed max-age) must not show it again
+    once GPC is switched on: where GPC is honoured, Vary names Sec-GPC and DNT too."""
+    app = page_app(
+        SLOT_PAGE,
+        headers=[(b"vary", b"Accept-Encoding"), (b"cache-control", b"max-age=600")],
+    )
+    settings = make_settings(HERO_RULE, respect={"honour_gpc": honour_gpc})
+    async with client_for(Omotenashi(app, settings=settings)) as client:
+        response = await client.request(method, "/")
+    assert response.headers["vary"] == vary
+    assert response.headers["cache-control"] == "private, max-age=600"
+    assert "Welcome" in response.text or method == "HEAD"

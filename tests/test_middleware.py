@@ -52,7 +52,7 @@ async def test_a_new_visitor_gets_the_default_page_and_a_cookie(make_settings: M
     assert response.text == PAGE
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("omo_vid=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert response.headers["vary"] == "Cookie"
+    assert response.headers["vary"] == "Cookie, Sec-GPC, DNT"
     assert response.headers["cache-control"] == "private"
     assert response.headers["content-length"] == str(len(PAGE.encode()))
 
@@ -309,7 +309,7 @@ async def test_gzip_pages_are_decoded_personalised_and_encoded_again(make_settin
     assert response.headers["content-encoding"] == "gzip"
     assert "Spring sale &amp; more" in response.text
     assert response.headers["content-length"] == str(response.num_bytes_downloaded)
-    assert response.headers["vary"] == "Accept-Encoding, Cookie"
+    assert response.headers["vary"] == "Accept-Encoding, Cookie, Sec-GPC, DNT"
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,7 @@ async def test_a_page_through_the_proxy_is_personalised_and_kept_private(
     assert ">Welcome back<" in second.text
     assert "omo_vid" in first.headers["set-cookie"]
     for response in (first, second):
-        assert response.headers["vary"].lower().endswith("cookie")
+        assert response.headers["vary"].lower().endswith("cookie, sec-gpc, dnt")
         directives = {d.strip() for d in response.headers["cache-control"].split(",")}
         assert directives == {"private", "max-age=600"}
         assert response.headers["content-encoding"] == "gzip"  # re-encoded as it came

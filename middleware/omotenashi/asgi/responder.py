@@ -101,7 +101,8 @@ class Responder:
                     and self.tracked
                     and can_personalise("GET", status, headers)
                 ):
-                    message = {**message, "headers": head_headers(headers)}  # as the GET's
+                    vary = self.tools.config.vary  # as the GET's
+                    message = {**message, "headers": head_headers(headers, vary)}
                 await self._send(self._with_identity(message))
         elif message["type"] == "http.response.body" and self.start is not None:
             body: bytes = message.get("body", b"")
@@ -154,7 +155,7 @@ class Responder:
             return start
         headers: Headers = list(start.get("headers", []))
         headers.append((b"set-cookie", self._cookie()))
-        return {**start, "headers": make_private(add_vary(headers, b"Cookie"))}
+        return {**start, "headers": make_private(add_vary(headers, *self.tools.config.vary))}
 
     def _cookie(self) -> bytes:
         secure = self.request.secure
@@ -249,7 +250,7 @@ class Responder:
         if visitor.identity_changed or refresh:
             headers.append((b"set-cookie", self._cookie()))
             if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
-                headers = make_private(add_vary(headers, b"Cookie"))
+                headers = make_private(add_vary(headers, *self.tools.config.vary))
         if self.tools.server_timing:
             timing = f"omo-load;dur={self.load_ms:.2f}, omo-render;dur={ms:.2f}"
             headers.append((b"server-timing", timing.encode()))

@@ -104,14 +104,23 @@ def _parse_media_type(header: bytes) -> tuple[str, str]:
 _content_type = lru_cache(maxsize=256)(_parse_content_type)
 
 
-def add_vary(headers: Headers, field: bytes) -> Headers:
+def add_vary(headers: Headers, *fields: bytes) -> Headers:
+    """``Vary`` naming ``fields`` too (each once; none added to ``*``)."""
     existing = [v for k, v in headers if k.lower() == b"vary"]
     names = {p.strip().lower() for v in existing for p in v.split(b",")}
-    if b"*" in names or field.lower() in names:
+    missing = [f for f in fields if f.lower() not in names]
+    if b"*" in names or not missing:
         return headers
     rest = without(headers, b"vary")
-    merged = b", ".join([*(v for v in existing if v.strip()), field])
+    merged = b", ".join([*(v for v in existing if v.strip()), *missing])
     return [*rest, (b"vary", merged)]
+
+
+def personal_vary(honour_gpc: bool) -> tuple[bytes, ...]:
+    """What a page made for one visitor varies on: their cookie, and where the site honours
+    Global Privacy Control, the signals that turn personalisation off (a browser switching GPC
+    on must not be shown a personalised page it kept)."""
+    return (b"Cookie", b"Sec-GPC", b"DNT") if honour_gpc else (b"Cookie",)
 
 
 # Directives that only let shared caches keep more: dropped once a page is private.

@@ -27,6 +27,7 @@ from omotenashi.engine.headers import (
     get,
     make_private,
     media_type,
+    personal_vary,
     without,
 )
 from omotenashi.engine.journey import Journey
@@ -41,10 +42,8 @@ from omotenashi.recommend.catalog import Catalog
 from omotenashi.settings import RespectSettings, Settings
 
 SKIP_HEADER = b"x-omotenashi"
-# Charsets whose decode → encode gives back every byte of a page that decoded at all; for any
-# other the round trip is checked before a page is touched.
-# the codecs ``page_codec`` gives whose decoding is one byte sequence per character, so a page
-# that decodes encodes back to the same bytes (no need to check)
+# The codecs ``page_codec`` gives whose decoding is one byte sequence per character: a page
+# that decodes encodes back to the same bytes (for any other, the round trip is checked).
 ROUND_TRIP_CHARSETS = frozenset({"utf-8", WINDOWS_1252})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -60,6 +59,10 @@ class EngineConfig:
     max_body: int = 2 * 1024 * 1024
     thread_above: int = 256 * 1024  # larger pages: personalised in a worker thread
     debug_header: bool = False
+
+    @property
+    def vary(self) -> tuple[bytes, ...]:
+        return personal_vary(self.respect.honour_gpc)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngineConfig:
@@ -304,26 +307,29 @@ def _says_utf8(headers: Headers) -> Headers:
     return out
 
 
-def head_headers(headers: Headers) -> Headers:
+def head_headers(headers: Headers, vary: tuple[bytes, ...] = (b"Cookie",)) -> Headers:
     """The app's headers for a HEAD of a page a GET would personalise: what the GET gets
-    (``Cache-Control: private``, ``Vary: Cookie``, no validators), without a length, checksum
-    or ``Accept-Ranges``, which only the GET's own body decides (RFC 9110 9.3.2: a HEAD may
-    leave out what is known only once the body is made)."""
-    return make_private(add_vary(without(list(headers), *_DROPPED, *BODY_BYTES), b"Cookie"))
+    (``Cache-Control: private``, ``Vary: Cookie`` and ``vary``'s others, no validators), without
+    a length, checksum or ``Accept-Ranges``, which only the GET's own body decides (RFC 9110
+    9.3.2: a HEAD may leave out what is known only once the body is made)."""
+    return make_private(add_vary(without(list(headers), *_DROPPED, *BODY_BYTES), *vary))
 
 
-def _private(headers: Headers, length: int, *, rewritten: bool = True) -> Headers:
+def _private(
+    headers: Headers, length: int, vary: tuple[bytes, ...], *, rewritten: bool = True
+) -> Headers:
     """The app's headers for a page made for one visitor: no length, validators or opt-out
-    header of the app's, its length, ``Vary: Cookie`` and ``Cache-Control: private``; and,
-    when its body was ``rewritten``, none of the :data:`BODY_BYTES` headers."""
+    header of the app's, its length, ``Vary`` naming ``vary`` (headers.personal_vary) and
+    ``Cache-Control: private``; and, when its body was ``rewritten``, none of the
+    :data:`BODY_BYTES` headers."""
     # keyed without the headers dropped anyway: an app's length and validators differ from
     # page to page, the rest seldom does
     key = tuple((k, v) for k, v in headers if k.lower() not in _DROPPED)
     if sum(len(k) + len(v) for k, v in key) > 4096 or not all(
         type(k) is bytes and type(v) is bytes for k, v in key
     ):  # not worth keeping, or not hashable (a bytearray)
-        return _with_length(_private_shape.__wrapped__(key, rewritten), length)
-    return _with_length(_private_shape(key, rewritten), length)
+        return _with_length(_private_shape.__wrapped__(key, rewritten, vary), length)
+    return _with_length(_private_shape(key, rewritten, vary), length)
 
 
 _DROPPED = (b"content-length", SKIP_HEADER, *VALIDATORS)
@@ -331,11 +337,11 @@ _DROPPED = (b"content-length", SKIP_HEADER, *VALIDATORS)
 
 @lru_cache(maxsize=256)  # an app sends the same few sets of headers, page after page
 def _private_shape(
-    headers: tuple[tuple[bytes, bytes], ...], rewritten: bool
+    headers: tuple[tuple[bytes, bytes], ...], rewritten: bool, vary: tuple[bytes, ...]
 ) -> tuple[tuple[bytes, bytes], ...]:
     new = without(list(headers), *_DROPPED, *(BODY_BYTES if rewritten else ()))
     new.append((b"content-length", b""))  # filled in per response
-    return tuple(make_private(add_vary(new, b"Cookie")))
+    return tuple(make_private(add_vary(new, *vary)))
 
 
 def _with_length(shape: tuple[tuple[bytes, bytes], ...], length: int) -> Headers:
@@ -383,7 +389,7 @@ def personalise_response(
     # The app's validators describe its default page, not this visitor's: without them no
     # conditional request can get a 304 that skips the page view or keeps stale choices.
     # A checksum or byte ranges of the app's bytes would be false of other bytes.
-    new = _private(headers, len(out), rewritten=out is not body)
+    new = _private(headers, len(out), config.vary, rewritten=out is not body)
     if page.shown and charset == "utf-8" and declared_nowhere(declared, raw):
         new = _says_utf8(new)  # what it inserted is UTF-8: no browser may guess otherwise
     if config.debug_header or visit.forced is not None:
