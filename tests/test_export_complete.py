@@ -57,6 +57,7 @@ VARIANTS: dict[str, list[dict[str, str]]] = {
     "SG": [{"SG": "club"}, {"SG": "club,vip"}],
     "F": [{"F": "1000000"}, {"F": "2000000"}],
     "revoked": [{"revoked": "1830738972"}],
+    "WX": [{"WX": "1"}],
 }
 # The reply's other parts: the also pairs (reply[1]) and an old deny marker (reply[2]).
 ALSO = [["kyoto>nara", "1.5"], ["kyoto>nara", "2.5"], ["kyoto>osaka", "2.5"]]
@@ -150,6 +151,7 @@ def test_every_profile_field_reaches_the_export(name: str) -> None:
         "cart": {"i": 1},
         "cart_at": 5.0,
         "viewed": {"i": 5.0},
+        "viewed_full": True,
         "first_touch": {"utm_source": "x"},
         "caps": {"r": ("ever", 1)},
         "merged": {"a" * 32: 5.0},

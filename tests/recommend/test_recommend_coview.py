@@ -58,7 +58,7 @@ def test_relative_weights_put_the_best_at_one() -> None:
     [
         ({}, "a", True, []),
         ({"a": T0 - 60}, "a", False, []),  # a reload within the window counts once
-        ({"a": T0 - CO_WINDOW - 1}, "a", True, []),
+        ({"a": T0 - 30 * DAY}, "a", False, []),  # a visitor counts an item once, ever
         ({"b": T0 - 60, "c": T0 - 120, "d": T0 - CO_WINDOW - 1}, "a", True, ["b", "c"]),
     ],
 )
@@ -66,6 +66,25 @@ def test_which_views_count_and_what_they_pair_with(
     viewed: dict[str, float], item: str, counts: bool, partners: list[str]
 ) -> None:
     assert pairs_for_view(viewed, item, T0) == (counts, partners)
+    assert pairs_for_view(viewed, item, T0, full=True) == (False, [])  # the list overflowed
+
+
+def test_a_view_that_no_longer_counts_still_keeps_the_visitor_s_own_candidates() -> None:
+    viewed = {"a": T0 - 30 * DAY, "b": T0 - 60}
+    learning = learn_from_view(
+        viewed, "a", T0, {"b": 1.0}, known={"a", "b"}, cookie=True, visits=3, new_visit=True
+    )
+    assert learning is not None and not learning.shared
+    assert [member for member, _ in learning.also] == ["a>b"]
+    fresh = learn_from_view(
+        {"b": T0 - 60}, "a", T0, {}, known={"a", "b"}, cookie=True, visits=3, new_visit=True
+    )
+    assert fresh is not None and fresh.shared and fresh.item == "a"
+    full = learn_from_view(
+        {"b": T0 - 60}, "a", T0, {}, known={"a", "b"}, cookie=True, visits=3, new_visit=True,
+        full=True,
+    )  # fmt: skip
+    assert full is None  # nothing shared, no candidates: nothing to write
 
 
 def test_only_the_most_recent_views_pair() -> None:

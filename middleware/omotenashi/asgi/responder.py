@@ -291,6 +291,7 @@ class Responder:
             cookie=not visitor.is_new,  # a cookie-less request counts no popular view
             visits=profile.visits,  # only a returning visitor teaches co-views
             new_visit=change.new_visit,
+            full=profile.viewed_full,  # past VIEWED_KEEP items: no more counted views
         )
 
     def _record_soon(self) -> None:

@@ -34,6 +34,7 @@ class Profile:
     cart: dict[str, int] = field(default_factory=dict)
     cart_at: float | None = None
     viewed: dict[str, float] = field(default_factory=dict)  # item: when
+    viewed_full: bool = False  # the viewed list let an item go: no more counted views (coview)
     first_touch: dict[str, str] = field(default_factory=dict)
     caps: dict[str, tuple[str, int]] = field(default_factory=dict)  # rule: (period, count)
     merged: dict[str, float] = field(default_factory=dict)  # anonymous ids merged in: when
@@ -83,6 +84,7 @@ class Profile:
             "cart_changed": iso(self.cart_at),
             "viewed": sorted(self.viewed),
             "viewed_at": {item: iso(at) for item, at in sorted(self.viewed.items())},
+            "viewed_list_overflowed": self.viewed_full,
             "purchased": sorted(self.purchased),
             "recommendation_pairs": [
                 {"you_viewed": seed, "viewed_with_it": item, "score": round(score, 4)}

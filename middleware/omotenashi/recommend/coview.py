@@ -20,9 +20,10 @@ key (one key each, so Redis Cluster accepts it). After each update the key is tr
 top K (``ZREMRANGEBYRANK key 0 -(K+1)``). A fresh pair's increment grows with time, so it
 displaces stale pairs: the kept top K are the items *recently and often* viewed together.
 
-**Learning, in the existing post-response write** (visitors whose profile may be written
-only: never bots, GPC, no-consent, forced or preview views). When a visitor views catalogue
-item ``j`` and did not view it in the last ``CO_WINDOW`` seconds (a reload counts once):
+**Learning, after the response** (visitors whose profile may be written only: never bots,
+GPC, no-consent, forced or preview views). When a visitor views catalogue item ``j`` for the
+first time (:func:`pairs_for_view`: it is not among the items their profile keeps as viewed,
+and that list never overflowed):
 
 * ``pop``: log-add ``x(t)`` to ``j``, only when the request came with the visitor's cookie
   (a cookie-less request is a new id each time: it would count as often as it is sent);
@@ -34,6 +35,17 @@ item ``j`` and did not view it in the last ``CO_WINDOW`` seconds (a reload count
 * ``also``: the visitor's own candidates, ``j>k`` for the top ``SEED_NEIGHBOURS`` of
   ``co:j`` (already read in this request), scored ``x(t) + log2(share of k in co:j)``.
 
+**Each visitor counts once.** An item is counted for ``pop`` and a pair for ``co`` at most
+once per profile: only a first view counts, and it pairs only with items viewed before it,
+so a pair is counted when the later of its two items is first viewed, never again. The
+record script has the last word (one visitor's concurrent first views: only the request
+whose record first put the item in the viewed list teaches ``pop`` and ``co``, which are
+written after that record answers). The viewed list keeps ``VIEWED_KEEP`` items: once it
+has let one go (``WX`` in the profile), the visitor teaches ``pop`` and ``co`` no more, so
+reporting 50 made-up items through the beacon cannot make a view count again. A claim's
+support (below) is therefore a number of visitors (cookies), not of views: one person coming
+back on five days cannot make "popular" or "often viewed with" out of their own browsing.
+
 **Reading, in the same pipelined round trip as the profile**: the profile's load script
 returns ``also`` with the visitor's other keys; the same pipeline asks ``ZREVRANGE pop 0
 P−1 WITHSCORES`` and ``ZREVRANGE co:<current> 0 K−1 WITHSCORES`` for the page's own item
@@ -42,14 +54,14 @@ in (0, 1] for ranking.
 
 **Support before a claim** (the one place these thresholds live). A co-view is read only
 when at least ``MIN_CO_SUPPORT`` counted co-views stand behind it (returning visitors, each
-counting a pair at most once a day), and an item is popular only with at least
-``MIN_POPULAR_SUPPORT`` counted views (:func:`supported`: the decayed count, in which a view
+counting a pair once), and an item is popular only with at least ``MIN_POPULAR_SUPPORT``
+counted views, of as many visitors (:func:`supported`: the decayed count, in which a view
 half a week old counts half for popular, must be above the minimum less one half, which only
 that many views can reach); below that, ranking falls back to the next signal.
 
 What remains possible: someone who keeps many cookies past a visit (``session_gap``) and
-comes back with each can still push a pair, and many cookies each viewing an item once a day
-can push it up the popular list; the bound is the real traffic they must outweigh.
+comes back with each can still push a pair, and many cookies each viewing an item once can
+push it up the popular list; the bound is the real traffic they must outweigh.
 """
 
 from __future__ import annotations
@@ -127,11 +139,12 @@ def pairs_for_view(
     item: str,
     now: float,
     known: Container[str] | None = None,
+    full: bool = False,
 ) -> tuple[bool, list[str]]:
-    """Does this view count (no repeat within the window), and which recent items pair with it
-    (only ids in ``known``, the catalogue, when given)."""
-    last = viewed.get(item)
-    if last is not None and now - last < CO_WINDOW:
+    """Does this view count (the visitor's first of ``item``; none once their viewed list
+    overflowed, ``full``), and which items viewed in the last ``CO_WINDOW`` pair with it (only
+    ids in ``known``, the catalogue, when given)."""
+    if full or item in viewed:
         return False, []
     recent = sorted(
         (
@@ -192,6 +205,12 @@ class Learning:
     popular: list[tuple[str, float]]  # [(item, increment)] for the popular key
     co: dict[str, list[tuple[str, float]]]  # item → [(other, increment)]
     also: list[tuple[str, float]]  # [("seed>item", increment)] for the visitor's key
+    item: str = ""  # the item viewed: popular and co only if the record finds it a first view
+
+    @property
+    def shared(self) -> bool:
+        """It teaches other visitors' keys (``pop``, ``co``), not only the visitor's own."""
+        return bool(self.popular or self.co)
 
 
 def learn_from_view(
@@ -204,21 +223,25 @@ def learn_from_view(
     cookie: bool,
     visits: int,
     new_visit: bool,
+    full: bool = False,
 ) -> Learning | None:
     """The writes for a view of catalogue item ``item`` by a visitor who viewed ``viewed``
-    before (None: a repeat, or nothing to write). ``neighbours`` are the item's co-views read
-    in this request (relative weights); ``known`` the catalogue's ids: nothing else is ever
-    written to a shared key. ``cookie``: the request came with the visitor's cookie (else no
-    popular count); ``visits`` and ``new_visit``: only a :func:`returning` visitor teaches
-    co-views."""
+    before (None: a repeat the same day, or nothing to write): their own ``also`` candidates,
+    and on their first view of it (:func:`pairs_for_view`), ``pop`` and ``co``.
+    ``neighbours`` are the item's co-views read in this request (relative weights); ``known``
+    the catalogue's ids: nothing else is ever written to a shared key. ``cookie``: the
+    request came with the visitor's cookie (else no popular count); ``visits`` and
+    ``new_visit``: only a :func:`returning` visitor teaches co-views; ``full``: the visitor's
+    viewed list overflowed (they teach no one any more)."""
     if item not in known:
         return None
-    counts, partners = pairs_for_view(viewed, item, now, known)
-    if not counts:
+    last = viewed.get(item)
+    if last is not None and now - last < CO_WINDOW:  # a reload, or back to it the same day
         return None
+    counts, partners = pairs_for_view(viewed, item, now, known, full)
     x = log_increment(now, CO_HALF_LIFE)
     co: dict[str, list[tuple[str, float]]] = {}
-    if partners and returning(visits, new_visit):
+    if counts and partners and returning(visits, new_visit):
         co[item] = [(p, x) for p in partners]
         for other in partners:
             co.setdefault(other, []).append((item, x))
@@ -227,7 +250,7 @@ def learn_from_view(
         key=lambda kv: (-kv[1], kv[0]),
     )[:SEED_NEIGHBOURS]
     also = [(f"{item}>{other}", x + math.log2(w)) for other, w in best if w > 0]
-    popular = [(item, log_increment(now, POPULAR_HALF_LIFE))] if cookie else []
+    popular = [(item, log_increment(now, POPULAR_HALF_LIFE))] if cookie and counts else []
     if not (popular or co or also):
         return None
-    return Learning(popular, co, also)
+    return Learning(popular, co, also, item)

@@ -77,19 +77,30 @@ def _shown_why(shown_why: dict[str, list[object]], now: float, now_text: str) ->
 
 
 def record_argument(
-    change: Change, ttl: int, half_life: float, new_ttl: int, measure_ttl: int = 0
+    change: Change,
+    ttl: int,
+    half_life: float,
+    new_ttl: int,
+    measure_ttl: int = 0,
+    learn: str = "",
 ) -> str:
     """The change as the record script's one argument (JSON). ``new_ttl``: the life of a
     profile of one visit (0: the full ``ttl``); ``measure_ttl``: at least this long when it
-    holds a first exposure (the attribution window; store/privacy.py)."""
+    holds a first exposure (the attribution window; store/privacy.py); ``learn``: the item
+    whose first view would teach recommendations (the script answers whether it is one)."""
     try:
-        return _fast(change, ttl, half_life, new_ttl, measure_ttl)
+        return _fast(change, ttl, half_life, new_ttl, measure_ttl, learn)
     except TypeError:  # a name that is not a string, an unhashable reason: json's own way
-        return _dumps(payload(change, ttl, half_life, new_ttl, measure_ttl))
+        return _dumps(payload(change, ttl, half_life, new_ttl, measure_ttl, learn))
 
 
 def payload(
-    change: Change, ttl: int, half_life: float, new_ttl: int, measure_ttl: int = 0
+    change: Change,
+    ttl: int,
+    half_life: float,
+    new_ttl: int,
+    measure_ttl: int = 0,
+    learn: str = "",
 ) -> dict[str, Any]:
     """What the argument says, as a dict (json.dumps of it is the argument)."""
     out = change.payload(ttl, half_life)
@@ -100,16 +111,21 @@ def payload(
     out["new_ttl"] = new_ttl
     if measure_ttl:
         out["measure_ttl"] = measure_ttl
+    if learn:
+        out["learn"] = learn
     return out
 
 
-def _fast(c: Change, ttl: int, half_life: float, new_ttl: int, measure_ttl: int = 0) -> str:
+def _fast(
+    c: Change, ttl: int, half_life: float, new_ttl: int, measure_ttl: int = 0, learn: str = ""
+) -> str:
     now = c.now
     now_text = _num(now)
     why = _shown_why(c.shown_why, now, now_text) if c.shown_why else "{}"
     absent = "null" if c.absent_days is None else _num(c.absent_days)
     stage = _str(c.stage) if c.stage else _NO_TEXT
-    tail = f',"measure_ttl":{_num(measure_ttl)}}}' if measure_ttl else "}"
+    tail = f',"measure_ttl":{_num(measure_ttl)}' if measure_ttl else ""
+    tail += f',"learn":{_str(learn)}}}' if learn else "}"
     return (
         f'{{"now":{now_text},"since":{_num(c.since)},"ttl":{_num(ttl)}'
         f',"half_life":{_num(half_life)},"view":{_bool(c.view)}'

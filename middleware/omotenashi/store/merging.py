@@ -34,6 +34,7 @@ def merge_argument(profile: Profile, now: float, ttl: int, half_life: float) -> 
         "segments": ",".join(sorted(profile.segments)),
         "interests": profile.interest_now(now, half_life),
         "viewed": profile.viewed,
+        "viewed_full": profile.viewed_full,
         "cart": profile.cart,
         "shown": profile.shown,
         "shown_why": {

@@ -70,8 +70,8 @@ local function fields(fam)
   for f, v in pairs(have) do if family(f) == fam then out[#out + 1] = {{f, v}} end end
   return out
 end
-local function keep_newest(fam, limit)  -- by value (a time), then by name
-  if (count[fam] or 0) <= limit then return end
+local function keep_newest(fam, limit)  -- by value (a time), then by name; how many went
+  if (count[fam] or 0) <= limit then return 0 end
   local all = fields(fam)
   table.sort(all, function(x, y)
     local a, b = tonumber(x[2]) or 0, tonumber(y[2]) or 0
@@ -79,6 +79,7 @@ local function keep_newest(fam, limit)  -- by value (a time), then by name
     return x[1] < y[1]
   end)
   for i = 1, #all - limit do del(all[i][1]) end
+  return #all - limit
 end
 local function ttl_for(c)  -- after the writes: ``count`` says whether it holds an exposure
   if (c.new_ttl or 0) > 0 and tonumber(have['N'] or '0') < 2 then

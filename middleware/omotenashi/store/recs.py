@@ -101,20 +101,28 @@ class Recs:
                 self._popular = (time.monotonic(), relative(kept))
         return Shared(popular=self._popular[1] if self._popular else {}, co_views=co)
 
-    async def queue_learning(
-        self, pipe: Any, script: Any, learning: Learning, also_key: str, also_ttl: int
+    async def queue_own(
+        self, pipe: Any, script: Any, learning: Learning, also_key: str, ttl: int
     ) -> None:
-        """Queue one script call per key (awaiting a pipeline's call only queues it)."""
-
-        async def call(key: str, keep: int, ttl: int, pairs: list[tuple[str, float]]) -> None:
-            args: list[Any] = [keep, ttl]
-            for member, x in pairs:
-                args += [member, repr(x)]
-            await script(keys=[key], args=args, client=pipe)
-
-        if learning.popular:
-            await call(self.popular_key(), POPULAR_KEEP, SHARED_TTL, learning.popular)
-        for item, pairs in learning.co.items():
-            await call(self.co_key(item), CO_KEEP, SHARED_TTL, pairs)
+        """Queue the visitor's own candidates (``also``; awaiting a pipeline's call only
+        queues it). The record that follows sets their expiry to the profile's."""
         if learning.also:
-            await call(also_key, ALSO_KEEP, also_ttl, learning.also)
+            await _call(pipe, script, also_key, ALSO_KEEP, ttl, learning.also)
+
+    async def queue_shared(self, pipe: Any, script: Any, learning: Learning) -> None:
+        """Queue one script call per shared key (``pop``, ``co``): only once the record found
+        the view a first one (store/store.py)."""
+        if learning.popular:
+            popular = learning.popular
+            await _call(pipe, script, self.popular_key(), POPULAR_KEEP, SHARED_TTL, popular)
+        for item, pairs in learning.co.items():
+            await _call(pipe, script, self.co_key(item), CO_KEEP, SHARED_TTL, pairs)
+
+
+async def _call(
+    pipe: Any, script: Any, key: str, keep: int, ttl: int, pairs: list[tuple[str, float]]
+) -> None:
+    args: list[Any] = [keep, ttl]
+    for member, x in pairs:
+        args += [member, repr(x)]
+    await script(keys=[key], args=args, client=pipe)

@@ -6,7 +6,8 @@ listpack (every field and value under 64 bytes, in the common case). Field names
 - capitals, the plain fields: ``V`` page views, ``N`` visits, ``F``/``L`` first and last seen,
   ``VS`` start of this visit (absent during the first visit: it is ``F``), ``AD`` days away
   before it, ``G`` stage (1 awareness ... 5 loyalty), ``P`` purchases, ``PA`` last purchase,
-  ``CA`` last cart change, ``SG`` segments; and ``revoked``, the deny marker;
+  ``CA`` last cart change, ``SG`` segments, ``WX`` set once the viewed items let one go
+  (recommend/coview.py: no more counted views); and ``revoked``, the deny marker;
 - a lowercase letter and a name, one field per entry: ``f`` first-visit facts, ``e`` event
   counts, ``b`` items bought, ``x`` anonymous ids merged in (when), ``a`` attributes (JSON),
   ``i`` interests (``"<score> <when>"``), ``c`` cart quantities, ``w`` items viewed (when),
@@ -125,8 +126,12 @@ for _, t in ipairs(c.topics) do if room('i' .. t, MAX_TOPICS) then
   local decayed = (tonumber(score) or 0) * math.pow(0.5, age / c.half_life)
   put('i' .. t, num(decayed + 1) .. ' ' .. (now - base))
 end end
+-- c.learn: a catalogue item whose first view teaches recommendations (recommend/coview.py):
+-- answered whether it is one, decided here, where one visitor's concurrent views meet
+local learn = c.learn ~= nil and c.learn ~= ''
+local first_view = learn and have['w' .. c.learn] == nil and have['WX'] == nil and 1 or 0
 for _, item in ipairs(c.items) do put('w' .. item, now - base) end
-keep_newest('w', VIEWED_KEEP)
+if keep_newest('w', VIEWED_KEEP) > 0 then put('WX', 1) end
 for _, id in ipairs(c.shown) do
   local n, rest = shown_parts(have['s' .. id])
   put('s' .. id, rest and (n + 1) .. ' ' .. rest or n + 1)
@@ -162,7 +167,10 @@ end
 local ttl = ttl_for(c)  -- a day until the second visit, or the attribution window (privacy.py)
 redis.call('EXPIRE', H, ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
-if ARGV[2] == nil then return 1 end
+if ARGV[2] == nil then
+  if learn then return {first_view, {}} end
+  return 1
+end
 -- ARGV[2]: each field's counter, [key number, counter, amount]; key 0 is in another slot
 -- (Cluster): the field is answered, for the caller to count. ARGV[n - 1]: KEYS[n]'s expiry.
 local counters, touched, elsewhere = cjson.decode(ARGV[2]), {}, {}
@@ -176,6 +184,7 @@ for _, k in ipairs(set) do
   end
 end
 for n in pairs(touched) do redis.call('EXPIREAT', KEYS[n], ARGV[n - 1]) end
+if learn then return {first_view, elsewhere} end
 if #elsewhere > 0 then return elsewhere end
 return 1
 """
@@ -263,7 +272,7 @@ for item, at in pairs(a.viewed) do
   local rel = math.floor(at) - base
   if rel > (tonumber(have['w' .. item] or '') or -math.huge) then put('w' .. item, rel) end
 end
-keep_newest('w', VIEWED_KEEP)
+if keep_newest('w', VIEWED_KEEP) > 0 or a.viewed_full then put('WX', 1) end
 if a.segments ~= '' then
   local had = have['SG'] or ''
   put('SG', had == '' and a.segments or had .. ',' .. a.segments)

@@ -243,10 +243,14 @@ class Store:
         profile = _profile(replies[0]) if pid else Profile()
         return profile, self.recs.shared(kinds, replies[1:] if pid else replies, current)
 
-    def _record_arg(self, pid: str, change: Change, half_life: float) -> tuple[list[str], str]:
+    def _record_arg(
+        self, pid: str, change: Change, half_life: float, learn: str = ""
+    ) -> tuple[list[str], str]:
         """The record script's keys and its one argument (the change as JSON)."""
         new_ttl = 0 if pid.startswith("u") else self.cfg.new_ttl  # users: the full TTL
-        arg = record_argument(change, self.cfg.idle_ttl, half_life, new_ttl, self.measure_ttl)
+        arg = record_argument(
+            change, self.cfg.idle_ttl, half_life, new_ttl, self.measure_ttl, learn
+        )
         return self.keys(pid), arg
 
     @property
@@ -313,7 +317,8 @@ class Store:
         and one reply to read. All keys share the profile's hash tag, so it runs on Redis
         Cluster too.
         """
-        keys, arg = self._record_arg(pid, change, half_life)
+        learn = learning.item if learning is not None and learning.shared else ""
+        keys, arg = self._record_arg(pid, change, half_life, learn)
         if learning is None and self.fast is not None:  # batched, stats too: store/writer.py
             await self._run(partial(self.fast.add, keys, arg, change.stats), self.cfg.write_timeout)
             return
@@ -325,19 +330,29 @@ class Store:
             await self._run(lambda: write(keys, arg, change.stats), self.cfg.write_timeout)
             return
 
-        async def op() -> Any:  # the same round trip: what the view taught, then the profile
-            # (closed however it ends: a timeout cancels it mid-way)
+        async def op() -> Any:  # the visitor's own candidates, then the profile, in one trip
+            # (pipelines closed however they end: a timeout cancels them mid-way)
             call_keys, args = stats.record_call(keys, arg, change.stats, self.cfg)
             async with self.client.pipeline(transaction=False) as pipe:
                 also = self.key(pid, "also")
                 if learning is not None:  # first: the record then sets the also key's expiry
-                    await self.recs.queue_learning(
+                    await self.recs.queue_own(
                         pipe, self._learn, learning, also, self.cfg.idle_ttl
                     )
                 await self._scripts[0](keys=call_keys, args=args, client=pipe)  # queued
                 replies = await pipe.execute()
+            reply, first = replies[-1], 0
+            if learn:  # [a first view of the item: 1 or 0, the fields counted elsewhere]
+                if isinstance(reply, list) and len(reply) == 2:  # (else: not recorded at all)
+                    first, reply = reply
             if self.cfg.cluster and change.stats:  # counters in other slots: what it set
-                await stats.count_elsewhere(self.client, replies[-1], change.stats, self.cfg)
+                await stats.count_elsewhere(self.client, reply, change.stats, self.cfg)
+            # Other visitors' keys only after the record found this the visitor's first view
+            # of the item: one visitor's concurrent views of it teach them once.
+            if learning is not None and int(first) == 1:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    await self.recs.queue_shared(pipe, self._learn, learning)
+                    replies += await pipe.execute()
             return replies
 
         await self._run(op, self.cfg.write_timeout)
