@@ -45,7 +45,7 @@ SKIP_HEADER = b"x-omotenashi"
 # The codecs ``page_codec`` gives whose decoding is one byte sequence per character: a page
 # that decodes encodes back to the same bytes (for any other, the round trip is checked).
 ROUND_TRIP_CHARSETS = frozenset({"utf-8", WINDOWS_1252})
-HTML_TYPES = ("text/html", "application/xhtml+xml")
+HTML_TYPES = ("text/html",)  # XHTML is XML: an HTML rewrite could make it ill-formed
 
 
 @dataclass(frozen=True)
