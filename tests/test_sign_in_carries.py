@@ -162,3 +162,28 @@ async def test_a_capped_rule_stays_hidden_after_signing_in(
         export: Any = (await middleware.store.load(user)).to_export()
     assert export["caps"]["promo"]["count"] == 3
     assert export["purchased"] == (["kyoto", "lapland"] if user_had else ["kyoto"])
+
+
+@pytest.mark.parametrize(
+    ("anon_items", "user_items", "full"),
+    [
+        (["a"], ["b"], False),
+        ([f"a{i}" for i in range(30)], [f"u{i}" for i in range(30)], True),  # 60 > 50 kept
+        ([f"a{i}" for i in range(60)], [], True),  # the anonymous list had let items go
+    ],
+)
+async def test_a_viewed_list_that_let_items_go_stays_so_across_a_merge(
+    store: Store, omotenashi_redis: redis.Redis, anon_items: list[str], user_items: list[str],
+    full: bool,
+) -> None:  # fmt: skip
+    """Once a visitor's viewed list has let an item go, their views teach recommendations no
+    more (recommend/coview.py): a sign-in must not reset that, nor hide an overflow it makes."""
+    anon, user = new_vid(), "u" + new_vid()
+    await store.record(anon, Change(now=NOW - 600, view=True, items=anon_items), HALF_LIFE)
+    if user_items:
+        await store.record(user, Change(now=NOW - 900, view=True, items=user_items), HALF_LIFE)
+    assert (await store.load(anon)).viewed_full == (len(anon_items) > limits.VIEWED_KEEP)
+    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
+    merged = await store.load(user)
+    assert merged.viewed_full is full
+    assert len(merged.viewed) == min(limits.VIEWED_KEEP, len(anon_items) + len(user_items))
