@@ -56,6 +56,26 @@ class SnippetError(OmotenashiError):
         super().__init__(f"snippet {snippet!r}: {reason}")
 
 
+class SnippetFileError(SnippetError):
+    """A snippet file that cannot be read as a snippet (not UTF-8, too big): named with the
+    line to look at, like a rule file with the same problem."""
+
+    def __init__(self, snippet: str, reason: str, hint: str, line: int = 1) -> None:
+        self.hint = hint
+        self.line = line
+        super().__init__(snippet, reason)
+
+
+class SnippetLimitError(OmotenashiError):
+    """A render of a snippet went past its budget (``engine/budget.py``): too many loop rounds,
+    or too much text. ``str(error)`` is the problem; ``hint`` what would be right."""
+
+    def __init__(self, problem: str, hint: str) -> None:
+        self.problem = problem
+        self.hint = hint
+        super().__init__(problem)
+
+
 class StoreError(OmotenashiError):
     """Redis did not answer in time or answered with an error."""
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import StrictUndefined, Template, nodes
 
+from omotenashi.engine.html.fragment import Broken, broken
 from omotenashi.errors import SnippetError
 
 # What ``visitor`` holds in a snippet (engine/profile.py ``visitor_view``).
@@ -56,7 +57,22 @@ def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, 
         out = template.render({**values, "visitor": visitor})
     except Exception as exc:  # any snippet failure leaves the slot's default in place
         raise SnippetError(template.name or "text", f"failed to render: {exc}") from exc
-    return out if template.environment.autoescape else html.escape(out, quote=False)
+    if not template.environment.autoescape:
+        return html.escape(out, quote=False)
+    found = broken(out)  # spliced as it is: it must not change the page around the slot
+    if found is not None:
+        raise BrokenMarkup(template.name or "text", found, out)
+    return out
+
+
+class BrokenMarkup(SnippetError):
+    """A snippet's output is not a whole piece of HTML (engine/html/fragment.py): it would
+    change the page around the slot, so the slot keeps its default."""
+
+    def __init__(self, snippet: str, found: Broken, output: str, said: str = "") -> None:
+        self.found = found
+        self.output = output
+        super().__init__(snippet, said or f"its HTML {found.reason}")
 
 
 class _Watched(dict[str, Any]):
@@ -164,7 +180,9 @@ def warn_once(log: logging.Logger, problem: str, owner: object, kind: str | None
     log.warning("omotenashi: %s", problem)
 
 
-_RENDERED: OrderedDict[tuple[Any, ...], tuple[object, str]] = OrderedDict()
+# By snippet and key: the owner, the output and, for output that is no whole piece of HTML,
+# what is wrong with it (checked once, like the render).
+_RENDERED: OrderedDict[tuple[Any, ...], tuple[object, str, Broken | None]] = OrderedDict()
 _RENDERED_LOCK = threading.Lock()
 _KEEP = 2048
 
@@ -187,14 +205,22 @@ def render_items(
         known = _RENDERED.get(cache_key)
         if known is not None and known[0] is owner:
             _RENDERED.move_to_end(cache_key)
+            if known[2] is not None:
+                raise BrokenMarkup(template.name or "text", known[2], known[1])
             return known[1]
     watched = _Watched(visitor)
-    out = render(template, values, watched)
+    found = None
+    try:
+        out = render(template, values, watched)
+    except BrokenMarkup as exc:
+        out, found = exc.output, exc.found
     if not watched.looked:
         with _RENDERED_LOCK:
-            _RENDERED[cache_key] = (owner, out)
+            _RENDERED[cache_key] = (owner, out, found)
             if len(_RENDERED) > _KEEP:
                 _RENDERED.popitem(last=False)
+    if found is not None:
+        raise BrokenMarkup(template.name or "text", found, out)
     return out
 
 

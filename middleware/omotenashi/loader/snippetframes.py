@@ -7,6 +7,8 @@ from pathlib import Path
 
 from jinja2.exceptions import TemplateSyntaxError
 
+from omotenashi.errors import SnippetFileError
+
 
 class Frames:
     """Locates problems in the snippets under ``folder``: each code file a traceback names is
@@ -19,6 +21,8 @@ class Frames:
 
     def located(self, cause: BaseException | None) -> tuple[str, int] | None:
         """The snippet and line a compile or render problem is in, when it is in a snippet."""
+        if isinstance(cause, SnippetFileError):  # not UTF-8, too big: the file, and the line
+            return cause.snippet, cause.line
         if isinstance(cause, TemplateSyntaxError):
             return (cause.name, cause.lineno) if cause.name else None
         found = None

@@ -16,8 +16,6 @@ from typing import Any, cast
 from jinja2 import (
     BaseLoader,
     ChainableUndefined,
-    Environment,
-    FileSystemLoader,
     Template,
     TemplateError,
     meta,
@@ -29,12 +27,15 @@ from jinja2.exceptions import (
     TemplateNotFound,
     UndefinedError,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from omotenashi.engine.budget import STEPS_HINT, TEXT_HINT
 from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_field, render
-from omotenashi.errors import RuleError, SnippetError
+from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
+from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
+from omotenashi.loader.snippetfiles import SnippetLoader
 from omotenashi.loader.snippetframes import Frames
+from omotenashi.loader.snippethtml import BrokenMarkup, checked_render
 from omotenashi.loader.templatescan import needed, rebound
 from omotenashi.rules.model import Rule
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
@@ -45,10 +46,19 @@ _HINTS = (
     ("expected token 'end of print statement'", "close the tag with }}"),
     ("unexpected end of template", "close every {% if %} and {% for %} with its {% end... %}"),
     ("is unsafe", "a snippet reads its values: no internals (__x__), nothing that changes them"),
+    ("the file is not utf-8 text", "save it as UTF-8"),
+    ("a snippet may have", "split it into several snippets"),
+    ("loops more than", STEPS_HINT),
+    ("makes text longer than", TEXT_HINT),
+    ("characters of text in one render", TEXT_HINT),
+    ("takes too long to render", "loop less and build less text"),
 )
 _READERS = frozenset({"get", "keys", "values", "items"})  # ``visitor.get('name')`` reads
 NAMED_USERS = 5  # rules a snippet's problem names; the rest are counted
 _BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
+# Failures that refuse a snippet even when met with a sample visitor: the sandbox said no, the
+# render went past its budget, or a snippet it brings in cannot be read.
+_REFUSED = (SecurityError, SnippetLimitError, SnippetFileError)
 
 
 class SampleFailure(SnippetError):
@@ -83,29 +93,21 @@ SAMPLE_SAID = (
 )
 
 
-class _SnippetLoader(FileSystemLoader):
-    """Snippet files, without a leading byte-order mark (some editors save one)."""
-
-    def get_source(self, environment: Environment, template: str) -> Any:
-        source, filename, uptodate = super().get_source(environment, template)
-        return source.removeprefix("\ufeff"), filename, uptodate
-
-
 class Renderer:
     """Owns the sandboxed Jinja2 environment over the snippets folder."""
 
     def __init__(self, snippets_dir: Path) -> None:
         self.snippets_dir = snippets_dir
         # Immutable: a snippet can read what it is given, never change it (``cart.append``).
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = BudgetedSandbox(
             autoescape=True,
-            loader=_SnippetLoader(str(snippets_dir)),
+            loader=SnippetLoader(str(snippets_dir)),
             undefined=SnippetUndefined,  # a missing value fails the snippet, never prints blanks
             auto_reload=True,
             keep_trailing_newline=False,
         )
         # Copy is plain text: rendered without markup, then escaped as a whole.
-        self.text_env = ImmutableSandboxedEnvironment(autoescape=False, undefined=SnippetUndefined)
+        self.text_env = BudgetedSandbox(autoescape=False, undefined=SnippetUndefined)
         self._copies: dict[str, Template] = {}
         self._asts: dict[tuple[str, str], nodes.Template | None] = {}
         self.reported: dict[tuple[str, int, str], tuple[RuleError, list[str]]] = {}
@@ -174,7 +176,7 @@ class Renderer:
                 return None
             loader = cast(BaseLoader, self.env.loader)
             return self.env.parse(loader.get_source(self.env, template.name)[0])
-        except TemplateError:
+        except (TemplateError, SnippetError):
             return None
 
     def uses_name(self, template: Template, text: str | None = None) -> bool:
@@ -218,18 +220,22 @@ class Renderer:
         self._visitor_fields(ast, template)
         brings_in = any(ast.find_all(_BRINGS_IN))
         if not brings_in and "visitor" not in self._names(ast):
-            return render(template, values, {})  # the same for everyone: fails for everyone
+            with sample_render():  # bounded (budget.py), and a wall clock as a guard
+                return checked_render(template, values, {})  # the same for everyone, good or bad
         needs = self._needs.get(id(ast))
         if needs is None:  # once per snippet, however many rules use it
             needs = self._needs[id(ast)] = needed(ast, self._included)
         lacking = sorted(needs - {*values, *self.env.globals, "visitor"})
         try:
-            render(template, values, SAMPLE_VISITOR)  # what it brings in must render too
+            with sample_render():
+                checked_render(template, values, SAMPLE_VISITOR)  # what it brings in too
+        except BrokenMarkup:  # broken HTML for the sample visitor: an error, not a warning
+            raise
         except SnippetError as exc:
             cause = exc.__cause__
             certain = lacking and isinstance(cause, UndefinedError)  # read on every render
-            if certain or isinstance(cause, SecurityError) or self._misspelt_with(exc, ast, values):
-                raise  # certain to fail for everyone, unsafe, or a misspelt with: key
+            if certain or isinstance(cause, _REFUSED) or self._misspelt_with(exc, ast, values):
+                raise  # certain to fail for everyone, unsafe, too big, or a misspelt with: key
             raise SampleFailure(exc.snippet, exc.reason) from cause
         if lacking:  # read on every render, whoever the visitor: certain to fail
             said = f"'{lacking[0]}' is undefined"
@@ -239,7 +245,7 @@ class Renderer:
     def _included(self, name: str) -> nodes.Template | None:
         try:
             return self._ast(self.env.get_template(name))
-        except TemplateError:
+        except (TemplateError, SnippetError):
             return None
 
     def check_fields(self, template: Template) -> None:
@@ -301,7 +307,7 @@ class Renderer:
         field_name = "snippet" if rule.snippet else "text"
         cause = exc.__cause__
         missing = _UNDEFINED.fullmatch(str(cause)) if isinstance(cause, UndefinedError) else None
-        located = self._frames.located(cause)
+        located = self._frames.located(exc if isinstance(exc, SnippetFileError) else cause)
         if missing is not None and missing.group(1) not in rule.with_:
             via = located[0] if located and located[0] != exc.snippet else None
             snippet = f"{exc.snippet!r}" + (f" (through {via!r})" if via else "")

@@ -1,0 +1,389 @@
+"""Whether a snippet's output is a whole piece of HTML: one that cannot change the page around
+the slot it fills.
+
+The output is spliced into the page as it is, so a comment it leaves open hides the rest of
+the page, a ``</div>`` it never opened closes one of the page's elements, a ``<textarea>``
+swallows everything after it as text. :func:`fragment_problem` reads the output with the
+engine's tokenizer (``tokens.py``: one pass, linear time, no backtracking) and keeps its own
+small stack of open elements. It says what is wrong when the output:
+
+- leaves a comment, a ``<!``/``<?`` declaration, a tag, a CDATA section or the raw text of
+  ``script``, ``style``, ``textarea``, ``title``, ``xmp``, ``iframe``, ``noembed``,
+  ``noframes``, ``noscript`` unfinished, or has ``<plaintext>`` (which never ends);
+- closes an element it did not open, closes one before what it opened inside it, or leaves one
+  open at the end. Closing is explicit, even where HTML lets an author leave ``</p>``, ``</li>``
+  or ``</td>`` out: how far such an element reaches depends on the page around it (``</span>``
+  does not end a ``<p>``; the page's ``</ul>`` ends an ``<li>``, and the "i" note lands in it);
+- has document-level markup: a doctype, ``html``, ``head``, ``body``, ``frameset`` (their
+  attributes would be merged into the page's own), or ``base`` (it would change every link of
+  the page);
+- has markup a browser does not build as written: a block (``div``, ``ul``, ``h2``, ``table``
+  ...) inside its own ``<p>`` (the browser ends the ``<p>`` there and turns the ``</p>`` into
+  an extra empty paragraph), a link in a link, a button in a button, a form in a form, a heading
+  directly in a heading, an ``li``/``dd``/``dt`` ending an open one, an option in an option,
+  a ``select`` or an input field in a ``select``, HTML elements that break out of an ``<svg>``
+  or ``<math>``, a ``<![CDATA[`` outside them;
+- puts table parts where a browser drops or moves them: text or other elements directly in a
+  ``table``/``tbody``/``tr`` (moved before the table), a ``td``/``tr``/... outside a table
+  or inside a cell (dropped, or ending the cell). A snippet for a slot that *is* a table part
+  may consist of table parts of one level at its top: only cells (``td``/``th``, for a
+  ``<tr>`` slot), only rows (for a ``<tbody>`` or ``<table>`` slot), or only sections.
+
+What it cannot know is the page: a well-formed ``<div>`` snippet still ends the page's ``<p>`` if
+the slot is a ``<span>`` inside one, and a snippet's ``<form>`` or ``<a>`` still clash with a
+form or link around the slot. The slot's element decides what may go in it (README, "Authoring
+rules"). Reasons name tags, never text of the output: the same for every visitor, so a problem
+is logged once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .body import BREAKOUT, CLOSES_P, HEADINGS
+from .tokens import ATTR, NONWS, RAWTEXT, RCDATA, TOKEN, attrs, raw_text_end, self_closing
+from .tree import SPECIAL_NAMES
+
+VOID = frozenset(
+    "area basefont bgsound br col embed frame hr image img input keygen link meta param source "
+    "track wbr".split()
+)
+RAW = RAWTEXT | RCDATA | {"script"}
+PAGE_ONLY = frozenset(("html", "head", "body", "frameset"))
+P_CLOSERS = CLOSES_P | HEADINGS | frozenset("pre listing form li dd dt table hr xmp".split())
+TABLE_PARTS = frozenset("caption col colgroup tbody td tfoot th thead tr".split())
+_ANYWHERE = frozenset(("script", "style", "template"))  # at home among table parts too
+_SECTION_KIDS = frozenset(("tr", "td", "th")) | _ANYWHERE
+_KIDS = {  # what a browser keeps where it is, directly inside these (the rest: moved out)
+    "table": TABLE_PARTS | _ANYWHERE,
+    "tbody": _SECTION_KIDS,
+    "thead": _SECTION_KIDS,
+    "tfoot": _SECTION_KIDS,
+    "tr": frozenset(("td", "th")) | _ANYWHERE,
+    "colgroup": frozenset(("col", "template")),
+}
+_LEVELS = {"td": "cells", "th": "cells", "tr": "rows"}  # the other table parts: "sections"
+_SVG_HTML = frozenset(("foreignobject", "desc", "title"))  # HTML goes inside these
+_MATH_HTML = frozenset(("mi", "mo", "mn", "ms", "mtext"))
+_SCOPE = frozenset("applet caption html table td th marquee object template".split())
+_MARKERS = frozenset("applet object marquee template td th caption".split())
+
+# What an open element tells the elements inside it (bits of Open.flags): a p is open in
+# button scope, an li/dd/dt is reachable by the walk of a new one, an a/nobr is an active
+# formatting element, a button is in scope, a form or a select is open.
+P, LI, DDT, A, NOBR, BUTTON, FORM, SELECT = (1 << k for k in range(8))
+_OWN = {"p": P, "li": LI, "dd": DDT, "dt": DDT, "a": A, "nobr": NOBR, "button": BUTTON}
+_OWN |= {"form": FORM, "select": SELECT}
+_THROUGH_FOREIGN = A | NOBR | FORM
+_FIRST = " (close the first one before the second)"
+_CLASH = {  # the element a new one would end, and what a browser does
+    "a": (A, "has a link inside a link: a browser ends the first link there" + _FIRST),
+    "nobr": (NOBR, "has a <nobr> inside a <nobr>: a browser ends the first one there" + _FIRST),
+    "button": (BUTTON, "has a button inside a button: a browser ends the first there" + _FIRST),
+    "form": (
+        FORM,
+        "has a form inside a form: a browser drops the inner <form>, and its </form> ends the "
+        "outer one (close the first form before the second)",
+    ),
+    "li": (LI, "has an <li> inside an <li>: a browser ends the first <li> there" + _FIRST),
+    "dd": (DDT, "has a <dd> inside a <dd> or <dt>: a browser ends that one there" + _FIRST),
+    "dt": (DDT, "has a <dt> inside a <dd> or <dt>: a browser ends that one there" + _FIRST),
+}
+for _tag in ("select", "input", "textarea", "keygen"):
+    _CLASH[_tag] = (
+        SELECT,
+        f"has <{_tag}> inside a <select>: a browser ends the <select> there (move the <{_tag}> "
+        "out of the <select>)",
+    )
+
+_AFTER = "the rest of the page after the slot would"
+COMMENT = (
+    "leaves a comment open: everything after it on the page would disappear (close it with -->)"
+)
+DECLARATION = f"leaves a '<!' or '<?' open: {_AFTER} disappear (end it with >)"
+TAG = (
+    "leaves the tag <{tag}> unfinished (a quote or the > missing): "
+    f"{_AFTER.replace('{', '{{')} be read as part of it (finish the tag)"
+)
+CDATA = (
+    "has a <![CDATA[ outside <svg> or <math>: a browser reads it as a comment up to the first > "
+    "(remove it)"
+)
+CDATA_OPEN = f"leaves a <![CDATA[ open: {_AFTER} disappear (close it with ]]>)"
+DOCTYPE = "has a doctype, which belongs to the page, not to a slot (remove it)"
+RAW_OPEN = "leaves <{tag}> open: " + _AFTER + " become its text (close it with </{tag}>)"
+PLAINTEXT = f"has <plaintext>, which never ends: {_AFTER} show as text (use <pre>)"
+PAGE_TAG = (
+    "has {markup}, which belongs to the page, not to a slot: a browser would apply it to the "
+    "page's own <{tag}> (remove it)"
+)
+BASE = "has <base>, which would change where every link of the page points (remove it)"
+STRAY = (
+    "has </{tag}> with no <{tag}> before it: a browser would close the page's own elements "
+    "around the slot with it (remove the </{tag}>, or add the <{tag}> it belongs to)"
+)
+VOID_END = (
+    "has </{tag}>, but <{tag}> never has an end tag: a browser ignores it or adds a line break "
+    "(remove the </{tag}>)"
+)
+CROSSED = "closes <{tag}> while <{inner}> inside it is still open (add </{inner}> before </{tag}>)"
+LEFT_OPEN = "leaves <{tag}> open: " + _AFTER + " be inside it (close it with </{tag}>)"
+IN_P = (
+    "has <{tag}> inside <p>: a browser ends the <p> before it and makes the </p> an extra empty "
+    "paragraph (use <div> for the outer element, or close the <p> first)"
+)
+TABLE_OUT = "has <{tag}> outside a <table>: a browser drops the tag (put it in a table)"
+IN_CELL = (
+    "has <{tag}> inside <{cell}>: a browser ends the <{cell}> there (close the <{cell}> first)"
+)
+FOSTER = (
+    "has {what} directly inside <{parent}>: a browser moves it out, before the table "
+    "(put it in a <td>)"
+)
+MIXED = (
+    "mixes {new} with {old} at its top level: a browser drops the table parts, or moves the rest "
+    "out of the slot (a snippet for a slot that is a table part has only cells, only rows or only "
+    "table sections at its top)"
+)
+BREAKS_OUT = (
+    "has <{tag}> inside <{parent}>: a browser ends the <{parent}> there (put HTML outside it, "
+    "or in a <foreignObject>)"
+)
+_OLD = {"flow": "text or other elements", "cells": "table cells", "rows": "table rows"}
+_OLD["sections"] = "table sections"
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """What is wrong with a piece of HTML: the reason (what and what would be right; it names
+    tags, never text), where it is in the markup and the markup there, to quote."""
+
+    reason: str
+    at: int
+    piece: str
+
+
+class Open:
+    """An element open in the fragment, or the fragment itself, or a template's content."""
+
+    __slots__ = ("at", "end", "flags", "html_inside", "level", "name", "ns", "top")
+
+    def __init__(self, name: str, ns: str, flags: int, html_inside: bool = True) -> None:
+        self.name = name
+        self.ns = ns  # "html", "svg" or "math"
+        self.flags = flags
+        self.html_inside = html_inside  # HTML rules apply to what it contains
+        self.top = ns == "html" and name in ("#fragment", "template")  # a fragment's top level
+        self.level = ""  # there: "flow", "cells", "rows" or "sections" once something shows
+        self.at = self.end = 0  # where its start tag is
+
+
+def fragment_problem(html: str) -> str | None:
+    """None when ``html`` is a balanced fragment that cannot change the page outside the slot
+    it fills (see the module's docstring); else a short reason, the same for every visitor."""
+    found = broken(html)
+    return None if found is None else found.reason
+
+
+def broken(html: str) -> Broken | None:
+    """:func:`fragment_problem`, with where the problem is."""
+    if "<" not in html:
+        return None
+    n = len(html)
+    stack = [Open("#fragment", "html", 0)]
+    open_names: dict[str, int] = {}
+    # a quote a tag never closes is the last of its kind in the markup (or the tokenizer's
+    # pattern would have read the value up to the next one, as a browser does)
+    last_q1, last_q2 = html.rfind("'"), html.rfind('"')
+    i = 0
+    while (m := TOKEN.search(html, i)) is not None:
+        lt, i, top = m.start(), m.end(), stack[-1]
+        if lt > m.pos and (top.top or top.name in _KIDS) and NONWS.search(html, m.pos, lt):
+            said = _text(top)
+            if said:
+                return Broken(said, m.pos, html[m.pos : min(lt, m.pos + 40)])
+        text = m.group(0)
+        tag = m.group(1) or m.group(2)
+        if (
+            tag is not None
+            and (lt <= last_q1 < i or lt <= last_q2 < i)
+            and _quote_left_open(m, tag)
+        ):
+            return Broken(TAG.format(tag=tag.lower()[:30]), lt, text[:60])
+        if m.group(1) is not None:
+            said, push = _start(html, m, m.group(1).lower(), top)
+            if said:
+                return Broken(said, lt, text[:60])
+            if push is not None:
+                push.at, push.end = lt, i
+                stack.append(push)
+                open_names[push.name] = open_names.get(push.name, 0) + 1
+                if push.ns == "html" and push.name in RAW:
+                    i = raw_text_end(html, push.name, i)
+                    if i >= n:
+                        return Broken(RAW_OPEN.format(tag=push.name), lt, text[:60])
+        elif m.group(2) is not None:
+            name = m.group(2).lower()
+            if name != top.name or len(stack) == 1:
+                return Broken(_end_problem(name, top, open_names), lt, text[:60])
+            stack.pop()
+            open_names[name] -= 1
+        elif m.group(5) is not None:
+            return Broken(TAG.format(tag=_tag_name(html, lt)), lt, html[lt : lt + 60])
+        elif m.group(4) is not None:
+            return Broken(DOCTYPE, lt, text[:60])
+        elif m.group(3) is not None:
+            if top.html_inside:
+                return Broken(CDATA, lt, text)
+            end = html.find("]]>", i)
+            if end < 0:
+                return Broken(CDATA_OPEN, lt, html[lt : lt + 60])
+            i = end + 3
+        elif text.startswith("<!--"):
+            if not text.endswith(("-->", "--!>")):
+                return Broken(COMMENT, lt, text[:60])
+        elif not text.endswith(">"):
+            return Broken(DECLARATION, lt, text[:60])
+    top = stack[-1]
+    if top.top or top.name in _KIDS:
+        k = NONWS.search(html, i)
+        said = _text(top) if k is not None else ""
+        if k is not None and said:
+            return Broken(said, k.start(), html[k.start() : k.start() + 40])
+    if len(stack) > 1:
+        piece = html[top.at : min(top.end, top.at + 60)]
+        return Broken(LEFT_OPEN.format(tag=top.name), top.at, piece)
+    return None
+
+
+def _start(html: str, m: re.Match[str], name: str, top: Open) -> tuple[str, Open | None]:
+    """The problem with the start tag ``name`` directly in ``top`` (empty: none), and the
+    element it leaves open (None: nothing, as for a void element)."""
+    lt, end = m.start(), m.end()
+    if not top.html_inside:  # in <svg> or <math>
+        if name in BREAKOUT or (name == "font" and _has(html, lt, end, "color", "face", "size")):
+            return BREAKS_OUT.format(tag=name, parent=top.ns), None
+        if self_closing(html, lt, end):
+            return "", None
+        ns = "svg" if name == "svg" else top.ns
+        inside = (ns == "svg" and name in _SVG_HTML) or (ns == "math" and name in _MATH_HTML)
+        if ns == "math" and name == "annotation-xml":
+            found = {a.name: a.value.lower() for a in attrs(html, lt + 1 + len(name), end)}
+            inside = found.get("encoding") in ("text/html", "application/xhtml+xml")
+        return "", Open(name, ns, top.flags & _THROUGH_FOREIGN, inside)
+    said = _context(html, name, top, lt, end)
+    if said:
+        return said, None
+    if name in PAGE_ONLY:
+        return PAGE_TAG.format(markup=f"<{name}>", tag=name), None
+    if name == "base":
+        return BASE, None
+    if name == "plaintext":
+        return PLAINTEXT, None
+    if name in P_CLOSERS and top.flags & P:
+        return IN_P.format(tag=name), None
+    clash = _CLASH.get(name)
+    if clash is not None and top.flags & clash[0]:
+        return clash[1], None
+    if (name in HEADINGS and top.name in HEADINGS) or (
+        name in ("option", "optgroup") and top.name in ("option", name)
+    ):
+        what = f"has <{name}> directly inside <{top.name}>: a browser ends the <{top.name}> there"
+        return what + _FIRST, None
+    if name in VOID:
+        return "", None
+    if name in ("svg", "math"):
+        closed = self_closing(html, lt, end)
+        return "", None if closed else Open(name, name, top.flags & _THROUGH_FOREIGN, False)
+    return "", Open(name, "html", _flags(top.flags, name))
+
+
+def _flags(parent: int, name: str) -> int:
+    """What an element ``name`` inside one with ``parent``'s flags tells the ones inside it."""
+    flags = parent
+    if name in SPECIAL_NAMES and name not in ("address", "div", "p"):
+        flags &= ~(LI | DDT)  # a new <li> looks for an open one up to here only
+    if name in _SCOPE or name == "button":
+        flags &= ~P
+    if name in _SCOPE:
+        flags &= ~BUTTON
+    if name in _MARKERS:
+        flags &= ~(A | NOBR)
+    if name == "template":
+        flags &= ~(FORM | SELECT)
+    return flags | _OWN.get(name, 0)
+
+
+def _context(html: str, name: str, top: Open, lt: int, end: int) -> str:
+    """The problem with ``name`` starting directly in ``top``, as far as tables go (empty:
+    none)."""
+    kids = _KIDS.get(top.name)
+    if kids is not None:
+        if name in kids or (name == "input" and _has(html, lt, end, type="hidden")):
+            return ""
+        return FOSTER.format(what=f"<{name}>", parent=top.name)
+    if top.top:
+        if name in _ANYWHERE:
+            return ""
+        level = _LEVELS.get(name, "sections") if name in TABLE_PARTS else "flow"
+        if top.level in ("", level):
+            top.level = level
+            return ""
+        return MIXED.format(new=f"<{name}>", old=_OLD[top.level])
+    if name in TABLE_PARTS:
+        if top.name in ("td", "th", "caption"):
+            return IN_CELL.format(tag=name, cell=top.name)
+        return TABLE_OUT.format(tag=name)
+    return ""
+
+
+def _text(top: Open) -> str:
+    """The problem with text directly in ``top`` (empty: none)."""
+    if top.name in _KIDS:
+        return FOSTER.format(what="text", parent=top.name)
+    if top.level in ("", "flow"):
+        top.level = "flow"
+        return ""
+    return MIXED.format(new="text", old=_OLD[top.level])
+
+
+def _end_problem(name: str, top: Open, open_names: dict[str, int]) -> str:
+    """What is wrong with the end tag ``name`` while ``top`` is the current element."""
+    if name in PAGE_ONLY:
+        return PAGE_TAG.format(markup=f"</{name}>", tag=name)
+    if name in VOID or name == "base":
+        return VOID_END.format(tag=name)
+    if open_names.get(name):
+        return CROSSED.format(tag=name, inner=top.name)
+    return STRAY.format(tag=name)
+
+
+def _has(html: str, lt: int, end: int, *names: str, type: str = "") -> bool:
+    """Whether the start tag at ``lt`` has one of the attributes ``names`` (or, with ``type``,
+    that type)."""
+    found = {a.name: a.value for a in attrs(html, lt + 1, end)}
+    if type:
+        return found.get("type", "").lower() == type
+    return any(name in found for name in names)
+
+
+def _quote_left_open(m: re.Match[str], tag: str) -> bool:
+    """Whether an attribute value of the tag ``m`` opens a quote it never closes: the
+    tokenizer's pattern then reads it unquoted, up to the ``>``; a browser reads on into the
+    page after the slot, up to the next such quote."""
+    name_end = m.start() + 1 + len(tag) + (m.group(2) is not None)
+    for a in ATTR.finditer(m.string, name_end, m.end() - 1):
+        value = a.group(5)
+        if value and value[0] in "'\"":
+            return True
+    return False
+
+
+def _tag_name(html: str, lt: int) -> str:
+    """The name of the tag that starts at ``lt`` (at most 30 characters)."""
+    j = lt + 2 if html.startswith("</", lt) else lt + 1
+    k = j
+    while k < len(html) and k - j < 30 and not html[k].isspace() and html[k] not in "/>":
+        k += 1
+    return html[j:k].lower()

@@ -1,0 +1,257 @@
+"""The sandbox snippets and copy render in: Jinja2's immutable sandbox, with a budget per render
+(``budget.py``) that no loop, call, include, operator or filter can go past.
+
+Hooks, all Jinja's own: loops are counted by wrapping what every ``{% for %}`` iterates over
+(the compiler's tree is rewritten before code is made: :class:`_Counting`); calls and includes
+through the sandbox's ``call`` and ``get_template``; ``*``, ``**``, ``%`` and ``+`` through
+``intercepted_binops``; ``~`` by a rewrite to a checked join; every filter through a wrapper that
+estimates first (``center(100000000)`` is refused before it is made) and checks after; every
+printed value through ``finalize``. The wrappers take the context, which also keeps Jinja from
+running filters on constants while it compiles (``{{ 'x'|center(10**9) }}``) outside any budget.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from jinja2 import Template, nodes, pass_context
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.runtime import Context, markup_join, str_join
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import _PassArg, generate_lorem_ipsum
+
+from omotenashi.engine.budget import (
+    _CURRENT,
+    DEADLINE,
+    MAX_TEXT,
+    TEXT_HINT,
+    TEXT_PROBLEM,
+    Budget,
+    binop_estimate,
+    counted,
+    current,
+    percent_estimate,
+    spec_estimate,
+)
+from omotenashi.errors import SnippetLimitError
+
+LOOP = "omotenashi_loop"  # the filters the rewrite inserts (a snippet may name them: harmless)
+JOIN = "omotenashi_join"
+SAMPLE_SECONDS = 5.0  # a sample render at check or load time: a guard behind the budget
+
+
+@contextmanager
+def sample_render(seconds: float = SAMPLE_SECONDS) -> Iterator[None]:
+    """Renders inside this block (a check's or load's sample values) must end within
+    ``seconds`` of wall clock too; a request's renders have only the budget."""
+    token = DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        DEADLINE.reset(token)
+
+
+class BudgetTemplate(Template):
+    """A template whose every :meth:`render` has a budget of its own."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        token = _CURRENT.set(Budget(DEADLINE.get()))
+        try:
+            ctx = self.new_context(dict(*args, **kwargs))
+            try:
+                parts, size = [], 0
+                for part in self.root_render_func(ctx):
+                    size += len(part)
+                    if size > MAX_TEXT:
+                        raise SnippetLimitError(TEXT_PROBLEM, TEXT_HINT)
+                    parts.append(part)
+                return self.environment.concat(parts)
+            except Exception:
+                self.environment.handle_exception()
+        finally:
+            _CURRENT.reset(token)
+
+
+class _Counting(CodeGenerator):
+    """Rewrites a template's tree before making its code: every loop counted, every ``~``
+    joined by :func:`_join`."""
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        for loop in node.find_all(nodes.For):
+            text = sum(len(d.data) for d in loop.find_all(nodes.TemplateData))
+            loop.iter = _filter(cast(nodes.Expr, loop.iter), LOOP, nodes.Const(text))
+            if loop.recursive:  # loop(children): the next level, counted too
+                for call in loop.find_all(nodes.Call):
+                    named = call.node
+                    if isinstance(named, nodes.Name) and named.name == "loop" and call.args:
+                        call.args[0] = _filter(call.args[0], LOOP, nodes.Const(text))
+        for concat in list(node.find_all(nodes.Concat)):
+            joined = nodes.List(concat.nodes, lineno=concat.lineno)
+            concat.nodes = [_filter(joined, JOIN)]  # a one-part concat of the checked join
+        super().visit_Template(node, frame)
+
+
+def _filter(node: nodes.Expr, name: str, *args: nodes.Expr) -> nodes.Filter:
+    return nodes.Filter(node, name, list(args), [], None, None, lineno=node.lineno)
+
+
+@pass_context
+def _loop(context: Context, iterable: Any, text: int) -> Iterator[Any]:
+    return counted(iterable, text)
+
+
+@pass_context
+def _join(context: Context, parts: list[Any]) -> str:
+    budget = current()
+    budget.inputs(parts)
+    joined = markup_join(parts) if context.eval_ctx.autoescape else str_join(parts)
+    return budget.made(joined)  # type: ignore[no-any-return]
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    current().inputs((value,))
+    return value
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str) else value if isinstance(value, int) else 0
+
+
+def filter_estimate(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """About how much a filter that makes much from a count or width makes, before it runs."""
+    budget = current()
+    value, rest = (args[0], args[1:]) if args else (None, ())
+
+    def arg(i: int, key: str, default: Any) -> Any:
+        return rest[i] if len(rest) > i else kwargs.get(key, default)
+
+    text = str(value) if isinstance(value, str) else ""
+    if name == "center":
+        return _size(arg(0, "width", 80)) + len(text)
+    if name == "indent":
+        return len(text) + (text.count("\n") + 1) * _size(arg(0, "width", 4))
+    if name == "wordwrap":
+        wrap = arg(2, "wrapstring", None)
+        per = max(_size(arg(0, "width", 79)), 1)
+        return len(text) + (len(text) // per + 1) * (len(wrap) if isinstance(wrap, str) else 1)
+    if name in ("batch", "slice") and arg(1, "fill_with", None) is not None:
+        return _size(arg(0, "linecount" if name == "batch" else "slices", 0))
+    if name == "slice":
+        return _size(arg(0, "slices", 0))
+    if name == "replace":
+        old, new = arg(0, "old", ""), arg(1, "new", "")
+        if isinstance(old, str) and isinstance(new, str):
+            times = text.count(old) if old else len(text) + 1
+            return len(text) + times * max(len(new) - len(old), 0)
+    if name == "join" and isinstance(value, (list, tuple)):
+        glue = arg(0, "d", "")
+        return sum(budget.weigh(v) for v in value) + len(value) * _size(str(glue))
+    if name == "format":
+        return spec_estimate(text, rest) + percent_estimate(text, rest)
+    if name == "tojson":
+        indent = arg(0, "indent", None)
+        return budget.weigh(value) * (2 + (_size(indent) if indent is not None else 0))
+    if name == "sum" and not isinstance(arg(1, "start", 0), (int, float)):
+        return budget.weigh(value) * (len(value) if isinstance(value, (list, tuple)) else 1)
+    return 0
+
+
+def _guarded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` (a filter) checked before and after; it takes the context, so Jinja never runs
+    it while compiling."""
+    passes = _PassArg.from_obj(func)
+
+    @pass_context
+    @functools.wraps(func)
+    def guarded(context: Context, *args: Any, **kwargs: Any) -> Any:
+        budget = current()
+        if name == "join" and args and not isinstance(args[0], (str, list, tuple, dict)):
+            args = (list(args[0]), *args[1:])  # a generator: its items, to weigh first
+        budget.inputs((*args, *kwargs.values()))
+        budget.need(filter_estimate(name, args, kwargs))
+        if passes is _PassArg.context:
+            out = func(context, *args, **kwargs)
+        elif passes is _PassArg.eval_context:
+            out = func(context.eval_ctx, *args, **kwargs)
+        elif passes is _PassArg.environment:
+            out = func(context.environment, *args, **kwargs)
+        else:
+            out = func(*args, **kwargs)
+        return budget.made(out)
+
+    return guarded
+
+
+_WIDTHS = frozenset({"center", "ljust", "rjust", "zfill"})
+
+
+def call_estimate(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """About how much a call that makes much from a count or width makes, before it runs."""
+    inner = getattr(obj, "__wrapped__", obj)  # the sandbox wraps str.format
+    owner, name = getattr(inner, "__self__", None), getattr(inner, "__name__", "")
+    budget = current()
+    if inner is generate_lorem_ipsum:
+        count = args[0] if args else kwargs.get("n", 5)
+        longest = args[3] if len(args) > 3 else kwargs.get("max", 100)
+        return _size(count) * _size(longest) * 12
+    if not isinstance(owner, str):
+        return 0
+    if name in _WIDTHS and args:
+        return len(owner) + _size(args[0])
+    if name == "expandtabs":
+        return len(owner) + owner.count("\t") * _size(args[0] if args else 8)
+    if name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
+        times = owner.count(args[0]) if args[0] else len(owner) + 1
+        return len(owner) + times * max(len(args[1]) - len(args[0]), 0)
+    if name == "join" and args:
+        items = args[0] if isinstance(args[0], (list, tuple)) else ()
+        return sum(budget.weigh(i) for i in items) + len(items) * len(owner)
+    if name in ("format", "format_map"):
+        return spec_estimate(owner, (*args, *kwargs.values()))
+    if name == "translate" and args and isinstance(args[0], dict):
+        return len(owner) * (1 + max((budget.weigh(v) for v in args[0].values()), default=0))
+    return 0
+
+
+class BudgetedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, every render within a budget (``budget.py``)."""
+
+    code_generator_class = _Counting
+    template_class = BudgetTemplate
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(finalize=_finalize, **options)
+        self.filters = {name: _guarded(name, f) for name, f in self.filters.items()}
+        self.filters[LOOP] = _loop
+        self.filters[JOIN] = _join
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        budget = current()
+        budget.inputs((left, right))
+        budget.need(binop_estimate(budget, operator, left, right))
+        return budget.made(super().call_binop(context, operator, left, right))
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        budget = current()
+        budget.step()
+        budget.inputs((*args, *kwargs.values()))
+        budget.need(call_estimate(obj, args, kwargs))
+        return budget.made(super().call(context, obj, *args, **kwargs))
+
+    def get_template(self, *args: Any, **kwargs: Any) -> Template:
+        budget = _CURRENT.get()
+        if budget is not None:  # an include, import or extends inside a render
+            budget.step()
+        return super().get_template(*args, **kwargs)
+
+    def select_template(self, *args: Any, **kwargs: Any) -> Template:
+        budget = _CURRENT.get()
+        if budget is not None:
+            budget.step()
+        return super().select_template(*args, **kwargs)
