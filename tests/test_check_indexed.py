@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omotenashi.loader.checks import _disjoint, _included, _overlapping
+from omotenashi.loader.checks import _disjoint, _overlapping
+from omotenashi.loader.filechecks import _included
 from omotenashi.loader.namechecks import Near, _close
 from omotenashi.rules.model import When
 

@@ -73,7 +73,7 @@ def test_rules_are_ordered_by_priority_then_file_order(tmp_path: Path) -> None:
                 when:
                   stage: intrest
             """,
-            "rules/site.yaml:8: rules[0].when.stage[0]: 'intrest' is not allowed (use one of "
+            "rules/site.yaml:8: rules[0].when.stage: 'intrest' is not allowed (use one of "
             "'awareness', 'interest', 'consideration', 'purchase' or 'loyalty')",
         ),
         (
@@ -95,8 +95,8 @@ def test_rules_are_ordered_by_priority_then_file_order(tmp_path: Path) -> None:
                 why: because
                 priority: high
             """,
-            "rules/site.yaml:7: rules[0].priority: input should be a valid integer, unable to "
-            "parse string as an integer, got 'high' (write a whole number)",
+            "rules/site.yaml:7: rules[0].priority: 'high' is not a whole number (write digits "
+            "only, e.g. 80)",
         ),
         (
             """

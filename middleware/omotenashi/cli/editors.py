@@ -14,7 +14,13 @@ def _check(args: argparse.Namespace) -> int:
     from omotenashi.loader.checks import check
     from omotenashi.settings import Settings
 
-    zone = Settings().rules.timezone  # schedules without an offset are read in it
+    settings = Settings()
+    zone = settings.rules.timezone  # schedules without an offset are read in it
+    history = settings.respect.history_category  # a category near it: a second switch
+    for given, what in ((args.templates, "templates"), (args.snippets, "snippets")):
+        if given and not Path(given).is_dir():  # not 'no template declares' for every slot
+            said = "does not exist" if not Path(given).exists() else "is not a folder"
+            raise CommandError(f"the {what} folder {given!r} {said}")
     findings = []
     for folder in args.rules or ["rules"]:
         rules = Path(folder)
@@ -24,7 +30,9 @@ def _check(args: argparse.Namespace) -> int:
             raise CommandError(f"no rule files (*.yaml) in {folder!r}")
         snippets = Path(args.snippets) if args.snippets else rules.parent / "snippets"
         templates = Path(args.templates) if args.templates else None
-        findings += check(rules, snippets, templates, timezone=zone, base=Path.cwd())
+        findings += check(
+            rules, snippets, templates, timezone=zone, base=Path.cwd(), history_category=history
+        )
     errors = [f for f in findings if f.level == "error"]
     warnings = [f for f in findings if f.level == "warning"]
     for finding in [*errors, *warnings]:

@@ -12,7 +12,6 @@ topics, snippets no rule uses, rule files with no rules.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,18 +19,17 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import load_catalog_for
+from omotenashi.loader.fieldchecks import FieldChecks
+from omotenashi.loader.filechecks import declared_slots, ignored_files, unused_snippets
 from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
 from omotenashi.loader.snippets import Renderer
-from omotenashi.loader.whychecks import why_contradictions
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.model import Compare, When
-from omotenashi.rules.yamlsource import display_path
 
-_SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
 
 
@@ -168,15 +166,6 @@ def _overlapping(whens: list[When]) -> list[bool]:
     return out
 
 
-def declared_slots(templates: Path, attribute: str) -> set[str]:
-    pattern = re.compile(_SLOT_IN_TEMPLATE.format(attr=re.escape(attribute)))
-    names: set[str] = set()
-    for path in templates.rglob("*"):
-        if path.is_file() and path.suffix in (".html", ".htm", ".jinja", ".j2", ".jinja2"):
-            names.update(pattern.findall(path.read_text(errors="replace")))
-    return names
-
-
 def check(
     rules_dir: Path,
     snippets_dir: Path,
@@ -185,22 +174,24 @@ def check(
     attribute: str = "data-omo-slot",
     timezone: str = "UTC",
     base: Path | None = None,
+    history_category: str = "browsing-history",
 ) -> list[Finding]:
     """What an editor should hear about the rules in ``rules_dir``. The cyclic collector is
     paused throughout, as while loading (``pacing``): its passes would walk the loaded rules
     again and again (about 30% of the time at 10,000 rules); a check makes little garbage."""
     with paused_gc():
-        return _check(rules_dir, snippets_dir, templates, attribute, timezone, base)
+        where = (templates, base, history_category)
+        return _check(rules_dir, snippets_dir, where, attribute, timezone)
 
 
 def _check(
     rules_dir: Path,
     snippets_dir: Path,
-    templates: Path | None,
+    where: tuple[Path | None, Path | None, str],
     attribute: str,
     timezone: str,
-    base: Path | None,
 ) -> list[Finding]:
+    templates, base, history_category = where
     findings: list[Finding] = []
     journey: Journey | None = None
     noted: list[LoadWarning] = []  # what the live load only logs: here at its own level
@@ -222,7 +213,8 @@ def _check(
     catalog, found = _catalog_findings(rules_dir, rules, base)
     findings += found
     slots = (templates, declared_slots(templates, attribute)) if templates is not None else None
-    findings += name_findings(rules_dir, rules, base, journey, catalog, slots)
+    fields = FieldChecks(rules, catalog, history_category)  # why:, text:, category, viewed
+    findings += name_findings(rules_dir, rules, base, journey, catalog, slots, fields)
     now = datetime.now(UTC)
     can_fire: list[CompiledRule] = []
     for r in rules:
@@ -231,7 +223,6 @@ def _check(
             for why in contradictions(r.rule.when)
         ]
         findings += never
-        findings += [Finding(r.file, r.line, "warning", w) for w in why_contradictions(r.rule)]
         if r.rule.schedule is not None and r.rule.schedule.never_on() is not None:
             continue  # never on: said with the load's warnings
         end = r.rule.schedule.end if r.rule.schedule else None
@@ -250,16 +241,8 @@ def _check(
     findings += _same_priority(can_fire)
     findings += _always_wins(can_fire)
     used = {r.rule.snippet for r in rules if r.rule.snippet}
-    if snippets_dir.is_dir():
-        included: set[str] | None = None  # read once, when a snippet no rule uses is found
-        for path in sorted(snippets_dir.rglob("*")):
-            name = path.relative_to(snippets_dir).as_posix()
-            if not path.is_file() or name in used:
-                continue
-            included = _included(snippets_dir) if included is None else included
-            if name not in included:
-                shown = display_path(path, base)
-                findings.append(Finding(shown, 1, "warning", f"no rule uses the snippet {name!r}"))
+    findings += unused_snippets(snippets_dir, used, base)
+    findings += ignored_files(rules_dir, base)
     return findings
 
 
@@ -351,24 +334,6 @@ def _always_wins(rules: list[CompiledRule]) -> list[Finding]:
                 "lower priority or a when:)",
             )
         )
-    return out
-
-
-_INCLUDE = re.compile(r"""{%-?\s*(include|extends|import|from)\s+["']""")
-
-
-def _included(snippets_dir: Path) -> set[str]:
-    """What snippets' include, extends, import and from tags name, each file read once: every
-    start of the text after the quote, as long as the longest snippet's name, so a name is
-    included when it is in the set (as a search for the tag and the name would find it)."""
-    files = [p for p in snippets_dir.rglob("*") if p.is_file()]
-    longest = max((len(p.relative_to(snippets_dir).as_posix()) for p in files), default=0)
-    out: set[str] = set()
-    for path in files:
-        text = path.read_text(errors="replace")
-        for found in _INCLUDE.finditer(text):
-            after = text[found.end() : found.end() + longest]
-            out.update(after[:size] for size in range(1, len(after) + 1))
     return out
 
 

@@ -10,6 +10,7 @@ from omotenashi.engine.conditions import compile_when
 from omotenashi.engine.journey import CompiledTransition, Journey
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.findings import LoadWarning
+from omotenashi.loader.journeychecks import journey_findings
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.journey import JourneyFile
 from omotenashi.rules.yamlsource import display_path, load_yaml
@@ -46,6 +47,9 @@ def load_journey(
                 hint = "restore it; to have no journey, delete the file"
                 warnings.append(LoadWarning(RuleError(name, 1, "", problem, hint), "error"))
             spec = JourneyFile.model_validate({} if data is None else data)
+            if warnings is not None:  # validated: what it does that the editor did not mean
+                listed = sorted(p.stem for p in (rules_dir / "data").glob("*.yaml"))
+                warnings += journey_findings(spec, data, name, lines, listed)
         except RuleError as exc:
             errors.append(exc)
         except ValidationError as exc:

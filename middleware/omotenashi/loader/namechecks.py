@@ -20,6 +20,7 @@ from pathlib import Path
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError
+from omotenashi.loader.fieldchecks import FieldChecks
 from omotenashi.loader.findings import Finding
 from omotenashi.loader.ruleset import rule_files
 from omotenashi.recommend.catalog import Catalog
@@ -198,9 +199,11 @@ def name_findings(
     journey: Journey | None,
     catalog: Catalog | None,
     slots: tuple[Path, set[str]] | None = None,
+    fields: FieldChecks | None = None,
 ) -> list[Finding]:
     """Names that can never match (errors) or look misspelt (warnings), at their fields.
-    ``slots``: the templates folder and the slots its templates declare (``--templates``)."""
+    ``slots``: the templates folder and the slots its templates declare (``--templates``);
+    ``fields``: a rule's words and names shown to visitors, checked at their lines too."""
     lists = sorted(p.stem for p in (rules_dir / "data").glob("*.yaml"))
     segments = set(journey.spec.segments) if journey else set()
     topics = {t for rule in journey.spec.topics for t in rule.topics} if journey else set()
@@ -238,6 +241,8 @@ def name_findings(
             for when, at in _whens(r.rule.when, (*loc, "when")):
                 _never(names, when, at, lists)
                 _likely_typos(names, when, at, (segments, topics), in_rules, seen, top, near)
+            if fields is not None:
+                fields.check(names.add, r.rule, loc)
             slot = r.rule.slot
             if slots is not None and declared is not None and slot and slot not in slots[1]:
                 if slot not in slot_near:
@@ -252,6 +257,17 @@ def name_findings(
                 )
         out += names.found
     return out
+
+
+def when_findings(
+    file: str, lines: dict[Loc, int], whens: list[tuple[When, Loc]], lists: list[str]
+) -> list[Finding]:
+    """The errors of :func:`_never` in conditions outside rule files (the journey's)."""
+    names = _Names(file, lines)
+    for when, loc in whens:
+        for sub, at in _whens(when, loc):
+            _never(names, sub, at, lists)
+    return names.found
 
 
 def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
@@ -270,13 +286,8 @@ def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
             f"rules/data/{listed}.yaml",
         )
     for index, glob in enumerate(when.path or ()):
-        if not glob.startswith(_GLOB_START):
-            names.add(
-                (*loc, "path", index),
-                "error",
-                f"{glob!r} can never match: a request path always starts with '/'",
-                f"write '/{glob}'",
-            )
+        if (said := path_problem(glob)) is not None:
+            names.add((*loc, "path", index), "error", *said)
     for index, country in enumerate(when.country or ()):
         if _ALPHA3.fullmatch(country):  # the country header is the site's: it may send these
             names.add(
@@ -302,15 +313,27 @@ def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
                 "write a tag such as 'ja' or 'ja-JP'",
             )
     for event in when.event or {}:
-        if not _EVENT.match(event):
-            fixed = re.sub(r"[^a-z0-9_]+", "_", event.lower()).strip("_")[:40]
-            names.add(
-                (*loc, "event", event),
-                "error",
-                f"the event {event!r} can never be recorded: event names are lowercase letters, "
-                "digits and _, starting with a letter, at most 40",
-                f"write {fixed!r}" if _EVENT.match(fixed) else "write a name such as 'join_club'",
-            )
+        if (said := event_problem(event)) is not None:
+            names.add((*loc, "event", event), "error", *said)
+
+
+def path_problem(glob: str) -> tuple[str, str] | None:
+    """(problem, hint) when the path glob can never match a request path (rules, journey)."""
+    if glob.startswith(_GLOB_START):
+        return None
+    return f"{glob!r} can never match: a request path always starts with '/'", f"write '/{glob}'"
+
+
+def event_problem(event: str) -> tuple[str, str] | None:
+    """(problem, hint) when ``track`` and the beacon refuse the event name (rules, journey)."""
+    if _EVENT.match(event):
+        return None
+    fixed = re.sub(r"[^a-z0-9_]+", "_", event.lower()).strip("_")[:40]
+    return (
+        f"the event {event!r} can never be recorded: event names are lowercase letters, "
+        "digits and _, starting with a letter, at most 40",
+        f"write {fixed!r}" if _EVENT.match(fixed) else "write a name such as 'join_club'",
+    )
 
 
 def _likely_typos(

@@ -1,4 +1,5 @@
-"""``omotenashi check``: an editor's ``why:`` that contradicts the rule's own conditions.
+"""``omotenashi check``: an editor's ``why:`` that contradicts the rule's own conditions, and
+words shown to visitors as written (``why:``, ``text:``) that would not read as meant.
 
 A ``why:`` is shown to visitors above the reasons derived from what matched, so it must never
 say what the conditions rule out: "You left a tour in your cart" on a rule that needs
@@ -12,6 +13,12 @@ import re
 from collections.abc import Callable, Iterator
 
 from omotenashi.rules.model import Compare, Rule, When
+
+WHY_KEPT = 200  # characters of a reason a visitor's history keeps (engine/page.py)
+_TEMPLATE = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.S)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|<!--")
+_ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+Said = tuple[str, str, str]  # (level, problem, hint)
 
 Claim = tuple[str, bool]  # (concept, whether the conditions require it: True, or rule it out)
 
@@ -110,3 +117,71 @@ _WORDS = {
     "returning": "an earlier visit",
     "phone": "a phone",
 }
+
+
+def why_problems(why: str) -> list[Said]:
+    """What makes ``why`` (shown to visitors as written, in the "i") read wrong."""
+    words = why.strip()
+    if not words:
+        return [
+            (
+                "error",
+                f"the why is blank ({why!r}): visitors would read 'Why you see this:' and nothing",
+                "write one sentence a visitor would understand",
+            )
+        ]
+    out: list[Said] = []
+    if found := _TEMPLATE.search(words):
+        out.append(
+            (
+                "error",
+                f"the why has template syntax ({found.group()!r}), but it is shown as written: "
+                "visitors would see the braces",
+                "write plain words: a why cannot name the visitor or use with: values",
+            )
+        )
+    out += [("warning", *said) for said in _markup(words, "the why")]
+    if "\n" in words or "\r" in words:
+        out.append(
+            (
+                "warning",
+                "the why has a line break, shown as a space: it reads as one line",
+                "write one sentence on one line",
+            )
+        )
+    if len(words) > WHY_KEPT:
+        out.append(
+            (
+                "warning",
+                f"the why is {len(words)} characters: a visitor's history of what they saw "
+                f"keeps only the first {WHY_KEPT}",
+                "keep it to one short sentence",
+            )
+        )
+    return out
+
+
+def text_problems(text: str) -> list[Said]:
+    """Markup in ``text:`` copy, which is escaped by design: shown to visitors as written."""
+    return [("warning", *said) for said in _markup(text, "the text", "; use a snippet for markup")]
+
+
+def _markup(words: str, what: str, fix: str = "") -> list[tuple[str, str]]:
+    out = []
+    if tag := _TAG.search(words):
+        out.append(
+            (
+                f"{what} has HTML ({tag.group()!r}), shown as written: visitors would see "
+                f"{tag.group()!r}",
+                f"write plain text{fix}",
+            )
+        )
+    if entity := _ENTITY.search(words):
+        out.append(
+            (
+                f"{what} has an HTML entity ({entity.group()!r}), shown as written: visitors "
+                f"would see {entity.group()!r}",
+                "write the character itself: & rather than &amp;",
+            )
+        )
+    return out

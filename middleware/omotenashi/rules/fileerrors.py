@@ -59,20 +59,74 @@ _SYNONYMS: dict[str, dict[str, str]] = {
         "end": "schedule",
     },
     "When": {"url": "path", "page": "path", "pages": "path", "lang": "language"},
+    # Operators by meaning: ``gte`` is ``at_least`` (``gt`` is only a letter away, and wrong).
+    "Compare": {
+        **dict.fromkeys(
+            ">= => gte ge geq min minimum atleast least from greater_or_equal "
+            "greater_than_or_equal more_or_equal or_more".split(),
+            "at_least",
+        ),
+        **dict.fromkeys(
+            "<= =< lte le leq max maximum atmost most upto up_to less_or_equal "
+            "less_than_or_equal or_less or_fewer".split(),
+            "at_most",
+        ),
+        **dict.fromkeys("> greater greater_than more_than above over".split(), "gt"),
+        **dict.fromkeys("< less less_than fewer_than below under".split(), "lt"),
+        **dict.fromkeys("= == is equal equals equal_to value".split(), "eq"),
+        **dict.fromkeys("!= <> neq not is_not not_equal isnt".split(), "ne"),
+        **dict.fromkeys("one_of oneof any_of anyof among values".split(), "in"),
+        **dict.fromkeys("has includes include like substring".split(), "contains"),
+        **dict.fromkeys("exist present set defined has_value".split(), "exists"),
+    },
 }
 _ALSO = {"slot": ", or 'selector' for a CSS selector"}  # what else a synonym may mean
+_MEANS = {  # what an operator means, said with the one suggested (the editor judges the fit)
+    "at_least": "the value or more",
+    "at_most": "the value or less",
+    "gt": "more than the value",
+    "lt": "less than the value",
+    "eq": "equal to the value",
+    "ne": "anything but the value",
+    "in": "one of a list",
+    "contains": "text containing the value",
+    "exists": "true: has any value",
+}
+_PATTERNS = {  # what a pattern allows, in words
+    r"^[a-z0-9][a-z0-9_-]*$": "use lowercase letters, digits, - and _, starting with a "
+    "letter or digit",
+    r"^[a-z0-9][a-z0-9_-]{0,39}$": "use lowercase letters, digits, - and _, starting with a "
+    "letter or digit, at most 40",
+    r"^[a-z][a-z0-9_]{0,39}$": "an event name: lowercase letters, digits and _, starting with "
+    "a letter, at most 40",
+}
+_NOT_A = {  # a value that does not parse, in words, and the fix
+    "int_parsing": ("is not a whole number", "write digits only, e.g. 80"),
+    "int_from_float": ("is not a whole number", "write digits only, e.g. 80"),
+    "float_parsing": ("is not a number", "write digits, e.g. 2.5"),
+    "bool_parsing": ("is not true or false", "write true or false, unquoted"),
+}
+_FIELD_HINTS = {"holdout": "write a percentage such as 10%"}
+_LITERAL_ALSO = {"weekday": ", or a full English name such as 'sunday'"}
+_MAPPING = ("model_type", "model_attributes_type", "dict_type")
 RULE_FILE_SHAPE = "a rule file is a mapping that starts with `rules:`"
 
 
 def _did_you_mean(bad: str, model: type[BaseModel] | None) -> str:
     allowed = allowed_fields(model) if model else []
-    synonyms = _SYNONYMS.get(model.__name__, {}) if model else {}
+    synonyms: dict[str, str] = {}
+    for cls in reversed(model.__mro__ if model else ()):  # SegmentWhen: When's words too
+        synonyms.update(_SYNONYMS.get(cls.__name__, {}))
     synonyms = {k: v for k, v in synonyms.items() if v in allowed}
-    close = difflib.get_close_matches(bad.lower(), [*allowed, *synonyms], n=1)
+    word = bad.lower().strip().replace(" ", "_").replace("-", "_")
+    close = difflib.get_close_matches(word, [*allowed, *synonyms], n=1)
     if not close:
         return "allowed: " + ", ".join(allowed)
     meant = synonyms.get(close[0], close[0])
-    return f"did you mean {meant!r}{_ALSO.get(meant, '') if meant != close[0] else ''}?"
+    also = _ALSO.get(meant, "") if meant != close[0] else ""
+    if model is not None and model.__name__ == "Compare":
+        also = f", meaning {_MEANS[meant]}"
+    return f"did you mean {meant!r}{also}?"
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -114,6 +168,8 @@ def validation_errors(
     for err in exc.errors():
         # ("stages", "loyal", "[key]"): a mapping's key is wrong; it is named by the key itself
         loc: Loc = tuple(p for p in err["loc"] if isinstance(p, (int, str)) and p != "[key]")
+        if loc and isinstance(loc[-1], int) and loc not in lines and loc[:-1] in lines:
+            loc = loc[:-1]  # one value written bare, not as a list: no index to name
         kind = err["type"]
         given: Any = err.get("input")
         ctx = err.get("ctx") or {}
@@ -128,15 +184,9 @@ def validation_errors(
         elif kind == "omo":
             out.append(RuleError(file, line, field_path, str(ctx["problem"]), str(ctx["hint"])))
         elif kind == "literal_error":
-            out.append(
-                RuleError(
-                    file,
-                    line,
-                    field_path,
-                    f"{given!r} is not allowed",
-                    f"use one of {ctx.get('expected')}",
-                )
-            )
+            field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+            hint = f"use one of {ctx.get('expected')}" + _LITERAL_ALSO.get(field, "")
+            out.append(RuleError(file, line, field_path, f"{given!r} is not allowed", hint))
         elif kind == "missing":
             name = str(loc[-1]) if loc else ""
             out.append(
@@ -148,6 +198,8 @@ def validation_errors(
                     _MISSING_HINTS.get(name, f"add {name}: <value>"),
                 )
             )
+        elif (plain := _plain(kind, given, loc, root, ctx)) is not None:
+            out.append(RuleError(file, line, field_path, *plain))
         else:
             msg = err["msg"][0].lower() + err["msg"][1:]
             out.append(
@@ -160,3 +212,29 @@ def validation_errors(
                 )
             )
     return out
+
+
+def _plain(
+    kind: str, given: Any, loc: Loc, root: type[BaseModel], ctx: dict[str, Any]
+) -> tuple[str, str] | None:
+    """Problem and fix in plain words for pydantic's errors that would name its internals
+    ("instance of When", "got None", a raw pattern); None: the generic wording will do."""
+    field = str(loc[-1]) if loc and isinstance(loc[-1], str) else ""
+    fix = _FIELD_HINTS.get(field) or _HINTS.get(kind, "see the rule-authoring guide in the README")
+    if given is None and kind != "none_required":
+        return "this is empty", fix
+    if kind in _MAPPING:
+        if not loc:
+            shape = RULE_FILE_SHAPE if "rules" in root.model_fields else "the file is a mapping"
+            return f"{shape}, not {given!r}", "write field: value lines"
+        return f"this should be a mapping of field: value, not {given!r}", fix
+    if kind == "list_type":
+        return f"this should be a list, not {given!r}", fix
+    if kind in _NOT_A:
+        return f"{given!r} {_NOT_A[kind][0]}", _FIELD_HINTS.get(field) or _NOT_A[kind][1]
+    if kind == "string_too_short":
+        return f"{given!r} is too short (at least {ctx.get('min_length')} characters)", fix
+    if kind == "string_pattern_mismatch":
+        said = _PATTERNS.get(str(ctx.get("pattern")), "use lowercase letters, digits, - and _")
+        return f"{given!r} has characters that are not allowed here", said
+    return None

@@ -6,7 +6,7 @@ import calendar
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from omotenashi.rules.goals import GOAL_ID, Goal
 from omotenashi.rules.recommend import RecommendSpec
 from omotenashi.rules.urls import attr_problem
+from omotenashi.rules.whenvalues import WEEKDAY_SCHEMA, weekdays, zone_problem
 
 STAGES = ("awareness", "interest", "consideration", "purchase", "loyalty")
 Stage = Literal["awareness", "interest", "consideration", "purchase", "loyalty"]
@@ -103,7 +104,9 @@ class When(Strict):
     language: list[str] | None = Field(default=None, description="Accept-Language tags: ja, en-GB.")
     country: list[str] | None = Field(default=None, description="Country codes from the header.")
     time: str | None = Field(default=None, description="Local time window, HH:MM-HH:MM.")
-    weekday: list[Weekday] | None = None
+    weekday: Annotated[list[Weekday], WithJsonSchema(WEEKDAY_SCHEMA)] | None = Field(
+        default=None, description="Days of the week: mon ... sun, or monday ... sunday."
+    )
     timezone: str | None = Field(default=None, description="Zone for time and weekday.")
     views: Compare | None = Field(default=None, description="Page views so far.")
     purchases: Compare | None = Field(default=None, description="Purchases so far.")
@@ -152,10 +155,7 @@ class When(Strict):
     @field_validator("weekday", mode="before")
     @classmethod
     def _lower_days(cls, value: object) -> object:
-        value = _as_list(value)
-        if isinstance(value, list):
-            return [v[:3].lower() if isinstance(v, str) else v for v in value]
-        return value
+        return weekdays(value)
 
     @field_validator("time")
     @classmethod
@@ -169,13 +169,9 @@ class When(Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise _problem(
-                    f"{value!r} is not a time zone", "use an IANA name such as Asia/Tokyo or UTC"
-                ) from None
+        problem = zone_problem(value) if value is not None else None
+        if problem is not None:
+            raise _problem(*problem)
         return value
 
 

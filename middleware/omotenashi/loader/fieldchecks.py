@@ -1,0 +1,112 @@
+"""``omotenashi check``: a rule's words and names shown or switched by visitors, at the field.
+
+What ``why:`` and ``text:`` show as written (``whychecks``), a ``why:`` its conditions
+contradict, a category that is likely a misspelling of another (each category is a switch on
+the preferences page: ``browsing_history`` next to ``browsing-history`` makes two, with one
+label), and a ``viewed:`` item id close to a catalogue item's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+from omotenashi.engine.explain import words
+from omotenashi.engine.ruleset import CompiledRule
+from omotenashi.loader.whychecks import text_problems, why_contradictions, why_problems
+from omotenashi.recommend.catalog import Catalog
+from omotenashi.rules.model import Rule, When
+from omotenashi.rules.yamlsource import Loc
+
+Add = Callable[[Loc, str, str, str], None]  # (field, level, problem, hint)
+CLOSE = 0.8  # how alike two names must be for one to be called a likely typo of the other
+_DIGITS = re.compile(r"\d+")
+
+
+def _label(category: str) -> str:
+    return words(category).capitalize()
+
+
+def _alike(a: str, b: str) -> bool:
+    if _label(a).lower() == _label(b).lower():
+        return True  # browsing_history, browsing-history, Browsing-History: one label
+    if _DIGITS.sub("", a) == _DIGITS.sub("", b):
+        return False  # tier1 and tier2: a series, not a typo
+    return difflib.SequenceMatcher(None, a, b).ratio() >= CLOSE
+
+
+class FieldChecks:
+    """The checks of one rule set: categories counted once, catalogue ids indexed once."""
+
+    def __init__(self, rules: list[CompiledRule], catalog: Catalog | None, history: str) -> None:
+        used = Counter(r.rule.category for r in rules)
+        first = {c: i for i, c in reversed(list(enumerate(r.rule.category for r in rules)))}
+        rank = {c: (c == history, used[c], -first.get(c, -1)) for c in {*used, history}}
+        self.history = history
+        self.used = used
+        self.meant: dict[str, str] = {}  # category: the one it likely misspells
+        for category in used:
+            better = [o for o in rank if o != category and rank[o] > rank[category]]
+            alike = [o for o in better if _alike(category, o)]
+            if alike:
+                self.meant[category] = max(alike, key=lambda o: rank[o])
+        self.items = {item.id for item in catalog.items} if catalog is not None else set()
+        self._near: dict[str, str | None] = {}
+        self._ids: list[str] | None = None  # the catalogue's ids, sorted once, when needed
+
+    def check(self, add: Add, rule: Rule, loc: Loc) -> None:
+        """Each finding about ``rule`` (at ``loc`` in its file), through ``add``."""
+        for level, problem, hint in why_problems(rule.why):
+            add((*loc, "why"), level, problem, hint)
+        for said in why_contradictions(rule):
+            add((*loc, "why"), "warning", said, "")
+        for level, problem, hint in text_problems(rule.text or ""):
+            add((*loc, "text"), level, problem, hint)
+        meant = self.meant.get(rule.category)
+        if meant is not None:
+            hint = f"did you mean {meant!r}?"
+            add((*loc, "category"), "warning", self._category(rule.category, meant), hint)
+        for sub, at in _whens(rule.when, (*loc, "when")):
+            self._viewed(add, sub, at)
+
+    def _category(self, category: str, meant: str) -> str:
+        others = self.used[meant]
+        which = ", the browsing-history switch's category" if meant == self.history else ""
+        if others:
+            which += f", which {others} other rule"
+            which += f"{'s use' if others != 1 else ' uses'}"
+        shown = _label(category), _label(meant)
+        labels = f"{shown[0]!r} and {shown[1]!r}" if shown[0] != shown[1] else f"both {shown[0]!r}"
+        return (
+            f"the category {category!r} is close to {meant!r}{which}: the preferences page "
+            f"would show visitors two switches, {labels}"
+        )
+
+    def _viewed(self, add: Add, when: When, loc: Loc) -> None:
+        """An item id close to a catalogue item's (the site may track others: a warning)."""
+        for index, item in enumerate(when.viewed or ()):
+            if not self.items or item in self.items:
+                continue
+            if item not in self._near:
+                self._ids = sorted(self.items) if self._ids is None else self._ids
+                close = difflib.get_close_matches(item, self._ids, n=1, cutoff=CLOSE)
+                self._near[item] = close[0] if close else None
+            meant = self._near[item]
+            if meant is not None and _DIGITS.sub("", meant) != _DIGITS.sub("", item):
+                add(
+                    (*loc, "viewed", index),
+                    "warning",
+                    f"{item!r} is not an item of the catalogue",
+                    f"did you mean {meant!r}?",
+                )
+
+
+def _whens(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
+    yield when, loc
+    for key, subs in (("any", when.any), ("all", when.all)):
+        for index, sub in enumerate(subs or []):
+            yield from _whens(sub, (*loc, key, index))
+    if when.not_ is not None:
+        yield from _whens(when.not_, (*loc, "not"))

@@ -1,0 +1,85 @@
+"""``omotenashi check``: the folders' files. Slots the site's templates declare, snippets no
+rule uses, and files in the rules folder that are never read (a rule file in a subfolder, or
+named ``*.YAML``: left out without a word otherwise)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from omotenashi.loader.findings import Finding
+from omotenashi.rules.yamlsource import display_path
+
+_SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
+_INCLUDE = re.compile(r"""{%-?\s*(include|extends|import|from)\s+["']""")
+_YAMLISH = (".yaml", ".yml")
+LISTS = "data"  # rules/data/<name>.yaml: the editors' lists
+
+
+def declared_slots(templates: Path, attribute: str) -> set[str]:
+    pattern = re.compile(_SLOT_IN_TEMPLATE.format(attr=re.escape(attribute)))
+    names: set[str] = set()
+    for path in templates.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".htm", ".jinja", ".j2", ".jinja2"):
+            names.update(pattern.findall(path.read_text(errors="replace")))
+    return names
+
+
+def unused_snippets(snippets_dir: Path, used: set[str], base: Path | None) -> list[Finding]:
+    """A warning at each snippet no rule uses and no snippet includes."""
+    findings: list[Finding] = []
+    if not snippets_dir.is_dir():
+        return findings
+    included: set[str] | None = None  # read once, when a snippet no rule uses is found
+    for path in sorted(snippets_dir.rglob("*")):
+        name = path.relative_to(snippets_dir).as_posix()
+        if not path.is_file() or name in used:
+            continue
+        included = _included(snippets_dir) if included is None else included
+        if name not in included:
+            shown = display_path(path, base)
+            findings.append(Finding(shown, 1, "warning", f"no rule uses the snippet {name!r}"))
+    return findings
+
+
+def _included(snippets_dir: Path) -> set[str]:
+    """What snippets' include, extends, import and from tags name, each file read once: every
+    start of the text after the quote, as long as the longest snippet's name, so a name is
+    included when it is in the set (as a search for the tag and the name would find it)."""
+    files = [p for p in snippets_dir.rglob("*") if p.is_file()]
+    longest = max((len(p.relative_to(snippets_dir).as_posix()) for p in files), default=0)
+    out: set[str] = set()
+    for path in files:
+        text = path.read_text(errors="replace")
+        for found in _INCLUDE.finditer(text):
+            after = text[found.end() : found.end() + longest]
+            out.update(after[:size] for size in range(1, len(after) + 1))
+    return out
+
+
+def ignored_files(rules_dir: Path, base: Path | None) -> list[Finding]:
+    """A warning at each YAML file under ``rules_dir`` that no load reads, saying what would
+    be read: rule files are ``rules/*.yaml`` or ``*.yml`` (lowercase), lists
+    ``rules/data/*.yaml``; subfolders (but ``data``) and hidden files are not read."""
+    out: list[Finding] = []
+    for path in sorted(rules_dir.rglob("*")):
+        inside = path.relative_to(rules_dir)
+        if not path.is_file() or any(p.startswith(".") for p in inside.parts):
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in _YAMLISH:
+            continue
+        where = inside.parts[:-1]
+        right: str | None = None
+        if not where and path.suffix not in _YAMLISH:
+            right = f"rule files end in .yaml or .yml, in lowercase: rename it to {path.stem}.yaml"
+        elif where == (LISTS,) and path.suffix != ".yaml":
+            right = f"lists end in .yaml: rename it to {path.stem}.yaml"
+        elif len(where) > 1 and where[0] == LISTS:
+            right = f"lists sit directly in {rules_dir / LISTS}: move it there"
+        elif where and where[0] != LISTS:
+            right = f"subfolders are not read: move it to {rules_dir / path.name}"
+        if right is not None:
+            shown = display_path(path, base)
+            out.append(Finding(shown, 1, "warning", f"this file is never read ({right})"))
+    return out

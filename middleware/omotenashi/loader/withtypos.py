@@ -1,0 +1,84 @@
+"""A misspelt name in a snippet, told apart from a misspelt ``with:`` key.
+
+A rule whose ``with:`` passes a key its snippet does not use, near a name the snippet reads
+and the rule does not give, has a typo on one side. When several rules pass that key and no
+rule using the snippet passes the name it reads, the typo is the snippet's (``{{ cta_lable
+}}`` with ``cta_label`` passed by every rule): one error at the snippet's file and line,
+naming the rules that wait for the fix, instead of one per rule asking to break a good key.
+Otherwise each rule's error stands, at its ``with:`` key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jinja2.exceptions import UndefinedError
+
+from omotenashi.errors import RuleError, SnippetError
+from omotenashi.loader.snippetframes import Frames
+from omotenashi.rules.model import Rule
+from omotenashi.rules.yamlsource import Loc, display_path, format_loc
+
+_UNDEFINED = re.compile(r"'(\w+)' is undefined")
+NAMED = 5  # rules the snippet's error names; the rest are counted
+
+
+class WithTypos:
+    """Collects, during one load, the rules' ``with:`` keys per snippet and the errors about
+    a ``with:`` key near a name the snippet reads; :meth:`errors` words them at the end."""
+
+    def __init__(self, snippets_dir: Path, base: Path | None) -> None:
+        self.snippets_dir, self.base = snippets_dir, base
+        self.frames = Frames(snippets_dir)
+        self.passed: dict[str, set[str]] = {}  # snippet: every with: key its rules pass
+        # (where the name is read, the name, the key passed): [(error, rule, its snippet)]
+        self.held: dict[tuple[tuple[str, int] | None, str, str], list[tuple[RuleError, str, str]]]
+        self.held = {}
+
+    def saw(self, rule: Rule) -> None:
+        """A rule of the set (every one with a snippet is told, failing or not)."""
+        if rule.snippet:
+            self.passed.setdefault(rule.snippet, set()).update(rule.with_)
+
+    def hold(self, problem: RuleError, exc: SnippetError, rule: Rule, loc: Loc) -> bool:
+        """Whether ``problem`` (``exc`` met loading ``rule`` at ``loc``) is about a ``with:``
+        key near a name the snippet reads: then it is kept, for :meth:`errors`."""
+        cause = exc.__cause__
+        found = _UNDEFINED.fullmatch(str(cause)) if isinstance(cause, UndefinedError) else None
+        if found is None or not rule.snippet:
+            return False
+        key = next((k for k in rule.with_ if problem.field == format_loc((*loc, "with", k))), None)
+        if key is None:
+            return False
+        where = self.frames.located(cause)
+        self.held.setdefault((where, found.group(1), key), []).append(
+            (problem, rule.id, rule.snippet)
+        )
+        return True
+
+    def errors(self) -> list[RuleError]:
+        """The kept errors: once at the snippet where its typo is plain, else each rule's."""
+        out: list[RuleError] = []
+        for (where, name, key), group in self.held.items():
+            snippets = {snippet for _, _, snippet in group}
+            passed = set().union(*(self.passed.get(s, set()) for s in snippets))
+            if len(group) < 2 or name in passed:
+                out += [problem for problem, _, _ in group]
+                continue
+            snippet, line = where or (sorted(snippets)[0], 1)
+            shown = display_path(self.snippets_dir / snippet, self.base)
+            ids = [rule_id for _, rule_id, _ in group]
+            named = ", ".join(repr(i) for i in ids[:NAMED])
+            more = f" and {len(ids) - NAMED} more" if len(ids) > NAMED else ""
+            out.append(
+                RuleError(
+                    shown,
+                    line,
+                    "",
+                    f"uses {name!r}, which no rule passes; the {len(ids)} rules using it pass "
+                    f"{key!r}",
+                    f"did you mean {key!r}? fix the snippet; used by rules {named}{more}",
+                )
+            )
+        return out

@@ -1,0 +1,385 @@
+"""``omotenashi check`` tells editors the truth, in plain words, where they fix it: operators
+suggested by meaning (``gte`` is ``at_least``, not ``gt``), values quoted as written, a snippet's
+typo once at the snippet (not once per good rule), a category near another, ``why:`` and
+``text:`` shown as written, files never read, a templates folder that does not exist, and no
+internal names (``instance of When``, ``got None``, a raw pattern)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omotenashi.cli.main import main
+from omotenashi.rules.model import When
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def check_site(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    *args: str,
+) -> tuple[int, list[str], str]:
+    """``omotenashi check rules`` over ``files`` (under the site: rules/..., snippets/...):
+    its exit code, the lines it prints and what it says on stderr."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "rules", *args])
+    said = capsys.readouterr()
+    return code, said.out.splitlines(), said.err
+
+
+def one_rule(fields: str, extra: str = "") -> dict[str, str]:
+    rule = f"rules:\n  - id: a\n    slot: hero\n    why: Because of a.\n{fields}"
+    return {"rules/site.yaml": rule, **({"rules/more.yaml": extra} if extra else {})}
+
+
+TEXT = "    text: Hi\n"
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        (
+            TEXT + "    when: {interest: {kyoto: {gte: 2}}}\n",
+            "rules/site.yaml:6: error: rules[0].when.interest.kyoto.gte: unknown field 'gte' "
+            "(did you mean 'at_least', meaning the value or more?)",
+        ),
+        (
+            TEXT + "    when: {views: {lte: 3}}\n",
+            "rules[0].when.views.lte: unknown field 'lte' (did you mean 'at_most', meaning the "
+            "value or less?)",
+        ),
+        (TEXT + "    when: {visits: {'>=': 2}}\n", "unknown field '>=' (did you mean 'at_least'"),
+        (TEXT + "    when: {visits: {min: 2}}\n", "unknown field 'min' (did you mean 'at_least'"),
+        (TEXT + "    when: {visits: {max: 2}}\n", "unknown field 'max' (did you mean 'at_most'"),
+        (TEXT + "    when: {visits: {atleast: 2}}\n", "(did you mean 'at_least'"),
+        (TEXT + "    when: {visits: {'!=': 2}}\n", "(did you mean 'ne', meaning anything but"),
+        (
+            TEXT + "    when: {visits: {gtt: 2}}\n",
+            "(did you mean 'gt', meaning more than the value",
+        ),
+        (
+            TEXT + "    when: {weekday: [sat, sonntag]}\n",
+            "rules/site.yaml:6: error: rules[0].when.weekday[1]: 'sonntag' is not allowed (use "
+            "one of 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun', or a full English name "
+            "such as 'sunday')",
+        ),
+        (TEXT + "    when: {weekday: saturn}\n", "rules[0].when.weekday: 'saturn' is not allowed"),
+        (
+            TEXT + "    when: {stage: intrest}\n",
+            "rules/site.yaml:6: error: rules[0].when.stage: 'intrest' is not allowed",
+        ),
+        (
+            TEXT + "    when: {timezone: Asia/Tokio}\n",
+            "rules[0].when.timezone: 'Asia/Tokio' is not a time zone (did you mean 'Asia/Tokyo'?)",
+        ),
+        (
+            TEXT + "    holdout: 10 percent\n",
+            "rules[0].holdout: '10 percent' is not a number (write a percentage such as 10%)",
+        ),
+        (
+            TEXT + "    when: [{new: true}]\n",
+            "rules[0].when: this should be a mapping of field: value, not [{'new': True}]",
+        ),
+        (
+            TEXT + "    category: Browsing History\n",
+            "rules[0].category: 'Browsing History' has characters that are not allowed here "
+            "(use lowercase letters, digits, - and _, starting with a letter or digit)",
+        ),
+        (
+            "    text: Hi\n    cap: {views: 1, until: Purchase}\n",
+            "rules[0].cap.until: 'Purchase' has characters that are not allowed here (an event "
+            "name: lowercase letters, digits and _, starting with a letter, at most 40)",
+        ),
+    ],
+)
+def test_a_mistake_in_a_rule_is_worded_by_meaning_and_as_written(
+    fields: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, one_rule(fields))
+    assert code == 1
+    assert any(said in line for line in out), out
+    assert not any(w in line for line in out for w in ("instance of", "got None", "^[a-z"))
+    assert "'son'" not in "\n".join(out) and "'gt')" not in "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        ({"rules/site.yaml": "hello\n"}, "rules/site.yaml:1: error: a rule file is a mapping"),
+        ({"rules/site.yaml": "rules:\n"}, "rules/site.yaml:1: error: rules: this is empty"),
+        (
+            one_rule(TEXT)["rules/site.yaml"].replace("Because of a.", "ab"),
+            "rules/site.yaml:4: error: rules[0].why: 'ab' is too short (at least 3 characters)",
+        ),
+    ],
+)
+def test_internal_names_stay_out_of_the_messages(
+    files: dict[str, str] | str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    given = files if isinstance(files, dict) else {"rules/site.yaml": files}
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, given)
+    assert code == 1
+    assert any(line.startswith(said) for line in out), out
+    assert not any(w in line for line in out for w in ("RuleFile", "None", "instance of"))
+
+
+@pytest.mark.parametrize(
+    ("days", "meant"),
+    [("[Saturday, sunday]", ["sat", "sun"]), ("MON", ["mon"]), ("[' friday ']", ["fri"])],
+)
+def test_full_english_day_names_are_read_on_purpose(
+    days: str,
+    meant: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = check_site(
+        tmp_path, monkeypatch, capsys, one_rule(f"{TEXT}    when: {{weekday: {days}}}\n")
+    )
+    assert (code, out) == (0, [])
+    assert When.model_validate({"weekday": meant}).weekday == meant
+
+
+def hero_rules(count: int, key: str = "cta_label") -> str:
+    return "rules:\n" + "".join(
+        f"  - {{id: r{i}, slot: hero, priority: {i + 1}, snippet: banners/hero.html, "
+        f'with: {{headline: H, {key}: Go}}, why: "Because {i}."}}\n'
+        for i in range(count)
+    )
+
+
+HERO = "<div>\n<h1>{{ headline }}</h1>\n<a>{{ cta_lable }}</a>\n</div>\n"
+
+
+@pytest.mark.parametrize(
+    ("rules", "snippet", "errors"),
+    [
+        (
+            hero_rules(7),
+            HERO,
+            [
+                "snippets/banners/hero.html:3: error: uses 'cta_lable', which no rule passes; the "
+                "7 rules using it pass 'cta_label' (did you mean 'cta_label'? fix the snippet; "
+                "used by rules 'r0', 'r1', 'r2', 'r3', 'r4' and 2 more)"
+            ],
+        ),
+        (
+            hero_rules(1),
+            HERO,
+            ["rules/site.yaml:2: error: rules[0].with.cta_label: the snippet 'banners/hero.html' "],
+        ),
+        (
+            hero_rules(2) + hero_rules(1, "cta_lable").replace("r0", "x0").split("\n", 1)[1],
+            HERO,
+            [
+                "rules/site.yaml:2: error: rules[0].with.cta_label:",
+                "rules/site.yaml:3: error: rules[1].with.cta_label:",
+            ],
+        ),
+        (
+            hero_rules(3, "cta_lable"),
+            HERO.replace("cta_lable", "cta_label"),
+            # every rule agrees: the snippet is the one place to change (either way it works)
+            ["snippets/banners/hero.html:3: error: uses 'cta_label', which no rule passes"],
+        ),
+    ],
+    ids=["snippet-typo-once", "one-rule", "some-rule-passes-it", "all-rules-agree"],
+)
+def test_a_snippet_typo_is_one_error_at_the_snippet(
+    rules: str,
+    snippet: str,
+    errors: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = {"rules/site.yaml": rules, "snippets/banners/hero.html": snippet}
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 1
+    found = [line for line in out if ": error: " in line]
+    assert len(found) == len(errors), found
+    for line, start in zip(found, errors, strict=True):
+        assert line.startswith(start), line
+
+
+def rules_of(*lines: str) -> str:
+    return "rules:\n" + "".join(f"  - {{id: r{i}, slot: s{i}, {x}}}\n" for i, x in enumerate(lines))
+
+
+@pytest.mark.parametrize(
+    ("rules", "said"),
+    [
+        (
+            rules_of(
+                'text: X, why: "Because.", category: browsing_history',
+                'text: X, why: "Because.", category: browsing-history',
+            ),
+            [
+                "rules/site.yaml:2: warning: rules[0].category: the category 'browsing_history' "
+                "is close to 'browsing-history', the browsing-history switch's category, which 1 "
+                "other rule uses: the preferences page would show visitors two switches, both "
+                "'Browsing history' (did you mean 'browsing-history'?)"
+            ],
+        ),
+        (
+            rules_of(
+                *[
+                    f'text: X, why: "Because.", category: {c}'
+                    for c in ("campain", *["campaign"] * 2)
+                ]
+            ),
+            ["rules[0].category: the category 'campain' is close to 'campaign', which 2 other"],
+        ),
+        (
+            rules_of(
+                *[f'text: X, why: "Because.", category: {c}' for c in ("tier1", "tier2", "news")]
+            ),
+            [],
+        ),
+        (
+            rules_of('text: X, why: "   "'),
+            ["rules/site.yaml:2: error: rules[0].why: the why is blank ('   '): visitors"],
+        ),
+        (
+            rules_of('text: X, why: "Hello {{ visitor.name }}, we know you."'),
+            ["error: rules[0].why: the why has template syntax ('{{ visitor.name }}')"],
+        ),
+        (
+            rules_of('text: X, why: "<b>We</b> know you."'),
+            ["warning: rules[0].why: the why has HTML ('<b>'), shown as written"],
+        ),
+        (
+            rules_of('text: X, why: "Line one.\\nLine two."'),
+            ["warning: rules[0].why: the why has a line break"],
+        ),
+        (
+            rules_of(f'text: X, why: "{"A" * 201}"'),
+            ["warning: rules[0].why: the why is 201 characters: a visitor's history of what"],
+        ),
+        (rules_of(f'text: X, why: "{"A" * 200}"'), []),
+        (
+            rules_of('text: "<b>Winter sale</b> &amp; more", why: "Because."'),
+            [
+                "rules/site.yaml:2: warning: rules[0].text: the text has HTML ('<b>'), shown as "
+                "written: visitors would see '<b>' (write plain text; use a snippet for markup)",
+                "rules[0].text: the text has an HTML entity ('&amp;'), shown as written",
+            ],
+        ),
+        (rules_of('text: "Tours from 3 < 5 days & more", why: "Because."'), []),
+        (
+            "rules:\n  - id: r\n    slot: s\n    text: X\n    when: {cart_abandoned: false}\n"
+            "    why: You left a tour in your cart.\n",
+            ["rules/site.yaml:6: warning: rules[0].why: rule 'r' explains itself as"],
+        ),
+        (
+            rules_of('text: X, why: "Because.", when: {viewed: [kyoto-autum]}'),
+            [
+                "rules/site.yaml:2: warning: rules[0].when.viewed[0]: 'kyoto-autum' is not an "
+                "item of the catalogue (did you mean 'kyoto-autumn'?)"
+            ],
+        ),
+        (rules_of('text: X, why: "Because.", when: {viewed: [tokyo-spring]}'), []),
+    ],
+)
+def test_words_and_names_visitors_meet_are_checked_at_their_field(
+    rules: str,
+    said: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    catalog = "items:\n  - {id: kyoto-autumn, title: Kyoto, url: /tours/kyoto, tags: [kyoto]}\n"
+    files = {"rules/site.yaml": rules, "rules/catalog.yaml": catalog}
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    assert len(out) == len(said), out
+    for line, part in zip(out, said, strict=True):
+        assert part in line, line
+    assert code == (1 if any(": error: " in line for line in out) else 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        (
+            "rules/sub/x.yaml",
+            "rules/sub/x.yaml:1: warning: this file is never read (subfolders are not read: move "
+            "it to rules/x.yaml)",
+        ),
+        (
+            "rules/extra.YAML",
+            "rules/extra.YAML:1: warning: this file is never read (rule files end in .yaml or "
+            ".yml, in lowercase: rename it to extra.yaml)",
+        ),
+        ("rules/data/sale.yml", "(lists end in .yaml: rename it to sale.yaml)"),
+        ("rules/data/old/sale.yaml", "(lists sit directly in rules/data: move it there)"),
+        ("rules/extra.yml", None),
+        ("rules/data/sale.yaml", None),
+        ("rules/notes.txt", None),
+    ],
+)
+def test_a_file_never_read_is_named(
+    name: str,
+    said: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = (
+        "items: [a]\n"
+        if "data" in name
+        else 'rules:\n  - {id: b, slot: t, text: Y, why: "Because b."}\n'
+    )
+    files = {**one_rule(TEXT), name: text}
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 0
+    assert out == ([said] if said else []) or (said is not None and said in out[0]), out
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda tmp: None, "does not exist"),
+        (lambda tmp: (tmp / "nope").write_text("x"), "is not a folder"),
+    ],
+)
+def test_a_templates_folder_that_does_not_exist_is_said(
+    make: object,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert callable(make)
+    make(tmp_path)
+    nope = str(tmp_path / "nope")
+    code, out, err = check_site(tmp_path, monkeypatch, capsys, one_rule(TEXT), "--templates", nope)
+    assert code == 2 and out == []
+    assert f"the templates folder {nope!r} {said}" in err
+    assert "declares the slot" not in err
+
+
+def test_the_demo_rules_stay_clean(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    assert main(["check", "rules", "--templates", "demo_site/templates"]) == 0
+    said = capsys.readouterr()
+    assert said.out == "" and "0 error(s), 0 warning(s)" in said.err
