@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision, new_decision
 from omotenashi.engine.explain import either, words
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.html.core import NOTE_FULL, NOTE_NONE
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class Disclosure:
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
+# Elements whose content may hold a <details> note; after other elements the note follows them.
+FLOW = frozenset(
+    "div section article aside main header footer nav li td th dd figure blockquote form "
+    "details fieldset body".split()
+)
 FORCED = "a preview link for testing asked for this block"
 # What a block forced by a preview link says instead of its editor's reason, which is a claim
 # about the visitor that need not be true of this one
@@ -143,6 +149,39 @@ def sentence(text: str) -> str:
     """A reason as a sentence: a capital first, a full stop last (the notes, the panel and the
     preferences page all print reasons this way)."""
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def placement(tag: str, note_in: int, note_after: int, replaced: bool) -> tuple[bool, int]:
+    """Where a block's "i" goes: (inside, level). Inside: at the end of the element's new
+    content (``replaced``), when it may hold a ``<details>``; else right after the element.
+    ``note_in``/``note_after`` (the scanner's): how much of the note each place takes and the
+    page around it stays as it was, NOTE_FULL, NOTE_BARE (a form of the page is open there:
+    the note without its own form, whose end would close the page's) or NOTE_NONE (inside a
+    link, a button, a paragraph, a select, a heading, a table's rows ...). The place taking
+    more wins, inside on a tie; NOTE_NONE for both: the block has no "i" (the page's panel and
+    the preferences page still say why)."""
+    inside = note_in if replaced and tag in FLOW else NOTE_NONE
+    if inside >= note_after:
+        return True, inside
+    return False, note_after
+
+
+def placed_note(
+    level: int,
+    decision: Decision,
+    d: Disclosure,
+    items: Sequence[str] = (),
+    label: str | None = None,
+    back: str = "",
+    personal: bool = True,
+    left: Sequence[str] = (),
+) -> str:
+    """:func:`note` as much as ``level`` allows (see :func:`placement`): "" for NOTE_NONE."""
+    if level == NOTE_NONE:
+        return ""
+    if level != NOTE_FULL and d.dismiss:
+        d = replace(d, dismiss=False)  # (rare: only where a page's own form is open)
+    return note(decision, d, items, label, back, personal, left)
 
 
 def note(

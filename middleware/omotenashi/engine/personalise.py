@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omotenashi.engine.decide import Decision, decide, new_decision
-from omotenashi.engine.disclosure import FORCED, Disclosure, labels, note, panel, with_reasons
+from omotenashi.engine.disclosure import (
+    FORCED,
+    Disclosure,
+    labels,
+    panel,
+    placed_note,
+    placement,
+    with_reasons,
+)
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.html import (
     Edit,
@@ -31,11 +39,6 @@ from omotenashi.engine.restraint import Restraint
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import SelectorError, SnippetError
 
-# Elements whose content may hold a <details> note; after other elements the note follows them.
-FLOW = frozenset(
-    "div section article aside main header footer nav li td th dd figure blockquote form "
-    "details fieldset body".split()
-)
 NO_DISCLOSURE = Disclosure()
 # The page's own end: a last </body> followed by nothing but </html> and white space. A </body>
 # anywhere else may sit in a script, a comment or a trailing footer: the panel is left out then.
@@ -116,6 +119,7 @@ def personalise(
     edits: list[Edit] = []
     owners: list[Decision] = []  # the decision behind each edit
     applied: list[Decision] = []
+    noteless: set[str] = set()  # blocks none of whose elements may hold their "i" here
     for decision in decisions:
         try:
             content = _content(decision, visitor, recommender)
@@ -129,32 +133,39 @@ def personalise(
         if not targets:
             continue
         applied.append(decision)
-        why = (
-            note(
-                decision,
-                disclosure,
-                recommender.reasons(decision.id) if recommender else (),
-                names[decision.id],
-                back=_element_id(targets[0]),
-                personal=recommender.personal(decision.id) if recommender else True,
-                left=recommender.left_out(decision.id) if recommender else (),
-            )
-            if (disclosure.enabled and decision.rule.rule.disclose and not decision.rule.rule.hide)
-            else ""
-        )
-        for slot in targets:  # one "i" per block, on its first element
-            if why and inner is not None and slot.tag in FLOW:
+        rule = decision.rule.rule
+        disclose = disclosure.enabled and rule.disclose and not rule.hide
+        replaced = inner is not None
+        for slot in targets:  # one "i" per block, on the first element where it may go
+            why, inside = "", False
+            if disclose:
+                inside, level = placement(slot.tag, slot.note_in, slot.note_after, replaced)
+                why = placed_note(
+                    level,
+                    decision,
+                    disclosure,
+                    recommender.reasons(decision.id) if recommender else (),
+                    names[decision.id],
+                    back=_element_id(targets[0]),
+                    personal=recommender.personal(decision.id) if recommender else True,
+                    left=recommender.left_out(decision.id) if recommender else (),
+                )
+                disclose = not why
+            if why and inside and inner is not None:
                 edits.append(new_edit(slot, inner + why, attrs))
             else:
                 edits.append(new_edit(slot, inner, attrs, after=why))
             owners.append(decision)
-            why = ""
+        if disclose:
+            noteless.add(decision.id)
     out, done = apply_edits(page, edits) if edits else (page, ())
     # shown only when at least one of its edits reached the page (not inside a rewritten one)
     shown = {owners[k].id for k in done}
     applied = [d for d in applied if d.id in shown]
-    # the page's own end: searched for near the end only (trailing blank space included)
-    at = _panel_at(page, len(out), found, edits) if disclosure.panel and applied else None
+    # the page's own end: searched for near the end only (trailing blank space included); a
+    # block without its "i" is explained there even where the panel is off
+    want = disclosure.panel or any(d.id in noteless for d in applied)
+    at = _panel_at(page, len(out), found, edits) if want and applied else None
     if at is not None:
         items = {d.id: recommender.reasons(d.id) for d in applied} if recommender else {}
         mine = {d.id: recommender.personal(d.id) for d in applied} if recommender else {}

@@ -9,6 +9,7 @@ from jinja2 import Template
 from pydantic import ValidationError
 
 from omotenashi.engine.html import parse_selector
+from omotenashi.engine.html.selectors import matches_the_root
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import RuleError, RuleSetError, SelectorError, SnippetError
 from omotenashi.loader.findings import LoadWarning
@@ -16,6 +17,7 @@ from omotenashi.loader.goals import GoalCollector
 from omotenashi.loader.pacing import pace, paused_gc, resting
 from omotenashi.loader.snippets import Renderer, SampleFailure
 from omotenashi.loader.whens import SharedWhens
+from omotenashi.loader.withtypos import WithTypos
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.model import Rule, RuleFile
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
@@ -25,6 +27,11 @@ SELECTOR_HINT = (
     "combinators, :first-child, :nth-child(An+B), :first-of-type, :nth-of-type(An+B), "
     ":not(compound), and lists with ','"
 )
+ROOT_PROBLEM = (
+    "the selector {!r} matches the page's <html> element itself, and a rule never rewrites the "
+    "whole page, so this rule is skipped on every page"
+)
+ROOT_HINT = "aim it at elements inside: 'main :first-child' for ':first-child', 'body *' for '*'"
 DISCARD_STEP = 64  # rules' YAML freed between two paces
 NOT_RULE_FILES = frozenset({"journey.yaml", "journey.yml", "catalog.yaml", "catalog.yml"})
 NO_RULES = (
@@ -82,6 +89,7 @@ def _load(
     seen: dict[str, str] = {}
     goals = GoalCollector()
     whens = SharedWhens(timezone)
+    typos = WithTypos(renderer.snippets_dir, base)  # a snippet's typo, said once (withtypos)
     data: Any = None
     lines: dict[Loc, int] | None = None
     empty: list[str] = []  # files with neither rules nor goals
@@ -121,10 +129,15 @@ def _load(
                 )
                 continue
             seen[rule.id] = f"{name}:{line}"
+            typos.saw(rule)
             goals.add_rule(rule, name, lines, index)
             if rule.selector:
                 try:
-                    parse_selector(rule.selector)
+                    if matches_the_root(parse_selector(rule.selector)):  # skipped on every page
+                        sel_at: Loc = (*loc, "selector")
+                        where = (name, line_of(lines, sel_at), format_loc(sel_at))
+                        root = RuleError(*where, ROOT_PROBLEM.format(rule.selector), ROOT_HINT)
+                        noted.append(LoadWarning(root, "error"))
                 except SelectorError as exc:
                     errors.append(
                         RuleError(
@@ -155,7 +168,8 @@ def _load(
                 uses_name = template is not None and renderer.uses_name(template, rule.text)
             except SnippetError as exc:  # located where the editor fixes it, once per snippet
                 problem = renderer.problem(exc, rule, name, lines, loc, base)
-                errors.extend([problem] if problem is not None else [])
+                if problem is not None and not typos.hold(problem, exc, rule, loc):
+                    errors.append(problem)
                 continue
             pace()
             conditions, behavioural = whens.compile(rule, data["rules"][index])
@@ -172,6 +186,7 @@ def _load(
                     uses_name,
                 )
             )
+    errors.extend(typos.errors())
     errors.extend(goals.check())
     if errors:
         raise RuleSetError(errors)

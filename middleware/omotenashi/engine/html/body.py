@@ -361,6 +361,8 @@ class Body(Head):
                 self.pop_to(d, self.tend)
             return
         node, self.form = self.form, None
+        if node is not None:
+            self.form_let_go(node)
         if node is None or node.depth < 0 or node.depth < self.bounds[0][-1]:
             return
         self.implied()

@@ -13,9 +13,20 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from .tokens import Attr, attrs, self_closing
-from .tree import HTML, TEMPLATE, El, GiveUp, Tree
+from .tree import BUTTON, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
 TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
+# How much of a why note (engine/disclosure.py) may go at a place: none, one without its
+# "don't show me this" form (a form of the page is open there), or the whole note
+NOTE_NONE, NOTE_BARE, NOTE_FULL = 0, 1, 2
+# The parser reads a note in a table's rows by the table's rules: its form, inputs and text
+# would move or close at once (the nearest of these open decides the insertion mode)
+_TABLE_MODE = TABLEISH | {"colgroup"}
+_CELLS = frozenset(("td", "th", "caption"))
+# Elements a note must not end up in: where it would be text, or would move out of a table
+_NO_NOTE_IN = TABLEISH | frozenset(
+    "p colgroup script style textarea title xmp iframe noembed noframes noscript plaintext".split()
+)
 
 
 class Rec:
@@ -36,6 +47,9 @@ class Rec:
         "unsure",
         "self_closing",
         "seq",
+        "note_in",
+        "note_after",
+        "settled",
     )
 
     def __init__(self, tag: str, start: int, open_end: int, found: tuple[Attr, ...]) -> None:
@@ -53,6 +67,9 @@ class Rec:
         self.unsure = ""
         self.self_closing = False
         self.seq = 0
+        self.note_in = NOTE_NONE  # how much of a why note may end its content (NOTE_*)
+        self.note_after = NOTE_NONE  # how much may follow it
+        self.settled = True  # no formatting element was waiting to re-open where it starts
 
 
 class Matcher(Protocol):
@@ -84,6 +101,11 @@ class Core(Tree):
         self.budget = len(page) // 2 + 4096  # repair work (clones, rearrangements) allowed
         self.sel_skip: dict[int, str] = {}  # selector index -> why it is skipped
         self.messy = -1  # depth of a <select> holding markup parsers disagree on
+        self.af: list[El] = []  # the list of active formatting elements (formatting.py)
+        self.form: El | None = None  # the parser's form element pointer (body.py)
+        # the element being closed held elements closed with it, just before (a note after it
+        # would land in them)
+        self.left_open = False
         self.foster = False  # processing a token of table mode with foster parenting
         self.lt = 0  # the current token: '<', end, end of its name
         self.tend = 0
@@ -214,6 +236,9 @@ class Core(Tree):
         rec.sel = mask
         rec.seq = el.seq
         rec.parent = self.open_recs[-1] if self.open_recs else -1
+        rec.settled = (not self.af or self._settled(el, False)) and (
+            name in _CELLS or self.stack[self.bounds[MODE][-1]].name not in _TABLE_MODE
+        )
         if self.foster and self.stack[-1].name in TABLEISH:
             rec.unsure = f"element moved out of a table at offset {self.lt}"
         messy = self.messy
@@ -255,6 +280,12 @@ class Core(Tree):
     def _close(self, el: El, close_start: int, end: int) -> None:
         rec = self.recs[el.rec]
         rec.close_start, rec.end = close_start, end
+        form = self.form
+        if form is not None and form.seq > el.seq and not rec.unsure:
+            # the parser keeps pointing at a form opened inside: later forms are ignored and
+            # later controls belong to it; without that content, they would not be
+            rec.unsure = f"a <form> inside is left open at offset {self.lt}"
+        self._note_levels(el, rec)
         if self.open_recs and self.open_recs[-1] == el.rec:
             self.open_recs.pop()
         elif el.rec in self.open_recs:
@@ -262,15 +293,75 @@ class Core(Tree):
         if rec.opt_out and rec.parent >= 0:
             self.recs[rec.parent].opt_out = True
 
+    def form_let_go(self, form: El) -> None:
+        """A ``</form>`` clears the parser's form pointer: the targets open around it that
+        started after ``form`` lose that ``</form>`` when their content is replaced, and the
+        page after them would stay in the form."""
+        recs, open_recs = self.recs, self.open_recs
+        for k in range(len(open_recs) - 1, -1, -1):
+            self.spend(1)
+            rec = recs[open_recs[k]]
+            if rec.seq <= form.seq:
+                break
+            rec.unsure = rec.unsure or f"</form> of a form opened before it at offset {self.lt}"
+
+    def _settled(self, el: El, own_end: bool) -> bool:
+        """No formatting element waits to be re-opened by the next text (``el`` itself, when
+        closed by its own end tag, is about to leave the list)."""
+        af = self.af
+        for k in range(len(af) - 1, -1, -1):  # (short: the formatting elements open here)
+            e = af[k]
+            if e.name == "#marker":
+                if e.seq > el.seq:
+                    continue  # a marker its content left (an unclosed <object> ...)
+                return True
+            if e.depth < 0 and not (e is el and own_end):
+                return False
+        return True
+
+    def _note_levels(self, el: El, rec: Rec) -> None:
+        """Where a why note's markup parses as it does alone, leaving the page's elements as
+        they were: at the end of the target's content (``note_in``) and right after it
+        (``note_after``). Read as the target closes: the stack holds the elements around it."""
+        bounds, depths, name = self.bounds, self.depths, el.name
+        if bounds[NOTELESS][-1] >= 0:
+            return  # see tree.NOTELESS_NAMES
+        p = depths.get("p")
+        if p and p[-1] >= bounds[BUTTON][-1]:
+            return  # a <details> closes the <p>
+        if not depths.get("body") and name != "body":
+            return  # in the head: a <details> would start the body
+        if not rec.settled or (self.af and not self._settled(el, rec.close_start < rec.end)):
+            return  # the note's text would re-open a formatting element inside it
+        level = NOTE_BARE if self.form is not None or depths.get("form") else NOTE_FULL
+        if el.ns != HTML or NOTELESS in el.kinds or name in _NO_NOTE_IN:
+            own = NOTE_NONE
+        else:
+            own = NOTE_BARE if name == "form" else NOTE_FULL
+        rec.note_in = NOTE_NONE if rec.void else min(level, own)
+        if name in ("body", "html") or self.stack[bounds[MODE][-1]].name in _TABLE_MODE:
+            return  # (only HTML elements are MODE ones) in a table's rows: read by its rules
+        if rec.close_start == rec.end and not rec.void:
+            if self.left_open:
+                return  # an implied end: a note after it lands in what its content left open
+            if name != "p":  # (a <details> closes a <p> as what ends it would)
+                level = min(level, own)  # an implied end: the note lands inside the element
+        rec.note_after = level
+
     def pop_to(self, depth: int, end: int = -1) -> None:
         """Pop until the element at ``depth`` is popped; it ends at ``end`` (its own end tag)."""
         if depth <= 0:
             return  # never the root (a bug upstream; the root stays open)
         lt = self.lt
         stack = self.stack
+        if len(stack) == depth + 1:
+            self.pop(lt, end if end >= 0 else lt)
+            return
         while len(stack) > depth + 1:
             self.pop(lt, lt)
+            self.left_open = True  # what is popped next held what was just popped
         self.pop(lt, end if end >= 0 else lt)
+        self.left_open = False
 
     def pop_void(self) -> None:
         el = self.detach()

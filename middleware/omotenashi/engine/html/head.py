@@ -119,11 +119,25 @@ class Head(Formatting):
         elif name == "frameset":
             raise GiveUp("frameset document", self.lt)
         elif name in HEADISH:
-            self.head_rules(name)
+            self.back_into_head(name)
         elif name != "head":
             self.phantom("body")
             self.mode = IN_BODY
             self.body_start(name)
+
+    def back_into_head(self, name: str) -> None:
+        """``<script>``, ``<link>``, ``<meta>`` ... after ``</head>``: browsers put it into the
+        head (WHATWG "after head"): the head is pushed back, the element inserted into it, and
+        the head taken off the stack again, below the element if that stays open."""
+        head = self.head
+        assert head is not None  # "after head" comes after a head, written or implied
+        self.unsure(head, f"<{name}> put into <head> after its end")  # the head grows
+        self.attach(head)
+        self.head_rules(name)
+        above = self.detach() if self.stack[-1] is not head else None
+        self.detach()
+        if above is not None:
+            self.attach(above)
 
     def head_end(self, name: str) -> None:
         mode = self.mode

@@ -33,6 +33,8 @@ class Target:
     ``page[open_end:close_start]`` is its content. ``close_start == end`` when its end tag is
     implied (or it is void). ``name`` is the slot name (html-unescaped), None if it only
     matched a selector. ``parent`` is the index in :attr:`Scan.targets` of the enclosing target.
+    ``note_in`` and ``note_after``: how much of a why note may end its content and follow it,
+    leaving the page's other elements as they were (``core.NOTE_NONE``/``_BARE``/``_FULL``).
     """
 
     name: str | None
@@ -47,6 +49,8 @@ class Target:
     parent: int | None
     self_closing: bool = False
     unsure: str = ""  # why its extent is not sure ("" when it is)
+    note_in: int = 0
+    note_after: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +96,9 @@ def scan_page(
     b = Builder(page, slot_attribute, opt_out, matcher)
     b.init_modes()
     if matcher is not None:
-        root = b.stack[0]
-        if matcher.match(root, El("#document", HTML, 0), ()):
-            b.skip_selectors(b.all_selectors(), "matches the html element")
+        # only the selectors matching <html> are skipped (a rule never rewrites the whole page)
+        on_root = matcher.match(b.stack[0], El("#document", HTML, 0), ())
+        b.skip_selectors(on_root, "matches the <html> element")
     tags: list[int] = []
     gave_up: GiveUp | None = None
     # the scan makes no reference cycles; a collection pass per 700 elements would cost time
@@ -313,6 +317,8 @@ def _target(rec: Rec) -> Target:
         parent=rec.parent if rec.parent >= 0 else None,
         self_closing=rec.self_closing,
         unsure=rec.unsure,
+        note_in=rec.note_in,
+        note_after=rec.note_after,
     )
 
 

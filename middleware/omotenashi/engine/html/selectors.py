@@ -1,10 +1,12 @@
 """CSS selectors matched on the scanner's own element stack, byte-exactly, in one pass.
 
 Supported: type, ``*``, ``#id``, ``.class``, ``[attr]``, ``[attr=v]`` (and ``~= ^= $= *= |=``,
-with an ``i`` flag), descendant and child combinators, ``:first-child``, ``:nth-child(An+B)``,
-``:first-of-type``, ``:nth-of-type(An+B)``, ``:not()`` of compound selectors, and selector lists.
+with an ``i`` or ``s`` flag), descendant and child combinators, ``:first-child``,
+``:nth-child(An+B)``, ``:first-of-type``, ``:nth-of-type(An+B)``, ``:not()`` of compound
+selectors, and selector lists.
 Anything else raises :class:`SelectorError`: a selector we cannot match exactly is refused
-when the rules are loaded, never guessed at on a page.
+when the rules are loaded, never guessed at on a page. Case rules (quirks mode, the attributes
+HTML compares case-insensitively, the ``i``/``s`` flags) live in ``compound.py``.
 
 Matching keeps two bit masks per open element: ``exact`` (compound k of a selector matches
 here, with its left part matched by the ancestors) and ``avail`` (some ancestor-or-self has it),
@@ -14,13 +16,14 @@ so a descendant combinator costs one AND, not a walk up the stack.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ...errors import SelectorError
+from .compound import Compound, attr_test, folded
 from .tokens import Attr
-from .tree import El
+from .tree import HTML, El
 
 _IDENT = r"-?(?:[A-Za-z_]|[^\x00-\x7f])(?:[A-Za-z0-9_-]|[^\x00-\x7f])*"
 _NAME = r"(?:[A-Za-z0-9_-]|[^\x00-\x7f])+"
@@ -32,79 +35,6 @@ _RE_ATTR = re.compile(
     rf"(?:({_IDENT})|\"([^\"\\\n]*)\"|'([^'\\\n]*)')[ \t\n\r\f]*([iIsS])?[ \t\n\r\f]*)?\]"
 )
 _RE_ANB = re.compile(r"^(?:([+-]?\d*)[nN](?:\s*([+-])\s*(\d+))?|([+-]?\d+)|(odd|even))$", re.I)
-
-
-@dataclass(frozen=True, slots=True)
-class Compound:
-    tag: str | None = None  # lower case; None for * or none given
-    id: str | None = None
-    classes: tuple[str, ...] = ()
-    attrs: tuple[tuple[str, str, str, bool], ...] = ()  # (name, op, value, ignore case)
-    nth: tuple[tuple[bool, int, int], ...] = ()  # (of type, a, b)
-    nots: tuple[Compound, ...] = ()
-
-    @property
-    def needs_attrs(self) -> bool:
-        return bool(self.id or self.classes or self.attrs) or any(n.needs_attrs for n in self.nots)
-
-    @property
-    def of_type(self) -> bool:
-        return any(t for t, _, _ in self.nth) or any(n.of_type for n in self.nots)
-
-    def matches(self, el: El, amap: Mapping[str, str]) -> bool:
-        if self.tag is not None and self.tag != el.name.lower():
-            return False
-        if self.id is not None and amap.get("id") != self.id:
-            return False
-        if self.classes:
-            have = amap.get("class")
-            if have is None:
-                return False
-            names = have.split()
-            if any(c not in names for c in self.classes):
-                return False
-        for name, op, value, fold in self.attrs:
-            got = amap.get(name)
-            if got is None or not _attr_ok(op, got.lower() if fold else got, value):
-                return False
-        for of_type, a, b in self.nth:
-            if not _anb(a, b, el.type_index if of_type else el.index):
-                return False
-        return not any(n.matches(el, amap) for n in self.nots)
-
-
-def _folded(comp: Compound) -> Compound:
-    return replace(
-        comp,
-        id=comp.id.lower() if comp.id is not None else None,
-        classes=tuple(c.lower() for c in comp.classes),
-        nots=tuple(_folded(n) for n in comp.nots),
-    )
-
-
-def _attr_ok(op: str, got: str, value: str) -> bool:
-    if op == "":
-        return True
-    if op == "=":
-        return got == value
-    if op == "|=":
-        return got == value or got.startswith(value + "-")
-    if not value:
-        return False
-    if op == "~=":
-        return value in got.split()
-    if op == "^=":
-        return got.startswith(value)
-    if op == "$=":
-        return got.endswith(value)
-    return value in got  # *=
-
-
-def _anb(a: int, b: int, index: int) -> bool:
-    if a == 0:
-        return index == b
-    q, r = divmod(index - b, a)
-    return r == 0 and q >= 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +118,7 @@ class _Parser:
         tag: str | None = None
         id_: str | None = None
         classes: list[str] = []
-        attrs: list[tuple[str, str, str, bool]] = []
+        attrs: list[tuple[str, str, str, str, int]] = []
         nth: list[tuple[bool, int, int]] = []
         nots: list[Compound] = []
         start = self.i
@@ -220,8 +150,7 @@ class _Parser:
                     break
                 op = m.group(2) or ""
                 value = next((g for g in m.group(3, 4, 5) if g is not None), "")
-                fold = (m.group(6) or "").lower() == "i"
-                attrs.append((m.group(1).lower(), op, value.lower() if fold else value, fold))
+                attrs.append(attr_test(m.group(1).lower(), op, value, m.group(6) or ""))
                 self.i = m.end()
             elif c == ":":
                 self.pseudo(nth, nots, inside_not)
@@ -285,6 +214,14 @@ def _parse_anb(m: re.Match[str]) -> tuple[int, int]:
     return a, b
 
 
+def matches_the_root(selector: Selector) -> bool:
+    """Whether ``selector`` matches an ``<html>`` element without attributes (``*``,
+    ``:first-child``, ``:not(.x)`` ...): it is then skipped on every page, as a rule never
+    rewrites the whole document."""
+    root = El("html", HTML, 1)
+    return bool(Matcher([selector]).match(root, El("#document", HTML, 0), ()))
+
+
 class Matcher:
     """Evaluates a set of selectors on each element as the scanner creates it."""
 
@@ -301,8 +238,8 @@ class Matcher:
                     prev = bit
                     bit <<= 1
         self.plan = tuple(plan)
-        # quirks mode (no or an old doctype): ids and classes match case-insensitively
-        self.quirks_plan = tuple((b, p, c, _folded(comp), f) for b, p, c, comp, f in plan)
+        # quirks mode (no or an old doctype): #id and .class match case-insensitively
+        self.quirks_plan = tuple((b, p, c, folded(comp), f) for b, p, c, comp, f in plan)
         self.quirks = True  # until a doctype says otherwise
         comps = [p[3] for p in plan]
         self.structural = 0
@@ -344,12 +281,7 @@ class Matcher:
     def rematch(self, el: El, parent: El, found: Sequence[Attr]) -> int:
         """The selectors ``el`` matches under ``parent`` (its sibling counts as they are)."""
         amap = {a.name: a.value for a in found} if found else {}
-        plan = self.plan
-        if self.quirks and amap:
-            plan = self.quirks_plan
-            for key in ("id", "class"):
-                if key in amap:
-                    amap[key] = amap[key].lower()
+        plan = self.quirks_plan if self.quirks and amap else self.plan
         exact = result = 0
         pe, pa = parent.exact, parent.avail
         for bit, prev, child, comp, final in plan:

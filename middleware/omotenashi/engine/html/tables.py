@@ -332,7 +332,9 @@ class Builder(Select):
         self.lt = self.tend = n
         while len(self.stack) > 1:
             self.pop(n, n)
+            self.left_open = True  # what is popped next held what was just popped
         self.pop(n, n)
+        self.left_open = False
 
 
 __all__ = ["AFTER_HEAD", "Builder", "TABLE_MODES"]

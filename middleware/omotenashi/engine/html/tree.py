@@ -31,8 +31,9 @@ HTML, SVG, MATH = 0, 1, 2
     SECTION,
     DDT,
     TEMPLATE,
-) = range(14)
-KIND_COUNT = 14
+    NOTELESS,
+) = range(15)
+KIND_COUNT = 15
 REARRANGE_LIMIT = 64
 
 _SCOPE = frozenset("applet caption html table td th marquee object template".split())
@@ -50,6 +51,14 @@ _MODE_NAMES = frozenset(
     "select td th tr tbody thead tfoot caption colgroup table template head body html".split()
 )
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Elements inside which the why note (engine/disclosure.py) never goes: its <a>, <button> and
+# <details> would re-parent the page there (a, button, p: see Tree.note_level), it would nest
+# in interactive content (label, summary) or in a heading's text, or it would not be shown
+# (fallback content of media and objects, a select's list). Every foreign element counts too.
+NOTELESS_NAMES = frozenset(
+    "a button label select option optgroup datalist summary h1 h2 h3 h4 h5 h6 audio video "
+    "canvas object applet meter progress".split()
+)
 _KINDS_CACHE: dict[tuple[int, str], tuple[int, ...]] = {}
 
 
@@ -95,10 +104,13 @@ def kinds_of(ns: int, name: str) -> tuple[int, ...]:
             out.append(DDT)
         if name == "template":
             out.append(TEMPLATE)
+        if name in NOTELESS_NAMES:
+            out.append(NOTELESS)
     else:
         lower = name.lower()
         if (ns == MATH and lower in _MATH_SCOPE) or (ns == SVG and lower in _SVG_SCOPE):
             out += [DEFAULT, LIST, BUTTON, SPECIAL, LI_WALK]
+        out.append(NOTELESS)
     if not (ns == HTML and name in ("option", "optgroup")):
         out.append(SELECT)
     found = _KINDS_CACHE[key] = tuple(sorted(out))
