@@ -11,10 +11,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from omotenashi.engine.explain import words
 from omotenashi.engine.ruleset import CompiledRule
+from omotenashi.loader.whens import walk_whens
 from omotenashi.loader.whychecks import text_problems, why_contradictions, why_problems
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.model import Rule, When
@@ -68,7 +69,7 @@ class FieldChecks:
         if meant is not None:
             hint = f"did you mean {meant!r}?"
             add((*loc, "category"), "warning", self._category(rule.category, meant), hint)
-        for sub, at in _whens(rule.when, (*loc, "when")):
+        for sub, at in walk_whens(rule.when, (*loc, "when")):
             self._viewed(add, sub, at)
 
     def _category(self, category: str, meant: str) -> str:
@@ -101,12 +102,3 @@ class FieldChecks:
                     f"{item!r} is not an item of the catalogue",
                     f"did you mean {meant!r}?",
                 )
-
-
-def _whens(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
-    yield when, loc
-    for key, subs in (("any", when.any), ("all", when.all)):
-        for index, sub in enumerate(subs or []):
-            yield from _whens(sub, (*loc, key, index))
-    if when.not_ is not None:
-        yield from _whens(when.not_, (*loc, "not"))

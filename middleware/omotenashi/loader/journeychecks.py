@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from omotenashi.errors import RuleError
 from omotenashi.loader.findings import LoadWarning
 from omotenashi.loader.namechecks import CLOSE, Near, event_problem, path_problem, when_findings
+from omotenashi.loader.whens import walk_whens
 from omotenashi.loader.whychecks import _markup
 from omotenashi.rules.journey import TRUSTED_EVENTS, JourneyFile, Transition
 from omotenashi.rules.model import STAGES, Compare, When
@@ -92,7 +93,7 @@ def _event_names(found: _Found, spec: JourneyFile, whens: list[tuple[When, Loc]]
     ]
     named += [(("beacon", "events", j), e) for j, e in enumerate(spec.beacon.events)]
     for when, loc in whens:
-        for sub, at in _conditions(when, loc):
+        for sub, at in walk_whens(when, loc):
             named += [((*at, "event", e), e) for e in sub.event or ()]
     allowed = set(spec.beacon.events)
     near = Near([*RECORDED, *allowed, *(e for _, e in named if event_problem(e) is None)])
@@ -120,15 +121,6 @@ def _event_names(found: _Found, spec: JourneyFile, whens: list[tuple[When, Loc]]
             f"{event!r} is close to {close!r}, {origin}: names must match exactly",
             f"did you mean {close!r}?",
         )
-
-
-def _conditions(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
-    yield when, loc
-    for key, subs in (("any", when.any), ("all", when.all)):
-        for index, sub in enumerate(subs or []):
-            yield from _conditions(sub, (*loc, key, index))
-    if when.not_ is not None:
-        yield from _conditions(when.not_, (*loc, "not"))
 
 
 def _stage_words(found: _Found, stage: str, text: str) -> None:

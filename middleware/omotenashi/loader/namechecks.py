@@ -23,6 +23,7 @@ from omotenashi.errors import RuleError
 from omotenashi.loader.fieldchecks import FieldChecks
 from omotenashi.loader.findings import Finding
 from omotenashi.loader.ruleset import rule_files
+from omotenashi.loader.whens import walk_whens
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.goals import EVENT
 from omotenashi.rules.model import When
@@ -36,15 +37,6 @@ _DIGITS = re.compile(r"\d+")
 _GLOB_START = ("/", "*", "?", "[")  # a glob that may match a path starting with '/'
 CLOSE = 0.8  # how alike a name must be to a known one to be called a likely typo
 LIKELY_USED = 200  # the most used names in rules a rarer one is compared with
-
-
-def _whens(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
-    yield when, loc
-    for key, subs in (("any", when.any), ("all", when.all)):
-        for index, sub in enumerate(subs or []):
-            yield from _whens(sub, (*loc, key, index))
-    if when.not_ is not None:
-        yield from _whens(when.not_, (*loc, "not"))
 
 
 def _close(name: str, known: list[str], cutoff: float = 0.6) -> str | None:
@@ -211,7 +203,7 @@ def name_findings(
         topics |= set(catalog.labels) | {t for item in catalog.items for t in item.tags}
     in_rules: dict[str, Counter[str]] = {"segment": Counter(), "interest": Counter()}
     for r in rules:
-        for when, _ in _whens(r.rule.when, ()):
+        for when, _ in walk_whens(r.rule.when, ()):
             in_rules["segment"].update(set(when.segment or ()))
             in_rules["interest"].update(set(when.interest or ()))
     by_id = {r.id: r for r in rules}
@@ -238,7 +230,7 @@ def name_findings(
                 continue
             r = found
             loc: Loc = ("rules", index)
-            for when, at in _whens(r.rule.when, (*loc, "when")):
+            for when, at in walk_whens(r.rule.when, (*loc, "when")):
                 _never(names, when, at, lists)
                 _likely_typos(names, when, at, (segments, topics), in_rules, seen, top, near)
             if fields is not None:
@@ -265,7 +257,7 @@ def when_findings(
     """The errors of :func:`_never` in conditions outside rule files (the journey's)."""
     names = _Names(file, lines)
     for when, loc in whens:
-        for sub, at in _whens(when, loc):
+        for sub, at in walk_whens(when, loc):
             _never(names, sub, at, lists)
     return names.found
 

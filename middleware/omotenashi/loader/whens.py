@@ -9,12 +9,14 @@ are the larger part of a compiled rule's memory and time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel
 
 from omotenashi.engine.conditions import Condition, compile_when
 from omotenashi.rules.model import Rule, When, is_contextual
+from omotenashi.rules.yamlsource import Loc
 
 # The order ``compile_when`` tests a When's fields in (engine/conditions.py, then
 # engine/history.py, then all, any, not): a rule's conditions keep that order.
@@ -122,3 +124,14 @@ class SharedWhens:
                 self.by_field[key] = found
             out.extend(found)
         return out
+
+
+def walk_whens(when: When, loc: Loc) -> Iterator[tuple[When, Loc]]:
+    """``when`` and every condition nested in it (``any``, ``all``, ``not``), each with where it
+    stands in the file."""
+    yield when, loc
+    for key, subs in (("any", when.any), ("all", when.all)):
+        for index, sub in enumerate(subs or []):
+            yield from walk_whens(sub, (*loc, key, index))
+    if when.not_ is not None:
+        yield from walk_whens(when.not_, (*loc, "not"))
