@@ -51,6 +51,8 @@ HELP = {
     "html_skipped": "Slots or selectors left alone: their extent was not sure (misnested HTML).",
     "record_error": "Page views or events that could not be written.",
     "record_dropped": "Page views refused because the write queue was full (never written).",
+    "learn_lost": "First views of an item whose recommendation counts were not written (the "
+    "record answered, the write of the shared counts after it failed or timed out).",
 }
 TIMINGS = {
     "redis_read": "Seconds to read a profile.",

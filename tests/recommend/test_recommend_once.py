@@ -15,6 +15,7 @@ import redis
 
 from omotenashi import Settings
 from omotenashi.engine.change import Change
+from omotenashi.errors import StoreError
 from omotenashi.recommend.coview import (
     CO_HALF_LIFE,
     MIN_CO_SUPPORT,
@@ -136,3 +137,21 @@ async def test_enough_different_visitors_still_make_the_claim(
         client.cookies.clear()
         page = await client.get("/tours/kyoto-autumn")
     assert dict(_picks(page)).get("paris-art") == "Popular this week", _picks(page)
+
+
+async def test_shared_counts_that_cannot_be_written_after_the_record_are_counted_lost(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    """The record marks the item seen before the shared counts are written: if their write
+    fails, this visitor never counts the item, and the metric says how often that happens."""
+    omotenashi_redis.set("omo:rec:pop", "not a sorted set")  # the learn script fails on it
+    now = time.time()
+    learning = Learning(
+        [("bali-retreat", log_increment(now, POPULAR_HALF_LIFE))], {}, [], "bali-retreat"
+    )
+    with pytest.raises(StoreError):
+        await store.record(
+            "unlucky", Change(now=now, view=True, items=["bali-retreat"]), DAY, learning
+        )
+    assert store.metrics["learn_lost"] == 1
+    assert "bali-retreat" in (await store.load("unlucky")).viewed  # the page view was written

@@ -350,9 +350,13 @@ class Store:
             # Other visitors' keys only after the record found this the visitor's first view
             # of the item: one visitor's concurrent views of it teach them once.
             if learning is not None and int(first) == 1:
-                async with self.client.pipeline(transaction=False) as pipe:
-                    await self.recs.queue_shared(pipe, self._learn, learning)
-                    replies += await pipe.execute()
+                try:  # the view is now recorded as seen: it never counts again if this fails
+                    async with self.client.pipeline(transaction=False) as pipe:
+                        await self.recs.queue_shared(pipe, self._learn, learning)
+                        replies += await pipe.execute()
+                except BaseException:
+                    self.metrics.inc("learn_lost")
+                    raise
             return replies
 
         await self._run(op, self.cfg.write_timeout)
