@@ -297,13 +297,18 @@ class Core(Tree):
         """A ``</form>`` clears the parser's form pointer: the targets open around it that
         started after ``form`` lose that ``</form>`` when their content is replaced, and the
         page after them would stay in the form."""
+        self.unsure_after(form.seq, "</form> of a form opened before it")
+
+    def unsure_after(self, seq: int, why: str) -> None:
+        """The targets open now that started after the element numbered ``seq`` are unsure
+        (``why``, at this offset): replacing their content changes the page after them."""
         recs, open_recs = self.recs, self.open_recs
         for k in range(len(open_recs) - 1, -1, -1):
             self.spend(1)
             rec = recs[open_recs[k]]
-            if rec.seq <= form.seq:
+            if rec.seq <= seq:
                 break
-            rec.unsure = rec.unsure or f"</form> of a form opened before it at offset {self.lt}"
+            rec.unsure = rec.unsure or f"{why} at offset {self.lt}"
 
     def _settled(self, el: El, own_end: bool) -> bool:
         """No formatting element waits to be re-opened by the next text (``el`` itself, when

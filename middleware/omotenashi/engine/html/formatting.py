@@ -97,13 +97,7 @@ class Formatting(Core):
         c.owner = e.owner
         self._leaked(e.owner)
         # content now lands in a copy of a formatting element opened outside these targets
-        recs, open_recs = self.recs, self.open_recs
-        for k in range(len(open_recs) - 1, -1, -1):
-            self.spend(1)
-            rec = recs[open_recs[k]]
-            if rec.seq <= e.seq:
-                break
-            rec.unsure = rec.unsure or f"formatting element re-opened inside at offset {self.lt}"
+        self.unsure_after(e.seq, "formatting element re-opened inside")
         return c
 
     def _af_last(self, name: str) -> El | None:
