@@ -187,3 +187,19 @@ async def test_a_viewed_list_that_let_items_go_stays_so_across_a_merge(
     merged = await store.load(user)
     assert merged.viewed_full is full
     assert len(merged.viewed) == min(limits.VIEWED_KEEP, len(anon_items) + len(user_items))
+
+
+async def test_what_was_counted_for_popularity_stays_counted_across_a_merge(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    """Counted items carry their mark over (either side's), and the user's own keep theirs
+    when the older anonymous profile moves the first visit back (the times are rebased)."""
+    anon, user = new_vid(), "u" + new_vid()
+    await store.record(anon, Change(now=NOW - 900, view=True, items=["a", "b"]), HALF_LIFE)
+    await store.record(user, Change(now=NOW - 600, view=True, items=["c", "b"]), HALF_LIFE)
+    omotenashi_redis.hset(store.key(anon, "p2"), "wa", "0!")  # counted on the anonymous side
+    omotenashi_redis.hset(store.key(user, "p2"), "wc", "0!")  # and on the user's
+    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
+    merged = await store.load(user)
+    assert merged.counted == {"a", "c"}
+    assert merged.viewed == {"a": NOW - 900, "b": NOW - 600, "c": NOW - 600}

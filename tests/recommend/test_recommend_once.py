@@ -155,3 +155,17 @@ async def test_shared_counts_that_cannot_be_written_after_the_record_are_counted
         )
     assert store.metrics["learn_lost"] == 1
     assert "bali-retreat" in (await store.load("unlucky")).viewed  # the page view was written
+
+
+async def test_a_landing_view_before_the_cookie_counts_once_the_cookie_comes_back(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """A visitor's first page (from an ad or a search) comes without their cookie: it counts
+    no popular view then (a cookie-less request could be sent again and again), but their
+    next view of it with the cookie does, once."""
+    async with client_for(_site(make_settings)) as client:
+        await client.get("/tours/paris-art")  # the landing page: a new cookie comes back
+        assert _count(omotenashi_redis, "omo:rec:pop", "paris-art", POPULAR_HALF_LIFE) == 0
+        for _ in range(3):
+            await client.get("/tours/paris-art")
+    assert 0.5 < _count(omotenashi_redis, "omo:rec:pop", "paris-art", POPULAR_HALF_LIFE) < 1.5

@@ -36,8 +36,10 @@ and that list never overflowed):
   ``co:j`` (already read in this request), scored ``x(t) + log2(share of k in co:j)``.
 
 **Each visitor counts once.** An item is counted for ``pop`` and a pair for ``co`` at most
-once per profile: only a first view counts, and it pairs only with items viewed before it,
-so a pair is counted when the later of its two items is first viewed, never again. The
+once per profile. ``pop``: the first view that came with the visitor's cookie (the profile
+marks the item counted, ``!`` after its time: a landing page viewed before the cookie counts
+at the next view). ``co``: only an item's first view pairs, with items viewed before it, so a
+pair is counted when the later of its two items is first viewed, never again. The
 record script has the last word (one visitor's concurrent first views: only the request
 whose record first put the item in the viewed list teaches ``pop`` and ``co``, which are
 written after that record answers). The viewed list keeps ``VIEWED_KEEP`` items: once it
@@ -205,7 +207,13 @@ class Learning:
     popular: list[tuple[str, float]]  # [(item, increment)] for the popular key
     co: dict[str, list[tuple[str, float]]]  # item → [(other, increment)]
     also: list[tuple[str, float]]  # [("seed>item", increment)] for the visitor's key
-    item: str = ""  # the item viewed: popular and co only if the record finds it a first view
+    item: str = ""  # the item viewed: the record script decides whether popular and co count
+
+    @property
+    def learn(self) -> str:
+        """The record script's ``learn`` argument: which parts may count, and the item."""
+        parts = ("p" if self.popular else "") + ("c" if self.co else "")
+        return f"{parts}:{self.item}" if parts and self.item else ""
 
     @property
     def shared(self) -> bool:
@@ -224,6 +232,7 @@ def learn_from_view(
     visits: int,
     new_visit: bool,
     full: bool = False,
+    counted: Container[str] = (),
 ) -> Learning | None:
     """The writes for a view of catalogue item ``item`` by a visitor who viewed ``viewed``
     before (None: a repeat the same day, or nothing to write): their own ``also`` candidates,
@@ -232,12 +241,12 @@ def learn_from_view(
     the catalogue's ids: nothing else is ever written to a shared key. ``cookie``: the
     request came with the visitor's cookie (else no popular count); ``visits`` and
     ``new_visit``: only a :func:`returning` visitor teaches co-views; ``full``: the visitor's
-    viewed list overflowed (they teach no one any more)."""
+    viewed list overflowed (they teach no one any more); ``counted``: the items this visitor
+    was already counted for in popularity."""
     if item not in known:
         return None
     last = viewed.get(item)
-    if last is not None and now - last < CO_WINDOW:  # a reload, or back to it the same day
-        return None
+    repeat = last is not None and now - last < CO_WINDOW  # a reload, or back the same day
     counts, partners = pairs_for_view(viewed, item, now, known, full)
     x = log_increment(now, CO_HALF_LIFE)
     co: dict[str, list[tuple[str, float]]] = {}
@@ -249,8 +258,11 @@ def learn_from_view(
         ((k, w) for k, w in neighbours.items() if k in known and k != item),
         key=lambda kv: (-kv[1], kv[0]),
     )[:SEED_NEIGHBOURS]
-    also = [(f"{item}>{other}", x + math.log2(w)) for other, w in best if w > 0]
-    popular = [(item, log_increment(now, POPULAR_HALF_LIFE))] if cookie and counts else []
+    also = [] if repeat else [(f"{item}>{o}", x + math.log2(w)) for o, w in best if w > 0]
+    # popular: the visitor's first view of it that came with their cookie (their landing page,
+    # before the cookie, counts then), once; the record script has the last word
+    fresh = cookie and not full and item not in counted
+    popular = [(item, log_increment(now, POPULAR_HALF_LIFE))] if fresh else []
     if not (popular or co or also):
         return None
     return Learning(popular, co, also, item)

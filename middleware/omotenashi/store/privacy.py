@@ -73,8 +73,9 @@ end
 local function keep_newest(fam, limit)  -- by value (a time), then by name; how many went
   if (count[fam] or 0) <= limit then return 0 end
   local all = fields(fam)
-  table.sort(all, function(x, y)
-    local a, b = tonumber(x[2]) or 0, tonumber(y[2]) or 0
+  table.sort(all, function(x, y)  -- (a time, maybe marked after it: 'w' values, scripts.py)
+    local a = tonumber(string.match(x[2], '^%-?[%d.]+') or '') or 0
+    local b = tonumber(string.match(y[2], '^%-?[%d.]+') or '') or 0
     if a ~= b then return a < b end
     return x[1] < y[1]
   end)

@@ -109,13 +109,14 @@ class Recs:
         if learning.also:
             await _call(pipe, script, also_key, ALSO_KEEP, ttl, learning.also)
 
-    async def queue_shared(self, pipe: Any, script: Any, learning: Learning) -> None:
-        """Queue one script call per shared key (``pop``, ``co``): only once the record found
-        the view a first one (store/store.py)."""
-        if learning.popular:
-            popular = learning.popular
-            await _call(pipe, script, self.popular_key(), POPULAR_KEEP, SHARED_TTL, popular)
-        for item, pairs in learning.co.items():
+    async def queue_shared(
+        self, pipe: Any, script: Any, learning: Learning, popular: bool, co: bool
+    ) -> None:
+        """Queue one script call per shared key: ``pop`` and ``co`` as far as the record found
+        them due (``popular``, ``co``: store/store.py)."""
+        if popular and (views := learning.popular):
+            await _call(pipe, script, self.popular_key(), POPULAR_KEEP, SHARED_TTL, views)
+        for item, pairs in learning.co.items() if co else ():
             await _call(pipe, script, self.co_key(item), CO_KEEP, SHARED_TTL, pairs)
 
 

@@ -10,7 +10,8 @@ listpack (every field and value under 64 bytes, in the common case). Field names
   (recommend/coview.py: no more counted views); and ``revoked``, the deny marker;
 - a lowercase letter and a name, one field per entry: ``f`` first-visit facts, ``e`` event
   counts, ``b`` items bought, ``x`` anonymous ids merged in (when), ``a`` attributes (JSON),
-  ``i`` interests (``"<score> <when>"``), ``c`` cart quantities, ``w`` items viewed (when),
+  ``i`` interests (``"<score> <when>"``), ``c`` cart quantities, ``w`` items viewed (when,
+  then ``!`` once the item was counted for popularity: recommend/coview.py),
   ``k`` frequency caps (``"<period>:<count>"``), ``m`` the measurement record, ``s`` rules
   shown (``"<count>"``, or ``"<count> <when> <reasons>"``: those said the last time, in the
   value itself when they are few and short enough, each after a ``\\x1f``, else as
@@ -74,6 +75,8 @@ local function drop_unsaid()  -- numbered sentences no shown rule refers to any 
   end
   for _, fv in ipairs(fields('#')) do if not said[fv[1]] then del(fv[1]) end end
 end
+local function wtime(v) return tonumber(string.match(v or '', '^%-?[%d.]+') or '') end
+local function wmark(v) return string.find(v or '', '!', 1, true) and '!' or '' end
 local function rebase(by)  -- 'F' moved back by seconds: the times counted from it follow
   for _, fv in ipairs(fields('i')) do
     local score, at = string.match(fv[2], '^(%S+) (%S+)$')
@@ -83,7 +86,8 @@ local function rebase(by)  -- 'F' moved back by seconds: the times counted from 
     local n, at, refs = string.match(fv[2], '^(%d+) (%S+) ?(.*)$')
     if tonumber(at) then put(fv[1], n .. ' ' .. (tonumber(at) + by) .. ' ' .. refs) end
   end
-  for _, fam in ipairs({'w', 'b', 'x'}) do
+  for _, fv in ipairs(fields('w')) do put(fv[1], ((wtime(fv[2]) or 0) + by) .. wmark(fv[2])) end
+  for _, fam in ipairs({'b', 'x'}) do
     for _, fv in ipairs(fields(fam)) do put(fv[1], (tonumber(fv[2]) or 0) + by) end
   end
   for _, f in ipairs({'L', 'VS', 'CA', 'PA'}) do
@@ -126,11 +130,22 @@ for _, t in ipairs(c.topics) do if room('i' .. t, MAX_TOPICS) then
   local decayed = (tonumber(score) or 0) * math.pow(0.5, age / c.half_life)
   put('i' .. t, num(decayed + 1) .. ' ' .. (now - base))
 end end
--- c.learn: a catalogue item whose first view teaches recommendations (recommend/coview.py):
--- answered whether it is one, decided here, where one visitor's concurrent views meet
-local learn = c.learn ~= nil and c.learn ~= ''
-local first_view = learn and have['w' .. c.learn] == nil and have['WX'] == nil and 1 or 0
-for _, item in ipairs(c.items) do put('w' .. item, now - base) end
+-- c.learn, "<p|c|pc>:<item>": a catalogue item whose view may teach recommendations
+-- (recommend/coview.py) popularity (p: not counted yet, no '!') and co-views (c: its first
+-- view), answered and decided here, where one visitor's concurrent views meet
+local learn, pop_ok, co_ok, learned = c.learn ~= nil and c.learn ~= '', 0, 0, nil
+if learn then
+  local parts, item = string.match(c.learn, '^(%l*):(.+)$')
+  local had, open = have['w' .. (item or '')], have['WX'] == nil
+  if open and item and string.find(parts, 'p', 1, true) and wmark(had) == '' then pop_ok = 1 end
+  if open and item and string.find(parts, 'c', 1, true) and had == nil then co_ok = 1 end
+  learned = item
+end
+for _, item in ipairs(c.items) do
+  local mark = wmark(have['w' .. item])
+  if item == learned and pop_ok == 1 then mark = '!' end
+  put('w' .. item, (now - base) .. mark)
+end
 if keep_newest('w', VIEWED_KEEP) > 0 then put('WX', 1) end
 for _, id in ipairs(c.shown) do
   local n, rest = shown_parts(have['s' .. id])
@@ -168,7 +183,7 @@ local ttl = ttl_for(c)  -- a day until the second visit, or the attribution wind
 redis.call('EXPIRE', H, ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
 if ARGV[2] == nil then
-  if learn then return {first_view, {}} end
+  if learn then return {pop_ok, co_ok, {}} end
   return 1
 end
 -- ARGV[2]: each field's counter, [key number, counter, amount]; key 0 is in another slot
@@ -184,7 +199,7 @@ for _, k in ipairs(set) do
   end
 end
 for n in pairs(touched) do redis.call('EXPIREAT', KEYS[n], ARGV[n - 1]) end
-if learn then return {first_view, elsewhere} end
+if learn then return {pop_ok, co_ok, elsewhere} end
 if #elsewhere > 0 then return elsewhere end
 return 1
 """
@@ -268,9 +283,10 @@ for id, w in pairs(a.shown_why or {}) do
 end
 if said then drop_unsaid() end
 for item, qty in pairs(a.cart) do if room('c' .. item, MAX_CART) then incr('c' .. item, qty) end end
-for item, at in pairs(a.viewed) do
-  local rel = math.floor(at) - base
-  if rel > (tonumber(have['w' .. item] or '') or -math.huge) then put('w' .. item, rel) end
+for item, at in pairs(a.viewed) do  -- the later time; counted if either side counted it
+  local rel, mine = math.floor(at) - base, have['w' .. item]
+  local mark = (wmark(mine) == '!' or (a.counted or {})[item]) and '!' or ''
+  put('w' .. item, math.max(rel, wtime(mine) or -math.huge) .. mark)
 end
 if keep_newest('w', VIEWED_KEEP) > 0 or a.viewed_full then put('WX', 1) end
 if a.segments ~= '' then

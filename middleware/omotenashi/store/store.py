@@ -317,7 +317,7 @@ class Store:
         and one reply to read. All keys share the profile's hash tag, so it runs on Redis
         Cluster too.
         """
-        learn = learning.item if learning is not None and learning.shared else ""
+        learn = learning.learn if learning is not None else ""
         keys, arg = self._record_arg(pid, change, half_life, learn)
         if learning is None and self.fast is not None:  # batched, stats too: store/writer.py
             await self._run(partial(self.fast.add, keys, arg, change.stats), self.cfg.write_timeout)
@@ -341,18 +341,20 @@ class Store:
                     )
                 await self._scripts[0](keys=call_keys, args=args, client=pipe)  # queued
                 replies = await pipe.execute()
-            reply, first = replies[-1], 0
-            if learn:  # [a first view of the item: 1 or 0, the fields counted elsewhere]
-                if isinstance(reply, list) and len(reply) == 2:  # (else: not recorded at all)
-                    first, reply = reply
+            reply, pop_ok, co_ok = replies[-1], 0, 0
+            if learn:  # [popular counts: 1 or 0, co-views count: 1 or 0, fields elsewhere]
+                if isinstance(reply, list) and len(reply) == 3:  # (else: not recorded at all)
+                    pop_ok, co_ok, reply = reply
             if self.cfg.cluster and change.stats:  # counters in other slots: what it set
                 await stats.count_elsewhere(self.client, reply, change.stats, self.cfg)
             # Other visitors' keys only after the record found this the visitor's first view
             # of the item: one visitor's concurrent views of it teach them once.
-            if learning is not None and int(first) == 1:
-                try:  # the view is now recorded as seen: it never counts again if this fails
+            if learning is not None and (int(pop_ok) or int(co_ok)):
+                try:  # the view is now recorded as counted: it never counts again if this fails
                     async with self.client.pipeline(transaction=False) as pipe:
-                        await self.recs.queue_shared(pipe, self._learn, learning)
+                        await self.recs.queue_shared(
+                            pipe, self._learn, learning, bool(int(pop_ok)), bool(int(co_ok))
+                        )
                         replies += await pipe.execute()
                 except BaseException:
                     self.metrics.inc("learn_lost")
