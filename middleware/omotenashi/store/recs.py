@@ -109,6 +109,20 @@ class Recs:
         if learning.also:
             await _call(pipe, script, also_key, ALSO_KEEP, ttl, learning.also)
 
+    async def teach(
+        self, client: Any, script: Any, learning: Learning, due: tuple[bool, bool], lost: Any
+    ) -> list[Any]:
+        """The shared keys' writes the record found ``due`` (popular, co), in a round trip
+        after it. The view is recorded as counted by then: when they fail (or are cancelled)
+        it never counts again, and ``lost()`` counts that."""
+        try:
+            async with client.pipeline(transaction=False) as pipe:
+                await self.queue_shared(pipe, script, learning, *due)
+                return list(await pipe.execute())
+        except BaseException:
+            lost()
+            raise
+
     async def queue_shared(
         self, pipe: Any, script: Any, learning: Learning, popular: bool, co: bool
     ) -> None:

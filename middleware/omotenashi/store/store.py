@@ -347,18 +347,12 @@ class Store:
                     pop_ok, co_ok, reply = reply
             if self.cfg.cluster and change.stats:  # counters in other slots: what it set
                 await stats.count_elsewhere(self.client, reply, change.stats, self.cfg)
-            # Other visitors' keys only after the record found this the visitor's first view
-            # of the item: one visitor's concurrent views of it teach them once.
+            # Other visitors' keys only as far as the record found them due: one visitor's
+            # concurrent views of an item teach them once.
             if learning is not None and (int(pop_ok) or int(co_ok)):
-                try:  # the view is now recorded as counted: it never counts again if this fails
-                    async with self.client.pipeline(transaction=False) as pipe:
-                        await self.recs.queue_shared(
-                            pipe, self._learn, learning, bool(int(pop_ok)), bool(int(co_ok))
-                        )
-                        replies += await pipe.execute()
-                except BaseException:
-                    self.metrics.inc("learn_lost")
-                    raise
+                due = (bool(int(pop_ok)), bool(int(co_ok)))
+                lost = partial(self.metrics.inc, "learn_lost")
+                replies += await self.recs.teach(self.client, self._learn, learning, due, lost)
             return replies
 
         await self._run(op, self.cfg.write_timeout)
