@@ -120,6 +120,7 @@ def personalise(
     owners: list[Decision] = []  # the decision behind each edit
     applied: list[Decision] = []
     noteless: set[str] = set()  # blocks none of whose elements may hold their "i" here
+    left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
     for decision in decisions:
         try:
             content = _content(decision, visitor, recommender)
@@ -130,6 +131,13 @@ def personalise(
             continue
         inner, attrs = content
         targets = by_name.get(decision.target, [])
+        if inner is not None:  # text or a snippet: nothing can go into an <img>, <input> ...
+            if void := [t for t in targets if t.void]:
+                left_out.append(
+                    f"rule {decision.id!r}: its target is an <{void[0].tag}>, which "
+                    "holds no content (use attrs: for it)"
+                )
+                targets = [t for t in targets if not t.void]
         if not targets:
             continue
         applied.append(decision)
@@ -172,7 +180,7 @@ def personalise(
         left = {d.id: recommender.left_out(d.id) for d in applied} if recommender else {}
         out = out[:at] + panel(applied, disclosure, items, mine, left) + out[at:]
     timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
-    return Outcome(out, applied, problems, timings, _skipped(found))
+    return Outcome(out, applied, problems, timings, _skipped(found) + left_out)
 
 
 def _reasoned(

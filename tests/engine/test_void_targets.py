@@ -1,0 +1,51 @@
+"""A rule's text or snippet cannot go into a void element (``<img>``, ``<input>`` ...): such a
+target is left alone, and a rule that changed nothing is not counted as shown (no cap, no
+exposure, no "why" about a block the visitor cannot see); ``attrs:`` still apply there."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from omotenashi.engine import EngineConfig, Journey, Profile, Visit, personalise_response
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+from omotenashi.settings import RespectSettings
+
+PAGE = (
+    "<!doctype html><html><body><main><p>intro</p>{slot}<p>after</p></main>"
+    "<footer>f</footer></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("slot", "action", "shown"),
+    [
+        ('<img data-omo-slot="x" src="/a.png" alt="a">', 'text: "Hi"', False),
+        ('<input data-omo-slot="x" name="q">', 'text: "Hi"', False),
+        ('<img data-omo-slot="x" src="/a.png" alt="a">', 'attrs: {src: "/b.png"}', True),
+        ('<div data-omo-slot="x">old</div><img data-omo-slot="x">', 'text: "Hi"', True),
+        ('<div data-omo-slot="x">old</div>', 'text: "Hi"', True),
+    ],
+)
+@pytest.mark.parametrize("disclose", [False, True], ids=["plain", "with-why"])
+def test_a_void_target_takes_no_content(
+    tmp_path: Path, slot: str, action: str, shown: bool, disclose: bool
+) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    rule = f"rules:\n  - {{id: r, slot: x, {action}, why: Always.}}\n"
+    (tmp_path / "rules" / "site.yaml").write_text(textwrap.dedent(rule))
+    ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"), base=tmp_path)
+    config = EngineConfig(respect=RespectSettings(disclosure=disclose, page_panel=disclose))
+    page = PAGE.format(slot=slot).encode()
+    visit = Visit(visitor_id="v1", profile=Profile(), now=1_700_000_000.0)
+    headers = [(b"content-type", b"text/html; charset=utf-8")]
+    result = personalise_response(page, headers, visit, ruleset, Journey(), config)
+    assert [d.id for d in result.shown] == (["r"] if shown else [])
+    assert (result.change.shown == ["r"]) is shown  # caps and exposures count only then
+    if not shown:
+        assert result.body == page  # byte for byte: no note, no panel about an unseen block
+        assert any("holds no content" in s for s in result.skipped), result.skipped
