@@ -35,6 +35,13 @@ ITEM = "<meta name='omotenashi:item' content='kyoto-autumn'>"
         (f"<plaintext>{TOPICS}", []),
         (f"<scripts>{TOPICS}</scripts>", [("topics", "kyoto, japan")]),  # not a script
         ("x" * META_WINDOW + TOPICS, []),  # past the first 32 KiB
+        # written as pages write them: any order, other attributes, any quoting, references
+        ('<meta content="kyoto" name="omotenashi:topics">', [("topics", "kyoto")]),
+        ('<meta data-x=1 name=OMOTENASHI:ITEM content=kyoto-autumn />', [("item", "kyoto-autumn")]),
+        ('<meta name="omotenashi:topics" content="caf&eacute;">', [("topics", "café")]),
+        ('<meta name="omotenashi:topics">', []),  # no content
+        ('<meta name="description" content="kyoto">', []),
+        ('<metadata name="omotenashi:topics" content="x">', []),  # not a meta tag
     ],
     ids=lambda v: v[:40] if isinstance(v, str) else None,
 )

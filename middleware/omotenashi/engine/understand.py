@@ -12,7 +12,7 @@ from typing import Any
 from omotenashi.engine import limits
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve
-from omotenashi.engine.html.tokens import raw_text_end
+from omotenashi.engine.html.tokens import attrs, raw_text_end
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.quick import quick
@@ -23,12 +23,13 @@ from omotenashi.settings import RespectSettings
 # An omotenashi meta tag, or where text that is not markup begins (a comment, or an element
 # whose content a browser reads as text or does not apply: a script echoing a search could
 # otherwise plant a tag no browser ever sees)
-_META_OR_TEXT = re.compile(
-    r"""<meta\s+name=["']omotenashi:(topics|item)["']\s+content=["']([^"'<>]*)["']"""
+_META_OR_TEXT = re.compile(  # a <meta> tag's attributes (in any order), or a stretch of text
+    r"<meta(?=[\t\n\f\r />])([^<>]*)>"
     r"|<!--|<(script|style|xmp|iframe|noembed|noframes|noscript|textarea|title|plaintext"
     r"|template|/template)(?=[\t\n\f\r />])",
     re.I,
 )
+_KINDS = {"omotenashi:topics": "topics", "omotenashi:item": "item"}
 _COMMENT_SHUT = re.compile(r"-?>")  # right after "<!--": an empty comment
 _COMMENT_END = re.compile(r"--!?>")
 META_WINDOW = 32768  # the page's meta tags are looked for in its first 32 KiB
@@ -72,13 +73,16 @@ def meta_tags(page: str) -> Iterator[tuple[str, str]]:
         at = m.end()
         if m.group(1) is not None:
             if not templates:
-                yield m.group(1), m.group(2)
-        elif m.group(3) is None:  # a comment: "<!-->" and "<!--->" end at once
+                found = {a.name: a.value for a in attrs(head, m.start(1), m.end())}
+                kind = _KINDS.get(found.get("name", "").strip().lower())
+                if kind is not None and "content" in found:
+                    yield kind, found["content"]
+        elif m.group(2) is None:  # a comment: "<!-->" and "<!--->" end at once
             closed = _COMMENT_SHUT.match(head, m.end()) or _COMMENT_END.search(head, m.end())
             if closed is None:
                 return
             at = closed.end()
-        elif (tag := m.group(3).lower()) in ("template", "/template"):
+        elif (tag := m.group(2).lower()) in ("template", "/template"):
             templates = templates + 1 if tag == "template" else max(templates - 1, 0)
         else:
             opened = head.find(">", m.end())
