@@ -3,11 +3,14 @@ a script (a search echoed into one), a textarea or a template is not the page's.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
+from omotenashi.engine.html import tokens
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.understand import META_WINDOW, meta_tags, page_tags
 
@@ -42,6 +45,12 @@ ITEM = "<meta name='omotenashi:item' content='kyoto-autumn'>"
         ('<meta name="omotenashi:topics">', []),  # no content
         ('<meta name="description" content="kyoto">', []),
         ('<metadata name="omotenashi:topics" content="x">', []),  # not a meta tag
+        # a quoted value may hold < and >: the tag ends where a browser ends it
+        ('<meta name="omotenashi:topics" content="a>b">', [("topics", "a>b")]),
+        ('<meta content="<script>">' + TOPICS, [("topics", "kyoto, japan")]),
+        ('<meta name="description" content="q><meta name=omotenashi:topics content=evil>">', []),
+        ("<meta name=omotenashi:topics content=x " + TOPICS, [("topics", "x")]),  # one tag
+        ("<!doctype html><meta name=omotenashi:topics content=x", []),  # to the end: dropped
     ],
     ids=lambda v: v[:40] if isinstance(v, str) else None,
 )
@@ -102,3 +111,24 @@ def test_meta_tags_match_a_real_parser(pieces: list[str]) -> None:
         if (node.attributes.get("name") or "").startswith("omotenashi:")
     ]
     assert [(k.lower(), v) for k, v in meta_tags(page)] == expected
+
+
+def test_attributes_are_read_one_match_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run of separators before ``>`` (an echoed search in an unquoted value) is read once:
+    a search that tried again at every position of it was quadratic (0.5 s for 32 KiB)."""
+    real, starts = tokens.ATTR, []
+
+    class Counting:
+        def match(self, page: str, pos: int, end: int) -> re.Match[str] | None:
+            starts.append(pos)
+            return real.match(page, pos, end)
+
+    monkeypatch.setattr(tokens, "ATTR", Counting())
+    page = "<meta" + " " * 20_000 + 'name=a content="b"' + " \n/" * 10_000 + ">"
+    assert [(a.name, a.value) for a in tokens.attrs(page, 5, len(page))] == [
+        ("name", "a"),
+        ("content", "b"),
+    ]
+    assert len(starts) == 3  # each attribute, then the end: never once per separator
+    assert tokens.self_closing(page, 0, len(page))  # it ends "/>"
+    assert len(starts) == 3 + 4  # the tag's name read as one, the two attributes, the end

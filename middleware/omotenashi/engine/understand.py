@@ -12,7 +12,7 @@ from typing import Any
 from omotenashi.engine import limits
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve
-from omotenashi.engine.html.tokens import attrs, raw_text_end
+from omotenashi.engine.html.tokens import ATTRS, attrs, raw_text_end
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.quick import quick
@@ -23,8 +23,8 @@ from omotenashi.settings import RespectSettings
 # An omotenashi meta tag, or where text that is not markup begins (a comment, or an element
 # whose content a browser reads as text or does not apply: a script echoing a search could
 # otherwise plant a tag no browser ever sees)
-_META_OR_TEXT = re.compile(  # a <meta> tag's attributes (in any order), or a stretch of text
-    r"<meta(?=[\t\n\f\r />])([^<>]*)>"
+_META_OR_TEXT = re.compile(  # a <meta> tag, read as the tokenizer reads a tag, or a stretch of text
+    rf"<meta(?=[\t\n\f\r />])({ATTRS})(>)?"  # quoted values may hold < and >; no > runs to the end
     r"|<!--|<(script|style|xmp|iframe|noembed|noframes|noscript|textarea|title|plaintext"
     r"|template|/template)(?=[\t\n\f\r />])",
     re.I,
@@ -72,17 +72,19 @@ def meta_tags(page: str) -> Iterator[tuple[str, str]]:
     while (m := _META_OR_TEXT.search(head, at)) is not None:
         at = m.end()
         if m.group(1) is not None:
+            if m.group(2) is None:  # a tag that runs to the end of the input: nothing after it
+                return
             if not templates:
                 found = {a.name: a.value for a in attrs(head, m.start(1), m.end())}
                 kind = _KINDS.get(found.get("name", "").strip().lower())
                 if kind is not None and "content" in found:
                     yield kind, found["content"]
-        elif m.group(2) is None:  # a comment: "<!-->" and "<!--->" end at once
+        elif m.group(3) is None:  # a comment: "<!-->" and "<!--->" end at once
             closed = _COMMENT_SHUT.match(head, m.end()) or _COMMENT_END.search(head, m.end())
             if closed is None:
                 return
             at = closed.end()
-        elif (tag := m.group(2).lower()) in ("template", "/template"):
+        elif (tag := m.group(3).lower()) in ("template", "/template"):
             templates = templates + 1 if tag == "template" else max(templates - 1, 0)
         else:
             opened = head.find(">", m.end())

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _WS = r"\t\n\f\r "
 # The attribute part of a tag: separators and attributes, exactly as the tokenizer reads them.
-_ATTRS = (
+ATTRS = _ATTRS = (
     rf"(?:[{_WS}/]++|[^{_WS}/>][^{_WS}/>=]*+"
     rf"(?:[{_WS}]*+=[{_WS}]*+(?:\"[^\"]*+\"|'[^']*+'|[^{_WS}>]*+))?)*+"
 )
@@ -76,7 +77,7 @@ def attrs(page: str, name_end: int, tag_end: int) -> tuple[Attr, ...]:
     out: list[Attr] = []
     seen: set[str] = set()
     limit = tag_end - 1
-    for m in ATTR.finditer(page, name_end, limit):
+    for m in _each_attr(page, name_end, limit):
         name = m.group(1).lower()
         if name in seen:
             continue
@@ -94,12 +95,20 @@ def attrs(page: str, name_end: int, tag_end: int) -> tuple[Attr, ...]:
     return tuple(out)
 
 
+def _each_attr(page: str, pos: int, limit: int) -> Iterator[re.Match[str]]:
+    """Each attribute from ``pos``, one after the other: a search (``finditer``) would try
+    again at every position of a run of separators before ``>``, which is quadratic."""
+    while (m := ATTR.match(page, pos, limit)) is not None:
+        yield m
+        pos = m.end()
+
+
 def self_closing(page: str, lt: int, tag_end: int) -> bool:
     """Whether the tag ending at ``tag_end`` is self-closing (``/>`` not part of a value)."""
     if tag_end - lt < 3 or page[tag_end - 2] != "/":
         return False
     last = None
-    for m in ATTR.finditer(page, lt + 1, tag_end - 1):
+    for m in _each_attr(page, lt + 1, tag_end - 1):
         last = m
     return not (last is not None and last.group(5) is not None and last.end() == tag_end - 1)
 
