@@ -197,9 +197,11 @@ async def test_what_was_counted_for_popularity_stays_counted_across_a_merge(
     anon, user = new_vid(), "u" + new_vid()
     await store.record(anon, Change(now=NOW - 900, view=True, items=["a", "b"]), HALF_LIFE)
     await store.record(user, Change(now=NOW - 600, view=True, items=["c", "b"]), HALF_LIFE)
-    omotenashi_redis.hset(store.key(anon, "p2"), "wa", "0!")  # counted on the anonymous side
-    omotenashi_redis.hset(store.key(user, "p2"), "wc", "0!")  # and on the user's
+    # "a" not counted yet (anonymous); "b" counted on the anonymous side only; "c" counted
+    omotenashi_redis.hset(store.key(anon, "p2"), mapping={"wa": "0?", "wb": "0"})
+    omotenashi_redis.hset(store.key(user, "p2"), mapping={"wb": "0?", "wc": "0"})
+    assert (await store.load(user)).uncounted == {"b"}
     assert await store.merge(anon, user, NOW, HALF_LIFE) is True
     merged = await store.load(user)
-    assert merged.counted == {"a", "c"}
+    assert merged.uncounted == {"a"}
     assert merged.viewed == {"a": NOW - 900, "b": NOW - 600, "c": NOW - 600}

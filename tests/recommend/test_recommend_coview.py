@@ -73,14 +73,15 @@ def test_a_view_that_no_longer_counts_still_keeps_the_visitor_s_own_candidates()
     viewed = {"a": T0 - 30 * DAY, "b": T0 - 60}
     learning = learn_from_view(
         viewed, "a", T0, {"b": 1.0}, known={"a", "b"}, cookie=True, visits=3, new_visit=True,
-        counted={"a", "b"},
+
     )  # fmt: skip
     assert learning is not None and not learning.shared and learning.learn == ""
     assert [member for member, _ in learning.also] == ["a>b"]
     # viewed before without being counted (the landing page, before the cookie): popular only
     landed = learn_from_view(
-        {"a": T0 - 60}, "a", T0, {}, known={"a"}, cookie=True, visits=1, new_visit=False
-    )
+        {"a": T0 - 60}, "a", T0, {}, known={"a"}, cookie=True, visits=1, new_visit=False,
+        uncounted={"a"},
+    )  # fmt: skip
     assert landed is not None and landed.learn == "p:a" and not landed.also
     fresh = learn_from_view(
         {"b": T0 - 60}, "a", T0, {}, known={"a", "b"}, cookie=True, visits=3, new_visit=True

@@ -169,3 +169,19 @@ async def test_a_landing_view_before_the_cookie_counts_once_the_cookie_comes_bac
         for _ in range(3):
             await client.get("/tours/paris-art")
     assert 0.5 < _count(omotenashi_redis, "omo:rec:pop", "paris-art", POPULAR_HALF_LIFE) < 1.5
+
+
+async def test_an_item_a_profile_kept_before_the_mark_is_not_counted_again(
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed
+) -> None:
+    """Profiles written before the '?' mark hold their viewed items as "<time>" (counted then,
+    once a day): an upgrade must not count them all once more."""
+    seed = omotenashi_visitor(visits=2)
+    omotenashi_redis.hset(f"omo:{{{seed.id}}}:p2", "wparis-art", "0")  # as kept before
+    async with client_for(_site(make_settings)) as client:
+        seed.apply(client)
+        _days_later(omotenashi_redis, seed.id, 2)
+        await client.get("/tours/paris-art")
+        await client.get("/tours/bali-retreat")  # a new item still counts
+    assert _count(omotenashi_redis, "omo:rec:pop", "paris-art", POPULAR_HALF_LIFE) == 0
+    assert 0.5 < _count(omotenashi_redis, "omo:rec:pop", "bali-retreat", POPULAR_HALF_LIFE) < 1.5

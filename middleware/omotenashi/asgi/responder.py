@@ -292,7 +292,7 @@ class Responder:
             visits=profile.visits,  # only a returning visitor teaches co-views
             new_visit=change.new_visit,
             full=profile.viewed_full,  # past VIEWED_KEEP items: no more counted views
-            counted=profile.counted,
+            uncounted=profile.uncounted,
         )
 
     def _record_soon(self) -> None:

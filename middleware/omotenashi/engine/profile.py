@@ -35,7 +35,7 @@ class Profile:
     cart_at: float | None = None
     viewed: dict[str, float] = field(default_factory=dict)  # item: when
     viewed_full: bool = False  # the viewed list let an item go: no more counted views (coview)
-    counted: frozenset[str] = frozenset()  # viewed items counted for popularity (coview)
+    uncounted: frozenset[str] = frozenset()  # viewed, not counted for popularity yet (coview)
     first_touch: dict[str, str] = field(default_factory=dict)
     caps: dict[str, tuple[str, int]] = field(default_factory=dict)  # rule: (period, count)
     merged: dict[str, float] = field(default_factory=dict)  # anonymous ids merged in: when
@@ -86,7 +86,7 @@ class Profile:
             "viewed": sorted(self.viewed),
             "viewed_at": {item: iso(at) for item, at in sorted(self.viewed.items())},
             "viewed_list_overflowed": self.viewed_full,
-            "viewed_counted_in_popular": sorted(self.counted),
+            "viewed_not_yet_counted_in_popular": sorted(self.uncounted),
             "purchased": sorted(self.purchased),
             "recommendation_pairs": [
                 {"you_viewed": seed, "viewed_with_it": item, "score": round(score, 4)}

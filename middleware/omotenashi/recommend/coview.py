@@ -36,10 +36,11 @@ and that list never overflowed):
   ``co:j`` (already read in this request), scored ``x(t) + log2(share of k in co:j)``.
 
 **Each visitor counts once.** An item is counted for ``pop`` and a pair for ``co`` at most
-once per profile. ``pop``: the first view that came with the visitor's cookie (the profile
-marks the item counted, ``!`` after its time: a landing page viewed before the cookie counts
-at the next view). ``co``: only an item's first view pairs, with items viewed before it, so a
-pair is counted when the later of its two items is first viewed, never again. The
+once per profile. ``pop``: the first view that came with the visitor's cookie (an item
+viewed and not counted yet carries ``?`` after its time in the profile: a landing page
+viewed before the cookie counts at the next view). ``co``: only an item's first view pairs,
+with items viewed before it, so a pair is counted when the later of its two items is first
+viewed, never again. The
 record script has the last word (one visitor's concurrent first views: only the request
 whose record first put the item in the viewed list teaches ``pop`` and ``co``, which are
 written after that record answers). The viewed list keeps ``VIEWED_KEEP`` items: once it
@@ -232,7 +233,7 @@ def learn_from_view(
     visits: int,
     new_visit: bool,
     full: bool = False,
-    counted: Container[str] = (),
+    uncounted: Container[str] = (),
 ) -> Learning | None:
     """The writes for a view of catalogue item ``item`` by a visitor who viewed ``viewed``
     before (None: a repeat the same day, or nothing to write): their own ``also`` candidates,
@@ -241,8 +242,8 @@ def learn_from_view(
     the catalogue's ids: nothing else is ever written to a shared key. ``cookie``: the
     request came with the visitor's cookie (else no popular count); ``visits`` and
     ``new_visit``: only a :func:`returning` visitor teaches co-views; ``full``: the visitor's
-    viewed list overflowed (they teach no one any more); ``counted``: the items this visitor
-    was already counted for in popularity."""
+    viewed list overflowed (they teach no one any more); ``uncounted``: the items in
+    ``viewed`` this visitor was not counted for in popularity yet."""
     if item not in known:
         return None
     last = viewed.get(item)
@@ -261,7 +262,7 @@ def learn_from_view(
     also = [] if repeat else [(f"{item}>{o}", x + math.log2(w)) for o, w in best if w > 0]
     # popular: the visitor's first view of it that came with their cookie (their landing page,
     # before the cookie, counts then), once; the record script has the last word
-    fresh = cookie and not full and item not in counted
+    fresh = cookie and not full and (item not in viewed or item in uncounted)
     popular = [(item, log_increment(now, POPULAR_HALF_LIFE))] if fresh else []
     if not (popular or co or also):
         return None

@@ -35,7 +35,7 @@ def merge_argument(profile: Profile, now: float, ttl: int, half_life: float) -> 
         "interests": profile.interest_now(now, half_life),
         "viewed": profile.viewed,
         "viewed_full": profile.viewed_full,
-        "counted": {item: True for item in sorted(profile.counted)},
+        "uncounted": {item: True for item in sorted(profile.uncounted)},
         "cart": profile.cart,
         "shown": profile.shown,
         "shown_why": {

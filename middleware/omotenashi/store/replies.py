@@ -29,7 +29,7 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     base = first_seen or 0.0  # the other times count from it
     shown, why, interests, viewed = p.shown, p.shown_why, p.interests, p.viewed
     bought: list[str] = []
-    counted: list[str] = []
+    uncounted: list[str] = []
     for field, value in fields.items():
         kind = field[:1]
         if kind < "a":  # a plain field (capitals: read by name below) or a numbered reason
@@ -57,13 +57,13 @@ def profile_from_reply(reply: list[Any]) -> Profile:
                 interests[name] = (float(score) or 0.0, base + float(at))
             except ValueError:
                 interests[name] = (_float(score) or 0.0, base + (_float(at) or 0.0))
-        elif kind == "w":  # "<when>", then "!" once counted for popularity (coview.py)
+        elif kind == "w":  # "<when>", then "?" while not counted for popularity (coview.py)
             try:
                 viewed[name] = base + float(value)
             except ValueError:
-                if value[-1:] == "!":
-                    counted.append(name)
-                viewed[name] = base + (_float(value.rstrip("!")) or 0.0)
+                if value[-1:] == "?":
+                    uncounted.append(name)
+                viewed[name] = base + (_float(value.rstrip("?")) or 0.0)
         elif kind == "k":
             period, _, n = value.rpartition(":")
             p.caps[name] = (period, _int(n))
@@ -106,8 +106,8 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     p.revoked = "revoked" in fields or (len(reply) > 2 and reply[2] is not None)
     if bought:
         p.purchased = frozenset(bought)
-    if counted:
-        p.counted = frozenset(counted)
+    if uncounted:
+        p.uncounted = frozenset(uncounted)
     if len(reply) > 1 and reply[1]:
         p.also = {m: _float(s) or 0.0 for m, s in pairs(reply[1]).items()}
     return p

@@ -11,7 +11,8 @@ listpack (every field and value under 64 bytes, in the common case). Field names
 - a lowercase letter and a name, one field per entry: ``f`` first-visit facts, ``e`` event
   counts, ``b`` items bought, ``x`` anonymous ids merged in (when), ``a`` attributes (JSON),
   ``i`` interests (``"<score> <when>"``), ``c`` cart quantities, ``w`` items viewed (when,
-  then ``!`` once the item was counted for popularity: recommend/coview.py),
+  then ``?`` while the item is not counted for popularity yet: recommend/coview.py; a value
+  without it, as every profile before the mark kept them, is counted),
   ``k`` frequency caps (``"<period>:<count>"``), ``m`` the measurement record, ``s`` rules
   shown (``"<count>"``, or ``"<count> <when> <reasons>"``: those said the last time, in the
   value itself when they are few and short enough, each after a ``\\x1f``, else as
@@ -76,7 +77,7 @@ local function drop_unsaid()  -- numbered sentences no shown rule refers to any 
   for _, fv in ipairs(fields('#')) do if not said[fv[1]] then del(fv[1]) end end
 end
 local function wtime(v) return tonumber(string.match(v or '', '^%-?[%d.]+') or '') end
-local function wmark(v) return string.find(v or '', '!', 1, true) and '!' or '' end
+local function wmark(v) return string.find(v or '', '?', 1, true) and '?' or '' end
 local function rebase(by)  -- 'F' moved back by seconds: the times counted from it follow
   for _, fv in ipairs(fields('i')) do
     local score, at = string.match(fv[2], '^(%S+) (%S+)$')
@@ -131,19 +132,21 @@ for _, t in ipairs(c.topics) do if room('i' .. t, MAX_TOPICS) then
   put('i' .. t, num(decayed + 1) .. ' ' .. (now - base))
 end end
 -- c.learn, "<p|c|pc>:<item>": a catalogue item whose view may teach recommendations
--- (recommend/coview.py) popularity (p: not counted yet, no '!') and co-views (c: its first
--- view), answered and decided here, where one visitor's concurrent views meet
+-- (recommend/coview.py) popularity (p: not counted yet: new, or marked '?') and co-views (c:
+-- its first view), answered and decided here, where one visitor's concurrent views meet
 local learn, pop_ok, co_ok, learned = c.learn ~= nil and c.learn ~= '', 0, 0, nil
 if learn then
   local parts, item = string.match(c.learn, '^(%l*):(.+)$')
   local had, open = have['w' .. (item or '')], have['WX'] == nil
-  if open and item and string.find(parts, 'p', 1, true) and wmark(had) == '' then pop_ok = 1 end
+  local fresh = had == nil or wmark(had) == '?'
+  if open and item and string.find(parts, 'p', 1, true) and fresh then pop_ok = 1 end
   if open and item and string.find(parts, 'c', 1, true) and had == nil then co_ok = 1 end
   learned = item
 end
 for _, item in ipairs(c.items) do
-  local mark = wmark(have['w' .. item])
-  if item == learned and pop_ok == 1 then mark = '!' end
+  local had = have['w' .. item]
+  local mark = (had == nil or wmark(had) == '?') and '?' or ''  -- counted: never again
+  if item == learned and pop_ok == 1 then mark = '' end
   put('w' .. item, (now - base) .. mark)
 end
 if keep_newest('w', VIEWED_KEEP) > 0 then put('WX', 1) end
@@ -285,8 +288,8 @@ if said then drop_unsaid() end
 for item, qty in pairs(a.cart) do if room('c' .. item, MAX_CART) then incr('c' .. item, qty) end end
 for item, at in pairs(a.viewed) do  -- the later time; counted if either side counted it
   local rel, mine = math.floor(at) - base, have['w' .. item]
-  local mark = (wmark(mine) == '!' or (a.counted or {})[item]) and '!' or ''
-  put('w' .. item, math.max(rel, wtime(mine) or -math.huge) .. mark)
+  local open = (mine == nil or wmark(mine) == '?') and (a.uncounted or {})[item]
+  put('w' .. item, math.max(rel, wtime(mine) or -math.huge) .. (open and '?' or ''))
 end
 if keep_newest('w', VIEWED_KEEP) > 0 or a.viewed_full then put('WX', 1) end
 if a.segments ~= '' then
