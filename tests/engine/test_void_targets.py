@@ -48,4 +48,26 @@ def test_a_void_target_takes_no_content(
     assert (result.change.shown == ["r"]) is shown  # caps and exposures count only then
     if not shown:
         assert result.body == page  # byte for byte: no note, no panel about an unseen block
-        assert any("holds no content" in s for s in result.skipped), result.skipped
+
+
+@pytest.mark.parametrize("target", ["slot: x", 'selector: "img.hero"'])
+def test_a_lower_attrs_rule_wins_a_void_target_over_a_text_rule(
+    tmp_path: Path, target: str
+) -> None:
+    """The text rule cannot change an <img>: it must not take the target from a rule that can."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    rules = (
+        "rules:\n"
+        f'  - {{id: txt, {target}, text: "Hi", priority: 10, why: Always.}}\n'
+        f'  - {{id: swap, {target}, attrs: {{src: "/b.png"}}, priority: 1, why: Always.}}\n'
+    )
+    (tmp_path / "rules" / "site.yaml").write_text(rules)
+    ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"), base=tmp_path)
+    config = EngineConfig(respect=RespectSettings(disclosure=False, page_panel=False))
+    page = PAGE.format(slot='<img class="hero" data-omo-slot="x" src="/a.png" alt="a">')
+    visit = Visit(visitor_id="v1", profile=Profile(), now=1_700_000_000.0)
+    headers = [(b"content-type", b"text/html; charset=utf-8")]
+    result = personalise_response(page.encode(), headers, visit, ruleset, Journey(), config)
+    assert [d.id for d in result.shown] == ["swap"]
+    assert b'src="/b.png"' in result.body

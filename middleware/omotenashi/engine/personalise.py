@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items
 from omotenashi.engine.restraint import Restraint
-from omotenashi.engine.ruleset import RuleSet
+from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError, SnippetError
 
 NO_DISCLOSURE = Disclosure()
@@ -106,13 +106,17 @@ def personalise(
         if here:
             by_name[text] = here  # a selector never looks like a slot name ('[', '.', '#' ...)
     present = frozenset(found.matches)
+    # targets that are all void (<img>, <input> ...): a rule that fills content cannot win them,
+    # so a lower rule that sets attributes there still can
+    void = {name for name, targets in by_name.items() if all(t.void for t in targets)}
     t0 = time.perf_counter()
     if restraint is not None:
         decisions = restraint.choose(
-            lambda allowed: decide(ruleset, facts, by_name, allowed, forced, present)
+            lambda allowed: decide(ruleset, facts, by_name, _fits(void, allowed), forced, present)
         )
     else:
-        decisions = decide(ruleset, facts, by_name, forced=forced, selectors=present)
+        fits = _fits(void, lambda rule: True)
+        decisions = decide(ruleset, facts, by_name, fits, forced=forced, selectors=present)
     decisions = [_reasoned(d, facts, forced, restraint) for d in decisions]
     names = labels(decisions)
     decided = time.perf_counter()
@@ -132,9 +136,9 @@ def personalise(
         inner, attrs = content
         targets = by_name.get(decision.target, [])
         if inner is not None:  # text or a snippet: nothing can go into an <img>, <input> ...
-            if void := [t for t in targets if t.void]:
+            if voids := [t for t in targets if t.void]:
                 left_out.append(
-                    f"rule {decision.id!r}: its target is an <{void[0].tag}>, which "
+                    f"rule {decision.id!r}: its target is an <{voids[0].tag}>, which "
                     "holds no content (use attrs: for it)"
                 )
                 targets = [t for t in targets if not t.void]
@@ -227,6 +231,23 @@ def _selectors(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
         except SelectorError as exc:
             problems.append(f"{exc}; its rules are skipped")
     return out, problems
+
+
+def _fits(
+    void: set[str], allowed: Callable[[CompiledRule], bool]
+) -> Callable[[CompiledRule], bool]:
+    """``allowed``, for rules that can change their target here: not a text, snippet or
+    recommendation rule whose target is only void elements (asked before ``allowed``, which
+    may count what it lets through)."""
+    if not void:
+        return allowed
+
+    def fits(rule: CompiledRule) -> bool:
+        r = rule.rule
+        fills = not r.hide and r.attrs is None
+        return not (fills and (r.slot or r.selector) in void) and allowed(rule)
+
+    return fits
 
 
 def _skipped(found: Scan) -> list[str]:
