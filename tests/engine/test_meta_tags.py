@@ -132,3 +132,19 @@ def test_attributes_are_read_one_match_each(monkeypatch: pytest.MonkeyPatch) -> 
     assert len(starts) == 3  # each attribute, then the end: never once per separator
     assert tokens.self_closing(page, 0, len(page))  # it ends "/>"
     assert len(starts) == 3 + 4  # the tag's name read as one, the two attributes, the end
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "&notx", "&noti", "&notit;", "&ampx", "&copy2", "&amp", "&amp;", "&amp=", "&not;",
+        "&not ", "&lt;&gt", "&#65;&#x42", "a\0b", "&foo;", "&AMP", "&ampamp;", "x&copy y",
+        "&copy;2", "&notin;",
+    ],
+)  # fmt: skip
+def test_attribute_values_decode_as_a_browser_decodes_them(value: str) -> None:
+    """In an attribute, a legacy name followed by a letter or digit is not a reference
+    (``&notx`` stays, where text would read "¬x"); NUL becomes U+FFFD. lexbor is the oracle."""
+    node = LexborHTMLParser(f'<div title="{value}"></div>').css_first("div")
+    assert node is not None
+    assert tokens.decode_attr(value) == node.attrs.get("title")

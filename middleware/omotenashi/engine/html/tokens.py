@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.entities import html5 as _NAMED
 
 _WS = r"\t\n\f\r "
 # The attribute part of a tag: separators and attributes, exactly as the tokenizer reads them.
@@ -114,14 +115,23 @@ def self_closing(page: str, lt: int, tag_end: int) -> bool:
 
 
 def decode_attr(value: str) -> str:
-    """An attribute value with character references decoded as the tokenizer does in attributes."""
+    """An attribute value with character references decoded as the tokenizer does in attributes:
+    a named one only when its whole name is one (``&notx``, ``&copy2`` and ``&notit;`` stay as
+    written: in an attribute a legacy name followed by a letter or digit is not a reference),
+    and a legacy one without ``;`` not before ``=`` or a letter or digit; NUL is U+FFFD."""
+    if "\0" in value:
+        value = value.replace("\0", "\ufffd")
     if "&" not in value:
         return value
 
     def one(m: re.Match[str]) -> str:
         ref = m.group(0)
+        if ref.startswith("&#"):
+            return html.unescape(ref)
+        if ref[1:] not in _NAMED:
+            return ref
         nxt = value[m.end() : m.end() + 1]
-        if not ref.endswith(";") and not ref.startswith("&#") and (nxt == "=" or nxt.isalnum()):
+        if not ref.endswith(";") and (nxt == "=" or nxt.isalnum()):
             return ref
         return html.unescape(ref)
 
