@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from omotenashi.cli.main import main
 from omotenashi.engine import EngineConfig, Journey, Profile, Visit, personalise_response
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
@@ -71,3 +72,35 @@ def test_a_lower_attrs_rule_wins_a_void_target_over_a_text_rule(
     result = personalise_response(page.encode(), headers, visit, ruleset, Journey(), config)
     assert [d.id for d in result.shown] == ["swap"]
     assert b'src="/b.png"' in result.body
+
+
+@pytest.mark.parametrize(
+    ("element", "action", "warned"),
+    [
+        ('<img data-omo-slot="pic" src="/a.png" alt="">', 'text: "Hi"', True),
+        ("<INPUT name=q data-omo-slot=pic>", "snippet: s.html", True),
+        ('<img data-omo-slot="pic" src="/a.png" alt="">', 'attrs: {src: "/b.png"}', False),
+        ('<div data-omo-slot="pic">old</div>', 'text: "Hi"', False),
+    ],
+)
+def test_check_says_a_content_rule_never_shows_in_a_void_slot(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    element: str,
+    action: str,
+    warned: bool,
+) -> None:
+    for folder in ("rules", "snippets", "templates"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "snippets" / "s.html").write_text("<b>{{ x }}</b>")
+    with_ = ", with: {x: 1}" if "snippet" in action else ""
+    rules = f"rules:\n  - {{id: r, slot: pic, {action}{with_}, why: Always.}}\n"
+    (tmp_path / "rules" / "site.yaml").write_text(rules)
+    (tmp_path / "templates" / "page.html").write_text(f"<main>{element}</main>")
+    monkeypatch.chdir(tmp_path)
+    main(["check", "rules", "--templates", "templates"])
+    said = [line for line in capsys.readouterr().out.splitlines() if "holds no content" in line]
+    assert len(said) == int(warned), said
+    if warned:
+        assert said[0].startswith("rules/site.yaml:2: warning: rule 'r' puts content into")

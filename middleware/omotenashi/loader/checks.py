@@ -20,7 +20,13 @@ from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import load_catalog_for
 from omotenashi.loader.fieldchecks import FieldChecks
-from omotenashi.loader.filechecks import declared_slots, ignored_files, unused_snippets
+from omotenashi.loader.filechecks import (
+    declared_slots,
+    filled_voids,
+    ignored_files,
+    unused_snippets,
+    void_slots,
+)
 from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.namechecks import name_findings
@@ -215,6 +221,8 @@ def _check(
     slots = (templates, declared_slots(templates, attribute)) if templates is not None else None
     fields = FieldChecks(rules, catalog, history_category)  # why:, text:, category, viewed
     findings += name_findings(rules_dir, rules, base, journey, catalog, slots, fields)
+    if templates is not None:
+        findings += filled_voids(rules, void_slots(templates, attribute))
     now = datetime.now(UTC)
     can_fire: list[CompiledRule] = []
     for r in rules:

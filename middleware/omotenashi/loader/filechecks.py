@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.findings import Finding
 from omotenashi.rules.yamlsource import display_path
 
@@ -23,6 +24,45 @@ def declared_slots(templates: Path, attribute: str) -> set[str]:
         if path.is_file() and path.suffix in (".html", ".htm", ".jinja", ".j2", ".jinja2"):
             names.update(pattern.findall(path.read_text(errors="replace")))
     return names
+
+
+VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
+
+
+def void_slots(templates: Path, attribute: str) -> dict[str, str]:
+    """Slots the templates put on an element that holds no content (an ``<img>`` ...): the
+    name, and the tag of the first such element."""
+    pattern = re.compile(
+        rf"<({VOID})(?=[\t\n\f\r />])[^<>]*?{re.escape(attribute)}\s*=\s*[\"']?([A-Za-z0-9_.:-]+)",
+        re.I,
+    )
+    found: dict[str, str] = {}
+    for path in sorted(templates.rglob("*")):
+        if path.is_file() and path.suffix in (".html", ".htm", ".jinja", ".j2", ".jinja2"):
+            for tag, name in pattern.findall(path.read_text(errors="replace")):
+                found.setdefault(name, tag.lower())
+    return found
+
+
+def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Finding]:
+    """A warning at each text, snippet or recommendation rule whose slot the templates put on
+    an element that holds no content: it never shows there."""
+    out: list[Finding] = []
+    for r in rules:
+        rule = r.rule
+        if rule.slot in voids and not rule.hide and rule.attrs is None:
+            tag = voids[rule.slot]
+            out.append(
+                Finding(
+                    r.file,
+                    r.line,
+                    "warning",
+                    f"rule {r.id!r} puts content into the slot {rule.slot!r}, which the templates "
+                    f"put on an <{tag}>: it holds no content, so this rule never shows there "
+                    "(use attrs: to change it, or put the slot on an element around it)",
+                )
+            )
+    return out
 
 
 def unused_snippets(snippets_dir: Path, used: set[str], base: Path | None) -> list[Finding]:
