@@ -6,14 +6,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision, new_decision
 from omotenashi.engine.explain import either, words
 from omotenashi.engine.facts import Facts
-from omotenashi.engine.html.core import NOTE_FULL, NOTE_NONE
+from omotenashi.engine.html.core import NOTE_NONE
 
 
 @dataclass(frozen=True)
@@ -164,24 +164,6 @@ def placement(tag: str, note_in: int, note_after: int, replaced: bool) -> tuple[
     if inside >= note_after:
         return True, inside
     return False, note_after
-
-
-def placed_note(
-    level: int,
-    decision: Decision,
-    d: Disclosure,
-    items: Sequence[str] = (),
-    label: str | None = None,
-    back: str = "",
-    personal: bool = True,
-    left: Sequence[str] = (),
-) -> str:
-    """:func:`note` as much as ``level`` allows (see :func:`placement`): "" for NOTE_NONE."""
-    if level == NOTE_NONE:
-        return ""
-    if level != NOTE_FULL and d.dismiss:
-        d = replace(d, dismiss=False)  # (rare: only where a page's own form is open)
-    return note(decision, d, items, label, back, personal, left)
 
 
 def note(

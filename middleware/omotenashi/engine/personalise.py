@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from omotenashi.engine.decide import Decision, decide, new_decision
@@ -17,8 +17,8 @@ from omotenashi.engine.disclosure import (
     FORCED,
     Disclosure,
     labels,
+    note,
     panel,
-    placed_note,
     placement,
     with_reasons,
 )
@@ -32,6 +32,7 @@ from omotenashi.engine.html import (
     parse_selector,
     scan,
 )
+from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items
@@ -124,6 +125,7 @@ def personalise(
     owners: list[Decision] = []  # the decision behind each edit
     applied: list[Decision] = []
     noteless: set[str] = set()  # blocks none of whose elements may hold their "i" here
+    bare: Disclosure | None = None  # the note without its own form, made when first needed
     left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
     for decision in decisions:
         try:
@@ -152,15 +154,21 @@ def personalise(
             why, inside = "", False
             if disclose:
                 inside, level = placement(slot.tag, slot.note_in, slot.note_after, replaced)
-                why = placed_note(
-                    level,
-                    decision,
-                    disclosure,
-                    recommender.reasons(decision.id) if recommender else (),
-                    names[decision.id],
-                    back=_element_id(targets[0]),
-                    personal=recommender.personal(decision.id) if recommender else True,
-                    left=recommender.left_out(decision.id) if recommender else (),
+                d = disclosure
+                if level == NOTE_BARE:  # a page's own form is open there: the note without
+                    bare = d = bare or replace(disclosure, dismiss=False)  # its own form
+                why = (
+                    ""
+                    if level == NOTE_NONE
+                    else note(
+                        decision,
+                        d,
+                        recommender.reasons(decision.id) if recommender else (),
+                        names[decision.id],
+                        back=_element_id(targets[0]),
+                        personal=recommender.personal(decision.id) if recommender else True,
+                        left=recommender.left_out(decision.id) if recommender else (),
+                    )
                 )
                 disclose = not why
             if why and inside and inner is not None:
@@ -244,8 +252,7 @@ def _fits(
 
     def fits(rule: CompiledRule) -> bool:
         r = rule.rule
-        fills = not r.hide and r.attrs is None
-        return not (fills and (r.slot or r.selector) in void) and allowed(rule)
+        return not (rule.fills and (r.slot or r.selector) in void) and allowed(rule)
 
     return fits
 

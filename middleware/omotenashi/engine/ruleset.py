@@ -41,6 +41,12 @@ class CompiledRule:
     def id(self) -> str:
         return self.rule.id
 
+    @property
+    def fills(self) -> bool:
+        """It puts content into its target (a snippet, text or recommendations), which an
+        element that holds none (``<img>``, ``<input>`` ...) cannot take."""
+        return not self.rule.hide and self.rule.attrs is None
+
 
 _order = attrgetter("order")
 

@@ -50,7 +50,7 @@ def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Findi
     out: list[Finding] = []
     for r in rules:
         rule = r.rule
-        if rule.slot in voids and not rule.hide and rule.attrs is None:
+        if rule.slot in voids and r.fills:
             tag = voids[rule.slot]
             out.append(
                 Finding(

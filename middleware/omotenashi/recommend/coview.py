@@ -41,9 +41,10 @@ viewed and not counted yet carries ``?`` after its time in the profile: a landin
 viewed before the cookie counts at the next view). ``co``: only an item's first view pairs,
 with items viewed before it, so a pair is counted when the later of its two items is first
 viewed, never again. The
-record script has the last word (one visitor's concurrent first views: only the request
-whose record first put the item in the viewed list teaches ``pop`` and ``co``, which are
-written after that record answers). The viewed list keeps ``VIEWED_KEEP`` items: once it
+record script has the last word (one visitor's concurrent views: only the request whose
+record first finds the item due, unseen or marked ``?``, teaches ``pop``, and only the one
+that first puts it in the viewed list teaches ``co``; both are written after that record
+answers). The viewed list keeps ``VIEWED_KEEP`` items: once it
 has let one go (``WX`` in the profile), the visitor teaches ``pop`` and ``co`` no more, so
 reporting 50 made-up items through the beacon cannot make a view count again. A claim's
 support (below) is therefore a number of visitors (cookies), not of views: one person coming
