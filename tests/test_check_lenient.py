@@ -16,7 +16,7 @@ import pytest
 
 from omotenashi.cli.editors import schemas
 from omotenashi.cli.main import main
-from omotenashi.loader import namechecks
+from omotenashi.loader import near
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,13 +52,13 @@ def test_each_distinct_segment_is_compared_once_with_a_bounded_list(
     many = {f"seg{chr(97 + i // 26)}{chr(97 + i % 26)}x": 3 for i in range(300)}
     uses = {"gold-member": 40, "gould-member": 20, **many, "rare": 1}
     calls: list[tuple[str, int]] = []
-    close = namechecks._close
+    close = near._close
 
     def counted(name: str, known: list[str], cutoff: float = 0.6) -> str | None:
         calls.append((name, len(known)))
         return close(name, known, cutoff)
 
-    monkeypatch.setattr(namechecks, "_close", counted)
+    monkeypatch.setattr(near, "_close", counted)
     code, out = check_site(tmp_path, monkeypatch, capsys, segment_rules(uses))
     assert code == 0
     assert sorted(name for name, _ in calls) == sorted(uses)  # once per distinct name

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 
 from omotenashi.errors import RuleError
 from omotenashi.loader.findings import LoadWarning
-from omotenashi.loader.namechecks import CLOSE, Near, event_problem, path_problem, when_findings
+from omotenashi.loader.namechecks import event_problem, path_problem, when_findings
+from omotenashi.loader.near import CLOSE, Near, series
 from omotenashi.loader.whens import walk_whens
 from omotenashi.loader.whychecks import _markup
 from omotenashi.rules.journey import TRUSTED_EVENTS, JourneyFile, Transition
@@ -36,7 +37,6 @@ _RANKING = re.compile(
     r"\b(most|best) (loyal|valued|frequent|regular)\b",
     re.I,
 )
-_DIGITS = re.compile(r"\d+")
 EARLY_PAGE = 2  # a transition that holds for everyone by this page moves every visitor
 
 
@@ -106,7 +106,7 @@ def _event_names(found: _Found, spec: JourneyFile, whens: list[tuple[When, Loc]]
             continue
         keep = (lambda name: name in RECORDED) if loc[0] == "beacon" else None
         close = near.close(event, CLOSE, keep)
-        if close is None or _DIGITS.sub("", close) == _DIGITS.sub("", event):
+        if close is None or series(close, event):
             continue
         origin = (
             "an event Omotenashi records itself"
