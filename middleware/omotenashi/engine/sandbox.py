@@ -122,6 +122,17 @@ def _size(value: Any) -> int:
     return len(value) if isinstance(value, str) else value if isinstance(value, int) else 0
 
 
+def _replaced(text: str, old: str, new: str) -> int:
+    """How long ``text.replace(old, new)`` would be."""
+    times = text.count(old) if old else len(text) + 1
+    return len(text) + times * max(len(new) - len(old), 0)
+
+
+def _joined(budget: Budget, items: list[Any] | tuple[Any, ...], glue: int) -> int:
+    """About how long ``items`` joined with ``glue`` characters between them would be."""
+    return sum(budget.weigh(i) for i in items) + len(items) * glue
+
+
 def filter_estimate(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
     """About how much a filter that makes much from a count or width makes, before it runs."""
     budget = current()
@@ -146,11 +157,9 @@ def filter_estimate(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     if name == "replace":
         old, new = arg(0, "old", ""), arg(1, "new", "")
         if isinstance(old, str) and isinstance(new, str):
-            times = text.count(old) if old else len(text) + 1
-            return len(text) + times * max(len(new) - len(old), 0)
+            return _replaced(text, old, new)
     if name == "join" and isinstance(value, (list, tuple)):
-        glue = arg(0, "d", "")
-        return sum(budget.weigh(v) for v in value) + len(value) * _size(str(glue))
+        return _joined(budget, value, _size(str(arg(0, "d", ""))))
     if name == "format":
         return spec_estimate(text, rest) + percent_estimate(text, rest)
     if name == "tojson":
@@ -206,11 +215,9 @@ def call_estimate(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> in
     if name == "expandtabs":
         return len(owner) + owner.count("\t") * _size(args[0] if args else 8)
     if name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
-        times = owner.count(args[0]) if args[0] else len(owner) + 1
-        return len(owner) + times * max(len(args[1]) - len(args[0]), 0)
+        return _replaced(owner, args[0], args[1])
     if name == "join" and args:
-        items = args[0] if isinstance(args[0], (list, tuple)) else ()
-        return sum(budget.weigh(i) for i in items) + len(items) * len(owner)
+        return _joined(budget, args[0] if isinstance(args[0], (list, tuple)) else (), len(owner))
     if name in ("format", "format_map"):
         return spec_estimate(owner, (*args, *kwargs.values()))
     if name == "translate" and args and isinstance(args[0], dict):
