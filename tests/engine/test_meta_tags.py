@@ -12,7 +12,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from omotenashi.engine.html import tokens
 from omotenashi.engine.journey import Journey
-from omotenashi.engine.understand import META_WINDOW, meta_tags, page_tags
+from omotenashi.engine.understand import META_WINDOW, meta_tags, page_meta, page_tags
 
 TOPICS = '<meta name="omotenashi:topics" content="kyoto, japan">'
 ITEM = "<meta name='omotenashi:item' content='kyoto-autumn'>"
@@ -148,3 +148,24 @@ def test_attribute_values_decode_as_a_browser_decodes_them(value: str) -> None:
     node = LexborHTMLParser(f'<div title="{value}"></div>').css_first("div")
     assert node is not None
     assert tokens.decode_attr(value) == node.attrs.get("title")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(PIECES, max_size=8), min_size=1, max_size=6))
+def test_kept_meta_tags_are_those_of_the_page_given(pages: list[list[str]]) -> None:
+    """A page's meta tags are kept for the next page with the same first 32 KiB: never for a
+    page of the same length that differs (a changed topic, tag or comment)."""
+    for pieces in pages:
+        page = "".join(pieces)
+        assert page_meta(page) == tuple(meta_tags(page))
+        assert page_meta(page) == tuple(meta_tags(page))  # from what was kept
+
+
+def test_a_same_length_page_with_other_meta_tags_is_read_again() -> None:
+    first = '<meta name="omotenashi:topics" content="kyoto">'
+    second = '<meta name="omotenashi:topics" content="tokyo">'
+    hidden = '<!-- name="omotenashi:topics" content="kyoto" -->'[: len(first)]
+    assert page_meta(first) == (("topics", "kyoto"),)
+    assert page_meta(second) == (("topics", "tokyo"),)
+    assert page_meta(hidden.ljust(len(first))) == ()
+    assert page_meta("x" * META_WINDOW + second) == page_meta("x" * META_WINDOW + first) == ()

@@ -4,6 +4,8 @@ that rules and the journey are decided on (the profile as it will be after this 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,10 +95,33 @@ def meta_tags(page: str) -> Iterator[tuple[str, str]]:
             at = raw_text_end(head, tag, opened + 1)
 
 
+_read: OrderedDict[int, tuple[str, tuple[tuple[str, str], ...]]] = OrderedDict()
+_read_lock = threading.Lock()  # pages are personalised on the event loop and in worker threads
+READ_KEPT = 32  # the meta tags of this many page heads (distinct lengths) are kept, ~1 MB
+
+
+def page_meta(page: str) -> tuple[tuple[str, str], ...]:
+    """:func:`meta_tags` of ``page``, kept for the next page whose first 32 KiB are the same
+    (compared in full, at C speed): most pages of a site come out the same request after
+    request, and reading them costs more than comparing them."""
+    head = page[:META_WINDOW]
+    with _read_lock:
+        kept = _read.get(len(head))
+    if kept is not None and (kept[0] is head or kept[0] == head):
+        return kept[1]
+    found = tuple(meta_tags(head))
+    with _read_lock:
+        _read[len(head)] = (head, found)
+        _read.move_to_end(len(head))
+        if len(_read) > READ_KEPT:
+            _read.popitem(last=False)
+    return found
+
+
 def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[str]]:
     """Topics and items of a page: the journey's path rules, then the page's own meta tags."""
     topics, items = journey.page_tags(path)
-    for kind, content in meta_tags(page):
+    for kind, content in page_meta(page):
         values = [v.strip().lower() for v in content.split(",") if v.strip()]
         target = topics if kind.lower() == "topics" else items
         target.extend(v for v in values if v not in target)
