@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from omotenashi import Omotenashi, Settings, forget, identify, revoke
+from omotenashi import Omotenashi, Settings, consent, forget, identify, revoke
 from omotenashi.engine.restraint import Prefs
 from omotenashi.identity.cookie import Identity, new_vid, user_profile_id
 
@@ -27,7 +27,7 @@ Make = Callable[..., Settings]
 PAGE = '<!doctype html><html><body><div data-omo-slot="hero">Default</div></body></html>'
 RULES = """
 rules:
-  - {id: hello, slot: hero, text: "Hello"}
+  - {id: hello, slot: hero, text: "Hello", why: "A greeting for everyone."}
 """
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0"
 EXPIRED = (
@@ -63,8 +63,16 @@ def shop() -> Starlette:
     )
 
 
-def site(make_settings: Make, **overrides: Any) -> Omotenashi:
-    return Omotenashi(shop(), settings=make_settings(RULES, **overrides))
+def site(make_settings: Make, contextual: bool = True, **overrides: Any) -> Omotenashi:
+    """``contextual``: OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL (False: a private visitor's pages
+    pass as the app made them; their cookie's changes must go out all the same)."""
+    respect = {**overrides.pop("respect", {}), "private_contextual": contextual}
+    return Omotenashi(shop(), settings=make_settings(RULES, respect=respect, **overrides))
+
+
+CONTEXTUAL = pytest.mark.parametrize(
+    "contextual", [True, False], ids=["contextual", "private-untouched"]
+)
 
 
 def cookie_of(mw: Omotenashi, *, user: str | None, prefs: Prefs | None = None) -> Identity:
@@ -72,14 +80,20 @@ def cookie_of(mw: Omotenashi, *, user: str | None, prefs: Prefs | None = None) -
     return Identity(new_vid(), False, time.time(), pid, (prefs or Prefs()).to_cookie())
 
 
+@CONTEXTUAL
 @pytest.mark.parametrize("path", ["/logout", "/signed-out"])
 @pytest.mark.parametrize("signed_in", [True, False], ids=["cookie-sent", "no-cookie"])
 @pytest.mark.parametrize("kind", list(KINDS))
 async def test_sign_out_sets_no_visitor_cookie_for_a_private_visitor(
-    make_settings: Make, omotenashi_redis: redis.Redis, kind: str, signed_in: bool, path: str
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+    kind: str,
+    signed_in: bool,
+    path: str,
+    contextual: bool,
 ) -> None:
     headers, overrides = KINDS[kind]
-    mw = site(make_settings, **overrides)
+    mw = site(make_settings, contextual, **overrides)
     before = cookie_of(mw, user="alice")
     async with client_for(mw, headers={"user-agent": UA, **headers}) as browser:
         if signed_in:
@@ -88,8 +102,10 @@ async def test_sign_out_sets_no_visitor_cookie_for_a_private_visitor(
         kept = browser.cookies.get("omo_vid")
     cookies = response.headers.get_list("set-cookie")
     assert response.status_code == (200 if path == "/signed-out" else 303)
-    # the engine's path (its timings), or a response left alone (a redirect)
-    assert ("server-timing" in response.headers) == (path == "/signed-out")
+    # the engine's path (its timings), or a response left alone (a redirect, a private
+    # visitor's page where they get nothing personalised)
+    engine = path == "/signed-out" and (contextual or kind == "normal")
+    assert ("server-timing" in response.headers) == engine
     if kind == "normal":  # a new anonymous visitor: a fresh id, no user
         assert len(cookies) == 1 and kept is not None
         after = mw.signer.read(kept)
@@ -134,11 +150,12 @@ async def test_sign_in_sets_no_visitor_cookie_for_a_private_visitor(
     ids=["personalise-nothing", "consent-withdrawn", "a-switch"],
 )
 @pytest.mark.parametrize("kind", list(KINDS))
+@CONTEXTUAL
 async def test_sign_out_renews_a_cookie_that_keeps_a_lasting_choice(
-    make_settings: Make, omotenashi_redis: redis.Redis, kind: str, choice: Prefs
+    make_settings: Make, omotenashi_redis: redis.Redis, kind: str, choice: Prefs, contextual: bool
 ) -> None:
     headers, overrides = KINDS[kind]
-    mw = site(make_settings, **overrides)
+    mw = site(make_settings, contextual, **overrides)
     before = cookie_of(mw, user="alice", prefs=choice)
     async with client_for(mw, headers={"user-agent": UA, **headers}) as browser:
         browser.cookies.set("omo_vid", mw.signer.sign(before), domain="shop.test")
@@ -176,13 +193,14 @@ async def test_a_revoked_user_s_sign_out_expires_their_cookie(
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
+@CONTEXTUAL
 async def test_signing_in_as_another_user_never_leaves_the_first_one_s_id(
-    make_settings: Make, omotenashi_redis: redis.Redis, kind: str
+    make_settings: Make, omotenashi_redis: redis.Redis, kind: str, contextual: bool
 ) -> None:
     """Bob's cookie, then Alice signs in on that browser: a private visitor is linked to
     nobody, but Bob's id must not stay for the next page to load Bob's profile for Alice."""
     headers, overrides = KINDS[kind]
-    mw = site(make_settings, **overrides)
+    mw = site(make_settings, contextual, **overrides)
     bob = user_profile_id(mw.signer.user_salt, "bob")
     alice = user_profile_id(mw.signer.user_salt, "alice")
     async with client_for(mw, headers={"user-agent": UA, **headers}) as browser:
@@ -196,3 +214,53 @@ async def test_signing_in_as_another_user_never_leaves_the_first_one_s_id(
     else:  # linked to nobody, and Bob's id is gone from the browser
         assert cookies[0] == EXPIRED
         assert list(omotenashi_redis.scan_iter(match=f"*{alice}*")) == []
+
+
+async def test_consent_given_by_the_app_reaches_a_visitor_whose_pages_pass_untouched(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """Consent mode, where visitors without consent get nothing personalised: the app's
+    ``consent(request, True)`` goes out in the cookie, and the next page is theirs."""
+
+    async def give(request: Request) -> Response:
+        await consent(request, True)
+        return HTMLResponse(PAGE)
+
+    app = Starlette(routes=[Route("/give", give), Route("/", lambda r: HTMLResponse(PAGE))])
+    respect = {"consent_required": True, "private_contextual": False}
+    mw = Omotenashi(app, settings=make_settings(RULES, respect=respect))
+    async with client_for(mw, headers={"user-agent": UA}) as browser:
+        before = await browser.get("/")
+        given = await browser.get("/give")
+        after = await browser.get("/")
+    assert "Default" in before.text and before.headers.get_list("set-cookie") == []
+    kept = mw.signer.read(given.headers["set-cookie"].split(";")[0].partition("=")[2])
+    assert kept is not None and Prefs.from_cookie(kept.prefs).consent
+    assert "Hello" in after.text
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [Prefs(nothing=True), Prefs(off_rules=frozenset({"hello"})), Prefs(consent=True)],
+    ids=["personalise-nothing", "a-block-off", "consent"],
+)
+@CONTEXTUAL
+async def test_a_private_visitor_s_cookie_that_keeps_a_choice_is_renewed(
+    make_settings: Make, omotenashi_redis: redis.Redis, choice: Prefs, contextual: bool
+) -> None:
+    """Under GPC a cookie that holds a choice of theirs is signed again as anyone's is (here:
+    at once), so the choice does not lapse with the cookie's age or a retired key; one that
+    holds nothing of theirs is not."""
+    mw = site(make_settings, contextual, cookie={"refresh_after": 0})
+    mw.app.router.routes.append(Route("/", lambda r: HTMLResponse(PAGE)))
+    for prefs, renewed in ((choice, True), (Prefs(), False)):
+        value = mw.signer.sign(cookie_of(mw, user=None, prefs=prefs))
+        async with client_for(mw, headers={"user-agent": UA, "sec-gpc": "1"}) as browser:
+            browser.cookies.set("omo_vid", value, domain="shop.test")
+            time.sleep(0.01)  # signed before this request, by the clock the cookie keeps
+            response = await browser.get("/")
+        cookies = response.headers.get_list("set-cookie")
+        assert len(cookies) == renewed, (prefs, cookies)
+        if renewed:
+            after = mw.signer.read(cookies[0].split(";")[0].partition("=")[2])
+            assert after is not None and Prefs.from_cookie(after.prefs) == prefs

@@ -151,19 +151,21 @@ class Omotenashi:
                 item=items[0] if items else None,
             )
             scope.setdefault("state", {})["omotenashi"] = visitor
+            request = request_info(scope, guest.headers, self.settings.country_header)
+            method, tracked = scope.get("method", "GET"), not self._untracked(request.path)
             if visitor.degraded or (
                 visitor.private and not self.settings.respect.private_contextual
-            ):
+            ):  # nothing personalised or recorded for them: only their cookie's changes go out
                 self.metrics.inc("degraded" if visitor.degraded else "bypassed")
-                return None
-            request = request_info(scope, guest.headers, self.settings.country_header)
+                return Responder(
+                    self.tools, send, visitor, request, loaded, method=method, tracked=tracked,
+                    personal=False,
+                )  # fmt: skip
             load_ms = (time.perf_counter() - t0) * 1000
         except Exception:  # a bug of ours must not cost the visitor the page
             log.exception("omotenashi: preparing the request failed; serving the app's page")
             self.metrics.inc("splice_error")
             return None
-        method = scope.get("method", "GET")
-        tracked = not self._untracked(request.path)
         if method == "GET" and tracked:
             held = scope.get("extensions")
             if held and not FILE_SENDS.isdisjoint(held):  # the app sends body messages then

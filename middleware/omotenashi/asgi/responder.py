@@ -17,10 +17,10 @@ from typing import Any
 from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
 from omotenashi.asgi.offload import personalised
+from omotenashi.asgi.setcookie import identity_headers, with_identity
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
-from omotenashi.engine.headers import Headers, add_vary, make_private
 from omotenashi.engine.page import (
     EngineConfig,
     can_personalise,
@@ -31,7 +31,6 @@ from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PageRefused, StoreError
 from omotenashi.identity.cookie import CookieSigner
-from omotenashi.identity.preview import unknown_rules
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning, learn_from_view
@@ -62,9 +61,10 @@ class Responder:
         request: RequestInfo,
         loaded: Loaded,
         *,
-        method: str,
-        load_ms: float,
+        method: str = "GET",
+        load_ms: float = 0.0,
         tracked: bool = True,
+        personal: bool = True,
     ) -> None:
         self.tools = tools
         self.visitor = visitor
@@ -77,7 +77,10 @@ class Responder:
         self.start: Message | None = None
         self.chunks: list[bytes] = []
         self.size = 0
-        self.passthrough = False
+        # not personal (a private visitor where only others get contextual rules, or the store
+        # out of reach at arrival): the response passes as sent, with only their new cookie
+        self.personal = personal
+        self.passthrough = not personal
         self.change: Change | None = None
         self._recording: asyncio.Future[None] | None = None
         self._recorded_events = 0  # how many of the visitor's events a record has taken
@@ -85,7 +88,13 @@ class Responder:
         self._recorded_attrs: dict[str, Any] = {}
 
     async def send(self, message: Message) -> None:
-        if self.passthrough:
+        if not self.personal:
+            if message["type"] == "http.response.start":
+                status, headers = message.get("status", 200), message.get("headers", [])
+                page = self.tracked and can_personalise(self.method, status, headers)
+                message = self._with_identity(message, page=page)
+            await self._send(message)
+        elif self.passthrough:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 self._record_soon()
             await self._send(message)
@@ -146,27 +155,14 @@ class Responder:
             measured_arms=measuring.arms(profile),
         )
 
-    def _with_identity(self, start: Message) -> Message:
-        """A response we do not rewrite still carries a sign-in or sign-out's new cookie (or,
-        for a private visitor's sign-out, the expiry of the cookie their browser sent)."""
-        visitor = self.visitor
-        tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
-        if not (visitor.identity_changed or (tracked_new and not visitor.private)):
-            return start
-        headers: Headers = list(start.get("headers", []))
-        headers.append((b"set-cookie", self._cookie()))
-        return {**start, "headers": make_private(add_vary(headers, *self.tools.config.vary))}
-
-    def _cookie(self) -> bytes:
+    def _with_identity(self, start: Message, *, page: bool = False) -> Message:
         secure = self.request.secure
-        if self.visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
-            return self.tools.signer.expired_cookie_header(secure=secure)
-        return self.tools.signer.set_cookie_header(self.visitor.identity, secure=secure)
+        return with_identity(start, self.visitor, self.tools, secure=secure, page=page)
 
     async def _flush_original(self, *, more_body: bool) -> None:
         self.passthrough = True
         assert self.start is not None
-        await self._send(self._with_identity(self.start))
+        await self._send(self._with_identity(self.start, page=True))
         if not more_body:
             self._record_soon()
         await self._send(
@@ -217,7 +213,12 @@ class Responder:
         tools.metrics.shown(d.id for d in result.shown)
         for name, seconds in result.timings.items():
             tools.metrics.observe(name, seconds)
-        headers = self._identity_headers(result.headers, (time.perf_counter() - t0) * 1e3)
+        ms = (time.perf_counter() - t0) * 1e3
+        timing = f"omo-load;dur={self.load_ms:.2f}, omo-render;dur={ms:.2f}"
+        secure = self.request.secure
+        headers = identity_headers(
+            result.headers, visitor, tools, self.loaded, secure=secure, timing=timing
+        )
         self._recorded_events = len(visitor.events)  # the change holds these
         self._recorded_attrs = dict(visitor.attrs)
         self._record_soon()
@@ -238,39 +239,6 @@ class Responder:
         if self.chunks:
             body = b"".join(self.chunks)
             await self._send({"type": "http.response.body", "body": body, "more_body": True})
-
-    def _identity_headers(self, headers: Headers, ms: float) -> Headers:
-        """The cookies and timings the engine knows nothing about."""
-        visitor = self.visitor
-        # A private visitor gets no new cookie, except one that carries their own lasting
-        # choice ("personalise nothing", consent withdrawn): it is renewed so the choice holds.
-        refresh = self.tools.signer.needs_refresh(visitor.identity) and (
-            not visitor.private or self._keeps_choice()
-        )
-        if visitor.identity_changed or refresh:
-            headers.append((b"set-cookie", self._cookie()))
-            if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
-                headers = make_private(add_vary(headers, *self.tools.config.vary))
-        if self.tools.server_timing:
-            timing = f"omo-load;dur={self.load_ms:.2f}, omo-render;dur={ms:.2f}"
-            headers.append((b"server-timing", timing.encode()))
-        if visitor.forced_cookie:
-            age = max(0, int((visitor.forced.expires if visitor.forced else 0) - time.time()))
-            cookie = (
-                f"omo_preview={visitor.forced_cookie}; Max-Age={age}; Path=/; HttpOnly; "
-                f"SameSite=Strict{'; Secure' if visitor.forced_secure else ''}"
-            )
-            headers.append((b"set-cookie", cookie.encode()))
-        # a force link not honoured, or naming rules this site lacks: why, for QA
-        said = visitor.preview_refused or unknown_rules(visitor.forced, self.loaded.ruleset.rules)
-        if said:  # ascii whatever the host or the names
-            headers.append((b"x-omotenashi-preview", said.encode("ascii", "backslashreplace")))
-        return headers
-
-    def _keeps_choice(self) -> bool:
-        visitor = self.visitor
-        prefs = visitor.prefs
-        return not visitor.is_new and (prefs.nothing or prefs.withdrawn)
 
     def _learning(self, change: Change) -> Learning | None:
         """What this page view teaches recommendations (a viewed catalogue item), if anything."""
@@ -298,6 +266,9 @@ class Responder:
     def _record_soon(self) -> None:
         """Start the record now: into the write queue at once when it can (the next read on
         the connection then sees it), else in a task that waits for what it needs."""
+        if self._recording is None and not self.personal:  # nothing is written for them
+            self._recording = asyncio.get_running_loop().create_future()
+            self._recording.set_result(None)
         if self._recording is None:
             try:
                 queued = self._queue()
@@ -351,7 +322,8 @@ class Responder:
         that the next read of this profile waits for. The future says when all is written."""
         self._record_soon()
         visitor = self.visitor
-        if self._events_open:  # the record's task has not run yet: it takes these events too
+        # the record's task has not run yet: it takes these events too (or none is written)
+        if self._events_open or not self.personal:
             return self._recording
         if len(visitor.events) > self._recorded_events or any(
             self._recorded_attrs.get(k, visitor) != v for k, v in visitor.attrs.items()

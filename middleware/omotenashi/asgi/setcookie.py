@@ -1,0 +1,81 @@
+"""What a response carries about the visitor's identity, rewritten or not: their cookie (new,
+renewed or expired), the QA preview's cookie and why a force link was not honoured."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from omotenashi.asgi.visitor import Visitor
+from omotenashi.engine.headers import Headers, add_vary, make_private
+from omotenashi.identity.preview import unknown_rules
+from omotenashi.loader.reload import Loaded
+
+if TYPE_CHECKING:  # (the responder imports this module)
+    from omotenashi.asgi.responder import Tools
+
+Message = dict[str, Any]
+
+
+def with_identity(
+    start: Message, visitor: Visitor, tools: Tools, *, secure: bool, page: bool = False
+) -> Message:
+    """A response we do not rewrite still carries a sign-in or sign-out's new cookie (or,
+    for a private visitor's sign-out, the expiry of the cookie their browser sent), and a
+    ``page`` (one we would have personalised) the returning visitor's renewed cookie."""
+    tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
+    if not (
+        visitor.identity_changed
+        or (tracked_new and not visitor.private)
+        or (page and not visitor.is_new and renews(visitor, tools))
+    ):
+        return start
+    headers: Headers = list(start.get("headers", []))
+    headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
+    return {**start, "headers": make_private(add_vary(headers, *tools.config.vary))}
+
+
+def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
+    if visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
+        return tools.signer.expired_cookie_header(secure=secure)
+    return tools.signer.set_cookie_header(visitor.identity, secure=secure)
+
+
+def renews(visitor: Visitor, tools: Tools) -> bool:
+    """Whether a page signs the visitor's cookie again (it is getting old). A private visitor's
+    only when it carries a lasting choice of theirs (a block or a kind switched off,
+    "personalise nothing", consent given or withdrawn), so that the choice holds for as long
+    as they keep coming back; else they get no new cookie."""
+    if not tools.signer.needs_refresh(visitor.identity):
+        return False
+    return not visitor.private or (not visitor.is_new and bool(visitor.prefs.to_cookie()))
+
+
+def identity_headers(
+    headers: Headers,
+    visitor: Visitor,
+    tools: Tools,
+    loaded: Loaded,
+    *,
+    secure: bool,
+    timing: str,
+) -> Headers:
+    """The cookies and timings the engine knows nothing about, added to a rewritten page's."""
+    if visitor.identity_changed or renews(visitor, tools):
+        headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
+        if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
+            headers = make_private(add_vary(headers, *tools.config.vary))
+    if tools.server_timing:
+        headers.append((b"server-timing", timing.encode()))
+    if visitor.forced_cookie:
+        age = max(0, int((visitor.forced.expires if visitor.forced else 0) - time.time()))
+        preview = (
+            f"omo_preview={visitor.forced_cookie}; Max-Age={age}; Path=/; HttpOnly; "
+            f"SameSite=Strict{'; Secure' if visitor.forced_secure else ''}"
+        )
+        headers.append((b"set-cookie", preview.encode()))
+    # a force link not honoured, or naming rules this site lacks: why, for QA
+    said = visitor.preview_refused or unknown_rules(visitor.forced, loaded.ruleset.rules)
+    if said:  # ascii whatever the host or the names
+        headers.append((b"x-omotenashi-preview", said.encode("ascii", "backslashreplace")))
+    return headers
