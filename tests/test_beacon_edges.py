@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 
 from omotenashi import Omotenashi, PayloadError, Settings, get_visitor, remember, revoke, track
+from omotenashi.asgi import beacon
 from omotenashi.engine.change import Change, check_storable, storable
 from omotenashi.identity.preview import COOKIE, ForceSigner
 
@@ -281,3 +282,50 @@ async def test_a_beacon_the_store_did_not_take_says_why(
     assert answer.status_code == 202
     assert answer.json() == {"stored": False, "reason": reason}  # no server text in public
     assert logged in caplog.text  # the detail is the operator's
+
+
+@pytest.mark.parametrize(
+    ("length", "answer"),
+    [
+        ("46", None),
+        (" 46 ", None),
+        ("65536", None),
+        ("65537", (413, "the body is over 65536 bytes")),
+        ("9" * 5000, (413, "the body is over 65536 bytes")),  # past int()'s 4,300 digits
+        ("²", (400, "Content-Length is not a number of bytes: '²'")),  # isdigit() says yes
+        ("¹²³", (400, "Content-Length is not a number of bytes: '¹²³'")),
+        ("-1", (400, "Content-Length is not a number of bytes: '-1'")),
+        ("1e3", (400, "Content-Length is not a number of bytes: '1e3'")),
+        ("", (400, "Content-Length is not a number of bytes: ''")),
+    ],
+)
+def test_a_content_length_is_a_plain_number_of_bytes(
+    length: str, answer: tuple[int, str] | None
+) -> None:
+    assert beacon.length_refused(length, 65536) == answer
+
+
+async def test_an_odd_content_length_is_a_400_with_the_reason_and_no_traceback(
+    make_settings: Make, omotenashi_redis: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Straight to the ASGI app (servers such as uvicorn refuse some of these themselves)."""
+    mw = site(make_settings)
+    await mw.startup()
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b'{"name":"video_play"}', "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(k.encode(), v.encode()) for k, v in JSON.items()]
+    headers += [(b"host", b"shop.test"), (b"content-length", "²".encode("latin-1"))]
+    scope = {"type": "http", "method": "POST", "path": BEACON, "raw_path": BEACON.encode()}
+    try:
+        await mw({**scope, "headers": headers, "query_string": b""}, receive, send)
+    finally:
+        await mw.shutdown()
+    assert sent[0]["status"] == 400
+    assert json.loads(sent[1]["body"]) == {"error": "Content-Length is not a number of bytes: '²'"}
+    assert not [r for r in caplog.records if r.exc_info]

@@ -38,6 +38,17 @@ PREVIEW_REASON = "this browser previews a forced variant (QA): its events teach 
 HISTORY_REASON = "your browsing history is off, so the items you view are not kept"
 
 
+def length_refused(length: str, limit: int) -> tuple[int, str] | None:
+    """(status, why) for a ``Content-Length`` that is not a plain number of bytes (400: "²"
+    and "1e3" are not, though ``str.isdigit`` takes the first) or is over ``limit`` (413)."""
+    length = length.strip()
+    if not (length.isascii() and length.isdigit()):
+        return 400, f"Content-Length is not a number of bytes: {length[:20]!r}"
+    if len(length) > 12 or int(length) > limit:
+        return 413, f"the body is over {limit} bytes"
+    return None
+
+
 class BeaconEvent(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=EVENT_NAME.pattern)

@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-from omotenashi.asgi import reportpage
+from omotenashi.asgi import beacon, reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info, route_path, url_root
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
 from omotenashi.engine.profile import Profile
@@ -154,9 +154,9 @@ class Endpoints:
         if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             await respond(send, 415, {"error": "send JSON with Content-Type: application/json"})
             return
-        length = headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > spec.max_bytes:
-            await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
+        refused = beacon.length_refused(headers.get("content-length", "0"), spec.max_bytes)
+        if refused is not None:  # (the body's real length is checked as it is read)
+            await respond(send, refused[0], {"error": refused[1]})
             return
         body = await _read_body(receive, spec.max_bytes)
         if body is None:
