@@ -9,11 +9,13 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from starlette.requests import Request
 
-from omotenashi import Omotenashi, Settings
+from omotenashi import Omotenashi, Settings, identify
 from omotenashi.cli.editors import schemas
 from omotenashi.cli.main import main
 from omotenashi.errors import CommandError
@@ -181,6 +183,28 @@ async def test_a_signed_preview_link_forces_a_variant_for_one_browser(
     assert omotenashi_redis.keys("omo:*") == []  # a preview browser is not recorded
     async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as other:
         assert "Normal" in (await other.get("/")).text  # only that browser
+
+
+@pytest.mark.anyio
+async def test_a_preview_browser_that_signs_in_leaves_no_trace_in_the_user_s_profile(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """The sign-in links the QA browser to the user (their profile is read for the preview),
+    but no merge of the browser's id is written into it, as no view of theirs is."""
+
+    async def login(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["path"] == "/login":
+            await identify(Request(scope), "qa-tester")
+        await page_app(PAGE)(scope, receive, send)
+
+    settings = make_settings("rules: []")
+    token = ForceSigner(settings).make(stage="purchase", ttl=60)
+    mw = Omotenashi(login, settings=settings)
+    async with client_for(mw) as client:
+        await client.get(f"/?omo_preview={token}")
+        signed_in = await client.get("/login")
+        assert "set-cookie" in signed_in.headers  # linked: the user's profile is read
+    assert omotenashi_redis.keys("omo:*") == []
 
 
 @pytest.mark.parametrize(
