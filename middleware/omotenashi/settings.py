@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
@@ -123,7 +123,10 @@ class CookieSettings(BaseModel):
 
 class RulesSettings(BaseModel):
     dir: Path = Field(default=Path("rules"), description="Folder of rule YAML files.")
-    snippets_dir: Path = Field(default=Path("snippets"), description="Folder of Jinja2 snippets.")
+    snippets_dir: Path = Field(
+        default=Path("snippets"),
+        description="Folder of Jinja2 snippets (unset: `snippets` next to the rules folder).",
+    )
     timezone: str = Field(default="UTC", description="Time zone of time/weekday conditions.")
     reload_interval: float = Field(
         default=1.0, ge=0, description="Seconds between checks for edited rules (0: never)."
@@ -133,6 +136,16 @@ class RulesSettings(BaseModel):
         pattern=r"^[a-z][a-z0-9-]*$",
         description="The attribute that marks a slot in your pages.",
     )
+
+    @model_validator(mode="after")
+    def _snippets_next_to_rules(self) -> RulesSettings:
+        """Unset, the snippets are the folder ``snippets`` beside the rules folder (as
+        ``omotenashi check DIR`` finds them), wherever the process runs: not ``./snippets``.
+        (Set in place, so it still counts as not given: ``omotenashi report --rules DIR`` then
+        looks beside DIR.)"""
+        if "snippets_dir" not in self.model_fields_set:
+            self.__dict__["snippets_dir"] = self.dir.parent / "snippets"
+        return self
 
 
 class RespectSettings(BaseModel):

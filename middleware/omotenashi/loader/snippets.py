@@ -133,7 +133,7 @@ class Renderer:
             return self.env.get_template(name)
         except TemplateError as exc:
             reason = (
-                f"not found in {self.snippets_dir}"
+                f"not found in {self.snippets_dir.absolute()}"
                 if exc.__class__.__name__ == ("TemplateNotFound")
                 else f"does not compile: {exc}"
             )
