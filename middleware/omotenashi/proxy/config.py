@@ -1,4 +1,4 @@
-"""What the reverse proxy is told: the origin and how long to wait for it.
+"""What the reverse proxy is told: the origin, how long to wait for it and for a visitor's body.
 
 :class:`EdgeSettings` is the middleware's :class:`~omotenashi.Settings` plus a ``proxy``
 group, read from the same environment: ``OMOTENASHI_PROXY_UPSTREAM``,
@@ -30,6 +30,21 @@ class ProxySettings(BaseModel):
     )
     preserve_host: bool = Field(
         default=False, description="Send the visitor's Host to the origin (else the origin's)."
+    )
+    body_buffer: int = Field(
+        default=65536,
+        ge=0,
+        description="A request body up to this many bytes (by its Content-Length) is read whole "
+        "before the origin is asked, so a slow one holds no origin connection.",
+    )
+    body_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds the visitor has for a request body, plus one per body_min_rate "
+        "bytes received (else 408).",
+    )
+    body_min_rate: int = Field(
+        default=500, gt=0, description="Bytes per second of a request body that extend its time."
     )
 
 

@@ -3,7 +3,9 @@
 Wrapped by :class:`~omotenashi.Omotenashi` (see :func:`omotenashi.proxy.proxy_app`), so HTML
 pages are personalised exactly as in an ASGI app, while everything else streams through.
 When the origin cannot be reached the visitor gets a short plain page: 502 when it refused
-or broke the connection, 504 when it stayed silent past the read timeout.
+or broke the connection, 504 when it stayed silent past the read timeout. A visitor's body is
+read at a least rate (else 408), small ones whole before the origin is asked, and streamed
+uploads hold at most half the pool (see :mod:`omotenashi.proxy.uploads`).
 
 The visitor's path is cleaned of dot segments before the origin's base path is put in front
 of it (:func:`confined_path`), so no request ever leaves that base path.
@@ -14,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
 from email.utils import formatdate
 from typing import Any
 
@@ -23,6 +24,14 @@ import httpx
 from omotenashi.errors import OmotenashiError
 from omotenashi.proxy.config import ProxySettings, upstream_url
 from omotenashi.proxy.forwarding import request_headers, response_headers
+from omotenashi.proxy.uploads import (
+    BodyTimeout,
+    Deadline,
+    buffered_length,
+    listen,
+    read_whole,
+    streamed,
+)
 
 log = logging.getLogger("omotenashi.proxy")
 Scope = dict[str, Any]
@@ -31,6 +40,7 @@ Headers = list[tuple[bytes, bytes]]
 
 PAGES = {
     400: ("Bad Request", "This address cannot be reached through this site."),
+    408: ("Request Timeout", "What you sent arrived too slowly. Please try again."),
     414: ("URI Too Long", "This address is too long to be passed on to the site."),
     501: ("Not Implemented", "WebSockets are not proxied to this site."),
     502: ("Bad Gateway", "The site did not answer properly. Please try again in a moment."),
@@ -125,12 +135,15 @@ class Upstream:
         ).as_dict()
         self._transport: httpx.AsyncHTTPTransport | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.upload_slots = max(1, cfg.max_connections // 2)
+        self._slots = asyncio.Semaphore(self.upload_slots)  # made anew with each transport
 
     def transport(self) -> httpx.AsyncHTTPTransport:
         """The connection pool of the running event loop (made on first use, per loop).
 
         A bare transport, not a client: no cookie jar (one visitor's cookies must never be
-        sent for another), no redirects followed, no proxy settings from the environment.
+        sent for another), no redirects followed, no proxy settings from the environment. Made
+        with it: the slots of streamed uploads (:meth:`slots`).
         """
         loop = asyncio.get_running_loop()
         if self._transport is None or self._loop is not loop:
@@ -139,8 +152,15 @@ class Upstream:
                 max_keepalive_connections=self.config.max_connections,
             )
             self._transport = httpx.AsyncHTTPTransport(limits=limits)
+            self._slots = asyncio.Semaphore(self.upload_slots)
             self._loop = loop
         return self._transport
+
+    def slots(self) -> asyncio.Semaphore:
+        """The running loop's slots for streamed uploads: half the pool, so that requests
+        without a body always find a connection."""
+        self.transport()
+        return self._slots
 
     async def aclose(self) -> None:
         transport, self._transport = self._transport, None
@@ -201,24 +221,40 @@ class Upstream:
             preserve_host=self.config.preserve_host,
         )
         has_body = any(k in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
-        body: asyncio.Queue[bytes | None] | None = asyncio.Queue(1) if has_body else None
-        # The visitor's body is first read when httpx sends it (the origin connected and has
-        # the headers): not before, as the first read makes the server say 100 Continue to a
+        cfg = self.config
+        deadline = Deadline(cfg.body_timeout, cfg.body_min_rate)
+        body: asyncio.Queue[bytes | None] | None = None
+        content: bytes | None = None
+        # A small body is read whole first: it holds no origin connection while it comes.
+        # A larger one is first read when httpx sends it (the origin connected and has the
+        # headers): not before, as the first read makes the server say 100 Continue to a
         # visitor who sent Expect: 100-continue, and an origin that cannot be reached needs
         # no upload.
         wanted = asyncio.Event()
+        if has_body and buffered_length(scope["headers"], cfg.body_buffer) is not None:
+            try:
+                content = await read_whole(receive, deadline)
+            except BodyTimeout as exc:
+                await self._fail(send, 408, said, str(exc))
+                return
+            if content is None:
+                log.debug("omotenashi proxy: the visitor left while sending %r's body", said)
+                return
+        elif has_body:
+            body = asyncio.Queue(1)
         if body is None:
             wanted.set()
         request = httpx.Request(
             method,
             url,
             headers=headers,
-            content=None if body is None else _body(body, wanted),
+            content=content if body is None else streamed(body, wanted, deadline),
             extensions={"timeout": self._timeout},
         )
         visitor = _Visitor(send)
-        exchange = asyncio.ensure_future(self._exchange(request, visitor.send, url))
-        listener = asyncio.ensure_future(_listen(receive, body, wanted))
+        upload = body is not None
+        exchange = asyncio.ensure_future(self._exchange(request, visitor.send, url, upload))
+        listener = asyncio.ensure_future(listen(receive, body, wanted))
         try:
             await asyncio.wait((exchange, listener), return_when=asyncio.FIRST_COMPLETED)
             if not exchange.done():  # the visitor left: the origin's connection is freed now
@@ -236,9 +272,32 @@ class Upstream:
             return
         exchange.result()  # an error of ours (or the middleware's) is the server's to log
 
-    async def _exchange(self, request: httpx.Request, send: Any, url: httpx.URL) -> None:
+    async def _exchange(
+        self, request: httpx.Request, send: Any, url: httpx.URL, upload: bool
+    ) -> None:
+        """Asks the origin and relays its answer; a streamed upload holds a slot meanwhile."""
+        if not upload:
+            await self._ask(request, send, url)
+            return
+        slots = self.slots()
+        try:
+            async with asyncio.timeout(self.config.connect_timeout):  # as the pool's timeout
+                await slots.acquire()
+        except TimeoutError:
+            busy = f"all {self.upload_slots} upload slots to the origin are busy"
+            await self._fail(send, 503, url, f"{busy} (streamed uploads may hold half the pool)")
+            return
+        try:
+            await self._ask(request, send, url)
+        finally:
+            slots.release()
+
+    async def _ask(self, request: httpx.Request, send: Any, url: httpx.URL) -> None:
         try:
             response = await self.transport().handle_async_request(request)
+        except BodyTimeout as exc:  # raised by the body's reader; httpx closed the connection
+            await self._fail(send, 408, url, str(exc))
+            return
         except httpx.PoolTimeout as exc:  # a TimeoutException, but the origin is not to blame
             busy = f"all {self.config.max_connections} connections to the origin are busy"
             await self._fail(send, 503, url, f"{busy} ({exc!r})")
@@ -276,6 +335,8 @@ class Upstream:
     async def _fail(self, send: Any, status: int, url: object, reason: str) -> None:
         log.warning("omotenashi proxy: %s answered %d: %s", url, status, reason)
         headers, body = error_page(status)
+        if status == 408:  # the rest of a body may still come: the server closes after this
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -318,36 +379,3 @@ def _escaped(raw: bytes) -> bytes:
 
 def _websocket(headers: Headers) -> bool:
     return any(k.lower() == b"upgrade" and b"websocket" in v.lower() for k, v in headers)
-
-
-async def _listen(
-    receive: Any, body: asyncio.Queue[bytes | None] | None, wanted: asyncio.Event
-) -> None:
-    """Reads the visitor's side until they disconnect: their body into ``body`` (None ends it),
-    from when the body is ``wanted``.
-
-    A server's ``receive`` waits, once the request is whole, until the visitor leaves; one
-    that answers at once again (a test's) is not read any further.
-    """
-    await wanted.wait()
-    complete = False
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        if complete:
-            await asyncio.get_running_loop().create_future()  # nothing more to learn
-        chunk: bytes = message.get("body", b"")
-        if chunk and body is not None:
-            await body.put(chunk)
-        if not message.get("more_body", False):
-            complete = True
-            if body is not None:
-                await body.put(None)
-
-
-async def _body(queue: asyncio.Queue[bytes | None], wanted: asyncio.Event) -> AsyncIterator[bytes]:
-    """The visitor's request body, streamed to the origin as it arrives (asked for first here)."""
-    wanted.set()
-    while (chunk := await queue.get()) is not None:
-        yield chunk
