@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import omotenashi
 from omotenashi import Settings
+from omotenashi.asgi.announce import warnings
+from omotenashi.errors import ConfigError
+from omotenashi.settingcheck import misspelt
 from omotenashi.settings import settings_table
 
 
@@ -72,3 +76,56 @@ def test_rules_named_by_the_environment_find_their_snippets_from_any_directory(
     monkeypatch.setenv("OMOTENASHI_RULES_DIR", str(tmp_path / "site" / "rules"))
     loaded = load_all(Settings().rules)
     assert [r.rule.id for r in loaded.ruleset.rules] == ["hi"]
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (
+            {"rules_dir": "x"},  # the flat name a Django settings dict invites
+            "Settings(rules_dir=...): no such setting (as an argument it is rules={'dir': ...}; "
+            "in the environment OMOTENASHI_RULES_DIR) (got 'x')",
+        ),
+        (
+            {"debug_headers": True},
+            "OMOTENASHI_DEBUG_HEADERS (debug_headers): no such setting (did you mean "
+            "OMOTENASHI_DEBUG_HEADER?) (got True)",
+        ),
+        (
+            {"rules": {"dirr": "x"}},
+            "OMOTENASHI_RULES_DIRR (rules.dirr): no such setting (did you mean "
+            "OMOTENASHI_RULES_DIR?) (got 'x')",
+        ),
+        (
+            {"cookie": {"max_age": 34560007}},
+            "OMOTENASHI_COOKIE_MAX_AGE (cookie.max_age): input should be less than or equal to "
+            "34560000 (got 34560007)",
+        ),
+    ],
+)
+def test_a_setting_that_cannot_work_is_one_line_naming_it(given: dict[str, Any], said: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings(**given)
+    assert str(raised.value) == said
+
+
+def test_a_misspelt_group_variable_is_an_error_and_a_misspelt_one_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_RESPECT_BUDGT", "2")  # a group's: refused
+    with pytest.raises(ConfigError, match="did you mean OMOTENASHI_RESPECT_BUDGET"):
+        Settings()
+    monkeypatch.delenv("OMOTENASHI_RESPECT_BUDGT")
+    environ = {
+        "OMOTENASHI_DEBUG_HEADERS": "true",  # top level: read by no field, so only told
+        "OMOTENASHI_PROXY_READ_TIMEOUT": "5",  # the proxy's own
+        "OMOTENASHI_TRACEBACK": "1",  # the CLI's
+        "OMOTENASHI_DEPLOY_ENV": "prod",  # the site's own, like no setting
+        "OMOTENASHI_DEBUG_HEADER": "true",
+    }
+    assert misspelt(environ) == [("OMOTENASHI_DEBUG_HEADERS", "OMOTENASHI_DEBUG_HEADER")]
+    monkeypatch.setenv("OMOTENASHI_DEBUG_HEADERS", "true")
+    assert (
+        "OMOTENASHI_DEBUG_HEADERS is not a setting and is ignored (did you mean "
+        "OMOTENASHI_DEBUG_HEADER?)"
+    ) in warnings(Settings())

@@ -8,9 +8,17 @@ arguments: ``Settings(redis={"url": ...})``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
@@ -39,7 +47,13 @@ UNTRACKED = (
 )
 
 
-class RedisSettings(BaseModel):
+class _Group(BaseModel):
+    """A group of settings: a name it does not have is an error, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RedisSettings(_Group):
     url: str | None = Field(
         default=None,
         description="redis://, rediss://, unix:// or redis+sentinel:// URL; unset starts a private "
@@ -104,7 +118,7 @@ class RedisSettings(BaseModel):
     )
 
 
-class CookieSettings(BaseModel):
+class CookieSettings(_Group):
     name: str = Field(
         default="omo_vid", pattern=r"^[A-Za-z0-9_-]+$", description="The visitor cookie's name."
     )
@@ -121,7 +135,7 @@ class CookieSettings(BaseModel):
     path: str = Field(default="/", description="Cookie Path.")
 
 
-class RulesSettings(BaseModel):
+class RulesSettings(_Group):
     dir: Path = Field(default=Path("rules"), description="Folder of rule YAML files.")
     snippets_dir: Path = Field(
         default=Path("snippets"),
@@ -148,7 +162,7 @@ class RulesSettings(BaseModel):
         return self
 
 
-class RespectSettings(BaseModel):
+class RespectSettings(_Group):
     disclosure: bool = Field(
         default=True, description="Add a 'why am I seeing this' note to personalised blocks."
     )
@@ -192,7 +206,7 @@ class RespectSettings(BaseModel):
     )
 
 
-class MeasureSettings(BaseModel):
+class MeasureSettings(_Group):
     attribution_days: float = Field(
         default=7,
         gt=0,
@@ -217,8 +231,16 @@ class Settings(BaseSettings):
         env_prefix="OMOTENASHI_",
         env_nested_delimiter="_",
         env_nested_max_split=1,
-        extra="ignore",
+        extra="forbid",
     )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:  # one line naming the variable, not pydantic's report
+            from omotenashi.settingcheck import setting_error
+
+            raise setting_error(exc) from None
 
     secret_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

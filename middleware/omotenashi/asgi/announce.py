@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any
 
+from omotenashi.settingcheck import misspelt
 from omotenashi.settings import Settings
 from omotenashi.store.breaker import masked
 
@@ -39,6 +41,8 @@ def warnings(settings: Settings) -> list[str]:
             f"key {number} of {len(keys)} in OMOTENASHI_SECRET_KEYS {why}: anyone could sign "
             f"a visitor cookie; make one with: {MAKE_KEY}"
         )
+    for name, close in misspelt(os.environ):
+        out.append(f"{name} is not a setting and is ignored (did you mean {close}?)")
     if not settings.user_salt.get_secret_value():
         out.append(
             "no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the oldest "

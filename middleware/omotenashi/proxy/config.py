@@ -8,13 +8,15 @@ group, read from the same environment: ``OMOTENASHI_PROXY_UPSTREAM``,
 from __future__ import annotations
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from omotenashi.errors import ConfigError
 from omotenashi.settings import Settings
 
 
 class ProxySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt setting is an error
+
     upstream: str | None = Field(
         default=None,
         description="The origin `omotenashi proxy` forwards to (http:// or https:// URL).",
