@@ -7,7 +7,7 @@ class OmotenashiError(Exception):
     """Base class of every error Omotenashi raises."""
 
 
-class ConfigError(OmotenashiError):
+class ConfigError(OmotenashiError, ValueError):
     """The settings cannot work (a missing key, a bad value)."""
 
     def __init__(self, setting: str, value: object, problem: str) -> None:
