@@ -3,6 +3,7 @@ packages (pytest) or a missing extra to say so."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from omotenashi.cli.main import main, one_line
+from omotenashi.cli.main import COMMANDS, Parser, main, one_line
 from omotenashi.errors import RuleError, RuleSetError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,3 +242,25 @@ def test_a_closed_output_inside_a_redis_command_is_not_called_a_redis_failure() 
 
     with pytest.raises(BrokenPipeError), talking_to_redis("redis://127.0.0.1:1/0"):
         raise BrokenPipeError(32, "Broken pipe")  # `omotenashi profile show … | head`
+
+
+def test_the_usage_names_every_command_and_every_option_says_what_it_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``omotenashi --help`` lists each command with all its options (the summary is made from
+    the parsers, so none is left out), and no option is without its help."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    summary = capsys.readouterr().out
+    commands = Parser(prog="omotenashi").add_subparsers(dest="command")
+    for module in COMMANDS:
+        module.register(commands)
+    assert len(commands.choices) >= 9
+    for name, parser in commands.choices.items():
+        assert f"omotenashi {name}" in summary, name
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, f"{name} {action.option_strings or action.dest}: no help"
+            for option in action.option_strings[:1]:
+                assert option in summary, f"{name} {option} missing from the usage summary"

@@ -1,4 +1,5 @@
-"""The command line: `omotenashi check|schema|preview|force|profile|demo|settings-table`."""
+"""The command line: `omotenashi demo|check|schema|settings-table|preview|force|profile|proxy|
+report` (`omotenashi --help` shows each one's usage)."""
 
 from __future__ import annotations
 

@@ -46,8 +46,26 @@ def _demo(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     demo = commands.add_parser("demo", help="run the demo travel shop with an embedded Redis")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--root", default=".", help="the repository folder (holds demo_site/)")
-    demo.add_argument("--log-level", default="warning")
+    demo.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
+    )
+    demo.add_argument(
+        "--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000)"
+    )
+    demo.add_argument(
+        "--root",
+        default=".",
+        metavar="DIR",
+        help="the repository folder: demo_site/, and the rules/ and snippets/ used unless "
+        "OMOTENASHI_RULES_DIR or OMOTENASHI_RULES_SNIPPETS_DIR is set (default: this folder)",
+    )
+    demo.add_argument(
+        "--log-level",
+        default="warning",
+        metavar="LEVEL",
+        help="uvicorn's log level: critical, error, warning, info, debug or trace "
+        "(default warning: no line per request)",
+    )
     demo.set_defaults(func=_demo)

@@ -91,14 +91,31 @@ def _settings_table(args: argparse.Namespace) -> int:
 def register(commands: Any) -> None:
     chk = commands.add_parser("check", help="check rule files, the journey and snippets")
     chk.add_argument("rules", nargs="*", help="rules folders (default: rules)")
-    chk.add_argument("--snippets", help="the snippets folder (default: next to rules)")
-    chk.add_argument("--templates", help="your site's templates, to find undeclared slots")
+    chk.add_argument(
+        "--snippets",
+        metavar="DIR",
+        help="the snippets folder (default: snippets next to each rules folder)",
+    )
+    chk.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="your site's templates, to find slots no template declares (unset: not checked)",
+    )
     chk.set_defaults(func=_check)
 
     sch = commands.add_parser("schema", help="write the JSON Schemas of rule and journey files")
-    sch.add_argument("--out", default="schema")
+    sch.add_argument(
+        "--out",
+        default="schema",
+        metavar="DIR",
+        help="folder to write the .schema.json files in, made if missing (default schema)",
+    )
     sch.set_defaults(func=_schema)
 
     tab = commands.add_parser("settings-table", help="the configuration table, in Markdown")
-    tab.add_argument("--readme", help="rewrite the table in this README instead of printing it")
+    tab.add_argument(
+        "--readme",
+        metavar="FILE",
+        help="rewrite the table between this file's settings-table comments instead of printing it",
+    )
     tab.set_defaults(func=_settings_table)

@@ -1,13 +1,8 @@
 """The ``omotenashi`` command: the demo, and tools for editors, QA and support.
 
-omotenashi demo [--host H] [--port P]
-omotenashi check [RULES_DIR] [--snippets DIR] [--templates DIR]
-omotenashi schema [--out DIR]
-omotenashi preview PAGE [--stage S] [--segment S] [--attr k=v] [--interest t=n] ...
-omotenashi force [--rule ID] [--stage S] [--attr k=v] [--ttl S] [--url URL] [--time T] [--cookie]
-omotenashi profile show|set|delete VISITOR [field=value ...]
-omotenashi proxy --upstream URL [--host H] [--port P] [--workers N]
-omotenashi report [RULES_DIR] [--since D] [--until D] [--json] [--html FILE]
+Each module of this package registers its own commands (``COMMANDS``). ``omotenashi --help``
+shows every command's usage as argparse makes it from that command's parser, so the summary
+names every option; ``omotenashi COMMAND --help`` says what each one does.
 """
 
 from __future__ import annotations
@@ -15,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from typing import NoReturn
 
 from omotenashi.cli import demo, editors, preview, proxy, qa, report
@@ -31,6 +27,11 @@ EXTRAS = {
 # Each module adds its own sub-commands: register(commands).
 COMMANDS = (demo, editors, preview, qa, proxy, report)
 
+ABOUT = (
+    "The demo, and tools for editors, QA and support. `omotenashi COMMAND --help`\n"
+    "says what each option of a command does."
+)
+
 
 class Parser(argparse.ArgumentParser):
     """Bad arguments are one line too (argparse prints the usage first)."""
@@ -40,12 +41,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = Parser(
-        prog="omotenashi", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="omotenashi", formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, title="commands")
     for module in COMMANDS:
         module.register(commands)
+    parser.description = f"{ABOUT}\n\n{usages(commands.choices.values())}"
     args = parser.parse_args(argv)
     try:
         code = int(args.func(args))
@@ -61,6 +61,17 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"omotenashi {args.command}: {one_line(exc)}", file=sys.stderr)
         return 2 if isinstance(exc, OmotenashiError | OSError | ImportError | ValueError) else 1
+
+
+def usages(parsers: Iterable[argparse.ArgumentParser]) -> str:
+    """Each command's usage as argparse writes it (every option and argument the command
+    takes), without the ``[-h]`` they all have."""
+    lines: list[str] = []
+    for sub in parsers:
+        text = sub.format_usage().removeprefix("usage: ").replace(" [-h]", "", 1)
+        first, *rest = text.rstrip().splitlines()
+        lines += [first, *(line.removeprefix(" " * len("usage: ")) for line in rest)]
+    return "\n".join(lines)
 
 
 def quiet_stdout() -> None:

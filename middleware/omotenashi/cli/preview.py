@@ -199,27 +199,100 @@ def register(commands: Any) -> None:
     pre.add_argument(
         "page", help="a URL of a running site, an HTML file, or a Jinja2 template (--context)"
     )
-    pre.add_argument("--path", default="/", help="the page's path, for a page given as a file")
-    pre.add_argument("--context", default="{}", help="JSON values for a Jinja2 template page")
-    pre.add_argument("--rules", help="the rules folder (default: OMOTENASHI_RULES_DIR)")
-    pre.add_argument("--snippets")
-    pre.add_argument("--stage", default="awareness")
-    pre.add_argument("--segment", action="append", default=[])
-    pre.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE")
-    pre.add_argument("--interest", action="append", default=[], metavar="TOPIC=SCORE")
-    pre.add_argument("--query", action="append", default=[], metavar="NAME=VALUE")
     pre.add_argument(
-        "--visits", type=int, default=1, help="visits so far, this one included (1: a first visit)"
+        "--path",
+        default="/",
+        help="the page's path, for a page given as a file (default /; a URL gives its own)",
     )
-    pre.add_argument("--views", type=int, default=0)
-    pre.add_argument("--purchases", type=int, default=0)
-    pre.add_argument("--device", choices=["mobile", "tablet", "desktop", "other"])
-    pre.add_argument("--user-agent")
-    pre.add_argument("--language", default="")
+    pre.add_argument(
+        "--context", default="{}", metavar="JSON", help="JSON values for a Jinja2 template page"
+    )
+    pre.add_argument(
+        "--rules", metavar="DIR", help="the rules folder (default: OMOTENASHI_RULES_DIR)"
+    )
+    pre.add_argument(
+        "--snippets",
+        metavar="DIR",
+        help="with --rules: the snippets folder (default: snippets next to the rules folder); "
+        "without --rules, OMOTENASHI_RULES_SNIPPETS_DIR decides",
+    )
+    pre.add_argument(
+        "--stage", default="awareness", help="the visitor's journey stage (default awareness)"
+    )
+    pre.add_argument(
+        "--segment",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a segment the visitor is in; repeat for more (unset: only those the journey derives)",
+    )
+    pre.add_argument(
+        "--attr",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an attribute of the visitor, e.g. tier=gold (JSON values such as 3 or true "
+        "are read as such); repeat for more",
+    )
+    pre.add_argument(
+        "--interest",
+        action="append",
+        default=[],
+        metavar="TOPIC=SCORE",
+        help="the visitor's interest in a topic, e.g. hawaii=3; repeat for more (default: none)",
+    )
+    pre.add_argument(
+        "--query",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of the page's query string, e.g. utm_campaign=winter-sale; repeat "
+        "for more (a URL's own query string is not read)",
+    )
+    pre.add_argument(
+        "--visits",
+        type=int,
+        default=1,
+        metavar="N",
+        help="visits so far, this one included (default 1: a first visit)",
+    )
+    pre.add_argument(
+        "--views",
+        type=int,
+        default=0,
+        metavar="N",
+        help="pages viewed before this one (default 0)",
+    )
+    pre.add_argument(
+        "--purchases", type=int, default=0, metavar="N", help="purchases so far (default 0)"
+    )
+    pre.add_argument(
+        "--device",
+        choices=["mobile", "tablet", "desktop", "other"],
+        help="the kind of device, with browser and OS Other (default: read from "
+        "--user-agent; neither given: other)",
+    )
+    pre.add_argument(
+        "--user-agent",
+        metavar="TEXT",
+        help="a browser's User-Agent header, read for the device, browser and OS "
+        "conditions (default: none; ignored with --device)",
+    )
+    pre.add_argument(
+        "--language",
+        default="",
+        metavar="TAGS",
+        help="the Accept-Language header, e.g. 'ja,en;q=0.8' (default: none)",
+    )
     pre.add_argument(
         "--time",
         help="ISO time, e.g. 2026-11-23T19:00+09:00; without an offset, in the rules' time zone "
-        "(OMOTENASHI_RULES_TIMEZONE), as schedules are",
+        "(OMOTENASHI_RULES_TIMEZONE), as schedules are (default: now)",
     )
-    pre.add_argument("--out", default="preview.html")
+    pre.add_argument(
+        "--out",
+        default="preview.html",
+        metavar="FILE",
+        help="where to write the personalised page (default preview.html)",
+    )
     pre.set_defaults(func=_preview)

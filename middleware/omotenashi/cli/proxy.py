@@ -23,15 +23,33 @@ def register(commands: Any) -> None:
         "proxy",
         help="personalise any HTTP origin (PHP, Rails, a static site ...) as a reverse proxy",
     )
-    cmd.add_argument("--upstream", help="the origin's URL (or OMOTENASHI_PROXY_UPSTREAM)")
-    cmd.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    cmd.add_argument("--port", type=int, default=8000)
-    cmd.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    cmd.add_argument(
+        "--upstream", metavar="URL", help="the origin's URL (or OMOTENASHI_PROXY_UPSTREAM)"
+    )
+    cmd.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
+    )
+    cmd.add_argument(
+        "--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000)"
+    )
+    cmd.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes (default 1)"
+    )
     cmd.add_argument(
         "--forwarded-allow-ips",
-        help="load balancers whose X-Forwarded-For/-Proto to believe (comma-separated IPs)",
+        metavar="IPS",
+        help="load balancers whose X-Forwarded-For/-Proto to believe (comma-separated IPs; "
+        "unset: none)",
     )
-    cmd.add_argument("--log-level", default="info")
+    cmd.add_argument(
+        "--log-level",
+        default="info",
+        metavar="LEVEL",
+        help="uvicorn's log level: critical, error, warning, info, debug or trace "
+        "(default info: a line per request)",
+    )
     cmd.set_defaults(func=run)
 
 

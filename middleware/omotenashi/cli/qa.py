@@ -226,31 +226,72 @@ async def _profile_async(
 
 def register(commands: Any) -> None:
     frc = commands.add_parser("force", help="a signed preview link that forces a variant")
-    frc.add_argument("--rule", action="append", default=[])
     frc.add_argument(
-        "--rules", help="check --rule ids against this folder (default: OMOTENASHI_RULES_DIR)"
+        "--rule",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a rule to show, whatever its conditions, schedule, caps or the visitor's "
+        "switches; repeat for more",
     )
-    frc.add_argument("--snippets")
-    frc.add_argument("--stage")
-    frc.add_argument("--segment", action="append", default=[])
-    frc.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE")
+    frc.add_argument(
+        "--rules",
+        metavar="DIR",
+        help="check --rule ids against this folder (default: OMOTENASHI_RULES_DIR; "
+        "neither: not checked)",
+    )
+    frc.add_argument(
+        "--snippets",
+        metavar="DIR",
+        help="with --rules: the snippets folder those rules load with (default: snippets next "
+        "to the rules folder)",
+    )
+    frc.add_argument("--stage", help="the journey stage to force (unset: the visitor's own)")
+    frc.add_argument(
+        "--segment",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a segment to put the visitor in; repeat for more",
+    )
+    frc.add_argument(
+        "--attr",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an attribute to give the visitor, e.g. tier=gold (JSON values such as 3 or true "
+        "are read as such); repeat for more",
+    )
     frc.add_argument(
         "--ttl",
         type=int,
         default=None,
+        metavar="SECONDS",
         help=f"seconds the link works (default {DEFAULT_TTL}; most: OMOTENASHI_PREVIEW_MAX_AGE)",
     )
-    frc.add_argument("--url", default="http://127.0.0.1:8000/", help="the site (its host binds)")
+    frc.add_argument(
+        "--url",
+        default="http://127.0.0.1:8000/",
+        help="the page to link to; the link works on its host only (default "
+        "http://127.0.0.1:8000/)",
+    )
     frc.add_argument(
         "--cookie", action="store_true", help="print the cookie instead (for --url's host only)"
     )
     frc.add_argument(
-        "--time", help="the moment schedules and time conditions see, e.g. 2026-12-24T19:00+09:00"
+        "--time",
+        help="the moment schedules and time conditions see, e.g. 2026-12-24T19:00+09:00; "
+        "without an offset, in this machine's time zone (unset: the real time)",
     )
     frc.set_defaults(func=_force)
 
     pro = commands.add_parser("profile", help="show, set or delete a visitor's profile")
-    pro.add_argument("action", choices=["show", "set", "delete"])
+    pro.add_argument(
+        "action",
+        choices=["show", "set", "delete"],
+        help="show prints the profile as JSON, set writes the FIELD=VALUE fields, delete erases "
+        "the profile",
+    )
     pro.add_argument("visitor", help="the visitor id, or their omo_vid cookie value")
     pro.add_argument(
         "fields",

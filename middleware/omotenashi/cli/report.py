@@ -1,6 +1,7 @@
 """``omotenashi report``: lift per rule and goal, from the counters in Redis.
 
-omotenashi report [RULES_DIR] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--json] [--html FILE]
+omotenashi report [RULES_DIR] [--snippets DIR] [--since YYYY-MM-DD] [--until YYYY-MM-DD]
+                  [--json] [--html FILE] [--redis URL]
 
 Reads the rule files (holdouts and goals) and the daily counters; prints a table (or JSON) and
 optionally writes a self-contained HTML report with plots.
@@ -74,11 +75,24 @@ def register(commands: Any) -> None:
     rep.add_argument("rules", nargs="?", help="rules folder (default: OMOTENASHI_RULES_DIR)")
     rep.add_argument(
         "--snippets",
+        metavar="DIR",
         help="snippets folder (default: OMOTENASHI_RULES_SNIPPETS_DIR, else next to the rules)",
     )
-    rep.add_argument("--since", help="first day of first exposures, YYYY-MM-DD (UTC)")
-    rep.add_argument("--until", help="last day of first exposures, YYYY-MM-DD (UTC)")
+    rep.add_argument(
+        "--since",
+        metavar="DAY",
+        help="first day of first exposures, YYYY-MM-DD (UTC; unset: the oldest kept)",
+    )
+    rep.add_argument(
+        "--until",
+        metavar="DAY",
+        help="last day of first exposures, YYYY-MM-DD (UTC; unset: today)",
+    )
     rep.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    rep.add_argument("--html", help="also write a self-contained HTML report with plots here")
-    rep.add_argument("--redis", help="Redis URL (default: OMOTENASHI_REDIS_URL)")
+    rep.add_argument(
+        "--html", metavar="FILE", help="also write a self-contained HTML report with plots here"
+    )
+    rep.add_argument(
+        "--redis", metavar="URL", help="the site's Redis (default: OMOTENASHI_REDIS_URL)"
+    )
     rep.set_defaults(func=_report)
