@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -379,6 +380,12 @@ def test_force_prints_a_link_or_a_cookie(
         ({"OMOTENASHI_PREVIEW_KEYS": "qa-key"}, [], 0, ""),  # a QA key alone is enough
         ({"OMOTENASHI_PREVIEW_KEYS": "qa-key"}, ["--time", "2026-12-24T19:00+09:00"], 0, ""),
         ({"OMOTENASHI_PREVIEW_KEYS": "qa-key"}, ["--time", "xmas"], 2, "not an ISO time"),
+        (  # no offset: in the rules' time zone, as schedules and preview --time read it
+            {"OMOTENASHI_PREVIEW_KEYS": "qa-key", "OMOTENASHI_RULES_TIMEZONE": "Asia/Tokyo"},
+            ["--time", "2026-12-24T19:00"],
+            0,
+            "",
+        ),
         (
             {"OMOTENASHI_PREVIEW_KEYS": "qa-key", "OMOTENASHI_PREVIEW_ENABLED": "false"},
             [],
@@ -413,8 +420,11 @@ def test_force_signs_with_the_preview_key_briefly_and_at_a_moment(
     forced = ForceSigner(Settings(preview_keys=["qa-key"])).read(token, "shop.example", "https")
     assert forced is not None and forced.rules == {"a"}
     assert 850 < forced.expires - time.time() <= 900  # 15 minutes unless --ttl says otherwise
-    moment = datetime.fromisoformat(args[1]).timestamp() if args else None
-    assert forced.at == moment
+    zone = ZoneInfo(env.get("OMOTENASHI_RULES_TIMEZONE", "UTC"))
+    moment = datetime.fromisoformat(args[1]) if args else None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    assert forced.at == (moment.timestamp() if moment else None)
 
 
 SALE = """

@@ -17,6 +17,7 @@ DEFAULT_TTL = 900  # a force link's token is in access logs while it lives: shor
 
 def _force(args: argparse.Namespace) -> int:
     from datetime import datetime
+    from zoneinfo import ZoneInfo
 
     from omotenashi.errors import ConfigError
     from omotenashi.identity.preview import COOKIE, PARAM, ForceSigner
@@ -44,7 +45,10 @@ def _force(args: argparse.Namespace) -> int:
     at = None
     if args.time:
         try:
-            at = datetime.fromisoformat(args.time).timestamp()  # naive: this machine's zone
+            moment = datetime.fromisoformat(args.time)
+            if moment.tzinfo is None:  # as schedules read it: in the rules' time zone
+                moment = moment.replace(tzinfo=ZoneInfo(settings.rules.timezone))
+            at = moment.timestamp()
         except ValueError:
             print(f"omotenashi force: --time: not an ISO time (got {args.time!r})", file=sys.stderr)
             return 2
@@ -281,7 +285,8 @@ def register(commands: Any) -> None:
     frc.add_argument(
         "--time",
         help="the moment schedules and time conditions see, e.g. 2026-12-24T19:00+09:00; "
-        "without an offset, in this machine's time zone (unset: the real time)",
+        "without an offset, in the rules' time zone, OMOTENASHI_RULES_TIMEZONE (unset: the "
+        "real time)",
     )
     frc.set_defaults(func=_force)
 
