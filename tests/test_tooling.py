@@ -187,6 +187,27 @@ async def test_a_signed_preview_link_forces_a_variant_for_one_browser(
 
 
 @pytest.mark.anyio
+async def test_a_force_link_in_a_gpc_browser_says_why_it_changes_nothing(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    rules = """
+    rules:
+      - {id: normal, slot: hero, text: Normal, why: "everyone"}
+      - {id: forced, slot: hero, text: Forced, priority: 1, when: {stage: loyalty}, why: "loyal"}
+    """
+    settings = make_settings(rules)
+    token = ForceSigner(settings).make(rules=["forced"], ttl=60)
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw, headers={"sec-gpc": "1"}) as client:
+        page = await client.get(f"/?omo_preview={token}")
+    assert ">Normal<" in page.text and ">Forced<" not in page.text
+    assert page.headers["x-omotenashi-preview"] == (
+        "not applied: this browser sends Global Privacy Control or Do Not Track: it is never "
+        "forced"
+    )
+
+
+@pytest.mark.anyio
 async def test_a_preview_browser_that_signs_in_leaves_no_trace_in_the_user_s_profile(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:

@@ -214,7 +214,7 @@ class Arrival:
             self.metrics.inc("private")
             if recommends:  # what everyone viewed: popular items, nothing about this visitor
                 shared = await self._shared_only(item)
-            return Visitor(
+            private = Visitor(
                 ident,
                 Profile(),
                 guest.device,
@@ -223,6 +223,9 @@ class Arrival:
                 keeps_choices=privacy.keeps_choices(not ident.is_new),
                 shared=shared or Shared(),
             )
+            if _preview_token(scope, guest.headers)[0]:  # QA: why the link changes nothing
+                private.preview_refused = f"not applied: {PRIVATE_PREVIEW[privacy.reason]}"
+            return private
         try:
             if ident.is_new:  # nothing to read; but a store known to be down means no profile
                 profile, degraded = Profile(), not self.store.healthy
@@ -266,12 +269,7 @@ class Arrival:
     def _preview(self, visitor: Visitor, scope: Scope, headers: dict[str, str]) -> None:
         """A signed preview link (``?omo_preview=``) or cookie forces a variant for QA; a token
         refused says why in the response (``visitor.preview_refused``) and one DEBUG line."""
-        query = scope.get("query_string", b"").decode("latin-1")
-        token = None
-        if preview.PARAM + "=" in query:
-            token = (parse_qs(query).get(preview.PARAM) or [None])[0]
-        from_link = token is not None
-        token = token or cookie_value(headers.get("cookie"), preview.COOKIE)
+        token, from_link = _preview_token(scope, headers)
         if not token:
             return
         host, scheme = request_host(headers, scope, self.settings)
@@ -283,3 +281,25 @@ class Arrival:
             visitor.forced = forced
             visitor.forced_cookie = token if from_link else None
             visitor.forced_secure = scheme == "https"  # the browser's, not the proxy's hop
+
+
+# Why a force link changes nothing for a private visitor (their pages get no forced variant)
+PRIVATE_PREVIEW = {
+    "gpc": "this browser sends Global Privacy Control or Do Not Track: it is never forced",
+    "consent": "this browser has not given consent: it is never forced",
+    "withdrawn": "this browser withdrew consent: it is never forced",
+    "nothing": "this browser chose to personalise nothing: it is never forced",
+    "revoked": "this visitor is revoked: it is never forced",
+    "bot": "a bot is never forced",
+}
+
+
+def _preview_token(scope: Scope, headers: dict[str, str]) -> tuple[str | None, bool]:
+    """The force link's token (``?omo_preview=``), else its cookie's; and whether a link."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    token = None
+    if preview.PARAM + "=" in query:
+        token = (parse_qs(query).get(preview.PARAM) or [None])[0]
+    if token is not None:
+        return token, True
+    return cookie_value(headers.get("cookie"), preview.COOKIE), False
