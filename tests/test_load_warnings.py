@@ -222,3 +222,27 @@ def test_a_reload_logs_at_most_twenty_warnings_and_counts_the_rest(
     said = [r.getMessage() for r in caplog.records]
     assert len([m for m in said if "would never be on" in m]) == 20
     assert "omotenashi: and 10 more warning(s): `omotenashi check` lists them all" in said
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("sub/more.yaml", "subfolders are not read"),
+        ("sale.YAML", "in lowercase: rename it to sale.yaml"),
+    ],
+)
+def test_a_rule_file_no_load_reads_is_a_warning_of_the_live_site_too(
+    path: str, said: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not only ``omotenashi check``: a site whose editor saved rules where they are never
+    read logs it as it loads them."""
+    root = site(tmp_path, rule("s.html"), {"s.html": "Hi"})
+    extra = root / "rules" / path
+    extra.parent.mkdir(exist_ok=True)
+    extra.write_text("rules:\n  - {id: lost, slot: hero, text: Lost, why: because}\n")
+    cfg = RulesSettings(dir=root / "rules", snippets_dir=root / "snippets")
+    with caplog.at_level(logging.WARNING, logger="omotenashi"):
+        reloader = Reloader(cfg, Metrics())
+    assert [r.id for r in reloader.current.ruleset.rules] == ["r"]
+    lines = [r.getMessage() for r in caplog.records if "never read" in r.getMessage()]
+    assert len(lines) == 1 and said in lines[0] and path.split("/")[-1] in lines[0]

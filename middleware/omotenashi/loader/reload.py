@@ -27,6 +27,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import CatalogSource, load_catalog_for
+from omotenashi.loader.filechecks import ignored_files
 from omotenashi.loader.findings import LoadWarning
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.pacing import Handover, in_background, let_go, paused_gc, settle
@@ -78,7 +79,9 @@ def _load_all(cfg: RulesSettings, catalog: CatalogSource | None, renderer: Rende
         errors.extend(exc.errors)
     if errors:
         raise RuleSetError(errors)
-    return Loaded(ruleset, journey, renderer, items, tuple(n.error for n in noted))
+    # files an editor put where no load reads them: the live site says so too, not only check
+    unread = [RuleError(f.file, f.line, "", f.message) for f in ignored_files(cfg.dir, None)]
+    return Loaded(ruleset, journey, renderer, items, (*(n.error for n in noted), *unread))
 
 
 def load_in_background(
