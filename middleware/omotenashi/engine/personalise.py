@@ -33,6 +33,7 @@ from omotenashi.engine.html import (
     scan,
 )
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
+from omotenashi.engine.html.fragment import TABLE_SLOTS, broken
 from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items
@@ -108,15 +109,22 @@ def personalise(
             by_name[text] = here  # a selector never looks like a slot name ('[', '.', '#' ...)
     present = frozenset(found.matches)
     # targets that are all void (<img>, <input> ...): a rule that fills content cannot win them,
-    # so a lower rule that sets attributes there still can
-    void = {name for name, targets in by_name.items() if all(t.void for t in targets)}
+    # so a lower rule that sets attributes there still can; nor can a text rule win table parts
+    # (<tr>, <tbody> ...), whose text a browser moves out of the table
+    void: set[str] = set()
+    tables: set[str] = set()
+    for name, targets in by_name.items():
+        if all(t.void for t in targets):
+            void.add(name)
+        elif all(t.tag in TABLE_SLOTS for t in targets):
+            tables.add(name)
     t0 = time.perf_counter()
     if restraint is not None:
         decisions = restraint.choose(
-            lambda allowed: decide(ruleset, facts, by_name, _fits(void, allowed), forced, present)
+            lambda ok: decide(ruleset, facts, by_name, _fits(void, tables, ok), forced, present)
         )
     else:
-        fits = _fits(void, lambda rule: True)
+        fits = _fits(void, tables, lambda rule: True)
         decisions = decide(ruleset, facts, by_name, fits, forced=forced, selectors=present)
     decisions = [_reasoned(d, facts, forced, restraint) for d in decisions]
     names = labels(decisions)
@@ -144,6 +152,13 @@ def personalise(
                     "holds no content (use attrs: for it)"
                 )
                 targets = [t for t in targets if not t.void]
+            if moved := [t for t in targets if t.tag in TABLE_SLOTS and broken(inner, t.tag)]:
+                why_not = broken(inner, moved[0].tag)
+                left_out.append(
+                    f"rule {decision.id!r}: its target is a <{moved[0].tag}>, and its content "
+                    f"{why_not.reason if why_not else ''}"
+                )
+                targets = [t for t in targets if t not in moved]
         if not targets:
             continue
         applied.append(decision)
@@ -242,17 +257,21 @@ def _selectors(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
 
 
 def _fits(
-    void: set[str], allowed: Callable[[CompiledRule], bool]
+    void: set[str], tables: set[str], allowed: Callable[[CompiledRule], bool]
 ) -> Callable[[CompiledRule], bool]:
     """``allowed``, for rules that can change their target here: not a text, snippet or
-    recommendation rule whose target is only void elements (asked before ``allowed``, which
-    may count what it lets through)."""
-    if not void:
+    recommendation rule whose target is only void elements, nor a text rule whose target is
+    only table parts (``tables``); asked before ``allowed``, which may count what it lets
+    through."""
+    if not (void or tables):
         return allowed
 
     def fits(rule: CompiledRule) -> bool:
         r = rule.rule
-        return not (rule.fills and (r.slot or r.selector) in void) and allowed(rule)
+        target = r.slot or r.selector
+        if rule.fills and (target in void or (r.text is not None and target in tables)):
+            return False
+        return allowed(rule)
 
     return fits
 

@@ -27,13 +27,16 @@ def declared_slots(templates: Path, attribute: str) -> set[str]:
 
 
 VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
+TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "colgroup")  # no text directly inside
+_NO_TEXT = f"{VOID}|{'|'.join(TABLE_PARTS)}"
 
 
 def void_slots(templates: Path, attribute: str) -> dict[str, str]:
-    """Slots the templates put on an element that holds no content (an ``<img>`` ...): the
-    name, and the tag of the first such element."""
+    """Slots the templates put on an element that holds no content (an ``<img>`` ...) or no
+    text (a table part, ``<tr>`` ...): the name, and the tag of the first such element."""
     pattern = re.compile(
-        rf"<({VOID})(?=[\t\n\f\r />])[^<>]*?{re.escape(attribute)}\s*=\s*[\"']?([A-Za-z0-9_.:-]+)",
+        rf"<({_NO_TEXT})(?=[\t\n\f\r />])[^<>]*?{re.escape(attribute)}"
+        r"\s*=\s*[\"']?([A-Za-z0-9_.:-]+)",
         re.I,
     )
     found: dict[str, str] = {}
@@ -46,12 +49,20 @@ def void_slots(templates: Path, attribute: str) -> dict[str, str]:
 
 def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Finding]:
     """A warning at each text, snippet or recommendation rule whose slot the templates put on
-    an element that holds no content: it never shows there."""
+    an element that holds no content, and each text rule whose slot they put on a table part:
+    it never shows there."""
     out: list[Finding] = []
     for r in rules:
         rule = r.rule
-        if rule.slot in voids and r.fills:
-            tag = voids[rule.slot]
+        tag = voids.get(rule.slot or "")
+        if tag in TABLE_PARTS and rule.text is not None:
+            said = (
+                f"rule {r.id!r} puts text into the slot {rule.slot!r}, which the templates put "
+                f"on a <{tag}>: a browser moves text there out of the table, so this rule never "
+                "shows there (use a snippet of table cells or rows, or put the slot on a cell)"
+            )
+            out.append(Finding(r.file, r.line, "warning", said))
+        elif tag is not None and tag not in TABLE_PARTS and r.fills:
             out.append(
                 Finding(
                     r.file,

@@ -179,6 +179,10 @@ class Open:
         self.at = self.end = 0  # where its start tag is
 
 
+# Elements that keep only table parts directly inside: what fills one must be those alone
+TABLE_SLOTS = frozenset(_KIDS)
+
+
 def fragment_problem(html: str) -> str | None:
     """None when ``html`` is a balanced fragment that cannot change the page outside the slot
     it fills (see the module's docstring); else a short reason, the same for every visitor."""
@@ -186,12 +190,13 @@ def fragment_problem(html: str) -> str | None:
     return None if found is None else found.reason
 
 
-def broken(html: str) -> Broken | None:
-    """:func:`fragment_problem`, with where the problem is."""
-    if "<" not in html:
+def broken(html: str, within: str = "#fragment") -> Broken | None:
+    """:func:`fragment_problem`, with where the problem is; ``within`` a table part (one of
+    :data:`TABLE_SLOTS`: the slot's element), also what a browser would move out of it."""
+    if "<" not in html and (within == "#fragment" or NONWS.search(html) is None):
         return None
     n = len(html)
-    stack = [Open("#fragment", "html", 0)]
+    stack = [Open(within, "html", 0)]
     open_names: dict[str, int] = {}
     # a quote a tag never closes is the last of its kind in the markup (or the tokenizer's
     # pattern would have read the value up to the next one, as a browser does)
