@@ -2,7 +2,9 @@
 
 Off unless ``OMOTENASHI_MEASURE_REPORT_TOKEN`` is set. The token comes as the password of HTTP
 Basic authentication (a browser asks for it) or as a Bearer token; it is compared in constant
-time. ``?since=YYYY-MM-DD&until=YYYY-MM-DD`` pick the days. The page is never cached or indexed.
+time. ``?since=YYYY-MM-DD&until=YYYY-MM-DD`` pick the days: a range wider than the day counts
+are kept is narrowed to them, and the page says so (``measure.collect``); a ``since`` after the
+``until`` is a 400 naming both. The page is never cached or indexed.
 ``GET <prefix>/metrics`` checks ``OMOTENASHI_METRICS_TOKEN`` the same way, when it is set.
 """
 

@@ -7,7 +7,8 @@ empty journey file and such a schedule (``LoadWarning``). Warnings: rules on one
 equal priority that can hold at once (one warning per slot and priority), a rule with no
 conditions that always wins its slot over lower rules, schedules that have ended, snippets
 that fail for a sample visitor, slots no template declares, likely misspelt segments and
-topics, snippets no rule uses, rule files with no rules.
+topics, snippets no rule uses, rule files with no rules, more measured rules on one page than a
+page view counts (``measurechecks``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from omotenashi.loader.filechecks import (
 )
 from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
+from omotenashi.loader.measurechecks import crowded_pages
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
@@ -248,6 +250,7 @@ def _check(
             can_fire.append(r)
     findings += _same_priority(can_fire)
     findings += _always_wins(can_fire)
+    findings += crowded_pages(can_fire)  # more measured rules on a page than a view counts
     used = {r.rule.snippet for r in rules if r.rule.snippet}
     findings += unused_snippets(snippets_dir, used, base)
     findings += ignored_files(rules_dir, base)

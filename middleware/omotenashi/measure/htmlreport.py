@@ -10,7 +10,8 @@ from html import escape
 
 from . import svgplot
 from .counting import Arm
-from .report import GROWING, METHODS, Report, Row
+from .notes import GROWING, NOT_COUNTED, OPTED_OUT, read_once
+from .report import METHODS, Report, Row
 from .stats import SRM_ADVICE, Verdict, decimals, signed
 from .svgplot import Estimate, Series
 
@@ -169,7 +170,10 @@ def render_html(report: Report) -> str:
     if unmeasured:
         sentences += f"<li>{escape(unmeasured)}</li>"
     many = report.many()  # more than one row judged: some cross zero by chance
-    many_note = f'<p class="note">{escape(many)}</p>' if many else ""
+    notes = [many] if many else []
+    notes += [read_once(report.confidence), NOT_COUNTED, OPTED_OUT]
+    under = "".join(f'<p class="note">{escape(note)}</p>' for note in notes)
+    clamped = f'<p class="warn">{escape(report.range_note)}</p>' if report.range_note else ""
 
     methods = "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in METHODS.items())
     return (
@@ -178,9 +182,9 @@ def render_html(report: Report) -> str:
         f"<title>Omotenashi report</title><style>{STYLE}</style></head><body>"
         f'<h1>Omotenashi report</h1><p class="note">Visitors first exposed {escape(span)} '
         f"(UTC days); at least {report.min_per_arm} visitors per group before a verdict.</p>"
-        f"{_warnings(report)}"
+        f"{clamped}{_warnings(report)}"
         f"<h2>Rules and goals</h2>{_table(report) if report.measured else '<p>Nothing yet.</p>'}"
-        f"<ul>{sentences}</ul>{many_note}"
+        f"<ul>{sentences}</ul>{under}"
         f"<h2>Lift with confidence intervals</h2>{_forests(report)}"
         f"<h2>Daily exposures and conversions</h2>{_dailies(report)}"
         f'<h2>Methods</h2><ul class="note">{methods}</ul>'

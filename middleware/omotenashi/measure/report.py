@@ -11,33 +11,15 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import stats
 from .counting import Arm, parse_field
 from .errors import MeasureError
+from .notes import MANY, UNUSABLE, planned_on
 
 MDE = 0.10  # the relative lift "visitors needed" is planned for
-#: Said under every report (text and HTML): conversions are filed under the day of the first
-#: exposure, so the newest cohorts have had less time to convert.
-GROWING = (
-    "Each day is a cohort: the visitors first exposed that day and the goals they reached "
-    "later. The most recent days are still inside the attribution window: their conversions "
-    "will grow."
-)
-
-#: Said under a report of more than one rule and goal row (text and HTML).
-MANY = (
-    "{n} rule and goal rows: even where no rule does anything, about 1 row in 20 shows an "
-    "interval clear of zero by chance alone; judge each rule on the goal you named for it."
-)
-#: Why a row's counts cannot be used: more conversions than visitors in a group.
-UNUSABLE = (
-    "Unusable data: {what}. More conversions than visitors cannot happen once each visitor "
-    "counts once; these days hold counts from an older version that counted one visitor's "
-    "concurrent requests more than once: pick days after the upgrade with --since."
-)
 
 METHODS = {
     "rate": "Wilson score interval",
@@ -121,6 +103,7 @@ class Row:
     needed: int | None = None  # held-out visitors to detect a MDE relative lift (80 % power)
     needed_treated: int | None = None  # and treated ones, at the rule's holdout split
     unusable: bool = False  # more conversions than visitors in a group: nothing to compute
+    planned_on: str | None = None  # the cohort day both groups reached the planned size
 
     @property
     def planned(self) -> bool:
@@ -180,6 +163,7 @@ class Row:
             else {"control": self.needed, "treatment": self.needed_treated},
             "verdict": self.label,
             "early": self.early,
+            "planned_on": self.planned_on,
             "unusable": self.unusable,
             "sentence": self.sentence,
         }
@@ -200,6 +184,7 @@ class Report:
     until: str | None
     confidence: float
     min_per_arm: int
+    range_note: str = ""  # why the days read are not those asked for (notes.clamped)
 
     @property
     def measured(self) -> list[Row]:
@@ -227,6 +212,7 @@ class Report:
         return {
             "since": self.since,
             "until": self.until,
+            "range_note": self.range_note or None,
             "confidence": self.confidence,
             "min_visitors_per_arm": self.min_per_arm,
             "methods": METHODS,
@@ -368,9 +354,25 @@ def build(
         for goal in goals or ("",):
             x_t = converted[(rule, goal, Arm.TREATMENT)] if goal else 0
             x_c = converted[(rule, goal, Arm.CONTROL)] if goal else 0
-            rows.append(_row(rule, goal, holdout, (n_t, x_t, n_c, x_c), confidence, min_per_arm))
+            row = _row(rule, goal, holdout, (n_t, x_t, n_c, x_c), confidence, min_per_arm)
+            rows.append(_dated(row, counts, since, until))
         daily[rule] = _daily(counts, rule, set(goals), since, until)
     return Report(rows, daily, since, until, confidence, min_per_arm)
+
+
+def _dated(row: Row, counts: Counts, since: str | None, until: str | None) -> Row:
+    """A row whose groups reached the planned size, with the cohort day they reached it on and
+    a sentence saying that the read up to that day is the one that counts."""
+    if not row.planned or row.srm or row.unusable or not row.goal:
+        return row
+    n_t = n_c = 0
+    for day in counts.days:  # sorted: the first day both groups reached their plan
+        if _within(day, since, until):
+            n_t += counts.exposures[(row.rule, Arm.TREATMENT, day)]
+            n_c += counts.exposures[(row.rule, Arm.CONTROL, day)]
+            if n_c >= (row.needed or 0) and n_t >= (row.needed_treated or 0):
+                return replace(row, planned_on=day, sentence=f"{row.sentence} {planned_on(day)}")
+    return row
 
 
 def _daily(

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from statistics import NormalDist
 
+from omotenashi.engine.exposure import CHECKS_PER_VIEW
+
 from .errors import MeasureError
 
 CONFIDENCE = 0.95
@@ -35,8 +37,12 @@ MIN_PER_ARM = 100
 SRM_ADVICE = (
     "The split between shown and held-out visitors is far from what the holdout asks for "
     "(p < 0.001), so these numbers cannot be trusted: check whether the holdout was changed "
-    "during the test, whether a cache serves one visitor's personalised page to others, and "
-    "whether redirects, errors or bot filtering lose more visitors of one group."
+    "during the test, whether a cache serves one visitor's personalised page to others, "
+    "whether redirects, errors or bot filtering lose more visitors of one group, and whether "
+    f"more than {CHECKS_PER_VIEW} measured rules can apply on one page: a page view counts the "
+    f"held-out visitors of at most {CHECKS_PER_VIEW} of them, in turns, so visitors who see "
+    "one page go missing from some held-out groups (`omotenashi check` warns; measure fewer "
+    "rules at once, or put them on separate pages)."
 )
 _NORMAL = NormalDist()
 

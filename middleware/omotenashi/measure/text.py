@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from .report import GROWING, Report, Row
+from .notes import GROWING, NOT_COUNTED, OPTED_OUT, read_once
+from .report import Report, Row
 from .stats import decimals, signed
 
 
@@ -45,6 +46,8 @@ def render_text(report: Report) -> str:
     """A fixed-width table, then each row's plain sentence and the methods used."""
     span = f"{report.since or 'start'} .. {report.until or 'today'}"
     lines = [f"Omotenashi report, first exposures {span} (UTC days)", ""]
+    if report.range_note:
+        lines += [report.range_note, ""]
     if not report.rows:
         return "\n".join([*lines, "Nothing counted yet: no rule has been exposed.", ""])
     measured, unmeasured = report.measured, report.unmeasured()
@@ -85,7 +88,10 @@ def render_text(report: Report) -> str:
         "'split p' tests the treated/control split against the holdout; SRM! below 0.001.",
         "'(early)': a verdict before both groups reached the visitors planned for them (or "
         "before any size could be planned).",
+        read_once(report.confidence),
         GROWING,
+        NOT_COUNTED,
+        OPTED_OUT,
         "",
     ]
     return "\n".join(lines)
