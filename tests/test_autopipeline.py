@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
+from urllib.parse import urlparse
 
 import pytest
 import redis
@@ -223,3 +225,60 @@ async def test_closing_the_store_writes_what_is_queued(omotenashi_redis_url: str
         assert (await again.load(vid)).views == 1
     finally:
         await again.aclose()
+
+
+async def test_a_connection_the_server_closed_first_never_answers_new_commands(
+    omotenashi_redis_url: str,
+) -> None:
+    """A server (or a proxy between us) that closes the connection while our commands are
+    still unsent leaves it closing but not yet lost: a command then reconnects, and the new
+    connection's replies must go to the new commands, never to the old ones still waiting
+    (redis-py CVE-2023-28859's symptom: a reply read for another request)."""
+    parsed = urlparse(omotenashi_redis_url)
+    first = True
+    opened: list[asyncio.StreamWriter] = []
+    handlers: list[asyncio.Task[None] | None] = []
+
+    async def relay(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        while data := await src.read(65536):
+            dst.write(data)
+            await dst.drain()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal first
+        opened.append(writer)
+        handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+        if first:  # reads nothing (the client's writes pile up), then ends its side: FIN
+            first = False
+            await asyncio.sleep(0.3)
+            writer.transport.pause_reading()
+            writer.get_extra_info("socket").shutdown(socket.SHUT_WR)
+            await asyncio.sleep(3)
+            writer.transport.abort()
+            return
+        up_reader, up_writer = await asyncio.open_connection(parsed.hostname, parsed.port)
+        opened.append(up_writer)
+        await asyncio.gather(relay(reader, up_writer), relay(up_reader, writer))
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pipe = pipe_for(f"redis://127.0.0.1:{port}{parsed.path}", stall=30.0)
+    try:
+        await pipe.connect()
+        old = [pipe.call("ECHO", "x" * 100_000 + f"-old{i}") for i in range(100)]
+        await asyncio.sleep(0.6)
+        assert pipe._proto is not None and pipe._proto.transport is not None
+        assert pipe._proto.transport.is_closing() and not pipe.connected  # the window
+        await pipe.connect()
+        assert await asyncio.wait_for(pipe.call("ECHO", "visitor-B"), 2.0) == "visitor-B"
+        assert all(f.done() and isinstance(f.exception(), PipelineError) for f in old)
+    finally:
+        pipe.close()
+        server.close()
+        for writer in opened:
+            writer.transport.abort()
+        running = [t for t in handlers if t is not None and not t.done()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        await server.wait_closed()

@@ -225,11 +225,14 @@ class AutoPipeline:
             # Every caller may have given up (timed out) before it fails: its error is theirs,
             # already reported to them, not an unretrieved task exception.
             self._connecting.add_done_callback(_retrieved)
-        # shield: one caller's timeout must not abort the connection the others wait for
-        self._proto = await asyncio.shield(self._connecting)
+        # shield: one caller's timeout must not abort the connection the others wait for.
+        # (_open sets the connection; nothing here sets it again: one dropped since stays so)
+        await asyncio.shield(self._connecting)
 
     async def _open(self) -> _Protocol:
         loop = asyncio.get_running_loop()
+        if self._proto is not None:  # closing, not yet lost (the server ended it first): its
+            self.drop("the connection closed")  # commands fail now; no reply here is theirs
         proto = _Protocol(self)
         try:
             async with asyncio.timeout(self.connect_timeout):
