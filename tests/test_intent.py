@@ -73,7 +73,7 @@ def test_an_intent_counts_against_the_cap_of_every_rule_with_that_intent(
     shown = personalise(PAGE, rules, facts(), {}, restraint=first).applied
     record = first.caps_to_record(shown)
     day = period_key("day", NOW, None)
-    assert record[intent_cap("cart-reminder", "day")] == [day, 1]
+    assert record[intent_cap("cart-reminder", "day")] == [day, 1, 1]  # period, count, added
     used = {k: (str(v[0]), 3) for k, v in record.items()}  # as if three were shown today
     later = restraint(Profile(caps=used))
     again = personalise(PAGE, rules, facts(), {}, restraint=later).applied

@@ -336,23 +336,25 @@ class Restraint:
         return [d for i, d in enumerate(decisions) if i in keep]
 
     def caps_to_record(self, shown: list[Decision]) -> dict[str, list[object]]:
-        """``{rule id: [period, new count]}`` for shown rules that are capped or use the name."""
+        """``{rule id: [period, new count, added]}`` for shown rules that are capped or use the
+        name: the write adds ``added`` to what is stored for that period by then (other pages
+        of the visitor's, shown at once, count too), else stores the new count."""
         out: dict[str, list[object]] = {}
         names = 0
         for decision in shown:
             rule = decision.rule.rule
             if rule.cap is not None:
                 key = period_key(rule.cap.per, self.now, self._visit_start)
-                out[rule.id] = [key, self._count(rule.id, key) + 1]
+                out[rule.id] = [key, self._count(rule.id, key) + 1, 1]
             names += decision.rule.uses_name
             if rule.intent is not None:
                 for per in PERIODS:
                     field_name = intent_cap(rule.intent, per)
                     key = period_key(per, self.now, self._visit_start)
-                    out[field_name] = [key, self._count(field_name, key) + 1]
+                    out[field_name] = [key, self._count(field_name, key) + 1, 1]
         if names:
             today = period_key("day", self.now, None)
-            out[NAME_CAP] = [today, self._count(NAME_CAP, today) + names]
+            out[NAME_CAP] = [today, self._count(NAME_CAP, today) + names, names]
         return out
 
 

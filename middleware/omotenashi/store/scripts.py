@@ -113,7 +113,14 @@ local now = math.floor(c.now)
 local rank = """
     + RANKS
     + """
-for id, entry in pairs(c.caps) do put('k' .. id, entry[1] .. ':' .. entry[2]) end
+for id, entry in pairs(c.caps) do  -- [period, new count, added]: what other pages of theirs
+  local n = tonumber(entry[2]) or 0  -- shown at once counted since the read is added to
+  local period, had = string.match(have['k' .. id] or '', '^(.*):(%d+)$')
+  if entry[3] and period == tostring(entry[1]) then
+    n = math.max(n, tonumber(had) + (tonumber(entry[3]) or 0))
+  end
+  put('k' .. id, entry[1] .. ':' .. n)
+end
 if c.view then incr('V', 1) end
 local started = have['F'] ~= nil
 putnx('F', now)
