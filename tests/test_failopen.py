@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 import redis
+from starlette.requests import Request
 
-from omotenashi import Omotenashi
+from omotenashi import Omotenashi, identify
 
 from .conftest import client_for, page_app
 from .test_middleware import PAGE, RULES, SNIPPETS, Make
@@ -134,3 +135,40 @@ async def test_a_page_left_alone_because_redis_failed_counts_as_degraded(
     counted = outcomes(mw)
     assert counted["degraded"] == 1 and counted["bypassed"] == 0
     assert sum(counted.values()) == mw.metrics["requests"] == 2  # each response once
+
+
+async def test_a_sign_in_the_store_cannot_take_leaves_the_visitor_anonymous_until_the_next(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """The merge failed (the store paused writes past the timeout): the cookie stays the
+    anonymous one, so the visits kept under it are not left behind unlinked; the next sign-in
+    merges them into the user's profile."""
+
+    async def login(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["path"] == "/login":
+            await identify(Request(scope), "alice")
+        await page_app(PAGE)(scope, receive, send)
+
+    settings = make_settings(RULES, SNIPPETS, redis={"write_timeout": 0.2, "read_timeout": 0.2})
+    mw = Omotenashi(login, settings=settings)
+    async with client_for(mw) as client:
+        for _ in range(3):
+            await client.get("/")
+        await mw.drain()
+        anonymous = mw.signer.read(client.cookies["omo_vid"])
+        assert anonymous is not None and anonymous.user is None
+        omotenashi_redis.execute_command("CLIENT", "PAUSE", "600", "WRITE")
+        refused = await client.get("/login")
+        kept = mw.signer.read(client.cookies["omo_vid"])
+        assert refused.status_code == 200
+        assert kept is not None and kept.user is None and kept.vid == anonymous.vid
+        await asyncio.sleep(0.7)  # the pause is over
+        await client.get("/login")
+        await mw.drain()
+        linked = mw.signer.read(client.cookies["omo_vid"])
+    assert linked is not None and linked.user is not None
+    views = [
+        int(omotenashi_redis.hget(key, "V") or 0)
+        for key in omotenashi_redis.scan_iter(match=f"*{linked.user}*:p*")
+    ]
+    assert views and max(views) >= 3  # the anonymous visits joined the user's profile

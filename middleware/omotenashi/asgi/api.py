@@ -118,8 +118,10 @@ async def identify(request: Any, user_id: str) -> None:
         if not switching and visitor.forced is None:  # a preview browser leaves no trace
             await services.store.merge(identity.vid, pid, time.time(), services.half_life)
         visitor.profile = await services.store.load(pid)
-    except StoreError as exc:
-        log.warning("omotenashi: could not merge the profile at sign-in: %s", exc)
+    except StoreError as exc:  # the cookie stays anonymous: their views go on being kept
+        # there, and the next sign-in merges them (the store's breaker logs an outage once)
+        log.debug("omotenashi: sign-in not linked, the store failed: %s", exc)
+        return
     vid = new_vid() if switching else identity.vid
     _switch(visitor, replace(identity, vid=vid, user=pid, is_new=False))
 
