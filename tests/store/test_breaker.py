@@ -93,3 +93,21 @@ def test_an_error_reply_counts_as_an_answer_and_is_reported_once_a_minute(
     assert breaker.state == "closed"
     refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(refusals) == 1 and refusals[0].startswith("omotenashi: Redis refused 1 command")
+
+
+def test_a_late_answer_does_not_close_an_open_breaker(caplog: pytest.LogCaptureFixture) -> None:
+    """A reply to a call made before the breaker opened (a slow server, not a dead one) leaves
+    it open: only the probe after ``reset`` seconds closes it, so an intermittently slow
+    server gives one pair of lines, not one every time a late reply lands."""
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    clock = Clock()
+    breaker = Breaker(failures=1, reset=1.0, clock=clock)
+    breaker.failure("timeout")
+    breaker.success()  # the late reply
+    assert breaker.state == "open" and not breaker.allow()
+    clock.now += 1.0
+    assert breaker.allow() and breaker.state == "half_open"  # the probe
+    breaker.success()
+    assert breaker.state == "closed"
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 2 and "answers again after 1.0s" in said[1]

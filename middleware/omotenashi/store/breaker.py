@@ -148,6 +148,8 @@ class Breaker:
         self._probe = None
 
     def success(self) -> None:
+        if self.state == "open":  # a late answer to a call made before it opened: only the
+            return  # probe, after ``reset`` seconds, closes it (no flapping on a slow server)
         self._misconfigured = False
         if self.state != "closed":
             log.warning(  # the same level as the line it ends: logs that show one show both
