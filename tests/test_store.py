@@ -90,7 +90,9 @@ async def test_timeouts_under_load_never_leave_a_connection_one_reply_behind(
     visitors = [new_vid() for _ in range(40)]
     for index, vid in enumerate(visitors):
         omotenashi_redis.hset(f"omo:{{{vid}}}:p2", mapping={"V": index + 1})
-    store = make_store(omotenashi_redis_url, read_timeout=0.01, max_connections=20)
+    store = make_store(
+        omotenashi_redis_url, read_timeout=0.01, max_connections=20, breaker_reset=0.1
+    )
     try:
         for _ in range(3):
             omotenashi_redis.execute_command("CLIENT", "PAUSE", "200", "ALL")
@@ -102,8 +104,8 @@ async def test_timeouts_under_load_never_leave_a_connection_one_reply_behind(
             for index, result in enumerate(results):  # whatever did answer is the right visitor
                 assert isinstance(result, StoreError) or result.views == index + 1
             await asyncio.sleep(0.3)  # the paused replies arrive now, on whatever is still open
-            store.breaker.success()
             store.cfg = store.cfg.model_copy(update={"read_timeout": 2.0})
+            assert (await store.load(visitors[0])).views == 1  # the breaker's probe: closed
             loaded = await asyncio.gather(*(store.load(v) for v in visitors))
             assert [p.views for p in loaded] == list(range(1, 41))
             store.cfg = store.cfg.model_copy(update={"read_timeout": 0.01})
