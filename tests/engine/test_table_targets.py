@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from omotenashi.cli.main import main
 from omotenashi.engine import EngineConfig, Journey, Profile, Visit, personalise_response
 from omotenashi.engine.page import Result
 from omotenashi.loader.ruleset import load_ruleset
@@ -90,34 +89,3 @@ def test_a_lower_attrs_rule_wins_a_table_part_over_a_text_rule(tmp_path: Path) -
     assert [d.id for d in result.shown] == ["marked"]
     assert b'class="picked"' in result.body and nothing_moved_out(result.body)
 
-
-@pytest.mark.parametrize(
-    ("element", "action", "warned"),
-    [
-        ('<table><tr data-omo-slot="row"><td>x</td></tr></table>', 'text: "Hi"', True),
-        ('<table data-omo-slot="row"><tr><td>x</td></tr></table>', 'text: "Hi"', True),
-        ('<table><tr data-omo-slot="row"><td>x</td></tr></table>', "snippet: s.html", False),
-        ('<table><tr><td data-omo-slot="row">x</td></tr></table>', 'text: "Hi"', False),
-    ],
-)
-def test_check_says_a_text_rule_never_shows_in_a_table_part(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    element: str,
-    action: str,
-    warned: bool,
-) -> None:
-    for folder in ("rules", "snippets", "templates"):
-        (tmp_path / folder).mkdir()
-    (tmp_path / "snippets" / "s.html").write_text("<td>{{ x }}</td>")
-    with_ = ", with: {x: 1}" if "snippet" in action else ""
-    rules = f"rules:\n  - {{id: r, slot: row, {action}{with_}, why: Always.}}\n"
-    (tmp_path / "rules" / "site.yaml").write_text(rules)
-    (tmp_path / "templates" / "page.html").write_text(f"<main>{element}</main>")
-    monkeypatch.chdir(tmp_path)
-    main(["check", "rules", "--templates", "templates"])
-    said = [line for line in capsys.readouterr().out.splitlines() if "out of the table" in line]
-    assert len(said) == int(warned), said
-    if warned:
-        assert said[0].startswith("rules/site.yaml:2: warning: rule 'r' puts text into")

@@ -23,20 +23,32 @@ DAYS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def site(tmp_path: Path, omotenashi_redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+def stats_site(
+    tmp_path: Path,
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    days: dict[str, dict[str, int]],
+    rules: str = RULES,
+) -> Path:
+    """A rules folder and these days' counters under a key prefix of their own, the
+    environment set for ``omotenashi report``."""
     prefix = f"r{uuid.uuid4().hex[:12]}"
     (tmp_path / "rules").mkdir()
     (tmp_path / "snippets").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(RULES)
-    client = redis.Redis.from_url(omotenashi_redis_url)
-    for day, fields in DAYS.items():
+    (tmp_path / "rules" / "site.yaml").write_text(rules)
+    client = redis.Redis.from_url(url)
+    for day, fields in days.items():
         client.hset(f"{prefix}:stats:{day}", mapping=fields)
     client.close()
-    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", url)
     monkeypatch.setenv("OMOTENASHI_REDIS_KEY_PREFIX", prefix)
     monkeypatch.setenv("OMOTENASHI_RULES_SNIPPETS_DIR", str(tmp_path / "snippets"))
     return tmp_path
+
+
+@pytest.fixture
+def site(tmp_path: Path, omotenashi_redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return stats_site(tmp_path, omotenashi_redis_url, monkeypatch, DAYS)
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import redis
 
 from omotenashi import Settings
 from omotenashi.cli.main import main
@@ -20,6 +18,7 @@ from omotenashi.measure.collect import read_report
 from omotenashi.measure.errors import MeasureError
 
 from ..conftest import client_for
+from .test_measure_cli import stats_site
 from .test_measure_middleware import middleware
 
 Make = Callable[..., Settings]
@@ -137,17 +136,8 @@ rules:
 
 @pytest.fixture
 def site(tmp_path: Path, omotenashi_redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    prefix = f"r{uuid.uuid4().hex[:12]}"
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(RULES)
-    client = redis.Redis.from_url(omotenashi_redis_url)
-    client.hset(f"{prefix}:stats:{day(0)}", mapping={"x|t|promo": 30, "x|c|promo": 31})
-    client.close()
-    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
-    monkeypatch.setenv("OMOTENASHI_REDIS_KEY_PREFIX", prefix)
-    monkeypatch.setenv("OMOTENASHI_RULES_SNIPPETS_DIR", str(tmp_path / "snippets"))
-    return tmp_path
+    days = {day(0): {"x|t|promo": 30, "x|c|promo": 31}}
+    return stats_site(tmp_path, omotenashi_redis_url, monkeypatch, days, RULES)
 
 
 def test_the_cli_clamps_a_mistyped_year_and_says_so(
