@@ -172,3 +172,31 @@ async def test_a_sign_in_the_store_cannot_take_leaves_the_visitor_anonymous_unti
         for key in omotenashi_redis.scan_iter(match=f"*{linked.user}*:p*")
     ]
     assert views and max(views) >= 3  # the anonymous visits joined the user's profile
+
+
+async def test_another_user_s_sign_in_the_store_cannot_take_still_drops_the_first_user_s_id(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """Alice signed in; Bob signs in on that browser while the store stalls: Alice's id must
+    not stay in the cookie (Bob's pages would read and write her profile)."""
+
+    async def login(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["path"] == "/alice":
+            await identify(Request(scope), "alice")
+        if scope["path"] == "/bob":
+            omotenashi_redis.execute_command("CLIENT", "PAUSE", "700", "ALL")
+            await identify(Request(scope), "bob")
+        await page_app(PAGE)(scope, receive, send)
+
+    settings = make_settings(RULES, SNIPPETS, redis={"write_timeout": 0.2, "read_timeout": 0.2})
+    mw = Omotenashi(login, settings=settings)
+    async with client_for(mw) as client:
+        await client.get("/")
+        await client.get("/alice")
+        await mw.drain()
+        alice = mw.signer.read(client.cookies["omo_vid"])
+        await client.get("/bob")
+        after = mw.signer.read(client.cookies["omo_vid"])
+        await asyncio.sleep(0.8)  # the pause is over before the store closes
+    assert alice is not None and alice.user is not None and after is not None
+    assert after.user != alice.user and after.vid != alice.vid

@@ -118,10 +118,11 @@ async def identify(request: Any, user_id: str) -> None:
         if not switching and visitor.forced is None:  # a preview browser leaves no trace
             await services.store.merge(identity.vid, pid, time.time(), services.half_life)
         visitor.profile = await services.store.load(pid)
-    except StoreError as exc:  # the cookie stays anonymous: their views go on being kept
-        # there, and the next sign-in merges them (the store's breaker logs an outage once)
-        log.debug("omotenashi: sign-in not linked, the store failed: %s", exc)
-        return
+    except StoreError as exc:  # the store's breaker logs an outage once
+        log.debug("omotenashi: sign-in: the store failed: %s", exc)
+        if not switching:  # the cookie stays anonymous: the views kept under it are merged
+            return  # at the next sign-in, not left behind unlinked
+        # (another user's id must go: a fresh one for this user, nothing merged or read)
     vid = new_vid() if switching else identity.vid
     _switch(visitor, replace(identity, vid=vid, user=pid, is_new=False))
 
