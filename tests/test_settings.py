@@ -129,3 +129,13 @@ def test_a_misspelt_group_variable_is_an_error_and_a_misspelt_one_a_warning(
         "OMOTENASHI_DEBUG_HEADERS is not a setting and is ignored (did you mean "
         "OMOTENASHI_DEBUG_HEADER?)"
     ) in warnings(Settings())
+
+
+def test_a_misspelt_proxy_variable_is_named_with_the_proxy_s_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from omotenashi.proxy.config import EdgeSettings
+
+    monkeypatch.setenv("OMOTENASHI_PROXY_UPSTREM", "http://origin:8080")
+    with pytest.raises(ConfigError, match="did you mean OMOTENASHI_PROXY_UPSTREAM"):
+        EdgeSettings()

@@ -6,17 +6,32 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from omotenashi.errors import ConfigError
 from omotenashi.settings import settings_table
 
 
-def known_variables() -> list[str]:
-    return [row.split("`")[1] for row in settings_table().splitlines()[2:]]
+def known_variables(model: type[BaseModel] | None = None) -> list[str]:
+    """The environment variable of every setting of ``model`` (the middleware's, or a wider
+    model such as the proxy's ``EdgeSettings``)."""
+    if model is None:
+        return [row.split("`")[1] for row in settings_table().splitlines()[2:]]
+    out: list[str] = []
+
+    def walk(group: type[BaseModel], prefix: str) -> None:
+        for name, info in group.model_fields.items():
+            kind = info.annotation
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                walk(kind, f"{prefix}{name.upper()}_")
+            else:
+                out.append(f"{prefix}{name.upper()}")
+
+    walk(model, "OMOTENASHI_")
+    return out
 
 
-def setting_error(exc: ValidationError) -> ConfigError:
+def setting_error(exc: ValidationError, model: type[BaseModel] | None = None) -> ConfigError:
     """The first problem of ``exc`` as a :class:`ConfigError` naming the setting as both an
     environment variable and an argument (``OMOTENASHI_COOKIE_MAX_AGE (cookie.max_age)``), the
     value and what would be right."""
@@ -26,7 +41,7 @@ def setting_error(exc: ValidationError) -> ConfigError:
     name = f"{env} ({'.'.join(loc)})"
     if error["type"] != "extra_forbidden":
         return ConfigError(name, error["input"], error["msg"][:1].lower() + error["msg"][1:])
-    known = known_variables()
+    known = known_variables(model)
     if env in known:  # a group's setting given flat: Settings(rules_dir=...)
         group, _, field = loc[0].partition("_")
         name = f"Settings({loc[0]}=...)"

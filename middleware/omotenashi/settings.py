@@ -240,7 +240,7 @@ class Settings(BaseSettings):
         except ValidationError as exc:  # one line naming the variable, not pydantic's report
             from omotenashi.settingcheck import setting_error
 
-            raise setting_error(exc) from None
+            raise setting_error(exc, type(self)) from None
 
     secret_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

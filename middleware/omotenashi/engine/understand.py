@@ -97,7 +97,8 @@ def meta_tags(page: str) -> Iterator[tuple[str, str]]:
 
 _read: OrderedDict[int, tuple[str, tuple[tuple[str, str], ...]]] = OrderedDict()
 _read_lock = threading.Lock()  # pages are personalised on the event loop and in worker threads
-READ_KEPT = 32  # the meta tags of this many page heads (distinct lengths) are kept, ~1 MB
+READ_KEPT = 32  # this many page heads (distinct lengths) kept: 1-4 MB (32 KiB of characters
+# each, 1-4 bytes a character); all pages past 32 KiB share one entry
 
 
 def page_meta(page: str) -> tuple[tuple[str, str], ...]:
