@@ -127,6 +127,7 @@ def test_the_plugin_fails_at_once_where_a_test_would_pass_by_mistake(
     assert (done.returncode == 0) == passes, output
     assert says in done.stdout
     assert "Traceback" not in output and "redis/connection.py" not in output
+    assert "During handling" not in output  # no chained exception above the one line
 
 
 RULES = """

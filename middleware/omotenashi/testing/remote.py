@@ -54,15 +54,17 @@ def require_keys(settings: Settings, config: pytest.Config, fixture: str) -> Non
 def require_reachable(url: str, setting: str, site: str | None) -> None:
     """A Redis the tests were given that does not answer: one line, not a traceback per test."""
     client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    why = ""
     try:
         client.ping()
     except (redis.RedisError, OSError) as exc:
         lines = str(exc).strip().splitlines()
         why = lines[0] if lines else type(exc).__name__
+    finally:
+        client.close()
+    if why:  # (failed outside the except: no chained traceback printed above the line)
         whose = "the site's Redis" if site else "the Redis"
         pytest.fail(
             f"omotenashi: cannot reach {whose} at {masked(url)}: {why} ({setting})",
             pytrace=False,
         )
-    finally:
-        client.close()
