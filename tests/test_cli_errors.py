@@ -264,3 +264,31 @@ def test_the_usage_names_every_command_and_every_option_says_what_it_does(
             assert action.help, f"{name} {action.option_strings or action.dest}: no help"
             for option in action.option_strings[:1]:
                 assert option in summary, f"{name} {option} missing from the usage summary"
+
+
+@pytest.mark.parametrize(
+    ("rules", "snippets", "env", "found"),
+    [
+        (None, None, None, "site/snippets"),  # the settings' own: next to their rules
+        ("other/rules", None, None, "other/snippets"),
+        ("other/rules", None, "shared", "shared"),  # named in the environment: used
+        ("other/rules", "mine", "shared", "mine"),
+        (None, "mine", None, "mine"),  # alone, too
+    ],
+)
+def test_preview_force_and_report_find_snippets_alike(
+    monkeypatch: pytest.MonkeyPatch,
+    rules: str | None,
+    snippets: str | None,
+    env: str | None,
+    found: str,
+) -> None:
+    from omotenashi.cli.args import folders
+    from omotenashi.settings import Settings
+
+    monkeypatch.setenv("OMOTENASHI_RULES_DIR", "site/rules")
+    if env:
+        monkeypatch.setenv("OMOTENASHI_RULES_SNIPPETS_DIR", env)
+    got = folders(Settings().rules, rules, snippets)
+    assert got.snippets_dir == Path(found)
+    assert got.dir == Path(rules or "site/rules")

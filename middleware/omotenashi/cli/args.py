@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omotenashi.settings import RulesSettings
 
 
 def pairs(items: list[str], convert: Any = str) -> dict[str, Any]:
@@ -51,3 +55,18 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
         ) from exc
     finally:
         log.removeFilter(_not_about_redis)
+
+
+def folders(rules: RulesSettings, rules_dir: str | None, snippets: str | None) -> RulesSettings:
+    """The rule set's settings with a command's ``--rules DIR`` and ``--snippets DIR``: the
+    snippets are ``--snippets``, else ``OMOTENASHI_RULES_SNIPPETS_DIR`` when it is set, else
+    the folder next to the rules (as ``omotenashi check DIR`` finds them). The time zone and
+    the rest stay as the settings say."""
+    update: dict[str, Path] = {}
+    if rules_dir:
+        update["dir"] = Path(rules_dir)
+    if snippets:
+        update["snippets_dir"] = Path(snippets)
+    elif rules_dir and "snippets_dir" not in rules.model_fields_set:
+        update["snippets_dir"] = Path(rules_dir).parent / "snippets"
+    return rules.model_copy(update=update) if update else rules

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from omotenashi.cli.args import pairs
+from omotenashi.cli.args import folders, pairs
 from omotenashi.engine.profile import json_or_text
 
 if TYPE_CHECKING:
@@ -31,13 +31,7 @@ def _preview(args: argparse.Namespace) -> int:
     from omotenashi.settings import Settings
 
     settings = Settings()
-    rules_cfg = settings.rules
-    if args.rules:
-        snippets = args.snippets or str(Path(args.rules).parent / "snippets")
-        # only the folders change: the time zone and the rest stay as the settings say
-        rules_cfg = rules_cfg.model_copy(
-            update={"dir": Path(args.rules), "snippets_dir": Path(snippets)}
-        )
+    rules_cfg = folders(settings.rules, args.rules, args.snippets)
     if not rules_cfg.dir.is_dir():
         from omotenashi.errors import CommandError
 
@@ -213,8 +207,8 @@ def register(commands: Any) -> None:
     pre.add_argument(
         "--snippets",
         metavar="DIR",
-        help="with --rules: the snippets folder (default: snippets next to the rules folder); "
-        "without --rules, OMOTENASHI_RULES_SNIPPETS_DIR decides",
+        help="the snippets folder (default: OMOTENASHI_RULES_SNIPPETS_DIR, else snippets next "
+        "to the rules folder)",
     )
     pre.add_argument(
         "--stage", default="awareness", help="the visitor's journey stage (default awareness)"

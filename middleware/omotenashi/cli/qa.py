@@ -9,7 +9,7 @@ import sys
 import urllib.parse
 from typing import Any
 
-from omotenashi.cli.args import pairs, talking_to_redis
+from omotenashi.cli.args import folders, pairs, talking_to_redis
 from omotenashi.engine.profile import json_or_text
 
 DEFAULT_TTL = 900  # a force link's token is in access logs while it lives: short by default
@@ -91,7 +91,6 @@ def _unknown_rules(args: argparse.Namespace, settings: Any) -> str | None:
     OMOTENASHI_RULES_DIR when set) lacks: the site would force nothing for them. Neither
     given: not checked (the site's rules may be anywhere)."""
     import os
-    from pathlib import Path
 
     from omotenashi.loader.namechecks import unknown_rules
     from omotenashi.loader.reload import load_all
@@ -99,10 +98,7 @@ def _unknown_rules(args: argparse.Namespace, settings: Any) -> str | None:
     folder = args.rules or os.environ.get("OMOTENASHI_RULES_DIR")
     if not args.rule or not folder:
         return None
-    rules = settings.rules
-    if args.rules:
-        snippets = args.snippets or str(Path(args.rules).parent / "snippets")
-        rules = rules.model_copy(update={"dir": Path(args.rules), "snippets_dir": Path(snippets)})
+    rules = folders(settings.rules, args.rules, args.snippets)
     if not rules.dir.is_dir():
         return f"no rules folder at {str(rules.dir)!r} to check the ids against"
     missing = unknown_rules(args.rule, (r.id for r in load_all(rules).ruleset.rules))
@@ -247,8 +243,8 @@ def register(commands: Any) -> None:
     frc.add_argument(
         "--snippets",
         metavar="DIR",
-        help="with --rules: the snippets folder those rules load with (default: snippets next "
-        "to the rules folder)",
+        help="the snippets folder the rules load with (default: OMOTENASHI_RULES_SNIPPETS_DIR, "
+        "else snippets next to the rules folder)",
     )
     frc.add_argument("--stage", help="the journey stage to force (unset: the visitor's own)")
     frc.add_argument(

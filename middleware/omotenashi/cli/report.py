@@ -18,7 +18,7 @@ from typing import Any
 
 
 def _report(args: argparse.Namespace) -> int:
-    from omotenashi.cli.args import talking_to_redis
+    from omotenashi.cli.args import folders, talking_to_redis
     from omotenashi.errors import OmotenashiError
     from omotenashi.loader.ruleset import load_ruleset
     from omotenashi.loader.snippets import Renderer
@@ -32,10 +32,8 @@ def _report(args: argparse.Namespace) -> int:
     if not url:
         print("omotenashi report: set OMOTENASHI_REDIS_URL (or --redis URL)", file=sys.stderr)
         return 2
-    rules_dir = Path(args.rules) if args.rules else settings.rules.dir
-    snippets = Path(args.snippets) if args.snippets else settings.rules.snippets_dir
-    if args.rules and not args.snippets and "snippets_dir" not in settings.rules.model_fields_set:
-        snippets = rules_dir.parent / "snippets"  # next to the rules named, as ``check`` finds them
+    rules = folders(settings.rules, args.rules, args.snippets)
+    rules_dir, snippets = rules.dir, rules.snippets_dir
     try:
         since = parse_day(args.since) if args.since else None
         until = parse_day(args.until) if args.until else None
