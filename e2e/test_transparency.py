@@ -360,3 +360,50 @@ def test_the_popovers_work_without_script(browser: Browser, base_url: str) -> No
         expect(first.locator(".omo-i-pop")).not_to_be_visible()
     finally:
         context.close()
+
+
+def test_escape_with_focus_elsewhere_leaves_the_focus_and_the_page_panel_alone(
+    page: Page, base_url: str
+) -> None:
+    """The key may be meant for the site's own menu or dialog: with focus outside every open
+    popover, Escape only closes the popovers that cover the page; focus and scroll stay."""
+    family(page, base_url)
+    page.goto(base_url + "/")
+    panel = page.locator("aside.omo-why-page details")
+    panel.locator("summary").click()
+    expect(panel).to_have_attribute("open", "")
+    page.evaluate("window.scrollTo(0, 0)")
+    cart = page.locator("#cart-link")
+    cart.focus()
+    page.keyboard.press("Escape")
+    expect(panel).to_have_attribute("open", "")
+    expect(cart).to_be_focused()
+    assert page.evaluate("window.scrollY") == 0
+
+
+def test_without_script_an_open_popover_covers_no_other_i(browser: Browser, base_url: str) -> None:
+    """Nothing closes a popover as focus moves on without the script: it opens in the page's
+    flow, so the next "i" a keyboard reaches is never under it (WCAG 2.4.11)."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        family(page, base_url)
+        page.goto(base_url + "/")
+        notes = page.locator("details.omo-i")
+        assert notes.count() >= 2
+        notes.nth(0).locator("summary").click()
+        expect(notes.nth(0).locator(".omo-i-pop")).to_be_visible()
+        for k in range(1, notes.count()):
+            summary = notes.nth(k).locator("summary")
+            summary.scroll_into_view_if_needed()
+            box = summary.bounding_box()
+            assert box is not None
+            on_top = page.evaluate(
+                "([x, y, k]) => { const e = document.elementFromPoint(x, y);"
+                " return !!e && e.closest('details.omo-i') ==="
+                " document.querySelectorAll('details.omo-i')[k]; }",
+                [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, k],
+            )
+            assert on_top, f"the open popover covers \"i\" number {k + 1}"
+    finally:
+        context.close()

@@ -1,6 +1,6 @@
 // Optional comfort for the "i" popovers (the page works without it: they are <details>).
-// Escape closes the open one (or the page's "Why this page looks this way") and returns focus
-// to its summary; a click elsewhere, or focus moving out of it (Tab past its last control),
+// Escape closes the open one that holds the focus (or the page's "Why this page looks this
+// way") and returns focus to its summary, and with focus elsewhere closes the popovers only; a click elsewhere, or focus moving out of it (Tab past its last control),
 // closes it; opening one closes the others, so no popover covers another block's "i".
 (function () {
   "use strict";
@@ -15,12 +15,17 @@
     var d = event.target;
     if (d instanceof HTMLDetailsElement && d.matches(OPEN)) { closeAll(d); }
   }, true);
+  document.documentElement.classList.add("omo-js");  // the CSS lays popovers over the page
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
-    var open = document.querySelector(ANY_OPEN);
-    if (!open) { return; }
-    open.open = false;
-    var summary = open.querySelector("summary");
+    var focused = document.activeElement;
+    var here = focused instanceof Element ? focused.closest(ANY_OPEN) : null;
+    if (!here) {  // focus is elsewhere (the site's own menu or dialog may want this key):
+      closeAll(null);  // only popovers that cover the page close; focus and scroll stay
+      return;
+    }
+    here.open = false;
+    var summary = here.querySelector("summary");
     if (summary) { summary.focus(); }
   });
   document.addEventListener("focusout", function (event) {
