@@ -237,7 +237,9 @@ async def test_erase_removes_every_key_and_keeps_the_choices(
         assert omotenashi_redis.keys("omo:*")
         asked = await post(client, action="erase")  # asks first, erases nothing
         assert asked.headers["location"] == PREFS + "?confirm=erase#erase"
-        assert "Yes, erase everything" in (await client.get(asked.headers["location"])).text
+        confirm = (await client.get(asked.headers["location"])).text
+        assert "Yes, erase everything" in confirm
+        assert "autofocus" not in confirm  # no destructive button a stray Enter would press
         assert omotenashi_redis.keys("omo:*")
         response = await post(client, action="erase", confirm="yes")
         assert response.headers["location"] == PREFS + "?erased=1"
