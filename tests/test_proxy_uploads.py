@@ -20,6 +20,7 @@ from omotenashi.proxy import EdgeSettings, ProxySettings, proxy_app
 from omotenashi.proxy.uploads import buffered_length
 
 from .live_server import serving
+from .test_proxy_hardening import until
 
 pytestmark = pytest.mark.anyio
 
@@ -107,14 +108,6 @@ async def answer(visitor: Visitor) -> tuple[int, bytes]:
         return int(head.split()[1]), await visitor[0].readexactly(int(length[1]))
 
     return await asyncio.wait_for(read(), timeout=SLOW_PAGE_BOUND)
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("never happened")
 
 
 async def get_page(url: str) -> httpx.Response:
