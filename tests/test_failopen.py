@@ -9,7 +9,7 @@ import pytest
 import redis
 from starlette.requests import Request
 
-from omotenashi import Omotenashi, identify
+from omotenashi import Omotenashi, get_visitor, identify, remember
 
 from .conftest import client_for, page_app
 from .test_middleware import PAGE, RULES, SNIPPETS, Make
@@ -180,12 +180,16 @@ async def test_another_user_s_sign_in_the_store_cannot_take_still_drops_the_firs
     """Alice signed in; Bob signs in on that browser while the store stalls: Alice's id must
     not stay in the cookie (Bob's pages would read and write her profile)."""
 
+    seen: list[Any] = []
+
     async def login(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["path"] == "/alice":
             await identify(Request(scope), "alice")
+            await remember(Request(scope), first_name="Alice")
         if scope["path"] == "/bob":
             omotenashi_redis.execute_command("CLIENT", "PAUSE", "700", "ALL")
             await identify(Request(scope), "bob")
+            seen.append(get_visitor(Request(scope)))  # what Bob's own page is made from
         await page_app(PAGE)(scope, receive, send)
 
     settings = make_settings(RULES, SNIPPETS, redis={"write_timeout": 0.2, "read_timeout": 0.2})
@@ -200,3 +204,4 @@ async def test_another_user_s_sign_in_the_store_cannot_take_still_drops_the_firs
         await asyncio.sleep(0.8)  # the pause is over before the store closes
     assert alice is not None and alice.user is not None and after is not None
     assert after.user != alice.user and after.vid != alice.vid
+    assert seen[0] is not None and seen[0].profile.attrs == {}  # none of Alice's profile

@@ -122,7 +122,9 @@ async def identify(request: Any, user_id: str) -> None:
         log.debug("omotenashi: sign-in: the store failed: %s", exc)
         if not switching:  # the cookie stays anonymous: the views kept under it are merged
             return  # at the next sign-in, not left behind unlinked
-        # (another user's id must go: a fresh one for this user, nothing merged or read)
+        # another user's id must go: a fresh one for this user, nothing merged or read; and
+        # this page is not made from, nor recorded into, the other user's profile
+        visitor.profile, visitor.degraded = Profile(), True
     vid = new_vid() if switching else identity.vid
     _switch(visitor, replace(identity, vid=vid, user=pid, is_new=False))
 
