@@ -1,7 +1,8 @@
 // Optional comfort for the "i" popovers (the page works without it: they are <details>).
 // Escape closes the open one that holds the focus (or the page's "Why this page looks this
-// way") and returns focus to its summary, and with focus elsewhere closes the popovers only; a click elsewhere, or focus moving out of it (Tab past its last control),
-// closes it; opening one closes the others, so no popover covers another block's "i".
+// way") and returns focus to its summary, and with focus elsewhere closes the popovers only;
+// a click elsewhere, or focus moving out of it (Tab past its last control), closes it;
+// opening one closes the others, so no popover covers another block's "i".
 (function () {
   "use strict";
   var OPEN = "details.omo-i[open]";
