@@ -9,26 +9,13 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ValidationError
 
 from omotenashi.errors import ConfigError
-from omotenashi.settings import settings_table
+from omotenashi.settings import Settings, variables
 
 
 def known_variables(model: type[BaseModel] | None = None) -> list[str]:
     """The environment variable of every setting of ``model`` (the middleware's, or a wider
     model such as the proxy's ``EdgeSettings``)."""
-    if model is None:
-        return [row.split("`")[1] for row in settings_table().splitlines()[2:]]
-    out: list[str] = []
-
-    def walk(group: type[BaseModel], prefix: str) -> None:
-        for name, info in group.model_fields.items():
-            kind = info.annotation
-            if isinstance(kind, type) and issubclass(kind, BaseModel):
-                walk(kind, f"{prefix}{name.upper()}_")
-            else:
-                out.append(f"{prefix}{name.upper()}")
-
-    walk(model, "OMOTENASHI_")
-    return out
+    return [variable for variable, _, _ in variables(model or Settings)]
 
 
 def setting_error(exc: ValidationError, model: type[BaseModel] | None = None) -> ConfigError:

@@ -7,6 +7,7 @@ arguments: ``Settings(redis={"url": ...})``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
@@ -341,30 +343,35 @@ class Settings(BaseSettings):
         return value
 
 
+def variables(
+    model: type[BaseModel], prefix: str = "OMOTENASHI_"
+) -> Iterator[tuple[str, str, FieldInfo]]:
+    """(environment variable, field name, field) of every setting of ``model``, its groups'
+    joined by ``_`` (``OMOTENASHI_REDIS_URL``)."""
+    for name, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            yield from variables(kind, f"{prefix}{name.upper()}_")
+        else:
+            yield f"{prefix}{name.upper()}", name, info
+
+
 def settings_table() -> str:
     """The README's configuration table, made from the models so the two cannot drift."""
     rows = ["| Environment variable | Default | Meaning |", "| --- | --- | --- |"]
-
-    def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, info in model.model_fields.items():
-            annotation = info.annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                walk(annotation, f"{prefix}{name.upper()}_")
-                continue
-            default = info.get_default(call_default_factory=True)
-            if name == "secret_keys":
-                shown = "(a random key per process)"
-            elif name == "preview_keys":
-                shown = "(unset: the cookie keys)"
-            elif name == "user_salt":
-                shown = "(unset)"
-            elif isinstance(default, list):
-                shown = ",".join(str(v) for v in default)
-            elif default is None:
-                shown = "(unset)"
-            else:
-                shown = str(default)
-            rows.append(f"| `{prefix}{name.upper()}` | `{shown}` | {info.description or ''} |")
-
-    walk(Settings, "OMOTENASHI_")
+    for variable, name, info in variables(Settings):
+        default = info.get_default(call_default_factory=True)
+        if name == "secret_keys":
+            shown = "(a random key per process)"
+        elif name == "preview_keys":
+            shown = "(unset: the cookie keys)"
+        elif name == "user_salt":
+            shown = "(unset)"
+        elif isinstance(default, list):
+            shown = ",".join(str(v) for v in default)
+        elif default is None:
+            shown = "(unset)"
+        else:
+            shown = str(default)
+        rows.append(f"| `{variable}` | `{shown}` | {info.description or ''} |")
     return "\n".join(rows)

@@ -21,18 +21,12 @@ from omotenashi.measure.text import render_text
 
 from ..conftest import client_for
 from .test_measure_middleware import arm, counts, middleware
+from .test_measure_wording import arms
 
 Make = Callable[..., Settings]
 DAYS = ["2025-12-01", "2025-12-02", "2025-12-03", "2025-12-04"]
 
 
-def arms(n_t: int, x_t: int, n_c: int, x_c: int, rule: str = "hero") -> dict[str, int]:
-    return {
-        f"x|t|{rule}": n_t,
-        f"x|c|{rule}": n_c,
-        f"c|t|{rule}|buy": x_t,
-        f"c|c|{rule}|buy": x_c,
-    }
 
 
 def build(days: dict[str, dict[str, int]], holdout: float = 50.0) -> rep.Report:

@@ -152,13 +152,15 @@ def personalise(
                     "holds no content (use attrs: for it)"
                 )
                 targets = [t for t in targets if not t.void]
-            if moved := [t for t in targets if t.tag in TABLE_SLOTS and broken(inner, t.tag)]:
-                why_not = broken(inner, moved[0].tag)
+            parts = [t for t in targets if t.tag in TABLE_SLOTS]  # (rare: most slots are not)
+            moved = [(t, b) for t in parts if (b := broken(inner, t.tag)) is not None]
+            if moved:  # a table part keeps only table parts: the rest a browser moves out
+                (first, why_not), *_ = moved
                 left_out.append(
-                    f"rule {decision.id!r}: its target is a <{moved[0].tag}>, and its content "
-                    f"{why_not.reason if why_not else ''}"
+                    f"rule {decision.id!r}: its target is a <{first.tag}>, and its content "
+                    f"{why_not.reason}"
                 )
-                targets = [t for t in targets if t not in moved]
+                targets = [t for t in targets if all(t is not m for m, _ in moved)]
         if not targets:
             continue
         applied.append(decision)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from omotenashi.engine.html.fragment import TABLE_SLOTS
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.findings import Finding
 from omotenashi.rules.yamlsource import display_path
@@ -27,8 +28,7 @@ def declared_slots(templates: Path, attribute: str) -> set[str]:
 
 
 VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
-TABLE_PARTS = ("table", "thead", "tbody", "tfoot", "tr", "colgroup")  # no text directly inside
-_NO_TEXT = f"{VOID}|{'|'.join(TABLE_PARTS)}"
+_NO_TEXT = f"{VOID}|{'|'.join(sorted(TABLE_SLOTS))}"  # table parts: no text directly inside
 
 
 def void_slots(templates: Path, attribute: str) -> dict[str, str]:
@@ -55,14 +55,14 @@ def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Findi
     for r in rules:
         rule = r.rule
         tag = voids.get(rule.slot or "")
-        if tag in TABLE_PARTS and rule.text is not None:
+        if tag in TABLE_SLOTS and rule.text is not None:
             said = (
                 f"rule {r.id!r} puts text into the slot {rule.slot!r}, which the templates put "
                 f"on a <{tag}>: a browser moves text there out of the table, so this rule never "
                 "shows there (use a snippet of table cells or rows, or put the slot on a cell)"
             )
             out.append(Finding(r.file, r.line, "warning", said))
-        elif tag is not None and tag not in TABLE_PARTS and r.fills:
+        elif tag is not None and tag not in TABLE_SLOTS and r.fills:
             out.append(
                 Finding(
                     r.file,

@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass
 
 from .body import BREAKOUT, CLOSES_P, HEADINGS
+from .select import TABLE_PARTS
 from .tokens import ATTR, NONWS, RAWTEXT, RCDATA, TOKEN, attrs, raw_text_end, self_closing
 from .tree import SPECIAL_NAMES
 
@@ -52,7 +53,6 @@ VOID = frozenset(
 RAW = RAWTEXT | RCDATA | {"script"}
 PAGE_ONLY = frozenset(("html", "head", "body", "frameset"))
 P_CLOSERS = CLOSES_P | HEADINGS | frozenset("pre listing form li dd dt table hr xmp".split())
-TABLE_PARTS = frozenset("caption col colgroup tbody td tfoot th thead tr".split())
 _ANYWHERE = frozenset(("script", "style", "template"))  # at home among table parts too
 _SECTION_KIDS = frozenset(("tr", "td", "th")) | _ANYWHERE
 _KIDS = {  # what a browser keeps where it is, directly inside these (the rest: moved out)
