@@ -250,11 +250,14 @@ async def test_a_private_visitor_s_cookie_that_keeps_a_choice_is_renewed(
 ) -> None:
     """Under GPC a cookie that holds a choice of theirs is signed again as anyone's is (here:
     at once), so the choice does not lapse with the cookie's age or a retired key; one that
-    holds nothing of theirs is not."""
+    holds nothing of theirs is not. The choice and nothing else: a fresh id, no user (a
+    signed-in user's cookie here), except for "personalise nothing", whose id stays so that
+    unticking it gives them back what was kept."""
     mw = site(make_settings, contextual, cookie={"refresh_after": 0})
     mw.app.router.routes.append(Route("/", lambda r: HTMLResponse(PAGE)))
     for prefs, renewed in ((choice, True), (Prefs(), False)):
-        value = mw.signer.sign(cookie_of(mw, user=None, prefs=prefs))
+        before = cookie_of(mw, user="alice", prefs=prefs)
+        value = mw.signer.sign(before)
         async with client_for(mw, headers={"user-agent": UA, "sec-gpc": "1"}) as browser:
             browser.cookies.set("omo_vid", value, domain="shop.test")
             time.sleep(0.01)  # signed before this request, by the clock the cookie keeps
@@ -264,3 +267,5 @@ async def test_a_private_visitor_s_cookie_that_keeps_a_choice_is_renewed(
         if renewed:
             after = mw.signer.read(cookies[0].split(";")[0].partition("=")[2])
             assert after is not None and Prefs.from_cookie(after.prefs) == prefs
+            kept = prefs.nothing  # only "personalise nothing" keeps the id and the user
+            assert (after.vid == before.vid, after.user == before.user) == (kept, kept)

@@ -10,6 +10,7 @@ from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.headers import Headers, add_vary, make_private
 from omotenashi.identity.preview import unknown_rules
 from omotenashi.loader.reload import Loaded
+from omotenashi.respect.preferences import unlinked
 
 if TYPE_CHECKING:  # (the responder imports this module)
     from omotenashi.asgi.responder import Tools
@@ -24,11 +25,9 @@ def with_identity(
     for a private visitor's sign-out, the expiry of the cookie their browser sent), and a
     ``page`` (one we would have personalised) the returning visitor's renewed cookie."""
     tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
-    if not (
-        visitor.identity_changed
-        or (tracked_new and not visitor.private)
-        or (page and not visitor.is_new and renews(visitor, tools))
-    ):
+    renewed = page and not visitor.is_new and not visitor.identity_changed
+    renewed = renewed and renews(visitor, tools)
+    if not (visitor.identity_changed or (tracked_new and not visitor.private) or renewed):
         return start
     headers: Headers = list(start.get("headers", []))
     headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
@@ -36,6 +35,11 @@ def with_identity(
 
 
 def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
+    if visitor.private and not visitor.identity_changed and not visitor.prefs.nothing:
+        # a private visitor's renewed cookie keeps their choices and nothing else: a fresh id
+        # nothing is stored under, no user (as after a sign-out); "personalise nothing" keeps
+        # its id, so unticking it gives them back what was kept
+        visitor.identity = unlinked(visitor.identity.prefs)
     if visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
         return tools.signer.expired_cookie_header(secure=secure)
     return tools.signer.set_cookie_header(visitor.identity, secure=secure)
