@@ -223,8 +223,12 @@ class Arrival:
                 keeps_choices=privacy.keeps_choices(not ident.is_new),
                 shared=shared or Shared(),
             )
-            if _preview_token(scope, guest.headers)[0]:  # QA: why the link changes nothing
-                private.preview_refused = f"not applied: {PRIVATE_PREVIEW[privacy.reason]}"
+            token = _preview_token(scope, guest.headers)[0]
+            if token:  # QA: why the link changes nothing (a link that is no good says that)
+                host, scheme = request_host(guest.headers, scope, self.settings)
+                checked = self.forcer.check(token, host, scheme)
+                said = f"not applied: {PRIVATE_PREVIEW[privacy.reason]}"
+                private.preview_refused = checked if isinstance(checked, str) else said
             return private
         try:
             if ident.is_new:  # nothing to read; but a store known to be down means no profile
