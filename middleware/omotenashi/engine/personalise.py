@@ -32,8 +32,9 @@ from omotenashi.engine.html import (
     parse_selector,
     scan,
 )
+from omotenashi.engine.html.context import surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
-from omotenashi.engine.html.fragment import TABLE_SLOTS, broken
+from omotenashi.engine.html.fragment import PICKY, TABLE_SLOTS, broken
 from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items
@@ -152,13 +153,17 @@ def personalise(
                     "holds no content (use attrs: for it)"
                 )
                 targets = [t for t in targets if not t.void]
-            parts = [t for t in targets if t.tag in TABLE_SLOTS]  # (rare: most slots are not)
-            moved = [(t, b) for t in parts if (b := broken(inner, t.tag)) is not None]
-            if moved:  # a table part keeps only table parts: the rest a browser moves out
+            # what the page has open around a slot may end there or move out (a table part
+            # keeps only table parts, a <div> ends a <p> around the slot ...): rare, most
+            # slots have nothing such around them
+            picky = [t for t in targets if t.context or t.tag in PICKY]
+            moved = [(t, b) for t in picky if (b := broken(inner, t.tag, t.context)) is not None]
+            if moved:
                 (first, why_not), *_ = moved
+                where = surroundings(first.tag, first.context)
                 left_out.append(
-                    f"rule {decision.id!r}: its target is a <{first.tag}>, and its content "
-                    f"{why_not.reason}"
+                    f"rule {decision.id!r}: its target is a <{first.tag}>{where}, and its "
+                    f"content {why_not.reason}"
                 )
                 targets = [t for t in targets if all(t is not m for m, _ in moved)]
         if not targets:

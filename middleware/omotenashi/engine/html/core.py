@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from .context import around
 from .tokens import Attr, attrs, self_closing
 from .tree import BUTTON, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
@@ -50,6 +51,7 @@ class Rec:
         "note_in",
         "note_after",
         "settled",
+        "context",
     )
 
     def __init__(self, tag: str, start: int, open_end: int, found: tuple[Attr, ...]) -> None:
@@ -70,6 +72,7 @@ class Rec:
         self.note_in = NOTE_NONE  # how much of a why note may end its content (NOTE_*)
         self.note_after = NOTE_NONE  # how much may follow it
         self.settled = True  # no formatting element was waiting to re-open where it starts
+        self.context = 0  # what the page has open around its content (context.py)
 
 
 class Matcher(Protocol):
@@ -255,6 +258,8 @@ class Core(Tree):
         self.attach(el)
         if el.rec >= 0:
             self.open_recs.append(el.rec)
+            self.recs[el.rec].context, looked = around(self, self.af, self.form)
+            self.spend(looked)
 
     def structural(self) -> int:
         """The selectors that count siblings (:nth-child ...): sibling order is what moved."""

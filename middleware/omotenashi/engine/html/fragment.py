@@ -29,11 +29,11 @@ small stack of open elements. It says what is wrong when the output:
   may consist of table parts of one level at its top: only cells (``td``/``th``, for a
   ``<tr>`` slot), only rows (for a ``<tbody>`` or ``<table>`` slot), or only sections.
 
-What it cannot know is the page: a well-formed ``<div>`` snippet still ends the page's ``<p>`` if
-the slot is a ``<span>`` inside one, and a snippet's ``<form>`` or ``<a>`` still clash with a
-form or link around the slot. The slot's element decides what may go in it (README, "Authoring
-rules"). Reasons name tags, never text of the output: the same for every visitor, so a problem
-is logged once.
+Alone it cannot know the page: a well-formed ``<div>`` snippet still ends the page's ``<p>`` if
+the slot is a ``<span>`` inside one. :func:`broken` with the slot's element and what the page
+has open around it (``context.py``, noted by the scanner) says that too, as each page is
+personalised. Reasons name tags, never text of the output: the same for every visitor, so a
+problem is logged once.
 """
 
 from __future__ import annotations
@@ -42,8 +42,34 @@ import re
 from dataclasses import dataclass
 
 from .body import BREAKOUT, CLOSES_P, HEADINGS
+from .context import (
+    BUTTON,
+    DDT,
+    FOREIGN,
+    FORM,
+    IN_MATH,
+    IN_SVG,
+    LI,
+    NOBR,
+    OPEN_BITS,
+    OWN,
+    SELECT,
+    A,
+    P,
+)
 from .select import TABLE_PARTS
-from .tokens import ATTR, NONWS, RAWTEXT, RCDATA, TOKEN, attrs, raw_text_end, self_closing
+from .tokens import (
+    NONWS,
+    RAWTEXT,
+    RCDATA,
+    TOKEN,
+    attrs,
+    has_attr,
+    quote_left_open,
+    raw_text_end,
+    self_closing,
+    tag_name,
+)
 from .tree import SPECIAL_NAMES
 
 VOID = frozenset(
@@ -69,12 +95,9 @@ _MATH_HTML = frozenset(("mi", "mo", "mn", "ms", "mtext"))
 _SCOPE = frozenset("applet caption html table td th marquee object template".split())
 _MARKERS = frozenset("applet object marquee template td th caption".split())
 
-# What an open element tells the elements inside it (bits of Open.flags): a p is open in
-# button scope, an li/dd/dt is reachable by the walk of a new one, an a/nobr is an active
-# formatting element, a button is in scope, a form or a select is open.
-P, LI, DDT, A, NOBR, BUTTON, FORM, SELECT = (1 << k for k in range(8))
-_OWN = {"p": P, "li": LI, "dd": DDT, "dt": DDT, "a": A, "nobr": NOBR, "button": BUTTON}
-_OWN |= {"form": FORM, "select": SELECT}
+# What an open element tells the elements inside it (bits of Open.flags, the same bits the
+# scanner notes for what the page has open around a slot: context.py)
+_OWN = OWN
 _THROUGH_FOREIGN = A | NOBR | FORM
 _FIRST = " (close the first one before the second)"
 _CLASH = {  # the element a new one would end, and what a browser does
@@ -126,6 +149,10 @@ STRAY = (
 VOID_END = (
     "has </{tag}>, but <{tag}> never has an end tag: a browser ignores it or adds a line break "
     "(remove the </{tag}>)"
+)
+RAW_END = (
+    "has </{tag}>, which ends the page's <{tag}> there: the rest of it would become markup "
+    "(leave the </{tag}> out)"
 )
 CROSSED = "closes <{tag}> while <{inner}> inside it is still open (add </{inner}> before </{tag}>)"
 LEFT_OPEN = "leaves <{tag}> open: " + _AFTER + " be inside it (close it with </{tag}>)"
@@ -181,6 +208,8 @@ class Open:
 
 # Elements that keep only table parts directly inside: what fills one must be those alone
 TABLE_SLOTS = frozenset(_KIDS)
+# Slots whose own element limits what may go in, whatever the page has open around them
+PICKY = TABLE_SLOTS | HEADINGS | RAW | frozenset("option optgroup td th caption".split())
 
 
 def fragment_problem(html: str) -> str | None:
@@ -190,13 +219,18 @@ def fragment_problem(html: str) -> str | None:
     return None if found is None else found.reason
 
 
-def broken(html: str, within: str = "#fragment") -> Broken | None:
-    """:func:`fragment_problem`, with where the problem is; ``within`` a table part (one of
-    :data:`TABLE_SLOTS`: the slot's element), also what a browser would move out of it."""
-    if "<" not in html and (within == "#fragment" or NONWS.search(html) is None):
+def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | None:
+    """:func:`fragment_problem`, with where the problem is; ``within`` the slot's element
+    (``context``: what the page has open around its content, the bits of context.py), also what
+    a browser would move out of it or end there."""
+    if "<" not in html and (within not in _KIDS or NONWS.search(html) is None):
         return None
+    if within in RAW:  # its content is text up to the first </within
+        m = re.search(f"</{within}[\t\n\f\r />]", html, re.I)
+        return None if m is None else Broken(RAW_END.format(tag=within), m.start(), m.group())
     n = len(html)
-    stack = [Open(within, "html", 0)]
+    ns = "svg" if context & IN_SVG else "math" if context & IN_MATH else "html"
+    stack = [Open(within, ns, context & OPEN_BITS, not context & FOREIGN)]
     open_names: dict[str, int] = {}
     # a quote a tag never closes is the last of its kind in the markup (or the tokenizer's
     # pattern would have read the value up to the next one, as a browser does)
@@ -210,11 +244,7 @@ def broken(html: str, within: str = "#fragment") -> Broken | None:
                 return Broken(said, m.pos, html[m.pos : min(lt, m.pos + 40)])
         text = m.group(0)
         tag = m.group(1) or m.group(2)
-        if (
-            tag is not None
-            and (lt <= last_q1 < i or lt <= last_q2 < i)
-            and _quote_left_open(m, tag)
-        ):
+        if tag is not None and (lt <= last_q1 < i or lt <= last_q2 < i) and quote_left_open(m, tag):
             return Broken(TAG.format(tag=tag.lower()[:30]), lt, text[:60])
         if m.group(1) is not None:
             said, push = _start(html, m, m.group(1).lower(), top)
@@ -235,7 +265,7 @@ def broken(html: str, within: str = "#fragment") -> Broken | None:
             stack.pop()
             open_names[name] -= 1
         elif m.group(5) is not None:
-            return Broken(TAG.format(tag=_tag_name(html, lt)), lt, html[lt : lt + 60])
+            return Broken(TAG.format(tag=tag_name(html, lt)), lt, html[lt : lt + 60])
         elif m.group(4) is not None:
             return Broken(DOCTYPE, lt, text[:60])
         elif m.group(3) is not None:
@@ -267,7 +297,9 @@ def _start(html: str, m: re.Match[str], name: str, top: Open) -> tuple[str, Open
     element it leaves open (None: nothing, as for a void element)."""
     lt, end = m.start(), m.end()
     if not top.html_inside:  # in <svg> or <math>
-        if name in BREAKOUT or (name == "font" and _has(html, lt, end, "color", "face", "size")):
+        if name in BREAKOUT or (
+            name == "font" and has_attr(html, lt, end, "color", "face", "size")
+        ):
             return BREAKS_OUT.format(tag=name, parent=top.ns), None
         if self_closing(html, lt, end):
             return "", None
@@ -325,7 +357,7 @@ def _context(html: str, name: str, top: Open, lt: int, end: int) -> str:
     none)."""
     kids = _KIDS.get(top.name)
     if kids is not None:
-        if name in kids or (name == "input" and _has(html, lt, end, type="hidden")):
+        if name in kids or (name == "input" and has_attr(html, lt, end, type="hidden")):
             return ""
         return FOSTER.format(what=f"<{name}>", parent=top.name)
     if top.top:
@@ -362,33 +394,3 @@ def _end_problem(name: str, top: Open, open_names: dict[str, int]) -> str:
     if open_names.get(name):
         return CROSSED.format(tag=name, inner=top.name)
     return STRAY.format(tag=name)
-
-
-def _has(html: str, lt: int, end: int, *names: str, type: str = "") -> bool:
-    """Whether the start tag at ``lt`` has one of the attributes ``names`` (or, with ``type``,
-    that type)."""
-    found = {a.name: a.value for a in attrs(html, lt + 1, end)}
-    if type:
-        return found.get("type", "").lower() == type
-    return any(name in found for name in names)
-
-
-def _quote_left_open(m: re.Match[str], tag: str) -> bool:
-    """Whether an attribute value of the tag ``m`` opens a quote it never closes: the
-    tokenizer's pattern then reads it unquoted, up to the ``>``; a browser reads on into the
-    page after the slot, up to the next such quote."""
-    name_end = m.start() + 1 + len(tag) + (m.group(2) is not None)
-    for a in ATTR.finditer(m.string, name_end, m.end() - 1):
-        value = a.group(5)
-        if value and value[0] in "'\"":
-            return True
-    return False
-
-
-def _tag_name(html: str, lt: int) -> str:
-    """The name of the tag that starts at ``lt`` (at most 30 characters)."""
-    j = lt + 2 if html.startswith("</", lt) else lt + 1
-    k = j
-    while k < len(html) and k - j < 30 and not html[k].isspace() and html[k] not in "/>":
-        k += 1
-    return html[j:k].lower()

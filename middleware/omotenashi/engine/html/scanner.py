@@ -51,6 +51,7 @@ class Target:
     unsure: str = ""  # why its extent is not sure ("" when it is)
     note_in: int = 0
     note_after: int = 0
+    context: int = 0  # what the page has open around its content (context.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +320,7 @@ def _target(rec: Rec) -> Target:
         unsure=rec.unsure,
         note_in=rec.note_in,
         note_after=rec.note_after,
+        context=rec.context,
     )
 
 

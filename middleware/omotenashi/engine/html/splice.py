@@ -17,6 +17,7 @@ from ..quick import quick
 from .scanner import Target
 
 _WS = "\t\n\f\r "
+_EATS_NEWLINE = frozenset(("pre", "listing", "textarea"))
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
         out.append(page[pos : t.start])
         out.append(_start_tag(page, t, edit.attrs) if edit.attrs else page[t.start : t.open_end])
         if edit.inner is not None and not t.void:
+            if edit.inner[:1] == "\n" and t.tag in _EATS_NEWLINE:
+                out.append("\n")  # the parser drops one newline right after the start tag
             out.append(edit.inner)
             pos = replaced_until = t.close_start
         else:

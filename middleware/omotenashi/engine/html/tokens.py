@@ -238,3 +238,33 @@ def doctype_quirks(text: str) -> bool:
         return True
     frames = ("-//w3c//dtd html 4.01 frameset//", "-//w3c//dtd html 4.01 transitional//")
     return system is None and pub.startswith(frames)
+
+
+def has_attr(html: str, lt: int, end: int, *names: str, type: str = "") -> bool:
+    """Whether the start tag at ``lt`` has one of the attributes ``names`` (or, with ``type``,
+    that type)."""
+    found = {a.name: a.value for a in attrs(html, lt + 1, end)}
+    if type:
+        return found.get("type", "").lower() == type
+    return any(name in found for name in names)
+
+
+def quote_left_open(m: re.Match[str], tag: str) -> bool:
+    """Whether an attribute value of the tag ``m`` opens a quote it never closes: the
+    tokenizer's pattern then reads it unquoted, up to the ``>``; a browser reads on into the
+    page after the slot, up to the next such quote."""
+    name_end = m.start() + 1 + len(tag) + (m.group(2) is not None)
+    for a in ATTR.finditer(m.string, name_end, m.end() - 1):
+        value = a.group(5)
+        if value and value[0] in "'\"":
+            return True
+    return False
+
+
+def tag_name(html: str, lt: int) -> str:
+    """The name of the tag that starts at ``lt`` (at most 30 characters)."""
+    j = lt + 2 if html.startswith("</", lt) else lt + 1
+    k = j
+    while k < len(html) and k - j < 30 and not html[k].isspace() and html[k] not in "/>":
+        k += 1
+    return html[j:k].lower()

@@ -1,0 +1,79 @@
+"""What the page has open around a target's content, as the bits :mod:`.fragment` checks a
+snippet's markup against.
+
+A snippet that is whole on its own can still change the page where it lands: a ``<div>`` in a
+``<span>`` inside the page's ``<p>`` ends that ``<p>``; a link in a slot inside the page's link
+ends that link; HTML elements in a slot that is an ``<svg>`` element break out of the ``<svg>``.
+The scanner notes, as each target opens, the few things the parser would consult then: every
+answer is one of the stack's O(1) scope questions (``tree.py``) or a look along the list of
+active formatting elements back to its last marker.
+"""
+
+from __future__ import annotations
+
+from .tree import BUTTON as BUTTON_SCOPE
+from .tree import HTML, LI_WALK, SVG, TEMPLATE, El, Tree
+from .tree import SELECT as SELECT_SCOPE
+
+# Bits of what is open: a p in button scope, an li (or a dd/dt) that a new one would end, an a
+# among the active formatting elements, a nobr or a button in scope, the form pointer set
+# (outside a template), a select in select scope
+P, LI, DDT, A, NOBR, BUTTON, FORM, SELECT = (1 << k for k in range(8))
+OPEN_BITS = (1 << 8) - 1
+IN_SVG, IN_MATH, FOREIGN = 1 << 8, 1 << 9, 1 << 10  # FOREIGN: not an HTML integration point
+OWN = {"p": P, "li": LI, "dd": DDT, "dt": DDT, "a": A, "nobr": NOBR, "button": BUTTON}
+OWN |= {"form": FORM, "select": SELECT}
+
+
+def around(tree: Tree, af: list[El], form: El | None) -> tuple[int, int]:
+    """The bits for the content of the element just pushed (the stack's top), and the number of
+    formatting entries looked at (the scanner's budget)."""
+    stack, bounds = tree.stack, tree.bounds
+    top = stack[-1]
+    bits = OWN.get(top.name, 0) if top.ns == HTML else 0
+    if tree.in_scope("p", BUTTON_SCOPE) >= 0:
+        bits |= P
+    walk = bounds[LI_WALK][-1]  # where a new <li>, <dd> or <dt> stops looking for an open one
+    if walk >= 0 and stack[walk].ns == HTML:
+        bits |= {"li": LI, "dd": DDT, "dt": DDT}.get(stack[walk].name, 0)
+    k = len(af) - 1
+    while k >= 0 and af[k].name != "#marker":
+        if af[k].name == "a" and af[k].ns == HTML:
+            bits |= A
+            break
+        k -= 1
+    if tree.in_scope("nobr") >= 0:
+        bits |= NOBR
+    if tree.in_scope("button") >= 0:
+        bits |= BUTTON
+    if form is not None and bounds[TEMPLATE][-1] < 0:
+        bits |= FORM
+    if tree.in_scope("select", SELECT_SCOPE) >= 0:
+        bits |= SELECT
+    if top.ns != HTML:
+        bits |= IN_SVG if top.ns == SVG else IN_MATH
+        if top.ip not in (1, 2):
+            bits |= FOREIGN
+    return bits, len(af) - k
+
+
+_SAID = (
+    (P, "a <p>"),
+    (LI, "an <li>"),
+    (DDT, "a <dd> or <dt>"),
+    (A, "a link"),
+    (NOBR, "a <nobr>"),
+    (BUTTON, "a button"),
+    (FORM, "a form"),
+    (SELECT, "a <select>"),
+    (IN_SVG, "an <svg>"),
+    (IN_MATH, "a <math>"),
+)
+
+
+def surroundings(tag: str, bits: int) -> str:
+    """What the page has open around an element ``tag`` with these bits, said for an editor
+    (" inside a <p> of the page"; "" when only the element itself sets them)."""
+    own = OWN.get(tag, 0) | {"svg": IN_SVG, "math": IN_MATH}.get(tag, 0)
+    said = [name for bit, name in _SAID if bits & bit and not own & bit]
+    return f" inside {' and '.join(said)} of the page" if said else ""
