@@ -51,6 +51,10 @@ ITEM = "<meta name='omotenashi:item' content='kyoto-autumn'>"
         ('<meta name="description" content="q><meta name=omotenashi:topics content=evil>">', []),
         ("<meta name=omotenashi:topics content=x " + TOPICS, [("topics", "x")]),  # one tag
         ("<!doctype html><meta name=omotenashi:topics content=x", []),  # to the end: dropped
+        # in another tag's quoted value: text of an attribute, not a tag
+        (f'<div title="{TOPICS}">{ITEM}', [("item", "kyoto-autumn")]),
+        (f"<img alt='{TOPICS}'></p class='{ITEM}'>", []),
+        (f"<div title='x' {TOPICS}", []),  # a tag that runs to the end: nothing after it
     ],
     ids=lambda v: v[:40] if isinstance(v, str) else None,
 )
@@ -89,6 +93,9 @@ PIECES = st.sampled_from(
         "<!-->",
         "--!>",
         "<div class=x>",
+        '<div title="',
+        "<a title='",
+        "</p data-x='",
         "'",
         '"',
         "<",

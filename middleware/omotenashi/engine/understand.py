@@ -14,7 +14,8 @@ from typing import Any
 from omotenashi.engine import limits
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve
-from omotenashi.engine.html.tokens import ATTRS, attrs, raw_text_end
+from omotenashi.engine.flash import Flash
+from omotenashi.engine.html.tokens import ATTRS, attrs, quote_left_open, raw_text_end
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.quick import quick
@@ -24,11 +25,13 @@ from omotenashi.settings import RespectSettings
 
 # An omotenashi meta tag, or where text that is not markup begins (a comment, or an element
 # whose content a browser reads as text or does not apply: a script echoing a search could
-# otherwise plant a tag no browser ever sees)
+# otherwise plant a tag no browser ever sees), or any other tag, read whole (a quoted value of
+# one may hold a "<meta ...>" no browser reads as a tag)
 _META_OR_TEXT = re.compile(  # a <meta> tag, read as the tokenizer reads a tag, or a stretch of text
     rf"<meta(?=[\t\n\f\r />])({ATTRS})(>)?"  # quoted values may hold < and >; no > runs to the end
     r"|<!--|<(script|style|xmp|iframe|noembed|noframes|noscript|textarea|title|plaintext"
-    r"|template|/template)(?=[\t\n\f\r />])",
+    r"|template|/template)(?=[\t\n\f\r />])"
+    rf"|</?[A-Za-z][^\t\n\f\r />]*+{ATTRS}(>)?",
     re.I,
 )
 _KINDS = {"omotenashi:topics": "topics", "omotenashi:item": "item"}
@@ -63,6 +66,7 @@ class Visit:
     # Measured rules this visitor was already counted for, with their arm ("t" or "c"): they
     # are not counted again, and the arm sticks (a sign-in changes the id the draw is made on).
     measured_arms: Mapping[str, str] = field(default_factory=dict)
+    flash: Flash | None = None  # what a choice made from the page did, to say once (flash.py)
 
 
 def meta_tags(page: str) -> Iterator[tuple[str, str]]:
@@ -71,8 +75,18 @@ def meta_tags(page: str) -> Iterator[tuple[str, str]]:
     each stretch of text is skipped to its end (engine/html/tokens.py ``raw_text_end``)."""
     head = page[:META_WINDOW]
     at = templates = 0  # inside a template: markup, but not the page's
+    # a quote a tag never closes is the last of its kind (else the pattern reads up to it)
+    last_q1, last_q2 = head.rfind("'"), head.rfind('"')
     while (m := _META_OR_TEXT.search(head, at)) is not None:
         at = m.end()
+        markup = m.group(3) is None and m.group(0)[1] != "!"  # a tag, read whole
+        if markup and (m.start() < last_q1 < at or m.start() < last_q2 < at):
+            if quote_left_open(head, m.start() + 2, at):
+                return  # a value that runs to the end of the input: nothing after it
+        if markup and m.group(1) is None:
+            if m.group(4) is None:  # another tag, read whole: one that runs to the end of
+                return  # the input hides the rest
+            continue
         if m.group(1) is not None:
             if m.group(2) is None:  # a tag that runs to the end of the input: nothing after it
                 return

@@ -244,7 +244,11 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
                 return Broken(said, m.pos, html[m.pos : min(lt, m.pos + 40)])
         text = m.group(0)
         tag = m.group(1) or m.group(2)
-        if tag is not None and (lt <= last_q1 < i or lt <= last_q2 < i) and quote_left_open(m, tag):
+        if (
+            tag is not None
+            and (lt <= last_q1 < i or lt <= last_q2 < i)
+            and quote_left_open(html, lt + 1 + len(tag) + (m.group(2) is not None), i - 1)
+        ):
             return Broken(TAG.format(tag=tag.lower()[:30]), lt, text[:60])
         if m.group(1) is not None:
             said, push = _start(html, m, m.group(1).lower(), top)

@@ -249,12 +249,11 @@ def has_attr(html: str, lt: int, end: int, *names: str, type: str = "") -> bool:
     return any(name in found for name in names)
 
 
-def quote_left_open(m: re.Match[str], tag: str) -> bool:
-    """Whether an attribute value of the tag ``m`` opens a quote it never closes: the
-    tokenizer's pattern then reads it unquoted, up to the ``>``; a browser reads on into the
-    page after the slot, up to the next such quote."""
-    name_end = m.start() + 1 + len(tag) + (m.group(2) is not None)
-    for a in ATTR.finditer(m.string, name_end, m.end() - 1):
+def quote_left_open(html: str, start: int, end: int) -> bool:
+    """Whether an attribute value in ``html[start:end]`` (a tag's attributes, after its name)
+    opens a quote it never closes: the tokenizer's pattern then reads it unquoted, up to the
+    ``>``; a browser reads on, up to the next such quote (none: to the end of the input)."""
+    for a in ATTR.finditer(html, start, end):
         value = a.group(5)
         if value and value[0] in "'\"":
             return True
