@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from omotenashi.engine.html import scan_page
+from omotenashi.engine.html.context import REOPENS
 
 from .htmlcheck import check_target
 
@@ -85,5 +86,8 @@ def test_every_sure_target_is_the_element_lexbor_builds(doc: str) -> None:
     for k, target in enumerate(scan.targets):
         if target.unsure or target.name is None or target.tag == "template":  # lexbor appends
             continue
+        if target.tag == "plaintext" and target.context & REOPENS:
+            continue  # the marker is text there, which re-opens the formatting element waiting:
+            # the engine puts no content there (tests/engine/test_snippet_context.py)
         problem = check_target(doc, scan, k, f'[data-omo-slot="{target.name}"]')
         assert not problem, f"{target.name} <{target.tag}> in {doc!r}: {problem}"

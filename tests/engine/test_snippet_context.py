@@ -111,6 +111,13 @@ CASES = [  # (the page around the slot, the snippet, shown, what the log says)
     ("<textarea {S}>old</textarea>", '<b title="</TEXTAREA >">x</b>', False, "</textarea>"),
     ("<textarea {S}>old</textarea>", "<b>shown as text</b>", True, ""),
     ("<pre {S}>old</pre>", "\nfirst line kept", True, ""),
+    # a formatting element the page leaves open re-opens around the next content: the new text
+    # would become a link, or bold
+    ('<p><a href="/">x<div {S}></div>', "plain text", False, "would be wrapped"),
+    ("<p><b>x<div {S}></div>", "<i>t</i>", False, "re-opens it there"),
+    ("<p><b>x</p><div {S}></div>", "plain text", False, "re-opens it there"),
+    ("<p><b>x</b></p><div {S}></div>", "plain text", True, ""),
+    ('<p><a href="/">x<plaintext {S}>', "text", False, "would be wrapped"),
     ("<textarea {S}>old</textarea>", "\nfirst line kept", True, ""),
 ]
 
@@ -146,6 +153,7 @@ WRAPPERS = [
     ("<object>", "</object>"),
     ("<section>", "</section>"),
     ("<em>", "</em>"),
+    ("<p><b>x", ""),
 ]
 SLOTS = ["span", "div", "p", "a", "li", "b", "h3", "td", "section", "button", "dd", "pre"]
 TAGS = ["div", "p", "span", "a", "li", "ul", "h3", "button", "form", "table", "b", "dd", "nobr"]

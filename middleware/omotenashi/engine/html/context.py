@@ -21,6 +21,17 @@ from .tree import SELECT as SELECT_SCOPE
 P, LI, DDT, A, NOBR, BUTTON, FORM, SELECT = (1 << k for k in range(8))
 OPEN_BITS = (1 << 8) - 1
 IN_SVG, IN_MATH, FOREIGN = 1 << 8, 1 << 9, 1 << 10  # FOREIGN: not an HTML integration point
+# A formatting element the page left open before (<a>, <b> ...) waits in the list to be re-opened
+# by the next text or element: in the slot's content, which it would then wrap
+REOPENS = 1 << 11
+REOPENED = (
+    "would be wrapped in a formatting element (<a>, <b> ...) the page leaves open before the slot: "
+    "a browser re-opens it there (close it on the page)"
+)
+RAW_END = (
+    "has </{tag}>, which ends the page's <{tag}> there: the rest of it would become markup "
+    "(leave the </{tag}> out)"
+)
 OWN = {"p": P, "li": LI, "dd": DDT, "dt": DDT, "a": A, "nobr": NOBR, "button": BUTTON}
 OWN |= {"form": FORM, "select": SELECT}
 
@@ -36,6 +47,8 @@ def around(tree: Tree, af: list[El], form: El | None) -> tuple[int, int]:
     walk = bounds[LI_WALK][-1]  # where a new <li>, <dd> or <dt> stops looking for an open one
     if walk >= 0 and stack[walk].ns == HTML:
         bits |= {"li": LI, "dd": DDT, "dt": DDT}.get(stack[walk].name, 0)
+    if af and af[-1].name != "#marker" and af[-1].depth < 0:
+        bits |= REOPENS  # (the parser looks at the last entry first: on the stack, it stops)
     k = len(af) - 1
     while k >= 0 and af[k].name != "#marker":
         if af[k].name == "a" and af[k].ns == HTML:

@@ -53,6 +53,9 @@ from .context import (
     NOBR,
     OPEN_BITS,
     OWN,
+    RAW_END,
+    REOPENED,
+    REOPENS,
     SELECT,
     A,
     P,
@@ -150,10 +153,6 @@ VOID_END = (
     "has </{tag}>, but <{tag}> never has an end tag: a browser ignores it or adds a line break "
     "(remove the </{tag}>)"
 )
-RAW_END = (
-    "has </{tag}>, which ends the page's <{tag}> there: the rest of it would become markup "
-    "(leave the </{tag}> out)"
-)
 CROSSED = "closes <{tag}> while <{inner}> inside it is still open (add </{inner}> before </{tag}>)"
 LEFT_OPEN = "leaves <{tag}> open: " + _AFTER + " be inside it (close it with </{tag}>)"
 IN_P = (
@@ -220,9 +219,10 @@ def fragment_problem(html: str) -> str | None:
 
 
 def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | None:
-    """:func:`fragment_problem`, with where the problem is; ``within`` the slot's element
-    (``context``: what the page has open around its content, the bits of context.py), also what
-    a browser would move out of it or end there."""
+    """:func:`fragment_problem`, with where; ``within`` the slot's element and ``context`` (the
+    page around it: context.py), also what a browser would move out of it or end there."""
+    if context & REOPENS and html:
+        return Broken(REOPENED, 0, html[:40])
     if "<" not in html and (within not in _KIDS or NONWS.search(html) is None):
         return None
     if within in RAW:  # its content is text up to the first </within
