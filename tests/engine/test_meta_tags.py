@@ -40,7 +40,7 @@ ITEM = "<meta name='omotenashi:item' content='kyoto-autumn'>"
         ("x" * META_WINDOW + TOPICS, []),  # past the first 32 KiB
         # written as pages write them: any order, other attributes, any quoting, references
         ('<meta content="kyoto" name="omotenashi:topics">', [("topics", "kyoto")]),
-        ('<meta data-x=1 name=OMOTENASHI:ITEM content=kyoto-autumn />', [("item", "kyoto-autumn")]),
+        ("<meta data-x=1 name=OMOTENASHI:ITEM content=kyoto-autumn />", [("item", "kyoto-autumn")]),
         ('<meta name="omotenashi:topics" content="caf&eacute;">', [("topics", "café")]),
         ('<meta name="omotenashi:topics">', []),  # no content
         ('<meta name="description" content="kyoto">', []),
@@ -55,6 +55,7 @@ ITEM = "<meta name='omotenashi:item' content='kyoto-autumn'>"
         (f'<div title="{TOPICS}">{ITEM}', [("item", "kyoto-autumn")]),
         (f"<img alt='{TOPICS}'></p class='{ITEM}'>", []),
         (f"<div title='x' {TOPICS}", []),  # a tag that runs to the end: nothing after it
+        (f'<div title="<script><!--">{TOPICS}', [("topics", "kyoto, japan")]),  # not a script
     ],
     ids=lambda v: v[:40] if isinstance(v, str) else None,
 )

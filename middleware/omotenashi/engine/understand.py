@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,15 +25,15 @@ from omotenashi.settings import RespectSettings
 
 # An omotenashi meta tag, or where text that is not markup begins (a comment, or an element
 # whose content a browser reads as text or does not apply: a script echoing a search could
-# otherwise plant a tag no browser ever sees), or any other tag, read whole (a quoted value of
-# one may hold a "<meta ...>" no browser reads as a tag)
-_META_OR_TEXT = re.compile(  # a <meta> tag, read as the tokenizer reads a tag, or a stretch of text
-    rf"<meta(?=[\t\n\f\r />])({ATTRS})(>)?"  # quoted values may hold < and >; no > runs to the end
-    r"|<!--|<(script|style|xmp|iframe|noembed|noframes|noscript|textarea|title|plaintext"
+# otherwise plant a tag no browser ever sees)
+_TEXT = (
+    r"<!--|<(script|style|xmp|iframe|noembed|noframes|noscript|textarea|title|plaintext"
     r"|template|/template)(?=[\t\n\f\r />])"
-    rf"|</?[A-Za-z][^\t\n\f\r />]*+{ATTRS}(>)?",
-    re.I,
 )
+_META = rf"<meta(?=[\t\n\f\r />])({ATTRS})(>)?"  # quoted values may hold < and >; no > runs on
+# ... or any other tag, read whole: a quoted value may hold a "<meta ...>" that is not a tag
+_META_OR_TEXT = re.compile(rf"{_META}|{_TEXT}|</?[A-Za-z][^\t\n\f\r />]*+{ATTRS}(>)?", re.I)
+_META_AT = re.compile(r"<meta(?=[\t\n\f\r />])", re.I)
 _KINDS = {"omotenashi:topics": "topics", "omotenashi:item": "item"}
 _COMMENT_SHUT = re.compile(r"-?>")  # right after "<!--": an empty comment
 _COMMENT_END = re.compile(r"--!?>")
@@ -69,44 +69,57 @@ class Visit:
     flash: Flash | None = None  # what a choice made from the page did, to say once (flash.py)
 
 
-def meta_tags(page: str) -> Iterator[tuple[str, str]]:
+def meta_tags(page: str) -> list[tuple[str, str]]:
     """(kind, content) of the omotenashi meta tags in the page's first 32 KiB, as a browser
-    reads the markup: none inside a comment, a script, a textarea or a template. One pass:
-    each stretch of text is skipped to its end (engine/html/tokens.py ``raw_text_end``)."""
+    reads the markup: none inside a comment, a script, a textarea, a template or another tag's
+    attribute value. Each tag is read whole and each stretch of text skipped to its end
+    (engine/html/tokens.py ``raw_text_end``), up to the last "<meta": most pages have none, or a
+    few near their start."""
     head = page[:META_WINDOW]
+    last = -1
+    for maybe in _META_AT.finditer(head):  # (few: the markup is read up to the last)
+        last = maybe.start()
+    found = _tags(head, last) if last >= 0 else []
+    return [(kind, content) for _, kind, content in found]
+
+
+def _tags(head: str, stop: int) -> list[tuple[int, str, str]]:
+    """Where each meta tag up to ``stop`` starts, its kind and content."""
+    out: list[tuple[int, str, str]] = []
     at = templates = 0  # inside a template: markup, but not the page's
     # a quote a tag never closes is the last of its kind (else the pattern reads up to it)
     last_q1, last_q2 = head.rfind("'"), head.rfind('"')
-    while (m := _META_OR_TEXT.search(head, at)) is not None:
+    while (m := _META_OR_TEXT.search(head, at)) is not None and m.start() <= stop:
         at = m.end()
         markup = m.group(3) is None and m.group(0)[1] != "!"  # a tag, read whole
         if markup and (m.start() < last_q1 < at or m.start() < last_q2 < at):
             if quote_left_open(head, m.start() + 2, at):
-                return  # a value that runs to the end of the input: nothing after it
-        if markup and m.group(1) is None:
-            if m.group(4) is None:  # another tag, read whole: one that runs to the end of
-                return  # the input hides the rest
+                break  # a value that runs to the end of the input: nothing after it
+        if markup and m.group(1) is None:  # another tag
+            if m.group(4) is None:  # one that runs to the end of the input hides the rest
+                break
             continue
         if m.group(1) is not None:
             if m.group(2) is None:  # a tag that runs to the end of the input: nothing after it
-                return
+                break
             if not templates:
                 found = {a.name: a.value for a in attrs(head, m.start(1), m.end())}
                 kind = _KINDS.get(found.get("name", "").strip().lower())
                 if kind is not None and "content" in found:
-                    yield kind, found["content"]
+                    out.append((m.start(), kind, found["content"]))
         elif m.group(3) is None:  # a comment: "<!-->" and "<!--->" end at once
             closed = _COMMENT_SHUT.match(head, m.end()) or _COMMENT_END.search(head, m.end())
             if closed is None:
-                return
+                break
             at = closed.end()
         elif (tag := m.group(3).lower()) in ("template", "/template"):
             templates = templates + 1 if tag == "template" else max(templates - 1, 0)
         else:
             opened = head.find(">", m.end())
             if tag == "plaintext" or opened < 0:
-                return  # text to the end
+                break  # text to the end
             at = raw_text_end(head, tag, opened + 1)
+    return out
 
 
 _read: OrderedDict[int, tuple[str, tuple[tuple[str, str], ...]]] = OrderedDict()
