@@ -168,6 +168,34 @@ async def test_a_preview_browsers_beacon_writes_and_counts_nothing(
     assert after == before and f"omo:{{{pid}}}:rate" not in after  # no profile, no goal count
 
 
+@pytest.mark.parametrize(
+    ("purpose", "kept"),
+    [
+        ({"sec-purpose": "prefetch;prerender"}, False),  # a prerendered page's script
+        ({"sec-purpose": "Prefetch"}, False),
+        ({"purpose": "prefetch"}, True),  # any page's fetch() may send it: not the browser's
+        ({"sec-purpose": "prerenderish"}, True),
+    ],
+)
+async def test_a_beacon_from_a_page_not_yet_seen_writes_nothing(
+    make_settings: Make, omotenashi_redis: redis.Redis, purpose: dict[str, str], kept: bool
+) -> None:
+    mw = Omotenashi(shop(), settings=make_settings(RULES, journey=JOURNEY))
+    async with client_for(mw) as client:
+        await client.get("/")
+        before = {k: omotenashi_redis.dump(k) for k in omotenashi_redis.scan_iter("*")}
+        event = '{"name": "video_play"}'
+        answer = await client.post(BEACON, content=event, headers={**JSON, **purpose})
+        refused = await client.post(BEACON, content='{"name": "nope"}', headers=JSON)
+        after = {k: omotenashi_redis.dump(k) for k in omotenashi_redis.scan_iter("*")}
+    assert refused.status_code == 422  # checked as any beacon
+    if kept:
+        assert answer.status_code == 204 and after != before
+    else:
+        assert answer.status_code == 202 and answer.json()["stored"] is False
+        assert "fetched ahead" in answer.json()["reason"] and after == before
+
+
 async def test_a_revoked_ids_beacon_reads_its_marker_and_writes_nothing(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:

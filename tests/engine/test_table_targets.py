@@ -88,4 +88,3 @@ def test_a_lower_attrs_rule_wins_a_table_part_over_a_text_rule(tmp_path: Path) -
     _, result = run(tmp_path, "tr", rules)
     assert [d.id for d in result.shown] == ["marked"]
     assert b'class="picked"' in result.body and nothing_moved_out(result.body)
-

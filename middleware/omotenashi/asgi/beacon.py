@@ -9,13 +9,14 @@ never sent to Redis). Nothing here does I/O: the endpoint reads the body and wri
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from omotenashi.asgi import measuring
 from omotenashi.asgi.api import EVENT_NAME, check_event
 from omotenashi.engine.change import Change, check_storable
+from omotenashi.engine.facts import purpose_tokens
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PayloadError, StoreError
@@ -33,6 +34,16 @@ PRIVATE_REASONS = {
     "nothing": "you chose to personalise nothing",
 }
 PREVIEW_REASON = "this browser previews a forced variant (QA): its events teach nothing"
+# Sent from a page the browser fetched ahead of use (a prerender): not seen yet. Only the
+# browser sets Sec-Purpose (no script can), unlike Purpose, which a page's fetch could send.
+AHEAD_REASON = "sent from a page the browser fetched ahead (Sec-Purpose: prefetch), not yet seen"
+
+
+def sent_ahead(headers: Mapping[str, str]) -> bool:
+    """Whether a request comes from a page the browser fetched ahead of use (prerender)."""
+    return "prefetch" in purpose_tokens(headers.get("sec-purpose", ""))
+
+
 # Every event of the batch was a viewed item, and the visitor's browsing history is off
 # (engine/understand.py build_change leaves them out): answered 202 with it, nothing written.
 HISTORY_REASON = "your browsing history is off, so the items you view are not kept"

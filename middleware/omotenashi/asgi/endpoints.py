@@ -3,10 +3,9 @@
 ``POST /_omotenashi/events`` is the beacon for browser events: JSON only, same-site only,
 size- and rate-limited per visitor, only the events the journey allows (asgi/beacon.py), and
 only for visitors whose privacy decision allows storing anything: a private visitor (a bot too)
-is answered 202 with the reason, first, and a preview browser 202 too. A bad request is answered
-4xx with a reason and changes nothing. ``/_omotenashi/preferences`` is the visitor's own page
-(see ``respect``).
-"""
+is answered 202 with the reason, first, a preview browser or a page not yet seen 202 too. A bad
+request is answered 4xx with a reason and changes nothing. ``/_omotenashi/preferences`` is the
+visitor's own page (see ``respect``)."""
 
 from __future__ import annotations
 
@@ -169,11 +168,14 @@ class Endpoints:
         if isinstance(batch, tuple):
             await respond(send, batch[0], {"error": batch[1]})
             return
-        # A preview (QA) browser's beacon is checked as any other, then neither kept nor counted.
+        # A preview (QA) browser's beacon, or one from a page not seen yet (prerendered), is
+        # checked as any other, then neither kept nor counted.
         token = cookie_value(headers.get("cookie"), preview.COOKIE)
         host, scheme = request_host(headers, scope, self.settings)
-        if token and self.arrival.forcer.read(token, host, scheme) is not None:
-            await respond(send, 202, not_stored(PREVIEW_REASON))
+        previewing = token and self.arrival.forcer.read(token, host, scheme) is not None
+        if previewing or beacon.sent_ahead(headers):
+            why = PREVIEW_REASON if previewing else beacon.AHEAD_REASON
+            await respond(send, 202, not_stored(why))
             return
         pid = ident.user or ident.vid
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from omotenashi.asgi import measuring
@@ -81,6 +81,16 @@ class Responder:
         # out of reach at arrival): the response passes as sent, with only their new cookie
         self.personal = personal
         self.passthrough = not personal
+        # Whether anything of this request is written: the one place that decides it. Not for
+        # a visitor nothing is written for, nor for a page the browser fetches ahead of use
+        # (RequestInfo.prefetch, a GET): personalised as any, so that the copy it may show
+        # later is theirs, but it may never be seen: no view, exposure, cap, co-view, event or
+        # last seen. (Browsers mark no other method so: there the mark is not theirs.)
+        ahead = request.prefetch and method == "GET"
+        self.records = personal and not ahead
+        if ahead:
+            tools.metrics.inc("prefetch")
+            log.debug("omotenashi: %r fetched ahead of use: nothing recorded", request.path)
         self.change: Change | None = None
         self._recording: asyncio.Future[None] | None = None
         self._recorded_events = 0  # how many of the visitor's events a record has taken
@@ -153,6 +163,7 @@ class Responder:
             csrf=self.tools.signer.csrf_token(v.identity),
             shared=v.shared,
             measured_arms=measuring.arms(profile),
+            flash=v.identity.flash if self.records else None,  # (a prefetch leaves it)
         )
 
     def _with_identity(self, start: Message, *, page: bool = False) -> Message:
@@ -216,9 +227,12 @@ class Responder:
         ms = (time.perf_counter() - t0) * 1e3
         timing = f"omo-load;dur={self.load_ms:.2f}, omo-render;dur={ms:.2f}"
         secure = self.request.secure
+        if result.flashed:  # said once: the cookie this page sets no longer holds it
+            visitor.identity = replace(visitor.identity, flash=None)
         headers = identity_headers(
-            result.headers, visitor, tools, self.loaded, secure=secure, timing=timing
-        )
+            result.headers, visitor, tools, self.loaded, secure=secure, timing=timing,
+            spent=result.flashed,
+        )  # fmt: skip
         self._recorded_events = len(visitor.events)  # the change holds these
         self._recorded_attrs = dict(visitor.attrs)
         self._record_soon()
@@ -266,7 +280,7 @@ class Responder:
     def _record_soon(self) -> None:
         """Start the record now: into the write queue at once when it can (the next read on
         the connection then sees it), else in a task that waits for what it needs."""
-        if self._recording is None and not self.personal:  # nothing is written for them
+        if self._recording is None and not self.records:  # nothing is written for it
             self._recording = asyncio.get_running_loop().create_future()
             self._recording.set_result(None)
         if self._recording is None:
@@ -323,7 +337,7 @@ class Responder:
         self._record_soon()
         visitor = self.visitor
         # the record's task has not run yet: it takes these events too (or none is written)
-        if self._events_open or not self.personal:
+        if self._events_open or not self.records:
             return self._recording
         if len(visitor.events) > self._recorded_events or any(
             self._recorded_attrs.get(k, visitor) != v for k, v in visitor.attrs.items()

@@ -23,15 +23,26 @@ def with_identity(
 ) -> Message:
     """A response we do not rewrite still carries a sign-in or sign-out's new cookie (or,
     for a private visitor's sign-out, the expiry of the cookie their browser sent), and a
-    ``page`` (one we would have personalised) the returning visitor's renewed cookie."""
+    ``page`` (one we would have personalised) the returning visitor's renewed cookie and why
+    a force link was refused, as a rewritten page says it (a private visitor's page left
+    alone, OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false, or one the engine could not rewrite)."""
     tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
     renewed = page and not visitor.is_new and not visitor.identity_changed
     renewed = renewed and renews(visitor, tools)
-    if not (visitor.identity_changed or (tracked_new and not visitor.private) or renewed):
+    refused = visitor.preview_refused if page else None
+    given = visitor.identity_changed or (tracked_new and not visitor.private) or renewed
+    if not (given or refused):
         return start
     headers: Headers = list(start.get("headers", []))
-    headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
+    if given:
+        headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
+    if refused:  # true of this browser and link only: no shared cache may keep it either
+        headers.append((b"x-omotenashi-preview", preview_header(refused)))
     return {**start, "headers": make_private(add_vary(headers, *tools.config.vary))}
+
+
+def preview_header(said: str) -> bytes:
+    return said.encode("ascii", "backslashreplace")  # ascii whatever the host or the names
 
 
 def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
@@ -63,12 +74,17 @@ def identity_headers(
     *,
     secure: bool,
     timing: str,
+    spent: bool = False,
 ) -> Headers:
-    """The cookies and timings the engine knows nothing about, added to a rewritten page's."""
+    """The cookies and timings the engine knows nothing about, added to a rewritten page's
+    (``spent``: the page said the cookie's flash, engine/flash.py, which goes from it)."""
     if visitor.identity_changed or renews(visitor, tools):
         headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
         if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
             headers = make_private(add_vary(headers, *tools.config.vary))
+    elif spent:  # the same id without the flash (the page's forms carry that id's token)
+        given = tools.signer.set_cookie_header(visitor.identity, secure=secure)
+        headers.append((b"set-cookie", given))
     if tools.server_timing:
         headers.append((b"server-timing", timing.encode()))
     if visitor.forced_cookie:
@@ -80,6 +96,6 @@ def identity_headers(
         headers.append((b"set-cookie", preview.encode()))
     # a force link not honoured, or naming rules this site lacks: why, for QA
     said = visitor.preview_refused or unknown_rules(visitor.forced, loaded.ruleset.rules)
-    if said:  # ascii whatever the host or the names
-        headers.append((b"x-omotenashi-preview", said.encode("ascii", "backslashreplace")))
+    if said:
+        headers.append((b"x-omotenashi-preview", preview_header(said)))
     return headers

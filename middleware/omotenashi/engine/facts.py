@@ -58,6 +58,9 @@ class RequestInfo:
     # What the browser's URLs carry before ``path`` (the ASGI root_path, as a URL path: "" or
     # "/app"): the links and forms written into the page start with it; rules never see it.
     root: str = ""
+    # The browser fetches the page ahead of use (:func:`fetched_ahead`): personalised as any
+    # page, recorded not at all (asgi/responder.py decides); rules never see it.
+    prefetch: bool = False
 
     @classmethod
     def from_parts(
@@ -80,6 +83,7 @@ class RequestInfo:
             country=country_code(headers.get(country_header.lower(), "")) if country_header else "",
             secure=secure,
             root=root,
+            prefetch=fetched_ahead(headers),
         )
 
     @property
@@ -97,6 +101,41 @@ def country_code(value: str) -> str:
     header is the client's to send wherever no CDN sets it, and why sentences name it."""
     value = value.strip()
     return value if _COUNTRY.fullmatch(value) else ""
+
+
+# Request headers by which a browser says it fetches a page ahead of use, not to show it now
+# (speculation rules, ``<link rel=prefetch>``, prerender), and the tokens that say so: Chrome
+# and Edge send ``Sec-Purpose: prefetch`` (``prefetch;prerender``,
+# ``prefetch;anonymous-client-ip``), older Chrome and Firefox ``Purpose: prefetch``, older
+# Firefox ``X-Moz: prefetch``, Safari's Top Sites ``X-Purpose: preview``.
+AHEAD = {
+    "sec-purpose": frozenset({"prefetch"}),
+    "purpose": frozenset({"prefetch"}),
+    "x-moz": frozenset({"prefetch"}),
+    "x-purpose": frozenset({"prefetch", "preview"}),
+}
+MAX_PURPOSE = 256  # what is read of each such header: browsers send a few dozen characters
+
+
+def fetched_ahead(headers: Mapping[str, str]) -> bool:
+    """Whether the request is a page the browser fetches ahead of use (:data:`AHEAD`)."""
+    for name, tokens in AHEAD.items():
+        value = headers.get(name)
+        if value and not tokens.isdisjoint(purpose_tokens(value)):
+            return True
+    return False
+
+
+def purpose_tokens(value: str) -> set[str]:
+    """The tokens of a purpose header's list (RFC 8941: members split by commas, each a token
+    and its ``;`` parameters), lower-case: ``"prefetch;prerender, X"`` names ``prefetch`` and
+    ``x``; ``'"prefetch"'`` is a string, not that token. Only the first
+    :data:`MAX_PURPOSE` characters are read, and a member they cut short is not: the work is
+    bounded whatever the header's length."""
+    members = value[:MAX_PURPOSE].split(",")
+    if len(value) > MAX_PURPOSE:
+        members.pop()
+    return {member.partition(";")[0].strip(" \t").lower() for member in members}
 
 
 def query_dict(raw: Mapping[str, list[str]]) -> dict[str, str]:

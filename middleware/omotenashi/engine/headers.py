@@ -151,3 +151,15 @@ def make_private(headers: Headers) -> Headers:
     value = b", ".join([b"private", *kept])
     rest = without(headers, b"cache-control", *SHARED_CACHE_HEADERS)
     return [*rest, (b"cache-control", value)]
+
+
+def says_utf8(headers: Headers) -> Headers:
+    """The Content-Type with ``charset=utf-8`` in place of the none (or empty one) it named."""
+    out = []
+    for k, v in headers:
+        if k.lower() == b"content-type":
+            media, *params = v.split(b";")
+            kept = [p for p in params if not p.strip().lower().startswith(b"charset")]
+            v = b";".join([media, *kept, b" charset=utf-8"])
+        out.append((k, v))
+    return out

@@ -20,6 +20,7 @@ from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve
+from omotenashi.engine.flash import confirm
 from omotenashi.engine.headers import (
     Headers,
     add_vary,
@@ -28,6 +29,7 @@ from omotenashi.engine.headers import (
     make_private,
     media_type,
     personal_vary,
+    says_utf8,
     without,
 )
 from omotenashi.engine.journey import Journey
@@ -86,7 +88,8 @@ class PageResult:
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # decide, render (seconds)
     skipped: list[str] = field(default_factory=list)  # targets left alone (HTML not sure)
-    why: list[str] = field(default_factory=list)  # held-out=<ids>, fresh, private, history-off
+    why: list[str] = field(default_factory=list)  # e.g. held-out=<ids>, fresh, private, prefetch
+    flashed: bool = False  # it says what a choice made from the page did (engine/flash.py)
 
 
 @dataclass
@@ -98,6 +101,7 @@ class Result:
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # decide, render (seconds)
     skipped: list[str] = field(default_factory=list)  # targets left alone (HTML not sure)
+    flashed: bool = False  # as PageResult's: the visitor's cookie then drops the flash
 
 
 VALIDATORS = (b"etag", b"last-modified")
@@ -276,9 +280,13 @@ def personalise_page(
     placed = [d.id for d in outcome.applied if d.id in restraint.forced]
     why += [f"forced={','.join(placed)}"] if placed else []  # shown whatever the rest says
     flags = (("fresh", fresh), ("private", visit.private), ("history-off", off))
-    why += [n for n, on in flags if on]
+    why += [n for n, on in (*flags, ("prefetch", request.prefetch)) if on]  # prefetch: unrecorded
+    slots = config.slot_attribute
+    said = confirm(
+        outcome.html, visit.flash, ruleset, visit.choices, off, visit.now, disclosure, slots
+    )
     return PageResult(
-        outcome.html,
+        said[0],
         outcome.applied,
         change,
         facts,
@@ -286,6 +294,7 @@ def personalise_page(
         outcome.timings,
         outcome.skipped,
         why,
+        said[1],
     )
 
 
@@ -293,18 +302,6 @@ def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
     """What the preferences page shows for a decision: a recommendation's items' reasons."""
     items = recommender.reasons(decision.id) if recommender is not None else []
     return items[:10] if items else list(decision.reasons[:6])
-
-
-def _says_utf8(headers: Headers) -> Headers:
-    """The Content-Type with ``charset=utf-8`` in place of the none (or empty one) it named."""
-    out = []
-    for k, v in headers:
-        if k.lower() == b"content-type":
-            media, *params = v.split(b";")
-            kept = [p for p in params if not p.strip().lower().startswith(b"charset")]
-            v = b";".join([media, *kept, b" charset=utf-8"])
-        out.append((k, v))
-    return out
 
 
 def head_headers(headers: Headers, vary: tuple[bytes, ...] = (b"Cookie",)) -> Headers:
@@ -381,7 +378,7 @@ def personalise_response(
         raise PageRefused("the page does not survive decoding and encoding", charset)
     page = personalise_page(text, visit, ruleset, journey, config, catalog)
     out = body
-    if page.shown:
+    if page.shown or page.flashed:
         # the page's own text encodes as it decoded; inserted text the charset cannot hold
         # ("→" in a latin-1 page, which is windows-1252) goes out as character references
         out = encode(page.html, charset)
@@ -390,11 +387,13 @@ def personalise_response(
     # conditional request can get a 304 that skips the page view or keeps stale choices.
     # A checksum or byte ranges of the app's bytes would be false of other bytes.
     new = _private(headers, len(out), config.vary, rewritten=out is not body)
-    if page.shown and charset == "utf-8" and declared_nowhere(declared, raw):
-        new = _says_utf8(new)  # what it inserted is UTF-8: no browser may guess otherwise
+    if out is not body and charset == "utf-8" and declared_nowhere(declared, raw):
+        new = says_utf8(new)  # what it inserted is UTF-8: no browser may guess otherwise
     if config.debug_header or visit.forced is not None:
         shown = ",".join(d.id for d in page.shown).encode()
         new.append((b"x-omotenashi-rules", shown or b"-"))
         if page.why:  # why rules that matched were not shown: not a failed condition
             new.append((b"x-omotenashi-why", "; ".join(page.why).encode()))
-    return Result(out, new, page.shown, page.change, page.problems, page.timings, page.skipped)
+    return Result(
+        out, new, page.shown, page.change, page.problems, page.timings, page.skipped, page.flashed
+    )

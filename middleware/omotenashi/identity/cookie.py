@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from omotenashi.engine.flash import Flash
 from omotenashi.engine.restraint import Kept, Prefs, fit
 from omotenashi.settings import CookieSettings, Settings
 
@@ -42,6 +43,7 @@ class Identity:
     issued_at: float  # when the cookie was signed (now, for a new visitor)
     user: str | None = None  # the profile id of a signed-in user (never the raw user id)
     prefs: dict[str, object] = field(default_factory=dict)
+    flash: Flash | None = None  # what a choice made from a page did, said on the next one
 
 
 def new_vid() -> str:
@@ -75,6 +77,8 @@ class CookieSigner:
             payload["u"] = ident.user
         if ident.prefs:
             payload["p"] = ident.prefs
+        if ident.flash is not None and ident.flash.fresh(time.time()):  # a stale one: dropped
+            payload["f"] = ident.flash.to_cookie()
         return self._serializer.dumps(payload)
 
     def read(self, value: str | None) -> Identity | None:
@@ -99,6 +103,7 @@ class CookieSigner:
             issued_at=signed_at.timestamp(),
             user=user if isinstance(user, str) and _USER.match(user) else None,
             prefs=prefs if isinstance(prefs, dict) else {},
+            flash=Flash.from_cookie(payload.get("f")),
         )
 
     def identify(self, cookie_header: str | None) -> Identity:
@@ -136,14 +141,24 @@ class CookieSigner:
         self, ident: Identity, categories: Mapping[str, str], *, secure: bool
     ) -> tuple[Identity, Kept]:
         """The identity with choices that fit the cookie (see ``engine.restraint.fit``), given
-        the rules in force as ``{rule id: category}``, and how they were kept."""
+        the rules in force as ``{rule id: category}``, and how they were kept. Its flash is
+        kept only when every choice was kept as given and it fits too: it never costs one."""
+        flash, ident = ident.flash, replace(ident, flash=None)
 
         def fits(prefs: Prefs) -> bool:
             candidate = replace(ident, prefs=prefs.to_cookie())
             return len(self._header(candidate, secure=secure)) <= SAVE_BUDGET
 
         prefs, kept = fit(Prefs.from_cookie(ident.prefs, exact=True), categories, fits)
-        return replace(ident, prefs=prefs.to_cookie()), kept
+        ident = replace(ident, prefs=prefs.to_cookie())
+        said = replace(ident, flash=flash)
+        if (
+            flash is not None
+            and not kept.notice
+            and len(self._header(said, secure=secure)) <= SAVE_BUDGET
+        ):
+            ident = said
+        return ident, kept
 
     def set_cookie_header(self, ident: Identity, *, secure: bool) -> bytes:
         header = self._header(ident, secure=secure)

@@ -2,6 +2,7 @@
 
 ``GET  {prefix}/preferences``         the page (OMOTENASHI_RESPECT_PREFERENCES_TEMPLATE: yours)
 ``POST {prefix}/preferences``         save switches, nothing at all, reset, erase, dismiss a rule
+                                      (or undo that)
 ``GET  {prefix}/preferences/export``  everything stored, as JSON
 
 Choices live in the signed cookie, so erasing the profile keeps them. Every form carries a
@@ -23,6 +24,7 @@ from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, se
 
 from omotenashi.engine.explain import words as plain
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.flash import Flash, anchor_of
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
@@ -302,15 +304,17 @@ async def apply_choice(
     target = f"{prefix}/preferences"
     choices = choices or Choices.of(ruleset)
     known, categories = choices.categories, choices.names
-    if action == "dismiss":
+    if action in ("dismiss", "undo"):  # from the page: "Don't show me this", and its undo
         rule = (form.get("rule") or [""])[0]
-        if rule in known:  # the block's whole entry, as the page lists it
-            prefs = replace(prefs, off_rules=prefs.off_rules | set(choices.entry(rule)))
-        return (
-            replace(ident, prefs=prefs.to_cookie()),
-            safe_next((form.get("next") or [root + "/"])[0], root + "/"),
-            "",
-        )
+        back = safe_next((form.get("next") or [root + "/"])[0], root + "/")
+        if rule not in known:
+            return replace(ident, prefs=prefs.to_cookie()), back, ""
+        entry = set(choices.entry(rule))  # the block's whole entry, as the page lists it
+        off = prefs.off_rules - entry if action == "undo" else prefs.off_rules | entry
+        # the next page says what was done, once (engine/flash.py), if the cookie keeps it
+        flash = Flash(rule, time.time(), undo=action == "undo", anchor=anchor_of(back))
+        prefs = replace(prefs, off_rules=frozenset(off))
+        return replace(ident, prefs=prefs.to_cookie(), flash=flash), back, ""
     if action == "save":
         on_rules = {i for value in form.get("rule", []) for i in value.split(",") if i in known}
         on_categories = {c for c in form.get("category", []) if c in categories}

@@ -1,0 +1,168 @@
+"""The word a visitor gets once after a choice made from the page: "Don't show me this" says
+what it did and offers to undo it, and the undo says what it did in turn.
+
+The choice's endpoint (respect/preferences.py ``apply_choice``) puts a :class:`Flash` in the
+signed visitor cookie; the next page the engine rewrites for that visitor says it, just before
+the page's own ``</body>`` (where the page panel goes), and its response re-signs the cookie
+without it (asgi/setcookie.py): nothing about the visitor goes into a URL, and that page is
+private to them like every page the engine rewrites. A flash is said only while it is true of
+the visitor's choices as the cookie holds them now, and only for :data:`FLASH_TTL` seconds."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from omotenashi.engine.disclosure import Disclosure
+from omotenashi.engine.html import parse_selector, scan
+from omotenashi.engine.restraint import Prefs
+from omotenashi.engine.ruleset import CompiledRule, RuleSet
+from omotenashi.errors import SelectorError
+
+FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is dropped unsaid
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")  # a rule id (rules/model.py), bounded
+_ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo returns to
+# The page's own end, as the page panel finds it (engine/personalise.py): a last </body>
+# followed by nothing but </html> and white space, the end tag the parser honoured there
+_BODY_END = re.compile(r"</body\s*>\s*(?:</html\s*>\s*)?\Z", re.I)
+_FORM_TAG = re.compile(r"<(/?)form(?=[\t\n\f\r />])", re.I)
+
+DONE = "Done: you won't see “{label}” again."
+UNDONE = "Undone: “{label}” is switched back on."
+STILL_OFF = " Your other choices still keep it off."
+
+
+@dataclass(frozen=True)
+class Flash:
+    """A block's entry just switched off (``undo`` False) or back on, from the page."""
+
+    rule: str  # the rule whose block the visitor acted on (its whole entry was switched)
+    at: float  # when (seconds since the epoch)
+    undo: bool = False
+    anchor: str = ""  # the block's element id: the undo returns there
+
+    def to_cookie(self) -> dict[str, object]:
+        out: dict[str, object] = {"r": self.rule, "t": int(self.at)}
+        if self.undo:
+            out["u"] = True
+        if self.anchor:
+            out["a"] = self.anchor
+        return out
+
+    @classmethod
+    def from_cookie(cls, data: Any) -> Flash | None:
+        """The flash in a cookie's payload; None for anything a signer of ours never wrote."""
+        if not isinstance(data, dict):
+            return None
+        rule, at, anchor = data.get("r"), data.get("t"), data.get("a", "")
+        if not (isinstance(rule, str) and _NAME.fullmatch(rule)):
+            return None
+        if type(at) is not int and not (type(at) is float and math.isfinite(at)):
+            return None
+        if anchor != "" and not (isinstance(anchor, str) and _ANCHOR.fullmatch(anchor)):
+            return None
+        return cls(rule, float(at), data.get("u") is True, anchor)
+
+    def fresh(self, now: float) -> bool:
+        return abs(now - self.at) <= FLASH_TTL
+
+
+def anchor_of(next_path: str) -> str:
+    """The element id a form's ``next`` returns to ("" when it names none we would keep)."""
+    fragment = next_path.partition("#")[2]
+    return fragment if _ANCHOR.fullmatch(fragment) else ""
+
+
+def message(
+    flash: Flash, ruleset: RuleSet, prefs: Prefs, history_off: bool, now: float
+) -> tuple[CompiledRule, str] | None:
+    """(the rule, what to say), or None when nothing true can be said: the flash is stale, its
+    rule gone, or the choices no longer what it says (switched back, or off again, since).
+    ``history_off``: the visitor's browsing history is off (engine/restraint.py)."""
+    if not flash.fresh(now):
+        return None
+    compiled = next((r for r in ruleset.rules if r.id == flash.rule), None)
+    if compiled is None:
+        return None
+    label = compiled.rule.why.strip().rstrip(".")
+    entry_off = not prefs.off_rules.isdisjoint(compiled.entry or (compiled.id,))
+    if not flash.undo:
+        return (compiled, DONE.format(label=label)) if entry_off else None
+    if entry_off:
+        return None
+    rule = compiled.rule
+    held = prefs.nothing or rule.category in prefs.off_categories
+    held = held or (history_off and compiled.behavioural)
+    return compiled, UNDONE.format(label=label) + (STILL_OFF if held else "")
+
+
+def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form: bool) -> str:
+    """The confirmation: what was done and, after a dismissal, a form (no script) that undoes
+    it; without ``form`` (a form of the page is still open there: ours would join it), the
+    link to the visitor's choices alone, where it switches back on."""
+    prefix = html.escape(d.prefix, quote=True)
+    label = html.escape(compiled.rule.why.strip().rstrip("."), quote=True)
+    back = html.escape(f"{d.path}#{flash.anchor}" if flash.anchor else d.path, quote=True)
+    undo = ""
+    if form and not flash.undo:
+        undo = (
+            f'<form method="post" action="{prefix}/preferences" class="omo-undo">'
+            f'<input type="hidden" name="csrf" value="{html.escape(d.csrf, quote=True)}">'
+            '<input type="hidden" name="action" value="undo">'
+            f'<input type="hidden" name="rule" value="{html.escape(compiled.id, quote=True)}">'
+            f'<input type="hidden" name="next" value="{back}">'
+            f'<button type="submit" aria-label="Undo: show “{label}” again">Undo</button></form>'
+        )
+    return (
+        f'<div class="omo-done" id="omo-done" role="status">'
+        f"<p>{html.escape(said, quote=False)}</p>{undo}"
+        f'<p><a href="{prefix}/preferences">Your choices</a></p></div>'
+    )
+
+
+def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> int | None:
+    """Where the page's own ``</body>`` begins, found as the page panel's place is (the end
+    tag the parser honoured, near the end); None where there is none."""
+    selectors = []
+    for text in dict.fromkeys(r.rule.selector for r in ruleset.selector_rules if r.rule.selector):
+        try:
+            selectors.append(parse_selector(text))
+        except SelectorError:  # its rules are skipped on every page: not needed to find the end
+            continue
+    at = scan(page, slot_attribute=slot_attribute, selectors=selectors).body_end
+    if at < max(0, len(page) - 4096) or _BODY_END.match(page, at) is None:
+        return None
+    return at
+
+
+def form_open(page: str, at: int) -> bool:
+    """Whether a ``<form>`` of the page may still be open at ``at``: its last form tag before
+    there is a start tag (a browser ignores a form started inside another, whose fields then
+    join the page's). Erring towards yes (a tag in a script's text counts too)."""
+    tags = _FORM_TAG.findall(page, 0, at)  # "/" for an end tag, "" for a start tag
+    return bool(tags) and tags[-1] == ""
+
+
+def confirm(
+    page: str,
+    flash: Flash | None,
+    ruleset: RuleSet,
+    prefs: Prefs,
+    history_off: bool,
+    now: float,
+    d: Disclosure,
+    slot_attribute: str,
+) -> tuple[str, bool]:
+    """(the page, whether it now says the flash): said only where the visitor's notes offer
+    their choices (``d``: the "i" is on, and a choice of theirs can be kept)."""
+    if flash is None or not (d.enabled and d.dismiss):
+        return page, False
+    said = message(flash, ruleset, prefs, history_off, now)
+    at = None if said is None else page_end(page, ruleset, slot_attribute)
+    if said is None or at is None:
+        return page, False
+    text = markup(flash, *said, d, form=not form_open(page, at))
+    return page[:at] + text + page[at:], True
