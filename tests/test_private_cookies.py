@@ -5,6 +5,7 @@ renewed with a fresh id and no user. Through a real app and a real Redis."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -269,3 +270,29 @@ async def test_a_private_visitor_s_cookie_that_keeps_a_choice_is_renewed(
             assert after is not None and Prefs.from_cookie(after.prefs) == prefs
             kept = prefs.nothing  # only "personalise nothing" keeps the id and the user
             assert (after.vid == before.vid, after.user == before.user) == (kept, kept)
+
+
+async def test_a_private_visitor_s_renewed_cookie_takes_the_page_s_forms_with_it(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """The page that renews a private visitor's cookie (a fresh id) carries the fresh id's
+    token in its forms: "Don't show me this" on that page is taken, not refused as expired."""
+    mw = site(make_settings, cookie={"refresh_after": 0}, respect={"disclosure": True})
+    mw.app.router.routes.append(Route("/", lambda r: HTMLResponse(PAGE)))
+    before = cookie_of(mw, user=None, prefs=Prefs(off_rules=frozenset({"gone"})))
+    async with client_for(mw, headers={"user-agent": UA, "sec-gpc": "1"}) as browser:
+        browser.cookies.set("omo_vid", mw.signer.sign(before), domain="shop.test")
+        time.sleep(0.01)  # signed before this request, by the clock the cookie keeps
+        page = await browser.get("/")
+        renewed = mw.signer.read(browser.cookies["omo_vid"])
+        assert renewed is not None and renewed.vid != before.vid  # a fresh id
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token is not None and token[1] == mw.signer.csrf_token(renewed)
+        done = await browser.post(
+            "/_omotenashi/preferences",
+            data={"action": "dismiss", "rule": "hello", "csrf": token[1], "next": "/"},
+            headers={"origin": "http://shop.test"},
+        )
+    assert done.status_code == 303
+    kept = mw.signer.read(done.headers["set-cookie"].split(";")[0].partition("=")[2])
+    assert kept is not None and "hello" in Prefs.from_cookie(kept.prefs).off_rules

@@ -17,7 +17,7 @@ from typing import Any
 from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
 from omotenashi.asgi.offload import personalised
-from omotenashi.asgi.setcookie import identity_headers, with_identity
+from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
@@ -143,6 +143,7 @@ class Responder:
     def visit(self, now: float, *, since: int = 0) -> Visit:
         """The engine's view of this request (``since``: the events not recorded yet)."""
         v = self.visitor
+        renew_private(v, self.tools)  # (before its forms' token is made)
         recorded = self._recorded_attrs
         attrs = {k: x for k, x in v.attrs.items() if recorded.get(k, v) != x} if v.attrs else {}
         profile = v.profile

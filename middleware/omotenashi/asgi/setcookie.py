@@ -45,12 +45,19 @@ def preview_header(said: str) -> bytes:
     return said.encode("ascii", "backslashreplace")  # ascii whatever the host or the names
 
 
+def renew_private(visitor: Visitor, tools: Tools) -> None:
+    """A private visitor's cookie that renews (:func:`renews`) keeps their choices and nothing
+    else: a fresh id nothing is stored under, no user (as after a sign-out); "personalise
+    nothing" keeps its id, so unticking it gives them back what was kept. Decided once, before
+    a page is made (its forms carry the token of the id its cookie will hold)."""
+    if visitor.private and not visitor.identity_changed and renews(visitor, tools):
+        if not visitor.prefs.nothing:
+            visitor.identity = unlinked(visitor.identity.prefs)
+        visitor.identity_changed = True  # the cookie this response sets
+
+
 def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
-    if visitor.private and not visitor.identity_changed and not visitor.prefs.nothing:
-        # a private visitor's renewed cookie keeps their choices and nothing else: a fresh id
-        # nothing is stored under, no user (as after a sign-out); "personalise nothing" keeps
-        # its id, so unticking it gives them back what was kept
-        visitor.identity = unlinked(visitor.identity.prefs)
+    renew_private(visitor, tools)
     if visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
         return tools.signer.expired_cookie_header(secure=secure)
     return tools.signer.set_cookie_header(visitor.identity, secure=secure)
