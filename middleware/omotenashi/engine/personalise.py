@@ -34,7 +34,7 @@ from omotenashi.engine.html import (
 )
 from omotenashi.engine.html.context import surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
-from omotenashi.engine.html.fragment import PICKY, TABLE_SLOTS, broken
+from omotenashi.engine.html.fragment import PICKY, TABLE_SLOTS, Broken, broken
 from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items
@@ -157,7 +157,11 @@ def personalise(
             # keeps only table parts, a <div> ends a <p> around the slot ...): rare, most
             # slots have nothing such around them
             picky = [t for t in targets if t.context or t.tag in PICKY]
-            moved = [(t, b) for t in picky if (b := broken(inner, t.tag, t.context)) is not None]
+            said: dict[tuple[str, int], Broken | None] = {}  # once per kind of place
+            for t in picky:
+                if (t.tag, t.context) not in said:
+                    said[t.tag, t.context] = broken(inner, t.tag, t.context)
+            moved = [(t, b) for t in picky if (b := said[t.tag, t.context]) is not None]
             if moved:
                 (first, why_not), *_ = moved
                 where = surroundings(first.tag, first.context)

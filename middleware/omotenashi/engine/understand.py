@@ -32,7 +32,12 @@ _TEXT = (
 )
 _META = rf"<meta(?=[\t\n\f\r />])({ATTRS})(>)?"  # quoted values may hold < and >; no > runs on
 # ... or any other tag, read whole: a quoted value may hold a "<meta ...>" that is not a tag
-_META_OR_TEXT = re.compile(rf"{_META}|{_TEXT}|</?[A-Za-z][^\t\n\f\r />]*+{ATTRS}(>)?", re.I)
+# ... and a bogus comment ("<!x", "<?", "</" and no letter): up to the first ">", quotes or not
+_META_OR_TEXT = re.compile(
+    rf"{_META}|{_TEXT}|</?[A-Za-z][^\t\n\f\r />]*+{ATTRS}(>)?"
+    r"|<(?:!(?!--)|\?|/(?![A-Za-z>]))[^>]*+(>)?",
+    re.I,
+)
 _META_AT = re.compile(r"<meta(?=[\t\n\f\r />])", re.I)
 _KINDS = {"omotenashi:topics": "topics", "omotenashi:item": "item"}
 _COMMENT_SHUT = re.compile(r"-?>")  # right after "<!--": an empty comment
@@ -91,7 +96,13 @@ def _tags(head: str, stop: int) -> list[tuple[int, str, str]]:
     last_q1, last_q2 = head.rfind("'"), head.rfind('"')
     while (m := _META_OR_TEXT.search(head, at)) is not None and m.start() <= stop:
         at = m.end()
-        markup = m.group(3) is None and m.group(0)[1] != "!"  # a tag, read whole
+        text = m.group(0)
+        if m.group(1) is None and m.group(3) is None and not text.startswith("<!--"):
+            if text[1] in "!?" or not ("a" <= text[2:3].lower() <= "z" or text[1] != "/"):
+                if m.group(5) is None:  # a bogus comment: to the first ">", or the end
+                    break
+                continue
+        markup = m.group(3) is None and text[1] != "!"  # a tag, read whole
         if markup and (m.start() < last_q1 < at or m.start() < last_q2 < at):
             if quote_left_open(head, m.start() + 2, at):
                 break  # a value that runs to the end of the input: nothing after it

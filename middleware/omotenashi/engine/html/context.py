@@ -24,6 +24,16 @@ IN_SVG, IN_MATH, FOREIGN = 1 << 8, 1 << 9, 1 << 10  # FOREIGN: not an HTML integ
 # A formatting element the page left open before (<a>, <b> ...) waits in the list to be re-opened
 # by the next text or element: in the slot's content, which it would then wrap
 REOPENS = 1 << 11
+# How many formatting elements of one name the page has open at most (0-3, in these two bits):
+# a browser keeps three alike, so one more in the slot pushes the page's first out of its list
+CROWD = 1 << 12
+CROWD_BITS = 3 * CROWD
+LOOK = 64  # formatting entries looked at
+RUBY = frozenset(("rb", "rt", "rp", "rtc"))
+# Elements whose content starts after a marker (or a table's rules): nothing re-opens in them
+_MARKED = dict.fromkeys(
+    "td th caption template applet object marquee table tbody thead tfoot tr colgroup".split(), 1
+)
 REOPENED = (
     "would be wrapped in a formatting element (<a>, <b> ...) the page leaves open before the slot: "
     "a browser re-opens it there (close it on the page)"
@@ -36,9 +46,8 @@ OWN = {"p": P, "li": LI, "dd": DDT, "dt": DDT, "a": A, "nobr": NOBR, "button": B
 OWN |= {"form": FORM, "select": SELECT}
 
 
-def around(tree: Tree, af: list[El], form: El | None) -> tuple[int, int]:
-    """The bits for the content of the element just pushed (the stack's top), and the number of
-    formatting entries looked at (the scanner's budget)."""
+def around(tree: Tree, af: list[El], form: El | None) -> int:
+    """The bits for the content of the element just pushed (the stack's top)."""
     stack, bounds = tree.stack, tree.bounds
     top = stack[-1]
     bits = OWN.get(top.name, 0) if top.ns == HTML else 0
@@ -47,14 +56,9 @@ def around(tree: Tree, af: list[El], form: El | None) -> tuple[int, int]:
     walk = bounds[LI_WALK][-1]  # where a new <li>, <dd> or <dt> stops looking for an open one
     if walk >= 0 and stack[walk].ns == HTML:
         bits |= {"li": LI, "dd": DDT, "dt": DDT}.get(stack[walk].name, 0)
-    if af and af[-1].name != "#marker" and af[-1].depth < 0:
+    if af and af[-1].name != "#marker" and af[-1].depth < 0 and not _MARKED.get(top.key, 0):
         bits |= REOPENS  # (the parser looks at the last entry first: on the stack, it stops)
-    k = len(af) - 1
-    while k >= 0 and af[k].name != "#marker":
-        if af[k].name == "a" and af[k].ns == HTML:
-            bits |= A
-            break
-        k -= 1
+    bits |= _formatting(af)
     if tree.in_scope("nobr") >= 0:
         bits |= NOBR
     if tree.in_scope("button") >= 0:
@@ -67,7 +71,24 @@ def around(tree: Tree, af: list[El], form: El | None) -> tuple[int, int]:
         bits |= IN_SVG if top.ns == SVG else IN_MATH
         if top.ip not in (1, 2):
             bits |= FOREIGN
-    return bits, len(af) - k
+    return bits
+
+
+def _formatting(af: list[El]) -> int:
+    """A (an ``a`` among the active formatting elements after the last marker) and the most
+    entries of one name there (:data:`CROWD`, up to 3), from the last :data:`LOOK` entries: past
+    them, as if both were so (a page with that many formatting elements open at once)."""
+    bits = count = 0
+    seen: dict[str, int] = {}
+    for k in range(len(af) - 1, max(len(af) - 1 - LOOK, -1), -1):
+        e = af[k]
+        if e.name == "#marker":
+            return bits | min(count, 3) * CROWD
+        if e.name == "a":
+            bits |= A
+        seen[e.key] = n = seen.get(e.key, 0) + 1
+        count = max(count, n)
+    return bits | (A | 3 * CROWD if len(af) > LOOK else min(count, 3) * CROWD)
 
 
 _SAID = (

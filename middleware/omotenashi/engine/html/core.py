@@ -258,8 +258,7 @@ class Core(Tree):
         self.attach(el)
         if el.rec >= 0:
             self.open_recs.append(el.rec)
-            self.recs[el.rec].context, looked = around(self, self.af, self.form)
-            self.spend(looked)
+            self.recs[el.rec].context = around(self, self.af, self.form)
 
     def structural(self) -> int:
         """The selectors that count siblings (:nth-child ...): sibling order is what moved."""

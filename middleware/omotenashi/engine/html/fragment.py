@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from .body import BREAKOUT, CLOSES_P, HEADINGS
 from .context import (
     BUTTON,
+    CROWD,
+    CROWD_BITS,
     DDT,
     FOREIGN,
     FORM,
@@ -56,9 +58,38 @@ from .context import (
     RAW_END,
     REOPENED,
     REOPENS,
+    RUBY,
     SELECT,
     A,
     P,
+)
+from .formatting import FORMATTING
+from .reasons import (
+    BASE,
+    BREAKS_OUT,
+    CDATA,
+    CDATA_OPEN,
+    CLASH,
+    COMMENT,
+    CROSSED,
+    CROWDED,
+    DECLARATION,
+    DOCTYPE,
+    FIRST,
+    FOSTER,
+    IN_CELL,
+    IN_P,
+    LEFT_OPEN,
+    MIXED,
+    OLD,
+    PAGE_TAG,
+    PLAINTEXT,
+    RAW_OPEN,
+    SCRIPT_ESCAPE,
+    STRAY,
+    TABLE_OUT,
+    TAG,
+    VOID_END,
 )
 from .select import TABLE_PARTS
 from .tokens import (
@@ -102,82 +133,6 @@ _MARKERS = frozenset("applet object marquee template td th caption".split())
 # scanner notes for what the page has open around a slot: context.py)
 _OWN = OWN
 _THROUGH_FOREIGN = A | NOBR | FORM
-_FIRST = " (close the first one before the second)"
-_CLASH = {  # the element a new one would end, and what a browser does
-    "a": (A, "has a link inside a link: a browser ends the first link there" + _FIRST),
-    "nobr": (NOBR, "has a <nobr> inside a <nobr>: a browser ends the first one there" + _FIRST),
-    "button": (BUTTON, "has a button inside a button: a browser ends the first there" + _FIRST),
-    "form": (
-        FORM,
-        "has a form inside a form: a browser drops the inner <form>, and its </form> ends the "
-        "outer one (close the first form before the second)",
-    ),
-    "li": (LI, "has an <li> inside an <li>: a browser ends the first <li> there" + _FIRST),
-    "dd": (DDT, "has a <dd> inside a <dd> or <dt>: a browser ends that one there" + _FIRST),
-    "dt": (DDT, "has a <dt> inside a <dd> or <dt>: a browser ends that one there" + _FIRST),
-}
-for _tag in ("select", "input", "textarea", "keygen"):
-    _CLASH[_tag] = (
-        SELECT,
-        f"has <{_tag}> inside a <select>: a browser ends the <select> there (move the <{_tag}> "
-        "out of the <select>)",
-    )
-
-_AFTER = "the rest of the page after the slot would"
-COMMENT = (
-    "leaves a comment open: everything after it on the page would disappear (close it with -->)"
-)
-DECLARATION = f"leaves a '<!' or '<?' open: {_AFTER} disappear (end it with >)"
-TAG = (
-    "leaves the tag <{tag}> unfinished (a quote or the > missing): "
-    f"{_AFTER.replace('{', '{{')} be read as part of it (finish the tag)"
-)
-CDATA = (
-    "has a <![CDATA[ outside <svg> or <math>: a browser reads it as a comment up to the first > "
-    "(remove it)"
-)
-CDATA_OPEN = f"leaves a <![CDATA[ open: {_AFTER} disappear (close it with ]]>)"
-DOCTYPE = "has a doctype, which belongs to the page, not to a slot (remove it)"
-RAW_OPEN = "leaves <{tag}> open: " + _AFTER + " become its text (close it with </{tag}>)"
-PLAINTEXT = f"has <plaintext>, which never ends: {_AFTER} show as text (use <pre>)"
-PAGE_TAG = (
-    "has {markup}, which belongs to the page, not to a slot: a browser would apply it to the "
-    "page's own <{tag}> (remove it)"
-)
-BASE = "has <base>, which would change where every link of the page points (remove it)"
-STRAY = (
-    "has </{tag}> with no <{tag}> before it: a browser would close the page's own elements "
-    "around the slot with it (remove the </{tag}>, or add the <{tag}> it belongs to)"
-)
-VOID_END = (
-    "has </{tag}>, but <{tag}> never has an end tag: a browser ignores it or adds a line break "
-    "(remove the </{tag}>)"
-)
-CROSSED = "closes <{tag}> while <{inner}> inside it is still open (add </{inner}> before </{tag}>)"
-LEFT_OPEN = "leaves <{tag}> open: " + _AFTER + " be inside it (close it with </{tag}>)"
-IN_P = (
-    "has <{tag}> inside <p>: a browser ends the <p> before it and makes the </p> an extra empty "
-    "paragraph (use <div> for the outer element, or close the <p> first)"
-)
-TABLE_OUT = "has <{tag}> outside a <table>: a browser drops the tag (put it in a table)"
-IN_CELL = (
-    "has <{tag}> inside <{cell}>: a browser ends the <{cell}> there (close the <{cell}> first)"
-)
-FOSTER = (
-    "has {what} directly inside <{parent}>: a browser moves it out, before the table "
-    "(put it in a <td>)"
-)
-MIXED = (
-    "mixes {new} with {old} at its top level: a browser drops the table parts, or moves the rest "
-    "out of the slot (a snippet for a slot that is a table part has only cells, only rows or only "
-    "table sections at its top)"
-)
-BREAKS_OUT = (
-    "has <{tag}> inside <{parent}>: a browser ends the <{parent}> there (put HTML outside it, "
-    "or in a <foreignObject>)"
-)
-_OLD = {"flow": "text or other elements", "cells": "table cells", "rows": "table rows"}
-_OLD["sections"] = "table sections"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +163,7 @@ class Open:
 # Elements that keep only table parts directly inside: what fills one must be those alone
 TABLE_SLOTS = frozenset(_KIDS)
 # Slots whose own element limits what may go in, whatever the page has open around them
-PICKY = TABLE_SLOTS | HEADINGS | RAW | frozenset("option optgroup td th caption".split())
+PICKY = TABLE_SLOTS | HEADINGS | RAW | RUBY | frozenset("option optgroup td th caption".split())
 
 
 def fragment_problem(html: str) -> str | None:
@@ -225,9 +180,15 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
         return Broken(REOPENED, 0, html[:40])
     if "<" not in html and (within not in _KIDS or NONWS.search(html) is None):
         return None
-    if within in RAW:  # its content is text up to the first </within
-        m = re.search(f"</{within}[\t\n\f\r />]", html, re.I)
-        return None if m is None else Broken(RAW_END.format(tag=within), m.start(), m.group())
+    if within in RAW and not context & (IN_SVG | IN_MATH):  # text up to the first </within
+        # (in a script, also what makes a browser read past its </script>: <!-- <script)
+        ends = rf"</{within}[\t\n\f\r />]" + (r"|<!--|<script[\t\n\f\r />]" * (within == "script"))
+        m = re.search(ends, html, re.I)
+        if m is None:
+            return None
+        said = RAW_END.format(tag=within) if m.group()[1] == "/" else SCRIPT_ESCAPE
+        return Broken(said, m.start(), m.group())
+    crowd = (context & CROWD_BITS) // CROWD  # formatting elements alike the page has open
     n = len(html)
     ns = "svg" if context & IN_SVG else "math" if context & IN_MATH else "html"
     stack = [Open(within, ns, context & OPEN_BITS, not context & FOREIGN)]
@@ -251,7 +212,10 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
         ):
             return Broken(TAG.format(tag=tag.lower()[:30]), lt, text[:60])
         if m.group(1) is not None:
-            said, push = _start(html, m, m.group(1).lower(), top)
+            name = m.group(1).lower()
+            if crowd and name in FORMATTING and open_names.get(name, 0) + crowd >= 3:
+                return Broken(CROWDED.format(tag=name), lt, text[:60])
+            said, push = _start(html, m, name, top)
             if said:
                 return Broken(said, lt, text[:60])
             if push is not None:
@@ -324,14 +288,16 @@ def _start(html: str, m: re.Match[str], name: str, top: Open) -> tuple[str, Open
         return PLAINTEXT, None
     if name in P_CLOSERS and top.flags & P:
         return IN_P.format(tag=name), None
-    clash = _CLASH.get(name)
+    clash = CLASH.get(name)
     if clash is not None and top.flags & clash[0]:
         return clash[1], None
-    if (name in HEADINGS and top.name in HEADINGS) or (
-        name in ("option", "optgroup") and top.name in ("option", name)
+    if (
+        (name in HEADINGS and top.name in HEADINGS)
+        or (name in ("option", "optgroup") and top.name in ("option", name))
+        or (name in RUBY and top.name in RUBY and not (top.name == "rtc" and name in ("rt", "rp")))
     ):
         what = f"has <{name}> directly inside <{top.name}>: a browser ends the <{top.name}> there"
-        return what + _FIRST, None
+        return what + FIRST, None
     if name in VOID:
         return "", None
     if name in ("svg", "math"):
@@ -371,7 +337,7 @@ def _context(html: str, name: str, top: Open, lt: int, end: int) -> str:
         if top.level in ("", level):
             top.level = level
             return ""
-        return MIXED.format(new=f"<{name}>", old=_OLD[top.level])
+        return MIXED.format(new=f"<{name}>", old=OLD[top.level])
     if name in TABLE_PARTS:
         if top.name in ("td", "th", "caption"):
             return IN_CELL.format(tag=name, cell=top.name)
@@ -386,7 +352,7 @@ def _text(top: Open) -> str:
     if top.level in ("", "flow"):
         top.level = "flow"
         return ""
-    return MIXED.format(new="text", old=_OLD[top.level])
+    return MIXED.format(new="text", old=OLD[top.level])
 
 
 def _end_problem(name: str, top: Open, open_names: dict[str, int]) -> str:
