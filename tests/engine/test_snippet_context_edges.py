@@ -1,7 +1,6 @@
 """The edges a review of the snippet-context check (context.py, fragment.broken with context,
-personalise.py) and of the meta tag reader found: each failed on the code it reviewed. Two known
-limits stay marked xfail (strict): a quirks-mode page's <table> in a <p> is refused though a
-browser keeps it there, and an <svg> <title> is read as a page title's raw text.
+personalise.py) and of the meta tag reader found: each failed on the code it reviewed. One known
+limit stays marked xfail (strict): an <svg> <title> is read as a page title's raw text.
 
 lexbor is the oracle, as in test_snippet_context.py: a shown snippet leaves the page's tree as
 it was with only the slot's content replaced; a refused one leaves the page byte for byte."""
@@ -103,12 +102,8 @@ REFUSED = [
         DOCTYPE,
         id="reopens-tr",
     ),
-    pytest.param(  # quirks mode: <table> does not end a <p> (refused as in any page: known)
-        "<p><span {S}>old</span></p>",
-        "<table><tr><td>c</td></tr></table>",
-        "",
-        id="quirks-table",
-        marks=pytest.mark.xfail(strict=True, reason="quirks mode is not told apart"),
+    pytest.param(  # quirks mode: <table> does not end a <p>
+        "<p><span {S}>old</span></p>", "<table><tr><td>c</td></tr></table>", "", id="quirks-table"
     ),
 ]
 

@@ -29,6 +29,7 @@ REOPENS = 1 << 11
 CROWD = 1 << 12
 CROWD_BITS = 3 * CROWD
 LOOK = 64  # formatting entries looked at
+QUIRKS = 1 << 14  # a quirks-mode page (no doctype, or an old one)
 RUBY = frozenset(("rb", "rt", "rp", "rtc"))
 # Elements whose content starts after a marker (or a table's rules): nothing re-opens in them
 _MARKED = dict.fromkeys(
@@ -46,11 +47,13 @@ OWN = {"p": P, "li": LI, "dd": DDT, "dt": DDT, "a": A, "nobr": NOBR, "button": B
 OWN |= {"form": FORM, "select": SELECT}
 
 
-def around(tree: Tree, af: list[El], form: El | None) -> int:
+def around(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
     """The bits for the content of the element just pushed (the stack's top)."""
     stack, bounds = tree.stack, tree.bounds
     top = stack[-1]
     bits = OWN.get(top.name, 0) if top.ns == HTML else 0
+    if quirks:
+        bits |= QUIRKS
     if tree.in_scope("p", BUTTON_SCOPE) >= 0:
         bits |= P
     walk = bounds[LI_WALK][-1]  # where a new <li>, <dd> or <dt> stops looking for an open one

@@ -106,6 +106,7 @@ class Core(Tree):
         self.messy = -1  # depth of a <select> holding markup parsers disagree on
         self.af: list[El] = []  # the list of active formatting elements (formatting.py)
         self.form: El | None = None  # the parser's form element pointer (body.py)
+        self.quirks = False  # a quirks-mode page (body.py: from its doctype)
         # the element being closed held elements closed with it, just before (a note after it
         # would land in them)
         self.left_open = False
@@ -258,7 +259,7 @@ class Core(Tree):
         self.attach(el)
         if el.rec >= 0:
             self.open_recs.append(el.rec)
-            self.recs[el.rec].context = around(self, self.af, self.form)
+            self.recs[el.rec].context = around(self, self.af, self.form, self.quirks)
 
     def structural(self) -> int:
         """The selectors that count siblings (:nth-child ...): sibling order is what moved."""

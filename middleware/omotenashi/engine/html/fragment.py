@@ -55,6 +55,7 @@ from .context import (
     NOBR,
     OPEN_BITS,
     OWN,
+    QUIRKS,
     RAW_END,
     REOPENED,
     REOPENS,
@@ -189,6 +190,7 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
         said = RAW_END.format(tag=within) if m.group()[1] == "/" else SCRIPT_ESCAPE
         return Broken(said, m.start(), m.group())
     crowd = (context & CROWD_BITS) // CROWD  # formatting elements alike the page has open
+    quirks = bool(context & QUIRKS)  # a quirks-mode page: a <table> leaves the <p> open
     n = len(html)
     ns = "svg" if context & IN_SVG else "math" if context & IN_MATH else "html"
     stack = [Open(within, ns, context & OPEN_BITS, not context & FOREIGN)]
@@ -215,7 +217,7 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
             name = m.group(1).lower()
             if crowd and name in FORMATTING and open_names.get(name, 0) + crowd >= 3:
                 return Broken(CROWDED.format(tag=name), lt, text[:60])
-            said, push = _start(html, m, name, top)
+            said, push = _start(html, m, name, top, quirks)
             if said:
                 return Broken(said, lt, text[:60])
             if push is not None:
@@ -260,7 +262,9 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
     return None
 
 
-def _start(html: str, m: re.Match[str], name: str, top: Open) -> tuple[str, Open | None]:
+def _start(
+    html: str, m: re.Match[str], name: str, top: Open, quirks: bool = False
+) -> tuple[str, Open | None]:
     """The problem with the start tag ``name`` directly in ``top`` (empty: none), and the
     element it leaves open (None: nothing, as for a void element)."""
     lt, end = m.start(), m.end()
@@ -286,7 +290,7 @@ def _start(html: str, m: re.Match[str], name: str, top: Open) -> tuple[str, Open
         return BASE, None
     if name == "plaintext":
         return PLAINTEXT, None
-    if name in P_CLOSERS and top.flags & P:
+    if name in P_CLOSERS and top.flags & P and not (quirks and name == "table"):
         return IN_P.format(tag=name), None
     clash = CLASH.get(name)
     if clash is not None and top.flags & clash[0]:
