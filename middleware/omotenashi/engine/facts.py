@@ -107,12 +107,14 @@ def country_code(value: str) -> str:
 # (speculation rules, ``<link rel=prefetch>``, prerender), and the tokens that say so: Chrome
 # and Edge send ``Sec-Purpose: prefetch`` (``prefetch;prerender``,
 # ``prefetch;anonymous-client-ip``), older Chrome and Firefox ``Purpose: prefetch``, older
-# Firefox ``X-Moz: prefetch``, Safari's Top Sites ``X-Purpose: preview``.
+# Firefox ``X-Moz: prefetch``, Safari's Top Sites ``X-Purpose: preview``, Turbo's hover
+# prefetch ``X-Sec-Purpose: prefetch``.
 AHEAD = {
     "sec-purpose": frozenset({"prefetch"}),
     "purpose": frozenset({"prefetch"}),
     "x-moz": frozenset({"prefetch"}),
     "x-purpose": frozenset({"prefetch", "preview"}),
+    "x-sec-purpose": frozenset({"prefetch"}),  # Turbo 8's hover prefetch (no script sends Sec-)
 }
 MAX_PURPOSE = 256  # what is read of each such header: browsers send a few dozen characters
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.html import parse_selector, scan
-from omotenashi.engine.restraint import Prefs
+from omotenashi.engine.html.context import FORM, UNSAFE_END
+from omotenashi.engine.restraint import Prefs, Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError
 
@@ -28,7 +29,6 @@ _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo 
 # The page's own end, as the page panel finds it (engine/personalise.py): a last </body>
 # followed by nothing but </html> and white space, the end tag the parser honoured there
 _BODY_END = re.compile(r"</body\s*>\s*(?:</html\s*>\s*)?\Z", re.I)
-_FORM_TAG = re.compile(r"<(/?)form(?=[\t\n\f\r />])", re.I)
 
 DONE = "Done: you won't see “{label}” again."
 UNDONE = "Undone: “{label}” is switched back on."
@@ -123,46 +123,41 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
     )
 
 
-def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> int | None:
+def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> tuple[int, int] | None:
     """Where the page's own ``</body>`` begins, found as the page panel's place is (the end
-    tag the parser honoured, near the end); None where there is none."""
+    tag the parser honoured, near the end, nothing left open there that would take it in), and
+    what the page leaves open there (context.py's bits); None where there is no such place."""
     selectors = []
     for text in dict.fromkeys(r.rule.selector for r in ruleset.selector_rules if r.rule.selector):
         try:
             selectors.append(parse_selector(text))
         except SelectorError:  # its rules are skipped on every page: not needed to find the end
             continue
-    at = scan(page, slot_attribute=slot_attribute, selectors=selectors).body_end
+    found = scan(page, slot_attribute=slot_attribute, selectors=selectors)
+    at = found.body_end
     if at < max(0, len(page) - 4096) or _BODY_END.match(page, at) is None:
         return None
-    return at
-
-
-def form_open(page: str, at: int) -> bool:
-    """Whether a ``<form>`` of the page may still be open at ``at``: its last form tag before
-    there is a start tag (a browser ignores a form started inside another, whose fields then
-    join the page's). Erring towards yes (a tag in a script's text counts too)."""
-    tags = _FORM_TAG.findall(page, 0, at)  # "/" for an end tag, "" for a start tag
-    return bool(tags) and tags[-1] == ""
+    return None if found.end_context & UNSAFE_END else (at, found.end_context)
 
 
 def confirm(
     page: str,
     flash: Flash | None,
     ruleset: RuleSet,
-    prefs: Prefs,
-    history_off: bool,
+    restraint: Restraint,
     now: float,
     d: Disclosure,
     slot_attribute: str,
 ) -> tuple[str, bool]:
     """(the page, whether it now says the flash): said only where the visitor's notes offer
-    their choices (``d``: the "i" is on, and a choice of theirs can be kept)."""
-    if flash is None or not (d.enabled and d.dismiss):
+    their choices (``d``: the "i" is on, and a choice of theirs can be kept), and not on a page
+    a preview link forces that very block onto (it shows there whatever the choice)."""
+    if flash is None or not (d.enabled and d.dismiss) or flash.rule in restraint.forced:
         return page, False
-    said = message(flash, ruleset, prefs, history_off, now)
-    at = None if said is None else page_end(page, ruleset, slot_attribute)
-    if said is None or at is None:
+    said = message(flash, ruleset, restraint.prefs, restraint.history_off, now)
+    end = None if said is None else page_end(page, ruleset, slot_attribute)
+    if said is None or end is None:
         return page, False
-    text = markup(flash, *said, d, form=not form_open(page, at))
+    at, left_open = end  # a form of the page still open there: ours would join it
+    text = markup(flash, *said, d, form=not left_open & FORM)
     return page[:at] + text + page[at:], True

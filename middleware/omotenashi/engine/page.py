@@ -282,9 +282,7 @@ def personalise_page(
     flags = (("fresh", fresh), ("private", visit.private), ("history-off", off))
     why += [n for n, on in (*flags, ("prefetch", request.prefetch)) if on]  # prefetch: unrecorded
     slots = config.slot_attribute
-    said = confirm(
-        outcome.html, visit.flash, ruleset, visit.choices, off, visit.now, disclosure, slots
-    )
+    said = confirm(outcome.html, visit.flash, ruleset, restraint, visit.now, disclosure, slots)
     return PageResult(
         said[0],
         outcome.applied,

@@ -32,7 +32,7 @@ from omotenashi.engine.html import (
     parse_selector,
     scan,
 )
-from omotenashi.engine.html.context import surroundings
+from omotenashi.engine.html.context import UNSAFE_END, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import PICKY, TABLE_SLOTS, Broken, broken
 from omotenashi.engine.html.splice import new_edit
@@ -244,12 +244,13 @@ def _panel_at(page: str, size: int, found: Scan, edits: list[Edit]) -> int | Non
     """Where the page panel goes in the page as edited (``size`` long): before the page's own
     ``</body>`` (``_BODY_END``, in the last 4096 characters), when that is the end tag the
     parser honoured (not text in a ``<textarea>``, a script or a comment the page never closes,
-    nor an end tag ignored inside a ``<template>`` or a ``<select>``) and every edit lies
+    nor an end tag ignored inside a ``<template>`` or a ``<select>``), nothing the page leaves
+    open there would take the panel in (a link, a button: ``UNSAFE_END``) and every edit lies
     before it."""
     at = found.body_end
     if at < max(0, len(page) - 4096) or _BODY_END.match(page, at) is None:
         return None
-    if any(edit.target.end > at for edit in edits):
+    if found.end_context & UNSAFE_END or any(edit.target.end > at for edit in edits):
         return None
     return at + size - len(page)
 

@@ -8,6 +8,7 @@ agency, foreign content (``svg``/``math`` and their integration points), raw tex
 
 from __future__ import annotations
 
+from .context import around
 from .formatting import FORMATTING
 from .head import (
     HEADISH,
@@ -76,6 +77,7 @@ class Body(Head):
         self.quirks = True
         self.after_body = False
         self.body_closed = -1  # '<' of the last </body> the parser honoured (body in scope)
+        self.body_context = 0  # what the page leaves open there (context.py's bits)
         self.raw = ""  # set when a start tag switches the tokenizer to raw text / plaintext
         root = self.make("html", sourced=False)
         self.push(root)
@@ -335,6 +337,7 @@ class Body(Head):
             self.after_body = self.in_scope("body") >= 0
             if name == "body" and self.after_body and self.stack[-1].ns == HTML:
                 self.body_closed = self.lt  # (in an <svg> or <math>, what follows stays there)
+                self.body_context = around(self, self.af, self.form, self.quirks)
             elif self.after_body and self.stack[-1].ns != HTML:
                 self.foreign_body_end()
         else:

@@ -43,6 +43,9 @@ RAW_END = (
     "has </{tag}>, which ends the page's <{tag}> there: the rest of it would become markup "
     "(leave the </{tag}> out)"
 )
+# Left open at a page's end, these take what is put before its </body> in (a link, a button, a
+# select) or end there (svg, math): the page panel and the "Don't show me this" word go nowhere
+UNSAFE_END = A | BUTTON | SELECT | IN_SVG | IN_MATH
 OWN = {"p": P, "li": LI, "dd": DDT, "dt": DDT, "a": A, "nobr": NOBR, "button": BUTTON}
 OWN |= {"form": FORM, "select": SELECT}
 

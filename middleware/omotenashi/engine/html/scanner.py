@@ -71,6 +71,7 @@ class Scan:
     skipped: tuple[Skip, ...] = ()
     tags: tuple[int, ...] = ()  # '<' of every tag and doctype token (for reusing the scan)
     body_end: int = -1  # '<' of the last </body> the parser honoured; -1: none
+    end_context: int = 0  # what the page leaves open at body_end (context.py's bits)
 
 
 def exists(page: str, attribute: str) -> bool:
@@ -301,7 +302,8 @@ def _result(
             skipped.append(Skip("selector", sel.text, why))
         else:
             matches[sel.text] = tuple(found)
-    return Scan(targets, slots, matches, tuple(skipped), tuple(tags), b.body_closed)
+    ended = b.body_context if gave_up is None else ~0
+    return Scan(targets, slots, matches, tuple(skipped), tuple(tags), b.body_closed, ended)
 
 
 def _target(rec: Rec) -> Target:
