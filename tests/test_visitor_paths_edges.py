@@ -18,7 +18,7 @@ from omotenashi.identity.preview import ForceSigner
 from omotenashi.testing import written
 
 from .conftest import client_for
-from .test_dismiss_flash import DONE, OFF, PAGE, said, signed, site
+from .test_dismiss_flash import DONE, OFF, PAGE, form, said, signed, site, submit
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
@@ -96,3 +96,20 @@ async def test_nothing_goes_where_the_page_leaves_a_link_or_button_open(
         client.cookies.set("omo_vid", with_flash(closed), domain="shop.test")
         page = await client.get("/?utm_campaign=spring")
     assert said(page).startswith(DONE) and 'class="omo-why-page"' in page.text
+
+
+async def test_dont_show_me_this_returns_to_a_page_whose_path_is_not_ascii(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """The way back is percent-escaped UTF-8, as a browser writes it (as latin-1 it went out as
+    '/tours/??', another page), and the page there says what was done."""
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        await client.get("/tours/京都")
+        page = await client.get("/tours/京都")
+        fields = form(page.text, "omo-dismiss")
+        assert fields["next"] == "/tours/京都#hero"
+        done = await submit(client, fields)
+        assert (b"location", b"/tours/%E4%BA%AC%E9%83%BD#hero") in done.headers.raw
+        back = await client.get(done.headers["location"])
+    assert back.url.path == "/tours/京都" and said(back).startswith(DONE)

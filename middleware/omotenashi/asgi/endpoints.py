@@ -265,7 +265,7 @@ class Endpoints:
                 target = f"{prefix}/preferences?{kept.notice}=1"
             given = self.signer.set_cookie_header(ident, secure=secure)
             if unlinked and not ident.prefs:  # every switch left on: nothing to keep, no cookie
-                await _send(send, 303, b"", [(b"location", target.encode("latin-1", "replace"))])
+                await _send(send, 303, b"", [(b"location", preferences.location(target))])
                 return
             if privacy.private and ident.vid != sent and not ident.prefs:
                 # erased under GPC/no consent, with no choices to keep: the cookie goes too
@@ -275,7 +275,7 @@ class Endpoints:
                 send,
                 303,
                 b"",
-                [(b"location", target.encode("latin-1", "replace")), (b"set-cookie", given)],
+                [(b"location", preferences.location(target)), (b"set-cookie", given)],
             )
             return
         if method not in ("GET", "HEAD"):

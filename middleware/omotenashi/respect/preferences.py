@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
@@ -283,6 +283,13 @@ def safe_next(value: str, home: str = "/") -> str:
     ):
         return value
     return home
+
+
+def location(target: str) -> bytes:
+    """``target`` (a path on this site, :func:`safe_next`) as a ``Location`` header: what is not
+    ASCII in UTF-8 and percent-escaped, as a browser writes a URL (``/tours/京都`` stays that page;
+    as latin-1 it went out as ``/tours/??``); its own escapes are kept."""
+    return quote(target, safe="!#$%&'()*+,/:;=?@[]~").encode("ascii")
 
 
 async def apply_choice(
