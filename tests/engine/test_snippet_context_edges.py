@@ -22,6 +22,8 @@ from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.settings import RespectSettings
 
+from .test_snippet_context import as_lexbor_builds
+
 SLOT = 'data-omo-slot="x"'
 DOCTYPE = "<!doctype html>"
 PAGE = "<html><body><main><p id=before>intro</p>{context}<p id=after>after</p></main></body></html>"
@@ -37,15 +39,6 @@ def run(folder: Path, rule: str, snippet: str, page: str) -> Result:
     config = EngineConfig(respect=RespectSettings(disclosure=False, page_panel=False))
     visit = Visit(visitor_id="v1", profile=Profile(), now=1_700_000_000.0)
     return personalise_response(page.encode(), TYPE, visit, ruleset, Journey(), config)
-
-
-def as_lexbor_builds(page: str, snippet: str) -> str:
-    tree = LexborHTMLParser(page)
-    node = tree.css_first("[data-omo-slot]")
-    assert node is not None
-    node.inner_html = snippet
-    node.attrs["data-omo-rule"] = "r"
-    return tree.html or ""
 
 
 def slot_result(tmp_path: Path, context: str, snippet: str, doctype: str = DOCTYPE) -> bool:
