@@ -113,3 +113,30 @@ async def test_dont_show_me_this_returns_to_a_page_whose_path_is_not_ascii(
         assert (b"location", b"/tours/%E4%BA%AC%E9%83%BD#hero") in done.headers.raw
         back = await client.get(done.headers["location"])
     assert back.url.path == "/tours/京都" and said(back).startswith(DONE)
+
+
+@pytest.mark.parametrize(
+    ("sent", "says"),
+    [
+        ({"sec-fetch-mode": "navigate", "sec-fetch-dest": "document"}, True),
+        ({}, True),  # an older browser, a plain client
+        ({"sec-fetch-mode": "cors", "x-turbo-request-id": "1"}, True),  # a Turbo Drive visit
+        ({"sec-fetch-mode": "cors", "hx-boosted": "true", "hx-request": "true"}, True),
+        ({"sec-fetch-mode": "cors", "sec-fetch-dest": "empty"}, False),  # a quick view's fetch
+        ({"sec-fetch-mode": "cors", "x-turbo-request-id": "1", "turbo-frame": "cart"}, False),
+        ({"sec-fetch-mode": "cors", "hx-request": "true"}, False),  # htmx swapping a part
+        ({"sec-fetch-mode": "no-cors"}, False),
+    ],
+)
+async def test_the_word_waits_for_a_page_the_visitor_is_taken_to(
+    make_settings: Make, omotenashi_redis: redis.Redis, sent: dict[str, str], says: bool
+) -> None:
+    """HTML a page's script fetches for a part of itself (a quick view, the next page of a list,
+    a Turbo frame) neither says it nor spends it: the next page the visitor opens does."""
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        client.cookies.set("omo_vid", with_flash(mw), domain="shop.test")
+        first = await client.get("/", headers=sent)
+        opened = await client.get("/", headers={"sec-fetch-mode": "navigate"})
+    assert said(first).startswith(DONE) is says
+    assert said(opened).startswith(DONE) is not says  # said exactly once, on a page seen

@@ -164,7 +164,8 @@ class Responder:
             csrf=self.tools.signer.csrf_token(v.identity),
             shared=v.shared,
             measured_arms=measuring.arms(profile),
-            flash=v.identity.flash if self.records else None,  # (a prefetch leaves it)
+            # said on a page the visitor is taken to: a prefetch or a script's fetch leaves it
+            flash=v.identity.flash if self.records and self.request.navigation else None,
         )
 
     def _with_identity(self, start: Message, *, page: bool = False) -> Message:

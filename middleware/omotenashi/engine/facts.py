@@ -61,6 +61,9 @@ class RequestInfo:
     # The browser fetches the page ahead of use (:func:`fetched_ahead`): personalised as any
     # page, recorded not at all (asgi/responder.py decides); rules never see it.
     prefetch: bool = False
+    # A page the visitor is taken to (:func:`navigates`), not HTML a page's script fetches
+    # for a part of itself: only such a page says a choice's one-time word (engine/flash.py).
+    navigation: bool = True
 
     @classmethod
     def from_parts(
@@ -84,6 +87,7 @@ class RequestInfo:
             secure=secure,
             root=root,
             prefetch=fetched_ahead(headers),
+            navigation=navigates(headers),
         )
 
     @property
@@ -126,6 +130,19 @@ def fetched_ahead(headers: Mapping[str, str]) -> bool:
         if value and not tokens.isdisjoint(purpose_tokens(value)):
             return True
     return False
+
+
+def navigates(headers: Mapping[str, str]) -> bool:
+    """Whether the request takes the visitor to the page: a browser's navigation
+    (``Sec-Fetch-Mode: navigate``, or no such header: older browsers and plain clients), a
+    Turbo Drive visit (``X-Turbo-Request-Id`` without ``Turbo-Frame``) or an htmx boosted link
+    (``HX-Boosted``); not HTML a script fetches for a part of its page (a quick view, the next
+    page of a list, a Turbo frame)."""
+    mode = headers.get("sec-fetch-mode")
+    if mode is None or mode.strip().lower() == "navigate":
+        return True
+    turbo = "x-turbo-request-id" in headers and "turbo-frame" not in headers
+    return turbo or headers.get("hx-boosted", "").strip().lower() == "true"
 
 
 def purpose_tokens(value: str) -> set[str]:
