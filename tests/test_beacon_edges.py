@@ -180,7 +180,8 @@ async def test_a_preview_browsers_beacon_writes_and_counts_nothing(
 async def test_a_beacon_from_a_page_not_yet_seen_writes_nothing(
     make_settings: Make, omotenashi_redis: redis.Redis, purpose: dict[str, str], kept: bool
 ) -> None:
-    mw = Omotenashi(shop(), settings=make_settings(RULES, journey=JOURNEY))
+    respect = {"count_prefetch": False}  # (by default a page fetched ahead counts: kept)
+    mw = Omotenashi(shop(), settings=make_settings(RULES, journey=JOURNEY, respect=respect))
     async with client_for(mw) as client:
         await client.get("/")
         before = {k: omotenashi_redis.dump(k) for k in omotenashi_redis.scan_iter("*")}
@@ -357,3 +358,15 @@ async def test_an_odd_content_length_is_a_400_with_the_reason_and_no_traceback(
     assert sent[0]["status"] == 400
     assert json.loads(sent[1]["body"]) == {"error": "Content-Length is not a number of bytes: '²'"}
     assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_by_default_a_prerendered_pages_beacon_is_kept(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """Where pages fetched ahead count (the default), so do the events they send."""
+    mw = Omotenashi(shop(), settings=make_settings(RULES, journey=JOURNEY))
+    async with client_for(mw) as client:
+        await client.get("/")
+        ahead = {**JSON, "sec-purpose": "prefetch;prerender"}
+        answer = await client.post(BEACON, content='{"name": "video_play"}', headers=ahead)
+    assert answer.status_code == 204

@@ -1,8 +1,11 @@
 """A page the browser fetches ahead of use (speculation rules, ``<link rel=prefetch>``,
-prerender; ``Sec-Purpose``, ``Purpose``, ``X-Moz``, ``X-Purpose``) is personalised exactly as
-the page it may become, and records nothing: the visitor's profile, caps, exposures,
-conversions, co-views and popularity are byte for byte as before; the page opened afterwards
-records as usual. Through the middleware and through ``omotenashi proxy``, on a real Redis."""
+prerender; ``Sec-Purpose``, ``Purpose``, ``X-Moz``, ``X-Purpose``, Turbo's ``X-Sec-Purpose``)
+is personalised exactly as the page it may become. By default it counts as viewed (browsers
+fetch ahead on a hover or a press, and the page then opened is that copy: the server is not
+asked again); with ``OMOTENASHI_RESPECT_COUNT_PREFETCH=false`` it records nothing: the
+visitor's profile, caps, exposures, conversions, co-views and popularity are byte for byte as
+before, and the page opened afterwards records as usual. Through the middleware and through
+``omotenashi proxy``, on a real Redis."""
 
 from __future__ import annotations
 
@@ -120,14 +123,15 @@ def shop() -> Starlette:
     return Starlette(routes=[Route("/tours/{slug}", tour), Route("/buy", buy, methods=["POST"])])
 
 
-def settings_for(make_settings: Make) -> Settings:
-    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, respect={"budget": 6})
+def settings_for(make_settings: Make, count: bool = False) -> Settings:
+    respect = {"budget": 6, "count_prefetch": count}
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, respect=respect)
     (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
     return settings
 
 
-def site(make_settings: Make) -> Omotenashi:
-    mw = Omotenashi(shop(), settings=settings_for(make_settings))
+def site(make_settings: Make, count: bool = False) -> Omotenashi:
+    mw = Omotenashi(shop(), settings=settings_for(make_settings, count))
     mw.store.recs.popular_cache = 0  # every view seen at once
     return mw
 
@@ -323,3 +327,23 @@ def test_a_prefetch_member_anywhere_in_a_short_list_is_found(
     members = [*others]
     members.insert(min(at, len(members)), member)
     assert fetched_ahead({"sec-purpose": ",".join(members)})
+
+
+@pytest.mark.anyio
+async def test_by_default_a_page_fetched_ahead_counts_as_viewed(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """WordPress's speculative loading (on a press) and Turbo's (on a hover) fetch nearly every
+    page a visitor then opens, and the browser shows that copy without asking again: counted
+    as viewed, or those visits would never be."""
+    mw = site(make_settings, count=True)
+    async with client_for(mw) as client:
+        await client.get("/tours/kyoto-autumn")
+        await written()
+        (key,) = omotenashi_redis.keys("*:p2")
+        before = int(omotenashi_redis.hget(key, "V") or 0)
+        ahead = await client.get("/tours/kyoto-autumn", headers={"sec-purpose": "prefetch"})
+        await written()
+        after = int(omotenashi_redis.hget(key, "V") or 0)
+    assert ahead.status_code == 200 and mw.metrics["prefetch"] == 1
+    assert after == before + 1  # one more page view

@@ -32,7 +32,7 @@ def with_flash(mw: Omotenashi) -> str:
 async def test_a_turbo_hover_prefetch_records_nothing_and_leaves_the_flash(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:
-    mw = site(make_settings)
+    mw = site(make_settings, count_prefetch=False)
     async with client_for(mw) as client:
         client.cookies.set("omo_vid", with_flash(mw), domain="shop.test")
         hover = await client.get("/", headers={"x-sec-purpose": "prefetch"})
@@ -126,6 +126,7 @@ async def test_dont_show_me_this_returns_to_a_page_whose_path_is_not_ascii(
         ({"sec-fetch-mode": "cors", "x-turbo-request-id": "1", "turbo-frame": "cart"}, False),
         ({"sec-fetch-mode": "cors", "hx-request": "true"}, False),  # htmx swapping a part
         ({"sec-fetch-mode": "no-cors"}, False),
+        ({"sec-fetch-mode": "navigate", "sec-fetch-dest": "iframe"}, False),  # a frame's page
     ],
 )
 async def test_the_word_waits_for_a_page_the_visitor_is_taken_to(

@@ -38,8 +38,8 @@ HELP = {
     "requests": "HTTP requests the middleware looked at.",
     "bots": "Requests from bots (served the app's page).",
     "private": "Requests under GPC/DNT or without consent.",
-    "prefetch": "Requests a browser made ahead of use (prefetch, prerender): personalised, "
-    "nothing recorded.",
+    "prefetch": "Requests a browser made ahead of use (prefetch, prerender); recorded unless "
+    "OMOTENASHI_RESPECT_COUNT_PREFETCH=false.",
     "redis_error": "Redis commands that failed (connection or server error).",
     "redis_refused": "Of redis_error: error replies (script error, WRONGTYPE, OOM), not "
     "counted by the circuit breaker.",

@@ -190,6 +190,11 @@ class RespectSettings(_Group):
     consent_required: bool = Field(
         default=False, description="Write no profile until the visitor has consented."
     )
+    count_prefetch: bool = Field(
+        default=True,
+        description="Pages a browser fetches ahead (prefetch, prerender) count as viewed: most "
+        "are opened, unasked; false: personalised, nothing recorded.",
+    )
     consent_cookie: str = Field(
         default="omo_consent",
         description="A cookie your consent banner sets to 1/yes/true/granted to give consent.",

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from omotenashi.engine.headers import _parse_media_type, add_vary, make_private, media_type, without
 from omotenashi.engine.html import scan
+from omotenashi.engine.html.context import PAGE_END
 from omotenashi.engine.html.scanner import exists
 from omotenashi.engine.html.splice import _kept_tags, _start_tag, start_tag
 from omotenashi.engine.page import SKIP_HEADER, VALIDATORS, _private
-from omotenashi.engine.personalise import _BODY_END, _panel_at
+from omotenashi.engine.personalise import _panel_at
 
 NAMES = [
     b"content-type",
@@ -98,11 +99,11 @@ TAIL_PARTS = [
 def test_the_panel_goes_before_the_page_end_the_pattern_finds(
     parts: list[str], pad: int, blank: int
 ) -> None:
-    """The panel's place: the body end ``_BODY_END`` finds in the last 4096 characters, when
+    """The panel's place: the body end ``PAGE_END`` finds in the last 4096 characters, when
     the parser honoured that ``</body>``; else none."""
     page = '<body><div data-omo-slot="s">x</div>' + "a" * pad + "".join(parts) + " " * blank
     found = scan(page, slot_attribute="data-omo-slot")
-    end = _BODY_END.search(page, max(0, len(page) - 4096))
+    end = PAGE_END.search(page, max(0, len(page) - 4096))
     want = end.start() if end is not None and found.body_end == end.start() else None
     assert _panel_at(page, len(page), found, []) == want
 

@@ -154,9 +154,25 @@ WRAPPERS = [
     ("<section>", "</section>"),
     ("<em>", "</em>"),
     ("<p><b>x", ""),
+    ('<ul><li><a href="/">x</li>', "</ul>"),  # a menu's unclosed link, waiting
 ]
 SLOTS = ["span", "div", "p", "a", "li", "b", "h3", "td", "section", "button", "dd", "pre"]
-TAGS = ["div", "p", "span", "a", "li", "ul", "h3", "button", "form", "table", "b", "dd", "nobr"]
+TAGS = [
+    "div",
+    "p",
+    "span",
+    "a",
+    "li",
+    "ul",
+    "h3",
+    "button",
+    "form",
+    "table",
+    "b",
+    "dd",
+    "nobr",
+    "i",
+]
 
 
 @st.composite

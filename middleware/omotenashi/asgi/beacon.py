@@ -39,8 +39,11 @@ PREVIEW_REASON = "this browser previews a forced variant (QA): its events teach 
 AHEAD_REASON = "sent from a page the browser fetched ahead (Sec-Purpose: prefetch), not yet seen"
 
 
-def sent_ahead(headers: Mapping[str, str]) -> bool:
-    """Whether a request comes from a page the browser fetched ahead of use (prerender)."""
+def sent_ahead(headers: Mapping[str, str], settings: Settings) -> bool:
+    """Whether a request comes from a page the browser fetched ahead of use (prerender), on a
+    site where such pages are not counted (OMOTENASHI_RESPECT_COUNT_PREFETCH=false)."""
+    if settings.respect.count_prefetch:
+        return False
     return "prefetch" in purpose_tokens(headers.get("sec-purpose", ""))
 
 

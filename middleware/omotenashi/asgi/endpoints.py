@@ -173,7 +173,7 @@ class Endpoints:
         token = cookie_value(headers.get("cookie"), preview.COOKIE)
         host, scheme = request_host(headers, scope, self.settings)
         previewing = token and self.arrival.forcer.read(token, host, scheme) is not None
-        if previewing or beacon.sent_ahead(headers):
+        if previewing or beacon.sent_ahead(headers, self.settings):
             why = PREVIEW_REASON if previewing else beacon.AHEAD_REASON
             await respond(send, 202, not_stored(why))
             return

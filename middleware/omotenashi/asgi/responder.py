@@ -82,15 +82,17 @@ class Responder:
         self.personal = personal
         self.passthrough = not personal
         # Whether anything of this request is written: the one place that decides it. Not for
-        # a visitor nothing is written for, nor for a page the browser fetches ahead of use
-        # (RequestInfo.prefetch, a GET): personalised as any, so that the copy it may show
-        # later is theirs, but it may never be seen: no view, exposure, cap, co-view, event or
-        # last seen. (Browsers mark no other method so: there the mark is not theirs.)
+        # a visitor nothing is written for, nor, where the site says so (respect's
+        # count_prefetch false), for a page the browser fetches ahead of use (a GET:
+        # RequestInfo.prefetch), which may never be seen. By default it counts: browsers fetch
+        # ahead on a hover or a press, and the page then opened is that copy, unasked.
         ahead = request.prefetch and method == "GET"
-        self.records = personal and not ahead
+        self.records = personal and not (ahead and not tools.config.respect.count_prefetch)
+        self.navigation = request.navigation and not ahead  # a page the visitor is taken to
         if ahead:
             tools.metrics.inc("prefetch")
-            log.debug("omotenashi: %r fetched ahead of use: nothing recorded", request.path)
+            if not self.records:
+                log.debug("omotenashi: %r fetched ahead of use: nothing recorded", request.path)
         self.change: Change | None = None
         self._recording: asyncio.Future[None] | None = None
         self._recorded_events = 0  # how many of the visitor's events a record has taken
@@ -165,7 +167,7 @@ class Responder:
             shared=v.shared,
             measured_arms=measuring.arms(profile),
             # said on a page the visitor is taken to: a prefetch or a script's fetch leaves it
-            flash=v.identity.flash if self.records and self.request.navigation else None,
+            flash=v.identity.flash if self.records and self.navigation else None,
         )
 
     def _with_identity(self, start: Message, *, page: bool = False) -> Message:

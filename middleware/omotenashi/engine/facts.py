@@ -134,13 +134,16 @@ def fetched_ahead(headers: Mapping[str, str]) -> bool:
 
 def navigates(headers: Mapping[str, str]) -> bool:
     """Whether the request takes the visitor to the page: a browser's navigation
-    (``Sec-Fetch-Mode: navigate``, or no such header: older browsers and plain clients), a
+    (``Sec-Fetch-Mode: navigate`` to a document, not an iframe's; or no such header: older
+    browsers and plain clients), a
     Turbo Drive visit (``X-Turbo-Request-Id`` without ``Turbo-Frame``) or an htmx boosted link
     (``HX-Boosted``); not HTML a script fetches for a part of its page (a quick view, the next
     page of a list, a Turbo frame)."""
     mode = headers.get("sec-fetch-mode")
-    if mode is None or mode.strip().lower() == "navigate":
+    if mode is None:
         return True
+    if mode.strip().lower() == "navigate":  # the page itself, not one in an <iframe>
+        return headers.get("sec-fetch-dest", "document").strip().lower() == "document"
     turbo = "x-turbo-request-id" in headers and "turbo-frame" not in headers
     return turbo or headers.get("hx-boosted", "").strip().lower() == "true"
 

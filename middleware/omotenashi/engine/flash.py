@@ -18,7 +18,7 @@ from typing import Any
 
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.html import parse_selector, scan
-from omotenashi.engine.html.context import FORM, UNSAFE_END
+from omotenashi.engine.html.context import FORM, NEAR_END, UNSAFE_END, page_end_at
 from omotenashi.engine.restraint import Prefs, Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError
@@ -26,9 +26,7 @@ from omotenashi.errors import SelectorError
 FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is dropped unsaid
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")  # a rule id (rules/model.py), bounded
 _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo returns to
-# The page's own end, as the page panel finds it (engine/personalise.py): a last </body>
-# followed by nothing but </html> and white space, the end tag the parser honoured there
-_BODY_END = re.compile(r"</body\s*>\s*(?:</html\s*>\s*)?\Z", re.I)
+_BODY_TAG = re.compile(r"</body", re.I)
 
 DONE = "Done: you won't see “{label}” again."
 UNDONE = "Undone: “{label}” is switched back on."
@@ -127,6 +125,8 @@ def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> tuple[int, int
     """Where the page's own ``</body>`` begins, found as the page panel's place is (the end
     tag the parser honoured, near the end, nothing left open there that would take it in), and
     what the page leaves open there (context.py's bits); None where there is no such place."""
+    if _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
+        return None  # (no end to put it before: no scan)
     selectors = []
     for text in dict.fromkeys(r.rule.selector for r in ruleset.selector_rules if r.rule.selector):
         try:
@@ -135,9 +135,9 @@ def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> tuple[int, int
             continue
     found = scan(page, slot_attribute=slot_attribute, selectors=selectors)
     at = found.body_end
-    if at < max(0, len(page) - 4096) or _BODY_END.match(page, at) is None:
+    if not page_end_at(page, at) or found.end_context & UNSAFE_END:
         return None
-    return None if found.end_context & UNSAFE_END else (at, found.end_context)
+    return at, found.end_context
 
 
 def confirm(

@@ -280,7 +280,8 @@ def personalise_page(
     placed = [d.id for d in outcome.applied if d.id in restraint.forced]
     why += [f"forced={','.join(placed)}"] if placed else []  # shown whatever the rest says
     flags = (("fresh", fresh), ("private", visit.private), ("history-off", off))
-    why += [n for n, on in (*flags, ("prefetch", request.prefetch)) if on]  # prefetch: unrecorded
+    ahead = request.prefetch and not respect.count_prefetch  # fetched ahead, so unrecorded
+    why += [n for n, on in (*flags, ("prefetch", ahead)) if on]
     slots = config.slot_attribute
     said = confirm(outcome.html, visit.flash, ruleset, restraint, visit.now, disclosure, slots)
     return PageResult(

@@ -6,7 +6,6 @@ applied and the problems met (for the adapter to log and count) out.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -32,7 +31,7 @@ from omotenashi.engine.html import (
     parse_selector,
     scan,
 )
-from omotenashi.engine.html.context import UNSAFE_END, surroundings
+from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import PICKY, TABLE_SLOTS, Broken, broken
 from omotenashi.engine.html.splice import new_edit
@@ -43,9 +42,6 @@ from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError, SnippetError
 
 NO_DISCLOSURE = Disclosure()
-# The page's own end: a last </body> followed by nothing but </html> and white space. A </body>
-# anywhere else may sit in a script, a comment or a trailing footer: the panel is left out then.
-_BODY_END = re.compile(r"</body\s*>\s*(?:</html\s*>\s*)?\Z", re.I)
 
 
 @dataclass
@@ -242,15 +238,18 @@ def _element_id(target: Target) -> str:
 
 def _panel_at(page: str, size: int, found: Scan, edits: list[Edit]) -> int | None:
     """Where the page panel goes in the page as edited (``size`` long): before the page's own
-    ``</body>`` (``_BODY_END``, in the last 4096 characters), when that is the end tag the
+    ``</body>`` (context.py ``page_end_at``: in the last 4096 characters, then only ``</html>``,
+    white space and comments), when that is the end tag the
     parser honoured (not text in a ``<textarea>``, a script or a comment the page never closes,
     nor an end tag ignored inside a ``<template>`` or a ``<select>``), nothing the page leaves
     open there would take the panel in (a link, a button: ``UNSAFE_END``) and every edit lies
     before it."""
     at = found.body_end
-    if at < max(0, len(page) - 4096) or _BODY_END.match(page, at) is None:
-        return None
-    if found.end_context & UNSAFE_END or any(edit.target.end > at for edit in edits):
+    if (
+        not page_end_at(page, at)
+        or found.end_context & UNSAFE_END
+        or any(edit.target.end > at for edit in edits)
+    ):
         return None
     return at + size - len(page)
 

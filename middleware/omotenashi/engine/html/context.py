@@ -11,12 +11,14 @@ active formatting elements back to its last marker.
 
 from __future__ import annotations
 
+import re
+
 from .tree import BUTTON as BUTTON_SCOPE
 from .tree import HTML, LI_WALK, SVG, TEMPLATE, El, Tree
 from .tree import SELECT as SELECT_SCOPE
 
-# Bits of what is open: a p in button scope, an li (or a dd/dt) that a new one would end, an a
-# among the active formatting elements, a nobr or a button in scope, the form pointer set
+# Bits of what is open: a p in button scope, an li (or a dd/dt) that a new one would end, an
+# open a among the active formatting elements, a nobr or a button in scope, the form pointer set
 # (outside a template), a select in select scope
 P, LI, DDT, A, NOBR, BUTTON, FORM, SELECT = (1 << k for k in range(8))
 OPEN_BITS = (1 << 8) - 1
@@ -24,6 +26,7 @@ IN_SVG, IN_MATH, FOREIGN = 1 << 8, 1 << 9, 1 << 10  # FOREIGN: not an HTML integ
 # A formatting element the page left open before (<a>, <b> ...) waits in the list to be re-opened
 # by the next text or element: in the slot's content, which it would then wrap
 REOPENS = 1 << 11
+REOPENS_MORE = 1 << 15  # ... and more than an <a> alone, which a link of the slot's would end
 # How many formatting elements of one name the page has open at most (0-3, in these two bits):
 # a browser keeps three alike, so one more in the slot pushes the page's first out of its list
 CROWD = 1 << 12
@@ -46,6 +49,19 @@ RAW_END = (
 # Left open at a page's end, these take what is put before its </body> in (a link, a button, a
 # select) or end there (svg, math): the page panel and the "Don't show me this" word go nowhere
 UNSAFE_END = A | BUTTON | SELECT | IN_SVG | IN_MATH
+# The page's own end: its last </body>, then nothing but </html>, white space and comments (a
+# cache plugin signs every page after </html>). A </body> anywhere else may sit in a script, a
+# comment or a trailing footer: the page panel and the word after a choice are left out then.
+_AFTER = r"(?:[\t\n\f\r ]|<!--(?:(?!-->)[\s\S])*-->)*+"
+PAGE_END = re.compile(rf"</body[\t\n\f\r ]*>{_AFTER}(?:</html[\t\n\f\r ]*>{_AFTER})?\Z", re.I)
+NEAR_END = 4096  # characters: the page's end is looked for in its last ones
+
+
+def page_end_at(page: str, body_end: int) -> bool:
+    """Whether ``body_end`` (the scanner's last honoured ``</body>``) is the page's own end."""
+    return body_end >= max(0, len(page) - NEAR_END) and PAGE_END.match(page, body_end) is not None
+
+
 OWN = {"p": P, "li": LI, "dd": DDT, "dt": DDT, "a": A, "nobr": NOBR, "button": BUTTON}
 OWN |= {"form": FORM, "select": SELECT}
 
@@ -64,6 +80,10 @@ def around(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
         bits |= {"li": LI, "dd": DDT, "dt": DDT}.get(stack[walk].name, 0)
     if af and af[-1].name != "#marker" and af[-1].depth < 0 and not _MARKED.get(top.key, 0):
         bits |= REOPENS  # (the parser looks at the last entry first: on the stack, it stops)
+        # a link of the slot's ends a waiting <a> first (the adoption agency drops it): then
+        # the entry before decides, when that <a> was the last
+        if af[-1].name != "a" or (len(af) > 1 and af[-2].name != "#marker" and af[-2].depth < 0):
+            bits |= REOPENS_MORE
     bits |= _formatting(af)
     if tree.in_scope("nobr") >= 0:
         bits |= NOBR
@@ -81,7 +101,7 @@ def around(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
 
 
 def _formatting(af: list[El]) -> int:
-    """A (an ``a`` among the active formatting elements after the last marker) and the most
+    """A (an open ``a`` among the active formatting elements after the last marker) and the most
     entries of one name there (:data:`CROWD`, up to 3), from the last :data:`LOOK` entries: past
     them, as if both were so (a page with that many formatting elements open at once)."""
     bits = count = 0
@@ -90,7 +110,7 @@ def _formatting(af: list[El]) -> int:
         e = af[k]
         if e.name == "#marker":
             return bits | min(count, 3) * CROWD
-        if e.name == "a":
+        if e.name == "a" and e.depth >= 0:  # (one waiting, off the stack, a link just ends)
             bits |= A
         seen[e.key] = n = seen.get(e.key, 0) + 1
         count = max(count, n)

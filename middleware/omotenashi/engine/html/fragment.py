@@ -59,6 +59,7 @@ from .context import (
     RAW_END,
     REOPENED,
     REOPENS,
+    REOPENS_MORE,
     RUBY,
     SELECT,
     A,
@@ -163,6 +164,7 @@ class Open:
 
 # Elements that keep only table parts directly inside: what fills one must be those alone
 TABLE_SLOTS = frozenset(_KIDS)
+_LINK = re.compile(r"<a[\t\n\f\r />]", re.I)
 # Slots whose own element limits what may go in, whatever the page has open around them
 PICKY = TABLE_SLOTS | HEADINGS | RAW | RUBY | frozenset("option optgroup td th caption".split())
 
@@ -177,8 +179,8 @@ def fragment_problem(html: str) -> str | None:
 def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | None:
     """:func:`fragment_problem`, with where; ``within`` the slot's element and ``context`` (the
     page around it: context.py), also what a browser would move out of it or end there."""
-    if context & REOPENS and html:
-        return Broken(REOPENED, 0, html[:40])
+    if context & REOPENS and html and (context & REOPENS_MORE or not _LINK.match(html)):
+        return Broken(REOPENED, 0, html[:40])  # (a link first ends the <a> waiting alone)
     if "<" not in html and (within not in _KIDS or NONWS.search(html) is None):
         return None
     if within in RAW and not context & (IN_SVG | IN_MATH):  # text up to the first </within
