@@ -46,7 +46,8 @@ def said(report: rep.Report) -> tuple[str, str]:
         "visitors sending GPC or DNT or without consent",
         'chose "Personalise nothing"',
         "preview browsers",
-        "pages a browser fetches ahead of use (prefetch, prerender)",
+        "Pages a browser fetches ahead of use (prefetch, prerender) count as seen",
+        "OMOTENASHI_RESPECT_COUNT_PREFETCH=false",
         "a client that never sends its cookie back is a new visitor on every request",
         "Goals sent through the beacon are whatever the browser reports",
         # a visitor who opts out later: kept in their group, their later goals not counted

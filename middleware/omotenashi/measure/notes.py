@@ -32,10 +32,12 @@ UNUSABLE = (
 #: Whom the counters never see, and what a goal sent by the browser is worth.
 NOT_COUNTED = (
     "Not counted: bots that say so, visitors sending GPC or DNT or without consent, those who "
-    'chose "Personalise nothing", preview browsers, and pages a browser fetches ahead of use '
-    "(prefetch, prerender), also when the visitor then opens one without the server being "
-    "asked again; a client that never sends its cookie back is a new visitor on every "
-    "request. Goals sent through the beacon are whatever the browser reports."
+    'chose "Personalise nothing", and preview browsers; a client that never sends its cookie '
+    "back is a new visitor on every request. Pages a browser fetches ahead of use (prefetch, "
+    "prerender) count as seen, hovers never clicked too, unless the site sets "
+    "OMOTENASHI_RESPECT_COUNT_PREFETCH=false (then not, also when the visitor opens one "
+    "without the server being asked again). Goals sent through the beacon are whatever the "
+    "browser reports."
 )
 
 #: A visitor who opts out after their first exposure: kept in their group, goals no longer seen.
