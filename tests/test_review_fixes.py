@@ -115,7 +115,8 @@ def test_the_page_panel_goes_only_before_the_pages_own_end(
     head = '<!doctype html><body><div data-omo-slot="hero">x</div>'
     out = respond(tmp_path, (head + tail).encode(), [(b"content-type", b"text/html")])
     assert (b"omo-why-page" in out) is panel
-    end = tail[tail.lower().rfind("</body") :] if panel else tail
+    before = tail.find("<!--") if "<!--" in tail else len(tail)  # (a comment's is text)
+    end = tail[tail.lower().rfind("</body", 0, before) :] if panel else tail
     assert out.endswith(b"</aside>" + end.encode() if panel else end.encode())  # nothing after
     assert out.count(b"omo-why-page") <= 1  # the page's end is left as it was
 
