@@ -38,14 +38,6 @@ RUBY = frozenset(("rb", "rt", "rp", "rtc"))
 _MARKED = dict.fromkeys(
     "td th caption template applet object marquee table tbody thead tfoot tr colgroup".split(), 1
 )
-REOPENED = (
-    "would be wrapped in a formatting element (<a>, <b> ...) the page leaves open before the slot: "
-    "a browser re-opens it there (close it on the page)"
-)
-RAW_END = (
-    "has </{tag}>, which ends the page's <{tag}> there: the rest of it would become markup "
-    "(leave the </{tag}> out)"
-)
 # Left open at a page's end, these take what is put before its </body> in (a link, a button, a
 # select) or end there (svg, math): the page panel and the "Don't show me this" word go nowhere
 UNSAFE_END = A | BUTTON | SELECT | IN_SVG | IN_MATH

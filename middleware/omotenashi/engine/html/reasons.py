@@ -95,3 +95,11 @@ SCRIPT_ESCAPE = (
     "has '<!--' or '<script' in a <script> slot: a browser then reads on past the page's "
     "</script>, and the page after it becomes script (write them as '<\\!--', '<\\script')"
 )
+REOPENED = (
+    "would be wrapped in a formatting element (<a>, <b> ...) the page leaves open before the slot: "
+    "a browser re-opens it there (close it on the page)"
+)
+RAW_END = (
+    "has </{tag}>, which ends the page's <{tag}> there: the rest of it would become markup "
+    "(leave the </{tag}> out)"
+)
