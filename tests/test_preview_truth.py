@@ -310,3 +310,27 @@ def test_the_debug_header_says_why_matching_rules_were_not_shown(
     )
     got = {k.decode(): v.decode() for k, v in result.headers if k.startswith(b"x-omotenashi")}
     assert got == {"x-omotenashi-rules": header, "x-omotenashi-why": why}
+
+
+@pytest.mark.parametrize(
+    ("slot", "snippet", "said"),
+    [
+        (
+            '<p>Intro <span data-omo-slot="promo">old</span></p>',
+            '<div class="card">Big offer</div>',
+            "its target is a <span> inside a <p> of the page, and its content has <div> inside",
+        ),
+        ('<img data-omo-slot="promo" src="/a.png" alt="">', "<b>x</b>", "holds no content"),
+    ],
+    ids=["div-in-p", "void"],
+)
+def test_preview_says_why_content_could_not_go_where_its_target_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], slot: str, snippet: str, said: str
+) -> None:
+    """Not "held back by a cap": the page around the slot would not keep the content."""
+    site(tmp_path, "rules:\n  - {id: promo, slot: promo, snippet: s.html, why: A promo.}\n")
+    (tmp_path / "snippets" / "s.html").write_text(snippet)
+    (tmp_path / "page.html").write_text(f"<!doctype html><html><body>{slot}</body></html>")
+    out, _ = preview(tmp_path, capsys)
+    assert said in line(out, "promo") and "not fired" in line(out, "promo")
+    assert "held back" not in out

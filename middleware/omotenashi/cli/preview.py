@@ -17,6 +17,7 @@ from omotenashi.engine.profile import json_or_text
 
 if TYPE_CHECKING:
     from omotenashi.engine.decide import Decision
+    from omotenashi.engine.html import Scan
     from omotenashi.engine.ruleset import CompiledRule
 
 
@@ -84,6 +85,7 @@ def _preview(args: argparse.Namespace) -> int:
     texts = {r.rule.selector for r in loaded.ruleset.selector_rules if r.rule.selector}
     found = scan(page, selectors=[parse_selector(t) for t in sorted(texts)])
     failed = _failures(result.problems)
+    left = _left_out(result.skipped)
     slots = {s.name for s in found.slots if s.name is not None}
     print(f"page: {args.page}  ({len(slots)} slots: {', '.join(sorted(slots)) or 'none'})")
     for skip in found.skipped:
@@ -101,6 +103,10 @@ def _preview(args: argparse.Namespace) -> int:
             print(f"  not here   {r.id:28} -> {target}: nothing on the page matches it")
         elif r.id in failed:  # its conditions held; its snippet did not render
             print(f"  not fired  {r.id:28} -> {target}: {failed[r.id]}")
+        elif r.id in left:  # its content cannot go where its target is (a <div> in a <p> ...)
+            print(f"  not fired  {r.id:28} -> {target}: {left[r.id]}")
+        elif cannot := _cannot_fill(r, found):
+            print(f"  not fired  {r.id:28} -> {target}: {cannot}")
         else:
             failing = [c.text for c in r.conditions if not c.check(facts)]
             why = (
@@ -126,6 +132,37 @@ def _failures(problems: list[str]) -> dict[str, str]:
                 "': failed to render", "' failed to render"
             )
     return out
+
+
+def _left_out(skipped: list[str]) -> dict[str, str]:
+    """Rule id -> why its content was not put into its target, from the engine's skips
+    (``rule 'id': its target is a <span> inside a <p> of the page, and its content ...``)."""
+    out: dict[str, str] = {}
+    for said in skipped:
+        rule, sep, rest = said.removeprefix("rule '").partition("': ")
+        if sep and said.startswith("rule '"):
+            out.setdefault(rule, rest)
+    return out
+
+
+def _cannot_fill(rule: CompiledRule, found: Scan) -> str:
+    """Why a rule cannot take its target at all, as the engine decides (personalise.py
+    ``_fits``): content for elements that hold none, text for table parts ("": it can)."""
+    from omotenashi.engine.html.fragment import TABLE_SLOTS
+
+    r = rule.rule
+    if r.slot:
+        targets = [t for t in found.slots if t.name == r.slot]
+    else:
+        targets = list(found.matches.get(r.selector or "", ()))
+    if not targets or not rule.fills:
+        return ""
+    tag = targets[0].tag
+    if all(t.void for t in targets):
+        return f"its target is an <{tag}>, which holds no content (use attrs: for it)"
+    if r.text is not None and all(t.tag in TABLE_SLOTS for t in targets):
+        return f"its target is a <{tag}>: a browser moves text there out of the table"
+    return ""
 
 
 def _held_back(rule: CompiledRule, shown: list[Decision], budget: int, moment: datetime) -> str:
