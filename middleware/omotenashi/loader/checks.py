@@ -33,6 +33,7 @@ from omotenashi.loader.journey import load_journey
 from omotenashi.loader.measurechecks import crowded_pages
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.pacing import paused_gc
+from omotenashi.loader.placechecks import misplaced, slot_places
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
@@ -225,6 +226,7 @@ def _check(
     findings += name_findings(rules_dir, rules, base, journey, catalog, slots, fields)
     if templates is not None:
         findings += filled_voids(rules, void_slots(templates, attribute))
+        findings += misplaced(rules, slot_places(templates, attribute))
     now = datetime.now(UTC)
     can_fire: list[CompiledRule] = []
     for r in rules:
