@@ -466,3 +466,26 @@ def test_the_keys_a_script_is_given_are_the_parts_then_the_first_layouts_profile
     parts = [*store_module.PARTS, "profile"]
     assert store.keys(vid) == [store.key(vid, part) for part in parts]
     assert store.keys(vid)[0] == f"{prefix}:{{{vid}}}:p2"
+
+
+@pytest.mark.parametrize("timing", ["redis_read", "redis_write"])
+async def test_a_client_that_fails_in_its_own_code_is_a_failed_call(
+    omotenashi_redis_url: str, timing: str
+) -> None:
+    """redis-py's async cluster client once met a connection another task was closing and
+    raised AttributeError ('NoneType' object has no attribute 'writelines') from its own code:
+    it reached the page and broke it. Any error of the client is a StoreError (the page is
+    served as the app made it), counted as a Redis error."""
+    store = opened(omotenashi_redis_url)
+
+    async def fails() -> None:
+        await asyncio.sleep(0)
+        raise AttributeError("'NoneType' object has no attribute 'writelines'")
+
+    try:
+        with pytest.raises(StoreError, match="^Redis client failed: AttributeError"):
+            await store._run(fails, 1.0, timing)
+        assert store.metrics["redis_error"] == 1
+        assert (await store.load(new_vid())).views == 0  # the store still answers
+    finally:
+        await store.aclose()

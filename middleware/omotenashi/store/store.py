@@ -161,6 +161,9 @@ class Store:
         except (RedisError, OSError, ReplyError) as exc:
             self._failed(exc, read=read)
             raise StoreError(f"Redis failed: {exc}") from exc
+        except Exception as exc:  # the client's own fault (redis-py's cluster client has met a
+            self._failed(exc, read=read)  # connection another task was closing): a failed
+            raise StoreError(f"Redis client failed: {exc!r}") from exc  # call, not the page's
         self.breaker.success()
         self.metrics.observe(timing, time.perf_counter() - t0)
         return result
@@ -336,9 +339,7 @@ class Store:
             async with self.client.pipeline(transaction=False) as pipe:
                 also = self.key(pid, "also")
                 if learning is not None:  # first: the record then sets the also key's expiry
-                    await self.recs.queue_own(
-                        pipe, self._learn, learning, also, self.cfg.idle_ttl
-                    )
+                    await self.recs.queue_own(pipe, self._learn, learning, also, self.cfg.idle_ttl)
                 await self._scripts[0](keys=call_keys, args=args, client=pipe)  # queued
                 replies = await pipe.execute()
             reply, pop_ok, co_ok = replies[-1], 0, 0
