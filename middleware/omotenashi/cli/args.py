@@ -25,6 +25,18 @@ def pairs(items: list[str], convert: Any = str) -> dict[str, Any]:
     return out
 
 
+def listening(parser: Any) -> None:
+    """``--host`` and ``--port``, as the servers the commands start take them."""
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000)"
+    )
+
+
 def _not_about_redis(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith("omotenashi: Redis ")
 

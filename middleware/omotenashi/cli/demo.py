@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from omotenashi.cli.args import listening
+
 
 def _demo(args: argparse.Namespace) -> int:
     import uvicorn
@@ -46,14 +48,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     demo = commands.add_parser("demo", help="run the demo travel shop with an embedded Redis")
-    demo.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
-    )
-    demo.add_argument(
-        "--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000)"
-    )
+    listening(demo)
     demo.add_argument(
         "--root",
         default=".",

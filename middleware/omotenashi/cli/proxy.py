@@ -14,6 +14,7 @@ import secrets
 import sys
 from typing import Any
 
+from omotenashi.cli.args import listening
 from omotenashi.errors import OmotenashiError
 
 
@@ -26,14 +27,7 @@ def register(commands: Any) -> None:
     cmd.add_argument(
         "--upstream", metavar="URL", help="the origin's URL (or OMOTENASHI_PROXY_UPSTREAM)"
     )
-    cmd.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
-    )
-    cmd.add_argument(
-        "--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000)"
-    )
+    listening(cmd)
     cmd.add_argument(
         "--workers", type=int, default=1, metavar="N", help="worker processes (default 1)"
     )
