@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from omotenashi.engine.disclosure import Disclosure
-from omotenashi.engine.html import parse_selector, scan
+from omotenashi.engine.html import scan
 from omotenashi.engine.html.context import FORM, NEAR_END, UNSAFE_END, page_end_at
+from omotenashi.engine.personalise import selectors_of
 from omotenashi.engine.restraint import Prefs, Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
-from omotenashi.errors import SelectorError
 
 FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is dropped unsaid
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")  # a rule id (rules/model.py), bounded
@@ -127,12 +127,7 @@ def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> tuple[int, int
     what the page leaves open there (context.py's bits); None where there is no such place."""
     if _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
         return None  # (no end to put it before: no scan)
-    selectors = []
-    for text in dict.fromkeys(r.rule.selector for r in ruleset.selector_rules if r.rule.selector):
-        try:
-            selectors.append(parse_selector(text))
-        except SelectorError:  # its rules are skipped on every page: not needed to find the end
-            continue
+    selectors, _ = selectors_of(ruleset)  # (those the page was personalised with)
     found = scan(page, slot_attribute=slot_attribute, selectors=selectors)
     at = found.body_end
     if not page_end_at(page, at) or found.end_context & UNSAFE_END:

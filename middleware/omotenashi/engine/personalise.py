@@ -92,7 +92,7 @@ def personalise(
     forced: frozenset[str] = frozenset(),
     recommender: Recommender | None = None,
 ) -> Outcome:
-    selectors, problems = _selectors(ruleset)
+    selectors, problems = selectors_of(ruleset)
     found = scan(page, slot_attribute=slot_attribute, selectors=selectors)
     if not found.slots and not found.matches:
         return Outcome(page, skipped=_skipped(found))
@@ -254,7 +254,7 @@ def _panel_at(page: str, size: int, found: Scan, edits: list[Edit]) -> int | Non
     return at + size - len(page)
 
 
-def _selectors(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
+def selectors_of(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
     """The rule set's selectors, parsed (cached); ones the loader should have refused are left
     out with a problem."""
     out: list[Selector] = []
