@@ -115,7 +115,8 @@ async def identify(request: Any, user_id: str) -> None:
             visitor.events.clear()
             visitor.attrs.clear()
             return  # a revoked user is not linked, nothing is written
-        if not switching and visitor.forced is None:  # a preview browser leaves no trace
+        # a preview browser leaves no trace, nor a page nothing is recorded of (fetched ahead)
+        if not switching and visitor.forced is None and visitor.records:
             await services.store.merge(identity.vid, pid, time.time(), services.half_life)
         visitor.profile = await services.store.load(pid)
     except StoreError as exc:  # the store's breaker logs an outage once

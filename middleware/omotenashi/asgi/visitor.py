@@ -60,6 +60,7 @@ class Visitor:
     keeps_choices: bool = True  # a choice they make can be kept (in their cookie): "i" offers it
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
+    records: bool = True  # anything of this request is written (Responder.records decides)
     forced_secure: bool = False  # that cookie is Secure (the browser came over https)
     preview_refused: str | None = None  # why a force link was refused (a response header)
     shared: Shared = field(default_factory=Shared, repr=False)  # for recommendations

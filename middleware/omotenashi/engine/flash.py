@@ -29,6 +29,7 @@ _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo 
 _BODY_TAG = re.compile(r"</body", re.I)
 
 DONE = "Done: you won't see “{label}” again."
+DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
 UNDONE = "Undone: “{label}” is switched back on."
 STILL_OFF = " Your other choices still keep it off."
 
@@ -88,13 +89,29 @@ def message(
     label = compiled.rule.why.strip().rstrip(".")
     entry_off = not prefs.off_rules.isdisjoint(compiled.entry or (compiled.id,))
     if not flash.undo:
-        return (compiled, DONE.format(label=label)) if entry_off else None
+        if not entry_off:
+            return None
+        if any(_still_on(r, label, compiled, prefs, history_off) for r in ruleset.rules):
+            return compiled, DONE_BLOCK  # another kind of block gives that reason: shown still
+        return compiled, DONE.format(label=label)
     if entry_off:
         return None
     rule = compiled.rule
     held = prefs.nothing or rule.category in prefs.off_categories
     held = held or (history_off and compiled.behavioural)
     return compiled, UNDONE.format(label=label) + (STILL_OFF if held else "")
+
+
+def _still_on(
+    r: CompiledRule, label: str, done: CompiledRule, prefs: Prefs, history_off: bool
+) -> bool:
+    """Whether ``r`` gives the reason ``label`` and may still be shown to the visitor (not in
+    the entry just switched off, nor held off by their other choices)."""
+    if r.rule.why.strip().rstrip(".") != label or r.id in (done.entry or (done.id,)):
+        return False
+    if prefs.nothing or r.rule.category in prefs.off_categories:
+        return False
+    return prefs.off_rules.isdisjoint(r.entry or (r.id,)) and not (history_off and r.behavioural)
 
 
 def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form: bool) -> str:

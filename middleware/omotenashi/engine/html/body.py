@@ -8,7 +8,7 @@ agency, foreign content (``svg``/``math`` and their integration points), raw tex
 
 from __future__ import annotations
 
-from .context import around
+from .context import at_body_end
 from .formatting import FORMATTING
 from .head import (
     HEADISH,
@@ -337,7 +337,7 @@ class Body(Head):
             self.after_body = self.in_scope("body") >= 0
             if name == "body" and self.after_body and self.stack[-1].ns == HTML:
                 self.body_closed = self.lt  # (in an <svg> or <math>, what follows stays there)
-                self.body_context = around(self, self.af, self.form, self.quirks)
+                self.body_context = at_body_end(self, self.af, self.form, self.quirks)
             elif self.after_body and self.stack[-1].ns != HTML:
                 self.foreign_body_end()
         else:

@@ -40,7 +40,18 @@ _MARKED = dict.fromkeys(
 )
 # Left open at a page's end, these take what is put before its </body> in (a link, a button, a
 # select) or end there (svg, math): the page panel and the "Don't show me this" word go nowhere
-UNSAFE_END = A | BUTTON | SELECT | IN_SVG | IN_MATH
+# ... and those whose content a browser may not show (a closed <dialog> or <details>, a
+# datalist, media fallback): what is said there could be spent unseen (at </body> only)
+HIDDEN_END = 1 << 16
+UNSAFE_END = A | BUTTON | SELECT | IN_SVG | IN_MATH | HIDDEN_END
+_UNSEEN = ("dialog", "details", "datalist", "audio", "video", "canvas", "object")
+
+
+def at_body_end(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
+    """:func:`around` at a page's ``</body>``, with :data:`HIDDEN_END` where an element whose
+    content may not show is still open there (one lookup per name)."""
+    bits = around(tree, af, form, quirks)
+    return bits | HIDDEN_END if any(tree.top(name) >= 0 for name in _UNSEEN) else bits
 # The page's own end: its last </body>, then nothing but </html>, white space and comments (a
 # cache plugin signs every page after </html>). A </body> anywhere else may sit in a script, a
 # comment or a trailing footer: the page panel and the word after a choice are left out then.
