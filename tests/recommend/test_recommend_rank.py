@@ -190,6 +190,31 @@ def test_serendipity_is_stable_within_a_day_and_varies_across_days() -> None:
     assert len(across) > 1
 
 
+BIG = Catalog(
+    tuple(
+        Item(id=f"t{n}", url=f"/t/{n}", title=f"Tour {n}", tags=(f"tag{n % 40}",))
+        for n in range(500)
+    )
+)
+
+
+def _big_surprises(visitor: str, day: int) -> list[str]:
+    interests = {"tag1": 5.0, "tag2": 3.0, "tag3": 1.0}
+    signals = Signals(now=NOW + day * DAY, visitor=visitor, interests=interests)
+    spec = _spec(items=4, strategies={"interests": 1}, serendipity=0.5)
+    return [p.item.id for p in recommend(BIG, spec, signals) if p.source == "serendipity"]
+
+
+def test_surprises_in_a_catalogue_larger_than_the_looks_are_stable_and_spread() -> None:
+    """Past PROBES items the draw looks at a few places per visitor, day and page: the same
+    places on a reload, other places for other visitors and days, never a top-interest tag."""
+    first = _big_surprises("v1", 0)
+    assert len(first) == 2 and _big_surprises("v1", 0) == first
+    seen = {item for v in range(20) for d in range(5) for item in _big_surprises(f"v{v}", d)}
+    assert len(seen) > 60  # spread over the catalogue, not the same few items
+    assert not {f"t{n}" for n in range(500) if n % 40 in (1, 2, 3)} & seen
+
+
 def test_a_surprise_shares_no_tag_with_the_top_interests() -> None:
     signals = Signals(now=NOW, visitor="v", interests={"japan": 5, "culture": 2, "city": 1})
     picks = recommend(TOURS, _spec(items=5, serendipity=0.4), signals)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import random
 import zlib
 from collections.abc import Collection
 
@@ -80,10 +79,19 @@ def draw(
     out = sorted(pool, key=lambda pos: rank(pos, pool[pos]))[:count]
     seen.update(out)
     if len(out) < count and items:
-        rng = random.Random(_seed(visitor, now, "probe", page))
-        looks = {rng.randrange(len(items)) for _ in range(PROBES)}  # the same looks all day
+        looks = _looks(len(items), visitor, now, page)  # the same looks all day
         out += sorted((pos for pos in looks if fits(pos)), key=rank)[: count - len(out)]
     return out
+
+
+def _looks(n: int, visitor: str, now: float, page: str) -> Collection[int]:
+    """Where to look in a catalogue of ``n`` items: all of a small one; :data:`PROBES` places
+    of a larger one, drawn from one hash of visitor, day and page (no generator to seed)."""
+    if n <= PROBES:
+        return range(n)
+    text = f"{visitor}|{int(now // DAY)}|{page}|probe".encode()
+    words = memoryview(hashlib.shake_128(text).digest(4 * PROBES)).cast("I")
+    return {word % n for word in words}
 
 
 def placements(n: int, count: int) -> list[int]:
