@@ -18,20 +18,21 @@ from typing import Any
 
 import psutil
 import redis
-from bench.landing import call
+from bench.landing import JOURNEYS, call
 from bench.serve import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
-FAMILY_TOUR = "/tours/hawaii-family"
 
 
 async def visitors(app: Any, count: int) -> list[bytes]:
-    """Returning family visitors with real profiles (two views of the Hawaii family tour)."""
+    """Returning visitors with real profiles, a mix of journeys (:data:`JOURNEYS` in turn)."""
     cookies = []
-    for _ in range(count):
-        _, headers, _ = await call(app, FAMILY_TOUR, None)
+    for index in range(count):
+        first, *rest = JOURNEYS[index % len(JOURNEYS)]
+        _, headers, _ = await call(app, f"/tours/{first}", None)
         cookie = headers[b"set-cookie"].split(b";")[0]
-        await call(app, FAMILY_TOUR, cookie)
+        for tour in rest:
+            await call(app, f"/tours/{tour}", cookie)
         cookies.append(cookie)
     return cookies
 

@@ -33,6 +33,21 @@ from omotenashi import EmbeddedRedis, Omotenashi  # noqa: E402
 from omotenashi.store.embedded import free_port  # noqa: E402
 
 APPLIED = [0]  # slots personalised on the measured page
+# A mix of returning visitors, each with a real profile made by what they viewed (a tour twice,
+# or two or three tours): the home page's rules differ between them (heroes, pictures, picks,
+# taglines and the reasons that go with them), as a site's returning visitors do
+JOURNEYS = (
+    ("hawaii-family", "hawaii-family"),
+    ("hawaii-couples", "hawaii-couples"),
+    ("kyoto-autumn", "kyoto-autumn"),
+    ("kyoto-autumn", "tokyo-lights"),
+    ("lapland-aurora", "kenya-safari"),
+    ("paris-art", "amalfi-coast"),
+    ("bali-retreat", "hawaii-couples"),
+    ("iceland-ring", "patagonia-trek", "hokkaido-snow"),
+    ("hawaii-family", "lapland-aurora"),
+    ("tokyo-lights", "hokkaido-snow"),
+)
 UA = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"
 
 

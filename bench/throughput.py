@@ -2,8 +2,9 @@
 
 Each app runs in its own uvicorn process (one worker); one keep-alive connection asks for a
 page again and again (a Python client cheap enough not to be what is measured), rounds
-alternating between the two. Visitors are returning family visitors with real profiles,
-rotated per request; every personalised response is checked for a shown rule.
+alternating between the two. Visitors are returning visitors with real profiles, a mix of
+journeys (``landing.JOURNEYS``), rotated per request; every personalised response is checked
+for a shown rule.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ import statistics
 import time
 from typing import Any
 
-from bench.landing import Connection, _serve
+from bench.landing import JOURNEYS, Connection, _serve
 
 from omotenashi.store.embedded import free_port
-
-FAMILY_TOUR = "/tours/hawaii-family"
 
 
 def _cookies(conn: Connection, count: int) -> list[bytes]:
     out = []
-    for _ in range(count):
-        headers, _ = conn.get(FAMILY_TOUR, None)
+    for index in range(count):
+        first, *rest = JOURNEYS[index % len(JOURNEYS)]
+        headers, _ = conn.get(f"/tours/{first}", None)
         if b"set-cookie" not in headers:
             raise RuntimeError(f"the personalised shop set no visitor cookie: {headers!r}")
         cookie = headers[b"set-cookie"].split(b";")[0]
-        conn.get(FAMILY_TOUR, cookie)
+        for tour in rest:
+            conn.get(f"/tours/{tour}", cookie)
         out.append(cookie)
     return out
 

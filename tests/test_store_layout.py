@@ -17,7 +17,7 @@ from .test_store_contracts import HALF_LIFE
 pytestmark = pytest.mark.anyio
 
 NOW = 1_800_000_000.0
-# A returning family visitor of the demo: what bench/inprocess.py's visitors hold.
+# A returning family visitor of the demo: what the first of bench/landing.py's JOURNEYS holds.
 FAMILY = {
     "hawaii-image": ["you have looked at pages about Hawaii 2 or more times"],
     "you-may-also-like": [
