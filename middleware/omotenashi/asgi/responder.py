@@ -101,6 +101,9 @@ class Responder:
         self._recorded_attrs: dict[str, Any] = {}
 
     async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and type(message.get("headers")) is not list:
+            # any iterable of pairs (a generator too), read here once: every branch reads it
+            message = {**message, "headers": [(k, v) for k, v in message.get("headers", ())]}
         if not self.personal:
             if message["type"] == "http.response.start":
                 status, headers = message.get("status", 200), message.get("headers", [])

@@ -328,7 +328,8 @@ def _private(
     return _with_length(_private_shape(key, rewritten, vary), length)
 
 
-_DROPPED = (b"content-length", SKIP_HEADER, *VALIDATORS)
+# (and the app's Transfer-Encoding: the page goes whole with a length; both, RFC 9112 forbids)
+_DROPPED = (b"content-length", b"transfer-encoding", SKIP_HEADER, *VALIDATORS)
 
 
 @lru_cache(maxsize=256)  # an app sends the same few sets of headers, page after page
