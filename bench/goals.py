@@ -142,8 +142,7 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
             (
                 f"8. process memory over {visits:,} requests, {distinct:,} visitors "
                 "(1M / 100k scaled down)",
-                f"{mem['rss_early_mb']:.0f} -> {mem['rss_late_mb']:.0f} MB "
-                f"({mem['growth']:.2f}x)",
+                f"{mem['rss_early_mb']:.0f} -> {mem['rss_late_mb']:.0f} MB ({mem['growth']:.2f}x)",
                 "stable",
                 mem["growth"] <= 1.1,
             )

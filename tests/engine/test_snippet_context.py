@@ -117,7 +117,6 @@ CASES = [  # (the page around the slot, the snippet, shown, what the log says)
     ("<p><b>x<div {S}></div>", "<i>t</i>", False, "re-opens it there"),
     ("<p><b>x</p><div {S}></div>", "plain text", False, "re-opens it there"),
     ("<p><b>x</b></p><div {S}></div>", "plain text", True, ""),
-    ('<p><a href="/">x<plaintext {S}>', "text", False, "would be wrapped"),
     ("<textarea {S}>old</textarea>", "\nfirst line kept", True, ""),
 ]
 

@@ -252,7 +252,10 @@ class Body(Head):
                     self.remove_at(fe.depth)
         self.reconstruct()
         if name == "nobr" and self.in_scope("nobr") >= 0:
-            self.adoption("nobr", self.lt)
+            if not self.adoption("nobr", self.lt):  # not in the list past its last marker:
+                d = self.top("nobr")  # as any other end tag (AAA's step 4.3), closed here
+                if d >= 0 and d >= self.bounds[SPECIAL][-1]:
+                    self.pop_to(d)
             self.reconstruct()
         el = self.make(name)
         el.span = (self.name_end, self.tend)
@@ -330,9 +333,10 @@ class Body(Head):
                 self.clear_to_marker()
         elif name == "template":
             self.template_end()
-        elif name == "br":
+        elif name == "br":  # a <br> without the end tag's attributes, which browsers drop
             self.reconstruct()
-            self.insert_void("br")
+            self.push(self.make("br", sourced=False))
+            self.pop_void()
         elif name in ("body", "html"):
             self.after_body = self.in_scope("body") >= 0
             if name == "body" and self.after_body and self.stack[-1].ns == HTML:

@@ -26,7 +26,8 @@ _TABLE_MODE = TABLEISH | {"colgroup"}
 _CELLS = frozenset(("td", "th", "caption"))
 # Elements a note must not end up in: where it would be text, or would move out of a table
 _NO_NOTE_IN = TABLEISH | frozenset(
-    "p colgroup script style textarea title xmp iframe noembed noframes noscript plaintext".split()
+    "p colgroup script style textarea title xmp iframe noembed noframes noscript plaintext "
+    "template".split()  # (a template's content is inert: a note there is never seen)
 )
 
 
@@ -111,6 +112,7 @@ class Core(Tree):
         # would land in them)
         self.left_open = False
         self.foster = False  # processing a token of table mode with foster parenting
+        self.via = 0  # a token HTML rules take from inside a foreign element (tables.py)
         self.lt = 0  # the current token: '<', end, end of its name
         self.tend = 0
         self.name_end = 0
@@ -285,6 +287,8 @@ class Core(Tree):
     def _close(self, el: El, close_start: int, end: int) -> None:
         rec = self.recs[el.rec]
         rec.close_start, rec.end = close_start, end
+        if self.via and el.ns != HTML and (self.via == 2 or el.ip not in (1, 2)):
+            rec.unsure = rec.unsure or f"<{el.name}> ended from inside it at offset {self.lt}"
         form = self.form
         if form is not None and form.seq > el.seq and not rec.unsure:
             # the parser keeps pointing at a form opened inside: later forms are ignored and

@@ -126,8 +126,10 @@ class Formatting(Core):
             fe = self._af_last(subject)
             if fe is None:
                 return False
-            if fe.depth < 0:
-                self.af.remove(fe)
+            if fe.depth < 0:  # closed, still listed: it takes this end tag, which without
+                self.af.remove(fe)  # it (in a target's content) would end another such element
+                if self._af_last(subject) is not None or self.top(subject) >= 0:
+                    self._leaked(fe.owner)
                 return True
             if fe.depth < self.bounds[0][-1]:
                 return True  # not in scope: ignored

@@ -77,6 +77,7 @@ from .reasons import (
     DOCTYPE,
     FIRST,
     FOSTER,
+    HEAD_CONTENT,
     IN_CELL,
     IN_P,
     LEFT_OPEN,
@@ -166,7 +167,8 @@ class Open:
 TABLE_SLOTS = frozenset(_KIDS)
 _LINK = re.compile(r"<a[\t\n\f\r />]", re.I)
 # Slots whose own element limits what may go in, whatever the page has open around them
-PICKY = TABLE_SLOTS | HEADINGS | RAW | RUBY | frozenset("option optgroup td th caption".split())
+PICKY = TABLE_SLOTS | HEADINGS | RAW | RUBY
+PICKY |= frozenset("option optgroup td th caption head".split())
 
 
 def fragment_problem(html: str) -> str | None:
@@ -181,6 +183,8 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
     page around it: context.py), also what a browser would move out of it or end there."""
     if context & REOPENS and html and (context & REOPENS_MORE or not _LINK.match(html)):
         return Broken(REOPENED, 0, html[:40])  # (a link first ends the <a> waiting alone)
+    if within == "head" and (k := NONWS.search(html)) is not None:  # not supported there
+        return Broken(HEAD_CONTENT, k.start(), html[k.start() : k.start() + 40])
     if "<" not in html and (within not in _KIDS or NONWS.search(html) is None):
         return None
     if within in RAW and not context & (IN_SVG | IN_MATH):  # text up to the first </within

@@ -63,6 +63,11 @@ IN_P = (
     "has <{tag}> inside <p>: a browser ends the <p> before it and makes the </p> an extra empty "
     "paragraph (use <div> for the outer element, or close the <p> first)"
 )
+HEAD_CONTENT = (
+    "fills the page's <head>: a browser keeps only metadata there and moves the rest, with what "
+    "follows it, into the <body> (content for a <head> is not supported: aim the rule at an "
+    "element in the <body>, or set the head's attributes)"
+)
 TABLE_OUT = "has <{tag}> outside a <table>: a browser drops the tag (put it in a table)"
 IN_CELL = (
     "has <{tag}> inside <{cell}>: a browser ends the <{cell}> there (close the <{cell}> first)"

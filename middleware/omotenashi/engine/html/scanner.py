@@ -212,7 +212,10 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
             b.after_body = False
             b.start(lname)
             if b.raw:
-                if b.raw == "plaintext":
+                if b.raw == "plaintext":  # the rest is text, in the body's rules (clones too)
+                    if i < n:
+                        b.lt = b.tend = i
+                        b.text(i, n)
                     i = n
                     break
                 j = raw_text_end(page, b.raw, i)

@@ -72,7 +72,7 @@ class Select(Body):
                 self.insert_void(name)
             else:
                 self.insert(name)
-        elif name in ("select", "input", "keygen"):
+        elif name in ("select", "input"):  # (<keygen>: browsers differ, below)
             d = self.in_scope("select", SELECT)
             if d >= 0:
                 self.pop_to(d)

@@ -7,7 +7,7 @@ content's extents unsure; selectors are skipped for the response (sibling order 
 
 from __future__ import annotations
 
-from .body import TABLE_MODES
+from .body import BREAKOUT, TABLE_MODES
 from .core import TABLEISH
 from .head import (
     AFTER_HEAD,
@@ -59,6 +59,9 @@ class Builder(Select):
             ):
                 self.foreign_start(name)
                 return
+        # A foreign target this closes would not be closed once its content is replaced:
+        # the tag would then reach it, inside, as foreign content (unless it breaks out)
+        self.via = 1 if name not in BREAKOUT else 0
         mode = self.mode
         if mode == IN_BODY:
             self.body_start(name)
@@ -74,12 +77,15 @@ class Builder(Select):
             self.template_start(name)
         else:
             self.head_start(name)
+        self.via = 0
 
     def end(self, name: str) -> None:
         if self.stack[-1].ns != HTML:
             self.foreign_end(name)
-        else:
+        else:  # (... or would end a foreign element of that name instead)
+            self.via = 2 if name not in ("p", "br") and self.top("\0" + name) >= 0 else 0
             self.mode_end(name)
+            self.via = 0
 
     def mode_end(self, name: str) -> None:
         mode = self.mode
