@@ -260,9 +260,9 @@ def file_app(html: Path, kind: str) -> Any:
 @pytest.mark.parametrize(
     ("kind", "personalised"),
     [
-        ("starlette", True),  # not offered the extension, it sends body messages
-        ("http.response.pathsend", False),  # sent anyway: out as it is, after the start
-        ("http.response.zerocopysend", False),
+        ("starlette", True),  # offered pathsend: it sends the file so, and it is read here
+        ("http.response.pathsend", True),
+        ("http.response.zerocopysend", False),  # not offered; sent anyway: out as it is
     ],
 )
 async def test_a_page_sent_as_a_file_goes_out_after_its_start(
@@ -284,3 +284,66 @@ async def test_a_page_sent_as_a_file_goes_out_after_its_start(
     if not personalised:
         assert [m["type"] for m in sent] == ["http.response.start", kind]
     assert offered == {"http.response.pathsend": {}, "http.response.zerocopysend": {}}
+
+
+def named_file(path: Path, content_type: bytes) -> Any:
+    """An app that hands the server ``path`` (``http.response.pathsend``) as ``content_type``."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert "http.response.zerocopysend" not in scope["extensions"]  # (a held page cannot)
+        start = {"type": "http.response.start", "status": 200}
+        await send({**start, "headers": [(b"content-type", content_type)]})
+        await send({"type": "http.response.pathsend", "path": str(path)})
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "size", "read"),
+    [
+        ("site.css", b"text/css", 100, False),  # not a page: the server sends it, zero-copy
+        ("logo.png", b"image/png", 100, False),
+        ("big.html", b"text/html", 3_000_000, False),  # past OMOTENASHI_MAX_BODY: as sent
+        ("gone.html", b"text/html", -1, False),  # the server's own error, as without us
+        ("page.html", b"text/html", 0, True),
+    ],
+)
+async def test_only_a_page_a_server_would_send_from_a_file_is_read_here(
+    make_settings: Make, tmp_path: Path, name: str, content_type: bytes, size: int, read: bool
+) -> None:
+    path = tmp_path / name
+    if size >= 0:
+        path.write_bytes(PAGE.encode() + b" " * size)
+    offered = {"http.response.pathsend": {}, "http.response.zerocopysend": {}}
+    mw = Omotenashi(named_file(path, content_type), settings=make_settings(RULES))
+    await mw.startup()
+    try:
+        sent = await serve(mw, offered)
+    finally:
+        await mw.shutdown()
+    kinds = [m["type"] for m in sent]
+    if read:
+        assert kinds == ["http.response.start", "http.response.body"]
+        assert b'data-omo-rule="hi"' in sent[1]["body"]
+    else:
+        assert kinds == ["http.response.start", "http.response.pathsend"]
+        assert sent[1]["path"] == str(path)
+
+
+async def test_a_framework_keeps_the_servers_file_sending_for_what_is_no_page(
+    make_settings: Make, tmp_path: Path
+) -> None:
+    css = tmp_path / "site.css"
+    css.write_text("body { color: teal }")
+
+    async def sheet(request: Any) -> FileResponse:
+        return FileResponse(css)
+
+    app = Starlette(routes=[Route("/page", sheet)])  # (a tracked path, as /page is)
+    mw = Omotenashi(app, settings=make_settings(RULES))
+    await mw.startup()
+    try:
+        sent = await serve(mw, {"http.response.pathsend": {}})
+    finally:
+        await mw.shutdown()
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.pathsend"]

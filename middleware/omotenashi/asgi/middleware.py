@@ -17,7 +17,6 @@ from typing import Any
 from omotenashi.asgi.announce import announce
 from omotenashi.asgi.arrival import (
     CONDITIONAL,
-    FILE_SENDS,
     Arrival,
     is_page_request,
     request_info,
@@ -25,6 +24,7 @@ from omotenashi.asgi.arrival import (
     without_validators,
 )
 from omotenashi.asgi.endpoints import Endpoints
+from omotenashi.asgi.filesend import ZEROCOPY, offered
 from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services
 from omotenashi.engine.page import EngineConfig
@@ -168,8 +168,8 @@ class Omotenashi:
             return None
         if method == "GET" and tracked:
             held = scope.get("extensions")
-            if held and not FILE_SENDS.isdisjoint(held):  # the app sends body messages then
-                scope["extensions"] = {k: v for k, v in held.items() if k not in FILE_SENDS}
+            if held and ZEROCOPY in held:  # the app sends body messages then (filesend.py)
+                scope["extensions"] = offered(held)
             headers = scope.get("headers", [])
             if any(k.lower() in CONDITIONAL for k, _ in headers) and is_page_request(
                 method, headers

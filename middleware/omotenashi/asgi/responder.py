@@ -16,6 +16,7 @@ from typing import Any
 
 from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
+from omotenashi.asgi.filesend import read_page
 from omotenashi.asgi.offload import personalised
 from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
 from omotenashi.asgi.visitor import Visitor
@@ -139,6 +140,10 @@ class Responder:
             elif not message.get("more_body", False):
                 await self._finish()
         elif message["type"] in FILE_SENDS and self.start is not None:
+            read = await read_page(message, self.tools.config.max_body)
+            if read is not None:  # a page the server would have sent from a file: read here
+                await self.send({"type": "http.response.body", "body": read})
+                return
             self.passthrough = True  # an app that sends a file though not offered the extension:
             self.tools.metrics.inc("bypassed")  # it goes out as sent, after the held start
             await self._send(self._with_identity(self.start))
