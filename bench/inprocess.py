@@ -141,7 +141,9 @@ def profile_memory(server: redis.Redis, prefix: str) -> float:
 
 
 async def hostile_headers(url: str, requests: int) -> dict[str, Any]:
-    """CPU per request with 8 KB unique User-Agents and big headers ÷ with ordinary ones."""
+    """CPU per request with a new 8 KB value every time for each request header Omotenashi
+    reads (User-Agent, Referer, Accept-Language, a cookie beside its own) and an 8 KB query
+    string ÷ with ordinary ones."""
     os.environ["OMOTENASHI_REDIS_URL"] = url
     app = make_app(bare=False)
     await app.startup()
@@ -160,10 +162,18 @@ async def _headers_run(app: Any, cookies: list[bytes], n: int, *, hostile: bool)
     original = landing.UA
     start = time.process_time()
     for index in range(n):
-        if hostile:  # a new 8 KB User-Agent every time: nothing to find in a cache
-            landing.UA = b"Mozilla/5.0 (" + str(index).encode() * (8192 // len(str(index)))
-        await call(app, "/", cookies[index % len(cookies)])
-    landing.UA = original
+        cookie = cookies[index % len(cookies)]
+        if hostile:  # new 8 KB values every time: nothing to find in a cache
+            big = str(index).encode() * (8192 // len(str(index)))
+            landing.UA = b"Mozilla/5.0 (" + big
+            landing.EXTRA = [
+                (b"referer", b"https://elsewhere.example/" + big),
+                (b"accept-language", b",".join([b"en-GB;q=0.9", b"x-" + big[:8]] * 400)),
+            ]
+            landing.QUERY = b"utm_source=" + big[:4096] + b"&q=" + big[:4096]
+            cookie += b"; theirs=" + big
+        await call(app, "/", cookie)
+    landing.UA, landing.EXTRA, landing.QUERY = original, [], b""
     return (time.process_time() - start) / n
 
 

@@ -51,10 +51,16 @@ JOURNEYS = (
 UA = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0"
 
 
+EXTRA: list[tuple[bytes, bytes]] = []  # more request headers (the hostile-headers run)
+QUERY = b""  # the query string of every call
+
+
 async def call(app: Any, path: str, cookie: bytes | None) -> tuple[int, dict[bytes, bytes], bytes]:
     headers = [(b"host", b"bench"), (b"user-agent", UA)]
     if cookie:
         headers.append((b"cookie", cookie))
+    if EXTRA:
+        headers += EXTRA
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -63,7 +69,7 @@ async def call(app: Any, path: str, cookie: bytes | None) -> tuple[int, dict[byt
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": QUERY,
         "root_path": "",
         "headers": headers,
         "client": ("127.0.0.1", 1),
