@@ -33,7 +33,7 @@ from omotenashi.engine.html import (
 )
 from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
-from omotenashi.engine.html.fragment import PICKY, TABLE_SLOTS, Broken, broken
+from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, TABLE_SLOTS, Broken, broken
 from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items
@@ -152,7 +152,9 @@ def personalise(
             # what the page has open around a slot may end there or move out (a table part
             # keeps only table parts, a <div> ends a <p> around the slot ...): rare, most
             # slots have nothing such around them
-            picky = [t for t in targets if t.context or t.tag in PICKY]
+            # (content with a table part: in any slot, a browser may move it out or drop it)
+            anywhere = HAS_TABLE_PART.search(inner) is not None
+            picky = [t for t in targets if anywhere or t.context or t.tag in PICKY]
             said: dict[tuple[str, int], Broken | None] = {}  # once per kind of place
             for t in picky:
                 if (t.tag, t.context) not in said:

@@ -75,11 +75,13 @@ from .reasons import (
     CROWDED,
     DECLARATION,
     DOCTYPE,
+    END_OPEN,
     FIRST,
     FOSTER,
     HEAD_CONTENT,
     IN_CELL,
     IN_P,
+    IN_SELECT,
     LEFT_OPEN,
     MIXED,
     OLD,
@@ -129,6 +131,9 @@ _KIDS = {  # what a browser keeps where it is, directly inside these (the rest: 
 _LEVELS = {"td": "cells", "th": "cells", "tr": "rows"}  # the other table parts: "sections"
 _SVG_HTML = frozenset(("foreignobject", "desc", "title"))  # HTML goes inside these
 _MATH_HTML = frozenset(("mi", "mo", "mn", "ms", "mtext"))
+# In a <select>, these end the current node while it is one of those (implied end tags)
+_IMPLIED = frozenset("dd dt li optgroup option p rb rp rt rtc".split())
+_ENDS_IN_SELECT = {"option": _IMPLIED - {"optgroup"}, "optgroup": _IMPLIED, "hr": _IMPLIED}
 _SCOPE = frozenset("applet caption html table td th marquee object template".split())
 _MARKERS = frozenset("applet object marquee template td th caption".split())
 
@@ -166,6 +171,10 @@ class Open:
 # Elements that keep only table parts directly inside: what fills one must be those alone
 TABLE_SLOTS = frozenset(_KIDS)
 _LINK = re.compile(r"<a[\t\n\f\r />]", re.I)
+# A table part's start tag: content with one is checked at its place whatever the slot
+HAS_TABLE_PART = re.compile(
+    r"<(?:t[dhr]|tbody|thead|tfoot|caption|col|colgroup)[\t\n\f\r />]", re.I
+)
 # Slots whose own element limits what may go in, whatever the page has open around them
 PICKY = TABLE_SLOTS | HEADINGS | RAW | RUBY
 PICKY |= frozenset("option optgroup td th caption head".split())
@@ -256,6 +265,8 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
                 return Broken(COMMENT, lt, text[:60])
         elif not text.endswith(">"):
             return Broken(DECLARATION, lt, text[:60])
+    if i <= n - 2 and html.endswith("</"):  # text on its own; before the slot's end tag, not
+        return Broken(END_OPEN, n - 2, "</")
     top = stack[-1]
     if top.top or top.name in _KIDS:
         k = NONWS.search(html, i)
@@ -308,6 +319,8 @@ def _start(
     ):
         what = f"has <{name}> directly inside <{top.name}>: a browser ends the <{top.name}> there"
         return what + FIRST, None
+    if name in _ENDS_IN_SELECT and top.flags & SELECT and top.name in _ENDS_IN_SELECT[name]:
+        return IN_SELECT.format(tag=name, parent=top.name), None  # (the page's, at the top)
     if name in VOID:
         return "", None
     if name in ("svg", "math"):

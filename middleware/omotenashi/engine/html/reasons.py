@@ -32,6 +32,7 @@ COMMENT = (
     "leaves a comment open: everything after it on the page would disappear (close it with -->)"
 )
 DECLARATION = f"leaves a '<!' or '<?' open: {AFTER} disappear (end it with >)"
+END_OPEN = f"ends in '</': {AFTER} disappear into a comment (write &lt;/ for the text)"
 TAG = (
     "leaves the tag <{tag}> unfinished (a quote or the > missing): "
     f"{AFTER.replace('{', '{{')} be read as part of it (finish the tag)"
@@ -68,7 +69,10 @@ HEAD_CONTENT = (
     "follows it, into the <body> (content for a <head> is not supported: aim the rule at an "
     "element in the <body>, or set the head's attributes)"
 )
-TABLE_OUT = "has <{tag}> outside a <table>: a browser drops the tag (put it in a table)"
+TABLE_OUT = (
+    "has <{tag}> outside a <table> of its own: a browser drops the tag, or ends the page's "
+    "table cell there (put it in a table)"
+)
 IN_CELL = (
     "has <{tag}> inside <{cell}>: a browser ends the <{cell}> there (close the <{cell}> first)"
 )
@@ -92,9 +96,9 @@ CROWDED = (
     "three, so the page's first would be dropped and the text after the slot lose it (use "
     "another element, or fewer nested ones)"
 )
-CLASH["hr"] = (
-    SELECT,
-    "has <hr> inside a <select>: a browser ends the page's <option> there (remove the <hr>)",
+IN_SELECT = (
+    "has <{tag}> right inside a <{parent}> in a <select>: a browser ends the <{parent}> there "
+    "(close the <{parent}> first)"
 )
 SCRIPT_ESCAPE = (
     "has '<!--' or '<script' in a <script> slot: a browser then reads on past the page's "
