@@ -1,6 +1,7 @@
 """A page whose charset is only in its ``<meta>`` is read and written in that charset, as a
-browser reads it: a byte-order mark first, then the header's charset, then the first 1024 bytes'
-``<meta>``, else utf-8; every byte outside the targets goes out as the app sent it."""
+browser reads it: a byte-order mark first, then the header's charset, then the ``<meta>`` browsers
+honour (test_meta_charset_late.py), else utf-8; every byte outside the targets goes out as the app
+sent it."""
 
 from __future__ import annotations
 
@@ -73,9 +74,10 @@ CASES = [
     (b"text/html; charset=utf-8", b"", "<meta charset=windows-1252>", "de", b"zur\xc3\xbcck"),
     (b"text/html; charset=iso-8859-1", b"", "<meta charset=utf-8>", "de", b"zur\xfcck"),
     (b'text/html; charset=""', b"", "<meta charset=windows-1252>", "de", b"zur\xfcck"),
-    # past the first 1024 bytes, in a comment or with a label no browser knows: declared
-    # nowhere, so utf-8, and the header then says so (test below)
-    (b"text/html", b"", PAD + "<meta charset=windows-1252>", "de", b"zur\xc3\xbcck"),
+    # past the first 1024 bytes but still in the head (after a long comment): browsers honour it
+    (b"text/html", b"", PAD + "<meta charset=windows-1252>", "de", b"zur\xfcck"),
+    # in a comment or with a label no browser knows: declared nowhere, so utf-8, and the header
+    # then says so (test below)
     (b"text/html", b"", "<!-- <meta charset=windows-1252> -->", "de", b"zur\xc3\xbcck"),
     (b"text/html", b"", "<meta charset=klingon>", "de", b"zur\xc3\xbcck"),
     (b"text/html", b"", "<meta charset=klingon><meta charset=cp1252>", "de", b"zur\xfcck"),
@@ -133,9 +135,9 @@ def test_a_meta_naming_an_undecodable_encoding_leaves_the_page_alone(
         (b"<!--><meta charset=big5>", "big5"),
         (b"<metal charset=big5><meta charset=iso-8859-2>", "iso-8859-2"),
         (b"<meta charset=big5 charset=koi8-r>", "big5"),
-        (b'<meta charset="big5', None),  # cut short by the 1024 bytes
+        (b'<meta charset="big5', None),  # cut short by the page's end
         (b"<p>no meta here</p>", None),
-        (b"x" * (PRESCAN_BYTES - 10) + b"<meta charset=big5>", None),
+        (b"x" * (PRESCAN_BYTES - 10) + b"<meta charset=big5>", "big5"),  # starts in them
     ],
 )
 def test_the_prescan_finds_what_a_browser_finds(head: bytes, found: str | None) -> None:
