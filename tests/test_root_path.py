@@ -305,6 +305,7 @@ def named_file(path: Path, content_type: bytes) -> Any:
         ("logo.png", b"image/png", 100, False),
         ("big.html", b"text/html", 3_000_000, False),  # past OMOTENASHI_MAX_BODY: as sent
         ("gone.html", b"text/html", -1, False),  # the server's own error, as without us
+        ("fifo.html", b"text/html", -2, False),  # not a regular file: never read here
         ("page.html", b"text/html", 0, True),
     ],
 )
@@ -314,6 +315,8 @@ async def test_only_a_page_a_server_would_send_from_a_file_is_read_here(
     path = tmp_path / name
     if size >= 0:
         path.write_bytes(PAGE.encode() + b" " * size)
+    elif size == -2:
+        os.mkfifo(path)  # (reading it would wait for a writer for ever)
     offered = {"http.response.pathsend": {}, "http.response.zerocopysend": {}}
     mw = Omotenashi(named_file(path, content_type), settings=make_settings(RULES))
     await mw.startup()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 from typing import Any
 
 PATHSEND = "http.response.pathsend"
@@ -25,8 +26,9 @@ async def read_page(message: dict[str, Any], limit: int) -> bytes | None:
     if not isinstance(path, str):
         return None
     try:
-        if os.stat(path).st_size > limit:
-            return None
+        found = os.stat(path)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > limit:
+            return None  # (a FIFO or a device could block the thread for ever)
         data = await asyncio.to_thread(_read, path, limit)
     except (OSError, ValueError):  # (a NUL in the path, a directory ...): the server's error
         return None
