@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from omotenashi.engine.decide import Decision, decide, new_decision
@@ -42,6 +43,17 @@ from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError, SnippetError
 
 NO_DISCLOSURE = Disclosure()
+_REMEMBERED = 16384  # characters: content up to this long is checked once per place
+
+
+@lru_cache(maxsize=1024)
+def _table_part_in(inner: str) -> bool:
+    return HAS_TABLE_PART.search(inner) is not None
+
+
+@lru_cache(maxsize=2048)
+def _broken_at(inner: str, tag: str, context: int) -> Broken | None:
+    return broken(inner, tag, context)
 
 
 @dataclass
@@ -153,12 +165,14 @@ def personalise(
             # keeps only table parts, a <div> ends a <p> around the slot ...): rare, most
             # slots have nothing such around them
             # (content with a table part: in any slot, a browser may move it out or drop it)
-            anywhere = HAS_TABLE_PART.search(inner) is not None
+            small = len(inner) <= _REMEMBERED  # (the same content, checked once per place)
+            anywhere = _table_part_in(inner) if small else bool(HAS_TABLE_PART.search(inner))
             picky = [t for t in targets if anywhere or t.context or t.tag in PICKY]
             said: dict[tuple[str, int], Broken | None] = {}  # once per kind of place
+            check = _broken_at if small else broken
             for t in picky:
                 if (t.tag, t.context) not in said:
-                    said[t.tag, t.context] = broken(inner, t.tag, t.context)
+                    said[t.tag, t.context] = check(inner, t.tag, t.context)
             moved = [(t, b) for t in picky if (b := said[t.tag, t.context]) is not None]
             if moved:
                 (first, why_not), *_ = moved

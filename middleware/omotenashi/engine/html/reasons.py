@@ -65,9 +65,9 @@ IN_P = (
     "paragraph (use <div> for the outer element, or close the <p> first)"
 )
 HEAD_CONTENT = (
-    "fills the page's <head>: a browser keeps only metadata there and moves the rest, with what "
-    "follows it, into the <body> (content for a <head> is not supported: aim the rule at an "
-    "element in the <body>, or set the head's attributes)"
+    "has {what} in the page's <head>: a browser keeps only metadata there (<title>, <meta>, "
+    "<link>, <style>, <script> ...) and moves the rest, with what follows it, into the <body> "
+    "(aim the rule at an element in the <body>)"
 )
 TABLE_OUT = (
     "has <{tag}> outside a <table> of its own: a browser drops the tag, or ends the page's "
