@@ -163,5 +163,23 @@ PAGES = [
         "in-svg-style", b"<!doctype html><svg><style>" + KOI8 + b"</style></svg>", None, REFUSED
     ),
     MetaPage("character-reference", in_head(b"", b"<meta charset=koi8&#45;r>"), "koi8-r", REFUSED),
+    # an svg logo with a <title> near the top, and no charset <meta> at all: nothing to differ on
+    MetaPage(
+        "svg-logo-no-meta",
+        b'<!doctype html><html><head><meta name="viewport" content="width=device-width">'
+        b"</head><body><svg><title>Logo</title><path d=M0 /></svg><p>plain</p></body></html>",
+        None,
+        None,
+    ),
+    # none for Chromium, UTF-8 for Firefox (a <noscript> pixel before a late <meta>): read as
+    # UTF-8, as the page's own <meta> says and a rewritten page's Content-Type then says to both
+    MetaPage(
+        "noscript-pixel-late-utf8",
+        in_head(
+            b"<noscript><img src=/p.gif></noscript><!--" + LONG + b"-->", b"<meta charset=utf-8>"
+        ),
+        None,
+        None,
+    ),
 ]
 assert SCAN_BYTES < 100_000  # the pages "past the bytes looked at" are past them

@@ -67,13 +67,19 @@ def meta_charset(data: bytes) -> str | None:
     if whole and b"<meta" not in lower:
         return None
     chromium, chromium_stop = _Scan(head, lower, whole, firefox=False).run()
-    firefox, firefox_stop = _Scan(head, lower, whole, firefox=True).run()
-    if chromium != firefox:
-        raise PageRefused(_DIFFER, chromium or firefox)
-    if chromium is None:
+    scan = _Scan(head, lower, whole, firefox=True)
+    firefox, firefox_stop = scan.run()
+    if chromium != firefox and {chromium, firefox} != {"utf-8", None}:
+        raise PageRefused(_DIFFER, chromium or firefox)  # (UTF-8 or none: UTF-8, said so)
+    if scan.unsure >= 0:  # Firefox reads <svg> content otherwise from here: a <meta> after
+        late = _late_meta(head, lower, scan.unsure)  # it naming another charset is not sure
+        if late is not None:
+            raise PageRefused(_DIFFER, late)
+    if chromium is None or firefox is None:
         late = _late_meta(head, lower, max(chromium_stop, firefox_stop))
         if late is not None:
             raise PageRefused("a <meta> past where browsers look names another charset", late)
+        return None
     return chromium
 
 
@@ -97,6 +103,7 @@ class _Scan:
         self.in_head = True
         self.foreign = 0  # <svg> and <math> open: Firefox tokenizes their content otherwise
         self.drops_meta = False  # in <select>, <frameset> or <template> (Firefox's tree builder)
+        self.unsure = -1  # from here Firefox tokenizes <svg>/<math> content otherwise than read
 
     def run(self) -> tuple[str | None, int]:
         try:
@@ -128,8 +135,8 @@ class _Scan:
             elif head.startswith(b"</>", lt):  # nothing at all
                 close = lt + 3
             else:  # a doctype or a bogus comment ("<?", "<!x", "</0"): up to the next ">"
-                if self.foreign and head.startswith(b"<![CDATA[", lt):
-                    raise PageRefused(_DIFFER, "CDATA")  # text for Firefox in <svg>
+                if self.foreign and head.startswith(b"<![CDATA[", lt) and self.unsure < 0:
+                    self.unsure = lt  # text for Firefox in <svg>
                 close = head.find(b">", lt + 2)
                 close = close + 1 if close >= 0 else -1
             self._text(text, lt)
@@ -163,7 +170,7 @@ class _Scan:
         if tag is None:  # the tag runs past the end
             if name == b"meta":
                 self._cut(True)
-            self._enter(name, False)
+            self._enter(name, False, lt)
             self._cut(self.in_head)
         close = tag.end()
         if name == b"meta":
@@ -172,7 +179,7 @@ class _Scan:
                 if self.firefox and self.drops_meta:
                     raise PageRefused(_DIFFER, found)
                 raise _Done(found, close)
-        self._enter(name, head[close - 2] == 0x2F)
+        self._enter(name, head[close - 2] == 0x2F, lt)
         if name not in _TEXT_ONLY or (name == b"noscript" and not self.firefox):
             return close
         if name == b"plaintext":  # no tag after it
@@ -206,14 +213,14 @@ class _Scan:
             self._cut(self.in_head)
         return tag.end()
 
-    def _enter(self, name: bytes, self_closing: bool) -> None:
+    def _enter(self, name: bytes, self_closing: bool, at: int) -> None:
         """A start tag's effect on the head, and on how Firefox reads what follows."""
         if not self.firefox:
             self.in_head = self.in_head and name in _CHROMIUM_HEAD_START
             return
         self.in_head = self.in_head and name in _FIREFOX_HEAD
-        if self.foreign and name in _TEXT_ONLY:
-            raise PageRefused(_DIFFER, name.decode("latin-1"))  # in <svg> not text for Firefox
+        if self.foreign and name in _TEXT_ONLY and self.unsure < 0:
+            self.unsure = at  # in <svg> not text for Firefox: what follows is read otherwise
         if name in (b"svg", b"math") and not self_closing:
             self.foreign += 1
         elif name in (b"select", b"frameset", b"template"):
