@@ -26,15 +26,22 @@ async def read_page(message: dict[str, Any], limit: int) -> bytes | None:
     if not isinstance(path, str):
         return None
     try:
-        found = os.stat(path)
-        if not stat.S_ISREG(found.st_mode) or found.st_size > limit:
-            return None  # (a FIFO or a device could block the thread for ever)
-        data = await asyncio.to_thread(_read, path, limit)
-    except (OSError, ValueError):  # (a NUL in the path, a directory ...): the server's error
+        return await asyncio.to_thread(_read, path, limit)  # (no file system call on the loop)
+    except (OSError, ValueError):  # (a NUL in the path, gone ...): the server's own error
         return None
+
+
+def _read(path: str, limit: int) -> bytes | None:
+    """The file, opened once and judged by what was opened: a regular file of at most
+    ``limit`` bytes (a FIFO or a device could block the thread for ever; O_NONBLOCK keeps
+    even the open from waiting for a FIFO's writer)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > limit:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)  # (a file that grew since: one byte more says so)
+    finally:
+        os.close(fd)
     return data if len(data) <= limit else None
-
-
-def _read(path: str, limit: int) -> bytes:
-    with open(path, "rb") as f:
-        return f.read(limit + 1)  # (a file that grew since: one byte more says so)

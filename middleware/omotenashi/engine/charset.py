@@ -151,4 +151,13 @@ def prescan(data: bytes) -> str | None:
     charset (see :func:`omotenashi.engine.metascan.meta_charset`)."""
     if data.startswith((b"<\x00?\x00x\x00", b"\x00<\x00?\x00x")):
         return "utf-16le" if data[0] == 0x3C else "utf-16be"
-    return meta_charset(data)
+    global _last
+    last = _last  # (one read: a tuple another thread may replace whole)
+    if last[0] is data:
+        return last[1]  # the same page asked again (to decode it, then whether it said)
+    found = meta_charset(data)
+    _last = (data, found)
+    return found
+
+
+_last: tuple[bytes, str | None] = (b"", None)
