@@ -43,15 +43,31 @@ _MARKED = dict.fromkeys(
 # ... and those whose content a browser may not show (a closed <dialog> or <details>, a
 # datalist, media fallback): what is said there could be spent unseen (at </body> only)
 HIDDEN_END = 1 << 16
+# (a link waiting to be re-opened wraps what is put there: the panel's summary would be a
+# link, at_body_end says A for it; an option or optgroup outside a select, an rp: not shown)
 UNSAFE_END = A | BUTTON | SELECT | IN_SVG | IN_MATH | HIDDEN_END
-_UNSEEN = ("dialog", "details", "datalist", "audio", "video", "canvas", "object")
+_UNSEEN = "dialog details datalist audio video canvas object option optgroup rp".split()
 
 
 def at_body_end(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
     """:func:`around` at a page's ``</body>``, with :data:`HIDDEN_END` where an element whose
     content may not show is still open there (one lookup per name)."""
     bits = around(tree, af, form, quirks)
+    if bits & REOPENS and _link_waits(af):
+        bits |= A
     return bits | HIDDEN_END if any(tree.top(name) >= 0 for name in _UNSEEN) else bits
+
+
+def _link_waits(af: list[El]) -> bool:
+    """Whether an ``<a>`` is among the entries the next text re-opens: those off the stack at
+    the list's end, back to a marker or an entry still open (past :data:`LOOK`: as if so)."""
+    for k in range(len(af) - 1, max(len(af) - 1 - LOOK, -1), -1):
+        e = af[k]
+        if e.name == "#marker" or e.depth >= 0:
+            return False
+        if e.name == "a":
+            return True
+    return len(af) > LOOK
 # The page's own end: its last </body>, then nothing but </html>, white space and comments (a
 # cache plugin signs every page after </html>). A </body> anywhere else may sit in a script, a
 # comment or a trailing footer: the page panel and the word after a choice are left out then.
