@@ -1,10 +1,20 @@
-"""``omotenashi proxy``: a bad origin or worker count is refused before anything starts."""
+"""``omotenashi proxy``: a bad origin, worker count or connection limit is refused before anything
+starts; the connection limit holds."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from typing import Any
+
+import httpx
 import pytest
 
 from omotenashi.cli.main import main
+from omotenashi.store.embedded import free_port
+
+from .live_server import serving
 
 
 @pytest.mark.parametrize(
@@ -24,3 +34,69 @@ def test_the_proxy_command_refuses_what_cannot_work(
     assert main(["proxy", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("omotenashi proxy: ") and said in err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--limit-concurrency", "0"], "--limit-concurrency must be at least 1, got 0"),
+        (["--timeout-keep-alive", "0"], "--timeout-keep-alive must be more than 0, got 0.0"),
+    ],
+)
+def test_the_connection_limits_are_refused_when_they_cannot_work(
+    args: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["proxy", "--upstream", "http://origin:8080", *args]) == 2
+    assert said in capsys.readouterr().err
+
+
+async def page(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The origin: a small page for every request."""
+    if scope["type"] == "http":
+        start = {"type": "http.response.start", "status": 200}
+        await send({**start, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"hello"})
+
+
+@pytest.mark.anyio
+async def test_limit_concurrency_caps_the_connections_the_proxy_holds(
+    omotenashi_redis_url: str,
+) -> None:
+    """Idle connections count: with the limit reached a request gets a 503 at once, not a reset
+    once the process runs out of files (the README's advice for slow senders)."""
+    port = free_port()
+    env = {**os.environ, "OMOTENASHI_REDIS_URL": omotenashi_redis_url}
+    env["OMOTENASHI_SECRET_KEYS"] = "k" * 32
+    async with serving(page) as origin:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "omotenashi.cli", "proxy", "--upstream", origin, "--port", str(port)),
+            *("--limit-concurrency", "2", "--log-level", "warning"),
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            async with httpx.AsyncClient() as client:
+                first = await until_up(client, url)
+                _, idle = await asyncio.open_connection("127.0.0.1", port)  # says nothing
+                await asyncio.sleep(0.2)
+                async with httpx.AsyncClient() as other:
+                    full = await other.get(url)
+                idle.close()
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            await process.wait()
+    assert first.status_code == 200 and first.text == "hello"
+    assert full.status_code == 503
+
+
+async def until_up(client: httpx.AsyncClient, url: str) -> httpx.Response:
+    for _ in range(200):
+        try:
+            return await client.get(url)
+        except httpx.TransportError:
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"the proxy never answered at {url}")

@@ -163,6 +163,7 @@ async def test_a_hash_or_a_huge_query_gets_an_answer_not_a_500(
     status: int,
     origin_sees: str | None,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="omotenashi.proxy")
     async with proxied(settings) as (url, origin):
         got, body = await raw_get(url, target)
     assert got == status
@@ -171,6 +172,7 @@ async def test_a_hash_or_a_huge_query_gets_an_answer_not_a_500(
         assert b"<h1>URI Too Long</h1>" in body
         said = [r for r in caplog.records if r.name == "omotenashi.proxy"]
         assert len(said) == 1 and "414" in said[0].getMessage()
+        assert said[0].levelno == logging.INFO  # the sender's doing, as often as they like
 
 
 @asynccontextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -155,6 +156,7 @@ async def test_slow_streamed_uploads_hold_at_most_half_the_pool(
     """Three slow streamed uploads, a pool of two: one takes the one upload slot and gets 408
     past its deadline, two find no slot and get 503; a page meanwhile gets the other
     connection."""
+    caplog.set_level(logging.INFO, logger="omotenashi.proxy")
     config = ProxySettings(
         max_connections=2, connect_timeout=0.5, body_timeout=1, body_min_rate=1000
     )
@@ -210,9 +212,10 @@ async def test_a_body_that_stalls_gets_408_and_frees_the_origin(
     settings: Settings, caplog: pytest.LogCaptureFixture, head: bytes, buffered: bool
 ) -> None:
     """Ten bytes, then nothing: a 408 page once past the deadline, the visitor's connection
-    closed, one warning with the path and the bytes received, no traceback. A buffered body
+    closed, one log line with the path and the bytes received, no traceback. A buffered body
     never reached the origin; a streamed one's origin connection (the whole pool here) is
     freed for the next request."""
+    caplog.set_level(logging.INFO, logger="omotenashi.proxy")
     config = ProxySettings(
         max_connections=1, connect_timeout=0.5, body_timeout=1, body_min_rate=1000
     )

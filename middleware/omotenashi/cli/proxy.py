@@ -38,6 +38,20 @@ def register(commands: Any) -> None:
         "unset: none)",
     )
     cmd.add_argument(
+        "--limit-concurrency",
+        type=int,
+        metavar="N",
+        help="connections and requests at once before new ones get 503 (uvicorn's; unset: no "
+        "limit, as many as the process may open)",
+    )
+    cmd.add_argument(
+        "--timeout-keep-alive",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="close a kept-alive connection idle this long after a response (default 5)",
+    )
+    cmd.add_argument(
         "--log-level",
         default="info",
         metavar="LEVEL",
@@ -61,8 +75,14 @@ def run(args: argparse.Namespace) -> int:
     except (OmotenashiError, ValueError) as exc:
         print(f"omotenashi proxy: {exc}", file=sys.stderr)
         return 2
+    problem = ""
     if args.workers < 1:
         problem = f"--workers must be at least 1, got {args.workers!r}"
+    elif args.limit_concurrency is not None and args.limit_concurrency < 1:
+        problem = f"--limit-concurrency must be at least 1, got {args.limit_concurrency!r}"
+    elif not args.timeout_keep_alive > 0:
+        problem = f"--timeout-keep-alive must be more than 0, got {args.timeout_keep_alive!r}"
+    if problem:
         print(f"omotenashi proxy: {problem}", file=sys.stderr)
         return 2
     if not settings.secret_keys:
@@ -89,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
+            limit_concurrency=args.limit_concurrency,
+            timeout_keep_alive=args.timeout_keep_alive,
             log_level=args.log_level,
             proxy_headers=bool(args.forwarded_allow_ips),
             forwarded_allow_ips=args.forwarded_allow_ips,

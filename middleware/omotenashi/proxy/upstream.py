@@ -333,7 +333,11 @@ class Upstream:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _fail(self, send: Any, status: int, url: object, reason: str) -> None:
-        log.warning("omotenashi proxy: %s answered %d: %s", url, status, reason)
+        # the origin failing (502, 504) or the proxy full (503) is the operator's to see; a
+        # request refused as the sender's (400, 408, 414, 501) is information: anyone can send
+        # those, as many as they like
+        level = logging.WARNING if status in (502, 503, 504) else logging.INFO
+        log.log(level, "omotenashi proxy: %s answered %d: %s", url, status, reason)
         headers, body = error_page(status)
         if status == 408:  # the rest of a body may still come: the server closes after this
             headers.append((b"connection", b"close"))
