@@ -88,7 +88,12 @@ def test_a_page_whose_charset_would_not_round_trip_is_left_alone(
     ("tail", "panel"),
     [
         ("</body></html>\n", True),
-        ('</body></html><script>var s = "</body>";</script>', False),
+        # a whole script after the end (a host's analytics): a browser appends it to the body
+        ('</body></html><script>var s = "</body>";</script>', True),
+        ("</body></html>\n<script src=/stats.js async></script>\n", True),
+        ("</body></html><script>var s = 1;", False),  # not whole: the rest of the page is script
+        ("</body></html><p>footer</p>", False),
+        ("</body></html><noscript><p>x</p></noscript>", False),
         # comments after the end are the page's end too (cache plugins sign every page so)
         ("</body></html><!-- legacy footer </body> -->", True),
         ("", False),
@@ -115,7 +120,9 @@ def test_the_page_panel_goes_only_before_the_pages_own_end(
     head = '<!doctype html><body><div data-omo-slot="hero">x</div>'
     out = respond(tmp_path, (head + tail).encode(), [(b"content-type", b"text/html")])
     assert (b"omo-why-page" in out) is panel
-    before = tail.find("<!--") if "<!--" in tail else len(tail)  # (a comment's is text)
+    html_end = tail.find("</html>")
+    cuts = [tail.find("<!--"), tail.find("<script", html_end) if html_end >= 0 else -1]
+    before = min([c for c in cuts if c >= 0], default=len(tail))  # (in a comment or script: text)
     end = tail[tail.lower().rfind("</body", 0, before) :] if panel else tail
     assert out.endswith(b"</aside>" + end.encode() if panel else end.encode())  # nothing after
     assert out.count(b"omo-why-page") <= 1  # the page's end is left as it was

@@ -68,10 +68,16 @@ def _link_waits(af: list[El]) -> bool:
         if e.name == "a":
             return True
     return len(af) > LOOK
-# The page's own end: its last </body>, then nothing but </html>, white space and comments (a
-# cache plugin signs every page after </html>). A </body> anywhere else may sit in a script, a
-# comment or a trailing footer: the page panel and the word after a choice are left out then.
-_AFTER = r"(?:[\t\n\f\r ]|<!--(?:(?!-->)[\s\S])*-->)*+"
+# The page's own end: its last </body>, then nothing but </html>, white space, comments (a
+# cache plugin signs every page after </html>) and whole scripts (a host's analytics: a
+# browser appends them to the body, after what is put before its </body>). A </body> anywhere
+# else may sit in a script, a comment or a trailing footer: the page panel and the word after
+# a choice are left out then.
+_SCRIPT = (
+    r"<script(?:[\t\n\f\r /][^>]*+)?>(?:(?!</script[\t\n\f\r />])[\s\S])*"
+    r"</script[\t\n\f\r ]*>"
+)
+_AFTER = rf"(?:[\t\n\f\r ]|<!--(?:(?!-->)[\s\S])*-->|{_SCRIPT})*+"
 PAGE_END = re.compile(rf"</body[\t\n\f\r ]*>{_AFTER}(?:</html[\t\n\f\r ]*>{_AFTER})?\Z", re.I)
 NEAR_END = 4096  # characters: the page's end is looked for in its last ones
 
