@@ -43,7 +43,9 @@ from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError, SnippetError
 
 NO_DISCLOSURE = Disclosure()
-_REMEMBERED = 16384  # characters: content up to this long is checked once per place
+# characters: content up to this long is checked once per place (what is kept for it: at most
+# 1,024 contents of 8 K characters, shared by both caches, some 8-16 MB at worst)
+_REMEMBERED = 8192
 
 
 @lru_cache(maxsize=1024)
@@ -51,7 +53,7 @@ def _table_part_in(inner: str) -> bool:
     return HAS_TABLE_PART.search(inner) is not None
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _broken_at(inner: str, tag: str, context: int) -> Broken | None:
     return broken(inner, tag, context)
 
