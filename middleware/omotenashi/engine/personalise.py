@@ -43,17 +43,18 @@ from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError, SnippetError
 
 NO_DISCLOSURE = Disclosure()
-# characters: content up to this long is checked once per place (what is kept for it: at most
-# 1,024 contents of 8 K characters, shared by both caches, some 8-16 MB at worst)
-_REMEMBERED = 8192
+# characters: content up to this long is checked once per place (what is kept for it: 512
+# contents in each cache, each of up to 4 K characters: 4 MB at worst for ASCII, 16 MB for
+# text of four-byte characters)
+_REMEMBERED = 4096
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def _table_part_in(inner: str) -> bool:
     return HAS_TABLE_PART.search(inner) is not None
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def _broken_at(inner: str, tag: str, context: int) -> Broken | None:
     return broken(inner, tag, context)
 

@@ -64,7 +64,6 @@ from .context import (
     P,
 )
 from .formatting import FORMATTING
-from .headcontent import head_problem
 from .reasons import (
     BASE,
     BREAKS_OUT,
@@ -79,6 +78,7 @@ from .reasons import (
     END_OPEN,
     FIRST,
     FOSTER,
+    HEAD_CONTENT,
     IN_CELL,
     IN_P,
     IN_SELECT,
@@ -192,8 +192,8 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
     page around it: context.py), also what a browser would move out of it or end there."""
     if context & REOPENS and html and (context & REOPENS_MORE or not _LINK.match(html)):
         return Broken(REOPENED, 0, html[:40])  # (a link first ends the <a> waiting alone)
-    if within == "head" and (in_head := head_problem(html)) is not None:
-        return Broken(*in_head)
+    if within == "head":  # (its attributes only: content would replace the page's own)
+        return Broken(HEAD_CONTENT, 0, html[:40])
     if "<" not in html and (within not in _KIDS or NONWS.search(html) is None):
         return None
     if within in RAW and not context & (IN_SVG | IN_MATH):  # text up to the first </within

@@ -65,9 +65,9 @@ IN_P = (
     "paragraph (use <div> for the outer element, or close the <p> first)"
 )
 HEAD_CONTENT = (
-    "has {what} in the page's <head>: a browser keeps only metadata there (<title>, <meta>, "
-    "<link>, <style>, <script> ...) and moves the rest, with what follows it, into the <body> "
-    "(aim the rule at an element in the <body>)"
+    "replaces the page's <head>: its own <meta> charset, stylesheets and title would be gone "
+    "(a browser would also move anything but metadata into the <body>); aim the rule at an "
+    "element in the head, such as the <title>, or in the <body>, or set the head's attributes"
 )
 TABLE_OUT = (
     "has <{tag}> outside a <table> of its own: a browser drops the tag, or ends the page's "
