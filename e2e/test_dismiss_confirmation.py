@@ -8,17 +8,12 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
+from .test_respect import FAMILY_WHY, HERO, family_visitor
 from .test_transparency import serious_violations
-
-HERO = '[data-omo-slot="hero"]'
-FAMILY_WHY = "You have been looking at Hawaii tours for families"
 
 
 def dismiss_the_family_hero(page: Page, base_url: str) -> None:
-    for _ in range(2):
-        page.goto(base_url + "/tours/hawaii-family")
-    page.goto(base_url + "/")
-    expect(page.locator(HERO + " h1")).to_have_text("Aloha, families!")
+    family_visitor(page, base_url)
     page.locator(HERO + " details.omo-i > summary").click()
     page.locator(HERO + " .omo-dismiss button").click()
     expect(page).to_have_url(base_url + "/#hero")

@@ -31,6 +31,7 @@ from omotenashi.testing import SeededVisitor, written
 
 from .conftest import client_for
 from .live_server import serving
+from .recommend.test_recommend_site import JOURNEY, SNIPPETS  # (the same tours and picks)
 
 Make = Callable[..., Settings]
 Seed = Callable[..., SeededVisitor]
@@ -41,12 +42,6 @@ PAGE = (
     '<div data-omo-slot="side">-</div><div data-omo-slot="fan">-</div>'
     '<section data-omo-slot="also-like"><h2>More tours</h2></section></body></html>'
 )
-JOURNEY = """
-topics:
-  - {path: "/tours/kyoto-*", topics: [kyoto, japan]}
-  - {path: "/tours/tokyo-*", topics: [tokyo, japan]}
-  - {path: "/tours/*", item: true}
-"""
 RULES = """
 goals:
   - {id: kyoto-page, path: /tours/kyoto-autumn}
@@ -77,12 +72,6 @@ rules:
       strategies: {also_viewed: 1, interests: 1, popular: 0.3}
     why: "Tours picked from what you and other visitors viewed."
 """
-SNIPPETS = {
-    "recs.html": (
-        "<ul>{% for i in items %}<li data-item='{{ i.id }}'>{{ i.title }}"
-        "<small>{{ i.reason }}</small></li>{% endfor %}</ul>"
-    )
-}
 CATALOG = """
 items:
   - {id: kyoto-autumn, url: /tours/kyoto-autumn, title: Kyoto in autumn, tags: [kyoto, japan]}
