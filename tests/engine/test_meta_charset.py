@@ -220,6 +220,8 @@ def test_a_page_declared_nowhere_with_its_own_utf8_text_gets_utf8_insertions(
         (b'text/html; charset=""', "", b"text/html; charset=utf-8"),  # an empty one names none
         (b"text/html; charset=", "", b"text/html; charset=utf-8"),
         (b"text/html; level=1", "", b"text/html; level=1; charset=utf-8"),
+        # a ";" in a quoted value separates nothing: the parameter stays whole, the charset said
+        (b'text/html; q="a;charset=x"', "", b'text/html; q="a;charset=x"; charset=utf-8'),
     ],
 )
 def test_a_rewritten_page_declared_nowhere_says_it_is_utf8(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 Headers = list[tuple[bytes, bytes]]
@@ -154,12 +155,19 @@ def make_private(headers: Headers) -> Headers:
 
 
 def says_utf8(headers: Headers) -> Headers:
-    """The Content-Type with ``charset=utf-8`` in place of the none (or empty one) it named."""
+    """The Content-Type with ``charset=utf-8`` in place of the none (or empty one) it named;
+    the app's other parameters kept, a quoted ``;`` in one not taken for a separator."""
     out = []
     for k, v in headers:
         if k.lower() == b"content-type":
-            media, *params = v.split(b";")
-            kept = [p for p in params if not p.strip().lower().startswith(b"charset")]
+            media, _, params = v.partition(b";")
+            kept = [
+                p for p in _PARAMS.findall(params) if not p.strip().lower().startswith(b"charset")
+            ]
             v = b";".join([media, *kept, b" charset=utf-8"])
         out.append((k, v))
     return out
+
+
+# A parameter: up to the next ";" outside a double-quoted string (a "\" escapes in one)
+_PARAMS = re.compile(rb'(?:[^;"]++|"(?:[^"\\]|\\.)*+"?)++')
