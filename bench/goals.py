@@ -70,11 +70,13 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
             (
                 "3. Redis round trips per request: profile reads (before the app, read while it"
                 " runs), record writes (after the response, batched)",
-                f"reads {cpu['reads_per_request']:.2f}, writes {cpu['writes_per_request']:.2f}"
-                f" ({cpu['commands_per_request']:.2f} commands); 50 visitors at once:"
-                f" {cpu['records_per_write']:.1f} page views per write",
+                f"reads {cpu['reads_per_request']:.2f}, write commands"
+                f" {cpu['writes_per_request']:.2f} ({cpu['commands_per_request']:.2f} commands);"
+                f" 50 visitors at once: {cpu['records_per_write']:.1f} page views per write"
+                " (writes leave the response path: tested, tests/test_writes_after_response.py,"
+                " not timed here)",
                 "read 1, writes 0 on the response path",
-                cpu["reads_per_request"] <= 1.0,
+                cpu["reads_per_request"] <= 1.0 and cpu["records_per_write"] > 1,
             )
         )
         rows.append(
@@ -119,14 +121,15 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
         )
         step("hostile headers")
         hostile = asyncio.run(inprocess.hostile_headers(url, 200 if quick else 500))
+        huge = asyncio.run(inprocess.hostile_headers(url, 200 if quick else 500, 65536))
         rows.append(
             (
-                "7. CPU per request, new 8 KB values each time (User-Agent, Referer,"
+                "7. CPU per request, new 8 KB and 64 KB values each time (User-Agent, Referer,"
                 " Accept-Language, a cookie, the query) vs ordinary ones",
-                f"{hostile['ratio']:.2f}x ({hostile['hostile_us']:.0f} vs "
-                f"{hostile['plain_us']:.0f} µs)",
-                "bounded (~1x)",
-                hostile["ratio"] <= 1.5,
+                f"{hostile['ratio']:.2f}x and {huge['ratio']:.2f}x ({hostile['hostile_us']:.0f}"
+                f" and {huge['hostile_us']:.0f} vs {hostile['plain_us']:.0f} µs)",
+                "bounded (<= 1.5x at both)",
+                hostile["ratio"] <= 1.5 and huge["ratio"] <= 1.5,
             )
         )
         rows.append(

@@ -140,7 +140,7 @@ def profile_memory(server: redis.Redis, prefix: str) -> float:
     return statistics.median(per_visitor.values()) if per_visitor else 0.0
 
 
-async def hostile_headers(url: str, requests: int) -> dict[str, Any]:
+async def hostile_headers(url: str, requests: int, size: int = 8192) -> dict[str, Any]:
     """CPU per request with a new 8 KB value every time for each request header Omotenashi
     reads (User-Agent, Referer, Accept-Language, a cookie beside its own) and an 8 KB query
     string ÷ with ordinary ones."""
@@ -149,28 +149,30 @@ async def hostile_headers(url: str, requests: int) -> dict[str, Any]:
     await app.startup()
     try:
         cookies = await visitors(app, 10)
-        plain = await _headers_run(app, cookies, requests, hostile=False)
-        hostile = await _headers_run(app, cookies, requests, hostile=True)
+        plain = await _headers_run(app, cookies, requests, hostile=0)
+        hostile = await _headers_run(app, cookies, requests, hostile=size)
     finally:
         await app.shutdown()
     return {"plain_us": plain * 1e6, "hostile_us": hostile * 1e6, "ratio": hostile / plain}
 
 
-async def _headers_run(app: Any, cookies: list[bytes], n: int, *, hostile: bool) -> float:
+async def _headers_run(app: Any, cookies: list[bytes], n: int, *, hostile: int) -> float:
     from bench import landing
 
     original = landing.UA
     start = time.process_time()
     for index in range(n):
         cookie = cookies[index % len(cookies)]
-        if hostile:  # new 8 KB values every time: nothing to find in a cache
-            big = str(index).encode() * (8192 // len(str(index)))
+        if hostile:  # new values of that size every time: nothing to find in a cache
+            big = (str(index).encode() * hostile)[:hostile]
             landing.UA = b"Mozilla/5.0 (" + big
+            languages = b",".join([b"en-GB;q=0.9", b"x-" + big[:8]] * (hostile // 20))
             landing.EXTRA = [
                 (b"referer", b"https://elsewhere.example/" + big),
-                (b"accept-language", b",".join([b"en-GB;q=0.9", b"x-" + big[:8]] * 400)),
+                (b"accept-language", languages),
             ]
-            landing.QUERY = b"utm_source=" + big[:4096] + b"&q=" + big[:4096]
+            half = hostile // 2
+            landing.QUERY = b"utm_source=" + big[:half] + b"&q=" + big[:half]
             cookie += b"; theirs=" + big
         await call(app, "/", cookie)
     landing.UA, landing.EXTRA, landing.QUERY = original, [], b""

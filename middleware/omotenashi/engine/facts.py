@@ -220,7 +220,7 @@ def _languages(header: str) -> tuple[str, ...]:
 def parse_languages(header: str) -> tuple[str, ...]:
     """Accept-Language → lower-case tags, best first (q=0 dropped)."""
     out: list[tuple[float, int, str]] = []
-    for index, part in enumerate(header.split(",")[:20]):
+    for index, part in enumerate(header.split(",", 20)[:20]):  # (no split past the 20th)
         tag, _, params = part.strip().partition(";")
         tag = tag.strip().lower()
         if not tag or tag == "*":
