@@ -19,7 +19,8 @@ import redis
 from omotenashi import Omotenashi, Settings
 from omotenashi.engine.flash import FLASH_TTL, Flash
 from omotenashi.engine.restraint import Prefs
-from omotenashi.identity.cookie import SAVE_BUDGET, CookieSigner, Identity, new_vid
+from omotenashi.identity.cookie import SAVE_BUDGET, CookieSigner, Identity
+from omotenashi.ids import new_vid
 
 from .conftest import client_for, origin, page_app, page_words
 

@@ -15,7 +15,8 @@ from omotenashi.engine import limits
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.restraint import in_holdout
-from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
+from omotenashi.identity.cookie import CookieSigner, Identity
+from omotenashi.ids import new_vid
 
 from .test_conditions import holds
 

@@ -29,7 +29,8 @@ from starlette.routing import Route
 
 from omotenashi import Omotenashi, PayloadError, Settings, remember, track
 from omotenashi.engine import limits
-from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
+from omotenashi.identity.cookie import CookieSigner, Identity
+from omotenashi.ids import new_vid
 from omotenashi.testing import Written
 
 from .keysizes import footprint, rules_in

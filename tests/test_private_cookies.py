@@ -19,7 +19,8 @@ from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings, consent, forget, identify, revoke
 from omotenashi.engine.restraint import Prefs
-from omotenashi.identity.cookie import Identity, new_vid, user_profile_id
+from omotenashi.identity.cookie import Identity, user_profile_id
+from omotenashi.ids import new_vid
 
 from .conftest import client_for
 

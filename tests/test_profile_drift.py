@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.profile import FIRST_TOUCH, STAGE_ORDER, Profile
-from omotenashi.identity.cookie import new_vid
+from omotenashi.ids import new_vid
 from omotenashi.store.replies import profile_from_reply
 from omotenashi.store.store import LOAD_SCRIPT, PARTS, RECORD_SCRIPT
 

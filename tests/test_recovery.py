@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.identity.cookie import new_vid
+from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.store.breaker import Breaker
 from omotenashi.store.store import Store

@@ -19,7 +19,8 @@ from starlette.routing import Route
 from omotenashi import Omotenashi, Settings, identify, track
 from omotenashi.engine import limits
 from omotenashi.engine.change import Change
-from omotenashi.identity.cookie import new_vid, user_profile_id
+from omotenashi.identity.cookie import user_profile_id
+from omotenashi.ids import new_vid
 from omotenashi.recommend.coview import ALSO_KEEP
 from omotenashi.store.store import Store
 
@@ -62,7 +63,7 @@ async def seed(
 async def test_caps_bought_and_pairs_carry_over(
     store: Store, omotenashi_redis: redis.Redis, user_had: bool
 ) -> None:
-    anon, user = new_vid(), "u" + new_vid()
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
     await seed(store, omotenashi_redis, anon, 0, ["kyoto", "both"], {"a>b": 3.0, "a>c": 1.0})
     if user_had:
         await seed(store, omotenashi_redis, user, 1, ["lapland", "both"], {"a>b": 3.0, "x>y": 2.0})
@@ -82,7 +83,7 @@ async def test_caps_bought_and_pairs_carry_over(
 
 
 async def test_the_bounds_hold_across_a_merge(store: Store, omotenashi_redis: redis.Redis) -> None:
-    anon, user = new_vid(), "u" + new_vid()
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
     mine = {f"u{i}>x": float(i) for i in range(ALSO_KEEP)}
     theirs = {f"a{i}>x": i + 0.5 for i in range(ALSO_KEEP)}
     full = [f"item{i}" for i in range(limits.MAX_BOUGHT)]
@@ -102,7 +103,7 @@ def log_add(x: float, y: float) -> float:
 async def test_pair_scores_add_as_learning_adds_them(
     store: Store, omotenashi_redis: redis.Redis
 ) -> None:
-    anon, user = new_vid(), "u" + new_vid()
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
     await seed(store, omotenashi_redis, user, 1, [], {"a>b": 10.25, "c>d": -3.0})
     await seed(store, omotenashi_redis, anon, 0, [], {"a>b": 7.125, "c>d": -3.0})
     assert await store.merge(anon, user, NOW, HALF_LIFE) is True
@@ -178,7 +179,7 @@ async def test_a_viewed_list_that_let_items_go_stays_so_across_a_merge(
 ) -> None:  # fmt: skip
     """Once a visitor's viewed list has let an item go, their views teach recommendations no
     more (recommend/coview.py): a sign-in must not reset that, nor hide an overflow it makes."""
-    anon, user = new_vid(), "u" + new_vid()
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
     await store.record(anon, Change(now=NOW - 600, view=True, items=anon_items), HALF_LIFE)
     if user_items:
         await store.record(user, Change(now=NOW - 900, view=True, items=user_items), HALF_LIFE)
@@ -194,7 +195,7 @@ async def test_what_was_counted_for_popularity_stays_counted_across_a_merge(
 ) -> None:
     """Counted items carry their mark over (either side's), and the user's own keep theirs
     when the older anonymous profile moves the first visit back (the times are rebased)."""
-    anon, user = new_vid(), "u" + new_vid()
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
     await store.record(anon, Change(now=NOW - 900, view=True, items=["a", "b"]), HALF_LIFE)
     await store.record(user, Change(now=NOW - 600, view=True, items=["c", "b"]), HALF_LIFE)
     # "a" not counted yet (anonymous); "b" counted on the anonymous side only; "c" counted

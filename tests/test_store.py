@@ -8,7 +8,7 @@ import redis
 
 from omotenashi import Settings, StoreError
 from omotenashi.engine.change import Change
-from omotenashi.identity.cookie import new_vid
+from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.store.store import Breaker, Store
 

@@ -17,7 +17,8 @@ from omotenashi import Settings, StoreError
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs, period_key
-from omotenashi.identity.cookie import new_vid, user_profile_id
+from omotenashi.identity.cookie import user_profile_id
+from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.store.store import Store
 
@@ -75,7 +76,7 @@ async def test_only_an_anonymous_profile_merges(
 
 @pytest.mark.anyio
 async def test_merging_carries_every_part_once(store: Store, omotenashi_redis: redis.Redis) -> None:
-    anon, user = new_vid(), "u" + new_vid()
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
     change = Change(
         now=DAY,
         view=True,

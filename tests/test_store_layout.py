@@ -7,7 +7,8 @@ import pytest
 import redis
 
 from omotenashi.engine.change import Change
-from omotenashi.identity.cookie import new_vid
+from omotenashi.identity.cookie import user_profile_id
+from omotenashi.ids import new_vid
 from omotenashi.store import privacy
 from omotenashi.store.store import Store
 from omotenashi.store.why import PHRASES, decode, encode
@@ -137,7 +138,7 @@ async def test_a_reason_is_kept_once_and_only_while_a_rule_says_it(
 async def test_merging_an_earlier_first_visit_keeps_every_time_true(
     store: Store,  # noqa: F811
 ) -> None:
-    anon, user = new_vid(), "u" + new_vid()
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
     mine = page(NOW, {"a": ["mine"]}, new_visit=True, topics=["hawaii"], items=["kyoto"])
     await store.record(user, mine, HALF_LIFE)
     await store.record(anon, page(NOW - 3600, {"b": ["theirs"]}, new_visit=True), HALF_LIFE)

@@ -23,7 +23,8 @@ from starlette.routing import Route
 from omotenashi import Omotenashi, Settings
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule
-from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
+from omotenashi.identity.cookie import CookieSigner, Identity
+from omotenashi.ids import new_vid
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.respect.choices import Choices

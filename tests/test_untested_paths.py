@@ -16,7 +16,7 @@ import redis
 from omotenashi import Omotenashi, Settings, StoreError
 from omotenashi.asgi import announce
 from omotenashi.engine.facts import Facts
-from omotenashi.identity.cookie import new_vid
+from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.store.privacy import LEGACY_FAMILIES
 from omotenashi.store.store import PARTS, Store

@@ -16,8 +16,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings, identify, track
-from omotenashi.identity.cookie import CookieSigner, Identity, new_vid
+from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.identity.preview import PARAM, ForceSigner
+from omotenashi.ids import new_vid
 from omotenashi.measure.collect import read_report
 from omotenashi.measure.report import Counts, counts_from_days
 

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from omotenashi import EmbeddedRedis, StoreError
-from omotenashi.identity.cookie import new_vid
+from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store import scripts

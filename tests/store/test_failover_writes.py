@@ -16,7 +16,7 @@ import redis
 
 from omotenashi import StoreError
 from omotenashi.engine.change import Change
-from omotenashi.identity.cookie import new_vid
+from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store.fastpath import FastPath

@@ -18,7 +18,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from omotenashi import StoreError
 from omotenashi.engine.change import Change
-from omotenashi.identity.cookie import new_vid
+from omotenashi.identity.cookie import user_profile_id
+from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.settings import RedisSettings
@@ -239,7 +240,7 @@ async def test_a_profile_of_one_visit_expires_sooner_unless_it_is_a_users(
     user: bool, short: bool, omotenashi_redis_url: str, omotenashi_redis: redis.Redis
 ) -> None:
     store = opened(omotenashi_redis_url)
-    pid = ("u" if user else "") + new_vid()
+    pid = user_profile_id("salt", new_vid()) if user else new_vid()
     try:
         await store.record(pid, page_view(), DAY)
         assert store.fast is not None
@@ -256,7 +257,7 @@ async def test_a_merge_carries_every_part_of_the_anonymous_profile_over(
     omotenashi_redis_url: str,
 ) -> None:
     store = opened(omotenashi_redis_url)
-    anon, user = new_vid(), "u" + new_vid()
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
     change = page_view(
         events={"join_club": 2},
         stage="consideration",

@@ -25,7 +25,8 @@ from omotenashi.asgi.visitor import Services, Visitor, get_visitor
 from omotenashi.engine import limits
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import PayloadError, StoreError
-from omotenashi.identity.cookie import Identity, new_vid, user_profile_id
+from omotenashi.identity.cookie import Identity, user_profile_id
+from omotenashi.ids import is_user_id, is_visitor_id, new_vid
 from omotenashi.respect.preferences import unlinked
 from omotenashi.store import privacy as deny
 from omotenashi.store.store import PARTS
@@ -33,7 +34,6 @@ from omotenashi.store.store import PARTS
 log = logging.getLogger("omotenashi")
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-VISITOR_ID = re.compile(r"^u?[0-9a-f]{32}$")
 MAX_EVENT_BYTES = 2048
 
 
@@ -207,7 +207,7 @@ async def revoke(
     if user_id:
         ids.append(user_profile_id(services.user_salt, str(user_id)))
     if visitor_id:
-        if not VISITOR_ID.match(visitor_id):
+        if not (is_visitor_id(visitor_id) or is_user_id(visitor_id)):
             raise PayloadError("not a visitor id", visitor_id)
         ids.append(visitor_id)
     life = ttl if ttl is not None else services.deny_ttl

@@ -3,9 +3,8 @@
 ``POST /_omotenashi/events`` is the beacon for browser events: JSON only, same-site only,
 size- and rate-limited per visitor, only the events the journey allows (asgi/beacon.py), and
 only for visitors whose privacy decision allows storing anything: a private visitor (a bot too)
-is answered 202 with the reason, first, a preview browser or a page not yet seen 202 too. A bad
-request is answered 4xx with a reason and changes nothing. ``/_omotenashi/preferences`` is the
-visitor's own page (see ``respect``)."""
+is answered 202 with the reason, first, a preview browser or a page not yet seen 202 too; a bad
+request 4xx with a reason, changing nothing. ``.../preferences`` is the visitor's (``respect``)."""
 
 from __future__ import annotations
 
@@ -26,7 +25,8 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit
 from omotenashi.errors import StoreError
 from omotenashi.identity import preview
-from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value, new_vid
+from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value
+from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Reloader
 from omotenashi.respect import preferences
 from omotenashi.respect.choices import IN_A_THREAD

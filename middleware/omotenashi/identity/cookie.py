@@ -1,4 +1,5 @@
-"""Identify: a signed first-party cookie carries a random 128-bit visitor id.
+"""Identify: a signed first-party cookie carries a random 128-bit visitor id (its forms:
+omotenashi/ids.py).
 
 A missing, tampered or expired cookie is a new anonymous visitor, never an error.
 Keys rotate: the first configured key signs, every key verifies.
@@ -19,13 +20,12 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 
 from omotenashi.engine.flash import Flash
 from omotenashi.engine.restraint import Kept, Prefs, fit
+from omotenashi.ids import is_user_id, is_visitor_id, new_vid
 from omotenashi.settings import CookieSettings, Settings
 
 log = logging.getLogger("omotenashi")
 
 _SALT = "omotenashi.visitor"
-_VID = re.compile(r"^[0-9a-f]{32}$")
-_USER = re.compile(r"^u[0-9a-f]{32}$")
 _SIGNED = re.compile(r"[A-Za-z0-9_.-]+")  # what URLSafeTimedSerializer writes
 # Browsers drop a cookie over 4,096 bytes (RFC 6265 counts name, value and attributes): the
 # whole Set-Cookie value stays under MAX_SET_COOKIE, and a save leaves room below it for a
@@ -44,10 +44,6 @@ class Identity:
     user: str | None = None  # the profile id of a signed-in user (never the raw user id)
     prefs: dict[str, object] = field(default_factory=dict)
     flash: Flash | None = None  # what a choice made from a page did, said on the next one
-
-
-def new_vid() -> str:
-    return secrets.token_hex(16)
 
 
 class CookieSigner:
@@ -93,7 +89,7 @@ class CookieSigner:
             return None
         except Exception:  # malformed base64/JSON inside a valid-looking value
             return None
-        if not isinstance(payload, dict) or not _VID.match(str(payload.get("v", ""))):
+        if not isinstance(payload, dict) or not is_visitor_id(str(payload.get("v", ""))):
             return None
         user = payload.get("u")
         prefs = payload.get("p")
@@ -101,7 +97,7 @@ class CookieSigner:
             vid=payload["v"],
             is_new=False,
             issued_at=signed_at.timestamp(),
-            user=user if isinstance(user, str) and _USER.match(user) else None,
+            user=user if isinstance(user, str) and is_user_id(user) else None,
             prefs=prefs if isinstance(prefs, dict) else {},
             flash=Flash.from_cookie(payload.get("f")),
         )

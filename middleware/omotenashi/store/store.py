@@ -20,6 +20,7 @@ from redis.exceptions import RedisError, ResponseError
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import StoreError
+from omotenashi.ids import is_user_id
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.recommend.signals import Shared
@@ -250,7 +251,7 @@ class Store:
         self, pid: str, change: Change, half_life: float, learn: str = ""
     ) -> tuple[list[str], str]:
         """The record script's keys and its one argument (the change as JSON)."""
-        new_ttl = 0 if pid.startswith("u") else self.cfg.new_ttl  # users: the full TTL
+        new_ttl = 0 if is_user_id(pid) else self.cfg.new_ttl  # users: the full TTL
         arg = record_argument(
             change, self.cfg.idle_ttl, half_life, new_ttl, self.measure_ttl, learn
         )
@@ -367,7 +368,7 @@ class Store:
         """Fold the anonymous profile into the user's, atomically on the user's keys; then
         delete the anonymous keys. True when this call did the merge. Only an anonymous
         profile ever merges: a user's profile is never folded into (or erased for) another's."""
-        if not anon or anon.startswith("u") or anon == user:
+        if not anon or is_user_id(anon) or anon == user:
             return False
         profile = await self.load(anon)
         keys = self.keys(user)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from omotenashi.engine.restraint import in_holdout, is_fresh
 from omotenashi.errors import CommandError
-from omotenashi.identity.cookie import new_vid
+from omotenashi.ids import new_vid
 from omotenashi.settings import RulesSettings
 
 STEADY_VIEWS = 10  # page views a test makes, none fresh (at share 0.3: 1 id in 35; 100: 3e15)
