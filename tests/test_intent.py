@@ -40,9 +40,12 @@ def ruleset(tmp_path: Path, text: str = RULES) -> RuleSet:
     return load_ruleset(tmp_path, Renderer(tmp_path))
 
 
-def restraint(profile: Profile | None = None, intent_budget: int = 1) -> Restraint:
+def restraint(
+    profile: Profile | None = None, intent_budget: int = 1, rules: RuleSet | None = None
+) -> Restraint:
     cfg = RespectSettings(intent_budget=intent_budget, budget=10)
-    return Restraint(cfg, Prefs(), profile or Profile(), NOW, behavioural=True)
+    periods = rules.intent_periods if rules else {}
+    return Restraint(cfg, Prefs(), profile or Profile(), NOW, True, intent_periods=periods)
 
 
 def facts() -> Facts:
@@ -69,13 +72,13 @@ def test_an_intent_counts_against_the_cap_of_every_rule_with_that_intent(
     tmp_path: Path,
 ) -> None:
     rules = ruleset(tmp_path)
-    first = restraint()
+    first = restraint(rules=rules)
     shown = personalise(PAGE, rules, facts(), {}, restraint=first).applied
     record = first.caps_to_record(shown)
     day = period_key("day", NOW, None)
     assert record[intent_cap("cart-reminder", "day")] == [day, 1, 1]  # period, count, added
     used = {k: (str(v[0]), 3) for k, v in record.items()}  # as if three were shown today
-    later = restraint(Profile(caps=used))
+    later = restraint(Profile(caps=used), rules=rules)
     again = personalise(PAGE, rules, facts(), {}, restraint=later).applied
     # cart-tagline was never shown itself, but its intent was: its cap is used up too
     assert [d.id for d in again] == ["plain-tagline", "cart-notice"]
@@ -100,3 +103,27 @@ def test_a_visit_that_began_with_a_sign_in_keeps_its_per_visit_caps(tmp_path: Pa
         RespectSettings(), Prefs(), Profile(first_seen=NOW - 5, caps=caps), NOW + 60, True
     )
     assert personalise(PAGE, rules, facts(), {}, restraint=later).applied == []
+
+
+@pytest.mark.parametrize(
+    ("caps", "written"),
+    [
+        ("cap: {views: 3, per: day}", {"day"}),
+        ("cap: {views: 1, per: visit}", {"visit"}),
+        ("", set()),  # no rule about the intent is capped: no count of it is ever read
+    ],
+)
+def test_a_page_view_counts_an_intent_only_in_the_periods_its_capped_rules_read(
+    tmp_path: Path, caps: str, written: set[str]
+) -> None:
+    rules = ruleset(
+        tmp_path,
+        "rules:\n"
+        "  - {id: shown, slot: hero, text: Hi, intent: sale, why: Hi.}\n"
+        f"  - {{id: other, slot: notice, text: Hi, intent: sale, why: Hi., {caps}}}\n",
+    )
+    made = restraint(intent_budget=2, rules=rules)
+    shown = personalise(PAGE, rules, facts(), {}, restraint=made).applied
+    assert "shown" in [d.id for d in shown]
+    record = made.caps_to_record(shown)
+    assert {k.rsplit(":", 1)[1] for k in record if k.startswith("~intent:")} == written

@@ -218,6 +218,7 @@ def personalise_page(
         # rules forced by name show whatever else; every other slot is decided as without them
         forced=forced.rules if forced else frozenset(),
         arms=visit.measured_arms,
+        intent_periods=ruleset.intent_periods,
     )
     disclosure = Disclosure(
         enabled=respect.disclosure,

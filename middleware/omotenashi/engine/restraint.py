@@ -217,6 +217,8 @@ class Restraint:
     forced: frozenset[str] = frozenset()
     held: list[str] = field(default_factory=list)  # rules refused only for their holdout so far
     excluded: set[str] = field(default_factory=set)  # lost to a block of the same intent
+    # per intent, the periods a capped rule about it counts in (RuleSet.intent_periods)
+    intent_periods: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def history_off(self) -> bool:
@@ -347,8 +349,8 @@ class Restraint:
                 key = period_key(rule.cap.per, self.now, self._visit_start)
                 out[rule.id] = [key, self._count(rule.id, key) + 1, 1]
             names += decision.rule.uses_name
-            if rule.intent is not None:
-                for per in PERIODS:
+            if rule.intent is not None:  # counted where a capped rule of the intent reads
+                for per in self.intent_periods.get(rule.intent, ()):
                     field_name = intent_cap(rule.intent, per)
                     key = period_key(per, self.now, self._visit_start)
                     out[field_name] = [key, self._count(field_name, key) + 1, 1]

@@ -64,6 +64,9 @@ class RuleSet:
     empty_files: list[str] = field(default_factory=list)  # rule files with no rules, no goals
 
     recommends: bool = False  # any recommend rule (then the store reads what it needs)
+    # Per intent, the periods its capped rules count in: the only intent counts ever read
+    # (engine/restraint.py), so the only ones a page view writes.
+    intent_periods: dict[str, frozenset[str]] = field(default_factory=dict)
     index: RuleIndex = field(init=False, repr=False)  # what decide looks at (ruleindex.py)
     pace: InitVar[Callable[[], None]] = no_pace
 
@@ -83,9 +86,11 @@ class RuleSet:
             pace()
         self.rules[:] = ordered
         del buckets, ordered
-        recommends = False
+        recommends, periods = False, dict[str, set[str]]()
         for n, r in enumerate(self.rules, 1):
             recommends = recommends or r.rule.recommend is not None
+            if r.rule.intent is not None and r.rule.cap is not None:
+                periods.setdefault(r.rule.intent, set()).add(r.rule.cap.per)
             if r.rule.slot:
                 self.by_slot.setdefault(r.rule.slot, []).append(r)
             else:
@@ -93,6 +98,7 @@ class RuleSet:
             if n % PACE_RULES == 0:
                 pace()
         self.recommends = recommends
+        self.intent_periods = {intent: frozenset(pers) for intent, pers in periods.items()}
         groups: dict[tuple[str, str], list[CompiledRule]] = {}
         for n, r in enumerate(self.rules, 1):
             groups.setdefault(entry_key(r.rule), []).append(r)
