@@ -165,3 +165,44 @@ async def test_a_deny_marker_of_the_first_layout_still_holds(
     assert omotenashi_redis.keys(f"omo:{{{vid}}}:*") == [f"omo:{{{vid}}}:p2"]
     assert omotenashi_redis.hgetall(f"omo:{{{vid}}}:p2") == {"revoked": str(int(NOW))}
     assert 0 < omotenashi_redis.ttl(f"omo:{{{vid}}}:p2") <= 3600
+
+
+LONG = [  # over 64 bytes once coded: kept in pieces, cut between characters
+    "you are not on the page /tours/kyoto-autumn or the page /tours/lapland-aurora",
+    "you looked at “Lapland aurora nights”, which is in our sale list" + " and more" * 3,
+    "é" * 40 + "日本語の理由" * 9,  # two- and three-byte characters across every cut
+    "🌸" * 33,  # four bytes each: 132 bytes
+    "x" * 64 + "y",
+    "z" * 800,  # the longest kept (engine/limits.py MAX_REASON_BYTES)
+]
+
+
+@pytest.mark.parametrize("said", [[s] for s in LONG] + [LONG[:3], [LONG[0], "short", LONG[0]]])
+async def test_a_long_reason_is_kept_in_pieces_and_the_hash_stays_compact(
+    store: Store,  # noqa: F811
+    omotenashi_redis: redis.Redis,
+    said: list[str],
+) -> None:
+    vid = new_vid()
+    await store.record(vid, page(NOW, {"a": said, "b": said[:1]}), HALF_LIFE)
+    key = f"omo:{{{vid}}}:p2"
+    raw = omotenashi_redis.hgetall(key)
+    assert max(len(v.encode()) for v in raw.values()) <= 64  # each piece whole characters
+    assert omotenashi_redis.object("encoding", key) == "listpack"
+    assert (await store.load(vid)).shown_why == {"a": (NOW, said), "b": (NOW, said[:1])}
+    await store.record(vid, page(NOW + 1, {"a": ["short"], "b": ["short"]}), HALF_LIFE)
+    assert not any(f.isdigit() for f in omotenashi_redis.hkeys(key))  # no piece left behind
+
+
+async def test_long_reasons_merge_in_pieces_too(
+    store: Store,  # noqa: F811
+    omotenashi_redis: redis.Redis,
+) -> None:
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    await store.record(user, page(NOW, {"a": LONG[:2]}, new_visit=True), HALF_LIFE)
+    await store.record(anon, page(NOW - 60, {"b": LONG[2:4]}, new_visit=True), HALF_LIFE)
+    assert await store.merge(anon, user, NOW + 60, HALF_LIFE)
+    key = f"omo:{{{user}}}:p2"
+    assert omotenashi_redis.object("encoding", key) == "listpack"
+    merged = (await store.load(user)).shown_why
+    assert merged == {"a": (NOW, LONG[:2]), "b": (NOW - 60, LONG[2:4])}

@@ -44,7 +44,10 @@ _TOPIC = 1 + MAX_TOPIC + 2 * _NUMBER + 1  # "i<topic>": "<score> <when>"
 _INTERESTS = MAX_TOPICS * _TOPIC
 _CART = MAX_CART * (1 + MAX_ITEM + _NUMBER)
 _VIEWED = VIEWED_KEEP * (1 + MAX_ITEM + _NUMBER)
-_SHOWN = 1 + MAX_RULE_ID + 3 * _NUMBER  # "s<rule>": "<count> <when> <n>.<n>..."
+# A reason over 64 bytes is kept in pieces of 64 (store/scripts.py): "<n>+<n>..." in "s<rule>".
+_PIECES = -(-MAX_REASON_BYTES // 64)
+_REFS = MAX_REASONS * _PIECES * len("999.")
+_SHOWN = 1 + MAX_RULE_ID + 2 * _NUMBER + _REFS  # "s<rule>": "<count> <when> <n>.<n>..."
 _CAP = 1 + MAX_RULE_ID + _NUMBER  # "k<rule>": "<period>:<count>"
 
 #: Per family of the profile hash, what the limits above allow; ``rate`` is the beacon's
@@ -58,7 +61,7 @@ FAMILY_BOUNDS = {
     "rate": _NUMBER,
 }
 #: Per rule shown (one entry per rule of the site's): its count, caps and kept reasons.
-RULE_BOUND = _SHOWN + _CAP + MAX_REASONS * (len("99") + MAX_REASON_BYTES)
+RULE_BOUND = _SHOWN + _CAP + MAX_REASONS * (_PIECES * len("999") + MAX_REASON_BYTES)
 #: The most data (bytes of field names and values) one profile hash holds, besides its
 #: per-rule entries (:data:`RULE_BOUND` each).
 KEY_BOUND = sum(bound for family, bound in FAMILY_BOUNDS.items() if family != "rate")

@@ -119,8 +119,14 @@ def _stage(rank: str) -> str:
 
 
 def _numbered(refs: str, fields: dict[str, str]) -> list[str]:
-    """The reasons kept as numbered fields (``<n>.<n>...``; a missing one is left out)."""
-    return [decode(fields[n]) for n in refs.split(".") if n[:1].isdigit() and n in fields]
+    """The reasons kept as numbered fields (``<n>.<n>...``, a long one in pieces, ``<n>+<n>``;
+    one with a piece missing is left out)."""
+    said = []
+    for ref in refs.split("."):
+        pieces = ref.split("+")
+        if all(n[:1].isdigit() and n in fields for n in pieces):
+            said.append(decode("".join(fields[n] for n in pieces)))
+    return said
 
 
 @lru_cache(maxsize=4096)  # the same few reasons again and again: read once (a fresh list each)
