@@ -31,23 +31,28 @@ MAX_RULE_ID = 64  # characters of a rule id (shown and caps hold one entry per r
 MAX_REASONS = 10  # sentences kept per rule shown (the reasons given the last time)
 MAX_REASON_BYTES = 800  # bytes of one kept sentence (the engine keeps them to 200 characters)
 
+
+def _pieced(name: int, value: int) -> int:
+    """Bytes of a field of ``name`` bytes holding ``value`` bytes, with the fields of its
+    pieces (store/pieces.py: one per 64 bytes past the first, named ``\\x1e<k>:<name>``)."""
+    return name + value + (-(-value // 64) - 1) * (len("\x1e99:") + name)
+
+
 # Bytes of field names and values in the profile hash (store/scripts.py).
 _NUMBER = 24  # the longest number we write ("1733059200.123456", a count ...)
-_SCALARS = 16 * (12 + _NUMBER)  # views, visits, first_seen, stage ... of the profile hash
-_UTM = 5 * (len("futm_content") + MAX_UTM)
-_FIRST_REFERRER = len("freferrer") + MAX_REFERRER
+# views, visits, first_seen, stage ... of the profile hash, and the count of pieced values
+_SCALARS = 16 * (12 + _NUMBER) + 1 + _NUMBER
+_UTM = 5 * _pieced(len("futm_content"), MAX_UTM)
+_FIRST_REFERRER = _pieced(len("freferrer"), MAX_REFERRER)
 _EVENTS = MAX_EVENT_NAMES * (1 + 40 + _NUMBER)
 _MERGED = MAX_MERGED * (1 + 33 + _NUMBER)
 _BOUGHT = MAX_BOUGHT * (1 + MAX_ITEM + _NUMBER)
-_ATTRS = MAX_ATTRS * (1 + MAX_ATTR_NAME + MAX_ATTR_BYTES)
+_ATTRS = MAX_ATTRS * _pieced(1 + MAX_ATTR_NAME, MAX_ATTR_BYTES)
 _TOPIC = 1 + MAX_TOPIC + 2 * _NUMBER + 1  # "i<topic>": "<score> <when>"
 _INTERESTS = MAX_TOPICS * _TOPIC
 _CART = MAX_CART * (1 + MAX_ITEM + _NUMBER)
 _VIEWED = VIEWED_KEEP * (1 + MAX_ITEM + _NUMBER)
-# A reason over 64 bytes is kept in pieces of 64 (store/scripts.py): "<n>+<n>..." in "s<rule>".
-_PIECES = -(-MAX_REASON_BYTES // 64)
-_REFS = MAX_REASONS * _PIECES * len("999.")
-_SHOWN = 1 + MAX_RULE_ID + 2 * _NUMBER + _REFS  # "s<rule>": "<count> <when> <n>.<n>..."
+_SHOWN = 1 + MAX_RULE_ID + 3 * _NUMBER  # "s<rule>": "<count> <when> <n>.<n>..."
 _CAP = 1 + MAX_RULE_ID + _NUMBER  # "k<rule>": "<period>:<count>"
 
 #: Per family of the profile hash, what the limits above allow; ``rate`` is the beacon's
@@ -61,7 +66,7 @@ FAMILY_BOUNDS = {
     "rate": _NUMBER,
 }
 #: Per rule shown (one entry per rule of the site's): its count, caps and kept reasons.
-RULE_BOUND = _SHOWN + _CAP + MAX_REASONS * (_PIECES * len("999") + MAX_REASON_BYTES)
+RULE_BOUND = _SHOWN + _CAP + MAX_REASONS * _pieced(len("99"), MAX_REASON_BYTES)
 #: The most data (bytes of field names and values) one profile hash holds, besides its
 #: per-rule entries (:data:`RULE_BOUND` each).
 KEY_BOUND = sum(bound for family, bound in FAMILY_BOUNDS.items() if family != "rate")

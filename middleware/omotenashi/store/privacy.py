@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from omotenashi.engine import limits
 from omotenashi.errors import StoreError
+from omotenashi.store import pieces
 
 if TYPE_CHECKING:
     from omotenashi.store.store import Store
@@ -34,9 +35,10 @@ LEGACY_FAMILIES = ("profile", "attrs", "interests", "shown", "cart", "caps", "vi
 
 # Opens the record and merge scripts. KEYS[1]: the profile hash, KEYS[3]: the first layout's
 # profile key (a deny marker written before the upgrade still holds). The whole hash is read
-# once: ``have`` mirrors it as the script writes (put, putnx, incr, del keep it true) and
-# ``count`` holds the entries of each family (store/scripts.py: a lowercase letter and a
-# name; ``#`` for the numbered sentences), so bounds cost no extra command.
+# once, long values joined (store/pieces.py): ``have`` mirrors it as the script writes (put,
+# putnx, incr, del keep it true) and ``count`` holds the entries of each family
+# (store/scripts.py: a lowercase letter and a name; ``#`` for the numbered sentences), so
+# bounds cost no extra command.
 GUARD = f"""
 local H = KEYS[1]
 if redis.call('HEXISTS', H, 'revoked') == 1 or redis.call('HEXISTS', KEYS[3], 'revoked') == 1 then
@@ -56,13 +58,8 @@ local function note(f, v)
   end
   have[f] = v
 end
-do
-  local flat = redis.call('HGETALL', H)
-  for i = 1, #flat, 2 do note(flat[i], flat[i + 1]) end
-end
-local function put(f, v) redis.call('HSET', H, f, v); note(f, tostring(v)) end
+{pieces.LUA}
 local function putnx(f, v) if have[f] == nil then put(f, v) end end
-local function del(f) if have[f] ~= nil then redis.call('HDEL', H, f); note(f, nil) end end
 local function incr(f, n) note(f, tostring(redis.call('HINCRBY', H, f, n))) end
 local function room(f, limit) return have[f] ~= nil or (count[family(f)] or 0) < limit end
 local function fields(fam)

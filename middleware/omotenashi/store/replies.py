@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from omotenashi.engine.profile import FIRST_TOUCH, STAGE_ORDER, Profile, json_or_text
+from omotenashi.store.pieces import joined
 from omotenashi.store.why import decode
 
 _FIRST = frozenset(FIRST_TOUCH)
@@ -22,7 +23,7 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     directly, its fallback (a value that does not parse) only taken when that fails.
     """
     it = iter(reply[0])
-    fields: dict[str, str] = dict(zip(it, it, strict=False))  # pairs: HGETALL's are whole
+    fields = joined(dict(zip(it, it, strict=False)))  # pairs: HGETALL's are whole
     get = fields.get
     p = Profile()  # its empty collections are filled in place
     p.first_seen = first_seen = _float(get("F"))
@@ -119,14 +120,8 @@ def _stage(rank: str) -> str:
 
 
 def _numbered(refs: str, fields: dict[str, str]) -> list[str]:
-    """The reasons kept as numbered fields (``<n>.<n>...``, a long one in pieces, ``<n>+<n>``;
-    one with a piece missing is left out)."""
-    said = []
-    for ref in refs.split("."):
-        pieces = ref.split("+")
-        if all(n[:1].isdigit() and n in fields for n in pieces):
-            said.append(decode("".join(fields[n] for n in pieces)))
-    return said
+    """The reasons kept as numbered fields (``<n>.<n>...``; a missing one is left out)."""
+    return [decode(fields[n]) for n in refs.split(".") if n[:1].isdigit() and n in fields]
 
 
 @lru_cache(maxsize=4096)  # the same few reasons again and again: read once (a fresh list each)

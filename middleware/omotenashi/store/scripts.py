@@ -17,9 +17,10 @@ listpack (every field and value under 64 bytes, in the common case). Field names
   shown (``"<count>"``, or ``"<count> <when> <reasons>"``: those said the last time, in the
   value itself when they are few and short enough, each after a ``\\x1f``, else as
   ``<n>.<n>...``, the numbers of the fields below);
-- a number: one of those reasons (store/why.py), each kept once per profile; a reason over 64
-  bytes is kept in pieces of at most 64 (``<n>+<n>`` in the shown rule's value), so that no
-  value turns the hash into Redis's larger encoding.
+- a number: one of those reasons (store/why.py), each kept once per profile.
+
+A value over 64 bytes (a long reason, referrer, UTM value or attribute) is kept in pieces
+(store/pieces.py), so that no value turns the hash into Redis's larger encoding.
 
 Times are whole seconds, and all but ``F`` count from ``F`` (short numbers; a merge that
 moves ``F`` back moves them with it). The visitor's
@@ -42,7 +43,7 @@ local function shown_parts(v)  -- 's' value: "count" or "count at n.n.n" (number
   if n == nil then return tonumber(v) or 0, nil end
   return tonumber(n), rest
 end
-local function numbered(text)  -- its number in the profile, added when new
+local function sentence(text)  -- its number in the profile, added when new
   local free, used = 0, {}
   for f, v in pairs(have) do
     if family(f) == '#' then
@@ -53,20 +54,6 @@ local function numbered(text)  -- its number in the profile, added when new
   while used[tostring(free)] do free = free + 1 end
   put(tostring(free), text)
   return tostring(free)
-end
-local function sentence(text)  -- "n", or "n+n..." for one over 64 bytes, kept in pieces (cut
-  local nums, i = {}, 1        -- between UTF-8 characters): Redis keeps the hash compact only
-  repeat                       -- while every value is 64 bytes or less
-    local j = math.min(i + 63, #text)
-    local after = string.byte(text, j + 1)  -- nil at the end
-    while j > i and after and after >= 128 and after < 192 do  -- a continuation byte
-      j = j - 1
-      after = string.byte(text, j + 1)
-    end
-    nums[#nums + 1] = numbered(string.sub(text, i, j))
-    i = j + 1
-  until i > #text
-  return table.concat(nums, '+')
 end
 local function set_why(id, at, said)  -- few and short: in the value itself, else numbered
   local n = shown_parts(have['s' .. id])

@@ -17,6 +17,7 @@ import redis
 from omotenashi.engine.profile import STAGE_ORDER
 from omotenashi.engine.restraint import PERIODS, period_key
 from omotenashi.errors import CommandError
+from omotenashi.store import pieces
 
 # What a seeded profile may set (the keyword arguments of seed_profile; ``attr`` is an alias
 # of ``attrs``), and the fields that must be numbers.
@@ -160,7 +161,11 @@ def seed_profile(
         visit_start = base + int(started or 0)
         for rule, (per, count) in cap_counts.items():
             main[f"k{rule}"] = f"{period_key(per, now, visit_start)}:{count}"
+    names = [f.decode() if isinstance(f, bytes) else f for f in client.hkeys(key)]
+    write, drop = pieces.rewrite(names, {name: str(value) for name, value in main.items()})
     pipe = client.pipeline()
-    pipe.hset(key, mapping=main)  # type: ignore[arg-type]
+    if drop:
+        pipe.hdel(key, *drop)
+    pipe.hset(key, mapping=write)  # type: ignore[arg-type]
     pipe.expire(key, ttl)
     pipe.execute()

@@ -1,0 +1,111 @@
+"""Values over 64 bytes are kept in pieces (store/pieces.py), so one long referrer, UTM value,
+attribute or reason no longer turns a visitor's whole profile into Redis's larger encoding:
+read back exactly, rewritten without stale pieces, by the scripts and by the seeding tool."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import redis
+from hypothesis import given
+from hypothesis import strategies as st
+
+from omotenashi.engine.change import Change
+from omotenashi.identity.cookie import user_profile_id
+from omotenashi.ids import new_vid
+from omotenashi.store import pieces
+from omotenashi.store.seed import seed_profile
+from omotenashi.store.store import Store
+
+NOW = 1_800_000_000.0
+DAY = 86400.0
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=400)
+
+
+@given(TEXT)
+def test_pieces_are_whole_characters_of_at_most_64_bytes_that_join_back(text: str) -> None:
+    parts = pieces.split(text)
+    assert "".join(parts) == text and all(len(p.encode()) <= 64 for p in parts)
+    assert len(parts) == 1 or all(parts)
+    assert pieces.joined(pieces.rewrite([], {"fref": text})[0]) == {"fref": text}
+
+
+@given(TEXT, TEXT)
+def test_a_rewrite_leaves_no_stale_piece(first: str, second: str) -> None:
+    hash_ = pieces.rewrite([], {"fa": first, "fb": first})[0]
+    write, drop = pieces.rewrite(list(hash_), {"fa": second})
+    for name in drop:
+        hash_.pop(name, None)
+    hash_.update(write)
+    assert pieces.joined(hash_) == {"fa": second, "fb": first}
+    extra = [len(pieces.split(v)) - 1 for v in (second, first)]
+    assert sum(f[:1] == pieces.MARK for f in hash_) == sum(extra) + any(extra)
+    assert hash_.get(pieces.MARK) == (str(sum(map(bool, extra))) if any(extra) else None)
+
+
+LONG = {
+    "referrer": "https://blog.example/2026/11/our-favourite-places-to-see-the-northern-lights"
+    "?utm_medium=social&ref=" + "x" * 150,
+    "utm_campaign": "winter-sale-2026-lapland-and-kyoto-—-15%-off-" + "é日" * 40,
+    "utm_source": "n",
+}
+ATTRS = {"bio": "Likes " + "quiet onsen towns, " * 11, "first_name": "Aiko"}
+REASON = "you are not on the page /tours/kyoto-autumn or the page /tours/lapland-aurora"
+
+
+def visit(now: float, attrs: dict[str, object], first: dict[str, str] | None = None) -> Change:
+    change = Change(now=now, view=True, new_visit=first is not None, shown=["r"], attrs=attrs)
+    change.first = first or {}
+    change.shown_why = {"r": [now, [REASON]]}
+    return change
+
+
+def values(r: redis.Redis, key: str) -> dict[str, str]:
+    return {str(k): str(v) for k, v in r.hgetall(key).items()}
+
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_long_values_keep_the_profile_compact_and_read_back_exactly(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    vid = new_vid()
+    key = store.key(vid, "p2")
+    await store.record(vid, visit(NOW, ATTRS, LONG), DAY)
+    assert omotenashi_redis.object("encoding", key) == "listpack"
+    assert max(len(v.encode()) for v in values(omotenashi_redis, key).values()) <= 64
+    profile = await store.load(vid)
+    assert profile.first_touch == LONG and profile.attrs == ATTRS
+    assert profile.shown_why == {"r": (NOW, [REASON])}
+    assert omotenashi_redis.hget(key, pieces.MARK) == "4"  # referrer, campaign, bio, reason
+    await store.record(vid, visit(NOW + 60, {"bio": "short now"}), DAY)  # rewritten shorter
+    assert omotenashi_redis.hget(key, pieces.MARK) == "3"
+    assert not any(f.endswith(":abio") for f in values(omotenashi_redis, key))
+    assert (await store.load(vid)).attrs == {"bio": "short now", "first_name": "Aiko"}
+    await store.erase(vid)
+    assert omotenashi_redis.keys(f"omo:{{{vid}}}:*") == []
+
+
+async def test_long_values_merge_on_sign_in(store: Store, omotenashi_redis: redis.Redis) -> None:
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    await store.record(user, visit(NOW, {"first_name": "Aiko"}, {"utm_source": "x"}), DAY)
+    await store.record(anon, visit(NOW - 60, ATTRS, LONG), DAY)
+    assert await store.merge(anon, user, NOW + 60, DAY)
+    assert omotenashi_redis.object("encoding", store.key(user, "p2")) == "listpack"
+    merged = await store.load(user)
+    assert merged.attrs == ATTRS and merged.shown_why == {"r": (NOW, [REASON])}
+
+
+def test_the_seeding_tool_writes_pieces_and_leaves_none_stale(
+    omotenashi_redis: redis.Redis,
+) -> None:
+    pid = new_vid()
+    key = f"omo:{{{pid}}}:p2"
+    seed_profile(omotenashi_redis, pid, attrs=ATTRS)
+    assert omotenashi_redis.object("encoding", key) == "listpack"
+    assert pieces.joined(values(omotenashi_redis, key))["abio"] == json.dumps(ATTRS["bio"])
+    seed_profile(omotenashi_redis, pid, attrs={"bio": "short"})
+    left = values(omotenashi_redis, key)
+    assert not any(f[:1] == pieces.MARK for f in left) and left["abio"] == '"short"'
