@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
 from omotenashi.asgi.visitor import Services, Visitor
-from omotenashi.engine.facts import Device, RequestInfo
+from omotenashi.engine.facts import MAX_QUERY, Device, RequestInfo, query_params
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.errors import StoreError
@@ -39,17 +39,28 @@ class Guest(NamedTuple):
     bot: bool
 
 
+# What is read of a request header: names longer than any we read are skipped, and of a value
+# the first MAX_HEADER bytes (no header we read is longer, and no work may grow with one's
+# size); of the Cookie headers, their first MAX_COOKIES bytes (servers refuse longer headers:
+# uvicorn's h11 takes 16 KiB in all).
+MAX_HEADER_NAME, MAX_HEADER, MAX_COOKIES = 64, 8192, 16384
+
+
 def request_headers(scope: Scope) -> dict[str, str]:
     """Lower-case header names; several Cookie headers are joined as browsers would send one."""
     out: dict[str, str] = {}
     cookies: list[str] = []
+    room = MAX_COOKIES
     for key, value in scope.get("headers", ()):
+        if len(key) > MAX_HEADER_NAME:
+            continue
         name = key.decode("latin-1").lower()
-        text = value.decode("latin-1")
         if name == "cookie":
-            cookies.append(text)  # joined once below: linear in the number of headers
+            if room > 0:  # (HTTP/2 sends a header per cookie) joined once below
+                cookies.append(value[:room].decode("latin-1"))
+                room -= len(value) + 2
         else:
-            out[name] = text
+            out[name] = value[:MAX_HEADER].decode("latin-1")
     if cookies:
         out["cookie"] = "; ".join(cookies)
     return out
@@ -84,10 +95,8 @@ def is_page_request(method: str, headers: Iterable[tuple[bytes, bytes]]) -> bool
             return value.strip().lower() in _PAGE_DESTS
         if name == b"accept":
             accept.append(value)
-    return any(
-        media_range.split(b";", 1)[0].strip() in _HTML_RANGES
-        for media_range in b",".join(accept).lower().split(b",")
-    )
+    ranges = b",".join(accept)[:MAX_HEADER].lower().split(b",", 32)[:32]  # browsers send ~6
+    return any(media_range.split(b";", 1)[0].strip() in _HTML_RANGES for media_range in ranges)
 
 
 def without_validators(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -126,7 +135,7 @@ _URL_PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar and "/", besides letters, di
 def request_info(scope: Scope, headers: dict[str, str], country_header: str) -> RequestInfo:
     return RequestInfo.from_parts(
         route_path(scope),
-        scope.get("query_string", b"").decode("latin-1"),
+        scope.get("query_string", b"")[:MAX_QUERY].decode("latin-1"),
         headers,
         country_header=country_header,
         secure=scope.get("scheme") in ("https", "wss"),
@@ -298,12 +307,15 @@ PRIVATE_PREVIEW = {
 }
 
 
+_PREVIEW_PARAM = f"{preview.PARAM}=".encode()
+
+
 def _preview_token(scope: Scope, headers: dict[str, str]) -> tuple[str | None, bool]:
     """The force link's token (``?omo_preview=``), else its cookie's; and whether a link."""
-    query = scope.get("query_string", b"").decode("latin-1")
+    raw = scope.get("query_string", b"")[:MAX_QUERY]  # what the rules' facts read of it too
     token = None
-    if preview.PARAM + "=" in query:
-        token = (parse_qs(query).get(preview.PARAM) or [None])[0]
+    if _PREVIEW_PARAM in raw:  # (searched in C; parsed only then)
+        token = query_params(raw.decode("latin-1")).get(preview.PARAM)
     if token is not None:
         return token, True
     return cookie_value(headers.get("cookie"), preview.COOKIE), False

@@ -36,7 +36,7 @@ from omotenashi.store.store import Store
 
 Scope = dict[str, Any]
 log = logging.getLogger("omotenashi")
-PARSE_ON_LOOP = 65536  # a preferences form larger than this is parsed in a worker thread
+PARSE_ON_LOOP = 8192  # a preferences form larger than this is parsed in a worker thread
 # The HTML pages we serve ourselves: our own resources only, no framing, forms post here.
 PAGE_CSP = (
     b"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
