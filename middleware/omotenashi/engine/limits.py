@@ -10,6 +10,9 @@ stores at most :data:`NEW_VISITOR_BOUND` bytes (and the reasons of the rules sho
 
 from __future__ import annotations
 
+# characters of a rule id, longer refused at load (shown and caps hold one entry per rule)
+from omotenashi.rules.model import MAX_RULE_ID as MAX_RULE_ID
+
 MAX_UTM = 200  # characters of each first-visit UTM value
 MAX_REFERRER = 300  # characters of the first-visit referrer
 MAX_TOPIC = 40  # characters of a topic
@@ -26,7 +29,6 @@ MAX_ATTR_NAME = 40  # characters of an attribute name
 MAX_ATTR_BYTES = 256  # bytes of one attribute value, as JSON
 MAX_MERGED = 20  # anonymous ids remembered as merged into one user's profile
 MAX_BOUGHT = 50  # items remembered as bought
-MAX_RULE_ID = 64  # characters of a rule id (shown and caps hold one entry per rule)
 
 MAX_REASONS = 10  # sentences kept per rule shown (the reasons given the last time)
 MAX_REASON_BYTES = 800  # bytes of one kept sentence (the engine keeps them to 200 characters)

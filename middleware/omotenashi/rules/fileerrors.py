@@ -234,6 +234,11 @@ def _plain(
         return f"{given!r} {_NOT_A[kind][0]}", _FIELD_HINTS.get(field) or _NOT_A[kind][1]
     if kind == "string_too_short":
         return f"{given!r} is too short (at least {ctx.get('min_length')} characters)", fix
+    if kind == "string_too_long" and isinstance(given, str):
+        most = ctx.get("max_length")
+        return f"{given!r} is too long ({len(given)} characters, at most {most})", (
+            f"shorten it to {most} characters or fewer"
+        )
     if kind == "string_pattern_mismatch":
         said = _PATTERNS.get(str(ctx.get("pattern")), "use lowercase letters, digits, - and _")
         return f"{given!r} has characters that are not allowed here", said

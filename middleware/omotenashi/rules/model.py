@@ -32,6 +32,8 @@ Scalar = str | int | float | bool
 
 _TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+MAX_RULE_ID = 63  # characters: a profile's 's<id>' and 'k<id>' fit 64 bytes (engine/limits.py)
+_RULE_ID = f"Unique id: lowercase letters, digits, - and _, at most {MAX_RULE_ID} characters."
 _DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _MOMENT = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|\s+)(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
@@ -299,7 +301,7 @@ def is_contextual(when: When) -> bool:
 class Rule(Strict):
     """One personalisation: where, what, when, how important, and why."""
 
-    id: str = Field(pattern=_SLUG, description="Unique id: lowercase letters, digits, - and _.")
+    id: str = Field(pattern=_SLUG, max_length=MAX_RULE_ID, description=_RULE_ID)
     slot: str | None = Field(default=None, description="Name of a data-omo-slot in the page.")
     selector: str | None = Field(default=None, description="A CSS selector instead of a slot.")
     snippet: str | None = Field(default=None, description="Snippet file under snippets/.")
