@@ -149,10 +149,11 @@ async def test_a_second_visit_earns_the_full_idle_lifetime(
     [
         ({"name": "v" * 300}, "over 256 bytes"),
         ({"x" * 41: 1}, "attribute names"),
+        ({"名" * 14: 1}, "40 bytes"),  # 42 bytes: its profile field would not stay compact
         ({"bad": object()}, "plain JSON"),
         ({f"a{i}": i for i in range(limits.MAX_ATTRS + 1)}, "at most"),
     ],
-    ids=["long-value", "long-name", "not-json", "too-many"],
+    ids=["long-value", "long-name", "long-name-in-bytes", "not-json", "too-many"],
 )
 async def test_remember_refuses_what_would_not_fit(
     make_settings: Make, attrs: dict[str, Any], problem: str

@@ -43,6 +43,7 @@ def test_new_ids_are_22_url_safe_characters_of_128_random_bits() -> None:
     assert len(made) == 2000 and {len(v) for v in made} == {22}
     assert all(is_visitor_id(v) and not is_user_id(v) for v in made)
     assert any(v.startswith("u") for v in made)  # 1 in 64: the case the store must not misread
+    assert not any(v.startswith("-") for v in made)  # a command line would read an option
 
 
 @pytest.mark.parametrize("vid", [HEX, "AbCd_-" * 3 + "0123"])

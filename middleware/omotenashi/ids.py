@@ -17,8 +17,11 @@ _USER = re.compile(r"u[0-9a-f]{32}")
 
 
 def new_vid() -> str:
-    """A new anonymous visitor id."""
-    return secrets.token_urlsafe(16)
+    """A new anonymous visitor id; never one starting with ``-``, which a command line (the
+    ``omotenashi profile`` commands) would read as an option."""
+    while (vid := secrets.token_urlsafe(16))[0] == "-":
+        pass
+    return vid
 
 
 def is_visitor_id(text: str) -> bool:

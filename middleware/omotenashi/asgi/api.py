@@ -78,8 +78,10 @@ async def remember(request: Any, **attrs: Any) -> None:
 def check_attrs(attrs: Mapping[str, Any]) -> None:
     """PayloadError unless every attribute has a short name and a small JSON value."""
     for key, value in attrs.items():
-        if not 0 < len(key) <= limits.MAX_ATTR_NAME or not key.isprintable():
-            raise PayloadError(f"attribute names are 1-{limits.MAX_ATTR_NAME} characters", key)
+        if not 0 < len(key.encode("utf-8", "replace")) <= limits.MAX_ATTR_NAME:
+            raise PayloadError(f"attribute names are 1-{limits.MAX_ATTR_NAME} bytes (UTF-8)", key)
+        if not key.isprintable():
+            raise PayloadError("attribute names are printable characters", key)
         try:
             size = len(json.dumps(value, allow_nan=False).encode())  # NaN: no JSON
         except (TypeError, ValueError):

@@ -25,7 +25,7 @@ MAX_EVENT_NAMES = 50  # distinct event names counted in one profile
 MAX_CART = 50  # distinct items in one cart
 VIEWED_KEEP = 50  # most recently viewed items kept
 MAX_ATTRS = 20  # attributes the app may remember per profile
-MAX_ATTR_NAME = 40  # characters of an attribute name
+MAX_ATTR_NAME = 40  # bytes of an attribute name (UTF-8)
 MAX_ATTR_BYTES = 256  # bytes of one attribute value, as JSON
 MAX_MERGED = 20  # anonymous ids remembered as merged into one user's profile
 MAX_BOUGHT = 50  # items remembered as bought
@@ -36,24 +36,30 @@ MAX_REASON_BYTES = 800  # bytes of one kept sentence (the engine keeps them to 2
 
 def _pieced(name: int, value: int) -> int:
     """Bytes of a field of ``name`` bytes holding ``value`` bytes, with the fields of its
-    pieces (store/pieces.py: one per 64 bytes past the first, named ``\\x1e<k>:<name>``)."""
-    return name + value + (-(-value // 64) - 1) * (len("\x1e99:") + name)
+    pieces (store/pieces.py: one per 64 bytes past the first, named ``\\x1e<k>:<name>``, at
+    least 61 each when cut between 4-byte characters)."""
+    return name + value + (-(-value // 61) - 1) * (len("\x1e99:") + name)
+
+
+_UTF8 = 4  # bytes of one character at most: a limit in characters is up to 4 times in bytes
 
 
 # Bytes of field names and values in the profile hash (store/scripts.py).
 _NUMBER = 24  # the longest number we write ("1733059200.123456", a count ...)
 # views, visits, first_seen, stage ... of the profile hash, and the count of pieced values
 _SCALARS = 16 * (12 + _NUMBER) + 1 + _NUMBER
-_UTM = 5 * _pieced(len("futm_content"), MAX_UTM)
-_FIRST_REFERRER = _pieced(len("freferrer"), MAX_REFERRER)
+_UTM = 5 * _pieced(len("futm_content"), _UTF8 * MAX_UTM)
+_FIRST_REFERRER = _pieced(len("freferrer"), _UTF8 * MAX_REFERRER)
 _EVENTS = MAX_EVENT_NAMES * (1 + 40 + _NUMBER)
 _MERGED = MAX_MERGED * (1 + 33 + _NUMBER)
-_BOUGHT = MAX_BOUGHT * (1 + MAX_ITEM + _NUMBER)
-_ATTRS = MAX_ATTRS * _pieced(1 + MAX_ATTR_NAME, MAX_ATTR_BYTES)
-_TOPIC = 1 + MAX_TOPIC + 2 * _NUMBER + 1  # "i<topic>": "<score> <when>"
+_BOUGHT = MAX_BOUGHT * (1 + _UTF8 * MAX_ITEM + _NUMBER)
+# an attribute name is at most MAX_ATTR_NAME bytes; its value is measured as json.dumps writes
+# it, and stored as Lua's cjson writes it, which escapes "/" as "\\/": up to twice as long
+_ATTRS = MAX_ATTRS * _pieced(1 + MAX_ATTR_NAME, 2 * MAX_ATTR_BYTES)
+_TOPIC = 1 + _UTF8 * MAX_TOPIC + 2 * _NUMBER + 1  # "i<topic>": "<score> <when>"
 _INTERESTS = MAX_TOPICS * _TOPIC
-_CART = MAX_CART * (1 + MAX_ITEM + _NUMBER)
-_VIEWED = VIEWED_KEEP * (1 + MAX_ITEM + _NUMBER)
+_CART = MAX_CART * (1 + _UTF8 * MAX_ITEM + _NUMBER)
+_VIEWED = VIEWED_KEEP * (1 + _UTF8 * MAX_ITEM + _NUMBER)
 _SHOWN = 1 + MAX_RULE_ID + 3 * _NUMBER  # "s<rule>": "<count> <when> <n>.<n>..."
 _CAP = 1 + MAX_RULE_ID + _NUMBER  # "k<rule>": "<period>:<count>"
 
@@ -80,6 +86,6 @@ NEW_VISITOR_BOUND = (
     + _UTM
     + _FIRST_REFERRER
     + TOPICS_PER_PAGE * _TOPIC
-    + ITEMS_PER_PAGE * (1 + MAX_ITEM + _NUMBER)
+    + ITEMS_PER_PAGE * (1 + _UTF8 * MAX_ITEM + _NUMBER)
     + 4 * (_SHOWN + _CAP)
 )
