@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import redis
 
-from omotenashi.engine.change import Change
+from omotenashi.engine import limits
+from omotenashi.engine.change import Change, apply
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
 from omotenashi.store import privacy
@@ -207,3 +208,35 @@ async def test_long_reasons_merge_in_pieces_too(
     assert omotenashi_redis.object("encoding", key) == "listpack"
     merged = (await store.load(user)).shown_why
     assert merged == {"a": (NOW, LONG[:2]), "b": (NOW - 60, LONG[2:4])}
+
+
+async def test_a_new_interest_takes_the_place_of_the_weakest_once_the_profile_is_full(
+    store: Store,  # noqa: F811
+) -> None:
+    vid = new_vid()
+    full = [f"t{n:02d}" for n in range(limits.MAX_TOPICS)]
+    await store.record(vid, page(NOW, {}, new_visit=True, topics=full[:10]), HALF_LIFE)
+    later = NOW + HALF_LIFE  # the first ten have decayed to 0.5 by now
+    await store.record(vid, page(later, {}, topics=full[10:]), HALF_LIFE)
+    await store.record(vid, page(later, {}, topics=full[10:]), HALF_LIFE)  # the rest: 2
+    before, change = await store.load(vid), page(later + 60, {}, topics=["new"])
+    await store.record(vid, change, HALF_LIFE)
+    kept = (await store.load(vid)).interests
+    assert len(kept) == limits.MAX_TOPICS and "new" in kept  # it was refused for good
+    assert set(full) - set(kept) == {"t00"}  # the weakest (a tie: the first name) went
+    assert apply(before, change, HALF_LIFE).interests.keys() == kept.keys()  # as the engine sees
+
+
+async def test_a_full_profile_keeps_its_stronger_interests_over_a_weaker_new_one(
+    store: Store,  # noqa: F811
+) -> None:
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    full = [f"t{n:02d}" for n in range(limits.MAX_TOPICS)]
+    for _ in range(3):  # each of the user's at 3
+        await store.record(user, page(NOW, {}, topics=full), HALF_LIFE)
+    await store.record(anon, page(NOW - 3 * HALF_LIFE, {}, topics=["old"]), HALF_LIFE)
+    for _ in range(4):  # "fresh" at 4: stronger than the weakest of the user's
+        await store.record(anon, page(NOW, {}, topics=["fresh"]), HALF_LIFE)
+    assert await store.merge(anon, user, NOW, HALF_LIFE)
+    kept = (await store.load(user)).interests
+    assert len(kept) == limits.MAX_TOPICS and "fresh" in kept and "old" not in kept

@@ -158,10 +158,15 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         p.first_seen = now
     p.last_seen = now
     p.first_touch = {**change.first, **p.first_touch}
-    p.interests = dict(p.interests)
+    p.interests = interests = dict(p.interests)
     for topic in change.topics if page else ():
-        score, at = p.interests.get(topic, (0.0, now))
-        p.interests[topic] = (decayed(score, at, now, half_life) + 1.0, now)
+        if topic not in interests and len(interests) >= limits.MAX_TOPICS:  # the strongest kept
+            weakest = min(interests, key=lambda t: (decayed(*interests[t], now, half_life), t))
+            if decayed(*interests[weakest], now, half_life) >= 1.0:
+                continue
+            del interests[weakest]
+        score, at = interests.get(topic, (0.0, now))
+        interests[topic] = (decayed(score, at, now, half_life) + 1.0, now)
     p.viewed = {**p.viewed, **{item: now for item in (change.items if page else ())}}
     p.events = dict(p.events)
     for name, n in change.events.items():

@@ -79,6 +79,21 @@ local function drop_unsaid()  -- numbered sentences no shown rule refers to any 
   end
   for _, fv in ipairs(fields('#')) do if not said[fv[1]] then del(fv[1]) end end
 end
+-- Room for interest t, coming with `score`: the interests kept are the strongest, so a new one
+-- takes the place of the weakest (decayed to now_abs) when that is weaker, else is not kept.
+local function topic_room(t, score, now_abs, half_life, base)
+  if have['i' .. t] ~= nil or (count['i'] or 0) < MAX_TOPICS then return true end
+  local least, weakest = nil, math.huge
+  for _, fv in ipairs(fields('i')) do
+    local old, at = string.match(fv[2], '^(%S+) (%S+)$')
+    local age = math.max(0, now_abs - (base + (tonumber(at) or 0)))
+    local s = (tonumber(old) or 0) * math.pow(0.5, age / half_life)
+    if s < weakest or (s == weakest and fv[1] < least) then least, weakest = fv[1], s end
+  end
+  if least == nil or weakest >= score then return false end
+  del(least)
+  return true
+end
 local function wtime(v) return tonumber(string.match(v or '', '^%-?[%d.]+') or '') end
 local function wmark(v) return string.find(v or '', '?', 1, true) and '?' or '' end
 local function rebase(by)  -- 'F' moved back by seconds: the times counted from it follow
@@ -135,7 +150,7 @@ if c.new_visit then
 end
 put('L', now - base)
 for k, v in pairs(c.first) do putnx('f' .. k, v) end
-for _, t in ipairs(c.topics) do if room('i' .. t, MAX_TOPICS) then
+for _, t in ipairs(c.topics) do if topic_room(t, 1, c.now, c.half_life, base) then
   local score, at = string.match(have['i' .. t] or '', '^(%S+) (%S+)$')
   local age = math.max(0, c.now - (tonumber(at) and base + tonumber(at) or c.now))
   local decayed = (tonumber(score) or 0) * math.pow(0.5, age / c.half_life)
@@ -279,12 +294,14 @@ for k, v in pairs(a.first_touch) do putnx('f' .. k, v) end
 for k, v in pairs(a.attrs) do
   if have['a' .. k] == nil and room('a' .. k, MAX_ATTRS) then put('a' .. k, cjson.encode(v)) end
 end
-for topic, score in pairs(a.interests) do if room('i' .. topic, MAX_TOPICS) then
-  local old, at = string.match(have['i' .. topic] or '', '^(%S+) (%S+)$')
-  local age = math.max(0, a.now - (tonumber(at) and base + tonumber(at) or a.now))
-  local mine = (tonumber(old) or 0) * math.pow(0.5, age / a.half_life)
-  put('i' .. topic, num(mine + score) .. ' ' .. (now - base))
-end end
+for topic, score in pairs(a.interests) do
+  if topic_room(topic, score, a.now, a.half_life, base) then
+    local old, at = string.match(have['i' .. topic] or '', '^(%S+) (%S+)$')
+    local age = math.max(0, a.now - (tonumber(at) and base + tonumber(at) or a.now))
+    local mine = (tonumber(old) or 0) * math.pow(0.5, age / a.half_life)
+    put('i' .. topic, num(mine + score) .. ' ' .. (now - base))
+  end
+end
 for id, n in pairs(a.shown) do
   local had, rest = shown_parts(have['s' .. id])
   put('s' .. id, rest and (had + n) .. ' ' .. rest or had + n)
