@@ -6,6 +6,8 @@ import time
 
 import redis
 
+from omotenashi.store import pieces
+
 
 def data_bytes(r: redis.Redis, key: str) -> int:
     """What a key holds: field names and values (hashes), members and scores (sorted sets)."""
@@ -33,17 +35,23 @@ FAMILY_OF |= {"m": "rules"} | {str(n): "rules" for n in range(10)}  # numbers: t
 
 
 def families(r: redis.Redis, key: str) -> dict[str, int]:
-    """The data of one profile hash per family (plain fields count as ``profile``)."""
+    """The data of one profile hash per family (plain fields count as ``profile``): a field
+    kept in pieces or under its name's hash (store/pieces.py) counts with its own."""
+    fields = r.hgetall(key)
+    whole = pieces.joined(fields)
+    hashed = {pieces.key_of(name): name for name in whole}
     out: dict[str, int] = {}
-    for field, value in r.hgetall(key).items():
-        family = FAMILY_OF.get(field[:1], "profile")
+    for field, value in fields.items():
+        of = pieces.owner(field)  # a piece's field
+        of = pieces.HASHED + of[1:] if of[:1] == pieces.NAME else of  # a long name's field
+        family = FAMILY_OF.get(hashed.get(of, of)[:1], "profile")
         out[family] = out.get(family, 0) + len(field.encode()) + len(value.encode())
     return out
 
 
 def rules_in(r: redis.Redis, key: str) -> int:
     """How many rules have entries (shown, caps) in a profile hash."""
-    return len({f[1:] for f in r.hkeys(key) if f[:1] in ("s", "k")})
+    return len({f[1:] for f in pieces.joined(r.hgetall(key)) if f[:1] in ("s", "k")})
 
 
 def ago(r: redis.Redis, key: str, seconds: int) -> int:

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from omotenashi import Omotenashi, PayloadError, Settings, remember, track
 from omotenashi.engine import limits
+from omotenashi.store import pieces
 
 from .conftest import client_for
 from .keysizes import ago, families, footprint, rules_in
@@ -102,7 +103,7 @@ async def test_no_key_grows_past_its_bound_whatever_a_visitor_sends(
             assert size <= bound, (key, family, size, bound)
         assert sizes[key] - parts.get("rules", 0) <= limits.KEY_BOUND, key
     (profile,) = [k for k in sizes if k.endswith(":p2")]
-    fields = omotenashi_redis.hgetall(profile)
+    fields = pieces.joined(omotenashi_redis.hgetall(profile))
     cart = [v for f, v in fields.items() if f.startswith("c")]
     assert len(cart) == limits.MAX_CART and max(int(q) for q in cart) <= limits.MAX_QTY
     for prefix, most in [

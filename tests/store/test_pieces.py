@@ -11,6 +11,7 @@ import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omotenashi.engine import limits
 from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
@@ -109,3 +110,61 @@ def test_the_seeding_tool_writes_pieces_and_leaves_none_stale(
     seed_profile(omotenashi_redis, pid, attrs={"bio": "short"})
     left = values(omotenashi_redis, key)
     assert not any(f[:1] == pieces.MARK for f in left) and left["abio"] == '"short"'
+
+
+def consistent(r: redis.Redis, key: str) -> dict[str, str]:
+    """The hash as written, after checking how it is kept: every name and value at most 64
+    bytes, every piece and hashed field with its own, and the count true."""
+    raw = values(r, key)
+    assert all(len(f.encode()) <= 64 and len(v.encode()) <= 64 for f, v in raw.items())
+    owners = {pieces.owner(f) for f in raw if pieces.owner(f) != f}
+    assert owners <= set(raw)  # no piece without its field
+    hashed = [f for f in raw if f[:1] == pieces.HASHED]
+    assert {pieces.NAME + f[1:] for f in hashed} == {f for f in raw if f[:1] == pieces.NAME}
+    assert raw.get(pieces.MARK) == (str(len(hashed) + len(owners)) if hashed or owners else None)
+    assert r.object("encoding", key) == "listpack"
+    return pieces.joined(raw)
+
+
+SLUG = "a-week-in-the-japanese-alps-walking-the-nakasendo-trail-with-a-local-guide-{}"
+TOPIC = "北海道の冬の祭りと温泉を巡る旅{}"  # 15 characters: 45 bytes and more
+
+
+async def test_long_item_ids_and_topics_keep_the_profile_compact(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    vid = new_vid()
+    key = store.key(vid, "p2")
+    items = [SLUG.format(n) for n in range(limits.VIEWED_KEEP + 5)]
+    for n, item in enumerate(items):  # the first five viewed go (VIEWED_KEEP)
+        change = Change(now=NOW + n, view=True, items=[item], topics=[TOPIC.format(n % 3)])
+        change.cart_add = {item: 1} if n < 3 else {}
+        await store.record(vid, change, DAY)
+    await store.record(vid, Change(now=NOW + 99, cart_remove=[items[0]]), DAY)
+    await store.record(vid, Change(now=NOW + 99, bought=[items[1]], purchases=1), DAY)
+    whole = consistent(omotenashi_redis, key)
+    profile = await store.load(vid)
+    assert set(profile.viewed) == set(items[5:]) and profile.cart == dict.fromkeys(items[1:3], 1)
+    assert profile.purchased == {items[1]}
+    assert set(profile.interests) == {TOPIC.format(n) for n in range(3)}
+    assert f"w{items[0]}" not in whole and f"c{items[0]}" not in whole
+
+
+async def test_long_names_merge_and_erase(store: Store, omotenashi_redis: redis.Redis) -> None:
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    await store.record(user, Change(now=NOW, view=True, items=[SLUG.format("u")]), DAY)
+    await store.record(anon, Change(now=NOW, view=True, items=[SLUG.format("a")]), DAY)
+    assert await store.merge(anon, user, NOW + 1, DAY)
+    consistent(omotenashi_redis, store.key(user, "p2"))
+    assert set((await store.load(user)).viewed) == {SLUG.format("u"), SLUG.format("a")}
+    await store.erase(user)
+    assert omotenashi_redis.keys(f"omo:{{{user}}}:*") == []
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=40), TEXT), max_size=6))
+def test_python_writes_long_names_as_the_scripts_do(entries: list[tuple[str, str]]) -> None:
+    fields = {"w" + name * 3: value for name, value in entries}
+    write, drop = pieces.rewrite([], fields)
+    assert drop == ([] if pieces.MARK in write else [pieces.MARK])
+    assert pieces.joined(write) == fields
+    assert all(len(f.encode()) <= 64 and len(v.encode()) <= 64 for f, v in write.items())

@@ -8,8 +8,7 @@ equal priority that can hold at once (one warning per slot and priority), a rule
 conditions that always wins its slot over lower rules, schedules that have ended, snippets
 that fail for a sample visitor, slots no template declares, likely misspelt segments and
 topics, snippets no rule uses, rule files with no rules, more measured rules on one page than a
-page view counts (``measurechecks``), an intent or a measured rule's id that makes a field name
-of a visitor's profile longer than Redis keeps compact (``profilenames``).
+page view counts (``measurechecks``).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from omotenashi.loader.measurechecks import crowded_pages
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
-from omotenashi.loader.profilenames import ProfileNames
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
@@ -224,8 +222,7 @@ def _check(
     catalog, found = _catalog_findings(rules_dir, rules, base)
     findings += found
     slots = (templates, declared_slots(templates, attribute)) if templates is not None else None
-    names = ProfileNames(ruleset.intent_periods, ruleset.goals)  # profile field names' length
-    fields = FieldChecks(rules, catalog, history_category, names)  # why:, text:, category ...
+    fields = FieldChecks(rules, catalog, history_category)  # why:, text:, category, viewed
     findings += name_findings(rules_dir, rules, base, journey, catalog, slots, fields)
     if templates is not None:
         findings += filled_voids(rules, void_slots(templates, attribute))

@@ -3,8 +3,7 @@
 What ``why:`` and ``text:`` show as written (``whychecks``), a ``why:`` its conditions
 contradict, a category that is likely a misspelling of another (each category is a switch on
 the preferences page: ``browsing_history`` next to ``browsing-history`` makes two, with one
-label), a ``viewed:`` item id close to a catalogue item's, and an intent or a measured rule's
-id that makes a profile field name too long for Redis's compact encoding (``profilenames``).
+label), and a ``viewed:`` item id close to a catalogue item's.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from collections.abc import Callable
 from omotenashi.engine.explain import words
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.near import CLOSE, Near, series
-from omotenashi.loader.profilenames import ProfileNames
 from omotenashi.loader.whens import walk_whens
 from omotenashi.loader.whychecks import text_problems, why_contradictions, why_problems
 from omotenashi.recommend.catalog import Catalog
@@ -43,14 +41,7 @@ def _alike(a: str, b: str) -> bool:
 class FieldChecks:
     """The checks of one rule set: categories counted once, catalogue ids indexed once."""
 
-    def __init__(
-        self,
-        rules: list[CompiledRule],
-        catalog: Catalog | None,
-        history: str,
-        names: ProfileNames | None = None,
-    ) -> None:
-        self.names = names
+    def __init__(self, rules: list[CompiledRule], catalog: Catalog | None, history: str) -> None:
         used = Counter(r.rule.category for r in rules)
         first = {c: i for i, c in reversed(list(enumerate(r.rule.category for r in rules)))}
         rank = {c: (c == history, used[c], -first.get(c, -1)) for c in {*used, history}}
@@ -88,8 +79,6 @@ class FieldChecks:
             add((*loc, "category"), "warning", self._category(rule.category, meant), hint)
         for sub, at in walk_whens(rule.when, (*loc, "when")):
             self._viewed(add, sub, at)
-        if self.names is not None:
-            self.names.check(add, rule, loc)
 
     def _category(self, category: str, meant: str) -> str:
         others = self.used[meant]

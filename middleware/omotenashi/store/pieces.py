@@ -1,19 +1,31 @@
-"""Profile values longer than Redis keeps compact, stored in pieces.
+"""Profile fields longer than Redis keeps compact: long values in pieces, long names hashed.
 
 Redis keeps a hash in its compact encoding (a listpack, about a quarter of the memory) only while
-every value is at most ``hash-max-listpack-value`` bytes, 64 by default: one longer value (a
-first-visit referrer, a long UTM value, an attribute, a reason naming a long product title)
-converts the whole profile. So a longer value is kept as its first piece under its own field
-and the rest under ``\\x1e<k>:<field>`` (k = 1, 2 ...), each piece at most 64 bytes and cut
-between UTF-8 characters; the field ``\\x1e`` counts the fields kept so, and a reader joins
-pieces only when it is there. The scripts write and read them in Lua (:data:`LUA`, opened by
-store/privacy.py's guard); Python reads with :func:`joined` and writes with :func:`rewrite`.
+every field name and value is at most ``hash-max-listpack-value`` bytes, 64 by default: one
+longer (a first-visit referrer, a long UTM value, an attribute, a reason naming a long product
+title; an item whose id, the last segment of its page's URL, is long) converts the whole
+profile. So:
+
+- a longer value is kept as its first piece under its own field and the rest under
+  ``\\x1e<k>:<field>`` (k = 1, 2 ...), each piece at most 64 bytes, cut between UTF-8
+  characters;
+- a longer name is kept as ``\\x1d<h>`` (h: 16 hex digits of its SHA-1), the name itself under
+  ``\\x1c<h>`` (a value: in pieces when long);
+- the field ``\\x1e`` counts the fields kept either way, and a reader translates only when it is
+  there.
+
+Names in the profile start with a letter or a digit (store/scripts.py), never with one of these.
+The scripts write and read them in Lua (:data:`LUA`, opened by store/privacy.py's guard);
+Python reads with :func:`joined` and writes with :func:`rewrite`.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 PIECE = 64  # bytes: Redis's default hash-max-listpack-value
-MARK = "\x1e"  # the count of pieced fields, and the start of every further piece's field
+MARK = "\x1e"  # the count of fields kept in pieces or by hash; starts every further piece
+HASHED, NAME = "\x1d", "\x1c"  # a long name's field, and the field that holds the name
 
 
 def split(text: str) -> list[str]:
@@ -31,22 +43,34 @@ def split(text: str) -> list[str]:
     return out
 
 
+def key_of(name: str) -> str:
+    """The field a name is kept under: itself, or its hash when longer than :data:`PIECE`."""
+    raw = name.encode("utf-8", "surrogatepass")
+    return name if len(raw) <= PIECE else HASHED + hashlib.sha1(raw).hexdigest()[:16]
+
+
 def stored(field: str, value: str) -> dict[str, str]:
-    """The fields ``field`` = ``value`` is written as (the first piece under ``field``)."""
+    """The fields ``field`` = ``value`` is written as."""
+    key = key_of(field)
+    out = {} if key == field else _pieces(NAME + key[1:], field)
+    return {**out, **_pieces(key, value)}
+
+
+def _pieces(key: str, value: str) -> dict[str, str]:
     first, *rest = split(value)
-    return {field: first, **{f"{MARK}{k}:{field}": piece for k, piece in enumerate(rest, 1)}}
+    return {key: first, **{f"{MARK}{k}:{key}": piece for k, piece in enumerate(rest, 1)}}
 
 
 def rewrite(existing: list[str], fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """What to HSET and HDEL to write ``fields`` over a hash whose field names are
-    ``existing``: their pieces, no stale pieces of theirs, and the count of pieced fields."""
+    ``existing``: their pieces and names, no stale pieces of theirs, and the count."""
     out: dict[str, str] = {}
     for name, value in fields.items():
         out.update(stored(name, value))
-    old = {f for f in existing if f[:1] == MARK and f != MARK}
-    drop = [f for f in old if f.partition(":")[2] in fields and f not in out]
-    kept = (old - set(drop)) | {f for f in out if f[:1] == MARK}
-    count = len({f.partition(":")[2] for f in kept})
+    old = set(existing)
+    drop = [f for f in old if f[:1] == MARK and f != MARK and f not in out and owner(f) in out]
+    kept = (old - set(drop)) | set(out)
+    count = sum(f[:1] == HASHED for f in kept) + len({owner(f) for f in kept if owner(f) != f})
     if count:
         out[MARK] = str(count)
     else:
@@ -54,55 +78,79 @@ def rewrite(existing: list[str], fields: dict[str, str]) -> tuple[dict[str, str]
     return out, drop
 
 
+def owner(field: str) -> str:
+    """The field a piece belongs to (a field that is no piece: itself)."""
+    if field[:1] != MARK or field == MARK:
+        return field
+    k, _, of = field[1:].partition(":")
+    return of if k.isdigit() else field
+
+
 def joined(fields: dict[str, str]) -> dict[str, str]:
-    """A profile hash's fields with every pieced value whole again (and no piece fields)."""
+    """A profile hash's fields as they were written: pieces joined, long names back."""
     if MARK not in fields:
         return fields
-    out: dict[str, str] = {}
+    whole: dict[str, str] = {}
     more: dict[str, dict[int, str]] = {}
     for name, value in fields.items():
         if name[:1] != MARK:
-            out[name] = value
+            whole[name] = value
         elif name != MARK:
             k, _, of = name[1:].partition(":")
             if k.isdigit():
                 more.setdefault(of, {})[int(k)] = value
     for name, parts in more.items():
-        if name in out:  # pieces of a field no longer there: left out
-            out[name] += "".join(parts[k] for k in sorted(parts))
+        if name in whole:  # pieces of a field no longer there: left out
+            whole[name] += "".join(parts[k] for k in sorted(parts))
+    out: dict[str, str] = {}
+    for name, value in whole.items():
+        if name[:1] == HASHED:
+            if (real := whole.get(NAME + name[1:])) is not None:
+                out[real] = value
+        elif name[:1] != NAME:
+            out[name] = value
     return out
 
 
-# In the guard, after ``note``: reads the hash into ``have`` whole, and defines put and del,
-# which keep the pieces, the marker and ``have`` true. ``pieced[f]``: how many pieces past the
-# first ``f`` has.
+# In the guard, after ``note``: reads the hash into ``have`` as written, and defines put, incr
+# and del, which keep the pieces, the names, the count and ``have`` true. ``pieced[k]``: how
+# many pieces past the first the field k has; ``named[f]``: the field a long name f is kept as.
 LUA = r"""
-local pieced = {}
+local pieced, named = {}, {}
 do
-  local flat, more = redis.call('HGETALL', H), {}
+  local flat, more, raw = redis.call('HGETALL', H), {}, {}
   for i = 1, #flat, 2 do
     local k, of = string.match(flat[i], '^\30(%d+):(.*)$')
     if k then
       more[of] = more[of] or {}
       more[of][tonumber(k)] = flat[i + 1]
     elseif flat[i] ~= '\30' then
-      note(flat[i], flat[i + 1])
+      raw[flat[i]] = flat[i + 1]
     end
   end
   for f, parts in pairs(more) do
-    if have[f] ~= nil then pieced[f] = #parts; note(f, have[f] .. table.concat(parts)) end
+    if raw[f] ~= nil then pieced[f] = #parts; raw[f] = raw[f] .. table.concat(parts) end
+  end
+  for f, v in pairs(raw) do
+    local b = string.byte(f, 1)
+    if b == 29 then
+      local name = raw['\28' .. string.sub(f, 2)]
+      if name ~= nil then named[name] = f; note(name, v) end
+    elseif b ~= 28 then
+      note(f, v)
+    end
   end
 end
-local function repiece(f, n)  -- f now has n pieces past its first: the old ones past n go
-  local had = pieced[f] or 0
-  for k = n + 1, had do redis.call('HDEL', H, '\30' .. k .. ':' .. f) end
-  if (had > 0) ~= (n > 0) and redis.call('HINCRBY', H, '\30', n > 0 and 1 or -1) <= 0 then
-    redis.call('HDEL', H, '\30')
-  end
-  pieced[f] = n > 0 and n or nil
+local function count_by(n)
+  if redis.call('HINCRBY', H, '\30', n) <= 0 then redis.call('HDEL', H, '\30') end
 end
-local function put(f, v)
-  v = tostring(v)
+local function repiece(k, n)  -- field k now has n pieces past its first: the old ones past n go
+  local had = pieced[k] or 0
+  for i = n + 1, had do redis.call('HDEL', H, '\30' .. i .. ':' .. k) end
+  if (had > 0) ~= (n > 0) then count_by(n > 0 and 1 or -1) end
+  pieced[k] = n > 0 and n or nil
+end
+local function store(k, v)  -- v under field k, in pieces when longer than PIECE bytes
   local i, n = 1, 0
   repeat
     local j = math.min(i + PIECE - 1, #v)
@@ -111,13 +159,36 @@ local function put(f, v)
       j = j - 1
       after = string.byte(v, j + 1)
     end
-    redis.call('HSET', H, n == 0 and f or '\30' .. n .. ':' .. f, string.sub(v, i, j))
+    redis.call('HSET', H, n == 0 and k or '\30' .. n .. ':' .. k, string.sub(v, i, j))
     n, i = n + 1, j + 1
   until i > #v
-  repiece(f, n - 1)
+  repiece(k, n - 1)
+end
+local function key_of(f)  -- the field f is kept under (a new long name: its name written)
+  if #f <= PIECE or named[f] then return named[f] or f end
+  named[f] = '\29' .. string.sub(redis.sha1hex(f), 1, 16)
+  store('\28' .. string.sub(named[f], 2), f)
+  count_by(1)
+  return named[f]
+end
+local function put(f, v)
+  v = tostring(v)
+  store(key_of(f), v)
   note(f, v)
 end
+local function incr(f, n) note(f, tostring(redis.call('HINCRBY', H, key_of(f), n))) end
 local function del(f)
-  if have[f] ~= nil then redis.call('HDEL', H, f); repiece(f, 0); note(f, nil) end
+  if have[f] == nil then return end
+  local k = key_of(f)
+  redis.call('HDEL', H, k)
+  repiece(k, 0)
+  if k ~= f then
+    local name = '\28' .. string.sub(k, 2)
+    redis.call('HDEL', H, name)
+    repiece(name, 0)
+    count_by(-1)
+    named[f] = nil
+  end
+  note(f, nil)
 end
 """.replace("PIECE", str(PIECE))

@@ -35,8 +35,8 @@ LEGACY_FAMILIES = ("profile", "attrs", "interests", "shown", "cart", "caps", "vi
 
 # Opens the record and merge scripts. KEYS[1]: the profile hash, KEYS[3]: the first layout's
 # profile key (a deny marker written before the upgrade still holds). The whole hash is read
-# once, long values joined (store/pieces.py): ``have`` mirrors it as the script writes (put,
-# putnx, incr, del keep it true) and ``count`` holds the entries of each family
+# once, long values and names as written (store/pieces.py): ``have`` mirrors it as the script
+# writes (put, putnx, incr, del keep it true) and ``count`` holds the entries of each family
 # (store/scripts.py: a lowercase letter and a name; ``#`` for the numbered sentences), so
 # bounds cost no extra command.
 GUARD = f"""
@@ -60,7 +60,6 @@ local function note(f, v)
 end
 {pieces.LUA}
 local function putnx(f, v) if have[f] == nil then put(f, v) end end
-local function incr(f, n) note(f, tostring(redis.call('HINCRBY', H, f, n))) end
 local function room(f, limit) return have[f] ~= nil or (count[family(f)] or 0) < limit end
 local function fields(fam)
   local out = {{}}
