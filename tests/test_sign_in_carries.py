@@ -22,6 +22,7 @@ from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
 from omotenashi.recommend.coview import ALSO_KEEP
+from omotenashi.store.recs import LEARN_SCRIPT
 from omotenashi.store.store import Store
 
 from .conftest import client_for
@@ -206,3 +207,20 @@ async def test_what_was_counted_for_popularity_stays_counted_across_a_merge(
     merged = await store.load(user)
     assert merged.uncounted == {"a"}
     assert merged.viewed == {"a": NOW - 900, "b": NOW - 600, "c": NOW - 600}
+
+
+@pytest.mark.parametrize(("first", "then"), [(10.25, 7.125), (11.200272807128359, 11.2003181)])
+async def test_pair_scores_are_kept_to_six_decimals(
+    store: Store, omotenashi_redis: redis.Redis, first: float, then: float
+) -> None:
+    """Redis writes a sorted set's scores as text in its compact encoding: a full double
+    ("11.200272807128359") took a fifth of a visitor's pairs; six decimals are kept."""
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    await seed(store, omotenashi_redis, user, 1, [], {"a>b": first})
+    await seed(store, omotenashi_redis, anon, 0, [], {"a>b": then})
+    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
+    assert omotenashi_redis.zscore(store.key(user, "also"), "a>b") == round(log_add(first, then), 6)
+    shared = "omo:rec:co:a"
+    for x in (first, then):
+        omotenashi_redis.eval(LEARN_SCRIPT, 1, shared, 10, 60, "b", x)
+    assert omotenashi_redis.zscore(shared, "b") == round(log_add(round(first, 6), then), 6)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from omotenashi.recommend.coview import ALSO_KEEP
 from omotenashi.store import privacy
+from omotenashi.store.recs import ROUNDED_X
 
 RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
 
@@ -346,7 +347,7 @@ for member, x in pairs(a.also or {}) do
     local high, low = math.max(old, x), math.min(old, x)
     x = high + math.log(1 + math.pow(2, low - high)) / math.log(2)
   end
-  redis.call('ZADD', KEYS[2], x, member)
+  redis.call('ZADD', KEYS[2], ROUNDED_X, member)
   paired = true
 end
 if paired then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(ALSO_KEEP + 1)) end
@@ -354,4 +355,4 @@ redis.call('EXPIRE', H, a.ttl)
 redis.call('EXPIRE', KEYS[2], a.ttl)
 return 1
 """
-)
+).replace("ROUNDED_X", ROUNDED_X)
