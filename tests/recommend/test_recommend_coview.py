@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omotenashi.engine.recommending import Recommender
+from omotenashi.recommend import Catalog, Item, RecommendSpec, Signals, recommend
 from omotenashi.recommend.coview import (
     CO_HALF_LIFE,
     CO_KEEP,
@@ -14,10 +16,13 @@ from omotenashi.recommend.coview import (
     POPULAR_HALF_LIFE,
     RECENT,
     Learner,
+    also_to_co_views,
     decayed,
     learn_from_view,
     log_add,
     log_increment,
+    named,
+    pair_part,
     pairs_for_view,
     relative,
     supported,
@@ -167,3 +172,41 @@ def test_support_needs_that_many_views(views: int, least: float, kept: bool) -> 
         score = log_add(score, log_increment(T0 - k * 3600, POPULAR_HALF_LIFE))
     assert score is not None
     assert bool(supported([("a", score)], T0, POPULAR_HALF_LIFE, least)) is kept
+
+
+LONG_A = "a-week-in-the-japanese-alps-walking-the-nakasendo-trail"  # 55 bytes
+LONG_B = "hokkaido-snow-festival-with-the-family-in-february"
+
+
+def test_a_visitor_s_pairs_stay_within_64_bytes_and_name_their_items_again() -> None:
+    """A pair of long item ids ("<seed>><item>" over 64 bytes) turned the visitor's ``also``
+    set into Redis's larger encoding: a long id is a digest there, the catalogue's
+    ``pair_names`` gives it back, and also-viewed ranks with it as before."""
+    learning = learn_from_view(
+        {LONG_B: T0 - 60}, LONG_A, T0, {LONG_B: 1.0, "b": 0.5},
+        known={LONG_A, LONG_B, "b"}, cookie=True, visits=3, new_visit=True,
+    )  # fmt: skip
+    assert learning is not None
+    members = [member for member, _ in learning.also]
+    assert members == [f"{pair_part(LONG_A)}>{pair_part(LONG_B)}", f"{pair_part(LONG_A)}>b"]
+    assert all(len(m.encode()) <= 64 for m in members) and pair_part("b") == "b"
+    catalog = Catalog(
+        tuple(Item(id=i, url=f"/tours/{i}", title=i.title()) for i in (LONG_A, LONG_B, "b"))
+    )
+    assert catalog.pair_names == {pair_part(LONG_A): LONG_A, pair_part(LONG_B): LONG_B}
+    own = also_to_co_views(dict(learning.also))
+    signals = Signals(now=T0, viewed={LONG_A: T0 - 60}, co_views=own)
+    named_signals = Recommender(catalog, lambda: signals).signals
+    assert set(named_signals.co_views) == {LONG_A} and set(named_signals.co_views[LONG_A]) == {
+        LONG_B,
+        "b",
+    }
+    spec = RecommendSpec.model_validate({"items": 2, "strategies": {"also_viewed": 1}})
+    picks = recommend(catalog, spec, named_signals)
+    assert [p.item.id for p in picks] == [LONG_B, "b"]
+
+
+def test_the_page_s_own_co_views_win_over_the_visitor_s_pairs_for_the_same_seed() -> None:
+    names = {pair_part(LONG_A): LONG_A}
+    got = named({pair_part(LONG_A): {"x": 1.0}, LONG_A: {"y": 1.0}}, names)
+    assert got == {LONG_A: {"y": 1.0}}  # as a short id's own pairs are replaced by the page's

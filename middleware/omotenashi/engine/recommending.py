@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views
+from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views, named
 from omotenashi.recommend.rank import recommend
 from omotenashi.recommend.signals import Pick, Shared, Signals, Source
 from omotenashi.rules.model import Rule
@@ -36,7 +36,10 @@ class Recommender:
     @property
     def signals(self) -> Signals:
         if self._signals is None:
-            self._signals = self.make_signals()
+            made = self.make_signals()
+            if names := self.catalog.pair_names:  # long ids in the visitor's own pairs
+                made = replace(made, co_views=named(made.co_views, names))
+            self._signals = made
         return self._signals
 
     def items(self, rule: Rule) -> list[Pick]:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from omotenashi.errors import RuleError, RuleSetError
+from omotenashi.recommend.coview import pair_part
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
@@ -102,6 +103,8 @@ class Catalog:
     unavailable: int = field(init=False)  # bitset of items not available
     specificity: Mapping[str, float] = field(init=False)  # tag → log(1 + items / its items)
     titles: Mapping[str, str] = field(init=False)  # item id → title, to name items to people
+    # a long id's digest in a visitor's also pairs → the id (recommend/coview.py pair_part)
+    pair_names: Mapping[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         position = {item.id: pos for pos, item in enumerate(self.items)}
@@ -122,6 +125,8 @@ class Catalog:
         )
         object.__setattr__(self, "unavailable", int.from_bytes(off, "little"))
         object.__setattr__(self, "titles", {item.id: item.title for item in self.items})
+        digests = {pair_part(item.id): item.id for item in self.items}
+        object.__setattr__(self, "pair_names", {d: i for d, i in digests.items() if d != i})
         total = len(self.items)
         object.__setattr__(
             self,

@@ -5,6 +5,7 @@
     omo:rec:pop            ZSET  item → score                        top POPULAR_KEEP items
     omo:rec:co:<item>      ZSET  other item → score                  top CO_KEEP per item
     omo:{<vid>}:also       ZSET  "<seed>><item>" → score             top ALSO_KEEP, per visitor
+                                 (a long id: a digest, :func:`pair_part`)
 
 Only catalogue items are ever recorded, so the shared keys hold at most
 ``len(catalog) × CO_KEEP + POPULAR_KEEP`` members whatever the traffic; every key has a TTL
@@ -70,6 +71,7 @@ push it up the popular list; the bound is the real traffic they must outweigh.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -192,6 +194,32 @@ class Learner:
         return {s: relative(self.co[s].items()) for s in seeds if self.co.get(s)}
 
 
+# Bytes of each side of a visitor's ``also`` pair: "<seed>><item>" stays within the 64 bytes
+# Redis keeps a sorted set compact with; a longer item id is a digest there (Catalog.pair_names
+# gives the id back).
+PAIR_PART = 31
+
+
+def pair_part(item: str) -> str:
+    """``item`` as one side of an ``also`` pair: itself, or ``~`` and 16 hex digits of its
+    SHA-1 when it is longer than :data:`PAIR_PART` bytes."""
+    raw = item.encode("utf-8", "surrogatepass")
+    return item if len(raw) <= PAIR_PART else "~" + hashlib.sha1(raw).hexdigest()[:16]
+
+
+def named(
+    co_views: Mapping[str, Mapping[str, float]], names: Mapping[str, str]
+) -> dict[str, dict[str, float]]:
+    """Co-views with the digests of long ids (:func:`pair_part`) as the ids again; a seed's
+    co-views under its id (the page's own, read from the shared keys) win, as they do over a
+    short id's own pairs."""
+    out = {seed: dict(items) for seed, items in co_views.items() if seed not in names}
+    for seed, items in co_views.items():
+        if seed in names and names[seed] not in out:
+            out[names[seed]] = {names.get(item, item): w for item, w in items.items()}
+    return out
+
+
 def also_to_co_views(also: Mapping[str, float]) -> dict[str, dict[str, float]]:
     """The visitor's ``also`` key (``"seed>item"`` → log score) as co-views per seed."""
     grouped: dict[str, list[tuple[str, float]]] = {}
@@ -260,7 +288,9 @@ def learn_from_view(
         ((k, w) for k, w in neighbours.items() if k in known and k != item),
         key=lambda kv: (-kv[1], kv[0]),
     )[:SEED_NEIGHBOURS]
-    also = [] if repeat else [(f"{item}>{o}", x + math.log2(w)) for o, w in best if w > 0]
+    seed = pair_part(item)  # (pairs within 64 bytes, long ids as digests)
+    also = [(f"{seed}>{pair_part(o)}", x + math.log2(w)) for o, w in best if w > 0]
+    also = [] if repeat else also
     # popular: the visitor's first view of it that came with their cookie (their landing page,
     # before the cookie, counts then), once; the record script has the last word
     fresh = cookie and not full and (item not in viewed or item in uncounted)
