@@ -22,7 +22,7 @@ from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
 from omotenashi.recommend.coview import ALSO_KEEP
-from omotenashi.store.recs import LEARN_SCRIPT
+from omotenashi.store.recs import LEARN_SCRIPT, OWN, SHARED
 from omotenashi.store.store import Store
 
 from .conftest import client_for
@@ -220,7 +220,22 @@ async def test_pair_scores_are_kept_to_six_decimals(
     await seed(store, omotenashi_redis, anon, 0, [], {"a>b": then})
     assert await store.merge(anon, user, NOW, HALF_LIFE) is True
     assert omotenashi_redis.zscore(store.key(user, "also"), "a>b") == round(log_add(first, then), 6)
-    shared = "omo:rec:co:a"
-    for x in (first, then):
-        omotenashi_redis.eval(LEARN_SCRIPT, 1, shared, 10, 60, "b", x)
-    assert omotenashi_redis.zscore(shared, "b") == round(log_add(round(first, 6), then), 6)
+    own, shared = store.key(user, "also"), "omo:rec:co:a"
+    for x in (first, then):  # learning: a visitor's own pairs rounded, the shared lists not
+        omotenashi_redis.eval(LEARN_SCRIPT, 1, own, 10, 60, OWN, "c>d", x)
+        omotenashi_redis.eval(LEARN_SCRIPT, 1, shared, 10, 60, SHARED, "b", x)
+    assert omotenashi_redis.zscore(own, "c>d") == round(log_add(round(first, 6), then), 6)
+    assert omotenashi_redis.zscore(shared, "b") == pytest.approx(log_add(first, then), abs=1e-12)
+
+
+def test_popularity_keeps_growing_for_an_item_viewed_hundreds_of_thousands_of_times(
+    omotenashi_redis: redis.Redis,
+) -> None:
+    """A view adds log2(1 + 1/views) to an item's score: below a millionth past ~1.4M decayed
+    views, which a score kept to six decimals would drop (the shared lists are not rounded)."""
+    key, big = "omo:rec:pop", math.log2(3_000_000)
+    omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 10, 60, SHARED, "top", big)
+    for _ in range(100):
+        omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 10, 60, SHARED, "top", 0.0)
+    grown = 2 ** float(omotenashi_redis.zscore(key, "top")) - 3_000_000
+    assert grown == pytest.approx(100, rel=0.01)

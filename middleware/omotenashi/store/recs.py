@@ -30,16 +30,19 @@ POPULAR_READ = 200  # the most popular items read per request (cached per proces
 POPULAR_CACHE = 5.0  # seconds one read of the popular items serves every request
 SHARED_TTL = 180 * 86400  # shared keys not updated for half a year expire
 
-# A score as it is kept: to 6 decimals (a weight to about a millionth). Redis writes a sorted
-# set's scores as text in its compact encoding: "11.200273", not "11.200272807128359", saves a
-# fifth of a visitor's recommendation pairs; what it drops is below any weight a view adds.
+# A visitor's own pair score as it is kept: to 6 decimals (a weight to about a millionth).
+# Redis 7.2 and later write a compact sorted set's scores as their shortest text: "11.200273",
+# not "11.200272807128359", a fifth of a visitor's pairs. Not the shared lists: an item viewed
+# by hundreds of thousands adds less than a millionth per view (log2(1 + 1/views)).
 ROUNDED_X = "math.floor(x * 1e6 + 0.5) / 1e6"
+OWN, SHARED = 1, 0  # LEARN_SCRIPT's third argument: round the scores (a visitor's own) or not
 
-# KEYS[1]: a sorted set of log2 forward-decayed scores. ARGV: keep, ttl, then member,
-# increment pairs. Adds in log space (log2(2^a + 2^b)), keeps the best `keep`, renews the TTL.
+# KEYS[1]: a sorted set of log2 forward-decayed scores. ARGV: keep, ttl, whether to round
+# (OWN), then member, increment pairs. Adds in log space (log2(2^a + 2^b)), keeps the best
+# `keep`, renews the TTL.
 LEARN_SCRIPT = """
-local key, keep, ttl = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
-for i = 3, #ARGV, 2 do
+local key, keep, ttl, own = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
+for i = 4, #ARGV, 2 do
   local member, x = ARGV[i], tonumber(ARGV[i + 1])
   local old = redis.call('ZSCORE', key, member)
   if old then
@@ -47,7 +50,8 @@ for i = 3, #ARGV, 2 do
     local high, low = math.max(old, x), math.min(old, x)
     x = high + math.log(1 + math.pow(2, low - high)) / math.log(2)
   end
-  redis.call('ZADD', key, ROUNDED_X, member)
+  if own then x = ROUNDED_X end
+  redis.call('ZADD', key, x, member)
 end
 redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
 redis.call('EXPIRE', key, ttl)
@@ -112,7 +116,7 @@ class Recs:
         """Queue the visitor's own candidates (``also``; awaiting a pipeline's call only
         queues it). The record that follows sets their expiry to the profile's."""
         if learning.also:
-            await _call(pipe, script, also_key, ALSO_KEEP, ttl, learning.also)
+            await _call(pipe, script, also_key, ALSO_KEEP, ttl, learning.also, OWN)
 
     async def teach(
         self, client: Any, script: Any, learning: Learning, due: tuple[bool, bool], lost: Any
@@ -140,9 +144,15 @@ class Recs:
 
 
 async def _call(
-    pipe: Any, script: Any, key: str, keep: int, ttl: int, pairs: list[tuple[str, float]]
+    pipe: Any,
+    script: Any,
+    key: str,
+    keep: int,
+    ttl: int,
+    pairs: list[tuple[str, float]],
+    own: int = SHARED,
 ) -> None:
-    args: list[Any] = [keep, ttl]
+    args: list[Any] = [keep, ttl, own]
     for member, x in pairs:
         args += [member, repr(x)]
     await script(keys=[key], args=args, client=pipe)
