@@ -240,3 +240,23 @@ async def test_a_full_profile_keeps_its_stronger_interests_over_a_weaker_new_one
     assert await store.merge(anon, user, NOW, HALF_LIFE)
     kept = (await store.load(user)).interests
     assert len(kept) == limits.MAX_TOPICS and "fresh" in kept and "old" not in kept
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 0.999])
+async def test_a_full_profile_takes_a_page_s_new_topics_as_the_engine_sees_them(
+    store: Store,  # noqa: F811
+    fraction: float,
+) -> None:
+    """Every new topic of a page gets in (none makes room for another of the page's), whatever
+    the held ones' strength, and Redis keeps what the engine's view of the page said."""
+    vid = new_vid()
+    full = [f"t{n:02d}" for n in range(limits.MAX_TOPICS)]
+    for _ in range(3):  # all at 3: stronger than any new one
+        await store.record(vid, page(NOW, {}, topics=full), HALF_LIFE)
+    before = await store.load(vid)
+    change = page(NOW + 3600 + fraction, {}, topics=["new1", "new2", "t05"])
+    await store.record(vid, change, HALF_LIFE)
+    kept = (await store.load(vid)).interests
+    assert {"new1", "new2", "t05"} <= kept.keys() and len(kept) == limits.MAX_TOPICS
+    assert set(full) - set(kept) == {"t00", "t01"}  # a tie: the first names went
+    assert apply(before, change, HALF_LIFE).interests.keys() == kept.keys()

@@ -4,6 +4,7 @@ applied in memory (so this very page sees it) and written after the response in 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,12 +160,13 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     p.last_seen = now
     p.first_touch = {**change.first, **p.first_touch}
     p.interests = interests = dict(p.interests)
+    second = math.floor(now)  # (the record script's times are whole seconds)
+    taken: set[str] = set()  # the page's topics: none makes room for another of them
     for topic in change.topics if page else ():
-        if topic not in interests and len(interests) >= limits.MAX_TOPICS:  # the strongest kept
-            weakest = min(interests, key=lambda t: (decayed(*interests[t], now, half_life), t))
-            if decayed(*interests[weakest], now, half_life) >= 1.0:
-                continue
-            del interests[weakest]
+        if topic not in interests and len(interests) >= limits.MAX_TOPICS:  # the weakest goes
+            rest = [t for t in interests if t not in taken]
+            del interests[min(rest, key=lambda t: (decayed(*interests[t], second, half_life), t))]
+        taken.add(topic)
         score, at = interests.get(topic, (0.0, now))
         interests[topic] = (decayed(score, at, now, half_life) + 1.0, now)
     p.viewed = {**p.viewed, **{item: now for item in (change.items if page else ())}}

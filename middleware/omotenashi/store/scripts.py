@@ -80,16 +80,27 @@ local function drop_unsaid()  -- numbered sentences no shown rule refers to any 
   end
   for _, fv in ipairs(fields('#')) do if not said[fv[1]] then del(fv[1]) end end
 end
--- Room for interest t, coming with `score`: the interests kept are the strongest, so a new one
--- takes the place of the weakest (decayed to now_abs) when that is weaker, else is not kept.
-local function topic_room(t, score, now_abs, half_life, base)
+local function before(x, y)  -- byte order, whatever the server's locale (Lua's < is strcoll's)
+  for i = 1, math.min(#x, #y) do
+    local a, b = string.byte(x, i), string.byte(y, i)
+    if a ~= b then return a < b end
+  end
+  return #x < #y
+end
+-- Room for interest t, coming with `score` (a page's topic: math.huge, always): when the
+-- profile holds MAX_TOPICS, the weakest (decayed to the whole second `now`, as the engine's
+-- change.apply decays them; a tie: the first name in byte order) goes if weaker, never one
+-- of `kept` (the page's own topics, taken before it).
+local function topic_room(t, score, now, half_life, base, kept)
   if have['i' .. t] ~= nil or (count['i'] or 0) < MAX_TOPICS then return true end
   local least, weakest = nil, math.huge
   for _, fv in ipairs(fields('i')) do
     local old, at = string.match(fv[2], '^(%S+) (%S+)$')
-    local age = math.max(0, now_abs - (base + (tonumber(at) or 0)))
+    local age = math.max(0, now - (base + (tonumber(at) or 0)))
     local s = (tonumber(old) or 0) * math.pow(0.5, age / half_life)
-    if s < weakest or (s == weakest and fv[1] < least) then least, weakest = fv[1], s end
+    if not kept[fv[1]] and (s < weakest or (s == weakest and before(fv[1], least))) then
+      least, weakest = fv[1], s
+    end
   end
   if least == nil or weakest >= score then return false end
   del(least)
@@ -151,7 +162,9 @@ if c.new_visit then
 end
 put('L', now - base)
 for k, v in pairs(c.first) do putnx('f' .. k, v) end
-for _, t in ipairs(c.topics) do if topic_room(t, 1, c.now, c.half_life, base) then
+local taken = {}  -- the page's topics: none makes room for another of them
+for _, t in ipairs(c.topics) do if topic_room(t, math.huge, now, c.half_life, base, taken) then
+  taken['i' .. t] = true
   local score, at = string.match(have['i' .. t] or '', '^(%S+) (%S+)$')
   local age = math.max(0, c.now - (tonumber(at) and base + tonumber(at) or c.now))
   local decayed = (tonumber(score) or 0) * math.pow(0.5, age / c.half_life)
@@ -296,7 +309,7 @@ for k, v in pairs(a.attrs) do
   if have['a' .. k] == nil and room('a' .. k, MAX_ATTRS) then put('a' .. k, cjson.encode(v)) end
 end
 for topic, score in pairs(a.interests) do
-  if topic_room(topic, score, a.now, a.half_life, base) then
+  if topic_room(topic, score, now, a.half_life, base, {}) then
     local old, at = string.match(have['i' .. topic] or '', '^(%S+) (%S+)$')
     local age = math.max(0, a.now - (tonumber(at) and base + tonumber(at) or a.now))
     local mine = (tonumber(old) or 0) * math.pow(0.5, age / a.half_life)
