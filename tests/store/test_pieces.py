@@ -168,3 +168,31 @@ def test_python_writes_long_names_as_the_scripts_do(entries: list[tuple[str, str
     assert drop == ([] if pieces.MARK in write else [pieces.MARK])
     assert pieces.joined(write) == fields
     assert all(len(f.encode()) <= 64 and len(v.encode()) <= 64 for f, v in write.items())
+
+
+async def test_a_long_name_written_whole_before_stays_one_entry(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    """A profile written before long names were hashed holds them whole (in the larger
+    encoding): they are read, changed and removed as they are, never doubled by a hashed
+    copy; the seeding tool writes over them the same way."""
+    vid, item, other = new_vid(), SLUG.format("old"), SLUG.format("older")
+    key = store.key(vid, "p2")
+    omotenashi_redis.hset(key, mapping={"F": int(NOW), "V": 1, f"c{item}": 2, f"w{item}": 0})
+    omotenashi_redis.hset(key, mapping={f"w{other}": 0})
+    change = Change(now=NOW + 100, view=True, items=[item])
+    change.cart_remove = [item]
+    await store.record(vid, change, DAY)
+    assert f"c{item}" not in omotenashi_redis.hkeys(key)
+    again = Change(now=NOW + 200, view=True)
+    again.cart_add = {item: 1, other: 3}
+    await store.record(vid, again, DAY)
+    profile = await store.load(vid)
+    assert profile.cart == {item: 1, other: 3}
+    assert profile.viewed == {item: NOW + 100, other: NOW}
+    names = {f for f in omotenashi_redis.hkeys(key) if f.startswith(("c", "w", pieces.HASHED))}
+    hashed = {pieces.key_of(f"c{item}"), pieces.key_of(f"c{other}")}  # cart entries made anew
+    assert names == {f"w{item}", f"w{other}"} | hashed
+    seed_profile(omotenashi_redis, vid, viewed=[other], cart={item: 5})
+    assert pieces.key_of(f"w{other}") not in omotenashi_redis.hkeys(key)  # still whole, once
+    assert (await store.load(vid)).cart == {item: 5, other: 3}

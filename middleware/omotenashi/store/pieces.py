@@ -49,9 +49,10 @@ def key_of(name: str) -> str:
     return name if len(raw) <= PIECE else HASHED + hashlib.sha1(raw).hexdigest()[:16]
 
 
-def stored(field: str, value: str) -> dict[str, str]:
-    """The fields ``field`` = ``value`` is written as."""
-    key = key_of(field)
+def stored(field: str, value: str, whole: bool = False) -> dict[str, str]:
+    """The fields ``field`` = ``value`` is written as (``whole``: a long name the hash already
+    holds whole, written before names were hashed, stays so, as the scripts keep it)."""
+    key = field if whole else key_of(field)
     out = {} if key == field else _pieces(NAME + key[1:], field)
     return {**out, **_pieces(key, value)}
 
@@ -65,9 +66,9 @@ def rewrite(existing: list[str], fields: dict[str, str]) -> tuple[dict[str, str]
     """What to HSET and HDEL to write ``fields`` over a hash whose field names are
     ``existing``: their pieces and names, no stale pieces of theirs, and the count."""
     out: dict[str, str] = {}
-    for name, value in fields.items():
-        out.update(stored(name, value))
     old = set(existing)
+    for name, value in fields.items():
+        out.update(stored(name, value, name in old))
     drop = [f for f in old if f[:1] == MARK and f != MARK and f not in out and owner(f) in out]
     kept = (old - set(drop)) | set(out)
     count = sum(f[:1] == HASHED for f in kept) + len({owner(f) for f in kept if owner(f) != f})
@@ -102,13 +103,10 @@ def joined(fields: dict[str, str]) -> dict[str, str]:
     for name, parts in more.items():
         if name in whole:  # pieces of a field no longer there: left out
             whole[name] += "".join(parts[k] for k in sorted(parts))
-    out: dict[str, str] = {}
-    for name, value in whole.items():
-        if name[:1] == HASHED:
-            if (real := whole.get(NAME + name[1:])) is not None:
-                out[real] = value
-        elif name[:1] != NAME:
-            out[name] = value
+    out = {name: value for name, value in whole.items() if name[:1] not in (HASHED, NAME)}
+    for name, value in whole.items():  # (over a long name kept whole, as the scripts read it)
+        if name[:1] == HASHED and (real := whole.get(NAME + name[1:])) is not None:
+            out[real] = value
     return out
 
 
@@ -117,6 +115,15 @@ def joined(fields: dict[str, str]) -> dict[str, str]:
 # many pieces past the first the field k has; ``named[f]``: the field a long name f is kept as.
 LUA = r"""
 local pieced, named = {}, {}
+local function count_by(n)
+  if redis.call('HINCRBY', H, '\30', n) <= 0 then redis.call('HDEL', H, '\30') end
+end
+local function repiece(k, n)  -- field k now has n pieces past its first: the old ones past n go
+  local had = pieced[k] or 0
+  for i = n + 1, had do redis.call('HDEL', H, '\30' .. i .. ':' .. k) end
+  if (had > 0) ~= (n > 0) then count_by(n > 0 and 1 or -1) end
+  pieced[k] = n > 0 and n or nil
+end
 do
   local flat, more, raw = redis.call('HGETALL', H), {}, {}
   for i = 1, #flat, 2 do
@@ -131,24 +138,21 @@ do
   for f, parts in pairs(more) do
     if raw[f] ~= nil then pieced[f] = #parts; raw[f] = raw[f] .. table.concat(parts) end
   end
-  for f, v in pairs(raw) do
+  for f, v in pairs(raw) do  -- a long name kept whole (written before names were hashed) stays
     local b = string.byte(f, 1)
-    if b == 29 then
-      local name = raw['\28' .. string.sub(f, 2)]
-      if name ~= nil then named[name] = f; note(name, v) end
-    elseif b ~= 28 then
+    if b ~= 28 and b ~= 29 then
       note(f, v)
+      if #f > PIECE then named[f] = f end
     end
   end
-end
-local function count_by(n)
-  if redis.call('HINCRBY', H, '\30', n) <= 0 then redis.call('HDEL', H, '\30') end
-end
-local function repiece(k, n)  -- field k now has n pieces past its first: the old ones past n go
-  local had = pieced[k] or 0
-  for i = n + 1, had do redis.call('HDEL', H, '\30' .. i .. ':' .. k) end
-  if (had > 0) ~= (n > 0) then count_by(n > 0 and 1 or -1) end
-  pieced[k] = n > 0 and n or nil
+  for f, v in pairs(raw) do  -- a hashed name over a whole one: the whole one goes
+    local name = string.byte(f, 1) == 29 and raw['\28' .. string.sub(f, 2)]
+    if name then
+      if named[name] == name then redis.call('HDEL', H, name); repiece(name, 0) end
+      named[name] = f
+      note(name, v)
+    end
+  end
 end
 local function store(k, v)  -- v under field k, in pieces when longer than PIECE bytes
   local i, n = 1, 0
