@@ -35,9 +35,12 @@ MAX_REASON_BYTES = 800  # bytes of one kept sentence (the engine keeps them to 2
 
 
 def _pieced(name: int, value: int) -> int:
-    """Bytes of a field of ``name`` bytes holding ``value`` bytes, with the fields of its
-    pieces (store/pieces.py: one per 64 bytes past the first, named ``\\x1e<k>:<name>``, at
-    least 61 each when cut between 4-byte characters)."""
+    """Bytes of a field of ``name`` bytes holding ``value`` bytes, as store/pieces.py keeps it:
+    a value over 64 bytes in pieces (each further one named ``\\x1e<k>:<name>``, at least 61
+    bytes when cut between 4-byte characters); a name over 64 bytes under its 17-byte hash,
+    beside a field of that size holding the name (in pieces too)."""
+    if name > 64:
+        return _pieced(17, value) + _pieced(17, name)
     return name + value + (-(-value // 61) - 1) * (len("\x1e99:") + name)
 
 
@@ -52,14 +55,14 @@ _UTM = 5 * _pieced(len("futm_content"), _UTF8 * MAX_UTM)
 _FIRST_REFERRER = _pieced(len("freferrer"), _UTF8 * MAX_REFERRER)
 _EVENTS = MAX_EVENT_NAMES * (1 + 40 + _NUMBER)
 _MERGED = MAX_MERGED * (1 + 33 + _NUMBER)
-_BOUGHT = MAX_BOUGHT * (1 + _UTF8 * MAX_ITEM + _NUMBER)
+_BOUGHT = MAX_BOUGHT * _pieced(1 + _UTF8 * MAX_ITEM, _NUMBER)
 # an attribute name is at most MAX_ATTR_NAME bytes; its value is measured as json.dumps writes
 # it, and stored as Lua's cjson writes it, which escapes "/" as "\\/": up to twice as long
 _ATTRS = MAX_ATTRS * _pieced(1 + MAX_ATTR_NAME, 2 * MAX_ATTR_BYTES)
-_TOPIC = 1 + _UTF8 * MAX_TOPIC + 2 * _NUMBER + 1  # "i<topic>": "<score> <when>"
+_TOPIC = _pieced(1 + _UTF8 * MAX_TOPIC, 2 * _NUMBER + 1)  # "i<topic>": "<score> <when>"
 _INTERESTS = MAX_TOPICS * _TOPIC
-_CART = MAX_CART * (1 + _UTF8 * MAX_ITEM + _NUMBER)
-_VIEWED = VIEWED_KEEP * (1 + _UTF8 * MAX_ITEM + _NUMBER)
+_CART = MAX_CART * _pieced(1 + _UTF8 * MAX_ITEM, _NUMBER)
+_VIEWED = VIEWED_KEEP * _pieced(1 + _UTF8 * MAX_ITEM, _NUMBER)
 _SHOWN = 1 + MAX_RULE_ID + 3 * _NUMBER  # "s<rule>": "<count> <when> <n>.<n>..."
 _CAP = 1 + MAX_RULE_ID + _NUMBER  # "k<rule>": "<period>:<count>"
 
@@ -86,6 +89,6 @@ NEW_VISITOR_BOUND = (
     + _UTM
     + _FIRST_REFERRER
     + TOPICS_PER_PAGE * _TOPIC
-    + ITEMS_PER_PAGE * (1 + _UTF8 * MAX_ITEM + _NUMBER)
+    + ITEMS_PER_PAGE * _pieced(1 + _UTF8 * MAX_ITEM, _NUMBER)
     + 4 * (_SHOWN + _CAP)
 )

@@ -19,8 +19,9 @@ listpack (every field and value under 64 bytes, in the common case). Field names
   ``<n>.<n>...``, the numbers of the fields below);
 - a number: one of those reasons (store/why.py), each kept once per profile.
 
-A value over 64 bytes (a long reason, referrer, UTM value or attribute) is kept in pieces
-(store/pieces.py), so that no value turns the hash into Redis's larger encoding.
+A value over 64 bytes (a long reason, referrer, UTM value or attribute) is kept in pieces, and
+a field name over 64 bytes (a long item id or topic) under a hash of it (store/pieces.py), so
+that no field turns the hash into Redis's larger encoding.
 
 Times are whole seconds, and all but ``F`` count from ``F`` (short numbers; a merge that
 moves ``F`` back moves them with it). The visitor's
