@@ -10,6 +10,8 @@ from typing import Any
 
 from omotenashi.rules.model import CONTEXTUAL, STAGES
 
+_NONE: Mapping[str, str] = {}  # (no names: a default no call changes)
+
 STAGE_ORDER = STAGES
 FIRST_TOUCH = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer")
 
@@ -60,8 +62,9 @@ class Profile:
             )
         return out
 
-    def to_export(self) -> dict[str, Any]:
-        """Every stored field, readable: the visitor's download (respect/preferences.py).
+    def to_export(self, names: Mapping[str, str] = _NONE) -> dict[str, Any]:
+        """Every stored field, readable: the visitor's download (respect/preferences.py);
+        ``names``: item ids by the digest a recommendation pair keeps of a long one.
 
         Every time is ISO 8601, UTC (the merge at sign-in reads the profile itself, never
         this: store/merging.py).
@@ -89,7 +92,11 @@ class Profile:
             "viewed_not_yet_counted_in_popular": sorted(self.uncounted),
             "purchased": sorted(self.purchased),
             "recommendation_pairs": [
-                {"you_viewed": seed, "viewed_with_it": item, "score": round(score, 4)}
+                {
+                    "you_viewed": names.get(seed, seed),
+                    "viewed_with_it": names.get(item, item),
+                    "score": round(score, 4),
+                }
                 for (seed, _, item), score in sorted(
                     (pair.partition(">"), score) for pair, score in self.also.items()
                 )

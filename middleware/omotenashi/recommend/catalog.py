@@ -124,9 +124,11 @@ class Catalog:
             self, "tag_mask", {t: int.from_bytes(b, "little") for t, b in buffers.items()}
         )
         object.__setattr__(self, "unavailable", int.from_bytes(off, "little"))
-        object.__setattr__(self, "titles", {item.id: item.title for item in self.items})
         digests = {pair_part(item.id): item.id for item in self.items}
         object.__setattr__(self, "pair_names", {d: i for d, i in digests.items() if d != i})
+        titles = {item.id: item.title for item in self.items}  # (a digest names its item too)
+        titles |= {d: titles[i] for d, i in self.pair_names.items()}
+        object.__setattr__(self, "titles", titles)
         total = len(self.items)
         object.__setattr__(
             self,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -380,13 +381,19 @@ NOTICES = {  # the first four: a save whose choices did not all fit in the cooki
 }
 
 
-def export(ident: Identity, profile: Profile, stored: dict[str, Any] | None = None) -> bytes:
+def export(
+    ident: Identity,
+    profile: Profile,
+    stored: dict[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> bytes:
     """Everything kept, as stored. Without our cookie there is no id (null) and nothing kept:
-    the id a request without one gets is never stored, so none is made up here."""
+    the id a request without one gets is never stored, so none is made up here. ``names``:
+    the catalogue's long item ids by the digest a recommendation pair keeps of each."""
     data = {
         "visitor_id": None if ident.is_new else ident.user or ident.vid,
         "kept": not ident.is_new and shown.kept(profile),
-        "profile": None if ident.is_new else profile.to_export(),
+        "profile": None if ident.is_new else profile.to_export(names or {}),
         "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }

@@ -1,0 +1,59 @@
+"""Long item ids in a visitor's recommendation pairs are kept as digests (recommend/coview.py
+``pair_part``): what the visitor reads of them (the data page, the download) names the items."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from omotenashi import Omotenashi
+from omotenashi.recommend.coview import pair_part
+
+from ..conftest import client_for, page_app
+from .test_recommend_site import PAGE, RULES, SNIPPETS, _teach
+
+pytestmark = pytest.mark.anyio
+LONG_A = "a-week-in-the-japanese-alps-walking-the-nakasendo-trail"
+LONG_B = "hokkaido-snow-festival-with-the-family-in-february"
+JOURNEY = 'topics:\n  - {path: "/tours/*", item: true}\n'
+CATALOG = f"""
+items:
+  - {{id: {LONG_A}, url: /tours/{LONG_A}, title: Nakasendo walk, tags: [japan]}}
+  - {{id: {LONG_B}, url: /tours/{LONG_B}, title: Snow festival, tags: [japan]}}
+  - {{id: bali, url: /tours/bali, title: Bali retreat, tags: [bali]}}
+"""
+
+
+async def test_the_data_page_and_the_download_name_long_items(
+    make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any
+) -> None:
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
+    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    mw.store.recs.popular_cache = 0
+    tours = [f"/tours/{LONG_A}", f"/tours/{LONG_B}", "/tours/bali"]
+    async with client_for(mw) as client:
+        await _teach(client, omotenashi_visitor, *tours)
+        client.cookies.clear()
+        omotenashi_visitor(visits=2).apply(client)
+        for path in tours:
+            await client.get(path)
+        pair = f"{pair_part(LONG_A)}>{pair_part(LONG_B)}"
+        kept = [omotenashi_redis.zrange(k, 0, -1) for k in omotenashi_redis.keys("omo:{*}:also")]
+        assert any(pair in members for members in kept)  # kept as digests
+        html = (await client.get("/_omotenashi/preferences/data")).text
+        page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        data = json.loads((await client.get("/_omotenashi/preferences/export")).text)
+    said = page[page.find("For suggestions") :][:300]
+    assert "Nakasendo walk: Snow festival" in said and "~" not in said
+    pairs = data["profile"]["recommendation_pairs"]
+    assert {"you_viewed": LONG_A, "viewed_with_it": LONG_B} in [
+        {k: p[k] for k in ("you_viewed", "viewed_with_it")} for p in pairs
+    ]
+    assert not any(p[k].startswith("~") for p in pairs for k in ("you_viewed", "viewed_with_it"))
