@@ -242,10 +242,20 @@ async def test_a_full_profile_keeps_its_stronger_interests_over_a_weaker_new_one
     assert len(kept) == limits.MAX_TOPICS and "fresh" in kept and "old" not in kept
 
 
-@pytest.mark.parametrize("fraction", [0.0, 0.5, 0.999])
+@pytest.mark.parametrize(
+    ("fraction", "topics", "gone"),
+    [
+        (0.0, ["new1", "new2", "t05"], {"t00", "t01"}),
+        (0.5, ["new1", "new2", "t05"], {"t00", "t01"}),
+        (0.999, ["new1", "new2", "t05"], {"t00", "t01"}),
+        (0.5, ["new1", "t00", "new2"], {"t01", "t02"}),  # t00, held and on the page, stays
+    ],
+)
 async def test_a_full_profile_takes_a_page_s_new_topics_as_the_engine_sees_them(
     store: Store,  # noqa: F811
     fraction: float,
+    topics: list[str],
+    gone: set[str],
 ) -> None:
     """Every new topic of a page gets in (none makes room for another of the page's), whatever
     the held ones' strength, and Redis keeps what the engine's view of the page said."""
@@ -254,9 +264,11 @@ async def test_a_full_profile_takes_a_page_s_new_topics_as_the_engine_sees_them(
     for _ in range(3):  # all at 3: stronger than any new one
         await store.record(vid, page(NOW, {}, topics=full), HALF_LIFE)
     before = await store.load(vid)
-    change = page(NOW + 3600 + fraction, {}, topics=["new1", "new2", "t05"])
+    change = page(NOW + 3600 + fraction, {}, topics=topics)
     await store.record(vid, change, HALF_LIFE)
     kept = (await store.load(vid)).interests
-    assert {"new1", "new2", "t05"} <= kept.keys() and len(kept) == limits.MAX_TOPICS
-    assert set(full) - set(kept) == {"t00", "t01"}  # a tie: the first names went
+    assert set(topics) <= kept.keys() and len(kept) == limits.MAX_TOPICS
+    assert set(full) - set(kept) == gone  # a tie: the first names went
+    held = [t for t in topics if t in before.interests]  # read again: grown, not started anew
+    assert all(kept[t][0] > before.interest_now(NOW + 3600, HALF_LIFE)[t] for t in held)
     assert apply(before, change, HALF_LIFE).interests.keys() == kept.keys()

@@ -161,8 +161,9 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     p.first_touch = {**change.first, **p.first_touch}
     p.interests = interests = dict(p.interests)
     second = math.floor(now)  # (the record script's times are whole seconds)
-    taken: set[str] = set()  # the page's topics: none makes room for another of them
-    for topic in change.topics if page else ():
+    topics = change.topics if page else []
+    taken = {t for t in topics if t in interests}  # the page's: none makes room for another
+    for topic in topics:
         if topic not in interests and len(interests) >= limits.MAX_TOPICS:  # the weakest goes
             rest = [t for t in interests if t not in taken]
             del interests[min(rest, key=lambda t: (decayed(*interests[t], second, half_life), t))]

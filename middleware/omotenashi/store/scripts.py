@@ -164,6 +164,7 @@ end
 put('L', now - base)
 for k, v in pairs(c.first) do putnx('f' .. k, v) end
 local taken = {}  -- the page's topics: none makes room for another of them
+for _, t in ipairs(c.topics) do if have['i' .. t] ~= nil then taken['i' .. t] = true end end
 for _, t in ipairs(c.topics) do if topic_room(t, math.huge, now, c.half_life, base, taken) then
   taken['i' .. t] = true
   local score, at = string.match(have['i' .. t] or '', '^(%S+) (%S+)$')
