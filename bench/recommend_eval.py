@@ -9,6 +9,11 @@ the earlier views (interests from page topics, as the middleware counts them), t
 stands on the page of their previous view, and hit-rate@3 asks whether the hidden view is
 among the top three. Strategies are printed side by side against ``popular``.
 
+**Pairs as stored.** A request reads the page item's own co-views and the visitor's ``also``
+pairs (``SEED_NEIGHBOURS`` per viewed item, the best ``ALSO_KEEP`` kept), not every co-view
+learned: the same hit-rate with the co-views as kept at today's sizes and at others, for
+visitors of 3-8 views and of 8-16 (whose pairs are full): how the sizes were chosen.
+
 **Speed.** Ranking a 10,000-item catalogue for one visitor with a full profile (8 interests,
 50 viewed items, co-views as the store keeps them: the page item's top 50 and the visitor's
 own top 100 pairs, 200 popular items, diversity and serendipity):
@@ -26,6 +31,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +45,18 @@ from omotenashi.recommend import (  # noqa: E402
     Signals,
     recommend,
 )
-from omotenashi.recommend.coview import LANDMARK, Learner  # noqa: E402
+from omotenashi.recommend.coview import (  # noqa: E402
+    ALSO_KEEP,
+    CO_HALF_LIFE,
+    LANDMARK,
+    SEED_NEIGHBOURS,
+    Learner,
+    also_to_co_views,
+    log_add,
+    log_increment,
+    relative,
+    trim,
+)
 from omotenashi.rules.recommend import Exclusion  # noqa: E402
 
 THEMES = ["family", "couple", "adventure", "culture", "beach", "winter", "food", "luxury"]
@@ -102,46 +119,72 @@ def browse(
     return views
 
 
-def quality(args: argparse.Namespace) -> None:
-    rng = random.Random(args.seed)
-    catalog, appeal = make_catalog(rng, 200, 20)
-    learner = Learner()
-    start = LANDMARK + 60 * DAY
-    for v in range(args.train):
-        taste = make_taste(rng, 20)
-        now = start + v * (14 * DAY / args.train)
-        viewed: dict[str, float] = {}
-        for step, pos in enumerate(browse(rng, catalog, appeal, taste, rng.randint(3, 8))):
-            item = catalog.items[pos].id
-            when = now + step * 60
-            learner.view(viewed, item, when)
-            viewed[item] = when
-    now = start + 14 * DAY
-    popular = learner.popular_weights()
-    hits = {name: 0 for name in SPECS}
-    for v in range(args.visitors):
-        taste = make_taste(rng, 20)
-        views = browse(rng, catalog, appeal, taste, rng.randint(3, 8))
-        seen, hidden = views[:-1], catalog.items[views[-1]].id
-        viewed = {catalog.items[p].id: now - (len(seen) - i) * 60 for i, p in enumerate(seen)}
+@dataclass
+class World:
+    """Tours, their appeal, and co-views and popularity learned from training visitors."""
+
+    rng: random.Random
+    catalog: Catalog
+    appeal: list[float]
+    learner: Learner
+    now: float
+    popular: dict[str, float]
+
+    @classmethod
+    def trained(cls, seed: int, train: int) -> World:
+        rng = random.Random(seed)
+        catalog, appeal = make_catalog(rng, 200, 20)
+        learner = Learner()
+        start = LANDMARK + 60 * DAY
+        for v in range(train):
+            taste = make_taste(rng, 20)
+            now = start + v * (14 * DAY / train)
+            viewed: dict[str, float] = {}
+            for step, pos in enumerate(browse(rng, catalog, appeal, taste, rng.randint(3, 8))):
+                item = catalog.items[pos].id
+                when = now + step * 60
+                learner.view(viewed, item, when)
+                viewed[item] = when
+        now = start + 14 * DAY
+        return cls(rng, catalog, appeal, learner, now, learner.popular_weights())
+
+    def visitor(self, least: int = 3, most: int = 8) -> tuple[Signals, str]:
+        """A test visitor's signals (co-views not yet filled in) and their hidden next view."""
+        taste = make_taste(self.rng, 20)
+        views = browse(self.rng, self.catalog, self.appeal, taste, self.rng.randint(least, most))
+        items = self.catalog.items
+        seen, hidden = views[:-1], items[views[-1]].id
+        viewed = {items[p].id: self.now - (len(seen) - i) * 60 for i, p in enumerate(seen)}
         interests: dict[str, float] = {}
         for p in seen[:-1]:  # the current page counts from the next page on
-            for tag in catalog.items[p].tags:
+            for tag in items[p].tags:
                 interests[tag] = interests.get(tag, 0.0) + 1.0
         signals = Signals(
-            now=now,
-            visitor=f"v{v}",
+            now=self.now,
+            visitor="",
             interests=interests,
             viewed=viewed,
-            co_views=learner.co_weights(viewed),
-            popular=popular,
-            current=catalog.items[seen[-1]].id,
+            popular=self.popular,
+            current=items[seen[-1]].id,
+        )
+        return signals, hidden
+
+
+def top3(catalog: Catalog, spec: RecommendSpec, signals: Signals) -> list[str]:
+    return [p.item.id for p in recommend(catalog, spec.model_copy(update={"items": 3}), signals)]
+
+
+def quality(args: argparse.Namespace) -> None:
+    world = World.trained(args.seed, args.train)
+    catalog = world.catalog
+    hits = {name: 0 for name in SPECS}
+    for v in range(args.visitors):
+        signals, hidden = world.visitor()
+        signals = replace(
+            signals, visitor=f"v{v}", co_views=world.learner.co_weights(signals.viewed)
         )
         for name, spec in SPECS.items():
-            top3 = [
-                p.item.id for p in recommend(catalog, spec.model_copy(update={"items": 3}), signals)
-            ]
-            hits[name] += hidden in top3
+            hits[name] += hidden in top3(catalog, spec, signals)
     print(
         f"quality: {args.visitors} test visitors, {args.train} training visitors, "
         f"{len(catalog)} tours; hit-rate@3 (the hidden next view among the top 3)"
@@ -151,6 +194,61 @@ def quality(args: argparse.Namespace) -> None:
         rate = count / args.visitors
         lift = f"{rate / base:5.2f}x popular" if base else ""
         print(f"  {name:<18} {rate:6.3f}   {lift}")
+
+
+def stored_also(
+    world: World, viewed: dict[str, float], per_seed: int, keep: int
+) -> dict[str, float]:
+    """A visitor's ``also`` key as the record script keeps it: for each item they viewed,
+    the ``per_seed`` best of its co-views at ``x(t) + log2(w)``, log-added, the best
+    ``keep`` kept (the co-views as learned by the end, not as they were at each view)."""
+    also: dict[str, float] = {}
+    for item, when in viewed.items():
+        ranked = relative(world.learner.co.get(item, {}).items())
+        best = sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:per_seed]
+        x = log_increment(when, CO_HALF_LIFE)
+        for other, weight in best:
+            member = f"{item}>{other}"
+            also[member] = log_add(also.get(member), x + math.log2(weight))
+        trim(also, keep)
+    return also
+
+
+def stored_pairs(args: argparse.Namespace) -> None:
+    """Hit-rate@3 with the co-views a request really reads (the page item's own list and the
+    visitor's ``also`` pairs) at the kept sizes, against every co-view learned; visitors of
+    3-8 views and of 8-16 (the pairs full)."""
+    sizes = [(SEED_NEIGHBOURS, ALSO_KEEP), *[k for k in ((20, 100), (5, 25)) if k[1] != ALSO_KEEP]]
+    names = ("also_viewed", "personalised", "personalised+div")
+    print(
+        f"pairs as stored: per seed / kept, {args.visitors * 4} test visitors in all "
+        f"(now {SEED_NEIGHBOURS} / {ALSO_KEEP}); hit-rate@3"
+    )
+    for seed, least, most in ((args.seed, 3, 8), (args.seed + 1, 3, 8), (args.seed + 2, 8, 16)):
+        world = World.trained(seed, args.train)
+        hits: dict[tuple[object, str], int] = {}
+        pairs: dict[object, int] = {}
+        for v in range(args.visitors * 4 // 3):
+            signals, hidden = world.visitor(least, most)
+            page = world.learner.co_weights([signals.current or ""])
+            variants: dict[object, dict[str, dict[str, float]]] = {
+                "all learned": world.learner.co_weights(signals.viewed)
+            }
+            for per_seed, keep in sizes:
+                also = stored_also(world, dict(signals.viewed), per_seed, keep)
+                pairs[per_seed, keep] = pairs.get((per_seed, keep), 0) + len(also)
+                variants[per_seed, keep] = {**also_to_co_views(also), **page}
+            for key, co in variants.items():
+                shown = replace(signals, visitor=f"v{v}", co_views=co)
+                for name in names:
+                    hit = hidden in top3(world.catalog, SPECS[name], shown)
+                    hits[key, name] = hits.get((key, name), 0) + hit
+        print(f"  visitors of {least}-{most} views (seed {seed})")
+        count = args.visitors * 4 // 3
+        for key in variants:
+            rates = "  ".join(f"{n} {hits[key, n] / count:.3f}" for n in names)
+            mean = f"; {pairs[key] / count:5.1f} pairs" if key in pairs else ""
+            print(f"    {key!s:<12} {rates}{mean}")
 
 
 def full_scan(catalog: Catalog, signals: Signals, n: int) -> list[Item]:
@@ -224,6 +322,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     quality(args)
+    stored_pairs(args)
     speed(args)
 
 
