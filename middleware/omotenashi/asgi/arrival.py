@@ -44,6 +44,9 @@ class Guest(NamedTuple):
 # size); of the Cookie headers, their first MAX_COOKIES bytes (servers refuse longer headers:
 # uvicorn's h11 takes 16 KiB in all).
 MAX_HEADER_NAME, MAX_HEADER, MAX_COOKIES = 64, 8192, 16384
+# Header names as sent -> as read (lower case): the same few on every request, decoded once.
+NAMES_KEPT = 512
+_NAMES: dict[bytes, str] = {}
 
 
 def request_headers(scope: Scope) -> dict[str, str]:
@@ -51,10 +54,17 @@ def request_headers(scope: Scope) -> dict[str, str]:
     out: dict[str, str] = {}
     cookies: list[str] = []
     room = MAX_COOKIES
+    names = _NAMES
     for key, value in scope.get("headers", ()):
-        if len(key) > MAX_HEADER_NAME:
-            continue
-        name = key.decode("latin-1").lower()
+        name = names.get(key) if type(key) is bytes else None
+        if name is None:
+            if len(key) > MAX_HEADER_NAME:
+                continue
+            name = key.decode("latin-1").lower()
+            if type(key) is bytes:
+                if len(names) >= NAMES_KEPT:  # bounded: names come from outside
+                    names.clear()
+                names[key] = name
         if name == "cookie":
             if room > 0:  # (HTTP/2 sends a header per cookie) joined once below
                 cookies.append(value[:room].decode("latin-1"))
@@ -132,9 +142,12 @@ def url_root(scope: Scope) -> str:
 _URL_PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar and "/", besides letters, digits and -._~
 
 
-def request_info(scope: Scope, headers: dict[str, str], country_header: str) -> RequestInfo:
+def request_info(
+    scope: Scope, headers: dict[str, str], country_header: str, path: str | None = None
+) -> RequestInfo:
+    """The request as rules see it (``path``: its :func:`route_path`, when already known)."""
     return RequestInfo.from_parts(
-        route_path(scope),
+        route_path(scope) if path is None else path,
         scope.get("query_string", b"")[:MAX_QUERY].decode("latin-1"),
         headers,
         country_header=country_header,

@@ -12,11 +12,11 @@ import logging
 import math
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from omotenashi.asgi.announce import announce
 from omotenashi.asgi.arrival import (
-    CONDITIONAL,
     Arrival,
     is_page_request,
     request_info,
@@ -49,6 +49,26 @@ def running() -> list[Omotenashi]:
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
+# Paths whose judgement (excluded, untracked) is kept: the same few on every request. Bounded,
+# as paths come from outside: up to PATHS_KEPT of them, none longer than LONGEST_KEPT.
+PATHS_KEPT, LONGEST_KEPT = 4096, 512
+
+
+def remembered(judge: Callable[[str], bool]) -> Callable[[str], bool]:
+    """``judge`` of a path, worked out once per path (its answer depends on nothing else)."""
+    known: dict[str, bool] = {}
+
+    def judged(path: str) -> bool:
+        answer = known.get(path)
+        if answer is None:
+            answer = judge(path)
+            if len(path) <= LONGEST_KEPT:
+                if len(known) >= PATHS_KEPT:
+                    known.clear()
+                known[path] = answer
+        return answer
+
+    return judged
 
 
 class Omotenashi:
@@ -85,8 +105,8 @@ class Omotenashi:
         # Every spelling of a path (//admin, /ADMIN, /admin;x, /%61dmin ...) is judged, and a
         # path with a "." or ".." segment goes to the app untouched: where it leads is up to
         # whatever reads it next (a proxy's origin resolves it), so it cannot be judged.
-        self._excluded = path_matcher(folders(s.exclude_paths), dot_segments=True)
-        self._untracked = path_matcher(folders(s.untracked_paths))
+        self._excluded = remembered(path_matcher(folders(s.exclude_paths), dot_segments=True))
+        self._untracked = remembered(path_matcher(folders(s.untracked_paths)))
         self._prefix = s.endpoint_prefix + "/"
         self._embedded: EmbeddedRedis | None = None
         self._start_lock = asyncio.Lock()
@@ -98,10 +118,11 @@ class Omotenashi:
         _LIVE.add(self)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
+        kind = scope["type"]
+        if kind == "lifespan":
             await self._lifespan(scope, receive, send)
             return
-        if scope["type"] != "http":
+        if kind != "http":
             await self.app(scope, receive, send)
             return
         path = route_path(scope)  # behind a path prefix, the app's path: what settings name
@@ -111,7 +132,7 @@ class Omotenashi:
         if path.startswith(self._prefix):
             await self.endpoints(scope, receive, send)
             return
-        responder = await self._arrive(scope, send)
+        responder = await self._arrive(scope, send, path)
         if responder is None:
             await self.app(scope, receive, send)
             return
@@ -128,8 +149,9 @@ class Omotenashi:
         self._pending(responder.after_app())
         await responder.release()  # returned unfinished: the server cuts what went out
 
-    async def _arrive(self, scope: Scope, send: Any) -> Responder | None:
-        """identify → load; None hands the request to the app as it is."""
+    async def _arrive(self, scope: Scope, send: Any, path: str) -> Responder | None:
+        """identify → load; None hands the request to the app as it is (``path``: the
+        request's :func:`route_path`)."""
         try:
             if not self._started:
                 await self.startup()
@@ -142,7 +164,7 @@ class Omotenashi:
                 return None
             t0 = time.perf_counter()
             recommends = loaded.ruleset.recommends and bool(loaded.catalog.items)
-            items = loaded.journey.page_tags(route_path(scope))[1] if recommends else []
+            items = loaded.journey.page_tags(path)[1] if recommends else []
             visitor = await self.arrival.visitor(
                 scope,
                 guest,
@@ -151,7 +173,7 @@ class Omotenashi:
                 item=items[0] if items else None,
             )
             scope.setdefault("state", {})["omotenashi"] = visitor
-            request = request_info(scope, guest.headers, self.settings.country_header)
+            request = request_info(scope, guest.headers, self.settings.country_header, path)
             method, tracked = scope.get("method", "GET"), not self._untracked(request.path)
             if visitor.degraded or (
                 visitor.private and not self.settings.respect.private_contextual
@@ -170,9 +192,9 @@ class Omotenashi:
             held = scope.get("extensions")
             if held and ZEROCOPY in held:  # the app sends body messages then (filesend.py)
                 scope["extensions"] = offered(held)
-            headers = scope.get("headers", [])
-            if any(k.lower() in CONDITIONAL for k, _ in headers) and is_page_request(
-                method, headers
+            read = guest.headers  # every header's name, in lower case (a dict: no scan)
+            if ("if-none-match" in read or "if-modified-since" in read) and is_page_request(
+                method, headers := scope.get("headers", [])
             ):  # a page cached before we were here must not get a 304: it is rewritten now
                 scope["headers"] = without_validators(headers)
         return Responder(

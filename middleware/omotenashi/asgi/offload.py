@@ -29,8 +29,11 @@ _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="omotenashi-p
 
 def is_big(body: bytes, headers: Headers, above: int) -> bool:
     """Whether the page is personalised in a worker thread rather than on the loop."""
+    size = len(body)
+    if size * GZIP_RATIO <= above or size > above:  # small even gzipped, or big either way:
+        return size > above  # no need to look for the encoding
     gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
-    return len(body) * (GZIP_RATIO if gzipped else 1) > above
+    return size * (GZIP_RATIO if gzipped else 1) > above
 
 
 async def personalised(

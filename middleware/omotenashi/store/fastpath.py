@@ -128,7 +128,7 @@ class FastPath:
         connection; not when this visitor's oldest such write has waited longer than
         ``held_after`` (the server holds writes: a failover)."""
         writing, wpipe = self.writing, self.wpipe
-        if not writing or not wpipe.connected or not any(key in writing for key in keys):
+        if not writing or writing.keys().isdisjoint(keys) or not wpipe.connected:
             return False
         first = min(writing[key][0] for key in keys if key in writing)
         return time.monotonic() - first <= self.held_after

@@ -87,22 +87,34 @@ def owner(field: str) -> str:
     return of if k.isdigit() else field
 
 
+_KEPT = frozenset((MARK, HASHED, NAME))  # what a field kept in pieces or by hash starts with
+
+
 def joined(fields: dict[str, str]) -> dict[str, str]:
-    """A profile hash's fields as they were written: pieces joined, long names back."""
+    """A profile hash's fields as they were written: pieces joined, long names back.
+
+    One pass picks the few fields that start with a mark; the others are copied in C, in
+    their order (the profile's dicts keep it)."""
     if MARK not in fields:
         return fields
-    whole: dict[str, str] = {}
+    marked = [name for name in fields if name[:1] in _KEPT]
+    whole = dict(fields)  # then without the pieces and the count
     more: dict[str, dict[int, str]] = {}
-    for name, value in fields.items():
+    named = False
+    for name in marked:
         if name[:1] != MARK:
-            whole[name] = value
-        elif name != MARK:
+            named = True
+            continue
+        del whole[name]
+        if name != MARK:
             k, _, of = name[1:].partition(":")
             if k.isdigit():
-                more.setdefault(of, {})[int(k)] = value
+                more.setdefault(of, {})[int(k)] = fields[name]
     for name, parts in more.items():
         if name in whole:  # pieces of a field no longer there: left out
             whole[name] += "".join(parts[k] for k in sorted(parts))
+    if not named:
+        return whole
     out = {name: value for name, value in whole.items() if name[:1] not in (HASHED, NAME)}
     for name, value in whole.items():  # (over a long name kept whole, as the scripts read it)
         if name[:1] == HASHED and (real := whole.get(NAME + name[1:])) is not None:

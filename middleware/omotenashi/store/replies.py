@@ -59,12 +59,14 @@ def profile_from_reply(reply: list[Any]) -> Profile:
             except ValueError:
                 interests[name] = (_float(score) or 0.0, base + (_float(at) or 0.0))
         elif kind == "w":  # "<when>", then "?" while not counted for popularity (coview.py)
-            try:
-                viewed[name] = base + float(value)
-            except ValueError:
-                if value[-1:] == "?":
-                    uncounted.append(name)
+            if value[-1:] == "?":  # (no number ends so: read without a failed parse first)
+                uncounted.append(name)
                 viewed[name] = base + (_float(value.rstrip("?")) or 0.0)
+            else:
+                try:
+                    viewed[name] = base + float(value)
+                except ValueError:
+                    viewed[name] = base
         elif kind == "k":
             period, _, n = value.rpartition(":")
             p.caps[name] = (period, _int(n))
