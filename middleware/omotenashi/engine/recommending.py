@@ -32,6 +32,14 @@ class Recommender:
     _signals: Signals | None = field(default=None, init=False, repr=False)
     _specs: dict[str, RecommendSpec] = field(default_factory=dict, init=False, repr=False)
     _left: dict[str, tuple[Exclusion, ...]] = field(default_factory=dict, init=False, repr=False)
+    # what personal() and reasons() said of a rule's picks, with the list they said it of (the
+    # note asks once per block, the panel again: the answer stands while the list is the same)
+    _personal: dict[str, tuple[list[Pick], bool]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _reasons: dict[str, tuple[list[Pick], list[str]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @property
     def signals(self) -> Signals:
@@ -55,12 +63,19 @@ class Recommender:
     def personal(self, rule_id: str) -> bool:
         """Whether any item the rule showed is there because of the visitor's own signals
         (``also_viewed`` counts unless its seed is the page's own item)."""
-        picks = self.picks.get(rule_id, ())
-        current = self.signals.current if picks else None
-        return any(
+        picks = self.picks.get(rule_id)
+        if not picks:
+            return False
+        known = self._personal.get(rule_id)
+        if known is not None and known[0] is picks:
+            return known[1]
+        current = self.signals.current
+        mine = any(
             p.source in PERSONAL or (p.source == "also_viewed" and p.because != current)
             for p in picks
         )
+        self._personal[rule_id] = (picks, mine)
+        return mine
 
     def left_out(self, rule_id: str) -> tuple[Exclusion, ...]:
         """Which of the visitor's own filters ("viewed", "cart", "purchased") took an item out
@@ -91,7 +106,13 @@ class Recommender:
 
     def reasons(self, rule_id: str) -> list[str]:
         """ "Title: reason" for each item the rule showed, for the why note."""
-        return [f"{p.item.title}: {p.reason}" for p in self.picks.get(rule_id, ())]
+        picks = self.picks.get(rule_id)
+        if not picks:
+            return []
+        known = self._reasons.get(rule_id)
+        if known is None or known[0] is not picks:
+            known = self._reasons[rule_id] = (picks, [f"{p.item.title}: {p.reason}" for p in picks])
+        return list(known[1])  # (a copy: the caller's to keep)
 
 
 def signals_for(

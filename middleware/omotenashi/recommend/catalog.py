@@ -39,6 +39,7 @@ from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, 
 CATALOG_FILES = ("catalog.yaml", "catalog.yml", "catalog.json")
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 _UNSAFE_URL = re.compile(r"\s*(javascript|vbscript|data):", re.I)
+SMALL_MASK = 512  # catalogues up to this many items build bitsets with int arithmetic
 
 
 def _problem(problem: str, hint: str) -> PydanticCustomError:
@@ -92,6 +93,17 @@ class CatalogFile(_Strict):
 
 
 @dataclass(frozen=True, eq=False)
+class Liked:
+    """The popular items of a catalogue, as ranking uses them: worked out once for the same
+    popular scores (what every visitor shares: recommend/strategies.py ``ranked_popular``)."""
+
+    scores: Mapping[str, float]  # what it was worked out from (a copy)
+    pairs: list[tuple[int, float]]  # (position, score), most popular first: read, never changed
+    mask: int  # the bitset of their positions
+    place: Mapping[int, int]  # position → its place in ``pairs``
+
+
+@dataclass(frozen=True, eq=False)
 class Catalog:
     """Validated items in catalogue order, with the index ranking uses."""
 
@@ -105,6 +117,7 @@ class Catalog:
     titles: Mapping[str, str] = field(init=False)  # item id → title, to name items to people
     # a long id's digest in a visitor's also pairs → the id (recommend/coview.py pair_part)
     pair_names: Mapping[str, str] = field(init=False)
+    liked: list[Liked | None] = field(init=False, repr=False)  # the last popular items ranked
 
     def __post_init__(self) -> None:
         position = {item.id: pos for pos, item in enumerate(self.items)}
@@ -120,6 +133,7 @@ class Catalog:
             if not item.available:
                 off[pos >> 3] |= 1 << (pos & 7)
         object.__setattr__(self, "position", position)
+        object.__setattr__(self, "liked", [None])
         object.__setattr__(
             self, "tag_mask", {t: int.from_bytes(b, "little") for t, b in buffers.items()}
         )
@@ -144,15 +158,31 @@ class Catalog:
         return None if pos is None else self.items[pos]
 
     def label(self, tag: str) -> str:
-        return self.labels.get(tag, tag.replace("-", " ").replace("_", " "))
+        labels = self.labels
+        return labels[tag] if tag in labels else tag.replace("-", " ").replace("_", " ")
 
     def mask_of(self, ids: Iterable[str]) -> int:
         """The bitset of the positions of ``ids`` (unknown ids are ignored)."""
-        buf = bytearray((len(self.items) + 7) // 8)
+        position = self.position
+        if len(self.items) > SMALL_MASK:
+            return self.mask_at(p for i in ids if (p := position.get(i)) is not None)
+        mask = 0
         for item_id in ids:
-            pos = self.position.get(item_id)
+            pos = position.get(item_id)
             if pos is not None:
-                buf[pos >> 3] |= 1 << (pos & 7)
+                mask |= 1 << pos
+        return mask
+
+    def mask_at(self, positions: Iterable[int]) -> int:
+        """The bitset of ``positions`` (each below ``len(self)``)."""
+        if len(self.items) <= SMALL_MASK:  # a few machine words: plain int arithmetic
+            mask = 0
+            for pos in positions:
+                mask |= 1 << pos
+            return mask
+        buf = bytearray((len(self.items) + 7) // 8)  # one pass, not a new big int per item
+        for pos in positions:
+            buf[pos >> 3] |= 1 << (pos & 7)
         return int.from_bytes(buf, "little")
 
 

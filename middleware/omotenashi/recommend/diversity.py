@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from omotenashi.recommend.catalog import Item
 
@@ -13,16 +13,24 @@ def per_tag(ranked: Sequence[tuple[float, Item]], n: int, k: int) -> list[int]:
     When the rule leaves fewer than ``n`` items, the best of the skipped ones fill the
     list (a full slot with a repeat beats a half-empty one).
     """
+    return per_tag_of([item.tags for _, item in ranked], n, k)
+
+
+def per_tag_of(tag_lists: Iterable[tuple[str, ...]], n: int, k: int) -> list[int]:
+    """:func:`per_tag` of the items' tags alone, best first (read only as far as needed)."""
     counts: dict[str, int] = {}
+    full: set[str] = set()  # the tags already ``k`` times in the list
     chosen: list[int] = []
     skipped: list[int] = []
-    for index, (_, item) in enumerate(ranked):
+    for index, tags in enumerate(tag_lists):
         if len(chosen) >= n:
             break
-        if all(counts.get(tag, 0) < k for tag in item.tags):
+        if full.isdisjoint(tags):
             chosen.append(index)
-            for tag in item.tags:
-                counts[tag] = counts.get(tag, 0) + 1
+            for tag in tags:
+                counts[tag] = count = counts.get(tag, 0) + 1
+                if count >= k:
+                    full.add(tag)
         else:
             skipped.append(index)
     chosen.extend(skipped[: n - len(chosen)])

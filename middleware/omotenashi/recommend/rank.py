@@ -17,11 +17,13 @@ visitor has a profile: on an item page, the item's own co-views ("Often viewed w
 from __future__ import annotations
 
 import heapq
+from operator import attrgetter, itemgetter
+from typing import TypeVar
 
 from omotenashi.recommend import diversity, serendipity
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.recommend.reasons import reason
-from omotenashi.recommend.signals import Pick, Signals, Source
+from omotenashi.recommend.signals import Pick, Signals, Source, pick
 from omotenashi.recommend.strategies import (
     Allowed,
     Scored,
@@ -40,6 +42,8 @@ TOP_FOR_SURPRISE = 3  # "outside the visitor's top interests": the three stronge
 
 Ranked = tuple[float, int, Source, str | None]  # score, position, source, because
 _NOTHING: tuple[float, Source, str | None] = (0.0, "popular", None)
+_FIRST, _POSITION, _TAGS = itemgetter(0), itemgetter(1), attrgetter("tags")
+_K = TypeVar("_K", tuple[float, int], tuple[float, int, str | None])
 
 
 def recommend(catalog: Catalog, spec: RecommendSpec, signals: Signals) -> list[Pick]:
@@ -56,21 +60,24 @@ def recommend(catalog: Catalog, spec: RecommendSpec, signals: Signals) -> list[P
     tags = top_tags(catalog, signals.interests) if signals.personal else []
     liked = ranked_popular(catalog, signals)
     ranked = _combined(catalog, signals, allowed, weights, tags, liked, limit=max(20, 4 * n))
-    ranked.extend(_fallback(catalog, liked, allowed, ranked, need=2 * n - len(ranked)))
-    pairs = [(score, catalog.items[pos]) for score, pos, _, _ in ranked]
-    if spec.diversity is None:
-        chosen = list(range(min(n, len(ranked))))
-    elif spec.diversity.per_tag is not None:
-        chosen = diversity.per_tag(pairs, n, spec.diversity.per_tag)
+    if len(ranked) < 2 * n:
+        ranked.extend(_fallback(catalog, liked, allowed, ranked, need=2 * n - len(ranked)))
+    items = catalog.items
+    rule = spec.diversity
+    if rule is None:
+        main = ranked[:n]
+    elif rule.per_tag is not None:
+        tag_lists = map(_TAGS, map(items.__getitem__, map(_POSITION, ranked)))  # (lazily)
+        main = list(map(ranked.__getitem__, diversity.per_tag_of(tag_lists, n, rule.per_tag)))
     else:
-        chosen = diversity.mmr(pairs, n, spec.diversity.mmr or 0.0)
-    main = [ranked[i] for i in chosen]
+        pairs = [(score, items[pos]) for score, pos, _, _ in ranked]
+        main = list(map(ranked.__getitem__, diversity.mmr(pairs, n, rule.mmr or 0.0)))
     surprises = _surprises(catalog, spec, signals, allowed, tags, liked, main)
     final = main[: n - len(surprises)]
     for at, entry in zip(serendipity.placements(n, len(surprises)), surprises, strict=True):
         final.insert(min(at, len(final)), entry)
     return [
-        Pick(catalog.items[pos], source, reason(source, because, catalog, signals), score, because)
+        pick(items[pos], source, reason(source, because, catalog, signals), score, because)
         for score, pos, source, because in final
     ]
 
@@ -109,28 +116,75 @@ def _combined(
             scored[name] = popular(catalog, liked, allowed)
         else:
             scored[name] = recently_viewed(catalog, signals, allowed)
-    candidates: set[int] = set().union(*scored.values())
-    if "interests" in scored:
-        own, tag_weights = scored["interests"], dict(tags)
-        for pos in candidates.difference(own):
-            value, because = interest_score(catalog.items[pos], tag_weights)
-            if value > 0:
-                own[pos] = (value, because)
-    totals: dict[int, float] = {}
-    best: dict[int, tuple[float, Source, str | None]] = {}
+    if "interests" in scored and len(scored) > 1:  # items the other strategies found
+        _interests_of_others(catalog, scored, tags, allowed)
+    counted: list[tuple[StrategyName, Scored, float]] = []  # with the factor of each part
     for name in STRATEGIES:  # in this order, so that equal parts name the first strategy
-        entries = scored.get(name, {})
-        top = max((v for v, _ in entries.values()), default=0.0)
+        entries = scored.get(name)
+        if not entries:
+            continue
+        top = max(map(_FIRST, entries.values()))
         if top <= 0:
             continue
-        factor = weights[name] / top
+        counted.append((name, entries, weights[name] / top))
+    # A sum starts from 0.0, and 0.0 + part is part (no part is -0.0: a strategy's values are
+    # 0 or more, its factor above 0), so each item's first part is its total so far.
+    if len(counted) == 1:  # one strategy: its parts are the totals, each its own reason
+        name, entries, factor = counted[0]
+        parts = [
+            (-part, pos, because)
+            for pos, (value, because) in entries.items()
+            if (part := value * factor) > 0
+        ]
+        return [(-neg, pos, name, because) for neg, pos, because in _best(parts, limit)]
+    totals: dict[int, float] = {}
+    best: dict[int, tuple[float, Source, str | None]] = {}
+    for name, entries, factor in counted:
         for pos, (value, because) in entries.items():
             part = value * factor
-            totals[pos] = totals.get(pos, 0.0) + part
-            if part > best.get(pos, _NOTHING)[0]:
-                best[pos] = (part, name, because)
-    top_n = heapq.nsmallest(limit, ((-t, pos) for pos, t in totals.items() if t > 0))
-    return [(-neg, pos, best[pos][1], best[pos][2]) for neg, pos in top_n]
+            total = totals.get(pos)
+            if total is None:
+                totals[pos] = part
+                if part > 0.0:
+                    best[pos] = (part, name, because)
+            else:
+                totals[pos] = total + part
+                if part > best.get(pos, _NOTHING)[0]:
+                    best[pos] = (part, name, because)
+    keyed = _best([(-t, pos) for pos, t in totals.items() if t > 0], limit)
+    return [(-neg, pos, best[pos][1], best[pos][2]) for neg, pos in keyed]
+
+
+def _interests_of_others(
+    catalog: Catalog,
+    scored: dict[StrategyName, Scored],
+    tags: list[tuple[str, float]],
+    allowed: Allowed,
+) -> None:
+    """Give the items other strategies found their interest scores too (where above 0)."""
+    own = scored["interests"]
+    reach = 0  # the items with one of the tags (the others score 0)
+    for tag, _ in tags:
+        reach |= catalog.tag_mask[tag]
+    if len(own) == (reach & ~allowed.blocked).bit_count():
+        return  # it scored every allowed item it reaches, so every one another strategy found
+    tag_weights, items = dict(tags), catalog.items
+    for name, entries in scored.items():
+        if name != "interests":
+            for pos in entries:
+                if pos not in own and reach >> pos & 1:
+                    value, because = interest_score(items[pos], tag_weights)
+                    if value > 0:
+                        own[pos] = (value, because)
+
+
+def _best(keyed: list[_K], limit: int) -> list[_K]:
+    """The ``limit`` smallest of ``keyed`` (all distinct), in order: a sort of a few, a heap of
+    many."""
+    if len(keyed) <= 4 * limit:
+        keyed.sort()
+        return keyed[:limit]
+    return heapq.nsmallest(limit, keyed)
 
 
 def _fallback(
@@ -143,7 +197,7 @@ def _fallback(
     """Popular items, then the catalogue's own order, after what the strategies found."""
     if need <= 0:
         return []
-    taken = {pos for _, pos, _, _ in ranked}
+    taken = set(map(_POSITION, ranked))
     out: list[Ranked] = []
     top = liked[0][1] if liked else 1.0
     for pos, value in liked:
@@ -172,15 +226,16 @@ def _surprises(
 ) -> list[Ranked]:
     if not tags:  # nothing known about the visitor: nothing to differ from
         return []
-    page = signals.current or ""  # the pick is per visitor, day and page; the count per day
     count = serendipity.how_many(spec.items, spec.serendipity, signals.visitor, signals.now)
-    top = {tag for tag, _ in tags[:TOP_FOR_SURPRISE]}
+    if count <= 0:
+        return []
+    page = signals.current or ""  # the pick is per visitor, day and page; the count per day
     positions = serendipity.draw(
         catalog,
         count,
-        top,
+        frozenset(dict(tags[:TOP_FOR_SURPRISE])),  # the top tags
         allowed,
-        {pos for _, pos, _, _ in main},
+        set(map(_POSITION, main)),
         liked,
         signals.visitor,
         signals.now,

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Collection
 
 from omotenashi.recommend.catalog import Catalog, Item
-from omotenashi.recommend.strategies import Allowed
+from omotenashi.recommend.strategies import Allowed, set_bits
 
 DAY = 86400
 PROBES = 64  # random looks into the catalogue when no popular item is different enough
@@ -62,26 +62,83 @@ def draw(
     if count <= 0 or not top:
         return []
     items = catalog.items
-    seen = set(taken)
-
-    def fits(pos: int) -> bool:
-        item = items[pos]
-        return pos not in seen and allowed.allows(item) and different(item, top)
-
+    tops = top if isinstance(top, (set, frozenset)) else set(top)
     base = _seed(visitor, now, "pick", page) & 0xFFFFFFFF
-
-    def rank(pos: int, weight: float = 1.0) -> float:  # its own stable place today
-        u = (zlib.crc32(items[pos].id.encode(), base) + 1) / 2**32  # in (0, 1]
-        return -math.log(u) / weight  # smallest first: a draw in proportion to the weight
-
+    if len(items) <= PROBES and len(catalog.position) == len(items):  # small, ids distinct
+        return _draw_small(catalog, count, tops, allowed, taken, liked, base)
+    seen = set(taken)
+    blocked, skip = allowed.blocked_ids, allowed.skip_unavailable
+    # each candidate that fits (not taken, allowed, sharing no tag with ``top``) with its
+    # stable place today, -ln(u) / weight for u from a hash of its id (smallest first: a draw
+    # in proportion to the weight), and its order among the candidates (equal places keep it)
     best = liked[0][1] if liked else 1.0
-    pool = {pos: w for pos, score in liked if (w := score / best) > 0 and fits(pos)}
-    out = sorted(pool, key=lambda pos: rank(pos, pool[pos]))[:count]
-    seen.update(out)
-    if len(out) < count and items:
-        looks = _looks(len(items), visitor, now, page)  # the same looks all day
-        out += sorted((pos for pos in looks if fits(pos)), key=rank)[: count - len(out)]
+    drawn: list[tuple[float, int, int]] = []
+    for pos, score in liked:
+        w = score / best
+        if w > 0 and pos not in seen:
+            item = items[pos]
+            if item.id not in blocked and (item.available or not skip):
+                if tops.isdisjoint(item.tags):
+                    u = (zlib.crc32(item.id.encode(), base) + 1) / 2**32  # in (0, 1]
+                    drawn.append((-math.log(u) / w, len(drawn), pos))
+    out = _first(drawn, count)
+    if len(out) < count:
+        seen.update(out)
+        drawn = []
+        for pos in _looks(len(items), visitor, now, page):  # the same looks all day
+            if pos not in seen:
+                item = items[pos]
+                if item.id not in blocked and (item.available or not skip):
+                    if tops.isdisjoint(item.tags):
+                        u = (zlib.crc32(item.id.encode(), base) + 1) / 2**32
+                        drawn.append((-math.log(u) / 1.0, len(drawn), pos))
+        out += _first(drawn, count - len(out))
     return out
+
+
+def _draw_small(
+    catalog: Catalog,
+    count: int,
+    top: Collection[str],
+    allowed: Allowed,
+    taken: Collection[int],
+    liked: list[tuple[int, float]],
+    base: int,
+) -> list[int]:
+    """:func:`draw` in a catalogue of at most :data:`PROBES` items (every one is looked at),
+    with distinct ids: what fits is a bitset (Allowed.build's ``blocked`` is then exactly the
+    items it does not allow)."""
+    items = catalog.items
+    fit = ((1 << len(items)) - 1) & ~allowed.blocked
+    for tag in top:
+        fit &= ~catalog.tag_mask.get(tag, 0)
+    for pos in taken:
+        fit &= ~(1 << pos)
+    best = liked[0][1] if liked else 1.0
+    drawn: list[tuple[float, int, int]] = []
+    for pos, score in liked:
+        w = score / best
+        if w > 0 and fit >> pos & 1:
+            u = (zlib.crc32(items[pos].id.encode(), base) + 1) / 2**32
+            drawn.append((-math.log(u) / w, len(drawn), pos))
+    out = _first(drawn, count)
+    if len(out) < count:
+        for pos in out:
+            fit &= ~(1 << pos)
+        drawn = []
+        for pos in set_bits(fit, len(items)):  # in catalogue order, as the looks go
+            u = (zlib.crc32(items[pos].id.encode(), base) + 1) / 2**32
+            drawn.append((-math.log(u) / 1.0, len(drawn), pos))
+        out += _first(drawn, count - len(out))
+    return out
+
+
+def _first(drawn: list[tuple[float, int, int]], count: int) -> list[int]:
+    """The positions of the ``count`` first of ``drawn`` (place, order, position)."""
+    if count == 1:
+        return [min(drawn)[2]] if drawn else []
+    drawn.sort()
+    return [pos for _, _, pos in drawn[:count]]
 
 
 def _looks(n: int, visitor: str, now: float, page: str) -> Collection[int]:

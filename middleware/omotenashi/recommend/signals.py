@@ -74,3 +74,14 @@ class Pick:
             "reason": self.reason,
             "source": self.source,
         }
+
+
+_new = object.__new__
+
+
+def pick(item: Item, source: Source, reason: str, score: float, because: str | None = None) -> Pick:
+    """``Pick(item, source, reason, score, because)``, its fields set at once (its frozen
+    ``__init__`` sets each through ``object.__setattr__``: a fifth of ranking's picks' cost)."""
+    made = _new(Pick)
+    made.__dict__.update(item=item, source=source, reason=reason, score=score, because=because)
+    return made

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
-from omotenashi.recommend.catalog import Catalog, Item
+from omotenashi.recommend.catalog import Catalog, Item, Liked
 from omotenashi.recommend.signals import Signals
 
 Scored = dict[int, tuple[float, str | None]]
@@ -18,6 +19,7 @@ Scored = dict[int, tuple[float, str | None]]
 TOP_INTERESTS = 6  # interests beyond the visitor's top six add little and cost 2^k parts
 SEED_HALF_LIFE = 7 * 86400.0  # a view a week ago seeds also-viewed at half the weight
 RECENT_HALF_LIFE = 86400.0  # recently viewed: yesterday's view counts half of today's
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,7 +60,8 @@ def top_tags(catalog: Catalog, interests: Mapping[str, float]) -> list[tuple[str
     """
     spec = catalog.specificity
     known = [(t, w * spec[t]) for t, w in interests.items() if w > 0 and t in spec]
-    known.sort(key=lambda tw: (-tw[1], tw[0]))
+    known.sort(key=_FIRST)  # strongest first, equal ones by tag (stable sorts)
+    known.sort(key=_SECOND, reverse=True)
     return known[:TOP_INTERESTS]
 
 
@@ -86,7 +89,7 @@ def interests(
     The items carrying any of the visitor's top tags are split, one tag at a time, into parts
     that match the same subset of tags (at most 2^k parts, only non-empty ones kept); a
     part's items share one score. Parts are taken best first; inside a part, popular items
-    come first, then catalogue order.
+    come first, then catalogue order (what the dict holds; its order means nothing).
     """
     if not tags:
         return {}
@@ -96,6 +99,8 @@ def interests(
     union &= ~allowed.blocked
     if not union:
         return {}
+    if union.bit_count() <= limit:  # every item it reaches is in (which come first plays no
+        return _every_one(catalog, tags, union)  # part, nor does the order of the dict)
     parts: list[tuple[float, int, int]] = [(0.0, len(tags), union)]  # score, best tag, mask
     for index, (tag, weight) in enumerate(tags):
         tag_mask = catalog.tag_mask[tag]
@@ -109,22 +114,49 @@ def interests(
             else:
                 refined.append((score, best, mask))
         parts = refined
-    parts.sort(key=lambda p: (-p[0], p[1]))
-    popular_mask = catalog.mask_of(catalog.items[p].id for p, _ in liked)
+    parts.sort(key=_SECOND)  # by score, best first, then by the best tag (stable sorts:
+    parts.sort(key=_FIRST, reverse=True)  # equal parts keep their order)
+    known = catalog.liked[0]
+    if known is None or known.pairs is not liked:  # (not the catalogue's popular items)
+        first: dict[int, int] = {}  # position → its place in ``liked``
+        for i, (pos, _) in enumerate(liked):
+            first.setdefault(pos, i)
+        known = Liked({}, liked, catalog.mask_of(catalog.items[p].id for p, _ in liked), first)
+    place = known.place
     out: Scored = {}
     for score, best, mask in parts:
         if len(out) >= limit:
             break
-        because = tags[best][0]
-        hot = mask & popular_mask
-        if hot:
-            hot_positions = set(set_bits(hot, len(liked)))
-            for pos, _ in liked:
-                if pos in hot_positions and len(out) < limit:
-                    out[pos] = (score, because)
+        entry = (score, tags[best][0])  # (one tuple for the part's items)
+        hot = mask & known.mask
+        if hot:  # the popular ones first, most popular first
+            hot_positions = [pos for pos in set_bits(hot, len(liked)) if pos in place]
+            hot_positions.sort(key=place.__getitem__)
+            for pos in hot_positions[: limit - len(out)]:
+                out[pos] = entry
         for pos in set_bits(mask ^ hot, limit - len(out)):
-            out[pos] = (score, because)
+            out[pos] = entry
     return out
+
+
+def _every_one(catalog: Catalog, tags: list[tuple[str, float]], union: int) -> Scored:
+    """:func:`interests` of every item in ``union``: each item's score adds the weights of its
+    tags in the order of ``tags`` from 0.0, as its part's does (the same float), and names the
+    first of them."""
+    sums: dict[int, float] = {}
+    first: dict[int, str] = {}
+    for tag, weight in tags:
+        mask = catalog.tag_mask[tag] & union
+        while mask:  # (set_bits, inline)
+            low = mask & -mask
+            pos = low.bit_length() - 1
+            mask ^= low
+            if pos in sums:
+                sums[pos] += weight
+            else:
+                sums[pos] = 0.0 + weight
+                first[pos] = tag
+    return {pos: (score, first[pos]) for pos, score in sums.items()}
 
 
 def seed_weights(signals: Signals) -> dict[str, float]:
@@ -140,7 +172,11 @@ def seed_weights(signals: Signals) -> dict[str, float]:
 def also_viewed(catalog: Catalog, signals: Signals, allowed: Allowed) -> Scored:
     """Items viewed together with what this visitor viewed (co-views learned from everyone);
     only catalogue items seed, so every reason names an item by its title."""
+    if not signals.co_views:
+        return {}
     seeds = seed_weights(signals)
+    blocked, skip = allowed.blocked_ids, allowed.skip_unavailable
+    position, items = catalog.position, catalog.items
     totals: dict[int, float] = {}
     best: dict[int, tuple[float, str]] = {}
     for seed, neighbours in signals.co_views.items():
@@ -151,8 +187,11 @@ def also_viewed(catalog: Catalog, signals: Signals, allowed: Allowed) -> Scored:
         if top <= 0:
             continue
         for other, value in neighbours.items():
-            pos = catalog.position.get(other)
-            if pos is None or value <= 0 or not allowed.allows(catalog.items[pos]):
+            pos = position.get(other)
+            if pos is None or value <= 0:
+                continue
+            item = items[pos]
+            if item.id in blocked or not (item.available or not skip):  # Allowed.allows
                 continue
             part = weight * (value / top)
             if part <= 0:  # underflow: too faint to count
@@ -165,19 +204,37 @@ def also_viewed(catalog: Catalog, signals: Signals, allowed: Allowed) -> Scored:
 
 def ranked_popular(catalog: Catalog, signals: Signals) -> list[tuple[int, float]]:
     """``(position, score)`` of the popular items in the catalogue, most popular first."""
+    return liked_of(catalog, signals.popular).pairs
+
+
+def liked_of(catalog: Catalog, popular: Mapping[str, float]) -> Liked:
+    """The popular items ranked, as the catalogue last had them for equal scores (the same
+    for every visitor until the popular items are read again), or worked out now."""
+    known = catalog.liked[0]
+    if known is not None and known.scores == popular:
+        return known
+    position = catalog.position
     pairs = [
         (pos, score)
-        for item_id, score in signals.popular.items()
-        if score > 0 and (pos := catalog.position.get(item_id)) is not None
+        for item_id, score in popular.items()
+        if score > 0 and (pos := position.get(item_id)) is not None
     ]
-    pairs.sort(key=lambda ps: (-ps[1], ps[0]))
-    return pairs
+    pairs.sort(key=_FIRST)  # most popular first, equal ones in catalogue order (stable sorts)
+    pairs.sort(key=_SECOND, reverse=True)
+    mask = catalog.mask_at(pos for pos, _ in pairs)
+    liked = Liked(dict(popular), pairs, mask, {pos: i for i, (pos, _) in enumerate(pairs)})
+    catalog.liked[0] = liked
+    return liked
 
 
 def popular(catalog: Catalog, liked: list[tuple[int, float]], allowed: Allowed) -> Scored:
     """Items many visitors viewed lately (scores decayed in the store)."""
-    items = catalog.items
-    return {pos: (score, None) for pos, score in liked if allowed.allows(items[pos])}
+    items, blocked, skip = catalog.items, allowed.blocked_ids, allowed.skip_unavailable
+    return {
+        pos: (score, None)
+        for pos, score in liked
+        if (item := items[pos]).id not in blocked and (item.available or not skip)
+    }
 
 
 def recently_viewed(catalog: Catalog, signals: Signals, allowed: Allowed) -> Scored:
