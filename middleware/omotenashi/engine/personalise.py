@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from omotenashi.engine.decide import Decision, decide, new_decision
@@ -41,6 +41,8 @@ from omotenashi.engine.render import render, render_items
 from omotenashi.engine.restraint import Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError, SnippetError
+from omotenashi.recommend.signals import Pick
+from omotenashi.rules.recommend import Exclusion
 
 NO_DISCLOSURE = Disclosure()
 # characters: content up to this long is checked once per place (what is kept for it: 512
@@ -80,8 +82,8 @@ def _content(
         picks = recommender.items(rule) if recommender is not None else []
         if not picks:
             return None
-        values = {**rule.with_, "items": [p.as_dict() for p in picks]}
         key = tuple((p.item, p.reason, p.source) for p in picks)
+        values = partial(_values, rule.with_, picks)  # (a rendered list kept: none needed)
         return render_items(decision.rule.template, values, visitor, rule, key), attrs
     if rule.hide:
         attrs["hidden"] = "hidden"
@@ -93,6 +95,11 @@ def _content(
     template = decision.rule.template
     assert template is not None
     return render(template, rule.with_, visitor), attrs
+
+
+def _values(given: Mapping[str, Any], picks: list[Pick]) -> dict[str, Any]:
+    """A recommendation snippet's values: the rule's ``with:`` and the items picked."""
+    return {**given, "items": [p.as_dict() for p in picks]}
 
 
 def personalise(
@@ -112,24 +119,37 @@ def personalise(
     if not found.slots and not found.matches:
         return Outcome(page, skipped=_skipped(found))
     by_name: dict[str, list[Target]] = {}
-    for slot in found.slots:
-        if not slot.opt_out and slot.name is not None:
-            by_name.setdefault(slot.name, []).append(slot)
-    for text, matched in found.matches.items():
-        here = [t for t in matched if not t.opt_out]
-        if here:
-            by_name[text] = here  # a selector never looks like a slot name ('[', '.', '#' ...)
-    present = frozenset(found.matches)
     # targets that are all void (<img>, <input> ...): a rule that fills content cannot win them,
     # so a lower rule that sets attributes there still can; nor can a text rule win table parts
-    # (<tr>, <tbody> ...), whose text a browser moves out of the table
+    # (<tr>, <tbody> ...), whose text a browser moves out of the table (both worked out as the
+    # targets are gathered: a name leaves a set at its first target that is not such)
     void: set[str] = set()
     tables: set[str] = set()
-    for name, targets in by_name.items():
-        if all(t.void for t in targets):
-            void.add(name)
-        elif all(t.tag in TABLE_SLOTS for t in targets):
-            tables.add(name)
+    for slot in found.slots:
+        if not slot.opt_out and (name := slot.name) is not None:
+            if name in by_name:
+                by_name[name].append(slot)
+                if not slot.void:
+                    void.discard(name)
+                if slot.tag not in TABLE_SLOTS:
+                    tables.discard(name)
+            else:
+                by_name[name] = [slot]
+                if slot.void:
+                    void.add(name)
+                if slot.tag in TABLE_SLOTS:
+                    tables.add(name)
+    for text, matched in found.matches.items():
+        here = [t for t in matched if not t.opt_out]
+        if here:  # a selector never looks like a slot name ('[', '.', '#' ...)
+            by_name[text] = here
+            void.discard(text)
+            tables.discard(text)
+            if all(t.void for t in here):
+                void.add(text)
+            elif all(t.tag in TABLE_SLOTS for t in here):
+                tables.add(text)
+    present = frozenset(found.matches)
     t0 = time.perf_counter()
     if restraint is not None:
         decisions = restraint.choose(
@@ -147,6 +167,7 @@ def personalise(
     noteless: set[str] = set()  # blocks none of whose elements may hold their "i" here
     bare: Disclosure | None = None  # the note without its own form, made when first needed
     left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
+    told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
     for decision in decisions:
         try:
             content = _content(decision, visitor, recommender)
@@ -198,19 +219,20 @@ def personalise(
                 d = disclosure
                 if level == NOTE_BARE:  # a page's own form is open there: the note without
                     bare = d = bare or replace(disclosure, dismiss=False)  # its own form
-                why = (
-                    ""
-                    if level == NOTE_NONE
-                    else note(
+                if level != NOTE_NONE:
+                    if recommender is not None:  # (asked once: the panel says the same)
+                        told[decision.id] = asked = _asked(recommender, decision.id)
+                    else:
+                        asked = _NOT_ASKED
+                    why = note(
                         decision,
                         d,
-                        recommender.reasons(decision.id) if recommender else (),
+                        asked[0],
                         names[decision.id],
                         back=_element_id(targets[0]),
-                        personal=recommender.personal(decision.id) if recommender else True,
-                        left=recommender.left_out(decision.id) if recommender else (),
+                        personal=asked[1],
+                        left=asked[2],
                     )
-                )
                 disclose = not why
             if why and inside and inner is not None:
                 edits.append(new_edit(slot, inner + why, attrs))
@@ -228,12 +250,34 @@ def personalise(
     want = disclosure.panel or any(d.id in noteless for d in applied)
     at = _panel_at(page, len(out), found, edits) if want and applied else None
     if at is not None:
-        items = {d.id: recommender.reasons(d.id) for d in applied} if recommender else {}
-        mine = {d.id: recommender.personal(d.id) for d in applied} if recommender else {}
-        left = {d.id: recommender.left_out(d.id) for d in applied} if recommender else {}
+        items: dict[str, list[str]] = {}
+        mine: dict[str, bool] = {}
+        left: dict[str, tuple[Exclusion, ...]] = {}
+        if recommender is not None:
+            for shown_here in applied:
+                rule_id = shown_here.id
+                asked = told.get(rule_id) or _asked(recommender, rule_id)
+                items[rule_id], mine[rule_id], left[rule_id] = asked
         out = out[:at] + panel(applied, disclosure, items, mine, left) + out[at:]
     timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
     return Outcome(out, applied, problems, timings, _skipped(found) + left_out)
+
+
+# what a recommendation's note and the panel say of it: its items' reasons, whether any is
+# there because of the visitor, and which of their own filters took items out
+Asked = tuple[list[str], bool, tuple[Exclusion, ...]]
+_NOT_ASKED: Asked = ([], True, ())  # no recommender (never changed: the note copies the list)
+_NOTHING_PICKED: Asked = ([], False, ())  # what the recommender says of a rule it picked none for
+
+
+def _asked(recommender: Recommender, rule_id: str) -> Asked:
+    if rule_id not in recommender.picks:  # (not a recommendation: the answers are known)
+        return _NOTHING_PICKED
+    return (
+        recommender.reasons(rule_id),
+        recommender.personal(rule_id),
+        recommender.left_out(rule_id),
+    )
 
 
 def _reasoned(

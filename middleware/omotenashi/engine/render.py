@@ -7,7 +7,7 @@ import logging
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, nodes
@@ -189,7 +189,7 @@ _KEEP = 2048
 
 def render_items(
     template: Template,
-    values: Mapping[str, Any],
+    values: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     visitor: Mapping[str, Any],
     owner: object,
     key: Hashable,
@@ -197,9 +197,10 @@ def render_items(
     """:func:`render` for a snippet whose values are ``owner``'s (a rule's ``with:``) and
     what ``key`` sums up (the items picked, with their reasons). When the snippet does not
     look at the visitor, the same owner and key give the same output: it is rendered once
-    and kept (bounded; a reloaded rule is a new owner)."""
+    and kept (bounded; a reloaded rule is a new owner). ``values`` may be a function that
+    makes them, called only when the snippet is rendered."""
     if not _repeatable(template):  # |random, lipsum(): a new draw for every page
-        return render(template, values, visitor)
+        return render(template, values() if callable(values) else values, visitor)
     cache_key = (template, key)
     with _RENDERED_LOCK:
         known = _RENDERED.get(cache_key)
@@ -211,7 +212,7 @@ def render_items(
     watched = _Watched(visitor)
     found = None
     try:
-        out = render(template, values, watched)
+        out = render(template, values() if callable(values) else values, watched)
     except BrokenMarkup as exc:
         out, found = exc.output, exc.found
     if not watched.looked:

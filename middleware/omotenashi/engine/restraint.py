@@ -309,14 +309,26 @@ class Restraint:
     def _intent_losers(self, decisions: list[Decision]) -> set[str]:
         """Rules past the per-intent budget: forced rules count first and never lose, then the
         highest priorities win, then page order."""
+        budget = self.cfg.intent_budget
+        about: list[Decision] = []
         seen: dict[str, int] = {}
-        losers: set[str] = set()
-        for _, decision in self._ranked(decisions):
+        over = False
+        for decision in decisions:
             intent = decision.rule.rule.intent
             if intent is not None:
-                seen[intent] = seen.get(intent, 0) + 1
-                if seen[intent] > self.cfg.intent_budget and decision.id not in self.forced:
-                    losers.add(decision.id)
+                about.append(decision)
+                seen[intent] = count = seen.get(intent, 0) + 1
+                over = over or count > budget
+        losers: set[str] = set()
+        if not over:  # (most pages: ranked only when some intent is over its budget)
+            return losers
+        seen.clear()
+        for _, decision in self._ranked(about):  # (in the same order among themselves)
+            intent = decision.rule.rule.intent
+            assert intent is not None
+            seen[intent] = seen.get(intent, 0) + 1
+            if seen[intent] > budget and decision.id not in self.forced:
+                losers.add(decision.id)
         return losers
 
     def _ranked(self, decisions: list[Decision]) -> list[tuple[int, Decision]]:
