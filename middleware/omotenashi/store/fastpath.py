@@ -26,7 +26,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store.pipeline import AutoPipeline, PipelineError, Script, fast_url
 from omotenashi.store.stats import record_call
-from omotenashi.store.writer import Item, Writer
+from omotenashi.store.writer import Item, Then, Writer
 
 # How long the writes' connection may go unanswered before it counts as dead: a failover holds
 # writes for seconds, and they are applied when it ends (the reads, on their own connection,
@@ -187,11 +187,16 @@ class FastPath:
         return await self.record_script.settle(self.wpipe, future, keys, args)
 
     def add_nowait(
-        self, keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None = None
-    ) -> asyncio.Future[Any] | None:
+        self,
+        keys: list[str],
+        arg: str,
+        stats: Mapping[tuple[str, str], int] | None,
+        then: Then,
+    ) -> bool:
         """:meth:`add` without waiting (connected only): the record is in the write queue when
-        this returns; its reply's future, or None when the queue is full."""
-        return self.writer.submit((*record_call(keys, arg, stats, self.cfg), ()))
+        this returns, and ``then`` is called with its reply's future once that is done;
+        False when the queue is full (``then`` is never called)."""
+        return self.writer.submit_then((*record_call(keys, arg, stats, self.cfg), ()), then)
 
     def _send(self, items: Sequence[Item]) -> list[asyncio.Future[Any]]:
         wpipe = self.wpipe

@@ -67,6 +67,8 @@ class Recs:
         self.prefix = prefix
         self.popular_cache = popular_cache  # seconds (0: read on every request)
         self._popular: tuple[float, dict[str, float]] | None = None
+        # what a request that read nothing shared gets: one per popular read, not per request
+        self._none: tuple[tuple[float, dict[str, float]] | None, Shared] = (None, Shared())
 
     def popular_key(self) -> str:
         return f"{self.prefix}:rec:pop"
@@ -98,6 +100,13 @@ class Recs:
         self, kinds: list[str], replies: list[Any], current: str | None, now: float | None = None
     ) -> Shared:
         """The replies as weights, keeping only members with enough support (coview.py)."""
+        if not kinds and not replies:  # nothing read: the cached popular items (frozen)
+            popular, none = self._none
+            if popular is not self._popular:
+                popular = self._popular
+                none = Shared(popular=popular[1] if popular else {}, co_views={})
+                self._none = popular, none
+            return none
         now = time.time() if now is None else now
         co: dict[str, dict[str, float]] = {}
         for kind, reply in zip(kinds, replies, strict=True):

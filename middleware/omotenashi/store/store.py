@@ -278,11 +278,6 @@ class Store:
         assert fast is not None
         keys, arg = self._record_arg(pid, change, half_life)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        sent = fast.add_nowait(keys, arg, change.stats)
-        if sent is None:  # full (counted as record_dropped by the queue)
-            done.set_result(None)
-            return done
-        t0 = time.perf_counter()
 
         def settled(reply: asyncio.Future[Any]) -> None:
             exc = None if reply.cancelled() else reply.exception()
@@ -299,7 +294,10 @@ class Store:
                 self.metrics.inc("record_error")
             done.set_result(None)
 
-        sent.add_done_callback(settled)
+        if not fast.add_nowait(keys, arg, change.stats, settled):  # full: counted as
+            done.set_result(None)  # record_dropped by the queue
+            return done
+        t0 = time.perf_counter()
         return done
 
     async def _by_text(

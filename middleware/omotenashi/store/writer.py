@@ -24,6 +24,8 @@ from omotenashi.metrics import Metrics
 # keys and args of one record script call, and other commands sent with it
 Item = tuple[list[str], list[str], Sequence[tuple[str | int, ...]]]
 Sender = Callable[[Sequence[Item]], list["asyncio.Future[Any]"]]
+# what a record submitted with a callback is told: its reply's future, once done
+Then = Callable[["asyncio.Future[Any]"], None]
 
 
 class Writer:
@@ -35,11 +37,16 @@ class Writer:
         self.size = size
         self.limit = limit
         self.metrics = metrics
-        self.queue: list[tuple[Item, asyncio.Future[Any]]] = []
+        self.queue: list[tuple[Item, asyncio.Future[Any] | Then]] = []
         self.in_flight = 0
         self.batches = 0  # flushes so far, and the records they carried (records / batches:
         self.written = 0  # how many page views share one write)
+        # One timer, not one per batch: a flush leaves it running, and when it goes off it
+        # flushes only a queue that is due by then (its first record waited ``interval``),
+        # else it is set again for when that queue is due.
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when the timer goes off (the loop's clock)
+        self._due = 0.0  # when the queue's first record has waited ``interval``
         self._sent: set[asyncio.Future[Any]] = set()
         try:  # read when scraped: no cost per record
             Gauge(
@@ -60,37 +67,79 @@ class Writer:
         if self.pending >= self.limit:
             self.metrics.inc("record_dropped")
             return None
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self.queue.append((item, future))
-        if len(self.queue) >= self.size or self.interval <= 0:
-            self.flush()
-        elif self._timer is None:
-            self._timer = loop.call_later(self.interval, self.flush)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue(item, future)
         return future
+
+    def submit_then(self, item: Item, then: Then) -> bool:
+        """:meth:`submit` without a future of its own: ``then`` is called with the reply's
+        future once it is done (or with a failed one: the batch was refused). False: dropped
+        (full; ``then`` is never called)."""
+        if self.pending >= self.limit:
+            self.metrics.inc("record_dropped")
+            return False
+        self._queue(item, then)
+        return True
+
+    def _queue(self, item: Item, waiter: asyncio.Future[Any] | Then) -> None:
+        queue = self.queue
+        queue.append((item, waiter))
+        if len(queue) >= self.size or self.interval <= 0:
+            self.flush()
+        elif len(queue) == 1:  # the first record waiting: the queue is due one interval on
+            loop = asyncio.get_running_loop()
+            self._due = due = loop.time() + self.interval
+            if self._timer is None:
+                self._timer_at = due
+                self._timer = loop.call_at(due, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if not self.queue:
+            return
+        if self._due > self._timer_at:  # emptied since, and filled again: not due yet
+            self._timer_at = self._due
+            self._timer = asyncio.get_running_loop().call_at(self._due, self._tick)
+            return
+        self.flush()
 
     def flush(self) -> None:
         """Send everything queued now (their replies come later)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        batch, self.queue = self.queue, []
+        batch = self.queue
         if not batch:
             return
+        self.queue = []
         try:
             sent = self.send([item for item, _ in batch])
         except Exception as exc:  # the connection refused the batch: every record failed
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            for _, waiter in batch:
+                if isinstance(waiter, asyncio.Future):
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+                else:  # told as a reply would be: from the loop, not from inside this call
+                    failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                    failed.set_exception(exc)
+                    failed.add_done_callback(waiter)
             return
         self.in_flight += len(sent)
         self.batches, self.written = self.batches + 1, self.written + len(sent)
-        for (_, future), reply in zip(batch, sent, strict=True):
-            self._sent.add(reply)
-            reply.add_done_callback(self._settled(future))
+        add, settled, then = self._sent.add, self._settled, self._then
+        for (_, waiter), reply in zip(batch, sent, strict=True):
+            add(reply)
+            if isinstance(waiter, asyncio.Future):
+                reply.add_done_callback(settled(waiter))
+            else:
+                reply.add_done_callback(then(waiter))
 
-    def _settled(self, future: asyncio.Future[Any]) -> Callable[[asyncio.Future[Any]], None]:
+    def _then(self, then: Then) -> Then:
+        def done(reply: asyncio.Future[Any]) -> None:
+            self._sent.discard(reply)
+            self.in_flight -= 1
+            then(reply)
+
+        return done
+
+    def _settled(self, future: asyncio.Future[Any]) -> Then:
         def done(reply: asyncio.Future[Any]) -> None:
             self._sent.discard(reply)
             self.in_flight -= 1
