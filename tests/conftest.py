@@ -192,9 +192,11 @@ def page_words(page: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
 
 
-async def asgi_get(app: Any, path: str, accept: str = "text/html") -> list[dict[str, Any]]:
+async def asgi_get(
+    app: Any, path: str, accept: str = "text/html", headers: list[tuple[bytes, bytes]] | None = None
+) -> list[dict[str, Any]]:
     """What ``app`` sends for a GET of ``path``, handed over as written (not decoded, as some
-    servers and proxies do)."""
+    servers and proxies do); ``headers``, when given, exactly as sent (names as written)."""
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -206,7 +208,9 @@ async def asgi_get(app: Any, path: str, accept: str = "text/html") -> list[dict[
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
         "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "root_path": "", "headers": [(b"host", b"shop.test"), (b"accept", accept.encode())],
+        "root_path": "",
+        "headers": [(b"host", b"shop.test"), (b"accept", accept.encode())] if headers is None
+        else headers,
         "client": ("127.0.0.1", 1), "server": ("shop.test", 80),
     }  # fmt: skip
     await app(scope, receive, send)

@@ -19,7 +19,7 @@ from omotenashi.store import pieces
 from omotenashi.store.pieces import HASHED, MARK, NAME
 from omotenashi.store.replies import profile_from_reply
 
-from .conftest import page_app
+from .conftest import asgi_get, page_app
 
 F = 1_700_000_000.0
 PAGE = '<!doctype html><html><body><h1 data-omo-slot="hero">Hello</h1></body></html>'
@@ -83,29 +83,6 @@ def test_the_names_kept_stay_bounded() -> None:
     assert long not in arrival._NAMES
 
 
-async def call(app: Any, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
-    """One GET of "/" straight through ASGI (header names exactly as given)."""
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/",
-        "query_string": b"",
-        "root_path": "",
-        "scheme": "http",
-        "headers": headers,
-    }
-    await app(scope, receive, send)
-    return scope
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("extra", "kept"),
@@ -137,7 +114,7 @@ async def test_a_page_requests_validators_are_dropped_whatever_their_case(
         await inner(scope, receive, send)
 
     mw = Omotenashi(app, settings=make_settings(RULES))
-    await call(mw, [(b"host", b"shop.example"), *extra])
+    await asgi_get(mw, "/", headers=[(b"host", b"shop.example"), *extra])
     await mw.shutdown()
     assert seen == [[b"host", *kept]]
 
