@@ -82,7 +82,7 @@ CO_HALF_LIFE = 30 * 86400.0
 POPULAR_KEEP = 1000
 CO_KEEP = 50
 # A visitor's own pairs: 10 per seed, the best 50 (bench/recommend_eval.py's "pairs as stored":
-# hit-rate@3 within half a point of 20 and 100, at half the visitor's Redis memory for them)
+# hit-rate@3 no different from 20 and 100 beyond the noise, with at most half the pairs)
 ALSO_KEEP = 50
 SEED_NEIGHBOURS = 10
 RECENT = 10
