@@ -182,6 +182,7 @@ def _demo(url: str, fresh: float):  # type: ignore[no-untyped-def]
     ],
     ids=["first-visit", "gpc", "fresh"],
 )
+@pytest.mark.usefixtures("omotenashi_redis")  # an empty database: no other test's popular items
 async def test_the_demo_home_page_panel_is_true_of_the_visitor(
     omotenashi_redis_url: str, fresh: float, headers: dict[str, str], later: list[str]
 ) -> None:
@@ -215,6 +216,7 @@ async def test_the_demo_home_page_panel_is_true_of_the_visitor(
     ],
     ids=["viewed", "cart", "both"],
 )
+@pytest.mark.usefixtures("omotenashi_redis")  # an empty database: no other test's popular items
 async def test_a_fresh_view_says_what_the_visitors_own_filters_left_out(
     omotenashi_redis_url: str, posts: list[str], gets: list[str], left: str
 ) -> None:
