@@ -22,10 +22,10 @@ from omotenashi.engine.html import Edit, scan
 from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.personalise import _element_id
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.quick import quick as build
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.engine.understand import Visit
+from omotenashi.quick import quick as build
 from omotenashi.recommend.signals import Shared
 from omotenashi.rules.model import Rule
 

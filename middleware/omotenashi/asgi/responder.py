@@ -27,13 +27,13 @@ from omotenashi.engine.page import (
     can_personalise,
     head_headers,
 )
-from omotenashi.engine.quick import quick
 from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PageRefused, StoreError
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
+from omotenashi.quick import quick
 from omotenashi.recommend.coview import Learning, learn_from_view
 from omotenashi.store.store import Store
 

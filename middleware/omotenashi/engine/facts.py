@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from omotenashi.engine.quick import quick
+from omotenashi.quick import quick
 
 # What rules may read of a query string: its first 8 KiB and 100 parameters (parsing stays
 # cheap and bounded: 8 KiB of "a=1&a=1..." took 1.2 ms to parse whole).

@@ -18,8 +18,8 @@ from omotenashi.engine.flash import Flash
 from omotenashi.engine.html.tokens import ATTRS, attrs, quote_left_open, raw_text_end
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
-from omotenashi.engine.quick import quick
 from omotenashi.engine.restraint import Prefs, history_off
+from omotenashi.quick import quick
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RespectSettings
 

@@ -79,8 +79,7 @@ def draw(
             item = items[pos]
             if item.id not in blocked and (item.available or not skip):
                 if tops.isdisjoint(item.tags):
-                    u = (zlib.crc32(item.id.encode(), base) + 1) / 2**32  # in (0, 1]
-                    drawn.append((-math.log(u) / w, len(drawn), pos))
+                    drawn.append((_place(item.id, base, w), len(drawn), pos))
     out = _first(drawn, count)
     if len(out) < count:
         seen.update(out)
@@ -90,8 +89,7 @@ def draw(
                 item = items[pos]
                 if item.id not in blocked and (item.available or not skip):
                     if tops.isdisjoint(item.tags):
-                        u = (zlib.crc32(item.id.encode(), base) + 1) / 2**32
-                        drawn.append((-math.log(u) / 1.0, len(drawn), pos))
+                        drawn.append((_place(item.id, base), len(drawn), pos))
         out += _first(drawn, count - len(out))
     return out
 
@@ -119,18 +117,22 @@ def _draw_small(
     for pos, score in liked:
         w = score / best
         if w > 0 and fit >> pos & 1:
-            u = (zlib.crc32(items[pos].id.encode(), base) + 1) / 2**32
-            drawn.append((-math.log(u) / w, len(drawn), pos))
+            drawn.append((_place(items[pos].id, base, w), len(drawn), pos))
     out = _first(drawn, count)
     if len(out) < count:
         for pos in out:
             fit &= ~(1 << pos)
         drawn = []
         for pos in set_bits(fit, len(items)):  # in catalogue order, as the looks go
-            u = (zlib.crc32(items[pos].id.encode(), base) + 1) / 2**32
-            drawn.append((-math.log(u) / 1.0, len(drawn), pos))
+            drawn.append((_place(items[pos].id, base), len(drawn), pos))
         out += _first(drawn, count - len(out))
     return out
+
+
+def _place(item_id: str, base: int, weight: float = 1.0) -> float:
+    """An item's own stable place today: -ln(u) / weight for u in (0, 1] from a hash of its id
+    (smallest first: a draw in proportion to the weight)."""
+    return -math.log((zlib.crc32(item_id.encode(), base) + 1) / 2**32) / weight
 
 
 def _first(drawn: list[tuple[float, int, int]], count: int) -> list[int]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from omotenashi.quick import quick
 from omotenashi.recommend.catalog import Item
 
 Source = Literal[
@@ -76,12 +77,7 @@ class Pick:
         }
 
 
-_new = object.__new__
-
-
 def pick(item: Item, source: Source, reason: str, score: float, because: str | None = None) -> Pick:
-    """``Pick(item, source, reason, score, because)``, its fields set at once (its frozen
-    ``__init__`` sets each through ``object.__setattr__``: a fifth of ranking's picks' cost)."""
-    made = _new(Pick)
-    made.__dict__.update(item=item, source=source, reason=reason, score=score, because=because)
-    return made
+    """``Pick(item, source, reason, score, because)``, built in one step (omotenashi/quick.py:
+    its frozen ``__init__`` sets each field through ``object.__setattr__``)."""
+    return quick(Pick, item=item, source=source, reason=reason, score=score, because=because)

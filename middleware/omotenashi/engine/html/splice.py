@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..quick import quick
+from omotenashi.quick import quick
+
 from .scanner import Target
 
 _WS = "\t\n\f\r "
