@@ -322,8 +322,6 @@ class Store:
         learn = learning.learn if learning is not None else ""
         keys, arg = self._record_arg(pid, change, half_life, learn)
         if learning is None and self.fast is not None:  # batched, stats too: store/writer.py
-            if self.fast.writer.refuses():  # full: a page view dropped, not a Redis error
-                return
             await self._run(partial(self.fast.add, keys, arg, change.stats), self.cfg.write_timeout)
             return
         if learning is None and not change.stats:

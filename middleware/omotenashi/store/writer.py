@@ -62,14 +62,6 @@ class Writer:
         """Records not yet acknowledged by Redis: what a crash now would lose."""
         return len(self.queue) + self.in_flight
 
-    def refuses(self) -> bool:
-        """The queue is full: a record would be dropped (and is counted so, ``record_dropped``,
-        not as a failed write: nothing was asked of Redis)."""
-        if self.pending < self.limit:
-            return False
-        self.metrics.inc("record_dropped")
-        return True
-
     def submit(self, item: Item) -> asyncio.Future[Any] | None:
         """Queue one record; its future resolves when Redis has it. None: dropped (full)."""
         if self.pending >= self.limit:
