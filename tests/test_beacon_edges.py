@@ -1,9 +1,11 @@
 """The beacon at its edges, against a real Redis: input Redis cannot store (a lone surrogate),
 an error reply from Redis (not an outage: the breaker stays closed), a preview browser, a
-revoked id, and private visitors answered 202 with the reason, with a cookie or without."""
+revoked id, private visitors answered 202 with the reason, with a cookie or without, and a
+full write queue."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -370,3 +372,30 @@ async def test_by_default_a_prerendered_pages_beacon_is_kept(
         ahead = {**JSON, "sec-purpose": "prefetch;prerender"}
         answer = await client.post(BEACON, content='{"name": "video_play"}', headers=ahead)
     assert answer.status_code == 204
+
+
+async def test_a_beacon_the_full_write_queue_refuses_is_told_so_and_counted_once(
+    make_settings: Make, omotenashi_redis: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Events the write queue has no room for: ``202`` "not stored" with the reason, counted
+    once as ``record_dropped`` (not as a failed write, nor logged as Redis failing)."""
+    limits = {"write_batch_interval": 0.3, "write_batch_size": 1000, "write_queue_limit": 1}
+    mw = site(make_settings, redis=limits)
+    async with client_for(mw) as client:
+        await client.get("/")
+        transport = httpx.ASGITransport(app=mw)  # no waiting for writes between requests
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://shop.test", cookies=client.cookies
+        ) as raw:
+            event = '{"name": "video_play"}'
+            answers = await asyncio.gather(
+                *(raw.post(BEACON, content=event, headers=JSON) for _ in range(3))
+            )
+        await mw.drain()
+    assert sorted(a.status_code for a in answers) == [202, 202, 204]
+    refused = [a.json() for a in answers if a.status_code == 202]
+    reason = "too many writes are waiting; try again shortly"
+    assert refused == [{"stored": False, "reason": reason}] * 2
+    assert mw.metrics["record_dropped"] == 2
+    assert mw.metrics["record_error"] == 0 and mw.metrics["redis_error"] == 0
+    assert not [r for r in caplog.records if "Redis failed" in r.getMessage()]

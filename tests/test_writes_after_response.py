@@ -445,3 +445,33 @@ async def test_a_non_html_answer_that_tracked_events_writes_them_once(
         assert (await mw.store.load(ident.vid)).cart == {"kyoto": 2}
     finally:
         await mw.shutdown()
+
+
+async def test_page_views_past_the_queue_limit_are_counted_dropped_not_failed(
+    make_settings: Make, embedded_redis_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full write queue drops a page view and counts it once, as ``record_dropped``: not
+    also as a failed write (``record_error``, ``redis_error``) nor as a failure the breaker
+    logs, since Redis was asked nothing. Also right after startup, before the writes'
+    connection is up."""
+    server = embedded_redis_factory()
+    limits = {"url": server.url, "write_batch_interval": 0.3, "write_batch_size": 1000}
+    settings = make_settings(RULES, SNIPPETS, redis={**limits, "write_queue_limit": 5})
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    await mw.startup()
+    admin = redis.Redis.from_url(server.url)
+    try:
+        await asyncio.gather(*(_visit(mw, 1) for _ in range(8)))  # the first requests
+        await mw.drain()
+        assert admin.dbsize() == 5
+        admin.flushall()
+        for _ in range(12):  # new visitors each: 12 page views against a queue of 5
+            await _visit(mw, 1)
+        await mw.drain()
+        assert mw.metrics["record_dropped"] == 3 + 7
+        assert mw.metrics["record_error"] == 0 and mw.metrics["redis_error"] == 0
+        assert not [r for r in caplog.records if "Redis failed" in r.getMessage()]
+        assert len(admin.keys("omo:{*}:p2")) == 5
+    finally:
+        admin.close()
+        await mw.shutdown()

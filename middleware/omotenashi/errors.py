@@ -80,6 +80,15 @@ class StoreError(OmotenashiError):
     """Redis did not answer in time or answered with an error."""
 
 
+class WriteQueueFull(StoreError):
+    """A page view or events not written: the write queue already holds its limit (Redis was
+    asked nothing; counted as ``record_dropped`` alone, not as a failed write)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"{limit!r} page views and events already wait to be written")
+
+
 class ProfileNotReady(OmotenashiError):
     """The app read ``visitor.profile`` on the event loop before the profile had arrived."""
 

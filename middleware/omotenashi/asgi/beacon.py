@@ -19,7 +19,7 @@ from omotenashi.engine.change import Change, check_storable
 from omotenashi.engine.facts import purpose_tokens
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.understand import Visit, events_change
-from omotenashi.errors import PayloadError, StoreError
+from omotenashi.errors import PayloadError, StoreError, WriteQueueFull
 from omotenashi.rules.goals import Goal
 from omotenashi.settings import Settings
 from omotenashi.store.breaker import refusal, refused
@@ -101,6 +101,8 @@ def store_failed(exc: StoreError) -> dict[str, object]:
     reply: OOM under maxmemory, WRONGTYPE ...) or did not answer (down, breaker open). A fixed
     phrase per kind: the server's own words (key names, memory figures) stay in the log and
     the ``redis_refused`` count (store/store.py), out of a public answer."""
+    if isinstance(exc, WriteQueueFull):  # counted as record_dropped, never asked of Redis
+        return {"stored": False, "reason": "too many writes are waiting; try again shortly"}
     cause = exc.__cause__
     if cause is not None and refused(cause):
         if refusal(cause).startswith("OOM"):

@@ -29,7 +29,7 @@ from omotenashi.engine.page import (
 )
 from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
-from omotenashi.errors import PageRefused, StoreError
+from omotenashi.errors import PageRefused, StoreError, WriteQueueFull
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
@@ -391,8 +391,9 @@ class Responder:
             await tools.store.record(
                 visitor.id, change, self.loaded.journey.half_life, self._learning(change)
             )
-        except StoreError as exc:
-            tools.metrics.inc("record_error")
+        except StoreError as exc:  # a full queue counted its drop itself (record_dropped)
+            if not isinstance(exc, WriteQueueFull):
+                tools.metrics.inc("record_error")
             log.debug("omotenashi: page view not recorded: %s", exc)  # the breaker logs outages
         except Exception:  # the response has gone; never let our failure reach the server
             tools.metrics.inc("record_error")

@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from omotenashi.errors import WriteQueueFull
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store.pipeline import AutoPipeline, PipelineError, Script, fast_url
@@ -182,8 +183,8 @@ class FastPath:
             await self.connect(self.wpipe)
         keys, args = record_call(keys, arg, stats, self.cfg)
         future = self.writer.submit((keys, args, ()))
-        if future is None:
-            raise PipelineError(f"{self.writer.limit} page views already wait to be written")
+        if future is None:  # counted as record_dropped by the queue
+            raise WriteQueueFull(self.writer.limit)
         return await self.record_script.settle(self.wpipe, future, keys, args)
 
     def add_nowait(

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
-from omotenashi.errors import StoreError
+from omotenashi.errors import StoreError, WriteQueueFull
 from omotenashi.ids import is_user_id
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
@@ -151,6 +151,8 @@ class Store:
                         raise
                     self.metrics.inc("redis_retry")
                     result = await op()
+        except WriteQueueFull:  # not sent: a drop (record_dropped), not a failed write
+            raise
         except TimeoutError:
             said = (
                 f"no answer within {timeout}s: Redis slow or unreachable, "
