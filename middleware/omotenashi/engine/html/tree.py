@@ -59,7 +59,11 @@ NOTELESS_NAMES = frozenset(
     "a button label select option optgroup datalist summary h1 h2 h3 h4 h5 h6 audio video "
     "canvas object applet meter progress".split()
 )
+# Names come from the page, and a page may hold names an outsider chose (an app echoing user
+# HTML, a proxied origin): the first KINDS_KEPT distinct names of at most KIND_NAME characters
+# are kept, any other is worked out each time (a few set lookups).
 _KINDS_CACHE: dict[tuple[int, str], tuple[int, ...]] = {}
+KINDS_KEPT, KIND_NAME = 4096, 64
 
 
 class GiveUp(Exception):
@@ -113,7 +117,9 @@ def kinds_of(ns: int, name: str) -> tuple[int, ...]:
         out.append(NOTELESS)
     if not (ns == HTML and name in ("option", "optgroup")):
         out.append(SELECT)
-    found = _KINDS_CACHE[key] = tuple(sorted(out))
+    found = tuple(sorted(out))
+    if len(_KINDS_CACHE) < KINDS_KEPT and len(name) <= KIND_NAME:
+        _KINDS_CACHE[key] = found
     return found
 
 
