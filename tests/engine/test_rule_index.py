@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from omotenashi.engine import ruleindex
 from omotenashi.engine.conditions import Condition, all_hold, compile_when
 from omotenashi.engine.decide import decide, eligible
 from omotenashi.engine.facts import Device, Facts
@@ -145,6 +146,20 @@ def test_lists_are_kept_per_path_only_for_targets_that_name_paths_and_short_path
     ) in keys
     assert not any(len(k) == 4 and k[0] == "s1" for k in keys)  # s1 names no path
     assert not any(len(k) == 4 and len(str(k[3])) > 512 for k in keys)  # a long path: not kept
+
+
+def test_the_paths_lists_are_kept_for_are_bounded_in_characters() -> None:
+    """Paths come from outside: however long (up to MAX_PATH) and many, the characters of
+    those the lists are kept for stay within MAX_PATH_CHARS, and decide's answers are the same."""
+    ruleset = _ruleset([{"path": ["/tours/*"]}], [])
+    index = ruleset.index
+    long = "\U0001f600" * (ruleindex.MAX_PATH - 20)
+    for n in range(ruleindex.MAX_PATH_CHARS // len(long) + 50):
+        path = f"/tours/{n}/{long}"
+        facts = Facts(stage="interest", path=path, now=datetime(2026, 1, 1, tzinfo=UTC))
+        assert [d.id for d in decide(ruleset, facts, ["s0"])] == [_reference(ruleset, facts, "s0")]
+        kept = sum(len(str(k[3])) for k in index._lists if len(k) == 4)
+        assert kept == index._chars <= ruleindex.MAX_PATH_CHARS
 
 
 HOLDS_OR_LEFT_OUT = [

@@ -33,6 +33,9 @@ MAX_LISTS = 50_000  # (target, stage, device[, path]) lists kept; past it the ca
 # rules; past it the cache starts again too.
 MAX_HELD = 1_000_000
 MAX_PATH = 512  # longer paths are filtered for each request, never kept
+# Characters of the paths the lists are kept for, in all (a path is up to 4 bytes a
+# character: ~8 MB); past it the cache starts again too.
+MAX_PATH_CHARS = 2_000_000
 PACE_RULES = 16  # a set being built calls its ``pace`` after this many rules
 
 
@@ -135,6 +138,7 @@ class RuleIndex:
         self._wants: dict[int, frozenset[Want]] = {}  # a gate's needs, as one set (when asked)
         self._lists: dict[tuple[str | None, ...], tuple[tuple[Candidate, ...], bool]] = {}
         self._held = 0  # rules in the kept lists (MAX_HELD)
+        self._chars = 0  # characters of the paths they are kept for (MAX_PATH_CHARS)
         n = 0
         for rules in (*by_slot.values(), selector_rules):
             for r in rules:
@@ -225,14 +229,17 @@ class RuleIndex:
         return self._remember(key, (candidates, pathed))
 
     def _remember(
-        self, key: tuple[str | None, ...], known: tuple[tuple[Candidate, ...], bool]
+        self, key: tuple[str | None, ...], known: tuple[tuple[Candidate, ...], bool], chars: int = 0
     ) -> tuple[tuple[Candidate, ...], bool]:
-        """``known`` kept for ``key``: at most MAX_LISTS lists holding MAX_HELD rules in all."""
-        if len(self._lists) >= MAX_LISTS or self._held + len(known[0]) > MAX_HELD:
+        """``known`` kept for ``key`` (with a path of ``chars`` characters): at most MAX_LISTS
+        lists holding MAX_HELD rules in all, kept for paths of MAX_PATH_CHARS in all."""
+        held = self._held + len(known[0])
+        if len(self._lists) >= MAX_LISTS or held > MAX_HELD or self._chars + chars > MAX_PATH_CHARS:
             self._lists.clear()
-            self._held = 0
+            self._held = self._chars = 0
         self._lists[key] = known
         self._held += len(known[0])
+        self._chars += chars
         return known
 
     def _on_path(
@@ -242,4 +249,6 @@ class RuleIndex:
         characters): the target list's own candidates, not copies."""
         gates = self.gates
         known = (tuple(c for c in candidates if gates[id(c[0])].on(path)), False)
-        return known if len(path) > MAX_PATH else self._remember((*key, path), known)
+        if len(path) > MAX_PATH:
+            return known
+        return self._remember((*key, path), known, len(path))
