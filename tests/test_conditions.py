@@ -108,3 +108,20 @@ def test_device_facts_come_from_the_user_agent() -> None:
 
 def test_languages_are_ordered_by_quality() -> None:
     assert parse_languages("en;q=0.5, fr-CA, de;q=0") == ("fr-ca", "en")
+
+
+@pytest.mark.parametrize(
+    ("header", "tags"),
+    [
+        ("ja-" + "x" * 1000 + ", en", ("en",)),  # a "tag" of a kilobyte: not one
+        ("zh-Hant-TW, de-CH-1996;q=0.5", ("zh-hant-tw", "de-ch-1996")),
+        ("<b>hi</b>, en_US, fr", ("fr",)),  # markup, an underscore: not tags
+        ("*, -en, en-, en--us, i-klingon", ("i-klingon",)),
+        ("a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q-r-s-t, sgn-be-fr", ("sgn-be-fr",)),  # over 35
+    ],
+)
+def test_only_language_tags_are_kept_from_accept_language(
+    header: str, tags: tuple[str, ...]
+) -> None:
+    """What a reason may quote to the visitor (and keep with their profile) is a tag."""
+    assert parse_languages(header) == tags

@@ -228,13 +228,15 @@ def _languages(header: str) -> tuple[str, ...]:
 
 
 def parse_languages(header: str) -> tuple[str, ...]:
-    """Accept-Language → lower-case tags, best first (q=0 dropped)."""
+    """Accept-Language → lower-case tags, best first (q=0 dropped). Only what can be a tag
+    (letters, digits and hyphens, at most 35 characters: RFC 5646's longest in practice) is
+    kept: a reason may quote it to the visitor and it may be kept with their profile."""
     out: list[tuple[float, int, str]] = []
     # (the first 20 entries of the first 1 KiB: browsers send a few dozen characters)
     for index, part in enumerate(header[:1024].split(",", 20)[:20]):
         tag, _, params = part.strip().partition(";")
         tag = tag.strip().lower()
-        if not tag or tag == "*":
+        if len(tag) > 35 or not _TAG.fullmatch(tag):  # "*", empty, or not a language tag
             continue
         q = 1.0
         params = params.strip()
@@ -248,4 +250,5 @@ def parse_languages(header: str) -> tuple[str, ...]:
     return tuple(tag for _, _, tag in sorted(out))
 
 
+_TAG = re.compile(r"[a-z]{1,8}(?:-[a-z0-9]{1,8})*", re.ASCII)
 _known_languages = lru_cache(maxsize=1024)(parse_languages)
