@@ -145,7 +145,10 @@ class Reloader:
         self.metrics = metrics
         self.catalog = catalog  # the app's catalogue callable, called on every (re)load
         self._seen = fingerprint(cfg.dir, cfg.snippets_dir)
-        self._snippets_edited = False  # in the last change seen: then fresh Jinja environments
+        # The snippets as the set in force was loaded with them, and as the load under way
+        # reads them: a load reuses the set's Jinja environments only while they are the same
+        # (not merely the same as at the last look: a refused edit kept the older snippets)
+        self._good = self._loading = self._snippets(self._seen)
         self._checked = time.monotonic()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -192,7 +195,8 @@ class Reloader:
     def _start_load(self, loop: asyncio.AbstractEventLoop) -> None:
         # Unless a snippet changed, the previous set's Jinja environments carry over: a Jinja
         # template keeps itself in reference cycles, which the frozen collector never frees.
-        renderer = None if self._snippets_edited else self.current.renderer.renewed()
+        self._loading = self._snippets(self._seen)
+        renderer = None if self._loading != self._good else self.current.renderer.renewed()
         self._handover = Handover(pieces_of)
         self._pending = loop.run_in_executor(
             None, load_in_background, self.cfg, self.catalog, renderer, self._handover
@@ -204,11 +208,12 @@ class Reloader:
             seen = fingerprint(self.cfg.dir, self.cfg.snippets_dir)
         except OSError:  # a file removed while we looked: next time
             return False
-        prefix = str(self.cfg.snippets_dir)
-        was, now = ([e for e in fp if e[0].startswith(prefix)] for fp in (self._seen, seen))
-        self._snippets_edited = was != now
         changed, self._seen = seen != self._seen, seen
         return changed
+
+    def _snippets(self, seen: tuple[tuple[str, int, int], ...]) -> list[tuple[str, int, int]]:
+        prefix = str(self.cfg.snippets_dir)
+        return [entry for entry in seen if entry[0].startswith(prefix)]
 
     def _swap(self, done: asyncio.Future[Loaded]) -> None:
         """The new set in force in one assignment; a refused edit keeps the last good set."""
@@ -221,6 +226,7 @@ class Reloader:
         if loaded is not None:
             retired: list[object] = [self.current]
             self.current = loaded  # one assignment: the next request gets the new set
+            self._good = self._loading
             self._let_go(retired)
             self.metrics.inc("reload")
             log.warning("omotenashi: rules reloaded (%d rules)", len(self.current.ruleset.rules))
@@ -265,6 +271,7 @@ class Reloader:
             return self.current
         self._checked = now
         if self._changed():
+            self._loading = self._snippets(self._seen)  # a fresh renderer: load_all's own
             try:
                 self._apply(load_all(self.cfg, self.catalog), None)
             except Exception as exc:  # reported; the last good set stays

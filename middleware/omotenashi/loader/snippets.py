@@ -103,7 +103,10 @@ class Renderer:
             autoescape=True,
             loader=SnippetLoader(str(snippets_dir)),
             undefined=SnippetUndefined,  # a missing value fails the snippet, never prints blanks
-            auto_reload=True,
+            # The snippets as loaded, included ones too: an edit is read by the next load, in a
+            # fresh environment (loader/reload.py); a refused one stays out. All are kept:
+            auto_reload=False,
+            cache_size=-1,  # as many as the folder has files
             keep_trailing_newline=False,
         )
         # Copy is plain text: rendered without markup, then escaped as a whole.
@@ -117,9 +120,8 @@ class Renderer:
         self._frames = Frames(snippets_dir)  # where a problem is (snippetframes.py)
 
     def renewed(self) -> Renderer:
-        """A renderer for the next load of the rules: the same Jinja environments (whose cache
-        notices an edited snippet by its modification time), so snippets nobody edited are not
-        compiled again, and empty caches of copy and parsed snippets."""
+        """For the next load when no snippet file changed since this one's (loader/reload.py):
+        the same Jinja environments (nothing compiled again), empty caches of copy and asts."""
         fresh = object.__new__(Renderer)
         fresh.snippets_dir, fresh.env, fresh.text_env = self.snippets_dir, self.env, self.text_env
         fresh._copies, fresh._asts, fresh.reported = {}, {}, {}
