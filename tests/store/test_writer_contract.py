@@ -205,3 +205,23 @@ def test_a_record_with_a_callback_is_told_its_reply_from_the_loop() -> None:
         assert told[3][0] == "e" and told[3][1].exception() is refused and w.pending == 0
 
     run(test)
+
+
+def test_records_waiting_for_the_connection_count_against_the_limit() -> None:
+    async def test(loop: Clock) -> None:
+        server = Server()
+        w = writer(server, limit=3)
+        tokens = [w.wait() for _ in range(4)]
+        assert tokens[3] is None and w.metrics["record_dropped"] == 1
+        assert w.pending == w.waiting == 3 and w.submit(item("a")) is None
+        first, second, third = (t for t in tokens if t is not None)
+        w.waited(first)  # connected: it submits next, counted once
+        assert w.pending == 2 and w.submit(item("b")) is not None and w.pending == 3
+        w.forget()  # a new event loop: the old one's waits are gone
+        assert w.pending == 0
+        w.waited(second)  # an old loop's wait ending late undoes nothing
+        assert w.waiting == 0 and w.wait() is not None and w.waiting == 1
+        w.waited(third)
+        assert w.waiting == 1
+
+    run(test)

@@ -153,18 +153,21 @@ class FastPath:
         next read, and the breaker's PING finds the reads' connection open); only ``need``'s
         failure (the reads' by default) is raised here."""
         need = need or self.pipe
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:  # a new event loop (a test's): the old one's replies are gone
-            self._loop = loop
-            self.writing.clear()
-            self._behind.clear()
-            self.writer.forget()
+        self._on_this_loop()
         replies = await asyncio.gather(
             self.pipe.connect(), self.wpipe.connect(), return_exceptions=True
         )
         failed = replies[0] if need is self.pipe else replies[1]
         if isinstance(failed, BaseException):
             raise failed
+
+    def _on_this_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (a test's): the old one's replies are gone
+            self._loop = loop
+            self.writing.clear()
+            self._behind.clear()
+            self.writer.forget()
 
     async def load(self, keys: list[str]) -> Any:
         if not self.ready:
@@ -178,9 +181,18 @@ class FastPath:
         self, keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None = None
     ) -> Any:
         """Queue one record (with the measurement counters it may count: store/stats.py);
-        the record's reply once the batch it went in has been written."""
+        the record's reply once the batch it went in has been written. A record waiting for
+        the writes' connection counts against the queue's limit (refused at once past it)."""
         if not self.can_write:
-            await self.connect(self.wpipe)
+            self._on_this_loop()  # first: a new loop's forget() must not clear this wait
+            writer = self.writer
+            token = writer.wait()
+            if token is None:  # counted as record_dropped by the queue
+                raise WriteQueueFull(writer.limit)
+            try:
+                await self.connect(self.wpipe)
+            finally:  # connected, failed or cancelled: no longer waiting (submit counts it)
+                writer.waited(token)
         keys, args = record_call(keys, arg, stats, self.cfg)
         future = self.writer.submit((keys, args, ()))
         if future is None:  # counted as record_dropped by the queue

@@ -3,12 +3,13 @@
 A record is queued after its response has been sent; the queue is flushed every
 ``interval`` seconds, or at once when ``size`` records wait, as one pipelined write (the
 auto-pipeline puts every command of a flush in one socket write). The queue is bounded:
-past ``limit`` records waiting or in flight, a record is dropped and counted
+past ``limit`` records queued, in flight or waiting for the writes' connection (``waiting``:
+right after startup, or after that connection dropped), a record is dropped and counted
 (``record_dropped``) rather than letting memory grow while Redis is slow.
 
-What a crash can lose: the records queued or in flight at that moment, at most ``limit``;
-``pending`` says how many that is now (the ``omotenashi_records_pending`` gauge). Normally
-that is the last ``interval`` seconds of page views, a few ms' worth.
+What a crash can lose: the records queued, in flight or waiting at that moment, at most
+``limit``; ``pending`` says how many that is now (the ``omotenashi_records_pending`` gauge).
+Normally that is the last ``interval`` seconds of page views, a few ms' worth.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Writer:
         self.metrics = metrics
         self.queue: list[tuple[Item, asyncio.Future[Any] | Then]] = []
         self.in_flight = 0
+        self.waiting = 0  # records held for the writes' connection (:meth:`wait`)
+        self._epoch = 0  # forget()s so far: a wait from an older event loop is not undone
         self.batches = 0  # flushes so far, and the records they carried (records / batches:
         self.written = 0  # how many page views share one write)
         # One timer, not one per batch: a flush leaves it running, and when it goes off it
@@ -51,7 +54,8 @@ class Writer:
         try:  # read when scraped: no cost per record
             Gauge(
                 "omotenashi_records_pending",
-                "Page views and events queued or in flight: what a crash now would lose.",
+                "Page views and events queued, waiting for the connection or in flight: what a "
+                "crash now would lose.",
                 registry=metrics.registry,
             ).set_function(lambda: self.pending)
         except ValueError:  # another store already reports to this registry
@@ -60,7 +64,21 @@ class Writer:
     @property
     def pending(self) -> int:
         """Records not yet acknowledged by Redis: what a crash now would lose."""
-        return len(self.queue) + self.in_flight
+        return len(self.queue) + self.in_flight + self.waiting
+
+    def wait(self) -> int | None:
+        """Count one record that waits for the writes' connection as pending, before it is
+        submitted; None: full (dropped and counted, as :meth:`submit` does). Hand the token
+        back to :meth:`waited` when it stops waiting (before its submit: counted once)."""
+        if self.pending >= self.limit:
+            self.metrics.inc("record_dropped")
+            return None
+        self.waiting += 1
+        return self._epoch
+
+    def waited(self, token: int) -> None:
+        if token == self._epoch:  # not a wait forget() has already cleared
+            self.waiting -= 1
 
     def submit(self, item: Item) -> asyncio.Future[Any] | None:
         """Queue one record; its future resolves when Redis has it. None: dropped (full)."""
@@ -161,7 +179,8 @@ class Writer:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self.queue, self.in_flight = [], 0
+        self.queue, self.in_flight, self.waiting = [], 0, 0
+        self._epoch += 1
         self._sent.clear()
 
     async def drain(self) -> None:
