@@ -5,6 +5,7 @@ what it counts: a server that does not answer, never an error reply (the server 
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 from redis.exceptions import BusyLoadingError, MasterDownError, ResponseError
@@ -12,6 +13,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from omotenashi.store.breaker import QUIET, Breaker, refused
 from omotenashi.store.pipeline import PipelineError, ReplyError, reply_error
+
+LOGGER = "omotenashi"  # store/breaker.py logs here
+
+
+def said(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The breaker's lines logged by this test: not a line another test's thread (a reload's,
+    a server's) happens to log while this one runs."""
+    here = threading.get_ident()
+    return [r.getMessage() for r in caplog.records if r.thread == here and r.name == LOGGER]
 
 
 class Clock:
@@ -27,7 +37,7 @@ def test_an_outage_without_a_reason_is_logged_as_failed(caplog: pytest.LogCaptur
     breaker = Breaker(failures=1, reset=2.5, clock=Clock())
     breaker.failure()
     assert breaker.state == "open"
-    assert [r.getMessage() for r in caplog.records] == [
+    assert said(caplog) == [
         "omotenashi: Redis failed (failed); circuit breaker open: pages are served "
         "as the app made them, trying again every 2.5s"
     ]
@@ -46,7 +56,7 @@ def test_failures_that_do_not_open_it_are_reported_once_a_minute(
     clock.now += later - 1
     breaker.failure("refused")
     assert breaker.state == "closed"
-    messages = [r.getMessage() for r in caplog.records]
+    messages = said(caplog)
     assert len(messages) == warned
     if warned == 2:
         assert messages[1] == "omotenashi: Redis failed 2 time(s) since the last warning (refused)"
@@ -91,7 +101,7 @@ def test_an_error_reply_counts_as_an_answer_and_is_reported_once_a_minute(
     assert breaker.allow() and breaker.state == "half_open"
     breaker.refused("ReplyError: WRONGTYPE")  # the probe was answered: the server is back
     assert breaker.state == "closed"
-    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    refusals = [m for m in said(caplog) if "refused" in m]
     assert len(refusals) == 1 and refusals[0].startswith("omotenashi: Redis refused 1 command")
 
 
@@ -109,5 +119,5 @@ def test_a_late_answer_does_not_close_an_open_breaker(caplog: pytest.LogCaptureF
     assert breaker.allow() and breaker.state == "half_open"  # the probe
     breaker.success()
     assert breaker.state == "closed"
-    said = [r.getMessage() for r in caplog.records]
-    assert len(said) == 2 and "answers again after 1.0s" in said[1]
+    lines = said(caplog)
+    assert len(lines) == 2 and "answers again after 1.0s" in lines[1]
