@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from jinja2 import Template, nodes, pass_context
+from jinja2 import Template, TemplateNotFound, nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.loaders import split_template_path
 from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import _PassArg, generate_lorem_ipsum
@@ -237,6 +238,18 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         self.filters = {name: _guarded(name, f) for name, f in self.filters.items()}
         self.filters[LOOP] = _loop
         self.filters[JOIN] = _join
+        self.brought_in: set[str] = set()  # snippets compiled with all they name (snippetfiles)
+
+    def join_path(self, template: str, parent: str) -> str:
+        """An included, imported or extended snippet's name as the file it names (``./a.html``
+        and ``b//../a.html``-free spellings are ``a.html``): the cache keeps one template per
+        file, however a name built from the visitor's data spells it."""
+        if not isinstance(template, str):
+            return template
+        try:
+            return "/".join(split_template_path(template))
+        except TemplateNotFound:  # ".." in it: the loader refuses it, as it always did
+            return template
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         budget = current()

@@ -1,14 +1,16 @@
 """Snippet files as the sandbox reads them: refused like rule files when too big or not UTF-8
-(named, with the line of the first bad byte), a leading byte-order mark dropped."""
+(named, with the line of the first bad byte), a leading byte-order mark dropped; and a snippet
+compiled with every snippet it names, for the set in force to render them as they were."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, Template, TemplateError, nodes
 from jinja2.loaders import split_template_path
 
+from omotenashi.engine.sandbox import BudgetedSandbox
 from omotenashi.errors import SnippetFileError
 from omotenashi.rules.yamlguard import MAX_FILE_BYTES
 
@@ -34,3 +36,45 @@ class SnippetLoader(FileSystemLoader):
             problem = "the file is not UTF-8 text"
             raise SnippetFileError(template, problem, "save it as UTF-8", line) from exc
         return source.removeprefix("\ufeff"), filename, uptodate
+
+
+_NAMES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+
+
+def brought_in(env: BudgetedSandbox, name: str) -> Template:
+    """``env.get_template(name)``, with every snippet it names outright (include, import,
+    extends, however deep) compiled now too, once per environment: the set in force renders
+    them as they were when it loaded, also one that a branch reaches only for some visitors. A
+    name built while rendering is read when first needed; one that cannot be read now fails,
+    as before, where it is used."""
+    top = env.get_template(name)
+    todo = [] if name in env.brought_in else [top]
+    env.brought_in.add(name)
+    while todo:
+        template = todo.pop()
+        for other in _named(env, template):
+            if other not in env.brought_in:
+                env.brought_in.add(other)
+                try:
+                    todo.append(env.get_template(other))
+                except TemplateError:
+                    pass
+    return top
+
+
+def _named(env: BudgetedSandbox, template: Template) -> list[str]:
+    loader = env.loader
+    if loader is None or template.name is None:
+        return []
+    try:
+        ast = env.parse(loader.get_source(env, template.name)[0])
+    except TemplateError:
+        return []
+    out = []
+    for node in ast.find_all(_NAMES):
+        named = cast(nodes.Expr, getattr(node, "template", None))
+        consts = named.items if isinstance(named, (nodes.Tuple, nodes.List)) else [named]
+        for const in consts:
+            if isinstance(const, nodes.Const) and isinstance(const.value, str):
+                out.append(env.join_path(const.value, template.name))
+    return out

@@ -33,7 +33,7 @@ from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_fie
 from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
-from omotenashi.loader.snippetfiles import SnippetLoader
+from omotenashi.loader.snippetfiles import SnippetLoader, brought_in
 from omotenashi.loader.snippetframes import Frames
 from omotenashi.loader.snippethtml import BrokenMarkup, checked_render
 from omotenashi.loader.templatescan import needed, rebound
@@ -132,7 +132,7 @@ class Renderer:
     def snippet(self, name: str) -> Template:
         """The compiled snippet ``name``, or SnippetError saying why it cannot be used."""
         try:
-            return self.env.get_template(name)
+            return brought_in(self.env, name)
         except TemplateError as exc:
             reason = (
                 f"not found in {self.snippets_dir.absolute()}"
