@@ -242,8 +242,8 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
     def join_path(self, template: str, parent: str) -> str:
         """An included, imported or extended snippet's name as the file it names (``./a.html``
-        and ``b//../a.html``-free spellings are ``a.html``): the cache keeps one template per
-        file, however a name built from the visitor's data spells it."""
+        and ``.//a.html`` are ``a.html``): the cache keeps one template per file, however a
+        name built from the visitor's data spells it."""
         if not isinstance(template, str):
             return template
         try:
