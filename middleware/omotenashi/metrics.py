@@ -52,7 +52,7 @@ HELP = {
     "snippet_error": "Snippets that failed to render (the slot kept its default).",
     "html_skipped": "Slots or selectors left alone: their extent was not sure (misnested HTML).",
     "record_error": "Page views or events that could not be written (Redis failed or did not "
-    "answer in time).",
+    "answer in time, or the write failed on our side).",
     "record_dropped": "Page views or events refused because the write queue was full (never "
     "written, and not counted in record_error).",
     "learn_lost": "First views of an item whose recommendation counts were not written (the "
