@@ -55,3 +55,17 @@ def test_a_snippet_named_in_a_branch_is_compiled_when_the_rules_load(
     top = renderer.snippet("top.html")
     (tmp_path / "rare.html").write_text(rare.replace("one", "two"))
     assert render(top, {"show": True}, {}) == "rare one"
+
+
+@pytest.mark.parametrize("named", ["bin.html", "n" * 300])
+def test_a_snippet_named_in_a_branch_that_cannot_be_read_is_not_an_error_at_load(
+    tmp_path: Path, named: str
+) -> None:
+    """Not UTF-8, or a name the file system refuses: as before, it fails only where a render
+    reaches it; and the same on every load, with a fresh environment or the one kept."""
+    renderer = _renderer(
+        tmp_path, {"c.html": f"{{% if show %}}{{% include '{named}' %}}{{% endif %}}<p>c</p>"}
+    )
+    (tmp_path / "bin.html").write_bytes(b"\xff\xfe")
+    for each in (renderer, renderer.renewed(), Renderer(tmp_path)):
+        assert render(each.snippet("c.html"), {"show": False}, {}) == "<p>c</p>"

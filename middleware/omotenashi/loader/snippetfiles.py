@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, Template, TemplateError, nodes
 from jinja2.loaders import split_template_path
 
 from omotenashi.engine.sandbox import BudgetedSandbox
-from omotenashi.errors import SnippetFileError
+from omotenashi.errors import SnippetError, SnippetFileError
 from omotenashi.rules.yamlguard import MAX_FILE_BYTES
 
 
@@ -39,14 +39,16 @@ class SnippetLoader(FileSystemLoader):
 
 
 _NAMES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+_UNREADABLE = (TemplateError, SnippetError, OSError)
 
 
 def brought_in(env: BudgetedSandbox, name: str) -> Template:
     """``env.get_template(name)``, with every snippet it names outright (include, import,
     extends, however deep) compiled now too, once per environment: the set in force renders
     them as they were when it loaded, also one that a branch reaches only for some visitors. A
-    name built while rendering is read when first needed; one that cannot be read now fails,
-    as before, where it is used."""
+    name built while rendering is read when first needed. One that cannot be read or compiled
+    now (missing, not UTF-8, too big, a syntax error) is not an error here, the same on every
+    load: it fails, as it always did, where a render reaches it."""
     top = env.get_template(name)
     todo = [] if name in env.brought_in else [top]
     env.brought_in.add(name)
@@ -57,7 +59,7 @@ def brought_in(env: BudgetedSandbox, name: str) -> Template:
                 env.brought_in.add(other)
                 try:
                     todo.append(env.get_template(other))
-                except TemplateError:
+                except _UNREADABLE:
                     pass
     return top
 
@@ -68,7 +70,7 @@ def _named(env: BudgetedSandbox, template: Template) -> list[str]:
         return []
     try:
         ast = env.parse(loader.get_source(env, template.name)[0])
-    except TemplateError:
+    except _UNREADABLE:
         return []
     out = []
     for node in ast.find_all(_NAMES):

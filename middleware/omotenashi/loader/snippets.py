@@ -104,9 +104,9 @@ class Renderer:
             loader=SnippetLoader(str(snippets_dir)),
             undefined=SnippetUndefined,  # a missing value fails the snippet, never prints blanks
             # The snippets as loaded, included ones too: an edit is read by the next load, in a
-            # fresh environment (loader/reload.py); a refused one stays out. All are kept:
+            # fresh environment (loader/reload.py); a refused one stays out. 2,048 are kept:
             auto_reload=False,
-            cache_size=-1,  # as many as the folder has files
+            cache_size=2048,  # the least used past that are read again when needed
             keep_trailing_newline=False,
         )
         # Copy is plain text: rendered without markup, then escaped as a whole.
