@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import gc
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -20,15 +21,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.rulegen import write_rules
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "middleware")]  # run as a file, too
 
-from omotenashi.engine.decide import decide
-from omotenashi.engine.facts import Device, Facts
-from omotenashi.engine.ruleset import RuleSet
-from omotenashi.loader.ruleset import load_ruleset
-from omotenashi.loader.snippets import Renderer
-from omotenashi.metrics import Metrics
-from omotenashi.settings import RulesSettings
+from bench.rulegen import write_rules  # noqa: E402
+
+from omotenashi.engine.decide import decide  # noqa: E402
+from omotenashi.engine.facts import Device, Facts  # noqa: E402
+from omotenashi.engine.ruleset import RuleSet  # noqa: E402
+from omotenashi.loader.ruleset import load_ruleset  # noqa: E402
+from omotenashi.loader.snippets import Renderer  # noqa: E402
+from omotenashi.metrics import Metrics  # noqa: E402
+from omotenashi.settings import RulesSettings  # noqa: E402
 
 SLOTS = [f"slot-{i}" for i in range(5)]
 FACTS = Facts(

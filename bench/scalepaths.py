@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import gc
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,12 +28,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.rulegen import write_named, write_rules, write_sample_failures
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "middleware")]  # run as a file, too
 
-from omotenashi import EmbeddedRedis, Omotenashi, Settings
-from omotenashi.loader.checks import check
-from omotenashi.loader.ruleset import load_ruleset
-from omotenashi.loader.snippets import Renderer
+from bench.rulegen import write_named, write_rules, write_sample_failures  # noqa: E402
+
+from omotenashi import EmbeddedRedis, Omotenashi, Settings  # noqa: E402
+from omotenashi.loader.checks import check  # noqa: E402
+from omotenashi.loader.ruleset import load_ruleset  # noqa: E402
+from omotenashi.loader.snippets import Renderer  # noqa: E402
 
 PREFS = "/_omotenashi/preferences"
 SIZES = (10, 1_000, 10_000)
