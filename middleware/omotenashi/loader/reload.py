@@ -240,7 +240,7 @@ class Reloader:
 
     def _let_go(self, retired: list[object]) -> None:
         """The replaced set is freed in a worker thread, rule by rule, once the requests that
-        started with it are done: freeing 10,000 rules at once would hold the loop ~0.1 s.
+        started with it are done: freeing 10,000 rules at once would hold the loop ~20 ms.
         That thread (a daemon: it never holds up the process's exit) was started by the worker
         that loaded the new set (``Handover``): here the set is only handed over."""
         handover, self._handover = self._handover, None
