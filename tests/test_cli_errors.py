@@ -237,6 +237,21 @@ def test_the_demo_without_the_embedded_extra_is_a_one_line_hint() -> None:
     )
 
 
+def test_the_demo_without_the_demo_extra_says_so_before_it_starts() -> None:
+    """The cart's forms need python-multipart: without it the demo started and answered its
+    first POST with a 500 and a traceback."""
+    done = run_cli(
+        "sys.modules['python_multipart'] = None; sys.modules['multipart'] = None\n"
+        "from omotenashi.cli.main import main\n"
+        f"raise SystemExit(main(['demo', '--root', {str(ROOT)!r}]))"
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "omotenashi demo: the demo shop's forms need python-multipart: "
+        "pip install 'omotenashi[demo]' (from the repository: pip install -e '.[demo]')"
+    )
+
+
 def test_a_closed_output_inside_a_redis_command_is_not_called_a_redis_failure() -> None:
     from omotenashi.cli.args import talking_to_redis
 
@@ -292,3 +307,10 @@ def test_preview_force_and_report_find_snippets_alike(
     got = folders(Settings().rules, rules, snippets)
     assert got.snippets_dir == Path(found)
     assert got.dir == Path(rules or "site/rules")
+
+
+def test_python_dash_m_omotenashi_is_the_command() -> None:
+    helped = subprocess.run(
+        [sys.executable, "-m", "omotenashi", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: omotenashi")

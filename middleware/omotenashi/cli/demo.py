@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,15 @@ def _demo(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     if not (root / "demo_site").is_dir():
         print(
-            f"omotenashi demo: no demo_site/ folder in {root} (run it from the repository)",
+            f"omotenashi demo: no demo_site/ folder in {root} "
+            "(run it in a clone of the repository, or give --root)",
+            file=sys.stderr,
+        )
+        return 2
+    if not any(importlib.util.find_spec(name) for name in ("python_multipart", "multipart")):
+        print(
+            "omotenashi demo: the demo shop's forms need python-multipart: "
+            "pip install 'omotenashi[demo]' (from the repository: pip install -e '.[demo]')",
             file=sys.stderr,
         )
         return 2
