@@ -1,7 +1,8 @@
 """The QA tools fail loudly where they would otherwise pass by mistake: fixtures that would sign
 with a key the site under ``--base-url`` does not have, a Redis that does not answer, a force
 link naming rules the site lacks (the fixture, the command and the site each say so), a cookie
-read without the keys, and pytest-playwright's own ``base_url`` under ``-W error``."""
+read without the keys, pytest-playwright's own ``base_url`` under ``-W error``, and no Chromium
+at all (a failure, not a skip a CI without ``CI=true`` would count as a pass)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,26 @@ def test_the_plugin_fails_at_once_where_a_test_would_pass_by_mistake(
     assert says in done.stdout
     assert "Traceback" not in output and "redis/connection.py" not in output
     assert "During handling" not in output  # no chained exception above the one line
+
+
+BROWSES = "def test_it(page):\n    page.set_content('<p>hi</p>')\n"
+
+
+def test_no_chromium_at_all_fails_with_playwright_s_own_error(tmp_path: Path) -> None:
+    """Neither Playwright's own Chromium nor a system one: the browser tests of a suite with
+    the plugin fail, saying to install it, also where CI is not set to true (Jenkins)."""
+    (tmp_path / "test_site.py").write_text(BROWSES)
+    nowhere = str(tmp_path / "nowhere")  # no browsers downloaded here, no chromium on PATH
+    done = run_own_suite(
+        tmp_path,
+        ["-p", "playwright"],
+        {"PATH": nowhere, "PLAYWRIGHT_BROWSERS_PATH": nowhere},
+        kept=lambda k: k not in ("CI", "PATH", "PLAYWRIGHT_BROWSERS_PATH", "PYTEST_ADDOPTS"),
+        redis_url="",
+    )
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "Executable doesn't exist" in done.stdout and "playwright install" in done.stdout
+    assert "skipped" not in done.stdout
 
 
 RULES = """

@@ -4,11 +4,13 @@ in the holdout arms a test asks for (:func:`choose_vid`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from omotenashi.engine.restraint import in_holdout, is_fresh
 from omotenashi.errors import CommandError
 from omotenashi.ids import new_vid
-from omotenashi.settings import RulesSettings
+
+if TYPE_CHECKING:  # the plugin loads in every pytest run: the engine and settings on first use
+    from omotenashi.settings import RulesSettings
 
 STEADY_VIEWS = 10  # page views a test makes, none fresh (at share 0.3: 1 id in 35; 100: 3e15)
 ARMS = ("shown", "held-out")
@@ -106,6 +108,7 @@ def choose_vid(
             "when False): ask fewer steady_views, or set OMOTENASHI_RESPECT_FRESH_SHARE=0 "
             "on the site under test"
         )
+    from omotenashi.engine.restraint import in_holdout, is_fresh
 
     def steady(vid: str) -> bool:
         if fresh is None:

@@ -4,11 +4,12 @@ set."""
 
 from __future__ import annotations
 
-import pytest
-import redis
+from typing import TYPE_CHECKING
 
-from omotenashi.settings import Settings
-from omotenashi.store.breaker import masked
+import pytest
+
+if TYPE_CHECKING:  # the plugin loads in every pytest run: Redis and settings on first use
+    from omotenashi.settings import Settings
 
 
 def remote_base_url(config: pytest.Config) -> str | None:
@@ -22,9 +23,11 @@ def remote_base_url(config: pytest.Config) -> str | None:
 
 
 def site_base_url(pytestconfig: pytest.Config) -> str | None:
-    """``base_url`` as pytest-playwright gives it without pytest-base-url (``--base-url``,
-    else ``base_url`` in the ini file), as a plain function: its own is a method of a plugin
-    object, which pytest 9 deprecates (PytestRemovedIn10Warning, an error under -W error)."""
+    """The site under test: ``--base-url``, else ``base_url`` in the ini file.
+
+    As pytest-playwright gives it without pytest-base-url, but a plain function: its own is a
+    method of a plugin object, which pytest 9 deprecates (PytestRemovedIn10Warning, an error
+    under -W error)."""
     return remote_base_url(pytestconfig)
 
 
@@ -53,6 +56,10 @@ def require_keys(settings: Settings, config: pytest.Config, fixture: str) -> Non
 
 def require_reachable(url: str, setting: str, site: str | None) -> None:
     """A Redis the tests were given that does not answer: one line, not a traceback per test."""
+    import redis
+
+    from omotenashi.store.breaker import masked
+
     client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
     why = ""
     try:
