@@ -314,3 +314,19 @@ def test_python_dash_m_omotenashi_is_the_command() -> None:
         [sys.executable, "-m", "omotenashi", "--help"], capture_output=True, text=True, timeout=60
     )
     assert helped.returncode == 0 and helped.stdout.startswith("usage: omotenashi")
+
+
+@pytest.mark.parametrize("visitor", ["", " ", "ab" * 15, "u" + "g" * 32, "{x}"])
+def test_profile_refuses_what_is_not_a_visitor_id(
+    visitor: str,
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``profile set ""`` wrote ``omo:{}:p2``, a profile nobody has, kept 90 days."""
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    assert main(["profile", "set", visitor, "stage=loyalty"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"omotenashi profile: {visitor!r} is not a visitor id")
+    assert omotenashi_redis.keys("*") == []

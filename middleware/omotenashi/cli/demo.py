@@ -15,6 +15,7 @@ from omotenashi.cli.args import listening
 def _demo(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from omotenashi.store.breaker import masked
     from omotenashi.store.embedded import EmbeddedRedis
 
     root = Path(args.root).resolve()
@@ -39,7 +40,7 @@ def _demo(args: argparse.Namespace) -> int:
         os.environ["OMOTENASHI_REDIS_URL"] = server.url
         redis_note = f"a private {server.binary.name} at {server.url}, started for this demo"
     else:
-        redis_note = os.environ["OMOTENASHI_REDIS_URL"]
+        redis_note = masked(os.environ["OMOTENASHI_REDIS_URL"])
     from demo_site.app import create_app
 
     app = create_app(root)

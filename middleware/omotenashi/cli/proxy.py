@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from omotenashi.proxy.config import EdgeSettings, upstream_url
+    from omotenashi.store.breaker import masked
     from omotenashi.store.embedded import EmbeddedRedis
 
     if args.upstream:
@@ -96,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     if settings.redis.url is None and settings.redis.embedded:
         server = EmbeddedRedis().start()  # one server for every worker
         os.environ["OMOTENASHI_REDIS_URL"] = server.url
-    redis_note = os.environ.get("OMOTENASHI_REDIS_URL", "none: personalisation is off")
+    url = os.environ.get("OMOTENASHI_REDIS_URL")
+    redis_note = masked(url) if url else "none: personalisation is off"
     print(
         f"omotenashi proxy: http://{args.host}:{args.port} -> {origin}  "
         f"({args.workers} worker(s); Redis: {redis_note}; Ctrl+C stops)",

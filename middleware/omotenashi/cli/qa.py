@@ -11,6 +11,7 @@ from typing import Any
 
 from omotenashi.cli.args import folders, pairs, talking_to_redis
 from omotenashi.engine.profile import json_or_text
+from omotenashi.ids import is_user_id, is_visitor_id
 
 DEFAULT_TTL = 900  # a force link's token is in access logs while it lives: short by default
 
@@ -184,6 +185,14 @@ def _profile(args: argparse.Namespace) -> int:
             )
             return 2
         visitor = ident.user or ident.vid
+    if not (is_visitor_id(visitor) or is_user_id(visitor)):
+        print(
+            f"omotenashi profile: {visitor!r} is not a visitor id (22 of A-Z a-z 0-9 _ -, or "
+            "32 hex digits), a signed-in profile's id (u and 32 hex digits) or an omo_vid "
+            "cookie value",
+            file=sys.stderr,
+        )
+        return 2
     with talking_to_redis(settings.redis.url):
         return asyncio.run(_profile_async(settings, visitor, args, spec))
 
