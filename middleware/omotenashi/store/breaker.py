@@ -17,6 +17,12 @@ server answered, so it is up; that one command failed (a write is dropped, a rea
 counted as ``redis_refused``), the breaker takes it as an answer, and a warning says so at
 most once a minute. Counted as a failure, one visitor able to make a command fail could open
 the breaker for everyone.
+
+A command the server refuses to run at all (an ACL's NOPERM, "unknown command" from a
+rename-command or a proxy that does not pass it on: :func:`command_refused`) is a setup to
+fix, not an outage: one ERROR line at most once a minute says which command and what it stops,
+however it arrives (a reply to one command, or a connection that could not load its scripts,
+which still opens the breaker: every call would fail the same way).
 """
 
 from __future__ import annotations
@@ -85,6 +91,38 @@ def refused(exc: BaseException) -> bool:
     )
 
 
+#: A refused command's reply (with its code or without: redis-py drops it; from a script too,
+#: Redis 7/Valkey and Redis 6 wordings) -> what it refused (None: a command's name), the code.
+_REFUSED = (
+    (r"unknown command '([^']+)'", None, "unknown command"),
+    (r"unknown (?:redis )?command called from script", "a command in a script", "unknown command"),
+    (r"no permissions to run the '([^']+)' command", None, "NOPERM"),
+    (r"can't run this command or subcommand", "a command in a script", "NOPERM"),
+    (
+        r"no permissions to access (?:a key|one of the keys)|can't access at least one of the keys",
+        "a key outside the user's key pattern",
+        "NOPERM",
+    ),
+)
+#: What the erase and the revoke (store/privacy.py: scripts) need, as pages do.
+_ERASE_NEEDS = frozenset("evalsha script script|load hexists hget ttl del hset expire".split())
+
+
+def command_refused(text: str) -> tuple[str, str, str] | None:
+    """What a setup refuses, as said in ``text`` (an error's), and what that stops:
+    ``("the 'evalsha' command", "NOPERM", "personalise pages or erase a visitor's data")``;
+    None for any other error."""
+    for pattern, what, code in _REFUSED:
+        found = re.search(pattern, text, re.IGNORECASE)
+        if found:
+            name = found.group(1)[:40] if found.groups() else ""
+            stops = "personalise pages"
+            if not name or name.lower() in _ERASE_NEEDS:  # (a key, a script's command: both)
+                stops += " or erase a visitor's data"
+            return what or f"the {name!r} command", code, stops
+    return None
+
+
 def refusal(exc: BaseException) -> str:
     """What an error reply said, short: ``OOM command not allowed when used memory > ...``."""
     text = str(exc).removeprefix("Redis refused: ")
@@ -116,6 +154,8 @@ class Breaker:
         self._unwarned = 0
         self._refusal_warned_at: float | None = None
         self._refusals = 0
+        self._setup_said_at: float | None = None  # the last refused-command line
+        self._setup_refusals = 0
         self._misconfigured = False  # said so once; again only after Redis answered
         self._probe: asyncio.Future[None] | None = None
 
@@ -176,6 +216,7 @@ class Breaker:
 
     def failure(self, reason: str = "", *, logged: bool = False) -> None:
         """One call got no answer (``logged``: its cause is logged already)."""
+        logged = self._setup_refused(reason) or logged
         self.failures += 1
         now = self.clock()
         if self.state == "half_open":  # the probe failed: wait another reset period
@@ -198,7 +239,7 @@ class Breaker:
         """A write got no answer (a failover holds writes, the writes' connection broke):
         logged as a failure is, never counted toward opening. The breaker decides whether
         pages read profiles; reads that get no answer open it."""
-        if self.state == "closed":
+        if not self._setup_refused(reason) and self.state == "closed":
             self._warn(reason)
 
     def _warn(self, reason: str) -> None:
@@ -216,6 +257,8 @@ class Breaker:
     def refused(self, reason: str) -> None:
         """The server answered one command with an error: not a failure (it is up)."""
         self.success()
+        if self._setup_refused(reason):
+            return
         self._refusals += 1
         now = self.clock()
         if self._refusal_warned_at is None or now - self._refusal_warned_at >= QUIET:
@@ -226,6 +269,25 @@ class Breaker:
                 reason,
             )
             self._refusal_warned_at, self._refusals = now, 0
+
+    def _setup_refused(self, reason: str) -> bool:
+        """Whether ``reason`` is a command refused by the setup (:func:`command_refused`):
+        then said as such, at most once a minute."""
+        refused = command_refused(reason)
+        if refused is None:
+            return False
+        self._setup_refusals += 1
+        now = self.clock()
+        if self._setup_said_at is None or now - self._setup_said_at >= QUIET:
+            log.error(
+                "omotenashi: Redis refuses %s (%s): Omotenashi cannot %s while it does; the "
+                "README's Redis section lists the commands it needs (%d refused since the last "
+                "such line)",
+                *refused,
+                self._setup_refusals,
+            )
+            self._setup_said_at, self._setup_refusals = now, 0
+        return True
 
     def _set(self, state: str) -> None:
         self.state = state

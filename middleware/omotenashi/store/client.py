@@ -23,11 +23,16 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
     Recovery after a Redis restart: a command that meets a connection error is sent once more
     on the same connection object, reconnected (a stale pooled socket costs one retry, not a
     failed page); a connection idle for ``health_check_interval`` seconds is PINGed first.
+
+    RESP2 (redis-py 8 asks for RESP3 with a HELLO on every connection): a server or proxy
+    that knows no HELLO serves it, as it serves the fast path (store/pipeline.py). A
+    ``protocol=`` in the URL still wins.
     """
     common: dict[str, Any] = {
         "socket_timeout": max(cfg.read_timeout, cfg.write_timeout),
         "socket_connect_timeout": cfg.connect_timeout,
         "decode_responses": True,
+        "protocol": 2,
     }
     if not cfg.cluster:  # the Cluster client has its own retry (and refreshes the slot map)
         common["retry"] = Retry(NoBackoff(), 1)
@@ -40,7 +45,9 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
             for h in parsed.netloc.split("@")[-1].split(",")
         ]
         service = parsed.path.strip("/") or "mymaster"
-        sentinel = Sentinel(hosts, **common)  # type: ignore[no-untyped-call]
+        # the Sentinels' own connections: redis-py's default (the socket options), in RESP2
+        asked = {k: v for k, v in common.items() if k.startswith("socket_")} | {"protocol": 2}
+        sentinel = Sentinel(hosts, sentinel_kwargs=asked, **common)  # type: ignore[no-untyped-call]
         client = sentinel.master_for(service, max_connections=cfg.max_connections, **common)
         return client, list(sentinel.sentinels)
     if cfg.cluster:

@@ -254,8 +254,9 @@ class AutoPipeline:
             try:
                 async with asyncio.timeout(self.connect_timeout):
                     replies = await asyncio.gather(*hello, *loads, return_exceptions=True)
-                    for reply in replies:  # NOAUTH to a SCRIPT LOAD: no password given
-                        if isinstance(reply, ReplyError) and _misconfigured(reply):
+                    for at, reply in enumerate(replies):  # (NOAUTH to a SCRIPT LOAD too)
+                        loading = at >= len(hello)
+                        if isinstance(reply, ReplyError) and _misconfigured(reply, loading):
                             raise PipelineError(f"{REFUSED_CONNECTION}{_said(reply)}")
                     for reply in replies[: len(hello)]:
                         if isinstance(reply, BaseException):
@@ -270,10 +271,10 @@ class AutoPipeline:
                         elif isinstance(reply, BaseException):
                             raise reply
             except (PipelineError, ReplyError, TimeoutError) as exc:
-                self.drop(f"setting up the connection failed: {exc}")
+                failed = f"setting up the connection failed: {_said(exc) or 'timeout'}"
+                self.drop(failed)  # (no script's text: Redis quotes a refused command's args)
                 if isinstance(exc, PipelineError) and str(exc).startswith(REFUSED_CONNECTION):
                     raise
-                failed = f"setting up the connection failed: {_said(exc) or 'timeout'}"
                 raise PipelineError(failed) from exc
         return proto
 
@@ -307,11 +308,15 @@ class AutoPipeline:
 
 
 def _said(exc: BaseException) -> str:
-    return str(exc).removeprefix("Redis refused: ")
+    """What a reply said, without the arguments Redis quotes back (a script's text, keys)."""
+    return str(exc).removeprefix("Redis refused: ").split(", with args beginning with:")[0]
 
 
-def _misconfigured(reply: ReplyError) -> bool:
-    return _said(reply).startswith(MISCONFIGURED)
+def _misconfigured(reply: ReplyError, loading: bool) -> bool:
+    """A refused AUTH/SELECT, or a SCRIPT LOAD refused for want of a password; one that an
+    ACL refuses (NOPERM) is a command refused (store/breaker.py), not the URL's fault."""
+    said = _said(reply)
+    return said.startswith(MISCONFIGURED) and not (loading and said.startswith("NOPERM"))
 
 
 def _retrieved(task: asyncio.Task[Any]) -> None:
