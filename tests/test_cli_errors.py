@@ -330,3 +330,23 @@ def test_profile_refuses_what_is_not_a_visitor_id(
     err = capsys.readouterr().err
     assert err.startswith(f"omotenashi profile: {visitor!r} is not a visitor id")
     assert omotenashi_redis.keys("*") == []
+
+
+def test_profile_show_says_when_nothing_is_kept(
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A mistyped id printed an empty profile and nothing else: it looked like a visitor we
+    keep nothing about. The JSON stays on stdout (scripts read it); a line on stderr says so."""
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    assert main(["profile", "show", "ab" * 16]) == 0
+    out, err = capsys.readouterr()
+    assert '"visitor_id": "' + "ab" * 16 + '"' in out
+    said = f"nothing is kept under {'ab' * 16!r} (shown: a new visitor's profile)"
+    assert err == f"omotenashi profile: {said}\n"
+    assert main(["profile", "set", "ab" * 16, "stage=loyalty"]) == 0
+    capsys.readouterr()
+    assert main(["profile", "show", "ab" * 16]) == 0
+    assert capsys.readouterr().err == ""

@@ -208,8 +208,16 @@ async def _profile_async(
     store.connect(settings.redis.url)
     try:
         if args.action == "show":
+            from omotenashi.respect.shown import kept
+
             profile = await store.load(pid)
-            print(json.dumps({"visitor_id": pid, **profile.to_export()}, indent=2))
+            print(json.dumps({"visitor_id": pid, **profile.to_export()}, indent=2), flush=True)
+            if not kept(profile):  # a mistyped id looked like an empty profile
+                print(
+                    f"omotenashi profile: nothing is kept under {pid!r} (shown: a new "
+                    "visitor's profile)",
+                    file=sys.stderr,
+                )
         elif args.action == "delete":
             await store.erase(pid)
             print(f"erased {pid}")
