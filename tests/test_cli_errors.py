@@ -237,17 +237,24 @@ def test_the_demo_without_the_embedded_extra_is_a_one_line_hint() -> None:
     )
 
 
-def test_the_demo_without_the_demo_extra_says_so_before_it_starts() -> None:
-    """The cart's forms need python-multipart: without it the demo started and answered its
-    first POST with a 500 and a traceback."""
+@pytest.mark.parametrize(
+    "blocked",
+    [
+        "sys.modules['python_multipart'] = None; sys.modules['multipart'] = None",
+        "sys.modules['starlette'] = None",
+    ],
+)
+def test_the_demo_without_the_demo_extra_says_so_before_it_starts(blocked: str) -> None:
+    """The cart's forms need python-multipart (without it the demo started and answered its
+    first POST with a 500 and a traceback), the shop Starlette (a traceback at start)."""
     done = run_cli(
-        "sys.modules['python_multipart'] = None; sys.modules['multipart'] = None\n"
+        blocked + "\n"
         "from omotenashi.cli.main import main\n"
         f"raise SystemExit(main(['demo', '--root', {str(ROOT)!r}]))"
     )
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "omotenashi demo: the demo shop's forms need python-multipart: "
+        "omotenashi demo: the demo shop needs Starlette and python-multipart: "
         "pip install 'omotenashi[demo]' (from the repository: pip install -e '.[demo]')"
     )
 

@@ -226,3 +226,18 @@ SAID: list[tuple[str, Any]] = [
 def test_what_a_refused_command_says_is_read_in_every_wording(text: str, said: Any) -> None:
     found = command_refused(text)
     assert (found if said is None else found and found[: len(said)]) == said
+
+
+def test_the_qa_tools_speak_resp2_too(
+    embedded_redis_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``omotenashi profile set`` wrote through a client of its own that asked for RESP3:
+    against a server that knows no HELLO it failed, blaming the server."""
+    from omotenashi.cli.main import main
+
+    server = embedded_redis_factory(extra_args=renamed("HELLO"))
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", server.url)
+    vid = new_vid()
+    assert main(["profile", "set", vid, "stage=loyalty"]) == 0
+    with redis.Redis.from_url(server.url, protocol=2, decode_responses=True) as check:
+        assert check.hget(f"omo:{{{vid}}}:p2", "G") == "5"

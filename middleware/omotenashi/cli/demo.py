@@ -26,9 +26,10 @@ def _demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if not any(importlib.util.find_spec(name) for name in ("python_multipart", "multipart")):
+    multipart = any(importlib.util.find_spec(name) for name in ("python_multipart", "multipart"))
+    if not (multipart and importlib.util.find_spec("starlette")):
         print(
-            "omotenashi demo: the demo shop's forms need python-multipart: "
+            "omotenashi demo: the demo shop needs Starlette and python-multipart: "
             "pip install 'omotenashi[demo]' (from the repository: pip install -e '.[demo]')",
             file=sys.stderr,
         )

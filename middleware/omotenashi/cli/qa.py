@@ -224,7 +224,9 @@ async def _profile_async(
         else:
             import redis
 
-            client = redis.Redis.from_url(settings.redis.url, decode_responses=True)
+            client = redis.Redis.from_url(  # RESP2, as the store's clients (store/client.py)
+                settings.redis.url, decode_responses=True, protocol=2
+            )
             try:
                 seed(
                     client,

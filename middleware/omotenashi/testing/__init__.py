@@ -180,7 +180,7 @@ def omotenashi_redis(
             f"{FLUSH_OPT_IN}=1 if everything in that database may be deleted",
             pytrace=False,
         )
-    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True)
+    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True, protocol=2)
     client.flushdb()
     try:
         yield client
@@ -326,7 +326,7 @@ def omotenashi_visitor(
     from omotenashi.store.seed import check_fields, seed
 
     require_keys(omotenashi_settings, pytestconfig, "omotenashi_visitor")
-    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True)
+    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True, protocol=2)
     signer = CookieSigner(omotenashi_settings)
 
     def make(

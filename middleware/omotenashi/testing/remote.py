@@ -60,7 +60,7 @@ def require_reachable(url: str, setting: str, site: str | None) -> None:
 
     from omotenashi.store.breaker import masked
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5, protocol=2)
     why = ""
     try:
         client.ping()
