@@ -124,6 +124,12 @@ def test_an_unreachable_redis_is_one_line(argv: list[str], setting: str) -> None
     )
     assert done.stderr.count("\n") == 1 and done.stderr.endswith(f"; {setting}\n")
     assert "s3cret" not in done.stderr
+    shown = run_cli(
+        f"from omotenashi.cli.main import main\nraise SystemExit(main({argv!r}))",
+        OMOTENASHI_REDIS_URL="redis://127.0.0.1:1/0",
+        OMOTENASHI_TRACEBACK="1",
+    )  # every command's traceback on request (report kept it to itself)
+    assert shown.returncode == 1 and "Traceback (most recent call last)" in shown.stderr
 
 
 def stdout_closed(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:

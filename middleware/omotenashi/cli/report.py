@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ def _report(args: argparse.Namespace) -> int:
         with talking_to_redis(url, "--redis (or OMOTENASHI_REDIS_URL)"):
             report = asyncio.run(_collect(settings, url, ruleset, since, until))
     except OmotenashiError as exc:
+        if os.environ.get("OMOTENASHI_TRACEBACK"):  # as every command: cli/main.py
+            raise
         print(f"omotenashi report: {exc}", file=sys.stderr)
         return 2
     if args.html:
