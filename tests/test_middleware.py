@@ -175,6 +175,30 @@ async def test_bots_get_the_default_page_without_cookie_or_profile(
     assert omotenashi_redis.keys("*") == []
 
 
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "kube-probe/1.29",
+        "ELB-HealthChecker/2.0",
+        "Amazon-Route53-Health-Check-Service (ref 0a1b2c3d; report http://amzn.to/1vsZADi)",
+        "GoogleHC/1.0",
+        "Consul Health Check",
+        "Blackbox Exporter/0.25.0",
+        "Datadog/Synthetics",
+    ],
+)
+async def test_health_checks_are_no_visitors(
+    agent: str, make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """A load balancer's or orchestrator's probe asks for a page every few seconds and never
+    sends the cookie back: each was a new visitor, a profile kept a day, an exposure."""
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    async with client_for(mw, headers={"user-agent": agent}) as client:
+        response = await client.get("/?utm_campaign=spring")
+    assert response.text == PAGE and "set-cookie" not in response.headers
+    assert omotenashi_redis.keys("*") == []
+
+
 async def test_a_tampered_cookie_is_a_new_visitor(make_settings: Make) -> None:
     mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
     async with client_for(mw) as client:

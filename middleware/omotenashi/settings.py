@@ -47,6 +47,21 @@ UNTRACKED = (
     "/users/sign_in*",
     "/wp-login.php*",
 )
+# Besides the user-agents library's verdict: crawlers' own words, and the health checks of load
+# balancers, orchestrators and monitors (Kubernetes, AWS ELB and Route 53, Google Cloud, Consul,
+# Prometheus's blackbox exporter, Datadog), which ask for a page every few seconds and never
+# send a cookie back: as visitors, each would be a new profile and an exposure that never
+# converts.
+BOT_WORDS = ("bot", "crawler", "spider", "slurp", "preview")
+HEALTH_CHECKERS = (
+    "kube-probe",
+    "healthcheck",
+    "health-check",
+    "health check",
+    "googlehc",
+    "blackbox exporter",
+    "synthetics",
+)
 
 
 class _Group(BaseModel):
@@ -263,8 +278,10 @@ class Settings(BaseSettings):
     respect: RespectSettings = Field(default_factory=RespectSettings)
     measure: MeasureSettings = Field(default_factory=MeasureSettings)
     bot_user_agents: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["bot", "crawler", "spider", "slurp", "preview"],
-        description="Extra user-agent substrings (case-insensitive) treated as bots.",
+        default_factory=lambda: [*BOT_WORDS, *HEALTH_CHECKERS],
+        description="Extra user-agent substrings (case-insensitive) treated as bots: by "
+        "default crawlers' words and load balancers' and monitors' health checks (setting it "
+        "replaces them).",
     )
     exclude_paths: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(EXCLUDED),
