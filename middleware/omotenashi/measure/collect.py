@@ -42,7 +42,7 @@ async def read_report(
     about 400 days, not hundreds of thousands; the report says so (``range_note``).
     """
     if since is not None and until is not None and since > until:
-        raise MeasureError("--since/--until", (since, until), "since must not be after until")
+        raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
     today = today or dt.datetime.now(dt.UTC).date().isoformat()
     last = min(until or today, today)
     first = max(since or "", oldest_kept(last, retention_days))

@@ -330,7 +330,7 @@ def build(
 ) -> Report:
     """Rows for every configured rule (and any counted rule no longer configured)."""
     if since is not None and until is not None and since > until:
-        raise MeasureError("--since/--until", (since, until), "since must not be after until")
+        raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
     known = {spec.id: spec for spec in specs}
     goals_all = tuple(site_goals)
     exposed: Counter[tuple[str, Arm]] = Counter()
