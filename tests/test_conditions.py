@@ -115,7 +115,8 @@ def test_languages_are_ordered_by_quality() -> None:
     [
         ("ja-" + "x" * 1000 + ", en", ("en",)),  # a "tag" of a kilobyte: not one
         ("zh-Hant-TW, de-CH-1996;q=0.5", ("zh-hant-tw", "de-ch-1996")),
-        ("<b>hi</b>, en_US, fr", ("fr",)),  # markup, an underscore: not tags
+        ("<b>hi</b>, fr", ("fr",)),  # markup: not a tag
+        ("en_US, fr;q=0.5", ("en-us", "fr")),  # a locale's underscore: the tag it means
         ("*, -en, en-, en--us, i-klingon", ("i-klingon",)),
         ("a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q-r-s-t, sgn-be-fr", ("sgn-be-fr",)),  # over 35
     ],

@@ -235,7 +235,7 @@ def parse_languages(header: str) -> tuple[str, ...]:
     # (the first 20 entries of the first 1 KiB: browsers send a few dozen characters)
     for index, part in enumerate(header[:1024].split(",", 20)[:20]):
         tag, _, params = part.strip().partition(";")
-        tag = tag.strip().lower()
+        tag = tag.strip().lower().replace("_", "-")  # en_US, as Java and POSIX locales write it
         if len(tag) > 35 or not _TAG.fullmatch(tag):  # "*", empty, or not a language tag
             continue
         q = 1.0
