@@ -399,3 +399,35 @@ async def test_a_beacon_the_full_write_queue_refuses_is_told_so_and_counted_once
     assert mw.metrics["record_dropped"] == 2
     assert mw.metrics["record_error"] == 0 and mw.metrics["redis_error"] == 0
     assert not [r for r in caplog.records if "Redis failed" in r.getMessage()]
+
+
+async def test_a_beacon_the_full_queue_refuses_spends_none_of_the_visitors_allowance(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """A full write queue (Redis not taking writes: here paused for them) is asked first: the
+    events are answered at once, "try again shortly", and spend none of the visitor's events
+    per minute (no rate key), so trying again once Redis takes writes is not answered 429."""
+    limits = {"write_queue_limit": 1, "write_timeout": 0.3}
+    journey = JOURNEY.replace("per_minute: 100", "per_minute: 3")
+    mw = Omotenashi(shop(), settings=make_settings(RULES, journey=journey, redis=limits))
+    event = '{"name": "video_play"}'
+    async with client_for(mw) as client:
+        await client.get("/")
+        transport = httpx.ASGITransport(app=mw)  # no waiting for writes between requests
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://shop.test", cookies=client.cookies
+        ) as raw:
+            omotenashi_redis.client_pause(1500, all=False)  # writes wait, reads are answered
+            try:
+                await raw.get("/")  # its page view, in flight, holds the queue's one place
+                full = [await raw.post(BEACON, content=event, headers=JSON) for _ in range(3)]
+            finally:
+                omotenashi_redis.client_unpause()
+        await mw.drain()
+        spent = list(omotenashi_redis.scan_iter(match="*:rate"))
+        again = [await client.post(BEACON, content=event, headers=JSON) for _ in range(3)]
+    assert spent == []
+    reason = "too many writes are waiting; try again shortly"
+    assert [a.json() for a in full] == [{"stored": False, "reason": reason}] * 3
+    assert [a.status_code for a in again] == [204] * 3
+    assert mw.metrics["record_dropped"] == 3

@@ -96,13 +96,16 @@ def to_keep(
     return change
 
 
+QUEUE_FULL = {"stored": False, "reason": "too many writes are waiting; try again shortly"}
+
+
 def store_failed(exc: StoreError) -> dict[str, object]:
     """The 202 answer of a beacon the store did not take: it refused the write (an error
     reply: OOM under maxmemory, WRONGTYPE ...) or did not answer (down, breaker open). A fixed
     phrase per kind: the server's own words (key names, memory figures) stay in the log and
     the ``redis_refused`` count (store/store.py), out of a public answer."""
     if isinstance(exc, WriteQueueFull):  # counted as record_dropped, never asked of Redis
-        return {"stored": False, "reason": "too many writes are waiting; try again shortly"}
+        return QUEUE_FULL
     cause = exc.__cause__
     if cause is not None and refused(cause):
         if refusal(cause).startswith("OOM"):

@@ -98,12 +98,8 @@ class Endpoints:
                 await respond(send, 202, {"stored": False, "reason": "temporarily unavailable"})
             else:
                 page = b"<!doctype html><title>Sorry</title><p>This page is not available "
-                await _send(
-                    send,
-                    200,
-                    page + b"just now. Please try again in a moment.</p>",
-                    [(b"content-type", b"text/html; charset=utf-8")],
-                )
+                page += b"just now. Please try again in a moment.</p>"
+                await _send(send, 200, page, [(b"content-type", b"text/html; charset=utf-8")])
 
     async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
         self.rules.maybe_reload()
@@ -183,6 +179,10 @@ class Endpoints:
             privacy = self.arrival.privacy(guest, ident.prefs, revoked=profile.revoked)
             if privacy.private:
                 await respond(send, 202, not_stored(privacy.reason))
+                return
+            fast = self.store.fast  # a full write queue, before the allowance is spent: its
+            if fast is not None and fast.writer.full():  # "try again shortly" is no 429 then
+                await respond(send, 202, beacon.QUEUE_FULL)
                 return
             if await self.store.hit_rate_limit(pid, spec.per_minute):
                 slow = {"error": "too many events; slow down"}

@@ -66,7 +66,7 @@ class Writer:
         """Records not yet acknowledged by Redis: what a crash now would lose."""
         return len(self.queue) + self.in_flight + self.waiting
 
-    def _full(self) -> bool:
+    def full(self) -> bool:
         """The queue holds its limit: the record offered now is dropped, and counted so."""
         if self.pending < self.limit:
             return False
@@ -77,7 +77,7 @@ class Writer:
         """Count one record that waits for the writes' connection as pending, before it is
         submitted; None: full (dropped and counted, as :meth:`submit` does). Hand the token
         back to :meth:`waited` when it stops waiting (before its submit: counted once)."""
-        if self._full():
+        if self.full():
             return None
         self.waiting += 1
         return self._epoch
@@ -88,7 +88,7 @@ class Writer:
 
     def submit(self, item: Item) -> asyncio.Future[Any] | None:
         """Queue one record; its future resolves when Redis has it. None: dropped (full)."""
-        if self._full():
+        if self.full():
             return None
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue(item, future)
@@ -98,7 +98,7 @@ class Writer:
         """:meth:`submit` without a future of its own: ``then`` is called with the reply's
         future once it is done (or with a failed one: the batch was refused). False: dropped
         (full; ``then`` is never called)."""
-        if self._full():
+        if self.full():
             return False
         self._queue(item, then)
         return True
