@@ -1,5 +1,8 @@
 """Pytest plugin for Omotenashi (registered as ``omotenashi`` through the pytest11 entry point).
 
+It needs pytest 7.0 and pluggy 1.2 (:data:`NEEDS`): on older ones it registers nothing and
+says so in one line on stderr, so that the user's own tests still run.
+
 Fixtures:
 
 * ``omotenashi_redis_url`` (session): a real Redis. ``REDIS_URL`` or ``OMOTENASHI_REDIS_URL``
@@ -45,40 +48,26 @@ Fixtures:
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import time
+import sys
 import types
-from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pluggy
 import pytest
 
-from omotenashi.errors import CommandError, EmbeddedServerError
 from omotenashi.testing.arms import (
     ARMS,
     STEADY_VIEWS,
-    check_forced,
     choose_vid,
     holdout_arms,
     holdout_rules,
     site_rules,
 )
-from omotenashi.testing.remote import (
-    remote_base_url,
-    require_keys,
-    require_reachable,
-    site_base_url,
-)
-
-# This module loads in every pytest run where omotenashi is installed (the pytest11 entry
-# point): Redis, settings, the engine and the store are imported by the fixtures that use them.
-if TYPE_CHECKING:
-    import redis
-
-    from omotenashi.settings import Settings
-    from omotenashi.store.embedded import EmbeddedRedis
+from omotenashi.testing.remote import remote_base_url, site_base_url
 
 __all__ = [
     "ARMS",
@@ -95,12 +84,30 @@ __all__ = [
     "remote_base_url",
     "site_rules",
     "unavailable",
+    "unsupported",
     "written",
 ]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-FLUSH_OPT_IN = "OMOTENASHI_TEST_FLUSH"
-_PRIVATE = pytest.StashKey[str]()  # the URL of the server omotenashi_redis_url started
+# pytest.StashKey and config.stash (pytest 7.0), hookimpl(wrapper=True) (pluggy 1.2)
+NEEDS = {"pytest": (7, 0), "pluggy": (1, 2)}
+
+
+def unsupported(pytest_version: str, pluggy_version: str) -> str | None:
+    """Why the plugin cannot run with these versions (``None``: it can). A version that does
+    not start with ``major.minor`` (a source checkout's) is taken to be new enough."""
+    for name, version in (("pytest", pytest_version), ("pluggy", pluggy_version)):
+        release = re.match(r"(\d+)\.(\d+)", version)
+        if release and (int(release[1]), int(release[2])) < NEEDS[name]:
+            least = ".".join(map(str, NEEDS[name]))
+            return f"needs {name}>={least}, this is {name} {version!r}"
+    return None
+
+
+# This module loads in every pytest run where omotenashi is installed (the pytest11 entry
+# point): Redis, settings, the engine and the store are imported by the fixtures that use them,
+# and on a pytest too old for them (checked here) the plugin registers no fixture and no hook.
+UNSUPPORTED = unsupported(pytest.__version__, pluggy.__version__)
 
 
 async def written() -> None:
@@ -133,100 +140,6 @@ def unavailable(reason: str) -> None:
     if in_ci():
         pytest.fail(f"{reason} (CI=true: a missing part is a failure)", pytrace=False)
     pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def omotenashi_redis_url(pytestconfig: pytest.Config) -> Iterator[str]:
-    """The URL of a real Redis: REDIS_URL/OMOTENASHI_REDIS_URL, or a private embedded one."""
-    url = os.environ.get("REDIS_URL") or os.environ.get("OMOTENASHI_REDIS_URL")
-    site = remote_base_url(pytestconfig)
-    if url:
-        setting = "REDIS_URL" if os.environ.get("REDIS_URL") else "OMOTENASHI_REDIS_URL"
-        require_reachable(url, setting, site)
-        yield url
-        return
-    if site:
-        pytest.fail(
-            f"omotenashi: set OMOTENASHI_REDIS_URL to the Redis the site at {site} uses: without "
-            "it the fixtures would write to a private server the site never reads",
-            pytrace=False,
-        )
-    from omotenashi.store.embedded import EmbeddedRedis
-
-    try:
-        server = EmbeddedRedis().start()
-    except EmbeddedServerError as exc:
-        unavailable(str(exc))
-        return
-    pytestconfig.stash[_PRIVATE] = server.url
-    try:
-        yield server.url
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def omotenashi_redis(
-    omotenashi_redis_url: str, pytestconfig: pytest.Config
-) -> Iterator[redis.Redis]:
-    """A client to ``omotenashi_redis_url``, database flushed (ours, or OMOTENASHI_TEST_FLUSH=1)."""
-    import redis
-
-    ours = pytestconfig.stash.get(_PRIVATE, None) == omotenashi_redis_url
-    if not ours and os.environ.get(FLUSH_OPT_IN) != "1":
-        pytest.fail(
-            f"omotenashi_redis: will not FLUSHDB a server these tests did not start "
-            f"({omotenashi_redis_url.partition('@')[2] or omotenashi_redis_url}); set "
-            f"{FLUSH_OPT_IN}=1 if everything in that database may be deleted",
-            pytrace=False,
-        )
-    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True, protocol=2)
-    client.flushdb()
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A failing test that seeded visitors into the private server says where they went."""
-    report = yield
-    private = item.config.stash.get(_PRIVATE, None)
-    if report.failed and private and "omotenashi_visitor" in getattr(item, "fixturenames", ()):
-        report.sections.append(
-            (
-                "omotenashi",
-                f"The seeded visitors were written to a private Redis started for these tests "
-                f"({private}), as OMOTENASHI_REDIS_URL is unset: a site not started against "
-                "that URL never sees them. Give the site and the tests the same "
-                "OMOTENASHI_REDIS_URL.",
-            )
-        )
-    return report
-
-
-@pytest.fixture
-def embedded_redis_factory() -> Iterator[Callable[..., EmbeddedRedis]]:
-    """``make(**kwargs)`` starts a private embedded server; all are stopped after the test."""
-    from omotenashi.store.embedded import EmbeddedRedis
-
-    servers: list[EmbeddedRedis] = []
-
-    def make(**kwargs: Any) -> EmbeddedRedis:
-        try:
-            server = EmbeddedRedis(**kwargs).start()
-        except EmbeddedServerError as exc:
-            unavailable(str(exc))
-            raise
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.close()
 
 
 def find_chromium(playwright_path: str | None = None) -> str | None:
@@ -268,8 +181,16 @@ def _launch_args(browser_type_launch_args: dict[str, Any], browser_type: Any) ->
 def pytest_configure(config: pytest.Config) -> None:
     """Register ``browser_type_launch_args`` after pytest-playwright, so that it wraps that
     plugin's own (a conftest's fixture of the same name wraps this one in turn), and, when
-    pytest-playwright provides ``base_url`` itself, a ``base_url`` that raises no warning."""
-    if config.pluginmanager.hasplugin("playwright"):
+    pytest-playwright provides ``base_url`` itself, a ``base_url`` that raises no warning.
+
+    On a pytest the plugin cannot run on: one line on stderr (not a warning, which
+    ``-W error`` would turn into an error stopping the run) and nothing registered."""
+    if UNSUPPORTED:
+        sys.stderr.write(
+            f"omotenashi: its pytest plugin {UNSUPPORTED}: its fixtures are off "
+            "(-p no:omotenashi hides this line)\n"
+        )
+    elif config.pluginmanager.hasplugin("playwright"):
         browser = types.ModuleType("omotenashi.testing.browser")
         fixture = pytest.fixture(scope="session", name="browser_type_launch_args")
         browser.browser_type_launch_args = fixture(_launch_args)  # type: ignore[attr-defined]
@@ -306,70 +227,12 @@ def force_cookie(token: str, base_url: str) -> dict[str, Any]:
     return {"name": FORCE_COOKIE, "value": token, "url": base_url}
 
 
-@pytest.fixture(scope="session")
-def omotenashi_settings() -> Settings:
-    """The site's settings: ``Settings()`` from the environment (override it in a conftest)."""
-    from omotenashi.settings import Settings
-
-    return Settings()
-
-
-@pytest.fixture
-def omotenashi_visitor(
-    omotenashi_settings: Settings, omotenashi_redis_url: str, pytestconfig: pytest.Config
-) -> Iterator[Callable[..., SeededVisitor]]:
-    """``make(stage=..., **profile)`` seeds a visitor in Redis and returns its signed cookie."""
-    import redis
-
-    from omotenashi.identity.cookie import CookieSigner, Identity
-    from omotenashi.settings import RespectSettings
-    from omotenashi.store.seed import check_fields, seed
-
-    require_keys(omotenashi_settings, pytestconfig, "omotenashi_visitor")
-    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True, protocol=2)
-    signer = CookieSigner(omotenashi_settings)
-
-    def make(
-        *,
-        holdouts: str | Mapping[str, str] | None = "shown",
-        fresh: bool | None = False,
-        steady_views: int = STEADY_VIEWS,
-        **profile: Any,
-    ) -> SeededVisitor:
-        check_fields(profile)
-        site_share = omotenashi_settings.respect.fresh_share
-        if fresh and site_share <= 0:
-            raise CommandError("fresh=True: the site's fresh_share is 0, no page view is fresh")
-        # not fresh: drawn at the larger of the site's share and the default (not fresh at one
-        # share is not fresh at any smaller one); fresh: at the site's own
-        share = site_share if fresh else max(site_share, RespectSettings().fresh_share)
-        vid = choose_vid(
-            holdout_arms(holdouts, omotenashi_settings.rules),
-            views=int(profile.get("views") or 0),
-            fresh_share=share,
-            fresh=fresh,
-            steady_views=steady_views,
-        )
-        seed(client, vid, profile, key_prefix=omotenashi_settings.redis.key_prefix, ttl=86400)
-        ident = Identity(vid=vid, is_new=False, issued_at=time.time())
-        return SeededVisitor(vid, signer.sign(ident), omotenashi_settings.cookie.name)
-
-    yield make
-    client.close()
-
-
-@pytest.fixture
-def omotenashi_force(
-    omotenashi_settings: Settings, pytestconfig: pytest.Config
-) -> Callable[..., str]:
-    """``make(rules=[...], stage=...)`` returns a signed preview (force) token."""
-    from omotenashi.identity.preview import ForceSigner
-
-    require_keys(omotenashi_settings, pytestconfig, "omotenashi_force")
-    signer = ForceSigner(omotenashi_settings)
-
-    def make(**forced: Any) -> str:
-        check_forced(forced.get("rules"), omotenashi_settings.rules)
-        return signer.make(**forced)
-
-    return make
+if UNSUPPORTED is None:  # the fixtures and the hook, where pytest collects a plugin's own
+    from omotenashi.testing.fixtures import FLUSH_OPT_IN as FLUSH_OPT_IN
+    from omotenashi.testing.fixtures import embedded_redis_factory as embedded_redis_factory
+    from omotenashi.testing.fixtures import omotenashi_force as omotenashi_force
+    from omotenashi.testing.fixtures import omotenashi_redis as omotenashi_redis
+    from omotenashi.testing.fixtures import omotenashi_redis_url as omotenashi_redis_url
+    from omotenashi.testing.fixtures import omotenashi_settings as omotenashi_settings
+    from omotenashi.testing.fixtures import omotenashi_visitor as omotenashi_visitor
+    from omotenashi.testing.fixtures import pytest_runtest_makereport as pytest_runtest_makereport

@@ -1,0 +1,189 @@
+"""The plugin's fixtures and its report hook: ``omotenashi.testing`` imports them only on a
+pytest they run on (:func:`omotenashi.testing.unsupported`), so that an older pytest gets a
+plugin that registers nothing, not a failed import that stops every test run there."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from omotenashi.errors import CommandError, EmbeddedServerError
+from omotenashi.testing import SeededVisitor, unavailable
+from omotenashi.testing.arms import STEADY_VIEWS, check_forced, choose_vid, holdout_arms
+from omotenashi.testing.remote import remote_base_url, require_keys, require_reachable
+
+if TYPE_CHECKING:  # Redis, settings and the store load when a fixture uses them
+    import redis
+
+    from omotenashi.settings import Settings
+    from omotenashi.store.embedded import EmbeddedRedis
+
+FLUSH_OPT_IN = "OMOTENASHI_TEST_FLUSH"
+_PRIVATE = pytest.StashKey[str]()  # the URL of the server omotenashi_redis_url started
+
+
+@pytest.fixture(scope="session")
+def omotenashi_redis_url(pytestconfig: pytest.Config) -> Iterator[str]:
+    """The URL of a real Redis: REDIS_URL/OMOTENASHI_REDIS_URL, or a private embedded one."""
+    url = os.environ.get("REDIS_URL") or os.environ.get("OMOTENASHI_REDIS_URL")
+    site = remote_base_url(pytestconfig)
+    if url:
+        setting = "REDIS_URL" if os.environ.get("REDIS_URL") else "OMOTENASHI_REDIS_URL"
+        require_reachable(url, setting, site)
+        yield url
+        return
+    if site:
+        pytest.fail(
+            f"omotenashi: set OMOTENASHI_REDIS_URL to the Redis the site at {site} uses: without "
+            "it the fixtures would write to a private server the site never reads",
+            pytrace=False,
+        )
+    from omotenashi.store.embedded import EmbeddedRedis
+
+    try:
+        server = EmbeddedRedis().start()
+    except EmbeddedServerError as exc:
+        unavailable(str(exc))
+        return
+    pytestconfig.stash[_PRIVATE] = server.url
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def omotenashi_redis(
+    omotenashi_redis_url: str, pytestconfig: pytest.Config
+) -> Iterator[redis.Redis]:
+    """A client to ``omotenashi_redis_url``, database flushed (ours, or OMOTENASHI_TEST_FLUSH=1)."""
+    import redis
+
+    ours = pytestconfig.stash.get(_PRIVATE, None) == omotenashi_redis_url
+    if not ours and os.environ.get(FLUSH_OPT_IN) != "1":
+        pytest.fail(
+            f"omotenashi_redis: will not FLUSHDB a server these tests did not start "
+            f"({omotenashi_redis_url.partition('@')[2] or omotenashi_redis_url}); set "
+            f"{FLUSH_OPT_IN}=1 if everything in that database may be deleted",
+            pytrace=False,
+        )
+    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True, protocol=2)
+    client.flushdb()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failing test that seeded visitors into the private server says where they went."""
+    report = yield
+    private = item.config.stash.get(_PRIVATE, None)
+    if report.failed and private and "omotenashi_visitor" in getattr(item, "fixturenames", ()):
+        report.sections.append(
+            (
+                "omotenashi",
+                f"The seeded visitors were written to a private Redis started for these tests "
+                f"({private}), as OMOTENASHI_REDIS_URL is unset: a site not started against "
+                "that URL never sees them. Give the site and the tests the same "
+                "OMOTENASHI_REDIS_URL.",
+            )
+        )
+    return report
+
+
+@pytest.fixture
+def embedded_redis_factory() -> Iterator[Callable[..., EmbeddedRedis]]:
+    """``make(**kwargs)`` starts a private embedded server; all are stopped after the test."""
+    from omotenashi.store.embedded import EmbeddedRedis
+
+    servers: list[EmbeddedRedis] = []
+
+    def make(**kwargs: Any) -> EmbeddedRedis:
+        try:
+            server = EmbeddedRedis(**kwargs).start()
+        except EmbeddedServerError as exc:
+            unavailable(str(exc))
+            raise
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def omotenashi_settings() -> Settings:
+    """The site's settings: ``Settings()`` from the environment (override it in a conftest)."""
+    from omotenashi.settings import Settings
+
+    return Settings()
+
+
+@pytest.fixture
+def omotenashi_visitor(
+    omotenashi_settings: Settings, omotenashi_redis_url: str, pytestconfig: pytest.Config
+) -> Iterator[Callable[..., SeededVisitor]]:
+    """``make(stage=..., **profile)`` seeds a visitor in Redis and returns its signed cookie."""
+    import redis
+
+    from omotenashi.identity.cookie import CookieSigner, Identity
+    from omotenashi.settings import RespectSettings
+    from omotenashi.store.seed import check_fields, seed
+
+    require_keys(omotenashi_settings, pytestconfig, "omotenashi_visitor")
+    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True, protocol=2)
+    signer = CookieSigner(omotenashi_settings)
+
+    def make(
+        *,
+        holdouts: str | Mapping[str, str] | None = "shown",
+        fresh: bool | None = False,
+        steady_views: int = STEADY_VIEWS,
+        **profile: Any,
+    ) -> SeededVisitor:
+        check_fields(profile)
+        site_share = omotenashi_settings.respect.fresh_share
+        if fresh and site_share <= 0:
+            raise CommandError("fresh=True: the site's fresh_share is 0, no page view is fresh")
+        # not fresh: drawn at the larger of the site's share and the default (not fresh at one
+        # share is not fresh at any smaller one); fresh: at the site's own
+        share = site_share if fresh else max(site_share, RespectSettings().fresh_share)
+        vid = choose_vid(
+            holdout_arms(holdouts, omotenashi_settings.rules),
+            views=int(profile.get("views") or 0),
+            fresh_share=share,
+            fresh=fresh,
+            steady_views=steady_views,
+        )
+        seed(client, vid, profile, key_prefix=omotenashi_settings.redis.key_prefix, ttl=86400)
+        ident = Identity(vid=vid, is_new=False, issued_at=time.time())
+        return SeededVisitor(vid, signer.sign(ident), omotenashi_settings.cookie.name)
+
+    yield make
+    client.close()
+
+
+@pytest.fixture
+def omotenashi_force(
+    omotenashi_settings: Settings, pytestconfig: pytest.Config
+) -> Callable[..., str]:
+    """``make(rules=[...], stage=...)`` returns a signed preview (force) token."""
+    from omotenashi.identity.preview import ForceSigner
+
+    require_keys(omotenashi_settings, pytestconfig, "omotenashi_force")
+    signer = ForceSigner(omotenashi_settings)
+
+    def make(**forced: Any) -> str:
+        check_forced(forced.get("rules"), omotenashi_settings.rules)
+        return signer.make(**forced)
+
+    return make
