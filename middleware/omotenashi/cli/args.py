@@ -44,12 +44,14 @@ def _not_about_redis(record: logging.LogRecord) -> bool:
 @contextmanager
 def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterator[None]:
     """Redis failing in the block is one CommandError naming the URL tried (its password
-    masked) and the ``setting`` that changes it. The store's own warnings about Redis, meant
+    masked), the ``setting`` that changes it, and a hint when the URL's scheme does not seem to
+    match the port (store/tlshint.py). The store's own warnings about Redis, meant
     for a running site's log, would say the same thing again: they are left out."""
     import redis
 
     from omotenashi.errors import CommandError, StoreError
     from omotenashi.store.breaker import masked
+    from omotenashi.store.tlshint import tls_hint
 
     log = logging.getLogger("omotenashi")
     log.addFilter(_not_about_redis)
@@ -60,9 +62,9 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
     except (StoreError, redis.RedisError, ConnectionError, TimeoutError) as exc:
         text = str(exc).strip().splitlines()
         why = (text[0] if text else type(exc).__name__).removeprefix("Redis failed: ")
-        shown = masked(url)
+        shown, hint = masked(url), tls_hint(url, why)
         raise CommandError(
-            f"Redis at {shown} failed ({why.rstrip('.')}): check that it runs there; "
+            f"Redis at {shown} failed ({why.rstrip('.')}{hint}): check that it runs there; "
             f"{setting} sets the URL"
         ) from exc
     finally:

@@ -23,6 +23,10 @@ rename-command or a proxy that does not pass it on: :func:`command_refused`) is 
 fix, not an outage: one ERROR line at most once a minute says which command and what it stops,
 however it arrives (a reply to one command, or a connection that could not load its scripts,
 which still opens the breaker: every call would fail the same way).
+
+A URL whose scheme does not match the port (``redis://`` to a TLS port, ``rediss://`` to a
+plain one) fails as an outage would: the failure's line says what to try
+(store/tlshint.py).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from redis.exceptions import (
 
 from omotenashi.metrics import Metrics
 from omotenashi.store.pipeline import REFUSED_CONNECTION, UNAVAILABLE, ReplyError
+from omotenashi.store.tlshint import tls_hint
 
 log = logging.getLogger("omotenashi")
 QUIET = 60.0  # seconds between two warnings about failures that did not open the breaker
@@ -158,6 +163,12 @@ class Breaker:
         self._setup_refusals = 0
         self._misconfigured = False  # said so once; again only after Redis answered
         self._probe: asyncio.Future[None] | None = None
+        self.url = ""  # the server's (its scheme, for a hint); ``answered`` since connecting
+        self.answered = False
+
+    def connecting(self, url: str) -> None:
+        """A store connects to ``url``: its failures are hinted at until it answers."""
+        self.url, self.answered = url, False
 
     def allow(self) -> bool:
         if self.opened_at is None:
@@ -188,6 +199,7 @@ class Breaker:
         self._probe = None
 
     def success(self) -> None:
+        self.answered = True  # (the URL is right, whatever the breaker's state)
         if self.state == "open":  # a late answer to a call made before it opened: only the
             return  # probe, after ``reset`` seconds, closes it (no flapping on a slow server)
         self._misconfigured = False
@@ -229,7 +241,7 @@ class Breaker:
                 log.warning(
                     "omotenashi: Redis failed (%s); circuit breaker open: pages are served "
                     "as the app made them, trying again every %gs",
-                    reason or "failed",
+                    self._said(reason),
                     self.reset,
                 )
         elif self.state == "closed" and not logged:
@@ -250,9 +262,13 @@ class Breaker:
             log.warning(
                 "omotenashi: Redis failed %d time(s) since the last warning (%s)",
                 self._unwarned,
-                reason or "failed",
+                self._said(reason),
             )
             self._warned_at, self._unwarned = now, 0
+
+    def _said(self, reason: str) -> str:
+        """``reason`` as logged, with what to try when the URL's scheme looks wrong."""
+        return (reason or "failed") + tls_hint(self.url, reason, answered=self.answered)
 
     def refused(self, reason: str) -> None:
         """The server answered one command with an error: not a failure (it is up)."""

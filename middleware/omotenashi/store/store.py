@@ -65,6 +65,7 @@ class Store:
 
     def connect(self, url: str) -> None:
         self.url, self._load_known = masked(url), False
+        self.breaker.connecting(self.url)
         self.client, self._also_close = make_client(url, self.cfg)
         self._scripts = (
             self.client.register_script(RECORD_SCRIPT),
