@@ -3,7 +3,9 @@
 Every part calls ``metrics.inc("redis_error")``; tests read ``metrics["redis_error"]``. Each
 middleware has its own :class:`~prometheus_client.CollectorRegistry` (``metrics.registry``):
 serve it on ``OMOTENASHI_METRICS=true`` (``<endpoint prefix>/metrics``) or add it to your
-app's registry with ``prometheus_client.REGISTRY.register(mw.metrics.registry)``.
+app's registry with ``prometheus_client.REGISTRY.register(mw.metrics.registry)``. With
+``OMOTENASHI_METRICS_DIR`` set, a scrape of it answers the sum over the server's worker
+processes (:mod:`omotenashi.metricsdir`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from bisect import bisect_left
 from collections import Counter as Counts
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -21,6 +24,9 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from omotenashi.metricsdir import SharedDir
 
 # inc(name) of these counts a response by its outcome.
 OUTCOMES = {
@@ -78,12 +84,11 @@ class Metrics:
     built from these numbers when the registry is scraped."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        self._counts: Counts[str] = Counts()
-        self._shown: Counts[str] = Counts()
-        self._timings = {name: _Timing() for name in TIMINGS}
-        self._breaker = 0
-        self._names: set[str] = set(HELP)
+        self.tally = tally = Tally()  # this process's numbers; the containers are shared:
+        self._counts, self._shown = tally.counts, tally.shown  # counting is one lookup less
+        self._timings, self._names = tally.timings, tally.names
+        self.shared: SharedDir | None = None  # set: scrapes sum every worker's numbers
+        self.registry = _Registry(self)
         self.registry.register(_Families(self))
 
     def inc(self, name: str, by: int = 1) -> None:
@@ -103,7 +108,7 @@ class Metrics:
         self._timings[name].observe(seconds)
 
     def breaker(self, state: str) -> None:
-        self._breaker = BREAKER_STATES[state]
+        self.tally.breaker = BREAKER_STATES[state]
 
     def __getitem__(self, name: str) -> int:
         return self._counts[name]
@@ -114,6 +119,20 @@ class Metrics:
     def exposition(self) -> bytes:
         """The Prometheus text format of every metric."""
         return generate_latest(self.registry)
+
+    def gauges(self) -> tuple[dict[str, tuple[str, float]], list[Metric]]:
+        """The registry's other collectors' families (``omotenashi_records_pending`` ...): the
+        unlabelled gauges as {name: (help, value)}, and every other family as it is."""
+        gauges: dict[str, tuple[str, float]] = {}
+        others: list[Metric] = []
+        for collector in list(self.registry.others):
+            for family in collector.collect():
+                samples = family.samples
+                if family.type == "gauge" and len(samples) == 1 and not samples[0].labels:
+                    gauges[family.name] = (family.documentation, float(samples[0].value))
+                else:
+                    others.append(family)
+        return gauges, others
 
 
 class _Timing:
@@ -130,6 +149,67 @@ class _Timing:
         self.total += seconds
 
 
+class Tally:
+    """What one process counted (or several, added up): the numbers a scrape shows."""
+
+    __slots__ = ("counts", "shown", "timings", "breaker", "names", "gauges")
+
+    def __init__(self) -> None:
+        self.counts: Counts[str] = Counts()
+        self.shown: Counts[str] = Counts()
+        self.timings = {name: _Timing() for name in TIMINGS}
+        self.breaker = 0
+        self.names: set[str] = set(HELP)
+        self.gauges: dict[str, tuple[str, float]] = {}  # {name: (help, value)}, other parts'
+
+    def add(self, other: Tally, *, live: bool) -> None:
+        """Add ``other``'s counters; its gauges too if its process still runs (``live``): the
+        breaker's state is the worst of them, the other gauges (records pending) are summed."""
+        self.counts.update(other.counts)
+        self.shown.update(other.shown)
+        self.names |= other.names
+        for name, timing in other.timings.items():
+            mine = self.timings[name]
+            mine.counts = [a + b for a, b in zip(mine.counts, timing.counts, strict=True)]
+            mine.total += timing.total
+        if live:
+            self.breaker = max(self.breaker, other.breaker)
+            for name, (text, value) in other.gauges.items():
+                self.gauges[name] = (text, self.gauges.get(name, (text, 0.0))[1] + value)
+
+
+class _Registry(CollectorRegistry):
+    """The metrics' registry: as prometheus_client's, or the sum over a metrics dir's files."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__(auto_describe=True)
+        self.metrics = metrics
+        self.others: list[Collector] = []  # every collector but the metrics' own families
+
+    def register(self, collector: Collector) -> None:
+        super().register(collector)
+        if not isinstance(collector, _Families):
+            self.others.append(collector)
+
+    def unregister(self, collector: Collector) -> None:
+        super().unregister(collector)
+        if collector in self.others:
+            self.others.remove(collector)
+
+    def collect(self) -> Iterator[Metric]:
+        shared = self.metrics.shared
+        if shared is None:
+            yield from super().collect()
+            return
+        tally = self.metrics.tally
+        tally.gauges, others = self.metrics.gauges()
+        total = shared.total(tally)
+        yield from families(total)
+        for name, (text, value) in sorted(total.gauges.items()):
+            yield GaugeMetricFamily(name, text, value=value)
+        yield from others
+
+
 class _Families(Collector):
     """The Prometheus view of a :class:`Metrics`, built at each scrape."""
 
@@ -137,44 +217,48 @@ class _Families(Collector):
         self.metrics = metrics
 
     def collect(self) -> Iterator[Metric]:
-        m = self.metrics
-        counts = m._counts
-        responses = CounterMetricFamily(
-            "omotenashi_responses", "Responses by outcome.", labels=["outcome"]
+        return families(self.metrics.tally)
+
+
+def families(tally: Tally) -> Iterator[Metric]:
+    """The Prometheus families of ``tally``'s numbers (not its gauges: their own collectors')."""
+    counts = tally.counts
+    responses = CounterMetricFamily(
+        "omotenashi_responses", "Responses by outcome.", labels=["outcome"]
+    )
+    for outcome in dict.fromkeys(OUTCOMES.values()):
+        n = sum(counts[name] for name, out in OUTCOMES.items() if out == outcome)
+        responses.add_metric([outcome], n)
+    yield responses
+    beacon = CounterMetricFamily(
+        "omotenashi_beacon_requests", "Beacon requests by result.", labels=["result"]
+    )
+    for name, result in BEACON.items():
+        beacon.add_metric([result], counts[name])
+    yield beacon
+    shown = CounterMetricFamily(
+        "omotenashi_rules_shown", "Times each rule was shown.", labels=["rule"]
+    )
+    for rule_id, n in sorted(tally.shown.items()):
+        shown.add_metric([rule_id], n)
+    yield shown
+    for name, text in TIMINGS.items():
+        timing = tally.timings[name]
+        cumulative, buckets = 0, []
+        for bound, n in zip((*map(str, BUCKETS), "+Inf"), timing.counts, strict=True):
+            cumulative += n
+            buckets.append((bound, cumulative))
+        yield HistogramMetricFamily(
+            f"omotenashi_{name}_seconds", text, buckets=buckets, sum_value=timing.total
         )
-        for outcome in dict.fromkeys(OUTCOMES.values()):
-            n = sum(counts[name] for name, out in OUTCOMES.items() if out == outcome)
-            responses.add_metric([outcome], n)
-        yield responses
-        beacon = CounterMetricFamily(
-            "omotenashi_beacon_requests", "Beacon requests by result.", labels=["result"]
+    yield GaugeMetricFamily(
+        "omotenashi_breaker_state",
+        "The Redis circuit breaker: 0 closed, 1 open, 2 half-open (probing).",
+        value=tally.breaker,
+    )
+    for name in sorted(tally.names - OUTCOMES.keys() - BEACON.keys()):
+        yield CounterMetricFamily(
+            f"omotenashi_{RENAMED.get(name, name)}",
+            HELP.get(name, name.replace("_", " ") + "."),
+            value=counts[name],
         )
-        for name, result in BEACON.items():
-            beacon.add_metric([result], counts[name])
-        yield beacon
-        shown = CounterMetricFamily(
-            "omotenashi_rules_shown", "Times each rule was shown.", labels=["rule"]
-        )
-        for rule_id, n in sorted(m._shown.items()):
-            shown.add_metric([rule_id], n)
-        yield shown
-        for name, text in TIMINGS.items():
-            timing = m._timings[name]
-            cumulative, buckets = 0, []
-            for bound, n in zip((*map(str, BUCKETS), "+Inf"), timing.counts, strict=True):
-                cumulative += n
-                buckets.append((bound, cumulative))
-            yield HistogramMetricFamily(
-                f"omotenashi_{name}_seconds", text, buckets=buckets, sum_value=timing.total
-            )
-        yield GaugeMetricFamily(
-            "omotenashi_breaker_state",
-            "The Redis circuit breaker: 0 closed, 1 open, 2 half-open (probing).",
-            value=m._breaker,
-        )
-        for name in sorted(m._names - OUTCOMES.keys() - BEACON.keys()):
-            yield CounterMetricFamily(
-                f"omotenashi_{RENAMED.get(name, name)}",
-                HELP.get(name, name.replace("_", " ") + "."),
-                value=counts[name],
-            )

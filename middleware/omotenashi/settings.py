@@ -349,6 +349,9 @@ class Settings(BaseSettings):
         description="With metrics on, serve them only to requests bearing this token (Bearer "
         "or HTTP Basic password); unset: to anyone who can reach the path.",
     )
+    metrics_dir: Path | None = Field(
+        default=None, description="A folder the workers share: /metrics then answers their sum."
+    )
 
     @field_validator(
         "secret_keys",
@@ -387,12 +390,10 @@ def settings_table() -> str:
             shown = "(a random key per process)"
         elif name == "preview_keys":
             shown = "(unset: the cookie keys)"
-        elif name == "user_salt":
+        elif name == "user_salt" or default is None:
             shown = "(unset)"
         elif isinstance(default, list):
             shown = ",".join(str(v) for v in default)
-        elif default is None:
-            shown = "(unset)"
         else:
             shown = str(default)
         rows.append(f"| `{variable}` | `{shown}` | {info.description or ''} |")

@@ -34,6 +34,7 @@ from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.reload import Reloader
 from omotenashi.metrics import Metrics
+from omotenashi.metricsdir import SharedDir
 from omotenashi.settings import Settings
 from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.store.store import Store
@@ -86,6 +87,8 @@ class Omotenashi:
         self.app = app
         self.settings = s = settings or Settings()
         self.metrics = Metrics()
+        if s.metrics_dir is not None:  # scrapes answer the sum over the server's workers
+            SharedDir(s.metrics_dir, self.metrics)
         self.signer = CookieSigner(s)
         measure_ttl = math.ceil(s.measure.attribution_days * 86400)  # one-visit profiles too
         self.store = Store(s.redis, self.metrics, measure_ttl=measure_ttl)
@@ -267,6 +270,8 @@ class Omotenashi:
                 return
             self._started = True
             self._close_with(loop)
+            if self.metrics.shared is not None:  # this process's file, written from now on
+                self.metrics.shared.start()
             if not self._announced:  # once per middleware, not per event loop
                 self._announced = True
                 announce(self.settings)
@@ -315,6 +320,8 @@ class Omotenashi:
         if self._embedded is not None:
             embedded, self._embedded = self._embedded, None
             embedded.close()
+        if self.metrics.shared is not None:  # the last counts; its gauges no longer count
+            self.metrics.shared.stop()
         self._started = False
 
     async def _lifespan(self, scope: Scope, receive: Any, send: Any) -> None:

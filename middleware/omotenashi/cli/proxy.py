@@ -3,7 +3,9 @@
 Every worker reads the same ``OMOTENASHI_*`` settings; the command puts its own options there
 first. Several workers (or several machines) share one Redis, so a visitor's profile is the
 same whichever process answers; they must also share ``OMOTENASHI_SECRET_KEYS``, or a
-cookie signed by one would be a stranger's to the next.
+cookie signed by one would be a stranger's to the next. With metrics on, several workers share
+a metrics dir (``OMOTENASHI_METRICS_DIR``, else a private one for the run), so a scrape of any
+answers their sum.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import sys
+import tempfile
 from typing import Any
 
 from omotenashi.cli.args import listening
@@ -97,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     if settings.redis.url is None and settings.redis.embedded:
         server = EmbeddedRedis().start()  # one server for every worker
         os.environ["OMOTENASHI_REDIS_URL"] = server.url
+    shared = None  # the workers' metrics dir, made for this run
+    if args.workers > 1 and settings.metrics and settings.metrics_dir is None:
+        shared = tempfile.mkdtemp(prefix="omotenashi-metrics-")
+        os.environ["OMOTENASHI_METRICS_DIR"] = shared
     url = os.environ.get("OMOTENASHI_REDIS_URL")
     redis_note = masked(url) if url else "none: personalisation is off"
     print(
@@ -122,4 +130,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if server is not None:
             server.close()
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
     return 0

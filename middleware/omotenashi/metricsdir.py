@@ -1,0 +1,271 @@
+"""``OMOTENASHI_METRICS_DIR``: the worker processes of one server share their metrics.
+
+Under ``uvicorn --workers N``, gunicorn or ``omotenashi proxy --workers N`` the workers share
+one port, and a scrape reaches whichever accepts it. So each process writes what it counted to
+``<dir>/<pid>-<nonce>.json`` (about once a second when something changed, and once more at
+shutdown), and a scrape of any of them answers the sum of every file in the folder, its own
+replaced by its live numbers:
+
+* counters and histograms: summed over every file, those of processes that have exited too
+  (a restarted worker's counts stay counted: the sum never goes down, except by what a crashed
+  process counted in its last second);
+* gauges (the breaker's state: the worst; records pending: the sum): over the processes still
+  running only: a file whose process shut down, whose pid is gone, or that has not been
+  refreshed for ``STALE`` seconds (3 missed writes and a margin) is left out.
+
+The folder must be emptied before the server starts (as prometheus_client's multiprocess mode
+asks): its files are counts since that start, and an older run's would be added to this one's.
+Files that cannot be read, are too big or are not ours are skipped (a warning each, once);
+at most ``MOST_FILES`` are read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from omotenashi.metrics import _NAME, BUCKETS, TIMINGS, Metrics, Tally, _Timing
+
+log = logging.getLogger("omotenashi")
+FORMAT = "omotenashi-metrics/1"
+INTERVAL = 1.0  # seconds between writes (a write only when something changed)
+STALE = 3 * INTERVAL + 7.0  # a file not refreshed for this long: its process is gone
+MOST_FILES = 1000  # files read per scrape at most
+LARGEST = 8 * 1024 * 1024  # bytes of a file at most (rules shown: ~75 bytes per rule id)
+_FILE = re.compile(r"^[0-9]+-[0-9a-f]+\.json$")
+_GAUGE = re.compile(r"^omotenashi_[a-z0-9_]+$")
+
+
+class SharedDir:
+    """One process's part in a metrics dir: it writes ``metrics``' numbers there, and adds
+    up the others' when scraped (``metrics.shared`` is set to it)."""
+
+    def __init__(self, path: Path, metrics: Metrics) -> None:
+        self.path = path
+        self.metrics = metrics
+        self.name = ""  # <pid>-<nonce>.json, named at start (a preloaded app forks after)
+        self._pid = 0
+        self._written = b""  # the last snapshot written
+        self._read: dict[str, tuple[int, int, tuple[Tally, int, bool] | None]] = {}
+        self._warned: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+        metrics.shared = self
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Write this process's file now, and every ``INTERVAL`` from a task of the running
+        loop (stopped by :meth:`stop`)."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self.name = f"{self._pid}-{secrets.token_hex(8)}.json"
+            self._written = b""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._warn("", f"omotenashi: the metrics dir {str(self.path)!r} cannot be made: {exc}")
+        self.write()
+        if self._task is None or self._task.done():
+            loop = asyncio.get_running_loop()
+            self._task = loop.create_task(self._run(), name="omotenashi: write the metrics")
+
+    def stop(self) -> None:
+        """The last write: the counts stay counted, the gauges no longer are."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        if self.name:
+            self.write(live=False)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(INTERVAL)
+            self.write()
+
+    def write(self, *, live: bool = True) -> None:
+        """Replace this process's file if its numbers changed, else mark it as fresh."""
+        try:
+            data = self.snapshot(live)
+        except Exception:  # a bug of ours (or another collector's): the requests go on
+            if self.name not in self._warned:
+                log.exception("omotenashi: the metrics could not be written")
+            self._warned.add(self.name)
+            return
+        target = self.path / self.name
+        try:
+            if data == self._written:
+                os.utime(target)  # still running: its gauges still count
+                return
+        except FileNotFoundError:  # the folder was emptied under us: write it again
+            pass
+        except OSError as exc:
+            self._warn(self.name, f"omotenashi: the metrics file {str(target)!r}: {exc}")
+            return
+        temp = self.path / f".{self.name}.tmp"
+        try:
+            temp.write_bytes(data)
+            os.replace(temp, target)
+        except OSError as exc:
+            self._warn(self.name, f"omotenashi: the metrics file {str(target)!r}: {exc}")
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            return
+        self._written = data
+
+    def snapshot(self, live: bool) -> bytes:
+        tally = self.metrics.tally
+        gauges, _ = self.metrics.gauges()
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "pid": self._pid,
+                "live": live,
+                "counts": dict(tally.counts),
+                "shown": dict(tally.shown),
+                "timings": {n: [t.counts, t.total] for n, t in tally.timings.items()},
+                "breaker": tally.breaker,
+                "gauges": {n: g for n, g in gauges.items() if math.isfinite(g[1])},
+            },
+            separators=(",", ":"),
+        ).encode()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def total(self, own: Tally) -> Tally:
+        """``own`` (live) plus every other file of the folder."""
+        total = Tally()
+        total.add(own, live=True)
+        now, seen = time.time(), set()
+        try:
+            with os.scandir(self.path) as entries:
+                names = sorted(e.name for e in entries if not e.name.startswith("."))
+        except OSError as exc:
+            self._warn("", f"omotenashi: the metrics dir {str(self.path)!r}: {exc}")
+            return total
+        if len(names) > MOST_FILES:
+            self._warn(
+                "/",  # no file's name
+                f"omotenashi: the metrics dir {str(self.path)!r} holds {len(names)} files; only "
+                f"{MOST_FILES} are read (empty it before the server starts)",
+            )
+            names = names[:MOST_FILES]
+        for name in names:
+            if name == self.name:
+                continue
+            seen.add(name)
+            read = self._file(name)
+            if read is not None:
+                tally, pid, live, mtime = read
+                total.add(tally, live=live and now - mtime <= STALE and _running(pid))
+        for gone in self._read.keys() - seen:
+            del self._read[gone]
+        return total
+
+    def _file(self, name: str) -> tuple[Tally, int, bool, float] | None:
+        """A file's numbers, pid, whether its process said it runs, and when it was written;
+        None: skipped (a warning the first time). Read again only when it changed."""
+        path = self.path / name
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # removed since the folder was listed
+            return None
+        except OSError as exc:
+            self._warn(name, f"omotenashi: skipped {str(path)!r} in the metrics dir: {exc}")
+            return None
+        key = (stat.st_mtime_ns, stat.st_size)
+        known = self._read.get(name)
+        if known is not None and known[:2] == key:
+            parsed = known[2]
+        else:
+            parsed, why = None, "not a metrics snapshot"
+            if not _FILE.match(name):
+                why = "not a metrics file of ours"
+            elif stat.st_size > LARGEST:
+                why = f"larger than {LARGEST} bytes"
+            else:
+                try:
+                    parsed = _parse(path.read_bytes())
+                except FileNotFoundError:
+                    return None
+                except OSError as exc:
+                    why = str(exc)
+            self._read[name] = (*key, parsed)
+            if parsed is None:
+                self._warn(name, f"omotenashi: skipped {str(path)!r} in the metrics dir: {why}")
+        if parsed is None:
+            return None
+        return (*parsed, stat.st_mtime)
+
+    def _warn(self, name: str, message: str) -> None:
+        """One warning per file name (``""``: the folder itself) while this process runs."""
+        if name not in self._warned and len(self._warned) < 2 * MOST_FILES:
+            self._warned.add(name)
+            log.warning(message)
+
+
+def _parse(data: bytes) -> tuple[Tally, int, bool] | None:
+    """A file's numbers, pid and whether its process said it runs; None: not a snapshot."""
+    try:
+        doc = json.loads(data)
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            return None
+        tally, pid, live = Tally(), doc["pid"], doc["live"]
+        counts, shown = doc["counts"], doc["shown"]
+        timings, breaker, gauges = doc["timings"], doc["breaker"], doc["gauges"]
+        if not (_count(pid) and pid > 0 and isinstance(live, bool) and _count(breaker)):
+            return None
+        if breaker > 2 or not (_counts(counts) and _counts(shown) and isinstance(timings, dict)):
+            return None
+        if not all(isinstance(n, str) and _NAME.match(n) for n in counts):
+            return None
+        tally.counts.update(counts)
+        tally.shown.update(shown)
+        tally.names |= counts.keys()
+        tally.breaker = breaker
+        for name, (buckets, total) in timings.items():
+            if name not in TIMINGS or len(buckets) != len(BUCKETS) + 1:
+                return None
+            if not (all(map(_count, buckets)) and _number(total) and total >= 0):
+                return None
+            timing = tally.timings[name] = _Timing()
+            timing.counts, timing.total = list(buckets), float(total)
+        if not isinstance(gauges, dict):
+            return None
+        for name, (text, value) in gauges.items():
+            if not (_GAUGE.match(name) and isinstance(text, str) and _number(value)):
+                return None
+            tally.gauges[name] = (text, float(value))
+    except (ValueError, KeyError, TypeError):  # not JSON, a field missing or of another shape
+        return None
+    return tally, pid, live
+
+
+def _count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+def _counts(value: Any) -> bool:
+    return isinstance(value, dict) and all(map(_count, value.values()))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal: only whether the process is there
+    except PermissionError:  # another user's
+        return True
+    except (OSError, OverflowError):  # gone, or no pid at all
+        return False
+    return True

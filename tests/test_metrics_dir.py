@@ -1,0 +1,247 @@
+"""``OMOTENASHI_METRICS_DIR``: a scrape of any worker answers the sum over the server's workers
+(counters over every process that ran, gauges over those still running), and ``omotenashi
+proxy --workers N`` gives its workers such a folder of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from omotenashi import Omotenashi, Settings
+from omotenashi.metricsdir import LARGEST
+from omotenashi.store.embedded import free_port
+
+from .conftest import client_for, page_app
+from .live_server import serving
+from .test_proxy_cli import until_up
+
+pytestmark = pytest.mark.anyio
+Make = Callable[..., Settings]
+PAGE = '<!doctype html><html><body><div data-omo-slot="hero">Default</div></body></html>'
+RULES = 'rules:\n  - {id: hi, slot: hero, text: "Hello", why: "Everyone sees it."}\n'
+METRICS = "/_omotenashi/metrics"
+HUGE = LARGEST + 1  # past what a file may have
+BROWSER = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The value of one series of an exposition (0 when it is not there)."""
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and s.labels == labels:
+                return float(s.value)
+    return 0.0
+
+
+def personalised(text: str) -> float:
+    return sample(text, "omotenashi_responses_total", outcome="personalised")
+
+
+def at_least(pages: int) -> Callable[[str], bool]:
+    return lambda text: personalised(text) >= pages
+
+
+async def scrape(client: httpx.AsyncClient) -> str:
+    answer = await client.get(METRICS)
+    assert answer.status_code == 200
+    return answer.text
+
+
+async def until(client: httpx.AsyncClient, wanted: Callable[[str], bool]) -> str:
+    """Scrape until ``wanted`` holds (the workers write their files about once a second)."""
+    for _ in range(300):
+        text = await scrape(client)
+        if wanted(text):
+            return text
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never seen; last scrape:\n{text}")
+
+
+def worker(make_settings: Make, folder: Path, **redis: Any) -> Omotenashi:
+    settings = make_settings(RULES, metrics=True, metrics_dir=folder)
+    if redis:
+        settings = make_settings(
+            RULES, metrics=True, metrics_dir=folder, redis={**settings.redis.model_dump(), **redis}
+        )
+    return Omotenashi(page_app(PAGE), settings=settings)
+
+
+async def test_a_scrape_of_either_worker_shows_the_sum(make_settings: Make, tmp_path: Path) -> None:
+    folder = tmp_path / "metrics"
+    one, two = worker(make_settings, folder), worker(make_settings, folder)
+    async with client_for(one) as first, client_for(two) as second:
+        for _ in range(3):
+            assert (await first.get("/", headers=BROWSER)).status_code == 200
+        for _ in range(2):
+            assert (await second.get("/", headers=BROWSER)).status_code == 200
+        seen_first, seen_second = await until(first, at_least(5)), await until(second, at_least(5))
+        assert len(list(folder.glob("*.json"))) == 2
+    for text in (seen_first, seen_second):
+        assert personalised(text) == 5
+        assert sample(text, "omotenashi_requests_total") == 5
+        assert sample(text, "omotenashi_rules_shown_total", rule="hi") == 5
+        assert sample(text, "omotenashi_decide_seconds_count") == 5
+        reads = sum(sum(mw.metrics.tally.timings["redis_read"].counts) for mw in (one, two))
+        assert sample(text, "omotenashi_redis_read_seconds_count") == reads
+        took = sum(mw.metrics.tally.timings["decide"].total for mw in (one, two))
+        assert sample(text, "omotenashi_decide_seconds_sum") == pytest.approx(took)
+
+
+async def test_an_exited_worker_still_counts_and_its_gauge_does_not(
+    make_settings: Make, tmp_path: Path
+) -> None:
+    """Its breaker open (its Redis is gone) shows in the live sum; once it shut down, only its
+    counts stay."""
+    folder = tmp_path / "metrics"
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    one = worker(make_settings, folder)
+    two = worker(make_settings, folder, url=dead, breaker_failures=1, breaker_reset=600)
+    async with client_for(one) as first:
+        await first.get("/", headers=BROWSER)
+        async with client_for(two) as second:
+            for _ in range(3):  # a new visitor, then one whose profile cannot be read
+                assert (await second.get("/", headers=BROWSER)).status_code == 200
+            degraded = two.metrics["degraded"]
+            assert degraded >= 1 and two.store.breaker.state == "open"
+            running = await until(first, lambda text: sample(text, "omotenashi_breaker_state") == 1)
+        after = await scrape(first)
+    responses = "omotenashi_responses_total"
+    assert sample(running, responses, outcome="degraded") == degraded
+    assert sample(after, responses, outcome="degraded") == degraded  # counted still
+    assert sample(after, "omotenashi_breaker_state") == 0  # its breaker is not ours
+    assert personalised(after) == 1 + two.metrics["personalised"]
+    assert sample(after, "omotenashi_records_pending") == 0
+
+
+async def test_counters_never_drop_when_a_worker_restarts(
+    make_settings: Make, tmp_path: Path
+) -> None:
+    """Scraped once every worker's file holds its numbers (a scrape sees the others' numbers
+    as of their last write, at most about a second old)."""
+    folder = tmp_path / "metrics"
+    seen: list[float] = []
+    one = worker(make_settings, folder)
+    async with client_for(one) as first:
+        for restart in range(3):  # the second worker: started, used, shut down; and again
+            again = worker(make_settings, folder)
+            async with client_for(again) as second:
+                for _ in range(2):
+                    await second.get("/", headers=BROWSER)
+                    await first.get("/", headers=BROWSER)
+                made = 4 * (restart + 1)
+                for client in (first, second, first):
+                    seen.append(personalised(await until(client, at_least(made))))
+            seen.append(personalised(await scrape(first)))  # the second one has exited
+    assert seen == sorted(seen), seen
+    assert seen[-1] == 12 and len(list(folder.glob("*.json"))) == 4
+
+
+async def test_foreign_broken_and_huge_files_are_skipped(
+    make_settings: Make, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    good = {"format": "omotenashi-metrics/1", "pid": 1, "live": False, "counts": {"requests": 7}}
+    good |= {"shown": {}, "timings": {}, "breaker": 0, "gauges": {}}
+    files = {
+        "notes.txt": b"a file of someone else's",
+        "1-aa.json": json.dumps(good).encode(),  # an exited worker's: counted
+        "2-bb.json": json.dumps(good).encode()[:40],  # cut short
+        "3-cc.json": b"\xff\xfe not json",
+        "4-dd.json": json.dumps({**good, "counts": {"requests": -3}}).encode(),
+        "5-ee.json": json.dumps({**good, "format": "something-else/1"}).encode(),
+        "6-ff.json": json.dumps({**good, "timings": {"decide": [1, 2]}}).encode(),
+        "7-aa.json": json.dumps({**good, "gauges": {"x": ["y", "NaN"]}}).encode(),
+        "8-bb.json": b" " * HUGE,
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    (folder / "9-cc.json").mkdir()  # a folder, not a file
+    mw = worker(make_settings, folder)
+    with caplog.at_level(logging.WARNING, logger="omotenashi"):
+        async with client_for(mw) as client:
+            await client.get("/", headers=BROWSER)
+            texts = [await scrape(client) for _ in range(3)]
+    assert [sample(text, "omotenashi_requests_total") for text in texts] == [8, 8, 8]
+    warned = [r.getMessage() for r in caplog.records if "metrics dir" in r.getMessage()]
+    skipped = set(files) - {"1-aa.json"} | {"9-cc.json"}
+    assert len(warned) == len(skipped), warned  # one each, not one per scrape
+    assert all(any(f"/{name}'" in line for line in warned) for name in skipped), warned
+
+
+async def test_without_the_setting_each_process_counts_its_own(make_settings: Make) -> None:
+    one = Omotenashi(page_app(PAGE), settings=make_settings(RULES, metrics=True))
+    two = Omotenashi(page_app(PAGE), settings=make_settings(RULES, metrics=True))
+    assert one.settings.metrics_dir is None and one.metrics.shared is None
+    async with client_for(one) as first, client_for(two) as second:
+        await first.get("/", headers=BROWSER)
+        await second.get("/", headers=BROWSER)
+        assert personalised(await scrape(first)) == 1
+
+
+def written(folder: Path) -> int:
+    """Pages personalised, as the workers' files in ``folder`` say."""
+    files = [json.loads(path.read_bytes()) for path in folder.glob("*.json")]
+    return sum(doc["counts"].get("personalised", 0) for doc in files)
+
+
+async def origin_page(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http":
+        start = {"type": "http.response.start", "status": 200}
+        await send({**start, "headers": [(b"content-type", b"text/html; charset=utf-8")]})
+        await send({"type": "http.response.body", "body": PAGE.encode()})
+
+
+async def test_the_proxy_gives_its_workers_one_metrics_dir(
+    omotenashi_redis_url: str, tmp_path: Path
+) -> None:
+    """``--workers 2`` with metrics on: whichever worker a scrape reaches, the personalised
+    count is every request's, and never goes down; the folder goes when the proxy does."""
+    rules, temp = tmp_path / "rules", tmp_path / "temp"
+    rules.mkdir()
+    temp.mkdir()
+    (rules / "site.yaml").write_text(RULES)
+    env = {**os.environ, "OMOTENASHI_REDIS_URL": omotenashi_redis_url, "TMPDIR": str(temp)}
+    env |= {"OMOTENASHI_SECRET_KEYS": "k" * 32, "OMOTENASHI_METRICS": "true"}
+    env |= {"OMOTENASHI_RULES_DIR": str(rules), "OMOTENASHI_RESPECT_FRESH_SHARE": "0"}
+    env.pop("OMOTENASHI_METRICS_DIR", None)
+    port, made = free_port(), 40
+    async with serving(origin_page) as origin:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "omotenashi.cli", "proxy", "--upstream", origin, "--port", str(port)),
+            *("--workers", "2", "--log-level", "warning"),
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection each time
+            async with httpx.AsyncClient(base_url=url, limits=fresh, headers=BROWSER) as client:
+                await until_up(client, url + METRICS)
+                pages = await asyncio.gather(*(client.get("/") for _ in range(made)))
+                assert all(p.status_code == 200 and "Hello" in p.text for p in pages)
+                [shared] = temp.glob("omotenashi-metrics-*")
+                for _ in range(300):  # until both workers' files hold every request
+                    if written(shared) == made:
+                        break
+                    await asyncio.sleep(0.05)
+                assert len(list(shared.glob("*.json"))) == 2  # one file per worker
+                counts = [personalised(await scrape(client)) for _ in range(20)]
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            await process.wait()
+    assert counts == [made] * len(counts)
+    assert not list(temp.glob("omotenashi-metrics-*"))  # removed as the proxy stopped
