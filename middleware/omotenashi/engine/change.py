@@ -157,7 +157,9 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
             p.absent_days = change.absent_days
     if p.first_seen is None:
         p.first_seen = now
-    p.last_seen = now
+    # never back: a server whose clock is behind would leave a quiet gap the next server reads
+    # as a new visit (Redis keeps the later too: RECORD_SCRIPT)
+    p.last_seen = now if p.last_seen is None else max(p.last_seen, now)
     p.first_touch = {**change.first, **p.first_touch}
     p.interests = interests = dict(p.interests)
     second = math.floor(now)  # (the record script's times are whole seconds)

@@ -244,6 +244,16 @@ class Restraint:
         stored = self.profile.caps.get(rule_id)
         return stored[1] if stored is not None and stored[0] == key else 0
 
+    def _period(self, entry: str, per: str) -> str:
+        """The period ``entry`` counts in now: this one's, or the next day or week when that is
+        what is stored (written by a server whose clock is ahead, past midnight already): the
+        count goes on there, never back to this one's, which would let the rule show again."""
+        key = period_key(per, self.now, self._visit_start)
+        stored = self.profile.caps.get(entry)
+        if stored is not None and key[0] in "dw" and stored[0] == f"{key[0]}{int(key[1:]) + 1}":
+            return stored[0]
+        return key
+
     def switched_off(self, compiled: CompiledRule) -> bool:
         """Whether the visitor's own choices refuse the rule: it (a rule of its entry: an entry
         is switched as one), its category or everything switched off, or it is about their
@@ -275,14 +285,15 @@ class Restraint:
         if cap is not None:
             if cap.until is not None and self.profile.events.get(cap.until, 0) > 0:
                 return False
-            key = period_key(cap.per, self.now, self._visit_start)
+            key = self._period(rule.id, cap.per)
             used = self._count(rule.id, key)
             if rule.intent is not None:  # any block about the same thing counts too
-                used = max(used, self._count(intent_cap(rule.intent, cap.per), key))
+                shared = intent_cap(rule.intent, cap.per)
+                used = max(used, self._count(shared, self._period(shared, cap.per)))
             if used >= cap.views:
                 return False
         if compiled.uses_name:
-            today = period_key("day", self.now, None)
+            today = self._period(NAME_CAP, "day")
             used_today = self._count(NAME_CAP, today) + self.names_on_page
             if self.names_on_page >= self.cfg.name_per_page or used_today >= self.cfg.name_per_day:
                 return False
@@ -358,16 +369,16 @@ class Restraint:
         for decision in shown:
             rule = decision.rule.rule
             if rule.cap is not None:
-                key = period_key(rule.cap.per, self.now, self._visit_start)
+                key = self._period(rule.id, rule.cap.per)
                 out[rule.id] = [key, self._count(rule.id, key) + 1, 1]
             names += decision.rule.uses_name
             if rule.intent is not None:  # counted where a capped rule of the intent reads
                 for per in self.intent_periods.get(rule.intent, ()):
                     field_name = intent_cap(rule.intent, per)
-                    key = period_key(per, self.now, self._visit_start)
+                    key = self._period(field_name, per)
                     out[field_name] = [key, self._count(field_name, key) + 1, 1]
         if names:
-            today = period_key("day", self.now, None)
+            today = self._period(NAME_CAP, "day")
             out[NAME_CAP] = [today, self._count(NAME_CAP, today) + names, names]
         return out
 

@@ -15,9 +15,11 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from omotenashi.engine.flash import Flash
 from omotenashi.engine.restraint import Kept, Prefs, fit
@@ -34,6 +36,21 @@ _SIGNED = re.compile(r"[A-Za-z0-9_.-]+")  # what URLSafeTimedSerializer writes
 MAX_SET_COOKIE = 4000
 MAX_COOKIE = 4096  # the longest cookie browsers keep (name and value)
 SAVE_BUDGET = 3800
+# How far in the future a signature may seem: signed by another server whose clock is ahead of
+# this one's (itsdangerous refuses any, and the visitor would become a stranger, choices lost)
+CLOCK_SKEW = 86400
+
+
+def loads_timed(
+    serializer: URLSafeTimedSerializer, value: str, max_age: int
+) -> tuple[Any, datetime]:
+    """``serializer.loads(value, max_age=max_age, return_timestamp=True)``, but a signature up
+    to :data:`CLOCK_SKEW` seconds in the future is accepted (SignatureExpired past either)."""
+    payload, signed = serializer.loads(value, return_timestamp=True)
+    age = int(time.time()) - int(signed.timestamp())
+    if age > max_age or age < -CLOCK_SKEW:
+        raise SignatureExpired(f"signature age {age}s not within -{CLOCK_SKEW}..{max_age}s")
+    return payload, signed
 
 
 @dataclass(frozen=True)
@@ -84,9 +101,7 @@ class CookieSigner:
         if not value or not _SIGNED.fullmatch(value):  # only what our signer writes:
             return None  # base64 is decoded leniently, junk after a valid value would pass
         try:
-            payload, signed_at = self._serializer.loads(
-                value, max_age=self.cookie.max_age, return_timestamp=True
-            )
+            payload, signed_at = loads_timed(self._serializer, value, self.cookie.max_age)
         except BadData:
             return None
         except Exception:  # malformed base64/JSON inside a valid-looking value

@@ -28,6 +28,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from omotenashi.engine.facts import Forced
 from omotenashi.errors import ConfigError
+from omotenashi.identity.cookie import loads_timed
 from omotenashi.rules.model import STAGES
 from omotenashi.settings import Settings
 
@@ -151,9 +152,7 @@ class ForceSigner:
         if not _TOKEN.fullmatch(token):
             return "refused: not a force link (characters a signed link never has)"
         try:
-            payload, signed = self._serializer.loads(
-                token, max_age=self.max_age, return_timestamp=True
-            )
+            payload, signed = loads_timed(self._serializer, token, self.max_age)
         except SignatureExpired:
             return f"refused: older than OMOTENASHI_PREVIEW_MAX_AGE ({self.max_age}s)"
         except (BadData, ValueError, TypeError):

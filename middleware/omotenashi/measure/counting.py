@@ -185,7 +185,9 @@ def tally(
             out._add(day_of(at), exposure_field(rule, arm))
     limit = window_days * DAY
     for rule, first in seen.items():
-        if not 0 <= now - first.at <= limit:
+        # (an exposure a moment "later" than now was recorded by a server whose clock is
+        # ahead: it came before this request all the same, which read it)
+        if now - first.at > limit:
             continue
         for goal in sorted(goals_hit):
             if (rule, goal) in converted:

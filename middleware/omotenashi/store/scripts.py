@@ -161,7 +161,7 @@ if c.new_visit then
   if started then put('VS', now - base) end  -- the first visit starts at 'F'
   if c.absent_days ~= cjson.null then put('AD', c.absent_days) end
 end
-put('L', now - base)
+put('L', math.max(now - base, tonumber(have['L']) or -math.huge))  -- never back (skewed clocks)
 for k, v in pairs(c.first) do putnx('f' .. k, v) end
 local taken = {}  -- the page's topics: none makes room for another of them
 for _, t in ipairs(c.topics) do if have['i' .. t] ~= nil then taken['i' .. t] = true end end
