@@ -68,6 +68,8 @@ def _link_waits(af: list[El]) -> bool:
         if e.name == "a":
             return True
     return len(af) > LOOK
+
+
 # The page's own end: its last </body>, then nothing but </html>, white space, comments (a
 # cache plugin signs every page after </html>) and whole scripts (a host's analytics: a
 # browser appends them to the body, after what is put before its </body>). A </body> anywhere
@@ -162,3 +164,23 @@ def surroundings(tag: str, bits: int) -> str:
     own = OWN.get(tag, 0) | {"svg": IN_SVG, "math": IN_MATH}.get(tag, 0)
     said = [name for bit, name in _SAID if bits & bit and not own & bit]
     return f" inside {' and '.join(said)} of the page" if said else ""
+
+
+def marker_left(af: list[El], el: El) -> str:
+    """Why ``el``, closing now, is unsure when its content left a marker in the list ``af``
+    (an unclosed ``<object>``, ``<applet>`` or ``<marquee>``) in front of formatting elements
+    from before ``el``: they wait behind it, and would be re-opened after ``el`` once that
+    content is replaced; "" when not (``el``'s own marker, an ``<object>`` target's, is
+    ``el.seq + 1``; a template's is the template rules' to judge). A look back along the list
+    to its last marker but one."""
+    k = len(af) - 1
+    while k >= 0 and af[k].name != "#marker":
+        k -= 1
+    if k < 0 or af[k].seq <= el.seq + 1:
+        return ""
+    for j in range(k - 1, -1, -1):
+        if af[j].name == "#marker":
+            return ""
+        if af[j].seq < el.seq:
+            return "content that changes which formatting elements are re-opened after it"
+    return ""

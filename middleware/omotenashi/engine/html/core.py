@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from .context import around
+from .context import around, marker_left
 from .tokens import Attr, attrs, self_closing
 from .tree import BUTTON, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
@@ -294,6 +294,8 @@ class Core(Tree):
             # the parser keeps pointing at a form opened inside: later forms are ignored and
             # later controls belong to it; without that content, they would not be
             rec.unsure = f"a <form> inside is left open at offset {self.lt}"
+        elif not rec.unsure and (why := marker_left(self.af, el)):  # an <object> left open
+            rec.unsure = f"{why} (an unclosed <object> ...) at offset {self.lt}"
         self._note_levels(el, rec)
         if self.open_recs and self.open_recs[-1] == el.rec:
             self.open_recs.pop()
@@ -304,8 +306,7 @@ class Core(Tree):
 
     def form_let_go(self, form: El) -> None:
         """A ``</form>`` clears the parser's form pointer: the targets open around it that
-        started after ``form`` lose that ``</form>`` when their content is replaced, and the
-        page after them would stay in the form."""
+        started after ``form`` lose it with their content, and the page after stays in a form."""
         self.unsure_after(form.seq, "</form> of a form opened before it")
 
     def unsure_after(self, seq: int, why: str) -> None:
