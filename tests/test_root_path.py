@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Mount, Route
@@ -205,6 +207,30 @@ async def test_a_mounted_omotenashi_judges_and_links_under_the_mount(make_settin
     assert static.text == PAGE and "set-cookie" not in static.headers
     assert 'data-omo-rule="tours"' in page.text
     assert f'href="{home}/_omotenashi/preferences"' in page.text
+
+
+@pytest.mark.parametrize("url", ["/api/tours/a", "/tours/a", "/api/admin/x"])
+async def test_a_wrapped_fastapi_apps_own_root_path_is_the_one_judged(
+    make_settings: Make, url: str
+) -> None:
+    """``Omotenashi(FastAPI(root_path="/api"))``: FastAPI sets the root_path inside; the
+    middleware around it judges and links with it, as ``add_middleware`` would."""
+    with warnings.catch_warnings():  # deprecated (FastAPI 0.165), still honoured
+        warnings.simplefilter("ignore")
+        api = FastAPI(root_path="/api")
+    api.add_api_route("/{page:path}", lambda page: HTMLResponse(PAGE))
+    mw = Omotenashi(api, settings=make_settings(RULES, **DISCLOSED))
+    await mw.startup()
+    try:
+        async with client(mw) as c:
+            page = await c.get(url, headers={"accept": "text/html"})
+    finally:
+        await mw.shutdown()
+    if "admin" in url:  # excluded (/admin/*): the page as the app made it
+        assert page.text == PAGE and "set-cookie" not in page.headers
+    else:
+        assert 'data-omo-rule="tours"' in page.text
+        assert 'href="/api/_omotenashi/preferences"' in page.text
 
 
 # -- a server that sends files itself (http.response.pathsend, Granian's; zerocopysend) ------

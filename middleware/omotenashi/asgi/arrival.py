@@ -130,6 +130,17 @@ def route_path(scope: Scope) -> str:
     return path
 
 
+def fastapi_app(app: Any) -> Any:
+    """``app`` when it is a FastAPI app, else None. ``FastAPI(root_path="/api")`` (deprecated,
+    still honoured) sets the scope's ``root_path`` as it starts, inside a wrapping middleware:
+    that one sets it first, so that it judges and links as FastAPI routes. (FastAPI only:
+    Quart's and Flask's ``root_path`` is the app's folder.)"""
+    named = any(
+        c.__name__ == "FastAPI" and c.__module__.startswith("fastapi") for c in type(app).__mro__
+    )
+    return app if named and isinstance(getattr(app, "root_path", None), str) else None
+
+
 def url_root(scope: Scope) -> str:
     """What every URL we write (a link, a form, a redirect) starts with, so that the browser
     reaches it: the ``root_path`` as a URL path, "" without one. One leading slash (never

@@ -18,6 +18,7 @@ from typing import Any
 from omotenashi.asgi.announce import announce
 from omotenashi.asgi.arrival import (
     Arrival,
+    fastapi_app,
     is_page_request,
     request_info,
     route_path,
@@ -50,6 +51,7 @@ def running() -> list[Omotenashi]:
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
+_HANDLED = "omotenashi.middleware"  # the scope key of the Omotenashi that has the request
 # Paths whose judgement (excluded, untracked) is kept: the same few on every request. Bounded,
 # as paths come from outside: up to PATHS_KEPT of them, none longer than LONGEST_KEPT.
 PATHS_KEPT, LONGEST_KEPT = 4096, 512
@@ -115,6 +117,8 @@ class Omotenashi:
         self._start_lock = asyncio.Lock()
         self._started = False
         self._announced = False
+        self._said_nested = False
+        self._fastapi = fastapi_app(app)  # its root_path, set before the path is judged
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._writing: set[asyncio.Future[None]] = set()  # records not yet written
@@ -125,9 +129,11 @@ class Omotenashi:
         if kind == "lifespan":
             await self._lifespan(scope, receive, send)
             return
-        if kind != "http":
+        if kind != "http" or self._nested(scope):
             await self.app(scope, receive, send)
             return
+        if self._fastapi is not None and self._fastapi.root_path:
+            scope["root_path"] = self._fastapi.root_path  # as FastAPI sets it, next
         path = route_path(scope)  # behind a path prefix, the app's path: what settings name
         if self._excluded(path):
             await self.app(scope, receive, send)
@@ -151,6 +157,23 @@ class Omotenashi:
             raise
         self._pending(responder.after_app())
         await responder.release()  # returned unfinished: the server cuts what went out
+
+    def _nested(self, scope: Scope) -> bool:
+        """Whether another Omotenashi, around this one, has this request (the same middleware
+        twice: ``add_middleware`` and a wrap, or a mounted app wrapped again). The outer one
+        does everything once (one cookie, one page view, one "i" per block); this one passes
+        the request on, and says so once."""
+        outer = scope.get(_HANDLED)
+        if outer is None:
+            scope[_HANDLED] = self
+            return False
+        if outer is not self and not self._said_nested:
+            self._said_nested = True
+            log.warning(
+                "omotenashi: this middleware is inside another Omotenashi, which handles its "
+                "requests (remove one: each would set its own cookie and count each page twice)"
+            )
+        return True
 
     async def _arrive(self, scope: Scope, send: Any, path: str) -> Responder | None:
         """identify → load; None hands the request to the app as it is (``path``: the
