@@ -404,6 +404,6 @@ def test_without_script_an_open_popover_covers_no_other_i(browser: Browser, base
                 " document.querySelectorAll('details.omo-i')[k]; }",
                 [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, k],
             )
-            assert on_top, f"the open popover covers \"i\" number {k + 1}"
+            assert on_top, f'the open popover covers "i" number {k + 1}'
     finally:
         context.close()

@@ -197,8 +197,7 @@ async def test_page_views_are_batched_and_a_read_after_a_write_sees_it(
     try:
         await store.load(vids[0])  # connected
         writes = [
-            asyncio.ensure_future(store.record(v, Change(now=1000.0, view=True), DAY))
-            for v in vids
+            asyncio.ensure_future(store.record(v, Change(now=1000.0, view=True), DAY)) for v in vids
         ]
         await asyncio.sleep(0)
         assert store.fast is not None and store.fast.writer.pending == 30

@@ -147,9 +147,7 @@ def test_holdout_groups_are_the_share_asked_and_independent_per_rule(
         ),
     ],
 )
-def test_the_cookie_header_exactly(
-    cookie: dict[str, Any], secure: bool, parts: list[str]
-) -> None:
+def test_the_cookie_header_exactly(cookie: dict[str, Any], secure: bool, parts: list[str]) -> None:
     signer = CookieSigner(Settings(secret_keys=["k" * 32], cookie=cookie))
     ident = Identity(vid="a" * 32, is_new=False, issued_at=1.0)
     header = signer.set_cookie_header(ident, secure=secure).decode("latin-1")

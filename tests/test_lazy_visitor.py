@@ -40,9 +40,7 @@ def _app() -> Starlette:
         assert visitor is not None
         return JSONResponse({"views": visitor.profile.views})
 
-    return Starlette(
-        routes=[Route("/", page), Route("/eager", eager), Route("/sync", sync_view)]
-    )
+    return Starlette(routes=[Route("/", page), Route("/eager", eager), Route("/sync", sync_view)])
 
 
 async def test_async_code_awaits_the_profile_and_a_sync_view_waits_for_it(

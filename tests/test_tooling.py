@@ -202,8 +202,7 @@ async def test_a_force_link_in_a_gpc_browser_says_why_it_changes_nothing(
         page = await client.get(f"/?omo_preview={token}")
     assert ">Normal<" in page.text and ">Forced<" not in page.text
     assert page.headers["x-omotenashi-preview"] == (
-        "not applied: this browser sends Global Privacy Control or Do Not Track: it is never "
-        "forced"
+        "not applied: this browser sends Global Privacy Control or Do Not Track: it is never forced"
     )
     async with client_for(mw, headers={"sec-gpc": "1"}) as client:
         bad = await client.get("/?omo_preview=garbage")  # no good as a link: says that instead

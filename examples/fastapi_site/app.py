@@ -1,6 +1,6 @@
 """Omotenashi on a FastAPI app, added as a middleware.
 
-    OMOTENASHI_SECRET_KEYS=change-me uvicorn examples.fastapi_site.app:app
+OMOTENASHI_SECRET_KEYS=change-me uvicorn examples.fastapi_site.app:app
 """
 
 from __future__ import annotations

@@ -27,8 +27,6 @@ Make = Callable[..., Settings]
 DAYS = ["2025-12-01", "2025-12-02", "2025-12-03", "2025-12-04"]
 
 
-
-
 def build(days: dict[str, dict[str, int]], holdout: float = 50.0) -> rep.Report:
     return rep.build(rep.counts_from_days(days), [RuleSpec("hero", holdout, ("buy",))])
 

@@ -70,9 +70,13 @@ def decide_privacy(
         return _REVOKED
     if prefs.withdrawn and not prefs.consent:
         return _WITHDRAWN
-    consent_missing = respect.consent_required and not prefs.consent and (
-        (cookie_value(headers.get("cookie"), respect.consent_cookie) or "").strip().lower()
-        not in CONSENT_VALUES
+    consent_missing = (
+        respect.consent_required
+        and not prefs.consent
+        and (
+            (cookie_value(headers.get("cookie"), respect.consent_cookie) or "").strip().lower()
+            not in CONSENT_VALUES
+        )
     )
     if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
         return _GPC_NO_CONSENT if consent_missing else _GPC
