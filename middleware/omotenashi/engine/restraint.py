@@ -171,6 +171,19 @@ def period_key(per: str, now: float, visit_start: float | None) -> str:
     return "ever"
 
 
+def within(stored: str, key: str) -> bool:
+    """Whether every showing counted in the period ``stored`` falls in the period ``key``: the
+    same one, or a shorter one inside it (a visit begun today, a day of this week; any, for
+    ever), so a cap an editor lengthens (``per: day`` to ``week``) keeps what was shown."""
+    if stored == key or key == "ever":
+        return stored == key or stored[:1] in ("v", "d", "w")
+    kind, at, span = stored[:1], stored[1:], {"d": 86400, "w": 7 * 86400}.get(key[:1], 0)
+    if not (span and at.isdigit() and key[1:].isdigit()) or kind + key[0] not in ("vd", "vw", "dw"):
+        return False
+    start = int(at) * 86400 if kind == "d" else int(at)  # (a visit's key is when it began)
+    return start // span == int(key[1:])
+
+
 def history_off(prefs: Prefs, respect: RespectSettings) -> bool:
     """Whether the visitor switched off the category that stands for their browsing history
     (``OMOTENASHI_RESPECT_HISTORY_CATEGORY``): the one decision every path reads. While it is
@@ -242,7 +255,7 @@ class Restraint:
 
     def _count(self, rule_id: str, key: str) -> int:
         stored = self.profile.caps.get(rule_id)
-        return stored[1] if stored is not None and stored[0] == key else 0
+        return stored[1] if stored is not None and within(stored[0], key) else 0
 
     def _period(self, entry: str, per: str) -> str:
         """The period ``entry`` counts in now: this one's, or the next day or week when that is

@@ -332,10 +332,10 @@ async def apply_choice(
         listed = {i for value in form.get("listed", []) for i in value.split(",") if i in known}
         listed |= on_rules
         off_rules = set(prefs.off_rules - listed) | (listed - on_rules)
-        prefs = replace(
+        prefs = replace(  # a kind the rules lack now had no switch: it stays off, for later
             prefs,
             off_rules=frozenset(off_rules),
-            off_categories=frozenset(categories - on_categories),
+            off_categories=(prefs.off_categories - categories) | (categories - on_categories),
             nothing="nothing" in form,
         )
         return replace(ident, prefs=prefs.to_cookie()), target + "?saved=1", ""

@@ -1,0 +1,104 @@
+"""Editors change the rules between two of a visitor's pages (a real reload, the real
+middleware, a real Redis): a kind the visitor switched off stays off while no rule has it and
+after its rules come back, the browsing history included; a cap whose period is lengthened
+keeps counting what was shown inside the new period."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from omotenashi import Omotenashi, Settings
+
+from .conftest import client_for, page_app
+from .conftest import form_token as csrf
+
+pytestmark = pytest.mark.anyio
+Make = Callable[..., Settings]
+PREFS = "/_omotenashi/preferences"
+SAME_SITE = {"origin": "http://shop.test"}
+PAGE = (
+    '<!doctype html><html><head><meta name="omotenashi:topics" content="tours"></head><body>'
+    '<div data-omo-slot="hero">Default hero</div><p data-omo-slot="side">Default side</p>'
+    "</body></html>"
+)
+OFFER = '  - {id: offer, slot: hero, text: "Spring offer", category: offers, why: "Our offer."}\n'
+BACK = (
+    '  - {id: back, slot: side, text: "Welcome back", category: browsing-history,\n'
+    '     why: "You have been here before.", when: {interest: {tours: {at_least: 1}}}}\n'
+)
+
+
+async def edit(mw: Omotenashi, rules_dir: Path, text: str) -> None:
+    """Rewrite the rules and reload them, as the watcher does."""
+    (rules_dir / "site.yaml").write_text(textwrap.dedent(text))
+    before = mw.rules.current
+    await mw.rules.check()
+    assert mw.rules.current is not before, "the edit was refused"
+
+
+async def save(client: httpx.AsyncClient, leave: str = "") -> None:
+    """Save the preferences page as shown, every kind it lists ticked but ``leave``."""
+    page = (await client.get(PREFS)).text
+    kinds = [k for k in re.findall(r'name="category" value="([^"]+)"', page) if k != leave]
+    form = {"csrf": csrf(page), "action": "save", "category": kinds}
+    assert (await client.post(PREFS, data=form, headers=SAME_SITE)).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("kind", "without", "text"),
+    [("offers", BACK, "Spring offer"), ("browsing-history", OFFER, "Welcome back")],
+    ids=["a-kind", "the-history"],
+)
+async def test_a_kind_switched_off_stays_off_while_no_rule_has_it_and_after(
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+    tmp_path: Path,
+    kind: str,
+    without: str,
+    text: str,
+) -> None:
+    """A save while no rule has the kind (renamed back, between seasons) had no switch for it:
+    it switched it back on, and the history's back on recorded every page again."""
+    mw = Omotenashi(page_app(PAGE), settings=make_settings("rules:\n" + OFFER + BACK))
+    async with client_for(mw) as client:
+        await client.get("/")
+        await save(client, leave=kind)
+        off = (await client.get("/")).text
+        await edit(mw, tmp_path / "rules", "rules:\n" + without)
+        await save(client)  # every switch the page shows, on
+        (key,) = omotenashi_redis.keys("omo:{*}:p2")
+        views = omotenashi_redis.hget(key, "V")
+        await client.get("/")
+        counted = omotenashi_redis.hget(key, "V") != views
+        await edit(mw, tmp_path / "rules", "rules:\n" + OFFER + BACK)
+        back = (await client.get("/")).text
+    assert text not in off
+    assert text not in back
+    assert counted is (kind != "browsing-history")  # history off: the page is not recorded
+
+
+@pytest.mark.parametrize(("was", "now"), [("day", "week"), ("visit", "day"), ("day", "ever")])
+async def test_a_lengthened_cap_keeps_counting_what_was_shown_in_the_new_period(
+    make_settings: Make, omotenashi_redis: redis.Redis, tmp_path: Path, was: str, now: str
+) -> None:
+    def rule(views: int, per: str) -> str:
+        offer = '{id: offer, slot: hero, text: "Spring offer", why: "Our offer."'
+        return f"rules:\n  - {offer}, cap: {{views: {views}, per: {per}}}}}\n"
+
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(rule(2, was)))
+    async with client_for(mw) as client:
+        before = ["Spring offer" in (await client.get("/")).text for _ in range(3)]
+        await edit(mw, tmp_path / "rules", rule(2, now))
+        after = ["Spring offer" in (await client.get("/")).text for _ in range(2)]
+        await edit(mw, tmp_path / "rules", rule(3, now))
+        third = ["Spring offer" in (await client.get("/")).text for _ in range(2)]
+    assert before == [True, True, False]
+    assert after == [False, False]  # shown twice in this visit: twice today, this week, ever
+    assert third == [True, False]  # one more under a cap of three, then no more
