@@ -21,6 +21,7 @@ from omotenashi.identity.device import MAX_USER_AGENT, is_bot, parse_device
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.signals import Shared
 from omotenashi.respect.privacy import Privacy, decide_privacy
+from omotenashi.rules.text import nfc
 from omotenashi.settings import Settings
 from omotenashi.store.reading import ProfileRead
 from omotenashi.store.store import Store
@@ -118,9 +119,10 @@ def route_path(scope: Scope) -> str:
     """The path as the app routes it: ``path`` without the ``root_path`` it starts with (a
     mount's prefix, ``uvicorn --root-path``), as Starlette's ``get_route_path`` takes it off.
     A server whose ``path`` leaves the ``root_path`` out is read as it is. Every judgement of
-    a path (excluded, untracked, rule and journey paths, our own endpoints) is made on this."""
-    path: str = scope.get("path") or "/"
-    root: str = scope.get("root_path") or ""
+    a path (excluded, untracked, rule and journey paths, our own endpoints) is made on this,
+    in Unicode NFC as the globs it meets are (rules/text.py): ``/e\\u0301te\\u0301`` is ``/été``."""
+    path: str = nfc(scope.get("path") or "/")
+    root: str = nfc(scope.get("root_path") or "")
     if root and path.startswith(root):
         rest = path[len(root) :]
         if not rest:

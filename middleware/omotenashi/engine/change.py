@@ -12,6 +12,7 @@ from typing import Any
 from omotenashi.engine import limits
 from omotenashi.engine.profile import STAGE_ORDER, Profile, decayed
 from omotenashi.errors import PayloadError
+from omotenashi.rules.text import nfc
 
 _utf8_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # Lua's cjson: no NaN
 
@@ -89,7 +90,8 @@ class Change:
         """Fold one event into the change; events with built-in meaning update the profile."""
         self.events[name] = self.events.get(name, 0) + 1
         item = data.get("item")
-        if not isinstance(item, str) or not 0 < len(item) <= limits.MAX_ITEM or not storable(item):
+        item = nfc(item) if isinstance(item, str) else None  # as a page's items (rules/text.py)
+        if item is None or not 0 < len(item) <= limits.MAX_ITEM or not storable(item):
             item = None  # an item id past the bound (engine.limits) or not text is not stored
         if name == "add_to_cart" and item is not None:
             qty = data.get("qty", 1)
@@ -103,7 +105,8 @@ class Change:
             self.cart_add.clear()
             items = data.get("items")
             for bought in items if isinstance(items, list) else [item]:
-                if isinstance(bought, str) and bought and bought not in self.bought:
+                bought = nfc(bought) if isinstance(bought, str) else None
+                if bought and bought not in self.bought:
                     if not storable(bought):
                         continue
                     self.bought.append(bought[:100])

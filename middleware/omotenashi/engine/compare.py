@@ -12,6 +12,7 @@ from typing import Any
 from omotenashi.engine import explain as ex
 from omotenashi.engine.facts import Facts
 from omotenashi.rules.model import Compare
+from omotenashi.rules.text import nfc
 
 Check = Callable[[Facts], bool]
 Say = Callable[[Facts], list[str]]
@@ -96,8 +97,9 @@ def _equal(a: object, b: object) -> bool:
 
 
 def _equals(b: object) -> Callable[[object], bool]:
-    """``_equal(·, b)`` with ``b``'s forms (number, lower case, folded) worked out once."""
-    lower, fold, nb = str(b).lower(), str(b).casefold(), _number(b)
+    """``_equal(·, b)`` with ``b``'s forms (number, lower case, folded) worked out once; text
+    in NFC (rules/text.py), so that ``café`` written either way is one."""
+    lower, fold, nb = str(b).lower(), nfc(str(b)).casefold(), _number(b)
     if isinstance(b, bool):
         return lambda a: a is not None and str(a).lower() == lower
 
@@ -108,7 +110,7 @@ def _equals(b: object) -> Callable[[object], bool]:
             return str(a).lower() == lower
         if nb is not None and (na := _number(a)) is not None:
             return na == nb
-        return str(a).casefold() == fold
+        return nfc(str(a)).casefold() == fold
 
     return test
 
@@ -153,9 +155,9 @@ def compare(
         each = [_equals(o) for o in options]
         tests.append(("in", list(options), lambda v: any(t(v) for t in each)))
     if cmp.contains is not None:
-        needle = cmp.contains.lower()
+        needle = nfc(cmp.contains).lower()
         tests.append(
-            ("contains", cmp.contains, lambda v: v is not None and needle in str(v).lower())
+            ("contains", cmp.contains, lambda v: v is not None and needle in nfc(str(v)).lower())
         )
     for name, bound, op in (
         ("lt", cmp.lt, lambda x, y: x < y),

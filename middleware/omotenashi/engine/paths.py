@@ -14,6 +14,7 @@ import string
 from collections.abc import Callable, Iterable
 
 from omotenashi.engine.globs import matcher
+from omotenashi.rules.text import nfc
 
 _HEX = frozenset(string.hexdigits)
 # Decoded wherever they are encoded: the unreserved characters (RFC 3986 2.3), which mean
@@ -57,13 +58,14 @@ def _decoded(path: str) -> str:
 def normal_path(path: str) -> str:
     """The path as a lenient server reads it: plain characters percent-decoded, lower case,
     backslashes as slashes, each name without its ``;params`` and trailing dots and spaces,
-    slashes merged. ``.`` and ``..`` segments stay (where they lead is the app's to say).
+    slashes merged, in Unicode NFC (macOS file systems serve ``/cafe\u0301`` as ``/café``).
+    ``.`` and ``..`` segments stay (where they lead is the app's to say).
 
     Linear in the path's length, never raises, and ``normal_path(normal_path(p)) ==
     normal_path(p)``: ``/ADMIN;jsessionid=1//%78.`` is ``/admin/x``."""
     if _plain(path):
         return path
-    text = (_decoded(path) if "%" in path else path).lower().replace("\\", "/")
+    text = nfc((_decoded(path) if "%" in path else path).lower()).replace("\\", "/")
     segments = text.split("/")
     names: list[str] = []
     name = ""
@@ -90,8 +92,8 @@ def path_matcher(globs: Iterable[str], *, dot_segments: bool = False) -> Callabl
 
     The globs are compiled once; a plain path (the usual one) costs a few ``in`` tests and
     one match."""
-    exact = list(dict.fromkeys(globs))
-    folded = [glob.lower() for glob in exact]
+    exact = list(dict.fromkeys(map(nfc, globs)))  # as the path they meet (asgi/arrival.py)
+    folded = [nfc(glob.lower()) for glob in exact]
     as_sent, normal, either = matcher(exact), matcher(folded), matcher(exact + folded)
 
     def matches(path: str) -> bool:

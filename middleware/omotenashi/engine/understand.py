@@ -21,6 +21,7 @@ from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.restraint import Prefs, history_off
 from omotenashi.quick import quick
 from omotenashi.recommend.signals import Shared
+from omotenashi.rules.text import topic
 from omotenashi.settings import RespectSettings
 
 # An omotenashi meta tag, or where text that is not markup begins (a comment, or an element
@@ -161,7 +162,7 @@ def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[s
     """Topics and items of a page: the journey's path rules, then the page's own meta tags."""
     topics, items = journey.page_tags(path)
     for kind, content in page_meta(page):
-        values = [v.strip().lower() for v in content.split(",") if v.strip()]
+        values = [v for v in map(topic, content.split(",")) if v]  # NFC, lower case
         target = topics if kind.lower() == "topics" else items
         target.extend(v for v in values if v not in target)
     topics = [t for t in topics if len(t) <= limits.MAX_TOPIC]

@@ -34,6 +34,7 @@ from pydantic_core import PydanticCustomError
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.recommend.coview import pair_part
 from omotenashi.rules.fileerrors import validation_errors
+from omotenashi.rules.text import Topic
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
 CATALOG_FILES = ("catalog.yaml", "catalog.yml", "catalog.json")
@@ -87,7 +88,7 @@ class CatalogFile(_Strict):
     """A catalogue file: ``items:`` and optional ``labels:`` for tags."""
 
     items: list[Item] = Field(default_factory=list)
-    labels: dict[str, str] = Field(
+    labels: dict[Topic, str] = Field(
         default_factory=dict, description="How reasons name a tag, e.g. kyoto: Kyoto."
     )
 

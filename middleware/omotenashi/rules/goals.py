@@ -11,8 +11,10 @@ goals:
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from omotenashi.rules.text import nfc
 
 GOAL_ID = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 EVENT = r"^[a-z][a-z0-9_]{0,39}$"
@@ -34,6 +36,11 @@ class Goal(BaseModel):
         pattern=r"^/",
         description="Reached on a page view whose path matches this glob (* and ? allowed).",
     )
+
+    @field_validator("path")
+    @classmethod
+    def _nfc(cls, value: str | None) -> str | None:
+        return None if value is None else nfc(value)  # as the request's path (rules/text.py)
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Goal:

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from omotenashi.rules.model import STAGES, Stage, Strict, When, _as_list, _problem
+from omotenashi.rules.text import Glob, Topic
 
 _EVENT = r"^[a-z][a-z0-9_]{0,39}$"
 MAX_STAGE_WORDS = 200  # kept with every reason that names the stage: short
@@ -61,8 +62,8 @@ class Decay(Strict):
 class TopicRule(Strict):
     """Pages whose path matches count as interest in these topics (and optionally an item)."""
 
-    path: list[str]
-    topics: list[str] = Field(default_factory=list)
+    path: list[Glob]
+    topics: list[Topic] = Field(default_factory=list)
     item: bool = Field(default=False, description="The last path segment is the item viewed.")
 
     @field_validator("path", "topics", mode="before")

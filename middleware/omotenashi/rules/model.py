@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from omotenashi.rules.goals import GOAL_ID, Goal
 from omotenashi.rules.recommend import RecommendSpec
+from omotenashi.rules.text import Glob, Nfc, Topic
 from omotenashi.rules.urls import attr_problem
 from omotenashi.rules.whenvalues import WEEKDAY_SCHEMA, weekdays, zone_problem
 
@@ -91,14 +92,14 @@ class When(Strict):
     stage: list[Stage] | None = Field(default=None, description="Journey stage is one of these.")
     segment: list[str] | None = Field(default=None, description="Visitor is in any of these.")
     attr: dict[str, Compare] | None = Field(default=None, description="Profile attributes.")
-    interest: dict[str, Compare] | None = Field(default=None, description="Interest per topic.")
+    interest: dict[Topic, Compare] | None = Field(default=None, description="Interest per topic.")
     visits: Compare | None = Field(default=None, description="Number of visits so far.")
     new: bool | None = Field(default=None, description="true: first visit; false: returning.")
     returning: bool | None = Field(default=None, description="true: has visited before.")
     device: list[DeviceKind] | None = None
     browser: list[str] | None = None
     os: list[str] | None = None
-    path: list[str] | None = Field(default=None, description="Path globs, e.g. /tours/*.")
+    path: list[Glob] | None = Field(default=None, description="Path globs, e.g. /tours/*.")
     query: dict[str, Compare] | None = Field(
         default=None, description="Query parameters, e.g. utm_campaign: spring."
     )
@@ -122,7 +123,7 @@ class When(Strict):
     cart_abandoned: bool | None = Field(
         default=None, description="Items left in the cart, no purchase since, and time has passed."
     )
-    viewed: list[str] | None = Field(default=None, description="Viewed any of these items.")
+    viewed: list[Nfc] | None = Field(default=None, description="Viewed any of these items.")
     viewed_in_list: str | None = Field(
         default=None, description="Viewed an item of this list (rules/data/<list>.yaml)."
     )

@@ -1,0 +1,45 @@
+"""Text from outside in one form, decided here: Unicode NFC, what browsers and the web write.
+
+One word reaches Omotenashi spelled two ways: ``café`` precomposed (NFC, what browsers send
+and most editors save) or as ``e`` and a combining accent (NFD, as a macOS file name or a
+copy from one). Each is made NFC where it enters (a rule file's topics and path globs, a
+page's topics and items, the app's and the beacon's item ids, the request's path), so that
+the two are one interest, one item, one page. A topic is also put in one case and spacing,
+and loses the characters that change how text reads without being seen (:func:`topic`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+# Unseen characters a topic loses: C0 and C1 controls, the soft hyphen, bidirectional marks,
+# embeddings, overrides and isolates (U+202E would turn "why you see this" around), zero-width
+# spaces, invisible operators and the BOM. The zero-width joiner and non-joiner stay: emoji
+# sequences and Persian and Indic spellings need them.
+_UNSEEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff]"
+)
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC (ASCII is, as it is)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def topic(text: str) -> str:
+    """A topic as it is kept and compared: NFC, lower case, without unseen characters, each
+    run of spaces (any Unicode space: a no-break space too) one space, trimmed. ``Café``,
+    ``cafe\\u0301`` and ``\\u202ecafé`` are ``café``."""
+    if text.isascii() and text.isprintable():
+        return " ".join(text.split()).lower()
+    return nfc(" ".join(_UNSEEN.sub("", text).split()).lower())
+
+
+Topic = Annotated[str, AfterValidator(topic)]
+Nfc = Annotated[str, AfterValidator(nfc)]  # an item id, as pages and events give them
+Glob = Nfc  # a path glob: matched to the request's path, NFC too (asgi/arrival.py)
