@@ -64,15 +64,17 @@ async def test_a_kind_switched_off_stays_off_while_no_rule_has_it_and_after(
     without: str,
     text: str,
 ) -> None:
-    """A save while no rule has the kind (renamed back, between seasons) had no switch for it:
-    it switched it back on, and the history's back on recorded every page again."""
+    """A save while no rule has the kind (renamed back, between seasons) switched it back on
+    (the history's back on recorded every page again): the page lists its switch, unticked, and
+    a save that leaves it so keeps it off."""
     mw = Omotenashi(page_app(PAGE), settings=make_settings("rules:\n" + OFFER + BACK))
     async with client_for(mw) as client:
         await client.get("/")
         await save(client, leave=kind)
         off = (await client.get("/")).text
         await edit(mw, tmp_path / "rules", "rules:\n" + without)
-        await save(client)  # every switch the page shows, on
+        listed = (await client.get(PREFS)).text
+        await save(client, leave=kind)  # every other switch the page shows, on
         (key,) = omotenashi_redis.keys("omo:{*}:p2")
         views = omotenashi_redis.hget(key, "V")
         await client.get("/")
@@ -82,6 +84,29 @@ async def test_a_kind_switched_off_stays_off_while_no_rule_has_it_and_after(
     assert text not in off
     assert text not in back
     assert counted is (kind != "browsing-history")  # history off: the page is not recorded
+    assert re.search(rf'value="{kind}"\s*aria-describedby', listed)  # its switch, unticked
+
+
+@pytest.mark.parametrize("kind", ["offers", "browsing-history"])
+async def test_a_kind_the_rules_lack_can_be_switched_back_on(
+    make_settings: Make, omotenashi_redis: redis.Redis, tmp_path: Path, kind: str
+) -> None:
+    """The switch of a kind kept off while no rule has it works: ticked and saved, the kind is
+    on again (the browsing history too: the next page is recorded)."""
+    mw = Omotenashi(page_app(PAGE), settings=make_settings("rules:\n" + OFFER + BACK))
+    async with client_for(mw) as client:
+        await client.get("/")
+        await save(client, leave=kind)
+        await edit(mw, tmp_path / "rules", "rules:\n" + (BACK if kind == "offers" else OFFER))
+        await save(client)  # every switch ticked, the kind the rules lack too
+        (key,) = omotenashi_redis.keys("omo:{*}:p2")
+        views = omotenashi_redis.hget(key, "V")
+        await client.get("/")
+        counted = omotenashi_redis.hget(key, "V") != views
+        await edit(mw, tmp_path / "rules", "rules:\n" + OFFER + BACK)
+        back = (await client.get("/")).text
+    assert counted
+    assert ("Spring offer" if kind == "offers" else "Welcome back") in back
 
 
 @pytest.mark.parametrize(("was", "now"), [("day", "week"), ("visit", "day"), ("day", "ever")])

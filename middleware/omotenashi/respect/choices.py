@@ -50,9 +50,16 @@ class Choices:
         counts: dict[str, int] = {}
         for item in recent:
             counts[item["category_name"]] = counts.get(item["category_name"], 0) + 1
-        return [
+        kinds = [
             {**k, "on": k["name"] not in prefs.off_categories, "shown": counts.get(k["name"], 0)}
             for k in self.kinds
+        ]
+        # a kind switched off that no rule has now (between seasons, renamed): its switch, so
+        # that the visitor can switch it back on (the browsing history's above all)
+        return kinds + [
+            {"name": name, "label": words(name).capitalize(), "on": False, "kinds": 0}
+            | {"shown": 0, "contextual": 0}
+            for name in sorted(prefs.off_categories - self.names)
         ]
 
     def switched_off(

@@ -326,16 +326,16 @@ async def apply_choice(
         return replace(ident, prefs=prefs.to_cookie(), flash=flash), back, ""
     if action == "save":
         on_rules = {i for value in form.get("rule", []) for i in value.split(",") if i in known}
-        on_categories = {c for c in form.get("category", []) if c in categories}
+        on_categories = set(form.get("category", [])) & (categories | prefs.off_categories)
         # Only the rules the form listed change; every other rule keeps its state (a page that
         # lists nothing, e.g. for a new visitor, switches no rule off).
         listed = {i for value in form.get("listed", []) for i in value.split(",") if i in known}
         listed |= on_rules
         off_rules = set(prefs.off_rules - listed) | (listed - on_rules)
-        prefs = replace(  # a kind the rules lack now had no switch: it stays off, for later
+        prefs = replace(  # a kind off that the rules lack now: its switch is listed, unticked
             prefs,
             off_rules=frozenset(off_rules),
-            off_categories=(prefs.off_categories - categories) | (categories - on_categories),
+            off_categories=(prefs.off_categories | categories) - on_categories,
             nothing="nothing" in form,
         )
         return replace(ident, prefs=prefs.to_cookie()), target + "?saved=1", ""
