@@ -13,8 +13,11 @@ replaced by its live numbers:
   running only: a file whose process shut down, whose pid is gone, or that has not been
   refreshed for ``STALE`` seconds (3 missed writes and a margin) is left out.
 
-The folder must be emptied before the server starts (as prometheus_client's multiprocess mode
-asks): its files are counts since that start, and an older run's would be added to this one's.
+A worker that shuts down adds its counts to ``retired.json`` and removes its own file (under
+the folder's lock, which scrapes share), so a server that recycles its workers keeps a file
+per running worker and one for all that exited. The folder must be emptied before the
+server starts (as prometheus_client's multiprocess mode asks): its files are counts since that
+start, and an older run's would be added to this one's.
 Files that cannot be read, are too big or are not ours are skipped (a warning each, once);
 at most ``MOST_FILES`` are read.
 """
@@ -30,8 +33,14 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # (not on Windows: exited workers' files are then kept one by one)
+    fcntl = None  # type: ignore[assignment]
 
 from omotenashi.metrics import _NAME, BUCKETS, TIMINGS, Metrics, Tally, _Timing
 
@@ -41,7 +50,9 @@ INTERVAL = 1.0  # seconds between writes (a write only when something changed)
 STALE = 3 * INTERVAL + 7.0  # a file not refreshed for this long: its process is gone
 MOST_FILES = 1000  # files read per scrape at most
 LARGEST = 8 * 1024 * 1024  # bytes of a file at most (rules shown: ~75 bytes per rule id)
-_FILE = re.compile(r"^[0-9]+-[0-9a-f]+\.json$")
+_FILE = re.compile(r"^(?:[0-9]+-[0-9a-f]+|retired)\.json$")
+RETIRED = "retired.json"  # what the workers that shut down counted, added up (pid 0)
+LOCK = ".lock"  # held to fold a file into RETIRED (exclusive) and to read the folder (shared)
 _GAUGE = re.compile(r"^omotenashi_[a-z0-9_]+$")
 
 
@@ -55,6 +66,7 @@ class SharedDir:
         self.name = ""  # <pid>-<nonce>.json, named at start (a preloaded app forks after)
         self._pid = 0
         self._written = b""  # the last snapshot written
+        self._base: Tally | None = None  # what this process counted and put in RETIRED
         self._read: dict[str, tuple[int, int, tuple[Tally, int, bool] | None]] = {}
         self._warned: set[str] = set()
         self._task: asyncio.Task[None] | None = None
@@ -85,6 +97,29 @@ class SharedDir:
             task.cancel()
         if self.name:
             self.write(live=False)
+            self._retire()
+
+    def _retire(self) -> None:
+        """Add this process's counts to :data:`RETIRED` and remove its own file: a server that
+        recycles its workers (gunicorn's ``max_requests``) keeps a few files, not one per worker
+        it ever ran. Under the folder's lock: a scrape reads the files before or after, whole."""
+        own = self.path / self.name
+        try:
+            with _locked(self.path, exclusive=True) as held:
+                if not held:
+                    return
+                total = Tally()
+                retired = self._file(RETIRED)
+                if retired is not None:
+                    total.add(retired[0], live=False)
+                total.add(less(self.metrics.tally, self._base), live=False)
+                temp = self.path / f".{RETIRED}.{self.name}.tmp"
+                temp.write_bytes(dump(total, 0, False, {}))
+                os.replace(temp, self.path / RETIRED)
+                own.unlink()
+                self._base, self._written = less(self.metrics.tally, None), b""
+        except OSError as exc:
+            self._warn(self.name, f"omotenashi: the metrics file {str(own)!r}: {exc}")
 
     async def _run(self) -> None:
         while True:
@@ -122,32 +157,27 @@ class SharedDir:
         self._written = data
 
     def snapshot(self, live: bool) -> bytes:
-        tally = self.metrics.tally
         gauges, _ = self.metrics.gauges()
-        return json.dumps(
-            {
-                "format": FORMAT,
-                "pid": self._pid,
-                "live": live,
-                "counts": dict(tally.counts),
-                "shown": dict(tally.shown),
-                "timings": {n: [t.counts, t.total] for n, t in tally.timings.items()},
-                "breaker": tally.breaker,
-                "gauges": {n: g for n, g in gauges.items() if math.isfinite(g[1])},
-            },
-            separators=(",", ":"),
-        ).encode()
+        return dump(less(self.metrics.tally, self._base), self._pid, live, gauges)
 
     # -- reading ---------------------------------------------------------------------------
 
     def total(self, own: Tally) -> Tally:
-        """``own`` (live) plus every other file of the folder."""
+        """``own`` (live: what it did not put in RETIRED) plus every other file of the folder,
+        read under the folder's lock (shared): a worker folding its file into RETIRED waits."""
+        with _locked(self.path, exclusive=False):
+            return self._total(own)
+
+    def _total(self, own: Tally) -> Tally:
         total = Tally()
-        total.add(own, live=True)
+        total.add(less(own, self._base), live=True)
         now, seen = time.time(), set()
         try:
-            with os.scandir(self.path) as entries:
-                names = sorted(e.name for e in entries if not e.name.startswith("."))
+            with os.scandir(self.path) as entries:  # (RETIRED first, whatever the number)
+                names = sorted(
+                    (e.name for e in entries if not e.name.startswith(".")),
+                    key=lambda name: (name != RETIRED, name),
+                )
         except OSError as exc:
             self._warn("", f"omotenashi: the metrics dir {str(self.path)!r}: {exc}")
             return total
@@ -212,6 +242,54 @@ class SharedDir:
             log.warning(message)
 
 
+def dump(tally: Tally, pid: int, live: bool, gauges: dict[str, tuple[str, float]]) -> bytes:
+    """A file's bytes: ``tally``'s numbers, its process, whether it runs, its gauges."""
+    return json.dumps(
+        {
+            "format": FORMAT,
+            "pid": pid,
+            "live": live,
+            "counts": dict(tally.counts),
+            "shown": dict(tally.shown),
+            "timings": {n: [t.counts, t.total] for n, t in tally.timings.items()},
+            "breaker": tally.breaker,
+            "gauges": {n: g for n, g in gauges.items() if math.isfinite(g[1])},
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def less(tally: Tally, base: Tally | None) -> Tally:
+    """``tally``'s counters less ``base``'s (what it had counted before): a copy, gauges kept."""
+    out = Tally()
+    out.add(tally, live=True)
+    if base is not None:
+        out.counts.subtract(base.counts)
+        out.shown.subtract(base.shown)
+        for name, timing in out.timings.items():
+            before = base.timings[name]
+            timing.counts = [a - b for a, b in zip(timing.counts, before.counts, strict=True)]
+            timing.total -= before.total
+    return out
+
+
+@contextlib.contextmanager
+def _locked(folder: Path, *, exclusive: bool) -> Iterator[bool]:
+    """The folder's :data:`LOCK`, held (True) for the block; False where it cannot be taken
+    (no ``fcntl``, a read-only folder): the block then goes without it."""
+    if fcntl is None:
+        yield False
+        return
+    try:
+        handle = open(folder / LOCK, "a+b")  # noqa: SIM115  (closed below, with its lock)
+    except OSError:
+        yield False
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield True  # (closing the file lets the lock go)
+
+
 def _parse(data: bytes) -> tuple[Tally, int, bool] | None:
     """A file's numbers, pid and whether its process said it runs; None: not a snapshot."""
     try:
@@ -221,7 +299,7 @@ def _parse(data: bytes) -> tuple[Tally, int, bool] | None:
         tally, pid, live = Tally(), doc["pid"], doc["live"]
         counts, shown = doc["counts"], doc["shown"]
         timings, breaker, gauges = doc["timings"], doc["breaker"], doc["gauges"]
-        if not (_count(pid) and pid > 0 and isinstance(live, bool) and _count(breaker)):
+        if not (_count(pid) and isinstance(live, bool) and _count(breaker)):  # (0: RETIRED)
             return None
         if breaker > 2 or not (_counts(counts) and _counts(shown) and isinstance(timings, dict)):
             return None
