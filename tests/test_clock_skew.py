@@ -114,3 +114,14 @@ def test_a_force_link_made_on_a_clock_ahead_works_at_once(clock: list[float]) ->
     clock[0] = 0.0
     forced = signer.check(token, "shop.test")
     assert not isinstance(forced, str), forced
+
+
+def test_a_force_link_signed_days_ahead_says_so(clock: list[float]) -> None:
+    """Past the skew tolerated (a day), the link is refused for what it is, not as "older"."""
+    signer = ForceSigner(Settings(secret_keys=["cookie-key"], preview_keys=["preview-key"]))
+    clock[0] = 3 * 86400.0
+    token = signer.make(rules=["r"], host="shop.test")
+    clock[0] = 0.0
+    assert signer.check(token, "shop.test") == (
+        "refused: signed more than a day ahead of this server's clock (check both)"
+    )

@@ -41,6 +41,10 @@ SAVE_BUDGET = 3800
 CLOCK_SKEW = 86400
 
 
+class SignedAhead(SignatureExpired):
+    """Signed more than :data:`CLOCK_SKEW` ahead of this server's clock."""
+
+
 def loads_timed(
     serializer: URLSafeTimedSerializer, value: str, max_age: int
 ) -> tuple[Any, datetime]:
@@ -48,8 +52,10 @@ def loads_timed(
     to :data:`CLOCK_SKEW` seconds in the future is accepted (SignatureExpired past either)."""
     payload, signed = serializer.loads(value, return_timestamp=True)
     age = int(time.time()) - int(signed.timestamp())
-    if age > max_age or age < -CLOCK_SKEW:
-        raise SignatureExpired(f"signature age {age}s not within -{CLOCK_SKEW}..{max_age}s")
+    if age < -CLOCK_SKEW:
+        raise SignedAhead(f"signed {-age}s ahead of this clock, more than {CLOCK_SKEW}s")
+    if age > max_age:
+        raise SignatureExpired(f"signature age {age}s over {max_age}s")
     return payload, signed
 
 

@@ -28,7 +28,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from omotenashi.engine.facts import Forced
 from omotenashi.errors import ConfigError
-from omotenashi.identity.cookie import loads_timed
+from omotenashi.identity.cookie import SignedAhead, loads_timed
 from omotenashi.rules.model import STAGES
 from omotenashi.settings import Settings
 
@@ -153,6 +153,8 @@ class ForceSigner:
             return "refused: not a force link (characters a signed link never has)"
         try:
             payload, signed = loads_timed(self._serializer, token, self.max_age)
+        except SignedAhead:
+            return "refused: signed more than a day ahead of this server's clock (check both)"
         except SignatureExpired:
             return f"refused: older than OMOTENASHI_PREVIEW_MAX_AGE ({self.max_age}s)"
         except (BadData, ValueError, TypeError):
