@@ -95,10 +95,14 @@ async def identify(request: Any, user_id: str) -> None:
 
     Later requests use the user's profile, on any device where they sign in. Only an anonymous
     profile merges: when another user was signed in in this browser, the new user starts from
-    a fresh anonymous id and the other user's profile is left as it is.
+    a fresh anonymous id and the other user's profile is left as it is (and what this request
+    tracked before, theirs, is dropped). ``None`` and ``""`` are no user; ``0`` is one. Called
+    after the response's headers went out, it changes nothing (the cookie cannot), and says so.
     """
     visitor = get_visitor(request)
-    if visitor is None or not user_id or visitor.services is None:
+    if visitor is None or user_id is None or user_id == "" or visitor.services is None:
+        return  # (0 is an id: only None and "" are none)
+    if _too_late(visitor, "identify"):
         return
     services = visitor.services
     pid = user_profile_id(services.user_salt, str(user_id))
@@ -111,6 +115,9 @@ async def identify(request: Any, user_id: str) -> None:
     if identity.user == pid:
         return
     switching = identity.user is not None  # another user was signed in here
+    if switching:  # what this request tracked so far was the other user's: not the new one's
+        visitor.events.clear()
+        visitor.attrs.clear()
     try:
         if await deny.is_revoked(services.store, pid):
             visitor.private, visitor.profile = True, Profile()
@@ -141,15 +148,20 @@ async def forget(request: Any) -> None:
     with a fresh id, no user and those choices, so the choices hold.
     """
     visitor = get_visitor(request)
-    if visitor is not None:
+    if visitor is not None and not _too_late(visitor, "forget"):
         await _leave(visitor)
 
 
 async def _leave(visitor: Visitor) -> None:
-    """This browser becomes a new anonymous visitor (``forget``'s work)."""
+    """This browser becomes a new anonymous visitor (``forget``'s work). What the request
+    tracked or remembered before was the signed-out user's: it is dropped, not written into the
+    new anonymous profile (the next person on this browser would be shown it, and it would
+    join their account at their sign-in)."""
     await visitor.loaded()  # a revoked id is private too, known once its read is back
     sent, choices = not visitor.is_new, bool(visitor.identity.prefs)
     visitor.profile = Profile()
+    visitor.events.clear()
+    visitor.attrs.clear()
     _switch(
         visitor,
         Identity(vid=new_vid(), is_new=True, issued_at=time.time(), prefs=visitor.identity.prefs),
@@ -231,6 +243,18 @@ def _services(target: Any) -> Services | None:
         return services if isinstance(services, Services) else None
     visitor = get_visitor(target)
     return visitor.services if visitor is not None else None
+
+
+def _too_late(visitor: Visitor, call: str) -> bool:
+    """Whether the response's headers have gone (a call from a background task): the browser's
+    cookie can no longer change, so a sign-in or sign-out changes nothing, and says so."""
+    if visitor.answered:
+        log.warning(
+            "omotenashi: %s was called after the response's headers went out: this browser's "
+            "cookie cannot change any more, so it changed nothing (call it before responding)",
+            call,
+        )
+    return visitor.answered
 
 
 def _switch(visitor: Visitor, identity: Identity) -> None:

@@ -26,6 +26,7 @@ def with_identity(
     ``page`` (one we would have personalised) the returning visitor's renewed cookie and why
     a force link was refused, as a rewritten page says it (a private visitor's page left
     alone, OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false, or one the engine could not rewrite)."""
+    visitor.answered = True  # (a sign-in or sign-out from now on cannot reach the browser)
     tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
     renewed = page and not visitor.is_new and not visitor.identity_changed
     renewed = renewed and renews(visitor, tools)
@@ -85,6 +86,7 @@ def identity_headers(
 ) -> Headers:
     """The cookies and timings the engine knows nothing about, added to a rewritten page's
     (``spent``: the page said the cookie's flash, engine/flash.py, which goes from it)."""
+    visitor.answered = True
     if visitor.identity_changed or renews(visitor, tools):
         headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
         if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry

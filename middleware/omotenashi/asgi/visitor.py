@@ -55,6 +55,7 @@ class Visitor:
     attrs: dict[str, Any] = field(default_factory=dict)
     identity_changed: bool = False
     expire_cookie: bool = False  # a private visitor's sign-out: their cookie goes, none comes
+    answered: bool = False  # the response's headers (and its cookie) are decided: too late
     services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
     keeps_choices: bool = True  # a choice they make can be kept (in their cookie): "i" offers it
