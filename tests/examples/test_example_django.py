@@ -111,3 +111,22 @@ async def test_the_django_example(
         assert omotenashi_redis.hget(key, "esign_in") == "1"
         assert profile_views(omotenashi_redis) == {key: 3}
         await assert_history_switch_honoured(client)
+
+
+def test_the_django_example_without_omotenashi_in_front(django_site: Any) -> None:
+    """Django's own test client (and ``manage.py runserver``) serve the site over WSGI,
+    without asgi.py: the views' ``get_visitor`` is None and the sign-in signal's ``identify``
+    and ``track`` do nothing, as on a path Omotenashi leaves alone, instead of failing."""
+    from django.test import Client
+
+    def visit() -> tuple[int, int, str]:
+        client = Client(HTTP_HOST="site.test")  # a WSGIRequest: no ASGI scope at all
+        home = client.get("/")
+        form = {"username": "aiko", "password": "tea-ceremony"}
+        signed_in = client.post("/accounts/login/", form)
+        return home.status_code, signed_in.status_code, client.get("/").content.decode()
+
+    with ThreadPoolExecutor(1) as pool:  # sync database work, off any running event loop
+        home, signed_in, after = pool.submit(visit).result()
+    assert (home, signed_in) == (200, 302)
+    assert "Signed in as aiko." in after and "seen before" not in after

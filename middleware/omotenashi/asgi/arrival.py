@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from omotenashi.asgi.codings import accepts_gzip, readable_codings
 from omotenashi.asgi.visitor import Services, Visitor
 from omotenashi.engine.facts import MAX_QUERY, Device, RequestInfo, query_params
 from omotenashi.engine.profile import Profile
@@ -110,9 +111,22 @@ def is_page_request(method: str, headers: Iterable[tuple[bytes, bytes]]) -> bool
     return any(media_range.split(b";", 1)[0].strip() in _HTML_RANGES for media_range in ranges)
 
 
-def without_validators(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """``headers`` without ``If-None-Match`` and ``If-Modified-Since``."""
-    return [(k, v) for k, v in headers if k.lower() not in CONDITIONAL]
+def page_request_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A page request's ``headers`` as the app gets them: without ``If-None-Match`` and
+    ``If-Modified-Since``, and an ``Accept-Encoding`` that names br, zstd ... made gzip (or
+    identity), as the proxy asks its origin: a br compressor inside us (Litestar's brotli
+    backend, brotli-asgi) would otherwise send every page in a form we cannot rewrite, and no
+    page would be personalised or counted."""
+    headers = list(headers)
+    ours = b"gzip" if accepts_gzip(headers) else b"identity"
+    out: list[tuple[bytes, bytes]] = []
+    for key, value in headers:
+        name = key.lower()
+        if name == b"accept-encoding" and not readable_codings(value.decode("latin-1")):
+            out.append((key, ours))
+        elif name not in CONDITIONAL:
+            out.append((key, value))
+    return out
 
 
 def route_path(scope: Scope) -> str:

@@ -20,10 +20,11 @@ from omotenashi.asgi.arrival import (
     Arrival,
     fastapi_app,
     is_page_request,
+    page_request_headers,
     request_info,
     route_path,
-    without_validators,
 )
+from omotenashi.asgi.codings import readable_codings
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.filesend import ZEROCOPY, offered
 from omotenashi.asgi.responder import Responder, Tools
@@ -219,10 +220,14 @@ class Omotenashi:
             if held and ZEROCOPY in held:  # the app sends body messages then (filesend.py)
                 scope["extensions"] = offered(held)
             read = guest.headers  # every header's name, in lower case (a dict: no scan)
-            if ("if-none-match" in read or "if-modified-since" in read) and is_page_request(
-                method, headers := scope.get("headers", [])
-            ):  # a page cached before we were here must not get a 304: it is rewritten now
-                scope["headers"] = without_validators(headers)
+            if (
+                "if-none-match" in read
+                or "if-modified-since" in read
+                or not readable_codings(read.get("accept-encoding", ""))
+            ) and is_page_request(method, headers := scope.get("headers", [])):
+                # a page cached before we were here must not get a 304 (it is rewritten now),
+                # nor come back in br or zstd, which we cannot rewrite: gzip or identity
+                scope["headers"] = page_request_headers(headers)
         return Responder(
             self.tools,
             send,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,8 +140,12 @@ class Visitor:
 
 
 def get_visitor(request_or_scope: Any) -> Visitor | None:
-    """The :class:`Visitor` of a Starlette request (or ASGI scope); None for bots and skips."""
+    """The :class:`Visitor` of a request with an ASGI scope (Starlette, Litestar, Django's
+    ASGIRequest) or of the scope; None for bots and skips, and for a request with no scope
+    (Django over WSGI: ``manage.py runserver``, its test ``Client``), where we are not."""
     scope = getattr(request_or_scope, "scope", request_or_scope)
+    if not isinstance(scope, Mapping):
+        return None
     state = scope.get("state") or {}
     visitor = state.get("omotenashi")
     return visitor if isinstance(visitor, Visitor) else None

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 
 from omotenashi.asgi.arrival import CONDITIONAL, is_page_request
+from omotenashi.asgi.codings import accepts_gzip
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -61,25 +62,6 @@ def end_to_end(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
     pairs = [(k.lower(), v) for k, v in headers]
     named = {t for k, v in pairs if k == b"connection" for t in _tokens(v)}
     return [(k, v) for k, v in pairs if not hop_by_hop(k) and k not in named]
-
-
-def accepts_gzip(headers: Headers) -> bool:
-    for key, value in headers:
-        if key != b"accept-encoding":
-            continue
-        for token in _tokens(value):
-            coding, _, params = token.partition(b";")
-            q = params.strip()
-            if coding.strip() in (b"gzip", b"x-gzip", b"*"):
-                return not (q.startswith(b"q=") and _zero(q[2:]))
-    return False
-
-
-def _zero(q: bytes) -> bool:
-    try:
-        return float(q) == 0
-    except ValueError:
-        return False
 
 
 def forwarded_for(headers: Headers, client: str | None) -> bytes | None:

@@ -1,0 +1,50 @@
+"""Which content codings a request accepts, and which of them the engine can read: a page
+request's ``Accept-Encoding`` is narrowed to those (asgi/arrival.py), as the proxy asks its
+origin for them (proxy/forwarding.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+_READABLE = frozenset({"gzip", "x-gzip", "identity"})  # content codings the engine reads
+
+
+def readable_codings(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` names only codings the engine reads (not br, zstd ...);
+    a browser's few values remembered."""
+    if len(accept_encoding) <= 100:
+        return _readable(accept_encoding)
+    return _codings_readable(accept_encoding)
+
+
+def _codings_readable(accept_encoding: str) -> bool:
+    return all(
+        token.split(";", 1)[0].strip().lower() in _READABLE
+        for token in accept_encoding.split(",", 32)[:32]
+        if token.strip()
+    )
+
+
+_readable = lru_cache(maxsize=64)(_codings_readable)
+
+
+def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a request's ``Accept-Encoding`` takes gzip (``gzip``, ``x-gzip`` or ``*``,
+    not at ``q=0``)."""
+    for key, value in headers:
+        if key.lower() != b"accept-encoding":
+            continue
+        for token in value.split(b","):
+            coding, _, params = token.strip().lower().partition(b";")
+            q = params.strip()
+            if coding.strip() in (b"gzip", b"x-gzip", b"*"):
+                return not (q.startswith(b"q=") and _zero(q[2:]))
+    return False
+
+
+def _zero(q: bytes) -> bool:
+    try:
+        return float(q) == 0
+    except ValueError:
+        return False
