@@ -47,7 +47,8 @@ async def save(client: httpx.AsyncClient, leave: str = "") -> None:
     """Save the preferences page as shown, every kind it lists ticked but ``leave``."""
     page = (await client.get(PREFS)).text
     kinds = [k for k in re.findall(r'name="category" value="([^"]+)"', page) if k != leave]
-    form = {"csrf": csrf(page), "action": "save", "category": kinds}
+    listed = re.findall(r'name="listed_category" value="([^"]+)"', page)  # as a browser sends
+    form = {"csrf": csrf(page), "action": "save", "category": kinds, "listed_category": listed}
     assert (await client.post(PREFS, data=form, headers=SAME_SITE)).status_code == 303
 
 
@@ -127,3 +128,27 @@ async def test_a_lengthened_cap_keeps_counting_what_was_shown_in_the_new_period(
     assert before == [True, True, False]
     assert after == [False, False]  # shown twice in this visit: twice today, this week, ever
     assert third == [True, False]  # one more under a cap of three, then no more
+
+
+async def test_the_history_switch_is_listed_and_works_while_no_rule_has_its_kind(
+    make_settings: Make, omotenashi_redis: redis.Redis, tmp_path: Path
+) -> None:
+    """The browsing history's switch holds every rule back and stops the recording, whatever
+    the rules' kinds: the page lists it always, and it switches off and back on."""
+    mw = Omotenashi(page_app(PAGE), settings=make_settings("rules:\n" + OFFER))
+
+    async def recorded() -> bool:
+        (key,) = omotenashi_redis.keys("omo:{*}:p2")
+        views = omotenashi_redis.hget(key, "V")
+        await client.get("/")
+        return omotenashi_redis.hget(key, "V") != views
+
+    async with client_for(mw) as client:
+        await client.get("/")
+        page = (await client.get(PREFS)).text
+        await save(client, leave="browsing-history")
+        off = await recorded()
+        await save(client)
+        on = await recorded()
+    assert re.search(r'value="browsing-history" checked', page)  # listed, on
+    assert (off, on) == (False, True)

@@ -27,11 +27,13 @@ class Choices:
     form_limit: int  # the most a returning visitor's form may send: twice what the page sends
     kinds: tuple[dict[str, Any], ...]  # shown.categories with nothing off and nothing shown
     listing: tuple[dict[str, Any], ...]  # every category's entries (a site template's)
+    always: frozenset[str] = frozenset()  # kinds listed with or without rules (the history)
 
     @classmethod
-    def of(cls, ruleset: RuleSet) -> Choices:
+    def of(cls, ruleset: RuleSet, always: frozenset[str] = frozenset()) -> Choices:
         rules = ruleset.rules
         return cls(
+            always=always,
             by_id={r.id: r for r in rules},
             categories={r.id: r.rule.category for r in rules},
             names=frozenset(r.rule.category for r in rules),
@@ -55,11 +57,13 @@ class Choices:
             for k in self.kinds
         ]
         # a kind switched off that no rule has now (between seasons, renamed): its switch, so
-        # that the visitor can switch it back on (the browsing history's above all)
+        # that the visitor can switch it back on; the browsing history's always (it holds
+        # every rule back, whatever their kinds): on or off
+        lacking = (prefs.off_categories | self.always) - {k["name"] for k in self.kinds}
         return kinds + [
-            {"name": name, "label": words(name).capitalize(), "on": False, "kinds": 0}
-            | {"shown": 0, "contextual": 0}
-            for name in sorted(prefs.off_categories - self.names)
+            {"name": name, "label": words(name).capitalize(), "kinds": 0, "shown": 0}
+            | {"on": name not in prefs.off_categories, "contextual": 0}
+            for name in sorted(lacking)
         ]
 
     def switched_off(
@@ -133,7 +137,8 @@ def _listing(ruleset: RuleSet) -> list[dict[str, Any]]:
 class ChoicesCache:
     """The index of the rule set in force, rebuilt when another replaces it."""
 
-    def __init__(self) -> None:
+    def __init__(self, always: frozenset[str] = frozenset()) -> None:
+        self.always = always  # (Choices.always)
         self._for: tuple[RuleSet, Choices] | None = None
         # the build under way in a thread: requests that come meanwhile wait for that one
         self._building: tuple[RuleSet, asyncio.Future[Choices]] | None = None
@@ -143,7 +148,7 @@ class ChoicesCache:
         if held is not None and held[0] is ruleset:
             return held[1]
         if len(ruleset.rules) < IN_A_THREAD:
-            choices = Choices.of(ruleset)
+            choices = Choices.of(ruleset, self.always)
             self._for = (ruleset, choices)
             return choices
         building = self._building
@@ -153,7 +158,7 @@ class ChoicesCache:
             or building[1].get_loop() is not asyncio.get_running_loop()
             or (building[1].done() and (building[1].cancelled() or building[1].exception()))
         ):  # none under way for this rule set on this loop (a failed one is tried again)
-            future = asyncio.ensure_future(asyncio.to_thread(Choices.of, ruleset))
+            future = asyncio.ensure_future(asyncio.to_thread(Choices.of, ruleset, self.always))
             building = self._building = (ruleset, future)
         choices = await asyncio.shield(building[1])
         if self._building is building:

@@ -136,7 +136,7 @@ class PreferencesPage:
         self.history_category = settings.respect.history_category  # its card says what "off" is
         days = max(1, round(settings.redis.idle_ttl / 86400))
         self.idle = f"{days} day{'s' * (days != 1)}"  # a profile idle this long expires
-        self.choices = ChoicesCache()  # the rules in force, indexed once per rule set
+        self.choices = ChoicesCache(frozenset({self.history_category}))  # once per rule set
         self._lists: tuple[Template, bool] | None = None
 
     def lists_rules(self) -> bool:
@@ -326,16 +326,16 @@ async def apply_choice(
         return replace(ident, prefs=prefs.to_cookie(), flash=flash), back, ""
     if action == "save":
         on_rules = {i for value in form.get("rule", []) for i in value.split(",") if i in known}
-        on_categories = set(form.get("category", [])) & (categories | prefs.off_categories)
-        # Only the rules the form listed change; every other rule keeps its state (a page that
-        # lists nothing, e.g. for a new visitor, switches no rule off).
+        kinds = categories | (set(form.get("listed_category", [])) & choices.always)  # history
+        on_categories = set(form.get("category", [])) & (kinds | prefs.off_categories)
+        # Only the rules (and kinds) the form listed change: a page listing none switches none.
         listed = {i for value in form.get("listed", []) for i in value.split(",") if i in known}
         listed |= on_rules
         off_rules = set(prefs.off_rules - listed) | (listed - on_rules)
         prefs = replace(  # a kind off that the rules lack now: its switch is listed, unticked
             prefs,
             off_rules=frozenset(off_rules),
-            off_categories=(prefs.off_categories | categories) - on_categories,
+            off_categories=(prefs.off_categories | kinds) - on_categories,
             nothing="nothing" in form,
         )
         return replace(ident, prefs=prefs.to_cookie()), target + "?saved=1", ""
