@@ -18,7 +18,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.metricsdir import LARGEST
+from omotenashi.metrics import Metrics
+from omotenashi.metricsdir import LARGEST, RETIRED, SharedDir
 from omotenashi.store.embedded import free_port
 
 from .conftest import client_for, page_app
@@ -264,3 +265,30 @@ async def test_the_proxy_gives_its_workers_one_metrics_dir(
             await process.wait()
     assert counts == [made] * len(counts)
     assert not list(temp.glob("omotenashi-metrics-*"))  # removed as the proxy stopped
+
+
+async def test_retired_counts_are_read_afresh_when_time_and_size_say_the_same(
+    tmp_path: Path,
+) -> None:
+    """A file system with coarse times (1 s: ext3, some NFS): retired.json rewritten in the
+    same second with the same size is still read again, by scrapes and by the next retirement
+    (a stale read lowered the counter, and a retirement on it lost the other's counts)."""
+
+    def worker_with(requests: int) -> tuple[Metrics, SharedDir]:
+        metrics = Metrics()
+        metrics.inc("requests", requests)
+        return metrics, SharedDir(tmp_path, metrics)
+
+    (_, d1), (m2, d2), (_, d3) = worker_with(5), worker_with(0), worker_with(1)
+    for shared in (d1, d2, d3):
+        shared.start()
+    d1.stop()  # retired: 5
+    retired = tmp_path / RETIRED
+    stamp = retired.stat().st_mtime_ns
+    assert d2.total(m2.tally).counts["requests"] == 6  # 5 retired, 1 of the third's file
+    d3.stop()  # retired: 6, the same size, given the same time
+    os.utime(retired, ns=(stamp, stamp))
+    seen = d2.total(m2.tally).counts["requests"]
+    d2.stop()
+    fresh = SharedDir(tmp_path, Metrics())  # a reader that never read it before
+    assert (seen, fresh.total(Metrics().tally).counts["requests"]) == (6, 6)

@@ -67,7 +67,7 @@ class SharedDir:
         self._pid = 0
         self._written = b""  # the last snapshot written
         self._base: Tally | None = None  # what this process counted and put in RETIRED
-        self._read: dict[str, tuple[int, int, tuple[Tally, int, bool] | None]] = {}
+        self._read: dict[str, tuple[int, int, int, tuple[Tally, int, bool] | None]] = {}
         self._warned: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         metrics.shared = self
@@ -109,6 +109,7 @@ class SharedDir:
                 if not held:
                     return
                 total = Tally()
+                self._read.pop(RETIRED, None)  # read afresh, whatever its time and size say
                 retired = self._file(RETIRED)
                 if retired is not None:
                     total.add(retired[0], live=False)
@@ -211,10 +212,10 @@ class SharedDir:
         except OSError as exc:
             self._warn(name, f"omotenashi: skipped {str(path)!r} in the metrics dir: {exc}")
             return None
-        key = (stat.st_mtime_ns, stat.st_size)
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)  # (os.replace: a new inode)
         known = self._read.get(name)
-        if known is not None and known[:2] == key:
-            parsed = known[2]
+        if known is not None and known[:3] == key:
+            parsed = known[3]
         else:
             parsed, why = None, "not a metrics snapshot"
             if not _FILE.match(name):
@@ -286,7 +287,11 @@ def _locked(folder: Path, *, exclusive: bool) -> Iterator[bool]:
         yield False
         return
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        except OSError:  # a file system without locks (some NFS, FUSE): as without fcntl
+            yield False
+            return
         yield True  # (closing the file lets the lock go)
 
 
