@@ -71,6 +71,9 @@ def test_accept_encoding_of_any_shape_is_read_without_error(value: bytes) -> Non
         (b"identity", False),
         (b"GZIP", True),
         (b"gzip;q=abc", True),
+        (b"*;q=0, gzip", True),  # gzip named: taken, whatever * says
+        (b"gzip;q=0, *", False),  # named at q=0: * does not bring it back
+        (b"br, *;q=0", False),
     ],
 )
 def test_accepts_gzip(value: bytes, expected: bool) -> None:

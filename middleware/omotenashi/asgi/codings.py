@@ -30,17 +30,21 @@ _readable = lru_cache(maxsize=64)(_codings_readable)
 
 
 def accepts_gzip(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether a request's ``Accept-Encoding`` takes gzip (``gzip``, ``x-gzip`` or ``*``,
-    not at ``q=0``)."""
+    """Whether a request's ``Accept-Encoding`` takes gzip: ``gzip`` or ``x-gzip`` named and not
+    at ``q=0``, or, gzip not named, ``*`` not at ``q=0`` (RFC 9110 12.5.3)."""
+    named = star = None
     for key, value in headers:
         if key.lower() != b"accept-encoding":
             continue
-        for token in value.split(b","):
+        for token in value.split(b",", 32)[:32]:
             coding, _, params = token.strip().lower().partition(b";")
             q = params.strip()
-            if coding.strip() in (b"gzip", b"x-gzip", b"*"):
-                return not (q.startswith(b"q=") and _zero(q[2:]))
-    return False
+            taken = not (q.startswith(b"q=") and _zero(q[2:]))
+            if coding.strip() in (b"gzip", b"x-gzip"):
+                named = taken if named is None else named or taken
+            elif coding.strip() == b"*":
+                star = taken
+    return bool(named) if named is not None else bool(star)
 
 
 def _zero(q: bytes) -> bool:
