@@ -18,16 +18,10 @@ from omotenashi import Omotenashi, Settings
 
 from .conftest import client_for, page_app
 from .conftest import form_token as csrf
+from .test_private_switches import PAGE, PREFS, SAME_SITE
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
-PREFS = "/_omotenashi/preferences"
-SAME_SITE = {"origin": "http://shop.test"}
-PAGE = (
-    '<!doctype html><html><head><meta name="omotenashi:topics" content="tours"></head><body>'
-    '<div data-omo-slot="hero">Default hero</div><p data-omo-slot="side">Default side</p>'
-    "</body></html>"
-)
 OFFER = '  - {id: offer, slot: hero, text: "Spring offer", category: offers, why: "Our offer."}\n'
 BACK = (
     '  - {id: back, slot: side, text: "Welcome back", category: browsing-history,\n'
@@ -41,6 +35,14 @@ async def edit(mw: Omotenashi, rules_dir: Path, text: str) -> None:
     before = mw.rules.current
     await mw.rules.check()
     assert mw.rules.current is not before, "the edit was refused"
+
+
+async def recorded(client: httpx.AsyncClient, r: redis.Redis) -> bool:
+    """Whether the next page view is recorded (the profile's view count moves)."""
+    (key,) = r.keys("omo:{*}:p2")
+    views = r.hget(key, "V")
+    await client.get("/")
+    return r.hget(key, "V") != views
 
 
 async def save(client: httpx.AsyncClient, leave: str = "") -> None:
@@ -76,10 +78,7 @@ async def test_a_kind_switched_off_stays_off_while_no_rule_has_it_and_after(
         await edit(mw, tmp_path / "rules", "rules:\n" + without)
         listed = (await client.get(PREFS)).text
         await save(client, leave=kind)  # every other switch the page shows, on
-        (key,) = omotenashi_redis.keys("omo:{*}:p2")
-        views = omotenashi_redis.hget(key, "V")
-        await client.get("/")
-        counted = omotenashi_redis.hget(key, "V") != views
+        counted = await recorded(client, omotenashi_redis)
         await edit(mw, tmp_path / "rules", "rules:\n" + OFFER + BACK)
         back = (await client.get("/")).text
     assert text not in off
@@ -100,10 +99,7 @@ async def test_a_kind_the_rules_lack_can_be_switched_back_on(
         await save(client, leave=kind)
         await edit(mw, tmp_path / "rules", "rules:\n" + (BACK if kind == "offers" else OFFER))
         await save(client)  # every switch ticked, the kind the rules lack too
-        (key,) = omotenashi_redis.keys("omo:{*}:p2")
-        views = omotenashi_redis.hget(key, "V")
-        await client.get("/")
-        counted = omotenashi_redis.hget(key, "V") != views
+        counted = await recorded(client, omotenashi_redis)
         await edit(mw, tmp_path / "rules", "rules:\n" + OFFER + BACK)
         back = (await client.get("/")).text
     assert counted
@@ -136,19 +132,12 @@ async def test_the_history_switch_is_listed_and_works_while_no_rule_has_its_kind
     """The browsing history's switch holds every rule back and stops the recording, whatever
     the rules' kinds: the page lists it always, and it switches off and back on."""
     mw = Omotenashi(page_app(PAGE), settings=make_settings("rules:\n" + OFFER))
-
-    async def recorded() -> bool:
-        (key,) = omotenashi_redis.keys("omo:{*}:p2")
-        views = omotenashi_redis.hget(key, "V")
-        await client.get("/")
-        return omotenashi_redis.hget(key, "V") != views
-
     async with client_for(mw) as client:
         await client.get("/")
         page = (await client.get(PREFS)).text
         await save(client, leave="browsing-history")
-        off = await recorded()
+        off = await recorded(client, omotenashi_redis)
         await save(client)
-        on = await recorded()
+        on = await recorded(client, omotenashi_redis)
     assert re.search(r'value="browsing-history" checked', page)  # listed, on
     assert (off, on) == (False, True)

@@ -8,7 +8,6 @@ import asyncio
 import json
 import logging
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from omotenashi.store.embedded import free_port
 
 from .conftest import client_for, page_app
 from .live_server import serving
-from .test_proxy_cli import until_up
+from .test_proxy_cli import proxy, until_up
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
@@ -237,14 +236,7 @@ async def test_the_proxy_gives_its_workers_one_metrics_dir(
     env.pop("OMOTENASHI_METRICS_DIR", None)
     port, made = free_port(), 40
     async with serving(origin_page) as origin:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *("-m", "omotenashi.cli", "proxy", "--upstream", origin, "--port", str(port)),
-            *("--workers", "2", "--log-level", "warning"),
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        process = await proxy(origin, port, env, "--workers", "2")
         try:
             url = f"http://127.0.0.1:{port}"
             fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection each time

@@ -68,14 +68,7 @@ async def test_limit_concurrency_caps_the_connections_the_proxy_holds(
     env = {**os.environ, "OMOTENASHI_REDIS_URL": omotenashi_redis_url}
     env["OMOTENASHI_SECRET_KEYS"] = "k" * 32
     async with serving(page) as origin:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *("-m", "omotenashi.cli", "proxy", "--upstream", origin, "--port", str(port)),
-            *("--limit-concurrency", "2", "--log-level", "warning"),
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        process = await proxy(origin, port, env, "--limit-concurrency", "2")
         try:
             url = f"http://127.0.0.1:{port}/"
             async with httpx.AsyncClient() as client:
@@ -91,6 +84,18 @@ async def test_limit_concurrency_caps_the_connections_the_proxy_holds(
             await process.wait()
     assert first.status_code == 200 and first.text == "hello"
     assert full.status_code == 503
+
+
+async def proxy(origin: str, port: int, env: dict[str, str], *options: str) -> Any:
+    """``omotenashi proxy`` in a process of its own, quiet, in front of ``origin``."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "omotenashi.cli", "proxy", "--upstream", origin, "--port", str(port)),
+        *(*options, "--log-level", "warning"),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def until_up(client: httpx.AsyncClient, url: str) -> httpx.Response:
