@@ -122,9 +122,9 @@ def test_requests_that_come_while_a_big_index_is_built_wait_for_that_one_build(
     builds: list[int] = []
     of = Choices.of
 
-    def counted(rules: RuleSet) -> Choices:
+    def counted(rules: RuleSet, always: frozenset[str] = frozenset()) -> Choices:
         builds.append(1)
-        return of(rules)
+        return of(rules, always)
 
     monkeypatch.setattr(Choices, "of", staticmethod(counted))
     cache = ChoicesCache()
