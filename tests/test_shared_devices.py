@@ -16,7 +16,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
-from omotenashi import Omotenashi, Settings, forget, get_visitor, identify, remember, track
+from omotenashi import (
+    Omotenashi,
+    Settings,
+    consent,
+    forget,
+    get_visitor,
+    identify,
+    remember,
+    track,
+)
 
 from .conftest import client_for
 
@@ -61,7 +70,10 @@ def shop() -> Starlette:
         call = request.path_params["call"]
 
         async def after() -> None:
-            await (forget(request) if call == "forget" else identify(request, "aiko"))
+            if call in ("consent", "withdraw"):
+                await consent(request, call == "consent")
+            else:
+                await (forget(request) if call == "forget" else identify(request, "aiko"))
 
         return PlainTextResponse("ok", background=BackgroundTask(after))
 
@@ -122,7 +134,7 @@ async def test_a_switch_of_user_does_not_give_the_new_user_what_was_the_others(
         assert "Welcome back" not in (await browser.get("/")).text
 
 
-@pytest.mark.parametrize("call", ["forget", "identify"])
+@pytest.mark.parametrize("call", ["forget", "identify", "consent"])
 async def test_a_sign_in_or_out_after_the_response_changes_nothing_and_says_so(
     make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture, call: str
 ) -> None:
@@ -140,6 +152,24 @@ async def test_a_sign_in_or_out_after_the_response_changes_nothing_and_says_so(
         assert f"{call} was called after the response" in caplog.text
         after = await me(browser)  # the same profile, nothing merged away or switched
         assert (after["id"], after["views"]) == (before["id"], before["views"])
+
+
+async def test_a_consent_withdrawn_after_the_response_erases_and_says_it_cannot_hold(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    mw = site(make_settings)
+    async with client_for(mw) as browser:
+        await browser.get("/")
+        await browser.get("/")
+        await mw.drain()
+        before = await me(browser)
+        with caplog.at_level(logging.WARNING, logger="omotenashi"):
+            answer = await browser.post("/later/withdraw")
+            await mw.drain()
+        after = await me(browser)
+    assert "set-cookie" not in answer.headers
+    assert "the profile is erased, but this browser's cookie cannot change" in caplog.text
+    assert before["views"] >= 2 and after["views"] < before["views"]  # erased, then one view
 
 
 async def test_user_id_zero_is_an_id(make_settings: Callable[..., Settings]) -> None:

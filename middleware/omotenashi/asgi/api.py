@@ -178,8 +178,14 @@ async def consent(request: Any, granted: bool = True) -> None:
     mode, whatever a consent banner's cookie says, until ``consent(request, True)``.
     """
     visitor = get_visitor(request)
-    if visitor is None:
+    if visitor is None or (granted and _too_late(visitor, "consent")):
         return
+    if visitor.answered:  # a withdrawal late: what is kept goes, but the cookie cannot say so
+        log.warning(
+            "omotenashi: consent(request, False) was called after the response's headers went "
+            "out: the profile is erased, but this browser's cookie cannot change, so the next "
+            "request keeps the consent it had (call it before responding)"
+        )
     prefs = replace(visitor.prefs, consent=granted, withdrawn=not granted)
     if not granted:
         visitor.private, visitor.profile = True, Profile()  # this request writes nothing either
