@@ -60,7 +60,7 @@ def when(text: str) -> When:
             ["you put something in your cart earlier and have not booked it yet"],
         ),
         ("{views: {at_least: 3}}", {"views": 7}, ["you have seen 3 or more pages here"]),
-        ("{views: {lt: 3}}", {"views": 1}, ["you have seen fewer than 3 pages here"]),
+        ("{views: {lt: 3}}", {"views": 1}, ["we know of fewer than 3 pages you have seen here"]),
         (
             "{query: {utm_campaign: winter-sale}}",
             {"query": {"utm_campaign": "winter-sale"}},
@@ -77,7 +77,11 @@ def when(text: str) -> When:
             ["the link you followed was not from one of our campaigns"],
         ),
         ("{not: {new: true}}", {"visits": 3, "is_new": False}, ["you have visited us before"]),
-        ("{returning: false}", {"is_new": True}, ["this is your first visit"]),
+        (
+            "{returning: false}",
+            {"is_new": True},
+            ["we have no record of an earlier visit of yours"],
+        ),
         (
             "{interest: {hawaii: {at_least: 2}}}",
             {"interests": {"hawaii": 2.4}},
@@ -88,7 +92,7 @@ def when(text: str) -> When:
             {"interests": {"hawaii": 0.7}},
             ["you have not looked at pages about hawaii 2 or more times lately"],
         ),
-        ("{purchases: 0}", {}, ["you have not bought from us yet"]),
+        ("{purchases: 0}", {}, ["we know of no purchase of yours"]),
         ("{not: {cart_items: {at_least: 1}}}", {}, ["we know of nothing in your cart"]),
         (
             "{attr: {first_name: {exists: true}}}",
@@ -112,7 +116,7 @@ def when(text: str) -> When:
         (
             "{not: {any: [{device: mobile}, {views: {at_least: 3}}]}}",
             {"views": 1},
-            ["you are on a computer", "you have seen fewer than 3 pages here"],
+            ["you are on a computer", "we know of fewer than 3 pages you have seen here"],
         ),
         (
             "{viewed_in_list: sale}",
@@ -141,7 +145,11 @@ def test_reasons_say_what_matched(
     ("condition", "given_facts", "denial"),
     [
         ("{cart_abandoned: true}", {}, ["we know of nothing in your cart"]),
-        ("{views: {at_least: 3}}", {"views": 1}, ["you have seen fewer than 3 pages here"]),
+        (
+            "{views: {at_least: 3}}",
+            {"views": 1},
+            ["we know of fewer than 3 pages you have seen here"],
+        ),
         (
             "{query: {utm_campaign: spring}}",
             {"query": {"utm_campaign": "x"}},
@@ -218,8 +226,8 @@ ORACLE: list[tuple[str, Oracle]] = [
     ),
     (r"you have visited us before", lambda m, f: not f.is_new),
     (r"you have bought from us before", lambda m, f: f.purchases >= 1),
-    (r"you have not bought from us yet", lambda m, f: f.purchases == 0),
-    (r"this is your first visit", lambda m, f: f.is_new),
+    (r"we know of no purchase of yours", lambda m, f: f.purchases == 0),
+    (r"we have no record of an earlier visit of yours", lambda m, f: f.is_new),
     (r"you are on (a phone|a tablet|a computer)", lambda m, f: f.device.kind == DEVICE_OF[m[1]]),
     (r"you came from our (.+) link", lambda m, f: f.query.get("utm_campaign") == m[1]),
     (r"you did not come from our (.+) link", lambda m, f: f.query.get("utm_campaign") != m[1]),
@@ -254,7 +262,10 @@ ORACLE: list[tuple[str, Oracle]] = [
         lambda m, f: not f.viewed & f.lists[m[1]],
     ),
     (r"you have done “(.+)” before", lambda m, f: f.events.get(m[1].replace(" ", "_"), 0) > 0),
-    (r"you have not done “(.+)” yet", lambda m, f: f.events.get(m[1].replace(" ", "_"), 0) == 0),
+    (
+        r"we have no record of you doing “(.+)”",
+        lambda m, f: f.events.get(m[1].replace(" ", "_"), 0) == 0,
+    ),
     (re.escape(EVERYONE), lambda m, f: True),
 ]
 

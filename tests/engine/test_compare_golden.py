@@ -299,7 +299,7 @@ GOLDEN = [
         {"visits": {"at_least": 3}},
         {"visits": 2},
         False,
-        ["you have visited us fewer than 3 times, counting this visit"],
+        ["we know of fewer than 3 visits of yours, counting this one"],
         ["you have visited us 3 or more times, counting this visit"],
         id="visits-no",
     ),
@@ -307,17 +307,17 @@ GOLDEN = [
         {"visits": 2},
         {"visits": 2},
         True,
-        ["you have visited us exactly 2 times, counting this visit"],
-        ["you have visited us exactly 2 times, counting this visit"],
+        ["we know of exactly 2 visits of yours, counting this one"],
+        ["we know of exactly 2 visits of yours, counting this one"],
         id="visits-eq",
     ),
     pytest.param(
         {"visits": {"at_least": 2, "lt": 5}},
         {"visits": 1},
         False,
-        ["you have visited us fewer than 2 times, counting this visit"],
+        ["we know of fewer than 2 visits of yours, counting this one"],
         [
-            "you have visited us fewer than 5 times, counting this visit; "
+            "we know of fewer than 5 visits of yours, counting this one; "
             "you have visited us 2 or more times, counting this visit"
         ],
         id="visits-range-low",
@@ -327,11 +327,11 @@ GOLDEN = [
         {"visits": 3},
         True,
         [
-            "you have visited us fewer than 5 times, counting this visit",
+            "we know of fewer than 5 visits of yours, counting this one",
             "you have visited us 2 or more times, counting this visit",
         ],
         [
-            "you have visited us fewer than 5 times, counting this visit; "
+            "we know of fewer than 5 visits of yours, counting this one; "
             "you have visited us 2 or more times, counting this visit"
         ],
         id="visits-range",

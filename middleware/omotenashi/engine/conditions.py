@@ -30,6 +30,7 @@ from omotenashi.rules.model import Compare, When
 
 __all__ = ["Check", "Condition", "Say", "all_hold", "compile_when", "deny", "explain"]
 
+FIRST_VISIT = "we have no record of an earlier visit of yours"
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -62,12 +63,16 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
     for topic, cmp in (when.interest or {}).items():
         out.append(_interest_condition(topic, cmp))
     if when.visits is not None:
-        visits = ex.Count("you have visited us {n} times, counting this visit")
+        visits = ex.Count(
+            "you have visited us {n} times, counting this visit",
+            known="we know of {n} visits of yours, counting this one",
+        )
         out.append(compare(lambda f: f.visits, when.visits, visits, number=True))
     for flag, want_new in ((when.new, True), (when.returning, False)):
         if flag is not None:
             new = want_new if flag else not want_new
-            first, again = "this is your first visit", "you have visited us before"
+            # a returning visitor whose profile expired idle is new to us: say what we know
+            first, again = FIRST_VISIT, "you have visited us before"
             yes, no = (first, again) if new else (again, first)
             out.append(fixed(_is_new(new), yes, no))
     if when.device is not None:

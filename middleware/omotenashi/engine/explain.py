@@ -99,12 +99,18 @@ class Subject(Protocol):
 
 @dataclass(frozen=True)
 class Count:
-    """A count: ``template`` has ``{n}``; ``zero`` and ``some`` read better for 0 and >= 1."""
+    """A count: ``template`` has ``{n}``; ``zero`` and ``some`` read better for 0 and >= 1.
+
+    ``known`` (with ``{n}``) is said of a count that can only have lost what it counted (a
+    profile that expired idle starts again at 0 while the visitor keeps their cookie): "at
+    least" stays true of such a count, "fewer than" or "exactly" only of what we know, so
+    every other bound is said as what we know."""
 
     template: str
     zero: str = ""
     some: str = ""
     unknown: str = "we have not counted this yet"
+    known: str = ""
 
     def say(self, op: str, value: object) -> str:
         if op == "exists":
@@ -113,6 +119,8 @@ class Count:
             return self.zero
         if self.some and _means_some(op, value):
             return self.some
+        if self.known and op not in ("at_least", "gt"):
+            return self.known.format(n=quantity(op, value))
         return self.template.format(n=quantity(op, value))
 
 

@@ -24,8 +24,9 @@ def history(when: When, out: list[Condition]) -> None:
             lambda f: f.views,
             ex.Count(
                 "you have seen {n} pages here",
-                zero="this is the first page you have seen here",
+                zero="we know of no earlier page you have seen here",
                 some="you have seen other pages here before",
+                known="we know of {n} pages you have seen here",
             ),
         ),
         (
@@ -33,8 +34,9 @@ def history(when: When, out: list[Condition]) -> None:
             lambda f: f.purchases,
             ex.Count(
                 "you have bought from us {n} times",
-                zero="you have not bought from us yet",
+                zero="we know of no purchase of yours",
                 some="you have bought from us before",
+                known="we know of {n} purchases of yours",
             ),
         ),
         (
@@ -62,8 +64,9 @@ def history(when: When, out: list[Condition]) -> None:
         done = f"“{ex.words(name)}”"
         subject = ex.Count(
             f"you have done {done} {{n}} times",
-            zero=f"you have not done {done} yet",
+            zero=f"we have no record of you doing {done}",
             some=f"you have done {done} before",
+            known=f"we have a record of you doing {done} {{n}} times",
         )
         out.append(compare(_event(name), cmp, subject, number=True))
     if when.cart_abandoned is not None:

@@ -65,7 +65,7 @@ def describe(
     )
     if profile.first_seen:
         first = datetime.fromtimestamp(profile.first_seen, UTC).strftime("%d %B %Y")
-        out.append(f"Your first visit was on {first}.")
+        out.append(f"The first visit we have on record was on {first}.")
     scores = profile.interest_now(now, half_life)
     interests = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     if interests:
