@@ -139,3 +139,13 @@ def test_a_misspelt_proxy_variable_is_named_with_the_proxy_s_own(
     monkeypatch.setenv("OMOTENASHI_PROXY_UPSTREM", "http://origin:8080")
     with pytest.raises(ConfigError, match="did you mean OMOTENASHI_PROXY_UPSTREAM"):
         EdgeSettings()
+
+
+@pytest.mark.parametrize(("idle", "warned"), [(3 * 86400, True), (7 * 86400, False)])
+def test_an_idle_expiry_inside_the_attribution_window_is_a_startup_warning(
+    idle: int, warned: bool
+) -> None:
+    """A profile that can expire idle within the attribution window (7 days) would make a
+    visitor who comes back a new exposure of the rule they already saw: counted twice."""
+    said = warnings(Settings(redis={"idle_ttl": idle}))
+    assert any("shorter than the attribution window" in w for w in said) is warned

@@ -52,6 +52,13 @@ def warnings(settings: Settings) -> list[str]:
             "signing key, here a random one per process: they change with every restart and "
             "differ between worker processes"
         )
+    window = settings.measure.attribution_days * 86400
+    if settings.redis.idle_ttl < window:
+        out.append(
+            f"OMOTENASHI_REDIS_IDLE_TTL ({settings.redis.idle_ttl}s) is shorter than the "
+            f"attribution window (OMOTENASHI_MEASURE_ATTRIBUTION_DAYS, {window:g}s): a visitor "
+            "back after their profile expired idle would count as a new exposure of a rule"
+        )
     return out
 
 
