@@ -59,10 +59,16 @@ class Choices:
         # a kind switched off that no rule has now (between seasons, renamed): its switch, so
         # that the visitor can switch it back on; the browsing history's always (it holds
         # every rule back, whatever their kinds): on or off
-        lacking = (prefs.off_categories | self.always) - {k["name"] for k in self.kinds}
+        lacking = (prefs.off_categories | self.always) - self.names
         return kinds + [
-            {"name": name, "label": words(name).capitalize(), "kinds": 0, "shown": 0}
-            | {"on": name not in prefs.off_categories, "contextual": 0}
+            {
+                "name": name,
+                "label": words(name).capitalize(),
+                "on": name not in prefs.off_categories,
+                "kinds": 0,
+                "shown": 0,
+                "contextual": 0,
+            }
             for name in sorted(lacking)
         ]
 
