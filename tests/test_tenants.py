@@ -120,3 +120,19 @@ async def test_sites_on_one_host_with_their_own_cookies_keep_their_visitors(
         for path in ("/a/x", "/b/x", "/a/x", "/b/x"):
             await c.get(path, headers=HTML)
     assert views(omotenashi_redis, "a") == ["2"] and views(omotenashi_redis, "b") == ["2"]
+
+
+async def test_a_path_the_outer_one_excludes_is_the_inner_ones(
+    make_settings: Make, omotenashi_redis: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An Omotenashi mounted inside another that excludes its prefix: the outer one leaves the
+    path alone, so the inner one personalises and counts it (and nothing says otherwise)."""
+    shop = make_settings(RULES, redis={"key_prefix": "shop"}, cookie={"name": "shopc"})
+    inner = Omotenashi(page_app(PAGE), settings=shop)
+    site = Starlette(routes=[Mount("/shop", inner), Mount("/", page_app(PAGE))])
+    outer = Omotenashi(site, settings=make_settings(RULES, exclude_paths=["/shop/*"]))
+    async with running(outer, inner), client(outer) as c:
+        page = await c.get("/shop/x", headers=HTML)
+    assert 'data-omo-rule="hi"' in page.text and "shopc=" in page.headers["set-cookie"]
+    assert views(omotenashi_redis, "shop") == ["1"] and views(omotenashi_redis) == []
+    assert "inside another" not in caplog.text

@@ -136,9 +136,10 @@ class Omotenashi:
         if self._fastapi is not None and self._fastapi.root_path:
             scope["root_path"] = self._fastapi.root_path  # as FastAPI sets it, next
         path = route_path(scope)  # behind a path prefix, the app's path: what settings name
-        if self._excluded(path):
+        if self._excluded(path):  # (not taken: an Omotenashi inside may take it)
             await self.app(scope, receive, send)
             return
+        scope[_HANDLED] = self  # taken: an Omotenashi inside leaves it to this one
         if path.startswith(self._prefix):
             await self.endpoints(scope, receive, send)
             return
@@ -160,13 +161,12 @@ class Omotenashi:
         await responder.release()  # returned unfinished: the server cuts what went out
 
     def _nested(self, scope: Scope) -> bool:
-        """Whether another Omotenashi, around this one, has this request (the same middleware
-        twice: ``add_middleware`` and a wrap, or a mounted app wrapped again). The outer one
-        does everything once (one cookie, one page view, one "i" per block); this one passes
-        the request on, and says so once."""
+        """Whether another Omotenashi, around this one, has taken this request (the same
+        middleware twice: ``add_middleware`` and a wrap, or a mounted app wrapped again). The
+        outer one does everything once (one cookie, one page view, one "i" per block); this one
+        passes the request on, and says so once. A path the outer one excludes is not taken."""
         outer = scope.get(_HANDLED)
         if outer is None:
-            scope[_HANDLED] = self
             return False
         if outer is not self and not self._said_nested:
             self._said_nested = True
