@@ -250,7 +250,7 @@ ORACLE: list[tuple[str, Oracle]] = [
         ),
     ),
     (r"you looked at (.+)", lambda m, f: named(m[1]) <= f.viewed),
-    (r"you have not looked at (“.+)", lambda m, f: not named(m[1]) & f.viewed),
+    (r"we have no record of you looking at (“.+)", lambda m, f: not named(m[1]) & f.viewed),
     (r"you are on ((?:the page|a page|any page).*)", lambda m, f: on_one_of(m[1], f.path)),
     (r"you are not on ((?:the page|a page|any page).*)", lambda m, f: not on_one_of(m[1], f.path)),
     (r"we know your first name", lambda m, f: bool(f.attrs.get("first_name"))),
@@ -258,7 +258,7 @@ ORACLE: list[tuple[str, Oracle]] = [
     (r"you are in our group “(.+)”", lambda m, f: m[1] in f.segments),
     (r"you are not in our group “(.+)”", lambda m, f: m[1] not in f.segments),
     (
-        r"you have not looked at anything in our (.+) list",
+        r"we have no record of you looking at anything in our (.+) list",
         lambda m, f: not f.viewed & f.lists[m[1]],
     ),
     (r"you have done “(.+)” before", lambda m, f: f.events.get(m[1].replace(" ", "_"), 0) > 0),

@@ -83,7 +83,10 @@ def history(when: When, out: list[Condition]) -> None:
                 lambda f: not items.isdisjoint(f.viewed),
                 "viewed " + ex.either(when.viewed),
                 lambda f: [f"you looked at {ex.titled(sorted(items & f.viewed), f.titles, 'and')}"],
-                lambda f: [f"you have not looked at {ex.titled(sorted(items), f.titles)}"],
+                # (what we know: an expired profile or a full viewed list forgets a look)
+                lambda f: [
+                    f"we have no record of you looking at {ex.titled(sorted(items), f.titles)}"
+                ],
             )
         )
     if when.viewed_in_list is not None:
@@ -94,7 +97,7 @@ def history(when: When, out: list[Condition]) -> None:
                 lambda f: not f.viewed.isdisjoint(f.lists.get(listed, ())),
                 f"viewed something in {label}",
                 lambda f: [_in_list(sorted(f.viewed & set(f.lists.get(listed, ()))), f, label)],
-                lambda f: [f"you have not looked at anything in {label}"],
+                lambda f: [f"we have no record of you looking at anything in {label}"],
             )
         )
     for key, cmp in (when.first_utm or {}).items():
