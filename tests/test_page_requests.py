@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi, Settings
+from omotenashi.asgi.codings import readable_codings
 
 from .conftest import client_for
 
@@ -84,3 +85,19 @@ async def test_other_requests_keep_their_validators_and_are_still_personalised(
     assert cached.status_code == 304  # a fetch() of its own cached copy: the app's answer
     (key,) = omotenashi_redis.keys("omo:{*}:p2")
     assert omotenashi_redis.hget(key, "V") == "2"  # the two HTML responses
+
+
+@pytest.mark.parametrize(
+    ("value", "readable"),
+    [
+        ("", True),
+        ("gzip", True),
+        ("gzip, identity;q=0.5", True),
+        ("gzip, deflate, br, zstd", False),
+        ("*", False),
+        (", ".join(["gzip"] * 40) + ", br", False),  # past 32 codings: not read, not readable
+        (", ".join(["gzip"] * 32), True),
+    ],
+)
+def test_which_accept_encodings_the_engine_reads(value: str, readable: bool) -> None:
+    assert readable_codings(value) is readable

@@ -19,10 +19,9 @@ def readable_codings(accept_encoding: str) -> bool:
 
 
 def _codings_readable(accept_encoding: str) -> bool:
-    return all(
-        token.split(";", 1)[0].strip().lower() in _READABLE
-        for token in accept_encoding.split(",", 32)[:32]
-        if token.strip()
+    tokens = accept_encoding.split(",", 32)  # past 32 codings: not read, so not readable
+    return len(tokens) <= 32 and all(
+        token.split(";", 1)[0].strip().lower() in _READABLE for token in tokens if token.strip()
     )
 
 
