@@ -24,8 +24,9 @@ from omotenashi import Omotenashi, Settings
 from omotenashi.engine import EngineConfig, Forced, RequestInfo, Visit, personalise_page
 from omotenashi.engine.disclosure import FORCED, HISTORY_OFF
 from omotenashi.engine.journey import Journey
+from omotenashi.engine.periods import period_key
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import Prefs, period_key
+from omotenashi.engine.restraint import Prefs
 from omotenashi.identity.preview import ForceSigner
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer

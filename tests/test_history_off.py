@@ -23,8 +23,9 @@ from omotenashi import Omotenashi, Settings
 from omotenashi.asgi.api import track
 from omotenashi.engine.disclosure import FRESH, FRESH_SOME
 from omotenashi.engine.journey import Journey
+from omotenashi.engine.periods import period_key
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import Prefs, Restraint, period_key
+from omotenashi.engine.restraint import Prefs, Restraint
 from omotenashi.engine.understand import Visit, build_change, understand
 from omotenashi.settings import RespectSettings
 

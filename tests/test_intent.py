@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.periods import period_key
 from omotenashi.engine.personalise import personalise
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import Prefs, Restraint, intent_cap, period_key
+from omotenashi.engine.restraint import Prefs, Restraint, intent_cap
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change
 from omotenashi.loader.ruleset import load_ruleset

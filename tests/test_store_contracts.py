@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from omotenashi import Settings, StoreError
 from omotenashi.engine.change import Change
+from omotenashi.engine.periods import period_key
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import Prefs, period_key
+from omotenashi.engine.restraint import Prefs
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
@@ -129,8 +130,8 @@ async def test_erase_waits_for_a_queued_page_view(
         ("visit", 5 * DAY + 7.5, None, f"v{int(5 * DAY + 7.5)}"),
         ("day", 3 * DAY - 0.5, None, "d2"),
         ("day", 3 * DAY, None, "d3"),
-        ("week", 14 * DAY - 1, None, "w1"),
-        ("week", 14 * DAY, None, "w2"),
+        ("week", 11 * DAY - 1, None, "w1"),  # Sunday 1970-01-11: weeks run Monday to Sunday
+        ("week", 11 * DAY, None, "w2"),
         ("ever", 14 * DAY, 1.0, "ever"),
     ],
 )

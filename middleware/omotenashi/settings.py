@@ -23,6 +23,8 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from omotenashi.rules.whenvalues import ZoneName
+
 MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
 # Where frameworks and CMSs keep what is no page for a visitor: static files and media
 # (Django, Rails, WordPress), and admin sites (Django, Wagtail, WordPress).
@@ -84,9 +86,7 @@ class RedisSettings(_Group):
     read_timeout: float = Field(
         default=0.15, gt=0, description="Seconds the profile read (before the app runs) may take."
     )
-    write_timeout: float = Field(
-        default=0.5, gt=0, description="Seconds the write (after the response) may take."
-    )
+    write_timeout: float = Field(default=0.5, gt=0, description="Seconds a write may take.")
     max_connections: int = Field(default=50, ge=1, description="Size of the connection pool.")
     key_prefix: str = Field(
         default="omo", pattern=r"^[A-Za-z0-9_.-]+$", description="First part of every key."
@@ -158,7 +158,7 @@ class RulesSettings(_Group):
         default=Path("snippets"),
         description="Folder of Jinja2 snippets (unset: `snippets` next to the rules folder).",
     )
-    timezone: str = Field(default="UTC", description="Time zone of time/weekday conditions.")
+    timezone: ZoneName = Field(default="UTC", description="Zone of time conditions and caps' days.")
     reload_interval: float = Field(
         default=1.0, ge=0, description="Seconds between checks for edited rules (0: never)."
     )

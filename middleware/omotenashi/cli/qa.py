@@ -10,6 +10,7 @@ import urllib.parse
 from typing import Any
 
 from omotenashi.cli.args import folders, pairs, talking_to_redis
+from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import json_or_text
 from omotenashi.ids import is_user_id, is_visitor_id
 
@@ -234,6 +235,7 @@ async def _profile_async(
                     spec,
                     key_prefix=settings.redis.key_prefix,
                     ttl=settings.redis.idle_ttl,
+                    zone=site_zone(settings.rules.timezone),
                 )
             finally:
                 client.close()

@@ -16,6 +16,7 @@ from functools import lru_cache, partial
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.charset import WINDOWS_1252, declared_nowhere, encode, page_codec
+from omotenashi.engine.config import EngineConfig as EngineConfig
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.exposure import exposures
@@ -28,7 +29,6 @@ from omotenashi.engine.headers import (
     get,
     make_private,
     media_type,
-    personal_vary,
     says_utf8,
     without,
 )
@@ -41,42 +41,12 @@ from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change, page_tags, understand
 from omotenashi.errors import PageRefused
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.settings import RespectSettings, Settings
 
 SKIP_HEADER = b"x-omotenashi"
 # The codecs ``page_codec`` gives whose decoding is one byte sequence per character: a page
 # that decodes encodes back to the same bytes (for any other, the round trip is checked).
 ROUND_TRIP_CHARSETS = frozenset({"utf-8", WINDOWS_1252})
 HTML_TYPES = ("text/html",)  # XHTML is XML: an HTML rewrite could make it ill-formed
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """What the engine needs from the settings, derived once."""
-
-    respect: RespectSettings = field(default_factory=RespectSettings)
-    session_gap: int = 1800
-    slot_attribute: str = "data-omo-slot"
-    prefix: str = "/_omotenashi"
-    max_body: int = 2 * 1024 * 1024
-    thread_above: int = 256 * 1024  # larger pages: personalised in a worker thread
-    debug_header: bool = False
-
-    @property
-    def vary(self) -> tuple[bytes, ...]:
-        return personal_vary(self.respect.honour_gpc)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> EngineConfig:
-        return cls(
-            respect=settings.respect,
-            session_gap=settings.session_gap,
-            slot_attribute=settings.rules.slot_attribute,
-            prefix=settings.endpoint_prefix,
-            max_body=settings.max_body,
-            thread_above=settings.thread_above,
-            debug_header=settings.debug_header,
-        )
 
 
 @dataclass
@@ -219,6 +189,7 @@ def personalise_page(
         forced=forced.rules if forced else frozenset(),
         arms=visit.measured_arms,
         intent_periods=ruleset.intent_periods,
+        zone=config.zone,
     )
     disclosure = Disclosure(
         enabled=respect.disclosure,

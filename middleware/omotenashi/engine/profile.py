@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from omotenashi.engine.periods import first_date
 from omotenashi.rules.model import CONTEXTUAL, STAGES
 
 _NONE: Mapping[str, str] = {}  # (no names: a default no call changes)
@@ -124,16 +125,16 @@ def iso(at: float | None) -> str | None:
         return str(at)
 
 
-_PERIODS = {"v": ("visit", 1), "d": ("day", 86400), "w": ("week", 7 * 86400)}
+_PERIODS = {"v": "visit", "d": "day", "w": "week"}
 
 
 def cap_export(period: str, count: int) -> dict[str, Any]:
-    """A cap's count and its period (engine/restraint.py ``period_key``), readable: the
-    visit, UTC day or week (from a Thursday, as Unix weeks run) it counts in, and its start."""
-    kind, since = _PERIODS.get(period[:1], ("", 0)), None
-    if kind[0] and period[1:].isdigit():
-        since = iso(int(period[1:]) * kind[1])
-        return {"period": kind[0], "since": since, "count": count}
+    """A cap's count and its period (engine/periods.py), readable: the visit (when it began),
+    or the day or week (Monday to Sunday) of the site's calendar (its first date) it counts in."""
+    kind, at = period[:1], period[1:]
+    if kind in _PERIODS and at.isdigit():
+        since = iso(int(at)) if kind == "v" else first_date(period)
+        return {"period": _PERIODS[kind], "since": since, "count": count}
     return {"period": period, "since": None, "count": count}
 
 

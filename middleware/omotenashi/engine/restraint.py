@@ -10,16 +10,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, tzinfo
 from typing import Any
 
 from omotenashi.engine.decide import Decision
+from omotenashi.engine.periods import next_key, period_key, within
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.settings import RespectSettings
 
 MAX_NAMES, MAX_NAME = 200, 64  # the most switched-off names of each kind the cookie holds
 NAME_CAP = "~name"  # the caps entry that counts uses of the visitor's name
-PERIODS = ("visit", "day", "week", "ever")
 
 
 def intent_cap(intent: str, per: str) -> str:
@@ -161,29 +162,6 @@ def fit(
     return last, replace(kept, widened=frozenset(ranked), everything=True)
 
 
-def period_key(per: str, now: float, visit_start: float | None) -> str:
-    if per == "visit":
-        return f"v{int(visit_start or now)}"
-    if per == "day":
-        return f"d{int(now // 86400)}"
-    if per == "week":
-        return f"w{int(now // (7 * 86400))}"
-    return "ever"
-
-
-def within(stored: str, key: str) -> bool:
-    """Whether every showing counted in the period ``stored`` falls in the period ``key``: the
-    same one, or a shorter one inside it (a visit begun today, a day of this week; any, for
-    ever), so a cap an editor lengthens (``per: day`` to ``week``) keeps what was shown."""
-    if stored == key or key == "ever":
-        return stored == key or stored[:1] in ("v", "d", "w")
-    kind, at, span = stored[:1], stored[1:], {"d": 86400, "w": 7 * 86400}.get(key[:1], 0)
-    if not (span and at.isdigit() and key[1:].isdigit()) or kind + key[0] not in ("vd", "vw", "dw"):
-        return False
-    start = int(at) * 86400 if kind == "d" else int(at)  # (a visit's key is when it began)
-    return start // span == int(key[1:])
-
-
 def history_off(prefs: Prefs, respect: RespectSettings) -> bool:
     """Whether the visitor switched off the category that stands for their browsing history
     (``OMOTENASHI_RESPECT_HISTORY_CATEGORY``): the one decision every path reads. While it is
@@ -232,6 +210,7 @@ class Restraint:
     excluded: set[str] = field(default_factory=set)  # lost to a block of the same intent
     # per intent, the periods a capped rule about it counts in (RuleSet.intent_periods)
     intent_periods: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    zone: tzinfo = UTC  # the site's calendar: caps' days and weeks (engine/periods.py)
 
     @property
     def history_off(self) -> bool:
@@ -255,15 +234,15 @@ class Restraint:
 
     def _count(self, rule_id: str, key: str) -> int:
         stored = self.profile.caps.get(rule_id)
-        return stored[1] if stored is not None and within(stored[0], key) else 0
+        return stored[1] if stored is not None and within(stored[0], key, self.zone) else 0
 
     def _period(self, entry: str, per: str) -> str:
         """The period ``entry`` counts in now: this one's, or the next day or week when that is
         what is stored (written by a server whose clock is ahead, past midnight already): the
         count goes on there, never back to this one's, which would let the rule show again."""
-        key = period_key(per, self.now, self._visit_start)
+        key = period_key(per, self.now, self._visit_start, self.zone)
         stored = self.profile.caps.get(entry)
-        if stored is not None and key[0] in "dw" and stored[0] == f"{key[0]}{int(key[1:]) + 1}":
+        if stored is not None and key[0] in "dw" and stored[0] == next_key(key):
             return stored[0]
         return key
 

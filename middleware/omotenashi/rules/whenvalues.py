@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AfterValidator
 
 _NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # A weekday: its three letters or its full English name, in any case. Nothing else is cut
@@ -47,3 +49,15 @@ def zone_problem(value: str) -> tuple[str, str] | None:
         meant = close[0] if close else None
     hint = f"did you mean {meant!r}?" if meant else "use an IANA name such as Asia/Tokyo or UTC"
     return f"{value!r} is not a time zone", hint
+
+
+def _a_zone(value: str) -> str:
+    problem = zone_problem(value)
+    if problem is not None:
+        raise ValueError(f"{problem[0]}: {problem[1]}")
+    return value
+
+
+#: A setting that names a time zone (``OMOTENASHI_RULES_TIMEZONE``): refused at startup, with the
+#: zone meant when one is close, rather than at the first rule or page that needs it.
+ZoneName = Annotated[str, AfterValidator(_a_zone)]

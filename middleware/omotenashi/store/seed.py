@@ -10,12 +10,13 @@ import json
 import math
 import time
 from collections.abc import Mapping
+from datetime import UTC, tzinfo
 from typing import Any
 
 import redis
 
+from omotenashi.engine.periods import PERIODS, period_key
 from omotenashi.engine.profile import STAGE_ORDER
-from omotenashi.engine.restraint import PERIODS, period_key
 from omotenashi.errors import CommandError
 from omotenashi.store import pieces
 
@@ -77,11 +78,18 @@ def _values(name: str, value: object) -> None:
 
 
 def seed(
-    client: redis.Redis, pid: str, fields: Mapping[str, Any], *, key_prefix: str, ttl: int
+    client: redis.Redis,
+    pid: str,
+    fields: Mapping[str, Any],
+    *,
+    key_prefix: str,
+    ttl: int,
+    zone: tzinfo = UTC,
 ) -> None:
-    """:func:`seed_profile` with ``fields`` checked first (see :func:`check_fields`)."""
+    """:func:`seed_profile` with ``fields`` checked first (see :func:`check_fields`);
+    ``zone``: the site's calendar, whose days and weeks caps count in."""
     check_fields(fields)
-    seed_profile(client, pid, key_prefix=key_prefix, ttl=ttl, **fields)
+    seed_profile(client, pid, key_prefix=key_prefix, ttl=ttl, zone=zone, **fields)
 
 
 def _names(value: list[str] | str) -> list[str]:
@@ -113,6 +121,7 @@ def seed_profile(
     *,
     key_prefix: str = "omo",
     ttl: int = 86400,
+    zone: tzinfo = UTC,
     stage: str | None = None,
     visits: int | None = None,
     views: int | None = None,
@@ -160,7 +169,7 @@ def seed_profile(
         started = client.hget(key, "VS")  # the visit going on began here (absent: at F)
         visit_start = base + int(started or 0)
         for rule, (per, count) in cap_counts.items():
-            main[f"k{rule}"] = f"{period_key(per, now, visit_start)}:{count}"
+            main[f"k{rule}"] = f"{period_key(per, now, visit_start, zone)}:{count}"
     names = [f.decode() if isinstance(f, bytes) else f for f in client.hkeys(key)]
     write, drop = pieces.rewrite(names, {name: str(value) for name, value in main.items()})
     pipe = client.pipeline()

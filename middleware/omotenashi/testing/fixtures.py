@@ -135,6 +135,7 @@ def omotenashi_visitor(
     """``make(stage=..., **profile)`` seeds a visitor in Redis and returns its signed cookie."""
     import redis
 
+    from omotenashi.engine.periods import site_zone
     from omotenashi.identity.cookie import CookieSigner, Identity
     from omotenashi.settings import RespectSettings
     from omotenashi.store.seed import check_fields, seed
@@ -164,7 +165,8 @@ def omotenashi_visitor(
             fresh=fresh,
             steady_views=steady_views,
         )
-        seed(client, vid, profile, key_prefix=omotenashi_settings.redis.key_prefix, ttl=86400)
+        prefix, zone = omotenashi_settings.redis.key_prefix, omotenashi_settings.rules.timezone
+        seed(client, vid, profile, key_prefix=prefix, ttl=86400, zone=site_zone(zone))
         ident = Identity(vid=vid, is_new=False, issued_at=time.time())
         return SeededVisitor(vid, signer.sign(ident), omotenashi_settings.cookie.name)
 
