@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from omotenashi.asgi.codings import accepts_gzip, readable_codings
 from omotenashi.asgi.visitor import Services, Visitor
-from omotenashi.engine.facts import MAX_QUERY, Device, RequestInfo, query_params
+from omotenashi.engine.facts import MAX_QUERY, URL_PATH_SAFE, Device, RequestInfo, query_params
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.errors import StoreError
@@ -163,10 +163,7 @@ def url_root(scope: Scope) -> str:
     ``//host``), no trailing one, percent-encoded (it is given decoded, as ``path`` is)."""
     root: str = scope.get("root_path") or ""
     root = root.strip("/")
-    return "/" + quote(root, safe=_URL_PATH_SAFE) if root else ""
-
-
-_URL_PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar and "/", besides letters, digits and -._~
+    return "/" + quote(root, safe=URL_PATH_SAFE) if root else ""
 
 
 def request_info(

@@ -8,13 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from omotenashi.quick import quick
 
 # What rules may read of a query string: its first 8 KiB and 100 parameters (parsing stays
 # cheap and bounded: 8 KiB of "a=1&a=1..." took 1.2 ms to parse whole).
 MAX_QUERY, MAX_PARAMS = 8192, 100
+URL_PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar and "/", besides letters, digits and -._~
+# A query a URL can carry as it is: printable ASCII, no space, no "#" (a fragment would begin),
+# no "\\" (read as "/" by browsers: respect/preferences.py ``safe_next`` refuses it).
+_PLAIN_QUERY = re.compile(r'[!"$-\[\]-~]+')
 _COUNTRY = re.compile(r"[A-Za-z][A-Za-z0-9]|[A-Za-z]{3}", re.ASCII)  # as rules name them
 
 
@@ -65,6 +69,9 @@ class RequestInfo:
     # A page the visitor is taken to (:func:`navigates`), not HTML a page's script fetches
     # for a part of itself: only such a page says a choice's one-time word (engine/flash.py).
     navigation: bool = True
+    # The query as the browser sent it (up to MAX_QUERY): a choice made on the page returns to
+    # the page with it (:attr:`back`); rules see ``query``.
+    query_string: str = ""
 
     @classmethod
     def from_parts(
@@ -89,7 +96,17 @@ class RequestInfo:
             root=root,
             prefetch=fetched_ahead(headers),
             navigation=navigates(headers),
+            query_string=query_string,
         )
+
+    @property
+    def back(self) -> str:
+        """The page's URL for a form on it to return to (root, path and query): the path is
+        given decoded, so it is percent-encoded again (``/new york``, ``/50%-off``, a ``?`` in
+        it); the query goes as sent when it is plain URL text (else the path alone)."""
+        url = self.root + quote(self.path, safe=URL_PATH_SAFE)
+        query = self.query_string
+        return f"{url}?{query}" if query and _PLAIN_QUERY.fullmatch(query) else url
 
     @property
     def external_referrer(self) -> str:

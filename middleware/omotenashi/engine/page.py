@@ -197,7 +197,7 @@ def personalise_page(
         fresh=fresh,  # the panel says so
         history_off=off,  # and this
         prefix=request.root + config.prefix,  # the URLs the browser reaches them by
-        path=request.root + request.path,
+        path=request.back,  # a choice made on the page returns to it
         csrf=visit.csrf,
         dismiss=visit.keeps_choices,  # else no choice can be kept for them: no button to refuse
     )

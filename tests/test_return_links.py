@@ -1,0 +1,47 @@
+""" "Don't show me this" (and its Undo) returns the visitor to the page they were on: the same
+path, as their browser wrote it, and the same query (a search's results, a listing's page), not
+the path as decoded (a space in it sent them to the home page, a ``%3F`` cut it in two) nor the
+path alone. Through the whole stack against a real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from omotenashi import Settings
+
+from .conftest import client_for
+from .test_dismiss_flash import form, site, submit
+
+pytestmark = pytest.mark.anyio
+Make = Callable[..., Settings]
+
+
+@pytest.mark.parametrize(
+    ("url", "back"),
+    [
+        ("/", "/"),
+        ("/search?q=kyoto&page=2", "/search?q=kyoto&page=2"),
+        ("/tours/new%20york", "/tours/new%20york"),  # decoded, a space: it went to "/"
+        ("/sale/50%25-off", "/sale/50%25-off"),  # decoded, "50%-off" is no URL
+        ("/ask/why%3F", "/ask/why%3F"),  # decoded, "/ask/why?" lost the "?"
+        ("/tours/%E4%BA%AC%E9%83%BD?from=mail", "/tours/%E4%BA%AC%E9%83%BD?from=mail"),
+        ("/find?q=%22tea%22", "/find?q=%22tea%22"),
+        # a query a URL cannot carry as it is (a backslash, read as "/"): the path alone
+        ("/find?q=a\\b", "/find"),
+    ],
+)
+async def test_a_choice_made_on_a_page_returns_to_that_page(
+    make_settings: Make, url: str, back: str
+) -> None:
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        await client.get(url)
+        page = await client.get(url)
+        dismiss = form(page.text, "omo-dismiss")
+        assert dismiss["next"] == f"{back}#hero"
+        dismissed = await submit(client, dismiss)
+        assert (dismissed.status_code, dismissed.headers["location"]) == (303, f"{back}#hero")
+        undo = form((await client.get(url)).text, "omo-undo")
+        assert undo["next"] == f"{back}#hero"
