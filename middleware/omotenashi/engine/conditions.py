@@ -24,7 +24,7 @@ from omotenashi.engine.compare import (
     same,
 )
 from omotenashi.engine.facts import Facts
-from omotenashi.engine.globs import matcher
+from omotenashi.engine.globs import matcher, url_matcher
 from omotenashi.engine.history import history
 from omotenashi.rules.model import Compare, When
 
@@ -118,7 +118,7 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
     for key, cmp in (when.query or {}).items():
         out.append(compare(_query(key), cmp, ex.query_subject(key)))
     if when.referrer is not None:
-        from_ref = matcher(when.referrer)
+        from_ref = url_matcher(when.referrer)  # a host as punycode, or as editors write it
         out.append(
             same(
                 lambda f: bool(f.referrer) and from_ref(f.referrer),

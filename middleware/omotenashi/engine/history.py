@@ -4,11 +4,11 @@ how they first found the site."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from fnmatch import fnmatchcase
 
 from omotenashi.engine import explain as ex
 from omotenashi.engine.compare import Condition, compare, same
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.globs import url_matcher
 from omotenashi.rules.model import Compare, When
 
 # An empty cart is what we know of: the site's own cart may hold what it never told us (a
@@ -103,12 +103,10 @@ def history(when: When, out: list[Condition]) -> None:
     for key, cmp in (when.first_utm or {}).items():
         out.append(compare(_first_touch(key), cmp, ex.query_subject(key, first=True)))
     if when.first_referrer is not None:
-        first_refs = tuple(when.first_referrer)
+        first_ref = url_matcher(when.first_referrer)
         out.append(
             same(
-                lambda f: any(
-                    fnmatchcase(f.first_touch.get("referrer", ""), g) for g in first_refs
-                ),
+                lambda f: first_ref(f.first_touch.get("referrer", "")),
                 lambda f: (
                     f"you first came to us from {ex.host(f.first_touch['referrer'])}"
                     if f.first_touch.get("referrer")
