@@ -182,8 +182,10 @@ async def test_the_links_in_a_page_and_the_dismiss_reach_omotenashi_under_the_ro
     assert "; Path=/;" in cookie + ";"  # the whole site: every page under the prefix too
     links = re.findall(r'(?:href|action)="([^"#]*_omotenashi[^"#]*)"', page.text)
     assert links and set(links) == {f"{root}/_omotenashi/preferences"}
-    assert f'name="next" value="{root}/tours/a#top"' in page.text
-    assert dismissed.status_code == 303 and dismissed.headers["location"] == f"{root}/tours/a#top"
+    assert f'name="next" value="{root}/tours/a?x=1#top"' in page.text  # the page, query too
+    assert (
+        dismissed.status_code == 303 and dismissed.headers["location"] == f"{root}/tours/a?x=1#top"
+    )
     assert 'data-omo-rule="hi"' in page.text and 'data-omo-rule="hi"' not in after.text
 
 
