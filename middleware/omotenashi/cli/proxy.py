@@ -65,6 +65,13 @@ def register(commands: Any) -> None:
     cmd.set_defaults(func=run)
 
 
+NO_METRICS_DIR = (
+    "{} workers add up their metrics in a folder they share, and none could be made ({}): set "
+    "OMOTENASHI_METRICS_DIR to a folder they may write (on a read-only file system, one "
+    "mounted for it), or TMPDIR"
+)
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -103,7 +110,13 @@ def run(args: argparse.Namespace) -> int:
         os.environ["OMOTENASHI_REDIS_URL"] = server.url
     shared = None  # the workers' metrics dir, made for this run
     if args.workers > 1 and settings.metrics and settings.metrics_dir is None:
-        shared = tempfile.mkdtemp(prefix="omotenashi-metrics-")
+        try:
+            shared = tempfile.mkdtemp(prefix="omotenashi-metrics-")
+        except OSError as exc:  # a read-only file system, TMPDIR unwritable
+            if server is not None:
+                server.close()
+            print(f"omotenashi proxy: {NO_METRICS_DIR.format(args.workers, exc)}", file=sys.stderr)
+            return 2
         os.environ["OMOTENASHI_METRICS_DIR"] = shared
     url = os.environ.get("OMOTENASHI_REDIS_URL")
     redis_note = masked(url) if url else "none: personalisation is off"

@@ -77,14 +77,18 @@ def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Findi
 
 
 def unused_snippets(snippets_dir: Path, used: set[str], base: Path | None) -> list[Finding]:
-    """A warning at each snippet no rule uses and no snippet includes."""
+    """A warning at each snippet no rule uses and no snippet includes. Hidden files and
+    folders are left out: an editor's swap file, a Kubernetes ConfigMap's ``..data`` folders
+    (the snippets' own names are links into them)."""
     findings: list[Finding] = []
     if not snippets_dir.is_dir():
         return findings
     included: set[str] | None = None  # read once, when a snippet no rule uses is found
     for path in sorted(snippets_dir.rglob("*")):
-        name = path.relative_to(snippets_dir).as_posix()
-        if not path.is_file() or name in used:
+        inside = path.relative_to(snippets_dir)
+        name = inside.as_posix()
+        hidden = any(p.startswith(".") for p in inside.parts)
+        if hidden or not path.is_file() or name in used:
             continue
         included = _included(snippets_dir) if included is None else included
         if name not in included:

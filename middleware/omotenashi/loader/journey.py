@@ -11,6 +11,7 @@ from omotenashi.engine.journey import CompiledTransition, Journey
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.findings import LoadWarning
 from omotenashi.loader.journeychecks import journey_findings
+from omotenashi.loader.ruleset import list_files
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.journey import JourneyFile
 from omotenashi.rules.yamlsource import display_path, load_yaml
@@ -48,15 +49,14 @@ def load_journey(
                 warnings.append(LoadWarning(RuleError(name, 1, "", problem, hint), "error"))
             spec = JourneyFile.model_validate({} if data is None else data)
             if warnings is not None:  # validated: what it does that the editor did not mean
-                listed = sorted(p.stem for p in (rules_dir / "data").glob("*.yaml"))
+                listed = [p.stem for p in list_files(rules_dir)]
                 warnings += journey_findings(spec, data, name, lines, listed)
         except RuleError as exc:
             errors.append(exc)
         except ValidationError as exc:
             errors.extend(validation_errors(exc, name, lines, JourneyFile))
     lists: dict[str, frozenset[str]] = {}
-    data_dir = rules_dir / "data"
-    for list_path in sorted(data_dir.glob("*.yaml")) if data_dir.is_dir() else []:
+    for list_path in list_files(rules_dir):
         list_name = display_path(list_path, base)
         try:
             data, lines = load_yaml(list_path, list_name)

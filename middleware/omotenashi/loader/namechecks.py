@@ -22,7 +22,7 @@ from omotenashi.errors import RuleError
 from omotenashi.loader.fieldchecks import FieldChecks
 from omotenashi.loader.findings import Finding
 from omotenashi.loader.near import CLOSE, Near, _close, series
-from omotenashi.loader.ruleset import rule_files
+from omotenashi.loader.ruleset import list_files, rule_files
 from omotenashi.loader.whens import walk_whens
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.goals import EVENT
@@ -76,7 +76,7 @@ def name_findings(
     """Names that can never match (errors) or look misspelt (warnings), at their fields.
     ``slots``: the templates folder and the slots its templates declare (``--templates``);
     ``fields``: a rule's words and names shown to visitors, checked at their lines too."""
-    lists = sorted(p.stem for p in (rules_dir / "data").glob("*.yaml"))
+    lists = [p.stem for p in list_files(rules_dir)]
     segments = set(journey.spec.segments) if journey else set()
     topics = {t for rule in journey.spec.topics for t in rule.topics} if journey else set()
     if catalog is not None:

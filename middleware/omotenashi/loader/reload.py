@@ -1,10 +1,12 @@
 """Hot reload: edits to rules, the journey and snippets take effect without a restart.
 
-Every ``OMOTENASHI_RULES_RELOAD_INTERVAL`` seconds a timer on the event loop looks at the files'
-sizes and modification times (a stat each); when anything changed, everything is loaded again in
-a worker thread, and the new set replaces the old in one assignment on the event loop. A request
-never loads rules, and keeps the set it started with. A broken edit keeps the last good set in
-force and logs every error.
+Every ``OMOTENASHI_RULES_RELOAD_INTERVAL`` seconds a timer on the event loop looks at the files
+(a stat each: ``fingerprint``); once they changed and then stayed as they were for an interval
+(a save under way, a file copied in parts, is never read half done), everything is loaded again
+in a worker thread, and the new set replaces the old in one assignment on the event loop, unless
+the files changed while they were read (then the next look tries again). A request never loads
+rules, and keeps the set it started with. A broken edit keeps the last good set in force and
+logs every error.
 
 The worker shares the process politely (``pacing.py``): no garbage-collector passes while it
 builds, a short thread switch interval so the loop gets the interpreter back within 0.05 ms, a
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -126,14 +129,24 @@ def pieces_of(old: object) -> Iterator[object]:
     yield from old.ruleset.index.contents()
 
 
-def fingerprint(*folders: Path) -> tuple[tuple[str, int, int], ...]:
+Seen = tuple[tuple[str, int, int, int, int], ...]  # fingerprint's
+
+
+def fingerprint(*folders: Path) -> Seen:
+    """What a reload looks at: each file's path, size, modification and change times and
+    inode (through a link), so a file replaced by one of the same size and time is seen too: a
+    Kubernetes ConfigMap's or git-sync's swap of a link, a copy that keeps times (rsync -a).
+    Hidden files and folders are left out, as every load leaves them: an editor's swap file or
+    lock, a ConfigMap's ``..data`` folders (the visible names link into them), ``.git``."""
     out = []
     for folder in folders:
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
+        for top, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(f for f in files if not f.startswith(".")):
+                path = Path(top, name)
                 if path.is_file():
-                    stat = path.stat()
-                    out.append((str(path), stat.st_mtime_ns, stat.st_size))
+                    st = path.stat()
+                    out.append((str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     return tuple(out)
 
 
@@ -144,7 +157,9 @@ class Reloader:
         self.cfg = cfg
         self.metrics = metrics
         self.catalog = catalog  # the app's catalogue callable, called on every (re)load
-        self._seen = fingerprint(cfg.dir, cfg.snippets_dir)
+        # The files at the last look, as the last load (taken in or refused) found them, and
+        # as the load under way found them as it started
+        self._seen = self._read = self._reading = fingerprint(cfg.dir, cfg.snippets_dir)
         # The snippets as the set in force was loaded with them, and as the load under way
         # reads them: a load reuses the set's Jinja environments only while they are the same
         # (not merely the same as at the last look: a refused edit kept the older snippets)
@@ -184,17 +199,19 @@ class Reloader:
             self._timer = loop.call_later(self.cfg.reload_interval, self._tick)
 
     def _tick(self) -> None:
-        """Every interval: a stat of the files; on a change, a load in a worker thread."""
+        """Every interval: a stat of the files; once they changed and stayed as they were since
+        the last look, a load in a worker thread."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        if self._pending is None and self._changed():
+        if self._pending is None and self._changed(settled=True):
             self._start_load(loop)
         self._timer = loop.call_later(self.cfg.reload_interval, self._tick)
 
     def _start_load(self, loop: asyncio.AbstractEventLoop) -> None:
         # Unless a snippet changed, the previous set's Jinja environments carry over: a Jinja
         # template keeps itself in reference cycles, which the frozen collector never frees.
+        self._read = self._reading = self._seen
         self._loading = self._snippets(self._seen)
         renderer = None if self._loading != self._good else self.current.renderer.renewed()
         self._handover = Handover(pieces_of)
@@ -203,23 +220,41 @@ class Reloader:
         )
         self._pending.add_done_callback(self._swap)
 
-    def _changed(self) -> bool:
+    def _changed(self, settled: bool = False) -> bool:
+        """Whether the files differ from what the last load read; ``settled``: and are as they
+        were at the last look (a save or copy under way is not read half done)."""
         try:
             seen = fingerprint(self.cfg.dir, self.cfg.snippets_dir)
         except OSError:  # a file removed while we looked: next time
             return False
-        changed, self._seen = seen != self._seen, seen
-        return changed
+        still, self._seen = seen == self._seen, seen
+        return seen != self._read and (still or not settled)
 
-    def _snippets(self, seen: tuple[tuple[str, int, int], ...]) -> list[tuple[str, int, int]]:
+    def _moved(self) -> bool:
+        """Whether the files changed while the load that just ended read them: its set may
+        hold a file half written (a file cut at a rule's end is valid YAML, with fewer rules)."""
+        try:
+            moved = fingerprint(self.cfg.dir, self.cfg.snippets_dir) != self._reading
+        except OSError:
+            moved = True
+        if moved:
+            self._read = ()  # read again, once the files are still
+        return moved
+
+    def _snippets(self, seen: Seen) -> list[tuple[str, int, int, int, int]]:
         prefix = str(self.cfg.snippets_dir)
         return [entry for entry in seen if entry[0].startswith(prefix)]
 
     def _swap(self, done: asyncio.Future[Loaded]) -> None:
         """The new set in force in one assignment; a refused edit keeps the last good set."""
         self._pending = None
-        if not done.cancelled():
-            exc = done.exception()
+        if done.cancelled():
+            return
+        exc = done.exception()
+        if self._moved():  # not a set of what is there, nor an editor's mistake: next look
+            self._let_go([] if exc else [done.result()])
+            log.info("omotenashi: the rule files changed while they were read; read again")
+        else:
             self._apply(None if exc else done.result(), exc)
 
     def _apply(self, loaded: Loaded | None, exc: BaseException | None) -> None:
@@ -271,11 +306,15 @@ class Reloader:
             return self.current
         self._checked = now
         if self._changed():
+            self._read = self._reading = self._seen
             self._loading = self._snippets(self._seen)  # a fresh renderer: load_all's own
             try:
-                self._apply(load_all(self.cfg, self.catalog), None)
-            except Exception as exc:  # reported; the last good set stays
-                self._apply(None, exc)
+                loaded: Loaded | None = load_all(self.cfg, self.catalog)
+                exc: Exception | None = None
+            except Exception as error:  # reported; the last good set stays
+                loaded, exc = None, error
+            if not self._moved():
+                self._apply(loaded, exc)
         return self.current
 
     def stop(self) -> None:

@@ -45,8 +45,18 @@ def rule_files(rules_dir: Path) -> list[Path]:
     if not rules_dir.is_dir():
         return []
     files = [*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")]
-    # A folder named like a rule file is not one; load_yaml says so, with the name.
-    return sorted(p for p in files if p.name not in NOT_RULE_FILES)
+    # A folder named like a rule file is not one; load_yaml says so, with the name. A hidden
+    # file is not one either: an editor's lock (emacs' .#home.yaml, a link to nowhere), the
+    # ._home.yaml a Mac copies along, a tool's .home.yaml written before it is renamed.
+    return sorted(p for p in files if p.name not in NOT_RULE_FILES and not p.name.startswith("."))
+
+
+def list_files(rules_dir: Path) -> list[Path]:
+    """The editors' lists, ``data/*.yaml`` in ``rules_dir``, by name; a hidden file is not one
+    (an editor's lock, emacs' ``.#cities.yaml``, is a link to nowhere)."""
+    data_dir = rules_dir / "data"
+    files = data_dir.glob("*.yaml") if data_dir.is_dir() else ()
+    return sorted(p for p in files if not p.name.startswith("."))
 
 
 def load_ruleset(
