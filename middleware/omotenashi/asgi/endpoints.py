@@ -25,7 +25,7 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit
 from omotenashi.errors import StoreError
 from omotenashi.identity import preview
-from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value
+from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value, renamed
 from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Reloader
 from omotenashi.respect import preferences
@@ -190,7 +190,7 @@ class Endpoints:
                 return
             visit = Visit(
                 visitor_id=pid,
-                profile=profile,
+                profile=loaded.ruleset.renames.profile(profile),  # formerly: as the page
                 now=time.time(),
                 request=request_info(scope, headers, self.settings.country_header),
                 device=guest.device,
@@ -212,7 +212,7 @@ class Endpoints:
     ) -> None:
         headers = guest.headers
         loaded = self.rules.current
-        ident = self.signer.identify(headers.get("cookie"))
+        ident = renamed(self.signer.identify(headers.get("cookie")), loaded.ruleset.renames)
         method = scope.get("method")
         secure = scope.get("scheme") in ("https", "wss")
         privacy = self.arrival.privacy(guest, ident.prefs)
@@ -284,7 +284,7 @@ class Endpoints:
         profile, failed, stored = Profile(), False, {}
         if not ident.is_new:  # theirs to see and erase under any privacy decision (read only)
             try:
-                profile = await self.store.load(ident.user or ident.vid)
+                profile = loaded.ruleset.renames.profile(await self.store.load(ident.pid))
                 if profile.revoked:  # the site revoked this id: nothing but that is kept
                     profile = Profile(revoked=exporting)  # the download shows the marker
                     privacy = self.arrival.privacy(guest, ident.prefs, revoked=True)

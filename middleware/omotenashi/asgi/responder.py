@@ -157,7 +157,7 @@ class Responder:
         renew_private(v, self.tools)  # (before its forms' token is made)
         recorded = self._recorded_attrs
         attrs = {k: x for k, x in v.attrs.items() if recorded.get(k, v) != x} if v.attrs else {}
-        profile = v.profile
+        profile = self.loaded.ruleset.renames.profile(v.profile)  # a rule's former ids' too
         return quick(  # every field: built in one step
             Visit,
             visitor_id=v.id,
@@ -330,7 +330,7 @@ class Responder:
         if not visitor.prefs.nothing:
             measuring.count(
                 change,
-                visitor.profile,
+                self.loaded.ruleset.renames.profile(visitor.profile),
                 self.loaded.ruleset.goals,
                 path=self.request.path,
                 window_days=self.tools.attribution_days,

@@ -16,6 +16,7 @@ from typing import Any
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.periods import next_key, period_key, within
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.renames import draw_id
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.settings import RespectSettings
 
@@ -217,13 +218,13 @@ class Restraint:
         """The visitor's browsing history is off (:func:`history_off`)."""
         return history_off(self.prefs, self.cfg)
 
-    def _held_out(self, rule_id: str, percent: float) -> bool:
+    def _held_out(self, rule_id: str, percent: float, draw: str) -> bool:
         """In the rule's control group: the arm recorded at the first exposure, else the draw
-        (for an unmeasured visitor, the larger group's)."""
+        on ``draw`` (its first id: renames.py; for an unmeasured visitor, the larger group's)."""
         if self.unmeasured:
             return percent > 50
         recorded = self.arms.get(rule_id)
-        return recorded == "c" if recorded else in_holdout(self.visitor_id, rule_id, percent)
+        return recorded == "c" if recorded else in_holdout(self.visitor_id, draw, percent)
 
     @property
     def _visit_start(self) -> float | None:
@@ -269,7 +270,7 @@ class Restraint:
             rule.holdout
             and not self.ignore_holdout
             and rule.id not in self.unheld
-            and self._held_out(rule.id, rule.holdout)
+            and self._held_out(rule.id, rule.holdout, draw_id(rule))
         ):
             self.held.append(rule.id)
             return False

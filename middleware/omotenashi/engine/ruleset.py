@@ -9,6 +9,7 @@ from operator import attrgetter
 from jinja2 import Template
 
 from omotenashi.engine.conditions import Condition
+from omotenashi.engine.renames import NO_RENAMES, Renames
 from omotenashi.engine.ruleindex import PACE_RULES, RuleIndex, no_pace
 from omotenashi.rules.goals import Goal
 from omotenashi.rules.model import Rule
@@ -62,6 +63,7 @@ class RuleSet:
     files: list[str] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)  # the site's conversion goals
     empty_files: list[str] = field(default_factory=list)  # rule files with no rules, no goals
+    renames: Renames = NO_RENAMES  # former rule ids and categories (``formerly:``)
 
     recommends: bool = False  # any recommend rule (then the store reads what it needs)
     # Per intent, the periods its capped rules count in: the only intent counts ever read

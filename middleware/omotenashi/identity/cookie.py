@@ -22,6 +22,7 @@ from typing import Any
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from omotenashi.engine.flash import Flash
+from omotenashi.engine.renames import Renames
 from omotenashi.engine.restraint import Kept, Prefs, fit
 from omotenashi.ids import is_user_id, is_visitor_id, new_vid
 from omotenashi.settings import CookieSettings, Settings
@@ -69,6 +70,24 @@ class Identity:
     user: str | None = None  # the profile id of a signed-in user (never the raw user id)
     prefs: dict[str, object] = field(default_factory=dict)
     flash: Flash | None = None  # what a choice made from a page did, said on the next one
+
+    @property
+    def pid(self) -> str:
+        """The profile id: the signed-in user's, else the visitor's."""
+        return self.user or self.vid
+
+
+def renamed(ident: Identity, renames: Renames) -> Identity:
+    """``ident`` with the rules and kinds its choices switched off under the names they have
+    now (a rule's or category's ``formerly:``, engine/renames.py): every check, the preferences
+    page and a save read those, and the word a dismiss left for the next page (its flash);
+    a cookie set from it keeps the names now."""
+    prefs, flash = renames.cookie(ident.prefs), ident.flash
+    if flash is not None and flash.rule in renames.rules:
+        flash = replace(flash, rule=renames.rules[flash.rule])
+    if prefs is ident.prefs and flash is ident.flash:
+        return ident
+    return replace(ident, prefs=prefs, flash=flash)
 
 
 class CookieSigner:

@@ -13,6 +13,7 @@ from omotenashi.engine.html.selectors import matches_the_root
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import RuleError, RuleSetError, SelectorError, SnippetError
 from omotenashi.loader.findings import LoadWarning
+from omotenashi.loader.formerly import FormerNames
 from omotenashi.loader.goals import GoalCollector
 from omotenashi.loader.pacing import pace, paused_gc, resting
 from omotenashi.loader.snippets import Renderer, SampleFailure
@@ -98,6 +99,7 @@ def _load(
     compiled: list[CompiledRule] = []
     seen: dict[str, str] = {}
     goals = GoalCollector()
+    former = FormerNames()  # formerly: rule ids and categories renamed
     whens = SharedWhens(timezone)
     typos = WithTypos(renderer.snippets_dir, base)  # a snippet's typo, said once (withtypos)
     data: Any = None
@@ -121,9 +123,10 @@ def _load(
         except ValidationError as exc:
             errors.extend(validation_errors(exc, name, lines, RuleFile))
             continue
-        if not parsed.rules and not parsed.goals:
+        if not (parsed.rules or parsed.goals or parsed.categories):
             empty.append(name)
         goals.add_file(parsed, name, lines)
+        former.add_file(parsed, name, lines)
         for index, rule in enumerate(parsed.rules):
             loc: Loc = ("rules", index)
             line = line_of(lines, loc)
@@ -141,6 +144,7 @@ def _load(
             seen[rule.id] = f"{name}:{line}"
             typos.saw(rule)
             goals.add_rule(rule, name, lines, index)
+            former.add_rule(rule, name, lines, index)
             if rule.selector:
                 try:
                     if matches_the_root(parse_selector(rule.selector)):  # skipped on every page
@@ -198,6 +202,8 @@ def _load(
             )
     errors.extend(typos.errors())
     errors.extend(goals.check())
+    renamed, renames = former.check()
+    errors.extend(renamed)
     if errors:
         raise RuleSetError(errors)
     _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
@@ -209,6 +215,7 @@ def _load(
         files=[display_path(p, base) for p in files],
         goals=goals.goals,
         empty_files=empty,
+        renames=renames,
         pace=pace,
     )
 

@@ -14,7 +14,7 @@ from omotenashi.settings import Settings
 
 from .errors import MeasureError
 from .notes import clamped, oldest_kept
-from .report import Report, RuleSpec, build, counts_from_days
+from .report import Counts, Report, RuleSpec, build, counts_from_days
 
 DAY = dt.timedelta(days=1)
 
@@ -49,15 +49,35 @@ async def read_report(
     note = clamped((since, until), (first, last), retention_days)
     days = await store.read_stats(days_between(first, last)) if first <= last else {}
     specs = [RuleSpec(r.id, r.rule.holdout, tuple(r.rule.goals or ())) for r in ruleset.rules]
+    formerly = {r.id: tuple(r.rule.formerly) for r in ruleset.rules if r.rule.formerly}
     report = build(
-        counts_from_days(days),
+        renamed(counts_from_days(days), formerly),
         specs,
         [goal.id for goal in ruleset.goals],
         since=since if since is None or first > last else first,
         until=until if until is None or first > last else last,
         min_per_arm=min_per_arm,
     )
+    if formerly:  # each row of a renamed rule says what it was called
+        rows = [replace(row, formerly=formerly.get(row.rule, ())) for row in report.rows]
+        report = replace(report, rows=rows)
     return replace(report, range_note=note)
+
+
+def renamed(counts: Counts, formerly: dict[str, tuple[str, ...]]) -> Counts:
+    """``counts`` with what was counted under a rule's former ids (``formerly:``) counted under
+    its id now: a visitor first exposed under a former id was counted once, in their arm then,
+    which the rule keeps for them (intention to treat); their conversions since are counted
+    under the id now, on the day of that first exposure. One row per rule, its visitors whole."""
+    now = {old: rule for rule, olds in formerly.items() for old in olds}
+    if not now:
+        return counts
+    out = Counts()
+    for (rule, arm, day), n in counts.exposures.items():
+        out.exposures[(now.get(rule, rule), arm, day)] += n
+    for (rule, goal, arm, day), n in counts.conversions.items():
+        out.conversions[(now.get(rule, rule), goal, arm, day)] += n
+    return out
 
 
 async def report_for(

@@ -60,7 +60,7 @@ def _table(report: Report) -> str:
             lift = f"{signed(row.diff * 100, d)} {_ci(row.diff_ci.low, row.diff_ci.high, digits=d)}"
         body.append(
             "<tr>"
-            f"<td>{escape(row.rule)}</td><td>{escape(row.goal or '–')}</td>"
+            f"<td>{escape(row.named)}</td><td>{escape(row.goal or '–')}</td>"
             f"<td>{'–' if row.holdout is None else f'{row.holdout:g}%'}</td>"
             f"<td>{row.n_t}</td><td>{_pct(row.rate_t)}</td>"
             f"<td>{row.n_c}</td><td>{_pct(row.rate_c)}</td>"

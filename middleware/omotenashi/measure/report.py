@@ -104,6 +104,12 @@ class Row:
     needed_treated: int | None = None  # and treated ones, at the rule's holdout split
     unusable: bool = False  # more conversions than visitors in a group: nothing to compute
     planned_on: str | None = None  # the cohort day both groups reached the planned size
+    formerly: tuple[str, ...] = ()  # the rule's former ids, whose visitors are counted here
+
+    @property
+    def named(self) -> str:
+        """The rule as the report names it: its id, and its former ids when it has any."""
+        return f"{self.rule} (formerly {', '.join(self.formerly)})" if self.formerly else self.rule
 
     @property
     def planned(self) -> bool:
@@ -142,6 +148,7 @@ class Row:
         rel_ci = self.rel_ci
         return {
             "rule": self.rule,
+            "formerly": list(self.formerly),
             "goal": self.goal,
             "holdout_percent": self.holdout,
             "treatment": {"visitors": self.n_t, "conversions": self.x_t, "rate": self.rate_t},

@@ -58,7 +58,7 @@ def render_text(report: Report) -> str:
     for row in measured:
         table.append(
             [
-                row.rule,
+                row.named,
                 row.goal or "-",
                 "-" if row.holdout is None else f"{row.holdout:g}%",
                 str(row.n_t),
@@ -76,7 +76,7 @@ def render_text(report: Report) -> str:
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
     lines.append("")
     for row in measured:
-        lines.append(f"{row.rule} / {row.goal or '-'}: {row.sentence}")
+        lines.append(f"{row.named} / {row.goal or '-'}: {row.sentence}")
     if unmeasured:
         lines += ["", unmeasured]
     many = report.many()

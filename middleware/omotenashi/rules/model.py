@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
@@ -19,11 +18,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from omotenashi.rules.former import FORMERLY, SLUG, Category, Formerly
+from omotenashi.rules.former import MAX_RULE_ID as MAX_RULE_ID
 from omotenashi.rules.goals import GOAL_ID, Goal
 from omotenashi.rules.recommend import RecommendSpec
 from omotenashi.rules.text import Glob, Nfc, Topic
 from omotenashi.rules.urls import attr_problem
-from omotenashi.rules.whenvalues import WEEKDAY_SCHEMA, weekdays, zone_problem
+from omotenashi.rules.whenvalues import WEEKDAY_SCHEMA, moment_problem, weekdays, zone_problem
 
 STAGES = ("awareness", "interest", "consideration", "purchase", "loyalty")
 Stage = Literal["awareness", "interest", "consideration", "purchase", "loyalty"]
@@ -32,13 +33,9 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Scalar = str | int | float | bool
 
 _TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
-_SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-MAX_RULE_ID = 63  # characters: a profile's 's<id>' and 'k<id>' fit 64 bytes (engine/limits.py)
+_SLUG = SLUG
 _RULE_ID = f"Unique id: lowercase letters, digits, - and _, at most {MAX_RULE_ID} characters."
 _DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-_MOMENT = re.compile(
-    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|\s+)(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
-)
 _REAL_DATE = "write a real date, e.g. 2026-12-01T00:00:00+09:00"
 
 
@@ -178,24 +175,6 @@ class When(Strict):
         return value
 
 
-def _moment_problem(text: str) -> str | None:
-    """What makes ``text``, written as a date and maybe a time, not a real moment (None: it
-    is real, or not written as a date at all: pydantic words that)."""
-    found = _MOMENT.match(text)
-    if found is None:
-        return None
-    year, month, day, hour, minute, second = (int(p) if p else 0 for p in found.groups())
-    if not 1 <= month <= 12:
-        return f"month {month} does not exist"
-    if not 1 <= day <= calendar.monthrange(year, month)[1]:
-        return f"{calendar.month_name[month]} {year} has no day {day}"
-    if hour > 23:
-        return f"hour {hour} does not exist: hours run from 00 to 23"
-    if minute > 59 or second > 59:
-        return f"{hour:02}:{minute:02}:{second:02} is not a time of day"
-    return None
-
-
 # A schedule's moment in editors' schemas: a date, or a date and time, any offset or none.
 _WRITTEN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|z|[+-]\d{2}:?\d{2})?)?$"
 Moment = Annotated[datetime, WithJsonSchema({"type": "string", "pattern": _WRITTEN})]
@@ -214,7 +193,7 @@ class Schedule(Strict):
     @classmethod
     def _real_moment(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
-            problem = _moment_problem(value)
+            problem = moment_problem(value)
             if problem is not None:
                 raise _problem(problem, _REAL_DATE)
             day = _DAY.match(value)
@@ -303,6 +282,7 @@ class Rule(Strict):
     """One personalisation: where, what, when, how important, and why."""
 
     id: str = Field(pattern=_SLUG, max_length=MAX_RULE_ID, description=_RULE_ID)
+    formerly: Formerly = Field(default_factory=list, description=FORMERLY)
     slot: str | None = Field(default=None, description="Name of a data-omo-slot in the page.")
     selector: str | None = Field(default=None, description="A CSS selector instead of a slot.")
     snippet: str | None = Field(default=None, description="Snippet file under snippets/.")
@@ -393,7 +373,11 @@ class Rule(Strict):
 
 
 class RuleFile(Strict):
-    """A rule file: a list of rules under ``rules:``, and conversion goals under ``goals:``."""
+    """A rule file: rules, conversion goals, and categories' former names."""
 
     rules: list[Rule] = Field(default_factory=list)
     goals: list[Goal] = Field(default_factory=list, description="The site's conversion goals.")
+    categories: dict[Annotated[str, Field(pattern=_SLUG)], Category] = Field(
+        default_factory=dict,
+        description="Former names of renamed categories: {offers: {formerly: [deals]}}.",
+    )

@@ -1,8 +1,10 @@
-"""Condition values editors write in words: weekdays and time zones, read as written."""
+"""Condition values editors write in words: weekdays, time zones and dates, read as written."""
 
 from __future__ import annotations
 
+import calendar
 import difflib
+import re
 from functools import cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -49,6 +51,29 @@ def zone_problem(value: str) -> tuple[str, str] | None:
         meant = close[0] if close else None
     hint = f"did you mean {meant!r}?" if meant else "use an IANA name such as Asia/Tokyo or UTC"
     return f"{value!r} is not a time zone", hint
+
+
+_MOMENT = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|\s+)(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
+)
+
+
+def moment_problem(text: str) -> str | None:
+    """What makes ``text``, written as a date and maybe a time, not a real moment (None: it
+    is real, or not written as a date at all: pydantic words that)."""
+    found = _MOMENT.match(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second = (int(p) if p else 0 for p in found.groups())
+    if not 1 <= month <= 12:
+        return f"month {month} does not exist"
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return f"{calendar.month_name[month]} {year} has no day {day}"
+    if hour > 23:
+        return f"hour {hour} does not exist: hours run from 00 to 23"
+    if minute > 59 or second > 59:
+        return f"{hour:02}:{minute:02}:{second:02} is not a time of day"
+    return None
 
 
 def _a_zone(value: str) -> str:

@@ -1,0 +1,124 @@
+"""Renamed rules and categories: what was kept under a former name, read under the name now.
+
+A visitor's choices (the cookie), caps, what was shown and their measurement record are kept
+under rule ids and categories. A rule's ``formerly:`` (and a rule file's ``categories: {name:
+{formerly: [...]}}``) name what it was called, and each path reads what is kept through
+:class:`Renames`: the cookie's switched-off names (so every check, the preferences page and a
+save see the name now, and a save keeps the name now), and the profile (caps counted under a
+former id carry on, the history lists the rule once, a recorded holdout arm is kept and a
+visitor is counted once in measurement). Nothing stored is rewritten: what is written from
+then on is under the name now, and wins over what a former name kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from omotenashi.engine.profile import Profile
+from omotenashi.rules.model import Rule
+
+V = TypeVar("V")
+
+
+def draw_id(rule: Rule) -> str:
+    """The id a rule's holdout is drawn on: its first (the oldest former id, else its id), so
+    that a rename keeps every visitor in the group they were in."""
+    return rule.formerly[0] if rule.formerly else rule.id
+
+
+def _at(seen: str) -> int:
+    """When a measurement record's ``"<arm>:<unix seconds>"`` was first exposed (unreadable:
+    never, so a readable one wins)."""
+    at = seen.partition(":")[2]
+    return int(at) if at.isascii() and at.isdigit() else 2**62
+
+
+@dataclass(frozen=True)
+class Renames:
+    """Former names, each with the name now (a former name is claimed by one rule, or one
+    category, and is no name in use now: loader/formerly.py checks)."""
+
+    rules: Mapping[str, str] = field(default_factory=dict)  # former rule id -> its id now
+    categories: Mapping[str, str] = field(default_factory=dict)  # former category -> now
+    # a former id's place in its rule's ``formerly`` (the latest is the most recent name)
+    rank: Mapping[str, int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.rules or self.categories)
+
+    def cookie(self, data: dict[str, object]) -> dict[str, object]:
+        """A choices cookie's payload (``r``: rules off, ``c``: kinds off) under the names now;
+        ``data`` itself when it names nothing former."""
+        if not data or not self:
+            return data
+        out: dict[str, object] | None = None
+        for key, table in (("r", self.rules), ("c", self.categories)):
+            names = data.get(key)
+            if table and isinstance(names, list) and any(str(n) in table for n in names):
+                out = dict(data) if out is None else out
+                out[key] = sorted({table.get(str(n), str(n)) for n in names})
+        return data if out is None else out
+
+    def profile(self, profile: Profile) -> Profile:
+        """``profile`` with what its former ids kept read under the ids now: a cap's count (the
+        id's own when it has one, else the most recent former id's), times shown (added up),
+        the last showing, the first exposure and conversions; ``profile`` itself when no former
+        id kept anything."""
+        old = self.rules
+        if not old:
+            return profile
+        fields = (profile.caps, profile.shown, profile.shown_why)
+        if not any(k in old for f in fields for k in f) and not any(
+            name.split("|", 2)[1] in old for name in profile.measured if "|" in name
+        ):
+            return profile
+        caps = self._latest(profile.caps)
+        shown = {k: n for k, n in profile.shown.items() if k not in old}
+        for k, n in profile.shown.items():
+            if k in old:
+                shown[old[k]] = shown.get(old[k], 0) + n
+        why = {k: w for k, w in profile.shown_why.items() if k not in old}
+        for k, w in profile.shown_why.items():
+            if k in old and (old[k] not in why or why[old[k]][0] < w[0]):
+                why[old[k]] = w
+        return replace(
+            profile, caps=caps, shown=shown, shown_why=why, measured=self._measured(profile)
+        )
+
+    def _latest(self, entries: Mapping[str, V]) -> dict[str, V]:
+        """Each id's own entry, else its most recent former id's."""
+        old, rank = self.rules, self.rank
+        out = {k: v for k, v in entries.items() if k not in old}
+        ranked: dict[str, int] = {}
+        for k, v in entries.items():
+            now = old.get(k)
+            if now is not None and now not in entries and ranked.get(now, -1) < rank[k]:
+                out[now], ranked[now] = v, rank[k]
+        return out
+
+    def _measured(self, profile: Profile) -> dict[str, str]:
+        """The measurement record (``r|<rule>``: first exposure, ``g|<rule>|<goal>``: converted)
+        under the ids now: the earliest first exposure stays (a visitor counts once, in the arm
+        they were first in), and a conversion once."""
+        old = self.rules
+        out: dict[str, str] = {}
+        moved: list[tuple[str, str]] = []
+        for name, value in profile.measured.items():
+            kind, _, rest = name.partition("|")
+            rule, bar, goal = rest.partition("|")
+            if rule in old and kind in ("r", "g"):
+                moved.append((f"{kind}|{old[rule]}{bar}{goal}", value))
+            else:
+                out[name] = value
+        own = frozenset(out)
+        for name, value in moved:
+            if name in own:
+                continue
+            if name not in out or (name[0] == "r" and _at(value) < _at(out[name])):
+                out[name] = value
+        return out
+
+
+NO_RENAMES = Renames()

@@ -1,0 +1,43 @@
+"""Former names: the ids a rule, and the names a category, were known by before a rename.
+
+Visitors' choices, caps, what was shown and measurement are kept under ids and categories, so
+a renamed rule or category names what it was (``formerly:``) and all of that carries on under
+the new name (engine/renames.py). Former names are written oldest first: a rule's holdout is
+drawn on its first id, as it was before any rename.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+MAX_RULE_ID = 63  # characters: a profile's 's<id>' and 'k<id>' fit 64 bytes (engine/limits.py)
+FORMERLY = (
+    "Ids this rule was known by, oldest first: visitors' choices, caps, holdout arms and "
+    "measurement kept under them carry on under its id."
+)
+FORMERLY_CATEGORY = (
+    "Names this category was known by, oldest first: kinds visitors switched off under them "
+    "stay off."
+)
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+OldId = Annotated[str, Field(pattern=SLUG, max_length=MAX_RULE_ID)]
+Formerly = Annotated[list[OldId], BeforeValidator(_as_list)]
+CategoryName = Annotated[str, Field(pattern=SLUG)]
+
+
+class Category(BaseModel):
+    """What a rule file says of a category (``categories: {offers: {formerly: [deals]}}``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    formerly: Annotated[list[CategoryName], BeforeValidator(_as_list)] = Field(
+        default_factory=list, description=FORMERLY_CATEGORY
+    )
