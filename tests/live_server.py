@@ -15,13 +15,19 @@ from omotenashi.store.embedded import free_port
 
 @asynccontextmanager
 async def serving(
-    app: Any, *, lifespan: str = "on", proxy_headers: bool = False, date_header: bool = True
+    app: Any,
+    *,
+    lifespan: str = "on",
+    proxy_headers: bool = False,
+    date_header: bool = True,
+    ws: str = "auto",
 ) -> AsyncIterator[str]:
     """``async with serving(app) as url:`` the app at ``http://127.0.0.1:<port>``.
 
     ``lifespan="off"`` is a server that sends no lifespan events; ``proxy_headers`` makes
     uvicorn believe X-Forwarded-* from its peer (off: the socket's own address and scheme);
-    ``date_header=False`` is a server that adds no Date (as ``omotenashi proxy`` runs).
+    ``date_header=False`` is a server that adds no Date (as ``omotenashi proxy`` runs);
+    ``ws``: uvicorn's websocket library ("none": a handshake is an HTTP request).
     """
     port = free_port()
     config = uvicorn.Config(
@@ -32,6 +38,7 @@ async def serving(
         log_level="warning",
         proxy_headers=proxy_headers,
         date_header=date_header,
+        ws=ws,
     )
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]

@@ -64,11 +64,11 @@ class Origin:
 
 @asynccontextmanager
 async def proxied(
-    settings: Settings, config: ProxySettings | None = None
+    settings: Settings, config: ProxySettings | None = None, ws: str = "auto"
 ) -> AsyncIterator[tuple[str, Origin]]:
     origin = Origin()
     async with serving(origin) as origin_url:
-        async with serving(proxy_app(origin_url, settings=settings, config=config)) as url:
+        async with serving(proxy_app(origin_url, settings=settings, config=config), ws=ws) as url:
             yield url, origin
 
 
@@ -249,9 +249,14 @@ async def test_a_visitors_own_forwarding_headers_never_reach_the_origin(
     assert origin.headers["x-forwarded-proto"] == "http"
 
 
-async def test_a_websocket_handshake_is_refused_before_the_origin(settings: Settings) -> None:
+@pytest.mark.parametrize("ws", ["none", "wsproto"])  # the server has no websocket library, or one
+async def test_a_websocket_handshake_is_refused_before_the_origin(
+    settings: Settings, ws: str
+) -> None:
+    """With a websocket library the server hands the proxy a websocket scope (it closed it, and
+    the server answered a bare 403): the refusal says why either way."""
     handshake = "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: eA==\r\n"
-    async with proxied(settings) as (url, origin):
+    async with proxied(settings, ws=ws) as (url, origin):
         status, body = await raw_get(url, "/socket", handshake, connection="Upgrade, close")
     assert status == 501 and b"WebSockets are not proxied" in body
     assert origin.seen == []

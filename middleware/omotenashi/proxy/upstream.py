@@ -172,8 +172,22 @@ class Upstream:
             await self._lifespan(receive, send)
         elif scope["type"] == "http":
             await self._forward(scope, receive, send)
-        else:  # WebSockets are not forwarded: refuse the handshake
+        elif scope["type"] == "websocket":  # (a server with a websocket library)
+            await self._refuse_websocket(scope, receive, send)
+
+    async def _refuse_websocket(self, scope: Scope, receive: Any, send: Any) -> None:
+        """WebSockets are not forwarded: the handshake is refused with the 501 page that says so,
+        where the server lets an app answer one (the ASGI Denial Response extension), else by
+        a close (the server answers 403)."""
+        await receive()  # websocket.connect
+        said = (scope.get("raw_path") or scope["path"].encode("utf-8"))[:200]
+        log.info("omotenashi proxy: %s answered 501: a WebSocket handshake", said)
+        if "websocket.http.response" not in (scope.get("extensions") or {}):
             await send({"type": "websocket.close", "code": 1003})
+            return
+        headers, body = error_page(501)
+        await send({"type": "websocket.http.response.start", "status": 501, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
