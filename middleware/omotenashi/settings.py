@@ -158,7 +158,7 @@ class RulesSettings(_Group):
         default=Path("snippets"),
         description="Folder of Jinja2 snippets (unset: `snippets` next to the rules folder).",
     )
-    timezone: ZoneName = Field(default="UTC", description="Zone of time conditions and caps' days.")
+    timezone: ZoneName = Field(default="UTC", description="Zone of conditions, caps, report days.")
     reload_interval: float = Field(
         default=1.0, ge=0, description="Seconds between checks for edited rules (0: never)."
     )

@@ -18,6 +18,7 @@ from omotenashi.asgi.api import EVENT_NAME, check_event
 from omotenashi.engine.change import Change, check_storable
 from omotenashi.engine.facts import purpose_tokens
 from omotenashi.engine.journey import Journey
+from omotenashi.engine.periods import site_zone
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PayloadError, StoreError, WriteQueueFull
 from omotenashi.rules.goals import Goal
@@ -90,9 +91,8 @@ def to_keep(
     if change.empty:
         return HISTORY_REASON
     # ("personalise nothing" is private: the endpoint answers before it gets here)
-    measuring.count(
-        change, visit.profile, goals, path=None, window_days=settings.measure.attribution_days
-    )
+    days, zone = settings.measure.attribution_days, site_zone(settings.rules.timezone)
+    measuring.count(change, visit.profile, goals, path=None, window_days=days, zone=zone)
     return change
 
 

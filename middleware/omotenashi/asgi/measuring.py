@@ -7,6 +7,7 @@ visitors, forced or preview views, or excluded paths (the callers do not get tha
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, tzinfo
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
@@ -30,10 +31,12 @@ def count(
     *,
     path: str | None,
     window_days: float,
+    zone: tzinfo = UTC,
 ) -> None:
     """Add the visitor-record fields and the statistics this request makes to ``change``.
 
-    ``path`` is the page's path when the request was a page view (path goals), else ``None``.
+    ``path`` is the page's path when the request was a page view (path goals), else ``None``;
+    ``zone``: the site's calendar, whose days the statistics are filed under.
     """
     reached = goals_reached(goals, path=path if change.view else None, events=change.events)
     if not (reached or change.exposed):
@@ -48,6 +51,7 @@ def count(
         goals_hit=reached,
         now=change.now,
         window_days=window_days,
+        zone=zone,
     )
     change.measure.update(out.record)
     for cell, n in out.increments.items():

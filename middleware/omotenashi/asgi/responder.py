@@ -22,11 +22,7 @@ from omotenashi.asgi.setcookie import identity_headers, renew_private, with_iden
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
-from omotenashi.engine.page import (
-    EngineConfig,
-    can_personalise,
-    head_headers,
-)
+from omotenashi.engine.page import EngineConfig, can_personalise, head_headers
 from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PageRefused, StoreError, WriteQueueFull
@@ -334,6 +330,7 @@ class Responder:
                 self.loaded.ruleset.goals,
                 path=self.request.path,
                 window_days=self.tools.attribution_days,
+                zone=self.tools.config.zone,
             )
 
     @property

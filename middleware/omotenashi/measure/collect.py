@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+from omotenashi.engine.periods import site_zone
 from omotenashi.settings import Settings
 
 from .errors import MeasureError
@@ -20,7 +21,7 @@ DAY = dt.timedelta(days=1)
 
 
 def days_between(first: str, last: str) -> list[str]:
-    """Every UTC day from ``first`` to ``last``, both included."""
+    """Every day from ``first`` to ``last``, both included."""
     start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
     return [(start + n * DAY).isoformat() for n in range((end - start).days + 1)]
 
@@ -34,6 +35,7 @@ async def read_report(
     retention_days: int,
     min_per_arm: int,
     today: str | None = None,
+    zone: str = "UTC",
 ) -> Report:
     """The report over ``[since, until]`` (open ends: the retention period up to today).
 
@@ -43,7 +45,7 @@ async def read_report(
     """
     if since is not None and until is not None and since > until:
         raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
-    today = today or dt.datetime.now(dt.UTC).date().isoformat()
+    today = today or dt.datetime.now(site_zone(zone)).date().isoformat()  # the site's day
     last = min(until or today, today)
     first = max(since or "", oldest_kept(last, retention_days))
     note = clamped((since, until), (first, last), retention_days)
@@ -61,7 +63,7 @@ async def read_report(
     if formerly:  # each row of a renamed rule says what it was called
         rows = [replace(row, formerly=formerly.get(row.rule, ())) for row in report.rows]
         report = replace(report, rows=rows)
-    return replace(report, range_note=note)
+    return replace(report, range_note=note, zone=zone)
 
 
 def renamed(counts: Counts, formerly: dict[str, tuple[str, ...]]) -> Counts:
@@ -91,4 +93,5 @@ async def report_for(
         until=until,
         retention_days=settings.redis.stats_retention // 86400,
         min_per_arm=settings.measure.min_per_arm,
+        zone=settings.rules.timezone,
     )

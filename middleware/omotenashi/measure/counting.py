@@ -8,7 +8,8 @@ What is counted
     compare). A visitor is *exposed* to a rule the first time the rule would apply to them on
     a page: in the *treatment* arm when they saw it, in the *control* arm when the rule's
     holdout kept it from them (they saw the default). Each visitor counts once per rule, on
-    the day (UTC) of that first exposure. A *conversion* is a site goal reached (an event, a
+    the site's day (``OMOTENASHI_RULES_TIMEZONE``; UTC's until 2026-12-03) of that first
+    exposure. A *conversion* is a site goal reached (an event, a
     page path, an app's ``track()``) on a later request within the attribution window
     (default 7 days) after the first exposure; each visitor converts at most once per rule
     and goal. Bots, GPC/DNT, opted-out and no-consent visitors, forced and preview views and
@@ -115,9 +116,9 @@ def read_record(fields: Mapping[str, str]) -> tuple[dict[str, Seen], set[tuple[s
     return seen, converted
 
 
-def day_of(at: float) -> str:
-    """The UTC day of a unix time, ``YYYY-MM-DD``."""
-    return dt.datetime.fromtimestamp(at, dt.UTC).date().isoformat()
+def day_of(at: float, zone: dt.tzinfo = dt.UTC) -> str:
+    """The site's day (in ``zone``) of a unix time, ``YYYY-MM-DD``."""
+    return dt.datetime.fromtimestamp(at, zone).date().isoformat()
 
 
 def exposure_field(rule: str, arm: Arm) -> str:
@@ -169,6 +170,7 @@ def tally(
     goals_hit: Set[str],
     now: float,
     window_days: float = WINDOW_DAYS,
+    zone: dt.tzinfo = dt.UTC,
 ) -> Tally:
     """New exposures and attributed conversions of one page view.
 
@@ -176,13 +178,14 @@ def tally(
     ``exposed_now`` the rules that would apply on this page (with the visitor's arm);
     ``goals_hit`` the site goals this request reached. A goal reached on the very request of
     the first exposure is not attributed: the visitor had not seen the rule before it.
+    ``zone``: the site's calendar, whose days the statistics are filed under.
     """
     out = Tally()
     at = int(now)
     for rule, arm in exposed_now.items():
         if rule not in seen:
             out.record[f"r|{rule}"] = encode_seen(Seen(arm, at))
-            out._add(day_of(at), exposure_field(rule, arm))
+            out._add(day_of(at, zone), exposure_field(rule, arm))
     limit = window_days * DAY
     for rule, first in seen.items():
         # (an exposure a moment "later" than now was recorded by a server whose clock is
@@ -193,5 +196,5 @@ def tally(
             if (rule, goal) in converted:
                 continue
             out.record[f"g|{rule}|{goal}"] = "1"
-            out._add(day_of(first.at), conversion_field(rule, goal, first.arm))
+            out._add(day_of(first.at, zone), conversion_field(rule, goal, first.arm))
     return out

@@ -181,7 +181,8 @@ def render_html(report: Report) -> str:
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>Omotenashi report</title><style>{STYLE}</style></head><body>"
         f'<h1>Omotenashi report</h1><p class="note">Visitors first exposed {escape(span)} '
-        f"(UTC days); at least {report.min_per_arm} visitors per group before a verdict.</p>"
+        f"({escape(report.zone)} days); at least {report.min_per_arm} visitors per group "
+        "before a verdict.</p>"
         f"{clamped}{_warnings(report)}"
         f"<h2>Rules and goals</h2>{_table(report) if report.measured else '<p>Nothing yet.</p>'}"
         f"<ul>{sentences}</ul>{under}"

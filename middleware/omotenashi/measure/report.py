@@ -2,7 +2,8 @@
 
 Input is what the statistics hashes hold (see :mod:`.counting`); output is a :class:`Report`
 with one :class:`Row` per rule and goal, daily series for the plots, a text table and JSON.
-Days are UTC cohort days: a range keeps the visitors first exposed in it and their conversions.
+Days are the site's cohort days (``OMOTENASHI_RULES_TIMEZONE``'s): a range keeps the visitors
+first exposed in it and their conversions.
 """
 
 from __future__ import annotations
@@ -192,6 +193,7 @@ class Report:
     confidence: float
     min_per_arm: int
     range_note: str = ""  # why the days read are not those asked for (notes.clamped)
+    zone: str = "UTC"  # the site's time zone, whose days these are (OMOTENASHI_RULES_TIMEZONE)
 
     @property
     def measured(self) -> list[Row]:

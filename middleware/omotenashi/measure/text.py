@@ -45,7 +45,7 @@ HEADER = (
 def render_text(report: Report) -> str:
     """A fixed-width table, then each row's plain sentence and the methods used."""
     span = f"{report.since or 'start'} .. {report.until or 'today'}"
-    lines = [f"Omotenashi report, first exposures {span} (UTC days)", ""]
+    lines = [f"Omotenashi report, first exposures {span} ({report.zone} days)", ""]
     if report.range_note:
         lines += [report.range_note, ""]
     if not report.rows:

@@ -1,4 +1,5 @@
-"""Measurement statistics in Redis: one hash per UTC day, counted by the visitor's record script.
+"""Measurement statistics in Redis: one hash per day (the site's: OMOTENASHI_RULES_TIMEZONE),
+counted by the visitor's record script.
 
 ``<prefix>:stats:<YYYY-MM-DD>`` holds counters ``x|<arm>|<rule>`` (first exposures) and
 ``c|<arm>|<rule>|<goal>`` (conversions, filed under the exposure day). No visitor data is in
@@ -31,9 +32,11 @@ def stats_key(prefix: str, day: str) -> str:
 
 
 def expire_at(day: str, retention: int) -> int:
-    """Unix time at which a day's statistics go: the end of that (UTC) day plus ``retention``."""
+    """Unix time at which a day's statistics go: the end of that day plus ``retention``, the
+    end of that date in any time zone (a day after UTC's: the site's day may end up to 12
+    hours later, in OMOTENASHI_RULES_TIMEZONE)."""
     start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), dt.UTC)
-    return int(start.timestamp()) + DAY + retention
+    return int(start.timestamp()) + 2 * DAY + retention
 
 
 def record_field(counter: str) -> str:
