@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from omotenashi.loader.reload import load_all
 from omotenashi.settings import RulesSettings
@@ -94,13 +94,23 @@ def test_a_rule_edited_while_the_demo_runs(
     expect(hero).to_have_text("Aloha, families!")
     try:
         home.write_text(original.replace("Aloha, families!", "Aloha, edited families!"))
-        time.sleep(1.2)  # the demo looks for edits at most once a second
-        page.reload()
-        expect(hero).to_have_text("Aloha, edited families!")
+        reload_until(page, hero, "Aloha, edited families!")
         home.write_text(original.replace("priority: 80", "priority: high", 1))  # a broken edit
-        time.sleep(1.2)
+        time.sleep(2.5)  # looked at every second, loaded once still for a second: taken by now
         page.reload()
         expect(hero).to_have_text("Aloha, edited families!")  # the last good rules stay
     finally:
         home.write_text(original)
-        time.sleep(1.2)
+        reload_until(page, hero, "Aloha, families!")
+
+
+def reload_until(page: Page, locator: Locator, text: str, within: float = 15.0) -> None:
+    """Reload ``page`` until ``locator`` says ``text``: the demo looks for edits every second
+    and loads them once they stayed as they are for a second (a save under way is not read)."""
+    deadline = time.monotonic() + within
+    while True:
+        page.reload()
+        if locator.inner_text() == text or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    expect(locator).to_have_text(text)
