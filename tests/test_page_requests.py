@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.asgi.codings import readable_codings
+from omotenashi.asgi.codings import narrowed, readable_codings
 
 from .conftest import client_for
 
@@ -101,3 +101,91 @@ async def test_other_requests_keep_their_validators_and_are_still_personalised(
 )
 def test_which_accept_encodings_the_engine_reads(value: str, readable: bool) -> None:
     assert readable_codings(value) is readable
+
+
+def recording_app(seen: list[list[tuple[bytes, bytes]]]) -> Any:
+    """The page, each request's headers kept in ``seen`` (names in lower case)."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append([(k.lower(), v) for k, v in scope["headers"]])
+        headers = [(b"content-type", b"text/html; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": PAGE.encode()})
+
+    return app
+
+
+TWENTY = ", ".join(["gzip"] * 20).encode()
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([b"br", b"gzip"], [b"gzip"]),  # the last line alone would pass br on
+        ([b"gzip", b"br"], [b"gzip"]),
+        ([b"gzip;q=0", b"br"], [b"identity"]),
+        ([b"gzip", b"identity;q=0.5"], [b"gzip", b"identity;q=0.5"]),  # all read: as sent
+        ([TWENTY, TWENTY], [b"gzip"]),  # 40 codings in all: past 32, not read, not readable
+        ([TWENTY, TWENTY + b", br"], [b"gzip"]),
+    ],
+)
+async def test_accept_encoding_lines_are_read_as_one_list(
+    make_settings: Callable[..., Settings],
+    lines: list[bytes],
+    expected: list[bytes],
+) -> None:
+    seen: list[list[tuple[bytes, bytes]]] = []
+    mw = Omotenashi(recording_app(seen), settings=make_settings(RULES))
+    headers = [(b"user-agent", PHONE.encode()), (b"accept", BROWSER.encode())]
+    async with client_for(mw) as client:
+        response = await client.get(
+            "/", headers=[*headers, *((b"accept-encoding", v) for v in lines)]
+        )
+    assert ">Welcome<" in response.text
+    assert [v for k, v in seen[0] if k == b"accept-encoding"] == expected
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [b"identity;q=0, br"],  # narrowed to identity, it would be what the client refused
+        [b"identity;q=0", b"br"],
+        [b"*;q=0"],
+        [b"gzip;q=0, identity;q=0"],
+        [b"br, *;q=0"],
+    ],
+)
+async def test_a_client_that_takes_neither_gzip_nor_identity_gets_the_apps_page(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis, lines: list[bytes]
+) -> None:
+    seen: list[list[tuple[bytes, bytes]]] = []
+    mw = Omotenashi(recording_app(seen), settings=make_settings(RULES))
+    sent = [(b"user-agent", PHONE.encode()), (b"accept", BROWSER.encode())]
+    sent += [(b"accept-encoding", v) for v in lines] + [(b"if-none-match", b'"v1"')]
+    async with client_for(mw) as client:
+        response = await client.get("/", headers=sent)
+    assert [pair for pair in seen[0] if pair in sent] == sent  # as sent, validator too
+    assert response.text == PAGE  # passed as the app sent it, as a page in br would be
+    assert (mw.metrics["bypassed"], mw.metrics["personalised"]) == (1, 0)
+    assert not omotenashi_redis.keys("omo:{*}:p2")  # no page view
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", ""),
+        ("gzip, identity;q=0.5", ""),  # only codings the engine reads: as sent
+        ("gzip, deflate, br, zstd", "gzip"),
+        ("br", "identity"),
+        ("gzip;q=0, br", "identity"),
+        ("*", "gzip"),
+        ("identity;q=0, br", None),  # takes neither: nothing changed
+        ("identity;q=0", None),
+        ("*;q=0", None),
+        ("gzip;q=0, identity;q=0", None),
+        ("*;q=0, identity", "identity"),
+        (", ".join(["br"] * 40) + ", identity;q=0", "identity"),  # codings past 32 not read
+    ],
+)
+def test_what_a_page_requests_accept_encoding_becomes(value: str, expected: str | None) -> None:
+    assert narrowed(value) == expected

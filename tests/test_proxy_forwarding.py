@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omotenashi.asgi.arrival import is_page_request
+from omotenashi.asgi.codings import accepts_gzip
 from omotenashi.proxy.forwarding import (
-    accepts_gzip,
     end_to_end,
     forwarded_for,
     hop_by_hop,

@@ -195,6 +195,12 @@ async def test_the_origin_sees_forwarded_headers_and_no_hop_by_hop_ones(
         ({**BROWSER}, False, "gzip"),  # a page: whole, in an encoding we can rewrite
         ({"accept": "text/html", "accept-encoding": "br"}, False, "identity"),
         ({"sec-fetch-dest": "document", "accept-encoding": "gzip;q=0, br"}, False, "identity"),
+        # takes neither gzip nor identity: as sent (its page passes as it comes)
+        (
+            {"sec-fetch-dest": "document", "accept-encoding": "identity;q=0, br"},
+            True,
+            "identity;q=0, br",
+        ),
         ({"accept": "image/avif,*/*", "accept-encoding": "br"}, True, "br"),
         ({"accept": "*/*", "accept-encoding": "gzip"}, True, "gzip"),  # curl: its 304s stay
         ({"sec-fetch-dest": "empty", "accept": "*/*", "accept-encoding": "br"}, True, "br"),

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from omotenashi.asgi.codings import accepts_gzip, readable_codings
 from omotenashi.asgi.visitor import Services, Visitor
 from omotenashi.engine.facts import MAX_QUERY, URL_PATH_SAFE, Device, RequestInfo, query_params
 from omotenashi.engine.profile import Profile
@@ -52,7 +51,8 @@ _NAMES: dict[bytes, str] = {}
 
 
 def request_headers(scope: Scope) -> dict[str, str]:
-    """Lower-case header names; several Cookie headers are joined as browsers would send one."""
+    """Lower-case header names; several Cookie headers are joined as browsers would send one,
+    several Accept-Encoding lines as one list (of the others, the last line is read)."""
     out: dict[str, str] = {}
     cookies: list[str] = []
     room = MAX_COOKIES
@@ -71,8 +71,10 @@ def request_headers(scope: Scope) -> dict[str, str]:
             if room > 0:  # (HTTP/2 sends a header per cookie) joined once below
                 cookies.append(value[:room].decode("latin-1"))
                 room -= len(value) + 2
-        else:
+        elif name != "accept-encoding" or name not in out:
             out[name] = value[:MAX_HEADER].decode("latin-1")
+        else:  # its lines are one list, in order (RFC 9110 5.3), not the last line alone
+            out[name] = f"{out[name]}, {value[:MAX_HEADER].decode('latin-1')}"[:MAX_HEADER]
     if cookies:
         out["cookie"] = "; ".join(cookies)
     return out
@@ -111,19 +113,23 @@ def is_page_request(method: str, headers: Iterable[tuple[bytes, bytes]]) -> bool
     return any(media_range.split(b";", 1)[0].strip() in _HTML_RANGES for media_range in ranges)
 
 
-def page_request_headers(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def page_request_headers(
+    headers: Iterable[tuple[bytes, bytes]], coding: str = ""
+) -> list[tuple[bytes, bytes]]:
     """A page request's ``headers`` as the app gets them: without ``If-None-Match`` and
-    ``If-Modified-Since``, and an ``Accept-Encoding`` that names br, zstd ... made gzip (or
-    identity), as the proxy asks its origin: a br compressor inside us (Litestar's brotli
-    backend, brotli-asgi) would otherwise send every page in a form we cannot rewrite, and no
-    page would be personalised or counted."""
-    headers = list(headers)
-    ours = b"gzip" if accepts_gzip(headers) else b"identity"
+    ``If-Modified-Since``, and, ``coding`` given (:func:`~omotenashi.asgi.codings.narrowed`
+    of its ``Accept-Encoding`` lines, which name br, zstd ...), one ``Accept-Encoding`` of gzip
+    (or identity) in their place, as the proxy asks its origin: a br compressor inside us
+    (Litestar's brotli backend, brotli-asgi) would otherwise send every page in a form we
+    cannot rewrite, and no page would be personalised or counted."""
     out: list[tuple[bytes, bytes]] = []
+    said = not coding
     for key, value in headers:
         name = key.lower()
-        if name == b"accept-encoding" and not readable_codings(value.decode("latin-1")):
-            out.append((key, ours))
+        if name == b"accept-encoding" and coding:
+            if not said:  # the first line says it; the others go
+                out.append((key, coding.encode("latin-1")))
+                said = True
         elif name not in CONDITIONAL:
             out.append((key, value))
     return out

@@ -24,7 +24,7 @@ from omotenashi.asgi.arrival import (
     request_info,
     route_path,
 )
-from omotenashi.asgi.codings import readable_codings
+from omotenashi.asgi.codings import narrowed
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.filesend import ZEROCOPY, offered
 from omotenashi.asgi.responder import Responder, Tools
@@ -221,14 +221,15 @@ class Omotenashi:
             if held and ZEROCOPY in held:  # the app sends body messages then (filesend.py)
                 scope["extensions"] = offered(held)
             read = guest.headers  # every header's name, in lower case (a dict: no scan)
-            if (
-                "if-none-match" in read
-                or "if-modified-since" in read
-                or not readable_codings(read.get("accept-encoding", ""))
+            coding = narrowed(read["accept-encoding"]) if "accept-encoding" in read else ""
+            if coding is None:  # it takes neither gzip nor identity: as sent, and its
+                tracked = False  # response too, as one in br (bypassed; no page view)
+            elif (
+                "if-none-match" in read or "if-modified-since" in read or coding
             ) and is_page_request(method, headers := scope.get("headers", [])):
                 # a page cached before we were here must not get a 304 (it is rewritten now),
                 # nor come back in br or zstd, which we cannot rewrite: gzip or identity
-                scope["headers"] = page_request_headers(headers)
+                scope["headers"] = page_request_headers(headers, coding)
         return Responder(
             self.tools,
             send,

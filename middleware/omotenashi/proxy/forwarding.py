@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 
 from omotenashi.asgi.arrival import CONDITIONAL, is_page_request
-from omotenashi.asgi.codings import accepts_gzip
+from omotenashi.asgi.codings import combined, page_coding
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -91,11 +91,14 @@ def request_headers(
     drop = set(FORWARDED_BY_US | SPOOFABLE | {b"expect"})
     if not preserve_host:
         drop.add(b"host")
-    if navigation:  # the whole page, in an encoding the middleware can rewrite
+    # the whole page, in a coding the middleware can rewrite; a visitor that takes neither gzip
+    # nor identity: as sent (the middleware passes its page as it comes)
+    coding = page_coding(combined(incoming) or "") if navigation else None
+    if coding is not None:
         drop |= CONDITIONAL | {b"accept-encoding"}
     out = [(k, v) for k, v in incoming if k not in drop]
-    if navigation:
-        out.append((b"accept-encoding", b"gzip" if accepts_gzip(incoming) else b"identity"))
+    if coding is not None:
+        out.append((b"accept-encoding", coding.encode("latin-1")))
     xff = forwarded_for(incoming, client)
     if xff is not None:
         out.append((b"x-forwarded-for", xff))
