@@ -5,9 +5,11 @@ proxy --workers N`` gives its workers such a folder of its own."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from omotenashi import Omotenashi, Settings
-from omotenashi.metrics import Metrics
-from omotenashi.metricsdir import LARGEST, RETIRED, SharedDir
+from omotenashi import Omotenashi, Settings, metricsdir
+from omotenashi.metrics import Metrics, Tally
+from omotenashi.metricsdir import LARGEST, LOCK, RETIRED, SharedDir, dump
 from omotenashi.store.embedded import free_port
 
 from .conftest import client_for, page_app
@@ -284,3 +286,63 @@ async def test_retired_counts_are_read_afresh_when_time_and_size_say_the_same(
     d2.stop()
     fresh = SharedDir(tmp_path, Metrics())  # a reader that never read it before
     assert (seen, fresh.total(Metrics().tally).counts["requests"]) == (6, 6)
+
+
+async def test_a_scrape_reads_the_folder_off_the_event_loop(
+    make_settings: Make, tmp_path: Path
+) -> None:
+    """The folder's lock held (as a worker folding its file into retired.json holds it): the
+    scrape waits for it in a worker thread while the loop serves a page; on the loop, nothing
+    would be served until the lock went (a timer lets it go, so the old way ends too)."""
+    folder = tmp_path / "metrics"
+    one = worker(make_settings, folder)
+    async with client_for(one) as client:
+        await client.get("/", headers=BROWSER)
+        with open(folder / LOCK, "a+b") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            timer = threading.Timer(30, fcntl.flock, (held, fcntl.LOCK_UN))
+            timer.start()
+            scraping = asyncio.ensure_future(scrape(client))
+            await asyncio.sleep(0)
+            page = await client.get("/", headers=BROWSER)
+            served_first = not scraping.done()
+            fcntl.flock(held, fcntl.LOCK_UN)
+            timer.cancel()
+        text = await scraping
+    assert page.status_code == 200 and served_first
+    assert personalised(text) >= 1
+
+
+async def test_the_writes_of_each_second_are_made_off_the_event_loop(
+    make_settings: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written_by: list[tuple[int, float]] = []  # (thread, requests counted) of each file made
+
+    def spied(tally: Tally, *args: Any) -> bytes:
+        written_by.append((threading.get_ident(), tally.counts["requests"]))
+        return dump(tally, *args)
+
+    monkeypatch.setattr(metricsdir, "dump", spied)
+    one = worker(make_settings, tmp_path / "metrics")
+    async with client_for(one) as client:
+        await client.get("/", headers=BROWSER)  # written within about a second
+        for _ in range(300):
+            if any(n for _, n in written_by):
+                break
+            await asyncio.sleep(0.05)
+    loop_thread = threading.get_ident()
+    assert [thread != loop_thread for thread, n in written_by if n][:1] == [True]
+
+
+async def test_a_write_copied_before_the_worker_stops_is_not_made_after(tmp_path: Path) -> None:
+    """Its file would come back after its counts went into retired.json: counted twice."""
+    metrics = Metrics()
+    metrics.inc("requests", 2)
+    shared = SharedDir(tmp_path, metrics)
+    shared.start()
+    copied = shared._copy(live=True)  # as the write of each second copies, before its thread
+    assert copied is not None
+    shared.stop()
+    await asyncio.to_thread(shared._put, *copied)
+    assert [p.name for p in tmp_path.glob("*.json")] == [RETIRED]
+    assert SharedDir(tmp_path, Metrics()).total(Tally()).counts["requests"] == 2

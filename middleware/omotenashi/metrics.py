@@ -10,6 +10,7 @@ processes (:mod:`omotenashi.metricsdir`).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from bisect import bisect_left
 from collections import Counter as Counts
@@ -120,6 +121,22 @@ class Metrics:
         """The Prometheus text format of every metric."""
         return generate_latest(self.registry)
 
+    async def scrape(self) -> bytes:
+        """:meth:`exposition`, a metrics dir's files read and added up in a worker thread, not
+        on the event loop (this process's numbers are copied on it first)."""
+        shared = self.shared
+        if shared is None:
+            return self.exposition()
+        return await asyncio.to_thread(generate_latest, _Summed(shared, *self.own()))
+
+    def own(self) -> tuple[Tally, list[Metric]]:
+        """A copy of this process's numbers, their gauges in it; and the other families."""
+        gauges, others = self.gauges()
+        own = Tally()
+        own.add(self.tally, live=True)
+        own.gauges = gauges
+        return own, others
+
     def gauges(self) -> tuple[dict[str, tuple[str, float]], list[Metric]]:
         """The registry's other collectors' families (``omotenashi_records_pending`` ...): the
         unlabelled gauges as {name: (help, value)}, and every other family as it is."""
@@ -196,18 +213,33 @@ class _Registry(CollectorRegistry):
         if collector in self.others:
             self.others.remove(collector)
 
+    def describe(self) -> list[Metric]:
+        """What a registry it is added to checks for names said twice (a second middleware's
+        registry: :class:`Sites` adds both), without reading a metrics dir."""
+        gauges, others = self.metrics.gauges()
+        said = [GaugeMetricFamily(name, text, value=v) for name, (text, v) in gauges.items()]
+        return [*families(self.metrics.tally), *said, *others]
+
     def collect(self) -> Iterator[Metric]:
         shared = self.metrics.shared
         if shared is None:
             yield from super().collect()
             return
-        tally = self.metrics.tally
-        tally.gauges, others = self.metrics.gauges()
-        total = shared.total(tally)
+        yield from _Summed(shared, *self.metrics.own()).collect()
+
+
+class _Summed(Collector):
+    """This process's numbers (``own``) plus every other file of a metrics dir."""
+
+    def __init__(self, shared: SharedDir, own: Tally, others: list[Metric]) -> None:
+        self.shared, self.own, self.others = shared, own, others
+
+    def collect(self) -> Iterator[Metric]:
+        total = self.shared.total(self.own)
         yield from families(total)
         for name, (text, value) in sorted(total.gauges.items()):
             yield GaugeMetricFamily(name, text, value=value)
-        yield from others
+        yield from self.others
 
 
 class _Families(Collector):
@@ -262,3 +294,34 @@ def families(tally: Tally) -> Iterator[Metric]:
             HELP.get(name, name.replace("_", " ") + "."),
             value=counts[name],
         )
+
+
+class Sites(Collector):
+    """Several middlewares' metrics in one registry, each sample labelled with its site:
+    ``REGISTRY.register(Sites({"shop": shop.metrics, "blog": blog.metrics}))``. Their own
+    registries, added side by side, would name the same series twice (prometheus_client
+    refuses the second: ``Duplicated timeseries``); here each family is said once, holding
+    every site's samples."""
+
+    def __init__(self, sites: dict[str, Metrics], *, label: str = "site") -> None:
+        if not _NAME.match(label) or label in _LABELS_USED:
+            raise ValueError(f"not a label the metrics leave free: {label!r}")
+        self.sites = dict(sites)
+        self.label = label
+
+    def collect(self) -> Iterator[Metric]:
+        merged: dict[str, Metric] = {}
+        for site, metrics in self.sites.items():
+            for family in metrics.registry.collect():
+                into = merged.get(family.name)
+                if into is None:
+                    into = Metric(family.name, family.documentation, family.type, family.unit)
+                    merged[family.name] = into
+                labelled = {self.label: site}
+                into.samples += [
+                    s._replace(labels={**s.labels, **labelled}) for s in family.samples
+                ]
+        return iter(merged.values())
+
+
+_LABELS_USED = frozenset({"outcome", "result", "rule", "le"})  # the families' own labels

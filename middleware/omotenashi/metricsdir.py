@@ -19,7 +19,8 @@ per running worker and one for all that exited. The folder must be emptied befor
 server starts (as prometheus_client's multiprocess mode asks): its files are counts since that
 start, and an older run's would be added to this one's.
 Files that cannot be read, are too big or are not ours are skipped (a warning each, once);
-at most ``MOST_FILES`` are read.
+at most ``MOST_FILES`` are read. The files are written, read and added up in a worker thread,
+not on the event loop (what is counted is copied on the loop first); one thread at a time.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import math
 import os
 import re
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,6 +72,8 @@ class SharedDir:
         self._read: dict[str, tuple[int, int, int, tuple[Tally, int, bool] | None]] = {}
         self._warned: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()  # the folder's files, and what is known of them
+        self._epoch = 0  # moved on by stop(): a write copied before is not made after it
         metrics.shared = self
 
     # -- writing ---------------------------------------------------------------------------
@@ -94,7 +98,8 @@ class SharedDir:
         """The last write: the counts stay counted, the gauges no longer are."""
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
+            task.cancel()  # (a write in a thread may still run: its epoch is gone, it is not made)
+        self._epoch += 1
         if self.name:
             self.write(live=False)
             self._retire()
@@ -105,7 +110,7 @@ class SharedDir:
         it ever ran. Under the folder's lock: a scrape reads the files before or after, whole."""
         own = self.path / self.name
         try:
-            with _locked(self.path, exclusive=True) as held:
+            with self._lock, _locked(self.path, exclusive=True) as held:
                 if not held:
                     return
                 total = Tally()
@@ -125,17 +130,36 @@ class SharedDir:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(INTERVAL)
-            self.write()
+            copied = self._copy(live=True)  # on the loop, where the counting is done
+            if copied is not None:
+                await asyncio.to_thread(self._put, *copied)
 
     def write(self, *, live: bool = True) -> None:
         """Replace this process's file if its numbers changed, else mark it as fresh."""
+        copied = self._copy(live)
+        if copied is not None:
+            self._put(*copied)
+
+    def _copy(self, live: bool) -> tuple[Tally, bool, dict[str, tuple[str, float]], int] | None:
+        """What :meth:`_put` writes: this process's numbers (a copy), their gauges, the epoch."""
         try:
-            data = self.snapshot(live)
+            gauges, _ = self.metrics.gauges()
+            return less(self.metrics.tally, self._base), live, gauges, self._epoch
         except Exception:  # a bug of ours (or another collector's): the requests go on
             if self.name not in self._warned:
                 log.exception("omotenashi: the metrics could not be written")
             self._warned.add(self.name)
-            return
+            return None
+
+    def _put(
+        self, tally: Tally, live: bool, gauges: dict[str, tuple[str, float]], epoch: int
+    ) -> None:
+        data = dump(tally, self._pid, live, gauges)
+        with self._lock:
+            if epoch == self._epoch:  # not stopped since the copy (the file would come back)
+                self._replace(data)
+
+    def _replace(self, data: bytes) -> None:
         target = self.path / self.name
         try:
             if data == self._written:
@@ -157,16 +181,12 @@ class SharedDir:
             return
         self._written = data
 
-    def snapshot(self, live: bool) -> bytes:
-        gauges, _ = self.metrics.gauges()
-        return dump(less(self.metrics.tally, self._base), self._pid, live, gauges)
-
     # -- reading ---------------------------------------------------------------------------
 
     def total(self, own: Tally) -> Tally:
         """``own`` (live: what it did not put in RETIRED) plus every other file of the folder,
         read under the folder's lock (shared): a worker folding its file into RETIRED waits."""
-        with _locked(self.path, exclusive=False):
+        with self._lock, _locked(self.path, exclusive=False):
             return self._total(own)
 
     def _total(self, own: Tally) -> Tally:

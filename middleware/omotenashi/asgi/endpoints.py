@@ -117,8 +117,8 @@ class Endpoints:
 
             await self.beacon(scope, receive, counted, guest)
         elif sub == "/metrics" and self.settings.metrics:  # its token: asgi/reportpage.py
-            scraped = reportpage.metrics_answer(self.settings, guest.headers, metrics.exposition)
-            await _send(send, *scraped)
+            scraped = reportpage.metrics_answer(self.settings, guest.headers, metrics.scrape)
+            await _send(send, *await scraped)
         elif sub == "/report" and self.settings.measure.report_token is not None:
             rules = self.rules.current.ruleset  # the measurement report (asgi/reportpage.py)
             answer = reportpage.answer(scope, guest.headers, self.settings, self.store, rules)

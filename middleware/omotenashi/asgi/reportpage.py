@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -51,8 +51,8 @@ def allowed(token: SecretStr | None, headers: dict[str, str]) -> bool:
     return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
 
 
-def metrics_answer(
-    settings: Settings, headers: dict[str, str], exposition: Callable[[], bytes]
+async def metrics_answer(
+    settings: Settings, headers: dict[str, str], exposition: Callable[[], Awaitable[bytes]]
 ) -> Answer:
     """``GET <prefix>/metrics``: the exposition; with OMOTENASHI_METRICS_TOKEN set, only for
     requests bearing it (as the report checks its token), else 401."""
@@ -60,7 +60,8 @@ def metrics_answer(
         bearer = (b"www-authenticate", b'Bearer realm="Omotenashi metrics"')
         basic = (b"www-authenticate", b'Basic realm="Omotenashi metrics", charset="UTF-8"')
         return 401, b"The metrics need their token.", [TEXT, bearer, basic]
-    return 200, exposition(), [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]
+    scraped = await exposition()  # (a metrics dir's files: read in a worker thread)
+    return 200, scraped, [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]
 
 
 async def answer(
