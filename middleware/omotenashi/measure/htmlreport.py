@@ -16,8 +16,12 @@ from .stats import SRM_ADVICE, Verdict, decimals, signed
 from .svgplot import Estimate, Series
 
 STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:62rem;padding:0 1rem;color:#1f2328}
-table{border-collapse:collapse;font-size:.9rem;margin:1rem 0}
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:62rem;padding:0 1rem;color:#1f2328;
+overflow-wrap:break-word}
+table{border-collapse:collapse;font-size:.9rem;margin:0}
+.scroll{overflow-x:auto;margin:1rem 0}.scroll:focus-visible{outline:2px solid #0969da}
+caption{text-align:left;color:#57606a;padding:.3rem 0}
+caption span{display:block;position:sticky;left:0;max-width:calc(100vw - 2rem)}
 th,td{border-bottom:1px solid #d0d7de;padding:.3rem .5rem;text-align:right;white-space:nowrap}
 th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 .helps{color:#1a7f37;font-weight:bold}.hurts{color:#cf222e;font-weight:bold}
@@ -69,7 +73,11 @@ def _table(report: Report) -> str:
             f'<td class="{verdict_class}" title="{escape(row.sentence)}">'
             f"{escape(row.label)}</td></tr>"
         )
-    return f"<table>{head}{''.join(body)}</table>"
+    caption = "One row per rule and goal (on a narrow screen, the table scrolls sideways)."
+    return (  # its own scroll: at 320 px the page keeps to the window (WCAG 1.4.10)
+        '<div class="scroll" role="region" aria-labelledby="rules" tabindex="0">'
+        f"<table><caption><span>{caption}</span></caption>{head}{''.join(body)}</table></div>"
+    )
 
 
 def _warnings(report: Report) -> str:
@@ -184,7 +192,8 @@ def render_html(report: Report) -> str:
         f"({escape(report.zone)} days); at least {report.min_per_arm} visitors per group "
         "before a verdict.</p>"
         f"{clamped}{_warnings(report)}"
-        f"<h2>Rules and goals</h2>{_table(report) if report.measured else '<p>Nothing yet.</p>'}"
+        '<h2 id="rules">Rules and goals</h2>'
+        f"{_table(report) if report.measured else '<p>Nothing yet.</p>'}"
         f"<ul>{sentences}</ul>{under}"
         f"<h2>Lift with confidence intervals</h2>{_forests(report)}"
         f"<h2>Daily exposures and conversions</h2>{_dailies(report)}"
