@@ -61,9 +61,7 @@ def form(page: str, css_class: str) -> dict[str, str]:
 
 def said(response: httpx.Response) -> str:
     """What the page's confirmation says ("" without one)."""
-    found = re.search(
-        r'<div class="omo-done" id="omo-done" role="status">(.*?)</div>', response.text
-    )
+    found = re.search(r'<div class="omo-done" id="omo-done"[^>]*>(.*?)</div>', response.text)
     return page_words(html.unescape(found[1])).strip() if found else ""
 
 

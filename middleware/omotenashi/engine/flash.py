@@ -131,9 +131,12 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
             f'<input type="hidden" name="next" value="{back}">'
             f'<button type="submit" aria-label="Undo: show “{label}” again">Undo</button></form>'
         )
+    # A region named by what it says: a landmark a screen reader lists (not loose content
+    # after the page's last one). Not focused on arrival (``autofocus``): that would scroll
+    # a page taken back to its top down to where this is, before ``</body>``.
     return (
-        f'<div class="omo-done" id="omo-done" role="status">'
-        f"<p>{html.escape(said, quote=False)}</p>{undo}"
+        '<div class="omo-done" id="omo-done" role="region" aria-labelledby="omo-done-said">'
+        f'<p id="omo-done-said" role="status">{html.escape(said, quote=False)}</p>{undo}'
         f'<p><a href="{prefix}/preferences">Your choices</a></p></div>'
     )
 
