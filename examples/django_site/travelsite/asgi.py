@@ -3,7 +3,8 @@
     cd examples/django_site && python manage.py migrate
     OMOTENASHI_SECRET_KEYS=change-me uvicorn travelsite.asgi:application
 
-Django answers no lifespan events; Omotenashi opens its Redis pool on the first request.
+Django answers no lifespan events; Omotenashi answers them itself, opening its Redis pool at
+startup and writing what is queued at shutdown (with none sent: on the first request).
 """
 
 from __future__ import annotations

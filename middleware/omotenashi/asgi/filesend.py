@@ -10,8 +10,24 @@ import os
 import stat
 from typing import Any
 
+from omotenashi.asgi.arrival import FILE_SENDS
+
 PATHSEND = "http.response.pathsend"
 ZEROCOPY = "http.response.zerocopysend"
+
+
+def bodiless(send: Any) -> Any:
+    """``send`` for a ``HEAD`` whose length Omotenashi took off: the body an app sends with it
+    anyway (Starlette's, a file) goes as an empty one. A server may frame what it is handed:
+    Granian sends it on HTTP/2 (a protocol error) and counts it as the length on HTTP/1.1."""
+
+    async def sent(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" or message["type"] in FILE_SENDS:
+            more = message["type"] == "http.response.body" and message.get("more_body", False)
+            message = {"type": "http.response.body", "body": b"", "more_body": more}
+        await send(message)
+
+    return sent
 
 
 def offered(extensions: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from omotenashi.asgi.arrival import (
 )
 from omotenashi.asgi.codings import narrowed
 from omotenashi.asgi.endpoints import Endpoints
-from omotenashi.asgi.filesend import ZEROCOPY, offered
+from omotenashi.asgi.filesend import ZEROCOPY, bodiless, offered
 from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services
 from omotenashi.engine.page import EngineConfig
@@ -140,8 +140,9 @@ class Omotenashi:
             await self.app(scope, receive, send)
             return
         scope[_HANDLED] = self  # taken: an Omotenashi inside leaves it to this one
-        if path.startswith(self._prefix):
-            await self.endpoints(scope, receive, send)
+        if path.startswith(self._prefix):  # (a HEAD's body goes as an empty one: filesend.py)
+            head = scope.get("method") == "HEAD"
+            await self.endpoints(scope, receive, bodiless(send) if head else send)
             return
         responder = await self._arrive(scope, send, path)
         if responder is None:
@@ -288,9 +289,10 @@ class Omotenashi:
     async def startup(self) -> None:
         """Open the Redis pool (starting a private server when no URL is set).
 
-        From the lifespan, or from the first request when the server sends none (Django,
-        ``--lifespan off``): then the pool closes as the event loop ends, and a new event loop
-        (a test's, a restarted server's) gets a pool of its own.
+        From the lifespan (answered here for an app that takes none: Django), or from the first
+        request when the server sends none (daphne, ``--lifespan off``): then the pool closes as
+        the event loop ends, and a new event loop (a test's, a restarted server's) gets a pool
+        of its own.
         """
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
@@ -355,15 +357,42 @@ class Omotenashi:
         self._started = False
 
     async def _lifespan(self, scope: Scope, receive: Any, send: Any) -> None:
+        heard = False  # whether the app took part (received or sent a lifespan message)
+
         async def wrapped_receive() -> Message:
+            nonlocal heard
+            heard = True
             message: Message = await receive()
             if message["type"] == "lifespan.startup":
                 await self.startup()
             return message
 
         async def wrapped_send(message: Message) -> None:
+            nonlocal heard
+            heard = True
             if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
                 await self.shutdown()
             await send(message)
 
-        await self.app(scope, wrapped_receive, wrapped_send)
+        try:
+            await self.app(scope, wrapped_receive, wrapped_send)
+        except Exception as exc:
+            if heard:
+                raise
+            refused: Exception | None = exc  # Django raises: it takes HTTP connections only
+        else:
+            if heard:
+                return
+            refused = None  # returned at once: it takes none either
+        # The app takes no lifespan events: Omotenashi answers them, so its pool opens at
+        # startup and its queued page views are written at shutdown (a server may end its
+        # process without ending the event loop: uvicorn, Granian, with no lifespan).
+        log.info("omotenashi: the app takes no lifespan events (%r); answering them", refused)
+        message: Message = await receive()
+        if message["type"] == "lifespan.startup":
+            await self.startup()
+            await send({"type": "lifespan.startup.complete"})
+            message = await receive()
+        if message["type"] == "lifespan.shutdown":
+            await self.shutdown()
+            await send({"type": "lifespan.shutdown.complete"})

@@ -16,7 +16,7 @@ from typing import Any
 
 from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
-from omotenashi.asgi.filesend import read_page
+from omotenashi.asgi.filesend import bodiless, read_page
 from omotenashi.asgi.offload import personalised
 from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
 from omotenashi.asgi.visitor import Visitor
@@ -125,6 +125,7 @@ class Responder:
                 ):
                     vary = self.tools.config.vary  # as the GET's
                     message = {**message, "headers": head_headers(headers, vary)}
+                    self._send = bodiless(self._send)  # its length is off: no body either
                 await self._send(self._with_identity(message))
         elif message["type"] == "http.response.body" and self.start is not None:
             body: bytes = message.get("body", b"")
