@@ -21,6 +21,7 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.renames import Renames
 from omotenashi.engine.restraint import in_holdout
 from omotenashi.identity.cookie import CookieSigner, Identity, renamed
+from omotenashi.loader.findings import LoadWarning
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.measure.collect import report_for
@@ -330,3 +331,25 @@ def test_a_cookie_s_choices_and_flash_are_read_under_the_names_now(
     )
     assert ident.prefs == read
     assert ident.flash == (Flash({"a": "b"}.get(flash, flash), 1.0) if flash else None)
+
+
+@pytest.mark.parametrize(
+    ("rules", "warned"),
+    [
+        # the rules say "deal", the declaration "deals": the old choices would hold for nothing
+        ("categories:\n  deals: {formerly: [offers]}\nrules:\n" + offer("a", category="deal"), 1),
+        ("categories:\n  deals: {formerly: [offers]}\nrules:\n" + offer("a", category="deals"), 0),
+    ],
+)
+def test_a_renamed_category_no_rule_has_is_a_warning_at_its_line(
+    tmp_path: Path, rules: str, warned: int
+) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(rules)
+    noted: list[LoadWarning] = []
+    load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"), base=tmp_path, warnings=noted)
+    said = [str(n.error) for n in noted if "no rule has the category" in str(n.error)]
+    assert len(said) == warned
+    if warned:
+        assert said[0].startswith("rules/site.yaml:2: categories.deals: no rule has the category")
+        assert "'offers'" in said[0] and [n.level for n in noted] == ["warning"]

@@ -69,6 +69,27 @@ class FormerNames:
         self._used.setdefault(rule.category, f"rule {rule.id!r} ({self._ids[rule.id]})")
         self._rules += _claims(rule.formerly, rule.id, name, lines, ("rules", index, "formerly"))
 
+    def unused(self) -> list[RuleError]:
+        """A declared category no rule has: what visitors chose under its former names holds
+        for no block (a rule's category spelt otherwise, ``deal`` for ``deals``?)."""
+        found = []
+        for category, where in self._declared.items():
+            olds = [repr(c.old) for c in self._categories if c.now == category]
+            if category in self._used or not olds:
+                continue
+            file, _, line = where.rpartition(":")
+            found.append(
+                RuleError(
+                    file,
+                    int(line),
+                    format_loc(("categories", category)),
+                    f"no rule has the category {category!r}: what visitors chose under its"
+                    f" former names ({', '.join(olds)}) holds for no block",
+                    "give its rules that category, or declare the name their `category:` has",
+                )
+            )
+        return found
+
     def check(self) -> tuple[list[RuleError], Renames]:
         """Every problem found, and the former names when there is none."""
         rules = self._check(self._rules, self._ids, "rule", "the id of the rule at {}")

@@ -204,6 +204,7 @@ def _load(
     errors.extend(goals.check())
     renamed, renames = former.check()
     errors.extend(renamed)
+    noted.extend(LoadWarning(unused, "warning") for unused in former.unused())
     if errors:
         raise RuleSetError(errors)
     _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
