@@ -30,6 +30,9 @@ Make = Callable[..., Settings]
         ("/find?q=%22tea%22", "/find?q=%22tea%22"),
         # a query a URL cannot carry as it is (a backslash, read as "/"): the path alone
         ("/find?q=a\\b", "/find"),
+        # a query longer than rules read (8 KiB): the path alone, not the query cut short
+        ("/find?q=" + "k" * 8190, "/find?q=" + "k" * 8190),
+        ("/find?q=" + "k" * 8191 + "&page=2", "/find"),
     ],
 )
 async def test_a_choice_made_on_a_page_returns_to_that_page(

@@ -55,7 +55,8 @@ def request_headers(scope: Scope) -> dict[str, str]:
     several Accept-Encoding lines as one list (of the others, the last line is read)."""
     out: dict[str, str] = {}
     cookies: list[str] = []
-    room = MAX_COOKIES
+    codings: list[str] = []  # Accept-Encoding's lines, joined once (not a copy per line)
+    room, coding_room = MAX_COOKIES, MAX_HEADER
     names = _NAMES
     for key, value in scope.get("headers", ()):
         name = names.get(key) if type(key) is bytes else None
@@ -71,12 +72,16 @@ def request_headers(scope: Scope) -> dict[str, str]:
             if room > 0:  # (HTTP/2 sends a header per cookie) joined once below
                 cookies.append(value[:room].decode("latin-1"))
                 room -= len(value) + 2
-        elif name != "accept-encoding" or name not in out:
+        elif name == "accept-encoding":  # its lines are one list, in order (RFC 9110 5.3)
+            if coding_room > 0:
+                codings.append(value[:coding_room].decode("latin-1"))
+                coding_room -= len(value) + 2
+        else:
             out[name] = value[:MAX_HEADER].decode("latin-1")
-        else:  # its lines are one list, in order (RFC 9110 5.3), not the last line alone
-            out[name] = f"{out[name]}, {value[:MAX_HEADER].decode('latin-1')}"[:MAX_HEADER]
     if cookies:
         out["cookie"] = "; ".join(cookies)
+    if codings:
+        out["accept-encoding"] = ", ".join(codings)[:MAX_HEADER]
     return out
 
 
@@ -178,7 +183,7 @@ def request_info(
     """The request as rules see it (``path``: its :func:`route_path`, when already known)."""
     return RequestInfo.from_parts(
         route_path(scope) if path is None else path,
-        scope.get("query_string", b"")[:MAX_QUERY].decode("latin-1"),
+        scope.get("query_string", b"")[: MAX_QUERY + 1].decode("latin-1"),  # (rules: MAX_QUERY)
         headers,
         country_header=country_header,
         secure=scope.get("scheme") in ("https", "wss"),

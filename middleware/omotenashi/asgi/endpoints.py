@@ -25,7 +25,7 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit
 from omotenashi.errors import StoreError
 from omotenashi.identity import preview
-from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value, renamed
+from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value
 from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Reloader
 from omotenashi.respect import preferences
@@ -138,7 +138,7 @@ class Endpoints:
         if scope.get("method") != "POST":
             await respond(send, 405, {"error": "use POST"}, [(b"allow", b"POST")])
             return
-        ident = self.signer.identify(headers.get("cookie"))
+        ident = self.signer.identify(headers.get("cookie"), loaded.ruleset.renames)  # formerly:
         privacy = self.arrival.privacy(guest, ident.prefs)
         if privacy.private:
             await respond(send, 202, not_stored(privacy.reason))
@@ -212,7 +212,7 @@ class Endpoints:
     ) -> None:
         headers = guest.headers
         loaded = self.rules.current
-        ident = renamed(self.signer.identify(headers.get("cookie")), loaded.ruleset.renames)
+        ident = self.signer.identify(headers.get("cookie"), loaded.ruleset.renames)
         method = scope.get("method")
         secure = scope.get("scheme") in ("https", "wss")
         privacy = self.arrival.privacy(guest, ident.prefs)

@@ -32,7 +32,7 @@ from omotenashi.asgi.visitor import Services
 from omotenashi.engine.page import EngineConfig
 from omotenashi.engine.paths import folders, path_matcher
 from omotenashi.errors import OmotenashiError
-from omotenashi.identity.cookie import CookieSigner, renamed
+from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.reload import Reloader
 from omotenashi.metrics import Metrics
@@ -200,7 +200,7 @@ class Omotenashi:
                 recommends=recommends,
                 item=items[0] if items else None,
             )
-            visitor.identity = renamed(visitor.identity, loaded.ruleset.renames)  # formerly:
+            visitor.identity = self.signer.as_now(visitor.identity, loaded.ruleset.renames)
             scope.setdefault("state", {})["omotenashi"] = visitor
             request = request_info(scope, guest.headers, self.settings.country_header, path)
             method, tracked = scope.get("method", "GET"), not self._untracked(request.path)

@@ -69,7 +69,7 @@ class RequestInfo:
     # A page the visitor is taken to (:func:`navigates`), not HTML a page's script fetches
     # for a part of itself: only such a page says a choice's one-time word (engine/flash.py).
     navigation: bool = True
-    # The query as the browser sent it (up to MAX_QUERY): a choice made on the page returns to
+    # The query as the browser sent it (cut past MAX_QUERY): a choice made on the page returns to
     # the page with it (:attr:`back`); rules see ``query``.
     query_string: str = ""
 
@@ -105,8 +105,9 @@ class RequestInfo:
         given decoded, so it is percent-encoded again (``/new york``, ``/50%-off``, a ``?`` in
         it); the query goes as sent when it is plain URL text (else the path alone)."""
         url = self.root + quote(self.path, safe=URL_PATH_SAFE)
-        query = self.query_string
-        return f"{url}?{query}" if query and _PLAIN_QUERY.fullmatch(query) else url
+        query = self.query_string  # (longer than MAX_QUERY: cut, so the path alone)
+        plain = len(query) <= MAX_QUERY and _PLAIN_QUERY.fullmatch(query)
+        return f"{url}?{query}" if query and plain else url
 
     @property
     def external_referrer(self) -> str:

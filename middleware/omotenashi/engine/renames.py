@@ -48,14 +48,18 @@ class Renames:
     def __bool__(self) -> bool:
         return bool(self.rules or self.categories)
 
-    def cookie(self, data: dict[str, object]) -> dict[str, object]:
+    def cookie(self, data: dict[str, object], history: str = "") -> dict[str, object]:
         """A choices cookie's payload (``r``: rules off, ``c``: kinds off) under the names now;
-        ``data`` itself when it names nothing former."""
+        ``data`` itself when it names nothing former. The kind ``history`` (the browsing
+        history's, ``OMOTENASHI_RESPECT_HISTORY_CATEGORY``) stays as it is: a rule file that
+        names it as a former category must not switch a visitor's history back on."""
         if not data or not self:
             return data
         out: dict[str, object] | None = None
         for key, table in (("r", self.rules), ("c", self.categories)):
             names = data.get(key)
+            if key == "c" and history in table:
+                table = {old: now for old, now in table.items() if old != history}
             if table and isinstance(names, list) and any(str(n) in table for n in names):
                 out = dict(data) if out is None else out
                 out[key] = sorted({table.get(str(n), str(n)) for n in names})

@@ -77,12 +77,13 @@ class Identity:
         return self.user or self.vid
 
 
-def renamed(ident: Identity, renames: Renames) -> Identity:
+def renamed(ident: Identity, renames: Renames, history: str = "") -> Identity:
     """``ident`` with the rules and kinds its choices switched off under the names they have
     now (a rule's or category's ``formerly:``, engine/renames.py): every check, the preferences
     page and a save read those, and the word a dismiss left for the next page (its flash);
-    a cookie set from it keeps the names now."""
-    prefs, flash = renames.cookie(ident.prefs), ident.flash
+    a cookie set from it keeps the names now. ``history``: the browsing history's kind, never
+    renamed away (``Renames.cookie``)."""
+    prefs, flash = renames.cookie(ident.prefs, history), ident.flash
     if flash is not None and flash.rule in renames.rules:
         flash = replace(flash, rule=renames.rules[flash.rule])
     if prefs is ident.prefs and flash is ident.flash:
@@ -110,6 +111,7 @@ class CookieSigner:
         self.cookie: CookieSettings = settings.cookie
         # Verified cookie values → identity: a returning visitor is checked once, not per page.
         self._verified: dict[str, Identity] = {}
+        self.history = settings.respect.history_category  # never renamed away (formerly:)
 
     def sign(self, ident: Identity) -> str:
         payload: dict[str, object] = {"v": ident.vid}
@@ -144,7 +146,15 @@ class CookieSigner:
             flash=Flash.from_cookie(payload.get("f")),
         )
 
-    def identify(self, cookie_header: str | None) -> Identity:
+    def as_now(self, ident: Identity, renames: Renames) -> Identity:
+        """:func:`renamed`, the site's browsing-history kind kept as it is."""
+        return renamed(ident, renames, self.history)
+
+    def identify(self, cookie_header: str | None, renames: Renames | None = None) -> Identity:
+        """The visitor the cookie names (else a new one); ``renames`` given, its choices
+        under the names now (:meth:`as_now`)."""
+        if renames is not None:
+            return self.as_now(self.identify(cookie_header), renames)
         value = cookie_value(cookie_header, self.cookie.name)
         ident = self._verified.get(value) if value else None
         if ident is None or time.time() - ident.issued_at > self.cookie.max_age:
