@@ -16,7 +16,7 @@ import pytest
 
 from omotenashi.cli.main import main
 from omotenashi.loader.filechecks import ignored_files, unused_snippets
-from omotenashi.loader.reload import Loaded, Reloader, load_all
+from omotenashi.loader.reload import RESTLESS, Loaded, Reloader, load_all
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RulesSettings
 
@@ -215,3 +215,29 @@ def test_the_proxy_says_what_to_set_when_no_folder_can_be_written(
     err = capsys.readouterr().err
     assert err.startswith("omotenashi proxy: 2 workers add up their metrics in a folder")
     assert "set OMOTENASHI_METRICS_DIR to a folder they may write" in err
+
+
+@pytest.mark.anyio
+async def test_a_file_that_never_stops_changing_holds_an_edit_up_for_a_few_looks_only(
+    tmp_path: Path,
+) -> None:
+    """A log or cache written into the snippets folder at every look: the files are never all
+    still, and the edit beside it went live never."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    rule_file, restless = tmp_path / "rules" / "home.yaml", tmp_path / "snippets" / "hits.log"
+    rule_file.write_text(_rules("First"))
+    cfg = RulesSettings(dir=tmp_path / "rules", snippets_dir=tmp_path / "snippets")
+    cfg.reload_interval = 3600  # the test looks itself
+    reloader = Reloader(cfg, Metrics())
+    reloader.maybe_reload()  # the watcher on this loop
+    try:
+        rule_file.write_text(_rules("Second"))
+        texts = []
+        for look in range(RESTLESS + 2):
+            restless.write_text("x" * (look + 1))  # changed again before every look
+            texts.append(_texts(await _tick(reloader))["a"])
+        assert texts[0] == "First" and texts[-1] == "Second"
+        assert reloader.metrics["rule_error"] == 0
+    finally:
+        reloader.stop()

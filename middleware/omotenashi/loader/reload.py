@@ -130,6 +130,7 @@ def pieces_of(old: object) -> Iterator[object]:
 
 
 Seen = tuple[tuple[str, int, int, int, int], ...]  # fingerprint's
+RESTLESS = 5  # looks (or loads) in a row with files still changing, after which one loads
 
 
 def fingerprint(*folders: Path) -> Seen:
@@ -164,6 +165,10 @@ class Reloader:
         # reads them: a load reuses the set's Jinja environments only while they are the same
         # (not merely the same as at the last look: a refused edit kept the older snippets)
         self._good = self._loading = self._snippets(self._seen)
+        # Looks at files still changing, and loads thrown away for it, in a row: a file that
+        # changes at every look (a log, a cache written into the folder) never holds reloads
+        # up for more than RESTLESS of them
+        self._unsettled = self._moves = 0
         self._checked = time.monotonic()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -228,7 +233,11 @@ class Reloader:
         except OSError:  # a file removed while we looked: next time
             return False
         still, self._seen = seen == self._seen, seen
-        return seen != self._read and (still or not settled)
+        if seen == self._read:
+            self._unsettled = 0
+            return False
+        self._unsettled = 0 if still else self._unsettled + 1
+        return still or not settled or self._unsettled >= RESTLESS
 
     def _moved(self) -> bool:
         """Whether the files changed while the load that just ended read them: its set may
@@ -237,6 +246,16 @@ class Reloader:
             moved = fingerprint(self.cfg.dir, self.cfg.snippets_dir) != self._reading
         except OSError:
             moved = True
+        self._moves = self._moves + 1 if moved else 0
+        if moved and self._moves >= RESTLESS:  # some file never stops: take what was read
+            log.warning(
+                "omotenashi: the rule or snippet files changed while they were read %d times "
+                "in a row; the set as read is taken (is a file that keeps changing kept in "
+                "the rules or snippets folder?)",
+                self._moves,
+            )
+            self._moves = 0
+            return False
         if moved:
             self._read = ()  # read again, once the files are still
         return moved
