@@ -103,7 +103,7 @@ rules:
         exported = json.loads((await client.get("/_omotenashi/preferences/export")).content)
     assert shown == [True, False, True]
     cap = exported["profile"]["caps"]["once"]
-    assert cap == {"period": "day", "since": "2026-12-04", "count": 1}  # Tokyo's date
+    assert cap == {"period": "day", "since": "2026-12-04T00:00:00+09:00", "count": 1}  # Tokyo's
 
 
 @pytest.mark.parametrize(

@@ -178,8 +178,8 @@ def test_measurement_is_exported_in_words() -> None:
 def test_caps_are_exported_with_their_period_in_words() -> None:
     caps = {"a": ("d20789", 2), "b": ("w2969", 1), "c": ("v1796179029", 1), "d": ("ever", 3)}
     assert Profile(caps=caps).to_export()["caps"] == {
-        "a": {"period": "day", "since": "2026-12-02", "count": 2},  # the site's dates
-        "b": {"period": "week", "since": "2026-11-23", "count": 1},  # a Monday
+        "a": {"period": "day", "since": "2026-12-02T00:00:00Z", "count": 2},  # the site's day
+        "b": {"period": "week", "since": "2026-11-23T00:00:00Z", "count": 1},  # a Monday
         "c": {"period": "visit", "since": "2026-12-02T02:37:09Z", "count": 1},
         "d": {"period": "ever", "since": None, "count": 3},
     }

@@ -300,7 +300,7 @@ class Endpoints:
             await _send(
                 send,
                 200,
-                preferences.export(ident, profile, stored, loaded.catalog.pair_names),
+                preferences.export(ident, profile, stored, loaded.catalog, self.page.zone),
                 [
                     (b"content-type", b"application/json"),
                     (b"content-disposition", b'attachment; filename="my-data.json"'),

@@ -212,7 +212,8 @@ async def _profile_async(
             from omotenashi.respect.shown import kept
 
             profile = await store.load(pid)
-            print(json.dumps({"visitor_id": pid, **profile.to_export()}, indent=2), flush=True)
+            shown = profile.to_export(zone=settings.rules.timezone)  # caps: the site's days
+            print(json.dumps({"visitor_id": pid, **shown}, indent=2), flush=True)
             if not kept(profile):  # a mistyped id looked like an empty profile
                 print(
                     f"omotenashi profile: nothing is kept under {pid!r} (shown: a new "

@@ -82,12 +82,13 @@ def register(commands: Any) -> None:
     rep.add_argument(
         "--since",
         metavar="DAY",
-        help="first day of first exposures, YYYY-MM-DD (UTC; unset: the oldest kept)",
+        help="first day of first exposures, YYYY-MM-DD (the site's days, in "
+        "OMOTENASHI_RULES_TIMEZONE; unset: the oldest kept)",
     )
     rep.add_argument(
         "--until",
         metavar="DAY",
-        help="last day of first exposures, YYYY-MM-DD (UTC; unset: today)",
+        help="last day of first exposures, YYYY-MM-DD (the site's days; unset: the site's today)",
     )
     rep.add_argument("--json", action="store_true", help="print JSON instead of a table")
     rep.add_argument(

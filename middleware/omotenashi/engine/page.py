@@ -213,6 +213,7 @@ def personalise_page(
             items,
             personal=not (visit.private or fresh),  # history off: signals_for leaves it out
             history_off=off,
+            zone=config.zone,  # the surprises change at the site's midnight
         )
         recommender = Recommender(catalog, signals)
     outcome = personalise(

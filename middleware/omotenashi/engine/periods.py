@@ -81,6 +81,20 @@ def first_date(key: str) -> str | None:
         return None
 
 
+def first_moment(key: str, zone: tzinfo = UTC) -> datetime | None:
+    """The moment the site's day or week ``key`` began, on the site's clocks: its first date's
+    midnight, or its first moment when daylight saving time skips midnight (01:00 in
+    America/Santiago on the change day). None: not a day or week, or no calendar holds it."""
+    first = first_date(key)
+    if first is None:
+        return None
+    try:  # fold 0: a midnight skipped is read at the offset before, the day's first moment
+        start = datetime.fromisoformat(first).replace(tzinfo=zone).timestamp()
+        return datetime.fromtimestamp(start, zone)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def next_key(key: str) -> str:
     """The day or week after ``key``'s (a key of another kind: itself)."""
     if key[:1] in ("d", "w") and key[1:].isdigit():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from omotenashi.engine.periods import first_date
+from omotenashi.engine.periods import first_moment, site_zone
 from omotenashi.rules.model import CONTEXTUAL, STAGES
 
 _NONE: Mapping[str, str] = {}  # (no names: a default no call changes)
@@ -63,13 +63,16 @@ class Profile:
             )
         return out
 
-    def to_export(self, names: Mapping[str, str] = _NONE) -> dict[str, Any]:
+    def to_export(self, names: Mapping[str, str] = _NONE, zone: str = "UTC") -> dict[str, Any]:
         """Every stored field, readable: the visitor's download (respect/preferences.py);
-        ``names``: item ids by the digest a recommendation pair keeps of a long one.
+        ``names``: item ids by the digest a recommendation pair keeps of a long one; ``zone``:
+        the site's time zone (OMOTENASHI_RULES_TIMEZONE), whose days and weeks caps count in.
 
-        Every time is ISO 8601, UTC (the merge at sign-in reads the profile itself, never
-        this: store/merging.py).
+        Every time is ISO 8601, UTC, but when a cap's day or week began: on the site's clocks,
+        with their offset (the merge at sign-in reads the profile itself, never this:
+        store/merging.py).
         """
+        calendar = site_zone(zone)
         return {
             "stage": self.stage,
             "visits": self.visits,
@@ -107,7 +110,7 @@ class Profile:
             "shown_why": {
                 r: {"at": iso(at), "because": why} for r, (at, why) in self.shown_why.items()
             },
-            "caps": {rule: cap_export(p, n) for rule, (p, n) in self.caps.items()},
+            "caps": {rule: cap_export(p, n, calendar) for rule, (p, n) in self.caps.items()},
             "merged_ids": sorted(self.merged),
             "merged_at": {vid: iso(at) for vid, at in sorted(self.merged.items())},
             "measured": measured_export(self.measured),
@@ -128,12 +131,17 @@ def iso(at: float | None) -> str | None:
 _PERIODS = {"v": "visit", "d": "day", "w": "week"}
 
 
-def cap_export(period: str, count: int) -> dict[str, Any]:
-    """A cap's count and its period (engine/periods.py), readable: the visit (when it began),
-    or the day or week (Monday to Sunday) of the site's calendar (its first date) it counts in."""
+def cap_export(period: str, count: int, zone: tzinfo = UTC) -> dict[str, Any]:
+    """A cap's count and its period (engine/periods.py), readable: the visit (when it began,
+    UTC), or the day or week (Monday to Sunday) of the site's calendar ``zone`` it counts in
+    (when it began there, with the offset of the site's clocks then: its date is the site's)."""
     kind, at = period[:1], period[1:]
     if kind in _PERIODS and at.isdigit():
-        since = iso(int(at)) if kind == "v" else first_date(period)
+        since = iso(int(at)) if kind == "v" else None
+        began = None if kind == "v" else first_moment(period, zone)
+        if began is not None:  # in UTC, written as the export's other times are
+            since = began.isoformat(timespec="seconds")
+            since = since.replace("+00:00", "Z") if zone is UTC else since
         return {"period": _PERIODS[kind], "since": since, "count": count}
     return {"period": period, "since": None, "count": count}
 

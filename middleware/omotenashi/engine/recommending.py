@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field, replace
+from datetime import UTC, tzinfo
 
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.periods import day_number
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views, named
@@ -125,6 +127,7 @@ def signals_for(
     *,
     personal: bool,
     history_off: bool = False,
+    zone: tzinfo = UTC,
 ) -> Signals:
     """What ranking may use for this visitor on this page; ``personal`` False: popular only.
 
@@ -132,13 +135,14 @@ def signals_for(
     is used, neither to rank nor to filter (views, interests, their own viewed-together
     pairs); items in their cart and those they bought are still left out of suggestions. The
     page's own item's co-views and popular items remain; their reasons say nothing about
-    the visitor.
+    the visitor. ``zone``: the site's calendar, whose days the serendipity draw changes with.
     """
     own = personal and not history_off
     co_views = {**(also_to_co_views(after.also) if own else {}), **shared.co_views}
     return Signals(
         now=now,
         visitor=visitor_id,
+        day=day_number(now, zone),
         personal=personal,
         interests=facts.interests if own else {},
         viewed={} if history_off else after.viewed,  # ranks only when personal, else filters

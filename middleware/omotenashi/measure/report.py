@@ -221,6 +221,7 @@ class Report:
         return {
             "since": self.since,
             "until": self.until,
+            "time_zone": self.zone,  # whose days since, until and the daily points are
             "range_note": self.range_note or None,
             "confidence": self.confidence,
             "min_visitors_per_arm": self.min_per_arm,

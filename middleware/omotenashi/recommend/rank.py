@@ -226,7 +226,8 @@ def _surprises(
 ) -> list[Ranked]:
     if not tags:  # nothing known about the visitor: nothing to differ from
         return []
-    count = serendipity.how_many(spec.items, spec.serendipity, signals.visitor, signals.now)
+    when = signals.now if signals.day is None else signals.day * serendipity.DAY  # (its day)
+    count = serendipity.how_many(spec.items, spec.serendipity, signals.visitor, when)
     if count <= 0:
         return []
     page = signals.current or ""  # the pick is per visitor, day and page; the count per day
@@ -238,7 +239,7 @@ def _surprises(
         set(map(_POSITION, main)),
         liked,
         signals.visitor,
-        signals.now,
+        when,
         page,
     )
     return [(0.0, pos, "serendipity", None) for pos in positions]

@@ -1,6 +1,7 @@
 """Room for something new: a share of items from outside the visitor's top interests.
 
-How many surprises depends only on the visitor's key and the day; which ones, on those and
+How many surprises depends only on the visitor's key and the day (the site's: ``Signals.day``,
+else UTC's); which ones, on those and
 the page's item: each candidate gets a stable rank from a hash of them and its id, and the
 best-ranked candidates that qualify are the surprises. So a reload shows the same surprise
 as long as it still qualifies (it shares no tag with the visitor's top three interests, is

@@ -29,6 +29,7 @@ class Signals:
 
     now: float
     visitor: str = ""  # a stable, opaque key: seeds the serendipity draw per visitor and day
+    day: int | None = None  # the site's day (engine/periods.py), the draw's; None: UTC's
     personal: bool = True
     interests: Mapping[str, float] = field(default_factory=dict)  # topic → decayed score
     viewed: Mapping[str, float] = field(default_factory=dict)  # item → when (epoch seconds)

@@ -14,9 +14,7 @@ from __future__ import annotations
 import html
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, quote
@@ -37,7 +35,7 @@ from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import shown
 from omotenashi.respect.choices import Choices, ChoicesCache
-from omotenashi.respect.yourdata import stage_sentence
+from omotenashi.respect.yourdata import first_visit, stage_sentence
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
@@ -45,7 +43,7 @@ _HERE = Path(__file__).parent / "templates"
 
 
 def describe(
-    profile: Profile, now: float, journey: Journey, catalog: Catalog | None = None
+    profile: Profile, now: float, journey: Journey, catalog: Catalog | None, zone: str
 ) -> list[str]:
     """What is stored, as sentences a visitor understands (never keys or ids): items by their
     titles and topics by the catalogue's words for them."""
@@ -63,9 +61,8 @@ def describe(
         f"You have visited {profile.visits} time{'s' * (profile.visits != 1)} and seen "
         f"{profile.views} page{'s' * (profile.views != 1)}."
     )
-    if profile.first_seen:
-        first = datetime.fromtimestamp(profile.first_seen, UTC).strftime("%d %B %Y")
-        out.append(f"The first visit we have on record was on {first}.")
+    if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
+        out.append(said)
     scores = profile.interest_now(now, half_life)
     interests = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     if interests:
@@ -134,6 +131,7 @@ class PreferencesPage:
         )
         self.template_name = custom.name if custom else "preferences.html"
         self.history_category = settings.respect.history_category  # its card says what "off" is
+        self.zone = settings.rules.timezone  # the site's calendar: the dates the page gives
         days = max(1, round(settings.redis.idle_ttl / 86400))
         self.idle = f"{days} day{'s' * (days != 1)}"  # a profile idle this long expires
         self.choices = ChoicesCache(frozenset({self.history_category}))  # once per rule set
@@ -187,7 +185,7 @@ class PreferencesPage:
             prefix=root + self.prefix,
             site=root + "/",  # the site's home page
             csrf=self.signer.csrf_token(ident),
-            facts=describe(profile, time.time(), loaded.journey, loaded.catalog),
+            facts=describe(profile, time.time(), loaded.journey, loaded.catalog, self.zone),
             categories=listing,
             nothing=prefs.nothing,
             notice=notice,
@@ -384,16 +382,18 @@ NOTICES = {  # the first four: a save whose choices did not all fit in the cooki
 def export(
     ident: Identity,
     profile: Profile,
-    stored: dict[str, Any] | None = None,
-    names: Mapping[str, str] | None = None,
+    stored: dict[str, Any] | None,
+    catalog: Catalog,
+    zone: str,
 ) -> bytes:
     """Everything kept, as stored. Without our cookie there is no id (null) and nothing kept:
-    the id a request without one gets is never stored, so none is made up here. ``names``:
-    the catalogue's long item ids by the digest a recommendation pair keeps of each."""
+    the id a request without one gets is never stored, so none is made up here. ``catalog``:
+    its long item ids by the digest a recommendation pair keeps of each; ``zone``: the site's
+    time zone (OMOTENASHI_RULES_TIMEZONE), whose days and weeks caps count in."""
     data = {
         "visitor_id": None if ident.is_new else ident.user or ident.vid,
         "kept": not ident.is_new and shown.kept(profile),
-        "profile": None if ident.is_new else profile.to_export(names or {}),
+        "profile": None if ident.is_new else profile.to_export(catalog.pair_names, zone),
         "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from omotenashi.engine import explain
 from omotenashi.engine.explain import words
+from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 
 MAX_LISTED = 30
@@ -33,6 +34,16 @@ def day(at: float | None) -> str:
         return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC")
     except (OverflowError, OSError, ValueError):
         return ""
+
+
+def first_visit(at: float | None, zone: str) -> str:
+    """The sentence on the first visit on record: its date on the site's calendar (``zone``,
+    OMOTENASHI_RULES_TIMEZONE, named: the visitor's own may differ); "" without one."""
+    try:
+        first = datetime.fromtimestamp(at, site_zone(zone)).strftime("%d %B %Y") if at else ""
+    except (OverflowError, OSError, ValueError):
+        first = ""
+    return f"The first visit we have on record was on {first} ({zone} time)." if first else ""
 
 
 def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:

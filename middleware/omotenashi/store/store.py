@@ -361,7 +361,7 @@ class Store:
         await self._run(op, self.cfg.write_timeout)
 
     async def read_stats(self, days: list[str]) -> dict[str, dict[str, str]]:
-        """Measurement counters of the given UTC days (for the report)."""
+        """Measurement counters of the given days, the site's (for the report)."""
         read = partial(stats.read_stats, self.client, self.cfg.key_prefix, days)
         return dict(await self._run(read, max(self.cfg.read_timeout, 5.0)))
 
