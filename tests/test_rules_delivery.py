@@ -157,15 +157,22 @@ async def _tick(reloader: Reloader) -> Loaded:
     return reloader.current
 
 
-@pytest.mark.anyio
-async def test_a_save_under_way_is_read_once_the_files_are_still(tmp_path: Path) -> None:
+def _watched(tmp_path: Path) -> tuple[Path, Reloader]:
+    """A rules file ("First") and a watcher on this loop that looks when the test ticks it."""
     (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
     rule_file = tmp_path / "rules" / "home.yaml"
     rule_file.write_text(_rules("First"))
     cfg = RulesSettings(dir=tmp_path / "rules", snippets_dir=tmp_path / "snippets")
     cfg.reload_interval = 3600  # the test looks itself
     reloader = Reloader(cfg, Metrics())
     reloader.maybe_reload()  # the watcher on this loop
+    return rule_file, reloader
+
+
+@pytest.mark.anyio
+async def test_a_save_under_way_is_read_once_the_files_are_still(tmp_path: Path) -> None:
+    rule_file, reloader = _watched(tmp_path)
     try:
         with rule_file.open("w") as save:  # an editor writing in place, cut at a rule's end
             save.write(_rules("Second", "a"))
@@ -223,14 +230,8 @@ async def test_a_file_that_never_stops_changing_holds_an_edit_up_for_a_few_looks
 ) -> None:
     """A log or cache written into the snippets folder at every look: the files are never all
     still, and the edit beside it went live never."""
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    rule_file, restless = tmp_path / "rules" / "home.yaml", tmp_path / "snippets" / "hits.log"
-    rule_file.write_text(_rules("First"))
-    cfg = RulesSettings(dir=tmp_path / "rules", snippets_dir=tmp_path / "snippets")
-    cfg.reload_interval = 3600  # the test looks itself
-    reloader = Reloader(cfg, Metrics())
-    reloader.maybe_reload()  # the watcher on this loop
+    rule_file, reloader = _watched(tmp_path)
+    restless = tmp_path / "snippets" / "hits.log"
     try:
         rule_file.write_text(_rules("Second"))
         texts = []
