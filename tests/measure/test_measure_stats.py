@@ -271,3 +271,22 @@ def test_a_difference_that_rounds_to_zero_is_never_negative(
     value: float, digits: int, text: str
 ) -> None:
     assert stats.signed(value, digits) == text
+
+
+@pytest.mark.parametrize(
+    ("n_t", "n_c", "share", "p_value"),
+    [  # SciPy 1.x binomtest(n_c, n_t + n_c, share).pvalue, and chisquare beyond the exact range
+        (2, 3, 0.05, 0.0011581),  # the chi-square said 1.7e-08: a mismatch flagged that is none
+        (20, 9, 0.10, 0.0015502),  # chi-square 1.6e-04
+        (13, 7, 0.10, 0.0023861),  # chi-square 1.9e-04
+        (3, 7, 0.20, 0.00086436),
+        (1, 4, 0.10, 0.00046),
+        (8, 2, 0.10, 0.26390),
+        (5, 0, 0.10, 1.0),
+        (850, 150, 0.10, 1.3608023e-07),  # 100 expected held out: the chi-square
+    ],
+)
+def test_the_split_check_is_exact_for_small_groups(
+    n_t: int, n_c: int, share: float, p_value: float
+) -> None:
+    assert stats.srm_pvalue(n_t, n_c, share) == pytest.approx(p_value, rel=1e-4)

@@ -11,6 +11,7 @@ from datetime import UTC, tzinfo
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.measure.counting import Arm, read_record, tally
 from omotenashi.measure.goals import goals_reached
 from omotenashi.rules.goals import Goal
@@ -32,11 +33,13 @@ def count(
     path: str | None,
     window_days: float,
     zone: tzinfo = UTC,
+    rules: Iterable[CompiledRule] = (),
 ) -> None:
     """Add the visitor-record fields and the statistics this request makes to ``change``.
 
     ``path`` is the page's path when the request was a page view (path goals), else ``None``;
-    ``zone``: the site's calendar, whose days the statistics are filed under.
+    ``zone``: the site's calendar, whose days the statistics are filed under; ``rules``: the
+    rule set's, whose holdout now a first exposure is counted with (a phase: counting.phase).
     """
     reached = goals_reached(goals, path=path if change.view else None, events=change.events)
     if not (reached or change.exposed):
@@ -52,6 +55,7 @@ def count(
         now=change.now,
         window_days=window_days,
         zone=zone,
+        holdouts={r.id: r.rule.holdout for r in rules if r.id in change.exposed},
     )
     change.measure.update(out.record)
     for cell, n in out.increments.items():

@@ -15,6 +15,7 @@ from omotenashi.settings import Settings
 
 from .errors import MeasureError
 from .notes import clamped, oldest_kept
+from .phases import current, judged, noted, stopped, within
 from .report import Counts, Report, RuleSpec, build, counts_from_days
 
 DAY = dt.timedelta(days=1)
@@ -52,9 +53,10 @@ async def read_report(
     days = await store.read_stats(days_between(first, last)) if first <= last else {}
     specs = [RuleSpec(r.id, r.rule.holdout, tuple(r.rule.goals or ())) for r in ruleset.rules]
     formerly = {r.id: tuple(r.rule.formerly) for r in ruleset.rules if r.rule.formerly}
+    phases = current(days, {spec.id: spec.holdout for spec in specs}, formerly)
     report = build(
-        renamed(counts_from_days(days), formerly),
-        specs,
+        within(renamed(counts_from_days(days), formerly), phases),
+        judged(specs, phases),
         [goal.id for goal in ruleset.goals],
         since=since if since is None or first > last else first,
         until=until if until is None or first > last else last,
@@ -63,7 +65,11 @@ async def read_report(
     if formerly:  # each row of a renamed rule says what it was called
         rows = [replace(row, formerly=formerly.get(row.rule, ())) for row in report.rows]
         report = replace(report, rows=rows)
-    return replace(report, range_note=note, zone=zone)
+    # a changed holdout starts a new phase; a test that ended or a rule that is off says so
+    notes = {rule: phase.sentence() for rule, phase in phases.items()}
+    for rule, said in stopped(ruleset.rules, dt.datetime.now(site_zone(zone))).items():
+        notes[rule] = f"{notes[rule]} {said}" if rule in notes else said
+    return replace(noted(report, notes), range_note=note, zone=zone)
 
 
 def renamed(counts: Counts, formerly: dict[str, tuple[str, ...]]) -> Counts:

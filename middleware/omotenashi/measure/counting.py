@@ -26,7 +26,8 @@ Where it lives
        ``g|<rule>|<goal>`` -> ``"1"`` once the visitor converted. It is read by the existing
        load script, so the engine knows before the response what is new: no extra read.
     2. Statistics, one hash per day: ``omo:stats:<YYYY-MM-DD>`` with fields ``x|<arm>|<rule>``
-       (exposures) and ``c|<arm>|<rule>|<goal>`` (conversions), incremented with HINCRBY.
+       (exposures: the arm then the holdout in force, ``x|t10|promo``, a phase) and
+       ``c|<arm>|<rule>|<goal>`` (conversions), incremented with HINCRBY.
        Conversions are filed under the day of the first exposure (a cohort), so any range of
        days gives proper proportions: conversions of the visitors exposed in that range. No
        visitor id, cookie, IP or path is in these keys; only rule ids, goal names, arms, days.
@@ -121,8 +122,15 @@ def day_of(at: float, zone: dt.tzinfo = dt.UTC) -> str:
     return dt.datetime.fromtimestamp(at, zone).date().isoformat()
 
 
-def exposure_field(rule: str, arm: Arm) -> str:
-    return f"x|{arm.value}|{rule}"
+def phase(holdout: float | None) -> str:
+    """The holdout in force at a first exposure as an exposure counter writes it after the arm
+    (``x|t10|promo``: treated while 10 % were held out); "" when not known. A changed holdout
+    starts a new phase, which the report tells apart by it (measure/phases.py)."""
+    return "" if holdout is None else f"{holdout:g}"
+
+
+def exposure_field(rule: str, arm: Arm, holdout: float | None = None) -> str:
+    return f"x|{arm.value}{phase(holdout)}|{rule}"
 
 
 def conversion_field(rule: str, goal: str, arm: Arm) -> str:
@@ -136,13 +144,27 @@ class Cell:
     rule: str
     goal: str
     arm: Arm
+    holdout: float | None = None  # the holdout in force at the first exposures (a phase)
+
+
+def _arm(token: str) -> tuple[Arm, float | None] | None:
+    """An arm token (``t``, ``c``, or with the holdout in force: ``t10``, ``c12.5``)."""
+    if token[:1] not in ("t", "c"):
+        return None
+    if len(token) == 1:
+        return Arm(token), None
+    try:
+        held = float(token[1:])
+    except ValueError:
+        return None
+    return (Arm(token[0]), held) if 0 <= held <= 100 else None
 
 
 def parse_field(name: str) -> Cell | None:
     """A statistics field back to its cell; ``None`` for a field this version does not know."""
     parts = name.split("|")
-    if len(parts) == 3 and parts[0] == "x" and parts[1] in ("t", "c") and parts[2]:
-        return Cell(parts[2], "", Arm(parts[1]))
+    if len(parts) == 3 and parts[0] == "x" and parts[2] and (arm := _arm(parts[1])):
+        return Cell(parts[2], "", *arm)
     if len(parts) == 4 and parts[0] == "c" and parts[1] in ("t", "c") and parts[2] and parts[3]:
         return Cell(parts[2], parts[3], Arm(parts[1]))
     return None
@@ -171,6 +193,7 @@ def tally(
     now: float,
     window_days: float = WINDOW_DAYS,
     zone: dt.tzinfo = dt.UTC,
+    holdouts: Mapping[str, float] | None = None,
 ) -> Tally:
     """New exposures and attributed conversions of one page view.
 
@@ -178,14 +201,16 @@ def tally(
     ``exposed_now`` the rules that would apply on this page (with the visitor's arm);
     ``goals_hit`` the site goals this request reached. A goal reached on the very request of
     the first exposure is not attributed: the visitor had not seen the rule before it.
-    ``zone``: the site's calendar, whose days the statistics are filed under.
+    ``zone``: the site's calendar, whose days the statistics are filed under; ``holdouts``:
+    each exposed rule's holdout now, written in its exposure counter (:func:`phase`).
     """
     out = Tally()
     at = int(now)
     for rule, arm in exposed_now.items():
         if rule not in seen:
             out.record[f"r|{rule}"] = encode_seen(Seen(arm, at))
-            out._add(day_of(at, zone), exposure_field(rule, arm))
+            held = holdouts.get(rule) if holdouts else None
+            out._add(day_of(at, zone), exposure_field(rule, arm, held))
     limit = window_days * DAY
     for rule, first in seen.items():
         # (an exposure a moment "later" than now was recorded by a server whose clock is

@@ -26,7 +26,8 @@ METHODS = {
     "rate": "Wilson score interval",
     "absolute_lift": "Newcombe hybrid score interval (Newcombe 1998, method 10)",
     "relative_lift": "MOVER on the log scale with Wilson limits (Zou & Donner 2008)",
-    "srm": "Pearson chi-square, 1 df, against the configured holdout share; flagged at p < 0.001",
+    "srm": "Pearson chi-square, 1 df (exact binomial below 20 expected visitors in a group), "
+    "against the configured holdout share; flagged at p < 0.001",
     "needed": "two-proportion z-test sample size (Fleiss) at the rule's holdout split, 10% "
     "relative lift over the control rate, alpha 0.05, power 0.8",
 }
