@@ -6,12 +6,11 @@ visitors, forced or preview views, or excluded paths (the callers do not get tha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, tzinfo
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.measure.counting import Arm, read_record, tally
 from omotenashi.measure.goals import goals_reached
 from omotenashi.rules.goals import Goal
@@ -33,13 +32,14 @@ def count(
     path: str | None,
     window_days: float,
     zone: tzinfo = UTC,
-    rules: Iterable[CompiledRule] = (),
+    holdouts: Mapping[str, float] | None = None,
 ) -> None:
     """Add the visitor-record fields and the statistics this request makes to ``change``.
 
     ``path`` is the page's path when the request was a page view (path goals), else ``None``;
-    ``zone``: the site's calendar, whose days the statistics are filed under; ``rules``: the
-    rule set's, whose holdout now a first exposure is counted with (a phase: counting.phase).
+    ``zone``: the site's calendar, whose days the statistics are filed under; ``holdouts``:
+    the rule set's (rule id -> percent), the one now a first exposure is counted with (a
+    phase: counting.phase).
     """
     reached = goals_reached(goals, path=path if change.view else None, events=change.events)
     if not (reached or change.exposed):
@@ -55,7 +55,7 @@ def count(
         now=change.now,
         window_days=window_days,
         zone=zone,
-        holdouts={r.id: r.rule.holdout for r in rules if r.id in change.exposed},
+        holdouts=holdouts,
     )
     change.measure.update(out.record)
     for cell, n in out.increments.items():

@@ -332,7 +332,7 @@ class Responder:
                 path=self.request.path,
                 window_days=self.tools.attribution_days,
                 zone=self.tools.config.zone,
-                rules=self.loaded.ruleset.rules if change.exposed else (),
+                holdouts=self.loaded.ruleset.holdouts,
             )
 
     @property

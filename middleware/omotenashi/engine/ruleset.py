@@ -70,6 +70,9 @@ class RuleSet:
     # (engine/restraint.py), so the only ones a page view writes.
     intent_periods: dict[str, frozenset[str]] = field(default_factory=dict)
     index: RuleIndex = field(init=False, repr=False)  # what decide looks at (ruleindex.py)
+    # Each measured rule's holdout by id: what a first exposure is counted with, looked up,
+    # not found by a walk over every rule on each page view (measure/counting.phase)
+    holdouts: dict[str, float] = field(init=False, repr=False)
     pace: InitVar[Callable[[], None]] = no_pace
 
     def __post_init__(self, pace: Callable[[], None]) -> None:
@@ -89,8 +92,11 @@ class RuleSet:
         self.rules[:] = ordered
         del buckets, ordered
         recommends, periods = False, dict[str, set[str]]()
+        self.holdouts = {}
         for n, r in enumerate(self.rules, 1):
             recommends = recommends or r.rule.recommend is not None
+            if r.rule.holdout:
+                self.holdouts[r.id] = r.rule.holdout
             if r.rule.intent is not None and r.rule.cap is not None:
                 periods.setdefault(r.rule.intent, set()).add(r.rule.cap.per)
             if r.rule.slot:

@@ -125,8 +125,13 @@ def day_of(at: float, zone: dt.tzinfo = dt.UTC) -> str:
 def phase(holdout: float | None) -> str:
     """The holdout in force at a first exposure as an exposure counter writes it after the arm
     (``x|t10|promo``: treated while 10 % were held out); "" when not known. A changed holdout
-    starts a new phase, which the report tells apart by it (measure/phases.py)."""
-    return "" if holdout is None else f"{holdout:g}"
+    starts a new phase, which the report tells apart by it (measure/phases.py). The number is
+    given back exactly (``33.333333``, not ``:g``'s ``33.3333``: a holdout unchanged would read
+    as changed)."""
+    if holdout is None:
+        return ""
+    short = f"{holdout:g}"
+    return short if float(short) == holdout else repr(float(holdout))
 
 
 def exposure_field(rule: str, arm: Arm, holdout: float | None = None) -> str:
