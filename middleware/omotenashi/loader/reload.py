@@ -130,7 +130,15 @@ def pieces_of(old: object) -> Iterator[object]:
 
 
 Seen = tuple[tuple[str, int, int, int, int], ...]  # fingerprint's
-RESTLESS = 5  # looks (or loads) in a row with files still changing, after which one loads
+RESTLESS = 5  # looks (or loads) in a row a file changed at, after which it holds no load up
+# What a load may read (rules, lists, journey, catalogue, snippets): a file named otherwise
+# that changes at every look (a log, a cache) is let be; one named so loads as it changes
+READ = (".yaml", ".yml", ".json", ".csv", ".html", ".htm", ".jinja", ".j2", ".jinja2")
+
+
+def calm(seen: Seen, restless: frozenset[str]) -> Seen:
+    """``seen`` without the times and sizes of the files that change at every look."""
+    return tuple((e[0], 0, 0, 0, 0) if e[0] in restless else e for e in seen)
 
 
 def fingerprint(*folders: Path) -> Seen:
@@ -165,10 +173,13 @@ class Reloader:
         # reads them: a load reuses the set's Jinja environments only while they are the same
         # (not merely the same as at the last look: a refused edit kept the older snippets)
         self._good = self._loading = self._snippets(self._seen)
-        # Looks at files still changing, and loads thrown away for it, in a row: a file that
-        # changes at every look (a log, a cache written into the folder) never holds reloads
-        # up for more than RESTLESS of them
-        self._unsettled = self._moves = 0
+        # Looks in a row each file changed at, and loads thrown away, in a row, for files
+        # changing: a file that changes at every look (a log, a cache written into the folder)
+        # is restless after RESTLESS of them; its changes then neither hold a load up nor
+        # start one (a load at every look, for ever)
+        self._streaks: dict[str, int] = {}
+        self._restless: frozenset[str] = frozenset()
+        self._moves = 0
         self._checked = time.monotonic()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -232,18 +243,22 @@ class Reloader:
             seen = fingerprint(self.cfg.dir, self.cfg.snippets_dir)
         except OSError:  # a file removed while we looked: next time
             return False
-        still, self._seen = seen == self._seen, seen
-        if seen == self._read:
-            self._unsettled = 0
+        moving = set(seen).symmetric_difference(self._seen)
+        self._streaks = {e[0]: self._streaks.get(e[0], 0) + 1 for e in moving}
+        restless = {p for p, n in self._streaks.items() if n >= RESTLESS}
+        self._restless = frozenset(p for p in restless if not p.lower().endswith(READ))
+        still = calm(seen, self._restless) == calm(self._seen, self._restless)
+        self._seen = seen
+        if calm(seen, self._restless) == calm(self._read, self._restless):
             return False
-        self._unsettled = 0 if still else self._unsettled + 1
-        return still or not settled or self._unsettled >= RESTLESS
+        return still or not settled or bool(restless - self._restless)
 
     def _moved(self) -> bool:
         """Whether the files changed while the load that just ended read them: its set may
         hold a file half written (a file cut at a rule's end is valid YAML, with fewer rules)."""
         try:
-            moved = fingerprint(self.cfg.dir, self.cfg.snippets_dir) != self._reading
+            now = fingerprint(self.cfg.dir, self.cfg.snippets_dir)
+            moved = calm(now, self._restless) != calm(self._reading, self._restless)
         except OSError:
             moved = True
         self._moves = self._moves + 1 if moved else 0
