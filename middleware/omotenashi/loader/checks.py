@@ -210,7 +210,12 @@ def _check(
         findings += [Finding(e.file, e.line, "error", _said(e)) for e in exc.errors]
     try:
         ruleset = load_ruleset(
-            rules_dir, Renderer(snippets_dir), timezone=timezone, base=base, warnings=noted
+            rules_dir,
+            Renderer(snippets_dir),
+            timezone=timezone,
+            base=base,
+            warnings=noted,
+            history=history_category,  # (a renamed category no rule has: but that one)
         )
     except RuleSetError as exc:
         findings += [Finding(e.file, e.line, "error", _said(e)) for e in exc.errors]

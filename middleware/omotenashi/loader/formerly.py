@@ -69,13 +69,14 @@ class FormerNames:
         self._used.setdefault(rule.category, f"rule {rule.id!r} ({self._ids[rule.id]})")
         self._rules += _claims(rule.formerly, rule.id, name, lines, ("rules", index, "formerly"))
 
-    def unused(self) -> list[RuleError]:
+    def unused(self, history: str) -> list[RuleError]:
         """A declared category no rule has: what visitors chose under its former names holds
-        for no block (a rule's category spelt otherwise, ``deal`` for ``deals``?)."""
+        for no block (a rule's category spelt otherwise, ``deal`` for ``deals``?); but the
+        browsing history's kind (``history``), which is a switch of its own."""
         found = []
         for category, where in self._declared.items():
             olds = [repr(c.old) for c in self._categories if c.now == category]
-            if category in self._used or not olds:
+            if category in self._used or category == history or not olds:
                 continue
             file, _, line = where.rpartition(":")
             found.append(

@@ -67,12 +67,16 @@ def load_ruleset(
     timezone: str = "UTC",
     base: Path | None = None,
     warnings: list[LoadWarning] | None = None,
+    history: str | None = None,
 ) -> RuleSet:
     """Every rule file in ``rules_dir``, or RuleSetError listing every problem found.
     ``warnings`` receives the problems that do not refuse the set: a schedule that ends
-    before it starts (that rule is never on), a snippet that fails for the sample visitor."""
+    before it starts (that rule is never on), a snippet that fails for the sample visitor;
+    ``history`` given (the browsing history's kind: ``omotenashi check``), a renamed category
+    no rule has, but that one."""
+    noted = [] if warnings is None else warnings
     with paused_gc():
-        return _load(rules_dir, renderer, timezone, base, [] if warnings is None else warnings)
+        return _load(rules_dir, renderer, timezone, base, noted, history)
 
 
 def validate_file(data: object, timezone: str = "UTC") -> RuleFile:
@@ -93,7 +97,12 @@ def validate_file(data: object, timezone: str = "UTC") -> RuleFile:
 
 
 def _load(
-    rules_dir: Path, renderer: Renderer, timezone: str, base: Path | None, noted: list[LoadWarning]
+    rules_dir: Path,
+    renderer: Renderer,
+    timezone: str,
+    base: Path | None,
+    noted: list[LoadWarning],
+    history: str | None,
 ) -> RuleSet:
     errors: list[RuleError] = []
     compiled: list[CompiledRule] = []
@@ -204,7 +213,8 @@ def _load(
     errors.extend(goals.check())
     renamed, renames = former.check()
     errors.extend(renamed)
-    noted.extend(LoadWarning(unused, "warning") for unused in former.unused())
+    if history is not None:
+        noted.extend(LoadWarning(unused, "warning") for unused in former.unused(history))
     if errors:
         raise RuleSetError(errors)
     _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
