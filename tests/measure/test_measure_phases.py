@@ -179,3 +179,26 @@ async def test_goals_reached_after_a_rename_count_once_in_the_first_arm(
     rows = [(r.rule, r.n_t, r.x_t, r.n_c, r.x_c) for r in report.rows if r.goal == "purchase"]
     treated = arms.count("t")
     assert rows == [("spring", treated, treated, 30 - treated, 30 - treated)]
+
+
+async def test_a_range_before_a_change_is_judged_on_the_split_it_ran_with(
+    make_settings: Make, clock: list[float]
+) -> None:
+    """``--until`` the day before the holdout changed: those days ran with one split, the old
+    one, and are judged on it (they were all left out, 0/0, against the holdout now)."""
+    redis = {"key_prefix": f"m{uuid.uuid4().hex[:12]}"}
+    first = await visit(Omotenashi(shop(), settings=make_settings(rules("30%"), redis=redis)), 300)
+    day_one = dt.datetime.fromtimestamp(time.time(), dt.UTC).date().isoformat()
+    clock[0] = DAY
+    mw = Omotenashi(shop(), settings=make_settings(rules("10%"), redis=redis))
+    await visit(mw, 100)
+    today = dt.datetime.fromtimestamp(time.time(), dt.UTC).date().isoformat()
+    async with client_for(mw):
+        report = await read_report(
+            mw.store, mw.rules.current.ruleset, since=None, until=day_one, retention_days=5,
+            min_per_arm=10, today=today,
+        )  # fmt: skip
+    row = next(row for row in report.rows if (row.rule, row.goal) == ("promo", "purchase"))
+    assert (row.n_t, row.n_c) == (first["t"], first["c"])
+    assert row.holdout == 30.0 and not row.srm
+    assert "ran with a 30% holdout (it is 10% now)" in row.sentence

@@ -29,16 +29,23 @@ class Phase:
     """A rule's last phase: run with ``holdout`` (percent) from ``start`` (``None``: from the
     first day read); ``left_out`` visitors were first exposed before it, under the holdouts
     ``earlier``. ``ended``: "removed" (its holdout is 0 now), "gone" (no longer in the rule
-    files), "" (running)."""
+    files), "" (running). ``now``: the rule's holdout now, when the days read ran with another
+    (a range that ends before a change): they are judged on the one they ran with."""
 
     start: str | None
     left_out: int
     earlier: tuple[float, ...]
     holdout: float
     ended: str = ""
+    now: float | None = None
 
     def sentence(self) -> str:
         said = []
+        if self.now is not None:
+            said.append(
+                f"The days read ran with a {self.holdout:g}% holdout (it is {self.now:g}% now): "
+                "they are judged on that split."
+            )
         if self.start is not None:
             was = " or ".join(f"{h:g}%" for h in self.earlier)
             said.append(
@@ -94,10 +101,12 @@ def current(
         ended = "gone" if held is None else "removed" if held == 0 else ""
         if held == 100:  # everyone held out: nothing to judge (report.py says so)
             continue
-        if ended:  # judged on the split it last ran with
-            held = by_day[max(by_day)].most_common(1)[0][0]
+        last = by_day[max(by_day)]  # the last day read: its split, unless it has the one now
+        ran = None if ended or held in last else last.most_common(1)[0][0]
+        if ended or ran is not None:  # judged on the split it last ran with in the days read
+            held = last.most_common(1)[0][0]
         other = [day for day, seen in by_day.items() if any(h != held for h in seen)]
-        if not (other or ended):
+        if not (other or ended or ran is not None):
             continue
         start = (
             (dt.date.fromisoformat(max(other)) + dt.timedelta(days=1)).isoformat()
@@ -106,7 +115,8 @@ def current(
         )
         before = sum(n for (r, day), n in exposed.items() if r == rule and day < (start or ""))
         earlier = tuple(sorted({h for day in other for h in by_day[day] if h != held}))
-        out[rule] = Phase(start, before, earlier, float(held or 0), ended)
+        was = None if ran is None else holdouts.get(rule)
+        out[rule] = Phase(start, before, earlier, float(held or 0), ended, was)
     return out
 
 
@@ -115,7 +125,7 @@ def judged(specs: Iterable[RuleSpec], phases: Mapping[str, Phase]) -> list[RuleS
     in the rule files, on every site goal)."""
     out = [
         replace(spec, holdout=phases[spec.id].holdout)
-        if spec.id in phases and phases[spec.id].ended
+        if spec.id in phases and (phases[spec.id].ended or phases[spec.id].now is not None)
         else spec
         for spec in specs
     ]
