@@ -20,21 +20,11 @@ def combined(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
 
 
 def readable_codings(accept_encoding: str) -> bool:
-    """Whether an ``Accept-Encoding`` names only codings the engine reads (not br, zstd ...);
-    a browser's few values remembered."""
-    if len(accept_encoding) <= 100:
-        return _readable(accept_encoding)
-    return _codings_readable(accept_encoding)
-
-
-def _codings_readable(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` names only codings the engine reads (not br, zstd ...)."""
     tokens = accept_encoding.split(",", MAX_CODINGS)  # past 32 codings: not read, not readable
     return len(tokens) <= MAX_CODINGS and all(
         token.split(";", 1)[0].strip().lower() in _READABLE for token in tokens if token.strip()
     )
-
-
-_readable = lru_cache(maxsize=64)(_codings_readable)
 
 
 def takes(accept_encoding: str) -> tuple[bool, bool]:
@@ -69,7 +59,7 @@ def page_coding(accept_encoding: str) -> str | None:
 
 def _narrowed(accept_encoding: str) -> str | None:
     coding = page_coding(accept_encoding)
-    return "" if coding is not None and _codings_readable(accept_encoding) else coding
+    return "" if coding is not None and readable_codings(accept_encoding) else coding
 
 
 _narrowed_kept = lru_cache(maxsize=64)(_narrowed)
