@@ -137,11 +137,12 @@ def cap_export(period: str, count: int, zone: tzinfo = UTC) -> dict[str, Any]:
     (when it began there, with the offset of the site's clocks then: its date is the site's)."""
     kind, at = period[:1], period[1:]
     if kind in _PERIODS and at.isdigit():
-        since = iso(int(at)) if kind == "v" else None
-        began = None if kind == "v" else first_moment(period, zone)
-        if began is not None:  # in UTC, written as the export's other times are
-            since = began.isoformat(timespec="seconds")
-            since = since.replace("+00:00", "Z") if zone is UTC else since
+        if kind == "v":  # a visit's key is when it began
+            since = iso(int(at))
+        else:  # when the site's day or week began there, with the site's offset (UTC's: "Z")
+            began = first_moment(period, zone)
+            since = None if began is None else began.isoformat(timespec="seconds")
+            since = since.replace("+00:00", "Z") if since and zone is UTC else since
         return {"period": _PERIODS[kind], "since": since, "count": count}
     return {"period": period, "since": None, "count": count}
 
