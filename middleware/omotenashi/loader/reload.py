@@ -247,9 +247,10 @@ class Reloader:
         self._streaks = {e[0]: self._streaks.get(e[0], 0) + 1 for e in moving}
         restless = {p for p, n in self._streaks.items() if n >= RESTLESS}
         self._restless = frozenset(p for p in restless if not p.lower().endswith(READ))
-        still = calm(seen, self._restless) == calm(self._seen, self._restless)
+        calmed = calm(seen, self._restless)
+        still = calmed == calm(self._seen, self._restless)
         self._seen = seen
-        if calm(seen, self._restless) == calm(self._read, self._restless):
+        if calmed == calm(self._read, self._restless):
             return False
         return still or not settled or bool(restless - self._restless)
 
