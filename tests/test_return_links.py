@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from omotenashi import Settings
+from omotenashi.engine.facts import RequestInfo
 
 from .conftest import client_for
 from .test_dismiss_flash import form, site, submit
@@ -28,6 +29,11 @@ Make = Callable[..., Settings]
         ("/ask/why%3F", "/ask/why%3F"),  # decoded, "/ask/why?" lost the "?"
         ("/tours/%E4%BA%AC%E9%83%BD?from=mail", "/tours/%E4%BA%AC%E9%83%BD?from=mail"),
         ("/find?q=%22tea%22", "/find?q=%22tea%22"),
+        # what decoding the path loses: an encoded "/" (one path segment), an accent written
+        # decomposed (NFD: the path is read in NFC), a "%" escape in lower case
+        ("/files/a%2Fb?v=1", "/files/a%2Fb?v=1"),
+        ("/tours/cafe%CC%81", "/tours/cafe%CC%81"),
+        ("/tours/%e4%ba%ac", "/tours/%e4%ba%ac"),
         # a query a URL cannot carry as it is (a backslash, read as "/"): the path alone
         ("/find?q=a\\b", "/find"),
         # a query longer than rules read (8 KiB): the path alone, not the query cut short
@@ -48,3 +54,20 @@ async def test_a_choice_made_on_a_page_returns_to_that_page(
         assert (dismissed.status_code, dismissed.headers["location"]) == (303, f"{back}#hero")
         undo = form((await client.get(url)).text, "omo-undo")
         assert undo["next"] == f"{back}#hero"
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "root", "back"),
+    [
+        ("/files/a/b", "/files/a%2Fb", "", "/files/a%2Fb"),
+        # a raw path that is not this path (an app or server rewrote it): the path, encoded
+        ("/new", "/old", "", "/new"),
+        ("/a b", "/a b", "", "/a%20b"),  # not URL text as it is
+        ("//evil.example", "//evil.example", "", "//evil.example"),  # (safe_next refuses it)
+        ("/a/b", "/shop/a%2Fb", "/shop", "/shop/a/b"),  # behind a root: the path, encoded
+    ],
+)
+def test_the_return_path_is_the_written_one_only_when_it_is_this_page(
+    path: str, raw: str, root: str, back: str
+) -> None:
+    assert RequestInfo.from_parts(path, "", {}, root=root, raw_path=raw).back == back

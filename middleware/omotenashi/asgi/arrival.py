@@ -188,7 +188,17 @@ def request_info(
         country_header=country_header,
         secure=scope.get("scheme") in ("https", "wss"),
         root=url_root(scope),
+        raw_path=written_path(scope),
     )
+
+
+def written_path(scope: Scope) -> str:
+    """The path as the browser wrote it (``raw_path``, some servers add the query), for a form
+    to return to (``RequestInfo.back`` checks it); "" when there is none or it is not ASCII."""
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes) or len(raw) > MAX_HEADER or not raw.isascii():
+        return ""
+    return raw.partition(b"?")[0].decode("ascii")
 
 
 def request_host(headers: dict[str, str], scope: Scope, settings: Settings) -> tuple[str, str]:

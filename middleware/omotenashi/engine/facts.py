@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from omotenashi.quick import quick
+from omotenashi.rules.text import nfc
 
 # What rules may read of a query string: its first 8 KiB and 100 parameters (parsing stays
 # cheap and bounded: 8 KiB of "a=1&a=1..." took 1.2 ms to parse whole).
@@ -19,6 +20,7 @@ URL_PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar and "/", besides letters, dig
 # A query a URL can carry as it is: printable ASCII, no space, no "#" (a fragment would begin),
 # no "\\" (read as "/" by browsers: respect/preferences.py ``safe_next`` refuses it).
 _PLAIN_QUERY = re.compile(r'[!"$-\[\]-~]+')
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")  # percent-encoded pchar and "/"
 _COUNTRY = re.compile(r"[A-Za-z][A-Za-z0-9]|[A-Za-z]{3}", re.ASCII)  # as rules name them
 
 
@@ -72,6 +74,9 @@ class RequestInfo:
     # The query as the browser sent it (cut past MAX_QUERY): a choice made on the page returns to
     # the page with it (:attr:`back`); rules see ``query``.
     query_string: str = ""
+    # The path as the browser wrote it (ASGI ``raw_path``, without a root): :attr:`back` returns
+    # to it when it is plain URL text that decodes to ``path`` (``%2F``, NFD: ``path`` lost them)
+    raw_path: str = ""
 
     @classmethod
     def from_parts(
@@ -83,6 +88,7 @@ class RequestInfo:
         country_header: str = "",
         secure: bool = False,
         root: str = "",
+        raw_path: str = "",
     ) -> RequestInfo:
         return quick(  # every field: built in one step
             cls,
@@ -97,6 +103,7 @@ class RequestInfo:
             prefetch=fetched_ahead(headers),
             navigation=navigates(headers),
             query_string=query_string,
+            raw_path=raw_path,
         )
 
     @property
@@ -104,10 +111,18 @@ class RequestInfo:
         """The page's URL for a form on it to return to (root, path and query): the path is
         given decoded, so it is percent-encoded again (``/new york``, ``/50%-off``, a ``?`` in
         it); the query goes as sent when it is plain URL text (else the path alone)."""
-        url = self.root + quote(self.path, safe=URL_PATH_SAFE)
+        url = self.root + (self._written or quote(self.path, safe=URL_PATH_SAFE))
         query = self.query_string  # (longer than MAX_QUERY: cut, so the path alone)
         plain = len(query) <= MAX_QUERY and _PLAIN_QUERY.fullmatch(query)
         return f"{url}?{query}" if query and plain else url
+
+    @property
+    def _written(self) -> str:
+        """:attr:`raw_path` when it is this page's path as a URL can carry it ("" when not)."""
+        raw = self.raw_path
+        if not raw or self.root or not _PLAIN_PATH.fullmatch(raw) or raw.startswith("//"):
+            return ""
+        return raw if nfc(unquote(raw)) == self.path else ""
 
     @property
     def external_referrer(self) -> str:
