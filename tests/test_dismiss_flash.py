@@ -281,3 +281,26 @@ def test_a_flash_never_costs_a_choice_that_fits_the_cookie() -> None:
     assert fitted.flash == flash
     again = signer.read(signer.sign(fitted))
     assert again is not None and again.flash == Flash(flash.rule, int(flash.at), anchor="hero")
+
+
+@pytest.mark.parametrize(
+    ("user", "done"),
+    [
+        (None, DONE),
+        # signed in: the choice is kept in this browser's cookie, not the account (their other
+        # devices still show the block: the preferences page says so), so "again" says where
+        ("u" + "0" * 32, f"Done: you won't see “{HERO}” again on this device."),
+    ],
+)
+async def test_a_dismissal_says_where_it_holds(
+    make_settings: Make, omotenashi_redis: redis.Redis, user: str | None, done: str
+) -> None:
+    mw = site(make_settings)
+    payload: dict[str, object] = {"v": new_vid(), "p": OFF.to_cookie()}
+    payload["f"] = {"r": "seen-hero", "t": int(time.time())}
+    if user:
+        payload["u"] = user
+    async with client_for(mw) as client:
+        client.cookies.set("omo_vid", mw.signer._serializer.dumps(payload), domain="shop.test")
+        page = await client.get("/")
+    assert said(page) == f"{done} Undo Your choices"

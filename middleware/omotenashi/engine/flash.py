@@ -32,6 +32,9 @@ DONE = "Done: you won't see “{label}” again."
 DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
 UNDONE = "Undone: “{label}” is switched back on."
 STILL_OFF = " Your other choices still keep it off."
+# A signed-in visitor's choices are kept in this browser's cookie, not in their account: their
+# other devices still show the block (the preferences page says so too)
+HERE = " on this device."
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,17 @@ def anchor_of(next_path: str) -> str:
 
 
 def message(
-    flash: Flash, ruleset: RuleSet, prefs: Prefs, history_off: bool, now: float
+    flash: Flash,
+    ruleset: RuleSet,
+    prefs: Prefs,
+    history_off: bool,
+    now: float,
+    signed_in: bool = False,
 ) -> tuple[CompiledRule, str] | None:
     """(the rule, what to say), or None when nothing true can be said: the flash is stale, its
     rule gone, or the choices no longer what it says (switched back, or off again, since).
-    ``history_off``: the visitor's browsing history is off (engine/restraint.py)."""
+    ``history_off``: the visitor's browsing history is off (engine/restraint.py);
+    ``signed_in``: a dismissal holds on this device only, and says so."""
     if not flash.fresh(now):
         return None
     compiled = next((r for r in ruleset.rules if r.id == flash.rule), None)
@@ -92,8 +101,10 @@ def message(
         if not entry_off:
             return None
         if any(_still_on(r, label, compiled, prefs, history_off) for r in ruleset.rules):
-            return compiled, DONE_BLOCK  # another kind of block gives that reason: shown still
-        return compiled, DONE.format(label=label)
+            said = DONE_BLOCK  # another kind of block gives that reason: shown still
+        else:
+            said = DONE.format(label=label)
+        return compiled, said[:-1] + HERE if signed_in else said
     if entry_off:
         return None
     rule = compiled.rule
@@ -163,13 +174,14 @@ def confirm(
     now: float,
     d: Disclosure,
     slot_attribute: str,
+    signed_in: bool = False,
 ) -> tuple[str, bool]:
     """(the page, whether it now says the flash): said only where the visitor's notes offer
     their choices (``d``: the "i" is on, and a choice of theirs can be kept), and not on a page
     a preview link forces that very block onto (it shows there whatever the choice)."""
     if flash is None or not (d.enabled and d.dismiss) or flash.rule in restraint.forced:
         return page, False
-    said = message(flash, ruleset, restraint.prefs, restraint.history_off, now)
+    said = message(flash, ruleset, restraint.prefs, restraint.history_off, now, signed_in)
     end = None if said is None else page_end(page, ruleset, slot_attribute)
     if said is None or end is None:
         return page, False

@@ -40,6 +40,7 @@ from omotenashi.engine.restraint import Restraint, history_off, is_fresh
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change, page_tags, understand
 from omotenashi.errors import PageRefused
+from omotenashi.ids import is_user_id
 from omotenashi.recommend.catalog import Catalog
 
 SKIP_HEADER = b"x-omotenashi"
@@ -256,7 +257,10 @@ def personalise_page(
     ahead = request.prefetch and not respect.count_prefetch  # fetched ahead, so unrecorded
     why += [n for n, on in (*flags, ("prefetch", ahead)) if on]
     slots = config.slot_attribute
-    said = confirm(outcome.html, visit.flash, ruleset, restraint, visit.now, disclosure, slots)
+    signed_in = is_user_id(visit.visitor_id)  # a dismissal holds on this device only
+    said = confirm(
+        outcome.html, visit.flash, ruleset, restraint, visit.now, disclosure, slots, signed_in
+    )
     return PageResult(
         said[0],
         outcome.applied,
