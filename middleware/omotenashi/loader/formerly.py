@@ -74,8 +74,11 @@ class FormerNames:
         for no block (a rule's category spelt otherwise, ``deal`` for ``deals``?); but the
         browsing history's kind (``history``), which is a switch of its own."""
         found = []
+        former: dict[str, list[str]] = {}  # each category's former names (one pass, not one each)
+        for claim in self._categories:
+            former.setdefault(claim.now, []).append(repr(claim.old))
         for category, where in self._declared.items():
-            olds = [repr(c.old) for c in self._categories if c.now == category]
+            olds = former.get(category, [])
             if category in self._used or category == history or not olds:
                 continue
             file, _, line = where.rpartition(":")
