@@ -201,3 +201,27 @@ async def test_the_preferences_page_of_a_signed_in_user_says_its_choices_are_thi
         assert "We store nothing new about you" in said
         assert 'id="omo-devices"' in said and "kept on this device only" in said
         assert 'id="omo-devices"' not in (await guest.get("/_omotenashi/preferences")).text
+
+
+@pytest.mark.parametrize(
+    ("headers", "said", "unsaid"),
+    [
+        ({}, "what we keep is kept under your account", "nothing from this device"),
+        (
+            {"sec-gpc": "1"},
+            "nothing from this device is added to what is kept under your account",
+            "what we keep is kept under your account",
+        ),
+    ],
+)
+async def test_a_signed_in_visitor_is_told_what_this_device_adds_to_their_account(
+    make_settings: Callable[..., Settings], headers: dict[str, str], said: str, unsaid: str
+) -> None:
+    """Signed in, then Global Privacy Control on: the page says this device adds nothing (it
+    said "what we keep is kept under your account" beside "we keep nothing about you")."""
+    mw = site(make_settings)
+    async with client_for(mw) as laptop:
+        await laptop.post("/login/aiko")
+        page = (await laptop.get("/_omotenashi/preferences", headers=headers)).text
+    note = page.split('id="omo-devices">')[1].split("</p>")[0]
+    assert said in note and unsaid not in note

@@ -197,7 +197,7 @@ class PreferencesPage:
             history_category=self.history_category,
             idle=self.idle,
             history_off=self.history_category in prefs.off_categories,
-            signed_in=ident.user is not None,
+            signed_in=shown.devices_note(reason) if ident.user is not None else "",
             kinds=choices.kinds_for(prefs, every),
             can_choose=can_choose,
             untracked=untracked,

@@ -128,6 +128,40 @@ _NO_SWITCH = (
 )
 ADAPTED = frozenset({"gpc", "consent", "withdrawn", "revoked"})  # contextual blocks still shown
 
+# Said to a signed-in visitor: the profile is the account's, the choices this browser's. Where
+# this device adds nothing (the privacy decision ``reason``), it says so; where the account's
+# profile takes nothing from any device (revoked) or nobody is personalised (bot), nothing.
+_SHOWS = " On your other devices, what you switch off here still shows, and what you do there is"
+DEVICES = {
+    "": (
+        "You are signed in: what we keep is kept under your account, for all your devices, but "
+        "the choices on this page are kept on this device only." + _SHOWS + " still kept, "
+        "until you choose there too."
+    ),
+    "gpc": (
+        "You are signed in, but while your browser sends Global Privacy Control (or Do Not "
+        "Track), nothing from this device is added to what is kept under your account."
+        + _SHOWS
+        + " still kept, unless they send it too."
+    ),
+    "consent": (
+        "You are signed in, but until you give consent here, nothing from this device is added "
+        "to what is kept under your account. On your other devices, what you do there is kept "
+        "where you gave it."
+    ),
+    "withdrawn": (
+        "You are signed in, but since you withdrew your consent here, nothing from this device "
+        "is added to what is kept under your account. On your other devices, what you do there "
+        "is kept where you gave it."
+    ),
+}
+DEVICES["nothing"] = DEVICES[""]  # "we store nothing new" is said above it: old data stays
+
+
+def devices_note(reason: str) -> str:
+    """What the page says to a signed-in visitor about their other devices ("": nothing)."""
+    return DEVICES.get(reason, "")
+
 
 def private_note(
     reason: str, is_kept: bool, choices: bool = False, switch: bool | None = None
