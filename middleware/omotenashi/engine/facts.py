@@ -111,18 +111,23 @@ class RequestInfo:
         """The page's URL for a form on it to return to (root, path and query): the path is
         given decoded, so it is percent-encoded again (``/new york``, ``/50%-off``, a ``?`` in
         it); the query goes as sent when it is plain URL text (else the path alone)."""
-        url = self.root + (self._written or quote(self.path, safe=URL_PATH_SAFE))
+        url = self._written or self.root + quote(self.path, safe=URL_PATH_SAFE)
         query = self.query_string  # (longer than MAX_QUERY: cut, so the path alone)
         plain = len(query) <= MAX_QUERY and _PLAIN_QUERY.fullmatch(query)
         return f"{url}?{query}" if query and plain else url
 
     @property
     def _written(self) -> str:
-        """:attr:`raw_path` when it is this page's path as a URL can carry it ("" when not)."""
+        """:attr:`raw_path`, with the root, when it is this page's URL as a browser can carry
+        it ("" when not): a server behind a proxy that strips the root gets the path alone, a
+        mount (Starlette's ``Mount``) passes on the root and the path as written."""
         raw = self.raw_path
-        if not raw or self.root or not _PLAIN_PATH.fullmatch(raw) or raw.startswith("//"):
+        if not raw or not _PLAIN_PATH.fullmatch(raw) or raw.startswith("//"):
             return ""
-        return raw if nfc(unquote(raw)) == self.path else ""
+        written = nfc(unquote(raw))
+        if written == self.path:
+            return self.root + raw
+        return raw if self.root and written == nfc(unquote(self.root)) + self.path else ""
 
     @property
     def external_referrer(self) -> str:
