@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 from typing import TYPE_CHECKING
 
+from omotenashi.engine.eucjp import LOOKALIKES
 from omotenashi.engine.labels import ENCODINGS, LABELS, WINDOWS_1252, encoding_for
 from omotenashi.engine.metascan import PRESCAN_BYTES, SCAN_BYTES, meta_charset
 from omotenashi.errors import PageRefused
@@ -75,9 +76,11 @@ def _search(name: str) -> codecs.CodecInfo | None:
 
 codecs.register(_search)
 
-# Python's shift_jis and euc_jp write ¥ and ‾ as 0x5C and 0x7E, which browsers show as \ and ~
-_LOOKALIKES = {0xA5: "&#165;", 0x203E: "&#8254;"}
-_LOOKALIKE_CODECS = frozenset({"shift_jis", "euc_jp"})
+# Python's shift_jis and euc_jp write ¥ and ‾ as 0x5C and 0x7E, which browsers show as \ and ~;
+# cp932 (browsers' Shift_JIS) writes 〜 ‖ − ¢ £ ¬ as the bytes browsers show as ～ ∥ － ￠ ￡ ￢
+# (no byte decodes to any of these, so a page's own text never holds one)
+_LOOKALIKES = {code: f"&#{code};" for code in LOOKALIKES}
+_LOOKALIKE_CODECS = frozenset({"shift_jis", "euc_jp", "cp932"})
 
 
 def encode(text: str, codec: str) -> bytes:

@@ -145,10 +145,13 @@ def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
     return out
 
 
+_ENDS = (".", "!", "?", "\u3002", "\uff01", "\uff1f", "\uff0e")  # and Japanese 。！？．
+
+
 def sentence(text: str) -> str:
     """A reason as a sentence: a capital first, a full stop last (the notes, the panel and the
     preferences page all print reasons this way)."""
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+    return text[:1].upper() + text[1:] + ("" if text.endswith(_ENDS) else ".")
 
 
 def placement(tag: str, note_in: int, note_after: int, replaced: bool) -> tuple[bool, int]:

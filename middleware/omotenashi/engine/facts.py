@@ -204,13 +204,28 @@ def query_dict(raw: Mapping[str, list[str]]) -> dict[str, str]:
     return {k: v[0] for k, v in raw.items() if v}
 
 
-def query_params(query_string: str) -> dict[str, str]:
+def query_params(query_string: str, charset: str = "utf-8") -> dict[str, str]:
     """The first value of each of the first :data:`MAX_PARAMS` parameters in the first
-    :data:`MAX_QUERY` characters of a query string."""
+    :data:`MAX_QUERY` characters of a query string. ``charset``: the codec of the page it asks
+    for; a form on a page in Shift_JIS sends its text in Shift_JIS (``q=%8B%9E%93s``, 京都), so a
+    name or value that is not UTF-8 is read in it (one that is, as a link sends it, stays)."""
     head = query_string[:MAX_QUERY]
     if head.count("&") >= MAX_PARAMS:
         head = "&".join(head.split("&", MAX_PARAMS)[:MAX_PARAMS])
-    return query_dict(parse_qs(head))
+    if charset == "utf-8":
+        return query_dict(parse_qs(head))
+    raw = parse_qs(head, encoding="latin-1")  # each byte as it was sent
+    return query_dict({_read_in(k, charset): [_read_in(v[0], charset)] for k, v in raw.items()})
+
+
+def _read_in(sent: str, charset: str) -> str:
+    data = sent.encode("latin-1", "replace")
+    try:
+        if b"\x1b" not in data:  # (ISO-2022-JP's escapes are ASCII)
+            return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    return data.decode(charset, "replace")
 
 
 _UNKNOWN = Device(kind="other", browser="Other", os="Other", is_bot=False)

@@ -1,5 +1,6 @@
 """The WHATWG Encoding standard's encodings and labels, each with the Python codec that decodes
-as a browser decodes (:data:`WINDOWS_1252` is ours, registered by :mod:`omotenashi.engine.charset`).
+as a browser decodes (:data:`WINDOWS_1252` is ours, registered by :mod:`omotenashi.engine.charset`;
+so is ``whatwg-euc-jp``, registered by :mod:`omotenashi.engine.eucjp`).
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ ENCODINGS = {
     ),
     "gb18030": ("gb18030", ""),
     "big5": ("big5hkscs", "big5-hkscs cn-big5 csbig5 x-x-big5"),
-    "euc-jp": ("euc_jp", "cseucpkdfmtjapanese x-euc-jp"),
+    # ours (omotenashi.engine.eucjp): euc_jp refuses NEC's ① ㈱ and IBM's 髙, which browsers read
+    "euc-jp": ("whatwg-euc-jp", "cseucpkdfmtjapanese x-euc-jp"),
     "iso-2022-jp": ("iso2022_jp", "csiso2022jp"),
     # browsers' Shift_JIS is Windows-31J; Python's shift_jis would write ¥ as a backslash byte
     "shift_jis": ("cp932", "csshiftjis ms932 ms_kanji shift-jis sjis windows-31j x-sjis"),

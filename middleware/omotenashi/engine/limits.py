@@ -10,6 +10,8 @@ stores at most :data:`NEW_VISITOR_BOUND` bytes (and the reasons of the rules sho
 
 from __future__ import annotations
 
+import unicodedata
+
 # characters of a rule id, longer refused at load (shown and caps hold one entry per rule)
 from omotenashi.rules.model import MAX_RULE_ID as MAX_RULE_ID
 
@@ -92,3 +94,36 @@ NEW_VISITOR_BOUND = (
     + ITEMS_PER_PAGE * _pieced(1 + _UTF8 * MAX_ITEM, _NUMBER)
     + 4 * (_SHOWN + _CAP)
 )
+
+
+_ZWJ = "\u200d"
+
+
+def _extends(char: str) -> bool:
+    """Whether ``char`` belongs to the character before it: a combining mark (the dakuten of
+    が written as か and U+3099), a variation selector (葛 and U+E0100, an ideographic variant
+    a name may need), an emoji skin tone, a zero-width joiner or an emoji tag."""
+    code = ord(char)
+    return (
+        unicodedata.category(char) in ("Mn", "Me", "Mc")
+        or char == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0100 <= code <= 0xE01EF
+        or 0x1F3FB <= code <= 0x1F3FF
+        or 0xE0020 <= code <= 0xE007F
+    )
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, never inside what a reader sees as one: not
+    before a mark that belongs to the character kept last, not after a joiner, not between
+    the two letters of a flag (🇯🇵)."""
+    if len(text) <= limit:
+        return text
+    cut = limit
+    while cut > 0 and (_extends(text[cut]) or text[cut - 1] == _ZWJ):
+        cut -= 1
+    flags = 0
+    while flags < cut and 0x1F1E6 <= ord(text[cut - flags - 1]) <= 0x1F1FF:
+        flags += 1
+    return text[: cut - flags % 2]

@@ -20,7 +20,7 @@ from omotenashi.engine.config import EngineConfig as EngineConfig
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.exposure import exposures
-from omotenashi.engine.facts import Facts, evolve
+from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
 from omotenashi.engine.headers import (
     Headers,
@@ -33,6 +33,7 @@ from omotenashi.engine.headers import (
     without,
 )
 from omotenashi.engine.journey import Journey
+from omotenashi.engine.limits import clip
 from omotenashi.engine.personalise import personalise
 from omotenashi.engine.profile import visitor_view
 from omotenashi.engine.recommending import Recommender, signals_for
@@ -230,7 +231,8 @@ def personalise_page(
     )
     change.shown = [d.id for d in outcome.applied]
     change.shown_why = {  # bounded: the last time each rule was shown, and its reasons then
-        d.id: [change.now, [r[:200] for r in _reasons(d, recommender)]] for d in outcome.applied
+        d.id: [change.now, [clip(r, 200) for r in _reasons(d, recommender)]]
+        for d in outcome.applied
     }
     change.caps = restraint.caps_to_record(outcome.applied)
     if forced is None:
@@ -353,6 +355,10 @@ def personalise_response(
         # This codec would not give back the same bytes (a byte-order mark, several byte
         # sequences for one character): the page goes out as the app made it.
         raise PageRefused("the page does not survive decoding and encoding", charset)
+    if not charset.startswith("utf-") and visit.request.query_string:  # its forms' charset
+        query = query_params(visit.request.query_string, charset)
+        if query != visit.request.query:
+            visit = replace(visit, request=replace(visit.request, query=query))
     page = personalise_page(text, visit, ruleset, journey, config, catalog)
     out = body
     if page.shown or page.flashed:

@@ -209,9 +209,11 @@ def build_change(
         change.absent_days = round((now - profile.last_seen) / 86400, 3)
     if profile.views == 0 and view:
         request = visit.request
-        first = {k: v[: limits.MAX_UTM] for k, v in request.query.items() if k in FIRST_TOUCH}
+        first = {
+            k: limits.clip(v, limits.MAX_UTM) for k, v in request.query.items() if k in FIRST_TOUCH
+        }
         if request.external_referrer:
-            first["referrer"] = request.external_referrer[: limits.MAX_REFERRER]
+            first["referrer"] = limits.clip(request.external_referrer, limits.MAX_REFERRER)
         change.first = first
     for name, data in visit.events:
         if not (off and name in VIEW_EVENTS):

@@ -87,6 +87,8 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
         hint = "check the indentation and quote text containing ':' or '#'"
         if _tab_indented(text, line):
             problem, hint = f"line {line} is indented with a tab", "indent with spaces"
+        elif wide := _full_width(text, line):
+            line, problem, hint = wide
         raise RuleError(name, line, "", problem, hint) from exc
     except yaml.YAMLError as exc:  # e.g. a character YAML refuses, with a position, not a mark
         where = getattr(exc, "position", None)
@@ -99,6 +101,33 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     lines: dict[Loc, int] = {}
     _walk(node, (), lines, name)
     return data, lines
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'')
+_WIDE_COLON = re.compile(r"^[ \t\u3000]*(?:-[ \t\u3000]+)?([^\s:：\"'#]+)：")
+_HALF_WIDTH = "retype it in half-width (hankaku) mode"
+
+
+def _full_width(text: str, line: int) -> tuple[int, str, str] | None:
+    """A full-width space (U+3000) or colon (U+FF1A) where YAML needs an ASCII one, on line
+    ``line`` (1-based) or the one before it (YAML often notices on the next line): (the line,
+    what is wrong, what would be right). An IME in full-width mode types them, and they look
+    like the ASCII ones."""
+    rows = text.splitlines()
+    for at in (line, line - 1):
+        if not 1 <= at <= len(rows):
+            continue
+        row = rows[at - 1]
+        if "\u3000" in row[: len(row) - len(row.lstrip(" \t\u3000"))]:
+            problem = f"line {at} is indented with a full-width space (U+3000)"
+            return at, problem, f"indent with ASCII spaces: {_HALF_WIDTH}"
+        if key := _WIDE_COLON.match(row):
+            problem = f"line {at} has a full-width colon '：' after {key.group(1)!r}"
+            return at, problem, f"write {key.group(1)}: with an ASCII colon: {_HALF_WIDTH}"
+        if "\u3000" in _QUOTED.sub("", row.partition(" #")[0]) and _QUOTED.search(row):
+            problem = f"line {at} has a full-width space (U+3000) outside the quotes"
+            return at, problem, "delete it, or put it inside the quotes"
+    return None
 
 
 def _tab_indented(text: str, line: int) -> bool:
