@@ -1,7 +1,8 @@
 """Every date a visitor, editor or marketer reads says whose calendar it is in, truthfully: a
 cap's day or week in the export (and ``omotenashi profile show``) is when it began on the site's
 clocks (``OMOTENASHI_RULES_TIMEZONE``), with their offset, also where daylight saving time skips
-midnight; the preferences page gives the first visit's date on the site's calendar and names it;
+midnight; the preferences page gives the first visit's date, and when each block was last shown,
+on the site's calendar and names it;
 ``omotenashi report`` says its days are the site's (``--help``, ``--json``). The real middleware,
 a real Redis and this process's clock moved (``clock``, as in test_clock_skew)."""
 
@@ -97,6 +98,27 @@ async def test_the_preferences_page_gives_the_first_visit_on_the_sites_calendar(
         await client.get("/", headers={"accept": "text/html"})
         page = await client.get("/_omotenashi/preferences")
     assert f"The first visit we have on record was on {said}." in page.text
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "said"),
+    [
+        ("Asia/Tokyo", "2026-12-04T08:30", "Last shown 04 December 2026, 08:30 (Asia/Tokyo time)"),
+        ("Asia/Kathmandu", "2026-12-04T00:10", "04 December 2026, 00:10 (Asia/Kathmandu time)"),
+        ("UTC", "2026-12-03T23:30", "Last shown 03 December 2026, 23:30 UTC"),
+    ],
+)
+async def test_the_preferences_page_says_when_a_block_was_shown_on_the_sites_clock(
+    make_settings: Make, clock: list[float], zone: str, moment: str, said: str
+) -> None:
+    """As the first visit's date is (one moment, one clock on one page): a Tokyo visitor read
+    "Last shown 03 December 2026, 23:30 UTC" beside a first visit "on 04 December 2026"."""
+    mw = site(make_settings, zone)
+    async with client_for(mw) as client:
+        clock[0] = at(zone, moment) - time.time() + clock[0]
+        await client.get("/", headers={"accept": "text/html"})
+        page = await client.get("/_omotenashi/preferences")
+    assert said in " ".join(page.text.split())
 
 
 def test_profile_show_gives_a_caps_day_on_the_sites_clocks(

@@ -173,7 +173,7 @@ class PreferencesPage:
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         choices = choices or Choices.of(loaded.ruleset)
-        every = shown.shown_recently(profile, loaded.ruleset, prefs, choices.by_id, limit=None)
+        every = shown.shown_recently(profile, loaded.ruleset, prefs, choices.by_id, zone=self.zone)
         recent = every[: shown.MAX_LISTED]
         # whatever they switched off and the page does not list above, so it can come back on
         switched_off, gone_off = choices.switched_off(prefs, (e["key"] for e in recent))

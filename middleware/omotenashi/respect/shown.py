@@ -10,6 +10,7 @@ from typing import Any
 
 from omotenashi.engine.disclosure import sentence
 from omotenashi.engine.explain import words
+from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
@@ -192,8 +193,14 @@ def entry_on(ids: tuple[str, ...], prefs: Prefs) -> bool:
     return prefs.off_rules.isdisjoint(ids)
 
 
-def when_text(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC") if at else ""
+def when_text(at: float, zone: str = "UTC") -> str:
+    """A moment as the page gives it: on the site's clock (``zone``, OMOTENASHI_RULES_TIMEZONE,
+    named, as the first visit's date is: the visitor's own may differ); "" for none."""
+    if not at:
+        return ""
+    if zone == "UTC":
+        return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC")
+    return datetime.fromtimestamp(at, site_zone(zone)).strftime(f"%d %B %Y, %H:%M ({zone} time)")
 
 
 def shown_recently(
@@ -201,14 +208,16 @@ def shown_recently(
     ruleset: RuleSet,
     prefs: Prefs,
     by_id: Mapping[str, CompiledRule] | None = None,
-    limit: int | None = MAX_LISTED,
+    limit: int | None = None,
+    zone: str = "UTC",
 ) -> list[dict[str, Any]]:
     """What this visitor was shown (newest first) with the reasons true at the time; rules
     giving the same reason in the same category are one entry with one switch (``key`` lists
     every rule of the entry, shown or not: :func:`entries`). ``by_id``: the rule set's rules by
     id, when the caller keeps them (then this costs what was shown, not the rule set);
-    ``limit``: the newest this many (None: all). Rules no longer in the rule set are left
-    out (nothing to switch): :func:`gone_shown` counts them."""
+    ``limit``: the newest this many (None: all); ``zone``: the site's, whose clock the times
+    are given on. Rules no longer in the rule set are left out (nothing to switch):
+    :func:`gone_shown` counts them."""
     if by_id is None:
         by_id = {r.id: r for r in ruleset.rules}
     out: list[dict[str, Any]] = []
@@ -225,14 +234,14 @@ def shown_recently(
             same["times"] = max(same["times"], times)
             same["behavioural"] = same["behavioural"] and compiled.behavioural
             if at > same["at"]:
-                same.update(at=at, when=when_text(at), because=[sentence(r) for r in because])
+                same.update(at=at, when=when_text(at, zone), because=[sentence(r) for r in because])
             continue
         ids = compiled.entry or (compiled.id,)  # as entries() groups them
         merged[entry_key(rule)] = entry = {
             "key": ",".join(ids),  # the switch's value only; never shown as text
             "why": rule.why,
             "because": [sentence(r) for r in because],
-            "when": when_text(at),
+            "when": when_text(at, zone),
             "at": at,
             "times": times,
             "on": entry_on(ids, prefs),
