@@ -143,7 +143,9 @@ async def test_what_a_visitor_switched_off_stays_off_under_its_new_name(
     assert switches.get(now) is False and before not in switches  # listed once, unticked
     key = "r" if field == "rule" else "c"
     assert json.loads(exported)["choices"][key] == [now]  # the download names it as it is now
-    assert choices(new, saved)[key] == [now]  # a save keeps it off, under the name now
+    # a save keeps it off, under the name now, then the former name (for a release without
+    # the rename: a rolling deploy, a rollback; test_rolling_choices.py)
+    assert choices(new, saved)[key] == [now, before]
     assert OFFER not in after and boxes(relisted, field).get(now) is False
     if field == "rule":  # what was shown lists it once, under its id now
         assert json.loads(exported)["profile"]["shown"] == {now: 1}

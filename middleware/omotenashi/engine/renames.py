@@ -65,6 +65,29 @@ class Renames:
                 out[key] = sorted({table.get(str(n), str(n)) for n in names})
         return data if out is None else out
 
+    def written(self, data: dict[str, object], history: str, most: int) -> dict[str, object]:
+        """A choices cookie's payload (names now) with the former names of each rule and kind
+        it switches off after them, at most ``most`` names of each: a release that has no
+        ``formerly:`` (26754c7, the one before, during a rolling deploy or after a rollback,
+        or with the rule files before the rename) keeps the block off too. Read back here,
+        :meth:`cookie` folds them into the name now, so switching it on again drops them. The
+        kind ``history`` is never written for another (it would switch the history off)."""
+        out: dict[str, object] | None = None
+        for key, table in (("r", self.rules), ("c", self.categories)):
+            names = data.get(key)
+            if not (table and isinstance(names, list)) or len(names) >= most:
+                continue
+            off = {str(n) for n in names}
+            extra = sorted(
+                old
+                for old, now in table.items()
+                if now in off and old not in off and not (key == "c" and old == history)
+            )
+            if extra:
+                out = dict(data) if out is None else out
+                out[key] = [*names, *extra][:most]
+        return data if out is None else out
+
     def profile(self, profile: Profile) -> Profile:
         """``profile`` with what its former ids kept read under the ids now: a cap's count (the
         id's own when it has one, else the most recent former id's), times shown (added up),

@@ -234,8 +234,20 @@ class Restraint:
         return self.profile.visit_start or self.profile.first_seen
 
     def _count(self, rule_id: str, key: str) -> int:
+        """What ``rule_id`` counted in the period ``key``; at least 1 when the rule was last
+        shown in it (``shown_why``) whatever the period its count is kept under: one kept by
+        a calendar of another zone or release (UTC's days and Thursday weeks before
+        2026-12-03, during a rolling deploy or after a rollback) is not this period's, though
+        the showing it counted is."""
         stored = self.profile.caps.get(rule_id)
-        return stored[1] if stored is not None and within(stored[0], key, self.zone) else 0
+        if stored is not None and within(stored[0], key, self.zone):
+            return stored[1]
+        last = self.profile.shown_why.get(rule_id)
+        if last is not None and key[:1] in ("d", "w") and last[0] <= self.now:
+            return int(
+                period_key("day" if key[0] == "d" else "week", last[0], None, self.zone) == key
+            )
+        return 0
 
     def _period(self, entry: str, per: str) -> str:
         """The period ``entry`` counts in now: this one's, or the next day or week when that is

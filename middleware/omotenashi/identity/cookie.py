@@ -23,7 +23,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from omotenashi.engine.flash import Flash
 from omotenashi.engine.renames import Renames
-from omotenashi.engine.restraint import Kept, Prefs, fit
+from omotenashi.engine.restraint import MAX_NAMES, Kept, Prefs, fit
 from omotenashi.ids import is_user_id, is_visitor_id, new_vid
 from omotenashi.settings import CookieSettings, Settings
 
@@ -70,6 +70,8 @@ class Identity:
     user: str | None = None  # the profile id of a signed-in user (never the raw user id)
     prefs: dict[str, object] = field(default_factory=dict)
     flash: Flash | None = None  # what a choice made from a page did, said on the next one
+    # the rule set's former names (formerly:): a cookie signed from it keeps them too
+    renames: Renames | None = field(default=None, compare=False, repr=False)
 
     @property
     def pid(self) -> str:
@@ -81,14 +83,16 @@ def renamed(ident: Identity, renames: Renames, history: str = "") -> Identity:
     """``ident`` with the rules and kinds its choices switched off under the names they have
     now (a rule's or category's ``formerly:``, engine/renames.py): every check, the preferences
     page and a save read those, and the word a dismiss left for the next page (its flash);
-    a cookie set from it keeps the names now. ``history``: the browsing history's kind, never
-    renamed away (``Renames.cookie``)."""
+    a cookie set from it keeps the names now, and each one's former names after them
+    (``Renames.written``: a release without the rename, during a rolling deploy or after a
+    rollback, keeps the block off). ``history``: the browsing history's kind, never renamed
+    away (``Renames.cookie``)."""
+    if not renames:
+        return ident
     prefs, flash = renames.cookie(ident.prefs, history), ident.flash
     if flash is not None and flash.rule in renames.rules:
         flash = replace(flash, rule=renames.rules[flash.rule])
-    if prefs is ident.prefs and flash is ident.flash:
-        return ident
-    return replace(ident, prefs=prefs, flash=flash)
+    return replace(ident, prefs=prefs, flash=flash, renames=renames)
 
 
 class CookieSigner:
@@ -119,6 +123,8 @@ class CookieSigner:
             payload["u"] = ident.user
         if ident.prefs:
             payload["p"] = ident.prefs
+            if ident.renames is not None:  # the former names too: a release without formerly:
+                payload["p"] = ident.renames.written(ident.prefs, self.history, MAX_NAMES)
         if ident.flash is not None and ident.flash.fresh(time.time()):  # a stale one: dropped
             payload["f"] = ident.flash.to_cookie()
         return self._serializer.dumps(payload)
@@ -230,6 +236,12 @@ class CookieSigner:
         ).encode("latin-1")
 
     def _header(self, ident: Identity, *, secure: bool) -> bytes:
+        header = self._line(ident, secure=secure)
+        if ident.renames is not None and len(header) > SAVE_BUDGET:  # former names never
+            header = self._line(replace(ident, renames=None), secure=secure)  # cost a choice
+        return header
+
+    def _line(self, ident: Identity, *, secure: bool) -> bytes:
         c = self.cookie
         parts = [
             f"{c.name}={self.sign(ident)}",
