@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from omotenashi.engine.conditions import _language_sentence
+
 from .sentences import BOT, PHONE, golden
 
 GOLDEN = [
@@ -242,7 +244,7 @@ GOLDEN = [
         {"language": ["EN", "ja"]},
         {"languages": ("ja-jp", "ja", "en")},
         True,
-        ["your browser asks for pages in ja-jp"],
+        ["your browser asks for pages in ja-JP"],
         ["in the language EN or ja"],
         id="language-yes",
     ),
@@ -250,7 +252,7 @@ GOLDEN = [
         {"language": "en-gb"},
         {"languages": ("en-gb",)},
         True,
-        ["your browser asks for pages in en-gb"],
+        ["your browser asks for pages in en-GB"],
         ["in the language en-gb"],
         id="language-exact",
     ),
@@ -258,7 +260,7 @@ GOLDEN = [
         {"language": "en"},
         {"languages": ("ja-jp", "en-gb")},
         True,
-        ["your browser asks for pages in en-gb"],
+        ["your browser asks for pages in en-GB"],
         ["in the language en"],
         id="language-second",
     ),
@@ -266,7 +268,7 @@ GOLDEN = [
         {"language": "fr"},
         {"languages": ("ja-jp", "en")},
         False,
-        ["your browser asks for pages in ja-jp"],
+        ["your browser asks for pages in ja-JP"],
         ["in the language fr"],
         id="language-no",
     ),
@@ -518,3 +520,21 @@ GOLDEN = [
     test_each_condition_says_what_is_true_word_for_word,
     test_not_turns_each_condition_around_with_the_same_sentences,
 ) = golden(GOLDEN)
+
+
+@pytest.mark.parametrize(
+    ("read", "written"),
+    [
+        ("ja-jp", "ja-JP"),
+        ("zh-hant-tw", "zh-Hant-TW"),
+        ("es-419", "es-419"),
+        ("en", "en"),
+        ("de-ch-1996", "de-CH-1996"),
+        ("en-x-ab", "en-x-ab"),  # private use: as sent
+        ("i-klingon", "i-klingon"),
+    ],
+)
+def test_a_reason_writes_the_language_as_tags_are_written(read: str, written: str) -> None:
+    """A Japanese visitor read "your browser asks for pages in ja-jp" (tags are read in lower
+    case to compare them; a reason says them as they are written)."""
+    assert _language_sentence((read,), ()) == f"your browser asks for pages in {written}"

@@ -200,10 +200,24 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
 def _language_sentence(have: tuple[str, ...], want: tuple[str, ...]) -> str:
     match = next((h for h in have for w in want if h == w or h.startswith(w + "-")), None)
     if match is not None:
-        return f"your browser asks for pages in {match}"
+        return f"your browser asks for pages in {_written(match)}"
     if have:
-        return f"your browser asks for pages in {have[0]}"
+        return f"your browser asks for pages in {_written(have[0])}"
     return "your browser does not say which language you prefer"
+
+
+def _written(tag: str) -> str:
+    """A language tag (read in lower case) as it is written (BCP 47): ``ja-JP``, ``zh-Hant-TW``,
+    ``es-419``; subtags after a singleton (``x-...``, ``u-...``) stay as they are."""
+    parts = tag.split("-")
+    for i, part in enumerate(parts[1:], 1):
+        if len(parts[i - 1]) == 1:
+            break  # an extension or private use: its subtags are not regions or scripts
+        if len(part) == 2 and part.isalpha():
+            parts[i] = part.upper()
+        elif len(part) == 4 and part.isalpha():
+            parts[i] = part.title()
+    return "-".join(parts)
 
 
 def _language_matches(have: tuple[str, ...], want: tuple[str, ...]) -> bool:
