@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from omotenashi.engine.compare import explain
 from omotenashi.engine.conditions import all_hold, compile_when
 from omotenashi.engine.facts import Facts
 from omotenashi.rules.model import When
@@ -42,3 +43,28 @@ def test_a_referrer_glob_matches_an_international_host(
     )
     when: dict[str, Any] = {field: [glob]}
     assert all_hold(compile_when(When.model_validate(when), "UTC"), facts) is expected
+
+
+@pytest.mark.parametrize(
+    ("referrer", "said"),
+    [
+        ("https://xn--r8jz45g.jp/page", "例え.jp"),  # Japanese: as its readers write it
+        ("https://xn--eckwd4c7c.xn--zckzah/", "ドメイン.テスト"),
+        ("https://xn--3e0b707e.kr/", "한국.kr"),
+        ("https://shop.xn--wgv71a119e.jp:8443/", "shop.日本語.jp:8443"),
+        # a name that could pass for another stays as sent, as browsers keep it
+        ("https://xn--pple-43d.com/", "xn--pple-43d.com"),  # a Cyrillic а: "аpple.com"
+        ("https://xn--80ak6aa92e.com/", "xn--80ak6aa92e.com"),  # all Cyrillic, "apple.com"
+        ("https://www.xn--bcher-kva.de/", "www.xn--bcher-kva.de"),
+        ("https://xn--zz.de/", "xn--zz.de"),  # not punycode at all
+        ("https://search.yahoo.co.jp/search?p=x", "search.yahoo.co.jp"),
+    ],
+)
+def test_a_reason_names_a_japanese_chinese_or_korean_site_as_its_readers_write_it(
+    referrer: str, said: str
+) -> None:
+    """A Japanese visitor read "you came from xn--r8jz45g.jp"."""
+    facts = replace(BASE, referrer=referrer)
+    compiled = compile_when(When.model_validate({"referrer": ["*"]}), "UTC")
+    assert all_hold(compiled, facts)
+    assert f"you came from {said}" in explain(compiled, facts)

@@ -214,11 +214,41 @@ def page_words(glob: str) -> str:
 
 def host(url: str) -> str:
     """The site a link came from; never longer than a real host name (253 characters): the
-    Referer is the visitor's to send, and the notes that name it are kept for reuse."""
+    Referer is the visitor's to send, and the notes that name it are kept for reuse. A name
+    in Japanese, Chinese or Korean is given as its readers write it (:func:`readable`)."""
     try:
-        return urlsplit(url).netloc[:253] or url[:60]
+        return readable(urlsplit(url).netloc[:253]) or url[:60]
     except ValueError:
         return url[:60]
+
+
+# Kana, CJK ideographs (and their iteration marks), Hangul: the scripts of the names Japanese,
+# Chinese and Korean sites are registered under, which no Latin letter can be mistaken for
+_CJK = "々〆぀-ヿㇰ-ㇿ㐀-䶿一-鿿豈-﫿가-힯"
+_SHOWN = re.compile(f"[a-z0-9-]*[{_CJK}][a-z0-9{_CJK}-]*")
+
+
+def readable(netloc: str) -> str:
+    """``netloc`` with each punycode label (``xn--r8jz45g``) that is kana, CJK or Hangul (and
+    ASCII letters, digits, hyphens) in those characters (``例え``), as a reader of the site
+    writes it; any other label stays punycode, as browsers keep a name that could pass for
+    another (``xn--pple-43d``, a Cyrillic а)."""
+    if "xn--" not in netloc.lower():
+        return netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    name, colon, port = hostport.partition(":")
+    if name.startswith("["):  # an IPv6 address
+        return netloc
+    labels = name.split(".")
+    for i, label in enumerate(labels):
+        if label[:4].lower() == "xn--":
+            try:
+                named = label.lower().encode("ascii").decode("idna")
+            except UnicodeError:
+                continue
+            if _SHOWN.fullmatch(named):
+                labels[i] = named
+    return f"{userinfo}{at}{'.'.join(labels)}{colon}{port}"
 
 
 def attr_subject(name: str) -> Value:
