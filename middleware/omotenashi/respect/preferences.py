@@ -33,7 +33,7 @@ from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.respect import shown
+from omotenashi.respect import shown, yourdata
 from omotenashi.respect.choices import Choices, ChoicesCache
 from omotenashi.respect.yourdata import first_visit, stage_sentence
 from omotenashi.settings import Settings
@@ -108,8 +108,7 @@ def describe(
         done = ", ".join(f"{n.replace('_', ' ')} ({c})" for n, c in sorted(profile.events.items()))
         out.append(f"Things you did here: {done}.")
     if profile.first_touch:
-        came = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in profile.first_touch.items())
-        out.append(f"How you first found us: {came}.")
+        out.append(f"How you first found us: {', '.join(yourdata.first_touch(profile))}.")
     if profile.attrs:
         out.append(
             "Details you gave us: " + ", ".join(plain(a) for a in sorted(profile.attrs)) + "."

@@ -357,9 +357,7 @@ def data_sections(
         given = [f"{words(k)}: {v}" for k, v in sorted(profile.attrs.items())]
         rows.append(("Details the site gave us", yourdata.cut(given)))
     if profile.first_touch:
-        rows.append(
-            ("How you first found us", [f"{words(k)}: {v}" for k, v in profile.first_touch.items()])
-        )
+        rows.append(("How you first found us", yourdata.first_touch(profile)))
     if by_id is None:
         by_id = {r.id: r for r in ruleset.rules}
     measured = {name.split("|")[1] for name in profile.measured if name.count("|")}

@@ -4,8 +4,10 @@ events (respect/shown.py ``data_sections`` puts them in order): each family of t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from urllib.parse import unquote, urlsplit
 
 from omotenashi.engine import explain
 from omotenashi.engine.explain import words
@@ -25,6 +27,33 @@ def stage_sentence(stage: str, site: Mapping[str, str] | None = None) -> str:
 
 
 STAGE_WORDS = {stage: stage_sentence(stage) for stage in explain.STAGE_WORDS}  # built-in ones
+
+
+# What a shown address keeps encoded: controls, spaces and the marks that reorder text (a
+# browser's address bar keeps them encoded too)
+_KEPT = re.compile(r"[\x00-\x20\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def first_touch(profile: Profile) -> list[str]:
+    """How the visitor first found us, a line per value kept: the referrer as its readers
+    write it (``https://search.yahoo.co.jp/search?p=京都``, not ``?p=%E4%BA%AC%E9%83%BD``; a
+    host in kana, CJK or Hangul in those), as a browser's address bar shows it."""
+    return [
+        f"{words(k)}: {_address(v) if k == 'referrer' else v}"
+        for k, v in profile.first_touch.items()
+    ]
+
+
+def _address(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        shown = unquote(url, errors="strict")
+    except (ValueError, UnicodeDecodeError):
+        return url
+    if _KEPT.search(shown):
+        return url
+    host = explain.readable(parts.netloc)
+    return shown.replace(parts.netloc, host, 1) if host != parts.netloc else shown
 
 
 def day(at: float | None) -> str:
