@@ -1,6 +1,6 @@
 """A holdout written with more than six significant digits is the same phase at every look.
 
-The exposure counter names the holdout in force (``x|t33.333333|promo``, counting.phase); the
+The phase tag names the holdout in force (``h|t33.333333|promo``, counting.phase); the
 report compares it with the rule's holdout now, so the name must give that number back exactly:
 ``33.3333`` for ``33.333333`` read as a changed holdout, and every visitor was left out.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.measure.counting import Arm, exposure_field, parse_field
+from omotenashi.measure.counting import Arm, parse_field, phase_field
 
 from .test_measure_middleware import shop
 from .test_measure_phases import row_of, rules, visit
@@ -38,13 +38,13 @@ async def test_an_unchanged_holdout_of_many_digits_keeps_every_visitor(
 @pytest.mark.parametrize(
     ("holdout", "field"),
     [
-        (10.0, "x|t10|promo"),  # round numbers keep their short name
-        (12.5, "x|t12.5|promo"),
-        (33.333333, "x|t33.333333|promo"),
-        (100 / 3, "x|t33.333333333333336|promo"),
+        (10.0, "h|t10|promo"),  # round numbers keep their short name
+        (12.5, "h|t12.5|promo"),
+        (33.333333, "h|t33.333333|promo"),
+        (100 / 3, "h|t33.333333333333336|promo"),
     ],
 )
 def test_an_exposure_counter_gives_its_holdout_back_exactly(holdout: float, field: str) -> None:
-    assert exposure_field("promo", Arm.TREATMENT, holdout) == field
+    assert phase_field("promo", Arm.TREATMENT, holdout) == field
     cell = parse_field(field)
     assert cell is not None and cell.holdout == holdout

@@ -112,9 +112,10 @@ def test_json_is_valid_and_complete() -> None:
     data = json.loads(json.dumps(make().as_json(), allow_nan=False))
     first = data["rows"][0]
     assert first["treatment"] == {"visitors": 5000, "conversions": 600, "rate": 0.12}
-    assert (first["verdict"], first["early"]) == ("helps (early)", True)  # 5,000 of 14,751
+    assert (first["verdict"], first["early"]) == ("helps (early)", True)  # 5,000 of 13,253
     assert "Newcombe" in data["methods"]["absolute_lift"]
-    assert first["needed"] == {"control": 14751, "treatment": 14751}  # 10 % -> 11 %, 50 % held
+    # 11 % (both groups: 12 % and 10 %) -> 12.1 %, 50 % held out
+    assert first["needed"] == {"control": 13253, "treatment": 13253}
     assert data["daily"]["hero"][1] == {
         "day": "2025-12-02",
         "exposures": {"treatment": 2000, "control": 2000},

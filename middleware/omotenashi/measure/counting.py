@@ -26,8 +26,12 @@ Where it lives
        ``g|<rule>|<goal>`` -> ``"1"`` once the visitor converted. It is read by the existing
        load script, so the engine knows before the response what is new: no extra read.
     2. Statistics, one hash per day: ``omo:stats:<YYYY-MM-DD>`` with fields ``x|<arm>|<rule>``
-       (exposures: the arm then the holdout in force, ``x|t10|promo``, a phase) and
-       ``c|<arm>|<rule>|<goal>`` (conversions), incremented with HINCRBY.
+       (exposures), ``h|<arm><holdout>|<rule>`` (the same first exposures tagged with the
+       holdout in force, ``h|t10|promo``: a phase, measure/phases.py) and
+       ``c|<arm>|<rule>|<goal>`` (conversions), incremented with HINCRBY. The exposure counter
+       keeps the name the release before wrote (26754c7, which counts no ``x|t10|promo``):
+       during a rolling deploy and after a rollback it reads every first exposure; a tag it
+       does not know it skips.
        Conversions are filed under the day of the first exposure (a cohort), so any range of
        days gives proper proportions: conversions of the visitors exposed in that range. No
        visitor id, cookie, IP or path is in these keys; only rule ids, goal names, arms, days.
@@ -123,8 +127,8 @@ def day_of(at: float, zone: dt.tzinfo = dt.UTC) -> str:
 
 
 def phase(holdout: float | None) -> str:
-    """The holdout in force at a first exposure as an exposure counter writes it after the arm
-    (``x|t10|promo``: treated while 10 % were held out); "" when not known. A changed holdout
+    """The holdout in force at a first exposure as its phase tag writes it after the arm
+    (``h|t10|promo``: treated while 10 % were held out); "" when not known. A changed holdout
     starts a new phase, which the report tells apart by it (measure/phases.py). The number is
     given back exactly (``33.333333``, not ``:g``'s ``33.3333``: a holdout unchanged would read
     as changed)."""
@@ -135,7 +139,16 @@ def phase(holdout: float | None) -> str:
 
 
 def exposure_field(rule: str, arm: Arm, holdout: float | None = None) -> str:
+    """A first exposure's counter: ``x|t|promo`` (``holdout`` given: ``x|t10|promo``, as
+    builds between 2026-12-03 and the phase tags wrote it; read still, written no more)."""
     return f"x|{arm.value}{phase(holdout)}|{rule}"
+
+
+def phase_field(rule: str, arm: Arm, holdout: float) -> str:
+    """The phase tag counted with a first exposure's counter (``h|t10|promo``): the report
+    tells phases apart by it, never counts it as exposures of its own; the release before
+    this one skips it (its exposures are the ``x|t|promo`` beside it)."""
+    return f"h|{arm.value}{phase(holdout)}|{rule}"
 
 
 def conversion_field(rule: str, goal: str, arm: Arm) -> str:
@@ -150,6 +163,7 @@ class Cell:
     goal: str
     arm: Arm
     holdout: float | None = None  # the holdout in force at the first exposures (a phase)
+    tag: bool = False  # a phase tag (h|t10|promo): these exposures are counted in x|t|promo
 
 
 def _arm(token: str) -> tuple[Arm, float | None] | None:
@@ -168,8 +182,9 @@ def _arm(token: str) -> tuple[Arm, float | None] | None:
 def parse_field(name: str) -> Cell | None:
     """A statistics field back to its cell; ``None`` for a field this version does not know."""
     parts = name.split("|")
-    if len(parts) == 3 and parts[0] == "x" and parts[2] and (arm := _arm(parts[1])):
-        return Cell(parts[2], "", *arm)
+    if len(parts) == 3 and parts[0] in ("x", "h") and parts[2] and (arm := _arm(parts[1])):
+        tag = parts[0] == "h"
+        return Cell(parts[2], "", *arm, tag=tag) if arm[1] is not None or not tag else None
     if len(parts) == 4 and parts[0] == "c" and parts[1] in ("t", "c") and parts[2] and parts[3]:
         return Cell(parts[2], parts[3], Arm(parts[1]))
     return None
@@ -214,8 +229,10 @@ def tally(
     for rule, arm in exposed_now.items():
         if rule not in seen:
             out.record[f"r|{rule}"] = encode_seen(Seen(arm, at))
+            out._add(day_of(at, zone), exposure_field(rule, arm))
             held = holdouts.get(rule) if holdouts else None
-            out._add(day_of(at, zone), exposure_field(rule, arm, held))
+            if held is not None:  # the phase: a tag beside the counter every release reads
+                out._add(day_of(at, zone), phase_field(rule, arm, held))
     limit = window_days * DAY
     for rule, first in seen.items():
         # (an exposure a moment "later" than now was recorded by a server whose clock is

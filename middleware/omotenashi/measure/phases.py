@@ -1,6 +1,6 @@
 """Phases of a test: a holdout changed while a rule ran starts a new test.
 
-A first exposure is counted with the holdout in force (``x|t10|promo``: counting.phase). When a
+A first exposure is tagged with the holdout in force (``h|t10|promo``: counting.phase). When a
 rule's holdout changes (10 % to 20 %), visitors already counted keep their arm, new ones are
 drawn at the new share: counts across the change mix two splits. Checked against the share now,
 such a mix is a sample-ratio mismatch that is not one; and added up, the two groups weigh the
@@ -8,8 +8,9 @@ days before and after the change differently, so a conversion rate that moved me
 the lift (Simpson's paradox). Production A/B tools start a new phase when the split changes
 (GrowthBook) or warn that results are skewed (Optimizely); so does the report: a rule is judged
 on the visitors first exposed from the first whole day counted under its holdout now, and its
-rows say how many first exposed before were left out. Days counted before this version wrote
-the holdout (``x|t|promo``) are taken as counted under the holdout now, as they always were.
+rows say how many first exposed before were left out. Exposures without a tag (counted before
+this version, or by the release before it during a rolling deploy: ``x|t|promo`` beyond its
+day's tags) are taken as counted under the holdout now, as they always were.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def current(
             except (TypeError, ValueError):
                 continue
             rule = now.get(cell.rule, cell.rule)
-            exposed[(rule, day)] += count
+            exposed[(rule, day)] += 0 if cell.tag else count  # a tag's are in x|t|promo
             if cell.holdout is not None:
                 tagged.setdefault(rule, {}).setdefault(day, Counter())[cell.holdout] += count
     out = {}

@@ -29,7 +29,7 @@ METHODS = {
     "srm": "Pearson chi-square, 1 df (exact binomial below 20 expected visitors in a group), "
     "against the configured holdout share; flagged at p < 0.001",
     "needed": "two-proportion z-test sample size (Fleiss) at the rule's holdout split, 10% "
-    "relative lift over the control rate, alpha 0.05, power 0.8",
+    "relative lift over both groups' rate together, alpha 0.05, power 0.8",
 }
 
 
@@ -71,7 +71,7 @@ def counts_from_days(days: Mapping[str, Mapping[str, Any]]) -> Counts:
                 value = int(raw)
             except (TypeError, ValueError):
                 continue
-            if cell is None or value <= 0:
+            if cell is None or value <= 0 or cell.tag:  # a tag: counted in x|t|promo
                 continue
             if cell.goal:
                 counts.conversions[(cell.rule, cell.goal, cell.arm, day)] += value
@@ -269,9 +269,7 @@ def _row(
     # held out entirely has no treated group (any counted were so under another holdout)
     unknown = holdout is None or holdout >= 100
     verdict = stats.judge(diff_ci, enough=enough, srm=srm or unknown)
-    needed = None
-    if holdout and 0 < holdout < 100 and n_c and 0 < x_c < n_c and x_c * (1 + MDE) < n_c:
-        needed = stats.sample_sizes(x_c / n_c, MDE, holdout / 100)
+    needed = stats.plan((n_t, x_t, n_c, x_c), holdout, MDE)
     planned = needed is not None and n_c >= needed[0] and n_t >= needed[1]
     if holdout == 0:
         sentence = "No holdout: there is no control group to compare with (set holdout: 10%)."
@@ -372,17 +370,19 @@ def build(
 
 
 def _dated(row: Row, counts: Counts, since: str | None, until: str | None) -> Row:
-    """A row whose groups reached the planned size, with the cohort day they reached it on and
-    a sentence saying that the read up to that day is the one that counts."""
+    """A planned row with the first cohort day whose read (the report up to it) reached its own
+    plan, not the whole range's, and a sentence naming that read as the one that counts."""
     if not row.planned or row.srm or row.unusable or not row.goal:
         return row
-    n_t = n_c = 0
-    for day in counts.days:  # sorted: the first day both groups reached their plan
-        if _within(day, since, until):
-            n_t += counts.exposures[(row.rule, Arm.TREATMENT, day)]
-            n_c += counts.exposures[(row.rule, Arm.CONTROL, day)]
-            if n_c >= (row.needed or 0) and n_t >= (row.needed_treated or 0):
-                return replace(row, planned_on=day, sentence=f"{row.sentence} {planned_on(day)}")
+    n_t = n_c = x_t = x_c = 0
+    for day in (day for day in counts.days if _within(day, since, until)):  # sorted
+        n_t += counts.exposures[(row.rule, Arm.TREATMENT, day)]
+        n_c += counts.exposures[(row.rule, Arm.CONTROL, day)]
+        x_t += counts.conversions[(row.rule, row.goal, Arm.TREATMENT, day)]
+        x_c += counts.conversions[(row.rule, row.goal, Arm.CONTROL, day)]
+        needed = stats.plan((n_t, x_t, n_c, x_c), row.holdout, MDE)
+        if needed and n_c >= needed[0] and n_t >= needed[1]:
+            return replace(row, planned_on=day, sentence=f"{row.sentence} {planned_on(day)}")
     return row
 
 

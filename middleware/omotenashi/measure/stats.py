@@ -272,6 +272,21 @@ def sample_sizes(
     return control, math.ceil(control * ratio - 1e-9)
 
 
+def plan(
+    arms: tuple[int, int, int, int], holdout: float | None, relative_mde: float
+) -> tuple[int, int] | None:
+    """(held-out, treated) visitors planned for ``arms`` (n_t, x_t, n_c, x_c) at ``holdout``
+    percent: over both groups' rate together, which a rule that does nothing cannot move
+    with the difference (the control's alone, high by chance, planned fewer visitors exactly
+    when the difference said *hurts*); ``None`` while the held-out group has no conversions,
+    or all."""
+    n_t, x_t, n_c, x_c = arms
+    base = (x_t + x_c) / max(n_t + n_c, 1)
+    if not (holdout and 0 < holdout < 100 and 0 < x_c < n_c and 0 < base * (1 + relative_mde) < 1):
+        return None
+    return sample_sizes(base, relative_mde, holdout / 100)
+
+
 def signed(value: float, digits: int = 1) -> str:
     """``value`` with its sign, where one that rounds to zero is "+0.0", never "-0.0"."""
     text = f"{value:+.{digits}f}"

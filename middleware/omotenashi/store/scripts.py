@@ -230,13 +230,15 @@ if ARGV[2] == nil then
   if learn then return {pop_ok, co_ok, {}} end
   return 1
 end
--- ARGV[2]: each field's counter, [key number, counter, amount]; key 0 is in another slot
--- (Cluster): the field is answered, for the caller to count. ARGV[n - 1]: KEYS[n]'s expiry.
+-- ARGV[2]: each field's counter, [key number, counter, amount, phase tag (optional)]; key 0
+-- is in another slot (Cluster): the field is answered, for the caller to count. ARGV[n - 1]:
+-- KEYS[n]'s expiry.
 local counters, touched, elsewhere = cjson.decode(ARGV[2]), {}, {}
 for _, k in ipairs(set) do
   local s = counters[k]
   if s ~= nil and s[1] > 0 then
     redis.call('HINCRBY', KEYS[s[1]], s[2], s[3])
+    if s[4] ~= nil then redis.call('HINCRBY', KEYS[s[1]], s[4], s[3]) end
     touched[s[1]] = true
   elseif s ~= nil then
     elsewhere[#elsewhere + 1] = k

@@ -1,9 +1,10 @@
 """Measurement statistics in Redis: one hash per day (the site's: OMOTENASHI_RULES_TIMEZONE),
 counted by the visitor's record script.
 
-``<prefix>:stats:<YYYY-MM-DD>`` holds counters ``x|<arm>|<rule>`` (first exposures) and
-``c|<arm>|<rule>|<goal>`` (conversions, filed under the exposure day). No visitor data is in
-these keys. Each expires ``stats_retention`` seconds after its day ends.
+``<prefix>:stats:<YYYY-MM-DD>`` holds counters ``x|<arm>|<rule>`` (first exposures), their
+phase tags ``h|<arm><holdout>|<rule>`` and ``c|<arm>|<rule>|<goal>`` (conversions, filed under
+the exposure day). No visitor data is in these keys. Each expires ``stats_retention`` seconds
+after its day ends.
 
 Each counter stands for one field of the visitor's measurement record (``x|t|promo`` for
 ``r|promo``, ``c|t|promo|buy`` for ``g|promo|buy``), and it is counted only when the record
@@ -40,10 +41,11 @@ def expire_at(day: str, retention: int) -> int:
 
 
 def record_field(counter: str) -> str:
-    """The visitor-record field a counter stands for: ``x|t|r`` -> ``r|r``, ``c|t|r|g`` ->
-    ``g|r|g`` (the record script's ``measure`` names, without the profile's ``m``)."""
+    """The visitor-record field a counter stands for: ``x|t|r`` (and its phase tag
+    ``h|t10|r``) -> ``r|r``, ``c|t|r|g`` -> ``g|r|g`` (the record script's ``measure`` names,
+    without the profile's ``m``)."""
     kind, _, rest = counter.partition("|")
-    return ("r|" if kind == "x" else "g|") + rest.partition("|")[2]
+    return ("r|" if kind in ("x", "h") else "g|") + rest.partition("|")[2]
 
 
 def record_call(
@@ -51,18 +53,23 @@ def record_call(
 ) -> tuple[list[str], list[str]]:
     """The record script's keys and arguments, with the counters ``stats`` when there are any.
 
-    ARGV[2] maps each record field to ``[key number, counter, amount]``; the day keys follow
-    the profile's keys, and ARGV[3...] are their expiry times, in the same order. On Cluster no
-    day key is given (key number 0): the script answers which of those fields it set.
+    ARGV[2] maps each record field to ``[key number, counter, amount]``, and a phase tag
+    after (``h|t10|promo``, counted with ``x|t|promo``); the day keys follow the profile's
+    keys, and ARGV[3...] are their expiry times, in the same order. On Cluster no day key is
+    given (key number 0): the script answers which of those fields it set.
     """
     if not stats:
         return keys, [arg]
     days = [] if cfg.cluster else sorted({day for day, _ in stats})
     number = {day: len(keys) + 1 + i for i, day in enumerate(days)}
-    spec = {
+    spec: dict[str, list[object]] = {
         record_field(name): [number.get(day, 0), name, count]
         for (day, name), count in sorted(stats.items())
+        if not name.startswith("h|")
     }
+    for (_, name), _ in sorted(stats.items()):  # a tag goes with its exposure's counter
+        if name.startswith("h|") and record_field(name) in spec:
+            spec[record_field(name)].append(name)
     day_keys = [stats_key(cfg.key_prefix, day) for day in days]
     expiries = [str(expire_at(day, cfg.stats_retention)) for day in days]
     return [*keys, *day_keys], [arg, json.dumps(spec, separators=(",", ":")), *expiries]
