@@ -3,8 +3,7 @@ what it did and offers to undo it, and the undo says what it did in turn.
 
 The choice's endpoint (respect/preferences.py ``apply_choice``) puts a :class:`Flash` in the
 signed visitor cookie; the next page the engine rewrites for that visitor says it, just before
-the page's own ``</body>`` (where the page panel goes) and first in its title (what a screen
-reader reads as the page loads), and its response re-signs the cookie
+the page's own ``</body>`` (where the page panel goes), and its response re-signs the cookie
 without it (asgi/setcookie.py): nothing about the visitor goes into a URL, and that page is
 private to them like every page the engine rewrites. A flash is said only while it is true of
 the visitor's choices as the cookie holds them now, and only for :data:`FLASH_TTL` seconds."""
@@ -19,15 +18,7 @@ from typing import Any
 
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.html import scan
-from omotenashi.engine.html.context import (
-    FORM,
-    IN_MATH,
-    IN_SVG,
-    NEAR_END,
-    UNSAFE_END,
-    page_end_at,
-)
-from omotenashi.engine.html.selectors import parse_selector
+from omotenashi.engine.html.context import FORM, NEAR_END, UNSAFE_END, page_end_at
 from omotenashi.engine.personalise import selectors_of
 from omotenashi.engine.restraint import Prefs, Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
@@ -36,8 +27,6 @@ FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is droppe
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")  # a rule id (rules/model.py), bounded
 _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo returns to
 _BODY_TAG = re.compile(r"</body", re.I)
-_TITLE = parse_selector("title")  # the page's title: it says the confirmation first
-_FOREIGN = IN_SVG | IN_MATH  # (an SVG's <title> is no page title)
 
 DONE = "Done: you won't see “{label}” again."
 DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
@@ -163,21 +152,18 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
     )
 
 
-def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> tuple[int, int, int] | None:
+def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> tuple[int, int] | None:
     """Where the page's own ``</body>`` begins, found as the page panel's place is (the end
-    tag the parser honoured, near the end, nothing left open there that would take it in), what
-    the page leaves open there (context.py's bits), and where the text of the page's title
-    begins (the first ``<title>`` outside SVG and MathML, as browsers take it; -1: none sure);
-    None where there is no such place."""
+    tag the parser honoured, near the end, nothing left open there that would take it in), and
+    what the page leaves open there (context.py's bits); None where there is no such place."""
     if _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
         return None  # (no end to put it before: no scan)
     selectors, _ = selectors_of(ruleset)  # (those the page was personalised with)
-    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, _TITLE])
+    found = scan(page, slot_attribute=slot_attribute, selectors=selectors)
     at = found.body_end
     if not page_end_at(page, at) or found.end_context & UNSAFE_END:
         return None
-    title = next((t for t in found.matches.get(_TITLE.text, ()) if not t.context & _FOREIGN), None)
-    return at, found.end_context, -1 if title is None or title.unsure else title.open_end
+    return at, found.end_context
 
 
 def confirm(
@@ -199,12 +185,6 @@ def confirm(
     end = None if said is None else page_end(page, ruleset, slot_attribute)
     if said is None or end is None:
         return page, False
-    at, left_open, title = end  # a form of the page still open there: ours would join it
+    at, left_open = end  # a form of the page still open there: ours would join it
     text = markup(flash, *said, d, form=not left_open & FORM)
-    edits = [(at, text)]
-    if title >= 0:  # the title says it first: a screen reader reads a page's title as it
-        # loads, then the page from the block's place (the confirmation is near the page's end)
-        edits.append((title, html.escape(said[1], quote=False) + " "))
-    for where, what in sorted(edits, reverse=True):
-        page = page[:where] + what + page[where:]
-    return page, True
+    return page[:at] + text + page[at:], True
