@@ -30,6 +30,15 @@ YAHOO = "https://search.yahoo.co.jp/search?p=%E4%BA%AC%E9%83%BD"
         ("https://example.com/%E2%80%AEgpj.exe", "https://example.com/%E2%80%AEgpj.exe"),
         ("https://example.com/?q=%0Aline", "https://example.com/?q=%0Aline"),
         ("https://[::1]:8080/x", "https://[::1]:8080/x"),
+        # an escaped "&", "=" or "#" stays escaped: decoded, it reads as another address
+        ("https://example.com/?q=a%26b%3Dc%23d%E4%BA%AC", "https://example.com/?q=a%26b%3Dc%23d京"),
+        # invisible, or passing for "/": as sent
+        ("https://example.com/?q=%E2%80%8Bx", "https://example.com/?q=%E2%80%8Bx"),
+        ("https://example.com/a%EF%BC%8Fb", "https://example.com/a%EF%BC%8Fb"),
+        ("https://example.com/?q=%C2%ADx", "https://example.com/?q=%C2%ADx"),
+        # cut to a limit inside a character: what comes before it, decoded
+        (YAHOO + "%E9", "https://search.yahoo.co.jp/search?p=京都%E9"),
+        ("https://example.com/?q=%E4%BA%AC%FF%E9%83%BD", "https://example.com/?q=京%FF%E9%83%BD"),
     ],
 )
 def test_the_first_referrer_is_shown_as_an_address_bar_shows_it(sent: str, shown: str) -> None:

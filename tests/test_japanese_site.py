@@ -218,6 +218,8 @@ IVS_KUZU = "葛\U000e0100"  # 葛 with the variation selector a place name (葛�
         ("👨\u200d👩\u200d👧!", 4, ""),  # not a couple out of a family
         ("x🇯🇵🇯🇵", 4, "x🇯🇵"),  # not half a flag
         ("x🇯🇵🇯🇵", 2, "x"),
+        ("\u1112\u1161\u11ab\u1100\u116e\u11a8", 2, ""),  # 한국 as jamo: not 하 out of 한
+        ("\u1112\u1161\u11ab\u1100\u116e\u11a8", 4, "\u1112\u1161\u11ab"),
     ],
 )
 def test_a_cut_to_a_limit_never_splits_what_reads_as_one_character(

@@ -56,6 +56,13 @@ def test_a_referrer_glob_matches_an_international_host(
         ("https://xn--pple-43d.com/", "xn--pple-43d.com"),  # a Cyrillic а: "аpple.com"
         ("https://xn--80ak6aa92e.com/", "xn--80ak6aa92e.com"),  # all Cyrillic, "apple.com"
         ("https://www.xn--bcher-kva.de/", "www.xn--bcher-kva.de"),
+        # kana that pass for ASCII beside Latin letters ("google・com"), a long vowel mark
+        # with no kana before it: as sent (Chromium's spoof checks)
+        ("https://xn--googlecom-gl5h.evil.jp/", "xn--googlecom-gl5h.evil.jp"),
+        ("https://xn--ab-8j4a.jp/", "xn--ab-8j4a.jp"),
+        ("https://xn--wekx33g.jp/", "xn--wekx33g.jp"),
+        ("https://xn--cck7c3h.jp/", "ツアー.jp"),  # after kana: a word
+        ("https://xn--vekv70gs3pnfb5j.jp/", "日本・東京.jp"),  # no Latin letter beside it
         ("https://xn--zz.de/", "xn--zz.de"),  # not punycode at all
         ("https://search.yahoo.co.jp/search?p=x", "search.yahoo.co.jp"),
     ],

@@ -223,16 +223,24 @@ def host(url: str) -> str:
 
 
 # Kana, CJK ideographs (and their iteration marks), Hangul: the scripts of the names Japanese,
-# Chinese and Korean sites are registered under, which no Latin letter can be mistaken for
-_CJK = "々〆぀-ヿㇰ-ㇿ㐀-䶿一-鿿豈-﫿가-힯"
+# Chinese and Korean sites are registered under
+_CJK = "\u3005\u3006\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _SHOWN = re.compile(f"[a-z0-9-]*[{_CJK}][a-z0-9{_CJK}-]*")
+# ... but these pass for ASCII beside Latin letters (a katakana dot for ".", a long vowel mark or
+# the ideograph one for "-", katakana no for "/" ...: Chromium's IDN spoof checks), and the
+# long vowel and iteration marks belong after kana only
+_LOOKS_ASCII = re.compile(
+    "[\u30fb\u30fc\u4e00\u30ce\u30bd\u30be\u30f3\u4e36\u4e40\u4e41\u4e3f\u30fd\u30fe]"
+)
+_AFTER_KANA = re.compile("(?<![\u3041-\u309f\u30a1-\u30fa])[\u30fc\u30fd\u30fe]")
+_LATIN = re.compile("[a-z]")
 
 
 def readable(netloc: str) -> str:
     """``netloc`` with each punycode label (``xn--r8jz45g``) that is kana, CJK or Hangul (and
     ASCII letters, digits, hyphens) in those characters (``例え``), as a reader of the site
     writes it; any other label stays punycode, as browsers keep a name that could pass for
-    another (``xn--pple-43d``, a Cyrillic а)."""
+    another (``xn--pple-43d``, a Cyrillic а; a katakana dot between Latin letters)."""
     if "xn--" not in netloc.lower():
         return netloc
     userinfo, at, hostport = netloc.rpartition("@")
@@ -246,8 +254,9 @@ def readable(netloc: str) -> str:
                 named = label.lower().encode("ascii").decode("idna")
             except UnicodeError:
                 continue
-            if _SHOWN.fullmatch(named):
-                labels[i] = named
+            if _SHOWN.fullmatch(named) and not _AFTER_KANA.search(named):
+                if not (_LATIN.search(named) and _LOOKS_ASCII.search(named)):
+                    labels[i] = named
     return f"{userinfo}{at}{'.'.join(labels)}{colon}{port}"
 
 

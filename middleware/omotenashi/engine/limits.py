@@ -111,6 +111,8 @@ def _extends(char: str) -> bool:
         or 0xE0100 <= code <= 0xE01EF
         or 0x1F3FB <= code <= 0x1F3FF
         or 0xE0020 <= code <= 0xE007F
+        or 0x1160 <= code <= 0x11FF  # a Hangul syllable written as jamo: its vowel and final
+        or 0xD7B0 <= code <= 0xD7FF
     )
 
 

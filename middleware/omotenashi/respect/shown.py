@@ -143,7 +143,7 @@ DEVICES = {
         "You are signed in, but while your browser sends Global Privacy Control (or Do Not "
         "Track), nothing from this device is added to what is kept under your account."
         + _SHOWS
-        + " still kept, unless they send it too."
+        + " kept, unless they send it too or the site waits for your consent there."
     ),
     "consent": (
         "You are signed in, but until you give consent here, nothing from this device is added "

@@ -5,9 +5,10 @@ events (respect/shown.py ``data_sections`` puts them in order): each family of t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from omotenashi.engine import explain
 from omotenashi.engine.explain import words
@@ -29,15 +30,17 @@ def stage_sentence(stage: str, site: Mapping[str, str] | None = None) -> str:
 STAGE_WORDS = {stage: stage_sentence(stage) for stage in explain.STAGE_WORDS}  # built-in ones
 
 
-# What a shown address keeps encoded: controls, spaces and the marks that reorder text (a
-# browser's address bar keeps them encoded too)
-_KEPT = re.compile(r"[\x00-\x20\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Percent-escapes of non-ASCII bytes: what a browser's address bar shows decoded (an escaped
+# "&", "=", "#" or "/" stays escaped: decoded, it would read as another address)
+_ESCAPED = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+# ... but not invisible or reordering characters, nor ones that pass for "/" or a space
+_HIDDEN = frozenset("\u00ad\u115f\u1160\u3164\uffa0\u2215\u2044\uff0f\u29f8\u3000")
 
 
 def first_touch(profile: Profile) -> list[str]:
-    """How the visitor first found us, a line per value kept: the referrer as its readers
-    write it (``https://search.yahoo.co.jp/search?p=京都``, not ``?p=%E4%BA%AC%E9%83%BD``; a
-    host in kana, CJK or Hangul in those), as a browser's address bar shows it."""
+    """How the visitor first found us, a line per value kept: the referrer as a browser's
+    address bar shows it (``https://search.yahoo.co.jp/search?p=京都``, not
+    ``?p=%E4%BA%AC%E9%83%BD``; a host in kana, CJK or Hangul in those)."""
     return [
         f"{words(k)}: {_address(v) if k == 'referrer' else v}"
         for k, v in profile.first_touch.items()
@@ -46,14 +49,25 @@ def first_touch(profile: Profile) -> list[str]:
 
 def _address(url: str) -> str:
     try:
-        parts = urlsplit(url)
-        shown = unquote(url, errors="strict")
-    except (ValueError, UnicodeDecodeError):
+        netloc = urlsplit(url).netloc
+    except ValueError:
         return url
-    if _KEPT.search(shown):
-        return url
-    host = explain.readable(parts.netloc)
-    return shown.replace(parts.netloc, host, 1) if host != parts.netloc else shown
+    shown = _ESCAPED.sub(_decoded, url)
+    host = explain.readable(netloc)
+    return shown.replace(netloc, host, 1) if host != netloc else shown
+
+
+def _decoded(run: re.Match[str]) -> str:
+    """A run of escaped bytes as the text they are in UTF-8, when each character is one a
+    reader can see for what it is; as it was otherwise (a cut in a character: the text before)."""
+    data = bytes.fromhex(run[0].replace("%", ""))
+    try:
+        text, kept = data.decode("utf-8"), len(data)
+    except UnicodeDecodeError as error:
+        text, kept = data[: error.start].decode("utf-8"), error.start
+    if not text or any(unicodedata.category(c)[0] in "CZ" or c in _HIDDEN for c in text):
+        return run[0]
+    return text + run[0][3 * kept :]
 
 
 def day(at: float | None) -> str:
