@@ -50,6 +50,8 @@ HELP = {
     "redis_error": "Redis commands that failed (connection or server error).",
     "redis_refused": "Of redis_error: error replies (script error, WRONGTYPE, OOM), not "
     "counted by the circuit breaker.",
+    "redis_full": "Of redis_refused: OOM replies, from a server at its maxmemory (writes are "
+    "refused until memory is freed; README: Redis memory).",
     "redis_timeout": "Redis commands that did not answer in time.",
     "redis_retry": "Reads tried once more on a fresh connection after a connection error.",
     "breaker_open": "Redis calls (profile reads, writes) not sent because the circuit breaker "

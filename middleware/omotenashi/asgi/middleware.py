@@ -38,6 +38,7 @@ from omotenashi.loader.reload import Reloader
 from omotenashi.metrics import Metrics
 from omotenashi.metricsdir import SharedDir
 from omotenashi.settings import Settings
+from omotenashi.store import memory
 from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.store.store import Store
 
@@ -322,6 +323,7 @@ class Omotenashi:
                     log.error("omotenashi: %s; personalisation is off", exc)
             if url is not None:
                 self.store.connect(url)
+                self._pending(memory.check_soon(self.store))  # its policy: said once
 
     def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close the pool when ``loop`` ends: ``asyncio.run`` (as uvicorn, hypercorn and test

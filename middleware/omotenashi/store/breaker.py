@@ -48,6 +48,7 @@ from redis.exceptions import (
 )
 
 from omotenashi.metrics import Metrics
+from omotenashi.store.memory import FULL_HINT, is_full
 from omotenashi.store.pipeline import REFUSED_CONNECTION, UNAVAILABLE, ReplyError
 from omotenashi.store.tlshint import tls_hint
 
@@ -276,13 +277,16 @@ class Breaker:
         if self._setup_refused(reason):
             return
         self._refusals += 1
+        if self.metrics is not None and is_full(reason):
+            self.metrics.inc("redis_full")
         now = self.clock()
         if self._refusal_warned_at is None or now - self._refusal_warned_at >= QUIET:
             log.warning(
                 "omotenashi: Redis refused %d command(s) since the last warning (%s); "
-                "those commands failed; the circuit breaker does not count them",
+                "those commands failed; the circuit breaker does not count them%s",
                 self._refusals,
                 reason,
+                f"; {FULL_HINT}" if is_full(reason) else "",
             )
             self._refusal_warned_at, self._refusals = now, 0
 
