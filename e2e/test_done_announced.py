@@ -60,6 +60,8 @@ def test_the_word_is_a_named_region_that_keeps_the_visitors_place(
     assert page.evaluate("document.activeElement === document.body")
     if back_to is None:
         expect(page.locator(HERO)).to_be_in_viewport()
+        # right after the block: a screen reader reading on from #hero comes to it next
+        expect(page.locator(HERO + " + #omo-done")).to_have_count(1)
     else:
         assert page.evaluate("window.scrollY") == 0
     page.keyboard.press("End")  # the word is there for anyone who looks: its Undo works

@@ -2,8 +2,10 @@
 what it did and offers to undo it, and the undo says what it did in turn.
 
 The choice's endpoint (respect/preferences.py ``apply_choice``) puts a :class:`Flash` in the
-signed visitor cookie; the next page the engine rewrites for that visitor says it, just before
-the page's own ``</body>`` (where the page panel goes), and its response re-signs the cookie
+signed visitor cookie; the next page the engine rewrites for that visitor says it, right after
+the block's element (its ``id``, where the visitor is taken back to: a screen reader reads on
+into it) when a block's "i" could follow it there, else just before the page's own ``</body>``
+(where the page panel goes), and its response re-signs the cookie
 without it (asgi/setcookie.py): nothing about the visitor goes into a URL, and that page is
 private to them like every page the engine rewrites. A flash is said only while it is true of
 the visitor's choices as the cookie holds them now, and only for :data:`FLASH_TTL` seconds."""
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from omotenashi.engine.disclosure import Disclosure
-from omotenashi.engine.html import scan
+from omotenashi.engine.html import Target, scan
 from omotenashi.engine.html.context import FORM, NEAR_END, UNSAFE_END, page_end_at
+from omotenashi.engine.html.core import NOTE_FULL, NOTE_NONE
 from omotenashi.engine.personalise import selectors_of
 from omotenashi.engine.restraint import Prefs, Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
@@ -152,10 +155,14 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
     )
 
 
-def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> tuple[int, int] | None:
+def page_end(
+    page: str, ruleset: RuleSet, slot_attribute: str, anchor: str = ""
+) -> tuple[int, int, Target | None] | None:
     """Where the page's own ``</body>`` begins, found as the page panel's place is (the end
-    tag the parser honoured, near the end, nothing left open there that would take it in), and
-    what the page leaves open there (context.py's bits); None where there is no such place."""
+    tag the parser honoured, near the end, nothing left open there that would take it in), what
+    the page leaves open there (context.py's bits), and the element whose ``id`` is ``anchor``
+    (the dismissed block's, where the visitor is taken back to) when the confirmation may
+    follow it as a block's "i" may (:func:`after_block`); None where there is no end."""
     if _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
         return None  # (no end to put it before: no scan)
     selectors, _ = selectors_of(ruleset)  # (those the page was personalised with)
@@ -163,7 +170,19 @@ def page_end(page: str, ruleset: RuleSet, slot_attribute: str) -> tuple[int, int
     at = found.body_end
     if not page_end_at(page, at) or found.end_context & UNSAFE_END:
         return None
-    return at, found.end_context
+    return at, found.end_context, after_block(found.targets, anchor)
+
+
+def after_block(targets: tuple[Target, ...], anchor: str) -> Target | None:
+    """The first target whose ``id`` is ``anchor``, when what follows it may hold a note (a
+    ``<details>`` with a form: NOTE_FULL; NOTE_BARE, a page's form open there, without ours)
+    and its extent is sure; None otherwise (the confirmation then goes before ``</body>``)."""
+    if not anchor:
+        return None
+    for target in targets:
+        if next((a.value for a in target.attrs if a.name == "id"), None) == anchor:  # its first
+            return target if target.note_after != NOTE_NONE and not target.unsure else None
+    return None
 
 
 def confirm(
@@ -182,9 +201,13 @@ def confirm(
     if flash is None or not (d.enabled and d.dismiss) or flash.rule in restraint.forced:
         return page, False
     said = message(flash, ruleset, restraint.prefs, restraint.history_off, now, signed_in)
-    end = None if said is None else page_end(page, ruleset, slot_attribute)
+    end = None if said is None else page_end(page, ruleset, slot_attribute, flash.anchor)
     if said is None or end is None:
         return page, False
-    at, left_open = end  # a form of the page still open there: ours would join it
+    at, left_open, block = end  # a form of the page still open there: ours would join it
+    if block is not None:  # right after the block: where the visitor (and a screen reader,
+        # reading on from the #anchor the page is taken back to) finds it first
+        text = markup(flash, *said, d, form=block.note_after == NOTE_FULL)
+        return page[: block.end] + text + page[block.end :], True
     text = markup(flash, *said, d, form=not left_open & FORM)
     return page[:at] + text + page[at:], True
