@@ -4,7 +4,8 @@ what it did and offers to undo it, and the undo says what it did in turn.
 The choice's endpoint (respect/preferences.py ``apply_choice``) puts a :class:`Flash` in the
 signed visitor cookie; the next page the engine rewrites for that visitor says it, right after
 the block's element (its ``id``, where the visitor is taken back to: a screen reader reads on
-into it) when a block's "i" could follow it there, else just before the page's own ``</body>``
+into it) when a block's "i" could follow it there and it is seen there (:func:`_seen_after`),
+else just before the page's own ``</body>``
 (where the page panel goes), and its response re-signs the cookie
 without it (asgi/setcookie.py): nothing about the visitor goes into a URL, and that page is
 private to them like every page the engine rewrites. A flash is said only while it is true of
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from omotenashi.engine.disclosure import Disclosure
-from omotenashi.engine.html import Target, scan
+from omotenashi.engine.html import Target, parse_selector, scan, scan_page
 from omotenashi.engine.html.context import FORM, NEAR_END, UNSAFE_END, page_end_at
 from omotenashi.engine.html.core import NOTE_FULL, NOTE_NONE
 from omotenashi.engine.personalise import selectors_of
@@ -30,6 +31,8 @@ FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is droppe
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")  # a rule id (rules/model.py), bounded
 _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo returns to
 _BODY_TAG = re.compile(r"</body", re.I)
+# Around these, what is put is not shown, or not heard, or cannot be used
+_HIDING = ("[hidden]", "[inert]", "[aria-hidden=true i]")
 
 DONE = "Done: you won't see “{label}” again."
 DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
@@ -170,7 +173,10 @@ def page_end(
     at = found.body_end
     if not page_end_at(page, at) or found.end_context & UNSAFE_END:
         return None
-    return at, found.end_context, after_block(found.targets, anchor)
+    block = after_block(found.targets, anchor)
+    if block is not None and not _seen_after(page, block, anchor, slot_attribute):
+        block = None
+    return at, found.end_context, block
 
 
 def after_block(targets: tuple[Target, ...], anchor: str) -> Target | None:
@@ -183,6 +189,25 @@ def after_block(targets: tuple[Target, ...], anchor: str) -> Target | None:
         if next((a.value for a in target.attrs if a.name == "id"), None) == anchor:  # its first
             return target if target.note_after != NOTE_NONE and not target.unsure else None
     return None
+
+
+def _seen_after(page: str, block: Target, anchor: str, slot_attribute: str) -> bool:
+    """Whether what is put right after ``block`` is shown there, as before ``</body>``, and
+    comes next to where ``#anchor`` takes the visitor: the page up to there, ended, leaves
+    nothing open that would hide it or take it in (a closed ``<details>`` or ``<dialog>``, a
+    link, a select ...: context.py's UNSAFE_END), no element around it is ``hidden``,
+    ``inert`` or ``aria-hidden``, and no element before the block has its id (a browser goes
+    to the first). A scan of that part alone, once per confirmation."""
+    head = page[: block.end]
+    hiding = [parse_selector(s) for s in (*_HIDING, f'[id="{anchor}"]')]
+    ended = scan_page(head + "</body>", slot_attribute=slot_attribute, selectors=hiding)
+    if ended.body_end != len(head) or ended.end_context & UNSAFE_END:
+        return False
+    if any(skip.kind == "selector" for skip in ended.skipped):
+        return False  # (an element of theirs whose extent is not sure: as if around it)
+    hidden = (t for s in _HIDING for t in ended.matches.get(s, ()) if t.end > len(head))
+    same_id = ended.matches.get(f'[id="{anchor}"]', ())
+    return next(hidden, None) is None and all(t.start >= block.start for t in same_id)
 
 
 def confirm(
