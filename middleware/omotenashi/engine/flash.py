@@ -33,6 +33,7 @@ _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo 
 _BODY_TAG = re.compile(r"</body", re.I)
 # Around these, what is put is not shown, or not heard, or cannot be used
 _HIDING = ("[hidden]", "[inert]", "[aria-hidden=true i]")
+_HIDERS = tuple(parse_selector(s) for s in _HIDING)
 
 DONE = "Done: you won't see “{label}” again."
 DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
@@ -169,10 +170,12 @@ def page_end(
     if _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
         return None  # (no end to put it before: no scan)
     selectors, _ = selectors_of(ruleset)  # (those the page was personalised with)
-    found = scan(page, slot_attribute=slot_attribute, selectors=selectors)
+    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_HIDERS])
     at = found.body_end
     if not page_end_at(page, at) or found.end_context & UNSAFE_END:
         return None
+    if any(t.start < at < t.end for s in _HIDING for t in found.matches.get(s, ())):
+        return None  # an element hidden by its own attributes is left open to the end
     block = after_block(found.targets, anchor)
     if block is not None and not _seen_after(page, block, anchor, slot_attribute):
         block = None
@@ -199,7 +202,7 @@ def _seen_after(page: str, block: Target, anchor: str, slot_attribute: str) -> b
     ``inert`` or ``aria-hidden``, and no element before the block has its id (a browser goes
     to the first). A scan of that part alone, once per confirmation."""
     head = page[: block.end]
-    hiding = [parse_selector(s) for s in (*_HIDING, f'[id="{anchor}"]')]
+    hiding = [*_HIDERS, parse_selector(f'[id="{anchor}"]')]
     ended = scan_page(head + "</body>", slot_attribute=slot_attribute, selectors=hiding)
     if ended.body_end != len(head) or ended.end_context & UNSAFE_END:
         return False
