@@ -34,6 +34,13 @@ class Charset:
     default: str  # the page's own text (what this charset holds of DEFAULT)
 
 
+# 〜 as bytes would show as ～ (0x8160 is ～ to browsers): a character reference
+SHIFT_JIS_HERO = (
+    "京都の紅葉 ①㈱髙島屋 10:00".encode("cp932")
+    + b"&#12316;18:00 "
+    + "～".encode("cp932")
+    + b" &#128512;"
+)
 CHARSETS = [
     Charset("utf-8", "utf-8", "text/html; charset=utf-8", "", HERO.encode(), DEFAULT),
     Charset(
@@ -41,11 +48,7 @@ CHARSETS = [
         "cp932",
         "text/html; charset=Shift_JIS",
         "",
-        # 〜 as bytes would show as ～ (0x8160 is ～ to browsers): a character reference
-        "京都の紅葉 ①㈱髙島屋 10:00".encode("cp932")
-        + b"&#12316;18:00 "
-        + "～".encode("cp932")
-        + b" &#128512;",
+        SHIFT_JIS_HERO,
         DEFAULT,
     ),
     Charset(
@@ -53,10 +56,7 @@ CHARSETS = [
         "cp932",
         "text/html",
         '<meta charset="Shift_JIS">',
-        "京都の紅葉 ①㈱髙島屋 10:00".encode("cp932")
-        + b"&#12316;18:00 "
-        + "～".encode("cp932")
-        + b" &#128512;",
+        SHIFT_JIS_HERO,
         DEFAULT,
     ),
     Charset(

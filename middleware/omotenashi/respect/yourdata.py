@@ -34,7 +34,7 @@ STAGE_WORDS = {stage: stage_sentence(stage) for stage in explain.STAGE_WORDS}  #
 # "&", "=", "#" or "/" stays escaped: decoded, it would read as another address)
 _ESCAPED = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 # ... but not invisible or reordering characters, nor ones that pass for "/" or a space
-_HIDDEN = frozenset("\u00ad\u115f\u1160\u3164\uffa0\u2215\u2044\uff0f\u29f8\u3000")
+_HIDDEN = frozenset("\u00ad\u115f\u1160\u3164\uffa0\u2215\u2044\uff0f\u29f8")
 
 
 def first_touch(profile: Profile) -> list[str]:
