@@ -121,6 +121,30 @@ async def test_the_preferences_page_says_when_a_block_was_shown_on_the_sites_clo
     assert said in " ".join(page.text.split())
 
 
+@pytest.mark.parametrize(
+    ("zone", "moment", "said"),
+    [
+        ("Asia/Tokyo", "2026-12-04T08:30", "04 December 2026, 08:30 (Asia/Tokyo time)"),
+        ("Etc/GMT+12", "2026-12-03T20:00", "03 December 2026, 20:00 (Etc/GMT+12 time)"),
+        ("UTC", "2026-12-03T23:30", "03 December 2026, 23:30 UTC"),
+    ],
+)
+async def test_the_data_page_gives_every_time_on_the_sites_clock(
+    make_settings: Make, clock: list[float], zone: str, moment: str, said: str
+) -> None:
+    """The page of everything kept (first and last seen, a topic's last point, a measurement
+    group's start ...) on the clock the preferences page names: it gave them in UTC, so a Tokyo
+    visitor read "First seen: 03 December 2026, 23:30 UTC" beside a first visit on the 4th."""
+    mw = site(make_settings, zone)
+    async with client_for(mw) as client:
+        clock[0] = at(zone, moment) - time.time() + clock[0]
+        await client.get("/", headers={"accept": "text/html"})
+        page = " ".join((await client.get("/_omotenashi/preferences/data")).text.split())
+    assert f"First seen: {said}" in page
+    assert f"Last seen: {said}" in page
+    assert (" UTC" in page) == (zone == "UTC")
+
+
 def test_profile_show_gives_a_caps_day_on_the_sites_clocks(
     omotenashi_redis_url: str,
     omotenashi_redis: redis.Redis,

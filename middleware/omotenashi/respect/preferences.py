@@ -229,6 +229,7 @@ class PreferencesPage:
                 private=reason,
                 by_id=by_id,
                 stages=loaded.journey.stage_words,
+                zone=self.zone,
             ),
         )
         return page.encode()

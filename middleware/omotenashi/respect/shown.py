@@ -5,12 +5,10 @@ bounded), and the categories a site may personalise, in plain words with their s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from omotenashi.engine.disclosure import sentence
 from omotenashi.engine.explain import words
-from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
@@ -193,16 +191,6 @@ def entry_on(ids: tuple[str, ...], prefs: Prefs) -> bool:
     return prefs.off_rules.isdisjoint(ids)
 
 
-def when_text(at: float, zone: str = "UTC") -> str:
-    """A moment as the page gives it: on the site's clock (``zone``, OMOTENASHI_RULES_TIMEZONE,
-    named, as the first visit's date is: the visitor's own may differ); "" for none."""
-    if not at:
-        return ""
-    if zone == "UTC":
-        return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC")
-    return datetime.fromtimestamp(at, site_zone(zone)).strftime(f"%d %B %Y, %H:%M ({zone} time)")
-
-
 def shown_recently(
     profile: Profile,
     ruleset: RuleSet,
@@ -234,14 +222,16 @@ def shown_recently(
             same["times"] = max(same["times"], times)
             same["behavioural"] = same["behavioural"] and compiled.behavioural
             if at > same["at"]:
-                same.update(at=at, when=when_text(at, zone), because=[sentence(r) for r in because])
+                same.update(
+                    at=at, when=yourdata.day(at, zone), because=[sentence(r) for r in because]
+                )
             continue
         ids = compiled.entry or (compiled.id,)  # as entries() groups them
         merged[entry_key(rule)] = entry = {
             "key": ",".join(ids),  # the switch's value only; never shown as text
             "why": rule.why,
             "because": [sentence(r) for r in because],
-            "when": when_text(at, zone),
+            "when": yourdata.day(at, zone),
             "at": at,
             "times": times,
             "on": entry_on(ids, prefs),
@@ -309,12 +299,14 @@ def data_sections(
     private: str = "",
     by_id: Mapping[str, CompiledRule] | None = None,
     stages: Mapping[str, str] | None = None,
+    zone: str = "UTC",
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
     catalogue's titles for items and words for topics; ``private`` is the privacy decision's
     reason when it is private (its note comes first: what is and is not kept); ``stages``
-    the site's words for its stages (the journey file's ``stages:``)."""
+    the site's words for its stages (the journey file's ``stages:``); ``zone`` the site's clock
+    (OMOTENASHI_RULES_TIMEZONE), on which every time is given, named."""
     titles, labels = names or ({}, {})
 
     def title(item: str) -> str:
@@ -327,10 +319,10 @@ def data_sections(
         f"Purchases: {profile.purchases}",
     ]
     if profile.first_seen:
-        counts.append(f"First seen: {when_text(profile.first_seen)}")
+        counts.append(f"First seen: {yourdata.day(profile.first_seen, zone)}")
     if profile.last_seen:
-        counts.append(f"Last seen: {when_text(profile.last_seen)}")
-    rows.append(("Your visits", counts + yourdata.visit_lines(profile)))
+        counts.append(f"Last seen: {yourdata.day(profile.last_seen, zone)}")
+    rows.append(("Your visits", counts + yourdata.visit_lines(profile, zone)))
     if profile.interests:
         rows.append(
             (
@@ -338,14 +330,16 @@ def data_sections(
                 yourdata.cut(
                     [
                         f"{labels.get(t) or words(t)}: {score:.1f}, last added to "
-                        f"{yourdata.day(at)}"
+                        f"{yourdata.day(at, zone)}"
                         for t, (score, at) in sorted(profile.interests.items())
                     ]
                 ),
             )
         )
     if profile.viewed:
-        looked = [f"{title(i)} ({yourdata.day(at)})" for i, at in sorted(profile.viewed.items())]
+        looked = [
+            f"{title(i)} ({yourdata.day(at, zone)})" for i, at in sorted(profile.viewed.items())
+        ]
         rows.append(("Things you looked at", yourdata.cut(looked)))
     if profile.cart:
         cart = [f"{title(i)} × {n}" for i, n in sorted(profile.cart.items())]
@@ -362,7 +356,7 @@ def data_sections(
         by_id = {r.id: r for r in ruleset.rules}
     measured = {name.split("|")[1] for name in profile.measured if name.count("|")}
     why = {rule: by_id[rule].rule.why for rule in measured if rule in by_id}
-    rows += yourdata.more_sections(profile, title, why, stages)
+    rows += yourdata.more_sections(profile, title, why, stages, zone)
     shown = [
         f"{e['why']} ({e['times']} time{'s' * (e['times'] != 1)})"
         for e in shown_recently(profile, ruleset, prefs, by_id, limit=None)

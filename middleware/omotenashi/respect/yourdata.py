@@ -70,11 +70,17 @@ def _decoded(run: re.Match[str]) -> str:
     return text + run[0][3 * kept :]
 
 
-def day(at: float | None) -> str:
-    if at is None:
+def day(at: float | None, zone: str = "UTC") -> str:
+    """A moment as the visitor's pages give it: on the site's clock (``zone``,
+    OMOTENASHI_RULES_TIMEZONE, named, as the first visit's date is: the visitor's own may
+    differ); "" for none."""
+    if not at:
         return ""
     try:
-        return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC")
+        if zone == "UTC":
+            return datetime.fromtimestamp(at, UTC).strftime("%d %B %Y, %H:%M UTC")
+        named = f"%d %B %Y, %H:%M ({zone} time)"
+        return datetime.fromtimestamp(at, site_zone(zone)).strftime(named)
     except (OverflowError, OSError, ValueError):
         return ""
 
@@ -96,17 +102,17 @@ def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:
     return [*lines[:limit], f"… and {len(lines) - limit} more (all in the download)"]
 
 
-def visit_lines(profile: Profile) -> list[str]:
-    """The times kept with the visits, beyond the first and last."""
+def visit_lines(profile: Profile, zone: str = "UTC") -> list[str]:
+    """The times kept with the visits, beyond the first and last (on the site's clock)."""
     out = []
     if profile.visit_start is not None:
-        out.append(f"This visit began: {day(profile.visit_start)}")
+        out.append(f"This visit began: {day(profile.visit_start, zone)}")
     if profile.absent_days is not None:
         out.append(f"Days away before this visit: {profile.absent_days:.1f}")
     if profile.cart_at is not None:
-        out.append(f"Cart last changed: {day(profile.cart_at)}")
+        out.append(f"Cart last changed: {day(profile.cart_at, zone)}")
     if profile.purchase_at is not None:
-        out.append(f"Last purchase: {day(profile.purchase_at)}")
+        out.append(f"Last purchase: {day(profile.purchase_at, zone)}")
     return out
 
 
@@ -115,6 +121,7 @@ def more_sections(
     title: Callable[[str], str],
     why: Mapping[str, str],
     stages: Mapping[str, str] | None = None,
+    zone: str = "UTC",
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
     ``title``: an item's name; ``why``: the rule set's reasons by rule id; ``stages``: the
@@ -152,10 +159,10 @@ def more_sections(
         rows.append(
             (
                 "Earlier visits joined to your account when you signed in",
-                [f"{n} earlier visitor id{'s' * (n != 1)}, the last joined {day(last)}"],
+                [f"{n} earlier visitor id{'s' * (n != 1)}, the last joined {day(last, zone)}"],
             )
         )
-    measured = measured_lines(profile, why)
+    measured = measured_lines(profile, why, zone)
     if measured:
         rows.append(("Measuring whether blocks help (you count once in each)", cut(measured)))
     return rows
@@ -167,7 +174,7 @@ _ARMS = {
 }
 
 
-def measured_lines(profile: Profile, why: Mapping[str, str]) -> list[str]:
+def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") -> list[str]:
     """The measurement record (measure/counting.py: ``r|<rule>`` -> ``<arm>:<time>``,
     ``g|<rule>|<goal>``) as one line per rule: its group, since when, the goals reached."""
     seen: dict[str, str] = {}
@@ -178,7 +185,7 @@ def measured_lines(profile: Profile, why: Mapping[str, str]) -> list[str]:
         if kind == "r":
             arm, _, at = value.partition(":")
             group = _ARMS.get({"t": "treatment", "c": "control"}.get(arm, ""), "no group")
-            when = day(float(at)) if at.isdigit() else ""
+            when = day(float(at), zone) if at.isdigit() else ""
             seen[rest] = group + (f", since {when}" if when else "")
             goals.setdefault(rest, [])
         elif kind == "g":
