@@ -7,6 +7,17 @@ class OmotenashiError(Exception):
     """Base class of every error Omotenashi raises."""
 
 
+QUOTED = 80  # characters of a value from a request that an error's text quotes, at most
+
+
+def quoted(value: object) -> str:
+    """``repr(value)``, cut to :data:`QUOTED` characters: an error raised over a visitor's input
+    (a beacon's data, an attribute) says what it was about, never the whole of it (the text
+    goes to the app's logs and error tracker, and back to the sender)."""
+    text = repr(value)
+    return text if len(text) <= QUOTED else f"{text[: QUOTED - 1]}…"
+
+
 class ConfigError(OmotenashiError, ValueError):
     """The settings cannot work (a missing key, a bad value)."""
 
@@ -93,10 +104,10 @@ class ProfileNotReady(OmotenashiError):
     """The app read ``visitor.profile`` on the event loop before the profile had arrived."""
 
     def __init__(self, visitor_id: str) -> None:
-        self.visitor_id = visitor_id
+        self.visitor_id = visitor_id  # (not in the text: the id is in the visitor's cookie)
         super().__init__(
-            f"the profile of visitor {visitor_id!r} is still being read: "
-            "`await visitor.loaded()` first in async code"
+            "the visitor's profile is still being read: `await visitor.loaded()` first in "
+            "async code"
         )
 
 
@@ -115,7 +126,7 @@ class PayloadError(OmotenashiError):
     def __init__(self, reason: str, value: object = None) -> None:
         self.reason = reason
         self.value = value
-        super().__init__(reason if value is None else f"{reason}: {value!r}")
+        super().__init__(reason if value is None else f"{reason}: {quoted(value)}")
 
 
 class SelectorError(OmotenashiError):
@@ -135,4 +146,4 @@ class PageRefused(OmotenashiError, ValueError):
     def __init__(self, reason: str, value: object = None) -> None:
         self.reason = reason
         self.value = value
-        super().__init__(reason if value is None else f"{reason}: {value!r}")
+        super().__init__(reason if value is None else f"{reason}: {quoted(value)}")

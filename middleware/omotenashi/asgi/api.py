@@ -27,11 +27,13 @@ from omotenashi.engine.profile import Profile
 from omotenashi.errors import PayloadError, StoreError
 from omotenashi.identity.cookie import Identity, user_profile_id
 from omotenashi.ids import is_user_id, is_visitor_id, new_vid
+from omotenashi.quiet import Quiet
 from omotenashi.respect.preferences import unlinked
 from omotenashi.store import privacy as deny
 from omotenashi.store.store import PARTS
 
 log = logging.getLogger("omotenashi")
+_QUIET = Quiet(log)
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_EVENT_BYTES = 2048
@@ -195,7 +197,8 @@ async def consent(request: Any, granted: bool = True) -> None:
             try:
                 await visitor.services.store.erase(visitor.id)
             except StoreError as exc:
-                log.warning("omotenashi: could not erase the profile: %s", exc)
+                said = "omotenashi: a withdrawal of consent could not erase the profile: %s"
+                _QUIET.say(logging.WARNING, "erase", said, exc)  # a line a minute, not a request
         # a new id, no user, as an erase gives: consent given again starts unlinked
         _switch(visitor, unlinked(prefs.to_cookie()))
         return

@@ -25,7 +25,7 @@ from omotenashi.engine.facts import RequestInfo
 from omotenashi.engine.page import EngineConfig, can_personalise, head_headers
 from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
-from omotenashi.errors import PageRefused, StoreError, WriteQueueFull
+from omotenashi.errors import PageRefused, StoreError, WriteQueueFull, quoted
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
@@ -212,7 +212,7 @@ class Responder:
         except PageRefused as refused:  # the page's own: no bug, no traceback, told once
             tools.metrics.inc("page_refused")
             said = (
-                f"page {self.request.path!r} served as the app made it: {refused} "
+                f"page {quoted(self.request.path)} served as the app made it: {refused} "
                 "(told once per reason; each counts in omotenashi_responses, outcome refused)"
             )
             warn_once(log, said, self.loaded.ruleset, kind=str(refused))

@@ -11,6 +11,8 @@ answers their sum.
 from __future__ import annotations
 
 import argparse
+import copy
+import logging
 import os
 import secrets
 import shutil
@@ -70,6 +72,30 @@ NO_METRICS_DIR = (
     "OMOTENASHI_METRICS_DIR to a folder they may write (on a read-only file system, one "
     "mounted for it), or TMPDIR"
 )
+
+
+class PrivateAccess(logging.Filter):
+    """uvicorn's line per request (``--log-level info``) without what names a visitor: no
+    client address, and the path without its query (tokens, e-mail addresses and campaign
+    values go there), at most 200 characters: ``- - "GET /shop/ HTTP/1.1" 200``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:  # (client, method, path, version, status)
+            path = str(args[2]).split("?", 1)[0][:200]
+            record.args = ("-", args[1], path, args[3], args[4])
+        return True
+
+
+def access_log_config() -> dict[str, Any]:
+    """uvicorn's own logging configuration, its access lines passed through
+    :class:`PrivateAccess` (in every worker: uvicorn applies it in each process)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["private"] = {"()": f"{__name__}.PrivateAccess"}
+    config["handlers"]["access"]["filters"] = ["private"]
+    return config
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
             limit_concurrency=args.limit_concurrency,
             timeout_keep_alive=args.timeout_keep_alive,
             log_level=args.log_level,
+            log_config=access_log_config(),  # a line per request names no visitor
             proxy_headers=bool(args.forwarded_allow_ips),
             forwarded_allow_ips=args.forwarded_allow_ips,
             server_header=False,  # the origin's Server and Date headers pass through

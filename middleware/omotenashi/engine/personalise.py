@@ -37,7 +37,7 @@ from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, TABLE_SLOTS, Broken, broken
 from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.recommending import Recommender
-from omotenashi.engine.render import render, render_items
+from omotenashi.engine.render import render, render_items, without_visitor
 from omotenashi.engine.restraint import Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.errors import SelectorError, SnippetError
@@ -171,8 +171,9 @@ def personalise(
     for decision in decisions:
         try:
             content = _content(decision, visitor, recommender)
-        except SnippetError as exc:
-            problems.append(f"rule {decision.id}: {exc}; the slot keeps its default")
+        except SnippetError as exc:  # logged: said without the visitor's own values
+            logged = SnippetError(exc.snippet, without_visitor(exc.reason, visitor))
+            problems.append(f"rule {decision.id}: {logged}; the slot keeps its default")
             continue
         if content is None:
             continue

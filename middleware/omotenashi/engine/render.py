@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -63,6 +64,46 @@ def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, 
     if found is not None:
         raise BrokenMarkup(template.name or "text", found, out)
     return out
+
+
+# A quoted value in an error's text: Python and Jinja quote what they name with repr()
+_QUOTED = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+HIDDEN = "…"  # what a visitor's value is logged as
+
+
+def _strings(value: object, depth: int = 0) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if depth > 4:
+        return []
+    if isinstance(value, Mapping):
+        return [
+            s for k, v in value.items() for s in (*_strings(k, depth + 1), *_strings(v, depth + 1))
+        ]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [s for v in value for s in _strings(v, depth + 1)]
+    return []
+
+
+def without_visitor(reason: str, visitor: Mapping[str, Any]) -> str:
+    """Why a snippet failed for a visitor, as the log may say it: a quoted value that holds or
+    is part of one of the visitor's (``'dict object' has no attribute 'Aiko'``), and any of
+    their longer values written out, become ``…``; at most 300 characters. A render's error
+    can quote what the snippet read (a name, a cart's items); the log keeps what the editor
+    wrote and the kind of failure, never the visitor's data (and one line serves them all)."""
+    mine = {s.casefold() for s in _strings(list(visitor.values())) if len(s) >= 2}
+    if mine:
+
+        def hide(m: re.Match[str]) -> str:
+            inner = (m.group(1) if m.group(1) is not None else m.group(2)).casefold()
+            if any(s in inner or (len(inner) >= 3 and inner in s) for s in mine):
+                return f"'{HIDDEN}'"
+            return m.group(0)
+
+        reason = _QUOTED.sub(hide, reason)
+        for s in sorted((s for s in mine if len(s) >= 4), key=len, reverse=True):
+            reason = re.sub(re.escape(s), HIDDEN, reason, flags=re.IGNORECASE)
+    return reason if len(reason) <= 300 else reason[:299] + HIDDEN
 
 
 class BrokenMarkup(SnippetError):

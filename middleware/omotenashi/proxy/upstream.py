@@ -32,8 +32,10 @@ from omotenashi.proxy.uploads import (
     read_whole,
     streamed,
 )
+from omotenashi.quiet import Quiet, named
 
 log = logging.getLogger("omotenashi.proxy")
+ANSWERED = "omotenashi proxy: %s answered %d: %s"  # the request's path (never its query), why
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Headers = list[tuple[bytes, bytes]]
@@ -137,6 +139,7 @@ class Upstream:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.upload_slots = max(1, cfg.max_connections // 2)
         self._slots = asyncio.Semaphore(self.upload_slots)  # made anew with each transport
+        self._quiet = Quiet(log)  # anyone can set off a failure line: once a minute per kind
 
     def transport(self) -> httpx.AsyncHTTPTransport:
         """The connection pool of the running event loop (made on first use, per loop).
@@ -180,8 +183,7 @@ class Upstream:
         where the server lets an app answer one (the ASGI Denial Response extension), else by
         a close (the server answers 403)."""
         await receive()  # websocket.connect
-        said = (scope.get("raw_path") or scope["path"].encode("utf-8"))[:200]
-        log.info("omotenashi proxy: %s answered 501: a WebSocket handshake", said)
+        self._quiet.say(logging.INFO, "501", ANSWERED, named(scope), 501, "a WebSocket handshake")
         if "websocket.http.response" not in (scope.get("extensions") or {}):
             await send({"type": "websocket.close", "code": 1003})
             return
@@ -213,7 +215,7 @@ class Upstream:
 
     async def _forward(self, scope: Scope, receive: Any, send: Any) -> None:
         method: str = scope["method"]
-        said = (scope.get("raw_path") or scope["path"].encode("utf-8"))[:200]
+        said = named(scope)
         if _websocket(scope["headers"]):  # no websocket library in the server: it is "http"
             await self._fail(send, 501, said, "a WebSocket handshake (WebSockets are not proxied)")
             return
@@ -267,7 +269,7 @@ class Upstream:
         )
         visitor = _Visitor(send)
         upload = body is not None
-        exchange = asyncio.ensure_future(self._exchange(request, visitor.send, url, upload))
+        exchange = asyncio.ensure_future(self._exchange(request, visitor.send, said, upload))
         listener = asyncio.ensure_future(listen(receive, body, wanted))
         try:
             await asyncio.wait((exchange, listener), return_when=asyncio.FIRST_COMPLETED)
@@ -282,54 +284,52 @@ class Upstream:
         if failed is not None:  # the server's receive() broke
             raise failed
         if exchange.cancelled() or isinstance(exchange.exception(), ClientGone):
-            log.debug("omotenashi proxy: the visitor left before %s had been relayed", url)
+            log.debug("omotenashi proxy: the visitor left before %s had been relayed", said)
             return
         exchange.result()  # an error of ours (or the middleware's) is the server's to log
 
-    async def _exchange(
-        self, request: httpx.Request, send: Any, url: httpx.URL, upload: bool
-    ) -> None:
+    async def _exchange(self, request: httpx.Request, send: Any, said: str, upload: bool) -> None:
         """Asks the origin and relays its answer; a streamed upload holds a slot meanwhile."""
         if not upload:
-            await self._ask(request, send, url)
+            await self._ask(request, send, said)
             return
         slots = self.slots()
         try:
             async with asyncio.timeout(self.config.connect_timeout):  # as the pool's timeout
                 await slots.acquire()
         except TimeoutError:
-            busy = f"all {self.upload_slots} upload slots to the origin are busy"
-            await self._fail(send, 503, url, f"{busy} (streamed uploads may hold half the pool)")
+            busy = f"all {self.upload_slots} upload slots to the origin are busy (streamed uploads"
+            await self._fail(send, 503, said, f"{busy} may hold half the pool)", kind="503 uploads")
             return
         try:
-            await self._ask(request, send, url)
+            await self._ask(request, send, said)
         finally:
             slots.release()
 
-    async def _ask(self, request: httpx.Request, send: Any, url: httpx.URL) -> None:
+    async def _ask(self, request: httpx.Request, send: Any, said: str) -> None:
         try:
             response = await self.transport().handle_async_request(request)
         except BodyTimeout as exc:  # raised by the body's reader; httpx closed the connection
-            await self._fail(send, 408, url, str(exc))
+            await self._fail(send, 408, said, str(exc))
             return
         except httpx.PoolTimeout as exc:  # a TimeoutException, but the origin is not to blame
             busy = f"all {self.config.max_connections} connections to the origin are busy"
-            await self._fail(send, 503, url, f"{busy} ({exc!r})")
+            await self._fail(send, 503, said, f"{busy} ({exc!r})")
             return
         except httpx.TimeoutException as exc:
-            await self._fail(send, 504, url, repr(exc))
+            await self._fail(send, 504, said, repr(exc))
             return
         except (httpx.TransportError, httpx.StreamError) as exc:
-            await self._fail(send, 502, url, repr(exc))
+            await self._fail(send, 502, said, repr(exc))
             return
         try:
-            await self._relay(response, send, url)
+            await self._relay(response, send, said)
         except OriginError as exc:  # the response ends unfinished: the server cuts it
-            log.warning("omotenashi proxy: %s; the visitor's connection is cut", exc)
+            self._quiet.say(logging.WARNING, "broke off", "omotenashi proxy: %s", exc)
         finally:
             await response.aclose()
 
-    async def _relay(self, response: httpx.Response, send: Any, url: httpx.URL) -> None:
+    async def _relay(self, response: httpx.Response, send: Any, said: str) -> None:
         headers = response_headers(response.headers.raw, self._base_bytes)
         if not any(k == b"date" for k, _ in headers):  # RFC 9110 6.6.1: a proxy adds one
             headers.append((b"date", _now()))
@@ -343,15 +343,16 @@ class Upstream:
                     chunk = piece[start : start + size]
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except (httpx.TransportError, httpx.StreamError) as exc:
-            raise OriginError(str(url), f"broke off mid-body ({exc!r})") from exc
+            cut = f"broke off mid-body ({exc!r}); the visitor's connection is cut"
+            raise OriginError(said, cut) from exc  # (said: the path, as logs name it)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _fail(self, send: Any, status: int, url: object, reason: str) -> None:
+    async def _fail(self, send: Any, status: int, said: str, why: str, kind: str = "") -> None:
         # the origin failing (502, 504) or the proxy full (503) is the operator's to see; a
         # request refused as the sender's (400, 408, 414, 501) is information: anyone can send
-        # those, as many as they like
+        # those, as many as they like. Either way a line a minute per kind, never per request
         level = logging.WARNING if status in (502, 503, 504) else logging.INFO
-        log.log(level, "omotenashi proxy: %s answered %d: %s", url, status, reason)
+        self._quiet.say(level, kind or str(status), ANSWERED, said, status, why)
         headers, body = error_page(status)
         if status == 408:  # the rest of a body may still come: the server closes after this
             headers.append((b"connection", b"close"))

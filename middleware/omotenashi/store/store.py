@@ -162,9 +162,9 @@ class Store:
             self.breaker.failure(said) if read else self.breaker.write_failed(said)
             self.metrics.inc("redis_timeout")
             raise StoreError(f"Redis did not answer within {timeout}s") from None
-        except (RedisError, OSError, ReplyError) as exc:
+        except (RedisError, OSError, ReplyError) as exc:  # (not a pipeline's keys: visitor ids)
             self._failed(exc, read=read)
-            raise StoreError(f"Redis failed: {exc}") from exc
+            raise StoreError(f"Redis failed: {str(exc).split('caused error: ', 1)[-1]}") from exc
         except Exception as exc:  # the client's own fault (redis-py's cluster client has met a
             self._failed(exc, read=read)  # connection another task was closing): a failed
             raise StoreError(f"Redis client failed: {exc!r}") from exc  # call, not the page's
