@@ -13,7 +13,13 @@ import pytest
 import redis
 
 from omotenashi import EmbeddedRedis, Omotenashi, Settings
+from omotenashi.engine.change import Change
+from omotenashi.metrics import Metrics
+from omotenashi.recommend.coview import Learning
 from omotenashi.store.embedded import find_server_binary
+from omotenashi.store.privacy import revoke as deny
+from omotenashi.store.recs import LEARN_SCRIPT
+from omotenashi.store.store import PARTS, Store
 from omotenashi.testing import unavailable
 
 from .conftest import client_for
@@ -99,3 +105,30 @@ async def test_the_journey_on_a_cluster(make_settings: Make, cluster_url: str) -
         assert beacon.status_code == 204  # the rate limit's transaction runs in one slot
         assert (await me(client))["events"]["video_play"] == 1
     assert mw.metrics["redis_error"] == 0 and mw.metrics["record_error"] == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("switch", ["erase", "revoke"])
+async def test_a_late_page_views_own_pairs_are_refused_after_an_erase(
+    cluster_url: str, switch: str
+) -> None:
+    """The visitor's own recommendation pairs of a page view read before an erase (or a
+    revoke) are refused as its record is (tests/test_switch_races.py): their check reads the
+    profile's keys, in the pairs' slot."""
+    store = Store(Settings(redis={"url": cluster_url, "cluster": True}).redis, Metrics())
+    store.connect(cluster_url)
+    try:
+        pid, now = f"v-cluster-{switch}", time.time()
+        await store.record(pid, Change(now=now - 60, view=True), 86400.0)
+        since = (await store.load(pid)).first_seen
+        assert since is not None
+        if switch == "erase":
+            await store.erase(pid)
+        else:
+            await deny(store, pid, PARTS, now + 600, 600)
+        learn = store.client.register_script(LEARN_SCRIPT)
+        learning = Learning(popular=[], co={}, also=[("kyoto-autumn>osaka-food", 1.5)])
+        await store.recs.queue_own(store.client, learn, learning, store.keys(pid), 3600, since)
+        assert await store.client.exists(store.key(pid, "also")) == 0
+    finally:
+        await store.aclose()

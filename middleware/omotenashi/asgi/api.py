@@ -126,10 +126,11 @@ async def identify(request: Any, user_id: str) -> None:
             visitor.events.clear()
             visitor.attrs.clear()
             return  # a revoked user is not linked, nothing is written
+        mark = services.store.erasures.mark  # (the user's profile is read after it)
         # a preview browser leaves no trace, nor a page nothing is recorded of (fetched ahead)
         if not switching and visitor.forced is None and visitor.records:
             await services.store.merge(identity.vid, pid, time.time(), services.half_life)
-        visitor.profile = await services.store.load(pid)
+        visitor.profile, visitor.read_mark = await services.store.load(pid), mark
     except StoreError as exc:  # the store's breaker logs an outage once
         log.debug("omotenashi: sign-in: the store failed: %s", exc)
         if not switching:  # the cookie stays anonymous: the views kept under it are merged

@@ -297,6 +297,7 @@ class Arrival:
                 said = f"not applied: {PRIVATE_PREVIEW[privacy.reason]}"
                 private.preview_refused = checked if isinstance(checked, str) else said
             return private
+        mark = self.store.erasures.mark  # before the read: an erase after it is told apart
         try:
             if ident.is_new:  # nothing to read; but a store known to be down means no profile
                 profile, degraded = Profile(), not self.store.healthy
@@ -326,6 +327,7 @@ class Arrival:
             degraded=degraded,
             services=services,
             shared=shared or Shared(),
+            read_mark=mark,
         )
         visitor.reading = reading
         self._preview(visitor, scope, guest.headers)

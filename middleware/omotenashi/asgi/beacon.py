@@ -24,6 +24,7 @@ from omotenashi.errors import PayloadError, StoreError, WriteQueueFull
 from omotenashi.rules.goals import Goal
 from omotenashi.settings import Settings
 from omotenashi.store.breaker import refusal, refused
+from omotenashi.store.erasures import Erased
 
 #: Why nothing is stored, per privacy decision (respect/privacy.py): answered 202 with it.
 PRIVATE_REASONS = {
@@ -106,6 +107,8 @@ def store_failed(exc: StoreError) -> dict[str, object]:
     the ``redis_refused`` count (store/store.py), out of a public answer."""
     if isinstance(exc, WriteQueueFull):  # counted as record_dropped, never asked of Redis
         return QUEUE_FULL
+    if isinstance(exc, Erased):  # by the visitor, since this beacon read their profile
+        return not_stored("what was kept about you was erased while they were on their way")
     cause = exc.__cause__
     if cause is not None and refused(cause):
         if refusal(cause).startswith("OOM"):

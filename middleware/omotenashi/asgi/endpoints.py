@@ -132,9 +132,8 @@ class Endpoints:
         """The privacy decision first (a bot, GPC/DNT, no consent: 202 and the reason, cookie
         or none), then the request's checks (4xx), then a preview browser (202, nothing
         written), then the profile (a revoked id: 202), and only then the rate counter."""
-        loaded = self.rules.current
+        loaded, headers = self.rules.current, guest.headers
         spec = loaded.journey.spec.beacon
-        headers = guest.headers
         if scope.get("method") != "POST":
             await respond(send, 405, {"error": "use POST"}, [(b"allow", b"POST")])
             return
@@ -173,7 +172,7 @@ class Endpoints:
             why = PREVIEW_REASON if previewing else beacon.AHEAD_REASON
             await respond(send, 202, not_stored(why))
             return
-        pid = ident.user or ident.vid
+        pid, mark = ident.user or ident.vid, self.store.erasures.mark  # before the read
         try:
             profile = await self.store.load(pid)  # first: a revoked id's counter is not touched
             privacy = self.arrival.privacy(guest, ident.prefs, revoked=profile.revoked)
@@ -184,6 +183,7 @@ class Endpoints:
             if fast is not None and fast.writer.full():  # "try again shortly" is no 429 then
                 await respond(send, 202, beacon.QUEUE_FULL)
                 return
+            self.store.erasures.check(pid, mark)  # erased since the read (another tab): 202
             if await self.store.hit_rate_limit(pid, spec.per_minute):
                 slow = {"error": "too many events; slow down"}
                 await respond(send, 429, slow, [(b"retry-after", b"60")])

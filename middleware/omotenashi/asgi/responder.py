@@ -311,11 +311,11 @@ class Responder:
         """The page view queued now, without a task; None: not possible now (the profile is
         still on its way, no connection yet, the breaker is not closed, a co-view to learn)."""
         visitor, change, tools = self.visitor, self.change, self.tools
-        if visitor.reading is not None or change is None or not tools.store.can_queue:
+        if visitor.reading is not None or change is None or change.empty or visitor.erased:
             return None
-        if visitor.private or visitor.forced is not None or visitor.degraded or change.empty:
+        if visitor.private or visitor.forced is not None or visitor.degraded:
             return None
-        if self._learning(change) is not None:
+        if not tools.store.can_queue or self._learning(change) is not None:
             return None
         self._measure(change)
         half_life = self.loaded.journey.half_life
@@ -368,8 +368,8 @@ class Responder:
         """One write of the page view and the app's events not written yet."""
         visitor = self.visitor
         await visitor.loaded()
-        if visitor.private or visitor.forced is not None or visitor.degraded:
-            return  # GPC/DNT, no consent, a QA preview or Redis down: nothing is written
+        if visitor.private or visitor.forced is not None or visitor.degraded or visitor.erased:
+            return  # GPC/DNT, no consent, a QA preview, Redis down, erased since: none written
         tools = self.tools
         self._events_open = False  # from here on, later events need a write of their own
         try:

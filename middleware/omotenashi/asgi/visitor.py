@@ -67,6 +67,9 @@ class Visitor:
     preview_refused: str | None = None  # why a force link was refused (a response header)
     shared: Shared = field(default_factory=Shared, repr=False)  # for recommendations
     reading: ProfileRead | None = field(default=None, repr=False)  # the read under way
+    # the store's erase mark before the profile was read (store/erasures.py): an erase of this
+    # id since then (another tab) leaves nothing of that read to decide or write with
+    read_mark: int | None = None
 
     @property
     def profile(self) -> Profile:
@@ -93,14 +96,26 @@ class Visitor:
         self.known, self.reading = value, None
 
     async def loaded(self) -> Profile:
-        """The profile, once its read has finished (empty, and ``degraded``, if it failed)."""
+        """The profile, once its read has finished (empty, and ``degraded``, if it failed;
+        empty when the id has been :attr:`erased` since)."""
         reading = self.reading
-        if reading is None:
-            return self.known
-        try:
-            return self._arrived(await reading.profile())
-        except StoreError:
-            return self._arrived(None)
+        if reading is not None:
+            try:
+                self._arrived(await reading.profile())
+            except StoreError:
+                self._arrived(None)
+        if self.erased:  # what was read is gone: nothing of it chooses this page
+            self.known = Profile()
+        return self.known
+
+    @property
+    def erased(self) -> bool:
+        """This id was erased (reset, erase, consent withdrawn, revoked) in this process after
+        its profile was read (another tab): nothing of that read may choose this request's page
+        or be written again (store/erasures.py; in other processes the record script refuses
+        a write made from a profile that has gone)."""
+        services = self.services
+        return services is not None and services.store.erasures.since(self.id, self.read_mark)
 
     def _arrived(self, profile: Profile | None) -> Profile:
         if self.reading is None:  # the app set a profile meanwhile (identify, forget)

@@ -25,6 +25,7 @@ from omotenashi.recommend.coview import (
     supported,
 )
 from omotenashi.recommend.signals import Shared
+from omotenashi.store.privacy import OWN_GUARD
 
 POPULAR_READ = 200  # the most popular items read per request (cached per process)
 POPULAR_CACHE = 5.0  # seconds one read of the popular items serves every request
@@ -40,7 +41,8 @@ OWN, SHARED = 1, 0  # LEARN_SCRIPT's third argument: round the scores (a visitor
 
 # KEYS[1]: a sorted set of log2 forward-decayed scores. ARGV: keep, ttl, whether to round
 # (OWN), then member, increment pairs. Adds in log space (log2(2^a + 2^b)), keeps the best
-# `keep`, renews the TTL.
+# `keep`, renews the TTL. The visitor's own key comes with their profile's keys and is refused
+# as their record is (OWN_GUARD).
 LEARN_SCRIPT = """
 local key, keep, ttl, own = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 for i = 4, #ARGV, 2 do
@@ -58,6 +60,7 @@ redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
 redis.call('EXPIRE', key, ttl)
 return 1
 """.replace("ROUNDED_X", ROUNDED_X)
+LEARN_SCRIPT = OWN_GUARD + LEARN_SCRIPT
 
 
 class Recs:
@@ -121,12 +124,15 @@ class Recs:
         return Shared(popular=self._popular[1] if self._popular else {}, co_views=co)
 
     async def queue_own(
-        self, pipe: Any, script: Any, learning: Learning, also_key: str, ttl: int
+        self, pipe: Any, script: Any, learning: Learning, keys: list[str], ttl: int, since: float
     ) -> None:
         """Queue the visitor's own candidates (``also``; awaiting a pipeline's call only
-        queues it). The record that follows sets their expiry to the profile's."""
+        queues it). The record that follows sets their expiry to the profile's; ``keys``: the
+        profile's (the record's), ``since``: the change's, so that the call is refused as that
+        record is (store/privacy.py OWN_GUARD)."""
         if learning.also:
-            await _call(pipe, script, also_key, ALSO_KEEP, ttl, learning.also, OWN)
+            own = [keys[1], keys[0], keys[2]]  # the also key, the hash, the first layout's
+            await _call(pipe, script, own, ALSO_KEEP, ttl, learning.also, OWN, repr(since))
 
     async def teach(
         self, client: Any, script: Any, learning: Learning, due: tuple[bool, bool], lost: Any
@@ -156,13 +162,15 @@ class Recs:
 async def _call(
     pipe: Any,
     script: Any,
-    key: str,
+    key: str | list[str],
     keep: int,
     ttl: int,
     pairs: list[tuple[str, float]],
     own: int = SHARED,
+    *tail: str,
 ) -> None:
     args: list[Any] = [keep, ttl, own]
     for member, x in pairs:
         args += [member, repr(x)]
-    await script(keys=[key], args=args, client=pipe)
+    keys = [key] if isinstance(key, str) else key
+    await script(keys=keys, args=[*args, *tail], client=pipe)

@@ -62,6 +62,7 @@ class Store:
         # Writes of a profile that wait for something before they can be queued (a task): a
         # read of that profile waits for them, so a visitor always sees their last request.
         self.unqueued: dict[str, asyncio.Future[Any]] = {}
+        self.erasures = privacy.Erasures()  # a request that read before an erase writes none
 
     def connect(self, url: str) -> None:
         self.url, self._load_known = masked(url), False
@@ -320,8 +321,7 @@ class Store:
 
         A server-side script rather than MULTI/EXEC: the same atomicity, one command to send
         and one reply to read. All keys share the profile's hash tag, so it runs on Redis
-        Cluster too.
-        """
+        Cluster too."""
         learn = learning.learn if learning is not None else ""
         keys, arg = self._record_arg(pid, change, half_life, learn)
         if learning is None and self.fast is not None:  # batched, stats too: store/writer.py
@@ -339,9 +339,9 @@ class Store:
             # (pipelines closed however they end: a timeout cancels them mid-way)
             call_keys, args = stats.record_call(keys, arg, change.stats, self.cfg)
             async with self.client.pipeline(transaction=False) as pipe:
-                also = self.key(pid, "also")
                 if learning is not None:  # first: the record then sets the also key's expiry
-                    await self.recs.queue_own(pipe, self._learn, learning, also, self.cfg.idle_ttl)
+                    ttl, at = self.cfg.idle_ttl, change.since  # (refused as the record is)
+                    await self.recs.queue_own(pipe, self._learn, learning, keys, ttl, at)
                 await self._scripts[0](keys=call_keys, args=args, client=pipe)  # queued
                 replies = await pipe.execute()
             reply, pop_ok, co_ok = replies[-1], 0, 0
@@ -371,9 +371,10 @@ class Store:
         profile ever merges: a user's profile is never folded into (or erased for) another's."""
         if not anon or is_user_id(anon) or anon == user:
             return False
-        profile = await self.load(anon)
-        keys = self.keys(user)
-        arg = merge_argument(profile, now, self.cfg.idle_ttl, half_life)
+        mark, profile = self.erasures.mark, await self.load(anon)
+        if self.erasures.since(anon, mark):  # erased meanwhile (another tab): none of it merges
+            return False
+        keys, arg = self.keys(user), merge_argument(profile, now, self.cfg.idle_ttl, half_life)
         merged = await self._run(
             lambda: self._scripts[1](keys=keys, args=[arg, anon]), self.cfg.write_timeout
         )
@@ -389,8 +390,7 @@ class Store:
             async with self.client.pipeline(transaction=True) as pipe:
                 pipe.set(key, 0, ex=window, nx=True)
                 pipe.incr(key)
-                _, count = await pipe.execute()
-                return int(count)
+                return int((await pipe.execute())[1])
 
         return int(await self._run(op, self.cfg.write_timeout)) > limit
 

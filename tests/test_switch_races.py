@@ -1,0 +1,208 @@
+"""A visitor's switch racing their other requests (real Valkey, the real middleware): a page
+whose profile read came before an erase (a reset or an erase in another tab, consent withdrawn,
+a revoke) is decided and recorded after it; so is a beacon, a sign-in's merge, and a page view
+that learns recommendation pairs. Nothing of the erased profile chooses that page, and nothing
+of it is written again: not the profile, not the visitor's pairs, not the rate counter."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from omotenashi import Omotenashi
+from omotenashi.asgi.api import revoke
+from omotenashi.engine.change import Change
+from omotenashi.recommend.coview import Learning
+from omotenashi.store.privacy import revoke as deny
+from omotenashi.store.store import PARTS, Store
+
+from .conftest import form_token, origin, page_app
+from .test_middleware import PAGE, RULES, SNIPPETS, Make
+
+pytestmark = pytest.mark.anyio
+
+WELCOME = "Welcome back"  # the block chosen from the visitor's interest (two earlier views)
+Switch = Callable[[Omotenashi, httpx.AsyncClient, str], Awaitable[None]]
+
+
+def gated(gate: asyncio.Event, entered: asyncio.Event) -> Any:
+    """The test page; ``/slow`` answers only once ``gate`` is set (a slow page in one tab,
+    its profile read sent before the app ran, while the visitor acts in another)."""
+    inner = page_app(PAGE)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("path") == "/slow":
+            entered.set()
+            await gate.wait()
+        await inner(scope, receive, send)
+
+    return app
+
+
+async def _form(tab: httpx.AsyncClient, action: str) -> None:
+    """The preferences page's button ``action``, as the visitor presses it."""
+    page = await tab.get("/_omotenashi/preferences")
+    form = {"csrf": form_token(page.text), "action": action, "confirm": "yes"}
+    done = await tab.post("/_omotenashi/preferences", data=form, headers={"origin": origin(tab)})
+    assert done.status_code == 303 and "failed" not in done.headers["location"]
+
+
+async def _reset(mw: Omotenashi, tab: httpx.AsyncClient, pid: str) -> None:
+    await _form(tab, "reset")
+
+
+async def _erase(mw: Omotenashi, tab: httpx.AsyncClient, pid: str) -> None:
+    await _form(tab, "erase")
+
+
+async def _revoke(mw: Omotenashi, tab: httpx.AsyncClient, pid: str) -> None:
+    await revoke(mw, visitor_id=pid, ttl=600)
+
+
+SWITCHES: dict[str, Switch] = {"reset": _reset, "erase": _erase, "revoke": _revoke}
+
+
+@pytest.mark.parametrize(
+    ("switch", "expired"),
+    [("reset", False), ("erase", False), ("revoke", False), ("reset", True), ("erase", True)],
+)
+async def test_a_page_read_before_an_erase_is_neither_decided_from_it_nor_written(
+    make_settings: Make, omotenashi_redis: redis.Redis, switch: str, expired: bool
+) -> None:
+    """``expired``: the page's read found no profile (it had expired): its view, written
+    after the erase, would start one again under the erased id."""
+    gate, entered = asyncio.Event(), asyncio.Event()
+    mw = Omotenashi(gated(gate, entered), settings=make_settings(RULES, SNIPPETS))
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as tab:
+            for _ in range(2):
+                await tab.get("/")
+            await mw.drain()
+            pid = mw.signer.identify(f"omo_vid={tab.cookies['omo_vid']}").vid
+            if expired:
+                omotenashi_redis.delete(*omotenashi_redis.keys(f"omo:{{{pid}}}:*"))
+            else:
+                assert WELCOME in (await tab.get("/")).text
+            await mw.drain()
+            other = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
+            other.cookies.set("omo_vid", tab.cookies["omo_vid"], domain="shop.test")
+            async with other:
+                slow = asyncio.ensure_future(other.get("/slow"))
+                await entered.wait()  # its profile read has gone out: the app runs
+                await SWITCHES[switch](mw, tab, pid)  # the other tab
+                gate.set()
+                page = (await slow).text
+            await mw.drain()
+        assert WELCOME not in page  # nothing of the erased profile chose this page
+        assert set(omotenashi_redis.hgetall(f"omo:{{{pid}}}:p2")) <= {"revoked"}
+        assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") in ([], [f"omo:{{{pid}}}:p2"])
+    finally:
+        await mw.shutdown()
+
+
+async def pairs_after(store: Store, pid: str, switch: str) -> int:
+    """Another process's page view (this one knows of no erase): read before an erase (or a
+    revoke), it learns the visitor's own pairs after it, ahead of its record, which is
+    refused (the profile it was made from is gone; the id revoked). How many keys of those
+    pairs there are then (none: refused with the record)."""
+    now = time.time()
+    await store.record(pid, Change(now=now - 60, view=True, topics=["kyoto"]), 86400.0)
+    read = await store.load(pid)
+    assert read.first_seen is not None
+    if switch == "erase":
+        await store.erase(pid)
+    else:
+        await deny(store, pid, PARTS, now + 600, 600)
+    late = Change(now=now, view=True, items=["kyoto-autumn"], since=read.first_seen)
+    learning = Learning(popular=[], co={}, also=[("kyoto-autumn>osaka-food", 1.5)])
+    await store.record(pid, late, 86400.0, learning)
+    return int(await store.client.exists(store.key(pid, "also")))
+
+
+@pytest.mark.parametrize("switch", ["erase", "revoke"])
+async def test_a_page_view_read_before_an_erase_brings_back_no_recommendation_pairs(
+    store: Store, switch: str
+) -> None:
+    assert await pairs_after(store, f"v-races-{switch}", switch) == 0
+    assert (await store.load(f"v-races-{switch}")).also == {}
+
+
+async def test_the_own_pairs_of_a_page_view_still_learn_when_nothing_was_erased(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    pid, now = "v-races-kept", time.time()
+    await store.record(pid, Change(now=now - 60, view=True), 86400.0)
+    read = await store.load(pid)
+    assert read.first_seen is not None
+    for since in (read.first_seen, 0.0):  # made from that profile; from none (its first view)
+        late = Change(now=now, view=True, items=["kyoto-autumn"], since=since)
+        learning = Learning(popular=[], co={}, also=[("kyoto-autumn>osaka-food", 1.5)])
+        await store.record(pid, late, 86400.0, learning)
+    assert set((await store.load(pid)).also) == {"kyoto-autumn>osaka-food"}
+    assert omotenashi_redis.ttl(f"omo:{{{pid}}}:also") > 0
+
+
+async def test_a_beacon_read_before_an_erase_stores_nothing_and_says_so(
+    make_settings: Make, omotenashi_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The events were on their way when the visitor erased (another tab): its read came
+    first. Nothing is stored, not even the rate counter, and the answer says why."""
+    journey = "beacon:\n  events: [video_play]\n"
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS, journey=journey))
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as tab:
+            await tab.get("/")
+            await mw.drain()
+            pid = mw.signer.identify(f"omo_vid={tab.cookies['omo_vid']}").vid
+            load = mw.store.load
+
+            async def erased_after_the_read(vid: str, **kwargs: Any) -> Any:
+                profile = await load(vid, **kwargs)
+                monkeypatch.setattr(mw.store, "load", load)  # once
+                await mw.store.erase(pid)  # the other tab's erase lands now
+                return profile
+
+            monkeypatch.setattr(mw.store, "load", erased_after_the_read)
+            sent = await tab.post(
+                "/_omotenashi/events",
+                json={"name": "video_play"},
+                headers={"origin": origin(tab)},
+            )
+            await mw.drain()
+        assert sent.status_code == 202
+        assert "erased" in sent.json()["reason"]
+        assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") == []
+    finally:
+        await mw.shutdown()
+
+
+async def test_a_sign_in_merges_nothing_of_an_anonymous_profile_erased_after_its_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge read the anonymous profile, then the visitor erased it in another tab: the
+    user's profile must not get it back."""
+    anon, user = "v-races-anon", "u-races-user"
+    await store.record(anon, Change(now=time.time(), view=True, topics=["kyoto"]), 86400.0)
+    load = store.load
+
+    async def erased_after_the_read(pid: str, **kwargs: Any) -> Any:
+        profile = await load(pid, **kwargs)
+        if pid == anon:
+            monkeypatch.setattr(store, "load", load)
+            await store.erase(anon)
+        return profile
+
+    monkeypatch.setattr(store, "load", erased_after_the_read)
+    assert not await store.merge(anon, user, time.time(), 86400.0)
+    merged = await store.load(user)
+    assert (merged.views, dict(merged.interests)) == (0, {})
