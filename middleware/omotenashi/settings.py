@@ -29,14 +29,8 @@ MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
 # Where frameworks and CMSs keep what is no page for a visitor: static files and media
 # (Django, Rails, WordPress), and admin sites (Django, Wagtail, WordPress).
 EXCLUDED = (
-    "/static/*",
-    "/assets/*",
-    "/media/*",
-    "/favicon.ico",
-    "/robots.txt",
-    "/admin/*",
-    "/django-admin/*",
-    "/wp-admin/*",
+    *("/static/*", "/assets/*", "/media/*", "/favicon.ico", "/robots.txt"),
+    *("/admin/*", "/django-admin/*", "/wp-admin/*"),
 )
 # Sign-in and sign-out pages (Django's auth views, Devise, WordPress): identify() and forget()
 # work there, but they are not pages a visitor browses.
@@ -319,7 +313,12 @@ class Settings(BaseSettings):
         pattern=r"^/[A-Za-z0-9_/-]*[A-Za-z0-9_]$",
         description="Where Omotenashi answers its own URLs (the event beacon ...).",
     )
-    debug_header: bool = Field(default=False, description="Add X-Omotenashi-Rules to responses.")
+    debug_header: bool = Field(
+        default=False,
+        description="Add X-Omotenashi-Rules (and X-Omotenashi-Why) to responses: for tests and "
+        "QA, not production, where they would tell the page's scripts which rules a visitor "
+        "matched, shown or held out (see *QA guide*).",
+    )
     preview_max_age: int = Field(
         default=3600,
         ge=60,
