@@ -23,6 +23,7 @@ def _report(args: argparse.Namespace) -> int:
     from omotenashi.errors import OmotenashiError
     from omotenashi.loader.ruleset import load_ruleset
     from omotenashi.loader.snippets import Renderer
+    from omotenashi.measure.gaps import sentence
     from omotenashi.measure.htmlreport import render_html
     from omotenashi.measure.report import parse_day
     from omotenashi.measure.text import render_text
@@ -50,6 +51,8 @@ def _report(args: argparse.Namespace) -> int:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
     if args.json:
+        if report.gaps:  # in the JSON too (missing_days): said where a person reads it
+            print(f"omotenashi report: WARNING: {sentence(report.gaps)}", file=sys.stderr)
         print(json.dumps(report.as_json(), indent=2, allow_nan=False))
     else:
         print(render_text(report), end="")

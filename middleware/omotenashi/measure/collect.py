@@ -13,6 +13,7 @@ from typing import Any
 from omotenashi.engine.periods import site_zone
 from omotenashi.settings import Settings
 
+from . import gaps
 from .errors import MeasureError
 from .notes import clamped, oldest_kept
 from .phases import current, judged, noted, stopped, within
@@ -42,7 +43,9 @@ async def read_report(
 
     The days read are clamped to those that can hold counts: none after today, and at most
     ``retention_days`` before the last (day counts expire then), so a mistyped year reads
-    about 400 days, not hundreds of thousands; the report says so (``range_note``).
+    about 400 days, not hundreds of thousands; the report says so (``range_note``). Days
+    whose counts Redis lost (evicted: the ledger says more was counted) are named and left out
+    (``gaps``, measure/gaps.py).
     """
     if since is not None and until is not None and since > until:
         raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
@@ -50,7 +53,14 @@ async def read_report(
     last = min(until or today, today)
     first = max(since or "", oldest_kept(last, retention_days))
     note = clamped((since, until), (first, last), retention_days)
-    days = await store.read_stats(days_between(first, last)) if first <= last else {}
+    read = days_between(first, last) if first <= last else []
+    days = dict(await store.read_stats([*read, gaps.LEDGER])) if read else {}
+    # a day whose hash holds less than the ledger says was evicted: named, and left out whole
+    # (one that expired after the retention period, as all do, is not missing)
+    kept = [day for day in read if day >= oldest_kept(today, retention_days)]
+    ledger = days.pop(gaps.LEDGER, None) or {}
+    missing = tuple(gaps.find(days, ledger, kept))
+    days = {day: fields for day, fields in days.items() if day not in {g.day for g in missing}}
     specs = [RuleSpec(r.id, r.rule.holdout, tuple(r.rule.goals or ())) for r in ruleset.rules]
     formerly = {r.id: tuple(r.rule.formerly) for r in ruleset.rules if r.rule.formerly}
     phases = current(days, {spec.id: spec.holdout for spec in specs}, formerly)
@@ -69,7 +79,13 @@ async def read_report(
     notes = {rule: phase.sentence() for rule, phase in phases.items()}
     for rule, said in stopped(ruleset.rules, dt.datetime.now(site_zone(zone))).items():
         notes[rule] = f"{notes[rule]} {said}" if rule in notes else said
-    return replace(noted(report, notes), range_note=note, zone=zone)
+    return replace(
+        noted(report, notes),
+        range_note=note,
+        zone=zone,
+        gaps=missing,
+        unwritten=gaps.unwritten(ledger, read, list(missing)),
+    )
 
 
 def renamed(counts: Counts, formerly: dict[str, tuple[str, ...]]) -> Counts:

@@ -37,6 +37,8 @@ Where it lives
        visitor id, cookie, IP or path is in these keys; only rule ids, goal names, arms, days.
        Each day key expires a retention period (``OMOTENASHI_REDIS_STATS_RETENTION``, 400 days)
        after its day ends (EXPIREAT, idempotent). Keys and expiry: ``store/stats.py``.
+       What each write gave a day is added to that day's field of one ledger hash too
+       (``omo:stats:ledger``): a day that holds less was lost to Redis (measure/gaps.py).
 
 Why counters, not HyperLogLog
     The per-visitor record is needed anyway (to know the arm and the time of the first exposure

@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 from html import escape
 
-from . import svgplot
+from . import gaps, svgplot
 from .counting import Arm
-from .notes import GROWING, NOT_COUNTED, OPTED_OUT, read_once
-from .report import METHODS, Report, Row
+from .notes import GROWING, METHODS, NOT_COUNTED, OPTED_OUT, read_once
+from .report import Report, Row
 from .stats import SRM_ADVICE, Verdict, decimals, signed
 from .svgplot import Estimate, Series
 
@@ -81,11 +81,15 @@ def _table(report: Report) -> str:
 
 
 def _warnings(report: Report) -> str:
+    lost = gaps.sentence(report.gaps)  # counts Redis lost, left out of every figure
+    said = f'<div class="warn" role="alert">{escape(lost)}</div>' if lost else ""
+    if report.unwritten:  # counts never written: these days may be short
+        said += f'<div class="warn">{escape(gaps.short(report.unwritten))}</div>'
     flagged = sorted({row.rule for row in report.rows if row.srm})
     if not flagged:
-        return ""
+        return said
     items = "".join(f"<li>{escape(rule)}</li>" for rule in flagged)
-    return (
+    return said + (
         '<div class="warn" role="alert"><strong>Sample-ratio mismatch</strong> in these rules. '
         f"{escape(SRM_ADVICE)}<ul>{items}</ul></div>"
     )
@@ -179,7 +183,7 @@ def render_html(report: Report) -> str:
         sentences += f"<li>{escape(unmeasured)}</li>"
     many = report.many()  # more than one row judged: some cross zero by chance
     notes = [many] if many else []
-    notes += [read_once(report.confidence), NOT_COUNTED, OPTED_OUT]
+    notes += [read_once(report.confidence), NOT_COUNTED, OPTED_OUT, gaps.UNWRITTEN]
     under = "".join(f'<p class="note">{escape(note)}</p>' for note in notes)
     clamped = f'<p class="warn">{escape(report.range_note)}</p>' if report.range_note else ""
 

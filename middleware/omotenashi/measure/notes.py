@@ -8,6 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+#: How each figure is computed (every report lists them).
+METHODS = {
+    "rate": "Wilson score interval",
+    "absolute_lift": "Newcombe hybrid score interval (Newcombe 1998, method 10)",
+    "relative_lift": "MOVER on the log scale with Wilson limits (Zou & Donner 2008)",
+    "srm": "Pearson chi-square, 1 df (exact binomial below 20 expected visitors in a group), "
+    "against the configured holdout share; flagged at p < 0.001",
+    "needed": "two-proportion z-test sample size (Fleiss) at the rule's holdout split, 10% "
+    "relative lift over both groups' rate together, alpha 0.05, power 0.8",
+}
+
 #: Conversions are filed under the day of the first exposure, so the newest cohorts have had
 #: less time to convert.
 GROWING = (

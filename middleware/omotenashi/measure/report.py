@@ -18,19 +18,10 @@ from typing import Any
 from . import stats
 from .counting import Arm, parse_field
 from .errors import MeasureError
-from .notes import MANY, UNUSABLE, planned_on
+from .gaps import Gap
+from .notes import MANY, METHODS, UNUSABLE, planned_on
 
 MDE = 0.10  # the relative lift "visitors needed" is planned for
-
-METHODS = {
-    "rate": "Wilson score interval",
-    "absolute_lift": "Newcombe hybrid score interval (Newcombe 1998, method 10)",
-    "relative_lift": "MOVER on the log scale with Wilson limits (Zou & Donner 2008)",
-    "srm": "Pearson chi-square, 1 df (exact binomial below 20 expected visitors in a group), "
-    "against the configured holdout share; flagged at p < 0.001",
-    "needed": "two-proportion z-test sample size (Fleiss) at the rule's holdout split, 10% "
-    "relative lift over both groups' rate together, alpha 0.05, power 0.8",
-}
 
 
 @dataclass(frozen=True)
@@ -195,6 +186,8 @@ class Report:
     min_per_arm: int
     range_note: str = ""  # why the days read are not those asked for (notes.clamped)
     zone: str = "UTC"  # the site's time zone, whose days these are (OMOTENASHI_RULES_TIMEZONE)
+    gaps: tuple[Gap, ...] = ()  # days whose counts are missing, left out (measure/gaps.py)
+    unwritten: tuple[tuple[str, int], ...] = ()  # (day, counts Redis refused or never got)
 
     @property
     def measured(self) -> list[Row]:
@@ -224,6 +217,8 @@ class Report:
             "until": self.until,
             "time_zone": self.zone,  # whose days since, until and the daily points are
             "range_note": self.range_note or None,
+            "missing_days": [gap.as_json() for gap in self.gaps],  # left out of every figure
+            "unwritten": [{"day": day, "counts": n} for day, n in self.unwritten],  # at most
             "confidence": self.confidence,
             "min_visitors_per_arm": self.min_per_arm,
             "methods": METHODS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .gaps import UNWRITTEN, sentence, short
 from .notes import GROWING, NOT_COUNTED, OPTED_OUT, read_once
 from .report import Report, Row
 from .stats import decimals, signed
@@ -48,6 +49,10 @@ def render_text(report: Report) -> str:
     lines = [f"Omotenashi report, first exposures {span} ({report.zone} days)", ""]
     if report.range_note:
         lines += [report.range_note, ""]
+    if report.gaps:  # counts Redis lost: named before any figure
+        lines += [f"WARNING: {sentence(report.gaps)}", ""]
+    if report.unwritten:
+        lines += [short(report.unwritten), ""]
     if not report.rows:
         return "\n".join([*lines, "Nothing counted yet: no rule has been exposed.", ""])
     measured, unmeasured = report.measured, report.unmeasured()
@@ -92,6 +97,7 @@ def render_text(report: Report) -> str:
         GROWING,
         NOT_COUNTED,
         OPTED_OUT,
+        UNWRITTEN,
         "",
     ]
     return "\n".join(lines)

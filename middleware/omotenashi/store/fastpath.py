@@ -26,7 +26,7 @@ from omotenashi.errors import WriteQueueFull
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store.pipeline import AutoPipeline, PipelineError, Script, fast_url
-from omotenashi.store.stats import record_call
+from omotenashi.store.stats import Losses, record_call
 from omotenashi.store.writer import Item, Then, Writer
 
 # How long the writes' connection may go unanswered before it counts as dead: a failover holds
@@ -74,6 +74,7 @@ class FastPath:
         )
         self.drain_timeout = cfg.write_timeout
         self.cfg, self.metrics = cfg, metrics
+        self.lost = Losses(cfg)  # counts not written, for the ledger (store/stats.py)
 
     @classmethod
     def for_url(
@@ -188,6 +189,7 @@ class FastPath:
             writer = self.writer
             token = writer.wait()
             if token is None:  # counted as record_dropped by the queue
+                self.lost.note(stats)
                 raise WriteQueueFull(writer.limit)
             try:
                 await self.connect(self.wpipe)
@@ -196,7 +198,9 @@ class FastPath:
         keys, args = record_call(keys, arg, stats, self.cfg)
         future = self.writer.submit((keys, args, ()))
         if future is None:  # counted as record_dropped by the queue
+            self.lost.note(stats)
             raise WriteQueueFull(self.writer.limit)
+        future.add_done_callback(self.lost.watch(stats, _nothing, self.wpipe))
         return await self.record_script.settle(self.wpipe, future, keys, args)
 
     def add_nowait(
@@ -209,7 +213,11 @@ class FastPath:
         """:meth:`add` without waiting (connected only): the record is in the write queue when
         this returns, and ``then`` is called with its reply's future once that is done;
         False when the queue is full (``then`` is never called)."""
-        return self.writer.submit_then((*record_call(keys, arg, stats, self.cfg), ()), then)
+        item = (*record_call(keys, arg, stats, self.cfg), ())
+        if self.writer.submit_then(item, self.lost.watch(stats, then, self.wpipe)):
+            return True
+        self.lost.note(stats)  # dropped: the queue is full
+        return False
 
     def _send(self, items: Sequence[Item]) -> list[asyncio.Future[Any]]:
         wpipe = self.wpipe
@@ -274,3 +282,7 @@ class FastPath:
                     await self.writer.drain()
         self.pipe.close()
         self.wpipe.close()
+
+
+def _nothing(_: asyncio.Future[Any]) -> None:
+    """(:meth:`FastPath.add` awaits its record itself.)"""

@@ -66,8 +66,8 @@ def policy_warning(info: dict[str, str]) -> str | None:
     return (
         f"omotenashi: Redis evicts keys with maxmemory-policy {policy}: once it is full, a "
         "revoked id's deny marker (its visitor is then recorded again) and past days' "
-        "measurement counts (reports silently low) can go before one-visit profiles; set "
-        "maxmemory-policy volatile-ttl (README: Redis memory)"
+        "measurement counts (reports then leave those days out) can go before one-visit "
+        "profiles; set maxmemory-policy volatile-ttl (README: Redis memory)"
     )
 
 

@@ -234,16 +234,19 @@ end
 -- is in another slot (Cluster): the field is answered, for the caller to count. ARGV[n - 1]:
 -- KEYS[n]'s expiry.
 local counters, touched, elsewhere = cjson.decode(ARGV[2]), {}, {}
+local book = counters['#']  -- the ledger: what each day's hash was given (store/stats.py)
 for _, k in ipairs(set) do
   local s = counters[k]
   if s ~= nil and s[1] > 0 then
     redis.call('HINCRBY', KEYS[s[1]], s[2], s[3])
     if s[4] ~= nil then redis.call('HINCRBY', KEYS[s[1]], s[4], s[3]) end
+    if book then redis.call('HINCRBY', KEYS[book[1]], string.sub(KEYS[s[1]], -10), s[3]) end
     touched[s[1]] = true
   elseif s ~= nil then
     elsewhere[#elsewhere + 1] = k
   end
 end
+if book and next(touched) then touched[book[1]] = true end
 for n in pairs(touched) do redis.call('EXPIREAT', KEYS[n], ARGV[n - 1]) end
 if learn then return {pop_ok, co_ok, elsewhere} end
 if #elsewhere > 0 then return elsewhere end

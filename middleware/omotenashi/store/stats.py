@@ -14,18 +14,34 @@ Sentinel the day keys are more keys of that one script call (:func:`record_call`
 trip, atomic with the record. On Cluster they live in other slots, which a script may not touch:
 the script answers which fields it set, and only their counters follow (:func:`count_elsewhere`),
 a second round trip, made only by a write that counts something.
+
+The ledger, ``<prefix>:stats:ledger``, one hash for all days, holds for each day (field
+``<YYYY-MM-DD>``) the sum of the counters given to that day's hash by this release (phase tags
+aside), in the same script call (on Cluster, in the same second trip). A past day's hash is not
+read again and goes first under an eviction policy by use (``allkeys-lru`` ...), and a late
+conversion may then start it again almost empty; the ledger, written on every counting day,
+stays. So a day whose hash holds less than the ledger says was lost, in whole or in part,
+and the report says so and leaves it out (measure/gaps.py), rather than reading it as a day of
+few or no visitors. The release before writes no ledger: its counts only add to a day's hash,
+never making one look short. Read as a day of its own: ``read_stats([..., LEDGER])``.
+Counts whose write Redis refused (``OOM``) or never got (a full write queue) are added up per
+day in the process (:class:`Losses`) and go to the ledger's ``lost|<day>`` once a write
+succeeds again: the report says how short that day may be.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from omotenashi.settings import RedisSettings
 
 DAY = 86400
+LEDGER = "ledger"  # its key is stats_key(prefix, LEDGER): read_stats reads it as a "day"
 
 
 def stats_key(prefix: str, day: str) -> str:
@@ -48,6 +64,11 @@ def record_field(counter: str) -> str:
     return ("r|" if kind in ("x", "h") else "g|") + rest.partition("|")[2]
 
 
+def ledger_expiry(retention: int) -> int:
+    """The ledger's expiry, pushed on by every counting write: today's day keys' (UTC)."""
+    return expire_at(dt.datetime.now(dt.UTC).date().isoformat(), retention)
+
+
 def record_call(
     keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None, cfg: RedisSettings
 ) -> tuple[list[str], list[str]]:
@@ -55,8 +76,9 @@ def record_call(
 
     ARGV[2] maps each record field to ``[key number, counter, amount]``, and a phase tag
     after (``h|t10|promo``, counted with ``x|t|promo``); the day keys follow the profile's
-    keys, and ARGV[3...] are their expiry times, in the same order. On Cluster no day key is
-    given (key number 0): the script answers which of those fields it set.
+    keys, then the ledger (``"#"``: its key number; each counter is added to the day's field
+    there too), and ARGV[3...] are their expiry times, in the same order. On Cluster no day
+    key is given (key number 0): the script answers which of those fields it set.
     """
     if not stats:
         return keys, [arg]
@@ -72,6 +94,10 @@ def record_call(
             spec[record_field(name)].append(name)
     day_keys = [stats_key(cfg.key_prefix, day) for day in days]
     expiries = [str(expire_at(day, cfg.stats_retention)) for day in days]
+    if days:  # the ledger, last (measure/gaps.py)
+        spec["#"] = [len(keys) + len(days) + 1]
+        day_keys.append(stats_key(cfg.key_prefix, LEDGER))
+        expiries.append(str(ledger_expiry(cfg.stats_retention)))
     return [*keys, *day_keys], [arg, json.dumps(spec, separators=(",", ":")), *expiries]
 
 
@@ -81,6 +107,19 @@ def queue_stats(pipe: Any, stats: Mapping[tuple[str, str], int], cfg: RedisSetti
         pipe.hincrby(stats_key(cfg.key_prefix, day), name, count)
     for day in sorted({day for day, _ in stats}):
         pipe.expireat(stats_key(cfg.key_prefix, day), expire_at(day, cfg.stats_retention))
+
+
+def queue_ledger(pipe: Any, stats: Mapping[tuple[str, str], int], cfg: RedisSettings) -> None:
+    """Queue what the ledger adds up for each day (its counters, phase tags aside)."""
+    given: dict[str, int] = {}
+    for (day, name), count in stats.items():
+        if not name.startswith("h|"):
+            given[day] = given.get(day, 0) + count
+    ledger = stats_key(cfg.key_prefix, LEDGER)
+    for day, count in sorted(given.items()):
+        pipe.hincrby(ledger, day, count)
+    if given:
+        pipe.expireat(ledger, ledger_expiry(cfg.stats_retention))
 
 
 async def count_elsewhere(
@@ -94,6 +133,9 @@ async def count_elsewhere(
     if mine:
         async with client.pipeline(transaction=False) as pipe:  # grouped per node
             queue_stats(pipe, mine, cfg)
+            await pipe.execute()
+        async with client.pipeline(transaction=False) as pipe:  # after: never more than the
+            queue_ledger(pipe, mine, cfg)  # days hold (a report reads the ledger first)
             await pipe.execute()
 
 
@@ -114,12 +156,77 @@ async def record_with_stats(
 
 
 async def read_stats(client: Any, prefix: str, days: Iterable[str]) -> dict[str, dict[str, str]]:
-    """``{day: {field: count}}`` for the given days (absent days are left out)."""
+    """``{day: {field: count}}`` for the given days (absent days are left out); the ledger
+    too when ``LEDGER`` is one of them, read first, on its own: every count it holds is in
+    the days read after it, unless Redis lost them (on Cluster, too, where a pipeline's nodes
+    answer in any order)."""
     wanted = list(days)
+    out: dict[str, dict[str, str]] = {}
+    if LEDGER in wanted:
+        wanted.remove(LEDGER)
+        if ledger := await client.hgetall(stats_key(prefix, LEDGER)):
+            out[LEDGER] = dict(ledger)
     if not wanted:
-        return {}
+        return out
     async with client.pipeline(transaction=False) as pipe:
         for day in wanted:
             pipe.hgetall(stats_key(prefix, day))
         replies = await pipe.execute()
-    return {day: dict(reply) for day, reply in zip(wanted, replies, strict=True) if reply}
+    return out | {day: dict(reply) for day, reply in zip(wanted, replies, strict=True) if reply}
+
+
+class Losses:
+    """Counts (per day, as the ledger adds them up) the fast path could not write: refused
+    (a full server's ``OOM``), failed, or dropped by a full write queue. Added to the ledger's
+    ``lost|<day>`` fields after a record that succeeds (Redis takes writes again); a failed
+    addition is noted again. At most what was lost: a visitor whose first exposure was not
+    written is counted again on their next page view."""
+
+    def __init__(self, cfg: RedisSettings) -> None:
+        self.days: Counter[str] = Counter()
+        self.ledger, self.retention = stats_key(cfg.key_prefix, LEDGER), cfg.stats_retention
+
+    def note(self, counted: Mapping[tuple[str, str], int] | None) -> None:
+        for (day, name), count in (counted or {}).items():
+            if not name.startswith("h|"):
+                self.days[day] += count
+
+    def watch(
+        self, counted: Mapping[tuple[str, str], int] | None, then: Callable[[Any], None], pipe: Any
+    ) -> Callable[[Any], None]:
+        """``then``, after noting ``counted`` when its record failed, or writing what was noted
+        so far on ``pipe`` when it succeeded."""
+
+        def settled(reply: Any) -> None:
+            exc = None if reply.cancelled() else reply.exception()
+            if reply.cancelled() or (exc is not None and "NOSCRIPT" not in str(exc)):
+                self.note(counted)  # (after a NOSCRIPT the record is sent again, by text)
+            elif exc is None and self.days and pipe.connected:
+                self.write(pipe)
+            then(reply)
+
+        return settled if counted or self.days else then
+
+    def write(self, pipe: Any) -> None:
+        """The losses noted so far, into the ledger (noted again should that fail)."""
+        days, self.days = self.days, Counter()
+        for day, count in sorted(days.items()):
+            try:
+                sent = pipe.call("HINCRBY", self.ledger, f"lost|{day}", count)
+            except Exception:  # (the pipeline's own refusal: stalled, too many waiting)
+                self.days[day] += count
+                continue
+            sent.add_done_callback(lambda reply, d=day, n=count: self._written(reply, d, n))
+        with contextlib.suppress(Exception):  # (a ledger only these made has an expiry too)
+            pipe.call("EXPIREAT", self.ledger, ledger_expiry(self.retention)).add_done_callback(
+                _retrieved
+            )
+
+    def _written(self, reply: Any, day: str, count: int) -> None:
+        if reply.cancelled() or reply.exception() is not None:
+            self.days[day] += count
+
+
+def _retrieved(reply: Any) -> None:
+    if not reply.cancelled():
+        reply.exception()  # retrieved: the next counting write sets the expiry again
