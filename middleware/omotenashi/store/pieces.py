@@ -10,7 +10,8 @@ profile. So:
   ``\\x1e<k>:<field>`` (k = 1, 2 ...), each piece at most 64 bytes, cut between UTF-8
   characters;
 - a longer name is kept as ``\\x1d<h>`` (h: 16 hex digits of its SHA-1), the name itself under
-  ``\\x1c<h>`` (a value: in pieces when long);
+  ``\\x1c<h>`` (a value: in pieces when long); so is a name over ``PIECE - 8`` bytes whose
+  value is in pieces (a piece's name, ``\\x1e<k>:`` and it, would be longer), and it stays so;
 - the field ``\\x1e`` counts the fields kept either way, and a reader translates only when it is
   there.
 
@@ -43,16 +44,22 @@ def split(text: str) -> list[str]:
     return out
 
 
-def key_of(name: str) -> str:
-    """The field a name is kept under: itself, or its hash when longer than :data:`PIECE`."""
+def key_of(name: str, value: str = "") -> str:
+    """The field a name is kept under: itself, or its hash when longer than :data:`PIECE`, or
+    than ``PIECE - 8`` bytes with a ``value`` in pieces (their names would be longer)."""
     raw = name.encode("utf-8", "surrogatepass")
-    return name if len(raw) <= PIECE else HASHED + hashlib.sha1(raw).hexdigest()[:16]
+    if len(raw) <= PIECE - 8 or (
+        len(raw) <= PIECE and len(value.encode("utf-8", "surrogatepass")) <= PIECE
+    ):
+        return name
+    return HASHED + hashlib.sha1(raw).hexdigest()[:16]
 
 
-def stored(field: str, value: str, whole: bool = False) -> dict[str, str]:
+def stored(field: str, value: str, whole: bool = False, key: str = "") -> dict[str, str]:
     """The fields ``field`` = ``value`` is written as (``whole``: a long name the hash already
-    holds whole, written before names were hashed, stays so, as the scripts keep it)."""
-    key = field if whole else key_of(field)
+    holds whole, written before names were hashed, stays so, as the scripts keep it; ``key``:
+    the field it is kept under already, if any)."""
+    key = field if whole else key or key_of(field, value)
     out = {} if key == field else _pieces(NAME + key[1:], field)
     return {**out, **_pieces(key, value)}
 
@@ -67,9 +74,21 @@ def rewrite(existing: list[str], fields: dict[str, str]) -> tuple[dict[str, str]
     ``existing``: their pieces and names, no stale pieces of theirs, and the count."""
     out: dict[str, str] = {}
     old = set(existing)
+    gone: set[str] = set()  # names kept whole till now, hashed now (a value in pieces)
     for name, value in fields.items():
-        out.update(stored(name, value, name in old))
-    drop = [f for f in old if f[:1] == MARK and f != MARK and f not in out and owner(f) in out]
+        digest = HASHED + hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        if digest in old:  # hashed before: stays so (a whole copy goes, as the scripts do)
+            out.update(stored(name, value, key=digest))
+            gone.add(name)
+            continue
+        whole = name in old and len(name.encode("utf-8", "surrogatepass")) > PIECE
+        key = name if whole else key_of(name, value)
+        if key != name:
+            gone.add(name)
+        out.update(stored(name, value, key=key))
+    gone &= old
+    drop = [f for f in old if f in gone or (f != MARK and owner(f) in gone)]
+    drop += [f for f in old if f[:1] == MARK and f != MARK and f not in out and owner(f) in out]
     kept = (old - set(drop)) | set(out)
     count = sum(f[:1] == HASHED for f in kept) + len({owner(f) for f in kept if owner(f) != f})
     if count:
@@ -180,16 +199,19 @@ local function store(k, v)  -- v under field k, in pieces when longer than PIECE
   until i > #v
   repiece(k, n - 1)
 end
-local function key_of(f)  -- the field f is kept under (a new long name: its name written)
-  if #f <= PIECE or named[f] then return named[f] or f end
+local function key_of(f, v)  -- the field f is kept under (a new long name: its name written;
+  -- a name over PIECE - 8 bytes with a value v in pieces too: their names would be longer)
+  if named[f] then return named[f] end
+  if #f <= PIECE - 8 or (#f <= PIECE and #(v or '') <= PIECE) then return f end
   named[f] = '\29' .. string.sub(redis.sha1hex(f), 1, 16)
   store('\28' .. string.sub(named[f], 2), f)
   count_by(1)
+  if have[f] ~= nil then redis.call('HDEL', H, f); repiece(f, 0) end  -- kept whole till now
   return named[f]
 end
 local function put(f, v)
   v = tostring(v)
-  store(key_of(f), v)
+  store(key_of(f, v), v)
   note(f, v)
 end
 local function incr(f, n) note(f, tostring(redis.call('HINCRBY', H, key_of(f), n))) end

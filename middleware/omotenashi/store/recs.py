@@ -31,12 +31,12 @@ POPULAR_READ = 200  # the most popular items read per request (cached per proces
 POPULAR_CACHE = 5.0  # seconds one read of the popular items serves every request
 SHARED_TTL = 180 * 86400  # shared keys not updated for half a year expire
 
-# A visitor's own pair score as it is kept: to 3 decimals (in log space: a weight to 0.035%,
-# far finer than anything ranking tells apart). Redis 7.2 and later write a compact sorted
-# set's scores as their shortest text: "11.2", not "11.200272807128359" (a fifth of a visitor's
-# pairs) or "11.200273". Not the shared lists: an item viewed by hundreds of thousands adds
-# less than a millionth per view (log2(1 + 1/views)).
-ROUNDED_X = "math.floor(x * 1e3 + 0.5) / 1e3"
+# A visitor's own pair score as it is kept: to 2 decimals (in log space: a weight to 0.35%,
+# finer than anything ranking tells apart; 3 until goal 8's count, a byte a pair more). Redis
+# 7.2 and later write a compact sorted set's scores as their shortest text: "11.2", not
+# "11.200272807128359" (a fifth of a visitor's pairs) or "11.200273". Not the shared lists: an
+# item viewed by hundreds of thousands adds less than a millionth per view (log2(1 + 1/views)).
+ROUNDED_X = "math.floor(x * 1e2 + 0.5) / 1e2"
 OWN, SHARED = 1, 0  # LEARN_SCRIPT's third argument: round the scores (a visitor's own) or not
 
 # KEYS[1]: a sorted set of log2 forward-decayed scores. ARGV: keep, ttl, whether to round

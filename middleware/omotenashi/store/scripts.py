@@ -10,9 +10,10 @@ listpack (every field and value under 64 bytes, in the common case). Field names
   (recommend/coview.py: no more counted views); and ``revoked``, the deny marker;
 - a lowercase letter and a name, one field per entry: ``f`` first-visit facts, ``e`` event
   counts, ``b`` items bought, ``x`` anonymous ids merged in (when), ``a`` attributes (JSON),
-  ``i`` interests (``"<score> <when>"``), ``c`` cart quantities, ``w`` items viewed (when,
-  then ``?`` while the item is not counted for popularity yet: recommend/coview.py; a value
-  without it, as every profile before the mark kept them, is counted),
+  ``i`` interests (``"<score> <when>"``, the score to 3 decimals), ``c`` cart quantities,
+  ``w`` items viewed (when, then ``?`` while the item is not counted for popularity yet:
+  recommend/coview.py; a value without it, as every profile before the mark kept them, is
+  counted),
   ``k`` frequency caps (``"<period>:<count>"``), ``m`` the measurement record, ``s`` rules
   shown (``"<count>"``, or ``"<count> <when> <reasons>"``: those said the last time, in the
   value itself when they are few and short enough, each after a ``\\x1f``, else as
@@ -38,7 +39,11 @@ RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
 
 # After the guard: how shown rules and their reasons are kept, and moving times with ``F``.
 HELPERS = """
-local function num(x) return string.format('%.6g', x) end
+local function num(x)  -- an interest's score: to 3 decimals, no trailing zeros ("2", "1.934")
+  if x >= 1e6 then return string.format('%.6g', x) end
+  local s = string.format('%.3f', math.floor(x * 1e3 + 0.5) / 1e3)
+  return (string.gsub(string.gsub(s, '0+$', ''), '%.$', ''))
+end
 local function shown_parts(v)  -- 's' value: "count" or "count at n.n.n" (numbered sentences)
   if v == nil then return 0, nil end
   local n, rest = string.match(v, '^(%d+) (.*)$')
