@@ -226,7 +226,8 @@ async def _profile_async(
         else:
             import redis
 
-            client = redis.Redis.from_url(  # RESP2, as the store's clients (store/client.py)
+            kind = redis.RedisCluster if settings.redis.cluster else redis.Redis  # (MOVED)
+            client = kind.from_url(  # RESP2, as the store's clients (store/client.py)
                 settings.redis.url, decode_responses=True, protocol=2
             )
             try:

@@ -25,6 +25,7 @@ from omotenashi.recommend.coview import (
     supported,
 )
 from omotenashi.recommend.signals import Shared
+from omotenashi.store import scripted
 from omotenashi.store.privacy import OWN_GUARD
 
 POPULAR_READ = 200  # the most popular items read per request (cached per process)
@@ -141,7 +142,7 @@ class Recs:
         after it. The view is recorded as counted by then: when they fail (or are cancelled)
         it never counts again, and ``lost()`` counts that."""
         try:
-            async with client.pipeline(transaction=False) as pipe:
+            async with scripted.pipeline(client) as pipe:  # (Cluster's too: scripted.py)
                 await self.queue_shared(pipe, script, learning, *due)
                 return list(await pipe.execute())
         except BaseException:
@@ -173,4 +174,4 @@ async def _call(
     for member, x in pairs:
         args += [member, repr(x)]
     keys = [key] if isinstance(key, str) else key
-    await script(keys=keys, args=[*args, *tail], client=pipe)
+    await scripted.queue(pipe, script, keys, [*args, *tail])

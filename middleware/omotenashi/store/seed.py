@@ -78,7 +78,7 @@ def _values(name: str, value: object) -> None:
 
 
 def seed(
-    client: redis.Redis,
+    client: redis.Redis | redis.RedisCluster,
     pid: str,
     fields: Mapping[str, Any],
     *,
@@ -116,7 +116,7 @@ def _cap(rule: str, value: object) -> tuple[str, int]:
 
 
 def seed_profile(
-    client: redis.Redis,
+    client: redis.Redis | redis.RedisCluster,
     pid: str,
     *,
     key_prefix: str = "omo",

@@ -25,7 +25,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
-from omotenashi.store import privacy, stats
+from omotenashi.store import privacy, scripted, stats
 from omotenashi.store.argument import record_argument
 from omotenashi.store.breaker import Breaker, masked, misconfigured, refused
 from omotenashi.store.client import make_client
@@ -237,9 +237,9 @@ class Store:
             # profile read: behind the page views queued there (this visitor's last request).
             fast = self.fast if pid and self.fast is not None and self.fast.ready else None
             sent = fast.begin_load(keys) if fast is not None else None
-            async with self.client.pipeline(transaction=False) as pipe:  # closed however it ends
+            async with scripted.pipeline(self.client) as pipe:  # closed however it ends
                 if pid and sent is None:
-                    await (await self._loader())(keys=keys, client=pipe)  # queued, not sent
+                    await pipe.script(await self._loader(), keys)  # queued, not sent
                 kinds = self.recs.queue_reads(pipe, current)
                 shared = pipe.execute() if len(pipe) else asyncio.sleep(0, [])
                 if fast is None or sent is None:
@@ -338,11 +338,11 @@ class Store:
         async def op() -> Any:  # the visitor's own candidates, then the profile, in one trip
             # (pipelines closed however they end: a timeout cancels them mid-way)
             call_keys, args = stats.record_call(keys, arg, change.stats, self.cfg)
-            async with self.client.pipeline(transaction=False) as pipe:
+            async with scripted.pipeline(self.client) as pipe:  # (Cluster's too: scripted.py)
                 if learning is not None:  # first: the record then sets the also key's expiry
                     ttl, at = self.cfg.idle_ttl, change.since  # (refused as the record is)
                     await self.recs.queue_own(pipe, self._learn, learning, keys, ttl, at)
-                await self._scripts[0](keys=call_keys, args=args, client=pipe)  # queued
+                await pipe.script(self._scripts[0], call_keys, args)  # queued
                 replies = await pipe.execute()
             reply, pop_ok, co_ok = replies[-1], 0, 0
             if learn:  # [popular counts: 1 or 0, co-views count: 1 or 0, fields elsewhere]

@@ -141,7 +141,8 @@ def omotenashi_visitor(
     from omotenashi.store.seed import check_fields, seed
 
     require_keys(omotenashi_settings, pytestconfig, "omotenashi_visitor")
-    client = redis.Redis.from_url(omotenashi_redis_url, decode_responses=True, protocol=2)
+    kind = redis.RedisCluster if omotenashi_settings.redis.cluster else redis.Redis  # (MOVED)
+    client = kind.from_url(omotenashi_redis_url, decode_responses=True, protocol=2)
     signer = CookieSigner(omotenashi_settings)
 
     def make(
