@@ -1,17 +1,19 @@
-"""Script calls in a redis-py pipeline, on Redis Cluster too.
+"""Script calls in a redis-py pipeline, in one round trip, on Redis Cluster too.
 
 redis-py's Cluster pipeline refuses ``EVALSHA`` ("Calling pipelined function evalsha is
 blocked when running redis in cluster mode", redis/redis-py#2914), which is what a registered
-script queues; its general ``execute_command`` takes it, routed by the call's keys (all in one
-slot: the visitor's hash tag, or one shared key). What the blocked method stands in for is the
-loading: a pipeline cannot load a script a node does not know. So a short script (the load
+script queues; and its plain pipeline sends ``SCRIPT EXISTS`` ahead of one that holds a
+registered script, a round trip more (an item page's read, a record that teaches). Its general
+``execute_command`` takes the call, routed by the call's keys on Cluster (all in one slot: the
+visitor's hash tag, or one shared key). What both stand in for is the loading: a pipeline
+cannot load a script a server does not know. So a short script (the load
 and learn scripts, under :data:`SHORT` bytes) goes as its text (``EVAL``: never ``NOSCRIPT``),
-and a long one (the record script) by its hash, and when a node answers ``NOSCRIPT`` (a new,
-restarted or flushed node) that call is made again on its own, which loads the script on every
+and a long one (the record script) by its hash, and when a server answers ``NOSCRIPT`` (a new,
+restarted or flushed server) that call is made again on its own, which loads the script on every
 primary (``SCRIPT LOAD`` goes to them all), before any error is raised. A pipeline's one long
 call comes last (store/store.py), so the calls still land in the order queued: the record sets
-the visitor's pairs' expiry after their learning call. One round trip otherwise, as on a plain
-server, where nothing here changes what is sent.
+the visitor's pairs' expiry after their learning call. One round trip otherwise, on a plain server
+(TLS, Sentinel, a URL with options) as on Cluster.
 """
 
 from __future__ import annotations
@@ -20,19 +22,18 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from redis.asyncio.cluster import ClusterPipeline
 from redis.exceptions import NoScriptError
 
 SHORT = 2048  # bytes of a script's text sent with every Cluster call rather than a NOSCRIPT risked
 
 
 class Pipe:
-    """A redis-py pipeline (its commands pass through) whose :meth:`script` calls work on
-    Cluster too; :meth:`execute` answers as the pipeline's own ``execute`` does."""
+    """A redis-py pipeline (its commands pass through) whose :meth:`script` calls need no
+    ``SCRIPT EXISTS`` and work on Cluster too; :meth:`execute` answers as the pipeline's own
+    ``execute`` does."""
 
     def __init__(self, pipe: Any) -> None:
         self.pipe = pipe
-        self.cluster = isinstance(pipe, ClusterPipeline)
         self.calls: list[tuple[int, Any, list[Any], list[Any]]] = []  # (position, script, ...)
 
     def __getattr__(self, name: str) -> Any:
@@ -43,9 +44,6 @@ class Pipe:
 
     async def script(self, script: Any, keys: Sequence[Any], args: Sequence[Any] = ()) -> None:
         """Queue one call of a registered script (awaiting it only queues it)."""
-        if not self.cluster:
-            await script(keys=keys, args=args, client=self.pipe)
-            return
         if len(script.script) < SHORT:
             self.pipe.execute_command("EVAL", script.script, len(keys), *keys, *args)
             return
