@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi
-from omotenashi.asgi.api import revoke
+from omotenashi.asgi.api import identify, revoke
 from omotenashi.engine.change import Change
 from omotenashi.recommend.coview import Learning
 from omotenashi.store.privacy import revoke as deny
@@ -206,3 +206,42 @@ async def test_a_sign_in_merges_nothing_of_an_anonymous_profile_erased_after_its
     assert not await store.merge(anon, user, time.time(), 86400.0)
     merged = await store.load(user)
     assert (merged.views, dict(merged.interests)) == (0, {})
+
+
+async def test_a_sign_in_in_another_tab_is_no_erase_to_a_page_read_before_it(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """A sign-in folds the anonymous profile into the user's, then deletes the anonymous keys:
+    moved, not erased. A page of the same visitor read before it, in another tab, is still
+    theirs to be decided from (the merge counted as an erase, and blanked it)."""
+    gate, entered = asyncio.Event(), asyncio.Event()
+    slow_app = gated(gate, entered)
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("path") == "/login":
+            await identify(scope, "alice")
+        await slow_app(scope, receive, send)
+
+    mw = Omotenashi(app, settings=make_settings(RULES, SNIPPETS))
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as tab:
+            for _ in range(2):
+                await tab.get("/")
+            await mw.drain()
+            assert WELCOME in (await tab.get("/")).text
+            await mw.drain()
+            other = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
+            other.cookies.set("omo_vid", tab.cookies["omo_vid"], domain="shop.test")
+            async with other:
+                slow = asyncio.ensure_future(other.get("/slow"))
+                await entered.wait()  # its profile read has gone out: the app runs
+                await tab.get("/login")  # the sign-in, in the first tab: merged
+                gate.set()
+                page = (await slow).text
+            await mw.drain()
+            assert WELCOME in (await tab.get("/")).text  # (the user's profile has it now)
+        assert WELCOME in page
+    finally:
+        await mw.shutdown()

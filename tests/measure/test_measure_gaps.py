@@ -252,3 +252,24 @@ def test_the_cli_says_so_beside_its_json(
 
 def test_the_ledger_is_read_by_the_name_the_store_gives_it() -> None:
     assert gaps.LEDGER == stats.LEDGER
+
+
+async def test_days_that_expired_under_a_shorter_retention_are_not_blamed_on_eviction(
+    make_settings: Make, clock: list[float], omotenashi_redis: redis.Redis
+) -> None:
+    """Counted when the retention was one day; the report now keeps 30 (the setting raised):
+    the ledger still knows the day its hash expired from, as it should have. The warning must
+    not tell the operator Redis evicted it and send them to the eviction policy alone."""
+    mw = counting(make_settings, stats_retention=86400)
+    clock[0] = -10 * DAY  # ten days ago: its hash expires at once under a day's retention
+    old = today()
+    await visit(mw, 5)
+    clock[0] = 0
+    assert not omotenashi_redis.exists(day_key(mw, old))
+    async with client_for(mw):
+        report = await read_report(
+            mw.store, mw.rules.current.ruleset, since=None, until=None, retention_days=30,
+            min_per_arm=10, today=today(),
+        )  # fmt: skip
+    assert report.gaps == (Gap(old, 5, 0),)
+    assert "expired under a shorter OMOTENASHI_REDIS_STATS_RETENTION" in render_text(report)

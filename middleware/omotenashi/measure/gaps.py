@@ -136,7 +136,8 @@ def sentence(gaps: tuple[Gap, ...], shown: int = 10) -> str:
     which = "this day" if len(gaps) == 1 else "these days"
     return (
         f"Counts missing for {named}: Redis evicted them (a maxmemory-policy that evicts by "
-        "use, allkeys-lru and the like, drops past days first; set volatile-ttl), or they "
-        f"were deleted. Every figure below leaves {which} out, as if not asked for: the rows, "
+        "use, allkeys-lru and the like, drops past days first; set volatile-ttl), they "
+        "expired under a shorter OMOTENASHI_REDIS_STATS_RETENTION than now, or they were "
+        f"deleted. Every figure below leaves {which} out, as if not asked for: the rows, "
         "plans and verdicts are of the visitors first exposed on the other days."
     )

@@ -18,6 +18,7 @@ server does not know them): a server that refuses EVAL still erases.
 from __future__ import annotations
 
 import asyncio
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 from omotenashi.engine import limits
@@ -152,8 +153,10 @@ async def _drain(store: Store) -> None:
             raise StoreError(f"Redis did not answer within {store.cfg.write_timeout}s") from None
 
 
-async def erase(store: Store, pid: str, parts: tuple[str, ...]) -> None:
-    with store.erasures.erasing(pid):  # a request that read before it writes none of it
+async def erase(store: Store, pid: str, parts: tuple[str, ...], moved: bool = False) -> None:
+    """``moved``: a sign-in's merge folded the profile into the user's first; that is no erase
+    to the visitor's other requests (their read is still theirs), nor one to tell them of."""
+    with nullcontext() if moved else store.erasures.erasing(pid):  # (read before: none written)
         await _drain(store)
         keys = family_keys(store, pid, parts)
         script = store.client.register_script(ERASE)

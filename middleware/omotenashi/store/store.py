@@ -378,7 +378,7 @@ class Store:
         merged = await self._run(
             lambda: self._scripts[1](keys=keys, args=[arg, anon]), self.cfg.write_timeout
         )
-        await self.erase(anon)
+        await self.erase(anon, moved=True)  # (moved: another tab's read of it is still theirs)
         return bool(merged)
 
     async def hit_rate_limit(self, pid: str, limit: int, window: int = 60) -> bool:
@@ -394,7 +394,7 @@ class Store:
 
         return int(await self._run(op, self.cfg.write_timeout)) > limit
 
-    async def erase(self, pid: str) -> None:
+    async def erase(self, pid: str, moved: bool = False) -> None:
         """Delete every key of the id (rate counters included); a deny marker stays."""
         await self.after_writes(pid)  # a write still in a task must not land after the erase
-        await privacy.erase(self, pid, PARTS)  # which lets the queued page views land first
+        await privacy.erase(self, pid, PARTS, moved)  # which lets queued page views land first
