@@ -9,8 +9,10 @@ left unsaid in between (the store's breaker tells Redis failures the same way).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -36,8 +38,11 @@ class Quiet:
         self._said: OrderedDict[str, tuple[float, int]] = OrderedDict()  # kind: (when, unsaid)
         self._lock = threading.Lock()
 
-    def say(self, level: int, kind: str, message: str, *args: object) -> bool:
-        """Whether the line was logged (False: counted toward the next one)."""
+    def say(
+        self, level: int, kind: str, message: str, *args: object, exc_info: bool = False
+    ) -> bool:
+        """Whether the line was logged (False: counted toward the next one); ``exc_info``: with
+        the exception being handled, as ``log.exception`` gives it."""
         if not self.log.isEnabledFor(level):
             return False
         now = self.clock()
@@ -54,8 +59,23 @@ class Quiet:
         if unsaid:
             message += " (and %d more like it since the last such line)"
             args = (*args, unsaid)
-        self.log.log(level, message, *args, stacklevel=2)  # the caller's file and line
+        self.log.log(level, message, *args, exc_info=exc_info, stacklevel=2)  # the caller's line
         return True
+
+
+_BUGS: dict[str, Quiet] = {}  # per logger
+
+
+def bug(log: logging.Logger, message: str, *args: object) -> bool:
+    """``log.exception(message, *args)`` for a bug of ours met while serving a request: once a
+    minute per kind of failure (the exception's type and the line it was raised at: a place in
+    our code, never a value from the request), so that an input that sets one off on every
+    request cannot fill a disk with tracebacks (each is counted by the caller's metric)."""
+    error = sys.exc_info()[1]
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    at = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    quiet = _BUGS.get(log.name) or _BUGS.setdefault(log.name, Quiet(log))
+    return quiet.say(logging.ERROR, f"{type(error).__name__}@{at}", message, *args, exc_info=True)
 
 
 def named(scope: dict[str, Any]) -> str:

@@ -1,10 +1,9 @@
 """Omotenashi's own URLs under ``OMOTENASHI_ENDPOINT_PREFIX`` (default ``/_omotenashi``).
 
-``POST /_omotenashi/events`` is the beacon for browser events: JSON only, same-site only,
-size- and rate-limited per visitor, only the events the journey allows (asgi/beacon.py), and
-only for visitors whose privacy decision allows storing anything: a private visitor (a bot too)
-is answered 202 with the reason, first, a preview browser or a page not yet seen 202 too; a bad
-request 4xx with a reason, changing nothing. ``.../preferences`` is the visitor's (``respect``)."""
+``POST /_omotenashi/events``, the beacon for browser events: JSON, same-site, size- and rate-
+limited per visitor, the journey's events only (asgi/beacon.py); a private visitor (a bot too)
+is answered 202 with the reason, first, a preview browser or a page not yet seen 202 too, a
+bad request 4xx with a reason, changing nothing. ``.../preferences``: the visitor's (respect)."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+from omotenashi import quiet
 from omotenashi.asgi import beacon, reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info, route_path, url_root
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
@@ -91,7 +91,7 @@ class Endpoints:
             await self.startup()
             await self.handle(scope, receive, tracking_send)
         except Exception:
-            log.exception("omotenashi: the endpoint %s failed", scope.get("path"))
+            quiet.bug(log, "omotenashi: the endpoint %s failed", quiet.named(scope))
             if started:
                 raise
             if route_path(scope).endswith("/events"):

@@ -1,8 +1,7 @@
 """The ASGI middleware: identify → load → (app) → engine → send → record.
 
 Pure ASGI, like Starlette's ``GZipMiddleware``: everything derivable is built once in
-``__init__``; per-request state lives in a :class:`Responder`; non-HTTP scopes pass through.
-"""
+``__init__``; per-request state lives in a :class:`Responder`; non-HTTP scopes pass through."""
 
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from omotenashi import quiet
 from omotenashi.asgi.announce import announce
 from omotenashi.asgi.arrival import (
     Arrival,
@@ -215,7 +215,7 @@ class Omotenashi:
                 )  # fmt: skip
             load_ms = (time.perf_counter() - t0) * 1000
         except Exception:  # a bug of ours must not cost the visitor the page
-            log.exception("omotenashi: preparing the request failed; serving the app's page")
+            quiet.bug(log, "omotenashi: preparing the request failed; serving the app's page")
             self.metrics.inc("splice_error")
             return None
         if method == "GET" and tracked:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from omotenashi import quiet
 from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
 from omotenashi.asgi.filesend import bodiless, read_page
@@ -220,7 +221,7 @@ class Responder:
             return
         except Exception:  # never break the page: any failure serves the original response
             tools.metrics.inc("splice_error")
-            log.exception("omotenashi: personalisation failed; serving the original page")
+            quiet.bug(log, "omotenashi: personalisation failed; serving the original page")
             await self._flush_original(more_body=False)
             return
         for problem in result.problems:
@@ -298,7 +299,7 @@ class Responder:
                 queued = self._queue()
             except Exception:  # on the response's path: our bug must not break the page
                 self.tools.metrics.inc("record_error")
-                log.exception("omotenashi: recording the page view failed")
+                quiet.bug(log, "omotenashi: recording the page view failed")
                 queued = asyncio.get_running_loop().create_future()
                 queued.set_result(None)  # not again in a task: measurement counted once
             if queued is None:  # a task: the next read of this profile waits for it
@@ -396,4 +397,4 @@ class Responder:
             log.debug("omotenashi: page view not recorded: %s", exc)  # the breaker logs outages
         except Exception:  # the response has gone; never let our failure reach the server
             tools.metrics.inc("record_error")
-            log.exception("omotenashi: recording the page view failed")
+            quiet.bug(log, "omotenashi: recording the page view failed")
