@@ -73,9 +73,10 @@ How the write rides the existing one
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 DAY = 86400
 WINDOW_DAYS = 7
@@ -190,6 +191,19 @@ def parse_field(name: str) -> Cell | None:
     if len(parts) == 4 and parts[0] == "c" and parts[1] in ("t", "c") and parts[2] and parts[3]:
         return Cell(parts[2], parts[3], Arm(parts[1]))
     return None
+
+
+def counted(fields: Mapping[Any, Any]) -> Iterator[tuple[Cell, int]]:
+    """A day hash's counts as read: each known cell with its count above 0, phase tags (``h|``,
+    counted in their ``x|`` field) and fields this version does not know left out."""
+    for name, raw in fields.items():
+        cell = parse_field(name.decode() if isinstance(name, bytes) else str(name))
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            continue
+        if cell is not None and value > 0 and not cell.tag:
+            yield cell, value
 
 
 @dataclass

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .counting import parse_field
+from .counting import counted
 
 #: The ledger's name as a "day" of read_stats (store/stats.py's LEDGER: the layers keep
 #: measure and store apart).
@@ -64,16 +64,7 @@ class Gap:
 def held(fields: Mapping[Any, Any]) -> int:
     """What a day's hash holds: its exposure and conversion counts (phase tags aside), as the
     ledger adds them up."""
-    total = 0
-    for name, raw in fields.items():
-        cell = parse_field(name.decode() if isinstance(name, bytes) else str(name))
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            continue
-        if cell is not None and not cell.tag and value > 0:
-            total += value
-    return total
+    return sum(value for _, value in counted(fields))
 
 
 def find(

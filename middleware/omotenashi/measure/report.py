@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import stats
-from .counting import Arm, parse_field
+from .counting import Arm, counted
 from .errors import MeasureError
 from .gaps import Gap
 from .notes import MANY, METHODS, UNUSABLE, planned_on
@@ -56,14 +56,7 @@ def counts_from_days(days: Mapping[str, Mapping[str, Any]]) -> Counts:
     """Counts from ``{day: {field: count}}`` as read from the day hashes; unknown fields skip."""
     counts = Counts()
     for day, fields in days.items():
-        for name, raw in fields.items():
-            cell = parse_field(name.decode() if isinstance(name, bytes) else str(name))
-            try:
-                value = int(raw)
-            except (TypeError, ValueError):
-                continue
-            if cell is None or value <= 0 or cell.tag:  # a tag: counted in x|t|promo
-                continue
+        for cell, value in counted(fields):
             if cell.goal:
                 counts.conversions[(cell.rule, cell.goal, cell.arm, day)] += value
             else:
