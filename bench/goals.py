@@ -144,6 +144,17 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
                 cpu["profile_bytes"] <= 512,
             )
         )
+        step("the first pages again, profiles in their compact forms")
+        on = asyncio.run(inprocess.cpu_and_share(url, n, rounds, compact=True))
+        rows.append(
+            (
+                "8. the same, compact forms on (OMOTENASHI_REDIS_COMPACT=1: N left out when 1,"
+                " an interest's time when F's, a shown rule's when L's; median)",
+                f"{on['profile_bytes']:.0f} B",
+                "<= 512 B",
+                on["profile_bytes"] <= 512,
+            )
+        )
         step("profiles a week in")
         week = asyncio.run(lives.week(url, 20 if quick else 60))
         rows.append(

@@ -48,9 +48,29 @@ async def _run(app: Any, cookies: list[bytes], n: int, path: str = "/") -> tuple
     return (time.process_time() - start) / n, personalised
 
 
-async def cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]:
-    """CPU per personalised request (with − bare, medians of rounds) and the share shown."""
+async def cpu_and_share(
+    url: str, requests: int, rounds: int, compact: bool = False
+) -> dict[str, Any]:
+    """CPU per personalised request (with − bare, medians of rounds) and the share shown.
+    ``compact``: profiles written in their compact forms (``OMOTENASHI_REDIS_COMPACT``), the
+    same visitors under their own keys (a key prefix as long as the default's)."""
     os.environ["OMOTENASHI_REDIS_URL"] = url
+    if not compact:
+        return await _cpu_and_share(url, requests, rounds)
+    names = {"OMOTENASHI_REDIS_COMPACT": "1", "OMOTENASHI_REDIS_KEY_PREFIX": "omc"}
+    was = {name: os.environ.get(name) for name in names}
+    os.environ.update(names)
+    try:
+        return await _cpu_and_share(url, requests, rounds)
+    finally:
+        for name, value in was.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+async def _cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]:
     bare, app = make_app(bare=True), make_app(bare=False)
     await app.startup()
     try:

@@ -56,10 +56,11 @@ def changes(draw: Any, now: float) -> Change:
     )
 
 
-def record(client: redis.Redis, vid: str, change: Change) -> Profile:
+def record(client: redis.Redis, vid: str, change: Change, compact: bool = False) -> Profile:
+    """``compact``: written in the compact forms (store/forms.py), read the same."""
     keys = [f"omo:{{{vid}}}:{part}" for part in (*PARTS, "profile")]
     script = client.register_script(RECORD_SCRIPT)
-    script(keys=keys, args=[json.dumps(change.payload(TTL, HALF_LIFE))])
+    script(keys=keys, args=[json.dumps(change.payload(TTL, HALF_LIFE) | {"compact": compact})])
     return load(client, vid)
 
 
@@ -99,6 +100,7 @@ def assert_same(python: Profile, lua: Profile) -> None:
         assert close(at, lua.interests[topic][1], second=True), topic
 
 
+@pytest.mark.parametrize("compact", [(False, False), (True, True), (True, False)])
 @settings(
     max_examples=60,
     deadline=None,
@@ -109,12 +111,14 @@ def assert_same(python: Profile, lua: Profile) -> None:
     second=changes(1_800_000_000.0 + 3 * 86400 + 0.125),
 )
 def test_python_and_lua_profile_updates_agree(
-    omotenashi_redis: redis.Redis, first: Change, second: Change
+    omotenashi_redis: redis.Redis, compact: tuple[bool, bool], first: Change, second: Change
 ) -> None:
+    """``compact``: each write in the compact forms or not (on, then off: a rollback)."""
     vid = new_vid()
-    before = record(omotenashi_redis, vid, first)  # whatever state the first change left
+    before = record(omotenashi_redis, vid, first, compact[0])  # whatever state it left
     assert_same(apply(Profile(), first, HALF_LIFE), before)
-    assert_same(apply(before, second, HALF_LIFE), record(omotenashi_redis, vid, second))
+    after = record(omotenashi_redis, vid, second, compact[1])
+    assert_same(apply(before, second, HALF_LIFE), after)
 
 
 @pytest.mark.parametrize(

@@ -83,15 +83,17 @@ def record_argument(
     new_ttl: int,
     measure_ttl: int = 0,
     learn: str = "",
+    compact: bool = False,
 ) -> str:
     """The change as the record script's one argument (JSON). ``new_ttl``: the life of a
     profile of one visit (0: the full ``ttl``); ``measure_ttl``: at least this long when it
     holds a first exposure (the attribution window; store/privacy.py); ``learn``: the item
-    whose first view would teach recommendations (the script answers whether it is one)."""
+    whose first view would teach recommendations (the script answers whether it is one);
+    ``compact``: written in the compact forms (store/forms.py)."""
     try:
-        return _fast(change, ttl, half_life, new_ttl, measure_ttl, learn)
+        return _fast(change, ttl, half_life, new_ttl, measure_ttl, learn, compact)
     except TypeError:  # a name that is not a string, an unhashable reason: json's own way
-        return _dumps(payload(change, ttl, half_life, new_ttl, measure_ttl, learn))
+        return _dumps(payload(change, ttl, half_life, new_ttl, measure_ttl, learn, compact))
 
 
 def payload(
@@ -101,6 +103,7 @@ def payload(
     new_ttl: int,
     measure_ttl: int = 0,
     learn: str = "",
+    compact: bool = False,
 ) -> dict[str, Any]:
     """What the argument says, as a dict (json.dumps of it is the argument)."""
     out = change.payload(ttl, half_life)
@@ -113,11 +116,19 @@ def payload(
         out["measure_ttl"] = measure_ttl
     if learn:
         out["learn"] = learn
+    if compact:
+        out["compact"] = True
     return out
 
 
 def _fast(
-    c: Change, ttl: int, half_life: float, new_ttl: int, measure_ttl: int = 0, learn: str = ""
+    c: Change,
+    ttl: int,
+    half_life: float,
+    new_ttl: int,
+    measure_ttl: int = 0,
+    learn: str = "",
+    compact: bool = False,
 ) -> str:
     now = c.now
     now_text = _num(now)
@@ -125,7 +136,8 @@ def _fast(
     absent = "null" if c.absent_days is None else _num(c.absent_days)
     stage = _str(c.stage) if c.stage else _NO_TEXT
     tail = f',"measure_ttl":{_num(measure_ttl)}' if measure_ttl else ""
-    tail += f',"learn":{_str(learn)}}}' if learn else "}"
+    tail += f',"learn":{_str(learn)}' if learn else ""
+    tail += ',"compact":true}' if compact else "}"
     return (
         f'{{"now":{now_text},"since":{_num(c.since)},"ttl":{_num(ttl)}'
         f',"half_life":{_num(half_life)},"view":{_bool(c.view)}'

@@ -12,15 +12,18 @@ import json
 import math
 
 from omotenashi.engine.profile import Profile
+from omotenashi.settings import RedisSettings
 from omotenashi.store.why import encode_all
 
 
-def merge_argument(profile: Profile, now: float, ttl: int, half_life: float) -> str:
+def merge_argument(profile: Profile, now: float, cfg: RedisSettings, half_life: float) -> str:
     """``profile`` (the anonymous one) as JSON: absolute times, interests decayed to ``now``,
-    caps as ``[period, count]``, the items bought and the recommendation pairs' log scores."""
+    caps as ``[period, count]``, the items bought and the recommendation pairs' log scores;
+    ``cfg``: the idle TTL and whether the user's profile is written compact (store/forms.py)."""
     data = {
         "now": now,
-        "ttl": ttl,
+        "ttl": cfg.idle_ttl,
+        "compact": cfg.compact,
         "half_life": half_life,
         "views": profile.views,
         "visits": profile.visits,

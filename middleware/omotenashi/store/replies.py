@@ -28,6 +28,7 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     p = Profile()  # its empty collections are filled in place
     p.first_seen = first_seen = _float(get("F"))
     base = first_seen or 0.0  # the other times count from it
+    last = _float(get("L"))  # a shown rule's time left out is this (compact: store/forms.py)
     shown, why, interests, viewed = p.shown, p.shown_why, p.interests, p.viewed
     bought: list[str] = []
     uncounted: list[str] = []
@@ -42,20 +43,23 @@ def profile_from_reply(reply: list[Any]) -> Profile:
                 shown[name] = int(count)
             except ValueError:
                 shown[name] = _int(count)
-            if said:  # "<when> <reasons>" (when: from base)
-                at, _, refs = said.partition(" ")
-                try:
-                    when = base + float(at)
-                except ValueError:
-                    when = base
+            if said:  # "<when> <reasons>" (when: from base), or the reasons alone: L's
+                if said[:1] == "\x1f" or " " not in said:  # (a time has a space after it)
+                    when, refs = base + (last or 0.0), said.removeprefix(".")
+                else:
+                    at, _, refs = said.partition(" ")
+                    try:
+                        when = base + float(at)
+                    except ValueError:
+                        when = base
                 if refs[:1] == "\x1f":  # in the value itself, else numbered fields
                     why[name] = (when, list(_inline(refs)))
                 else:
                     why[name] = (when, _numbered(refs, fields))
         elif kind == "i":
-            score, _, at = value.partition(" ")
+            score, _, at = value.partition(" ")  # no time: F's (compact: store/forms.py)
             try:
-                interests[name] = (float(score) or 0.0, base + float(at))
+                interests[name] = (float(score) or 0.0, base + float(at or 0))
             except ValueError:
                 interests[name] = (_float(score) or 0.0, base + (_float(at) or 0.0))
         elif kind == "w":  # "<when>", then "?" while not counted for popularity (coview.py)
@@ -86,10 +90,12 @@ def profile_from_reply(reply: list[Any]) -> Profile:
             bought.append(name)
         elif kind == "x":
             p.merged[name] = base + (_float(value) or 0.0)
-    if (plain := get("N")) is not None:
-        p.visits = _int(plain)
     if (plain := get("V")) is not None:
         p.views = _int(plain)
+    if (plain := get("N")) is not None:
+        p.visits = _int(plain)
+    elif p.views >= 1:  # left out when 1 (compact): a view starts a visit (store/forms.py)
+        p.visits = 1
     if (plain := get("L")) is not None:
         p.last_seen = _since(base, plain)
     p.visit_start = _since(base, get("VS")) or (first_seen if p.visits else None)

@@ -25,14 +25,15 @@ a field name over 64 bytes (a long item id or topic) under a hash of it (store/p
 that no field turns the hash into Redis's larger encoding.
 
 Times are whole seconds, and all but ``F`` count from ``F`` (short numbers; a merge that
-moves ``F`` back moves them with it). The visitor's
+moves ``F`` back moves them with it). ``N``, an interest's time and a shown rule's may be left
+out (``OMOTENASHI_REDIS_COMPACT``: store/forms.py, read always). The visitor's
 recommendation candidates stay a sorted set (``also``, store/recs.py).
 """
 
 from __future__ import annotations
 
 from omotenashi.recommend.coview import ALSO_KEEP
-from omotenashi.store import privacy
+from omotenashi.store import forms, privacy
 from omotenashi.store.recs import ROUNDED_X
 
 RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
@@ -79,7 +80,7 @@ local function drop_unsaid()  -- numbered sentences no shown rule refers to any 
   local said = {}
   for _, fv in ipairs(fields('s')) do
     local _, rest = shown_parts(fv[2])
-    local refs = string.match(rest or '', ' (.*)$') or ''
+    local _, refs = why_parts(rest or '')
     if string.sub(refs, 1, 1) ~= '\\31' then
       for ref in string.gmatch(refs, '%d+') do said[ref] = true end
     end
@@ -101,7 +102,7 @@ local function topic_room(t, score, now, half_life, base, kept)
   if have['i' .. t] ~= nil or (count['i'] or 0) < MAX_TOPICS then return true end
   local least, weakest = nil, math.huge
   for _, fv in ipairs(fields('i')) do
-    local old, at = string.match(fv[2], '^(%S+) (%S+)$')
+    local old, at = interest(fv[2])
     local age = math.max(0, now - (base + (tonumber(at) or 0)))
     local s = (tonumber(old) or 0) * math.pow(0.5, age / half_life)
     if not kept[fv[1]] and (s < weakest or (s == weakest and before(fv[1], least))) then
@@ -116,12 +117,14 @@ local function wtime(v) return tonumber(string.match(v or '', '^%-?[%d.]+') or '
 local function wmark(v) return string.find(v or '', '?', 1, true) and '?' or '' end
 local function rebase(by)  -- 'F' moved back by seconds: the times counted from it follow
   for _, fv in ipairs(fields('i')) do
-    local score, at = string.match(fv[2], '^(%S+) (%S+)$')
+    local score, at = interest(fv[2])
     if tonumber(at) then put(fv[1], score .. ' ' .. (tonumber(at) + by)) end
   end
   for _, fv in ipairs(fields('s')) do
-    local n, at, refs = string.match(fv[2], '^(%d+) (%S+) ?(.*)$')
-    if tonumber(at) then put(fv[1], n .. ' ' .. (tonumber(at) + by) .. ' ' .. refs) end
+    local n, rest = string.match(fv[2], '^(%d+) (.*)$')
+    local at, refs = why_parts(rest or '')
+    at = tonumber(at or L0)  -- (a time left out: L's, which moves too)
+    if n and at then put(fv[1], n .. ' ' .. (at + by) .. ' ' .. refs) end
   end
   for _, fv in ipairs(fields('w')) do put(fv[1], ((wtime(fv[2]) or 0) + by) .. wmark(fv[2])) end
   for _, fam in ipairs({'b', 'x'}) do
@@ -139,12 +142,14 @@ end
 # moved it back, and the idle expiry is renewed.
 RECORD_SCRIPT = (
     privacy.GUARD
+    + forms.LUA
     + HELPERS
     + """
 local c = cjson.decode(ARGV[1])
 -- made from a profile that has gone since (erased after this request read it): not rebuilt,
 -- nor added to a profile started after the erase (its first visit is another one)
 if (c.since or 0) > 0 and tonumber(have['F']) ~= math.floor(c.since) then return 0 end
+open_forms()  -- the compact forms (store/forms.py): read, then written as c.compact says
 local now = math.floor(c.now)
 local rank = """
     + RANKS
@@ -172,7 +177,7 @@ local taken = {}  -- the page's topics: none makes room for another of them
 for _, t in ipairs(c.topics) do if have['i' .. t] ~= nil then taken['i' .. t] = true end end
 for _, t in ipairs(c.topics) do if topic_room(t, math.huge, now, c.half_life, base, taken) then
   taken['i' .. t] = true
-  local score, at = string.match(have['i' .. t] or '', '^(%S+) (%S+)$')
+  local score, at = interest(have['i' .. t])
   local age = math.max(0, c.now - (tonumber(at) and base + tonumber(at) or c.now))
   local decayed = (tonumber(score) or 0) * math.pow(0.5, age / c.half_life)
   put('i' .. t, num(decayed + 1) .. ' ' .. (now - base))
@@ -228,6 +233,7 @@ local set = {}  -- measurement fields this call set: only theirs are counted (st
 for k, v in pairs(c.measure) do
   if have['m' .. k] == nil then put('m' .. k, v); set[#set + 1] = k end
 end
+settle(c.compact)
 local ttl = ttl_for(c)  -- a day until the second visit, or the attribution window (privacy.py)
 redis.call('EXPIRE', H, ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
@@ -280,6 +286,7 @@ LOAD_SCRIPT = "#!lua flags=no-writes\n" + LOAD_PLAIN.lstrip("\n")
 # (store/recs.py), the best ALSO_KEEP kept. Runs once per anonymous id.
 MERGE_SCRIPT = (
     privacy.GUARD
+    + forms.LUA
     + HELPERS
     + """
 local a = cjson.decode(ARGV[1])
@@ -291,6 +298,7 @@ local rank = """
     + RANKS
     + """
 if have['x' .. ARGV[2]] ~= nil then return 0 end
+open_forms()  -- the compact forms (store/forms.py): read, then written as a.compact says
 for f, short in pairs({views = 'V', visits = 'N', purchases = 'P'}) do
   if a[f] ~= cjson.null and a[f] > 0 then incr(short, a[f]) end
 end
@@ -322,7 +330,7 @@ for k, v in pairs(a.attrs) do
 end
 for topic, score in pairs(a.interests) do
   if topic_room(topic, score, now, a.half_life, base, {}) then
-    local old, at = string.match(have['i' .. topic] or '', '^(%S+) (%S+)$')
+    local old, at = interest(have['i' .. topic])
     local age = math.max(0, a.now - (tonumber(at) and base + tonumber(at) or a.now))
     local mine = (tonumber(old) or 0) * math.pow(0.5, age / a.half_life)
     put('i' .. topic, num(mine + score) .. ' ' .. (now - base))
@@ -376,6 +384,7 @@ for member, x in pairs(a.also or {}) do
   paired = true
 end
 if paired then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(ALSO_KEEP + 1)) end
+settle(a.compact)
 redis.call('EXPIRE', H, a.ttl)
 redis.call('EXPIRE', KEYS[2], a.ttl)
 return 1

@@ -18,7 +18,7 @@ import redis
 from omotenashi.engine.periods import PERIODS, period_key
 from omotenashi.engine.profile import STAGE_ORDER
 from omotenashi.errors import CommandError
-from omotenashi.store import pieces
+from omotenashi.store import forms, pieces
 
 # What a seeded profile may set (the keyword arguments of seed_profile; ``attr`` is an alias
 # of ``attrs``), and the fields that must be numbers.
@@ -97,6 +97,10 @@ def _names(value: list[str] | str) -> list[str]:
     return [n.strip() for n in value.split(",") if n.strip()] if isinstance(value, str) else value
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _stage_rank(stage: object) -> int:
     if not isinstance(stage, str) or stage not in STAGE_ORDER:
         raise CommandError(f"unknown stage {stage!r} (stages: {', '.join(STAGE_ORDER)})")
@@ -170,7 +174,11 @@ def seed_profile(
         visit_start = base + int(started or 0)
         for rule, (per, count) in cap_counts.items():
             main[f"k{rule}"] = f"{period_key(per, now, visit_start, zone)}:{count}"
-    names = [f.decode() if isinstance(f, bytes) else f for f in client.hkeys(key)]
+    held = {_text(f): _text(v) for f, v in client.hgetall(key).items()}
+    main = {**forms.written_out(pieces.joined(held)), **main}  # full forms, before L moves
+    if views and "N" not in main and "N" not in held:  # no visit given: 0 (store/forms.py)
+        main["N"] = 0
+    names = list(held)
     write, drop = pieces.rewrite(names, {name: str(value) for name, value in main.items()})
     pipe = client.pipeline()
     if drop:

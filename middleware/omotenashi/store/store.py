@@ -257,7 +257,7 @@ class Store:
         """The record script's keys and its one argument (the change as JSON)."""
         new_ttl = 0 if is_user_id(pid) else self.cfg.new_ttl  # users: the full TTL
         arg = record_argument(
-            change, self.cfg.idle_ttl, half_life, new_ttl, self.measure_ttl, learn
+            change, self.cfg.idle_ttl, half_life, new_ttl, self.measure_ttl, learn, self.cfg.compact
         )
         return self.keys(pid), arg
 
@@ -374,7 +374,7 @@ class Store:
         mark, profile = self.erasures.mark, await self.load(anon)
         if self.erasures.since(anon, mark):  # erased meanwhile (another tab): none of it merges
             return False
-        keys, arg = self.keys(user), merge_argument(profile, now, self.cfg.idle_ttl, half_life)
+        keys, arg = self.keys(user), merge_argument(profile, now, self.cfg, half_life)
         merged = await self._run(
             lambda: self._scripts[1](keys=keys, args=[arg, anon]), self.cfg.write_timeout
         )
