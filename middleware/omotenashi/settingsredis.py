@@ -76,6 +76,6 @@ class RedisSettings(_Group):
     compact: bool = Field(
         default=False,
         description="Write profiles in compact forms (N when 1, times equal to F's or L's "
-        "left out), which this release and later read and 00c9c14 (2026-12-03) and before "
+        "left out), which this release and later read and 2589759 (2026-12-03) and before "
         "misread: turn on once no worker of those is left, and off before rolling back to one.",
     )
