@@ -9,10 +9,10 @@ left unsaid in between (the store's breaker tells Redis failures the same way).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
-import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -64,6 +64,7 @@ class Quiet:
 
 
 _BUGS: dict[str, Quiet] = {}  # per logger
+OURS = os.path.dirname(os.path.abspath(__file__))  # the package's own files
 
 
 def bug(log: logging.Logger, message: str, *args: object) -> bool:
@@ -72,8 +73,12 @@ def bug(log: logging.Logger, message: str, *args: object) -> bool:
     our code, never a value from the request), so that an input that sets one off on every
     request cannot fill a disk with tracebacks (each is counted by the caller's metric)."""
     error = sys.exc_info()[1]
-    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
-    at = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    at, tb = "?", error.__traceback__ if error is not None else None
+    while tb is not None:  # the innermost line of ours (a library's is shared by many bugs)
+        code = tb.tb_frame.f_code
+        if OURS in code.co_filename or at == "?":
+            at = f"{code.co_filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
     quiet = _BUGS.get(log.name) or _BUGS.setdefault(log.name, Quiet(log))
     return quiet.say(logging.ERROR, f"{type(error).__name__}@{at}", message, *args, exc_info=True)
 

@@ -108,7 +108,7 @@ def store_failed(exc: StoreError) -> dict[str, object]:
     if isinstance(exc, WriteQueueFull):  # counted as record_dropped, never asked of Redis
         return QUEUE_FULL
     if isinstance(exc, Erased):  # by the visitor, since this beacon read their profile
-        return not_stored("what was kept about you was erased while they were on their way")
+        return not_stored("what was kept about you was being erased while they were on their way")
     cause = exc.__cause__
     if cause is not None and refused(cause):
         if refusal(cause).startswith("OOM"):

@@ -91,6 +91,7 @@ def without_visitor(reason: str, visitor: Mapping[str, Any]) -> str:
     their longer values written out, become ``…``; at most 300 characters. A render's error
     can quote what the snippet read (a name, a cart's items); the log keeps what the editor
     wrote and the kind of failure, never the visitor's data (and one line serves them all)."""
+    reason = reason[:2000]  # (what follows is cut at 300: no longer text is worth the scans)
     mine = {s.casefold() for s in _strings(list(visitor.values())) if len(s) >= 2}
     if mine:
 
@@ -101,7 +102,8 @@ def without_visitor(reason: str, visitor: Mapping[str, Any]) -> str:
             return m.group(0)
 
         reason = _QUOTED.sub(hide, reason)
-        for s in sorted((s for s in mine if len(s) >= 4), key=len, reverse=True):
+        folded = reason.casefold()
+        for s in sorted((s for s in mine if len(s) >= 4 and s in folded), key=len, reverse=True):
             reason = re.sub(re.escape(s), HIDDEN, reason, flags=re.IGNORECASE)
     return reason if len(reason) <= 300 else reason[:299] + HIDDEN
 
