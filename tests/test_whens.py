@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from omotenashi.engine.conditions import compile_when
 from omotenashi.engine.facts import Device, Facts
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
 from omotenashi.loader.whens import ORDER, SharedWhens
 from omotenashi.rules.model import Rule, When
 
@@ -114,7 +117,44 @@ def test_rules_written_alike_share_their_when_and_conditions() -> None:
         },
     ]
     rules = [Rule.model_validate(r) for r in raw]
-    (a, _), (b, _), (c, _) = (whens.compile(rule, r) for rule, r in zip(rules, raw, strict=True))
+    for rule, r in zip(rules, raw, strict=True):
+        whens.share(rule, r)
+    (a, _), (b, _), (c, _) = (whens.compile(rule) for rule in rules)
     assert a is b and rules[0].when is rules[1].when
     assert c is not a and c[0] is a[0]  # the stage test, compiled once
     assert [x.text for x in c] == [x.text for x in compile_when(rules[2].when, "UTC")]
+
+
+SHARING = """\
+rules:
+  - {id: a, slot: s, text: x, why: because, when: {stage: [interest], attr: {tier: gold}}}
+  - {id: b, slot: s, text: x, why: because, when: {stage: [purchase], attr: {tier: gold}}}
+  - {id: c, slot: s, text: x, why: because, when: {any: [{attr: {tier: gold}}, {device: [mobile]}]}}
+  - {id: d, slot: s, text: x, why: because, when: {attr: {tier: {eq: gold, ne: null}}}}
+  - {id: e, slot: s, text: x, why: because, when: {attr: {tier: 1}}}
+  - {id: f, slot: s, text: x, why: because, when: {attr: {tier: true}}}
+"""
+
+
+def test_a_loaded_set_keeps_equal_comparisons_and_field_sets_once(tmp_path: Path) -> None:
+    (tmp_path / "site.yaml").write_text(SHARING)
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    a, b, c, d, e, f = (r.rule.when for r in sorted(ruleset.rules, key=lambda r: r.id))
+    assert a is not b and a.attr is not None and b.attr is not None
+    assert a.attr["tier"] is b.attr["tier"]  # one Compare(eq='gold')
+    assert c.any is not None and c.any[0].attr is not None
+    assert c.any[0].attr["tier"] is a.attr["tier"]  # nested too
+    assert a.model_fields_set is b.model_fields_set  # {stage, attr}: one set
+    # Kept apart: the same values given otherwise, and equal values of other types.
+    assert d.attr is not None and d.attr["tier"] is not a.attr["tier"]
+    assert d.attr["tier"].model_fields_set == {"eq", "ne"}
+    assert e.attr is not None and f.attr is not None
+    assert e.attr["tier"] is not f.attr["tier"]
+    assert (e.attr["tier"].eq, f.attr["tier"].eq) == (1, True)
+    assert type(e.attr["tier"].eq) is int and type(f.attr["tier"].eq) is bool
+    # What decide sees of them is unchanged: equal gates share their sets, too.
+    gates = {r.id: ruleset.index.gates[id(r)] for r in ruleset.rules}
+    assert gates["a"].attr_keys is gates["b"].attr_keys == frozenset({"tier"})
+    assert [r.id for r in ruleset.rules if "tier" in gates[r.id].attr_keys] == [
+        r.id for r in ruleset.rules if r.id != "c"
+    ]

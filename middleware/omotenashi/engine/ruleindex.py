@@ -120,6 +120,24 @@ def gate_of(when: When) -> Gate:
     return Gate(stages, devices, keys, topics, attrs, paths)
 
 
+def _shared(gate: Gate, sets: dict[frozenset[str], frozenset[str]]) -> Gate:
+    """``gate`` made of the sets in ``sets`` equal to its own (adding those not yet there):
+    the gates of 10,000 rules hold a few hundred different sets."""
+
+    def one(value: frozenset[str]) -> frozenset[str]:
+        return sets.setdefault(value, value)
+
+    stages, devices = gate.stages, gate.devices
+    return Gate(
+        None if stages is None else one(stages),
+        None if devices is None else one(devices),
+        one(gate.query_keys),
+        one(gate.topics),
+        one(gate.attr_keys),
+        gate.paths,
+    )
+
+
 class RuleIndex:
     def __init__(
         self,
@@ -131,6 +149,7 @@ class RuleIndex:
         self.by_slot = by_slot
         self.selector_rules = selector_rules
         by_when: dict[int, Gate] = {}  # rules that share one When (the loader's) share its Gate
+        sets: dict[frozenset[str], frozenset[str]] = {}  # and gates share equal sets
         self.gates: dict[int, Gate] = {}
         # Everything some rule needs, by where it is looked for (query, interests, attributes):
         # key -> its Want.
@@ -145,7 +164,7 @@ class RuleIndex:
                 when = r.rule.when
                 g = by_when.get(id(when))
                 if g is None:
-                    g = by_when[id(when)] = gate_of(when)
+                    g = by_when[id(when)] = _shared(gate_of(when), sets)
                     for want in g.needs():
                         self._wanted[_WHERE[want[0]]].setdefault(want[1], want)
                 self.gates[id(r)] = g

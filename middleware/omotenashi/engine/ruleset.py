@@ -22,7 +22,7 @@ def entry_key(rule: Rule) -> tuple[str, str]:
     return rule.category, rule.why.strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # 10,000 of them: no dict each
 class CompiledRule:
     rule: Rule
     file: str

@@ -64,8 +64,11 @@ class FormerNames:
             self._declared[category] = f"{name}:{line_of(lines, at)}"
             self._categories += _claims(spec.formerly, category, name, lines, (*at, "formerly"))
 
-    def add_rule(self, rule: Rule, name: str, lines: dict[Loc, int], index: int) -> None:
-        self._ids[rule.id] = f"{name}:{line_of(lines, ('rules', index))}"
+    def add_rule(
+        self, rule: Rule, name: str, lines: dict[Loc, int], index: int, where: str
+    ) -> None:
+        """``where``: the rule's file:line (the loader's own string, not a second one)."""
+        self._ids[rule.id] = where
         self._used.setdefault(rule.category, f"rule {rule.id!r} ({self._ids[rule.id]})")
         self._rules += _claims(rule.formerly, rule.id, name, lines, ("rules", index, "formerly"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,15 +80,23 @@ def load_ruleset(
         return _load(rules_dir, renderer, timezone, base, noted, history)
 
 
-def validate_file(data: object, timezone: str = "UTC") -> RuleFile:
+def validate_file(
+    data: object, timezone: str = "UTC", each: Callable[[Rule, object], None] | None = None
+) -> RuleFile:
     """``data`` as a RuleFile, validated rule by rule: short steps, so a load in a worker thread
     never holds the interpreter for a whole file. A file with a problem is validated again
     whole, for pydantic's errors located in the file (``ValidationError``). Schedules written
-    without an offset are read in ``timezone`` (the rules' time zone)."""
+    without an offset are read in ``timezone`` (the rules' time zone). ``each`` is given every
+    rule validated rule by rule and its YAML, before the next is validated."""
     context = {"timezone": timezone}
     if isinstance(data, dict) and isinstance(data.get("rules"), list):
         try:
-            rules = [_paced(Rule.model_validate(item, context=context)) for item in data["rules"]]
+            rules = []
+            for item in data["rules"]:
+                rule = Rule.model_validate(item, context=context)
+                if each is not None:
+                    each(rule, item)
+                rules.append(_paced(rule))
             head = RuleFile.model_validate({**data, "rules": []}, context=context)
         except ValidationError:
             pass
@@ -128,10 +137,12 @@ def _load(
             empty.append(name)
             continue
         try:
-            parsed = validate_file(data, timezone)
+            parsed = validate_file(data, timezone, whens.share)
         except ValidationError as exc:
             errors.extend(validation_errors(exc, name, lines, RuleFile))
             continue
+        _discard(data, None)  # validated: only its lines are needed now
+        data = None
         if not (parsed.rules or parsed.goals or parsed.categories):
             empty.append(name)
         goals.add_file(parsed, name, lines)
@@ -150,16 +161,16 @@ def _load(
                     )
                 )
                 continue
-            seen[rule.id] = f"{name}:{line}"
+            seen[rule.id] = where = f"{name}:{line}"
             typos.saw(rule)
             goals.add_rule(rule, name, lines, index)
-            former.add_rule(rule, name, lines, index)
+            former.add_rule(rule, name, lines, index, where)
             if rule.selector:
                 try:
                     if matches_the_root(parse_selector(rule.selector)):  # skipped on every page
                         sel_at: Loc = (*loc, "selector")
-                        where = (name, line_of(lines, sel_at), format_loc(sel_at))
-                        root = RuleError(*where, ROOT_PROBLEM.format(rule.selector), ROOT_HINT)
+                        sel_where = (name, line_of(lines, sel_at), format_loc(sel_at))
+                        root = RuleError(*sel_where, ROOT_PROBLEM.format(rule.selector), ROOT_HINT)
                         noted.append(LoadWarning(root, "error"))
                 except SelectorError as exc:
                     errors.append(
@@ -195,7 +206,7 @@ def _load(
                     errors.append(problem)
                 continue
             pace()
-            conditions, behavioural = whens.compile(rule, data["rules"][index])
+            conditions, behavioural = whens.compile(rule)
             compiled.append(
                 CompiledRule(
                     rule,
@@ -218,7 +229,8 @@ def _load(
     if errors:
         raise RuleSetError(errors)
     _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
-    for table in (whens.by_yaml, whens.by_field, whens.field_sets):
+    tables = (whens.by_yaml, whens.compiled, whens.by_field, whens.field_sets, whens.models)
+    for table in tables:
         _discard(None, table)
     del whens, data, lines
     return RuleSet(

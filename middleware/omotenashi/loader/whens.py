@@ -56,6 +56,7 @@ ORDER = (
 ZONED = frozenset({"time", "weekday"})  # read in the When's own time zone
 _NO_VALUES: dict[str, Any] = {}
 _NO_ATTRS: list[str] = []
+_NO_FORMER: list[str] = []
 
 
 def value_key(value: object) -> object:
@@ -74,38 +75,83 @@ class SharedWhens:
 
     def __init__(self, timezone: str) -> None:
         self.timezone = timezone
-        self.by_yaml: dict[str, tuple[When, list[Condition], bool]] = {}
+        self.by_yaml: dict[str, When] = {}  # a ``when``'s YAML (repr) -> the When kept for it
+        self.compiled: dict[int, tuple[When, list[Condition], bool]] = {}  # by id of a When
         self.by_field: dict[tuple[str, object, str | None], list[Condition]] = {}
         self.field_sets: dict[frozenset[str], set[str]] = {}
+        self.models: dict[tuple[frozenset[str], object], BaseModel] = {}  # see _share_sets
 
-    def compile(self, rule: Rule, raw: object) -> tuple[list[Condition], bool]:
-        """The conditions of ``rule`` (read from ``raw``, its YAML), and whether it tests the
-        visitor's history."""
+    def share(self, rule: Rule, raw: object) -> None:
+        """Give ``rule``, just validated from ``raw`` (its YAML), the When of the first rule
+        whose ``when`` is written alike (the file's YAML and its own When go before the next
+        rule is validated, not with the whole file), and share what it holds (``_slim``)."""
         key = repr(raw.get("when")) if isinstance(raw, dict) else None
-        hit = self.by_yaml.get(key) if key is not None else None
-        if hit is None:
-            hit = (rule.when, self.conditions(rule.when), not is_contextual(rule.when))
+        kept = self.by_yaml.get(key) if key is not None else None
+        if kept is None:
+            self._share_sets(rule.when)
             if key is not None:
-                self.by_yaml[key] = hit
-        elif rule.when is not hit[0]:
+                self.by_yaml[key] = rule.when
+        elif rule.when is not kept:
             # The same YAML validates to an equal When: keep one (the rule is new, not shared).
-            rule.__dict__["when"] = hit[0]
+            rule.__dict__["when"] = kept
         self._slim(rule)
+
+    def compile(self, rule: Rule) -> tuple[list[Condition], bool]:
+        """The conditions of ``rule`` (once per When: rules ``share``d alike have one), and
+        whether it tests the visitor's history."""
+        when = rule.when
+        hit = self.compiled.get(id(when))
+        if hit is None:  # the When is held in the entry: its id is never another's
+            hit = (when, self.conditions(when), not is_contextual(when))
+            self.compiled[id(when)] = hit
         return hit[1], hit[2]
 
     def _slim(self, rule: Rule) -> None:
         """Equal sets of the fields a rule gave share one set (pydantic copies it before any
-        change), and empty ``with`` and ``allow_attrs`` share one empty value (nothing
+        change), and empty ``with``, ``allow_attrs`` and ``formerly`` share one empty value (nothing
         changes a rule once validated: the models are frozen)."""
-        given = rule.model_fields_set
-        shared = self.field_sets.setdefault(frozenset(given), given)
-        if shared is not given:
-            object.__setattr__(rule, "__pydantic_fields_set__", shared)
+        self._share_set(rule)
         fields = rule.__dict__
         if not fields["with_"]:
             fields["with_"] = _NO_VALUES
         if not fields["allow_attrs"]:
             fields["allow_attrs"] = _NO_ATTRS
+        if not fields["formerly"]:
+            fields["formerly"] = _NO_FORMER
+
+    def _share_set(self, model: BaseModel) -> None:
+        given = model.model_fields_set
+        shared = self.field_sets.setdefault(frozenset(given), given)
+        if shared is not given:
+            object.__setattr__(model, "__pydantic_fields_set__", shared)
+
+    def _share_sets(self, when: When) -> None:
+        """``_share_set`` for a kept When and every model in it (its comparisons, the Whens of
+        its ``all``, ``any`` and ``not``); a model in a list or a dict that equals one met
+        before (values and the fields given) is replaced by that one."""
+        todo: list[object] = [when]
+        while todo:
+            value = todo.pop()
+            if isinstance(value, BaseModel):
+                self._share_set(value)
+                todo.extend(value.__dict__.values())
+            elif isinstance(value, list):
+                for index, item in enumerate(value):
+                    value[index] = self._model(item, todo)
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    value[key] = self._model(item, todo)
+
+    def _model(self, value: object, todo: list[object]) -> object:
+        """The kept model equal to ``value``, or ``value`` (then walked too)."""
+        if not isinstance(value, BaseModel):
+            todo.append(value)
+            return value
+        key = (frozenset(value.model_fields_set), value_key(value))
+        kept = self.models.setdefault(key, value)
+        if kept is value:
+            todo.append(value)
+        return kept
 
     def conditions(self, when: When) -> list[Condition]:
         """What ``compile_when(when)`` returns, made of conditions compiled once per field test."""
