@@ -17,6 +17,7 @@ import redis
 
 from omotenashi import Omotenashi
 from omotenashi.asgi.api import identify, revoke
+from omotenashi.asgi.visitor import get_visitor
 from omotenashi.engine.change import Change
 from omotenashi.recommend.coview import Learning
 from omotenashi.store.privacy import revoke as deny
@@ -243,5 +244,59 @@ async def test_a_sign_in_in_another_tab_is_no_erase_to_a_page_read_before_it(
             await mw.drain()
             assert WELCOME in (await tab.get("/")).text  # (the user's profile has it now)
         assert WELCOME in page
+    finally:
+        await mw.shutdown()
+
+
+@pytest.mark.parametrize("switch", ["reset", "erase", "revoke"])
+@pytest.mark.parametrize("sync", [False, True])
+async def test_the_apps_own_read_of_the_profile_after_an_erase_is_empty(
+    make_settings: Make, switch: str, sync: bool
+) -> None:
+    """The app reads ``visitor.profile`` (on the event loop once the reply is in, or in a
+    worker thread as a sync view does) after the visitor erased it in another tab: it gets
+    what ``await visitor.loaded()`` gets, an empty profile, not the read from before."""
+    gate, entered = asyncio.Event(), asyncio.Event()
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        visitor = get_visitor(scope)
+        if scope["path"] == "/slow" and visitor is not None:
+            entered.set()
+            await gate.wait()
+            await asyncio.sleep(0.05)  # the read's reply is in: peek() has it
+            read = lambda: visitor.profile  # noqa: E731
+            profile = await asyncio.to_thread(read) if sync else read()
+            seen.append(dict(profile.interests))
+        await page_app(PAGE)(scope, receive, send)
+
+    mw = Omotenashi(app, settings=make_settings(RULES, SNIPPETS))
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as tab:
+            for _ in range(2):
+                await tab.get("/")
+            await mw.drain()
+            pid = mw.signer.identify(f"omo_vid={tab.cookies['omo_vid']}").vid
+            other = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
+            other.cookies.set("omo_vid", tab.cookies["omo_vid"], domain="shop.test")
+            async with other:
+                slow = asyncio.ensure_future(other.get("/slow"))
+                await entered.wait()
+                await SWITCHES[switch](mw, tab, pid)
+                gate.set()
+                assert (await slow).status_code == 200
+            # The same app read the same way with nothing erased: the interests are there.
+            async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as t:
+                for _ in range(3):
+                    await t.get("/")
+                await mw.drain()
+                gate.clear(), entered.clear()
+                slow = asyncio.ensure_future(t.get("/slow"))
+                await entered.wait()
+                gate.set()
+                await slow
+        assert seen[0] == {} and seen[1] != {}
     finally:
         await mw.shutdown()

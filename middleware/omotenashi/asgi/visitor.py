@@ -75,13 +75,15 @@ class Visitor:
     def profile(self) -> Profile:
         reading = self.reading
         if reading is None:
-            return self.known
+            return self._unless_erased()
         try:
             arrived = reading.peek()
         except StoreError:
-            return self._arrived(None)
+            self._arrived(None)
+            return self._unless_erased()
         if arrived is not None:
-            return self._arrived(arrived)
+            self._arrived(arrived)
+            return self._unless_erased()
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
@@ -104,6 +106,9 @@ class Visitor:
                 self._arrived(await reading.profile())
             except StoreError:
                 self._arrived(None)
+        return self._unless_erased()
+
+    def _unless_erased(self) -> Profile:
         if self.erased:  # what was read is gone: nothing of it chooses this page
             self.known = Profile()
         return self.known
