@@ -139,12 +139,21 @@ async def test_a_day_evicted_under_allkeys_lru_is_named(
     assert report.gaps == (Gap(first, 30, 0),)
 
 
-@pytest.mark.parametrize("dropped", [False, True], ids=["refused-full", "queue-full"])
+@pytest.mark.parametrize(
+    ("dropped", "flushed"),
+    [(False, False), (True, False), (False, True)],
+    ids=["refused-full", "queue-full", "refused-after-noscript"],
+)
 async def test_counts_never_written_are_said_once_redis_takes_writes_again(
-    make_settings: Make, embedded_redis_factory: Callable[..., EmbeddedRedis], dropped: bool
+    make_settings: Make,
+    embedded_redis_factory: Callable[..., EmbeddedRedis],
+    dropped: bool,
+    flushed: bool,
 ) -> None:
     """A full server refuses the writes (OOM), or a full write queue drops them: the process
-    adds them up per day and puts them in the ledger with the next write that succeeds."""
+    adds them up per day and puts them in the ledger with the next write that succeeds.
+    ``flushed``: the server forgot the record script first (NOSCRIPT), and refuses the record
+    sent again with its text."""
     server = embedded_redis_factory()
     mw = counting(make_settings, url=server.url, write_queue_limit=1 if dropped else 1000)
     r = redis.Redis.from_url(server.url)
@@ -154,6 +163,8 @@ async def test_counts_never_written_are_said_once_redis_takes_writes_again(
         if not dropped:
             r.config_set("maxmemory-policy", "noeviction")
             r.config_set("maxmemory", 1)  # full: every write refused, every read served
+        if flushed:
+            r.script_flush()
         client.cookies.clear()  # eight new visitors at once (a queue of one drops 7 or so)
         await asyncio.gather(*(client.get("/") for _ in range(8)))
         await mw.drain()

@@ -41,6 +41,7 @@ from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT, MERGE_SCRIPT, RECO
 #: recommendation candidates. Scripts also get the first layout's profile key (its deny marker).
 PARTS = ("p2", "also")
 _HASH, _ALSO = PARTS
+_BUSY = "or this process too busy to read the answer"  # (a timeout's cause, logged)
 
 
 class Store:
@@ -156,10 +157,7 @@ class Store:
         except WriteQueueFull:  # not sent: a drop (record_dropped), not a failed write
             raise
         except TimeoutError:
-            said = (
-                f"no answer within {timeout}s: Redis slow or unreachable, "
-                "or this process too busy to read the answer"
-            )
+            said = f"no answer within {timeout}s: Redis slow or unreachable, " + _BUSY
             self.breaker.failure(said) if read else self.breaker.write_failed(said)
             self.metrics.inc("redis_timeout")
             raise StoreError(f"Redis did not answer within {timeout}s") from None
@@ -286,8 +284,7 @@ class Store:
         def settled(reply: asyncio.Future[Any]) -> None:
             exc = None if reply.cancelled() else reply.exception()
             if exc is not None and "NOSCRIPT" in str(exc):  # a flushed script cache
-                call = stats.record_call(keys, arg, change.stats, self.cfg)
-                retry = asyncio.ensure_future(self._by_text(fast, reply, *call))
+                retry = asyncio.ensure_future(self._by_text(fast, reply, keys, arg, change))
                 retry.add_done_callback(lambda _: done.set_result(None))
                 return
             if exc is None:
@@ -305,14 +302,17 @@ class Store:
         return done
 
     async def _by_text(
-        self, fast: FastPath, sent: asyncio.Future[Any], keys: list[str], args: list[str]
+        self, fast: FastPath, sent: asyncio.Future[Any], keys: list[str], arg: str, change: Change
     ) -> None:
-        """The record once more, with the script's text (the server had forgotten it)."""
+        """The record once more, with the script's text (the server had forgotten it); should
+        that fail too, its counts are noted lost."""
+        call = stats.record_call(keys, arg, change.stats, self.cfg)
         try:
-            settle = partial(fast.record_script.settle, fast.wpipe, sent, keys, args)
+            settle = partial(fast.record_script.settle, fast.wpipe, sent, *call)
             await self._run(settle, self.cfg.write_timeout)
         except StoreError:
             self.metrics.inc("record_error")
+            fast.lost.note(change.stats)
 
     async def record(
         self, pid: str, change: Change, half_life: float, learning: Learning | None = None
