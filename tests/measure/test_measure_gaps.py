@@ -284,3 +284,26 @@ async def test_days_that_expired_under_a_shorter_retention_are_not_blamed_on_evi
         )  # fmt: skip
     assert report.gaps == (Gap(old, 5, 0),)
     assert "expired under a shorter OMOTENASHI_REDIS_STATS_RETENTION" in render_text(report)
+
+
+@pytest.mark.parametrize(
+    "options", ["", "?health_check_interval=30"], ids=["fast-path", "redis-py-client"]
+)
+async def test_the_ledger_lets_go_of_days_older_than_it_keeps(
+    make_settings: Make, omotenashi_redis_url: str, omotenashi_redis: redis.Redis, options: str
+) -> None:
+    """Each day adds a field or two to the ledger: the first counting write of a day deletes
+    those of the days it keeps no longer (over 400 days ago, longer than any retention but
+    the longest), not later ones: a report after the retention was raised still tells days
+    that expired under the shorter one (the test above)."""
+    mw = counting(make_settings, url=omotenashi_redis_url + options, stats_retention=86400)
+    ledger = day_key(mw, stats.LEDGER)
+    now = dt.datetime.fromtimestamp(time.time(), dt.UTC).date()
+    gone = [(now - dt.timedelta(days=stats.LEDGER_DAYS + n)).isoformat() for n in (4, 20, 33)]
+    kept = (now - dt.timedelta(days=stats.LEDGER_DAYS)).isoformat()
+    old = {day: 5 for day in [*gone, kept]} | {f"lost|{day}": 2 for day in [*gone, kept]}
+    omotenashi_redis.hset(ledger, mapping=old)
+    await visit(mw, 3)
+    await mw.drain()
+    fields = set(omotenashi_redis.hkeys(ledger))
+    assert fields == {kept, f"lost|{kept}", today()}

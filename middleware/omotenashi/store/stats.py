@@ -69,6 +69,26 @@ def ledger_expiry(retention: int) -> int:
     return expire_at(dt.datetime.now(dt.UTC).date().isoformat(), retention)
 
 
+_pruned: dict[str, str] = {}  # a ledger's key -> the UTC day this process last pruned it on
+LEDGER_DAYS = 400  # the ledger keeps at least this many days (or the retention, if longer)
+PRUNE_DAYS = 31  # the days one pruning deletes: those just past what the ledger keeps
+
+
+def stale_fields(ledger: str, retention: int) -> list[str]:
+    """The ledger's fields (``<day>``, ``lost|<day>``) of days it no longer keeps (more than
+    LEDGER_DAYS, or the retention, and 3 days ago), to delete: once a UTC day per process and
+    ledger (empty otherwise). Without it the ledger would grow by a field or two a day
+    forever. Not the retention alone: a report after the retention is raised still tells the
+    days that expired under the shorter one from days with no visitors (measure/gaps.py)."""
+    today = dt.datetime.now(dt.UTC).date()
+    if _pruned.get(ledger) == today.isoformat():
+        return []
+    _pruned[ledger] = today.isoformat()
+    last = today - dt.timedelta(days=max(retention // DAY, LEDGER_DAYS) + 3)
+    days = [(last - dt.timedelta(days=n)).isoformat() for n in range(PRUNE_DAYS)]
+    return [*days, *(f"lost|{day}" for day in days)]
+
+
 def record_call(
     keys: list[str], arg: str, stats: Mapping[tuple[str, str], int] | None, cfg: RedisSettings
 ) -> tuple[list[str], list[str]]:
@@ -153,6 +173,10 @@ async def record_with_stats(
     reply = await script(keys=call_keys, args=args)
     if cfg.cluster:
         await count_elsewhere(client, reply, stats, cfg)
+    ledger = stats_key(cfg.key_prefix, LEDGER)
+    if stats and (stale := stale_fields(ledger, cfg.stats_retention)):
+        with contextlib.suppress(Exception):  # (the record is written: the next day, then)
+            await client.hdel(ledger, *stale)
 
 
 async def read_stats(client: Any, prefix: str, days: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -201,8 +225,12 @@ class Losses:
             exc = None if reply.cancelled() else reply.exception()
             if reply.cancelled() or (exc is not None and "NOSCRIPT" not in str(exc)):
                 self.note(counted)  # (after a NOSCRIPT the record is sent again, by text)
-            elif exc is None and self.days and pipe.connected:
-                self.write(pipe)
+            elif exc is None and pipe.connected:
+                if self.days:
+                    self.write(pipe)
+                if counted and (stale := stale_fields(self.ledger, self.retention)):
+                    with contextlib.suppress(Exception):  # (stalled: the next day, then)
+                        pipe.call("HDEL", self.ledger, *stale).add_done_callback(_retrieved)
             then(reply)
 
         return settled if counted or self.days else then
