@@ -57,6 +57,7 @@ ZONED = frozenset({"time", "weekday"})  # read in the When's own time zone
 _NO_VALUES: dict[str, Any] = {}
 _NO_ATTRS: list[str] = []
 _NO_FORMER: list[str] = []
+_HOLDERS = (BaseModel, list, dict)  # what _share_sets looks into
 
 
 def value_key(value: object) -> object:
@@ -134,24 +135,25 @@ class SharedWhens:
             value = todo.pop()
             if isinstance(value, BaseModel):
                 self._share_set(value)
-                todo.extend(value.__dict__.values())
+                todo.extend(v for v in value.__dict__.values() if isinstance(v, _HOLDERS))
             elif isinstance(value, list):
                 for index, item in enumerate(value):
-                    value[index] = self._model(item, todo)
+                    if isinstance(item, _HOLDERS):
+                        value[index] = self._model(item, todo)
             elif isinstance(value, dict):
                 for key, item in value.items():
-                    value[key] = self._model(item, todo)
+                    if isinstance(item, _HOLDERS):
+                        value[key] = self._model(item, todo)
 
     def _model(self, value: object, todo: list[object]) -> object:
-        """The kept model equal to ``value``, or ``value`` (then walked too)."""
-        if not isinstance(value, BaseModel):
-            todo.append(value)
-            return value
-        key = (frozenset(value.model_fields_set), value_key(value))
-        kept = self.models.setdefault(key, value)
-        if kept is value:
-            todo.append(value)
-        return kept
+        """The kept model equal to ``value`` (a model), or ``value`` (then walked too)."""
+        if isinstance(value, BaseModel):
+            key = (frozenset(value.model_fields_set), value_key(value))
+            kept = self.models.setdefault(key, value)
+            if kept is not value:
+                return kept
+        todo.append(value)
+        return value
 
     def conditions(self, when: When) -> list[Condition]:
         """What ``compile_when(when)`` returns, made of conditions compiled once per field test."""
