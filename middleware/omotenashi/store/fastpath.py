@@ -201,7 +201,12 @@ class FastPath:
             self.lost.note(stats)
             raise WriteQueueFull(self.writer.limit)
         future.add_done_callback(self.lost.watch(stats, _nothing, self.wpipe))
-        return await self.record_script.settle(self.wpipe, future, keys, args)
+        try:
+            return await self.record_script.settle(self.wpipe, future, keys, args)
+        except BaseException:  # (a timeout's cancel too)
+            if _forgotten(future):  # sent again with its text (watch left it to that): failed
+                self.lost.note(stats)
+            raise
 
     def add_nowait(
         self,
@@ -282,6 +287,11 @@ class FastPath:
                     await self.writer.drain()
         self.pipe.close()
         self.wpipe.close()
+
+
+def _forgotten(reply: asyncio.Future[Any]) -> bool:
+    """The server had forgotten the record script (NOSCRIPT): the record was sent again."""
+    return reply.done() and not reply.cancelled() and "NOSCRIPT" in str(reply.exception())
 
 
 def _nothing(_: asyncio.Future[Any]) -> None:
