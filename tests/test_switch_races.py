@@ -264,7 +264,9 @@ async def test_the_apps_own_read_of_the_profile_after_an_erase_is_empty(
         if scope["path"] == "/slow" and visitor is not None:
             entered.set()
             await gate.wait()
-            await asyncio.sleep(0.05)  # the read's reply is in: peek() has it
+            reading = visitor.reading
+            while reading is not None and reading.peek() is None:  # until its reply is in
+                await asyncio.sleep(0.01)
             read = lambda: visitor.profile  # noqa: E731
             profile = await asyncio.to_thread(read) if sync else read()
             seen.append(dict(profile.interests))
