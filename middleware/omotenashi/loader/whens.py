@@ -9,6 +9,7 @@ are the larger part of a compiled rule's memory and time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,14 +61,20 @@ _NO_FORMER: list[str] = []
 _HOLDERS = (BaseModel, list, dict)  # what _share_sets looks into
 
 
-def value_key(value: object) -> object:
-    """A hashable stand-in for a validated value: equal only for equal values of equal types."""
+def value_key(value: object, given: bool = False) -> object:
+    """A hashable stand-in for a validated value: equal only for equal values of equal types
+    (-0.0 is not 0.0); ``given``: and for models that gave the same fields, at every level."""
     if isinstance(value, BaseModel):
-        return (type(value).__name__, tuple((k, value_key(v)) for k, v in value.__dict__.items()))
+        fields = tuple((k, value_key(v, given)) for k, v in value.__dict__.items())
+        if given:
+            return (type(value).__name__, frozenset(value.model_fields_set), fields)
+        return (type(value).__name__, fields)
     if isinstance(value, list):
-        return ("list", tuple(value_key(v) for v in value))
+        return ("list", tuple(value_key(v, given) for v in value))
     if isinstance(value, dict):
-        return ("dict", tuple((k, value_key(v)) for k, v in value.items()))
+        return ("dict", tuple((k, value_key(v, given)) for k, v in value.items()))
+    if isinstance(value, float):
+        return ("float", value, math.copysign(1.0, value))
     return (type(value).__name__, value)
 
 
@@ -129,7 +136,7 @@ class SharedWhens:
     def _share_sets(self, when: When) -> None:
         """``_share_set`` for a kept When and every model in it (its comparisons, the Whens of
         its ``all``, ``any`` and ``not``); a model in a list or a dict that equals one met
-        before (values and the fields given) is replaced by that one."""
+        before (values and the fields given, its own and its models') is replaced by that one."""
         todo: list[object] = [when]
         while todo:
             value = todo.pop()
@@ -148,7 +155,7 @@ class SharedWhens:
     def _model(self, value: object, todo: list[object]) -> object:
         """The kept model equal to ``value`` (a model), or ``value`` (then walked too)."""
         if isinstance(value, BaseModel):
-            key = (frozenset(value.model_fields_set), value_key(value))
+            key = (frozenset(value.model_fields_set), value_key(value, given=True))
             kept = self.models.setdefault(key, value)
             if kept is not value:
                 return kept
