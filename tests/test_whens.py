@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from omotenashi.engine.conditions import compile_when
+from omotenashi.engine.conditions import all_hold, compile_when
 from omotenashi.engine.facts import Device, Facts
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
@@ -158,3 +158,53 @@ def test_a_loaded_set_keeps_equal_comparisons_and_field_sets_once(tmp_path: Path
     assert [r.id for r in ruleset.rules if "tier" in gates[r.id].attr_keys] == [
         r.id for r in ruleset.rules if r.id != "c"
     ]
+
+
+NESTED_ZONES = """\
+rules:
+  - id: tokyo-evening
+    slot: s
+    text: x
+    why: because
+    when:
+      timezone: Asia/Tokyo
+      any: [{time: "18:00-23:00"}, {weekday: [sun]}]
+  - id: own-zone
+    slot: t
+    text: x
+    why: because
+    when:
+      timezone: Asia/Tokyo
+      all: [{time: "18:00-23:00", timezone: Europe/London}]
+  - id: not-tokyo-morning
+    slot: u
+    text: x
+    why: because
+    when: {timezone: Asia/Tokyo, not: {time: "06:00-12:00"}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("hour", "expected"),
+    [  # Saturday 2026-06-06, UTC: 11:00 is 20:00 in Tokyo and 12:00 in London
+        (11, {"tokyo-evening": True, "own-zone": False, "not-tokyo-morning": True}),
+        # 01:00 UTC is 10:00 in Tokyo and 02:00 in London
+        (1, {"tokyo-evening": False, "own-zone": False, "not-tokyo-morning": False}),
+        # 18:30 UTC is 03:30 on Sunday in Tokyo and 19:30 in London
+        (18, {"tokyo-evening": True, "own-zone": True, "not-tokyo-morning": True}),
+    ],
+)
+def test_a_nested_when_reads_time_in_its_parents_zone_unless_it_names_its_own(
+    tmp_path: Path, hour: int, expected: dict[str, bool]
+) -> None:
+    """An editor's ``timezone: Asia/Tokyo`` above an ``any``/``all``/``not`` holds for the
+    times inside it (they were read in the rules' zone, UTC here, and said so)."""
+    (tmp_path / "site.yaml").write_text(NESTED_ZONES)
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"), timezone="UTC")
+    now = datetime(2026, 6, 6, hour, 30 if hour == 18 else 0, tzinfo=UTC)
+    facts = Facts(now=now)
+    loaded = {r.id: all_hold(r.conditions, facts) for r in ruleset.rules}
+    alone = {r.id: all_hold(compile_when(r.rule.when, "UTC"), facts) for r in ruleset.rules}
+    assert loaded == alone == expected
+    said = " ".join(c.text for r in ruleset.rules for c in r.conditions)
+    assert "UTC" not in said

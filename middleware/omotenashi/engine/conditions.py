@@ -35,7 +35,9 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def compile_when(when: When, default_tz: str) -> list[Condition]:
-    """The conditions of ``when``; all must hold."""
+    """The conditions of ``when``; all must hold. Its ``time`` and ``weekday`` are read in its
+    ``timezone``, else ``default_tz``; a nested When (``all``, ``any``, ``not``) without a
+    ``timezone`` of its own takes its parent's."""
     out: list[Condition] = []
     zone = when.timezone or default_tz
     tz = ZoneInfo(zone)
@@ -173,9 +175,9 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
         )
     history(when, out)
     for sub in when.all or []:
-        out.extend(compile_when(sub, default_tz))
+        out.extend(compile_when(sub, zone))
     if when.any is not None:
-        branches = [compile_when(sub, default_tz) for sub in when.any]
+        branches = [compile_when(sub, zone) for sub in when.any]
         out.append(
             Condition(
                 lambda f: any(all_hold(b, f) for b in branches),
@@ -185,7 +187,7 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
             )
         )
     if when.not_ is not None:
-        inner = compile_when(when.not_, default_tz)
+        inner = compile_when(when.not_, zone)
         out.append(
             Condition(
                 lambda f: not all_hold(inner, f),

@@ -54,7 +54,9 @@ ORDER = (
     "any",
     "not_",
 )
-ZONED = frozenset({"time", "weekday"})  # read in the When's own time zone
+# Read in the When's own time zone: its time and weekday, and its nested Whens (theirs, unless
+# they name their own).
+ZONED = frozenset({"time", "weekday", "all", "any", "not_"})
 _NO_VALUES: dict[str, Any] = {}
 _NO_ATTRS: list[str] = []
 _NO_FORMER: list[str] = []
