@@ -7,15 +7,16 @@ of it is written again: not the profile, not the visitor's pairs, not the rate c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 import redis
 
-from omotenashi import Omotenashi
+from omotenashi import Omotenashi, Settings
 from omotenashi.asgi.api import identify, revoke
 from omotenashi.asgi.visitor import get_visitor
 from omotenashi.engine.change import Change
@@ -44,6 +45,32 @@ def gated(gate: asyncio.Event, entered: asyncio.Event) -> Any:
         await inner(scope, receive, send)
 
     return app
+
+
+@contextlib.asynccontextmanager
+async def returning(
+    app: Any, settings: Settings
+) -> AsyncIterator[tuple[Omotenashi, httpx.ASGITransport, httpx.AsyncClient]]:
+    """The middleware over ``app`` and a tab of a visitor who has seen the page twice (their
+    interest recorded); the middleware is shut down after."""
+    mw = Omotenashi(app, settings=settings)
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as tab:
+            for _ in range(2):
+                await tab.get("/")
+            await mw.drain()
+            yield mw, transport, tab
+    finally:
+        await mw.shutdown()
+
+
+def second_tab(tab: httpx.AsyncClient, transport: httpx.ASGITransport) -> httpx.AsyncClient:
+    """Another tab of ``tab``'s visitor: the same app (``transport``), the same cookie."""
+    other = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
+    other.cookies.set("omo_vid", tab.cookies["omo_vid"], domain="shop.test")
+    return other
 
 
 async def _form(tab: httpx.AsyncClient, action: str) -> None:
@@ -79,34 +106,24 @@ async def test_a_page_read_before_an_erase_is_neither_decided_from_it_nor_writte
     """``expired``: the page's read found no profile (it had expired): its view, written
     after the erase, would start one again under the erased id."""
     gate, entered = asyncio.Event(), asyncio.Event()
-    mw = Omotenashi(gated(gate, entered), settings=make_settings(RULES, SNIPPETS))
-    await mw.startup()
-    try:
-        transport = httpx.ASGITransport(app=mw)
-        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as tab:
-            for _ in range(2):
-                await tab.get("/")
-            await mw.drain()
-            pid = mw.signer.identify(f"omo_vid={tab.cookies['omo_vid']}").vid
-            if expired:
-                omotenashi_redis.delete(*omotenashi_redis.keys(f"omo:{{{pid}}}:*"))
-            else:
-                assert WELCOME in (await tab.get("/")).text
-            await mw.drain()
-            other = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
-            other.cookies.set("omo_vid", tab.cookies["omo_vid"], domain="shop.test")
-            async with other:
-                slow = asyncio.ensure_future(other.get("/slow"))
-                await entered.wait()  # its profile read has gone out: the app runs
-                await SWITCHES[switch](mw, tab, pid)  # the other tab
-                gate.set()
-                page = (await slow).text
-            await mw.drain()
-        assert WELCOME not in page  # nothing of the erased profile chose this page
-        assert set(omotenashi_redis.hgetall(f"omo:{{{pid}}}:p2")) <= {"revoked"}
-        assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") in ([], [f"omo:{{{pid}}}:p2"])
-    finally:
-        await mw.shutdown()
+    settings = make_settings(RULES, SNIPPETS)
+    async with returning(gated(gate, entered), settings) as (mw, transport, tab):
+        pid = mw.signer.identify(f"omo_vid={tab.cookies['omo_vid']}").vid
+        if expired:
+            omotenashi_redis.delete(*omotenashi_redis.keys(f"omo:{{{pid}}}:*"))
+        else:
+            assert WELCOME in (await tab.get("/")).text
+        await mw.drain()
+        async with second_tab(tab, transport) as other:
+            slow = asyncio.ensure_future(other.get("/slow"))
+            await entered.wait()  # its profile read has gone out: the app runs
+            await SWITCHES[switch](mw, tab, pid)  # the other tab
+            gate.set()
+            page = (await slow).text
+        await mw.drain()
+    assert WELCOME not in page  # nothing of the erased profile chose this page
+    assert set(omotenashi_redis.hgetall(f"omo:{{{pid}}}:p2")) <= {"revoked"}
+    assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") in ([], [f"omo:{{{pid}}}:p2"])
 
 
 async def pairs_after(store: Store, pid: str, switch: str) -> int:
@@ -223,29 +240,18 @@ async def test_a_sign_in_in_another_tab_is_no_erase_to_a_page_read_before_it(
             await identify(scope, "alice")
         await slow_app(scope, receive, send)
 
-    mw = Omotenashi(app, settings=make_settings(RULES, SNIPPETS))
-    await mw.startup()
-    try:
-        transport = httpx.ASGITransport(app=mw)
-        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as tab:
-            for _ in range(2):
-                await tab.get("/")
-            await mw.drain()
-            assert WELCOME in (await tab.get("/")).text
-            await mw.drain()
-            other = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
-            other.cookies.set("omo_vid", tab.cookies["omo_vid"], domain="shop.test")
-            async with other:
-                slow = asyncio.ensure_future(other.get("/slow"))
-                await entered.wait()  # its profile read has gone out: the app runs
-                await tab.get("/login")  # the sign-in, in the first tab: merged
-                gate.set()
-                page = (await slow).text
-            await mw.drain()
-            assert WELCOME in (await tab.get("/")).text  # (the user's profile has it now)
-        assert WELCOME in page
-    finally:
-        await mw.shutdown()
+    async with returning(app, make_settings(RULES, SNIPPETS)) as (mw, transport, tab):
+        assert WELCOME in (await tab.get("/")).text
+        await mw.drain()
+        async with second_tab(tab, transport) as other:
+            slow = asyncio.ensure_future(other.get("/slow"))
+            await entered.wait()  # its profile read has gone out: the app runs
+            await tab.get("/login")  # the sign-in, in the first tab: merged
+            gate.set()
+            page = (await slow).text
+        await mw.drain()
+        assert WELCOME in (await tab.get("/")).text  # (the user's profile has it now)
+    assert WELCOME in page
 
 
 @pytest.mark.parametrize("switch", ["reset", "erase", "revoke"])
@@ -272,33 +278,23 @@ async def test_the_apps_own_read_of_the_profile_after_an_erase_is_empty(
             seen.append(dict(profile.interests))
         await page_app(PAGE)(scope, receive, send)
 
-    mw = Omotenashi(app, settings=make_settings(RULES, SNIPPETS))
-    await mw.startup()
-    try:
-        transport = httpx.ASGITransport(app=mw)
-        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as tab:
-            for _ in range(2):
-                await tab.get("/")
+    async with returning(app, make_settings(RULES, SNIPPETS)) as (mw, transport, tab):
+        pid = mw.signer.identify(f"omo_vid={tab.cookies['omo_vid']}").vid
+        async with second_tab(tab, transport) as other:
+            slow = asyncio.ensure_future(other.get("/slow"))
+            await entered.wait()
+            await SWITCHES[switch](mw, tab, pid)
+            gate.set()
+            assert (await slow).status_code == 200
+        # The same app read the same way with nothing erased: the interests are there.
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as t:
+            for _ in range(3):
+                await t.get("/")
             await mw.drain()
-            pid = mw.signer.identify(f"omo_vid={tab.cookies['omo_vid']}").vid
-            other = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
-            other.cookies.set("omo_vid", tab.cookies["omo_vid"], domain="shop.test")
-            async with other:
-                slow = asyncio.ensure_future(other.get("/slow"))
-                await entered.wait()
-                await SWITCHES[switch](mw, tab, pid)
-                gate.set()
-                assert (await slow).status_code == 200
-            # The same app read the same way with nothing erased: the interests are there.
-            async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as t:
-                for _ in range(3):
-                    await t.get("/")
-                await mw.drain()
-                gate.clear(), entered.clear()
-                slow = asyncio.ensure_future(t.get("/slow"))
-                await entered.wait()
-                gate.set()
-                await slow
-        assert seen[0] == {} and seen[1] != {}
-    finally:
-        await mw.shutdown()
+            gate.clear()
+            entered.clear()
+            slow = asyncio.ensure_future(t.get("/slow"))
+            await entered.wait()
+            gate.set()
+            await slow
+    assert seen[0] == {} and seen[1] != {}
