@@ -32,83 +32,15 @@ from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.measurechecks import crowded_pages
 from omotenashi.loader.namechecks import name_findings
+from omotenashi.loader.never import contradictions
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.rules.model import Compare, When
+from omotenashi.rules.model import When
 
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
-
-
-def _range(cmp: Compare) -> tuple[float, float]:
-    low, high = float("-inf"), float("inf")
-    if cmp.at_least is not None:
-        low = max(low, cmp.at_least)
-    if cmp.gt is not None:
-        low = max(low, cmp.gt + 1e-9)
-    if cmp.at_most is not None:
-        high = min(high, cmp.at_most)
-    if cmp.lt is not None:
-        high = min(high, cmp.lt - 1e-9)
-    if isinstance(cmp.eq, (int, float)) and not isinstance(cmp.eq, bool):
-        low, high = max(low, cmp.eq), min(high, cmp.eq)
-    return low, high
-
-
-def _impossible_compare(cmp: Compare) -> str | None:
-    low, high = _range(cmp)
-    if low > high:
-        return "its bounds leave no value"
-    if cmp.eq is not None and cmp.ne is not None and str(cmp.eq) == str(cmp.ne):
-        return f"it must both equal and not equal {cmp.eq!r}"
-    if cmp.eq is not None and cmp.in_ is not None and cmp.eq not in cmp.in_:
-        return f"{cmp.eq!r} is not in {cmp.in_!r}"
-    if cmp.exists is False and (cmp.eq is not None or cmp.at_least is not None):
-        return "it must not exist yet have a value"
-    return None
-
-
-def contradictions(when: When) -> list[str]:
-    """Why these conditions can never all hold (empty: they might)."""
-    found: list[str] = []
-    if when.new is True and when.returning is True:
-        found.append("new: true and returning: true cannot both hold")
-    if when.new is False and when.returning is False:
-        found.append("new: false and returning: false cannot both hold")
-    if when.new is True and when.visits is not None and _range(when.visits)[0] > 1:
-        found.append("a first visit (new: true) has exactly 1 visit")
-    for field_name in ("stage", "segment", "device", "weekday", "path"):
-        value = getattr(when, field_name)
-        if value is not None and len(value) == 0:
-            found.append(f"{field_name}: [] matches nothing")
-    singles = {
-        "visits": when.visits,
-        "views": when.views,
-        "purchases": when.purchases,
-        "cart_items": when.cart_items,
-        "absent_days": when.absent_days,
-    }
-    groups = {
-        "attr": when.attr,
-        "interest": when.interest,
-        "query": when.query,
-        "event": when.event,
-        "first_utm": when.first_utm,
-    }
-    for name, cmp in singles.items():
-        if cmp is not None and (why := _impossible_compare(cmp)):
-            found.append(f"{name}: {why}")
-    for group, mapping in groups.items():
-        for key, cmp in (mapping or {}).items():
-            if why := _impossible_compare(cmp):
-                found.append(f"{group}.{key}: {why}")
-    for sub in when.all or []:
-        found.extend(contradictions(sub))
-    if when.any is not None and when.any and all(contradictions(w) for w in when.any):
-        found.append("none of the any: branches can hold")
-    return found
 
 
 def _disjoint(a: When, b: When) -> bool:

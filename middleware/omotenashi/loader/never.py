@@ -1,0 +1,113 @@
+"""Conditions that can never all hold: a rule with them can never fire (``omotenashi check``
+says so, as an error). Only what is certain is said: a rule that might fire is never called
+one that cannot."""
+
+from __future__ import annotations
+
+from omotenashi.rules.model import Compare, When
+
+
+def _range(cmp: Compare) -> tuple[float, float]:
+    low, high = float("-inf"), float("inf")
+    if cmp.at_least is not None:
+        low = max(low, cmp.at_least)
+    if cmp.gt is not None:
+        low = max(low, cmp.gt + 1e-9)
+    if cmp.at_most is not None:
+        high = min(high, cmp.at_most)
+    if cmp.lt is not None:
+        high = min(high, cmp.lt - 1e-9)
+    if isinstance(cmp.eq, (int, float)) and not isinstance(cmp.eq, bool):
+        low, high = max(low, cmp.eq), min(high, cmp.eq)
+    return low, high
+
+
+def _impossible_compare(cmp: Compare) -> str | None:
+    low, high = _range(cmp)
+    if low > high:
+        return "its bounds leave no value"
+    if cmp.eq is not None and cmp.ne is not None and str(cmp.eq) == str(cmp.ne):
+        return f"it must both equal and not equal {cmp.eq!r}"
+    if cmp.eq is not None and cmp.in_ is not None and cmp.eq not in cmp.in_:
+        return f"{cmp.eq!r} is not in {cmp.in_!r}"
+    if cmp.exists is False and (cmp.eq is not None or cmp.at_least is not None):
+        return "it must not exist yet have a value"
+    return None
+
+
+def contradictions(when: When) -> list[str]:
+    """Why these conditions can never all hold (empty: they might)."""
+    found: list[str] = []
+    if when.new is True and when.returning is True:
+        found.append("new: true and returning: true cannot both hold")
+    if when.new is False and when.returning is False:
+        found.append("new: false and returning: false cannot both hold")
+    if when.new is True and when.visits is not None and _range(when.visits)[0] > 1:
+        found.append("a first visit (new: true) has exactly 1 visit")
+    for field_name in ("stage", "segment", "device", "weekday", "path"):
+        value = getattr(when, field_name)
+        if value is not None and len(value) == 0:
+            found.append(f"{field_name}: [] matches nothing")
+    singles = {
+        "visits": when.visits,
+        "views": when.views,
+        "purchases": when.purchases,
+        "cart_items": when.cart_items,
+        "absent_days": when.absent_days,
+    }
+    groups = {
+        "attr": when.attr,
+        "interest": when.interest,
+        "query": when.query,
+        "event": when.event,
+        "first_utm": when.first_utm,
+    }
+    for name, cmp in singles.items():
+        if cmp is not None and (why := _impossible_compare(cmp)):
+            found.append(f"{name}: {why}")
+    for group, mapping in groups.items():
+        for key, cmp in (mapping or {}).items():
+            if why := _impossible_compare(cmp):
+                found.append(f"{group}.{key}: {why}")
+    for sub in when.all or []:
+        found.extend(contradictions(sub))
+    if when.all:
+        found.extend(_apart([when, *when.all]))
+    if when.any is not None and when.any and all(contradictions(w) for w in when.any):
+        found.append("none of the any: branches can hold")
+    return found
+
+
+def _apart(parts: list[When]) -> list[str]:
+    """Why conditions that must all hold (a When's own, then each of its ``all:``) cannot hold
+    together: no stage or device common to all, a flag both true and false, a value that must
+    equal two things, or equal and not equal one (one pass, whatever the number of parts)."""
+    found: list[str] = []
+    for field_name in ("stage", "device"):
+        common: set[str] | None = None
+        for part in parts:
+            values = getattr(part, field_name)
+            if values is not None and common is not None and not common & set(values):
+                found.append(f"{field_name}: {sorted(common)} and {values} have none in common")
+                break
+            if values is not None:
+                common = set(values) if common is None else common & set(values)
+    for flag in ("new", "returning", "cart_abandoned"):
+        if {getattr(part, flag) for part in parts} >= {True, False}:
+            found.append(f"{flag}: true and false cannot both hold")
+    equal: dict[tuple[str, str], object] = {}
+    unequal: dict[tuple[str, str], list[object]] = {}
+    for part in parts:
+        for group in ("query", "attr"):
+            for key, cmp in (getattr(part, group) or {}).items():
+                if cmp.ne is not None:
+                    unequal.setdefault((group, key), []).append(cmp.ne)
+                if cmp.eq is None:
+                    continue
+                was = equal.setdefault((group, key), cmp.eq)
+                if str(was).lower() != str(cmp.eq).lower():
+                    found.append(f"{group}.{key}: it must equal both {was!r} and {cmp.eq!r}")
+    for (group, key), value in equal.items():
+        if any(str(value) == str(ne) for ne in unequal.get((group, key), ())):
+            found.append(f"{group}.{key}: it must both equal and not equal {value!r}")
+    return found
