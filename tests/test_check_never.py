@@ -38,10 +38,10 @@ NEVER = [
         "query.utm: it must equal both 'spring' and 'autumn'",
     ),
 ]
-MIGHT = [
+MIGHT = [  # (eq Gold with ne gold is not said: only the same text is, for certain)
     {"stage": ["interest", "purchase"], "all": [{"stage": ["purchase"]}]},
     {"all": [{"attr": {"tier": "gold"}}, {"attr": {"tier": {"ne": "silver"}}}]},
-    {"all": [{"attr": {"tier": "Gold"}}, {"attr": {"tier": {"ne": "gold"}}}]},  # (case: maybe)
+    {"all": [{"attr": {"tier": "Gold"}}, {"attr": {"tier": {"ne": "gold"}}}]},
     {"all": [{"query": {"utm": "Spring"}}, {"query": {"utm": "spring"}}]},
     {"new": True, "all": [{"returning": False}, {"device": ["mobile"]}]},
     {"all": [{"attr": {"tier": 1}}, {"attr": {"tier": {"ne": True}}}]},

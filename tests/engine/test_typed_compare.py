@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omotenashi.engine.compare import _equal, _number
+from omotenashi.engine.compare import equal, number_of
 
 
 def _float_or_none(text: str) -> float | None:
@@ -23,14 +23,14 @@ NUMBERISH = st.from_regex(r"\A\s?[+-]?[0-9_.eE]{0,6}(inf|nan|infinity)?\s?\Z", f
 
 @given(st.one_of(st.text(max_size=12), NUMBERISH))
 def test_text_is_a_number_exactly_when_float_reads_it(text: str) -> None:
-    expected, got = _float_or_none(text), _number(text)
+    expected, got = _float_or_none(text), number_of(text)
     assert (expected is None) == (got is None)
     if expected is not None and got is not None and not math.isnan(expected):
         assert got == expected
 
 
 @pytest.mark.parametrize(
-    ("value", "want", "equal"),
+    ("value", "want", "expected"),
     [
         (3, "3", True),
         ("3.0", 3, True),
@@ -43,5 +43,5 @@ def test_text_is_a_number_exactly_when_float_reads_it(text: str) -> None:
         ("Straße", "STRASSE", True),
     ],
 )
-def test_equality_is_as_editors_mean_it(value: object, want: object, equal: bool) -> None:
-    assert _equal(value, want) is equal
+def test_equality_is_as_editors_mean_it(value: object, want: object, expected: bool) -> None:
+    assert equal(value, want) is expected

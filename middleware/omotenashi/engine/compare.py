@@ -78,7 +78,7 @@ _NUMERIC = re.compile(
 )
 
 
-def _number(value: object) -> float | None:
+def number_of(value: object) -> float | None:
     if isinstance(value, (bool, int, float)):
         return float(value)
     if isinstance(value, str):
@@ -91,15 +91,15 @@ def _number(value: object) -> float | None:
     return None
 
 
-def _equal(a: object, b: object) -> bool:
+def equal(a: object, b: object) -> bool:
     """Equality as editors mean it: 3 == "3", True == "true", text ignores case."""
     return _equals(b)(a)
 
 
 def _equals(b: object) -> Callable[[object], bool]:
-    """``_equal(·, b)`` with ``b``'s forms (number, lower case, folded) worked out once; text
+    """``equal(·, b)`` with ``b``'s forms (number, lower case, folded) worked out once; text
     in NFC (rules/text.py), so that ``café`` written either way is one."""
-    lower, fold, nb = str(b).lower(), nfc(str(b)).casefold(), _number(b)
+    lower, fold, nb = str(b).lower(), nfc(str(b)).casefold(), number_of(b)
     if isinstance(b, bool):
         return lambda a: a is not None and str(a).lower() == lower
 
@@ -108,7 +108,7 @@ def _equals(b: object) -> Callable[[object], bool]:
             return False
         if isinstance(a, bool):
             return str(a).lower() == lower
-        if nb is not None and (na := _number(a)) is not None:
+        if nb is not None and (na := number_of(a)) is not None:
             return na == nb
         return nfc(str(a)).casefold() == fold
 
@@ -120,7 +120,7 @@ _BOUNDS = frozenset({"lt", "at_most", "gt", "at_least"})
 
 def _bounded(bound: float, op: Callable[[float, float], bool]) -> Callable[[object], bool]:
     def test(value: object) -> bool:
-        number = _number(value)
+        number = number_of(value)
         return number is not None and op(number, bound)
 
     return test
@@ -202,7 +202,7 @@ def compare(
                 continue
             if op == "exists":
                 return [subject.say("exists", not want)]
-            if unknown(value) or (op in _BOUNDS and _number(value) is None):
+            if unknown(value) or (op in _BOUNDS and number_of(value) is None):
                 return [subject.unknown]
             return [subject.say(ex.NEGATE.get(op, op), want)]
         return []

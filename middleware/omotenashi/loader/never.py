@@ -4,7 +4,9 @@ one that cannot."""
 
 from __future__ import annotations
 
-from omotenashi.rules.model import Compare, When
+from omotenashi.engine.compare import equal, number_of
+from omotenashi.rules.model import Compare, Scalar, When
+from omotenashi.rules.text import nfc
 
 
 def _range(cmp: Compare) -> tuple[float, float]:
@@ -22,15 +24,28 @@ def _range(cmp: Compare) -> tuple[float, float]:
     return low, high
 
 
+def _both(a: Scalar, b: Scalar) -> bool:
+    """Whether a value can equal both ``a`` and ``b`` as the engine's ``eq`` tests them (3 and
+    "3.0", ``Gold`` and ``gold``, ``true`` and "true" can): tried on the values themselves, as
+    folded text, as numbers, and true and false (what any value equal to both is like)."""
+    forms: list[object] = [True, False]
+    for value in (a, b):
+        folded = nfc(str(value)).casefold()
+        forms += [value, folded, number_of(value), number_of(folded)]
+    return any(x is not None and equal(x, a) and equal(x, b) for x in forms)
+
+
 def _impossible_compare(cmp: Compare) -> str | None:
     low, high = _range(cmp)
     if low > high:
         return "its bounds leave no value"
     if cmp.eq is not None and cmp.ne is not None and str(cmp.eq) == str(cmp.ne):
         return f"it must both equal and not equal {cmp.eq!r}"
-    if cmp.eq is not None and cmp.in_ is not None and cmp.eq not in cmp.in_:
-        return f"{cmp.eq!r} is not in {cmp.in_!r}"
-    if cmp.exists is False and (cmp.eq is not None or cmp.at_least is not None):
+    eq = cmp.eq
+    if eq is not None and cmp.in_ is not None and not any(_both(eq, o) for o in cmp.in_):
+        return f"{eq!r} is not in {cmp.in_!r}"
+    valued = (eq is not None and not equal("", eq)) or cmp.at_least is not None  # ("" is none)
+    if cmp.exists is False and valued:
         return "it must not exist yet have a value"
     return None
 
@@ -95,7 +110,7 @@ def _apart(parts: list[When]) -> list[str]:
     for flag in ("new", "returning", "cart_abandoned"):
         if {getattr(part, flag) for part in parts} >= {True, False}:
             found.append(f"{flag}: true and false cannot both hold")
-    equal: dict[tuple[str, str], object] = {}
+    equal: dict[tuple[str, str], Scalar] = {}
     unequal: dict[tuple[str, str], list[object]] = {}
     for part in parts:
         for group in ("query", "attr"):
@@ -105,7 +120,7 @@ def _apart(parts: list[When]) -> list[str]:
                 if cmp.eq is None:
                     continue
                 was = equal.setdefault((group, key), cmp.eq)
-                if str(was).lower() != str(cmp.eq).lower():
+                if not _both(was, cmp.eq):
                     found.append(f"{group}.{key}: it must equal both {was!r} and {cmp.eq!r}")
     for (group, key), value in equal.items():
         if any(str(value) == str(ne) for ne in unequal.get((group, key), ())):
