@@ -14,10 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from omotenashi.cli.main import main
 from omotenashi.loader.checks import _disjoint, _overlapping
 from omotenashi.loader.filechecks import _included
 from omotenashi.loader.namechecks import Near, _close
 from omotenashi.rules.model import When
+
+from .test_tooling import write_site
 
 FLAG = st.sampled_from([None, True, False])
 EQS = st.dictionaries(
@@ -126,3 +129,30 @@ def test_the_closest_name_ties_as_difflib_does(
         [picked] if picked else []
     )
     assert _close(name, known, cutoff) == picked
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [(1, '"1.0"'), ("Gold", "gold"), ("Straße", "STRASSE"), ("true", "TRUE"), ('"10"', '"010"')],
+)
+def test_values_the_engine_holds_equal_are_values_two_rules_can_share(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    one: object,
+    other: object,
+) -> None:
+    """``attr: {tier: 1}`` and ``attr: {tier: "1.0"}`` hold for the same visitor (the engine
+    compares them as numbers), so two such rules at one priority are said to compete."""
+    write_site(
+        tmp_path,
+        f"""
+        rules:
+          - {{id: a, slot: hero, text: A, why: "because a", when: {{attr: {{tier: {one}}}}}}}
+          - {{id: b, slot: hero, text: B, why: "because b", when: {{attr: {{tier: {other}}}}}}}
+    """,
+    )
+    monkeypatch.chdir(tmp_path)
+    main(["check", "rules", "--templates", "templates"])
+    out = capsys.readouterr().out
+    assert "rules 'a' and 'b' fill 'hero' with the same priority (50)" in out

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from omotenashi.engine.compare import number_of
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, RuleSetError
@@ -39,8 +40,18 @@ from omotenashi.loader.ruleset import NO_RULES, load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.model import When
+from omotenashi.rules.text import nfc
 
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
+
+
+def _eq_form(value: object) -> object:
+    """One form for ``eq`` values the engine holds equal (3 and "3.0", Gold and gold, true and
+    "TRUE", Straße and STRASSE: engine/compare.py's ``equal``)."""
+    if isinstance(value, bool):
+        return ("text", str(value).lower())
+    number = number_of(value)
+    return ("text", nfc(str(value)).casefold()) if number is None else ("number", number)
 
 
 def _disjoint(a: When, b: When) -> bool:
@@ -59,7 +70,7 @@ def _disjoint(a: When, b: When) -> bool:
         x, y = getattr(a, group) or {}, getattr(b, group) or {}
         for key in x.keys() & y.keys():
             ex, ey = x[key].eq, y[key].eq
-            if ex is not None and ey is not None and str(ex).lower() != str(ey).lower():
+            if ex is not None and ey is not None and _eq_form(ex) != _eq_form(ey):
                 return True
     return False
 
@@ -80,7 +91,7 @@ def _overlapping(whens: list[When]) -> list[bool]:
             for key, cmp in (getattr(w, group) or {}).items():
                 if cmp.eq is not None:
                     at.setdefault(("eq?", group, key), []).append(i)
-                    at.setdefault(("eq", group, key, str(cmp.eq).lower()), []).append(i)
+                    at.setdefault(("eq", group, key, _eq_form(cmp.eq)), []).append(i)
     held = {key: sum(1 << i for i in indices) for key, indices in at.items()}
     everyone = (1 << len(whens)) - 1
     out = []
@@ -101,7 +112,7 @@ def _overlapping(whens: list[When]) -> list[bool]:
         for group in ("query", "attr"):
             for key, cmp in (getattr(w, group) or {}).items():
                 if cmp.eq is not None:
-                    same = held.get(("eq", group, key, str(cmp.eq).lower()), 0)
+                    same = held.get(("eq", group, key, _eq_form(cmp.eq)), 0)
                     can &= (everyone ^ held.get(("eq?", group, key), 0)) | same
         out.append(can != 0)
     return out
