@@ -5,18 +5,14 @@ each rule here fires for the visitor beside it."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from omotenashi.cli.main import main
 from omotenashi.engine.conditions import all_hold, compile_when
 from omotenashi.engine.facts import Facts
 from omotenashi.loader.never import contradictions
 from omotenashi.rules.model import When
-
-from .test_tooling import write_site
 
 # (the when, a visitor it holds for)
 FIRES: list[tuple[dict[str, Any], dict[str, Any]]] = [
@@ -64,29 +60,3 @@ def test_a_rule_that_fires_for_someone_is_not_called_one_that_never_can(
 @pytest.mark.parametrize(("when", "said"), NEVER)
 def test_values_no_visitor_can_have_are_still_said(when: dict[str, Any], said: str) -> None:
     assert said in contradictions(When.model_validate(when))
-
-
-def test_check_passes_a_rule_whose_values_are_one_written_two_ways(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write_site(
-        tmp_path,
-        """
-        rules:
-          - id: gold-only
-            slot: hero
-            text: G
-            why: "for our gold members"
-            when:
-              attr: {tier: {eq: Gold, in: [gold, platinum]}}
-              all:
-                - attr: {tier: gold}
-                - query: {page: "1"}
-                - query: {page: "1.0"}
-    """,
-    )
-    monkeypatch.chdir(tmp_path)
-    code = main(["check", "rules", "--templates", "templates"])
-    out = capsys.readouterr().out
-    assert "can never fire" not in out
-    assert code == 0
