@@ -31,7 +31,6 @@ succeeds again: the report says how short that day may be.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -176,20 +175,8 @@ async def record_with_stats(
         await count_elsewhere(client, reply, stats, cfg)
     ledger = stats_key(cfg.key_prefix, LEDGER)
     if stats and (stale := stale_fields(ledger, cfg.stats_retention)):
-        # Not awaited: the record is written, and a slow HDEL must not make it look failed
-        # (a failed one is done the next day). Held in _pruning until it is done.
-        task = asyncio.ensure_future(client.hdel(ledger, *stale))
-        _pruning.add(task)
-        task.add_done_callback(_pruned_done)
-
-
-_pruning: set[asyncio.Future[Any]] = set()  # prunes under way (redis-py's path)
-
-
-def _pruned_done(task: asyncio.Future[Any]) -> None:
-    _pruning.discard(task)
-    if not task.cancelled():
-        task.exception()  # retrieved: a failed prune is done the next day
+        with contextlib.suppress(Exception):  # (the record is written: the next day, then)
+            await client.hdel(ledger, *stale)
 
 
 async def read_stats(client: Any, prefix: str, days: Iterable[str]) -> dict[str, dict[str, str]]:
