@@ -89,7 +89,7 @@ class SharedWhens:
         self.compiled: dict[int, tuple[When, list[Condition], bool]] = {}  # by id of a When
         self.by_field: dict[tuple[str, object, str | None], list[Condition]] = {}
         self.field_sets: dict[frozenset[str], set[str]] = {}
-        self.models: dict[tuple[frozenset[str], object], BaseModel] = {}  # see _share_sets
+        self.models: dict[object, BaseModel] = {}  # see _share_sets
 
     def share(self, rule: Rule, raw: object) -> None:
         """Give ``rule``, just validated from ``raw`` (its YAML), the When of the first rule
@@ -157,7 +157,7 @@ class SharedWhens:
     def _model(self, value: object, todo: list[object]) -> object:
         """The kept model equal to ``value`` (a model), or ``value`` (then walked too)."""
         if isinstance(value, BaseModel):
-            key = (frozenset(value.model_fields_set), value_key(value, given=True))
+            key = value_key(value, given=True)  # (its own fields given included)
             kept = self.models.setdefault(key, value)
             if kept is not value:
                 return kept

@@ -25,7 +25,7 @@ from typing import Any
 from omotenashi.errors import WriteQueueFull
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
-from omotenashi.store.pipeline import AutoPipeline, PipelineError, Script, fast_url
+from omotenashi.store.pipeline import AutoPipeline, PipelineError, Script, fast_url, forgotten
 from omotenashi.store.stats import Losses, record_call
 from omotenashi.store.writer import Item, Then, Writer
 
@@ -291,7 +291,7 @@ class FastPath:
 
 def _forgotten(reply: asyncio.Future[Any]) -> bool:
     """The server had forgotten the record script (NOSCRIPT): the record was sent again."""
-    return reply.done() and not reply.cancelled() and "NOSCRIPT" in str(reply.exception())
+    return reply.done() and not reply.cancelled() and forgotten(reply.exception())
 
 
 def _nothing(_: asyncio.Future[Any]) -> None:

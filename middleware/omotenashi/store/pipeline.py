@@ -374,7 +374,7 @@ class Script:
         try:
             return await sent
         except ReplyError as exc:
-            if "NOSCRIPT" not in str(exc):
+            if not forgotten(exc):
                 raise
         if pipe.connected:  # known again for the commands that follow
             pipe.call("SCRIPT", "LOAD", self.source).add_done_callback(_quiet)
@@ -384,3 +384,9 @@ class Script:
 def _quiet(reply: asyncio.Future[Any]) -> None:
     if not reply.cancelled():
         reply.exception()  # retrieved: a failure here shows in the EVAL that follows
+
+
+def forgotten(exc: BaseException | None) -> bool:
+    """The server had forgotten a script (NOSCRIPT: restarted or flushed): :meth:`Script.settle`
+    sends it again with its text."""
+    return exc is not None and "NOSCRIPT" in str(exc)

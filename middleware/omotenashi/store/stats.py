@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from omotenashi.settings import RedisSettings
+from omotenashi.store.pipeline import forgotten
 
 DAY = 86400
 LEDGER = "ledger"  # its key is stats_key(prefix, LEDGER): read_stats reads it as a "day"
@@ -223,7 +224,7 @@ class Losses:
 
         def settled(reply: Any) -> None:
             exc = None if reply.cancelled() else reply.exception()
-            if reply.cancelled() or (exc is not None and "NOSCRIPT" not in str(exc)):
+            if reply.cancelled() or (exc is not None and not forgotten(exc)):
                 self.note(counted)  # (after a NOSCRIPT the record is sent again, by text)
             elif exc is None and pipe.connected:
                 if self.days:

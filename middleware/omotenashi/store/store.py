@@ -32,7 +32,7 @@ from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
 from omotenashi.store.merging import merge_argument
-from omotenashi.store.pipeline import ReplyError, shebang_refused
+from omotenashi.store.pipeline import ReplyError, forgotten, shebang_refused
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import profile_from_reply as _profile
 from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
@@ -283,7 +283,7 @@ class Store:
 
         def settled(reply: asyncio.Future[Any]) -> None:
             exc = None if reply.cancelled() else reply.exception()
-            if exc is not None and "NOSCRIPT" in str(exc):  # a flushed script cache
+            if forgotten(exc):  # a flushed script cache
                 retry = asyncio.ensure_future(self._by_text(fast, reply, keys, arg, change))
                 retry.add_done_callback(lambda _: done.set_result(None))
                 return
