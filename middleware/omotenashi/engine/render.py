@@ -91,7 +91,7 @@ def without_visitor(reason: str, visitor: Mapping[str, Any]) -> str:
     their longer values written out, become ``…``; at most 300 characters. A render's error
     can quote what the snippet read (a name, a cart's items); the log keeps what the editor
     wrote and the kind of failure, never the visitor's data (and one line serves them all)."""
-    reason = reason[:2000]  # (what follows is cut at 300: no longer text is worth the scans)
+    cut, reason = len(reason) > 2000, reason[:2000]  # (cut at 300 below: no longer is worth it)
     mine = {s.casefold() for s in _strings(list(visitor.values())) if len(s) >= 2}
     if mine:
 
@@ -105,6 +105,8 @@ def without_visitor(reason: str, visitor: Mapping[str, Any]) -> str:
         folded = reason.casefold()
         for s in sorted((s for s in mine if len(s) >= 4 and s in folded), key=len, reverse=True):
             reason = re.sub(re.escape(s), HIDDEN, reason, flags=re.IGNORECASE)
+        if cut:  # a value the cut fell inside is not found whole: the end it may be in goes
+            reason = reason[: max(0, len(reason) - max(map(len, mine)))] + HIDDEN
     return reason if len(reason) <= 300 else reason[:299] + HIDDEN
 
 
