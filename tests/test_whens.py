@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from omotenashi.engine.conditions import all_hold, compile_when
 from omotenashi.engine.facts import Device, Facts
+from omotenashi.loader import whens
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.loader.whens import ORDER, SharedWhens
@@ -208,3 +210,41 @@ def test_a_nested_when_reads_time_in_its_parents_zone_unless_it_names_its_own(
     assert loaded == alone == expected
     said = " ".join(c.text for r in ruleset.rules for c in r.conditions)
     assert "UTC" not in said
+
+
+def _nested(depth: int, width: int) -> str:
+    """One rule whose ``when`` is ``depth`` levels of ``all:``, each ``width`` tests wide."""
+
+    def level(d: int) -> dict[str, Any]:
+        parts: list[Any] = [{"visits": {"at_least": d * 1000 + i}} for i in range(width)]
+        return {"all": parts + [level(d + 1)] if d < depth else parts}
+
+    rule = {"id": "deep", "slot": "hero", "text": "Hi", "why": "You came back.", "when": level(1)}
+    return yaml.safe_dump({"rules": [rule]})
+
+
+def test_sharing_a_nested_when_costs_its_size_not_its_size_times_its_depth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every rule file loads in time linear in its size: the keys that share equal models are
+    built bottom up (each part keyed once), not a key of the whole subtree at every level.
+    Counted in calls to value_key: the same 240 tests nested 2, 12 or 24 deep."""
+    calls = 0
+    real = whens.value_key
+
+    def counted(value: object, given: bool = False) -> object:
+        nonlocal calls
+        calls += 1
+        return real(value, given)
+
+    monkeypatch.setattr(whens, "value_key", counted)
+    spent = {}
+    for depth in (2, 12, 24):
+        (tmp_path / f"d{depth}").mkdir()
+        (tmp_path / f"d{depth}" / "site.yaml").write_text(_nested(depth, 240 // depth))
+        calls = 0
+        ruleset = load_ruleset(tmp_path / f"d{depth}", Renderer(tmp_path / "snippets"))
+        assert [r.rule.id for r in ruleset.rules] == ["deep"]
+        spent[depth] = calls
+    # (before: 24 deep cost 6 times what 2 deep did, 12 deep 3 times)
+    assert max(spent.values()) < 1.25 * min(spent.values()), spent

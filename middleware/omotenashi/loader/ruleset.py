@@ -230,6 +230,7 @@ def _load(
         raise RuleSetError(errors)
     _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
     tables = (whens.by_yaml, whens.compiled, whens.by_field, whens.field_sets, whens.models)
+    tables += (whens.numbers,)
     for table in tables:
         _discard(None, table)
     del whens, data, lines

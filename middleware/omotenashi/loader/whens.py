@@ -60,7 +60,6 @@ ZONED = frozenset({"time", "weekday", "all", "any", "not_"})
 _NO_VALUES: dict[str, Any] = {}
 _NO_ATTRS: list[str] = []
 _NO_FORMER: list[str] = []
-_HOLDERS = (BaseModel, list, dict)  # what _share_sets looks into
 
 
 def value_key(value: object, given: bool = False) -> object:
@@ -88,8 +87,9 @@ class SharedWhens:
         self.by_yaml: dict[str, When] = {}  # a ``when``'s YAML (repr) -> the When kept for it
         self.compiled: dict[int, tuple[When, list[Condition], bool]] = {}  # by id of a When
         self.by_field: dict[tuple[str, object, str | None], list[Condition]] = {}
-        self.field_sets: dict[frozenset[str], set[str]] = {}
-        self.models: dict[object, BaseModel] = {}  # see _share_sets
+        self.field_sets: dict[frozenset[str], tuple[set[str], int]] = {}
+        self.models: dict[object, BaseModel] = {}  # by key (_walk)
+        self.numbers: dict[object, int] = {}  # a model's key -> its number (_walk)
 
     def share(self, rule: Rule, raw: object) -> None:
         """Give ``rule``, just validated from ``raw`` (its YAML), the When of the first rule
@@ -129,40 +129,49 @@ class SharedWhens:
         if not fields["formerly"]:
             fields["formerly"] = _NO_FORMER
 
-    def _share_set(self, model: BaseModel) -> None:
+    def _share_set(self, model: BaseModel) -> int:
+        """Give ``model`` the one set kept for the fields it gave; the set's number."""
         given = model.model_fields_set
-        shared = self.field_sets.setdefault(frozenset(given), given)
+        shared, number = self.field_sets.setdefault(frozenset(given), (given, len(self.field_sets)))
         if shared is not given:
             object.__setattr__(model, "__pydantic_fields_set__", shared)
+        return number
 
     def _share_sets(self, when: When) -> None:
         """``_share_set`` for a kept When and every model in it (its comparisons, the Whens of
         its ``all``, ``any`` and ``not``); a model in a list or a dict that equals one met
         before (values and the fields given, its own and its models') is replaced by that one."""
-        todo: list[object] = [when]
-        while todo:
-            value = todo.pop()
-            if isinstance(value, BaseModel):
-                self._share_set(value)
-                todo.extend(v for v in value.__dict__.values() if isinstance(v, _HOLDERS))
-            elif isinstance(value, list):
-                for index, item in enumerate(value):
-                    if isinstance(item, _HOLDERS):
-                        value[index] = self._model(item, todo)
-            elif isinstance(value, dict):
-                for key, item in value.items():
-                    if isinstance(item, _HOLDERS):
-                        value[key] = self._model(item, todo)
+        self._walk(when, keyed=False)
 
-    def _model(self, value: object, todo: list[object]) -> object:
-        """The kept model equal to ``value`` (a model), or ``value`` (then walked too)."""
+    def _walk(self, value: object, keyed: bool) -> object:
+        """``value``'s key, telling values apart as ``value_key(value, given=True)`` does, once
+        the models in its lists and dicts are shared (``_share_sets``); None unless ``keyed``
+        (only what a list or a dict holds is looked up). Bottom up: a model's key holds its
+        parts' keys, a model among them standing as the number of its own key, so each part is
+        walked and hashed once, however deep the nesting (a key of the whole subtree at every
+        level cost the size times the depth)."""
         if isinstance(value, BaseModel):
-            key = value_key(value, given=True)  # (its own fields given included)
-            kept = self.models.setdefault(key, value)
-            if kept is not value:
-                return kept
-        todo.append(value)
-        return value
+            given = self._share_set(value)
+            parts = tuple(self._walk(v, keyed) for v in value.__dict__.values())
+            if not keyed:
+                return None
+            own = (type(value).__name__, given, parts)  # (a type's fields: always in one order)
+            return self.numbers.setdefault(own, len(self.numbers))
+        if isinstance(value, list):
+            keys: list[object] = []
+            for index, item in enumerate(value):
+                keys.append(key := self._walk(item, True))
+                if isinstance(item, BaseModel):
+                    value[index] = self.models.setdefault(key, item)
+            return ("list", tuple(keys)) if keyed else None
+        if isinstance(value, dict):
+            pairs: list[tuple[object, object]] = []
+            for name, item in value.items():
+                pairs.append((name, key := self._walk(item, True)))
+                if isinstance(item, BaseModel):
+                    value[name] = self.models.setdefault(key, item)
+            return ("dict", tuple(pairs)) if keyed else None
+        return value_key(value) if keyed and value is not None else None
 
     def conditions(self, when: When) -> list[Condition]:
         """What ``compile_when(when)`` returns, made of conditions compiled once per field test."""
