@@ -229,8 +229,8 @@ def _load(
     if errors:
         raise RuleSetError(errors)
     _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
-    tables = (whens.by_yaml, whens.compiled, whens.by_field, whens.field_sets, whens.models)
-    tables += (whens.numbers,)
+    tables: tuple[dict[Any, Any], ...] = (whens.by_yaml, whens.compiled, whens.by_field)
+    tables += (whens.field_sets, whens.models, whens.numbers)
     for table in tables:
         _discard(None, table)
     del whens, data, lines
