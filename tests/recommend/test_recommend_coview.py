@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omotenashi.engine.recommending import Recommender
+from omotenashi.engine.facts import Facts
+from omotenashi.engine.profile import Profile
+from omotenashi.engine.recommending import signals_for
 from omotenashi.recommend import Catalog, Item, RecommendSpec, Signals, recommend
 from omotenashi.recommend.coview import (
     CO_HALF_LIFE,
@@ -21,13 +23,14 @@ from omotenashi.recommend.coview import (
     learn_from_view,
     log_add,
     log_increment,
-    named,
+    long_part,
     pair_part,
     pairs_for_view,
     relative,
     supported,
     trim,
 )
+from omotenashi.recommend.signals import Shared
 
 DAY = 86400.0
 T0 = LANDMARK + 400 * DAY
@@ -178,35 +181,64 @@ LONG_A = "a-week-in-the-japanese-alps-walking-the-nakasendo-trail"  # 55 bytes
 LONG_B = "hokkaido-snow-festival-with-the-family-in-february"
 
 
-def test_a_visitor_s_pairs_stay_within_64_bytes_and_name_their_items_again() -> None:
-    """A pair of long item ids ("<seed>><item>" over 64 bytes) turned the visitor's ``also``
-    set into Redis's larger encoding: a long id is a digest there, the catalogue's
-    ``pair_names`` gives it back, and also-viewed ranks with it as before."""
+COLLIDING = ("tour-38147", "tour-301346")  # one code, "~J4DsLH" (found by a birthday search)
+
+
+def test_a_visitor_s_pairs_name_items_by_short_codes_and_read_back_as_the_items() -> None:
+    """A visitor's ``also`` pairs name each item by a 7-character code (a pair of long ids
+    over 64 bytes turned the set into Redis's larger encoding; ids of 12-14 characters made a
+    week-in profile's 50 pairs 1.1-1.5 KB): the catalogue's ``pair_names`` gives the ids back,
+    and also-viewed ranks with them as before."""
+    catalog = Catalog(
+        tuple(Item(id=i, url=f"/tours/{i}", title=i.title()) for i in (LONG_A, LONG_B, "b"))
+    )
     learning = learn_from_view(
         {LONG_B: T0 - 60}, LONG_A, T0, {LONG_B: 1.0, "b": 0.5},
-        known={LONG_A, LONG_B, "b"}, cookie=True, visits=3, new_visit=True,
+        known=catalog.position, cookie=True, visits=3, new_visit=True, parts=catalog.pair_parts,
     )  # fmt: skip
     assert learning is not None
     members = [member for member, _ in learning.also]
     assert members == [f"{pair_part(LONG_A)}>{pair_part(LONG_B)}", f"{pair_part(LONG_A)}>b"]
-    assert all(len(m.encode()) <= 64 for m in members) and pair_part("b") == "b"
-    catalog = Catalog(
-        tuple(Item(id=i, url=f"/tours/{i}", title=i.title()) for i in (LONG_A, LONG_B, "b"))
-    )
-    assert catalog.pair_names == {pair_part(LONG_A): LONG_A, pair_part(LONG_B): LONG_B}
-    own = also_to_co_views(dict(learning.also))
+    assert len(members[0]) == 15 and pair_part("b") == "b"
+    assert catalog.pair_names[pair_part(LONG_A)] == LONG_A
+    assert catalog.pair_names[pair_part(LONG_B)] == LONG_B
+    own = also_to_co_views(dict(learning.also), catalog.pair_names)
+    assert own == {LONG_A: {LONG_B: 1.0, "b": pytest.approx(0.5)}}
     signals = Signals(now=T0, viewed={LONG_A: T0 - 60}, co_views=own)
-    named_signals = Recommender(catalog, lambda: signals).signals
-    assert set(named_signals.co_views) == {LONG_A} and set(named_signals.co_views[LONG_A]) == {
-        LONG_B,
-        "b",
-    }
     spec = RecommendSpec.model_validate({"items": 2, "strategies": {"also_viewed": 1}})
-    picks = recommend(catalog, spec, named_signals)
+    picks = recommend(catalog, spec, signals)
     assert [p.item.id for p in picks] == [LONG_B, "b"]
 
 
+def test_pairs_written_before_codes_still_read_and_count_once_beside_coded_ones() -> None:
+    """A profile written by the release before names items by their ids (a long one by a
+    16-hex digest): both read back, and a pair kept in both forms counts once."""
+    catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (LONG_A, "kyoto-autumn")))
+    old = f"{long_part(LONG_A)}>kyoto-autumn"
+    new = f"{pair_part(LONG_A)}>{pair_part('kyoto-autumn')}"
+    assert old != new and long_part(LONG_A).startswith("~") and len(long_part(LONG_A)) == 17
+    got = also_to_co_views({old: 3.0, new: 4.0}, catalog.pair_names)
+    assert got == {LONG_A: {"kyoto-autumn": 1.0}}
+
+
+def test_ids_whose_codes_meet_are_written_as_themselves() -> None:
+    """Two ids of one catalogue with the same code (36 bits: a few in 100,000 items) would
+    read back as each other: both are written as their long form instead, and the code names
+    neither, so a pair written when only one of them was in the catalogue is dropped."""
+    first, second = COLLIDING
+    assert pair_part(first) == pair_part(second)
+    catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (*COLLIDING, "other")))
+    assert catalog.pair_parts == {first: first, second: second, "other": pair_part("other")}
+    assert pair_part(first) not in catalog.pair_names
+    stale = {f"{pair_part(first)}>other": 1.0}
+    assert also_to_co_views(stale, catalog.pair_names) == {pair_part(first): {"other": 1.0}}
+
+
 def test_the_page_s_own_co_views_win_over_the_visitor_s_pairs_for_the_same_seed() -> None:
-    names = {pair_part(LONG_A): LONG_A}
-    got = named({pair_part(LONG_A): {"x": 1.0}, LONG_A: {"y": 1.0}}, names)
+    catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (LONG_A, "x", "y")))
+    profile = Profile(also={f"{pair_part(LONG_A)}>x": 1.0})
+    got = signals_for(
+        "v", T0, profile, Facts(), Shared(co_views={LONG_A: {"y": 1.0}}), [LONG_A],
+        personal=True, names=catalog.pair_names,
+    ).co_views  # fmt: skip
     assert got == {LONG_A: {"y": 1.0}}  # as a short id's own pairs are replaced by the page's

@@ -57,3 +57,31 @@ async def test_the_data_page_and_the_download_name_long_items(
         {k: p[k] for k in ("you_viewed", "viewed_with_it")} for p in pairs
     ]
     assert not any(p[k].startswith("~") for p in pairs for k in ("you_viewed", "viewed_with_it"))
+
+
+async def test_the_data_page_says_an_item_has_gone_where_its_code_names_nothing_now(
+    make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any
+) -> None:
+    """Items in a visitor's pairs are codes (``~`` and six characters): once an item leaves
+    the catalogue its code names nothing, and the data page says so, not the code."""
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
+    catalog = Path(settings.rules.dir) / "catalog.yaml"
+    catalog.write_text(textwrap.dedent(CATALOG))
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    mw.store.recs.popular_cache = 0
+    tours = [f"/tours/{LONG_A}", f"/tours/{LONG_B}", "/tours/bali"]
+    async with client_for(mw) as client:
+        await _teach(client, omotenashi_visitor, *tours)
+        client.cookies.clear()
+        omotenashi_visitor(visits=2).apply(client)
+        for path in tours:
+            await client.get(path)
+        cookies = dict(client.cookies)
+    catalog.write_text(textwrap.dedent(CATALOG).replace(f"  - {{id: {LONG_B},", "  # gone:"))
+    later = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(later) as client:
+        client.cookies.update(cookies)
+        html = (await client.get("/_omotenashi/preferences/data")).text
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    said = page[page.find("For suggestions") :][:300]
+    assert "Nakasendo walk: an item the site no longer lists" in said and "~" not in said

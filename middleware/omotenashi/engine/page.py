@@ -216,6 +216,7 @@ def personalise_page(
             personal=not (visit.private or fresh),  # history off: signals_for leaves it out
             history_off=off,
             zone=config.zone,  # the surprises change at the site's midnight
+            names=catalog.pair_names,  # the visitor's own pairs name items by codes
         )
         recommender = Recommender(catalog, signals)
     outcome = personalise(

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence, Set
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.periods import day_number
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views, named
+from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views
 from omotenashi.recommend.rank import recommend
 from omotenashi.recommend.signals import Pick, Shared, Signals, Source
 from omotenashi.rules.model import Rule
@@ -46,10 +46,7 @@ class Recommender:
     @property
     def signals(self) -> Signals:
         if self._signals is None:
-            made = self.make_signals()
-            if names := self.catalog.pair_names:  # long ids in the visitor's own pairs
-                made = replace(made, co_views=named(made.co_views, names))
-            self._signals = made
+            self._signals = self.make_signals()
         return self._signals
 
     def items(self, rule: Rule) -> list[Pick]:
@@ -128,6 +125,7 @@ def signals_for(
     personal: bool,
     history_off: bool = False,
     zone: tzinfo = UTC,
+    names: Mapping[str, str] | None = None,
 ) -> Signals:
     """What ranking may use for this visitor on this page; ``personal`` False: popular only.
 
@@ -136,9 +134,11 @@ def signals_for(
     pairs); items in their cart and those they bought are still left out of suggestions. The
     page's own item's co-views and popular items remain; their reasons say nothing about
     the visitor. ``zone``: the site's calendar, whose days the serendipity draw changes with.
+    ``names``: the catalogue's ids by the codes of the visitor's own pairs (``pair_names``).
     """
     own = personal and not history_off
-    co_views = {**(also_to_co_views(after.also) if own else {}), **shared.co_views}
+    # (a seed's co-views under its id, the page's own read from the shared keys, win)
+    co_views = {**(also_to_co_views(after.also, names) if own else {}), **shared.co_views}
     return Signals(
         now=now,
         visitor=visitor_id,

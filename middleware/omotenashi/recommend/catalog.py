@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from omotenashi.errors import RuleError, RuleSetError
-from omotenashi.recommend.coview import pair_part
+from omotenashi.recommend.coview import long_part, pair_parts
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.text import Topic
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
@@ -116,7 +117,9 @@ class Catalog:
     unavailable: int = field(init=False)  # bitset of items not available
     specificity: Mapping[str, float] = field(init=False)  # tag → log(1 + items / its items)
     titles: Mapping[str, str] = field(init=False)  # item id → title, to name items to people
-    # a long id's digest in a visitor's also pairs → the id (recommend/coview.py pair_part)
+    # each id as a side of a visitor's also pairs (a short code, recommend/coview.py pair_part),
+    # and each such code and an older long id's digest → the id again
+    pair_parts: Mapping[str, str] = field(init=False)
     pair_names: Mapping[str, str] = field(init=False)
     liked: list[Liked | None] = field(init=False, repr=False)  # the last popular items ranked
 
@@ -139,11 +142,11 @@ class Catalog:
             self, "tag_mask", {t: int.from_bytes(b, "little") for t, b in buffers.items()}
         )
         object.__setattr__(self, "unavailable", int.from_bytes(off, "little"))
-        digests = {pair_part(item.id): item.id for item in self.items}
-        object.__setattr__(self, "pair_names", {d: i for d, i in digests.items() if d != i})
-        titles = {item.id: item.title for item in self.items}  # (a digest names its item too)
-        titles |= {d: titles[i] for d, i in self.pair_names.items()}
-        object.__setattr__(self, "titles", titles)
+        object.__setattr__(self, "pair_parts", pair_parts(position))
+        names = {long_part(i): i for i in position}  # (what a profile written before codes holds)
+        names |= {code: i for i, code in self.pair_parts.items()}
+        object.__setattr__(self, "pair_names", {d: i for d, i in names.items() if d != i})
+        object.__setattr__(self, "titles", {item.id: item.title for item in self.items})
         total = len(self.items)
         object.__setattr__(
             self,
@@ -153,6 +156,12 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @cached_property
+    def pair_titles(self) -> Mapping[str, str]:
+        """Titles by id and by each code (or digest) of a visitor's pairs: the data page names
+        both (made when it is first shown, then kept)."""
+        return {**self.titles, **{c: self.titles[i] for c, i in self.pair_names.items()}}
 
     def get(self, item_id: str) -> Item | None:
         pos = self.position.get(item_id)

@@ -5,7 +5,7 @@
     omo:rec:pop            ZSET  item → score                        top POPULAR_KEEP items
     omo:rec:co:<item>      ZSET  other item → score                  top CO_KEEP per item
     omo:{<vid>}:also       ZSET  "<seed>><item>" → score             top ALSO_KEEP, per visitor
-                                 (a long id: a digest, :func:`pair_part`)
+                                 (each id as a short code, :func:`pair_part`)
 
 Only catalogue items are ever recorded, so the shared keys hold at most
 ``len(catalog) × CO_KEEP + POPULAR_KEEP`` members whatever the traffic; every key has a TTL
@@ -71,8 +71,10 @@ push it up the popular list; the bound is the real traffic they must outweigh.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -196,40 +198,64 @@ class Learner:
         return {s: relative(self.co[s].items()) for s in seeds if self.co.get(s)}
 
 
-# Bytes of each side of a visitor's ``also`` pair: "<seed>><item>" stays within the 64 bytes
-# Redis keeps a sorted set compact with; a longer item id is a digest there (Catalog.pair_names
-# gives the id back).
+# Bytes of each side of a visitor's ``also`` pair before pairs were coded (a longer id was a
+# 16-hex digest there): what a profile written then may hold, read still (Catalog.pair_names).
 PAIR_PART = 31
+CODE_CHARS = 6  # a code: "~" and 36 bits of the id's SHA-1 (base64url)
 
 
 def pair_part(item: str) -> str:
-    """``item`` as one side of an ``also`` pair: itself, or ``~`` and 16 hex digits of its
-    SHA-1 when it is longer than :data:`PAIR_PART` bytes."""
+    """``item`` as one side of an ``also`` pair: ``~`` and :data:`CODE_CHARS` characters of
+    its SHA-1, or itself when that is no shorter. A catalogue gives two ids whose codes meet
+    their :func:`long_part` instead (``Catalog.pair_parts``), and reads both back
+    (``Catalog.pair_names``): a pair costs 15 bytes, not the 25-30 of two ids."""
+    raw = item.encode("utf-8", "surrogatepass")
+    if len(raw) <= CODE_CHARS + 1:
+        return item
+    return "~" + base64.urlsafe_b64encode(hashlib.sha1(raw).digest())[:CODE_CHARS].decode()
+
+
+def is_code(part: str) -> bool:
+    """``part`` (a side of an ``also`` pair) has the shape of a code or a long id's digest."""
+    return part[:1] == "~" and len(part) in (CODE_CHARS + 1, 17)
+
+
+def long_part(item: str) -> str:
+    """``item`` as one side of a pair as written before codes (and for an id whose code another
+    id of the catalogue shares): itself, or ``~`` and 16 hex digits of its SHA-1 when it is
+    longer than :data:`PAIR_PART` bytes."""
     raw = item.encode("utf-8", "surrogatepass")
     return item if len(raw) <= PAIR_PART else "~" + hashlib.sha1(raw).hexdigest()[:16]
 
 
-def named(
-    co_views: Mapping[str, Mapping[str, float]], names: Mapping[str, str]
+def pair_parts(ids: Iterable[str]) -> dict[str, str]:
+    """Each of ``ids`` as a side of an ``also`` pair: its code (:func:`pair_part`), unless
+    another of ``ids`` has the same code or is spelt as it is (then its :func:`long_part`, which
+    is no other's), so that every pair written reads back as the ids it was written for."""
+    codes = {i: pair_part(i) for i in ids}
+    count = Counter(codes.values())
+    return {
+        i: c if c == i or (count[c] == 1 and c not in codes) else long_part(i)
+        for i, c in codes.items()
+    }
+
+
+def also_to_co_views(
+    also: Mapping[str, float], names: Mapping[str, str] | None = None
 ) -> dict[str, dict[str, float]]:
-    """Co-views with the digests of long ids (:func:`pair_part`) as the ids again; a seed's
-    co-views under its id (the page's own, read from the shared keys) win, as they do over a
-    short id's own pairs."""
-    out = {seed: dict(items) for seed, items in co_views.items() if seed not in names}
-    for seed, items in co_views.items():
-        if seed in names and names[seed] not in out:
-            out[names[seed]] = {names.get(item, item): w for item, w in items.items()}
-    return out
-
-
-def also_to_co_views(also: Mapping[str, float]) -> dict[str, dict[str, float]]:
-    """The visitor's ``also`` key (``"seed>item"`` → log score) as co-views per seed."""
-    grouped: dict[str, list[tuple[str, float]]] = {}
+    """The visitor's ``also`` key (``"seed>item"`` → log score) as co-views per seed, each
+    side a catalogue id again through ``names`` (``Catalog.pair_names``: codes and digests;
+    a pair kept in two forms counts once, at its better score)."""
+    names = names or {}
+    grouped: dict[str, dict[str, float]] = {}
     for member, score in also.items():
         seed, sep, item = member.partition(">")
         if sep and seed and item:
-            grouped.setdefault(seed, []).append((item, score))
-    return {seed: relative(pairs) for seed, pairs in grouped.items()}
+            pairs = grouped.setdefault(names.get(seed, seed), {})
+            item = names.get(item, item)
+            had = pairs.get(item)
+            pairs[item] = score if had is None or score > had else had
+    return {seed: relative(pairs.items()) for seed, pairs in grouped.items()}
 
 
 @dataclass(frozen=True)
@@ -265,6 +291,7 @@ def learn_from_view(
     new_visit: bool,
     full: bool = False,
     uncounted: Container[str] = (),
+    parts: Mapping[str, str] | None = None,
 ) -> Learning | None:
     """The writes for a view of catalogue item ``item`` by a visitor who viewed ``viewed``
     before (None: a repeat the same day, or nothing to write): their own ``also`` candidates,
@@ -274,7 +301,8 @@ def learn_from_view(
     request came with the visitor's cookie (else no popular count); ``visits`` and
     ``new_visit``: only a :func:`returning` visitor teaches co-views; ``full``: the visitor's
     viewed list overflowed (they teach no one any more); ``uncounted``: the items in
-    ``viewed`` this visitor was not counted for in popularity yet."""
+    ``viewed`` this visitor was not counted for in popularity yet; ``parts``: each id as a
+    side of an ``also`` pair (``Catalog.pair_parts``; :func:`pair_part` for one not in it)."""
     if item not in known:
         return None
     last = viewed.get(item)
@@ -290,8 +318,9 @@ def learn_from_view(
         ((k, w) for k, w in neighbours.items() if k in known and k != item),
         key=lambda kv: (-kv[1], kv[0]),
     )[:SEED_NEIGHBOURS]
-    seed = pair_part(item)  # (pairs within 64 bytes, long ids as digests)
-    also = [(f"{seed}>{pair_part(o)}", x + math.log2(w)) for o, w in best if w > 0]
+    part = (parts or {}).get
+    seed = part(item) or pair_part(item)  # (ids as short codes)
+    also = [(f"{seed}>{part(o) or pair_part(o)}", x + math.log2(w)) for o, w in best if w > 0]
     also = [] if repeat else also
     # popular: the visitor's first view of it that came with their cookie (their landing page,
     # before the cookie, counts then), once; the record script has the last word

@@ -225,7 +225,7 @@ class PreferencesPage:
                 profile,
                 loaded.ruleset,
                 prefs,
-                (loaded.catalog.titles, loaded.catalog.labels),
+                (loaded.catalog.pair_titles, loaded.catalog.labels),
                 private=reason,
                 by_id=by_id,
                 stages=loaded.journey.stage_words,

@@ -14,6 +14,7 @@ from omotenashi.engine import explain
 from omotenashi.engine.explain import words
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
+from omotenashi.recommend.coview import is_code
 
 MAX_LISTED = 30
 Section = tuple[str, list[str]]
@@ -139,7 +140,7 @@ def more_sections(
         rows.append(
             (
                 "For suggestions: items you viewed, and one other visitors viewed with each",
-                cut([f"{title(seed)}: {title(item)}" for seed, item in pairs]),
+                cut([f"{_side(title, seed)}: {_side(title, item)}" for seed, item in pairs]),
             )
         )
     if profile.caps:
@@ -203,3 +204,13 @@ def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") 
     if other:
         out.append(f"{other} other measurement record{'s' * (other != 1)} (in the download)")
     return out
+
+
+def _side(title: Callable[[str], str], part: str) -> str:
+    """One side of a suggestion pair by its item's title; a code (recommend/coview.py
+    pair_part) the catalogue names no more, its item gone, is said to be one, not shown."""
+    said = title(part)
+    return GONE if is_code(part) and said == words(part) else said
+
+
+GONE = "an item the site no longer lists"
