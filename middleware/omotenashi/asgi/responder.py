@@ -273,8 +273,7 @@ class Responder:
         # items, so it teaches no one else either: that one decision, not a second one here)
         if item is None or not change.view:
             return None
-        visitor = self.visitor
-        profile = visitor.profile
+        profile = (visitor := self.visitor).profile
         return learn_from_view(
             profile.viewed,
             item,
