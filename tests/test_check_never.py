@@ -6,9 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from omotenashi.cli.main import main
-from omotenashi.loader.never import contradictions
+from omotenashi.engine.compare import equal
+from omotenashi.loader.never import _same, contradictions
 from omotenashi.rules.model import When
 
 from .test_tooling import write_site
@@ -37,11 +40,29 @@ NEVER = [
         {"query": {"utm": "spring"}, "all": [{"query": {"utm": "autumn"}}]},
         "query.utm: it must equal both 'spring' and 'autumn'",
     ),
+    (  # text ignores case: whatever equals Gold equals gold
+        {"all": [{"attr": {"tier": "Gold"}}, {"attr": {"tier": {"ne": "gold"}}}]},
+        "attr.tier: it must equal 'Gold' and not equal 'gold', which rules compare as one value",
+    ),
+    (
+        {"attr": {"size": {"eq": "3", "ne": 3.0}}},
+        "attr.size: it must equal '3' and not equal 3.0, which rules compare as one value",
+    ),
+    (
+        {"all": [{"query": {"x": "TRUE"}}, {"query": {"x": {"ne": True}}}]},
+        "query.x: it must equal 'TRUE' and not equal True, which rules compare as one value",
+    ),
+    ({"new": True, "all": [{"returning": True}]}, "new: true and returning: true cannot both hold"),
+    (
+        {"all": [{"returning": False}, {"device": ["mobile"]}, {"new": False}]},
+        "new: false and returning: false cannot both hold",
+    ),
 ]
-MIGHT = [  # (eq Gold with ne gold is not said: only the same text is, for certain)
+MIGHT = [
     {"stage": ["interest", "purchase"], "all": [{"stage": ["purchase"]}]},
     {"all": [{"attr": {"tier": "gold"}}, {"attr": {"tier": {"ne": "silver"}}}]},
-    {"all": [{"attr": {"tier": "Gold"}}, {"attr": {"tier": {"ne": "gold"}}}]},
+    {"all": [{"attr": {"tier": True}}, {"attr": {"tier": {"ne": 1}}}]},
+    {"attr": {"size": {"eq": "3", "ne": "3a"}}},
     {"all": [{"query": {"utm": "Spring"}}, {"query": {"utm": "spring"}}]},
     {"new": True, "all": [{"returning": False}, {"device": ["mobile"]}]},
     {"all": [{"attr": {"tier": 1}}, {"attr": {"tier": {"ne": True}}}]},
@@ -101,3 +122,22 @@ def test_a_long_all_is_checked_in_one_pass() -> None:
     when = When.model_validate({"all": [*parts, {"stage": ["loyalty"]}]})
     said = contradictions(when)
     assert said == ["stage: ['interest', 'purchase'] and ['loyalty'] have none in common"]
+
+
+SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(-5, 5),
+    st.sampled_from([0.0, -0.0, 1.0, 3.0, 1e3, 2.5]),
+    st.sampled_from(["3", "3.0", "1e3", "Gold", "gold", "GOLD", "TRUE", "true", "ß", "ss"]),
+    st.text(max_size=3),
+)
+
+
+@given(SCALARS, SCALARS, SCALARS)
+def test_a_value_equal_to_one_of_two_values_said_to_be_one_equals_the_other(
+    a: object, b: object, value: object
+) -> None:
+    """Only what is certain: when check says ``eq: a`` and ``ne: b`` cannot both hold, no value
+    the engine holds equal to ``a`` is unequal to ``b``."""
+    if _same(a, b) and equal(value, a):  # type: ignore[arg-type]
+        assert equal(value, b)

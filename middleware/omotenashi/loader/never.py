@@ -35,12 +35,31 @@ def _both(a: Scalar, b: Scalar) -> bool:
     return any(x is not None and equal(x, a) and equal(x, b) for x in forms)
 
 
+def _same(a: Scalar, b: Scalar) -> bool:
+    """Whether every value the engine's ``eq`` holds equal to ``a`` it holds equal to ``b``:
+    both numbers and equal (3 and "3.0"), both text that is no number and equal ignoring case
+    (Gold and gold), or true and false as words ("TRUE" and true)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return str(a).lower() == str(b).lower()
+    na, nb = number_of(a), number_of(b)
+    if na is not None or nb is not None:
+        return na == nb
+    return nfc(str(a)).casefold() == nfc(str(b)).casefold()
+
+
+def _both_ways(eq: Scalar, ne: Scalar) -> str:
+    """What a value that must equal ``eq`` and not equal ``ne`` (:func:`_same`) is asked."""
+    if str(eq) == str(ne):
+        return f"it must both equal and not equal {eq!r}"
+    return f"it must equal {eq!r} and not equal {ne!r}, which rules compare as one value"
+
+
 def _impossible_compare(cmp: Compare) -> str | None:
     low, high = _range(cmp)
     if low > high:
         return "its bounds leave no value"
-    if cmp.eq is not None and cmp.ne is not None and str(cmp.eq) == str(cmp.ne):
-        return f"it must both equal and not equal {cmp.eq!r}"
+    if cmp.eq is not None and cmp.ne is not None and _same(cmp.eq, cmp.ne):
+        return _both_ways(cmp.eq, cmp.ne)
     eq = cmp.eq
     if eq is not None and cmp.in_ is not None and not any(_both(eq, o) for o in cmp.in_):
         return f"{eq!r} is not in {cmp.in_!r}"
@@ -93,6 +112,9 @@ def contradictions(when: When) -> list[str]:
     return found
 
 
+_FLAGS = ("new", "returning", "cart_abandoned")
+
+
 def _apart(parts: list[When]) -> list[str]:
     """Why conditions that must all hold (a When's own, then each of its ``all:``) cannot hold
     together: no stage or device common to all, a flag both true and false, a value that must
@@ -107,11 +129,17 @@ def _apart(parts: list[When]) -> list[str]:
                 break
             if values is not None:
                 common = set(values) if common is None else common & set(values)
-    for flag in ("new", "returning", "cart_abandoned"):
-        if {getattr(part, flag) for part in parts} >= {True, False}:
+    flags = {flag: {getattr(part, flag) for part in parts} for flag in _FLAGS}
+    for flag, values in flags.items():
+        if values >= {True, False}:
             found.append(f"{flag}: true and false cannot both hold")
+    for side in (True, False):  # (in one part: contradictions says so)
+        if side in flags["new"] and side in flags["returning"] and len(parts) > 1:
+            word = str(side).lower()
+            if not any(p.new is side and p.returning is side for p in parts):
+                found.append(f"new: {word} and returning: {word} cannot both hold")
     equal: dict[tuple[str, str], Scalar] = {}
-    unequal: dict[tuple[str, str], list[object]] = {}
+    unequal: dict[tuple[str, str], list[Scalar]] = {}
     for part in parts:
         for group in ("query", "attr"):
             for key, cmp in (getattr(part, group) or {}).items():
@@ -123,6 +151,8 @@ def _apart(parts: list[When]) -> list[str]:
                 if not _both(was, cmp.eq):
                     found.append(f"{group}.{key}: it must equal both {was!r} and {cmp.eq!r}")
     for (group, key), value in equal.items():
-        if any(str(value) == str(ne) for ne in unequal.get((group, key), ())):
-            found.append(f"{group}.{key}: it must both equal and not equal {value!r}")
+        for ne in unequal.get((group, key), ()):
+            if _same(value, ne):
+                found.append(f"{group}.{key}: {_both_ways(value, ne)}")
+                break
     return found
