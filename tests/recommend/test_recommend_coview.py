@@ -24,7 +24,9 @@ from omotenashi.recommend.coview import (
     log_add,
     log_increment,
     long_part,
+    pair_member,
     pair_part,
+    pair_sides,
     pairs_for_view,
     relative,
     supported,
@@ -185,10 +187,10 @@ COLLIDING = ("tour-38147", "tour-301346")  # one code, "~J4DsLH" (found by a bir
 
 
 def test_a_visitor_s_pairs_name_items_by_short_codes_and_read_back_as_the_items() -> None:
-    """A visitor's ``also`` pairs name each item by a 7-character code (a pair of long ids
-    over 64 bytes turned the set into Redis's larger encoding; ids of 12-14 characters made a
-    week-in profile's 50 pairs 1.1-1.5 KB): the catalogue's ``pair_names`` gives the ids back,
-    and also-viewed ranks with them as before."""
+    """A visitor's ``also`` pairs name each item by a code, two side by side in 12 characters
+    (a pair of long ids over 64 bytes turned the set into Redis's larger encoding; ids of 12-14
+    characters made a week-in profile's 50 pairs 1.1-1.5 KB): the catalogue's ``pair_names``
+    gives the ids back, and also-viewed ranks with them as before."""
     catalog = Catalog(
         tuple(Item(id=i, url=f"/tours/{i}", title=i.title()) for i in (LONG_A, LONG_B, "b"))
     )
@@ -198,8 +200,8 @@ def test_a_visitor_s_pairs_name_items_by_short_codes_and_read_back_as_the_items(
     )  # fmt: skip
     assert learning is not None
     members = [member for member, _ in learning.also]
-    assert members == [f"{pair_part(LONG_A)}>{pair_part(LONG_B)}", f"{pair_part(LONG_A)}>b"]
-    assert len(members[0]) == 15 and pair_part("b") == "b"
+    assert members == [pair_part(LONG_A)[1:] + pair_part(LONG_B)[1:], f"{pair_part(LONG_A)}>b"]
+    assert len(members[0]) == 12 and pair_part("b") == "b"
     assert catalog.pair_names[pair_part(LONG_A)] == LONG_A
     assert catalog.pair_names[pair_part(LONG_B)] == LONG_B
     own = also_to_co_views(dict(learning.also), catalog.pair_names)
@@ -215,7 +217,7 @@ def test_pairs_written_before_codes_still_read_and_count_once_beside_coded_ones(
     16-hex digest): both read back, and a pair kept in both forms counts once."""
     catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (LONG_A, "kyoto-autumn")))
     old = f"{long_part(LONG_A)}>kyoto-autumn"
-    new = f"{pair_part(LONG_A)}>{pair_part('kyoto-autumn')}"
+    new = pair_member(pair_part(LONG_A), pair_part("kyoto-autumn"))
     assert old != new and long_part(LONG_A).startswith("~") and len(long_part(LONG_A)) == 17
     got = also_to_co_views({old: 3.0, new: 4.0}, catalog.pair_names)
     assert got == {LONG_A: {"kyoto-autumn": 1.0}}
@@ -230,13 +232,16 @@ def test_ids_whose_codes_meet_are_written_as_themselves() -> None:
     catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (*COLLIDING, "other")))
     assert catalog.pair_parts == {first: first, second: second, "other": pair_part("other")}
     assert pair_part(first) not in catalog.pair_names
-    stale = {f"{pair_part(first)}>other": 1.0}
+    stale = {pair_member(pair_part(first), pair_part("other")): 1.0}
     assert also_to_co_views(stale, catalog.pair_names) == {pair_part(first): {"other": 1.0}}
+    assert pair_sides(next(iter(stale))) == (pair_part(first), pair_part("other"))
 
 
 def test_the_page_s_own_co_views_win_over_the_visitor_s_pairs_for_the_same_seed() -> None:
     catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (LONG_A, "x", "y")))
-    profile = Profile(also={f"{pair_part(LONG_A)}>x": 1.0})
+    profile = Profile(
+        also={f"{pair_part(LONG_A)}>x": 1.0, pair_member(pair_part(LONG_A), "~zzzzzz"): 2}
+    )
     got = signals_for(
         "v", T0, profile, Facts(), Shared(co_views={LONG_A: {"y": 1.0}}), [LONG_A],
         personal=True, names=catalog.pair_names,

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi
-from omotenashi.recommend.coview import pair_part
+from omotenashi.recommend.coview import pair_member, pair_part
 
 from ..conftest import client_for, page_app
 from .test_recommend_site import PAGE, RULES, SNIPPETS, _teach
@@ -44,7 +44,7 @@ async def test_the_data_page_and_the_download_name_long_items(
         omotenashi_visitor(visits=2).apply(client)
         for path in tours:
             await client.get(path)
-        pair = f"{pair_part(LONG_A)}>{pair_part(LONG_B)}"
+        pair = pair_member(pair_part(LONG_A), pair_part(LONG_B))
         kept = [omotenashi_redis.zrange(k, 0, -1) for k in omotenashi_redis.keys("omo:{*}:also")]
         assert any(pair in members for members in kept)  # kept as digests
         html = (await client.get("/_omotenashi/preferences/data")).text

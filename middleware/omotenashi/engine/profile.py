@@ -9,6 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from omotenashi.engine.periods import first_moment, site_zone
+from omotenashi.recommend.coview import pair_sides
 from omotenashi.rules.model import CONTEXTUAL, STAGES
 
 _NONE: Mapping[str, str] = {}  # (no names: a default no call changes)
@@ -101,8 +102,8 @@ class Profile:
                     "viewed_with_it": names.get(item, item),
                     "score": round(score, 4),
                 }
-                for (seed, _, item), score in sorted(
-                    (pair.partition(">"), score) for pair, score in self.also.items()
+                for (seed, item), score in sorted(
+                    (sides, score) for sides, score in map(_sides, self.also.items()) if sides
                 )
             ],
             "first_visit": self.first_touch,
@@ -257,3 +258,8 @@ def json_or_text(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def _sides(pair: tuple[str, float]) -> tuple[tuple[str, str] | None, float]:
+    """An ``also`` member's seed and item (recommend/coview.py pair_sides), with its score."""
+    return pair_sides(pair[0]), pair[1]

@@ -220,6 +220,24 @@ def is_code(part: str) -> bool:
     return part[:1] == "~" and len(part) in (CODE_CHARS + 1, 17)
 
 
+def pair_member(seed: str, item: str) -> str:
+    """An ``also`` member: two codes side by side without their ``~`` (12 characters), or
+    ``seed>item`` (an id written whole, or a long id's digest)."""
+    if len(seed) == len(item) == CODE_CHARS + 1 and seed[0] == item[0] == "~":
+        return seed[1:] + item[1:]
+    return f"{seed}>{item}"
+
+
+def pair_sides(member: str) -> tuple[str, str] | None:
+    """The seed and the item of an ``also`` member (:func:`pair_member`; None: neither form)."""
+    seed, sep, item = member.partition(">")
+    if sep:
+        return (seed, item) if seed and item else None
+    if len(member) == 2 * CODE_CHARS:
+        return "~" + member[:CODE_CHARS], "~" + member[CODE_CHARS:]
+    return None
+
+
 def long_part(item: str) -> str:
     """``item`` as one side of a pair as written before codes (and for an id whose code another
     id of the catalogue shares): itself, or ``~`` and 16 hex digits of its SHA-1 when it is
@@ -249,8 +267,8 @@ def also_to_co_views(
     names = names or {}
     grouped: dict[str, dict[str, float]] = {}
     for member, score in also.items():
-        seed, sep, item = member.partition(">")
-        if sep and seed and item:
+        if sides := pair_sides(member):
+            seed, item = sides
             pairs = grouped.setdefault(names.get(seed, seed), {})
             item = names.get(item, item)
             had = pairs.get(item)
@@ -320,7 +338,9 @@ def learn_from_view(
     )[:SEED_NEIGHBOURS]
     part = (parts or {}).get
     seed = part(item) or pair_part(item)  # (ids as short codes)
-    also = [(f"{seed}>{part(o) or pair_part(o)}", x + math.log2(w)) for o, w in best if w > 0]
+    also = [
+        (pair_member(seed, part(o) or pair_part(o)), x + math.log2(w)) for o, w in best if w > 0
+    ]
     also = [] if repeat else also
     # popular: the visitor's first view of it that came with their cookie (their landing page,
     # before the cookie, counts then), once; the record script has the last word

@@ -14,7 +14,7 @@ from omotenashi.engine import explain
 from omotenashi.engine.explain import words
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
-from omotenashi.recommend.coview import is_code
+from omotenashi.recommend.coview import is_code, pair_sides
 
 MAX_LISTED = 30
 Section = tuple[str, list[str]]
@@ -136,7 +136,7 @@ def more_sections(
         bought = [title(i) for i in sorted(profile.purchased)]
         rows.append(("What you bought (never suggested to you again)", cut(bought)))
     if profile.also:
-        pairs = sorted(p.partition(">")[::2] for p in profile.also)
+        pairs = sorted(sides for p in profile.also if (sides := pair_sides(p)))
         rows.append(
             (
                 "For suggestions: items you viewed, and one other visitors viewed with each",
