@@ -21,7 +21,7 @@ from omotenashi.engine import limits
 from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
-from omotenashi.recommend.coview import ALSO_KEEP
+from omotenashi.recommend.coview import ALSO_KEEP, pair_score
 from omotenashi.store.recs import LEARN_SCRIPT, OWN, SHARED
 from omotenashi.store.store import Store
 
@@ -239,3 +239,27 @@ def test_popularity_keeps_growing_for_an_item_viewed_hundreds_of_thousands_of_ti
         omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 10, 60, SHARED, "top", 0.0)
     grown = 2 ** float(omotenashi_redis.zscore(key, "top")) - 3_000_000
     assert grown == pytest.approx(100, rel=0.01)
+
+
+@pytest.mark.parametrize("member", ["AAAAAAkyoto1", "~AAAAAA\x1fkyoto"], ids=["codes", "apart"])
+async def test_this_release_s_pairs_keep_their_scores_as_whole_numbers(
+    store: Store, omotenashi_redis: redis.Redis, member: str
+) -> None:
+    """This release keeps a pair's score × 100 as a whole number (1-3 bytes in Redis's compact
+    sorted set, where ``10.43`` took 5): a sign-in's merge and learning add in log2 and keep it
+    so; a pair of the release before (``seed>item``) beside it keeps its two decimals."""
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    await seed(store, omotenashi_redis, user, 1, [], {member: 1025.0, "a>b": 10.25})
+    await seed(store, omotenashi_redis, anon, 0, [], {member: 712.0, "a>b": 7.12})
+    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
+    own = store.key(user, "also")
+    merged = round(100 * log_add(10.25, 7.12))
+    assert omotenashi_redis.zscore(own, member) == merged
+    assert omotenashi_redis.zscore(own, "a>b") == round(log_add(10.25, 7.12), 2)
+    omotenashi_redis.eval(LEARN_SCRIPT, 1, own, 10, 60, OWN, member, 9.5)
+    learned = round(100 * log_add(merged / 100, 9.5))
+    assert omotenashi_redis.zscore(own, member) == learned
+    also = (await store.load(user)).also
+    assert pair_score(member, also[member]) == pytest.approx(learned / 100)
+    assert pair_score("a>b", also["a>b"]) == round(log_add(10.25, 7.12), 2)
+    assert omotenashi_redis.object("encoding", own) == "listpack"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from omotenashi.engine.periods import first_moment, site_zone
-from omotenashi.recommend.coview import pair_sides
+from omotenashi.recommend.coview import pair_score, pair_sides
 from omotenashi.rules.model import CONTEXTUAL, STAGES
 
 _NONE: Mapping[str, str] = {}  # (no names: a default no call changes)
@@ -261,5 +261,6 @@ def json_or_text(value: str) -> Any:
 
 
 def _sides(pair: tuple[str, float]) -> tuple[tuple[str, str] | None, float]:
-    """An ``also`` member's seed and item (recommend/coview.py pair_sides), with its score."""
-    return pair_sides(pair[0]), pair[1]
+    """An ``also`` member's seed and item (recommend/coview.py pair_sides), with its log2
+    score (as kept: scaled by this release)."""
+    return pair_sides(pair[0]), pair_score(*pair)

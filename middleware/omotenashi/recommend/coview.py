@@ -204,14 +204,14 @@ PAIR_PART = 31
 CODE_CHARS = 6  # a code: "~" and 36 bits of the id's SHA-1 (base64url)
 
 
+SCALE = 100  # a pair's score as this release keeps it: log2 × 100, a whole number (pair_score)
+
+
 def pair_part(item: str) -> str:
     """``item`` as one side of an ``also`` pair: ``~`` and :data:`CODE_CHARS` characters of
-    its SHA-1, or itself when that is no shorter. A catalogue gives two ids whose codes meet
-    their :func:`long_part` instead (``Catalog.pair_parts``), and reads both back
-    (``Catalog.pair_names``): a pair costs 15 bytes, not the 25-30 of two ids."""
+    its SHA-1. A catalogue gives two ids whose codes meet their :func:`long_part` instead
+    (``Catalog.pair_parts``), and reads both back (``Catalog.pair_names``)."""
     raw = item.encode("utf-8", "surrogatepass")
-    if len(raw) <= CODE_CHARS + 1:
-        return item
     return "~" + base64.urlsafe_b64encode(hashlib.sha1(raw).digest())[:CODE_CHARS].decode()
 
 
@@ -221,21 +221,37 @@ def is_code(part: str) -> bool:
 
 
 def pair_member(seed: str, item: str) -> str:
-    """An ``also`` member: two codes side by side without their ``~`` (12 characters), or
-    ``seed>item`` (an id written whole, or a long id's digest)."""
+    """An ``also`` member as this release writes it: two codes side by side without their
+    ``~`` (12 characters: 15-16 bytes a pair with its score, where two ids of 12-14 characters
+    and a score's text took 30-35), or ``seed`` and ``item`` apart by a unit separator (a
+    side that is no code: an id whose code another id shares). The release before wrote
+    ``seed>item``, its score not scaled (:func:`scaled`)."""
     if len(seed) == len(item) == CODE_CHARS + 1 and seed[0] == item[0] == "~":
         return seed[1:] + item[1:]
-    return f"{seed}>{item}"
+    return f"{seed}\x1f{item}"
 
 
 def pair_sides(member: str) -> tuple[str, str] | None:
-    """The seed and the item of an ``also`` member (:func:`pair_member`; None: neither form)."""
-    seed, sep, item = member.partition(">")
-    if sep:
-        return (seed, item) if seed and item else None
+    """The seed and the item of an ``also`` member, in any form (None: none)."""
+    for sep in ("\x1f", ">"):
+        seed, found, item = member.partition(sep)
+        if found:
+            return (seed, item) if seed and item else None
     if len(member) == 2 * CODE_CHARS:
         return "~" + member[:CODE_CHARS], "~" + member[CODE_CHARS:]
     return None
+
+
+def scaled(member: str) -> bool:
+    """Whether ``member``'s score is kept × :data:`SCALE` as a whole number (this release's
+    forms; Redis keeps a whole number in 1-3 bytes, ``10.43`` in 5): every member but the
+    release before's ``seed>item``. The store's scripts tell them apart alike (store/recs.py)."""
+    return "\x1f" in member or ">" not in member
+
+
+def pair_score(member: str, kept: float) -> float:
+    """The log2 score of ``member`` from what Redis keeps of it."""
+    return kept / SCALE if scaled(member) else kept
 
 
 def long_part(item: str) -> str:
@@ -261,18 +277,18 @@ def pair_parts(ids: Iterable[str]) -> dict[str, str]:
 def also_to_co_views(
     also: Mapping[str, float], names: Mapping[str, str] | None = None
 ) -> dict[str, dict[str, float]]:
-    """The visitor's ``also`` key (``"seed>item"`` → log score) as co-views per seed, each
+    """The visitor's ``also`` key (members → scores as Redis keeps them) as co-views per seed, each
     side a catalogue id again through ``names`` (``Catalog.pair_names``: codes and digests;
-    a pair kept in two forms counts once, at its better score)."""
+    a pair kept in two forms, each learned from other views, counts once, its scores added as
+    the record and merge scripts add them)."""
     names = names or {}
     grouped: dict[str, dict[str, float]] = {}
-    for member, score in also.items():
+    for member, kept in also.items():
         if sides := pair_sides(member):
-            seed, item = sides
+            seed, item, score = *sides, pair_score(member, kept)
             pairs = grouped.setdefault(names.get(seed, seed), {})
             item = names.get(item, item)
-            had = pairs.get(item)
-            pairs[item] = score if had is None or score > had else had
+            pairs[item] = log_add(pairs.get(item), score)
     return {seed: relative(pairs.items()) for seed, pairs in grouped.items()}
 
 

@@ -38,6 +38,18 @@ SHARED_TTL = 180 * 86400  # shared keys not updated for half a year expire
 # "11.200272807128359" (a fifth of a visitor's pairs) or "11.200273". Not the shared lists: an
 # item viewed by hundreds of thousands adds less than a millionth per view (log2(1 + 1/views)).
 ROUNDED_X = "math.floor(x * 1e2 + 0.5) / 1e2"
+# This release's members keep their score × 100 as a whole number (recommend/coview.py scaled,
+# SCALE): Redis keeps it in 1-3 bytes. The release before's ``seed>item`` keep 2 decimals.
+# SCALED(m): whether member m's is so; KEPT(x, m): log2 score x as member m keeps it.
+SCALED_LUA = """
+local function SCALED(m)
+  return string.find(m, '\\31', 1, true) ~= nil or string.find(m, '>', 1, true) == nil
+end
+local function KEPT(x, m)
+  if SCALED(m) then return math.floor(x * 100 + 0.5) end
+  return ROUNDED_X
+end
+""".replace("ROUNDED_X", ROUNDED_X)
 OWN, SHARED = 1, 0  # LEARN_SCRIPT's third argument: round the scores (a visitor's own) or not
 
 # KEYS[1]: a sorted set of log2 forward-decayed scores. ARGV: keep, ttl, whether to round
@@ -51,17 +63,18 @@ for i = 4, #ARGV, 2 do
   local old = redis.call('ZSCORE', key, member)
   if old then
     old = tonumber(old)
+    if own and SCALED(member) then old = old / 100 end
     local high, low = math.max(old, x), math.min(old, x)
     x = high + math.log(1 + math.pow(2, low - high)) / math.log(2)
   end
-  if own then x = ROUNDED_X end
+  if own then x = KEPT(x, member) end
   redis.call('ZADD', key, x, member)
 end
 redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
 redis.call('EXPIRE', key, ttl)
 return 1
-""".replace("ROUNDED_X", ROUNDED_X)
-LEARN_SCRIPT = OWN_GUARD + LEARN_SCRIPT
+"""
+LEARN_SCRIPT = OWN_GUARD + SCALED_LUA + LEARN_SCRIPT
 
 
 class Recs:

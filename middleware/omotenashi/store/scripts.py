@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from omotenashi.recommend.coview import ALSO_KEEP
 from omotenashi.store import forms, privacy
-from omotenashi.store.recs import ROUNDED_X
+from omotenashi.store.recs import SCALED_LUA
 
 RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
 
@@ -288,6 +288,7 @@ MERGE_SCRIPT = (
     privacy.GUARD
     + forms.LUA
     + HELPERS
+    + SCALED_LUA
     + """
 local a = cjson.decode(ARGV[1])
 local now = math.floor(a.now)
@@ -374,13 +375,15 @@ for _, item in ipairs(a.bought or {}) do
   if room('b' .. item, MAX_BOUGHT) then putnx('b' .. item, bought_at) end
 end
 local paired = false
-for member, x in pairs(a.also or {}) do
+for member, x in pairs(a.also or {}) do  -- (both as kept: scaled alike, store/recs.py)
   local old = tonumber(redis.call('ZSCORE', KEYS[2], member))
+  if SCALED(member) then x = x / 100 end
   if old then  -- log2(2^old + 2^x), as LEARN_SCRIPT adds
+    if SCALED(member) then old = old / 100 end
     local high, low = math.max(old, x), math.min(old, x)
     x = high + math.log(1 + math.pow(2, low - high)) / math.log(2)
   end
-  redis.call('ZADD', KEYS[2], ROUNDED_X, member)
+  redis.call('ZADD', KEYS[2], KEPT(x, member), member)
   paired = true
 end
 if paired then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(ALSO_KEEP + 1)) end
@@ -389,4 +392,4 @@ redis.call('EXPIRE', H, a.ttl)
 redis.call('EXPIRE', KEYS[2], a.ttl)
 return 1
 """
-).replace("ROUNDED_X", ROUNDED_X)
+)
