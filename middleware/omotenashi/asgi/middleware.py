@@ -54,9 +54,9 @@ def running() -> list[Omotenashi]:
 Scope = dict[str, Any]
 Message = dict[str, Any]
 _HANDLED = "omotenashi.middleware"  # the scope key of the Omotenashi that has the request
-# Paths whose judgement (excluded, untracked) is kept: the same few on every request. Bounded,
-# as paths come from outside: up to PATHS_KEPT of them, none longer than LONGEST_KEPT.
-PATHS_KEPT, LONGEST_KEPT = 4096, 512
+# Paths come from outside: their judgements (excluded, untracked) are kept for PATHS_KEPT, none
+# over LONGEST_KEPT; one over LONGEST_PATH is left alone unread (each rule's glob reads it whole).
+PATHS_KEPT, LONGEST_KEPT, LONGEST_PATH = 4096, 512, 8192
 
 
 def remembered(judge: Callable[[str], bool]) -> Callable[[str], bool]:
@@ -137,7 +137,7 @@ class Omotenashi:
         if self._fastapi is not None and self._fastapi.root_path:
             scope["root_path"] = self._fastapi.root_path  # as FastAPI sets it, next
         path = route_path(scope)  # behind a path prefix, the app's path: what settings name
-        if self._excluded(path):  # (not taken: an Omotenashi inside may take it)
+        if len(path) > LONGEST_PATH or self._excluded(path):  # (one inside may take it)
             await self.app(scope, receive, send)
             return
         scope[_HANDLED] = self  # taken: an Omotenashi inside leaves it to this one
