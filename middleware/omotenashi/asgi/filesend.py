@@ -16,6 +16,21 @@ PATHSEND = "http.response.pathsend"
 ZEROCOPY = "http.response.zerocopysend"
 
 
+SMALL_PIECE = 4096  # a held page's pieces under this join the one before: see hold()
+
+
+def hold(pieces: list[bytes | bytearray], body: bytes) -> None:
+    """Keeps ``body``, one piece of a page held back, in ``pieces``: a small one joins a run of
+    small ones. An origin that sends a page as one-byte chunks (each a message of its own)
+    would otherwise cost some 40 bytes per byte held, beyond the max_body held in all."""
+    if len(body) >= SMALL_PIECE:
+        pieces.append(body)  # kept as it came: a page sent whole is never copied here
+    elif pieces and type(pieces[-1]) is bytearray and len(pieces[-1]) < SMALL_PIECE:
+        pieces[-1] += body
+    elif body:
+        pieces.append(bytearray(body))
+
+
 def bodiless(send: Any) -> Any:
     """``send`` for a ``HEAD`` whose length Omotenashi took off: the body an app sends with it
     anyway (Starlette's, a file) goes as an empty one. A server may frame what it is handed:

@@ -17,7 +17,7 @@ from typing import Any
 from omotenashi import quiet
 from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
-from omotenashi.asgi.filesend import bodiless, read_page
+from omotenashi.asgi.filesend import bodiless, hold, read_page
 from omotenashi.asgi.offload import personalised
 from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
 from omotenashi.asgi.visitor import Visitor
@@ -73,7 +73,7 @@ class Responder:
         self.load_ms = load_ms
         self._send = send
         self.start: Message | None = None
-        self.chunks: list[bytes] = []
+        self.chunks: list[bytes | bytearray] = []  # the page held back (filesend.hold)
         self.size = 0
         # not personal (a private visitor where only others get contextual rules, or the store
         # out of reach at arrival): the response passes as sent, with only their new cookie
@@ -130,7 +130,7 @@ class Responder:
                 await self._send(self._with_identity(message))
         elif message["type"] == "http.response.body" and self.start is not None:
             body: bytes = message.get("body", b"")
-            self.chunks.append(body)
+            hold(self.chunks, body)
             self.size += len(body)
             if self.size > self.tools.config.max_body:
                 self.tools.metrics.inc("bypassed")

@@ -24,8 +24,11 @@ class ProxySettings(BaseModel):
     connect_timeout: float = Field(
         default=2.0, gt=0, description="Seconds to open a connection to the origin (else 502)."
     )
-    read_timeout: float = Field(
-        default=15.0, gt=0, description="Seconds the origin may stay silent (else 504)."
+    read_timeout: float = Field(  # nginx's proxy_read_timeout: long polls (Socket.IO's 25 s)
+        default=60.0,  # and event streams with a 15 s or 30 s heartbeat come through
+        gt=0,
+        description="Seconds the origin may stay silent, before its answer or in the middle of "
+        "one (else 504, or the answer is cut).",
     )
     max_connections: int = Field(
         default=100, ge=1, description="Most open connections to the origin per worker."

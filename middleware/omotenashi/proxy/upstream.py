@@ -24,6 +24,7 @@ import httpx
 from omotenashi.errors import OmotenashiError
 from omotenashi.proxy.config import ProxySettings, upstream_url
 from omotenashi.proxy.forwarding import request_headers, response_headers
+from omotenashi.proxy.reuse import release
 from omotenashi.proxy.uploads import (
     BodyTimeout,
     Deadline,
@@ -244,8 +245,7 @@ class Upstream:
         # A small body is read whole first: it holds no origin connection while it comes.
         # A larger one is first read when httpx sends it (the origin connected and has the
         # headers): not before, as the first read makes the server say 100 Continue to a
-        # visitor who sent Expect: 100-continue, and an origin that cannot be reached needs
-        # no upload.
+        # visitor who sent Expect: 100-continue, and an unreachable origin needs no upload.
         wanted = asyncio.Event()
         if has_body and buffered_length(scope["headers"], cfg.body_buffer) is not None:
             try:
@@ -327,7 +327,7 @@ class Upstream:
         except OriginError as exc:  # the response ends unfinished: the server cuts it
             self._quiet.say(logging.WARNING, "broke off", "omotenashi proxy: %s", exc)
         finally:
-            await response.aclose()
+            await release(request.method, response)  # its connection closed if bytes may follow
 
     async def _relay(self, response: httpx.Response, send: Any, said: str) -> None:
         headers = response_headers(response.headers.raw, self._base_bytes)

@@ -1,0 +1,55 @@
+"""Whether the origin's connection may carry the next request once a response is over.
+
+A response to ``HEAD``, and a 204 or 304, ends with its headers: bytes the origin sends after
+them (a body it should not have sent, as some origins do) stay in the connection, and the next
+request on it, another visitor's, would read them as the start of its own answer (a 502 for
+that visitor, or worse, the first visitor's bytes). httpx reuses a connection whose socket
+holds nothing more, but not what its parser has already read; so after such a response, where
+the origin may have sent more, the connection is closed, never reused (curl does the same), and
+so it is after any response its parser has read bytes past (a body longer than its
+``Content-Length``: what follows could even read as a whole response, the first visitor's).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import httpx
+
+NO_BODY = frozenset({204, 304})
+
+
+def may_trail(method: str, response: httpx.Response) -> bool:
+    """Whether bytes may follow ``response`` on its connection: always after a ``HEAD`` (its
+    body is the GET's, easily sent by mistake), after a 204 or 304 that announces a body."""
+    if method == "HEAD":
+        return True
+    if response.status_code not in NO_BODY:
+        return False
+    headers = response.headers
+    length = headers.get("content-length", "0").strip()
+    return "transfer-encoding" in headers or length != "0"
+
+
+def read_past(response: httpx.Response) -> bool:
+    """Whether the parser has read bytes past the end of ``response`` (h11's trailing data,
+    reached through httpx's and httpcore's internals; False where they are not found)."""
+    node: Any = response.stream
+    for name in ("_httpcore_stream", "_stream", "_connection", "_h11_state"):
+        node = getattr(node, name, None)
+    trailing = getattr(node, "trailing_data", None)
+    return isinstance(trailing, tuple) and bool(trailing[0])
+
+
+async def release(method: str, response: httpx.Response) -> None:
+    """Closes ``response``, and its connection too when bytes may follow it (:func:`may_trail`)
+    or have (:func:`read_past`): the pool then opens a new one for the next request."""
+    try:  # (before the response is closed: the pool could give the connection out again)
+        if may_trail(method, response) or read_past(response):
+            stream = response.extensions.get("network_stream")
+            if stream is not None:
+                with contextlib.suppress(Exception):  # already broken: closed either way
+                    await stream.aclose()
+    finally:  # also when cancelled meanwhile: the pool gets its connection back
+        await response.aclose()
