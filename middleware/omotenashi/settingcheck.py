@@ -10,6 +10,9 @@ from pydantic import BaseModel, ValidationError
 
 from omotenashi.errors import ConfigError
 from omotenashi.settings import Settings, variables
+from omotenashi.settingsredis import masked
+
+_SECRETS = ("KEY", "KEYS", "SALT", "TOKEN", "SECRET")
 
 
 def known_variables(model: type[BaseModel] | None = None) -> list[str]:
@@ -26,18 +29,25 @@ def setting_error(exc: ValidationError, model: type[BaseModel] | None = None) ->
     loc = [str(part) for part in error["loc"]]
     env = "OMOTENASHI_" + "_".join(loc).upper()
     name = f"{env} ({'.'.join(loc)})"
-    if error["type"] != "extra_forbidden":
-        return ConfigError(name, error["input"], error["msg"][:1].lower() + error["msg"][1:])
     known = known_variables(model)
+    close = difflib.get_close_matches(env, known, n=1, cutoff=0.75)
+    value = error["input"]
+    if any(n.endswith(_SECRETS) or "PASSW" in n for n in (env, *close)):  # misspelt too
+        value = "***"  # a key, salt, token or password is never logged
+    elif isinstance(value, str) and "://" in value:  # nor a URL's password
+        value = masked(value)
+    if error["type"] != "extra_forbidden":
+        problem = error["msg"].removeprefix("Value error, ")
+        return ConfigError(name, value, problem[:1].lower() + problem[1:])
     if env in known:  # a group's setting given flat: Settings(rules_dir=...)
         group, _, field = loc[0].partition("_")
         name = f"Settings({loc[0]}=...)"
         hint = f"as an argument it is {group}={{{field!r}: ...}}; in the environment {env}"
-    elif close := difflib.get_close_matches(env, known, n=1, cutoff=0.75):
+    elif close:
         hint = f"did you mean {close[0]}?"
     else:
         hint = "see the README's configuration table"
-    return ConfigError(name, error["input"], f"no such setting ({hint})")
+    return ConfigError(name, value, f"no such setting ({hint})")
 
 
 # OMOTENASHI_ variables that are no setting of the middleware: the proxy's group (its own

@@ -7,6 +7,7 @@ arguments: ``Settings(redis={"url": ...})``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import (
     BaseModel,
     Field,
+    FilePath,
     SecretStr,
     ValidationError,
     field_validator,
@@ -27,6 +29,9 @@ from omotenashi.settingsredis import RedisSettings as RedisSettings
 from omotenashi.settingsredis import _Group
 
 MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"\.?{_LABEL}(?:\.{_LABEL})*")
+_COOKIE_PATH = re.compile(r"/[!-+\--:<-~]*")  # printable ASCII but ";" and ","
 # Where frameworks and CMSs keep what is no page for a visitor: static files and media
 # (Django, Rails, WordPress), and admin sites (Django, Wagtail, WordPress).
 EXCLUDED = (
@@ -76,6 +81,24 @@ class CookieSettings(_Group):
     )
     domain: str | None = Field(default=None, description="Cookie Domain (unset: this host only).")
     path: str = Field(default="/", description="Cookie Path.")
+
+    @field_validator("domain")
+    @classmethod
+    def _a_host_name(cls, domain: str | None) -> str | None:
+        """A browser drops a cookie whose Domain is no host name (``https://example.com``,
+        ``example.com:8000``): every visitor would be new on every page."""
+        if domain is not None and not _HOST_NAME.fullmatch(domain):
+            raise ValueError("it should be a host name, example.com (no scheme, port or path)")
+        return domain
+
+    @field_validator("path")
+    @classmethod
+    def _a_path(cls, path: str) -> str:
+        """A browser ignores a Path that does not start with "/"; ";" would start another
+        attribute of the cookie."""
+        if not _COOKIE_PATH.fullmatch(path):
+            raise ValueError("it should be a path from the site's root, / or /shop (no ; or ,)")
+        return path
 
 
 class RulesSettings(_Group):
@@ -140,7 +163,7 @@ class RespectSettings(_Group):
         default="omo_consent",
         description="A cookie your consent banner sets to 1/yes/true/granted to give consent.",
     )
-    preferences_template: Path | None = Field(
+    preferences_template: FilePath | None = Field(  # a missing file: said at startup
         default=None, description="Your own Jinja2 template for the preferences page."
     )
     history_category: str = Field(

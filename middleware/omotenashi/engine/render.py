@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import logging
 import re
@@ -34,8 +35,15 @@ _FIELD_SET = frozenset(VISITOR_FIELDS)
 
 
 def not_a_field(name: object) -> str:
-    """What a snippet hears when it asks ``visitor`` for something it does not have."""
-    return f"{name!r} is not a visitor field (fields: {', '.join(VISITOR_FIELDS)})"
+    """What a snippet hears when it asks ``visitor`` for something it does not have (with the
+    field meant, when one is close: ``nmae``, or ``first_name``, the attribute ``name`` reads)."""
+    said = f"{name!r} is not a visitor field"
+    word = str(name).lower()
+    meant = "name" if "first" in word and "name" in word else None
+    close = difflib.get_close_matches(word, VISITOR_FIELDS, n=1)
+    if meant or close:
+        said += f"; did you mean {meant or close[0]!r}?"
+    return f"{said} (fields: {', '.join(VISITOR_FIELDS)})"
 
 
 class SnippetUndefined(StrictUndefined):

@@ -119,6 +119,13 @@ def _did_you_mean(bad: str, model: type[BaseModel] | None) -> str:
         synonyms.update(_SYNONYMS.get(cls.__name__, {}))
     synonyms = {k: v for k, v in synonyms.items() if v in allowed}
     word = bad.lower().strip().replace(" ", "_").replace("-", "_")
+    under = [
+        f"{name}:"
+        for name, field in (model.model_fields.items() if model else ())
+        if any(bad in allowed_fields(inner) for inner in _models_in(field.annotation))
+    ]
+    if under and bad not in synonyms:  # `when:` with its conditions not indented under it
+        return f"indent it under {' or '.join(under)}"
     close = difflib.get_close_matches(word, [*allowed, *synonyms], n=1)
     if not close:
         return "allowed: " + ", ".join(allowed)

@@ -24,7 +24,14 @@ from omotenashi.rules.goals import GOAL_ID, Goal
 from omotenashi.rules.recommend import RecommendSpec
 from omotenashi.rules.text import Glob, Nfc, Topic
 from omotenashi.rules.urls import attr_problem
-from omotenashi.rules.whenvalues import WEEKDAY_SCHEMA, moment_problem, weekdays, zone_problem
+from omotenashi.rules.whenvalues import (
+    COUNTS,
+    WEEKDAY_SCHEMA,
+    count_problem,
+    moment_problem,
+    weekdays,
+    zone_problem,
+)
 
 STAGES = ("awareness", "interest", "consideration", "purchase", "loyalty")
 Stage = Literal["awareness", "interest", "consideration", "purchase", "loyalty"]
@@ -151,6 +158,13 @@ class When(Strict):
     @classmethod
     def _listify(cls, value: object) -> object:
         return _as_list(value)
+
+    @field_validator(*COUNTS)
+    @classmethod
+    def _counts(cls, value: object) -> object:
+        if (problem := count_problem(value)) is not None:
+            raise _problem(*problem)
+        return value
 
     @field_validator("weekday", mode="before")
     @classmethod

@@ -86,3 +86,40 @@ def _a_zone(value: str) -> str:
 #: A setting that names a time zone (``OMOTENASHI_RULES_TIMEZONE``): refused at startup, with the
 #: zone meant when one is close, rather than at the first rule or page that needs it.
 ZoneName = Annotated[str, AfterValidator(_a_zone)]
+
+
+# Conditions on counts, compared with numbers.
+COUNTS = ("visits", "views", "purchases", "cart_items", "absent_days", "interest", "event")
+# A count written as a comparison in one string (``visits: ">= 3"``, ``views: "3+"``): read as
+# text, it equals no count, and the rule would never fire (under ``not:``, always hold).
+_WRITTEN_COMPARISON = re.compile(r"\s*(>=|=>|<=|=<|!=|==|>|<|=)?\s*(\d+(?:\.\d+)?)\s*(\+)?\s*")
+_OPERATORS = {">=": "at_least", "=>": "at_least", "<=": "at_most", "=<": "at_most"}
+_OPERATORS |= {">": "gt", "<": "lt", "!=": "ne", "==": "eq", "=": "eq"}
+
+
+def count_problem(condition: Any) -> tuple[str, str] | None:
+    """What is wrong with what a count is compared with (``condition``: a Compare, or a
+    mapping of them, as ``interest:``), and the fix; None when each value is a number (``"3"``
+    is 3) or none is given."""
+    for compare in condition.values() if isinstance(condition, dict) else [condition]:
+        if compare is None:
+            continue
+        others = [(value, False) for value in (compare.ne, *(compare.in_ or []))]
+        written = [(compare.eq, True), *others]
+        for value, bare in written:
+            if not isinstance(value, str) or _number(value):
+                continue
+            found = _WRITTEN_COMPARISON.fullmatch(value)
+            if bare and found is not None and (found[1] or found[3]):
+                operator = "at_least" if found[3] else _OPERATORS[found[1]]
+                return f"{value!r} is not a number", f"write {{{operator}: {found[2]}}}"
+            return f"{value!r} is not a number", "write a number, e.g. 3, or {at_least: 3}"
+    return None
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

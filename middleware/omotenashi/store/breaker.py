@@ -48,30 +48,13 @@ from redis.exceptions import (
 )
 
 from omotenashi.metrics import Metrics
+from omotenashi.settingsredis import masked as masked  # (its importers find it here too)
 from omotenashi.store.memory import FULL_HINT, is_full
 from omotenashi.store.pipeline import REFUSED_CONNECTION, UNAVAILABLE, ReplyError
 from omotenashi.store.tlshint import tls_hint
 
 log = logging.getLogger("omotenashi")
 QUIET = 60.0  # seconds between two warnings about failures that did not open the breaker
-_QUERY_PASSWORD = re.compile(r"(?<=\bpassword=)[^&]*", re.IGNORECASE)
-
-
-def masked(url: str) -> str:
-    """``url`` with its secrets shown as ``***``: the whole user part (``redis://***@host``;
-    a user name before a colon stays: ``redis://user:***@host``) and a ``password=`` in the
-    query. ``redis://s3cret@host`` is a password given where the user name goes: masked too.
-    Text, not urlsplit: a password with a "/" or "@" in it (unquoted) is masked whole."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
-    head, tail = rest[:end], rest[end:]
-    if "@" in head:
-        userinfo, _, after = head.rpartition("@")
-        user, colon, _ = userinfo.partition(":")
-        head = (f"{user}:***@" if colon and "/" not in user else "***@") + after
-    return f"{scheme}{sep}{head}{_QUERY_PASSWORD.sub('***', tail)}"
 
 
 def misconfigured(exc: BaseException) -> bool:
