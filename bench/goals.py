@@ -166,6 +166,17 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
                 week["median_bytes"] <= 512,
             )
         )
+        step("profiles a week in, in their compact forms")
+        weekc = asyncio.run(lives.week(url, 20 if quick else 60, compact=True))
+        rows.append(
+            (
+                "8. the same, compact forms on (also the recommendation pairs: items as codes,"
+                " scores as whole numbers; median)",
+                f"{weekc['median_bytes']:.0f} B",
+                "<= 512 B",
+                weekc["median_bytes"] <= 512,
+            )
+        )
         step("memory over many requests")
         mem = asyncio.run(inprocess.memory_stability(url, visits, distinct))
         rows.append(

@@ -47,13 +47,19 @@ def clock() -> Iterator[list[float]]:
         time.time = real
 
 
-async def week(url: str, visitors: int, seed: int = 8) -> dict[str, Any]:
-    """Median Redis memory of ``visitors`` profiles a week in, and how many stay compact."""
+async def week(url: str, visitors: int, seed: int = 8, compact: bool = False) -> dict[str, Any]:
+    """Median Redis memory of ``visitors`` profiles a week in, and how many stay compact
+    (Redis's listpack encoding); ``compact``: written in their compact forms
+    (``OMOTENASHI_REDIS_COMPACT``: the profile's and the recommendation pairs')."""
     os.environ["OMOTENASHI_REDIS_URL"] = url
-    os.environ["OMOTENASHI_REDIS_KEY_PREFIX"] = "week"  # these visitors' keys only, measured
+    # these visitors' keys only, measured (a prefix of one length either way)
+    os.environ["OMOTENASHI_REDIS_KEY_PREFIX"] = "wcmp" if compact else "week"
+    os.environ["OMOTENASHI_REDIS_COMPACT"] = "1" if compact else "0"
     rng, tours = random.Random(seed), sorted(TOURS)
-    app = make_app(bare=False)
-    del os.environ["OMOTENASHI_REDIS_KEY_PREFIX"]
+    try:
+        app = make_app(bare=False)
+    finally:
+        del os.environ["OMOTENASHI_REDIS_KEY_PREFIX"], os.environ["OMOTENASHI_REDIS_COMPACT"]
     await app.startup()
     try:
         with clock() as ahead:
@@ -82,15 +88,16 @@ async def week(url: str, visitors: int, seed: int = 8) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", type=int, default=60)
+    parser.add_argument("--compact", action="store_true", help="OMOTENASHI_REDIS_COMPACT on")
     args = parser.parse_args()
     url = os.environ.get("OMOTENASHI_REDIS_URL")
     server = None if url else EmbeddedRedis().start()
     try:
-        got = asyncio.run(week(url or server.url, args.visitors))  # type: ignore[union-attr]
+        got = asyncio.run(week(url or server.url, args.visitors, compact=args.compact))  # type: ignore[union-attr]
     finally:
         if server is not None:
             server.stop()
-    print(f"`python bench/lives.py --visitors {args.visitors}`")
+    print(f"`python bench/lives.py --visitors {args.visitors}{' --compact' * args.compact}`")
     print(
         f"median profile a week in: {got['median_bytes']:.0f} B; "
         f"{got['compact']} of {got['profiles']} profiles compact (listpack)"

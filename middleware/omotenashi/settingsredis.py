@@ -144,7 +144,9 @@ class RedisSettings(_Group):
     )
     compact: bool = Field(
         default=False,
-        description="Write profiles in compact forms (N when 1, times equal to F's or L's "
-        "left out), which this release and later read and 2589759 (2026-12-03) and before "
-        "misread: turn on once no worker of those is left, and off before rolling back to one.",
+        description="Write profiles and recommendation pairs in compact forms (N when 1, times "
+        "equal to F's or L's left out; items as codes, pair scores as whole numbers), which "
+        "this release and later read and earlier ones misread (the profiles: 2589759, "
+        "2026-12-03, and before; the pairs: any before 2026-12-04's): turn on once no worker "
+        "of those is left, and off before rolling back to one.",
     )

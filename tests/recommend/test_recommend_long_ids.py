@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi
-from omotenashi.recommend.coview import pair_member, pair_part
+from omotenashi.recommend.coview import long_part, pair_member, pair_part
 
 from ..conftest import client_for, page_app
 from .test_recommend_site import PAGE, RULES, SNIPPETS, _teach
@@ -30,10 +30,13 @@ items:
 """
 
 
+@pytest.mark.parametrize("compact", [False, True], ids=["as-before", "compact"])
 async def test_the_data_page_and_the_download_name_long_items(
-    make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any
+    make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any, compact: bool
 ) -> None:
-    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
+    """Kept as digests (16 hex digits) as the release before keeps them, or as two codes side
+    by side with OMOTENASHI_REDIS_COMPACT: either way named on the data page and the download."""
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, redis={"compact": compact})
     (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
     mw = Omotenashi(page_app(PAGE), settings=settings)
     mw.store.recs.popular_cache = 0
@@ -45,8 +48,9 @@ async def test_the_data_page_and_the_download_name_long_items(
         for path in tours:
             await client.get(path)
         pair = pair_member(pair_part(LONG_A), pair_part(LONG_B))
+        pair = pair if compact else f"{long_part(LONG_A)}>{long_part(LONG_B)}"
         kept = [omotenashi_redis.zrange(k, 0, -1) for k in omotenashi_redis.keys("omo:{*}:also")]
-        assert any(pair in members for members in kept)  # kept as digests
+        assert any(pair in members for members in kept)
         html = (await client.get("/_omotenashi/preferences/data")).text
         page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
         data = json.loads((await client.get("/_omotenashi/preferences/export")).text)
@@ -59,12 +63,13 @@ async def test_the_data_page_and_the_download_name_long_items(
     assert not any(p[k].startswith("~") for p in pairs for k in ("you_viewed", "viewed_with_it"))
 
 
+@pytest.mark.parametrize("compact", [False, True], ids=["as-before", "compact"])
 async def test_the_data_page_says_an_item_has_gone_where_its_code_names_nothing_now(
-    make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any
+    make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any, compact: bool
 ) -> None:
-    """Items in a visitor's pairs are codes (``~`` and six characters): once an item leaves
-    the catalogue its code names nothing, and the data page says so, not the code."""
-    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
+    """A long item's digest, or any item's code: once the item leaves the catalogue its code
+    names nothing, and the data page says so, not the code."""
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, redis={"compact": compact})
     catalog = Path(settings.rules.dir) / "catalog.yaml"
     catalog.write_text(textwrap.dedent(CATALOG))
     mw = Omotenashi(page_app(PAGE), settings=settings)

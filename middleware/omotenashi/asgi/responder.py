@@ -285,7 +285,7 @@ class Responder:
             new_visit=change.new_visit,
             full=profile.viewed_full,  # past VIEWED_KEEP items: no more counted views
             uncounted=profile.uncounted,
-            parts=catalog.pair_parts,  # each id as a short code in the visitor's own pairs
+            parts=catalog.pair_parts if self.tools.store.cfg.compact else None,  # (as codes)
         )
 
     def _record_soon(self) -> None:

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from omotenashi.errors import RuleError, RuleSetError
-from omotenashi.recommend.coview import long_part, pair_parts
+from omotenashi.recommend.coview import CODE_CHARS, long_part, pair_part, pair_parts
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.text import Topic
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
@@ -160,8 +160,17 @@ class Catalog:
     @cached_property
     def pair_titles(self) -> Mapping[str, str]:
         """Titles by id and by each code (or digest) of a visitor's pairs: the data page names
-        both (made when it is first shown, then kept)."""
-        return {**self.titles, **{c: self.titles[i] for c, i in self.pair_names.items()}}
+        both (made when it is first shown, then kept). A code two ids share names them both,
+        "A or B": a pair written before the second joined the catalogue holds it for the first
+        (each is written whole since), and its item is one of them, not one gone."""
+        titles = {**self.titles, **{c: self.titles[i] for c, i in self.pair_names.items()}}
+        shared: dict[str, dict[str, None]] = {}
+        for i, part in self.pair_parts.items():
+            if len(part) == CODE_CHARS + 1 and part[0] == "~":
+                continue  # (the id's own code: all but a few; no SHA-1 again for them)
+            if part != (code := pair_part(i)) and code != i:
+                shared.setdefault(code, {})[self.titles[i]] = None
+        return titles | {code: " or ".join(said) for code, said in shared.items()}
 
     def get(self, item_id: str) -> Item | None:
         pos = self.position.get(item_id)

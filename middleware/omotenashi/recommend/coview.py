@@ -336,7 +336,10 @@ def learn_from_view(
     ``new_visit``: only a :func:`returning` visitor teaches co-views; ``full``: the visitor's
     viewed list overflowed (they teach no one any more); ``uncounted``: the items in
     ``viewed`` this visitor was not counted for in popularity yet; ``parts``: each id as a
-    side of an ``also`` pair (``Catalog.pair_parts``; :func:`pair_part` for one not in it)."""
+    side of an ``also`` pair in the compact forms (``Catalog.pair_parts``, with
+    ``OMOTENASHI_REDIS_COMPACT``; :func:`pair_part` for one not in it), None: ``seed>item``,
+    as the release before writes them (which ranks its own pairs below this one's compact
+    ones, and names none of them to the visitor)."""
     if item not in known:
         return None
     last = viewed.get(item)
@@ -352,11 +355,15 @@ def learn_from_view(
         ((k, w) for k, w in neighbours.items() if k in known and k != item),
         key=lambda kv: (-kv[1], kv[0]),
     )[:SEED_NEIGHBOURS]
-    part = (parts or {}).get
-    seed = part(item) or pair_part(item)  # (ids as short codes)
-    also = [
-        (pair_member(seed, part(o) or pair_part(o)), x + math.log2(w)) for o, w in best if w > 0
-    ]
+    if parts is None:  # as the release before writes them: "seed>item", ids or digests
+        seed = long_part(item)
+        also = [(f"{seed}>{long_part(o)}", x + math.log2(w)) for o, w in best if w > 0]
+    else:  # compact: codes (the store's scripts keep these scores × SCALE)
+        part = parts.get
+        seed = part(item) or pair_part(item)
+        also = [
+            (pair_member(seed, part(o) or pair_part(o)), x + math.log2(w)) for o, w in best if w > 0
+        ]
     also = [] if repeat else also
     # popular: the visitor's first view of it that came with their cookie (their landing page,
     # before the cookie, counts then), once; the record script has the last word

@@ -140,7 +140,8 @@ def more_sections(
         rows.append(
             (
                 "For suggestions: items you viewed, and one other visitors viewed with each",
-                cut([f"{_side(title, seed)}: {_side(title, item)}" for seed, item in pairs]),
+                # (a pair kept in two forms, written before codes and since, is one line)
+                cut(list(dict.fromkeys(f"{_side(title, s)}: {_side(title, i)}" for s, i in pairs))),
             )
         )
     if profile.caps:
