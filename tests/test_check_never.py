@@ -57,8 +57,18 @@ NEVER = [
         {"all": [{"returning": False}, {"device": ["mobile"]}, {"new": False}]},
         "new: false and returning: false cannot both hold",
     ),
+    (
+        {"all": [{"stage": ["interest"]}, {"not": {"stage": ["interest", "purchase"]}}]},
+        "stage: it must be one of ['interest'] and none of ['interest', 'purchase'] (its not:)",
+    ),
+    (
+        {"device": ["mobile"], "not": {"device": ["mobile", "tablet"]}, "all": [{"new": True}]},
+        "device: it must be one of ['mobile'] and none of ['mobile', 'tablet'] (its not:)",
+    ),
 ]
-MIGHT = [
+MIGHT = [  # (and an empty stage list is said once: "matches nothing")
+    {"stage": ["interest", "purchase"], "all": [{"not": {"stage": ["interest"]}}]},
+    {"device": ["mobile"], "all": [{"not": {"device": ["mobile"], "stage": ["interest"]}}]},
     {"stage": ["interest", "purchase"], "all": [{"stage": ["purchase"]}]},
     {"all": [{"attr": {"tier": "gold"}}, {"attr": {"tier": {"ne": "silver"}}}]},
     {"all": [{"attr": {"tier": True}}, {"attr": {"tier": {"ne": 1}}}]},
@@ -141,3 +151,8 @@ def test_a_value_equal_to_one_of_two_values_said_to_be_one_equals_the_other(
     the engine holds equal to ``a`` is unequal to ``b``."""
     if _same(a, b) and equal(value, a):  # type: ignore[arg-type]
         assert equal(value, b)
+
+
+def test_an_empty_list_in_an_all_part_is_said_once() -> None:
+    when = When.model_validate({"stage": ["interest"], "all": [{"stage": []}]})
+    assert contradictions(when) == ["stage: [] matches nothing"]

@@ -115,6 +115,14 @@ def contradictions(when: When) -> list[str]:
 _FLAGS = ("new", "returning", "cart_abandoned")
 
 
+def _only(when: When | None, field_name: str) -> list[str] | None:
+    """The values of ``when``'s ``field_name`` when it tests that field and nothing else."""
+    if when is None or when.model_fields_set - {"timezone"} != {field_name}:
+        return None
+    values: list[str] | None = getattr(when, field_name)
+    return values
+
+
 def _apart(parts: list[When]) -> list[str]:
     """Why conditions that must all hold (a When's own, then each of its ``all:``) cannot hold
     together: no stage or device common to all, a flag both true and false, a value that must
@@ -124,11 +132,19 @@ def _apart(parts: list[When]) -> list[str]:
         common: set[str] | None = None
         for part in parts:
             values = getattr(part, field_name)
-            if values is not None and common is not None and not common & set(values):
+            if not values:  # (none: no test; an empty list: said as matching nothing)
+                continue
+            if common is not None and not common & set(values):
                 found.append(f"{field_name}: {sorted(common)} and {values} have none in common")
                 break
-            if values is not None:
-                common = set(values) if common is None else common & set(values)
+            common = set(values) if common is None else common & set(values)
+        else:  # a `not:` of this field alone that every value left is in
+            for part in parts:
+                ruled_out = _only(part.not_, field_name)
+                if common and ruled_out is not None and common <= set(ruled_out):
+                    said = f"one of {sorted(common)} and none of {ruled_out} (its not:)"
+                    found.append(f"{field_name}: it must be {said}")
+                    break
     flags = {flag: {getattr(part, flag) for part in parts} for flag in _FLAGS}
     for flag, values in flags.items():
         if values >= {True, False}:
