@@ -190,13 +190,8 @@ def test_an_editors_count_or_condition_in_the_wrong_place_is_an_error_saying_the
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(
-        "rules:\n  - id: back\n    slot: hero\n    text: Welcome back\n"
-        f"{when}    why: You have been here before.\n"
-    )
-    monkeypatch.chdir(tmp_path)
-    assert main(["check", "rules"]) == 1
+    rule = f"  - id: back\n    slot: hero\n    text: Welcome back\n{when}"
+    assert _check(tmp_path, monkeypatch, rule + "    why: You have been here before.\n") == 1
     assert error in capsys.readouterr().out.splitlines()
 
 
@@ -214,12 +209,8 @@ def test_copy_asking_for_a_misspelt_visitor_field_is_told_the_field_meant(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(
-        f'rules:\n  - id: hello\n    slot: hero\n    text: "{copy}"\n    why: Hello.\n'
-    )
-    monkeypatch.chdir(tmp_path)
-    assert main(["check", "rules"]) == 1
+    rule = f'  - id: hello\n    slot: hero\n    text: "{copy}"\n    why: Hello.\n'
+    assert _check(tmp_path, monkeypatch, rule) == 1
     assert error in capsys.readouterr().out
 
 
@@ -232,10 +223,14 @@ def test_a_count_written_as_a_number_is_taken(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    rule = "  - id: back\n    slot: hero\n    text: Welcome back\n"
+    rule += f"    when: {when}\n    why: You have been here before.\n"
+    assert _check(tmp_path, monkeypatch, rule) == 0, capsys.readouterr().out
+
+
+def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule: str) -> int:
+    """``omotenashi check rules`` on a rules folder of one file holding ``rule``."""
     (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(
-        "rules:\n  - id: back\n    slot: hero\n    text: Welcome back\n"
-        f"    when: {when}\n    why: You have been here before.\n"
-    )
+    (tmp_path / "rules" / "site.yaml").write_text(f"rules:\n{rule}")
     monkeypatch.chdir(tmp_path)
-    assert main(["check", "rules"]) == 0, capsys.readouterr().out
+    return main(["check", "rules"])

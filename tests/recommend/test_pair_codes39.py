@@ -22,7 +22,7 @@ from omotenashi.recommend.coview import pair_member
 from omotenashi.respect.shown import data_sections
 
 from ..conftest import client_for, page_app
-from .test_recommend_site import _teach
+from .test_recommend_site import SNIPPETS, _returning, _teach
 
 pytestmark = pytest.mark.anyio
 PAGE = (
@@ -41,12 +41,6 @@ rules:
     category: recommendations
     why: "Tours picked from what you and other visitors viewed."
 """
-SNIPPETS = {
-    "recs.html": (
-        "<ul>{% for i in items %}<li data-item='{{ i.id }}'>{{ i.title }}"
-        "<small>{{ i.reason }}</small></li>{% endfor %}</ul>"
-    )
-}
 ITEM = re.compile(r"<li data-item='([a-z0-9-]+)'>[^<]*<small>([^<]*)</small>")
 NARA, KOBE = "tour-38147", "tour-301346"  # one code, "~J4DsLH" (tests/recommend COLLIDING)
 CATALOG = f"""
@@ -88,10 +82,7 @@ async def test_a_code_a_new_item_now_shares_is_not_said_to_be_gone(
     tours = ["/tours/kyoto-autumn", f"/tours/{NARA}"]
     async with client_for(mw) as client:
         await _teach(client, omotenashi_visitor, *tours)
-        client.cookies.clear()
-        omotenashi_visitor(visits=2).apply(client)
-        for tour in tours:
-            await client.get(tour)
+        await _returning(client, omotenashi_visitor, *tours)
         cookies = dict(client.cookies)
         before = _pairs_said((await client.get("/_omotenashi/preferences/data")).text)
     assert "Kyoto in autumn: Nara deer park" in before, before

@@ -9,14 +9,15 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 
-from omotenashi import Omotenashi
+from omotenashi import Omotenashi, Settings
 from omotenashi.recommend.coview import long_part, pair_member, pair_part
 
 from ..conftest import client_for, page_app
-from .test_recommend_site import PAGE, RULES, SNIPPETS, _teach
+from .test_recommend_site import PAGE, RULES, SNIPPETS, _returning, _teach
 
 pytestmark = pytest.mark.anyio
 LONG_A = "a-week-in-the-japanese-alps-walking-the-nakasendo-trail"
@@ -30,6 +31,21 @@ items:
 """
 
 
+def _shop(settings: Settings) -> Omotenashi:
+    """The shop with its catalogue of two long ids and a short one."""
+    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    mw.store.recs.popular_cache = 0
+    return mw
+
+
+async def _viewed(client: httpx.AsyncClient, seed: Any) -> None:
+    """Returning visitors teach the three tours' co-views, then one more views them."""
+    tours = [f"/tours/{LONG_A}", f"/tours/{LONG_B}", "/tours/bali"]
+    await _teach(client, seed, *tours)
+    await _returning(client, seed, *tours)
+
+
 @pytest.mark.parametrize("compact", [False, True], ids=["as-before", "compact"])
 async def test_the_data_page_and_the_download_name_long_items(
     make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any, compact: bool
@@ -37,16 +53,8 @@ async def test_the_data_page_and_the_download_name_long_items(
     """Kept as digests (16 hex digits) as the release before keeps them, or as two codes side
     by side with OMOTENASHI_REDIS_COMPACT: either way named on the data page and the download."""
     settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, redis={"compact": compact})
-    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
-    mw = Omotenashi(page_app(PAGE), settings=settings)
-    mw.store.recs.popular_cache = 0
-    tours = [f"/tours/{LONG_A}", f"/tours/{LONG_B}", "/tours/bali"]
-    async with client_for(mw) as client:
-        await _teach(client, omotenashi_visitor, *tours)
-        client.cookies.clear()
-        omotenashi_visitor(visits=2).apply(client)
-        for path in tours:
-            await client.get(path)
+    async with client_for(_shop(settings)) as client:
+        await _viewed(client, omotenashi_visitor)
         pair = pair_member(pair_part(LONG_A), pair_part(LONG_B))
         pair = pair if compact else f"{long_part(LONG_A)}>{long_part(LONG_B)}"
         kept = [omotenashi_redis.zrange(k, 0, -1) for k in omotenashi_redis.keys("omo:{*}:also")]
@@ -70,18 +78,10 @@ async def test_the_data_page_says_an_item_has_gone_where_its_code_names_nothing_
     """A long item's digest, or any item's code: once the item leaves the catalogue its code
     names nothing, and the data page says so, not the code."""
     settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, redis={"compact": compact})
-    catalog = Path(settings.rules.dir) / "catalog.yaml"
-    catalog.write_text(textwrap.dedent(CATALOG))
-    mw = Omotenashi(page_app(PAGE), settings=settings)
-    mw.store.recs.popular_cache = 0
-    tours = [f"/tours/{LONG_A}", f"/tours/{LONG_B}", "/tours/bali"]
-    async with client_for(mw) as client:
-        await _teach(client, omotenashi_visitor, *tours)
-        client.cookies.clear()
-        omotenashi_visitor(visits=2).apply(client)
-        for path in tours:
-            await client.get(path)
+    async with client_for(_shop(settings)) as client:
+        await _viewed(client, omotenashi_visitor)
         cookies = dict(client.cookies)
+    catalog = Path(settings.rules.dir) / "catalog.yaml"
     catalog.write_text(textwrap.dedent(CATALOG).replace(f"  - {{id: {LONG_B},", "  # gone:"))
     later = Omotenashi(page_app(PAGE), settings=settings)
     async with client_for(later) as client:
