@@ -47,7 +47,7 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
         service = parsed.path.strip("/") or "mymaster"
         # the Sentinels' own connections: redis-py's default (the socket options), in RESP2
         asked = {k: v for k, v in common.items() if k.startswith("socket_")} | {"protocol": 2}
-        sentinel = Sentinel(hosts, sentinel_kwargs=asked, **common)  # type: ignore[no-untyped-call]
+        sentinel = Sentinel(hosts, sentinel_kwargs=asked, **common)  # type: ignore[no-untyped-call, unused-ignore]
         client = sentinel.master_for(service, max_connections=cfg.max_connections, **common)
         return client, list(sentinel.sentinels)
     if cfg.cluster:
