@@ -123,7 +123,14 @@ def test_a_cookie_a_browser_would_drop_is_refused(cookie: dict[str, str], said: 
 
 
 @pytest.mark.parametrize(
-    "cookie", [{"domain": ".shop.example"}, {"domain": "localhost"}, {"path": "/shop/"}]
+    "cookie",
+    [
+        {"domain": ".shop.example"},
+        {"domain": "localhost"},
+        {"domain": "my_app.internal"},
+        {"domain": "192.168.1.10"},
+        {"path": "/shop/"},
+    ],
 )
 def test_a_cookie_a_browser_keeps_is_taken(cookie: dict[str, str]) -> None:
     assert Settings(cookie=cookie).cookie.model_dump(include=set(cookie)) == cookie

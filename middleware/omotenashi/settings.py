@@ -29,7 +29,8 @@ from omotenashi.settingsredis import RedisSettings as RedisSettings
 from omotenashi.settingsredis import _Group
 
 MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+# "_" as browsers take it in a host name (a Docker or intranet host: my_app.internal)
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
 _HOST_NAME = re.compile(rf"\.?{_LABEL}(?:\.{_LABEL})*")
 _COOKIE_PATH = re.compile(r"/[!-+\--:<-~]*")  # printable ASCII but ";" and ","
 # Where frameworks and CMSs keep what is no page for a visitor: static files and media
