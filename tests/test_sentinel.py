@@ -51,12 +51,12 @@ def sentinel_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("scheme", ["redis+sentinel", "Redis+Sentinel"])  # any case (RFC 3986)
 async def test_pages_are_personalised_through_sentinel(
-    make_settings: Make, sentinel_url: str
+    make_settings: Make, sentinel_url: str, scheme: str
 ) -> None:
-    mw = Omotenashi(
-        shop(), settings=make_settings(RULES, journey=JOURNEY, redis={"url": sentinel_url})
-    )
+    url = sentinel_url.replace("redis+sentinel", scheme)
+    mw = Omotenashi(shop(), settings=make_settings(RULES, journey=JOURNEY, redis={"url": url}))
     async with client_for(mw) as client:
         for path in ("/", "/tours/kyoto"):
             await client.get(path)

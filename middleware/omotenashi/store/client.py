@@ -38,7 +38,7 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
         common["retry"] = Retry(NoBackoff(), 1)
         common["retry_on_error"] = [RedisConnectionError]
         common["health_check_interval"] = cfg.health_check_interval
-    if url.startswith("redis+sentinel://"):
+    if url.lower().startswith("redis+sentinel://"):  # a scheme is any case (RFC 3986)
         parsed = urlparse(url)
         hosts = [
             (h.split(":")[0], int(h.split(":")[1]) if ":" in h else 26379)
