@@ -97,9 +97,9 @@ def describe(
         out.append(f"Purchases: {profile.purchases}.")
     if profile.purchased:
         bought = ", ".join(item(i) for i in sorted(profile.purchased)[:10])
-        out.append(f"What you bought (never suggested to you again): {bought}.")
-    if profile.also:
-        pairs = f"{len(profile.also)} pair{'s' * (len(profile.also) != 1)}"
+        out.append(f"What you bought: {bought}.")  # (a block may still name it)
+    if n := yourdata.pair_count(profile, catalog.pair_names if catalog is not None else {}):
+        pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
         out.append(
             f"For suggestions, we keep {pairs} of items: one you viewed, "
             "one other visitors viewed with it."

@@ -356,7 +356,8 @@ def data_sections(
         by_id = {r.id: r for r in ruleset.rules}
     measured = {name.split("|")[1] for name in profile.measured if name.count("|")}
     why = {rule: by_id[rule].rule.why for rule in measured if rule in by_id}
-    rows += yourdata.more_sections(profile, title, why, stages, zone)
+    listed = titles if names is not None else None  # what the catalogue names now
+    rows += yourdata.more_sections(profile, title, why, stages, zone, listed)
     shown = [
         f"{e['why']} ({e['times']} time{'s' * (e['times'] != 1)})"
         for e in shown_recently(profile, ruleset, prefs, by_id, limit=None)

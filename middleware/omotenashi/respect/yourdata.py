@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -123,10 +123,14 @@ def more_sections(
     why: Mapping[str, str],
     stages: Mapping[str, str] | None = None,
     zone: str = "UTC",
+    listed: Container[str] | None = None,
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
     ``title``: an item's name; ``why``: the rule set's reasons by rule id; ``stages``: the
-    site's words for its stages (the journey file's ``stages:``)."""
+    site's words for its stages (the journey file's ``stages:``); ``listed``: the ids, codes
+    and digests the catalogue names now (``Catalog.pair_titles``), when known: a side of a
+    pair not among them is an item gone, whatever its form (an id, as written with
+    OMOTENASHI_REDIS_COMPACT off, or a code)."""
     stage = stage_sentence(profile.stage, stages) or "We have not placed you yet."
     rows: list[Section] = [("How far along we think you are", [stage])]
     if profile.segments:
@@ -134,14 +138,21 @@ def more_sections(
         rows.append(("Groups the site put you in", cut(groups)))
     if profile.purchased:
         bought = [title(i) for i in sorted(profile.purchased)]
-        rows.append(("What you bought (never suggested to you again)", cut(bought)))
+        rows.append(("What you bought", cut(bought)))  # (editors' blocks may still name it)
     if profile.also:
         pairs = sorted(sides for p in profile.also if (sides := pair_sides(p)))
         rows.append(
             (
                 "For suggestions: items you viewed, and one other visitors viewed with each",
                 # (a pair kept in two forms, written before codes and since, is one line)
-                cut(list(dict.fromkeys(f"{_side(title, s)}: {_side(title, i)}" for s, i in pairs))),
+                cut(
+                    list(
+                        dict.fromkeys(
+                            f"{_side(title, s, listed)}: {_side(title, i, listed)}"
+                            for s, i in pairs
+                        )
+                    )
+                ),
             )
         )
     if profile.caps:
@@ -207,9 +218,21 @@ def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") 
     return out
 
 
-def _side(title: Callable[[str], str], part: str) -> str:
-    """One side of a suggestion pair by its item's title; a code (recommend/coview.py
-    pair_part) the catalogue names no more, its item gone, is said to be one, not shown."""
+def pair_count(profile: Profile, names: Mapping[str, str]) -> int:
+    """How many suggestion pairs the profile keeps, as the data page lists them: a pair kept
+    in two forms (``seed>item``, written before codes, and codes: ``names``, the catalogue's
+    ``pair_names``) is one."""
+    return len(
+        {tuple(names.get(s, s) for s in sides) for p in profile.also if (sides := pair_sides(p))}
+    )
+
+
+def _side(title: Callable[[str], str], part: str, listed: Container[str] | None = None) -> str:
+    """One side of a suggestion pair by its item's title; one the catalogue names no more
+    (``listed``, when known; else a code, recommend/coview.py pair_part, with no title), its
+    item gone, is said to be one, not shown: an id as a code alike (compact on or off)."""
+    if listed is not None:
+        return title(part) if part in listed else GONE
     said = title(part)
     return GONE if is_code(part) and said == words(part) else said
 
