@@ -96,6 +96,11 @@ def equal(a: object, b: object) -> bool:
     return _equals(b)(a)
 
 
+def equal_to(b: object) -> Callable[[object], bool]:
+    """``equal(·, b)``, ``b``'s forms worked out once: for many values tested against one."""
+    return _equals(b)
+
+
 def _equals(b: object) -> Callable[[object], bool]:
     """``equal(·, b)`` with ``b``'s forms (number, lower case, folded) worked out once; text
     in NFC (rules/text.py), so that ``café`` written either way is one."""

@@ -74,9 +74,12 @@ class Journey:
             self._matchers = [matcher(rule.path) for rule in self.spec.topics]
         topics: list[str] = []
         items: list[str] = []
+        seen: set[str] = set()  # (not the list's `in`: quadratic in a long list)
         for rule, on_path in zip(self.spec.topics, self._matchers, strict=True):
             if on_path(path):
-                topics.extend(t for t in rule.topics if t not in topics)
+                fresh = [t for t in dict.fromkeys(rule.topics) if t not in seen]
+                seen.update(fresh)
+                topics.extend(fresh)
                 last = path.rstrip("/").rsplit("/", 1)[-1]
                 if rule.item and last and last not in items:
                     items.append(last)

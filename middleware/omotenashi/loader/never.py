@@ -4,7 +4,9 @@ one that cannot."""
 
 from __future__ import annotations
 
-from omotenashi.engine.compare import equal, number_of
+from collections.abc import Callable
+
+from omotenashi.engine.compare import equal, equal_to, number_of
 from omotenashi.rules.model import Compare, Scalar, When
 from omotenashi.rules.text import nfc
 
@@ -28,11 +30,42 @@ def _both(a: Scalar, b: Scalar) -> bool:
     """Whether a value can equal both ``a`` and ``b`` as the engine's ``eq`` tests them (3 and
     "3.0", ``Gold`` and ``gold``, ``true`` and "true" can): tried on the values themselves, as
     folded text, as numbers, and true and false (what any value equal to both is like)."""
-    forms: list[object] = [True, False]
-    for value in (a, b):
-        folded = nfc(str(value)).casefold()
-        forms += [value, folded, number_of(value), number_of(folded)]
-    return any(x is not None and equal(x, a) and equal(x, b) for x in forms)
+    return _both_of(a)(b)
+
+
+def _both_of(a: Scalar) -> Callable[[Scalar], bool]:
+    """``_both(a, ·)`` with ``a``'s side worked out once, for an ``eq`` against each value of
+    its ``in:`` (a long eq was folded again for each: quadratic in the rule file). ``a``'s own
+    forms that equal it are kept with how ``equal`` reads them (lower case, number, folded),
+    so that testing one against ``b`` costs ``b``'s length, not ``a``'s."""
+    is_a, folded = equal_to(a), nfc(str(a)).casefold()
+    own = [x for x in (True, False, a, folded, number_of(a), number_of(folded)) if x is not None]
+    read = [
+        (isinstance(x, bool), str(x).lower(), number_of(x), nfc(str(x)).casefold())
+        for x in own
+        if is_a(x)
+    ]
+
+    def both(b: Scalar) -> bool:
+        fold_b, lower_b, number_b, is_b = (
+            nfc(str(b)).casefold(),
+            str(b).lower(),
+            number_of(b),
+            equal_to(b),
+        )
+        for flag, lower, number, fold in read:  # is_b(x), from x's forms (compare._equals)
+            if flag or isinstance(b, bool):
+                if lower == lower_b:
+                    return True
+            elif number_b is not None and number is not None:
+                if number == number_b:
+                    return True
+            elif fold == fold_b:
+                return True
+        forms = (b, fold_b, number_b, number_of(fold_b))
+        return any(x is not None and is_b(x) and is_a(x) for x in forms)
+
+    return both
 
 
 def _same(a: Scalar, b: Scalar) -> bool:
@@ -61,7 +94,7 @@ def _impossible_compare(cmp: Compare) -> str | None:
     if cmp.eq is not None and cmp.ne is not None and _same(cmp.eq, cmp.ne):
         return _both_ways(cmp.eq, cmp.ne)
     eq = cmp.eq
-    if eq is not None and cmp.in_ is not None and not any(_both(eq, o) for o in cmp.in_):
+    if eq is not None and cmp.in_ is not None and not any(map(_both_of(eq), cmp.in_)):
         return f"{eq!r} is not in {cmp.in_!r}"
     valued = (eq is not None and not equal("", eq)) or cmp.at_least is not None  # ("" is none)
     if cmp.exists is False and valued:
@@ -156,6 +189,7 @@ def _apart(parts: list[When]) -> list[str]:
                 found.append(f"new: {word} and returning: {word} cannot both hold")
     equal: dict[tuple[str, str], Scalar] = {}
     unequal: dict[tuple[str, str], list[Scalar]] = {}
+    alike: dict[tuple[str, str], Callable[[Scalar], bool]] = {}
     for part in parts:
         for group in ("query", "attr"):
             for key, cmp in (getattr(part, group) or {}).items():
@@ -164,7 +198,9 @@ def _apart(parts: list[When]) -> list[str]:
                 if cmp.eq is None:
                     continue
                 was = equal.setdefault((group, key), cmp.eq)
-                if not _both(was, cmp.eq):
+                if (group, key) not in alike:  # (was's side once, however many parts)
+                    alike[group, key] = _both_of(was)
+                if not alike[group, key](cmp.eq):
                     found.append(f"{group}.{key}: it must equal both {was!r} and {cmp.eq!r}")
     for (group, key), value in equal.items():
         for ne in unequal.get((group, key), ()):

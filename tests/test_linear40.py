@@ -1,0 +1,119 @@
+"""Linear work on what outsiders and editors send (session 40): a page's meta tags listing
+thousands of topics, a journey rule listing thousands, omotenashi check's never-fire test of a
+long eq against a long in:. Work is counted (comparisons, characters folded), never timed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from omotenashi.engine import limits, understand
+from omotenashi.engine.journey import Journey
+from omotenashi.loader import never
+from omotenashi.rules.journey import JourneyFile, TopicRule
+from omotenashi.rules.model import Compare
+from omotenashi.rules.text import nfc
+
+
+class Counted(str):
+    """A topic that counts how often it is compared for equality."""
+
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        Counted.compared += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def counted_topic(value: str) -> str:
+    return Counted(value.strip().lower())
+
+
+def meta_page(*contents: str, kind: str = "topics") -> str:
+    tags = "".join(f'<meta name="omotenashi:{kind}" content="{c}">' for c in contents)
+    return f"<html><head>{tags}</head><body></body></html>"
+
+
+@pytest.mark.parametrize("n", [500, 2000, 5000])
+def test_page_topics_are_not_each_looked_for_in_the_list_so_far(
+    n: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(understand, "topic", counted_topic)
+    Counted.compared = 0
+    page = meta_page(",".join(f"t{i}" for i in range(n)), ",".join(f"u{i}" for i in range(n)))
+    topics, _ = understand.page_tags(page, "/", Journey())
+    assert topics == [f"t{i}" for i in range(limits.TOPICS_PER_PAGE)]
+    assert Counted.compared <= n  # was about n * n / 2: 0.2 s of the event loop at 6,000
+
+
+PAGES: list[tuple[list[str], str, list[str]]] = [
+    (["a,b,a,,B", "b,c"], "topics", ["a", "b", "c"]),
+    ([",".join("x" * (limits.MAX_TOPIC + 1) + f"{i}" for i in range(30)) + ",short"], "topics",
+     ["short"]),
+    ([",".join(f"t{i % 3}" for i in range(300)) + ",z"], "topics", ["t0", "t1", "t2", "z"]),
+    ([",".join(f"t{i}" for i in range(40))], "topics", [f"t{i}" for i in range(10)]),
+    ([",".join(f"it{i}" for i in range(40)), "it1,new"], "item", [f"it{i}" for i in range(5)]),
+    (["x,,x,y", "y,z"], "item", ["x", "y", "z"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("contents", "kind", "expected"), PAGES)
+def test_page_tags_keep_the_first_of_each_in_order(
+    contents: list[str], kind: str, expected: list[str]
+) -> None:
+    understand._read.clear()
+    topics, items = understand.page_tags(meta_page(*contents, kind=kind), "/", Journey())
+    assert (topics if kind == "topics" else items) == expected
+
+
+def journey_listing(topics: list[Any]) -> Journey:
+    spec = JourneyFile.model_construct(
+        topics=[TopicRule.model_construct(path=["/tours/*"], topics=topics, item=True)]
+    )
+    return Journey(spec=spec)
+
+
+@pytest.mark.parametrize("n", [500, 2000, 5000])
+def test_a_journey_rule_of_many_topics_is_gathered_in_one_pass(n: int) -> None:
+    Counted.compared = 0
+    names = [Counted(f"t{i}") for i in range(n)]
+    topics, items = journey_listing([*names, *names[:10]]).page_tags("/tours/" + "x" * 600)
+    assert topics == [f"t{i}" for i in range(n)]
+    assert items == ["x" * 600]
+    assert Counted.compared <= 2 * n  # was about n * n / 2, again for each path over 512
+
+
+class Folded:
+    """Counts the characters put through NFC (and so folded) by ``equal`` and the never-fire
+    check: the work of asking whether an eq can be in its in:."""
+
+    def __init__(self, nfc: Any) -> None:
+        self.nfc, self.chars = nfc, 0
+
+    def __call__(self, text: str) -> str:
+        self.chars += len(text)
+        return str(self.nfc(text))
+
+
+@pytest.mark.parametrize(
+    ("eq", "values"),
+    [
+        ("x" * 20_000, [f"v{i}" for i in range(200)]),
+        ("Straße" * 3_000, [f"STRASSE{i}" for i in range(300)]),
+        ("9" * 3_000, [str(i) for i in range(300)]),
+    ],
+)
+def test_a_long_eq_is_folded_once_not_once_per_in_value(
+    eq: str, values: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folded = Folded(nfc)
+    monkeypatch.setattr("omotenashi.engine.compare.nfc", folded)
+    monkeypatch.setattr("omotenashi.loader.never.nfc", folded)
+    cmp = Compare.model_validate({"eq": eq, "in": values})
+    why = never._impossible_compare(cmp)
+    assert why is not None and why.startswith(f"{eq!r} is not in")
+    given = len(eq) + sum(map(len, values))
+    assert folded.chars <= 10 * given  # was about 3 * len(eq) per value of the in:
