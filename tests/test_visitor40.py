@@ -8,6 +8,9 @@ import re
 import pytest
 from demo_site.app import create_app, demo_settings
 
+from omotenashi.respect.yourdata import times_shown
+from omotenashi.rules.model import Rule
+
 from .conftest import ROOT, client_for
 
 pytestmark = pytest.mark.anyio
@@ -37,3 +40,43 @@ async def test_a_booked_tour_the_home_page_suggests_is_not_called_never_suggeste
     # ... so no sentence may promise the visitor it is never suggested again
     assert "Kyoto in autumn" in said
     assert "never suggested" not in said
+
+
+CART = ("consideration-hero", "consideration-tagline")  # one reason, one intent, two slots
+
+
+async def test_an_entry_of_two_blocks_one_intent_counts_every_page_that_showed_either(
+    omotenashi_redis_url: str,
+) -> None:
+    async with client_for(demo(omotenashi_redis_url)) as client:
+        await client.get("/tours/kyoto-autumn")
+        await client.post("/cart", data={"tour": "kyoto-autumn"})
+        pages = [(await client.get(path)).text for path in ["/", "/cart", "/", "/tours", "/cart"]]
+        said = (await client.get("/_omotenashi/preferences")).text
+    showed = [[r for r in CART if f'data-omo-rule="{r}"' in page] for page in pages]
+    assert all(len(rules) <= 1 for rules in showed)  # one intent: one block a page
+    assert {r for rules in showed for r in rules} == set(CART)  # both blocks were shown
+    card = re.search(r"You added a tour to your cart\..*?(\d+) times?\.", said, re.S)
+    assert card is not None
+    assert int(card.group(1)) == sum(map(len, showed))  # was the most of either: fewer
+
+
+def _rule(n: int, slot: str, intent: str | None) -> Rule:
+    return Rule(id=f"r{n}", slot=slot, text="x", why="Why.", intent=intent)
+
+
+@pytest.mark.parametrize(
+    ("blocks", "budget", "said"),
+    [
+        ([("hero", None, 3), ("hero", None, 2)], 1, (5, False)),  # one slot: one a page
+        ([("hero", "cart", 3), ("tagline", "cart", 2)], 1, (5, False)),  # one intent a page
+        ([("hero", "cart", 3), ("tagline", "cart", 2)], 2, (3, True)),  # both could show
+        ([("hero", None, 3), ("tagline", None, 2)], 1, (3, True)),  # on one page or not
+        ([("hero", "a", 3), ("tagline", "b", 3)], 1, (3, True)),  # two intents: 3 to 6
+    ],
+)
+def test_times_shown_sums_blocks_that_never_share_a_page(
+    blocks: list[tuple[str, str | None, int]], budget: int, said: tuple[int, bool]
+) -> None:
+    group = [(_rule(n, slot, intent), times) for n, (slot, intent, times) in enumerate(blocks)]
+    assert times_shown(group, budget) == said

@@ -1,8 +1,7 @@
 """The visitor's own page: what is stored about them, in human terms, and their choices.
 
 ``GET  {prefix}/preferences``         the page (OMOTENASHI_RESPECT_PREFERENCES_TEMPLATE: yours)
-``POST {prefix}/preferences``         save switches, nothing at all, reset, erase, dismiss a rule
-                                      (or undo that)
+``POST {prefix}/preferences``         save switches, nothing at all, reset, erase, dismiss (undo)
 ``GET  {prefix}/preferences/export``  everything stored, as JSON
 
 Choices live in the signed cookie, so erasing the profile keeps them. Every form carries a
@@ -131,6 +130,7 @@ class PreferencesPage:
         self.template_name = custom.name if custom else "preferences.html"
         self.history_category = settings.respect.history_category  # its card says what "off" is
         self.zone = settings.rules.timezone  # the site's calendar: the dates the page gives
+        self.intent_budget = settings.respect.intent_budget  # (how many times blocks showed)
         days = max(1, round(settings.redis.idle_ttl / 86400))
         self.idle = f"{days} day{'s' * (days != 1)}"  # a profile idle this long expires
         self.choices = ChoicesCache(frozenset({self.history_category}))  # once per rule set
@@ -144,10 +144,7 @@ class PreferencesPage:
             loader = cast(BaseLoader, self.env.loader)
             ast = self.env.parse(loader.get_source(self.env, self.template_name)[0])
             lists = "categories" in meta.find_undeclared_variables(ast)
-            self._lists = (
-                template,
-                lists or any(True for _ in meta.find_referenced_templates(ast)),
-            )
+            self._lists = (template, lists or [*meta.find_referenced_templates(ast)] != [])
         return self._lists[1]
 
     @staticmethod
@@ -172,7 +169,9 @@ class PreferencesPage:
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         choices = choices or Choices.of(loaded.ruleset)
-        every = shown.shown_recently(profile, loaded.ruleset, prefs, choices.by_id, zone=self.zone)
+        every = shown.shown_recently(
+            profile, loaded.ruleset, prefs, choices.by_id, None, self.zone, self.intent_budget
+        )
         recent = every[: shown.MAX_LISTED]
         # whatever they switched off and the page does not list above, so it can come back on
         switched_off, gone_off = choices.switched_off(prefs, (e["key"] for e in recent))
@@ -230,6 +229,7 @@ class PreferencesPage:
                 by_id=by_id,
                 stages=loaded.journey.stage_words,
                 zone=self.zone,
+                intent_budget=self.intent_budget,
             ),
         )
         return page.encode()

@@ -13,6 +13,7 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
 from omotenashi.respect import yourdata
+from omotenashi.rules.model import Rule
 
 MAX_LISTED = 30
 Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic → words
@@ -198,18 +199,20 @@ def shown_recently(
     by_id: Mapping[str, CompiledRule] | None = None,
     limit: int | None = None,
     zone: str = "UTC",
+    intent_budget: int = 1,
 ) -> list[dict[str, Any]]:
     """What this visitor was shown (newest first) with the reasons true at the time; rules
     giving the same reason in the same category are one entry with one switch (``key`` lists
     every rule of the entry, shown or not: :func:`entries`). ``by_id``: the rule set's rules by
     id, when the caller keeps them (then this costs what was shown, not the rule set);
     ``limit``: the newest this many (None: all); ``zone``: the site's, whose clock the times
-    are given on. Rules no longer in the rule set are left out (nothing to switch):
-    :func:`gone_shown` counts them."""
+    are given on; ``intent_budget``: the setting (``yourdata.times_shown`` counts with it).
+    Rules no longer in the rule set are left out (nothing to switch): ``gone_shown`` counts."""
     if by_id is None:
         by_id = {r.id: r for r in ruleset.rules}
     out: list[dict[str, Any]] = []
     merged: dict[tuple[str, str], dict[str, Any]] = {}
+    shown: dict[tuple[str, str], list[tuple[Rule, int]]] = {}
     for rule_id, times in profile.shown.items():
         compiled = by_id.get(rule_id)
         if compiled is None or times <= 0:
@@ -217,9 +220,12 @@ def shown_recently(
         rule = compiled.rule
         at, because = profile.shown_why.get(rule_id, (0.0, []))
         category_on = rule.category not in prefs.off_categories
+        shown.setdefault(entry_key(rule), []).append((rule, times))
         same = merged.get(entry_key(rule))
-        if same is not None:  # one entry: the latest reasons (blocks shown on one page count once)
-            same["times"] = max(same["times"], times)
+        if same is not None:  # one entry: the latest reasons
+            same["times"], same["at_least"] = yourdata.times_shown(
+                shown[entry_key(rule)], intent_budget
+            )
             same["behavioural"] = same["behavioural"] and compiled.behavioural
             if at > same["at"]:
                 same.update(
@@ -234,6 +240,7 @@ def shown_recently(
             "when": yourdata.day(at, zone),
             "at": at,
             "times": times,
+            "at_least": False,  # (True: "at least N times": yourdata.times_shown)
             "on": entry_on(ids, prefs),
             "category": words(rule.category).capitalize(),
             "category_name": rule.category,
@@ -300,6 +307,7 @@ def data_sections(
     by_id: Mapping[str, CompiledRule] | None = None,
     stages: Mapping[str, str] | None = None,
     zone: str = "UTC",
+    intent_budget: int = 1,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
@@ -359,8 +367,8 @@ def data_sections(
     listed = titles if names is not None else None  # what the catalogue names now
     rows += yourdata.more_sections(profile, title, why, stages, zone, listed)
     shown = [
-        f"{e['why']} ({e['times']} time{'s' * (e['times'] != 1)})"
-        for e in shown_recently(profile, ruleset, prefs, by_id, limit=None)
+        f"{e['why']} ({'at least ' * e['at_least']}{e['times']} time{'s' * (e['times'] != 1)})"
+        for e in shown_recently(profile, ruleset, prefs, by_id, None, zone, intent_budget)
     ]
     if gone := gone_shown(profile, by_id):
         shown.append(f"Blocks this site no longer shows ({gone} time{'s' * (gone != 1)})")

@@ -15,6 +15,7 @@ from omotenashi.engine.explain import words
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.coview import is_code, pair_sides
+from omotenashi.rules.model import Rule
 
 MAX_LISTED = 30
 Section = tuple[str, list[str]]
@@ -216,6 +217,20 @@ def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") 
     if other:
         out.append(f"{other} other measurement record{'s' * (other != 1)} (in the download)")
     return out
+
+
+def times_shown(group: list[tuple[Rule, int]], intent_budget: int) -> tuple[int, bool]:
+    """How many pages showed an entry of several rules (one reason, one switch), and whether
+    that is a lower bound: their sum when no two of them can be on one page (one slot; one
+    intent at a budget of 1), else the most of any (a page that showed two counts once), at
+    least."""
+    total, most = sum(n for _, n in group), max(n for _, n in group)
+    intents = {rule.intent for rule, _ in group}
+    if len({(rule.slot, rule.selector) for rule, _ in group}) == 1 or (
+        intent_budget == 1 and len(intents) == 1 and None not in intents
+    ):
+        return total, False
+    return most, total > most
 
 
 def pair_count(profile: Profile, names: Mapping[str, str]) -> int:
