@@ -279,6 +279,7 @@ BEACON = "/_omotenashi/events"
         ({"origin": "https://evil.example"}, '{"name": "view_item"}', 403, "cross-site"),
         ({"sec-fetch-site": "cross-site"}, '{"name": "view_item"}', 403, "cross-site"),
         ({}, "{not json", 400, "not JSON"),
+        ({}, "[" * 1500 + "]" * 1500, 400, "JSON nested too deeply"),  # RecursionError
         ({}, '{"name": "Bad Name!"}', 422, "name"),
         ({}, '{"name": "purchase"}', 422, "cannot be sent from the browser"),
         (
@@ -297,6 +298,7 @@ BEACON = "/_omotenashi/events"
         "origin",
         "fetch-site",
         "bad-json",
+        "deep-json",
         "bad-name",
         "trusted-event",
         "trusted-event-with-odd-data",

@@ -12,7 +12,7 @@ from omotenashi.engine import limits, understand
 from omotenashi.engine.journey import Journey
 from omotenashi.loader import never
 from omotenashi.rules.journey import JourneyFile, TopicRule
-from omotenashi.rules.model import Compare
+from omotenashi.rules.model import Compare, When
 from omotenashi.rules.text import nfc
 
 
@@ -114,6 +114,30 @@ def test_a_long_eq_is_folded_once_not_once_per_in_value(
     monkeypatch.setattr("omotenashi.loader.never.nfc", folded)
     cmp = Compare.model_validate({"eq": eq, "in": values})
     why = never._impossible_compare(cmp)
-    assert why is not None and why.startswith(f"{eq!r} is not in")
+    assert why is not None and why.startswith(f"{eq[:40]!r}"[:-1]) and " is not in [" in why
     given = len(eq) + sum(map(len, values))
     assert folded.chars <= 10 * given  # was about 3 * len(eq) per value of the in:
+
+
+def test_a_long_eq_is_folded_once_not_once_per_ne_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    folded = Folded(nfc)
+    monkeypatch.setattr("omotenashi.loader.never.nfc", folded)
+    eq, parts = "x" * 20_000, [{"attr": {"k": {"ne": f"v{i}"}}} for i in range(200)]
+    assert never.contradictions(When.model_validate({"attr": {"k": eq}, "all": parts})) == []
+    assert folded.chars <= 10 * len(eq)  # was len(eq) again for each ne part
+
+
+@pytest.mark.parametrize(
+    ("when", "start"),
+    [
+        ({"attr": {"k": {"eq": "zz", "in": [f"v{i}" for i in range(16_000)]}}}, "'zz' is not in"),
+        ({"attr": {"k": {"eq": "x" * 100_000, "in": ["a"]}}}, "'xxxxx"),
+        ({"all": [{"attr": {"k": "x" * 50_000}}, {"attr": {"k": "y" * 50_000}}]}, "it must"),
+        ({"attr": {"k": {"eq": "x" * 50_000, "ne": "X" * 50_000}}}, "it must equal"),
+    ],
+)
+def test_a_never_fire_message_stays_one_short_line(when: dict[str, Any], start: str) -> None:
+    """A long value or a long in: is quoted in part, with how much more (a 116 KB line)."""
+    (said,) = never.contradictions(When.model_validate(when))
+    assert start in said and "\n" not in said and len(said) <= 300
+    assert "more]" in said or "characters)" in said

@@ -129,7 +129,7 @@ def read_events(body: bytes, allowed: Collection[str]) -> BeaconBatch | tuple[in
         if isinstance(exc, ValidationError):  # an event it may not send says so first
             name = _not_allowed(raw, allowed)
             return 422, _refused(name, allowed) if name is not None else _first_error(exc)
-        return 400, "not JSON"
+        return 400, "JSON nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
     for event in batch.events:
         if event.name not in allowed:
             return 422, _refused(event.name, allowed)

@@ -72,19 +72,42 @@ def _same(a: Scalar, b: Scalar) -> bool:
     """Whether every value the engine's ``eq`` holds equal to ``a`` it holds equal to ``b``:
     both numbers and equal (3 and "3.0"), both text that is no number and equal ignoring case
     (Gold and gold), or true and false as words ("TRUE" and true)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return str(a).lower() == str(b).lower()
-    na, nb = number_of(a), number_of(b)
-    if na is not None or nb is not None:
-        return na == nb
-    return nfc(str(a)).casefold() == nfc(str(b)).casefold()
+    return _same_as(a)(b)
+
+
+def _same_as(a: Scalar) -> Callable[[Scalar], bool]:
+    """``_same(a, ·)`` with ``a``'s forms worked out once (a long eq against many ne parts)."""
+    lower, number, folded = str(a).lower(), number_of(a), nfc(str(a)).casefold()
+
+    def same(b: Scalar) -> bool:
+        if isinstance(a, bool) or isinstance(b, bool):
+            return lower == str(b).lower()
+        other = number_of(b)
+        if number is not None or other is not None:
+            return number == other
+        return folded == nfc(str(b)).casefold()
+
+    return same
+
+
+def _shown(value: object, most: int = 60) -> str:
+    """``value!r`` for a message, cut to about ``most`` characters (a value can be 100 KB); a
+    list names its first values and how many more."""
+    if isinstance(value, list) and len(value) > 3:
+        return (
+            f"[{', '.join(_shown(v, most // 3) for v in value[:3])}, and {len(value) - 3:,} more]"
+        )
+    said = repr(value)
+    return said if len(said) <= most else f"{said[: most - 10]}… ({len(said):,} characters)"
 
 
 def _both_ways(eq: Scalar, ne: Scalar) -> str:
     """What a value that must equal ``eq`` and not equal ``ne`` (:func:`_same`) is asked."""
     if str(eq) == str(ne):
-        return f"it must both equal and not equal {eq!r}"
-    return f"it must equal {eq!r} and not equal {ne!r}, which rules compare as one value"
+        return f"it must both equal and not equal {_shown(eq)}"
+    return (
+        f"it must equal {_shown(eq)} and not equal {_shown(ne)}, which rules compare as one value"
+    )
 
 
 def _impossible_compare(cmp: Compare) -> str | None:
@@ -95,7 +118,7 @@ def _impossible_compare(cmp: Compare) -> str | None:
         return _both_ways(cmp.eq, cmp.ne)
     eq = cmp.eq
     if eq is not None and cmp.in_ is not None and not any(map(_both_of(eq), cmp.in_)):
-        return f"{eq!r} is not in {cmp.in_!r}"
+        return f"{_shown(eq)} is not in {_shown(cmp.in_)}"
     valued = (eq is not None and not equal("", eq)) or cmp.at_least is not None  # ("" is none)
     if cmp.exists is False and valued:
         return "it must not exist yet have a value"
@@ -201,10 +224,12 @@ def _apart(parts: list[When]) -> list[str]:
                 if (group, key) not in alike:  # (was's side once, however many parts)
                     alike[group, key] = _both_of(was)
                 if not alike[group, key](cmp.eq):
-                    found.append(f"{group}.{key}: it must equal both {was!r} and {cmp.eq!r}")
+                    both = f"{_shown(was)} and {_shown(cmp.eq)}"
+                    found.append(f"{group}.{key}: it must equal both {both}")
     for (group, key), value in equal.items():
+        same = _same_as(value)  # (value's side once, however many ne parts)
         for ne in unequal.get((group, key), ()):
-            if _same(value, ne):
+            if same(ne):
                 found.append(f"{group}.{key}: {_both_ways(value, ne)}")
                 break
     return found
