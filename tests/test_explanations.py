@@ -251,12 +251,20 @@ ORACLE: list[tuple[str, Oracle]] = [
     ),
     (r"you looked at (.+)", lambda m, f: named(m[1]) <= f.viewed),
     (r"we have no record of you looking at (“.+)", lambda m, f: not named(m[1]) & f.viewed),
-    (r"you are on ((?:the page|a page|any page).*)", lambda m, f: on_one_of(m[1], f.path)),
-    (r"you are not on ((?:the page|a page|any page).*)", lambda m, f: not on_one_of(m[1], f.path)),
+    (
+        r"you are on ((?:the page|a page|any page|our home page).*)",
+        lambda m, f: on_one_of(m[1], f.path),
+    ),
+    (
+        r"you are not on ((?:the page|a page|any page|our home page).*)",
+        lambda m, f: not on_one_of(m[1], f.path),
+    ),
     (r"we know your first name", lambda m, f: bool(f.attrs.get("first_name"))),
     (r"we do not know your first name", lambda m, f: not f.attrs.get("first_name")),
-    (r"you are in our group “(.+)”", lambda m, f: m[1] in f.segments),
-    (r"you are not in our group “(.+)”", lambda m, f: m[1] not in f.segments),
+    (r"you are in our group “(.+)”", lambda m, f: group(m[1]) in f.segments),
+    (r"you are not in our group “(.+)”", lambda m, f: group(m[1]) not in f.segments),
+    (r"you are looking at (“.+)", lambda m, f: {f.pages.get(f.path)} == titled_in(m[1])),
+    (r"you are not looking at (“.+)", lambda m, f: f.pages.get(f.path) not in titled_in(m[1])),
     (
         r"we have no record of you looking at anything in our (.+) list",
         lambda m, f: not f.viewed & f.lists[m[1]],
@@ -281,17 +289,28 @@ def named(text: str) -> set[str]:
     return {ids.get(t, t.replace(" ", "-")) for t in re.findall(r"“([^”]+)”", text)}
 
 
+def group(word: str) -> str:
+    """The segment a reason names by the journey's words for it ("members of our travel club")."""
+    return {said: s for s, said in DEMO_JOURNEY.segment_words.items()}.get(word, word)
+
+
+def titled_in(text: str) -> set[str | None]:
+    """The titles a reason names (“Kyoto in autumn” or “Lapland aurora”)."""
+    return set(re.findall(r"“([^”]+)”", text))
+
+
 def on_one_of(text: str, path: str) -> bool:
     """The path is on one of the pages a reason names ("a page under /tours/ or the page /")."""
     kinds: dict[str, Callable[[str], bool]] = {
         "the page ": lambda g: path == g,
+        "our home page": lambda g: path == "/",
         "a page under ": lambda g: path.startswith(g),
         "a page whose address starts with ": lambda g: path.startswith(g),
         "a page matching ": lambda g: fnmatchcase(path, g),
     }
     found = re.findall(
         r"(the page |a page under |a page whose address starts with |"
-        r"a page matching )(\S+?)(?:,| or |$)",
+        r"a page matching |our home page)(\S*?)(?:,| or |$)",
         text,
     )
     assert found or text == "any page", text
@@ -334,13 +353,16 @@ def visitors(draw: st.DrawFn) -> Facts:
         lists=DEMO_LISTS,
         events={"join_club": draw(st.integers(0, 1))},
         purchases=draw(st.integers(0, 2)),
-        path=draw(st.sampled_from(["/", "/cart", "/tours/kyoto-autumn"])),
+        path=draw(st.sampled_from(["/", "/cart", "/tours/kyoto-autumn", "/tours/lapland-aurora"])),
         titles=DEMO.catalog.titles,
         labels=DEMO.catalog.labels,
+        pages=DEMO.catalog.page_titles,
+        segment_words=DEMO_JOURNEY.segment_words,
     )
 
 
-DEMO_LISTS = load_journey(ROOT / "rules").lists
+DEMO_JOURNEY = load_journey(ROOT / "rules")
+DEMO_LISTS = DEMO_JOURNEY.lists
 DEMO_RULES = _demo_rules()
 
 

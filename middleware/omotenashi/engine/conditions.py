@@ -56,8 +56,10 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
             Condition(
                 lambda f: not segs.isdisjoint(f.segments),
                 "in the group " + ex.either(when.segment),
-                lambda f: [f"you are in our group {ex.quoted(sorted(segs & f.segments))}"],
-                lambda f: [f"you are not in our group {ex.quoted(sorted(segs))}"],
+                lambda f: [
+                    "you are in our group " + ex.groups(sorted(segs & f.segments), f.segment_words)
+                ],
+                lambda f: [f"you are not in our group {ex.groups(sorted(segs), f.segment_words)}"],
             )
         )
     for name, cmp in (when.attr or {}).items():
@@ -272,20 +274,33 @@ def _interest_condition(topic: str, cmp: Compare) -> Condition:
 
 def _path_condition(globs: list[str]) -> Condition:
     """A path test whose sentences name the rule's own patterns, never the request's path
-    (the visitor's to write: a crafted link would put its words into the site's why)."""
+    (the visitor's to write: a crafted link would put its words into the site's why); a
+    pattern that is a catalogue item's page by the item's title (``Facts.pages``)."""
     on_path = matcher(globs)
-    each = [(matcher([g]), ex.page_words(g)) for g in dict.fromkeys(globs)]
-    anywhere = ex.either(list(dict.fromkeys(words for _, words in each)))
+    each = [(g, matcher([g]), ex.page_words(g), ex.loosely(g)) for g in dict.fromkeys(globs)]
 
     def reasons(f: Facts) -> list[str]:
-        on = dict.fromkeys(words for test, words in each if test(f.path))
-        return [f"you are on {ex.either(list(on))}"]
+        on = [(ex.page_title(g, f.pages), words) for g, test, words, _ in each if test(f.path)]
+        named = [title for title, _ in on if title]
+        if named:  # (one path: the title of the page the visitor is on)
+            return [f"you are looking at {named[0]}"]
+        return [f"you are on {ex.either(list(dict.fromkeys(words for _, words in on)))}"]
+
+    def denials(f: Facts) -> list[str]:
+        named: dict[str, None] = {}
+        plain: dict[str, None] = {}
+        here = ex.loosely(f.path)
+        for g, _, words, loose in each:
+            title = ex.page_title(g, f.pages)
+            if title and loose != here:  # (else the item's page may be here, written otherwise)
+                named[title] = None
+            else:
+                plain[words] = None
+        out = [f"you are not looking at {ex.either(list(named))}"] if named else []
+        return out + ([f"you are not on {ex.either(list(plain))}"] if plain else [])
 
     return Condition(
-        lambda f: on_path(f.path),
-        "on the pages " + ex.either(globs),
-        reasons,
-        lambda f: [f"you are not on {anywhere}"],
+        lambda f: on_path(f.path), "on the pages " + ex.either(globs), reasons, denials
     )
 
 

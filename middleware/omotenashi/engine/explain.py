@@ -192,6 +192,11 @@ def quoted(values: Iterable[object], last: str = "or") -> str:
     return either([f"“{words(v)}”" for v in values], last)
 
 
+def groups(segments: Iterable[str], named: Mapping[str, str], last: str = "or") -> str:
+    """Segments by the site's words for them (the journey file's ``segment_words:``), quoted."""
+    return either(list(dict.fromkeys(f"“{named.get(s) or words(s)}”" for s in segments)), last)
+
+
 def titled(items: Iterable[str], titles: Mapping[str, str], last: str = "or") -> str:
     """Items by the names visitors know them by (the catalogue's titles), quoted."""
     return either([f"“{titles.get(i) or words(i)}”" for i in items], last)
@@ -199,8 +204,11 @@ def titled(items: Iterable[str], titles: Mapping[str, str], last: str = "or") ->
 
 def page_words(glob: str) -> str:
     """A rule's path pattern in plain words: ``/tours/*`` -> "a page under /tours/",
-    ``/about`` -> "the page /about", ``/tours/*/book`` -> "a page matching /tours/*/book"."""
+    ``/about`` -> "the page /about", ``/`` -> "our home page", ``/tours/*/book`` -> "a page
+    matching /tours/*/book"."""
     head = glob.rstrip("*")
+    if glob == "/":
+        return "our home page"
     if not _WILD.search(glob):
         return f"the page {glob}"
     if not _WILD.search(head):  # only stars at the end (a star matches "/" too)
@@ -210,6 +218,19 @@ def page_words(glob: str) -> str:
             return f"a page under {head}"
         return f"a page whose address starts with {head}"
     return f"a page matching {glob}"
+
+
+def page_title(glob: str, pages: Mapping[str, str]) -> str:
+    """The title of the catalogue item whose page ``glob`` is (``pages``: Facts.pages), quoted;
+    "" when it is a pattern or no item's page."""
+    title = "" if _WILD.search(glob) else pages.get(glob, "")
+    return f"“{title}”" if title else ""
+
+
+def loosely(path: str) -> str:
+    """A path as a lenient server may read it (any case, slashes merged, none at the end):
+    a page whose path is ``glob`` so read may well be that item's page."""
+    return re.sub("/+", "/", path).rstrip("/").lower()
 
 
 def host(url: str) -> str:

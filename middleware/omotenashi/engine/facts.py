@@ -260,6 +260,10 @@ class Facts:
     labels: Mapping[str, str] = field(default_factory=dict)
     # ... and the stages, in the site's words (the journey file's ``stages:``)
     stage_words: Mapping[str, str] = field(default_factory=dict)
+    # ... the segments (the journey file's ``segment_words:``), and a catalogue item's page
+    # path → its title (Catalog.page_titles): a ``path:`` reason names the page so
+    segment_words: Mapping[str, str] = field(default_factory=dict)
+    pages: Mapping[str, str] = field(default_factory=dict)
 
 
 def evolve(facts: Facts, **changes: object) -> Facts:

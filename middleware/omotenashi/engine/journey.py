@@ -52,6 +52,11 @@ class Journey:
         what a visitor is told of their stage, where the site gave words for it."""
         return {str(stage): said for stage, said in self.spec.stages.items()}
 
+    @cached_property
+    def segment_words(self) -> Mapping[str, str]:
+        """How each segment is named to visitors (the journey file's ``segment_words:``)."""
+        return dict(self.spec.segment_words)
+
     @property
     def abandon_after(self) -> int:
         """Seconds after the last cart change before a cart counts as abandoned."""

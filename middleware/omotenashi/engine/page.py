@@ -155,7 +155,9 @@ def personalise_page(
         derived = journey.derive_segments(facts) if journey.segments else frozenset()
         facts = evolve(facts, segments=stored | derived | forced.segments)
     if catalog is not None and catalog.items:  # items and topics named as the site names them
-        facts = evolve(facts, titles=catalog.titles, labels=catalog.labels)
+        facts = evolve(
+            facts, titles=catalog.titles, labels=catalog.labels, pages=catalog.page_titles
+        )
     viewed_in = {
         name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
     }

@@ -286,6 +286,8 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
         titles={},
         labels={},
         stage_words=journey.stage_words,
+        segment_words=journey.segment_words,
+        pages={},
     )
     if journey.segments:  # the facts are ours alone until returned: set in place, no copy
         object.__setattr__(facts, "segments", after.segments | journey.derive_segments(facts))

@@ -172,6 +172,17 @@ class Catalog:
                 shared.setdefault(code, {})[self.titles[i]] = None
         return titles | {code: " or ".join(said) for code, said in shared.items()}
 
+    @cached_property
+    def page_titles(self) -> Mapping[str, str]:
+        """Each item's page path (a site-relative ``url`` without a query) → its title, for
+        reasons that name a page (``path:``); a path two items share names neither."""
+        found: dict[str, list[str]] = {}
+        for item in self.items:
+            url = item.url.split("#", 1)[0]
+            if url.startswith("/") and not url.startswith("//") and "?" not in url:
+                found.setdefault(url, []).append(item.title)
+        return {path: said[0] for path, said in found.items() if len(said) == 1}
+
     def get(self, item_id: str) -> Item | None:
         pos = self.position.get(item_id)
         return None if pos is None else self.items[pos]

@@ -85,8 +85,7 @@ def describe(
         first_touch=profile.first_touch,
     )
     segments = profile.segments | journey.derive_segments(facts)
-    if segments:
-        out.append("Groups you are in: " + ", ".join(plain(s) for s in sorted(segments)) + ".")
+    out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
     if profile.viewed:
         looked = ", ".join(item(i) for i in sorted(profile.viewed)[:10])
         out.append(f"You recently looked at: {looked}.")
@@ -228,6 +227,7 @@ class PreferencesPage:
                 private=reason,
                 by_id=by_id,
                 stages=loaded.journey.stage_words,
+                groups=loaded.journey.segment_words,
                 zone=self.zone,
                 intent_budget=self.intent_budget,
             ),

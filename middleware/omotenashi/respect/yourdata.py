@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -118,6 +118,17 @@ def visit_lines(profile: Profile, zone: str = "UTC") -> list[str]:
     return out
 
 
+def group_names(segments: Iterable[str], named: Mapping[str, str]) -> list[str]:
+    """The visitor's segments as the site names them (the journey file's ``segment_words:``),
+    else their ids in words."""
+    return [named.get(s) or words(s) for s in sorted(segments)]
+
+
+def groups_sentence(segments: frozenset[str], named: Mapping[str, str]) -> list[str]:
+    """ "Groups you are in: members of our travel club." (none when there are none)."""
+    return [f"Groups you are in: {', '.join(group_names(segments, named))}."] if segments else []
+
+
 def more_sections(
     profile: Profile,
     title: Callable[[str], str],
@@ -125,18 +136,19 @@ def more_sections(
     stages: Mapping[str, str] | None = None,
     zone: str = "UTC",
     listed: Container[str] | None = None,
+    groups: Mapping[str, str] | None = None,
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
     ``title``: an item's name; ``why``: the rule set's reasons by rule id; ``stages``: the
     site's words for its stages (the journey file's ``stages:``); ``listed``: the ids, codes
     and digests the catalogue names now (``Catalog.pair_titles``), when known: a side of a
     pair not among them is an item gone, whatever its form (an id, as written with
-    OMOTENASHI_REDIS_COMPACT off, or a code)."""
+    OMOTENASHI_REDIS_COMPACT off, or a code); ``groups``: the site's words for segments."""
     stage = stage_sentence(profile.stage, stages) or "We have not placed you yet."
     rows: list[Section] = [("How far along we think you are", [stage])]
     if profile.segments:
-        groups = [words(s) for s in sorted(profile.segments)]
-        rows.append(("Groups the site put you in", cut(groups)))
+        named = group_names(profile.segments, groups or {})
+        rows.append(("Groups the site put you in", cut(named)))
     if profile.purchased:
         bought = [title(i) for i in sorted(profile.purchased)]
         rows.append(("What you bought", cut(bought)))  # (editors' blocks may still name it)

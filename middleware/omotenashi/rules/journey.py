@@ -13,6 +13,7 @@ from omotenashi.rules.text import Glob, Topic
 
 _EVENT = r"^[a-z][a-z0-9_]{0,39}$"
 MAX_STAGE_WORDS = 200  # kept with every reason that names the stage: short
+MAX_SEGMENT_WORDS = 100  # a group's name, quoted in reasons and listed on the data pages
 
 
 class Transition(Strict):
@@ -133,6 +134,25 @@ def _stage_words(text: str) -> str:
 StageWords = Annotated[str, AfterValidator(_stage_words)]
 
 
+def _segment_words(text: str) -> str:
+    """A segment's name as visitors read it ("club members"): one line, no final full stop."""
+    said = " ".join(text.split()).rstrip(". ")
+    if not said:
+        raise _problem(
+            "the words for this segment are empty",
+            'name the group as a visitor would, e.g. "members of our travel club"',
+        )
+    if len(said) > MAX_SEGMENT_WORDS:
+        raise _problem(
+            f"the words for this segment are {len(said)} characters long",
+            f"say it in at most {MAX_SEGMENT_WORDS} characters",
+        )
+    return said
+
+
+SegmentWords = Annotated[str, AfterValidator(_segment_words)]
+
+
 class JourneyFile(Strict):
     stages: dict[Stage, StageWords] = Field(
         default_factory=dict,
@@ -145,6 +165,12 @@ class JourneyFile(Strict):
     topics: list[TopicRule] = Field(default_factory=list)
     interests: InterestSettings = Field(default_factory=InterestSettings)
     segments: dict[str, SegmentWhen] = Field(default_factory=dict)
+    segment_words: dict[str, SegmentWords] = Field(
+        default_factory=dict,
+        description="How a segment is named to visitors, in words true of everyone in it (a "
+        "block's reasons say 'you are in our group “…”', the data pages list it), e.g. member: "
+        "members of our travel club. A segment not listed is named by its id in words.",
+    )
     triggers: Triggers = Field(default_factory=Triggers)
     beacon: BeaconSettings = Field(default_factory=BeaconSettings)
 
