@@ -214,6 +214,22 @@ CASES = {
         ],
         "",
     ),
+    "segment-words-template-and-markup": (
+        edit(
+            (
+                "beacon:",
+                'segment_words:\n  member: "{{ visitor.name }}\'s <b>club</b>"\nbeacon:',
+            )
+        ),
+        [
+            "rules/journey.yaml:20: error: segment_words.member: the words for segment 'member' "
+            'contain template syntax ("{{ visitor.name }}\'s <b>club</b>"): they are shown as '
+            "written, never filled in (write plain words)",
+            "rules/journey.yaml:20: warning: segment_words.member: the text for segment 'member' "
+            "has HTML ('<b>'), shown as written",
+        ],
+        "",
+    ),
 }
 
 

@@ -77,6 +77,10 @@ def journey_findings(
     for stage, text in stages.items() if isinstance(stages, dict) else ():
         if isinstance(text, str) and stage in spec.stages:
             _stage_words(found, str(stage), text)
+    named = raw.get("segment_words") if isinstance(raw, dict) else None
+    for segment, text in named.items() if isinstance(named, dict) else ():
+        if isinstance(text, str):  # (a group's name, quoted in reasons: plain words too)
+            _plain(found, ("segment_words", segment), f"the words for segment {segment!r}", text)
     _stage_order(found, spec)
     _purchase_claims(found, spec)
     return found.out
@@ -126,17 +130,7 @@ def _event_names(found: _Found, spec: JourneyFile, whens: list[tuple[When, Loc]]
 def _stage_words(found: _Found, stage: str, text: str) -> None:
     """The words a visitor reads for their stage: plain text, one line, no ranking."""
     loc = ("stages", stage)
-    shown = text.strip()
-    for problem, hint in _markup(shown, f"the text for {stage!r}"):  # as why: and text: are
-        found.add(loc, "warning", problem, hint)
-    if _TEMPLATE.search(shown):
-        found.add(
-            loc,
-            "error",
-            f"the words for {stage!r} contain template syntax ({shown!r}): they are shown as "
-            "written, never filled in",
-            "write plain words",
-        )
+    shown = _plain(found, loc, f"the words for {stage!r}", text)
     if "\n" in shown or "\r" in shown:
         found.add(
             loc,
@@ -154,6 +148,22 @@ def _stage_words(found: _Found, stage: str, text: str) -> None:
             "say what being there means, e.g. 'you have joined our member club or booked with us "
             "more than once'",
         )
+
+
+def _plain(found: _Found, loc: Loc, what: str, text: str) -> str:
+    """Words shown to visitors as written: markup is a warning, template syntax an error."""
+    shown = text.strip()
+    for problem, hint in _markup(shown, what.replace("the words", "the text")):  # as why: is
+        found.add(loc, "warning", problem, hint)
+    if _TEMPLATE.search(shown):
+        found.add(
+            loc,
+            "error",
+            f"{what} contain template syntax ({shown!r}): they are shown as written, never "
+            "filled in",
+            "write plain words",
+        )
+    return shown
 
 
 def _rank(stage: str) -> int:
