@@ -79,16 +79,23 @@ _NUMERIC = re.compile(
 
 
 def number_of(value: object) -> float | None:
-    if isinstance(value, (bool, int, float)):
-        return float(value)
-    if isinstance(value, str):
-        if value.isascii():
-            return float(value) if _NUMERIC.fullmatch(value) else None
-        try:  # other scripts' digits (rare): float() decides
-            return float(value)
-        except ValueError:
+    """``value`` as a number; None for text that is none, for NaN (no number equals it, so
+    "NaN", "Nan" the name or a script's lost price, is text, equal to itself) and for an int
+    too long for a float (over 308 digits: compared as its text)."""
+    try:
+        if isinstance(value, (bool, int, float)):
+            number = float(value)
+        elif not isinstance(value, str):
             return None
-    return None
+        elif value.isascii():
+            if not _NUMERIC.fullmatch(value):
+                return None
+            number = float(value)
+        else:  # other scripts' digits (rare): float() decides
+            number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if number == number else None
 
 
 def equal(a: object, b: object) -> bool:
