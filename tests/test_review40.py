@@ -100,6 +100,19 @@ def test_an_unpinned_install_that_fails_half_way_is_redone_pinned(tmp_path: Path
     assert len(again) == 1 and "-c constraints.txt" in again[0], again
 
 
+def test_a_pinned_install_that_fails_says_how_to_refresh_the_pins(tmp_path: Path) -> None:
+    """A pyproject.toml that asks for versions constraints.txt does not pin fails in pip's
+    resolver: the message says what to do about it."""
+    env = {**os.environ, "PYTHON": sys.executable, "FAKE_PIP": "fail"}
+    env.pop("OMOTENASHI_UNPINNED", None)
+    checkout = _checkout(tmp_path, None)
+    done = subprocess.run(
+        ["bash", str(checkout / "scripts" / "bootstrap")], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "refresh it (OMOTENASHI_UNPINNED=1 scripts/test" in done.stderr
+
+
 BIG = 10**400  # an int no float holds (a rule file's 400-digit "number")
 
 # (the when, a visitor it holds for): the engine fires, and check says it can
