@@ -135,6 +135,7 @@ TOURS: dict[str, dict[str, Any]] = {
     },
 }
 
+SOLD_OUT = frozenset(slug for slug, tour in TOURS.items() if tour.get("sold_out"))  # (lists)
 
 ART = {"hawaii": "hawaii.svg", "kyoto": "kyoto.svg", "lapland": "lapland.svg"}
 CANCEL_DAYS = 7  # every tour: free cancellation for this many days after booking
@@ -220,7 +221,9 @@ def _page(request: Request, name: str, **context: Any) -> Response:
     context.setdefault("user", request.session.get("user"))
     sale = _sale(request)
     return templates.TemplateResponse(
-        request, name, {"tours": TOURS, "sale": sale, "cancel_days": CANCEL_DAYS, **context}
+        request,
+        name,
+        {"tours": TOURS, "sale": sale, "sold_out": SOLD_OUT, "cancel_days": CANCEL_DAYS, **context},
     )
 
 
