@@ -25,38 +25,18 @@ from omotenashi import Omotenashi, Settings, consent
 from omotenashi.testing import SeededVisitor
 
 from .conftest import client_for, form_token, page_words
+from .recommend.test_recommend_site import PAGE, RULES, SNIPPETS
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
 Seed = Callable[..., SeededVisitor]
 PREFS = "/_omotenashi/preferences"
 SAME_SITE = {"origin": "http://shop.test"}
-PAGE = (
-    "<!doctype html><html><head><title>t</title></head><body><main>page</main>"
-    '<section data-omo-slot="also-like"><h2>More tours</h2></section></body></html>'
-)
 JOURNEY = """
 topics:
   - {path: "/tours/kyoto-*", topics: [kyoto, japan]}
   - {path: "/tours/*", item: true}
 """
-RULES = """
-rules:
-  - id: also-like
-    slot: also-like
-    snippet: recs.html
-    recommend:
-      items: 3
-      strategies: {also_viewed: 1, interests: 1, popular: 0.3}
-    category: recommendations
-    why: "Tours picked from what you and other visitors viewed."
-"""
-SNIPPETS = {
-    "recs.html": (
-        "<ul>{% for i in items %}<li data-item='{{ i.id }}'>{{ i.title }}"
-        "<small>{{ i.reason }}</small></li>{% endfor %}</ul>"
-    )
-}
 KYOTO = "  - {id: kyoto-autumn, url: /tours/kyoto-autumn, title: Kyoto in autumn}\n"
 TOKYO = "  - {id: tokyo-lights, url: /tours/tokyo-lights, title: Tokyo lights}\n"
 PARIS = "  - {id: paris-art, url: /tours/paris-art, title: Paris and its art}\n"

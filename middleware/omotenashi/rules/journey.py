@@ -113,44 +113,41 @@ class SegmentWhen(When):
         return self
 
 
-def _stage_words(text: str) -> str:
-    """What a stage means on the site, as it follows "because": one line, no final full stop
-    (the data page adds its own)."""
-    said = " ".join(text.split()).rstrip(". ")
-    if not said:
-        raise _problem(
-            "the words for this stage are empty",
-            "write what being at this stage means on your site, e.g. "
-            '"you have joined our club or booked with us more than once"',
-        )
-    if len(said) > MAX_STAGE_WORDS:
-        raise _problem(
-            f"the words for this stage are {len(said)} characters long",
-            f"say it in at most {MAX_STAGE_WORDS} characters",
-        )
-    return said
+def _words(what: str, most: int, example: str) -> AfterValidator:
+    """Words visitors read (a stage's meaning, a segment's name): one line, no final full stop
+    (the data page adds its own), at most ``most`` characters, not empty."""
+
+    def check(text: str) -> str:
+        said = " ".join(text.split()).rstrip(". ")
+        if not said:
+            raise _problem(f"the words for this {what} are empty", example)
+        if len(said) > most:
+            raise _problem(
+                f"the words for this {what} are {len(said)} characters long",
+                f"say it in at most {most} characters",
+            )
+        return said
+
+    return AfterValidator(check)
 
 
-StageWords = Annotated[str, AfterValidator(_stage_words)]
-
-
-def _segment_words(text: str) -> str:
-    """A segment's name as visitors read it ("club members"): one line, no final full stop."""
-    said = " ".join(text.split()).rstrip(". ")
-    if not said:
-        raise _problem(
-            "the words for this segment are empty",
-            'name the group as a visitor would, e.g. "members of our travel club"',
-        )
-    if len(said) > MAX_SEGMENT_WORDS:
-        raise _problem(
-            f"the words for this segment are {len(said)} characters long",
-            f"say it in at most {MAX_SEGMENT_WORDS} characters",
-        )
-    return said
-
-
-SegmentWords = Annotated[str, AfterValidator(_segment_words)]
+StageWords = Annotated[
+    str,
+    _words(
+        "stage",
+        MAX_STAGE_WORDS,
+        "write what being at this stage means on your site, e.g. "
+        '"you have joined our club or booked with us more than once"',
+    ),
+]
+SegmentWords = Annotated[
+    str,
+    _words(
+        "segment",
+        MAX_SEGMENT_WORDS,
+        'name the group as a visitor would, e.g. "members of our travel club"',
+    ),
+]
 
 
 class JourneyFile(Strict):
