@@ -179,6 +179,16 @@ def test_a_preferences_template_that_is_not_there_stops_the_app(tmp_path: Path) 
             "(write a number, e.g. 3, or {at_least: 3})",
         ),
         (
+            "    when: {visits: nan}\n",  # a count is never NaN: the rule never fired
+            "rules/site.yaml:5: error: rules[0].when.visits: 'nan' is not a number "
+            "(write a number, e.g. 3, or {at_least: 3})",
+        ),
+        (
+            "    when: {views: {ne: .inf}}\n",
+            "rules/site.yaml:5: error: rules[0].when.views: inf is not a count "
+            "(write a number, e.g. 3, or {at_least: 3})",
+        ),
+        (
             "    when:\n    returning: true\n",
             "rules/site.yaml:6: error: rules[0].returning: unknown field 'returning' "
             "(indent it under when:)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import math
 import re
 from functools import cache
 from typing import Annotated, Any
@@ -107,6 +108,8 @@ def count_problem(condition: Any) -> tuple[str, str] | None:
         others = [(value, False) for value in (compare.ne, *(compare.in_ or []))]
         written = [(compare.eq, True), *others]
         for value, bare in written:
+            if isinstance(value, float) and not math.isfinite(value):  # YAML's .nan, .inf
+                return f"{value!r} is not a count", "write a number, e.g. 3, or {at_least: 3}"
             if not isinstance(value, str) or _number(value):
                 continue
             found = _WRITTEN_COMPARISON.fullmatch(value)
@@ -118,8 +121,8 @@ def count_problem(condition: Any) -> tuple[str, str] | None:
 
 
 def _number(text: str) -> bool:
+    """Whether a count can equal ``text``: a finite number ("nan" and "inf" are no count)."""
     try:
-        float(text)
+        return math.isfinite(float(text))
     except ValueError:
         return False
-    return True
