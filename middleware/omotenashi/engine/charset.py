@@ -14,9 +14,12 @@ Python's cp1252 refuses the five bytes the standard decodes to C1 controls (0x81
 from __future__ import annotations
 
 import codecs
+import re
+import threading
 from typing import TYPE_CHECKING
 
 from omotenashi.engine.eucjp import LOOKALIKES
+from omotenashi.engine.html.rawtext import in_raw_text
 from omotenashi.engine.labels import ENCODINGS, LABELS, WINDOWS_1252, encoding_for
 from omotenashi.engine.metascan import PRESCAN_BYTES, SCAN_BYTES, meta_charset
 from omotenashi.errors import PageRefused
@@ -86,10 +89,38 @@ _LOOKALIKE_CODECS = frozenset({"shift_jis", "euc_jp", "cp932"})
 def encode(text: str, codec: str) -> bytes:
     """A page's text in its codec; what the codec cannot hold (or would write as a character a
     browser reads differently) goes out as a character reference. Text the page decoded to
-    encodes back to its own bytes: no such codec decodes any byte to ¥ or ‾."""
-    if codecs.lookup(codec).name in _LOOKALIKE_CODECS:
-        text = text.translate(_LOOKALIKES)
-    return text.encode(codec, "xmlcharrefreplace")
+    encodes back to its own bytes: no such codec decodes any byte to ¥ or ‾. Raises
+    :class:`~omotenashi.errors.PageRefused` when such a character is in raw text (a snippet's
+    ``<script>`` or ``<style>``), where a browser would show the reference's own characters."""
+    lookalikes = codecs.lookup(codec).name in _LOOKALIKE_CODECS
+    at: list[int] = []
+    _noted.at = at
+    try:
+        out = text.encode(codec, _NOTED)  # as xmlcharrefreplace, noting where
+    finally:
+        _noted.at = []
+    if lookalikes and _LOOKALIKE_FOUND.search(text):
+        at += [m.start() for m in _LOOKALIKE_FOUND.finditer(text)]
+        out = text.translate(_LOOKALIKES).encode(codec, "xmlcharrefreplace")
+    raw = in_raw_text(text, sorted(set(at))) if at else None
+    if raw is not None:
+        said = "inserted text in a <script> or <style> that the charset cannot hold"
+        raise PageRefused(said, text[raw])
+    return out
+
+
+_noted = threading.local()
+_NOTED = "omotenashi-noted-xmlcharrefreplace"
+_LOOKALIKE_FOUND = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(LOOKALIKES)) + "]")
+
+
+def _note(exc: UnicodeError) -> tuple[str | bytes, int]:
+    if isinstance(exc, UnicodeEncodeError):
+        _noted.at.extend(range(exc.start, exc.end))
+    return codecs.xmlcharrefreplace_errors(exc)
+
+
+codecs.register_error(_NOTED, _note)
 
 
 def bom_codec(data: bytes) -> str | None:
