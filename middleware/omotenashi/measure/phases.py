@@ -100,8 +100,8 @@ def current(
     for rule, by_day in tagged.items():
         held = holdouts.get(rule)
         ended = "gone" if held is None else "removed" if held == 0 else ""
-        if held == 100:  # everyone held out: nothing to judge (report.py says so)
-            continue
+        # (everyone held out now, 100 %: a phase all the same, so that the visitors treated
+        # under the holdout before are left out and said to be, not mixed in: report.py)
         last = by_day[max(by_day)]  # the last day read: its split, unless it has the one now
         ran = None if ended or held in last else last.most_common(1)[0][0]
         if ended or ran is not None:  # judged on the split it last ran with in the days read

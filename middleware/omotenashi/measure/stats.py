@@ -312,8 +312,9 @@ class Verdict(StrEnum):
 NO_EFFECT = "no effect found"
 #: The sentence of a rule whose holdout keeps every visitor from it.
 HOLDOUT_ALL = (
-    "The holdout keeps everyone out (100%): no visitor is shown the rule, so there is nothing "
-    "to compare; lower the holdout (10% to 50%) to measure it."
+    "The holdout keeps everyone out (100%): no visitor newly counted is shown the rule (one "
+    "shown it under an earlier holdout keeps it), so there is nothing to compare; lower the "
+    "holdout (10% to 50%) to measure it."
 )
 
 
