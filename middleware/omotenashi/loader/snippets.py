@@ -1,9 +1,9 @@
 """Snippets and copy, compiled once through Jinja2's immutable sandbox (autoescaped) when the
 rules load. Refused, with the file and line to fix (:meth:`Renderer.problem`), rather than left
 to fail on every page: a snippet that does not compile, names a field the visitor does not
-have, or needs on every render a value ``with:`` does not give (a misspelt key included). One
-that merely fails for a sample visitor is a warning (:meth:`Renderer.sample_problem`): the
-visitors its rules show to may all differ from the sample."""
+have or marks its data safe, or needs on every render a value ``with:`` does not give (a
+misspelt key included). One that merely fails for a sample visitor is a warning
+(:meth:`Renderer.sample_problem`): the visitors its rules show to may all differ from it."""
 
 from __future__ import annotations
 
@@ -13,14 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from jinja2 import (
-    BaseLoader,
-    ChainableUndefined,
-    Template,
-    TemplateError,
-    meta,
-    nodes,
-)
+from jinja2 import BaseLoader, ChainableUndefined, Template, TemplateError, meta, nodes
 from jinja2.exceptions import (
     SecurityError,
     TemplateAssertionError,
@@ -33,6 +26,7 @@ from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_fie
 from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
+from omotenashi.loader.safescan import SAFE_HINT, SAFE_PROBLEM, check_safe
 from omotenashi.loader.snippetfiles import SnippetLoader, brought_in
 from omotenashi.loader.snippetframes import Frames
 from omotenashi.loader.snippethtml import BrokenMarkup, checked_render
@@ -45,6 +39,7 @@ _HINTS = (
     ("unexpected '}'", "close the tag with }}"),
     ("expected token 'end of print statement'", "close the tag with }}"),
     ("unexpected end of template", "close every {% if %} and {% for %} with its {% end... %}"),
+    (SAFE_PROBLEM, SAFE_HINT),
     ("is unsafe", "a snippet reads its values: no internals (__x__), nothing that changes them"),
     ("the file is not utf-8 text", "save it as UTF-8"),
     ("a snippet may have", "split it into several snippets"),
@@ -279,7 +274,10 @@ class Renderer:
 
     def _visitor_fields(self, ast: nodes.Template, template: Template) -> None:
         """SnippetError for the first ``visitor.x`` (or ``visitor['x']``) that is no field."""
-        if id(ast) in self._fine or "visitor" in rebound(ast):  # asts are kept: one look
+        if id(ast) in self._fine:  # asts are kept: one look
+            return
+        check_safe(ast, template, self._included, bound := rebound(ast))  # safescan.py
+        if "visitor" in bound:
             return  # a loop variable, macro parameter or {% set %} named visitor: not ours
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
             target = getattr(node, "node", None)

@@ -14,9 +14,11 @@ _SOMETIMES = (nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.With, nodes
 
 def rebound(ast: nodes.Template) -> frozenset[str]:
     """Names the snippet binds itself: loop variables, ``{% set %}`` and ``{% with %}``
-    targets, macro and call parameters, imports. Such a ``visitor`` is not the visitor."""
+    targets, macros and their parameters, call parameters, imports. Such a ``visitor`` is not
+    the visitor."""
     names = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
     names.update(node.target for node in ast.find_all(nodes.Import))
+    names.update(node.name for node in ast.find_all(nodes.Macro))  # {% macro m() %}: m
     for node in ast.find_all(nodes.FromImport):
         names.update(n if isinstance(n, str) else n[1] for n in node.names)
     return frozenset(names)

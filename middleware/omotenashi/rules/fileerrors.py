@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import types
+import unicodedata
+from datetime import date
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -185,7 +187,8 @@ def validation_errors(
         if kind == "extra_forbidden":
             bad = str(loc[-1])
             hint = _did_you_mean(bad, _model_at(root, loc[:-1]))
-            out.append(RuleError(file, line, field_path, f"unknown field {bad!r}", hint))
+            problem = f"unknown field {bad!r}{_lookalike(bad)}"
+            out.append(RuleError(file, line, field_path, problem, hint))
         elif not loc and isinstance(given, list) and "rules" in root.model_fields:
             out.append(RuleError(file, 1, "", RULE_FILE_SHAPE, "indent the list under `rules:`"))
         elif kind == "omo":
@@ -193,7 +196,8 @@ def validation_errors(
         elif kind == "literal_error":
             field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
             hint = f"use one of {ctx.get('expected')}" + _LITERAL_ALSO.get(field, "")
-            out.append(RuleError(file, line, field_path, f"{given!r} is not allowed", hint))
+            problem = f"{given!r} is not allowed{_lookalike(given)}"
+            out.append(RuleError(file, line, field_path, problem, hint))
         elif kind == "missing":
             name = str(loc[-1]) if loc else ""
             out.append(
@@ -221,6 +225,14 @@ def validation_errors(
     return out
 
 
+def _lookalike(given: object) -> str:
+    """Where a name that should be plain ASCII has another character (a Cyrillic 'е' that
+    looks like 'e', a zero-width or no-break space): which, since the eye cannot tell."""
+    odd = [c for c in dict.fromkeys(given) if not c.isascii()] if isinstance(given, str) else []
+    named = [f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in odd[:3]]
+    return f": it has {', '.join(named)}, not a plain ASCII character; retype it" if named else ""
+
+
 def _plain(
     kind: str, given: Any, loc: Loc, root: type[BaseModel], ctx: dict[str, Any]
 ) -> tuple[str, str] | None:
@@ -230,6 +242,9 @@ def _plain(
     fix = _FIELD_HINTS.get(field) or _HINTS.get(kind, "see the rule-authoring guide in the README")
     if given is None and kind != "none_required":
         return "this is empty", fix
+    if isinstance(given, date) and (kind in _MAPPING or kind == "string_type"):
+        shown = str(given)  # YAML reads 2026-12-01 as a date, a value of its own
+        return f"{shown} is read as a date, not as text", f"quote it: '{shown}'"
     if kind in _MAPPING:
         if not loc:
             shape = RULE_FILE_SHAPE if "rules" in root.model_fields else "the file is a mapping"

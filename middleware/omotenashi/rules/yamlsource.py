@@ -29,12 +29,29 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
     """
 
 
+# YAML 1.1 also reads 12:30 as the number 750 (base 60) and 0123 as 83 (octal): an opening
+# time, a ZIP or phone code would be shown, or compared, as another number. They stay text,
+# as in YAML 1.2; other numbers are read as before.
+_RETYPED = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _RETYPED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
 )
 
 
@@ -148,9 +165,13 @@ def read_source(path: Path, name: str) -> str:
             raise RuleError(
                 name, 1, "", f"the file is over {MAX_FILE_BYTES} bytes", "split it into several"
             )
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RuleError(name, 1, "", "the file is not UTF-8 text", "save it as UTF-8") from exc
+        raw = path.read_bytes()
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:2]:  # a NUL in 2 bytes
+            raise RuleError(name, 1, "", "the file is UTF-16 text, not UTF-8", "save it as UTF-8")
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
+    except UnicodeDecodeError as exc:  # Windows-1252 (Notepad's "ANSI"), Latin-1, Shift_JIS...
+        line = exc.object[: exc.start].count(b"\n") + 1  # the first bad byte's
+        raise RuleError(name, line, "", "the file is not UTF-8 text", "save it as UTF-8") from exc
     except OSError as exc:
         problem = f"the file cannot be read ({exc.strerror or type(exc).__name__})"
         raise RuleError(name, 1, "", problem, "check that it exists and may be read") from exc
