@@ -136,9 +136,14 @@ def in_ci() -> bool:
 
 
 def unavailable(reason: str) -> None:
-    """Skip locally, fail under CI: CI must never pass by skipping real parts."""
+    """Skip locally, fail under CI: CI must never pass by skipping real parts. Called while
+    handling the error that says what is missing, the failure is that one line alone (not the
+    error again, under "During handling of the above exception")."""
     if in_ci():
-        pytest.fail(f"{reason} (CI=true: a missing part is a failure)", pytrace=False)
+        failure = pytest.fail.Exception(
+            f"{reason} (CI=true: a missing part is a failure)", pytrace=False
+        )
+        raise failure from None
     pytest.skip(reason)
 
 
@@ -215,8 +220,13 @@ class SeededVisitor:
 
     def apply(self, client: Any) -> None:
         """Put this visitor's cookie into an httpx client, for the host of its base URL: the
-        cookie the site sets later (a save of choices, a refresh) then replaces it."""
+        cookie the site sets later (a save of choices, a refresh) then replaces it. A host
+        without a dot (``testserver``, Starlette's TestClient; ``localhost``) is stored by
+        http.cookiejar as ``<host>.local``, so the cookie goes there: under the bare host it
+        would never be sent, and the site would see a new visitor."""
         host = getattr(getattr(client, "base_url", None), "host", "") or ""
+        if host and "." not in host:
+            host += ".local"  # http.cookiejar's effective host name (eff_request_host)
         client.cookies.set(self.cookie_name, self.cookie, domain=host)
 
 
