@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from omotenashi import Omotenashi, Settings
+from omotenashi import Omotenashi
 from omotenashi.cli.main import main
 from omotenashi.rules.yamlsource import load_yaml
 
 from .conftest import client_for, page_app
+from .test_snippet_budgets import reloading
 
 RULE = (
     "rules:\n"
@@ -219,15 +220,7 @@ async def test_a_live_edit_that_marks_the_visitor_safe_is_refused(
     )
     snippet = tmp_path / "snippets" / "s.html"
     snippet.write_text("<b>{{ headline }} {{ opens }}</b>\n")
-    settings = Settings(
-        redis={"url": omotenashi_redis_url},
-        rules={
-            "dir": tmp_path / "rules",
-            "snippets_dir": tmp_path / "snippets",
-            "reload_interval": 3600,
-        },
-        respect={"fresh_share": 0},
-    )
+    settings = reloading(tmp_path, omotenashi_redis_url)
     mw = Omotenashi(page_app(PAGE), settings=settings)
     async with client_for(mw) as client:
         assert "<b>Hi 12:30</b>" in (await client.get("/")).text  # not 750

@@ -183,6 +183,20 @@ PAGE = b'<html><body><h1 data-omo-slot="hero">Default</h1><p>after</p></body></h
 GOOD = "<b>{{ headline }}</b>\n"
 
 
+def reloading(tmp_path: Path, redis_url: str) -> Settings:
+    """Settings for a site in ``tmp_path`` (rules/, snippets/) whose tests call
+    ``mw.rules.check()`` themselves: no timed reload in between."""
+    return Settings(
+        redis={"url": redis_url},
+        rules={
+            "dir": tmp_path / "rules",
+            "snippets_dir": tmp_path / "snippets",
+            "reload_interval": 3600,
+        },
+        respect={"fresh_share": 0},
+    )
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("bad", "said"),
@@ -202,15 +216,7 @@ async def test_a_reload_with_such_a_snippet_is_refused_and_fixing_it_reloads(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     snippet = site(tmp_path, GOOD)
-    settings = Settings(
-        redis={"url": omotenashi_redis_url},
-        rules={
-            "dir": tmp_path / "rules",
-            "snippets_dir": tmp_path / "snippets",
-            "reload_interval": 3600,
-        },
-        respect={"fresh_share": 0},
-    )
+    settings = reloading(tmp_path, omotenashi_redis_url)
     mw = Omotenashi(page_app(PAGE), settings=settings)
     async with client_for(mw) as client:
         assert "<b>Hello</b>" in (await client.get("/")).text
