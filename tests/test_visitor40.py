@@ -80,3 +80,19 @@ def test_times_shown_sums_blocks_that_never_share_a_page(
 ) -> None:
     group = [(_rule(n, slot, intent), times) for n, (slot, intent, times) in enumerate(blocks)]
     assert times_shown(group, budget) == said
+
+
+async def test_the_data_page_lists_the_groups_the_pages_reasons_name(
+    omotenashi_redis_url: str,
+) -> None:
+    """A group the journey derives from what is kept (family: from the interests) is named by
+    the home page's reasons and the preferences page: the data page lists it too."""
+    async with client_for(demo(omotenashi_redis_url)) as client:
+        for path in ["/tours/hawaii-family", "/tours/hawaii-family"]:
+            assert (await client.get(path)).status_code == 200
+        prefs = (await client.get("/_omotenashi/preferences")).text
+        data = (await client.get("/_omotenashi/preferences/data")).text
+    family = "visitors who have looked at our family holidays"
+    assert f"Groups you are in: {family}." in prefs
+    section = re.search(r"Groups the site put you in.*?</ul>", data, re.S)
+    assert section is not None and family in section.group()

@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, quote
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
 from omotenashi.engine.explain import words as plain
-from omotenashi.engine.facts import Facts
 from omotenashi.engine.flash import Flash, anchor_of
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
@@ -71,20 +70,7 @@ def describe(
             if s > 0
         )
         out.append(f"You have shown interest in: {words}.")
-    facts = Facts(
-        stage=profile.stage,
-        attrs=profile.attrs,
-        interests=scores,
-        visits=profile.visits,
-        views=profile.views,
-        purchases=profile.purchases,
-        cart_items=sum(profile.cart.values()),
-        events=profile.events,
-        viewed=frozenset(profile.viewed),
-        lists=journey.lists,
-        first_touch=profile.first_touch,
-    )
-    segments = profile.segments | journey.derive_segments(facts)
+    segments = yourdata.groups_now(profile, journey, now)  # kept and derived
     out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
     if profile.viewed:
         looked = ", ".join(item(i) for i in sorted(profile.viewed)[:10])
@@ -228,6 +214,7 @@ class PreferencesPage:
                 by_id=by_id,
                 stages=loaded.journey.stage_words,
                 groups=loaded.journey.segment_words,
+                segments=yourdata.groups_now(profile, loaded.journey, time.time()),
                 zone=self.zone,
                 intent_budget=self.intent_budget,
             ),

@@ -309,13 +309,14 @@ def data_sections(
     zone: str = "UTC",
     intent_budget: int = 1,
     groups: Mapping[str, str] | None = None,
+    segments: frozenset[str] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
     catalogue's titles for items and words for topics; ``private`` is the privacy decision's
     reason when it is private (its note comes first: what is and is not kept); ``stages``
     the site's words for its stages (the journey file's ``stages:``), ``groups`` for its
-    segments (``segment_words:``); ``zone`` the site's clock
+    segments (``segment_words:``), ``segments`` the visitor's now; ``zone`` the site's clock
     (OMOTENASHI_RULES_TIMEZONE), on which every time is given, named."""
     titles, labels = names or ({}, {})
 
@@ -367,7 +368,7 @@ def data_sections(
     measured = {name.split("|")[1] for name in profile.measured if name.count("|")}
     why = {rule: by_id[rule].rule.why for rule in measured if rule in by_id}
     listed = titles if names is not None else None  # what the catalogue names now
-    rows += yourdata.more_sections(profile, title, why, stages, zone, listed, groups)
+    rows += yourdata.more_sections(profile, title, why, stages, zone, listed, groups, segments)
     shown = [
         f"{e['why']} ({'at least ' * e['at_least']}{e['times']} time{'s' * (e['times'] != 1)})"
         for e in shown_recently(profile, ruleset, prefs, by_id, None, zone, intent_budget)

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from omotenashi.engine import explain
 from omotenashi.engine.explain import words
+from omotenashi.engine.facts import Facts
+from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.coview import is_code, pair_sides
@@ -124,6 +126,28 @@ def group_names(segments: Iterable[str], named: Mapping[str, str]) -> list[str]:
     return [named.get(s) or words(s) for s in sorted(segments)]
 
 
+def groups_now(profile: Profile, journey: Journey, now: float) -> frozenset[str]:
+    """The visitor's segments now: the ones kept, and the ones the journey's ``segments:``
+    derive from what is kept, as the next page would (its reasons say "you are in our group
+    …")."""
+    if not journey.segments:
+        return frozenset(profile.segments)
+    facts = Facts(
+        stage=profile.stage,
+        attrs=profile.attrs,
+        interests=profile.interest_now(now, journey.half_life),
+        visits=profile.visits,
+        views=profile.views,
+        purchases=profile.purchases,
+        cart_items=sum(profile.cart.values()),
+        events=profile.events,
+        viewed=frozenset(profile.viewed),
+        lists=journey.lists,
+        first_touch=profile.first_touch,
+    )
+    return frozenset(profile.segments) | journey.derive_segments(facts)
+
+
 def groups_sentence(segments: frozenset[str], named: Mapping[str, str]) -> list[str]:
     """ "Groups you are in: members of our travel club." (none when there are none)."""
     return [f"Groups you are in: {', '.join(group_names(segments, named))}."] if segments else []
@@ -137,17 +161,19 @@ def more_sections(
     zone: str = "UTC",
     listed: Container[str] | None = None,
     groups: Mapping[str, str] | None = None,
+    segments: frozenset[str] | None = None,
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
     ``title``: an item's name; ``why``: the rule set's reasons by rule id; ``stages``: the
     site's words for its stages (the journey file's ``stages:``); ``listed``: the ids, codes
     and digests the catalogue names now (``Catalog.pair_titles``), when known: a side of a
     pair not among them is an item gone, whatever its form (an id, as written with
-    OMOTENASHI_REDIS_COMPACT off, or a code); ``groups``: the site's words for segments."""
+    OMOTENASHI_REDIS_COMPACT off, or a code); ``groups``: the site's words for segments;
+    ``segments``: the visitor's now (:func:`groups_now`; else the profile's kept ones)."""
     stage = stage_sentence(profile.stage, stages) or "We have not placed you yet."
     rows: list[Section] = [("How far along we think you are", [stage])]
-    if profile.segments:
-        named = group_names(profile.segments, groups or {})
+    if mine := profile.segments if segments is None else segments:
+        named = group_names(mine, groups or {})
         rows.append(("Groups the site put you in", cut(named)))
     if profile.purchased:
         bought = [title(i) for i in sorted(profile.purchased)]
