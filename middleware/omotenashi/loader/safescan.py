@@ -26,40 +26,48 @@ def _read(node: nodes.Node, tainted: set[str]) -> str | None:
     return next((n.name for n in found if n.ctx == "load" and n.name in tainted), None)
 
 
-def _reads(node: nodes.Node, tainted: set[str]) -> bool:
-    return _read(node, tainted) is not None
-
-
 def _targets(node: nodes.Node) -> set[str]:
     return {n.name for n in (node, *node.find_all(nodes.Name)) if isinstance(n, nodes.Name)}
 
 
+def _loads(node: nodes.Node) -> set[str]:
+    """The names ``node`` reads."""
+    found = [node] if isinstance(node, nodes.Name) else node.find_all(nodes.Name)
+    return {n.name for n in found if n.ctx == "load"}
+
+
 def _spread(ast: nodes.Template, tainted: set[str]) -> None:
-    """Adds to ``tainted`` every name bound from a tainted value, until nothing changes."""
+    """Adds to ``tainted`` every name bound from a tainted value, through any chain of
+    bindings: each binding read once into a graph of names, then walked once (a fixed point
+    over the whole tree, pass after pass, took a chain written backwards n passes)."""
+    fed: dict[str, set[str]] = {}  # a name -> the names bound from a value that reads it
+
+    def bind(sources: set[str], targets: set[str]) -> None:
+        for source in sources:
+            fed.setdefault(source, set()).update(targets)
+
     macros = {m.name: m for m in ast.find_all(nodes.Macro)}
-    while True:
-        before = len(tainted)
-        for node in ast.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With)):
-            if isinstance(node, nodes.Assign) and _reads(node.node, tainted):
-                tainted |= _targets(node.target)
-            elif isinstance(node, nodes.AssignBlock) and any(
-                _reads(child, tainted) for child in node.body
-            ):
-                tainted |= _targets(node.target)
-            elif isinstance(node, nodes.For) and _reads(node.iter, tainted):
-                tainted |= _targets(node.target)
-            elif isinstance(node, nodes.With):
-                for target, value in zip(node.targets, node.values, strict=False):
-                    if _reads(value, tainted):
-                        tainted |= _targets(target)
-        for call in ast.find_all(nodes.Call):
-            macro = macros.get(call.node.name) if isinstance(call.node, nodes.Name) else None
-            if macro is not None and any(
-                _reads(a, tainted) for a in (*call.args, *(k.value for k in call.kwargs))
-            ):
-                tainted |= {a.name for a in macro.args}
-        if len(tainted) == before:
-            return
+    for node in ast.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With)):
+        if isinstance(node, nodes.Assign):
+            bind(_loads(node.node), _targets(node.target))
+        elif isinstance(node, nodes.AssignBlock):
+            bind(set().union(*map(_loads, node.body)), _targets(node.target))
+        elif isinstance(node, nodes.For):
+            bind(_loads(node.iter), _targets(node.target))
+        elif isinstance(node, nodes.With):
+            for target, value in zip(node.targets, node.values, strict=False):
+                bind(_loads(value), _targets(target))
+    for call in ast.find_all(nodes.Call):
+        macro = macros.get(call.node.name) if isinstance(call.node, nodes.Name) else None
+        if macro is not None:
+            given = [*call.args, *(k.value for k in call.kwargs)]
+            bind(set().union(*map(_loads, given)), {a.name for a in macro.args})
+    todo = list(tainted)
+    while todo:
+        for name in fed.get(todo.pop(), ()):
+            if name not in tainted:
+                tainted.add(name)
+                todo.append(name)
 
 
 def _unescaped(node: nodes.Node, tainted: set[str], raw: bool) -> tuple[int, str] | None:
