@@ -4,11 +4,14 @@ the demo as visitors in Chromium)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from demo_site.app import create_app, demo_settings
 
-from omotenashi.respect.yourdata import times_shown
+from omotenashi.engine.profile import Profile
+from omotenashi.loader.journey import load_journey
+from omotenashi.respect.yourdata import groups_now, times_shown
 from omotenashi.rules.model import Rule
 
 from .conftest import ROOT, client_for
@@ -96,3 +99,19 @@ async def test_the_data_page_lists_the_groups_the_pages_reasons_name(
     assert f"Groups you are in: {family}." in prefs
     section = re.search(r"Groups the site put you in.*?</ul>", data, re.S)
     assert section is not None and family in section.group()
+
+
+def test_groups_now_derives_only_what_the_kept_profile_decides(tmp_path: Path) -> None:
+    """A segment reading the request or the time (new, path, referrer, absent_days) cannot be
+    worked out from the profile alone: left out, not made up from defaults."""
+    (tmp_path / "journey.yaml").write_text(
+        "segments:\n"
+        "  fans: {interest: {kyoto: {at_least: 1}}}\n"
+        "  regulars: {all: [{visits: {at_least: 3}}, {not: {stage: loyalty}}]}\n"
+        "  first: {new: true}\n"
+        '  home: {path: ["/"]}\n'
+        '  direct: {not: {referrer: ["*"]}}\n'
+        "  away: {absent_days: {at_least: 0}}\n"
+    )
+    profile = Profile(visits=12, views=30, interests={"kyoto": (5.0, 0.0)}, segments={"kept"})
+    assert groups_now(profile, load_journey(tmp_path), 0.0) == {"kept", "fans", "regulars"}

@@ -17,7 +17,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.coview import is_code, pair_sides
-from omotenashi.rules.model import Rule
+from omotenashi.rules.model import Rule, When
 
 MAX_LISTED = 30
 Section = tuple[str, list[str]]
@@ -128,9 +128,11 @@ def group_names(segments: Iterable[str], named: Mapping[str, str]) -> list[str]:
 
 def groups_now(profile: Profile, journey: Journey, now: float) -> frozenset[str]:
     """The visitor's segments now: the ones kept, and the ones the journey's ``segments:``
-    derive from what is kept, as the next page would (its reasons say "you are in our group
-    …")."""
-    if not journey.segments:
+    derive from what is kept alone, as the next page would (its reasons say "you are in our
+    group …"); one that reads the request or the time (path, device, new, absent_days …) is
+    left out: its answer here would be made up."""
+    kept = [name for name, when in journey.spec.segments.items() if _reads_kept(when)]
+    if not kept:
         return frozenset(profile.segments)
     facts = Facts(
         stage=profile.stage,
@@ -145,7 +147,22 @@ def groups_now(profile: Profile, journey: Journey, now: float) -> frozenset[str]
         lists=journey.lists,
         first_touch=profile.first_touch,
     )
-    return frozenset(profile.segments) | journey.derive_segments(facts)
+    return frozenset(profile.segments) | (journey.derive_segments(facts) & frozenset(kept))
+
+
+# What a segment may read to be worked out from the profile alone: not the request (path,
+# device, referrer, new ...), nor the time (absent_days, weekday, an abandoned cart)
+_KEPT_FIELDS = frozenset(
+    {"stage", "attr", "interest", "visits", "views", "purchases", "cart_items", "event"}
+    | {"viewed", "viewed_in_list", "first_referrer", "first_utm", "all", "any", "not_"}
+)
+
+
+def _reads_kept(when: When) -> bool:
+    """Whether ``when`` reads only what the profile keeps (then a page would derive the same)."""
+    given = [name for name in type(when).model_fields if getattr(when, name) is not None]
+    parts = [*(when.all or ()), *(when.any or ()), *([when.not_] if when.not_ else [])]
+    return set(given) <= _KEPT_FIELDS and all(_reads_kept(part) for part in parts)
 
 
 def groups_sentence(segments: frozenset[str], named: Mapping[str, str]) -> list[str]:
