@@ -165,3 +165,23 @@ def test_safe_scan_follows_a_chain_of_sets_in_one_pass(monkeypatch: pytest.Monke
     monkeypatch.setattr(nodes.Node, "find_all", counted)
     assert unsafe_visitor(ast, "s.html", lambda name: None, frozenset()) is not None
     assert searched[0] <= 20 * n  # linear (~10 a set, nested searches counted); was ~7 n²
+
+
+def test_raw_text_search_stops_at_a_tag_that_runs_to_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After "<b " with no ">" the scanner stops: so does the raw-text search (it went on,
+    tag after tag, each searched to the end: 20 s at 80 KB)."""
+    from omotenashi.engine.html import rawtext
+
+    searched, token = [0], rawtext.TOKEN
+
+    class Counted:
+        def search(self, page: str, pos: int) -> Any:
+            searched[0] += 1
+            return token.search(page, pos)
+
+    page = "<p>x</p>" + "a<b " * 2000
+    monkeypatch.setattr(rawtext, "TOKEN", Counted())
+    assert rawtext.in_raw_text(page, [len(page) - 1]) is None
+    assert searched[0] <= 5

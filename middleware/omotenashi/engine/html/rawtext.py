@@ -23,6 +23,8 @@ def in_raw_text(page: str, positions: Sequence[int]) -> int | None:
         m = TOKEN.search(page, i)
         if m is None:
             return None
+        if m.group(5) is not None:  # a tag that runs to the end: the scan ends, as the scanner's
+            return None
         i = m.end()
         name = m.group(1)
         if m.group(3) is not None:  # CDATA (in foreign content; else a bogus comment)
