@@ -185,3 +185,24 @@ def test_raw_text_search_stops_at_a_tag_that_runs_to_the_end(
     monkeypatch.setattr(rawtext, "TOKEN", Counted())
     assert rawtext.in_raw_text(page, [len(page) - 1]) is None
     assert searched[0] <= 5
+
+
+def test_an_euc_jp_page_is_translated_once_however_many_lookalikes_go_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each "〜" inserted into an EUC-JP page translated the whole page again (a visitor's name
+    of 2,000 of them in a 150 KB page: 16 s on the event loop)."""
+    from omotenashi.engine import eucjp
+    from omotenashi.engine.charset import encode
+
+    class Looked(dict[int, Any]):
+        looked = 0
+
+        def __getitem__(self, key: int) -> Any:
+            Looked.looked += 1
+            return dict.__getitem__(self, key)
+
+    monkeypatch.setattr(eucjp, "_SHOWN", Looked(eucjp._SHOWN))
+    page = "<p>" + "あ" * 5000 + "</p>" + "〜" * 200
+    assert encode(page, eucjp.EUC_JP).endswith(b"&#12316;" * 200)
+    assert Looked.looked <= 3 * len(page)  # was about 200 * len(page)

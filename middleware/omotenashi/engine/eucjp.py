@@ -88,6 +88,10 @@ def _handler(errors: str, encoding: bool) -> str:
         codecs.lookup_error(name)
     except LookupError:
         fallback = codecs.lookup_error(errors)
+        # the last text translated, and it translated: one translation per encode, not one per
+        # look-alike character (a name of 2,000 "〜" in a 150 KB page took 16 s); one tuple,
+        # replaced whole, so a thread never reads another's text with its own
+        last: list[tuple[str, str] | None] = [None]
 
         def handle(exc: UnicodeError) -> tuple[str | bytes, int]:
             if isinstance(exc, UnicodeEncodeError):
@@ -96,7 +100,12 @@ def _handler(errors: str, encoding: bool) -> str:
                 if shown in _OWN:
                     return _OWN[shown], exc.start + 1
                 if shown is not None:
-                    text = exc.object.translate(_SHOWN)
+                    seen = last[0]
+                    if seen is not None and seen[0] is exc.object:
+                        text = seen[1]
+                    else:
+                        text = exc.object.translate(_SHOWN)
+                        last[0] = (exc.object, text)
                     alike = UnicodeEncodeError(EUC_JP, text, exc.start, exc.start + 1, _ALIKE)
                     return fallback(alike)[0], exc.start + 1
             elif isinstance(exc, UnicodeDecodeError):
