@@ -111,6 +111,22 @@ def check(tmp_path: Path, files: dict[str, str | bytes], monkeypatch: pytest.Mon
         (
             {
                 "rules/a.yaml": WITH,
+                "snippets/s.html": "{% set ns = namespace(v='') %}{% set ns.v = visitor.name %}"
+                "<p>{{ headline }}\n{{ ns.v|safe }}</p>",
+            },
+            f"snippets/s.html:2: {SAFE}: 'ns' under | safe",
+        ),
+        (
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% macro m() %}<b>{{ varargs|join|safe }}</b>{% endmacro %}"
+                "<p>{{ headline }}{{ m(visitor.name) }}</p>",
+            },
+            f"snippets/s.html:1: {SAFE}: 'varargs' under | safe",
+        ),
+        (
+            {
+                "rules/a.yaml": WITH,
                 "snippets/s.html": "<p>{{ headline }}{% autoescape false %}"
                 "{{ visitor.name }}{% endautoescape %}</p>",
             },
@@ -137,6 +153,8 @@ def check(tmp_path: Path, files: dict[str, str | bytes], monkeypatch: pytest.Mon
         "safe-via-set",
         "safe-via-loop",
         "safe-via-macro",
+        "safe-via-namespace",
+        "safe-via-varargs",
         "autoescape-false",
         "safe-in-include",
     ],

@@ -27,7 +27,9 @@ def _read(node: nodes.Node, tainted: set[str]) -> str | None:
 
 
 def _targets(node: nodes.Node) -> set[str]:
-    return {n.name for n in (node, *node.find_all(nodes.Name)) if isinstance(n, nodes.Name)}
+    """The names ``node`` binds; ``{% set ns.v = … %}`` binds ``ns`` (its reads are ``ns.x``)."""
+    found = (node, *node.find_all((nodes.Name, nodes.NSRef)))
+    return {n.name for n in found if isinstance(n, (nodes.Name, nodes.NSRef))}
 
 
 def _loads(node: nodes.Node) -> set[str]:
@@ -61,7 +63,8 @@ def _spread(ast: nodes.Template, tainted: set[str]) -> None:
         macro = macros.get(call.node.name) if isinstance(call.node, nodes.Name) else None
         if macro is not None:
             given = [*call.args, *(k.value for k in call.kwargs)]
-            bind(set().union(*map(_loads, given)), {a.name for a in macro.args})
+            params = {a.name for a in macro.args} | {"varargs", "kwargs"}  # (what is left over)
+            bind(set().union(*map(_loads, given)), params)
     todo = list(tainted)
     while todo:
         for name in fed.get(todo.pop(), ()):
