@@ -140,6 +140,57 @@ def check(tmp_path: Path, files: dict[str, str | bytes], monkeypatch: pytest.Mon
             },
             f"snippets/parts/name.html:2: {SAFE}: 'visitor' under | safe",
         ),
+        (  # a macro imported from another snippet, given the visitor's name
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% from 'm.html' import show %}<p>{{ headline }}\n"
+                "{{ show(visitor.name) }}</p>",
+                "snippets/m.html": "{% macro show(x) %}<b>{{ x|safe }}</b>{% endmacro %}",
+            },
+            f"snippets/m.html:1: {SAFE}: 'x' under | safe (given the visitor's data by "
+            "'s.html' line 2)",
+        ),
+        (  # imported as a module, under another name, by keyword
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% import 'parts/m.html' as m %}<p>{{ headline }}\n\n"
+                "{{ m.show(y=visitor.cart|join) }}</p>",
+                "snippets/parts/m.html": "{% macro show(y) %}\n<b>{{ y|safe }}</b>{% endmacro %}",
+            },
+            f"snippets/parts/m.html:2: {SAFE}: 'y' under | safe (given the visitor's data by "
+            "'s.html' line 3)",
+        ),
+        (  # through a second file's macro, which hands it on to a third's
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% from 'a.html' import outer as o %}<p>{{ headline }}"
+                "{% set n = visitor.name %}{{ o(n) }}</p>",
+                "snippets/a.html": "{% from 'b.html' import inner %}"
+                "{% macro outer(v) %}{{ inner(v) }}{% endmacro %}",
+                "snippets/b.html": "{% macro inner(w) %}{{ w|safe }}{% endmacro %}",
+            },
+            f"snippets/b.html:1: {SAFE}: 'w' under | safe (given the visitor's data by "
+            "'a.html' line 1)",
+        ),
+        (  # imported with context: the macro reads the visitor itself
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% from 'm.html' import show with context %}"
+                "<p>{{ headline }}{{ show() }}</p>",
+                "snippets/m.html": "{% macro show() %}<b>{{ visitor.name|safe }}</b>{% endmacro %}",
+            },
+            f"snippets/m.html:1: {SAFE}: 'visitor' under | safe",
+        ),
+        (  # a parent snippet sees the visitor too
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% extends 'base.html' %}{% block b %}{{ headline }}"
+                "{% endblock %}",
+                "snippets/base.html": "<div>{% block b %}{% endblock %}\n"
+                "{{ visitor.name|safe }}</div>",
+            },
+            f"snippets/base.html:2: {SAFE}: 'visitor' under | safe",
+        ),
     ],
     ids=[
         "windows-1252",
@@ -157,6 +208,11 @@ def check(tmp_path: Path, files: dict[str, str | bytes], monkeypatch: pytest.Mon
         "safe-via-varargs",
         "autoescape-false",
         "safe-in-include",
+        "safe-via-imported-macro",
+        "safe-via-import-as",
+        "safe-via-two-imports",
+        "safe-via-import-with-context",
+        "safe-in-parent",
     ],
 )
 def test_an_editors_file_is_named_at_its_line_with_the_fix(
@@ -189,6 +245,31 @@ def test_snippets_that_escape_the_visitor_load(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert check(tmp_path, {"rules/a.yaml": WITH, "snippets/s.html": snippet}, monkeypatch) == 0
+    assert capsys.readouterr().err.endswith("0 error(s), 0 warning(s)\n")
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "{% from 'm.html' import show %}<p>{{ show(headline) }}{{ visitor.name }}</p>",
+        "{% import 'm.html' as m %}<p>{{ m.plain(visitor.name) }}{{ m.show(headline) }}</p>",
+        "{% from 'm.html' import show %}{% set visitor = headline %}<p>{{ show(visitor) }}</p>",
+    ],
+    ids=["editors-value", "escaping-macro", "visitor-rebound"],
+)
+def test_imported_macros_that_escape_the_visitor_load(
+    snippet: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = {
+        "rules/a.yaml": WITH,
+        "snippets/s.html": snippet,
+        "snippets/m.html": "{% macro show(x) %}<b>{{ x|safe }}</b>{% endmacro %}"
+        "{% macro plain(x) %}<i>{{ x }}</i>{% endmacro %}",
+    }
+    assert check(tmp_path, files, monkeypatch) == 0, capsys.readouterr()
     assert capsys.readouterr().err.endswith("0 error(s), 0 warning(s)\n")
 
 

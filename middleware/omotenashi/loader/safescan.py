@@ -1,5 +1,6 @@
 """Visitor data a snippet marks safe: ``{{ visitor.name | safe }}``, or the same value through
-``{% set %}``, a loop, a macro's parameter or ``{% autoescape false %}``. Autoescaping is what
+``{% set %}``, a loop, a macro's parameter (its own, or one it imports from another snippet),
+an included or extended snippet, or ``{% autoescape false %}``. Autoescaping is what
 keeps a visitor's own text (a name a sign-up form stored, a cart item's id the browser sent)
 from running as HTML on the page; a snippet that turns it off for such a value is refused at
 load, at its line (the values of ``with:`` are the editor's, and may be marked safe)."""
@@ -38,7 +39,7 @@ def _loads(node: nodes.Node) -> set[str]:
     return {n.name for n in found if n.ctx == "load"}
 
 
-def _spread(ast: nodes.Template, tainted: set[str]) -> None:
+def _spread(ast: nodes.Node, tainted: set[str]) -> None:
     """Adds to ``tainted`` every name bound from a tainted value, through any chain of
     bindings: each binding read once into a graph of names, then walked once (a fixed point
     over the whole tree, pass after pass, took a chain written backwards n passes)."""
@@ -118,26 +119,115 @@ def unsafe_visitor(
     parse: Callable[[str], nodes.Template | None],
     rebound: frozenset[str],
 ) -> tuple[str | None, int, str] | None:
-    """(the snippet, the line, what) where ``ast`` (the snippet ``name``) or a snippet it includes
-    (``parse``: a tree by name) writes visitor data unescaped; None when none does.
-    ``rebound``: names the snippet binds itself (a ``visitor`` among them is not the visitor)."""
-    seen: set[str] = set()
-    todo: list[tuple[str | None, nodes.Template, set[str]]] = [
-        (name, ast, set() if "visitor" in rebound else {"visitor"})
-    ]
+    """(the snippet, the line, what) where ``ast`` (the snippet ``name``) or a snippet it brings
+    in (includes, extends, imports: ``parse`` gives a tree by name) writes visitor data
+    unescaped; None when none does. ``rebound``: names the snippet binds itself (a
+    ``visitor`` among them is not the visitor)."""
+    # each snippet looked at once with the caller's names, and each macro of one once with its
+    # parameters holding the visitor's data (a snippet that includes itself: not again)
+    seen: set[tuple[str | None, str | None]] = set()
+    known: dict[int, _Names] = {}  # by tree: what its names call (read once per snippet)
+    todo: list[_Look] = [(name, ast, ast, set() if "visitor" in rebound else {"visitor"}, None)]
     while todo:
-        at, tree, tainted = todo.pop()
-        _spread(tree, tainted)
+        at, tree, scope, tainted, given = todo.pop()
+        _spread(scope, tainted)
         if tainted:
-            found = _unescaped(tree, tainted, False)
+            found = _unescaped(scope, tainted, False)
             if found is not None:
-                return at, *found
-        for include in tree.find_all(nodes.Include):
-            named = include.template
-            if isinstance(named, nodes.Const) and isinstance(named.value, str):
-                if include.with_context and named.value not in seen:
-                    seen.add(named.value)
-                    sub = parse(named.value)
-                    if sub is not None:
-                        todo.append((named.value, sub, {"visitor", *tainted}))
+                line, what = found
+                if given is not None:  # a macro of this file, given the visitor's data
+                    what += f" (given the visitor's data by {given[0]!r} line {given[1]})"
+                return at, line, what
+        for other, with_context in _brought_in(scope):
+            if with_context and (other, None) not in seen:  # it reads the caller's names
+                seen.add((other, None))
+                if (sub := parse(other)) is not None:
+                    todo.append((other, sub, sub, {"visitor", *tainted}, None))
+        names = known.get(id(tree)) or known.setdefault(id(tree), _names(tree, at))
+        for owner, macro, line in _macro_calls(scope, scope is not tree, names, tainted):
+            if (owner, macro) in seen:
+                continue
+            seen.add((owner, macro))
+            sub = tree if owner == at or owner is None else parse(owner)
+            if sub is None:
+                continue
+            of_sub = known.get(id(sub)) or known.setdefault(id(sub), _names(sub, owner))
+            node = of_sub[2].get(macro)
+            if node is not None:
+                params = {a.name for a in node.args} | {"varargs", "kwargs"}
+                todo.append((owner, sub, node, params, (at or "text", line)))
     return None
+
+
+# (the snippet, its tree, the part of it looked at, the names there holding the visitor's
+# data, and who gave a macro's parameters that data: the snippet and line of the call)
+_Look = tuple[str | None, nodes.Template, nodes.Node, set[str], tuple[str, int] | None]
+
+
+def _brought_in(tree: nodes.Node) -> list[tuple[str, bool]]:
+    """The snippets ``tree`` includes, extends or imports, named as written, and whether each
+    sees the caller's names (an include by default, a parent always, an import if asked)."""
+    out = []
+    for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+        named = getattr(node, "template", None)
+        if isinstance(named, nodes.Const) and isinstance(named.value, str):
+            context = isinstance(node, nodes.Extends) or bool(getattr(node, "with_context", 0))
+            out.append((named.value, context))
+    return out
+
+
+# a snippet's names that call macros: those it imports by name, the snippets it imports as
+# modules (by alias), and its own macros (each: the snippet it is in, and its name there)
+_Names = tuple[
+    dict[str, tuple[str | None, str]], dict[str, str], dict[str, nodes.Macro], str | None
+]
+
+
+def _names(tree: nodes.Template, at: str | None) -> _Names:
+    """What the names of ``tree`` (the snippet ``at``) call (see :data:`_Names`)."""
+    imported: dict[str, tuple[str | None, str]] = {}
+    modules: dict[str, str] = {}
+    own: dict[str, nodes.Macro] = {}
+    for node in tree.find_all((nodes.Import, nodes.FromImport, nodes.Macro)):
+        if isinstance(node, nodes.Macro):
+            own.setdefault(node.name, node)
+            continue
+        named = getattr(node, "template", None)
+        if not (isinstance(named, nodes.Const) and isinstance(named.value, str)):
+            continue
+        if isinstance(node, nodes.Import):
+            modules[node.target] = named.value
+        elif isinstance(node, nodes.FromImport):
+            for entry in node.names:
+                macro, alias = entry if isinstance(entry, tuple) else (entry, entry)
+                imported[alias] = (named.value, macro)
+    return imported, modules, own, at
+
+
+def _macro_calls(
+    scope: nodes.Node, in_macro: bool, names: _Names, tainted: set[str]
+) -> list[tuple[str | None, str, int]]:
+    """(the snippet, the macro, the line) of each call in ``scope`` with an argument that reads
+    a ``tainted`` name, of a macro imported from another snippet (``{% from 'm.html' import
+    show %}``, ``{% import 'm.html' as m %}``) or, ``in_macro`` (``scope`` is a macro), of
+    another macro of its snippet (the whole snippet's own are followed by ``_spread``)."""
+    imported, modules, own, at = names
+    if not (imported or modules or (in_macro and own)):
+        return []
+    out = []
+    for call in scope.find_all(nodes.Call):
+        callee, where = call.node, None
+        if isinstance(callee, nodes.Name):
+            where = imported.get(callee.name)
+            if in_macro and callee.name in own and where is None:
+                where = (at, callee.name)
+        elif isinstance(callee, nodes.Getattr) and isinstance(callee.node, nodes.Name):
+            module = modules.get(callee.node.name)
+            where = (module, callee.attr) if module is not None else None
+        if where is None:
+            continue
+        given = [*call.args, *(k.value for k in call.kwargs)]
+        given += [v for v in (call.dyn_args, call.dyn_kwargs) if v is not None]
+        if any(_read(value, tainted) is not None for value in given):
+            out.append((*where, call.lineno))
+    return out
