@@ -168,7 +168,9 @@ def personalise(
     bare: Disclosure | None = None  # the note without its own form, made when first needed
     left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
     told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
-    for decision in decisions:
+    # a recommendation that leaves out what the page's other blocks show comes after them
+    dedupe = recommender if _leaves_out_on_page(recommender, decisions) else None
+    for decision in _editors_first(decisions) if dedupe is not None else decisions:
         try:
             content = _content(decision, visitor, recommender)
         except SnippetError as exc:  # logged: said without the visitor's own values
@@ -211,6 +213,8 @@ def personalise(
             continue
         applied.append(decision)
         rule = decision.rule.rule
+        if dedupe is not None:
+            dedupe.showing(rule, inner, attrs)
         disclose = disclosure.enabled and rule.disclose and not rule.hide
         replaced = inner is not None
         for slot in targets:  # one "i" per block, on the first element where it may go
@@ -242,6 +246,9 @@ def personalise(
             owners.append(decision)
         if disclose:
             noteless.add(decision.id)
+    if dedupe is not None:  # (in page order again)
+        place = {d.id: k for k, d in enumerate(decisions)}
+        applied.sort(key=lambda d: place[d.id])
     out, done = apply_edits(page, edits) if edits else (page, ())
     # shown only when at least one of its edits reached the page (not inside a rewritten one)
     shown = {owners[k].id for k in done}
@@ -269,6 +276,17 @@ def personalise(
 Asked = tuple[list[str], bool, tuple[Exclusion, ...]]
 _NOT_ASKED: Asked = ([], True, ())  # no recommender (never changed: the note copies the list)
 _NOTHING_PICKED: Asked = ([], False, ())  # what the recommender says of a rule it picked none for
+
+
+def _leaves_out_on_page(recommender: Recommender | None, decisions: list[Decision]) -> bool:
+    return recommender is not None and recommender.leaves_out_on_page(
+        d.rule.rule for d in decisions
+    )
+
+
+def _editors_first(decisions: list[Decision]) -> list[Decision]:
+    """The decisions with the recommendations last (each group in its own order)."""
+    return sorted(decisions, key=lambda d: d.rule.rule.recommend is not None)
 
 
 def _asked(recommender: Recommender, rule_id: str) -> Asked:

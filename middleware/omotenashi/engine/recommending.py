@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.onpage import items_shown
 from omotenashi.engine.periods import day_number
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
@@ -42,6 +43,10 @@ class Recommender:
     _reasons: dict[str, tuple[list[Pick], list[str]]] = field(
         default_factory=dict, init=False, repr=False
     )
+    # ids of the items the page's other blocks show (``exclude: on_page``): what editors'
+    # blocks link to, then each recommendation block's picks for the blocks after it
+    on_page: set[str] = field(default_factory=set, init=False, repr=False)
+    _on_page: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def signals(self) -> Signals:
@@ -53,11 +58,25 @@ class Recommender:
         """The rule's picks (empty: nothing to show, the slot keeps its default)."""
         if rule.recommend is None or not self.catalog.items:
             return []
-        picks = recommend(self.catalog, rule.recommend, self.signals)
+        others = frozenset(self.on_page) if "on_page" in rule.recommend.exclude else frozenset()
+        picks = recommend(self.catalog, rule.recommend, self.signals, others)
+        self._on_page[rule.id] = others
         self.picks[rule.id] = picks
         self._specs[rule.id] = rule.recommend
         self._left.pop(rule.id, None)
         return picks
+
+    def leaves_out_on_page(self, rules: Iterable[Rule]) -> bool:
+        """Whether any of ``rules`` recommends, leaving out what other blocks show."""
+        return any(r.recommend is not None and "on_page" in r.recommend.exclude for r in rules)
+
+    def showing(self, rule: Rule, inner: str | None, attrs: Mapping[str, str]) -> None:
+        """Notes what a block that reached the page shows: a recommendation's picks, the items
+        an editors' block links to (``on_page``, left out of the recommendations after it)."""
+        if rule.recommend is not None:
+            self.on_page.update(p.item.id for p in self.picks.get(rule.id, ()))
+        elif self.catalog.items:
+            self.on_page.update(items_shown(self.catalog, inner, attrs))
 
     def personal(self, rule_id: str) -> bool:
         """Whether any item the rule showed is there because of the visitor's own signals
@@ -99,7 +118,12 @@ class Recommender:
         if not used:
             return ()
         kept = tuple(e for e in spec.exclude if e not in used)
-        unfiltered = recommend(self.catalog, spec.model_copy(update={"exclude": kept}), signals)
+        unfiltered = recommend(
+            self.catalog,
+            spec.model_copy(update={"exclude": kept}),
+            signals,
+            self._on_page.get(rule_id, ()),
+        )
         ids = {p.item.id for p in unfiltered}
         return tuple(name for name in used if not ids.isdisjoint(own[name]))
 

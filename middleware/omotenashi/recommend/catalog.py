@@ -183,6 +183,16 @@ class Catalog:
                 found.setdefault(url, []).append(item.title)
         return {path: said[0] for path, said in found.items() if len(said) == 1}
 
+    @cached_property
+    def by_address(self) -> Mapping[str, tuple[str, ...]]:
+        """Each item's page address (``address``: no query, fragment or trailing slash) → the
+        ids of the items there, for links to them in the page's blocks (``exclude: on_page``)."""
+        found: dict[str, tuple[str, ...]] = {}
+        for item in self.items:
+            key = address(item.url)
+            found[key] = (*found.get(key, ()), item.id)
+        return found
+
     def get(self, item_id: str) -> Item | None:
         pos = self.position.get(item_id)
         return None if pos is None else self.items[pos]
@@ -214,6 +224,13 @@ class Catalog:
         for pos in positions:
             buf[pos >> 3] |= 1 << (pos & 7)
         return int.from_bytes(buf, "little")
+
+
+def address(url: str) -> str:
+    """A page's address as links to it are compared: without its fragment, query and trailing
+    slash (``/`` itself stays)."""
+    url = url.split("#", 1)[0].split("?", 1)[0]
+    return url.rstrip("/") or url[:1]
 
 
 def find_catalog_file(rules_dir: Path) -> Path | None:

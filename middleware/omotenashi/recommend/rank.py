@@ -17,6 +17,7 @@ visitor has a profile: on an item page, the item's own co-views ("Often viewed w
 from __future__ import annotations
 
 import heapq
+from collections.abc import Collection
 from operator import attrgetter, itemgetter
 from typing import TypeVar
 
@@ -46,12 +47,15 @@ _FIRST, _POSITION, _TAGS = itemgetter(0), itemgetter(1), attrgetter("tags")
 _K = TypeVar("_K", tuple[float, int], tuple[float, int, str | None])
 
 
-def recommend(catalog: Catalog, spec: RecommendSpec, signals: Signals) -> list[Pick]:
-    """Up to ``spec.items`` picks, best first, each with its reason."""
+def recommend(
+    catalog: Catalog, spec: RecommendSpec, signals: Signals, on_page: Collection[str] = ()
+) -> list[Pick]:
+    """Up to ``spec.items`` picks, best first, each with its reason; ``on_page``: the ids of
+    items the page's other blocks show (left out when the rule excludes ``on_page``)."""
     n = spec.items
     if not catalog.items:
         return []
-    allowed = _allowed(catalog, spec, signals)
+    allowed = _allowed(catalog, spec, signals, on_page)
     weights: dict[StrategyName, float] = (
         {name: w for name, w in spec.strategies.items() if w > 0}
         if signals.personal
@@ -82,7 +86,9 @@ def recommend(catalog: Catalog, spec: RecommendSpec, signals: Signals) -> list[P
     ]
 
 
-def _allowed(catalog: Catalog, spec: RecommendSpec, signals: Signals) -> Allowed:
+def _allowed(
+    catalog: Catalog, spec: RecommendSpec, signals: Signals, on_page: Collection[str] = ()
+) -> Allowed:
     excluded: list[str] = []
     if "current" in spec.exclude and signals.current:
         excluded.append(signals.current)
@@ -94,6 +100,8 @@ def _allowed(catalog: Catalog, spec: RecommendSpec, signals: Signals) -> Allowed
         excluded.extend(signals.cart)
     if "viewed" in spec.exclude:
         excluded.extend(signals.viewed)
+    if on_page and "on_page" in spec.exclude:
+        excluded.extend(on_page)
     return Allowed.build(catalog, excluded, "unavailable" in spec.exclude)
 
 

@@ -6,7 +6,7 @@ strategies, with what restraint.
     recommend:
       items: 4
       strategies: {interests: 1, also_viewed: 1, popular: 0.3}
-      exclude: [current, purchased, cart, unavailable]     # the default
+      exclude: [current, purchased, cart, unavailable, on_page]     # the default
       diversity: {per_tag: 2}          # or {mmr: 0.7}
       serendipity: 20%                 # one item in five from outside the top interests
 """
@@ -20,8 +20,9 @@ from pydantic_core import PydanticCustomError
 
 StrategyName = Literal["interests", "also_viewed", "popular", "recently_viewed"]
 STRATEGIES: tuple[StrategyName, ...] = ("interests", "also_viewed", "popular", "recently_viewed")
-Exclusion = Literal["current", "purchased", "cart", "unavailable", "viewed"]
-EXCLUSIONS: tuple[Exclusion, ...] = ("current", "purchased", "cart", "unavailable")
+Exclusion = Literal["current", "purchased", "cart", "unavailable", "viewed", "on_page"]
+# on_page: an item another of the page's blocks shows (links to, or lists) is not repeated
+EXCLUSIONS: tuple[Exclusion, ...] = ("current", "purchased", "cart", "unavailable", "on_page")
 DEFAULT_WEIGHTS: dict[StrategyName, float] = {"interests": 1.0, "also_viewed": 1.0, "popular": 0.5}
 
 
@@ -70,7 +71,10 @@ class RecommendSpec(_Strict):
     )
     exclude: tuple[Exclusion, ...] = Field(
         default=EXCLUSIONS,
-        description="Items never recommended; add viewed to leave out what the visitor saw.",
+        description=(
+            "Items never recommended; add viewed to leave out what the visitor saw; on_page: "
+            "what another block on the page shows."
+        ),
     )
     diversity: Diversity | None = Field(default=None, description="Keep the list varied.")
     serendipity: float = Field(
