@@ -217,6 +217,7 @@ class PreferencesPage:
                 segments=yourdata.groups_now(profile, loaded.journey, time.time()),
                 zone=self.zone,
                 intent_budget=self.intent_budget,
+                pair_names=loaded.catalog.pair_names,
             ),
         )
         return page.encode()

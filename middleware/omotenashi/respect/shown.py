@@ -310,6 +310,7 @@ def data_sections(
     intent_budget: int = 1,
     groups: Mapping[str, str] | None = None,
     segments: frozenset[str] | None = None,
+    pair_names: Mapping[str, str] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
@@ -317,7 +318,8 @@ def data_sections(
     reason when it is private (its note comes first: what is and is not kept); ``stages``
     the site's words for its stages (the journey file's ``stages:``), ``groups`` for its
     segments (``segment_words:``), ``segments`` the visitor's now; ``zone`` the site's clock
-    (OMOTENASHI_RULES_TIMEZONE), on which every time is given, named."""
+    (OMOTENASHI_RULES_TIMEZONE), on which every time is given, named; ``pair_names`` the
+    catalogue's ids by code (``Catalog.pair_names``)."""
     titles, labels = names or ({}, {})
 
     def title(item: str) -> str:
@@ -368,7 +370,9 @@ def data_sections(
     measured = {name.split("|")[1] for name in profile.measured if name.count("|")}
     why = {rule: by_id[rule].rule.why for rule in measured if rule in by_id}
     listed = titles if names is not None else None  # what the catalogue names now
-    rows += yourdata.more_sections(profile, title, why, stages, zone, listed, groups, segments)
+    rows += yourdata.more_sections(
+        profile, title, why, stages, zone, listed, groups, segments, pair_names
+    )
     shown = [
         f"{e['why']} ({'at least ' * e['at_least']}{e['times']} time{'s' * (e['times'] != 1)})"
         for e in shown_recently(profile, ruleset, prefs, by_id, None, zone, intent_budget)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -16,7 +17,7 @@ from omotenashi.engine.facts import Facts
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
-from omotenashi.recommend.coview import is_code, pair_sides
+from omotenashi.recommend.coview import is_code, long_part, pair_part, pair_sides
 from omotenashi.rules.model import Rule, When
 
 MAX_LISTED = 30
@@ -179,6 +180,7 @@ def more_sections(
     listed: Container[str] | None = None,
     groups: Mapping[str, str] | None = None,
     segments: frozenset[str] | None = None,
+    pair_names: Mapping[str, str] | None = None,
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
     ``title``: an item's name; ``why``: the rule set's reasons by rule id; ``stages``: the
@@ -186,7 +188,8 @@ def more_sections(
     and digests the catalogue names now (``Catalog.pair_titles``), when known: a side of a
     pair not among them is an item gone, whatever its form (an id, as written with
     OMOTENASHI_REDIS_COMPACT off, or a code); ``groups``: the site's words for segments;
-    ``segments``: the visitor's now (:func:`groups_now`; else the profile's kept ones)."""
+    ``segments``: the visitor's now (:func:`groups_now`; else the profile's kept ones);
+    ``pair_names``: the catalogue's ids by code (``Catalog.pair_names``)."""
     stage = stage_sentence(profile.stage, stages) or "We have not placed you yet."
     rows: list[Section] = [("How far along we think you are", [stage])]
     if mine := profile.segments if segments is None else segments:
@@ -195,20 +198,16 @@ def more_sections(
     if profile.purchased:
         bought = [title(i) for i in sorted(profile.purchased)]
         rows.append(("What you bought", cut(bought)))  # (editors' blocks may still name it)
-    if profile.also:
-        pairs = sorted(sides for p in profile.also if (sides := pair_sides(p)))
+    if profile.also:  # (a pair kept in two forms, written before codes and since, is one)
+        said = Counter(
+            f"{_side(title, s, listed)}: {_side(title, i, listed)}"
+            for s, i in sorted(pairs_kept(profile, pair_names or {}).values())
+        )
         rows.append(
             (
                 "For suggestions: items you viewed, and one other visitors viewed with each",
-                # (a pair kept in two forms, written before codes and since, is one line)
-                cut(
-                    list(
-                        dict.fromkeys(
-                            f"{_side(title, s, listed)}: {_side(title, i, listed)}"
-                            for s, i in pairs
-                        )
-                    )
-                ),
+                # two pairs said alike (items gone, or titled alike): one line, counted
+                cut([f"{line} ({n} pairs)" if n > 1 else line for line, n in said.items()]),
             )
         )
     if profile.caps:
@@ -289,12 +288,35 @@ def times_shown(group: list[tuple[Rule, int]], intent_budget: int) -> tuple[int,
 
 
 def pair_count(profile: Profile, names: Mapping[str, str]) -> int:
-    """How many suggestion pairs the profile keeps, as the data page lists them: a pair kept
-    in two forms (``seed>item``, written before codes, and codes: ``names``, the catalogue's
-    ``pair_names``) is one."""
-    return len(
-        {tuple(names.get(s, s) for s in sides) for p in profile.also if (sides := pair_sides(p))}
-    )
+    """How many suggestion pairs the profile keeps, as the data page lists them
+    (:func:`pairs_kept`)."""
+    return len(pairs_kept(profile, names))
+
+
+def pairs_kept(
+    profile: Profile, names: Mapping[str, str]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """The profile's suggestion pairs (seed, item) by the items they are: a pair kept in two
+    forms (``seed>item``, written before codes, and codes) is one, its item gone or not;
+    ``names``: the catalogue's ids by code (``Catalog.pair_names``)."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for member in sorted(profile.also):
+        if sides := pair_sides(member):
+            out.setdefault((_item(sides[0], names), _item(sides[1], names)), sides)
+    return out
+
+
+def _item(part: str, names: Mapping[str, str]) -> str:
+    """A side of a pair as its item: the catalogue's id for it, else (an item gone) the code
+    an id is written as (recommend/coview.py pair_part), so its two forms are one."""
+    if (known := names.get(part)) is not None:
+        return known
+    if is_code(part):  # the code of an item gone
+        return part
+    code = pair_part(part)
+    if part in (names.get(code), names.get(long_part(part))):  # a listed item's id
+        return part
+    return code  # the id of an item gone, as its code would be written
 
 
 def _side(title: Callable[[str], str], part: str, listed: Container[str] | None = None) -> str:
