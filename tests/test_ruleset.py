@@ -388,6 +388,22 @@ def test_validating_rule_by_rule_is_validating_the_whole_file(data: object) -> N
             "rules:\n  - id: a\n    slot: hero\n    with:\n\t  theme: family\n",
             "rules/site.yaml:5: line 5 is indented with a tab (indent with spaces)",
         ),
+        (  # pasted from a word processor or a web page
+            "rules:\n  - id: a\n    slot: hero\n\u00a0\u00a0  text: hi\n    why: because\n",
+            "rules/site.yaml:4: line 4 is indented with a U+00A0 NO-BREAK SPACE (indent with "
+            "plain spaces)",
+        ),
+        (
+            "rules:\n  hero:\n    slot: hero\n    text: hi\n    why: because\n",
+            "rules/site.yaml:1: rules: this should be a list of rules, not rules by name (write "
+            "each as '- id: hero' with its fields under it, not 'hero:')",
+        ),
+        (
+            "rules:\n  id: hero\n  slot: hero\n  text: hi\n  why: because\n",
+            "rules/site.yaml:1: rules: this should be a list of rules, each starting with '- ' "
+            "(write '- ' before each rule's first field ('  - id: hero'), its other fields "
+            "under it)",
+        ),
     ],
     ids=[
         "target-misspelt",
@@ -399,6 +415,9 @@ def test_validating_rule_by_rule_is_validating_the_whole_file(data: object) -> N
         "top-level-list",
         "tab",
         "tab-and-spaces",
+        "no-break-space",
+        "rules-by-name",
+        "one-rule-unlisted",
     ],
 )
 def test_an_editors_slip_is_named_with_its_fix(tmp_path: Path, text: str, expected: str) -> None:

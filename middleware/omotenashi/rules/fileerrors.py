@@ -233,6 +233,18 @@ def _lookalike(given: object) -> str:
     return f": it has {', '.join(named)}, not a plain ASCII character; retype it" if named else ""
 
 
+def _rules_not_a_list(given: dict[Any, Any]) -> tuple[str, str]:
+    """``rules:`` written as a mapping: one rule's fields, or rules keyed by their ids."""
+    if "id" in given or not all(isinstance(v, dict) for v in given.values()):
+        return "this should be a list of rules, each starting with '- '", (
+            "write '- ' before each rule's first field ('  - id: hero'), its other fields under it"
+        )
+    first = str(next(iter(given), ""))[:40]
+    return "this should be a list of rules, not rules by name", (
+        f"write each as '- id: {first}' with its fields under it, not '{first}:'"
+    )
+
+
 def _plain(
     kind: str, given: Any, loc: Loc, root: type[BaseModel], ctx: dict[str, Any]
 ) -> tuple[str, str] | None:
@@ -251,6 +263,8 @@ def _plain(
             return f"{shape}, not {given!r}", "write field: value lines"
         return f"this should be a mapping of field: value, not {given!r}", fix
     if kind == "list_type":
+        if loc == ("rules",) and isinstance(given, dict) and "rules" in root.model_fields:
+            return _rules_not_a_list(given)
         return f"this should be a list, not {given!r}", fix
     if kind in _NOT_A:
         return f"{given!r} {_NOT_A[kind][0]}", _FIELD_HINTS.get(field) or _NOT_A[kind][1]

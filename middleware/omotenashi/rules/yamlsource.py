@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,8 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
             problem, hint = f"line {line} is indented with a tab", "indent with spaces"
         elif wide := _full_width(text, line):
             line, problem, hint = wide
+        elif odd := _odd_indent(text, line):
+            line, problem, hint = odd
         raise RuleError(name, line, "", problem, hint) from exc
     except yaml.YAMLError as exc:  # e.g. a character YAML refuses, with a position, not a mark
         where = getattr(exc, "position", None)
@@ -144,6 +147,20 @@ def _full_width(text: str, line: int) -> tuple[int, str, str] | None:
         if "\u3000" in _QUOTED.sub("", row.partition(" #")[0]) and _QUOTED.search(row):
             problem = f"line {at} has a full-width space (U+3000) outside the quotes"
             return at, problem, "delete it, or put it inside the quotes"
+    return None
+
+
+def _odd_indent(text: str, line: int) -> tuple[int, str, str] | None:
+    """A space YAML does not read as one (a no-break space a word processor or a web page put
+    there, a thin space ...) in the indentation of line ``line`` or the one before it."""
+    rows = text.splitlines()
+    for at in (line, line - 1):
+        if 1 <= at <= len(rows):
+            row = rows[at - 1]
+            lead = row[: len(row) - len(row.lstrip())]
+            if odd := [c for c in lead if c not in " \t"]:
+                named = f"U+{ord(odd[0]):04X} {unicodedata.name(odd[0], 'a space')}"
+                return at, f"line {at} is indented with a {named}", "indent with plain spaces"
     return None
 
 
