@@ -132,13 +132,17 @@ def omotenashi_settings() -> Settings:
 def omotenashi_visitor(
     omotenashi_settings: Settings, omotenashi_redis_url: str, pytestconfig: pytest.Config
 ) -> Iterator[Callable[..., SeededVisitor]]:
-    """``make(stage=..., **profile)`` seeds a visitor in Redis and returns its signed cookie."""
+    """``make(stage=..., **profile)`` seeds a visitor in Redis and returns its signed cookie;
+    when the test ends, every key of each visitor it seeded is deleted (what the site wrote for
+    them during the test too): a shared staging Redis keeps no test visitors."""
     import redis
 
     from omotenashi.engine.periods import site_zone
     from omotenashi.identity.cookie import CookieSigner, Identity
     from omotenashi.settings import RespectSettings
+    from omotenashi.store.privacy import EXTRA_FAMILIES, LEGACY_FAMILIES
     from omotenashi.store.seed import check_fields, seed
+    from omotenashi.store.store import PARTS
 
     require_keys(omotenashi_settings, pytestconfig, "omotenashi_visitor")
     kind = redis.RedisCluster if omotenashi_settings.redis.cluster else redis.Redis  # (MOVED)
@@ -168,11 +172,23 @@ def omotenashi_visitor(
         )
         prefix, zone = omotenashi_settings.redis.key_prefix, omotenashi_settings.rules.timezone
         seed(client, vid, profile, key_prefix=prefix, ttl=86400, zone=site_zone(zone))
+        seeded.append(vid)
         ident = Identity(vid=vid, is_new=False, issued_at=time.time())
         return SeededVisitor(vid, signer.sign(ident), omotenashi_settings.cookie.name)
 
-    yield make
-    client.close()
+    seeded: list[str] = []
+    parts = (*PARTS, *LEGACY_FAMILIES, *EXTRA_FAMILIES)
+    try:
+        yield make
+    finally:
+        prefix = omotenashi_settings.redis.key_prefix
+        try:
+            for vid in seeded:  # (one hash slot each: one command, in a cluster too)
+                client.delete(*(f"{prefix}:{{{vid}}}:{part}" for part in parts))
+        except redis.RedisError:
+            pass  # a server the test stopped: its keys expire in a day, as seeded
+        finally:
+            client.close()
 
 
 @pytest.fixture
