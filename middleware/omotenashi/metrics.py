@@ -108,7 +108,9 @@ class Metrics:
 
     def observe(self, name: str, seconds: float) -> None:
         """One timing of ``redis_read``, ``redis_write``, ``decide`` or ``render``."""
-        self._timings[name].observe(seconds)
+        timing = self._timings[name]  # (_Timing.observe, inlined: several a request)
+        timing.counts[bisect_left(BUCKETS, seconds)] += 1
+        timing.total += seconds
 
     def breaker(self, state: str) -> None:
         self.tally.breaker = BREAKER_STATES[state]

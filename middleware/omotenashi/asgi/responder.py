@@ -30,7 +30,7 @@ from omotenashi.errors import PageRefused, StoreError, WriteQueueFull, quoted
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
-from omotenashi.quick import quick
+from omotenashi.quick import quick_dict
 from omotenashi.recommend.coview import Learning, learn_from_view
 from omotenashi.store.store import Store
 
@@ -156,26 +156,23 @@ class Responder:
         recorded = self._recorded_attrs
         attrs = {k: x for k, x in v.attrs.items() if recorded.get(k, v) != x} if v.attrs else {}
         profile = self.loaded.ruleset.renames.profile(v.profile)  # a rule's former ids' too
-        return quick(  # every field: built in one step
+        identity = v.identity
+        return quick_dict(  # every field: built in one step, without keyword arguments
             Visit,
-            visitor_id=v.id,
-            profile=profile,
-            now=now,
-            request=self.request,
-            device=v.device,
-            is_new=v.is_new,
-            choices=v.prefs,
-            private=v.private,
-            keeps_choices=v.keeps_choices,
-            events=tuple(v.events[since:] if since else v.events),
-            attrs=attrs,
-            forced=v.forced,
-            csrf=self.tools.signer.csrf_token(v.identity),
-            shared=v.shared,
-            measured_arms=measuring.arms(profile),
-            # said on a page the visitor is taken to: a prefetch or a script's fetch leaves it
-            flash=v.identity.flash if self.records and self.navigation else None,
-        )
+            {
+                "visitor_id": identity.user or identity.vid, "profile": profile, "now": now,
+                "request": self.request, "device": v.device, "is_new": identity.is_new,
+                "choices": v.prefs, "private": v.private, "keeps_choices": v.keeps_choices,
+                "events": tuple(v.events[since:] if since else v.events),
+                "attrs": attrs,
+                "forced": v.forced,
+                "csrf": self.tools.signer.csrf_token(identity),
+                "shared": v.shared,
+                "measured_arms": measuring.arms(profile),
+                # said on a page the visitor is taken to: a prefetch or a script's fetch leaves it
+                "flash": identity.flash if self.records and self.navigation else None,
+            },
+        )  # fmt: skip
 
     def _with_identity(self, start: Message, *, page: bool = False) -> Message:
         secure = self.request.secure

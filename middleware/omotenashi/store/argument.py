@@ -30,11 +30,9 @@ _TEXT = frozenset({str})  # what a cached rule entry may have been told
 
 
 def _num(x: object) -> str:
-    """A number as ``json.dumps`` writes it (``repr``)."""
-    if type(x) is float and -_INF < x < _INF:
-        return float.__repr__(x)
-    if type(x) is int:
-        return int.__repr__(x)
+    """A number as ``json.dumps`` writes it (``repr``: of these exact types, their own)."""
+    if (type(x) is float and -_INF < x < _INF) or type(x) is int:
+        return repr(x)
     return _dumps(x)  # NaN, infinities, bools and the unexpected: json's own answer
 
 

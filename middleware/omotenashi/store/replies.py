@@ -33,10 +33,9 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     bought: list[str] = []
     uncounted: list[str] = []
     for field, value in fields.items():
-        kind = field[:1]
-        if kind < "a":  # a plain field (capitals: read by name below) or a numbered reason
-            continue
-        name = field[1:]
+        if field < "a":  # a plain field (capitals: read by name below) or a numbered reason
+            continue  # (its first character is before "a", or it is empty)
+        kind, name = field[0], field[1:]
         if kind == "s":
             count, _, said = value.partition(" ")
             try:
@@ -44,7 +43,7 @@ def profile_from_reply(reply: list[Any]) -> Profile:
             except ValueError:
                 shown[name] = _int(count)
             if said:  # "<when> <reasons>" (when: from base), or the reasons alone: L's
-                if said[:1] == "\x1f" or " " not in said:  # (a time has a space after it)
+                if said[0] == "\x1f" or " " not in said:  # (a time has a space after it)
                     when, refs = base + (last or 0.0), said.removeprefix(".")
                 else:
                     at, _, refs = said.partition(" ")
