@@ -149,7 +149,7 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     the profile as the visitor arrives at this page, with this request's events applied.
     """
     p = object.__new__(Profile)  # copy.copy, without its pickling detour
-    p.__dict__.update(profile.__dict__)
+    p.__dict__ = profile.__dict__.copy()
     now = change.now
     if change.view and page:
         p.views += 1
@@ -162,23 +162,29 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         p.first_seen = now
     # never back: a server whose clock is behind would leave a quiet gap the next server reads
     # as a new visit (Redis keeps the later too: RECORD_SCRIPT)
-    p.last_seen = now if p.last_seen is None else max(p.last_seen, now)
-    p.first_touch = {**change.first, **p.first_touch}
+    last = p.last_seen  # (max(last, now), without the call)
+    p.last_seen = now if last is None or now > last else last
+    # (each container a copy of the profile's, even where the change adds nothing to it)
+    p.first_touch = {**change.first, **p.first_touch} if change.first else dict(p.first_touch)
     p.interests = interests = dict(p.interests)
-    second = math.floor(now)  # (the record script's times are whole seconds)
-    topics = change.topics if page else []
-    taken = {t for t in topics if t in interests}  # the page's: none makes room for another
-    for topic in topics:
-        if topic not in interests and len(interests) >= limits.MAX_TOPICS:  # the weakest goes
-            rest = [t for t in interests if t not in taken]
-            del interests[min(rest, key=lambda t: (decayed(*interests[t], second, half_life), t))]
-        taken.add(topic)
-        score, at = interests.get(topic, (0.0, now))
-        interests[topic] = (decayed(score, at, now, half_life) + 1.0, now)
-    p.viewed = {**p.viewed, **{item: now for item in (change.items if page else ())}}
-    p.events = dict(p.events)
+    topics = change.topics if page else ()
+    if topics:
+        second = math.floor(now)  # (the record script's times are whole seconds)
+        taken = {t for t in topics if t in interests}  # the page's: none makes room for another
+        for topic in topics:
+            if topic not in interests and len(interests) >= limits.MAX_TOPICS:  # weakest goes
+                rest = [t for t in interests if t not in taken]
+                weakest = min(rest, key=lambda t: (decayed(*interests[t], second, half_life), t))
+                del interests[weakest]
+            taken.add(topic)
+            score, at = interests.get(topic, (0.0, now))
+            interests[topic] = (decayed(score, at, now, half_life) + 1.0, now)
+    p.viewed = viewed = dict(p.viewed)
+    for item in change.items if page else ():
+        viewed[item] = now
+    p.events = events = dict(p.events)
     for name, n in change.events.items():
-        p.events[name] = p.events.get(name, 0) + n
+        events[name] = events.get(name, 0) + n
     cart = {} if change.cart_clear else dict(p.cart)
     for item in change.cart_remove:
         cart.pop(item, None)
@@ -190,12 +196,15 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     if change.purchases:
         p.purchases += change.purchases
         p.purchase_at = now
-    p.purchased = p.purchased | frozenset(change.bought)
-    p.attrs = {**p.attrs, **change.attrs}
-    p.shown = dict(p.shown)
+    if change.bought:
+        p.purchased = p.purchased | frozenset(change.bought)
+    p.attrs = {**p.attrs, **change.attrs} if change.attrs else dict(p.attrs)
+    p.shown = shown = dict(p.shown)
     for rule_id in change.shown:
-        p.shown[rule_id] = p.shown.get(rule_id, 0) + 1
-    p.caps = {**p.caps, **{k: (str(v[0]), int(str(v[1]))) for k, v in change.caps.items()}}
+        shown[rule_id] = shown.get(rule_id, 0) + 1
+    p.caps = caps = dict(p.caps)
+    for k, v in change.caps.items():
+        caps[k] = (str(v[0]), int(str(v[1])))
     if change.stage and (
         change.stage_back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)
     ):

@@ -92,6 +92,11 @@ def encode(text: str, codec: str) -> bytes:
     encodes back to its own bytes: no such codec decodes any byte to ¥ or ‾. Raises
     :class:`~omotenashi.errors.PageRefused` when such a character is in raw text (a snippet's
     ``<script>`` or ``<style>``), where a browser would show the reference's own characters."""
+    if codec == "utf-8":  # (most pages: it holds every character but a lone surrogate)
+        try:
+            return text.encode(codec)
+        except UnicodeEncodeError:
+            pass
     lookalikes = codecs.lookup(codec).name in _LOOKALIKE_CODECS
     at: list[int] = []
     _noted.at = at

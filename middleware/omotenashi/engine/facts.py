@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from omotenashi.quick import quick
+from omotenashi.quick import quick_dict
 from omotenashi.rules.text import nfc
 
 # What rules may read of a query string: its first 8 KiB and 100 parameters (parsing stays
@@ -90,20 +90,24 @@ class RequestInfo:
         root: str = "",
         raw_path: str = "",
     ) -> RequestInfo:
-        return quick(  # every field: built in one step
+        return quick_dict(  # every field: built in one step
             cls,
-            path=path,
-            query=query_params(query_string) if query_string else {},
-            host=headers.get("host", ""),
-            referrer=headers.get("referer", ""),
-            languages=_languages(headers.get("accept-language", "")),
-            country=country_code(headers.get(country_header.lower(), "")) if country_header else "",
-            secure=secure,
-            root=root,
-            prefetch=fetched_ahead(headers),
-            navigation=navigates(headers),
-            query_string=query_string,
-            raw_path=raw_path,
+            {
+                "path": path,
+                "query": query_params(query_string) if query_string else {},
+                "host": headers.get("host", ""),
+                "referrer": headers.get("referer", ""),
+                "languages": _languages(headers.get("accept-language", "")),
+                "country": country_code(headers.get(country_header.lower(), ""))
+                if country_header
+                else "",
+                "secure": secure,
+                "root": root,
+                "prefetch": fetched_ahead(headers),
+                "navigation": navigates(headers),
+                "query_string": query_string,
+                "raw_path": raw_path,
+            },
         )
 
     @property
@@ -124,7 +128,7 @@ class RequestInfo:
         raw = self.raw_path
         if not raw or not _PLAIN_PATH.fullmatch(raw) or raw.startswith("//"):
             return ""
-        written = nfc(unquote(raw))
+        written = nfc(unquote(raw)) if "%" in raw else raw  # (plain: ASCII, as written)
         if written == self.path:
             return self.root + raw
         return raw if self.root and written == nfc(unquote(self.root)) + self.path else ""
@@ -269,12 +273,13 @@ class Facts:
 def evolve(facts: Facts, **changes: object) -> Facts:
     """``dataclasses.replace`` for facts, without re-running ``__init__`` (a dozen times
     cheaper: it is called a few times per request). ``changes`` must name fields."""
-    unknown = changes.keys() - facts.__dict__.keys()
-    if unknown:
+    values = facts.__dict__.copy()
+    if not changes.keys() <= values.keys():
+        unknown = changes.keys() - values.keys()
         raise TypeError(f"Facts has no field {sorted(unknown)[0]!r}")
+    values.update(changes)
     new = object.__new__(Facts)
-    new.__dict__.update(facts.__dict__)
-    new.__dict__.update(changes)
+    object.__setattr__(new, "__dict__", values)
     return new
 
 

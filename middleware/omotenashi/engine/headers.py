@@ -9,8 +9,10 @@ Headers = list[tuple[bytes, bytes]]
 
 
 def get(headers: Headers, name: bytes) -> bytes | None:
+    """The first value of the header ``name`` (lower case); None when there is none."""
+    size = len(name)  # (another length is another name: no lower-case copy made to compare)
     for key, value in headers:
-        if key.lower() == name:
+        if len(key) == size and key.lower() == name:
             return value
     return None
 

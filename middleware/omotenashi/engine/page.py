@@ -42,6 +42,7 @@ from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change, page_tags, understand
 from omotenashi.errors import PageRefused
 from omotenashi.ids import is_user_id
+from omotenashi.quick import quick
 from omotenashi.recommend.catalog import Catalog
 
 SKIP_HEADER = b"x-omotenashi"
@@ -143,6 +144,7 @@ def personalise_page(
         topics=topics,
         items=items,
         respect=respect,
+        off=off,
     )
     after, facts = understand(visit, change, journey)
     forced = visit.forced
@@ -155,9 +157,8 @@ def personalise_page(
         derived = journey.derive_segments(facts) if journey.segments else frozenset()
         facts = evolve(facts, segments=stored | derived | forced.segments)
     if catalog is not None and catalog.items:  # items and topics named as the site names them
-        facts = evolve(
-            facts, titles=catalog.titles, labels=catalog.labels, pages=catalog.page_titles
-        )
+        names = {"titles": catalog.titles, "labels": catalog.labels, "pages": catalog.page_titles}
+        facts.__dict__.update(names)  # (the facts are this page's alone: set in place, no copy)
     viewed_in = {
         name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
     }
@@ -195,7 +196,8 @@ def personalise_page(
         intent_periods=ruleset.intent_periods,
         zone=config.zone,
     )
-    disclosure = Disclosure(
+    disclosure = quick(  # every field: built in one step
+        Disclosure,
         enabled=respect.disclosure,
         panel=respect.page_panel,
         fresh=fresh,  # the panel says so
@@ -234,8 +236,7 @@ def personalise_page(
     )
     change.shown = [d.id for d in outcome.applied]
     change.shown_why = {  # bounded: the last time each rule was shown, and its reasons then
-        d.id: [change.now, [clip(r, 200) for r in _reasons(d, recommender)]]
-        for d in outcome.applied
+        d.id: [change.now, _reasons(d, recommender)] for d in outcome.applied
     }
     change.caps = restraint.caps_to_record(outcome.applied)
     if forced is None:
@@ -280,9 +281,11 @@ def personalise_page(
 
 
 def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
-    """What the preferences page shows for a decision: a recommendation's items' reasons."""
+    """What the preferences page shows for a decision: a recommendation's items' reasons;
+    each cut to 200 characters."""
     items = recommender.reasons(decision.id) if recommender is not None else []
-    return items[:10] if items else list(decision.reasons[:6])
+    said = items[:10] if items else decision.reasons[:6]
+    return [r if len(r) <= 200 else clip(r, 200) for r in said]
 
 
 def head_headers(headers: Headers, vary: tuple[bytes, ...] = (b"Cookie",)) -> Headers:
@@ -302,10 +305,14 @@ def _private(
     :data:`BODY_BYTES` headers."""
     # keyed without the headers dropped anyway: an app's length and validators differ from
     # page to page, the rest seldom does
-    key = tuple((k, v) for k, v in headers if k.lower() not in _DROPPED)
-    if sum(len(k) + len(v) for k, v in key) > 4096 or not all(
-        type(k) is bytes and type(v) is bytes for k, v in key
-    ):  # not worth keeping, or not hashable (a bytearray)
+    kept = []
+    size = 0  # past 4096 (or not bytes, so not hashable: a bytearray), not worth keeping
+    for k, v in headers:
+        if k.lower() not in _DROPPED:
+            kept.append((k, v))
+            size += len(k) + len(v) if type(k) is bytes and type(v) is bytes else 4097
+    key = tuple(kept)
+    if size > 4096:
         return _with_length(_private_shape.__wrapped__(key, rewritten, vary), length)
     return _with_length(_private_shape(key, rewritten, vary), length)
 
@@ -317,15 +324,21 @@ _DROPPED = (b"content-length", b"transfer-encoding", SKIP_HEADER, *VALIDATORS)
 @lru_cache(maxsize=256)  # an app sends the same few sets of headers, page after page
 def _private_shape(
     headers: tuple[tuple[bytes, bytes], ...], rewritten: bool, vary: tuple[bytes, ...]
-) -> tuple[tuple[bytes, bytes], ...]:
+) -> tuple[tuple[tuple[bytes, bytes], ...], int]:
+    """The headers, and where in them the length goes (filled in per response)."""
     new = without(list(headers), *_DROPPED, *(BODY_BYTES if rewritten else ()))
-    new.append((b"content-length", b""))  # filled in per response
-    return tuple(make_private(add_vary(new, *vary)))
+    new.append(_NO_LENGTH)  # (the app's lengths are dropped: the only one)
+    shape = tuple(make_private(add_vary(new, *vary)))
+    return shape, shape.index(_NO_LENGTH)
 
 
-def _with_length(shape: tuple[tuple[bytes, bytes], ...], length: int) -> Headers:
-    value = str(length).encode()
-    return [(k, value) if k == b"content-length" and not v else (k, v) for k, v in shape]
+_NO_LENGTH = (b"content-length", b"")
+
+
+def _with_length(shape: tuple[tuple[tuple[bytes, bytes], ...], int], length: int) -> Headers:
+    out = list(shape[0])
+    out[shape[1]] = (b"content-length", str(length).encode())
+    return out
 
 
 def personalise_response(

@@ -55,13 +55,21 @@ class Profile:
         writing ``at_least: 2`` means, while views weeks ago count for less.
         """
         out: dict[str, float] = {}
+        factor = 1.0
+        last: float | None = None  # topics of one page share its time: its decay worked out once
+        rounded: dict[float, float] = {}  # ... and most share a score: rounded once (round is slow)
         for topic, (score, at) in self.interests.items():  # decayed(), inlined: per request
-            age = now - at
-            out[topic] = (
-                0.0
-                if score <= 0
-                else round(float(score * 0.5 ** ((age if age > 0 else 0.0) / half_life)), 1)
-            )
+            if at != last:  # (a first topic: None; NaN: each time)
+                age = now - at
+                factor, last = 0.5 ** ((age if age > 0 else 0.0) / half_life), at
+            if score <= 0:
+                out[topic] = 0.0
+                continue
+            value = score * factor  # (> 0, or NaN: never -0.0, which a 0.0 key would find)
+            near = rounded.get(value)
+            if near is None:
+                near = rounded[value] = round(value, 1)
+            out[topic] = near
         return out
 
     def to_export(self, names: Mapping[str, str] = _NONE, zone: str = "UTC") -> dict[str, Any]:

@@ -19,7 +19,7 @@ from omotenashi.engine.html.tokens import ATTRS, attrs, quote_left_open, raw_tex
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.restraint import Prefs, history_off
-from omotenashi.quick import quick
+from omotenashi.quick import quick_dict
 from omotenashi.recommend.signals import Shared
 from omotenashi.rules.text import topic
 from omotenashi.settings import RespectSettings
@@ -45,6 +45,7 @@ _COMMENT_SHUT = re.compile(r"-?>")  # right after "<!--": an empty comment
 _COMMENT_END = re.compile(r"--!?>")
 META_WINDOW = 32768  # the page's meta tags are looked for in its first 32 KiB
 _UNKNOWN = Device(kind="other", browser="Other", os="Other", is_bot=False)
+_NO_NAMES: Mapping[str, str] = {}  # (the facts' names until a catalogue's: read, never changed)
 # Events whose only meaning is an item the visitor viewed (engine/change.py ``add_event``):
 # browsing history, not recorded while it is off
 VIEW_EVENTS = frozenset({"view_item"})
@@ -164,12 +165,15 @@ def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[s
     values however many a tag lists (a page's 32 KiB held 6,000 topics, each looked for in
     the list so far: 0.3 s of the event loop per view)."""
     on_path = journey.page_tags(path)
+    meta = page_meta(page)
+    if not (meta or on_path[0] or on_path[1]):  # (most pages: nothing to take)
+        return [], []
     topics: list[str] = []
     items: list[str] = []
     seen: tuple[set[str], set[str]] = (set(), set())
     _take(topics, seen[0], on_path[0], limits.MAX_TOPIC, limits.TOPICS_PER_PAGE)
     _take(items, seen[1], on_path[1], limits.MAX_ITEM, limits.ITEMS_PER_PAGE)
-    for kind, content in page_meta(page):
+    for kind, content in meta:
         values = map(topic, content.split(","))  # NFC, lower case
         if kind.lower() == "topics":
             _take(topics, seen[0], values, limits.MAX_TOPIC, limits.TOPICS_PER_PAGE)
@@ -197,16 +201,17 @@ def build_change(
     topics: Sequence[str] = (),
     items: Sequence[str] = (),
     respect: RespectSettings,
+    off: bool | None = None,
 ) -> Change:
     """What this request changes in the profile: the page view (``view``: its topics and
     items) and the app's events. While the visitor's browsing history is off
-    (:func:`~omotenashi.engine.restraint.history_off`), a page view is built as a non-view
-    (no view count, topics or items; when a visit begins is still kept, so that per-visit caps
-    start afresh) and ``view_item`` events are left out: every path that records a request (a
-    page, the beacon, ``track``) comes through here."""
+    (:func:`~omotenashi.engine.restraint.history_off`; ``off``, when the caller knows it), a
+    page view is built as a non-view (no view count, topics or items; when a visit begins is
+    still kept, so that per-visit caps start afresh) and ``view_item`` events are left out:
+    every path that records a request (a page, the beacon, ``track``) comes through here."""
     now = visit.now
     profile = visit.profile
-    off = history_off(visit.choices, respect)
+    off = history_off(visit.choices, respect) if off is None else off
     page = view
     if off:
         view, topics, items = False, (), ()
@@ -244,9 +249,10 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
     """The visitor as they arrive at this page (this request's events applied, the page itself
     counting from the next page on) and the facts about them; a stage move goes into ``change``.
     """
-    after = apply(visit.profile, change, journey.half_life, page=False)
+    half_life = journey.half_life
+    after = apply(visit.profile, change, half_life, page=False)
     now = change.now
-    interests = after.interest_now(now, journey.half_life)
+    interests = after.interest_now(now, half_life)
     abandoned = (
         bool(after.cart)
         and after.cart_at is not None
@@ -259,35 +265,37 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
         )
     )
     request = visit.request
-    facts = quick(  # every field: built in one step
+    facts = quick_dict(  # every field: built in one step
         Facts,
-        stage=after.stage,
-        segments=after.segments,
-        attrs=after.attrs,
-        interests=interests,
-        visits=max(after.visits, 1),
-        is_new=after.visits <= 1,
-        device=visit.device,
-        path=request.path,
-        query=request.query,
-        referrer=request.referrer,
-        languages=request.languages,
-        country=request.country,
-        now=datetime.fromtimestamp(now, UTC),
-        views=after.views,
-        purchases=after.purchases,
-        cart_items=sum(after.cart.values()),
-        events=after.events,
-        absent_days=after.absent_days,
-        cart_abandoned=abandoned,
-        viewed=frozenset(after.viewed),
-        lists=journey.lists,
-        first_touch=after.first_touch,
-        titles={},
-        labels={},
-        stage_words=journey.stage_words,
-        segment_words=journey.segment_words,
-        pages={},
+        {
+            "stage": after.stage,
+            "segments": after.segments,
+            "attrs": after.attrs,
+            "interests": interests,
+            "visits": max(after.visits, 1),
+            "is_new": after.visits <= 1,
+            "device": visit.device,
+            "path": request.path,
+            "query": request.query,
+            "referrer": request.referrer,
+            "languages": request.languages,
+            "country": request.country,
+            "now": datetime.fromtimestamp(now, UTC),
+            "views": after.views,
+            "purchases": after.purchases,
+            "cart_items": sum(after.cart.values()),
+            "events": after.events,
+            "absent_days": after.absent_days,
+            "cart_abandoned": abandoned,
+            "viewed": frozenset(after.viewed),
+            "lists": journey.lists,
+            "first_touch": after.first_touch,
+            "titles": _NO_NAMES,
+            "labels": _NO_NAMES,
+            "stage_words": journey.stage_words,
+            "segment_words": journey.segment_words,
+            "pages": _NO_NAMES,
+        },
     )
     if journey.segments:  # the facts are ours alone until returned: set in place, no copy
         object.__setattr__(facts, "segments", after.segments | journey.derive_segments(facts))
