@@ -56,9 +56,7 @@ SNIPPETS = {
 ITEM = re.compile(r"<li data-item='([a-z-]+)'>")
 
 
-def _site(
-    make_settings: Make, feature: str, *recs: dict[str, Any], **overrides: Any
-) -> Omotenashi:
+def _site(make_settings: Make, feature: str, *recs: dict[str, Any], **overrides: Any) -> Omotenashi:
     rules = "rules:\n" + FEATURE
     for rec in recs:
         rules += RECS.format(**{"exclude": "", "items": 4, **rec})
