@@ -284,6 +284,14 @@ def rules_of(*lines: str) -> str:
             ],
         ),
         (rules_of('text: "Tours from 3 < 5 days & more", why: "Because."'), []),
+        (  # a paste gone wrong: into every page the rule fills
+            rules_of(f'text: "{"Lorem ipsum. " * 1000}", why: "Because."'),
+            [
+                "rules/site.yaml:2: warning: rules[0].text: the text is 13,000 characters long, "
+                "and every page it fills grows by that much (keep copy under 10,000 characters"
+            ],
+        ),
+        (rules_of(f'text: "{"A" * 10_000}", why: "Because."'), []),
         (
             "rules:\n  - id: r\n    slot: s\n    text: X\n    when: {cart_abandoned: false}\n"
             "    why: You left a tour in your cart.\n",

@@ -161,9 +161,26 @@ def why_problems(why: str) -> list[Said]:
     return out
 
 
+LONG_TEXT = 10_000  # characters of text: copy for a slot is a sentence or a paragraph
+
+
 def text_problems(text: str) -> list[Said]:
-    """Markup in ``text:`` copy, which is escaped by design: shown to visitors as written."""
-    return [("warning", *said) for said in _markup(text, "the text", "; use a snippet for markup")]
+    """Markup in ``text:`` copy, which is escaped by design: shown to visitors as written; and
+    copy far longer than a slot holds (a paste gone wrong: it goes into every page it fills)."""
+    said: list[Said] = [
+        ("warning", *m) for m in _markup(text, "the text", "; use a snippet for markup")
+    ]
+    if len(text) > LONG_TEXT:
+        said.append(
+            (
+                "warning",
+                f"the text is {len(text):,} characters long, and every page it fills grows by "
+                "that much",
+                f"keep copy under {LONG_TEXT:,} characters: a slot holds a sentence or a "
+                "paragraph, longer content belongs in the page itself",
+            )
+        )
+    return said
 
 
 def _markup(words: str, what: str, fix: str = "") -> list[tuple[str, str]]:
