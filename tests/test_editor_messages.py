@@ -391,3 +391,45 @@ def test_the_demo_rules_stay_clean(
     assert main(["check", "rules", "--templates", "demo_site/templates"]) == 0
     said = capsys.readouterr()
     assert said.out == "" and "0 error(s), 0 warning(s)" in said.err
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (
+            "{price: 10.50}",
+            [
+                "rules[0].with.price: 10.50 is read as the number 10.5, and a snippet "
+                "shows 10.5 (quote it to keep it as written: '10.50')"
+            ],
+        ),
+        ("{v: 1.10, n: 3, x: 2.5}", ["rules[0].with.v: 1.10 is read as the number 1.1"]),
+        (
+            "{rows: [{cost: 1_000}, {cost: +5}]}",
+            [
+                "rules[0].with.rows[0].cost: 1_000 is read as the number 1000",
+                "rules[0].with.rows[1].cost: +5 is read as the number 5",
+            ],
+        ),
+        ("{price: '10.50', n: 3, x: 2.5, big: 1e+30, t: 1.0}", []),
+    ],
+    ids=["price", "version", "nested", "as-written"],
+)
+def test_a_number_in_with_shown_otherwise_than_written_is_a_warning(
+    given: str,
+    said: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """YAML reads 10.50 as 10.5: a price a snippet shows as "$10.5" (the warning says how to
+    keep it as written)."""
+    files = {
+        "rules/site.yaml": rules_of(f"snippet: s.html, with: {given}, why: Because."),
+        "snippets/s.html": "<p>{{ 1 }}</p>",
+    }
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 0
+    assert len(out) == len(said), out
+    for line, part in zip(out, said, strict=True):
+        assert line.startswith("rules/site.yaml:2: warning: ") and part in line, line

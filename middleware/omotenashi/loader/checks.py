@@ -34,13 +34,15 @@ from omotenashi.loader.journey import load_journey
 from omotenashi.loader.measurechecks import crowded_pages
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.never import contradictions
+from omotenashi.loader.numberchecks import reshaped_numbers
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
-from omotenashi.loader.ruleset import NO_RULES, load_ruleset
+from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.model import When
 from omotenashi.rules.text import nfc
+from omotenashi.rules.yamlsource import display_path
 
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
 
@@ -203,6 +205,8 @@ def _check(
     findings += crowded_pages(can_fire)  # more measured rules on a page than a view counts
     used = {r.rule.snippet for r in rules if r.rule.snippet}
     findings += unused_snippets(snippets_dir, used, base)
+    for path in rule_files(rules_dir):  # numbers in with: shown otherwise than written
+        findings += reshaped_numbers(path, display_path(path, base))
     findings += ignored_files(rules_dir, base)
     return findings
 

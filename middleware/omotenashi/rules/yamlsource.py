@@ -56,6 +56,9 @@ _Loader.add_implicit_resolver(
 )
 
 
+Loader = _Loader  # (for checks that read a file's nodes as the rules are read)
+
+
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
     """A date as YAML reads it, or, for one that does not exist (2026-13-01, 2026-02-30), its
     text: the rule's checks then name the file, line and field (PyYAML raises ValueError)."""
