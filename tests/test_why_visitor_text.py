@@ -112,6 +112,7 @@ def test_a_country_header_is_a_code_or_no_country(header: str, country: str) -> 
         ),
         (["/tour*"], "/tours", True, "you are on a page whose address starts with /tour"),
         (["/*/book"], "/kyoto/book", True, "you are on a page matching /*/book"),
+        (["/*"], "/kyoto", True, "you are on any page"),  # (it said "a page under /")
     ],
 )
 def test_a_path_sentence_names_the_rules_pattern(

@@ -212,7 +212,7 @@ def page_words(glob: str) -> str:
     if not _WILD.search(glob):
         return f"the page {glob}"
     if not _WILD.search(head):  # only stars at the end (a star matches "/" too)
-        if not head:
+        if head in ("", "/"):  # (every path starts with "/")
             return "any page"
         if head.endswith("/"):
             return f"a page under {head}"
