@@ -143,3 +143,84 @@ def test_what_a_block_shows_is_read_from_links_names_and_an_href_it_sets() -> No
     assert list(items_shown(catalog, None, {"HREF": "/b"})) == ["b"]
     assert list(items_shown(catalog, '<i data-omo-item="b"></i><i data-omo-item="z">', {})) == ["b"]
     assert list(items_shown(catalog, "<a href=/elsewhere>", {})) == []
+
+
+QUERY_CATALOG = [{"id": f"p{n}", "url": f"/product.php?id={n}", "title": f"P{n}"} for n in range(5)]
+
+
+def test_a_link_with_a_query_names_only_the_item_at_that_address() -> None:
+    """Items told apart by their query (/product.php?id=N): a link to one leaves the others."""
+    catalog = catalog_from_items(QUERY_CATALOG)
+    assert list(items_shown(catalog, "<a href='/product.php?id=3'>", {})) == ["p3"]
+    assert list(items_shown(catalog, "<a href='/product.php?id=9'>", {})) == []
+    assert list(items_shown(catalog, "<a href='/product.php'>", {})) == []
+    assert list(items_shown(catalog, "<!-- <a href='/product.php?id=1'> -->", {})) == []
+
+
+def _engine(tmp_path: Path, rules: str, snippets: dict[str, str]) -> Any:
+    from omotenashi.loader.reload import load_all
+    from omotenashi.settings import RulesSettings
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(textwrap.dedent(rules))
+    (tmp_path / "rules" / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
+    for name, text in snippets.items():
+        (tmp_path / "snippets" / name).write_text(text)
+    return load_all(RulesSettings(dir=tmp_path / "rules", snippets_dir=tmp_path / "snippets"))
+
+
+def _picks_of(tmp_path: Path, page: str, rules: str, runs: int = 1) -> list[Any]:
+    from omotenashi.engine.facts import Facts
+    from omotenashi.engine.personalise import personalise
+    from omotenashi.engine.recommending import Recommender
+    from omotenashi.recommend.signals import Signals
+
+    loaded = _engine(tmp_path, rules, {**SNIPPETS, "feature.html": FEATURE_LINK})
+    recommender = Recommender(loaded.catalog, lambda: Signals(now=1.8e9))
+    return [
+        personalise(page, loaded.ruleset, Facts(), {}, recommender=recommender) for _ in range(runs)
+    ]
+
+
+FEATURE_LINK = '<a href="/tours/kyoto-autumn">Kyoto</a>'
+
+
+def test_a_page_personalised_again_with_the_same_recommender_is_the_same(
+    tmp_path: Path,
+) -> None:
+    """A measurement personalises a page again (its control) with the same recommender: what
+    the first run's blocks showed leaves nothing out of the second's."""
+    rules = "rules:\n" + FEATURE + RECS.format(id="recs", slot="also-like", items=4, exclude="")
+    first, second = _picks_of(tmp_path, PAGE, rules, runs=2)
+    assert first.html == second.html
+    assert _slot(first.html, "also-like") == [
+        "tokyo-lights",
+        "bali-retreat",
+        "paris-art",
+        "lapland",
+    ]
+
+
+def test_a_block_inside_content_another_replaces_leaves_nothing_out(tmp_path: Path) -> None:
+    """The editors' block sits inside the recommendation's slot: the recommendation replaces
+    it, so its link is not on the page and Kyoto may be suggested."""
+    page = PAGE.replace('<section data-omo-slot="feature"><p>Our pick</p></section>', "")
+    page = page.replace("<h2>More tours</h2>", '<h2>More tours</h2><p data-omo-slot="feature"></p>')
+    rules = "rules:\n" + FEATURE + RECS.format(id="recs", slot="also-like", items=5, exclude="")
+    (out,) = _picks_of(tmp_path, page, rules)
+    assert "kyoto-autumn" in _slot(out.html, "also-like")
+    assert [d.id for d in out.applied] == ["recs"]
+
+
+def test_two_blocks_aimed_at_one_element_keep_the_first_decided(tmp_path: Path) -> None:
+    """A slot's recommendation and a selector rule on the same element: the slot's rule wins
+    it, as without on_page (the editors' block is decided first but does not take it)."""
+    page = PAGE.replace('data-omo-slot="also-like"', 'data-omo-slot="also-like" id="al"')
+    rules = (
+        "rules:\n"
+        + RECS.format(id="recs", slot="also-like", items=4, exclude="")
+        + "  - id: banner\n    selector: '#al'\n    text: Sale\n    why: A sale.\n"
+    )
+    (out,) = _picks_of(tmp_path, page, rules)
+    assert [d.id for d in out.applied] == ["recs"], out.html

@@ -8,8 +8,16 @@ import html
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
+from omotenashi.engine.html import Edit, Target
+from omotenashi.engine.html.splice import applied_of, new_edit
 from omotenashi.recommend.catalog import Catalog, address
+
+if TYPE_CHECKING:
+    from omotenashi.engine.decide import Decision
+    from omotenashi.engine.recommending import Recommender
 
 # An attribute that names an item, and its value: quoted, or bare as HTML allows (no nested
 # repeats: linear in the content)
@@ -22,13 +30,27 @@ _REMEMBERED = 4096  # content up to this long: read once (the same blocks, page 
 
 
 def _read(inner: str) -> tuple[tuple[bool, str], ...]:
-    """(whether it is an item's id, the value) of each attribute in ``inner`` naming an item."""
+    """(whether it is an item's id, the value) of each attribute in ``inner`` naming an item,
+    outside comments (a link commented out shows nothing)."""
     out = []
-    for match in _NAMING.finditer(inner):
+    for match in _NAMING.finditer(_uncommented(inner)):
         value = match.group(2) if match.group(2) is not None else match.group(3)
         value = html.unescape(value if value is not None else match.group(4))
         out.append((match.group(1).lower() != "href", value.strip()))
     return tuple(out)
+
+
+def _uncommented(inner: str) -> str:
+    """``inner`` without its comments (one pass: an unclosed one runs to the end)."""
+    if "<!--" not in inner:
+        return inner
+    out, pos = [], 0
+    while (start := inner.find("<!--", pos)) >= 0:
+        out.append(inner[pos:start])
+        end = inner.find("-->", start + 4)
+        pos = len(inner) if end < 0 else end + 3
+    out.append(inner[pos:])
+    return "".join(out)
 
 
 _read_small = lru_cache(maxsize=512)(_read)
@@ -43,5 +65,76 @@ def items_shown(catalog: Catalog, inner: str | None, attrs: Mapping[str, str]) -
         if is_id:
             if value in catalog.position:
                 yield value
-        else:
-            yield from catalog.by_address.get(address(value), ())
+        else:  # the page's address as written, else its path alone (one item's)
+            known = catalog.by_address
+            found = known.get(address(value))
+            yield from found if found is not None else known.get(address(value.split("?")[0]), ())
+
+
+class OnPage:
+    """What the page's blocks show, for its recommendations that leave it out: the editors'
+    blocks are decided first (:attr:`order`), then the recommendations in page order; before
+    the first recommendation, :meth:`settle` works out which editors' blocks reach the page
+    (one inside content another block replaces does not) and notes what those show; each
+    recommendation that reaches it then notes its picks for the ones after it."""
+
+    __slots__ = ("order", "_by_name", "_noted", "_place", "_recommender", "_reaching")
+
+    def __init__(
+        self,
+        recommender: Recommender,
+        decisions: list[Decision],
+        by_name: Mapping[str, list[Target]],
+    ) -> None:
+        recommender.new_page()
+        self._recommender, self._by_name = recommender, by_name
+        self._place = {d.id: k for k, d in enumerate(decisions)}
+        editors = [d for d in decisions if d.rule.rule.recommend is None]
+        recs = [d for d in decisions if d.rule.rule.recommend is not None]
+        recs.sort(key=self._first_start)  # (selector rules come after slots in decisions)
+        self.order = editors + recs
+        self._noted: list[tuple[Decision, str | None, Mapping[str, str], list[Edit]]] = []
+        self._reaching: set[str] | None = None  # recommendations whose elements stay
+
+    def _first_start(self, decision: Decision) -> int:
+        targets = self._by_name.get(decision.target)
+        return targets[0].start if targets else -1
+
+    def note(
+        self, decision: Decision, inner: str | None, attrs: Mapping[str, str], made: list[Edit]
+    ) -> None:
+        """A block whose ``made`` edits go to the page (an editors' one: noted until
+        :meth:`settle`; a recommendation: its picks are shown, if it reaches the page)."""
+        rule = decision.rule.rule
+        if rule.recommend is None:
+            self._noted.append((decision, inner, attrs, made))
+        elif self._reaching is not None and decision.id in self._reaching:
+            self._recommender.showing(rule, None, {})
+
+    def settle(self, decided: list[Decision]) -> None:
+        """Once, as the first recommendation comes: which elements keep their edits once
+        every block is made (the recommendations' standing in for theirs, in the order the
+        page's edits are made), and what the editors' blocks among them show."""
+        if self._reaching is not None:
+            return
+        edits: list[tuple[int, Edit, str]] = [
+            (self._place[d.id], e, d.id) for d, _, _, made in self._noted for e in made
+        ]
+        for d in decided:
+            if d.rule.rule.recommend is not None:
+                for t in self._by_name.get(d.target, ()):
+                    if not t.void:
+                        edits.append((self._place[d.id], new_edit(t, "", {}), d.id))
+        edits.sort(key=itemgetter(0))  # (stable: each block's own edits in their order)
+        kept = {id(edits[k][1]) for k in applied_of([e for _, e, _ in edits])}
+        self._reaching = {i for _, e, i in edits if id(e) in kept}
+        for d, inner, attrs, made in self._noted:
+            if any(id(e) in kept for e in made):
+                self._recommender.showing(d.rule.rule, inner, attrs)
+
+    def in_page_order(self, edits: list[Edit], owners: list[Decision]) -> None:
+        """``edits`` and their ``owners`` (in place) in the order of the decisions, as they
+        are without this: two blocks aimed at one element, the first decided wins it."""
+        pairs = sorted(zip(edits, owners, strict=True), key=lambda p: self._place[p[1].id])
+        edits[:] = [e for e, _ in pairs]
+        owners[:] = [o for _, o in pairs]

@@ -36,6 +36,7 @@ from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, TABLE_SLOTS, Broken, broken
 from omotenashi.engine.html.splice import new_edit
+from omotenashi.engine.onpage import OnPage
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items, without_visitor
 from omotenashi.engine.restraint import Restraint
@@ -169,8 +170,10 @@ def personalise(
     left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
     told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
     # a recommendation that leaves out what the page's other blocks show comes after them
-    dedupe = recommender if _leaves_out_on_page(recommender, decisions) else None
-    for decision in _editors_first(decisions) if dedupe is not None else decisions:
+    on_page = _on_page(recommender, decisions, by_name)
+    for decision in on_page.order if on_page is not None else decisions:
+        if on_page is not None and decision.rule.rule.recommend is not None:
+            on_page.settle(decisions)  # (once: the editors' blocks are all made)
         try:
             content = _content(decision, visitor, recommender)
         except SnippetError as exc:  # logged: said without the visitor's own values
@@ -213,8 +216,7 @@ def personalise(
             continue
         applied.append(decision)
         rule = decision.rule.rule
-        if dedupe is not None:
-            dedupe.showing(rule, inner, attrs)
+        made = len(edits)
         disclose = disclosure.enabled and rule.disclose and not rule.hide
         replaced = inner is not None
         for slot in targets:  # one "i" per block, on the first element where it may go
@@ -246,7 +248,10 @@ def personalise(
             owners.append(decision)
         if disclose:
             noteless.add(decision.id)
-    if dedupe is not None:  # (in page order again)
+        if on_page is not None:
+            on_page.note(decision, inner, attrs, edits[made:])
+    if on_page is not None:  # (in the order of the decisions again)
+        on_page.in_page_order(edits, owners)
         place = {d.id: k for k, d in enumerate(decisions)}
         applied.sort(key=lambda d: place[d.id])
     out, done = apply_edits(page, edits) if edits else (page, ())
@@ -278,15 +283,13 @@ _NOT_ASKED: Asked = ([], True, ())  # no recommender (never changed: the note co
 _NOTHING_PICKED: Asked = ([], False, ())  # what the recommender says of a rule it picked none for
 
 
-def _leaves_out_on_page(recommender: Recommender | None, decisions: list[Decision]) -> bool:
-    return recommender is not None and recommender.leaves_out_on_page(
-        d.rule.rule for d in decisions
-    )
-
-
-def _editors_first(decisions: list[Decision]) -> list[Decision]:
-    """The decisions with the recommendations last (each group in its own order)."""
-    return sorted(decisions, key=lambda d: d.rule.rule.recommend is not None)
+def _on_page(
+    recommender: Recommender | None, decisions: list[Decision], by_name: dict[str, list[Target]]
+) -> OnPage | None:
+    """What the page's blocks show, when one of its recommendations leaves that out."""
+    if recommender is None or not recommender.leaves_out_on_page(d.rule.rule for d in decisions):
+        return None
+    return OnPage(recommender, decisions, by_name)
 
 
 def _asked(recommender: Recommender, rule_id: str) -> Asked:

@@ -66,6 +66,12 @@ class Recommender:
         self._left.pop(rule.id, None)
         return picks
 
+    def new_page(self) -> None:
+        """Forgets what a page's blocks showed (the page is personalised again, as a
+        measurement's control, with the same recommender)."""
+        self.on_page.clear()
+        self._on_page.clear()
+
     def leaves_out_on_page(self, rules: Iterable[Rule]) -> bool:
         """Whether any of ``rules`` recommends, leaving out what other blocks show."""
         return any(r.recommend is not None and "on_page" in r.recommend.exclude for r in rules)

@@ -185,13 +185,17 @@ class Catalog:
 
     @cached_property
     def by_address(self) -> Mapping[str, tuple[str, ...]]:
-        """Each item's page address (``address``: no query, fragment or trailing slash) → the
-        ids of the items there, for links to them in the page's blocks (``exclude: on_page``)."""
+        """The ids of the items at each page address (``address``: its ``url`` without the
+        fragment and trailing slash), then at each page path alone (without the query too)
+        where only one item is (``/product?id=3`` names one item; ``/product`` none of five),
+        for links to them in the page's blocks (``exclude: on_page``)."""
         found: dict[str, tuple[str, ...]] = {}
+        paths: dict[str, tuple[str, ...]] = {}
         for item in self.items:
-            key = address(item.url)
-            found[key] = (*found.get(key, ()), item.id)
-        return found
+            full, path = address(item.url), address(item.url.split("?", 1)[0])
+            found[full] = (*found.get(full, ()), item.id)
+            paths[path] = (*paths.get(path, ()), item.id)
+        return {**{p: i for p, i in paths.items() if len(i) == 1}, **found}
 
     def get(self, item_id: str) -> Item | None:
         pos = self.position.get(item_id)
@@ -227,10 +231,10 @@ class Catalog:
 
 
 def address(url: str) -> str:
-    """A page's address as links to it are compared: without its fragment, query and trailing
-    slash (``/`` itself stays)."""
-    url = url.split("#", 1)[0].split("?", 1)[0]
-    return url.rstrip("/") or url[:1]
+    """A page's address as links to it are compared: without its fragment, nor the trailing
+    slash of its path (``/`` itself stays)."""
+    path, mark, query = url.split("#", 1)[0].partition("?")
+    return (path.rstrip("/") or path[:1]) + mark + query
 
 
 def find_catalog_file(rules_dir: Path) -> Path | None:

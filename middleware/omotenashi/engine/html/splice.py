@@ -47,31 +47,25 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
     An edit is not applied when its target is unsure, lies inside content another edit
     replaces, or is the target of an earlier edit in ``edits``.
     """
-    order = sorted(range(len(edits)), key=lambda k: (edits[k].target.start, -edits[k].target.end))
     out: list[str] = []
     pos = 0
-    replaced_until = -1
     pending: list[tuple[int, str]] = []  # (end of an element, HTML to put after it)
-    applied: list[int] = []
-    last_start = -1
-    for k in order:
+    applied = applied_of(edits)
+    for k in applied:
         edit = edits[k]
         t = edit.target
-        if t.unsure or t.close_start < 0 or t.start < replaced_until or t.start <= last_start:
-            continue
         while pending and pending[-1][0] <= t.start:
             end, after = pending.pop()
             out.append(page[pos:end])
             out.append(after)
             pos = end
-        last_start = t.start
         out.append(page[pos : t.start])
         out.append(_start_tag(page, t, edit.attrs) if edit.attrs else page[t.start : t.open_end])
         if edit.inner is not None and not t.void:
             if edit.inner[:1] == "\n" and t.tag in _EATS_NEWLINE:
                 out.append("\n")  # the parser drops one newline right after the start tag
             out.append(edit.inner)
-            pos = replaced_until = t.close_start
+            pos = t.close_start
         else:
             pos = t.open_end
         if edit.after:
@@ -81,7 +75,6 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
                 pos = t.end
             else:
                 pending.append((t.end, edit.after))
-        applied.append(k)
     while pending:
         end, after = pending.pop()
         out.append(page[pos:end])
@@ -89,6 +82,25 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
         pos = end
     out.append(page[pos:])
     return "".join(out), tuple(sorted(applied))
+
+
+def applied_of(edits: Sequence[Edit]) -> list[int]:
+    """The indices of the ``edits`` :func:`apply_edits` applies, in page order: not those whose
+    target is unsure, lies inside content another edit replaces, or is the target of an
+    earlier edit in ``edits`` (which ones, whatever their new content)."""
+    order = sorted(range(len(edits)), key=lambda k: (edits[k].target.start, -edits[k].target.end))
+    applied: list[int] = []
+    replaced_until = last_start = -1
+    for k in order:
+        edit = edits[k]
+        t = edit.target
+        if t.unsure or t.close_start < 0 or t.start < replaced_until or t.start <= last_start:
+            continue
+        last_start = t.start
+        if edit.inner is not None and not t.void:
+            replaced_until = t.close_start
+        applied.append(k)
+    return applied
 
 
 _MAX_KEPT_TAG = 512  # longer start tags are rewritten every time, never kept
