@@ -10,7 +10,7 @@ import redis
 from omotenashi.recommend.coview import pair_member, pair_part
 
 from .conftest import client_for, page_words
-from .test_switches40 import PREFS, Make, Seed, _pairs_said, _returning, _site
+from .test_switches40 import PREFS, Make, Seed, _pairs_said, _returning, _save, _site
 
 pytestmark = pytest.mark.anyio
 
@@ -64,3 +64,44 @@ async def test_pairs_are_counted_alike_on_both_pages(
     assert data.count(line) == 1, data
     assert count in prefs, prefs
     assert "(2 pairs)" not in data or "(2 pairs)" in line, data
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
+async def test_suggestions_switched_off_keep_no_new_pairs_of_the_visitor(
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed, compact: bool
+) -> None:
+    """With every suggestion switched off (their category), what the visitor views adds no
+    pair of theirs (it would serve no one); their browsing still teaches everyone's co-views,
+    and switched on again, their pairs are kept again."""
+    tours = (
+        "/tours/kyoto-autumn",
+        "/tours/tokyo-lights",
+        "/tours/bali-retreat",
+        "/tours/paris-art",
+    )
+    async with client_for(_site(make_settings, compact)) as client:
+        for _ in range(3):  # others teach co-views: what a visitor's own pairs come from
+            await _returning(client, omotenashi_visitor, *tours)
+        mine = omotenashi_visitor(visits=2)
+        await _returning(client, lambda **_: mine, "/")
+        await _save(client, off="recommendations")
+        shared = _shared(omotenashi_redis)
+        for tour in tours[:2]:
+            await client.get(tour)
+        key = f"omo:{{{mine.id}}}:also"
+        off, learned = omotenashi_redis.zcard(key), _shared(omotenashi_redis) != shared
+        await _save(client)  # all on again
+        for tour in tours[2:]:  # (a tour seen again the same day teaches nothing new)
+            await client.get(tour)
+        on = omotenashi_redis.zcard(key)
+    assert off == 0, omotenashi_redis.zrange(key, 0, -1)
+    assert learned, "shared co-views are learned from browsing history, still on"
+    assert on > 0
+
+
+def _shared(server: redis.Redis) -> dict[str, list[tuple[str, float]]]:
+    return {
+        k: server.zrange(k, 0, -1, withscores=True)
+        for k in server.keys("omo:rec:*")
+        if server.type(k) == "zset"
+    }

@@ -24,6 +24,7 @@ from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
 from omotenashi.engine.page import EngineConfig, can_personalise, head_headers
+from omotenashi.engine.recommending import kept_for
 from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PageRefused, StoreError, WriteQueueFull, quoted
@@ -266,12 +267,11 @@ class Responder:
         """What this page view teaches recommendations (a viewed catalogue item), if anything."""
         catalog = self.loaded.catalog
         item = next((i for i in change.items if i in catalog.position), None)
-        # (browsing history switched off: build_change made this page view no view, with no
-        # items, so it teaches no one else either: that one decision, not a second one here)
+        # (history off: build_change made it no view, with no items: the one decision)
         if item is None or not change.view:
             return None
         profile = (visitor := self.visitor).profile
-        return learn_from_view(
+        learned = learn_from_view(
             profile.viewed,
             item,
             change.now,
@@ -283,7 +283,8 @@ class Responder:
             full=profile.viewed_full,  # past VIEWED_KEEP items: no more counted views
             uncounted=profile.uncounted,
             parts=catalog.pair_parts if self.tools.store.cfg.compact else None,  # (as codes)
-        )
+        )  # (their own pairs only while a suggestion of theirs is on:)
+        return kept_for(visitor.prefs, self.loaded.ruleset.recommending, learned)
 
     def _record_soon(self) -> None:
         """Start the record now: into the write queue at once when it can (the next read on

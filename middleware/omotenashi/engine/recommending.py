@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, tzinfo
 
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.onpage import items_shown
 from omotenashi.engine.periods import day_number
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.restraint import Prefs, chosen_off
+from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.recommend.coview import POPULAR_HALF_LIFE, also_to_co_views
+from omotenashi.recommend.coview import POPULAR_HALF_LIFE, Learning, also_to_co_views
 from omotenashi.recommend.rank import recommend
 from omotenashi.recommend.signals import Pick, Shared, Signals, Source
 from omotenashi.rules.model import Rule
@@ -183,3 +185,21 @@ def signals_for(
         cart=frozenset(after.cart),
         current=items[0] if items else None,
     )
+
+
+def suggestions_off(prefs: Prefs, recommending: list[CompiledRule]) -> bool:
+    """Whether the visitor switched off every recommendation of the rule set (by rule or by
+    category): then nothing is learned for their own suggestions (pairs of what they view)."""
+    if not (prefs.off_rules or prefs.off_categories) or not recommending:
+        return prefs.nothing
+    return prefs.nothing or all(chosen_off(prefs, r) for r in recommending)
+
+
+def kept_for(
+    prefs: Prefs, recommending: list[CompiledRule], learning: Learning | None
+) -> Learning | None:
+    """What a page view teaches, without the visitor's own pairs when they switched off every
+    suggestion (the pairs would serve no one: shared co-views follow browsing history)."""
+    if learning is None or not learning.also or not suggestions_off(prefs, recommending):
+        return learning
+    return replace(learning, also=[])

@@ -163,6 +163,15 @@ def fit(
     return last, replace(kept, widened=frozenset(ranked), everything=True)
 
 
+def chosen_off(prefs: Prefs, compiled: CompiledRule) -> bool:
+    """Whether the visitor switched the rule off: it (a rule of its entry: an entry is switched
+    as one) or its category (not "personalise nothing", which :class:`Restraint` adds)."""
+    off = prefs.off_rules
+    if off and not off.isdisjoint(compiled.entry_set or (compiled.rule.id,)):
+        return True
+    return compiled.rule.category in prefs.off_categories
+
+
 def history_off(prefs: Prefs, respect: RespectSettings) -> bool:
     """Whether the visitor switched off the category that stands for their browsing history
     (``OMOTENASHI_RESPECT_HISTORY_CATEGORY``): the one decision every path reads. While it is
@@ -263,13 +272,9 @@ class Restraint:
         """Whether the visitor's own choices refuse the rule: it (a rule of its entry: an entry
         is switched as one), its category or everything switched off, or it is about their
         behaviour on a page that may not use it (GPC, no consent, history off, fresh)."""
-        rule = compiled.rule
-        off = self.prefs.off_rules
-        if self.prefs.nothing or (off and not off.isdisjoint(compiled.entry_set or (rule.id,))):
+        if self.prefs.nothing or chosen_off(self.prefs, compiled):
             return True
-        return rule.category in self.prefs.off_categories or (
-            compiled.behavioural and not self.behavioural
-        )
+        return compiled.behavioural and not self.behavioural
 
     def allowed(self, compiled: CompiledRule) -> bool:
         rule = compiled.rule

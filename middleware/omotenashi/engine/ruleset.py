@@ -66,6 +66,7 @@ class RuleSet:
     renames: Renames = NO_RENAMES  # former rule ids and categories (``formerly:``)
 
     recommends: bool = False  # any recommend rule (then the store reads what it needs)
+    recommending: list[CompiledRule] = field(default_factory=list)  # those rules
     # Per intent, the periods its capped rules count in: the only intent counts ever read
     # (engine/restraint.py), so the only ones a page view writes.
     intent_periods: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -94,7 +95,9 @@ class RuleSet:
         recommends, periods = False, dict[str, set[str]]()
         self.holdouts = {}
         for n, r in enumerate(self.rules, 1):
-            recommends = recommends or r.rule.recommend is not None
+            if r.rule.recommend is not None:
+                recommends = True
+                self.recommending.append(r)
             if r.rule.holdout:
                 self.holdouts[r.id] = r.rule.holdout
             if r.rule.intent is not None and r.rule.cap is not None:
