@@ -105,3 +105,32 @@ def _shared(server: redis.Redis) -> dict[str, list[tuple[str, float]]]:
         for k in server.keys("omo:rec:*")
         if server.type(k) == "zset"
     }
+
+
+@pytest.mark.parametrize(
+    ("interests", "said"),
+    [
+        ({f"topic{n}": 10 - n * 0.5 for n in range(10)}, ", and 2 more."),
+        ({"kyoto": 5, "japan": 1}, "kyoto (strong), japan (some)."),
+        ({"kyoto": 0}, None),  # nothing left of it: no sentence with nothing in it
+    ],
+    ids=["cut", "whole", "faded"],
+)
+async def test_the_preferences_page_says_how_many_interests_it_leaves_out(
+    interests: dict[str, float],
+    said: str | None,
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+    omotenashi_visitor: Seed,
+) -> None:
+    """It names the strongest eight and says how many more there are (the data page lists
+    them all): it used to stop at eight as if there were no more."""
+    async with client_for(_site(make_settings, False)) as client:
+        mine = omotenashi_visitor(visits=2, interests=interests)
+        await _returning(client, lambda **_: mine, "/")
+        prefs = page_words((await client.get(PREFS)).text)
+    sentence = prefs[prefs.find("You have shown interest in:") :].split(".")[0] + "."
+    if said is None:
+        assert "You have shown interest in" not in prefs, prefs
+    else:
+        assert sentence.endswith(said), sentence

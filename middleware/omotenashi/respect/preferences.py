@@ -62,14 +62,14 @@ def describe(
     if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
         out.append(said)
     scores = profile.interest_now(now, half_life)
-    interests = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    if interests:
+    interests = sorted(((t, s) for t, s in scores.items() if s > 0), key=lambda kv: (-kv[1], kv[0]))
+    if interests:  # the strongest 8, and how many more (all of them: on the data page)
         words = ", ".join(
             f"{labels.get(t) or plain(t)} ({'strong' if s >= 3 else 'some'})"
             for t, s in interests[:8]
-            if s > 0
         )
-        out.append(f"You have shown interest in: {words}.")
+        more = f", and {len(interests) - 8} more" if len(interests) > 8 else ""
+        out.append(f"You have shown interest in: {words}{more}.")
     segments = yourdata.groups_now(profile, journey, now)  # kept and derived
     out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
     if profile.viewed:
