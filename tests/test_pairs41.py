@@ -134,3 +134,23 @@ async def test_the_preferences_page_says_how_many_interests_it_leaves_out(
         assert "You have shown interest in" not in prefs, prefs
     else:
         assert sentence.endswith(said), sentence
+
+
+async def test_two_listed_items_whose_codes_meet_are_two_pairs(
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed
+) -> None:
+    """t145789 and t229448 share a code (1 in 2^36): each is still its own pair, by its id."""
+    catalog = "items:\n" + "".join(
+        f"  - {{id: {i}, url: /tours/{i}, title: Tour {i}}}\n"
+        for i in ("kyoto-autumn", "t145789", "t229448")
+    )
+    async with client_for(_site(make_settings, False, catalog)) as client:
+        mine = omotenashi_visitor(visits=2)
+        await _returning(client, lambda **_: mine, "/tours/kyoto-autumn")
+        key = f"omo:{{{mine.id}}}:also"
+        omotenashi_redis.delete(key)
+        omotenashi_redis.zadd(key, {"kyoto-autumn>t145789": 1.0, "kyoto-autumn>t229448": 1.0})
+        data = _pairs_said((await client.get(PREFS + "/data")).text)
+        prefs = page_words((await client.get(PREFS)).text)
+    assert "Tour t145789" in data and "Tour t229448" in data, data
+    assert "we keep 2 pairs of items" in prefs, prefs

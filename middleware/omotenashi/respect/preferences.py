@@ -82,7 +82,8 @@ def describe(
     if profile.purchased:
         bought = ", ".join(item(i) for i in sorted(profile.purchased)[:10])
         out.append(f"What you bought: {bought}.")  # (a block may still name it)
-    if n := yourdata.pair_count(profile, catalog.pair_names if catalog is not None else {}):
+    names, ids = (catalog.pair_names, catalog.position) if catalog is not None else ({}, {})
+    if n := yourdata.pair_count(profile, names, ids):
         pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
         out.append(
             f"For suggestions, we keep {pairs} of items: one you viewed, "

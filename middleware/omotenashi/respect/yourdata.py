@@ -201,7 +201,7 @@ def more_sections(
     if profile.also:  # (a pair kept in two forms, written before codes and since, is one)
         said = Counter(
             f"{_side(title, s, listed)}: {_side(title, i, listed)}"
-            for s, i in sorted(pairs_kept(profile, pair_names or {}).values())
+            for s, i in sorted(pairs_kept(profile, pair_names or {}, listed or ()).values())
         )
         rows.append(
             (
@@ -287,31 +287,31 @@ def times_shown(group: list[tuple[Rule, int]], intent_budget: int) -> tuple[int,
     return most, total > most
 
 
-def pair_count(profile: Profile, names: Mapping[str, str]) -> int:
+def pair_count(profile: Profile, names: Mapping[str, str], ids: Container[str] = ()) -> int:
     """How many suggestion pairs the profile keeps, as the data page lists them
     (:func:`pairs_kept`)."""
-    return len(pairs_kept(profile, names))
+    return len(pairs_kept(profile, names, ids))
 
 
 def pairs_kept(
-    profile: Profile, names: Mapping[str, str]
+    profile: Profile, names: Mapping[str, str], ids: Container[str] = ()
 ) -> dict[tuple[str, str], tuple[str, str]]:
     """The profile's suggestion pairs (seed, item) by the items they are: a pair kept in two
     forms (``seed>item``, written before codes, and codes) is one, its item gone or not;
-    ``names``: the catalogue's ids by code (``Catalog.pair_names``)."""
+    ``names``: the catalogue's ids by code (``Catalog.pair_names``), ``ids`` its ids."""
     out: dict[tuple[str, str], tuple[str, str]] = {}
     for member in sorted(profile.also):
         if sides := pair_sides(member):
-            out.setdefault((_item(sides[0], names), _item(sides[1], names)), sides)
+            out.setdefault((_item(sides[0], names, ids), _item(sides[1], names, ids)), sides)
     return out
 
 
-def _item(part: str, names: Mapping[str, str]) -> str:
+def _item(part: str, names: Mapping[str, str], ids: Container[str]) -> str:
     """A side of a pair as its item: the catalogue's id for it, else (an item gone) the code
     an id is written as (recommend/coview.py pair_part), so its two forms are one."""
-    if (known := names.get(part)) is not None:
-        return known
-    if is_code(part):  # the code of an item gone
+    if is_code(part):  # a listed item's code, else the code of an item gone
+        return names.get(part, part)
+    if part in ids:  # a listed item's id (two may share a code: each is its own)
         return part
     code = pair_part(part)
     if part in (names.get(code), names.get(long_part(part))):  # a listed item's id

@@ -235,7 +235,7 @@ def _lookalike(given: object) -> str:
 
 def _rules_not_a_list(given: dict[Any, Any]) -> tuple[str, str]:
     """``rules:`` written as a mapping: one rule's fields, or rules keyed by their ids."""
-    if "id" in given or not all(isinstance(v, dict) for v in given.values()):
+    if not given or "id" in given or not all(isinstance(v, dict) for v in given.values()):
         return "this should be a list of rules, each starting with '- '", (
             "write '- ' before each rule's first field ('  - id: hero'), its other fields under it"
         )

@@ -171,8 +171,8 @@ def omotenashi_visitor(
             steady_views=steady_views,
         )
         prefix, zone = omotenashi_settings.redis.key_prefix, omotenashi_settings.rules.timezone
+        seeded.append(vid)  # (deleted at the end even if the seed stops half-way)
         seed(client, vid, profile, key_prefix=prefix, ttl=86400, zone=site_zone(zone))
-        seeded.append(vid)
         ident = Identity(vid=vid, is_new=False, issued_at=time.time())
         return SeededVisitor(vid, signer.sign(ident), omotenashi_settings.cookie.name)
 
