@@ -191,6 +191,49 @@ def check(tmp_path: Path, files: dict[str, str | bytes], monkeypatch: pytest.Mon
             },
             f"snippets/base.html:2: {SAFE}: 'visitor' under | safe",
         ),
+        (  # a call block's parameter, given the visitor's name by its macro
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% macro m(v) %}{{ caller(v) }}{% endmacro %}{{ headline }}"
+                "{% call(x) m(visitor.name) %}\n<b>{{ x|safe }}</b>{% endcall %}",
+            },
+            f"snippets/s.html:2: {SAFE}: 'x' under | safe",
+        ),
+        (  # a macro under another name
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% macro m(v) %}{{ v|safe }}{% endmacro %}{{ headline }}"
+                "{% set f = m %}{{ f(visitor.name) }}",
+            },
+            f"snippets/s.html:1: {SAFE}: 'v' under | safe",
+        ),
+        (  # a macro handed to another as an argument
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% macro m(v) %}{{ v|safe }}{% endmacro %}"
+                "{% macro run(fn, a) %}{{ fn(a) }}{% endmacro %}{{ headline }}"
+                "{{ run(m, visitor.name) }}",
+            },
+            f"snippets/s.html:1: {SAFE}: 'v' under | safe",
+        ),
+        (  # the loop's own next or previous item
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{{ headline }}{% for c in visitor.cart %}"
+                "{{ loop.previtem|safe }}{% endfor %}",
+            },
+            f"snippets/s.html:1: {SAFE}: 'loop' under | safe",
+        ),
+        (  # one snippet included twice: the second time with more of the visitor's data
+            {
+                "rules/a.yaml": WITH,
+                "snippets/s.html": "{% from 'm.html' import show %}{% include 'x.html' %}"
+                "{{ headline }}{{ show(visitor.name) }}",
+                "snippets/m.html": "{% macro show(p) %}{% include 'x.html' %}{% endmacro %}",
+                "snippets/x.html": "<i>{{ p|safe }}</i>",
+            },
+            f"snippets/x.html:1: {SAFE}: 'p' under | safe",
+        ),
     ],
     ids=[
         "windows-1252",
@@ -213,6 +256,11 @@ def check(tmp_path: Path, files: dict[str, str | bytes], monkeypatch: pytest.Mon
         "safe-via-two-imports",
         "safe-via-import-with-context",
         "safe-in-parent",
+        "safe-via-call-block",
+        "safe-via-macro-alias",
+        "safe-via-macro-argument",
+        "safe-via-loop-item",
+        "safe-in-include-seen-twice",
     ],
 )
 def test_an_editors_file_is_named_at_its_line_with_the_fix(
@@ -235,8 +283,10 @@ def test_an_editors_file_is_named_at_its_line_with_the_fix(
         "{% macro m(x) %}<b>{{ x }}</b>{% endmacro %}<p>{{ m(headline) }}{{ visitor.name }}</p>",
         "{% macro m(x) %}<b>{{ x|safe }}</b>{% endmacro %}<p>{{ m(headline) }}{{ visitor.name }}"
         "</p>",
+        # a {% set %} block is escaped as it is made: what it holds is safe text
+        "{% set x %}<b>{{ visitor.name }}</b>{% endset %}<p>{{ headline }}{{ x|safe }}</p>",
     ],
-    ids=["safe-with-value", "filter-block", "macro", "macro-safe-with-value"],
+    ids=["safe-with-value", "filter-block", "macro", "macro-safe-with-value", "set-block"],
 )
 def test_snippets_that_escape_the_visitor_load(
     snippet: str,

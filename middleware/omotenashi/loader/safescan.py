@@ -39,6 +39,11 @@ def _loads(node: nodes.Node) -> set[str]:
     return {n.name for n in found if n.ctx == "load"}
 
 
+# What a snippet may call that is no macro of its own (Jinja's globals, the sandbox's)
+_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace"})
+_ANY_MACRO, _CALLER = "-any macro", "-caller"
+
+
 def _spread(ast: nodes.Node, tainted: set[str]) -> None:
     """Adds to ``tainted`` every name bound from a tainted value, through any chain of
     bindings: each binding read once into a graph of names, then walked once (a fixed point
@@ -50,22 +55,38 @@ def _spread(ast: nodes.Node, tainted: set[str]) -> None:
             fed.setdefault(source, set()).update(targets)
 
     macros = {m.name: m for m in ast.find_all(nodes.Macro)}
-    for node in ast.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With)):
+    # (a {% set x %}...{% endset %} block is escaped as it is made: x is safe text)
+    for node in ast.find_all((nodes.Assign, nodes.For, nodes.With)):
         if isinstance(node, nodes.Assign):
             bind(_loads(node.node), _targets(node.target))
-        elif isinstance(node, nodes.AssignBlock):
-            bind(set().union(*map(_loads, node.body)), _targets(node.target))
-        elif isinstance(node, nodes.For):
-            bind(_loads(node.iter), _targets(node.target))
+            if isinstance(node.node, nodes.Name) and node.node.name in macros:
+                for alias in _targets(node.target):  # {% set f = m %}: f is m
+                    macros.setdefault(alias, macros[node.node.name])
+        elif isinstance(node, nodes.For):  # (loop.previtem, loop.nextitem: the items too)
+            bind(_loads(node.iter), _targets(node.target) | {"loop"})
         elif isinstance(node, nodes.With):
             for target, value in zip(node.targets, node.values, strict=False):
                 bind(_loads(value), _targets(target))
+    # (two names no snippet can write, each bound once: any macro's parameters, and any call
+    # block's: every call that reaches one of them is one edge, whatever their number)
+    bind({_ANY_MACRO}, {a.name for m in macros.values() for a in m.args} | {"varargs", "kwargs"})
+    bind({_CALLER}, {a.name for b in ast.find_all(nodes.CallBlock) for a in b.args})
     for call in ast.find_all(nodes.Call):
-        macro = macros.get(call.node.name) if isinstance(call.node, nodes.Name) else None
-        if macro is not None:
-            given = [*call.args, *(k.value for k in call.kwargs)]
-            params = {a.name for a in macro.args} | {"varargs", "kwargs"}  # (what is left over)
-            bind(set().union(*map(_loads, given)), params)
+        given = set().union(*map(_loads, [*call.args, *(k.value for k in call.kwargs)]))
+        if call.dyn_args is not None or call.dyn_kwargs is not None:
+            given |= set().union(*map(_loads, filter(None, (call.dyn_args, call.dyn_kwargs))))
+        callee = call.node.name if isinstance(call.node, nodes.Name) else None
+        if callee is None or callee in _GLOBALS:
+            continue
+        if (macro := macros.get(callee)) is not None:
+            bind(given, {a.name for a in macro.args} | {"varargs", "kwargs"})
+        elif callee == "caller":  # a call block's body, given these: its parameters
+            bind(given, {_CALLER})
+        else:  # a macro under a name of its own (a parameter, a variable): any of them
+            bind(given, {_ANY_MACRO})
+    for block in ast.find_all(nodes.CallBlock):  # {% call(x) m(...) %}: x from what m gets
+        if not (isinstance(block.call.node, nodes.Name) and block.call.node.name in macros):
+            bind(_loads(block.call), {a.name for a in block.args})  # (m not seen: all of it)
     todo = list(tainted)
     while todo:
         for name in fed.get(todo.pop(), ()):
@@ -126,6 +147,7 @@ def unsafe_visitor(
     # each snippet looked at once with the caller's names, and each macro of one once with its
     # parameters holding the visitor's data (a snippet that includes itself: not again)
     seen: set[tuple[str | None, str | None]] = set()
+    looked: dict[str, set[str]] = {}  # a snippet brought in: the names it was looked at with
     known: dict[int, _Names] = {}  # by tree: what its names call (read once per snippet)
     todo: list[_Look] = [(name, ast, ast, set() if "visitor" in rebound else {"visitor"}, None)]
     while todo:
@@ -139,10 +161,13 @@ def unsafe_visitor(
                     what += f" (given the visitor's data by {given[0]!r} line {given[1]})"
                 return at, line, what
         for other, with_context in _brought_in(scope):
-            if with_context and (other, None) not in seen:  # it reads the caller's names
-                seen.add((other, None))
+            if not with_context:
+                continue
+            wanted = {"visitor", *tainted}  # it reads the caller's names: once, or again with
+            if not wanted <= (had := looked.setdefault(other, set())):  # more of them
+                had |= wanted
                 if (sub := parse(other)) is not None:
-                    todo.append((other, sub, sub, {"visitor", *tainted}, None))
+                    todo.append((other, sub, sub, set(had), None))
         names = known.get(id(tree)) or known.setdefault(id(tree), _names(tree, at))
         for owner, macro, line in _macro_calls(scope, scope is not tree, names, tainted):
             if (owner, macro) in seen:
