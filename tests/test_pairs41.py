@@ -42,8 +42,13 @@ def _codes(seed: str, item: str) -> str:
             "Kyoto in autumn: Paris and its art",
             "we keep 2 pairs of items",
         ),
+        (  # both items gone: said once, not "an item ...: an item ..."
+            ["gone-a>gone-b"],
+            "an item the site no longer lists: another one",
+            "we keep 1 pair of items",
+        ),
     ],
-    ids=["two-gone", "two-gone-codes", "one-gone-both-forms", "listed-both-forms"],
+    ids=["two-gone", "two-gone-codes", "one-gone-both-forms", "listed-both-forms", "both-gone"],
 )
 async def test_pairs_are_counted_alike_on_both_pages(
     members: list[str],

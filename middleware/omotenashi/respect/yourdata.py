@@ -200,7 +200,7 @@ def more_sections(
         rows.append(("What you bought", cut(bought)))  # (editors' blocks may still name it)
     if profile.also:  # (a pair kept in two forms, written before codes and since, is one)
         said = Counter(
-            f"{_side(title, s, listed)}: {_side(title, i, listed)}"
+            _pair_line(_side(title, s, listed), _side(title, i, listed))
             for s, i in sorted(pairs_kept(profile, pair_names or {}, listed or ()).values())
         )
         rows.append(
@@ -317,6 +317,11 @@ def _item(part: str, names: Mapping[str, str], ids: Container[str]) -> str:
     if part in (names.get(code), names.get(long_part(part))):  # a listed item's id
         return part
     return code  # the id of an item gone, as its code would be written
+
+
+def _pair_line(seed: str, item: str) -> str:
+    """ "Kyoto in autumn: Tokyo lights"; both items gone, said once ("…: another one")."""
+    return f"{seed}: {'another one' if seed == item == GONE else item}"
 
 
 def _side(title: Callable[[str], str], part: str, listed: Container[str] | None = None) -> str:
