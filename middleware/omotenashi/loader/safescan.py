@@ -21,10 +21,14 @@ SAFE_HINT = (
 )
 
 
+EVERY = "-every name"  # (in ``tainted``: every name may hold the visitor's data)
+
+
 def _read(node: nodes.Node, tainted: set[str]) -> str | None:
     """The first of the ``tainted`` names ``node`` reads, if any."""
     found = [node] if isinstance(node, nodes.Name) else node.find_all(nodes.Name)
-    return next((n.name for n in found if n.ctx == "load" and n.name in tainted), None)
+    every = EVERY in tainted
+    return next((n.name for n in found if n.ctx == "load" and (every or n.name in tainted)), None)
 
 
 def _targets(node: nodes.Node) -> set[str]:
@@ -42,6 +46,15 @@ def _loads(node: nodes.Node) -> set[str]:
 # What a snippet may call that is no macro of its own (Jinja's globals, the sandbox's)
 _GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace"})
 _ANY_MACRO, _CALLER = "-any macro", "-caller"
+_IMPORTS = (nodes.Import, nodes.FromImport)
+ANY = "*"  # (a macro name no snippet can write: every macro of that snippet)
+_AGAIN = 4  # looks at one snippet brought in with more of the visitor's names each time
+
+
+def _method_of_a_value(callee: nodes.Node) -> bool:
+    """``visitor.name.upper()``, ``'{}'.format(...)``: a method of a plain value (an attribute
+    of a name that is no namespace and no imported snippet is taken as one; a subscript is not)."""
+    return isinstance(callee, nodes.Getattr) and not isinstance(callee.node, nodes.Name)
 
 
 def _spread(ast: nodes.Node, tainted: set[str]) -> None:
@@ -55,9 +68,12 @@ def _spread(ast: nodes.Node, tainted: set[str]) -> None:
             fed.setdefault(source, set()).update(targets)
 
     macros = {m.name: m for m in ast.find_all(nodes.Macro)}
-    # (a {% set x %}...{% endset %} block is escaped as it is made: x is safe text)
-    for node in ast.find_all((nodes.Assign, nodes.For, nodes.With)):
-        if isinstance(node, nodes.Assign):
+    # (a {% set x %}...{% endset %} block is escaped as made, but |striptags or .unescape()
+    # gives the visitor's text back: x holds their data all the same)
+    for node in ast.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With)):
+        if isinstance(node, nodes.AssignBlock):
+            bind(set().union(*map(_loads, node.body)), _targets(node.target))
+        elif isinstance(node, nodes.Assign):
             bind(_loads(node.node), _targets(node.target))
             if isinstance(node.node, nodes.Name) and node.node.name in macros:
                 for alias in _targets(node.target):  # {% set f = m %}: f is m
@@ -76,7 +92,11 @@ def _spread(ast: nodes.Node, tainted: set[str]) -> None:
         if call.dyn_args is not None or call.dyn_kwargs is not None:
             given |= set().union(*map(_loads, filter(None, (call.dyn_args, call.dyn_kwargs))))
         callee = call.node.name if isinstance(call.node, nodes.Name) else None
-        if callee is None or callee in _GLOBALS:
+        if callee is None:  # ns.f(...), [m][0](...): a macro may be behind it
+            if not _method_of_a_value(call.node):
+                bind(given, {_ANY_MACRO})
+            continue
+        if callee in _GLOBALS:
             continue
         if (macro := macros.get(callee)) is not None:
             bind(given, {a.name for a in macro.args} | {"varargs", "kwargs"})
@@ -84,9 +104,12 @@ def _spread(ast: nodes.Node, tainted: set[str]) -> None:
             bind(given, {_CALLER})
         else:  # a macro under a name of its own (a parameter, a variable): any of them
             bind(given, {_ANY_MACRO})
+    context = any(getattr(n, "with_context", False) for n in ast.find_all(_IMPORTS))
     for block in ast.find_all(nodes.CallBlock):  # {% call(x) m(...) %}: x from what m gets
         if not (isinstance(block.call.node, nodes.Name) and block.call.node.name in macros):
-            bind(_loads(block.call), {a.name for a in block.args})  # (m not seen: all of it)
+            # (m not seen: all it is given, and the visitor if it reads the caller's names)
+            given = _loads(block.call) | ({"visitor"} if context else set())
+            bind(given, {a.name for a in block.args})
     todo = list(tainted)
     while todo:
         for name in fed.get(todo.pop(), ()):
@@ -148,6 +171,7 @@ def unsafe_visitor(
     # parameters holding the visitor's data (a snippet that includes itself: not again)
     seen: set[tuple[str | None, str | None]] = set()
     looked: dict[str, set[str]] = {}  # a snippet brought in: the names it was looked at with
+    again: dict[str, int] = {}  # ... and how many times
     known: dict[int, _Names] = {}  # by tree: what its names call (read once per snippet)
     todo: list[_Look] = [(name, ast, ast, set() if "visitor" in rebound else {"visitor"}, None)]
     while todo:
@@ -164,10 +188,13 @@ def unsafe_visitor(
             if not with_context:
                 continue
             wanted = {"visitor", *tainted}  # it reads the caller's names: once, or again with
-            if not wanted <= (had := looked.setdefault(other, set())):  # more of them
-                had |= wanted
-                if (sub := parse(other)) is not None:
-                    todo.append((other, sub, sub, set(had), None))
+            n = again.get(other, 0)  # more of them (a few times, then once with every name it
+            if n <= _AGAIN and not wanted <= (had := looked.setdefault(other, set())):  # reads)
+                if (sub := parse(other)) is None:
+                    continue
+                had |= wanted | ({EVERY} if n == _AGAIN else set())
+                again[other] = n + 1
+                todo.append((other, sub, sub, set(had), None))
         names = known.get(id(tree)) or known.setdefault(id(tree), _names(tree, at))
         for owner, macro, line in _macro_calls(scope, scope is not tree, names, tainted):
             if (owner, macro) in seen:
@@ -177,10 +204,13 @@ def unsafe_visitor(
             if sub is None:
                 continue
             of_sub = known.get(id(sub)) or known.setdefault(id(sub), _names(sub, owner))
-            node = of_sub[2].get(macro)
-            if node is not None:
-                params = {a.name for a in node.args} | {"varargs", "kwargs"}
-                todo.append((owner, sub, node, params, (at or "text", line)))
+            for name, node in (
+                of_sub[2].items() if macro == ANY else [(macro, of_sub[2].get(macro))]
+            ):
+                if node is not None and (name == macro or (owner, name) not in seen):
+                    seen.add((owner, name))
+                    params = {a.name for a in node.args} | {"varargs", "kwargs"}
+                    todo.append((owner, sub, node, params, (at or "text", line)))
     return None
 
 
@@ -213,9 +243,13 @@ def _names(tree: nodes.Template, at: str | None) -> _Names:
     imported: dict[str, tuple[str | None, str]] = {}
     modules: dict[str, str] = {}
     own: dict[str, nodes.Macro] = {}
-    for node in tree.find_all((nodes.Import, nodes.FromImport, nodes.Macro)):
+    aliases: list[nodes.Assign] = []
+    for node in tree.find_all((nodes.Import, nodes.FromImport, nodes.Macro, nodes.Assign)):
         if isinstance(node, nodes.Macro):
             own.setdefault(node.name, node)
+            continue
+        if isinstance(node, nodes.Assign):
+            aliases.append(node)
             continue
         named = getattr(node, "template", None)
         if not (isinstance(named, nodes.Const) and isinstance(named.value, str)):
@@ -226,6 +260,15 @@ def _names(tree: nodes.Template, at: str | None) -> _Names:
             for entry in node.names:
                 macro, alias = entry if isinstance(entry, tuple) else (entry, entry)
                 imported[alias] = (named.value, macro)
+    for assign in aliases:  # {% set f = show %}, {% set f = lib.show %}: f is that macro
+        value, was = assign.node, None
+        if isinstance(value, nodes.Name):
+            was = imported.get(value.name)
+        elif isinstance(value, nodes.Getattr) and isinstance(value.node, nodes.Name):
+            module = modules.get(value.node.name)
+            was = (module, value.attr) if module is not None else None
+        if was is not None:
+            imported.update((n, was) for n in _targets(assign.target))
     return imported, modules, own, at
 
 
@@ -239,20 +282,29 @@ def _macro_calls(
     imported, modules, own, at = names
     if not (imported or modules or (in_macro and own)):
         return []
-    out = []
+    # a macro imported under a name of its own, or behind one: any of them
+    anything = [*imported.values(), *((m, ANY) for m in modules.values())]
+    out: list[tuple[str | None, str, int]] = []
     for call in scope.find_all(nodes.Call):
+        given = [*call.args, *(k.value for k in call.kwargs)]
+        given += [v for v in (call.dyn_args, call.dyn_kwargs) if v is not None]
+        if not any(_read(value, tainted) is not None for value in given):
+            continue
         callee, where = call.node, None
         if isinstance(callee, nodes.Name):
             where = imported.get(callee.name)
             if in_macro and callee.name in own and where is None:
                 where = (at, callee.name)
+            if where is None and (callee.name in own or callee.name in _GLOBALS):
+                continue  # (its own macros: _spread follows them)
+            if where is None and callee.name == "caller":
+                continue
         elif isinstance(callee, nodes.Getattr) and isinstance(callee.node, nodes.Name):
             module = modules.get(callee.node.name)
             where = (module, callee.attr) if module is not None else None
-        if where is None:
+        elif _method_of_a_value(callee):
             continue
-        given = [*call.args, *(k.value for k in call.kwargs)]
-        given += [v for v in (call.dyn_args, call.dyn_kwargs) if v is not None]
-        if any(_read(value, tainted) is not None for value in given):
-            out.append((*where, call.lineno))
+        out += (
+            [(*where, call.lineno)] if where is not None else [(*w, call.lineno) for w in anything]
+        )
     return out
