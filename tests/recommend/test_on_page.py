@@ -170,13 +170,18 @@ def _engine(tmp_path: Path, rules: str, snippets: dict[str, str]) -> Any:
     return load_all(RulesSettings(dir=tmp_path / "rules", snippets_dir=tmp_path / "snippets"))
 
 
+BROKEN = "{% for i in items %}{{ i.nope.x }}{% endfor %}"  # (fails for every visitor)
+
+
 def _picks_of(tmp_path: Path, page: str, rules: str, runs: int = 1) -> list[Any]:
     from omotenashi.engine.facts import Facts
     from omotenashi.engine.personalise import personalise
     from omotenashi.engine.recommending import Recommender
     from omotenashi.recommend.signals import Signals
 
-    loaded = _engine(tmp_path, rules, {**SNIPPETS, "feature.html": FEATURE_LINK})
+    loaded = _engine(
+        tmp_path, rules, {**SNIPPETS, "feature.html": FEATURE_LINK, "bad.html": BROKEN}
+    )
     recommender = Recommender(loaded.catalog, lambda: Signals(now=1.8e9))
     return [
         personalise(page, loaded.ruleset, Facts(), {}, recommender=recommender) for _ in range(runs)
@@ -224,3 +229,19 @@ def test_two_blocks_aimed_at_one_element_keep_the_first_decided(tmp_path: Path) 
     )
     (out,) = _picks_of(tmp_path, page, rules)
     assert [d.id for d in out.applied] == ["recs"], out.html
+
+
+def test_a_recommendation_that_makes_no_edit_covers_nothing(tmp_path: Path) -> None:
+    """The editors' block sits inside the first recommendation's slot, and that one's snippet
+    fails (the slot keeps its default, the editors' block with it): its Kyoto link is on the
+    page, so the next recommendation leaves Kyoto out."""
+    page = PAGE.replace('<section data-omo-slot="feature"><p>Our pick</p></section>', "")
+    page = page.replace("<h2>More tours</h2>", '<h2>More tours</h2><p data-omo-slot="feature"></p>')
+    failing = RECS.format(id="r1", slot="also-like", items=4, exclude="").replace(
+        "recs.html", "bad.html"
+    )
+    rules = "rules:\n" + FEATURE + failing + RECS.format(id="r2", slot="more", items=5, exclude="")
+    (out,) = _picks_of(tmp_path, page, rules)
+    assert [d.id for d in out.applied] == ["feature", "r2"], out.problems
+    assert 'href="/tours/kyoto-autumn"' in out.html
+    assert "kyoto-autumn" not in _slot(out.html, "more")

@@ -73,12 +73,18 @@ def items_shown(catalog: Catalog, inner: str | None, attrs: Mapping[str, str]) -
 
 class OnPage:
     """What the page's blocks show, for its recommendations that leave it out: the editors'
-    blocks are decided first (:attr:`order`), then the recommendations in page order; before
-    the first recommendation, :meth:`settle` works out which editors' blocks reach the page
-    (one inside content another block replaces does not) and notes what those show; each
-    recommendation that reaches it then notes its picks for the ones after it."""
+    blocks are decided first (:attr:`order`), then the recommendations in page order. As the
+    first recommendation comes, which blocks reach the page is worked out (one inside content
+    another block replaces does not: the splice's own rule, each recommendation not made yet
+    standing in for its elements), and what the editors' blocks among them show is noted; a
+    recommendation that reaches the page notes its picks for the ones after it, and one that
+    makes no edit after all (no picks, a failed snippet) stands in for nothing: what it
+    covered is worked out again."""
 
-    __slots__ = ("order", "_by_name", "_noted", "_place", "_recommender", "_reaching")
+    __slots__ = (
+        "order", "_by_name", "_current", "_decided", "_editors", "_lost", "_made", "_place",
+        "_reaching", "_recommender",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -87,50 +93,64 @@ class OnPage:
         by_name: Mapping[str, list[Target]],
     ) -> None:
         recommender.new_page()
-        self._recommender, self._by_name = recommender, by_name
+        self._recommender, self._by_name, self._decided = recommender, by_name, decisions
         self._place = {d.id: k for k, d in enumerate(decisions)}
         editors = [d for d in decisions if d.rule.rule.recommend is None]
         recs = [d for d in decisions if d.rule.rule.recommend is not None]
         recs.sort(key=self._first_start)  # (selector rules come after slots in decisions)
         self.order = editors + recs
-        self._noted: list[tuple[Decision, str | None, Mapping[str, str], list[Edit]]] = []
-        self._reaching: set[str] | None = None  # recommendations whose elements stay
+        self._editors: list[tuple[Decision, str | None, Mapping[str, str], list[Edit]]] = []
+        self._made: dict[str, list[Edit]] = {}  # recommendations made: their edits
+        self._lost: set[str] = set()  # recommendations that made no edit
+        self._reaching: set[str] | None = None  # blocks with an element that stays
+        self._current: Decision | None = None
 
     def _first_start(self, decision: Decision) -> int:
         targets = self._by_name.get(decision.target)
         return targets[0].start if targets else -1
 
+    def before(self, decision: Decision) -> None:
+        """Each block before it is made: the recommendation before it, if it made no edit,
+        stands in for nothing; the first recommendation works out what reaches the page."""
+        last, self._current = self._current, decision
+        if last is not None and last.rule.rule.recommend is not None and last.id not in self._made:
+            self._lost.add(last.id)
+            self._settle()
+        if decision.rule.rule.recommend is not None and self._reaching is None:
+            self._settle()
+
     def note(
         self, decision: Decision, inner: str | None, attrs: Mapping[str, str], made: list[Edit]
     ) -> None:
-        """A block whose ``made`` edits go to the page (an editors' one: noted until
-        :meth:`settle`; a recommendation: its picks are shown, if it reaches the page)."""
+        """A block whose ``made`` edits go to the page (an editors' one: noted until the
+        recommendations come; a recommendation: its picks are shown, if it reaches the page)."""
         rule = decision.rule.rule
         if rule.recommend is None:
-            self._noted.append((decision, inner, attrs, made))
-        elif self._reaching is not None and decision.id in self._reaching:
+            self._editors.append((decision, inner, attrs, made))
+            return
+        self._made[decision.id] = made
+        if self._reaching is not None and decision.id in self._reaching:
             self._recommender.showing(rule, None, {})
 
-    def settle(self, decided: list[Decision]) -> None:
-        """Once, as the first recommendation comes: which elements keep their edits once
-        every block is made (the recommendations' standing in for theirs, in the order the
-        page's edits are made), and what the editors' blocks among them show."""
-        if self._reaching is not None:
-            return
-        edits: list[tuple[int, Edit, str]] = [
-            (self._place[d.id], e, d.id) for d, _, _, made in self._noted for e in made
-        ]
-        for d in decided:
-            if d.rule.rule.recommend is not None:
-                for t in self._by_name.get(d.target, ()):
-                    if not t.void:
-                        edits.append((self._place[d.id], new_edit(t, "", {}), d.id))
+    def _settle(self) -> None:
+        """Which blocks keep an element once every block is made, and what those show."""
+        place = self._place
+        edits = [(place[d.id], e, d.id) for d, _, _, made in self._editors for e in made]
+        for d in self._decided:
+            if d.rule.rule.recommend is None or d.id in self._lost:
+                continue
+            made = self._made.get(d.id)
+            stand_in = [new_edit(t, "", {}) for t in self._by_name.get(d.target, ()) if not t.void]
+            edits += [(place[d.id], e, d.id) for e in (made if made is not None else stand_in)]
         edits.sort(key=itemgetter(0))  # (stable: each block's own edits in their order)
         kept = {id(edits[k][1]) for k in applied_of([e for _, e, _ in edits])}
         self._reaching = {i for _, e, i in edits if id(e) in kept}
-        for d, inner, attrs, made in self._noted:
+        for d, inner, attrs, made in self._editors:  # (noting again adds nothing)
             if any(id(e) in kept for e in made):
                 self._recommender.showing(d.rule.rule, inner, attrs)
+        for d in self._decided:
+            if d.id in self._made and d.id in self._reaching:
+                self._recommender.showing(d.rule.rule, None, {})
 
     def in_page_order(self, edits: list[Edit], owners: list[Decision]) -> None:
         """``edits`` and their ``owners`` (in place) in the order of the decisions, as they

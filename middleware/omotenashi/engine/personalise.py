@@ -172,8 +172,8 @@ def personalise(
     # a recommendation that leaves out what the page's other blocks show comes after them
     on_page = _on_page(recommender, decisions, by_name)
     for decision in on_page.order if on_page is not None else decisions:
-        if on_page is not None and decision.rule.rule.recommend is not None:
-            on_page.settle(decisions)  # (once: the editors' blocks are all made)
+        if on_page is not None:
+            on_page.before(decision)
         try:
             content = _content(decision, visitor, recommender)
         except SnippetError as exc:  # logged: said without the visitor's own values

@@ -202,4 +202,4 @@ def kept_for(
     suggestion (the pairs would serve no one: shared co-views follow browsing history)."""
     if learning is None or not learning.also or not suggestions_off(prefs, recommending):
         return learning
-    return replace(learning, also=[])
+    return replace(learning, also=[]) if learning.shared else None  # (None: nothing to learn)
