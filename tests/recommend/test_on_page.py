@@ -143,6 +143,8 @@ def test_what_a_block_shows_is_read_from_links_names_and_an_href_it_sets() -> No
     assert list(items_shown(catalog, None, {"HREF": "/b"})) == ["b"]
     assert list(items_shown(catalog, '<i data-omo-item="b"></i><i data-omo-item="z">', {})) == ["b"]
     assert list(items_shown(catalog, "<a href=/elsewhere>", {})) == []
+    assert list(items_shown(catalog, "<p>write href=/a or data-omo-item=b in a tag</p>", {})) == []
+    assert list(items_shown(catalog, "<p>x</p>\n<A\nclass=c HREF=/b>b</A>", {})) == ["b"]
 
 
 QUERY_CATALOG = [{"id": f"p{n}", "url": f"/product.php?id={n}", "title": f"P{n}"} for n in range(5)]

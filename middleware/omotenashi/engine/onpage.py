@@ -26,6 +26,7 @@ _NAMING = re.compile(
     r"""(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
     re.IGNORECASE,
 )
+_TAG = re.compile(r"<[a-zA-Z][^<>]*>?")  # a start tag, to its ">" (or the next "<")
 _REMEMBERED = 4096  # content up to this long: read once (the same blocks, page after page)
 
 
@@ -33,11 +34,19 @@ def _read(inner: str) -> tuple[tuple[bool, str], ...]:
     """(whether it is an item's id, the value) of each attribute in ``inner`` naming an item,
     outside comments (a link commented out shows nothing)."""
     out = []
-    for match in _NAMING.finditer(_uncommented(inner)):
+    text = _uncommented(inner)
+    for tag in _TAG.finditer(text):  # (in tags only: "href=" in the text is words)
+        out += _named_in(text, tag.start(), tag.end())
+    return tuple(out)
+
+
+def _named_in(text: str, start: int, end: int) -> list[tuple[bool, str]]:
+    out = []
+    for match in _NAMING.finditer(text, start, end):
         value = match.group(2) if match.group(2) is not None else match.group(3)
         value = html.unescape(value if value is not None else match.group(4))
         out.append((match.group(1).lower() != "href", value.strip()))
-    return tuple(out)
+    return out
 
 
 def _uncommented(inner: str) -> str:
