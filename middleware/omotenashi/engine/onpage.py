@@ -149,8 +149,9 @@ class OnPage:
             if d.rule.rule.recommend is None or d.id in self._lost:
                 continue
             made = self._made.get(d.id)
-            stand_in = [new_edit(t, "", {}) for t in self._by_name.get(d.target, ()) if not t.void]
-            edits += [(place[d.id], e, d.id) for e in (made if made is not None else stand_in)]
+            if made is None:  # (not made yet: its elements stand in for it)
+                made = [new_edit(t, "", {}) for t in self._by_name.get(d.target, ()) if not t.void]
+            edits += [(place[d.id], e, d.id) for e in made]
         edits.sort(key=itemgetter(0))  # (stable: each block's own edits in their order)
         kept = {id(edits[k][1]) for k in applied_of([e for _, e, _ in edits])}
         self._reaching = {i for _, e, i in edits if id(e) in kept}
@@ -161,9 +162,14 @@ class OnPage:
             if d.id in self._made and d.id in self._reaching:
                 self._recommender.showing(d.rule.rule, None, {})
 
-    def in_page_order(self, edits: list[Edit], owners: list[Decision]) -> None:
-        """``edits`` and their ``owners`` (in place) in the order of the decisions, as they
-        are without this: two blocks aimed at one element, the first decided wins it."""
-        pairs = sorted(zip(edits, owners, strict=True), key=lambda p: self._place[p[1].id])
+    def in_page_order(
+        self, edits: list[Edit], owners: list[Decision], applied: list[Decision]
+    ) -> None:
+        """``edits``, their ``owners`` and the blocks ``applied`` (in place) in the order of
+        the decisions, as they are without this: two blocks aimed at one element, the first
+        decided wins it; the panel lists them in that order."""
+        place = self._place
+        pairs = sorted(zip(edits, owners, strict=True), key=lambda p: place[p[1].id])
         edits[:] = [e for e, _ in pairs]
         owners[:] = [o for _, o in pairs]
+        applied.sort(key=lambda d: place[d.id])

@@ -251,9 +251,7 @@ def personalise(
         if on_page is not None:
             on_page.note(decision, inner, attrs, edits[made:])
     if on_page is not None:  # (in the order of the decisions again)
-        on_page.in_page_order(edits, owners)
-        place = {d.id: k for k, d in enumerate(decisions)}
-        applied.sort(key=lambda d: place[d.id])
+        on_page.in_page_order(edits, owners, applied)
     out, done = apply_edits(page, edits) if edits else (page, ())
     # shown only when at least one of its edits reached the page (not inside a rewritten one)
     shown = {owners[k].id for k in done}

@@ -190,9 +190,10 @@ def signals_for(
 def suggestions_off(prefs: Prefs, recommending: list[CompiledRule]) -> bool:
     """Whether the visitor switched off every recommendation of the rule set (by rule or by
     category): then nothing is learned for their own suggestions (pairs of what they view)."""
-    if not (prefs.off_rules or prefs.off_categories) or not recommending:
-        return prefs.nothing
-    return prefs.nothing or all(chosen_off(prefs, r) for r in recommending)
+    if prefs.nothing:
+        return True
+    some_off = bool(prefs.off_rules or prefs.off_categories) and bool(recommending)
+    return some_off and all(chosen_off(prefs, r) for r in recommending)
 
 
 def kept_for(

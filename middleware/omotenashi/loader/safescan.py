@@ -57,6 +57,11 @@ def _method_of_a_value(callee: nodes.Node) -> bool:
     return isinstance(callee, nodes.Getattr) and not isinstance(callee.node, nodes.Name)
 
 
+def _params(macro: nodes.Macro) -> set[str]:
+    """The names a macro binds from what it is given (what is left over too)."""
+    return {a.name for a in macro.args} | {"varargs", "kwargs"}
+
+
 def _spread(ast: nodes.Node, tainted: set[str]) -> None:
     """Adds to ``tainted`` every name bound from a tainted value, through any chain of
     bindings: each binding read once into a graph of names, then walked once (a fixed point
@@ -99,7 +104,7 @@ def _spread(ast: nodes.Node, tainted: set[str]) -> None:
         if callee in _GLOBALS:
             continue
         if (macro := macros.get(callee)) is not None:
-            bind(given, {a.name for a in macro.args} | {"varargs", "kwargs"})
+            bind(given, _params(macro))
         elif callee == "caller":  # a call block's body, given these: its parameters
             bind(given, {_CALLER})
         else:  # a macro under a name of its own (a parameter, a variable): any of them
@@ -209,7 +214,7 @@ def unsafe_visitor(
             ):
                 if node is not None and (name == macro or (owner, name) not in seen):
                     seen.add((owner, name))
-                    params = {a.name for a in node.args} | {"varargs", "kwargs"}
+                    params = _params(node)
                     todo.append((owner, sub, node, params, (at or "text", line)))
     return None
 

@@ -17,7 +17,7 @@ from omotenashi.engine.facts import Facts
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
-from omotenashi.recommend.coview import is_code, long_part, pair_part, pair_sides
+from omotenashi.recommend.coview import is_code, pair_part, pair_sides
 from omotenashi.rules.model import Rule, When
 
 MAX_LISTED = 30
@@ -287,14 +287,14 @@ def times_shown(group: list[tuple[Rule, int]], intent_budget: int) -> tuple[int,
     return most, total > most
 
 
-def pair_count(profile: Profile, names: Mapping[str, str], ids: Container[str] = ()) -> int:
+def pair_count(profile: Profile, names: Mapping[str, str], ids: Container[str]) -> int:
     """How many suggestion pairs the profile keeps, as the data page lists them
     (:func:`pairs_kept`)."""
     return len(pairs_kept(profile, names, ids))
 
 
 def pairs_kept(
-    profile: Profile, names: Mapping[str, str], ids: Container[str] = ()
+    profile: Profile, names: Mapping[str, str], ids: Container[str]
 ) -> dict[tuple[str, str], tuple[str, str]]:
     """The profile's suggestion pairs (seed, item) by the items they are: a pair kept in two
     forms (``seed>item``, written before codes, and codes) is one, its item gone or not;
@@ -313,10 +313,7 @@ def _item(part: str, names: Mapping[str, str], ids: Container[str]) -> str:
         return names.get(part, part)
     if part in ids:  # a listed item's id (two may share a code: each is its own)
         return part
-    code = pair_part(part)
-    if part in (names.get(code), names.get(long_part(part))):  # a listed item's id
-        return part
-    return code  # the id of an item gone, as its code would be written
+    return pair_part(part)  # the id of an item gone, as its code would be written
 
 
 def _pair_line(seed: str, item: str) -> str:
