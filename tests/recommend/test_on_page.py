@@ -145,6 +145,12 @@ def test_what_a_block_shows_is_read_from_links_names_and_an_href_it_sets() -> No
     assert list(items_shown(catalog, "<a href=/elsewhere>", {})) == []
     assert list(items_shown(catalog, "<p>write href=/a or data-omo-item=b in a tag</p>", {})) == []
     assert list(items_shown(catalog, "<p>x</p>\n<A\nclass=c HREF=/b>b</A>", {})) == ["b"]
+    # read as the page scanner reads tags: a ">" in a quoted value, an attribute's own words,
+    # a script's text
+    assert list(items_shown(catalog, '<a title="a>b" href="/b/">b</a>', {})) == ["b"]
+    assert list(items_shown(catalog, '<i data-note="see href=/b">', {})) == []
+    assert list(items_shown(catalog, "<script>'<a href=/b>'</script>", {})) == []
+    assert "by_address" in vars(catalog)  # made with the catalogue, never in a request
 
 
 QUERY_CATALOG = [{"id": f"p{n}", "url": f"/product.php?id={n}", "title": f"P{n}"} for n in range(5)]

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from operator import itemgetter
@@ -13,55 +11,43 @@ from typing import TYPE_CHECKING
 
 from omotenashi.engine.html import Edit, Target
 from omotenashi.engine.html.splice import applied_of, new_edit
+from omotenashi.engine.html.tokens import RAWTEXT, RCDATA, TOKEN, raw_text_end
+from omotenashi.engine.html.tokens import attrs as tag_attrs
 from omotenashi.recommend.catalog import Catalog, address
 
 if TYPE_CHECKING:
     from omotenashi.engine.decide import Decision
     from omotenashi.engine.recommending import Recommender
 
-# An attribute that names an item, and its value: quoted, or bare as HTML allows (no nested
-# repeats: linear in the content)
-_NAMING = re.compile(
-    r"""(?<![\w-])(href|data-omo-item)[ \t\n\r\f]*=[ \t\n\r\f]*"""
-    r"""(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
-    re.IGNORECASE,
-)
-_TAG = re.compile(r"<[a-zA-Z][^<>]*>?")  # a start tag, to its ">" (or the next "<")
 _REMEMBERED = 4096  # content up to this long: read once (the same blocks, page after page)
 
 
 def _read(inner: str) -> tuple[tuple[bool, str], ...]:
-    """(whether it is an item's id, the value) of each attribute in ``inner`` naming an item,
-    outside comments (a link commented out shows nothing)."""
+    """(whether it is an item's id, the value) of each ``href`` and ``data-omo-item`` of the
+    start tags in ``inner``, read by the page scanner's own tokens (comments, quoted values
+    with a ">" in them, entities: as a browser reads them)."""
     out = []
-    text = _uncommented(inner)
-    for tag in _TAG.finditer(text):  # (in tags only: "href=" in the text is words)
-        out += _named_in(text, tag.start(), tag.end())
+    at, end = 0, len(inner)
+    while (at := inner.find("<", at)) >= 0:
+        tag = TOKEN.match(inner, at)
+        if tag is None:  # a "<" that opens nothing
+            at += 1
+            continue
+        if tag.group(5) is not None:  # a tag that never ends: the rest is dropped
+            break
+        at = tag.end()
+        if (name := tag.group(1)) is None:  # an end tag, a comment ...
+            continue
+        for attr in tag_attrs(inner, tag.end(1), at):
+            if attr.name in _NAMING:
+                out.append((attr.name != "href", attr.value.strip()))
+        if (name := name.lower()) in _RAW:  # a script's, a style's text holds no tags
+            at = raw_text_end(inner, name, at) if at < end else end
     return tuple(out)
 
 
-def _named_in(text: str, start: int, end: int) -> list[tuple[bool, str]]:
-    out = []
-    for match in _NAMING.finditer(text, start, end):
-        value = match.group(2) if match.group(2) is not None else match.group(3)
-        value = html.unescape(value if value is not None else match.group(4))
-        out.append((match.group(1).lower() != "href", value.strip()))
-    return out
-
-
-def _uncommented(inner: str) -> str:
-    """``inner`` without its comments (one pass: an unclosed one runs to the end)."""
-    if "<!--" not in inner:
-        return inner
-    out, pos = [], 0
-    while (start := inner.find("<!--", pos)) >= 0:
-        out.append(inner[pos:start])
-        end = inner.find("-->", start + 4)
-        pos = len(inner) if end < 0 else end + 3
-    out.append(inner[pos:])
-    return "".join(out)
-
-
+_NAMING = frozenset({"href", "data-omo-item"})
+_RAW = RAWTEXT | RCDATA | {"script", "plaintext"}
 _read_small = lru_cache(maxsize=512)(_read)
 
 

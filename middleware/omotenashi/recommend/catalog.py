@@ -122,6 +122,11 @@ class Catalog:
     pair_parts: Mapping[str, str] = field(init=False)
     pair_names: Mapping[str, str] = field(init=False)
     liked: list[Liked | None] = field(init=False, repr=False)  # the last popular items ranked
+    # The ids of the items at each page address (``address``: its ``url`` without the fragment
+    # and trailing slash), then at each page path alone (without the query too) where only one
+    # item is (``/product?id=3`` names one item; ``/product`` none of five), for links to them
+    # in the page's blocks (``exclude: on_page``); made with the catalogue, not in a request
+    by_address: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         position = {item.id: pos for pos, item in enumerate(self.items)}
@@ -147,6 +152,7 @@ class Catalog:
         names |= {code: i for i, code in self.pair_parts.items()}
         object.__setattr__(self, "pair_names", {d: i for d, i in names.items() if d != i})
         object.__setattr__(self, "titles", {item.id: item.title for item in self.items})
+        object.__setattr__(self, "by_address", _by_address(self.items))
         total = len(self.items)
         object.__setattr__(
             self,
@@ -183,20 +189,6 @@ class Catalog:
                 found.setdefault(url, []).append(item.title)
         return {path: said[0] for path, said in found.items() if len(said) == 1}
 
-    @cached_property
-    def by_address(self) -> Mapping[str, tuple[str, ...]]:
-        """The ids of the items at each page address (``address``: its ``url`` without the
-        fragment and trailing slash), then at each page path alone (without the query too)
-        where only one item is (``/product?id=3`` names one item; ``/product`` none of five),
-        for links to them in the page's blocks (``exclude: on_page``)."""
-        found: dict[str, tuple[str, ...]] = {}
-        paths: dict[str, tuple[str, ...]] = {}
-        for item in self.items:
-            full, path = address(item.url), address(item.url.split("?", 1)[0])
-            found[full] = (*found.get(full, ()), item.id)
-            paths[path] = (*paths.get(path, ()), item.id)
-        return {**{p: i for p, i in paths.items() if len(i) == 1}, **found}
-
     def get(self, item_id: str) -> Item | None:
         pos = self.position.get(item_id)
         return None if pos is None else self.items[pos]
@@ -228,6 +220,17 @@ class Catalog:
         for pos in positions:
             buf[pos >> 3] |= 1 << (pos & 7)
         return int.from_bytes(buf, "little")
+
+
+def _by_address(items: Iterable[Item]) -> dict[str, tuple[str, ...]]:
+    """:attr:`Catalog.by_address` (lists, then tuples: one pass)."""
+    found: dict[str, list[str]] = {}
+    paths: dict[str, list[str]] = {}
+    for item in items:
+        found.setdefault(address(item.url), []).append(item.id)
+        paths.setdefault(address(item.url.split("?", 1)[0]), []).append(item.id)
+    alone = {p: (ids[0],) for p, ids in paths.items() if len(ids) == 1}
+    return alone | {a: tuple(ids) for a, ids in found.items()}
 
 
 def address(url: str) -> str:
