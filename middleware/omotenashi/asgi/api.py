@@ -24,6 +24,7 @@ from typing import Any
 from omotenashi.asgi.visitor import Services, Visitor, get_visitor
 from omotenashi.engine import limits
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.recommending import carried
 from omotenashi.errors import PayloadError, StoreError
 from omotenashi.identity.cookie import Identity, user_profile_id
 from omotenashi.ids import is_user_id, is_visitor_id, new_vid
@@ -129,7 +130,8 @@ async def identify(request: Any, user_id: str) -> None:
         mark = services.store.erasures.mark  # (the user's profile is read after it)
         # a preview browser leaves no trace, nor a page nothing is recorded of (fetched ahead)
         if not switching and visitor.forced is None and visitor.records:
-            await services.store.merge(identity.vid, pid, time.time(), services.half_life)
+            keep = carried(visitor.prefs, services.respect, visitor.recommending)
+            await services.store.merge(identity.vid, pid, time.time(), services.half_life, keep)
         visitor.profile, visitor.read_mark = await services.store.load(pid), mark
     except StoreError as exc:  # the store's breaker logs an outage once
         log.debug("omotenashi: sign-in: the store failed: %s", exc)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from omotenashi.engine.facts import Device, Forced
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs, history_off
+from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import ProfileNotReady, StoreError
 from omotenashi.identity.cookie import Identity
 from omotenashi.recommend.signals import Shared
@@ -63,6 +64,9 @@ class Visitor:
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
     records: bool = True  # anything of this request is written (Responder.records decides)
+    # the rule set's recommendations (the Responder's): what a sign-in's merge carries of the
+    # visitor's own pairs is decided by their switches of these (engine/recommending.carried)
+    recommending: Sequence[CompiledRule] = ()
     forced_secure: bool = False  # that cookie is Secure (the browser came over https)
     preview_refused: str | None = None  # why a force link was refused (a response header)
     shared: Shared = field(default_factory=Shared, repr=False)  # for recommendations

@@ -10,10 +10,10 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from omotenashi.engine.html import Edit, Target
-from omotenashi.engine.html.splice import applied_of, new_edit
+from omotenashi.engine.html.splice import applied_of, new_edit, visible_of
 from omotenashi.engine.html.tokens import RAWTEXT, RCDATA, TOKEN, raw_text_end
 from omotenashi.engine.html.tokens import attrs as tag_attrs
-from omotenashi.recommend.catalog import Catalog, address
+from omotenashi.recommend.catalog import Catalog
 
 if TYPE_CHECKING:
     from omotenashi.engine.decide import Decision
@@ -51,30 +51,31 @@ _RAW = RAWTEXT | RCDATA | {"script", "plaintext"}
 _read_small = lru_cache(maxsize=512)(_read)
 
 
-def items_shown(catalog: Catalog, inner: str | None, attrs: Mapping[str, str]) -> Iterator[str]:
+def items_shown(
+    catalog: Catalog, inner: str | None, attrs: Mapping[str, str], here: str = ""
+) -> Iterator[str]:
     """The ids of the catalogue's items a block shows: those whose page its content or its
-    ``href`` links to, and those its content names by ``data-omo-item``."""
+    ``href`` links to (on the site of the host ``here``, recommend/links.py), and those its
+    content names by ``data-omo-item``."""
     named = () if not inner else _read_small(inner) if len(inner) <= _REMEMBERED else _read(inner)
     named += tuple((False, v.strip()) for k, v in attrs.items() if k.lower() == "href")
     for is_id, value in named:
         if is_id:
             if value in catalog.position:
                 yield value
-        else:  # the page's address as written, else its path alone (one item's)
-            known = catalog.by_address
-            found = known.get(address(value))
-            yield from found if found is not None else known.get(address(value.split("?")[0]), ())
+        else:
+            yield from catalog.by_address.named(value, here)
 
 
 class OnPage:
     """What the page's blocks show, for its recommendations that leave it out: the editors'
     blocks are decided first (:attr:`order`), then the recommendations in page order. As the
     first recommendation comes, which blocks reach the page is worked out (one inside content
-    another block replaces does not: the splice's own rule, each recommendation not made yet
-    standing in for its elements), and what the editors' blocks among them show is noted; a
-    recommendation that reaches the page notes its picks for the ones after it, and one that
-    makes no edit after all (no picks, a failed snippet) stands in for nothing: what it
-    covered is worked out again."""
+    another block replaces, or inside an element one hides, does not: the splice's own rules,
+    each recommendation not made yet standing in for its elements), and what the editors'
+    blocks among them show is noted; a recommendation that reaches the page notes its picks
+    for the ones after it, and one that makes no edit after all (no picks, a failed snippet)
+    stands in for nothing: what it covered is worked out again."""
 
     __slots__ = (
         "order", "_by_name", "_current", "_decided", "_editors", "_lost", "_made", "_place",
@@ -139,7 +140,8 @@ class OnPage:
                 made = [new_edit(t, "", {}) for t in self._by_name.get(d.target, ()) if not t.void]
             edits += [(place[d.id], e, d.id) for e in made]
         edits.sort(key=itemgetter(0))  # (stable: each block's own edits in their order)
-        kept = {id(edits[k][1]) for k in applied_of([e for _, e, _ in edits])}
+        every = [e for _, e, _ in edits]
+        kept = {id(every[k]) for k in visible_of(every, applied_of(every))}
         self._reaching = {i for _, e, i in edits if id(e) in kept}
         for d, inner, attrs, made in self._editors:  # (noting again adds nothing)
             if any(id(e) in kept for e in made):

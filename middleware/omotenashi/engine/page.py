@@ -44,6 +44,7 @@ from omotenashi.errors import PageRefused
 from omotenashi.ids import is_user_id
 from omotenashi.quick import quick
 from omotenashi.recommend.catalog import Catalog
+from omotenashi.recommend.links import own_host
 
 SKIP_HEADER = b"x-omotenashi"
 # The codecs ``page_codec`` gives whose decoding is one byte sequence per character: a page
@@ -222,7 +223,7 @@ def personalise_page(
             zone=config.zone,  # the surprises change at the site's midnight
             names=catalog.pair_names,  # the visitor's own pairs name items by codes
         )
-        recommender = Recommender(catalog, signals)
+        recommender = Recommender(catalog, signals, own_host(visit.request.host))
     outcome = personalise(
         page,
         ruleset,

@@ -35,7 +35,7 @@ from omotenashi.engine.html import (
 from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, TABLE_SLOTS, Broken, broken
-from omotenashi.engine.html.splice import new_edit
+from omotenashi.engine.html.splice import new_edit, visible_of
 from omotenashi.engine.onpage import OnPage
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items, without_visitor
@@ -253,8 +253,9 @@ def personalise(
     if on_page is not None:  # (in the order of the decisions again)
         on_page.in_page_order(edits, owners, applied)
     out, done = apply_edits(page, edits) if edits else (page, ())
-    # shown only when at least one of its edits reached the page (not inside a rewritten one)
-    shown = {owners[k].id for k in done}
+    # shown only when at least one of its edits reached the page where it can be seen (not
+    # inside a rewritten one, nor inside an element another block hides)
+    shown = {owners[k].id for k in visible_of(edits, done)}
     applied = [d for d in applied if d.id in shown]
     # the page's own end: searched for near the end only (trailing blank space included); a
     # block without its "i" is explained there even where the panel is off

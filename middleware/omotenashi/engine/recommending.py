@@ -11,7 +11,7 @@ from omotenashi.engine.facts import Facts
 from omotenashi.engine.onpage import items_shown
 from omotenashi.engine.periods import day_number
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import Prefs, chosen_off
+from omotenashi.engine.restraint import Prefs, chosen_off, history_off
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.recommend.coview import POPULAR_HALF_LIFE, Learning, also_to_co_views
@@ -19,6 +19,7 @@ from omotenashi.recommend.rank import recommend
 from omotenashi.recommend.signals import Pick, Shared, Signals, Source
 from omotenashi.rules.model import Rule
 from omotenashi.rules.recommend import Exclusion, RecommendSpec
+from omotenashi.settings import RespectSettings
 
 # Picks whose reason is about the visitor (their interests, what they viewed, something
 # outside their top interests): the rest
@@ -33,6 +34,7 @@ OWN_FILTERS: tuple[Exclusion, ...] = ("viewed", "cart", "purchased")
 class Recommender:
     catalog: Catalog
     make_signals: Callable[[], Signals]  # worked out only when a recommend rule is decided
+    host: str = ""  # the page's (recommend/links.py own_host): its links to it name its items
     picks: dict[str, list[Pick]] = field(default_factory=dict)  # rule id → what it showed
     _signals: Signals | None = field(default=None, init=False, repr=False)
     _specs: dict[str, RecommendSpec] = field(default_factory=dict, init=False, repr=False)
@@ -84,7 +86,7 @@ class Recommender:
         if rule.recommend is not None:
             self.on_page.update(p.item.id for p in self.picks.get(rule.id, ()))
         elif self.catalog.items:
-            self.on_page.update(items_shown(self.catalog, inner, attrs))
+            self.on_page.update(items_shown(self.catalog, inner, attrs, self.host))
 
     def personal(self, rule_id: str) -> bool:
         """Whether any item the rule showed is there because of the visitor's own signals
@@ -204,3 +206,26 @@ def kept_for(
     if learning is None or not learning.also or not suggestions_off(prefs, recommending):
         return learning
     return replace(learning, also=[]) if learning.shared else None  # (None: nothing to learn)
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a sign-in carries of the anonymous profile into the user's (store/merging.py):
+    ``history``, what the visitor browsed (page views, topics, viewed items, ``view_item``
+    counts, how they first came); ``pairs``, their own recommendation pairs."""
+
+    history: bool = True
+    pairs: bool = True
+
+
+def carried(
+    prefs: Prefs, respect: RespectSettings | None, recommending: Sequence[CompiledRule]
+) -> Carried:
+    """What a sign-in in this browser carries, by the switches in its cookie: nothing they
+    browsed while their browsing history is off (:func:`history_off`: their views are not kept
+    from then on), no pair of theirs while every suggestion is (:func:`suggestions_off`, as
+    :func:`kept_for`). The user's profile is read on every device they sign in on: what one
+    browser's switches keep out must not reach it through the merge."""
+    if respect is not None and history_off(prefs, respect):
+        return Carried(history=False, pairs=False)  # (the pairs are made of what they viewed)
+    return Carried(pairs=not suggestions_off(prefs, list(recommending)))

@@ -34,6 +34,7 @@ from pydantic_core import PydanticCustomError
 
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.recommend.coview import CODE_CHARS, long_part, pair_part, pair_parts
+from omotenashi.recommend.links import Addresses
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.text import Topic
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
@@ -122,11 +123,9 @@ class Catalog:
     pair_parts: Mapping[str, str] = field(init=False)
     pair_names: Mapping[str, str] = field(init=False)
     liked: list[Liked | None] = field(init=False, repr=False)  # the last popular items ranked
-    # The ids of the items at each page address (``address``: its ``url`` without the fragment
-    # and trailing slash), then at each page path alone (without the query too) where only one
-    # item is (``/product?id=3`` names one item; ``/product`` none of five), for links to them
-    # in the page's blocks (``exclude: on_page``); made with the catalogue, not in a request
-    by_address: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
+    # The ids of the items at each page address, for links to them in the page's blocks
+    # (``exclude: on_page``: recommend/links.py); made with the catalogue, not in a request
+    by_address: Addresses = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         position = {item.id: pos for pos, item in enumerate(self.items)}
@@ -152,7 +151,7 @@ class Catalog:
         names |= {code: i for i, code in self.pair_parts.items()}
         object.__setattr__(self, "pair_names", {d: i for d, i in names.items() if d != i})
         object.__setattr__(self, "titles", {item.id: item.title for item in self.items})
-        object.__setattr__(self, "by_address", _by_address(self.items))
+        object.__setattr__(self, "by_address", Addresses((i.id, i.url) for i in self.items))
         total = len(self.items)
         object.__setattr__(
             self,
@@ -220,24 +219,6 @@ class Catalog:
         for pos in positions:
             buf[pos >> 3] |= 1 << (pos & 7)
         return int.from_bytes(buf, "little")
-
-
-def _by_address(items: Iterable[Item]) -> dict[str, tuple[str, ...]]:
-    """:attr:`Catalog.by_address` (lists, then tuples: one pass)."""
-    found: dict[str, list[str]] = {}
-    paths: dict[str, list[str]] = {}
-    for item in items:
-        found.setdefault(address(item.url), []).append(item.id)
-        paths.setdefault(address(item.url.split("?", 1)[0]), []).append(item.id)
-    alone = {p: (ids[0],) for p, ids in paths.items() if len(ids) == 1}
-    return alone | {a: tuple(ids) for a, ids in found.items()}
-
-
-def address(url: str) -> str:
-    """A page's address as links to it are compared: without its fragment, nor the trailing
-    slash of its path (``/`` itself stays)."""
-    path, mark, query = url.split("#", 1)[0].partition("?")
-    return (path.rstrip("/") or path[:1]) + mark + query
 
 
 def find_catalog_file(rules_dir: Path) -> Path | None:

@@ -3,7 +3,8 @@
 Built field by field from the profile, never from :meth:`Profile.to_export` (the visitor's
 readable download: caps with their periods in words, ISO times, rounded scores), so the
 download can change without changing what a sign-in carries over (store/scripts.py,
-``MERGE_SCRIPT``).
+``MERGE_SCRIPT``). What the visitor's switches keep out (:class:`Carried`, decided by
+engine/recommending.py ``carried``) is left out of it: the user's profile never gets it.
 """
 
 from __future__ import annotations
@@ -12,14 +13,21 @@ import json
 import math
 
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.recommending import Carried as Carried  # (the type, with ALL)
+from omotenashi.engine.understand import VIEW_EVENTS
 from omotenashi.settings import RedisSettings
 from omotenashi.store.why import encode_all
 
+ALL = Carried()
 
-def merge_argument(profile: Profile, now: float, cfg: RedisSettings, half_life: float) -> str:
+
+def merge_argument(
+    profile: Profile, now: float, cfg: RedisSettings, half_life: float, carried: Carried = ALL
+) -> str:
     """``profile`` (the anonymous one) as JSON: absolute times, interests decayed to ``now``,
     caps as ``[period, count]``, the items bought and the recommendation pairs' log scores;
-    ``cfg``: the idle TTL and whether the user's profile is written compact (store/forms.py)."""
+    ``cfg``: the idle TTL and whether the user's profile is written compact (store/forms.py);
+    ``carried``: what the visitor's switches let it carry (the rest is left out: empty)."""
     data = {
         "now": now,
         "ttl": cfg.idle_ttl,
@@ -53,4 +61,10 @@ def merge_argument(profile: Profile, now: float, cfg: RedisSettings, half_life: 
         "bought": sorted(profile.purchased),
         "also": {pair: score for pair, score in profile.also.items() if math.isfinite(score)},
     }
+    if not carried.history:  # what a page view with the history off does not keep either
+        data |= {"views": 0, "interests": {}, "viewed": {}, "viewed_full": False}
+        data |= {"uncounted": {}, "first_touch": {}}
+        data["events"] = {k: n for k, n in profile.events.items() if k not in VIEW_EVENTS}
+    if not carried.pairs:
+        data["also"] = {}
     return json.dumps(data, separators=(",", ":"))

@@ -31,7 +31,7 @@ from omotenashi.store.breaker import Breaker, masked, misconfigured, refused
 from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
-from omotenashi.store.merging import merge_argument
+from omotenashi.store.merging import ALL, Carried, merge_argument
 from omotenashi.store.pipeline import ReplyError, forgotten, shebang_refused
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import profile_from_reply as _profile
@@ -40,7 +40,6 @@ from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT, MERGE_SCRIPT, RECO
 #: The key families of one profile (layout 2, see store/scripts.py): the hash and the
 #: recommendation candidates. Scripts also get the first layout's profile key (its deny marker).
 PARTS = ("p2", "also")
-_HASH, _ALSO = PARTS
 _BUSY = "or this process too busy to read the answer"  # (a timeout's cause, logged)
 
 
@@ -127,7 +126,7 @@ class Store:
         """What the load, record and merge scripts are given: the parts, then the first
         layout's profile key (only its deny marker is read)."""
         head = f"{self.cfg.key_prefix}:{{{vid}}}:"  # twice a request: no call per key
-        return [head + _HASH, head + _ALSO, head + "profile"]
+        return [head + PARTS[0], head + PARTS[1], head + "profile"]
 
     async def _run(self, op: Any, timeout: float, timing: str = "redis_write") -> Any:
         """``op()`` within ``timeout``, behind the breaker; its duration goes to the
@@ -365,19 +364,20 @@ class Store:
         read = partial(stats.read_stats, self.client, self.cfg.key_prefix, days)
         return dict(await self._run(read, max(self.cfg.read_timeout, 5.0)))
 
-    async def merge(self, anon: str, user: str, now: float, half_life: float) -> bool:
-        """Fold the anonymous profile into the user's, atomically on the user's keys; then
-        delete the anonymous keys. True when this call did the merge. Only an anonymous
-        profile ever merges: a user's profile is never folded into (or erased for) another's."""
+    async def merge(
+        self, anon: str, user: str, now: float, half_life: float, carried: Carried = ALL
+    ) -> bool:
+        """Fold the anonymous profile (what ``carried`` lets go: the visitor's switches) into
+        the user's, atomically on the user's keys; then delete the anonymous keys. True when this
+        call did the merge. Only an anonymous profile merges, never a user's into another's."""
         if not anon or is_user_id(anon) or anon == user:
             return False
         mark, profile = self.erasures.mark, await self.load(anon)
         if self.erasures.since(anon, mark):  # erased meanwhile (another tab): none of it merges
             return False
-        keys, arg = self.keys(user), merge_argument(profile, now, self.cfg, half_life)
-        merged = await self._run(
-            lambda: self._scripts[1](keys=keys, args=[arg, anon]), self.cfg.write_timeout
-        )
+        arg = merge_argument(profile, now, self.cfg, half_life, carried)
+        run = partial(self._scripts[1], keys=self.keys(user), args=[arg, anon])
+        merged = await self._run(run, self.cfg.write_timeout)
         await self.erase(anon, moved=True)  # (moved: another tab's read of it is still theirs)
         return bool(merged)
 

@@ -3,7 +3,8 @@
 Nested targets: when an edit replaces a target's content, any edit aimed at a target inside
 that content is not applied and is reported as such (:func:`apply_edits` returns which edits
 were applied), so it is never counted as shown. An edit that only sets attributes (or adds HTML
-after the element) keeps the content, and edits inside it still apply.
+after the element) keeps the content, and edits inside it still apply; inside an element an
+edit hides (``hidden``), they apply but are not seen (:func:`visible_of`), nor counted as shown.
 """
 
 from __future__ import annotations
@@ -101,6 +102,22 @@ def applied_of(edits: Sequence[Edit]) -> list[int]:
             replaced_until = t.close_start
         applied.append(k)
     return applied
+
+
+def visible_of(edits: Sequence[Edit], applied: Sequence[int]) -> list[int]:
+    """Of the ``applied`` edits (indices in ``edits``: :func:`applied_of`), those a visitor can
+    see, in page order: not those inside an element another applied edit hides (sets
+    ``hidden`` on: a ``hide`` rule's), whose content stays in the page but is never shown."""
+    visible: list[int] = []
+    hidden_until = -1
+    for k in sorted(applied, key=lambda k: (edits[k].target.start, -edits[k].target.end)):
+        t = edits[k].target
+        if t.start < hidden_until:  # (targets nest: one that starts inside ends inside)
+            continue
+        visible.append(k)
+        if not t.void and any(name.lower() == "hidden" for name in edits[k].attrs):
+            hidden_until = max(hidden_until, t.close_start)
+    return visible
 
 
 _MAX_KEPT_TAG = 512  # longer start tags are rewritten every time, never kept

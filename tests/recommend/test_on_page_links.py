@@ -1,0 +1,115 @@
+"""``exclude: on_page`` reads a link as the page it goes to (recommend/links.py): an absolute
+link to the page's own host and a site-relative one are one page, whichever form the
+catalogue's ``url`` has (a link to another host names only an item on that host); the query's
+parameters that name the catalogue's items at that path count in any order, and whatever else
+a link adds (tracking or any other parameter) does not; ``/item.php?id=31`` is not
+``/item.php?id=3``. Looked up in one or two dict reads per link, never a pass over the
+catalogue."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from omotenashi.engine.onpage import items_shown
+from omotenashi.recommend.catalog import catalog_from_items
+from omotenashi.recommend.links import Addresses, own_host
+
+from ..conftest import client_for
+from .test_on_page import Make, _site, _slot
+
+pytestmark = pytest.mark.anyio
+CATALOG = catalog_from_items(
+    [
+        {"id": "a", "url": "/tours/a", "title": "A"},
+        {"id": "b", "url": "https://Shop.Test/tours/b/", "title": "B"},
+        {"id": "far", "url": "https://trips.example/far", "title": "Far"},
+        {"id": "p3", "url": "/item.php?id=3", "title": "P3 (the only item at its path)"},
+        {"id": "x2", "url": "/list.php?cat=x&page=2", "title": "X2"},
+        {"id": "y2", "url": "/list.php?page=2&cat=y", "title": "Y2"},
+        {"id": "deal", "url": "/deal?utm_source=feed&gclid=1", "title": "Deal"},
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("link", "here", "named"),
+    [
+        ("https://shop.test/tours/a", "shop.test", ["a"]),  # absolute, to a relative url
+        ("//SHOP.test:443/tours/a/#top", "shop.test", ["a"]),
+        ("http://shop.test./tours/a?x=1", "shop.test", ["a"]),  # any query: no item has one
+        ("https://elsewhere.test/tours/a", "shop.test", []),  # another host never
+        ("https://shop.test/tours/a", "", []),  # the page's host not known
+        ("/tours/b", "shop.test", ["b"]),  # relative, to an absolute url on this host
+        ("/tours/b", "elsewhere.test", []),
+        ("https://shop.test/tours/b", "", ["b"]),  # as written in the catalogue
+        ("https://trips.example/far/", "shop.test", ["far"]),
+        ("/far", "trips.example", ["far"]),  # a page on that host: there too
+        ("/item.php?id=3", "shop.test", ["p3"]),
+        ("/item.php?utm_source=mail&id=3&fbclid=z", "shop.test", ["p3"]),  # tracking
+        ("/item.php?id=3&lang=en", "shop.test", ["p3"]),  # any other extra
+        ("/item.php?id=31", "shop.test", []),  # not item 3, though it is alone at its path
+        ("/item.php", "shop.test", ["p3"]),  # no naming parameter: the one item there
+        ("/list.php?page=2&cat=x", "shop.test", ["x2"]),  # another order
+        ("https://shop.test/list.php?cat=y&sort=1&page=2", "shop.test", ["y2"]),
+        ("/list.php?cat=x", "shop.test", []),  # page 2 names it too
+        ("/list.php", "shop.test", []),  # two items there
+        ("/deal?utm_source=mail", "shop.test", ["deal"]),  # the url's own tracking: none
+        ("/deal", "shop.test", ["deal"]),
+        ("mailto:a@shop.test", "shop.test", []),
+        ("https://[::1/tours/a", "shop.test", []),  # no URL at all
+    ],
+)
+def test_a_link_names_the_item_whose_page_it_goes_to(
+    link: str, here: str, named: list[str]
+) -> None:
+    assert list(items_shown(CATALOG, f"<a href='{link}'>", {}, own_host(here))) == named
+
+
+@pytest.mark.parametrize(
+    ("host", "own"),
+    [
+        ("Shop.Test", "shop.test"),
+        ("shop.test:443", "shop.test"),
+        ("shop.test:8080", "shop.test:8080"),
+    ],
+)
+def test_the_page_s_host_is_compared_as_links_are(host: str, own: str) -> None:
+    assert own_host(host) == own
+
+
+def test_a_link_is_found_without_a_pass_over_the_catalogue() -> None:
+    """Ten thousand items at one path: a link is one dict read whatever the catalogue's size
+    (a lookup that scanned the items at its path would touch every one of them)."""
+    urls = [(f"p{n}", f"/p.php?id={n}") for n in range(10_000)]
+    addresses = Addresses(urls)
+    reads: list[object] = []
+
+    class Counting(dict[object, object]):
+        def get(self, key: object, default: object = None) -> object:
+            reads.append(key)
+            return super().get(key, default)
+
+    for name in ("_ids", "_naming", "_alone"):
+        object.__setattr__(addresses, name, Counting(getattr(addresses, name)))
+    assert list(addresses.named("/p.php?utm_source=x&id=9999", "shop.test")) == ["p9999"]
+    assert len(reads) <= 6, reads  # (a site-relative link: at most three places, twice)
+
+
+@pytest.mark.parametrize(
+    ("feature", "left_out"),
+    [
+        ('<a href="http://shop.test/tours/kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
+        ('<a href="https://elsewhere.test/tours/kyoto-autumn">Kyoto</a>', set()),
+        ('<a href="/tours/bali-retreat?utm_campaign=x&amp;gclid=y">Bali</a>', {"bali-retreat"}),
+    ],
+    ids=["own-host", "other-host", "tracking"],
+)
+async def test_a_recommendation_leaves_out_what_a_same_site_link_shows(
+    feature: str, left_out: set[str], make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    async with client_for(_site(make_settings, feature, {"id": "recs", "slot": "also-like"})) as c:
+        html = (await c.get("/")).text  # (the client's host: shop.test)
+    picks = _slot(html, "also-like")
+    assert len(picks) == 4 and not left_out & set(picks), picks
+    assert left_out or "kyoto-autumn" in picks, picks

@@ -1,0 +1,127 @@
+"""A sign-in carries into the user's profile only what the visitor's switches in this browser
+let be kept (engine/recommending.py ``carried``): the user's profile is read on every device
+they sign in on. With every suggestion switched off no pair of theirs comes in (their views
+keep no new pair of theirs, on every path); with their browsing history off nothing they
+browsed (views, topics, viewed items, pairs); under GPC nothing at all (the one privacy
+decision, respect/privacy.py ``decide_privacy``, makes the visitor private: ``identify`` links
+nothing). Through the real middleware, against a real Redis."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, identify
+from omotenashi.engine.change import Change
+from omotenashi.engine.profile import Profile
+from omotenashi.engine.recommending import Carried
+from omotenashi.identity.cookie import user_profile_id
+from omotenashi.ids import new_vid
+from omotenashi.store.store import Store
+
+from .conftest import client_for
+from .recommend.test_recommend_site import PAGE, RULES, SNIPPETS
+from .test_switches40 import CATALOG, JOURNEY, SAME_SITE, Make, Seed, _returning, _save
+
+pytestmark = pytest.mark.anyio
+TOURS = ("/tours/kyoto-autumn", "/tours/tokyo-lights", "/tours/bali-retreat", "/tours/paris-art")
+
+
+def _site(make_settings: Make) -> Omotenashi:
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    async def login(request: Request) -> RedirectResponse:
+        await identify(request, "aiko")
+        return RedirectResponse("/", status_code=303)
+
+    app = Starlette(routes=[Route("/login", login, methods=["POST"]), Route("/{path:path}", page)])
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
+    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
+    mw = Omotenashi(app, settings=settings)
+    mw.store.recs.popular_cache = 0  # every view seen at once
+    return mw
+
+
+def _browsed(profile: Profile) -> tuple[bool, bool, bool, bool]:
+    """Whether it holds pairs, viewed items, topics and page views."""
+    return bool(profile.also), bool(profile.viewed), bool(profile.interests), profile.views > 0
+
+
+@pytest.mark.parametrize(
+    ("switch", "carried"),
+    [
+        ("", (True, True, True, True)),
+        ("recommendations", (False, True, True, True)),  # every suggestion off: no pair
+        ("browsing-history", (False, False, False, False)),  # nothing they browsed
+        ("gpc", (False, False, False, False)),  # private: nothing links, nothing merges
+    ],
+    ids=["all-on", "suggestions-off", "history-off", "gpc"],
+)
+async def test_a_sign_in_carries_only_what_the_switches_keep(
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+    omotenashi_visitor: Seed,
+    switch: str,
+    carried: tuple[bool, bool, bool, bool],
+) -> None:
+    site = _site(make_settings)
+    async with client_for(site) as client:
+        for _ in range(3):  # others teach co-views: what a visitor's own pairs come from
+            await _returning(client, omotenashi_visitor, *TOURS)
+        mine = omotenashi_visitor(visits=2)
+        await _returning(client, lambda **_: mine, *TOURS)
+        await site.drain()
+        assert _browsed(await site.store.load(mine.id)) == (True, True, True, True)
+        if switch and switch != "gpc":
+            await _save(client, off=switch)
+        headers = {"sec-gpc": "1"} if switch == "gpc" else {}
+        signed = await client.post("/login", headers=headers | SAME_SITE)
+        assert signed.status_code == 303
+        await site.drain()
+        user = await site.store.load(user_profile_id(site.signer.user_salt, "aiko"))
+    assert _browsed(user) == carried
+    if switch in ("recommendations", "browsing-history"):  # the rest still carries over
+        assert user.visits >= 2 and user.first_seen is not None
+        assert omotenashi_redis.keys(f"omo:{{{mine.id}}}:*") == []  # merged, then deleted
+
+
+@pytest.mark.parametrize(
+    ("keep", "also", "viewed", "views", "events"),
+    [
+        (Carried(), {"a>b": 3.0}, ["kyoto"], 1, {"view_item": 1, "signup": 1}),
+        (Carried(pairs=False), {}, ["kyoto"], 1, {"view_item": 1, "signup": 1}),
+        (Carried(history=False, pairs=False), {}, [], 0, {"signup": 1}),
+    ],
+    ids=["all", "no-pairs", "no-history"],
+)
+async def test_the_merge_leaves_out_what_it_is_told_to(
+    store: Store,
+    omotenashi_redis: redis.Redis,
+    keep: Carried,
+    also: dict[str, float],
+    viewed: list[str],
+    views: int,
+    events: dict[str, int],
+) -> None:
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    now = 1_800_000_000.0
+    change = Change(now=now - 600, view=True, topics=["japan"], items=["kyoto"], bought=["bali"])
+    change.first = {"utm_source": "mail"}
+    change.add_event("view_item", {"item": "kyoto"})
+    change.add_event("signup", {})
+    await store.record(anon, change, 7 * 86400.0)
+    omotenashi_redis.zadd(store.key(anon, "also"), {"a>b": 3.0})
+    assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
+    merged = await store.load(user)
+    assert (merged.also, sorted(merged.viewed), merged.views) == (also, viewed, views)
+    assert merged.events == events and bool(merged.interests) is keep.history
+    assert bool(merged.first_touch) is keep.history
+    assert merged.purchased == {"bali"}  # what restraint and suggestions' filters need: kept
