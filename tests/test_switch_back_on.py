@@ -56,7 +56,8 @@ TEXT = {"offer": "Spring offer", "fan": "Tours fan"}
 HISTORY_OFF = (
     "Off: from now on, what you browse here is not kept or used to choose what you see. What "
     "was kept before stays, unused, until you start afresh, erase it or switch this back on (or "
-    "it expires, at the latest 90 days after your last visit). Blocks about the page, the time "
+    "it expires, at the latest 90 days after your last visit); signing in while this is off "
+    "erases it rather than bringing it into your account. Blocks about the page, the time "
     "or your device may still show. We still keep which of those you saw and your visits (for "
     "how often a block may be shown), and your cart, bookings and what else you do here beyond "
     "browsing pages (such as playing a video), as the site reports it."

@@ -58,6 +58,13 @@ CATALOG = catalog_from_items(
         ("/deal", "shop.test", ["deal"]),
         ("mailto:a@shop.test", "shop.test", []),
         ("https://[::1/tours/a", "shop.test", []),  # no URL at all
+        ("///tours/a", "shop.test", []),  # no host: a browser goes to the host "tours"
+        ("https:///tours/a", "shop.test", []),
+        ("https://@/tours/a", "shop.test", []),
+        ("http://:80/tours/a", "shop.test", []),
+        ("/item.php?i%64=%33", "shop.test", ["p3"]),  # escaped as a form writes them
+        ("/item.php?" + "%41=%42&" * 1000 + "id=3", "shop.test", ["p3"]),  # 8 KB and less
+        ("/item.php?" + "%41=%42&" * 1100 + "id=3", "shop.test", []),  # longer: names nothing
     ],
 )
 def test_a_link_names_the_item_whose_page_it_goes_to(

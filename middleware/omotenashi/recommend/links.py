@@ -32,6 +32,9 @@ TRACKING = frozenset(
 )  # fmt: skip
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")  # (Google's, Matomo's and Piwik's campaigns)
 _DEFAULT_PORTS = (":80", ":443")
+# A link longer than this names no item: no server takes such a request line (nginx's default
+# limit is 8 KB), and a block's link is read in bounded time, whatever an editor pasted
+LONGEST = 8192
 
 Pairs = tuple[tuple[str, str], ...]
 Key = tuple[str, str, Pairs]  # (host, "" for the site's own; path; the naming parameters)
@@ -46,11 +49,11 @@ def own_host(host: str) -> str:
     return host.rstrip(".")
 
 
-def _parts(url: str) -> tuple[str | None, str, list[tuple[str, str]]] | None:
-    """(its host, None for a site-relative URL; its path; its parameters but tracking ones),
-    or None for a URL that names no page (``mailto:``, ``tel:`` ...). Read by hand, not by
-    ``urlsplit`` and ``parse_qsl``: a catalogue of 200,000 items is read in a fraction of the
-    time."""
+def _parts(url: str) -> tuple[str | None, str, str] | None:
+    """(its host, None for a site-relative URL; its path; its query), or None for a URL that
+    names no page (``mailto:``, ``tel:`` ..., or an absolute one with no host: ``///x``,
+    ``https://@/x``, which a browser takes to another host). Read by hand, not by
+    ``urlsplit``: a catalogue of 200,000 items is read in a fraction of the time."""
     url = url.split("#", 1)[0]
     host = None
     if url[:1] != "/" or url[1:2] in ("/", "\\"):  # not a path on this site
@@ -70,21 +73,28 @@ def _parts(url: str) -> tuple[str | None, str, list[tuple[str, str]]] | None:
                 at = rest.find(mark, 0, cut)
                 cut = at if at >= 0 else cut
             host, url = own_host(rest[:cut].rpartition("@")[2]), rest[cut:]
+            if not host or host.startswith(":"):  # no host: not this site, nor one we know
+                return None
     path, _, query = url.partition("?")
     path = path.rstrip("/") or ("/" if path or host is not None else "")
-    return host, path, _query(query) if query else []
+    return host, path, query
 
 
-def _query(query: str) -> list[tuple[str, str]]:
+def _query(query: str, only: frozenset[str] | None = None) -> list[tuple[str, str]]:
     """A query's parameters as a form reads them ("+" a space, %-escapes decoded), but
-    tracking ones."""
+    tracking ones; with ``only``, those of these names alone (a value is decoded only for
+    them: a link's long query costs a split, not a decoding of each of its values)."""
     pairs = []
     for piece in query.split("&"):
         if not piece:
             continue
         name, _, value = piece.partition("=")
-        if "%" in piece or "+" in piece:
-            name, value = unquote_plus(name), unquote_plus(value)
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if only is not None and name not in only:
+            continue
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
         if name not in TRACKING and not name.startswith(_TRACKING_PREFIXES):
             pairs.append((name, value))
     return pairs
@@ -103,7 +113,8 @@ class Addresses:
             parts = _parts(url)
             if parts is None:
                 continue
-            host, path, pairs = parts
+            host, path, query = parts
+            pairs = _query(query) if query else []
             if pairs:
                 naming.setdefault((host or "", path), set()).update([k for k, _ in pairs])
                 key: Key = (host or "", path, tuple(sorted(pairs)))
@@ -124,17 +135,19 @@ class Addresses:
         """The ids of the items ``link`` goes to, on a page of the host ``here``
         (:func:`own_host`; "" when not known: an absolute link then names only items on its
         host)."""
+        if len(link) > LONGEST:
+            return
         parts = _parts(link.strip())
         if parts is None:
             return
-        host, path, pairs = parts
+        host, path, query = parts
         if host is None:  # the page's own site: its items written either way
             places = ("", here) if here else ("",)
         else:
-            places = (host, "") if host and host == here else (host,)
+            places = (host, "") if host == here else (host,)
         for place in places:
-            names = self._naming.get((place, path)) if pairs else None
-            mine = tuple(sorted(p for p in pairs if p[0] in names)) if names else ()
+            names = self._naming.get((place, path)) if query else None
+            mine = tuple(sorted(_query(query, names))) if names else ()
             found = self._ids.get((place, path, mine))
             if found is None and not mine:  # none of its naming parameters: the one item there
                 found = self._alone.get((place, path))

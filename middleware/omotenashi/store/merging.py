@@ -65,6 +65,11 @@ def merge_argument(
         data |= {"views": 0, "interests": {}, "viewed": {}, "viewed_full": False}
         data |= {"uncounted": {}, "first_touch": {}}
         data["events"] = {k: n for k, n in profile.events.items() if k not in VIEW_EVENTS}
+        # the reasons blocks were shown name what they viewed ("Because you viewed ..."): the
+        # times stay (caps and freshness read them), the sentences do not
+        data["shown_why"] = {
+            r: {"at": at, "because": []} for r, (at, _) in profile.shown_why.items()
+        }
     if not carried.pairs:
         data["also"] = {}
     return json.dumps(data, separators=(",", ":"))
