@@ -253,3 +253,103 @@ def test_a_recommendation_that_makes_no_edit_covers_nothing(tmp_path: Path) -> N
     assert [d.id for d in out.applied] == ["feature", "r2"], out.problems
     assert 'href="/tours/kyoto-autumn"' in out.html
     assert "kyoto-autumn" not in _slot(out.html, "more")
+
+
+# -- a slot's own content that stays on the page counts too ---------------------------------
+
+OWN = '<section data-omo-slot="own"><a href="/tours/kyoto-autumn">Kyoto</a></section>'
+FEATURE_SECTION = '<section data-omo-slot="feature"><p>Our pick</p></section>'
+ONE = "  - {{id: {id}, slot: {slot}, {what}, why: Editors.}}\n"
+
+
+def _own_page(around: str = "{}", inside_recs: bool = False) -> str:
+    """PAGE with the ``own`` slot (its default links Kyoto) in the place of the feature slot,
+    wrapped by ``around``, or inside the recommendation's own slot."""
+    if inside_recs:
+        page = PAGE.replace(FEATURE_SECTION, "")
+        return page.replace("<h2>More tours</h2>", "<h2>More tours</h2>" + OWN)
+    return PAGE.replace(FEATURE_SECTION, around.format(OWN))
+
+
+WRAP = '<div data-omo-slot="wrap">{}</div>'
+RECS_ALL = RECS.format(id="recs", slot="also-like", items=5, exclude="")  # (every item left)
+BAD_RECS = RECS_ALL.replace("recs.html", "bad.html")
+MORE_ALL = RECS.format(id="more", slot="more", items=5, exclude="")
+
+
+@pytest.mark.parametrize(
+    ("page", "rules", "slot", "left_out"),
+    [
+        (_own_page(), RECS_ALL, "also-like", True),  # no rule on it: its link is on the page
+        (  # its content replaced: the block's own content counts instead
+            _own_page(),
+            ONE.format(id="own-text", slot="own", what="text: Our pick") + RECS_ALL,
+            "also-like",
+            False,
+        ),
+        (  # a rule that only sets attributes keeps the content
+            _own_page(),
+            ONE.format(id="own-attrs", slot="own", what="attrs: {class: x}") + RECS_ALL,
+            "also-like",
+            True,
+        ),
+        (
+            _own_page(),
+            ONE.format(id="h", slot="own", what="hide: true") + RECS_ALL,
+            "also-like",
+            False,
+        ),
+        (  # inside content another block replaces
+            _own_page(WRAP),
+            ONE.format(id="wrap-text", slot="wrap", what="text: Sale") + RECS_ALL,
+            "also-like",
+            False,
+        ),
+        (  # inside an element a hide rule hides
+            _own_page(WRAP),
+            ONE.format(id="h", slot="wrap", what="hide: true") + RECS_ALL,
+            "also-like",
+            False,
+        ),
+        (_own_page(WRAP), RECS_ALL, "also-like", True),  # nested slots, neither replaced
+        (  # a slot the page opts out of personalisation keeps its content for every visitor
+            _own_page().replace("<a ", "<a data-omo-off "),
+            ONE.format(id="own-text", slot="own", what="text: Our pick") + RECS_ALL,
+            "also-like",
+            True,
+        ),
+        (_own_page(inside_recs=True), RECS_ALL, "also-like", False),  # the list replaces it
+        (  # the list around it makes no edit: it stays, for the list after it
+            _own_page(inside_recs=True),
+            BAD_RECS + MORE_ALL,
+            "more",
+            True,
+        ),
+        (  # a link outside the slots (navigation, a selector rule's element) does not count
+            _own_page('<nav id="n">{}</nav>').replace(' data-omo-slot="own"', ""),
+            "  - {id: n, selector: '#n', attrs: {class: x}, why: Editors.}\n" + RECS_ALL,
+            "also-like",
+            False,
+        ),
+    ],
+    ids=[
+        "kept",
+        "replaced",
+        "attrs-only",
+        "hidden",
+        "inside-replaced",
+        "inside-hidden",
+        "nested",
+        "opted-out",
+        "inside-the-list",
+        "inside-a-list-that-makes-no-edit",
+        "outside-slots",
+    ],
+)
+def test_a_slot_s_own_content_that_stays_on_the_page_is_not_recommended_again(
+    tmp_path: Path, page: str, rules: str, slot: str, left_out: bool
+) -> None:
+    (out,) = _picks_of(tmp_path, page, "rules:\n" + rules)
+    picks = _slot(out.html, slot)
+    assert picks and ("kyoto-autumn" not in picks) == left_out, (picks, out.html)
+    assert len(picks) == 5 - left_out, picks  # (the catalogue's five, less Kyoto)

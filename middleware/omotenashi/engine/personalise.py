@@ -170,7 +170,7 @@ def personalise(
     left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
     told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
     # a recommendation that leaves out what the page's other blocks show comes after them
-    on_page = _on_page(recommender, decisions, by_name)
+    on_page = _on_page(recommender, decisions, by_name, page, found.slots)
     for decision in on_page.order if on_page is not None else decisions:
         if on_page is not None:
             on_page.before(decision)
@@ -283,12 +283,17 @@ _NOTHING_PICKED: Asked = ([], False, ())  # what the recommender says of a rule 
 
 
 def _on_page(
-    recommender: Recommender | None, decisions: list[Decision], by_name: dict[str, list[Target]]
+    recommender: Recommender | None,
+    decisions: list[Decision],
+    by_name: dict[str, list[Target]],
+    page: str,
+    slots: tuple[Target, ...],
 ) -> OnPage | None:
-    """What the page's blocks show, when one of its recommendations leaves that out."""
+    """What the page's blocks and its slots' own content show, when one of its
+    recommendations leaves that out."""
     if recommender is None or not recommender.leaves_out_on_page(d.rule.rule for d in decisions):
         return None
-    return OnPage(recommender, decisions, by_name)
+    return OnPage(recommender, decisions, by_name, page, slots)
 
 
 def _asked(recommender: Recommender, rule_id: str) -> Asked:
