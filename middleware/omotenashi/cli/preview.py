@@ -187,11 +187,11 @@ def _held_back(rule: CompiledRule, shown: list[Decision], budget: int, moment: d
             return (
                 f"{d.id} already shows the intent {r.intent!r} (OMOTENASHI_RESPECT_INTENT_BUDGET)"
             )
-    if r.recommend is not None:
-        return "nothing to recommend here (no items left once the rule's filters applied)"
-    if len(shown) >= budget:
+    if len(shown) >= budget:  # (a list past the budget is not made: its items are not known)
         blocks = f"{len(shown)} block{'s' if len(shown) != 1 else ''}"
         return f"the page already shows {blocks} (OMOTENASHI_RESPECT_BUDGET)"
+    if r.recommend is not None:
+        return "nothing to recommend here (no items left once the rule's filters applied)"
     return "held back by a cap or an intent's budget (OMOTENASHI_RESPECT_INTENT_BUDGET)"
 
 

@@ -35,12 +35,13 @@ from omotenashi.engine.html import (
 from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, TABLE_SLOTS, Broken, broken
-from omotenashi.engine.html.splice import new_edit, visible_of
+from omotenashi.engine.html.splice import new_edit
 from omotenashi.engine.onpage import OnPage
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items, without_visitor
 from omotenashi.engine.restraint import Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
+from omotenashi.engine.seen import Asked, Placed, decided_again, seen_of
 from omotenashi.errors import SelectorError, SnippetError
 from omotenashi.recommend.signals import Pick
 from omotenashi.rules.recommend import Exclusion
@@ -152,16 +153,54 @@ def personalise(
                 tables.add(text)
     present = frozenset(found.matches)
     t0 = time.perf_counter()
-    if restraint is not None:
-        decisions = restraint.choose(
-            lambda ok: decide(ruleset, facts, by_name, _fits(void, tables, ok), forced, present)
-        )
-    else:
-        fits = _fits(void, tables, lambda rule: True)
-        decisions = decide(ruleset, facts, by_name, fits, forced=forced, selectors=present)
-    decisions = [_reasoned(d, facts, forced, restraint) for d in decisions]
-    names = labels(decisions)
+
+    def choose(gone: frozenset[str]) -> list[Decision]:  # (gone: targets left as they are)
+        names = [n for n in by_name if n not in gone] if gone else by_name
+        here = present - gone if gone else present
+
+        def run(ok: Callable[[CompiledRule], bool]) -> list[Decision]:
+            return decide(ruleset, facts, names, _fits(void, tables, ok), forced, here)
+
+        made = restraint.choose(run) if restraint is not None else run(lambda rule: True)
+        return [_reasoned(d, facts, forced, restraint) for d in made]
+
+    decisions = choose(frozenset())
     decided = time.perf_counter()
+    place = partial(_place, page, found, by_name, visitor, disclosure, recommender)
+    placed = place(decisions)
+    if restraint is not None and placed.unseen and restraint.crowded:  # (seldom: seen.py)
+        placed = decided_again(choose, place, placed, restraint)
+    out, applied = placed.html, placed.shown
+    # the page's own end: searched for near the end only (trailing blank space included); a
+    # block without its "i" is explained there even where the panel is off
+    want = disclosure.panel or any(d.id in placed.noteless for d in applied)
+    at = _panel_at(page, len(out), found, placed.edits) if want and applied else None
+    if at is not None:
+        items: dict[str, list[str]] = {}
+        mine: dict[str, bool] = {}
+        left: dict[str, tuple[Exclusion, ...]] = {}
+        if recommender is not None:
+            for shown_here in applied:
+                rule_id = shown_here.id
+                asked = placed.told.get(rule_id) or _asked(recommender, rule_id)
+                items[rule_id], mine[rule_id], left[rule_id] = asked
+        out = out[:at] + panel(applied, disclosure, items, mine, left) + out[at:]
+    timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
+    problems += placed.problems
+    return Outcome(out, applied, problems, timings, _skipped(found) + placed.left_out)
+
+
+def _place(
+    page: str,
+    found: Scan,
+    by_name: dict[str, list[Target]],
+    visitor: Mapping[str, Any],
+    disclosure: Disclosure,
+    recommender: Recommender | None,
+    decisions: list[Decision],
+) -> Placed:
+    """The page with the ``decisions`` rendered and spliced in; the blocks a visitor sees."""
+    names = labels(decisions)
     edits: list[Edit] = []
     owners: list[Decision] = []  # the decision behind each edit
     applied: list[Decision] = []
@@ -169,6 +208,7 @@ def personalise(
     bare: Disclosure | None = None  # the note without its own form, made when first needed
     left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
     told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
+    problems: list[str] = []
     # a recommendation that leaves out what the page's other blocks show comes after them
     on_page = _on_page(recommender, decisions, by_name, page, found.slots)
     for decision in on_page.order if on_page is not None else decisions:
@@ -253,31 +293,10 @@ def personalise(
     if on_page is not None:  # (in the order of the decisions again)
         on_page.in_page_order(edits, owners, applied)
     out, done = apply_edits(page, edits) if edits else (page, ())
-    # shown only when at least one of its edits reached the page where it can be seen (not
-    # inside a rewritten one, nor inside an element another block hides)
-    shown = {owners[k].id for k in visible_of(edits, done)}
-    applied = [d for d in applied if d.id in shown]
-    # the page's own end: searched for near the end only (trailing blank space included); a
-    # block without its "i" is explained there even where the panel is off
-    want = disclosure.panel or any(d.id in noteless for d in applied)
-    at = _panel_at(page, len(out), found, edits) if want and applied else None
-    if at is not None:
-        items: dict[str, list[str]] = {}
-        mine: dict[str, bool] = {}
-        left: dict[str, tuple[Exclusion, ...]] = {}
-        if recommender is not None:
-            for shown_here in applied:
-                rule_id = shown_here.id
-                asked = told.get(rule_id) or _asked(recommender, rule_id)
-                items[rule_id], mine[rule_id], left[rule_id] = asked
-        out = out[:at] + panel(applied, disclosure, items, mine, left) + out[at:]
-    timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
-    return Outcome(out, applied, problems, timings, _skipped(found) + left_out)
+    seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done)
+    return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
 
 
-# what a recommendation's note and the panel say of it: its items' reasons, whether any is
-# there because of the visitor, and which of their own filters took items out
-Asked = tuple[list[str], bool, tuple[Exclusion, ...]]
 _NOT_ASKED: Asked = ([], True, ())  # no recommender (never changed: the note copies the list)
 _NOTHING_PICKED: Asked = ([], False, ())  # what the recommender says of a rule it picked none for
 

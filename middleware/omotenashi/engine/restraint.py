@@ -217,6 +217,7 @@ class Restraint:
     # and budget, and counted first (the budget, their intents, the name's uses on the page)
     forced: frozenset[str] = frozenset()
     held: list[str] = field(default_factory=list)  # rules refused only for their holdout so far
+    crowded: bool = False  # choose() left a block out for the budget, an intent or the name
     excluded: set[str] = field(default_factory=set)  # lost to a block of the same intent
     # per intent, the periods a capped rule about it counts in (RuleSet.intent_periods)
     intent_periods: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -306,6 +307,7 @@ class Restraint:
             today = self._period(NAME_CAP, "day")
             used_today = self._count(NAME_CAP, today) + self.names_on_page
             if self.names_on_page >= self.cfg.name_per_page or used_today >= self.cfg.name_per_day:
+                self.crowded |= self.names_on_page > 0  # (a block on this page took the name)
                 return False
             self.names_on_page += 1
         return True
@@ -316,16 +318,19 @@ class Restraint:
         """The page's decisions: ``run`` decides with :meth:`allowed`; a block that loses to a
         better one about the same intent is refused and its slot decided again (so the slot
         can fall to its next rule), then the slot budget trims."""
-        decisions: list[Decision] = []
-        losers: set[str] = set()
+        before = self.excluded  # (restored: each call starts afresh, engine/seen.py)
         for _ in range(8):  # each round refuses at least one rule; pages have few intents
-            self.names_on_page, self.held = 0, []
+            self.names_on_page, self.held, self.crowded = 0, [], False
             decisions = run(self.allowed)
-            losers = self._intent_losers(decisions)  # (of these decisions: kept for below)
-            if not losers:
-                return self.within_budget(decisions)
-            self.excluded |= losers
-        return self.within_budget([d for d in decisions if d.id not in losers])
+            if not (losers := self._intent_losers(decisions)):
+                break
+            self.excluded = self.excluded | losers
+        else:
+            decisions = [d for d in decisions if d.id not in losers]
+        kept = self.within_budget(decisions)
+        self.crowded |= self.excluded is not before or len(kept) < len(decisions)
+        self.excluded = before
+        return kept
 
     def _intent_losers(self, decisions: list[Decision]) -> set[str]:
         """Rules past the per-intent budget: forced rules count first and never lose, then the
@@ -353,8 +358,7 @@ class Restraint:
         return losers
 
     def _ranked(self, decisions: list[Decision]) -> list[tuple[int, Decision]]:
-        """Forced rules first (never losers: they count as placed), then the highest
-        priorities, then page order."""
+        """Forced rules first (never losers: they count as placed), priority, page order."""
         forced = self.forced
         return sorted(
             enumerate(decisions),
