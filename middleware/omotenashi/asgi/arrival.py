@@ -11,7 +11,15 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from omotenashi.asgi.visitor import Services, Visitor
-from omotenashi.engine.facts import MAX_QUERY, URL_PATH_SAFE, Device, RequestInfo, query_params
+from omotenashi.engine.facts import (
+    MAX_LANGUAGES,
+    MAX_QUERY,
+    MAX_REFERER,
+    URL_PATH_SAFE,
+    Device,
+    RequestInfo,
+    query_params,
+)
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.errors import StoreError
@@ -43,41 +51,51 @@ class Guest(NamedTuple):
 # What is read of a request header: names longer than any we read are skipped, and of a value
 # the first MAX_HEADER bytes (no header we read is longer, and no work may grow with one's
 # size); of the Cookie headers, their first MAX_COOKIES bytes (servers refuse longer headers:
-# uvicorn's h11 takes 16 KiB in all).
+# uvicorn's h11 takes 16 KiB in all); of these, only what their readers read (CUT), and a
+# Referer over MAX_REFERER is none (WHOLE: browsers send the origin alone of a longer URL).
 MAX_HEADER_NAME, MAX_HEADER, MAX_COOKIES = 64, 8192, 16384
-# Header names as sent -> as read (lower case): the same few on every request, decoded once.
+# (Accept-Language: one more, by which its reader tells an entry the cap cut short)
+CUT = {"user-agent": MAX_USER_AGENT, "accept-language": MAX_LANGUAGES + 1}
+WHOLE = {"referer": MAX_REFERER}  # read whole, or as absent ("") when longer
+# Header names as sent -> as read (lower case), the bound of their value (negative: WHOLE's)
 NAMES_KEPT = 512
-_NAMES: dict[bytes, str] = {}
+_NAMES: dict[bytes, tuple[str, int]] = {}
 
 
 def request_headers(scope: Scope) -> dict[str, str]:
     """Lower-case header names; several Cookie headers are joined as browsers would send one,
-    several Accept-Encoding lines as one list (of the others, the last line is read)."""
+    several Accept-Encoding lines as one list (of the others, the last line is read). Each
+    value is read to its bound (:data:`MAX_HEADER`, :data:`CUT`, :data:`WHOLE`)."""
     out: dict[str, str] = {}
     cookies: list[str] = []
     codings: list[str] = []  # Accept-Encoding's lines, joined once (not a copy per line)
     room, coding_room = MAX_COOKIES, MAX_HEADER
     names = _NAMES
     for key, value in scope.get("headers", ()):
-        name = names.get(key) if type(key) is bytes else None
-        if name is None:
+        known = names.get(key) if type(key) is bytes else None
+        if known is None:
             if len(key) > MAX_HEADER_NAME:
                 continue
             name = key.decode("latin-1").lower()
+            known = name, -WHOLE[name] if name in WHOLE else CUT.get(name, MAX_HEADER)
             if type(key) is bytes:
                 if len(names) >= NAMES_KEPT:  # bounded: names come from outside
                     names.clear()
-                names[key] = name
+                names[key] = known
+        name, cap = known
         if name == "cookie":
             if room > 0:  # (HTTP/2 sends a header per cookie) joined once below
-                cookies.append(value[:room].decode("latin-1"))
+                text = value if len(value) <= room else memoryview(value)[:room]  # (no copy)
+                cookies.append(str(text, "latin-1"))
                 room -= len(value) + 2
         elif name == "accept-encoding":  # its lines are one list, in order (RFC 9110 5.3)
             if coding_room > 0:
                 codings.append(value[:coding_room].decode("latin-1"))
                 coding_room -= len(value) + 2
+        elif cap > 0:
+            out[name] = value[:cap].decode("latin-1")
         else:
-            out[name] = value[:MAX_HEADER].decode("latin-1")
+            out[name] = value.decode("latin-1") if len(value) <= -cap else ""
     if cookies:
         out["cookie"] = "; ".join(cookies)
     if codings:
@@ -372,10 +390,10 @@ _PREVIEW_PARAM = f"{preview.PARAM}=".encode()
 
 def _preview_token(scope: Scope, headers: dict[str, str]) -> tuple[str | None, bool]:
     """The force link's token (``?omo_preview=``), else its cookie's; and whether a link."""
-    raw = scope.get("query_string", b"")[:MAX_QUERY]  # what the rules' facts read of it too
-    token = None
-    if _PREVIEW_PARAM in raw:  # (searched in C; parsed only then)
-        token = query_params(raw.decode("latin-1")).get(preview.PARAM)
+    raw = scope.get("query_string", b"")
+    token = None  # (searched in C, in what the rules' facts read of it too; parsed only then)
+    if raw.find(_PREVIEW_PARAM, 0, MAX_QUERY) >= 0:
+        token = query_params(raw[:MAX_QUERY].decode("latin-1")).get(preview.PARAM)
     if token is not None:
         return token, True
     return cookie_value(headers.get("cookie"), preview.COOKIE), False

@@ -20,6 +20,7 @@ from omotenashi import quiet
 from omotenashi.asgi import beacon, reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info, route_path, url_root
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
+from omotenashi.engine.facts import MAX_QUERY
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit
@@ -316,10 +317,8 @@ class Endpoints:
                 [(b"content-type", b"text/html; charset=utf-8")],
             )
             return
-        query = scope.get("query_string", b"").decode("latin-1")
-        notice = next(
-            (text for key, text in preferences.NOTICES.items() if f"{key}=1" in query), ""
-        )
+        query = scope.get("query_string", b"")[:MAX_QUERY].decode("latin-1")  # as rules read it
+        notice = next((t for k, t in preferences.NOTICES.items() if f"{k}=1" in query), "")
         private = ""
         if privacy.private:
             private = (

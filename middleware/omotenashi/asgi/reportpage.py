@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 
 from pydantic import SecretStr
 
+from omotenashi.engine.facts import MAX_QUERY
 from omotenashi.measure.collect import report_for
 from omotenashi.measure.errors import MeasureError
 from omotenashi.measure.htmlreport import render_html
@@ -71,7 +72,7 @@ async def answer(
     if not allowed(settings.measure.report_token, headers):
         challenge = (b"www-authenticate", b'Basic realm="Omotenashi report", charset="UTF-8"')
         return 401, b"The report needs its token.", [TEXT, challenge]
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    query = parse_qs(scope.get("query_string", b"")[:MAX_QUERY].decode("latin-1"))
     try:
         since = parse_day(query["since"][0]) if "since" in query else None
         until = parse_day(query["until"][0]) if "until" in query else None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from omotenashi.quick import quick_dict
 from omotenashi.rules.text import nfc
@@ -16,6 +16,10 @@ from omotenashi.rules.text import nfc
 # What rules may read of a query string: its first 8 KiB and 100 parameters (parsing stays
 # cheap and bounded: 8 KiB of "a=1&a=1..." took 1.2 ms to parse whole).
 MAX_QUERY, MAX_PARAMS = 8192, 100
+# What rules may read of Accept-Language: its first 1 KiB and 20 entries (browsers send a few
+# dozen characters); of Referer, one of up to 4 KiB, a longer one is none (browsers send no
+# longer one: Chrome and Firefox send the origin alone of a longer URL).
+MAX_LANGUAGES, MAX_LANGUAGE_ENTRIES, MAX_REFERER = 1024, 20, 4096
 URL_PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar and "/", besides letters, digits and -._~
 # A query a URL can carry as it is: printable ASCII, no space, no "#" (a fragment would begin),
 # no "\\" (read as "/" by browsers: respect/preferences.py ``safe_next`` refuses it).
@@ -90,13 +94,14 @@ class RequestInfo:
         root: str = "",
         raw_path: str = "",
     ) -> RequestInfo:
+        referrer = headers.get("referer", "")  # (over MAX_REFERER: none, as on every path)
         return quick_dict(  # every field: built in one step
             cls,
             {
                 "path": path,
                 "query": query_params(query_string) if query_string else {},
                 "host": headers.get("host", ""),
-                "referrer": headers.get("referer", ""),
+                "referrer": referrer if len(referrer) <= MAX_REFERER else "",
                 "languages": _languages(headers.get("accept-language", "")),
                 "country": country_code(headers.get(country_header.lower(), ""))
                 if country_header
@@ -203,23 +208,41 @@ def purpose_tokens(value: str) -> set[str]:
     return {member.partition(";")[0].strip(" \t").lower() for member in members}
 
 
-def query_dict(raw: Mapping[str, list[str]]) -> dict[str, str]:
-    """The first value of each query parameter."""
-    return {k: v[0] for k, v in raw.items() if v}
-
-
 def query_params(query_string: str, charset: str = "utf-8") -> dict[str, str]:
     """The first value of each of the first :data:`MAX_PARAMS` parameters in the first
-    :data:`MAX_QUERY` characters of a query string. ``charset``: the codec of the page it asks
-    for; a form on a page in Shift_JIS sends its text in Shift_JIS (``q=%8B%9E%93s``, 京都), so a
-    name or value that is not UTF-8 is read in it (one that is, as a link sends it, stays)."""
+    :data:`MAX_QUERY` characters of a query string, as ``parse_qs`` reads them (one without
+    ``=`` or with an empty value is none). ``charset``: the codec of the page it asks for; a
+    form on a page in Shift_JIS sends its text in Shift_JIS (``q=%8B%9E%93s``, 京都), so a name
+    or value that is not UTF-8 is read in it (one that is, as a link sends it, stays).
+
+    One pass, each ``&`` and ``=`` found in C: the work is that of the parameters read, not
+    a scan per step of ``parse_qs`` (split, split again, replace and unquote each)."""
     head = query_string[:MAX_QUERY]
-    if head.count("&") >= MAX_PARAMS:
-        head = "&".join(head.split("&", MAX_PARAMS)[:MAX_PARAMS])
-    if charset == "utf-8":
-        return query_dict(parse_qs(head))
-    raw = parse_qs(head, encoding="latin-1")  # each byte as it was sent
-    return query_dict({_read_in(k, charset): [_read_in(v[0], charset)] for k, v in raw.items()})
+    coded = charset != "utf-8"
+    encoding = "latin-1" if coded else "utf-8"  # (each byte as it was sent: read in charset)
+    out: dict[str, str] = {}
+    start, end, fields = 0, len(head), 0
+    while start < end and fields < MAX_PARAMS:
+        stop = head.find("&", start)
+        if stop < 0:
+            stop = end
+        name, eq, value = head[start:stop].partition("=")
+        start, fields = stop + 1, fields + 1
+        if not value:  # (no "=", or nothing after it)
+            continue
+        name, value = _unquoted(name, encoding), _unquoted(value, encoding)
+        if name not in out:
+            out[name] = value
+    if coded:  # (after: two names may read alike in the page's charset; the last one is kept)
+        return {_read_in(k, charset): _read_in(v, charset) for k, v in out.items()}
+    return out
+
+
+def _unquoted(text: str, encoding: str) -> str:
+    """``parse_qs``'s reading of a name or value: ``+`` is a space, then percent-decoded."""
+    if "+" in text:
+        text = text.replace("+", " ")
+    return unquote(text, encoding) if "%" in text else text
 
 
 def _read_in(sent: str, charset: str) -> str:
@@ -292,10 +315,17 @@ def _languages(header: str) -> tuple[str, ...]:
 def parse_languages(header: str) -> tuple[str, ...]:
     """Accept-Language → lower-case tags, best first (q=0 dropped). Only what can be a tag
     (letters, digits and hyphens, at most 35 characters: RFC 5646's longest in practice) is
-    kept: a reason may quote it to the visitor and it may be kept with their profile."""
+    kept: a reason may quote it to the visitor and it may be kept with their profile. Of the
+    header, the first :data:`MAX_LANGUAGE_ENTRIES` entries of its first :data:`MAX_LANGUAGES`
+    characters are read, and an entry they cut short is not: the work is bounded whatever
+    the header's length, and no tag is read that the visitor's browser did not send."""
     out: list[tuple[float, int, str]] = []
-    # (the first 20 entries of the first 1 KiB: browsers send a few dozen characters)
-    for index, part in enumerate(header[:1024].split(",", 20)[:20]):
+    parts = header[:MAX_LANGUAGES].split(",", MAX_LANGUAGE_ENTRIES)
+    if len(parts) > MAX_LANGUAGE_ENTRIES:
+        del parts[MAX_LANGUAGE_ENTRIES:]
+    elif len(header) > MAX_LANGUAGES and header[MAX_LANGUAGES] != ",":  # the last is cut short
+        parts.pop()
+    for index, part in enumerate(parts):
         tag, _, params = part.strip().partition(";")
         tag = tag.strip().lower().replace("_", "-")  # en_US, as Java and POSIX locales write it
         if len(tag) > 35 or not _TAG.fullmatch(tag):  # "*", empty, or not a language tag
