@@ -11,10 +11,12 @@ import yaml
 
 from omotenashi.engine.conditions import all_hold, compile_when
 from omotenashi.engine.facts import Device, Facts
+from omotenashi.errors import RuleSetError
 from omotenashi.loader import whens
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.loader.whens import ORDER, SharedWhens
+from omotenashi.rules import model, whenvalues
 from omotenashi.rules.model import Rule, When
 
 EVERY_FIELD: dict[str, Any] = {
@@ -248,3 +250,107 @@ def test_sharing_a_nested_when_costs_its_size_not_its_size_times_its_depth(
         spent[depth] = calls
     # (before: 24 deep cost 6 times what 2 deep did, 12 deep 3 times)
     assert max(spent.values()) < 1.25 * min(spent.values()), spent
+
+
+def _file(*whens: str) -> str:
+    rules = [
+        f"  - {{id: r{i}, slot: s, text: x, why: because, when: {w}}}" for i, w in enumerate(whens)
+    ]
+    return "rules:\n" + "\n".join(rules) + "\n"
+
+
+def test_a_when_written_alike_is_validated_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rules whose ``when`` is written alike are validated with the When of the first: its
+    count checks (visits, interest) run for it alone, not for all twenty."""
+    checked: list[object] = []
+    real = whenvalues.count_problem
+
+    def counted(value: object) -> tuple[str, str] | None:
+        checked.append(value)
+        return real(value)
+
+    monkeypatch.setattr(model, "count_problem", counted)
+    (tmp_path / "site.yaml").write_text(
+        _file(*["{visits: {at_least: 2}, interest: {kyoto: 1}}"] * 20)
+    )
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    assert len(ruleset.rules) == 20
+    assert len({id(r.rule.when) for r in ruleset.rules}) == 1
+    assert len(checked) == 2  # (before: 40)
+
+
+REPEATED_WHENS = [  # a rule whose ``when`` is written as an earlier one's: the same errors
+    (
+        "rules:\n  - {id: a, slot: s, text: x, why: because, when: {visits: {at_least: 2}}}\n"
+        "  - {id: b, slot: s, text: x, why: no, when: {visits: {at_least: 2}}}\n",
+        [
+            "site.yaml:3: rules[1].why: 'no' is too short (at least 3 characters) (write a longer "
+            "text)"
+        ],
+    ),
+    (
+        _file("{visits: '>= 2'}", "{visits: '>= 2'}"),
+        [
+            f"site.yaml:{line}: rules[{line - 2}].when.visits: '>= 2' is not a number (write "
+            "{at_least: 2})"
+            for line in (2, 3)
+        ],
+    ),
+    (
+        "rules:\n  - {id: a, slot: s, text: x, why: no, when: {stage: [interest]}}\n"
+        + _file("{stage: [interest]}", "{stage: [intrest]}").removeprefix("rules:\n"),
+        [
+            "site.yaml:2: rules[0].why: 'no' is too short (at least 3 characters) (write a "
+            "longer text)",
+            "site.yaml:4: rules[2].when.stage[0]: 'intrest' is not allowed (use one of "
+            "'awareness', 'interest', 'consideration', 'purchase' or 'loyalty')",
+        ],
+    ),
+    (  # no ``when`` is the empty When; ``when: null`` is still refused
+        "rules:\n  - {id: a, slot: s, text: x, why: because}\n"
+        "  - {id: b, slot: s, text: x, why: because, when: null}\n",
+        ["site.yaml:3: rules[1].when: this is empty (write a mapping of field: value)"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "said"), REPEATED_WHENS)
+def test_a_rule_with_a_when_met_before_is_refused_for_what_it_was_refused_for(
+    tmp_path: Path, text: str, said: list[str]
+) -> None:
+    (tmp_path / "site.yaml").write_text(text)
+    with pytest.raises(RuleSetError) as refused:
+        load_ruleset(tmp_path, Renderer(tmp_path / "snippets"), base=tmp_path)
+    assert [str(e) for e in refused.value.errors] == said
+
+
+def test_a_reload_reads_an_edited_when_afresh(tmp_path: Path) -> None:
+    """What one load shares (a ``when``'s YAML -> its When) lives for that load only: a
+    ``when`` edited between two loads is read as it is now, and no When is kept over."""
+    path = tmp_path / "site.yaml"
+    path.write_text(_file("{stage: [interest]}", "{stage: [interest]}"))
+    first = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    path.write_text(_file("{stage: [interest]}", "{stage: [purchase]}"))
+    second = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    facts = Facts(stage="interest")
+    held = [{r.id: all_hold(r.conditions, facts) for r in s.rules} for s in (first, second)]
+    assert held == [{"r0": True, "r1": True}, {"r0": True, "r1": False}]
+    kept = {id(r.rule.when) for r in first.rules}
+    assert not kept & {id(r.rule.when) for r in second.rules}
+
+
+def test_a_field_written_alike_in_other_whens_holds_one_value(tmp_path: Path) -> None:
+    """Each field's YAML is walked once: a field written as in a When met before takes its
+    value (and a field written otherwise, or the same value of another type, does not)."""
+    whens = ["{stage: [interest], device: [mobile]}", "{stage: [interest], visits: 2}"]
+    whens += ["{stage: interest, visits: 2.0}", "{not: {stage: [interest]}, device: [mobile]}"]
+    (tmp_path / "site.yaml").write_text(_file(*whens))
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    a, b, c, d = (r.rule.when for r in sorted(ruleset.rules, key=lambda r: r.id))
+    assert a.stage is b.stage and a.device is d.device
+    assert c.stage is not a.stage and c.stage == a.stage  # written otherwise
+    assert b.visits is not None and c.visits is not None
+    assert b.visits is not c.visits and type(c.visits.eq) is float
+    assert d.not_ is not None and d.not_.stage == a.stage

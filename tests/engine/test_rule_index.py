@@ -12,6 +12,7 @@ from omotenashi.engine import ruleindex
 from omotenashi.engine.conditions import Condition, all_hold, compile_when
 from omotenashi.engine.decide import decide, eligible
 from omotenashi.engine.facts import Device, Facts
+from omotenashi.engine.globs import matcher
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.rules.model import Rule
 
@@ -217,3 +218,30 @@ def test_the_index_leaves_out_a_rule_only_when_the_request_lacks_what_it_needs(
             tested.clear()
             assert [d.id for d in decide(ruleset, facts, ["s0"])] == want
             assert len(tested) == len(want)  # left out: its conditions are never tested
+
+
+SHARED_PATHS = [  # rules' path globs -> which rules share one compiled path test
+    ([["/tours/*"], ["/tours/*"]], [[0, 1]]),
+    ([["/tours/*"], ["/blog/*"], ["/tours/*"]], [[0, 2], [1]]),
+    ([["/tours/*", "/sale"], ["/tours/*"], ["/tours/*", "/sale"]], [[0, 2], [1]]),
+]
+
+
+@pytest.mark.parametrize(("paths", "groups"), SHARED_PATHS)
+def test_rules_naming_the_same_paths_share_one_path_test(
+    paths: list[list[str]], groups: list[list[int]]
+) -> None:
+    """Each distinct list of globs is compiled once however many rules name it (their Whens
+    told apart by another field), and tests paths as each rule's own would."""
+    whens: list[dict[str, object]] = [
+        {"path": p, "visits": {"at_least": n}} for n, p in enumerate(paths)
+    ]
+    ruleset = _ruleset(whens, [])
+    by_id = {r.id: ruleset.index.gates[id(r)].paths for r in ruleset.rules}
+    tests = [by_id[f"r{n}"] for n in range(len(paths))]
+    assert all(len(t) == 1 for t in tests)
+    found = [[n for n, t in enumerate(tests) if t[0] is tests[g[0]][0]] for g in groups]
+    assert found == groups
+    for globs, (test,) in zip(paths, tests, strict=True):
+        alone = matcher(globs)
+        assert [test(p) for p in PATHS] == [alone(p) for p in PATHS]

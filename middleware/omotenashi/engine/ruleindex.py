@@ -104,37 +104,57 @@ def _meet(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] 
     return a if b is None else a & b
 
 
-def gate_of(when: When) -> Gate:
-    """The gate of a ``when``: its own fields and those of its ``all`` (never ``any``/``not``)."""
-    stages: frozenset[str] | None = None if when.stage is None else frozenset(when.stage)
-    devices: frozenset[str] | None = None if when.device is None else frozenset(when.device)
-    keys = frozenset(k for k, cmp in (when.query or {}).items() if _needs_value(cmp))
-    topics = frozenset(t for t, cmp in (when.interest or {}).items() if _needs_interest(cmp))
-    attrs = frozenset(k for k, cmp in (when.attr or {}).items() if _needs_value(cmp))
-    paths: tuple[Callable[[str], bool], ...] = () if when.path is None else (matcher(when.path),)
-    for sub in when.all or []:
-        inner = gate_of(sub)
-        stages, devices = _meet(stages, inner.stages), _meet(devices, inner.devices)
-        keys, topics = keys | inner.query_keys, topics | inner.topics
-        attrs, paths = attrs | inner.attr_keys, paths + inner.paths
-    return Gate(stages, devices, keys, topics, attrs, paths)
+Matchers = dict[tuple[str, ...], Callable[[str], bool]]  # path tests by their globs
+Keys = frozenset[str]
+# A Gate's fields, before it is made: stages, devices, query keys, topics, attributes, paths
+Parts = tuple[Keys | None, Keys | None, Keys, Keys, Keys, tuple[Callable[[str], bool], ...]]
+_NO_KEYS: frozenset[str] = frozenset()
 
 
-def _shared(gate: Gate, sets: dict[frozenset[str], frozenset[str]]) -> Gate:
-    """``gate`` made of the sets in ``sets`` equal to its own (adding those not yet there):
-    the gates of 10,000 rules hold a few hundred different sets."""
+def gate_of(when: When, matchers: Matchers | None = None) -> Gate:
+    """The gate of a ``when``: its own fields and those of its ``all`` (never ``any``/``not``).
+    ``matchers``: the path tests made so far (rules name a few paths between them)."""
+    return Gate(*_parts(when, {} if matchers is None else matchers))
 
-    def one(value: frozenset[str]) -> frozenset[str]:
-        return sets.setdefault(value, value)
 
-    stages, devices = gate.stages, gate.devices
+def _parts(when: When, matchers: Matchers) -> Parts:
+    """A Gate's fields for ``when`` (one Gate is made, when they are shared: ``_shared``)."""
+    stage, device = when.stage, when.device
+    query, interest, attr = when.query, when.interest, when.attr
+    stages: frozenset[str] | None = None if stage is None else frozenset(stage)
+    devices: frozenset[str] | None = None if device is None else frozenset(device)
+    keys = frozenset([k for k, c in query.items() if _needs_value(c)]) if query else _NO_KEYS
+    topics = (
+        frozenset([t for t, c in interest.items() if _needs_interest(c)]) if interest else _NO_KEYS
+    )
+    attrs = frozenset([k for k, c in attr.items() if _needs_value(c)]) if attr else _NO_KEYS
+    paths: tuple[Callable[[str], bool], ...] = ()
+    if when.path is not None:
+        globs = tuple(when.path)
+        test = matchers.get(globs)
+        if test is None:
+            test = matchers[globs] = matcher(globs)
+        paths = (test,)
+    for sub in when.all or ():
+        in_stages, in_devices, in_keys, in_topics, in_attrs, in_paths = _parts(sub, matchers)
+        stages, devices = _meet(stages, in_stages), _meet(devices, in_devices)
+        keys, topics, attrs = keys | in_keys, topics | in_topics, attrs | in_attrs
+        paths += in_paths
+    return stages, devices, keys, topics, attrs, paths
+
+
+def _shared(when: When, sets: dict[frozenset[str], frozenset[str]], matchers: Matchers) -> Gate:
+    """The gate of ``when``, made of the sets in ``sets`` equal to its own (adding those not
+    yet there): the gates of 10,000 rules hold a few hundred different sets."""
+    stages, devices, keys, topics, attrs, paths = _parts(when, matchers)
+    one = sets.setdefault
     return Gate(
-        None if stages is None else one(stages),
-        None if devices is None else one(devices),
-        one(gate.query_keys),
-        one(gate.topics),
-        one(gate.attr_keys),
-        gate.paths,
+        None if stages is None else one(stages, stages),
+        None if devices is None else one(devices, devices),
+        one(keys, keys),
+        one(topics, topics),
+        one(attrs, attrs),
+        paths,
     )
 
 
@@ -150,6 +170,7 @@ class RuleIndex:
         self.selector_rules = selector_rules
         by_when: dict[int, Gate] = {}  # rules that share one When (the loader's) share its Gate
         sets: dict[frozenset[str], frozenset[str]] = {}  # and gates share equal sets
+        matchers: Matchers = {}  # and path tests
         self.gates: dict[int, Gate] = {}
         # Everything some rule needs, by where it is looked for (query, interests, attributes):
         # key -> its Want.
@@ -164,7 +185,7 @@ class RuleIndex:
                 when = r.rule.when
                 g = by_when.get(id(when))
                 if g is None:
-                    g = by_when[id(when)] = _shared(gate_of(when), sets)
+                    g = by_when[id(when)] = _shared(when, sets, matchers)
                     for want in g.needs():
                         self._wanted[_WHERE[want[0]]].setdefault(want[1], want)
                 self.gates[id(r)] = g

@@ -63,6 +63,8 @@ def parse_simple(text: str) -> SimpleCopy | None:
         return None
     if text.endswith("\n"):
         text = text[:-1]
+    if "{" not in text:  # no field, no Jinja: the text itself (most copy)
+        return SimpleCopy([text] if text else [])
     parts: list[Part] = []
     at = 0
     for match in _FIELD.finditer(text):

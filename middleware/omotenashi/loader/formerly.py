@@ -69,8 +69,12 @@ class FormerNames:
     ) -> None:
         """``where``: the rule's file:line (the loader's own string, not a second one)."""
         self._ids[rule.id] = where
-        self._used.setdefault(rule.category, f"rule {rule.id!r} ({self._ids[rule.id]})")
-        self._rules += _claims(rule.formerly, rule.id, name, lines, ("rules", index, "formerly"))
+        if rule.category not in self._used:  # (its words made for the first rule only)
+            self._used[rule.category] = f"rule {rule.id!r} ({where})"
+        if rule.formerly:
+            self._rules += _claims(
+                rule.formerly, rule.id, name, lines, ("rules", index, "formerly")
+            )
 
     def unused(self, history: str) -> list[RuleError]:
         """A declared category no rule has: what visitors chose under its former names holds

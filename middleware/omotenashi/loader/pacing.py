@@ -50,6 +50,8 @@ def pace() -> None:
     """Called often by a load: in a background load, after WORK_S of work, rest REST_S, so
     that on a busy machine the event loop finds the interpreter and a core free. Elsewhere,
     nothing."""
+    if not _state.background:  # no background load in any thread (a server's start)
+        return
     since: float | None = getattr(_local, "since", None)
     if since is not None and time.perf_counter() - since >= WORK_S:
         _rest(REST_S)

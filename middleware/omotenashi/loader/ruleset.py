@@ -81,19 +81,24 @@ def load_ruleset(
 
 
 def validate_file(
-    data: object, timezone: str = "UTC", each: Callable[[Rule, object], None] | None = None
+    data: object,
+    timezone: str = "UTC",
+    each: Callable[[Rule, object], None] | None = None,
+    given: Callable[[object], object] | None = None,
 ) -> RuleFile:
     """``data`` as a RuleFile, validated rule by rule: short steps, so a load in a worker thread
     never holds the interpreter for a whole file. A file with a problem is validated again
     whole, for pydantic's errors located in the file (``ValidationError``). Schedules written
     without an offset are read in ``timezone`` (the rules' time zone). ``each`` is given every
-    rule validated rule by rule and its YAML, before the next is validated."""
+    rule validated rule by rule and its YAML, before the next is validated; ``given`` makes
+    what is validated of a rule's YAML (a copy holding parts validated before)."""
     context = {"timezone": timezone}
     if isinstance(data, dict) and isinstance(data.get("rules"), list):
         try:
             rules = []
             for item in data["rules"]:
-                rule = Rule.model_validate(item, context=context)
+                shown = item if given is None else given(item)
+                rule = Rule.model_validate(shown, context=context)
                 if each is not None:
                     each(rule, item)
                 rules.append(_paced(rule))
@@ -137,7 +142,7 @@ def _load(
             empty.append(name)
             continue
         try:
-            parsed = validate_file(data, timezone, whens.share)
+            parsed = validate_file(data, timezone, whens.share, whens.given)
         except ValidationError as exc:
             errors.extend(validation_errors(exc, name, lines, RuleFile))
             continue
@@ -149,7 +154,7 @@ def _load(
         former.add_file(parsed, name, lines)
         for index, rule in enumerate(parsed.rules):
             loc: Loc = ("rules", index)
-            line = line_of(lines, loc)
+            line = lines.get(loc) or line_of(lines, loc)  # (read with each rule: there)
             if rule.id in seen:
                 errors.append(
                     RuleError(
@@ -230,7 +235,7 @@ def _load(
         raise RuleSetError(errors)
     _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
     tables: tuple[dict[Any, Any], ...] = (whens.by_yaml, whens.compiled, whens.by_field)
-    tables += (whens.field_sets, whens.models, whens.numbers)
+    tables += (whens.field_sets, whens.models, whens.numbers, whens.by_text)
     for table in tables:
         _discard(None, table)
     del whens, data, lines

@@ -60,6 +60,9 @@ ZONED = frozenset({"time", "weekday", "all", "any", "not_"})
 _NO_VALUES: dict[str, Any] = {}
 _NO_ATTRS: list[str] = []
 _NO_FORMER: list[str] = []
+_NESTED = (BaseModel, list, dict)
+# A When's fields by the names written in YAML (``not``; ``not_`` too is read, and walked)
+_FIELD_NAMES = {info.alias or name: name for name, info in When.model_fields.items()}
 
 
 def value_key(value: object, given: bool = False) -> object:
@@ -90,15 +93,27 @@ class SharedWhens:
         self.field_sets: dict[frozenset[str], tuple[set[str], int]] = {}
         self.models: dict[object, BaseModel] = {}  # by key (_walk)
         self.numbers: dict[object, int] = {}  # a model's key -> its number (_walk)
+        self.by_text: dict[tuple[str, str], tuple[object, object]] = {}  # a field's YAML ->
+        # the value kept for it, and its key (_share_sets)
+        self._unkept: tuple[object, str] | None = None  # a ``when`` given met first, its key
 
     def share(self, rule: Rule, raw: object) -> None:
         """Give ``rule``, just validated from ``raw`` (its YAML), the When of the first rule
         whose ``when`` is written alike (the file's YAML and its own When go before the next
         rule is validated, not with the whole file), and share what it holds (``_slim``)."""
-        key = repr(raw.get("when")) if isinstance(raw, dict) else None
+        known = self.compiled.get(id(rule.when))
+        if known is not None and known[0] is rule.when:  # validated with it (``given``)
+            self._slim(rule)
+            return
+        raw_when = raw.get("when") if isinstance(raw, dict) else None
+        unkept, self._unkept = self._unkept, None
+        if unkept is not None and unkept[0] is raw_when:
+            key: str | None = unkept[1]  # (``given`` wrote it)
+        else:
+            key = repr(raw_when) if isinstance(raw, dict) else None
         kept = self.by_yaml.get(key) if key is not None else None
         if kept is None:
-            self._share_sets(rule.when)
+            self._share_sets(rule.when, raw_when)
             if key is not None:
                 self.by_yaml[key] = rule.when
         elif rule.when is not kept:
@@ -106,12 +121,26 @@ class SharedWhens:
             rule.__dict__["when"] = kept
         self._slim(rule)
 
+    def given(self, raw: object) -> object:
+        """What to validate for ``raw``, a rule's YAML: a copy with the When kept for a
+        ``when`` written alike, when there is one (each distinct ``when`` is validated once),
+        or ``raw`` itself. A ``when`` that is not a mapping never validated, so is never kept."""
+        if isinstance(raw, dict):
+            when = raw.get("when")
+            if type(when) is dict:
+                key = repr(when)
+                kept = self.by_yaml.get(key)
+                if kept is not None:
+                    return {**raw, "when": kept}
+                self._unkept = (when, key)  # for ``share``, next
+        return raw
+
     def compile(self, rule: Rule) -> tuple[list[Condition], bool]:
         """The conditions of ``rule`` (once per When: rules ``share``d alike have one), and
         whether it tests the visitor's history."""
         when = rule.when
         hit = self.compiled.get(id(when))
-        if hit is None:  # the When is held in the entry: its id is never another's
+        if hit is None or hit[0] is not when:  # (a When not shared: in tests)
             hit = (when, self.conditions(when), not is_contextual(when))
             self.compiled[id(when)] = hit
         return hit[1], hit[2]
@@ -137,11 +166,42 @@ class SharedWhens:
             object.__setattr__(model, "__pydantic_fields_set__", shared)
         return number
 
-    def _share_sets(self, when: When) -> None:
+    def _share_sets(self, when: When, written: object = None) -> None:
         """``_share_set`` for a kept When and every model in it (its comparisons, the Whens of
         its ``all``, ``any`` and ``not``); a model in a list or a dict that equals one met
-        before (values and the fields given, its own and its models') is replaced by that one."""
-        self._walk(when, keyed=False)
+        before (values and the fields given, its own and its models') is replaced by that one,
+        and a field written as in a When met before (``written``: its YAML) takes that When's
+        value. Then its conditions, from the keys of its fields (what was walked is not walked
+        again to tell its field tests apart)."""
+        self._share_set(when)
+        fields = when.__dict__
+        keys: dict[str, object] = {}
+        for field, text in written.items() if type(written) is dict else ():
+            name = _FIELD_NAMES.get(field)
+            if name is None or (value := fields[name]) is None:
+                continue
+            mark = (name, repr(text))  # (validated alone: a field's value is its YAML's)
+            found = self.by_text.get(mark)
+            if found is None:
+                self.by_text[mark] = (value, key := self._key(value))
+            else:
+                fields[name], key = found
+            keys[name] = key
+        for name, value in fields.items():
+            if value is not None and name not in keys:
+                keys[name] = self._key(value)
+        conditions = self.conditions(when, keys)
+        self.compiled[id(when)] = (when, conditions, not is_contextual(when))
+
+    def _key(self, value: object) -> object:
+        """``self._walk(value, True)``, the leaves that most values are made of (None, text,
+        a whole number, a flag: ``value_key``'s) without a call."""
+        kind = type(value)
+        if value is None:
+            return None
+        if kind is str or kind is int or kind is bool:
+            return (kind.__name__, value)
+        return self._walk(value, True)
 
     def _walk(self, value: object, keyed: bool) -> object:
         """``value``'s key, telling values apart as ``value_key(value, given=True)`` does, once
@@ -152,29 +212,34 @@ class SharedWhens:
         level cost the size times the depth)."""
         if isinstance(value, BaseModel):
             given = self._share_set(value)
-            parts = tuple(self._walk(v, keyed) for v in value.__dict__.values())
-            if not keyed:
+            if not keyed:  # only its models, lists and dicts have anything to share
+                for v in value.__dict__.values():
+                    if isinstance(v, _NESTED):
+                        self._walk(v, False)
                 return None
+            part = self._key
+            parts = tuple([None if v is None else part(v) for v in value.__dict__.values()])
             own = (type(value).__name__, given, parts)  # (a type's fields: always in one order)
             return self.numbers.setdefault(own, len(self.numbers))
         if isinstance(value, list):
             keys: list[object] = []
             for index, item in enumerate(value):
-                keys.append(key := self._walk(item, True))
+                keys.append(key := self._key(item))
                 if isinstance(item, BaseModel):
                     value[index] = self.models.setdefault(key, item)
             return ("list", tuple(keys)) if keyed else None
         if isinstance(value, dict):
             pairs: list[tuple[object, object]] = []
             for name, item in value.items():
-                pairs.append((name, key := self._walk(item, True)))
+                pairs.append((name, key := self._key(item)))
                 if isinstance(item, BaseModel):
                     value[name] = self.models.setdefault(key, item)
             return ("dict", tuple(pairs)) if keyed else None
         return value_key(value) if keyed and value is not None else None
 
-    def conditions(self, when: When) -> list[Condition]:
-        """What ``compile_when(when)`` returns, made of conditions compiled once per field test."""
+    def conditions(self, when: When, keys: dict[str, object] | None = None) -> list[Condition]:
+        """What ``compile_when(when)`` returns, made of conditions compiled once per field test,
+        told apart by ``keys`` (``_walk``'s, by field) or else by ``value_key``."""
         out: list[Condition] = []
         fields = when.__dict__
         for name in ORDER:
@@ -182,7 +247,7 @@ class SharedWhens:
             if value is None:
                 continue
             zone = when.timezone if name in ZONED else None
-            key = (name, value_key(value), zone)
+            key = (name, value_key(value) if keys is None else keys[name], zone)
             found = self.by_field.get(key)
             if found is None:
                 part: dict[str, Any] = {name: value, "timezone": zone}

@@ -361,16 +361,17 @@ class Rule(Strict):
 
     @model_validator(mode="after")
     def _one_target_one_action(self) -> Rule:
-        targets = [n for n in ("slot", "selector") if getattr(self, n)]
-        if len(targets) != 1:
+        slot = bool(self.slot)
+        if slot is bool(self.selector):  # neither, or both
             raise _problem(
-                "a rule needs exactly one target" if not targets else "a rule has one target only",
+                "a rule needs exactly one target" if not slot else "a rule has one target only",
                 "give either slot: <name> or selector: <css>",
             )
-        actions = [n for n in ("snippet", "text", "attrs") if getattr(self, n) is not None]
-        if self.hide:
-            actions.append("hide")
-        if len(actions) != 1:
+        given = (self.snippet is not None, self.text is not None, self.attrs is not None, self.hide)
+        if given.count(True) != 1:
+            actions = [
+                n for n, on in zip(("snippet", "text", "attrs", "hide"), given, strict=True) if on
+            ]
             got = ", ".join(actions) or "none"
             raise _problem(
                 f"a rule needs exactly one action (got {got})",

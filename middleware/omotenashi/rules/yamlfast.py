@@ -71,6 +71,8 @@ def _resolve(event: yaml.ScalarEvent, resolvers: dict[Any, Any]) -> Any:
 
 
 def _build(loader: yaml.SafeLoader, pace: Callable[[], None] | None) -> tuple[Any, dict[Loc, int]]:
+    """Each event looked at once: an end, a mapping's key (its line kept; a key met before in
+    that mapping is already in ``lines``), or a value (a list item's line kept)."""
     resolvers = type(loader).yaml_implicit_resolvers
     if None in resolvers:
         raise Unusual  # wildcard resolvers are not expected
@@ -82,28 +84,39 @@ def _build(loader: yaml.SafeLoader, pace: Callable[[], None] | None) -> tuple[An
     if type(event) is not yaml.DocumentStartEvent:
         raise Unusual
     scalar, mapping, sequence = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     plain: dict[str, Any] = {}  # plain scalar -> value: each text resolved once, and shared
     lines: dict[Loc, int] = {}
-    stack: list[tuple[Any, Loc, set[str] | None]] = []  # the open collections around ``cur``
+    stack: list[tuple[Any, Loc, bool]] = []  # the open collections around ``cur``
     root: Any = None
     cur: Any = None  # the open collection: a dict or a list (None: the document itself)
     at: Loc = ()  # where it stands
-    seen: set[str] | None = None  # its raw keys, when a mapping
-    key: Any = None
-    count = 0
+    in_map = False  # ``cur`` is a mapping: a key, then a value
+    key: Any = None  # its key read, its value not yet
+    left = PACE_EVENTS  # events until the next pace
     while True:
         event = get()
         kind = type(event)
-        count += 1
-        if pace is not None and count % PACE_EVENTS == 0:
-            pace()
-        if seen is not None:  # in a mapping: a key, then a value
-            if kind is scalar and key is None:
+        left -= 1
+        if not left:
+            left = PACE_EVENTS
+            if pace is not None:
+                pace()
+        if kind is map_end or kind is seq_end:
+            cur, at, in_map = stack.pop()
+            if cur is None:
+                break
+            continue
+        if in_map:
+            if key is None:  # a key
+                if kind is not scalar or event.tag is not None or event.anchor is not None:
+                    raise Unusual  # not text, or tagged
                 raw = event.value
-                if raw in seen or event.tag is not None or event.anchor is not None:
-                    raise Unusual  # a duplicate (the precise reader names it) or a tagged key
-                seen.add(raw)
+                loc: Loc = at + (raw,)  # (faster than (*at, raw))
+                size = len(lines)
+                lines[loc] = event.start_mark.line + 1
+                if len(lines) == size:
+                    raise Unusual  # a duplicate: the precise reader names it
                 if event.implicit[0]:
                     key = plain.get(raw)
                     if key is None:
@@ -112,23 +125,9 @@ def _build(loader: yaml.SafeLoader, pace: Callable[[], None] | None) -> tuple[An
                             raise Unusual  # a null key
                 else:
                     key = raw
-                loc: Loc = (*at, raw)
-                lines[loc] = event.start_mark.line + 1
                 continue
-            if kind in ends:
-                cur, at, seen = stack.pop()
-                if cur is None:
-                    break
-                continue
-            if key is None:
-                raise Unusual  # a key that is not text
         else:
-            if kind in ends:
-                cur, at, seen = stack.pop()
-                if cur is None:
-                    break
-                continue
-            loc = (*at, len(cur)) if cur is not None else ()
+            loc = at + (len(cur),) if cur is not None else ()
             lines[loc] = event.start_mark.line + 1
         if kind is scalar:
             if event.anchor is not None:
@@ -142,24 +141,32 @@ def _build(loader: yaml.SafeLoader, pace: Callable[[], None] | None) -> tuple[An
                 value = event.value
             else:
                 raise Unusual
-        elif kind is mapping or kind is sequence:
-            if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH:
-                raise Unusual
-            value = {} if kind is mapping else []
+            if in_map:
+                cur[key] = value
+                key = None
+            elif cur is not None:
+                cur.append(value)
+            else:
+                root = value
+                break
+            continue
+        if kind is mapping:
+            value = {}
+        elif kind is sequence:
+            value = []
         else:
             raise Unusual  # an alias, or something unexpected
-        if seen is not None:
+        if event.anchor is not None or event.tag is not None or len(stack) >= MAX_DEPTH:
+            raise Unusual
+        if in_map:
             cur[key] = value
             key = None
         elif cur is not None:
             cur.append(value)
         else:
             root = value
-        if kind is not scalar:
-            stack.append((cur, at, seen))
-            cur, at, seen = value, loc, (set() if kind is mapping else None)
-        elif cur is None:
-            break
+        stack.append((cur, at, in_map))
+        cur, at, in_map = value, loc, kind is mapping
     if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
         raise Unusual  # a second document: the precise reader refuses it
     return root, lines
