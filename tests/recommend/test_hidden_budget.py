@@ -10,6 +10,7 @@ import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -55,11 +56,7 @@ async def test_a_block_not_seen_spends_none_of_the_budget(
     budget: int,
     header: str,
 ) -> None:
-    snippets = {**SNIPPETS, "feature.html": "<p>Our pick</p>"}
-    settings = make_settings(rules, snippets, respect={"budget": budget, "page_panel": True})
-    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
-    async with client_for(Omotenashi(page_app(page), settings=settings)) as client:
-        got = await client.get("/")
+    got = await _page(make_settings, page, rules, budget=budget, page_panel=True)
     assert got.headers["x-omotenashi-rules"] == header
     listed = re.findall(r'<li id="omo-why-([^"]+)"', got.text)  # the why panel: the same blocks
     assert sorted(listed) == sorted(header.split(",")), got.text
@@ -84,12 +81,17 @@ async def test_a_page_whose_blocks_are_all_seen_is_decided_as_before(
     budget: int,
     header: str,
 ) -> None:
+    got = await _page(make_settings, page, rules, budget=budget)
+    assert got.headers["x-omotenashi-rules"] == header
+
+
+async def _page(make: Callable[..., Settings], page: str, rules: str, **respect: object) -> Any:
+    """The page through the middleware, its rules, the catalogue and these respect settings."""
     snippets = {**SNIPPETS, "feature.html": "<p>Our pick</p>"}
-    settings = make_settings(rules, snippets, respect={"budget": budget})
+    settings = make(rules, snippets, respect=respect)
     (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
     async with client_for(Omotenashi(page_app(page), settings=settings)) as client:
-        got = await client.get("/")
-    assert got.headers["x-omotenashi-rules"] == header
+        return await client.get("/")
 
 
 SLOTS = (
