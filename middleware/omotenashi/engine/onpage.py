@@ -1,13 +1,10 @@
 """What a page's blocks show of the catalogue: the items an editors' block links to or names
-(``data-omo-item="<id>"``), and those a slot's own content does where no block replaces it, so
-that a recommendation on the same page leaves them out (``exclude: on_page``, the default)
-rather than suggesting what the page already shows. Links elsewhere on the page (its
-navigation, its footer) do not count: a site whose menu links its featured items would have
-every block emptied."""
+(``data-omo-item="<id>"``), so that a recommendation on the same page leaves them out
+(``exclude: on_page``, the default) rather than suggesting what the page already shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING
@@ -70,67 +67,19 @@ def items_shown(
             yield from catalog.by_address.named(value, here)
 
 
-Span = tuple[int, int]  # [start, end) in the page
-
-
-def _union(spans: list[Span]) -> list[Span]:
-    """``spans`` as the fewest spans that cover the same places, in page order."""
-    out: list[Span] = []
-    for start, end in sorted(spans):
-        if out and start <= out[-1][1]:
-            if end > out[-1][1]:
-                out[-1] = (out[-1][0], end)
-        elif start < end:
-            out.append((start, end))
-    return out
-
-
-def _minus(kept: list[Span], gone: list[Span]) -> list[Span]:
-    """The places of ``kept`` outside ``gone`` (both :func:`_union`'s), in one pass."""
-    out: list[Span] = []
-    k = 0
-    for start, end in kept:
-        while k < len(gone) and gone[k][1] <= start:
-            k += 1
-        at, j = start, k
-        while j < len(gone) and gone[j][0] < end:
-            if gone[j][0] > at:
-                out.append((at, gone[j][0]))
-            at = max(at, gone[j][1])
-            j += 1
-        if at < end:
-            out.append((at, end))
-    return out
-
-
-def _own_spans(slots: Sequence[Target]) -> list[Span]:
-    """The content of the page's slots (``data-omo-slot``, whatever rules aim at them; a
-    selector's matches are not the site's declared regions), each place once (slots nest)."""
-    return _union(
-        [
-            (t.open_end, t.close_start)
-            for t in slots
-            if not (t.void or t.unsure) and t.close_start >= 0
-        ]
-    )
-
-
 class OnPage:
     """What the page's blocks show, for its recommendations that leave it out: the editors'
     blocks are decided first (:attr:`order`), then the recommendations in page order. As the
     first recommendation comes, which blocks reach the page is worked out (one inside content
     another block replaces, or inside an element one hides, does not: the splice's own rules,
     each recommendation not made yet standing in for its elements), and what the editors'
-    blocks among them show is noted, with what the slots' own content shows where no block
-    replaces or hides it (the site's content in the regions it hands to personalisation: a
-    featured list no rule replaced for this visitor); a recommendation that reaches the page notes
-    its picks for the ones after it, and one that makes no edit after all (no picks, a failed
-    snippet) stands in for nothing: what it covered is worked out again (each place of the
-    page read once)."""
+    blocks among them show is noted; a recommendation that reaches the page notes its picks
+    for the ones after it, and one that makes no edit after all (no picks, a failed snippet)
+    stands in for nothing: what it covered is worked out again."""
 
     __slots__ = (
-        "order", "_by_name", "_current", "_decided", "_editors", "_lost", "_made", "_own",
-        "_page", "_place", "_reaching", "_read", "_recommender",
+        "order", "_by_name", "_current", "_decided", "_editors", "_lost", "_made", "_place",
+        "_reaching", "_recommender",
     )  # fmt: skip
 
     def __init__(
@@ -138,13 +87,9 @@ class OnPage:
         recommender: Recommender,
         decisions: list[Decision],
         by_name: Mapping[str, list[Target]],
-        page: str,
-        slots: Sequence[Target],
     ) -> None:
         recommender.new_page()
         self._recommender, self._by_name, self._decided = recommender, by_name, decisions
-        self._page, self._own = page, _own_spans(slots)
-        self._read: list[Span] = []  # the slots' own content read so far
         self._place = {d.id: k for k, d in enumerate(decisions)}
         editors = [d for d in decisions if d.rule.rule.recommend is None]
         recs = [d for d in decisions if d.rule.rule.recommend is not None]
@@ -196,38 +141,14 @@ class OnPage:
             edits += [(place[d.id], e, d.id) for e in made]
         edits.sort(key=itemgetter(0))  # (stable: each block's own edits in their order)
         every = [e for _, e, _ in edits]
-        applied = applied_of(every)
-        kept = {id(every[k]) for k in visible_of(every, applied)}
+        kept = {id(every[k]) for k in visible_of(every, applied_of(every))}
         self._reaching = {i for _, e, i in edits if id(e) in kept}
-        if self._own:
-            self._own_content(every, applied)
         for d, inner, attrs, made in self._editors:  # (noting again adds nothing)
             if any(id(e) in kept for e in made):
                 self._recommender.showing(d.rule.rule, inner, attrs)
         for d in self._decided:
             if d.id in self._made and d.id in self._reaching:
                 self._recommender.showing(d.rule.rule, None, {})
-
-    def _own_content(self, every: list[Edit], applied: list[int]) -> None:
-        """Notes what the slots' own content shows where it stays on the page: not the content
-        an applied edit replaces (its block counts for it), nor an element one hides; what
-        was read at an earlier settling is not read again (what stays only grows)."""
-        recommender = self._recommender
-        if not recommender.catalog.items:
-            return
-        gone = list(self._read)
-        for k in applied:
-            edit = every[k]
-            t = edit.target
-            if any(name.lower() == "hidden" for name in edit.attrs):
-                gone.append((t.start, t.end))
-            elif edit.inner is not None and not t.void:
-                gone.append((t.open_end, t.close_start))
-        new = _minus(self._own, _union(gone))
-        self._read += new
-        page, catalog, host = self._page, recommender.catalog, recommender.host
-        for start, end in new:
-            recommender.on_page.update(items_shown(catalog, page[start:end], {}, host))
 
     def in_page_order(
         self, edits: list[Edit], owners: list[Decision], applied: list[Decision]

@@ -210,7 +210,7 @@ def _place(
     told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
     problems: list[str] = []
     # a recommendation that leaves out what the page's other blocks show comes after them
-    on_page = _on_page(recommender, decisions, by_name, page, found.slots)
+    on_page = _on_page(recommender, decisions, by_name)
     for decision in on_page.order if on_page is not None else decisions:
         if on_page is not None:
             on_page.before(decision)
@@ -302,17 +302,12 @@ _NOTHING_PICKED: Asked = ([], False, ())  # what the recommender says of a rule 
 
 
 def _on_page(
-    recommender: Recommender | None,
-    decisions: list[Decision],
-    by_name: dict[str, list[Target]],
-    page: str,
-    slots: tuple[Target, ...],
+    recommender: Recommender | None, decisions: list[Decision], by_name: dict[str, list[Target]]
 ) -> OnPage | None:
-    """What the page's blocks and its slots' own content show, when one of its
-    recommendations leaves that out."""
+    """What the page's blocks show, when one of its recommendations leaves that out."""
     if recommender is None or not recommender.leaves_out_on_page(d.rule.rule for d in decisions):
         return None
-    return OnPage(recommender, decisions, by_name, page, slots)
+    return OnPage(recommender, decisions, by_name)
 
 
 def _asked(recommender: Recommender, rule_id: str) -> Asked:

@@ -48,8 +48,7 @@ class Recommender:
         default_factory=dict, init=False, repr=False
     )
     # ids of the items the page's other blocks show (``exclude: on_page``): what editors'
-    # blocks and the slots' own content left on the page link to (engine/onpage.py), then
-    # each recommendation block's picks for the blocks after it
+    # blocks link to, then each recommendation block's picks for the blocks after it
     on_page: set[str] = field(default_factory=set, init=False, repr=False)
     _on_page: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False)
 
