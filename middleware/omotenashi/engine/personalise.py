@@ -161,7 +161,11 @@ def personalise(
         def run(ok: Callable[[CompiledRule], bool]) -> list[Decision]:
             return decide(ruleset, facts, names, _fits(void, tables, ok), forced, here)
 
-        made = restraint.choose(run) if restraint is not None else run(lambda rule: True)
+        if restraint is None:
+            return [_reasoned(d, facts, forced, None) for d in run(lambda rule: True)]
+        held = restraint.held  # (a rule held out in a round before stays held: its control)
+        made = restraint.choose(run)
+        restraint.held = list(dict.fromkeys(held + restraint.held)) if gone else restraint.held
         return [_reasoned(d, facts, forced, restraint) for d in made]
 
     decisions = choose(frozenset())
