@@ -228,3 +228,34 @@ def test_preview_says_why_a_block_is_not_seen(
         fired, _, why = what.partition(": ")
         assert " ".join(words[: len(fired.split())]) == fired, lines
         assert " ".join(words).endswith(why), lines
+
+
+@pytest.mark.parametrize("inside", [1, 3, 5])
+def test_every_block_inside_a_hidden_element_is_left_out_in_one_more_decision(
+    tmp_path: Path, inside: int
+) -> None:
+    """However many blocks were decided inside the element a hide rule hides, the block
+    outside it gets the place the budget has left (before: one round per block inside, two
+    rounds at most, and the block outside never came)."""
+    slots = "".join(f'<p data-omo-slot="in{i}">-</p>' for i in range(inside))
+    page = (
+        f'<!doctype html><html><body><div data-omo-slot="wrap">{slots}</div>'
+        '<p data-omo-slot="out">-</p></body></html>'
+    )
+    rules = ["  - {id: hide-it, slot: wrap, hide: true, priority: 100, why: Not now.}"]
+    rules += [
+        f"  - {{id: in{i}, slot: in{i}, text: IN, priority: {90 - i}, why: Inside.}}"
+        for i in range(inside)
+    ]
+    rules += ["  - {id: out, slot: out, text: OUT, priority: 5, why: Outside.}"]
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "site.yaml").write_text("rules:\n" + "\n".join(rules) + "\n")
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    visit = Visit(
+        visitor_id="v", profile=Profile(visits=1, views=1), now=1.7e9,
+        request=RequestInfo.from_parts("/", "", {}),
+    )  # fmt: skip
+    config = EngineConfig(respect=RespectSettings.model_validate({"fresh_share": 0, "budget": 2}))
+    result = personalise_page(page, visit, ruleset, Journey(), config)
+    assert [d.id for d in result.shown] == ["hide-it", "out"]
+    assert 'data-omo-slot="out" data-omo-rule="out">OUT' in result.html.replace("'", '"')

@@ -297,7 +297,7 @@ def _place(
     if on_page is not None:  # (in the order of the decisions again)
         on_page.in_page_order(edits, owners, applied)
     out, done = apply_edits(page, edits) if edits else (page, ())
-    seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done)
+    seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done, by_name)
     return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
 
 

@@ -15,11 +15,11 @@ nothing was left out, is decided and made once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from omotenashi.engine.decide import Decision
-from omotenashi.engine.html import Edit
+from omotenashi.engine.html import Edit, Target
 from omotenashi.engine.html.splice import visible_of
 from omotenashi.engine.restraint import Restraint
 from omotenashi.rules.recommend import Exclusion
@@ -51,18 +51,44 @@ def seen_of(
     edits: Sequence[Edit],
     owners: Sequence[Decision],
     done: Sequence[int],
+    by_name: Mapping[str, Sequence[Target]],
 ) -> tuple[list[Decision], frozenset[str], list[str]]:
     """The blocks ``made`` (those that made ``edits``, each by its ``owners``' block; ``done``:
     those applied) that a visitor sees: at least one of their edits reached the page where it
     can be seen (not inside content another replaces, nor inside an element one hides); the
-    targets of the ``decided`` blocks none of whose edits is seen (none on most pages); and
-    why each block made is not seen, when another block's edit is why."""
-    shown = {owners[k].id for k in visible_of(edits, done)}
+    targets nothing of which would be seen (none on most pages): those of the ``decided``
+    blocks none of whose edits is seen, and any other of ``by_name`` wholly inside what a seen
+    block hides or replaces (so that one more decision leaves them all out at once); and why
+    each block made is not seen, when another block's edit is why."""
+    visible = visible_of(edits, done)
+    shown = {owners[k].id for k in visible}
     seen = [d for d in made if d.id in shown]
     if len(seen) == len(decided):  # (each block is seen: nothing to compare)
         return seen, frozenset(), []
-    unseen = frozenset(d.target for d in decided if d.id not in shown)
-    return seen, unseen, _why_unseen(edits, owners, done, shown)
+    unseen = {d.target for d in decided if d.id not in shown}
+    unseen |= _covered(edits, visible, by_name)
+    return seen, frozenset(unseen), _why_unseen(edits, owners, done, shown)
+
+
+def _covered(
+    edits: Sequence[Edit], visible: Sequence[int], by_name: Mapping[str, Sequence[Target]]
+) -> set[str]:
+    """The targets every element of which lies inside content a seen edit replaces or inside
+    an element one hides."""
+    spans = []
+    for k in visible:
+        t, edit = edits[k].target, edits[k]
+        if t.void or t.unsure:
+            continue
+        if edit.inner is not None or any(name.lower() == "hidden" for name in edit.attrs):
+            spans.append((t.open_end, t.close_start))
+    if not spans:
+        return set()
+    return {
+        name
+        for name, targets in by_name.items()
+        if targets and all(any(a <= t.start and t.end <= b for a, b in spans) for t in targets)
+    }
 
 
 def _why_unseen(
