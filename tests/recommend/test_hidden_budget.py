@@ -259,3 +259,43 @@ def test_every_block_inside_a_hidden_element_is_left_out_in_one_more_decision(
     result = personalise_page(page, visit, ruleset, Journey(), config)
     assert [d.id for d in result.shown] == ["hide-it", "out"]
     assert 'data-omo-slot="out" data-omo-rule="out">OUT' in result.html.replace("'", '"')
+
+
+EVERY_ITEM = "".join(
+    f'<a data-omo-item="{i}">{i}</a>'
+    for i in ("kyoto-autumn", "tokyo-lights", "bali-retreat", "paris-art", "lapland")
+)
+EMPTY_LIST = """rules:
+  - {id: recs, slot: also-like, snippet: recs.html, recommend: {items: 4}, priority: 50,
+     why: Tours we suggest.}
+  - {id: every, slot: feature, snippet: every.html, priority: 40, why: Every tour.}
+  - {id: more, slot: more, text: Still more, priority: 10, why: More.}
+"""
+
+
+@pytest.mark.parametrize(
+    ("budget", "recs"),
+    [(2, "nothing to recommend here"), (4, "nothing to recommend here")],
+)
+def test_preview_says_a_list_with_nothing_left_had_nothing_whatever_the_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    budget: int, recs: str,
+) -> None:  # fmt: skip
+    """A list whose every item another block shows makes nothing, and the page is decided
+    again without it: preview says it had nothing to recommend, not that the budget held it
+    back (it did not: with room for every block it still makes nothing)."""
+    monkeypatch.setenv("OMOTENASHI_RESPECT_BUDGET", str(budget))
+    for folder in ("rules", "snippets"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(EMPTY_LIST)
+    (tmp_path / "rules" / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
+    for name, text in {**SNIPPETS, "every.html": EVERY_ITEM}.items():
+        (tmp_path / "snippets" / name).write_text(text)
+    (tmp_path / "page.html").write_text(PAGE)
+    where = ["--rules", str(tmp_path / "rules"), "--snippets", str(tmp_path / "snippets")]
+    out = str(tmp_path / "out.html")
+    assert main(["preview", str(tmp_path / "page.html"), *where, "--out", out]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (said,) = [line for line in lines if " recs " in line]
+    assert said.split("->", 1)[1].split(": ", 1)[1].startswith(recs), lines
+    assert any(" more " in line and "fired " in line for line in lines), lines

@@ -16,6 +16,8 @@ from omotenashi.cli.args import folders, pairs
 from omotenashi.engine.profile import json_or_text
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from omotenashi.engine.decide import Decision
     from omotenashi.engine.html import Scan
     from omotenashi.engine.ruleset import CompiledRule
@@ -80,6 +82,17 @@ def _preview(args: argparse.Namespace) -> int:
         EngineConfig.from_settings(settings), respect=settings.respect.model_copy(update=quiet)
     )
     result = personalise_page(page, visit, loaded.ruleset, loaded.journey, config, loaded.catalog)
+    roomy: list[set[str]] = []  # the blocks shown with room for every rule, when first asked
+
+    def with_room() -> set[str]:
+        if not roomy:
+            room = replace(config, respect=config.respect.model_copy(update={"budget": 10**6}))
+            made = personalise_page(
+                page, visit, loaded.ruleset, loaded.journey, room, loaded.catalog
+            )
+            roomy.append({d.id for d in made.shown})
+        return roomy[0]
+
     facts = result.facts
     fired = {d.id: d for d in result.shown}
     texts = {r.rule.selector for r in loaded.ruleset.selector_rules if r.rule.selector}
@@ -112,7 +125,7 @@ def _preview(args: argparse.Namespace) -> int:
             why = (
                 ("not: " + "; ".join(failing))
                 if failing
-                else _held_back(r, result.shown, config.respect.budget, moment)
+                else _held_back(r, result.shown, config.respect.budget, moment, with_room)
             )
             print(f"  not fired  {r.id:28} -> {target}: {why}")
     Path(args.out).write_text(result.html)
@@ -165,8 +178,15 @@ def _cannot_fill(rule: CompiledRule, found: Scan) -> str:
     return ""
 
 
-def _held_back(rule: CompiledRule, shown: list[Decision], budget: int, moment: datetime) -> str:
-    """Why a rule whose conditions all hold was not shown, from what was."""
+def _held_back(
+    rule: CompiledRule,
+    shown: list[Decision],
+    budget: int,
+    moment: datetime,
+    with_room: Callable[[], set[str]],
+) -> str:
+    """Why a rule whose conditions all hold was not shown, from what was (``with_room``: the
+    blocks shown when the budget leaves room for every one)."""
     from omotenashi.engine.decide import eligible
 
     r = rule.rule
@@ -187,7 +207,8 @@ def _held_back(rule: CompiledRule, shown: list[Decision], budget: int, moment: d
             return (
                 f"{d.id} already shows the intent {r.intent!r} (OMOTENASHI_RESPECT_INTENT_BUDGET)"
             )
-    if len(shown) >= budget:  # (a list past the budget is not made: its items are not known)
+    # (a list past the budget is not made: whether it has items is known by making it)
+    if len(shown) >= budget and (r.recommend is None or rule.id in with_room()):
         blocks = f"{len(shown)} block{'s' if len(shown) != 1 else ''}"
         return f"the page already shows {blocks} (OMOTENASHI_RESPECT_BUDGET)"
     if r.recommend is not None:
