@@ -82,6 +82,12 @@ def documents(draw: st.DrawFn) -> str:
 @example("<p><svg data-omo-slot=s0></body></svg><!-- c -->")  # after body past the target
 @example("<p><p><p><table><a><p data-omo-slot=s0><object><table><span>")  # its <object> left
 @example("<p><p><p><a><p><textarea data-omo-slot=s0>")  # lexbor's <a> in it: Chromium's not
+@example("<a><p><p><p data-omo-slot=s0><select><p><input></a>")  # <input> ends the select
+@example("<div data-omo-slot=s0><select><span></select>x</div>y")  # so does </select>
+@example("<table><nobr><div data-omo-slot=s0><select><col></nobr><li>")  # and <col> there
+@example("<table><i><td data-omo-slot=s0><object><tr>x")  # its <object>'s marker hides the <i>
+@example("<table><i><caption data-omo-slot=s0><object></table>x")
+@example("<table><div><b data-omo-slot=s0>x<object><tr>x")  # itself behind that marker
 def test_every_sure_target_is_the_element_lexbor_builds(doc: str) -> None:
     scan = scan_page(doc)
     assert not any("scanner error" in s.reason for s in scan.skipped), scan.skipped

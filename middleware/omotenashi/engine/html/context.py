@@ -166,21 +166,39 @@ def surroundings(tag: str, bits: int) -> str:
     return f" inside {' and '.join(said)} of the page" if said else ""
 
 
-def marker_left(af: list[El], el: El) -> str:
-    """Why ``el``, closing now, is unsure when its content left a marker in the list ``af``
-    (an unclosed ``<object>``, ``<applet>`` or ``<marquee>``) in front of formatting elements
-    from before ``el``: they wait behind it, and would be re-opened after ``el`` once that
-    content is replaced; "" when not (``el``'s own marker, an ``<object>`` target's, is
-    ``el.seq + 1``; a template's is the template rules' to judge). A look back along the list
-    to its last marker but one."""
+def marker_left(af: list[El], el: El, page: str, lt: int) -> str:
+    """Why ``el``, closing now at the tag at ``page[lt]``, is unsure when its content left a
+    marker in the list ``af`` (an unclosed ``<object>``, ``<applet>`` or ``<marquee>``) in
+    front of formatting elements from before ``el``, or of ``el`` itself when a tag not its
+    own closes it: they wait behind it, and would be re-opened after ``el`` once that content
+    is replaced; "" when not (a template's marker is the template rules' to judge). ``el``'s
+    own marker (a cell's or an ``<object>``'s, ``el.seq + 1``; a caption's, just before it)
+    is no wall: the parser clears the newest marker as ``el`` closes, so its own stays only
+    while its content's is there. A look back along the list to the first marker older than
+    ``el``, of at most :data:`LOOK_BACK` entries (unsure beyond)."""
     k = len(af) - 1
     while k >= 0 and af[k].name != "#marker":
         k -= 1
     if k < 0 or af[k].seq <= el.seq + 1:
         return ""
+    why = "content that changes which formatting elements are re-opened after it"
+    own = el.seq - 1 if el.name == "caption" else el.seq + 1
+    at = lt + 2 if page.startswith("/", lt + 1) else lt + 1
+    # closed by its own end tag or a start tag of its name (<a>, <nobr>: the adoption agency),
+    # which takes it off the list once its content is replaced
+    end = at + len(el.name)
+    own_tag = page[at:end].lower() == el.name and page[end : end + 1] in _NAME_END
     for j in range(k - 1, -1, -1):
-        if af[j].name == "#marker":
-            return ""
-        if af[j].seq < el.seq:
-            return "content that changes which formatting elements are re-opened after it"
+        if k - j > LOOK_BACK:
+            return why
+        e = af[j]
+        if e.name == "#marker":
+            if e.seq <= el.seq and e.seq != own:
+                return ""
+        elif e.seq < el.seq or (e is el and not own_tag):
+            return why
     return ""
+
+
+LOOK_BACK = 64
+_NAME_END = frozenset(("", " ", "\t", "\n", "\f", "\r", "/", ">"))

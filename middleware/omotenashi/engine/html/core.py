@@ -294,7 +294,7 @@ class Core(Tree):
             # the parser keeps pointing at a form opened inside: later forms are ignored and
             # later controls belong to it; without that content, they would not be
             rec.unsure = f"a <form> inside is left open at offset {self.lt}"
-        elif not rec.unsure and (why := marker_left(self.af, el)):  # an <object> left open
+        elif not rec.unsure and (why := marker_left(self.af, el, self.s, self.lt)):  # <object>
             rec.unsure = f"{why} (an <object> or a cell left open in it) at offset {self.lt}"
         self._note_levels(el, rec)
         if self.open_recs and self.open_recs[-1] == el.rec:

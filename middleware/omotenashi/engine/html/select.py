@@ -62,7 +62,9 @@ class Select(Body):
                     self.pop_to(d)
                     self.reset_mode()
                     self.start(name)
-                return
+            else:  # the classic rules ignore it; lexbor and Chromium end the select
+                self.select_left()
+            return
         if name in ("option", "optgroup", "hr"):
             if stack[-1].name == "option":
                 self.pop(self.lt, self.lt)
@@ -79,6 +81,8 @@ class Select(Body):
                 self.reset_mode()
                 if name != "select":
                     self.start(name)
+            else:
+                self.select_left()
         elif name in ("script", "template"):
             self.head_rules(name)
         else:  # parsers disagree here (customizable select): the select's extent is unsure
@@ -101,6 +105,23 @@ class Select(Body):
         self.spend(len(self.stack) - d)
         for el in self.stack[max(d, 0) :]:
             self.unsure(el, "markup inside <select>")
+
+    def select_left(self) -> None:
+        """A ``<select>``, ``<input>`` or ``</select>`` the classic rules ignore (markup inside
+        keeps the select out of select scope), or a ``<col>``/``<colgroup>`` in a table's
+        select. lexbor and Chromium (the customizable select) end the select here and go on in
+        what holds it, which the scan does not follow: every target open around it is unsure
+        (those after it are too: the scan stays in the select)."""
+        d = self.top("select")
+        if d < 0 or self.stack[d].left:
+            return
+        self.stack[d].left = True
+        self.select_unsure()
+        recs = self.recs
+        self.spend(len(self.open_recs))
+        for r in self.open_recs:
+            rec = recs[r]
+            rec.unsure = rec.unsure or f"a <select> parsers end differently at offset {self.lt}"
 
     def select_end(self, name: str) -> None:
         stack = self.stack
@@ -125,6 +146,8 @@ class Select(Body):
             if d >= 0:
                 self.pop_to(d, self.tend)
                 self.reset_mode()
+            else:
+                self.select_left()
         elif name == "template":
             self.template_end()
         else:  # ignored by every parser; what it would close inside the select is unsure

@@ -140,6 +140,7 @@ class El:
     index = 0
     type_index = 0
     tbl = False  # a select opened inside a table
+    left = False  # a select whose end parsers disagree on: every target open is unsure
     owner = -1  # the innermost target open when it was created
     span: tuple[int, int] | None = None  # where its attributes are (read when needed)
     depth = -1  # index in the stack, -1 when not on it
