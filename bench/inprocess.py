@@ -170,19 +170,20 @@ async def hostile_headers(
     """Omotenashi's own CPU per request (the personalised app's less the bare app's, both sent
     the same headers) with a new value of each size every time for each request header
     Omotenashi reads (User-Agent, Referer, Accept-Language, a cookie beside its own) and the
-    query string, ÷ its own CPU with ordinary ones. Medians of rounds, the apps alternating."""
+    query string, ÷ its own CPU with ordinary ones. The sizes and the two apps take turns
+    request by request (a shared machine's speed drifts over seconds: each figure sees the
+    same drift); medians of rounds."""
     os.environ["OMOTENASHI_REDIS_URL"] = url
     app, bare = make_app(bare=False), make_app(bare=True)
     await app.startup()
     runs: dict[tuple[str, int], list[float]] = {}
     try:
         cookies = await visitors(app, 10)
-        await _headers_run(app, cookies, requests // 4, hostile=max(sizes))  # warm
+        await _headers_run({"omo": app, "bare": bare}, cookies, requests // 4, sizes)  # warm
         for _ in range(rounds):
-            for size in (0, *sizes):
-                for name, target in (("omo", app), ("bare", bare)):
-                    spent = await _headers_run(target, cookies, requests, hostile=size)
-                    runs.setdefault((name, size), []).append(spent * 1e6)
+            spent = await _headers_run({"omo": app, "bare": bare}, cookies, requests, sizes)
+            for key, seconds in spent.items():
+                runs.setdefault(key, []).append(seconds * 1e6)
     finally:
         await app.shutdown()
     mid = {key: statistics.median(values) for key, values in runs.items()}
@@ -193,28 +194,46 @@ async def hostile_headers(
     }
 
 
-async def _headers_run(app: Any, cookies: list[bytes], n: int, *, hostile: int) -> float:
+async def _headers_run(
+    apps: dict[str, Any], cookies: list[bytes], n: int, sizes: tuple[int, ...]
+) -> dict[tuple[str, int], float]:
+    """CPU seconds per request of each app with each size (0: ordinary headers), the sizes
+    and the apps in turn, request by request."""
     from bench import landing
 
-    original, spent = landing.UA, 0.0
-    for index in range(n):
-        cookie = cookies[index % len(cookies)]
-        if hostile:  # new values of that size every time: nothing to find in a cache
-            big = (str(index).encode() * hostile)[:hostile]
-            landing.UA = b"Mozilla/5.0 (" + big
-            languages = b",".join([b"en-GB;q=0.9", b"x-" + big[:8]] * (hostile // 20))
-            landing.EXTRA = [
-                (b"referer", b"https://elsewhere.example/" + big),
-                (b"accept-language", languages),
-            ]
-            half = hostile // 2
-            landing.QUERY = b"utm_source=" + big[:half] + b"&q=" + big[:half]
-            cookie += b"; theirs=" + big
-        start = time.process_time()  # the request alone: not the making of its headers
-        await call(app, "/", cookie)
-        spent += time.process_time() - start
-    landing.UA, landing.EXTRA, landing.QUERY = original, [], b""
-    return spent / n
+    original = landing.UA
+    spent = {(name, size): 0.0 for name in apps for size in (0, *sizes)}
+    try:
+        for index in range(n):
+            for size in (0, *sizes):
+                cookie = cookies[index % len(cookies)]
+                if size:  # new values of that size every time: nothing to find in a cache
+                    cookie = _hostile(index, size, cookie)
+                for name, target in apps.items():
+                    start = time.process_time()  # the request alone: not its headers' making
+                    await call(target, "/", cookie)
+                    spent[name, size] += time.process_time() - start
+                landing.UA, landing.EXTRA, landing.QUERY = original, [], b""
+    finally:
+        landing.UA, landing.EXTRA, landing.QUERY = original, [], b""
+    return {key: seconds / n for key, seconds in spent.items()}
+
+
+def _hostile(index: int, size: int, cookie: bytes) -> bytes:
+    """Sets the next request's User-Agent, Referer, Accept-Language and query to new values
+    of ``size`` bytes; the cookie with one of that size beside ours."""
+    from bench import landing
+
+    big = (str(index).encode() * size)[:size]
+    landing.UA = b"Mozilla/5.0 (" + big
+    languages = b",".join([b"en-GB;q=0.9", b"x-" + big[:8]] * (size // 20))
+    landing.EXTRA = [
+        (b"referer", b"https://elsewhere.example/" + big),
+        (b"accept-language", languages),
+    ]
+    half = size // 2
+    landing.QUERY = b"utm_source=" + big[:half] + b"&q=" + big[:half]
+    return cookie + b"; theirs=" + big
 
 
 async def memory_stability(
