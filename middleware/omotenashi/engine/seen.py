@@ -15,6 +15,7 @@ nothing was left out, is decided and made once.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -84,11 +85,18 @@ def _covered(
             spans.append((t.open_end, t.close_start))
     if not spans:
         return set()
-    return {
-        name
-        for name, targets in by_name.items()
-        if targets and all(any(a <= t.start and t.end <= b for a, b in spans) for t in targets)
-    }
+    starts: list[int] = []  # the outermost spans, in page order (elements nest: none overlap)
+    ends: list[int] = []
+    for a, b in sorted(spans):
+        if not ends or a >= ends[-1]:
+            starts.append(a)
+            ends.append(b)
+
+    def inside(t: Target) -> bool:  # (one look-up per element: no pass over the spans)
+        at = bisect_right(starts, t.start) - 1
+        return at >= 0 and t.end <= ends[at]
+
+    return {name for name, targets in by_name.items() if targets and all(map(inside, targets))}
 
 
 def _why_unseen(
@@ -97,10 +105,12 @@ def _why_unseen(
     """For each block that made an edit and is not seen, the block whose edit hides, replaces
     or took its element (one whose target's extent is unsure the scanner speaks of)."""
     said: dict[str, str] = {}
-    for k, edit in enumerate(edits):
+    asked: set[str] = set()  # (each block's first element alone: a selector's many are not
+    for k, edit in enumerate(edits):  # each compared with every edit)
         rule, t = owners[k].id, edit.target
-        if rule in shown or rule in said or t.unsure or t.close_start < 0:
+        if rule in shown or rule in asked or t.unsure or t.close_start < 0:
             continue
+        asked.add(rule)
         for j in done:
             other, o = owners[j].id, edits[j].target
             if other == rule or not o.start <= t.start < max(o.close_start, o.start + 1):
