@@ -125,3 +125,32 @@ async def test_the_merge_leaves_out_what_it_is_told_to(
     assert merged.events == events and bool(merged.interests) is keep.history
     assert bool(merged.first_touch) is keep.history
     assert merged.purchased == {"bali"}  # what restraint and suggestions' filters need: kept
+
+
+@pytest.mark.parametrize(
+    ("keep", "cart", "event", "stage"),
+    [
+        (Carried(), False, False, "interest"),  # history on: the stage goes with the rest
+        (Carried(history=False, pairs=False), False, False, "awareness"),  # browsing alone
+        (Carried(history=False, pairs=False), True, False, "interest"),  # a cart: may have
+        (Carried(history=False, pairs=False), False, True, "interest"),  # an event: may have
+    ],
+    ids=["history-on", "browsed-only", "with-a-cart", "with-an-event"],
+)
+async def test_a_stage_browsing_alone_reached_is_not_carried_with_the_history_off(
+    store: Store, omotenashi_redis: redis.Redis, keep: Carried, cart: bool, event: bool, stage: str
+) -> None:
+    """The journey's stage a visitor reached only by browsing ("interest": three pages seen)
+    stays out of the account when their history is off; one what they did beyond browsing may
+    have moved (a cart, an event: both carried) goes with it. Through the real merge."""
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    now = 1_800_000_000.0
+    change = Change(now=now - 600, view=True, topics=["japan"], stage="interest")
+    if cart:
+        change.cart_add = {"kyoto": 1}
+    if event:
+        change.add_event("signup", {})
+    await store.record(anon, change, 7 * 86400.0)
+    assert (await store.load(anon)).stage == "interest"
+    assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
+    assert (await store.load(user)).stage == stage

@@ -64,7 +64,11 @@ def merge_argument(
     if not carried.history:  # what a page view with the history off does not keep either
         data |= {"views": 0, "interests": {}, "viewed": {}, "viewed_full": False}
         data |= {"uncounted": {}, "first_touch": {}}
-        data["events"] = {k: n for k, n in profile.events.items() if k not in VIEW_EVENTS}
+        data["events"] = events = {k: n for k, n in profile.events.items() if k not in VIEW_EVENTS}
+        # the journey's stage, only where what they did beyond browsing (a cart, a booking, an
+        # event: kept) may have moved it; else browsing alone did ("" moves no stage)
+        if not (profile.cart or profile.purchases or events):
+            data["stage"] = ""
         # the reasons blocks were shown name what they viewed ("Because you viewed ..."): the
         # times stay (caps and freshness read them), the sentences do not
         data["shown_why"] = {
