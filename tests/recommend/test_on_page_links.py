@@ -49,6 +49,8 @@ CATALOG = catalog_from_items(
         ("/item.php?utm_source=mail&id=3&fbclid=z", "shop.test", ["p3"]),  # tracking
         ("/item.php?id=3&lang=en", "shop.test", ["p3"]),  # any other extra
         ("/item.php?id=31", "shop.test", []),  # not item 3, though it is alone at its path
+        ("/item.php?id=3&id=3", "shop.test", ["p3"]),  # a name twice: its first value
+        ("/item.php?id=3&id=31", "shop.test", ["p3"]),
         ("/item.php", "shop.test", ["p3"]),  # no naming parameter: the one item there
         ("/list.php?page=2&cat=x", "shop.test", ["x2"]),  # another order
         ("https://shop.test/list.php?cat=y&sort=1&page=2", "shop.test", ["y2"]),

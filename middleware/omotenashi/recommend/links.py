@@ -83,21 +83,22 @@ def _parts(url: str) -> tuple[str | None, str, str] | None:
 def _query(query: str, only: frozenset[str] | None = None) -> list[tuple[str, str]]:
     """A query's parameters as a form reads them ("+" a space, %-escapes decoded), but
     tracking ones; with ``only``, those of these names alone (a value is decoded only for
-    them: a link's long query costs a split, not a decoding of each of its values)."""
-    pairs = []
+    them: a link's long query costs a split, not a decoding of each of its values). A name
+    given twice is read by its first value (``?id=3&id=3`` is ``?id=3``)."""
+    pairs: dict[str, str] = {}
     for piece in query.split("&"):
         if not piece:
             continue
         name, _, value = piece.partition("=")
         if "%" in name or "+" in name:
             name = unquote_plus(name)
-        if only is not None and name not in only:
+        if (only is not None and name not in only) or name in pairs:
             continue
         if "%" in value or "+" in value:
             value = unquote_plus(value)
         if name not in TRACKING and not name.startswith(_TRACKING_PREFIXES):
-            pairs.append((name, value))
-    return pairs
+            pairs[name] = value
+    return list(pairs.items())
 
 
 class Addresses:
