@@ -133,10 +133,13 @@ async def test_a_day_evicted_under_allkeys_lru_is_named(
         if not r.exists(key):
             break
     assert not r.exists(key) and r.exists(ledger)
+    # (one burst of evictions may take today's hash too, as fresh as the last fills to the
+    # second of Redis's LRU clock: then the report names that day as well, and only then)
+    now_gone = () if r.exists(day_key(mw, today())) else (Gap(today(), 10, 0),)
     r.config_set("maxmemory", 0)  # room for the report's connection
     r.close()
     report = await report_of(mw)
-    assert report.gaps == (Gap(first, 30, 0),)
+    assert report.gaps == (Gap(first, 30, 0), *now_gone)
 
 
 @pytest.mark.parametrize(
