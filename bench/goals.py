@@ -138,18 +138,20 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
         rows.append(
             (
                 "8. Redis memory per profile after the first pages (the mix of goal 1: 2-3 tours"
-                " and the home page; MEMORY USAGE, all its keys, median)",
+                " and the home page; MEMORY USAGE, all its keys, median; compact forms, the"
+                " default)",
                 f"{cpu['profile_bytes']:.0f} B",
                 "<= 512 B",
                 cpu["profile_bytes"] <= 512,
             )
         )
-        step("the first pages again, profiles in their compact forms")
-        on = asyncio.run(inprocess.cpu_and_share(url, n, rounds, compact=True))
+        step("the first pages again, profiles in their full forms")
+        on = asyncio.run(inprocess.cpu_and_share(url, n, rounds, full=True))
         rows.append(
             (
-                "8. the same, compact forms on (OMOTENASHI_REDIS_COMPACT=1: N left out when 1,"
-                " an interest's time when F's, a shown rule's when L's; median)",
+                "8. the same, full forms (OMOTENASHI_REDIS_COMPACT=0, as releases before 86f3d79"
+                " write them: N kept when 1, an interest's time when F's, a shown rule's when"
+                " L's; median)",
                 f"{on['profile_bytes']:.0f} B",
                 "<= 512 B",
                 on["profile_bytes"] <= 512,
@@ -160,18 +162,19 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
         rows.append(
             (
                 "8. Redis memory per profile a week in (3 visits days apart, 2-5 tours each:"
-                " bench/lives.py; median)",
-                f"{week['median_bytes']:.0f} B ({week['compact']} of {week['profiles']} compact)",
+                " bench/lives.py; median; compact forms)",
+                f"{week['median_bytes']:.0f} B ({week['compact']} of {week['profiles']} in"
+                " Redis's listpack)",
                 "<= 512 B",
                 week["median_bytes"] <= 512,
             )
         )
-        step("profiles a week in, in their compact forms")
-        weekc = asyncio.run(lives.week(url, 20 if quick else 60, compact=True))
+        step("profiles a week in, in their full forms")
+        weekc = asyncio.run(lives.week(url, 20 if quick else 60, full=True))
         rows.append(
             (
-                "8. the same, compact forms on (also the recommendation pairs: items as codes,"
-                " scores as whole numbers; median)",
+                "8. the same, full forms (OMOTENASHI_REDIS_COMPACT=0; the recommendation pairs'"
+                " items by id, scores with two decimals; median)",
                 f"{weekc['median_bytes']:.0f} B",
                 "<= 512 B",
                 weekc["median_bytes"] <= 512,

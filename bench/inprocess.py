@@ -48,16 +48,15 @@ async def _run(app: Any, cookies: list[bytes], n: int, path: str = "/") -> tuple
     return (time.process_time() - start) / n, personalised
 
 
-async def cpu_and_share(
-    url: str, requests: int, rounds: int, compact: bool = False
-) -> dict[str, Any]:
+async def cpu_and_share(url: str, requests: int, rounds: int, full: bool = False) -> dict[str, Any]:
     """CPU per personalised request (with − bare, medians of rounds) and the share shown.
-    ``compact``: profiles written in their compact forms (``OMOTENASHI_REDIS_COMPACT``), the
-    same visitors under their own keys (a key prefix as long as the default's)."""
+    ``full``: profiles written in the full forms (``OMOTENASHI_REDIS_COMPACT`` off, as releases
+    before 86f3d79 write them), the same visitors under their own keys (a key prefix as long
+    as the default's)."""
     os.environ["OMOTENASHI_REDIS_URL"] = url
-    if not compact:
+    if not full:
         return await _cpu_and_share(url, requests, rounds)
-    names = {"OMOTENASHI_REDIS_COMPACT": "1", "OMOTENASHI_REDIS_KEY_PREFIX": "omc"}
+    names = {"OMOTENASHI_REDIS_COMPACT": "0", "OMOTENASHI_REDIS_KEY_PREFIX": "omf"}
     was = {name: os.environ.get(name) for name in names}
     os.environ.update(names)
     try:

@@ -47,14 +47,14 @@ def clock() -> Iterator[list[float]]:
         time.time = real
 
 
-async def week(url: str, visitors: int, seed: int = 8, compact: bool = False) -> dict[str, Any]:
+async def week(url: str, visitors: int, seed: int = 8, full: bool = False) -> dict[str, Any]:
     """Median Redis memory of ``visitors`` profiles a week in, and how many stay compact
-    (Redis's listpack encoding); ``compact``: written in their compact forms
-    (``OMOTENASHI_REDIS_COMPACT``: the profile's and the recommendation pairs')."""
+    (Redis's listpack encoding); ``full``: written in the full forms (``OMOTENASHI_REDIS_COMPACT``
+    off, as releases before 86f3d79 write the profile and the recommendation pairs)."""
     os.environ["OMOTENASHI_REDIS_URL"] = url
     # these visitors' keys only, measured (a prefix of one length either way)
-    os.environ["OMOTENASHI_REDIS_KEY_PREFIX"] = "wcmp" if compact else "week"
-    os.environ["OMOTENASHI_REDIS_COMPACT"] = "1" if compact else "0"
+    os.environ["OMOTENASHI_REDIS_KEY_PREFIX"] = "wful" if full else "week"
+    os.environ["OMOTENASHI_REDIS_COMPACT"] = "0" if full else "1"
     rng, tours = random.Random(seed), sorted(TOURS)
     try:
         app = make_app(bare=False)
@@ -88,16 +88,18 @@ async def week(url: str, visitors: int, seed: int = 8, compact: bool = False) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", type=int, default=60)
-    parser.add_argument("--compact", action="store_true", help="OMOTENASHI_REDIS_COMPACT on")
+    parser.add_argument(
+        "--full", action="store_true", help="OMOTENASHI_REDIS_COMPACT off (the full forms)"
+    )
     args = parser.parse_args()
     url = os.environ.get("OMOTENASHI_REDIS_URL")
     server = None if url else EmbeddedRedis().start()
     try:
-        got = asyncio.run(week(url or server.url, args.visitors, compact=args.compact))  # type: ignore[union-attr]
+        got = asyncio.run(week(url or server.url, args.visitors, full=args.full))  # type: ignore[union-attr]
     finally:
         if server is not None:
             server.stop()
-    print(f"`python bench/lives.py --visitors {args.visitors}{' --compact' * args.compact}`")
+    print(f"`python bench/lives.py --visitors {args.visitors}{' --full' * args.full}`")
     print(
         f"median profile a week in: {got['median_bytes']:.0f} B; "
         f"{got['compact']} of {got['profiles']} profiles compact (listpack)"

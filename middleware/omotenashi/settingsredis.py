@@ -143,10 +143,9 @@ class RedisSettings(_Group):
         "(and counted): the most a crash can lose.",
     )
     compact: bool = Field(
-        default=False,
+        default=True,
         description="Write profiles and recommendation pairs in compact forms (N when 1, times "
         "equal to F's or L's left out; items as codes, pair scores as whole numbers), which "
-        "this release and later read and earlier ones misread (the profiles: 2589759, "
-        "2026-12-03, and before; the pairs: any before 2026-12-04's): turn on once no worker "
-        "of those is left, and off before rolling back to one.",
+        "86f3d79 (2026-12-04) and later read and earlier releases misread: upgrading from one "
+        "before 86f3d79, or rolling back to one, set it off while any such worker serves.",
     )
