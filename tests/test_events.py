@@ -271,6 +271,20 @@ async def test_merging_is_atomic_under_concurrent_writes(
 BEACON = "/_omotenashi/events"
 
 
+def _deep_refused(body: str) -> tuple[int, str]:
+    """How a body nested 1,500 deep is refused: Python 3.11's json stops at about 1,000 levels
+    (400, said so), 3.12 and later parse it and it is no event (422, what it should be)."""
+    try:
+        json.loads(body)
+    except RecursionError:
+        return 400, "JSON nested too deeply"
+    return 422, "Input should be a valid dictionary"
+
+
+DEEP = "[" * 1500 + "]" * 1500
+_DEEP_REFUSED = _deep_refused(DEEP)
+
+
 @pytest.mark.parametrize(
     ("headers", "body", "status", "reason"),
     [
@@ -279,7 +293,7 @@ BEACON = "/_omotenashi/events"
         ({"origin": "https://evil.example"}, '{"name": "view_item"}', 403, "cross-site"),
         ({"sec-fetch-site": "cross-site"}, '{"name": "view_item"}', 403, "cross-site"),
         ({}, "{not json", 400, "not JSON"),
-        ({}, "[" * 1500 + "]" * 1500, 400, "JSON nested too deeply"),  # RecursionError
+        ({}, DEEP, *_DEEP_REFUSED),
         ({}, '{"name": "Bad Name!"}', 422, "name"),
         ({}, '{"name": "purchase"}', 422, "cannot be sent from the browser"),
         (
