@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
-from operator import itemgetter
+from operator import is_not, itemgetter
 from typing import TYPE_CHECKING
 
 from omotenashi.engine.html import Edit, Target
@@ -78,8 +78,8 @@ class OnPage:
     stands in for nothing: what it covered is worked out again."""
 
     __slots__ = (
-        "order", "_by_name", "_current", "_decided", "_editors", "_lost", "_made", "_place",
-        "_reaching", "_recommender",
+        "order", "_by_name", "_current", "_decided", "_editors", "_lost", "_made", "_moved",
+        "_place", "_reaching", "_recommender",
     )  # fmt: skip
 
     def __init__(
@@ -95,6 +95,8 @@ class OnPage:
         recs = [d for d in decisions if d.rule.rule.recommend is not None]
         recs.sort(key=self._first_start)  # (selector rules come after slots in decisions)
         self.order = editors + recs
+        # (the decisions' own order, each id once: in_page_order has nothing to move)
+        self._moved = len(self._place) != len(decisions) or any(map(is_not, self.order, decisions))
         self._editors: list[tuple[Decision, str | None, Mapping[str, str], list[Edit]]] = []
         self._made: dict[str, list[Edit]] = {}  # recommendations made: their edits
         self._lost: set[str] = set()  # recommendations that made no edit
@@ -156,6 +158,8 @@ class OnPage:
         """``edits``, their ``owners`` and the blocks ``applied`` (in place) in the order of
         the decisions, as they are without this: two blocks aimed at one element, the first
         decided wins it; the panel lists them in that order."""
+        if not self._moved:  # made in that order already (a sort would keep it)
+            return
         place = self._place
         pairs = sorted(zip(edits, owners, strict=True), key=lambda p: place[p[1].id])
         edits[:] = [e for e, _ in pairs]

@@ -28,6 +28,7 @@ from omotenashi.settings import RespectSettings
 PERSONAL: frozenset[Source] = frozenset({"interests", "recently_viewed", "serendipity"})
 # The filters that hold this visitor's own items (a brand-new visitor's take out nothing)
 OWN_FILTERS: tuple[Exclusion, ...] = ("viewed", "cart", "purchased")
+_new = object.__new__
 
 
 @dataclass
@@ -173,20 +174,21 @@ def signals_for(
     own = personal and not history_off
     # (a seed's co-views under its id, the page's own read from the shared keys, win)
     co_views = {**(also_to_co_views(after.also, names) if own else {}), **shared.co_views}
-    return Signals(
-        now=now,
-        visitor=visitor_id,
-        day=day_number(now, zone),
-        personal=personal,
-        interests=facts.interests if own else {},
-        viewed={} if history_off else after.viewed,  # ranks only when personal, else filters
-        co_views=co_views if personal else {},
-        popular=shared.popular,
-        popular_half_life_days=POPULAR_HALF_LIFE / 86400,
-        purchased=after.purchased,
-        cart=frozenset(after.cart),
-        current=items[0] if items else None,
-    )
+    # its fields filled in directly, as decide.new_decision (its frozen __init__ sets each of
+    # the twelve through object.__setattr__); tests/recommend/test_recommend_builds.py holds it
+    # to what __init__ builds
+    signals = _new(Signals)
+    fields = signals.__dict__
+    fields["now"], fields["visitor"] = now, visitor_id
+    fields["day"], fields["personal"] = day_number(now, zone), personal
+    fields["interests"] = facts.interests if own else {}
+    fields["viewed"] = {} if history_off else after.viewed  # ranks only when personal, else filters
+    fields["co_views"] = co_views if personal else {}
+    fields["popular"] = shared.popular
+    fields["popular_half_life_days"] = POPULAR_HALF_LIFE / 86400
+    fields["purchased"], fields["cart"] = after.purchased, frozenset(after.cart)
+    fields["current"] = items[0] if items else None
+    return signals
 
 
 def suggestions_off(prefs: Prefs, recommending: list[CompiledRule]) -> bool:

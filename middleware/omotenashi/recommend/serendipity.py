@@ -14,17 +14,24 @@ import hashlib
 import math
 import zlib
 from collections.abc import Collection
+from functools import lru_cache
 
 from omotenashi.recommend.catalog import Catalog, Item
 from omotenashi.recommend.strategies import Allowed, set_bits
 
 DAY = 86400
 PROBES = 64  # random looks into the catalogue when no popular item is different enough
+_REMEMBERED = 2048  # seeds kept (each a visitor's for a day, or for a day and a page)
 
 
 def _seed(visitor: str, now: float, purpose: str, page: str = "") -> int:
-    day = int(now // DAY)
-    text = f"{visitor}|{day}|{page}|{purpose}"
+    return _hashed(f"{visitor}|{int(now // DAY)}|{page}|{purpose}")
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _hashed(text: str) -> int:
+    """The seed of ``text`` (a visitor's, for a day and a page: the same on each of their
+    pages that day, so remembered for the last few thousand)."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 

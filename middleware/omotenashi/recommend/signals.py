@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from omotenashi.quick import quick
 from omotenashi.recommend.catalog import Item
 
 Source = Literal[
@@ -79,6 +78,15 @@ class Pick:
 
 
 def pick(item: Item, source: Source, reason: str, score: float, because: str | None = None) -> Pick:
-    """``Pick(item, source, reason, score, because)``, built in one step (omotenashi/quick.py:
-    its frozen ``__init__`` sets each field through ``object.__setattr__``)."""
-    return quick(Pick, item=item, source=source, reason=reason, score=score, because=because)
+    """``Pick(item, source, reason, score, because)``, its fields filled in directly (as
+    omotenashi/quick.py does, without its keyword arguments' dict: its frozen ``__init__``
+    sets each field through ``object.__setattr__``; tests/recommend/test_recommend_builds.py
+    holds it to what ``__init__`` builds)."""
+    new = _new(Pick)
+    fields = new.__dict__
+    fields["item"], fields["source"], fields["reason"] = item, source, reason
+    fields["score"], fields["because"] = score, because
+    return new
+
+
+_new = object.__new__
