@@ -122,3 +122,48 @@ async def test_a_recommendation_leaves_out_what_a_same_site_link_shows(
     picks = _slot(html, "also-like")
     assert len(picks) == 4 and not left_out & set(picks), picks
     assert left_out or "kyoto-autumn" in picks, picks
+
+
+@pytest.mark.parametrize(
+    ("path", "feature", "left_out"),
+    [
+        ("/", '<a href="tours/kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
+        ("/club/join", '<a href="../tours/kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
+        ("/tours/", '<a href="kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
+        ("/tours/bali-retreat", '<a href="./kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
+        ("/", '<a href="kyoto-autumn">Kyoto</a>', set()),  # /kyoto-autumn: no item's page
+    ],
+)
+async def test_a_relative_link_names_the_item_of_the_page_it_goes_to(
+    path: str, feature: str, left_out: set[str], make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    async with client_for(_site(make_settings, feature, {"id": "recs", "slot": "also-like"})) as c:
+        html = (await c.get(path)).text
+    picks = _slot(html, "also-like")
+    assert len(picks) == 4 and not left_out & set(picks), picks
+    assert left_out or "kyoto-autumn" in picks, picks
+
+
+@pytest.mark.parametrize(
+    ("link", "page", "named"),
+    [
+        ("a", "/tours/", ["a"]),  # relative: against the page's directory
+        ("a", "/tours/kyoto", ["a"]),
+        ("./a/", "/tours/kyoto", ["a"]),
+        ("../tours/a", "/club/join", ["a"]),
+        ("../../../tours/a", "/club/join", ["a"]),  # no ".." above the root
+        ("tours/a", "/", ["a"]),
+        ("a", "/", []),  # /a is no item
+        ("?id=3", "/item.php", ["p3"]),  # a query alone: this page's path
+        ("?id=3", "/other.php", []),
+        ("", "/tours/a", ["a"]),  # this very page
+        ("/tours/./x/../a", "/", ["a"]),  # dot segments, in any link
+        ("/tours/%2E%2e/tours/a", "/", ["a"]),  # escaped as well
+        ("https://shop.test/x/../tours/b", "/", ["b"]),
+        ("a", "", []),  # the page's path not known: as written
+    ],
+)
+def test_a_relative_link_is_read_against_the_page_s_path(
+    link: str, page: str, named: list[str]
+) -> None:
+    assert list(CATALOG.by_address.named(link, "shop.test", page)) == named

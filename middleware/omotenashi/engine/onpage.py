@@ -52,11 +52,11 @@ _read_small = lru_cache(maxsize=512)(_read)
 
 
 def items_shown(
-    catalog: Catalog, inner: str | None, attrs: Mapping[str, str], here: str = ""
+    catalog: Catalog, inner: str | None, attrs: Mapping[str, str], here: str = "", page: str = ""
 ) -> Iterator[str]:
     """The ids of the catalogue's items a block shows: those whose page its content or its
-    ``href`` links to (on the site of the host ``here``, recommend/links.py), and those its
-    content names by ``data-omo-item``."""
+    ``href`` links to (on the site of the host ``here``, a relative link read against the path
+    ``page``: recommend/links.py), and those its content names by ``data-omo-item``."""
     named = () if not inner else _read_small(inner) if len(inner) <= _REMEMBERED else _read(inner)
     named += tuple((False, v.strip()) for k, v in attrs.items() if k.lower() == "href")
     for is_id, value in named:
@@ -64,7 +64,7 @@ def items_shown(
             if value in catalog.position:
                 yield value
         else:
-            yield from catalog.by_address.named(value, here)
+            yield from catalog.by_address.named(value, here, page)
 
 
 class OnPage:

@@ -223,7 +223,8 @@ def personalise_page(
             zone=config.zone,  # the surprises change at the site's midnight
             names=catalog.pair_names,  # the visitor's own pairs name items by codes
         )
-        recommender = Recommender(catalog, signals, own_host(visit.request.host))
+        here = visit.request  # (its links read as the browser reads them: recommend/links.py)
+        recommender = Recommender(catalog, signals, own_host(here.host), here.root + here.path)
     outcome = personalise(
         page,
         ruleset,

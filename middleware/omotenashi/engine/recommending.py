@@ -36,6 +36,7 @@ class Recommender:
     catalog: Catalog
     make_signals: Callable[[], Signals]  # worked out only when a recommend rule is decided
     host: str = ""  # the page's (recommend/links.py own_host): its links to it name its items
+    page: str = ""  # the page's path as the browser has it: its relative links read against it
     picks: dict[str, list[Pick]] = field(default_factory=dict)  # rule id → what it showed
     _signals: Signals | None = field(default=None, init=False, repr=False)
     _specs: dict[str, RecommendSpec] = field(default_factory=dict, init=False, repr=False)
@@ -87,7 +88,7 @@ class Recommender:
         if rule.recommend is not None:
             self.on_page.update(p.item.id for p in self.picks.get(rule.id, ()))
         elif self.catalog.items:
-            self.on_page.update(items_shown(self.catalog, inner, attrs, self.host))
+            self.on_page.update(items_shown(self.catalog, inner, attrs, self.host, self.page))
 
     def personal(self, rule_id: str) -> bool:
         """Whether any item the rule showed is there because of the visitor's own signals

@@ -4,7 +4,11 @@ to the item's page, however either is written.
 * The site: a site-relative link (``/tours/x``) and an absolute one to the page's own host
   (``https://<host>/tours/x``, either scheme) are one page, whichever form the catalogue's
   ``url`` has; a link to another host names only an item whose ``url`` is on that host.
-* The path: without the fragment and the trailing slash (``/`` itself stays).
+* The path: without the fragment and the trailing slash (``/`` itself stays), its dot
+  segments resolved as a browser does (``/tours/../tours/a`` is ``/tours/a``); a relative
+  link (``kyoto``, ``../tours/kyoto``, ``?id=3``) read against the page's own path, as a
+  browser reads it (a page's ``<base href>`` is not read: such a link is read against the
+  page's path all the same).
 * The query: the parameters the catalogue's items at that path use (``id`` for
   ``/product.php?id=3``) name the page, in any order and whatever else the link adds
   (``/product.php?utm_source=x&id=3`` is item ``id=3``; ``/product.php?id=31`` is not);
@@ -49,10 +53,11 @@ def own_host(host: str) -> str:
     return host.rstrip(".")
 
 
-def _parts(url: str) -> tuple[str | None, str, str] | None:
+def _parts(url: str, page: str = "") -> tuple[str | None, str, str] | None:
     """(its host, None for a site-relative URL; its path; its query), or None for a URL that
     names no page (``mailto:``, ``tel:`` ..., or an absolute one with no host: ``///x``,
-    ``https://@/x``, which a browser takes to another host). Read by hand, not by
+    ``https://@/x``, which a browser takes to another host). A relative URL is read against
+    ``page``, the path of the page it is on (as written when not known). Read by hand, not by
     ``urlsplit``: a catalogue of 200,000 items is read in a fraction of the time."""
     url = url.split("#", 1)[0]
     host = None
@@ -64,8 +69,10 @@ def _parts(url: str) -> tuple[str | None, str, str] | None:
             skip = len(head) if head == "https://" else 7
         elif ":" in url.partition("?")[0].partition("/")[0]:  # mailto:, tel:, ftp: ...
             return None
-        else:  # a relative path ("kyoto", "../x", "?id=3"): as written
+        else:  # a relative path ("kyoto", "../x", "?id=3"): against the page's
             skip = 0
+            if page[:1] == "/":
+                url = page + url if url[:1] in ("?", "") else page[: page.rfind("/") + 1] + url
         if skip:
             rest = url[skip:]
             cut = len(rest)
@@ -76,8 +83,31 @@ def _parts(url: str) -> tuple[str | None, str, str] | None:
             if not host or host.startswith(":"):  # no host: not this site, nor one we know
                 return None
     path, _, query = url.partition("?")
+    if "/." in path or "%2" in path:  # (a dot segment, maybe escaped: "/./", "/%2e%2e/")
+        path = _without_dots(path)
     path = path.rstrip("/") or ("/" if path or host is not None else "")
     return host, path, query
+
+
+_DOT, _DOTS = frozenset((".", "%2e")), frozenset(("..", ".%2e", "%2e.", "%2e%2e"))
+
+
+def _without_dots(path: str) -> str:
+    """A path's dot segments resolved (RFC 3986's remove_dot_segments, ``%2e`` as ``.``, as
+    browsers do): ``/a/./b/../c`` is ``/a/c``; no ``..`` goes above the root."""
+    segments = path.split("/")
+    out: list[str] = []
+    last = len(segments) - 1
+    for index, segment in enumerate(segments):
+        folded = segment.lower() if "%" in segment else segment
+        if folded in _DOT or folded in _DOTS:
+            if folded in _DOTS and len(out) > 1:
+                out.pop()
+            if index == last:  # "/a/." and "/a/b/.." end in a "/"
+                out.append("")
+            continue
+        out.append(segment)
+    return "/".join(out)
 
 
 def _query(query: str, only: frozenset[str] | None = None) -> list[tuple[str, str]]:
@@ -132,13 +162,14 @@ class Addresses:
         self._naming = {place: frozenset(names) for place, names in naming.items()}
         self._alone = {place: found for place, found in alone.items() if found is not None}
 
-    def named(self, link: str, here: str) -> Iterator[str]:
+    def named(self, link: str, here: str, page: str = "") -> Iterator[str]:
         """The ids of the items ``link`` goes to, on a page of the host ``here``
         (:func:`own_host`; "" when not known: an absolute link then names only items on its
-        host)."""
+        host) whose path is ``page`` (a relative link is read against it; "" when not known:
+        as written)."""
         if len(link) > LONGEST:
             return
-        parts = _parts(link.strip())
+        parts = _parts(link.strip(), page)
         if parts is None:
             return
         host, path, query = parts
