@@ -209,7 +209,8 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
                         continue
             b.token(lt, i, lt + 1 + len(name))
             b.raw = ""
-            b.after_body = False
+            if lname != "html":  # (after </body> an <html> tag leaves the parser there)
+                b.after_body = False
             b.start(lname)
             if b.raw:
                 if b.raw == "plaintext":  # the rest is text, in the body's rules (clones too)
