@@ -39,8 +39,9 @@ def explain(conditions: list[Condition], facts: Facts) -> list[str]:
     """Why every one of ``conditions`` holds for ``facts`` (ask only when they do)."""
     out: list[str] = []
     for condition in conditions:
-        for reason in condition.reasons(facts):  # each once, in order (no generator per rule)
-            if reason not in out:
+        yes = condition.yes  # (Condition.reasons without its own call: per block shown)
+        for reason in yes(facts) if yes is not None else (condition.text,):  # each once, in
+            if reason not in out:  # order (no generator per rule)
                 out.append(reason)
     return out
 
@@ -205,7 +206,8 @@ def compare(
     said_unknown = [subject.unknown] if tests else []
 
     def yes(f: Facts) -> list[str]:
-        return list(said_unknown if unknown(get(f)) else said)
+        value = get(f)  # (unknown() inlined: asked for every block shown)
+        return list(said_unknown if value is None or value == "" else said)
 
     def no(f: Facts) -> list[str]:
         value = get(f)

@@ -11,7 +11,6 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from omotenashi.engine.conditions import all_hold
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.ruleindex import NOTHING, Candidate, Want
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
@@ -70,8 +69,12 @@ def first_match(
     for rule, wants, can_be_off in candidates:
         if not wants <= present or (can_be_off and not eligible(rule, now)):
             continue
-        if all_hold(rule.conditions, facts) and allowed(rule):  # allowed last: it may count
-            return rule  # what it lets through (the name cap)
+        for condition in rule.conditions:  # (all_hold inlined: a call less per candidate)
+            if not condition.check(facts):
+                break
+        else:
+            if allowed(rule):  # allowed last: it may count what it lets through (the name cap)
+                return rule
     return None
 
 

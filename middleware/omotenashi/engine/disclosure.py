@@ -32,6 +32,7 @@ class Disclosure:
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPED = re.compile("[&<>\"']")  # what html.escape(..., quote=True) replaces
 # Elements whose content may hold a <details> note; after other elements the note follows them.
 FLOW = frozenset(
     "div section article aside main header footer nav li td th dd figure blockquote form "
@@ -200,8 +201,11 @@ def note(
     )
     if not d.dismiss:
         return before
-    next_path = html.escape(f"{d.path}#{back}" if back else d.path, quote=True)
-    return f"{before}{html.escape(d.csrf)}{between}{next_path}{after}"
+    path, csrf = f"{d.path}#{back}" if back else d.path, d.csrf
+    # (html.escape's five passes only for what has a character to escape: tokens seldom do)
+    path = html.escape(path, quote=True) if _ESCAPED.search(path) else path
+    csrf = html.escape(csrf, quote=True) if _ESCAPED.search(csrf) else csrf
+    return f"{before}{csrf}{between}{path}{after}"
 
 
 @lru_cache(maxsize=4096)
