@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import textwrap
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import hypothesis
 import pytest
 import redis
 
@@ -20,16 +18,6 @@ from omotenashi.store.store import Store
 from omotenashi.testing import Written
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Under CI the Hypothesis properties draw the same examples on every run (a landing is never
-# turned red by a document a run happened to draw first); elsewhere each run draws new ones, as
-# a hunt. HYPOTHESIS_PROFILE=ci or =random picks one either way. A document a hunt finds
-# becomes an @example of its property.
-hypothesis.settings.register_profile("ci", derandomize=True)
-hypothesis.settings.register_profile("random", derandomize=False)
-hypothesis.settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "random")
-)
 
 
 @pytest.fixture

@@ -131,6 +131,7 @@ async def test_a_recommendation_leaves_out_what_a_same_site_link_shows(
         ("/club/join", '<a href="../tours/kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
         ("/tours/", '<a href="kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
         ("/tours/bali-retreat", '<a href="./kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
+        ("/x%2Fy/z", '<a href="../tours/kyoto-autumn">K</a>', {"kyoto-autumn"}),  # as written
         ("/", '<a href="kyoto-autumn">Kyoto</a>', set()),  # /kyoto-autumn: no item's page
     ],
 )
@@ -167,3 +168,23 @@ def test_a_relative_link_is_read_against_the_page_s_path(
     link: str, page: str, named: list[str]
 ) -> None:
     assert list(CATALOG.by_address.named(link, "shop.test", page)) == named
+
+
+@pytest.mark.parametrize(
+    ("link", "page", "named"),
+    [
+        ("..\\..\\tours\\a", "/x/y/z", ["a"]),  # a browser reads "\" as "/" in a path
+        ("\\tours\\a", "/x/y", ["a"]),  # from the site's root
+        ("a?k=\\v", "/tours/", ["a"]),  # (in the query it stays)
+        ("a", "/%E3%83%84/", []),  # the page's path as written: not /ツ/a
+        ("tours/s", "/", ["s"]),  # a catalogue url without its first "/": from the root
+        ("/tours/s", "/x", ["s"]),
+    ],
+)
+def test_links_and_urls_are_read_as_a_browser_reads_them(
+    link: str, page: str, named: list[str]
+) -> None:
+    catalog = catalog_from_items(
+        [{"id": "a", "url": "/tours/a", "title": "A"}, {"id": "s", "url": "tours/s", "title": "S"}]
+    )
+    assert list(catalog.by_address.named(link, "shop.test", page)) == named

@@ -120,10 +120,16 @@ class RequestInfo:
         """The page's URL for a form on it to return to (root, path and query): the path is
         given decoded, so it is percent-encoded again (``/new york``, ``/50%-off``, a ``?`` in
         it); the query goes as sent when it is plain URL text (else the path alone)."""
-        url = self._written or self.root + quote(self.path, safe=URL_PATH_SAFE)
+        url = self.url_path
         query = self.query_string  # (longer than MAX_QUERY: cut, so the path alone)
         plain = len(query) <= MAX_QUERY and _PLAIN_QUERY.fullmatch(query)
         return f"{url}?{query}" if query and plain else url
+
+    @property
+    def url_path(self) -> str:
+        """The page's path in its URL (root and path) as the browser has it: as written, or
+        percent-encoded again (a relative link on the page is read against it)."""
+        return self._written or self.root + quote(self.path, safe=URL_PATH_SAFE)
 
     @property
     def _written(self) -> str:

@@ -72,7 +72,13 @@ def _parts(url: str, page: str = "") -> tuple[str | None, str, str] | None:
         else:  # a relative path ("kyoto", "../x", "?id=3"): against the page's
             skip = 0
             if page[:1] == "/":
-                url = page + url if url[:1] in ("?", "") else page[: page.rfind("/") + 1] + url
+                path, mark, query = url.partition("?")
+                if "\\" in path:  # (a browser reads a backslash as "/" there, a first one too)
+                    url = path.replace("\\", "/") + mark + query
+                if url[:1] in ("?", ""):
+                    url = page + url
+                elif url[:1] != "/":
+                    url = page[: page.rfind("/") + 1] + url
         if skip:
             rest = url[skip:]
             cut = len(rest)
@@ -141,7 +147,7 @@ class Addresses:
         ids: dict[Key, tuple[str, ...]] = {}
         naming: dict[tuple[str, str], set[str]] = {}  # (host, path) → its items' parameters
         for item_id, url in urls:
-            parts = _parts(url)
+            parts = _parts(url, "/")  # ("tours/x", as a page at the root reads it: /tours/x)
             if parts is None:
                 continue
             host, path, query = parts
