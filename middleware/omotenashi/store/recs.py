@@ -40,7 +40,8 @@ SHARED_TTL = 180 * 86400  # shared keys not updated for half a year expire
 ROUNDED_X = "math.floor(x * 1e2 + 0.5) / 1e2"
 # This release's members keep their score × 100 as a whole number (recommend/coview.py scaled,
 # SCALE): Redis keeps it in 1-3 bytes. The release before's ``seed>item`` keep 2 decimals.
-# SCALED(m): whether member m's is so; KEPT(x, m): log2 score x as member m keeps it.
+# SCALED(m): whether member m's is so; KEPT(x, m): log2 score x as member m keeps it; TRIM(key,
+# keep): a visitor's own pairs cut to their best, whatever their forms.
 SCALED_LUA = """
 local function SCALED(m)
   return string.find(m, '\\31', 1, true) ~= nil or string.find(m, '>', 1, true) == nil
@@ -48,6 +49,21 @@ end
 local function KEPT(x, m)
   if SCALED(m) then return math.floor(x * 100 + 0.5) end
   return ROUNDED_X
+end
+local function TRIM(key, keep)  -- a visitor's own pairs: the best `keep` by their scores scaled
+  local n = redis.call('ZCARD', key)  -- back, whichever form each is in (a switch of
+  if n <= keep then return end  -- OMOTENASHI_REDIS_COMPACT mixes them: x100 or not)
+  local all, scored = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), {}
+  for j = 1, #all, 2 do
+    local m, s = all[j], tonumber(all[j + 1])
+    if SCALED(m) then s = s / 100 end
+    scored[#scored + 1] = {m, s}
+  end
+  table.sort(scored, function(p, q)  -- the lowest first, as Redis ranks ties: by member
+    if p[2] ~= q[2] then return p[2] < q[2] end
+    return p[1] < q[1]
+  end)
+  for j = 1, n - keep do redis.call('ZREM', key, scored[j][1]) end
 end
 """.replace("ROUNDED_X", ROUNDED_X)
 OWN, SHARED = 1, 0  # LEARN_SCRIPT's third argument: round the scores (a visitor's own) or not
@@ -70,7 +86,7 @@ for i = 4, #ARGV, 2 do
   if own then x = KEPT(x, member) end
   redis.call('ZADD', key, x, member)
 end
-redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
+if own then TRIM(key, keep) else redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1)) end
 redis.call('EXPIRE', key, ttl)
 return 1
 """

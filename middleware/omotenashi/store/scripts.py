@@ -386,7 +386,7 @@ for member, x in pairs(a.also or {}) do  -- (both as kept: scaled alike, store/r
   redis.call('ZADD', KEYS[2], KEPT(x, member), member)
   paired = true
 end
-if paired then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(ALSO_KEEP + 1)) end
+if paired then TRIM(KEYS[2], ALSO_KEEP) end
 settle(a.compact)
 redis.call('EXPIRE', H, a.ttl)
 redis.call('EXPIRE', KEYS[2], a.ttl)
