@@ -91,12 +91,13 @@ def cluster_url() -> Iterator[str]:
             capture_output=True,
             timeout=60,
         )
-        probe = redis.Redis(port=nodes[0].port)
         deadline = time.monotonic() + 20
-        while b"cluster_state:ok" not in probe.execute_command("CLUSTER", "INFO"):
-            assert time.monotonic() < deadline, "the cluster did not come up"
-            time.sleep(0.1)
-        probe.close()
+        for node in nodes:  # each node says the cluster is down until its gossip says not
+            probe = redis.Redis(port=node.port)
+            while b"cluster_state:ok" not in probe.execute_command("CLUSTER", "INFO"):
+                assert time.monotonic() < deadline, f"node {node.port}: the cluster is not up"
+                time.sleep(0.1)
+            probe.close()
         yield nodes[0].url
     finally:
         for node in nodes:
