@@ -179,12 +179,27 @@ def test_a_relative_link_is_read_against_the_page_s_path(
         ("a", "/%E3%83%84/", []),  # the page's path as written: not /ツ/a
         ("tours/s", "/", ["s"]),  # a catalogue url without its first "/": from the root
         ("/tours/s", "/x", ["s"]),
+        ("/tours\\a", "/", ["a"]),  # a backslash in any link's path
+        ("https://shop.test/tours\\a", "/", ["a"]),
+        ("kyoto", "/%E3%83%84%E3%82%A2%E3%83%BC/", ["jp"]),  # written either way, one path
+        ("kyoto", "/%e3%83%84%e3%82%a2%e3%83%bc/", ["jp"]),
+        ("/ツアー/kyoto", "/", ["jp"]),
+        ("x", "/a%7Cb/", ["pipe"]),
+        ("x", "/new%20york/", ["sp"]),
+        ("/new york/x", "/", ["sp"]),
+        ("/a%2Fb/x", "/", []),  # an escaped "/" is no "/"
     ],
 )
 def test_links_and_urls_are_read_as_a_browser_reads_them(
     link: str, page: str, named: list[str]
 ) -> None:
     catalog = catalog_from_items(
-        [{"id": "a", "url": "/tours/a", "title": "A"}, {"id": "s", "url": "tours/s", "title": "S"}]
+        [
+            {"id": "a", "url": "/tours/a", "title": "A"},
+            {"id": "s", "url": "tours/s", "title": "S"},
+            {"id": "jp", "url": "/ツアー/kyoto", "title": "JP"},
+            {"id": "pipe", "url": "/a|b/x", "title": "Pipe"},
+            {"id": "sp", "url": "/new york/x", "title": "Space"},
+        ]
     )
     assert list(catalog.by_address.named(link, "shop.test", page)) == named

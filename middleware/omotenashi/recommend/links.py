@@ -23,8 +23,9 @@ time linear in its length: never a pass over the catalogue.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
-from urllib.parse import unquote_plus
+from urllib.parse import quote_from_bytes, unquote_plus, unquote_to_bytes
 
 # Parameters that say where a visitor came from or which ad they clicked: they name no page.
 TRACKING = frozenset(
@@ -89,10 +90,25 @@ def _parts(url: str, page: str = "") -> tuple[str | None, str, str] | None:
             if not host or host.startswith(":"):  # no host: not this site, nor one we know
                 return None
     path, _, query = url.partition("?")
+    if "\\" in path:  # (a browser reads a backslash in a path as "/")
+        path = path.replace("\\", "/")
     if "/." in path or "%2" in path:  # (a dot segment, maybe escaped: "/./", "/%2e%2e/")
         path = _without_dots(path)
+    if not _PLAIN.fullmatch(path):  # "/ツアー/x", "/new york/", "/%e3%83%84": one way to write each
+        path = "/".join(map(_escaped, path.split("/")))
     path = path.rstrip("/") or ("/" if path or host is not None else "")
     return host, path, query
+
+
+# A path written in these alone is as a browser sends it; any other (not ASCII, a space, a "%"
+# escape in either case) is written one way: each segment decoded and escaped again (%2F stays)
+_PCHAR = "!$&'()*+,;=:@-._~"
+_PLAIN = re.compile(r"[A-Za-z0-9/!$&'()*+,;=:@._~-]*")
+
+
+def _escaped(segment: str) -> str:
+    raw = unquote_to_bytes(segment.encode("utf-8", "surrogatepass"))
+    return quote_from_bytes(raw, safe=_PCHAR)
 
 
 _DOT, _DOTS = frozenset((".", "%2e")), frozenset(("..", ".%2e", "%2e.", "%2e%2e"))

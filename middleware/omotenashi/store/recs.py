@@ -53,11 +53,15 @@ end
 local function TRIM(key, keep)  -- a visitor's own pairs: the best `keep` by their scores scaled
   local n = redis.call('ZCARD', key)  -- back, whichever form each is in (a switch of
   if n <= keep then return end  -- OMOTENASHI_REDIS_COMPACT mixes them: x100 or not)
-  local all, scored = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), {}
+  local all, scored, scaled = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), {}, 0
   for j = 1, #all, 2 do
     local m, s = all[j], tonumber(all[j + 1])
-    if SCALED(m) then s = s / 100 end
+    if SCALED(m) then s, scaled = s / 100, scaled + 1 end
     scored[#scored + 1] = {m, s}
+  end
+  if scaled == 0 or scaled == n then  -- one form (as ever but after a switch): by rank
+    redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
+    return
   end
   table.sort(scored, function(p, q)  -- the lowest first, as Redis ranks ties: by member
     if p[2] ~= q[2] then return p[2] < q[2] end
