@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import re
-import sqlite3
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -63,18 +61,6 @@ def django_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             asgi = pool.submit(set_up).result()
         yield asgi
         sys.modules.pop("travelsite.asgi", None)
-    # Django keeps a connection per thread that served a view (asgiref's thread among them),
-    # out of reach from here; Python 3.13 warns of each one left unclosed when it is collected,
-    # in whichever test that happens. Django opens SQLite without check_same_thread: closed
-    # here, in a thread (Django refuses its database work where an event loop runs, as above).
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(_close_sqlite).result()
-
-
-def _close_sqlite() -> None:
-    for found in gc.get_objects():
-        if isinstance(found, sqlite3.Connection):
-            found.close()
 
 
 def csrf(page: httpx.Response) -> str:
