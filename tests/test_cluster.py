@@ -269,7 +269,7 @@ async def test_every_way_of_recording_writes_the_same_profile_on_a_cluster(
     )
     assert counters == ({day: {"x|t|hero": "1", "c|t|hero|buy": "2"}} if counted else {})
     assert co == ([("maui", 0.5)] if learned else [])
-    assert 0 < ttls[0] < store.cfg.idle_ttl and ttls[1] <= ttls[0]  # the pairs go with it
+    assert 0 < ttls[0] < store.cfg.idle_ttl and ttls[1] <= ttls[0], ttls  # the pairs go with it
     assert ttls[2:] == ttls[:2]
     assert shared.co_views == {}  # read, but one visitor is no support for a claim
     assert not revoked and export["kept_for_seconds"] is not None

@@ -13,6 +13,7 @@ import redis
 
 from omotenashi.recommend.coview import pair_member, pair_part
 from omotenashi.store.recs import LEARN_SCRIPT, OWN
+from omotenashi.store.scripted import SHORT
 
 KEEP = 10
 
@@ -52,3 +53,11 @@ def test_own_pairs_are_cut_by_their_scores_in_either_form(
     assert (new_member in members) is kept, members
     lowest = old_form(0)
     assert (lowest in members) is not kept, members  # the weakest of the rest made room
+
+
+def test_the_learning_script_goes_as_its_text_on_a_cluster() -> None:
+    """Under scripted.SHORT it is sent as its text with every Cluster call: a server that does
+    not know it (new, restarted, flushed) runs it in the pipeline's order, before the record that
+    sets the pairs' expiry to the profile's (by its hash it would be run again after it, the
+    pairs then kept for the idle TTL: tests/test_cluster.py)."""
+    assert len(LEARN_SCRIPT.encode()) < SHORT

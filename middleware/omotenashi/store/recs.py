@@ -41,7 +41,10 @@ ROUNDED_X = "math.floor(x * 1e2 + 0.5) / 1e2"
 # This release's members keep their score × 100 as a whole number (recommend/coview.py scaled,
 # SCALE): Redis keeps it in 1-3 bytes. The release before's ``seed>item`` keep 2 decimals.
 # SCALED(m): whether member m's is so; KEPT(x, m): log2 score x as member m keeps it; TRIM(key,
-# keep): a visitor's own pairs cut to their best, whatever their forms.
+# keep): a visitor's own pairs cut to their best `keep` by their scores scaled back, whichever
+# form each is in (a switch of OMOTENASHI_REDIS_COMPACT mixes them), a key in one form by rank;
+# ties go as Redis ranks them, by member. (No comments inside: LEARN_SCRIPT stays under
+# scripted.SHORT, sent as its text on Cluster, never NOSCRIPT: tests/store/test_pair_trim.py.)
 SCALED_LUA = """
 local function SCALED(m)
   return string.find(m, '\\31', 1, true) ~= nil or string.find(m, '>', 1, true) == nil
@@ -50,20 +53,20 @@ local function KEPT(x, m)
   if SCALED(m) then return math.floor(x * 100 + 0.5) end
   return ROUNDED_X
 end
-local function TRIM(key, keep)  -- a visitor's own pairs: the best `keep` by their scores scaled
-  local n = redis.call('ZCARD', key)  -- back, whichever form each is in (a switch of
-  if n <= keep then return end  -- OMOTENASHI_REDIS_COMPACT mixes them: x100 or not)
+local function TRIM(key, keep)
+  local n = redis.call('ZCARD', key)
+  if n <= keep then return end
   local all, scored, scaled = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), {}, 0
   for j = 1, #all, 2 do
     local m, s = all[j], tonumber(all[j + 1])
     if SCALED(m) then s, scaled = s / 100, scaled + 1 end
     scored[#scored + 1] = {m, s}
   end
-  if scaled == 0 or scaled == n then  -- one form (as ever but after a switch): by rank
+  if scaled == 0 or scaled == n then
     redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
     return
   end
-  table.sort(scored, function(p, q)  -- the lowest first, as Redis ranks ties: by member
+  table.sort(scored, function(p, q)
     if p[2] ~= q[2] then return p[2] < q[2] end
     return p[1] < q[1]
   end)
