@@ -72,13 +72,10 @@ def _parts(url: str, page: str = "") -> tuple[str | None, str, str] | None:
             return None
         else:  # a relative path ("kyoto", "../x", "?id=3"): against the page's
             skip = 0
-            if page[:1] == "/":
-                path, mark, query = url.partition("?")
-                if "\\" in path:  # (a browser reads a backslash as "/" there, a first one too)
-                    url = path.replace("\\", "/") + mark + query
+            if page[:1] == "/":  # (a first backslash is a "/": from the root, read below)
                 if url[:1] in ("?", ""):
                     url = page + url
-                elif url[:1] != "/":
+                elif url[:1] != "\\":
                     url = page[: page.rfind("/") + 1] + url
         if skip:
             rest = url[skip:]
