@@ -19,6 +19,11 @@ from omotenashi.store.replies import profile_from_reply
 from omotenashi.store.store import Store
 
 
+def _retrieved(sent: asyncio.Future[Any]) -> None:
+    if not sent.cancelled():
+        sent.exception()  # looked at: asyncio reports no exception nobody retrieved
+
+
 class ProfileRead:
     def __init__(self, store: Store, pid: str) -> None:
         self.store = store
@@ -38,6 +43,9 @@ class ProfileRead:
         elif fast is not None and fast.ready and store.breaker.opened_at is None:
             try:
                 self._sent = fast.begin_load(self.keys)
+                # a request that never awaits its profile (a redirect, JSON) leaves no
+                # "Future exception was never retrieved" when the read fails
+                self._sent.add_done_callback(_retrieved)
             except StoreError:  # stalled or full: the awaited read says so (and counts it)
                 self._sent = None
 
