@@ -53,7 +53,7 @@ RECS = """
 SNIPPETS = {
     "recs.html": "<ul>{% for i in items %}<li data-item='{{ i.id }}'></li>{% endfor %}</ul>"
 }
-ITEM = re.compile(r"<li data-item='([a-z-]+)'>")
+ITEM = re.compile(r"<li data-item='([a-z0-9-]+)'>")
 
 
 def _site(make_settings: Make, feature: str, *recs: dict[str, Any], **overrides: Any) -> Omotenashi:

@@ -8,15 +8,18 @@ catalogue."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import redis
 
+from omotenashi import Omotenashi
 from omotenashi.engine.onpage import items_shown
 from omotenashi.recommend.catalog import catalog_from_items
 from omotenashi.recommend.links import Addresses, own_host
 
-from ..conftest import client_for
-from .test_on_page import Make, _site, _slot
+from ..conftest import client_for, page_app
+from .test_on_page import FEATURE, PAGE, RECS, SNIPPETS, Make, _site, _slot
 
 pytestmark = pytest.mark.anyio
 CATALOG = catalog_from_items(
@@ -158,6 +161,11 @@ async def test_a_relative_link_names_the_item_of_the_page_it_goes_to(
         ("?id=3", "/item.php", ["p3"]),  # a query alone: this page's path
         ("?id=3", "/other.php", []),
         ("", "/tours/a", ["a"]),  # this very page
+        ("", "/item.php?id=3", ["p3"]),  # with its query
+        ("#top", "/item.php?id=3", ["p3"]),
+        ("#top", "/item.php?id=31", []),
+        ("?id=3", "/item.php?id=31", ["p3"]),  # a query of its own: the page's goes
+        ("a", "/tours/?x=/y/", ["a"]),  # (a "/" in the page's query is no directory)
         ("/tours/./x/../a", "/", ["a"]),  # dot segments, in any link
         ("/tours/%2E%2e/tours/a", "/", ["a"]),  # escaped as well
         ("https://shop.test/x/../tours/b", "/", ["b"]),
@@ -203,3 +211,31 @@ def test_links_and_urls_are_read_as_a_browser_reads_them(
         ]
     )
     assert list(catalog.by_address.named(link, "shop.test", page)) == named
+
+
+QUERY_ITEMS = """
+items:
+""" + "".join(f"  - {{id: p{n}, url: /item.php?id={n}, title: P{n}}}\n" for n in range(1, 7))
+
+
+@pytest.mark.parametrize(
+    ("path", "feature", "left_out"),
+    [
+        ("/item.php?id=3", '<a href="#reviews">Reviews</a>', {"p3"}),  # this page, its query
+        ("/item.php?id=3", '<a href="">This page</a>', {"p3"}),
+        ("/item.php?id=3", '<a href="?id=4">Next</a>', {"p4"}),
+        ("/item.php", '<a href="#reviews">Reviews</a>', set()),  # no id: six items there
+    ],
+)
+async def test_a_link_to_the_page_itself_keeps_the_page_s_query(
+    path: str, feature: str, left_out: set[str], make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    exclude = "\n      exclude: [on_page]"  # (not the current item: the link alone leaves it out)
+    recs = RECS.format(id="recs", slot="also-like", items=4, exclude=exclude)
+    settings = make_settings("rules:\n" + FEATURE + recs, {**SNIPPETS, "feature.html": feature})
+    (Path(settings.rules.dir) / "catalog.yaml").write_text(QUERY_ITEMS)
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as c:
+        html = (await c.get(path)).text
+    picks = _slot(html, "also-like")
+    assert len(picks) == 4 and not left_out & set(picks), picks
+    assert left_out or "p1" in picks, picks

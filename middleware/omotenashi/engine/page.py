@@ -224,7 +224,7 @@ def personalise_page(
             names=catalog.pair_names,  # the visitor's own pairs name items by codes
         )
         here = visit.request  # (its links read as the browser reads them: recommend/links.py)
-        recommender = Recommender(catalog, signals, own_host(here.host), here.url_path)
+        recommender = Recommender(catalog, signals, own_host(here.host), here.back)
     outcome = personalise(
         page,
         ruleset,

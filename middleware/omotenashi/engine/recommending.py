@@ -36,7 +36,7 @@ class Recommender:
     catalog: Catalog
     make_signals: Callable[[], Signals]  # worked out only when a recommend rule is decided
     host: str = ""  # the page's (recommend/links.py own_host): its links to it name its items
-    page: str = ""  # the page's path as the browser has it: its relative links read against it
+    page: str = ""  # the page's URL (path, query) as the browser has it: relative links read so
     picks: dict[str, list[Pick]] = field(default_factory=dict)  # rule id → what it showed
     _signals: Signals | None = field(default=None, init=False, repr=False)
     _specs: dict[str, RecommendSpec] = field(default_factory=dict, init=False, repr=False)
