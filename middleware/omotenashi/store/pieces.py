@@ -155,29 +155,36 @@ local function repiece(k, n)  -- field k now has n pieces past its first: the ol
   if (had > 0) ~= (n > 0) then count_by(n > 0 and 1 or -1) end
   pieced[k] = n > 0 and n or nil
 end
-do
-  local flat, more, raw = redis.call('HGETALL', H), {}, {}
+do  -- one pass; the rare pieces and hashed names after it
+  local flat, more, odd = redis.call('HGETALL', H), nil, nil
   for i = 1, #flat, 2 do
-    local k, of = string.match(flat[i], '^\30(%d+):(.*)$')
+    local f = flat[i]
+    local b = string.byte(f, 1)
+    local k, of = nil, nil
+    if b == 30 then k, of = string.match(f, '^\30(%d+):(.*)$') end
     if k then
+      more = more or {}
       more[of] = more[of] or {}
       more[of][tonumber(k)] = flat[i + 1]
-    elseif flat[i] ~= '\30' then
-      raw[flat[i]] = flat[i + 1]
-    end
-  end
-  for f, parts in pairs(more) do
-    if raw[f] ~= nil then pieced[f] = #parts; raw[f] = raw[f] .. table.concat(parts) end
-  end
-  for f, v in pairs(raw) do  -- a long name kept whole (written before names were hashed) stays
-    local b = string.byte(f, 1)
-    if b ~= 28 and b ~= 29 then
-      note(f, v)
+    elseif b == 28 or b == 29 then
+      odd = odd or {}
+      odd[f] = flat[i + 1]
+    elseif f ~= '\30' then  -- a long name kept whole (written before names were hashed) stays
+      note(f, flat[i + 1])
       if #f > PIECE then named[f] = f end
     end
   end
-  for f, v in pairs(raw) do  -- a hashed name over a whole one: the whole one goes
-    local name = string.byte(f, 1) == 29 and raw['\28' .. string.sub(f, 2)]
+  for f, parts in pairs(more or {}) do
+    if have[f] ~= nil then
+      pieced[f] = #parts
+      note(f, have[f] .. table.concat(parts))
+    elseif odd and odd[f] ~= nil then
+      pieced[f] = #parts
+      odd[f] = odd[f] .. table.concat(parts)
+    end
+  end
+  for f, v in pairs(odd or {}) do  -- a hashed name over a whole one: the whole one goes
+    local name = string.byte(f, 1) == 29 and odd['\28' .. string.sub(f, 2)]
     if name then
       if named[name] == name then redis.call('HDEL', H, name); repiece(name, 0) end
       named[name] = f
@@ -211,6 +218,7 @@ local function key_of(f, v)  -- the field f is kept under (a new long name: its 
 end
 local function put(f, v)
   v = tostring(v)
+  if have[f] == v then return end  -- as kept already: nothing to write
   store(key_of(f, v), v)
   note(f, v)
 end

@@ -47,26 +47,30 @@ local H = KEYS[1]
 if redis.call('HEXISTS', H, 'revoked') == 1 or redis.call('HEXISTS', KEYS[3], 'revoked') == 1 then
   return 0
 end
-local have, count = {{}}, {{}}
-local FAMILIES = {{a = 1, b = 1, c = 1, e = 1, f = 1, i = 1, k = 1, m = 1, s = 1, w = 1, x = 1}}
+local have, count, names = {{}}, {{}}, {{}}  -- names[fam]: the family's field names (a set)
+local FAMILIES = {{}}  -- by first byte
+for c in string.gmatch('abcefikmswx', '.') do FAMILIES[string.byte(c)] = c end
 local function family(f)
-  local c = string.sub(f, 1, 1)
-  if FAMILIES[c] then return c end
-  if string.match(f, '^%d+$') then return '#' end
+  local b = string.byte(f, 1)
+  if FAMILIES[b] then return FAMILIES[b] end
+  if b and b >= 48 and b <= 57 and string.match(f, '^%d+$') then return '#' end
 end
 local function note(f, v)
   local fam = family(f)
   if fam ~= nil and (have[f] == nil) ~= (v == nil) then
     count[fam] = (count[fam] or 0) + (v == nil and -1 or 1)
+    local set = names[fam]
+    if set == nil then set = {{}}; names[fam] = set end
+    if v == nil then set[f] = nil else set[f] = true end
   end
   have[f] = v
 end
 {pieces.LUA}
 local function putnx(f, v) if have[f] == nil then put(f, v) end end
 local function room(f, limit) return have[f] ~= nil or (count[family(f)] or 0) < limit end
-local function fields(fam)
+local function fields(fam)  -- {{name, value}} of the family's fields, in no order
   local out = {{}}
-  for f, v in pairs(have) do if family(f) == fam then out[#out + 1] = {{f, v}} end end
+  for f in pairs(names[fam] or out) do out[#out + 1] = {{f, have[f]}} end
   return out
 end
 local function keep_newest(fam, limit)  -- by value (a time), then by name; how many went

@@ -51,16 +51,18 @@ local function shown_parts(v)  -- 's' value: "count" or "count at n.n.n" (number
   if n == nil then return tonumber(v) or 0, nil end
   return tonumber(n), rest
 end
+local numbered = nil  -- the numbered sentences' numbers by text
 local function sentence(text)  -- its number in the profile, added when new
-  local free, used = 0, {}
-  for f, v in pairs(have) do
-    if family(f) == '#' then
-      if v == text then return f end
-      used[f] = true
-    end
+  if numbered == nil then
+    numbered = {}
+    for _, fv in ipairs(fields('#')) do numbered[fv[2]] = fv[1] end
   end
-  while used[tostring(free)] do free = free + 1 end
+  local known = numbered[text]
+  if known ~= nil and have[known] == text then return known end
+  local free = 0
+  while have[tostring(free)] ~= nil do free = free + 1 end
   put(tostring(free), text)
+  numbered[text] = tostring(free)
   return tostring(free)
 end
 local function set_why(id, at, said)  -- few and short: in the value itself, else numbered
