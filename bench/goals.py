@@ -72,7 +72,8 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
                 " runs), record writes (after the response, batched)",
                 f"reads {cpu['reads_per_request']:.2f}, write commands"
                 f" {cpu['writes_per_request']:.2f} ({cpu['commands_per_request']:.2f} commands);"
-                f" 50 visitors at once: {cpu['records_per_write']:.1f} page views per write"
+                f" 50 visitors at once: {cpu['records_per_write']:.1f} page views per write;"
+                f" the server's time in the scripts {cpu['server_us']:.0f} µs a request"
                 " (writes leave the response path: tested, tests/test_writes_after_response.py,"
                 " not timed here)",
                 "read 1, writes 0 on the response path",

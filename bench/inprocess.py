@@ -69,6 +69,14 @@ async def cpu_and_share(url: str, requests: int, rounds: int, full: bool = False
                 os.environ[name] = value
 
 
+def _script_us(server: redis.Redis) -> float:
+    """Microseconds the server has spent running scripts (INFO commandstats: EVAL, EVALSHA and
+    their read-only forms), since it started or its stats were reset."""
+    stats = server.info("commandstats")
+    names = ("eval", "evalsha", "eval_ro", "evalsha_ro")
+    return float(sum(stats.get(f"cmdstat_{name}", {}).get("usec", 0) for name in names))
+
+
 async def _cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]:
     bare, app = make_app(bare=True), make_app(bare=False)
     await app.startup()
@@ -80,6 +88,7 @@ async def _cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]
         fast = app.store.fast
         assert fast is not None, "the bench needs a plain redis:// server (the fast path)"
         before = fast.load_script.calls, fast.record_script.calls, fast.sent
+        script_us = _script_us(server)
         with_, without, shown = [], [], 0
         for _ in range(rounds):
             cpu, personalised = await _run(app, cookies, requests)
@@ -87,6 +96,8 @@ async def _cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]
             shown += personalised
             without.append((await _run(bare, cookies, requests))[0])
         total = requests * rounds
+        await fast.drain()  # every page view's record written: its script time counted
+        server_us = (_script_us(server) - script_us) / total
         reads = (fast.load_script.calls - before[0]) / total
         writes = (fast.record_script.calls - before[1]) / total
         commands = (fast.sent - before[2]) / total
@@ -110,6 +121,7 @@ async def _cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]
         "cpu_added_us": (cpu_with - cpu_bare) * 1e6,
         "cpu_redis_us": redis_us,  # of which: the Redis client's work (see _redis_client_cpu)
         "commands_per_request": commands,
+        "server_us": server_us,  # the server's time in Omotenashi's scripts, per request
         "reads_per_request": reads,
         "writes_per_request": writes,
         "records_per_write": per_write,
