@@ -51,10 +51,12 @@ local function settle(compact)  -- after the writes: the compact forms or the fu
   elseif have['N'] == nil and viewed then  -- views and no visit (no page does that): written
     put('N', 0)
   end
-  for _, fv in ipairs(fields('i')) do
-    local score, at = interest(fv[2])
-    local want = (compact and tonumber(at) == 0) and score or score .. ' ' .. at
-    if want ~= fv[2] then put(fv[1], want) end
+  for _, fv in ipairs(fields('i')) do  -- compact: those written here (the rest are as kept)
+    if not compact or changed[fv[1]] then
+      local score, at = interest(fv[2])
+      local want = (compact and tonumber(at) == 0) and score or score .. ' ' .. at
+      if want ~= fv[2] then put(fv[1], want) end
+    end
   end
   for _, fv in ipairs(fields('s')) do
     local n, rest = string.match(fv[2], '^(%d+) (.*)$')

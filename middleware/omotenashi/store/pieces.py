@@ -191,6 +191,7 @@ do  -- one pass; the rare pieces and hashed names after it
       note(name, v)
     end
   end
+  changed = {}
 end
 local function store(k, v)  -- v under field k, in pieces when longer than PIECE bytes
   local i, n = 1, 0

@@ -48,6 +48,7 @@ if redis.call('HEXISTS', H, 'revoked') == 1 or redis.call('HEXISTS', KEYS[3], 'r
   return 0
 end
 local have, count, names = {{}}, {{}}, {{}}  -- names[fam]: the family's field names (a set)
+local changed = nil  -- once the hash is read: the fields this script has written (a set)
 local FAMILIES = {{}}  -- by first byte
 for c in string.gmatch('abcefikmswx', '.') do FAMILIES[string.byte(c)] = c end
 local function family(f)
@@ -63,6 +64,7 @@ local function note(f, v)
     if set == nil then set = {{}}; names[fam] = set end
     if v == nil then set[f] = nil else set[f] = true end
   end
+  if changed then changed[f] = true end
   have[f] = v
 end
 {pieces.LUA}
