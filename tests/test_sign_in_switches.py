@@ -24,9 +24,10 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.recommending import Carried
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
+from omotenashi.loader.journey import load_journey
 from omotenashi.store.store import Store
 
-from .conftest import client_for
+from .conftest import ROOT, client_for
 from .recommend.test_recommend_site import PAGE, RULES, SNIPPETS
 from .test_switches40 import CATALOG, JOURNEY, SAME_SITE, Make, Seed, _returning, _save
 
@@ -154,3 +155,58 @@ async def test_a_stage_browsing_alone_reached_is_not_carried_with_the_history_of
     assert (await store.load(anon)).stage == "interest"
     assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
     assert (await store.load(user)).stage == stage
+
+
+@pytest.mark.parametrize(
+    ("events", "cart", "stage"),
+    [
+        ({}, False, "awareness"),  # browsing alone ("interest": three pages seen)
+        ({"video_play": 1}, False, "awareness"),  # an event no transition reads
+        ({"add_to_cart": 1}, True, "consideration"),  # on: add_to_cart
+        ({"join_club": 1}, False, "interest"),  # on: join_club, but never past their own
+    ],
+    ids=["browsed-only", "unrelated-event", "cart", "club-capped"],
+)
+async def test_with_the_journey_a_stage_is_carried_as_far_as_what_is_carried_reaches(
+    store: Store,
+    omotenashi_redis: redis.Redis,
+    events: dict[str, int],
+    cart: bool,
+    stage: str,
+) -> None:
+    """With the history off, the stage a sign-in carries is the furthest the site's journey
+    reaches from what is carried (events, a cart, bookings; nothing browsed), never past the
+    profile's own: an event no transition reads moves nothing (hunt44: a beacon's video_play
+    carried 'interest', reached by three pages seen, into the account). The demo's journey."""
+    journey = load_journey(ROOT / "rules")
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    now = 1_800_000_000.0
+    reached = "consideration" if cart else "interest"
+    change = Change(now=now - 600, view=True, topics=["japan"], stage=reached)
+    for name, n in events.items():
+        for _ in range(n):
+            change.add_event(name, {"item": "kyoto"} if name == "add_to_cart" else {})
+    await store.record(anon, change, 7 * 86400.0)
+    assert (await store.load(anon)).stage == reached
+    keep = Carried(history=False, pairs=False, journey=journey)
+    assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
+    assert (await store.load(user)).stage == stage
+
+
+async def test_with_the_history_off_a_block_on_behaviour_is_not_carried_as_shown(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    """Its "why" names what was browsed ("You have been looking at Hawaii tours for
+    families"): listed as shown on the account's page on every device otherwise (hunt44). A
+    block on the moment stays shown; caps are carried whatever the rule."""
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    now = 1_800_000_000.0
+    change = Change(now=now - 600, view=True, shown=["hawaii-hero", "sale-banner"])
+    change.shown_why = {"hawaii-hero": [now - 600, ["hawaii"]], "sale-banner": [now - 600, []]}
+    change.caps = {"hawaii-hero": ["d20000", 1]}
+    await store.record(anon, change, 7 * 86400.0)
+    keep = Carried(history=False, pairs=False, behavioural=frozenset({"hawaii-hero"}))
+    assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
+    merged = await store.load(user)
+    assert (set(merged.shown), set(merged.shown_why)) == ({"sale-banner"}, {"sale-banner"})
+    assert set(merged.caps) == {"hawaii-hero"}

@@ -130,7 +130,14 @@ async def identify(request: Any, user_id: str) -> None:
         mark = services.store.erasures.mark  # (the user's profile is read after it)
         # a preview browser leaves no trace, nor a page nothing is recorded of (fetched ahead)
         if not switching and visitor.forced is None and visitor.records:
-            keep = carried(visitor.prefs, services.respect, visitor.recommending)
+            rules = visitor.ruleset
+            keep = carried(
+                visitor.prefs,
+                services.respect,
+                rules.recommending if rules is not None else (),
+                visitor.journey,
+                rules.rules if rules is not None else (),
+            )
             await services.store.merge(identity.vid, pid, time.time(), services.half_life, keep)
         visitor.profile, visitor.read_mark = await services.store.load(pid), mark
     except StoreError as exc:  # the store's breaker logs an outage once

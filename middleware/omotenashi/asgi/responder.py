@@ -88,7 +88,7 @@ class Responder:
         ahead = request.prefetch and method == "GET"
         self.records = personal and not (ahead and not tools.config.respect.count_prefetch)
         visitor.records = self.records  # (a sign-in on this page merges nothing either)
-        visitor.recommending = loaded.ruleset.recommending  # (what a sign-in merges: api.py)
+        visitor.ruleset, visitor.journey = loaded.ruleset, loaded.journey  # (a sign-in's merge)
         self.navigation = request.navigation and not ahead  # a page the visitor is taken to
         if ahead:
             tools.metrics.inc("prefetch")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from omotenashi.engine.facts import Device, Forced
+from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs, history_off
-from omotenashi.engine.ruleset import CompiledRule
+from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import ProfileNotReady, StoreError
 from omotenashi.identity.cookie import Identity
 from omotenashi.recommend.signals import Shared
@@ -64,9 +65,10 @@ class Visitor:
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
     records: bool = True  # anything of this request is written (Responder.records decides)
-    # the rule set's recommendations (the Responder's): what a sign-in's merge carries of the
-    # visitor's own pairs is decided by their switches of these (engine/recommending.carried)
-    recommending: Sequence[CompiledRule] = ()
+    # the Responder's rule set and journey: what a sign-in's merge carries is decided by the
+    # visitor's switches of these (engine/recommending.carried)
+    ruleset: RuleSet | None = field(default=None, repr=False)
+    journey: Journey | None = field(default=None, repr=False)
     forced_secure: bool = False  # that cookie is Secure (the browser came over https)
     preview_refused: str | None = None  # why a force link was refused (a response header)
     shared: Shared = field(default_factory=Shared, repr=False)  # for recommendations

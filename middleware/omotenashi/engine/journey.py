@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from omotenashi.engine.conditions import Condition, all_hold
-from omotenashi.engine.facts import Facts
+from omotenashi.engine.facts import Facts, evolve
 from omotenashi.engine.globs import matcher
 from omotenashi.engine.profile import STAGE_ORDER
 from omotenashi.rules.journey import JourneyFile
@@ -113,3 +113,15 @@ class Journey:
             if all_hold(t.conditions, facts):
                 stage, rank = t.to, target
         return stage, back
+
+    def reached(self, facts: Facts, events: frozenset[str]) -> str:
+        """The furthest stage the transitions take a visitor to from awareness, given these
+        ``facts`` (their ``stage`` aside) and that ``events`` happened: what a sign-in with the
+        browsing history off may carry (store/merging.py), its facts without what was browsed."""
+        stage = "awareness"
+        for _ in STAGE_ORDER:  # (a transition may read the stage another one reached)
+            after, _back = self.next_stage(stage, evolve(facts, stage=stage), events, False)
+            if after == stage:
+                break
+            stage = after
+        return stage

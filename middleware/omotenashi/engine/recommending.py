@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, tzinfo
 
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.journey import Journey
 from omotenashi.engine.onpage import items_shown
 from omotenashi.engine.periods import day_number
 from omotenashi.engine.profile import Profile
@@ -219,16 +220,25 @@ class Carried:
 
     history: bool = True
     pairs: bool = True
+    # with the history off: the journey, to work out the stage what is carried reaches, and the
+    # rules on behaviour, whose showings name what was browsed (their "why"): not carried
+    journey: Journey | None = None
+    behavioural: frozenset[str] = frozenset()
 
 
 def carried(
-    prefs: Prefs, respect: RespectSettings | None, recommending: Sequence[CompiledRule]
+    prefs: Prefs,
+    respect: RespectSettings | None,
+    recommending: Sequence[CompiledRule],
+    journey: Journey | None = None,
+    rules: Sequence[CompiledRule] = (),
 ) -> Carried:
     """What a sign-in in this browser carries, by the switches in its cookie: nothing they
     browsed while their browsing history is off (:func:`history_off`: their views are not kept
     from then on), no pair of theirs while every suggestion is (:func:`suggestions_off`, as
     :func:`kept_for`). The user's profile is read on every device they sign in on: what one
     browser's switches keep out must not reach it through the merge."""
-    if respect is not None and history_off(prefs, respect):
-        return Carried(history=False, pairs=False)  # (the pairs are made of what they viewed)
+    if respect is not None and history_off(prefs, respect):  # (pairs: made of what they viewed)
+        behavioural = frozenset(r.id for r in rules if r.behavioural)
+        return Carried(history=False, pairs=False, journey=journey, behavioural=behavioural)
     return Carried(pairs=not suggestions_off(prefs, list(recommending)))

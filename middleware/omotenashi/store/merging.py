@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import math
 
-from omotenashi.engine.profile import Profile
+from omotenashi.engine.facts import Facts
+from omotenashi.engine.profile import STAGE_ORDER, Profile
 from omotenashi.engine.recommending import Carried as Carried  # (the type, with ALL)
 from omotenashi.engine.understand import VIEW_EVENTS
 from omotenashi.settings import RedisSettings
@@ -65,15 +66,41 @@ def merge_argument(
         data |= {"views": 0, "interests": {}, "viewed": {}, "viewed_full": False}
         data |= {"uncounted": {}, "first_touch": {}}
         data["events"] = events = {k: n for k, n in profile.events.items() if k not in VIEW_EVENTS}
-        # the journey's stage, only where what they did beyond browsing (a cart, a booking, an
-        # event: kept) may have moved it; else browsing alone did ("" moves no stage)
-        if not (profile.cart or profile.purchases or events):
-            data["stage"] = ""
+        data["stage"] = _stage_kept(profile, events, carried)
         # the reasons blocks were shown name what they viewed ("Because you viewed ..."): the
-        # times stay (caps and freshness read them), the sentences do not
+        # times stay (caps and freshness read them), the sentences do not; a rule on their
+        # behaviour is not carried as shown at all (its "why" names what they browsed: "You
+        # have been looking at ..."); its cap still holds
+        off = carried.behavioural
+        data["shown"] = {r: n for r, n in profile.shown.items() if r not in off}
         data["shown_why"] = {
-            r: {"at": at, "because": []} for r, (at, _) in profile.shown_why.items()
+            r: {"at": at, "because": []} for r, (at, _) in profile.shown_why.items() if r not in off
         }
     if not carried.pairs:
         data["also"] = {}
     return json.dumps(data, separators=(",", ":"))
+
+
+def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> str:
+    """The journey's stage a sign-in with the history off carries: the furthest the journey's
+    transitions reach from what is carried (a cart, a booking, events, attributes; nothing
+    browsed), never past the profile's own; "" moves no stage. Without the journey: the
+    profile's stage where a cart, a booking or an event may have moved it."""
+    if carried.journey is None:
+        return profile.stage if (profile.cart or profile.purchases or events) else ""
+    facts = Facts(
+        segments=profile.segments,
+        attrs=profile.attrs,
+        visits=profile.visits,
+        is_new=False,
+        purchases=profile.purchases,
+        cart_items=sum(profile.cart.values()),
+        events=events,
+    )
+    happened = frozenset(name for name, n in events.items() if n > 0)
+    if profile.purchases:
+        happened |= {"purchase"}
+    reached = carried.journey.reached(facts, happened)
+    rank = STAGE_ORDER.index
+    stage = reached if rank(reached) <= rank(profile.stage) else profile.stage
+    return "" if stage == "awareness" else stage
