@@ -143,7 +143,9 @@ async def test_the_preferences_page_answers_and_links_under_the_root_path(
     assert f'href="{root}/">Back to the site' in page.text
     assert f'href="{root}/_omotenashi/preferences">' in data.text
     assert saved.status_code == 303
-    assert saved.headers["location"] == f"{root}/_omotenashi/preferences?saved=1"
+    assert (
+        saved.headers["location"].partition("&n=")[0] == f"{root}/_omotenashi/preferences?saved=1"
+    )
     assert refused.status_code == 403
     assert f'href="{root}/_omotenashi/preferences"' in refused.text
     assert f'href="{root}/">Back to the site' in refused.text
@@ -184,7 +186,8 @@ async def test_the_links_in_a_page_and_the_dismiss_reach_omotenashi_under_the_ro
     assert links and set(links) == {f"{root}/_omotenashi/preferences"}
     assert f'name="next" value="{root}/tours/a?x=1#top"' in page.text  # the page, query too
     assert (
-        dismissed.status_code == 303 and dismissed.headers["location"] == f"{root}/tours/a?x=1#top"
+        dismissed.status_code == 303
+        and dismissed.headers["location"].partition("&n=")[0] == f"{root}/tours/a?x=1#top"
     )
     assert 'data-omo-rule="hi"' in page.text and 'data-omo-rule="hi"' not in after.text
 

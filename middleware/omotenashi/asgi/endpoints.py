@@ -264,20 +264,17 @@ class Endpoints:
             ident, kept = self.signer.fit(ident, choices.categories, secure=secure)
             if kept.notice:  # not every choice fitted as given: the page says how they are kept
                 target = f"{prefix}/preferences?{kept.notice}=1"
-            given = self.signer.set_cookie_header(ident, secure=secure)
+            given, seen = self.signer.set_cookie_header(ident, secure=secure), ident.vid
             if unlinked and not ident.prefs:  # every switch left on: nothing to keep, no cookie
-                await _send(send, 303, b"", [(b"location", preferences.location(target))])
+                go = preferences.location(preferences.marked(self.signer, target, ""))
+                await _send(send, 303, b"", [(b"location", go)])
                 return
             if privacy.private and ident.vid != sent and not ident.prefs:
                 # erased under GPC/no consent, with no choices to keep: the cookie goes too
-                given = self.signer.expired_cookie_header(secure=secure)
+                given, seen = self.signer.expired_cookie_header(secure=secure), ""
                 target = f"{prefix}/preferences?erased_all=1"
-            await _send(
-                send,
-                303,
-                b"",
-                [(b"location", preferences.location(target)), (b"set-cookie", given)],
-            )
+            go = preferences.location(preferences.marked(self.signer, target, seen))
+            await _send(send, 303, b"", [(b"location", go), (b"set-cookie", given)])
             return
         if method not in ("GET", "HEAD"):
             await respond(send, 405, {"error": "use GET or POST"}, [(b"allow", b"GET, POST")])
@@ -318,7 +315,7 @@ class Endpoints:
             )
             return
         query = scope.get("query_string", b"")[:MAX_QUERY].decode("latin-1")  # as rules read it
-        notice = next((t for k, t in preferences.NOTICES.items() if f"{k}=1" in query), "")
+        notice = preferences.notice(self.signer, ident, profile, query)
         private = ""
         if privacy.private:
             private = (

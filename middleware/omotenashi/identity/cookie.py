@@ -35,6 +35,8 @@ _SIGNED = re.compile(r"[A-Za-z0-9_.-]+")  # what URLSafeTimedSerializer writes
 # whole Set-Cookie value stays under MAX_SET_COOKIE, and a save leaves room below it for a
 # later sign-in or consent, which add to the cookie without going through a save.
 MAX_SET_COOKIE = 4000
+# seconds the preferences page may still say what was just done (a slow network, a reload)
+NOTICE_AGE = 300
 MAX_COOKIE = 4096  # the longest cookie browsers keep (name and value)
 SAVE_BUDGET = 3800
 # How far in the future a signature may seem: signed by another server whose clock is ahead of
@@ -182,6 +184,23 @@ class CookieSigner:
                 self._csrf.clear()
             self._csrf[ident.vid] = token
         return token
+
+    def notice_mark(self, vid: str, notice: str, at: int | None = None) -> str:
+        """``<time>.<mac>``: that ``notice`` (what the preferences page says was just done) was
+        given now to the browser that sends ``vid`` next ("" for one that sends no cookie)."""
+        at = int(time.time()) if at is None else at
+        said = f"notice\0{vid}\0{notice}\0{at}".encode()
+        return f"{at:x}.{hmac.new(self._csrf_key, said, hashlib.sha256).hexdigest()[:24]}"
+
+    def notice_holds(self, vid: str, notice: str, mark: str) -> bool:
+        """Whether ``mark`` is :meth:`notice_mark`'s for them, at most NOTICE_AGE seconds old."""
+        at_text = mark.partition(".")[0]
+        if len(mark) > 64 or not at_text.isascii() or not at_text.isalnum():
+            return False
+        at = int(at_text, 16) if all(c in "0123456789abcdef" for c in at_text) else -1
+        if not 0 <= time.time() - at <= NOTICE_AGE:
+            return False
+        return hmac.compare_digest(self.notice_mark(vid, notice, at).encode(), mark.encode())
 
     def check_csrf(self, ident: Identity, token: str) -> bool:
         """Whether ``token`` is this visitor's; any other value (non-ASCII too) is not."""

@@ -16,11 +16,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, parse_qsl, quote
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
 from omotenashi.engine.explain import words as plain
+from omotenashi.engine.facts import MAX_PARAMS
 from omotenashi.engine.flash import Flash, anchor_of
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
@@ -387,3 +388,30 @@ def export(
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }
     return json.dumps(data, indent=2, sort_keys=True).encode()
+
+
+# What holds only while nothing is kept since: said no more once the visitor has browsed on
+_NOTHING_KEPT = frozenset({"reset", "erased", "erased_all"})
+
+
+def marked(signer: CookieSigner, target: str, vid: str) -> str:
+    """``target`` (``.../preferences?saved=1``) with its notice signed for the visitor id the
+    browser sends next ("" when it sends no cookie): a link, another site or a page left open
+    cannot make the page say something was done."""
+    notice = target.partition("?")[2].partition("=")[0]
+    return f"{target}&n={signer.notice_mark(vid, notice)}" if notice in NOTICES else target
+
+
+def notice(signer: CookieSigner, ident: Identity, profile: Profile, query: str) -> str:
+    """What the page says was just done: a notice :func:`marked` for this visitor, at most
+    NOTICE_AGE old; an erase or a reset only while nothing is kept since."""
+    params = dict(parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_PARAMS))
+    said = [key for key in NOTICES if params.get(key) == "1"]
+    if len(said) != 1:
+        return ""
+    vid = "" if ident.is_new else ident.vid
+    if not signer.notice_holds(vid, said[0], params.get("n", "")):
+        return ""
+    if said[0] in _NOTHING_KEPT and profile.first_seen is not None:
+        return ""
+    return NOTICES[said[0]]
