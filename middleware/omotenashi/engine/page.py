@@ -379,7 +379,7 @@ def personalise_response(
             visit = replace(visit, request=replace(visit.request, query=query))
     page = personalise_page(text, visit, ruleset, journey, config, catalog)
     out = body
-    if page.shown or page.flashed:
+    if page.shown or page.flashed or page.html != text:  # (blocks the page hides: in it too)
         # the page's own text encodes as it decoded; inserted text the charset cannot hold
         # ("→" in a latin-1 page, which is windows-1252) goes out as character references
         out = encode(page.html, charset)

@@ -264,8 +264,8 @@ def _place(
         disclose = disclosure.enabled and rule.disclose and not rule.hide
         replaced = inner is not None
         for slot in targets:  # one "i" per block, on the first element where it may go
-            why, inside = "", False
-            if disclose:
+            why, inside = "", False  # (and is seen: not one the page hides, html/scanner.py)
+            if disclose and not slot.hidden:
                 inside, level = placement(slot.tag, slot.note_in, slot.note_after, replaced)
                 d = disclosure
                 if level == NOTE_BARE:  # a page's own form is open there: the note without

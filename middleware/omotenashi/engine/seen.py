@@ -3,7 +3,8 @@ intent's budget, the uses of the visitor's name (engine/restraint.py ``choose``)
 blocks the why panel lists and the response's rule list.
 
 Which blocks are seen is known only once they are made and spliced in (html/splice.py): one
-inside content another block replaces or inside an element one hides, one whose snippet renders
+inside content another block replaces or inside an element one hides or the page itself hides
+(``hidden`` on it or around it, a ``<template>``: html/scanner.py), one whose snippet renders
 nothing (no items to recommend, a failed render) or whose content cannot go where its target is
 makes no edit the visitor sees; its target keeps its default. When such a block was decided and
 restraint left another out for one of those counts, the page is decided again without the
@@ -56,11 +57,12 @@ def seen_of(
 ) -> tuple[list[Decision], frozenset[str], list[str]]:
     """The blocks ``made`` (those that made ``edits``, each by its ``owners``' block; ``done``:
     those applied) that a visitor sees: at least one of their edits reached the page where it
-    can be seen (not inside content another replaces, nor inside an element one hides); the
-    targets nothing of which would be seen (none on most pages): those of the ``decided``
-    blocks none of whose edits is seen, and any other of ``by_name`` wholly inside what a seen
-    block hides or replaces (so that one more decision leaves them all out at once); and why
-    each block made is not seen, when another block's edit is why."""
+    can be seen (not inside content another replaces, nor inside an element one or the page
+    hides); the targets nothing of which would be seen (none on most pages): those of the
+    ``decided`` blocks none of whose edits is seen, and any other of ``by_name`` the page hides
+    or wholly inside what a seen block hides or replaces (so that one more decision leaves them
+    all out at once); and why each block made is not seen, when another block's edit or the
+    page is why."""
     visible = visible_of(edits, done)
     shown = {owners[k].id for k in visible}
     seen = [d for d in made if d.id in shown]
@@ -74,8 +76,8 @@ def seen_of(
 def _covered(
     edits: Sequence[Edit], visible: Sequence[int], by_name: Mapping[str, Sequence[Target]]
 ) -> set[str]:
-    """The targets every element of which lies inside content a seen edit replaces or inside
-    an element one hides."""
+    """The targets every element of which the page hides (:attr:`Target.hidden`) or lies
+    inside content a seen edit replaces or inside an element one hides."""
     spans = []
     for k in visible:
         t, edit = edits[k].target, edits[k]
@@ -83,8 +85,6 @@ def _covered(
             continue
         if edit.inner is not None or any(name.lower() == "hidden" for name in edit.attrs):
             spans.append((t.open_end, t.close_start))
-    if not spans:
-        return set()
     starts: list[int] = []  # the outermost spans, in page order (elements nest: none overlap)
     ends: list[int] = []
     for a, b in sorted(spans):
@@ -93,6 +93,8 @@ def _covered(
             ends.append(b)
 
     def inside(t: Target) -> bool:  # (one look-up per element: no pass over the spans)
+        if t.hidden:
+            return True
         at = bisect_right(starts, t.start) - 1
         return at >= 0 and t.end <= ends[at]
 
@@ -111,6 +113,9 @@ def _why_unseen(
         if rule in shown or rule in asked or t.unsure or t.close_start < 0:
             continue
         asked.add(rule)
+        if t.hidden:
+            said[rule] = f"rule {rule!r}: its target is hidden by the page (hidden, <template>)"
+            continue
         for j in done:
             other, o = owners[j].id, edits[j].target
             if other == rule or not o.start <= t.start < max(o.close_start, o.start + 1):

@@ -79,6 +79,7 @@ class Body(Head):
         self.body_closed = -1  # '<' of the last </body> the parser honoured (body in scope)
         self.body_context = 0  # what the page leaves open there (context.py's bits)
         self.raw = ""  # set when a start tag switches the tokenizer to raw text / plaintext
+        self.hidden_after = 1 << 62  # targets made after the element numbered so are hidden
         root = self.make("html", sourced=False)
         self.push(root)
 
@@ -225,6 +226,9 @@ class Body(Head):
         for r in self.open_recs:  # they land outside every open target
             self.recs[r].unsure = f"<{name}> attributes inside at offset {self.lt}"
         d = 0 if name == "html" else self.top("body")
+        if d == (1 if name == "body" else 0) and not self.template_open():  # (else: ignored)
+            if any(a.name == "hidden" for a in found):  # all of it hidden, before and after
+                self.hidden_after = min(self.hidden_after, self.stack[d].seq)
         if self.matcher is None or d < 0:
             return
         el = self.stack[d]

@@ -8,12 +8,11 @@ unsure targets are never rewritten.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Protocol
 
 from .context import around, marker_left
-from .tokens import Attr, attrs, self_closing
+from .tokens import Attr, attrs, positions, self_closing
 from .tree import BUTTON, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
 TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
@@ -35,25 +34,10 @@ class Rec:
     """A target while the scan runs."""
 
     __slots__ = (
-        "tag",
-        "start",
-        "open_end",
-        "close_start",
-        "end",
-        "void",
-        "attrs",
-        "slot",
-        "sel",
-        "opt_out",
-        "parent",
-        "unsure",
-        "self_closing",
-        "seq",
-        "note_in",
-        "note_after",
-        "settled",
-        "context",
-    )
+        "tag", "start", "open_end", "close_start", "end", "void", "attrs", "slot", "sel",
+        "opt_out", "parent", "unsure", "self_closing", "seq", "note_in", "note_after", "settled",
+        "context", "hidden",
+    )  # fmt: skip
 
     def __init__(self, tag: str, start: int, open_end: int, found: tuple[Attr, ...]) -> None:
         self.tag = tag
@@ -74,6 +58,7 @@ class Rec:
         self.note_after = NOTE_NONE  # how much may follow it
         self.settled = True  # no formatting element was waiting to re-open where it starts
         self.context = 0  # what the page has open around its content (context.py)
+        self.hidden = False  # it or an element open around it has ``hidden``, or a <template>
 
 
 class Matcher(Protocol):
@@ -117,14 +102,10 @@ class Core(Tree):
         self.tend = 0
         self.name_end = 0
         self._attrs: tuple[Attr, ...] | None = None
-        self.marks = self._positions(slot) if slot else []
-        self.offs = self._positions(opt_out) if opt_out else []
+        # where attributes are read: the slot's and any ``hidden`` (marks), the opt-out's
+        self.marks, self.offs = positions(page, slot, opt_out)
         self._mi = 0
         self._oi = 0
-
-    def _positions(self, attribute: str) -> list[int]:
-        pat = re.compile(re.escape(attribute), re.I)
-        return [m.start() for m in pat.finditer(self.s)]
 
     # --- the current token ------------------------------------------------------------------
     def token(self, lt: int, tend: int, name_end: int) -> None:
@@ -215,8 +196,12 @@ class Core(Tree):
         if not sourced:
             if mask:
                 self.skip_selectors(mask, f"an implied or cloned <{name}> matches")
+            hides = ns == HTML and any(a.name == "hidden" for a in found)  # (a clone's, its own)
+            if hides or parent is not stack[-1]:
+                self.hiding(el, hides, parent.depth)
             return el
         rec = None
+        hides = False
         if found:
             slot_value = off_value = None
             for a in found:
@@ -224,8 +209,10 @@ class Core(Tree):
                     slot_value = a.value
                 elif a.name == self.opt_attr:
                     off_value = a.value
+                elif a.name == "hidden":  # (any value, "until-found" too)
+                    hides = ns == HTML
             if slot_value is not None or mask:
-                rec = self._record(el, name, found, mask)
+                rec = self._record(el, name, mask, parent.depth, hides)
                 rec.slot = slot_value
             if off_value is not None:
                 if rec is not None:
@@ -233,15 +220,19 @@ class Core(Tree):
                 elif self.open_recs:
                     self.recs[self.open_recs[-1]].opt_out = True
         elif mask:
-            rec = self._record(el, name, found, mask)
+            rec = self._record(el, name, mask, parent.depth, False)
+        if hides or parent is not stack[-1]:
+            self.hiding(el, hides, parent.depth)
         return el
 
-    def _record(self, el: El, name: str, found: Sequence[Attr], mask: int) -> Rec:
+    def _record(self, el: El, name: str, mask: int, at: int, hides: bool) -> Rec:
         rec = Rec(name, self.lt, self.tend, self.tok_attrs())
         rec.self_closing = self.tok_self_closing()
         rec.sel = mask
         rec.seq = el.seq
         rec.parent = self.open_recs[-1] if self.open_recs else -1
+        # not seen by a visitor: inside (or itself) an element with ``hidden``, or a <template>
+        rec.hidden = hides or el.key == "template" or self.hidden_in(at)
         rec.settled = (not self.af or self._settled(el, False)) and (
             name in _CELLS or self.stack[self.bounds[MODE][-1]].name not in _TABLE_MODE
         )

@@ -52,6 +52,9 @@ class Target:
     note_in: int = 0
     note_after: int = 0
     context: int = 0  # what the page has open around its content (context.py)
+    # not seen as the page comes: it or an element around it has ``hidden`` (any value,
+    # "until-found" too), or it is a <template> (a template's content is no target at all)
+    hidden: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +295,7 @@ def _result(
                 rec.close_start = rec.end = len(page)
         for name in _later_slots(page, slot_attribute, gave_up.at):
             skipped.append(Skip("slot", name, f"after the scan stopped: {reason}"))
-    targets = tuple(_target(rec) for rec in b.recs)
+    targets = tuple(_target(rec, b.hidden_after) for rec in b.recs)
     bad_names = {t.name: t.unsure for t in targets if t.name is not None and t.unsure}
     for name, why in bad_names.items():
         skipped.append(Skip("slot", name, why))
@@ -310,7 +313,7 @@ def _result(
     return Scan(targets, slots, matches, tuple(skipped), tuple(tags), b.body_closed, ended)
 
 
-def _target(rec: Rec) -> Target:
+def _target(rec: Rec, hidden_after: int) -> Target:
     return Target(
         name=rec.slot,
         tag=rec.tag,
@@ -327,6 +330,7 @@ def _target(rec: Rec) -> Target:
         note_in=rec.note_in,
         note_after=rec.note_after,
         context=rec.context,
+        hidden=rec.hidden or rec.seq > hidden_after,
     )
 
 

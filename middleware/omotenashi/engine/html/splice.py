@@ -4,7 +4,9 @@ Nested targets: when an edit replaces a target's content, any edit aimed at a ta
 that content is not applied and is reported as such (:func:`apply_edits` returns which edits
 were applied), so it is never counted as shown. An edit that only sets attributes (or adds HTML
 after the element) keeps the content, and edits inside it still apply; inside an element an
-edit hides (``hidden``), they apply but are not seen (:func:`visible_of`), nor counted as shown.
+edit hides (``hidden``), they apply but are not seen (:func:`visible_of`), nor counted as shown;
+nor are those the page itself hides (:attr:`Target.hidden`: ``hidden`` on or around the element,
+any value, or a ``<template>``).
 """
 
 from __future__ import annotations
@@ -113,13 +115,14 @@ def applied_of(edits: Sequence[Edit]) -> list[int]:
 def visible_of(edits: Sequence[Edit], applied: Sequence[int]) -> list[int]:
     """Of the ``applied`` edits (indices in ``edits``: :func:`applied_of`), those a visitor can
     see, in page order: not those inside an element another applied edit hides (sets
-    ``hidden`` on: a ``hide`` rule's), whose content stays in the page but is never shown."""
+    ``hidden`` on: a ``hide`` rule's), nor those the page hides (:attr:`Target.hidden`), whose
+    content stays in the page but is never shown."""
     visible: list[int] = []
     hidden_until = -1
     for k in sorted(applied, key=lambda k: (edits[k].target.start, -edits[k].target.end)):
         t = edits[k].target
-        if t.start < hidden_until:  # (targets nest: one that starts inside ends inside)
-            continue
+        if t.hidden or t.start < hidden_until:  # (targets nest: one that starts inside ends
+            continue  # inside; what is inside one the page hides is hidden too)
         visible.append(k)
         if not t.void and any(name.lower() == "hidden" for name in edits[k].attrs):
             hidden_until = max(hidden_until, t.close_start)

@@ -59,6 +59,39 @@ _SCRIPT_ESCAPED = re.compile(rf"-->|</script[{_WS}/>]|<script[{_WS}/>]", re.I)
 _SCRIPT_DOUBLE = re.compile(rf"-->|</script[{_WS}/>]", re.I)
 
 
+def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]:
+    """Where tags whose attributes the scanner reads may be, case aside: each ``slot`` and
+    each name ``hidden`` where an attribute's name may be (one list, in page order), and each
+    ``opt_out``. One lowered copy of the page and C-speed searches in it (regular expressions
+    where lowering changes the length: a "İ" in the page)."""
+    low = page.lower()
+    lowered = len(low) == len(page)
+
+    def each(needle: str) -> list[int]:
+        if not needle:
+            return []
+        if not lowered:
+            return [m.start() for m in re.finditer(re.escape(needle), page, re.I)]
+        needle = needle.lower()
+        out, find, step = [], low.find, len(needle)
+        at = find(needle)
+        while at >= 0:
+            out.append(at)
+            at = find(needle, at + step)
+        return out
+
+    hides = [  # (after what ends a tag's name or an attribute; before what ends a name)
+        at
+        for at in each("hidden")
+        if at and page[at - 1] in _BEFORE and page[at + 6 : at + 7] in _AFTER
+    ]
+    marks = each(slot)
+    return (sorted(marks + hides) if hides else marks), each(opt_out)  # (two sorted runs)
+
+
+_BEFORE, _AFTER = "\t\n\f\r /\"'", "\t\n\f\r /=>"
+
+
 @dataclass(frozen=True, slots=True)
 class Attr:
     """One attribute of a start tag: lower-case name, decoded value, span in the page."""

@@ -11,6 +11,7 @@ elements above the change, and give up beyond :data:`REARRANGE_LIMIT`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 HTML, SVG, MATH = 0, 1, 2
@@ -32,8 +33,12 @@ HTML, SVG, MATH = 0, 1, 2
     DDT,
     TEMPLATE,
     NOTELESS,
-) = range(15)
-KIND_COUNT = 15
+    HIDDEN,
+    FOSTERED,
+) = range(17)
+# (set per element, core.py: HIDDEN on an HTML element with a ``hidden`` attribute, FOSTERED on
+# one moved out of a table, whose elements around it in the document are not all the stack's)
+KIND_COUNT = 17
 REARRANGE_LIMIT = 64
 
 _SCOPE = frozenset("applet caption html table td th marquee object template".split())
@@ -146,6 +151,7 @@ class El:
     depth = -1  # index in the stack, -1 when not on it
     rec = -1  # index of its target record, or -1
     result = 0  # the selectors it matched when created
+    hid = False  # FOSTERED: whether it is or is inside an element with ``hidden``
 
     def __init__(self, name: str, ns: int, seq: int) -> None:
         self.name = name
@@ -213,3 +219,23 @@ class Tree:
             else:
                 lo = mid + 1
         return lst[lo] if lo < len(lst) else -1
+
+    def hiding(self, el: El, hides: bool, at: int) -> None:
+        """``el`` registered as having ``hidden`` (``hides``), and as moved out of a table
+        when its parent is the open element at depth ``at`` below the current one."""
+        if hides:
+            el.kinds += (HIDDEN,)
+        if at != len(self.stack) - 1:
+            el.kinds += (FOSTERED,)
+            el.hid = hides or self.hidden_in(at)
+
+    def hidden_in(self, at: int) -> bool:
+        """Whether the open element at depth ``at`` is or is inside one with ``hidden``: one
+        on the stack at or below ``at`` that holds it in the document (the last one moved out
+        of a table knows its own; what lies between it and the table that was open is not)."""
+        hid, moved = self.bounds[HIDDEN], self.bounds[FOSTERED]
+        hid_at = hid[bisect_right(hid, at) - 1] if hid[-1] > at else hid[-1]
+        moved_at = moved[bisect_right(moved, at) - 1] if moved[-1] > at else moved[-1]
+        if hid_at > moved_at:
+            return True
+        return moved_at >= 0 and self.stack[moved_at].hid
