@@ -219,3 +219,21 @@ def test_a_history_off_page_that_shows_nothing_still_records_the_visit_it_begins
     )
     change = build_change(visit, view=True, session_gap=1800, respect=RespectSettings())
     assert not change.view and change.new_visit and not change.empty  # written: visits, start
+
+
+async def test_a_beacon_of_viewed_items_alone_with_history_off_spends_no_allowance(
+    tmp_path: Path, make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """Answered 202 "nothing is stored": so nothing is, the per-minute counter under their id
+    neither (hunt44: it was written and spent before the events were read)."""
+    one = {"name": "view_item", "data": {"item": "bali-retreat"}}
+    async with client_for(site(tmp_path, make_settings)) as client:
+        await client.get("/")
+        await switch_history(client, on=False)
+        answers = [
+            await client.post("/_omotenashi/events", json=one, headers=SAME_SITE) for _ in range(3)
+        ]
+    assert [a.status_code for a in answers] == [202] * 3
+    assert all("nothing is stored" in a.json()["reason"] for a in answers)
+    (kept,) = omotenashi_redis.keys("*:p2")  # (this visitor's profile: their id's keys)
+    assert not omotenashi_redis.exists(kept.removesuffix(":p2") + ":rate")

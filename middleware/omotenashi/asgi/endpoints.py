@@ -185,10 +185,6 @@ class Endpoints:
                 await respond(send, 202, beacon.QUEUE_FULL)
                 return
             self.store.erasures.check(pid, mark)  # erased since the read (another tab): 202
-            if await self.store.hit_rate_limit(pid, spec.per_minute):
-                slow = {"error": "too many events; slow down"}
-                await respond(send, 429, slow, [(b"retry-after", b"60")])
-                return
             visit = Visit(
                 visitor_id=pid,
                 profile=loaded.ruleset.renames.profile(profile),  # formerly: as the page
@@ -199,8 +195,12 @@ class Endpoints:
                 events=[(e.name, dict(e.data)) for e in batch.events],
             )
             change = to_keep(visit, loaded.journey, loaded.ruleset.goals, self.settings)
-            if isinstance(change, str):  # only viewed items, with the browsing history off
-                await respond(send, 202, not_stored(change))
+            if isinstance(change, str):  # only viewed items, with the browsing history off:
+                await respond(send, 202, not_stored(change))  # no allowance spent (no write)
+                return
+            if await self.store.hit_rate_limit(pid, spec.per_minute):
+                slow = {"error": "too many events; slow down"}
+                await respond(send, 429, slow, [(b"retry-after", b"60")])
                 return
             await self.store.record(pid, change, loaded.journey.half_life)
         except StoreError as exc:
