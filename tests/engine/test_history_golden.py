@@ -117,7 +117,7 @@ GOLDEN = [
         {"cart_items": {"in": [2, 3]}},
         {"cart_items": 1},
         False,
-        ["your cart holds a number other than 2 or 3 items"],
+        ["your cart holds a number of items other than 2 or 3"],
         ["your cart holds 2 or 3 items"],
         id="cart-count",
     ),

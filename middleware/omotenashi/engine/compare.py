@@ -216,8 +216,10 @@ def compare(
                 continue
             if op == "exists":
                 return [subject.say("exists", not want)]
-            if unknown(value) or (op in _BOUNDS and number_of(value) is None):
+            if unknown(value):
                 return [subject.unknown]
+            if op in _BOUNDS and number_of(value) is None:  # ("thirty": held, not a number)
+                return [subject.say("numeric", False)]
             return [subject.say(ex.NEGATE.get(op, op), want)]
         return []
 

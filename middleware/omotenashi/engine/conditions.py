@@ -68,8 +68,10 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
         out.append(_interest_condition(topic, cmp))
     if when.visits is not None:
         visits = ex.Count(
-            "you have visited us {n} times, counting this visit",
-            known="we know of {n} visits of yours, counting this one",
+            "you have visited us {n}, counting this visit",
+            "time",
+            known="we know of {n} of yours, counting this one",
+            known_noun="visit",
         )
         out.append(compare(lambda f: f.visits, when.visits, visits, number=True))
     for flag, want_new in ((when.new, True), (when.returning, False)):

@@ -73,7 +73,8 @@ def either(values: Sequence[object], last: str = "or") -> str:
 
 
 def quantity(op: str, value: object) -> str:
-    """How many, in words: ("at_least", 3) -> "3 or more"."""
+    """How much, in words, of a value (an age, an interest; a count: :func:`counted`):
+    ("at_least", 3) -> "3 or more", ("lt", 18) -> "less than 18"."""
     if op in ("in", "not_in") and isinstance(value, list):
         listed = either(value)
         return listed if op == "in" else f"a number other than {listed}"
@@ -81,15 +82,52 @@ def quantity(op: str, value: object) -> str:
     return {
         "at_least": f"{n} or more",
         "gt": f"more than {n}",
-        "lt": f"fewer than {n}",
+        "lt": f"less than {n}",
         "at_most": f"at most {n}",
         "eq": f"exactly {n}",
         "ne": f"a number other than {n}",
     }.get(op, n)
 
 
+def counted(op: str, value: object, noun: str) -> str:
+    """How many ``noun`` (singular; its plural adds "s"), in words: the noun agrees with the
+    number next to it, singular only after a 1 ("exactly 1 item", "more than 1 item"; "0
+    items", "1.5 items", "1 or more items"), and "other than" puts it first ("a number of
+    items other than 1")."""
+    many = f"{noun}s"
+    if op in ("in", "not_in") and isinstance(value, list):
+        values = _ascending(value)
+        listed = either(values)
+        if not values:  # (never holds; its negation always does)
+            return f"a number of {many} in an empty list" if op == "in" else f"any number of {many}"
+        if op == "not_in":
+            return f"a number of {many} other than {listed}"
+        return f"{listed} {noun if number(values[-1]) == '1' else many}"
+    n = number(value)
+    one = noun if n == "1" else many
+    return {
+        "at_least": f"{n} or more {many}",
+        "gt": f"more than {n} {one}",
+        "lt": f"fewer than {n} {one}",
+        "at_most": f"at most {n} {one}",
+        "eq": f"exactly {n} {one}",
+        "ne": f"a number of {many} other than {n}",
+    }.get(op, f"{n} {one}")
+
+
+def _ascending(values: list[object]) -> list[object]:
+    """Numbers smallest first ("1 or 2 items", the noun by the largest); else as written."""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return sorted(values)  # type: ignore[type-var]
+    return values
+
+
 class Subject(Protocol):
-    """How to talk about one value; ``unknown`` is true when there is no value at all."""
+    """How to talk about one value; ``unknown`` is true when there is no value at all.
+
+    ``say(op, value)``: ``op`` is a test of ``Compare`` or its negation (:data:`NEGATE`),
+    ``"exists"`` (``value``: whether there is one) or ``"numeric"`` (``value`` False: the value
+    held is not a number, so no bound holds; we do know it)."""
 
     @property
     def unknown(self) -> str: ...
@@ -99,37 +137,56 @@ class Subject(Protocol):
 
 @dataclass(frozen=True)
 class Count:
-    """A count: ``template`` has ``{n}``; ``zero`` and ``some`` read better for 0 and >= 1.
+    """A count of ``noun`` (singular: "item"): ``template`` has ``{n}``, how many with the noun
+    (:func:`counted`); ``zero`` and ``some`` read better for none and one or more.
 
-    ``known`` (with ``{n}``) is said of a count that can only have lost what it counted (a
-    profile that expired idle starts again at 0 while the visitor keeps their cookie): "at
-    least" stays true of such a count, "fewer than" or "exactly" only of what we know, so
-    every other bound is said as what we know."""
+    ``known`` (with ``{n}``, of ``known_noun`` if given) is said of a count that can only have
+    lost what it counted (a profile that expired idle starts again at 0 while the visitor
+    keeps their cookie): "at least" stays true of such a count, "fewer than" or "exactly"
+    only of what we know, so every other bound is said as what we know."""
 
     template: str
+    noun: str
     zero: str = ""
     some: str = ""
     unknown: str = "we have not counted this yet"
     known: str = ""
+    known_noun: str = ""
 
     def say(self, op: str, value: object) -> str:
         if op == "exists":
             return "we keep a count of this" if value else "we keep no count of this"
+        if op == "numeric":
+            return "we could not read this count as a number"
         if self.zero and _means_zero(op, value):
             return self.zero
         if self.some and _means_some(op, value):
             return self.some
         if self.known and op not in ("at_least", "gt"):
-            return self.known.format(n=quantity(op, value))
-        return self.template.format(n=quantity(op, value))
+            return self.known.format(n=counted(op, value, self.known_noun or self.noun))
+        return self.template.format(n=counted(op, value, self.noun))
 
 
+# What a bound means for a whole count (those with ``zero`` and ``some`` are): fewer than
+# 0.5 is none, at least 0.5 is one or more.
 def _means_zero(op: str, value: object) -> bool:
-    return (op in ("eq", "at_most") and value in (0, "0")) or (op == "lt" and value == 1)
+    if isinstance(value, bool):
+        return False
+    if op == "eq":
+        return value in (0, "0")
+    if not isinstance(value, (int, float)):
+        return False
+    return (op == "at_most" and 0 <= value < 1) or (op == "lt" and 0 < value <= 1)
 
 
 def _means_some(op: str, value: object) -> bool:
-    return (op == "at_least" and value == 1) or (op in ("gt", "ne") and value in (0, "0"))
+    if isinstance(value, bool):
+        return False
+    if op == "ne":
+        return value in (0, "0")
+    if not isinstance(value, (int, float)):
+        return False
+    return (op == "at_least" and 0 < value <= 1) or (op == "gt" and 0 <= value < 1)
 
 
 @dataclass(frozen=True)
@@ -153,6 +210,8 @@ class Value:
             return self.differs.format(v=v)
         if op == "exists":
             return f"we know {self.noun}" if value else self.unknown
+        if op == "numeric":  # (a bound failed on a value that is not a number: we know it)
+            return f"{self.noun} is not a number we can compare"
         if op in ("in", "not_in") and isinstance(value, list):
             return f"{self.noun} is {'' if op == 'in' else 'not '}{either(value)}"
         return {
@@ -185,6 +244,8 @@ class Interest:
             return f"you have not looked at pages about {t} {number(value)} or more times lately"
         if op == "exists":
             return "we keep a measure of your interests" if value else "we keep no interests"
+        if op == "numeric":
+            return f"we could not read your interest in {t} as a number"
         return f"your recent interest in {t} is {quantity(op, value)}"
 
 

@@ -23,27 +23,31 @@ def history(when: When, out: list[Condition]) -> None:
             when.views,
             lambda f: f.views,
             ex.Count(
-                "you have seen {n} pages here",
+                "you have seen {n} here",
+                "page",
                 zero="we know of no earlier page you have seen here",
                 some="you have seen other pages here before",
-                known="we know of {n} pages you have seen here",
+                known="we know of {n} you have seen here",
             ),
         ),
         (
             when.purchases,
             lambda f: f.purchases,
             ex.Count(
-                "you have bought from us {n} times",
+                "you have bought from us {n}",
+                "time",
                 zero="we know of no purchase of yours",
                 some="you have bought from us before",
-                known="we know of {n} purchases of yours",
+                known="we know of {n} of yours",
+                known_noun="purchase",
             ),
         ),
         (
             when.cart_items,
             lambda f: f.cart_items,
             ex.Count(
-                "your cart holds {n} items",
+                "your cart holds {n}",
+                "item",
                 zero=NO_CART,
                 some="there is something in your cart",
             ),
@@ -52,7 +56,8 @@ def history(when: When, out: list[Condition]) -> None:
             when.absent_days,
             lambda f: f.absent_days,
             ex.Count(
-                "you were away for {n} days before this visit",
+                "you were away for {n} before this visit",
+                "day",
                 unknown="we do not know of an earlier visit",
             ),
         ),
@@ -63,10 +68,11 @@ def history(when: When, out: list[Condition]) -> None:
     for name, cmp in (when.event or {}).items():
         done = f"“{ex.words(name)}”"
         subject = ex.Count(
-            f"you have done {done} {{n}} times",
+            f"you have done {done} {{n}}",
+            "time",
             zero=f"we have no record of you doing {done}",
             some=f"you have done {done} before",
-            known=f"we have a record of you doing {done} {{n}} times",
+            known=f"we have a record of you doing {done} {{n}}",
         )
         out.append(compare(_event(name), cmp, subject, number=True))
     if when.cart_abandoned is not None:
