@@ -170,12 +170,17 @@ def form_token(page: str) -> str:
 
 async def switch_history(client: httpx.AsyncClient, on: bool) -> None:
     """Save the preferences page with every kind on, the browsing history (the default
-    ``OMOTENASHI_RESPECT_HISTORY_CATEGORY``) as ``on`` says."""
+    ``OMOTENASHI_RESPECT_HISTORY_CATEGORY``) as ``on`` says: the form as a browser sends it,
+    with the kinds it lists (a history no rule has is switched only so)."""
     page = await client.get("/_omotenashi/preferences")
     kinds = set(re.findall(r'name="category" value="([^"]+)"', page.text))
     assert "browsing-history" in kinds
     kept = sorted(kinds if on else kinds - {"browsing-history"})
-    form = {"csrf": form_token(page.text), "action": "save", "category": kept}
+    listed = {
+        name: re.findall(rf'name="{name}" value="([^"]+)"', page.text)
+        for name in ("listed_kind", "listed_category")
+    }
+    form = {"csrf": form_token(page.text), "action": "save", "category": kept, **listed}
     saved = await client.post(
         "/_omotenashi/preferences", data=form, headers={"origin": origin(client)}
     )

@@ -91,7 +91,9 @@ async def test_dont_show_me_this_works_under_gpc_and_keeps_it_only_in_a_new_cook
     assert omotenashi_redis.keys("*") == []  # the choice is in the cookie, nowhere else
     said = words(prefs.text)
     assert "We keep nothing about you" in said and not any(g in said for g in GONE)
-    assert "switch those blocks off below" in said and 'id="omo-switches"' in prefs.text
+    # the only block that needs nothing kept is off now: none is promised, it can come back on
+    assert "switch those blocks off below" not in said and 'id="omo-switches"' in prefs.text
+    assert "No page is adapted to you meanwhile" in said and "Tick one to see it again" in said
 
 
 async def test_the_gpc_preferences_page_lists_and_saves_what_can_be_switched_off(

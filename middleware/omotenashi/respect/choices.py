@@ -103,6 +103,44 @@ class Choices:
         shown.unique_labels(entries)
         return entries, gone
 
+    def adapts(self, prefs: Prefs) -> bool:
+        """Whether a block that needs nothing kept (the page, the time, the device, the link
+        followed) may still be shown under these choices: its kind on, its entry not switched
+        off. Costs the kinds and what the cookie holds, not the rule set."""
+        if prefs.nothing:
+            return False
+        off: dict[str, set[tuple[str, ...]]] = {}  # contextual entries switched off, by kind
+        for rule_id in prefs.off_rules:
+            if rule_id in self.by_id:
+                ids = self.entry(rule_id)
+                first = self.by_id[ids[0]]  # what shown.categories counts the entry by
+                if not first.behavioural:
+                    off.setdefault(first.rule.category, set()).add(ids)
+        return any(
+            k["contextual"] > len(off.get(k["name"], ()))
+            for k in self.kinds
+            if k["name"] not in prefs.off_categories
+        )
+
+    def kinds_off(self, prefs: Prefs, form: dict[str, list[str]]) -> frozenset[str]:
+        """The kinds switched off once ``form`` (a save) is applied: the kinds it listed and
+        left unticked go off, those ticked come on, the rest stay as they were. A form that
+        lists its kinds (``listed_kind``, as ours does: one field or more, each of one kind or
+        several joined with ",") changes only those: a kind added to the rules after the page
+        was made stays as it is. One without (a page served before that marker, a site's own
+        template) lists every kind the rules have, and the browsing history when it says so
+        (``listed_category``: a kind without rules)."""
+        ticked = set(form.get("category", []))
+        listed: set[str] | frozenset[str]
+        if "listed_kind" in form:  # only kinds the rules have, the history, or off already
+            known = self.names | self.always | prefs.off_categories
+            sent = {kind for value in form["listed_kind"] for kind in value.split(",")}
+            listed = (sent | ticked) & known
+        else:
+            listed = self.names | (set(form.get("listed_category", [])) & self.always)
+        on = ticked & (listed | prefs.off_categories)
+        return frozenset((prefs.off_categories | listed) - on)
+
     def listing_for(self, prefs: Prefs) -> list[dict[str, Any]]:
         """Every category with its entries and whether each is on, for these choices."""
         return [

@@ -20,10 +20,8 @@ from urllib.parse import parse_qs, parse_qsl, quote
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
-from omotenashi.engine.explain import words as plain
 from omotenashi.engine.facts import MAX_PARAMS
 from omotenashi.engine.flash import Flash, anchor_of
-from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import RuleSet
@@ -32,74 +30,13 @@ from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.respect import shown, yourdata
+from omotenashi.respect import notes, shown, yourdata
 from omotenashi.respect.choices import Choices, ChoicesCache
-from omotenashi.respect.yourdata import first_visit, stage_sentence
+from omotenashi.respect.facts import describe
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
 _HERE = Path(__file__).parent / "templates"
-
-
-def describe(
-    profile: Profile, now: float, journey: Journey, catalog: Catalog | None, zone: str
-) -> list[str]:
-    """What is stored, as sentences a visitor understands (never keys or ids): items by their
-    titles and topics by the catalogue's words for them."""
-    half_life = journey.half_life
-    titles = catalog.titles if catalog is not None else {}
-    labels = catalog.labels if catalog is not None else {}
-
-    def item(i: str) -> str:
-        return titles.get(i) or plain(i)
-
-    if not shown.kept(profile):
-        return []
-    out = [stage_sentence(profile.stage, journey.stage_words)]
-    out.append(
-        f"You have visited {profile.visits} time{'s' * (profile.visits != 1)} and seen "
-        f"{profile.views} page{'s' * (profile.views != 1)}."
-    )
-    if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
-        out.append(said)
-    scores = profile.interest_now(now, half_life)
-    interests = sorted(((t, s) for t, s in scores.items() if s > 0), key=lambda kv: (-kv[1], kv[0]))
-    if interests:  # the strongest 8, and how many more (all of them: on the data page)
-        words = ", ".join(
-            f"{labels.get(t) or plain(t)} ({'strong' if s >= 3 else 'some'})"
-            for t, s in interests[:8]
-        )
-        more = f", and {len(interests) - 8} more" if len(interests) > 8 else ""
-        out.append(f"You have shown interest in: {words}{more}.")
-    segments = yourdata.groups_now(profile, journey, now)  # kept and derived
-    out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
-    if profile.viewed:
-        looked = ", ".join(item(i) for i in sorted(profile.viewed)[:10])
-        out.append(f"You recently looked at: {looked}.")
-    if profile.cart:
-        out.append("In your cart: " + ", ".join(item(i) for i in sorted(profile.cart)) + ".")
-    if profile.purchases:
-        out.append(f"Purchases: {profile.purchases}.")
-    if profile.purchased:
-        bought = ", ".join(item(i) for i in sorted(profile.purchased)[:10])
-        out.append(f"What you bought: {bought}.")  # (a block may still name it)
-    names, ids = (catalog.pair_names, catalog.position) if catalog is not None else ({}, {})
-    if n := yourdata.pair_count(profile, names, ids):
-        pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
-        out.append(
-            f"For suggestions, we keep {pairs} of items: one you viewed, "
-            "one other visitors viewed with it."
-        )
-    if profile.events:
-        done = ", ".join(f"{n.replace('_', ' ')} ({c})" for n, c in sorted(profile.events.items()))
-        out.append(f"Things you did here: {done}.")
-    if profile.first_touch:
-        out.append(f"How you first found us: {', '.join(yourdata.first_touch(profile))}.")
-    if profile.attrs:
-        out.append(
-            "Details you gave us: " + ", ".join(plain(a) for a in sorted(profile.attrs)) + "."
-        )
-    return [line for line in out if line]
 
 
 class PreferencesPage:
@@ -118,6 +55,10 @@ class PreferencesPage:
         self.history_category = settings.respect.history_category  # its card says what "off" is
         self.zone = settings.rules.timezone  # the site's calendar: the dates the page gives
         self.intent_budget = settings.respect.intent_budget  # (how many times blocks showed)
+        # what a private visitor's pages may still show (blocks that need nothing kept), and
+        # whether blocks carry an "i" with "Don't show me this": the page says only what is so
+        self.private_contextual = settings.respect.private_contextual
+        self.dismiss = settings.respect.disclosure
         days = max(1, round(settings.redis.idle_ttl / 86400))
         self.idle = f"{days} day{'s' * (days != 1)}"  # a profile idle this long expires
         self.choices = ChoicesCache(frozenset({self.history_category}))  # once per rule set
@@ -133,6 +74,13 @@ class PreferencesPage:
             lists = "categories" in meta.find_undeclared_variables(ast)
             self._lists = (template, lists or [*meta.find_referenced_templates(ast)] != [])
         return self._lists[1]
+
+    def adapts(self, reason: str, prefs: Prefs, choices: Choices) -> bool:
+        """Whether a block that needs nothing kept may still be shown to this visitor: one of
+        theirs is on, and a private visitor's pages are not passed untouched
+        (OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL)."""
+        private = reason not in ("", "nothing")  # ("nothing": prefs.nothing, said there)
+        return (self.private_contextual or not private) and choices.adapts(prefs)
 
     @staticmethod
     def categories(ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:
@@ -166,23 +114,32 @@ class PreferencesPage:
         listing = choices.listing_for(prefs) if self.lists_rules() else []
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
         kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
+        history_off = self.history_category in prefs.off_categories
+        adapts = self.adapts(reason, prefs, choices)
+        note = notes.private_note(
+            reason, kept, bool(ident.prefs), can_choose, adapts=adapts, dismiss=self.dismiss
+        )
         page = self.env.get_template(self.template_name).render(
             prefix=root + self.prefix,
             site=root + "/",  # the site's home page
             csrf=self.signer.csrf_token(ident),
-            facts=describe(profile, time.time(), loaded.journey, loaded.catalog, self.zone),
+            facts=describe(
+                profile, time.time(), loaded.journey, loaded.catalog, self.zone, history_off
+            ),
             categories=listing,
             nothing=prefs.nothing,
             notice=notice,
-            private=shown.private_note(reason, kept, bool(ident.prefs), can_choose) or private,
+            private=note or private,
             shown=recent,
             shown_more=len(every) - len(recent),
             switched_off=switched_off,
             gone_off=gone_off,
             history_category=self.history_category,
             idle=self.idle,
-            history_off=self.history_category in prefs.off_categories,
-            signed_in=shown.devices_note(reason) if ident.user is not None else "",
+            history_off=history_off,
+            adapts=adapts,  # a block that needs nothing kept may still be shown to them
+            dismiss=self.dismiss,  # blocks carry "Don't show me this"
+            signed_in=notes.devices_note(reason) if ident.user is not None else "",
             kinds=choices.kinds_for(prefs, every),
             can_choose=can_choose,
             untracked=untracked,
@@ -203,6 +160,7 @@ class PreferencesPage:
         """Everything kept about the visitor as a readable page, with the JSON download."""
         prefs = Prefs.from_cookie(ident.prefs)
         by_id = choices.by_id if choices is not None else None
+        adapts = self.adapts(reason, prefs, choices or Choices.of(loaded.ruleset))
         page = self.env.get_template("data.html").render(
             prefix=root + self.prefix,
             # the download holds the profile and the choices cookie: offered when either is there
@@ -220,6 +178,8 @@ class PreferencesPage:
                 zone=self.zone,
                 intent_budget=self.intent_budget,
                 pair_names=loaded.catalog.pair_names,
+                adapts=adapts,
+                history_off=self.history_category in prefs.off_categories,
             ),
         )
         return page.encode()
@@ -300,7 +260,7 @@ async def apply_choice(
     pid = ident.user or ident.vid
     target = f"{prefix}/preferences"
     choices = choices or Choices.of(ruleset)
-    known, categories = choices.categories, choices.names
+    known = choices.categories
     if action in ("dismiss", "undo"):  # from the page: "Don't show me this", and its undo
         rule = (form.get("rule") or [""])[0]
         back = safe_next((form.get("next") or [root + "/"])[0], root + "/")
@@ -314,8 +274,6 @@ async def apply_choice(
         return replace(ident, prefs=prefs.to_cookie(), flash=flash), back, ""
     if action == "save":
         on_rules = {i for value in form.get("rule", []) for i in value.split(",") if i in known}
-        kinds = categories | (set(form.get("listed_category", [])) & choices.always)  # history
-        on_categories = set(form.get("category", [])) & (kinds | prefs.off_categories)
         # Only the rules (and kinds) the form listed change: a page listing none switches none.
         listed = {i for value in form.get("listed", []) for i in value.split(",") if i in known}
         listed |= on_rules
@@ -323,7 +281,7 @@ async def apply_choice(
         prefs = replace(  # a kind off that the rules lack now: its switch is listed, unticked
             prefs,
             off_rules=frozenset(off_rules),
-            off_categories=(prefs.off_categories | kinds) - on_categories,
+            off_categories=choices.kinds_off(prefs, form),
             nothing="nothing" in form,
         )
         return replace(ident, prefs=prefs.to_cookie()), target + "?saved=1", ""
@@ -362,9 +320,9 @@ NOTICES = {  # the first four: a save whose choices did not all fit in the cooki
     "saved": "Your choices are saved. They apply from the next page you open.",
     "reset": "Done: we start afresh. Your choices are kept.",
     "erased": "Done: everything we kept about you is erased. Your choices are kept. "
-    + shown.SHARED_COUNTS,
+    + notes.SHARED_COUNTS,
     "erased_all": "Done: everything we kept about you is erased, and our cookie is gone from "
-    "this browser. " + shown.SHARED_COUNTS,
+    "this browser. " + notes.SHARED_COUNTS,
     "failed": "Sorry, that did not work just now. Please try again in a moment.",
 }
 

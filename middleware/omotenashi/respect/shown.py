@@ -13,79 +13,17 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
 from omotenashi.respect import yourdata
+from omotenashi.respect.notes import ADAPTED as ADAPTED  # (its notes were here: kept too)
+from omotenashi.respect.notes import MOMENT as MOMENT
+from omotenashi.respect.notes import NOT_COUNTED
+from omotenashi.respect.notes import SHARED_COUNTS as SHARED_COUNTS
+from omotenashi.respect.notes import devices_note as devices_note
+from omotenashi.respect.notes import private_note as private_note
 from omotenashi.rules.model import Rule
 
 MAX_LISTED = 30
 Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic → words
 
-# Said wherever a visitor's data was erased (forget me, consent withdrawn, revoked): the
-# shared counts (store/recs.py, measure/counting.py) keep what their visits added, no id.
-SHARED_COUNTS = (
-    "Totals kept for all visitors together (which items are viewed, and viewed together; how "
-    "many visitors saw each version of a page) may still include your visits, without any id of "
-    "yours."
-)
-# Where nothing about the visitor is read: what may still adapt, and only when (a block whose
-# conditions read the visitor's history is never shown then).
-MOMENT = (
-    "Pages may still adapt to the moment (your device, the time, or the link you followed) "
-    "when a block needs nothing we would keep."
-)
-# What the page says when the privacy decision keeps nothing about this visitor.
-PRIVATE_NOTES = {
-    "gpc": (
-        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
-        "not to track you. We honour it. We keep nothing about you, set no personalisation "
-        "cookie (the site's own cookies, such as one that keeps your cart, are the site's). "
-        + MOMENT
-    ),
-    "consent": (
-        "You have not given consent to personalisation, so we keep nothing about you and set "
-        "no new cookie. " + MOMENT
-    ),
-    "withdrawn": (
-        "You have withdrawn your consent, so we keep nothing about you. "
-        + SHARED_COUNTS
-        + " "
-        + MOMENT
-    ),
-    "revoked": (
-        "This site has turned personalisation off for you. We keep nothing about you but a "
-        "small record that says so, so that nothing else is kept; it goes by itself, after 400 "
-        "days unless the site chose another time. " + SHARED_COUNTS
-    ),
-    "bot": "Automated visitors are never personalised and nothing is kept about them.",
-    "nothing": (
-        "You chose “Personalise nothing for me”. We store nothing new about you: no pages, "
-        "interests or events. We keep only that choice, in a cookie on this device, so it "
-        "stays. Anything kept from before is listed below until you erase it or it expires."
-    ),
-}
-# What it says instead when something is still kept from before (GPC sent since, consent
-# refused since ...): shown, because showing it is no tracking; never used, never added to.
-KEPT_NOTES = {
-    "gpc": (
-        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
-        "not to track you. We honour it: while it is on, we neither read what we kept about you "
-        "before to adapt pages, nor add anything to it. " + MOMENT + " What we kept is shown "
-        "on this page; it goes when it expires, or now if you erase it."
-    ),
-    "consent": (
-        "You have not given consent to personalisation (or no longer give it), so we neither "
-        "read what we kept about you before to adapt pages, nor add anything to it. "
-        + MOMENT
-        + " What we kept is shown on this page; it goes when it expires, or now if you erase it."
-    ),
-    "withdrawn": (
-        "You have withdrawn your consent, so we neither read what we kept about you before to "
-        "adapt pages, nor add anything to it. What we kept is shown on this page; it goes when it "
-        "expires, or now if you erase it."
-    ),
-    "bot": (
-        "Automated visitors are never personalised: we neither read what was kept under this "
-        "cookie before, nor add anything to it. It is shown on this page, and can be erased."
-    ),
-}
 CHOICES_NEED_A_COOKIE = frozenset({"", "nothing"})  # where the switches can be saved
 _EMPTY = Profile().to_export()
 
@@ -93,91 +31,6 @@ _EMPTY = Profile().to_export()
 def kept(profile: Profile) -> bool:
     """Whether anything at all is stored in this profile."""
     return profile.to_export() != _EMPTY
-
-
-# Said instead when nothing is stored but the visitor's cookie still holds choices they made
-# before (a GPC visitor who erased: the cookie was renewed with them, under an unlinked id).
-_CHOICES_KEPT = (
-    " Only your choices on this page are kept, in a cookie on this device with an id nothing "
-    "is stored under, so they still hold later."
-)
-CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just now: no "no cookie"
-    "gpc": (
-        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
-        "not to track you. We honour it. We keep nothing about you (the site's own cookies, "
-        "such as one that keeps your cart, are the site's). " + MOMENT + _CHOICES_KEPT
-    ),
-    "consent": (
-        "You have not given consent to personalisation, so we keep nothing about you. "
-        + MOMENT
-        + _CHOICES_KEPT
-    ),
-    "withdrawn": PRIVATE_NOTES["withdrawn"] + _CHOICES_KEPT,
-}
-
-
-# Said after the note where blocks that use nothing kept may still be shown (``switch``): the
-# visitor can switch them off, or why no choice can be kept for them.
-_SWITCH = (
-    " You can switch those blocks off below, or with “Don't show me this” on a block: we keep "
-    "that choice in a cookie on this device, and nothing about you with it."
-)
-_NO_SWITCH = (
-    " These blocks use nothing we keep about you. We cannot keep a choice to switch them off, "
-    "though: a choice is kept only in a cookie, and we set none until you give consent."
-)
-ADAPTED = frozenset({"gpc", "consent", "withdrawn", "revoked"})  # contextual blocks still shown
-
-# Said to a signed-in visitor: the profile is the account's, the choices this browser's. Where
-# this device adds nothing (the privacy decision ``reason``), it says so; where the account's
-# profile takes nothing from any device (revoked) or nobody is personalised (bot), nothing.
-_SHOWS = " On your other devices, what you switch off here still shows, and what you do there is"
-DEVICES = {
-    "": (
-        "You are signed in: what we keep is kept under your account, for all your devices, but "
-        "the choices on this page are kept on this device only." + _SHOWS + " still kept, "
-        "until you choose there too."
-    ),
-    "gpc": (
-        "You are signed in, but while your browser sends Global Privacy Control (or Do Not "
-        "Track), nothing from this device is added to what is kept under your account."
-        + _SHOWS
-        + " kept, unless they send it too or the site waits for your consent there."
-    ),
-    "consent": (
-        "You are signed in, but until you give consent here, nothing from this device is added "
-        "to what is kept under your account. On your other devices, what you do there is kept "
-        "where you gave it."
-    ),
-    "withdrawn": (
-        "You are signed in, but since you withdrew your consent here, nothing from this device "
-        "is added to what is kept under your account. On your other devices, what you do there "
-        "is kept where you gave it."
-    ),
-}
-DEVICES["nothing"] = DEVICES[""]  # "we store nothing new" is said above it: old data stays
-
-
-def devices_note(reason: str) -> str:
-    """What the page says to a signed-in visitor about their other devices ("": nothing)."""
-    return DEVICES.get(reason, "")
-
-
-def private_note(
-    reason: str, is_kept: bool, choices: bool = False, switch: bool | None = None
-) -> str:
-    """What the page says about the privacy decision ``reason`` ("" when there is none);
-    ``choices``: the visitor's cookie holds choices of theirs; ``switch``: whether a choice
-    can be kept for them (None: the page has no switches, say nothing about them)."""
-    if is_kept and reason in KEPT_NOTES:
-        note = KEPT_NOTES[reason]
-    elif choices and reason in CHOICES_NOTES:
-        note = CHOICES_NOTES[reason]
-    else:
-        note = PRIVATE_NOTES.get(reason, "")
-    if switch is not None and reason in ADAPTED:
-        note += _SWITCH if switch else _NO_SWITCH
-    return note
 
 
 def entries(ruleset: RuleSet) -> dict[str, tuple[str, ...]]:
@@ -311,6 +164,8 @@ def data_sections(
     groups: Mapping[str, str] | None = None,
     segments: frozenset[str] | None = None,
     pair_names: Mapping[str, str] | None = None,
+    adapts: bool = True,
+    history_off: bool = False,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
@@ -319,7 +174,9 @@ def data_sections(
     the site's words for its stages (the journey file's ``stages:``), ``groups`` for its
     segments (``segment_words:``), ``segments`` the visitor's now; ``zone`` the site's clock
     (OMOTENASHI_RULES_TIMEZONE), on which every time is given, named; ``pair_names`` the
-    catalogue's ids by code (``Catalog.pair_names``)."""
+    catalogue's ids by code (``Catalog.pair_names``); ``adapts``: a block that needs nothing
+    kept may still be shown to the visitor (:func:`notes.private_note`); ``history_off``: their
+    browsing history is off, so pages seen are not counted (said by the count)."""
     titles, labels = names or ({}, {})
 
     def title(item: str) -> str:
@@ -328,7 +185,7 @@ def data_sections(
     rows: list[tuple[str, list[str]]] = []
     counts = [
         f"Visits: {profile.visits}",
-        f"Pages seen: {profile.views}",
+        f"Pages seen: {profile.views}" + (f" ({NOT_COUNTED})" if history_off else ""),
         f"Purchases: {profile.purchases}",
     ]
     if profile.first_seen:
@@ -392,7 +249,7 @@ def data_sections(
     choices += [f"Switched off: {why}" for why in sorted(off)]
     if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing read or added
         choices = [
-            private_note(private, kept(profile), prefs != Prefs())
+            private_note(private, kept(profile), prefs != Prefs(), adapts=adapts)
             or "We store nothing new about you.",
             *choices,
         ]

@@ -1,0 +1,86 @@
+"""What the preferences page says is kept about the visitor ("What we keep about you"), as
+sentences a visitor understands: never keys or ids."""
+
+from __future__ import annotations
+
+from omotenashi.engine.explain import words as plain
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.profile import Profile
+from omotenashi.recommend.catalog import Catalog
+from omotenashi.respect import shown, yourdata
+from omotenashi.respect.notes import NOT_COUNTED
+from omotenashi.respect.yourdata import first_visit, stage_sentence
+
+
+def describe(
+    profile: Profile,
+    now: float,
+    journey: Journey,
+    catalog: Catalog | None,
+    zone: str,
+    history_off: bool = False,
+) -> list[str]:
+    """What is stored, as sentences a visitor understands (never keys or ids): items by their
+    titles and topics by the catalogue's words for them; ``history_off``: the visitor's
+    browsing history is off, so the pages they see are not counted (nor said to be)."""
+    half_life = journey.half_life
+    titles = catalog.titles if catalog is not None else {}
+    labels = catalog.labels if catalog is not None else {}
+
+    def item(i: str) -> str:
+        return titles.get(i) or plain(i)
+
+    if not shown.kept(profile):
+        return []
+    out = [stage_sentence(profile.stage, journey.stage_words)]
+    out.append(visits_sentence(profile.visits, profile.views, history_off))
+    if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
+        out.append(said)
+    scores = profile.interest_now(now, half_life)
+    interests = sorted(((t, s) for t, s in scores.items() if s > 0), key=lambda kv: (-kv[1], kv[0]))
+    if interests:  # the strongest 8, and how many more (all of them: on the data page)
+        words = ", ".join(
+            f"{labels.get(t) or plain(t)} ({'strong' if s >= 3 else 'some'})"
+            for t, s in interests[:8]
+        )
+        more = f", and {len(interests) - 8} more" if len(interests) > 8 else ""
+        out.append(f"You have shown interest in: {words}{more}.")
+    segments = yourdata.groups_now(profile, journey, now)  # kept and derived
+    out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
+    if profile.viewed:
+        looked = ", ".join(item(i) for i in sorted(profile.viewed)[:10])
+        out.append(f"You recently looked at: {looked}.")
+    if profile.cart:
+        out.append("In your cart: " + ", ".join(item(i) for i in sorted(profile.cart)) + ".")
+    if profile.purchases:
+        out.append(f"Purchases: {profile.purchases}.")
+    if profile.purchased:
+        bought = ", ".join(item(i) for i in sorted(profile.purchased)[:10])
+        out.append(f"What you bought: {bought}.")  # (a block may still name it)
+    names, ids = (catalog.pair_names, catalog.position) if catalog is not None else ({}, {})
+    if n := yourdata.pair_count(profile, names, ids):
+        pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
+        out.append(
+            f"For suggestions, we keep {pairs} of items: one you viewed, "
+            "one other visitors viewed with it."
+        )
+    if profile.events:
+        done = ", ".join(f"{n.replace('_', ' ')} ({c})" for n, c in sorted(profile.events.items()))
+        out.append(f"Things you did here: {done}.")
+    if profile.first_touch:
+        out.append(f"How you first found us: {', '.join(yourdata.first_touch(profile))}.")
+    if profile.attrs:
+        out.append(
+            "Details you gave us: " + ", ".join(plain(a) for a in sorted(profile.attrs)) + "."
+        )
+    return [line for line in out if line]
+
+
+def visits_sentence(visits: int, views: int, history_off: bool = False) -> str:
+    """ "You have visited 2 times and seen 5 pages.", or with the history off (views are not
+    counted then) what the count is: the pages seen while it was on."""
+    times = f"You have visited {visits} time{'s' * (visits != 1)}"
+    if not history_off:
+        return f"{times} and seen {views} page{'s' * (views != 1)}."
+    pages = f"{views} page{'s' * (views != 1)} you saw" if views else "no page you saw"
+    return f"{times}. We have a record of {pages}: {NOT_COUNTED}."
