@@ -61,5 +61,27 @@ async def test_the_pages_give_a_japanese_search_in_its_words(
         await mw.drain()
         said = (await client.get("/_omotenashi/preferences")).text
         data = (await client.get("/_omotenashi/preferences/data")).text
-    assert "referrer: https://search.yahoo.co.jp/search?p=京都" in said
-    assert "referrer: https://search.yahoo.co.jp/search?p=京都" in data
+    for page in (said, data):  # the site alone is kept: never the search's words (qa44)
+        assert "referrer: https://search.yahoo.co.jp/" in page
+        assert "京都" not in page and "search?p=" not in page
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        (YAHOO, "https://search.yahoo.co.jp/"),
+        ("https://user:secret@news.example:8443/a/b?token=x#y", "https://news.example:8443/"),
+        ("https://www.google.com/search?q=divorce+lawyer", "https://www.google.com/"),
+        ("android-app://com.google.android.gm/", "android-app://com.google.android.gm/"),
+        ("https://[::1/x", None),  # no URL: nothing kept
+    ],
+)
+async def test_the_first_referrer_is_kept_as_its_site_alone(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis, sent: str, kept: str
+) -> None:
+    mw = Omotenashi(page_app('<div data-omo-slot="hero">Hi</div>'), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        await client.get("/", headers={"referer": sent, "accept": "text/html"})
+        await mw.drain()
+        exported = (await client.get("/_omotenashi/preferences/export")).json()
+    assert exported["profile"]["first_visit"].get("referrer") == kept

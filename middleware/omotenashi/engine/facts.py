@@ -145,6 +145,17 @@ class RequestInfo:
         return raw if self.root and written == nfc(unquote(self.root)) + self.path else ""
 
     @property
+    def referring_site(self) -> str:
+        """:attr:`external_referrer`'s site alone, ``<scheme>://<host>/``: how a visitor first
+        came, as it is kept (never the page, its query, a search's words or a login in it)."""
+        try:
+            parts = urlsplit(self.external_referrer)
+        except ValueError:
+            return ""
+        host = parts.netloc.rpartition("@")[2]
+        return f"{parts.scheme}://{host}/" if parts.scheme and host else ""
+
+    @property
     def external_referrer(self) -> str:
         try:
             host = urlsplit(self.referrer).netloc if self.referrer else ""

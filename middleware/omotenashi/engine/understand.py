@@ -236,8 +236,8 @@ def build_change(
         first = {
             k: limits.clip(v, limits.MAX_UTM) for k, v in request.query.items() if k in FIRST_TOUCH
         }
-        if request.external_referrer:
-            first["referrer"] = limits.clip(request.external_referrer, limits.MAX_REFERRER)
+        if site := request.referring_site:  # (the site alone: kept as long as the profile)
+            first["referrer"] = limits.clip(site, limits.MAX_REFERRER)
         change.first = first
     for name, data in visit.events:
         if not (off and name in VIEW_EVENTS):
