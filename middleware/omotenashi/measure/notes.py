@@ -48,14 +48,17 @@ NOT_COUNTED = (
     "prerender) count as seen, hovers never clicked too, unless the site sets "
     "OMOTENASHI_RESPECT_COUNT_PREFETCH=false (then not, also when the visitor opens one "
     "without the server being asked again). Goals sent through the beacon are whatever the "
-    "browser reports."
+    "browser reports. Nor are goals on paths Omotenashi leaves alone "
+    "(OMOTENASHI_EXCLUDE_PATHS, OMOTENASHI_UNTRACKED_PATHS): neither a goal's path there nor "
+    "an event tracked while such a page is served."
 )
 
 #: A visitor who opts out after their first exposure: kept in their group, goals no longer seen.
 OPTED_OUT = (
     'A visitor who opts out after their first exposure ("Personalise nothing", GPC, consent '
     "withdrawn) stays counted in their group, but no goal they reach while opted out is "
-    "counted: a rule is judged on intention to treat. These lost goals pull its lift slightly "
+    "counted, nor a goal reached by visiting a page while their browsing history is off "
+    "(their events' goals still are): a rule is judged on intention to treat. These lost goals pull its lift slightly "
     'toward zero; as the "i" link of the rule shown invites opting out, they come a little '
     "more from the visitors shown it, which can make a rule look slightly worse than it is."
 )
