@@ -58,9 +58,10 @@ OPTED_OUT = (
     'A visitor who opts out after their first exposure ("Personalise nothing", GPC, consent '
     "withdrawn) stays counted in their group, but no goal they reach while opted out is "
     "counted, nor a goal reached by visiting a page while their browsing history is off "
-    "(their events' goals still are): a rule is judged on intention to treat. These lost goals pull its lift slightly "
-    'toward zero; as the "i" link of the rule shown invites opting out, they come a little '
-    "more from the visitors shown it, which can make a rule look slightly worse than it is."
+    "(their events' goals still are): a rule is judged on intention to treat. These lost "
+    'goals pull its lift slightly toward zero; as the "i" link of the rule shown invites '
+    "opting out, they come a little more from the visitors shown it, which can make a rule "
+    "look slightly worse than it is."
 )
 
 
