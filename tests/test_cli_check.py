@@ -438,3 +438,44 @@ def test_a_rule_that_always_holds_hides_lower_rules_on_its_slot(
     code, out = check_site(tmp_path, monkeypatch, capsys, {"site.yaml": "rules:\n" + rules})
     assert code == 0
     assert [line for line in out if "always wins" in line] == expected
+
+
+GOALS = """goals:
+  - {id: done, path: /checkout/done}
+  - id: welcome
+    path: /accounts/welcome
+  - {id: thanks, path: /thanks}
+  - {id: any, path: "/checkout/*"}
+rules:
+""" + rule("a")
+NEVER_REACHED = "can never be reached: its path"
+
+
+@pytest.mark.parametrize(
+    ("exclude", "warned"),
+    [
+        (None, ["rules/site.yaml:3: warning: goal 'welcome'"]),  # /accounts/*: untracked
+        ("/checkout/*", ["rules/site.yaml:2: warning: goal 'done'", "rules/site.yaml:3"]),
+        ("/thanks", ["rules/site.yaml:5: warning: goal 'thanks'", "rules/site.yaml:3"]),
+    ],
+)
+def test_a_goal_on_a_page_left_alone_is_a_warning(
+    exclude: str | None,
+    warned: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Nothing is tracked on a path the settings leave alone (measure44: the report then waits
+    forever at 0.0% against 0.0%); a glob goal is not judged (it may reach pages elsewhere)."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(GOALS)
+    monkeypatch.chdir(tmp_path)
+    if exclude is not None:
+        monkeypatch.setenv("OMOTENASHI_EXCLUDE_PATHS", exclude)
+    main(["check", "rules"])
+    found = sorted(line for line in capsys.readouterr().out.splitlines() if NEVER_REACHED in line)
+    assert len(found) == len(warned), found
+    for line, start in zip(found, sorted(warned), strict=True):
+        assert line.startswith(start), line

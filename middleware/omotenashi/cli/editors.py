@@ -10,12 +10,15 @@ from typing import Any
 
 
 def _check(args: argparse.Namespace) -> int:
+    from omotenashi.engine.paths import folders, path_matcher
     from omotenashi.errors import CommandError
     from omotenashi.loader.checks import check
     from omotenashi.settings import Settings
 
     settings = Settings()
     zone = settings.rules.timezone  # schedules without an offset are read in it
+    # the pages the site's settings leave alone, judged as the middleware judges them
+    left_alone = path_matcher(folders([*settings.exclude_paths, *settings.untracked_paths]))
     history = settings.respect.history_category  # a category near it: a second switch
     for given, what in ((args.templates, "templates"), (args.snippets, "snippets")):
         if given and not Path(given).is_dir():  # not 'no template declares' for every slot
@@ -31,7 +34,13 @@ def _check(args: argparse.Namespace) -> int:
         snippets = Path(args.snippets) if args.snippets else rules.parent / "snippets"
         templates = Path(args.templates) if args.templates else None
         findings += check(
-            rules, snippets, templates, timezone=zone, base=Path.cwd(), history_category=history
+            rules,
+            snippets,
+            templates,
+            timezone=zone,
+            base=Path.cwd(),
+            history_category=history,
+            left_alone=left_alone,
         )
     errors = [f for f in findings if f.level == "error"]
     warnings = [f for f in findings if f.level == "warning"]

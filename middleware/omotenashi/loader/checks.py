@@ -13,6 +13,7 @@ page view counts (``measurechecks``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from omotenashi.loader.filechecks import (
 )
 from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
-from omotenashi.loader.measurechecks import crowded_pages
+from omotenashi.loader.measurechecks import crowded_pages, unreachable_goals
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.never import contradictions
 from omotenashi.loader.numberchecks import reshaped_numbers
@@ -129,23 +130,25 @@ def check(
     timezone: str = "UTC",
     base: Path | None = None,
     history_category: str = "browsing-history",
+    left_alone: Callable[[str], bool] | None = None,
 ) -> list[Finding]:
     """What an editor should hear about the rules in ``rules_dir``. The cyclic collector is
     paused throughout, as while loading (``pacing``): its passes would walk the loaded rules
-    again and again (about 30% of the time at 10,000 rules); a check makes little garbage."""
+    again and again (about 30% of the time at 10,000 rules); a check makes little garbage.
+    ``left_alone``: the paths the site's settings leave alone (a goal there is never reached)."""
     with paused_gc():
-        where = (templates, base, history_category)
+        where = (templates, base, history_category, left_alone)
         return _check(rules_dir, snippets_dir, where, attribute, timezone)
 
 
 def _check(
     rules_dir: Path,
     snippets_dir: Path,
-    where: tuple[Path | None, Path | None, str],
+    where: tuple[Path | None, Path | None, str, Callable[[str], bool] | None],
     attribute: str,
     timezone: str,
 ) -> list[Finding]:
-    templates, base, history_category = where
+    templates, base, history_category, left_alone = where
     findings: list[Finding] = []
     journey: Journey | None = None
     noted: list[LoadWarning] = []  # what the live load only logs: here at its own level
@@ -203,6 +206,8 @@ def _check(
     findings += _same_priority(can_fire)
     findings += _always_wins(can_fire)
     findings += crowded_pages(can_fire)  # more measured rules on a page than a view counts
+    if left_alone is not None:  # a goal on a page the settings leave alone
+        findings += unreachable_goals(ruleset.goals, left_alone, rules_dir, base)
     used = {r.rule.snippet for r in rules if r.rule.snippet}
     findings += unused_snippets(snippets_dir, used, base)
     for path in rule_files(rules_dir):  # numbers in with: shown otherwise than written

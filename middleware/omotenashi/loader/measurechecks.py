@@ -14,13 +14,18 @@ about rules that never meet in fact: it errs toward saying too much.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fnmatch import fnmatchcase
+from pathlib import Path
 
 from omotenashi.engine.exposure import CHECKS_PER_VIEW
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.findings import Finding
+from omotenashi.loader.ruleset import rule_files
+from omotenashi.rules.goals import Goal
+from omotenashi.rules.yamlsource import display_path
 
 NAMED = 10  # rules the warning names; the rest are counted
 _WILD = "*?["
@@ -125,3 +130,35 @@ def crowded_pages(rules: Sequence[CompiledRule]) -> list[Finding]:
             "(when: {path: ...})",
         )
     ]
+
+
+def unreachable_goals(
+    goals: Sequence[Goal], left_alone: Callable[[str], bool], rules_dir: Path, base: Path | None
+) -> list[Finding]:
+    """Goals on a page Omotenashi leaves alone (``OMOTENASHI_EXCLUDE_PATHS``,
+    ``OMOTENASHI_UNTRACKED_PATHS``: ``left_alone``), which are never reached: nothing is
+    tracked there. Only a goal's literal path is judged (a glob may reach pages elsewhere)."""
+    out: list[Finding] = []
+    for goal in goals:
+        path = goal.path
+        if path is None or any(c in path for c in _WILD) or not left_alone(path):
+            continue
+        where, line = _goal_line(goal.id, rules_dir, base)
+        said = (
+            f"goal {goal.id!r} can never be reached: its path {path!r} is one Omotenashi leaves"
+            " alone (OMOTENASHI_EXCLUDE_PATHS or OMOTENASHI_UNTRACKED_PATHS), where nothing is"
+            " tracked; take the page out of those settings, or make the goal the page after it"
+        )
+        out.append(Finding(where, line, "warning", said))
+    return out
+
+
+def _goal_line(goal: str, rules_dir: Path, base: Path | None) -> tuple[str, int]:
+    """The file and line that define goal ``goal`` (its ``id``), as far as a text search finds
+    them (the rules folder, line 1, when it does not)."""
+    wanted = re.compile(rf"\bid:\s*['\"]?{re.escape(goal)}['\"]?\s*[,}}\n]")
+    for path in rule_files(rules_dir):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "goals" in text and (found := wanted.search(text + "\n")):
+            return display_path(path, base), text.count("\n", 0, found.start()) + 1
+    return display_path(rules_dir, base), 1
