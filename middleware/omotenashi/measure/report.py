@@ -278,7 +278,9 @@ def _row(
     judged = bool(goal) and holdout is not None and 0 < holdout < 100
     if judged and verdict is not stats.Verdict.NO_EVIDENCE and not planned:
         early = (
-            stats.early_unplanned(x_c) if needed is None else stats.early_look(n_t, n_c, *needed)
+            stats.early_unplanned(x_c, n_c)
+            if needed is None
+            else stats.early_look(n_t, n_c, *needed)
         )
         sentence += " " + early
     elif judged and needed is not None and not srm and verdict is stats.Verdict.NO_EVIDENCE:
