@@ -50,7 +50,9 @@ NOT_COUNTED = (
     "without the server being asked again). Goals sent through the beacon are whatever the "
     "browser reports. Nor are goals on paths Omotenashi leaves alone "
     "(OMOTENASHI_EXCLUDE_PATHS, OMOTENASHI_UNTRACKED_PATHS): neither a goal's path there nor "
-    "an event tracked while such a page is served."
+    "an event tracked while such a page is served. A visitor who chooses Start afresh or "
+    "erases what is kept about them is counted again from then on, as a new visitor (after "
+    "Start afresh in the same group; after an erase, under a new id, in either)."
 )
 
 #: A visitor who opts out after their first exposure: kept in their group, goals no longer seen.
