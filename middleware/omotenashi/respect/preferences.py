@@ -205,7 +205,7 @@ def refusal(
         return json.dumps({"error": message}).encode(), [(b"content-type", b"application/json")]
     text = html.escape(message[:1].upper() + message[1:])
     page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>That did not work</title></head><body><main><h1>That did not work</h1>"
         f'<p id="omo-problem">{text}.</p><p><a href="{html.escape(prefix)}/preferences">'
