@@ -71,12 +71,32 @@ SLOT = '<p data-omo-slot="x">-</p>'
         (f"<html hidden><body>{SLOT}", True),
         (f"<p>İ</p><div HIDDEN>{SLOT}</div>", True),  # (a page whose lowering is longer)
         ('<p>İ</p><div><P DATA-OMO-SLOT="x">-</P></div>', False),
+        # its own display overrides hidden (Chromium shows it): seen, as ever
+        (f'<div hidden style="display:block">{SLOT}</div>', False),
+        (f"<div style='DISPLAY: flex' hidden>{SLOT}</div>", False),
+        (f'<div hidden style="color:red">{SLOT}</div>', True),
     ],
 )
 def test_the_scanner_marks_targets_the_page_hides(page: str, hidden: bool) -> None:
     found = scan_page(page)
     assert [(t.name, t.hidden) for t in found.slots] == [("x", hidden)], found
     assert not found.skipped
+
+
+@pytest.mark.parametrize(
+    "page",
+    [  # (scan44: the parser moves the target out from under the element that hid it)
+        '<b><span hidden><p><i data-omo-slot="x">x</i></b>y',
+        '<a><span hidden><div><p data-omo-slot="x">x</p><a>z',
+        '<a><option hidden><p><span data-omo-slot="x">x</span><a>',
+    ],
+)
+def test_a_target_moved_out_from_under_what_hid_it_is_unsure(page: str) -> None:
+    """Visible in a browser, found hidden where it was made: neither rewritten nor counted
+    (it was applied uncounted: more blocks than the budget, no "i", no record)."""
+    found = scan_page(page)
+    assert found.slots == () and [t.name for t in found.targets] == ["x"], found
+    assert "moved away" in found.targets[0].unsure
 
 
 def test_a_slot_inside_a_template_is_no_target() -> None:
@@ -178,6 +198,21 @@ def test_a_slot_the_page_hides_gets_no_note_after_it(tmp_path: Path) -> None:
     out = personalise(page, _rules(tmp_path, RULES), FACTS, {}, disclosure=Disclosure(enabled=True))
     assert [d.id for d in out.applied] == ["outer"]
     assert 'data-omo-why="inner"' not in out.html and 'data-omo-why="outer"' in out.html
+
+
+
+def test_dont_show_me_this_returns_to_the_target_that_is_seen(tmp_path: Path) -> None:
+    """The block's "i" goes on the target a visitor sees, and so does its way back (scan44: it
+    returned to the first target's id, one the page hides)."""
+    rules = "rules:\n  - {id: rx, slot: x, text: NEW, why: Everyone.}\n"
+    page = (
+        '<main><div hidden><div id="tab" data-omo-slot="x">-</div></div>'
+        '<div id="seen" data-omo-slot="x">-</div></main>'
+    )
+    shown = Disclosure(enabled=True, csrf="t", path="/p")
+    out = personalise(page, _rules(tmp_path, rules), FACTS, {}, disclosure=shown)
+    assert [d.id for d in out.applied] == ["rx"]
+    assert 'value="/p#seen"' in out.html and "/p#tab" not in out.html
 
 
 PAGE = (

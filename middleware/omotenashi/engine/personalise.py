@@ -280,7 +280,7 @@ def _place(
                         d,
                         asked[0],
                         names[decision.id],
-                        back=_element_id(targets[0]),
+                        back=_element_id(next(t for t in targets if not t.hidden)),
                         personal=asked[1],
                         left=asked[2],
                     )

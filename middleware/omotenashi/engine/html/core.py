@@ -61,6 +61,13 @@ class Rec:
         self.hidden = False  # it or an element open around it has ``hidden``, or a <template>
 
 
+def _hides(found: Sequence[Attr]) -> bool:
+    """An HTML element's attributes hide it: ``hidden``, unless its own ``style`` sets a
+    ``display`` (which overrides ``hidden``: seen, as ever, and counted)."""
+    style = next((a.value for a in found if a.name == "style"), "")
+    return "display" not in style.lower() and any(a.name == "hidden" for a in found)
+
+
 class Matcher(Protocol):
     needs_attrs: bool
     count: int
@@ -104,6 +111,7 @@ class Core(Tree):
         self._attrs: tuple[Attr, ...] | None = None
         # where attributes are read: the slot's and any ``hidden`` (marks), the opt-out's
         self.marks, self.offs = positions(page, slot, opt_out)
+        self.hidden_doubt = 1 << 62  # from this element on, hidden ones are unsure (formatting)
         self._mi = 0
         self._oi = 0
 
@@ -196,7 +204,7 @@ class Core(Tree):
         if not sourced:
             if mask:
                 self.skip_selectors(mask, f"an implied or cloned <{name}> matches")
-            hides = ns == HTML and any(a.name == "hidden" for a in found)  # (a clone's, its own)
+            hides = ns == HTML and _hides(found)  # (a clone's, its own)
             if hides or parent is not stack[-1]:
                 self.hiding(el, hides, parent.depth)
             return el
@@ -210,7 +218,7 @@ class Core(Tree):
                 elif a.name == self.opt_attr:
                     off_value = a.value
                 elif a.name == "hidden":  # (any value, "until-found" too)
-                    hides = ns == HTML
+                    hides = ns == HTML and _hides(found)
             if slot_value is not None or mask:
                 rec = self._record(el, name, mask, parent.depth, hides)
                 rec.slot = slot_value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .core import TABLEISH, Core
 from .tokens import Attr, attrs
-from .tree import HTML, REARRANGE_LIMIT, SPECIAL, El, GiveUp
+from .tree import HIDDEN, HTML, REARRANGE_LIMIT, SPECIAL, El, GiveUp
 
 FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
 
@@ -166,6 +166,8 @@ class Formatting(Core):
         counter = 0
         for k in range(fb_i - 1, 0, -1):
             node = seg[k]
+            if HIDDEN in node.kinds:  # what fb holds leaves it: hidden verdicts since, unsure
+                self.hidden_doubt = min(self.hidden_doubt, fb.seq)
             counter += 1
             in_af = node in af
             if counter > 3 and in_af:

@@ -295,6 +295,9 @@ def _result(
                 rec.close_start = rec.end = len(page)
         for name in _later_slots(page, slot_attribute, gave_up.at):
             skipped.append(Skip("slot", name, f"after the scan stopped: {reason}"))
+    for rec in b.recs:  # (hidden by an element the parser took it out from under: unsure)
+        if rec.hidden and rec.seq >= b.hidden_doubt:
+            rec.unsure = rec.unsure or "an element around it that has hidden was moved away"
     targets = tuple(_target(rec, b.hidden_after) for rec in b.recs)
     bad_names = {t.name: t.unsure for t in targets if t.name is not None and t.unsure}
     for name, why in bad_names.items():
