@@ -17,15 +17,11 @@ import pytest
 from omotenashi import Omotenashi, Settings
 
 from .conftest import client_for, form_token, origin, page_app, page_words, switch_history
+from .test_preferences_truth import PAGE
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
 PREFS = "/_omotenashi/preferences"
-PAGE = (
-    '<!doctype html><html><head><meta name="omotenashi:topics" content="tours"></head><body>'
-    '<div data-omo-slot="hero">Default hero</div><p data-omo-slot="tag">Default tag</p>'
-    '<p data-omo-slot="side">Default side</p></body></html>'
-)
 RULES = """
 rules:
   - {id: sale, slot: tag, text: "Winter sale", category: campaigns, why: "You came from our sale.",
