@@ -21,10 +21,14 @@ from starlette.routing import Route
 from omotenashi import Omotenashi, identify
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.recommending import Carried
+from omotenashi.engine.recommending import Carried, carried
+from omotenashi.engine.restraint import Prefs
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
 from omotenashi.loader.journey import load_journey
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+from omotenashi.settings import RespectSettings
 from omotenashi.store.store import Store
 
 from .conftest import ROOT, client_for
@@ -210,3 +214,19 @@ async def test_with_the_history_off_a_block_on_behaviour_is_not_carried_as_shown
     merged = await store.load(user)
     assert (set(merged.shown), set(merged.shown_why)) == ({"sale-banner"}, {"sale-banner"})
     assert set(merged.caps) == {"hawaii-hero"}
+
+
+def test_a_rule_on_behaviour_is_left_out_under_its_former_names_too(tmp_path: Path) -> None:
+    """The anonymous profile is merged as kept, under the names its rules had then (final44:
+    a renamed rule on behaviour was carried as shown under its old id)."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        "rules:\n  - {id: hero-new, formerly: [hero-old], slot: hero, text: Hi, why: Browsed.,"
+        " when: {views: {at_least: 2}}}\n"
+        "  - {id: sale, slot: tag, text: Sale, why: Everyone.}\n"
+    )
+    ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
+    off = Prefs(off_categories=frozenset({"browsing-history"}))
+    keep = carried(off, RespectSettings(), [], None, ruleset.rules)
+    assert keep.behavioural == {"hero-new", "hero-old"}

@@ -239,6 +239,9 @@ def carried(
     :func:`kept_for`). The user's profile is read on every device they sign in on: what one
     browser's switches keep out must not reach it through the merge."""
     if respect is not None and history_off(prefs, respect):  # (pairs: made of what they viewed)
-        behavioural = frozenset(r.id for r in rules if r.behavioural)
+        # (its former ids too: the anonymous profile is merged as kept, under the old names)
+        behavioural = frozenset(
+            name for r in rules if r.behavioural for name in (r.id, *map(str, r.rule.formerly))
+        )
         return Carried(history=False, pairs=False, journey=journey, behavioural=behavioural)
     return Carried(pairs=not suggestions_off(prefs, list(recommending)))

@@ -16,11 +16,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs, parse_qsl, quote
+from urllib.parse import parse_qs, quote
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
-from omotenashi.engine.facts import MAX_PARAMS
+from omotenashi.engine.facts import query_params
 from omotenashi.engine.flash import Flash, anchor_of
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
@@ -363,7 +363,7 @@ def marked(signer: CookieSigner, target: str, vid: str) -> str:
 def notice(signer: CookieSigner, ident: Identity, profile: Profile, query: str) -> str:
     """What the page says was just done: a notice :func:`marked` for this visitor, at most
     NOTICE_AGE old; an erase or a reset only while nothing is kept since."""
-    params = dict(parse_qsl(query, keep_blank_values=True, max_num_fields=MAX_PARAMS))
+    params = query_params(query)  # (the first MAX_PARAMS of them: never more work)
     said = [key for key in NOTICES if params.get(key) == "1"]
     if len(said) != 1:
         return ""
