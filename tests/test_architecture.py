@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -114,3 +115,26 @@ def test_the_engine_personalises_plain_bytes_without_redis_or_an_event_loop(
     desktop = Visit(visitor_id="v2", profile=Profile(), now=1_700_000_000.0)
     plain = personalise_response(page, headers, desktop, ruleset, Journey(), config)
     assert plain.body == page and plain.shown == []
+
+
+def test_whether_pages_adapt_for_a_private_visitor_is_decided_in_one_place() -> None:
+    """``OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL`` is read by one function (respect/privacy.py
+    ``pages_adapt``), which the pages and the preferences page both ask (final44: the page and
+    the preferences worked it out each their own way)."""
+    from omotenashi.respect.privacy import pages_adapt
+
+    root = Path(__file__).resolve().parent.parent / "middleware" / "omotenashi"
+    readers = sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if re.search(
+            r"\bprivate_contextual\s*(or|and)\b|\bnot\b[^\n]*\.private_contextual", path.read_text()
+        )
+    )
+    assert readers == ["respect/privacy.py"]
+    assert [pages_adapt(p, c) for p in (False, True) for c in (False, True)] == [
+        True,
+        True,
+        False,
+        True,
+    ]

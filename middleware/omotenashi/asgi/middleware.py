@@ -37,6 +37,7 @@ from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.reload import Reloader
 from omotenashi.metrics import Metrics
 from omotenashi.metricsdir import SharedDir
+from omotenashi.respect.privacy import pages_adapt
 from omotenashi.settings import Settings
 from omotenashi.store import memory
 from omotenashi.store.embedded import EmbeddedRedis
@@ -205,9 +206,8 @@ class Omotenashi:
             scope.setdefault("state", {})["omotenashi"] = visitor
             request = request_info(scope, guest.headers, self.settings.country_header, path)
             method, tracked = scope.get("method", "GET"), not self._untracked(request.path)
-            if visitor.degraded or (
-                visitor.private and not self.settings.respect.private_contextual
-            ):  # nothing personalised or recorded for them: only their cookie's changes go out
+            adapts = pages_adapt(visitor.private, self.settings.respect.private_contextual)
+            if visitor.degraded or not adapts:  # nothing made or recorded: only their cookie
                 self.metrics.inc("degraded" if visitor.degraded else "bypassed")
                 return Responder(
                     self.tools, send, visitor, request, loaded, method=method, tracked=tracked,

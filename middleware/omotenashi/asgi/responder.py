@@ -33,6 +33,7 @@ from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
 from omotenashi.quick import quick_dict
 from omotenashi.recommend.coview import Learning, learn_from_view
+from omotenashi.respect.privacy import pages_adapt
 from omotenashi.store.store import Store
 
 log = logging.getLogger("omotenashi")
@@ -76,15 +77,14 @@ class Responder:
         self.start: Message | None = None
         self.chunks: list[bytes | bytearray] = []  # the page held back (filesend.hold)
         self.size = 0
-        # not personal (a private visitor where only others get contextual rules, or the store
-        # out of reach at arrival): the response passes as sent, with only their new cookie
+        # not personal (private where only others get contextual rules, or the store out of
+        # reach at arrival): the response passes as sent, with only their new cookie
         self.personal = personal
         self.passthrough = not personal
-        # Whether anything of this request is written: the one place that decides it. Not for
-        # a visitor nothing is written for, nor, where the site says so (respect's
-        # count_prefetch false), for a page the browser fetches ahead of use (a GET:
-        # RequestInfo.prefetch), which may never be seen. By default it counts: browsers fetch
-        # ahead on a hover or a press, and the page then opened is that copy, unasked.
+        # Whether anything of this request is written: the one place that decides it. Not for a
+        # visitor nothing is written for, nor, where the site says so (count_prefetch false), a
+        # page fetched ahead (a GET: RequestInfo.prefetch), which may never be seen. By default
+        # it counts: browsers fetch ahead on a hover or a press, and that copy is then opened.
         ahead = request.prefetch and method == "GET"
         self.records = personal and not (ahead and not tools.config.respect.count_prefetch)
         visitor.records = self.records  # (a sign-in on this page merges nothing either)
@@ -194,7 +194,8 @@ class Responder:
         assert self.start is not None
         tools, visitor = self.tools, self.visitor
         await visitor.loaded()  # the read started before the app: usually here already
-        if visitor.degraded or (visitor.private and not tools.config.respect.private_contextual):
+        adapts = pages_adapt(visitor.private, tools.config.respect.private_contextual)
+        if visitor.degraded or not adapts:
             tools.metrics.inc("degraded" if visitor.degraded else "bypassed")
             await self._flush_original(more_body=False)  # Redis failed, or a revoked id
             return

@@ -33,6 +33,7 @@ from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import notes, shown, yourdata
 from omotenashi.respect.choices import Choices, ChoicesCache
 from omotenashi.respect.facts import describe
+from omotenashi.respect.privacy import pages_adapt
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
 
@@ -79,8 +80,7 @@ class PreferencesPage:
         """Whether a block that needs nothing kept may still be shown to this visitor: one of
         theirs is on, and a private visitor's pages are not passed untouched
         (OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL)."""
-        private = reason not in ("", "nothing")  # ("nothing": prefs.nothing, said there)
-        return (self.private_contextual or not private) and choices.adapts(prefs)
+        return pages_adapt(bool(reason), self.private_contextual) and choices.adapts(prefs)
 
     @staticmethod
     def categories(ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:

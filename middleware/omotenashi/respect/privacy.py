@@ -83,3 +83,10 @@ def decide_privacy(
     if prefs.nothing:  # "personalise nothing": only that choice is kept, in the cookie
         return _NOTHING
     return _NO_CONSENT if consent_missing else _ALLOWED
+
+
+def pages_adapt(private: bool, private_contextual: bool) -> bool:
+    """Whether a visitor's pages may adapt at all: a private one's go through untouched where
+    the site says so (``OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL`` false). Asked by the pages
+    (asgi/middleware.py, asgi/responder.py) and by what the preferences page says of them."""
+    return private_contextual or not private
