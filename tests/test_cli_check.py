@@ -479,3 +479,22 @@ def test_a_goal_on_a_page_left_alone_is_a_warning(
     assert len(found) == len(warned), found
     for line, start in zip(found, sorted(warned), strict=True):
         assert line.startswith(start), line
+
+
+def test_the_goal_warning_names_the_goal_s_own_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not a rule that shares the goal's id in a file that also names goals (final44)."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "a.yaml").write_text(
+        "rules:\n  - {id: thanks, slot: s, text: X, why: Everyone., goals: [thanks]}\n"
+    )
+    (tmp_path / "rules" / "goals.yaml").write_text(
+        "# the site's goals\ngoals:\n  - {id: other, path: /x}\n  - {id: thanks, path: /thanks}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OMOTENASHI_EXCLUDE_PATHS", "/thanks")
+    main(["check", "rules"])
+    found = [line for line in capsys.readouterr().out.splitlines() if NEVER_REACHED in line]
+    assert len(found) == 1 and found[0].startswith("rules/goals.yaml:4: warning: goal 'thanks'")

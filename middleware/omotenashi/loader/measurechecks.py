@@ -158,7 +158,11 @@ def _goal_line(goal: str, rules_dir: Path, base: Path | None) -> tuple[str, int]
     them (the rules folder, line 1, when it does not)."""
     wanted = re.compile(rf"\bid:\s*['\"]?{re.escape(goal)}['\"]?\s*[,}}\n]")
     for path in rule_files(rules_dir):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if "goals" in text and (found := wanted.search(text + "\n")):
-            return display_path(path, base), text.count("\n", 0, found.start()) + 1
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        within = False  # in the file's top-level goals: (until the next top-level key)
+        for number, line in enumerate(lines, 1):
+            if line[:1] not in ("", " ", "\t", "-", "#"):
+                within = line.startswith("goals:")
+            if within and wanted.search(line + "\n"):
+                return display_path(path, base), number
     return display_path(rules_dir, base), 1
