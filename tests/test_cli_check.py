@@ -498,3 +498,35 @@ def test_the_goal_warning_names_the_goal_s_own_line(
     main(["check", "rules"])
     found = [line for line in capsys.readouterr().out.splitlines() if NEVER_REACHED in line]
     assert len(found) == 1 and found[0].startswith("rules/goals.yaml:4: warning: goal 'thanks'")
+
+
+@pytest.mark.parametrize(
+    ("glob", "warned"),
+    [
+        ('"https://news.example/article/*"', True),
+        ('"*google.*/search?q=*"', True),
+        ('"*google.*"', False),
+        ('"https://www.google.com/"', False),
+        ('"*news.example/*"', False),
+        ('["*bing.*", "https://x.example/a"]', True),
+    ],
+)
+def test_a_first_referrer_that_names_a_page_is_a_warning(
+    glob: str,
+    warned: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The first referrer is kept as its site alone (final44: such a glob silently never
+    matched after 920d814)."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        "rules:\n" + rule("a", extra=f", when: {{first_referrer: {glob}}}")
+    )
+    monkeypatch.chdir(tmp_path)
+    main(["check", "rules"])
+    found = [line for line in capsys.readouterr().out.splitlines() if "names a page" in line]
+    assert len(found) == int(warned), found
+    assert not found or found[0].startswith("rules/site.yaml:2: warning: rule 'a': first_referrer")

@@ -32,7 +32,11 @@ from omotenashi.loader.filechecks import (
 )
 from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
-from omotenashi.loader.measurechecks import crowded_pages, unreachable_goals
+from omotenashi.loader.measurechecks import (
+    crowded_pages,
+    first_referrer_pages,
+    unreachable_goals,
+)
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.never import contradictions
 from omotenashi.loader.numberchecks import reshaped_numbers
@@ -206,6 +210,7 @@ def _check(
     findings += _same_priority(can_fire)
     findings += _always_wins(can_fire)
     findings += crowded_pages(can_fire)  # more measured rules on a page than a view counts
+    findings += first_referrer_pages(rules)  # the first referrer is kept as a site alone
     if left_alone is not None:  # a goal on a page the settings leave alone
         findings += unreachable_goals(ruleset.goals, left_alone, rules_dir, base)
     used = {r.rule.snippet for r in rules if r.rule.snippet}
