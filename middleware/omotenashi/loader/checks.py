@@ -32,16 +32,13 @@ from omotenashi.loader.filechecks import (
 )
 from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
-from omotenashi.loader.measurechecks import (
-    crowded_pages,
-    first_referrer_pages,
-    unreachable_goals,
-)
+from omotenashi.loader.measurechecks import crowded_pages, unreachable_goals
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.never import contradictions
 from omotenashi.loader.numberchecks import reshaped_numbers
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
+from omotenashi.loader.referrerchecks import first_referrer_pages
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
