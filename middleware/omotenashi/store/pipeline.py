@@ -224,7 +224,7 @@ class AutoPipeline:
             self._connecting = loop.create_task(self._open())
             # Every caller may have given up (timed out) before it fails: its error is theirs,
             # already reported to them, not an unretrieved task exception.
-            self._connecting.add_done_callback(_retrieved)
+            self._connecting.add_done_callback(retrieved)
         # shield: one caller's timeout must not abort the connection the others wait for.
         # (_open sets the connection; nothing here sets it again: one dropped since stays so)
         await asyncio.shield(self._connecting)
@@ -319,9 +319,11 @@ def _misconfigured(reply: ReplyError, loading: bool) -> bool:
     return said.startswith(MISCONFIGURED) and not (loading and said.startswith("NOPERM"))
 
 
-def _retrieved(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
+def retrieved(done: asyncio.Future[Any]) -> None:
+    """A done callback that looks at a future's exception, so that asyncio reports none as
+    never retrieved (a reply or a task nobody awaits)."""
+    if not done.cancelled():
+        done.exception()
 
 
 class Script:

@@ -15,13 +15,9 @@ from typing import Any
 
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import StoreError
+from omotenashi.store.pipeline import retrieved
 from omotenashi.store.replies import profile_from_reply
 from omotenashi.store.store import Store
-
-
-def _retrieved(sent: asyncio.Future[Any]) -> None:
-    if not sent.cancelled():
-        sent.exception()  # looked at: asyncio reports no exception nobody retrieved
 
 
 class ProfileRead:
@@ -45,7 +41,7 @@ class ProfileRead:
                 self._sent = fast.begin_load(self.keys)
                 # a request that never awaits its profile (a redirect, JSON) leaves no
                 # "Future exception was never retrieved" when the read fails
-                self._sent.add_done_callback(_retrieved)
+                self._sent.add_done_callback(retrieved)
             except StoreError:  # stalled or full: the awaited read says so (and counts it)
                 self._sent = None
 

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from omotenashi.settings import RedisSettings
-from omotenashi.store.pipeline import forgotten
+from omotenashi.store.pipeline import forgotten, retrieved
 
 DAY = 86400
 LEDGER = "ledger"  # its key is stats_key(prefix, LEDGER): read_stats reads it as a "day"
@@ -231,7 +231,7 @@ class Losses:
                     self.write(pipe)
                 if counted and (stale := stale_fields(self.ledger, self.retention)):
                     with contextlib.suppress(Exception):  # (stalled: the next day, then)
-                        pipe.call("HDEL", self.ledger, *stale).add_done_callback(_retrieved)
+                        pipe.call("HDEL", self.ledger, *stale).add_done_callback(retrieved)
             then(reply)
 
         return settled if counted or self.days else then
@@ -248,14 +248,9 @@ class Losses:
             sent.add_done_callback(lambda reply, d=day, n=count: self._written(reply, d, n))
         with contextlib.suppress(Exception):  # (a ledger only these made has an expiry too)
             pipe.call("EXPIREAT", self.ledger, ledger_expiry(self.retention)).add_done_callback(
-                _retrieved
+                retrieved  # (a failure: the next counting write sets the expiry again)
             )
 
     def _written(self, reply: Any, day: str, count: int) -> None:
         if reply.cancelled() or reply.exception() is not None:
             self.days[day] += count
-
-
-def _retrieved(reply: Any) -> None:
-    if not reply.cancelled():
-        reply.exception()  # retrieved: the next counting write sets the expiry again
