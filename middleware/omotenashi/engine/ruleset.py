@@ -62,6 +62,7 @@ class RuleSet:
     selector_rules: list[CompiledRule] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)  # the site's conversion goals
+    goal_places: dict[str, tuple[str, int]] = field(default_factory=dict)  # id: (file, line)
     empty_files: list[str] = field(default_factory=list)  # rule files with no rules, no goals
     renames: Renames = NO_RENAMES  # former rule ids and categories (``formerly:``)
 

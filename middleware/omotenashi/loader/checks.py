@@ -209,7 +209,7 @@ def _check(
     findings += crowded_pages(can_fire)  # more measured rules on a page than a view counts
     findings += first_referrer_pages(rules)  # the first referrer is kept as a site alone
     if left_alone is not None:  # a goal on a page the settings leave alone
-        findings += unreachable_goals(ruleset.goals, left_alone, rules_dir, base)
+        findings += unreachable_goals(ruleset.goals, ruleset.goal_places, left_alone)
     used = {r.rule.snippet for r in rules if r.rule.snippet}
     findings += unused_snippets(snippets_dir, used, base)
     for path in rule_files(rules_dir):  # numbers in with: shown otherwise than written

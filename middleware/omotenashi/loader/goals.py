@@ -18,7 +18,7 @@ from omotenashi.rules.yamlsource import Loc, format_loc, line_of
 class GoalCollector:
     goals: list[Goal] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
-    _where: dict[str, str] = field(default_factory=dict)
+    places: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (file, line)
     # rules judged on goals: file, the line of each goal named, index (not the file's lines,
     # which the loader frees once the file is done)
     _judged: list[tuple[str, list[int], int, Rule]] = field(default_factory=list)
@@ -27,18 +27,19 @@ class GoalCollector:
         for index, goal in enumerate(parsed.goals):
             loc: Loc = ("goals", index, "id")
             line = line_of(lines, loc)
-            if goal.id in self._where:
+            if goal.id in self.places:
+                first, at = self.places[goal.id]
                 self.errors.append(
                     RuleError(
                         name,
                         line,
                         format_loc(loc),
-                        f"the goal id {goal.id!r} is already declared in {self._where[goal.id]}",
+                        f"the goal id {goal.id!r} is already declared in {first}:{at}",
                         "declare each goal once, in any rule file",
                     )
                 )
                 continue
-            self._where[goal.id] = f"{name}:{line}"
+            self.places[goal.id] = (name, line)
             self.goals.append(goal)
 
     def add_rule(self, rule: Rule, name: str, lines: dict[Loc, int], index: int) -> None:
@@ -48,10 +49,10 @@ class GoalCollector:
 
     def check(self) -> list[RuleError]:
         """Every problem found: duplicate goals and rules judged on undeclared goals."""
-        known = ", ".join(sorted(self._where)) or "none yet"
+        known = ", ".join(sorted(self.places)) or "none yet"
         for name, lines, index, rule in self._judged:
             for position, goal_id in enumerate(rule.goals or []):
-                if goal_id in self._where:
+                if goal_id in self.places:
                     continue
                 loc: Loc = ("rules", index, "goals", position)
                 self.errors.append(

@@ -14,18 +14,14 @@ about rules that never meet in fact: it errs toward saying too much.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
-from pathlib import Path
 
 from omotenashi.engine.exposure import CHECKS_PER_VIEW
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.findings import Finding
-from omotenashi.loader.ruleset import rule_files
 from omotenashi.rules.goals import Goal
-from omotenashi.rules.yamlsource import display_path
 
 NAMED = 10  # rules the warning names; the rest are counted
 _WILD = "*?["
@@ -133,17 +129,20 @@ def crowded_pages(rules: Sequence[CompiledRule]) -> list[Finding]:
 
 
 def unreachable_goals(
-    goals: Sequence[Goal], left_alone: Callable[[str], bool], rules_dir: Path, base: Path | None
+    goals: Sequence[Goal],
+    places: Mapping[str, tuple[str, int]],
+    left_alone: Callable[[str], bool],
 ) -> list[Finding]:
     """Goals on a page Omotenashi leaves alone (``OMOTENASHI_EXCLUDE_PATHS``,
     ``OMOTENASHI_UNTRACKED_PATHS``: ``left_alone``), which are never reached: nothing is
-    tracked there. Only a goal's literal path is judged (a glob may reach pages elsewhere)."""
+    tracked there; at the file and line that declare them (``places``). Only a goal's literal
+    path is judged (a glob may reach pages elsewhere)."""
     out: list[Finding] = []
     for goal in goals:
         path = goal.path
         if path is None or any(c in path for c in _WILD) or not left_alone(path):
             continue
-        where, line = _goal_line(goal.id, rules_dir, base)
+        where, line = places.get(goal.id, ("rules", 1))
         said = (
             f"goal {goal.id!r} can never be reached: its path {path!r} is one Omotenashi leaves"
             " alone (OMOTENASHI_EXCLUDE_PATHS or OMOTENASHI_UNTRACKED_PATHS), where nothing is"
@@ -151,18 +150,3 @@ def unreachable_goals(
         )
         out.append(Finding(where, line, "warning", said))
     return out
-
-
-def _goal_line(goal: str, rules_dir: Path, base: Path | None) -> tuple[str, int]:
-    """The file and line that define goal ``goal`` (its ``id``), as far as a text search finds
-    them (the rules folder, line 1, when it does not)."""
-    wanted = re.compile(rf"\bid:\s*['\"]?{re.escape(goal)}['\"]?\s*[,}}\n]")
-    for path in rule_files(rules_dir):
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        within = False  # in the file's top-level goals: (until the next top-level key)
-        for number, line in enumerate(lines, 1):
-            if line[:1] not in ("", " ", "\t", "-", "#"):
-                within = line.startswith("goals:")
-            if within and wanted.search(line + "\n"):
-                return display_path(path, base), number
-    return display_path(rules_dir, base), 1

@@ -243,6 +243,7 @@ def _load(
         rules=compiled,
         files=[display_path(p, base) for p in files],
         goals=goals.goals,
+        goal_places=goals.places,
         empty_files=empty,
         renames=renames,
         pace=pace,
