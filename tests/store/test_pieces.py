@@ -46,7 +46,7 @@ def test_a_rewrite_leaves_no_stale_piece(first: str, second: str) -> None:
 
 
 LONG = {
-    "referrer": "https://blog.example/2026/11/our-favourite-places-to-see-the-northern-lights"
+    "utm_content": "https://blog.example/2026/11/our-favourite-places-to-see-the-northern-lights"
     "?utm_medium=social&ref=" + "x" * 150,
     "utm_campaign": "winter-sale-2026-lapland-and-kyoto-—-15%-off-" + "é日" * 40,
     "utm_source": "n",
@@ -80,7 +80,7 @@ async def test_long_values_keep_the_profile_compact_and_read_back_exactly(
     profile = await store.load(vid)
     assert profile.first_touch == LONG and profile.attrs == ATTRS
     assert profile.shown_why == {"r": (NOW, [REASON])}
-    assert omotenashi_redis.hget(key, pieces.MARK) == "4"  # referrer, campaign, bio, reason
+    assert omotenashi_redis.hget(key, pieces.MARK) == "4"  # content, campaign, bio, reason
     await store.record(vid, visit(NOW + 60, {"bio": "short now"}), DAY)  # rewritten shorter
     assert omotenashi_redis.hget(key, pieces.MARK) == "3"
     assert not any(f.endswith(":abio") for f in values(omotenashi_redis, key))

@@ -28,6 +28,18 @@ _PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")  # percent-encode
 _COUNTRY = re.compile(r"[A-Za-z][A-Za-z0-9]|[A-Za-z]{3}", re.ASCII)  # as rules name them
 
 
+def site_of(url: str) -> str:
+    """A URL's site alone, ``<scheme>://<host>/`` ("" for no URL): never the page, its query, a
+    search's words or a login in it. The first referrer is kept so (and a value kept whole
+    before it was is read so: store/replies.py; the record script cuts it: store/scripts.py)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}/" if parts.scheme and host else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Device:
     """What the User-Agent says (parsed by the identity stage)."""
@@ -146,14 +158,8 @@ class RequestInfo:
 
     @property
     def referring_site(self) -> str:
-        """:attr:`external_referrer`'s site alone, ``<scheme>://<host>/``: how a visitor first
-        came, as it is kept (never the page, its query, a search's words or a login in it)."""
-        try:
-            parts = urlsplit(self.external_referrer)
-        except ValueError:
-            return ""
-        host = parts.netloc.rpartition("@")[2]
-        return f"{parts.scheme}://{host}/" if parts.scheme and host else ""
+        """:attr:`external_referrer`'s site alone: how a visitor first came, as it is kept."""
+        return site_of(self.external_referrer)
 
     @property
     def external_referrer(self) -> str:

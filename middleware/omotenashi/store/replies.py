@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from omotenashi.engine.facts import site_of
 from omotenashi.engine.profile import FIRST_TOUCH, STAGE_ORDER, Profile, json_or_text
 from omotenashi.store.pieces import joined
 from omotenashi.store.why import decode
@@ -83,7 +84,10 @@ def profile_from_reply(reply: list[Any]) -> Profile:
         elif kind == "m":
             p.measured[name] = value
         elif kind == "f":
-            if name in _FIRST:
+            if name == "referrer":  # the site alone (a value kept whole before it was, too)
+                if site := site_of(value):
+                    p.first_touch[name] = site
+            elif name in _FIRST:
                 p.first_touch[name] = value
         elif kind == "b":
             bought.append(name)
