@@ -42,7 +42,8 @@ async def test_a_referrer_kept_whole_is_read_and_kept_as_its_site(
     await store.record(vid, Change(now=NOW, view=True, first={"utm_source": "news"}), DAY)
     names = [str(f) for f in omotenashi_redis.hkeys(key)]
     written, gone = pieces.rewrite(names, {"freferrer": old})  # as a release before kept it
-    omotenashi_redis.hset(key, mapping=written)
+    for field, value in written.items():
+        omotenashi_redis.hset(key, field, value)
     if gone:
         omotenashi_redis.hdel(key, *gone)
     assert site_of(old) == (site or "")  # the page's own cut and the store's agree
