@@ -42,10 +42,11 @@ def count(
     phase: counting.phase).
     """
     reached = goals_reached(goals, path=path if change.view else None, events=change.events)
-    if not (reached or change.exposed):
+    if not (reached or change.exposed or profile.measured):
         return
     seen, converted = read_record(profile.measured)
-    if not (seen or change.exposed):
+    off = ended(seen, profile.measured, holdouts)
+    if not ((reached and seen) or change.exposed or off):
         return
     out = tally(
         seen=seen,
@@ -56,7 +57,19 @@ def count(
         window_days=window_days,
         zone=zone,
         holdouts=holdouts,
+        off=off,
     )
     change.measure.update(out.record)
     for cell, n in out.increments.items():
         change.stats[cell] = change.stats.get(cell, 0) + n
+
+
+def ended(
+    seen: Mapping[str, object], record: Mapping[str, str], holdouts: Mapping[str, float] | None
+) -> set[str]:
+    """Rules this visitor was counted for whose test is off now (no holdout, or no such rule),
+    not yet marked for them: a holdout removed and restored later starts a new test, which the
+    report tells by the mark (measure/phases.py)."""
+    if holdouts is None:
+        return set()
+    return {rule for rule in seen if rule not in holdouts and f"o|{rule}" not in record}

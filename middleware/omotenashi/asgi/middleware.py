@@ -95,7 +95,7 @@ class Omotenashi:
         if s.metrics_dir is not None:  # scrapes answer the sum over the server's workers
             SharedDir(s.metrics_dir, self.metrics)
         self.signer = CookieSigner(s)
-        measure_ttl = math.ceil(s.measure.attribution_days * 86400)  # one-visit profiles too
+        measure_ttl = math.ceil(s.measure.attribution_days * 86400) + 1  # to its last second
         self.store = Store(s.redis, self.metrics, measure_ttl=measure_ttl)
         self.rules = Reloader(s.rules, self.metrics, catalog)
         self.arrival = Arrival(s, self.signer, self.store, self.metrics)

@@ -11,9 +11,10 @@ What is counted
     the site's day (``OMOTENASHI_RULES_TIMEZONE``; UTC's until 2026-12-03) of that first
     exposure. A *conversion* is a site goal reached (an event, a
     page path, an app's ``track()``) on a later request within the attribution window
-    (default 7 days) after the first exposure; each visitor converts at most once per rule
-    and goal. Bots, GPC/DNT, opted-out and no-consent visitors, forced and preview views and
-    excluded paths never reach this code: the caller does not ask.
+    (default 7 days) after the first exposure, in whole seconds (both times cut to the
+    second: a goal in the window's last second counts); each visitor converts at most once
+    per rule and goal. Bots, GPC/DNT, opted-out and no-consent visitors, forced and preview
+    views and excluded paths never reach this code: the caller does not ask.
 
 Where it lives
     Two kinds of keys.
@@ -154,6 +155,12 @@ def phase_field(rule: str, arm: Arm, holdout: float) -> str:
     return f"h|{arm.value}{phase(holdout)}|{rule}"
 
 
+def gap_field(rule: str) -> str:
+    """A gap's mark (``h|t0|promo``, counting 0): a visitor counted for the rule came back while
+    its test was off (no holdout, or no rule); exposures after it are a new test (phases.py)."""
+    return f"h|{Arm.TREATMENT.value}0|{rule}"
+
+
 def conversion_field(rule: str, goal: str, arm: Arm) -> str:
     return f"c|{arm.value}|{rule}|{goal}"
 
@@ -230,15 +237,20 @@ def tally(
     window_days: float = WINDOW_DAYS,
     zone: dt.tzinfo = dt.UTC,
     holdouts: Mapping[str, float] | None = None,
+    off: Set[str] = frozenset(),
 ) -> Tally:
     """New exposures and attributed conversions of one page view.
 
     ``seen`` and ``converted`` are the visitor's record as loaded before this request;
     ``exposed_now`` the rules that would apply on this page (with the visitor's arm);
     ``goals_hit`` the site goals this request reached. A goal reached on the very request of
-    the first exposure is not attributed: the visitor had not seen the rule before it.
+    the first exposure is not attributed: the visitor had not seen the rule before it. The
+    window is measured in whole seconds, both times cut to the second (the exposure is
+    recorded so): a goal reached in the second the window ends counts, whatever the fractions.
     ``zone``: the site's calendar, whose days the statistics are filed under; ``holdouts``:
-    each exposed rule's holdout now, written in its exposure counter (:func:`phase`).
+    each exposed rule's holdout now, written in its exposure counter (:func:`phase`); ``off``:
+    rules of ``seen`` whose test is off now, not yet marked for this visitor (:func:`gap_field`,
+    once per visitor: ``o|<rule>``).
     """
     out = Tally()
     at = int(now)
@@ -249,11 +261,14 @@ def tally(
             held = holdouts.get(rule) if holdouts else None
             if held is not None:  # the phase: a tag beside the counter every release reads
                 out._add(day_of(at, zone), phase_field(rule, arm, held))
+    for rule in sorted(off):  # a mark, counting nothing (the ledger and the gaps check add 0)
+        out.record[f"o|{rule}"] = str(at)
+        out.increments[(day_of(at, zone), gap_field(rule))] = 0
     limit = window_days * DAY
     for rule, first in seen.items():
         # (an exposure a moment "later" than now was recorded by a server whose clock is
         # ahead: it came before this request all the same, which read it)
-        if now - first.at > limit:
+        if at - first.at > limit:  # whole seconds on both sides, as the exposure is recorded
             continue
         for goal in sorted(goals_hit):
             if (rule, goal) in converted:

@@ -10,6 +10,7 @@ from html import escape
 
 from . import gaps, svgplot
 from .counting import Arm
+from .figures import rates, shown
 from .notes import GROWING, METHODS, NOT_COUNTED, OPTED_OUT, read_once
 from .report import Report, Row
 from .stats import SRM_ADVICE, Verdict, decimals, signed
@@ -30,18 +31,15 @@ th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 """
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
 def _ci(low: float, high: float, scale: float = 100, digits: int = 1) -> str:
     top = "∞" if not math.isfinite(high) else signed(high * scale, digits)
     return f"[{signed(low * scale, digits)}, {top}]"
 
 
-def _digits(low: float, high: float, least: int) -> int:
-    """Decimals that tell an interval's limits apart (in percent or points), however narrow."""
-    return decimals(low * 100, high * 100, least=least)
+def _digits(value: float, low: float, high: float, least: int) -> int:
+    """Decimals that tell an interval's limits apart (in percent or points), however narrow,
+    and print neither them nor ``value`` as zero unless it is."""
+    return shown([value * 100], decimals(low * 100, high * 100, least=least))
 
 
 def _table(report: Report) -> str:
@@ -54,20 +52,21 @@ def _table(report: Report) -> str:
     for row in report.measured:
         rel = "–"
         if row.rel is not None and row.rel_ci is not None:
-            d = _digits(row.rel_ci.low, row.rel_ci.high, 0)
+            d = _digits(row.rel, row.rel_ci.low, row.rel_ci.high, 0)
             rel = f"{signed(row.rel * 100, d)}% {_ci(row.rel_ci.low, row.rel_ci.high, digits=d)}"
         split = "–" if row.srm_p is None else f"{row.srm_p:.3g}" + (" ⚠" if row.srm else "")
         verdict_class = row.verdict.name.lower().replace("_", "-")
         lift = "–"
         if row.diff is not None:  # else a group has no visitors: nothing to compare
-            d = _digits(row.diff_ci.low, row.diff_ci.high, 1)
+            d = _digits(row.diff, row.diff_ci.low, row.diff_ci.high, 1)
             lift = f"{signed(row.diff * 100, d)} {_ci(row.diff_ci.low, row.diff_ci.high, digits=d)}"
+        rate_t, rate_c = rates(row.rate_t, row.rate_c, none="–")
         body.append(
             "<tr>"
             f"<td>{escape(row.named)}</td><td>{escape(row.goal or '–')}</td>"
             f"<td>{'–' if row.holdout is None else f'{row.holdout:g}%'}</td>"
-            f"<td>{row.n_t}</td><td>{_pct(row.rate_t)}</td>"
-            f"<td>{row.n_c}</td><td>{_pct(row.rate_c)}</td>"
+            f"<td>{row.n_t}</td><td>{rate_t}</td>"
+            f"<td>{row.n_c}</td><td>{rate_c}</td>"
             f"<td>{lift}</td>"
             f"<td>{rel}</td><td>{split}</td>"
             f'<td class="{verdict_class}" title="{escape(row.sentence)}">'

@@ -11,6 +11,14 @@ on the visitors first exposed from the first whole day counted under its holdout
 rows say how many first exposed before were left out. Exposures without a tag (counted before
 this version, or by the release before it during a rolling deploy: ``x|t|promo`` beyond its
 day's tags) are taken as counted under the holdout now, as they always were.
+
+A holdout removed (or its rule) and later restored is a boundary too: in the gap everyone saw
+the rule and nobody was counted, so a visitor first counted after it may have seen the rule
+already, and is drawn afresh (held out, perhaps). Nothing is counted in a gap, so the counts
+alone cannot show one: a visitor counted before who comes back while the test is off marks
+that day, once per visitor (``h|t0|promo``, counting 0: counting.gap_field). A marked day
+before the last day with exposures ends a phase, as a day under another holdout does; marks
+after it are the test's end (no holdout now, or no rule), which ``ended`` says.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ class Phase:
     holdout: float
     ended: str = ""
     now: float | None = None
+    gap: str = ""  # the last day the test was off (holdout removed, or the rule) before it ran on
 
     def sentence(self) -> str:
         said = []
@@ -49,9 +58,12 @@ class Phase:
             )
         if self.start is not None:
             was = " or ".join(f"{h:g}%" for h in self.earlier)
+            changed = [f"changed (from {was} to {self.holdout:g}%)"] if self.earlier else []
+            if self.gap:  # its visitors then saw the rule uncounted: some are held out now
+                changed.append(f"removed and restored (the test was off on {self.gap})")
             said.append(
-                f"The holdout was changed (from {was} to {self.holdout:g}%) while the rule ran: "
-                "a changed split starts a new test, so these counts are of the visitors first "
+                f"The holdout was {' and '.join(changed)} while the rule ran: a changed split "
+                "or a gap starts a new test, so these counts are of the visitors first "
                 f"exposed from {self.start} on; the {self.left_out:,} first exposed before are "
                 "left out."
             )
@@ -83,6 +95,7 @@ def current(
     now = {old: rule for rule, olds in formerly.items() for old in olds}
     tagged: dict[str, dict[str, Counter[float]]] = {}  # rule -> day -> holdout -> exposures
     exposed: Counter[tuple[str, str]] = Counter()  # (rule, day) -> first exposures
+    off: dict[str, set[str]] = {}  # rule -> days a gap's mark names (counting.gap_field)
     for day, fields in days.items():
         for name, raw in fields.items():
             cell = parse_field(name.decode() if isinstance(name, bytes) else str(name))
@@ -94,10 +107,16 @@ def current(
                 continue
             rule = now.get(cell.rule, cell.rule)
             exposed[(rule, day)] += 0 if cell.tag else count  # a tag's are in x|t|promo
-            if cell.holdout is not None:
+            if cell.tag and cell.holdout == 0:  # the test was off: a gap, not a split
+                off.setdefault(rule, set()).add(day)
+            elif cell.holdout is not None:
                 tagged.setdefault(rule, {}).setdefault(day, Counter())[cell.holdout] += count
     out = {}
     for rule, by_day in tagged.items():
+        # a gap before the last day counted is a boundary: the visitors first exposed after it
+        # are a new test (some saw the rule in it uncounted, and now drawn, may be held out);
+        # one after it is the test's end, said below
+        gaps = {day for day in off.get(rule, ()) if day < max(by_day)}
         held = holdouts.get(rule)
         ended = "gone" if held is None else "removed" if held == 0 else ""
         # (everyone held out now, 100 %: a phase all the same, so that the visitors treated
@@ -106,7 +125,7 @@ def current(
         ran = None if ended or held in last else last.most_common(1)[0][0]
         if ended or ran is not None:  # judged on the split it last ran with in the days read
             held = last.most_common(1)[0][0]
-        other = [day for day, seen in by_day.items() if any(h != held for h in seen)]
+        other = [day for day, seen in by_day.items() if any(h != held for h in seen)] + [*gaps]
         if not (other or ended or ran is not None):
             continue
         start = (
@@ -115,9 +134,11 @@ def current(
             else None
         )
         before = sum(n for (r, day), n in exposed.items() if r == rule and day < (start or ""))
-        earlier = tuple(sorted({h for day in other for h in by_day[day] if h != held}))
+        earlier = tuple(sorted({h for day in other for h in by_day.get(day, ()) if h != held}))
         was = None if ran is None else holdouts.get(rule)
-        out[rule] = Phase(start, before, earlier, float(held or 0), ended, was)
+        out[rule] = Phase(
+            start, before, earlier, float(held or 0), ended, was, max(gaps, default="")
+        )
     return out
 
 

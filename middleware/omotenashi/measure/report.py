@@ -22,6 +22,7 @@ from .gaps import Gap
 from .notes import MANY, METHODS, UNUSABLE, planned_on
 
 MDE = 0.10  # the relative lift "visitors needed" is planned for
+Plan = tuple[int, int] | None  # (held-out, treated) visitors planned; None: none can be
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,7 @@ def _row(
     # held out entirely has no treated group (any counted were so under another holdout)
     unknown = holdout is None or holdout >= 100
     verdict = stats.judge(diff_ci, enough=enough, srm=srm or unknown)
-    needed = stats.plan((n_t, x_t, n_c, x_c), holdout, MDE)
+    needed = _needed((n_t, x_t, n_c, x_c), holdout, min_per_arm)
     planned = needed is not None and n_c >= needed[0] and n_t >= needed[1]
     if holdout == 0:
         sentence = "No holdout: there is no control group to compare with (set holdout: 10%)."
@@ -311,6 +312,14 @@ def _unusable(rule: str, goal: str, holdout: float | None, arms: tuple[int, int,
     )  # fmt: skip
 
 
+def _needed(arms: tuple[int, int, int, int], holdout: float | None, least: int) -> Plan:
+    """(held-out, treated) visitors planned: stats.plan's, never fewer than a verdict needs
+    (at 85 %+ conversion the formula asks for fewer than ``least``: "reached" beside "too
+    few visitors"); ``None`` when no size can be planned."""
+    needed = stats.plan(arms, holdout, MDE)
+    return None if needed is None else (max(needed[0], least), max(needed[1], least))
+
+
 def _plan(control: int, treated: int) -> str:
     if control == treated:
         return f"{control:,} visitors per group, then decide"
@@ -354,12 +363,12 @@ def build(
             x_t = converted[(rule, goal, Arm.TREATMENT)] if goal else 0
             x_c = converted[(rule, goal, Arm.CONTROL)] if goal else 0
             row = _row(rule, goal, holdout, (n_t, x_t, n_c, x_c), confidence, min_per_arm)
-            rows.append(_dated(row, counts, since, until))
+            rows.append(_dated(row, counts, since, until, min_per_arm))
         daily[rule] = _daily(counts, rule, set(goals), since, until)
     return Report(rows, daily, since, until, confidence, min_per_arm)
 
 
-def _dated(row: Row, counts: Counts, since: str | None, until: str | None) -> Row:
+def _dated(row: Row, counts: Counts, since: str | None, until: str | None, least: int) -> Row:
     """A planned row with the first cohort day whose read (the report up to it) reached its own
     plan, not the whole range's, and a sentence naming that read as the one that counts."""
     if not row.planned or row.srm or row.unusable or not row.goal:
@@ -370,7 +379,7 @@ def _dated(row: Row, counts: Counts, since: str | None, until: str | None) -> Ro
         n_c += counts.exposures[(row.rule, Arm.CONTROL, day)]
         x_t += counts.conversions[(row.rule, row.goal, Arm.TREATMENT, day)]
         x_c += counts.conversions[(row.rule, row.goal, Arm.CONTROL, day)]
-        needed = stats.plan((n_t, x_t, n_c, x_c), row.holdout, MDE)
+        needed = _needed((n_t, x_t, n_c, x_c), row.holdout, least)
         if needed and n_c >= needed[0] and n_t >= needed[1]:
             return replace(row, planned_on=day, sentence=f"{row.sentence} {planned_on(day)}")
     return row

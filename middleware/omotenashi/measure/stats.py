@@ -33,6 +33,7 @@ from statistics import NormalDist
 from omotenashi.engine.exposure import CHECKS_PER_VIEW
 
 from .errors import MeasureError
+from .figures import shown
 
 CONFIDENCE = 0.95
 SRM_ALPHA = 0.001
@@ -295,11 +296,12 @@ def signed(value: float, digits: int = 1) -> str:
 
 def decimals(low: float, high: float, least: int = 1, most: int = 6) -> int:
     """Decimals that show at least one significant digit of an interval's width, at least
-    ``least``: an interval of a few hundredths of a point is not printed as "+0.0 to +0.0"."""
+    ``least``: an interval of a few hundredths of a point is not printed as "+0.0 to +0.0";
+    nor a limit that is not zero as "+0.0" (a rule that helps, from +0.0 to +4.1 points)."""
     width = high - low
     if not math.isfinite(width) or width <= 0:
-        return least
-    return min(most, max(least, math.ceil(-math.log10(width))))
+        return shown((low, high), least)
+    return shown((low, high), min(most, max(least, math.ceil(-math.log10(width)))))
 
 
 class Verdict(StrEnum):

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import math
 
+from .figures import rates, shown
 from .gaps import UNWRITTEN, sentence, short
 from .notes import GROWING, NOT_COUNTED, OPTED_OUT, read_once
 from .report import Report, Row
 from .stats import decimals, signed
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
 def _points(row: Row) -> str:
     if row.diff is None:  # a group without visitors: nothing to compare
         return "-"
     low, high = row.diff_ci.low * 100, row.diff_ci.high * 100
-    d = decimals(low, high)  # enough to tell the limits apart, however narrow
+    d = shown([row.diff * 100], decimals(low, high))  # limits apart, a lift not zero unless so
     return f"{signed(row.diff * 100, d)} [{signed(low, d)}, {signed(high, d)}]"
 
 
@@ -26,7 +23,7 @@ def _relative(row: Row) -> str:
     if row.rel is None or row.rel_ci is None:
         return "-"
     low, high = row.rel_ci.low * 100, row.rel_ci.high * 100
-    d = decimals(low, high, least=0)
+    d = shown([row.rel * 100], decimals(low, high, least=0))
     top = "inf" if not math.isfinite(high) else f"{signed(high, d)}%"
     return f"{signed(row.rel * 100, d)}% [{signed(low, d)}%, {top}]"
 
@@ -61,15 +58,16 @@ def render_text(report: Report) -> str:
     level = f"{report.confidence * 100:g}"  # the interval the report was asked for
     table = [[name.format(ci=level) for name in HEADER]]
     for row in measured:
+        rate_t, rate_c = rates(row.rate_t, row.rate_c)
         table.append(
             [
                 row.named,
                 row.goal or "-",
                 "-" if row.holdout is None else f"{row.holdout:g}%",
                 str(row.n_t),
-                _pct(row.rate_t),
+                rate_t,
                 str(row.n_c),
-                _pct(row.rate_c),
+                rate_c,
                 _points(row),
                 _relative(row),
                 _srm(row),

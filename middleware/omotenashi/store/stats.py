@@ -59,10 +59,20 @@ def expire_at(day: str, retention: int) -> int:
 
 def record_field(counter: str) -> str:
     """The visitor-record field a counter stands for: ``x|t|r`` (and its phase tag
-    ``h|t10|r``) -> ``r|r``, ``c|t|r|g`` -> ``g|r|g`` (the record script's ``measure`` names,
-    without the profile's ``m``)."""
+    ``h|t10|r``) -> ``r|r``, ``c|t|r|g`` -> ``g|r|g``, a gap's mark ``h|t0|r`` -> ``o|r``
+    (the record script's ``measure`` names, without the profile's ``m``)."""
     kind, _, rest = counter.partition("|")
+    if tag(counter) is False:
+        return "o|" + rest.partition("|")[2]
     return ("r|" if kind in ("x", "h") else "g|") + rest.partition("|")[2]
+
+
+def tag(counter: str) -> bool | None:
+    """True for a phase tag (``h|t10|r``, counted with its exposure), False for a gap's mark
+    (``h|t0|r``, a counter of its own that counts 0: measure/counting.gap_field), None else."""
+    if not counter.startswith("h|"):
+        return None
+    return counter.split("|", 2)[1][1:] != "0"
 
 
 def ledger_expiry(retention: int) -> int:
@@ -108,10 +118,10 @@ def record_call(
     spec: dict[str, list[object]] = {
         record_field(name): [number.get(day, 0), name, count]
         for (day, name), count in sorted(stats.items())
-        if not name.startswith("h|")
+        if not tag(name)
     }
     for (_, name), _ in sorted(stats.items()):  # a tag goes with its exposure's counter
-        if name.startswith("h|") and record_field(name) in spec:
+        if tag(name) and record_field(name) in spec:
             spec[record_field(name)].append(name)
     day_keys = [stats_key(cfg.key_prefix, day) for day in days]
     expiries = [str(expire_at(day, cfg.stats_retention)) for day in days]
