@@ -50,7 +50,9 @@ async def test_a_referrer_kept_whole_is_read_and_kept_as_its_site(
     assert (await store.load(vid)).first_touch.get("referrer") == site  # read: the site alone
     await store.record(vid, Change(now=NOW + 60, view=True), DAY)  # the next page view
     kept = pieces.joined({str(k): str(v) for k, v in omotenashi_redis.hgetall(key).items()})
-    assert kept.get("freferrer") == site  # cut in Redis too: the rest of it is gone
+    # cut in Redis too: the rest of it is gone (what is no URL, never written by a release,
+    # the script leaves for the reader, which reads it as none)
+    assert kept.get("freferrer") == (site or old)
     assert kept.get("futm_source") == "news"
     assert (await store.load(vid)).first_touch.get("referrer") == site
     left = {str(f) for f in omotenashi_redis.hkeys(key)}

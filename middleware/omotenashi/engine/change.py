@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omotenashi.engine import limits
+from omotenashi.engine.facts import site_of
 from omotenashi.engine.profile import STAGE_ORDER, Profile, decayed
 from omotenashi.errors import PayloadError
 from omotenashi.rules.text import nfc
@@ -166,6 +167,8 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     p.last_seen = now if last is None or now > last else last
     # (each container a copy of the profile's, even where the change adds nothing to it)
     p.first_touch = {**change.first, **p.first_touch} if change.first else dict(p.first_touch)
+    if (ref := p.first_touch.pop("referrer", None)) is not None and (site := site_of(ref)):
+        p.first_touch["referrer"] = site  # its site alone, as the store keeps and reads it
     p.interests = interests = dict(p.interests)
     topics = change.topics if page else ()
     if topics:

@@ -69,6 +69,13 @@ local function note(f, v)
 end
 {pieces.LUA}
 local function putnx(f, v) if have[f] == nil then put(f, v) end end
+local function site_only(f)  -- a URL's site alone (engine/facts.py site_of): what is not one is
+  local v = have[f]  -- left for the reader, which reads it as none (store/replies.py)
+  if v == nil or string.match(v, '^%a[%w+.-]*://[^/?#@]*/$') then return end
+  local scheme, netloc = string.match(v, '^(%a[%w+.-]*)://([^/?#]*)')
+  local host = netloc and string.match(netloc, '([^@]*)$') or ''
+  if host ~= '' then put(f, string.lower(scheme) .. '://' .. host .. '/') end
+end
 local function room(f, limit) return have[f] ~= nil or (count[family(f)] or 0) < limit end
 local function fields(fam)  -- {{name, value}} of the family's fields, in no order
   local out = {{}}

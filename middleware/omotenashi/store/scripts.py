@@ -175,13 +175,7 @@ if c.new_visit then
 end
 put('L', math.max(now - base, tonumber(have['L']) or -math.huge))  -- never back (skewed clocks)
 for k, v in pairs(c.first) do putnx('f' .. k, v) end
-local ref = have['freferrer']  -- kept whole before 920d814: its site alone (engine/facts.py)
-if ref and not string.match(ref, '^%a[%w+.-]*://[^/?#@]*/$') then
-  local scheme, netloc = string.match(ref, '^(%a[%w+.-]*)://([^/?#]*)')
-  local host = netloc and string.match(netloc, '([^@]*)$') or ''
-  if host ~= '' then put('freferrer', string.lower(scheme) .. '://' .. host .. '/')
-  else del('freferrer') end
-end
+site_only('freferrer')  -- a referrer kept whole before 920d814: its site alone
 local taken = {}  -- the page's topics: none makes room for another of them
 for _, t in ipairs(c.topics) do if have['i' .. t] ~= nil then taken['i' .. t] = true end end
 for _, t in ipairs(c.topics) do if topic_room(t, math.huge, now, c.half_life, base, taken) then
