@@ -251,6 +251,8 @@ ORACLE: list[tuple[str, Oracle]] = [
     ),
     (r"you looked at (.+)", lambda m, f: named(m[1]) <= f.viewed),
     (r"we have no record of you looking at (“.+)", lambda m, f: not named(m[1]) & f.viewed),
+    (r"you bought (“.+)", lambda m, f: named(m[1]) <= f.bought),
+    (r"we have no record of you buying (“.+)", lambda m, f: not named(m[1]) & f.bought),
     (
         r"you are on ((?:the page|a page|any page|our home page).*)",
         lambda m, f: on_one_of(m[1], f.path),
@@ -350,6 +352,7 @@ def visitors(draw: st.DrawFn) -> Facts:
         query=draw(st.sampled_from([{}, {"utm_campaign": "winter-sale"}, {"utm_campaign": "x"}])),
         attrs=draw(st.sampled_from([{}, {"first_name": "Aiko"}])),
         viewed=frozenset(draw(st.lists(st.sampled_from(ITEMS)))),
+        bought=frozenset(draw(st.lists(st.sampled_from(ITEMS), max_size=2))),
         lists=DEMO_LISTS,
         events={"join_club": draw(st.integers(0, 1))},
         purchases=draw(st.integers(0, 2)),
@@ -412,6 +415,7 @@ def profiles(draw: st.DrawFn) -> Profile:
         cart=cart,
         cart_at=now - draw(st.floats(0, 2)) * DAY if cart else None,
         viewed={item: now - DAY for item in draw(st.sets(st.sampled_from(ITEMS)))},
+        purchased=frozenset(draw(st.sets(st.sampled_from(ITEMS), max_size=2))),
     )
 
 

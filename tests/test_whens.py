@@ -46,6 +46,7 @@ EVERY_FIELD: dict[str, Any] = {
     "cart_abandoned": True,
     "viewed": ["kyoto-walk"],
     "viewed_in_list": "sale",
+    "bought": ["kyoto-walk"],
     "first_utm": {"utm_source": "newsletter"},
     "first_referrer": ["*search*"],
     "all": [{"stage": "interest"}, {"time": "09:00-17:00"}],

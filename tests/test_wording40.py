@@ -227,7 +227,13 @@ def text_of(page: str) -> str:
             "Groups you are in: members of our travel club.",
             "Groups you are in: member.",
         ),
-        ([], "/", "Norwegian fjords from $2490 (sold out this season)", None),
+        (  # the whole list is at /tours (on the home it repeated "You may also like")
+            [],
+            "/",
+            "12 small-group tours to book, from Hawaii to Patagonia, 2 of them on sale this week. "
+            "See all our tours and prices",
+            "Norwegian fjords",
+        ),
         ([], "/tours", "(sold out this season)", None),
     ],
     ids=["sale-notice", "member-reason", "preferences", "home-list", "tours-list"],

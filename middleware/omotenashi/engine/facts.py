@@ -303,6 +303,7 @@ class Facts:
     absent_days: float | None = None
     cart_abandoned: bool = False
     viewed: frozenset[str] = frozenset()
+    bought: frozenset[str] = frozenset()  # items bought (Profile.purchased)
     lists: Mapping[str, frozenset[str]] = field(default_factory=dict)
     first_touch: Mapping[str, str] = field(default_factory=dict)
     # How to name things to the visitor (from the catalogue): item id → title, topic → words

@@ -106,6 +106,19 @@ def history(when: When, out: list[Condition]) -> None:
                 lambda f: [f"we have no record of you looking at anything in {label}"],
             )
         )
+    if when.bought is not None:
+        wanted = frozenset(when.bought)
+        out.append(
+            Condition(
+                lambda f: not wanted.isdisjoint(f.bought),
+                "bought " + ex.either(when.bought),
+                lambda f: [f"you bought {ex.titled(sorted(wanted & f.bought), f.titles, 'and')}"],
+                # (what we know: a purchase the site did not tell us of, or an erase, is not)
+                lambda f: [
+                    f"we have no record of you buying {ex.titled(sorted(wanted), f.titles)}"
+                ],
+            )
+        )
     for key, cmp in (when.first_utm or {}).items():
         out.append(compare(_first_touch(key), cmp, ex.query_subject(key, first=True)))
     if when.first_referrer is not None:

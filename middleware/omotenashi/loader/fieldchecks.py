@@ -3,7 +3,7 @@
 What ``why:`` and ``text:`` show as written (``whychecks``), a ``why:`` its conditions
 contradict, a category that is likely a misspelling of another (each category is a switch on
 the preferences page: ``browsing_history`` next to ``browsing-history`` makes two, with one
-label), and a ``viewed:`` item id close to a catalogue item's.
+label), and a ``viewed:`` or ``bought:`` item id close to a catalogue item's.
 """
 
 from __future__ import annotations
@@ -94,8 +94,12 @@ class FieldChecks:
         )
 
     def _viewed(self, add: Add, when: When, loc: Loc) -> None:
-        """An item id close to a catalogue item's (the site may track others: a warning)."""
-        for index, item in enumerate(when.viewed or ()):
+        """An item id close to a catalogue item's (the site may track others: a warning), in
+        ``viewed:`` or ``bought:``."""
+        for field, index, item in [
+            *(("viewed", i, item) for i, item in enumerate(when.viewed or ())),
+            *(("bought", i, item) for i, item in enumerate(when.bought or ())),
+        ]:
             if not self.items or item in self.items:
                 continue
             if item not in self._near:
@@ -104,7 +108,7 @@ class FieldChecks:
             meant = self._near[item]
             if meant is not None and not series(meant, item):
                 add(
-                    (*loc, "viewed", index),
+                    (*loc, field, index),
                     "warning",
                     f"{item!r} is not an item of the catalogue",
                     f"did you mean {meant!r}?",

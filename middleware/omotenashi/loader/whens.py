@@ -48,6 +48,7 @@ ORDER = (
     "cart_abandoned",
     "viewed",
     "viewed_in_list",
+    "bought",
     "first_utm",
     "first_referrer",
     "all",

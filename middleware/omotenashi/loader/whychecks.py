@@ -48,6 +48,8 @@ def claims(when: When, negated: bool = False) -> Iterator[Claim]:
     none_bought = _zero(when.purchases)
     if none_bought is not None:
         yield say("bought", not none_bought)
+    if when.bought is not None and not negated:  # (not having bought one says nothing more)
+        yield "bought", True
     if when.stage is not None:
         bought = {"purchase", "loyalty"}
         if bought.isdisjoint(when.stage):

@@ -131,6 +131,7 @@ class When(Strict):
     viewed_in_list: str | None = Field(
         default=None, description="Viewed an item of this list (rules/data/<list>.yaml)."
     )
+    bought: list[Nfc] | None = Field(default=None, description="Bought any of these items.")
     first_utm: dict[str, Compare] | None = Field(
         default=None, description="UTM parameters of the first visit, e.g. utm_source: newsletter."
     )
@@ -145,6 +146,7 @@ class When(Strict):
         "stage",
         "segment",
         "viewed",
+        "bought",
         "first_referrer",
         "device",
         "browser",

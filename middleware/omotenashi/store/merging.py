@@ -94,6 +94,7 @@ def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> s
         visits=profile.visits,
         is_new=False,
         purchases=profile.purchases,
+        bought=profile.purchased,
         cart_items=sum(profile.cart.values()),
         events=events,
     )
