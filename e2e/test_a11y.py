@@ -73,7 +73,7 @@ def test_our_controls_have_a_focus_ring_of_3_to_1_on_the_block_they_sit_on(
         ring = page.evaluate(RING)
         if ring is not None:
             seen[ring["name"]] = ring
-    assert any(name.startswith("Why you see this:") for name in seen), seen
+    assert any(name.startswith("i: why you see this:") for name in seen), seen
     assert any(name.startswith("Don't show me this:") for name in seen), seen
     assert "Why this page looks this way" in seen, seen
     weak = {

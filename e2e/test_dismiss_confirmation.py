@@ -16,7 +16,7 @@ def dismiss_the_family_hero(page: Page, base_url: str) -> None:
     family_visitor(page, base_url)
     page.locator(HERO + " details.omo-i > summary").click()
     page.locator(HERO + " .omo-dismiss button").click()
-    expect(page).to_have_url(base_url + "/#hero")
+    expect(page).to_have_url(base_url + "/#omo-done")  # the word, right after #hero
 
 
 def test_dont_show_me_this_is_confirmed_once_and_can_be_undone(page: Page, base_url: str) -> None:
@@ -27,7 +27,7 @@ def test_dont_show_me_this_is_confirmed_once_and_can_be_undone(page: Page, base_
     expect(page.locator(HERO + " h1")).not_to_have_text("Aloha, families!")
     expect(done.get_by_role("link", name="Your choices")).to_be_visible()
     done.get_by_role("button", name=f"Undo: show “{FAMILY_WHY}” again").click()
-    expect(page).to_have_url(base_url + "/#hero")
+    expect(page).to_have_url(base_url + "/#omo-done")  # the word, right after #hero
     expect(page.locator(HERO + " h1")).to_have_text("Aloha, families!")
     expect(page.get_by_role("status")).to_have_text(
         re.compile(rf"^Undone: “{FAMILY_WHY}” is switched back on\.")

@@ -30,7 +30,7 @@ def test_the_why_note_explains_in_plain_words(page: Page, base_url: str) -> None
     note = page.locator(HERO + " details.omo-i")
     expect(note.locator("p").first).not_to_be_visible()
     summary = note.locator("summary")
-    expect(summary).to_have_attribute("aria-label", "Why you see this: " + FAMILY_WHY)
+    expect(summary).to_have_attribute("aria-label", "i: why you see this: " + FAMILY_WHY)
     summary.click()
     expect(note).to_contain_text("You have been looking at Hawaii tours for families.")
     expect(note).to_contain_text("You have looked at pages about family holidays 2 or more times.")

@@ -210,7 +210,8 @@ def test_dont_show_me_this_returns_to_the_same_place(page: Page, base_url: str) 
     expect(page.locator(HERO + " h1")).to_have_text("Aloha, families!")
     page.locator(HERO + " details.omo-i > summary").click()
     page.locator(HERO + " .omo-dismiss button").click()
-    expect(page).to_have_url(base_url + "/#hero")  # the slot's own id: there either way
+    # the word said right after the slot (its own id): there either way
+    expect(page).to_have_url(base_url + "/#omo-done")
     expect(page.locator(HERO + " h1")).not_to_have_text("Aloha, families!")
     expect(page.locator("#hero")).to_be_in_viewport()
 
@@ -225,7 +226,7 @@ def test_dont_show_me_this_far_down_the_page_comes_back_to_that_block(
     expect(block).to_have_attribute("data-omo-rule", "you-may-also-like")
     block.locator("details.omo-i > summary").click()
     block.locator(".omo-dismiss button").click()
-    expect(page).to_have_url(base_url + "/tours/tokyo-lights#also-like")
+    expect(page).to_have_url(base_url + "/tours/tokyo-lights#omo-done")  # right after it
     expect(block).not_to_have_attribute("data-omo-rule", "you-may-also-like")
     expect(page.locator("#also-like")).to_be_in_viewport()  # not thrown back to the top
     assert page.evaluate("window.scrollY") > 0
@@ -258,7 +259,7 @@ def test_gpc_preferences_explain_and_set_no_cookie_until_a_block_is_switched_off
     expect(block).to_have_attribute("data-omo-rule", "you-may-also-like")
     block.locator("details.omo-i > summary").click()
     block.locator(".omo-dismiss button").click()
-    expect(page).to_have_url(base_url + "/tours/kyoto-autumn#also-like")
+    expect(page).to_have_url(base_url + "/tours/kyoto-autumn#omo-done")
     expect(block).not_to_have_attribute("data-omo-rule", "you-may-also-like")
     assert [c for c in context.cookies() if c["name"] == "omo_vid"] != []  # the choice, only
 

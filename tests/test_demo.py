@@ -331,8 +331,8 @@ async def test_dont_show_me_this_returns_to_an_anchor_the_page_always_has(
             },
         )
         after = await client.get(done.headers["location"])
-    assert done.headers["location"] == "/#also-like"
-    assert 'id="also-like"' in after.text
+    assert done.headers["location"] == "/#omo-done"  # the confirmation, after #also-like
+    assert 'id="also-like"' in after.text and '<div class="omo-done" id="omo-done"' in after.text
     assert 'data-omo-rule="you-may-also-like"' not in after.text and "omo-done" in after.text
 
 

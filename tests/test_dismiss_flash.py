@@ -82,12 +82,12 @@ async def test_a_dismissal_is_confirmed_once_and_undo_brings_the_block_back(
         before = await client.get("/")
         assert hero(before) == "Welcome back" and said(before) == ""
         dismissed = await submit(client, form(before.text, "omo-dismiss"))
-        assert (dismissed.status_code, dismissed.headers["location"]) == (303, "/#hero")
+        # back to the confirmation (focused there), which follows the block
+        assert (dismissed.status_code, dismissed.headers["location"]) == (303, "/#omo-done")
         back = await client.get("/")
         assert hero(back) == "Default hero"  # its whole entry is off: the other rule too
         assert said(back) == f"{DONE} Undo Your choices"
-        # right after the block, where the visitor is taken back to (#hero): a screen reader
-        # reads on from there into it
+        # right after the block (#hero, kept in the flash), where the visitor is taken back to
         assert '<div id="hero" data-omo-slot="hero">Default hero</div><div class="omo-done"' in (
             back.text
         )
@@ -100,7 +100,7 @@ async def test_a_dismissal_is_confirmed_once_and_undo_brings_the_block_back(
         undo = form(back.text, "omo-undo")
         assert undo["rule"] == "seen-hero" and undo["next"] == "/#hero"
         undone = await submit(client, undo)
-        assert (undone.status_code, undone.headers["location"]) == (303, "/#hero")
+        assert (undone.status_code, undone.headers["location"]) == (303, "/#omo-done")
         again = await client.get("/")
         assert hero(again) == "Welcome back"
         assert said(again) == f"Undone: “{HERO}” is switched back on. Your choices"
@@ -155,7 +155,7 @@ async def test_a_gpc_browser_is_told_too_and_its_undo_is_kept(
         assert "Default promo" in back.text
         assert said(back).startswith("Done: you won't see “You followed our spring link” again.")
         undone = await submit(client, form(back.text, "omo-undo"))
-        back_to = "/?utm_campaign=spring#promo"  # the page, query and all
+        back_to = "/?utm_campaign=spring#omo-done"  # the page, query and all
         assert (undone.status_code, undone.headers["location"]) == (303, back_to)
         again = await client.get("/?utm_campaign=spring")
         assert "Spring offer" in again.text and said(again).startswith("Undone: ")

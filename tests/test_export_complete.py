@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from omotenashi.engine.profile import Profile
+from omotenashi.respect.yourdata import measured_lines
 from omotenashi.store import replies
 
 BASE = {"F": "1000000"}  # the first visit, which the other times count from
@@ -217,3 +218,18 @@ def test_every_time_in_the_export_is_iso_8601() -> None:
     for name in ("first_seen", "last_seen"):
         assert data[name].startswith(when)
     assert data["shown_why"]["r"]["at"].startswith(when)
+
+
+def test_a_return_while_the_test_was_off_is_exported_and_said_in_words() -> None:
+    measured = {"r|hero": "t:1796269409", "o|hero": "1796355809"}  # (measure45's gap mark)
+    assert Profile(measured=measured).to_export()["measured"] == {
+        "hero": {
+            "arm": "treatment",
+            "first_exposed": "2026-12-03T03:43:29Z",
+            "goals_reached": [],
+            "back_while_test_off": "2026-12-04T03:43:29Z",
+        }
+    }
+    (line,) = measured_lines(Profile(measured=measured), {"hero": "A hero for you."})
+    assert line.startswith("A hero for you: ") and "other measurement record" not in line
+    assert "on 04 December 2026, 03:43 UTC you came back while it was not measured: no" in line

@@ -239,7 +239,7 @@ async def test_a_long_japanese_campaign_is_kept_without_a_broken_character(
     async with client_for(mw) as client:
         await client.get(f"/?utm_campaign={quote(campaign)}")
         listed = (await client.get("/_omotenashi/preferences")).text
-    assert f"utm campaign: 秋{IVS_KUZU * 99}." in listed
+    assert f"the campaign the link you first came by was part of: 秋{IVS_KUZU * 99}." in listed
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,7 @@ FAMILIES = [
     ("nara", "What you bought"),
     ("kyoto: osaka", "For suggestions"),
     ("1 count, each for one kind of block", "How often blocks were shown"),
-    ("1 earlier visitor id", "Earlier visits joined to your account"),
+    ("1 record from before you signed in", "Earlier visits joined to your account"),
     ("You like tours: you are in the group that does not see it", "Measuring"),
     ("goals reached after it: signup", "Measuring"),
     ("This visit began", "Your visits"),

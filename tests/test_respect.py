@@ -125,7 +125,7 @@ async def test_each_block_says_why_and_the_page_lists_every_decision(make_settin
         await client.get("/")
         page = (await client.get("/?utm_campaign=spring")).text
     hero_note = page.split('data-omo-why="seen-hero"')[1].split("</details>")[0]
-    assert 'aria-label="Why you see this: You have been here before &amp; we remembered"' in (
+    assert 'aria-label="i: why you see this: You have been here before &amp; we remembered"' in (
         hero_note
     )
     assert "You have been here before &amp; we remembered." in hero_note
@@ -170,7 +170,8 @@ async def test_preferences_show_what_is_stored_in_human_terms(make_settings: Mak
         await client.get("/buy")
         page = (await client.get(PREFS)).text
     assert "You have visited 1 time and seen 1 page." in page
-    assert "How you first found us: utm source: newsletter." in page
+    assert "How you first found us: where the link you first came by says it was from: " in page
+    assert "newsletter." in page
     assert "Things you did here: purchase (1)." in page
     assert "You are getting to know us." in page  # no journey file: the stage stays
     assert "ev:" not in page and "omo:" not in page

@@ -200,7 +200,6 @@ def test_a_slot_the_page_hides_gets_no_note_after_it(tmp_path: Path) -> None:
     assert 'data-omo-why="inner"' not in out.html and 'data-omo-why="outer"' in out.html
 
 
-
 def test_dont_show_me_this_returns_to_the_target_that_is_seen(tmp_path: Path) -> None:
     """The block's "i" goes on the target a visitor sees, and so does its way back (scan44: it
     returned to the first target's id, one the page hides)."""

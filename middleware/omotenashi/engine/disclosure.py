@@ -182,7 +182,8 @@ def note(
     """One small "i" control per block: a ``<details>`` popover with the reason and a way to
     switch the block off. No script: the summary keeps focus when it closes. ``back`` is an
     id the page has whether or not the block is personalised (the slot element's own ``id``):
-    "don't show me this" returns there; without one, to the top of the page. ``personal``
+    "don't show me this" returns to the confirmation said right after it (flash.py
+    ``to_notice``); without one, to the top of the page. ``personal``
     False: none of a recommendation's items comes from the visitor's own signals; ``left``:
     which of their own filters took items out of those general suggestions."""
     rule = decision.rule.rule
@@ -229,7 +230,7 @@ def _note_parts(
     anchor = f"omo-i-{html.escape(target.strip('.#[]'), quote=True)}"[:80]
     head = (
         f'<details class="omo-i" id="{anchor}" data-omo-why="{html.escape(decision_id)}">'
-        f'<summary aria-label="Why you see this: {name}" title="Why you see this">i</summary>'
+        f'<summary aria-label="i: why you see this: {name}" title="Why you see this">i</summary>'
         f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )

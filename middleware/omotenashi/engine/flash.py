@@ -3,8 +3,9 @@ what it did and offers to undo it, and the undo says what it did in turn.
 
 The choice's endpoint (respect/preferences.py ``apply_choice``) puts a :class:`Flash` in the
 signed visitor cookie; the next page the engine rewrites for that visitor says it, right after
-the block's element (its ``id``, where the visitor is taken back to: a screen reader reads on
-into it) when a block's "i" could follow it there and it is seen there (:func:`_seen_after`),
+the block's element (its ``id``: the visitor is taken back to the confirmation's own, right
+after it, and it takes focus there) when a block's "i" could follow it there and it is seen
+there (:func:`_seen_after`),
 else just before the page's own ``</body>``
 (where the page panel goes), and its response re-signs the cookie
 without it (asgi/setcookie.py): nothing about the visitor goes into a URL, and that page is
@@ -31,6 +32,7 @@ FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is droppe
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")  # a rule id (rules/model.py), bounded
 _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo returns to
 _BODY_TAG = re.compile(r"</body", re.I)
+NOTICE = "omo-done"  # the confirmation's element id: a choice on a block returns to it
 # Around these, what is put is not shown, or not heard, or cannot be used
 _HIDING = ("[hidden]", "[inert]", "[aria-hidden=true i]")
 _HIDERS = tuple(parse_selector(s) for s in _HIDING)
@@ -83,6 +85,15 @@ def anchor_of(next_path: str) -> str:
     """The element id a form's ``next`` returns to ("" when it names none we would keep)."""
     fragment = next_path.partition("#")[2]
     return fragment if _ANCHOR.fullmatch(fragment) else ""
+
+
+def to_notice(next_path: str) -> str:
+    """Where a choice made on a block takes the browser: ``next_path`` with the block's element
+    id (kept in the flash: the confirmation goes right after that element) swapped for the
+    confirmation's own, :data:`NOTICE`, which the browser scrolls to and focuses (it has
+    ``tabindex="-1"``), so a screen reader says it at once; as it is without one (the top of
+    the page, where nothing moves focus)."""
+    return f"{next_path.partition('#')[0]}#{NOTICE}" if anchor_of(next_path) else next_path
 
 
 def message(
@@ -150,10 +161,13 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
             f'<button type="submit" aria-label="Undo: show “{label}” again">Undo</button></form>'
         )
     # A region named by what it says: a landmark a screen reader lists (not loose content
-    # after the page's last one). Not focused on arrival (``autofocus``): that would scroll
-    # a page taken back to its top down to where this is, before ``</body>``.
+    # after the page's last one). The URL a choice on a block returns to ends in its id
+    # (:func:`to_notice`): the browser focuses it there (``tabindex="-1"``) and a screen
+    # reader says its name, the sentence. A page taken back to its top (a block without an
+    # id) has no fragment: ``tabindex`` alone focuses nothing, and nothing scrolls down to it.
     return (
-        '<div class="omo-done" id="omo-done" role="region" aria-labelledby="omo-done-said">'
+        f'<div class="omo-done" id="{NOTICE}" tabindex="-1" role="region" '
+        'aria-labelledby="omo-done-said">'
         f'<p id="omo-done-said" role="status">{html.escape(said, quote=False)}</p>{undo}'
         f'<p><a href="{prefix}/preferences">Your choices</a></p></div>'
     )
@@ -233,8 +247,8 @@ def confirm(
     if said is None or end is None:
         return page, False
     at, left_open, block = end  # a form of the page still open there: ours would join it
-    if block is not None:  # right after the block: where the visitor (and a screen reader,
-        # reading on from the #anchor the page is taken back to) finds it first
+    if block is not None:  # right after the block: where the visitor is taken back to
+        # (#omo-done, focused), with the block just before it
         text = markup(flash, *said, d, form=block.note_after == NOTE_FULL)
         return page[: block.end] + text + page[block.end :], True
     text = markup(flash, *said, d, form=not left_open & FORM)

@@ -161,7 +161,8 @@ _ARMS = {"t": "treatment", "c": "control"}
 
 def measured_export(fields: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """The measurement record (measure/counting.py: ``r|<rule>`` -> ``<arm>:<time>``,
-    ``g|<rule>|<goal>`` -> ``1``) per rule: its arm, the first exposure, the goals reached."""
+    ``g|<rule>|<goal>`` -> ``1``, ``o|<rule>`` -> ``<time>``) per rule: its arm, the first
+    exposure, the goals reached, when the visitor came back while its test was off."""
     out: dict[str, dict[str, Any]] = {}
 
     def rule(name: str) -> dict[str, Any]:
@@ -177,6 +178,8 @@ def measured_export(fields: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         elif kind == "g":
             ruled, _, goal = rest.partition("|")
             rule(ruled)["goals_reached"].append(goal)
+        elif kind == "o" and value.isdigit():  # back while the rule's test was off
+            rule(rest)["back_while_test_off"] = iso(int(value))
         else:  # a field this version does not know: as stored
             out.setdefault("(other)", {})[name] = value
     return out

@@ -68,7 +68,8 @@ def describe(
         done = ", ".join(f"{n.replace('_', ' ')} ({c})" for n, c in sorted(profile.events.items()))
         out.append(f"Things you did here: {done}.")
     if profile.first_touch:
-        out.append(f"How you first found us: {', '.join(yourdata.first_touch(profile))}.")
+        said = "; ".join(line[:1].lower() + line[1:] for line in yourdata.first_touch(profile))
+        out.append(f"How you first found us: {said}.")
     if profile.attrs:
         out.append(
             "Details you gave us: " + ", ".join(plain(a) for a in sorted(profile.attrs)) + "."

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, quote
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
 from omotenashi.engine.facts import query_params
-from omotenashi.engine.flash import Flash, anchor_of
+from omotenashi.engine.flash import Flash, anchor_of, to_notice
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import RuleSet
@@ -271,7 +271,8 @@ async def apply_choice(
         # the next page says what was done, once (engine/flash.py), if the cookie keeps it
         flash = Flash(rule, time.time(), undo=action == "undo", anchor=anchor_of(back))
         prefs = replace(prefs, off_rules=frozenset(off))
-        return replace(ident, prefs=prefs.to_cookie(), flash=flash), back, ""
+        # back to the confirmation, right after the block (focused there: engine/flash.py)
+        return replace(ident, prefs=prefs.to_cookie(), flash=flash), to_notice(back), ""
     if action == "save":
         on_rules = {i for value in form.get("rule", []) for i in value.split(",") if i in known}
         # Only the rules (and kinds) the form listed change: a page listing none switches none.

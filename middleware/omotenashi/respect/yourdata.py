@@ -42,12 +42,25 @@ _ESCAPED = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 _HIDDEN = frozenset("\u00ad\u115f\u1160\u3164\uffa0\u2215\u2044\uff0f\u29f8")
 
 
+# What the first page's link named (its utm_* parameters, engine/profile.py FIRST_TOUCH, as
+# the export keeps them) and the site the visitor came from, in a visitor's words: only what
+# is kept, which is what the link said, not what we make of it
+FIRST_TOUCH_WORDS = {
+    "utm_source": "Where the link you first came by says it was from",
+    "utm_medium": "What kind of link you first came by, as it says",
+    "utm_campaign": "The campaign the link you first came by was part of",
+    "utm_term": "The search words the link you first came by names",
+    "utm_content": "Which of our links or ads you first came by, as it names itself",
+    "referrer": "The site you first came to us from",
+}
+
+
 def first_touch(profile: Profile) -> list[str]:
-    """How the visitor first found us, a line per value kept: the referrer as a browser's
-    address bar shows it (``https://search.yahoo.co.jp/search?p=京都``, not
-    ``?p=%E4%BA%AC%E9%83%BD``; a host in kana, CJK or Hangul in those)."""
+    """How the visitor first found us, a line per value kept (:data:`FIRST_TOUCH_WORDS`): the
+    referrer as a browser's address bar shows it (``https://search.yahoo.co.jp/search?p=京都``,
+    not ``?p=%E4%BA%AC%E9%83%BD``; a host in kana, CJK or Hangul in those)."""
     return [
-        f"{words(k)}: {_address(v) if k == 'referrer' else v}"
+        f"{FIRST_TOUCH_WORDS.get(k) or words(k)}: {_address(v) if k == 'referrer' else v}"
         for k, v in profile.first_touch.items()
     ]
 
@@ -145,6 +158,7 @@ def groups_now(profile: Profile, journey: Journey, now: float) -> frozenset[str]
         cart_items=sum(profile.cart.values()),
         events=profile.events,
         viewed=frozenset(profile.viewed),
+        bought=profile.purchased,
         lists=journey.lists,
         first_touch=profile.first_touch,
     )
@@ -155,7 +169,7 @@ def groups_now(profile: Profile, journey: Journey, now: float) -> frozenset[str]
 # device, referrer, new ...), nor the time (absent_days, weekday, an abandoned cart)
 _KEPT_FIELDS = frozenset(
     {"stage", "attr", "interest", "visits", "views", "purchases", "cart_items", "event"}
-    | {"viewed", "viewed_in_list", "first_referrer", "first_utm", "all", "any", "not_"}
+    | {"viewed", "viewed_in_list", "bought", "first_referrer", "first_utm", "all", "any", "not_"}
 )
 
 
@@ -227,7 +241,11 @@ def more_sections(
         rows.append(
             (
                 "Earlier visits joined to your account when you signed in",
-                [f"{n} earlier visitor id{'s' * (n != 1)}, the last joined {day(last, zone)}"],
+                # (a browser's record before a sign-in, each kept under an id we do not show)
+                [
+                    f"{n} record{'s' * (n != 1)} from before you signed in, the last joined "
+                    f"{day(last, zone)}"
+                ],
             )
         )
     measured = measured_lines(profile, why, zone)
@@ -244,9 +262,11 @@ _ARMS = {
 
 def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") -> list[str]:
     """The measurement record (measure/counting.py: ``r|<rule>`` -> ``<arm>:<time>``,
-    ``g|<rule>|<goal>``) as one line per rule: its group, since when, the goals reached."""
+    ``g|<rule>|<goal>``, ``o|<rule>`` -> ``<time>``) as one line per rule: its group, since
+    when, the goals reached, when the visitor came back while its test was off."""
     seen: dict[str, str] = {}
     goals: dict[str, list[str]] = {}
+    off: dict[str, str] = {}
     other = 0
     for name, value in sorted(profile.measured.items()):
         kind, _, rest = name.partition("|")
@@ -259,6 +279,9 @@ def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") 
         elif kind == "g":
             rule, _, goal = rest.partition("|")
             goals.setdefault(rule, []).append(words(goal))
+        elif kind == "o" and value.isdigit():  # back while its test was off (counting.py)
+            off[rest] = day(float(value), zone)
+            goals.setdefault(rest, [])
         else:
             other += 1
     out = []
@@ -267,6 +290,8 @@ def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") 
         line += seen.get(rule, "no group")
         if reached:
             line += "; goals reached after it: " + ", ".join(reached)
+        if rule in off:
+            line += f"; on {off[rule]} you came back while it was not measured: no longer counted"
         out.append(line)
     if other:
         out.append(f"{other} other measurement record{'s' * (other != 1)} (in the download)")
