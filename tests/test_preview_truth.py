@@ -5,6 +5,7 @@ to be held back for the reason that held it."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from datetime import datetime
@@ -334,3 +335,37 @@ def test_preview_says_why_content_could_not_go_where_its_target_is(
     out, _ = preview(tmp_path, capsys)
     assert said in line(out, "promo") and "not fired" in line(out, "promo")
     assert "held back" not in out
+
+
+ON_ITEMS = """
+rules:
+  - {id: thanks-lapland, slot: hero, text: Thanks, when: {bought: [lapland-aurora]},
+     why: "you booked it"}
+  - {id: back-to-kyoto, slot: tagline, text: Kyoto, when: {viewed: [kyoto-autumn]},
+     why: "you looked at it"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "fired"),
+    [
+        ([], set()),
+        (["--bought", "lapland-aurora"], {"thanks-lapland"}),
+        (["--viewed", "kyoto-autumn"], {"back-to-kyoto"}),
+        (
+            ["--bought", "bali-retreat", "--bought", "lapland-aurora", "--viewed", "kyoto-autumn"],
+            {"thanks-lapland", "back-to-kyoto"},
+        ),
+        (["--viewed", "lapland-aurora"], set()),  # viewed is not bought
+    ],
+    ids=["neither", "bought", "viewed", "repeated", "viewed-not-bought"],
+)
+def test_preview_takes_the_items_bought_and_viewed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], fired: set[str]
+) -> None:
+    out, page = preview(site(tmp_path, ON_ITEMS), capsys, *extra)
+    said = {r for r in ("thanks-lapland", "back-to-kyoto") if line(out, r).split()[0] == "fired"}
+    assert said == fired, out
+    assert set(re.findall(r'data-omo-rule="([^"]+)"', page)) == fired
+    if "thanks-lapland" in fired:
+        assert "because you bought “lapland aurora”" in line(out, "thanks-lapland")

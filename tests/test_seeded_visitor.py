@@ -13,6 +13,7 @@ import redis
 from omotenashi.engine.restraint import is_fresh
 from omotenashi.errors import CommandError
 from omotenashi.settings import RulesSettings, Settings
+from omotenashi.store.store import Store
 from omotenashi.testing import SeededVisitor, choose_vid
 
 
@@ -37,6 +38,37 @@ def test_without_a_rules_folder_only_asked_arms_are_an_error(
         return
     visitor = omotenashi_visitor(holdouts=holdouts, stage="loyalty")
     assert omotenashi_redis.exists(f"omo:{{{visitor.id}}}:p2")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("fields", "bought", "viewed"),
+    [
+        ({"bought": ["lapland-aurora"]}, {"lapland-aurora"}, set()),
+        (
+            {"bought": "lapland-aurora, bali-retreat", "purchases": 2},
+            {"lapland-aurora", "bali-retreat"},
+            set(),
+        ),
+        (
+            {"viewed": ["kyoto-autumn"], "bought": ["kyoto-autumn"]},
+            {"kyoto-autumn"},
+            {"kyoto-autumn"},
+        ),
+        ({"viewed": ["kyoto-autumn"]}, set(), {"kyoto-autumn"}),
+    ],
+    ids=["bought", "as-profile-set-gives-it", "viewed-and-bought", "viewed-only"],
+)
+async def test_a_seeded_visitor_has_the_items_bought_and_viewed_it_is_given(
+    omotenashi_visitor: Callable[..., SeededVisitor],
+    store: Store,
+    fields: dict[str, object],
+    bought: set[str],
+    viewed: set[str],
+) -> None:
+    """What a ``bought:`` or ``viewed:`` condition reads, as the store reads it back."""
+    profile = await store.load(omotenashi_visitor(**fields).id)
+    assert (set(profile.purchased), set(profile.viewed)) == (bought, viewed)
 
 
 @pytest.mark.parametrize(("share", "views"), [(0.05, 0), (0.15, 3), (0.3, 0), (0.5, 10)])

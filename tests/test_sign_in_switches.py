@@ -230,3 +230,44 @@ def test_a_rule_on_behaviour_is_left_out_under_its_former_names_too(tmp_path: Pa
     off = Prefs(off_categories=frozenset({"browsing-history"}))
     keep = carried(off, RespectSettings(), [], None, ruleset.rules)
     assert keep.behavioural == {"hero-new", "hero-old"}
+
+
+BOUGHT_JOURNEY = """\
+transitions:
+  - {to: interest, when: {views: {at_least: 3}}}
+  - {to: purchase, when: {bought: [lapland-aurora]}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("booked", "anon_stage", "stage"),
+    [
+        ("lapland-aurora", "purchase", "purchase"),  # the booking the transition reads
+        ("kyoto-autumn", "interest", "awareness"),  # another booking: browsing reached it
+        (None, "interest", "awareness"),  # no booking at all
+    ],
+    ids=["bought-it", "bought-another", "none"],
+)
+async def test_a_stage_reached_on_an_item_bought_is_carried_with_the_history_off(
+    store: Store,
+    omotenashi_redis: redis.Redis,
+    tmp_path: Path,
+    booked: str | None,
+    anon_stage: str,
+    stage: str,
+) -> None:
+    """The items bought are carried (what restraint and suggestions' filters need), so a
+    journey transition on ``bought:`` reaches from them: the stage it gave goes with a sign-in
+    with the history off; without that booking the stage browsing reached does not."""
+    (tmp_path / "journey.yaml").write_text(BOUGHT_JOURNEY)
+    journey = load_journey(tmp_path)
+    anon, user = new_vid(), user_profile_id("salt", new_vid())
+    now = 1_800_000_000.0
+    change = Change(now=now - 600, view=True, topics=["lapland"], stage=anon_stage)
+    if booked:
+        change.add_event("purchase", {"items": [booked]})
+    await store.record(anon, change, 7 * 86400.0)
+    assert (await store.load(anon)).purchased == ({booked} if booked else set())
+    keep = Carried(history=False, pairs=False, journey=journey)
+    assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
+    assert (await store.load(user)).stage == stage

@@ -46,6 +46,9 @@ def _check(args: argparse.Namespace) -> int:
     warnings = [f for f in findings if f.level == "warning"]
     for finding in [*errors, *warnings]:
         print(finding)
+    # every finding out before the summary: stdout to a pipe is written in blocks, stderr at
+    # once, so one stream of both (2>&1) would get the summary first or inside a line
+    sys.stdout.flush()
     print(f"{len(errors)} error(s), {len(warnings)} warning(s)", file=sys.stderr)
     return 1 if errors else 0
 

@@ -31,6 +31,7 @@ def _preview(args: argparse.Namespace) -> int:
     from omotenashi.engine.profile import Profile
     from omotenashi.identity.device import parse_device
     from omotenashi.loader.reload import load_all
+    from omotenashi.rules.text import nfc
     from omotenashi.settings import Settings
 
     settings = Settings()
@@ -61,6 +62,8 @@ def _preview(args: argparse.Namespace) -> int:
         visits=args.visits,
         views=args.views,
         purchases=args.purchases,
+        purchased=frozenset(map(nfc, args.bought)),  # as the rules' items are read
+        viewed=dict.fromkeys(map(nfc, args.viewed), now),
         interests={t: (float(s), now) for t, s in pairs(args.interest, float).items()},
         last_seen=now,
         # --visits counts this visit: the page is seen within it, not as the start of another
@@ -317,6 +320,22 @@ def register(commands: Any) -> None:
     )
     pre.add_argument(
         "--purchases", type=int, default=0, metavar="N", help="purchases so far (default 0)"
+    )
+    pre.add_argument(
+        "--bought",
+        action="append",
+        default=[],
+        metavar="ITEM",
+        help="an item the visitor has bought, for bought: conditions; repeat for more "
+        "(default: none; --purchases counts purchases apart)",
+    )
+    pre.add_argument(
+        "--viewed",
+        action="append",
+        default=[],
+        metavar="ITEM",
+        help="an item the visitor has viewed, for viewed: and viewed_in_list: conditions; "
+        "repeat for more (default: none; the page's own item counts as ever)",
     )
     pre.add_argument(
         "--device",

@@ -33,6 +33,7 @@ FIELDS = (
     "attrs",
     "cart",
     "viewed",
+    "bought",
     "caps",
     "last_seen",
     "absent_days",
@@ -137,6 +138,7 @@ def seed_profile(
     attr: dict[str, Any] | None = None,
     cart: dict[str, int] | None = None,
     viewed: list[str] | str | None = None,
+    bought: list[str] | str | None = None,
     caps: Mapping[str, str] | None = None,
     last_seen: float | None = None,
     absent_days: float | None = None,
@@ -169,6 +171,8 @@ def seed_profile(
         main["CA"] = now - base
     for item in _names(viewed or []):
         main[f"w{item}"] = now - base
+    for item in _names(bought or []):  # (``purchases`` counts the bookings apart)
+        main[f"b{item}"] = now - base
     if cap_counts:
         started = client.hget(key, "VS")  # the visit going on began here (absent: at F)
         visit_start = base + int(started or 0)
