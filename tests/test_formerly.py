@@ -305,6 +305,10 @@ RENAMES = Renames({"a": "b", "m": "b"}, {}, {"a": 0, "m": 1})  # b: formerly [a,
         ),
         ({"measured": {"r|m": "t:200", "r|a": "c:100"}}, {"measured": {"r|b": "c:100"}}),
         ({"measured": {"r|a": "c:100", "r|b": "t:300"}}, {"measured": {"r|b": "t:300"}}),
+        (  # back while its test was off (measure45): under the id now, once
+            {"measured": {"r|a": "c:100", "o|a": "400", "o|m": "300"}},
+            {"measured": {"r|b": "c:100", "o|b": "400"}},
+        ),
     ],
 )
 def test_what_former_ids_kept_is_read_under_the_id_now(

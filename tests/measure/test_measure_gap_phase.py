@@ -123,7 +123,16 @@ def test_a_gap_before_the_last_day_counted_starts_a_phase(
 
 
 @pytest.mark.parametrize(
-    ("days", "holdout"), [(("50", "off", "off"), 0.0), (("50", "50 off"), 0.0), (("50",), 50.0)]
+    ("days", "holdout"),
+    [
+        (("50", "off", "off"), 0.0),
+        (("50", "50 off"), 0.0),
+        (("50",), 50.0),
+        # before the test ran, or on its first day (a worker that had not reloaded yet, or a
+        # rolling deploy's old release, served the rule without its new holdout): no gap
+        (("off", "50", "50"), 50.0),
+        (("off 50", "50"), 50.0),
+    ],
 )
 def test_a_gap_after_the_last_day_counted_is_no_phase(
     days: tuple[str, ...], holdout: float

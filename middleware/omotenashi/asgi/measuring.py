@@ -6,7 +6,7 @@ visitors, forced or preview views, or excluded paths (the callers do not get tha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import UTC, tzinfo
 
 from omotenashi.engine.change import Change
@@ -33,19 +33,20 @@ def count(
     window_days: float,
     zone: tzinfo = UTC,
     holdouts: Mapping[str, float] | None = None,
+    unmeasured: Container[str] = frozenset(),
 ) -> None:
     """Add the visitor-record fields and the statistics this request makes to ``change``.
 
     ``path`` is the page's path when the request was a page view (path goals), else ``None``;
     ``zone``: the site's calendar, whose days the statistics are filed under; ``holdouts``:
     the rule set's (rule id -> percent), the one now a first exposure is counted with (a
-    phase: counting.phase).
+    phase: counting.phase); ``unmeasured``: the set's rules without a holdout (:func:`ended`).
     """
     reached = goals_reached(goals, path=path if change.view else None, events=change.events)
     if not (reached or change.exposed or profile.measured):
         return
     seen, converted = read_record(profile.measured)
-    off = ended(seen, profile.measured, holdouts)
+    off = ended(seen, profile.measured, unmeasured)
     if not ((reached and seen) or change.exposed or off):
         return
     out = tally(
@@ -65,11 +66,11 @@ def count(
 
 
 def ended(
-    seen: Mapping[str, object], record: Mapping[str, str], holdouts: Mapping[str, float] | None
+    seen: Mapping[str, object], record: Mapping[str, str], unmeasured: Container[str]
 ) -> set[str]:
-    """Rules this visitor was counted for whose test is off now (no holdout, or no such rule),
-    not yet marked for them: a holdout removed and restored later starts a new test, which the
-    report tells by the mark (measure/phases.py)."""
-    if holdouts is None:
-        return set()
-    return {rule for rule in seen if rule not in holdouts and f"o|{rule}" not in record}
+    """Rules this visitor was counted for whose test is off now, not yet marked for them: a
+    holdout removed and restored later starts a new test, which the report tells by the mark
+    (measure/phases.py). Only a rule this rule set has, without a holdout: an id it does not
+    know (renamed, added or removed by a rolling deploy's other release, or by another worker
+    that reloaded the rule files first) is no sign that the test stopped."""
+    return {rule for rule in seen if rule in unmeasured and f"o|{rule}" not in record}

@@ -319,21 +319,21 @@ class Responder:
         if not tools.store.can_queue or self._learning(change) is not None:
             return None
         self._measure(change)
-        half_life = self.loaded.journey.half_life
-        return tools.store.record_soon(visitor.id, change, half_life)
+        return tools.store.record_soon(visitor.id, change, self.loaded.journey.half_life)
 
     def _measure(self, change: Change) -> None:
         """Exposures and conversions ride the same write (not for "personalise nothing")."""
-        visitor = self.visitor
+        visitor, rules = self.visitor, self.loaded.ruleset
         if not visitor.prefs.nothing:
             measuring.count(
                 change,
-                self.loaded.ruleset.renames.profile(visitor.profile),
-                self.loaded.ruleset.goals,
+                rules.renames.profile(visitor.profile),
+                rules.goals,
                 path=self.request.path,
                 window_days=self.tools.attribution_days,
                 zone=self.tools.config.zone,
-                holdouts=self.loaded.ruleset.holdouts,
+                holdouts=rules.holdouts,
+                unmeasured=rules.unmeasured,
             )
 
     @property

@@ -126,16 +126,17 @@ class Renames:
         return out
 
     def _measured(self, profile: Profile) -> dict[str, str]:
-        """The measurement record (``r|<rule>``: first exposure, ``g|<rule>|<goal>``: converted)
-        under the ids now: the earliest first exposure stays (a visitor counts once, in the arm
-        they were first in), and a conversion once."""
+        """The measurement record (``r|<rule>``: first exposure, ``g|<rule>|<goal>``: converted,
+        ``o|<rule>``: back while its test was off) under the ids now: the earliest first
+        exposure stays (a visitor counts once, in the arm they were first in), and a conversion
+        and a mark once."""
         old = self.rules
         out: dict[str, str] = {}
         moved: list[tuple[str, str]] = []
         for name, value in profile.measured.items():
             kind, _, rest = name.partition("|")
             rule, bar, goal = rest.partition("|")
-            if rule in old and kind in ("r", "g"):
+            if rule in old and kind in ("r", "g", "o"):
                 moved.append((f"{kind}|{old[rule]}{bar}{goal}", value))
             else:
                 out[name] = value

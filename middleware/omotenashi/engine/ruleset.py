@@ -75,6 +75,10 @@ class RuleSet:
     # Each measured rule's holdout by id: what a first exposure is counted with, looked up,
     # not found by a walk over every rule on each page view (measure/counting.phase)
     holdouts: dict[str, float] = field(init=False, repr=False)
+    # The ids of the set's rules without one: a visitor counted for one came back while its
+    # test was off (asgi/measuring.py ``ended``; not an id this set does not know: a rolling
+    # deploy's other release may know it)
+    unmeasured: frozenset[str] = field(init=False, repr=False)
     pace: InitVar[Callable[[], None]] = no_pace
 
     def __post_init__(self, pace: Callable[[], None]) -> None:
@@ -94,13 +98,15 @@ class RuleSet:
         self.rules[:] = ordered
         del buckets, ordered
         recommends, periods = False, dict[str, set[str]]()
-        self.holdouts = {}
+        self.holdouts, unmeasured = {}, []
         for n, r in enumerate(self.rules, 1):
             if r.rule.recommend is not None:
                 recommends = True
                 self.recommending.append(r)
             if r.rule.holdout:
                 self.holdouts[r.id] = r.rule.holdout
+            else:
+                unmeasured.append(r.id)
             if r.rule.intent is not None and r.rule.cap is not None:
                 periods.setdefault(r.rule.intent, set()).add(r.rule.cap.per)
             if r.rule.slot:
@@ -109,7 +115,7 @@ class RuleSet:
                 self.selector_rules.append(r)
             if n % PACE_RULES == 0:
                 pace()
-        self.recommends = recommends
+        self.recommends, self.unmeasured = recommends, frozenset(unmeasured)
         self.intent_periods = {intent: frozenset(pers) for intent, pers in periods.items()}
         groups: dict[tuple[str, str], list[CompiledRule]] = {}
         for n, r in enumerate(self.rules, 1):

@@ -116,7 +116,9 @@ def current(
         # a gap before the last day counted is a boundary: the visitors first exposed after it
         # are a new test (some saw the rule in it uncounted, and now drawn, may be held out);
         # one after it is the test's end, said below
-        gaps = {day for day in off.get(rule, ()) if day < max(by_day)}
+        # (and only after a day it ran: the day a holdout is first given, a worker that has not
+        # reloaded yet, or a rolling deploy's old release, still serves the rule without one)
+        gaps = {day for day in off.get(rule, ()) if min(by_day) < day < max(by_day)}
         held = holdouts.get(rule)
         ended = "gone" if held is None else "removed" if held == 0 else ""
         # (everyone held out now, 100 %: a phase all the same, so that the visitors treated

@@ -291,7 +291,7 @@ def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") 
         if reached:
             line += "; goals reached after it: " + ", ".join(reached)
         if rule in off:
-            line += f"; on {off[rule]} you came back while it was not measured: no longer counted"
+            line += f"; on {off[rule]} you came back while it was not being measured"
         out.append(line)
     if other:
         out.append(f"{other} other measurement record{'s' * (other != 1)} (in the download)")

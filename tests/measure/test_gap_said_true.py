@@ -1,0 +1,53 @@
+"""What the data page says of a visitor who came back after a measured rule's holdout was
+removed is true (hunt45): that it was not being measured then, not that they are "no longer
+counted", since their goal within the attribution window still counts for the test that ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from omotenashi import Omotenashi, Settings
+from omotenashi.identity.cookie import CookieSigner
+from omotenashi.respect.yourdata import measured_lines
+
+from ..conftest import client_for
+from .test_measure_middleware import GOALS, shop
+from .test_measure_phases import DAY, clock, rules
+
+pytestmark = pytest.mark.anyio
+REMOVED = GOALS + 'rules:\n  - {id: promo, slot: hero, text: Promo, why: "Everyone."}\n'
+__all__ = ["clock"]  # the fixture, used by name below
+
+
+def today() -> str:
+    return dt.datetime.fromtimestamp(time.time(), dt.UTC).date().isoformat()
+
+
+async def test_a_visitor_back_after_the_test_ended_is_told_the_truth(
+    make_settings: Callable[..., Settings], clock: list[float]
+) -> None:
+    redis = {"key_prefix": f"m{uuid.uuid4().hex[:12]}"}
+    before = Omotenashi(shop(), settings=make_settings(rules("50%"), redis=redis))
+    async with client_for(before) as client:
+        await client.get("/")
+        jar = dict(client.cookies)
+    exposed_on = today()
+    clock[0] = DAY  # the next day: the holdout removed (the test ended)
+    after = Omotenashi(shop(), settings=make_settings(REMOVED, redis=redis))
+    async with client_for(after) as client:
+        client.cookies.update(jar)
+        await client.get("/")  # marked: back while the test was off
+        await client.get("/thanks")  # a goal, within the attribution window
+        name = after.settings.cookie.name
+        vid = CookieSigner(after.settings).identify(f"{name}={jar[name]}").vid
+        profile = await after.store.load(vid)
+        stats = await after.store.read_stats([exposed_on])
+    (line,) = measured_lines(profile, {"promo": "Everyone."})
+    assert "you came back while it was not being measured" in line
+    assert "no longer counted" not in line
+    assert sum(int(v) for k, v in stats[exposed_on].items() if k.startswith("c|")) == 1
