@@ -12,7 +12,7 @@ from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
 from omotenashi.store import privacy
 from omotenashi.store.store import Store
-from omotenashi.store.why import PHRASES, decode, encode
+from omotenashi.store.why import MORE_PHRASES, PHRASES, decode, encode
 
 from .test_store_contracts import HALF_LIFE
 
@@ -53,6 +53,7 @@ def page(now: float, why: dict[str, list[str]], **more: object) -> Change:
         ("plain words, no stock phrase at all", "plain words, no stock phrase at all"),
         ("日本語の理由 “quoted”", "日本語の理由 “quoted”"),
         ("a\x01b\tc\nd", "a b c d"),  # control characters (never written) are kept as spaces
+        ("a\x80b\x9fc", "a b c"),  # C1 ones too: they code MORE_PHRASES
     ],
 )
 def test_a_reason_reads_back_as_it_was_said(sentence: str, stored: str | None) -> None:
@@ -62,8 +63,27 @@ def test_a_reason_reads_back_as_it_was_said(sentence: str, stored: str | None) -
 
 
 def test_the_stock_phrases_are_shortened() -> None:
-    for phrase in PHRASES:
+    for phrase in PHRASES + MORE_PHRASES:
         assert len(encode(phrase)) == 1 and decode(encode(phrase)) == phrase
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stored"),
+    [
+        ("we have no record of you buying “Kyoto in autumn”", "\x80“Kyoto in autumn”"),
+        ("we have no record of an earlier visit of yours", "\x82an earlier visit of yours"),
+        ("you looked at “Bali”, which is in our sale list", "\x04Bali”\x85"),
+    ],
+)
+def test_the_phrases_after_the_first_thirty_are_kept_in_two_bytes(
+    sentence: str, stored: str
+) -> None:
+    assert encode(sentence) == stored and decode(stored) == sentence
+
+
+def test_what_a_release_before_more_phrases_stored_reads_back_the_same() -> None:
+    old = "\x0dthe page\x1f\x04Kyoto in autumn”"  # C0 codes only, as releases before wrote
+    assert decode(old) == "you have seen the page\x1fyou looked at “Kyoto in autumn”"
 
 
 async def test_a_typical_profile_is_one_compact_hash_with_its_reasons_exact(

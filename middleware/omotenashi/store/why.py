@@ -3,10 +3,12 @@ exactly as they were said.
 
 A shown rule keeps its reasons in its own field when they are few and short, else as numbered
 fields of the profile hash, each sentence once (store/scripts.py); either way the engine's
-stock phrases are replaced by one control character each. The table below only ever grows at
-its end: a stored sentence reads back the same after an upgrade. Control characters in a
-sentence itself (the engine never writes any) are stored as spaces; ``\\x1f`` separates the
-reasons kept in one value.
+stock phrases are replaced by one control character each: C0 (``\\x01`` to ``\\x1e``) for
+:data:`PHRASES`, C1 (``\\x80`` to ``\\x9f``, two bytes in UTF-8) for :data:`MORE_PHRASES`. The
+tables below only ever grow at their end: a stored sentence reads back the same after an
+upgrade (a release before MORE_PHRASES shows their codes as an unprintable character: the
+sentence misses those words). Control characters in a sentence itself (the engine never
+writes any) are stored as spaces; ``\\x1f`` separates the reasons kept in one value.
 """
 
 from __future__ import annotations
@@ -47,12 +49,25 @@ PHRASES = (
     "you are in our group ",
     "we know of nothing in your cart",
 )
-_CODES = [chr(1 + i) for i in range(len(PHRASES))]
-_DECODE = {ord(code): phrase for code, phrase in zip(_CODES, PHRASES, strict=True)}
-_CONTROLS = {n: " " for n in range(32)}
+#: More of them, once PHRASES was full (engine/history.py, engine/conditions.py). Append only.
+MORE_PHRASES = (
+    "we have no record of you buying ",
+    "we have no record of you looking at ",
+    "we have no record of ",
+    "you bought ",
+    "you are not looking at ",
+    ", which is in our sale list",
+)
+_CODES = [chr(1 + i) for i in range(len(PHRASES))] + [
+    chr(0x80 + i) for i in range(len(MORE_PHRASES))
+]
+_ALL = PHRASES + MORE_PHRASES
+_DECODE = {ord(code): phrase for code, phrase in zip(_CODES, _ALL, strict=True)}
+_CONTROLS = {n: " " for n in [*range(32), *range(0x80, 0xA0)]}  # C0 and C1: the codes
 # Longest first: a phrase inside a longer one does not break the longer one up.
-_ENCODE = sorted(zip(PHRASES, _CODES, strict=True), key=lambda pc: -len(pc[0]))
+_ENCODE = sorted(zip(_ALL, _CODES, strict=True), key=lambda pc: -len(pc[0]))
 assert len(PHRASES) <= 30  # codes 1 to 30: 31 (\x1f) separates reasons
+assert len(MORE_PHRASES) <= 32  # codes 0x80 to 0x9f
 
 
 @lru_cache(maxsize=4096)  # the same few sentences again and again: coded once
