@@ -302,11 +302,11 @@ async def test_one_reason_one_entry_and_names_that_are_not_duplicates(
     names = re.findall(r'<summary aria-label="([^"]+)"', home.text)
     assert len(names) >= 2 and len(names) == len(set(names))
     assert not any(re.search(r"\(\d+\)", name) for name in names)
-    assert prefs.text.count(">You have been browsing our tours.</label>") == 1
+    assert prefs.text.count(">Help with choosing a tour.</label>") == 1
     assert 'value="interest-hero,interest-tagline"' in prefs.text or (
         'value="interest-tagline,interest-hero"' in prefs.text
     )
-    assert data.text.count("You have been browsing our tours.") == 1
+    assert data.text.count("Help with choosing a tour.") == 1
 
 
 async def test_dont_show_me_this_returns_to_an_anchor_the_page_always_has(
@@ -381,7 +381,7 @@ async def test_the_data_page_names_what_was_switched_off_and_claims_no_choices_f
         prefs = await client.get("/_omotenashi/preferences")
     assert "Switched off: Tours we suggest: each one says why it is there." in data.text
     assert "Blocks you switched off" not in data.text
-    assert "You have been browsing our tours" not in prefs.text  # never shown: never said
+    assert "Help with choosing a tour" not in prefs.text  # never shown: never said
     async with client_for(demo(omotenashi_redis_url), headers=GPC) as client:
         private = await client.get("/_omotenashi/preferences/data")
     assert "everything is on" not in private.text and "Global Privacy Control" in private.text

@@ -115,29 +115,78 @@ async def test_the_home_page_names_each_suggested_tour_once(
 
 
 @pytest.mark.parametrize(
-    ("steps", "headline", "picture"),
+    ("steps", "picks", "tour"),
     [
-        ([], "Find your next journey", "default"),
-        (view("hawaii-family", "hawaii-family"), "Aloha, families!", "hawaii"),
-        (view("hawaii-couples", "hawaii-couples"), "Hawaii, just the two of you", "hawaii"),
-        (view("kyoto-autumn", "kyoto-autumn"), "Autumn in Kyoto", "kyoto"),
+        (view("kyoto-autumn", "kyoto-autumn"), "For lovers of culture", "kyoto-autumn"),
+        (view("hawaii-family", "hawaii-family"), "Made for families", "hawaii-family"),
+    ],
+    ids=["kyoto", "family"],
+)
+async def test_the_picks_under_a_hero_are_other_tours(
+    omotenashi_redis_url: str, steps: list[Step], picks: str, tour: str
+) -> None:
+    """The hero features ``tour``: the picks right under it suggest others."""
+    blocks = blocks_of(await home_after(omotenashi_redis_url, steps))
+    assert f"<h2>{picks}</h2>" in blocks and blocks.count(f'href="/tours/{tour}"') == 1, blocks
+
+
+async def test_with_nothing_personalised_the_home_page_links_the_tours_twice(
+    omotenashi_redis_url: str,
+) -> None:
+    """The hero's button and "Our tours" link the list: no third "see all" link under them."""
+    page = await home_after(omotenashi_redis_url, [], dismiss="you-may-also-like")
+    main = page[page.index("<main>") : page.index("</main>")]
+    assert "data-omo-rule=" not in main and main.count('href="/tours"') == 2, main
+
+
+@pytest.mark.parametrize(
+    ("steps", "dismiss", "headline", "picture"),
+    [
+        ([], "", "Find your next journey", "default"),
+        (view("hawaii-family", "hawaii-family"), "", "Aloha, families!", "hawaii"),
+        (view("hawaii-couples", "hawaii-couples"), "", "Hawaii, just the two of you", "hawaii"),
+        (view("kyoto-autumn", "kyoto-autumn"), "", "Autumn in Kyoto", "kyoto"),
         # the cart holds Kyoto: the cart's hero, never over the Hawaii picture
         (
             view("hawaii-family", "hawaii-family", "kyoto-autumn", "kyoto-autumn")
             + [("POST", "/cart", {"tour": "kyoto-autumn"})],
+            "",
             "Your trip is in your cart",
             "default",
         ),
         (
             view("hawaii-family", "hawaii-family") + book("hawaii-family"),
+            "",
             "Thank you for travelling with us",
             "default",
         ),
+        # without the thank-you hero: the default one, never over a picture of the tour booked
+        (
+            view("hawaii-family", "hawaii-family") + book("hawaii-family"),
+            "purchase-hero",
+            "Find your next journey",
+            "default",
+        ),
+        (
+            view("hawaii-couples", "hawaii-couples") + book("hawaii-couples"),
+            "purchase-hero",
+            "Find your next journey",
+            "default",
+        ),
     ],
-    ids=["new", "family", "couple", "kyoto", "cart-kyoto", "booked"],
+    ids=[
+        "new",
+        "family",
+        "couple",
+        "kyoto",
+        "cart-kyoto",
+        "booked",
+        "booked-thanks-dismissed",
+        "booked-couples-thanks-dismissed",
+    ],
 )
 async def test_the_hero_and_its_picture_agree(
-    omotenashi_redis_url: str, steps: list[Step], headline: str, picture: str
+    omotenashi_redis_url: str, steps: list[Step], dismiss: str, headline: str, picture: str
 ) -> None:
-    page = await home_after(omotenashi_redis_url, steps)
+    page = await home_after(omotenashi_redis_url, steps, dismiss)
     assert hero_of(page) == (headline, [f"/static/img/{picture}.svg"])

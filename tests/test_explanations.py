@@ -472,11 +472,11 @@ def test_the_panel_says_a_thing_once_for_blocks_that_say_the_same() -> None:
         [Decision(hero, "hero", same), Decision(tagline, "tagline", same)],
         Disclosure(enabled=True, panel=True),
     )
-    assert said.count("You have been browsing our tours.") == 1 and "(2 parts)" in said
+    assert said.count("Help with choosing a tour.") == 1 and "(2 parts)" in said
     assert "2 parts of this page are chosen for you" in said
     assert 'id="omo-why-interest-hero"' in said and 'id="omo-why-interest-tagline"' in said
     other = panel(
         [Decision(hero, "hero", same), Decision(tagline, "tagline", ("you came from a link",))],
         Disclosure(enabled=True, panel=True),
     )
-    assert other.count("You have been browsing our tours.") == 2 and "parts)" not in other
+    assert other.count("Help with choosing a tour.") == 2 and "parts)" not in other
