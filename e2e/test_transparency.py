@@ -285,7 +285,9 @@ def test_shown_recently_has_true_reasons_and_a_category_switch_turns_them_off(
     page.get_by_label("Browsing history", exact=True).uncheck()
     page.get_by_role("button", name="Save my choices").click()
     expect(page.get_by_role("status")).to_contain_text("Your choices are saved")
-    expect(page.locator("#omo-shown")).to_contain_text("Off: you switched off “Browsing history”.")
+    expect(page.locator("#omo-shown")).to_contain_text(
+        "Not shown to you now: you switched off “Browsing history” below."
+    )
 
 
 def test_export_is_a_readable_page_with_a_json_download(page: Page, base_url: str) -> None:

@@ -137,7 +137,7 @@ FAMILIES = [
     ("club member", "Groups the site put you in"),
     ("nara", "What you bought"),
     ("kyoto: osaka", "For suggestions"),
-    ("1 count, each for one kind of block", "How often blocks were shown"),
+    ("We count how often one block was shown to you", "How often blocks were shown"),
     ("1 record from before you signed in", "Earlier visits joined to your account"),
     ("You like tours: you are in the group that does not see it", "Measuring"),
     ("goals reached after it: signup", "Measuring"),

@@ -172,8 +172,8 @@ async def test_preferences_show_what_is_stored_in_human_terms(make_settings: Mak
     assert "You have visited 1 time and seen 1 page." in page
     assert "How you first found us: where the link you first came by says it was from: " in page
     assert "newsletter." in page
-    assert "Things you did here: purchase (1)." in page
-    assert "You are getting to know us." in page  # no journey file: the stage stays
+    assert "Things you did here: purchase (1 time)." in page
+    assert "How far along we think you are: you are getting to know us." in page  # (no journey)
     assert "ev:" not in page and "omo:" not in page
     assert 'value="history" checked' in page
     assert "You are on a phone." not in page  # never shown to this visitor, so never listed
@@ -424,7 +424,7 @@ async def test_switching_a_category_off_turns_off_every_rule_in_it(make_settings
         home = await client.get("/")
         page = (await client.get(PREFS)).text
     assert slot(home, "hero") == "Default hero" and slot(home, "tagline") == "Default tagline"
-    assert page.count("Off: you switched off “Journey”.") == 1
+    assert page.count("Not shown to you now: you switched off “Journey” below.") == 1
 
 
 async def test_a_broken_preferences_template_is_an_apology_not_an_error(

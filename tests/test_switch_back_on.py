@@ -288,14 +288,15 @@ async def test_personalise_nothing_says_so_on_every_card_and_in_the_opening_line
     assert "This site adapts some banners" not in said
     assert "You chose to personalise nothing, so nothing on this site is adapted to you" in said
     assert "Spring offer" not in shown and "Default hero" in shown  # true: nothing is adapted
-    assert len(kinds) == 3 and all("Off: you chose to personalise nothing." in c for c in kinds)
+    assert len(kinds) == 3 and all(": you chose to personalise nothing." in c for c in kinds)
     on = [words(c) for c in kinds if "checked" in c]
     off = [words(c) for c in kinds if "checked" not in c]
     assert len(on) == 1 and "come back when you untick “Personalise nothing for me”" in on[0]
+    assert "Off:" not in on[0]  # ticked: never beside "Off:"
     assert len(off) == 2 and all("You switched this kind off too." in c for c in off)
     described = [re.findall(r'aria-describedby="([^"]+)"', c) for c in kinds]
     assert all(d[0].endswith("-off") for d in described)  # read out with the switch
-    assert "Off: you chose to personalise nothing" not in words(back)
+    assert "you chose to personalise nothing." not in words(back)
     assert "This site adapts some banners" in words(back)
 
 

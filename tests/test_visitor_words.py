@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.security]
 Make = Callable[..., Settings]
 PREFS = "/_omotenashi/preferences"
 GPC = {"sec-gpc": "1"}
-BEHAVIOUR_OFF = "Off while your browsing history is off."
+BEHAVIOUR_OFF = "Not shown to you now: your browsing history is off."
 
 
 def text(page: str) -> str:
@@ -87,7 +87,9 @@ async def test_history_off_says_what_stays_and_marks_what_it_hides(
     offer = next(c for c in cards(after) if c.startswith("Our offer"))
     kind = next(c for c in cards(after) if c.startswith("Interests"))
     assert BEHAVIOUR_OFF in fan  # behavioural: hidden by history off, and a kind says why
-    assert re.search(r"Off while your browsing history is off: (it uses|they all use) what", kind)
+    assert re.search(
+        r"Not shown to you now: your browsing history is off, and (it uses|they all use) what", kind
+    )
     assert BEHAVIOUR_OFF not in offer  # contextual: still shown
     assert BEHAVIOUR_OFF not in text(before)
 

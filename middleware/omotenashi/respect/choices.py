@@ -98,6 +98,8 @@ class Choices:
                     "why": rule.why,
                     "category": words(rule.category).capitalize(),
                     "category_on": rule.category not in prefs.off_categories,
+                    # held back while the browsing history is off (as shown_recently says)
+                    "behavioural": all(self.by_id[i].behavioural for i in ids),
                 }
             )
         shown.unique_labels(entries)

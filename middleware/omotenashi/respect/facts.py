@@ -3,6 +3,8 @@ sentences a visitor understands: never keys or ids."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from omotenashi.engine.explain import words as plain
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
@@ -32,7 +34,7 @@ def describe(
 
     if not shown.kept(profile):
         return []
-    out = [stage_sentence(profile.stage, journey.stage_words)]
+    out = [stage_line(profile.stage, journey.stage_words)]
     out.append(visits_sentence(profile.visits, profile.views, history_off))
     if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
         out.append(said)
@@ -65,7 +67,10 @@ def describe(
             "one other visitors viewed with it."
         )
     if profile.events:
-        done = ", ".join(f"{n.replace('_', ' ')} ({c})" for n, c in sorted(profile.events.items()))
+        done = ", ".join(
+            f"{n.replace('_', ' ')} ({c} time{'s' * (c != 1)})"
+            for n, c in sorted(profile.events.items())
+        )
         out.append(f"Things you did here: {done}.")
     if profile.first_touch:
         said = "; ".join(line[:1].lower() + line[1:] for line in yourdata.first_touch(profile))
@@ -75,6 +80,14 @@ def describe(
             "Details you gave us: " + ", ".join(plain(a) for a in sorted(profile.attrs)) + "."
         )
     return [line for line in out if line]
+
+
+def stage_line(stage: str, site: Mapping[str, str] | None = None) -> str:
+    """The stage with a lead-in, so the list does not open with a bare sentence: "How far
+    along we think you are: you have been exploring what we offer." (the site's words, the
+    journey file's ``stages:``, else the built-in ones); "" for a stage we have no words for."""
+    said = stage_sentence(stage, site)
+    return f"How far along we think you are: {said[:1].lower()}{said[1:]}" if said else ""
 
 
 def visits_sentence(visits: int, views: int, history_off: bool = False) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, quote
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
+from omotenashi.engine.explain import words
 from omotenashi.engine.facts import query_params
 from omotenashi.engine.flash import Flash, anchor_of, to_notice
 from omotenashi.engine.profile import Profile
@@ -135,6 +136,7 @@ class PreferencesPage:
             switched_off=switched_off,
             gone_off=gone_off,
             history_category=self.history_category,
+            history_label=words(self.history_category).capitalize(),  # its switch's label
             idle=self.idle,
             history_off=history_off,
             adapts=adapts,  # a block that needs nothing kept may still be shown to them
@@ -353,12 +355,19 @@ def export(
 _NOTHING_KEPT = frozenset({"reset", "erased", "erased_all"})
 
 
+NOTICE_ID = "omo-notice"  # the notice's element id (tabindex="-1"): a save returns to it
+
+
 def marked(signer: CookieSigner, target: str, vid: str) -> str:
     """``target`` (``.../preferences?saved=1``) with its notice signed for the visitor id the
     browser sends next ("" when it sends no cookie): a link, another site or a page left open
-    cannot make the page say something was done."""
+    cannot make the page say something was done. It goes to the notice (``#omo-notice``),
+    which the browser scrolls to and focuses, so a screen reader says it at once (a status
+    there on load is not announced). A target with a fragment of its own is left as it is."""
     notice = target.partition("?")[2].partition("=")[0]
-    return f"{target}&n={signer.notice_mark(vid, notice)}" if notice in NOTICES else target
+    if notice not in NOTICES or "#" in target:
+        return target
+    return f"{target}&n={signer.notice_mark(vid, notice)}#{NOTICE_ID}"
 
 
 def notice(signer: CookieSigner, ident: Identity, profile: Profile, query: str) -> str:

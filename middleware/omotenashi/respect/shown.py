@@ -199,8 +199,8 @@ def data_sections(
                 "Topics you looked at (a point for each page about one, fading with time)",
                 yourdata.cut(
                     [
-                        f"{labels.get(t) or words(t)}: {score:.1f}, last added to "
-                        f"{yourdata.day(at, zone)}"
+                        f"{labels.get(t) or words(t)}: {yourdata.points(score)} when one "
+                        f"was last added, on {yourdata.day(at, zone)}"
                         for t, (score, at) in sorted(profile.interests.items())
                     ]
                 ),
@@ -215,7 +215,7 @@ def data_sections(
         cart = [f"{title(i)} × {n}" for i, n in sorted(profile.cart.items())]
         rows.append(("In your cart", yourdata.cut(cart)))
     if profile.events:
-        done = [f"{words(n)}: {c}" for n, c in sorted(profile.events.items())]
+        done = [f"{words(n)}: {c} time{'s' * (c != 1)}" for n, c in sorted(profile.events.items())]
         rows.append(("Things you did", yourdata.cut(done)))
     if profile.attrs:
         given = [f"{words(k)}: {v}" for k, v in sorted(profile.attrs.items())]

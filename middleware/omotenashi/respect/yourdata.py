@@ -113,6 +113,12 @@ def first_visit(at: float | None, zone: str) -> str:
     return f"The first visit we have on record was on {first} ({zone} time)." if first else ""
 
 
+def points(score: float) -> str:
+    """A topic's score as points: "2 points", "1.5 points", "1 point" (to a tenth)."""
+    said = f"{score:.1f}".removesuffix(".0")
+    return f"{said} point{'s' * (said != '1')}"
+
+
 def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:
     """At most ``limit`` lines; then one that says how many more the download holds."""
     if len(lines) <= limit:
@@ -230,8 +236,10 @@ def more_sections(
             (
                 "How often blocks were shown to you, so that none shows too often",
                 [
-                    f"{n} count{'s' * (n != 1)}, each for one kind of block in one visit, day, "
-                    "week or ever (each is in the download)"
+                    f"We count how often {'one block was' if n == 1 else f'{n} blocks were'} "
+                    "shown to you, each over its own stretch of time (one visit, one day, one "
+                    "week, or all along), so that none is shown more often than the site "
+                    "allows (each count is in the download)"
                 ],
             )
         )

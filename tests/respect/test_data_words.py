@@ -1,0 +1,79 @@
+"""The "Your data" page and "What we keep about you" in plain words: a topic's score as points,
+a count of things done as times, the show counts as what they count and what for, and the stage
+with a lead-in rather than a bare sentence opening the list."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.profile import Profile
+from omotenashi.engine.restraint import Prefs
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+from omotenashi.respect import shown
+from omotenashi.respect.facts import describe
+
+AT = 1_796_000_000.0
+RULES = (
+    'rules:\n  - {id: fan, slot: hero, text: "Fan", why: "You like tours.", category: interests}\n'
+)
+
+
+def lines(profile: Profile, tmp_path: Path) -> list[str]:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(RULES)
+    ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
+    return [line for _, said in shown.data_sections(profile, ruleset, Prefs()) for line in said]
+
+
+@pytest.mark.parametrize(
+    ("profile", "said"),
+    [
+        (
+            Profile(interests={"kyoto": (2.0, AT)}),
+            "kyoto: 2 points when one was last added, on ",
+        ),
+        (Profile(interests={"kyoto": (1.0, AT)}), "kyoto: 1 point when one was last added"),
+        (Profile(interests={"kyoto": (1.46, AT)}), "kyoto: 1.5 points when one was last added"),
+        (Profile(events={"join_club": 6}), "join club: 6 times"),
+        (Profile(events={"join_club": 1}), "join club: 1 time"),
+        (
+            Profile(caps={"fan": ("v1", 2)}),
+            "We count how often one block was shown to you, each over its own stretch of time "
+            "(one visit, one day, one week, or all along), so that none is shown more often "
+            "than the site allows",
+        ),
+        (
+            Profile(caps={"fan": ("v1", 2), "other": ("d20790", 1)}),
+            "We count how often 2 blocks were shown to you",
+        ),
+    ],
+    ids=["points", "one-point", "a-tenth", "times", "one-time", "one-count", "two-counts"],
+)
+def test_the_data_page_says_what_its_numbers_are(
+    profile: Profile, said: str, tmp_path: Path
+) -> None:
+    found = lines(profile, tmp_path)
+    assert any(line.startswith(said) for line in found), found
+
+
+@pytest.mark.parametrize(
+    ("profile", "said"),
+    [
+        (
+            Profile(stage="interest", visits=1),
+            "How far along we think you are: you have been exploring what we offer.",
+        ),
+        (Profile(visits=1, events={"join_club": 6}), "Things you did here: join club (6 times)."),
+        (Profile(visits=1, events={"join_club": 1}), "Things you did here: join club (1 time)."),
+    ],
+    ids=["stage", "times", "one-time"],
+)
+def test_what_we_keep_opens_each_line_with_what_it_is(profile: Profile, said: str) -> None:
+    facts = describe(profile, time.time(), Journey(), None, "UTC")
+    assert said in facts, facts
