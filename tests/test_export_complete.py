@@ -232,4 +232,4 @@ def test_a_return_while_the_test_was_off_is_exported_and_said_in_words() -> None
     }
     (line,) = measured_lines(Profile(measured=measured), {"hero": "A hero for you."})
     assert line.startswith("A hero for you: ") and "other measurement record" not in line
-    assert "on 04 December 2026, 03:43 UTC you came back while it was not measured: no" in line
+    assert "on 04 December 2026, 03:43 UTC you came back while it was not being measured" in line
