@@ -21,12 +21,15 @@ Say = Callable[[Facts], list[str]]
 @dataclass(frozen=True)
 class Condition:
     """One compiled test. ``text`` sums it up for editors' tools; ``reasons(facts)`` are true
-    of the visitor whenever the test holds, ``denials(facts)`` whenever it does not."""
+    of the visitor whenever the test holds, ``denials(facts)`` whenever it does not. ``guard``:
+    a ``not:``, which holds back rather than chooses (its sentences are said, not kept:
+    disclosure.kept_reasons)."""
 
     check: Check
     text: str
     yes: Say | None = None
     no: Say | None = None
+    guard: bool = False
 
     def reasons(self, facts: Facts) -> list[str]:
         return self.yes(facts) if self.yes is not None else [self.text]

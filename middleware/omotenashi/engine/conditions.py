@@ -198,6 +198,7 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
                 "not: " + "; ".join(c.text for c in inner),
                 lambda f: deny(inner, f),
                 lambda f: explain(inner, f),
+                guard=True,
             )
         )
     return out

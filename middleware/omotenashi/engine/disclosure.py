@@ -83,6 +83,17 @@ def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> 
     return new_decision(decision.rule, decision.target, tuple(said))
 
 
+def kept_reasons(decision: Decision, facts: Facts) -> tuple[str, ...]:
+    """What the profile keeps of why a block was shown (the preferences page's "why"): the
+    sentences of the conditions that chose it, not of a ``not:`` that held ("we have no record
+    of you buying …" is said in its "i", not kept about the visitor); all of them when nothing
+    else chose it."""
+    conditions = decision.rule.conditions
+    if decision.reasons == (FORCED,) or not any(c.guard for c in conditions):
+        return decision.reasons
+    return tuple(explain([c for c in conditions if not c.guard], facts)) or decision.reasons
+
+
 def for_you(decision: Decision, personal: bool) -> bool:
     """Whether the block is chosen for this visitor: its conditions hold for them (a preview
     link's forcing counts), or it is a recommendation with an item from their own signals

@@ -18,7 +18,7 @@ from omotenashi.engine.change import Change
 from omotenashi.engine.charset import WINDOWS_1252, declared_nowhere, encode, page_codec
 from omotenashi.engine.config import EngineConfig as EngineConfig
 from omotenashi.engine.decide import Decision
-from omotenashi.engine.disclosure import Disclosure
+from omotenashi.engine.disclosure import Disclosure, kept_reasons
 from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
@@ -238,7 +238,7 @@ def personalise_page(
     )
     change.shown = [d.id for d in outcome.applied]
     change.shown_why = {  # bounded: the last time each rule was shown, and its reasons then
-        d.id: [change.now, _reasons(d, recommender)] for d in outcome.applied
+        d.id: [change.now, _reasons(d, recommender, facts)] for d in outcome.applied
     }
     change.caps = restraint.caps_to_record(outcome.applied)
     if forced is None:
@@ -282,11 +282,11 @@ def personalise_page(
     )
 
 
-def _reasons(decision: Decision, recommender: Recommender | None) -> list[str]:
-    """What the preferences page shows for a decision: a recommendation's items' reasons;
-    each cut to 200 characters."""
+def _reasons(decision: Decision, recommender: Recommender | None, facts: Facts) -> list[str]:
+    """What the preferences page shows for a decision: a recommendation's items' reasons, else
+    what chose it (disclosure.kept_reasons); each cut to 200 characters."""
     items = recommender.reasons(decision.id) if recommender is not None else []
-    said = items[:10] if items else decision.reasons[:6]
+    said = items[:10] if items else kept_reasons(decision, facts)[:6]
     return [r if len(r) <= 200 else clip(r, 200) for r in said]
 
 
