@@ -4,6 +4,7 @@ how they first found the site."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from omotenashi.engine import explain as ex
 from omotenashi.engine.compare import Condition, compare, same
@@ -82,19 +83,8 @@ def history(when: When, out: list[Condition]) -> None:
         no = _cart_not_waiting if want else (lambda f: [left])
         text = left if want else "no cart left waiting"
         out.append(Condition(lambda f: f.cart_abandoned == want, text, yes, no))
-    if when.viewed is not None:
-        items = frozenset(when.viewed)
-        out.append(
-            Condition(
-                lambda f: not items.isdisjoint(f.viewed),
-                "viewed " + ex.either(when.viewed),
-                lambda f: [f"you looked at {ex.titled(sorted(items & f.viewed), f.titles, 'and')}"],
-                # (what we know: an expired profile or a full viewed list forgets a look)
-                lambda f: [
-                    f"we have no record of you looking at {ex.titled(sorted(items), f.titles)}"
-                ],
-            )
-        )
+    if when.viewed is not None:  # (what we know: an expired profile or a full list forgets)
+        out.append(_items(when.viewed, attrgetter("viewed"), "viewed", "looked at", "looking at"))
     if when.viewed_in_list is not None:
         listed = when.viewed_in_list
         label = f"our {ex.words(listed)} list"
@@ -106,19 +96,8 @@ def history(when: When, out: list[Condition]) -> None:
                 lambda f: [f"we have no record of you looking at anything in {label}"],
             )
         )
-    if when.bought is not None:
-        wanted = frozenset(when.bought)
-        out.append(
-            Condition(
-                lambda f: not wanted.isdisjoint(f.bought),
-                "bought " + ex.either(when.bought),
-                lambda f: [f"you bought {ex.titled(sorted(wanted & f.bought), f.titles, 'and')}"],
-                # (what we know: a purchase the site did not tell us of, or an erase, is not)
-                lambda f: [
-                    f"we have no record of you buying {ex.titled(sorted(wanted), f.titles)}"
-                ],
-            )
-        )
+    if when.bought is not None:  # (what we know: a purchase the site did not tell us of ...)
+        out.append(_items(when.bought, attrgetter("bought"), "bought", "bought", "buying"))
     for key, cmp in (when.first_utm or {}).items():
         out.append(compare(_first_touch(key), cmp, ex.query_subject(key, first=True)))
     if when.first_referrer is not None:
@@ -134,6 +113,20 @@ def history(when: When, out: list[Condition]) -> None:
                 "first came from " + ex.either(when.first_referrer),
             )
         )
+
+
+def _items(
+    listed: list[str], held: Callable[[Facts], frozenset[str]], text: str, did: str, doing: str
+) -> Condition:
+    """Any of the ``listed`` items among those ``held`` (viewed, bought): "you <did> “A”", or
+    "we have no record of you <doing> “A” or “B”" (what we know, never that it did not happen)."""
+    items = frozenset(listed)
+    return Condition(
+        lambda f: not items.isdisjoint(held(f)),
+        f"{text} {ex.either(listed)}",
+        lambda f: [f"you {did} {ex.titled(sorted(items & held(f)), f.titles, 'and')}"],
+        lambda f: [f"we have no record of you {doing} {ex.titled(sorted(items), f.titles)}"],
+    )
 
 
 def _in_list(seen: list[str], f: Facts, label: str) -> str:
