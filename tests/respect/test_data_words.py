@@ -52,8 +52,24 @@ def lines(profile: Profile, tmp_path: Path) -> list[str]:
             Profile(caps={"fan": ("v1", 2), "other": ("d20790", 1)}),
             "We count how often 2 blocks were shown to you",
         ),
+        (  # (final45) counters of a kind of block and of the name are no blocks
+            Profile(
+                caps={
+                    "fan": ("v1", 1),
+                    "~intent:welcome:visit": ("v1", 1),
+                    "~intent:welcome:week": ("w2926", 1),
+                    "~name": ("v1", 1),
+                }
+            ),
+            "We count how often one block was shown to you; how many blocks of one kind were "
+            "shown (2 counts); how often we greeted you by name, each over its own stretch",
+        ),
+        (Profile(caps={"~name": ("v1", 1)}), "We count how often we greeted you by name, each"),
     ],
-    ids=["points", "one-point", "a-tenth", "times", "one-time", "one-count", "two-counts"],
+    ids=[
+        *("points", "one-point", "a-tenth", "times", "one-time", "one-count", "two-counts"),
+        *("kinds-and-name", "name-only"),
+    ],
 )
 def test_the_data_page_says_what_its_numbers_are(
     profile: Profile, said: str, tmp_path: Path

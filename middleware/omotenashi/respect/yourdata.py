@@ -17,6 +17,7 @@ from omotenashi.engine.facts import Facts
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.restraint import NAME_CAP
 from omotenashi.recommend.coview import is_code, pair_part, pair_sides
 from omotenashi.rules.model import Rule, When
 
@@ -230,18 +231,9 @@ def more_sections(
                 cut([f"{line} ({n} pairs)" if n > 1 else line for line, n in said.items()]),
             )
         )
-    if profile.caps:
-        n = len(profile.caps)
+    if profile.caps:  # counters: a rule's, its intent's per period, the name's (restraint.py)
         rows.append(
-            (
-                "How often blocks were shown to you, so that none shows too often",
-                [
-                    f"We count how often {'one block was' if n == 1 else f'{n} blocks were'} "
-                    "shown to you, each over its own stretch of time (one visit, one day, one "
-                    "week, or all along), so that none is shown more often than the site "
-                    "allows (each count is in the download)"
-                ],
-            )
+            ("How often blocks were shown to you, so that none shows too often", _caps(profile))
         )
     if profile.merged:
         last = max(profile.merged.values())
@@ -266,6 +258,23 @@ _ARMS = {
     "treatment": "you are in the group that sees it",
     "control": "you are in the group that does not see it, to compare",
 }
+
+
+def _caps(profile: Profile) -> list[str]:
+    """What the frequency counts count, in words: blocks, kinds of block, uses of the name."""
+    blocks = sum(not name.startswith("~") for name in profile.caps)
+    kinds = sum(name.startswith("~intent:") for name in profile.caps)
+    said = [f"how often {'one block was' if blocks == 1 else f'{blocks} blocks were'} shown to you"]
+    del said[blocks > 0 :]  # (none: only kinds of block, or the name)
+    if kinds:
+        said.append(f"how many blocks of one kind were shown ({kinds} count{'s' * (kinds > 1)})")
+    if NAME_CAP in profile.caps:
+        said.append("how often we greeted you by name")
+    return [
+        f"We count {'; '.join(said)}, each over its own stretch of time "
+        "(one visit, one day, one week, or all along), so that none is shown more often than "
+        "the site allows (each count is in the download)"
+    ]
 
 
 def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") -> list[str]:

@@ -3,16 +3,17 @@ exactly as they were said.
 
 A shown rule keeps its reasons in its own field when they are few and short, else as numbered
 fields of the profile hash, each sentence once (store/scripts.py); either way the engine's
-stock phrases are replaced by one control character each: C0 (``\\x01`` to ``\\x1e``) for
-:data:`PHRASES`, C1 (``\\x80`` to ``\\x9f``, two bytes in UTF-8) for :data:`MORE_PHRASES`. The
-tables below only ever grow at their end: a stored sentence reads back the same after an
-upgrade (a release before MORE_PHRASES shows their codes as an unprintable character: the
-sentence misses those words). Control characters in a sentence itself (the engine never
-writes any) are stored as spaces; ``\\x1f`` separates the reasons kept in one value.
+stock phrases are replaced by a code: one control character (``\\x01`` to ``\\x1e``) for each
+of :data:`PHRASES`, ``\\x00`` and a capital letter for each of :data:`MORE_PHRASES`. The tables
+below only ever grow at their end: a stored sentence reads back the same after an upgrade (a
+release before MORE_PHRASES shows their codes as the letter: the sentence misses those
+words). Control characters in a sentence itself (the engine never writes any) are stored as
+spaces; ``\\x1f`` separates the reasons kept in one value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -58,16 +59,20 @@ MORE_PHRASES = (
     "you are not looking at ",
     ", which is in our sale list",
 )
-_CODES = [chr(1 + i) for i in range(len(PHRASES))] + [
-    chr(0x80 + i) for i in range(len(MORE_PHRASES))
-]
-_ALL = PHRASES + MORE_PHRASES
-_DECODE = {ord(code): phrase for code, phrase in zip(_CODES, _ALL, strict=True)}
-_CONTROLS = {n: " " for n in [*range(32), *range(0x80, 0xA0)]}  # C0 and C1: the codes
+_CODES = [chr(1 + i) for i in range(len(PHRASES))]
+# Two bytes each: NUL, which no sentence kept before them holds (encode made it a space), then
+# a capital, which no phrase begins with (so no phrase replaced after it can take it in)
+_MORE_CODES = ["\x00" + chr(ord("A") + i) for i in range(len(MORE_PHRASES))]
+_DECODE = {ord(code): phrase for code, phrase in zip(_CODES, PHRASES, strict=True)}
+_MORE = {code[1]: phrase for code, phrase in zip(_MORE_CODES, MORE_PHRASES, strict=True)}
+_ESCAPED = re.compile("\x00(.)", re.S)
+_CONTROLS = {n: " " for n in range(32)}
 # Longest first: a phrase inside a longer one does not break the longer one up.
-_ENCODE = sorted(zip(_ALL, _CODES, strict=True), key=lambda pc: -len(pc[0]))
+_ENCODE = sorted(
+    zip(PHRASES + MORE_PHRASES, _CODES + _MORE_CODES, strict=True), key=lambda pc: -len(pc[0])
+)
 assert len(PHRASES) <= 30  # codes 1 to 30: 31 (\x1f) separates reasons
-assert len(MORE_PHRASES) <= 32  # codes 0x80 to 0x9f
+assert len(MORE_PHRASES) <= 26 and not any(p[:1].isupper() for p in PHRASES + MORE_PHRASES)
 
 
 @lru_cache(maxsize=4096)  # the same few sentences again and again: coded once
@@ -81,6 +86,8 @@ def encode(sentence: str) -> str:
 
 @lru_cache(maxsize=4096)
 def decode(text: str) -> str:
+    if "\x00" in text:  # (a code a later release added reads as nothing, never a wrong phrase)
+        text = _ESCAPED.sub(lambda m: _MORE.get(m[1], ""), text)
     return text.translate(_DECODE)
 
 
