@@ -15,7 +15,7 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.respect import shown
-from omotenashi.respect.facts import describe
+from omotenashi.respect.facts import describe, stage_line
 
 AT = 1_796_000_000.0
 RULES = (
@@ -93,3 +93,14 @@ def test_the_data_page_says_what_its_numbers_are(
 def test_what_we_keep_opens_each_line_with_what_it_is(profile: Profile, said: str) -> None:
     facts = describe(profile, time.time(), Journey(), None, "UTC")
     assert said in facts, facts
+
+
+@pytest.mark.parametrize(
+    ("site", "said"),
+    [
+        ("VIP members of our club", "How far along we think you are: VIP members of our club."),
+        ("Members of our club", "How far along we think you are: members of our club."),
+    ],
+)
+def test_the_stage_line_keeps_a_word_the_site_writes_in_capitals(site: str, said: str) -> None:
+    assert stage_line("loyalty", {"loyalty": site}) == said  # (final45: not "vIP")

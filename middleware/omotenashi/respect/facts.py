@@ -73,7 +73,7 @@ def describe(
         )
         out.append(f"Things you did here: {done}.")
     if profile.first_touch:
-        said = "; ".join(line[:1].lower() + line[1:] for line in yourdata.first_touch(profile))
+        said = "; ".join(lowered(line) for line in yourdata.first_touch(profile))
         out.append(f"How you first found us: {said}.")
     if profile.attrs:
         out.append(
@@ -87,7 +87,13 @@ def stage_line(stage: str, site: Mapping[str, str] | None = None) -> str:
     along we think you are: you have been exploring what we offer." (the site's words, the
     journey file's ``stages:``, else the built-in ones); "" for a stage we have no words for."""
     said = stage_sentence(stage, site)
-    return f"How far along we think you are: {said[:1].lower()}{said[1:]}" if said else ""
+    return f"How far along we think you are: {lowered(said)}" if said else ""
+
+
+def lowered(sentence: str) -> str:
+    """A sentence's first letter in lower case, to follow a colon; not a word written in
+    capitals ("VIP members ...", "EU", a name the site spells so)."""
+    return sentence if sentence[1:2].isupper() else sentence[:1].lower() + sentence[1:]
 
 
 def visits_sentence(visits: int, views: int, history_off: bool = False) -> str:
