@@ -331,3 +331,24 @@ def test_hidden_is_what_a_browser_hides(doc: str) -> None:
         want = _hidden_in(node)
         if want is not None:
             assert target.hidden == want, f"{target.name} in {doc!r}"
+
+
+HIDDEN_SLOT = '<p data-omo-slot="x">-</p>'
+
+
+@pytest.mark.parametrize(
+    ("style", "hidden"),
+    [  # (last45: each checked in Chromium)
+        ('hidden style="display:none"', True),  # hidden twice over
+        ('hidden="until-found" style="display:block"', True),  # content-visibility, not display
+        ('hidden style="--display-mode:grid"', True),  # a custom property
+        ('hidden style="background:url(display.png)"', True),  # a word in a URL
+        ('hidden style="display: revert"', True),  # back to the browser's own: none
+        ('hidden style="display:block"', False),  # the style shows it
+        ('hidden style="color:red; DISPLAY: flex !important"', False),
+        ('hidden style="display:none; display:grid"', False),  # the last one holds
+    ],
+)
+def test_only_a_display_that_shows_it_undoes_hidden(style: str, hidden: bool) -> None:
+    found = scan_page(f"<div {style}>{HIDDEN_SLOT}</div>")
+    assert [(t.name, t.hidden) for t in found.slots] == [("x", hidden)]

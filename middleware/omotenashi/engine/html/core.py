@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from .context import around, marker_left
+from .hides import hidden_by
 from .tokens import Attr, attrs, positions, self_closing
 from .tree import BUTTON, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
@@ -59,13 +60,6 @@ class Rec:
         self.settled = True  # no formatting element was waiting to re-open where it starts
         self.context = 0  # what the page has open around its content (context.py)
         self.hidden = False  # it or an element open around it has ``hidden``, or a <template>
-
-
-def _hides(found: Sequence[Attr]) -> bool:
-    """An HTML element's attributes hide it: ``hidden``, unless its own ``style`` sets a
-    ``display`` (which overrides ``hidden``: seen, as ever, and counted)."""
-    style = next((a.value for a in found if a.name == "style"), "")
-    return "display" not in style.lower() and any(a.name == "hidden" for a in found)
 
 
 class Matcher(Protocol):
@@ -204,7 +198,7 @@ class Core(Tree):
         if not sourced:
             if mask:
                 self.skip_selectors(mask, f"an implied or cloned <{name}> matches")
-            hides = ns == HTML and _hides(found)  # (a clone's, its own)
+            hides = ns == HTML and hidden_by(found)  # (a clone's, its own)
             if hides or parent is not stack[-1]:
                 self.hiding(el, hides, parent.depth)
             return el
@@ -218,7 +212,7 @@ class Core(Tree):
                 elif a.name == self.opt_attr:
                     off_value = a.value
                 elif a.name == "hidden":  # (any value, "until-found" too)
-                    hides = ns == HTML and _hides(found)
+                    hides = ns == HTML and hidden_by(found)
             if slot_value is not None or mask:
                 rec = self._record(el, name, mask, parent.depth, hides)
                 rec.slot = slot_value
