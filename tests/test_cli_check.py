@@ -529,4 +529,6 @@ def test_a_first_referrer_that_names_a_page_is_a_warning(
     main(["check", "rules"])
     found = [line for line in capsys.readouterr().out.splitlines() if "names a page" in line]
     assert len(found) == int(warned), found
-    assert not found or found[0].startswith("rules/site.yaml:2: warning: rule 'a': first_referrer")
+    assert not found or found[0].startswith(
+        "rules/site.yaml:2: warning: rules[0].when.first_referrer"
+    )

@@ -39,12 +39,18 @@ def demo(url: str):  # type: ignore[no-untyped-def]
         (["/tours/hawaii-family"] * 2, "Aloha, families!", "Made for families"),
         (["/tours/hawaii-couples"] * 2, "Hawaii, just the two of you", "Our tours"),
         (
-            ["/tours/kyoto-autumn", "/tours", "/tours/kyoto-autumn"],
-            "Autumn in Kyoto",
+            ["/tours/paris-art", "/tours", "/tours/paris-art"],
+            "Compare our small-group tours",
             "For lovers of culture",
         ),
+        (  # five blocks hold, the budget keeps four: the picks give way to "You may also
+            # like" (rules/recommend.yaml), which suggests Paris for culture too
+            ["/tours/kyoto-autumn", "/tours", "/tours/kyoto-autumn"],
+            "Autumn in Kyoto",
+            "You may also like",
+        ),
     ],
-    ids=["new", "family", "couple", "culture"],
+    ids=["new", "family", "couple", "culture", "kyoto"],
 )
 async def test_browsing_changes_the_home_page(
     omotenashi_redis_url: str, browse: list[str], hero: str, block: str

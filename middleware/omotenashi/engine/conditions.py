@@ -198,7 +198,9 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
                 "not: " + "; ".join(c.text for c in inner),
                 lambda f: deny(inner, f),
                 lambda f: explain(inner, f),
-                guard=True,
+                # a not: of nothing but not:s (``not: {not: X}``) holds when X does, and says
+                # X's own sentences (the inner not:'s denials): it chose the block, as X would
+                guard=not (inner and all(c.guard for c in inner)),
             )
         )
     return out

@@ -38,7 +38,6 @@ from omotenashi.loader.never import contradictions
 from omotenashi.loader.numberchecks import reshaped_numbers
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
-from omotenashi.loader.referrerchecks import first_referrer_pages
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
@@ -207,7 +206,6 @@ def _check(
     findings += _same_priority(can_fire)
     findings += _always_wins(can_fire)
     findings += crowded_pages(can_fire)  # more measured rules on a page than a view counts
-    findings += first_referrer_pages(rules)  # the first referrer is kept as a site alone
     if left_alone is not None:  # a goal on a page the settings leave alone
         findings += unreachable_goals(ruleset.goals, ruleset.goal_places, left_alone)
     used = {r.rule.snippet for r in rules if r.rule.snippet}

@@ -4,6 +4,8 @@ Errors where the name provably never matches: a list no ``rules/data/<name>.yaml
 path glob that cannot match a request path (those start with '/'), a country that is not a
 two-letter code (three letters: a warning, the country header is the site's choice), a
 language that is not a language tag, an event name ``track`` and the beacon refuse. Warnings
+for a referrer or path glob that never matches what browsers send (``referrerchecks``), and
+for ``not: {not: ...}``, said simpler without both. Warnings
 where a name may be right but is close to a known one: segments (the site may set any at run
 time) and interest topics (pages may tag any), and, with ``--templates``, slots no template
 declares. Each is reported at the field's own line.
@@ -22,6 +24,7 @@ from omotenashi.errors import RuleError
 from omotenashi.loader.fieldchecks import FieldChecks
 from omotenashi.loader.findings import Finding
 from omotenashi.loader.near import CLOSE, Near, _close, series
+from omotenashi.loader.referrerchecks import path_query_problem, referrer_problem
 from omotenashi.loader.ruleset import list_files, rule_files
 from omotenashi.loader.whens import walk_whens
 from omotenashi.recommend.catalog import Catalog
@@ -143,7 +146,8 @@ def when_findings(
 
 
 def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
-    """Names the engine can never match: errors."""
+    """Names the engine can never match: errors; URL and path globs that never match what
+    browsers send (``referrerchecks``) and a double ``not:``: warnings."""
     listed = when.viewed_in_list
     if listed is not None and listed not in lists:
         close = _close(listed, lists)
@@ -160,6 +164,21 @@ def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
     for index, glob in enumerate(when.path or ()):
         if (said := path_problem(glob)) is not None:
             names.add((*loc, "path", index), "error", *said)
+        elif (said := path_query_problem(glob)) is not None:
+            names.add((*loc, "path", index), "warning", *said)
+    for field in ("referrer", "first_referrer"):  # (a warning: matched, only never so)
+        for index, glob in enumerate(getattr(when, field) or ()):
+            if (said := referrer_problem(field, glob)) is not None:
+                names.add((*loc, field, index), "warning", *said)
+    chained = bool(loc) and loc[-1] == "not" and _only_not(when)  # said at its parent's not:
+    if when.not_ is not None and _only_not(when.not_) and not chained:
+        names.add(
+            (*loc, "not"),
+            "warning",
+            "'not: {not: ...}' is a double negation: it holds exactly when what is inside "
+            "the second not: holds",
+            "write those conditions without the two not:",
+        )
     for index, country in enumerate(when.country or ()):
         if _ALPHA3.fullmatch(country):  # the country header is the site's: it may send these
             names.add(
@@ -187,6 +206,13 @@ def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
     for event in when.event or {}:
         if (said := event_problem(event)) is not None:
             names.add((*loc, "event", event), "error", *said)
+
+
+def _only_not(when: When) -> bool:
+    """Whether ``when`` holds a ``not:`` and nothing else (no time zone of its own either)."""
+    return when.not_ is not None and all(
+        value is None for name, value in when.__dict__.items() if name != "not_"
+    )
 
 
 def path_problem(glob: str) -> tuple[str, str] | None:

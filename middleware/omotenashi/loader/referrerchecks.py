@@ -1,29 +1,77 @@
-"""``omotenashi check`` on ``first_referrer``: the first referrer is kept as its site alone
-(``https://host/``: engine/facts.py ``RequestInfo.referring_site``), so a glob that names a page
-or a query never matches."""
+"""``omotenashi check`` on URL and path globs that look right and never match what they are
+matched against.
+
+A ``referrer`` glob is matched against the whole URL a browser sends (``https://host/page``:
+scheme and host in lower case, and at least ``/`` after the host); a ``first_referrer`` glob
+against the first referrer's site alone (``https://host/``: engine/facts.py ``site_of``), so
+one that names a page or a query, or ends without the ``/``, never matches. A ``path`` glob is
+matched against the request's path, which never holds its query or its fragment.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from omotenashi.engine.facts import site_of
 
-from omotenashi.engine.ruleset import CompiledRule
-from omotenashi.loader.findings import Finding
+_WILD = ("*", "?", "[")
+_ENDS = ("/", "*", "?", "]")  # a glob ending so may match a text ending in '/'
 
 
-def first_referrer_pages(rules: Sequence[CompiledRule]) -> list[Finding]:
-    """A ``first_referrer`` glob that names a page or a query (``https://news.example/a/*``):
-    the first referrer is kept as its site alone (``https://news.example/``), so it never
-    matches. Only a rule's top-level ``when`` is read."""
-    out: list[Finding] = []
-    for r in rules:
-        for glob in r.rule.when.first_referrer or ():
-            site = glob.split("://", 1)[-1]
-            page = site.partition("/")[2]
-            if page not in ("", "*"):
-                said = (
-                    f"rule {r.id!r}: first_referrer {glob!r} names a page, which never matches:"
-                    " the first referrer is kept as its site alone (https://host/); match the"
-                    f" host, as {'*' + site.partition('/')[0].strip('*') + '*'!r}"
-                )
-                out.append(Finding(r.file, r.line, "warning", said))
-    return out
+def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
+    """(problem, hint) when the ``referrer`` or ``first_referrer`` (``field``) glob never
+    matches a referrer as browsers send it and as it is kept; the hint is the glob that
+    would."""
+    first = field == "first_referrer"
+    why: list[str] = []
+    lead = "never matches"
+    if not glob:
+        return None
+    scheme, sep, rest = glob.partition("://")
+    if not sep:
+        if glob.startswith(_WILD):  # '*google.com*': the scheme left to the '*'
+            scheme, rest = "", glob
+        else:
+            why.append("a referrer is a whole URL, starting with its scheme")
+            scheme, rest = "https", glob
+    host, slash, page = rest.partition("/")
+    lower = host.lower()
+    if (scheme != scheme.lower() or host != lower) and "[" not in scheme + host:
+        why.append("browsers send the scheme and the host in lower case")
+        scheme, host = scheme.lower(), lower
+    start = f"{scheme}://{host}" if scheme else host
+    if first and page not in ("", "*"):
+        why.append("it names a page, and the first referrer is kept as its site alone")
+        fixed = f"{start}/"
+    elif first and not glob.endswith(_ENDS):
+        fixed = f"{start}/{page}" if slash else f"{start}/"
+        why.append("the first referrer is kept as its site, ending in '/'")
+    elif not first and scheme and not slash and not glob.endswith("*"):
+        fixed = f"{start}/*"
+        why.append("a referrer always has a path after its host, at least '/'")
+        if any(c in glob for c in _WILD) and len(why) == 1:  # ('*' may take the path)
+            lead = "matches only a referrer whose page ends so"
+    else:
+        fixed = f"{start}{slash}{page}"
+    if not why:
+        return None
+    if first and not any(c in fixed for c in _WILD):  # the site as kept, written out
+        why[-1] += f" ({site_of(fixed)!r})"
+    return f"{glob!r} {lead}: {'; '.join(why)}", f"write {fixed!r}"
+
+
+def path_query_problem(glob: str) -> tuple[str, str] | None:
+    """(problem, hint) when a ``path`` glob names a query or a fragment, which a request's path
+    never holds ('?' in a glob is any one character; the fragment never reaches the server)."""
+    path, hash_, _ = glob.partition("#")
+    before, mark, query = path.partition("?")
+    if mark and "=" in query:
+        key = query.partition("=")[0]
+        return (
+            f"{glob!r} names a query, which a path never holds ('?' matches any one character)",
+            f"write the path {before!r} and the query as a condition: query: {{{key}: ...}}",
+        )
+    if hash_:
+        return (
+            f"{glob!r} names a fragment ('#...'), which browsers never send",
+            f"write {path!r}",
+        )
+    return None

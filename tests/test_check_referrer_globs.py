@@ -1,0 +1,123 @@
+"""``omotenashi check`` warns of a ``referrer``, ``first_referrer`` or ``path`` glob that never
+matches what it is matched against, at the field's line, with the glob that would: a browser
+sends a referrer as a whole URL (scheme and host in lower case, at least '/' after the host),
+the first referrer is kept as its site (engine/facts.py ``site_of``: ``https://host/``), and a
+request's path holds neither its query nor its fragment (editors46: ``first_referrer:
+"https://www.google.com"`` never matched, and check said nothing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omotenashi.cli.main import main
+from omotenashi.engine.facts import site_of
+from omotenashi.engine.globs import url_matcher
+from omotenashi.loader.referrerchecks import referrer_problem
+
+GOOGLE = "https://www.google.com/search?q=kyoto"  # what the browser sends, policy aside
+
+
+def check(tmp_path: Path, when: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        'rules:\n  - id: a\n    slot: hero\n    text: X\n    why: "Because."\n'
+        f"    when:\n      {when}\n"
+    )
+    main(["check", "rules"])
+    return [x for x in capsys.readouterr().out.splitlines() if ": warning: rules[0]" in x]
+
+
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        (
+            'first_referrer: "https://www.google.com"',
+            "rules/site.yaml:7: warning: rules[0].when.first_referrer: 'https://www.google.com' "
+            "never matches: the first referrer is kept as its site, ending in '/' "
+            "('https://www.google.com/') (write 'https://www.google.com/')",
+        ),
+        (
+            'referrer: ["*bing.*", "https://www.google.com"]',
+            "rules/site.yaml:7: warning: rules[0].when.referrer[1]: 'https://www.google.com' "
+            "never matches: a referrer always has a path after its host, at least '/' "
+            "(write 'https://www.google.com/*')",
+        ),
+        (
+            "referrer: www.google.com/*",
+            "rules/site.yaml:7: warning: rules[0].when.referrer: 'www.google.com/*' never "
+            "matches: a referrer is a whole URL, starting with its scheme "
+            "(write 'https://www.google.com/*')",
+        ),
+        (
+            'first_referrer: "https://WWW.Google.com/"',
+            "rules/site.yaml:7: warning: rules[0].when.first_referrer: "
+            "'https://WWW.Google.com/' never matches: browsers send the scheme and the host in "
+            "lower case ('https://www.google.com/') (write 'https://www.google.com/')",
+        ),
+        (
+            "any:\n        - {new: true}\n        - not: {first_referrer: https://news.example}",
+            "rules/site.yaml:9: warning: rules[0].when.any[1].not.first_referrer: "
+            "'https://news.example' never matches: the first referrer is kept as its site, "
+            "ending in '/' ('https://news.example/') (write 'https://news.example/')",
+        ),
+        (
+            'path: ["/tours/*", "/search?q=*"]',
+            "rules/site.yaml:7: warning: rules[0].when.path[1]: '/search?q=*' names a query, "
+            "which a path never holds ('?' matches any one character) (write the path "
+            "'/search' and the query as a condition: query: {q: ...})",
+        ),
+        (
+            "path: /tours#dates",
+            "rules/site.yaml:7: warning: rules[0].when.path: '/tours#dates' names a fragment "
+            "('#...'), which browsers never send (write '/tours')",
+        ),
+        ('first_referrer: ["https://www.google.com/", "*google.*", "https://x.example/*"]', None),
+        ('referrer: ["https://www.google.com/*", "*google.*", "*news.example/a*"]', None),
+        ('path: ["/tours/*", "/a?b", "/tours/[a-z]*"]', None),
+    ],
+)
+def test_a_glob_that_never_matches_is_a_warning_at_its_field(
+    when: str,
+    said: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert check(tmp_path, when, capsys) == ([said] if said else [])
+
+
+@pytest.mark.parametrize(
+    ("field", "glob", "sent"),
+    [
+        ("first_referrer", "https://www.google.com", GOOGLE),
+        ("first_referrer", "www.google.com", GOOGLE),
+        ("first_referrer", "https://www.google.com/search*", GOOGLE),
+        ("first_referrer", "*google.com", GOOGLE),
+        ("first_referrer", "https://*.google.com", GOOGLE),
+        ("first_referrer", "https://WWW.GOOGLE.COM", GOOGLE),
+        (
+            "first_referrer",
+            "android-app://com.google.android.gm",
+            "android-app://com.google.android.gm/",
+        ),
+        ("referrer", "https://www.google.com", GOOGLE),
+        ("referrer", "https://www.google.com", "https://www.google.com/"),
+        ("referrer", "google.com", "https://google.com/"),
+        ("referrer", "www.google.com/*", GOOGLE),
+        ("referrer", "https://*.google.com", GOOGLE),
+        ("referrer", "HTTPS://www.google.com/*", GOOGLE),
+    ],
+)
+def test_the_glob_said_matches_what_the_engine_matches(field: str, glob: str, sent: str) -> None:
+    """What the hint writes matches the referrer as the engine sees it, and the glob it
+    replaces did not (the engine's own matcher: the check cannot drift from it)."""
+    seen = site_of(sent) if field == "first_referrer" else sent
+    said = referrer_problem(field, glob)
+    assert said is not None
+    fixed = said[1].removeprefix("write ").strip("'")
+    assert not url_matcher([glob])(seen)
+    assert url_matcher([fixed])(seen), (fixed, seen)
