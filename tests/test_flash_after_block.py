@@ -1,6 +1,7 @@
 """Review of 3f94caa: the word after "Don't show me this" follows the block's element (its id)
 only where it is then seen, and leaves the page's other elements as they were; a block in a
-closed <details> (its content or summary) or <dialog> has it before </body>, as before."""
+<details> (its content or summary), a <dialog> or an element with hidden, inert or aria-hidden
+has it right after that element (html46: it was before </body>, a screen away)."""
 
 from __future__ import annotations
 
@@ -19,22 +20,22 @@ from .test_dismiss_flash import OFF, RULES, signed
 Make = Callable[..., Settings]
 
 HERO = '<div id="hero" data-omo-slot="hero">H</div>'
-CASES = [  # (the page's body, where the word goes: right after the block or at the end)
+CASES = [  # (the page's body, where the word goes: near the block, or at the end)
     (HERO + "<p>next</p>", "after"),
-    (f"<details><summary>More</summary>{HERO}</details>", "end"),  # closed: content unseen
-    ('<details><summary id="hero" data-omo-slot="hero">H</summary>x</details>', "end"),
-    (f"<dialog>{HERO}</dialog>", "end"),  # a closed dialog renders nothing
-    (f"<details><summary>More</summary><dialog>{HERO}</dialog></details>", "end"),
+    (f"<details><summary>More</summary>{HERO}</details>", "after"),  # closed: content unseen
+    ('<details><summary id="hero" data-omo-slot="hero">H</summary>x</details>', "after"),
+    (f"<dialog>{HERO}</dialog>", "after"),  # a closed dialog renders nothing
+    (f"<details><summary>More</summary><dialog>{HERO}</dialog></details>", "after"),
     (f"<ul><li>{HERO}<li>two</ul>", "after"),
     (f'<form action="/s">{HERO}<input name="q"></form>', "after"),
     (f"<table><tr><td><details><summary>S</summary>{HERO}</details></td></tr></table>", "end"),
-    (f"<div hidden>{HERO}</div>", "end"),  # a tab panel shown by script: hidden on arrival
-    (f'<div role="tabpanel" hidden><p>Offers</p><div><b>x</b>{HERO}</div></div>', "end"),
-    (f'<div aria-hidden="TRUE">{HERO}</div>', "end"),  # not heard: role=status never said
-    (f"<section inert>{HERO}</section>", "end"),  # its Undo cannot be pressed
+    (f"<div hidden>{HERO}</div>", "after"),  # a tab panel shown by script: hidden on arrival
+    (f'<div role="tabpanel" hidden><p>Offers</p><div><b>x</b>{HERO}</div></div>', "after"),
+    (f'<div aria-hidden="TRUE">{HERO}</div>', "after"),  # not heard: role=status never said
+    (f"<section inert>{HERO}</section>", "after"),  # its Undo cannot be pressed
     ('<ul><li hidden id="hero" data-omo-slot="hero">H<li>two</ul>', "end"),  # lands inside
     ('<div hidden>x</div><div hidden id="hero" data-omo-slot="hero">H</div>', "after"),
-    (f'<p id="hero">the first</p>{HERO}', "end"),  # #hero takes the visitor to the first
+    (f'<p id="hero">the first</p>{HERO}', "after"),  # (the visitor goes to #omo-done)
     (f'<p id="Hero">not it</p>{HERO}', "after"),
 ]
 UNSEEN = {"hidden", "inert"}

@@ -2,13 +2,14 @@
 what it did and offers to undo it, and the undo says what it did in turn.
 
 The choice's endpoint (respect/preferences.py ``apply_choice``) puts a :class:`Flash` in the
-signed visitor cookie; the next page the engine rewrites for that visitor says it, right after
-the block's element (its ``id``: the visitor is taken back to the confirmation's own, right
-after it, and it takes focus there) when a block's "i" could follow it there and it is seen
-there (:func:`_seen_after`),
-else just before the page's own ``</body>``
-(where the page panel goes), and its response re-signs the cookie
-without it (asgi/setcookie.py): nothing about the visitor goes into a URL, and that page is
+signed visitor cookie; the next page the engine rewrites for that visitor says it, and its
+response re-signs the cookie without it (asgi/setcookie.py). Where (:func:`place`): after a
+choice on a block with an ``id`` the visitor is taken to the confirmation's own, focused, so it
+goes right after the block when it is seen there, else right after the element around the block
+that kept it from being seen (a closed ``<details>``, ``hidden`` ...), else before the page's
+own ``</body>`` (where the page panel goes), else after the page's last byte (a page without a
+``</body>``); without an ``id``, before the page's own ``</body>``. Only bytes are inserted:
+the page is never re-serialised. Nothing about the visitor goes into a URL, and that page is
 private to them like every page the engine rewrites. A flash is said only while it is true of
 the visitor's choices as the cookie holds them now, and only for :data:`FLASH_TTL` seconds."""
 
@@ -21,9 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from omotenashi.engine.disclosure import Disclosure
-from omotenashi.engine.html import Target, parse_selector, scan, scan_page
+from omotenashi.engine.html import Scan, Selector, Target, parse_selector, scan, scan_page
 from omotenashi.engine.html.context import FORM, NEAR_END, UNSAFE_END, page_end_at
 from omotenashi.engine.html.core import NOTE_FULL, NOTE_NONE
+from omotenashi.engine.html.tree import NOTELESS_NAMES
 from omotenashi.engine.personalise import selectors_of
 from omotenashi.engine.restraint import Prefs, Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
@@ -36,11 +38,25 @@ NOTICE = "omo-done"  # the confirmation's element id: a choice on a block return
 # Around these, what is put is not shown, or not heard, or cannot be used
 _HIDING = ("[hidden]", "[inert]", "[aria-hidden=true i]")
 _HIDERS = tuple(parse_selector(s) for s in _HIDING)
+# ... and around these, what is put may not be shown (a <details> or <dialog>, even open: the
+# scanner cannot tell at </body> whether it is), or would end them early (a <p>), or is where
+# a block's "i" may never be (a link, a button, a heading ...: tree.py's NOTELESS_NAMES): the
+# confirmation goes after the outermost around its block
+_AROUND = (*_HIDING, "details", "dialog", "p", *sorted(NOTELESS_NAMES))
+_AROUNDERS = tuple(parse_selector(s) for s in _AROUND)
+Where = tuple[int, bool]  # (where the confirmation goes, whether its Undo form may go too)
 
 DONE = "Done: you won't see “{label}” again."
 DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
 UNDONE = "Undone: “{label}” is switched back on."
 STILL_OFF = " Your other choices still keep it off."
+# A block on what the visitor did, undone while the privacy decision keeps nothing about them
+# (respect/privacy.py: GPC or Do Not Track, no consent ...): off still, and not by a choice here
+STILL_PRIVATE = (
+    " It still stays off while we keep nothing about you (your browser asks sites not to track "
+    "you, or you have not given consent): it uses what you did here."
+)
+ALSO_PRIVATE = STILL_PRIVATE.replace(" still stays off", " also stays off", 1)
 # A signed-in visitor's choices are kept in this browser's cookie, not in their account: their
 # other devices still show the block (the preferences page says so too)
 HERE = " on this device."
@@ -103,11 +119,14 @@ def message(
     history_off: bool,
     now: float,
     signed_in: bool = False,
+    private: bool = False,
 ) -> tuple[CompiledRule, str] | None:
     """(the rule, what to say), or None when nothing true can be said: the flash is stale, its
     rule gone, or the choices no longer what it says (switched back, or off again, since).
     ``history_off``: the visitor's browsing history is off (engine/restraint.py);
-    ``signed_in``: a dismissal holds on this device only, and says so."""
+    ``signed_in``: a dismissal holds on this device only, and says so; ``private``: the
+    privacy decision keeps nothing about the visitor (``Visit.private``), so no block on what
+    they did is shown (restraint.py ``switched_off``), whatever their choices."""
     if not flash.fresh(now):
         return None
     compiled = next((r for r in ruleset.rules if r.id == flash.rule), None)
@@ -118,7 +137,8 @@ def message(
     if not flash.undo:
         if not entry_off:
             return None
-        if any(_still_on(r, label, compiled, prefs, history_off) for r in ruleset.rules):
+        off = history_off or private  # (no block on what they did is shown then)
+        if any(_still_on(r, label, compiled, prefs, off) for r in ruleset.rules):
             said = DONE_BLOCK  # another kind of block gives that reason: shown still
         else:
             said = DONE.format(label=label)
@@ -128,14 +148,18 @@ def message(
     rule = compiled.rule
     held = prefs.nothing or rule.category in prefs.off_categories
     held = held or (history_off and compiled.behavioural)
-    return compiled, UNDONE.format(label=label) + (STILL_OFF if held else "")
+    said = UNDONE.format(label=label) + (STILL_OFF if held else "")
+    if private and compiled.behavioural:  # as a kind off does, and said what it is
+        said += ALSO_PRIVATE if held else STILL_PRIVATE
+    return compiled, said
 
 
 def _still_on(
     r: CompiledRule, label: str, done: CompiledRule, prefs: Prefs, history_off: bool
 ) -> bool:
     """Whether ``r`` gives the reason ``label`` and may still be shown to the visitor (not in
-    the entry just switched off, nor held off by their other choices)."""
+    the entry just switched off, nor held off by their other choices or, ``history_off``,
+    by anything that holds every block on what they did off: the history, privacy)."""
     if r.rule.why.strip().rstrip(".") != label or r.id in (done.entry or (done.id,)):
         return False
     if prefs.nothing or r.rule.category in prefs.off_categories:
@@ -173,58 +197,78 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
     )
 
 
-def page_end(
-    page: str, ruleset: RuleSet, slot_attribute: str, anchor: str = ""
-) -> tuple[int, int, Target | None] | None:
-    """Where the page's own ``</body>`` begins, found as the page panel's place is (the end
-    tag the parser honoured, near the end, nothing left open there that would take it in), what
-    the page leaves open there (context.py's bits), and the element whose ``id`` is ``anchor``
-    (the dismissed block's, where the visitor is taken back to) when the confirmation may
-    follow it as a block's "i" may (:func:`after_block`); None where there is no end."""
-    if _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
+def place(page: str, ruleset: RuleSet, slot_attribute: str, anchor: str = "") -> Where | None:
+    """Where the confirmation goes, and whether its Undo form may go with it (no form of the
+    page open there, which ours would join); None where it goes nowhere (the flash is then kept
+    for a later page). With ``anchor`` (the dismissed block's id: the visitor is sent to
+    ``#omo-done``, which must then exist): right after the block, where it is seen there
+    (:func:`_ended`); else right after the outermost element around the block that hides its
+    content or takes what follows it in (a closed ``<details>``, ``hidden``, a link, a
+    ``<p>``, a heading ...: :data:`_AROUND`), where it is seen there; else before the page's
+    own ``</body>`` (as the page panel); else after the page's last byte, which a browser
+    reads as the body's content (a page may leave out its ``</body>``), where it is seen
+    there. Without ``anchor`` (the visitor is at the top of the page): before the page's own
+    ``</body>``."""
+    if not anchor and _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
         return None  # (no end to put it before: no scan)
     selectors, _ = selectors_of(ruleset)  # (those the page was personalised with)
-    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_HIDERS])
-    at = found.body_end
-    if not page_end_at(page, at) or found.end_context & UNSAFE_END:
-        return None
-    if any(t.start < at < t.end for s in _HIDING for t in found.matches.get(s, ())):
-        return None  # an element hidden by its own attributes is left open to the end
-    block = after_block(found.targets, anchor)
-    if block is not None and not _seen_after(page, block, anchor, slot_attribute):
-        block = None
-    return at, found.end_context, block
+    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS])
+    block = after_block(found, selectors, anchor)
+    for after in (block, _outermost(found, block)):
+        if after is not None and after.note_after != NOTE_NONE and not after.unsure:
+            if _ended(page, after.end, slot_attribute) is not None:
+                return after.end, after.note_after == NOTE_FULL
+    at = found.body_end  # (not where an element hidden by its attributes is open to the end)
+    ends = page_end_at(page, at) and not found.end_context & UNSAFE_END
+    if ends and not any(t.start < at < t.end for s in _HIDING for t in found.matches.get(s, ())):
+        return at, not found.end_context & FORM
+    left_open = _ended(page, len(page), slot_attribute) if anchor else None
+    return None if left_open is None else (len(page), not left_open & FORM)
 
 
-def after_block(targets: tuple[Target, ...], anchor: str) -> Target | None:
-    """The first target whose ``id`` is ``anchor``, when what follows it may hold a note (a
-    ``<details>`` with a form: NOTE_FULL; NOTE_BARE, a page's form open there, without ours)
-    and its extent is sure; None otherwise (the confirmation then goes before ``</body>``)."""
+def after_block(found: Scan, selectors: list[Selector], anchor: str) -> Target | None:
+    """The first block (a slot, or an element a rule's selector matches, not one only
+    :data:`_AROUND` matches) whose ``id`` is ``anchor``; None without one."""
     if not anchor:
         return None
-    for target in targets:
-        if next((a.value for a in target.attrs if a.name == "id"), None) == anchor:  # its first
-            return target if target.note_after != NOTE_NONE and not target.unsure else None
-    return None
+    blocks = (*found.slots, *(t for s in selectors for t in found.matches.get(s.text, ())))
+    return min((t for t in blocks if _id(t) == anchor), key=lambda t: t.start, default=None)
 
 
-def _seen_after(page: str, block: Target, anchor: str, slot_attribute: str) -> bool:
-    """Whether what is put right after ``block`` is shown there, as before ``</body>``, and
-    comes next to where ``#anchor`` takes the visitor: the page up to there, ended, leaves
-    nothing open that would hide it or take it in (a closed ``<details>`` or ``<dialog>``, a
-    link, a select ...: context.py's UNSAFE_END), no element around it is ``hidden``,
-    ``inert`` or ``aria-hidden``, and no element before the block has its id (a browser goes
-    to the first). A scan of that part alone, once per confirmation."""
-    head = page[: block.end]
-    hiding = [*_HIDERS, parse_selector(f'[id="{anchor}"]')]
-    ended = scan_page(head + "</body>", slot_attribute=slot_attribute, selectors=hiding)
+def _id(target: Target) -> str | None:
+    return next((a.value for a in target.attrs if a.name == "id"), None)  # its first
+
+
+def _outermost(found: Scan, block: Target | None) -> Target | None:
+    """The outermost element of :data:`_AROUND` the page has around ``block`` (None without
+    one): the confirmation may follow it, in sight, where it cannot follow the block."""
+    if block is None:
+        return None
+    around = (
+        t
+        for s in _AROUND
+        for t in found.matches.get(s, ())
+        if t.start < block.start and t.end >= block.end
+    )
+    return min(around, key=lambda t: t.start, default=None)
+
+
+def _ended(page: str, at: int, slot_attribute: str) -> int | None:
+    """What the page leaves open at ``at`` (context.py's bits) when what is put there is shown
+    there, as before ``</body>``; None when not: the page up to there, ended, leaves something
+    open that would hide it or take it in (a closed ``<details>`` or ``<dialog>``, a link, a
+    select, a table ...: context.py's UNSAFE_END, or a ``</body>`` the parser ignores there),
+    or an element around it is ``hidden``, ``inert`` or ``aria-hidden``. A scan of that part
+    alone, once per place tried (at most three per confirmation)."""
+    head = page[:at]
+    ended = scan_page(head + "</body>", slot_attribute=slot_attribute, selectors=_HIDERS)
     if ended.body_end != len(head) or ended.end_context & UNSAFE_END:
-        return False
+        return None
     if any(skip.kind == "selector" for skip in ended.skipped):
-        return False  # (an element of theirs whose extent is not sure: as if around it)
-    hidden = (t for s in _HIDING for t in ended.matches.get(s, ()) if t.end > len(head))
-    same_id = ended.matches.get(f'[id="{anchor}"]', ())
-    return next(hidden, None) is None and all(t.start >= block.start for t in same_id)
+        return None  # (an element of theirs whose extent is not sure: as if around it)
+    if any(t.end > len(head) for s in _HIDING for t in ended.matches.get(s, ())):
+        return None
+    return ended.end_context
 
 
 def confirm(
@@ -236,20 +280,18 @@ def confirm(
     d: Disclosure,
     slot_attribute: str,
     signed_in: bool = False,
+    private: bool = False,
 ) -> tuple[str, bool]:
     """(the page, whether it now says the flash): said only where the visitor's notes offer
     their choices (``d``: the "i" is on, and a choice of theirs can be kept), and not on a page
-    a preview link forces that very block onto (it shows there whatever the choice)."""
+    a preview link forces that very block onto (it shows there whatever the choice).
+    ``private``: the privacy decision keeps nothing about them (:func:`message`)."""
     if flash is None or not (d.enabled and d.dismiss) or flash.rule in restraint.forced:
         return page, False
-    said = message(flash, ruleset, restraint.prefs, restraint.history_off, now, signed_in)
-    end = None if said is None else page_end(page, ruleset, slot_attribute, flash.anchor)
-    if said is None or end is None:
+    prefs, off = restraint.prefs, restraint.history_off
+    said = message(flash, ruleset, prefs, off, now, signed_in, private)
+    where = None if said is None else place(page, ruleset, slot_attribute, flash.anchor)
+    if said is None or where is None:
         return page, False
-    at, left_open, block = end  # a form of the page still open there: ours would join it
-    if block is not None:  # right after the block: where the visitor is taken back to
-        # (#omo-done, focused), with the block just before it
-        text = markup(flash, *said, d, form=block.note_after == NOTE_FULL)
-        return page[: block.end] + text + page[block.end :], True
-    text = markup(flash, *said, d, form=not left_open & FORM)
-    return page[:at] + text + page[at:], True
+    at, form = where  # (only bytes inserted: the page is never re-serialised)
+    return page[:at] + markup(flash, *said, d, form=form) + page[at:], True
