@@ -44,7 +44,7 @@ VARIANTS: dict[str, list[dict[str, str]]] = {
         {"mr|hero": "c:1000200", "mg|hero|buy": "1"},
     ],
     "f": [{"futm_source": "news"}, {"futm_source": "mail"}, {"futm_campaign": "mail"}],
-    "b": [{"bkyoto": "1"}, {"bnara": "1"}],
+    "b": [{"bkyoto": "1"}, {"bkyoto": "9000"}, {"bnara": "9000"}],  # when: its last purchase
     "x": [{"x" + "a" * 32: "5"}, {"x" + "a" * 32: "9000"}, {"x" + "b" * 32: "9000"}],
     "N": [{"N": "1"}, {"N": "2"}],
     "V": [{"V": "1"}, {"V": "2"}],
@@ -160,6 +160,7 @@ def test_every_profile_field_reaches_the_export(name: str) -> None:
         "revoked": True,
         "measured": {"r|r": "t:5"},
         "purchased": frozenset({"i"}),
+        "bought_at": {"i": 5.0},
         "also": {"a>b": 1.0},
     }[name]
     assert Profile(**{name: value}).to_export() != default

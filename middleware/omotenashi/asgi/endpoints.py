@@ -219,6 +219,7 @@ class Endpoints:
         privacy = self.arrival.privacy(guest, ident.prefs)
         root = url_root(scope)  # behind a path prefix, the URLs we write start with it
         prefix = root + self.prefix
+        own = f"{prefix}/preferences"  # the one page with a notice to go to (#omo-notice)
         if method == "POST" and not exporting:
             host = request_host(headers, scope, self.settings)[0]
             if _cross_site(headers, host):
@@ -266,14 +267,14 @@ class Endpoints:
                 target = f"{prefix}/preferences?{kept.notice}=1"
             given, seen = self.signer.set_cookie_header(ident, secure=secure), ident.vid
             if unlinked and not ident.prefs:  # every switch left on: nothing to keep, no cookie
-                go = preferences.location(preferences.marked(self.signer, target, ""))
+                go = preferences.location(preferences.marked(self.signer, target, "", own))
                 await _send(send, 303, b"", [(b"location", go)])
                 return
             if privacy.private and ident.vid != sent and not ident.prefs:
                 # erased under GPC/no consent, with no choices to keep: the cookie goes too
                 given, seen = self.signer.expired_cookie_header(secure=secure), ""
                 target = f"{prefix}/preferences?erased_all=1"
-            go = preferences.location(preferences.marked(self.signer, target, seen))
+            go = preferences.location(preferences.marked(self.signer, target, seen, own))
             await _send(send, 303, b"", [(b"location", go), (b"set-cookie", given)])
             return
         if method not in ("GET", "HEAD"):

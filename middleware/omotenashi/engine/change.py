@@ -201,6 +201,7 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         p.purchase_at = now
     if change.bought:
         p.purchased = p.purchased | frozenset(change.bought)
+        p.bought_at = {**p.bought_at, **dict.fromkeys(change.bought, now)}  # as the store
     p.attrs = {**p.attrs, **change.attrs} if change.attrs else dict(p.attrs)
     p.shown = shown = dict(p.shown)
     for rule_id in change.shown:

@@ -264,10 +264,10 @@ def personalise_page(
     flags = (("fresh", fresh), ("private", visit.private), ("history-off", off))
     ahead = request.prefetch and not respect.count_prefetch  # fetched ahead, so unrecorded
     why += [n for n, on in (*flags, ("prefetch", ahead)) if on]
-    slots = config.slot_attribute
-    signed_in = is_user_id(visit.visitor_id)  # a dismissal holds on this device only
+    slots, private = config.slot_attribute, visit.private  # (nothing on what they did shows)
+    signed = is_user_id(visit.visitor_id)  # a dismissal holds on this device only
     said = confirm(
-        outcome.html, visit.flash, ruleset, restraint, visit.now, disclosure, slots, signed_in
+        outcome.html, visit.flash, ruleset, restraint, visit.now, disclosure, slots, signed, private
     )
     return PageResult(
         said[0],

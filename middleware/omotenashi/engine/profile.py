@@ -46,6 +46,7 @@ class Profile:
     revoked: bool = False  # the site revoked this id: nothing is read or written
     measured: dict[str, str] = field(default_factory=dict)  # measurement record (raw fields)
     purchased: frozenset[str] = frozenset()  # items bought (never recommended again)
+    bought_at: dict[str, float] = field(default_factory=dict)  # item bought: when, where kept
     also: dict[str, float] = field(default_factory=dict)  # "seed>item": log score (recommend)
 
     def interest_now(self, now: float, half_life: float) -> dict[str, float]:
@@ -104,6 +105,7 @@ class Profile:
             "viewed_list_overflowed": self.viewed_full,
             "viewed_not_yet_counted_in_popular": sorted(self.uncounted),
             "purchased": sorted(self.purchased),
+            "purchased_at": {item: iso(at) for item, at in sorted(self.bought_at.items())},
             "recommendation_pairs": [
                 {
                     "you_viewed": names.get(seed, seed),

@@ -3,7 +3,7 @@ sentences a visitor understands: never keys or ids."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from omotenashi.engine.explain import words as plain
 from omotenashi.engine.journey import Journey
@@ -49,16 +49,16 @@ def describe(
         out.append(f"You have shown interest in: {words}{more}.")
     segments = yourdata.groups_now(profile, journey, now)  # kept and derived
     out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
-    if profile.viewed:
-        looked = ", ".join(item(i) for i in sorted(profile.viewed)[:10])
-        out.append(f"You recently looked at: {looked}.")
+    if profile.viewed:  # the latest 10, and how many more (all of them: on the data page)
+        looked = yourdata.latest_first(profile.viewed, profile.viewed)
+        out.append(f"You recently looked at: {listed(looked, item)}.")
     if profile.cart:
         out.append("In your cart: " + ", ".join(item(i) for i in sorted(profile.cart)) + ".")
     if profile.purchases:
         out.append(f"Purchases: {profile.purchases}.")
-    if profile.purchased:
-        bought = ", ".join(item(i) for i in sorted(profile.purchased)[:10])
-        out.append(f"What you bought: {bought}.")  # (a block may still name it)
+    if profile.purchased:  # (a block may still name it)
+        bought = yourdata.latest_first(profile.purchased, profile.bought_at)
+        out.append(f"What you bought, the latest first: {listed(bought, item)}.")
     names, ids = (catalog.pair_names, catalog.position) if catalog is not None else ({}, {})
     if n := yourdata.pair_count(profile, names, ids):
         pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
@@ -80,6 +80,12 @@ def describe(
             "Details you gave us: " + ", ".join(plain(a) for a in sorted(profile.attrs)) + "."
         )
     return [line for line in out if line]
+
+
+def listed(items: list[str], name: Callable[[str], str], limit: int = 10) -> str:
+    """The first ``limit`` of ``items`` by ``name``, and how many more there are."""
+    more = f", and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(name(i) for i in items[:limit]) + more
 
 
 def stage_line(stage: str, site: Mapping[str, str] | None = None) -> str:

@@ -149,6 +149,52 @@ DEVICES = {
 DEVICES["nothing"] = DEVICES[""]  # "we store nothing new" is said above it: old data stays
 
 
+# Why a privacy decision (respect/privacy.py ``decide_privacy``'s reason) holds a block back
+# that the visitor left on, and what brings it back (nothing they can do here, for "revoked")
+_HELD_BY = {
+    "gpc": (
+        "your browser asks sites not to track you (Global Privacy Control or Do Not Track)",
+        " Left ticked, it may show again when your browser no longer asks that.",
+    ),
+    "consent": (
+        "you have not given consent to personalisation",
+        " Left ticked, it may show again once you give it.",
+    ),
+    "withdrawn": (
+        "you have withdrawn your consent",
+        " Left ticked, it may show again if you give it again.",
+    ),
+    "revoked": ("this site has turned personalisation off for you", ""),
+}
+
+
+def privacy_holds(reason: str, behavioural: bool, adapts: bool) -> bool:
+    """Whether the privacy decision ``reason`` keeps a block off that the visitor left on: a
+    block that uses what they did (``behavioural``: never shown while nothing about them is
+    read), or any block where their pages pass untouched (``adapts`` False: ``pages_adapt``).
+    As restraint.py decides it for their pages (``switched_off``: behavioural and private)."""
+    return reason in _HELD_BY and (behavioural or not adapts)
+
+
+def held_by_privacy(reason: str, behavioural: bool, adapts: bool) -> str:
+    """What the preferences page says after "Not shown to you now:" of a block left on that
+    the privacy decision holds back (:func:`privacy_holds`), and what brings it back; ""
+    when it does not."""
+    if not privacy_holds(reason, behavioural, adapts):
+        return ""
+    cause, back = _HELD_BY[reason]
+    how = "it uses what you did here" if behavioural else "no page is adapted to you meanwhile"
+    return f"{cause}, and {how}.{back}"
+
+
+def still_off_while(reason: str, behavioural: bool, adapts: bool) -> str:
+    """What it says of a block switched off that the privacy decision would hold back too,
+    were it ticked again ("" when it would not)."""
+    if not privacy_holds(reason, behavioural, adapts):
+        return ""
+    return f"Ticked, it still stays off while {_HELD_BY[reason][0]}."
+
+
 def devices_note(reason: str) -> str:
     """What the page says to a signed-in visitor about their other devices ("": nothing)."""
     return DEVICES.get(reason, "")

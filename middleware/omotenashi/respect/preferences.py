@@ -111,6 +111,11 @@ class PreferencesPage:
         recent = every[: shown.MAX_LISTED]
         # whatever they switched off and the page does not list above, so it can come back on
         switched_off, gone_off = choices.switched_off(prefs, (e["key"] for e in recent))
+        # what the privacy decision (``reason``) holds back, as it does their pages
+        adapting = pages_adapt(bool(reason), self.private_contextual)
+        for e in [*recent, *switched_off]:  # (a site's own template may leave them unsaid)
+            e["private_hold"] = notes.held_by_privacy(reason, e["behavioural"], adapting)
+            e["private_while"] = notes.still_off_while(reason, e["behavioural"], adapting)
         # every rule's switch: only for a site template that lists them (ours does not)
         listing = choices.listing_for(prefs) if self.lists_rules() else []
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
@@ -358,14 +363,20 @@ _NOTHING_KEPT = frozenset({"reset", "erased", "erased_all"})
 NOTICE_ID = "omo-notice"  # the notice's element id (tabindex="-1"): a save returns to it
 
 
-def marked(signer: CookieSigner, target: str, vid: str) -> str:
+def marked(
+    signer: CookieSigner, target: str, vid: str, page: str = "/_omotenashi/preferences"
+) -> str:
     """``target`` (``.../preferences?saved=1``) with its notice signed for the visitor id the
     browser sends next ("" when it sends no cookie): a link, another site or a page left open
     cannot make the page say something was done. It goes to the notice (``#omo-notice``),
     which the browser scrolls to and focuses, so a screen reader says it at once (a status
-    there on load is not announced). A target with a fragment of its own is left as it is."""
-    notice = target.partition("?")[2].partition("=")[0]
-    if notice not in NOTICES or "#" in target:
+    there on load is not announced). Only ``page`` (the preferences page as the browser
+    reaches it; by default, the default prefix's) has that notice: any other target (a site
+    page a block's "Don't show me this" returns to, whatever its query says) is left as it
+    is, and so is one with a fragment."""
+    path, _, query = target.partition("?")
+    notice = query.partition("=")[0]
+    if path != page or notice not in NOTICES or "#" in target:
         return target
     return f"{target}&n={signer.notice_mark(vid, notice)}#{NOTICE_ID}"
 

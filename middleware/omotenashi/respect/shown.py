@@ -207,10 +207,9 @@ def data_sections(
             )
         )
     if profile.viewed:
-        looked = [
-            f"{title(i)} ({yourdata.day(at, zone)})" for i, at in sorted(profile.viewed.items())
-        ]
-        rows.append(("Things you looked at", yourdata.cut(looked)))
+        latest = yourdata.latest_first(profile.viewed, profile.viewed)
+        looked = [f"{title(i)} ({yourdata.day(profile.viewed[i], zone)})" for i in latest]
+        rows.append(("Things you looked at", yourdata.cut(looked)))  # (the latest first)
     if profile.cart:
         cart = [f"{title(i)} × {n}" for i, n in sorted(profile.cart.items())]
         rows.append(("In your cart", yourdata.cut(cart)))

@@ -120,6 +120,12 @@ def points(score: float) -> str:
     return f"{said} point{'s' * (said != '1')}"
 
 
+def latest_first(items: Iterable[str], times: Mapping[str, float]) -> list[str]:
+    """``items`` the latest first, by ``times`` (the profile's: when each was last viewed or
+    bought); one without a time last; alike, by id."""
+    return sorted(items, key=lambda i: (i not in times, -times.get(i, 0.0), i))
+
+
 def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:
     """At most ``limit`` lines; then one that says how many more the download holds."""
     if len(lines) <= limit:
@@ -216,9 +222,9 @@ def more_sections(
     if mine := profile.segments if segments is None else segments:
         named = group_names(mine, groups or {})
         rows.append(("Groups the site put you in", cut(named)))
-    if profile.purchased:
-        bought = [title(i) for i in sorted(profile.purchased)]
-        rows.append(("What you bought", cut(bought)))  # (editors' blocks may still name it)
+    if profile.purchased:  # (editors' blocks may still name it)
+        bought = [title(i) for i in latest_first(profile.purchased, profile.bought_at)]
+        rows.append(("What you bought (the latest first)", cut(bought)))
     if profile.also:  # (a pair kept in two forms, written before codes and since, is one)
         said = Counter(
             _pair_line(_side(title, s, listed), _side(title, i, listed))

@@ -89,8 +89,9 @@ def profile_from_reply(reply: list[Any]) -> Profile:
                     p.first_touch[name] = site
             elif name in _FIRST:
                 p.first_touch[name] = value
-        elif kind == "b":
+        elif kind == "b":  # "<when>": the last time it was bought (from base)
             bought.append(name)
+            p.bought_at[name] = base + (_float(value) or 0.0)
         elif kind == "x":
             p.merged[name] = base + (_float(value) or 0.0)
     if (plain := get("V")) is not None:
