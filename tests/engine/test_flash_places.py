@@ -58,6 +58,11 @@ CASES = [  # (the page, "@" where the word goes, none: said nowhere; the block's
     ),  # fmt: skip
     (f"{DOC}<details open><summary>More</summary>{HERO}</details>@{TAIL}", "hero", True),
     (f"{DOC}<dialog>{HERO}</dialog>@{END}", "hero", True),
+    # a closed popover (hunt46 P1) and a disabled fieldset (its Undo button disabled): after
+    (f"{DOC}<div popover>{HERO}</div>@<p>tail</p></body></html>", "hero", True),
+    (f"{DOC}<div popover=manual><p>{HERO}</p></div>@<p>tail</p></body></html>", "hero", True),
+    (f"{DOC}<p>x</p><div popover>y", "gone", True),  # left open to the last byte: nowhere
+    (f"{DOC}<fieldset disabled>{HERO}</fieldset>@{END}", "hero", True),
     (f"{DOC}<details><summary>S</summary><dialog>{HERO}</dialog></details>@{END}", "hero", True),
     (f"{DOC}<div hidden><div>x<section>{HERO}</section></div></div>@{END}", "hero", True),
     (f'{DOC}<div aria-hidden="TRUE">{HERO}</div>@{END}', "hero", True),

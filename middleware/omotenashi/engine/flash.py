@@ -36,7 +36,7 @@ _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo 
 _BODY_TAG = re.compile(r"</body", re.I)
 NOTICE = "omo-done"  # the confirmation's element id: a choice on a block returns to it
 # Around these, what is put is not shown, or not heard, or cannot be used
-_HIDING = ("[hidden]", "[inert]", "[aria-hidden=true i]")
+_HIDING = ("[hidden]", "[inert]", "[aria-hidden=true i]", "[popover]", "fieldset[disabled]")
 _HIDERS = tuple(parse_selector(s) for s in _HIDING)
 # ... and around these, what is put may not be shown (a <details> or <dialog>, even open: the
 # scanner cannot tell at </body> whether it is), or would end them early (a <p>), or is where
@@ -149,7 +149,8 @@ def message(
     held = prefs.nothing or rule.category in prefs.off_categories
     held = held or (history_off and compiled.behavioural)
     said = UNDONE.format(label=label) + (STILL_OFF if held else "")
-    if private and compiled.behavioural:  # as a kind off does, and said what it is
+    # as a kind off does, and said what it is (Personalise nothing is said by STILL_OFF)
+    if private and compiled.behavioural and not prefs.nothing:
         said += ALSO_PRIVATE if held else STILL_PRIVATE
     return compiled, said
 

@@ -14,6 +14,9 @@ from omotenashi.engine.facts import site_of
 
 _WILD = ("*", "?", "[")
 _ENDS = ("/", "*", "?", "]")  # a glob ending so may match a text ending in '/'
+# Schemes whose URLs a browser writes with a lower-case host and at least "/" after it; any
+# other (android-app://com.google.android.gm) keeps its host as written, and no "/"
+_SPECIAL = frozenset(("http", "https", "ws", "wss", "ftp"))
 
 
 def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
@@ -31,9 +34,10 @@ def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
             scheme, rest = "", glob
         else:
             why.append("a referrer is a whole URL, starting with its scheme")
-            scheme, rest = "https", glob
+            scheme, rest = "https", glob.removeprefix("//")
     host, slash, page = rest.partition("/")
-    lower = host.lower()
+    special = scheme.lower() in _SPECIAL or any(c in scheme for c in _WILD) or not scheme
+    lower = host.lower() if special else host
     if (scheme != scheme.lower() or host != lower) and "[" not in scheme + host:
         why.append("browsers send the scheme and the host in lower case")
         scheme, host = scheme.lower(), lower
@@ -44,7 +48,7 @@ def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
     elif first and not glob.endswith(_ENDS):
         fixed = f"{start}/{page}" if slash else f"{start}/"
         why.append("the first referrer is kept as its site, ending in '/'")
-    elif not first and scheme and not slash and not glob.endswith("*"):
+    elif not first and scheme and special and not slash and not glob.endswith("*"):
         fixed = f"{start}/*"
         why.append("a referrer always has a path after its host, at least '/'")
         if any(c in glob for c in _WILD) and len(why) == 1:  # ('*' may take the path)

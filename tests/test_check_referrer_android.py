@@ -1,0 +1,30 @@
+"""hunt46: 'android-app://com.google.android.gm' is what Chromium sends (a non-special
+scheme: no '/' path, host not lower-cased): check must not say it never matches, nor
+advise a '/*' glob that never matches it."""
+
+from __future__ import annotations
+
+import pytest
+
+from omotenashi.engine.globs import url_matcher
+from omotenashi.loader.referrerchecks import referrer_problem
+
+SENT = "android-app://com.google.android.gm"  # new URL(...).href in Chromium
+
+
+@pytest.mark.parametrize(
+    "glob", [SENT, "android-app://com.google.*", "android-app://com.Example.App"]
+)
+def test_no_warning_for_a_glob_that_matches_what_is_sent(glob: str) -> None:
+    if glob == SENT:
+        assert url_matcher([glob])(SENT)
+    assert referrer_problem("referrer", glob) is None
+
+
+@pytest.mark.parametrize(
+    ("glob", "hint"),
+    [("//x.com/*", "https://x.com/*")],
+)
+def test_the_hint_is_a_glob_that_matches(glob: str, hint: str) -> None:
+    said = referrer_problem("referrer", glob)
+    assert said is not None and said[1] == f"write {hint!r}"
