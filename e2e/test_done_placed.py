@@ -42,6 +42,11 @@ CASES = [  # (the page, the block's id, what the word follows and must be seen w
         "hero",
         "#near",
     ),  # fmt: skip
+    (
+        f"{TOP}<table id=near><tr><td>{HERO}</td></tr></table>{TALL}</body>",
+        "hero",
+        "#near",
+    ),  # fmt: skip  (in a table cell: after the table)
 ]
 
 

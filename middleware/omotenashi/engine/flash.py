@@ -39,10 +39,11 @@ NOTICE = "omo-done"  # the confirmation's element id: a choice on a block return
 _HIDING = ("[hidden]", "[inert]", "[aria-hidden=true i]", "[popover]", "fieldset[disabled]")
 _HIDERS = tuple(parse_selector(s) for s in _HIDING)
 # ... and around these, what is put may not be shown (a <details> or <dialog>, even open: the
-# scanner cannot tell at </body> whether it is), or would end them early (a <p>), or is where
-# a block's "i" may never be (a link, a button, a heading ...: tree.py's NOTELESS_NAMES): the
-# confirmation goes after the outermost around its block
-_AROUND = (*_HIDING, "details", "dialog", "p", *sorted(NOTELESS_NAMES))
+# scanner cannot tell at </body> whether it is), or would end them early (a <p>), or would be
+# moved out of (a <table>: a block in a cell), or is where a block's "i" may never be (a link,
+# a button, a heading ...: tree.py's NOTELESS_NAMES): the confirmation goes after the
+# outermost around its block
+_AROUND = (*_HIDING, "details", "dialog", "p", "table", *sorted(NOTELESS_NAMES))
 _AROUNDERS = tuple(parse_selector(s) for s in _AROUND)
 Where = tuple[int, bool]  # (where the confirmation goes, whether its Undo form may go too)
 
