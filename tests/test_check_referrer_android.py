@@ -28,3 +28,22 @@ def test_no_warning_for_a_glob_that_matches_what_is_sent(glob: str) -> None:
 def test_the_hint_is_a_glob_that_matches(glob: str, hint: str) -> None:
     said = referrer_problem("referrer", glob)
     assert said is not None and said[1] == f"write {hint!r}"
+
+
+@pytest.mark.parametrize(
+    ("glob", "said"),
+    [
+        ("/search?q=*", "write the path '/search' and the query as a condition: query: {q: ...}"),
+        ("/tours#x", "write '/tours'; '[#]' matches an escaped '#', '%23'"),
+        ("/x/[?]=1", None),  # a set: an escaped '?' (%3F) in the path, not a query
+        ("/x/c[#]", None),  # an escaped '#' (%23), written so
+        ("/a?b", None),  # '?': any one character, no query named
+    ],
+)
+def test_a_path_glob_names_a_query_or_fragment_only_outside_a_set(
+    glob: str, said: str | None
+) -> None:
+    from omotenashi.loader.referrerchecks import path_query_problem
+
+    got = path_query_problem(glob)
+    assert (got and got[1]) == said

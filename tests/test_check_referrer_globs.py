@@ -72,7 +72,8 @@ def check(tmp_path: Path, when: str, capsys: pytest.CaptureFixture[str]) -> list
         (
             "path: /tours#dates",
             "rules/site.yaml:7: warning: rules[0].when.path: '/tours#dates' names a fragment "
-            "('#...'), which browsers never send (write '/tours')",
+            "('#...'), which browsers never send (a path holds '#' only where the link escapes "
+            "it as '%23') (write '/tours'; '[#]' matches an escaped '#', '%23')",
         ),
         ('first_referrer: ["https://www.google.com/", "*google.*", "https://x.example/*"]', None),
         ('referrer: ["https://www.google.com/*", "*google.*", "*news.example/a*"]', None),

@@ -64,18 +64,35 @@ def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
 
 def path_query_problem(glob: str) -> tuple[str, str] | None:
     """(problem, hint) when a ``path`` glob names a query or a fragment, which a request's path
-    never holds ('?' in a glob is any one character; the fragment never reaches the server)."""
-    path, hash_, _ = glob.partition("#")
-    before, mark, query = path.partition("?")
-    if mark and "=" in query:
+    never holds ('?' in a glob is any one character; the fragment never reaches the server; a
+    ``[?]`` or ``[#]`` set is left alone: it matches an escaped one, ``%3F`` or ``%23``)."""
+    hash_at, query_at = _outside_sets(glob, "#"), _outside_sets(glob, "?")
+    path = glob if hash_at < 0 else glob[:hash_at]
+    query = "" if query_at < 0 or 0 <= hash_at < query_at else path[query_at + 1 :]
+    if "=" in query:
         key = query.partition("=")[0]
         return (
             f"{glob!r} names a query, which a path never holds ('?' matches any one character)",
-            f"write the path {before!r} and the query as a condition: query: {{{key}: ...}}",
+            f"write the path {path[:query_at]!r} and the query as a condition:"
+            f" query: {{{key}: ...}}",
         )
-    if hash_:
+    if hash_at >= 0:
         return (
-            f"{glob!r} names a fragment ('#...'), which browsers never send",
-            f"write {path!r}",
+            f"{glob!r} names a fragment ('#...'), which browsers never send (a path holds '#'"
+            " only where the link escapes it as '%23')",
+            f"write {path!r}; '[#]' matches an escaped '#', '%23'",
         )
     return None
+
+
+def _outside_sets(glob: str, char: str) -> int:
+    """Where ``char`` first is in ``glob`` outside a ``[...]`` set (-1: nowhere)."""
+    in_set = False
+    for i, c in enumerate(glob):
+        if in_set:
+            in_set = c != "]"
+        elif c == "[":
+            in_set = "]" in glob[i + 1 :]
+        elif c == char:
+            return i
+    return -1
