@@ -59,6 +59,7 @@ VARIANTS: dict[str, list[dict[str, str]]] = {
     "F": [{"F": "1000000"}, {"F": "2000000"}],
     "revoked": [{"revoked": "1830738972"}],
     "WX": [{"WX": "1"}],
+    "HO": [{"HO": "1"}],
 }
 # The reply's other parts: the also pairs (reply[1]) and an old deny marker (reply[2]).
 ALSO = [["kyoto>nara", "1.5"], ["kyoto>nara", "2.5"], ["kyoto>osaka", "2.5"]]
@@ -153,6 +154,7 @@ def test_every_profile_field_reaches_the_export(name: str) -> None:
         "cart_at": 5.0,
         "viewed": {"i": 5.0},
         "viewed_full": True,
+        "unrecorded": True,
         "uncounted": frozenset({"i"}),
         "first_touch": {"utm_source": "x"},
         "caps": {"r": ("ever", 1)},

@@ -41,6 +41,8 @@ def check_storable(value: object, what: str = "event data") -> None:
 class Change:
     now: float
     view: bool = False  # a page view (GET of an HTML page)
+    # a page view not counted (the browsing history is off) and the profile not yet marked so
+    unrecorded: bool = False
     new_visit: bool = False
     absent_days: float | None = None
     topics: list[str] = field(default_factory=list)
@@ -77,6 +79,7 @@ class Change:
         showed (their counts, caps and exposures) and a visit it begins are still recorded."""
         return not (
             self.view
+            or self.unrecorded
             or self.new_visit
             or self.events
             or self.items
@@ -121,6 +124,7 @@ class Change:
             "ttl": ttl,
             "half_life": half_life,
             "view": self.view,
+            **({"unrecorded": True} if self.unrecorded else {}),  # (rare: the usual bytes)
             "new_visit": self.new_visit,
             "absent_days": self.absent_days,
             "topics": self.topics,
@@ -154,6 +158,8 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     now = change.now
     if change.view and page:
         p.views += 1
+    elif change.unrecorded and page:  # a page not counted (the history off): marked once
+        p.unrecorded = True
     if change.new_visit:
         p.visits += 1
         p.visit_start = now

@@ -39,6 +39,7 @@ class Profile:
     cart_at: float | None = None
     viewed: dict[str, float] = field(default_factory=dict)  # item: when
     viewed_full: bool = False  # the viewed list let an item go: no more counted views (coview)
+    unrecorded: bool = False  # pages were seen while the browsing history was off: not counted
     uncounted: frozenset[str] = frozenset()  # viewed, not counted for popularity yet (coview)
     first_touch: dict[str, str] = field(default_factory=dict)
     caps: dict[str, tuple[str, int]] = field(default_factory=dict)  # rule: (period, count)
@@ -87,6 +88,7 @@ class Profile:
             "stage": self.stage,
             "visits": self.visits,
             "views": self.views,
+            "pages_seen_with_history_off_not_counted": self.unrecorded,
             "first_seen": iso(self.first_seen),
             "last_seen": iso(self.last_seen),
             "visit_started": iso(self.visit_start),

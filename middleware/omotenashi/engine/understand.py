@@ -223,6 +223,7 @@ def build_change(
     change = Change(
         now=now,
         view=view,
+        unrecorded=off and page and not profile.unrecorded,  # marked once: the count says so
         new_visit=new_visit,
         topics=list(topics),
         items=list(items),

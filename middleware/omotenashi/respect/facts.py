@@ -10,7 +10,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import shown, yourdata
-from omotenashi.respect.notes import NOT_COUNTED
+from omotenashi.respect.notes import NOT_COUNTED, WERE_NOT_COUNTED
 from omotenashi.respect.yourdata import first_visit, stage_sentence
 
 
@@ -35,7 +35,7 @@ def describe(
     if not shown.kept(profile):
         return []
     out = [stage_line(profile.stage, journey.stage_words)]
-    out.append(visits_sentence(profile.visits, profile.views, history_off))
+    out.append(visits_sentence(profile.visits, profile.views, history_off, profile.unrecorded))
     if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
         out.append(said)
     scores = profile.interest_now(now, half_life)
@@ -102,11 +102,16 @@ def lowered(sentence: str) -> str:
     return sentence if sentence[1:2].isupper() else sentence[:1].lower() + sentence[1:]
 
 
-def visits_sentence(visits: int, views: int, history_off: bool = False) -> str:
+def visits_sentence(
+    visits: int, views: int, history_off: bool = False, unrecorded: bool = False
+) -> str:
     """ "You have visited 2 times and seen 5 pages.", or with the history off (views are not
-    counted then) what the count is: the pages seen while it was on."""
+    counted then) what the count is: the pages seen while it was on; and so, once it is back
+    on, where pages went uncounted meanwhile (``unrecorded``: Profile.unrecorded)."""
     times = f"You have visited {visits} time{'s' * (visits != 1)}"
-    if not history_off:
+    if not (history_off or unrecorded):
         return f"{times} and seen {views} page{'s' * (views != 1)}."
     pages = f"{views} page{'s' * (views != 1)} you saw" if views else "no page you saw"
-    return f"{times}. We have a record of {pages}: {NOT_COUNTED}."
+    if history_off:
+        return f"{times}. We have a record of {pages}: {NOT_COUNTED}."
+    return f"{times}. We have a record of {pages} ({WERE_NOT_COUNTED})."

@@ -100,20 +100,21 @@ CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just no
 # Said after the note where blocks that use nothing kept may still be shown (``switch``): the
 # visitor can switch them off (with "Don't show me this" too where blocks have their "i"), or
 # why no choice can be kept for them.
-_SWITCH = (
-    " You can switch those blocks off below, or with “Don't show me this” on a block: we keep "
-    "that choice in a cookie on this device, and nothing about you with it."
+_BELOW, _ON_BLOCK = (
+    " You can switch those blocks off below",
+    ", or with “Don't show me this” on a block",
 )
-_SWITCH_BELOW = (  # no block has an "i" (OMOTENASHI_RESPECT_DISCLOSURE=false): no such button
-    " You can switch those blocks off below: we keep that choice in a cookie on this device, "
-    "and nothing about you with it."
-)
+_IN_COOKIE = ": we keep that choice in a cookie on this device, and nothing about you with it."
+_SWITCH = _BELOW + _ON_BLOCK + _IN_COOKIE
+_SWITCH_BELOW = _BELOW + _IN_COOKIE  # no block has an "i" (OMOTENASHI_RESPECT_DISCLOSURE=false)
 _NO_SWITCH = (
     " These blocks use nothing we keep about you. We cannot keep a choice to switch them off, "
     "though: a choice is kept only in a cookie, and we set none until you give consent."
 )
 # Said of the pages seen, with the browsing history off (no page view is counted then)
 NOT_COUNTED = "pages you see while your browsing history is off are not counted"
+# ... and once it is back on, of a profile that went without some (Profile.unrecorded)
+WERE_NOT_COUNTED = "pages you saw while your browsing history was off are not counted"
 # Said instead of MOMENT where no page adapts for this visitor: the site's setting passes pages
 # untouched for them, or they switched off every block that needs nothing kept
 NOT_ADAPTED = "No page is adapted to you meanwhile: you see the site as it is."
@@ -226,5 +227,8 @@ def private_note(
     if not adapts:  # no block to switch off either
         return note.replace(MOMENT, NOT_ADAPTED)
     if switch is not None:
-        note += (_SWITCH if dismiss else _SWITCH_BELOW) if switch else _NO_SWITCH
+        if switch and note.endswith(_CHOICES_KEPT):  # the cookie said once, just before
+            note += _BELOW + (_ON_BLOCK if dismiss else "") + "."
+        else:
+            note += (_SWITCH if dismiss else _SWITCH_BELOW) if switch else _NO_SWITCH
     return note

@@ -342,14 +342,16 @@ def export(
     catalog: Catalog,
     zone: str,
 ) -> bytes:
-    """Everything kept, as stored. Without our cookie there is no id (null) and nothing kept:
+    """Everything kept, as stored (``profile`` null when nothing is, as without our cookie:
+    no made-up first stage beside ``kept`` false). Without our cookie there is no id (null):
     the id a request without one gets is never stored, so none is made up here. ``catalog``:
     its long item ids by the digest a recommendation pair keeps of each; ``zone``: the site's
     time zone (OMOTENASHI_RULES_TIMEZONE), whose days and weeks caps count in."""
+    kept = not ident.is_new and shown.kept(profile)  # nothing stored: no profile either
     data = {
         "visitor_id": None if ident.is_new else ident.user or ident.vid,
-        "kept": not ident.is_new and shown.kept(profile),
-        "profile": None if ident.is_new else profile.to_export(catalog.pair_names, zone),
+        "kept": kept,
+        "profile": profile.to_export(catalog.pair_names, zone) if kept else None,
         "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }

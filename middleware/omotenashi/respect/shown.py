@@ -15,7 +15,7 @@ from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
 from omotenashi.respect import yourdata
 from omotenashi.respect.notes import ADAPTED as ADAPTED  # (its notes were here: kept too)
 from omotenashi.respect.notes import MOMENT as MOMENT
-from omotenashi.respect.notes import NOT_COUNTED
+from omotenashi.respect.notes import NOT_COUNTED, WERE_NOT_COUNTED
 from omotenashi.respect.notes import SHARED_COUNTS as SHARED_COUNTS
 from omotenashi.respect.notes import devices_note as devices_note
 from omotenashi.respect.notes import private_note as private_note
@@ -31,6 +31,13 @@ _EMPTY = Profile().to_export()
 def kept(profile: Profile) -> bool:
     """Whether anything at all is stored in this profile."""
     return profile.to_export() != _EMPTY
+
+
+def uncounted(history_off: bool, unrecorded: bool) -> str:
+    """What the data page adds to the count of pages seen: that some are not in it."""
+    if history_off:
+        return f" ({NOT_COUNTED})"
+    return f" ({WERE_NOT_COUNTED})" if unrecorded else ""
 
 
 def entries(ruleset: RuleSet) -> dict[str, tuple[str, ...]]:
@@ -185,7 +192,7 @@ def data_sections(
     rows: list[tuple[str, list[str]]] = []
     counts = [
         f"Visits: {profile.visits}",
-        f"Pages seen: {profile.views}" + (f" ({NOT_COUNTED})" if history_off else ""),
+        f"Pages seen: {profile.views}" + uncounted(history_off, profile.unrecorded),
         f"Purchases: {profile.purchases}",
     ]
     if profile.first_seen:

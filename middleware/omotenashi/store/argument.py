@@ -27,6 +27,7 @@ _INF = float("inf")
 _NO_TEXT = '""'
 _str = encode_basestring_ascii  # in C; a TypeError for what is not a str
 _TEXT = frozenset({str})  # what a cached rule entry may have been told
+_UNRECORDED = ',"unrecorded":true'  # only when set, as Change.payload (a page not counted)
 
 
 def _num(x: object) -> str:
@@ -139,6 +140,7 @@ def _fast(
     return (
         f'{{"now":{now_text},"since":{_num(c.since)},"ttl":{_num(ttl)}'
         f',"half_life":{_num(half_life)},"view":{_bool(c.view)}'
+        f"{_UNRECORDED if c.unrecorded else ''}"
         f',"new_visit":{_bool(c.new_visit)},"absent_days":{absent}'
         f',"topics":{_names(c.topics)},"items":{_names(c.items)},"shown":{_names(c.shown)}'
         f',"shown_why":{why},"events":{_obj(c.events)},"cart_add":{_obj(c.cart_add)}'

@@ -47,6 +47,8 @@ def merge_argument(
         "interests": profile.interest_now(now, half_life),
         "viewed": profile.viewed,
         "viewed_full": profile.viewed_full,
+        # pages not counted: theirs with the history off, or all of them when views are not carried
+        "unrecorded": profile.unrecorded or (not carried.history and profile.views > 0),
         "uncounted": {item: True for item in sorted(profile.uncounted)},
         "cart": profile.cart,
         "shown": profile.shown,
@@ -60,6 +62,7 @@ def merge_argument(
         "measure": profile.measured,
         "caps": {rule: [period, count] for rule, (period, count) in profile.caps.items()},
         "bought": sorted(profile.purchased),
+        "bought_at": {i: at for i, at in profile.bought_at.items() if i in profile.purchased},
         "also": {pair: score for pair, score in profile.also.items() if math.isfinite(score)},
     }
     if not carried.history:  # what a page view with the history off does not keep either

@@ -116,6 +116,7 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     if segments := get("SG"):
         p.segments = frozenset(s for s in segments.split(",") if s)
     p.viewed_full = "WX" in fields
+    p.unrecorded = "HO" in fields
     p.revoked = "revoked" in fields or (len(reply) > 2 and reply[2] is not None)
     if bought:
         p.purchased = frozenset(bought)

@@ -7,13 +7,13 @@ listpack (every field and value under 64 bytes, in the common case). Field names
   ``VS`` start of this visit (absent during the first visit: it is ``F``), ``AD`` days away
   before it, ``G`` stage (1 awareness ... 5 loyalty), ``P`` purchases, ``PA`` last purchase,
   ``CA`` last cart change, ``SG`` segments, ``WX`` set once the viewed items let one go
-  (recommend/coview.py: no more counted views); and ``revoked``, the deny marker;
+  (recommend/coview.py: no more counted views), ``HO`` once a page went uncounted in ``V`` (the
+  browsing history off); and ``revoked``, the deny marker;
 - a lowercase letter and a name, one field per entry: ``f`` first-visit facts, ``e`` event
   counts, ``b`` items bought, ``x`` anonymous ids merged in (when), ``a`` attributes (JSON),
   ``i`` interests (``"<score> <when>"``, the score to 3 decimals), ``c`` cart quantities,
   ``w`` items viewed (when, then ``?`` while the item is not counted for popularity yet:
-  recommend/coview.py; a value without it, as every profile before the mark kept them, is
-  counted),
+  recommend/coview.py; a value without it, as all were before the mark, is counted),
   ``k`` frequency caps (``"<period>:<count>"``), ``m`` the measurement record, ``s`` rules
   shown (``"<count>"``, or ``"<count> <when> <reasons>"``: those said the last time, in the
   value itself when they are few and short enough, each after a ``\\x1f``, else as
@@ -164,7 +164,7 @@ for id, entry in pairs(c.caps) do  -- [period, new count, added]: what other pag
   end
   put('k' .. id, entry[1] .. ':' .. n)
 end
-if c.view then incr('V', 1) end
+if c.view then incr('V', 1) elseif c.unrecorded then put('HO', 1) end  -- (a page not counted)
 local started = have['F'] ~= nil
 putnx('F', now)
 local base = tonumber(have['F']) or 0  -- the other times count from the first visit
@@ -357,6 +357,7 @@ for item, at in pairs(a.viewed) do  -- the later time; counted if either side co
   put('w' .. item, math.max(rel, wtime(mine) or -math.huge) .. (open and '?' or ''))
 end
 if keep_newest('w', VIEWED_KEEP) > 0 or a.viewed_full then put('WX', 1) end
+if a.unrecorded then put('HO', 1) end
 if a.segments ~= '' then
   local had = have['SG'] or ''
   put('SG', had == '' and a.segments or had .. ',' .. a.segments)
@@ -373,9 +374,10 @@ for id, cap in pairs(a.caps or {}) do
   end
   if stricter then put('k' .. id, period .. ':' .. n) end
 end
-local bought_at = math.floor(a.purchase_at ~= cjson.null and a.purchase_at or a.now) - base
-for _, item in ipairs(a.bought or {}) do
-  if room('b' .. item, MAX_BOUGHT) then putnx('b' .. item, bought_at) end
+for _, item in ipairs(a.bought or {}) do  -- each item's own last purchase; the later one wins
+  local at = (a.bought_at or {})[item] or a.purchase_at  -- (an old caller's: one for all)
+  if at == cjson.null then at = a.now end
+  if room('b' .. item, MAX_BOUGHT) then keep('b' .. item, at, higher) end
 end
 local paired = false
 for member, x in pairs(a.also or {}) do  -- (both as kept: scaled alike, store/recs.py)
