@@ -47,3 +47,21 @@ def test_a_path_glob_names_a_query_or_fragment_only_outside_a_set(
 
     got = path_query_problem(glob)
     assert (got and got[1]) == said
+
+
+@pytest.mark.parametrize(
+    ("glob", "char", "at"),
+    [
+        ("/x/[]?]=1", "?", -1),  # ']' first in a set is a member: the '?' is in it
+        ("/x/[!]?]=1", "?", -1),
+        ("/x/[]#]", "#", -1),
+        ("/x/[?=1", "?", 4),  # a '[' never closed is itself
+        ("/x/[[?]", "?", -1),
+        ("/a?b", "?", 2),
+    ],
+)
+def test_a_set_is_read_as_fnmatch_reads_it(glob: str, char: str, at: int) -> None:
+    """hunt46b P3: ``]`` right after ``[`` ended the set (false warnings on /x/[]?]=1)."""
+    from omotenashi.loader.referrerchecks import _outside_sets
+
+    assert _outside_sets(glob, char) == at

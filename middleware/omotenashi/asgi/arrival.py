@@ -306,7 +306,6 @@ class Arrival:
                 services=services,
                 private=True,
                 keeps_choices=privacy.keeps_choices(not ident.is_new),
-                drops_bare_cookie=privacy.drops_bare_cookie,
                 shared=shared or Shared(),
             )
             token = _preview_token(scope, guest.headers)[0]

@@ -59,23 +59,9 @@ def renew_private(visitor: Visitor, tools: Tools) -> None:
 
 def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
     renew_private(visitor, tools)
-    visitor.expire_cookie = visitor.expire_cookie or bare(visitor)
-    if visitor.expire_cookie:  # a private visitor's sign-out, or a bare cookie: removed
+    if visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
         return tools.signer.expired_cookie_header(secure=secure)
     return tools.signer.set_cookie_header(visitor.identity, secure=secure)
-
-
-def bare(visitor: Visitor) -> bool:
-    """Whether the cookie this response would sign again holds nothing worth keeping where the
-    privacy decision says none is kept (respect/privacy.py ``drops_bare_cookie``): no choice
-    of the visitor's, no word for the next page; not a sign-in's (its user is in it)."""
-    ident = visitor.identity
-    return (
-        visitor.drops_bare_cookie
-        and ident.flash is None
-        and not ident.user
-        and not visitor.prefs.to_cookie()
-    )
 
 
 def renews(visitor: Visitor, tools: Tools) -> bool:
@@ -105,9 +91,6 @@ def identity_headers(
         headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
         if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
             headers = make_private(add_vary(headers, *tools.config.vary))
-    elif spent and bare(visitor):  # nothing left in it: it goes (GPC, after an Undo)
-        headers.append((b"set-cookie", tools.signer.expired_cookie_header(secure=secure)))
-        headers = make_private(add_vary(headers, *tools.config.vary))
     elif spent:  # the same id without the flash (the page's forms carry that id's token)
         given = tools.signer.set_cookie_header(visitor.identity, secure=secure)
         headers.append((b"set-cookie", given))

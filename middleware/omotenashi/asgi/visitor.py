@@ -62,7 +62,6 @@ class Visitor:
     services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
     keeps_choices: bool = True  # a choice they make can be kept (in their cookie): "i" offers it
-    drops_bare_cookie: bool = False  # Privacy.drops_bare_cookie: one without choices goes
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
     records: bool = True  # anything of this request is written (Responder.records decides)

@@ -86,13 +86,22 @@ def path_query_problem(glob: str) -> tuple[str, str] | None:
 
 
 def _outside_sets(glob: str, char: str) -> int:
-    """Where ``char`` first is in ``glob`` outside a ``[...]`` set (-1: nowhere)."""
-    in_set = False
-    for i, c in enumerate(glob):
-        if in_set:
-            in_set = c != "]"
-        elif c == "[":
-            in_set = "]" in glob[i + 1 :]
+    """Where ``char`` first is in ``glob`` outside a ``[...]`` set, read as fnmatch reads one
+    (a ``]`` right after ``[`` or ``[!`` is a member; a ``[`` with no ``]`` after it is itself,
+    and so is every later one); -1: nowhere. One pass."""
+    i, n, closable = 0, len(glob), True
+    while i < n:
+        c = glob[i]
+        if c == "[" and closable:
+            j = i + 1
+            j += j < n and glob[j] == "!"
+            j += j < n and glob[j] == "]"
+            close = glob.find("]", j)
+            if close >= 0:
+                i = close + 1
+                continue
+            closable = False  # no ']' after this one: no later '[' opens a set either
         elif c == char:
             return i
+        i += 1
     return -1

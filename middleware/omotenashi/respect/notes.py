@@ -19,7 +19,13 @@ MOMENT = (
     "Pages may still adapt to the moment (your device, the time, or the link you followed) "
     "when a block needs nothing we would keep."
 )
-# What the page says when the privacy decision keeps nothing about this visitor.
+# What the page says when the privacy decision keeps nothing about this visitor (to a GPC
+# browser that holds our cookie with no choice in it, ID_ONLY for NO_COOKIE).
+NO_COOKIE = "We keep nothing about you, set no personalisation cookie ("
+ID_ONLY = (
+    "We keep nothing about you (our cookie on this device holds only a random id, with nothing "
+    "stored under it; "
+)
 PRIVATE_NOTES = {
     "gpc": (
         "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
@@ -209,19 +215,24 @@ def private_note(
     *,
     adapts: bool = True,
     dismiss: bool = True,
+    cookie: bool = False,
 ) -> str:
     """What the page says about the privacy decision ``reason`` ("" when there is none);
     ``choices``: the visitor's cookie holds choices of theirs; ``switch``: whether a choice
     can be kept for them (None: the page has no switches, say nothing about them);
     ``adapts``: a block that needs nothing kept may still be shown to them (False: the site
     passes their pages untouched, or they switched every such block off); ``dismiss``: blocks
-    carry "Don't show me this" (their "i": OMOTENASHI_RESPECT_DISCLOSURE)."""
+    carry "Don't show me this" (their "i": OMOTENASHI_RESPECT_DISCLOSURE); ``cookie``: the
+    browser sent our cookie (one left with no choice, after "Don't show me this" and "Undo",
+    holds an id only: "we set no cookie" would be false)."""
     if is_kept and reason in KEPT_NOTES:
         note = KEPT_NOTES[reason]
     elif choices and reason in CHOICES_NOTES:
         note = CHOICES_NOTES[reason]
     else:
         note = PRIVATE_NOTES.get(reason, "")
+        if cookie and reason == "gpc":
+            note = note.replace(NO_COOKIE, ID_ONLY, 1)
     if reason not in ADAPTED:
         return note
     if not adapts:  # no block to switch off either

@@ -123,8 +123,9 @@ class PreferencesPage:
         history_off = self.history_category in prefs.off_categories
         adapts = self.adapts(reason, prefs, choices)
         note = notes.private_note(
-            reason, kept, bool(ident.prefs), can_choose, adapts=adapts, dismiss=self.dismiss
-        )
+            reason, kept, bool(ident.prefs), can_choose, adapts=adapts, dismiss=self.dismiss,
+            cookie=not ident.is_new,
+        )  # fmt: skip
         page = self.env.get_template(self.template_name).render(
             prefix=root + self.prefix,
             site=root + "/",  # the site's home page
@@ -187,6 +188,7 @@ class PreferencesPage:
                 pair_names=loaded.catalog.pair_names,
                 adapts=adapts,
                 history_off=self.history_category in prefs.off_categories,
+                cookie=not ident.is_new,  # (our cookie came: "we set none" would be false)
             ),
         )
         return page.encode()

@@ -45,14 +45,6 @@ class Privacy:
             return False
         return has_cookie or (self.reason in NEW_CHOICE_COOKIE and not self.consent_missing)
 
-    @property
-    def drops_bare_cookie(self) -> bool:
-        """Whether our cookie, when a response would sign it again holding no choice of the
-        visitor's (nor a word for the next page), is expired instead: under GPC/DNT, where
-        the pages say we set no cookie, an id alone is not worth keeping (after "Don't show
-        me this", then "Undo"). Asked by the pages' cookie (asgi/setcookie.py)."""
-        return self.reason == "gpc"
-
 
 # Every decision is one of these (immutable, so shared): no instance is built per request.
 _ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _NOTHING = (

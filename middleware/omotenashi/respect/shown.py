@@ -173,6 +173,7 @@ def data_sections(
     pair_names: Mapping[str, str] | None = None,
     adapts: bool = True,
     history_off: bool = False,
+    cookie: bool = False,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
@@ -183,7 +184,8 @@ def data_sections(
     (OMOTENASHI_RULES_TIMEZONE), on which every time is given, named; ``pair_names`` the
     catalogue's ids by code (``Catalog.pair_names``); ``adapts``: a block that needs nothing
     kept may still be shown to the visitor (:func:`notes.private_note`); ``history_off``: their
-    browsing history is off, so pages seen are not counted (said by the count)."""
+    browsing history is off, so pages seen are not counted (said by the count); ``cookie``:
+    the browser sent our cookie (:func:`notes.private_note`)."""
     titles, labels = names or ({}, {})
 
     def title(item: str) -> str:
@@ -255,7 +257,7 @@ def data_sections(
     choices += [f"Switched off: {why}" for why in sorted(off)]
     if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing read or added
         choices = [
-            private_note(private, kept(profile), prefs != Prefs(), adapts=adapts)
+            private_note(private, kept(profile), prefs != Prefs(), adapts=adapts, cookie=cookie)
             or "We store nothing new about you.",
             *choices,
         ]
