@@ -5,10 +5,14 @@ an item bought again anonymously was never replaced."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 import redis
 
-from omotenashi.engine.change import Change
+from omotenashi.engine.change import Change, apply
+from omotenashi.engine.limits import MAX_BOUGHT
+from omotenashi.engine.profile import Profile
 from omotenashi.ids import new_vid
 from omotenashi.store.store import Store
 
@@ -26,7 +30,6 @@ async def test_each_item_keeps_its_own_purchase_time_through_a_merge(
     await store.record(anon, Change(now=NOW + 5 * DAY, bought=["zen"], purchases=1), DAY)
     before = await store.load(anon)
     assert before.bought_at == {"alps": NOW, "zen": NOW + 5 * DAY}
-    import secrets
 
     uid = "u" + secrets.token_hex(16)
     await store.record(uid, Change(now=NOW - DAY, view=True), DAY)
@@ -38,10 +41,46 @@ async def test_each_item_keeps_its_own_purchase_time_through_a_merge(
 async def test_a_later_anonymous_purchase_is_the_last_time(
     store: Store, omotenashi_redis: redis.Redis
 ) -> None:
-    import secrets
 
     uid, anon = "u" + secrets.token_hex(16), new_vid()
     await store.record(uid, Change(now=NOW, bought=["alps"], purchases=1), DAY)
     await store.record(anon, Change(now=NOW + 3 * DAY, bought=["alps"], purchases=1), DAY)
     assert await store.merge(anon, uid, NOW + 4 * DAY, DAY)
     assert (await store.load(uid)).bought_at == {"alps": NOW + 3 * DAY}
+
+
+# hunt46b P3: a full list of items bought let the newest purchase go (record and merge)
+async def test_record_at_the_cap_forgets_the_newest(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    vid = new_vid()
+    await store.record(vid, Change(now=NOW, view=True), DAY)
+    old = [f"old{i:02}" for i in range(MAX_BOUGHT)]
+    await store.record(vid, Change(now=NOW, bought=old, purchases=1), DAY)
+    await store.record(vid, Change(now=NOW + DAY, bought=["just-bought"], purchases=1), DAY)
+    p = await store.load(vid)
+    assert "just-bought" in p.purchased, "the purchase just made is not remembered as bought"
+
+
+async def test_merge_at_the_cap_keeps_the_latest(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    uid, anon = "u" + secrets.token_hex(16), new_vid()
+    await store.record(
+        uid, Change(now=NOW, bought=[f"u{i:02}" for i in range(MAX_BOUGHT - 1)], purchases=1), DAY
+    )
+    await store.record(anon, Change(now=NOW, bought=["aa-long-ago"], purchases=1), DAY)
+    await store.record(anon, Change(now=NOW + 9 * DAY, bought=["zz-yesterday"], purchases=1), DAY)
+    assert await store.merge(anon, uid, NOW + 10 * DAY, DAY)
+    p = await store.load(uid)
+    assert "zz-yesterday" in p.purchased, "the merge kept the older anonymous purchase instead"
+
+
+def test_the_engine_keeps_the_latest_purchases_as_the_store_does() -> None:
+    p = Profile()
+    p = apply(
+        p, Change(now=NOW, bought=[f"old{i:02}" for i in range(MAX_BOUGHT)], purchases=1), DAY
+    )
+    p = apply(p, Change(now=NOW + DAY, bought=["just-bought"], purchases=1), DAY)
+    assert "just-bought" in p.purchased and len(p.purchased) == MAX_BOUGHT
+    assert "old00" not in p.purchased and set(p.bought_at) == set(p.purchased)

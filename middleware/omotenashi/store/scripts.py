@@ -225,9 +225,8 @@ end
 for k, v in pairs(c.attrs) do
   if room('a' .. k, MAX_ATTRS) then put('a' .. k, cjson.encode(v)) end
 end
-for _, item in ipairs(c.bought or {}) do
-  if room('b' .. item, MAX_BOUGHT) then put('b' .. item, now - base) end
-end
+for _, item in ipairs(c.bought or {}) do put('b' .. item, now - base) end
+keep_newest('b', MAX_BOUGHT)  -- the latest purchases (a full list let the newest go)
 if c.stage ~= '' then
   local current = tonumber(have['G'] or '1') or 1
   if c.stage_back or rank[c.stage] > current then put('G', rank[c.stage]) end
@@ -284,7 +283,7 @@ LOAD_SCRIPT = "#!lua flags=no-writes\n" + LOAD_PLAIN.lstrip("\n")
 # the stage is the further one, first-touch facts, attributes and reasons keep the user's own
 # when both have one. Each frequency cap keeps the stricter state: in the same period the larger
 # count; of two periods of one kind (two days, weeks or visits) the later, the one that counts;
-# else (the rule's cap changed) the user's own. Items bought join the user's (up to MAX_BOUGHT,
+# else (the rule's cap changed) the user's own. Items bought join the user's (the latest MAX_BOUGHT,
 # as a record keeps them), recommendation pairs add their scores as learning adds them
 # (store/recs.py), the best ALSO_KEEP kept. Runs once per anonymous id.
 MERGE_SCRIPT = (
@@ -377,8 +376,9 @@ end
 for _, item in ipairs(a.bought or {}) do  -- each item's own last purchase; the later one wins
   local at = (a.bought_at or {})[item] or a.purchase_at  -- (an old caller's: one for all)
   if at == cjson.null then at = a.now end
-  if room('b' .. item, MAX_BOUGHT) then keep('b' .. item, at, higher) end
+  keep('b' .. item, at, higher)
 end
+keep_newest('b', MAX_BOUGHT)
 local paired = false
 for member, x in pairs(a.also or {}) do  -- (both as kept: scaled alike, store/recs.py)
   local old = tonumber(redis.call('ZSCORE', KEYS[2], member))
