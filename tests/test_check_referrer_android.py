@@ -65,3 +65,16 @@ def test_a_set_is_read_as_fnmatch_reads_it(glob: str, char: str, at: int) -> Non
     from omotenashi.loader.referrerchecks import _outside_sets
 
     assert _outside_sets(glob, char) == at
+
+
+@pytest.mark.parametrize(
+    ("glob", "said"),
+    [
+        ("https://example.com?", None),  # '?' matches the '/' after the host
+        ("https://news.example#x", "write 'https://news.example/*'"),  # never a fragment
+    ],
+)
+def test_a_hint_never_keeps_what_cannot_match(glob: str, said: str | None) -> None:
+    """final46 P3: 'https://example.com?' was told to add '/*', and a fragment was kept."""
+    got = referrer_problem("referrer", glob)
+    assert (got and got[1]) == said

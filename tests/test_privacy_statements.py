@@ -170,7 +170,9 @@ def test_a_long_list_says_how_many_more_the_download_holds(
     (tmp_path / "rules" / "site.yaml").write_text(RULES)
     ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
     profile = Profile(viewed={f"item-{n:02}": 1_796_000_000.0 for n in range(kept)})
-    lines = dict(shown.data_sections(profile, ruleset, Prefs()))["Things you looked at"]
+    lines = dict(shown.data_sections(profile, ruleset, Prefs()))[
+        "Things you looked at (the latest first)"
+    ]
     items = [line for line in lines if line.startswith("item")]
     ends = [line for line in lines if re.match(r"… and \d+ more", line)]
     assert len(items) == listed

@@ -53,6 +53,7 @@ def changes(draw: Any, now: float) -> Change:
             )
         ),
         bought=draw(few_names),
+        unrecorded=draw(st.booleans()),  # (a page while the history is off: HO)
     )
 
 
@@ -85,7 +86,7 @@ def close(
 
 def assert_same(python: Profile, lua: Profile) -> None:
     exact = (
-        "visits views stage attrs shown events purchases cart first_touch caps purchased"
+        "visits views stage attrs shown events purchases cart first_touch caps purchased unrecorded"
     ).split()
     for name in exact:
         assert getattr(python, name) == getattr(lua, name), name
@@ -93,6 +94,8 @@ def assert_same(python: Profile, lua: Profile) -> None:
         assert close(getattr(python, name), getattr(lua, name), second=True), name
     assert close(python.absent_days, lua.absent_days)
     assert python.viewed.keys() == lua.viewed.keys()
+    assert python.bought_at.keys() == lua.bought_at.keys()
+    assert all(close(at, lua.bought_at[item], second=True) for item, at in python.bought_at.items())
     assert all(close(at, lua.viewed[item], second=True) for item, at in python.viewed.items())
     assert python.interests.keys() == lua.interests.keys()
     for topic, (score, at) in python.interests.items():

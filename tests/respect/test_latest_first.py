@@ -108,7 +108,7 @@ async def test_you_recently_looked_at_names_the_latest_first(
         await store.record(vid, Change(now=NOW + at, view=True, items=[item]), DAY)
     profile = await store.load(vid)
     assert said(profile, "You recently looked at") == sentence
-    lines = listed(profile, "Things you looked at")
+    lines = listed(profile, "Things you looked at (the latest first)")
     assert [line.split(" (")[0] for line in lines] == first  # each with its day
 
 

@@ -138,7 +138,8 @@ def message(
     if not flash.undo:
         if not entry_off:
             return None
-        off = history_off or private  # (no block on what they did is shown then)
+        # (not private: GPC may stop, and a block it holds back would give that reason again)
+        off = history_off
         if any(_still_on(r, label, compiled, prefs, off) for r in ruleset.rules):
             said = DONE_BLOCK  # another kind of block gives that reason: shown still
         else:

@@ -36,6 +36,7 @@ def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
             why.append("a referrer is a whole URL, starting with its scheme")
             scheme, rest = "https", glob.removeprefix("//")
     host, slash, page = rest.partition("/")
+    host = host.partition("#")[0]  # (a referrer never holds a fragment)
     special = scheme.lower() in _SPECIAL or any(c in scheme for c in _WILD) or not scheme
     lower = host.lower() if special else host
     if (scheme != scheme.lower() or host != lower) and "[" not in scheme + host:
@@ -48,7 +49,7 @@ def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
     elif first and not glob.endswith(_ENDS):
         fixed = f"{start}/{page}" if slash else f"{start}/"
         why.append("the first referrer is kept as its site, ending in '/'")
-    elif not first and scheme and special and not slash and not glob.endswith("*"):
+    elif not first and scheme and special and not slash and not glob.endswith(("*", "?")):
         fixed = f"{start}/*"
         why.append("a referrer always has a path after its host, at least '/'")
         if any(c in glob for c in _WILD) and len(why) == 1:  # ('*' may take the path)

@@ -124,7 +124,7 @@ class PreferencesPage:
         adapts = self.adapts(reason, prefs, choices)
         note = notes.private_note(
             reason, kept, bool(ident.prefs), can_choose, adapts=adapts, dismiss=self.dismiss,
-            cookie=not ident.is_new,
+            cookie=not (ident.is_new or ident.user),
         )  # fmt: skip
         page = self.env.get_template(self.template_name).render(
             prefix=root + self.prefix,
@@ -188,7 +188,7 @@ class PreferencesPage:
                 pair_names=loaded.catalog.pair_names,
                 adapts=adapts,
                 history_off=self.history_category in prefs.off_categories,
-                cookie=not ident.is_new,  # (our cookie came: "we set none" would be false)
+                cookie=not (ident.is_new or ident.user),  # ("we set none" would be false)
             ),
         )
         return page.encode()

@@ -218,7 +218,7 @@ def data_sections(
     if profile.viewed:
         latest = yourdata.latest_first(profile.viewed, profile.viewed)
         looked = [f"{title(i)} ({yourdata.day(profile.viewed[i], zone)})" for i in latest]
-        rows.append(("Things you looked at", yourdata.cut(looked)))  # (the latest first)
+        rows.append(("Things you looked at (the latest first)", yourdata.cut(looked)))
     if profile.cart:
         cart = [f"{title(i)} × {n}" for i, n in sorted(profile.cart.items())]
         rows.append(("In your cart", yourdata.cut(cart)))
