@@ -84,3 +84,18 @@ def test_the_engine_keeps_the_latest_purchases_as_the_store_does() -> None:
     p = apply(p, Change(now=NOW + DAY, bought=["just-bought"], purchases=1), DAY)
     assert "just-bought" in p.purchased and len(p.purchased) == MAX_BOUGHT
     assert "old00" not in p.purchased and set(p.bought_at) == set(p.purchased)
+
+
+async def test_a_sign_in_before_any_page_is_dated_when_it_happened(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    """qa46b P1: signing in before any page was counted (the login page is not tracked) left
+    neither profile a first-seen time, so the merge's time was kept absolute and read back
+    with the first visit's added to it: "the last joined 08 November 2083"."""
+    uid, anon = "u" + secrets.token_hex(16), new_vid()
+    assert await store.merge(anon, uid, NOW, DAY)
+    await store.record(uid, Change(now=NOW + 60, view=True), DAY)
+    p = await store.load(uid)
+    assert list(p.merged) == [anon]
+    assert abs(p.merged[anon] - NOW) < 2
+    assert p.first_seen is not None and abs(p.first_seen - NOW) < 2

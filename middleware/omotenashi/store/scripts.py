@@ -317,7 +317,7 @@ local function lower(x, y) return x < y end
 local function higher(x, y) return x > y end
 if have['VS'] == nil and tonumber(have['N'] or '0') >= 1 then put('VS', 0) end  -- it was 'F'
 base = tonumber(have['F'])
-keep('F', a.first_seen, lower)
+keep('F', a.first_seen ~= cjson.null and a.first_seen or a.now, lower)  -- (none: signed in first)
 if base ~= nil and tonumber(have['F']) < base then rebase(base - tonumber(have['F'])) end
 base = tonumber(have['F']) or 0  -- the other times count from the first visit
 put('x' .. ARGV[2], now - base)
