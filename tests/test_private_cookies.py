@@ -297,3 +297,24 @@ async def test_a_private_visitor_s_renewed_cookie_takes_the_page_s_forms_with_it
     assert done.status_code == 303
     kept = mw.signer.read(done.headers["set-cookie"].split(";")[0].partition("=")[2])
     assert kept is not None and "hello" in Prefs.from_cookie(kept.prefs).off_rules
+
+
+@pytest.mark.parametrize("kind", ["gpc", "dnt", "no-consent"])
+async def test_a_private_sign_out_keeps_an_anonymous_cookie_and_what_it_reaches(
+    make_settings: Make, omotenashi_redis: redis.Redis, kind: str
+) -> None:
+    """qa46b P1: a private visitor's cookie with no user in it (the app's own sign-in: under GPC
+    nothing links the id) was expired at sign-out, and a profile kept under it before GPC was
+    out of their reach (not shown, not erasable) though still stored."""
+    headers, overrides = KINDS[kind]
+    mw = site(make_settings, **overrides)
+    before = cookie_of(mw, user=None)
+    omotenashi_redis.hset(mw.store.key(before.vid, "p2"), mapping={"F": 1_796_000_000, "V": 3})
+    async with client_for(mw, headers={"user-agent": UA, **headers}) as browser:
+        browser.cookies.set("omo_vid", mw.signer.sign(before), domain="shop.test")
+        response = await browser.get("/logout")
+        kept = browser.cookies.get("omo_vid")
+    assert response.headers.get_list("set-cookie") == []  # the cookie stays as it was
+    after = mw.signer.read(kept or "")
+    assert after is not None and after.vid == before.vid
+    assert omotenashi_redis.exists(mw.store.key(before.vid, "p2"))

@@ -155,7 +155,8 @@ async def forget(request: Any) -> None:
     """After sign-out: this browser becomes a new anonymous visitor with an empty profile.
 
     A private visitor (GPC/DNT, no consent, a revoked id) gets no new visitor cookie: the one
-    their browser sent is expired, so no signed-in user's id stays behind. A cookie that keeps
+    their browser sent is expired, so no signed-in user's id stays behind (one that holds no
+    user stays as it is: its id is the browser's own, reaching what was kept before). A cookie that keeps
     choices of theirs (switches, "personalise nothing", consent withdrawn) is renewed instead,
     with a fresh id, no user and those choices, so the choices hold.
     """
@@ -170,6 +171,9 @@ async def _leave(visitor: Visitor) -> None:
     new anonymous profile (the next person on this browser would be shown it, and it would
     join their account at their sign-in)."""
     await visitor.loaded()  # a revoked id is private too, known once its read is back
+    if visitor.private and visitor.identity.user is None:  # no user was linked to this id
+        return  # (it is this browser's own, and a profile kept under it before GPC or a
+        # refusal stays the visitor's to see and erase: qa46b, a sign-out had orphaned it)
     sent, choices = not visitor.is_new, bool(visitor.identity.prefs)
     visitor.profile = Profile()
     visitor.events.clear()
