@@ -105,5 +105,7 @@ def test_the_confirmation_opens_below_what_took_the_blocks_place(
         # the replacement hero's lower part (its button, its picture) is in view above it
         assert hero["y"] + hero["height"] >= min(160, 0.25 * height), (hero, box)
         assert box["y"] >= hero["y"] + hero["height"], (hero, box)
+        # and its heading: what took the block's place is named (qa46b: cut off at 1280x800)
+        expect(page.locator(HERO + " h1")).to_be_in_viewport(ratio=1)
     finally:
         context.close()
