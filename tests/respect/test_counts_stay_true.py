@@ -109,25 +109,31 @@ async def test_pages_seen_with_the_history_off_are_said_uncounted_once_it_is_bac
     assert "You have visited 1 time and seen 1 page." in afresh
 
 
+async def dismiss_and_undo(client: httpx.AsyncClient) -> httpx.Response:
+    """ "Don't show me this" on the campaign block, then "Undo": the page that says Undone."""
+    shown = await client.get("/?utm_campaign=spring")
+    went = await client.post(
+        PREFS, data=form(shown.text, "omo-dismiss"), headers={"origin": origin(client)}
+    )
+    assert went.status_code == 303
+    back = await client.get("/?utm_campaign=spring")
+    assert said(back).startswith("Done: ")
+    assert "omo_vid" in client.cookies  # it keeps the choice
+    undo = await client.post(
+        PREFS, data=form(back.text, "omo-undo"), headers={"origin": origin(client)}
+    )
+    assert undo.status_code == 303
+    undone = await client.get("/?utm_campaign=spring")
+    assert said(undone).startswith("Undone: ")
+    return undone
+
+
 @pytest.mark.parametrize("signal", [GPC, {}])
 async def test_a_cookie_left_with_no_choice_under_gpc_is_said_as_it_is(
     make_settings: Make, omotenashi_redis: redis.Redis, signal: dict[str, str]
 ) -> None:
     async with client_for(site(make_settings), headers=signal) as client:
-        shown = await client.get("/?utm_campaign=spring")
-        went = await client.post(
-            PREFS, data=form(shown.text, "omo-dismiss"), headers={"origin": origin(client)}
-        )
-        assert went.status_code == 303
-        back = await client.get("/?utm_campaign=spring")
-        assert said(back).startswith("Done: ")
-        assert "omo_vid" in client.cookies  # it keeps the choice
-        undo = await client.post(
-            PREFS, data=form(back.text, "omo-undo"), headers={"origin": origin(client)}
-        )
-        assert undo.status_code == 303
-        undone = await client.get("/?utm_campaign=spring")
-        assert said(undone).startswith("Undone: ")  # said before it goes
+        undone = await dismiss_and_undo(client)
         gone = "max-age=0" in undone.headers.get("set-cookie", "").lower()
         has_cookie = "omo_vid" in client.cookies
         prefs, data = words(await client.get(PREFS)), words(await client.get(PREFS + "/data"))
@@ -149,18 +155,7 @@ async def test_a_profile_kept_before_gpc_stays_in_reach_after_undo(
             await client.get("/")
         client.headers.update(GPC)
         assert (await export(client))["kept"] is True
-        shown = await client.get("/?utm_campaign=spring")
-        went = await client.post(
-            PREFS, data=form(shown.text, "omo-dismiss"), headers={"origin": origin(client)}
-        )
-        assert went.status_code == 303
-        back = await client.get("/?utm_campaign=spring")
-        undo = await client.post(
-            PREFS, data=form(back.text, "omo-undo"), headers={"origin": origin(client)}
-        )
-        assert undo.status_code == 303
-        undone = await client.get("/?utm_campaign=spring")
-        assert said(undone).startswith("Undone: ")
+        await dismiss_and_undo(client)
         after = await export(client)
     assert after["kept"] is True  # still theirs to see, and to erase
 
