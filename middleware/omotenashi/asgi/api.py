@@ -155,10 +155,11 @@ async def forget(request: Any) -> None:
     """After sign-out: this browser becomes a new anonymous visitor with an empty profile.
 
     A private visitor (GPC/DNT, no consent, a revoked id) gets no new visitor cookie: the one
-    their browser sent is expired, so no signed-in user's id stays behind (one that holds no
-    user stays as it is: its id is the browser's own, reaching what was kept before). A cookie that keeps
-    choices of theirs (switches, "personalise nothing", consent withdrawn) is renewed instead,
-    with a fresh id, no user and those choices, so the choices hold.
+    their browser sent, when it holds a user, is expired, so no signed-in user's id stays
+    behind; if it keeps choices of theirs (switches, "personalise nothing", consent
+    withdrawn) it is renewed instead, with a fresh id, no user and those choices, so the
+    choices hold. One that holds no user (nothing links a private visitor's id to a user)
+    stays as it is: its id is the browser's own, and reaches what was kept under it before.
     """
     visitor = get_visitor(request)
     if visitor is not None and not _too_late(visitor, "forget"):
