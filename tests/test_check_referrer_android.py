@@ -38,6 +38,8 @@ def test_the_hint_is_a_glob_that_matches(glob: str, hint: str) -> None:
         ("/x/[?]=1", None),  # a set: an escaped '?' (%3F) in the path, not a query
         ("/x/c[#]", None),  # an escaped '#' (%23), written so
         ("/a?b", None),  # '?': any one character, no query named
+        # a name that is a glob of its own is no name to write (final46: query: {*: ...})
+        ("/p?*=1", "write the path '/p' and the query as a condition: query: {<name>: ...}"),
     ],
 )
 def test_a_path_glob_names_a_query_or_fragment_only_outside_a_set(

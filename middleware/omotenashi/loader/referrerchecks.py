@@ -72,6 +72,7 @@ def path_query_problem(glob: str) -> tuple[str, str] | None:
     query = "" if query_at < 0 or 0 <= hash_at < query_at else path[query_at + 1 :]
     if "=" in query:
         key = query.partition("=")[0]
+        key = key if key and not any(c in key for c in "*?[&") else "<name>"  # (a glob's own)
         return (
             f"{glob!r} names a query, which a path never holds ('?' matches any one character)",
             f"write the path {path[:query_at]!r} and the query as a condition:"
