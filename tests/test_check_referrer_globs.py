@@ -11,23 +11,27 @@ from pathlib import Path
 
 import pytest
 
-from omotenashi.cli.main import main
 from omotenashi.engine.facts import site_of
 from omotenashi.engine.globs import url_matcher
 from omotenashi.loader.referrerchecks import referrer_problem
 
+from .test_cli_check import check_site
+
 GOOGLE = "https://www.google.com/search?q=kyoto"  # what the browser sends, policy aside
 
 
-def check(tmp_path: Path, when: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(
+def check(
+    tmp_path: Path,
+    when: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> list[str]:
+    text = (
         'rules:\n  - id: a\n    slot: hero\n    text: X\n    why: "Because."\n'
         f"    when:\n      {when}\n"
     )
-    main(["check", "rules"])
-    return [x for x in capsys.readouterr().out.splitlines() if ": warning: rules[0]" in x]
+    _, out = check_site(tmp_path, monkeypatch, capsys, {"site.yaml": text})
+    return [x for x in out if ": warning: rules[0]" in x]
 
 
 @pytest.mark.parametrize(
@@ -87,8 +91,7 @@ def test_a_glob_that_never_matches_is_a_warning_at_its_field(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert check(tmp_path, when, capsys) == ([said] if said else [])
+    assert check(tmp_path, when, monkeypatch, capsys) == ([said] if said else [])
 
 
 @pytest.mark.parametrize(

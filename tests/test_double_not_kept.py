@@ -12,10 +12,10 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.cli.main import main
 from omotenashi.identity.cookie import CookieSigner
 
 from .conftest import client_for, page_app
+from .test_cli_check import check_site
 
 PAGE = '<!doctype html><html><body><div data-omo-slot="hero">a</div></body></html>'
 DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
@@ -74,17 +74,14 @@ def test_check_suggests_a_double_not_written_without_both(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(
+    text = (
         f'rules:\n  - {{id: a, slot: hero, text: X, why: "Because.", when: {when}}}\n'
         if when.startswith("{")
         else f'rules:\n  - id: a\n    slot: hero\n    text: X\n    why: "Because."\n'
         f"    when:{when}\n"
     )
-    monkeypatch.chdir(tmp_path)
-    main(["check", "rules"])
-    found = [x for x in capsys.readouterr().out.splitlines() if "double negation" in x]
+    _, out = check_site(tmp_path, monkeypatch, capsys, {"site.yaml": text})
+    found = [x for x in out if "double negation" in x]
     if not line:
         assert found == []
         return

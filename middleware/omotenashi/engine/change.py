@@ -206,11 +206,10 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         p.purchases += change.purchases
         p.purchase_at = now
     if change.bought:
-        p.purchased = p.purchased | frozenset(change.bought)
         bought_at = {**p.bought_at, **dict.fromkeys(change.bought, now)}  # as the store:
         latest = sorted(bought_at, key=lambda i: (bought_at[i], i))[-limits.MAX_BOUGHT :]
-        p.bought_at = {i: bought_at[i] for i in latest}
-        p.purchased = frozenset(i for i in p.purchased if i in p.bought_at or i not in bought_at)
+        p.bought_at = {i: bought_at[i] for i in latest}  # the latest, the rest let go
+        p.purchased = (p.purchased | frozenset(change.bought)) - (bought_at.keys() - set(latest))
     p.attrs = {**p.attrs, **change.attrs} if change.attrs else dict(p.attrs)
     p.shown = shown = dict(p.shown)
     for rule_id in change.shown:
