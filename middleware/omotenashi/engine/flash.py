@@ -215,12 +215,15 @@ def place(page: str, ruleset: RuleSet, slot_attribute: str, anchor: str = "") ->
     if not anchor and _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
         return None  # (no end to put it before: no scan)
     selectors, _ = selectors_of(ruleset)  # (those the page was personalised with)
-    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS])
+    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_HIDERS])
     block = after_block(found, selectors, anchor)
-    for after in (block, _outermost(found, block)):
-        if after is not None and after.note_after != NOTE_NONE and not after.unsure:
-            if _ended(page, after.end, slot_attribute) is not None:
-                return after.end, after.note_after == NOTE_FULL
+    if block is not None and _fits(page, block, slot_attribute):
+        return block.end, block.note_after == NOTE_FULL
+    if block is not None:  # what is around it, looked for only now (30 selectors: a slower scan)
+        found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS])
+        around = _outermost(found, block)
+        if around is not None and _fits(page, around, slot_attribute):
+            return around.end, around.note_after == NOTE_FULL
     at = found.body_end  # (not where an element hidden by its attributes is open to the end)
     ends = page_end_at(page, at) and not found.end_context & UNSAFE_END
     if ends and not any(t.start < at < t.end for s in _HIDING for t in found.matches.get(s, ())):
@@ -254,6 +257,13 @@ def _outermost(found: Scan, block: Target | None) -> Target | None:
         if t.start < block.start and t.end >= block.end
     )
     return min(around, key=lambda t: t.start, default=None)
+
+
+def _fits(page: str, after: Target, slot_attribute: str) -> bool:
+    """Whether the confirmation may go right after ``after`` and is seen there."""
+    if after.note_after == NOTE_NONE or after.unsure:
+        return False
+    return _ended(page, after.end, slot_attribute) is not None
 
 
 def _ended(page: str, at: int, slot_attribute: str) -> int | None:
