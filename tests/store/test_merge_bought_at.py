@@ -99,3 +99,18 @@ async def test_a_sign_in_before_any_page_is_dated_when_it_happened(
     assert list(p.merged) == [anon]
     assert abs(p.merged[anon] - NOW) < 2
     assert p.first_seen is not None and abs(p.first_seen - NOW) < 2
+
+
+async def test_a_purchase_listing_thousands_of_items_carries_the_fifty_kept(
+    store: Store, omotenashi_redis: redis.Redis
+) -> None:
+    """last46 P2: a purchase beacon of ~9,000 ids was checked as a list (quadratic) and every id
+    written by the record script, which sorted them all in Redis to keep 50; the change now
+    carries only the 50 the store keeps (one time for all: the largest ids), so the same stay."""
+    items = [f"item-{n:05}" for n in range(9000)]
+    change = Change(now=NOW)
+    change.add_event("purchase", {"items": [*items, *items[:10]]})
+    assert change.bought == items[-MAX_BOUGHT:]
+    vid = new_vid()
+    await store.record(vid, change, DAY)
+    assert (await store.load(vid)).purchased == set(items[-MAX_BOUGHT:])

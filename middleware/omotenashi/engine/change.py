@@ -108,12 +108,13 @@ class Change:
             self.cart_clear = True
             self.cart_add.clear()
             items = data.get("items")
+            got = set(self.bought)  # (a set: a beacon may list thousands)
             for bought in items if isinstance(items, list) else [item]:
                 bought = nfc(bought) if isinstance(bought, str) else None
-                if bought and bought not in self.bought:
-                    if not storable(bought):
-                        continue
-                    self.bought.append(bought[:100])
+                if bought and storable(bought):
+                    got.add(bought[:100])
+            # one time for all: the store keeps the latest MAX_BOUGHT, alike by id (the largest)
+            self.bought = sorted(got)[-limits.MAX_BOUGHT :]
         elif name == "view_item" and item is not None and item not in self.items:
             self.items.append(item)
 
