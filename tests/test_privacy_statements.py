@@ -138,7 +138,7 @@ FAMILIES = [
     ("nara", "What you bought"),
     ("kyoto: osaka", "For suggestions"),
     ("We count how often one block was shown to you", "How often blocks were shown"),
-    ("1 record from before you signed in", "Earlier visits joined to your account"),
+    ("What we kept about you before you signed in was joined", "Earlier visits joined to your"),
     ("You like tours: you are in the group that does not see it", "Measuring"),
     ("goals reached after it: signup", "Measuring"),
     ("This visit began", "Your visits"),

@@ -44,13 +44,12 @@ def lines(profile: Profile, tmp_path: Path) -> list[str]:
         (Profile(events={"join_club": 1}), "join club: 1 time"),
         (
             Profile(caps={"fan": ("v1", 2)}),
-            "We count how often one block was shown to you, each over its own stretch of time "
-            "(one visit, one day, one week, or all along), so that none is shown more often "
-            "than the site allows",
+            "We count how often one block was shown to you. The count covers one visit, one day, "
+            "one week or all time, as the site sets it",
         ),
         (
             Profile(caps={"fan": ("v1", 2), "other": ("d20790", 1)}),
-            "We count how often 2 blocks were shown to you",
+            "We count how often each of 2 blocks was shown to you",
         ),
         (  # (final45) counters of a kind of block and of the name are no blocks
             Profile(
@@ -61,10 +60,10 @@ def lines(profile: Profile, tmp_path: Path) -> list[str]:
                     "~name": ("v1", 1),
                 }
             ),
-            "We count how often one block was shown to you; how many blocks of one kind were "
-            "shown (2 counts); how often we greeted you by name, each over its own stretch",
+            "We count how often one block was shown to you, how often blocks on one subject were "
+            "shown to you in all, and how often we greeted you by name. Each count covers",
         ),
-        (Profile(caps={"~name": ("v1", 1)}), "We count how often we greeted you by name, each"),
+        (Profile(caps={"~name": ("v1", 1)}), "We count how often we greeted you by name. The"),
     ],
     ids=[
         *("points", "one-point", "a-tenth", "times", "one-time", "one-count", "two-counts"),

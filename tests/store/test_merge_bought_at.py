@@ -86,19 +86,20 @@ def test_the_engine_keeps_the_latest_purchases_as_the_store_does() -> None:
     assert "old00" not in p.purchased and set(p.bought_at) == set(p.purchased)
 
 
-async def test_a_sign_in_before_any_page_is_dated_when_it_happened(
+async def test_a_sign_in_before_any_page_joins_nothing_and_is_dated_when_it_happened(
     store: Store, omotenashi_redis: redis.Redis
 ) -> None:
     """qa46b P1: signing in before any page was counted (the login page is not tracked) left
     neither profile a first-seen time, so the merge's time was kept absolute and read back
-    with the first visit's added to it: "the last joined 08 November 2083"."""
+    with the first visit's added to it: "the last joined 08 November 2083". data47 P2: nor is
+    such a sign-in recorded as a merge: nothing was kept before it, and the data page said
+    "1 record from before you signed in"."""
     uid, anon = "u" + secrets.token_hex(16), new_vid()
-    assert await store.merge(anon, uid, NOW, DAY)
+    assert not await store.merge(anon, uid, NOW, DAY)
     await store.record(uid, Change(now=NOW + 60, view=True), DAY)
     p = await store.load(uid)
-    assert list(p.merged) == [anon]
-    assert abs(p.merged[anon] - NOW) < 2
-    assert p.first_seen is not None and abs(p.first_seen - NOW) < 2
+    assert p.merged == {}
+    assert p.first_seen is not None and abs(p.first_seen - (NOW + 60)) < 2
 
 
 async def test_a_purchase_listing_thousands_of_items_carries_the_fifty_kept(

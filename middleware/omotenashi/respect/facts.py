@@ -50,14 +50,14 @@ def describe(
     segments = yourdata.groups_now(profile, journey, now)  # kept and derived
     out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
     if profile.viewed:  # the latest 10, and how many more (all of them: on the data page)
-        looked = yourdata.latest_first(profile.viewed, profile.viewed)
+        looked = yourdata.latest_first(profile.viewed, profile.viewed, item)
         out.append(f"You recently looked at: {listed(looked, item)}.")
     if profile.cart:
         out.append("In your cart: " + ", ".join(item(i) for i in sorted(profile.cart)) + ".")
     if profile.purchases:
         out.append(f"Purchases: {profile.purchases}.")
     if profile.purchased:  # (a block may still name it)
-        bought = yourdata.latest_first(profile.purchased, profile.bought_at)
+        bought = yourdata.latest_first(profile.purchased, profile.bought_at, item)
         out.append(f"What you bought, the latest first: {listed(bought, item)}.")
     names, ids = (catalog.pair_names, catalog.position) if catalog is not None else ({}, {})
     if n := yourdata.pair_count(profile, names, ids):

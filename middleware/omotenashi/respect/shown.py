@@ -216,7 +216,7 @@ def data_sections(
             )
         )
     if profile.viewed:
-        latest = yourdata.latest_first(profile.viewed, profile.viewed)
+        latest = yourdata.latest_first(profile.viewed, profile.viewed, title)
         looked = [f"{title(i)} ({yourdata.day(profile.viewed[i], zone)})" for i in latest]
         rows.append(("Things you looked at (the latest first)", yourdata.cut(looked)))
     if profile.cart:

@@ -15,6 +15,7 @@ from omotenashi.engine import explain
 from omotenashi.engine.explain import words
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.journey import Journey
+from omotenashi.engine.limits import MAX_MERGED
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import NAME_CAP
@@ -120,10 +121,13 @@ def points(score: float) -> str:
     return f"{said} point{'s' * (said != '1')}"
 
 
-def latest_first(items: Iterable[str], times: Mapping[str, float]) -> list[str]:
+def latest_first(
+    items: Iterable[str], times: Mapping[str, float], name: Callable[[str], str] = str
+) -> list[str]:
     """``items`` the latest first, by ``times`` (the profile's: when each was last viewed or
-    bought); one without a time last; alike, by id."""
-    return sorted(items, key=lambda i: (i not in times, -times.get(i, 0.0), i))
+    bought); one without a time last; alike (times are whole seconds, and the store keeps no
+    order within one: a purchase's items share its time), by ``name`` as the list shows it."""
+    return sorted(items, key=lambda i: (i not in times, -times.get(i, 0.0), name(i), i))
 
 
 def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:
@@ -223,7 +227,7 @@ def more_sections(
         named = group_names(mine, groups or {})
         rows.append(("Groups the site put you in", cut(named)))
     if profile.purchased:  # (editors' blocks may still name it)
-        bought = [title(i) for i in latest_first(profile.purchased, profile.bought_at)]
+        bought = [title(i) for i in latest_first(profile.purchased, profile.bought_at, title)]
         rows.append(("What you bought (the latest first)", cut(bought)))
     if profile.also:  # (a pair kept in two forms, written before codes and since, is one)
         said = Counter(
@@ -241,18 +245,9 @@ def more_sections(
         rows.append(
             ("How often blocks were shown to you, so that none shows too often", _caps(profile))
         )
-    if profile.merged:
-        last = max(profile.merged.values())
-        n = len(profile.merged)
+    if profile.merged:  # (one per sign-in that joined something kept: store.py Store.merge)
         rows.append(
-            (
-                "Earlier visits joined to your account when you signed in",
-                # (a browser's record before a sign-in, each kept under an id we do not show)
-                [
-                    f"{n} record{'s' * (n != 1)} from before you signed in, the last joined "
-                    f"{day(last, zone)}"
-                ],
-            )
+            ("Earlier visits joined to your account when you signed in", [_joined(profile, zone)])
         )
     measured = measured_lines(profile, why, zone)
     if measured:
@@ -266,21 +261,43 @@ _ARMS = {
 }
 
 
+def _joined(profile: Profile, zone: str) -> str:
+    """What the merged ids say: what was kept before a sign-in was joined to the account, and
+    when (the latest); the store keeps the latest MAX_MERGED, so that many may be more."""
+    n, last = len(profile.merged), day(max(profile.merged.values()), zone)
+    if n == 1:
+        return f"What we kept about you before you signed in was joined to your account on {last}"
+    many = f"at least {n}" if n >= MAX_MERGED else n
+    said = f"What we kept about you before {many} of your sign-ins was joined to your account"
+    return f"{said}, the last time on {last}"
+
+
 def _caps(profile: Profile) -> list[str]:
-    """What the frequency counts count, in words: blocks, kinds of block, uses of the name."""
+    """What the frequency counts count, in plain words: blocks one by one, blocks on one subject
+    together (an intent's: restraint.py ``intent_cap``), greetings by name; the time each
+    covers; and how many there are (each is in the download)."""
     blocks = sum(not name.startswith("~") for name in profile.caps)
-    kinds = sum(name.startswith("~intent:") for name in profile.caps)
-    said = [f"how often {'one block was' if blocks == 1 else f'{blocks} blocks were'} shown to you"]
-    del said[blocks > 0 :]  # (none: only kinds of block, or the name)
-    if kinds:
-        said.append(f"how many blocks of one kind were shown ({kinds} count{'s' * (kinds > 1)})")
+    which = "one block was" if blocks == 1 else f"each of {blocks} blocks was"
+    said = [f"how often {which} shown to you"] * (blocks > 0)
+    # ("~intent:<intent>:<per>": a count per subject and time it covers)
+    subjects = len({n[8:].rpartition(":")[0] for n in profile.caps if n.startswith("~intent:")})
+    if subjects:
+        each = "one subject" if subjects == 1 else f"each of {subjects} subjects"
+        said.append(f"how often blocks on {each} were shown to you in all")
     if NAME_CAP in profile.caps:
         said.append("how often we greeted you by name")
-    return [
-        f"We count {'; '.join(said)}, each over its own stretch of time "
-        "(one visit, one day, one week, or all along), so that none is shown more often than "
-        "the site allows (each count is in the download)"
-    ]
+    said = said or ["how often blocks were shown to you"]  # (an entry of no kind known here)
+    listed = (
+        f"{', '.join(said[:-1])}{',' * (len(said) > 2)} and {said[-1]}" if said[1:] else said[0]
+    )
+    n = len(profile.caps)
+    if n == 1:
+        return [f"We count {listed}. The count covers {_SPANS}, and is in the download."]
+    every = "both" if n == 2 else f"all {n}"
+    return [f"We count {listed}. Each count covers {_SPANS}; {every} are in the download."]
+
+
+_SPANS = "one visit, one day, one week or all time, as the site sets it"
 
 
 def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") -> list[str]:

@@ -368,8 +368,8 @@ class Store:
         self, anon: str, user: str, now: float, half_life: float, carried: Carried = ALL
     ) -> bool:
         """Fold the anonymous profile (what ``carried`` lets go: the visitor's switches) into
-        the user's, atomically on the user's keys; then delete the anonymous keys. True when this
-        call did the merge. Only an anonymous profile merges, never a user's into another's."""
+        the user's, atomically on the user's keys, then delete its keys; True when it merged. Only
+        an anonymous profile with something kept merges (not a user's; nor an empty one)."""
         if not anon or is_user_id(anon) or anon == user:
             return False
         mark, profile = self.erasures.mark, await self.load(anon)
@@ -377,7 +377,7 @@ class Store:
             return False
         arg = merge_argument(profile, now, self.cfg, half_life, carried)
         run = partial(self._scripts[1], keys=self.keys(user), args=[arg, anon])
-        merged = await self._run(run, self.cfg.write_timeout)
+        merged = profile != Profile() and await self._run(run, self.cfg.write_timeout)
         await self.erase(anon, moved=True)  # (moved: another tab's read of it is still theirs)
         return bool(merged)
 
