@@ -146,8 +146,9 @@ def run(args: argparse.Namespace) -> int:
         os.environ["OMOTENASHI_METRICS_DIR"] = shared
     url = os.environ.get("OMOTENASHI_REDIS_URL")
     redis_note = masked(url) if url else "none: personalisation is off"
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address, as URLs write it
     print(
-        f"omotenashi proxy: http://{args.host}:{args.port} -> {origin}  "
+        f"omotenashi proxy: http://{host}:{args.port} -> {origin}  "
         f"({args.workers} worker(s); Redis: {redis_note}; Ctrl+C stops)",
         flush=True,
     )

@@ -58,10 +58,20 @@ def _tokens(value: bytes) -> list[bytes]:
 
 
 def end_to_end(headers: Iterable[tuple[bytes, bytes]]) -> Headers:
-    """``headers`` without hop-by-hop fields, nor any field the Connection header names."""
+    """``headers`` without hop-by-hop fields, nor any field the Connection header names, nor a
+    ``Content-Length`` next to a ``Transfer-Encoding``: the body was framed by the latter
+    (RFC 9112 6.3, which tells a proxy to remove such a length), and passed on with it, a
+    chunked body of another size was cut, or refused as too long, with a traceback."""
     pairs = [(k.lower(), v) for k, v in headers]
     named = {t for k, v in pairs if k == b"connection" for t in _tokens(v)}
+    if any(k == b"transfer-encoding" for k, _ in pairs):
+        named.add(b"content-length")
     return [(k, v) for k, v in pairs if not hop_by_hop(k) and k not in named]
+
+
+def websocket_handshake(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a request asks to become a WebSocket (an ``Upgrade: websocket``)."""
+    return any(k.lower() == b"upgrade" and b"websocket" in v.lower() for k, v in headers)
 
 
 def forwarded_for(headers: Headers, client: str | None) -> bytes | None:

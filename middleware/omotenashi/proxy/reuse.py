@@ -8,6 +8,11 @@ holds nothing more, but not what its parser has already read; so after such a re
 the origin may have sent more, the connection is closed, never reused (curl does the same), and
 so it is after any response its parser has read bytes past (a body longer than its
 ``Content-Length``: what follows could even read as a whole response, the first visitor's).
+
+The other way round, an origin may close a kept-alive connection just as the next request is
+sent on it (its keep-alive ending as the request arrives: gunicorn keeps one 2 s, Node and
+uvicorn 5 s, the pool 5 s): a ``GET``, ``HEAD`` or ``OPTIONS`` that meets such a connection
+is asked once more (:func:`ask`), as nginx does, instead of answering that visitor 502.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 import httpx
 
 NO_BODY = frozenset({204, 304})
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 9.2.1: asking twice changes nothing
 
 
 def may_trail(method: str, response: httpx.Response) -> bool:
@@ -53,3 +59,24 @@ async def release(method: str, response: httpx.Response) -> None:
                     await stream.aclose()
     finally:  # also when cancelled meanwhile: the pool gets its connection back
         await response.aclose()
+
+
+def closed_under_us(exc: Exception) -> bool:
+    """Whether ``exc`` is the origin closing the connection before any answer (a reset, a
+    broken pipe, or an end with no response: httpcore's "Server disconnected without ...")."""
+    if isinstance(exc, httpx.ReadError | httpx.WriteError):
+        return True
+    return isinstance(exc, httpx.RemoteProtocolError) and "disconnected without" in str(exc)
+
+
+async def ask(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+    """The origin's response to ``request``, asked once more on a new connection when a safe
+    request without a streamed body met a connection the origin closed (:func:`closed_under_us`;
+    the pool does not hand out a connection it already knows to be closed)."""
+    try:
+        return await transport.handle_async_request(request)
+    except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+        streamed = not isinstance(request.stream, httpx.ByteStream)
+        if request.method not in SAFE or streamed or not closed_under_us(exc):
+            raise
+    return await transport.handle_async_request(request)

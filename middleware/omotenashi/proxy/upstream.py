@@ -1,14 +1,13 @@
 """The origin as an ASGI app: every request forwarded with httpx, every body streamed.
 
 Wrapped by :class:`~omotenashi.Omotenashi` (see :func:`omotenashi.proxy.proxy_app`), so HTML
-pages are personalised exactly as in an ASGI app, while everything else streams through.
-When the origin cannot be reached the visitor gets a short plain page: 502 when it refused
-or broke the connection, 504 when it stayed silent past the read timeout. A visitor's body is
-read at a least rate (else 408), small ones whole before the origin is asked, and streamed
-uploads hold at most half the pool (see :mod:`omotenashi.proxy.uploads`).
-
-The visitor's path is cleaned of dot segments before the origin's base path is put in front
-of it (:func:`confined_path`), so no request ever leaves that base path.
+pages are personalised exactly as in an ASGI app, while everything else streams through. When
+the origin cannot be reached the visitor gets a short plain page: 502 when it refused or broke
+the connection or gave a status outside HTTP's final ones (200-599), 504 when it stayed silent
+past the read timeout. A visitor's body is read at a least rate (else 408), small ones whole
+before the origin is asked, and streamed uploads hold at most half the pool (see
+:mod:`omotenashi.proxy.uploads`); the visitor's path is cleaned of dot segments before the
+origin's base path is put in front of it (:func:`confined_path`), so no request ever leaves it.
 """
 
 from __future__ import annotations
@@ -23,8 +22,8 @@ import httpx
 
 from omotenashi.errors import OmotenashiError
 from omotenashi.proxy.config import ProxySettings, upstream_url
-from omotenashi.proxy.forwarding import request_headers, response_headers
-from omotenashi.proxy.reuse import release
+from omotenashi.proxy.forwarding import request_headers, response_headers, websocket_handshake
+from omotenashi.proxy.reuse import ask, release
 from omotenashi.proxy.uploads import (
     BodyTimeout,
     Deadline,
@@ -217,7 +216,7 @@ class Upstream:
     async def _forward(self, scope: Scope, receive: Any, send: Any) -> None:
         method: str = scope["method"]
         said = named(scope)
-        if _websocket(scope["headers"]):  # no websocket library in the server: it is "http"
+        if websocket_handshake(scope["headers"]):  # no websocket library: it is "http"
             await self._fail(send, 501, said, "a WebSocket handshake (WebSockets are not proxied)")
             return
         try:
@@ -308,7 +307,7 @@ class Upstream:
 
     async def _ask(self, request: httpx.Request, send: Any, said: str) -> None:
         try:
-            response = await self.transport().handle_async_request(request)
+            response = await ask(self.transport(), request)  # once more on a closed one
         except BodyTimeout as exc:  # raised by the body's reader; httpx closed the connection
             await self._fail(send, 408, said, str(exc))
             return
@@ -323,6 +322,9 @@ class Upstream:
             await self._fail(send, 502, said, repr(exc))
             return
         try:
+            if not 200 <= response.status_code <= 599:  # LinkedIn's 999: servers cannot send it
+                await self._fail(send, 502, said, f"status {response.status_code!r} is not HTTP's")
+                return
             await self._relay(response, send, said)
         except OriginError as exc:  # the response ends unfinished: the server cuts it
             self._quiet.say(logging.WARNING, "broke off", "omotenashi proxy: %s", exc)
@@ -394,7 +396,3 @@ _UNSAFE = re.compile(rb"[^\x21\x22\x24-\x7e]")
 
 def _escaped(raw: bytes) -> bytes:
     return _UNSAFE.sub(lambda m: b"%%%02X" % m[0][0], raw)
-
-
-def _websocket(headers: Headers) -> bool:
-    return any(k.lower() == b"upgrade" and b"websocket" in v.lower() for k, v in headers)
