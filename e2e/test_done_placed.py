@@ -1,9 +1,9 @@
 """After "Don't show me this" the browser is sent to ``#omo-done``: in Chromium, that element
 exists, has focus, is in sight and is next to where the block was, on a page without a
-``</body>`` of its own and where the block is in a closed ``<details>``, a ``hidden`` element
-or a paragraph (it was put before ``</body>``, or nowhere: the visitor landed at the end of the
-page, or at its top). The pages are what the engine makes of them (engine/flash.py), served to
-the browser as they are."""
+``</body>`` of its own and where the block is in a closed ``<details>``, a ``hidden`` element,
+one an inline ``style`` hides, or a paragraph (it was put before ``</body>``, or nowhere: the
+visitor landed at the end of the page, or at its top). The pages are what the engine makes
+of them (engine/flash.py), served to the browser as they are."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ HERO = '<div id="hero" data-omo-slot="hero">H</div>'
 TALL = '<div style="height: 3000px">more of the page</div>'
 TOP = f"<!doctype html><html><head><title>t</title></head><body>{TALL}"
 SITE = "http://shop.test/"
+HERO_NEAR = ("hero", "#near")
 
 CASES = [  # (the page, the block's id, what the word follows and must be seen with it)
     (f"<!doctype html><title>t</title>{TALL}{HERO}{TALL}", "hero", "#hero"),  # no </body>
@@ -47,6 +48,28 @@ CASES = [  # (the page, the block's id, what the word follows and must be seen w
         "hero",
         "#near",
     ),  # fmt: skip  (in a table cell: after the table)
+    # an inline style that hides what is in it, however written (hides47): after that element
+    *(
+        (f'{TOP}<h2 id=near>Offers</h2><div style="{style}">{HERO}</div>{TALL}</body>', *HERO_NEAR)
+        for style in ("display: none ! important", "display:/*x*/none")
+    ),
+    *(  # (a box that keeps its place: the word right below it)
+        (f'{TOP}<h2>Offers</h2><div id=near style="{style}">{HERO}</div>{TALL}</body>', *HERO_NEAR)
+        for style in ("visibility: hidden", "content-visibility: hidden")
+    ),
+    (
+        f'{TOP}<h2 id=near>Offers</h2><div style="display:none"><section><p>x</p>{HERO}</section>'
+        f"</div>{TALL}</body>",
+        "hero",
+        "#near",
+    ),  # fmt: skip
+    # the page has an element of its own with the id (a stale copy of a confirmation): the
+    # word goes right before it, so that the fragment reaches ours (hides47)
+    (
+        f'{TOP}<h2 id=near>Offers</h2><div id="omo-done">Done: an old one.</div>{TALL}{HERO}'
+        f"{TALL}</body>",
+        *HERO_NEAR,
+    ),
 ]
 
 
@@ -68,7 +91,8 @@ def test_the_visitor_lands_on_the_word_next_to_the_block(
         tab = context.new_page()
         tab.route(SITE + "**", serve)
         tab.goto(SITE + "#omo-done")
-        done = tab.locator("#omo-done")
+        done = tab.locator("#omo-done").first  # (the one the fragment goes to)
+        assert done.get_attribute("role") == "region"  # ours
         expect(done).to_be_focused()  # (a screen reader says it)
         expect(done).to_be_visible()
         expect(done).to_be_in_viewport()

@@ -23,8 +23,19 @@ from typing import Any
 
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.html import Scan, Selector, Target, parse_selector, scan, scan_page
-from omotenashi.engine.html.context import FORM, NEAR_END, UNSAFE_END, page_end_at
+from omotenashi.engine.html.context import (
+    FOREIGN,
+    FORM,
+    IN_MATH,
+    IN_SVG,
+    NEAR_END,
+    REOPENS,
+    UNSAFE_END,
+    P,
+    page_end_at,
+)
 from omotenashi.engine.html.core import NOTE_FULL, NOTE_NONE
+from omotenashi.engine.html.hides import style_hides
 from omotenashi.engine.html.tree import NOTELESS_NAMES
 from omotenashi.engine.personalise import selectors_of
 from omotenashi.engine.restraint import Prefs, Restraint
@@ -37,15 +48,24 @@ _BODY_TAG = re.compile(r"</body", re.I)
 NOTICE = "omo-done"  # the confirmation's element id: a choice on a block returns to it
 # Around these, what is put is not shown, or not heard, or cannot be used
 _HIDING = ("[hidden]", "[inert]", "[aria-hidden=true i]", "[popover]", "fieldset[disabled]")
-_HIDERS = tuple(parse_selector(s) for s in _HIDING)
+# ... and an element whose inline style hides what is in it (display: none, visibility: hidden
+# or collapse, content-visibility: hidden: html/hides.py ``style_hides``), among those whose
+# style has the word (escaped keywords are not looked for)
+_STYLED = ("[style*=none i]", "[style*=hidden i]", "[style*=collapse i]")
+_HIDERS = tuple(parse_selector(s) for s in (*_HIDING, *_STYLED))
 # ... and around these, what is put may not be shown (a <details> or <dialog>, even open: the
 # scanner cannot tell at </body> whether it is), or would end them early (a <p>), or would be
 # moved out of (a <table>: a block in a cell), or is where a block's "i" may never be (a link,
 # a button, a heading ...: tree.py's NOTELESS_NAMES): the confirmation goes after the
 # outermost around its block
-_AROUND = (*_HIDING, "details", "dialog", "p", "table", *sorted(NOTELESS_NAMES))
+_AROUND = (*_HIDING, *_STYLED, "details", "dialog", "p", "table", *sorted(NOTELESS_NAMES))
 _AROUNDERS = tuple(parse_selector(s) for s in _AROUND)
 Where = tuple[int, bool]  # (where the confirmation goes, whether its Undo form may go too)
+# The page's own element with the confirmation's id (a fragment matches ids case-sensitively)
+_THEIRS = parse_selector(f"[id={NOTICE} s]")
+# Before an element, ours would end a <p>, leave foreign content, re-open formatting there
+_NOT_BEFORE = P | IN_SVG | IN_MATH | FOREIGN | REOPENS
+_HEAD_NAMES = frozenset("base link meta noscript script style template title".split())
 
 DONE = "Done: you won't see “{label}” again."
 DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
@@ -211,11 +231,23 @@ def place(page: str, ruleset: RuleSet, slot_attribute: str, anchor: str = "") ->
     own ``</body>`` (as the page panel); else after the page's last byte, which a browser
     reads as the body's content (a page may leave out its ``</body>``), where it is seen
     there. Without ``anchor`` (the visitor is at the top of the page): before the page's own
-    ``</body>``."""
+    ``</body>``. Where the page has an element of its own with the id ``omo-done`` before that
+    place (a site's, a stale copy of a confirmation), the browser would take the visitor
+    there: the confirmation then goes right before it (:func:`_before_theirs`)."""
     if not anchor and _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
         return None  # (no end to put it before: no scan)
     selectors, _ = selectors_of(ruleset)  # (those the page was personalised with)
-    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_HIDERS])
+    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_HIDERS, _THEIRS])
+    where = _place(page, found, selectors, slot_attribute, anchor)
+    if where is None or not anchor or not found.matches.get(_THEIRS.text):
+        return where
+    return _before_theirs(page, found, selectors, where, slot_attribute)
+
+
+def _place(
+    page: str, found: Scan, selectors: list[Selector], slot_attribute: str, anchor: str
+) -> Where | None:
+    """:func:`place`, the page's own ``omo-done`` aside (``found``: its scan for _HIDERS)."""
     block = after_block(found, selectors, anchor)
     if block is not None and _fits(page, block, slot_attribute):
         return block.end, block.note_after == NOTE_FULL
@@ -226,10 +258,35 @@ def place(page: str, ruleset: RuleSet, slot_attribute: str, anchor: str = "") ->
             return around.end, around.note_after == NOTE_FULL
     at = found.body_end  # (not where an element hidden by its attributes is open to the end)
     ends = page_end_at(page, at) and not found.end_context & UNSAFE_END
-    if ends and not any(t.start < at < t.end for s in _HIDING for t in found.matches.get(s, ())):
+    if ends and not any(t.start < at < t.end for t in _hiders(found)):
         return at, not found.end_context & FORM
     left_open = _ended(page, len(page), slot_attribute) if anchor else None
     return None if left_open is None else (len(page), not left_open & FORM)
+
+
+def _before_theirs(
+    page: str, found: Scan, selectors: list[Selector], where: Where, slot_attribute: str
+) -> Where:
+    """``where``, or, where the page has an element of its own with the id :data:`NOTICE`
+    before it (a fragment goes to the first), right before that element or the outermost of
+    :data:`_AROUND` around it, where that is seen and leaves the page's elements as they were
+    (no ``<p>``, foreign element or formatting element to re-open is open there, it is in the
+    body); else ``where``, the page's element still first (a rare page: the fragment goes
+    there)."""
+    theirs = min((t.start for t in found.matches.get(_THEIRS.text, ())), default=len(page))
+    if theirs >= where[0]:
+        return where
+    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS, _THEIRS])
+    first = min(found.matches.get(_THEIRS.text, ()), key=lambda t: t.start, default=None)
+    if first is None or first.start != theirs:
+        return where
+    before = _outermost(found, first) or first
+    if before.unsure or before.tag in _HEAD_NAMES:
+        return where
+    ended = _ended(page, before.start, slot_attribute)
+    if ended is None or ended & _NOT_BEFORE:
+        return where
+    return before.start, not ended & FORM
 
 
 def after_block(found: Scan, selectors: list[Selector], anchor: str) -> Target | None:
@@ -254,9 +311,22 @@ def _outermost(found: Scan, block: Target | None) -> Target | None:
         t
         for s in _AROUND
         for t in found.matches.get(s, ())
-        if t.start < block.start and t.end >= block.end
+        if t.start < block.start and t.end >= block.end and _hides(s, t)
     )
     return min(around, key=lambda t: t.start, default=None)
+
+
+def _hiders(found: Scan) -> list[Target]:
+    """The elements the page has that hide what is in them (:data:`_HIDING`, :data:`_STYLED`)."""
+    return [t for s in (*_HIDING, *_STYLED) for t in found.matches.get(s, ()) if _hides(s, t)]
+
+
+def _hides(selector: str, target: Target) -> bool:
+    """Whether ``target``, one ``selector`` matched, is what that selector looks for: one of
+    :data:`_STYLED` only where its ``style`` hides (not a ``border: none``)."""
+    if selector not in _STYLED:
+        return True
+    return style_hides(next((a.value for a in target.attrs if a.name == "style"), ""))
 
 
 def _fits(page: str, after: Target, slot_attribute: str) -> bool:
@@ -271,15 +341,16 @@ def _ended(page: str, at: int, slot_attribute: str) -> int | None:
     there, as before ``</body>``; None when not: the page up to there, ended, leaves something
     open that would hide it or take it in (a closed ``<details>`` or ``<dialog>``, a link, a
     select, a table ...: context.py's UNSAFE_END, or a ``</body>`` the parser ignores there),
-    or an element around it is ``hidden``, ``inert`` or ``aria-hidden``. A scan of that part
-    alone, once per place tried (at most three per confirmation)."""
+    or an element around it is ``hidden``, ``inert``, ``aria-hidden`` or hidden by its inline
+    ``style`` (:data:`_STYLED`). A scan of that part alone, once per place tried (at most four
+    per confirmation)."""
     head = page[:at]
     ended = scan_page(head + "</body>", slot_attribute=slot_attribute, selectors=_HIDERS)
     if ended.body_end != len(head) or ended.end_context & UNSAFE_END:
         return None
     if any(skip.kind == "selector" for skip in ended.skipped):
         return None  # (an element of theirs whose extent is not sure: as if around it)
-    if any(t.end > len(head) for s in _HIDING for t in ended.matches.get(s, ())):
+    if any(t.end > len(head) for t in _hiders(ended)):
         return None
     return ended.end_context
 

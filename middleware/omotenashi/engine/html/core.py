@@ -17,6 +17,7 @@ from .tokens import Attr, attrs, positions, self_closing
 from .tree import BUTTON, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
 TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
+_HIDING = frozenset(("hidden", "style"))  # the attributes hides.py reads
 # How much of a why note (engine/disclosure.py) may go at a place: none, one without its
 # "don't show me this" form (a form of the page is open there), or the whole note
 NOTE_NONE, NOTE_BARE, NOTE_FULL = 0, 1, 2
@@ -211,8 +212,8 @@ class Core(Tree):
                     slot_value = a.value
                 elif a.name == self.opt_attr:
                     off_value = a.value
-                elif a.name == "hidden":  # (any value, "until-found" too)
-                    hides = ns == HTML and hidden_by(found)
+                elif a.name in _HIDING:  # (``hidden``: any value, "until-found" too)
+                    hides = hides or (ns == HTML and hidden_by(found))
             if slot_value is not None or mask:
                 rec = self._record(el, name, mask, parent.depth, hides)
                 rec.slot = slot_value

@@ -61,7 +61,8 @@ _SCRIPT_DOUBLE = re.compile(rf"-->|</script[{_WS}/>]", re.I)
 
 def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]:
     """Where tags whose attributes the scanner reads may be, case aside: each ``slot`` and
-    each name ``hidden`` where an attribute's name may be (one list, in page order), and each
+    each name ``hidden`` or ``style`` where an attribute's name may be (a ``style`` only where
+    its tag has the words it could hide with: hides.py; one list, in page order), and each
     ``opt_out``. One lowered copy of the page and C-speed searches in it (regular expressions
     where lowering changes the length: a "İ" in the page)."""
     low = page.lower()
@@ -85,11 +86,41 @@ def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]
         for at in each("hidden")
         if at and page[at - 1] in _BEFORE and page[at + 6 : at + 7] in _AFTER
     ]
+    styles = [  # (a style attribute whose tag has a word it may hide with: hides.py)
+        at
+        for at in each("style")
+        if at and page[at - 1] in _BEFORE and page[at + 5 : at + 6] in _VALUED
+    ]
+    if styles and lowered:
+        styles = _may_hide(low, styles)
     marks = each(slot)
-    return (sorted(marks + hides) if hides else marks), each(opt_out)  # (two sorted runs)
+    if hides or styles:
+        return sorted(marks + hides + styles), each(opt_out)  # (sorted runs)
+    return marks, each(opt_out)
 
 
-_BEFORE, _AFTER = "\t\n\f\r /\"'", "\t\n\f\r /=>"
+_BEFORE, _AFTER, _VALUED = "\t\n\f\r /\"'", "\t\n\f\r /=>", "\t\n\f\r ="
+
+
+def _may_hide(low: str, styles: list[int]) -> list[int]:
+    """The ``styles`` (in order) with, before the next ``>``, "display" and "none", or "hidden"
+    (content-visibility), or an escape: each word's next one looked for only once the last
+    found is behind (linear, however many per tag)."""
+    out: list[int] = []
+    far = len(low) + 1
+    found = {">": -1, "display": -1, "none": -1, "hidden": -1, "\\": -1}
+    for at in styles:
+        for word, was in found.items():
+            if was < at:
+                was = low.find(word, at)
+                found[word] = far if was < 0 else was
+        end = found[">"]
+        if (
+            end == far
+            or min(max(found["display"], found["none"]), found["hidden"], found["\\"]) < end
+        ):
+            out.append(at)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
