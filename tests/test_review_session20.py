@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.engine.page import _private, _private_shape, can_personalise
+from omotenashi.engine.pagehttp import _private_shape, can_personalise
+from omotenashi.engine.pagehttp import private_headers as _private
 from omotenashi.store.pipeline import AutoPipeline
 from omotenashi.testing import Written
 

@@ -12,7 +12,8 @@ from omotenashi.engine.html import scan
 from omotenashi.engine.html.context import PAGE_END
 from omotenashi.engine.html.scanner import exists
 from omotenashi.engine.html.splice import _kept_tags, _start_tag, start_tag
-from omotenashi.engine.page import SKIP_HEADER, VALIDATORS, _private
+from omotenashi.engine.pagehttp import SKIP_HEADER, VALIDATORS
+from omotenashi.engine.pagehttp import private_headers as _private
 from omotenashi.engine.personalise import _panel_at
 
 NAMES = [

@@ -52,9 +52,9 @@ HELD = (
 )
 USES = HELD.format(how="it uses what you did here")
 UNTOUCHED = HELD.format(how="no page is adapted to you meanwhile")
-STILL_PRIVATE = (  # after "Undone: ... is switched back on."
-    " It still stays off while we keep nothing about you (your browser asks sites not to track "
-    "you, or you have not given consent): it uses what you did here."
+STILL_PRIVATE = (  # after "Undone: ... is switched back on.": the one reason that holds
+    " It still stays off while your browser asks sites not to track you (Global Privacy "
+    "Control or Do Not Track): it uses what you did here."
 )
 STILL = (
     "Ticked, it still stays off while your browser asks sites not to track you (Global "

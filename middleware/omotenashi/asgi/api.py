@@ -123,7 +123,7 @@ async def identify(request: Any, user_id: str) -> None:
         visitor.attrs.clear()
     try:
         if await deny.is_revoked(services.store, pid):
-            visitor.private, visitor.profile = True, Profile()
+            visitor.private, visitor.privacy, visitor.profile = True, "revoked", Profile()
             visitor.events.clear()
             visitor.attrs.clear()
             return  # a revoked user is not linked, nothing is written
@@ -206,6 +206,8 @@ async def consent(request: Any, granted: bool = True) -> None:
     prefs = replace(visitor.prefs, consent=granted, withdrawn=not granted)
     if not granted:
         visitor.private, visitor.profile = True, Profile()  # this request writes nothing either
+        if visitor.privacy != "revoked":  # (the reason respect/privacy.py puts before it)
+            visitor.privacy = "withdrawn"
         visitor.events.clear()
         visitor.attrs.clear()
         if visitor.services is not None:
@@ -255,7 +257,7 @@ async def revoke(
         await deny.revoke(services.store, pid, PARTS, time.time() + life, life)
     visitor = get_visitor(target) if not hasattr(target, "services") else None
     if visitor is not None and visitor.id in ids:
-        visitor.private, visitor.profile = True, Profile()
+        visitor.private, visitor.privacy, visitor.profile = True, "revoked", Profile()
         visitor.events.clear()
         visitor.attrs.clear()
 

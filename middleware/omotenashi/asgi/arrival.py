@@ -300,14 +300,10 @@ class Arrival:
             if recommends:  # what everyone viewed: popular items, nothing about this visitor
                 shared = await self._shared_only(item)
             private = Visitor(
-                ident,
-                Profile(),
-                guest.device,
-                services=services,
-                private=True,
-                keeps_choices=privacy.keeps_choices(not ident.is_new),
+                ident, Profile(), guest.device, services=services, private=True,
+                privacy=privacy.reason, keeps_choices=privacy.keeps_choices(not ident.is_new),
                 shared=shared or Shared(),
-            )
+            )  # fmt: skip
             token = _preview_token(scope, guest.headers)[0]
             if token:  # QA: why the link changes nothing (a link that is no good says that)
                 host, scheme = request_host(guest.headers, scope, self.settings)
@@ -337,7 +333,9 @@ class Arrival:
         # A revoked id (the decision above, for this id): as private as GPC.
         if profile.revoked and self.privacy(guest, ident.prefs, revoked=True).private:
             self.metrics.inc("private")
-            return Visitor(ident, Profile(), guest.device, services=services, private=True)
+            return Visitor(
+                ident, Profile(), guest.device, services=services, private=True, privacy="revoked"
+            )
         visitor = Visitor(
             ident,
             profile,

@@ -164,10 +164,10 @@ class Responder:
             {
                 "visitor_id": identity.user or identity.vid, "profile": profile, "now": now,
                 "request": self.request, "device": v.device, "is_new": identity.is_new,
-                "choices": v.prefs, "private": v.private, "keeps_choices": v.keeps_choices,
+                "choices": v.prefs, "private": v.private, "privacy": v.privacy,
+                "keeps_choices": v.keeps_choices,
                 "events": tuple(v.events[since:] if since else v.events),
-                "attrs": attrs,
-                "forced": v.forced,
+                "attrs": attrs, "forced": v.forced,
                 "csrf": self.tools.signer.csrf_token(identity),
                 "shared": v.shared,
                 "measured_arms": measuring.arms(profile),

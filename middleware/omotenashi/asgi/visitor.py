@@ -61,6 +61,7 @@ class Visitor:
     answered: bool = False  # the response's headers (and its cookie) are decided: too late
     services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
+    privacy: str = ""  # why (respect/privacy.py's reason: "gpc", "revoked" ...): what pages say
     keeps_choices: bool = True  # a choice they make can be kept (in their cookie): "i" offers it
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)
@@ -135,7 +136,7 @@ class Visitor:
         if profile is None:
             self.degraded = True
         elif profile.revoked:  # the site revoked this id: as private as GPC
-            self.private = True
+            self.private, self.privacy = True, "revoked"
         else:
             self.known = profile
         return self.known

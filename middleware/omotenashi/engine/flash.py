@@ -38,6 +38,7 @@ from omotenashi.engine.html.core import NOTE_FULL, NOTE_NONE
 from omotenashi.engine.html.hides import style_hides
 from omotenashi.engine.html.tree import NOTELESS_NAMES
 from omotenashi.engine.personalise import selectors_of
+from omotenashi.engine.privacywords import undone_still_off
 from omotenashi.engine.restraint import Prefs, Restraint
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 
@@ -72,12 +73,8 @@ DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reaso
 UNDONE = "Undone: “{label}” is switched back on."
 STILL_OFF = " Your other choices still keep it off."
 # A block on what the visitor did, undone while the privacy decision keeps nothing about them
-# (respect/privacy.py: GPC or Do Not Track, no consent ...): off still, and not by a choice here
-STILL_PRIVATE = (
-    " It still stays off while we keep nothing about you (your browser asks sites not to track "
-    "you, or you have not given consent): it uses what you did here."
-)
-ALSO_PRIVATE = STILL_PRIVATE.replace(" still stays off", " also stays off", 1)
+# (respect/privacy.py: GPC or Do Not Track, no consent ...): off still, and not by a choice
+# here, for the one reason that holds (engine/privacywords.py, as the preferences page says it)
 # A signed-in visitor's choices are kept in this browser's cookie, not in their account: their
 # other devices still show the block (the preferences page says so too)
 HERE = " on this device."
@@ -141,13 +138,15 @@ def message(
     now: float,
     signed_in: bool = False,
     private: bool = False,
+    reason: str = "",
 ) -> tuple[CompiledRule, str] | None:
     """(the rule, what to say), or None when nothing true can be said: the flash is stale, its
     rule gone, or the choices no longer what it says (switched back, or off again, since).
     ``history_off``: the visitor's browsing history is off (engine/restraint.py);
     ``signed_in``: a dismissal holds on this device only, and says so; ``private``: the
     privacy decision keeps nothing about the visitor (``Visit.private``), so no block on what
-    they did is shown (restraint.py ``switched_off``), whatever their choices."""
+    they did is shown (restraint.py ``switched_off``), whatever their choices; ``reason``: its
+    reason (``Visit.privacy``), the one an Undo names."""
     if not flash.fresh(now):
         return None
     compiled = next((r for r in ruleset.rules if r.id == flash.rule), None)
@@ -173,7 +172,7 @@ def message(
     said = UNDONE.format(label=label) + (STILL_OFF if held else "")
     # as a kind off does, and said what it is (Personalise nothing is said by STILL_OFF)
     if private and compiled.behavioural and not prefs.nothing:
-        said += ALSO_PRIVATE if held else STILL_PRIVATE
+        said += undone_still_off(reason, also=held)
     return compiled, said
 
 
@@ -365,15 +364,17 @@ def confirm(
     slot_attribute: str,
     signed_in: bool = False,
     private: bool = False,
+    reason: str = "",
 ) -> tuple[str, bool]:
     """(the page, whether it now says the flash): said only where the visitor's notes offer
     their choices (``d``: the "i" is on, and a choice of theirs can be kept), and not on a page
     a preview link forces that very block onto (it shows there whatever the choice).
-    ``private``: the privacy decision keeps nothing about them (:func:`message`)."""
+    ``private``: the privacy decision keeps nothing about them, for ``reason``
+    (:func:`message`)."""
     if flash is None or not (d.enabled and d.dismiss) or flash.rule in restraint.forced:
         return page, False
     prefs, off = restraint.prefs, restraint.history_off
-    said = message(flash, ruleset, prefs, off, now, signed_in, private)
+    said = message(flash, ruleset, prefs, off, now, signed_in, private, reason)
     where = None if said is None else place(page, ruleset, slot_attribute, flash.anchor)
     if said is None or where is None:
         return page, False

@@ -4,15 +4,15 @@ and the headers to set. No I/O, no ASGI, no Redis, no clock: adapters call this.
 
     result = personalise_response(body, headers, visit, ruleset, journey, config)
 
-``personalise_page`` does the same on decoded text, for previews, tests and benchmarks.
+``personalise_page`` does the same on decoded text, for previews, tests and benchmarks. Which
+responses are taken, their gzip, and the headers a rewritten page goes with: engine/pagehttp.py.
 """
 
 from __future__ import annotations
 
 import gzip
-import zlib
 from dataclasses import dataclass, field, replace
-from functools import lru_cache, partial
+from functools import partial
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.charset import WINDOWS_1252, declared_nowhere, encode, page_codec
@@ -22,18 +22,14 @@ from omotenashi.engine.disclosure import Disclosure, kept_reasons
 from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
-from omotenashi.engine.headers import (
-    Headers,
-    add_vary,
-    content_type,
-    get,
-    make_private,
-    media_type,
-    says_utf8,
-    without,
-)
+from omotenashi.engine.headers import Headers, content_type, get, says_utf8
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.limits import clip
+from omotenashi.engine.pagehttp import SKIP_HEADER as SKIP_HEADER
+from omotenashi.engine.pagehttp import VALIDATORS as VALIDATORS
+from omotenashi.engine.pagehttp import can_personalise as can_personalise
+from omotenashi.engine.pagehttp import gunzip, private_headers
+from omotenashi.engine.pagehttp import head_headers as head_headers
 from omotenashi.engine.personalise import personalise
 from omotenashi.engine.profile import visitor_view
 from omotenashi.engine.recommending import Recommender, signals_for
@@ -46,11 +42,9 @@ from omotenashi.quick import quick
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.recommend.links import own_host
 
-SKIP_HEADER = b"x-omotenashi"
 # The codecs ``page_codec`` gives whose decoding is one byte sequence per character: a page
 # that decodes encodes back to the same bytes (for any other, the round trip is checked).
 ROUND_TRIP_CHARSETS = frozenset({"utf-8", WINDOWS_1252})
-HTML_TYPES = ("text/html",)  # XHTML is XML: an HTML rewrite could make it ill-formed
 
 
 @dataclass
@@ -76,51 +70,6 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)  # decide, render (seconds)
     skipped: list[str] = field(default_factory=list)  # targets left alone (HTML not sure)
     flashed: bool = False  # as PageResult's: the visitor's cookie then drops the flash
-
-
-VALIDATORS = (b"etag", b"last-modified")
-# What describes the exact bytes of the app's body: checksums (RFC 9530 Content-Digest and
-# Repr-Digest, RFC 3230 Digest, Content-MD5), a signature that may cover them (RFC 9421), and
-# the promise of byte ranges of it (a Range request gets the app's bytes, not this page's).
-BODY_BYTES = (
-    b"content-digest",
-    b"repr-digest",
-    b"digest",
-    b"content-md5",
-    b"signature",
-    b"signature-input",
-    b"accept-ranges",
-)
-
-
-def can_personalise(method: str, status: int, headers: Headers) -> bool:
-    """Only a 200 GET of HTML, identity- or gzip-encoded, that the app did not opt out."""
-    if method != "GET" or status != 200:
-        return False
-    media, _ = media_type(headers)
-    if media not in HTML_TYPES:
-        return False
-    encoding = (get(headers, b"content-encoding") or b"identity").strip().lower()
-    if encoding not in (b"identity", b"gzip"):  # br, deflate, chains: passed untouched
-        return False
-    return (get(headers, SKIP_HEADER) or b"").strip().lower() != b"off"
-
-
-def gunzip(data: bytes, limit: int) -> bytes:
-    """A gzip body, refused (:class:`PageRefused`) when it inflates past ``limit`` bytes or is
-    not one whole gzip member."""
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise PageRefused("the gzip body does not inflate", str(exc)) from None
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise PageRefused("the gzip page inflates past OMOTENASHI_MAX_BODY bytes", limit)
-    if not inflater.eof:
-        raise PageRefused("the gzip body is truncated")
-    if inflater.unused_data:  # several gzip members: browsers read them all; we pass it on
-        raise PageRefused("the gzip body has more than one member")
-    return out
 
 
 def personalise_page(
@@ -267,8 +216,9 @@ def personalise_page(
     slots, private = config.slot_attribute, visit.private  # (nothing on what they did shows)
     signed = is_user_id(visit.visitor_id)  # a dismissal holds on this device only
     said = confirm(
-        outcome.html, visit.flash, ruleset, restraint, visit.now, disclosure, slots, signed, private
-    )
+        outcome.html, visit.flash, ruleset, restraint, visit.now, disclosure, slots, signed,
+        private, visit.privacy,  # (an Undo names why it stays off)
+    )  # fmt: skip
     return PageResult(
         said[0],
         outcome.applied,
@@ -288,59 +238,6 @@ def _reasons(decision: Decision, recommender: Recommender | None, facts: Facts) 
     items = recommender.reasons(decision.id) if recommender is not None else []
     said = items[:10] if items else kept_reasons(decision, facts)[:6]
     return [r if len(r) <= 200 else clip(r, 200) for r in said]
-
-
-def head_headers(headers: Headers, vary: tuple[bytes, ...] = (b"Cookie",)) -> Headers:
-    """The app's headers for a HEAD of a page a GET would personalise: what the GET gets
-    (``Cache-Control: private``, ``Vary: Cookie`` and ``vary``'s others, no validators), without
-    a length, checksum or ``Accept-Ranges``, which only the GET's own body decides (RFC 9110
-    9.3.2: a HEAD may leave out what is known only once the body is made)."""
-    return make_private(add_vary(without(list(headers), *_DROPPED, *BODY_BYTES), *vary))
-
-
-def _private(
-    headers: Headers, length: int, vary: tuple[bytes, ...], *, rewritten: bool = True
-) -> Headers:
-    """The app's headers for a page made for one visitor: no length, validators or opt-out
-    header of the app's, its length, ``Vary`` naming ``vary`` (headers.personal_vary) and
-    ``Cache-Control: private``; and, when its body was ``rewritten``, none of the
-    :data:`BODY_BYTES` headers."""
-    # keyed without the headers dropped anyway: an app's length and validators differ from
-    # page to page, the rest seldom does
-    kept = []
-    size = 0  # past 4096 (or not bytes, so not hashable: a bytearray), not worth keeping
-    for k, v in headers:
-        if k.lower() not in _DROPPED:
-            kept.append((k, v))
-            size += len(k) + len(v) if type(k) is bytes and type(v) is bytes else 4097
-    key = tuple(kept)
-    if size > 4096:
-        return _with_length(_private_shape.__wrapped__(key, rewritten, vary), length)
-    return _with_length(_private_shape(key, rewritten, vary), length)
-
-
-# (and the app's Transfer-Encoding: the page goes whole with a length; both, RFC 9112 forbids)
-_DROPPED = (b"content-length", b"transfer-encoding", SKIP_HEADER, *VALIDATORS)
-
-
-@lru_cache(maxsize=256)  # an app sends the same few sets of headers, page after page
-def _private_shape(
-    headers: tuple[tuple[bytes, bytes], ...], rewritten: bool, vary: tuple[bytes, ...]
-) -> tuple[tuple[tuple[bytes, bytes], ...], int]:
-    """The headers, and where in them the length goes (filled in per response)."""
-    new = without(list(headers), *_DROPPED, *(BODY_BYTES if rewritten else ()))
-    new.append(_NO_LENGTH)  # (the app's lengths are dropped: the only one)
-    shape = tuple(make_private(add_vary(new, *vary)))
-    return shape, shape.index(_NO_LENGTH)
-
-
-_NO_LENGTH = (b"content-length", b"")
-
-
-def _with_length(shape: tuple[tuple[tuple[bytes, bytes], ...], int], length: int) -> Headers:
-    out = list(shape[0])
-    out[shape[1]] = (b"content-length", str(length).encode())
-    return out
 
 
 def personalise_response(
@@ -387,7 +284,7 @@ def personalise_response(
     # The app's validators describe its default page, not this visitor's: without them no
     # conditional request can get a 304 that skips the page view or keeps stale choices.
     # A checksum or byte ranges of the app's bytes would be false of other bytes.
-    new = _private(headers, len(out), config.vary, rewritten=out is not body)
+    new = private_headers(headers, len(out), config.vary, rewritten=out is not body)
     if out is not body and charset == "utf-8" and declared_nowhere(declared, raw):
         new = says_utf8(new)  # what it inserted is UTF-8: no browser may guess otherwise
     if config.debug_header or visit.forced is not None:

@@ -6,6 +6,10 @@ has an "i" (OMOTENASHI_RESPECT_DISCLOSURE=false) nothing offers its "Don't show 
 
 from __future__ import annotations
 
+from typing import Any
+
+from omotenashi.engine.privacywords import HELD_BY, held_by
+
 # Said wherever a visitor's data was erased (forget me, consent withdrawn, revoked): the
 # shared counts (store/recs.py, measure/counting.py) keep what their visits added, no id.
 SHARED_COUNTS = (
@@ -20,11 +24,16 @@ MOMENT = (
     "when a block needs nothing we would keep."
 )
 # What the page says when the privacy decision keeps nothing about this visitor (to a GPC
-# browser that holds our cookie with no choice in it, ID_ONLY for NO_COOKIE).
+# browser that holds our cookie with no choice in it, ID_ONLY for NO_COOKIE; SIGNED_IN_ONLY
+# where that cookie holds a sign-in: nothing under the account, this device adds nothing).
 NO_COOKIE = "We keep nothing about you, set no personalisation cookie ("
 ID_ONLY = (
     "We keep nothing about you (our cookie on this device holds only a random id, with nothing "
     "stored under it; "
+)
+SIGNED_IN_ONLY = (
+    "We keep nothing about you (our cookie on this device holds only your sign-in, the link to "
+    "your account, with nothing stored under it; "
 )
 PRIVATE_NOTES = {
     "gpc": (
@@ -157,22 +166,9 @@ DEVICES["nothing"] = DEVICES[""]  # "we store nothing new" is said above it: old
 
 
 # Why a privacy decision (respect/privacy.py ``decide_privacy``'s reason) holds a block back
-# that the visitor left on, and what brings it back (nothing they can do here, for "revoked")
-_HELD_BY = {
-    "gpc": (
-        "your browser asks sites not to track you (Global Privacy Control or Do Not Track)",
-        " Left ticked, it may show again when your browser no longer asks that.",
-    ),
-    "consent": (
-        "you have not given consent to personalisation",
-        " Left ticked, it may show again once you give it.",
-    ),
-    "withdrawn": (
-        "you have withdrawn your consent",
-        " Left ticked, it may show again if you give it again.",
-    ),
-    "revoked": ("this site has turned personalisation off for you", ""),
-}
+# that the visitor left on, and when it may show again (nothing they can do here, for
+# "revoked"): engine/privacywords.py's HELD_BY, the words an Undo says it with too.
+_UNTICK = "you untick “Personalise nothing for me”"
 
 
 def privacy_holds(reason: str, behavioural: bool, adapts: bool) -> bool:
@@ -180,18 +176,116 @@ def privacy_holds(reason: str, behavioural: bool, adapts: bool) -> bool:
     block that uses what they did (``behavioural``: never shown while nothing about them is
     read), or any block where their pages pass untouched (``adapts`` False: ``pages_adapt``).
     As restraint.py decides it for their pages (``switched_off``: behavioural and private)."""
-    return reason in _HELD_BY and (behavioural or not adapts)
+    return reason in HELD_BY and (behavioural or not adapts)
 
 
-def held_by_privacy(reason: str, behavioural: bool, adapts: bool) -> str:
+def held_by_privacy(
+    reason: str,
+    behavioural: bool,
+    adapts: bool,
+    *,
+    nothing: bool = False,
+    kind: str = "",
+    history: str = "",
+) -> str:
     """What the preferences page says after "Not shown to you now:" of a block left on that
     the privacy decision holds back (:func:`privacy_holds`), and what brings it back; ""
-    when it does not."""
+    when it does not. The visitor's own choices that hold it back too are said after it, and
+    are in what brings it back: ``nothing`` (Personalise nothing), ``kind`` (its kind,
+    switched off: its label), ``history`` (the browsing history's label, where it is off)."""
     if not privacy_holds(reason, behavioural, adapts):
         return ""
-    cause, back = _HELD_BY[reason]
+    cause, when = HELD_BY[reason]
     how = "it uses what you did here" if behavioural else "no page is adapted to you meanwhile"
-    return f"{cause}, and {how}.{back}"
+    own = _own(behavioural, nothing, kind, history)
+    said = " ".join([f"{cause}, and {how}.", *(also for _, also, _ in own)])
+    if not when:  # (nothing they do here brings it back)
+        return said
+    return f"{said} Left ticked, it may show again {_all(when, *(do for _, _, do in own))}."
+
+
+def not_shown_now(
+    reason: str, behavioural: bool, adapts: bool, *, nothing: bool, kind: str, history: str
+) -> str:
+    """What the preferences page says after "Not shown to you now:" of a block left on that
+    anything holds back (the privacy decision, or the visitor's own choices:
+    :func:`held_by_privacy`'s arguments), and only what would bring it back; "" when nothing
+    holds it back."""
+    held = held_by_privacy(reason, behavioural, adapts, nothing=nothing, kind=kind, history=history)
+    own = _own(behavioural, nothing, kind, history)
+    if held or not own:
+        return held
+    said = " ".join([own[0][0], *(also for _, also, _ in own[1:])])
+    back = ["you switch that back on"] if len(own) == 1 and kind else [do for *_, do in own]
+    return f"{said} Left ticked, it may show again {_all('', *back)}."
+
+
+def _own(behavioural: bool, nothing: bool, kind: str, history: str) -> list[tuple[str, str, str]]:
+    """The visitor's own choices that hold a block back: (said first, after "Not shown to
+    you now:"; said after another reason; what they would do to bring it back)."""
+    own = []
+    if nothing:
+        own.append(
+            ("you chose to personalise nothing.", "You also chose to personalise nothing.", _UNTICK)
+        )
+    if kind:
+        said = f"switched off “{kind}” below."
+        own.append((f"you {said}", f"You also {said}", f"you switch “{kind}” back on"))
+    if history and behavioural and kind != history:  # (its kind may be the history: said)
+        back = f"you switch “{history}” back on"
+        own.append(("your browsing history is off.", "Your browsing history is off too.", back))
+    return own
+
+
+def _all(when: str, *back: str) -> str:
+    """``when`` (the privacy decision's: "when your browser no longer asks that", "once you
+    give it" ..., or "") and what the visitor would do, as one clause: "when … and …"."""
+    return " and ".join([when, *back] if when else ["when " + back[0], *back[1:]])
+
+
+def kind_comes_back(reason: str, kinds: int, contextual: int, adapts: bool, history: str) -> str:
+    """What the card of a kind left ticked says, under Personalise nothing, of when its blocks
+    come back: when it is unticked, unless the privacy decision ``reason`` or the browsing
+    history off (``history``: its switch's label, "" when on) holds back those that use what
+    the visitor did (all but ``contextual`` of its ``kinds``), or every one (``adapts``
+    False: no page adapts to them)."""
+    untick = _all("", _UNTICK)
+    private = reason in HELD_BY  # (it holds every block on what they did back)
+    every = private and not adapts  # (no page adapts to them: it holds every block back)
+    if not kinds or not (private or history) or (contextual >= kinds and not every):
+        return f"Left ticked, these come back {untick}."
+    some = contextual and not every  # those that need nothing kept come back
+    first = f"Left ticked, those that need nothing we keep come back {untick}; the others"
+    when = HELD_BY[reason][1] if private else ""
+    if private and not when:  # (nothing they do here brings them back)
+        stays = f"stay off while {held_by(reason)}."
+        return f"{first} {stays}" if some else f"Left ticked, these {stays}"
+    late = _all(when, _UNTICK, *([f"you switch “{history}” back on"] if history else []))
+    return f"{first} come back {late}." if some else f"Left ticked, these come back {late}."
+
+
+def annotate(
+    entries: list[dict[str, Any]],
+    kinds: list[dict[str, Any]],
+    reason: str,
+    adapts: bool,
+    nothing: bool,
+    history: str,
+) -> None:
+    """What the preferences page says beside the switches, put in their entries (the shown
+    and switched-off blocks': ``held``, after "Not shown to you now:", ``private_hold``, its
+    privacy part, and ``private_while``) and kinds (``comes_back``, under Personalise
+    nothing). ``adapts``: ``pages_adapt`` for the privacy decision ``reason``; ``history``:
+    the browsing history's label where it is off ("" when on)."""
+    for e in entries:
+        beh, kind = e["behavioural"], "" if e["category_on"] else e["category"]
+        e["private_hold"] = held_by_privacy(
+            reason, beh, adapts, nothing=nothing, kind=kind, history=history
+        )
+        e["held"] = not_shown_now(reason, beh, adapts, nothing=nothing, kind=kind, history=history)
+        e["private_while"] = still_off_while(reason, beh, adapts)
+    for k in kinds:
+        k["comes_back"] = kind_comes_back(reason, k["kinds"], k["contextual"], adapts, history)
 
 
 def still_off_while(reason: str, behavioural: bool, adapts: bool) -> str:
@@ -199,7 +293,7 @@ def still_off_while(reason: str, behavioural: bool, adapts: bool) -> str:
     were it ticked again ("" when it would not)."""
     if not privacy_holds(reason, behavioural, adapts):
         return ""
-    return f"Ticked, it still stays off while {_HELD_BY[reason][0]}."
+    return f"Ticked, it still stays off while {held_by(reason)}."
 
 
 def devices_note(reason: str) -> str:
@@ -216,6 +310,7 @@ def private_note(
     adapts: bool = True,
     dismiss: bool = True,
     cookie: bool = False,
+    signed_in: bool = False,
 ) -> str:
     """What the page says about the privacy decision ``reason`` ("" when there is none);
     ``choices``: the visitor's cookie holds choices of theirs; ``switch``: whether a choice
@@ -224,7 +319,7 @@ def private_note(
     passes their pages untouched, or they switched every such block off); ``dismiss``: blocks
     carry "Don't show me this" (their "i": OMOTENASHI_RESPECT_DISCLOSURE); ``cookie``: the
     browser sent our cookie (one left with no choice, after "Don't show me this" and "Undo",
-    holds an id only: "we set no cookie" would be false)."""
+    holds an id only, or ``signed_in`` their sign-in: "we set no cookie" would be false)."""
     if is_kept and reason in KEPT_NOTES:
         note = KEPT_NOTES[reason]
     elif choices and reason in CHOICES_NOTES:
@@ -232,7 +327,7 @@ def private_note(
     else:
         note = PRIVATE_NOTES.get(reason, "")
         if cookie and reason == "gpc":
-            note = note.replace(NO_COOKIE, ID_ONLY, 1)
+            note = note.replace(NO_COOKIE, SIGNED_IN_ONLY if signed_in else ID_ONLY, 1)
     if reason not in ADAPTED:
         return note
     if not adapts:  # no block to switch off either

@@ -111,20 +111,19 @@ class PreferencesPage:
         recent = every[: shown.MAX_LISTED]
         # whatever they switched off and the page does not list above, so it can come back on
         switched_off, gone_off = choices.switched_off(prefs, (e["key"] for e in recent))
-        # what the privacy decision (``reason``) holds back, as it does their pages
-        adapting = pages_adapt(bool(reason), self.private_contextual)
-        for e in [*recent, *switched_off]:  # (a site's own template may leave them unsaid)
-            e["private_hold"] = notes.held_by_privacy(reason, e["behavioural"], adapting)
-            e["private_while"] = notes.still_off_while(reason, e["behavioural"], adapting)
+        # what holds each back beside its switch, and only what would bring it back (notes.py)
+        history_off = self.history_category in prefs.off_categories
+        label, kinds = words(self.history_category).capitalize(), choices.kinds_for(prefs, every)
+        held = (reason, pages_adapt(bool(reason), self.private_contextual), prefs.nothing)
+        notes.annotate([*recent, *switched_off], kinds, *held, label * history_off)
         # every rule's switch: only for a site template that lists them (ours does not)
         listing = choices.listing_for(prefs) if self.lists_rules() else []
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
         kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
-        history_off = self.history_category in prefs.off_categories
         adapts = self.adapts(reason, prefs, choices)
         note = notes.private_note(
             reason, kept, bool(ident.prefs), can_choose, adapts=adapts, dismiss=self.dismiss,
-            cookie=not (ident.is_new or ident.user),
+            cookie=not ident.is_new, signed_in=ident.user is not None,
         )  # fmt: skip
         page = self.env.get_template(self.template_name).render(
             prefix=root + self.prefix,
@@ -142,13 +141,13 @@ class PreferencesPage:
             switched_off=switched_off,
             gone_off=gone_off,
             history_category=self.history_category,
-            history_label=words(self.history_category).capitalize(),  # its switch's label
+            history_label=label,  # its switch's label
             idle=self.idle,
             history_off=history_off,
             adapts=adapts,  # a block that needs nothing kept may still be shown to them
             dismiss=self.dismiss,  # blocks carry "Don't show me this"
             signed_in=notes.devices_note(reason) if ident.user is not None else "",
-            kinds=choices.kinds_for(prefs, every),
+            kinds=kinds,
             can_choose=can_choose,
             untracked=untracked,
             kept=kept,
@@ -188,7 +187,8 @@ class PreferencesPage:
                 pair_names=loaded.catalog.pair_names,
                 adapts=adapts,
                 history_off=self.history_category in prefs.off_categories,
-                cookie=not (ident.is_new or ident.user),  # ("we set none" would be false)
+                cookie=not ident.is_new,
+                signed_in=ident.user is not None,  # ("we set none": false)
             ),
         )
         return page.encode()

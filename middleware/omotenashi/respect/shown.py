@@ -174,6 +174,7 @@ def data_sections(
     adapts: bool = True,
     history_off: bool = False,
     cookie: bool = False,
+    signed_in: bool = False,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
@@ -185,7 +186,8 @@ def data_sections(
     catalogue's ids by code (``Catalog.pair_names``); ``adapts``: a block that needs nothing
     kept may still be shown to the visitor (:func:`notes.private_note`); ``history_off``: their
     browsing history is off, so pages seen are not counted (said by the count); ``cookie``:
-    the browser sent our cookie (:func:`notes.private_note`)."""
+    the browser sent our cookie, ``signed_in``: one that holds a sign-in
+    (:func:`notes.private_note`)."""
     titles, labels = names or ({}, {})
 
     def title(item: str) -> str:
@@ -257,7 +259,14 @@ def data_sections(
     choices += [f"Switched off: {why}" for why in sorted(off)]
     if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing read or added
         choices = [
-            private_note(private, kept(profile), prefs != Prefs(), adapts=adapts, cookie=cookie)
+            private_note(
+                private,
+                kept(profile),
+                prefs != Prefs(),
+                adapts=adapts,
+                cookie=cookie,
+                signed_in=signed_in,
+            )
             or "We store nothing new about you.",
             *choices,
         ]

@@ -1,0 +1,36 @@
+"""Why the privacy decision holds back a block the visitor left on, in the one set of words
+every page says it with: the preferences page (respect/notes.py) and the confirmation after
+an *Undo* (engine/flash.py). Keyed by respect/privacy.py ``decide_privacy``'s reason; kept
+on the engine's side, which respect/ may import (the engine imports nothing of respect/)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# reason -> (why it is held back, after "while"; when it may show again, "" where nothing the
+# visitor does here brings it back: the site revoked them). "bot" and "nothing" are not here:
+# a bot is shown nothing to choose about, and "personalise nothing" is said as their choice.
+HELD_BY: Mapping[str, tuple[str, str]] = {
+    "gpc": (
+        "your browser asks sites not to track you (Global Privacy Control or Do Not Track)",
+        "when your browser no longer asks that",
+    ),
+    "consent": ("you have not given consent to personalisation", "once you give it"),
+    "withdrawn": ("you have withdrawn your consent", "if you give it again"),
+    "revoked": ("this site has turned personalisation off for you", ""),
+}
+# Said instead where the reason is not one of those (none reaches a page that says it: a
+# bot's pages are never rewritten, and "nothing" is said as the visitor's own choice)
+KEEP_NOTHING = "we keep nothing about you"
+
+
+def held_by(reason: str) -> str:
+    """Why ``reason`` holds a block on what the visitor did back, to follow "while"."""
+    return HELD_BY[reason][0] if reason in HELD_BY else KEEP_NOTHING
+
+
+def undone_still_off(reason: str, also: bool) -> str:
+    """Said after "Undone: … is switched back on." of a block on what the visitor did that the
+    privacy decision ``reason`` holds back still (``also``: their other choices do too)."""
+    still = "also" if also else "still"
+    return f" It {still} stays off while {held_by(reason)}: it uses what you did here."
