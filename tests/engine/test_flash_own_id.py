@@ -12,19 +12,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from omotenashi.engine.disclosure import Disclosure
 from omotenashi.engine.flash import Flash, confirm
-from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import Prefs, Restraint
-from omotenashi.engine.ruleset import CompiledRule, RuleSet
-from omotenashi.rules.model import Rule
-from omotenashi.settings import RespectSettings
+from omotenashi.engine.ruleset import RuleSet
+from tests.engine.test_flash_places import DOC, HERO, NOW, OFF, RULE
 
-NOW = 1_000_000.0
-RULE = CompiledRule(
-    Rule(id="seen-hero", slot="hero", text="x", why="You were here."), "f", 1, 0, [], None
-)
-OFF = Restraint(RespectSettings(), Prefs(off_rules=frozenset({"seen-hero"})), Profile(), NOW, True)
-HERO = '<div id="hero" data-omo-slot="hero">H</div>'
-DOC = "<!doctype html><html><head><title>t</title></head><body>"
 END = "<footer>f</footer></body></html>"
 CACHED = '<div class="omo-done" id="omo-done" tabindex="-1">Done: an old one.</div>'
 
