@@ -122,18 +122,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 async def test_the_banner_masks_the_redis_password(command: list[str]) -> None:
     """The start line names the Redis URL with its password as ``***`` (it was printed whole,
     where the settings' log line masks it)."""
-    env = {**os.environ, "OMOTENASHI_REDIS_URL": "redis://:s3cret-pw@127.0.0.1:1/0"}
-    env["OMOTENASHI_SECRET_KEYS"] = "k" * 32
+    line = await start_line(
+        [*command, "--port", str(free_port())], "redis://:s3cret-pw@127.0.0.1:1/0"
+    )
+    assert "Redis: redis://:***@127.0.0.1:1/0" in line and "s3cret" not in line
+
+
+async def start_line(command: list[str], redis_url: str = "redis://127.0.0.1:1/0") -> str:
+    """The first line ``omotenashi <command>`` prints (its start line), then it is stopped."""
+    env = {**os.environ, "OMOTENASHI_REDIS_URL": redis_url, "OMOTENASHI_SECRET_KEYS": "k" * 32}
     process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "omotenashi.cli", *command, "--port", str(free_port())),
+        *(sys.executable, "-m", "omotenashi.cli", *command),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        return (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
     finally:
         process.terminate()
         await process.wait()
-    assert "Redis: redis://:***@127.0.0.1:1/0" in line and "s3cret" not in line
