@@ -60,6 +60,9 @@ def test_the_last_referer_line_is_read_even_when_it_is_too_long() -> None:
     assert request_headers({"headers": lines}) == {"referer": ""}
 
 
+COUNTRY = Settings(secret_keys=["test-key"], country_header="cf-ipcountry")
+
+
 def scope(headers: list[tuple[bytes, bytes]], query: bytes = b"") -> dict[str, Any]:
     return {
         "type": "http", "method": "GET", "scheme": "http", "path": "/", "raw_path": b"/",
@@ -70,7 +73,7 @@ def scope(headers: list[tuple[bytes, bytes]], query: bytes = b"") -> dict[str, A
 def seen(headers: list[tuple[bytes, bytes]], query: bytes = b"") -> RequestInfo:
     """The request as rules see it, through the path every endpoint takes."""
     given_ = scope(headers, query)
-    return request_info(given_, request_headers(given_), "cf-ipcountry")
+    return request_info(given_, request_headers(given_), COUNTRY)
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@
 A browser resolves every relative address of the page, ``/_omotenashi/preferences`` included,
 against ``<base href>``: on a page whose base names another host (a CDN, or the site's own
 name on http:// behind an https:// edge), the Dismiss form posts the visitor's CSRF token and
-rule to that host, and "Your choices" opens there. The middleware writes these addresses
-(asgi/responder, respect/), not the proxy: marked xfail (strict) until it writes them so that
-they reach the page's own host whatever its base says (or leaves such pages alone).
+rule to that host, and "Your choices" opens there. The middleware writes them absolute, for
+the host and scheme the browser asked for, on such a page (base47: engine/html/base.py,
+engine/disclosure.py ``reach``).
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ def origin(base: str) -> Starlette:
     return Starlette(routes=[Route("/rooms/", page)])
 
 
-@pytest.mark.xfail(strict=True, reason="the middleware writes root-relative addresses (P2)")
 @pytest.mark.parametrize(
     "base",
     [

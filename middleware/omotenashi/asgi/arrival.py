@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from omotenashi.asgi.origin import page_origin
 from omotenashi.asgi.visitor import Services, Visitor
 from omotenashi.engine.facts import (
     MAX_LANGUAGES,
@@ -196,17 +197,18 @@ def url_root(scope: Scope) -> str:
 
 
 def request_info(
-    scope: Scope, headers: dict[str, str], country_header: str, path: str | None = None
+    scope: Scope, headers: dict[str, str], settings: Settings, path: str | None = None
 ) -> RequestInfo:
     """The request as rules see it (``path``: its :func:`route_path`, when already known)."""
     return RequestInfo.from_parts(
         route_path(scope) if path is None else path,
         scope.get("query_string", b"")[: MAX_QUERY + 1].decode("latin-1"),  # (rules: MAX_QUERY)
         headers,
-        country_header=country_header,
+        country_header=settings.country_header,
         secure=scope.get("scheme") in ("https", "wss"),
         root=url_root(scope),
         raw_path=written_path(scope),
+        origin=page_origin(*request_host(headers, scope, settings)),  # (<base href>: links)
     )
 
 

@@ -189,7 +189,7 @@ class Endpoints:
                 visitor_id=pid,
                 profile=loaded.ruleset.renames.profile(profile),  # formerly: as the page
                 now=time.time(),
-                request=request_info(scope, headers, self.settings.country_header),
+                request=request_info(scope, headers, self.settings),
                 device=guest.device,
                 choices=Prefs.from_cookie(ident.prefs),  # history off: no view_item is kept
                 events=[(e.name, dict(e.data)) for e in batch.events],

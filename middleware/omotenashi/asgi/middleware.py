@@ -204,7 +204,7 @@ class Omotenashi:
             )
             visitor.identity = self.signer.as_now(visitor.identity, loaded.ruleset.renames)
             scope.setdefault("state", {})["omotenashi"] = visitor
-            request = request_info(scope, guest.headers, self.settings.country_header, path)
+            request = request_info(scope, guest.headers, self.settings, path)
             method, tracked = scope.get("method", "GET"), not self._untracked(request.path)
             adapts = pages_adapt(visitor.private, self.settings.respect.private_contextual)
             if visitor.degraded or not adapts:  # nothing made or recorded: only their cookie

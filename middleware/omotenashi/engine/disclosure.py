@@ -13,13 +13,16 @@ from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision, new_decision
 from omotenashi.engine.explain import either, words
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.html.base import foreign_base
 from omotenashi.engine.html.core import NOTE_NONE
 
 
 @dataclass(frozen=True)
 class Disclosure:
     """Where the visitor's choices live, for the notes' links; off when ``enabled`` is False.
-    ``prefix`` and ``path`` as the browser reaches them (behind a path prefix, with it)."""
+    ``prefix`` and ``path`` as the browser reaches them (behind a path prefix, with it; on a
+    page whose ``<base href>`` names another host, ``prefix`` with the page's origin, and ""
+    when that is not known: no link and no form then, see :func:`reach`)."""
 
     enabled: bool = False
     panel: bool = False
@@ -68,6 +71,17 @@ FRESH_SOME = (
 # The panel while the visitor's browsing history is off (engine/restraint.py history_off): no
 # rule on their behaviour is shown, whatever its category (not a fresh page: every page is so)
 HISTORY_OFF = "Your browsing history is off: nothing here is chosen from what you viewed."
+
+
+def reach(page: str, root: str, prefix: str, origin: str) -> str:
+    """What the links and forms Omotenashi writes into ``page`` start with: ``root + prefix``
+    (root-relative: the page's own origin), unless a ``<base href>`` of the page may take that
+    to another origin (a CDN, ``http://`` on an https page: html/base.py), where the visitor's
+    token and choice would go: then with the page's ``origin`` before it, and "" (no link, no
+    form) when that is not known. A page without a <base> is written as it always was."""
+    if not foreign_base(page):
+        return root + prefix
+    return origin + root + prefix if origin else ""
 
 
 def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> Decision:
@@ -207,11 +221,11 @@ def note(
         tuple(items),
         label,
         d.prefix,
-        d.dismiss,
+        d.dismiss and bool(d.prefix),
         decision.rule.rule.recommend is not None and not for_you(decision, personal),
         tuple(left),
     )
-    if not d.dismiss:
+    if not (d.dismiss and d.prefix):
         return before
     path, csrf = f"{d.path}#{back}" if back else d.path, d.csrf
     # (html.escape's five passes only for what has a character to escape: tokens seldom do)
@@ -245,7 +259,8 @@ def _note_parts(
         f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )
-    tail = f'<p><a href="{prefix}/preferences">Your choices</a></p></div></details>'
+    link = f'<p><a href="{prefix}/preferences">Your choices</a></p>' if prefix else ""
+    tail = f"{link}</div></details>"
     if not dismiss:
         return head + tail, "", ""
     return (
@@ -348,10 +363,11 @@ def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bo
             f"<p>{lead} our general suggestions, without {without(left)}:</p>"
             f"<ul>{_listed(some)}</ul>"
         )
+    choices = f'<p><a href="{prefix}/preferences">See and change your choices</a></p>'
+    choices = choices if prefix else ""  # (no address of ours reaches the site: html/base.py)
     return (
         f'<aside class="omo-why-page" aria-label="Personalisation on this page">'
         f'<details id="omo-why"><summary>Why this page looks this way</summary>'
         f"{text}"
-        f'<p><a href="{prefix}/preferences">See and change your choices</a></p>'
-        f"</details></aside>"
+        f"{choices}</details></aside>"
     )

@@ -93,6 +93,10 @@ class RequestInfo:
     # The path as the browser wrote it (ASGI ``raw_path``, without a root): :attr:`back` returns
     # to it when it is plain URL text that decodes to ``path`` (``%2F``, NFD: ``path`` lost them)
     raw_path: str = ""
+    # The page's own origin as the browser asked for it ("https://shop.example", "" when not
+    # known): on a page whose <base href> names another host, our links and forms are written
+    # absolute with it (engine/disclosure.py reach); rules never see it.
+    origin: str = ""
 
     @classmethod
     def from_parts(
@@ -105,6 +109,7 @@ class RequestInfo:
         secure: bool = False,
         root: str = "",
         raw_path: str = "",
+        origin: str = "",
     ) -> RequestInfo:
         referrer = headers.get("referer", "")  # (over MAX_REFERER: none, as on every path)
         return quick_dict(  # every field: built in one step
@@ -124,6 +129,7 @@ class RequestInfo:
                 "navigation": navigates(headers),
                 "query_string": query_string,
                 "raw_path": raw_path,
+                "origin": origin,
             },
         )
 

@@ -197,7 +197,7 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
     label = html.escape(compiled.rule.why.strip().rstrip("."), quote=True)
     back = html.escape(f"{d.path}#{flash.anchor}" if flash.anchor else d.path, quote=True)
     undo = ""
-    if form and not flash.undo:
+    if form and not flash.undo and prefix:  # (prefix "": no address of ours reaches the site)
         undo = (
             f'<form method="post" action="{prefix}/preferences" class="omo-undo">'
             f'<input type="hidden" name="csrf" value="{html.escape(d.csrf, quote=True)}">'
@@ -206,6 +206,7 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
             f'<input type="hidden" name="next" value="{back}">'
             f'<button type="submit" aria-label="Undo: show “{label}” again">Undo</button></form>'
         )
+    choices = f'<p><a href="{prefix}/preferences">Your choices</a></p>' if prefix else ""
     # A region named by what it says: a landmark a screen reader lists (not loose content
     # after the page's last one). The URL a choice on a block returns to ends in its id
     # (:func:`to_notice`): the browser focuses it there (``tabindex="-1"``) and a screen
@@ -215,7 +216,7 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
         f'<div class="omo-done" id="{NOTICE}" tabindex="-1" role="region" '
         'aria-labelledby="omo-done-said">'
         f'<p id="omo-done-said" role="status">{html.escape(said, quote=False)}</p>{undo}'
-        f'<p><a href="{prefix}/preferences">Your choices</a></p></div>'
+        f"{choices}</div>"
     )
 
 

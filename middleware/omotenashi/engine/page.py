@@ -18,7 +18,7 @@ from omotenashi.engine.change import Change
 from omotenashi.engine.charset import WINDOWS_1252, declared_nowhere, encode, page_codec
 from omotenashi.engine.config import EngineConfig as EngineConfig
 from omotenashi.engine.decide import Decision
-from omotenashi.engine.disclosure import Disclosure, kept_reasons
+from omotenashi.engine.disclosure import Disclosure, kept_reasons, reach
 from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
@@ -152,7 +152,8 @@ def personalise_page(
         panel=respect.page_panel,
         fresh=fresh,  # the panel says so
         history_off=off,  # and this
-        prefix=request.root + config.prefix,  # the URLs the browser reaches them by
+        # the URLs the browser reaches them by (absolute where the page's <base> leads away)
+        prefix=reach(page, request.root, config.prefix, request.origin),
         path=request.back,  # a choice made on the page returns to it
         csrf=visit.csrf,
         dismiss=visit.keeps_choices,  # else no choice can be kept for them: no button to refuse
