@@ -1,14 +1,23 @@
 """The HTTP side of a page the engine may rewrite: which responses it takes
-(:func:`can_personalise`), the gzip body it reads (:func:`gunzip`), and the headers a page
+(:func:`can_personalise`: HTML as browsers read ``Content-Type``, :func:`browser_type`, and
+not a download, :func:`download`), the gzip body it reads (:func:`gunzip`), and the headers a page
 made for one visitor goes out with (:func:`private_headers`, :func:`head_headers`). Split
 out of engine/page.py, which makes the page itself; no I/O here either."""
 
 from __future__ import annotations
 
+import re
 import zlib
 from functools import lru_cache
 
-from omotenashi.engine.headers import Headers, add_vary, get, make_private, media_type, without
+from omotenashi.engine.headers import (
+    Headers,
+    add_vary,
+    content_type,
+    get,
+    make_private,
+    without,
+)
 from omotenashi.errors import PageRefused
 
 SKIP_HEADER = b"x-omotenashi"
@@ -30,16 +39,98 @@ BODY_BYTES = (
 
 
 def can_personalise(method: str, status: int, headers: Headers) -> bool:
-    """Only a 200 GET of HTML, identity- or gzip-encoded, that the app did not opt out."""
+    """Only a 200 GET of HTML, identity- or gzip-encoded, that the app did not opt out: HTML as
+    browsers take it (every ``Content-Type`` line, :func:`browser_type`, read as the engine
+    reads the first), a page to show, not a file to save (:func:`download`)."""
     if method != "GET" or status != 200:
         return False
-    media, _ = media_type(headers)
-    if media not in HTML_TYPES:
+    declared = content_type(headers)
+    if declared[0] not in HTML_TYPES:
         return False
     encoding = (get(headers, b"content-encoding") or b"identity").strip().lower()
     if encoding not in (b"identity", b"gzip"):  # br, deflate, chains: passed untouched
         return False
-    return (get(headers, SKIP_HEADER) or b"").strip().lower() != b"off"
+    if (get(headers, SKIP_HEADER) or b"").strip().lower() == b"off":
+        return False
+    return browser_type(headers) == declared and not download(headers)
+
+
+def browser_type(headers: Headers) -> tuple[str, str | None] | None:
+    """(media type, charset) of a response as browsers read its ``Content-Type`` lines (Fetch,
+    "extract a MIME type"; Chromium too): one list, split at commas outside quotes, whose last
+    valid type wins (``text/html`` then ``text/plain`` is text); its charset is that entry's,
+    else one an entry of the same type before it gave. None: no valid type (browsers sniff),
+    or a charset Chromium and Fetch's browsers take differently from such a list."""
+    lines = tuple(bytes(v) for k, v in headers if len(k) == 12 and k.lower() == b"content-type")
+    if sum(len(v) for v in lines) <= 400:  # (apps send the same one or two, again and again)
+        return _browser_type(lines)
+    return _browser_type.__wrapped__(lines)
+
+
+@lru_cache(maxsize=256)
+def _browser_type(lines: tuple[bytes, ...]) -> tuple[str, str | None] | None:
+    # of the entries since the type last changed: the first's charset (Fetch), the last
+    # given (Chromium), and the last entry's own, which both take when it names one
+    essence, first, given, own = None, None, None, None
+    for value in header_values(lines):
+        media = _ESSENCE.fullmatch(value.partition(b";")[0].strip(_HTTP_SPACE))
+        if media is None or media[0] == b"*/*":
+            continue  # not a type (both browsers skip it), or one that says nothing
+        charset = content_type([(b"content-type", value)])[1]
+        if charset is None and b"charset" in value.lower():
+            charset = ""  # named but not read (charset=""): the default, in both
+        if media[0].lower() != essence:
+            essence, first, given = media[0].lower(), charset, None
+        own = charset
+        given = charset if charset is not None else given
+    if essence is None:
+        return None
+    if own is None and first != given:
+        return None  # Fetch takes the first charset, Chromium the last: which, unknowable
+    return essence.decode("latin-1"), (own if own is not None else given) or None
+
+
+def download(headers: Headers) -> bool:
+    """Whether browsers save this response as a file rather than show it: its
+    ``Content-Disposition`` type is ``attachment`` or one they do not know (RFC 6266 4.2; a
+    value that starts with a parameter, ``filename=...``, is ``inline``), or it has several
+    different ones (Chromium shows an error: ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION).
+    Either way it is no page view."""
+    lines = [bytes(v) for k, v in headers if len(k) == 19 and k.lower() == b"content-disposition"]
+    if not lines:
+        return False
+    values = set(header_values(lines))
+    if len(values) > 1:
+        return True
+    kind = values.pop().partition(b";")[0].strip(_HTTP_SPACE)
+    return _TOKEN.fullmatch(kind) is not None and kind.lower() != b"inline"
+
+
+def header_values(lines: tuple[bytes, ...] | list[bytes]) -> list[bytes]:
+    """A header's lines as one list of values (Fetch, "get, decode, and split"): joined with
+    commas, split at each comma outside a double-quoted string (in which ``\\`` escapes the
+    next byte, and which an unclosed quote runs to the end), each trimmed of spaces and tabs;
+    an empty value is one too (``inline,`` is two)."""
+    text = b", ".join(lines)
+    out: list[bytes] = []
+    start, pos, end = 0, 0, len(text)
+    while pos < end:
+        byte = text[pos]
+        if byte == 0x22:  # '"': to its closing quote
+            pos += 1
+            while pos < end and text[pos] != 0x22:
+                pos += 2 if text[pos] == 0x5C else 1
+        elif byte == 0x2C:  # ','
+            out.append(text[start:pos].strip(b" \t"))
+            start = pos + 1
+        pos += 1
+    out.append(text[start:].strip(b" \t"))
+    return out
+
+
+_HTTP_SPACE = b"\t\n\r "
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_ESSENCE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def gunzip(data: bytes, limit: int) -> bytes:

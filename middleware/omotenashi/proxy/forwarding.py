@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from omotenashi.asgi.arrival import CONDITIONAL, is_page_request
-from omotenashi.asgi.codings import combined, page_coding
+from omotenashi.asgi.arrival import is_page_request
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -91,24 +90,26 @@ def request_headers(
     client: str | None,
     preserve_host: bool,
 ) -> Headers:
-    """The headers to send to the origin for a visitor's request."""
+    """The headers to send to the origin for a visitor's request.
+
+    Validators and codings are left as they come: the middleware in front has already taken a
+    page request's ``If-None-Match``/``If-Modified-Since`` off, and narrowed its
+    ``Accept-Encoding`` to gzip or identity, where it may personalise the page
+    (``asgi/middleware.py``); a page on an excluded or untracked path, a bot's, or one it
+    leaves alone keeps them, and gets the origin's 304 or br as it would without us."""
     incoming = end_to_end(scope_headers)
     host = next((v for k, v in incoming if k == b"host"), None)
-    navigation = is_page_request(method, incoming)  # the middleware's own rule
     # Expect: 100-continue is answered here (the server says 100 Continue when the body is first
     # read, once the origin has the request's headers); httpx would send the body to the origin
     # at once whatever it answered, so the origin is not told to wait for one.
     drop = set(FORWARDED_BY_US | SPOOFABLE | {b"expect"})
     if not preserve_host:
         drop.add(b"host")
-    # the whole page, in a coding the middleware can rewrite; a visitor that takes neither gzip
-    # nor identity: as sent (the middleware passes its page as it comes)
-    coding = page_coding(combined(incoming) or "") if navigation else None
-    if coding is not None:
-        drop |= CONDITIONAL | {b"accept-encoding"}
     out = [(k, v) for k, v in incoming if k not in drop]
-    if coding is not None:
-        out.append((b"accept-encoding", coding.encode("latin-1")))
+    if not any(k == b"accept-encoding" for k, _ in incoming) and is_page_request(method, incoming):
+        # no Accept-Encoding lets the origin choose any coding (RFC 9110 12.5.3), br too, in
+        # which a page could not be read: identity, as it would choose anyway
+        out.append((b"accept-encoding", b"identity"))
     xff = forwarded_for(incoming, client)
     if xff is not None:
         out.append((b"x-forwarded-for", xff))
