@@ -218,7 +218,7 @@ class Omotenashi:
             quiet.bug(log, "omotenashi: preparing the request failed; serving the app's page")
             self.metrics.inc("splice_error")
             return None
-        if method == "GET" and tracked:
+        if method in ("GET", "HEAD") and tracked:  # a HEAD is asked as its GET is
             held = scope.get("extensions")
             if held and ZEROCOPY in held:  # the app sends body messages then (filesend.py)
                 scope["extensions"] = offered(held)
@@ -228,7 +228,7 @@ class Omotenashi:
                 tracked = False  # response too, as one in br (bypassed; no page view)
             elif (
                 "if-none-match" in read or "if-modified-since" in read or coding
-            ) and is_page_request(method, headers := scope.get("headers", [])):
+            ) and is_page_request("GET", headers := scope.get("headers", [])):
                 # a page cached before we were here must not get a 304 (it is rewritten now),
                 # nor come back in br or zstd, which we cannot rewrite: gzip or identity
                 scope["headers"] = page_request_headers(headers, coding)
