@@ -293,7 +293,8 @@ class Settings(BaseSettings):
     trust_forwarded_host: bool = Field(
         default=False,
         description="Believe X-Forwarded-Host (and -Proto) for the host a force link was made "
-        "for; only behind a proxy that sets them.",
+        "for and our absolute links on a page whose <base href> names another host; only "
+        "behind a proxy that sets them.",
     )
     metrics: bool = Field(
         default=False,
