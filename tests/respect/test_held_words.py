@@ -106,7 +106,8 @@ SOME = f"Left ticked, those that need nothing we keep come back when {UNTICK}; t
             0,
             True,
             "",
-            f"Left ticked, these come back when your browser no longer asks that and {UNTICK}.",
+            "Left ticked, these come back when your browser no longer asks sites not to track "
+            f"you and {UNTICK}.",
         ),
         (
             "withdrawn",
@@ -114,7 +115,7 @@ SOME = f"Left ticked, those that need nothing we keep come back when {UNTICK}; t
             1,
             True,
             "",
-            f"{SOME} come back if you give it again and {UNTICK}.",
+            f"{SOME} come back if you give your consent again and {UNTICK}.",
         ),
         (  # pages pass untouched: none comes back while it holds
             "gpc",
@@ -122,7 +123,8 @@ SOME = f"Left ticked, those that need nothing we keep come back when {UNTICK}; t
             1,
             False,
             "",
-            f"Left ticked, these come back when your browser no longer asks that and {UNTICK}.",
+            "Left ticked, these come back when your browser no longer asks sites not to track "
+            f"you and {UNTICK}.",
         ),
         ("", 2, 1, True, H, f"{SOME} come back when {UNTICK} and you switch “{H}” back on."),
         (

@@ -248,10 +248,10 @@ async def test_a_kind_under_gpc_and_personalise_nothing_says_what_brings_its_blo
         await save(client, True, ())
         kinds = lines((await client.get(PREFS, headers=GPC)).text)
     assert kinds["History"] == (  # its one block uses what they did
-        f"{NOTHING} Left ticked, these come back when your browser no longer asks that and "
-        f"{UNTICK}."
+        f"{NOTHING} Left ticked, these come back when your browser no longer asks sites not to "
+        f"track you and {UNTICK}."
     )
     assert kinds["Campaigns"] == (  # the spring link's needs nothing kept; "often" does
         f"{NOTHING} Left ticked, those that need nothing we keep come back when {UNTICK}; the "
-        f"others come back when your browser no longer asks that and {UNTICK}."
+        f"others come back when your browser no longer asks sites not to track you and {UNTICK}."
     )

@@ -170,8 +170,9 @@ def message(
     held = prefs.nothing or rule.category in prefs.off_categories
     held = held or (history_off and compiled.behavioural)
     said = UNDONE.format(label=label) + (STILL_OFF if held else "")
-    # as a kind off does, and said what it is (Personalise nothing is said by STILL_OFF)
-    if private and compiled.behavioural and not prefs.nothing:
+    # as a kind off does, and said what it is, beside their own choices (Personalise nothing
+    # under GPC: unticking it alone would not bring the block back); "nothing" is their own
+    if private and compiled.behavioural and reason != "nothing":
         said += undone_still_off(reason, also=held)
     return compiled, said
 

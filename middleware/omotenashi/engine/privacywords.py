@@ -19,6 +19,14 @@ HELD_BY: Mapping[str, tuple[str, str]] = {
     "withdrawn": ("you have withdrawn your consent", "if you give it again"),
     "revoked": ("this site has turned personalisation off for you", ""),
 }
+# ... and when it may, said where nothing before names the reason (a kind's card, a note read
+# alone): "that" and "it" would refer to nothing there
+NAMED_WHEN: Mapping[str, str] = {
+    "gpc": "when your browser no longer asks sites not to track you",
+    "consent": "once you give consent to personalisation",
+    "withdrawn": "if you give your consent again",
+    "revoked": "",
+}
 # Said instead where the reason is not one of those (none reaches a page that says it: a
 # bot's pages are never rewritten, and "nothing" is said as the visitor's own choice)
 KEEP_NOTHING = "we keep nothing about you"
@@ -31,6 +39,7 @@ def held_by(reason: str) -> str:
 
 def undone_still_off(reason: str, also: bool) -> str:
     """Said after "Undone: … is switched back on." of a block on what the visitor did that the
-    privacy decision ``reason`` holds back still (``also``: their other choices do too)."""
+    privacy decision ``reason`` holds back still (``also``: their other choices do too, said
+    just before it: Personalise nothing, a kind off ...)."""
     still = "also" if also else "still"
     return f" It {still} stays off while {held_by(reason)}: it uses what you did here."

@@ -10,7 +10,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import shown, yourdata
-from omotenashi.respect.notes import NOT_COUNTED, WERE_NOT_COUNTED
+from omotenashi.respect.historywords import not_counted
 from omotenashi.respect.yourdata import first_visit, stage_sentence
 
 
@@ -35,7 +35,11 @@ def describe(
     if not shown.kept(profile):
         return []
     out = [stage_line(profile.stage, journey.stage_words)]
-    out.append(visits_sentence(profile.visits, profile.views, history_off, profile.unrecorded))
+    out.append(
+        visits_sentence(
+            profile.visits, profile.views, history_off, profile.unrecorded, bool(profile.merged)
+        )
+    )
     if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
         out.append(said)
     scores = profile.interest_now(now, half_life)
@@ -103,15 +107,21 @@ def lowered(sentence: str) -> str:
 
 
 def visits_sentence(
-    visits: int, views: int, history_off: bool = False, unrecorded: bool = False
+    visits: int,
+    views: int,
+    history_off: bool = False,
+    unrecorded: bool = False,
+    merged: bool = False,
 ) -> str:
     """ "You have visited 2 times and seen 5 pages.", or with the history off (views are not
     counted then) what the count is: the pages seen while it was on; and so, once it is back
-    on, where pages went uncounted meanwhile (``unrecorded``: Profile.unrecorded)."""
+    on, where pages went uncounted meanwhile (``unrecorded``: Profile.unrecorded; ``merged``:
+    an anonymous profile was merged in, historywords.py ``not_counted``)."""
     times = f"You have visited {visits} time{'s' * (visits != 1)}"
-    if not (history_off or unrecorded):
+    said = not_counted(history_off, unrecorded, merged)
+    if not said:
         return f"{times} and seen {views} page{'s' * (views != 1)}."
     pages = f"{views} page{'s' * (views != 1)} you saw" if views else "no page you saw"
     if history_off:
-        return f"{times}. We have a record of {pages}: {NOT_COUNTED}."
-    return f"{times}. We have a record of {pages} ({WERE_NOT_COUNTED})."
+        return f"{times}. We have a record of {pages}: {said}."
+    return f"{times}. We have a record of {pages} ({said})."

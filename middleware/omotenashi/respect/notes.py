@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from omotenashi.engine.privacywords import HELD_BY, held_by
+from omotenashi.engine.privacywords import HELD_BY, NAMED_WHEN, held_by
 
 # Said wherever a visitor's data was erased (forget me, consent withdrawn, revoked): the
 # shared counts (store/recs.py, measure/counting.py) keep what their visits added, no id.
@@ -97,6 +97,12 @@ _CHOICES_KEPT = (
     " Only your choices on this page are kept, in a cookie on this device with an id nothing "
     "is stored under, so they still hold later."
 )
+# ... where that cookie holds their sign-in too (nothing stored under the account: else the
+# profile kept is said instead, KEPT_NOTES)
+_CHOICES_SIGNED_IN = (
+    " Only your choices on this page and your sign-in (the link to your account, with nothing "
+    "stored under it) are kept, in a cookie on this device, so they still hold later."
+)
 CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just now: no "no cookie"
     "gpc": (
         "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
@@ -120,16 +126,14 @@ _BELOW, _ON_BLOCK = (
     ", or with “Don't show me this” on a block",
 )
 _IN_COOKIE = ": we keep that choice in a cookie on this device, and nothing about you with it."
-_SWITCH = _BELOW + _ON_BLOCK + _IN_COOKIE
-_SWITCH_BELOW = _BELOW + _IN_COOKIE  # no block has an "i" (OMOTENASHI_RESPECT_DISCLOSURE=false)
+_IN_SIGNED_IN = (  # (that cookie holds their sign-in too)
+    ": we keep that choice in the cookie on this device that holds your sign-in, and nothing "
+    "else about you with it."
+)
 _NO_SWITCH = (
     " These blocks use nothing we keep about you. We cannot keep a choice to switch them off, "
     "though: a choice is kept only in a cookie, and we set none until you give consent."
 )
-# Said of the pages seen, with the browsing history off (no page view is counted then)
-NOT_COUNTED = "pages you see while your browsing history is off are not counted"
-# ... and once it is back on, of a profile that went without some (Profile.unrecorded)
-WERE_NOT_COUNTED = "pages you saw while your browsing history was off are not counted"
 # Said instead of MOMENT where no page adapts for this visitor: the site's setting passes pages
 # untouched for them, or they switched off every block that needs nothing kept
 NOT_ADAPTED = "No page is adapted to you meanwhile: you see the site as it is."
@@ -256,7 +260,7 @@ def kind_comes_back(reason: str, kinds: int, contextual: int, adapts: bool, hist
         return f"Left ticked, these come back {untick}."
     some = contextual and not every  # those that need nothing kept come back
     first = f"Left ticked, those that need nothing we keep come back {untick}; the others"
-    when = HELD_BY[reason][1] if private else ""
+    when = NAMED_WHEN[reason] if private else ""  # (the card names no reason before it)
     if private and not when:  # (nothing they do here brings them back)
         stays = f"stay off while {held_by(reason)}."
         return f"{first} {stays}" if some else f"Left ticked, these {stays}"
@@ -311,6 +315,7 @@ def private_note(
     dismiss: bool = True,
     cookie: bool = False,
     signed_in: bool = False,
+    nothing: bool = False,
 ) -> str:
     """What the page says about the privacy decision ``reason`` ("" when there is none);
     ``choices``: the visitor's cookie holds choices of theirs; ``switch``: whether a choice
@@ -319,11 +324,40 @@ def private_note(
     passes their pages untouched, or they switched every such block off); ``dismiss``: blocks
     carry "Don't show me this" (their "i": OMOTENASHI_RESPECT_DISCLOSURE); ``cookie``: the
     browser sent our cookie (one left with no choice, after "Don't show me this" and "Undo",
-    holds an id only, or ``signed_in`` their sign-in: "we set no cookie" would be false)."""
+    holds an id only, or ``signed_in`` their sign-in: "we set no cookie" would be false);
+    ``nothing``: they chose "Personalise nothing for me" too (said after the rest: it holds
+    every block back, beside the privacy decision)."""
+    note = _note(reason, is_kept, choices, switch, adapts, dismiss, cookie, signed_in)
+    return note + also_nothing(reason) if nothing and note and reason in HELD_BY else note
+
+
+def also_nothing(reason: str) -> str:
+    """Said after the note on the privacy decision ``reason`` (one of HELD_BY) to a visitor
+    who chose "Personalise nothing for me" too: both hold, and what brings blocks back."""
+    said = " You also chose “Personalise nothing for me”: no block is shown to you while it is on"
+    when = NAMED_WHEN[reason]
+    if when:  # (the blocks on the page, the time ... come back once it is unticked)
+        said += f", and those that use what you did here come back only {when} and you untick it"
+    return said + "."
+
+
+def _note(
+    reason: str,
+    is_kept: bool,
+    choices: bool,
+    switch: bool | None,
+    adapts: bool,
+    dismiss: bool,
+    cookie: bool,
+    signed_in: bool,
+) -> str:
+    """:func:`private_note`'s note, before what Personalise nothing adds."""
     if is_kept and reason in KEPT_NOTES:
         note = KEPT_NOTES[reason]
     elif choices and reason in CHOICES_NOTES:
         note = CHOICES_NOTES[reason]
+        if signed_in:  # the cookie holds their sign-in too
+            note = note.replace(_CHOICES_KEPT, _CHOICES_SIGNED_IN)
     else:
         note = PRIVATE_NOTES.get(reason, "")
         if cookie and reason == "gpc":
@@ -333,8 +367,11 @@ def private_note(
     if not adapts:  # no block to switch off either
         return note.replace(MOMENT, NOT_ADAPTED)
     if switch is not None:
-        if switch and note.endswith(_CHOICES_KEPT):  # the cookie said once, just before
-            note += _BELOW + (_ON_BLOCK if dismiss else "") + "."
+        on_block = _ON_BLOCK if dismiss else ""  # (no block has an "i" without it)
+        if switch and note.endswith((_CHOICES_KEPT, _CHOICES_SIGNED_IN)):  # (said just before)
+            note += _BELOW + on_block + "."
+        elif switch:
+            note += _BELOW + on_block + (_IN_SIGNED_IN if signed_in else _IN_COOKIE)
         else:
-            note += (_SWITCH if dismiss else _SWITCH_BELOW) if switch else _NO_SWITCH
+            note += _NO_SWITCH
     return note

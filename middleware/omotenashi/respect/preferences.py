@@ -10,13 +10,11 @@ per-visitor CSRF token and cross-site posts are refused.
 
 from __future__ import annotations
 
-import html
 import json
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs, quote
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
@@ -34,6 +32,16 @@ from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import notes, shown, yourdata
 from omotenashi.respect.choices import Choices, ChoicesCache
 from omotenashi.respect.facts import describe
+
+# (the forms' HTTP side, kept where the endpoints and tests find it)
+from omotenashi.respect.formhttp import EXPIRED as EXPIRED
+from omotenashi.respect.formhttp import NO_CONSENT as NO_CONSENT
+from omotenashi.respect.formhttp import NO_COOKIE as NO_COOKIE
+from omotenashi.respect.formhttp import location as location
+from omotenashi.respect.formhttp import parse_form as parse_form
+from omotenashi.respect.formhttp import refusal as refusal
+from omotenashi.respect.formhttp import safe_next as safe_next
+from omotenashi.respect.historywords import history_card
 from omotenashi.respect.privacy import pages_adapt
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
@@ -123,8 +131,10 @@ class PreferencesPage:
         adapts = self.adapts(reason, prefs, choices)
         note = notes.private_note(
             reason, kept, bool(ident.prefs), can_choose, adapts=adapts, dismiss=self.dismiss,
-            cookie=not ident.is_new, signed_in=ident.user is not None,
+            cookie=not ident.is_new, signed_in=ident.user is not None, nothing=prefs.nothing,
         )  # fmt: skip
+        # what the browsing history's card says when it is off, true under this decision
+        card = history_card(reason, adapts, self.idle, kept, ident.user is not None)
         page = self.env.get_template(self.template_name).render(
             prefix=root + self.prefix,
             site=root + "/",  # the site's home page
@@ -144,6 +154,7 @@ class PreferencesPage:
             history_label=label,  # its switch's label
             idle=self.idle,
             history_off=history_off,
+            history_card=card,
             adapts=adapts,  # a block that needs nothing kept may still be shown to them
             dismiss=self.dismiss,  # blocks carry "Don't show me this"
             signed_in=notes.devices_note(reason) if ident.user is not None else "",
@@ -172,6 +183,9 @@ class PreferencesPage:
             prefix=root + self.prefix,
             # the download holds the profile and the choices cookie: offered when either is there
             download=shown.kept(profile) or prefs != Prefs(),
+            # the totals kept for everyone may hold their visits: they are (or may have been,
+            # under the id their cookie holds) counted; a visitor never counted is not told so
+            shared=reason == "" or not ident.is_new,
             sections=shown.data_sections(
                 profile,
                 loaded.ruleset,
@@ -192,63 +206,6 @@ class PreferencesPage:
             ),
         )
         return page.encode()
-
-
-EXPIRED = "the form has expired: reload the page and try again"
-NO_CONSENT = (
-    "we could not keep this choice: a choice is kept only in a cookie, and this site sets none "
-    "until you give consent"
-)
-NO_COOKIE = (
-    "we could not keep this choice: your browser sent no cookie from us (it may block them, or "
-    "ask sites not to track it), and a choice is kept only in that cookie"
-)
-
-
-def refusal(
-    message: str, headers: dict[str, str], prefix: str, root: str = ""
-) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    """A refused form: a short page for a browser (never bare JSON), JSON for other callers
-    (``prefix``: our URLs' as the browser reaches them; ``root``: the site's path prefix)."""
-    if "text/html" not in headers.get("accept", ""):
-        return json.dumps({"error": message}).encode(), [(b"content-type", b"application/json")]
-    text = html.escape(message[:1].upper() + message[1:])
-    page = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>That did not work</title></head><body><main><h1>That did not work</h1>"
-        f'<p id="omo-problem">{text}.</p><p><a href="{html.escape(prefix)}/preferences">'
-        f'Your personalisation choices</a> · <a href="{html.escape(root)}/">Back to the site</a>'
-        "</p></main></body></html>"
-    )
-    return page.encode(), [(b"content-type", b"text/html; charset=utf-8")]
-
-
-def parse_form(body: bytes) -> dict[str, list[str]]:
-    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-
-
-def safe_next(value: str, home: str = "/") -> str:
-    """Only a path on this site (never //host or a scheme) is followed after a dismiss.
-
-    Browsers drop tabs and newlines from a URL and read ``\\`` as ``/``, so
-    ``/<tab>/evil.example`` is ``//evil.example`` to them: any control character, space or
-    backslash means ``home`` (the site's home page, behind a path prefix with it).
-    """
-    if (
-        value.startswith("/")
-        and not value.startswith("//")
-        and not any(ord(ch) <= 0x20 or ch in "\\\x7f" for ch in value)
-    ):
-        return value
-    return home
-
-
-def location(target: str) -> bytes:
-    """``target`` (a path on this site, :func:`safe_next`) as a ``Location`` header: what is not
-    ASCII in UTF-8 and percent-escaped, as a browser writes a URL (``/tours/京都`` stays that page;
-    as latin-1 it went out as ``/tours/??``); its own escapes are kept."""
-    return quote(target, safe="!#$%&'()*+,/:;=?@[]~").encode("ascii")
 
 
 async def apply_choice(

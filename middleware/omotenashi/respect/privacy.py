@@ -25,8 +25,10 @@ class Privacy:
     """``reason`` is "" when the visitor's profile may be read and written, else why not:
     ``"bot"``, ``"revoked"`` (the site revoked this visitor or user id), ``"withdrawn"`` (the
     visitor withdrew consent: holds in every mode until consent is given again), ``"gpc"``
-    (Sec-GPC or DNT), ``"nothing"`` (the visitor chose "personalise nothing") or ``"consent"``
-    (consent mode without consent)."""
+    (Sec-GPC or DNT), ``"consent"`` (consent mode without consent) or ``"nothing"`` (the
+    visitor chose "personalise nothing", and nothing above holds). The visitor's own choice
+    comes last, as their kinds switched off do: what the pages say of a block it holds back
+    names the reason above it too (respect/notes.py), which unticking it would not lift."""
 
     reason: str = ""
     consent_missing: bool = False  # consent mode and no consent given, whatever the reason
@@ -80,9 +82,11 @@ def decide_privacy(
     )
     if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
         return _GPC_NO_CONSENT if consent_missing else _GPC
+    if consent_missing:  # (with "personalise nothing" too: unticking it would not lift this)
+        return _NO_CONSENT
     if prefs.nothing:  # "personalise nothing": only that choice is kept, in the cookie
         return _NOTHING
-    return _NO_CONSENT if consent_missing else _ALLOWED
+    return _ALLOWED
 
 
 def pages_adapt(private: bool, private_contextual: bool) -> bool:

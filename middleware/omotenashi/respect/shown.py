@@ -13,9 +13,9 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
 from omotenashi.respect import yourdata
+from omotenashi.respect.historywords import not_counted
 from omotenashi.respect.notes import ADAPTED as ADAPTED  # (its notes were here: kept too)
 from omotenashi.respect.notes import MOMENT as MOMENT
-from omotenashi.respect.notes import NOT_COUNTED, WERE_NOT_COUNTED
 from omotenashi.respect.notes import SHARED_COUNTS as SHARED_COUNTS
 from omotenashi.respect.notes import devices_note as devices_note
 from omotenashi.respect.notes import private_note as private_note
@@ -33,11 +33,11 @@ def kept(profile: Profile) -> bool:
     return profile.to_export() != _EMPTY
 
 
-def uncounted(history_off: bool, unrecorded: bool) -> str:
-    """What the data page adds to the count of pages seen: that some are not in it."""
-    if history_off:
-        return f" ({NOT_COUNTED})"
-    return f" ({WERE_NOT_COUNTED})" if unrecorded else ""
+def uncounted(history_off: bool, unrecorded: bool, merged: bool = False) -> str:
+    """What the data page adds to the count of pages seen: that some are not in it
+    (``merged``: an anonymous profile was merged in: historywords.py ``not_counted``)."""
+    said = not_counted(history_off, unrecorded, merged)
+    return f" ({said})" if said else ""
 
 
 def entries(ruleset: RuleSet) -> dict[str, tuple[str, ...]]:
@@ -196,7 +196,8 @@ def data_sections(
     rows: list[tuple[str, list[str]]] = []
     counts = [
         f"Visits: {profile.visits}",
-        f"Pages seen: {profile.views}" + uncounted(history_off, profile.unrecorded),
+        f"Pages seen: {profile.views}"
+        + uncounted(history_off, profile.unrecorded, bool(profile.merged)),
         f"Purchases: {profile.purchases}",
     ]
     if profile.first_seen:
@@ -266,6 +267,7 @@ def data_sections(
                 adapts=adapts,
                 cookie=cookie,
                 signed_in=signed_in,
+                nothing=prefs.nothing,
             )
             or "We store nothing new about you.",
             *choices,
