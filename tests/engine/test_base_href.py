@@ -84,7 +84,7 @@ def test_a_base_href_is_read_as_the_url_parser_reads_it(href: str, on: bool) -> 
     ],
 )
 def test_our_addresses_reach_the_page_origin(page: str, origin: str, reached: str) -> None:
-    assert reach(page, "/app", "/_omotenashi", origin) == reached
+    assert reach(foreign_base(page), "/app", "/_omotenashi", origin) == reached
 
 
 class Addresses(HTMLParser):

@@ -101,7 +101,7 @@ def access_log_config() -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from omotenashi.proxy.config import EdgeSettings, upstream_url
+    from omotenashi.proxy.config import EdgeSettings, origin_tls, upstream_url
     from omotenashi.store.breaker import masked
     from omotenashi.store.embedded import EmbeddedRedis
 
@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = EdgeSettings()
         origin = upstream_url(settings.proxy.upstream)
+        origin_tls(settings.proxy)  # a CA bundle that cannot be read: refused before the workers
     except (OmotenashiError, ValueError) as exc:
         print(f"omotenashi proxy: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,6 @@ from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision, new_decision
 from omotenashi.engine.explain import either, words
 from omotenashi.engine.facts import Facts
-from omotenashi.engine.html.base import foreign_base
 from omotenashi.engine.html.core import NOTE_NONE
 
 
@@ -32,6 +31,9 @@ class Disclosure:
     dismiss: bool = True  # False when no choice can be kept (no consent, no cookie): no button
     fresh: bool = False  # one of the page views shown without behavioural personalisation
     history_off: bool = False  # the visitor's browsing history is off: nothing uses it
+    # the page has a <base target> that would open ours in another tab (html/base.py
+    # base_target): each link and form carries target="_self" (:func:`own_tab`)
+    own_tab: bool = False
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
@@ -73,15 +75,23 @@ FRESH_SOME = (
 HISTORY_OFF = "Your browsing history is off: nothing here is chosen from what you viewed."
 
 
-def reach(page: str, root: str, prefix: str, origin: str) -> str:
-    """What the links and forms Omotenashi writes into ``page`` start with: ``root + prefix``
+def reach(foreign: bool, root: str, prefix: str, origin: str) -> str:
+    """What the links and forms Omotenashi writes into a page start with: ``root + prefix``
     (root-relative: the page's own origin), unless a ``<base href>`` of the page may take that
-    to another origin (a CDN, ``http://`` on an https page: html/base.py), where the visitor's
+    to another origin (``foreign``: a CDN, ``http://`` on an https page: html/base.py
+    ``foreign_base``), where the visitor's
     token and choice would go: then with the page's ``origin`` before it, and "" (no link, no
     form) when that is not known. A page without a <base> is written as it always was."""
-    if not foreign_base(page):
+    if not foreign:
         return root + prefix
     return origin + root + prefix if origin else ""
+
+
+def own_tab(d: Disclosure) -> str:
+    """What goes in each link and form Omotenashi writes into a page: ``target="_self"`` on a
+    page whose ``<base target>`` would open it in another tab or window ("" otherwise, so a
+    page without one is written as it always was)."""
+    return ' target="_self"' if d.own_tab else ""
 
 
 def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> Decision:
@@ -224,6 +234,7 @@ def note(
         d.dismiss and bool(d.prefix),
         decision.rule.rule.recommend is not None and not for_you(decision, personal),
         tuple(left),
+        own_tab(d),
     )
     if not (d.dismiss and d.prefix):
         return before
@@ -247,6 +258,7 @@ def _note_parts(
     dismiss: bool,
     general: bool = False,
     left: tuple[str, ...] = (),
+    tab: str = "",
 ) -> tuple[str, str, str]:
     """A note's markup around the two values that differ per visitor and page (the form's
     token and where it returns to): the same rule and reasons build it once."""
@@ -259,12 +271,12 @@ def _note_parts(
         f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )
-    link = f'<p><a href="{prefix}/preferences">Your choices</a></p>' if prefix else ""
+    link = f'<p><a href="{prefix}/preferences"{tab}>Your choices</a></p>' if prefix else ""
     tail = f"{link}</div></details>"
     if not dismiss:
         return head + tail, "", ""
     return (
-        f'{head}<form method="post" action="{prefix}/preferences" class="omo-dismiss">'
+        f'{head}<form method="post" action="{prefix}/preferences" class="omo-dismiss"{tab}>'
         f'<input type="hidden" name="csrf" value="',
         f'"><input type="hidden" name="action" value="dismiss">'
         f'<input type="hidden" name="rule" value="{html.escape(rule_id)}">'
@@ -304,6 +316,7 @@ def panel(
         d.prefix,
         d.fresh,
         d.history_off,
+        own_tab(d),
     )
 
 
@@ -334,7 +347,9 @@ def _parts(n: int, before: str = "", after: str = "") -> str:
 
 
 @lru_cache(maxsize=1024)
-def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bool) -> str:
+def _panel(
+    entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bool, tab: str = ""
+) -> str:
     prefix = html.escape(prefix, quote=True)
     mine = [e for e in entries if e[4]]
     general = [e for e in entries if not e[4] and not e[5]]
@@ -363,7 +378,7 @@ def _panel(entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bo
             f"<p>{lead} our general suggestions, without {without(left)}:</p>"
             f"<ul>{_listed(some)}</ul>"
         )
-    choices = f'<p><a href="{prefix}/preferences">See and change your choices</a></p>'
+    choices = f'<p><a href="{prefix}/preferences"{tab}>See and change your choices</a></p>'
     choices = choices if prefix else ""  # (no address of ours reaches the site: html/base.py)
     return (
         f'<aside class="omo-why-page" aria-label="Personalisation on this page">'

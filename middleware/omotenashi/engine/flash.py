@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from omotenashi.engine.disclosure import Disclosure
+from omotenashi.engine.disclosure import Disclosure, own_tab
 from omotenashi.engine.html import Scan, Selector, Target, parse_selector, scan, scan_page
 from omotenashi.engine.html.context import (
     FOREIGN,
@@ -197,17 +197,18 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
     prefix = html.escape(d.prefix, quote=True)
     label = html.escape(compiled.rule.why.strip().rstrip("."), quote=True)
     back = html.escape(f"{d.path}#{flash.anchor}" if flash.anchor else d.path, quote=True)
+    tab = own_tab(d)  # (target="_self" on a page whose <base target> opens links elsewhere)
     undo = ""
     if form and not flash.undo and prefix:  # (prefix "": no address of ours reaches the site)
         undo = (
-            f'<form method="post" action="{prefix}/preferences" class="omo-undo">'
+            f'<form method="post" action="{prefix}/preferences" class="omo-undo"{tab}>'
             f'<input type="hidden" name="csrf" value="{html.escape(d.csrf, quote=True)}">'
             '<input type="hidden" name="action" value="undo">'
             f'<input type="hidden" name="rule" value="{html.escape(compiled.id, quote=True)}">'
             f'<input type="hidden" name="next" value="{back}">'
             f'<button type="submit" aria-label="Undo: show “{label}” again">Undo</button></form>'
         )
-    choices = f'<p><a href="{prefix}/preferences">Your choices</a></p>' if prefix else ""
+    choices = f'<p><a href="{prefix}/preferences"{tab}>Your choices</a></p>' if prefix else ""
     # A region named by what it says: a landmark a screen reader lists (not loose content
     # after the page's last one). The URL a choice on a block returns to ends in its id
     # (:func:`to_notice`): the browser focuses it there (``tabindex="-1"``) and a screen

@@ -23,6 +23,7 @@ from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
 from omotenashi.engine.headers import Headers, content_type, get, says_utf8
+from omotenashi.engine.html.base import base_facts
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.limits import clip
 from omotenashi.engine.pagehttp import SKIP_HEADER as SKIP_HEADER
@@ -146,6 +147,7 @@ def personalise_page(
         intent_periods=ruleset.intent_periods,
         zone=config.zone,
     )
+    foreign, own_tab = base_facts(page)  # the page's <base>: where our addresses would go
     disclosure = quick(  # every field: built in one step
         Disclosure,
         enabled=respect.disclosure,
@@ -153,7 +155,8 @@ def personalise_page(
         fresh=fresh,  # the panel says so
         history_off=off,  # and this
         # the URLs the browser reaches them by (absolute where the page's <base> leads away)
-        prefix=reach(page, request.root, config.prefix, request.origin),
+        prefix=reach(foreign, request.root, config.prefix, request.origin),
+        own_tab=own_tab,  # a <base target> would open ours elsewhere: target=_self
         path=request.back,  # a choice made on the page returns to it
         csrf=visit.csrf,
         dismiss=visit.keeps_choices,  # else no choice can be kept for them: no button to refuse

@@ -50,9 +50,22 @@ def can_personalise(method: str, status: int, headers: Headers) -> bool:
     encoding = (get(headers, b"content-encoding") or b"identity").strip().lower()
     if encoding not in (b"identity", b"gzip"):  # br, deflate, chains: passed untouched
         return False
-    if (get(headers, SKIP_HEADER) or b"").strip().lower() == b"off":
+    if opted_out(headers):
         return False
     return browser_type(headers) == declared and not download(headers)
+
+
+def opted_out(headers: Headers) -> bool:
+    """Whether the app opted the response out: an ``X-Omotenashi`` line, or an element of one
+    (a comma-separated list, as proxies join repeated lines), is ``off`` in any case, trimmed;
+    whatever else it has (``on``, ``on, off`` on one line or two: off wins)."""
+    size = len(SKIP_HEADER)
+    return any(
+        part.strip(_HTTP_SPACE).lower() == b"off"
+        for k, v in headers
+        if len(k) == size and k.lower() == SKIP_HEADER
+        for part in bytes(v).split(b",")
+    )
 
 
 def browser_type(headers: Headers) -> tuple[str, str | None] | None:

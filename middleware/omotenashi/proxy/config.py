@@ -7,6 +7,9 @@ group, read from the same environment: ``OMOTENASHI_PROXY_UPSTREAM``,
 
 from __future__ import annotations
 
+import logging
+import ssl
+
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +54,17 @@ class ProxySettings(BaseModel):
     body_min_rate: int = Field(
         default=500, gt=0, description="Bytes per second of a request body that extend its time."
     )
+    ca_bundle: str | None = Field(
+        default=None,
+        description="A PEM file of the CA certificates to trust for an https:// origin (a "
+        "private CA, or the origin's own self-signed certificate), instead of the public ones.",
+    )
+    verify: bool = Field(
+        default=True,
+        description="Check the https:// origin's certificate; false takes any certificate, "
+        "which is unsafe (whoever is between the proxy and the origin can read and change "
+        "every page and cookie): a warning says so at start.",
+    )
 
 
 class EdgeSettings(Settings):
@@ -59,7 +73,46 @@ class EdgeSettings(Settings):
     proxy: ProxySettings = Field(default_factory=ProxySettings)
 
 
+log = logging.getLogger("omotenashi.proxy")
 UPSTREAM = "OMOTENASHI_PROXY_UPSTREAM"  # messages name the setting as users set it
+CA_BUNDLE = "OMOTENASHI_PROXY_CA_BUNDLE"
+UNVERIFIED = (
+    "omotenashi proxy: OMOTENASHI_PROXY_VERIFY=false: the origin's TLS certificate is not "
+    "checked, which is unsafe (whoever is between the proxy and %s can read and change every "
+    "page and cookie); trust its CA with OMOTENASHI_PROXY_CA_BUNDLE instead"
+)
+
+
+def unreached(exc: Exception) -> str:
+    """What a failure to reach the origin is logged as: what httpx said, and where the origin's
+    certificate was not trusted, how to trust it."""
+    said = repr(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in said:
+        said += f"; a private CA's or a self-signed certificate? trust it with {CA_BUNDLE}"
+    return said
+
+
+def origin_tls(config: ProxySettings, origin: httpx.URL | None = None) -> ssl.SSLContext | bool:
+    """How an https:// origin's certificate is checked (httpx's ``verify``): against the public
+    CAs (True), against ``ca_bundle``'s alone (a context that trusts its file), or not at all
+    (False: ``verify`` off, and with ``origin``, a warning that says it is unsafe); ConfigError
+    for a bundle that cannot be read or trusted, or for both set at once (which one was meant
+    is not known)."""
+    if config.ca_bundle is None:
+        if not config.verify and origin is not None:
+            log.warning(UNVERIFIED, origin)
+        return config.verify
+    if not config.verify:
+        raise ConfigError(
+            CA_BUNDLE, config.ca_bundle, "set it or OMOTENASHI_PROXY_VERIFY=false, not both"
+        )
+    try:
+        return ssl.create_default_context(cafile=config.ca_bundle)
+    except (OSError, ssl.SSLError, ValueError) as exc:  # (a missing file, no PEM in it)
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            CA_BUNDLE, config.ca_bundle, f"not a PEM file of CAs ({problem})"
+        ) from None
 
 
 def upstream_url(value: str | None) -> httpx.URL:

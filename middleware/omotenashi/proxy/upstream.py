@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from omotenashi.errors import OmotenashiError
-from omotenashi.proxy.config import ProxySettings, upstream_url
+from omotenashi.proxy.config import ProxySettings, origin_tls, unreached, upstream_url
 from omotenashi.proxy.forwarding import request_headers, response_headers, websocket_handshake
 from omotenashi.proxy.reuse import ask, release
 from omotenashi.proxy.uploads import (
@@ -129,6 +129,7 @@ class Upstream:
         self._base_path = self.base.raw_path.split(b"?", 1)[0].rstrip(b"/")
         self.chunk_size = chunk_size
         cfg = self.config
+        self._verify = origin_tls(cfg, self.base)  # a bad CA bundle fails here, at start
         self._timeout = httpx.Timeout(
             connect=cfg.connect_timeout,
             read=cfg.read_timeout,
@@ -154,7 +155,7 @@ class Upstream:
                 max_connections=self.config.max_connections,
                 max_keepalive_connections=self.config.max_connections,
             )
-            self._transport = httpx.AsyncHTTPTransport(limits=limits)
+            self._transport = httpx.AsyncHTTPTransport(limits=limits, verify=self._verify)
             self._slots = asyncio.Semaphore(self.upload_slots)
             self._loop = loop
         return self._transport
@@ -319,7 +320,7 @@ class Upstream:
             await self._fail(send, 504, said, repr(exc))
             return
         except (httpx.TransportError, httpx.StreamError) as exc:
-            await self._fail(send, 502, said, repr(exc))
+            await self._fail(send, 502, said, unreached(exc))
             return
         try:
             if not 200 <= response.status_code <= 599:  # LinkedIn's 999: servers cannot send it
