@@ -50,8 +50,11 @@ def typed(value: bytes) -> tuple[bytes, bytes]:
         # several Content-Type lines: the last valid type, as the browser takes it
         ([typed(b"text/html"), typed(b"text/plain")], False),  # shown as text
         ([typed(b"text/html; charset=utf-8, text/plain")], False),
-        ([typed(b"text/html"), typed(b"nonsense")], True),  # not a type: skipped
-        ([typed(b"text/html"), typed(b"*/*")], True),
+        # another value, even one browsers skip (Chromium reads more than Fetch): untouched
+        ([typed(b"text/html"), typed(b"nonsense")], False),
+        ([typed(b"text/html"), typed(b"*/*")], False),
+        ([typed(b"text/html"), typed(b"text/plain (x)")], False),  # shown as text in Chromium
+        ([typed(b"text/html; charset=utf-8"), typed(b" TEXT/HTML ")], True),  # the same type
         ([typed(b"text/html; charset=utf-8"), typed(b"text/html")], True),  # its charset holds
         # the charset the browser takes is not the one the engine reads (the first line's)
         ([typed(b"text/html"), typed(b"text/html; charset=windows-1252")], False),

@@ -73,7 +73,9 @@ def browser_type(headers: Headers) -> tuple[str, str | None] | None:
     "extract a MIME type"; Chromium too): one list, split at commas outside quotes, whose last
     valid type wins (``text/html`` then ``text/plain`` is text); its charset is that entry's,
     else one an entry of the same type before it gave. None: no valid type (browsers sniff),
-    or a charset Chromium and Fetch's browsers take differently from such a list."""
+    a charset Chromium and Fetch's browsers take differently from such a list, or entries
+    not all of one type, trimmed (Chromium reads types Fetch finds invalid: ``text/html`` then
+    ``text/plain (x)`` is text there; which one it takes, we do not guess)."""
     lines = tuple(bytes(v) for k, v in headers if len(k) == 12 and k.lower() == b"content-type")
     if sum(len(v) for v in lines) <= 400:  # (apps send the same one or two, again and again)
         return _browser_type(lines)
@@ -85,7 +87,10 @@ def _browser_type(lines: tuple[bytes, ...]) -> tuple[str, str | None] | None:
     # of the entries since the type last changed: the first's charset (Fetch), the last
     # given (Chromium), and the last entry's own, which both take when it names one
     essence, first, given, own = None, None, None, None
-    for value in header_values(lines):
+    values = header_values(lines)
+    if len({value.partition(b";")[0].strip(_HTTP_SPACE).lower() for value in values}) > 1:
+        return None  # (a missed page is safe; a text file rewritten as HTML is not)
+    for value in values:
         media = _ESSENCE.fullmatch(value.partition(b";")[0].strip(_HTTP_SPACE))
         if media is None or media[0] == b"*/*":
             continue  # not a type (both browsers skip it), or one that says nothing

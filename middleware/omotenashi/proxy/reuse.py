@@ -12,7 +12,8 @@ so it is after any response its parser has read bytes past (a body longer than i
 The other way round, an origin may close a kept-alive connection just as the next request is
 sent on it (its keep-alive ending as the request arrives: gunicorn keeps one 2 s, Node and
 uvicorn 5 s, the pool 5 s): a ``GET``, ``HEAD`` or ``OPTIONS`` that meets such a connection
-is asked once more (:func:`ask`), as nginx does, instead of answering that visitor 502.
+is asked once more (:func:`ask`), as nginx does, instead of answering that visitor 502; one
+that the origin drops on a connection opened for it is not (it reached the origin once).
 """
 
 from __future__ import annotations
@@ -71,12 +72,27 @@ def closed_under_us(exc: Exception) -> bool:
 
 async def ask(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
     """The origin's response to ``request``, asked once more on a new connection when a safe
-    request without a streamed body met a connection the origin closed (:func:`closed_under_us`;
-    the pool does not hand out a connection it already knows to be closed)."""
+    request without a streamed body met a kept-alive connection the origin closed
+    (:func:`closed_under_us`; the pool does not hand out a connection it already knows to be
+    closed). Not when the first try opened its connection (nginx's rule): the origin closed
+    that one on this request itself (a crash, a worker killed), and would see it twice."""
+    opened = False  # whether the first try opened a connection (httpcore's trace extension)
+    theirs = request.extensions.get("trace")
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        nonlocal opened
+        opened |= ".connect_" in event  # connect_tcp, connect_unix_socket (a proxy's too)
+        if theirs is not None:
+            await theirs(event, info)
+
+    extensions = request.extensions
+    request.extensions = {**extensions, "trace": trace}
     try:
         return await transport.handle_async_request(request)
     except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
         streamed = not isinstance(request.stream, httpx.ByteStream)
-        if request.method not in SAFE or streamed or not closed_under_us(exc):
+        if request.method not in SAFE or streamed or opened or not closed_under_us(exc):
             raise
+    finally:
+        request.extensions = extensions
     return await transport.handle_async_request(request)

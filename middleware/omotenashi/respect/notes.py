@@ -249,23 +249,31 @@ def _all(when: str, *back: str) -> str:
 
 def kind_comes_back(reason: str, kinds: int, contextual: int, adapts: bool, history: str) -> str:
     """What the card of a kind left ticked says, under Personalise nothing, of when its blocks
-    come back: when it is unticked, unless the privacy decision ``reason`` or the browsing
-    history off (``history``: its switch's label, "" when on) holds back those that use what
-    the visitor did (all but ``contextual`` of its ``kinds``), or every one (``adapts``
-    False: no page adapts to them)."""
-    untick = _all("", _UNTICK)
+    come back: when it is unticked, and for each block only what else holds it back. The
+    privacy decision ``reason`` and the browsing history off (``history``: its switch's label,
+    "" when on) hold back those that use what the visitor did (all but ``contextual`` of its
+    ``kinds``); the privacy decision holds every one where no page adapts to them (``adapts``
+    False), the history never those that need nothing kept (restraint.py ``switched_off``)."""
     private = reason in HELD_BY  # (it holds every block on what they did back)
     every = private and not adapts  # (no page adapts to them: it holds every block back)
-    if not kinds or not (private or history) or (contextual >= kinds and not every):
-        return f"Left ticked, these come back {untick}."
-    some = contextual and not every  # those that need nothing kept come back
-    first = f"Left ticked, those that need nothing we keep come back {untick}; the others"
-    when = NAMED_WHEN[reason] if private else ""  # (the card names no reason before it)
-    if private and not when:  # (nothing they do here brings them back)
-        stays = f"stay off while {held_by(reason)}."
-        return f"{first} {stays}" if some else f"Left ticked, these {stays}"
-    late = _all(when, _UNTICK, *([f"you switch “{history}” back on"] if history else []))
-    return f"{first} come back {late}." if some else f"Left ticked, these come back {late}."
+    needs_nothing = _comes_back(reason if every and kinds else "", "")  # (no block: untick)
+    others = _comes_back(reason if private else "", history)
+    if not kinds or contextual >= kinds:
+        return f"Left ticked, these {needs_nothing}."
+    if not contextual or needs_nothing == others:
+        return f"Left ticked, these {others}."
+    return f"Left ticked, those that need nothing we keep {needs_nothing}; the others {others}."
+
+
+def _comes_back(reason: str, history: str) -> str:
+    """When blocks held back by Personalise nothing, the privacy decision ``reason`` ("":
+    none) and the browsing history off (``history``: its label, "": on) come back, after
+    "these" (the card names no reason before it: NAMED_WHEN)."""
+    when = NAMED_WHEN[reason] if reason else ""
+    if reason and not when:  # (nothing they do here brings them back)
+        return f"stay off while {held_by(reason)}"
+    history_on = [f"you switch “{history}” back on"] if history else []
+    return f"come back {_all(when, _UNTICK, *history_on)}"
 
 
 def annotate(
