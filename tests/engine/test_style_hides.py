@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omotenashi.engine.html import hides, scan_page
-from omotenashi.engine.html.hides import declared, style_hides
+from omotenashi.engine.html.hides import declared, hidden_by, style_hides
+from omotenashi.engine.html.tokens import Attr
 
 NONE = {"display": ("none",)}
 
@@ -31,7 +32,18 @@ NONE = {"display": ("none",)}
         ("display:none; display:bogus", NONE),  # (a value display does not take is dropped)
         ("display:none; display:block block", NONE),
         ("display:none; display:inline flow-root", {"display": ("inline", "flow-root")}),
+        ("display:none; display:flex grid", NONE),  # (two insides: not the grammar's)
+        ("display:none; display:list-item table", NONE),  # (a list-item flows)
+        ("display:none; display:run-in", NONE),  # (CSS Display 3's, not Chromium's)
+        ("display:none; display:ruby-base", NONE),
+        ("display:none; display:inline-list-item", NONE),
+        (
+            "display:none; display:flow-root list-item inline",
+            {"display": ("flow-root", "list-item", "inline")},
+        ),
+        ("display:none; display:math block", {"display": ("math", "block")}),
         ("display:none; display:var(--x)", {"display": ("\0var",)}),  # (not known here)
+        ("display:var(--x, none)", {"display": ("\0var",)}),
         ("display:none !important !important", {}),
         ("display:none}", {}),  # (a stray bracket: not a value display takes)
         ("di\\73play:none", NONE),  # escapes, decoded
@@ -39,6 +51,9 @@ NONE = {"display": ("none",)}
         ("--display:none", {}),  # a custom property
         ("content:'a;display:none'", {}),  # in a string
         ("x:'a\nb';display:none", {}),  # a string a newline breaks: the next quote runs on
+        ("x:'a\r\nb';display:none", {}),
+        ("x:'a\\\r\nb';display:none", NONE),  # an escaped newline, CR LF as one, goes on
+        ("x:'a\\\r\rb';display:none", {}),  # (escaped, then a newline)
         ("background:url(a;display:none)", {}),  # in a URL
         ("background:url(a/*b);display:none", NONE),  # (no comment in a URL)
         ("x:f(;display:none)", {}),  # inside brackets: no ';' ends it
@@ -62,7 +77,12 @@ def test_a_style_is_read_as_a_browser_reads_it(style: str, said: dict[str, Any])
         ("content-visibility:hidden", True),
         ("visibility:hidden; visibility:visible", False),
         ("content-visibility:auto", False),
-        ("display:var(--gone)", False),  # (not known: as shown)
+        ("display:var(--gone)", True),  # (not known: may hide, what is put goes elsewhere)
+        ("display:var(--x, none)", True),
+        ("visibility:var(--x, hidden)", True),
+        ("content-visibility:var(--x, hidden)", True),
+        ("display:none; display:block math", False),
+        ("display:none; display:list-item ruby", True),
         ("opacity:0", False),  # (seen by the accessibility tree, clicked ...: not read)
     ],
 )
@@ -81,11 +101,38 @@ def test_what_an_inline_style_hides_inside(style: str, hides: bool) -> None:
         ("di\\73play:block", False),
         ("content:'display:block'", True),
         ("display:block; display:bogus", False),
+        ("display:var(--x, none)", False),  # (not known here: counted, as CSS is)
+        ("display:var(--x)", False),
+        ("display:revert-layer", True),  # (the user agent's display: none)
+        ("display:run-in", True),  # (Chromium drops it: hidden's display: none holds)
+        ("display:block inline", True),
+        ("display:inline flow-root list-item", False),
     ],
 )
 def test_hidden_is_undone_only_by_a_display_that_shows(style: str, hidden: bool) -> None:
     found = scan_page(f'<div hidden style="{style}"><p data-omo-slot="x">-</p></div>')
     assert [(t.name, t.hidden) for t in found.slots] == [("x", hidden)]
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        "flex grid",
+        "block inline",
+        "table flex",
+        "run-in",
+        "inline-list-item",
+        "ruby-base",
+        "ruby-base-container",
+        "ruby-text-container",
+        "list-item table",
+        "math ruby",
+    ],
+)
+def test_a_display_chromium_drops_leaves_the_none_before(later: str) -> None:
+    style = f"display:none; display:{later}"  # (hunt47: Chromium 156 drops each)
+    assert style_hides(style), style
+    assert hidden_by((Attr("hidden", "", 0, 0), Attr("style", f"display:{later}", 0, 0))), later
 
 
 def work(style: str) -> int:
@@ -133,6 +180,8 @@ HOSTILE = [
     " ",
     "@",
     "\n",
+    "\r\n",
+    "\\\r\n",
 ]
 
 

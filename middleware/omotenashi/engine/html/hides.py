@@ -20,34 +20,41 @@ from collections.abc import Sequence
 from .tokens import Attr
 
 _ESC = r"\\(?:[0-9a-fA-F]{1,6}+(?:\r\n|[ \t\n\r\f])?|[^\n\r\f0-9a-fA-F])"
+_IN_STR = r"\\(?:\r\n|[\s\S])"  # an escape in a string (CSS reads CR LF as one newline)
 _NAME_START = rf"(?:[A-Za-z_]|[^\x00-\x7f]|{_ESC})"
 _TOKEN = re.compile(
     r"([ \t\n\r\f]++)"  # 1: whitespace
     r"|(/\*)"  # 2: a comment
     rf"|((?:--|-?{_NAME_START})(?:[A-Za-z0-9_-]|[^\x00-\x7f]|{_ESC})*+)(\()?"  # 3 ident, 4 (
     r"|([+-]?(?:[0-9]++(?:\.[0-9]++)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?)"  # 5: a number
-    r"|(\"(?:[^\"\\\n\r\f]|\\[\s\S])*+\"?|'(?:[^'\\\n\r\f]|\\[\s\S])*+'?)"  # 6: a string
+    rf"|(\"(?:[^\"\\\n\r\f]|{_IN_STR})*+\"?|'(?:[^'\\\n\r\f]|{_IN_STR})*+'?)"  # 6: a string
 )
 _URL_REST = re.compile(r"[ \t\n\r\f]*+(?![\"'])(?:[^)\\]|\\[\s\S])*+\)?")  # after url(
 _UNESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|([\s\S]))")
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 OTHER, BANG, VAR = "\0", "!", "\0var"  # a value's tokens besides keywords
 
-# The keywords each property read here takes (CSS Display 3, CSS 2 visibility, CSS Contain 2)
+# The keywords each property read here takes (CSS Display 3 as Chromium 156 takes it: no
+# run-in, ruby-base, ruby-*-container, inline-list-item; CSS 2 visibility, CSS Contain 2)
 _GLOBAL = frozenset({"inherit", "initial", "unset", "revert", "revert-layer"})
-_DISPLAY_PARTS = frozenset(  # (one to three of these: "block flow", "inline flow-root" ...)
-    "block inline run-in flow flow-root table flex grid ruby math list-item".split()
-)
-_DISPLAY_ALONE = frozenset(
-    "contents none inline-block inline-table inline-flex inline-grid inline-list-item "
-    "table-row-group table-header-group table-footer-group table-row table-cell "
-    "table-column-group table-column table-caption ruby-base ruby-text ruby-base-container "
-    "ruby-text-container -webkit-box -webkit-inline-box -webkit-flex -webkit-inline-flex".split()
+_OUTSIDE = frozenset({"block", "inline"})
+_INSIDE = frozenset({"flow", "flow-root", "table", "flex", "grid", "ruby", "math"})
+_LISTED = frozenset({"flow", "flow-root"})  # (the insides a list-item takes)
+_DISPLAY_ALONE = (
+    frozenset(
+        "contents none inline-block inline-table inline-flex inline-grid list-item "
+        "table-row-group table-header-group table-footer-group table-row table-cell "
+        "table-column-group table-column table-caption ruby-text "
+        "-webkit-box -webkit-inline-box -webkit-flex -webkit-inline-flex".split()
+    )
+    | _OUTSIDE
+    | _INSIDE
 )
 _TAKES = {
     "visibility": frozenset({"visible", "hidden", "collapse"}),
     "content-visibility": frozenset({"visible", "auto", "hidden"}),
 }
+_LIST_PARTS = _OUTSIDE | _LISTED
 READ = frozenset({"display", *_TAKES})
 
 
@@ -57,7 +64,8 @@ def hidden_by(found: Sequence[Attr]) -> bool:
     ``hidden`` gives: seen, as ever, and counted; ``hidden="until-found"`` hides by other
     means, whatever the style); or a ``style`` that declares ``display: none`` or
     ``content-visibility: hidden`` (what is inside cannot show itself again; ``visibility``,
-    which it can, is not read here)."""
+    which it can, is not read here). A value a ``var()`` decides is not known here: as shown
+    (a block there is counted and keeps its "i", as one in what a stylesheet hides)."""
     hidden = next((a.value for a in found if a.name == "hidden"), None)
     if hidden is not None and hidden.strip().lower() == "until-found":
         return True
@@ -83,13 +91,20 @@ _NOT_SHOWN = frozenset({("none",), ("revert",), ("revert-layer",)})  # (the UA's
 def style_hides(style: str) -> bool:
     """Whether an inline ``style`` keeps what is inside the element from being seen: ``display:
     none``, ``visibility: hidden`` or ``collapse`` (a style of its own inside may show a part
-    again: what we insert has none), ``content-visibility: hidden``."""
+    again: what we insert has none), ``content-visibility: hidden``; or may (one of them a
+    ``var()`` decides: ``display: var(--x, none)`` hides where no ``--x`` is set; what is put
+    goes elsewhere, where it is seen)."""
     said = declared(style)
     return (
-        said.get("display") == ("none",)
-        or said.get("visibility") in (("hidden",), ("collapse",))
-        or said.get("content-visibility") == ("hidden",)
+        said.get("display") in _HIDE_DISPLAY
+        or said.get("visibility") in _HIDE_VISIBILITY
+        or said.get("content-visibility") in _HIDE_CONTENT
     )
+
+
+_HIDE_DISPLAY = frozenset({(VAR,), ("none",)})
+_HIDE_VISIBILITY = frozenset({(VAR,), ("hidden",), ("collapse",)})
+_HIDE_CONTENT = frozenset({(VAR,), ("hidden",)})
 
 
 def declared(style: str, read: frozenset[str] = READ) -> dict[str, tuple[str, ...]]:
@@ -224,6 +239,10 @@ def _settle(
 def _takes(name: str, value: tuple[str, ...]) -> bool:
     if len(value) == 1 and (value[0] in _GLOBAL or value[0] in _TAKES.get(name, _DISPLAY_ALONE)):
         return True
-    if name != "display" or not 1 <= len(value) <= 3 or len(set(value)) != len(value):
+    if name != "display" or len(set(value)) != len(value):
         return False
-    return all(word in _DISPLAY_PARTS for word in value)
+    words = set(value)
+    if "list-item" in words:  # list-item && <outside>? && [flow | flow-root]?, any order
+        words.discard("list-item")
+        return len(words & _OUTSIDE) <= 1 and len(words & _LISTED) <= 1 and words <= _LIST_PARTS
+    return len(words) == 2 and len(words & _OUTSIDE) == 1 and len(words & _INSIDE) == 1

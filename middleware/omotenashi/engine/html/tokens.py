@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from html.entities import html5 as _NAMED
 
 _WS = r"\t\n\f\r "
+_WS_CHARS = "\t\n\f\r "
 # The attribute part of a tag: separators and attributes, exactly as the tokenizer reads them.
 ATTRS = _ATTRS = (
     rf"(?:[{_WS}/]++|[^{_WS}/>][^{_WS}/>=]*+"
@@ -103,24 +104,52 @@ _BEFORE, _AFTER, _VALUED = "\t\n\f\r /\"'", "\t\n\f\r /=>", "\t\n\f\r ="
 
 
 def _may_hide(low: str, styles: list[int]) -> list[int]:
-    """The ``styles`` (in order) with, before the next ``>``, "display" and "none", or "hidden"
-    (content-visibility), or an escape: each word's next one looked for only once the last
-    found is behind (linear, however many per tag)."""
+    """The ``styles`` (in order) whose value (where the tokenizer ends it: a quote's match, or
+    whitespace or ``>`` unquoted; a bare name has none) has "display" and "none", or "hidden"
+    (content-visibility), or an escape or a character reference (the words may be written in
+    them). Each word's and each end's next one is looked for only once the last found is behind
+    (linear, however many per tag)."""
     out: list[int] = []
-    far = len(low) + 1
-    found = {">": -1, "display": -1, "none": -1, "hidden": -1, "\\": -1}
+    far = len(low)  # (not found: after every index)
+    find = low.find
+    ends = {'"': -1, "'": -1}  # the next of each quote: where a value so quoted ends
+    bare = -1  # the next whitespace or '>': where an unquoted value ends
+    words = dict.fromkeys(("display", "none", "hidden", "\\", "&"), -1)
     for at in styles:
-        for word, was in found.items():
-            if was < at:
-                was = low.find(word, at)
-                found[word] = far if was < 0 else was
-        end = found[">"]
-        if (
-            end == far
-            or min(max(found["display"], found["none"]), found["hidden"], found["\\"]) < end
-        ):
+        start = at + 6
+        if low[at + 5 : start] != "=" or low[start : start + 1] in _SPACE:
+            eq = _EQUALS.match(low, at + 5)
+            if eq is None:
+                continue  # (a bare ``style``: no value)
+            start = eq.end()
+        quote = low[start : start + 1]
+        if quote in ends:
+            start += 1
+            end = ends[quote]
+            if end < start:
+                end = find(quote, start)
+                end = ends[quote] = far if end < 0 else end
+        else:
+            if bare < start:
+                m = _BARE_END.search(low, start)
+                bare = far if m is None else m.start()
+            end = bare
+        if end == far:
             out.append(at)
+            continue
+        for word, was in words.items():  # (in order: "display" alone is not enough)
+            if was < start:
+                was = find(word, start)
+                words[word] = far if was < 0 else was
+            if was < end and word != "display" and (word != "none" or words["display"] < end):
+                out.append(at)
+                break
     return out
+
+
+_SPACE = frozenset(_WS_CHARS)
+_EQUALS = re.compile(rf"[{_WS}]*+=[{_WS}]*+")
+_BARE_END = re.compile(rf"[{_WS}>]")
 
 
 @dataclass(frozen=True, slots=True)
