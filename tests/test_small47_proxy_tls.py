@@ -141,6 +141,7 @@ def test_the_settings_are_read_from_the_environment(
 def test_verify_off_warns_that_it_is_unsafe(caplog: pytest.LogCaptureFixture) -> None:
     Upstream("https://origin.internal", config=ProxySettings())
     Upstream("https://origin.internal", config=ProxySettings(verify=False))
+    Upstream("http://plain.internal", config=ProxySettings(verify=False))  # no certificate
     said = [r.getMessage() for r in caplog.records if r.name == "omotenashi.proxy"]
     assert len(said) == 1 and "unsafe" in said[0] and "https://origin.internal" in said[0]
 

@@ -99,8 +99,8 @@ def origin_tls(config: ProxySettings, origin: httpx.URL | None = None) -> ssl.SS
     for a bundle that cannot be read or trusted, or for both set at once (which one was meant
     is not known)."""
     if config.ca_bundle is None:
-        if not config.verify and origin is not None:
-            log.warning(UNVERIFIED, origin)
+        if not config.verify and origin is not None and origin.scheme == "https":
+            log.warning(UNVERIFIED, origin)  # (an http:// origin has no certificate to check)
         return config.verify
     if not config.verify:
         raise ConfigError(
