@@ -109,7 +109,7 @@ _content_type = lru_cache(maxsize=256)(_parse_content_type)
 
 def add_vary(headers: Headers, *fields: bytes) -> Headers:
     """``Vary`` naming ``fields`` too (each once; none added to ``*``)."""
-    existing = [v for k, v in headers if k.lower() == b"vary"]
+    existing = [bytes(v) for k, v in headers if k.lower() == b"vary"]  # (a bytearray too)
     names = {p.strip().lower() for v in existing for p in v.split(b",")}
     missing = [f for f in fields if f.lower() not in names]
     if b"*" in names or not missing:
