@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -50,6 +51,11 @@ def page(unit: str, size: int) -> str:
 
 def work(doc: str) -> int:
     """Python lines the scan executes."""
+    return lines_run(lambda: scan_page(doc, selectors=SELECTORS))
+
+
+def lines_run(call: Callable[[], object]) -> int:
+    """Python lines ``call`` executes (a measure of work that does not depend on the machine)."""
     lines = 0
 
     def trace(frame: FrameType, event: str, arg: Any) -> Any:
@@ -59,7 +65,7 @@ def work(doc: str) -> int:
 
     sys.settrace(trace)
     try:
-        scan_page(doc, selectors=SELECTORS)
+        call()
     finally:
         sys.settrace(None)
     return lines

@@ -5,8 +5,6 @@ trace hook: no clocks; every pattern it matches with is possessive)."""
 
 from __future__ import annotations
 
-import sys
-from types import FrameType
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ from hypothesis import strategies as st
 from omotenashi.engine.html import hides, scan_page
 from omotenashi.engine.html.hides import declared, hidden_by, style_hides
 from omotenashi.engine.html.tokens import Attr
+from tests.engine.test_html_linear import lines_run
 
 NONE = {"display": ("none",)}
 
@@ -137,19 +136,7 @@ def test_a_display_chromium_drops_leaves_the_none_before(later: str) -> None:
 
 def work(style: str) -> int:
     """Python lines reading ``style`` executes."""
-    lines = 0
-
-    def trace(frame: FrameType, event: str, arg: Any) -> Any:
-        nonlocal lines
-        lines += 1
-        return trace
-
-    sys.settrace(trace)
-    try:
-        style_hides(style)
-    finally:
-        sys.settrace(None)
-    return lines
+    return lines_run(lambda: style_hides(style))
 
 
 HOSTILE = [
