@@ -127,7 +127,7 @@ async def test_a_private_visitor_is_shown_what_is_still_kept_and_can_erase_it(
     assert said in words and "set-cookie" not in page.headers
     assert "neither read" in words and "nor add" in words  # not used, not added to
     assert f"seen {views} pages" in words and "Purchases: 1." in words
-    assert "Details you gave us: first name." in words
+    assert "Details the site passed on to us: first name." in words
     assert 'value="erase"' in page.text and 'value="reset"' not in page.text
     assert 'id="omo-switches"' in page.text  # the blocks they still see can be switched off
     assert f"Visits: {visits}" in data and f"Pages seen: {views}" in data

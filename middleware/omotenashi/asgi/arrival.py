@@ -303,7 +303,7 @@ class Arrival:
                 shared = await self._shared_only(item)
             private = Visitor(
                 ident, Profile(), guest.device, services=services, private=True,
-                privacy=privacy.reason, keeps_choices=privacy.keeps_choices(not ident.is_new),
+                privacy=privacy.said, keeps_choices=privacy.keeps_choices(not ident.is_new),
                 shared=shared or Shared(),
             )  # fmt: skip
             token = _preview_token(scope, guest.headers)[0]

@@ -311,7 +311,7 @@ class Endpoints:
             await _send(
                 send,
                 200,
-                self.page.render_data(ident, profile, loaded, privacy.reason, choices, root=root),
+                self.page.render_data(ident, profile, loaded, privacy.said, choices, root=root),
                 [(b"content-type", b"text/html; charset=utf-8")],
             )
             return
@@ -331,7 +331,7 @@ class Endpoints:
             loaded,
             notice=notice,
             private=private,
-            reason=privacy.reason,
+            reason=privacy.said,  # (its words: respect/privacy.py Privacy.said)
             can_choose=privacy.keeps_choices(not ident.is_new),
             confirm_erase="confirm=erase" in query,  # asked only where there is an erase
             choices=choices,

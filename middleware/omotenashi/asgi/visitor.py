@@ -61,7 +61,7 @@ class Visitor:
     answered: bool = False  # the response's headers (and its cookie) are decided: too late
     services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
-    privacy: str = ""  # why (respect/privacy.py's reason: "gpc", "revoked" ...): what pages say
+    privacy: str = ""  # why, for its words (respect/privacy.py Privacy.said: "gpc", "revoked" ...)
     keeps_choices: bool = True  # a choice they make can be kept (in their cookie): "i" offers it
     forced: Forced | None = None  # a QA preview: forced rules, stage, attributes; not recorded
     forced_cookie: str | None = None  # set the preview cookie (the link was just opened)

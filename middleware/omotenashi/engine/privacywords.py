@@ -1,19 +1,27 @@
 """Why the privacy decision holds back a block the visitor left on, in the one set of words
 every page says it with: the preferences page (respect/notes.py) and the confirmation after
-an *Undo* (engine/flash.py). Keyed by respect/privacy.py ``decide_privacy``'s reason; kept
-on the engine's side, which respect/ may import (the engine imports nothing of respect/)."""
+an *Undo* (engine/flash.py). Keyed by respect/privacy.py ``Privacy.said``: the decision's
+reason, or :data:`GPC_NO_CONSENT` where both GPC and missing consent hold (the words name both,
+and both conditions to lift them); kept on the engine's side, which respect/ may import (the
+engine imports nothing of respect/)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-# reason -> (why it is held back, after "while"; when it may show again, "" where nothing the
+# The wording key of GPC (or Do Not Track) sent where consent is required and not given: the
+# reason is "gpc", but the blocks stay off until both are lifted (respect/privacy.py ``said``)
+GPC_NO_CONSENT = "gpc+consent"
+_GPC = "your browser asks sites not to track you (Global Privacy Control or Do Not Track)"
+
+# Privacy.said -> (why it is held back, after "while"; when it may show again, "" where nothing the
 # visitor does here brings it back: the site revoked them). "bot" and "nothing" are not here:
 # a bot is shown nothing to choose about, and "personalise nothing" is said as their choice.
 HELD_BY: Mapping[str, tuple[str, str]] = {
-    "gpc": (
-        "your browser asks sites not to track you (Global Privacy Control or Do Not Track)",
-        "when your browser no longer asks that",
+    "gpc": (_GPC, "when your browser no longer asks that"),
+    GPC_NO_CONSENT: (
+        f"{_GPC} and you have not given consent to personalisation",
+        "when your browser no longer asks that and you give consent",
     ),
     "consent": ("you have not given consent to personalisation", "once you give it"),
     "withdrawn": ("you have withdrawn your consent", "if you give it again"),
@@ -23,6 +31,10 @@ HELD_BY: Mapping[str, tuple[str, str]] = {
 # alone): "that" and "it" would refer to nothing there
 NAMED_WHEN: Mapping[str, str] = {
     "gpc": "when your browser no longer asks sites not to track you",
+    GPC_NO_CONSENT: (
+        "when your browser no longer asks sites not to track you and you give consent to "
+        "personalisation"
+    ),
     "consent": "once you give consent to personalisation",
     "withdrawn": "if you give your consent again",
     "revoked": "",

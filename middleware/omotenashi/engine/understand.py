@@ -64,7 +64,7 @@ class Visit:
     is_new: bool = False  # no valid visitor cookie came with the request
     choices: Prefs = field(default_factory=Prefs)
     private: bool = False  # GPC/DNT or no consent: only contextual rules, nothing recorded
-    privacy: str = ""  # why (respect/privacy.py's reason: "gpc", "revoked" ...); "" when unsaid
+    privacy: str = ""  # why, for its words only (respect/privacy.py Privacy.said: "gpc" ...)
     keeps_choices: bool = True  # a choice of theirs can be kept: "don't show me this" is offered
     events: Sequence[tuple[str, Mapping[str, Any]]] = ()
     attrs: Mapping[str, Any] = field(default_factory=dict)

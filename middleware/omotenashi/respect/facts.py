@@ -80,9 +80,7 @@ def describe(
         said = "; ".join(lowered(line) for line in yourdata.first_touch(profile))
         out.append(f"How you first found us: {said}.")
     if profile.attrs:
-        out.append(
-            "Details you gave us: " + ", ".join(plain(a) for a in sorted(profile.attrs)) + "."
-        )
+        out.append(f"{shown.DETAILS}: {', '.join(plain(a) for a in sorted(profile.attrs))}.")
     return [line for line in out if line]
 
 

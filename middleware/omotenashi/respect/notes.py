@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from omotenashi.engine.privacywords import HELD_BY, NAMED_WHEN, held_by
+from omotenashi.engine.privacywords import GPC_NO_CONSENT, HELD_BY, NAMED_WHEN, held_by
 
 # Said wherever a visitor's data was erased (forget me, consent withdrawn, revoked): the
 # shared counts (store/recs.py, measure/counting.py) keep what their visits added, no id.
@@ -35,23 +35,26 @@ SIGNED_IN_ONLY = (
     "We keep nothing about you (our cookie on this device holds only your sign-in, the link to "
     "your account, with nothing stored under it; "
 )
+# The GPC notes' opening; where consent is missing too (GPC_NO_CONSENT), both are named:
+# nothing is kept until the browser stops asking and consent is given
+_GPC_SENDS = (
+    "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
+    "not to track you. We honour it."
+)
+_GPC_NO_CONSENT_SENDS = (
+    "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
+    "not to track you, and you have not given consent to personalisation. We honour both."
+)
+_SITE_COOKIES = "(the site's own cookies, such as one that keeps your cart, are the site's). "
 PRIVATE_NOTES = {
-    "gpc": (
-        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
-        "not to track you. We honour it. We keep nothing about you, set no personalisation "
-        "cookie (the site's own cookies, such as one that keeps your cart, are the site's). "
-        + MOMENT
-    ),
+    "gpc": f"{_GPC_SENDS} We keep nothing about you, set no personalisation cookie "
+    f"{_SITE_COOKIES}{MOMENT}",
     "consent": (
         "You have not given consent to personalisation, so we keep nothing about you and set "
         "no new cookie. " + MOMENT
     ),
-    "withdrawn": (
-        "You have withdrawn your consent, so we keep nothing about you. "
-        + SHARED_COUNTS
-        + " "
-        + MOMENT
-    ),
+    "withdrawn": f"You have withdrawn your consent, so we keep nothing about you. {SHARED_COUNTS} "
+    f"{MOMENT}",
     "revoked": (
         "This site has turned personalisation off for you. We keep nothing about you but a "
         "small record that says so, so that nothing else is kept; it goes by itself, after 400 "
@@ -66,23 +69,28 @@ PRIVATE_NOTES = {
 }
 # What it says instead when something is still kept from before (GPC sent since, consent
 # refused since ...): shown, because showing it is no tracking; never used, never added to.
+_KEPT_SHOWN = (
+    " What we kept is shown on this page; it goes when it expires, or now if you erase it."
+)
 KEPT_NOTES = {
     "gpc": (
-        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
-        "not to track you. We honour it: while it is on, we neither read what we kept about you "
-        "before to adapt pages, nor add anything to it. " + MOMENT + " What we kept is shown "
-        "on this page; it goes when it expires, or now if you erase it."
+        _GPC_SENDS.removesuffix(".") + ": while it is on, we neither read what we kept about you "
+        "before to adapt pages, nor add anything to it. " + MOMENT + _KEPT_SHOWN
+    ),
+    GPC_NO_CONSENT: (
+        _GPC_NO_CONSENT_SENDS.removesuffix(".") + ": until your browser no longer asks that "
+        "and you give consent, we neither read what we kept about you before to adapt pages, "
+        "nor add anything to it. " + MOMENT + _KEPT_SHOWN
     ),
     "consent": (
         "You have not given consent to personalisation (or no longer give it), so we neither "
         "read what we kept about you before to adapt pages, nor add anything to it. "
         + MOMENT
-        + " What we kept is shown on this page; it goes when it expires, or now if you erase it."
+        + _KEPT_SHOWN
     ),
     "withdrawn": (
         "You have withdrawn your consent, so we neither read what we kept about you before to "
-        "adapt pages, nor add anything to it. What we kept is shown on this page; it goes when it "
-        "expires, or now if you erase it."
+        "adapt pages, nor add anything to it." + _KEPT_SHOWN
     ),
     "bot": (
         "Automated visitors are never personalised: we neither read what was kept under this "
@@ -104,11 +112,7 @@ _CHOICES_SIGNED_IN = (
     "stored under it) are kept, in a cookie on this device, so they still hold later."
 )
 CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just now: no "no cookie"
-    "gpc": (
-        "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
-        "not to track you. We honour it. We keep nothing about you (the site's own cookies, "
-        "such as one that keeps your cart, are the site's). " + MOMENT + _CHOICES_KEPT
-    ),
+    "gpc": f"{_GPC_SENDS} We keep nothing about you {_SITE_COOKIES}{MOMENT}{_CHOICES_KEPT}",
     "consent": (
         "You have not given consent to personalisation, so we keep nothing about you. "
         + MOMENT
@@ -116,6 +120,8 @@ CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just no
     ),
     "withdrawn": PRIVATE_NOTES["withdrawn"] + _CHOICES_KEPT,
 }
+for _notes in (PRIVATE_NOTES, CHOICES_NOTES):  # GPC_NO_CONSENT's: the GPC ones, naming both
+    _notes[GPC_NO_CONSENT] = _notes["gpc"].replace(_GPC_SENDS, _GPC_NO_CONSENT_SENDS, 1)
 
 
 # Said after the note where blocks that use nothing kept may still be shown (``switch``): the
@@ -137,7 +143,9 @@ _NO_SWITCH = (
 # Said instead of MOMENT where no page adapts for this visitor: the site's setting passes pages
 # untouched for them, or they switched off every block that needs nothing kept
 NOT_ADAPTED = "No page is adapted to you meanwhile: you see the site as it is."
-ADAPTED = frozenset({"gpc", "consent", "withdrawn", "revoked"})  # contextual blocks still shown
+ADAPTED = frozenset(
+    {"gpc", GPC_NO_CONSENT, "consent", "withdrawn", "revoked"}
+)  # contextual blocks still shown
 
 # Said to a signed-in visitor: the profile is the account's, the choices this browser's. Where
 # this device adds nothing (the privacy decision ``reason``), it says so; where the account's
@@ -154,6 +162,12 @@ DEVICES = {
         "Track), nothing from this device is added to what is kept under your account."
         + _SHOWS
         + " kept, unless they send it too or the site waits for your consent there."
+    ),
+    GPC_NO_CONSENT: (
+        "You are signed in, but while your browser sends Global Privacy Control (or Do Not "
+        "Track) and you have not given consent here, nothing from this device is added to what "
+        "is kept under your account." + _SHOWS + " kept, unless they send it too or the site "
+        "waits for your consent there."
     ),
     "consent": (
         "You are signed in, but until you give consent here, nothing from this device is added "
@@ -368,7 +382,7 @@ def _note(
             note = note.replace(_CHOICES_KEPT, _CHOICES_SIGNED_IN)
     else:
         note = PRIVATE_NOTES.get(reason, "")
-        if cookie and reason == "gpc":
+        if cookie:  # (only the GPC notes say "set no personalisation cookie")
             note = note.replace(NO_COOKIE, SIGNED_IN_ONLY if signed_in else ID_ONLY, 1)
     if reason not in ADAPTED:
         return note

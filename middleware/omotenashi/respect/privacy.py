@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from omotenashi.engine.privacywords import GPC_NO_CONSENT
 from omotenashi.engine.restraint import Prefs
 from omotenashi.identity.cookie import cookie_value
 from omotenashi.settings import RespectSettings
@@ -37,6 +38,14 @@ class Privacy:
     def private(self) -> bool:
         """Nothing about this visitor is read, written or remembered (no new cookie either)."""
         return bool(self.reason)
+
+    @property
+    def said(self) -> str:
+        """What the pages and an *Undo* say it with (the privacywords/notes tables' key): the
+        reason, but :data:`GPC_NO_CONSENT` for GPC where consent is missing too, so that both
+        holds are named and what lifts them is both. For words only: every check of the
+        decision asks ``reason`` (or ``private``, ``keeps_choices``)."""
+        return GPC_NO_CONSENT if self.reason == "gpc" and self.consent_missing else self.reason
 
     def keeps_choices(self, has_cookie: bool) -> bool:
         """Whether a choice the visitor makes ("don't show me this", a switch) can be kept, in

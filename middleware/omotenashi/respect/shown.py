@@ -25,6 +25,9 @@ MAX_LISTED = 30
 Names = tuple[Mapping[str, str], Mapping[str, str]]  # item id → title, topic → words
 
 CHOICES_NEED_A_COOKIE = frozenset({"", "nothing"})  # where the switches can be saved
+# What the site passed on with ``remember()`` (Profile.attrs), on both pages: the visitor may
+# have typed it into the site (or the site knew it), but it reached us from the site
+DETAILS = "Details the site passed on to us"
 _EMPTY = Profile().to_export()
 
 
@@ -230,7 +233,7 @@ def data_sections(
         rows.append(("Things you did", yourdata.cut(done)))
     if profile.attrs:
         given = [f"{words(k)}: {v}" for k, v in sorted(profile.attrs.items())]
-        rows.append(("Details the site gave us", yourdata.cut(given)))
+        rows.append((DETAILS, yourdata.cut(given)))
     if profile.first_touch:
         rows.append(("How you first found us", yourdata.first_touch(profile)))
     if by_id is None:
