@@ -185,7 +185,7 @@ async def test_personalise_nothing_without_consent_says_both_hold(
         await save(client, form_of((await client.get(PREFS)).text, nothing="1"))
         client.cookies.delete("omo_consent")
         page = (await client.get(PREFS)).text
-        await save(client, form_of(page))  # unticked: consent still missing
+        await save(client, form_of(page, drop=frozenset({"1"})))  # unticked: consent missing
         after = (await client.get("/")).text
     assert entry_line(page, "You have been here before.") == (
         "Not shown to you now: you have not given consent to personalisation, and it uses what "
@@ -350,3 +350,29 @@ async def test_the_pages_seen_caveat_says_what_a_sign_in_left_out(
     record = f"{pages} page you saw" if pages else "no page you saw"
     assert f"We have a record of {record}: {caveat}." in " ".join(facts.split())
     assert bool(re.search(r"before signing in", data)) is signs_in
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ({}, "Kind: History. Ticked, it still stays off while you personalise nothing."),
+        (  # final47: the card said GPC alone, leaving out Personalise nothing
+            {"sec-gpc": "1"},
+            "Kind: History. Ticked, it still stays off while your browser asks sites not to "
+            "track you (Global Privacy Control or Do Not Track). It also stays off while you "
+            "personalise nothing.",
+        ),
+    ],
+)
+async def test_a_switched_off_card_names_every_hold(
+    make_settings: Make, omotenashi_redis: redis.Redis, headers: dict[str, str], said: str
+) -> None:
+    async with client_for(site(make_settings)) as client:
+        await client.get("/")
+        await client.get("/")
+        fields = {"csrf": form_token((await client.get(PREFS)).text), "action": "save"}
+        fields |= {"listed": "fan-note", "listed_kind": "", "nothing": "1"}
+        await client.post(PREFS, data=fields, headers={"origin": origin(client)})
+        page = (await client.get(PREFS, headers=headers)).text
+    cards = [text(li) for li in LexborHTMLParser(page).css("#omo-switched-off li")]
+    assert len(cards) == 1 and cards[0].endswith(said)
