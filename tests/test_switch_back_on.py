@@ -319,6 +319,7 @@ async def test_the_history_card_says_what_switching_it_off_means(
 ) -> None:
     every = ["offers", "interests", "browsing-history"]
     async with client_for(site(make_settings, **respect)) as client:
+        await client.get("/")  # (something kept: the card says it stays, unused)
         page = (await client.get(PREFS)).text
         on = [c for c in every if c != off]
         form = {"csrf": csrf(page), "action": "save", "category": on}

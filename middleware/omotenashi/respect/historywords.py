@@ -48,12 +48,16 @@ def history_card(reason: str, adapts: bool, idle: str, kept: bool, signed_in: bo
     shown = _MAY_SHOW if adapts else _NONE_SHOWN
     if reason not in HELD_BY:  # what they do is kept, but for what they browse
         still = "which of those you saw and your visits" if adapts else "your visits"
-        return (
-            f"{_OFF} What was kept before stays, unused, until you start afresh, erase it or "
-            f"switch this back on (or it expires, at the latest {idle} after your last visit); "
-            "signing in while this is off erases it rather than bringing it into your account. "
-            f"{shown} We still keep {still}{_STILL_KEPT}"
-        )
+        said = [_OFF]
+        if kept:  # (a sign-in is said only to one who may still sign in)
+            sign_in = "" if signed_in else "; signing in while this is off erases it rather "
+            sign_in += "" if signed_in else "than bringing it into your account"
+            said.append(
+                "What was kept before stays, unused, until you start afresh, erase it or switch "
+                f"this back on (or it expires, at the latest {idle} after your last visit)"
+                f"{sign_in}."
+            )
+        return " ".join([*said, f"{shown} We still keep {still}{_STILL_KEPT}"])
     said = [_OFF]
     if kept:  # (no "Start afresh" here: "Erase everything about me" is offered)
         said.append(
