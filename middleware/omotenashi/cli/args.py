@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
+import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,3 +88,51 @@ def folders(rules: RulesSettings, rules_dir: str | None, snippets: str | None) -
     elif rules_dir and "snippets_dir" not in rules.model_fields_set:
         update["snippets_dir"] = Path(rules_dir).parent / "snippets"
     return rules.model_copy(update=update) if update else rules
+
+
+def whole_at_least(least: int) -> Any:
+    """An argparse ``type``: a whole number of ``least`` or more, else the flag's error."""
+
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number: write one such as {max(least, 3)}"
+            ) from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{text!r} is below {least}: write {least} or more")
+        return value
+
+    return whole
+
+
+def moment(text: str) -> datetime:
+    """An argparse ``type``: an ISO date and time (a time alone has no day to preview)."""
+    example = "write a date and time such as 2026-11-23T19:00 or 2026-11-23T19:00+09:00"
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text.strip()):
+            raise argparse.ArgumentTypeError(f"{text!r} has no date: {example}") from None
+        why = str(exc) if "out of range" in str(exc) or "must be in" in str(exc) else ""
+        said = f" ({why})" if why else ""
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date and time{said}: {example}"
+        ) from None
+
+
+def topic_score(text: str) -> tuple[str, float]:
+    """An argparse ``type``: ``TOPIC=SCORE`` with a number for the score."""
+    topic, sep, score = text.partition("=")
+    if not sep or not topic.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not TOPIC=SCORE: write one such as hawaii=3")
+    try:
+        value = float(score)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(
+            f"{score!r} (in {text!r}) is not a number: write a score such as {topic.strip()}=3"
+        )
+    return topic.strip(), value

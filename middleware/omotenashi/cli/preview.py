@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from omotenashi.cli.args import folders, pairs
+from omotenashi.cli.args import folders, moment, pairs, topic_score, whole_at_least
 from omotenashi.engine.profile import json_or_text
+from omotenashi.rules.model import STAGES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,7 +53,7 @@ def _preview(args: argparse.Namespace) -> int:
         device = Device(args.device, "Other", "Other", False)
     else:
         device = parse_device(args.user_agent or "")
-    moment = datetime.fromisoformat(args.time) if args.time else datetime.now(UTC)
+    moment = args.time or datetime.now(UTC)
     if moment.tzinfo is None:  # as the rules read a schedule written without an offset
         moment = moment.replace(tzinfo=ZoneInfo(rules_cfg.timezone))
     now = moment.timestamp()
@@ -64,7 +65,7 @@ def _preview(args: argparse.Namespace) -> int:
         purchases=args.purchases,
         purchased=frozenset(map(nfc, args.bought)),  # as the rules' items are read
         viewed=dict.fromkeys(map(nfc, args.viewed), now),
-        interests={t: (float(s), now) for t, s in pairs(args.interest, float).items()},
+        interests={t: (s, now) for t, s in args.interest},
         last_seen=now,
         # --visits counts this visit: the page is seen within it, not as the start of another
         visit_start=now if args.visits > 0 else None,
@@ -272,7 +273,10 @@ def register(commands: Any) -> None:
         "to the rules folder)",
     )
     pre.add_argument(
-        "--stage", default="awareness", help="the visitor's journey stage (default awareness)"
+        "--stage",
+        default="awareness",
+        choices=STAGES,
+        help="the visitor's journey stage (default awareness)",
     )
     pre.add_argument(
         "--segment",
@@ -293,6 +297,7 @@ def register(commands: Any) -> None:
         "--interest",
         action="append",
         default=[],
+        type=topic_score,
         metavar="TOPIC=SCORE",
         help="the visitor's interest in a topic, e.g. hawaii=3; repeat for more (default: none)",
     )
@@ -306,20 +311,24 @@ def register(commands: Any) -> None:
     )
     pre.add_argument(
         "--visits",
-        type=int,
+        type=whole_at_least(0),  # (0: this page starts the first visit, as 1)
         default=1,
         metavar="N",
         help="visits so far, this one included (default 1: a first visit)",
     )
     pre.add_argument(
         "--views",
-        type=int,
+        type=whole_at_least(0),
         default=0,
         metavar="N",
         help="pages viewed before this one (default 0)",
     )
     pre.add_argument(
-        "--purchases", type=int, default=0, metavar="N", help="purchases so far (default 0)"
+        "--purchases",
+        type=whole_at_least(0),
+        default=0,
+        metavar="N",
+        help="purchases so far (default 0)",
     )
     pre.add_argument(
         "--bought",
@@ -357,6 +366,7 @@ def register(commands: Any) -> None:
     )
     pre.add_argument(
         "--time",
+        type=moment,
         help="ISO time, e.g. 2026-11-23T19:00+09:00; without an offset, in the rules' time zone "
         "(OMOTENASHI_RULES_TIMEZONE), as schedules are (default: now)",
     )

@@ -24,6 +24,7 @@ from omotenashi.errors import RuleError
 from omotenashi.loader.fieldchecks import FieldChecks
 from omotenashi.loader.findings import Finding
 from omotenashi.loader.near import CLOSE, Near, _close, series
+from omotenashi.loader.pathchecks import rule_shape_findings
 from omotenashi.loader.referrerchecks import path_query_problem, referrer_problem
 from omotenashi.loader.ruleset import list_files, rule_files
 from omotenashi.loader.whens import walk_whens
@@ -118,6 +119,7 @@ def name_findings(
                 _likely_typos(names, when, at, (segments, topics), in_rules, seen, top, near)
             if fields is not None:
                 fields.check(names.add, r.rule, loc)
+            rule_shape_findings(names.add, lines, r.rule, loc)  # (pathchecks)
             slot = r.rule.slot
             if slots is not None and declared is not None and slot and slot not in slots[1]:
                 if slot not in slot_near:

@@ -155,6 +155,9 @@ def contradictions(when: When) -> list[str]:
     for name, cmp in singles.items():
         if cmp is not None and (why := _impossible_compare(cmp)):
             found.append(f"{name}: {why}")
+    low, high = _range(when.visits) if when.visits is not None else (1.0, 1.0)
+    if low <= high < 1:  # (bounds that leave no value: said above)
+        found.append("visits: it asks for fewer than 1, and a page view counts its own visit")
     for group, mapping in groups.items():
         for key, cmp in (mapping or {}).items():
             if why := _impossible_compare(cmp):

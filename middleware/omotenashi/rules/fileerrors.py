@@ -128,7 +128,7 @@ def _did_you_mean(bad: str, model: type[BaseModel] | None) -> str:
     ]
     if under and bad not in synonyms:  # `when:` with its conditions not indented under it
         return f"indent it under {' or '.join(under)}"
-    close = difflib.get_close_matches(word, [*allowed, *synonyms], n=1)
+    close = _closest(word, allowed, list(synonyms))
     if not close:
         return "allowed: " + ", ".join(allowed)
     meant = synonyms.get(close[0], close[0])
@@ -136,6 +136,30 @@ def _did_you_mean(bad: str, model: type[BaseModel] | None) -> str:
     if model is not None and model.__name__ == "Compare":
         also = f", meaning {_MEANS[meant]}"
     return f"did you mean {meant!r}{also}?"
+
+
+def _closest(word: str, fields: list[str], synonyms: list[str]) -> list[str]:
+    """The closest of the real ``fields`` and the ``synonyms``, a real field winning when it is
+    as few typing slips away (``wiht`` is a swapped ``with``, though ``weight`` shares more
+    letters; ``weigth`` is still ``weight``)."""
+    real = difflib.get_close_matches(word, fields, n=1)
+    other = difflib.get_close_matches(word, synonyms, n=1)
+    if real and other:
+        return real if _slips(word, real[0]) <= _slips(word, other[0]) else other
+    return real or other
+
+
+def _slips(a: str, b: str) -> int:
+    """Letters to add, drop, change or swap with a neighbour to make ``a`` into ``b``."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

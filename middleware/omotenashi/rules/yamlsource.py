@@ -112,6 +112,8 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
             line, problem, hint = wide
         elif odd := _odd_indent(text, line):
             line, problem, hint = odd
+        elif slip := _slip(text, exc):
+            line, problem, hint = slip
         raise RuleError(name, line, "", problem, hint) from exc
     except yaml.YAMLError as exc:  # e.g. a character YAML refuses, with a position, not a mark
         where = getattr(exc, "position", None)
@@ -165,6 +167,61 @@ def _odd_indent(text: str, line: int) -> tuple[int, str, str] | None:
                 named = f"U+{ord(odd[0]):04X} {unicodedata.name(odd[0], 'a space')}"
                 return at, f"line {at} is indented with a {named}", "indent with plain spaces"
     return None
+
+
+_GLUED = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):(?![\s/])(\S.*)$")  # priority:70
+_SPACED = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*)[ \t]+([^\s:#][^:#]*)$")  # priority 70
+_DASH = re.compile(r"^\s*-([A-Za-z_][\w-]*):")  # -id: kyoto-hero
+
+
+def _slip(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, str, str] | None:
+    """The line an editor slipped on and the fix, for the common slips YAML notices lines later
+    (line, what is wrong, what would be right): a quote that is never closed, ``key:value``
+    without a space, ``key value`` without a colon, ``-key:`` without a space after the dash."""
+    rows = text.splitlines()
+    context = exc.context_mark.line + 1 if exc.context_mark else None
+    problem = exc.problem_mark.line + 1 if exc.problem_mark else len(rows)
+    if context and exc.context == "while scanning a quoted scalar":
+        return (
+            context,
+            f"line {context} opens a quote that is never closed",
+            f"close the quote that opens on line {context}",
+        )
+    if context and (exc.context or "").startswith("while scanning a simple key"):
+        candidates = [context]
+    else:  # YAML notices on the next line, or the line after a value that ran on
+        candidates = [at for at in range(problem, max(problem - 3, context or 0, 0), -1)]
+    for at in candidates:
+        row = rows[at - 1].partition(" #")[0] if 1 <= at <= len(rows) else ""
+        if dash := _DASH.match(row):
+            key = dash.group(1)
+            return at, f"line {at} has no space after the '-' before {key!r}", f"write - {key}:"
+        if glued := _GLUED.match(row):
+            key, value = glued.groups()
+            return (
+                at,
+                f"line {at} has no space after the ':' of {key!r}",
+                f"write {key}: {value}",
+            )
+        if (spaced := _SPACED.match(row)) and at == context:
+            key, value = spaced.groups()
+            return at, f"line {at} has no ':' after {key!r}", f"write {key}: {value.strip()}"
+    for at in range(min(problem, len(rows)), max(context or 1, 1) - 1, -1):  # a quote run on
+        if _opens_quote(rows[at - 1]):
+            return (
+                at,
+                f"line {at} opens a quote that is not closed on it",
+                f"close the quote that opens on line {at}",
+            )
+    return None
+
+
+def _opens_quote(row: str) -> bool:
+    """Whether ``row`` starts a quoted value (after ``key:`` or ``-``) that it does not close."""
+    value = re.sub(r"^\s*(?:-\s+)?(?:[^\s\"'#][^:#]*:\s+)?", "", row, count=1)
+    if not value or value[0] not in "\"'":
+        return False
+    return not _QUOTED.match(value)
 
 
 def _tab_indented(text: str, line: int) -> bool:
