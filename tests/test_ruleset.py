@@ -273,7 +273,8 @@ rules:
               - {id: b, slot: hero, text: "Hi {{ visitor.frist_name|upper }}", why: because}
             """,
             {},
-            "rules/site.yaml:3: rules[0].text: snippet 'text': 'frist_name' is not a visitor field",
+            "rules/site.yaml:3: rules[0].text: the rule's text: 'frist_name' is not a visitor "
+            "field",
         ),
     ],
 )

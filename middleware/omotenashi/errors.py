@@ -64,7 +64,8 @@ class SnippetError(OmotenashiError):
     def __init__(self, snippet: str, reason: str) -> None:
         self.snippet = snippet
         self.reason = reason
-        super().__init__(f"snippet {snippet!r}: {reason}")
+        said = "the rule's text" if snippet == "text" else f"snippet {snippet!r}"  # (its copy)
+        super().__init__(f"{said}: {reason}")
 
 
 class SnippetFileError(SnippetError):

@@ -7,8 +7,8 @@ empty journey file and such a schedule (``LoadWarning``). Warnings: rules on one
 equal priority that can hold at once (one warning per slot and priority), a rule with no
 conditions that always wins its slot over lower rules, schedules that have ended, snippets
 that fail for a sample visitor, slots no template declares, likely misspelt segments and
-topics, snippets no rule uses, rule files with no rules, more measured rules on one page than a
-page view counts (``measurechecks``).
+topics, events nothing here names (``eventchecks``), snippets no rule uses, rule files with no
+rules, more measured rules on one page than a page view counts (``measurechecks``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import load_catalog_for
+from omotenashi.loader.eventchecks import EventNames
 from omotenashi.loader.fieldchecks import FieldChecks
 from omotenashi.loader.filechecks import (
     declared_slots,
@@ -176,6 +177,7 @@ def _check(
     findings += found
     slots = (templates, declared_slots(templates, attribute)) if templates is not None else None
     fields = FieldChecks(rules, catalog, history_category)  # why:, text:, category, viewed
+    fields.events = EventNames(journey, ruleset.goals)  # event: and until: names (eventchecks)
     findings += name_findings(rules_dir, rules, base, journey, catalog, slots, fields)
     if templates is not None:
         findings += filled_voids(rules, void_slots(templates, attribute))

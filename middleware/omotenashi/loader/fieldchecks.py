@@ -3,7 +3,8 @@
 What ``why:`` and ``text:`` show as written (``whychecks``), a ``why:`` its conditions
 contradict, a category that is likely a misspelling of another (each category is a switch on
 the preferences page: ``browsing_history`` next to ``browsing-history`` makes two, with one
-label), and a ``viewed:`` or ``bought:`` item id close to a catalogue item's.
+label), a ``viewed:`` or ``bought:`` item id close to a catalogue item's, and an event name
+nothing here knows (``eventchecks``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from omotenashi.engine.explain import words
 from omotenashi.engine.ruleset import CompiledRule
@@ -20,6 +22,9 @@ from omotenashi.loader.whychecks import text_problems, why_contradictions, why_p
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.model import Rule, When
 from omotenashi.rules.yamlsource import Loc
+
+if TYPE_CHECKING:
+    from omotenashi.loader.eventchecks import EventNames
 
 Add = Callable[[Loc, str, str, str], None]  # (field, level, problem, hint)
 LIKELY_USED = 200  # the categories a rarer one is compared with (the most used)
@@ -64,6 +69,7 @@ class FieldChecks:
         self.items = {item.id for item in catalog.items} if catalog is not None else set()
         self._near: dict[str, str | None] = {}
         self._ids: Near | None = None  # the catalogue's ids, indexed once, when needed
+        self.events: EventNames | None = None  # event names nothing knows (eventchecks)
 
     def check(self, add: Add, rule: Rule, loc: Loc) -> None:
         """Each finding about ``rule`` (at ``loc`` in its file), through ``add``."""
@@ -79,6 +85,8 @@ class FieldChecks:
             add((*loc, "category"), "warning", self._category(rule.category, meant), hint)
         for sub, at in walk_whens(rule.when, (*loc, "when")):
             self._viewed(add, sub, at)
+        if self.events is not None:
+            self.events.check(add, rule, loc)
 
     def _category(self, category: str, meant: str) -> str:
         others = self.used[meant]

@@ -200,7 +200,7 @@ def _load(
                     renderer.check_fields(template)  # its items differ per visitor: no render
                 elif template is not None:
                     try:
-                        static = renderer.prerender(template, rule.with_)
+                        static = renderer.prerender(template, rule.with_, rule.text)
                     except SampleFailure as exc:
                         said = renderer.sample_problem(exc, rule, name, lines, loc, base)
                         noted.extend([LoadWarning(said, "warning")] if said else [])

@@ -21,35 +21,22 @@ from jinja2.exceptions import (
     UndefinedError,
 )
 
-from omotenashi.engine.budget import STEPS_HINT, TEXT_HINT
 from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_field, render
 from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
-from omotenashi.loader.safescan import SAFE_HINT, SAFE_PROBLEM, check_safe
+from omotenashi.loader.safescan import check_safe
 from omotenashi.loader.snippetfiles import SnippetLoader, brought_in
 from omotenashi.loader.snippetframes import Frames
 from omotenashi.loader.snippethtml import BrokenMarkup, checked_render
+from omotenashi.loader.snippetnames import TEXT, check_brought_in, nearest, text_hint, text_problem
+from omotenashi.loader.snippetnames import hint as _hint
 from omotenashi.loader.templatescan import needed, rebound
 from omotenashi.rules.model import Rule
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
 
 _UNDEFINED = re.compile(r"'(\w+)' is undefined")
-_HINTS = (
-    ("unexpected '}'", "close the tag with }}"),
-    ("expected token 'end of print statement'", "close the tag with }}"),
-    ("unexpected end of template", "close every {% if %} and {% for %} with its {% end... %}"),
-    (SAFE_PROBLEM, SAFE_HINT),
-    ("is unsafe", "a snippet reads its values: no internals (__x__), nothing that changes them"),
-    ("the file is not utf-8 text", "save it as UTF-8"),
-    ("a snippet may have", "split it into several snippets"),
-    ("loops more than", STEPS_HINT),
-    ("makes text longer than", TEXT_HINT),
-    ("characters of text in one render", TEXT_HINT),
-    ("takes too long to render", "loop less and build less text"),
-)
 _READERS = frozenset({"get", "keys", "values", "items"})  # ``visitor.get('name')`` reads
-NAMED_USERS = 5  # rules a snippet's problem names; the rest are counted
 _BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
 # Failures that refuse a snippet even when met with a sample visitor: the sandbox said no, the
 # render went past its budget, or a snippet it brings in cannot be read.
@@ -110,6 +97,7 @@ class Renderer:
         self._asts: dict[tuple[str, str], nodes.Template | None] = {}
         self.reported: dict[tuple[str, int, str], tuple[RuleError, list[str]]] = {}
         self._fine: set[int] = set()  # ids of the kept asts whose visitor fields all exist
+        self._tried: set[int] = set()  # ids of the kept asts of copy that rendered for a sample
         self._undeclared: dict[int, frozenset[str]] = {}  # by the id of a kept ast
         self._needs: dict[int, frozenset[str]] = {}  # templatescan.needed, by a kept ast's id
         self._frames = Frames(snippets_dir)  # where a problem is (snippetframes.py)
@@ -120,7 +108,7 @@ class Renderer:
         fresh = object.__new__(Renderer)
         fresh.snippets_dir, fresh.env, fresh.text_env = self.snippets_dir, self.env, self.text_env
         fresh._copies, fresh._asts, fresh.reported = {}, {}, {}
-        fresh._fine, fresh._undeclared, fresh._needs = set(), {}, {}
+        fresh._fine, fresh._undeclared, fresh._needs, fresh._tried = set(), {}, {}, set()
         fresh._frames = Frames(self.snippets_dir)
         return fresh
 
@@ -131,7 +119,7 @@ class Renderer:
         except TemplateError as exc:
             reason = (
                 f"not found in {self.snippets_dir.absolute()}"
-                if exc.__class__.__name__ == ("TemplateNotFound")
+                if isinstance(exc, TemplateNotFound)
                 else f"does not compile: {exc}"
             )
             raise SnippetError(name, reason) from exc
@@ -145,14 +133,17 @@ class Renderer:
         if simple is not None:
             for head, key in simple.fields:
                 if head == "visitor" and key is not None and key not in SAMPLE_VISITOR:
-                    raise SnippetError("text", not_a_field(key))
+                    raise SnippetError(TEXT, not_a_field(key))
+                if head != "visitor" and head not in self.text_env.globals:  # never given
+                    said = f"{head!r} is undefined"
+                    raise SnippetError(TEXT, said) from UndefinedError(said)
             return cast(Template, simple)
         compiled = self._copies.get(text)
         if compiled is None:
             try:
                 compiled = self.text_env.from_string(text)
             except TemplateError as exc:
-                raise SnippetError("text", f"does not compile: {exc}") from exc
+                raise SnippetError(TEXT, f"does not compile: {exc}") from exc
             ast = self._ast(compiled, text)
             if ast is not None:
                 self._visitor_fields(ast, compiled)
@@ -193,7 +184,9 @@ class Renderer:
                 return True
         return False
 
-    def prerender(self, template: Template, values: Mapping[str, Any]) -> str | None:
+    def prerender(
+        self, template: Template, values: Mapping[str, Any], text: str | None = None
+    ) -> str | None:
         """The output now, when it cannot depend on the visitor; else None.
 
         A snippet that never mentions ``visitor`` (and includes nothing) renders the same for
@@ -209,8 +202,12 @@ class Renderer:
                 return render(template, values, {})
             except SnippetError:  # a value it lacks: the request says so, as for Jinja copy
                 return None
-        if template.name is None:
-            return None  # copy: tiny, and usually personal (its fields: checked by copy())
+        if template.name is None:  # copy (``text``): tried as a snippet is, kept unrendered
+            ast = self._ast(template, text) if text is not None else None
+            if ast is not None and id(ast) not in self._tried:  # once per text
+                self._try(template, ast, {})
+                self._tried.add(id(ast))
+            return None
         ast = self._ast(template)
         if ast is None:
             return None
@@ -219,10 +216,15 @@ class Renderer:
         if not brings_in and "visitor" not in self._names(ast):
             with sample_render():  # bounded (budget.py), and a wall clock as a guard
                 return checked_render(template, values, {})  # the same for everyone, good or bad
+        self._try(template, ast, values)
+        return None
+
+    def _try(self, template: Template, ast: nodes.Template, values: Mapping[str, Any]) -> None:
+        """Renders ``template`` for :data:`SAMPLE_VISITOR` (see :meth:`prerender`)."""
         needs = self._needs.get(id(ast))
         if needs is None:  # once per snippet, however many rules use it
             needs = self._needs[id(ast)] = needed(ast, self._included)
-        lacking = sorted(needs - {*values, *self.env.globals, "visitor"})
+        lacking = sorted(needs - {*values, *template.environment.globals, "visitor"})
         try:
             with sample_render():
                 checked_render(template, values, SAMPLE_VISITOR)  # what it brings in too
@@ -236,7 +238,7 @@ class Renderer:
             raise SampleFailure(exc.snippet, exc.reason) from cause
         if lacking:  # read on every render, whoever the visitor: certain to fail
             said = f"'{lacking[0]}' is undefined"
-            raise SnippetError(template.name, said) from UndefinedError(said)
+            raise SnippetError(template.name or TEXT, said) from UndefinedError(said)
         return None
 
     def _included(self, name: str) -> nodes.Template | None:
@@ -277,6 +279,7 @@ class Renderer:
         if id(ast) in self._fine:  # asts are kept: one look
             return
         check_safe(ast, template, self._included, bound := rebound(ast))  # safescan.py
+        check_brought_in(ast, template, self._included)  # a snippet no file is (snippetnames)
         if "visitor" in bound:
             return  # a loop variable, macro parameter or {% set %} named visitor: not ours
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
@@ -286,7 +289,7 @@ class Renderer:
             if not (isinstance(target, nodes.Name) and target.name == "visitor"):
                 continue
             if isinstance(key, str) and key not in SAMPLE_VISITOR and key not in _READERS:
-                name = template.name or "text"
+                name = template.name or TEXT
                 where = TemplateAssertionError(not_a_field(key), node.lineno, template.name)
                 raise SnippetError(name, not_a_field(key)) from where
         self._fine.add(id(ast))
@@ -308,6 +311,8 @@ class Renderer:
         cause = exc.__cause__
         missing = _UNDEFINED.fullmatch(str(cause)) if isinstance(cause, UndefinedError) else None
         located = self._frames.located(exc if isinstance(exc, SnippetFileError) else cause)
+        if missing is not None and rule.snippet is None:  # a rule's text is given no values
+            return text_problem(missing.group(1), file, lines, loc)
         if missing is not None and missing.group(1) not in rule.with_:
             via = located[0] if located and located[0] != exc.snippet else None
             snippet = f"{exc.snippet!r}" + (f" (through {via!r})" if via else "")
@@ -317,14 +322,15 @@ class Renderer:
                 problem.hint = problem.hint.replace("it needs", f"{at}:{located[1]} needs", 1)
             return problem
         if located is None:
-            if isinstance(cause, TemplateNotFound):
-                hint = "name a snippet that exists"
+            if isinstance(cause, TemplateNotFound) and rule.snippet:
+                close = nearest(rule.snippet, self.env)
+                fix = f"did you mean {close!r}?" if close else "name a snippet that exists"
             elif rule.snippet:
-                hint = "fix the snippet, or give the rule what it needs under with:"
+                fix = "fix the snippet, or give the rule what it needs under with:"
             else:
-                hint = "copy may use the rule's with: values and the visitor's fields"
+                fix = text_hint(exc.reason)
             where = (*loc, field_name)
-            return RuleError(file, line_of(lines, where), format_loc(where), str(exc), hint)
+            return RuleError(file, line_of(lines, where), format_loc(where), str(exc), fix)
         name, line = located
         key = (name, line, exc.reason)
         known = self.reported.get(key)
@@ -348,14 +354,15 @@ class Renderer:
     ) -> RuleError | None:
         """The warning for a snippet that failed for the sample visitor: once per snippet
         and line (None after), at the snippet when the failure is located in it."""
-        located = self._frames.located(exc.__cause__)
+        located = self._frames.located(exc.__cause__) if rule.snippet else None
         key = (*(located or (exc.snippet, 0)), f"sample: {exc.reason}")
+        key = key if rule.snippet else (file, -1, f"sample: {loc} {exc.reason}")  # its own
         if key in self.reported:
             self.reported[key][1].append(rule.id)
             return None
+        what = f"the snippet {exc.snippet!r}" if rule.snippet else "the rule's text"
         problem = (
-            f"with a sample visitor ({SAMPLE_SAID}) the snippet {exc.snippet!r} {exc.reason}; "
-            f"rule {rule.id!r} is kept"
+            f"with a sample visitor ({SAMPLE_SAID}) {what} {exc.reason}; rule {rule.id!r} is kept"
         )
         hint = (
             "fine if no visitor the rule shows to is like that; otherwise a visitor who is sees "
@@ -365,7 +372,7 @@ class Renderer:
             shown = display_path(self.snippets_dir / located[0], base)
             error = RuleError(shown, located[1], "", problem, hint)
         else:
-            where = (*loc, "snippet")
+            where = (*loc, "snippet" if rule.snippet else TEXT)
             error = RuleError(file, line_of(lines, where), format_loc(where), problem, hint)
         self.reported[key] = (error, [rule.id])
         return error
@@ -387,12 +394,3 @@ class Renderer:
             problem = f"the snippet {snippet} needs {missing!r}, which with: does not give"
             hint = f"add {missing}: ... under with:"
         return RuleError(file, line_of(lines, where), format_loc(where), problem, hint)
-
-
-def _hint(reason: str, users: list[str]) -> str:
-    """How to fix a snippet's own problem, and which rules wait for the fix."""
-    fix = next((h for text, h in _HINTS if text in reason.lower()), "")
-    named = ", ".join(repr(u) for u in users[:NAMED_USERS])
-    more = f" and {len(users) - NAMED_USERS} more" if len(users) > NAMED_USERS else ""
-    used = f"used by rule{'s' if len(users) > 1 else ''} {named}{more}"
-    return f"{fix}; {used}" if fix else used

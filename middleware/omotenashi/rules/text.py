@@ -40,6 +40,17 @@ def topic(text: str) -> str:
     return nfc(" ".join(_UNSEEN.sub("", text).split()).lower())
 
 
+def snippet_name(name: str) -> str:
+    """A snippet's name as the snippets folder knows it (the one name the loader, the rules'
+    errors and ``check``'s unused snippets use): NFC, the path's steps joined by one '/',
+    without empty and '.' steps. ``/banners/hero.html``, ``./banners/hero.html`` and
+    ``banners//hero.html`` are ``banners/hero.html``; a name with no step is left as written
+    (not found, named as written)."""
+    steps = [s for s in nfc(name).split("/") if s not in ("", ".")]
+    return "/".join(steps) if steps else name
+
+
 Topic = Annotated[str, AfterValidator(topic)]
 Nfc = Annotated[str, AfterValidator(nfc)]  # an item id, as pages and events give them
+SnippetName = Annotated[str, AfterValidator(snippet_name)]
 Glob = Nfc  # a path glob: matched to the request's path, NFC too (asgi/arrival.py)
