@@ -26,17 +26,9 @@ from omotenashi import Settings
 from omotenashi.proxy import proxy_app
 
 from .live_server import serving
+from .test_base_href_middleware import RULES
 
 pytestmark = pytest.mark.anyio
-
-RULES = """
-rules:
-  - id: welcome-back
-    slot: hero
-    text: "Welcome back"
-    when: {views: {at_least: 1}}
-    why: "You have been here before."
-"""
 
 
 class Addresses(HTMLParser):

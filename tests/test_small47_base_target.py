@@ -13,17 +13,9 @@ import pytest
 from omotenashi import Omotenashi, Settings
 from omotenashi.engine.html.base import base_target
 from tests.conftest import client_for, page_app
+from tests.test_base_href_middleware import RESPECT, RULES
 
 pytestmark = pytest.mark.anyio
-RULES = """
-rules:
-  - id: welcome-back
-    slot: hero
-    text: "Welcome back"
-    when: {views: {at_least: 1}}
-    why: "You have been here before."
-"""
-RESPECT = {"disclosure": True, "page_panel": True}
 
 
 def page(base: str) -> str:
