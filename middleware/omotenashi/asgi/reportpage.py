@@ -4,23 +4,30 @@ Off unless ``OMOTENASHI_MEASURE_REPORT_TOKEN`` is set. The token comes as the pa
 Basic authentication (a browser asks for it) or as a Bearer token; it is compared in constant
 time. ``?since=YYYY-MM-DD&until=YYYY-MM-DD`` pick the days: a range wider than the day counts
 are kept is narrowed to them, and the page says so (``measure.collect``); a ``since`` after the
-``until`` is a 400 naming both. The page is never cached or indexed.
+``until`` is a 400 naming both. The page is never cached or indexed. After the Redis read,
+the report is built and rendered in a worker thread, so pages served meanwhile do not wait
+for it; one report is built at a time per process, and a second asked meanwhile is a 503
+with ``Retry-After`` saying so.
 ``GET <prefix>/metrics`` checks ``OMOTENASHI_METRICS_TOKEN`` the same way, when it is set.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
+import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
 from pydantic import SecretStr
 
 from omotenashi.engine.facts import MAX_QUERY
-from omotenashi.measure.collect import report_for
+from omotenashi.measure.collect import Read, assemble, read_days
 from omotenashi.measure.errors import MeasureError
 from omotenashi.measure.htmlreport import render_html
 from omotenashi.measure.report import parse_day
@@ -28,6 +35,13 @@ from omotenashi.settings import Settings
 
 TEXT = (b"content-type", b"text/plain; charset=utf-8")
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
+BUSY = b"Another report is being built just now (one at a time): try again in a minute."
+RETRY_AFTER = b"60"
+# A report is built and rendered in a thread of its own (linear in rules x days, but seconds
+# at hundreds of rules over a year): the event loop keeps serving pages meanwhile. One at a
+# time per process: a second asked meanwhile is told so (503), not queued behind it.
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="omotenashi-report")
+_building = threading.Lock()
 
 
 def presented_token(authorization: str) -> str:
@@ -68,20 +82,51 @@ async def metrics_answer(
 async def answer(
     scope: dict[str, Any], headers: dict[str, str], settings: Settings, store: Any, ruleset: Any
 ) -> Answer:
-    """Status, body and headers: 401 without the token, 400 for a bad day, else the page."""
+    """Status, body and headers: 401 without the token, 400 for a bad day, 503 while another
+    report is being built in this process, else the page (built in a worker thread)."""
     if not allowed(settings.measure.report_token, headers):
         challenge = (b"www-authenticate", b'Basic realm="Omotenashi report", charset="UTF-8"')
         return 401, b"The report needs its token.", [TEXT, challenge]
     query = parse_qs(scope.get("query_string", b"")[:MAX_QUERY].decode("latin-1"))
+    if not _building.acquire(blocking=False):  # one at a time: each takes a core's share
+        return 503, BUSY, [TEXT, (b"retry-after", RETRY_AFTER)]
+    handed = False
     try:
         since = parse_day(query["since"][0]) if "since" in query else None
         until = parse_day(query["until"][0]) if "until" in query else None
-        report = await report_for(store, ruleset, settings, since=since, until=until)
+        got = await read_days(
+            store, since=since, until=until, retention_days=_retention(settings),
+            zone=settings.rules.timezone,
+        )  # fmt: skip
+        built = partial(_page, got, ruleset, settings, since, until)
+        job = asyncio.get_running_loop().run_in_executor(_pool, built)
+        handed = True  # the thread lets go of _building when done, even if this is cancelled
+        page = await job
     except MeasureError as exc:
         return 400, str(exc).encode(), [TEXT]
-    page = render_html(report).encode()
+    finally:
+        if not handed:
+            _building.release()
     return (
         200,
         page,
         [(b"content-type", b"text/html; charset=utf-8"), (b"x-robots-tag", b"noindex")],
     )
+
+
+def _retention(settings: Settings) -> int:
+    return settings.redis.stats_retention // 86400
+
+
+def _page(
+    got: Read, ruleset: Any, settings: Settings, since: str | None, until: str | None
+) -> bytes:
+    """The report page of what was read (in the report's thread): then the next may be built."""
+    try:
+        report = assemble(
+            got, ruleset, since=since, until=until, retention_days=_retention(settings),
+            min_per_arm=settings.measure.min_per_arm, zone=settings.rules.timezone,
+        )  # fmt: skip
+        return render_html(report).encode()
+    finally:
+        _building.release()

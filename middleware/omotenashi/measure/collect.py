@@ -7,13 +7,14 @@ anything with ``rules`` (compiled rules with ``id`` and ``rule``) and ``goals``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from omotenashi.engine.periods import site_zone
 from omotenashi.settings import Settings
 
 from . import gaps
+from .counting import cells
 from .errors import MeasureError
 from .notes import clamped, oldest_kept
 from .phases import current, judged, noted, stopped, within
@@ -28,24 +29,34 @@ def days_between(first: str, last: str) -> list[str]:
     return [(start + n * DAY).isoformat() for n in range((end - start).days + 1)]
 
 
-async def read_report(
+@dataclass(frozen=True)
+class Read:
+    """What :func:`read_days` read, for :func:`assemble`: the day hashes (``days``; the
+    ledger's under ``gaps.LEDGER``) of the days ``read`` (``first`` to ``last``), and why
+    they are not those asked for (``note``)."""
+
+    days: dict[str, Any]
+    read: list[str]
+    first: str
+    last: str
+    today: str
+    note: str
+
+
+async def read_days(
     store: Any,
-    ruleset: Any,
     *,
     since: str | None,
     until: str | None,
     retention_days: int,
-    min_per_arm: int,
     today: str | None = None,
     zone: str = "UTC",
-) -> Report:
-    """The report over ``[since, until]`` (open ends: the retention period up to today).
+) -> Read:
+    """The day hashes of ``[since, until]`` (open ends: the retention period up to today).
 
     The days read are clamped to those that can hold counts: none after today, and at most
     ``retention_days`` before the last (day counts expire then), so a mistyped year reads
-    about 400 days, not hundreds of thousands; the report says so (``range_note``). Days
-    whose counts Redis lost (evicted: the ledger says more was counted) are named and left out
-    (``gaps``, measure/gaps.py).
+    about 400 days, not hundreds of thousands; the report says so (``range_note``).
     """
     if since is not None and until is not None and since > until:
         raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
@@ -55,10 +66,30 @@ async def read_report(
     note = clamped((since, until), (first, last), retention_days)
     read = days_between(first, last) if first <= last else []
     days = dict(await store.read_stats([*read, gaps.LEDGER])) if read else {}
+    return Read(days, read, first, last, today, note)
+
+
+def assemble(
+    got: Read,
+    ruleset: Any,
+    *,
+    since: str | None,
+    until: str | None,
+    retention_days: int,
+    min_per_arm: int,
+    zone: str = "UTC",
+) -> Report:
+    """The report of what :func:`read_days` read: plain computing, linear in rules x days
+    (each field parsed once), so the endpoint runs it in a worker thread (asgi/reportpage.py).
+    Days whose counts Redis lost (evicted: the ledger says more was counted) are named and
+    left out (``gaps``, measure/gaps.py)."""
+    first, last, read = got.first, got.last, got.read
+    seen: dict[Any, Any] = {}  # each field name parsed once, on whichever day it is first read
+    days = {day: cells(fields, seen) for day, fields in got.days.items() if day != gaps.LEDGER}
     # a day whose hash holds less than the ledger says was evicted: named, and left out whole
     # (one that expired after the retention period, as all do, is not missing)
-    kept = [day for day in read if day >= oldest_kept(today, retention_days)]
-    ledger = days.pop(gaps.LEDGER, None) or {}
+    kept = [day for day in read if day >= oldest_kept(got.today, retention_days)]
+    ledger = got.days.get(gaps.LEDGER) or {}
     missing = tuple(gaps.find(days, ledger, kept))
     days = {day: fields for day, fields in days.items() if day not in {g.day for g in missing}}
     specs = [RuleSpec(r.id, r.rule.holdout, tuple(r.rule.goals or ())) for r in ruleset.rules]
@@ -81,11 +112,33 @@ async def read_report(
         notes[rule] = f"{notes[rule]} {said}" if rule in notes else said
     return replace(
         noted(report, notes),
-        range_note=note,
+        range_note=got.note,
         zone=zone,
         gaps=missing,
         unwritten=gaps.unwritten(ledger, read, list(missing)),
     )
+
+
+async def read_report(
+    store: Any,
+    ruleset: Any,
+    *,
+    since: str | None,
+    until: str | None,
+    retention_days: int,
+    min_per_arm: int,
+    today: str | None = None,
+    zone: str = "UTC",
+) -> Report:
+    """The report over ``[since, until]``: :func:`read_days`, then :func:`assemble` (here,
+    on the caller's loop: the command line's)."""
+    got = await read_days(
+        store, since=since, until=until, retention_days=retention_days, today=today, zone=zone
+    )
+    return assemble(
+        got, ruleset, since=since, until=until, retention_days=retention_days,
+        min_per_arm=min_per_arm, zone=zone,
+    )  # fmt: skip
 
 
 def renamed(counts: Counts, formerly: dict[str, tuple[str, ...]]) -> Counts:

@@ -200,16 +200,41 @@ def parse_field(name: str) -> Cell | None:
     return None
 
 
-def counted(fields: Mapping[Any, Any]) -> Iterator[tuple[Cell, int]]:
-    """A day hash's counts as read: each known cell with its count above 0, phase tags (``h|``,
-    counted in their ``x|`` field) and fields this version does not know left out."""
+class Cells(tuple[tuple[Cell, int], ...]):
+    """A day hash's fields parsed once (:func:`cells`): each known cell with its count as
+    written, phase tags included; the report, the phases and the gaps check all read these."""
+
+    __slots__ = ()
+
+
+def cells(fields: Mapping[Any, Any] | Cells, seen: dict[Any, Cell | None] | None = None) -> Cells:
+    """``fields`` as read from a day hash, parsed (already parsed: as they are); fields this
+    version does not know, and counts that are not integers, left out. ``seen``: the names
+    parsed already (for the days of one report, which name the same fields day after day)."""
+    if isinstance(fields, Cells):
+        return fields
+    seen = {} if seen is None else seen
+    out = []
     for name, raw in fields.items():
-        cell = parse_field(name.decode() if isinstance(name, bytes) else str(name))
+        if name in seen:
+            cell = seen[name]
+        else:
+            text = name.decode() if isinstance(name, bytes) else str(name)
+            cell = seen[name] = parse_field(text)
+        if cell is None:
+            continue
         try:
-            value = int(raw)
+            out.append((cell, int(raw)))
         except (TypeError, ValueError):
             continue
-        if cell is not None and value > 0 and not cell.tag:
+    return Cells(out)
+
+
+def counted(fields: Mapping[Any, Any] | Cells) -> Iterator[tuple[Cell, int]]:
+    """A day hash's counts as read: each known cell with its count above 0, phase tags (``h|``,
+    counted in their ``x|`` field) and fields this version does not know left out."""
+    for cell, value in cells(fields):
+        if value > 0 and not cell.tag:
             yield cell, value
 
 

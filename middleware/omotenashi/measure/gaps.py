@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .counting import counted
+from .counting import Cells, counted
 
 #: The ledger's name as a "day" of read_stats (store/stats.py's LEDGER: the layers keep
 #: measure and store apart).
@@ -61,14 +61,14 @@ class Gap:
         return f"{self.day} ({self.given:,} counted, {left})"
 
 
-def held(fields: Mapping[Any, Any]) -> int:
+def held(fields: Mapping[Any, Any] | Cells) -> int:
     """What a day's hash holds: its exposure and conversion counts (phase tags aside), as the
     ledger adds them up."""
     return sum(value for _, value in counted(fields))
 
 
 def find(
-    days: Mapping[str, Mapping[Any, Any]], ledger: Mapping[Any, Any], read: list[str]
+    days: Mapping[str, Mapping[Any, Any] | Cells], ledger: Mapping[Any, Any], read: list[str]
 ) -> list[Gap]:
     """The days of ``read`` whose hash (in ``days``; absent: evicted whole) holds less than
     the ledger says it was given."""

@@ -165,7 +165,8 @@ def _dailies(report: Report) -> str:
         return '<p class="note">Nothing counted in this period.</p>'
     note = (
         f'<p class="note">{escape(GROWING)} Goals reached are summed over the rule\'s goals: '
-        "a visitor who reaches two goals counts twice.</p>"
+        "a visitor who reaches two goals counts twice. Days are placed by date: a break in a "
+        "line is days with nothing counted for the rule (or left out, as said above).</p>"
     )
     return note + "\n".join(parts)
 

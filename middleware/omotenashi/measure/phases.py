@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .counting import parse_field
+from .counting import Cells, cells
 from .report import Counts, Report, RuleSpec
 
 
@@ -83,7 +83,7 @@ class Phase:
 
 
 def current(
-    days: Mapping[str, Mapping[Any, Any]],
+    days: Mapping[str, Mapping[Any, Any] | Cells],
     holdouts: Mapping[str, float],
     formerly: Mapping[str, tuple[str, ...]] = {},  # noqa: B006 (read only)
 ) -> dict[str, Phase]:
@@ -97,14 +97,10 @@ def current(
     exposed: Counter[tuple[str, str]] = Counter()  # (rule, day) -> first exposures
     off: dict[str, set[str]] = {}  # rule -> days a gap's mark names (counting.gap_field)
     for day, fields in days.items():
-        for name, raw in fields.items():
-            cell = parse_field(name.decode() if isinstance(name, bytes) else str(name))
-            if cell is None or cell.goal:
+        for cell, raw in cells(fields):
+            if cell.goal:
                 continue
-            try:
-                count = max(0, int(raw))
-            except (TypeError, ValueError):
-                continue
+            count = max(0, raw)
             rule = now.get(cell.rule, cell.rule)
             exposed[(rule, day)] += 0 if cell.tag else count  # a tag's are in x|t|promo
             if cell.tag and cell.holdout == 0:  # the test was off: a gap, not a split

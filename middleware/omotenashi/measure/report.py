@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import stats
-from .counting import Arm, counted
+from .counting import Arm, Cells, counted
 from .errors import MeasureError
 from .gaps import Gap
 from .notes import MANY, METHODS, UNUSABLE, planned_on
@@ -53,7 +53,7 @@ def parse_day(text: str) -> str:
         raise MeasureError("day", text, "expected a date as YYYY-MM-DD") from None
 
 
-def counts_from_days(days: Mapping[str, Mapping[str, Any]]) -> Counts:
+def counts_from_days(days: Mapping[str, Mapping[str, Any] | Cells]) -> Counts:
     """Counts from ``{day: {field: count}}`` as read from the day hashes; unknown fields skip."""
     counts = Counts()
     for day, fields in days.items():
@@ -350,12 +350,16 @@ def build(
         if _within(day, since, until):
             converted[(rule, goal, arm)] += n
     rules = sorted(set(known) | {rule for rule, _ in exposed})
+    reached: dict[str, set[str]] = {}  # rule -> goals counted for it
+    for rule, goal, _ in converted:
+        reached.setdefault(rule, set()).add(goal)
+    span = [day for day in counts.days if _within(day, since, until)]  # once: sorted
     rows: list[Row] = []
     daily: dict[str, list[DayPoint]] = {}
     for rule in rules:
         spec = known.get(rule)
         goals = (spec.goals if spec and spec.goals else goals_all) or tuple(
-            sorted({g for r, g, _ in converted if r == rule})
+            sorted(reached.get(rule, ()))
         )
         n_t, n_c = exposed[(rule, Arm.TREATMENT)], exposed[(rule, Arm.CONTROL)]
         holdout = spec.holdout if spec else None
@@ -363,18 +367,19 @@ def build(
             x_t = converted[(rule, goal, Arm.TREATMENT)] if goal else 0
             x_c = converted[(rule, goal, Arm.CONTROL)] if goal else 0
             row = _row(rule, goal, holdout, (n_t, x_t, n_c, x_c), confidence, min_per_arm)
-            rows.append(_dated(row, counts, since, until, min_per_arm))
-        daily[rule] = _daily(counts, rule, set(goals), since, until)
+            rows.append(_dated(row, counts, span, min_per_arm))
+        daily[rule] = _daily(counts, rule, set(goals), span)
     return Report(rows, daily, since, until, confidence, min_per_arm)
 
 
-def _dated(row: Row, counts: Counts, since: str | None, until: str | None, least: int) -> Row:
-    """A planned row with the first cohort day whose read (the report up to it) reached its own
-    plan, not the whole range's, and a sentence naming that read as the one that counts."""
+def _dated(row: Row, counts: Counts, span: list[str], least: int) -> Row:
+    """A planned row with the first cohort day of ``span`` (the days read, sorted) whose read
+    (the report up to it) reached its own plan, not the whole range's, and a sentence naming
+    that read as the one that counts."""
     if not row.planned or row.srm or row.unusable or not row.goal:
         return row
     n_t = n_c = x_t = x_c = 0
-    for day in (day for day in counts.days if _within(day, since, until)):  # sorted
+    for day in span:
         n_t += counts.exposures[(row.rule, Arm.TREATMENT, day)]
         n_c += counts.exposures[(row.rule, Arm.CONTROL, day)]
         x_t += counts.conversions[(row.rule, row.goal, Arm.TREATMENT, day)]
@@ -385,13 +390,9 @@ def _dated(row: Row, counts: Counts, since: str | None, until: str | None, least
     return row
 
 
-def _daily(
-    counts: Counts, rule: str, goals: set[str], since: str | None, until: str | None
-) -> list[DayPoint]:
+def _daily(counts: Counts, rule: str, goals: set[str], span: list[str]) -> list[DayPoint]:
     points: list[DayPoint] = []
-    for day in counts.days:
-        if not _within(day, since, until):
-            continue
+    for day in span:
         exp = {arm: counts.exposures[(rule, arm, day)] for arm in Arm}
         conv = {arm: sum(counts.conversions[(rule, g, arm, day)] for g in goals) for arm in Arm}
         if any(exp.values()) or any(conv.values()):

@@ -11,6 +11,7 @@ text escaped, ``role="img"`` with a ``<title>`` for screen readers.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,15 +126,20 @@ class Series:
 
 
 def daily(days: Sequence[str], series: Sequence[Series], *, title: str, width: int = 760) -> str:
-    """Lines over days (one point per day), with a legend; a single day draws dots only."""
+    """Lines over days (``YYYY-MM-DD``, sorted; one point per day, placed by its date), with a
+    legend. A day not given (nothing counted, or left out) is a gap: the lines break there
+    rather than join across it. A single day draws dots only. The axis says the year where the
+    days cross one."""
     height, top, left, right, bottom = 240, 34, 56, 16, 52
     peak = max([1, *(v for s in series for v in s.values)])
     ticks = nice_ticks(0, peak, 4)
     hi = ticks[-1] or 1.0
     plot_w, plot_h = width - left - right, height - top - bottom
+    dates = [dt.date.fromisoformat(day) for day in days]
+    span = max(1, (dates[-1] - dates[0]).days) if dates else 1
 
     def px(index: int) -> float:
-        return round(left + (index / max(1, len(days) - 1)) * plot_w, 1)
+        return round(left + ((dates[index] - dates[0]).days / span) * plot_w, 1)
 
     def py(value: float) -> float:
         return round(top + plot_h - value / hi * plot_h, 1)
@@ -150,21 +156,24 @@ def daily(days: Sequence[str], series: Sequence[Series], *, title: str, width: i
             'stroke="#d0d7de"/>'
         )
         out.append(f'<text x="{left - 6}" y="{py(tick) + 4}" text-anchor="end">{tick:g}</text>')
-    every = max(1, math.ceil(len(days) / 8))
-    for index, day in enumerate(days):
-        if index % every == 0 or index == len(days) - 1:
-            out.append(
-                f'<text x="{px(index)}" y="{top + plot_h + 16}" text-anchor="middle">'
-                f"{escape(day[5:])}</text>"
-            )
+    years = len({day[:4] for day in days}) > 1  # MM-DD alone would repeat across a year end
+    for offset in _axis((dates[-1] - dates[0]).days) if dates else ():
+        day = (dates[0] + dt.timedelta(days=offset)).isoformat()
+        x = round(left + offset / span * plot_w, 1)
+        out.append(
+            f'<text x="{x}" y="{top + plot_h + 16}" text-anchor="middle">'
+            f"{escape(day if years else day[5:])}</text>"
+        )
+    runs = _runs(dates)  # (start, end) index ranges of consecutive days
     for number, line in enumerate(series):
         dash = ' stroke-dasharray="5 3"' if line.dashed else ""
-        points = " ".join(f"{px(i)},{py(v)}" for i, v in enumerate(line.values))
-        if len(line.values) > 1:
-            out.append(
-                f'<polyline points="{points}" fill="none" stroke="{line.colour}" '
-                f'stroke-width="2"{dash}/>'
-            )
+        for first, last in runs:
+            if last > first:
+                points = " ".join(f"{px(i)},{py(line.values[i])}" for i in range(first, last + 1))
+                out.append(
+                    f'<polyline points="{points}" fill="none" stroke="{line.colour}" '
+                    f'stroke-width="2"{dash}/>'
+                )
         for i, v in enumerate(line.values):
             out.append(
                 f'<circle cx="{px(i)}" cy="{py(v)}" r="2.5" fill="{line.colour}">'
@@ -179,3 +188,24 @@ def daily(days: Sequence[str], series: Sequence[Series], *, title: str, width: i
         out.append(f'<text x="{lx + 28}" y="{ly}">{escape(line.name)}</text>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _runs(dates: Sequence[dt.date]) -> list[tuple[int, int]]:
+    """Index ranges ``(first, last)`` of ``dates`` that follow one another day by day."""
+    runs: list[tuple[int, int]] = []
+    for index, date in enumerate(dates):
+        if runs and (date - dates[index - 1]).days == 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
+
+
+def _axis(span: int, most: int = 8) -> list[int]:
+    """The days the axis names, as offsets from the first: at most ``most``, evenly spread
+    by date (whether or not anything was counted on them), the first and the last always."""
+    step = max(1, math.ceil(span / (most - 1)))
+    offsets = list(range(0, span + 1, step))
+    if offsets[-1] != span:  # the last, in place of the one before it when too close
+        offsets[-1 if span - offsets[-1] < step * 3 / 4 else len(offsets) :] = [span]
+    return offsets
