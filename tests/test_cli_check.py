@@ -96,12 +96,14 @@ def check_site(
     capsys: pytest.CaptureFixture[str],
     files: dict[str, str],
 ) -> tuple[int, list[str]]:
-    """``omotenashi check rules`` on these rule files: its exit code and the lines it prints."""
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
+    """``omotenashi check rules`` on these rule files (a name under ``rules/`` or
+    ``snippets/``: there; else in ``rules/``): its exit code and the lines it prints."""
+    (tmp_path / "rules").mkdir(exist_ok=True)
+    (tmp_path / "snippets").mkdir(exist_ok=True)
     for name, text in files.items():
-        (tmp_path / "rules" / name).parent.mkdir(exist_ok=True)
-        (tmp_path / "rules" / name).write_text(text)
+        path = tmp_path / (name if name.startswith(("rules/", "snippets/")) else f"rules/{name}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     monkeypatch.chdir(tmp_path)
     code = main(["check", "rules"])
     return code, capsys.readouterr().out.splitlines()

@@ -12,28 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from omotenashi.cli.main import main
+from tests.test_cli_check import check_site
 
 HERO = '<div class="hero">{{ headline }}</div>\n'
 NOTE = "<p>note</p>\n"
 TAIL = "    why: because you looked\n"
-
-
-def check_site(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    files: dict[str, str],
-) -> tuple[int, list[str]]:
-    """``omotenashi check rules`` on these files (under rules/ and snippets/): its exit code
-    and the lines it prints."""
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    (tmp_path / "snippets").mkdir(exist_ok=True)
-    monkeypatch.chdir(tmp_path)
-    code = main(["check", "rules"])
-    return code, capsys.readouterr().out.splitlines()
 
 
 def text_rule(text: str) -> str:
@@ -152,6 +135,11 @@ def snippet_rule(snippet: str) -> str:
         (
             '{% extends "base.html" %}\n',
             "snippets/inc.html:1: error: its {% extends %} names 'base.html', which is no snippet",
+        ),
+        (  # (never itself: a snippet cannot bring in itself)
+            '{% include "inc.htm" %}\n',
+            "snippets/inc.html:1: error: its {% include %} names 'inc.htm', which is no snippet "
+            "(did you mean 'note.html'?)",  # (was 'inc.html', the snippet itself)
         ),
         (  # in a snippet it includes: at that snippet's line
             '{% include "note2.html" %}\n',

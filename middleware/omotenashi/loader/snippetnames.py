@@ -58,10 +58,11 @@ def text_hint(reason: str) -> str:
     )
 
 
-def nearest(name: str, env: Environment) -> str | None:
-    """The existing snippet ``name`` likely means: itself with ``.html``, or the closest."""
+def nearest(name: str, env: Environment, besides: str | None = None) -> str | None:
+    """The existing snippet ``name`` likely means: itself with ``.html``, or the closest
+    (never ``besides``: the snippet that names it, which cannot bring in itself)."""
     try:
-        known = env.list_templates()
+        known = [t for t in env.list_templates() if t != besides]
     except (TypeError, OSError):  # (no loader: a rule's text)
         return None
     if f"{name}.html" in known:
@@ -70,10 +71,10 @@ def nearest(name: str, env: Environment) -> str | None:
     return close[0] if close else None
 
 
-def not_found(name: str, env: Environment) -> str:
+def not_found(name: str, env: Environment, besides: str | None = None) -> str:
     """The missing snippet ``name``, with the one likely meant: ``'nope.html', which is no
-    snippet (did you mean 'note.html'?)``."""
-    close = nearest(name, env)
+    snippet (did you mean 'note.html'?)``; ``besides``: the snippet naming it (not meant)."""
+    close = nearest(name, env, besides)
     return f"{name!r}, {NO_SNIPPET}" + (f" (did you mean {close!r}?)" if close else "")
 
 
@@ -104,7 +105,7 @@ def check_brought_in(
             there = [n for n in names if _exists(env, n)]
             if not there:
                 tag = type(node).__name__.lower().replace("fromimport", "import")
-                said = f"its {{% {tag} %}} names {not_found(names[0], env)}"
+                said = f"its {{% {tag} %}} names {not_found(names[0], env, owner)}"
                 where = TemplateAssertionError(said, node.lineno, owner)
                 raise SnippetError(template.name or TEXT, said) from where
             for name in there:
