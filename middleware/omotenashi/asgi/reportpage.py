@@ -20,7 +20,6 @@ import hmac
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -98,10 +97,11 @@ async def answer(
             store, since=since, until=until, retention_days=_retention(settings),
             zone=settings.rules.timezone,
         )  # fmt: skip
-        built = partial(_page, got, ruleset, settings, since, until)
-        job = asyncio.get_running_loop().run_in_executor(_pool, built)
-        handed = True  # the thread lets go of _building when done, even if this is cancelled
-        page = await job
+        job = _pool.submit(_page, got, ruleset, settings, since, until)
+        # let go of _building when the build ends or, cancelled while queued, never starts
+        job.add_done_callback(lambda _: _building.release())
+        handed = True
+        page = await asyncio.wrap_future(job)
     except MeasureError as exc:
         return 400, str(exc).encode(), [TEXT]
     finally:
@@ -121,12 +121,9 @@ def _retention(settings: Settings) -> int:
 def _page(
     got: Read, ruleset: Any, settings: Settings, since: str | None, until: str | None
 ) -> bytes:
-    """The report page of what was read (in the report's thread): then the next may be built."""
-    try:
-        report = assemble(
-            got, ruleset, since=since, until=until, retention_days=_retention(settings),
-            min_per_arm=settings.measure.min_per_arm, zone=settings.rules.timezone,
-        )  # fmt: skip
-        return render_html(report).encode()
-    finally:
-        _building.release()
+    """The report page of what was read (in the report's thread)."""
+    report = assemble(
+        got, ruleset, since=since, until=until, retention_days=_retention(settings),
+        min_per_arm=settings.measure.min_per_arm, zone=settings.rules.timezone,
+    )  # fmt: skip
+    return render_html(report).encode()
