@@ -3,10 +3,10 @@
 A rule's ``event: {name: ...}`` and ``cap: {until: name}`` count events by name. Omotenashi
 records some itself (``purchase``, ``add_to_cart``, ``remove_from_cart``, ``page_view``,
 ``view_item``); the journey names others (the beacon's allowed events, the events a
-transition moves on, its segments' conditions), and so do the site's goals. Another name is a
-warning, with the known name it is likely a misspelling of: ``until: purchse`` never stops the
-block after a purchase. Only a warning: the app may record any event with
-``track(request, name)``.
+transition moves on, its segments' conditions), and so do the site's goals. Another name close
+to a known one is a warning, with the known name it is likely a misspelling of: ``until:
+purchse`` never stops the block after a purchase. A name close to none is the site's own event
+(the app may record any with ``track(request, name)``): nothing is said.
 """
 
 from __future__ import annotations
@@ -63,10 +63,11 @@ class EventNames:
             close = self._near.close(event, CLOSE)
             self._meant[event] = None if close is None or series(close, event) else close
         meant = self._meant[event]
+        if meant is None:  # close to no known name: the app's own event, recorded with track()
+            return
         problem = (
             f"the event {event!r} is not one Omotenashi records, nor one a goal or the journey "
             f"names: {effect} only if your app records it with track(request, {event!r}), "
             "which an app may do for events of its own (so a warning, not an error)"
         )
-        fix = f"did you mean {meant!r}?" if meant else "check the event's name"
-        add(loc, "warning", problem, fix)
+        add(loc, "warning", problem, f"did you mean {meant!r}?")

@@ -2,9 +2,10 @@
 
 Errors: an empty ``any: []`` (no branch can hold) and an empty ``not: {}`` (it rules out every
 visitor), which the engine reads as "never". Warnings: a ``path`` glob written with another
-tool's syntax (``/tours/[id]``, ``/tours/{a,b}``, an unclosed ``[``: path globs are shell-style,
-``*``, ``?`` and ``[set]``), a ``not:`` that rules out what the same conditions ask for (both
-lines named), and a ``holdout: 100%`` that keeps every visitor from the rule.
+tool's syntax (``/tours/[id]``, ``/tours/[slug]``, ``/tours/{a,b}``, an unclosed ``[``: path
+globs are shell-style, ``*``, ``?`` and ``[set]``; ``/p/[xy]`` is read as a set), a ``not:``
+that rules out what the same conditions ask for (both lines named), and a ``holdout: 100%``
+that keeps every visitor from the rule.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def path_glob_problem(glob: str) -> tuple[str, str] | None:
     """(problem, hint) when a ``path`` glob uses a syntax ``fnmatch`` reads otherwise: a
-    ``[...]`` of letters that looks like a placeholder, ``{a,b}`` alternatives or a ``{name}``
-    placeholder, or a ``[`` that no ``]`` closes (read as the character itself)."""
+    ``[...]`` that reads as a placeholder's name (``[id]``, ``[slug]``; not ``[xy]``),
+    ``{a,b}`` alternatives or a ``{name}`` placeholder, or a ``[`` that no ``]`` closes (read
+    as the character itself)."""
     if brace := _BRACES.search(glob):
         parts = brace.group(1).split(",")
         if len(parts) > 1:
@@ -54,9 +56,7 @@ def path_glob_problem(glob: str) -> tuple[str, str] | None:
     for found in _SET.finditer(glob):
         members = found.group(2)
         distinct = {c.casefold() for c in members}
-        if not found.group(1) and _WORD.fullmatch(members) and len(distinct) > 1:
-            if len(members) < 3 and not _segment(glob, found):
-                continue  # (`[ab]` inside a word: likely a set)
+        if not found.group(1) and _placeholder(members) and len(distinct) > 1:
             ones = " or ".join(repr(glob[: found.start()] + c) for c in dict.fromkeys(members))
             star = f"{glob[: found.start()]}*{glob[found.end() :]}"
             return (
@@ -67,9 +67,19 @@ def path_glob_problem(glob: str) -> tuple[str, str] | None:
     return None
 
 
-def _segment(glob: str, found: re.Match[str]) -> bool:
-    """Whether the set ``found`` is a whole path segment (``/[id]/`` or ``/[id]`` at the end)."""
-    return glob[found.start() - 1 : found.start()] == "/" and glob[found.end() :][:1] in ("", "/")
+# Placeholder names of under 4 letters other tools write as [name] (Next.js, SvelteKit ...);
+# other sets that short (``[xy]``, ``[gu]``) are read as meant: one character of the set.
+_SHORT_PLACEHOLDERS = frozenset(
+    {"id", "ids", "pk", "uid", "key", "sku", "ref", "tag", "cat", "day", "num", "no", "nr", "idx"}
+)
+
+
+def _placeholder(members: str) -> bool:
+    """Whether a ``[...]``'s members read as a placeholder's name: an identifier of 4 or
+    more characters (``[slug]``, ``[tour]``) or a short placeholder word (``[id]``)."""
+    if not _WORD.fullmatch(members):
+        return False
+    return len(members) >= 4 or members.casefold() in _SHORT_PLACEHOLDERS
 
 
 def rule_shape_findings(add: Add, lines: dict[Loc, int], rule: Rule, loc: Loc) -> None:

@@ -189,8 +189,10 @@ def _slip(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, str, str] | None:
         )
     if context and (exc.context or "").startswith("while scanning a simple key"):
         candidates = [context]
-    else:  # YAML notices on the next line, or the line after a value that ran on
-        candidates = [at for at in range(problem, max(problem - 3, context or 0, 0), -1)]
+    else:  # only the lines YAML names: a valid line nearby (``- ref:partner``) is not to blame
+        candidates = [problem, *([context] if context else [])]
+        if (exc.problem or "").startswith("mapping values are not allowed"):  # a value ran on
+            candidates.insert(1, _before(rows, problem))
     for at in candidates:
         row = rows[at - 1].partition(" #")[0] if 1 <= at <= len(rows) else ""
         if dash := _DASH.match(row):
@@ -214,6 +216,14 @@ def _slip(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, str, str] | None:
                 f"close the quote that opens on line {at}",
             )
     return None
+
+
+def _before(rows: list[str], line: int) -> int:
+    """The last line before ``line`` (1-based) with something on it other than a comment."""
+    at = line - 1
+    while at > 1 and not rows[at - 1].partition("#")[0].strip():
+        at -= 1
+    return at
 
 
 def _opens_quote(row: str) -> bool:
