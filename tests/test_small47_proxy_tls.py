@@ -1,5 +1,5 @@
 """small47: ``omotenashi proxy`` before an https origin whose certificate a private CA signed,
-or that signed its own (real TLS on localhost, certificates made with openssl): 502 without a
+or that signed its own (real TLS on localhost, certificates made in Python): 502 without a
 setting, 200 with ``OMOTENASHI_PROXY_CA_BUNDLE`` naming that CA (or that certificate), 200
 with ``OMOTENASHI_PROXY_VERIFY=false``, which warns that it is unsafe."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
-import subprocess
+import datetime
+import ipaddress
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
+import trustme
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -32,35 +37,48 @@ from .live_server import serving
 
 pytestmark = pytest.mark.anyio
 PAGE = '<!doctype html><html><body><h1 data-omo-slot="hero">Hello</h1></body></html>'
-LEAF = "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n"
-LEAF += "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
-EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
 
-def openssl(*args: str | Path) -> None:
-    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)
+def self_signed(key_path: Path, cert_path: Path) -> None:
+    """A certificate for 127.0.0.1 that signs itself (no CA), and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
 
 
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ca.pem signs signed.pem (its key signed.key); self.pem (self.key) signs itself: both
-    for 127.0.0.1."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+    for 127.0.0.1 (made in Python: trustme for the CA, cryptography for the one of its own)."""
     d = tmp_path_factory.mktemp("tls")
-    (d / "leaf.ext").write_text(LEAF)
-    ca = ["-subj", "/CN=Omotenashi test CA", "-addext", "basicConstraints=critical,CA:TRUE"]
-    ca += ["-addext", "keyUsage=critical,keyCertSign"]
-    openssl("req", "-x509", *EC, "-keyout", d / "ca.key", "-out", d / "ca.pem", "-days", "2", *ca)
-    openssl("req", *EC, "-keyout", d / "signed.key", "-out", d / "signed.csr", "-subj", "/CN=x")
-    openssl(
-        "x509", "-req", "-in", d / "signed.csr", "-CA", d / "ca.pem", "-CAkey", d / "ca.key",
-        "-CAcreateserial", "-out", d / "signed.pem", "-days", "2", "-extfile", d / "leaf.ext",
-    )  # fmt: skip
-    own = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-    openssl(
-        "req", "-x509", *EC, "-keyout", d / "self.key", "-out", d / "self.pem", "-days", "2", *own
-    )
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(d / "ca.pem"))
+    leaf = ca.issue_cert("127.0.0.1")
+    leaf.private_key_pem.write_to_path(str(d / "signed.key"))
+    leaf.cert_chain_pems[0].write_to_path(str(d / "signed.pem"))
+    self_signed(d / "self.key", d / "self.pem")
     (d / "not.pem").write_text("not a certificate\n")
     return d
 
