@@ -38,6 +38,19 @@ CACHED = '<div class="omo-done" id="omo-done" tabindex="-1">Done: an old one.</d
         (f'<!doctype html><html><head><meta id="omo-done"></head><body>{HERO}@{END}', True),
         (f'{DOC}<svg><g id="omo-done"></g></svg>{HERO}@{END}', True),
         (f'{DOC}<p><b>x</p><div id="omo-done">y</div>{HERO}<i>f</i>@</body>', True),  # a <b>
+        # eye47: before the page's own <head>, <body> or <html> (the head's contents, a CSP
+        # <meta>, would move into the body), or inside a heading the parser ends only there
+        (
+            f'<!doctype html><html><head id="omo-done"><title>t</title></head><body>{HERO}@{END}',
+            True,
+        ),
+        (
+            f'<!doctype html><html><head><title>t</title></head><body id="omo-done">{HERO}@{END}',
+            True,
+        ),
+        (f'<!doctype html><html id="omo-done"><head></head><body>{HERO}@{END}', True),
+        (f'{DOC}<h1>Title<h2 id="omo-done">y</h2>{HERO}@{END}', True),
+        (f'{DOC}<h1>Title</h1>@<h2 id="omo-done">y</h2>{HERO}{END}', True),  # (closed: before)
     ],
 )
 def test_the_fragment_reaches_our_word_first(marked: str, undo: bool) -> None:
