@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 from pydantic import SecretStr
 
 from omotenashi.engine.facts import MAX_QUERY
+from omotenashi.engine.gcpause import paused_gc
 from omotenashi.measure.collect import Read, assemble, read_days
 from omotenashi.measure.errors import MeasureError
 from omotenashi.measure.htmlreport import render_html
@@ -121,9 +122,14 @@ def _retention(settings: Settings) -> int:
 def _page(
     got: Read, ruleset: Any, settings: Settings, since: str | None, until: str | None
 ) -> bytes:
-    """The report page of what was read (in the report's thread)."""
-    report = assemble(
-        got, ruleset, since=since, until=until, retention_days=_retention(settings),
-        min_per_arm=settings.measure.min_per_arm, zone=settings.rules.timezone,
-    )  # fmt: skip
-    return render_html(report).encode()
+    """The report page of what was read (in the report's thread), with the cyclic collector
+    paused: a year of many rules builds millions of objects, and each full collection that
+    set off in this thread held the interpreter lock, and the loop's visitors, for up to
+    ~0.1 s (7-11 of them in one build of 200 rules over 400 days). Any cycle it leaves goes
+    at the next collection after it."""
+    with paused_gc():
+        report = assemble(
+            got, ruleset, since=since, until=until, retention_days=_retention(settings),
+            min_per_arm=settings.measure.min_per_arm, zone=settings.rules.timezone,
+        )  # fmt: skip
+        return render_html(report).encode()
