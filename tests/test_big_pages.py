@@ -20,6 +20,13 @@ from omotenashi.engine.page import personalise_response
 
 from .conftest import client_for
 
+
+@pytest.fixture(autouse=True)
+def _fresh_verdicts() -> None:
+    """Each test's pages judged afresh (offload keeps verdicts by length)."""
+    offload._verdicts.clear()
+
+
 pytestmark = pytest.mark.anyio
 
 RULES = """

@@ -1,0 +1,155 @@
+"""A page goes to a worker thread by what its scan costs, not by its length alone
+(asgi/offload.py ``is_big``): markup dense in tags, table cells, hidden elements or slots costs
+4-8x an ordinary page per byte, and under OMOTENASHI_THREAD_ABOVE it held the event loop for
+0.2-1.1 s. Ordinary pages are judged by their length, as before."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from omotenashi import Omotenashi, Settings
+from omotenashi.asgi import offload
+from omotenashi.asgi.offload import is_big
+
+from .conftest import client_for
+from .test_big_pages import HERO, RULES, SHOWN, page, watch_threads
+
+
+@pytest.fixture(autouse=True)
+def _fresh_verdicts() -> None:
+    """Each test's pages judged afresh (offload keeps verdicts by length)."""
+    offload._verdicts.clear()
+
+
+KIB = 1024
+ABOVE = 256 * KIB
+HTML = [(b"content-type", b"text/html; charset=utf-8")]
+GZIP = [*HTML, (b"content-encoding", b"gzip")]
+CARDS = (
+    b'<div class="card"><h2><a href="/t/1">Tour</a></h2><p>Days of <b>sun</b> and '
+    b'<em>sea</em>.</p><ul><li>One</li><li>Two</li></ul><img src="/i/1.jpg" alt=""></div>\n'
+)
+ARTICLE = b"<p>" + b"Days of sun and sea on the island, with the family. " * 40 + b"</p>\n"
+
+
+def sized(piece: bytes, size: int, head: bytes = b"<!doctype html><html><body>") -> bytes:
+    """A page of ``size`` bytes: ``head``, then ``piece`` repeated and cut to fit."""
+    body = piece * ((size - len(head)) // len(piece) + 1)
+    return head + body[: size - len(head)]
+
+
+@pytest.mark.parametrize(
+    ("piece", "size"),
+    [  # each under the threshold by length, each costing 3-8x an ordinary page per byte
+        (b"<a>", 120 * KIB),
+        (b"<td>", 100 * KIB),
+        (b"<table><tr><td>", 120 * KIB),
+        (b"<b><div>", 160 * KIB),
+        (b"<li>", 160 * KIB),
+        (b"<div>", 200 * KIB),
+        (b"<div hidden>", 200 * KIB),
+        (b'<div data-omo-slot="hero"></div>', 200 * KIB),
+    ],
+    ids=["a", "td", "table", "misnest", "li", "div", "hidden", "slot"],
+)
+def test_a_page_dense_in_costly_markup_goes_to_a_thread_under_the_threshold(
+    piece: bytes, size: int
+) -> None:
+    body = sized(piece, size)
+    assert len(body) <= ABOVE and is_big(body, HTML, ABOVE)
+
+
+def test_the_slot_counted_is_the_sites_own() -> None:
+    body = sized(b'<div data-spot="hero"></div>', 200 * KIB)
+    assert is_big(body, HTML, ABOVE, "data-spot")
+    assert not is_big(body, HTML, ABOVE)  # the default's name is not in it
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "big"),
+    [  # ordinary pages: judged by their length, as before
+        (sized(CARDS, 230 * KIB), HTML, False),
+        (sized(CARDS, ABOVE + 1), HTML, True),
+        (page(ABOVE).encode()[:ABOVE], HTML, False),  # bench/bigpage.py's product list
+        (sized(ARTICLE, ABOVE), HTML, False),
+        (sized(ARTICLE, ABOVE + 1), HTML, True),
+        (b"", HTML, False),
+        (b"<" * (ABOVE // 9), HTML, False),  # each '<' counts 9 bytes: exactly the threshold
+        (b"<" * (ABOVE // 9 + 1), HTML, True),
+        # a gzip body counts 8x its length, whatever it holds: no counts in compressed bytes
+        (gzip.compress(sized(b"<a>", ABOVE), mtime=0), GZIP, False),
+        (b"<" * (ABOVE // 8 + 1), GZIP, True),
+    ],
+    ids=[
+        "cards",
+        "cards-over",
+        "bench-list",
+        "article",
+        "article-over",
+        "empty",
+        "lt-at",
+        "lt-over",
+        "gzip-dense",
+        "gzip-over",
+    ],
+)
+def test_an_ordinary_page_is_judged_by_its_length(
+    body: bytes, headers: list[tuple[bytes, bytes]], big: bool
+) -> None:
+    assert is_big(body, headers, ABOVE) is big
+
+
+def td_app() -> Any:
+    """A slot, then a flood of table cells (90 KiB: tag-dense markup, a third of the length)."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        body = f"<!doctype html><html><body>{HERO}<table>{'<td>x' * (90 * KIB // 5)}</table>"
+        headers = [(b"content-type", b"text/html; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body.encode()})
+
+    return app
+
+
+@pytest.mark.anyio
+async def test_a_tag_dense_page_under_the_threshold_is_personalised_in_a_thread(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran = watch_threads(monkeypatch)
+    mw = Omotenashi(td_app(), settings=make_settings(RULES))  # the default threshold
+    async with client_for(mw) as client:
+        response = await client.get("/", params={"q": "x"})
+    assert response.status_code == 200 and SHOWN in response.text
+    assert ran["x"] != threading.get_ident()
+
+
+def test_a_length_judged_before_is_judged_alike_without_counting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counted: list[int] = []
+    real = offload.scan_cost
+
+    def counting(body: bytes, slot: str = "data-omo-slot") -> int:
+        counted.append(len(body))
+        return real(body, slot)
+
+    monkeypatch.setattr(offload, "scan_cost", counting)
+    dense = sized(b"<td>", 100 * KIB)
+    assert is_big(dense, HTML, ABOVE) and is_big(dense, HTML, ABOVE)
+    assert counted == [len(dense)]  # the second page of that length reuses the verdict
+    assert is_big(dense, HTML, ABOVE, "data-spot")  # another slot name: counted again
+    assert len(counted) == 2
+
+
+def test_a_page_too_short_to_cost_that_much_is_never_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(offload, "scan_cost", lambda *_: pytest.fail("counted"))
+    short = sized(b"<td>", int(ABOVE / offload.most_per_byte("data-omo-slot")))
+    assert not is_big(short, HTML, ABOVE)
