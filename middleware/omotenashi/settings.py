@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from omotenashi.errors import ConfigError
 from omotenashi.rules.whenvalues import ZoneName
 from omotenashi.settingsredis import RedisSettings as RedisSettings
 from omotenashi.settingsredis import _Group
@@ -213,6 +214,10 @@ class Settings(BaseSettings):
             from omotenashi.settingcheck import setting_error
 
             raise setting_error(exc, type(self)) from None
+        together = self.redis.problem()  # two settings that cannot work together
+        if together is not None:
+            field, value, problem = together
+            raise ConfigError(f"OMOTENASHI_REDIS_{field.upper()} (redis.{field})", value, problem)
 
     secret_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

@@ -3,7 +3,9 @@ both are imported from :mod:`omotenashi.settings` as ever."""
 
 from __future__ import annotations
 
+import difflib
 import re
+import ssl
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -11,6 +13,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 SCHEMES = ("redis", "rediss", "unix", "redis+sentinel")
 _WHOLE = {"db", "max_connections", "socket_read_size", "health_check_interval", "protocol"}
 _SECONDS = {"socket_timeout", "socket_connect_timeout", "timeout"}
+# The options redis-py (8.2, its asyncio client) reads from a URL's query: the names of its
+# URL_QUERY_ARGUMENT_PARSERS and the text ones its connection classes take. Any other it hands
+# on to the connection, which fails every command with a TypeError (an outage, page after
+# page); tests/test_redis_url48.py checks this table against the installed redis-py.
+OPTIONS = frozenset(
+    {*_WHOLE, *_SECONDS, "socket_keepalive", "retry_on_timeout", "legacy_responses"}
+    | {"username", "password", "client_name"}
+    | {"encoding", "encoding_errors"}
+)
+TLS_OPTIONS = frozenset(
+    {"ssl_ca_certs", "ssl_ca_data", "ssl_ca_path", "ssl_cert_reqs", "ssl_certfile"}
+    | {"ssl_keyfile", "ssl_password", "ssl_ciphers", "ssl_check_hostname", "ssl_min_version"}
+    | {"ssl_include_verify_flags", "ssl_exclude_verify_flags"}
+)
+_FLAGS = ("ssl_include_verify_flags", "ssl_exclude_verify_flags")
 _QUERY_PASSWORD = re.compile(r"(?<=\bpassword=)[^&]*", re.IGNORECASE)
 
 
@@ -56,13 +73,63 @@ def redis_url_problem(url: str) -> str | None:
         ports = [0]
     if not all(0 < port < 65536 for port in ports):
         return "a port should be a number from 1 to 65535 (redis://host:6379/0)"
+    db = parsed.path.strip("/") if scheme in ("redis", "rediss") else ""
+    if db and not (db.isascii() and db.isdigit()):  # redis-py took it for database 0
+        return f"its database {db[:40]!r} should be a whole number (redis://host:6379/0)"
     for name, values in parse_qs(parsed.query).items():  # as redis-py parses them
-        number = int if name in _WHOLE else float if name in _SECONDS else None
+        said = _option_problem(scheme, name, values[0])
+        if said:
+            return said
+    return None
+
+
+def _option_problem(scheme: str, name: str, value: str) -> str | None:
+    """What is wrong with the query option ``name=value`` of a ``scheme://`` URL (None:
+    nothing): one redis-py does not read, one for another kind of connection, a value it
+    cannot parse."""
+    shown = repr(name[:40])
+    if scheme == "redis+sentinel":  # store/client.py reads the hosts and the service only
+        return (
+            f"a redis+sentinel:// URL takes no options after '?' ({shown} would be ignored): "
+            "the service's name goes after the hosts (redis+sentinel://host:26379/mymaster)"
+        )
+    if name in ("lib_name", "lib_version"):  # (a DeprecationWarning on every connection)
+        return f"its option {shown} is deprecated by redis-py and soon gone (remove it)"
+    if name == "retry_on_error":
+        return (
+            f"its option {shown} is not taken: Omotenashi sends a command once more after a "
+            "connection error, and a page never waits for more (remove it)"
+        )
+    if name in TLS_OPTIONS and scheme != "rediss":
+        return f"its option {shown} is for TLS: use rediss://host:6380/0 (or remove it)"
+    if name == "socket_keepalive" and scheme == "unix":
+        return f"its option {shown} is for TCP, not a unix socket (remove it)"
+    if name not in OPTIONS | TLS_OPTIONS:
+        close = difflib.get_close_matches(name[:40], sorted(OPTIONS | TLS_OPTIONS), n=1)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else "options it reads: "
+            + ", ".join(sorted(OPTIONS | (TLS_OPTIONS if scheme == "rediss" else set())))
+        )
+        return f"its option {shown} is not one redis-py reads: every command would fail ({hint})"
+    number = int if name in _WHOLE or name == "ssl_min_version" else float
+    if name in _WHOLE | _SECONDS or name == "ssl_min_version":
         try:
-            if number is not None:
-                number(values[0])
+            number(value)
         except ValueError:
             return f"its {name}= should be a number ({name}={'2' if number is int else '0.5'})"
+    if name == "protocol" and int(value) not in (2, 3):
+        return "its protocol= should be 2 or 3 (protocol=2)"
+    if name == "max_connections" and int(value) < 1:
+        return "its max_connections= should be 1 or more (max_connections=50)"
+    if name == "ssl_cert_reqs" and value not in ("none", "optional", "required"):
+        return "its ssl_cert_reqs= should be none, optional or required (ssl_cert_reqs=required)"
+    if name in _FLAGS:
+        flags = [flag.strip() for flag in value.replace("[", "").replace("]", "").split(",")]
+        wrong = [flag for flag in flags if flag not in ssl.VerifyFlags.__members__]
+        if wrong:
+            return f"its {name}= names no TLS verify flag: {wrong[0][:40]!r} (VERIFY_X509_STRICT)"
     return None
 
 
@@ -149,3 +216,29 @@ class RedisSettings(_Group):
         "86f3d79 (2026-12-04) and later read and earlier releases misread: upgrading from one "
         "before 86f3d79, or rolling back to one, set it off while any such worker serves.",
     )
+
+    def problem(self) -> tuple[str, float | str, str] | None:
+        """What two settings of this group cannot do together: (the field to change, its
+        value, why and what would be right); None: nothing. Said by :class:`Settings`, one
+        line as any setting's problem."""
+        if self.write_batch_interval > self.write_timeout / 2:
+            return (
+                "write_batch_interval",
+                self.write_batch_interval,
+                "a write that is waited for (an event, a page view before the writes' "
+                "connection is up) waits in its batch, and that wait counts toward "
+                f"OMOTENASHI_REDIS_WRITE_TIMEOUT ({self.write_timeout:g}s): it should be at "
+                f"most half of it ({self.write_timeout / 2:g}; the default is 0.002), or the "
+                f"timeout at least {2 * self.write_batch_interval:g}",
+            )
+        parsed = urlsplit(self.url or "")
+        if self.cluster and parsed.scheme.lower() in ("redis", "rediss"):
+            db = parse_qs(parsed.query).get("db", [parsed.path.strip("/")])[0]
+            if db.strip("0"):  # redis-py's cluster client refuses it as the pool opens
+                return (
+                    "url",
+                    masked(self.url or ""),
+                    "Redis Cluster has database 0 only (OMOTENASHI_REDIS_CLUSTER is on): "
+                    f"end the URL with /0, not {db[:10]!r}",
+                )
+        return None

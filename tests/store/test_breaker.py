@@ -102,7 +102,7 @@ def test_an_error_reply_counts_as_an_answer_and_is_reported_once_a_minute(
     breaker.refused("ReplyError: WRONGTYPE")  # the probe was answered: the server is back
     assert breaker.state == "closed"
     refusals = [m for m in said(caplog) if "refused" in m]
-    assert len(refusals) == 1 and refusals[0].startswith("omotenashi: Redis refused 1 command")
+    assert len(refusals) == 1 and refusals[0].startswith("omotenashi: Redis refused a command")
 
 
 def test_a_late_answer_does_not_close_an_open_breaker(caplog: pytest.LogCaptureFixture) -> None:

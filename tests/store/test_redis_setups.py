@@ -171,7 +171,7 @@ async def test_a_full_server_is_still_a_warning(
         await store.aclose()
     said = lines(caplog)
     assert refused == 1 and [level for level, _ in said] == [logging.WARNING], said
-    assert said[0][1].startswith("omotenashi: Redis refused 1 command(s) since the last warning")
+    assert said[0][1].startswith("omotenashi: Redis refused a command (")  # the first line
     assert "OutOfMemoryError" in said[0][1] and "when used memory" in said[0][1]
 
 

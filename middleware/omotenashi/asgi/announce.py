@@ -25,10 +25,11 @@ def warnings(settings: Settings) -> list[str]:
     """Every startup warning for these settings, in plain words."""
     out = []
     rules = settings.rules.dir
+    where = f"the rules folder {str(rules.absolute())!r} (OMOTENASHI_RULES_DIR)"  # not "rules"
     if not rules.is_dir():
-        out.append(f"the rules folder {str(rules)!r} does not exist: no rule will ever apply")
+        out.append(f"{where} does not exist: no rule will ever apply")
     elif not any(rules.rglob("*.yaml")) and not any(rules.rglob("*.yml")):
-        out.append(f"the rules folder {str(rules)!r} holds no .yaml file: no rule will apply")
+        out.append(f"{where} holds no .yaml file: no rule will apply")
     keys = [key.get_secret_value() for key in settings.secret_keys]
     for number, key in enumerate(keys, 1):
         if key.lower() in PLACEHOLDER_KEYS:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from omotenashi import quiet
+from omotenashi.asgi import redisup
 from omotenashi.asgi.announce import announce
 from omotenashi.asgi.arrival import (
     Arrival,
@@ -31,7 +32,6 @@ from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services
 from omotenashi.engine.page import EngineConfig
 from omotenashi.engine.paths import folders, path_matcher
-from omotenashi.errors import OmotenashiError
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.reload import Reloader
@@ -100,7 +100,7 @@ class Omotenashi:
         self.rules = Reloader(s.rules, self.metrics, catalog)
         self.arrival = Arrival(s, self.signer, self.store, self.metrics)
         self.endpoints = Endpoints(
-            s, self.signer, self.store, self.rules, self.arrival, startup=self.startup
+            s, self.signer, self.store, self.rules, self.arrival, startup=self._start
         )
         self.tools = Tools(
             EngineConfig.from_settings(s),
@@ -117,6 +117,7 @@ class Omotenashi:
         self._untracked = remembered(path_matcher(folders(s.untracked_paths)))
         self._prefix = s.endpoint_prefix + "/"
         self._embedded: EmbeddedRedis | None = None
+        self._ping: asyncio.Future[None] | None = None  # the startup's (asgi/redisup.py)
         self._start_lock = asyncio.Lock()
         self._started = False
         self._announced = False
@@ -184,7 +185,7 @@ class Omotenashi:
         request's :func:`route_path`)."""
         try:
             if not self._started:
-                await self.startup()
+                await self._start()  # (not waiting for the PING: a visitor waits for nothing)
             loaded = self.rules.maybe_reload()
             guest = self.arrival.guest(scope)
             self.metrics.inc("requests")
@@ -288,13 +289,20 @@ class Omotenashi:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        """Open the Redis pool (starting a private server when no URL is set).
+        """Open the Redis pool (starting a private server when no URL is set), and wait for
+        one PING (within the connect and read timeouts): a Redis that does not answer is
+        said now, naming its setting, and the app starts all the same (asgi/redisup.py).
 
-        From the lifespan (answered here for an app that takes none: Django), or from the first
-        request when the server sends none (daphne, ``--lifespan off``): then the pool closes as
-        the event loop ends, and a new event loop (a test's, a restarted server's) gets a pool
-        of its own.
-        """
+        From the lifespan (answered here for an app that takes none: Django), or from the
+        lifespan of an app this one is mounted in (Starlette's ``Mount`` sends it none)."""
+        await self._start()
+        await redisup.pinged(self._ping)
+
+    async def _start(self) -> None:
+        """:meth:`startup` without waiting for the PING; also from the first request when the
+        server sends no lifespan (daphne, ``--lifespan off``): then the pool closes as the
+        event loop ends, and a new event loop (a test's, a restarted server's) gets a pool of
+        its own."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._loop, self._start_lock, self._started = loop, asyncio.Lock(), False
@@ -308,22 +316,10 @@ class Omotenashi:
             if not self._announced:  # once per middleware, not per event loop
                 self._announced = True
                 announce(self.settings)
-            url = self.settings.redis.url
-            if url is None and self.settings.redis.embedded:
-                try:
-                    # Started from this (the event loop's) thread: the server is tied to it.
-                    self._embedded = EmbeddedRedis().start()
-                    url = self._embedded.url
-                    log.warning(
-                        "omotenashi: no OMOTENASHI_REDIS_URL; started a private server "
-                        "at %s (profiles end when the process does)",
-                        url,
-                    )
-                except OmotenashiError as exc:
-                    log.error("omotenashi: %s; personalisation is off", exc)
-            if url is not None:
-                self.store.connect(url)
-                self._pending(memory.check_soon(self.store))  # its policy: said once
+            self._embedded = redisup.connect(self.settings.redis, self.store)
+            self._pending(memory.check_soon(self.store))  # its policy: said once
+            self._ping = redisup.ping_soon(self.settings.redis, self.store)  # said at startup
+            self._pending(self._ping)
 
     def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close the pool when ``loop`` ends: ``asyncio.run`` (as uvicorn, hypercorn and test
@@ -366,7 +362,7 @@ class Omotenashi:
             heard = True
             message: Message = await receive()
             if message["type"] == "lifespan.startup":
-                await self.startup()
+                await self.startup()  # (its PING answered before the server says it is ready)
             return message
 
         async def wrapped_send(message: Message) -> None:

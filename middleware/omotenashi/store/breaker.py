@@ -146,6 +146,7 @@ class Breaker:
         self._setup_said_at: float | None = None  # the last refused-command line
         self._setup_refusals = 0
         self._misconfigured = False  # said so once; again only after Redis answered
+        self._silent_at_start = False  # said so (:meth:`silent_at_start`); its answer not yet
         self._probe: asyncio.Future[None] | None = None
         self.url = ""  # the server's (its scheme, for a hint); ``answered`` since connecting
         self.answered = False
@@ -187,6 +188,10 @@ class Breaker:
         if self.state == "open":  # a late answer to a call made before it opened: only the
             return  # probe, after ``reset`` seconds, closes it (no flapping on a slow server)
         self._misconfigured = False
+        if self._silent_at_start:  # the end of the startup's warning, as loud
+            self._silent_at_start = False
+            if self.state == "closed":  # (else the line below says it)
+                log.warning("omotenashi: Redis at %s answers; personalisation starts", self.url)
         if self.state != "closed":
             log.warning(  # the same level as the line it ends: logs that show one show both
                 "omotenashi: Redis answers again after %.1fs; personalisation resumes",
@@ -195,6 +200,21 @@ class Breaker:
         self.failures = 0
         self.opened_at = None
         self._set("closed")
+
+    def silent_at_start(self, reason: str) -> None:
+        """The PING sent as the app started got no answer (asgi/redisup.py): one warning
+        naming the setting, with what it means for pages; the app starts all the same. The
+        failures after it are that news again: said only once a minute has passed (or as
+        the breaker opens); the first answer is said."""
+        log.warning(
+            "omotenashi: Redis at %s (OMOTENASHI_REDIS_URL) did not answer as the app started "
+            "(%s): pages are served as the app made them, unpersonalised, until it does; it "
+            "is tried again as visitors come (every %gs once the circuit breaker opens)",
+            self.url,
+            self._said(reason),
+            self.reset,
+        )
+        self._warned_at, self._unwarned, self._silent_at_start = self.clock(), 0, True
 
     def misconfigured(self, exc: BaseException, url: str) -> None:
         """The server refused the connection (AUTH/HELLO answered with an error): a failure,
@@ -243,9 +263,10 @@ class Breaker:
         now = self.clock()
         self._unwarned += 1
         if self._warned_at is None or now - self._warned_at >= QUIET:
-            log.warning(
-                "omotenashi: Redis failed %d time(s) since the last warning (%s)",
-                self._unwarned,
+            since = "" if self._warned_at is None else " %d time(s) since the last warning"
+            log.warning(  # ("since the last warning" only when there was one)
+                f"omotenashi: Redis failed{since} (%s)",
+                *((self._unwarned,) if since else ()),
                 self._said(reason),
             )
             self._warned_at, self._unwarned = now, 0
@@ -264,11 +285,13 @@ class Breaker:
             self.metrics.inc("redis_full")
         now = self.clock()
         if self._refusal_warned_at is None or now - self._refusal_warned_at >= QUIET:
+            first = self._refusal_warned_at is None
             log.warning(
-                "omotenashi: Redis refused %d command(s) since the last warning (%s); "
-                "those commands failed; the circuit breaker does not count them%s",
-                self._refusals,
+                "omotenashi: Redis refused %s (%s); %s failed; the circuit breaker does not "
+                "count them%s",
+                "a command" if first else f"{self._refusals} command(s) since the last warning",
                 reason,
+                "it" if first else "those commands",
                 f"; {FULL_HINT}" if is_full(reason) else "",
             )
             self._refusal_warned_at, self._refusals = now, 0

