@@ -6,6 +6,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -19,13 +20,23 @@ from .test_events import JOURNEY, RULES, hero, shop
 Make = Callable[..., Settings]
 
 
-@pytest.fixture(scope="module")
-def sentinel_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+PASSWORD = "p@ss:w/rd"  # (characters a URL must escape)
+
+
+@pytest.fixture(scope="module", params=["open", "password"])
+def sentinel_url(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
     primary = EmbeddedRedis().start()
+    login, auth = "", ""
+    if request.param == "password":  # the primary asks for one; the URL gives it
+        with redis.Redis(port=primary.port) as admin:
+            admin.config_set("requirepass", PASSWORD)
+        login, auth = f":{quote(PASSWORD, safe='')}@", f"sentinel auth-pass shop {PASSWORD}\n"
     port = free_port()
     conf: Path = tmp_path_factory.mktemp("sentinel") / "sentinel.conf"
     conf.write_text(
-        f"port {port}\nbind 127.0.0.1\nsentinel monitor shop 127.0.0.1 {primary.port} 1\n"
+        f"port {port}\nbind 127.0.0.1\nsentinel monitor shop 127.0.0.1 {primary.port} 1\n{auth}"
     )
     proc = subprocess.Popen(
         [str(find_server_binary()), str(conf), "--sentinel"],
@@ -43,7 +54,7 @@ def sentinel_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "the sentinel did not come up"
             time.sleep(0.1)
-        yield f"redis+sentinel://127.0.0.1:{port}/shop"
+        yield f"redis+sentinel://{login}127.0.0.1:{port}/shop"
     finally:
         proc.terminate()
         proc.wait(timeout=10)

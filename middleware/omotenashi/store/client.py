@@ -4,7 +4,7 @@ explicit timeouts (the store's other client, for plain servers, is store/pipelin
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
@@ -47,8 +47,17 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
         service = parsed.path.strip("/") or "mymaster"
         # the Sentinels' own connections: redis-py's default (the socket options), in RESP2
         asked = {k: v for k, v in common.items() if k.startswith("socket_")} | {"protocol": 2}
+        # the URL's user and password are the primary's (as in a redis:// URL); the Sentinels'
+        # own connections send none (one that has no password refuses an AUTH)
+        login = {
+            name: unquote(value)
+            for name, value in (("username", parsed.username), ("password", parsed.password))
+            if value
+        }
         sentinel = Sentinel(hosts, sentinel_kwargs=asked, **common)  # type: ignore[no-untyped-call, unused-ignore]
-        client = sentinel.master_for(service, max_connections=cfg.max_connections, **common)
+        client = sentinel.master_for(
+            service, max_connections=cfg.max_connections, **common, **login
+        )
         return client, list(sentinel.sentinels)
     if cfg.cluster:
         return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common), []
