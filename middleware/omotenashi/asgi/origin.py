@@ -4,6 +4,7 @@ names another host (engine/disclosure.py :func:`~omotenashi.engine.disclosure.re
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A host as a browser sends it, which an absolute link can carry as it is: a DNS name (an
 # underscore too, as container names have), an IPv4 or bracketed IPv6 address; a port.
@@ -12,6 +13,7 @@ _HOST = re.compile(
 )
 
 
+@lru_cache(maxsize=64)  # asked on every request, of the site's same few hosts (each bounded)
 def page_origin(host: str, scheme: str) -> str:
     """``scheme://host`` from arrival.request_host's (the host and scheme the browser asked
     for, which a form posted from the page is checked against), "" when they are not ones a

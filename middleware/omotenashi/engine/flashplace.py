@@ -74,22 +74,34 @@ def place(page: str, ruleset: RuleSet, slot_attribute: str, anchor: str = "") ->
     if not anchor and _BODY_TAG.search(page, max(0, len(page) - NEAR_END)) is None:
         return None  # (no end to put it before: no scan)
     selectors, _ = selectors_of(ruleset)  # (those the page was personalised with)
-    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_HIDERS, _THEIRS])
-    where = _place(page, found, selectors, slot_attribute, anchor)
+    # a page whose text names omo-done (its own element's id, as written: one written with a
+    # character reference is found, and placed before, with a second scan) is scanned once
+    # for _AROUND too, which placing before that element needs (and around a block)
+    full = bool(anchor) and NOTICE in page
+    more = _AROUNDERS if full else _HIDERS
+    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *more, _THEIRS])
+    where = _place(page, found, selectors, slot_attribute, anchor, full)
     if where is None or not anchor or not found.matches.get(_THEIRS.text):
         return where
-    return _before_theirs(page, found, selectors, where, slot_attribute)
+    return _before_theirs(page, found, selectors, where, slot_attribute, full)
 
 
 def _place(
-    page: str, found: Scan, selectors: list[Selector], slot_attribute: str, anchor: str
+    page: str,
+    found: Scan,
+    selectors: list[Selector],
+    slot_attribute: str,
+    anchor: str,
+    full: bool,
 ) -> Where | None:
-    """:func:`place`, the page's own ``omo-done`` aside (``found``: its scan for _HIDERS)."""
+    """:func:`place`, the page's own ``omo-done`` aside (``found``: its scan for _HIDERS, or
+    ``full``, for _AROUNDERS)."""
     block = after_block(found, selectors, anchor)
     if block is not None and _fits(page, block, slot_attribute):
         return block.end, block.note_after == NOTE_FULL
     if block is not None:  # what is around it, looked for only now (30 selectors: a slower scan)
-        found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS])
+        if not full:
+            found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS])
         around = _outermost(found, block)
         if around is not None and _fits(page, around, slot_attribute):
             return around.end, around.note_after == NOTE_FULL
@@ -102,7 +114,12 @@ def _place(
 
 
 def _before_theirs(
-    page: str, found: Scan, selectors: list[Selector], where: Where, slot_attribute: str
+    page: str,
+    found: Scan,
+    selectors: list[Selector],
+    where: Where,
+    slot_attribute: str,
+    full: bool,
 ) -> Where:
     """``where``, or, where the page has an element of its own with the id :data:`NOTICE`
     before it (a fragment goes to the first), right before that element or the outermost of
@@ -113,7 +130,10 @@ def _before_theirs(
     theirs = min((t.start for t in found.matches.get(_THEIRS.text, ())), default=len(page))
     if theirs >= where[0]:
         return where
-    found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS, _THEIRS])
+    if not full:  # (``found`` has _AROUNDERS already)
+        found = scan(
+            page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS, _THEIRS]
+        )
     first = min(found.matches.get(_THEIRS.text, ()), key=lambda t: t.start, default=None)
     if first is None or first.start != theirs:
         return where

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.charset import WINDOWS_1252, declared_nowhere, encode, page_codec
@@ -39,7 +40,6 @@ from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change, page_tags, understand
 from omotenashi.errors import PageRefused
 from omotenashi.ids import is_user_id
-from omotenashi.quick import quick
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.recommend.links import own_host
 
@@ -147,19 +147,17 @@ def personalise_page(
         intent_periods=ruleset.intent_periods,
         zone=config.zone,
     )
-    foreign, own_tab = base_facts(page)  # the page's <base>: where our addresses would go
-    disclosure = quick(  # every field: built in one step
-        Disclosure,
+    disclosure = object.__new__(_Reached)  # every field but the two the page's <base> gives
+    disclosure.__dict__.update(
         enabled=respect.disclosure,
         panel=respect.page_panel,
         fresh=fresh,  # the panel says so
         history_off=off,  # and this
-        # the URLs the browser reaches them by (absolute where the page's <base> leads away)
-        prefix=reach(foreign, request.root, config.prefix, request.origin),
-        own_tab=own_tab,  # a <base target> would open ours elsewhere: target=_self
         path=request.back,  # a choice made on the page returns to it
         csrf=visit.csrf,
         dismiss=visit.keeps_choices,  # else no choice can be kept for them: no button to refuse
+        _page=page,
+        _reach=(request.root, config.prefix, request.origin),
     )
     recommender = None
     if ruleset.recommends and catalog is not None and catalog.items:
@@ -234,6 +232,35 @@ def personalise_page(
         why,
         said[1],
     )
+
+
+class _FromBase:
+    """A field of :class:`_Reached` worked out, with the other, when first read: the page's
+    ``<base>`` (html/base.py ``base_facts``) looked for once, then kept in the instance."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, d: Disclosure | None, owner: type | None = None) -> Any:
+        if d is None:  # (read on the class)
+            return self
+        kept = d.__dict__
+        foreign, tab = base_facts(kept["_page"])
+        root, prefix, origin = kept["_reach"]
+        # the URLs the browser reaches ours by (absolute where the page's <base> leads away);
+        # and whether a <base target> would open ours elsewhere (then target=_self)
+        kept.update(prefix=reach(foreign, root, prefix, origin), own_tab=tab)
+        return kept[self.name]
+
+
+class _Reached(Disclosure):
+    """The page's :class:`Disclosure`, whose ``prefix`` and ``own_tab`` (what the page's
+    ``<base>`` makes of our addresses) are worked out when first read: a page nothing of ours
+    is written into (no block shown, no confirmation, or the "i" and the panel off) is never
+    searched for a ``<base``."""
+
+    prefix = _FromBase()
+    own_tab = _FromBase()
 
 
 def _reasons(decision: Decision, recommender: Recommender | None, facts: Facts) -> list[str]:

@@ -44,15 +44,14 @@ def can_personalise(method: str, status: int, headers: Headers) -> bool:
     reads the first), a page to show, not a file to save (:func:`download`)."""
     if method != "GET" or status != 200:
         return False
-    declared = content_type(headers)
-    if declared[0] not in HTML_TYPES:
+    if not _html(_type_lines(headers)):  # (its Content-Type lines, read once)
         return False
     encoding = (get(headers, b"content-encoding") or b"identity").strip().lower()
     if encoding not in (b"identity", b"gzip"):  # br, deflate, chains: passed untouched
         return False
     if opted_out(headers):
         return False
-    return browser_type(headers) == declared and not download(headers)
+    return not download(headers)
 
 
 def opted_out(headers: Headers) -> bool:
@@ -76,36 +75,62 @@ def browser_type(headers: Headers) -> tuple[str, str | None] | None:
     a charset Chromium and Fetch's browsers take differently from such a list, or entries
     not all of one type, trimmed (Chromium reads types Fetch finds invalid: ``text/html`` then
     ``text/plain (x)`` is text there; which one it takes, we do not guess)."""
-    lines = tuple(bytes(v) for k, v in headers if len(k) == 12 and k.lower() == b"content-type")
-    if sum(len(v) for v in lines) <= 400:  # (apps send the same one or two, again and again)
+    return _browser_type_of(_type_lines(headers))
+
+
+def _type_lines(headers: Headers) -> tuple[bytes, ...]:
+    lines = []  # (a loop: quicker than a comprehension for the few headers a response has)
+    for k, v in headers:
+        if len(k) == 12 and k.lower() == b"content-type":
+            lines.append(bytes(v))
+    return tuple(lines)
+
+
+def _html(lines: tuple[bytes, ...]) -> bool:
+    """Whether ``Content-Type`` ``lines`` make the response HTML as the engine reads the first
+    (``content_type``) and as browsers read them all (:func:`browser_type`), alike."""
+    # (apps send the same one or two, again and again: kept; one line, the usual: not summed)
+    kept = len(lines[0]) <= 400 if len(lines) == 1 else sum(map(len, lines)) <= 400
+    return _html_alike(lines) if kept else _html_alike.__wrapped__(lines)
+
+
+@lru_cache(maxsize=256)
+def _html_alike(lines: tuple[bytes, ...]) -> bool:
+    declared = content_type([(b"content-type", lines[0])] if lines else [])
+    return declared[0] in HTML_TYPES and _browser_type_of(lines) == declared
+
+
+def _browser_type_of(lines: tuple[bytes, ...]) -> tuple[str, str | None] | None:
+    if sum(map(len, lines)) <= 400:
         return _browser_type(lines)
     return _browser_type.__wrapped__(lines)
 
 
 @lru_cache(maxsize=256)
 def _browser_type(lines: tuple[bytes, ...]) -> tuple[str, str | None] | None:
-    # of the entries since the type last changed: the first's charset (Fetch), the last
-    # given (Chromium), and the last entry's own, which both take when it names one
-    essence, first, given, own = None, None, None, None
     values = header_values(lines)
-    if len({value.partition(b";")[0].strip(_HTTP_SPACE).lower() for value in values}) > 1:
+    essence = values[0].partition(b";")[0].strip(_HTTP_SPACE).lower()
+    if any(value.partition(b";")[0].strip(_HTTP_SPACE).lower() != essence for value in values):
         return None  # (a missed page is safe; a text file rewritten as HTML is not)
-    for value in values:
-        media = _ESSENCE.fullmatch(value.partition(b";")[0].strip(_HTTP_SPACE))
-        if media is None or media[0] == b"*/*":
-            continue  # not a type (both browsers skip it), or one that says nothing
-        charset = content_type([(b"content-type", value)])[1]
-        if charset is None and b"charset" in value.lower():
-            charset = ""  # named but not read (charset=""): the default, in both
-        if media[0].lower() != essence:
-            essence, first, given = media[0].lower(), charset, None
-        own = charset
-        given = charset if charset is not None else given
-    if essence is None:
-        return None
-    if own is None and first != given:
+    if not _ESSENCE.fullmatch(essence) or essence == b"*/*":
+        return None  # not a type (both browsers skip it, then sniff), or one that says nothing
+    # every entry is of that one type: the first's charset (Fetch), the last given
+    # (Chromium), and the last entry's own, which both take when it names one
+    charsets = [_charset(value) for value in values]
+    given = next((c for c in reversed(charsets) if c is not None), None)
+    own = charsets[-1]
+    if own is None and charsets[0] != given:
         return None  # Fetch takes the first charset, Chromium the last: which, unknowable
     return essence.decode("latin-1"), (own if own is not None else given) or None
+
+
+def _charset(value: bytes) -> str | None:
+    """An entry's charset, as the engine reads one; "" for one named but not read
+    (``charset=""``: the default, in both browsers); None when it names none."""
+    charset = content_type([(b"content-type", value)])[1]
+    if charset is None and b"charset" in value.lower():
+        return ""
+    return charset
 
 
 def download(headers: Headers) -> bool:
