@@ -49,7 +49,7 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
         asked = {k: v for k, v in common.items() if k.startswith("socket_")} | {"protocol": 2}
         # the URL's user and password are the primary's (as in a redis:// URL); the Sentinels'
         # own connections send none (one that has no password refuses an AUTH)
-        login = {
+        login: dict[str, Any] = {
             name: unquote(value)
             for name, value in (("username", parsed.username), ("password", parsed.password))
             if value
