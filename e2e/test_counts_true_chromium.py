@@ -1,6 +1,6 @@
 """In Chromium, on the demo shop: under Global Privacy Control, after "Don't show me this",
-"Undo" and the page that says Undone, our cookie holds an id only, and the preferences page
-says so (not "we set no personalisation cookie"); pages seen
+"Undo", the page that says Undone lets the cookie the dismissal gave go (no choice left in
+it, nothing under its id), and the preferences page says we set none; pages seen
 while the browsing history was off are said uncounted once it is back on; a save's notice
 opens below the page's heading, and a dismissal's confirmation below what took the block's
 place, in a wide and a narrow window."""
@@ -39,10 +39,11 @@ def test_under_gpc_a_cookie_after_undo_is_said(gpc_context: BrowserContext, base
     assert ours(gpc_context) == ["omo_vid"]  # it keeps that choice
     page.locator("#omo-done .omo-undo button").click()
     expect(page.locator("#omo-done")).to_contain_text("Undone: ")
-    assert ours(gpc_context) == ["omo_vid"]  # kept: its id may hold a profile from before GPC
+    # said, and gone with the page that said it: no choice left in it, nothing under its id
+    assert ours(gpc_context) == []
     page.goto(base_url + "/_omotenashi/preferences")
-    expect(page.locator("#omo-private")).to_contain_text("our cookie on this device holds only")
-    expect(page.locator("#omo-private")).not_to_contain_text("set no personalisation cookie")
+    expect(page.locator("#omo-private")).to_contain_text("set no personalisation cookie")
+    expect(page.locator("#omo-private")).not_to_contain_text("our cookie on this device holds")
 
 
 def test_pages_seen_with_history_off_are_said_uncounted_after(page: Page, base_url: str) -> None:

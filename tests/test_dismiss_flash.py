@@ -145,7 +145,9 @@ async def test_a_gpc_browser_is_told_too_and_its_undo_is_kept(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:
     """Without our cookie, the dismissal gives it one keeping only the choice; the page that
-    says so re-signs that same id, so the Undo's token is still the cookie's."""
+    says so re-signs that same id, so the Undo's token is still the cookie's. The Undo's
+    answer carries its confirmation; the page that says it lets the cookie go (no choice
+    left in it, nothing under its id): the browser is as one never given our cookie."""
     mw = site(make_settings)
     async with client_for(mw, headers={"sec-gpc": "1"}) as client:
         before = await client.get("/?utm_campaign=spring")
@@ -159,6 +161,12 @@ async def test_a_gpc_browser_is_told_too_and_its_undo_is_kept(
         assert (undone.status_code, undone.headers["location"]) == (303, back_to)
         again = await client.get("/?utm_campaign=spring")
         assert "Spring offer" in again.text and said(again).startswith("Undone: ")
+        assert "Max-Age=0" in again.headers["set-cookie"] and "omo_vid" not in client.cookies
+        prefs = await client.get(PREFS)
+    async with client_for(mw, headers={"sec-gpc": "1"}) as stranger:
+        theirs = await stranger.get(PREFS)
+    note = r'id="omo-private"[^>]*>(.*?)</'  # what the page says of our cookie: as to them
+    assert re.findall(note, prefs.text, re.S) == re.findall(note, theirs.text, re.S) != []
     assert list(omotenashi_redis.scan_iter(match="omo:*")) == []  # nothing kept about them
 
 

@@ -8,52 +8,34 @@ bad request 4xx with a reason, changing nothing. ``.../preferences``: the visito
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from omotenashi import quiet
-from omotenashi.asgi import beacon, reportpage
+from omotenashi.asgi import beacon, choicepost, reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info, route_path, url_root
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
+from omotenashi.asgi.ownhttp import cross_site, read_body, respond, send_answer
 from omotenashi.engine.facts import MAX_QUERY
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.understand import Visit
 from omotenashi.errors import StoreError
 from omotenashi.identity import preview
-from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value
-from omotenashi.ids import new_vid
+from omotenashi.identity.cookie import CookieSigner, cookie_value
 from omotenashi.loader.reload import Reloader
 from omotenashi.respect import preferences
 from omotenashi.respect.choices import IN_A_THREAD
+from omotenashi.respect.formhttp import Erased
 from omotenashi.settings import Settings
 from omotenashi.store import privacy as deny
 from omotenashi.store.store import Store
 
 Scope = dict[str, Any]
 log = logging.getLogger("omotenashi")
-PARSE_ON_LOOP = 8192  # a preferences form larger than this is parsed in a worker thread
-# The HTML pages we serve ourselves: our own resources only, no framing, forms post here.
-PAGE_CSP = (
-    b"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
-
-
-async def respond(
-    send: Any,
-    status: int,
-    body: dict[str, Any] | None = None,
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    data = json.dumps(body).encode() if body is not None else b""
-    kind = [(b"content-type", b"application/json")] if body is not None else []
-    await _send(send, status, data, [*kind, *(headers or [])])
 
 
 class Endpoints:
@@ -77,6 +59,7 @@ class Endpoints:
         self.arrival = arrival
         self.startup = startup
         self.page = preferences.PreferencesPage(settings, signer)
+        self.erased = Erased()  # whose forms are stale since an erase here (respect/formhttp)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         """:meth:`handle`, and if a bug of ours breaks it before it answers, a calm answer
@@ -100,7 +83,7 @@ class Endpoints:
             else:
                 page = b"<!doctype html><title>Sorry</title><p>This page is not available "
                 page += b"just now. Please try again in a moment.</p>"
-                await _send(send, 200, page, [(b"content-type", b"text/html; charset=utf-8")])
+                await send_answer(send, 200, page, [(b"content-type", b"text/html; charset=utf-8")])
 
     async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
         self.rules.maybe_reload()
@@ -119,11 +102,11 @@ class Endpoints:
             await self.beacon(scope, receive, counted, guest)
         elif sub == "/metrics" and self.settings.metrics:  # its token: asgi/reportpage.py
             scraped = reportpage.metrics_answer(self.settings, guest.headers, metrics.scrape)
-            await _send(send, *await scraped)
+            await send_answer(send, *await scraped)
         elif sub == "/report" and self.settings.measure.report_token is not None:
             rules = self.rules.current.ruleset  # the measurement report (asgi/reportpage.py)
             answer = reportpage.answer(scope, guest.headers, self.settings, self.store, rules)
-            await _send(send, *await answer)
+            await send_answer(send, *await answer)
         elif sub in ("/preferences", "/preferences/export", "/preferences/data"):
             await self.preferences(scope, receive, send, guest, sub.endswith("/export"))
         else:
@@ -143,7 +126,7 @@ class Endpoints:
         if privacy.private:
             await respond(send, 202, not_stored(privacy.reason))
             return
-        if _cross_site(headers, request_host(headers, scope, self.settings)[0]):
+        if cross_site(headers, request_host(headers, scope, self.settings)[0]):
             await respond(send, 403, {"error": "cross-site requests are refused"})
             return
         if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
@@ -153,7 +136,7 @@ class Endpoints:
         if refused is not None:  # (the body's real length is checked as it is read)
             await respond(send, refused[0], {"error": refused[1]})
             return
-        body = await _read_body(receive, spec.max_bytes)
+        body = await read_body(receive, spec.max_bytes)
         if body is None:
             await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
             return
@@ -219,63 +202,8 @@ class Endpoints:
         privacy = self.arrival.privacy(guest, ident.prefs)
         root = url_root(scope)  # behind a path prefix, the URLs we write start with it
         prefix = root + self.prefix
-        own = f"{prefix}/preferences"  # the one page with a notice to go to (#omo-notice)
-        if method == "POST" and not exporting:
-            host = request_host(headers, scope, self.settings)[0]
-            if _cross_site(headers, host):
-                refused = "cross-site requests are refused"
-                await _send(send, 403, *preferences.refusal(refused, headers, prefix, root))
-                return
-            choices = await self.page.choices.get(loaded.ruleset)  # indexed once per rule set
-            limit = 16384  # without our cookie: a dismiss or a few switches
-            if not ident.is_new:  # twice what the page's form can send
-                limit = max(limit, choices.form_limit)
-            body = await _read_body(receive, limit)
-            if body is None:  # over the limit (a client that left reads no answer)
-                too_big = f"the form is over {limit} bytes, more than this page's form sends"
-                await _send(send, 413, *preferences.refusal(too_big, headers, prefix, root))
-                return
-            if len(body) > PARSE_ON_LOOP:  # a big rule set's form: parsed off the event loop
-                form = await asyncio.to_thread(preferences.parse_form, body)
-            else:
-                form = preferences.parse_form(body)
-            # A private visitor without our cookie (GPC/DNT) who makes a choice gets a cookie
-            # that keeps only it, under an id nothing is stored under: there is no cookie for
-            # a token to be tied to, so the browser must show the form came from this site.
-            unlinked = (
-                ident.is_new
-                and privacy.private
-                and privacy.keeps_choices(False)
-                and (form.get("action") or ["save"])[0] in ("save", "dismiss")
-                and _same_site(headers, host)
-            )
-            if unlinked:
-                ident = Identity(vid=new_vid(), is_new=False, issued_at=time.time())
-            elif ident.is_new or not self.signer.check_csrf(ident, (form.get("csrf") or [""])[0]):
-                why = preferences.EXPIRED
-                if ident.is_new:  # without consent (where it is asked), no cookie even for this
-                    no_consent = privacy.consent_missing
-                    why = preferences.NO_CONSENT if no_consent else preferences.NO_COOKIE
-                await _send(send, 403, *preferences.refusal(why, headers, prefix, root))
-                return
-            sent = ident.vid
-            ident, target, _ = await preferences.apply_choice(
-                self.store, loaded.ruleset, prefix, ident, form, choices, root=root
-            )
-            ident, kept = self.signer.fit(ident, choices.categories, secure=secure)
-            if kept.notice:  # not every choice fitted as given: the page says how they are kept
-                target = f"{prefix}/preferences?{kept.notice}=1"
-            given, seen = self.signer.set_cookie_header(ident, secure=secure), ident.vid
-            if unlinked and not ident.prefs:  # every switch left on: nothing to keep, no cookie
-                go = preferences.location(preferences.marked(self.signer, target, "", own))
-                await _send(send, 303, b"", [(b"location", go)])
-                return
-            if privacy.private and ident.vid != sent and not ident.prefs:
-                # erased under GPC/no consent, with no choices to keep: the cookie goes too
-                given, seen = self.signer.expired_cookie_header(secure=secure), ""
-                target = f"{prefix}/preferences?erased_all=1"
-            go = preferences.location(preferences.marked(self.signer, target, seen, own))
-            await _send(send, 303, b"", [(b"location", go), (b"set-cookie", given)])
+        if method == "POST" and not exporting:  # a choice (asgi/choicepost.py)
+            await choicepost.post_choice(self, scope, receive, send, guest, ident, privacy)
             return
         if method not in ("GET", "HEAD"):
             await respond(send, 405, {"error": "use GET or POST"}, [(b"allow", b"GET, POST")])
@@ -293,10 +221,10 @@ class Endpoints:
                 failed = True
         if failed:  # nothing may be said about what is kept when it could not be read
             unread = "we could not load what we keep about you just now; please try again later"
-            await _send(send, 503, *preferences.refusal(unread, headers, prefix, root))
+            await send_answer(send, 503, *preferences.refusal(unread, headers, prefix, root))
             return
         if exporting:
-            await _send(
+            await send_answer(
                 send,
                 200,
                 preferences.export(ident, profile, stored, loaded.catalog, self.page.zone),
@@ -308,7 +236,7 @@ class Endpoints:
             return
         choices = await self.page.choices.get(loaded.ruleset)
         if route_path(scope).endswith("/data"):  # the export, readable; the JSON a click away
-            await _send(
+            await send_answer(
                 send,
                 200,
                 self.page.render_data(ident, profile, loaded, privacy.said, choices, root=root),
@@ -342,56 +270,6 @@ class Endpoints:
         cookie = []
         if not privacy.private:  # GPC, no consent and bots get no cookie
             cookie = [(b"set-cookie", self.signer.set_cookie_header(ident, secure=secure))]
-        await _send(send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie])
-
-
-def _cross_site(headers: dict[str, str], host: str) -> bool:
-    """A form posted from another site (``host``: :func:`request_host`'s, the one the browser
-    asked for, which an Origin from this site names)."""
-    site = headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return True
-    origin = headers.get("origin")
-    if origin is None:
-        return False
-    try:
-        return urlsplit(origin).netloc.lower() != host.lower()
-    except ValueError:  # a malformed Origin ("http://[::1") is no same-site origin
-        return True
-
-
-def _same_site(headers: dict[str, str], host: str) -> bool:
-    """The browser says the form came from this site (not merely nothing to the contrary)."""
-    origin = headers.get("origin")
-    return headers.get("sec-fetch-site") == "same-origin" or (
-        origin is not None and not _cross_site({"origin": origin}, host)
-    )
-
-
-async def _read_body(receive: Any, limit: int) -> bytes | None:
-    body = bytearray()
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        body.extend(message.get("body", b""))
-        if len(body) > limit:
-            return None
-        if not message.get("more_body", False):
-            return bytes(body)
-
-
-async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    head = [
-        (b"cache-control", b"no-store"),
-        (b"vary", b"Cookie"),
-        (b"x-content-type-options", b"nosniff"),
-        (b"referrer-policy", b"same-origin"),
-        *headers,
-    ]
-    if any(k == b"content-type" and v.startswith(b"text/html") for k, v in headers):
-        head.append((b"content-security-policy", PAGE_CSP))
-    if status != 204:  # a 204 carries no body and no Content-Length
-        head.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": head})
-    await send({"type": "http.response.body", "body": body})
+        await send_answer(
+            send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie]
+        )

@@ -240,7 +240,7 @@ class Responder:
         secure = self.request.secure
         if result.flashed:  # said once: the cookie this page sets no longer holds it
             visitor.identity = replace(visitor.identity, flash=None)
-        headers = identity_headers(
+        headers = await identity_headers(
             result.headers, visitor, tools, self.loaded, secure=secure, timing=timing,
             spent=result.flashed,
         )  # fmt: skip

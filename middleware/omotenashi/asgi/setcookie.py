@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.headers import Headers, add_vary, make_private
+from omotenashi.errors import StoreError
+from omotenashi.identity.cookie import Identity
 from omotenashi.identity.preview import unknown_rules
 from omotenashi.loader.reload import Loaded
 from omotenashi.respect.preferences import unlinked
+from omotenashi.respect.shown import kept
+from omotenashi.store.store import Store
 
 if TYPE_CHECKING:  # (the responder imports this module)
     from omotenashi.asgi.responder import Tools
@@ -74,7 +78,23 @@ def renews(visitor: Visitor, tools: Tools) -> bool:
     return not visitor.private or (not visitor.is_new and bool(visitor.prefs.to_cookie()))
 
 
-def identity_headers(
+async def holds_nothing(store: Store, ident: Identity, *, private: bool) -> bool:
+    """Whether the cookie ``ident`` holds nothing worth keeping, so that it goes (expired, as if
+    never given): a ``private`` visitor's (GPC/DNT, no consent), with no choice, not signed
+    in, whose id nothing is stored under (one read; a store that fails: False, the cookie is
+    kept). An id minted for a choice under GPC is such; one that may be the key to a profile
+    kept from before is not. The one decision: a choice's answer (asgi/choicepost.py) and the
+    page that says its flash (:func:`identity_headers`) both ask it."""
+    if not private or ident.is_new or ident.prefs or ident.user is not None:
+        return False
+    try:
+        profile = await store.load(ident.vid)
+    except StoreError:
+        return False
+    return not profile.revoked and not kept(profile)
+
+
+async def identity_headers(
     headers: Headers,
     visitor: Visitor,
     tools: Tools,
@@ -85,12 +105,17 @@ def identity_headers(
     spent: bool = False,
 ) -> Headers:
     """The cookies and timings the engine knows nothing about, added to a rewritten page's
-    (``spent``: the page said the cookie's flash, engine/flash.py, which goes from it)."""
+    (``spent``: the page said the cookie's flash, engine/flash.py, which goes from it; a private
+    cookie then left holding nothing, :func:`holds_nothing`, goes with it: after an Undo under
+    GPC the visitor is told "Undone" and leaves without our cookie)."""
     visitor.answered = True
     if visitor.identity_changed or renews(visitor, tools):
         headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
         if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
             headers = make_private(add_vary(headers, *tools.config.vary))
+    elif spent and await holds_nothing(tools.store, visitor.identity, private=visitor.private):
+        headers.append((b"set-cookie", tools.signer.expired_cookie_header(secure=secure)))
+        headers = make_private(add_vary(headers, *tools.config.vary))  # (as above)
     elif spent:  # the same id without the flash (the page's forms carry that id's token)
         given = tools.signer.set_cookie_header(visitor.identity, secure=secure)
         headers.append((b"set-cookie", given))

@@ -7,7 +7,18 @@ import html
 import json
 from urllib.parse import parse_qs, quote
 
-EXPIRED = "the form has expired: reload the page and try again"
+# A form whose token is not the visitor's now: a page shown before their id changed. Its
+# answer says nothing was changed, why (as far as this process can tell: :class:`Erased`),
+# and links back to the page the form came from, where the choice can be made again.
+EXPIRED = (
+    "the form has expired, so nothing was changed: it comes from a page shown before something "
+    "changed in how this browser is known to us (your data erased, a sign-in or a sign-out, for "
+    "example), and a choice is kept only from a page shown since"
+)
+ERASED_SINCE = (
+    "the form has expired, so nothing was changed: it comes from a page shown before your data "
+    "was erased, and a choice is kept only from a page shown since"
+)
 NO_CONSENT = (
     "we could not keep this choice: a choice is kept only in a cookie, and this site sets none "
     "until you give consent"
@@ -16,23 +27,59 @@ NO_COOKIE = (
     "we could not keep this choice: your browser sent no cookie from us (it may block them, or "
     "ask sites not to track it), and a choice is kept only in that cookie"
 )
+# Readable without anything else loaded (our pages' CSP allows an inline style, no more)
+_STYLE = (
+    "<style>body{font:1rem/1.55 system-ui,sans-serif;margin:0;color:#1f2a30;"
+    "background:#fdfaf5}main{max-width:40rem;margin:0 auto;padding:1.5rem 1rem;"
+    "overflow-wrap:anywhere}h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 1rem}"
+    "a{color:#1f4d63}ul{padding-left:1.2rem}li{margin:.5rem 0}</style>"
+)
+
+
+class Erased:
+    """The form tokens of the ids this process's preferences page erased (at most ``keep``,
+    the oldest forgotten first; in memory only): a form from a page shown before the erase
+    is told so (:data:`ERASED_SINCE`), any other stale one in general words (:data:`EXPIRED`,
+    true whatever changed: another process's erase, a sign-in or sign-out, cookies cleared)."""
+
+    def __init__(self, keep: int = 4096) -> None:
+        self.keep = keep
+        self._tokens: dict[str, None] = {}
+
+    def add(self, token: str) -> None:
+        self._tokens[token] = None
+        while len(self._tokens) > self.keep:
+            del self._tokens[next(iter(self._tokens))]
+
+    def why(self, token: str) -> str:
+        return ERASED_SINCE if token in self._tokens else EXPIRED
 
 
 def refusal(
-    message: str, headers: dict[str, str], prefix: str, root: str = ""
+    message: str, headers: dict[str, str], prefix: str, root: str = "", back: str = ""
 ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     """A refused form: a short page for a browser (never bare JSON), JSON for other callers
-    (``prefix``: our URLs' as the browser reaches them; ``root``: the site's path prefix)."""
+    (``prefix``: our URLs' as the browser reaches them; ``root``: the site's path prefix;
+    ``back``: the page the form came from, a :func:`safe_next` path, where the choice can be
+    made again: then the page says nothing was changed and links there first)."""
     if "text/html" not in headers.get("accept", ""):
         return json.dumps({"error": message}).encode(), [(b"content-type", b"application/json")]
     text = html.escape(message[:1].upper() + message[1:])
+    own = f"{prefix}/preferences"
+    choices = f'<a href="{html.escape(own)}">Your personalisation choices</a>'
+    links, title = [choices, f'<a href="{html.escape(root)}/">Back to the site</a>'], ""
+    if back:  # first the page the form came from; then ours, or the site's home if it is ours
+        mine = back.partition("#")[0].partition("?")[0] == own
+        said = "Back to your personalisation choices" if mine else "Back to the page you were on"
+        there = f'<a id="omo-back" href="{html.escape(back)}">{said}</a>, to choose again'
+        links, title = [there, links[1] if mine else choices], "Nothing was changed"
+    title = title or "That did not work"
+    items = "".join(f"<li>{link}</li>" for link in links)
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>That did not work</title></head><body><main><h1>That did not work</h1>"
-        f'<p id="omo-problem">{text}.</p><p><a href="{html.escape(prefix)}/preferences">'
-        f'Your personalisation choices</a> · <a href="{html.escape(root)}/">Back to the site</a>'
-        "</p></main></body></html>"
+        f"<title>{title}</title>{_STYLE}</head><body><main><h1>{title}</h1>"
+        f'<p id="omo-problem">{text}.</p><ul>{items}</ul></main></body></html>'
     )
     return page.encode(), [(b"content-type", b"text/html; charset=utf-8")]
 
