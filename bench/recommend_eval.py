@@ -9,10 +9,12 @@ the earlier views (interests from page topics, as the middleware counts them), t
 stands on the page of their previous view, and hit-rate@3 asks whether the hidden view is
 among the top three. Strategies are printed side by side against ``popular``.
 
-**Pairs as stored.** A request reads the page item's own co-views and the visitor's ``also``
+**Pairs as stored.** A request reads the page item's own co-views and the visitor's own
 pairs (``SEED_NEIGHBOURS`` per viewed item, the best ``ALSO_KEEP`` kept), not every co-view
-learned: the same hit-rate with the co-views as kept at today's sizes and at others, for
-visitors of 3-8 views and of 8-16 (whose pairs are full): how the sizes were chosen.
+learned: the same hit-rate with the pairs worked out when read from the co lists of the
+visitor's latest viewed items (``read-time``, as a request makes them since release 48), and
+with the ``also`` key as kept until then at its sizes and at others, for visitors of 3-8 views
+and of 8-16 (whose pairs are full): how the sizes were chosen.
 
 **Speed.** Ranking a 10,000-item catalogue for one visitor with a full profile (8 interests,
 50 viewed items, co-views as the store keeps them: the page item's top 50 and the visitor's
@@ -54,7 +56,9 @@ from omotenashi.recommend.coview import (  # noqa: E402
     also_to_co_views,
     log_add,
     log_increment,
+    own_co_views,
     relative,
+    seeds_of,
     trim,
 )
 from omotenashi.rules.recommend import Exclusion  # noqa: E402
@@ -214,6 +218,21 @@ def stored_also(
     return also
 
 
+def derived(world: World, viewed: dict[str, float]) -> dict[str, dict[str, float]]:
+    """The visitor's own pairs as a request works them out from the co lists of their latest
+    viewed items (coview.own_co_views, store/recs.py's ranked lists), no ``also`` key."""
+    known = world.catalog.position
+    lists = {
+        seed: sorted(relative(world.learner.co.get(seed, {}).items()).items(), key=_best)
+        for seed in seeds_of(viewed, known)
+    }
+    return own_co_views(viewed, lists, known)
+
+
+def _best(kv: tuple[str, float]) -> tuple[float, str]:
+    return (-kv[1], kv[0])
+
+
 def stored_pairs(args: argparse.Namespace) -> None:
     """Hit-rate@3 with co-views shaped as a request reads them (the page item's own list and
     the visitor's ``also`` pairs) at the kept sizes, against every co-view learned; visitors of
@@ -234,7 +253,8 @@ def stored_pairs(args: argparse.Namespace) -> None:
             signals, hidden = world.visitor(least, most)
             page = world.learner.co_weights([signals.current or ""])
             variants: dict[object, dict[str, dict[str, float]]] = {
-                "all learned": world.learner.co_weights(signals.viewed)
+                "all learned": world.learner.co_weights(signals.viewed),
+                "read-time": {**derived(world, dict(signals.viewed)), **page},
             }
             for per_seed, keep in sizes:
                 also = stored_also(world, dict(signals.viewed), per_seed, keep)

@@ -18,18 +18,16 @@ import pytest
 import redis
 
 from omotenashi import EmbeddedRedis, Omotenashi, Settings
-from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
-from omotenashi.recommend.coview import MIN_CO_SUPPORT, Learning, pair_member, pair_part
+from omotenashi.recommend.coview import CO_HALF_LIFE, MIN_CO_SUPPORT, Learning, log_increment
 from omotenashi.settings import RedisSettings
 from omotenashi.store.embedded import find_server_binary
 from omotenashi.store.privacy import counters as counters_of
 from omotenashi.store.privacy import is_revoked
-from omotenashi.store.privacy import revoke as deny
-from omotenashi.store.recs import LEARN_SCRIPT
 from omotenashi.store.seed import seed
+from omotenashi.store.seeds import seed_lists
 from omotenashi.store.store import PARTS, Store
 from omotenashi.testing import unavailable
 
@@ -128,30 +126,26 @@ async def test_the_journey_on_a_cluster(make_settings: Make, cluster_url: str) -
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("switch", ["erase", "revoke"])
-async def test_a_late_page_views_own_pairs_are_refused_after_an_erase(
-    cluster_url: str, switch: str
+async def test_the_co_lists_of_a_visitor_s_viewed_items_are_read_in_one_trip_on_a_cluster(
+    cluster_url: str,
 ) -> None:
-    """The visitor's own recommendation pairs of a page view read before an erase (or a
-    revoke) are refused as its record is (tests/test_switch_races.py): their check reads the
-    profile's keys, in the pairs' slot."""
-    store = Store(Settings(redis={"url": cluster_url, "cluster": True}).redis, Metrics())
+    """A visitor's own pairs come from the shared co lists of their viewed items, in other
+    slots than their profile: the cold read (store/seeds.py) reads them in one redis-py
+    pipeline across the nodes, then keeps them (no read the next time)."""
+    prefix = f"seeds-{new_vid()}"
+    store = Store(RedisSettings(url=cluster_url, cluster=True, key_prefix=prefix), Metrics())
     store.connect(cluster_url)
+    items = [f"tour-{n}" for n in range(6)]  # (their keys in slots all over the cluster)
+    score = log_increment(time.time(), CO_HALF_LIFE) + 3  # 8 decayed co-views: supported
     try:
-        pid, now = f"v-cluster-{switch}", time.time()
-        await store.record(pid, Change(now=now - 60, view=True), 86400.0)
-        since = (await store.load(pid)).first_seen
-        assert since is not None
-        if switch == "erase":
-            await store.erase(pid)
-        else:
-            await deny(store, pid, PARTS, now + 600, 600)
-        learn = store.client.register_script(LEARN_SCRIPT)
-        learning = Learning(popular=[], co={}, also=[("kyoto-autumn>osaka-food", 1.5)])
-        await store.recs.queue_own(store.client, learn, learning, store.keys(pid), 3600, since)
-        assert await store.client.exists(store.key(pid, "also")) == 0
+        for item in items:
+            await store.client.zadd(f"{prefix}:rec:co:{item}", {f"{item}-with": score})
+        got = await seed_lists(store, items)
+        again = await seed_lists(store, items)
     finally:
         await store.aclose()
+    assert got == again == {item: [(f"{item}-with", 1.0)] for item in items}
+    assert store.metrics["seed_lists_read"] == len(items) and store.metrics["redis_error"] == 0
 
 
 def _recs_site(make_settings: Make, cluster_url: str, prefix: str) -> Omotenashi:
@@ -185,10 +179,10 @@ def _returning(cluster_url: str, settings: Settings) -> tuple[str, str]:
 async def test_item_pages_are_personalised_and_teach_on_a_cluster(
     make_settings: Make, cluster_url: str, caplog: pytest.LogCaptureFixture, flush: bool
 ) -> None:
-    """Every item page reads its co-views with the profile and records its view with the
-    visitor's own pairs: scripts in a Cluster pipeline (redis-py refuses EVALSHA there), also
-    after the nodes forgot them. Personalised, recorded, taught; no Redis error, no tripped
-    breaker, no warning."""
+    """Every item page reads its co-views with the profile and records its view: scripts in a
+    Cluster pipeline (redis-py refuses EVALSHA there), also after the nodes forgot them.
+    Personalised, recorded, taught (the shared keys; no pair kept for the visitor); no Redis
+    error, no tripped breaker, no warning."""
     prefix = f"recs-{flush}"
     mw = _recs_site(make_settings, cluster_url, prefix)
     caplog.set_level(logging.WARNING)
@@ -211,9 +205,7 @@ async def test_item_pages_are_personalised_and_teach_on_a_cluster(
         for vid in vids:
             fields = sync.hkeys(f"{prefix}:{{{vid}}}:p2")
             assert {"wkyoto-autumn", "wtokyo-lights"} <= set(fields), fields
-        also = sync.zrange(f"{prefix}:{{{vids[-1]}}}:also", 0, -1)
-        taught = pair_member(pair_part("kyoto-autumn"), pair_part("tokyo-lights"))
-        assert taught in also, also  # (compact forms, the default: the two items' codes)
+        assert not sync.exists(*(f"{prefix}:{{{vid}}}:also" for vid in vids))
         assert sorted(sync.zrange(f"{prefix}:rec:pop", 0, -1)) == ["kyoto-autumn", "tokyo-lights"]
         assert sync.zrange(f"{prefix}:rec:co:kyoto-autumn", 0, -1) == ["tokyo-lights"]
         assert sync.zrange(f"{prefix}:rec:co:tokyo-lights", 0, -1) == ["kyoto-autumn"]
@@ -231,9 +223,9 @@ async def test_item_pages_are_personalised_and_teach_on_a_cluster(
 async def test_every_way_of_recording_writes_the_same_profile_on_a_cluster(
     cluster_url: str, counted: bool, learned: bool
 ) -> None:
-    """tests/store/test_store_paths.py's recording, on the cluster: the record, the visitor's
-    own pairs (one pipeline), the counters in other slots and the shared keys; then one read of
-    the profile with the item's co-views, the counters, a revoke check and an export."""
+    """tests/store/test_store_paths.py's recording, on the cluster: the record, the counters in
+    other slots and the shared keys; then one read of the profile with the item's co-views, the
+    counters, a revoke check and an export."""
     prefix = f"paths-{counted}-{learned}"
     store = Store(RedisSettings(url=cluster_url, cluster=True, key_prefix=prefix), Metrics())
     store.connect(cluster_url)
@@ -245,7 +237,6 @@ async def test_every_way_of_recording_writes_the_same_profile_on_a_cluster(
     learning = Learning(
         popular=[("kona", 1.0)],
         co={"kona": [("maui", 0.5)]},
-        also=[("kona>maui", 0.5)],
         item="kona",  # the view's item: the record finds it a first view (once, of the two)
     )
     try:  # the nodes know the record script, not the learning one (a new release's first)
@@ -262,14 +253,10 @@ async def test_every_way_of_recording_writes_the_same_profile_on_a_cluster(
         co = await store.client.zrange(f"{prefix}:rec:co:kona", 0, -1, withscores=True)
     finally:
         await store.aclose()
-    assert (profile.views, profile.visits, set(profile.also)) == (
-        2,
-        1,
-        {"kona>maui"} if learned else set(),
-    )
+    assert (profile.views, profile.visits, profile.also) == (2, 1, {})
     assert counters == ({day: {"x|t|hero": "1", "c|t|hero|buy": "2"}} if counted else {})
     assert co == ([("maui", 0.5)] if learned else [])
-    assert 0 < ttls[0] < store.cfg.idle_ttl and ttls[1] <= ttls[0], ttls  # the pairs go with it
+    assert 0 < ttls[0] < store.cfg.idle_ttl and ttls[1] == -2, ttls  # no "also" key written
     assert ttls[2:] == ttls[:2]
     assert shared.co_views == {}  # read, but one visitor is no support for a claim
     assert not revoked and export["kept_for_seconds"] is not None

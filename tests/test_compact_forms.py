@@ -245,7 +245,7 @@ async def test_a_merge_gives_the_same_profile_either_way(
         for s in (store, on):
             anon, user = await journey(s)
             await s.merge(anon, user, NOW + 120, HALF_LIFE)
-            got.append(vars(await s.load(user)) | {"merged": None})
+            got.append(vars(await s.load(user)) | {"merged": None, "joined": None})
         assert got[0] == got[1]
     finally:
         await on.aclose()

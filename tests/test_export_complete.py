@@ -45,7 +45,13 @@ VARIANTS: dict[str, list[dict[str, str]]] = {
     ],
     "f": [{"futm_source": "news"}, {"futm_source": "mail"}, {"futm_campaign": "mail"}],
     "b": [{"bkyoto": "1"}, {"bkyoto": "9000"}, {"bnara": "9000"}],  # when: its last purchase
-    "x": [{"x" + "a" * 32: "5"}, {"x" + "a" * 32: "9000"}, {"x" + "b" * 32: "9000"}],
+    "x": [
+        {"x" + "a" * 32: "5"},
+        {"x" + "a" * 32: "9000"},
+        {"x" + "b" * 32: "9000"},
+        {"x" + "b" * 32: "9000 vs"},  # what the merge joined (engine/joined.py)
+        {"x" + "b" * 32: "9000 vsh"},  # ... and what it erased
+    ],
     "N": [{"N": "1"}, {"N": "2"}],
     "V": [{"V": "1"}, {"V": "2"}],
     "L": [{"L": "5"}, {"L": "9000"}],
@@ -159,6 +165,7 @@ def test_every_profile_field_reaches_the_export(name: str) -> None:
         "first_touch": {"utm_source": "x"},
         "caps": {"r": ("ever", 1)},
         "merged": {"a" * 32: 5.0},
+        "joined": {"a" * 32: "vh"},
         "revoked": True,
         "measured": {"r|r": "t:5"},
         "purchased": frozenset({"i"}),

@@ -36,12 +36,12 @@ PAGE = (
 # what the visitor reads, word for word
 GENERAL_PICKS = "None of these is picked for you: they are our general suggestions."
 FRESH = (
-    "Now and then we show a page as everyone sees it, so you see more than what we guess; "
-    "this is one of those."
+    "Now and then we show a page as everyone sees it, so that what you see is not always "
+    "chosen for you; this is one of those."
 )
 FRESH_SOME = (
-    "Now and then we show a page without what we guess from your visits, so you see more "
-    "than those guesses; this is one of those."
+    "Now and then nothing on a page is chosen from what you browsed, so that what you see "
+    "does not always follow it; this is one of those."
 )
 NOTHING = "Nothing on this page is chosen for you. 1 part is general, not based on you:"
 LESS = "1 part is our general suggestions, without {what}:"  # the panel

@@ -136,7 +136,7 @@ FAMILIES = [
     ("You have been getting ready to book (for example", "How far along we think you are"),
     ("club member", "Groups the site put you in"),
     ("nara", "What you bought"),
-    ("kyoto: osaka", "For suggestions"),
+    ("kyoto: osaka", "Kept by an earlier version"),
     ("We count how often one block was shown to you", "How often blocks were shown"),
     ("What we kept about you before you signed in was joined", "Earlier visits joined to your"),
     ("You like tours: you are in the group that does not see it", "Measuring"),

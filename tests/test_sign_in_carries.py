@@ -1,6 +1,8 @@
 """Signing in carries everything the anonymous profile held: frequency caps (the stricter state of
-each), the items bought (a union) and the recommendation pairs (their scores added), within the
-bounds and expiry the record script keeps, against a real Redis."""
+each), the items bought (a union) and the viewed items (from which recommendation pairs are
+worked out: no pair is carried, nor kept, since release 48; an ``also`` key of an earlier
+release is erased with the anonymous profile), within the bounds and expiry the record script
+keeps, against a real Redis."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from omotenashi.engine.change import Change
 from omotenashi.identity.cookie import user_profile_id
 from omotenashi.ids import new_vid
 from omotenashi.recommend.coview import ALSO_KEEP, pair_score
-from omotenashi.store.recs import LEARN_SCRIPT, OWN, SHARED
+from omotenashi.store.recs import LEARN_SCRIPT, SHARED
 from omotenashi.store.store import Store
 
 from .conftest import client_for
@@ -32,6 +34,7 @@ DAY = 86400.0
 HALF_LIFE = 7 * DAY
 NOW = 1_800_000_000.0
 TODAY, YESTERDAY = f"d{int(NOW // DAY)}", f"d{int(NOW // DAY) - 1}"
+OLD_TTL = 3600  # what an earlier release last gave an ``also`` key (the expiry of then)
 
 # rule: anonymous cap, the user's own (None: none), what the signed-in profile holds
 CAPS: list[tuple[str, tuple[str, int] | None, tuple[str, int] | None, tuple[str, int]]] = [
@@ -56,14 +59,19 @@ async def seed(
 ) -> None:
     change = Change(now=NOW - 600, view=True, caps=caps_of(side), bought=bought, purchases=1)
     await store.record(vid, change, HALF_LIFE)
-    if also:
+    if also:  # as an earlier release wrote it, with the profile's expiry of then
         r.zadd(store.key(vid, "also"), also)
+        r.expire(store.key(vid, "also"), OLD_TTL)
 
 
 @pytest.mark.parametrize("user_had", [False, True], ids=["new-user", "user-with-a-profile"])
-async def test_caps_bought_and_pairs_carry_over(
+async def test_caps_and_bought_carry_over_and_old_pairs_do_not(
     store: Store, omotenashi_redis: redis.Redis, user_had: bool
 ) -> None:
+    """Caps and items bought carry over; the anonymous profile's ``also`` key (an earlier
+    release's) is not carried (the viewed items are, from which pairs are worked out) but
+    erased with the rest of it; the user's own old key is left as it was kept, its expiry not
+    renewed: it lapses when that release said (until 48b the merge renewed it)."""
     anon, user = new_vid(), user_profile_id("salt", new_vid())
     await seed(store, omotenashi_redis, anon, 0, ["kyoto", "both"], {"a>b": 3.0, "a>c": 1.0})
     if user_had:
@@ -73,14 +81,16 @@ async def test_caps_bought_and_pairs_carry_over(
     if user_had:
         assert merged.caps == {rule: want for rule, _, _, want in CAPS}
         assert merged.purchased == {"kyoto", "lapland", "both"}
-        assert merged.also == pytest.approx({"a>b": 4.0, "a>c": 1.0, "x>y": 2.0})  # log2 sums
+        assert merged.also == {"a>b": 3.0, "x>y": 2.0}  # (its own: nothing added)
     else:
         assert merged.caps == {rule: c for rule, c, _, _ in CAPS if c is not None}
         assert merged.purchased == {"kyoto", "both"}
-        assert merged.also == {"a>b": 3.0, "a>c": 1.0}
+        assert merged.also == {}
     assert omotenashi_redis.keys(f"omo:{{{anon}}}:*") == []
-    ttl = store.cfg.idle_ttl  # a user's keys: the full idle expiry, the pairs' key too
-    assert ttl - 5 <= omotenashi_redis.ttl(store.key(user, "also")) <= ttl
+    kept = omotenashi_redis.ttl(store.key(user, "also"))
+    assert 0 < kept <= OLD_TTL if user_had else kept == -2
+    hash_ttl = omotenashi_redis.ttl(store.key(user, "p2"))  # the profile's: the full idle one
+    assert store.cfg.idle_ttl - 5 <= hash_ttl <= store.cfg.idle_ttl
 
 
 async def test_the_bounds_hold_across_a_merge(store: Store, omotenashi_redis: redis.Redis) -> None:
@@ -94,23 +104,23 @@ async def test_the_bounds_hold_across_a_merge(store: Store, omotenashi_redis: re
     merged = await store.load(user)
     # the latest 50, as the record script keeps them (one time for all: the last by name go on)
     assert merged.purchased == {*full[1:], "one-more"}
-    best = sorted({**mine, **theirs}.items(), key=lambda kv: -kv[1])[:ALSO_KEEP]
-    assert merged.also == dict(best)
+    assert merged.also == mine  # no pair carried: the old key is the user's own, as kept
 
 
 def log_add(x: float, y: float) -> float:
     return max(x, y) + math.log2(1 + 2 ** (min(x, y) - max(x, y)))
 
 
-async def test_pair_scores_add_as_learning_adds_them(
-    store: Store, omotenashi_redis: redis.Redis
+@pytest.mark.parametrize("member", ["AAAAAAkyoto1", "~AAAAAA\x1fkyoto"], ids=["codes", "apart"])
+async def test_an_earlier_release_s_pairs_read_back_as_kept(
+    store: Store, omotenashi_redis: redis.Redis, member: str
 ) -> None:
-    anon, user = new_vid(), user_profile_id("salt", new_vid())
-    await seed(store, omotenashi_redis, user, 1, [], {"a>b": 10.25, "c>d": -3.0})
-    await seed(store, omotenashi_redis, anon, 0, [], {"a>b": 7.125, "c>d": -3.0})
-    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
+    """Releases 39-47 kept a pair's score × 100 as a whole number, the ones before as log2 to
+    two decimals (``seed>item``): the export and the data page read both as log2 scores."""
+    user = user_profile_id("salt", new_vid())
+    await seed(store, omotenashi_redis, user, 1, [], {member: 1025.0, "a>b": 10.25})
     also = (await store.load(user)).also
-    assert also == pytest.approx({"a>b": log_add(10.25, 7.125), "c>d": -2.0}, abs=5e-3)
+    assert pair_score(member, also[member]) == pair_score("a>b", also["a>b"]) == 10.25
 
 
 RULES = """
@@ -211,21 +221,15 @@ async def test_what_was_counted_for_popularity_stays_counted_across_a_merge(
 
 
 @pytest.mark.parametrize(("first", "then"), [(10.25, 7.125), (11.200272807128359, 11.2003181)])
-async def test_pair_scores_are_kept_to_two_decimals(
-    store: Store, omotenashi_redis: redis.Redis, first: float, then: float
+def test_the_shared_lists_keep_their_scores_whole(
+    omotenashi_redis: redis.Redis, first: float, then: float
 ) -> None:
-    """Redis writes a sorted set's scores as text in its compact encoding: a full double
-    ("11.200272807128359") took a fifth of a visitor's pairs; two decimals are kept."""
-    anon, user = new_vid(), user_profile_id("salt", new_vid())
-    await seed(store, omotenashi_redis, user, 1, [], {"a>b": first})
-    await seed(store, omotenashi_redis, anon, 0, [], {"a>b": then})
-    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
-    assert omotenashi_redis.zscore(store.key(user, "also"), "a>b") == round(log_add(first, then), 2)
-    own, shared = store.key(user, "also"), "omo:rec:co:a"
-    for x in (first, then):  # learning: a visitor's own pairs rounded, the shared lists not
-        omotenashi_redis.eval(LEARN_SCRIPT, 1, own, 10, 60, OWN, "c>d", x)
+    """Learning adds in log2 and never rounds a shared list's score (the visitor's own pairs,
+    rounded to two decimals until 48, are no longer kept)."""
+    shared = "omo:rec:co:a"
+    omotenashi_redis.delete(shared)
+    for x in (first, then):
         omotenashi_redis.eval(LEARN_SCRIPT, 1, shared, 10, 60, SHARED, "b", x)
-    assert omotenashi_redis.zscore(own, "c>d") == round(log_add(round(first, 2), then), 2)
     assert omotenashi_redis.zscore(shared, "b") == pytest.approx(log_add(first, then), abs=1e-12)
 
 
@@ -240,27 +244,3 @@ def test_popularity_keeps_growing_for_an_item_viewed_hundreds_of_thousands_of_ti
         omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 10, 60, SHARED, "top", 0.0)
     grown = 2 ** float(omotenashi_redis.zscore(key, "top")) - 3_000_000
     assert grown == pytest.approx(100, rel=0.01)
-
-
-@pytest.mark.parametrize("member", ["AAAAAAkyoto1", "~AAAAAA\x1fkyoto"], ids=["codes", "apart"])
-async def test_this_release_s_pairs_keep_their_scores_as_whole_numbers(
-    store: Store, omotenashi_redis: redis.Redis, member: str
-) -> None:
-    """This release keeps a pair's score × 100 as a whole number (1-3 bytes in Redis's compact
-    sorted set, where ``10.43`` took 5): a sign-in's merge and learning add in log2 and keep it
-    so; a pair of the release before (``seed>item``) beside it keeps its two decimals."""
-    anon, user = new_vid(), user_profile_id("salt", new_vid())
-    await seed(store, omotenashi_redis, user, 1, [], {member: 1025.0, "a>b": 10.25})
-    await seed(store, omotenashi_redis, anon, 0, [], {member: 712.0, "a>b": 7.12})
-    assert await store.merge(anon, user, NOW, HALF_LIFE) is True
-    own = store.key(user, "also")
-    merged = round(100 * log_add(10.25, 7.12))
-    assert omotenashi_redis.zscore(own, member) == merged
-    assert omotenashi_redis.zscore(own, "a>b") == round(log_add(10.25, 7.12), 2)
-    omotenashi_redis.eval(LEARN_SCRIPT, 1, own, 10, 60, OWN, member, 9.5)
-    learned = round(100 * log_add(merged / 100, 9.5))
-    assert omotenashi_redis.zscore(own, member) == learned
-    also = (await store.load(user)).also
-    assert pair_score(member, also[member]) == pytest.approx(learned / 100)
-    assert pair_score("a>b", also["a>b"]) == round(log_add(10.25, 7.12), 2)
-    assert omotenashi_redis.object("encoding", own) == "listpack"

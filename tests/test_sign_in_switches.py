@@ -1,8 +1,9 @@
 """A sign-in carries into the user's profile only what the visitor's switches in this browser
 let be kept (engine/recommending.py ``carried``): the user's profile is read on every device
-they sign in on. With every suggestion switched off no pair of theirs comes in (their views
-keep no new pair of theirs, on every path); with their browsing history off nothing they
-browsed (views, topics, viewed items, pairs); under GPC nothing at all (the one privacy
+they sign in on. No recommendation pair is carried, switches on or off: none is kept since
+release 48 (they are worked out from the viewed items, which carry while the browsing history
+is on); with their browsing history off nothing they browsed (views, topics, viewed items);
+under GPC nothing at all (the one privacy
 decision, respect/privacy.py ``decide_privacy``, makes the visitor private: ``identify`` links
 nothing). Through the real middleware, against a real Redis."""
 
@@ -55,18 +56,18 @@ def _site(make_settings: Make) -> Omotenashi:
     return mw
 
 
-def _browsed(profile: Profile) -> tuple[bool, bool, bool, bool]:
-    """Whether it holds pairs, viewed items, topics and page views."""
-    return bool(profile.also), bool(profile.viewed), bool(profile.interests), profile.views > 0
+def _browsed(profile: Profile) -> tuple[bool, bool, bool]:
+    """Whether it holds viewed items (what pairs come from), topics and page views."""
+    return bool(profile.viewed), bool(profile.interests), profile.views > 0
 
 
 @pytest.mark.parametrize(
     ("switch", "carried"),
     [
-        ("", (True, True, True, True)),
-        ("recommendations", (False, True, True, True)),  # every suggestion off: no pair
-        ("browsing-history", (False, False, False, False)),  # nothing they browsed
-        ("gpc", (False, False, False, False)),  # private: nothing links, nothing merges
+        ("", (True, True, True)),
+        ("recommendations", (True, True, True)),  # every suggestion off: the views still are
+        ("browsing-history", (False, False, False)),  # nothing they browsed
+        ("gpc", (False, False, False)),  # private: nothing links, nothing merges
     ],
     ids=["all-on", "suggestions-off", "history-off", "gpc"],
 )
@@ -75,7 +76,7 @@ async def test_a_sign_in_carries_only_what_the_switches_keep(
     omotenashi_redis: redis.Redis,
     omotenashi_visitor: Seed,
     switch: str,
-    carried: tuple[bool, bool, bool, bool],
+    carried: tuple[bool, bool, bool],
 ) -> None:
     site = _site(make_settings)
     async with client_for(site) as client:
@@ -84,7 +85,7 @@ async def test_a_sign_in_carries_only_what_the_switches_keep(
         mine = omotenashi_visitor(visits=2)
         await _returning(client, lambda **_: mine, *TOURS)
         await site.drain()
-        assert _browsed(await site.store.load(mine.id)) == (True, True, True, True)
+        assert _browsed(await site.store.load(mine.id)) == (True, True, True)
         if switch and switch != "gpc":
             await _save(client, off=switch)
         headers = {"sec-gpc": "1"} if switch == "gpc" else {}
@@ -93,25 +94,24 @@ async def test_a_sign_in_carries_only_what_the_switches_keep(
         await site.drain()
         user = await site.store.load(user_profile_id(site.signer.user_salt, "aiko"))
     assert _browsed(user) == carried
+    assert omotenashi_redis.keys("omo:{*}:also") == []  # no pair kept, before or after
     if switch in ("recommendations", "browsing-history"):  # the rest still carries over
         assert user.visits >= 2 and user.first_seen is not None
         assert omotenashi_redis.keys(f"omo:{{{mine.id}}}:*") == []  # merged, then deleted
 
 
 @pytest.mark.parametrize(
-    ("keep", "also", "viewed", "views", "events"),
+    ("keep", "viewed", "views", "events"),
     [
-        (Carried(), {"a>b": 3.0}, ["kyoto"], 1, {"view_item": 1, "signup": 1}),
-        (Carried(pairs=False), {}, ["kyoto"], 1, {"view_item": 1, "signup": 1}),
-        (Carried(history=False, pairs=False), {}, [], 0, {"signup": 1}),
+        (Carried(), ["kyoto"], 1, {"view_item": 1, "signup": 1}),
+        (Carried(history=False), [], 0, {"signup": 1}),
     ],
-    ids=["all", "no-pairs", "no-history"],
+    ids=["all", "no-history"],
 )
 async def test_the_merge_leaves_out_what_it_is_told_to(
     store: Store,
     omotenashi_redis: redis.Redis,
     keep: Carried,
-    also: dict[str, float],
     viewed: list[str],
     views: int,
     events: dict[str, int],
@@ -123,10 +123,11 @@ async def test_the_merge_leaves_out_what_it_is_told_to(
     change.add_event("view_item", {"item": "kyoto"})
     change.add_event("signup", {})
     await store.record(anon, change, 7 * 86400.0)
-    omotenashi_redis.zadd(store.key(anon, "also"), {"a>b": 3.0})
+    omotenashi_redis.zadd(store.key(anon, "also"), {"a>b": 3.0})  # an earlier release's
     assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
     merged = await store.load(user)
-    assert (merged.also, sorted(merged.viewed), merged.views) == (also, viewed, views)
+    assert (merged.also, sorted(merged.viewed), merged.views) == ({}, viewed, views)
+    assert not omotenashi_redis.exists(store.key(anon, "also"))  # erased with the rest
     assert merged.events == events and bool(merged.interests) is keep.history
     assert bool(merged.first_touch) is keep.history
     assert merged.purchased == {"bali"}  # what restraint and suggestions' filters need: kept
@@ -136,9 +137,9 @@ async def test_the_merge_leaves_out_what_it_is_told_to(
     ("keep", "cart", "event", "stage"),
     [
         (Carried(), False, False, "interest"),  # history on: the stage goes with the rest
-        (Carried(history=False, pairs=False), False, False, "awareness"),  # browsing alone
-        (Carried(history=False, pairs=False), True, False, "interest"),  # a cart: may have
-        (Carried(history=False, pairs=False), False, True, "interest"),  # an event: may have
+        (Carried(history=False), False, False, "awareness"),  # browsing alone
+        (Carried(history=False), True, False, "interest"),  # a cart: may have
+        (Carried(history=False), False, True, "interest"),  # an event: may have
     ],
     ids=["history-on", "browsed-only", "with-a-cart", "with-an-event"],
 )
@@ -192,7 +193,7 @@ async def test_with_the_journey_a_stage_is_carried_as_far_as_what_is_carried_rea
             change.add_event(name, {"item": "kyoto"} if name == "add_to_cart" else {})
     await store.record(anon, change, 7 * 86400.0)
     assert (await store.load(anon)).stage == reached
-    keep = Carried(history=False, pairs=False, journey=journey)
+    keep = Carried(history=False, journey=journey)
     assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
     assert (await store.load(user)).stage == stage
 
@@ -209,7 +210,7 @@ async def test_with_the_history_off_a_block_on_behaviour_is_not_carried_as_shown
     change.shown_why = {"hawaii-hero": [now - 600, ["hawaii"]], "sale-banner": [now - 600, []]}
     change.caps = {"hawaii-hero": ["d20000", 1]}
     await store.record(anon, change, 7 * 86400.0)
-    keep = Carried(history=False, pairs=False, behavioural=frozenset({"hawaii-hero"}))
+    keep = Carried(history=False, behavioural=frozenset({"hawaii-hero"}))
     assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
     merged = await store.load(user)
     assert (set(merged.shown), set(merged.shown_why)) == ({"sale-banner"}, {"sale-banner"})
@@ -268,6 +269,6 @@ async def test_a_stage_reached_on_an_item_bought_is_carried_with_the_history_off
         change.add_event("purchase", {"items": [booked]})
     await store.record(anon, change, 7 * 86400.0)
     assert (await store.load(anon)).purchased == ({booked} if booked else set())
-    keep = Carried(history=False, pairs=False, journey=journey)
+    keep = Carried(history=False, journey=journey)
     assert await store.merge(anon, user, now, 7 * 86400.0, keep) is True
     assert (await store.load(user)).stage == stage

@@ -126,11 +126,16 @@ async def test_a_page_read_before_an_erase_is_neither_decided_from_it_nor_writte
     assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") in ([], [f"omo:{{{pid}}}:p2"])
 
 
-async def pairs_after(store: Store, pid: str, switch: str) -> int:
+def _learning(item: str) -> Learning:
+    """What a returning visitor's first view of ``item`` teaches: the shared co-views only
+    (until release 48 it wrote the visitor's own pairs too, their ``also`` key)."""
+    return Learning(popular=[], co={item: [("osaka-food", 1.5)]}, item=item)
+
+
+async def pairs_after(store: Store, pid: str, switch: str) -> list[str]:
     """Another process's page view (this one knows of no erase): read before an erase (or a
-    revoke), it learns the visitor's own pairs after it, ahead of its record, which is
-    refused (the profile it was made from is gone; the id revoked). How many keys of those
-    pairs there are then (none: refused with the record)."""
+    revoke), recorded after it with what it teaches, and refused (the profile it was made from
+    is gone; the id revoked). The keys of the visitor's left then."""
     now = time.time()
     await store.record(pid, Change(now=now - 60, view=True, topics=["kyoto"]), 86400.0)
     read = await store.load(pid)
@@ -139,33 +144,33 @@ async def pairs_after(store: Store, pid: str, switch: str) -> int:
         await store.erase(pid)
     else:
         await deny(store, pid, PARTS, now + 600, 600)
-    late = Change(now=now, view=True, items=["kyoto-autumn"], since=read.first_seen)
-    learning = Learning(popular=[], co={}, also=[("kyoto-autumn>osaka-food", 1.5)])
-    await store.record(pid, late, 86400.0, learning)
-    return int(await store.client.exists(store.key(pid, "also")))
+    late = Change(now=now, view=True, items=["kyoto-races"], since=read.first_seen)
+    await store.record(pid, late, 86400.0, _learning("kyoto-races"))
+    return sorted(await store.client.keys(store.key(pid, "*")))
 
 
 @pytest.mark.parametrize("switch", ["erase", "revoke"])
 async def test_a_page_view_read_before_an_erase_brings_back_no_recommendation_pairs(
     store: Store, switch: str
 ) -> None:
-    assert await pairs_after(store, f"v-races-{switch}", switch) == 0
+    left = await pairs_after(store, f"v-races-{switch}", switch)
+    assert left == ([] if switch == "erase" else [store.key(f"v-races-{switch}", "p2")])
     assert (await store.load(f"v-races-{switch}")).also == {}
 
 
-async def test_the_own_pairs_of_a_page_view_still_learn_when_nothing_was_erased(
+async def test_a_page_view_teaches_the_shared_co_views_and_keeps_no_pair_of_the_visitor(
     store: Store, omotenashi_redis: redis.Redis
 ) -> None:
     pid, now = "v-races-kept", time.time()
+    omotenashi_redis.delete("omo:rec:co:kyoto-kept")
     await store.record(pid, Change(now=now - 60, view=True), 86400.0)
     read = await store.load(pid)
     assert read.first_seen is not None
-    for since in (read.first_seen, 0.0):  # made from that profile; from none (its first view)
-        late = Change(now=now, view=True, items=["kyoto-autumn"], since=since)
-        learning = Learning(popular=[], co={}, also=[("kyoto-autumn>osaka-food", 1.5)])
-        await store.record(pid, late, 86400.0, learning)
-    assert set((await store.load(pid)).also) == {"kyoto-autumn>osaka-food"}
-    assert omotenashi_redis.ttl(f"omo:{{{pid}}}:also") > 0
+    late = Change(now=now, view=True, items=["kyoto-kept"], since=read.first_seen)
+    await store.record(pid, late, 86400.0, _learning("kyoto-kept"))
+    assert omotenashi_redis.zrange("omo:rec:co:kyoto-kept", 0, -1) == ["osaka-food"]
+    assert (await store.load(pid)).also == {}
+    assert not omotenashi_redis.exists(f"omo:{{{pid}}}:also")
 
 
 async def test_a_beacon_read_before_an_erase_stores_nothing_and_says_so(

@@ -66,9 +66,19 @@ HELP = {
     "written, and not counted in record_error).",
     "learn_lost": "First views of an item whose recommendation counts were not written (the "
     "record answered, the write of the shared counts after it failed or timed out).",
+    "own_pairs_error": "Pages served without the visitor's own recommendation pairs because "
+    "working them out failed on our side (a bug, logged): the page itself was served.",
+    "seed_lists_kept": "Co lists of visitors' latest viewed items (what their own "
+    "recommendation pairs come from) a page found kept by this process, one per item.",
+    "seed_lists_read": "Co lists read from Redis, one per item: not kept by this process yet, "
+    "or kept for over a minute (read again in the background).",
+    "seed_lists_unread": "Co lists a page needed and went without, one per item: their read "
+    "failed or timed out (the page was served without the pairs they give).",
 }
 TIMINGS = {
     "redis_read": "Seconds to read a profile.",
+    "seed_read": "Seconds to read the co lists of visitors' viewed items not kept by this "
+    "process (one round trip; their own recommendation pairs come from them).",
     "redis_write": "Seconds to write a page view or events.",
     "decide": "Seconds to decide the rules of one page.",
     "render": "Seconds to render and splice the snippets of one page.",

@@ -221,16 +221,6 @@ class RedisSettings(_Group):
         """What two settings of this group cannot do together: (the field to change, its
         value, why and what would be right); None: nothing. Said by :class:`Settings`, one
         line as any setting's problem."""
-        if self.write_batch_interval > self.write_timeout / 2:
-            return (
-                "write_batch_interval",
-                self.write_batch_interval,
-                "a write that is waited for (an event, a page view before the writes' "
-                "connection is up) waits in its batch, and that wait counts toward "
-                f"OMOTENASHI_REDIS_WRITE_TIMEOUT ({self.write_timeout:g}s): it should be at "
-                f"most half of it ({self.write_timeout / 2:g}; the default is 0.002), or the "
-                f"timeout at least {2 * self.write_batch_interval:g}",
-            )
         parsed = urlsplit(self.url or "")
         if self.cluster and parsed.scheme.lower() in ("redis", "rediss"):
             db = parse_qs(parsed.query).get("db", [parsed.path.strip("/")])[0]

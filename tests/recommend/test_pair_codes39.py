@@ -1,6 +1,7 @@
-"""A visitor's recommendation pairs kept as item codes (recommend/coview.py), read back by a
-real site on real Redis after the catalogue changed, and beside pairs the release before wrote:
-what the data page says of them must be true, and ranking must weigh them as the store adds."""
+"""A visitor's recommendation pairs as releases 39-47 kept them (item codes, recommend/coview.py;
+none is written since 48: they are worked out from the shared co-views), read back by a real
+site on real Redis after the catalogue changed, and beside pairs the release before wrote: what
+the data page says of them must be true, and ranking no longer reads them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.recommend.catalog import Catalog, Item
-from omotenashi.recommend.coview import pair_member
+from omotenashi.recommend.coview import CODE_CHARS
 from omotenashi.respect.shown import data_sections
 
 from ..conftest import client_for, page_app
@@ -66,23 +67,39 @@ def _text(html: str) -> str:
 
 def _pairs_said(html: str) -> str:
     page = _text(html)
-    said = page[page.find("For suggestions") :]
+    said = page[page.find("Kept by an earlier version") :]
     return said[: said.find("Shown to you")]
+
+
+def _old_key(omotenashi_redis: redis.Redis, vid: str, pairs: dict[str, float]) -> None:
+    """An ``also`` key as an earlier release wrote it with the profile (it expires with it)."""
+    omotenashi_redis.zadd(f"omo:{{{vid}}}:also", pairs)
+
+
+def _member(catalog: Catalog, seed: str, item: str) -> str:
+    """A pair as releases 39-47 wrote it: two codes side by side, without their ``~``, or
+    the two sides apart by a unit separator (a side that is no code)."""
+    sides = catalog.pair_parts[seed], catalog.pair_parts[item]
+    if all(len(side) == CODE_CHARS + 1 and side[0] == "~" for side in sides):
+        return sides[0][1:] + sides[1][1:]
+    return "\x1f".join(sides)
 
 
 async def test_a_code_a_new_item_now_shares_is_not_said_to_be_gone(
     make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any
 ) -> None:
     """A pair written while Nara was the only item with its code keeps the code; once Kobe,
-    with the same code, joins the catalogue, the code names neither (each is written whole
-    now), but Nara is still listed: the data page must not call it "an item the site no
-    longer lists", and says which it is one of."""
+    with the same code, joins the catalogue, the code names neither, but Nara is still listed:
+    the data page must not call it "an item the site no longer lists", and says which it is
+    one of."""
     settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, redis={"compact": True})
     mw = _site(settings, CATALOG)
     tours = ["/tours/kyoto-autumn", f"/tours/{NARA}"]
     async with client_for(mw) as client:
-        await _teach(client, omotenashi_visitor, *tours)
         await _returning(client, omotenashi_visitor, *tours)
+        vid = json.loads((await client.get("/_omotenashi/preferences/export")).text)["visitor_id"]
+        then = _catalog("kyoto-autumn", NARA)
+        _old_key(omotenashi_redis, vid, {_member(then, "kyoto-autumn", NARA): 1000})
         cookies = dict(client.cookies)
         before = _pairs_said((await client.get("/_omotenashi/preferences/data")).text)
     assert "Kyoto in autumn: Nara deer park" in before, before
@@ -93,37 +110,40 @@ async def test_a_code_a_new_item_now_shares_is_not_said_to_be_gone(
     assert "~" not in said and "Kyoto in autumn: Nara deer park" in said, said
 
 
-async def test_a_pair_kept_in_both_forms_counts_as_one_with_its_scores_added(
+async def test_pairs_of_earlier_releases_are_listed_once_and_never_ranked(
     make_settings: Any, omotenashi_redis: redis.Redis, omotenashi_visitor: Any
 ) -> None:
-    """A pair the release before wrote (``seed>item``, ids) and the same pair this one wrote
-    (codes) were learned from different views: the record and merge scripts add two scores of
-    one member, so ranking adds the two forms alike (Tokyo, twice at s, before Paris at s+½),
-    and the data page lists the pair once."""
+    """A pair the release before 39 wrote (``seed>item``, ids) and the same pair 39-47 wrote
+    (codes): the data page lists the pair once; ranking reads neither (Paris, in the old key
+    only, is never suggested): the visitor's pairs come from the shared co-views of what they
+    viewed (Tokyo, viewed with Kyoto by others), and no ``also`` key is written."""
     settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, redis={"compact": True})
     async with client_for(_site(settings, CATALOG)) as client:
         await _teach(client, omotenashi_visitor, "/tours/kyoto-autumn", "/tours/tokyo-lights")
         client.cookies.clear()
         omotenashi_visitor(visits=2).apply(client)
-        await client.get("/tours/kyoto-autumn")  # this release writes its pair Kyoto>Tokyo
+        await client.get("/tours/kyoto-autumn")
         export = json.loads((await client.get("/_omotenashi/preferences/export")).text)
-        [pair] = export["profile"]["recommendation_pairs"]
-        assert (pair["you_viewed"], pair["viewed_with_it"]) == ("kyoto-autumn", "tokyo-lights")
+        assert export["profile"]["recommendation_pairs"] == []
         key = f"omo:{{{export['visitor_id']}}}:also"
-        score = pair["score"]
-        assert len(omotenashi_redis.zrange(key, 0, -1)) == 1
-        # the release before's writes for this visitor, from views on its workers
-        written = {"kyoto-autumn>tokyo-lights": score, "kyoto-autumn>paris-art": score + 0.5}
-        omotenashi_redis.zadd(key, written)
+        assert omotenashi_redis.exists(key) == 0  # (written on this view until release 48)
+        coded = _member(_catalog("kyoto-autumn", "tokyo-lights"), "kyoto-autumn", "tokyo-lights")
+        written = {
+            coded: 1000,
+            "kyoto-autumn>tokyo-lights": 9.0,
+            "kyoto-autumn>paris-art": 10.5,
+        }  # the earlier releases' writes for this visitor, from views on their workers
+        _old_key(omotenashi_redis, export["visitor_id"], written)
         home = (await client.get("/")).text
         said = _pairs_said((await client.get("/_omotenashi/preferences/data")).text)
     picks = ITEM.findall(home)
-    assert [i for i, _ in picks] == ["tokyo-lights", "paris-art"], picks
-    assert {reason for _, reason in picks} == {"Because you viewed Kyoto in autumn"}
+    assert picks[0] == ("tokyo-lights", "Because you viewed Kyoto in autumn"), picks
+    assert "paris-art" not in dict(picks), picks
     assert said.count("Kyoto in autumn: Tokyo lights") == 1, said
 
 
 TITLES = {"kyoto-autumn": "Kyoto in autumn", NARA: "Nara deer park", KOBE: "Kobe beef tour"}
+TITLES |= {"tokyo-lights": "Tokyo lights"}
 
 
 def _catalog(*ids: str) -> Catalog:
@@ -148,7 +168,7 @@ def test_the_data_page_names_a_pair_s_item_truly_whatever_the_catalogue_became(
     with the catalogue of now (``read``): the item by its title, both titles where two items
     came to share its code, and gone only when no item of the catalogue has that code."""
     then, now = _catalog("kyoto-autumn", *written), _catalog("kyoto-autumn", *read)
-    member = pair_member(then.pair_parts["kyoto-autumn"], then.pair_parts[NARA])
+    member = _member(then, "kyoto-autumn", NARA)
     names = (now.pair_titles, now.labels)
     rows = dict(data_sections(Profile(also={member: 1.0}), RuleSet(), Prefs(), names))
-    assert rows[next(h for h in rows if h.startswith("For suggestions"))] == [said]
+    assert rows[next(h for h in rows if h.startswith("Kept by an earlier version"))] == [said]

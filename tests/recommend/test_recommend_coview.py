@@ -11,13 +11,14 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.recommending import signals_for
 from omotenashi.recommend import Catalog, Item, RecommendSpec, Signals, recommend
 from omotenashi.recommend.coview import (
+    ALSO_KEEP,
     CO_HALF_LIFE,
     CO_KEEP,
     CO_WINDOW,
     LANDMARK,
     POPULAR_HALF_LIFE,
     RECENT,
-    SCALE,
+    SEED_NEIGHBOURS,
     Learner,
     also_to_co_views,
     decayed,
@@ -25,11 +26,12 @@ from omotenashi.recommend.coview import (
     log_add,
     log_increment,
     long_part,
-    pair_member,
+    own_co_views,
     pair_part,
     pair_sides,
     pairs_for_view,
     relative,
+    seeds_of,
     supported,
     trim,
 )
@@ -80,29 +82,29 @@ def test_which_views_count_and_what_they_pair_with(
     assert pairs_for_view(viewed, item, T0, full=True) == (False, [])  # the list overflowed
 
 
-def test_a_view_that_no_longer_counts_still_keeps_the_visitor_s_own_candidates() -> None:
+def test_a_view_that_no_longer_counts_teaches_nothing_and_nothing_of_the_visitor_s_is_kept() -> (
+    None
+):
     viewed = {"a": T0 - 30 * DAY, "b": T0 - 60}
     learning = learn_from_view(
-        viewed, "a", T0, {"b": 1.0}, known={"a", "b"}, cookie=True, visits=3, new_visit=True,
-
-    )  # fmt: skip
-    assert learning is not None and not learning.shared and learning.learn == ""
-    assert [member for member, _ in learning.also] == ["a>b"]
+        viewed, "a", T0, known={"a", "b"}, cookie=True, visits=3, new_visit=True
+    )
+    assert learning is None  # (it wrote the visitor's own pairs: their "also" key, until 48)
     # viewed before without being counted (the landing page, before the cookie): popular only
     landed = learn_from_view(
-        {"a": T0 - 60}, "a", T0, {}, known={"a"}, cookie=True, visits=1, new_visit=False,
+        {"a": T0 - 60}, "a", T0, known={"a"}, cookie=True, visits=1, new_visit=False,
         uncounted={"a"},
     )  # fmt: skip
-    assert landed is not None and landed.learn == "p:a" and not landed.also
+    assert landed is not None and landed.learn == "p:a" and not landed.co
     fresh = learn_from_view(
-        {"b": T0 - 60}, "a", T0, {}, known={"a", "b"}, cookie=True, visits=3, new_visit=True
+        {"b": T0 - 60}, "a", T0, known={"a", "b"}, cookie=True, visits=3, new_visit=True
     )
-    assert fresh is not None and fresh.shared and fresh.item == "a"
+    assert fresh is not None and fresh.co and fresh.item == "a"
     full = learn_from_view(
-        {"b": T0 - 60}, "a", T0, {}, known={"a", "b"}, cookie=True, visits=3, new_visit=True,
+        {"b": T0 - 60}, "a", T0, known={"a", "b"}, cookie=True, visits=3, new_visit=True,
         full=True,
     )  # fmt: skip
-    assert full is None  # nothing shared, no candidates: nothing to write
+    assert full is None  # nothing shared: nothing to write
 
 
 def test_only_the_most_recent_views_pair() -> None:
@@ -154,19 +156,10 @@ def test_only_catalogue_ids_cookies_and_returning_visitors_teach(
 ) -> None:
     viewed = {"b": T0 - 60, "junk": T0 - 30, "gone": T0 - 20}
     learning = learn_from_view(
-        viewed,
-        "a",
-        T0,
-        {"b": 1.0, "junk": 1.0},
-        known={"a", "b"},
-        cookie=cookie,
-        visits=visits,
-        new_visit=new_visit,
+        viewed, "a", T0, known={"a", "b"}, cookie=cookie, visits=visits, new_visit=new_visit
     )
-    assert learning is not None  # the visitor's own pairs are always kept
-    assert [item for item, _ in learning.popular] == popular
-    assert {k: [m for m, _ in v] for k, v in learning.co.items()} == co
-    assert [member for member, _ in learning.also] == ["a>b"]  # never a made-up neighbour
+    assert [item for item, _ in learning.popular] == popular if learning else not popular
+    assert ({k: [m for m, _ in v] for k, v in learning.co.items()} if learning else {}) == co
 
 
 @pytest.mark.parametrize(
@@ -187,31 +180,45 @@ LONG_B = "hokkaido-snow-festival-with-the-family-in-february"
 COLLIDING = ("tour-38147", "tour-301346")  # one code, "~J4DsLH" (found by a birthday search)
 
 
-def test_a_visitor_s_pairs_name_items_by_short_codes_and_read_back_as_the_items() -> None:
-    """A visitor's ``also`` pairs name each item by a code, two side by side in 12 characters
-    (a pair of long ids over 64 bytes turned the set into Redis's larger encoding; ids of 12-14
-    characters made a week-in profile's 50 pairs 1.1-1.5 KB): the catalogue's ``pair_names``
-    gives the ids back, and also-viewed ranks with them as before."""
+def _coded(seed: str, item: str) -> str:
+    """An ``also`` member as releases 39-47 wrote it (two codes side by side, no ``~``)."""
+    return seed[1:] + item[1:]
+
+
+def test_a_visitor_s_pairs_come_from_the_co_lists_of_their_latest_viewed_items() -> None:
+    """The visitor's own pairs are worked out when read, from the shared co lists of their
+    latest viewed catalogue items (none is kept per visitor): ``SEED_NEIGHBOURS`` of each
+    seed, never the seed itself nor an item the catalogue lost, a seed viewed longer ago
+    weighing less, and also-viewed ranks with them by their ids."""
     catalog = Catalog(
         tuple(Item(id=i, url=f"/tours/{i}", title=i.title()) for i in (LONG_A, LONG_B, "b"))
     )
-    learning = learn_from_view(
-        {LONG_B: T0 - 60}, LONG_A, T0, {LONG_B: 1.0, "b": 0.5},
-        known=catalog.position, cookie=True, visits=3, new_visit=True, parts=catalog.pair_parts,
-    )  # fmt: skip
-    assert learning is not None
-    members = [member for member, _ in learning.also]
-    assert members == [pair_member(pair_part(LONG_A), pair_part(i)) for i in (LONG_B, "b")]
-    assert [len(m) for m in members] == [12, 12] and ">" not in members[0]
-    assert catalog.pair_names[pair_part(LONG_A)] == LONG_A
-    assert catalog.pair_names[pair_part(LONG_B)] == LONG_B
-    kept = {m: round(x * SCALE) for m, x in learning.also}  # as LEARN_SCRIPT keeps them
-    own = also_to_co_views(kept, catalog.pair_names)
-    assert own == {LONG_A: {LONG_B: 1.0, "b": pytest.approx(0.5)}}
+    viewed = {LONG_A: T0 - 60, "gone": T0 - 30, LONG_B: T0 - 40 * DAY}
+    assert seeds_of(viewed, catalog.position) == [LONG_A, LONG_B]  # latest first, known only
+    lists = {
+        LONG_A: [("gone", 1.0), (LONG_A, 0.9), (LONG_B, 0.8), ("b", 0.4)],
+        LONG_B: [("b", 1.0)],
+    }
+    own = own_co_views(viewed, lists, catalog.position)
+    assert own == {LONG_A: {LONG_B: 1.0, "b": pytest.approx(0.5)}, LONG_B: {"b": 1.0}}
     signals = Signals(now=T0, viewed={LONG_A: T0 - 60}, co_views=own)
     spec = RecommendSpec.model_validate({"items": 2, "strategies": {"also_viewed": 1}})
     picks = recommend(catalog, spec, signals)
     assert [p.item.id for p in picks] == [LONG_B, "b"]
+    # the catalogue still reads the codes an earlier release's "also" key named them by
+    assert catalog.pair_names[pair_part(LONG_A)] == LONG_A
+
+
+def test_own_pairs_take_so_many_per_seed_and_the_best_of_all_seeds() -> None:
+    items = [f"i{k}" for k in range(200)]
+    seeds = items[:RECENT]
+    viewed = {s: T0 - k * DAY for k, s in enumerate(seeds)}  # the first, the latest
+    lists = {s: [(o, 1.0) for o in items[100:130]] for s in seeds}  # alike: the view decides
+    own = own_co_views(viewed, lists, set(items))
+    assert all(len(pairs) <= SEED_NEIGHBOURS for pairs in own.values())
+    assert sum(len(pairs) for pairs in own.values()) == ALSO_KEEP < RECENT * SEED_NEIGHBOURS
+    assert set(own) == set(seeds[: ALSO_KEEP // SEED_NEIGHBOURS])  # the latest seeds' best
+    assert own_co_views({}, lists, set(items)) == {}  # a list of an item not viewed: none
 
 
 def test_pairs_written_before_codes_still_read_and_count_once_beside_coded_ones() -> None:
@@ -219,7 +226,7 @@ def test_pairs_written_before_codes_still_read_and_count_once_beside_coded_ones(
     16-hex digest): both read back, and a pair kept in both forms counts once."""
     catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (LONG_A, "kyoto-autumn")))
     old = f"{long_part(LONG_A)}>kyoto-autumn"
-    new = pair_member(pair_part(LONG_A), pair_part("kyoto-autumn"))
+    new = _coded(pair_part(LONG_A), pair_part("kyoto-autumn"))
     assert old != new and long_part(LONG_A).startswith("~") and len(long_part(LONG_A)) == 17
     got = also_to_co_views({old: 3.0, new: 400.0}, catalog.pair_names)  # (this one × SCALE)
     assert got == {LONG_A: {"kyoto-autumn": 1.0}}
@@ -234,18 +241,17 @@ def test_ids_whose_codes_meet_are_written_as_themselves() -> None:
     catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (*COLLIDING, "other")))
     assert catalog.pair_parts == {first: first, second: second, "other": pair_part("other")}
     assert pair_part(first) not in catalog.pair_names
-    stale = {pair_member(pair_part(first), pair_part("other")): 1.0}
+    stale = {_coded(pair_part(first), pair_part("other")): 1.0}
     assert also_to_co_views(stale, catalog.pair_names) == {pair_part(first): {"other": 1.0}}
     assert pair_sides(next(iter(stale))) == (pair_part(first), pair_part("other"))
 
 
 def test_the_page_s_own_co_views_win_over_the_visitor_s_pairs_for_the_same_seed() -> None:
-    catalog = Catalog(tuple(Item(id=i, url=f"/t/{i}", title=i) for i in (LONG_A, "x", "y")))
-    profile = Profile(
-        also={f"{pair_part(LONG_A)}>x": 1.0, pair_member(pair_part(LONG_A), "~zzzzzz"): 2}
-    )
-    got = signals_for(
-        "v", T0, profile, Facts(), Shared(co_views={LONG_A: {"y": 1.0}}), [LONG_A],
-        personal=True, names=catalog.pair_names,
-    ).co_views  # fmt: skip
-    assert got == {LONG_A: {"y": 1.0}}  # as a short id's own pairs are replaced by the page's
+    profile = Profile(also={f"{pair_part(LONG_A)}>x": 1.0, _coded(pair_part(LONG_A), "~zzzzzz"): 2})
+    shared = Shared(co_views={LONG_A: {"y": 1.0}}, own={LONG_A: {"x": 1.0}, "b": {"z": 1.0}})
+    got = signals_for("v", T0, profile, Facts(), shared, [LONG_A], personal=True).co_views
+    assert got == {LONG_A: {"y": 1.0}, "b": {"z": 1.0}}  # an "also" key kept is never ranked
+    alone = signals_for("v", T0, profile, Facts(), Shared(), [LONG_A], personal=True)
+    assert alone.co_views == {}
+    off = signals_for("v", T0, profile, Facts(), shared, [LONG_A], personal=True, history_off=True)
+    assert off.co_views == {LONG_A: {"y": 1.0}}  # the history off: the page's own only

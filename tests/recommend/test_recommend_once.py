@@ -115,7 +115,7 @@ async def test_one_visitor_s_concurrent_first_views_count_once(
 
     async def view() -> None:
         learning = Learning(
-            [("bali-retreat", x)], {"bali-retreat": [("kyoto-autumn", y)]}, [], "bali-retreat"
+            [("bali-retreat", x)], {"bali-retreat": [("kyoto-autumn", y)]}, "bali-retreat"
         )
         change = Change(now=now, view=True, items=["bali-retreat"])
         await store.record("racer", change, DAY, learning)
@@ -147,7 +147,7 @@ async def test_shared_counts_that_cannot_be_written_after_the_record_are_counted
     omotenashi_redis.set("omo:rec:pop", "not a sorted set")  # the learn script fails on it
     now = time.time()
     learning = Learning(
-        [("bali-retreat", log_increment(now, POPULAR_HALF_LIFE))], {}, [], "bali-retreat"
+        [("bali-retreat", log_increment(now, POPULAR_HALF_LIFE))], {}, "bali-retreat"
     )
     try:
         with pytest.raises(StoreError):

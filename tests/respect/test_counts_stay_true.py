@@ -200,7 +200,7 @@ async def test_the_export_has_no_profile_where_nothing_is_kept(
         ),
         (
             (1, 0, False, True),
-            f"You have visited 1 time. We have a record of no page you saw {WERE_OFF}.",
+            f"You have visited 1 time. We have no record of any page you saw {WERE_OFF}.",
         ),
     ],
 )

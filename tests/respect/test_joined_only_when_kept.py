@@ -23,7 +23,7 @@ DATA = "/_omotenashi/preferences/data"
 EXPORT = "/_omotenashi/preferences/export"
 GPC = {"sec-gpc": "1"}
 BEFORE = "before you signed in"
-ONE = "What we kept about you before you signed in was joined to your account on "
+ONE = "Joined to your account when you signed in on "  # (words48: what it joined follows)
 TWO = "What we kept about you before 2 of your sign-ins was joined to your account"
 
 

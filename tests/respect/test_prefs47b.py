@@ -347,8 +347,8 @@ async def test_the_pages_seen_caveat_says_what_a_sign_in_left_out(
         data = page_words((await client.get(PREFS + "/data")).text)
         facts = page_words((await client.get(PREFS)).text)
     assert f"Pages seen: {pages} ({caveat})" in " ".join(data.split())
-    record = f"{pages} page you saw" if pages else "no page you saw"
-    assert f"We have a record of {record}: {caveat}." in " ".join(facts.split())
+    record = f"a record of {pages} page you saw" if pages else "no record of any page you saw"
+    assert f"We have {record}: {caveat}." in " ".join(facts.split())
     assert bool(re.search(r"before signing in", data)) is signs_in
 
 

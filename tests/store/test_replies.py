@@ -105,13 +105,14 @@ def as_float(value: str) -> float:
 def test_a_number_reads_as_itself_or_its_fallback(first: str, a: str, b: str) -> None:
     """Each number parsed directly reads exactly as through the fallback (signs of zero too)."""
     x, y = a.replace(" ", ""), b.replace(" ", "")  # one word each where spaces separate
-    flat = ["F", first, "ir", f"{x} {y}", "wr", a, "sr", f"7 {y} \x1fz", "xr", b]
+    # (a merge's time is one word too: letters after a space say what it joined, joined.py)
+    flat = ["F", first, "ir", f"{x} {y}", "wr", a, "sr", f"7 {y} \x1fz", "xr", y]
     p = profile_from_reply([flat, [], None])
     base = as_float(first)
     want = {
         "interests": {"r": (as_float(x), base + as_float(y))},
         "viewed": {"r": base + as_float(a)},
-        "merged": {"r": base + as_float(b)},
+        "merged": {"r": base + as_float(y)},
         "shown_why": {"r": (base + as_float(y), ["z"])},
     }
     got = {name: getattr(p, name) for name in want}

@@ -151,7 +151,6 @@ async def test_every_way_of_recording_writes_the_same_profile(
     learning = Learning(
         popular=[("kona", 1.0)],
         co={"kona": [("maui", 0.5)]},
-        also=[("kona>maui", 0.5)],
         item="kona",  # the view's item: the record finds it a first view (once, of the two)
     )
     try:
@@ -169,7 +168,7 @@ async def test_every_way_of_recording_writes_the_same_profile(
     assert counters == ({day: {"x|t|hero": "1", "c|t|hero|buy": "2"}} if counted else {})
     if counted:  # kept until the end of that day plus the retention period
         assert omotenashi_redis.ttl(f"{PREFIX}:stats:{day}") > 0
-    assert (set(profile.also) == {"kona>maui"}) == learned
+    assert profile.also == {} and not omotenashi_redis.exists(f"{PREFIX}:{{{vid}}}:also")
     # the two records taught the shared keys once: the first found the item not yet viewed
     assert omotenashi_redis.zscore(f"{PREFIX}:rec:pop", "kona") == (1.0 if learned else None)
     assert omotenashi_redis.zscore(f"{PREFIX}:rec:co:kona", "maui") == (0.5 if learned else None)
@@ -281,7 +280,7 @@ async def test_a_merge_carries_every_part_of_the_anonymous_profile_over(
 
 
 COUNTED = {("2027-01-15", "x|t|hero"): 1}
-LEARNED = Learning(popular=[("kona", 1.0)], co={"kona": [("maui", 0.5)]}, also=[])
+LEARNED = Learning(popular=[("kona", 1.0)], co={"kona": [("maui", 0.5)]})
 SLOW_CALLS: dict[str, Any] = {
     "record": lambda s, v: s.record(v, page_view(), DAY),
     "record-counted": lambda s, v: s.record(

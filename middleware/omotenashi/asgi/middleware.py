@@ -200,8 +200,8 @@ class Omotenashi:
                 scope,
                 guest,
                 loaded.journey.half_life,
-                recommends=recommends,
-                item=items[0] if items else None,
+                recommends=recommends,  # (a catalogue id's co-views only: kept, store/recs.py)
+                item=items[0] if items and items[0] in loaded.catalog.position else None,
             )
             visitor.identity = self.signer.as_now(visitor.identity, loaded.ruleset.renames)
             scope.setdefault("state", {})["omotenashi"] = visitor

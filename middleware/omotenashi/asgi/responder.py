@@ -19,12 +19,12 @@ from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
 from omotenashi.asgi.filesend import bodiless, hold, read_page
 from omotenashi.asgi.offload import personalised
+from omotenashi.asgi.ownpairs import own_pairs_soon, with_own_pairs
 from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
 from omotenashi.engine.page import EngineConfig, can_personalise, head_headers
-from omotenashi.engine.recommending import kept_for
 from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PageRefused, StoreError, WriteQueueFull, quoted
@@ -89,6 +89,8 @@ class Responder:
         self.records = personal and not (ahead and not tools.config.respect.count_prefetch)
         visitor.records = self.records  # (a sign-in on this page merges nothing either)
         visitor.ruleset, visitor.journey = loaded.ruleset, loaded.journey  # (a sign-in's merge)
+        # the co lists of the visitor's own pairs: read while the app runs (asgi/ownpairs.py)
+        self.own = own_pairs_soon(tools.store, visitor, loaded) if personal and tracked else {}
         self.navigation = request.navigation and not ahead  # a page the visitor is taken to
         if ahead:
             tools.metrics.inc("prefetch")
@@ -199,6 +201,7 @@ class Responder:
             tools.metrics.inc("degraded" if visitor.degraded else "bypassed")
             await self._flush_original(more_body=False)  # Redis failed, or a revoked id
             return
+        await with_own_pairs(tools.store, visitor, self.loaded, self.own)  # (read meanwhile)
         t0 = time.perf_counter()
         try:
             result = await personalised(  # a big page: in a worker thread
@@ -273,20 +276,17 @@ class Responder:
         if item is None or not change.view:
             return None
         profile = (visitor := self.visitor).profile
-        learned = learn_from_view(
+        return learn_from_view(
             profile.viewed,
             item,
             change.now,
-            visitor.shared.co_views.get(item, {}),
             known=catalog.position,  # only catalogue ids ever name or join a shared key
             cookie=not visitor.is_new,  # a cookie-less request counts no popular view
             visits=profile.visits,  # only a returning visitor teaches co-views
             new_visit=change.new_visit,
             full=profile.viewed_full,  # past VIEWED_KEEP items: no more counted views
             uncounted=profile.uncounted,
-            parts=catalog.pair_parts if self.tools.store.cfg.compact else None,  # (as codes)
-        )  # (their own pairs only while a suggestion of theirs is on:)
-        return kept_for(visitor.prefs, self.loaded.ruleset.recommending, learned)
+        )
 
     def _record_soon(self) -> None:
         """Start the record now: into the write queue at once when it can (the next read on

@@ -172,7 +172,6 @@ def personalise_page(
             personal=not (visit.private or fresh),  # history off: signals_for leaves it out
             history_off=off,
             zone=config.zone,  # the surprises change at the site's midnight
-            names=catalog.pair_names,  # the visitor's own pairs name items by codes
         )
         here = visit.request  # (its links read as the browser reads them: recommend/links.py)
         recommender = Recommender(catalog, signals, own_host(here.host), here.back)

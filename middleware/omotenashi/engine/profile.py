@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from omotenashi.engine.joined import download
 from omotenashi.engine.periods import first_moment, site_zone
 from omotenashi.recommend.coview import pair_score, pair_sides
 from omotenashi.rules.model import CONTEXTUAL, STAGES
@@ -44,6 +45,7 @@ class Profile:
     first_touch: dict[str, str] = field(default_factory=dict)
     caps: dict[str, tuple[str, int]] = field(default_factory=dict)  # rule: (period, count)
     merged: dict[str, float] = field(default_factory=dict)  # anonymous ids merged in: when
+    joined: dict[str, str] = field(default_factory=dict)  # ... what each joined (engine/joined)
     revoked: bool = False  # the site revoked this id: nothing is read or written
     measured: dict[str, str] = field(default_factory=dict)  # measurement record (raw fields)
     purchased: frozenset[str] = frozenset()  # items bought (never recommended again)
@@ -126,6 +128,7 @@ class Profile:
             "caps": {rule: cap_export(p, n, calendar) for rule, (p, n) in self.caps.items()},
             "merged_ids": sorted(self.merged),
             "merged_at": {vid: iso(at) for vid, at in sorted(self.merged.items())},
+            "merged_carried": {vid: download(m) for vid, m in sorted(self.joined.items())},
             "measured": measured_export(self.measured),
             "revoked": self.revoked,
         }

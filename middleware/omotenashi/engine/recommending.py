@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 
 from omotenashi.engine.facts import Facts
@@ -15,7 +15,7 @@ from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs, chosen_off, history_off
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.recommend.coview import POPULAR_HALF_LIFE, Learning, also_to_co_views
+from omotenashi.recommend.coview import POPULAR_HALF_LIFE
 from omotenashi.recommend.rank import recommend
 from omotenashi.recommend.signals import Pick, Shared, Signals, Source
 from omotenashi.rules.model import Rule
@@ -162,7 +162,6 @@ def signals_for(
     personal: bool,
     history_off: bool = False,
     zone: tzinfo = UTC,
-    names: Mapping[str, str] | None = None,
 ) -> Signals:
     """What ranking may use for this visitor on this page; ``personal`` False: popular only.
 
@@ -171,11 +170,11 @@ def signals_for(
     pairs); items in their cart and those they bought are still left out of suggestions. The
     page's own item's co-views and popular items remain; their reasons say nothing about
     the visitor. ``zone``: the site's calendar, whose days the serendipity draw changes with.
-    ``names``: the catalogue's ids by the codes of the visitor's own pairs (``pair_names``).
+    The visitor's own pairs are ``shared.own`` (worked out before, store/seeds.py).
     """
     own = personal and not history_off
     # (a seed's co-views under its id, the page's own read from the shared keys, win)
-    co_views = {**(also_to_co_views(after.also, names) if own else {}), **shared.co_views}
+    co_views = {**(shared.own if own else {}), **shared.co_views}
     # its fields filled in directly, as decide.new_decision (its frozen __init__ sets each of
     # the twelve through object.__setattr__); tests/recommend/test_recommend_builds.py holds it
     # to what __init__ builds
@@ -195,31 +194,21 @@ def signals_for(
 
 def suggestions_off(prefs: Prefs, recommending: list[CompiledRule]) -> bool:
     """Whether the visitor switched off every recommendation of the rule set (by rule or by
-    category): then nothing is learned for their own suggestions (pairs of what they view)."""
+    category): then their own pairs are not worked out (asgi/ownpairs.py)."""
     if prefs.nothing:
         return True
     some_off = bool(prefs.off_rules or prefs.off_categories) and bool(recommending)
     return some_off and all(chosen_off(prefs, r) for r in recommending)
 
 
-def kept_for(
-    prefs: Prefs, recommending: list[CompiledRule], learning: Learning | None
-) -> Learning | None:
-    """What a page view teaches, without the visitor's own pairs when they switched off every
-    suggestion (the pairs would serve no one: shared co-views follow browsing history)."""
-    if learning is None or not learning.also or not suggestions_off(prefs, recommending):
-        return learning
-    return replace(learning, also=[]) if learning.shared else None  # (None: nothing to learn)
-
-
 @dataclass(frozen=True)
 class Carried:
     """What a sign-in carries of the anonymous profile into the user's (store/merging.py):
     ``history``, what the visitor browsed (page views, topics, viewed items, ``view_item``
-    counts, how they first came); ``pairs``, their own recommendation pairs."""
+    counts, how they first came). No recommendation pairs: a visitor's are worked out from
+    their viewed items when read (store/seeds.py), so the items carried carry them."""
 
     history: bool = True
-    pairs: bool = True
     # with the history off: the journey, to work out the stage what is carried reaches, and the
     # rules on behaviour, whose showings name what was browsed (their "why"): not carried
     journey: Journey | None = None
@@ -235,13 +224,15 @@ def carried(
 ) -> Carried:
     """What a sign-in in this browser carries, by the switches in its cookie: nothing they
     browsed while their browsing history is off (:func:`history_off`: their views are not kept
-    from then on), no pair of theirs while every suggestion is (:func:`suggestions_off`, as
-    :func:`kept_for`). The user's profile is read on every device they sign in on: what one
-    browser's switches keep out must not reach it through the merge."""
-    if respect is not None and history_off(prefs, respect):  # (pairs: made of what they viewed)
+    from then on). ``recommending`` is no longer asked (a sign-in carried no pairs of a
+    visitor with every suggestion off: none is kept now). The user's profile is read on every
+    device they sign in on: what one browser's switches keep out must not reach it through the
+    merge."""
+    del recommending  # (its callers still give it: asgi/api.py)
+    if respect is not None and history_off(prefs, respect):
         # (its former ids too: the anonymous profile is merged as kept, under the old names)
         behavioural = frozenset(
             name for r in rules if r.behavioural for name in (r.id, *map(str, r.rule.formerly))
         )
-        return Carried(history=False, pairs=False, journey=journey, behavioural=behavioural)
-    return Carried(pairs=not suggestions_off(prefs, list(recommending)))
+        return Carried(history=False, journey=journey, behavioural=behavioural)
+    return Carried()

@@ -4,12 +4,12 @@
 
     omo:rec:pop            ZSET  item → score                        top POPULAR_KEEP items
     omo:rec:co:<item>      ZSET  other item → score                  top CO_KEEP per item
-    omo:{<vid>}:also       ZSET  "<seed>><item>" → score             top ALSO_KEEP, per visitor
-                                 (each id as a short code, :func:`pair_part`)
+    omo:{<vid>}:also       ZSET  "<seed>><item>" → score             earlier releases only:
+                                 erased and exported, no longer written nor ranked
 
 Only catalogue items are ever recorded, so the shared keys hold at most
 ``len(catalog) × CO_KEEP + POPULAR_KEEP`` members whatever the traffic; every key has a TTL
-refreshed on write, and the visitor's ``also`` key expires with the rest of the profile.
+refreshed on write.
 
 **Decay without rewriting** (forward decay, Cormode et al., ICDE 2009). A view at time ``t``
 adds ``2^((t − L)/H)`` for a fixed landmark ``L`` and half-life ``H``; dividing every score
@@ -33,8 +33,10 @@ and that list never overflowed):
   only for a *returning* visitor (:func:`returning`: a second visit or later). Ids the
   visitor's own beacon or app reported but the catalogue does not hold are never partners,
   so no key is ever named after them;
-* ``also``: the visitor's own candidates, ``j>k`` for the top ``SEED_NEIGHBOURS`` of
-  ``co:j`` (already read in this request), scored ``x(t) + log2(share of k in co:j)``.
+* nothing of the visitor's own: their pairs (``j>k`` for the top ``SEED_NEIGHBOURS`` of
+  ``co:j``, scored ``x(t_view) + log2(share of k in co:j)``) are worked out when read from
+  the shared ``co`` lists of their latest viewed items (:func:`own_co_views`); an ``also``
+  key written by an earlier release is still erased and exported, never ranked.
 
 **Each visitor counts once.** An item is counted for ``pop`` and a pair for ``co`` at most
 once per profile. ``pop``: the first view that came with the visitor's cookie (an item
@@ -51,11 +53,14 @@ reporting 50 made-up items through the beacon cannot make a view count again. A 
 support (below) is therefore a number of visitors (cookies), not of views: one person coming
 back on five days cannot make "popular" or "often viewed with" out of their own browsing.
 
-**Reading, in the same pipelined round trip as the profile**: the profile's load script
-returns ``also`` with the visitor's other keys; the same pipeline asks ``ZREVRANGE pop 0
-P−1 WITHSCORES`` and ``ZREVRANGE co:<current> 0 K−1 WITHSCORES`` for the page's own item
-(known from the path before the app runs). :func:`relative` turns log scores into weights
-in (0, 1] for ranking.
+**Reading, in the same pipelined round trip as the profile**: the same pipeline as the
+profile's load asks ``ZREVRANGE pop 0 P−1 WITHSCORES`` and ``ZREVRANGE co:<current> 0 K−1
+WITHSCORES`` for the page's own item (known from the path before the app runs). The visitor's
+own pairs come from the ``co`` lists of their latest viewed items (:func:`seeds_of`), known
+only once the profile is read: each process keeps the lists it read (store/recs.py, a bounded
+LRU; a list older than a minute serves once more while it is read again in the background),
+and reads the ones it never read in one more small round trip before the page is decided.
+:func:`relative` turns log scores into weights in (0, 1] for ranking.
 
 **Support before a claim** (the one place these thresholds live). A co-view is read only
 when at least ``MIN_CO_SUPPORT`` counted co-views stand behind it (returning visitors, each
@@ -204,7 +209,10 @@ PAIR_PART = 31
 CODE_CHARS = 6  # a code: "~" and 36 bits of the id's SHA-1 (base64url)
 
 
-SCALE = 100  # a pair's score as this release keeps it: log2 × 100, a whole number (pair_score)
+# An ``also`` pair's score as releases 39-47 kept it: log2 × 100, a whole number (pair_score);
+# their members: two codes side by side without their "~", or the two sides apart by a unit
+# separator (an id whose code another id shares); the releases before wrote ``seed>item``.
+SCALE = 100
 
 
 def pair_part(item: str) -> str:
@@ -220,17 +228,6 @@ def is_code(part: str) -> bool:
     return part[:1] == "~" and len(part) in (CODE_CHARS + 1, 17)
 
 
-def pair_member(seed: str, item: str) -> str:
-    """An ``also`` member as this release writes it: two codes side by side without their
-    ``~`` (12 characters: 15-16 bytes a pair with its score, where two ids of 12-14 characters
-    and a score's text took 30-35), or ``seed`` and ``item`` apart by a unit separator (a
-    side that is no code: an id whose code another id shares). The release before wrote
-    ``seed>item``, its score not scaled (:func:`scaled`)."""
-    if len(seed) == len(item) == CODE_CHARS + 1 and seed[0] == item[0] == "~":
-        return seed[1:] + item[1:]
-    return f"{seed}\x1f{item}"
-
-
 def pair_sides(member: str) -> tuple[str, str] | None:
     """The seed and the item of an ``also`` member, in any form (None: none)."""
     for sep in ("\x1f", ">"):
@@ -243,9 +240,8 @@ def pair_sides(member: str) -> tuple[str, str] | None:
 
 
 def scaled(member: str) -> bool:
-    """Whether ``member``'s score is kept × :data:`SCALE` as a whole number (this release's
-    forms; Redis keeps a whole number in 1-3 bytes, ``10.43`` in 5): every member but the
-    release before's ``seed>item``. The store's scripts tell them apart alike (store/recs.py)."""
+    """Whether ``member``'s score is kept × :data:`SCALE` as a whole number (the forms of
+    releases 39-47): every member but the ``seed>item`` of the releases before."""
     return "\x1f" in member or ">" not in member
 
 
@@ -294,11 +290,10 @@ def also_to_co_views(
 
 @dataclass(frozen=True)
 class Learning:
-    """What one page view teaches: log increments per shared key, and for the visitor's own."""
+    """What one page view teaches the shared keys: log increments per key."""
 
     popular: list[tuple[str, float]]  # [(item, increment)] for the popular key
     co: dict[str, list[tuple[str, float]]]  # item → [(other, increment)]
-    also: list[tuple[str, float]]  # [("seed>item", increment)] for the visitor's key
     item: str = ""  # the item viewed: the record script decides whether popular and co count
 
     @property
@@ -307,17 +302,11 @@ class Learning:
         parts = ("p" if self.popular else "") + ("c" if self.co else "")
         return f"{parts}:{self.item}" if parts and self.item else ""
 
-    @property
-    def shared(self) -> bool:
-        """It teaches other visitors' keys (``pop``, ``co``), not only the visitor's own."""
-        return bool(self.popular or self.co)
-
 
 def learn_from_view(
     viewed: Mapping[str, float],
     item: str,
     now: float,
-    neighbours: Mapping[str, float],
     *,
     known: Container[str],
     cookie: bool,
@@ -325,25 +314,18 @@ def learn_from_view(
     new_visit: bool,
     full: bool = False,
     uncounted: Container[str] = (),
-    parts: Mapping[str, str] | None = None,
 ) -> Learning | None:
-    """The writes for a view of catalogue item ``item`` by a visitor who viewed ``viewed``
-    before (None: a repeat the same day, or nothing to write): their own ``also`` candidates,
-    and on their first view of it (:func:`pairs_for_view`), ``pop`` and ``co``.
-    ``neighbours`` are the item's co-views read in this request (relative weights); ``known``
-    the catalogue's ids: nothing else is ever written to a shared key. ``cookie``: the
-    request came with the visitor's cookie (else no popular count); ``visits`` and
-    ``new_visit``: only a :func:`returning` visitor teaches co-views; ``full``: the visitor's
-    viewed list overflowed (they teach no one any more); ``uncounted``: the items in
-    ``viewed`` this visitor was not counted for in popularity yet; ``parts``: each id as a
-    side of an ``also`` pair in the compact forms (``Catalog.pair_parts``, with
-    ``OMOTENASHI_REDIS_COMPACT``; :func:`pair_part` for one not in it), None: ``seed>item``,
-    as the release before writes them (which ranks its own pairs below this one's compact
-    ones, and names none of them to the visitor)."""
+    """The shared writes for a view of catalogue item ``item`` by a visitor who viewed
+    ``viewed`` before (None: nothing to write): on their first view of it
+    (:func:`pairs_for_view`), ``pop`` and ``co``. ``known``: the catalogue's ids, nothing else
+    is ever written to a shared key; ``cookie``: the request came with the visitor's cookie
+    (else no popular count); ``visits`` and ``new_visit``: only a :func:`returning` visitor
+    teaches co-views; ``full``: the visitor's viewed list overflowed (they teach no one any
+    more); ``uncounted``: the items in ``viewed`` this visitor was not counted for in
+    popularity yet. The visitor's own pairs are not written: they are worked out when read
+    (:func:`own_co_views`)."""
     if item not in known:
         return None
-    last = viewed.get(item)
-    repeat = last is not None and now - last < CO_WINDOW  # a reload, or back the same day
     counts, partners = pairs_for_view(viewed, item, now, known, full)
     x = log_increment(now, CO_HALF_LIFE)
     co: dict[str, list[tuple[str, float]]] = {}
@@ -351,24 +333,50 @@ def learn_from_view(
         co[item] = [(p, x) for p in partners]
         for other in partners:
             co.setdefault(other, []).append((item, x))
-    best = sorted(
-        ((k, w) for k, w in neighbours.items() if k in known and k != item),
-        key=lambda kv: (-kv[1], kv[0]),
-    )[:SEED_NEIGHBOURS]
-    if parts is None:  # as the release before writes them: "seed>item", ids or digests
-        seed = long_part(item)
-        also = [(f"{seed}>{long_part(o)}", x + math.log2(w)) for o, w in best if w > 0]
-    else:  # compact: codes (the store's scripts keep these scores × SCALE)
-        part = parts.get
-        seed = part(item) or pair_part(item)
-        also = [
-            (pair_member(seed, part(o) or pair_part(o)), x + math.log2(w)) for o, w in best if w > 0
-        ]
-    also = [] if repeat else also
     # popular: the visitor's first view of it that came with their cookie (their landing page,
     # before the cookie, counts then), once; the record script has the last word
     fresh = cookie and not full and (item not in viewed or item in uncounted)
     popular = [(item, log_increment(now, POPULAR_HALF_LIFE))] if fresh else []
-    if not (popular or co or also):
+    if not (popular or co):
         return None
-    return Learning(popular, co, also, item)
+    return Learning(popular, co, item)
+
+
+def seeds_of(viewed: Mapping[str, float], known: Container[str], most: int = RECENT) -> list[str]:
+    """The items whose co-views make the visitor's own pairs: their ``most`` latest viewed
+    catalogue items (a seed viewed longer ago weighs less in ranking: strategies.py)."""
+    ranked = sorted(
+        ((w, i) for i, w in viewed.items() if i in known), key=lambda wi: (-wi[0], wi[1])
+    )
+    return [i for _, i in ranked[:most]]
+
+
+def own_co_views(
+    viewed: Mapping[str, float],
+    lists: Mapping[str, Iterable[tuple[str, float]]],
+    known: Container[str],
+) -> dict[str, dict[str, float]]:
+    """The visitor's own pairs, worked out when read rather than kept: for each seed in
+    ``lists`` (its supported co-views now, relative weights, best first: store/recs.py), its
+    ``SEED_NEIGHBOURS`` best catalogue items but itself, scored ``x(t_view) + log2(w)`` as the
+    ``also`` key scored them, the best ``ALSO_KEEP`` of all seeds kept, then per seed as
+    weights in (0, 1] (what :func:`also_to_co_views` made of the key)."""
+    scored: list[tuple[float, str, str]] = []
+    for seed, pairs in lists.items():
+        when = viewed.get(seed)
+        if when is None:
+            continue
+        x, taken = log_increment(when, CO_HALF_LIFE), 0
+        for other, w in pairs:
+            if taken == SEED_NEIGHBOURS:
+                break
+            if other != seed and w > 0 and other in known:
+                scored.append((x + math.log2(w), seed, other))
+                taken += 1
+    if len(scored) > ALSO_KEEP:
+        scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+        del scored[ALSO_KEEP:]
+    grouped: dict[str, list[tuple[str, float]]] = {}
+    for score, seed, other in scored:
+        grouped.setdefault(seed, []).append((other, score))
+    return {seed: relative(pairs) for seed, pairs in grouped.items()}

@@ -46,6 +46,9 @@ class Shared:
 
     popular: Mapping[str, float] = field(default_factory=dict)  # item → weight
     co_views: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # the page's item
+    # the visitor's own pairs (coview.own_co_views), seed → {item: w}, from the co lists of
+    # their latest viewed items (store/seeds.py): empty for a visitor they are not worked out for
+    own: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

@@ -67,8 +67,9 @@ def describe(
     if n := yourdata.pair_count(profile, names, ids):
         pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
         out.append(
-            f"For suggestions, we keep {pairs} of items: one you viewed, "
-            "one other visitors viewed with it."
+            f"From an earlier version of this site we still keep {pairs} of items (one you "
+            "viewed, one other visitors viewed with it); they are no longer used, and go with "
+            "the rest of your data."
         )
     if profile.events:
         done = ", ".join(
@@ -119,7 +120,7 @@ def visits_sentence(
     said = not_counted(history_off, unrecorded, merged)
     if not said:
         return f"{times} and seen {views} page{'s' * (views != 1)}."
-    pages = f"{views} page{'s' * (views != 1)} you saw" if views else "no page you saw"
+    seen = f"a record of {views} page{'s' * (views != 1)}" if views else "no record of any page"
     if history_off:
-        return f"{times}. We have a record of {pages}: {said}."
-    return f"{times}. We have a record of {pages} ({said})."
+        return f"{times}. We have {seen} you saw: {said}."
+    return f"{times}. We have {seen} you saw ({said})."

@@ -8,6 +8,7 @@ what they browsed rather than bringing it into their account (store/merging.py).
 from __future__ import annotations
 
 from omotenashi.engine.privacywords import HELD_BY, held_by
+from omotenashi.engine.profile import Profile
 
 # Said of the pages seen, with the browsing history off (no page view is counted then)
 NOT_COUNTED = "pages you see while your browsing history is off are not counted"
@@ -39,17 +40,27 @@ _STILL_KEPT = (
 )
 
 
-def history_card(reason: str, adapts: bool, idle: str, kept: bool, signed_in: bool) -> str:
+def browsed(profile: Profile) -> bool:
+    """Whether the profile keeps anything the visitor browsed (what the history switched off
+    leaves unused): pages counted, topics, items viewed, how they first came. A sign-in with
+    the history off erased it rather than joining it (store/merging.py): then nothing is."""
+    return bool(profile.views or profile.interests or profile.viewed or profile.first_touch)
+
+
+def history_card(
+    reason: str, adapts: bool, idle: str, kept: bool, signed_in: bool, browsed: bool = True
+) -> str:
     """What the browsing history's card says when it is off (not under Personalise nothing:
     that card says so). ``reason``: the privacy decision's ("" where what they do is kept);
     ``adapts``: a block that needs nothing kept may still be shown to them; ``idle``: how long
     an idle profile is kept ("90 days"); ``kept``: something is kept about them (the page
-    offers to erase it then); ``signed_in``: they are signed in (no sign-in to speak of)."""
+    offers to erase it then); ``signed_in``: they are signed in (no sign-in to speak of);
+    ``browsed``: something they browsed is kept (:func:`browsed`), which stays unused."""
     shown = _MAY_SHOW if adapts else _NONE_SHOWN
     if reason not in HELD_BY:  # what they do is kept, but for what they browse
         still = "which of those you saw and your visits" if adapts else "your visits"
         said = [_OFF]
-        if kept:  # (a sign-in is said only to one who may still sign in)
+        if kept and browsed:  # (a sign-in is said only to one who may still sign in)
             sign_in = "" if signed_in else "; signing in while this is off erases it rather "
             sign_in += "" if signed_in else "than bringing it into your account"
             said.append(

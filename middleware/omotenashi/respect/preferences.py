@@ -41,7 +41,7 @@ from omotenashi.respect.formhttp import location as location
 from omotenashi.respect.formhttp import parse_form as parse_form
 from omotenashi.respect.formhttp import refusal as refusal
 from omotenashi.respect.formhttp import safe_next as safe_next
-from omotenashi.respect.historywords import history_card
+from omotenashi.respect.historywords import browsed, history_card
 from omotenashi.respect.privacy import pages_adapt
 from omotenashi.settings import Settings
 from omotenashi.store.store import Store
@@ -134,7 +134,9 @@ class PreferencesPage:
             cookie=not ident.is_new, signed_in=ident.user is not None, nothing=prefs.nothing,
         )  # fmt: skip
         # what the browsing history's card says when it is off, true under this decision
-        card = history_card(reason, adapts, self.idle, kept, ident.user is not None)
+        card = history_card(
+            reason, adapts, self.idle, kept, ident.user is not None, browsed(profile)
+        )
         page = self.env.get_template(self.template_name).render(
             prefix=root + self.prefix,
             site=root + "/",  # the site's home page

@@ -15,11 +15,11 @@ from omotenashi.engine import explain
 from omotenashi.engine.explain import words
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.journey import Journey
-from omotenashi.engine.limits import MAX_MERGED
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import NAME_CAP
 from omotenashi.recommend.coview import is_code, pair_part, pair_sides
+from omotenashi.respect.joinedwords import joined_lines
 from omotenashi.rules.model import Rule, When
 
 MAX_LISTED = 30
@@ -236,7 +236,8 @@ def more_sections(
         )
         rows.append(
             (
-                "For suggestions: items you viewed, and one other visitors viewed with each",
+                "Kept by an earlier version of this site, no longer used (they go with the "
+                "rest of your data): items you viewed, and one other visitors viewed with each",
                 # two pairs said alike (items gone, or titled alike): one line, counted
                 cut([f"{line} ({n} pairs)" if n > 1 else line for line, n in said.items()]),
             )
@@ -246,9 +247,8 @@ def more_sections(
             ("How often blocks were shown to you, so that none shows too often", _caps(profile))
         )
     if profile.merged:  # (one per sign-in that joined something kept: store.py Store.merge)
-        rows.append(
-            ("Earlier visits joined to your account when you signed in", [_joined(profile, zone)])
-        )
+        joined = joined_lines(profile, zone, day)  # (what each joined: respect/joinedwords.py)
+        rows.append(("Earlier visits joined to your account when you signed in", joined))
     measured = measured_lines(profile, why, zone)
     if measured:
         rows.append(("Measuring whether blocks help (you count once in each)", cut(measured)))
@@ -259,17 +259,6 @@ _ARMS = {
     "treatment": "you are in the group that sees it",
     "control": "you are in the group that does not see it, to compare",
 }
-
-
-def _joined(profile: Profile, zone: str) -> str:
-    """What the merged ids say: what was kept before a sign-in was joined to the account, and
-    when (the latest); the store keeps the latest MAX_MERGED, so that many may be more."""
-    n, last = len(profile.merged), day(max(profile.merged.values()), zone)
-    if n == 1:
-        return f"What we kept about you before you signed in was joined to your account on {last}"
-    many = f"at least {n}" if n >= MAX_MERGED else n
-    said = f"What we kept about you before {many} of your sign-ins was joined to your account"
-    return f"{said}, the last time on {last}"
 
 
 def _caps(profile: Profile) -> list[str]:

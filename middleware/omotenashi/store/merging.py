@@ -10,8 +10,8 @@ engine/recommending.py ``carried``) is left out of it: the user's profile never 
 from __future__ import annotations
 
 import json
-import math
 
+from omotenashi.engine import joined
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.profile import STAGE_ORDER, Profile
 from omotenashi.engine.recommending import Carried as Carried  # (the type, with ALL)
@@ -26,7 +26,8 @@ def merge_argument(
     profile: Profile, now: float, cfg: RedisSettings, half_life: float, carried: Carried = ALL
 ) -> str:
     """``profile`` (the anonymous one) as JSON: absolute times, interests decayed to ``now``,
-    caps as ``[period, count]``, the items bought and the recommendation pairs' log scores;
+    caps as ``[period, count]``, the items bought (no recommendation pairs: the user's are
+    worked out from the viewed items carried; an ``also`` key of an earlier release is erased);
     ``cfg``: the idle TTL and whether the user's profile is written compact (store/forms.py);
     ``carried``: what the visitor's switches let it carry (the rest is left out: empty)."""
     data = {
@@ -63,7 +64,6 @@ def merge_argument(
         "caps": {rule: [period, count] for rule, (period, count) in profile.caps.items()},
         "bought": sorted(profile.purchased),
         "bought_at": {i: at for i, at in profile.bought_at.items() if i in profile.purchased},
-        "also": {pair: score for pair, score in profile.also.items() if math.isfinite(score)},
     }
     if not carried.history:  # what a page view with the history off does not keep either
         data |= {"views": 0, "interests": {}, "viewed": {}, "viewed_full": False}
@@ -79,8 +79,7 @@ def merge_argument(
         data["shown_why"] = {
             r: {"at": at, "because": []} for r, (at, _) in profile.shown_why.items() if r not in off
         }
-    if not carried.pairs:
-        data["also"] = {}
+    data["joined"] = joined.marks(profile, data, carried.history)  # (the data page says it)
     return json.dumps(data, separators=(",", ":"))
 
 

@@ -110,21 +110,6 @@ local VIEWED_KEEP, MAX_REASONS, MAX_REASON_BYTES = {limits.VIEWED_KEEP}, {limits
 {limits.MAX_REASON_BYTES}
 """
 
-# Opens store/recs.py LEARN_SCRIPT. Given the visitor's own ``also`` key (more keys than one:
-# KEYS[2], KEYS[3] the profile hash and the first layout's profile key; the last ARGV the
-# change's ``since``, taken off ARGV here), it is refused as the record that follows it in one
-# pipeline is (a deny marker; a profile gone since the read), so a page view read before an
-# erase or a revoke brings back no recommendation pairs. A shared key's call: one key, no check.
-OWN_GUARD = """
-if #KEYS > 1 then
-  local since = tonumber(table.remove(ARGV)) or 0
-  for i = 2, 3 do if redis.call('HEXISTS', KEYS[i], 'revoked') == 1 then return 0 end end
-  if since > 0 and tonumber(redis.call('HGET', KEYS[2], 'F')) ~= math.floor(since) then
-    return 0
-  end
-end
-"""
-
 # KEYS: every key family of one id, the profile hash first, the first layout's profile key
 # second. Keeps a deny marker (and only it), moved into the profile hash.
 ERASE = """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -44,6 +45,22 @@ class ProfileRead:
                 self._sent.add_done_callback(retrieved)
             except StoreError:  # stalled or full: the awaited read says so (and counts it)
                 self._sent = None
+
+    def when_here(self, then: Callable[[Profile], object]) -> None:
+        """``then(profile)`` on the event loop as soon as the reply of the read sent ahead is
+        here, before anyone awaits it: what needs the profile but not the app starts then, while
+        the app runs (the visitor's own pairs' co lists: asgi/ownpairs.py). Never when no read
+        was sent ahead (it is made when awaited), nor when it failed."""
+        if self._sent is not None:
+            self._sent.add_done_callback(lambda _: self._here(then))
+
+    def _here(self, then: Callable[[Profile], object]) -> None:
+        try:
+            profile = self.peek()
+        except StoreError:
+            return
+        if profile is not None:
+            then(profile)
 
     def peek(self) -> Profile | None:
         """The profile when its reply is already here (no waiting); None while it is not.

@@ -1,103 +1,76 @@
 """Recommendations in Redis: popularity and co-views learned from everyone, bounded.
 
 See :mod:`omotenashi.recommend.coview` for the design. Shared keys (no visitor id in them):
-``<prefix>:rec:pop`` and ``<prefix>:rec:co:<item>``; the visitor's own candidates live with
-the profile (``<prefix>:{<vid>}:also``). Each key is updated by :data:`LEARN_SCRIPT`, one key
-per call, so Redis Cluster accepts every call; all calls of one page view go in the pipeline
-of the post-response write, and the reads in the pipeline of the profile read.
+``<prefix>:rec:pop`` and ``<prefix>:rec:co:<item>``; a visitor's own pairs are worked out from
+the ``co`` lists of their latest viewed items, which each process keeps a while
+(:class:`Recs` ``lists_for``; store/seeds.py reads those it lacks). Each key is updated by
+:data:`LEARN_SCRIPT`, one key per call, so Redis Cluster accepts every call; all calls of one
+page view go in the pipeline of the post-response write, and the reads in the pipeline of the
+profile read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 from omotenashi.recommend.coview import (
-    ALSO_KEEP,
     CO_HALF_LIFE,
     CO_KEEP,
     MIN_CO_SUPPORT,
     MIN_POPULAR_SUPPORT,
     POPULAR_HALF_LIFE,
     POPULAR_KEEP,
+    SEED_NEIGHBOURS,
     Learning,
     relative,
     supported,
 )
 from omotenashi.recommend.signals import Shared
 from omotenashi.store import scripted
-from omotenashi.store.privacy import OWN_GUARD
 
 POPULAR_READ = 200  # the most popular items read per request (cached per process)
 POPULAR_CACHE = 5.0  # seconds one read of the popular items serves every request
 SHARED_TTL = 180 * 86400  # shared keys not updated for half a year expire
+# The co lists a process keeps for visitors' own pairs (coview.own_co_views): the latest used
+# LISTS_KEPT (an LRU), each read again, in the background, once older than LISTS_FRESH seconds
+# (a co list's half-life is 30 days: a minute of it changes no ranking). Of each list only its
+# best LIST_KEEP members are kept: ranking takes SEED_NEIGHBOURS (10) per seed, catalogue items
+# only, so twice that leaves room for items gone from the catalogue. At most LISTS_KEPT ×
+# LIST_KEEP = 81,920 (id, weight) pairs a process, every id a string of its own (as read; none
+# interned): measured with every list full, about 8 MB with ids of 20 characters, 11.5 MB with
+# ids of 64 (tests/store/test_seed_reads48b.py; README, Recommendations). Only a catalogue
+# item's list is kept (what asks for it checks: asgi/middleware.py, recommend/coview.py
+# seeds_of), so pages of made-up items push none out.
+LISTS_KEPT = 4096
+LISTS_FRESH = 60.0
+LIST_KEEP = 2 * SEED_NEIGHBOURS
+Ranked = list[tuple[str, float]]  # a co list's supported members, relative weights, best first
 
-# A visitor's own pair score as it is kept: to 2 decimals (in log space: a weight to 0.35%,
-# finer than anything ranking tells apart; 3 until goal 8's count, a byte a pair more). Redis
-# 7.2 and later write a compact sorted set's scores as their shortest text: "11.2", not
-# "11.200272807128359" (a fifth of a visitor's pairs) or "11.200273". Not the shared lists: an
-# item viewed by hundreds of thousands adds less than a millionth per view (log2(1 + 1/views)).
-ROUNDED_X = "math.floor(x * 1e2 + 0.5) / 1e2"
-# This release's members keep their score × 100 as a whole number (recommend/coview.py scaled,
-# SCALE): Redis keeps it in 1-3 bytes. The release before's ``seed>item`` keep 2 decimals.
-# SCALED(m): whether member m's is so; KEPT(x, m): log2 score x as member m keeps it; TRIM(key,
-# keep): a visitor's own pairs cut to their best `keep` by their scores scaled back, whichever
-# form each is in (a switch of OMOTENASHI_REDIS_COMPACT mixes them), a key in one form by rank;
-# ties go as Redis ranks them, by member. (No comments inside: LEARN_SCRIPT stays under
-# scripted.SHORT, sent as its text on Cluster, never NOSCRIPT: tests/store/test_pair_trim.py.)
-SCALED_LUA = """
-local function SCALED(m)
-  return string.find(m, '\\31', 1, true) ~= nil or string.find(m, '>', 1, true) == nil
-end
-local function KEPT(x, m)
-  if SCALED(m) then return math.floor(x * 100 + 0.5) end
-  return ROUNDED_X
-end
-local function TRIM(key, keep)
-  local n = redis.call('ZCARD', key)
-  if n <= keep then return end
-  local all, scored, scaled = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), {}, 0
-  for j = 1, #all, 2 do
-    local m, s = all[j], tonumber(all[j + 1])
-    if SCALED(m) then s, scaled = s / 100, scaled + 1 end
-    scored[#scored + 1] = {m, s}
-  end
-  if scaled == 0 or scaled == n then
-    redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
-    return
-  end
-  table.sort(scored, function(p, q)
-    if p[2] ~= q[2] then return p[2] < q[2] end
-    return p[1] < q[1]
-  end)
-  for j = 1, n - keep do redis.call('ZREM', key, scored[j][1]) end
-end
-""".replace("ROUNDED_X", ROUNDED_X)
-OWN, SHARED = 1, 0  # LEARN_SCRIPT's third argument: round the scores (a visitor's own) or not
-
-# KEYS[1]: a sorted set of log2 forward-decayed scores. ARGV: keep, ttl, whether to round
-# (OWN), then member, increment pairs. Adds in log space (log2(2^a + 2^b)), keeps the best
-# `keep`, renews the TTL. The visitor's own key comes with their profile's keys and is refused
-# as their record is (OWN_GUARD).
+# KEYS[1]: a shared sorted set of log2 forward-decayed scores. ARGV: keep, ttl, 0 (a visitor's
+# own, rounded, in releases before 48: none now), then member, increment pairs. Adds in log
+# space (log2(2^a + 2^b)), keeps the best `keep`, renews the TTL.
 LEARN_SCRIPT = """
-local key, keep, ttl, own = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
+local key, keep, ttl = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 for i = 4, #ARGV, 2 do
   local member, x = ARGV[i], tonumber(ARGV[i + 1])
   local old = redis.call('ZSCORE', key, member)
   if old then
     old = tonumber(old)
-    if own and SCALED(member) then old = old / 100 end
     local high, low = math.max(old, x), math.min(old, x)
     x = high + math.log(1 + math.pow(2, low - high)) / math.log(2)
   end
-  if own then x = KEPT(x, member) end
   redis.call('ZADD', key, x, member)
 end
-if own then TRIM(key, keep) else redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1)) end
+redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
 redis.call('EXPIRE', key, ttl)
 return 1
 """
-LEARN_SCRIPT = OWN_GUARD + SCALED_LUA + LEARN_SCRIPT
+SHARED = 0  # LEARN_SCRIPT's third argument (kept: a caller of an earlier release's form)
 
 
 class Recs:
@@ -109,6 +82,13 @@ class Recs:
         self._popular: tuple[float, dict[str, float]] | None = None
         # what a request that read nothing shared gets: one per popular read, not per request
         self._none: tuple[tuple[float, dict[str, float]] | None, Shared] = (None, Shared())
+        # item -> (when read, monotonic; its best LIST_KEEP ids; their weights): keep_list
+        self._lists: OrderedDict[str, tuple[float, tuple[str, ...], array[float]]] = OrderedDict()
+        # the reads of lists under way (store/seeds.py): each item's, and all of them (the
+        # store's close cancels them, and none starts after it: ``stopped``, till a connect)
+        self.reading: dict[str, asyncio.Task[dict[str, Ranked]]] = {}
+        self.tasks: set[asyncio.Task[dict[str, Ranked]]] = set()
+        self.stopped = False
 
     def popular_key(self) -> str:
         return f"{self.prefix}:rec:pop"
@@ -139,7 +119,9 @@ class Recs:
     def shared(
         self, kinds: list[str], replies: list[Any], current: str | None, now: float | None = None
     ) -> Shared:
-        """The replies as weights, keeping only members with enough support (coview.py)."""
+        """The replies as weights, keeping only members with enough support (coview.py).
+        ``current``'s co list is kept for the visitor's next pages (:meth:`lists_for`): a
+        catalogue id only, which the caller checks (asgi/middleware.py reads no other's)."""
         if not kinds and not replies:  # nothing read: the cached popular items (frozen)
             popular, none = self._none
             if popular is not self._popular:
@@ -155,21 +137,68 @@ class Recs:
                 kept = supported(pairs, now, CO_HALF_LIFE, MIN_CO_SUPPORT)
                 if kept:
                     co[current] = relative(kept)
+                self.keep_list(current, co.get(current, {}))
+            elif kind == "co" and current:
+                self.keep_list(current, {})
             elif kind == "pop":
                 kept = supported(pairs, now, POPULAR_HALF_LIFE, MIN_POPULAR_SUPPORT)
                 self._popular = (time.monotonic(), relative(kept))
         return Shared(popular=self._popular[1] if self._popular else {}, co_views=co)
 
-    async def queue_own(
-        self, pipe: Any, script: Any, learning: Learning, keys: list[str], ttl: int, since: float
-    ) -> None:
-        """Queue the visitor's own candidates (``also``; awaiting a pipeline's call only
-        queues it). The record that follows sets their expiry to the profile's; ``keys``: the
-        profile's (the record's), ``since``: the change's, so that the call is refused as that
-        record is (store/privacy.py OWN_GUARD)."""
-        if learning.also:
-            own = [keys[1], keys[0], keys[2]]  # the also key, the hash, the first layout's
-            await _call(pipe, script, own, ALSO_KEEP, ttl, learning.also, OWN, repr(since))
+    def keep_list(self, item: str, weights: dict[str, float]) -> Ranked:
+        """Keep ``item``'s co list as read now (returned): its best :data:`LIST_KEEP` supported
+        members, best first, as a tuple of ids and an array of weights. (No ``sys.intern``:
+        an interned string is never freed on CPython 3.12.0-3.12.5.)"""
+        ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:LIST_KEEP]
+        lists = self._lists
+        ids = tuple(i for i, _ in ranked)
+        lists[item] = (time.monotonic(), ids, array("d", [w for _, w in ranked]))
+        lists.move_to_end(item)
+        if len(lists) > LISTS_KEPT:
+            lists.popitem(last=False)
+        return ranked
+
+    def lists_for(self, seeds: Iterable[str]) -> tuple[dict[str, Ranked], list[str], list[str]]:
+        """The kept co lists of ``seeds``; the seeds never read (or let go), and those whose
+        list is older than :data:`LISTS_FRESH` (served still: to read again)."""
+        have: dict[str, Ranked] = {}
+        missing: list[str] = []
+        stale: list[str] = []
+        lists, now = self._lists, time.monotonic()
+        for seed in seeds:
+            kept = lists.get(seed)
+            if kept is None:
+                missing.append(seed)
+                continue
+            lists.move_to_end(seed)
+            at, ids, weights = kept
+            have[seed] = list(zip(ids, weights, strict=True))
+            if now - at >= LISTS_FRESH:  # read again once: fresh until that read is back
+                stale.append(seed)
+                lists[seed] = (now, ids, weights)
+        return have, missing, stale
+
+    def unkept(self, seeds: Iterable[str]) -> list[str]:
+        """Those of ``seeds`` whose list is not kept (nothing counted, nothing renewed)."""
+        lists = self._lists
+        return [seed for seed in seeds if seed not in lists]
+
+    def queue_lists(self, pipe: Any, items: list[str]) -> None:
+        for item in items:
+            pipe.zrevrange(self.co_key(item), 0, CO_KEEP - 1, withscores=True)
+
+    def take_lists(
+        self, items: list[str], replies: list[Any], now: float | None = None
+    ) -> dict[str, Ranked]:
+        """Keep the co lists read for ``items`` (each reply: ``(member, score)`` pairs, as
+        redis-py's ``withscores``); returns them."""
+        now = time.time() if now is None else now
+        taken: dict[str, Ranked] = {}
+        for item, reply in zip(items, replies, strict=True):
+            pairs = [(str(m), float(s)) for m, s in reply]
+            counted = supported(pairs, now, CO_HALF_LIFE, MIN_CO_SUPPORT)
+            taken[item] = self.keep_list(item, relative(counted) if counted else {})
+        return taken
 
     async def teach(
         self, client: Any, script: Any, learning: Learning, due: tuple[bool, bool], lost: Any
@@ -199,15 +228,12 @@ class Recs:
 async def _call(
     pipe: Any,
     script: Any,
-    key: str | list[str],
+    key: str,
     keep: int,
     ttl: int,
     pairs: list[tuple[str, float]],
-    own: int = SHARED,
-    *tail: str,
 ) -> None:
-    args: list[Any] = [keep, ttl, own]
+    args: list[Any] = [keep, ttl, SHARED]
     for member, x in pairs:
         args += [member, repr(x)]
-    keys = [key] if isinstance(key, str) else key
-    await scripted.queue(pipe, script, keys, [*args, *tail])
+    await scripted.queue(pipe, script, [key], args)

@@ -92,8 +92,13 @@ def profile_from_reply(reply: list[Any]) -> Profile:
         elif kind == "b":  # "<when>": the last time it was bought (from base)
             bought.append(name)
             p.bought_at[name] = base + (_float(value) or 0.0)
-        elif kind == "x":
-            p.merged[name] = base + (_float(value) or 0.0)
+        elif kind == "x":  # "<when>", then " <marks>": what it joined (engine/joined.py)
+            at, _, marks = value.strip().partition(" ")
+            if not (marks.isascii() and marks.isalpha()):  # (none: a time alone)
+                at, marks = value, ""
+            p.merged[name] = base + (_float(at) or 0.0)
+            if marks:
+                p.joined[name] = marks
     if (plain := get("V")) is not None:
         p.views = _int(plain)
     if (plain := get("N")) is not None:

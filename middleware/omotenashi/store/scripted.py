@@ -11,9 +11,8 @@ and learn scripts, under :data:`SHORT` bytes) goes as its text (``EVAL``: never 
 and a long one (the record script) by its hash, and when a server answers ``NOSCRIPT`` (a new,
 restarted or flushed server) that call is made again on its own, which loads the script on every
 primary (``SCRIPT LOAD`` goes to them all), before any error is raised. A pipeline's one long
-call comes last (store/store.py), so the calls still land in the order queued: the record sets
-the visitor's pairs' expiry after their learning call. One round trip otherwise, on a plain server
-(TLS, Sentinel, a URL with options) as on Cluster.
+call comes last (store/store.py), so the calls still land in the order queued. One round trip
+otherwise, on a plain server (TLS, Sentinel, a URL with options) as on Cluster.
 """
 
 from __future__ import annotations

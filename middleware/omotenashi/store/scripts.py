@@ -10,7 +10,8 @@ listpack (every field and value under 64 bytes, in the common case). Field names
   (recommend/coview.py: no more counted views), ``HO`` once a page went uncounted in ``V`` (the
   browsing history off); and ``revoked``, the deny marker;
 - a lowercase letter and a name, one field per entry: ``f`` first-visit facts, ``e`` event
-  counts, ``b`` items bought, ``x`` anonymous ids merged in (when), ``a`` attributes (JSON),
+  counts, ``b`` items bought, ``x`` anonymous ids merged in (when, then what the merge joined:
+  engine/joined.py), ``a`` attributes (JSON),
   ``i`` interests (``"<score> <when>"``, the score to 3 decimals), ``c`` cart quantities,
   ``w`` items viewed (when, then ``?`` while the item is not counted for popularity yet:
   recommend/coview.py; a value without it, as all were before the mark, is counted),
@@ -26,15 +27,15 @@ that no field turns the hash into Redis's larger encoding.
 
 Times are whole seconds, and all but ``F`` count from ``F`` (short numbers; a merge that
 moves ``F`` back moves them with it). ``N``, an interest's time and a shown rule's may be left
-out (``OMOTENASHI_REDIS_COMPACT``: store/forms.py, read always). The visitor's
-recommendation candidates stay a sorted set (``also``, store/recs.py).
+out (``OMOTENASHI_REDIS_COMPACT``: store/forms.py, read always). A visitor's recommendation
+pairs are no longer kept (store/seeds.py): an ``also`` sorted set an earlier release wrote is
+read (the data page, the export) and erased, never renewed: it lapses at the expiry that release
+last gave it (its workers, in a rolling deploy, may still renew it until they are gone).
 """
 
 from __future__ import annotations
 
-from omotenashi.recommend.coview import ALSO_KEEP
 from omotenashi.store import forms, privacy
-from omotenashi.store.recs import SCALED_LUA
 
 RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
 
@@ -129,8 +130,9 @@ local function rebase(by)  -- 'F' moved back by seconds: the times counted from 
     if n and at then put(fv[1], n .. ' ' .. (at + by) .. ' ' .. refs) end
   end
   for _, fv in ipairs(fields('w')) do put(fv[1], ((wtime(fv[2]) or 0) + by) .. wmark(fv[2])) end
-  for _, fam in ipairs({'b', 'x'}) do
-    for _, fv in ipairs(fields(fam)) do put(fv[1], (tonumber(fv[2]) or 0) + by) end
+  for _, fv in ipairs(fields('b')) do put(fv[1], (tonumber(fv[2]) or 0) + by) end
+  for _, fv in ipairs(fields('x')) do  -- "<when>", maybe " <marks>" after it: they stay
+    put(fv[1], ((wtime(fv[2]) or 0) + by) .. (string.match(fv[2], ' %a+$') or ''))
   end
   for _, f in ipairs({'L', 'VS', 'CA', 'PA'}) do
     if tonumber(have[f]) then put(f, tonumber(have[f]) + by) end
@@ -237,8 +239,7 @@ for k, v in pairs(c.measure) do
 end
 settle(c.compact)
 local ttl = ttl_for(c)  -- a day until the second visit, or the attribution window (privacy.py)
-redis.call('EXPIRE', H, ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', H, ttl)  -- (not KEYS[2], an earlier release's also key: it lapses)
 if ARGV[2] == nil then
   if learn then return {pop_ok, co_ok, {}} end
   return 1
@@ -284,19 +285,16 @@ LOAD_SCRIPT = "#!lua flags=no-writes\n" + LOAD_PLAIN.lstrip("\n")
 # when both have one. Each frequency cap keeps the stricter state: in the same period the larger
 # count; of two periods of one kind (two days, weeks or visits) the later, the one that counts;
 # else (the rule's cap changed) the user's own. Items bought join the user's (the latest MAX_BOUGHT,
-# as a record keeps them), recommendation pairs add their scores as learning adds them
-# (store/recs.py), the best ALSO_KEEP kept. Runs once per anonymous id.
+# as a record keeps them). No recommendation pairs: the user's are worked out from the viewed
+# items (store/seeds.py); the user's ``also`` key of an earlier release is not renewed: it
+# lapses at the expiry that release last gave it. Runs once per anonymous id.
 MERGE_SCRIPT = (
     privacy.GUARD
     + forms.LUA
     + HELPERS
-    + SCALED_LUA
     + """
 local a = cjson.decode(ARGV[1])
 local now = math.floor(a.now)
-local ALSO_KEEP = """
-    + str(ALSO_KEEP)
-    + """
 local rank = """
     + RANKS
     + """
@@ -320,7 +318,9 @@ base = tonumber(have['F'])
 keep('F', a.first_seen ~= cjson.null and a.first_seen or a.now, lower)  -- (none: signed in first)
 if base ~= nil and tonumber(have['F']) < base then rebase(base - tonumber(have['F'])) end
 base = tonumber(have['F']) or 0  -- the other times count from the first visit
-put('x' .. ARGV[2], now - base)
+-- when, then what it joined and left out (engine/joined.py: letters): the data page says them
+local marks = type(a.joined) == 'string' and string.gsub(a.joined, '[^%a]', '') or ''
+put('x' .. ARGV[2], (now - base) .. (marks ~= '' and ' ' .. marks or ''))
 keep_newest('x', MAX_MERGED)
 keep('L', a.last_seen, higher)
 keep('CA', a.cart_at, higher)
@@ -379,22 +379,8 @@ for _, item in ipairs(a.bought or {}) do  -- each item's own last purchase; the 
   keep('b' .. item, at, higher)
 end
 keep_newest('b', MAX_BOUGHT)
-local paired = false
-for member, x in pairs(a.also or {}) do  -- (both as kept: scaled alike, store/recs.py)
-  local old = tonumber(redis.call('ZSCORE', KEYS[2], member))
-  if SCALED(member) then x = x / 100 end
-  if old then  -- log2(2^old + 2^x), as LEARN_SCRIPT adds
-    if SCALED(member) then old = old / 100 end
-    local high, low = math.max(old, x), math.min(old, x)
-    x = high + math.log(1 + math.pow(2, low - high)) / math.log(2)
-  end
-  redis.call('ZADD', KEYS[2], KEPT(x, member), member)
-  paired = true
-end
-if paired then TRIM(KEYS[2], ALSO_KEEP) end
 settle(a.compact)
 redis.call('EXPIRE', H, a.ttl)
-redis.call('EXPIRE', KEYS[2], a.ttl)
 return 1
 """
 )

@@ -25,7 +25,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
-from omotenashi.store import privacy, scripted, stats
+from omotenashi.store import privacy, scripted, seeds, stats
 from omotenashi.store.argument import record_argument
 from omotenashi.store.breaker import Breaker, masked, misconfigured, refused
 from omotenashi.store.client import make_client
@@ -65,7 +65,7 @@ class Store:
         self.erasures = privacy.Erasures()  # a request that read before an erase writes none
 
     def connect(self, url: str) -> None:
-        self.url, self._load_known = masked(url), False
+        self.url, self._load_known, self.recs.stopped = masked(url), False, False
         self.breaker.connecting(self.url)
         self.client, self._also_close = make_client(url, self.cfg)
         self._scripts = (
@@ -80,6 +80,7 @@ class Store:
 
     async def aclose(self) -> None:
         self.breaker.stop_probe()
+        await seeds.stop(self.recs)  # the co lists read in the background (none left pending)
         if self.fast is not None:
             await self.fast.aclose()
         if self.client is not None:
@@ -130,7 +131,7 @@ class Store:
 
     async def _run(self, op: Any, timeout: float, timing: str = "redis_write") -> Any:
         """``op()`` within ``timeout``, behind the breaker; its duration goes to the
-        ``timing`` histogram (``redis_read`` or ``redis_write``).
+        ``timing`` histogram (``redis_read``, ``seed_read``: reads; ``redis_write``).
 
         A read that meets a broken connection (a restarted server) is tried once more, within
         the same timeout, on a fresh one; a write is not (it may have been applied).
@@ -139,7 +140,7 @@ class Store:
             raise StoreError("no Redis connection")
         # Only reads probe an open breaker (a write's failure never opens it: its answer must
         # not close it either, nor take the one probe a read would make)
-        read = timing == "redis_read"
+        read = timing.endswith("_read")
         if not (self.breaker.allow() if read else self.breaker.opened_at is None):
             self.metrics.inc("breaker_open")
             raise StoreError("circuit breaker open")
@@ -156,10 +157,10 @@ class Store:
         except WriteQueueFull:  # not sent: a drop (record_dropped), not a failed write
             raise
         except TimeoutError:
-            said = f"no answer within {timeout}s: Redis slow or unreachable, " + _BUSY
+            said = f"no answer within {timeout:g}s: Redis slow or unreachable, " + _BUSY
             self.breaker.failure(said) if read else self.breaker.write_failed(said)
             self.metrics.inc("redis_timeout")
-            raise StoreError(f"Redis did not answer within {timeout}s") from None
+            raise StoreError(f"Redis did not answer within {timeout:g}s") from None
         except (RedisError, OSError, ReplyError) as exc:  # (not a pipeline's keys: visitor ids)
             self._failed(exc, read=read)
             raise StoreError(f"Redis failed: {str(exc).split('caused error: ', 1)[-1]}") from exc
@@ -324,7 +325,8 @@ class Store:
         learn = learning.learn if learning is not None else ""
         keys, arg = self._record_arg(pid, change, half_life, learn)
         if learning is None and self.fast is not None:  # batched, stats too: store/writer.py
-            await self._run(partial(self.fast.add, keys, arg, change.stats), self.cfg.write_timeout)
+            wait = self.cfg.write_timeout + self.cfg.write_batch_interval  # (its batch's wait too)
+            await self._run(partial(self.fast.add, keys, arg, change.stats), wait)
             return
         if learning is None and not change.stats:
             await self._run(lambda: self._scripts[0](keys=keys, args=[arg]), self.cfg.write_timeout)
@@ -334,13 +336,10 @@ class Store:
             await self._run(lambda: write(keys, arg, change.stats), self.cfg.write_timeout)
             return
 
-        async def op() -> Any:  # the visitor's own candidates, then the profile, in one trip
+        async def op() -> Any:  # the profile, then the shared keys it found due
             # (pipelines closed however they end: a timeout cancels them mid-way)
             call_keys, args = stats.record_call(keys, arg, change.stats, self.cfg)
             async with scripted.pipeline(self.client) as pipe:  # (Cluster's too: scripted.py)
-                if learning is not None:  # first: the record then sets the also key's expiry
-                    ttl, at = self.cfg.idle_ttl, change.since  # (refused as the record is)
-                    await self.recs.queue_own(pipe, self._learn, learning, keys, ttl, at)
                 await pipe.script(self._scripts[0], call_keys, args)  # queued
                 replies = await pipe.execute()
             reply, pop_ok, co_ok = replies[-1], 0, 0
