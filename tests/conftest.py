@@ -222,13 +222,19 @@ async def asgi_get(
     return sent
 
 
-@pytest.fixture
-async def store(omotenashi_redis_url: str, omotenashi_redis: redis.Redis) -> AsyncIterator[Store]:
-    """A connected store on the test server (2 s timeouts), closed afterwards."""
-    cfg = {"url": omotenashi_redis_url, "read_timeout": 2.0, "write_timeout": 2.0}
-    made = Store(Settings(redis=cfg).redis, Metrics())
-    made.connect(omotenashi_redis_url)
+@asynccontextmanager
+async def store_on(url: str, **cfg: Any) -> AsyncIterator[Store]:
+    """A store connected to ``url`` with ``cfg`` (the Redis settings), closed afterwards."""
+    made = Store(Settings(redis={"url": url, **cfg}).redis, Metrics())
+    made.connect(url)
     try:
         yield made
     finally:
         await made.aclose()
+
+
+@pytest.fixture
+async def store(omotenashi_redis_url: str, omotenashi_redis: redis.Redis) -> AsyncIterator[Store]:
+    """A connected store on the test server (2 s timeouts), closed afterwards."""
+    async with store_on(omotenashi_redis_url, read_timeout=2.0, write_timeout=2.0) as made:
+        yield made

@@ -22,16 +22,24 @@ from .test_switches40 import CATALOG, JOURNEY, REASON, Make, Seed, _returning, _
 pytestmark = pytest.mark.anyio
 
 
+TOURS = ("/tours/kyoto-autumn", "/tours/tokyo-lights")
+
+
+async def _taught(client: Any, visitor: Seed) -> Any:
+    """Three others teach co-views (Kyoto with Tokyo); the visitor returned, viewed Kyoto."""
+    for _ in range(3):
+        await _returning(client, visitor, *TOURS)
+    mine = visitor(visits=2)
+    await _returning(client, lambda **_: mine, TOURS[0])
+    return mine
+
+
 @pytest.mark.parametrize("restarted", [False, True], ids=["same-process", "new-process"])
 async def test_own_pairs_come_from_shared_co_views_and_no_key_of_the_visitor_keeps_them(
     restarted: bool, make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed
 ) -> None:
-    tours = ("/tours/kyoto-autumn", "/tours/tokyo-lights")
     async with client_for(_site(make_settings, True)) as client:
-        for _ in range(3):  # others teach co-views: Kyoto with Tokyo
-            await _returning(client, omotenashi_visitor, *tours)
-        mine = omotenashi_visitor(visits=2)
-        await _returning(client, lambda **_: mine, tours[0])
+        mine = await _taught(client, omotenashi_visitor)
         cookies = dict(client.cookies)
         home = "" if restarted else (await client.get("/")).text
     if restarted:  # the co lists this process kept are gone with it
@@ -55,12 +63,8 @@ async def test_a_cold_read_that_fails_serves_the_page_without_those_pairs(
     is read, as the process starts reading its lists), or answering that read with an error (a
     wrong type at the key): the page is served, personalised, without the pairs those seeds
     give (the read is not made twice for it), and the next page has them."""
-    tours = ("/tours/kyoto-autumn", "/tours/tokyo-lights")
     async with client_for(_site(make_settings, True)) as client:
-        for _ in range(3):  # others teach co-views: Kyoto with Tokyo
-            await _returning(client, omotenashi_visitor, *tours)
-        mine = omotenashi_visitor(visits=2)
-        await _returning(client, lambda **_: mine, tours[0])
+        await _taught(client, omotenashi_visitor)
         cookies = dict(client.cookies)
     settings = make_settings(RULES, SNIPPETS, journey=JOURNEY, redis={"read_timeout": 0.1})
     (Path(settings.rules.dir) / "catalog.yaml").write_text(CATALOG)

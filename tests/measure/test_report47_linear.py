@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 import redis
 
-from omotenashi import Settings
 from omotenashi.measure import counting
 from omotenashi.measure.collect import read_report
 from omotenashi.measure.counting import Arm
 from omotenashi.measure.report import Counts, RuleSpec, build
-from omotenashi.metrics import Metrics
 from omotenashi.store.store import Store
+
+from ..conftest import store_on
 
 TODAY = dt.datetime.now(dt.UTC).date()
 
@@ -35,13 +35,8 @@ def fields(rules: int) -> dict[str, int]:
 @pytest.fixture
 async def prefixed(omotenashi_redis_url: str) -> AsyncIterator[Store]:
     """A store of its own key prefix on the test server."""
-    cfg = {"url": omotenashi_redis_url, "key_prefix": f"p{uuid.uuid4().hex[:12]}"}
-    made = Store(Settings(redis=cfg).redis, Metrics())
-    made.connect(omotenashi_redis_url)
-    try:
+    async with store_on(omotenashi_redis_url, key_prefix=f"p{uuid.uuid4().hex[:12]}") as made:
         yield made
-    finally:
-        await made.aclose()
 
 
 @pytest.mark.parametrize(("rules", "days"), [(1, 1), (3, 5), (10, 30)])

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import redis
 
-from omotenashi import Settings
 from omotenashi.measure.collect import read_days
-from omotenashi.metrics import Metrics
 from omotenashi.store import stats
 from omotenashi.store.store import Store
+
+from ..conftest import store_on
 
 pytestmark = pytest.mark.anyio
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -68,14 +68,10 @@ def expected(client: redis.Redis, prefix: str, days: list[str]) -> dict[str, dic
 async def prefixed(omotenashi_redis_url: str) -> AsyncIterator[Store]:
     """A store of its own key prefix on the test server, of a few connections (each closed
     within its connect timeout: a busy test machine's, not 0.25 s)."""
-    cfg: dict[str, Any] = {"url": omotenashi_redis_url, "key_prefix": f"p{uuid.uuid4().hex[:12]}"}
-    cfg |= {"max_connections": CONNECTIONS, "connect_timeout": 5.0}
-    made = Store(Settings(redis=cfg).redis, Metrics())
-    made.connect(omotenashi_redis_url)
-    try:
+    prefix = f"p{uuid.uuid4().hex[:12]}"
+    limits = {"max_connections": CONNECTIONS, "connect_timeout": 5.0}
+    async with store_on(omotenashi_redis_url, key_prefix=prefix, **limits) as made:
         yield made
-    finally:
-        await made.aclose()
 
 
 async def test_no_turn_of_the_loop_builds_much_of_a_year_of_200_rules(
