@@ -73,11 +73,11 @@ def test_the_visitor_is_told_old_pairs_are_no_longer_used(
     sentences = describe(profile, 1_800_000_000.0, Journey(), None, "UTC")
     assert (
         f"From an earlier version of this site we still keep {said} of items (one you viewed, "
-        "one other visitors viewed with it); they are no longer used, and go with the rest of "
-        "your data."
+        "one other visitors viewed with it); they are no longer used, and go when they expire "
+        "or when you erase your data."
     ) in sentences, sentences
     headings = [h for h, _ in data_sections(profile, RuleSet(), Prefs())]
     assert (
-        "Kept by an earlier version of this site, no longer used (they go with the rest of "
-        "your data): items you viewed, and one other visitors viewed with each"
+        "Kept by an earlier version of this site, no longer used (they go when they expire or "
+        "when you erase your data): items you viewed, and one other visitors viewed with each"
     ) in headings, headings

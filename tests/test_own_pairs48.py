@@ -94,3 +94,22 @@ async def test_a_cold_read_that_fails_serves_the_page_without_those_pairs(
     assert site.metrics["redis_timeout" if how == "slow" else "redis_refused"] == 1
     assert site.metrics["own_pairs_error"] == 0 and site.metrics["splice_error"] == 0
     assert "Because you viewed Kyoto in autumn" in REASON.findall(again), again
+
+
+async def test_a_bug_starting_the_pairs_read_serves_the_page(
+    make_settings: Make, omotenashi_visitor: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """eye48: the reads start as the request's responder is built, before the page's own
+    guard: a bug there is counted and the page is served, personalised, never a 5xx."""
+    from omotenashi.asgi import ownpairs
+
+    def broken(*_: object) -> object:
+        raise ValueError("a bug")
+
+    mw = _site(make_settings, True)
+    async with client_for(mw) as client:
+        await _taught(client, omotenashi_visitor)
+        monkeypatch.setattr(ownpairs, "_wanted", broken)
+        home = await client.get("/")
+    assert home.status_code == 200 and "data-omo-rule=" in home.text
+    assert mw.metrics["own_pairs_error"] >= 1

@@ -229,7 +229,7 @@ def test_a_rule_on_behaviour_is_left_out_under_its_former_names_too(tmp_path: Pa
     )
     ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
     off = Prefs(off_categories=frozenset({"browsing-history"}))
-    keep = carried(off, RespectSettings(), [], None, ruleset.rules)
+    keep = carried(off, RespectSettings(), None, ruleset.rules)
     assert keep.behavioural == {"hero-new", "hero-old"}
 
 

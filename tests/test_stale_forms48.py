@@ -241,3 +241,21 @@ async def test_a_gpc_cookie_is_kept_after_undo_when_its_id_may_hold_a_profile(
     assert "Max-Age=0" not in undo.headers["set-cookie"] and "omo_vid" in client.cookies
     assert said(again).startswith("Undone: ")
     assert "Max-Age=0" not in again.headers.get("set-cookie", "")  # kept by the page too
+
+
+async def test_a_bug_asking_whether_the_cookie_holds_anything_keeps_it_and_the_page(
+    make_settings: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """eye48: the page that says "Undone" asks the store once; a failure there that is no
+    Redis error (a bug of ours) keeps the cookie as it is and serves the page, never a 5xx."""
+    mw = site(make_settings)
+    async with client_for(mw, headers=GPC) as client:
+        undo = await dismiss_then_undo(client)
+
+        async def broken(*_: object) -> object:
+            raise ValueError("a bug")
+
+        monkeypatch.setattr(mw.store, "load", broken)
+        again = await client.get(undo.headers["location"])
+    assert again.status_code == 200 and said(again).startswith("Undone: ")
+    assert "Max-Age=0" not in again.headers.get("set-cookie", "")

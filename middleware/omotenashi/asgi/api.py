@@ -134,7 +134,6 @@ async def identify(request: Any, user_id: str) -> None:
             keep = carried(
                 visitor.prefs,
                 services.respect,
-                rules.recommending if rules is not None else (),
                 visitor.journey,
                 rules.rules if rules is not None else (),
             )

@@ -46,7 +46,12 @@ def own_pairs_soon(store: Store, visitor: Visitor, loaded: Loaded) -> dict[str, 
     a new one (no profile); when the profile is read only once awaited (no read was sent
     ahead: Sentinel, Cluster, a write of theirs not queued yet), the page reads them."""
     reads: dict[str, Read] = {}
-    position = None if visitor.is_new else _wanted(visitor, loaded)
+    try:  # (built with the request's responder, before the page's own guard: never raised)
+        position = None if visitor.is_new else _wanted(visitor, loaded)
+    except Exception:
+        store.metrics.inc("own_pairs_error")
+        quiet.bug(log, "omotenashi: the visitor's own recommendation pairs failed")
+        return reads
     if position is None:
         return reads
 
@@ -72,9 +77,9 @@ async def with_own_pairs(
     (``started``: the reads :func:`own_pairs_soon` started, waited for here). Never raises:
     a failure of ours leaves the page without those pairs (counted as ``own_pairs_error``), a
     Redis failure too (store/seeds.py)."""
-    if (position := _wanted(visitor, loaded)) is None:
-        return
     try:
+        if (position := _wanted(visitor, loaded)) is None:
+            return
         viewed = visitor.profile.viewed
         seeds = seeds_of(viewed, position)
         if not seeds:

@@ -3,9 +3,11 @@ renewed or expired), the QA preview's cookie and why a force link was not honour
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from omotenashi import quiet
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.headers import Headers, add_vary, make_private
 from omotenashi.errors import StoreError
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # (the responder imports this module)
     from omotenashi.asgi.responder import Tools
 
 Message = dict[str, Any]
+log = logging.getLogger("omotenashi")
 
 
 def with_identity(
@@ -89,9 +92,12 @@ async def holds_nothing(store: Store, ident: Identity, *, private: bool) -> bool
         return False
     try:
         profile = await store.load(ident.vid)
+        return not profile.revoked and not kept(profile)
     except StoreError:
         return False
-    return not profile.revoked and not kept(profile)
+    except Exception:  # (a page's headers: never raised into the app's answer)
+        quiet.bug(log, "omotenashi: could not tell whether a private cookie holds anything")
+        return False
 
 
 async def identity_headers(

@@ -1,5 +1,5 @@
 """The HTTP side of a page the engine may rewrite: which responses it takes
-(:func:`can_personalise`: HTML as browsers read ``Content-Type``, :func:`browser_type`, and
+(:func:`can_personalise`: HTML as browsers read ``Content-Type``, :func:`_browser_type_of`, and
 not a download, :func:`download`), the gzip body it reads (:func:`gunzip`), and the headers a page
 made for one visitor goes out with (:func:`private_headers`, :func:`head_headers`). Split
 out of engine/page.py, which makes the page itself; no I/O here either."""
@@ -40,7 +40,7 @@ BODY_BYTES = (
 
 def can_personalise(method: str, status: int, headers: Headers) -> bool:
     """Only a 200 GET of HTML, identity- or gzip-encoded, that the app did not opt out: HTML as
-    browsers take it (every ``Content-Type`` line, :func:`browser_type`, read as the engine
+    browsers take it (every ``Content-Type`` line, :func:`_browser_type_of`, read as the engine
     reads the first), a page to show, not a file to save (:func:`download`)."""
     if method != "GET" or status != 200:
         return False
@@ -67,17 +67,6 @@ def opted_out(headers: Headers) -> bool:
     )
 
 
-def browser_type(headers: Headers) -> tuple[str, str | None] | None:
-    """(media type, charset) of a response as browsers read its ``Content-Type`` lines (Fetch,
-    "extract a MIME type"; Chromium too): one list, split at commas outside quotes, whose last
-    valid type wins (``text/html`` then ``text/plain`` is text); its charset is that entry's,
-    else one an entry of the same type before it gave. None: no valid type (browsers sniff),
-    a charset Chromium and Fetch's browsers take differently from such a list, or entries
-    not all of one type, trimmed (Chromium reads types Fetch finds invalid: ``text/html`` then
-    ``text/plain (x)`` is text there; which one it takes, we do not guess)."""
-    return _browser_type_of(_type_lines(headers))
-
-
 def _type_lines(headers: Headers) -> tuple[bytes, ...]:
     lines = []  # (a loop: quicker than a comprehension for the few headers a response has)
     for k, v in headers:
@@ -88,7 +77,7 @@ def _type_lines(headers: Headers) -> tuple[bytes, ...]:
 
 def _html(lines: tuple[bytes, ...]) -> bool:
     """Whether ``Content-Type`` ``lines`` make the response HTML as the engine reads the first
-    (``content_type``) and as browsers read them all (:func:`browser_type`), alike."""
+    (``content_type``) and as browsers read them all (:func:`_browser_type_of`), alike."""
     # (apps send the same one or two, again and again: kept; one line, the usual: not summed)
     kept = len(lines[0]) <= 400 if len(lines) == 1 else sum(map(len, lines)) <= 400
     return _html_alike(lines) if kept else _html_alike.__wrapped__(lines)
@@ -101,6 +90,11 @@ def _html_alike(lines: tuple[bytes, ...]) -> bool:
 
 
 def _browser_type_of(lines: tuple[bytes, ...]) -> tuple[str, str | None] | None:
+    """(media type, charset) of a response as browsers read its ``Content-Type`` ``lines``
+    (Fetch, "extract a MIME type"; Chromium too): one list, split at commas outside quotes,
+    whose last valid type wins; its charset is that entry's, else one an entry of the same
+    type before it gave. None: no valid type (browsers sniff), a charset Chromium and Fetch
+    take differently from such a list, or entries not all of one type."""
     if sum(map(len, lines)) <= 400:
         return _browser_type(lines)
     return _browser_type.__wrapped__(lines)

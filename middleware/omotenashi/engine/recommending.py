@@ -218,17 +218,15 @@ class Carried:
 def carried(
     prefs: Prefs,
     respect: RespectSettings | None,
-    recommending: Sequence[CompiledRule],
     journey: Journey | None = None,
     rules: Sequence[CompiledRule] = (),
 ) -> Carried:
     """What a sign-in in this browser carries, by the switches in its cookie: nothing they
     browsed while their browsing history is off (:func:`history_off`: their views are not kept
-    from then on). ``recommending`` is no longer asked (a sign-in carried no pairs of a
-    visitor with every suggestion off: none is kept now). The user's profile is read on every
+    from then on); no recommendation pairs (none is kept: the user's are worked out from the
+    viewed items, store/seeds.py). The user's profile is read on every
     device they sign in on: what one browser's switches keep out must not reach it through the
     merge."""
-    del recommending  # (its callers still give it: asgi/api.py)
     if respect is not None and history_off(prefs, respect):
         # (its former ids too: the anonymous profile is merged as kept, under the old names)
         behavioural = frozenset(

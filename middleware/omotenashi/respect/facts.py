@@ -68,8 +68,8 @@ def describe(
         pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
         out.append(
             f"From an earlier version of this site we still keep {pairs} of items (one you "
-            "viewed, one other visitors viewed with it); they are no longer used, and go with "
-            "the rest of your data."
+            "viewed, one other visitors viewed with it); they are no longer used, and go when "
+            "they expire or when you erase your data."
         )
     if profile.events:
         done = ", ".join(

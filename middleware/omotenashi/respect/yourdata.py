@@ -236,8 +236,9 @@ def more_sections(
         )
         rows.append(
             (
-                "Kept by an earlier version of this site, no longer used (they go with the "
-                "rest of your data): items you viewed, and one other visitors viewed with each",
+                "Kept by an earlier version of this site, no longer used (they go when they "
+                "expire or when you erase your data): items you viewed, and one other "
+                "visitors viewed with each",
                 # two pairs said alike (items gone, or titled alike): one line, counted
                 cut([f"{line} ({n} pairs)" if n > 1 else line for line, n in said.items()]),
             )

@@ -183,10 +183,6 @@ class Recs:
         lists = self._lists
         return [seed for seed in seeds if seed not in lists]
 
-    def queue_lists(self, pipe: Any, items: list[str]) -> None:
-        for item in items:
-            pipe.zrevrange(self.co_key(item), 0, CO_KEEP - 1, withscores=True)
-
     def take_lists(
         self, items: list[str], replies: list[Any], now: float | None = None
     ) -> dict[str, Ranked]:
