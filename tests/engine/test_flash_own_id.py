@@ -51,6 +51,9 @@ CACHED = '<div class="omo-done" id="omo-done" tabindex="-1">Done: an old one.</d
         (f'<!doctype html><html id="omo-done"><head></head><body>{HERO}@{END}', True),
         (f'{DOC}<h1>Title<h2 id="omo-done">y</h2>{HERO}@{END}', True),
         (f'{DOC}<h1>Title</h1>@<h2 id="omo-done">y</h2>{HERO}{END}', True),  # (closed: before)
+        # eye48b: another element's end tag right before theirs does not close the heading
+        (f'{DOC}<h1>Shop <small>x</small><h2 id="omo-done">y</h2>{HERO}@{END}', True),
+        (f'{DOC}<h1>Title</b><h2 id="omo-done">y</h2>{HERO}@{END}', True),
     ],
 )
 def test_the_fragment_reaches_our_word_first(marked: str, undo: bool) -> None:

@@ -149,19 +149,21 @@ def _before_theirs(
 def _left_open(page: str, found: Scan, before: Target) -> bool:
     """Whether an element of :data:`_AROUND` is still open right before ``before``: one the
     parser ends only at ``before``'s tag (``<h1>Title<h2 id=omo-done>``: the confirmation would
-    be inside the ``<h1>``). One ending there with its own end tag is closed; when not sure,
-    open (the confirmation then stays where it was)."""
+    be inside the ``<h1>``). One ending there with its own end tag is closed (another's, as in
+    ``<h1>Shop <small>x</small><h2 ...>``, ends nothing of it); when not sure, open (the
+    confirmation then stays where it was)."""
     at = before.start
     for s in _AROUND:
         for t in found.matches.get(s, ()):
             if t is before or not (t.start < at <= t.end) or not _hides(s, t):
                 continue
-            if t.end > at or not _END_TAG.search(page, max(0, at - 64), at):
+            own = _END_TAG.search(page, max(0, at - 64), at)
+            if t.end > at or own is None or own[1].lower() != t.tag:
                 return True
     return False
 
 
-_END_TAG = re.compile(r"</[A-Za-z][^<>]*>\Z")
+_END_TAG = re.compile(r"</([A-Za-z][^\s/<>]*)[^<>]*>\Z")
 
 
 def after_block(found: Scan, selectors: list[Selector], anchor: str) -> Target | None:
