@@ -14,17 +14,10 @@ import pytest
 from omotenashi import Omotenashi, Settings
 from omotenashi.asgi.origin import page_origin
 from tests.conftest import client_for, page_app
+from tests.test_proxy_upstream import RULES
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
-RULES = """
-rules:
-  - id: welcome-back
-    slot: hero
-    text: "Welcome back"
-    when: {views: {at_least: 1}}
-    why: "You have been here before."
-"""
 RESPECT = {"disclosure": True, "page_panel": True}
 PROXY = {"host": "app:8000", "x-forwarded-host": "shop.example", "x-forwarded-proto": "https"}
 CDN = '<base href="https://cdn.example/site/">'

@@ -8,19 +8,33 @@ warning at its field, with the known name it likely misspells."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tests.test_cli_check import check_site
 
+Check = Callable[[dict[str, str]], tuple[int, list[str]]]
+
 HERO = '<div class="hero">{{ headline }}</div>\n'
 NOTE = "<p>note</p>\n"
 TAIL = "    why: because you looked\n"
 
 
-def text_rule(text: str) -> str:
-    return f"rules:\n  - id: copy\n    slot: hero\n    text: {text}\n{TAIL}"
+@pytest.fixture
+def check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Check:
+    """``check_site`` in this test's own folder: on these files, its exit code and lines."""
+    return partial(check_site, tmp_path, monkeypatch, capsys)
+
+
+def rule(rule_id: str, *fields: str) -> str:
+    """A rules file of one rule, ``rule_id`` in slot ``hero``: these lines, then its ``why``."""
+    lines = "".join(f"    {field}\n" for field in fields)
+    return f"rules:\n  - id: {rule_id}\n    slot: hero\n{lines}{TAIL}"
 
 
 @pytest.mark.parametrize(
@@ -52,14 +66,12 @@ def text_rule(text: str) -> str:
     ],
 )
 def test_a_rule_text_that_fails_for_everyone_is_an_error_at_its_text_line(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     text: str,
     said: str,
 ) -> None:
-    files = {"rules/r.yaml": text_rule(text), "snippets/note.html": NOTE}
-    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    files = {"rules/r.yaml": rule("copy", f"text: {text}"), "snippets/note.html": NOTE}
+    code, out = check(files)
     assert code == 1
     assert [line for line in out if line.startswith(said)], out
     assert not [line for line in out if "snippet 'text'" in line], out
@@ -74,13 +86,11 @@ def test_a_rule_text_that_fails_for_everyone_is_an_error_at_its_text_line(
     ],
 )
 def test_a_value_a_rule_text_reads_says_what_to_write(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     text: str,
     hint: str,
 ) -> None:
-    _code, out = check_site(tmp_path, monkeypatch, capsys, {"rules/r.yaml": text_rule(text)})
+    _code, out = check({"rules/r.yaml": rule("copy", f"text: {text}")})
     assert [line for line in out if line.endswith(hint)], out
 
 
@@ -97,21 +107,15 @@ def test_a_value_a_rule_text_reads_says_what_to_write(
     ],
 )
 def test_a_rule_text_that_may_show_is_kept(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     text: str,
     level: str | None,
 ) -> None:
-    code, out = check_site(tmp_path, monkeypatch, capsys, {"rules/r.yaml": text_rule(text)})
+    code, out = check({"rules/r.yaml": rule("copy", f"text: {text}")})
     assert code == 0, out
     said = [line for line in out if ": warning: " in line or ": error: " in line]
     assert [s[: len(level or "")] for s in said] == ([level] if level else []), out
     assert not level or "the rule's text" in said[0]
-
-
-def snippet_rule(snippet: str) -> str:
-    return f"rules:\n  - id: inc\n    slot: hero\n    snippet: {snippet}\n{TAIL}"
 
 
 @pytest.mark.parametrize(
@@ -149,20 +153,18 @@ def snippet_rule(snippet: str) -> str:
     ],
 )
 def test_a_snippet_brought_in_by_a_name_no_file_has_is_an_error_at_its_line(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     source: str,
     said: str,
 ) -> None:
     files = {
-        "rules/r.yaml": snippet_rule("inc.html"),
+        "rules/r.yaml": rule("inc", "snippet: inc.html"),
         "snippets/inc.html": source,
         "snippets/note.html": NOTE,
         "snippets/note2.html": '<p>a</p>\n{% include "gone.html" %}\n',
         "snippets/banners/hero.html": HERO,
     }
-    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    code, out = check(files)
     assert code == 1
     assert [line for line in out if line.startswith(said)], out
     assert not [line for line in out if "with a sample visitor" in line], out
@@ -176,26 +178,21 @@ def test_a_snippet_brought_in_by_a_name_no_file_has_is_an_error_at_its_line(
     ],
 )
 def test_a_snippet_that_may_be_missing_is_no_error(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     source: str,
 ) -> None:
     files = {
-        "rules/r.yaml": snippet_rule("inc.html"),
+        "rules/r.yaml": rule("inc", "snippet: inc.html"),
         "snippets/inc.html": source,
         "snippets/note.html": NOTE,
     }
-    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    code, out = check(files)
     assert code == 0, out
     assert not [line for line in out if ": error: " in line], out
 
 
 def hero_rule(snippet: str) -> str:
-    return (
-        f"rules:\n  - id: hero\n    slot: hero\n    snippet: {snippet}\n"
-        f"    with: {{headline: Hi}}\n{TAIL}"
-    )
+    return rule("hero", f"snippet: {snippet}", "with: {headline: Hi}")
 
 
 @pytest.mark.parametrize(
@@ -203,13 +200,11 @@ def hero_rule(snippet: str) -> str:
     ["banners/hero.html", "/banners/hero.html", "./banners/hero.html", "banners//hero.html"],
 )
 def test_a_snippet_written_with_extra_slashes_is_the_one_in_use(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     written: str,
 ) -> None:
     files = {"rules/r.yaml": hero_rule(written), "snippets/banners/hero.html": HERO}
-    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    code, out = check(files)
     assert (code, out) == (0, [])
 
 
@@ -222,14 +217,12 @@ def test_a_snippet_written_with_extra_slashes_is_the_one_in_use(
     ],
 )
 def test_a_missing_snippet_names_the_one_likely_meant(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     written: str,
     said: str,
 ) -> None:
     files = {"rules/r.yaml": hero_rule(written), "snippets/banners/hero.html": HERO}
-    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    code, out = check(files)
     assert code == 1
     assert [line for line in out if line.startswith("rules/r.yaml:4: error:") and said in line]
 
@@ -239,10 +232,7 @@ JOURNEY = "beacon:\n  events: [view_item, watch_video]\n"
 
 
 def event_rule(cap: str, when: str) -> str:
-    return (
-        f"rules:\n  - id: ev\n    slot: hero\n    text: Hi\n    cap: {cap}\n"
-        f"    when:\n      event: {when}\n{TAIL}"
-    )
+    return rule("ev", "text: Hi", f"cap: {cap}", "when:", f"  event: {when}")
 
 
 @pytest.mark.parametrize(
@@ -288,9 +278,7 @@ def event_rule(cap: str, when: str) -> str:
     ],
 )
 def test_an_event_nothing_names_is_a_warning_at_its_field(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     cap: str,
     when: str,
     said: list[str],
@@ -300,7 +288,7 @@ def test_an_event_nothing_names_is_a_warning_at_its_field(
         "rules/goals.yaml": GOALS,
         "rules/journey.yaml": JOURNEY,
     }
-    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    code, out = check(files)
     assert code == 0, out
     warned = [line for line in out if ": warning: " in line]
     assert len(warned) == len(said), out

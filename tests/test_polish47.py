@@ -5,11 +5,10 @@ two or three letters (``/p/[xy]/*``) is a set, while ``[id]``, ``[slug]`` are pl
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.test_cli_check import check_site
+from tests.test_edita47_checks import Check
+from tests.test_edita47_checks import check as check
 
 HEAD = 'rules:\n  - id: a\n    slot: s\n    why: "Because."\n    text: "Hi"\n'
 
@@ -40,13 +39,11 @@ HEAD = 'rules:\n  - id: a\n    slot: s\n    why: "Because."\n    text: "Hi"\n'
     ids=["valid-item-near-bad-indent", "glued-on-named-line", "run-on", "dash"],
 )
 def test_a_yaml_slip_is_blamed_on_the_line_yaml_names(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     body: str,
     said: str,
 ) -> None:
-    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + body})
+    code, out = check({"r.yaml": HEAD + body})
     assert code == 1
     assert out[0] == said, out
 
@@ -74,14 +71,12 @@ def event_rule(cap: str, when: str) -> str:
     ids=["own-event", "own-events", "misspelt-event", "misspelt-until"],
 )
 def test_only_an_event_close_to_a_known_one_is_warned(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     cap: str,
     when: str,
     warned: list[str],
 ) -> None:
-    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": event_rule(cap, when)})
+    code, out = check({"r.yaml": event_rule(cap, when)})
     assert code == 0, out
     said = [line for line in out if ": warning: " in line]
     assert len(said) == len(warned), out
@@ -110,14 +105,12 @@ def test_only_an_event_close_to_a_known_one_is_warned(
     ],
 )
 def test_a_path_set_warns_only_when_it_reads_as_a_placeholder(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    check: Check,
     glob: str,
     warned: bool,
 ) -> None:
     rule = f"{HEAD}    when:\n      path: {glob!r}\n"
-    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rule})
+    code, out = check({"r.yaml": rule})
     assert code == 0, out
     said = [line for line in out if ": warning: " in line]
     assert said == ([said[0]] if warned else []), out

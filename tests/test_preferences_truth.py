@@ -46,6 +46,13 @@ rules:
 NOTHING_KEPT = ("We keep nothing", "we keep nothing", "nothing is kept", "Nothing.</p>")
 
 
+async def my_id(request: Request) -> PlainTextResponse:
+    """``GET /me``: the id of the visitor of this request."""
+    visitor = get_visitor(request)
+    assert visitor is not None
+    return PlainTextResponse(visitor.id)
+
+
 def shop() -> Starlette:
     async def page(request: Request) -> HTMLResponse:
         return HTMLResponse(PAGE)
@@ -55,16 +62,11 @@ def shop() -> Starlette:
         await remember(request, first_name="Aiko")
         return PlainTextResponse("ok")
 
-    async def me(request: Request) -> PlainTextResponse:
-        visitor = get_visitor(request)
-        assert visitor is not None
-        return PlainTextResponse(visitor.id)
-
     return Starlette(
         routes=[
             Route("/", page),
             Route("/buy", buy, methods=["POST"]),
-            Route("/me", me),
+            Route("/me", my_id),
         ]
     )
 

@@ -60,13 +60,23 @@ beacon:
 """
 
 
+async def login(request: Request) -> RedirectResponse:
+    """``POST /login/{user}``: signs the visitor in as ``user``."""
+    await identify(request, request.path_params["user"])
+    return RedirectResponse("/", status_code=303)
+
+
+async def revoke_me(request: Request) -> PlainTextResponse:
+    """``POST /revoke-me``: revokes the visitor of this request."""
+    visitor = get_visitor(request)
+    assert visitor is not None
+    await revoke(request, visitor_id=visitor.id)
+    return PlainTextResponse("ok")
+
+
 def shop() -> Starlette:
     async def page(request: Request) -> HTMLResponse:
         return HTMLResponse(PAGE)
-
-    async def login(request: Request) -> RedirectResponse:
-        await identify(request, request.path_params["user"])
-        return RedirectResponse("/", status_code=303)
 
     async def logout(request: Request) -> RedirectResponse:
         await forget(request)
@@ -86,12 +96,6 @@ def shop() -> Starlette:
         assert visitor is not None
         profile = await visitor.loaded()
         return PlainTextResponse(json.dumps({"id": visitor.id, **profile.to_export()}))
-
-    async def revoke_me(request: Request) -> PlainTextResponse:
-        visitor = get_visitor(request)
-        assert visitor is not None
-        await revoke(request, visitor_id=visitor.id)
-        return PlainTextResponse("ok")
 
     return Starlette(
         routes=[

@@ -16,20 +16,13 @@ import pytest
 from omotenashi.proxy import proxy_app
 
 from .live_server import serving
+from .test_proxy_upstream import RULES
 
 pytestmark = pytest.mark.anyio
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 CSS = b"body { color: #333; }\n" * 40
 PAGE = b'<!doctype html><html><body><h1 data-omo-slot="hero">Hello</h1></body></html>'
-RULES = """
-rules:
-  - id: welcome-back
-    slot: hero
-    text: "Welcome back"
-    when: {views: {at_least: 1}}
-    why: "You have been here before."
-"""
 
 
 @asynccontextmanager

@@ -40,15 +40,22 @@ pytestmark = pytest.mark.anyio
 TOURS = ("/tours/kyoto-autumn", "/tours/tokyo-lights", "/tours/bali-retreat", "/tours/paris-art")
 
 
-def _site(make_settings: Make) -> Omotenashi:
+def signing_in(html: str) -> Starlette:
+    """An app that serves ``html`` on every path, with a sign-in (``POST /login``: ``identify``
+    as ``aiko``)."""
+
     async def page(request: Request) -> HTMLResponse:
-        return HTMLResponse(PAGE)
+        return HTMLResponse(html)
 
     async def login(request: Request) -> RedirectResponse:
         await identify(request, "aiko")
         return RedirectResponse("/", status_code=303)
 
-    app = Starlette(routes=[Route("/login", login, methods=["POST"]), Route("/{path:path}", page)])
+    return Starlette(routes=[Route("/login", login, methods=["POST"]), Route("/{path:path}", page)])
+
+
+def _site(make_settings: Make) -> Omotenashi:
+    app = signing_in(PAGE)
     settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
     (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
     mw = Omotenashi(app, settings=settings)

@@ -11,17 +11,10 @@ import pytest
 from omotenashi import Omotenashi, Settings
 from omotenashi.engine.pagehttp import can_personalise
 from tests.conftest import client_for, page_app
+from tests.test_proxy_upstream import RULES
 
 pytestmark = pytest.mark.anyio
 HTML = (b"content-type", b"text/html; charset=utf-8")
-RULES = """
-rules:
-  - id: welcome-back
-    slot: hero
-    text: "Welcome back"
-    when: {views: {at_least: 1}}
-    why: "You have been here before."
-"""
 PAGE = '<!doctype html><html><body><h1 data-omo-slot="hero">Hello</h1></body></html>'
 
 

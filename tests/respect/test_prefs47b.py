@@ -16,12 +16,8 @@ import httpx
 import pytest
 import redis
 from selectolax.lexbor import LexborHTMLParser
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse
-from starlette.routing import Route
 
-from omotenashi import Omotenashi, Settings, identify
+from omotenashi import Omotenashi, Settings
 from omotenashi.engine.flash import Flash, message
 from omotenashi.engine.privacywords import held_by
 from omotenashi.engine.restraint import Prefs
@@ -33,6 +29,7 @@ from omotenashi.settings import RespectSettings
 
 from ..conftest import client_for, form_token, origin, page_words, switch_history
 from ..test_prefs_truth44 import form_of
+from ..test_sign_in_switches import signing_in
 from .test_gpc_holds import PAGE, RULES
 
 pytestmark = pytest.mark.anyio
@@ -46,39 +43,31 @@ GPC_HOLDS = held_by("gpc")
 
 def site(make_settings: Make, **respect: Any) -> Omotenashi:
     """The GPC tests' page and rules, with a sign-in (``POST /login``: ``identify``)."""
-
-    async def page(request: Request) -> HTMLResponse:
-        return HTMLResponse(PAGE)
-
-    async def login(request: Request) -> RedirectResponse:
-        await identify(request, "aiko")
-        return RedirectResponse("/", status_code=303)
-
-    app = Starlette(routes=[Route("/login", login, methods=["POST"]), Route("/{path:path}", page)])
     settings = make_settings(RULES, respect={"disclosure": True, **respect})
-    return Omotenashi(app, settings=settings)
+    return Omotenashi(signing_in(PAGE), settings=settings)
 
 
 def text(node: Any) -> str:
     return " ".join(page_words(node.html or "").split()).replace("&#39;", "'")
 
 
-def kind_line(page: str, label: str) -> str:
-    """What a kind's card says after its count (its "-off" line), by its switch's label."""
-    for card in LexborHTMLParser(page).css("li.card"):
-        name, off = card.css_first("label"), card.css_first("p[id$='-off']")
+def labelled_line(page: str, items: str, line: str, label: str) -> str:
+    """The words of the ``line`` in the one of ``items`` whose switch is labelled ``label``."""
+    for card in LexborHTMLParser(page).css(items):
+        name, off = card.css_first("label"), card.css_first(line)
         if name is not None and name.text() == label:
             return text(off) if off is not None else ""
-    raise AssertionError(f"no card labelled {label!r}")
+    raise AssertionError(f"no {items!r} labelled {label!r}")
+
+
+def kind_line(page: str, label: str) -> str:
+    """What a kind's card says after its count (its "-off" line), by its switch's label."""
+    return labelled_line(page, "li.card", "p[id$='-off']", label)
 
 
 def entry_line(page: str, label: str) -> str:
     """What a block's entry says after "Not shown to you now:" (or "Off: ..."), by label."""
-    for card in LexborHTMLParser(page).css("#omo-shown > li"):
-        name, off = card.css_first("label"), card.css_first("p.off")
-        if name is not None and name.text() == label:
-            return text(off) if off is not None else ""
-    raise AssertionError(f"no entry labelled {label!r}")
+    return labelled_line(page, "#omo-shown > li", "p.off", label)
 
 
 def note(page: str) -> str:

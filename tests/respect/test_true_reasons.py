@@ -17,19 +17,20 @@ import redis
 from selectolax.lexbor import LexborHTMLParser
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 
-from omotenashi import Omotenashi, Settings, consent, get_visitor, identify, revoke
+from omotenashi import Omotenashi, Settings, consent
 from omotenashi.ids import is_user_id
 
 from ..conftest import client_for, form_token, origin, page_words
 from ..test_dismiss_flash import form, said
+from ..test_preferences_truth import my_id
+from ..test_privacy_paths import login, revoke_me
+from .test_counts_stay_true import GPC, PREFS
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
-PREFS = "/_omotenashi/preferences"
-GPC = {"sec-gpc": "1"}
 PAGE = (
     "<!doctype html><html><head></head><body>"
     '<div id="hero" data-omo-slot="hero">Default hero</div>'
@@ -55,24 +56,9 @@ def shop() -> Starlette:
     async def page(request: Request) -> HTMLResponse:
         return HTMLResponse(PAGE)
 
-    async def login(request: Request) -> RedirectResponse:
-        await identify(request, request.path_params["user"])
-        return RedirectResponse("/", status_code=303)
-
     async def withdraw(request: Request) -> PlainTextResponse:
         await consent(request, False)
         return PlainTextResponse("ok")
-
-    async def revoke_me(request: Request) -> PlainTextResponse:
-        visitor = get_visitor(request)
-        assert visitor is not None
-        await revoke(request, visitor_id=visitor.id)
-        return PlainTextResponse("ok")
-
-    async def me(request: Request) -> PlainTextResponse:
-        visitor = get_visitor(request)
-        assert visitor is not None
-        return PlainTextResponse(visitor.id)
 
     return Starlette(
         routes=[
@@ -80,7 +66,7 @@ def shop() -> Starlette:
             Route("/login/{user}", login, methods=["POST"]),
             Route("/withdraw", withdraw, methods=["POST"]),
             Route("/revoke-me", revoke_me, methods=["POST"]),
-            Route("/me", me),
+            Route("/me", my_id),
         ]
     )
 
