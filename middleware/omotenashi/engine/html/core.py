@@ -213,7 +213,8 @@ class Core(Tree):
                 elif a.name == self.opt_attr:
                     off_value = a.value
                 elif a.name in _HIDING:  # (``hidden``: any value, "until-found" too)
-                    hides = hides or (ns == HTML and hidden_by(found))
+                    hides = True  # (read once below: hidden_by reads every attribute)
+            hides = hides and ns == HTML and hidden_by(found)
             if slot_value is not None or mask:
                 rec = self._record(el, name, mask, parent.depth, hides)
                 rec.slot = slot_value
