@@ -86,7 +86,9 @@ class ProfileRead:
             if sent is not None and fast is not None:
                 op = partial(fast.finish_load, sent, self.keys)
                 reply = await store._run(op, store.cfg.read_timeout, "redis_read")
-                self._profile = profile_from_reply(reply)
+                # (parsed once: the reply's done callback may have read it while we waited)
+                if self._profile is None:
+                    self._profile = profile_from_reply(reply)
             else:
                 after = self._after
                 if after is not None and not after.done():  # a page waits for it no longer
