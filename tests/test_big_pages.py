@@ -23,7 +23,7 @@ from .conftest import client_for
 
 @pytest.fixture(autouse=True)
 def _fresh_verdicts() -> None:
-    """Each test's pages judged afresh (offload keeps verdicts by length)."""
+    """Each test's pages judged afresh (offload keeps the verdicts of pages seen before)."""
     offload._verdicts.clear()
 
 
@@ -74,10 +74,10 @@ def watch_threads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Which thread personalised each page (by its ``?q=``)."""
     ran: dict[str, int] = {}
 
-    def recorded(body: bytes, *args: Any) -> Any:
+    def recorded(body: bytes, *args: Any, **kw: Any) -> Any:
         visit = args[1]
         ran[visit.request.query.get("q", "")] = threading.get_ident()
-        return personalise_response(body, *args)
+        return personalise_response(body, *args, **kw)
 
     monkeypatch.setattr(offload, "personalise_response", recorded)
     return ran
@@ -91,7 +91,7 @@ def watch_threads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         ("/300", 400 * KIB, False),  # the setting raised past it
         ("/2", 0, True),  # 0: every page in a worker thread
         ("/2", 4 * KIB, False),  # under a lowered threshold: still on the loop
-        ("/40.gz", 16 * KIB, True),  # gzip counts 8 times its length (4 KB held, 40 KiB page)
+        ("/40.gz", 16 * KIB, True),  # gzip: judged by the 40 KiB it holds (4 KB sent)
         ("/40", 64 * KIB, False),  # the same page unzipped, under a threshold the gzip passes
     ],
 )

@@ -12,18 +12,23 @@ The scan's cost per byte varies 5-10x with the markup, so a page is not judged b
 alone (:func:`scan_cost`): each ``<`` (a token), each ``<t`` (table parts: a cell closes the
 one before it), each ``hidden`` and each slot attribute (an element whose attributes are read
 and which is recorded or filled) counts as the bytes of an ordinary page that cost as much to
-scan, by C-speed counts (about 2 GB/s each). A gzip body counts 8x its length: its counts
-cannot be taken on the compressed bytes.
+scan, by C-speed counts (about 2 GB/s each). A gzip body is judged by what it holds: one no
+longer than the threshold is inflated here (at C speed, up to OMOTENASHI_MAX_BODY), then
+counted, and the engine is handed the inflated bytes (its compressed length said nothing of
+its cost: a 1 KB gzip body can hold 1 MB of ``<a>``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from omotenashi.engine.headers import Headers, get
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.page import EngineConfig, Result, personalise_response
+from omotenashi.engine.pagehttp import gunzip
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit
 from omotenashi.recommend.catalog import Catalog
@@ -31,16 +36,16 @@ from omotenashi.recommend.catalog import Catalog
 # Two threads: with one interpreter lock, more would only take turns with the loop, and two
 # keep one big page from waiting the whole of another's scan.
 WORKERS = 2
-GZIP_RATIO = 8  # a gzip body counts as this many times its length (HTML inflates ~5-10x)
 _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="omotenashi-page")
 
 
 # What the scan costs per thing counted, in bytes of an ordinary page (product cards: one '<'
 # in 8-9 bytes) that cost as much. Measured cold on the loop at 200 KiB (`<a>`, `<td>`, `<li>`,
 # misnested `<b><div>` floods: 4-8x the cards' cost per byte; `<div hidden>`: 3x; repeated
-# filled slots: 3x): weighed so that none of them stays on the loop at more than about twice
-# the cost of the ordinary page at the threshold, and so that ordinary pages, where the length
-# weighs more, are judged by their length as before.
+# filled slots: 3x): weighed so that none of them stays on the loop at more than about 2-2.5x
+# the cost of the ordinary page at the threshold (2.3x for bare `<a>`, the costliest, measured
+# again warm at 200 KiB on 2026-12-05), and so that ordinary pages, where the length weighs
+# more, are judged by their length as before.
 PER_TAG = 9  # each '<'
 PER_TABLE_TAG = 8  # each '<t' besides (<td>, <tr>, <table>, <template>, <title> ...)
 PER_HIDDEN = 14  # each "hidden" (an attribute, or only a word: a class name, aria-hidden)
@@ -66,31 +71,40 @@ def most_per_byte(slot: str) -> float:
     return PER_TAG + PER_TABLE_TAG / 2 + PER_HIDDEN / 6 + PER_SLOT / max(len(slot.encode()), 1)
 
 
-# Verdicts by length: a page of a length judged before is judged alike without counting. Its
-# scan is reused then, as often as not (engine/html/cache.py: same-length pages), so the counts
-# would cost more than what they decide; a page whose length changes per request is scanned
-# afresh each time, and the counts cost ~1% of that scan. Only the loop calls is_big.
-VERDICTS_KEEP = 512
-_verdicts: dict[tuple[int, int, str], bool] = {}
+# Verdicts of pages seen before: a page byte for byte the same as one judged before (a page
+# without a per-request token or time) is judged alike without counting, by one comparison at
+# memcmp speed (~50x the counts'); its scan is reused too (engine/html/cache.py). A page of the
+# same length but other bytes is counted: a length alone would let a page that costs little
+# speak for a costly one padded to its length. At most VERDICTS_KEEP pages of at most
+# VERDICT_BYTES each are kept (about 16 MiB). Only the loop calls is_big.
+VERDICTS_KEEP = 64
+VERDICT_BYTES = 256 * 1024
+_verdicts: OrderedDict[tuple[int, int, str], tuple[bytes, bool]] = OrderedDict()
 
 
-def is_big(body: bytes, headers: Headers, above: int, slot: str = "data-omo-slot") -> bool:
-    """Whether the page is personalised in a worker thread rather than on the loop: its scan
-    would cost more than an ordinary page of ``above`` bytes (a gzip body: 8x its length)."""
+def is_gzip(headers: Headers) -> bool:
+    return (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
+
+
+def is_big(body: bytes, above: int, slot: str = "data-omo-slot") -> bool:
+    """Whether the page ``body`` (inflated: as the scan reads it) is personalised in a worker
+    thread rather than on the loop: its scan would cost more than an ordinary page of
+    ``above`` bytes."""
     size = len(body)
-    if size > above:  # big either way: no need to look for the encoding or count
+    if size > above:  # big either way: no need to count
         return True
-    if (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip":
-        return size * GZIP_RATIO > above
     if size * most_per_byte(slot) <= above:  # no markup this short costs that much
         return False
     key = (size, above, slot)
-    verdict = _verdicts.get(key)
-    if verdict is None:
-        verdict = scan_cost(body, slot) > above
-        if len(_verdicts) >= VERDICTS_KEEP:
-            del _verdicts[next(iter(_verdicts))]  # the oldest
-        _verdicts[key] = verdict
+    kept = _verdicts.get(key)
+    if kept is not None and (kept[0] is body or kept[0] == body):
+        return kept[1]
+    verdict = scan_cost(body, slot) > above
+    if size <= VERDICT_BYTES:
+        _verdicts[key] = (body, verdict)  # (the latest page of this length)
+        _verdicts.move_to_end(key)
+        if len(_verdicts) > VERDICTS_KEEP:
+            _verdicts.popitem(last=False)  # the oldest
     return verdict
 
 
@@ -104,9 +118,17 @@ async def personalised(
     catalog: Catalog | None = None,
 ) -> Result:
     """:func:`~omotenashi.engine.page.personalise_response`, in a worker thread for a page
-    whose scan costs more than an ordinary page of ``config.thread_above`` bytes (:func:`is_big`),
-    else here on the loop."""
+    whose scan costs more than an ordinary page of ``config.thread_above`` bytes (:func:`is_big`;
+    a gzip body by what it inflates to), else here on the loop. Raises what the engine raises
+    (:class:`~omotenashi.errors.PageRefused` for a gzip body that does not inflate, or past
+    OMOTENASHI_MAX_BODY)."""
     args = (body, headers, visit, ruleset, journey, config, catalog)
-    if not is_big(body, headers, config.thread_above, config.slot_attribute):
-        return personalise_response(*args)
-    return await asyncio.get_running_loop().run_in_executor(_pool, personalise_response, *args)
+    above = config.thread_above
+    if len(body) <= above:  # (longer: big either way, and inflated in the thread)
+        raw = gunzip(body, config.max_body) if is_gzip(headers) else body
+        if not is_big(raw, above, config.slot_attribute):
+            return personalise_response(*args, inflated=raw)
+        work = partial(personalise_response, *args, inflated=raw)
+    else:
+        work = partial(personalise_response, *args)
+    return await asyncio.get_running_loop().run_in_executor(_pool, work)

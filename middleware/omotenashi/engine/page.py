@@ -278,15 +278,19 @@ def personalise_response(
     journey: Journey,
     config: EngineConfig,
     catalog: Catalog | None = None,
+    *,
+    inflated: bytes | None = None,
 ) -> Result:
-    """The response to send for an HTML page the app made (see :func:`can_personalise`).
+    """The response to send for an HTML page the app made (see :func:`can_personalise`);
+    ``inflated``: a gzip ``body`` inflated already (by asgi/offload.py, which judges the page by
+    what it holds), else it is inflated here.
 
     Raises :class:`~omotenashi.errors.PageRefused` for a page we cannot read as a browser does
     (bytes not in its charset, a label browsers do not know, a gzip body too large or broken),
     and any other exception for a bug: either way the adapter sends the app's original response.
     """
     gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
-    raw = gunzip(body, config.max_body) if gzipped else body
+    raw = inflated if inflated is not None else gunzip(body, config.max_body) if gzipped else body
     # as a browser picks it: a byte-order mark, the header's charset, the page's <meta>, utf-8
     declared = content_type(headers)[1]
     charset = page_codec(declared, raw)
