@@ -13,10 +13,11 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
@@ -38,6 +39,7 @@ MAX_SET_COOKIE = 4000
 # seconds the preferences page may still say what was just done (a slow network, a reload)
 NOTICE_AGE = 300
 MAX_COOKIE = 4096  # the longest cookie browsers keep (name and value)
+COOKIES_TRIED = 4  # visitor cookies of our name tried, in the order sent (CookieSigner.identify)
 SAVE_BUDGET = 3800
 # How far in the future a signature may seem: signed by another server whose clock is ahead of
 # this one's (itsdangerous refuses any, and the visitor would become a stranger, choices lost)
@@ -163,7 +165,17 @@ class CookieSigner:
         under the names now (:meth:`as_now`)."""
         if renames is not None:
             return self.as_now(self.identify(cookie_header), renames)
-        value = cookie_value(cookie_header, self.cookie.name)
+        # The first of our cookies that holds: another of the same name first (set by a
+        # staging site, another path or an old domain, or broken) does not make this visitor
+        # a stranger, whose new cookie would replace theirs. A few are tried, no more.
+        for value in islice(cookie_values(cookie_header, self.cookie.name), COOKIES_TRIED):
+            if (ident := self._verified_or_read(value)) is not None:
+                return ident
+        return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
+
+    def _verified_or_read(self, value: str | None) -> Identity | None:
+        """The visitor cookie ``value`` names, verified once, not per page; None when it does
+        not hold (its signature, its age, its form)."""
         ident = self._verified.get(value) if value else None
         if ident is None or time.time() - ident.issued_at > self.cookie.max_age:
             ident = self.read(value)
@@ -171,8 +183,6 @@ class CookieSigner:
                 if len(self._verified) >= 4096:
                     self._verified.clear()
                 self._verified[value] = ident
-        if ident is None:
-            return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
         return ident
 
     def csrf_token(self, ident: Identity) -> str:
@@ -284,31 +294,39 @@ def derive_user_salt(keys: list[str]) -> str:
 
 
 def cookie_value(header: str | None, name: str) -> str | None:
-    """The value of cookie ``name`` in a Cookie header (first wins), as browsers send it.
+    """The value of cookie ``name`` in a Cookie header (first wins), as browsers send it;
+    None when it is empty or longer than a browser keeps (4,096 bytes)."""
+    return next(cookie_values(header, name), None)
+
+
+def cookie_values(header: str | None, name: str) -> Iterator[str | None]:
+    """Each value of cookie ``name`` in a Cookie header, in the order sent (a browser sends the
+    most specific path first, then the oldest): None for an empty one or one longer than a
+    browser keeps (4,096 bytes).
 
     Looked for where the name is (searched in C), each cookie at most once, not by splitting
     the header: the work stays linear, and small beside the header's size, however it is made
-    up. A value longer than a browser keeps (4,096 bytes) is none.
+    up.
     """
     if not header or name not in header:
-        return None
+        return
     find = _named(name).search
     boundary, pos = -1, 0  # the ";" before the cookie at pos (-1: the header's start)
     while (m := find(header, pos)) is not None:
         at, after = m.start(), m.end()
         semi = header.rfind(";", pos, at)
         boundary = semi if semi >= 0 else boundary
+        stop = header.find(";", after)
+        stop = len(header) if stop < 0 else stop
         if not header[boundary + 1 : at].strip():  # only white space before the name: ours
-            stop = header.find(";", after)
-            stop = len(header) if stop < 0 else stop
-            if stop - after > MAX_COOKIE:
-                return None
-            return header[after:stop].strip().strip('"') or None
-        boundary = header.find(";", at)  # the name inside another cookie: on to the next
-        if boundary < 0:
-            return None
+            long = stop - after > MAX_COOKIE
+            yield None if long else header[after:stop].strip().strip('"') or None
+            boundary = stop  # (a value holds no ";": on after it)
+        else:  # the name inside another cookie: on to the next
+            boundary = header.find(";", at)
+        if boundary < 0 or boundary >= len(header):
+            return
         pos = boundary + 1
-    return None
 
 
 @lru_cache(maxsize=16)
