@@ -23,12 +23,13 @@ RULES = (
 )
 
 
-def lines(profile: Profile, tmp_path: Path) -> list[str]:
+def lines(profile: Profile, tmp_path: Path, prefs: Prefs | None = None) -> list[str]:
     (tmp_path / "rules").mkdir()
     (tmp_path / "snippets").mkdir()
     (tmp_path / "rules" / "site.yaml").write_text(RULES)
     ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
-    return [line for _, said in shown.data_sections(profile, ruleset, Prefs()) for line in said]
+    sections = shown.data_sections(profile, ruleset, prefs or Prefs())
+    return [line for _, said in sections for line in said]
 
 
 @pytest.mark.parametrize(
@@ -103,3 +104,15 @@ def test_what_we_keep_opens_each_line_with_what_it_is(profile: Profile, said: st
 )
 def test_the_stage_line_keeps_a_word_the_site_writes_in_capitals(site: str, said: str) -> None:
     assert stage_line("loyalty", {"loyalty": site}) == said  # (final45: not "vIP")
+
+
+def test_a_category_switched_off_is_named_as_the_preferences_page_names_it(
+    tmp_path: Path,
+) -> None:
+    """qa49: "Switched off: journey" on the data page, "Journey" on the preferences page."""
+    prefs = Prefs(off_categories=frozenset({"journey", "browsing-history"}))
+    said = lines(Profile(), tmp_path, prefs)
+    assert [s for s in said if s.startswith("Switched off")] == [
+        "Switched off: Browsing history",
+        "Switched off: Journey",
+    ]

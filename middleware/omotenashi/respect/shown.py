@@ -257,7 +257,7 @@ def data_sections(
     choices = []
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")
-    choices += [f"Switched off: {words(c)}" for c in sorted(prefs.off_categories)]
+    choices += [f"Switched off: {words(c).capitalize()}" for c in sorted(prefs.off_categories)]
     gone_rule = "a block this site no longer shows"
     off = dict.fromkeys(by_id[r].rule.why if r in by_id else gone_rule for r in prefs.off_rules)
     choices += [f"Switched off: {why}" for why in sorted(off)]
