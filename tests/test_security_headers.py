@@ -45,6 +45,13 @@ DEEP_DATA = b'{"name": "video_play", "data": ' + b'{"a":' * 600 + b"1" + b"}" * 
         ("", "/"),
         ("/tours/kyoto?x=1#top", "/tours/kyoto?x=1#top"),
         ("/", "/"),
+        # (edge49) no Location longer than MAX_NEXT: 16 KiB of non-ASCII text was 48 KiB
+        ("/" + "é" * 16384, "/"),
+        ("/" + "é" * 2730, "/" + "é" * 2730),  # (6 escaped bytes each: 16,381 in all)
+        ("/" + "é" * 2731, "/"),
+        ("/" + "a" * 16383, "/" + "a" * 16383),
+        ("/" + "a" * 16384, "/"),
+        ("/tours/京都", "/tours/京都"),
     ],
 )
 def test_dismiss_follows_only_a_path_on_this_site(given: str, followed: str) -> None:

@@ -88,17 +88,28 @@ def parse_form(body: bytes) -> dict[str, list[str]]:
     return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
+# The longest Location a posted ``next`` goes to: what our own forms carry (a page's path and
+# a query of up to MAX_QUERY, 8 KiB: engine/facts.py ``back``), with room for a long path
+MAX_NEXT = 16384
+
+
 def safe_next(value: str, home: str = "/") -> str:
     """Only a path on this site (never //host or a scheme) is followed after a dismiss.
 
     Browsers drop tabs and newlines from a URL and read ``\\`` as ``/``, so
     ``/<tab>/evil.example`` is ``//evil.example`` to them: any control character, space or
-    backslash means ``home`` (the site's home page, behind a path prefix with it).
+    backslash means ``home`` (the site's home page, behind a path prefix with it). So does a
+    value whose ``Location`` (:func:`location`: what is not ASCII percent-escaped, several
+    times as long) would be longer than MAX_NEXT, more than any form of ours carries: a proxy
+    in front may refuse so long a header (a form posted with a 16 KiB ``next`` of non-ASCII
+    text was answered with a 48 KiB ``Location``).
     """
     if (
         value.startswith("/")
         and not value.startswith("//")
+        and len(value) <= MAX_NEXT
         and not any(ord(ch) <= 0x20 or ch in "\\\x7f" for ch in value)
+        and (value.isascii() or len(location(value)) <= MAX_NEXT)
     ):
         return value
     return home
