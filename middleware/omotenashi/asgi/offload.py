@@ -25,10 +25,10 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from omotenashi.engine.headers import Headers, get
+from omotenashi.engine.headers import Headers
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.page import EngineConfig, Result, personalise_response
-from omotenashi.engine.pagehttp import gunzip
+from omotenashi.engine.pagehttp import gunzip, is_gzip
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit
 from omotenashi.recommend.catalog import Catalog
@@ -80,10 +80,6 @@ def most_per_byte(slot: str) -> float:
 VERDICTS_KEEP = 64
 VERDICT_BYTES = 256 * 1024
 _verdicts: OrderedDict[tuple[int, int, str], tuple[bytes, bool]] = OrderedDict()
-
-
-def is_gzip(headers: Headers) -> bool:
-    return (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
 
 
 def is_big(body: bytes, above: int, slot: str = "data-omo-slot") -> bool:

@@ -23,14 +23,14 @@ from omotenashi.engine.disclosure import Disclosure, kept_reasons, reach
 from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
-from omotenashi.engine.headers import Headers, content_type, get, says_utf8
+from omotenashi.engine.headers import Headers, content_type, says_utf8
 from omotenashi.engine.html.base import base_facts
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.limits import clip
 from omotenashi.engine.pagehttp import SKIP_HEADER as SKIP_HEADER
 from omotenashi.engine.pagehttp import VALIDATORS as VALIDATORS
 from omotenashi.engine.pagehttp import can_personalise as can_personalise
-from omotenashi.engine.pagehttp import gunzip, private_headers
+from omotenashi.engine.pagehttp import gunzip, is_gzip, private_headers
 from omotenashi.engine.pagehttp import head_headers as head_headers
 from omotenashi.engine.personalise import personalise
 from omotenashi.engine.profile import visitor_view
@@ -289,7 +289,7 @@ def personalise_response(
     (bytes not in its charset, a label browsers do not know, a gzip body too large or broken),
     and any other exception for a bug: either way the adapter sends the app's original response.
     """
-    gzipped = (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
+    gzipped = is_gzip(headers)
     raw = inflated if inflated is not None else gunzip(body, config.max_body) if gzipped else body
     # as a browser picks it: a byte-order mark, the header's charset, the page's <meta>, utf-8
     declared = content_type(headers)[1]

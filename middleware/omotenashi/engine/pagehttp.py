@@ -170,6 +170,11 @@ _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _ESSENCE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
+def is_gzip(headers: Headers) -> bool:
+    """Whether the body is gzip-encoded (the only encoding personalised: others pass as sent)."""
+    return (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
+
+
 def gunzip(data: bytes, limit: int) -> bytes:
     """A gzip body, refused (:class:`PageRefused`) when it inflates past ``limit`` bytes or is
     not one whole gzip member."""
