@@ -253,6 +253,8 @@ ORACLE: list[tuple[str, Oracle]] = [
     (r"we have no record of you looking at (“.+)", lambda m, f: not named(m[1]) & f.viewed),
     (r"you bought (“.+)", lambda m, f: named(m[1]) <= f.bought),
     (r"we have no record of you buying (“.+)", lambda m, f: not named(m[1]) & f.bought),
+    (r"you have (“.+”) in your cart", lambda m, f: named(m[1]) <= f.in_cart),
+    (r"we have no record of (“.+”) in your cart", lambda m, f: not named(m[1]) & f.in_cart),
     (
         r"you are on ((?:the page|a page|any page|our home page).*)",
         lambda m, f: on_one_of(m[1], f.path),
@@ -338,7 +340,8 @@ ITEMS = ["hawaii-family", "hawaii-couples", "kyoto-autumn", "lapland-aurora"]
 @st.composite
 def visitors(draw: st.DrawFn) -> Facts:
     visits = draw(st.integers(1, 6))
-    cart = draw(st.integers(0, 3))
+    in_cart = frozenset(draw(st.lists(st.sampled_from(ITEMS), max_size=2)))
+    cart = len(in_cart) + draw(st.integers(0, 3 - len(in_cart)))
     return facts(
         stage=draw(st.sampled_from(list(STAGE_OF.values()))),
         segments=frozenset(draw(st.lists(st.sampled_from(["family", "couple", "member"])))),
@@ -353,6 +356,7 @@ def visitors(draw: st.DrawFn) -> Facts:
         attrs=draw(st.sampled_from([{}, {"first_name": "Aiko"}])),
         viewed=frozenset(draw(st.lists(st.sampled_from(ITEMS)))),
         bought=frozenset(draw(st.lists(st.sampled_from(ITEMS), max_size=2))),
+        in_cart=in_cart,
         lists=DEMO_LISTS,
         events={"join_club": draw(st.integers(0, 1))},
         purchases=draw(st.integers(0, 2)),

@@ -310,6 +310,7 @@ class Facts:
     cart_abandoned: bool = False
     viewed: frozenset[str] = frozenset()
     bought: frozenset[str] = frozenset()  # items bought (Profile.purchased)
+    in_cart: frozenset[str] = frozenset()  # items in the cart now (Profile.cart, quantity > 0)
     lists: Mapping[str, frozenset[str]] = field(default_factory=dict)
     first_touch: Mapping[str, str] = field(default_factory=dict)
     # How to name things to the visitor (from the catalogue): item id → title, topic → words
@@ -321,6 +322,17 @@ class Facts:
     # path → its title (Catalog.page_titles): a ``path:`` reason names the page so
     segment_words: Mapping[str, str] = field(default_factory=dict)
     pages: Mapping[str, str] = field(default_factory=dict)
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+def in_cart(cart: Mapping[str, int]) -> frozenset[str]:
+    """The items in ``cart`` (item → quantity) now, those of a quantity above 0 (``in_cart:``
+    conditions): an empty cart, most visitors' on most pages, costs a test."""
+    if not cart:
+        return _NOTHING
+    return frozenset([item for item, n in cart.items() if n > 0])
 
 
 def evolve(facts: Facts, **changes: object) -> Facts:

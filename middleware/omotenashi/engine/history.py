@@ -98,6 +98,8 @@ def history(when: When, out: list[Condition]) -> None:
         )
     if when.bought is not None:  # (what we know: a purchase the site did not tell us of ...)
         out.append(_items(when.bought, attrgetter("bought"), "bought", "bought", "buying"))
+    if when.in_cart is not None:  # (what we know: NO_CART)
+        out.append(_carted(when.in_cart))
     for key, cmp in (when.first_utm or {}).items():
         out.append(compare(_first_touch(key), cmp, ex.query_subject(key, first=True)))
     if when.first_referrer is not None:
@@ -126,6 +128,20 @@ def _items(
         f"{text} {ex.either(listed)}",
         lambda f: [f"you {did} {ex.titled(sorted(items & held(f)), f.titles, 'and')}"],
         lambda f: [f"we have no record of you {doing} {ex.titled(sorted(items), f.titles)}"],
+    )
+
+
+def _carted(listed: list[str]) -> Condition:
+    """Any of the ``listed`` items in the cart now: "you have “A” and “B” in your cart" (those
+    in it), or "we have no record of “A” or “B” in your cart" (what we know: :data:`NO_CART`)."""
+    items = frozenset(listed)
+    return Condition(
+        lambda f: not items.isdisjoint(f.in_cart),
+        f"has {ex.either(listed)} in the cart",
+        lambda f: [
+            f"you have {ex.titled(sorted(items & f.in_cart), f.titles, 'and')} in your cart"
+        ],
+        lambda f: [f"we have no record of {ex.titled(sorted(items), f.titles)} in your cart"],
     )
 
 

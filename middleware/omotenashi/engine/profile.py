@@ -211,7 +211,7 @@ VISITOR_READS: dict[str, tuple[str, ...]] = {
     "interests": ("interest",),
     "name": ("attr",),
     "device": ("device",),
-    "cart": ("cart_items", "cart_abandoned"),
+    "cart": ("cart_items", "cart_abandoned", "in_cart"),
     "purchases": ("purchases",),
     "viewed_in": ("viewed", "viewed_in_list"),
     "titles": ("viewed", "viewed_in_list"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from omotenashi.engine import limits
 from omotenashi.engine.change import Change, apply
-from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve
+from omotenashi.engine.facts import Device, Facts, Forced, RequestInfo, evolve, in_cart
 from omotenashi.engine.flash import Flash
 from omotenashi.engine.html.tokens import ATTRS, attrs, quote_left_open, raw_text_end
 from omotenashi.engine.journey import Journey
@@ -291,6 +291,7 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
             "cart_abandoned": abandoned,
             "viewed": frozenset(after.viewed),
             "bought": after.purchased,
+            "in_cart": in_cart(after.cart),
             "lists": journey.lists,
             "first_touch": after.first_touch,
             "titles": _NO_NAMES,

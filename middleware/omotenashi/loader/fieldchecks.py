@@ -3,8 +3,8 @@
 What ``why:`` and ``text:`` show as written (``whychecks``), a ``why:`` its conditions
 contradict, a category that is likely a misspelling of another (each category is a switch on
 the preferences page: ``browsing_history`` next to ``browsing-history`` makes two, with one
-label), a ``viewed:`` or ``bought:`` item id close to a catalogue item's, and an event name
-nothing here knows (``eventchecks``).
+label), a ``viewed:``, ``bought:`` or ``in_cart:`` item id close to a catalogue item's, and an
+event name nothing here knows (``eventchecks``).
 """
 
 from __future__ import annotations
@@ -103,10 +103,11 @@ class FieldChecks:
 
     def _viewed(self, add: Add, when: When, loc: Loc) -> None:
         """An item id close to a catalogue item's (the site may track others: a warning), in
-        ``viewed:`` or ``bought:``."""
+        ``viewed:``, ``bought:`` or ``in_cart:``."""
         for field, index, item in [
             *(("viewed", i, item) for i, item in enumerate(when.viewed or ())),
             *(("bought", i, item) for i, item in enumerate(when.bought or ())),
+            *(("in_cart", i, item) for i, item in enumerate(when.in_cart or ())),
         ]:
             if not self.items or item in self.items:
                 continue

@@ -49,6 +49,7 @@ ORDER = (
     "viewed",
     "viewed_in_list",
     "bought",
+    "in_cart",
     "first_utm",
     "first_referrer",
     "all",

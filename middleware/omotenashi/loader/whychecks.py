@@ -50,6 +50,8 @@ def claims(when: When, negated: bool = False) -> Iterator[Claim]:
         yield say("bought", not none_bought)
     if when.bought is not None and not negated:  # (not having bought one says nothing more)
         yield "bought", True
+    if when.in_cart is not None and not negated:  # (one not in the cart: others may be)
+        yield "cart", True
     if when.stage is not None:
         bought = {"purchase", "loyalty"}
         if bought.isdisjoint(when.stage):

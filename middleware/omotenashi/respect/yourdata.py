@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from omotenashi.engine import explain
 from omotenashi.engine.explain import words
-from omotenashi.engine.facts import Facts
+from omotenashi.engine.facts import Facts, in_cart
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
@@ -176,6 +176,7 @@ def groups_now(profile: Profile, journey: Journey, now: float) -> frozenset[str]
         events=profile.events,
         viewed=frozenset(profile.viewed),
         bought=profile.purchased,
+        in_cart=in_cart(profile.cart),
         lists=journey.lists,
         first_touch=profile.first_touch,
     )
@@ -186,7 +187,8 @@ def groups_now(profile: Profile, journey: Journey, now: float) -> frozenset[str]
 # device, referrer, new ...), nor the time (absent_days, weekday, an abandoned cart)
 _KEPT_FIELDS = frozenset(
     {"stage", "attr", "interest", "visits", "views", "purchases", "cart_items", "event"}
-    | {"viewed", "viewed_in_list", "bought", "first_referrer", "first_utm", "all", "any", "not_"}
+    | {"viewed", "viewed_in_list", "bought", "in_cart", "first_referrer", "first_utm"}
+    | {"all", "any", "not_"}
 )
 
 

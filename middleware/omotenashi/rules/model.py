@@ -26,6 +26,7 @@ from omotenashi.rules.text import Glob, Nfc, SnippetName, Topic
 from omotenashi.rules.urls import attr_problem
 from omotenashi.rules.whenvalues import (
     COUNTS,
+    LISTED,
     WEEKDAY_SCHEMA,
     count_problem,
     moment_problem,
@@ -132,6 +133,7 @@ class When(Strict):
         default=None, description="Viewed an item of this list (rules/data/<list>.yaml)."
     )
     bought: list[Nfc] | None = Field(default=None, description="Bought any of these items.")
+    in_cart: list[Nfc] | None = Field(default=None, description="Any of these in the cart now.")
     first_utm: dict[str, Compare] | None = Field(
         default=None, description="UTM parameters of the first visit, e.g. utm_source: newsletter."
     )
@@ -142,21 +144,7 @@ class When(Strict):
     all: list[When] | None = Field(default=None, description="Every one of these holds.")
     not_: When | None = Field(default=None, alias="not", description="This does not hold.")
 
-    @field_validator(
-        "stage",
-        "segment",
-        "viewed",
-        "bought",
-        "first_referrer",
-        "device",
-        "browser",
-        "os",
-        "path",
-        "referrer",
-        "language",
-        "country",
-        mode="before",
-    )
+    @field_validator(*LISTED, mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
         return _as_list(value)

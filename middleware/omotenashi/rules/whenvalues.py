@@ -91,6 +91,11 @@ ZoneName = Annotated[str, AfterValidator(_a_zone)]
 
 # Conditions on counts, compared with numbers.
 COUNTS = ("visits", "views", "purchases", "cart_items", "absent_days", "interest", "event")
+# Conditions on a list of values, where one value may be written bare (``bought: kyoto``).
+LISTED = (
+    *("stage", "segment", "viewed", "bought", "in_cart", "first_referrer", "device", "browser"),
+    *("os", "path", "referrer", "language", "country"),
+)
 # A count written as a comparison in one string (``visits: ">= 3"``, ``views: "3+"``): read as
 # text, it equals no count, and the rule would never fire (under ``not:``, always hold).
 _WRITTEN_COMPARISON = re.compile(r"\s*(>=|=>|<=|=<|!=|==|>|<|=)?\s*(\d+(?:\.\d+)?)\s*(\+)?\s*")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from omotenashi.engine import joined
-from omotenashi.engine.facts import Facts
+from omotenashi.engine.facts import Facts, in_cart
 from omotenashi.engine.profile import STAGE_ORDER, Profile
 from omotenashi.engine.recommending import Carried as Carried  # (the type, with ALL)
 from omotenashi.engine.understand import VIEW_EVENTS
@@ -98,6 +98,7 @@ def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> s
         purchases=profile.purchases,
         bought=profile.purchased,
         cart_items=sum(profile.cart.values()),
+        in_cart=in_cart(profile.cart),
         events=events,
     )
     happened = frozenset(name for name, n in events.items() if n > 0)
