@@ -343,7 +343,10 @@ rules:
      why: "you booked it"}
   - {id: back-to-kyoto, slot: tagline, text: Kyoto, when: {viewed: [kyoto-autumn]},
      why: "you looked at it"}
+  - {id: pay-for-bali, slot: also-like, text: Bali, when: {in_cart: [bali-retreat]},
+     why: "it is in your cart"}
 """
+RULE_IDS = ("thanks-lapland", "back-to-kyoto", "pay-for-bali")
 
 
 @pytest.mark.parametrize(
@@ -357,14 +360,16 @@ rules:
             {"thanks-lapland", "back-to-kyoto"},
         ),
         (["--viewed", "lapland-aurora"], set()),  # viewed is not bought
+        (["--cart", "bali-retreat"], {"pay-for-bali"}),
+        (["--bought", "bali-retreat"], set()),  # bought is not in the cart
     ],
-    ids=["neither", "bought", "viewed", "repeated", "viewed-not-bought"],
+    ids=["neither", "bought", "viewed", "repeated", "viewed-not-bought", "cart", "bought-not-cart"],
 )
 def test_preview_takes_the_items_bought_and_viewed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], fired: set[str]
 ) -> None:
     out, page = preview(site(tmp_path, ON_ITEMS), capsys, *extra)
-    said = {r for r in ("thanks-lapland", "back-to-kyoto") if line(out, r).split()[0] == "fired"}
+    said = {r for r in RULE_IDS if line(out, r).split()[0] == "fired"}
     assert said == fired, out
     assert set(re.findall(r'data-omo-rule="([^"]+)"', page)) == fired
     if "thanks-lapland" in fired:

@@ -6,6 +6,7 @@ import argparse
 import json
 import urllib.parse
 import urllib.request
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +66,7 @@ def _preview(args: argparse.Namespace) -> int:
         purchases=args.purchases,
         purchased=frozenset(map(nfc, args.bought)),  # as the rules' items are read
         viewed=dict.fromkeys(map(nfc, args.viewed), now),
+        cart=dict(Counter(map(nfc, args.cart))),  # (an item given twice: two of it)
         interests={t: (s, now) for t, s in args.interest},
         last_seen=now,
         # --visits counts this visit: the page is seen within it, not as the start of another
@@ -345,6 +347,14 @@ def register(commands: Any) -> None:
         metavar="ITEM",
         help="an item the visitor has viewed, for viewed: and viewed_in_list: conditions; "
         "repeat for more (default: none; the page's own item counts as ever)",
+    )
+    pre.add_argument(
+        "--cart",
+        action="append",
+        default=[],
+        metavar="ITEM",
+        help="an item in the visitor's cart, for in_cart: and cart_items: conditions; repeat "
+        "for more (default: an empty cart)",
     )
     pre.add_argument(
         "--device",
