@@ -12,7 +12,7 @@ import pytest
 
 from omotenashi import Settings
 from omotenashi.proxy import proxy_app
-from omotenashi.proxy.upstream import confined_path
+from omotenashi.proxy.targets import confined_path
 
 from .live_server import serving
 
@@ -107,6 +107,10 @@ async def status_of(host: str, port: int, target: str) -> int:
         ("/..%5c..%5cetc", None),
         ("/..\\..\\etc", None),
         ("/..;/admin", None),
+        # (proxy49) an absolute-form target names no other origin: its path, under the base
+        ("http://other.example:9999/shop/item?x=1", "/public/shop/item?x=1"),
+        ("HTTPS://shop.example", "/public/"),
+        ("http://shop.example/../admin", "/public/admin"),
     ],
 )
 async def test_the_origin_only_ever_sees_paths_under_the_base(

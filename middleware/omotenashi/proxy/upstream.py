@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from email.utils import formatdate
 from typing import Any
 
@@ -24,6 +23,7 @@ from omotenashi.errors import OmotenashiError
 from omotenashi.proxy.config import ProxySettings, origin_tls, unreached, upstream_url
 from omotenashi.proxy.forwarding import request_headers, response_headers, websocket_handshake
 from omotenashi.proxy.reuse import ask, release
+from omotenashi.proxy.targets import confined_path, escaped, origin_form
 from omotenashi.proxy.uploads import (
     BodyTimeout,
     Deadline,
@@ -62,40 +62,6 @@ class OriginError(OmotenashiError):
 
 class ClientGone(OmotenashiError):
     """The visitor left before their response was complete."""
-
-
-# What some origins read as a segment's end (after lower()): a slash or backslash, plain or
-# encoded, and the ";" of path parameters (Tomcat reads "..;x" as "..").
-_SEPARATORS = re.compile(rb"/|\\|%2f|%5c|;|%3b")
-
-
-def confined_path(raw_path: bytes) -> bytes | None:
-    """The visitor's path with its dot segments removed (RFC 3986 5.2.4), or None to refuse it.
-
-    A segment is a dot segment when it reads ``.`` or ``..`` once ``%2e`` is decoded, in any
-    case. ``..`` never climbs above ``/`` (as a browser resolves it), so once the origin's base
-    path is put in front, the request stays under it: ``/a/../../etc`` becomes ``/etc``. A
-    ``..`` hidden behind an encoded slash, a backslash or a ``;`` (``/..%2f..%2fetc``,
-    ``/..\\etc``, ``/..;/admin``) is refused: whether the origin reads those as separators is
-    up to the origin, and no browser sends them. The result always starts with ``/``.
-    """
-    segments = raw_path.split(b"/")
-    if raw_path.startswith(b"/"):
-        del segments[0]
-    kept: list[bytes] = []
-    last = len(segments) - 1
-    for index, segment in enumerate(segments):
-        plain = segment.lower().replace(b"%2e", b".")
-        if plain not in (b".", b".."):
-            if b".." in _SEPARATORS.split(plain):
-                return None
-            kept.append(segment)
-            continue
-        if plain == b".." and kept:
-            kept.pop()
-        if index == last:  # "/a/b/.." is "/a/": the trailing slash stays
-            kept.append(b"")
-    return b"/" + b"/".join(kept)
 
 
 def error_page(status: int) -> tuple[Headers, bytes]:
@@ -207,11 +173,11 @@ class Upstream:
 
         Raises httpx.InvalidURL for what no origin could be sent (a query past 64 KiB).
         """
-        raw_path = confined_path(scope.get("raw_path") or scope["path"].encode("utf-8"))
+        raw_path = confined_path(origin_form(scope.get("raw_path") or scope["path"].encode()))
         if raw_path is None:
             return None
         query: bytes = scope.get("query_string", b"")
-        full = _escaped(self._base_path + raw_path) + (b"?" + _escaped(query) if query else b"")
+        full = escaped(self._base_path + raw_path) + (b"?" + escaped(query) if query else b"")
         return self.base.copy_with(raw_path=full)
 
     async def _forward(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -388,12 +354,3 @@ class _Visitor:
         self._gone = True
         if not self._sending:
             exchange.cancel()
-
-
-# Bytes a URL cannot carry as they are: "#" (it would start a fragment; here it can only be
-# data), space, controls and anything past ASCII.
-_UNSAFE = re.compile(rb"[^\x21\x22\x24-\x7e]")
-
-
-def _escaped(raw: bytes) -> bytes:
-    return _UNSAFE.sub(lambda m: b"%%%02X" % m[0][0], raw)
