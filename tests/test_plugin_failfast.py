@@ -83,6 +83,24 @@ OUTSIDE = ("REDIS_URL", "CI", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
             False,
             "omotenashi: cannot reach the site's Redis at redis://127.0.0.1:1/0: ",
         ),
+        (  # (qaguide49) a CI service's REDIS_URL would win over the site's server
+            {"test_site.py": SEEDS},
+            ["--base-url", SITE],
+            {
+                "REDIS_URL": "redis://127.0.0.1:1/1",
+                "OMOTENASHI_REDIS_URL": "{url}",
+                "OMOTENASHI_SECRET_KEYS": "k",
+            },
+            False,
+            "omotenashi: REDIS_URL (redis://127.0.0.1:1/1) and OMOTENASHI_REDIS_URL (",
+        ),
+        (
+            {"test_site.py": SEEDS},
+            ["--base-url", SITE],
+            {"REDIS_URL": "{url}", "OMOTENASHI_REDIS_URL": "{url}", "OMOTENASHI_SECRET_KEYS": "k"},
+            True,
+            "",
+        ),
         ({"test_site.py": BASE}, ["-W", "error", "--base-url", SITE], {}, True, ""),
         (
             {"test_site.py": BASE, "pytest.ini": f"[pytest]\nbase_url = {SITE}\n"},
@@ -100,6 +118,8 @@ OUTSIDE = ("REDIS_URL", "CI", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
         "visitor-with-keys-in-an-override",
         "in-process-without-keys",
         "unreachable-redis",
+        "two-redis-urls",
+        "the-same-redis-url-twice",
         "base-url-option",
         "base-url-ini",
     ],

@@ -31,6 +31,16 @@ def omotenashi_redis_url(pytestconfig: pytest.Config) -> Iterator[str]:
     """The URL of a real Redis: REDIS_URL/OMOTENASHI_REDIS_URL, or a private embedded one."""
     url = os.environ.get("REDIS_URL") or os.environ.get("OMOTENASHI_REDIS_URL")
     site = remote_base_url(pytestconfig)
+    sites = os.environ.get("OMOTENASHI_REDIS_URL")
+    if site and url and sites and url != sites:  # (a CI service's REDIS_URL, say)
+        from omotenashi.store.breaker import masked
+
+        pytest.fail(
+            f"omotenashi: REDIS_URL ({masked(url)}) and OMOTENASHI_REDIS_URL ({masked(sites)}) "
+            f"name different servers; the site at {site} reads OMOTENASHI_REDIS_URL, the "
+            "fixtures would write to REDIS_URL: unset REDIS_URL for this run, or make them one",
+            pytrace=False,
+        )
     if url:
         setting = "REDIS_URL" if os.environ.get("REDIS_URL") else "OMOTENASHI_REDIS_URL"
         require_reachable(url, setting, site)
