@@ -125,7 +125,7 @@ def test_json_is_valid_and_complete() -> None:
 
 def test_text_table_lists_every_row_and_sentence() -> None:
     text = render_text(make())
-    assert re.search(r"^hero +purchase +50% +5000 +12.0% +5000 +10.0% +\+2.0 \[", text, re.M)
+    assert re.search(r"^hero +purchase +50% +5,000 +12.0% +5,000 +10.0% +\+2.0 \[", text, re.M)
     assert "+2.0 [" in text
     assert "hero / purchase: The rule helps" in text
     assert render_text(rep.build(rep.Counts(), [])).count("Nothing counted yet") == 1

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omotenashi.measure import stats
+from omotenashi.measure import stats, verdicts
 from omotenashi.measure.errors import MeasureError
 from omotenashi.measure.stats import Interval, Verdict
 
@@ -224,17 +224,38 @@ def test_sentences(diff: Interval, enough: bool, srm: bool, words: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("planned", "start", "absent"),
+    ("closed", "start", "absent"),
     [
         (False, "No evidence yet: the effect is between", "planned size"),
-        (True, "The planned size was reached and no effect was found: the effect is", "yet"),
+        (True, "No evidence: the effect is between", "yet"),  # a test that ended: nothing to wait
     ],
 )
-def test_no_evidence_after_the_planned_size_says_so(planned: bool, start: str, absent: str) -> None:
+def test_no_evidence_says_yet_only_while_the_test_runs(
+    closed: bool, start: str, absent: str
+) -> None:
     diff = Interval(-0.003, 0.003)
-    said = stats.explain(Verdict.NO_EVIDENCE, diff, enough=True, srm=False, planned=planned)
+    said = stats.explain(Verdict.NO_EVIDENCE, diff, enough=True, srm=False, closed=closed)
     assert said.startswith(start) and absent not in said and "wait" not in said
     assert "between -0.3 and +0.3 percentage points (95% interval), zero included" in said
+
+
+@pytest.mark.parametrize(
+    ("diff", "words"),
+    [
+        # inside (-1.0, +1.0): effects as large as the 10% lift planned for are ruled out
+        (Interval(-0.003, 0.003), "no effect was found: the effect is between -0.3 and +0.3 "),
+        (Interval(-0.0006, 0.0131), "the result is inconclusive: the effect is between -0.1 and "),
+        # a limit that would print as the planned effect prints with more decimals
+        (Interval(-0.003, 0.00996), "between -0.300 and +0.996 percentage points"),
+    ],
+)
+def test_past_the_plan_no_effect_is_found_only_when_the_planned_lift_is_ruled_out(
+    diff: Interval, words: str
+) -> None:
+    said = verdicts.settled(diff, 1600, 16000, 0.95)  # 10%: the plan was for +/-1.0 points
+    assert words in said, said
+    assert ("would most likely" in said) is verdicts.ruled_out(diff, 1600, 16000)
+    assert "yet" not in said and "wait" not in said and "plan on" not in said
 
 
 @pytest.mark.parametrize(

@@ -95,6 +95,10 @@ def assemble(
     specs = [RuleSpec(r.id, r.rule.holdout, tuple(r.rule.goals or ())) for r in ruleset.rules]
     formerly = {r.id: tuple(r.rule.formerly) for r in ruleset.rules if r.rule.formerly}
     phases = current(days, {spec.id: spec.holdout for spec in specs}, formerly)
+    # a test that ended (holdout removed, rule gone) or is off (switched off, schedule over)
+    # is closed: waiting adds no visitor to it, so none of its rows says to wait
+    off = stopped(ruleset.rules, dt.datetime.now(site_zone(zone)))
+    closed = frozenset(off) | {rule for rule, phase in phases.items() if phase.ended}
     report = build(
         within(renamed(counts_from_days(days), formerly), phases),
         judged(specs, phases),
@@ -102,13 +106,14 @@ def assemble(
         since=since if since is None or first > last else first,
         until=until if until is None or first > last else last,
         min_per_arm=min_per_arm,
+        closed=closed,
     )
     if formerly:  # each row of a renamed rule says what it was called
         rows = [replace(row, formerly=formerly.get(row.rule, ())) for row in report.rows]
         report = replace(report, rows=rows)
     # a changed holdout starts a new phase; a test that ended or a rule that is off says so
     notes = {rule: phase.sentence() for rule, phase in phases.items()}
-    for rule, said in stopped(ruleset.rules, dt.datetime.now(site_zone(zone))).items():
+    for rule, said in off.items():
         notes[rule] = f"{notes[rule]} {said}" if rule in notes else said
     return replace(
         noted(report, notes),

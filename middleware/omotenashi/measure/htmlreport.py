@@ -65,8 +65,8 @@ def _table(report: Report) -> str:
             "<tr>"
             f"<td>{escape(row.named)}</td><td>{escape(row.goal or '–')}</td>"
             f"<td>{'–' if row.holdout is None else f'{row.holdout:g}%'}</td>"
-            f"<td>{row.n_t}</td><td>{rate_t}</td>"
-            f"<td>{row.n_c}</td><td>{rate_c}</td>"
+            f"<td>{row.n_t:,}</td><td>{rate_t}</td>"
+            f"<td>{row.n_c:,}</td><td>{rate_c}</td>"
             f"<td>{lift}</td>"
             f"<td>{rel}</td><td>{split}</td>"
             f'<td class="{verdict_class}" title="{escape(row.sentence)}">'

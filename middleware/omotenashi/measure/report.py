@@ -15,13 +15,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import stats
+from . import stats, verdicts
 from .counting import Arm, Cells, counted
 from .errors import MeasureError
 from .gaps import Gap
 from .notes import MANY, METHODS, UNUSABLE, planned_on
+from .verdicts import MDE
 
-MDE = 0.10  # the relative lift "visitors needed" is planned for
 Plan = tuple[int, int] | None  # (held-out, treated) visitors planned; None: none can be
 
 
@@ -92,6 +92,7 @@ class Row:
     unusable: bool = False  # more conversions than visitors in a group: nothing to compute
     planned_on: str | None = None  # the cohort day both groups reached the planned size
     formerly: tuple[str, ...] = ()  # the rule's former ids, whose visitors are counted here
+    closed: bool = False  # the test ended or is off: waiting adds no visitor (verdicts.py)
 
     @property
     def named(self) -> str:
@@ -113,12 +114,19 @@ class Row:
 
     @property
     def label(self) -> str:
-        """The verdict as every report shows it: "helps (early)" for an early look."""
+        """The verdict as every report shows it: "helps (early)" for an early look,
+        "inconclusive" past the plan while the lift planned for is not ruled out."""
         if self.unusable:
             return "unusable data"
-        if self.verdict is stats.Verdict.NO_EVIDENCE and self.planned and self.enough:
-            return stats.NO_EFFECT if not self.srm else self.verdict.value
-        return f"{self.verdict.value} (early)" if self.early else self.verdict.value
+        nothing = self.verdict is stats.Verdict.NO_EVIDENCE
+        return verdicts.label(
+            self.verdict,
+            judged=bool(self.goal) and self.holdout is not None and 0 < self.holdout < 100,
+            settled=nothing and self.planned and self.enough and not self.srm,
+            ruled_out=verdicts.ruled_out(self.diff_ci, self.x_c, self.n_c),
+            early=self.early,
+            closed=self.closed,
+        )
 
     @property
     def rate_t(self) -> float | None:
@@ -244,6 +252,7 @@ def _row(
     arms: tuple[int, int, int, int],
     confidence: float,
     min_per_arm: int,
+    closed: bool = False,
 ) -> Row:
     n_t, x_t, n_c, x_c = arms
     if x_t > n_t or x_c > n_c:  # old, over-counted data: shown as such, never an exception
@@ -259,42 +268,17 @@ def _row(
     unknown = holdout is None or holdout >= 100
     verdict = stats.judge(diff_ci, enough=enough, srm=srm or unknown)
     needed = _needed((n_t, x_t, n_c, x_c), holdout, min_per_arm)
-    planned = needed is not None and n_c >= needed[0] and n_t >= needed[1]
-    if holdout == 0:
-        sentence = "No holdout: there is no control group to compare with (set holdout: 10%)."
-    elif holdout is None:
-        sentence = (
-            "This rule is no longer in the rule files: its holdout is unknown, so whether the "
-            "split is sound cannot be checked, and there is no verdict."
-        )
-    elif holdout >= 100:
-        sentence = stats.HOLDOUT_ALL
-    elif not goal:
-        sentence = "No goals to judge this rule on: declare goals to measure it."
-    else:
-        sentence = stats.explain(
-            verdict, diff_ci, enough=enough, srm=srm, min_per_arm=min_per_arm,
-            confidence=confidence, planned=planned,
-        )  # fmt: skip
-    judged = bool(goal) and holdout is not None and 0 < holdout < 100
-    if judged and verdict is not stats.Verdict.NO_EVIDENCE and not planned:
-        early = (
-            stats.early_unplanned(x_c, n_c)
-            if needed is None
-            else stats.early_look(n_t, n_c, *needed)
-        )
-        sentence += " " + early
-    elif judged and needed is not None and not srm and verdict is stats.Verdict.NO_EVIDENCE:
-        if planned and enough:
-            sentence += f" A {MDE:.0%} relative lift would most likely (4 times in 5) have shown."
-        else:
-            sentence += f" To detect a {MDE:.0%} relative lift, plan on about {_plan(*needed)}."
+    sentence = verdicts.sentence(
+        verdict, diff_ci, arms, holdout, goal, enough=enough, srm=srm, needed=needed,
+        confidence=confidence, min_per_arm=min_per_arm, closed=closed,
+    )  # fmt: skip
     return Row(
         rule, goal, holdout, n_t, x_t, n_c, x_c, diff, diff_ci,
         None if relative is None else relative[0],
         None if relative is None else relative[1],
         srm_p, srm, enough, verdict, sentence,
         None if needed is None else needed[0], None if needed is None else needed[1],
+        closed=closed,
     )  # fmt: skip
 
 
@@ -320,12 +304,6 @@ def _needed(arms: tuple[int, int, int, int], holdout: float | None, least: int) 
     return None if needed is None else (max(needed[0], least), max(needed[1], least))
 
 
-def _plan(control: int, treated: int) -> str:
-    if control == treated:
-        return f"{control:,} visitors per group, then decide"
-    return f"{control:,} held-out visitors and {treated:,} shown the rule, then decide"
-
-
 def build(
     counts: Counts,
     specs: Iterable[RuleSpec],
@@ -335,8 +313,10 @@ def build(
     until: str | None = None,
     confidence: float = stats.CONFIDENCE,
     min_per_arm: int = stats.MIN_PER_ARM,
+    closed: frozenset[str] = frozenset(),
 ) -> Report:
-    """Rows for every configured rule (and any counted rule no longer configured)."""
+    """Rows for every configured rule (and any counted rule no longer configured); ``closed``:
+    the rules whose test ended or is off (collect.py), whose rows never say to wait."""
     if since is not None and until is not None and since > until:
         raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
     known = {spec.id: spec for spec in specs}
@@ -366,7 +346,8 @@ def build(
         for goal in goals or ("",):
             x_t = converted[(rule, goal, Arm.TREATMENT)] if goal else 0
             x_c = converted[(rule, goal, Arm.CONTROL)] if goal else 0
-            row = _row(rule, goal, holdout, (n_t, x_t, n_c, x_c), confidence, min_per_arm)
+            arms = (n_t, x_t, n_c, x_c)
+            row = _row(rule, goal, holdout, arms, confidence, min_per_arm, rule in closed)
             rows.append(_dated(row, counts, span, min_per_arm))
         daily[rule] = _daily(counts, rule, set(goals), span)
     return Report(rows, daily, since, until, confidence, min_per_arm)

@@ -310,7 +310,8 @@ class Verdict(StrEnum):
     NO_EVIDENCE = "no evidence yet"
 
 
-#: The label of a row with no verdict whose groups reached the planned size: no "yet" to wait for.
+#: The label of a row with no verdict whose groups reached the planned size and whose interval
+#: rules out the lift planned for (measure/verdicts.py): no "yet" to wait for.
 NO_EFFECT = "no effect found"
 #: The sentence of a rule whose holdout keeps every visitor from it.
 HOLDOUT_ALL = (
@@ -339,15 +340,18 @@ def explain(
     srm: bool,
     min_per_arm: int = MIN_PER_ARM,
     confidence: float = CONFIDENCE,
-    planned: bool = False,
+    closed: bool = False,
 ) -> str:
     """One plain sentence for editors: what the numbers allow them to say.
 
-    ``planned``: both groups reached the size planned for them (a sentence without "yet").
+    ``closed``: the test ended or is off, so waiting adds no visitor (no "yet", no "wait").
+    A row past its planned size without evidence says more: measure/verdicts.py's ``settled``.
     """
     if srm:
         return SRM_ADVICE
     if not enough:
+        if closed:
+            return "Too few visitors were counted to judge it."
         return f"Too few visitors so far: wait for at least {min_per_arm} in each group."
     low, high = diff.low * 100, diff.high * 100
     digits = decimals(low, high)
@@ -360,9 +364,7 @@ def explain(
             f"{large:.{digits}f} {level}."
         )
     points = f"between {signed(low, digits)} and {signed(high, digits)} {level}, zero included"
-    if planned:
-        return f"The planned size was reached and no effect was found: the effect is {points}."
-    return f"No evidence yet: the effect is {points}."
+    return f"No evidence{'' if closed else ' yet'}: the effect is {points}."
 
 
 def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int) -> str:
@@ -380,7 +382,7 @@ def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int) -> str:
 def early_unplanned(x_c: int, n_c: int) -> str:
     """The warning on a verdict for which no size can be planned (:func:`plan` says None)."""
     if x_c == 0 or x_c >= n_c:
-        why = "it has no conversions yet" if x_c == 0 else "every visitor in it converted"
+        why = "it has no conversions" if x_c == 0 else "every visitor in it converted"
         said = f"no size can be planned from the held-out group's rate while {why}"
     else:  # both groups' rate together: the effect planned for would take it past 100%
         said = "no size can be planned while both groups together convert nearly always"

@@ -177,7 +177,7 @@ def daily(days: Sequence[str], series: Sequence[Series], *, title: str, width: i
         for i, v in enumerate(line.values):
             out.append(
                 f'<circle cx="{px(i)}" cy="{py(v)}" r="2.5" fill="{line.colour}">'
-                f"<title>{escape(line.name)} {escape(days[i])}: {v}</title></circle>"
+                f"<title>{escape(line.name)} {escape(days[i])}: {v:,}</title></circle>"
             )
         lx = left + number * 180
         ly = height - 10
