@@ -261,8 +261,9 @@ class Settings(BaseSettings):
         default=256 * 1024,
         ge=0,
         description="HTML bodies whose scan costs more than an ordinary page of this many "
-        "bytes (markup dense in tags costs more; gzip counts 8x its length) are personalised "
-        "in a worker thread, so a big page's scan does not hold up the event loop.",
+        "bytes (markup dense in tags costs more; a gzip body is judged by what it inflates "
+        "to) are personalised in a worker thread, so a big page's scan does not hold up the "
+        "event loop.",
     )
     session_gap: int = Field(
         default=30 * 60,
