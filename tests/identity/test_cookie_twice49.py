@@ -49,6 +49,8 @@ def cookie(s: CookieSigner, vid: str) -> str:
         (["", "junk.sig"], VID),
         (["junk"] * (COOKIES_TRIED - 1), VID),
         (["junk"] * COOKIES_TRIED, None),  # tried no further: a stranger
+        # (eye49) what our signer never writes is passed over without counting
+        (["", "x y", "a,b", "%00"] * 3, VID),
     ],
 )
 def test_the_first_of_our_cookies_that_holds_names_the_visitor(
@@ -70,6 +72,9 @@ def test_a_header_full_of_our_name_is_read_a_few_times_only(
     monkeypatch.setattr(s, "read", lambda value: read.append(value) or real(value))
     assert s.identify("omo_vid=x; " * 5000 + f"omo_vid={cookie(s, VID)}").is_new
     assert len(read) == COOKIES_TRIED
+    read.clear()  # junk that could not be ours is passed over, unread
+    assert s.identify("omo_vid=; omo_vid=%; " * 5000 + f"omo_vid={cookie(s, VID)}").vid == VID
+    assert len(read) == 1
 
 
 @pytest.mark.anyio

@@ -167,8 +167,12 @@ class CookieSigner:
             return self.as_now(self.identify(cookie_header), renames)
         # The first of our cookies that holds: another of the same name first (set by a
         # staging site, another path or an old domain, or broken) does not make this visitor
-        # a stranger, whose new cookie would replace theirs. A few are tried, no more.
-        for value in islice(cookie_values(cookie_header, self.cookie.name), COOKIES_TRIED):
+        # a stranger, whose new cookie would replace theirs. A few that could be ours are
+        # verified, no more (values our signer never writes, empty ones too, are passed over
+        # without counting: a read of the header, linear).
+        named = cookie_values(cookie_header, self.cookie.name)
+        ours = (v for v in named if v and _SIGNED.fullmatch(v))
+        for value in islice(ours, COOKIES_TRIED):
             if (ident := self._verified_or_read(value)) is not None:
                 return ident
         return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
