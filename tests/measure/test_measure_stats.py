@@ -252,9 +252,10 @@ def test_no_evidence_says_yet_only_while_the_test_runs(
 def test_past_the_plan_no_effect_is_found_only_when_the_planned_lift_is_ruled_out(
     diff: Interval, words: str
 ) -> None:
-    said = verdicts.settled(diff, 1600, 16000, 0.95)  # 10%: the plan was for +/-1.0 points
+    arms = (16000, 1600, 16000, 1600)  # 10% in both: the plan was for +/-1.0 points
+    said = verdicts.settled(diff, arms, 0.95)
     assert words in said, said
-    assert ("would most likely" in said) is verdicts.ruled_out(diff, 1600, 16000)
+    assert ("would most likely" in said) is verdicts.ruled_out(diff, arms)
     assert "yet" not in said and "wait" not in said and "plan on" not in said
 
 

@@ -123,7 +123,7 @@ class Row:
             self.verdict,
             judged=bool(self.goal) and self.holdout is not None and 0 < self.holdout < 100,
             settled=nothing and self.planned and self.enough and not self.srm,
-            ruled_out=verdicts.ruled_out(self.diff_ci, self.x_c, self.n_c),
+            ruled_out=verdicts.ruled_out(self.diff_ci, (self.n_t, self.x_t, self.n_c, self.x_c)),
             early=self.early,
             closed=self.closed,
         )

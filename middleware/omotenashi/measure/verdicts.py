@@ -1,9 +1,10 @@
 """What a row of the report says: its label and its sentence, from what its numbers allow.
 
 Past the planned size, a result without evidence is "no effect found" only when its interval
-rules out the effect the plan was built to detect (``MDE`` of the held-out group's rate, either
-way); one that still includes it is "inconclusive", not reassuring. A test that ended or is off
-(``closed``: its holdout removed, its rule gone from the files, switched off, its schedule over)
+rules out the effect the plan was built to detect (``MDE`` of the rate the plan is made on,
+either way); one that still includes it is "inconclusive", not reassuring. A test that ended
+or is off (``closed``: its holdout removed, its rule gone from the files, switched off, its
+schedule over)
 never says "yet", "wait" or "plan on": waiting adds no visitor to it. A row that cannot be
 judged at all (no holdout, everyone held out, a holdout unknown, no goal) reads "no verdict".
 """
@@ -19,22 +20,24 @@ NO_VERDICT = "no verdict"
 CLOSED = "no evidence"  # a test that ended: no "yet" to wait for
 
 
-def planned_points(x_c: int, n_c: int) -> float:
-    """The effect the plan was built to detect, in percentage points: ``MDE`` of the held-out
-    group's rate (the ``d`` a null result must rule out, either way)."""
-    return x_c / n_c * MDE * 100 if n_c else 0.0
+def planned_points(arms: tuple[int, int, int, int]) -> float:
+    """The effect the plan was built to detect, in percentage points: ``MDE`` of the rate the
+    plan is made on, both groups' together (stats.plan), the ``d`` a null result must rule
+    out, either way. ``arms``: (n_t, x_t, n_c, x_c)."""
+    n_t, x_t, n_c, x_c = arms
+    return (x_t + x_c) / (n_t + n_c) * MDE * 100 if n_t + n_c else 0.0
 
 
-def ruled_out(diff: stats.Interval, x_c: int, n_c: int) -> bool:
+def ruled_out(diff: stats.Interval, arms: tuple[int, int, int, int]) -> bool:
     """The interval lies strictly inside (-d, +d): effects as large as the planned one are
     ruled out either way."""
-    d = planned_points(x_c, n_c) / 100
+    d = planned_points(arms) / 100
     return d > 0 and -d < diff.low and diff.high < d
 
 
-def settled(diff: stats.Interval, x_c: int, n_c: int, confidence: float) -> str:
+def settled(diff: stats.Interval, arms: tuple[int, int, int, int], confidence: float) -> str:
     """The sentence of a row without evidence whose groups reached the planned size."""
-    low, high, d = diff.low * 100, diff.high * 100, planned_points(x_c, n_c)
+    low, high, d = diff.low * 100, diff.high * 100, planned_points(arms)
     # the table's decimals, or more: a limit never prints as the planned effect unless it is
     digits = shown((low, high), stats.decimals(low, high), apart=(0, d, -d))
     span = (
@@ -43,7 +46,7 @@ def settled(diff: stats.Interval, x_c: int, n_c: int, confidence: float) -> str:
     )
     size = f"{d:.{digits}f} points"
     lift = f"the {MDE:.0%} relative lift planned for"
-    if ruled_out(diff, x_c, n_c):
+    if ruled_out(diff, arms):
         return (
             f"The planned size was reached and no effect was found: the effect is {span}, "
             f"smaller than {lift} (±{size}). A {MDE:.0%} relative lift would most likely (4 "
@@ -92,7 +95,7 @@ def sentence(
         return "No goals to judge this rule on: declare goals to measure it."
     nothing = verdict is stats.Verdict.NO_EVIDENCE
     if nothing and planned and enough and not srm:
-        return settled(diff, x_c, n_c, confidence)
+        return settled(diff, arms, confidence)
     said = stats.explain(
         verdict, diff, enough=enough, srm=srm, min_per_arm=min_per_arm, confidence=confidence,
         closed=closed,
