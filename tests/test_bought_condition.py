@@ -80,7 +80,7 @@ def test_bought_holds_on_the_items_bought_and_says_which(
     assert (explain if holds else deny)(conditions, facts) == said
 
 
-def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: str) -> int:
+def check_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: str) -> int:
     """``omotenashi check rules`` over ``rules`` and a catalogue of one item."""
     (tmp_path / "rules").mkdir()
     (tmp_path / "snippets").mkdir()
@@ -90,6 +90,25 @@ def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: str) -> int:
     )
     monkeypatch.chdir(tmp_path)
     return main(["check", "rules"])
+
+
+def check_says(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    when: str,
+    why: str,
+    said: list[str],
+) -> int:
+    """``omotenashi check`` of one rule with ``when`` and ``why``: its lines start as ``said``
+    does, one for one; its exit code."""
+    rules = f'rules:\n  - {{id: r, slot: s, text: X, why: "{why}", when: {when}}}\n'
+    code = check_rules(tmp_path, monkeypatch, rules)
+    out = [line for line in capsys.readouterr().out.splitlines() if ": " in line]
+    assert len(out) == len(said), out
+    for line, part in zip(out, said, strict=True):
+        assert line.startswith(part), line
+    return code
 
 
 @pytest.mark.parametrize(
@@ -129,10 +148,5 @@ def test_check_reads_bought_like_viewed(
     why: str,
     said: list[str],
 ) -> None:
-    rules = f'rules:\n  - {{id: r, slot: s, text: X, why: "{why}", when: {when}}}\n'
-    code = _check(tmp_path, monkeypatch, rules)
-    out = [line for line in capsys.readouterr().out.splitlines() if ": " in line]
-    assert len(out) == len(said), out
-    for line, part in zip(out, said, strict=True):
-        assert line.startswith(part), line
+    code = check_says(tmp_path, monkeypatch, capsys, when, why, said)
     assert code == (1 if any("unknown field" in part for part in said) else 0)

@@ -53,23 +53,28 @@ SLOTS = (
 )
 
 
-def site(tmp_path: Path, make_settings: Make) -> Omotenashi:
-    shutil.copytree(ROOT / "rules", tmp_path / "rules")
-    shutil.copytree(ROOT / "snippets", tmp_path / "snippets")
+def tracking_shop(slots: str) -> Starlette:
+    """Pages of ``slots`` at ``/`` and ``/tours/<slug>``; ``/app/track?name=&item=`` tracks
+    that event (add_to_cart, purchase ...) for the visitor, as a shop's own code would."""
 
     async def page(request: Request) -> HTMLResponse:
-        return HTMLResponse(f"<!doctype html><html><body>{SLOTS}</body></html>")
+        return HTMLResponse(f"<!doctype html><html><body>{slots}</body></html>")
 
     async def do_track(request: Request) -> PlainTextResponse:
         query = request.query_params
         await track(request, query["name"], {"item": query["item"]})
         return PlainTextResponse("ok")
 
-    app = Starlette(
+    return Starlette(
         routes=[Route("/", page), Route("/tours/{slug}", page), Route("/app/track", do_track)]
     )
+
+
+def site(tmp_path: Path, make_settings: Make) -> Omotenashi:
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    shutil.copytree(ROOT / "snippets", tmp_path / "snippets")
     respect = {"disclosure": True, "page_panel": True}
-    return Omotenashi(app, settings=make_settings(respect=respect))
+    return Omotenashi(tracking_shop(SLOTS), settings=make_settings(respect=respect))
 
 
 def shown(page: httpx.Response) -> set[str]:

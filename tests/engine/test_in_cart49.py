@@ -13,14 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse
-from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.asgi.api import track
-from omotenashi.cli.main import main
 from omotenashi.engine.change import Change
 from omotenashi.engine.conditions import all_hold, compile_when, deny, explain
 from omotenashi.engine.facts import Facts
@@ -32,6 +26,8 @@ from omotenashi.respect.yourdata import groups_now
 from omotenashi.rules.model import When, is_contextual
 
 from ..conftest import client_for, page_words, switch_history
+from ..test_bought_condition import check_says
+from ..test_history_off import tracking_shop
 
 Make = Callable[..., Settings]
 TITLES = {"kyoto-autumn": "Kyoto in autumn", "paris-art": "Paris and its museums"}
@@ -141,17 +137,6 @@ def test_the_data_page_derives_a_group_on_the_cart_as_a_page_would(tmp_path: Pat
     assert groups_now(Profile(cart={"paris-art": 1}), journey, 0.0) == frozenset()
 
 
-def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: str) -> int:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(rules)
-    (tmp_path / "rules" / "catalog.yaml").write_text(
-        "items:\n  - {id: kyoto-autumn, title: Kyoto, url: /tours/kyoto, tags: [kyoto]}\n"
-    )
-    monkeypatch.chdir(tmp_path)
-    return main(["check", "rules"])
-
-
 @pytest.mark.parametrize(
     ("when", "why", "said"),
     [
@@ -197,12 +182,7 @@ def test_check_reads_in_cart_like_bought(
     why: str,
     said: list[str],
 ) -> None:
-    rules = f'rules:\n  - {{id: r, slot: s, text: X, why: "{why}", when: {when}}}\n'
-    code = _check(tmp_path, monkeypatch, rules)
-    out = [line for line in capsys.readouterr().out.splitlines() if ": " in line]
-    assert len(out) == len(said), out
-    for line, part in zip(out, said, strict=True):
-        assert line.startswith(part), line
+    code = check_says(tmp_path, monkeypatch, capsys, when, why, said)
     assert code == (1 if any(": error: " in part for part in said) else 0)
 
 
@@ -249,17 +229,7 @@ def _site(tmp_path: Path, make_settings: Make) -> Omotenashi:
         textwrap.dedent(RULES), respect={"disclosure": True, "page_panel": False}
     )
     (tmp_path / "rules" / "catalog.yaml").write_text(CATALOG)
-
-    async def page(request: Request) -> HTMLResponse:
-        return HTMLResponse(f"<!doctype html><html><body>{SLOTS}</body></html>")
-
-    async def do_track(request: Request) -> PlainTextResponse:
-        query = request.query_params
-        await track(request, query["name"], {"item": query["item"]})
-        return PlainTextResponse("ok")
-
-    app = Starlette(routes=[Route("/", page), Route("/app/track", do_track)])
-    return Omotenashi(app, settings=settings)
+    return Omotenashi(tracking_shop(SLOTS), settings=settings)
 
 
 def _shown(page: httpx.Response) -> set[str]:
