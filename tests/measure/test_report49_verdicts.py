@@ -160,13 +160,18 @@ def test_a_test_that_ended_or_is_off_never_says_yet_wait_or_plan_on(tmp_path: Pa
     assert re.search(r"^ended-big .* no evidence$", text, re.M), text
 
 
-def test_an_early_verdict_of_a_closed_test_keeps_its_early_look(tmp_path: Path) -> None:
+def test_an_early_verdict_of_a_closed_test_says_it_ended_short_of_its_plan(
+    tmp_path: Path,
+) -> None:
+    """(eye49) "deciding now" is no choice for a test that is over: it ended early."""
     (tmp_path / "site.yaml").write_text(RULES + rule("off", ", enabled: false"))
     ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
     got = Read({DAY: arms(5000, 600, 5000, 500, "off")}, [DAY], DAY, DAY, DAY, "")
     report = assemble(got, ruleset, since=None, until=None, retention_days=400, min_per_arm=100)
     row = report.rows[0]
-    assert row.label == "helps (early)" and "An early look: 5,000 of" in row.sentence
+    assert row.label == "helps (early)" and "An early look" not in row.sentence
+    assert "It ended short of its plan: 5,000 of" in row.sentence
+    assert "a verdict this early is more often false" in row.sentence
 
 
 def test_counts_print_with_thousands_separators_and_json_keeps_integers() -> None:

@@ -367,8 +367,9 @@ def explain(
     return f"No evidence{'' if closed else ' yet'}: the effect is {points}."
 
 
-def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int) -> str:
-    """The warning on a verdict given before both groups reached their planned size."""
+def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int, ended: bool = False) -> str:
+    """The warning on a verdict given before both groups reached their planned size
+    (``ended``: the test is over, so it stays short of it)."""
     if needed_c == needed_t:
         counts = f"{min(n_t, n_c):,} of {needed_c:,} planned visitors per group"
     else:
@@ -376,6 +377,8 @@ def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int) -> str:
             f"{n_c:,} of {needed_c:,} planned held-out visitors and {n_t:,} of "
             f"{needed_t:,} planned visitors shown the rule"
         )
+    if ended:
+        return f"It ended short of its plan: {counts}; a verdict this early is more often false."
     return f"An early look: {counts}; deciding now raises the chance of a false result."
 
 

@@ -104,7 +104,7 @@ def sentence(
         early = (
             stats.early_unplanned(x_c, n_c)
             if needed is None
-            else stats.early_look(n_t, n_c, *needed)
+            else stats.early_look(n_t, n_c, *needed, ended=closed)
         )
         return f"{said} {early}"
     if nothing and needed is not None and not srm and not closed:
