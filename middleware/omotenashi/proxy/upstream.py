@@ -300,6 +300,8 @@ class Upstream:
 
     async def _relay(self, response: httpx.Response, send: Any, said: str) -> None:
         headers = response_headers(response.headers.raw, self._base_bytes)
+        if response.status_code == 204:  # RFC 9110 8.6: no Content-Length on a 204 (its
+            headers = [(k, v) for k, v in headers if k != b"content-length"]  # body dropped)
         if not any(k == b"date" for k, _ in headers):  # RFC 9110 6.6.1: a proxy adds one
             headers.append((b"date", _now()))
         await send(
