@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from demo_site import cartsync
 from omotenashi import Omotenashi, Settings, forget, get_visitor, identify, remember, track
 
 if TYPE_CHECKING:
@@ -216,7 +217,12 @@ def _sale(request: Request) -> dict[str, int]:
     return sale.now() if sale is not None else {}
 
 
-def _page(request: Request, name: str, **context: Any) -> Response:
+def _sellable(slug: str) -> bool:
+    return slug in TOURS and slug not in SOLD_OUT
+
+
+async def _page(request: Request, name: str, **context: Any) -> Response:
+    await cartsync.in_step(request, _cart(request), _sellable)  # (another browser's, forgotten)
     context.setdefault("cart_count", len(_cart(request)))
     context.setdefault("user", request.session.get("user"))
     sale = _sale(request)
@@ -228,20 +234,20 @@ def _page(request: Request, name: str, **context: Any) -> Response:
 
 
 async def home(request: Request) -> Response:
-    return _page(request, "home.html")
+    return await _page(request, "home.html")
 
 
 async def tour_list(request: Request) -> Response:
-    return _page(request, "tours.html")
+    return await _page(request, "tours.html")
 
 
 async def tour(request: Request) -> Response:
     slug = request.path_params["slug"]
     if slug not in TOURS:
-        response = _page(request, "not_found.html")
+        response = await _page(request, "not_found.html")
         response.status_code = 404
         return response
-    return _page(request, "tour.html", slug=slug, tour=TOURS[slug], image=art(slug))
+    return await _page(request, "tour.html", slug=slug, tour=TOURS[slug], image=art(slug))
 
 
 async def cart(request: Request) -> Response:
@@ -278,6 +284,7 @@ def _total(request: Request, items: list[tuple[str, dict[str, Any]]], member: bo
 
 
 async def checkout(request: Request) -> Response:
+    await cartsync.in_step(request, _cart(request), _sellable)  # (booked on another browser)
     items = [(slug, TOURS[slug]) for slug in _cart(request)]
     member = await is_member(request)
     if request.method == "POST" and items:
@@ -294,9 +301,10 @@ async def checkout(request: Request) -> Response:
 
 async def _basket(request: Request, name: str, **extra: Any) -> Response:
     """The cart or the checkout page: the tours in the cart and what they cost this visitor."""
+    await cartsync.in_step(request, _cart(request), _sellable)  # before its lines are read
     items = [(slug, TOURS[slug]) for slug in _cart(request)]
     member = await is_member(request)
-    return _page(
+    return await _page(
         request,
         name,
         items=items,
@@ -311,7 +319,7 @@ async def thanks(request: Request) -> Response:
     booked = [slug for slug in request.session.get("booked", []) if slug in TOURS]
     if not booked:
         return RedirectResponse("/tours", status_code=303)
-    return _page(request, "thanks.html", items=[(slug, TOURS[slug]) for slug in booked])
+    return await _page(request, "thanks.html", items=[(slug, TOURS[slug]) for slug in booked])
 
 
 async def club(request: Request) -> Response:
@@ -319,7 +327,7 @@ async def club(request: Request) -> Response:
         request.session["member"] = True
         await track(request, "join_club")
         return RedirectResponse("/", status_code=303)
-    return _page(request, "club.html", member=await is_member(request))
+    return await _page(request, "club.html", member=await is_member(request))
 
 
 async def login(request: Request) -> Response:
@@ -332,25 +340,9 @@ async def login(request: Request) -> Response:
             request.session["user"] = name
             await identify(request, name)  # the anonymous profile merges into this user's
             await remember(request, first_name=name)  # for the (capped) greeting by name
-            await _restore_cart(request)
+            await cartsync.in_step(request, _cart(request), _sellable)  # the saved cart
             return RedirectResponse("/", status_code=303)
-    return _page(request, "login.html")
-
-
-async def _restore_cart(request: Request) -> None:
-    """The person's saved cart comes back at sign-in (from another browser, or from before
-    they signed out here), joined with what this browser's cart holds. The shop keeps no
-    accounts of its own: the cart it told Omotenashi about (``add_to_cart``) is the saved one,
-    so the pages' "your trip is in your cart" is true of the cart the visitor sees."""
-    visitor = get_visitor(request)
-    if visitor is None:
-        return
-    saved = (await visitor.loaded()).cart  # the user's profile, with this browser's merged in
-    cart = _cart(request)
-    for slug in saved:
-        if slug in TOURS and not TOURS[slug].get("sold_out") and slug not in cart:
-            cart.append(slug)
-    request.session["cart"] = cart
+    return await _page(request, "login.html")
 
 
 def _sign_out_session(request: Request) -> None:

@@ -1,0 +1,59 @@
+"""qa49b: the demo shop's cart (its session, per browser) and the one Omotenashi knows are in
+step before each page (demo_site/cartsync.py). After "Erase everything" the home hero offered
+the Kyoto tour beside "Cart (1)" holding it; a person signed in on two browsers saw "Your trip
+is in your cart" above an empty cart, and "Booked!" above a cart still holding what the other
+browser booked (real Redis, the demo app in-process)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import client_for
+from tests.conftest import form_token as csrf
+from tests.test_demo import demo
+
+pytestmark = pytest.mark.anyio
+PREFS = "/_omotenashi/preferences"
+FORM = {"origin": "http://shop.test"}
+
+
+def rules_shown(page: str) -> set[str]:
+    return set(re.findall(r'data-omo-rule="([^"]+)"', page))
+
+
+@pytest.mark.parametrize("action", ["erase", "reset"])
+async def test_a_cart_omotenashi_forgot_is_told_again_so_no_page_offers_what_it_holds(
+    omotenashi_redis_url: str, action: str
+) -> None:
+    async with client_for(demo(omotenashi_redis_url)) as client:
+        for _ in range(2):
+            await client.get("/tours/kyoto-autumn")
+        await client.post("/cart", data={"tour": "kyoto-autumn"})
+        asked = await client.get(PREFS + f"?confirm={action}")
+        done = await client.post(
+            PREFS, data={"csrf": csrf(asked.text), "action": action, "confirm": "yes"}, headers=FORM
+        )
+        assert done.status_code == 303
+        for _ in range(3):
+            await client.get("/tours/kyoto-autumn")
+        home = await client.get("/")
+        data = await client.get(PREFS + "/data")
+    assert "Cart (1)" in home.text
+    assert "kyoto-hero" not in rules_shown(home.text)  # not offered: it is in the cart
+    assert "no record of “Kyoto in autumn” in your cart" not in home.text
+    assert "Kyoto in autumn" in data.text  # Omotenashi knows the cart again
+
+
+async def test_a_person_signed_in_on_two_browsers_has_one_cart(omotenashi_redis_url: str) -> None:
+    async with client_for(demo(omotenashi_redis_url)) as a:
+        async with client_for(demo(omotenashi_redis_url)) as b:
+            await a.post("/login", data={"username": "qa-two-zoe"})
+            await b.post("/login", data={"username": "qa-two-zoe"})
+            await b.post("/cart", data={"tour": "kyoto-autumn"})
+            held = await a.get("/cart")  # another browser's add shows here
+            await b.post("/checkout", data={"name": "Zoe"})
+            after = await a.get("/cart")  # and its booking too
+    assert "Cart (1)" in held.text and "Kyoto in autumn" in held.text
+    assert "Cart (0)" in after.text and "Your cart is empty" in after.text
