@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from jinja2 import Template, TemplateNotFound, nodes, pass_context
+from jinja2 import Template, TemplateNotFound, Undefined, nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -115,8 +116,32 @@ def _join(context: Context, parts: list[Any]) -> str:
 
 @pass_context
 def _finalize(context: Context, value: Any) -> Any:
+    """Every printed value: text or a number, or nothing (an undefined one); anything else
+    would print as Python's own text (``<built-in method title of str object at 0x…>`` for
+    ``{{ item.title }}`` on an id, ``None``, a list's or a mapping's brackets, the visitor's
+    whole mapping), which no visitor should read: refused, so the slot keeps its default, and
+    ``omotenashi check`` says so with its sample visitor."""
+    if not isinstance(value, str | int | float | Undefined):  # (a bool is an int: "True")
+        raise SecurityError(
+            f"a {_kind(value)} would be printed as Python writes it, not as words: print a "
+            "text or a number (a field of it, item.title of a mapping; a list with |join(', '))"
+        )
     current().inputs((value,))
     return value
+
+
+def _kind(value: Any) -> str:
+    """What a value is, in a snippet writer's words (never its contents: it may be the
+    visitor's)."""
+    if value is None:
+        return "none (an empty value)"
+    if callable(value):
+        return "function or method (a call without its brackets, or a field that is no field)"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list | tuple | set | frozenset):
+        return "list"
+    return f"{type(value).__name__} object"
 
 
 def _size(value: Any) -> int:
