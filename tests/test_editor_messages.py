@@ -94,6 +94,18 @@ TEXT = "    text: Hi\n"
             "rules[0].category: 'Browsing History' has characters that are not allowed here "
             "(use lowercase letters, digits, - and _, starting with a letter or digit)",
         ),
+        # (editor49) a count compared with true/false: it was 1/0, and the reason said "True"
+        (
+            TEXT + "    when: {not: {cart_items: true}}\n",
+            "rules/site.yaml:6: error: rules[0].when.not.cart_items: true is not a count (write "
+            "{at_least: 1} for one or more, or 0 for none)",
+        ),
+        (TEXT + "    when: {interest: {hawaii: false}}\n", "false is not a count"),
+        (TEXT + "    when: {any: [{views: true}]}\n", "when.any[0].views: true is not a count"),
+        (
+            TEXT + "    when: {visits: {at_least: true}}\n",
+            "rules[0].when.visits.at_least: true is not a number (write a number, e.g. 1)",
+        ),
         (
             "    text: Hi\n    cap: {views: 1, until: Purchase}\n",
             "rules[0].cap.until: 'Purchase' has characters that are not allowed here (an event "

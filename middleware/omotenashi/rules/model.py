@@ -81,6 +81,13 @@ class Compare(Strict):
             return {"in": value}
         return value
 
+    @field_validator("lt", "at_most", "gt", "at_least", mode="before")
+    @classmethod
+    def _a_bound_is_a_number(cls, value: object) -> object:
+        if isinstance(value, bool):  # (a number to pydantic: true would be 1)
+            raise _problem(f"{str(value).lower()} is not a number", "write a number, e.g. 1")
+        return value
+
     @model_validator(mode="after")
     def _not_empty(self) -> Compare:
         if not self.model_fields_set:

@@ -113,6 +113,9 @@ def count_problem(condition: Any) -> tuple[str, str] | None:
         others = [(value, False) for value in (compare.ne, *(compare.in_ or []))]
         written = [(compare.eq, True), *others]
         for value, bare in written:
+            if isinstance(value, bool):  # true would equal 1 and say "True" to visitors
+                fix = "write {at_least: 1} for one or more, or 0 for none"
+                return f"{str(value).lower()} is not a count", fix
             if isinstance(value, float) and not math.isfinite(value):  # YAML's .nan, .inf
                 return f"{value!r} is not a count", "write a number, e.g. 3, or {at_least: 3}"
             if not isinstance(value, str) or _number(value):
