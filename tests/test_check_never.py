@@ -154,5 +154,6 @@ def test_a_value_equal_to_one_of_two_values_said_to_be_one_equals_the_other(
 
 
 def test_an_empty_list_in_an_all_part_is_said_once() -> None:
-    when = When.model_validate({"stage": ["interest"], "all": [{"stage": []}]})
-    assert contradictions(when) == ["stage: [] matches nothing"]
+    """(A list of names, stage: [], is refused where it is written: editor49.)"""
+    when = When.model_validate({"weekday": ["mon"], "all": [{"weekday": []}]})
+    assert contradictions(when) == ["weekday: [] matches nothing"]

@@ -106,6 +106,14 @@ TEXT = "    text: Hi\n"
             TEXT + "    when: {visits: {at_least: true}}\n",
             "rules[0].when.visits.at_least: true is not a number (write a number, e.g. 1)",
         ),
+        # (editor49) an empty list never holds (under not:, always): a list left half written
+        (
+            TEXT + "    when: {in_cart: []}\n",
+            "rules/site.yaml:6: error: rules[0].when.in_cart: an empty list matches nothing "
+            "(name at least one, or leave it out)",
+        ),
+        (TEXT + "    when: {not: {bought: []}}\n", "when.not.bought: an empty list matches"),
+        (TEXT + "    when: {stage: []}\n", "when.stage: an empty list matches nothing"),
         (
             "    text: Hi\n    cap: {views: 1, until: Purchase}\n",
             "rules[0].cap.until: 'Purchase' has characters that are not allowed here (an event "

@@ -59,11 +59,10 @@ NUMBERS: list[object] = [
     {"exists": True},
     {"exists": False},
     1,
-    True,
     1.0,
     "1",
     [1, 2],
-]
+]  # (True: refused where it is written, editor49)
 STAGES = ["awareness", "interest", "purchase"]
 DEVICES = ["mobile", "desktop", "tablet"]
 

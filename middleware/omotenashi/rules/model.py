@@ -154,6 +154,8 @@ class When(Strict):
     @field_validator(*LISTED, mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
+        if value == []:  # never holds (under not:, always): a list left half written
+            raise _problem("an empty list matches nothing", "name at least one, or leave it out")
         return _as_list(value)
 
     @field_validator(*COUNTS)
