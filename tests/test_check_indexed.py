@@ -32,7 +32,9 @@ EQS = st.dictionaries(
 WHEN = st.fixed_dictionaries(
     {},
     optional={
-        "stage": st.lists(st.sampled_from(["awareness", "interest", "purchase"]), min_size=1, max_size=2),
+        "stage": st.lists(
+            st.sampled_from(["awareness", "interest", "purchase"]), min_size=1, max_size=2
+        ),
         "device": st.lists(st.sampled_from(["mobile", "desktop"]), min_size=1, max_size=2),
         "new": FLAG,
         "returning": FLAG,
