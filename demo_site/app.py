@@ -284,7 +284,8 @@ def _total(request: Request, items: list[tuple[str, dict[str, Any]]], member: bo
 
 
 async def checkout(request: Request) -> Response:
-    await cartsync.in_step(request, _cart(request), _sellable)  # (booked on another browser)
+    # (booked on another browser: gone; added there: not booked here unseen)
+    await cartsync.in_step(request, _cart(request), _sellable, join=request.method != "POST")
     items = [(slug, TOURS[slug]) for slug in _cart(request)]
     member = await is_member(request)
     if request.method == "POST" and items:

@@ -26,7 +26,9 @@ from starlette.requests import Request
 from omotenashi import get_visitor, track
 
 
-async def in_step(request: Request, cart: list[str], sellable: Callable[[str], bool]) -> None:
+async def in_step(
+    request: Request, cart: list[str], sellable: Callable[[str], bool], *, join: bool = True
+) -> None:
     """Puts this browser's ``cart`` (the session's tours) and the profile's in step: a tour
     the profile holds joins this browser's cart (another browser of the person's added it); one
     booked since leaves it unless the profile still holds it (added again); any other the
@@ -40,13 +42,14 @@ async def in_step(request: Request, cart: list[str], sellable: Callable[[str], b
     if visitor.private or visitor.history_off:
         return
     profile = await visitor.loaded()
-    if visitor.degraded:
+    if visitor.degraded or visitor.private:  # (a revoked id is found private by its read)
         return
     saved, booked = profile.cart, profile.purchased
     kept = [slug for slug in cart if slug in saved or slug not in booked]
-    for slug in kept:
-        if slug not in saved:  # forgotten ("Erase everything", "Start afresh"): told again
+    for slug in kept:  # forgotten ("Erase everything", "Start afresh"): told again (the next
+        if slug not in saved:  # page's read sees it; pages loading at once may each tell it)
             await track(request, "add_to_cart", {"item": slug})
-    kept += [slug for slug in saved if sellable(slug) and slug not in kept]
+    if join:  # (not where the visitor is booking the lines they were shown: nothing added)
+        kept += [slug for slug in saved if sellable(slug) and slug not in kept]
     if kept != cart:
         request.session["cart"] = kept

@@ -57,3 +57,19 @@ async def test_a_person_signed_in_on_two_browsers_has_one_cart(omotenashi_redis_
             after = await a.get("/cart")  # and its booking too
     assert "Cart (1)" in held.text and "Kyoto in autumn" in held.text
     assert "Cart (0)" in after.text and "Your cart is empty" in after.text
+
+
+async def test_a_checkout_books_only_what_it_showed(omotenashi_redis_url: str) -> None:
+    """(eye49b) A tour added on the person's other browser while this one showed the
+    checkout is not booked with it, unseen."""
+    async with client_for(demo(omotenashi_redis_url)) as a:
+        async with client_for(demo(omotenashi_redis_url)) as b:
+            await a.post("/login", data={"username": "qa-two-kai"})
+            await b.post("/login", data={"username": "qa-two-kai"})
+            await a.post("/cart", data={"tour": "kyoto-autumn"})
+            shown = await a.get("/checkout")
+            await b.post("/cart", data={"tour": "hawaii-family"})
+            await a.post("/checkout", data={"name": "Kai"})
+            thanks = await a.get("/thanks")
+    assert "Hawaii" not in shown.text
+    assert "Kyoto in autumn" in thanks.text and "Hawaii" not in thanks.text

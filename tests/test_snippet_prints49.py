@@ -82,3 +82,18 @@ async def test_a_page_keeps_the_slot_s_default_rather_than_print_a_function(
     assert first.status_code == 200 and "<function" not in first.text
     assert '<h1 data-omo-slot="hero">Hello</h1>' in first.text
     assert first.headers["x-omotenashi-rules"] == "-"
+
+
+@pytest.mark.anyio
+async def test_a_date_in_with_prints_as_written(make_settings: Callable[..., Settings]) -> None:
+    """(eye49b) YAML reads ``ends: 2026-12-31`` as a date: it prints as written, and does not
+    refuse the snippet (and with it the whole rule set)."""
+    rules = (
+        "rules:\n  - {id: sale, slot: hero, snippet: s.html, why: Everyone.,"
+        " with: {ends: 2026-12-31}}\n"
+    )
+    page = '<!doctype html><html><body><h1 data-omo-slot="hero">Hello</h1></body></html>'
+    settings = make_settings(rules, snippets={"s.html": "<p>Sale ends {{ ends }}</p>"})
+    async with client_for(Omotenashi(page_app(page), settings=settings)) as client:
+        got = await client.get("/")
+    assert "Sale ends 2026-12-31" in got.text and got.headers["x-omotenashi-rules"] == "sale"

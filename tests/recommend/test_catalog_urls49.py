@@ -19,9 +19,19 @@ from omotenashi.recommend.catalog import Item
         ("https://shop.example/tours/x", "https://shop.example/tours/x"),
         ("HTTP://shop.example/x", "HTTP://shop.example/x"),
         ("//cdn.example/x", "//cdn.example/x"),
+        # (eye49b) what is no path written without its "/" stays as written
+        ("mailto:trips@example.com", "mailto:trips@example.com"),
+        ("tel:+81-3-0000", "tel:+81-3-0000"),
+        ("?page=2", "?page=2"),
+        ("#top", "#top"),
+        ("\\x", "\\x"),
     ],
 )
 def test_a_catalogue_url_is_read_from_the_site_s_root(url: str, kept: str) -> None:
     item = Item(id="x", url=url, title="X", image=None if "?" in url else url)
     assert item.url == kept
     assert item.image in (None, kept)
+
+
+def test_an_empty_image_stays_empty() -> None:
+    assert Item(id="x", url="/x", title="X", image="").image == ""

@@ -12,6 +12,7 @@ running filters on constants while it compiles (``{{ 'x'|center(10**9) }}``) out
 
 from __future__ import annotations
 
+import datetime
 import functools
 import time
 from collections.abc import Callable, Iterator
@@ -121,13 +122,18 @@ def _finalize(context: Context, value: Any) -> Any:
     ``{{ item.title }}`` on an id, ``None``, a list's or a mapping's brackets, the visitor's
     whole mapping), which no visitor should read: refused, so the slot keeps its default, and
     ``omotenashi check`` says so with its sample visitor."""
-    if not isinstance(value, str | int | float | Undefined):  # (a bool is an int: "True")
+    if not isinstance(value, _PRINTED):  # (a bool is an int: "True")
         raise SecurityError(
             f"a {_kind(value)} would be printed as Python writes it, not as words: print a "
             "text or a number (a field of it, item.title of a mapping; a list with |join(', '))"
         )
     current().inputs((value,))
     return value
+
+
+# What prints as words: text, numbers, a date or a time (YAML reads `ends: 2026-12-31` in
+# with: as a date; it prints as 2026-12-31), and nothing (an undefined value)
+_PRINTED = (str, int, float, datetime.date, datetime.time, Undefined)
 
 
 def _kind(value: Any) -> str:

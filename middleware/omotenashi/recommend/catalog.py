@@ -42,7 +42,9 @@ from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, 
 CATALOG_FILES = ("catalog.yaml", "catalog.yml", "catalog.json")
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 _UNSAFE_URL = re.compile(r"\s*(javascript|vbscript|data):", re.I)
-_WHOLE_URL = re.compile(r"/|https?://", re.I)  # site-relative, or a whole http(s) URL
+# A path written without its first "/" ("tours/x"): not one that starts at the root ("/"),
+# a whole URL or any scheme ("https:", "mailto:"), a query or fragment alone, or a backslash
+_BARE_PATH = re.compile(r"(?![/?#\\\s])(?![A-Za-z][A-Za-z0-9+.-]*:)")
 SMALL_MASK = 512  # catalogues up to this many items build bitsets with int arithmetic
 
 
@@ -70,7 +72,7 @@ class Item(_Strict):
     def _safe_url(cls, value: str | None) -> str | None:
         if value is not None and _UNSAFE_URL.match(value):
             raise _problem(f"{value!r} is not a safe URL", "use an http(s) or site-relative URL")
-        if value is not None and not _WHOLE_URL.match(value):
+        if value and _BARE_PATH.match(value):
             # "tours/x": from the site's root, as the on-page links read it (recommend/links.py);
             # written as it is, each page would resolve it from its own path (/tours/tours/x)
             return "/" + value
