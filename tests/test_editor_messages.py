@@ -114,6 +114,7 @@ TEXT = "    text: Hi\n"
         ),
         (TEXT + "    when: {not: {bought: []}}\n", "when.not.bought: an empty list matches"),
         (TEXT + "    when: {stage: []}\n", "when.stage: an empty list matches nothing"),
+        (TEXT + "    when: {attr: {tier: {in: []}}}\n", "an empty list matches nothing"),
         (
             "    text: Hi\n    cap: {views: 1, until: Purchase}\n",
             "rules[0].cap.until: 'Purchase' has characters that are not allowed here (an event "

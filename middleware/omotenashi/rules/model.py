@@ -90,6 +90,8 @@ class Compare(Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Compare:
+        if self.in_ == []:  # (in: [] never holds)
+            raise _problem("an empty list matches nothing", "name at least one, or leave it out")
         if not self.model_fields_set:
             raise _problem(
                 "the comparison is empty",
