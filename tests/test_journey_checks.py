@@ -67,6 +67,22 @@ def edit(*changes: tuple[str, str]) -> str:
 
 
 CASES = {
+    # (eye49b) an empty list never holds: a transition on no event never fires
+    "on-empty": (
+        edit(("on: add_to_cart", "on: []")),
+        ["rules/journey.yaml:5: error: transitions[1].on: an empty list matches nothing"],
+        "(name at least one, or leave it out)",
+    ),
+    "from-empty": (
+        edit(("{from: [loyalty, purchase],", "{from: [],")),
+        ["rules/journey.yaml:14: error: decay[0].from: an empty list matches nothing"],
+        "(name at least one, or leave it out)",
+    ),
+    "path-empty": (
+        edit(('{path: "/tours/hawaii-*",', "{path: [],")),
+        ["rules/journey.yaml:16: error: topics[0].path: an empty list matches nothing"],
+        "(name at least one, or leave it out)",
+    ),
     "on-with-dashes": (
         edit(("on: add_to_cart", "on: add-to-cart")),
         [f"rules/journey.yaml:5: error: transitions[1].on: the event 'add-to-cart' {NEVER}"],

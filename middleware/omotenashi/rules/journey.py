@@ -16,6 +16,14 @@ MAX_STAGE_WORDS = 200  # kept with every reason that names the stage: short
 MAX_SEGMENT_WORDS = 100  # a group's name, quoted in reasons and listed on the data pages
 
 
+def _named(value: object) -> object:
+    """A list of names (events, stages, paths) as written; an empty one never holds (a
+    transition on no event never fires): refused, as in a rule's conditions."""
+    if value == []:
+        raise _problem("an empty list matches nothing", "name at least one, or leave it out")
+    return _as_list(value)
+
+
 class Transition(Strict):
     """Move forward to ``to`` when ``on`` happens (or on any page view) and ``when`` holds."""
 
@@ -28,7 +36,7 @@ class Transition(Strict):
     @field_validator("on", mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
-        return _as_list(value)
+        return _named(value)
 
     @model_validator(mode="after")
     def _not_awareness(self) -> Transition:
@@ -47,7 +55,7 @@ class Decay(Strict):
     @field_validator("from_", mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
-        return _as_list(value)
+        return _named(value)
 
     @model_validator(mode="after")
     def _backwards(self) -> Decay:
@@ -67,7 +75,12 @@ class TopicRule(Strict):
     topics: list[Topic] = Field(default_factory=list)
     item: bool = Field(default=False, description="The last path segment is the item viewed.")
 
-    @field_validator("path", "topics", mode="before")
+    @field_validator("path", mode="before")
+    @classmethod
+    def _paths(cls, value: object) -> object:
+        return _named(value)
+
+    @field_validator("topics", mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
         return _as_list(value)
