@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from omotenashi.cli.editors import schemas
 from omotenashi.cli.main import main
 from omotenashi.rules.model import When
 
@@ -454,3 +455,12 @@ def test_a_number_in_with_shown_otherwise_than_written_is_a_warning(
     assert len(out) == len(said), out
     for line, part in zip(out, said, strict=True):
         assert line.startswith("rules/site.yaml:2: warning: ") and part in line, line
+
+
+@pytest.mark.parametrize("field", ["stage", "in_cart", "bought", "path", "country"])
+def test_the_editors_schema_refuses_an_empty_list_as_check_does(field: str) -> None:
+    """(eye49b) The schema an editor's IDE reads agrees with check: a listed condition's
+    array has at least one item (an empty one never holds)."""
+    when = schemas()["rules.schema.json"]["$defs"]["When"]["properties"][field]
+    arrays = [branch for branch in when["anyOf"] if branch.get("type") == "array"]
+    assert arrays and all(branch["minItems"] == 1 for branch in arrays)

@@ -8,8 +8,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from omotenashi.rules.model import STAGES, Stage, Strict, When, _as_list, _problem
+from omotenashi.rules.model import STAGES, Stage, Strict, When, _problem
 from omotenashi.rules.text import Glob, Topic
+from omotenashi.rules.whenvalues import as_list
 
 _EVENT = r"^[a-z][a-z0-9_]{0,39}$"
 MAX_STAGE_WORDS = 200  # kept with every reason that names the stage: short
@@ -21,7 +22,7 @@ def _named(value: object) -> object:
     transition on no event never fires): refused, as in a rule's conditions."""
     if value == []:
         raise _problem("an empty list matches nothing", "name at least one, or leave it out")
-    return _as_list(value)
+    return as_list(value)
 
 
 class Transition(Strict):
@@ -83,7 +84,7 @@ class TopicRule(Strict):
     @field_validator("topics", mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
-        return _as_list(value)
+        return as_list(value)
 
 
 class InterestSettings(Strict):

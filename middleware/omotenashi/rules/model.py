@@ -28,7 +28,9 @@ from omotenashi.rules.whenvalues import (
     COUNTS,
     LISTED,
     WEEKDAY_SCHEMA,
+    as_list,
     count_problem,
+    lists_not_empty,
     moment_problem,
     weekdays,
     zone_problem,
@@ -49,10 +51,6 @@ _REAL_DATE = "write a real date, e.g. 2026-12-01T00:00:00+09:00"
 
 def _problem(problem: str, hint: str) -> PydanticCustomError:
     return PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
-
-
-def _as_list(value: object) -> object:
-    return [value] if isinstance(value, (str, int, float, bool)) else value
 
 
 class Strict(BaseModel):
@@ -102,6 +100,8 @@ class Compare(Strict):
 
 class When(Strict):
     """Conditions; every one given must hold. An empty ``when`` always holds."""
+
+    model_config = Strict.model_config | ConfigDict(json_schema_extra=lists_not_empty)
 
     stage: list[Stage] | None = Field(default=None, description="Journey stage is one of these.")
     segment: list[str] | None = Field(default=None, description="Visitor is in any of these.")
@@ -158,7 +158,7 @@ class When(Strict):
     def _listify(cls, value: object) -> object:
         if value == []:  # never holds (under not:, always): a list left half written
             raise _problem("an empty list matches nothing", "name at least one, or leave it out")
-        return _as_list(value)
+        return as_list(value)
 
     @field_validator(*COUNTS)
     @classmethod

@@ -96,6 +96,22 @@ LISTED = (
     *("stage", "segment", "viewed", "bought", "in_cart", "first_referrer", "device", "browser"),
     *("os", "path", "referrer", "language", "country"),
 )
+
+
+def as_list(value: object) -> object:
+    """One value written where a list goes, as a list of it (``stage: interest``)."""
+    return [value] if isinstance(value, (str, int, float, bool)) else value
+
+
+def lists_not_empty(schema: dict[str, Any]) -> None:
+    """The JSON schema's side of refusing an empty list (model.py ``When._listify``): each
+    listed field's array has at least one item, so an editor's schema check agrees."""
+    for name in LISTED:
+        for branch in schema.get("properties", {}).get(name, {}).get("anyOf", []):
+            if branch.get("type") == "array":
+                branch["minItems"] = 1
+
+
 # A count written as a comparison in one string (``visits: ">= 3"``, ``views: "3+"``): read as
 # text, it equals no count, and the rule would never fire (under ``not:``, always hold).
 _WRITTEN_COMPARISON = re.compile(r"\s*(>=|=>|<=|=<|!=|==|>|<|=)?\s*(\d+(?:\.\d+)?)\s*(\+)?\s*")
