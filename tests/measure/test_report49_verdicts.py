@@ -195,3 +195,18 @@ def test_a_rule_without_holdout_or_goals_reads_no_verdict_in_json(
         cells |= {"c|t|hero|buy": 30, "c|c|hero|buy": 30}
     report = rep.build(rep.counts_from_days({DAY: cells}), [RuleSpec("hero", holdout, goals)])
     assert [row["verdict"] for row in report.as_json()["rows"]] == ["no verdict"]
+
+
+def test_an_unplanned_early_verdict_of_a_closed_test_says_it_ended(tmp_path: Path) -> None:
+    """(eye49b) No size can be planned (the held-out group has no conversions): a test that
+    is over says it ended, not "deciding now"."""
+    (tmp_path / "site.yaml").write_text(RULES + rule("off", ", enabled: false"))
+    ruleset = load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    got = Read({DAY: arms(5000, 600, 5000, 0, "off")}, [DAY], DAY, DAY, DAY, "")
+    report = assemble(got, ruleset, since=None, until=None, retention_days=400, min_per_arm=100)
+    row = report.rows[0]
+    assert "An early look" not in row.sentence and "deciding now" not in row.sentence
+    assert (
+        "It ended, and no size can be planned from the held-out group's rate while it has no "
+        "conversions: a verdict this early is more often false." in row.sentence
+    )

@@ -382,11 +382,14 @@ def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int, ended: bool = F
     return f"An early look: {counts}; deciding now raises the chance of a false result."
 
 
-def early_unplanned(x_c: int, n_c: int) -> str:
-    """The warning on a verdict for which no size can be planned (:func:`plan` says None)."""
+def early_unplanned(x_c: int, n_c: int, ended: bool = False) -> str:
+    """The warning on a verdict for which no size can be planned (:func:`plan` says None;
+    ``ended``: the test is over)."""
     if x_c == 0 or x_c >= n_c:
         why = "it has no conversions" if x_c == 0 else "every visitor in it converted"
         said = f"no size can be planned from the held-out group's rate while {why}"
     else:  # both groups' rate together: the effect planned for would take it past 100%
         said = "no size can be planned while both groups together convert nearly always"
+    if ended:  # (over: nothing is left to decide "now")
+        return f"It ended, and {said}: a verdict this early is more often false."
     return f"An early look: {said}; deciding now raises the chance of a false result."

@@ -102,7 +102,7 @@ def sentence(
     )  # fmt: skip
     if not nothing and not planned:
         early = (
-            stats.early_unplanned(x_c, n_c)
+            stats.early_unplanned(x_c, n_c, ended=closed)
             if needed is None
             else stats.early_look(n_t, n_c, *needed, ended=closed)
         )
