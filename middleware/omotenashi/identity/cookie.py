@@ -177,13 +177,13 @@ class CookieSigner:
                 return ident
         return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
 
-    def _verified_or_read(self, value: str | None) -> Identity | None:
+    def _verified_or_read(self, value: str) -> Identity | None:
         """The visitor cookie ``value`` names, verified once, not per page; None when it does
         not hold (its signature, its age, its form)."""
-        ident = self._verified.get(value) if value else None
+        ident = self._verified.get(value)
         if ident is None or time.time() - ident.issued_at > self.cookie.max_age:
             ident = self.read(value)
-            if ident is not None and value is not None:
+            if ident is not None:
                 if len(self._verified) >= 4096:
                     self._verified.clear()
                 self._verified[value] = ident

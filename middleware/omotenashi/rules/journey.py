@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from omotenashi.rules.model import STAGES, Stage, Strict, When, _problem
 from omotenashi.rules.text import Glob, Topic
-from omotenashi.rules.whenvalues import as_list
+from omotenashi.rules.whenvalues import EMPTY_LIST, as_list
 
 _EVENT = r"^[a-z][a-z0-9_]{0,39}$"
 MAX_STAGE_WORDS = 200  # kept with every reason that names the stage: short
@@ -21,7 +21,7 @@ def _named(value: object) -> object:
     """A list of names (events, stages, paths) as written; an empty one never holds (a
     transition on no event never fires): refused, as in a rule's conditions."""
     if value == []:
-        raise _problem("an empty list matches nothing", "name at least one, or leave it out")
+        raise _problem(*EMPTY_LIST)
     return as_list(value)
 
 

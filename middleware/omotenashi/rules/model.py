@@ -26,6 +26,7 @@ from omotenashi.rules.text import Glob, Nfc, SnippetName, Topic
 from omotenashi.rules.urls import attr_problem
 from omotenashi.rules.whenvalues import (
     COUNTS,
+    EMPTY_LIST,
     LISTED,
     WEEKDAY_SCHEMA,
     as_list,
@@ -89,7 +90,7 @@ class Compare(Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> Compare:
         if self.in_ == []:  # (in: [] never holds)
-            raise _problem("an empty list matches nothing", "name at least one, or leave it out")
+            raise _problem(*EMPTY_LIST)
         if not self.model_fields_set:
             raise _problem(
                 "the comparison is empty",
@@ -156,8 +157,8 @@ class When(Strict):
     @field_validator(*LISTED, mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
-        if value == []:  # never holds (under not:, always): a list left half written
-            raise _problem("an empty list matches nothing", "name at least one, or leave it out")
+        if value == []:
+            raise _problem(*EMPTY_LIST)
         return as_list(value)
 
     @field_validator(*COUNTS)

@@ -98,6 +98,11 @@ LISTED = (
 )
 
 
+# An empty list where values are named: it never holds (under ``not:``, always), a list left
+# half written; refused where it is written, in rules and the journey alike (problem, fix)
+EMPTY_LIST = ("an empty list matches nothing", "name at least one, or leave it out")
+
+
 def as_list(value: object) -> object:
     """One value written where a list goes, as a list of it (``stage: interest``)."""
     return [value] if isinstance(value, (str, int, float, bool)) else value
