@@ -46,6 +46,23 @@ def site(tmp_path: Path, snippet: str | bytes) -> Path:
     return path
 
 
+def the_check_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    snippet: str,
+) -> str:
+    """``omotenashi check`` of the site with ``snippet`` as the hero's: it fails, with one
+    error, returned."""
+    site(tmp_path, snippet)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules"]) == 1
+    out = capsys.readouterr().out
+    errors = [line for line in out.splitlines() if ": error: " in line]
+    assert len(errors) == 1, out
+    return errors[0]
+
+
 @pytest.mark.parametrize(
     ("snippet", "said"),
     [
@@ -91,14 +108,8 @@ def test_check_refuses_a_snippet_past_its_budget_naming_it(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    site(tmp_path, snippet)
-    monkeypatch.chdir(tmp_path)
-    assert main(["check", "rules"]) == 1
-    out = capsys.readouterr().out
-    errors = [line for line in out.splitlines() if ": error: " in line]
-    assert len(errors) == 1, out
-    assert said in errors[0], out
-    assert "used by rule 'hero'" in errors[0]
+    error = the_check_error(tmp_path, monkeypatch, capsys, snippet)
+    assert said in error and "used by rule 'hero'" in error
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from omotenashi import Omotenashi, Settings
 from omotenashi.cli.main import main
 
 from .conftest import client_for, page_app
-from .test_snippet_budgets import site
+from .test_snippet_budgets import site, the_check_error
 
 PRINTED = "would be printed as Python writes it, not as words"
 
@@ -43,13 +43,9 @@ def test_check_refuses_a_snippet_that_prints_python_s_own_text(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    site(tmp_path, snippet)
-    monkeypatch.chdir(tmp_path)
-    assert main(["check", "rules"]) == 1
-    errors = [line for line in capsys.readouterr().out.splitlines() if ": error: " in line]
-    assert len(errors) == 1, errors
-    assert errors[0].startswith("snippets/banners/hero.html:1: error: ") and PRINTED in errors[0]
-    assert f"a {kind}" in errors[0] and "0x" not in errors[0]
+    error = the_check_error(tmp_path, monkeypatch, capsys, snippet)
+    assert error.startswith("snippets/banners/hero.html:1: error: ") and PRINTED in error
+    assert f"a {kind}" in error and "0x" not in error
 
 
 @pytest.mark.parametrize(
