@@ -40,6 +40,7 @@ MAX_SET_COOKIE = 4000
 NOTICE_AGE = 300
 MAX_COOKIE = 4096  # the longest cookie browsers keep (name and value)
 COOKIES_TRIED = 4  # visitor cookies of our name tried, in the order sent (CookieSigner.identify)
+COOKIES_READ = 16  # ... among this many of our name, junk and empty ones included
 SAVE_BUDGET = 3800
 # How far in the future a signature may seem: signed by another server whose clock is ahead of
 # this one's (itsdangerous refuses any, and the visitor would become a stranger, choices lost)
@@ -169,8 +170,9 @@ class CookieSigner:
         # staging site, another path or an old domain, or broken) does not make this visitor
         # a stranger, whose new cookie would replace theirs. A few that could be ours are
         # verified, no more (values our signer never writes, empty ones too, are passed over
-        # without counting: a read of the header, linear).
-        named = cookie_values(cookie_header, self.cookie.name)
+        # without counting), among the first COOKIES_READ of its name (a header full of them is
+        # not walked in Python on every request).
+        named = islice(cookie_values(cookie_header, self.cookie.name), COOKIES_READ)
         ours = (v for v in named if v and _SIGNED.fullmatch(v))
         for value in islice(ours, COOKIES_TRIED):
             if (ident := self._verified_or_read(value)) is not None:
