@@ -119,7 +119,7 @@ def name_findings(
                 _likely_typos(names, when, at, (segments, topics), in_rules, seen, top, near)
             if fields is not None:
                 fields.check(names.add, r.rule, loc)
-            rule_shape_findings(names.add, lines, r.rule, loc)  # (pathchecks)
+            rule_shape_findings(names.add, lines, r.rule, loc, raw.get("holdout"))  # pathchecks
             slot = r.rule.slot
             if slots is not None and declared is not None and slot and slot not in slots[1]:
                 if slot not in slot_near:

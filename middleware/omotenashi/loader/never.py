@@ -125,6 +125,18 @@ def _impossible_compare(cmp: Compare) -> str | None:
     return None
 
 
+def counts_of(when: When) -> list[tuple[tuple[str, ...], Compare]]:
+    """Each count a condition compares (``visits``, ``interest.food`` ...), with its field's
+    path; counts are never below 0 (visits never below 1)."""
+    out: list[tuple[tuple[str, ...], Compare]] = []
+    for name in ("visits", "views", "purchases", "cart_items", "absent_days"):
+        if (cmp := getattr(when, name)) is not None:
+            out.append(((name,), cmp))
+    for group in ("interest", "event"):
+        out += [((group, key), cmp) for key, cmp in (getattr(when, group) or {}).items()]
+    return out
+
+
 def contradictions(when: When) -> list[str]:
     """Why these conditions can never all hold (empty: they might)."""
     found: list[str] = []
@@ -155,6 +167,10 @@ def contradictions(when: When) -> list[str]:
     for name, cmp in singles.items():
         if cmp is not None and (why := _impossible_compare(cmp)):
             found.append(f"{name}: {why}")
+    for path, cmp in counts_of(when):
+        low, high = _range(cmp)
+        if path != ("visits",) and low <= high < 0:  # (bounds that leave none: said above)
+            found.append(f"{'.'.join(path)}: it asks for less than 0, and no count is below 0")
     low, high = _range(when.visits) if when.visits is not None else (1.0, 1.0)
     if low <= high < 1:  # (bounds that leave no value: said above)
         found.append("visits: it asks for fewer than 1, and a page view counts its own visit")

@@ -5,7 +5,9 @@ visitor), which the engine reads as "never". Warnings: a ``path`` glob written w
 tool's syntax (``/tours/[id]``, ``/tours/[slug]``, ``/tours/{a,b}``, an unclosed ``[``: path
 globs are shell-style, ``*``, ``?`` and ``[set]``; ``/p/[xy]`` is read as a set), a ``not:``
 that rules out what the same conditions ask for (both lines named), and a ``holdout: 100%``
-that keeps every visitor from the rule.
+that keeps every visitor from the rule, a ``holdout: 0.1`` written without ``%`` (a share of
+one read as a percent: 0.1% of visitors, likely meant as 10%), and a count compared with a
+number below 0 (``cart_items: {at_least: -1}``, which every visitor meets: no count is below 0).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from omotenashi.loader.never import _same
+from omotenashi.loader.never import _impossible_compare as contradictions_of
+from omotenashi.loader.never import _same, counts_of
 from omotenashi.loader.whens import walk_whens
 from omotenashi.rules.model import Compare, Rule, When
 from omotenashi.rules.yamlsource import Loc, line_of
@@ -82,8 +85,21 @@ def _placeholder(members: str) -> bool:
     return len(members) >= 4 or members.casefold() in _SHORT_PLACEHOLDERS
 
 
-def rule_shape_findings(add: Add, lines: dict[Loc, int], rule: Rule, loc: Loc) -> None:
-    """The errors and warnings above for one rule at ``loc`` (``("rules", 3)``)."""
+def rule_shape_findings(
+    add: Add, lines: dict[Loc, int], rule: Rule, loc: Loc, holdout: object = None
+) -> None:
+    """The errors and warnings above for one rule at ``loc`` (``("rules", 3)``; ``holdout``:
+    its ``holdout:`` as written, a number or a text such as "10%")."""
+    if 0 < rule.holdout < 1 and not (isinstance(holdout, str) and "%" in holdout):
+        share = rule.holdout * 100
+        add(
+            (*loc, "holdout"),
+            "warning",
+            f"holdout: {rule.holdout:g} keeps {rule.holdout:g}% of visitors from rule "
+            f"{rule.id!r} (holdout is a percent, not a share of 1)",
+            f"for {share:g}% write holdout: {share:g}%; for {rule.holdout:g}% write "
+            f"holdout: {rule.holdout:g}%",
+        )
     if rule.holdout >= 100:
         add(
             (*loc, "holdout"),
@@ -97,6 +113,19 @@ def rule_shape_findings(add: Add, lines: dict[Loc, int], rule: Rule, loc: Loc) -
 
 
 def _when_shape(add: Add, lines: dict[Loc, int], when: When, at: Loc) -> None:
+    for name, cmp in counts_of(when):
+        below = [
+            (bound, v) for bound in ("at_least", "gt") if (v := getattr(cmp, bound)) is not None
+        ]
+        if any(v < 0 for _, v in below) and not contradictions_of(cmp):
+            bound, value = next((b, v) for b, v in below if v < 0)
+            add(
+                (*at, *name),
+                "warning",
+                f"{'.'.join(name)}: {{{bound}: {value:g}}} holds for every visitor: no count is "
+                "below 0",
+                f"write {{at_least: 1}} for one or more, or remove {name[0]}:",
+            )
     for index, glob in enumerate(when.path or ()):
         if (said := path_glob_problem(glob)) is not None:
             add((*at, "path", index), "warning", *said)

@@ -1,0 +1,85 @@
+"""editor50: a holdout written as a share of 1 (``holdout: 0.1``, read as 0.1% of visitors) and
+a count compared with a number below 0 are said by ``omotenashi check`` at their lines: below
+0 only (``at_most: -1``) the rule can never fire; a lower bound below 0 holds for everyone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .test_cli_check import check_site
+from .test_editb47_never import HEAD
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "said"),
+    [
+        (
+            "    holdout: 0.1\n",
+            0,
+            "r.yaml:6: warning: rules[0].holdout: holdout: 0.1 keeps 0.1% of visitors from rule "
+            "'kyoto-hero' (holdout is a percent, not a share of 1) (for 10% write holdout: 10%; "
+            "for 0.1% write holdout: 0.1%)",
+        ),
+        (
+            "    when:\n      cart_items: {at_most: -1}\n",
+            1,
+            "r.yaml:2: error: rule 'kyoto-hero' can never fire: cart_items: it asks for less "
+            "than 0, and no count is below 0",
+        ),
+        (
+            "    when:\n      event: {signup: -2}\n",
+            1,
+            "r.yaml:2: error: rule 'kyoto-hero' can never fire: event.signup: it asks for less "
+            "than 0",
+        ),
+        (
+            "    when:\n      purchases: {at_least: -1}\n",
+            0,
+            "r.yaml:7: warning: rules[0].when.purchases: purchases: {at_least: -1} holds for "
+            "every visitor: no count is below 0 (write {at_least: 1} for one or more, or "
+            "remove purchases:)",
+        ),
+        (
+            "    when:\n      any:\n        - {interest: {food: {gt: -0.5}}}\n",
+            0,
+            "r.yaml:8: warning: rules[0].when.any[0].interest.food: interest.food: {gt: -0.5} "
+            "holds for every visitor",
+        ),
+    ],
+    ids=["holdout-share", "never-below-0", "event-eq-negative", "at-least-negative", "gt-nested"],
+)
+def test_a_share_holdout_and_a_count_below_0_are_said_at_their_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: str,
+    code: int,
+    said: str,
+) -> None:
+    got, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra})
+    assert got == code
+    assert [line for line in out if line.startswith(f"rules/{said}")] == [out[0]]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "    holdout: 0.5%\n",
+        "    holdout: '0.5 %'\n",
+        "    holdout: 10\n",
+        "    holdout: 1\n",
+        "    when:\n      cart_items: {at_least: 0}\n",
+        "    when:\n      visits: {at_least: 2}\n",
+        "    when:\n      interest: {food: {gt: 0}}\n",
+    ],
+    ids=["percent", "percent-spaced", "ten", "one", "at-least-0", "visits", "gt-0"],
+)
+def test_a_percent_and_counts_from_0_are_not_warned_about(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: str,
+) -> None:
+    assert check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}) == (0, [])
