@@ -12,9 +12,10 @@ The two part where one changes without the other:
   again: the shop still holds it, and a page must not offer a tour it holds, nor say that
   nothing is in it.
 
-Nothing is read or told where nothing may be kept (GPC, no consent, the browsing history off)
-or Redis did not answer; and a page whose session holds no cart and no person waits for
-nothing (most pages: their profile read goes on while the app runs).
+Nothing is read or told where nothing may be kept (GPC, no consent) or Redis did not answer
+(the browsing history off is no such case: the cart and bookings are kept all the same, and
+the pages leave out what the cart holds, respect50); and a page whose session holds no cart
+and no person waits for nothing (most pages: their profile read goes on while the app runs).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ async def in_step(
     if getattr(request.state, "cart_in_step", False):  # once a request (what it told is
         return  # not in the profile it read)
     request.state.cart_in_step = True
-    if visitor.private or visitor.history_off:
+    if visitor.private:
         return
     profile = await visitor.loaded()
     if visitor.degraded or visitor.private:  # (a revoked id is found private by its read)

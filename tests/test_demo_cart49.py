@@ -23,14 +23,30 @@ def rules_shown(page: str) -> set[str]:
     return set(re.findall(r'data-omo-rule="([^"]+)"', page))
 
 
+async def history_off(client: object) -> None:
+    """Every kind ticked on the preferences page but the browsing history."""
+    page = await client.get(PREFS)  # type: ignore[attr-defined]
+    kinds = re.findall(r'name="category" value="([^"]+)"', page.text)
+    assert "browsing-history" in kinds, kinds
+    form = {"csrf": csrf(page.text), "action": "save"}
+    form["category"] = [k for k in kinds if k != "browsing-history"]  # type: ignore[assignment]
+    saved = await client.post(PREFS, data=form, headers=FORM)  # type: ignore[attr-defined]
+    assert saved.status_code == 303
+
+
+@pytest.mark.parametrize("history", ["on", "off"])
 @pytest.mark.parametrize("action", ["erase", "reset"])
 async def test_a_cart_omotenashi_forgot_is_told_again_so_no_page_offers_what_it_holds(
-    omotenashi_redis_url: str, action: str
+    omotenashi_redis_url: str, action: str, history: str
 ) -> None:
+    """(respect50) With the browsing history off too: the cart is no browsing history, it is
+    kept all the same, and the sync had stopped, so "You may also like" offered its tours."""
     async with client_for(demo(omotenashi_redis_url)) as client:
         for _ in range(2):
             await client.get("/tours/kyoto-autumn")
         await client.post("/cart", data={"tour": "kyoto-autumn"})
+        if history == "off":
+            await history_off(client)
         asked = await client.get(PREFS + f"?confirm={action}")
         done = await client.post(
             PREFS, data={"csrf": csrf(asked.text), "action": action, "confirm": "yes"}, headers=FORM
