@@ -252,13 +252,18 @@ async def test_a_private_visitor_s_cookie_that_keeps_a_choice_is_renewed(
 ) -> None:
     """Under GPC a cookie that holds a choice of theirs is signed again as anyone's is (here:
     at once), so the choice does not lapse with the cookie's age or a retired key; one that
-    holds nothing of theirs is not. The choice and nothing else: a fresh id, no user (a
-    signed-in user's cookie here), except for "personalise nothing", whose id stays so that
-    unticking it gives them back what was kept."""
+    holds nothing of theirs is not. The choice: a signed-in user's cookie gets a fresh id, no
+    user, except for "personalise nothing", whose id stays so that unticking it gives them back
+    what was kept; an anonymous one keeps its id (a profile kept under it from before stays
+    theirs to see and erase: respect50)."""
     mw = site(make_settings, contextual, cookie={"refresh_after": 0})
     mw.app.router.routes.append(Route("/", lambda r: HTMLResponse(PAGE)))
-    for prefs, renewed in ((choice, True), (Prefs(), False)):
-        before = cookie_of(mw, user="alice", prefs=prefs)
+    for user, prefs, renewed in (
+        ("alice", choice, True),
+        (None, choice, True),
+        (None, Prefs(), False),
+    ):
+        before = cookie_of(mw, user=user, prefs=prefs)
         value = mw.signer.sign(before)
         async with client_for(mw, headers={"user-agent": UA, "sec-gpc": "1"}) as browser:
             browser.cookies.set("omo_vid", value, domain="shop.test")
@@ -269,18 +274,19 @@ async def test_a_private_visitor_s_cookie_that_keeps_a_choice_is_renewed(
         if renewed:
             after = mw.signer.read(cookies[0].split(";")[0].partition("=")[2])
             assert after is not None and Prefs.from_cookie(after.prefs) == prefs
-            kept = prefs.nothing  # only "personalise nothing" keeps the id and the user
+            kept = prefs.nothing or user is None  # the id and the user (none) kept
             assert (after.vid == before.vid, after.user == before.user) == (kept, kept)
 
 
 async def test_a_private_visitor_s_renewed_cookie_takes_the_page_s_forms_with_it(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:
-    """The page that renews a private visitor's cookie (a fresh id) carries the fresh id's
-    token in its forms: "Don't show me this" on that page is taken, not refused as expired."""
+    """The page that renews a signed-in private visitor's cookie (a fresh id) carries the fresh
+    id's token in its forms: "Don't show me this" on that page is taken, not refused as
+    expired."""
     mw = site(make_settings, cookie={"refresh_after": 0}, respect={"disclosure": True})
     mw.app.router.routes.append(Route("/", lambda r: HTMLResponse(PAGE)))
-    before = cookie_of(mw, user=None, prefs=Prefs(off_rules=frozenset({"gone"})))
+    before = cookie_of(mw, user="alice", prefs=Prefs(off_rules=frozenset({"gone"})))
     async with client_for(mw, headers={"user-agent": UA, "sec-gpc": "1"}) as browser:
         browser.cookies.set("omo_vid", mw.signer.sign(before), domain="shop.test")
         time.sleep(0.01)  # signed before this request, by the clock the cookie keeps
@@ -318,3 +324,36 @@ async def test_a_private_sign_out_keeps_an_anonymous_cookie_and_what_it_reaches(
     after = mw.signer.read(kept or "")
     assert after is not None and after.vid == before.vid
     assert omotenashi_redis.exists(mw.store.key(before.vid, "p2"))
+
+
+async def test_a_private_visitor_s_renewed_cookie_keeps_the_profile_theirs_to_see(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """(respect50) An anonymous visitor who browsed, switched a block off, then came back
+    under GPC a day later: the renewed cookie keeps their id, so the data page still lists
+    what is kept under it (a fresh id left it in Redis, out of their reach, and the page said
+    "We keep nothing about you")."""
+    mw = site(make_settings, cookie={"refresh_after": 0})
+    mw.app.router.routes.append(Route("/", lambda r: HTMLResponse(PAGE)))
+    async with client_for(mw, headers={"user-agent": UA}) as browser:
+        for _ in range(3):
+            await browser.get("/")
+        await mw.drain()
+        first = mw.signer.read(browser.cookies["omo_vid"])
+    assert first is not None
+    choice = Identity(
+        vid=first.vid,
+        is_new=False,
+        issued_at=first.issued_at,
+        prefs=Prefs(off_rules=frozenset({"hello"})).to_cookie(),
+    )
+    async with client_for(mw, headers={"user-agent": UA, "sec-gpc": "1"}) as browser:
+        browser.cookies.set("omo_vid", mw.signer.sign(choice), domain="shop.test")
+        time.sleep(0.01)  # signed before this request, by the clock the cookie keeps
+        page = await browser.get("/")
+        renewed = mw.signer.read(page.headers["set-cookie"].split(";")[0].partition("=")[2])
+        data = " ".join((await browser.get("/_omotenashi/preferences/data")).text.split())
+    assert renewed is not None and renewed.vid == first.vid
+    assert "hello" in Prefs.from_cookie(renewed.prefs).off_rules
+    assert "We keep nothing about you" not in data
+    assert "Pages seen: 3" in data, data[:2000]
