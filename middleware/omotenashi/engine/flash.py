@@ -20,7 +20,7 @@ from typing import Any
 from omotenashi.engine.disclosure import Disclosure, own_tab
 from omotenashi.engine.flashplace import NOTICE, place
 from omotenashi.engine.privacywords import undone_still_off
-from omotenashi.engine.restraint import Prefs, Restraint
+from omotenashi.engine.restraint import Prefs, Restraint, chosen_off
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 
 FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is dropped unsaid
@@ -124,8 +124,7 @@ def message(
         return compiled, said[:-1] + HERE if signed_in else said
     if entry_off:
         return None
-    rule = compiled.rule
-    held = prefs.nothing or rule.category in prefs.off_categories
+    held = prefs.nothing or chosen_off(prefs, compiled)  # (the one reading of their switches)
     held = held or (history_off and compiled.behavioural)
     said = UNDONE.format(label=label) + (STILL_OFF if held else "")
     # as a kind off does, and said what it is, beside their own choices (Personalise nothing
@@ -143,9 +142,7 @@ def _still_on(
     by anything that holds every block on what they did off: the history, privacy)."""
     if r.rule.why.strip().rstrip(".") != label or r.id in (done.entry or (done.id,)):
         return False
-    if prefs.nothing or r.rule.category in prefs.off_categories:
-        return False
-    return prefs.off_rules.isdisjoint(r.entry or (r.id,)) and not (history_off and r.behavioural)
+    return not (prefs.nothing or chosen_off(prefs, r) or (history_off and r.behavioural))
 
 
 def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form: bool) -> str:
