@@ -54,6 +54,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def schemas() -> dict[str, dict[str, Any]]:
+    from omotenashi.cli.schemaforms import with_short_forms
     from omotenashi.recommend.catalog import CatalogFile
     from omotenashi.rules.journey import JourneyFile
     from omotenashi.rules.model import RuleFile
@@ -65,7 +66,7 @@ def schemas() -> dict[str, dict[str, Any]]:
         ("catalog", CatalogFile),
     )
     for name, model in models:
-        schema = model.model_json_schema(by_alias=True)
+        schema = with_short_forms(model.model_json_schema(by_alias=True))
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = f"Omotenashi {name} file"
         out[f"{name}.schema.json"] = schema

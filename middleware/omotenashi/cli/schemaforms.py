@@ -1,0 +1,91 @@
+"""The editors' JSON Schemas take every short form the loader takes.
+
+pydantic writes a schema from the fields' types, but the loader reads some values before their
+type is checked: one value where a list is asked (``stage: interest``), a bare value or a list
+as a comparison (``query: {utm_campaign: spring}``, ``visits: 3``, ``country: [jp, kr]``), a
+percent written as text (``holdout: 10%``, ``serendipity: 20%``). Without these forms an
+editor's IDE marked the demo's own rule files wrong (editor50). Each (definition, property)
+below is one the loader widens; ``tests/test_schema_forms.py`` checks both sides agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omotenashi.rules.whenvalues import LISTED
+
+Schema = dict[str, Any]
+
+# one value where a list is asked (``as_list``, ``_named``, ``weekdays`` ...), by definition
+_BARE: dict[str, tuple[str, ...]] = {
+    "When": (*LISTED, "weekday"),
+    "SegmentWhen": (*LISTED, "weekday"),
+    "Rule": ("formerly",),
+    "Category": ("formerly",),
+    "RecommendSpec": ("exclude",),
+    "Transition": ("on",),
+    "Decay": ("from",),
+    "TopicRule": ("path", "topics"),
+    "Item": ("tags",),
+}
+# lists the loader refuses empty (journey.py ``_named``; the rules' own: whenvalues.py)
+_NOT_EMPTY = {("Transition", "on"), ("Decay", "from"), ("TopicRule", "path")}
+# a percent written as text ("10%", "12.5 %"), beside the number it stands for
+_PERCENT: dict[str, tuple[str, ...]] = {"Rule": ("holdout",), "RecommendSpec": ("serendipity",)}
+PERCENT = r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"
+_SCALAR: Schema = {"type": ["string", "number", "boolean"]}
+
+
+def with_short_forms(schema: Schema) -> Schema:
+    """``schema`` (one of ``omotenashi schema``'s, changed in place) with the short forms."""
+    defs: dict[str, Schema] = schema.get("$defs", {})
+    for name, props in _BARE.items():
+        for prop in props:
+            if (field := defs.get(name, {}).get("properties", {}).get(prop)) is not None:
+                _bare_too(field, (name, prop) in _NOT_EMPTY)
+    for name, props in _PERCENT.items():
+        for prop in props:
+            if (field := defs.get(name, {}).get("properties", {}).get(prop)) is not None:
+                _percent_too(field)
+    if (compare := defs.get("Compare")) is not None:
+        defs["Compare"] = _compare_forms(compare)
+    return schema
+
+
+def _bare_too(field: Schema, not_empty: bool) -> None:
+    """An array field (or an array-or-null one) that takes one of its items alone too."""
+    branches = field.get("anyOf")
+    for branch in branches or [field]:
+        if not_empty and branch.get("type") == "array":
+            branch["minItems"] = 1
+    if branches is None:  # a required list: {"type": "array", "items": ...}
+        array = {k: field.pop(k) for k in list(field) if k not in ("description", "title")}
+        if array.get("type") != "array":
+            field.update(array)
+            return
+        field["anyOf"] = [array["items"], array]
+        if "default" in array:
+            field["default"] = array.pop("default")
+        return
+    for at, branch in enumerate(list(branches)):
+        if branch.get("type") == "array" and "items" in branch:
+            branches.insert(at, branch["items"])
+            return
+
+
+def _percent_too(field: Schema) -> None:
+    """A number field that takes "N%" too (the loader reads it as the number)."""
+    text = {"type": "string", "pattern": PERCENT}
+    if "anyOf" in field:
+        field["anyOf"].append(text)
+        return
+    number = {k: field.pop(k) for k in list(field) if k not in ("description", "title", "default")}
+    field["anyOf"] = [number, text]
+
+
+def _compare_forms(compare: Schema) -> Schema:
+    """A comparison written out (``{at_least: 3}``), as a bare value (``eq``) or as a list
+    (``in``, at least one value)."""
+    said: Schema = {k: compare[k] for k in ("description", "title") if k in compare}
+    listed = {"type": "array", "items": _SCALAR, "minItems": 1}
+    return {**said, "anyOf": [_SCALAR, listed, compare]}
