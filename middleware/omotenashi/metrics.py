@@ -56,6 +56,8 @@ HELP = {
     "redis_retry": "Reads tried once more on a fresh connection after a connection error.",
     "breaker_open": "Redis calls (profile reads, writes) not sent because the circuit breaker "
     "was open; a request that needs none (a new visitor's) is not counted.",
+    "held_too_long": "Pages sent in parts still unfinished OMOTENASHI_HOLD_SECONDS after "
+    "their first part: sent on as the app sends them, not personalised (counted bypassed too).",
     "reload": "Rule reloads that succeeded.",
     "rule_error": "Rule loads or reloads that were refused.",
     "snippet_error": "Snippets that failed to render (the slot kept its default).",

@@ -257,6 +257,14 @@ class Settings(BaseSettings):
     max_body: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="Largest HTML body (bytes) we rewrite."
     )
+    hold_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Longest time (s) a page your app sends in parts is held back after its "
+        "first part: one still unfinished then goes out as the app sent it, the rest "
+        "streaming through as it comes, not personalised (0: held to its end). A page sent "
+        "whole is never timed.",
+    )
     thread_above: int = Field(
         default=256 * 1024,
         ge=0,

@@ -11,6 +11,7 @@ from datetime import UTC, tzinfo
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.ruleset import RuleSet
 from omotenashi.measure.counting import Arm, read_record, tally
 from omotenashi.measure.goals import goals_reached
 from omotenashi.rules.goals import Goal
@@ -74,3 +75,20 @@ def ended(
     know (renamed, added or removed by a rolling deploy's other release, or by another worker
     that reloaded the rule files first) is no sign that the test stopped."""
     return {rule for rule in seen if rule in unmeasured and f"o|{rule}" not in record}
+
+
+def count_for(
+    change: Change,
+    profile: Profile,
+    rules: RuleSet,
+    *,
+    path: str | None,
+    window_days: float,
+    zone: tzinfo = UTC,
+) -> None:
+    """:func:`count` with the goals, holdouts and unmeasured rules of ``rules`` (``profile``
+    read with their renames: a rule's former ids are its own)."""
+    count(
+        change, rules.renames.profile(profile), rules.goals, path=path, window_days=window_days,
+        zone=zone, holdouts=rules.holdouts, unmeasured=rules.unmeasured,
+    )  # fmt: skip

@@ -109,6 +109,7 @@ class Omotenashi:
             self.metrics,
             s.server_timing,
             attribution_days=s.measure.attribution_days,
+            hold_seconds=s.hold_seconds,
         )
         # Every spelling of a path (//admin, /ADMIN, /admin;x, /%61dmin ...) is judged, and a
         # path with a "." or ".." segment goes to the app untouched: where it leads is up to

@@ -18,10 +18,11 @@ from dataclasses import replace
 
 from omotenashi import quiet
 from omotenashi.asgi.visitor import Visitor
+from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.recommending import suggestions_off
 from omotenashi.loader.reload import Loaded
-from omotenashi.recommend.coview import own_co_views, seeds_of
+from omotenashi.recommend.coview import Learning, learn_from_view, own_co_views, seeds_of
 from omotenashi.store.seeds import Read, read_soon, seed_lists
 from omotenashi.store.store import Store
 
@@ -91,3 +92,24 @@ async def with_own_pairs(
         return
     if own:
         visitor.shared = replace(visitor.shared, own=own)
+
+
+def learning(loaded: Loaded, visitor: Visitor, change: Change) -> Learning | None:
+    """What this page view teaches recommendations (a viewed catalogue item), if anything."""
+    catalog = loaded.catalog
+    item = next((i for i in change.items if i in catalog.position), None)
+    # (history off: build_change made it no view, with no items: the one decision)
+    if item is None or not change.view:
+        return None
+    profile = visitor.profile
+    return learn_from_view(
+        profile.viewed,
+        item,
+        change.now,
+        known=catalog.position,  # only catalogue ids ever name or join a shared key
+        cookie=not visitor.is_new,  # a cookie-less request counts no popular view
+        visits=profile.visits,  # only a returning visitor teaches co-views
+        new_visit=change.new_visit,
+        full=profile.viewed_full,  # past VIEWED_KEEP items: no more counted views
+        uncounted=profile.uncounted,
+    )

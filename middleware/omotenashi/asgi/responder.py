@@ -18,8 +18,9 @@ from omotenashi import quiet
 from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
 from omotenashi.asgi.filesend import bodiless, hold, read_page
+from omotenashi.asgi.holdtime import NO_CLOCK, HoldClock, Overdue
 from omotenashi.asgi.offload import personalised
-from omotenashi.asgi.ownpairs import own_pairs_soon, with_own_pairs
+from omotenashi.asgi.ownpairs import learning, own_pairs_soon, with_own_pairs
 from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
@@ -32,7 +33,6 @@ from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Loaded
 from omotenashi.metrics import Metrics
 from omotenashi.quick import quick_dict
-from omotenashi.recommend.coview import Learning, learn_from_view
 from omotenashi.respect.privacy import pages_adapt
 from omotenashi.store.store import Store
 
@@ -50,6 +50,7 @@ class Tools:
     metrics: Metrics
     server_timing: bool
     attribution_days: float = 7.0  # measurement: goals this soon after a first exposure count
+    hold_seconds: float = 2.0  # a page sent in parts is held at most so long (holdtime.py)
 
 
 class Responder:
@@ -77,6 +78,8 @@ class Responder:
         self.start: Message | None = None
         self.chunks: list[bytes | bytearray] = []  # the page held back (filesend.hold)
         self.size = 0
+        self._clock = NO_CLOCK  # a page sent in parts: held so long (holdtime.py)
+        self._overdue: Overdue | None = None  # its held part going out: the rest waits for it
         # not personal (private where only others get contextual rules, or the store out of
         # reach at arrival): the response passes as sent, with only their new cookie
         self.personal = personal
@@ -113,6 +116,8 @@ class Responder:
                 message = self._with_identity(message, page=page)
             await self._send(message)
         elif self.passthrough:
+            if self._overdue is not None:  # (what was held, out first: holdtime.py)
+                await self._overdue.sent
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 self._record_soon()
             await self._send(message)
@@ -136,16 +141,22 @@ class Responder:
             body: bytes = message.get("body", b"")
             hold(self.chunks, body)
             self.size += len(body)
-            if self.size > self.tools.config.max_body:
+            more = message.get("more_body", False)
+            if more and self._clock is NO_CLOCK and self.size <= self.tools.config.max_body:
+                self._clock = HoldClock(self.tools.hold_seconds, self._give_up)
+            elif self.size > self.tools.config.max_body:
+                self._clock.stop()
                 self.tools.metrics.inc("bypassed")
-                await self._flush_original(more_body=message.get("more_body", False))
-            elif not message.get("more_body", False):
+                await self._flush_original(more_body=more)
+            elif not more:
+                self._clock.stop()
                 await self._finish()
         elif message["type"] in FILE_SENDS and self.start is not None:
             read = await read_page(message, self.tools.config.max_body)
             if read is not None:  # a page the server would have sent from a file: read here
                 await self.send({"type": "http.response.body", "body": read})
                 return
+            self._clock.stop()
             self.passthrough = True  # an app that sends a file though not offered the extension:
             self.tools.metrics.inc("bypassed")  # it goes out as sent, after the held start
             await self._send(self._with_identity(self.start))
@@ -191,6 +202,22 @@ class Responder:
         await self._send(
             {"type": "http.response.body", "body": b"".join(self.chunks), "more_body": more_body}
         )
+
+    async def _give_up(self) -> None:
+        """Held for OMOTENASHI_HOLD_SECONDS, unfinished: what is held goes out as the app sent
+        it, and the rest streams through as it comes (not personalised: holdtime.py)."""
+        if not self._clock.live or self.passthrough:
+            return  # (its last part came meanwhile, or the app ended)
+        self._clock.stop()
+        self._overdue = overdue = Overdue()
+        try:
+            self.tools.metrics.inc("held_too_long")
+            self.tools.metrics.inc("bypassed")
+            await self._flush_original(more_body=True)
+        except Exception:  # the visitor has gone: the app's next part finds it out too
+            log.debug("omotenashi: the held part of a page could not go out", exc_info=True)
+        finally:
+            overdue.done()
 
     async def _finish(self) -> None:
         assert self.start is not None
@@ -259,6 +286,7 @@ class Responder:
         the app sent it (a sign-in's or sign-out's new cookie added, as on every page we leave
         alone), its end still to come, so the server cuts the connection as it would have done
         without us. No page view is recorded: the visitor was shown no whole page."""
+        self._clock.stop()
         if self.start is None or self.passthrough:
             return  # nothing held: no response yet, or it went out already
         self.passthrough = True
@@ -267,26 +295,6 @@ class Responder:
         if self.chunks:
             body = b"".join(self.chunks)
             await self._send({"type": "http.response.body", "body": body, "more_body": True})
-
-    def _learning(self, change: Change) -> Learning | None:
-        """What this page view teaches recommendations (a viewed catalogue item), if anything."""
-        catalog = self.loaded.catalog
-        item = next((i for i in change.items if i in catalog.position), None)
-        # (history off: build_change made it no view, with no items: the one decision)
-        if item is None or not change.view:
-            return None
-        profile = (visitor := self.visitor).profile
-        return learn_from_view(
-            profile.viewed,
-            item,
-            change.now,
-            known=catalog.position,  # only catalogue ids ever name or join a shared key
-            cookie=not visitor.is_new,  # a cookie-less request counts no popular view
-            visits=profile.visits,  # only a returning visitor teaches co-views
-            new_visit=change.new_visit,
-            full=profile.viewed_full,  # past VIEWED_KEEP items: no more counted views
-            uncounted=profile.uncounted,
-        )
 
     def _record_soon(self) -> None:
         """Start the record now: into the write queue at once when it can (the next read on
@@ -316,25 +324,18 @@ class Responder:
             return None
         if visitor.private or visitor.forced is not None or visitor.degraded:
             return None
-        if not tools.store.can_queue or self._learning(change) is not None:
+        if not tools.store.can_queue or learning(self.loaded, self.visitor, change) is not None:
             return None
         self._measure(change)
         return tools.store.record_soon(visitor.id, change, self.loaded.journey.half_life)
 
     def _measure(self, change: Change) -> None:
         """Exposures and conversions ride the same write (not for "personalise nothing")."""
-        visitor, rules = self.visitor, self.loaded.ruleset
-        if not visitor.prefs.nothing:
-            measuring.count(
-                change,
-                rules.renames.profile(visitor.profile),
-                rules.goals,
-                path=self.request.path,
-                window_days=self.tools.attribution_days,
-                zone=self.tools.config.zone,
-                holdouts=rules.holdouts,
-                unmeasured=rules.unmeasured,
-            )
+        if not self.visitor.prefs.nothing:
+            days, zone = self.tools.attribution_days, self.tools.config.zone
+            rules, path = self.loaded.ruleset, self.request.path
+            measuring.count_for(change, self.visitor.profile, rules, path=path, window_days=days,
+                                zone=zone)  # fmt: skip
 
     @property
     def recording(self) -> asyncio.Future[None] | None:
@@ -388,9 +389,8 @@ class Responder:
             if change is None or change.empty:
                 return
             self._measure(change)
-            await tools.store.record(
-                visitor.id, change, self.loaded.journey.half_life, self._learning(change)
-            )
+            learns = learning(self.loaded, visitor, change)
+            await tools.store.record(visitor.id, change, self.loaded.journey.half_life, learns)
         except StoreError as exc:  # a full queue counted its drop itself (record_dropped)
             if not isinstance(exc, WriteQueueFull):
                 tools.metrics.inc("record_error")

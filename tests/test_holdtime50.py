@@ -1,0 +1,95 @@
+"""http50: a page the app sends in parts is held at most OMOTENASHI_HOLD_SECONDS after its first
+part. A page streamed slowly reached the visitor only when it ended (10 s to the first byte of
+a page sent over 10 s), and one kept open never did. Once the time is up, what is held goes
+out as the app sent it and the rest streams through as it comes, in order, not personalised;
+a page whose parts all come in time is personalised as before (real Redis, the middleware
+called as a server calls it: the app sends its last part only once the visitor has the first)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from omotenashi import Omotenashi, Settings
+
+from .test_big_pages import HERO, RULES, SHOWN
+
+pytestmark = pytest.mark.anyio
+HEAD = f"<!doctype html><html><head><title>t</title></head><body>{HERO}".encode()
+TAIL = b"<p>the rest</p></body></html>"
+SCOPE = {
+    "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+    "scheme": "http", "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "",
+    "headers": [(b"host", b"shop.test"), (b"accept", b"text/html")],
+    "client": ("127.0.0.1", 1), "server": ("shop.test", 80),
+}  # fmt: skip
+
+
+async def served(mw: Omotenashi, app_waits: bool) -> tuple[list[dict[str, Any]], bool]:
+    """What the visitor gets; and whether the first part reached them before the app sent
+    its last (``app_waits``: the app sends its last part only then)."""
+    sent: list[dict[str, Any]] = []
+    first_out = asyncio.Event()
+    early = False
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        nonlocal early
+        headers = [(b"content-type", b"text/html; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": HEAD, "more_body": True})
+        if app_waits:
+            await asyncio.wait_for(first_out.wait(), 10)  # (held for good: a failure, not a hang)
+        else:
+            await asyncio.sleep(0.01)
+        early = first_out.is_set()
+        await send({"type": "http.response.body", "body": TAIL, "more_body": False})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body":
+            first_out.set()
+
+    mw.app = app
+    await mw.startup()
+    try:
+        await mw(dict(SCOPE), receive, send)
+        await asyncio.sleep(0.3)  # (a clock left running would send more by now)
+    finally:
+        await mw.shutdown()
+    return sent, early
+
+
+def body_of(sent: list[dict[str, Any]]) -> bytes:
+    return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+async def test_a_page_still_unfinished_when_its_time_is_up_streams_as_sent(
+    make_settings: Callable[..., Settings],
+) -> None:
+    mw = Omotenashi(lambda *a: None, settings=make_settings(RULES, hold_seconds=0.1))
+    sent, early = await served(mw, app_waits=True)
+    assert early  # the visitor had the first part before the app sent the rest
+    assert [m["type"] for m in sent] == ["http.response.start", *["http.response.body"] * 2]
+    assert [m.get("more_body", False) for m in sent[1:]] == [True, False]
+    assert body_of(sent) == HEAD + TAIL  # as the app sent it, in order: not personalised
+    assert sent[0]["headers"] == [(b"content-type", b"text/html; charset=utf-8")]  # the app's
+    assert mw.metrics._counts["held_too_long"] == 1
+
+
+@pytest.mark.parametrize("hold", [2.0, 0])
+async def test_a_page_whose_parts_come_in_time_is_personalised(
+    make_settings: Callable[..., Settings], hold: float
+) -> None:
+    """(0: no limit, held to its end as before)"""
+    mw = Omotenashi(lambda *a: None, settings=make_settings(RULES, hold_seconds=hold))
+    sent, early = await served(mw, app_waits=False)
+    assert not early
+    assert body_of(sent) == (HEAD + TAIL).replace(HERO.encode(), SHOWN.encode())
+    assert len([m for m in sent if m["type"] == "http.response.body"]) == 1
+    assert mw.metrics._counts["held_too_long"] == 0
