@@ -7,7 +7,14 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omotenashi.engine.headers import _parse_media_type, add_vary, make_private, media_type, without
+from omotenashi.engine.headers import (
+    _parse_media_type,
+    add_vary,
+    asked_each_time,
+    make_private,
+    media_type,
+    without,
+)
 from omotenashi.engine.html import scan
 from omotenashi.engine.html.context import PAGE_END
 from omotenashi.engine.html.scanner import exists
@@ -50,7 +57,7 @@ VARY = (b"Cookie", b"Sec-GPC", b"DNT")
 def plain_private(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
     new = without(headers, b"content-length", SKIP_HEADER, *VALIDATORS)
     new.append((b"content-length", str(length).encode()))
-    return make_private(add_vary(new, *VARY))
+    return asked_each_time(make_private(add_vary(new, *VARY)))  # (rewritten: asked each time)
 
 
 @settings(max_examples=300)

@@ -156,6 +156,26 @@ def make_private(headers: Headers) -> Headers:
     return [*rest, (b"cache-control", value)]
 
 
+# Directives that let a browser show a page again without asking: gone from a page rewritten for
+# one visitor, which is true of them when it is made (their cart, their stage, their choices
+# kept in Redis, not in the request) and not when a kept copy is shown (http50)
+REUSE = (b"max-age", b"immutable", b"stale-while-revalidate", b"stale-if-error")
+
+
+def asked_each_time(headers: Headers) -> Headers:
+    """The private headers of a page rewritten for one visitor (:func:`make_private`'s): no
+    browser shows it again without asking (the app's :data:`REUSE` directives go, ``no-cache``
+    is added unless ``no-store`` is there), and ``Age`` and ``Expires``, which describe the
+    app's copy, go too. Its last line is the Cache-Control (make_private puts it there)."""
+    directives = [d.strip() for d in headers[-1][1].split(b",") if d.strip()]
+    names = [d.split(b"=")[0].strip().lower() for d in directives]
+    kept = [d for d, name in zip(directives, names, strict=True) if name not in REUSE]
+    if b"no-cache" not in names and b"no-store" not in names:
+        kept.append(b"no-cache")
+    rest = without(headers[:-1], b"age", b"expires")
+    return [*rest, (b"cache-control", b", ".join(kept))]
+
+
 def says_utf8(headers: Headers) -> Headers:
     """The Content-Type with ``charset=utf-8`` in place of the none (or empty one) it named;
     the app's other parameters kept, a quoted ``;`` in one not taken for a separator."""

@@ -13,6 +13,7 @@ from functools import lru_cache
 from omotenashi.engine.headers import (
     Headers,
     add_vary,
+    asked_each_time,
     content_type,
     get,
     make_private,
@@ -197,7 +198,8 @@ def head_headers(headers: Headers, vary: tuple[bytes, ...] = (b"Cookie",)) -> He
     (``Cache-Control: private``, ``Vary: Cookie`` and ``vary``'s others, no validators), without
     a length, checksum or ``Accept-Ranges``, which only the GET's own body decides (RFC 9110
     9.3.2: a HEAD may leave out what is known only once the body is made)."""
-    return make_private(add_vary(without(list(headers), *_DROPPED, *BODY_BYTES), *vary))
+    private = make_private(add_vary(without(list(headers), *_DROPPED, *BODY_BYTES), *vary))
+    return asked_each_time(private)  # (as a rewritten GET's: the HEAD cannot know it is not)
 
 
 def private_headers(
@@ -232,7 +234,8 @@ def _private_shape(
     """The headers, and where in them the length goes (filled in per response)."""
     new = without(list(headers), *_DROPPED, *(BODY_BYTES if rewritten else ()))
     new.append(_NO_LENGTH)  # (the app's lengths are dropped: the only one)
-    shape = tuple(make_private(add_vary(new, *vary)))
+    private = make_private(add_vary(new, *vary))
+    shape = tuple(asked_each_time(private) if rewritten else private)
     return shape, shape.index(_NO_LENGTH)
 
 

@@ -54,6 +54,12 @@ class ProxySettings(BaseModel):
     body_min_rate: int = Field(
         default=500, gt=0, description="Bytes per second of a request body that extend its time."
     )
+    ws_max_message: int = Field(
+        default=1048576,
+        ge=1,
+        description="Largest WebSocket message, in bytes, passed either way; a larger one "
+        "closes the WebSocket at both ends with 1009 (message too big).",
+    )
     ca_bundle: str | None = Field(
         default=None,
         description="A PEM file of the CA certificates to trust for an https:// origin (a "

@@ -32,6 +32,7 @@ from omotenashi.proxy.uploads import (
     read_whole,
     streamed,
 )
+from omotenashi.proxy.websocket import relay, tls_context
 from omotenashi.quiet import Quiet, named
 
 log = logging.getLogger("omotenashi.proxy")
@@ -96,6 +97,7 @@ class Upstream:
         self.chunk_size = chunk_size
         cfg = self.config
         self._verify = origin_tls(cfg, self.base)  # a bad CA bundle fails here, at start
+        self.ws_tls = tls_context(self._verify) if self.base.scheme == "https" else None
         self._timeout = httpx.Timeout(
             connect=cfg.connect_timeout,
             read=cfg.read_timeout,
@@ -106,7 +108,7 @@ class Upstream:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.upload_slots = max(1, cfg.max_connections // 2)
         self._slots = asyncio.Semaphore(self.upload_slots)  # made anew with each transport
-        self._quiet = Quiet(log)  # anyone can set off a failure line: once a minute per kind
+        self.quiet = Quiet(log)  # anyone can set off a failure line: once a minute per kind
 
     def transport(self) -> httpx.AsyncHTTPTransport:
         """The connection pool of the running event loop (made on first use, per loop).
@@ -143,20 +145,30 @@ class Upstream:
         elif scope["type"] == "http":
             await self._forward(scope, receive, send)
         elif scope["type"] == "websocket":  # (a server with a websocket library)
-            await self._refuse_websocket(scope, receive, send)
+            await relay(self, scope, receive, send)  # (proxy/websocket.py)
 
-    async def _refuse_websocket(self, scope: Scope, receive: Any, send: Any) -> None:
-        """WebSockets are not forwarded: the handshake is refused with the 501 page that says so,
-        where the server lets an app answer one (the ASGI Denial Response extension), else by
-        a close (the server answers 403)."""
-        await receive()  # websocket.connect
-        self._quiet.say(logging.INFO, "501", ANSWERED, named(scope), 501, "a WebSocket handshake")
-        if "websocket.http.response" not in (scope.get("extensions") or {}):
-            await send({"type": "websocket.close", "code": 1003})
-            return
-        headers, body = error_page(501)
-        await send({"type": "websocket.http.response.start", "status": 501, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
+    async def refuse_websocket(
+        self, scope: Scope, send: Any, status: int, why: str, page: tuple[Headers, bytes] | None
+    ) -> None:
+        """A WebSocket handshake refused with ``status`` and the origin's ``page`` (else the
+        proxy's), where the server lets an app answer one (the ASGI Denial Response extension),
+        else by a close (the server answers 403). One line a minute per status in the log."""
+        level = logging.WARNING if status in (502, 503, 504) else logging.INFO
+        self.quiet.say(level, f"ws {status}", ANSWERED, named(scope), status, f"WebSocket: {why}")
+        try:
+            if "websocket.http.response" not in (scope.get("extensions") or {}):
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            headers, body = error_page(status) if page is None else page
+            if page is not None:
+                headers = response_headers(headers, self._base_bytes)
+            if not any(k == b"date" for k, _ in headers):
+                headers.append((b"date", _now()))
+            start = {"type": "websocket.http.response.start", "status": status}
+            await send({**start, "headers": headers})
+            await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
+        except OSError:  # the visitor left meanwhile
+            log.debug("omotenashi proxy: the visitor left before %r was refused", named(scope))
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -184,7 +196,8 @@ class Upstream:
         method: str = scope["method"]
         said = named(scope)
         if websocket_handshake(scope["headers"]):  # no websocket library: it is "http"
-            await self._fail(send, 501, said, "a WebSocket handshake (WebSockets are not proxied)")
+            why = "a WebSocket handshake: the server has no WebSocket library (install wsproto)"
+            await self._fail(send, 501, said, why)
             return
         try:
             url = self.target(scope)
@@ -294,7 +307,7 @@ class Upstream:
                 return
             await self._relay(response, send, said)
         except OriginError as exc:  # the response ends unfinished: the server cuts it
-            self._quiet.say(logging.WARNING, "broke off", "omotenashi proxy: %s", exc)
+            self.quiet.say(logging.WARNING, "broke off", "omotenashi proxy: %s", exc)
         finally:
             await release(request.method, response)  # its connection closed if bytes may follow
 
@@ -323,7 +336,7 @@ class Upstream:
         # request refused as the sender's (400, 408, 414, 501) is information: anyone can send
         # those, as many as they like. Either way a line a minute per kind, never per request
         level = logging.WARNING if status in (502, 503, 504) else logging.INFO
-        self._quiet.say(level, kind or str(status), ANSWERED, said, status, why)
+        self.quiet.say(level, kind or str(status), ANSWERED, said, status, why)
         headers, body = error_page(status)
         if status == 408:  # the rest of a body may still come: the server closes after this
             headers.append((b"connection", b"close"))

@@ -1,0 +1,372 @@
+"""WebSockets through the proxy: the origin asked first, then messages passed both ways.
+
+A visitor's handshake (a ``websocket`` scope, from a server with a WebSocket library) is put
+to the origin over TCP, or TLS for an https:// origin, trusted as its HTTP requests are
+(:func:`~omotenashi.proxy.config.origin_tls`): at the path an HTTP request would reach
+(:meth:`Upstream.target`), with the visitor's end-to-end headers (Cookie, Origin, User-Agent
+...), their subprotocols and the forwarding headers. Only then is the visitor answered:
+accepted with the subprotocol (and the Set-Cookie headers) the origin chose, or refused with
+the origin's own status and page (502 when it cannot be reached or answers no handshake, 504
+when it stays silent past ``read_timeout``). Then text and binary messages pass both ways,
+each whole and at most ``ws_max_message`` bytes (a larger one closes both ends with 1009);
+each side's pings are answered where they arrive; a close, with its code and reason, is
+passed on, and either side closing or leaving ends the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import h11
+import httpx
+from wsproto import ConnectionType, WSConnection
+from wsproto.connection import ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Event,
+    Message,
+    Ping,
+    RejectConnection,
+    RejectData,
+    Request,
+    TextMessage,
+)
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+
+from omotenashi.proxy.config import unreached
+from omotenashi.proxy.forwarding import request_headers
+from omotenashi.quiet import named
+
+if TYPE_CHECKING:
+    from omotenashi.proxy.upstream import Upstream
+
+Scope = dict[str, Any]
+Headers = list[tuple[bytes, bytes]]
+READ = 65536  # bytes read from the origin at a time
+REFUSAL_PAGE = 65536  # the most of an origin's refusal page passed on (past it: no body)
+ENDED = "omotenashi proxy: a WebSocket to %s ended: %s"
+# Codes never sent (RFC 6455 7.4.1): what the other end is told instead. A visitor who left
+# without a close is "going away"; an origin's close without a code is a normal one.
+UNSENDABLE = {1005: 1000, 1006: 1001, 1015: 1011}
+
+
+def tls_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    """The TLS context for an https:// origin's WebSockets: the one its HTTP requests use
+    (httpx's, from ``origin_tls``), speaking HTTP/1.1, the only version a handshake has."""
+    context = httpx.create_ssl_context(verify=verify)
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+class Refusal(Exception):
+    """The visitor's handshake is refused: ``status``, why (logged), and the origin's own
+    ``page`` (headers, body) when it refused, else the proxy's page for ``status``."""
+
+    def __init__(self, status: int, why: str, page: tuple[Headers, bytes] | None = None) -> None:
+        super().__init__(why)
+        self.status = status
+        self.why = why
+        self.page = page
+
+
+async def relay(origin: Upstream, scope: Scope, receive: Any, send: Any) -> None:
+    """One WebSocket: the handshake put to the origin, its answer given to the visitor, and
+    then every message passed on until either side ends it."""
+    if (await receive())["type"] != "websocket.connect":  # gone before it began
+        return
+    try:
+        reader, writer, ws, accepted, early = await _handshake(origin, scope)
+    except Refusal as refusal:
+        await origin.refuse_websocket(scope, send, refusal.status, refusal.why, refusal.page)
+        return
+    cookies = [(k, v) for k, v in accepted.extra_headers if k.lower() == b"set-cookie"]
+    try:
+        await send(
+            {"type": "websocket.accept", "subprotocol": accepted.subprotocol, "headers": cookies}
+        )
+    except OSError:  # the visitor left meanwhile
+        writer.close()
+        return
+    await _Pipe(origin, scope, receive, send, reader, writer, ws).run(early)
+
+
+def _forwarded(origin: Upstream, scope: Scope) -> tuple[str, Headers]:
+    """The Host the origin is sent, and the visitor's other headers as forwarded for HTTP,
+    less the handshake's own (wsproto writes those)."""
+    theirs = [(k, v) for k, v in scope.get("headers", []) if not k.startswith(b"sec-websocket-")]
+    client = scope.get("client")
+    headers = request_headers(
+        theirs,
+        method="GET",
+        scheme="https" if scope.get("scheme") == "wss" else "http",
+        client=client[0] if client else None,
+        preserve_host=origin.config.preserve_host,
+    )
+    host = next((v for k, v in headers if k == b"host"), None)  # only with preserve_host
+    name = host.decode("latin-1") if host is not None else origin.base.netloc.decode("ascii")
+    return name, [(k, v) for k, v in headers if k != b"host"]
+
+
+async def _handshake(
+    origin: Upstream, scope: Scope
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, WSConnection, AcceptConnection, list[Event]]:
+    """The origin's connection once it accepted the handshake, and what it sent after it
+    (already read); Refusal when it refused or failed."""
+    try:
+        url = origin.target(scope)
+    except httpx.InvalidURL as exc:
+        raise Refusal(414 if "too long" in str(exc) else 400, repr(exc)) from None
+    if url is None:
+        raise Refusal(400, "a '..' behind an encoded slash, a backslash or a ';'")
+    host, headers = _forwarded(origin, scope)
+    subprotocols = [str(p) for p in scope.get("subprotocols") or ()]
+    ws = WSConnection(ConnectionType.CLIENT)
+    target = url.raw_path.decode("ascii")
+    try:
+        hello = ws.send(
+            Request(host=host, target=target, subprotocols=subprotocols, extra_headers=headers)
+        )
+    except (UnicodeError, ValueError, LocalProtocolError, h11.LocalProtocolError) as exc:
+        raise Refusal(400, f"no handshake can carry this request ({exc!r})") from None
+    cfg = origin.config
+    port = url.port or (443 if url.scheme == "https" else 80)
+    tls = origin.ws_tls if url.scheme == "https" else None
+    try:
+        async with asyncio.timeout(cfg.connect_timeout):
+            reader, writer = await asyncio.open_connection(
+                url.host, port, ssl=tls, server_hostname=url.host if tls else None
+            )
+    except TimeoutError:
+        raise Refusal(502, f"no connection within {cfg.connect_timeout} s") from None
+    except OSError as exc:  # refused, no such host, its certificate not trusted ...
+        raise Refusal(502, unreached(exc)) from None
+    try:
+        writer.write(hello)
+        async with asyncio.timeout(cfg.read_timeout):
+            await writer.drain()
+            accepted, early = await _answer(reader, ws)
+    except TimeoutError:
+        writer.close()
+        raise Refusal(504, f"no answer to the handshake within {cfg.read_timeout} s") from None
+    except (OSError, RemoteProtocolError, h11.RemoteProtocolError) as exc:
+        writer.close()
+        raise Refusal(502, f"no handshake answered ({exc!r})") from None
+    except BaseException:  # Refusal, or cancelled
+        writer.close()
+        raise
+    return reader, writer, ws, accepted, early
+
+
+async def _answer(
+    reader: asyncio.StreamReader, ws: WSConnection
+) -> tuple[AcceptConnection, list[Event]]:
+    """The origin's 101 and the events that came with it; Refusal for any other answer."""
+    refused: RejectConnection | None = None
+    body = bytearray()
+    while True:
+        data = await reader.read(READ)
+        if not data:
+            if refused is not None:  # a refusal page that ends with the connection
+                raise Refusal(refused.status_code, "refused by the origin", _page(refused, body))
+            raise OSError("the origin closed the connection before it answered")
+        ws.receive_data(data)
+        events = ws.events()
+        for event in events:
+            if isinstance(event, AcceptConnection):
+                return event, list(events)  # (at most what one read held)
+            if isinstance(event, RejectConnection):
+                refused = event
+                if not event.has_body:
+                    raise Refusal(event.status_code, "refused by the origin", _page(event, b""))
+            elif isinstance(event, RejectData) and refused is not None:
+                body += event.data
+                if len(body) > REFUSAL_PAGE:  # its status alone
+                    raise Refusal(refused.status_code, "refused by the origin", _page(refused))
+                if event.body_finished:
+                    raise Refusal(
+                        refused.status_code, "refused by the origin", _page(refused, body)
+                    )
+
+
+def _page(refused: RejectConnection, body: bytes | bytearray = b"") -> tuple[Headers, bytes]:
+    headers = [(k.lower(), v) for k, v in refused.headers]
+    kept = [(k, v) for k, v in headers if k != b"content-length"]
+    return [*kept, (b"content-length", str(len(body)).encode())], bytes(body)
+
+
+class _Pipe:
+    """Both directions of one accepted WebSocket."""
+
+    def __init__(
+        self,
+        origin: Upstream,
+        scope: Scope,
+        receive: Any,
+        send: Any,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        ws: WSConnection,
+    ) -> None:
+        self.origin = origin
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.reader = reader
+        self.writer = writer
+        self.ws = ws
+        self.limit = origin.config.ws_max_message
+        self.visitor_open = True  # until they leave, or are sent a close
+        self.parts: list[bytes] = []  # the origin's message being read
+        self.size = 0
+
+    async def run(self, early: list[Event]) -> None:
+        upward = asyncio.ensure_future(self._from_visitor())
+        downward = asyncio.ensure_future(self._from_origin(early))
+        tasks = (upward, downward)
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if not downward.done():  # the visitor left: the origin may answer our close
+                await asyncio.wait((downward,), timeout=self.origin.config.connect_timeout)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+            self.writer.close()
+        await self._close_visitor(1011, "")  # (when the origin never said goodbye)
+        for task in tasks:
+            failed = None if task.cancelled() else task.exception()
+            if failed is not None:  # a bug of ours: the server's to log
+                raise failed
+
+    def _say(self, level: int, kind: str, why: str) -> None:
+        self.origin.quiet.say(level, kind, ENDED, named(self.scope), why)
+
+    def _to_origin(self, event: Event) -> bool:
+        """Writes ``event`` to the origin, when its side is still open; whether it was."""
+        if self.ws.state is not ConnectionState.OPEN and not isinstance(event, CloseConnection):
+            return False
+        try:
+            self.writer.write(self.ws.send(event))
+        except LocalProtocolError:  # (closing already)
+            return False
+        return True
+
+    async def _drain(self) -> bool:
+        try:
+            await self.writer.drain()
+        except OSError:  # the origin is gone: its reader says so
+            return False
+        return True
+
+    async def _close_visitor(self, code: int, reason: str) -> None:
+        if not self.visitor_open:
+            return
+        self.visitor_open = False
+        try:
+            await self.send({"type": "websocket.close", "code": code, "reason": reason})
+        except OSError:
+            pass
+
+    async def _too_big(self, who: str) -> None:
+        reason = f"message over {self.limit} bytes"
+        self._say(logging.INFO, "ws 1009", f"{who} sent a {reason}: closed with 1009")
+        if self.ws.state is ConnectionState.OPEN:
+            self._to_origin(CloseConnection(code=1009, reason=reason))
+        await self._close_visitor(1009, reason)
+
+    async def _from_visitor(self) -> None:
+        """The visitor's messages to the origin, written one by one (each once the origin has
+        room for it), until the visitor leaves or closes: then the origin is told."""
+        while True:
+            message = await self.receive()
+            if message["type"] == "websocket.disconnect":
+                closing = self.visitor_open  # (else the close was ours)
+                self.visitor_open = False
+                if closing and self.ws.state is ConnectionState.OPEN:
+                    code = int(message.get("code") or 1005)
+                    reason = str(message.get("reason") or "")
+                    if code != 1005:  # (wsproto sends 1005 as a close without a code)
+                        code = UNSENDABLE.get(code, code)
+                    self._to_origin(CloseConnection(code=code, reason=reason or None))
+                    await self._drain()
+                return
+            if message["type"] != "websocket.receive":
+                continue
+            data: str | bytes | None = message.get("bytes")
+            if data is None:
+                data = message.get("text")
+            if data is None:
+                continue
+            size = len(data) if isinstance(data, bytes) else len(data.encode())
+            if size > self.limit:
+                await self._too_big("the visitor")
+                return
+            frame: Message[Any] = Message(data=data)
+            if not self._to_origin(frame) or not await self._drain():
+                return
+
+    async def _from_origin(self, early: Iterable[Event]) -> None:
+        """The origin's messages to the visitor until it closes or leaves; its pings answered."""
+        events: Iterable[Event] = early
+        while True:
+            try:
+                for event in events:
+                    if not await self._handle(event):
+                        return
+            except RemoteProtocolError as exc:  # a frame no WebSocket may send
+                if exc.event_hint is not None:
+                    self._to_origin(exc.event_hint)
+                self._say(logging.WARNING, "ws broke", f"the origin broke the protocol ({exc})")
+                await self._close_visitor(1011, "")
+                return
+            try:
+                data = await self.reader.read(READ)
+            except OSError as exc:
+                data, why = b"", repr(exc)
+            else:
+                why = "the origin closed the connection without a close frame"
+            if not data:
+                if self.visitor_open:  # (else the visitor's leaving ended it)
+                    self._say(logging.WARNING, "ws cut", why)
+                await self._close_visitor(1011, "")
+                return
+            self.ws.receive_data(data)
+            events = self.ws.events()
+
+    async def _handle(self, event: Event) -> bool:
+        """Passes one event of the origin's on; whether the WebSocket is still open."""
+        if isinstance(event, TextMessage | BytesMessage):
+            piece = event.data.encode() if isinstance(event.data, str) else bytes(event.data)
+            self.parts.append(piece)  # (text as UTF-8: a character may span two frames)
+            self.size += len(piece)
+            if self.size > self.limit:
+                await self._too_big("the origin")
+                return False
+            if event.message_finished:
+                whole, self.parts, self.size = b"".join(self.parts), [], 0
+                message: dict[str, Any] = {"type": "websocket.send"}
+                if isinstance(event, TextMessage):
+                    message["text"] = whole.decode()
+                else:
+                    message["bytes"] = whole
+                if self.visitor_open:
+                    try:
+                        await self.send(message)
+                    except OSError:  # gone: their disconnect closes the origin's side
+                        self.visitor_open = False
+        elif isinstance(event, Ping):
+            self._to_origin(event.response())
+        elif isinstance(event, CloseConnection):
+            if self.ws.state is ConnectionState.REMOTE_CLOSING:
+                self._to_origin(event.response())
+                await self._drain()
+            code = UNSENDABLE.get(event.code, event.code)
+            await self._close_visitor(code, event.reason or "")
+            return False
+        return True
