@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 
+from omotenashi.settings import Settings
+from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 
 pytestmark = pytest.mark.anyio
@@ -77,3 +80,65 @@ async def test_outside_a_task_it_refuses() -> None:
 
     loop.call_soon(callback)
     assert await refused == "Deadline should be used inside a task"
+
+
+async def test_a_cancellation_swallowed_inside_does_not_outlast_the_time() -> None:
+    """(redis50) On Python 3.11, ``asyncio.wait_for`` (around each of redis-py's sends)
+    swallows a cancellation that arrives as what it waits for finishes; the block went on to
+    redis-py's own socket timeout and retries (a 0.15 s read took 2.05 s). The time running
+    out cancels again until the block ends, and every cancellation is taken back."""
+    outcome = "hung"
+
+    async def swallows_one() -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            pass  # as 3.11's wait_for may, when its inner call finishes at that moment
+        await asyncio.sleep(10)
+
+    async def call() -> None:
+        nonlocal outcome
+        try:
+            with Deadline(0.01):
+                await swallows_one()
+            outcome = "finished"
+        except TimeoutError:
+            outcome = f"timeout, cancelling {asyncio.current_task().cancelling()}"  # type: ignore[union-attr]
+
+    task = asyncio.ensure_future(call())
+    await asyncio.wait({task}, timeout=3)
+    task.cancel()
+    assert outcome == "timeout, cancelling 0"
+
+
+async def test_a_read_under_a_paused_server_times_out_on_redis_py(
+    omotenashi_redis_url: str, omotenashi_redis: Any
+) -> None:
+    """(redis50) The redis-py client (rediss://, Sentinel, Cluster, a URL with options): 100
+    reads at once against a server paused for 1 s each end in the read's time limit; on the old
+    code some waited out the pause and answered."""
+    cfg = Settings(
+        secret_keys=["k" * 20],
+        redis={"url": omotenashi_redis_url, "read_timeout": 0.15, "write_timeout": 2.0},
+    ).redis
+    client, _ = make_client(omotenashi_redis_url, cfg)
+    paused = asyncio.ensure_future(
+        asyncio.to_thread(omotenashi_redis.execute_command, "CLIENT", "PAUSE", 1000, "ALL")
+    )
+    await asyncio.sleep(0.05)
+
+    async def one() -> str:
+        try:
+            with Deadline(0.15):
+                await client.get("x")
+        except TimeoutError:
+            return "timeout"
+        return "answered"
+
+    try:
+        outcomes = await asyncio.gather(*(one() for _ in range(100)))
+    finally:
+        await paused
+        await client.aclose()
+        await asyncio.to_thread(omotenashi_redis.ping)  # (answered once the pause is over)
+    assert outcomes == ["timeout"] * 100
