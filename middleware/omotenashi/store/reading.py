@@ -17,7 +17,7 @@ from typing import Any
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import StoreError
 from omotenashi.store.pipeline import retrieved
-from omotenashi.store.replies import profile_from_reply
+from omotenashi.store.replies import NOT_A_REPLY, profile_from_reply
 from omotenashi.store.store import Store
 
 
@@ -71,7 +71,11 @@ class ProfileRead:
             raise self._error
         sent = self._sent
         if sent is not None and sent.done() and not sent.cancelled() and not sent.exception():
-            self._profile = profile_from_reply(sent.result())
+            try:
+                self._profile = profile_from_reply(sent.result())
+            except NOT_A_REPLY as exc:
+                self._error = self.store.bad_reply(exc)
+                raise self._error from None
             self.store.breaker.success()
             self.store.metrics.observe("redis_read", time.perf_counter() - self._t0)
         return self._profile
@@ -88,7 +92,10 @@ class ProfileRead:
                 reply = await store._run(op, store.cfg.read_timeout, "redis_read")
                 # (parsed once: the reply's done callback may have read it while we waited)
                 if self._profile is None:
-                    self._profile = profile_from_reply(reply)
+                    try:
+                        self._profile = profile_from_reply(reply)
+                    except NOT_A_REPLY as exc:
+                        raise store.bad_reply(exc) from None
             else:
                 after = self._after
                 if after is not None and not after.done():  # a page waits for it no longer

@@ -10,6 +10,9 @@ from omotenashi.engine.profile import FIRST_TOUCH, STAGE_ORDER, Profile, json_or
 from omotenashi.store.pieces import joined
 from omotenashi.store.why import decode
 
+# what parsing a reply that is not a profile raises (store.py ``bad_reply`` turns it into a
+# failed read)
+NOT_A_REPLY = (ValueError, TypeError, IndexError, KeyError, AttributeError)
 _FIRST = frozenset(FIRST_TOUCH)
 _STAGES = {str(rank): stage for rank, stage in enumerate(STAGE_ORDER, 1)}
 

@@ -25,15 +25,16 @@ from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
-from omotenashi.store import privacy, scripted, seeds, stats
+from omotenashi.store import failures, privacy, scripted, seeds, stats
 from omotenashi.store.argument import record_argument
-from omotenashi.store.breaker import Breaker, masked, misconfigured, refused
+from omotenashi.store.breaker import Breaker, masked
 from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
 from omotenashi.store.merging import ALL, Carried, merge_argument
 from omotenashi.store.pipeline import ReplyError, forgotten, shebang_refused
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
+from omotenashi.store.replies import NOT_A_REPLY
 from omotenashi.store.replies import profile_from_reply as _profile
 from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
 
@@ -162,29 +163,19 @@ class Store:
             self.metrics.inc("redis_timeout")
             raise StoreError(f"Redis did not answer within {timeout:g}s") from None
         except (RedisError, OSError, ReplyError) as exc:  # (not a pipeline's keys: visitor ids)
-            self._failed(exc, read=read)
+            failures.failed(self.metrics, self.breaker, self.url, exc, read=read)
             raise StoreError(f"Redis failed: {str(exc).split('caused error: ', 1)[-1]}") from exc
         except Exception as exc:  # the client's own fault (redis-py's cluster client has met a
-            self._failed(exc, read=read)  # connection another task was closing): a failed
-            raise StoreError(f"Redis client failed: {exc!r}") from exc  # call, not the page's
+            # connection another task was closing): a failed call, not the page's
+            failures.failed(self.metrics, self.breaker, self.url, exc, read=read)
+            raise StoreError(f"Redis client failed: {exc!r}") from exc
         self.breaker.success()
         self.metrics.observe(timing, time.perf_counter() - t0)
         return result
 
-    def _failed(self, exc: BaseException, *, read: bool) -> None:
-        """Count a failed command: a read toward the breaker when the server did not answer
-        (a write is only logged: :meth:`Breaker.write_failed`), neither when it answered with
-        an error (:meth:`Breaker.refused`, ``redis_refused``)."""
-        self.metrics.inc("redis_error")
-        if misconfigured(exc):  # AUTH/HELLO answered with an error: the URL is wrong
-            self.breaker.misconfigured(exc, self.url)
-        elif refused(exc):
-            self.metrics.inc("redis_refused")
-            self.breaker.refused(f"{type(exc).__name__}: {exc}")
-        elif read:
-            self.breaker.failure(f"{type(exc).__name__}: {exc}")
-        else:
-            self.breaker.write_failed(f"{type(exc).__name__}: {exc}")
+    def bad_reply(self, exc: Exception) -> StoreError:
+        """(failures.py ``bad_reply``: a read answered with what is not a profile)"""
+        return failures.bad_reply(self.metrics, self.breaker, exc)
 
     def writing(self, pid: str, write: asyncio.Future[Any]) -> None:
         """``write`` will record ``pid``'s request but is not in the write queue yet."""
@@ -218,7 +209,11 @@ class Store:
         async def op() -> Any:
             return await (self.fast.load(keys) if self.fast else (await self._loader())(keys=keys))
 
-        return _profile(await self._run(op, self.cfg.read_timeout, "redis_read"))
+        reply = await self._run(op, self.cfg.read_timeout, "redis_read")
+        try:
+            return _profile(reply)
+        except NOT_A_REPLY as exc:
+            raise self.bad_reply(exc) from None
 
     async def load_visit(self, pid: str | None, current: str | None) -> tuple[Profile, Shared]:
         """One round trip: the profile (None: a new or private visitor, none to read) and what
@@ -246,8 +241,11 @@ class Store:
                 return [kinds, [mine, *theirs]]
 
         kinds, replies = await self._run(op, self.cfg.read_timeout, "redis_read")
-        profile = _profile(replies[0]) if pid else Profile()
-        return profile, self.recs.shared(kinds, replies[1:] if pid else replies, current)
+        try:
+            profile = _profile(replies[0]) if pid else Profile()
+            return profile, self.recs.shared(kinds, replies[1:] if pid else replies, current)
+        except NOT_A_REPLY as exc:
+            raise self.bad_reply(exc) from None
 
     def _record_arg(
         self, pid: str, change: Change, half_life: float, learn: str = ""
@@ -291,7 +289,7 @@ class Store:
                 self.breaker.success()
                 self.metrics.observe("redis_write", time.perf_counter() - t0)
             else:
-                self._failed(exc, read=False)
+                failures.failed(self.metrics, self.breaker, self.url, exc, read=False)
                 self.metrics.inc("record_error")
             done.set_result(None)
 
