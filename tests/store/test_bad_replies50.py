@@ -22,6 +22,7 @@ from starlette.routing import Route
 from omotenashi import Omotenashi, Settings, get_visitor
 from omotenashi.identity.cookie import Identity
 from omotenashi.ids import new_vid
+from omotenashi.store.pipeline import AutoPipeline, PipelineError
 
 from ..conftest import client_for
 
@@ -89,3 +90,42 @@ async def test_a_read_answered_with_what_is_no_profile_leaves_the_page_to_the_ap
     assert (response.status_code, response.text) == (200, PAGE)  # the app's page, untouched
     assert ran == ["views 0"]  # its background task ran, with an empty profile
     assert mw.metrics._counts["redis_error"] >= 1
+
+
+async def test_a_reply_that_never_ends_is_dropped_not_kept_in_memory() -> None:
+    """(redis50) A server or proxy announcing a 2 GB bulk string and sending it: the
+    connection is dropped once 32 MiB of it are buffered (before, all of it was kept: 2.9 GB
+    in 12 s), and the command fails with the reason."""
+    sent = 0
+    closed = asyncio.Event()
+
+    async def flood(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal sent
+        await reader.read(65536)
+        writer.write(b"$2000000000\r\n")
+        chunk = b"a" * 2**20
+        try:
+            while sent < 96 * 2**20:
+                writer.write(chunk)
+                await writer.drain()
+                sent += len(chunk)
+            await reader.read()  # (the client gives up, or not: the test's wait says)
+        except ConnectionError:
+            pass
+        finally:
+            closed.set()
+            writer.close()
+
+    server = await asyncio.start_server(flood, "127.0.0.1", 0)
+    url = f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    pipe = AutoPipeline(url, connect_timeout=1.0, stall=30.0)
+    try:
+        await pipe.connect()
+        answer = pipe.call("GET", "x")
+        with pytest.raises(PipelineError, match="a reply longer than 32 MiB"):
+            await asyncio.wait_for(answer, 20)
+        await asyncio.wait_for(closed.wait(), 20)
+    finally:
+        pipe.close()
+        server.close()
+    assert sent < 96 * 2**20  # the client stopped reading it

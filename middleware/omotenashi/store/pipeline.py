@@ -94,6 +94,12 @@ def fast_url(url: str) -> bool:
     return parsed.scheme == "redis" and not parsed.query
 
 
+# Bytes of one reply still coming, past which the connection is dropped: Omotenashi's replies
+# are a profile or a few short lists (kilobytes); a server or proxy announcing a 2 GB bulk
+# string filled the process's memory as it came (redis50: 2.9 GB in 12 s)
+MAX_UNREAD = 32 * 2**20
+
+
 class _Protocol(asyncio.Protocol):
     def __init__(self, owner: AutoPipeline) -> None:
         self.owner = owner
@@ -121,6 +127,9 @@ class _Protocol(asyncio.Protocol):
                     future.set_result(reply)
         except (hiredis.ProtocolError, IndexError) as exc:
             self.owner.drop(f"unreadable reply: {exc}")
+            return
+        if self.reader.len() > MAX_UNREAD:  # (what is left: the start of a reply to come)
+            self.owner.drop(f"a reply longer than {MAX_UNREAD // 2**20} MiB: not Redis's to us")
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.owner._proto is self:  # not an old connection closing after a new one opened
