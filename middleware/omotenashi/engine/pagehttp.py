@@ -15,7 +15,6 @@ from omotenashi.engine.headers import (
     add_vary,
     asked_each_time,
     content_type,
-    get,
     make_private,
     without,
 )
@@ -47,8 +46,7 @@ def can_personalise(method: str, status: int, headers: Headers) -> bool:
         return False
     if not _html(_type_lines(headers)):  # (its Content-Type lines, read once)
         return False
-    encoding = (get(headers, b"content-encoding") or b"identity").strip().lower()
-    if encoding not in (b"identity", b"gzip"):  # br, deflate, chains: passed untouched
+    if coding_of(headers) is None:  # br, deflate, chains: passed untouched
         return False
     if opted_out(headers):
         return False
@@ -173,7 +171,23 @@ _ESSENCE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\-.^_`|~0-9A-Za-z
 
 def is_gzip(headers: Headers) -> bool:
     """Whether the body is gzip-encoded (the only encoding personalised: others pass as sent)."""
-    return (get(headers, b"content-encoding") or b"").strip().lower() == b"gzip"
+    return coding_of(headers) == b"gzip"
+
+
+def coding_of(headers: Headers) -> bytes | None:
+    """The body's coding as every ``Content-Encoding`` line says it (lines join as a list,
+    as proxies join them; ``identity`` names none): ``identity``, ``gzip``, or None for any
+    other or a chain. Only the first line was read: ``identity`` then ``gzip`` had the gzip
+    bytes read as a latin-1 page (http50)."""
+    codings = []
+    for k, v in headers:
+        if len(k) == 16 and k.lower() == b"content-encoding":
+            for part in bytes(v).split(b","):
+                if (coding := part.strip(_HTTP_SPACE).lower()) and coding != b"identity":
+                    codings.append(coding)
+    if not codings:
+        return b"identity"
+    return b"gzip" if codings == [b"gzip"] else None
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
