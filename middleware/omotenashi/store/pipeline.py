@@ -94,10 +94,7 @@ def fast_url(url: str) -> bool:
     return parsed.scheme == "redis" and not parsed.query
 
 
-# Bytes of one reply still coming, past which the connection is dropped: Omotenashi's replies
-# are a profile or a few short lists (kilobytes); a server or proxy announcing a 2 GB bulk
-# string filled the process's memory as it came (redis50: 2.9 GB in 12 s)
-MAX_UNREAD = 32 * 2**20
+MAX_UNREAD = 32 * 2**20  # a reply's bytes still to come: ours are kB (redis50: 2.9 GB in 12 s)
 
 
 class _Protocol(asyncio.Protocol):
@@ -128,7 +125,7 @@ class _Protocol(asyncio.Protocol):
         except (hiredis.ProtocolError, IndexError) as exc:
             self.owner.drop(f"unreadable reply: {exc}")
             return
-        if self.reader.len() > MAX_UNREAD:  # (what is left: the start of a reply to come)
+        if self.reader.len() > MAX_UNREAD:  # (left unread: the start of a reply still to come)
             self.owner.drop(f"a reply longer than {MAX_UNREAD // 2**20} MiB: not Redis's to us")
 
     def connection_lost(self, exc: Exception | None) -> None:
