@@ -93,3 +93,35 @@ async def test_a_page_whose_parts_come_in_time_is_personalised(
     assert body_of(sent) == (HEAD + TAIL).replace(HERO.encode(), SHOWN.encode())
     assert len([m for m in sent if m["type"] == "http.response.body"]) == 1
     assert mw.metrics._counts["held_too_long"] == 0
+
+
+@pytest.mark.parametrize("declared", [b"9999", b"5"])
+async def test_a_body_not_as_long_as_its_content_length_goes_out_as_sent(
+    make_settings: Callable[..., Settings], declared: bytes
+) -> None:
+    """(http50) An app that declares 9999 bytes and sends fewer (or more): the page was
+    personalised and sent whole with a right length, where the server would have cut it. It
+    goes out as the app sent it (the server then cuts it as it would without us)."""
+    page = HEAD + TAIL
+    headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", declared)]
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": page})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    mw = Omotenashi(app, settings=make_settings(RULES))
+    await mw.startup()
+    try:
+        await mw(dict(SCOPE), receive, send)
+    finally:
+        await mw.shutdown()
+    assert (b"content-length", declared) in sent[0]["headers"]
+    assert body_of(sent) == page  # not personalised: as the app sent it
+    assert mw.metrics._counts["page_refused"] == 1

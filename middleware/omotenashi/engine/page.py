@@ -23,7 +23,7 @@ from omotenashi.engine.disclosure import Disclosure, kept_reasons, reach
 from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
-from omotenashi.engine.headers import Headers, content_type, says_utf8
+from omotenashi.engine.headers import Headers, content_type, get, says_utf8
 from omotenashi.engine.html.base import base_facts
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.limits import clip
@@ -289,6 +289,9 @@ def personalise_response(
     (bytes not in its charset, a label browsers do not know, a gzip body too large or broken),
     and any other exception for a bug: either way the adapter sends the app's original response.
     """
+    if (said := get(headers, b"content-length")) is not None and said.strip().isdigit():
+        if int(said) != len(body):  # cut short (or overlong): the server would cut it too
+            raise PageRefused("the body is not as long as its Content-Length says", int(said))
     gzipped = is_gzip(headers)
     raw = inflated if inflated is not None else gunzip(body, config.max_body) if gzipped else body
     # as a browser picks it: a byte-order mark, the header's charset, the page's <meta>, utf-8
