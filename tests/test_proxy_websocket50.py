@@ -5,14 +5,19 @@ closes and their codes pass both ways; nothing is ever the proxy's 5xx or traceb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis
+import trustme
+import uvicorn
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
 from wsproto.events import (
@@ -210,8 +215,9 @@ async def test_text_and_binary_messages_echo_through_under_the_base_path(
 
 
 async def test_cookie_origin_and_subprotocols_reach_the_origin_and_its_choice_comes_back(
-    settings: Settings,
+    settings: Settings, omotenashi_redis: redis.Redis
 ) -> None:
+    """The middleware in front leaves a WebSocket alone: no cookie of its own, no page view."""
     headers = [
         (b"cookie", b"session=abc"),
         (b"origin", b"https://shop.example"),
@@ -224,6 +230,7 @@ async def test_cookie_origin_and_subprotocols_reach_the_origin_and_its_choice_co
             assert answer.subprotocol == "v1.chat"  # the origin's choice (its last offered)
             cookies = [v for k, v in answer.extra_headers if k.lower() == b"set-cookie"]
             assert cookies == [b"room=7; Path=/; HttpOnly"]  # the origin's, and no other
+    assert omotenashi_redis.keys("*") == []  # nothing recorded for it
     (scope,) = origin.scopes
     seen = {k.decode(): v.decode() for k, v in scope["headers"]}
     assert scope["subprotocols"] == ["v2.chat", "v1.chat"]
@@ -232,7 +239,7 @@ async def test_cookie_origin_and_subprotocols_reach_the_origin_and_its_choice_co
     assert seen["user-agent"] == "Mozilla/5.0 test"
     assert seen["x-forwarded-for"] == "6.6.6.6, 127.0.0.1"
     assert seen["x-forwarded-proto"] == "http"
-    assert seen["host"] == "127.0.0.1:%d" % scope["server"][1]  # the origin's own
+    assert seen["host"] == f"127.0.0.1:{scope['server'][1]}"  # the origin's own
     names = [k for k, _ in scope["headers"]]
     assert names.count(b"sec-websocket-key") == names.count(b"sec-websocket-version") == 1
 
@@ -326,3 +333,42 @@ async def test_twenty_sockets_at_once_each_get_their_own_echoes(settings: Settin
     for n, messages in enumerate(heard):
         assert messages == [f"socket {n} says {i}" for i in range(5)]
     assert sorted(s["path"] for s in origin.scopes) == sorted(f"/base/echo/{n}" for n in range(20))
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+async def test_an_https_origin_is_reached_over_tls_trusted_as_for_http(
+    settings: Settings, tmp_path: Path, trusted: bool
+) -> None:
+    """wss to an https:// origin whose private CA OMOTENASHI_PROXY_CA_BUNDLE names; without
+    it, the certificate is not trusted: 502."""
+    ca = trustme.CA()
+    leaf = ca.issue_cert("127.0.0.1")
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    leaf.private_key_pem.write_to_path(str(tmp_path / "leaf.key"))
+    leaf.cert_chain_pems[0].write_to_path(str(tmp_path / "leaf.pem"))
+    origin, port = Origin(), free_port()
+    config = uvicorn.Config(
+        origin, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="wsproto",
+        ssl_certfile=str(tmp_path / "leaf.pem"), ssl_keyfile=str(tmp_path / "leaf.key"),
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not task.done()
+            await asyncio.sleep(0.01)
+        bundle = {"ca_bundle": str(tmp_path / "ca.pem")} if trusted else {}
+        async with proxied(settings, f"https://127.0.0.1:{port}/base", **bundle) as (url, _):
+            async with connected(url, "/tls") as (client, answer, _):
+                if not trusted:
+                    assert isinstance(answer, RejectConnection) and answer.status_code == 502
+                    return
+                assert isinstance(answer, AcceptConnection)
+                client.send("over tls")
+                assert await client.message() == "over tls"
+                await client.close(1000, "")
+        assert [s["path"] for s in origin.scopes] == ["/base/tls"]
+    finally:
+        server.should_exit = True
+        await task

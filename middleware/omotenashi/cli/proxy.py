@@ -168,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
             forwarded_allow_ips=args.forwarded_allow_ips,
             server_header=False,  # the origin's Server and Date headers pass through
             date_header=False,
+            ws_max_size=settings.proxy.ws_max_message,  # (uvicorn's own 16 MiB: the proxy's)
         )
     finally:
         if server is not None:

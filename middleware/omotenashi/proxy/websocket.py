@@ -258,9 +258,17 @@ class _Pipe:
         return True
 
     async def _drain(self) -> bool:
+        """Waits until the origin has room for more; False when it is gone (its reader says
+        so) or took nothing for ``read_timeout`` (then the visitor is closed with 1011)."""
+        wait = self.origin.config.read_timeout
         try:
-            await self.writer.drain()
-        except OSError:  # the origin is gone: its reader says so
+            async with asyncio.timeout(wait):
+                await self.writer.drain()
+        except OSError:
+            return False
+        except TimeoutError:
+            self._say(logging.WARNING, "ws stuck", f"the origin read nothing for {wait} s")
+            await self._close_visitor(1011, "")
             return False
         return True
 
@@ -294,8 +302,7 @@ class _Pipe:
                     if code != 1005:  # (wsproto sends 1005 as a close without a code)
                         code = UNSENDABLE.get(code, code)
                     self._to_origin(CloseConnection(code=code, reason=reason or None))
-                    await self._drain()
-                return
+                return  # (written as the origin reads: run() waits a moment for its answer)
             if message["type"] != "websocket.receive":
                 continue
             data: str | bytes | None = message.get("bytes")
@@ -343,7 +350,7 @@ class _Pipe:
         """Passes one event of the origin's on; whether the WebSocket is still open."""
         if isinstance(event, TextMessage | BytesMessage):
             piece = event.data.encode() if isinstance(event.data, str) else bytes(event.data)
-            self.parts.append(piece)  # (text as UTF-8: a character may span two frames)
+            self.parts.append(piece)  # (text counted as the UTF-8 bytes it is sent as)
             self.size += len(piece)
             if self.size > self.limit:
                 await self._too_big("the origin")
@@ -364,8 +371,7 @@ class _Pipe:
             self._to_origin(event.response())
         elif isinstance(event, CloseConnection):
             if self.ws.state is ConnectionState.REMOTE_CLOSING:
-                self._to_origin(event.response())
-                await self._drain()
+                self._to_origin(event.response())  # (flushed as the connection closes)
             code = UNSENDABLE.get(event.code, event.code)
             await self._close_visitor(code, event.reason or "")
             return False
