@@ -123,9 +123,9 @@ class Responder:
             await self._send(message)
         elif message["type"] == "http.response.start":
             self.start = message
-            headers = list(message.get("headers", []))
-            status = message.get("status", 200)
-            if not (self.tracked and can_personalise(self.method, status, headers)):
+            headers, status = list(message.get("headers", [])), message.get("status", 200)
+            page = not message.get("trailers") and can_personalise(self.method, status, headers)
+            if not (self.tracked and page):  # (trailers would say the app's bytes: http50)
                 self.passthrough = True
                 self.tools.metrics.inc("bypassed")
                 if (

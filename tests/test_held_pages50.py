@@ -1,9 +1,11 @@
-"""http50: a page the app sends in parts is held at most OMOTENASHI_HOLD_SECONDS after its first
-part. A page streamed slowly reached the visitor only when it ended (10 s to the first byte of
-a page sent over 10 s), and one kept open never did. Once the time is up, what is held goes
-out as the app sent it and the rest streams through as it comes, in order, not personalised;
-a page whose parts all come in time is personalised as before (real Redis, the middleware
-called as a server calls it: the app sends its last part only once the visitor has the first)."""
+"""http50: pages the middleware holds back. A page the app sends in parts is held at most
+OMOTENASHI_HOLD_SECONDS after its first part: a page streamed slowly reached the visitor only
+when it ended (10 s to the first byte of a page sent over 10 s), and one kept open never did.
+Once the time is up, what is held goes out as the app sent it and the rest streams through as
+it comes, in order, not personalised; a page whose parts all come in time is personalised as
+before (real Redis, the middleware called as a server calls it: the app sends its last part
+only once the visitor has the first). A page not as long as its Content-Length, or one with
+trailers (which may describe its bytes), goes out as the app sent it."""
 
 from __future__ import annotations
 
@@ -125,3 +127,35 @@ async def test_a_body_not_as_long_as_its_content_length_goes_out_as_sent(
     assert (b"content-length", declared) in sent[0]["headers"]
     assert body_of(sent) == page  # not personalised: as the app sent it
     assert mw.metrics._counts["page_refused"] == 1
+
+
+async def test_a_page_with_trailers_goes_out_as_sent(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """(http50) Trailers follow the body and may describe its bytes (a Content-Digest): a
+    rewritten page went out with the digest of the app's. Such a response passes as sent."""
+    page = HEAD + TAIL
+    trailer = [(b"content-digest", b"sha-256=:AAAA:")]
+    sent: list[dict[str, Any]] = []
+    headers = [(b"content-type", b"text/html; charset=utf-8"), (b"trailer", b"content-digest")]
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        start = {"type": "http.response.start", "status": 200, "headers": headers}
+        await send({**start, "trailers": True})
+        await send({"type": "http.response.body", "body": page})
+        await send({"type": "http.response.trailers", "headers": trailer})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    mw = Omotenashi(app, settings=make_settings(RULES))
+    await mw.startup()
+    try:
+        await mw(dict(SCOPE), receive, send)
+    finally:
+        await mw.shutdown()
+    assert body_of(sent) == page
+    assert sent[-1] == {"type": "http.response.trailers", "headers": trailer}
