@@ -62,3 +62,21 @@ def test_the_axis_names_the_year_where_the_days_cross_one(
     assert labels <= set(named)
     assert all(len(label) == len(next(iter(labels))) for label in named)
     assert len(named) == len(set(named)) <= 8  # no day named twice
+
+
+@pytest.mark.parametrize(
+    ("peak", "labels"),
+    [
+        (4, ["0", "1", "2", "3", "4"]),
+        (9_000, ["0", "5,000", "10k"]),
+        (120_000_000, ["0", "50M", "100M", "150M"]),
+        (2.5e9, ["0", "1bn", "2bn", "3bn"]),
+    ],
+)
+def test_the_count_axis_reads_as_counts(peak: float, labels: list[str]) -> None:
+    """(report49) Huge daily counts were labelled 1e+08 in a margin made for six characters."""
+    days = [(START + dt.timedelta(days=n)).isoformat() for n in range(3)]
+    svg = svgplot.daily(days, [svgplot.Series("a", [1, peak, 2], "#000")], title="t")
+    said = re.findall(r'text-anchor="end">([^<]*)</text>', svg)
+    assert said == labels
+    assert "e+" not in svg

@@ -38,6 +38,15 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
+def count(value: float) -> str:
+    """A count on an axis, short enough for its margin: 950, 2,500, 12k, 1.5M, 100M, 2bn
+    (ticks are round: :func:`nice_ticks`); it printed 1e+08."""
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= size:
+            return f"{value / (1000 if suffix == 'k' else size):g}{suffix}"
+    return f"{value:,g}"
+
+
 def _fmt(value: float, unit: str) -> str:
     text = f"{value:.3g}" if abs(value) >= 1e-12 else "0"
     return f"{text}{unit}"
@@ -155,7 +164,8 @@ def daily(days: Sequence[str], series: Sequence[Series], *, title: str, width: i
             f'<line x1="{left}" y1="{py(tick)}" x2="{width - right}" y2="{py(tick)}" '
             'stroke="#d0d7de"/>'
         )
-        out.append(f'<text x="{left - 6}" y="{py(tick) + 4}" text-anchor="end">{tick:g}</text>')
+        said = count(tick)
+        out.append(f'<text x="{left - 6}" y="{py(tick) + 4}" text-anchor="end">{said}</text>')
     years = len({day[:4] for day in days}) > 1  # MM-DD alone would repeat across a year end
     for offset in _axis((dates[-1] - dates[0]).days) if dates else ():
         day = (dates[0] + dt.timedelta(days=offset)).isoformat()
