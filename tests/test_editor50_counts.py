@@ -1,6 +1,7 @@
 """editor50: a holdout written as a share of 1 (``holdout: 0.1``, read as 0.1% of visitors) and
 a count compared with a number below 0 are said by ``omotenashi check`` at their lines: below
-0 only (``at_most: -1``) the rule can never fire; a lower bound below 0 holds for everyone."""
+0 only (``at_most: -1``) the rule can never fire; a lower bound below 0 holds for everyone. A
+list file's item close to a catalogue item's, but not one, is said at its line."""
 
 from __future__ import annotations
 
@@ -83,3 +84,26 @@ def test_a_percent_and_counts_from_0_are_not_warned_about(
     extra: str,
 ) -> None:
     assert check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}) == (0, [])
+
+
+CATALOG = """
+items:
+  - {id: kyoto-autumn, title: Kyoto in autumn, url: /tours/kyoto-autumn}
+  - {id: hawaii-family, title: Hawaii for families, url: /tours/hawaii-family}
+"""
+
+
+def test_a_list_item_close_to_a_catalogue_item_is_said_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "r.yaml": HEAD + "    when:\n      viewed_in_list: japan\n",
+        "catalog.yaml": CATALOG,
+        "data/japan.yaml": "items:\n  - kyoto-autumn\n  - kyoto-autum\n  - osaka-food\n",
+    }
+    got, out = check_site(tmp_path, monkeypatch, capsys, files)
+    assert got == 0
+    assert out == [
+        "rules/data/japan.yaml:3: warning: items[1]: 'kyoto-autum' is not an item of the "
+        "catalogue (did you mean 'kyoto-autumn'?)"
+    ]  # (osaka-food: close to none, an id the site may track beyond its catalogue)

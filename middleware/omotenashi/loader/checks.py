@@ -33,6 +33,7 @@ from omotenashi.loader.filechecks import (
 )
 from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
+from omotenashi.loader.listchecks import list_findings
 from omotenashi.loader.measurechecks import crowded_pages, unreachable_goals
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.never import contradictions
@@ -175,6 +176,7 @@ def _check(
     rules = sorted(ruleset.rules, key=lambda r: r.order)
     catalog, found = _catalog_findings(rules_dir, rules, base)
     findings += found
+    findings += list_findings(rules_dir, base, catalog.position if catalog is not None else ())
     slots = (templates, declared_slots(templates, attribute)) if templates is not None else None
     fields = FieldChecks(rules, catalog, history_category)  # why:, text:, category, viewed
     fields.events = EventNames(journey, ruleset.goals)  # event: and until: names (eventchecks)
