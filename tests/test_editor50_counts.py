@@ -107,3 +107,27 @@ def test_a_list_item_close_to_a_catalogue_item_is_said_at_its_line(
         "rules/data/japan.yaml:3: warning: items[1]: 'kyoto-autum' is not an item of the "
         "catalogue (did you mean 'kyoto-autumn'?)"
     ]  # (osaka-food: close to none, an id the site may track beyond its catalogue)
+
+
+@pytest.mark.parametrize(
+    "reads",
+    ["visitor.viewed_in.japn", "visitor.viewed_in['japn']", "visitor['viewed_in'].japn"],
+)
+def test_a_snippet_reading_a_list_there_is_not_is_said_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], reads: str
+) -> None:
+    """visitor.viewed_in.<no list> fails for every visitor (the slot keeps its default); the
+    sample visitor check renders with takes any name, so nothing was said."""
+    rule = HEAD.replace('    text: "Autumn in Kyoto"\n', "    snippet: seen.html\n")
+    files = {
+        "r.yaml": rule,
+        "data/japan.yaml": "items: [kyoto-autumn]\n",
+        "snippets/seen.html": "<p>Seen:</p>\n{% for i in " + reads + " %}{{ i }}{% endfor %}\n",
+    }
+    got, out = check_site(tmp_path, monkeypatch, capsys, files)
+    assert got == 0
+    assert out == [
+        "snippets/seen.html:2: warning: visitor.viewed_in.japn: there is no list 'japn' "
+        "(data/japn.yaml), so it fails for every visitor and the slot keeps its default "
+        "(lists: japan)"
+    ]

@@ -33,7 +33,7 @@ from omotenashi.loader.filechecks import (
 )
 from omotenashi.loader.findings import Finding, LoadWarning
 from omotenashi.loader.journey import load_journey
-from omotenashi.loader.listchecks import list_findings
+from omotenashi.loader.listchecks import list_findings, viewed_in_findings
 from omotenashi.loader.measurechecks import crowded_pages, unreachable_goals
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.never import contradictions
@@ -158,10 +158,11 @@ def _check(
         journey = load_journey(rules_dir, timezone=timezone, base=base, warnings=noted)
     except RuleSetError as exc:
         findings += [Finding(e.file, e.line, "error", _said(e)) for e in exc.errors]
+    renderer = Renderer(snippets_dir)
     try:
         ruleset = load_ruleset(
             rules_dir,
-            Renderer(snippets_dir),
+            renderer,
             timezone=timezone,
             base=base,
             warnings=noted,
@@ -177,6 +178,8 @@ def _check(
     catalog, found = _catalog_findings(rules_dir, rules, base)
     findings += found
     findings += list_findings(rules_dir, base, catalog.position if catalog is not None else ())
+    if journey is not None:
+        findings += viewed_in_findings(rules, renderer.env, journey.lists, snippets_dir, base)
     slots = (templates, declared_slots(templates, attribute)) if templates is not None else None
     fields = FieldChecks(rules, catalog, history_category)  # why:, text:, category, viewed
     fields.events = EventNames(journey, ruleset.goals)  # event: and until: names (eventchecks)
