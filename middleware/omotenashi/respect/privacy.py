@@ -15,6 +15,10 @@ from omotenashi.identity.cookie import cookie_value
 from omotenashi.settings import RespectSettings
 
 CONSENT_VALUES = frozenset({"1", "yes", "true", "granted"})
+# A refusal the banner's cookie records: no consent now, whatever consent() said before (the
+# banner may record a "no" after an "accept" given in Python: consent50). Not a withdrawal:
+# nothing is erased, and a "yes" there (or consent(request, True)) resumes.
+REFUSAL_VALUES = frozenset({"0", "no", "false", "denied", "declined", "rejected"})
 # Where a visitor without our cookie may be given one to keep a choice they just made ("don't
 # show me this", a switch): it holds that choice and an id nothing is stored under. Never
 # without consent where consent is required: no cookie at all until it is given.
@@ -81,14 +85,12 @@ def decide_privacy(
         return _REVOKED
     if prefs.withdrawn and not prefs.consent:
         return _WITHDRAWN
-    consent_missing = (
-        respect.consent_required
-        and not prefs.consent
-        and (
-            (cookie_value(headers.get("cookie"), respect.consent_cookie) or "").strip().lower()
-            not in CONSENT_VALUES
+    consent_missing = False
+    if respect.consent_required:
+        banner = (cookie_value(headers.get("cookie"), respect.consent_cookie) or "").strip().lower()
+        consent_missing = banner in REFUSAL_VALUES or (
+            not prefs.consent and banner not in CONSENT_VALUES
         )
-    )
     if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
         return _GPC_NO_CONSENT if consent_missing else _GPC
     if consent_missing:  # (with "personalise nothing" too: unticking it would not lift this)
