@@ -185,3 +185,30 @@ async def test_the_data_page_does_not_call_the_download_as_stored(make_settings:
         page = text((await client.get(PREFS + "/data")).text)
     assert "exactly as stored" not in page and "The download holds all of it" in page
     assert SHARED in page
+
+
+@pytest.mark.parametrize(
+    ("private", "said"),
+    [
+        ("", "You like tours: you are in the group that does not see it, to compare, since"),
+        (
+            "consent",
+            "You like tours: you were in the group that does not see it, since 30 November 2026, "
+            "00:53 UTC; you are not measured now, and see what most visitors see",
+        ),
+        ("gpc", "you were in the group that does not see it, since 30 November 2026"),
+    ],
+)
+def test_a_visitor_not_measured_now_is_told_their_group_is_past(
+    private: str, said: str, tmp_path: Path
+) -> None:
+    """(consent50) Without consent (or under GPC) nobody is drawn: the page shows what the
+    larger group sees, and the data page said "you are in the group that does not see it"
+    above a page that showed it."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(RULES)
+    ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
+    sections = dict(shown.data_sections(every_family(), ruleset, Prefs(), private=private))
+    (lines,) = [lines for title, lines in sections.items() if title.startswith("Measuring")]
+    assert any(said in line for line in lines), lines

@@ -242,7 +242,7 @@ def data_sections(
     why = {rule: by_id[rule].rule.why for rule in measured if rule in by_id}
     listed = titles if names is not None else None  # what the catalogue names now
     rows += yourdata.more_sections(
-        profile, title, why, stages, zone, listed, groups, segments, pair_names
+        profile, title, why, stages, zone, listed, groups, segments, pair_names, not private
     )
     shown = [
         f"{e['why']} ({'at least ' * e['at_least']}{e['times']} time{'s' * (e['times'] != 1)})"

@@ -214,8 +214,10 @@ def more_sections(
     groups: Mapping[str, str] | None = None,
     segments: frozenset[str] | None = None,
     pair_names: Mapping[str, str] | None = None,
+    measured_now: bool = True,
 ) -> list[Section]:
-    """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement;
+    """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement
+    (``measured_now`` False: a private visitor's, who is not measured now);
     ``title``: an item's name; ``why``: the rule set's reasons by rule id; ``stages``: the
     site's words for its stages (the journey file's ``stages:``); ``listed``: the ids, codes
     and digests the catalogue names now (``Catalog.pair_titles``), when known: a side of a
@@ -252,7 +254,7 @@ def more_sections(
     if profile.merged:  # (one per sign-in that joined something kept: store.py Store.merge)
         joined = joined_lines(profile, zone, day)  # (what each joined: respect/joinedwords.py)
         rows.append(("Earlier visits joined to your account when you signed in", joined))
-    measured = measured_lines(profile, why, zone)
+    measured = measured_lines(profile, why, zone, now=measured_now)
     if measured:
         rows.append(("Measuring whether blocks help (you count once in each)", cut(measured)))
     return rows
@@ -292,10 +294,14 @@ def _caps(profile: Profile) -> list[str]:
 _SPANS = "one visit, one day, one week or all time, as the site sets it"
 
 
-def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") -> list[str]:
+def measured_lines(
+    profile: Profile, why: Mapping[str, str], zone: str = "UTC", *, now: bool = True
+) -> list[str]:
     """The measurement record (measure/counting.py: ``r|<rule>`` -> ``<arm>:<time>``,
     ``g|<rule>|<goal>``, ``o|<rule>`` -> ``<time>``) as one line per rule: its group, since
-    when, the goals reached, when the visitor came back while its test was off."""
+    when, the goals reached, when the visitor came back while its test was off. ``now``
+    False (a private visitor: GPC, no consent): their group is past, not what they see now
+    (engine/restraint.py: the larger group's; consent50)."""
     seen: dict[str, str] = {}
     goals: dict[str, list[str]] = {}
     off: dict[str, str] = {}
@@ -305,8 +311,12 @@ def measured_lines(profile: Profile, why: Mapping[str, str], zone: str = "UTC") 
         if kind == "r":
             arm, _, at = value.partition(":")
             group = _ARMS.get({"t": "treatment", "c": "control"}.get(arm, ""), "no group")
+            past = not now and group != "no group"
+            if past:
+                group = group.replace("you are", "you were", 1).removesuffix(", to compare")
             when = day(float(at), zone) if at.isdigit() else ""
             seen[rest] = group + (f", since {when}" if when else "")
+            seen[rest] += "; you are not measured now, and see what most visitors see" * past
             goals.setdefault(rest, [])
         elif kind == "g":
             rule, _, goal = rest.partition("|")
