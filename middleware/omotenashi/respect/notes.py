@@ -53,8 +53,9 @@ PRIVATE_NOTES = {
         "You have not given consent to personalisation, so we keep nothing about you and set "
         "no new cookie. " + MOMENT
     ),
-    "withdrawn": f"You have withdrawn your consent, so we keep nothing about you. {SHARED_COUNTS} "
-    f"{MOMENT}",
+    "withdrawn": "You have withdrawn your consent on this device, so we keep nothing about you "
+    "from it. (A device where you are signed in to the same account and gave consent still adds "
+    f"to your account: withdraw there too.) {SHARED_COUNTS} {MOMENT}",
     "revoked": (
         "This site has turned personalisation off for you. We keep nothing about you but a "
         "small record that says so, so that nothing else is kept; it goes by itself, after 400 "
