@@ -143,7 +143,7 @@ async def test_a_head_of_a_page_hands_the_server_no_body_bytes(
     assert start["type"] == "http.response.start" and start["status"] == 200
     names = {bytes(k).lower() for k, _ in start["headers"]}
     assert b"content-length" not in names
-    assert (b"cache-control", b"private, no-cache") in start["headers"]  # (as its GET: http50)
+    assert (b"cache-control", b"private, no-store") in start["headers"]  # (as its GET: http50)
     assert rest and all(m["type"] == "http.response.body" for m in rest)
     assert b"".join(m.get("body", b"") for m in rest) == b""
     assert not rest[-1].get("more_body", False)

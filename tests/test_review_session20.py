@@ -98,7 +98,7 @@ def test_pages_that_differ_in_length_and_validators_share_one_header_rewrite() -
             (b"content-type", b"text/html"),
             (b"content-length", str(n).encode()),
             (b"vary", b"Cookie"),
-            (b"cache-control", b"private, no-cache"),  # (rewritten: asked each time, http50)
+            (b"cache-control", b"private, no-store"),  # (rewritten: kept nowhere, http50/qa50)
         ]
     assert _private_shape.cache_info().hits == before + 5
 

@@ -112,7 +112,7 @@ async def test_cdn_cache_headers_go_when_the_page_is_personalised(make_settings:
     assert "Hello" in response.text
     names = {name.lower() for name in response.headers}
     assert not names & {"cdn-cache-control", "surrogate-control", "cloudflare-cdn-cache-control"}
-    assert response.headers["cache-control"] == "private, no-cache"  # (http50: asked each time)
+    assert response.headers["cache-control"] == "private, no-store"  # (http50, qa50)
 
 
 @pytest.mark.parametrize(

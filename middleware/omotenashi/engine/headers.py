@@ -164,14 +164,17 @@ REUSE = (b"max-age", b"immutable", b"stale-while-revalidate", b"stale-if-error")
 
 def asked_each_time(headers: Headers) -> Headers:
     """The private headers of a page rewritten for one visitor (:func:`make_private`'s): no
-    browser shows it again without asking (the app's :data:`REUSE` directives go, ``no-cache``
-    is added unless ``no-store`` is there), and ``Age`` and ``Expires``, which describe the
-    app's copy, go too. Its last line is the Cache-Control (make_private puts it there)."""
+    browser keeps it to show again (the app's :data:`REUSE` directives go, ``no-store`` is
+    added), and ``Age`` and ``Expires``, which describe the app's copy, go too. ``no-store``,
+    not ``no-cache``: Back restored a page from the back/forward cache, which ``no-cache``
+    does not keep pages out of, with a block switched off, a cart booked or a history erased
+    since still shown (qa50); the page has no validator, so keeping it saved no bytes. Its
+    last line is the Cache-Control (make_private puts it there)."""
     directives = [d.strip() for d in headers[-1][1].split(b",") if d.strip()]
     names = [d.split(b"=")[0].strip().lower() for d in directives]
     kept = [d for d, name in zip(directives, names, strict=True) if name not in REUSE]
-    if b"no-cache" not in names and b"no-store" not in names:
-        kept.append(b"no-cache")
+    if b"no-store" not in names:
+        kept.append(b"no-store")
     rest = without(headers[:-1], b"age", b"expires")
     return [*rest, (b"cache-control", b", ".join(kept))]
 
