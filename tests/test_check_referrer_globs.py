@@ -125,3 +125,24 @@ def test_the_glob_said_matches_what_the_engine_matches(field: str, glob: str, se
     fixed = said[1].removeprefix("write ").strip("'")
     assert not url_matcher([glob])(seen)
     assert url_matcher([fixed])(seen), (fixed, seen)
+
+
+@pytest.mark.parametrize(
+    ("field", "site", "fixed"),
+    [
+        ("referrer", "google", "https://*google.*/*"),
+        ("first_referrer", "Facebook", "https://*facebook.*/"),
+    ],
+)
+def test_a_site_s_name_is_said_to_be_no_url_with_a_glob_for_its_sites(
+    field: str, site: str, fixed: str
+) -> None:
+    """(editor49) `referrer: google` was told to write 'https://google/*', which matches no
+    Google site; a bare name gets a glob that matches its sites, whatever their country."""
+    said = referrer_problem(field, site)
+    assert said is not None
+    assert said[0].startswith(f"{site!r} never matches: a referrer is a whole URL, such as ")
+    assert said[1] == f"for any of its sites write {fixed!r}"
+    matches = url_matcher([fixed])
+    sent = [GOOGLE, "https://google.co.jp/"] if site == "google" else ["https://m.facebook.com/"]
+    assert all(matches(site_of(url) if field == "first_referrer" else url) for url in sent)

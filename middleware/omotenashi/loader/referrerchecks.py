@@ -10,6 +10,8 @@ matched against the request's path, which never holds its query or its fragment.
 
 from __future__ import annotations
 
+import re
+
 from omotenashi.engine.facts import site_of
 
 _WILD = ("*", "?", "[")
@@ -17,6 +19,9 @@ _ENDS = ("/", "*", "?", "]")  # a glob ending so may match a text ending in '/'
 # Schemes whose URLs a browser writes with a lower-case host and at least "/" after it; any
 # other (android-app://com.google.android.gm) keeps its host as written, and no "/"
 _SPECIAL = frozenset(("http", "https", "ws", "wss", "ftp"))
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")  # a bare word: a site's name (google, bing)
 
 
 def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
@@ -28,6 +33,13 @@ def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
     lead = "never matches"
     if not glob:
         return None
+    if _NAME.fullmatch(glob):  # 'google': a site's name, not a URL (nor a host: no dot)
+        site = f"https://*{glob.lower()}.*/" + ("" if first else "*")
+        return (
+            f"{glob!r} never matches: a referrer is a whole URL, such as "
+            f"'https://www.{glob.lower()}.com/{'' if first else 'search'}', not a site's name",
+            f"for any of its sites write {site!r}",
+        )
     scheme, sep, rest = glob.partition("://")
     if not sep:
         if glob.startswith(_WILD):  # '*google.com*': the scheme left to the '*'
