@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
+from omotenashi import quiet
 from omotenashi.errors import StoreError
 from omotenashi.metrics import Metrics
 from omotenashi.store.breaker import Breaker, misconfigured, refused
+
+log = logging.getLogger("omotenashi")
 
 
 def failed(metrics: Metrics, breaker: Breaker, url: str, exc: BaseException, *, read: bool) -> None:
@@ -26,8 +31,11 @@ def failed(metrics: Metrics, breaker: Breaker, url: str, exc: BaseException, *, 
 def bad_reply(metrics: Metrics, breaker: Breaker, exc: Exception) -> StoreError:
     """A read answered with what is not a profile (a proxy or server in front of Redis that
     answers something else: ``+OK``, a number): a failed read, counted toward the breaker,
-    never an error raised into the app's page (redis50)."""
+    never an error raised into the app's page (redis50). Called where ``exc`` is handled: its
+    traceback is logged as a bug's (once a minute), since a parser of ours that fails on a
+    real profile looks the same from here (eye50)."""
     said = f"Redis answered a read with what is not a profile ({type(exc).__name__})"
+    quiet.bug(log, "omotenashi: a profile read's reply could not be read: %s", said)
     metrics.inc("redis_error")
-    breaker.failure(said)
+    breaker.failure(said, logged=True)
     return StoreError(said)

@@ -243,9 +243,9 @@ class Store:
         kinds, replies = await self._run(op, self.cfg.read_timeout, "redis_read")
         try:
             profile = _profile(replies[0]) if pid else Profile()
-            return profile, self.recs.shared(kinds, replies[1:] if pid else replies, current)
         except NOT_A_REPLY as exc:
             raise self.bad_reply(exc) from None
+        return profile, self.recs.shared(kinds, replies[1:] if pid else replies, current)
 
     def _record_arg(
         self, pid: str, change: Change, half_life: float, learn: str = ""
