@@ -372,3 +372,25 @@ async def test_an_https_origin_is_reached_over_tls_trusted_as_for_http(
     finally:
         server.should_exit = True
         await task
+
+
+async def test_websockets_past_their_cap_are_refused_and_a_closed_one_frees_its_place(
+    settings: Settings,
+) -> None:
+    """(eye50) Each WebSocket holds its own connection to the origin, outside the HTTP pool:
+    past OMOTENASHI_PROXY_WS_MAX_SOCKETS a handshake is refused with 503, never passed on."""
+    async with proxied(settings, ws_max_sockets=2) as (url, origin):
+        async with connected(url, "/a") as (first, a, _), connected(url, "/b") as (_, b, _):
+            assert isinstance(a, AcceptConnection) and isinstance(b, AcceptConnection)
+            async with connected(url, "/c") as (_, c, _):
+                assert isinstance(c, RejectConnection) and c.status_code == 503
+            await first.close(1000, "")
+        for _ in range(200):  # the places are freed as the relays end, just after the closes
+            async with connected(url, "/d") as (client, d, _):
+                if isinstance(d, AcceptConnection):
+                    client.send("again")
+                    assert await client.message() == "again"
+                    break
+            await asyncio.sleep(0.01)
+        assert isinstance(d, AcceptConnection)
+    assert [s["raw_path"] for s in origin.scopes] == [b"/base/a", b"/base/b", b"/base/d"]

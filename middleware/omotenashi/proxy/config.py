@@ -34,7 +34,10 @@ class ProxySettings(BaseModel):
         "one (else 504, or the answer is cut).",
     )
     max_connections: int = Field(
-        default=100, ge=1, description="Most open connections to the origin per worker."
+        default=100,
+        ge=1,
+        description="Most open HTTP connections to the origin per worker (WebSockets have "
+        "their own: ws_max_sockets).",
     )
     preserve_host: bool = Field(
         default=False, description="Send the visitor's Host to the origin (else the origin's)."
@@ -59,6 +62,12 @@ class ProxySettings(BaseModel):
         ge=1,
         description="Largest WebSocket message, in bytes, passed either way; a larger one "
         "closes the WebSocket at both ends with 1009 (message too big).",
+    )
+    ws_max_sockets: int = Field(
+        default=1000,
+        ge=1,
+        description="Most WebSockets open at once per worker, each holding its own connection "
+        "to the origin; past it a handshake is refused with 503.",
     )
     ca_bundle: str | None = Field(
         default=None,

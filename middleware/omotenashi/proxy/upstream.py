@@ -98,6 +98,7 @@ class Upstream:
         cfg = self.config
         self._verify = origin_tls(cfg, self.base)  # a bad CA bundle fails here, at start
         self.ws_tls = tls_context(self._verify) if self.base.scheme == "https" else None
+        self.websockets = 0  # open now, each with its own connection (proxy/websocket.py)
         self._timeout = httpx.Timeout(
             connect=cfg.connect_timeout,
             read=cfg.read_timeout,

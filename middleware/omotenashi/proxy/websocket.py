@@ -80,6 +80,18 @@ async def relay(origin: Upstream, scope: Scope, receive: Any, send: Any) -> None
     then every message passed on until either side ends it."""
     if (await receive())["type"] != "websocket.connect":  # gone before it began
         return
+    if origin.websockets >= (most := origin.config.ws_max_sockets):  # (eye50: one origin
+        why = f"{most} WebSockets open already (OMOTENASHI_PROXY_WS_MAX_SOCKETS)"  # connection
+        await origin.refuse_websocket(scope, send, 503, why, None)  # each: bounded)
+        return
+    origin.websockets += 1
+    try:
+        await _relay(origin, scope, receive, send)
+    finally:
+        origin.websockets -= 1
+
+
+async def _relay(origin: Upstream, scope: Scope, receive: Any, send: Any) -> None:
     try:
         reader, writer, ws, accepted, early = await _handshake(origin, scope)
     except Refusal as refusal:
