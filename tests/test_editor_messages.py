@@ -76,9 +76,10 @@ TEXT = "    text: Hi\n"
         (TEXT + "    when: {weekday: saturn}\n", "rules[0].when.weekday: 'saturn' is not allowed"),
         (  # (editor49: "this should be a list, not 6", and [6] was no better)
             TEXT + "    when: {weekday: 6}\n",
-            "rules[0].when.weekday: 6 is not a day (write its name, e.g. [sat, sun])",
+            "rules[0].when.weekday: '6' is not allowed (use one of 'mon', 'tue', 'wed', 'thu', "
+            "'fri', 'sat' or 'sun'",
         ),
-        (TEXT + "    when: {weekday: [fri, 0]}\n", "rules[0].when.weekday: 0 is not a day"),
+        (TEXT + "    when: {weekday: [fri, 0]}\n", "rules[0].when.weekday[1]: '0' is not allowed"),
         (
             TEXT + "    when: {stage: intrest}\n",
             "rules/site.yaml:6: error: rules[0].when.stage: 'intrest' is not allowed",

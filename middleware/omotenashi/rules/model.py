@@ -171,9 +171,6 @@ class When(Strict):
     @field_validator("weekday", mode="before")
     @classmethod
     def _lower_days(cls, value: object) -> object:
-        for day in value if isinstance(value, list) else [value]:
-            if isinstance(day, int) and not isinstance(day, bool):  # 6: Saturday or Sunday?
-                raise _problem(f"{day!r} is not a day", "write its name, e.g. [sat, sun]")
         return weekdays(value)
 
     @field_validator("time")

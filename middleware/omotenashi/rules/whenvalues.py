@@ -24,12 +24,19 @@ WEEKDAY_SCHEMA: dict[str, Any] = {
 
 def weekdays(value: object) -> object:
     """Each day written as a known name, as its three letters; any other value as written
-    (validation then refuses it, quoting it)."""
-    if isinstance(value, str):
+    (validation then refuses it, quoting it, with the names to write), a number as text: 6
+    was told "this should be a list", and [6] that it is no string (Saturday or Sunday?)."""
+    if isinstance(value, str | int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list):
         return value
-    return [DAYS.get(v.strip().lower(), v) if isinstance(v, str) else v for v in value]
+    return [
+        DAYS.get(v.strip().lower(), v) if isinstance(v, str) else _number_as_text(v) for v in value
+    ]
+
+
+def _number_as_text(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 @cache
