@@ -191,6 +191,11 @@ async def test_the_data_page_does_not_call_the_download_as_stored(make_settings:
     ("private", "said"),
     [
         ("", "You like tours: you are in the group that does not see it, to compare, since"),
+        (  # (eye50) OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false: their pages pass untouched
+            "consent untouched",
+            "you were in the group that does not see it, since 30 November 2026, 00:53 UTC; you "
+            "are not measured now, and see pages as the site makes them, unchanged",
+        ),
         (
             "consent",
             "You like tours: you were in the group that does not see it, since 30 November 2026, "
@@ -209,6 +214,9 @@ def test_a_visitor_not_measured_now_is_told_their_group_is_past(
     (tmp_path / "snippets").mkdir()
     (tmp_path / "rules" / "site.yaml").write_text(RULES)
     ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
-    sections = dict(shown.data_sections(every_family(), ruleset, Prefs(), private=private))
+    reason, _, untouched = private.partition(" ")
+    sections = dict(
+        shown.data_sections(every_family(), ruleset, Prefs(), private=reason, adapts=not untouched)
+    )
     (lines,) = [lines for title, lines in sections.items() if title.startswith("Measuring")]
     assert any(said in line for line in lines), lines

@@ -1,7 +1,7 @@
 """consent50: a refusal the consent banner's cookie records is no consent now, whatever
 ``consent(request, True)`` said before (a site whose "accept" calls Python and whose banner
 later records a "no" kept tracking the visitor). Not a withdrawal: nothing is erased, and a
-"yes" (or ``consent(request, True)``) resumes. The one decision: respect/privacy.py."""
+"yes" in that cookie resumes. The one decision: respect/privacy.py."""
 
 from __future__ import annotations
 

@@ -76,4 +76,4 @@ async def test_a_withdrawal_on_one_device_is_said_to_hold_for_that_device(
             said = page_words((await b.get("/_omotenashi/preferences")).text)
     assert omotenashi_redis.exists(f"omo:{{{alice}}}:p2")
     assert "You have withdrawn your consent on this device" in said
-    assert "still adds to your account: withdraw there too" in said
+    assert "one where you gave consent still adds to your account: withdraw there too" in said

@@ -9,7 +9,7 @@ from omotenashi.engine.explain import words as plain
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.respect import shown, yourdata
+from omotenashi.respect import pairwords, shown, yourdata
 from omotenashi.respect.historywords import not_counted
 from omotenashi.respect.yourdata import first_visit, stage_sentence
 
@@ -64,7 +64,7 @@ def describe(
         bought = yourdata.latest_first(profile.purchased, profile.bought_at, item)
         out.append(f"What you bought, the latest first: {listed(bought, item)}.")
     names, ids = (catalog.pair_names, catalog.position) if catalog is not None else ({}, {})
-    if n := yourdata.pair_count(profile, names, ids):
+    if n := pairwords.pair_count(profile, names, ids):
         pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
         out.append(
             f"From an earlier version of this site we still keep {pairs} of items (one you "

@@ -54,8 +54,8 @@ PRIVATE_NOTES = {
         "no new cookie. " + MOMENT
     ),
     "withdrawn": "You have withdrawn your consent on this device, so we keep nothing about you "
-    "from it. (A device where you are signed in to the same account and gave consent still adds "
-    f"to your account: withdraw there too.) {SHARED_COUNTS} {MOMENT}",
+    "from it. (If you sign in to this site on other devices, one where you gave consent still "
+    f"adds to your account: withdraw there too.) {SHARED_COUNTS} {MOMENT}",
     "revoked": (
         "This site has turned personalisation off for you. We keep nothing about you but a "
         "small record that says so, so that nothing else is kept; it goes by itself, after 400 "

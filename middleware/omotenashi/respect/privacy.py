@@ -15,9 +15,10 @@ from omotenashi.identity.cookie import cookie_value
 from omotenashi.settings import RespectSettings
 
 CONSENT_VALUES = frozenset({"1", "yes", "true", "granted"})
-# A refusal the banner's cookie records: no consent now, whatever consent() said before (the
-# banner may record a "no" after an "accept" given in Python: consent50). Not a withdrawal:
-# nothing is erased, and a "yes" there (or consent(request, True)) resumes.
+# A refusal the banner's cookie records: no consent now, whatever consent() said before or
+# says after (the banner may record a "no" after an "accept" given in Python: consent50). Not
+# a withdrawal: nothing is erased; a "yes" in that cookie (or the cookie gone, with consent
+# given in Python) resumes.
 REFUSAL_VALUES = frozenset({"0", "no", "false", "denied", "declined", "rejected"})
 # Where a visitor without our cookie may be given one to keep a choice they just made ("don't
 # show me this", a switch): it holds that choice and an id nothing is stored under. Never

@@ -242,8 +242,9 @@ def data_sections(
     why = {rule: by_id[rule].rule.why for rule in measured if rule in by_id}
     listed = titles if names is not None else None  # what the catalogue names now
     rows += yourdata.more_sections(
-        profile, title, why, stages, zone, listed, groups, segments, pair_names, not private
-    )
+        profile, title, why, stages, zone, listed, groups, segments, pair_names,
+        "" if not private else "adapts" if adapts else "untouched",
+    )  # fmt: skip
     shown = [
         f"{e['why']} ({'at least ' * e['at_least']}{e['times']} time{'s' * (e['times'] != 1)})"
         for e in shown_recently(profile, ruleset, prefs, by_id, None, zone, intent_budget)

@@ -18,8 +18,8 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import NAME_CAP
-from omotenashi.recommend.coview import is_code, pair_part, pair_sides
 from omotenashi.respect.joinedwords import joined_lines
+from omotenashi.respect.pairwords import pair_line, pairs_kept, side
 from omotenashi.rules.model import Rule, When
 
 MAX_LISTED = 30
@@ -214,10 +214,11 @@ def more_sections(
     groups: Mapping[str, str] | None = None,
     segments: frozenset[str] | None = None,
     pair_names: Mapping[str, str] | None = None,
-    measured_now: bool = True,
+    unmeasured: str = "",
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement
-    (``measured_now`` False: a private visitor's, who is not measured now);
+    (``unmeasured``: a private visitor's, who is not measured now, whose pages ``adapts`` or
+    pass ``untouched``: :func:`measured_lines`);
     ``title``: an item's name; ``why``: the rule set's reasons by rule id; ``stages``: the
     site's words for its stages (the journey file's ``stages:``); ``listed``: the ids, codes
     and digests the catalogue names now (``Catalog.pair_titles``), when known: a side of a
@@ -235,7 +236,7 @@ def more_sections(
         rows.append(("What you bought (the latest first)", cut(bought)))
     if profile.also:  # (a pair kept in two forms, written before codes and since, is one)
         said = Counter(
-            _pair_line(_side(title, s, listed), _side(title, i, listed))
+            pair_line(side(title, s, listed), side(title, i, listed))
             for s, i in sorted(pairs_kept(profile, pair_names or {}, listed or ()).values())
         )
         rows.append(
@@ -254,12 +255,16 @@ def more_sections(
     if profile.merged:  # (one per sign-in that joined something kept: store.py Store.merge)
         joined = joined_lines(profile, zone, day)  # (what each joined: respect/joinedwords.py)
         rows.append(("Earlier visits joined to your account when you signed in", joined))
-    measured = measured_lines(profile, why, zone, now=measured_now)
+    measured = measured_lines(profile, why, zone, unmeasured=unmeasured)
     if measured:
         rows.append(("Measuring whether blocks help (you count once in each)", cut(measured)))
     return rows
 
 
+_NOW = {  # what a visitor not measured now sees, by how their pages are made (measured_lines)
+    "adapts": "; you are not measured now, and see what most visitors see",
+    "untouched": "; you are not measured now, and see pages as the site makes them, unchanged",
+}
 _ARMS = {
     "treatment": "you are in the group that sees it",
     "control": "you are in the group that does not see it, to compare",
@@ -295,13 +300,15 @@ _SPANS = "one visit, one day, one week or all time, as the site sets it"
 
 
 def measured_lines(
-    profile: Profile, why: Mapping[str, str], zone: str = "UTC", *, now: bool = True
+    profile: Profile, why: Mapping[str, str], zone: str = "UTC", *, unmeasured: str = ""
 ) -> list[str]:
     """The measurement record (measure/counting.py: ``r|<rule>`` -> ``<arm>:<time>``,
     ``g|<rule>|<goal>``, ``o|<rule>`` -> ``<time>``) as one line per rule: its group, since
-    when, the goals reached, when the visitor came back while its test was off. ``now``
-    False (a private visitor: GPC, no consent): their group is past, not what they see now
-    (engine/restraint.py: the larger group's; consent50)."""
+    when, the goals reached, when the visitor came back while its test was off. A private
+    visitor (GPC, no consent: ``unmeasured``) is told their group is past, and what they see
+    now: the larger group's where their pages ``adapts`` (engine/restraint.py), the site's
+    own where they pass ``untouched`` (consent50, eye50)."""
+    now = _NOW.get(unmeasured, "")
     seen: dict[str, str] = {}
     goals: dict[str, list[str]] = {}
     off: dict[str, str] = {}
@@ -311,12 +318,12 @@ def measured_lines(
         if kind == "r":
             arm, _, at = value.partition(":")
             group = _ARMS.get({"t": "treatment", "c": "control"}.get(arm, ""), "no group")
-            past = not now and group != "no group"
+            past = bool(now) and group != "no group"
             if past:
                 group = group.replace("you are", "you were", 1).removesuffix(", to compare")
             when = day(float(at), zone) if at.isdigit() else ""
             seen[rest] = group + (f", since {when}" if when else "")
-            seen[rest] += "; you are not measured now, and see what most visitors see" * past
+            seen[rest] += now * past
             goals.setdefault(rest, [])
         elif kind == "g":
             rule, _, goal = rest.partition("|")
@@ -352,50 +359,3 @@ def times_shown(group: list[tuple[Rule, int]], intent_budget: int) -> tuple[int,
     ):
         return total, False
     return most, total > most
-
-
-def pair_count(profile: Profile, names: Mapping[str, str], ids: Container[str]) -> int:
-    """How many suggestion pairs the profile keeps, as the data page lists them
-    (:func:`pairs_kept`)."""
-    return len(pairs_kept(profile, names, ids))
-
-
-def pairs_kept(
-    profile: Profile, names: Mapping[str, str], ids: Container[str]
-) -> dict[tuple[str, str], tuple[str, str]]:
-    """The profile's suggestion pairs (seed, item) by the items they are: a pair kept in two
-    forms (``seed>item``, written before codes, and codes) is one, its item gone or not;
-    ``names``: the catalogue's ids by code (``Catalog.pair_names``), ``ids`` its ids."""
-    out: dict[tuple[str, str], tuple[str, str]] = {}
-    for member in sorted(profile.also):
-        if sides := pair_sides(member):
-            out.setdefault((_item(sides[0], names, ids), _item(sides[1], names, ids)), sides)
-    return out
-
-
-def _item(part: str, names: Mapping[str, str], ids: Container[str]) -> str:
-    """A side of a pair as its item: the catalogue's id for it, else (an item gone) the code
-    an id is written as (recommend/coview.py pair_part), so its two forms are one."""
-    if is_code(part):  # a listed item's code, else the code of an item gone
-        return names.get(part, part)
-    if part in ids:  # a listed item's id (two may share a code: each is its own)
-        return part
-    return pair_part(part)  # the id of an item gone, as its code would be written
-
-
-def _pair_line(seed: str, item: str) -> str:
-    """ "Kyoto in autumn: Tokyo lights"; both items gone, said once ("…: another one")."""
-    return f"{seed}: {'another one' if seed == item == GONE else item}"
-
-
-def _side(title: Callable[[str], str], part: str, listed: Container[str] | None = None) -> str:
-    """One side of a suggestion pair by its item's title; one the catalogue names no more
-    (``listed``, when known; else a code, recommend/coview.py pair_part, with no title), its
-    item gone, is said to be one, not shown: an id as a code alike (compact on or off)."""
-    if listed is not None:
-        return title(part) if part in listed else GONE
-    said = title(part)
-    return GONE if is_code(part) and said == words(part) else said
-
-
-GONE = "an item the site no longer lists"
