@@ -84,6 +84,7 @@ SHORT = [  # (kind, data): each taken by the loader, each a short form
     ("rules", rule(when={"not": {"path": "/tours/*"}})),
     ("rules", rule(holdout="10%")),
     ("rules", rule(holdout="12.5%")),
+    ("rules", rule(holdout="100%")),
     ("rules", rule(formerly="old-x")),
     (
         "rules",
@@ -121,6 +122,8 @@ WRONG = [  # (kind, data): refused by both
     ("rules", rule(when={"visits": {"at_least": "three"}})),
     ("rules", rule(when={"query": {"utm": []}})),
     ("rules", rule(holdout="ten percent")),
+    ("rules", rule(holdout="150%")),  # (eye50: the percent form kept no bound)
+    ("rules", rule(holdout="100.5%")),
     ("rules", rule(holdout=150)),
     ("rules", rule(when={"devise": "mobile"})),
     ("journey", {"transitions": [{"to": "nowhere"}]}),

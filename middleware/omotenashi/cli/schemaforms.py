@@ -30,9 +30,12 @@ _BARE: dict[str, tuple[str, ...]] = {
 }
 # lists the loader refuses empty (journey.py ``_named``; the rules' own: whenvalues.py)
 _NOT_EMPTY = {("Transition", "on"), ("Decay", "from"), ("TopicRule", "path")}
-# a percent written as text ("10%", "12.5 %"), beside the number it stands for
-_PERCENT: dict[str, tuple[str, ...]] = {"Rule": ("holdout",), "RecommendSpec": ("serendipity",)}
-PERCENT = r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"
+# a percent written as text ("10%", "12.5 %"), beside the number it stands for, within the
+# number's own bounds (holdout at most 100%, serendipity 50%)
+_PERCENT: dict[str, dict[str, str]] = {
+    "Rule": {"holdout": r"^\s*(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)\s*%\s*$"},
+    "RecommendSpec": {"serendipity": r"^\s*(50(\.0+)?|[1-4]?[0-9](\.[0-9]+)?)\s*%\s*$"},
+}
 _SCALAR: Schema = {"type": ["string", "number", "boolean"]}
 
 
@@ -43,10 +46,10 @@ def with_short_forms(schema: Schema) -> Schema:
         for prop in props:
             if (field := defs.get(name, {}).get("properties", {}).get(prop)) is not None:
                 _bare_too(field, (name, prop) in _NOT_EMPTY)
-    for name, props in _PERCENT.items():
-        for prop in props:
+    for name, patterns in _PERCENT.items():
+        for prop, pattern in patterns.items():
             if (field := defs.get(name, {}).get("properties", {}).get(prop)) is not None:
-                _percent_too(field)
+                _percent_too(field, pattern)
     if (compare := defs.get("Compare")) is not None:
         defs["Compare"] = _compare_forms(compare)
     return schema
@@ -73,9 +76,9 @@ def _bare_too(field: Schema, not_empty: bool) -> None:
             return
 
 
-def _percent_too(field: Schema) -> None:
+def _percent_too(field: Schema, pattern: str) -> None:
     """A number field that takes "N%" too (the loader reads it as the number)."""
-    text = {"type": "string", "pattern": PERCENT}
+    text = {"type": "string", "pattern": pattern}
     if "anyOf" in field:
         field["anyOf"].append(text)
         return
