@@ -190,7 +190,7 @@ async def proxied(
     """The proxy (ws_max_message LIMIT) in front of an Origin under ``/base``, or of
     ``origin_url``; the test's whole run bounded, so that a broken proxy fails, not hangs."""
     origin = Origin()
-    cfg = ProxySettings(ws_max_message=LIMIT, **config)
+    cfg = ProxySettings(**{"websockets": True, "ws_max_message": LIMIT, **config})
     async with asyncio.timeout(30), serving(origin, lifespan="off", ws="wsproto") as own:
         app = proxy_app(origin_url or f"{own}/base", settings=settings, config=cfg)
         async with serving(app, ws="wsproto") as url:

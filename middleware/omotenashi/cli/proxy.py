@@ -169,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
             server_header=False,  # the origin's Server and Date headers pass through
             date_header=False,
             ws_max_size=settings.proxy.ws_max_message,  # (uvicorn's own 16 MiB: the proxy's)
+            timeout_graceful_shutdown=settings.proxy.read_timeout,  # (a stuck socket: bounded)
+            **_websockets(settings.proxy.websockets),
         )
     finally:
         if server is not None:
@@ -176,3 +178,13 @@ def run(args: argparse.Namespace) -> int:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)
     return 0
+
+
+def _websockets(on: bool) -> dict[str, Any]:
+    """uvicorn's WebSocket options (wsedge50): off, it hands a handshake over as http (a 501);
+    on, wsproto without per-message compression (uvicorn would agree to it with every visitor,
+    and one 65 KB frame inflated to 64 MiB before any limit), on asyncio's own loop (a visitor
+    sending endless empty fragments held uvloop's for 16 s, asyncio's for 0.6 s)."""
+    if not on:
+        return {"ws": "none"}
+    return {"ws": "wsproto", "ws_per_message_deflate": False, "loop": "asyncio"}

@@ -57,6 +57,13 @@ class ProxySettings(BaseModel):
     body_min_rate: int = Field(
         default=500, gt=0, description="Bytes per second of a request body that extend its time."
     )
+    websockets: bool = Field(
+        default=False,
+        description="Pass WebSocket handshakes on to the origin (as nginx does once told to); "
+        "off: refused with 501. On, the command runs uvicorn with wsproto, without "
+        "per-message compression, on asyncio's own loop (a flood of tiny frames from one "
+        "visitor held uvloop's for seconds).",
+    )
     ws_max_message: int = Field(
         default=1048576,
         ge=1,

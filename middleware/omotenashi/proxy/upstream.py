@@ -61,6 +61,10 @@ class OriginError(OmotenashiError):
         super().__init__(f"origin {url!r}: {reason}")
 
 
+WS_OFF = "a WebSocket handshake: WebSockets are off (OMOTENASHI_PROXY_WEBSOCKETS)"
+WS_NO_LIBRARY = "a WebSocket handshake: the server has no WebSocket library (install wsproto)"
+
+
 class ClientGone(OmotenashiError):
     """The visitor left before their response was complete."""
 
@@ -145,8 +149,10 @@ class Upstream:
             await self._lifespan(receive, send)
         elif scope["type"] == "http":
             await self._forward(scope, receive, send)
-        elif scope["type"] == "websocket":  # (a server with a websocket library)
-            await relay(self, scope, receive, send)  # (proxy/websocket.py)
+        elif scope["type"] == "websocket" and self.config.websockets:  # (a server with a
+            await relay(self, scope, receive, send)  # websocket library: proxy/websocket.py)
+        elif scope["type"] == "websocket":
+            await self.refuse_websocket(scope, send, 501, WS_OFF, None)
 
     async def refuse_websocket(
         self, scope: Scope, send: Any, status: int, why: str, page: tuple[Headers, bytes] | None
@@ -193,21 +199,24 @@ class Upstream:
         full = escaped(self._base_path + raw_path) + (b"?" + escaped(query) if query else b"")
         return self.base.copy_with(raw_path=full)
 
+    def aimed(self, scope: Scope) -> httpx.URL | tuple[int, str]:
+        """:meth:`target`, or the status and reason a request without one is refused with."""
+        try:
+            url = self.target(scope)
+        except httpx.InvalidURL as exc:
+            return 414 if "too long" in str(exc) else 400, repr(exc)
+        return (400, "a '..' behind an encoded slash, a backslash or a ';'") if url is None else url
+
     async def _forward(self, scope: Scope, receive: Any, send: Any) -> None:
         method: str = scope["method"]
         said = named(scope)
         if websocket_handshake(scope["headers"]):  # no websocket library: it is "http"
-            why = "a WebSocket handshake: the server has no WebSocket library (install wsproto)"
+            why = WS_OFF if not self.config.websockets else WS_NO_LIBRARY
             await self._fail(send, 501, said, why)
             return
-        try:
-            url = self.target(scope)
-        except httpx.InvalidURL as exc:
-            await self._fail(send, 414 if "too long" in str(exc) else 400, said, repr(exc))
-            return
-        if url is None:
-            reason = "a '..' behind an encoded slash, a backslash or a ';'"
-            await self._fail(send, 400, said, reason)
+        url = self.aimed(scope)
+        if isinstance(url, tuple):
+            await self._fail(send, url[0], said, url[1])
             return
         client = scope.get("client")
         headers = request_headers(

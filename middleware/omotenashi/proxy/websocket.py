@@ -1,17 +1,13 @@
 """WebSockets through the proxy: the origin asked first, then messages passed both ways.
 
-A visitor's handshake (a ``websocket`` scope, from a server with a WebSocket library) is put
-to the origin over TCP, or TLS for an https:// origin, trusted as its HTTP requests are
-(:func:`~omotenashi.proxy.config.origin_tls`): at the path an HTTP request would reach
-(:meth:`Upstream.target`), with the visitor's end-to-end headers (Cookie, Origin, User-Agent
-...), their subprotocols and the forwarding headers. Only then is the visitor answered:
-accepted with the subprotocol (and the Set-Cookie headers) the origin chose, or refused with
-the origin's own status and page (502 when it cannot be reached or answers no handshake, 504
-when it stays silent past ``read_timeout``). Then text and binary messages pass both ways,
-each whole and at most ``ws_max_message`` bytes (a larger one closes both ends with 1009);
-each side's pings are answered where they arrive; a close, with its code and reason, is
-passed on, and either side closing or leaving ends the other.
-"""
+A visitor's handshake is put to the origin over TCP (TLS for an https:// origin, trusted as its
+HTTP requests are: config.origin_tls) at the path an HTTP request would reach, with the
+visitor's end-to-end headers, subprotocols and the forwarding headers. Only then is the visitor
+answered: accepted with the origin's subprotocol (and Set-Cookie), or refused with its status
+and page (502 unreachable, 504 silent past ``read_timeout``). Then text and binary messages
+pass both ways, each whole and at most ``ws_max_message`` bytes (past it: 1009 at both ends);
+each side's pings are answered where they arrive; a close, with its code and reason, is passed
+on, and either side closing or leaving ends the other."""
 
 from __future__ import annotations
 
@@ -49,6 +45,8 @@ if TYPE_CHECKING:
 Scope = dict[str, Any]
 Headers = list[tuple[bytes, bytes]]
 READ = 65536  # bytes read from the origin at a time
+_NOT_FORWARDED = (b"sec-websocket-", b"content-length", b"transfer-encoding")
+MAX_PARTS = 4096  # fragments of one message of the origin's (endless empty ones: unbounded)
 REFUSAL_PAGE = 65536  # the most of an origin's refusal page passed on (past it: no body)
 ENDED = "omotenashi proxy: a WebSocket to %s ended: %s"
 # Codes never sent (RFC 6455 7.4.1): what the other end is told instead. A visitor who left
@@ -111,7 +109,8 @@ async def _relay(origin: Upstream, scope: Scope, receive: Any, send: Any) -> Non
 def _forwarded(origin: Upstream, scope: Scope) -> tuple[str, Headers]:
     """The Host the origin is sent, and the visitor's other headers as forwarded for HTTP,
     less the handshake's own (wsproto writes those)."""
-    theirs = [(k, v) for k, v in scope.get("headers", []) if not k.startswith(b"sec-websocket-")]
+    # (a handshake has no body: a length the visitor sent is not the origin's)
+    theirs = [(k, v) for k, v in scope.get("headers", []) if not k.startswith(_NOT_FORWARDED)]
     client = scope.get("client")
     headers = request_headers(
         theirs,
@@ -130,12 +129,9 @@ async def _handshake(
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, WSConnection, AcceptConnection, list[Event]]:
     """The origin's connection once it accepted the handshake, and what it sent after it
     (already read); Refusal when it refused or failed."""
-    try:
-        url = origin.target(scope)
-    except httpx.InvalidURL as exc:
-        raise Refusal(414 if "too long" in str(exc) else 400, repr(exc)) from None
-    if url is None:
-        raise Refusal(400, "a '..' behind an encoded slash, a backslash or a ';'")
+    url = origin.aimed(scope)
+    if isinstance(url, tuple):
+        raise Refusal(*url)
     host, headers = _forwarded(origin, scope)
     subprotocols = [str(p) for p in scope.get("subprotocols") or ()]
     ws = WSConnection(ConnectionType.CLIENT)
@@ -249,7 +245,8 @@ class _Pipe:
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks)
-            self.writer.close()
+            transport = self.writer.transport  # what the origin has not taken is dropped: a
+            transport.abort() if transport.get_write_buffer_size() else self.writer.close()
         await self._close_visitor(1011, "")  # (when the origin never said goodbye)
         for task in tasks:
             failed = None if task.cancelled() else task.exception()
@@ -276,13 +273,28 @@ class _Pipe:
         try:
             async with asyncio.timeout(wait):
                 await self.writer.drain()
-        except OSError:
-            return False
-        except TimeoutError:
+        except TimeoutError:  # (before OSError, which it is on 3.11: wsedge50)
             self._say(logging.WARNING, "ws stuck", f"the origin read nothing for {wait} s")
             await self._close_visitor(1011, "")
             return False
+        except OSError:
+            return False
         return True
+
+    async def _to_visitor(self, message: dict[str, Any]) -> bool:
+        """Sends ``message`` to the visitor, who has ``read_timeout`` to take it (one who
+        reads nothing held the relay, and a server's shutdown, for good: wsedge50); whether
+        they are still there."""
+        wait = self.origin.config.read_timeout
+        try:
+            async with asyncio.timeout(wait):
+                await self.send(message)
+            return True
+        except (TimeoutError, OSError) as exc:  # (OSError: gone, their disconnect says so)
+            if isinstance(exc, TimeoutError):
+                self._say(logging.INFO, "ws slow", f"the visitor read nothing for {wait} s")
+            self.visitor_open = False
+            return False
 
     async def _close_visitor(self, code: int, reason: str) -> None:
         if not self.visitor_open:
@@ -364,7 +376,7 @@ class _Pipe:
             piece = event.data.encode() if isinstance(event.data, str) else bytes(event.data)
             self.parts.append(piece)  # (text counted as the UTF-8 bytes it is sent as)
             self.size += len(piece)
-            if self.size > self.limit:
+            if self.size > self.limit or len(self.parts) > MAX_PARTS:  # (empty ones add up too)
                 await self._too_big("the origin")
                 return False
             if event.message_finished:
@@ -374,13 +386,10 @@ class _Pipe:
                     message["text"] = whole.decode()
                 else:
                     message["bytes"] = whole
-                if self.visitor_open:
-                    try:
-                        await self.send(message)
-                    except OSError:  # gone: their disconnect closes the origin's side
-                        self.visitor_open = False
-        elif isinstance(event, Ping):
-            self._to_origin(event.response())
+                if not (self.visitor_open and await self._to_visitor(message)):
+                    return False
+        elif isinstance(event, Ping):  # answered as the origin takes the answers (a ping
+            return self._to_origin(event.response()) and await self._drain()  # flood: bounded)
         elif isinstance(event, CloseConnection):
             if self.ws.state is ConnectionState.REMOTE_CLOSING:
                 self._to_origin(event.response())  # (flushed as the connection closes)

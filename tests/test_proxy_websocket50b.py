@@ -1,0 +1,120 @@
+"""wsedge50: the proxy's WebSocket relay against a hostile origin or visitor. WebSockets are
+off unless the site turns them on (OMOTENASHI_PROXY_WEBSOCKETS: a handshake is then refused
+with 501 before the origin); an origin's endless empty fragments close both ends with 1009 (they
+added to memory, never to the size limit); an origin's ping flood is answered only as fast as
+it takes the answers (unread pongs grew memory ~18 MB/s); a visitor's Content-Length never
+reaches the origin. A real origin speaking WebSocket over TCP, the proxy under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    CloseConnection,
+    Message,
+    Ping,
+    RejectConnection,
+    Request,
+)
+
+from omotenashi import Settings
+
+from .test_proxy_websocket50 import connected, proxied
+
+pytestmark = pytest.mark.anyio
+Send = Callable[[asyncio.StreamWriter, WSConnection], Awaitable[None]]
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(max_body=4096)
+
+
+@asynccontextmanager
+async def raw_origin(then: Send, seen: list[Request]) -> AsyncIterator[str]:
+    """An origin that accepts every handshake (noting it in ``seen``), then does ``then``."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        ws = WSConnection(ConnectionType.SERVER)
+        while True:
+            ws.receive_data(await reader.read(65536))
+            asked = [e for e in ws.events() if isinstance(e, Request)]
+            if asked:
+                seen.append(asked[0])
+                break
+        writer.write(ws.send(AcceptConnection()))
+        try:
+            await then(writer, ws)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+
+
+async def endless_empty_fragments(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
+    for _ in range(20_000):
+        writer.write(ws.send(Message(data="", message_finished=False)))
+        await writer.drain()
+    await asyncio.sleep(30)
+
+
+async def ping_flood(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
+    while True:  # and never reads the answers
+        writer.write(ws.send(Ping(b"x" * 100)))
+        await writer.drain()
+
+
+@pytest.mark.parametrize(
+    ("then", "code"), [(endless_empty_fragments, 1009), (ping_flood, 1011)], ids=["frags", "pings"]
+)
+async def test_a_hostile_origin_ends_the_websocket_not_the_proxy_s_memory(
+    settings: Settings, then: Send, code: int
+) -> None:
+    seen: list[Request] = []
+    async with raw_origin(then, seen) as origin:
+        async with proxied(settings, origin, read_timeout=0.5) as (url, _):
+            async with connected(url, "/s") as (client, answer, _):
+                assert isinstance(answer, AcceptConnection)
+                while not isinstance(event := await client.event(), CloseConnection):
+                    pass
+    assert event.code == code
+
+
+async def test_a_visitor_s_content_length_never_reaches_the_origin(settings: Settings) -> None:
+    seen: list[Request] = []
+
+    async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
+        await asyncio.sleep(30)
+
+    async with raw_origin(hold, seen) as origin:
+        async with proxied(settings, origin) as (url, _):
+            sent = [(b"content-length", b"5"), (b"x-kept", b"yes")]
+            async with connected(url, "/s", headers=sent) as (_, answer, _):
+                assert isinstance(answer, AcceptConnection)
+    names = {k.lower() for k, _ in seen[0].extra_headers}
+    assert b"x-kept" in names and b"content-length" not in names
+
+
+async def test_websockets_are_off_unless_the_site_turns_them_on(settings: Settings) -> None:
+    seen: list[Request] = []
+
+    async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
+        await asyncio.sleep(30)
+
+    async with raw_origin(hold, seen) as origin:
+        async with proxied(settings, origin, websockets=False) as (url, _):
+            async with connected(url, "/s") as (_, answer, _):
+                assert isinstance(answer, RejectConnection)
+                assert answer.status_code in (403, 501)  # (as the server refuses a close)
+    assert seen == []
