@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import copy
 import logging
+import math
 import os
 import secrets
 import shutil
@@ -169,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
             server_header=False,  # the origin's Server and Date headers pass through
             date_header=False,
             ws_max_size=settings.proxy.ws_max_message,  # (uvicorn's own 16 MiB: the proxy's)
-            timeout_graceful_shutdown=settings.proxy.read_timeout,  # (a stuck socket: bounded)
+            timeout_graceful_shutdown=math.ceil(settings.proxy.read_timeout),  # (stuck: bounded)
             **_websockets(settings.proxy.websockets),
         )
     finally:
