@@ -72,7 +72,7 @@ def body_of(sent: list[dict[str, Any]]) -> bytes:
 
 
 async def test_a_page_still_unfinished_when_its_time_is_up_streams_as_sent(
-    make_settings: Callable[..., Settings],
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
     mw = Omotenashi(lambda *a: None, settings=make_settings(RULES, hold_seconds=0.1))
     sent, early = await served(mw, app_waits=True)
@@ -82,6 +82,8 @@ async def test_a_page_still_unfinished_when_its_time_is_up_streams_as_sent(
     assert body_of(sent) == HEAD + TAIL  # as the app sent it, in order: not personalised
     assert sent[0]["headers"] == [(b"content-type", b"text/html; charset=utf-8")]  # the app's
     assert mw.metrics._counts["held_too_long"] == 1
+    (said,) = [r.getMessage() for r in caplog.records if "still unfinished" in r.getMessage()]
+    assert said.startswith("omotenashi: page '/' was still unfinished 0.1 s after its first part")
 
 
 @pytest.mark.parametrize("hold", [2.0, 0])

@@ -11,9 +11,15 @@ A page sent whole (one body message, as most frameworks send one) starts no cloc
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
+from omotenashi.engine.render import warn_once
+from omotenashi.errors import quoted
+from omotenashi.metrics import Metrics
 from omotenashi.store.pipeline import retrieved
+
+log = logging.getLogger("omotenashi")
 
 
 class HoldClock:
@@ -58,3 +64,16 @@ class Overdue:
     def done(self) -> None:
         if not self.sent.done():
             self.sent.set_result(None)
+
+
+def held_too_long(metrics: Metrics, path: str, seconds: float, owner: object) -> None:
+    """Counts a page given up on, and says so once per rule set (``owner``): a site whose pages
+    stream past the hold loses their personalisation, and only a metric said so (eye50)."""
+    metrics.inc("held_too_long")
+    metrics.inc("bypassed")
+    said = (
+        f"page {quoted(path)} was still unfinished {seconds:g} s after its first part: it went "
+        "out as the app sent it, not personalised (OMOTENASHI_HOLD_SECONDS; told once, each "
+        "counted in omotenashi_held_too_long_total)"
+    )
+    warn_once(log, said, owner, kind="held too long")

@@ -18,7 +18,7 @@ from omotenashi import quiet
 from omotenashi.asgi import measuring
 from omotenashi.asgi.arrival import FILE_SENDS
 from omotenashi.asgi.filesend import bodiless, hold, read_page
-from omotenashi.asgi.holdtime import NO_CLOCK, HoldClock, Overdue
+from omotenashi.asgi.holdtime import NO_CLOCK, HoldClock, Overdue, held_too_long
 from omotenashi.asgi.offload import personalised
 from omotenashi.asgi.ownpairs import learning, own_pairs_soon, with_own_pairs
 from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
@@ -211,8 +211,8 @@ class Responder:
         self._clock.stop()
         self._overdue = overdue = Overdue()
         try:
-            self.tools.metrics.inc("held_too_long")
-            self.tools.metrics.inc("bypassed")
+            tools = self.tools
+            held_too_long(tools.metrics, self.request.path, tools.hold_seconds, self.loaded.ruleset)
             await self._flush_original(more_body=True)
         except Exception:  # the visitor has gone: the app's next part finds it out too
             log.debug("omotenashi: the held part of a page could not go out", exc_info=True)
