@@ -130,19 +130,21 @@ def test_the_glob_said_matches_what_the_engine_matches(field: str, glob: str, se
 @pytest.mark.parametrize(
     ("field", "site", "fixed"),
     [
-        ("referrer", "google", "https://*google.*/*"),
-        ("first_referrer", "Facebook", "https://*facebook.*/"),
+        ("referrer", "google", "https://www.google.com/*"),
+        ("first_referrer", "Facebook", "https://www.facebook.com/"),
     ],
 )
 def test_a_site_s_name_is_said_to_be_no_url_with_a_glob_for_its_sites(
     field: str, site: str, fixed: str
 ) -> None:
     """(editor49) `referrer: google` was told to write 'https://google/*', which matches no
-    Google site; a bare name gets a glob that matches its sites, whatever their country."""
+    Google site; a bare name gets its main site's glob, with no '*' in the host (which would
+    match other sites' hosts too: eye50)."""
     said = referrer_problem(field, site)
     assert said is not None
     assert said[0].startswith(f"{site!r} never matches: a referrer is a whole URL, such as ")
-    assert said[1] == f"for any of its sites write {fixed!r}"
+    assert said[1].startswith(f"write each of its sites you mean, e.g. {fixed!r}")
     matches = url_matcher([fixed])
-    sent = [GOOGLE, "https://google.co.jp/"] if site == "google" else ["https://m.facebook.com/"]
-    assert all(matches(site_of(url) if field == "first_referrer" else url) for url in sent)
+    sent = GOOGLE if site == "google" else "https://www.facebook.com/groups/x"
+    assert matches(site_of(sent) if field == "first_referrer" else sent)
+    assert not matches("https://www.google.com.evil.example/")  # (eye50: no '*' in the host)

@@ -34,11 +34,12 @@ def referrer_problem(field: str, glob: str) -> tuple[str, str] | None:
     if not glob:
         return None
     if _NAME.fullmatch(glob):  # 'google': a site's name, not a URL (nor a host: no dot)
-        site = f"https://*{glob.lower()}.*/" + ("" if first else "*")
+        site = f"https://www.{glob.lower()}.com/" + ("" if first else "*")
         return (
             f"{glob!r} never matches: a referrer is a whole URL, such as "
             f"'https://www.{glob.lower()}.com/{'' if first else 'search'}', not a site's name",
-            f"for any of its sites write {site!r}",
+            f"write each of its sites you mean, e.g. {site!r} (a '*' in the host would match "
+            "other sites' hosts too)",
         )
     scheme, sep, rest = glob.partition("://")
     if not sep:
