@@ -161,7 +161,8 @@ class Upstream:
         proxy's), where the server lets an app answer one (the ASGI Denial Response extension),
         else by a close (the server answers 403). One line a minute per status in the log."""
         level = logging.WARNING if status in (502, 503, 504) else logging.INFO
-        self.quiet.say(level, f"ws {status}", ANSWERED, named(scope), status, f"WebSocket: {why}")
+        kind = f"ws {status // 100}xx"  # (an origin picks its status: by class, bounded kinds)
+        self.quiet.say(level, kind, ANSWERED, named(scope), status, f"WebSocket: {why}")
         try:
             if "websocket.http.response" not in (scope.get("extensions") or {}):
                 await send({"type": "websocket.close", "code": 1008})
