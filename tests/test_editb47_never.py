@@ -36,7 +36,7 @@ rules:
         (
             "    when:\n      visits: {lt: 1}\n",
             1,
-            "r.yaml:2: error: rule 'kyoto-hero' can never fire: visits: it asks for fewer than 1, "
+            "r.yaml:7: error: rule 'kyoto-hero' can never fire: visits: it asks for fewer than 1, "
             "and a page view counts its own visit",
         ),
         (

@@ -26,13 +26,18 @@ from .test_editb47_never import HEAD
         (
             "    when:\n      cart_items: {at_most: -1}\n",
             1,
-            "r.yaml:2: error: rule 'kyoto-hero' can never fire: cart_items: it asks for less "
+            "r.yaml:7: error: rule 'kyoto-hero' can never fire: cart_items: it asks for less "
             "than 0, and no count is below 0",
+        ),
+        (  # (qa50: said at the condition's line, not the rule's id)
+            "    when:\n      device: mobile\n      purchases: {lt: 0}\n",
+            1,
+            "r.yaml:8: error: rule 'kyoto-hero' can never fire: purchases: it asks for less than 0",
         ),
         (
             "    when:\n      event: {signup: -2}\n",
             1,
-            "r.yaml:2: error: rule 'kyoto-hero' can never fire: event.signup: it asks for less "
+            "r.yaml:7: error: rule 'kyoto-hero' can never fire: event.signup: it asks for less "
             "than 0",
         ),
         (
@@ -49,7 +54,14 @@ from .test_editb47_never import HEAD
             "holds for every visitor",
         ),
     ],
-    ids=["holdout-share", "never-below-0", "event-eq-negative", "at-least-negative", "gt-nested"],
+    ids=[
+        "holdout-share",
+        "never-below-0",
+        "its-own-line",
+        "event-eq-negative",
+        "at-least-negative",
+        "gt-nested",
+    ],
 )
 def test_a_share_holdout_and_a_count_below_0_are_said_at_their_line(
     tmp_path: Path,

@@ -85,7 +85,7 @@ def test_check_finds_what_editors_should_hear_about(
     out = capsys.readouterr().out.splitlines()
     assert code == 1
     assert out[0] == (
-        "rules/site.yaml:8: error: rule 'never' can never fire: a first visit "
+        "rules/site.yaml:11: error: rule 'never' can never fire: a first visit "
         "(new: true) has exactly 1 visit"
     )
     assert (

@@ -45,7 +45,7 @@ from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.model import When
 from omotenashi.rules.text import nfc
-from omotenashi.rules.yamlsource import display_path
+from omotenashi.rules.yamlsource import Loc, display_path, line_of
 
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
 
@@ -183,7 +183,8 @@ def _check(
     slots = (templates, declared_slots(templates, attribute)) if templates is not None else None
     fields = FieldChecks(rules, catalog, history_category)  # why:, text:, category, viewed
     fields.events = EventNames(journey, ruleset.goals)  # event: and until: names (eventchecks)
-    findings += name_findings(rules_dir, rules, base, journey, catalog, slots, fields)
+    places: dict[tuple[str, str], tuple[dict[Loc, int], Loc]] = {}  # (for never_line)
+    findings += name_findings(rules_dir, rules, base, journey, catalog, slots, fields, places)
     if templates is not None:
         findings += filled_voids(rules, void_slots(templates, attribute))
         findings += misplaced(rules, slot_places(templates, attribute))
@@ -191,7 +192,9 @@ def _check(
     can_fire: list[CompiledRule] = []
     for r in rules:
         never = [
-            Finding(r.file, r.line, "error", f"rule {r.id!r} can never fire: {why}")
+            Finding(
+                r.file, _never_line(r, why, places), "error", f"rule {r.id!r} can never fire: {why}"
+            )
             for why in contradictions(r.rule.when)
         ]
         findings += never
@@ -312,6 +315,19 @@ def _always_wins(rules: list[CompiledRule]) -> list[Finding]:
             )
         )
     return out
+
+
+def _never_line(
+    r: CompiledRule, why: str, places: dict[tuple[str, str], tuple[dict[Loc, int], Loc]]
+) -> int:
+    """The line of the condition a "can never fire" names first (``visits:``,
+    ``event.signup:``), else of the rule's ``when:``; its ``id:`` when the file's lines are
+    unknown (the editors' eyes went to the rule, not to what was wrong: qa50)."""
+    if (where := places.get((r.file, r.id))) is None:
+        return r.line
+    lines, loc = where
+    field = why.split(":", 1)[0].split(" ", 1)[0]
+    return line_of(lines, (*loc, "when", *field.split(".")))
 
 
 def _catalog_findings(

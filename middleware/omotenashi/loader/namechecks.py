@@ -76,10 +76,12 @@ def name_findings(
     catalog: Catalog | None,
     slots: tuple[Path, set[str]] | None = None,
     fields: FieldChecks | None = None,
+    places: dict[tuple[str, str], tuple[dict[Loc, int], Loc]] | None = None,
 ) -> list[Finding]:
     """Names that can never match (errors) or look misspelt (warnings), at their fields.
     ``slots``: the templates folder and the slots its templates declare (``--templates``);
-    ``fields``: a rule's words and names shown to visitors, checked at their lines too."""
+    ``fields``: a rule's words and names shown to visitors, checked at their lines too;
+    ``places``: filled with each rule's file lines and place there, by (file, id)."""
     lists = [p.stem for p in list_files(rules_dir)]
     segments = set(journey.spec.segments) if journey else set()
     topics = {t for rule in journey.spec.topics for t in rule.topics} if journey else set()
@@ -114,6 +116,8 @@ def name_findings(
                 continue
             r = found
             loc: Loc = ("rules", index)
+            if places is not None:
+                places[r.file, r.id] = lines, loc
             for when, at in walk_whens(r.rule.when, (*loc, "when")):
                 _never(names, when, at, lists)
                 _likely_typos(names, when, at, (segments, topics), in_rules, seen, top, near)
