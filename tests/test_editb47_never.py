@@ -104,7 +104,12 @@ def test_a_rule_that_cannot_fire_or_match_is_said_at_its_line(
     code: int,
     said: str,
 ) -> None:
-    got, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra})
+    said_first(check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}), code, said)
+
+
+def said_first(checked: tuple[int, list[str]], code: int, said: str) -> None:
+    """``check`` exited with ``code`` and said ``said`` (its start), first and once."""
+    got, out = checked
     assert (got, [line for line in out if line.startswith(f"rules/{said}")]) == (code, [out[0]])
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .test_cli_check import check_site
-from .test_editb47_never import HEAD
+from .test_editb47_never import HEAD, said_first
 
 
 @pytest.mark.parametrize(
@@ -71,9 +71,7 @@ def test_a_share_holdout_and_a_count_below_0_are_said_at_their_line(
     code: int,
     said: str,
 ) -> None:
-    got, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra})
-    assert got == code
-    assert [line for line in out if line.startswith(f"rules/{said}")] == [out[0]]
+    said_first(check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}), code, said)
 
 
 @pytest.mark.parametrize(

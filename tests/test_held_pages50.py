@@ -67,6 +67,25 @@ async def served(mw: Omotenashi, app_waits: bool) -> tuple[list[dict[str, Any]],
     return sent, early
 
 
+async def once(app: Any, settings: Settings) -> tuple[list[dict[str, Any]], Omotenashi]:
+    """What the middleware around ``app`` sends for one GET of a page, and the middleware."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    mw = Omotenashi(app, settings=settings)
+    await mw.startup()
+    try:
+        await mw(dict(SCOPE), receive, send)
+    finally:
+        await mw.shutdown()
+    return sent, mw
+
+
 def body_of(sent: list[dict[str, Any]]) -> bytes:
     return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
@@ -108,24 +127,12 @@ async def test_a_body_not_as_long_as_its_content_length_goes_out_as_sent(
     goes out as the app sent it (the server then cuts it as it would without us)."""
     page = HEAD + TAIL
     headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", declared)]
-    sent: list[dict[str, Any]] = []
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": page})
 
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    mw = Omotenashi(app, settings=make_settings(RULES))
-    await mw.startup()
-    try:
-        await mw(dict(SCOPE), receive, send)
-    finally:
-        await mw.shutdown()
+    sent, mw = await once(app, make_settings(RULES))
     assert (b"content-length", declared) in sent[0]["headers"]
     assert body_of(sent) == page  # not personalised: as the app sent it
     assert mw.metrics._counts["page_refused"] == 1
@@ -138,7 +145,6 @@ async def test_a_page_with_trailers_goes_out_as_sent(
     rewritten page went out with the digest of the app's. Such a response passes as sent."""
     page = HEAD + TAIL
     trailer = [(b"content-digest", b"sha-256=:AAAA:")]
-    sent: list[dict[str, Any]] = []
     headers = [(b"content-type", b"text/html; charset=utf-8"), (b"trailer", b"content-digest")]
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -147,17 +153,6 @@ async def test_a_page_with_trailers_goes_out_as_sent(
         await send({"type": "http.response.body", "body": page})
         await send({"type": "http.response.trailers", "headers": trailer})
 
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    mw = Omotenashi(app, settings=make_settings(RULES))
-    await mw.startup()
-    try:
-        await mw(dict(SCOPE), receive, send)
-    finally:
-        await mw.shutdown()
+    sent, mw = await once(app, make_settings(RULES))
     assert body_of(sent) == page
     assert sent[-1] == {"type": "http.response.trailers", "headers": trailer}

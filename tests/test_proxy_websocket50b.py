@@ -8,8 +8,8 @@ reaches the origin. A real origin speaking WebSocket over TCP, the proxy under u
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from wsproto import ConnectionType, WSConnection
@@ -24,6 +24,7 @@ from wsproto.events import (
 
 from omotenashi import Settings
 
+from .test_proxy47_framing import raw_origin
 from .test_proxy_websocket50 import connected, proxied
 
 pytestmark = pytest.mark.anyio
@@ -35,31 +36,22 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings(max_body=4096)
 
 
-@asynccontextmanager
-async def raw_origin(then: Send, seen: list[Request]) -> AsyncIterator[str]:
-    """An origin that accepts every handshake (noting it in ``seen``), then does ``then``."""
+def ws_origin(then: Send, seen: list[Request]) -> Any:
+    """An origin that accepts every WebSocket handshake (noting it in ``seen``), then does
+    ``then`` (test_proxy47_framing's raw origin, speaking WebSocket)."""
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         ws = WSConnection(ConnectionType.SERVER)
-        while True:
+        while not (asked := [e for e in ws.events() if isinstance(e, Request)]):
             ws.receive_data(await reader.read(65536))
-            asked = [e for e in ws.events() if isinstance(e, Request)]
-            if asked:
-                seen.append(asked[0])
-                break
+        seen.append(asked[0])
         writer.write(ws.send(AcceptConnection()))
         try:
             await then(writer, ws)
-        except (ConnectionError, OSError):
+        except OSError:  # (the proxy let go: as meant)
             pass
-        finally:
-            writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    finally:
-        server.close()
+    return raw_origin(serve)
 
 
 async def endless_empty_fragments(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
@@ -82,7 +74,7 @@ async def test_a_hostile_origin_ends_the_websocket_not_the_proxy_s_memory(
     settings: Settings, then: Send, code: int
 ) -> None:
     seen: list[Request] = []
-    async with raw_origin(then, seen) as origin:
+    async with ws_origin(then, seen) as origin:
         async with proxied(settings, origin, read_timeout=0.5) as (url, _):
             async with connected(url, "/s") as (client, answer, _):
                 assert isinstance(answer, AcceptConnection)
@@ -97,7 +89,7 @@ async def test_a_visitor_s_content_length_never_reaches_the_origin(settings: Set
     async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
         await asyncio.sleep(30)
 
-    async with raw_origin(hold, seen) as origin:
+    async with ws_origin(hold, seen) as origin:
         async with proxied(settings, origin) as (url, _):
             sent = [(b"content-length", b"5"), (b"x-kept", b"yes")]
             async with connected(url, "/s", headers=sent) as (_, answer, _):
@@ -112,7 +104,7 @@ async def test_websockets_are_off_unless_the_site_turns_them_on(settings: Settin
     async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
         await asyncio.sleep(30)
 
-    async with raw_origin(hold, seen) as origin:
+    async with ws_origin(hold, seen) as origin:
         async with proxied(settings, origin, websockets=False) as (url, _):
             async with connected(url, "/s") as (_, answer, _):
                 assert isinstance(answer, RejectConnection)
