@@ -20,7 +20,7 @@ async def serving(
     lifespan: str = "on",
     proxy_headers: bool = False,
     date_header: bool = True,
-    ws: str = "auto",
+    ws: Any = "auto",
 ) -> AsyncIterator[str]:
     """``async with serving(app) as url:`` the app at ``http://127.0.0.1:<port>``.
 

@@ -199,7 +199,7 @@ async def test_the_data_page_does_not_call_the_download_as_stored(make_settings:
         (
             "consent",
             "You like tours: you were in the group that does not see it, since 30 November 2026, "
-            "00:53 UTC; you are not measured now, and see what most visitors see",
+            "00:53 UTC; you are not measured now; goals reached after it: signup",
         ),
         ("gpc", "you were in the group that does not see it, since 30 November 2026"),
     ],

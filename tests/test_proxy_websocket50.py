@@ -35,6 +35,7 @@ from wsproto.events import (
 
 from omotenashi import Settings
 from omotenashi.proxy import ProxySettings, proxy_app
+from omotenashi.proxy.wsguard import GuardedWSProtocol
 from omotenashi.store.embedded import free_port
 
 from .live_server import serving
@@ -193,7 +194,7 @@ async def proxied(
     cfg = ProxySettings(**{"websockets": True, "ws_max_message": LIMIT, **config})
     async with asyncio.timeout(30), serving(origin, lifespan="off", ws="wsproto") as own:
         app = proxy_app(origin_url or f"{own}/base", settings=settings, config=cfg)
-        async with serving(app, ws="wsproto") as url:
+        async with serving(app, ws=GuardedWSProtocol) as url:  # (as `omotenashi proxy` runs)
             yield url, origin
 
 

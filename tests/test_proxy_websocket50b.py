@@ -8,6 +8,7 @@ reaches the origin. A real origin speaking WebSocket over TCP, the proxy under u
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -110,3 +111,76 @@ async def test_websockets_are_off_unless_the_site_turns_them_on(settings: Settin
                 assert isinstance(answer, RejectConnection)
                 assert answer.status_code in (403, 501)  # (as the server refuses a close)
     assert seen == []
+
+
+async def test_a_visitor_s_endless_empty_fragments_close_with_1009(settings: Settings) -> None:
+    """(wsedge50b) uvicorn reads a visitor's fragments with no bound on their number (empty
+    ones never reach the size limit; each read of them held the worker about 0.5 s): the
+    proxy's protocol closes past 4,096."""
+    seen: list[Request] = []
+
+    async def echo(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
+        await asyncio.sleep(30)
+
+    async with ws_origin(echo, seen) as origin:
+        async with proxied(settings, origin) as (url, _):
+            async with connected(url, "/s") as (client, answer, _):
+                assert isinstance(answer, AcceptConnection)
+                for _ in range(5000):
+                    client.writer.write(client.ws.send(Message(data="", message_finished=False)))
+                await client.writer.drain()
+                while not isinstance(event := await client.event(), CloseConnection):
+                    pass
+    assert (event.code, event.reason) == (1009, "a message in more than 4096 parts")
+
+
+async def test_a_visitor_s_ping_flood_is_read_only_as_they_read_the_answers(
+    settings: Settings,
+) -> None:
+    """(wsedge50b) A visitor who sends pings and reads none of the pongs: the proxy stops
+    reading from them while the answers wait (memory grew about 10 MB a second)."""
+    seen: list[Request] = []
+
+    async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
+        await asyncio.sleep(60)
+
+    async with ws_origin(hold, seen) as origin:
+        async with proxied(settings, origin) as (url, _):
+            async with connected(url, "/s") as (client, answer, _):
+                assert isinstance(answer, AcceptConnection)
+                ping = client.ws.send(Ping(b"x" * 125))
+                sent, stopped = 0, False
+                while sent < 64 * 2**20 and not stopped:  # the server stops taking them
+                    client.writer.write(ping * 1000)
+                    sent += len(ping) * 1000
+                    try:
+                        await asyncio.wait_for(client.writer.drain(), 2)
+                    except TimeoutError:
+                        stopped = True
+                client.writer.transport.abort()  # (leaves: its own unsent pings dropped)
+    assert stopped, f"{sent:,} bytes of pings taken while no answer was read"
+
+
+async def test_a_close_to_a_visitor_who_reads_nothing_is_given_up_on() -> None:
+    """(eye50b) A close to a visitor whose buffer is full waited for good (the server's send
+    waits for room), holding the relay and its place under WS_MAX_SOCKETS: it is bounded by
+    READ_TIMEOUT as any message is."""
+    from omotenashi.proxy.config import ProxySettings
+    from omotenashi.proxy.websocket import _Pipe
+    from omotenashi.quiet import Quiet
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        await asyncio.Event().wait()  # no room, ever
+
+    class Origin:
+        config = ProxySettings(read_timeout=0.2)
+        quiet = Quiet(logging.getLogger("omotenashi.proxy"))
+
+    pipe = _Pipe.__new__(_Pipe)
+    pipe.origin, pipe.scope, pipe.send, pipe.visitor_open = Origin(), {"path": "/s"}, send, True  # type: ignore[assignment]
+    await asyncio.wait_for(pipe._close_visitor(1001, "bye"), 5)
+    assert sent == [{"type": "websocket.close", "code": 1001, "reason": "bye"}]
+    assert not pipe.visitor_open

@@ -182,10 +182,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _websockets(on: bool) -> dict[str, Any]:
-    """uvicorn's WebSocket options (wsedge50): off, it hands a handshake over as http (a 501);
-    on, wsproto without per-message compression (uvicorn would agree to it with every visitor,
-    and one 65 KB frame inflated to 64 MiB before any limit), on asyncio's own loop (a visitor
-    sending endless empty fragments held uvloop's for 16 s, asyncio's for 0.6 s)."""
-    if not on:
-        return {"ws": "none"}
-    return {"ws": "wsproto", "ws_per_message_deflate": False, "loop": "asyncio"}
+    """uvicorn's WebSocket options (wsedge50): wsproto, guarded (proxy/wsguard.py), without
+    per-message compression (uvicorn would agree to it with every visitor, and one 65 KB frame
+    inflated to 64 MiB before any limit); on, on asyncio's own loop (a visitor sending endless
+    empty fragments held uvloop's for 16 s, asyncio's for 0.6 s). Off, the proxy refuses each
+    handshake with 501 (uvicorn without a library logged two warnings a handshake: eye50b)."""
+    from omotenashi.proxy.wsguard import GuardedWSProtocol  # (a visitor's fragments and pings)
+
+    guarded = {"ws": GuardedWSProtocol, "ws_per_message_deflate": False}
+    return {**guarded, "loop": "asyncio"} if on else guarded  # (off: the app says 501)

@@ -61,8 +61,8 @@ class OriginError(OmotenashiError):
         super().__init__(f"origin {url!r}: {reason}")
 
 
-WS_OFF = "a WebSocket handshake: WebSockets are off (OMOTENASHI_PROXY_WEBSOCKETS)"
-WS_NO_LIBRARY = "a WebSocket handshake: the server has no WebSocket library (install wsproto)"
+WS_OFF = "WebSockets are off (OMOTENASHI_PROXY_WEBSOCKETS)"
+WS_NO_LIBRARY = "the server has no WebSocket library (install wsproto)"
 
 
 class ClientGone(OmotenashiError):
@@ -212,7 +212,9 @@ class Upstream:
         method: str = scope["method"]
         said = named(scope)
         if websocket_handshake(scope["headers"]):  # no websocket library: it is "http"
-            why = WS_OFF if not self.config.websockets else WS_NO_LIBRARY
+            why = (
+                f"a WebSocket handshake: {WS_OFF if not self.config.websockets else WS_NO_LIBRARY}"
+            )
             await self._fail(send, 501, said, why)
             return
         url = self.aimed(scope)

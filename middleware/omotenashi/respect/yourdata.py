@@ -262,7 +262,7 @@ def more_sections(
 
 
 _NOW = {  # what a visitor not measured now sees, by how their pages are made (measured_lines)
-    "adapts": "; you are not measured now, and see what most visitors see",
+    "adapts": "; you are not measured now",  # (what they see: their choices decide it too)
     "untouched": "; you are not measured now, and see pages as the site makes them, unchanged",
 }
 _ARMS = {
