@@ -184,3 +184,28 @@ async def test_a_close_to_a_visitor_who_reads_nothing_is_given_up_on() -> None:
     await asyncio.wait_for(pipe._close_visitor(1001, "bye"), 5)
     assert sent == [{"type": "websocket.close", "code": 1001, "reason": "bye"}]
     assert not pipe.visitor_open
+
+
+@pytest.mark.parametrize("above_hard", [False, True])
+def test_the_open_file_limit_is_raised_for_the_sockets_or_said(above_hard: bool) -> None:
+    """(wsedge50b) Each WebSocket holds two descriptors: at a limit of 1,024, handshakes failed
+    from about 505 sockets. ``omotenashi proxy`` raises its soft limit to what the caps need,
+    or says what to do where the hard limit is lower (in a process of its own)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, sys\n"
+        "from omotenashi.cli.proxy import enough_files\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
+        f"need = (hard + 1) if {above_hard} and hard != resource.RLIM_INFINITY else 1000\n"
+        "enough_files(need)\n"
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= need)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    raised, said = done.stdout.strip(), done.stderr
+    if above_hard:
+        assert raised == "False" and "open files are limited to 256" in said
+    else:
+        assert (raised, said) == ("True", "")

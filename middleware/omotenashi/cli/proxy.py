@@ -11,6 +11,7 @@ answers their sum.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import logging
 import math
@@ -154,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
         f"({args.workers} worker(s); Redis: {redis_note}; Ctrl+C stops)",
         flush=True,
     )
+    if settings.proxy.websockets:
+        enough_files(2 * settings.proxy.ws_max_sockets + settings.proxy.max_connections + 256)
     try:
         uvicorn.run(
             "omotenashi.proxy:from_env",
@@ -191,3 +194,26 @@ def _websockets(on: bool) -> dict[str, Any]:
 
     guarded = {"ws": GuardedWSProtocol, "ws_per_message_deflate": False}
     return {**guarded, "loop": "asyncio"} if on else guarded  # (off: the app says 501)
+
+
+def enough_files(need: int) -> None:
+    """Raises this process's open-file limit (its workers inherit it) to ``need`` where the
+    system allows; says what to do where it does not: each WebSocket holds two descriptors,
+    and at a limit of 1,024 handshakes failed from about 505 sockets, with asyncio logging
+    "Too many open files" 100,000 times (wsedge50b)."""
+    try:
+        import resource
+    except ImportError:  # (not on Windows)
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        return
+    new = need if hard == resource.RLIM_INFINITY else min(need, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < need:
+        print(
+            f"omotenashi proxy: open files are limited to {soft} (ulimit -n), fewer than the "
+            f"{need} OMOTENASHI_PROXY_WS_MAX_SOCKETS asks for: raise the limit or lower it",
+            file=sys.stderr,
+        )

@@ -37,6 +37,7 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from omotenashi.proxy.config import unreached
 from omotenashi.proxy.forwarding import request_headers
+from omotenashi.proxy.wsguard import MAX_PARTS  # (fragments of one message: either side)
 from omotenashi.quiet import named
 
 if TYPE_CHECKING:
@@ -46,12 +47,10 @@ Scope = dict[str, Any]
 Headers = list[tuple[bytes, bytes]]
 READ = 65536  # bytes read from the origin at a time
 _NOT_FORWARDED = (b"sec-websocket-", b"content-length", b"transfer-encoding")
-MAX_PARTS = 4096  # fragments of one message of the origin's (endless empty ones: unbounded)
 REFUSAL_PAGE = 65536  # the most of an origin's refusal page passed on (past it: no body)
 ENDED = "omotenashi proxy: a WebSocket to %s ended: %s"
-# Codes never sent (RFC 6455 7.4.1): what the other end is told instead. A visitor who left
-# without a close is "going away"; an origin's close without a code is a normal one.
-UNSENDABLE = {1005: 1000, 1006: 1001, 1015: 1011}
+# Codes never sent (RFC 6455 7.4.1), as the other end is told: left without a close, "going
+UNSENDABLE = {1005: 1000, 1006: 1001, 1015: 1011}  # away"; a close without a code, normal
 
 
 def tls_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
@@ -305,7 +304,10 @@ class _Pipe:
             self.visitor_open = False
 
     async def _too_big(self, who: str) -> None:
-        reason = f"message over {self.limit} bytes"
+        parts = len(self.parts) > MAX_PARTS  # (else its bytes: wsedge50b, a 0-byte one said so)
+        reason = (
+            f"message in over {MAX_PARTS} parts" if parts else f"message over {self.limit} bytes"
+        )
         self._say(logging.INFO, "ws 1009", f"{who} sent a {reason}: closed with 1009")
         if self.ws.state is ConnectionState.OPEN:
             self._to_origin(CloseConnection(code=1009, reason=reason))
