@@ -230,7 +230,7 @@ class _Pipe:
         self.limit = origin.config.ws_max_message
         self.visitor_open = True  # until they leave, or are sent a close
         self.parts: list[bytes] = []  # the origin's message being read
-        self.size = 0
+        self.size = self.frames = 0
 
     async def run(self, early: list[Event]) -> None:
         upward = asyncio.ensure_future(self._from_visitor())
@@ -304,10 +304,8 @@ class _Pipe:
             self.visitor_open = False
 
     async def _too_big(self, who: str) -> None:
-        parts = len(self.parts) > MAX_PARTS  # (else its bytes: wsedge50b, a 0-byte one said so)
-        reason = (
-            f"message in over {MAX_PARTS} parts" if parts else f"message over {self.limit} bytes"
-        )
+        over = f"{MAX_PARTS} parts" if self.frames > MAX_PARTS else f"{self.limit} bytes"
+        reason = f"message {'in ' * (self.frames > MAX_PARTS)}over {over}"  # (wsedge50b)
         self._say(logging.INFO, "ws 1009", f"{who} sent a {reason}: closed with 1009")
         if self.ws.state is ConnectionState.OPEN:
             self._to_origin(CloseConnection(code=1009, reason=reason))
@@ -377,11 +375,12 @@ class _Pipe:
             piece = event.data.encode() if isinstance(event.data, str) else bytes(event.data)
             self.parts.append(piece)  # (text counted as the UTF-8 bytes it is sent as)
             self.size += len(piece)
-            if self.size > self.limit or len(self.parts) > MAX_PARTS:  # (empty ones add up too)
+            self.frames += event.frame_finished  # (frames, not reads: one comes in many)
+            if self.size > self.limit or self.frames > MAX_PARTS:  # (empty ones add up too)
                 await self._too_big("the origin")
                 return False
             if event.message_finished:
-                whole, self.parts, self.size = b"".join(self.parts), [], 0
+                whole, self.parts, self.size, self.frames = b"".join(self.parts), [], 0, 0
                 message: dict[str, Any] = {"type": "websocket.send"}
                 if isinstance(event, TextMessage):
                     message["text"] = whole.decode()

@@ -1,13 +1,16 @@
-"""uvicorn's wsproto WebSocket protocol with two more bounds on what a visitor sends, for
-``omotenashi proxy`` with WebSockets on (wsedge50b):
+"""uvicorn's wsproto WebSocket protocol with more bounds on what a visitor sends, for
+``omotenashi proxy`` (it runs it whether WebSockets are on or off; off, every handshake is
+refused), wsedge50b and eye50c:
 
-* a message in more than :data:`MAX_PARTS` fragments closes with 1009: endless empty ones
+* a message in more than :data:`MAX_PARTS` frames closes with 1009: endless empty fragments
   never reach the size limit, and each read of them held the worker about half a second;
 * while the pongs owed for a visitor's pings wait to be written (the visitor reads nothing),
-  no more is read from them: a ping flood grew memory about 10 MB a second.
+  no more is read from them, whatever else they send: a ping flood grew memory ~10 MB a second;
+* a connection whose relay ended while its writes still wait is aborted, not left to flush for
+  as long as the visitor reads nothing (its place under WS_MAX_SOCKETS was free, its socket not).
 
-Only attributes uvicorn's protocol has had for many releases are used (``transport``,
-``conn``, ``queue``, ``close_sent``, ``writable``); ``omotenashi proxy`` passes it as ``ws=``.
+uvicorn 0.46 or later (``handle_message``; pyproject asks for it); only attributes its protocol
+has had since are used (``transport``, ``conn``, ``queue``, ``close_sent``, ``writable``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class GuardedWSProtocol(WSProtocol):
         self.pongs_paused = False  # reading paused while pongs wait to be written
 
     def handle_message(self, event: TextMessage | Any) -> None:
-        self.parts += 1
+        self.parts += event.frame_finished  # (frames, not reads: one frame comes in many)
         if self.parts > MAX_PARTS and not self.close_sent:
             self.close_sent = True
             self.queue.put_nowait(
@@ -47,6 +50,17 @@ class GuardedWSProtocol(WSProtocol):
         if not self.writable.is_set() and not self.pongs_paused:  # (past the high-water mark)
             self.pongs_paused = True
             self.transport.pause_reading()
+
+    async def receive(self) -> Any:
+        message = await super().receive()  # (which resumes reading once its queue is empty)
+        if self.pongs_paused:
+            self.transport.pause_reading()  # (pongs still wait: eye50c)
+        return message
+
+    async def run_asgi(self) -> None:
+        await super().run_asgi()
+        if not self.writable.is_set():  # (a visitor who reads nothing: close() would wait)
+            self.transport.abort()
 
     def resume_writing(self) -> None:
         super().resume_writing()
