@@ -85,6 +85,8 @@ SHORT = [  # (kind, data): each taken by the loader, each a short form
     ("rules", rule(holdout="10%")),
     ("rules", rule(holdout="12.5%")),
     ("rules", rule(holdout="100%")),
+    ("rules", rule(when={"visits": "3", "cart_items": [1, 2], "views": {"ne": 0}})),
+    ("rules", rule(when={"event": {"signup": {"at_least": 1}}, "interest": {"food": 2.5}})),
     ("rules", rule(formerly="old-x")),
     (
         "rules",
@@ -123,6 +125,10 @@ WRONG = [  # (kind, data): refused by both
     ("rules", rule(when={"query": {"utm": []}})),
     ("rules", rule(holdout="ten percent")),
     ("rules", rule(holdout="150%")),  # (eye50: the percent form kept no bound)
+    ("rules", rule(when={"visits": True})),  # (a count is no true/false: whenvalues.py)
+    ("rules", rule(when={"visits": {"eq": True}})),
+    ("rules", rule(when={"cart_items": "three"})),
+    ("rules", rule(when={"event": {"signup": [1, "x"]}})),
     ("rules", rule(holdout="100.5%")),
     ("rules", rule(holdout=150)),
     ("rules", rule(when={"devise": "mobile"})),

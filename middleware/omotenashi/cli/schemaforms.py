@@ -10,9 +10,10 @@ below is one the loader widens; ``tests/test_schema_forms.py`` checks both sides
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from omotenashi.rules.whenvalues import LISTED
+from omotenashi.rules.whenvalues import COUNTS, LISTED
 
 Schema = dict[str, Any]
 
@@ -52,6 +53,11 @@ def with_short_forms(schema: Schema) -> Schema:
                 _percent_too(field, pattern)
     if (compare := defs.get("Compare")) is not None:
         defs["Compare"] = _compare_forms(compare)
+        defs["CountCompare"] = _count_forms(compare)
+        for name in ("When", "SegmentWhen"):
+            for prop in COUNTS:
+                if (field := defs.get(name, {}).get("properties", {}).get(prop)) is not None:
+                    _counted(field)
     return schema
 
 
@@ -92,3 +98,28 @@ def _compare_forms(compare: Schema) -> Schema:
     said: Schema = {k: compare[k] for k in ("description", "title") if k in compare}
     listed = {"type": "array", "items": _SCALAR, "minItems": 1}
     return {**said, "anyOf": [_SCALAR, listed, compare]}
+
+
+# a count's value: a number, or text that reads as one ("3"); true/false and other text are
+# refused by the loader (whenvalues.count_problem), and so by the schema
+NUMBER_TEXT = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+_COUNT: Schema = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": NUMBER_TEXT}]}
+
+
+def _count_forms(compare: Schema) -> Schema:
+    """A count compared (``visits: 3``, ``{at_least: 2}``, ``[1, 2]``): as a comparison, its
+    values numbers (``eq: true`` was taken by the schema, refused by ``check``)."""
+    written = copy.deepcopy(compare)
+    for key in ("eq", "ne"):
+        written["properties"][key] = {"anyOf": [_COUNT, {"type": "null"}], "default": None}
+    listed = {"type": "array", "items": _COUNT, "minItems": 1}
+    written["properties"]["in"] = {"anyOf": [listed, {"type": "null"}], "default": None}
+    return {"description": "A count compared.", "anyOf": [_COUNT, listed, written]}
+
+
+def _counted(field: Schema) -> None:
+    """A count field (or a mapping of them: ``interest``, ``event``) refers to CountCompare."""
+    for branch in field.get("anyOf", []):
+        target = branch.get("additionalProperties", branch)
+        if target.get("$ref") == "#/$defs/Compare":
+            target["$ref"] = "#/$defs/CountCompare"
