@@ -55,6 +55,11 @@ def ws_origin(then: Send, seen: list[Request]) -> Any:
     return raw_origin(serve)
 
 
+async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
+    """Accepted, then nothing: the test's own bound ends it."""
+    await asyncio.sleep(60)
+
+
 async def endless_empty_fragments(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
     for _ in range(20_000):
         writer.write(ws.send(Message(data="", message_finished=False)))
@@ -87,9 +92,6 @@ async def test_a_hostile_origin_ends_the_websocket_not_the_proxy_s_memory(
 async def test_a_visitor_s_content_length_never_reaches_the_origin(settings: Settings) -> None:
     seen: list[Request] = []
 
-    async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
-        await asyncio.sleep(30)
-
     async with ws_origin(hold, seen) as origin:
         async with proxied(settings, origin) as (url, _):
             sent = [(b"content-length", b"5"), (b"x-kept", b"yes")]
@@ -101,9 +103,6 @@ async def test_a_visitor_s_content_length_never_reaches_the_origin(settings: Set
 
 async def test_websockets_are_off_unless_the_site_turns_them_on(settings: Settings) -> None:
     seen: list[Request] = []
-
-    async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
-        await asyncio.sleep(30)
 
     async with ws_origin(hold, seen) as origin:
         async with proxied(settings, origin, websockets=False) as (url, _):
@@ -119,10 +118,7 @@ async def test_a_visitor_s_endless_empty_fragments_close_with_1009(settings: Set
     proxy's protocol closes past 4,096."""
     seen: list[Request] = []
 
-    async def echo(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
-        await asyncio.sleep(30)
-
-    async with ws_origin(echo, seen) as origin:
+    async with ws_origin(hold, seen) as origin:
         async with proxied(settings, origin) as (url, _):
             async with connected(url, "/s") as (client, answer, _):
                 assert isinstance(answer, AcceptConnection)
@@ -141,9 +137,6 @@ async def test_a_visitor_s_ping_flood_is_read_only_as_they_read_the_answers(
     reading from them while the answers wait (memory grew about 10 MB a second); a message
     among the pings does not start it reading again (eye50c: 67 MB taken, no stop)."""
     seen: list[Request] = []
-
-    async def hold(writer: asyncio.StreamWriter, ws: WSConnection) -> None:
-        await asyncio.sleep(60)
 
     async with ws_origin(hold, seen) as origin:
         async with proxied(settings, origin) as (url, _):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import redis
 
-import omotenashi.store.reading as reading
+import omotenashi.store.store as store_module
 from omotenashi.engine.profile import Profile
 from omotenashi.ids import new_vid
 from omotenashi.store import replies
@@ -29,7 +29,7 @@ async def test_a_read_awaited_while_its_callback_reads_it_is_parsed_once(
         parsed.append(reply)
         return real(reply)
 
-    monkeypatch.setattr(reading, "profile_from_reply", counted)
+    monkeypatch.setattr(store_module, "_profile", counted)  # (Store.profile_of parses it)
     async with store_on(omotenashi_redis_url, key_prefix="once49") as store:
         vid = new_vid()
         await store.load(vid)  # connected: the next read goes ahead on the fast path

@@ -17,7 +17,6 @@ from typing import Any
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import StoreError
 from omotenashi.store.pipeline import retrieved
-from omotenashi.store.replies import NOT_A_REPLY, profile_from_reply
 from omotenashi.store.store import Store
 
 
@@ -72,10 +71,10 @@ class ProfileRead:
         sent = self._sent
         if sent is not None and sent.done() and not sent.cancelled() and not sent.exception():
             try:
-                self._profile = profile_from_reply(sent.result())
-            except NOT_A_REPLY as exc:
-                self._error = self.store.bad_reply(exc)
-                raise self._error from None
+                self._profile = self.store.profile_of(sent.result())
+            except StoreError as exc:
+                self._error = exc
+                raise
             self.store.breaker.success()
             self.store.metrics.observe("redis_read", time.perf_counter() - self._t0)
         return self._profile
@@ -92,10 +91,7 @@ class ProfileRead:
                 reply = await store._run(op, store.cfg.read_timeout, "redis_read")
                 # (parsed once: the reply's done callback may have read it while we waited)
                 if self._profile is None:
-                    try:
-                        self._profile = profile_from_reply(reply)
-                    except NOT_A_REPLY as exc:
-                        raise store.bad_reply(exc) from None
+                    self._profile = store.profile_of(reply)
             else:
                 after = self._after
                 if after is not None and not after.done():  # a page waits for it no longer

@@ -173,9 +173,13 @@ class Store:
         self.metrics.observe(timing, time.perf_counter() - t0)
         return result
 
-    def bad_reply(self, exc: Exception) -> StoreError:
-        """(failures.py ``bad_reply``: a read answered with what is not a profile)"""
-        return failures.bad_reply(self.metrics, self.breaker, exc)
+    def profile_of(self, reply: Any) -> Profile:
+        """A profile read's reply as a Profile; StoreError for what is not one (failures.py
+        ``bad_reply``: a failed read, never an error raised into the app's page)."""
+        try:
+            return _profile(reply)
+        except NOT_A_REPLY as exc:
+            raise failures.bad_reply(self.metrics, self.breaker, exc) from None
 
     def writing(self, pid: str, write: asyncio.Future[Any]) -> None:
         """``write`` will record ``pid``'s request but is not in the write queue yet."""
@@ -209,11 +213,7 @@ class Store:
         async def op() -> Any:
             return await (self.fast.load(keys) if self.fast else (await self._loader())(keys=keys))
 
-        reply = await self._run(op, self.cfg.read_timeout, "redis_read")
-        try:
-            return _profile(reply)
-        except NOT_A_REPLY as exc:
-            raise self.bad_reply(exc) from None
+        return self.profile_of(await self._run(op, self.cfg.read_timeout, "redis_read"))
 
     async def load_visit(self, pid: str | None, current: str | None) -> tuple[Profile, Shared]:
         """One round trip: the profile (None: a new or private visitor, none to read) and what
@@ -241,10 +241,7 @@ class Store:
                 return [kinds, [mine, *theirs]]
 
         kinds, replies = await self._run(op, self.cfg.read_timeout, "redis_read")
-        try:
-            profile = _profile(replies[0]) if pid else Profile()
-        except NOT_A_REPLY as exc:
-            raise self.bad_reply(exc) from None
+        profile = self.profile_of(replies[0]) if pid else Profile()
         return profile, self.recs.shared(kinds, replies[1:] if pid else replies, current)
 
     def _record_arg(
