@@ -156,3 +156,37 @@ async def test_a_page_with_trailers_goes_out_as_sent(
     sent, mw = await once(app, make_settings(RULES))
     assert body_of(sent) == page
     assert sent[-1] == {"type": "http.response.trailers", "headers": trailer}
+
+
+async def test_an_app_cancelled_while_its_page_is_held_sends_nothing_after(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """(eyefinal) A server cancels the app when its visitor leaves (an outer timeout does too):
+    the hold clock kept running, and 2 s later the held 200 went out after the app had ended,
+    counted and logged as held too long."""
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/html; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": HEAD, "more_body": True})
+        await asyncio.sleep(100)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    mw = Omotenashi(app, settings=make_settings(RULES, hold_seconds=0.1))
+    await mw.startup()
+    try:
+        running = asyncio.ensure_future(mw(dict(SCOPE), receive, send))
+        await asyncio.sleep(0.02)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        await asyncio.sleep(0.3)  # past the hold: a clock left running has sent by now
+    finally:
+        await mw.shutdown()
+    assert sent == [] and mw.metrics._counts["held_too_long"] == 0

@@ -156,6 +156,7 @@ class Omotenashi:
             await self.app(scope, receive, responder.send)
         except BaseException as exc:  # a record its last byte started is still waited for
             self._pending(responder.recording)
+            responder.clock.stop()  # (cancelled too: nothing held goes out after the app ended)
             if isinstance(exc, Exception):  # what the app sent goes out; the server cuts it
                 try:
                     await responder.release()

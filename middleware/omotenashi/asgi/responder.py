@@ -78,7 +78,7 @@ class Responder:
         self.start: Message | None = None
         self.chunks: list[bytes | bytearray] = []  # the page held back (filesend.hold)
         self.size = 0
-        self._clock = NO_CLOCK  # a page sent in parts: held so long (holdtime.py)
+        self.clock = NO_CLOCK  # a page sent in parts: held so long (holdtime.py)
         self._overdue: Overdue | None = None  # its held part going out: the rest waits for it
         # not personal (private where only others get contextual rules, or the store out of
         # reach at arrival): the response passes as sent, with only their new cookie
@@ -142,21 +142,21 @@ class Responder:
             hold(self.chunks, body)
             self.size += len(body)
             more = message.get("more_body", False)
-            if more and self._clock is NO_CLOCK and self.size <= self.tools.config.max_body:
-                self._clock = HoldClock(self.tools.hold_seconds, self._give_up)
+            if more and self.clock is NO_CLOCK and self.size <= self.tools.config.max_body:
+                self.clock = HoldClock(self.tools.hold_seconds, self._give_up)
             elif self.size > self.tools.config.max_body:
-                self._clock.stop()
+                self.clock.stop()
                 self.tools.metrics.inc("bypassed")
                 await self._flush_original(more_body=more)
             elif not more:
-                self._clock.stop()
+                self.clock.stop()
                 await self._finish()
         elif message["type"] in FILE_SENDS and self.start is not None:
             read = await read_page(message, self.tools.config.max_body)
             if read is not None:  # a page the server would have sent from a file: read here
                 await self.send({"type": "http.response.body", "body": read})
                 return
-            self._clock.stop()
+            self.clock.stop()
             self.passthrough = True  # an app that sends a file though not offered the extension:
             self.tools.metrics.inc("bypassed")  # it goes out as sent, after the held start
             await self._send(self._with_identity(self.start))
@@ -206,9 +206,9 @@ class Responder:
     async def _give_up(self) -> None:
         """Held for OMOTENASHI_HOLD_SECONDS, unfinished: what is held goes out as the app sent
         it, and the rest streams through as it comes (not personalised: holdtime.py)."""
-        if not self._clock.live or self.passthrough:
+        if not self.clock.live or self.passthrough:
             return  # (its last part came meanwhile, or the app ended)
-        self._clock.stop()
+        self.clock.stop()
         self._overdue = overdue = Overdue()
         try:
             tools = self.tools
@@ -286,7 +286,7 @@ class Responder:
         the app sent it (a sign-in's or sign-out's new cookie added, as on every page we leave
         alone), its end still to come, so the server cuts the connection as it would have done
         without us. No page view is recorded: the visitor was shown no whole page."""
-        self._clock.stop()
+        self.clock.stop()
         if self.start is None or self.passthrough:
             return  # nothing held: no response yet, or it went out already
         self.passthrough = True
