@@ -10,7 +10,7 @@ import logging
 
 from omotenashi.errors import OmotenashiError
 from omotenashi.settings import RedisSettings
-from omotenashi.store.breaker import misconfigured
+from omotenashi.store.breaker import misconfigured, refused
 from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.store.store import Store
 
@@ -69,8 +69,9 @@ async def ping(store: Store) -> None:
             store.breaker.misconfigured(exc, store.url)
         elif isinstance(exc, TimeoutError):
             store.breaker.silent_at_start(f"no answer within {timeout:g}s")
-        else:
-            store.breaker.silent_at_start(f"{type(exc).__name__}: {exc}")
+        else:  # (an error for the PING or the setup's SCRIPT LOAD: a server up, refusing)
+            answered = refused(exc) or (exc.__cause__ is not None and refused(exc.__cause__))
+            store.breaker.silent_at_start(f"{type(exc).__name__}: {exc}", refused=answered)
     else:
         store.breaker.success()
 

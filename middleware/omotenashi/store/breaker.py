@@ -201,17 +201,20 @@ class Breaker:
         self.opened_at = None
         self._set("closed")
 
-    def silent_at_start(self, reason: str) -> None:
-        """The PING sent as the app started got no answer (asgi/redisup.py): one warning
-        naming the setting, with what it means for pages; the app starts all the same. The
-        failures after it are that news again: said only once a minute has passed (or as
-        the breaker opens); the first answer is said."""
+    def silent_at_start(self, reason: str, *, refused: bool = False) -> None:
+        """The PING sent as the app started got no answer, or (``refused``) an error (for it
+        or for the connection's setup: asgi/redisup.py): one warning naming the setting, with
+        what it means for pages; the app starts all the same. The failures after it are that
+        news again: said only once a minute has passed (or as the breaker opens); the first
+        answer is said."""
         log.warning(
-            "omotenashi: Redis at %s (OMOTENASHI_REDIS_URL) did not answer as the app started "
-            "(%s): pages are served as the app made them, unpersonalised, until it does; it "
-            "is tried again as visitors come (every %gs once the circuit breaker opens)",
+            "omotenashi: Redis at %s (OMOTENASHI_REDIS_URL) %s as the app started (%s): pages "
+            "are served as the app made them, unpersonalised, until it %s; it is tried again "
+            "as visitors come (every %gs once the circuit breaker opens)",
             self.url,
+            "answered with an error" if refused else "did not answer",
             self._said(reason),
+            "answers" if refused else "does",
             self.reset,
         )
         self._warned_at, self._unwarned, self._silent_at_start = self.clock(), 0, True
