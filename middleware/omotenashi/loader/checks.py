@@ -321,13 +321,22 @@ def _never_line(
     r: CompiledRule, why: str, places: dict[tuple[str, str], tuple[dict[Loc, int], Loc]]
 ) -> int:
     """The line of the condition a "can never fire" names first (``visits:``,
-    ``event.signup:``), else of the rule's ``when:``; its ``id:`` when the file's lines are
-    unknown (the editors' eyes went to the rule, not to what was wrong: qa50)."""
+    ``event.signup:``), the first such under the rule's ``when:``, at any depth (inside an
+    ``all:`` or ``any:``: editor51), or of its ``any:`` when none of its branches can hold;
+    else of the rule's ``when:``; its ``id:`` when the file's lines are unknown (the editors'
+    eyes went to the rule, not to what was wrong: qa50)."""
     if (where := places.get((r.file, r.id))) is None:
         return r.line
     lines, loc = where
-    field = why.split(":", 1)[0].split(" ", 1)[0]
-    return line_of(lines, (*loc, "when", *field.split(".")))
+    when: tuple[str | int, ...] = (*loc, "when")
+    field = "any" if why.startswith("none of the any:") else why.split(":", 1)[0].split(" ")[0]
+    parts = tuple(field.split("."))
+    nested = [
+        line
+        for at, line in lines.items()
+        if at[: len(when)] == when and at[len(when) :][-len(parts) :] == parts
+    ]
+    return min(nested) if nested else line_of(lines, when)
 
 
 def _catalog_findings(
