@@ -346,9 +346,11 @@ class Omotenashi:
         if keeper is not None and keeper is not asyncio.current_task() and not keeper.done():
             keeper.cancel()
         self.rules.stop()
-        if self._writing:  # what the last requests recorded goes out before the pool closes
+        # the last requests' writes, the tasks' then the queue's, within the write timeout in all
+        until = asyncio.get_running_loop().time() + self.settings.redis.write_timeout
+        if self._writing:
             await asyncio.wait(set(self._writing), timeout=self.settings.redis.write_timeout)
-        await self.store.aclose()
+        await self.store.aclose(until)
         if self._embedded is not None:
             embedded, self._embedded = self._embedded, None
             embedded.close()

@@ -279,11 +279,14 @@ class FastPath:
         """Every queued write sent and answered (before erasing or merging a profile)."""
         await self.writer.drain()
 
-    async def aclose(self) -> None:
-        """Write what is queued (within the write timeout), then close the connection."""
+    async def aclose(self, until: float | None = None) -> None:
+        """Write what is queued (by ``until``, the event loop's time, else within the write
+        timeout), then close the connection."""
         if self.writer.pending:  # awaits only when there is something to wait for
+            if until is None:
+                until = asyncio.get_running_loop().time() + self.drain_timeout
             with contextlib.suppress(TimeoutError, PipelineError, RuntimeError):
-                async with asyncio.timeout(self.drain_timeout):
+                async with asyncio.timeout_at(until):
                     await self.writer.drain()
         self.pipe.close()
         self.wpipe.close()

@@ -79,11 +79,13 @@ class Store:
             url, self.cfg, self.metrics, LOAD_SCRIPT, RECORD_SCRIPT, LOAD_PLAIN
         )
 
-    async def aclose(self) -> None:
+    async def aclose(self, until: float | None = None) -> None:
+        """Close the connections, the queued writes sent first (by ``until``, the event
+        loop's time, else within the write timeout)."""
         self.breaker.stop_probe()
         await seeds.stop(self.recs)  # the co lists read in the background (none left pending)
         if self.fast is not None:
-            await self.fast.aclose()
+            await self.fast.aclose(until)
         if self.client is not None:
             client, self.client = self.client, None
             await client.aclose()
