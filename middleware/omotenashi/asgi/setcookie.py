@@ -14,7 +14,6 @@ from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import Identity
 from omotenashi.identity.preview import unknown_rules
 from omotenashi.loader.reload import Loaded
-from omotenashi.respect.preferences import unlinked
 from omotenashi.respect.shown import kept
 from omotenashi.store.store import Store
 
@@ -54,16 +53,14 @@ def preview_header(said: str) -> bytes:
 
 
 def renew_private(visitor: Visitor, tools: Tools) -> None:
-    """A private visitor's cookie that renews (:func:`renews`) keeps their choices; a signed-in
-    one's loses its user for a fresh id nothing is stored under (as after a sign-out). An
-    anonymous id stays: a profile kept under it from before is the visitor's to see and erase
-    (a fresh id left it in Redis, out of their reach, and the data page said "We keep nothing
-    about you": respect50), as it stays at a sign-out (asgi/api.py ``_leave``). "Personalise
-    nothing" keeps its id and user, so unticking it gives them back what was kept. Decided once,
-    before a page is made (its forms carry the token of the id its cookie will hold)."""
+    """A private visitor's cookie that renews (:func:`renews`) keeps their choices, their id
+    and their sign-in, as a save of their choices does (asgi/choicepost.py): a profile kept
+    under either from before is theirs to see and erase. A fresh id left it in Redis, out of
+    their reach, and the data page said "We keep nothing about you" (respect50 for an
+    anonymous id; signedin51 for an account, whose link went while the site still showed them
+    signed in, and came back only at their next sign-in). Decided once, before a page is made
+    (its forms carry the token of the id its cookie will hold)."""
     if visitor.private and not visitor.identity_changed and renews(visitor, tools):
-        if not visitor.prefs.nothing and visitor.identity.user is not None:
-            visitor.identity = unlinked(visitor.identity.prefs)
         visitor.identity_changed = True  # the cookie this response sets
 
 

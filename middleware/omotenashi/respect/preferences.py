@@ -261,8 +261,11 @@ async def apply_choice(
             await store.erase(pid)
         except StoreError:
             return ident, target + "?failed=1", ""
-        if action == "erase":  # a new, unlinked id: nothing ties this browser to the old profile
-            return unlinked(prefs.to_cookie()), target + "?erased=1", ""
+        if action == "erase":  # a new id: nothing ties this browser to the old profile; a
+            # signed-in visitor's account stays theirs (erased: it starts afresh, as at a reset),
+            # while the site shows them signed in, so that what is kept under it from now on
+            # (from their other devices too) is theirs to see and erase here (signedin51)
+            return replace(unlinked(prefs.to_cookie()), user=ident.user), target + "?erased=1", ""
         return ident, target + "?reset=1", ""
     return ident, target, ""
 
