@@ -22,6 +22,9 @@ from omotenashi.rules.yamlguard import MAX_FILE_BYTES
 MAX_STEPS = 10_000  # loop rounds, calls (macros, methods, functions) and includes, per render
 MAX_TEXT = MAX_FILE_BYTES  # characters of one value a snippet builds, and of its output
 MAX_HANDLED = 4 * MAX_TEXT  # characters built, passed to filters and shown, per render
+# of wall clock a render at request time may take: a guard behind the budget, for work the
+# budget does not weigh (it weighs what comparisons, methods and slices read: editor51)
+RENDER_SECONDS = 0.1
 
 STEPS_PROBLEM = f"loops more than {MAX_STEPS} times in one render (loop rounds, calls and includes)"
 STEPS_HINT = (
@@ -38,14 +41,15 @@ TEXT_HINT = (
 
 class Budget:
     """What one render has used so far. ``deadline``: a wall clock (``time.monotonic``) the
-    render must end by, for the sample renders of a check or load only (None at request time)."""
+    render must end by (``sample``: a check's or load's render with sample values)."""
 
-    __slots__ = ("deadline", "handled", "steps", "_weights")
+    __slots__ = ("deadline", "handled", "sample", "steps", "_weights")
 
-    def __init__(self, deadline: float | None = None) -> None:
+    def __init__(self, deadline: float | None = None, *, sample: bool = False) -> None:
         self.steps = 0
         self.handled = 0
         self.deadline = deadline
+        self.sample = sample
         # by id: the value (kept, so its id cannot be reused in this render) and its weight
         self._weights: dict[int, tuple[object, int]] = {}
 
@@ -57,8 +61,9 @@ class Budget:
         if text:
             self.charge(text)
         if self.deadline is not None and time.monotonic() > self.deadline:
+            said = "with sample values" if self.sample else f"(over {RENDER_SECONDS:g}s)"
             raise SnippetLimitError(
-                "takes too long to render with sample values", "loop less and build less text"
+                f"takes too long to render {said}", "loop less and build less text"
             )
 
     def charge(self, size: int) -> None:
@@ -77,7 +82,7 @@ class Budget:
         """Values handed to a filter, call or operator, or printed: none may stand for more than
         MAX_TEXT characters (a list repeated inside a list prints as a huge text)."""
         for value in values:
-            if isinstance(value, str):
+            if isinstance(value, _TEXT):
                 self.charge(len(value))
             elif isinstance(value, _CONTAINERS):
                 if self.weigh(value) > MAX_TEXT:
@@ -86,7 +91,7 @@ class Budget:
 
     def made(self, value: Any) -> Any:
         """``value``, after checking a new value is not too big."""
-        if isinstance(value, str):
+        if isinstance(value, _TEXT):
             if len(value) > MAX_TEXT:
                 raise SnippetLimitError(TEXT_PROBLEM, TEXT_HINT)
             self.charge(len(value))
@@ -101,7 +106,7 @@ class Budget:
     def weigh(self, value: Any) -> int:
         """About how many characters ``value`` prints as: each distinct list or dict is weighed
         once per render (so a list repeated inside a list costs a look, not a walk)."""
-        if isinstance(value, str):
+        if isinstance(value, _TEXT):
             return len(value)
         if isinstance(value, bool) or not isinstance(value, (int, *_CONTAINERS)):
             return 1
@@ -125,6 +130,7 @@ class Budget:
 
 MAX_INT_BITS = 3 * MAX_TEXT  # about a million digits: far past any count or price
 _CONTAINERS = (list, tuple, dict, set, frozenset, range)
+_TEXT = (str, bytes, bytearray)  # (a snippet cannot make bytes: weighed as text all the same)
 _CURRENT: ContextVar[Budget | None] = ContextVar("omotenashi_snippet_budget", default=None)
 DEADLINE: ContextVar[float | None] = ContextVar("omotenashi_snippet_deadline", default=None)
 
@@ -191,7 +197,7 @@ def binop_estimate(budget: Budget, operator: str, left: Any, right: Any) -> int:
         if isinstance(left, int) and not isinstance(right, (int, float)):
             left, right = right, left
         if isinstance(right, int) and not isinstance(right, bool):
-            if isinstance(left, (str, list, tuple)):
+            if isinstance(left, (*_TEXT, list, tuple)):
                 return budget.weigh(left) * max(right, 0)
             if isinstance(left, int):
                 return (left.bit_length() + right.bit_length()) // 3

@@ -6,8 +6,13 @@ Hooks, all Jinja's own: loops are counted by wrapping what every ``{% for %}`` i
 through the sandbox's ``call`` and ``get_template``; ``*``, ``**``, ``%`` and ``+`` through
 ``intercepted_binops``; ``~`` by a rewrite to a checked join; every filter through a wrapper that
 estimates first (``center(100000000)`` is refused before it is made) and checks after; every
-printed value through ``finalize``. The wrappers take the context, which also keeps Jinja from
-running filters on constants while it compiles (``{{ 'x'|center(10**9) }}``) outside any budget.
+printed value through ``finalize``. What work reads is weighed too (editor51: ``'x' in s``,
+``s == t``, ``s.find(x)`` and ``s[::-1]`` in a loop over a long ``s`` held a request 12 s):
+the operands of comparisons and tests (a rewrite), the text or list a method is called on
+(``call``), what a slice copies from (a rewrite); and no render at request time outlasts
+:data:`~omotenashi.engine.budget.RENDER_SECONDS`. The wrappers take the context, which also
+keeps Jinja from running filters on constants while it compiles (``{{ 'x'|center(10**9) }}``)
+outside any budget.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from omotenashi.engine.budget import (
     _CURRENT,
     DEADLINE,
     MAX_TEXT,
+    RENDER_SECONDS,
     TEXT_HINT,
     TEXT_PROBLEM,
     Budget,
@@ -44,13 +50,14 @@ from omotenashi.errors import SnippetLimitError
 
 LOOP = "omotenashi_loop"  # the filters the rewrite inserts (a snippet may name them: harmless)
 JOIN = "omotenashi_join"
+READ = "omotenashi_read"
 SAMPLE_SECONDS = 5.0  # a sample render at check or load time: a guard behind the budget
 
 
 @contextmanager
 def sample_render(seconds: float = SAMPLE_SECONDS) -> Iterator[None]:
     """Renders inside this block (a check's or load's sample values) must end within
-    ``seconds`` of wall clock too; a request's renders have only the budget."""
+    ``seconds`` of wall clock (a request's: within RENDER_SECONDS)."""
     token = DEADLINE.set(time.monotonic() + seconds)
     try:
         yield
@@ -62,7 +69,9 @@ class BudgetTemplate(Template):
     """A template whose every :meth:`render` has a budget of its own."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        token = _CURRENT.set(Budget(DEADLINE.get()))
+        sample = DEADLINE.get()
+        until = sample if sample is not None else time.monotonic() + RENDER_SECONDS
+        token = _CURRENT.set(Budget(until, sample=sample is not None))
         try:
             ctx = self.new_context(dict(*args, **kwargs))
             try:
@@ -81,7 +90,7 @@ class BudgetTemplate(Template):
 
 class _Counting(CodeGenerator):
     """Rewrites a template's tree before making its code: every loop counted, every ``~``
-    joined by :func:`_join`."""
+    joined by :func:`_join`, what every comparison and test reads weighed (:func:`_read`)."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         for loop in node.find_all(nodes.For):
@@ -95,6 +104,18 @@ class _Counting(CodeGenerator):
         for concat in list(node.find_all(nodes.Concat)):
             joined = nodes.List(concat.nodes, lineno=concat.lineno)
             concat.nodes = [_filter(joined, JOIN)]  # a one-part concat of the checked join
+        for compare in list(node.find_all(nodes.Compare)):  # (a constant: bounded by the file)
+            if not isinstance(compare.expr, nodes.Const):
+                compare.expr = _filter(compare.expr, READ)
+            for operand in compare.ops:
+                if not isinstance(operand.expr, nodes.Const):
+                    operand.expr = _filter(operand.expr, READ)
+        for item in list(node.find_all(nodes.Getitem)):  # a slice: Jinja's code slices
+            if isinstance(item.arg, nodes.Slice):  # in Python, not through getitem
+                item.node = _filter(item.node, READ)
+        for test in list(node.find_all(nodes.Test)):  # `x is in s`, `s is eq t` ...
+            test.node = _filter(test.node, READ)
+            test.args = [a if isinstance(a, nodes.Const) else _filter(a, READ) for a in test.args]
         super().visit_Template(node, frame)
 
 
@@ -105,6 +126,13 @@ def _filter(node: nodes.Expr, name: str, *args: nodes.Expr) -> nodes.Filter:
 @pass_context
 def _loop(context: Context, iterable: Any, text: int) -> Iterator[Any]:
     return counted(iterable, text)
+
+
+@pass_context
+def _read(context: Context, value: Any) -> Any:
+    """``value``, weighed as an input: what a comparison or test reads."""
+    current().inputs((value,))
+    return value
 
 
 @pass_context
@@ -269,6 +297,7 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         self.filters = {name: _guarded(name, f) for name, f in self.filters.items()}
         self.filters[LOOP] = _loop
         self.filters[JOIN] = _join
+        self.filters[READ] = _read
         self.brought_in: set[str] = set()  # snippets compiled with all they name (snippetfiles)
 
     def join_path(self, template: str, parent: str) -> str:
@@ -291,9 +320,17 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         budget = current()
         budget.step()
-        budget.inputs((*args, *kwargs.values()))
+        owner = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)  # a method's own
+        budget.inputs((owner, *args, *kwargs.values()))  # (text, list: read by the method)
         budget.need(call_estimate(obj, args, kwargs))
         return budget.made(super().call(context, obj, *args, **kwargs))
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Jinja's rules, and no bytes: a snippet shows text (``'x'.encode()`` made values the
+        budget did not weigh: editor51)."""
+        if isinstance(obj, bytes | bytearray) or (attr == "encode" and isinstance(obj, str)):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
 
     def get_template(self, *args: Any, **kwargs: Any) -> Template:
         budget = _CURRENT.get()
