@@ -141,6 +141,16 @@ SHARED_CACHE_HEADERS = (
 )
 
 
+# A directive: up to a comma outside quotes (``no-cache="Set-Cookie,X-Id"`` is one; a quote
+# left open runs to the end). One pass: the alternatives start on different characters.
+_DIRECTIVE = re.compile(rb'(?:[^,"]|"(?:[^"\\]|\\.)*"?)+')
+
+
+def directives_of(value: bytes) -> list[bytes]:
+    """A Cache-Control value's directives, each as written (quoted values kept whole)."""
+    return [d.strip() for d in _DIRECTIVE.findall(value) if d.strip()]
+
+
 def make_private(headers: Headers) -> Headers:
     """Cache-Control with ``private``: no shared cache may keep this page for someone else.
 
@@ -149,7 +159,7 @@ def make_private(headers: Headers) -> Headers:
     CDN-only headers (``CDN-Cache-Control``, ``Surrogate-Control`` ...) are dropped.
     """
     raw = b", ".join(v for k, v in headers if k.lower() == b"cache-control")
-    directives = [d.strip() for d in raw.split(b",") if d.strip()]
+    directives = directives_of(raw)
     kept = [d for d in directives if d.split(b"=")[0].strip().lower() not in SHARED_ONLY]
     value = b", ".join([b"private", *kept])
     rest = without(headers, b"cache-control", *SHARED_CACHE_HEADERS)
@@ -170,7 +180,7 @@ def asked_each_time(headers: Headers) -> Headers:
     does not keep pages out of, with a block switched off, a cart booked or a history erased
     since still shown (qa50); the page has no validator, so keeping it saved no bytes. Its
     last line is the Cache-Control (make_private puts it there)."""
-    directives = [d.strip() for d in headers[-1][1].split(b",") if d.strip()]
+    directives = directives_of(headers[-1][1])
     names = [d.split(b"=")[0].strip().lower() for d in directives]
     kept = [d for d, name in zip(directives, names, strict=True) if name not in REUSE]
     if b"no-store" not in names:
