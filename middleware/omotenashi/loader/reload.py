@@ -181,6 +181,7 @@ class Reloader:
         self._restless: frozenset[str] = frozenset()
         self._moves = 0
         self._checked = time.monotonic()
+        self._gone = not cfg.dir.is_dir()  # missing at startup: announced there (announce.py)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._pending: asyncio.Future[Loaded] | None = None
@@ -239,6 +240,8 @@ class Reloader:
     def _changed(self, settled: bool = False) -> bool:
         """Whether the files differ from what the last load read; ``settled``: and are as they
         were at the last look (a save or copy under way is not read half done)."""
+        if self._missing():
+            return False
         try:
             seen = fingerprint(self.cfg.dir, self.cfg.snippets_dir)
         except OSError:  # a file removed while we looked: next time
@@ -253,6 +256,20 @@ class Reloader:
         if calmed == calm(self._read, self._restless):
             return False
         return still or not settled or bool(restless - self._restless)
+
+    def _missing(self) -> bool:
+        """Whether the rules folder is gone (deleted, moved away, a volume not mounted): the set
+        in force stays, said once, rather than 0 rules; once it is back it loads as edits do."""
+        gone = not self.cfg.dir.is_dir()
+        if gone and not self._gone:
+            log.warning(
+                "omotenashi: the rules folder %r (OMOTENASHI_RULES_DIR) is gone; the last good "
+                "rules (%d) stay in force until it is back",
+                str(self.cfg.dir.absolute()),
+                len(self.current.ruleset.rules),
+            )
+        self._gone = gone
+        return gone
 
     def _moved(self) -> bool:
         """Whether the files changed while the load that just ended read them: its set may
@@ -289,6 +306,8 @@ class Reloader:
         if self._moved():  # not a set of what is there, nor an editor's mistake: next look
             self._let_go([] if exc else [done.result()])
             log.info("omotenashi: the rule files changed while they were read; read again")
+        elif self._missing():  # the folder went while it was read: the set in force stays
+            self._let_go([] if exc else [done.result()])
         else:
             self._apply(None if exc else done.result(), exc)
 
@@ -348,7 +367,7 @@ class Reloader:
                 exc: Exception | None = None
             except Exception as error:  # reported; the last good set stays
                 loaded, exc = None, error
-            if not self._moved():
+            if not self._moved() and not self._missing():
                 self._apply(loaded, exc)
         return self.current
 

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import cast
 
 from jinja2 import Environment, Template, TemplateNotFound, nodes
-from jinja2.exceptions import TemplateAssertionError
+from jinja2.exceptions import TemplateAssertionError, TemplateSyntaxError
 
 from omotenashi.engine.budget import STEPS_HINT, TEXT_HINT
 from omotenashi.engine.render import VISITOR_FIELDS
-from omotenashi.errors import RuleError, SnippetError
+from omotenashi.errors import RuleError, SnippetError, SnippetFileError
 from omotenashi.loader.safescan import SAFE_HINT, SAFE_PROBLEM
+from omotenashi.loader.snippetcycles import CYCLE_HINT, NEVER_ENDS, check_cycles
 from omotenashi.rules.yamlsource import Loc, format_loc, line_of
 
 TEXT = "text"  # the name a rule's text goes by in a SnippetError (said "the rule's text")
@@ -35,6 +36,7 @@ HINTS = (
     ("characters of text in one render", TEXT_HINT),
     ("takes too long to render", "loop less and build less text"),
     (NO_SNIPPET, "name a snippet that exists (its path under the snippets folder)"),
+    (NEVER_ENDS, CYCLE_HINT),
 )
 NAMED_USERS = 5  # rules a snippet's problem names; the rest are counted
 _BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
@@ -83,7 +85,8 @@ def check_brought_in(
 ) -> None:
     """SnippetError, located at the snippet and line, when the snippet (or one it brings in)
     includes, imports or extends by a written name a snippet that does not exist (``ignore
-    missing`` aside; of a list of names, when none exists). A rule's text brings in none."""
+    missing`` aside; of a list of names, when none exists) or does not compile, or brings
+    itself in (snippetcycles.py). A rule's text brings in none."""
     env = template.environment
     if env.loader is None:  # a rule's text: no snippets folder to read
         for node in ast.find_all(_BRINGS_IN):
@@ -95,15 +98,17 @@ def check_brought_in(
     while todo:
         owner, tree = todo.pop()
         for node in tree.find_all(_BRINGS_IN):
-            if getattr(node, "ignore_missing", False):
-                continue
             named = cast(nodes.Expr, getattr(node, "template", None))
             consts = named.items if isinstance(named, (nodes.Tuple, nodes.List)) else [named]
             names = [c.value for c in consts if isinstance(c, nodes.Const)]
             if len(names) != len(consts) or not all(isinstance(n, str) for n in names):
                 continue  # a name built while rendering: found missing only then
             there = [n for n in names if _exists(env, n)]
-            if not there:
+            if there:  # the one used: one that does not compile fails wherever it is reached
+                _compiles(env, there[0])
+            elif getattr(node, "ignore_missing", False):
+                continue
+            else:
                 tag = type(node).__name__.lower().replace("fromimport", "import")
                 said = f"its {{% {tag} %}} names {not_found(names[0], env, owner)}"
                 where = TemplateAssertionError(said, node.lineno, owner)
@@ -113,6 +118,20 @@ def check_brought_in(
                     seen.add(name)
                     sub = parse(name)
                     todo.extend([(name, sub)] if sub is not None else [])
+    check_cycles(ast, template, parse)
+
+
+def _compiles(env: Environment, name: str) -> None:
+    """SnippetError, located in the snippet ``name``, when it does not compile (as for a
+    rule's own snippet: ``Renderer.snippet``), or cannot be read (too big, not UTF-8)."""
+    try:
+        env.get_template(name)
+    except SnippetFileError:
+        raise
+    except TemplateSyntaxError as exc:
+        raise SnippetError(name, f"does not compile: {exc}") from exc
+    except Exception:  # (missing, unreadable: said where it is rendered, as before)
+        return
 
 
 def _exists(env: Environment, name: str) -> bool:

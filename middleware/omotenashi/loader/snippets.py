@@ -18,6 +18,7 @@ from jinja2.exceptions import (
     SecurityError,
     TemplateAssertionError,
     TemplateNotFound,
+    TemplateSyntaxError,
     UndefinedError,
 )
 
@@ -232,6 +233,8 @@ class Renderer:
             raise
         except SnippetError as exc:
             cause = exc.__cause__
+            if isinstance(cause, TemplateSyntaxError):  # one it brings in: for everyone
+                raise SnippetError(cause.name or TEXT, f"does not compile: {cause}") from cause
             certain = lacking and isinstance(cause, UndefinedError)  # read on every render
             if certain or isinstance(cause, _REFUSED) or self._misspelt_with(exc, ast, values):
                 raise  # certain to fail for everyone, unsafe, too big, or a misspelt with: key
@@ -279,7 +282,7 @@ class Renderer:
         if id(ast) in self._fine:  # asts are kept: one look
             return
         check_safe(ast, template, self._included, bound := rebound(ast))  # safescan.py
-        check_brought_in(ast, template, self._included)  # a snippet no file is (snippetnames)
+        check_brought_in(ast, template, self._included)  # missing, broken, loops (snippetnames)
         if "visitor" in bound:
             return  # a loop variable, macro parameter or {% set %} named visitor: not ours
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):

@@ -308,7 +308,13 @@ def format_loc(loc: Loc) -> str:
 
 def display_path(path: Path, base: Path | None) -> str:
     """``path`` as editors know it: relative to ``base`` (the project) when it is inside it."""
+    if base is None:
+        return str(path)
     try:
-        return str(path.resolve().relative_to(base.resolve())) if base else str(path)
-    except ValueError:
+        try:
+            resolved = path.resolve()
+        except (RuntimeError, OSError):  # a link to itself (loop.yaml -> loop.yaml): its folder
+            resolved = path.parent.resolve() / path.name
+        return str(resolved.relative_to(base.resolve()))
+    except (ValueError, RuntimeError, OSError):  # not inside the project: as given
         return str(path)
