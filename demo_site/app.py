@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from demo_site import cartsync
+from demo_site.headerguard import CookieCap
 from omotenashi import Omotenashi, Settings, forget, get_visitor, identify, remember, track
 
 if TYPE_CHECKING:
@@ -375,11 +376,12 @@ def site(root: Path = ROOT, sale: Sale | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[
+            Middleware(CookieCap),  # before the session parses them (demo_site/headerguard.py)
             Middleware(
                 SessionMiddleware,
                 secret_key=os.environ.get("DEMO_SESSION_KEY", "demo-session-key-not-secret"),
                 session_cookie="demo_cart",
-            )
+            ),
         ],
     )
     app.state.sale = sale or Sale(
