@@ -139,13 +139,15 @@ class SharedWhens:
 
     def compile(self, rule: Rule) -> tuple[list[Condition], bool]:
         """The conditions of ``rule`` (once per When: rules ``share``d alike have one), and
-        whether it tests the visitor's history."""
+        whether it uses what is kept about the visitor: its ``when`` tests their history, or
+        it has a ``cap:``, which counts how often they saw it (with nothing kept, under GPC or
+        without consent, a block shown "once" showed on every page: journey51)."""
         when = rule.when
         hit = self.compiled.get(id(when))
         if hit is None or hit[0] is not when:  # (a When not shared: in tests)
             hit = (when, self.conditions(when), not is_contextual(when))
             self.compiled[id(when)] = hit
-        return hit[1], hit[2]
+        return hit[1], hit[2] or rule.cap is not None
 
     def _slim(self, rule: Rule) -> None:
         """Equal sets of the fields a rule gave share one set (pydantic copies it before any
