@@ -188,8 +188,14 @@ _ENDS = (".", "!", "?", "\u3002", "\uff01", "\uff1f", "\uff0e")  # and Japanese 
 
 def sentence(text: str) -> str:
     """A reason as a sentence: a capital first, a full stop last (the notes, the panel and the
-    preferences page all print reasons this way)."""
-    return text[:1].upper() + text[1:] + ("" if text.endswith(_ENDS) else ".")
+    preferences page all print reasons this way). A first word with a capital inside it, or
+    whose first letter has no one-letter capital, is a name as written ("iPhone", "ßeta": a
+    recommendation's line starts with the item's title), kept as it is (reco51)."""
+    first = text[:1]
+    upper = first.upper()
+    if len(upper) != 1 or (text[1:2].isupper() and first.islower()):
+        upper = first
+    return upper + text[1:] + ("" if text.endswith(_ENDS) else ".")
 
 
 def placement(tag: str, note_in: int, note_after: int, replaced: bool) -> tuple[bool, int]:

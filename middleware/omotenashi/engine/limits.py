@@ -116,6 +116,13 @@ def _extends(char: str) -> bool:
     )
 
 
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, ending with "…" where it is cut (:func:`clip`):
+    a reader sees that something is missing, rather than a shorter text that says another
+    thing."""
+    return text if len(text) <= limit else clip(text, limit - 1) + "…"
+
+
 def clip(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, never inside what a reader sees as one: not
     before a mark that belongs to the character kept last, not after a joiner, not between

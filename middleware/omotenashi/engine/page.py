@@ -26,7 +26,7 @@ from omotenashi.engine.flash import confirm
 from omotenashi.engine.headers import Headers, content_type, get, says_utf8
 from omotenashi.engine.html.base import base_facts
 from omotenashi.engine.journey import Journey
-from omotenashi.engine.limits import clip
+from omotenashi.engine.limits import cut
 from omotenashi.engine.pagehttp import SKIP_HEADER as SKIP_HEADER
 from omotenashi.engine.pagehttp import VALIDATORS as VALIDATORS
 from omotenashi.engine.pagehttp import can_personalise as can_personalise
@@ -263,11 +263,13 @@ class _Reached(Disclosure):
 
 
 def _reasons(decision: Decision, recommender: Recommender | None, facts: Facts) -> list[str]:
-    """What the preferences page shows for a decision: a recommendation's items' reasons, else
-    what chose it (disclosure.kept_reasons); each cut to 200 characters."""
-    items = recommender.reasons(decision.id) if recommender is not None else []
-    said = items[:10] if items else kept_reasons(decision, facts)[:6]
-    return [r if len(r) <= 200 else clip(r, 200) for r in said]
+    """What the preferences page shows for a decision: a recommendation's items' reasons
+    (``Recommender.reasons_within``: a long title is cut, not the reason after it), else what
+    chose it (disclosure.kept_reasons); each within 200 characters, "…" where it is cut (cut
+    bare, "Because you viewed Apple iPhone 15 Pro Max" read "… Apple iPhone 15", an item the
+    visitor never viewed: reco51)."""
+    items = recommender.reasons_within(decision.id, 200) if recommender is not None else []
+    return items[:10] if items else [cut(r, 200) for r in kept_reasons(decision, facts)[:6]]
 
 
 def personalise_response(

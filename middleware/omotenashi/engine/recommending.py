@@ -9,6 +9,7 @@ from datetime import UTC, tzinfo
 
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.journey import Journey
+from omotenashi.engine.limits import cut
 from omotenashi.engine.onpage import items_shown
 from omotenashi.engine.periods import day_number
 from omotenashi.engine.profile import Profile
@@ -21,6 +22,8 @@ from omotenashi.recommend.signals import Pick, Shared, Signals, Source
 from omotenashi.rules.model import Rule
 from omotenashi.rules.recommend import Exclusion, RecommendSpec
 from omotenashi.settings import RespectSettings
+
+MIN_TITLE = 24  # characters of a title left before its reason, when a line is cut
 
 # Picks whose reason is about the visitor (their interests, what they viewed, something
 # outside their top interests): the rest
@@ -149,6 +152,18 @@ class Recommender:
         if known is None or known[0] is not picks:
             known = self._reasons[rule_id] = (picks, [f"{p.item.title}: {p.reason}" for p in picks])
         return list(known[1])  # (a copy: the caller's to keep)
+
+    def reasons_within(self, rule_id: str, limit: int) -> list[str]:
+        """:meth:`reasons`, each within ``limit`` characters: a long title is cut ("…") to
+        leave its reason whole, and only a reason too long by itself is cut (with "…")."""
+        out = []
+        for p in self.picks.get(rule_id) or ():
+            line = f"{p.item.title}: {p.reason}"
+            room = limit - len(p.reason) - 2  # (for the title, before ": ")
+            if len(line) > limit and room >= MIN_TITLE:
+                line = f"{cut(p.item.title, room)}: {p.reason}"
+            out.append(cut(line, limit))
+        return out
 
 
 def signals_for(
