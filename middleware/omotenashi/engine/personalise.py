@@ -23,6 +23,7 @@ from omotenashi.engine.disclosure import (
     with_reasons,
 )
 from omotenashi.engine.facts import Facts
+from omotenashi.engine.fits import fits, holds_none, holds_none_said
 from omotenashi.engine.html import (
     Edit,
     Scan,
@@ -131,13 +132,13 @@ def personalise(
         if not slot.opt_out and (name := slot.name) is not None:
             if name in by_name:
                 by_name[name].append(slot)
-                if not slot.void:
+                if not holds_none(slot):
                     void.discard(name)
                 if slot.tag not in TABLE_SLOTS:
                     tables.discard(name)
             else:
                 by_name[name] = [slot]
-                if slot.void:
+                if holds_none(slot):
                     void.add(name)
                 if slot.tag in TABLE_SLOTS:
                     tables.add(name)
@@ -147,7 +148,7 @@ def personalise(
             by_name[text] = here
             void.discard(text)
             tables.discard(text)
-            if all(t.void for t in here):
+            if all(holds_none(t) for t in here):
                 void.add(text)
             elif all(t.tag in TABLE_SLOTS for t in here):
                 tables.add(text)
@@ -159,7 +160,7 @@ def personalise(
         here = present - gone if gone else present
 
         def run(ok: Callable[[CompiledRule], bool]) -> list[Decision]:
-            return decide(ruleset, facts, names, _fits(void, tables, ok), forced, here)
+            return decide(ruleset, facts, names, fits(void, tables, ok), forced, here)
 
         if restraint is None:
             return [_reasoned(d, facts, forced, None) for d in run(lambda rule: True)]
@@ -229,12 +230,9 @@ def _place(
         inner, attrs = content
         targets = by_name.get(decision.target, [])
         if inner is not None:  # text or a snippet: nothing can go into an <img>, <input> ...
-            if voids := [t for t in targets if t.void]:
-                left_out.append(
-                    f"rule {decision.id!r}: its target is an <{voids[0].tag}>, which "
-                    "holds no content (use attrs: for it)"
-                )
-                targets = [t for t in targets if not t.void]
+            if voids := [t for t in targets if holds_none(t)]:
+                left_out.append(holds_none_said(decision.id, voids[0].tag))
+                targets = [t for t in targets if not holds_none(t)]
             # what the page has open around a slot may end there or move out (a table part
             # keeps only table parts, a <div> ends a <p> around the slot ...): rare, most
             # slots have nothing such around them
@@ -372,26 +370,6 @@ def selectors_of(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
         except SelectorError as exc:
             problems.append(f"{exc}; its rules are skipped")
     return out, problems
-
-
-def _fits(
-    void: set[str], tables: set[str], allowed: Callable[[CompiledRule], bool]
-) -> Callable[[CompiledRule], bool]:
-    """``allowed``, for rules that can change their target here: not a text, snippet or
-    recommendation rule whose target is only void elements, nor a text rule whose target is
-    only table parts (``tables``); asked before ``allowed``, which may count what it lets
-    through."""
-    if not (void or tables):
-        return allowed
-
-    def fits(rule: CompiledRule) -> bool:
-        r = rule.rule
-        target = r.slot or r.selector
-        if rule.fills and (target in void or (r.text is not None and target in tables)):
-            return False
-        return allowed(rule)
-
-    return fits
 
 
 def _skipped(found: Scan) -> list[str]:

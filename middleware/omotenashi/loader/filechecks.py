@@ -28,7 +28,9 @@ def declared_slots(templates: Path, attribute: str) -> set[str]:
 
 
 VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
-_NO_TEXT = f"{VOID}|{'|'.join(sorted(TABLE_SLOTS))}"  # table parts: no text directly inside
+# raw text: a browser shows escaped text there as written, and a snippet's markup (html51)
+RAW_TEXT = "iframe|noembed|noframes|noscript|plaintext|script|style|xmp"
+_NO_TEXT = f"{VOID}|{RAW_TEXT}|{'|'.join(sorted(TABLE_SLOTS))}"  # table parts: no text inside
 
 
 def void_slots(templates: Path, attribute: str) -> dict[str, str]:
@@ -45,6 +47,9 @@ def void_slots(templates: Path, attribute: str) -> dict[str, str]:
             for tag, name in pattern.findall(path.read_text(errors="replace")):
                 found.setdefault(name, tag.lower())
     return found
+
+
+_HOLDS = dict.fromkeys(RAW_TEXT.split("|"), "a browser reads its content as raw text")
 
 
 def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Finding]:
@@ -69,7 +74,8 @@ def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Findi
                     r.line,
                     "warning",
                     f"rule {r.id!r} puts content into the slot {rule.slot!r}, which the templates "
-                    f"put on an <{tag}>: it holds no content, so this rule never shows there "
+                    f"put on {'a' if tag in RAW_TEXT.split('|') else 'an'} <{tag}>: "
+                    f"{_HOLDS.get(tag, 'it holds no content')}, so this rule never shows there "
                     "(use attrs: to change it, or put the slot on an element around it)",
                 )
             )
