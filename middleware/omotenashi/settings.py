@@ -276,7 +276,7 @@ class Settings(BaseSettings):
     session_gap: int = Field(
         default=30 * 60,
         ge=60,
-        description="Seconds of quiet after which a page view is a new visit.",
+        description="Seconds of quiet after which a page view, or an event, begins a new visit.",
     )
     server_timing: bool = Field(default=True, description="Add a Server-Timing header.")
     endpoint_prefix: str = Field(

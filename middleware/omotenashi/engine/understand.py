@@ -216,7 +216,11 @@ def build_change(
     page = view
     if off:
         view, topics, items = False, (), ()
-    new_visit = page and (
+    # a visit starts with a page or with an event (a link to "add to cart", a payment's
+    # return, the beacon) after the gap: else the event moved the last time seen, and the
+    # page after it continued a visit of weeks before (journey51)
+    kept = [(n, d) for n, d in visit.events if not (off and n in VIEW_EVENTS)]
+    new_visit = (page or bool(kept)) and (
         profile.last_seen is None
         or now - profile.last_seen > session_gap
         or profile.visit_start is None  # seen only through an event so far (a sign-in)
@@ -241,9 +245,8 @@ def build_change(
         if site := request.referring_site:  # (the site alone: kept as long as the profile)
             first["referrer"] = limits.clip(site, limits.MAX_REFERRER)
         change.first = first
-    for name, data in visit.events:
-        if not (off and name in VIEW_EVENTS):
-            change.add_event(name, data)
+    for name, data in kept:
+        change.add_event(name, data)
     return change
 
 
