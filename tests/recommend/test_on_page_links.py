@@ -133,7 +133,8 @@ async def test_a_recommendation_leaves_out_what_a_same_site_link_shows(
         ("/", '<a href="tours/kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
         ("/club/join", '<a href="../tours/kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
         ("/tours/", '<a href="kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
-        ("/tours/bali-retreat", '<a href="./kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
+        # (a page at an item's address is that item's, left out too: test_page_item_by_address51)
+        ("/tours/index.html", '<a href="./kyoto-autumn">Kyoto</a>', {"kyoto-autumn"}),
         ("/x%2Fy/z", '<a href="../tours/kyoto-autumn">K</a>', {"kyoto-autumn"}),  # as written
         ("/", '<a href="kyoto-autumn">Kyoto</a>', set()),  # /kyoto-autumn: no item's page
     ],

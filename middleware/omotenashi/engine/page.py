@@ -21,12 +21,12 @@ from omotenashi.engine.config import EngineConfig as EngineConfig
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure, kept_reasons, reach
 from omotenashi.engine.exposure import exposures
-from omotenashi.engine.facts import Facts, evolve, query_params
+from omotenashi.engine.facts import Facts, RequestInfo, evolve, query_params
 from omotenashi.engine.flash import confirm
 from omotenashi.engine.headers import Headers, content_type, get, says_utf8
 from omotenashi.engine.html.base import base_facts
 from omotenashi.engine.journey import Journey
-from omotenashi.engine.limits import cut
+from omotenashi.engine.limits import ITEMS_PER_PAGE, cut
 from omotenashi.engine.pagehttp import SKIP_HEADER as SKIP_HEADER
 from omotenashi.engine.pagehttp import VALIDATORS as VALIDATORS
 from omotenashi.engine.pagehttp import can_personalise as can_personalise
@@ -88,6 +88,8 @@ def personalise_page(
     # recorded as a view, see build_change) and no rule on their behaviour is shown
     off = history_off(visit.choices, respect)
     topics, items = page_tags(page, request.path, journey)
+    if catalog is not None and catalog.items and not any(i in catalog.position for i in items):
+        items = _catalogued(catalog, request) or items
     change = build_change(
         visit,
         view=True,
@@ -260,6 +262,14 @@ class _Reached(Disclosure):
 
     prefix = _FromBase()
     own_tab = _FromBase()
+
+
+def _catalogued(catalog: Catalog, request: RequestInfo) -> list[str]:
+    """The catalogue's items at this page's address (its ``url:``), where the journey and
+    the page's meta tags named none of its ids: ``/product.php?id=1`` is item ``p1``, not
+    "product.php", so it is counted as viewed and not recommended on its own page (reco51)."""
+    found = catalog.by_address.named(request.back, own_host(request.host), request.back)
+    return list(dict.fromkeys(found))[:ITEMS_PER_PAGE]
 
 
 def _reasons(decision: Decision, recommender: Recommender | None, facts: Facts) -> list[str]:

@@ -1,0 +1,73 @@
+"""reco51: a page at a catalogue item's address (its ``url:``) is that item's page, where the
+journey's path rules and the page's meta tags name none of the catalogue's ids: it is not
+recommended on its own page, and a view of it is a view of the item. Before, the journey
+took the path's last part ("product.php", "p3.html") for the item: "Product one" was
+suggested on Product one's page, and no view of it was ever counted."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis
+
+from omotenashi import Omotenashi, Settings
+
+from ..conftest import client_for, page_app
+
+pytestmark = pytest.mark.anyio
+PAGE = (
+    "<!doctype html><html><head><title>t</title></head><body>"
+    '<section data-omo-slot="also">-</section></body></html>'
+)
+CATALOG = """
+items:
+  - {id: p1, url: "/product.php?id=1", title: Product one, tags: [a]}
+  - {id: p2, url: "/product.php?id=2", title: Product two, tags: [a]}
+  - {id: p3, url: /shop/p3.html, title: Product three, tags: [a]}
+  - {id: p4, url: /shop/p4.html, title: Product four, tags: [a]}
+"""
+JOURNEY = """
+topics:
+  - {path: "/product.php", topics: [a], item: true}
+  - {path: "/shop/*", topics: [a], item: true}
+"""
+RULES = """
+rules:
+  - id: also
+    slot: also
+    snippet: recs.html
+    recommend: {items: 4}
+    why: Picked for you.
+"""
+SNIPPETS = {"recs.html": "{% for i in items %}<i data-item='{{ i.id }}'></i>{% endfor %}"}
+
+
+@pytest.mark.parametrize(
+    ("path", "own"),
+    [
+        ("/product.php?id=1", "p1"),
+        ("/product.php?utm_source=x&id=2", "p2"),
+        ("/shop/p3.html", "p3"),
+    ],
+)
+async def test_a_page_at_an_item_s_address_is_that_item_s_page(
+    make_settings: Callable[..., Settings],
+    omotenashi_redis: redis.Redis,
+    path: str,
+    own: str,
+) -> None:
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
+    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as browser:
+        page = await browser.get(path)
+        await mw.drain()
+        export = json.loads((await browser.get("/_omotenashi/preferences/export")).content)
+    shown = re.findall(r"data-item='(\w+)'", page.text)
+    assert shown and own not in shown, shown
+    assert own in export["profile"]["viewed"], export["profile"]["viewed"]
