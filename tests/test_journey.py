@@ -32,9 +32,9 @@ def demo_journey():  # type: ignore[no-untyped-def]
         ("purchase", {"purchases": 2}, set(), False, ("purchase", False)),  # needs the event
         ("interest", {}, {"join_club"}, False, ("loyalty", False)),
         ("loyalty", {"views": 1}, {"add_to_cart"}, False, ("loyalty", False)),  # never back
-        ("loyalty", {"absent_days": 200}, set(), True, ("interest", True)),
-        ("loyalty", {"absent_days": 200}, set(), False, ("loyalty", False)),  # only at visit start
-        ("purchase", {"absent_days": 100}, set(), True, ("purchase", False)),
+        ("loyalty", {"absent_days": 75}, set(), True, ("interest", True)),
+        ("loyalty", {"absent_days": 75}, set(), False, ("loyalty", False)),  # only at visit start
+        ("purchase", {"absent_days": 45}, set(), True, ("purchase", False)),
         ("consideration", {"absent_days": 45}, set(), True, ("interest", True)),
         ("consideration", {"absent_days": 45}, {"add_to_cart"}, True, ("consideration", True)),
     ],
