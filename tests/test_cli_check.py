@@ -61,6 +61,14 @@ FIFTEEN = "".join(rule(f"r{i:02}") for i in range(15))
                 "rules/site.yaml:4: warning: rules 'c' and 'd'",
             ],
         ),
+        (  # (editor51: a rule switched off is never decided: it clashes with nothing)
+            rule("a", extra=", enabled: false") + rule("b", extra=", enabled: false"),
+            [],
+        ),
+        (
+            rule("a") + rule("off", extra=", enabled: false") + rule("b"),
+            ["rules/site.yaml:2: warning: rules 'a' and 'b' fill 'hero'"],
+        ),
     ],
     ids=[
         "two-rules",
@@ -70,6 +78,8 @@ FIFTEEN = "".join(rule(f"r{i:02}") for i in range(15))
         "disjoint-stages",
         "other-priority-or-slot",
         "one-warning-per-slot",
+        "disabled-pair",
+        "disabled-left-out-of-the-list",
     ],
 )
 def test_rules_sharing_a_slot_and_a_priority_are_one_warning(

@@ -29,7 +29,8 @@ from .test_editb47_never import HEAD, said_first
         (
             "    when:\n      device: mobile\n      stage: interest\n      any:\n"
             "        - {new: true, returning: true}\n        - {purchases: {lt: 0}}\n",
-            "r.yaml:9: error: rule 'kyoto-hero' can never fire: none of the any: branches can hold",
+            "r.yaml:9: error: rule 'kyoto-hero' can never fire: none of the any: branches can hold "
+            "(any[0]: new: true and returning: true cannot both hold; any[1]: purchases: ",
         ),
         (  # (a condition of the rule's own: its line, as before)
             "    when:\n      device: mobile\n      purchases: {lt: 0}\n",

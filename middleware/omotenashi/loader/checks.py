@@ -236,6 +236,8 @@ def _same_priority(rules: list[CompiledRule]) -> list[Finding]:
     which of them shows is decided by file order alone."""
     groups: dict[tuple[str, int], list[CompiledRule]] = {}
     for r in rules:
+        if not r.rule.enabled:  # (never decided: no clash; editor51)
+            continue
         target = r.rule.slot or f"selector {r.rule.selector}"
         groups.setdefault((target, r.rule.priority), []).append(r)
     out = []

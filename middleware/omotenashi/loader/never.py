@@ -182,8 +182,11 @@ def contradictions(when: When) -> list[str]:
         found.extend(contradictions(sub))
     if when.all:
         found.extend(_apart([when, *when.all]))
-    if when.any is not None and when.any and all(contradictions(w) for w in when.any):
-        found.append("none of the any: branches can hold")
+    whys = [contradictions(w) for w in when.any or []]
+    if whys and all(whys):  # each branch's first reason: what to fix (editor51)
+        said = "; ".join(f"any[{n}]: {why[0]}" for n, why in enumerate(whys[:3]))
+        more = f"; and {len(whys) - 3} more" if len(whys) > 3 else ""
+        found.append(f"none of the any: branches can hold ({said}{more})")
     return found
 
 
