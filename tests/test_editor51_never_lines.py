@@ -47,3 +47,37 @@ def test_a_condition_that_can_never_hold_is_said_at_its_own_line_at_any_depth(
     said: str,
 ) -> None:
     said_first(check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}), 1, said)
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (
+            "    when:\n      any:\n        - {returning: true}\n        - all:\n"
+            "            - {new: true}\n            - {returning: true}\n",
+            "r.yaml:9: warning: rule 'kyoto-hero': when.any[1] can never hold (new: true and "
+            "returning: true cannot both hold): the rule fires by its other branches only",
+        ),
+        (
+            "    when:\n      all:\n        - any:\n            - {device: mobile}\n"
+            "            - {visits: {at_most: 0}}\n",
+            "r.yaml:10: warning: rule 'kyoto-hero': when.all[0].any[1] can never hold (visits: ",
+        ),
+    ],
+    ids=["any", "any-in-all"],
+)
+def test_a_branch_of_any_that_can_never_hold_is_a_warning_at_its_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: str,
+    said: str,
+) -> None:
+    said_first(check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}), 0, said)
+
+
+def test_branches_that_may_hold_are_not_warned_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = "    when:\n      any:\n        - {returning: true}\n        - {device: mobile}\n"
+    assert check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}) == (0, [])

@@ -36,7 +36,7 @@ from omotenashi.loader.journey import load_journey
 from omotenashi.loader.listchecks import list_findings, viewed_in_findings
 from omotenashi.loader.measurechecks import crowded_pages, unreachable_goals
 from omotenashi.loader.namechecks import name_findings
-from omotenashi.loader.never import contradictions
+from omotenashi.loader.never import contradictions, dead_branches
 from omotenashi.loader.numberchecks import reshaped_numbers
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
@@ -45,7 +45,7 @@ from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.model import When
 from omotenashi.rules.text import nfc
-from omotenashi.rules.yamlsource import Loc, display_path, line_of
+from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
 
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
 
@@ -198,6 +198,8 @@ def _check(
             for why in contradictions(r.rule.when)
         ]
         findings += never
+        if not never:  # a branch that can never hold, beside others that can
+            findings += _dead_branches(r, places)
         if r.rule.schedule is not None and r.rule.schedule.never_on() is not None:
             continue  # never on: said with the load's warnings
         end = r.rule.schedule.end if r.rule.schedule else None
@@ -316,6 +318,18 @@ def _always_wins(rules: list[CompiledRule]) -> list[Finding]:
                 "lower priority or a when:)",
             )
         )
+    return out
+
+
+def _dead_branches(
+    r: CompiledRule, places: dict[tuple[str, str], tuple[dict[Loc, int], Loc]]
+) -> list[Finding]:
+    where = places.get((r.file, r.id))
+    out = []
+    for at, why in dead_branches(r.rule.when):
+        line = line_of(where[0], (*where[1], "when", *at)) if where else r.line
+        said = f"rule {r.id!r}: when.{format_loc(at)} can never hold ({why}): the rule fires by "
+        out.append(Finding(r.file, line, "warning", said + "its other branches only"))
     return out
 
 

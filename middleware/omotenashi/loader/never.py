@@ -190,6 +190,25 @@ def contradictions(when: When) -> list[str]:
     return found
 
 
+Place = tuple[str | int, ...]  # under a rule's when: ("any", 1), ("all", 0, "any", 2)
+
+
+def dead_branches(when: When, at: Place = ()) -> list[tuple[Place, str]]:
+    """The ``any:`` branches that can never hold while another of theirs can (the rule then
+    fires by the others: a warning, editor51), at any depth: each one's place under the
+    ``when`` (``("any", 1)``, ``("all", 0, "any", 2)``) and its first reason."""
+    found: list[tuple[Place, str]] = []
+    branches = when.any or []
+    whys = [contradictions(w) for w in branches]
+    if not all(whys):  # (all of them: an error, said by contradictions)
+        found += [((*at, "any", n), why[0]) for n, why in enumerate(whys) if why]
+    for n, w in enumerate(branches):
+        found += dead_branches(w, (*at, "any", n))
+    for n, w in enumerate(when.all or []):
+        found += dead_branches(w, (*at, "all", n))
+    return found
+
+
 _FLAGS = ("new", "returning", "cart_abandoned")
 
 
