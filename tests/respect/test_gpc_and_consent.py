@@ -131,7 +131,7 @@ def test_the_words_name_both_holds_and_both_conditions(
         (
             False,
             False,
-            f"{SENDS}. We keep nothing about you, set no personalisation cookie",
+            f"{SENDS}. We keep nothing about you from this browser, set no personalisation cookie",
         ),
         (
             False,

@@ -154,7 +154,11 @@ def test_a_kind_under_personalise_nothing_says_what_brings_its_blocks_back(
 @pytest.mark.parametrize(
     ("cookie", "signed_in", "opening"),
     [
-        (False, False, "We keep nothing about you, set no personalisation cookie (the site's"),
+        (
+            False,
+            False,
+            "We keep nothing about you from this browser, set no personalisation cookie (",
+        ),
         (
             True,
             False,

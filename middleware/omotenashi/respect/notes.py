@@ -26,7 +26,10 @@ MOMENT = (
 # What the page says when the privacy decision keeps nothing about this visitor (to a GPC
 # browser that holds our cookie with no choice in it, ID_ONLY for NO_COOKIE; SIGNED_IN_ONLY
 # where that cookie holds a sign-in: nothing under the account, this device adds nothing).
-NO_COOKIE = "We keep nothing about you, set no personalisation cookie ("
+# "from this browser": with no cookie of ours, what this browser does is not linked to anything
+# kept from before, an account's profile included (a GPC browser that signs in is linked to
+# nothing: signedin51), which the page cannot see, so it does not say there is none
+NO_COOKIE = "We keep nothing about you from this browser, set no personalisation cookie ("
 ID_ONLY = (
     "We keep nothing about you (our cookie on this device holds only a random id, with nothing "
     "stored under it; "
@@ -47,8 +50,7 @@ _GPC_NO_CONSENT_SENDS = (
 )
 _SITE_COOKIES = "(the site's own cookies, such as one that keeps your cart, are the site's). "
 PRIVATE_NOTES = {
-    "gpc": f"{_GPC_SENDS} We keep nothing about you, set no personalisation cookie "
-    f"{_SITE_COOKIES}{MOMENT}",
+    "gpc": f"{_GPC_SENDS} {NO_COOKIE.removesuffix(' (')} {_SITE_COOKIES}{MOMENT}",
     "consent": (
         "You have not given consent to personalisation, so we keep nothing about you and set "
         "no new cookie. " + MOMENT
