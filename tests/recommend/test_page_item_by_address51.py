@@ -71,3 +71,19 @@ async def test_a_page_at_an_item_s_address_is_that_item_s_page(
     shown = re.findall(r"data-item='(\w+)'", page.text)
     assert shown and own not in shown, shown
     assert own in export["profile"]["viewed"], export["profile"]["viewed"]
+
+
+async def test_a_page_about_several_items_suggests_none_of_them(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis
+) -> None:
+    """(reco51) A page whose meta tag names two items (a comparison) left out only the first."""
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
+    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(CATALOG))
+    meta = '<meta name="omotenashi:item" content="p1, p3">'
+    mw = Omotenashi(
+        page_app(PAGE.replace("<title>t</title>", "<title>t</title>" + meta)), settings=settings
+    )
+    async with client_for(mw) as browser:
+        page = await browser.get("/compare")
+    shown = re.findall(r"data-item='(\w+)'", page.text)
+    assert shown and not {"p1", "p3"} & set(shown), shown

@@ -69,6 +69,7 @@ def test_signals_are_what_their_init_builds(
         purchased=frozenset({"kyoto"}),
         cart=frozenset({"nara"}),
         current=items[0] if items else None,
+        page_items=frozenset(items),
     )
     frozen_same(made, plain)
 

@@ -204,6 +204,7 @@ def signals_for(
     fields["popular_half_life_days"] = POPULAR_HALF_LIFE / 86400
     fields["purchased"], fields["cart"] = after.purchased, frozenset(after.cart)
     fields["current"] = items[0] if items else None
+    fields["page_items"] = frozenset(items)
     return signals
 
 

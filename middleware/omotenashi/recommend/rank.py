@@ -90,8 +90,9 @@ def _allowed(
     catalog: Catalog, spec: RecommendSpec, signals: Signals, on_page: Collection[str] = ()
 ) -> Allowed:
     excluded: list[str] = []
-    if "current" in spec.exclude and signals.current:
-        excluded.append(signals.current)
+    if "current" in spec.exclude and signals.current:  # every item the page is about (reco51:
+        excluded.append(signals.current)  # a page naming two items suggested its second)
+        excluded.extend(signals.page_items)
     # Filters hold for every visitor (they are not personalisation): a fresh page view still
     # never suggests what is in the cart or was just viewed.
     if "purchased" in spec.exclude:

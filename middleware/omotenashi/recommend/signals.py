@@ -37,7 +37,8 @@ class Signals:
     popular_half_life_days: float = 3.5
     purchased: frozenset[str] = frozenset()
     cart: frozenset[str] = frozenset()
-    current: str | None = None  # the item on this page
+    current: str | None = None  # the item on this page (its first, when it names several)
+    page_items: frozenset[str] = frozenset()  # every item the page names (left out: current)
 
 
 @dataclass(frozen=True, eq=False)
