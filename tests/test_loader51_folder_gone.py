@@ -81,3 +81,39 @@ def test_check_says_a_link_to_itself_is_not_a_file_and_goes_on(
     assert f"rules/{name}:1: error: this is not a file (rule files are .yaml files)" in lines
     assert any(line.startswith("rules/site.yaml:2: error: rules[0].why") for line in lines)
     assert "RuntimeError" not in out.err
+
+
+@pytest.mark.anyio
+async def test_a_moment_the_rules_folder_cannot_be_read_is_waited_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(eye51) ``is_dir`` raises on ESTALE (an NFS blip), EIO or EACCES: the watcher's look
+    raised with it, and no look was ever scheduled again: rules stopped reloading for good."""
+    import asyncio
+    import errno
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "site.yaml").write_text(RULE.replace("ID", "first"))
+    cfg = RulesSettings(dir=rules, snippets_dir=tmp_path / "snippets", reload_interval=0.02)
+    blip = {"on": False}
+    real = Path.stat
+
+    def stat(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if blip["on"] and self == rules:
+            raise OSError(errno.ESTALE, "Stale file handle", str(self))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", stat)
+    reloader = Reloader(cfg, Metrics())
+    assert _ids(reloader) == ["first"]
+    blip["on"] = True
+    assert _ids(reloader) == ["first"]  # (a request's look: the set in force, no error)
+    await asyncio.sleep(0.2)  # the watcher's looks meet the blip
+    blip["on"] = False
+    (rules / "site.yaml").write_text(RULE.replace("ID", "second"))
+    for _ in range(100):  # the watcher, still looking, loads the edit
+        await asyncio.sleep(0.02)
+        if _ids(reloader) == ["second"]:
+            break
+    assert _ids(reloader) == ["second"]

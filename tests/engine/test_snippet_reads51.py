@@ -37,8 +37,23 @@ def rendered(source: str) -> str:
         ("{{ s.count('b') }}", HANDLED),
         ("{{ s[::-1][:1] }}", HANDLED),
         ("{{ s[1:2] }}", HANDLED),
+        ("{{ range(3)|map('string')|select('in', s)|list|length }}", HANDLED),  # (eye51)
+        ("{{ ['x', 'y']|reject('in', s)|list|length }}", HANDLED),
     ],
-    ids=["in", "not-in", "eq", "lt", "is-in", "is-eq", "find", "count", "reversed", "slice"],
+    ids=[
+        "in",
+        "not-in",
+        "eq",
+        "lt",
+        "is-in",
+        "is-eq",
+        "find",
+        "count",
+        "reversed",
+        "slice",
+        "select-in",
+        "reject-in",
+    ],
 )
 def test_what_work_reads_is_weighed(work: str, said: str) -> None:
     with pytest.raises(SnippetError, match=said):
@@ -57,6 +72,12 @@ def test_what_work_reads_is_weighed(work: str, said: str) -> None:
 def test_a_snippet_makes_no_bytes(source: str) -> None:
     with pytest.raises(SnippetError, match="attribute 'encode' of 'str' object is unsafe"):
         rendered(source)
+
+
+def test_every_test_a_filter_runs_is_a_step() -> None:
+    """(eye51) ``select`` calls its test once an item, outside any loop: each call counts."""
+    with pytest.raises(SnippetError, match="loops more than 10000 times"):
+        rendered("{{ range(20000)|select('odd')|list|length }}")
 
 
 def test_a_render_at_request_time_has_a_clock(monkeypatch: pytest.MonkeyPatch) -> None:

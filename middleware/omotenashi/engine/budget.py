@@ -24,7 +24,7 @@ MAX_TEXT = MAX_FILE_BYTES  # characters of one value a snippet builds, and of it
 MAX_HANDLED = 4 * MAX_TEXT  # characters built, passed to filters and shown, per render
 # of wall clock a render at request time may take: a guard behind the budget, for work the
 # budget does not weigh (it weighs what comparisons, methods and slices read: editor51)
-RENDER_SECONDS = 0.1
+RENDER_SECONDS = 0.25
 
 STEPS_PROBLEM = f"loops more than {MAX_STEPS} times in one render (loop rounds, calls and includes)"
 STEPS_HINT = (

@@ -260,7 +260,10 @@ class Reloader:
     def _missing(self) -> bool:
         """Whether the rules folder is gone (deleted, moved away, a volume not mounted): the set
         in force stays, said once, rather than 0 rules; once it is back it loads as edits do."""
-        gone = not self.cfg.dir.is_dir()
+        try:
+            gone = not self.cfg.dir.is_dir()
+        except OSError:  # (ESTALE, EIO, EACCES: is_dir raises those) not sure: look again
+            return True  # next time, keeping the set in force; nothing said (eye51)
         if gone and not self._gone:
             log.warning(
                 "omotenashi: the rules folder %r (OMOTENASHI_RULES_DIR) is gone; the last good "
