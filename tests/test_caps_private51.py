@@ -1,7 +1,7 @@
 """journey51: a rule with a ``cap:`` uses what is kept about the visitor (how often they saw
-it), so it is held where nothing is kept or read, as a rule about their history is. Before,
-a contextual rule capped at once ever showed on every page of a visitor under GPC or without
-consent (nothing counted its showings), its "i" saying "We ask everyone once"."""
+it), so it is held wherever a rule about their history is. Before, a contextual rule capped at
+once ever showed on every page of a visitor under GPC or without consent (nothing counted its
+showings), its "i" saying "We ask everyone once"."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from omotenashi import Omotenashi, Settings
 
-from .conftest import client_for, page_app
+from .conftest import client_for, page_app, switch_history
 
 pytestmark = pytest.mark.anyio
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0"
@@ -64,3 +64,18 @@ async def test_a_capped_rule_shows_only_where_its_showings_are_counted(
             await mw.drain()
     assert sum("Join our club" in p for p in pages) == asked
     assert all("Tours for every season" in p for p in pages)  # (uncapped: shown to all)
+
+
+async def test_a_capped_rule_is_held_with_the_browsing_history_off_too(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """One rule for every block that uses what is kept about someone: with their browsing
+    history off, a capped block is held as a block about their history is (its showings are
+    still counted there: the choice is the quieter one, and the preferences page says it)."""
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES))
+    async with client_for(mw, headers={"user-agent": UA}) as browser:
+        await browser.get("/tours")
+        await switch_history(browser, on=False)
+        pages = [(await browser.get("/tours")).text for _ in range(3)]
+    assert not any("Join our club" in p for p in pages)
+    assert all("Tours for every season" in p for p in pages)

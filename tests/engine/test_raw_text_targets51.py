@@ -17,7 +17,7 @@ from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.settings import RespectSettings
 
-RAW = ["xmp", "script", "style", "iframe", "noembed", "noframes", "noscript"]
+RAW = ["xmp", "script", "style", "iframe", "noembed", "noframes"]
 
 
 def run(tmp_path: Path, tag: str, rules: str) -> tuple[bytes, bytes, list[str]]:
@@ -85,3 +85,11 @@ def test_check_says_a_content_rule_never_shows_in_raw_text(
     out = [line for line in capsys.readouterr().out.splitlines() if "warning: rule 'r'" in line]
     assert len(out) == (1 if said else 0), out
     assert all(said in line and "raw text, so this rule never shows there" in line for line in out)
+
+
+def test_a_noscript_still_takes_text(tmp_path: Path) -> None:
+    """(eye51) A browser without scripts reads <noscript> as HTML, where text shows as
+    anywhere; one with scripts never shows it."""
+    rules = 'rules:\n  - {id: r, slot: x, text: "a & b", why: Always.}\n'
+    _, body, shown = run(tmp_path, "noscript", rules)
+    assert shown == ["r"] and b">a &amp; b</noscript>" in body

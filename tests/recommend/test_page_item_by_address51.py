@@ -87,3 +87,20 @@ async def test_a_page_about_several_items_suggests_none_of_them(
         page = await browser.get("/compare")
     shown = re.findall(r"data-item='(\w+)'", page.text)
     assert shown and not {"p1", "p3"} & set(shown), shown
+
+
+async def test_a_list_page_at_the_path_of_one_item_is_no_item_s_page(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis
+) -> None:
+    """(eye51) The only item whose url is at /deals.php (``/deals.php?id=5``) does not make
+    /deals.php, or its page 2, that item's page: a link there names it, a page does not."""
+    catalog = CATALOG + '  - {id: p5, url: "/deals.php?id=5", title: Product five, tags: [a]}\n'
+    settings = make_settings(RULES, SNIPPETS, journey=JOURNEY)
+    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(catalog))
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as browser:
+        for path in ("/deals.php", "/deals.php?page=2"):
+            await browser.get(path)
+        await mw.drain()
+        export = json.loads((await browser.get("/_omotenashi/preferences/export")).content)
+    assert "p5" not in export["profile"]["viewed"], export["profile"]["viewed"]

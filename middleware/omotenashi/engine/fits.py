@@ -10,13 +10,17 @@ from omotenashi.engine.html import Target
 from omotenashi.engine.html.rawtext import RAW
 from omotenashi.engine.ruleset import CompiledRule
 
+# not <noscript>: a browser with scripts reads it as raw text but never shows it, and one
+# without reads it as HTML, where text and snippets show as anywhere (eye51)
+RAW_TEXT = RAW - {"noscript"}
+
 
 def holds_none(target: Target) -> bool:
     """A target no text or snippet can go into: a void element (``<img>``, ``<input>`` ...),
     or one whose content a browser reads as raw text (``<script>``, ``<style>``, ``<xmp>``,
     ``<iframe>`` ...), where escaped text shows its escapes (``a &amp; b``) and a snippet's
     markup shows as written, or changes the code there (html51)."""
-    return target.void or target.tag in RAW
+    return target.void or target.tag in RAW_TEXT
 
 
 def fits(
@@ -42,6 +46,6 @@ def fits(
 
 def holds_none_said(rule_id: str, tag: str) -> str:
     """Why a rule's content is left out of a target that :func:`holds_none`."""
-    why = "whose content a browser reads as raw text" if tag in RAW else "which holds"
+    why = "whose content a browser reads as raw text" if tag in RAW_TEXT else "which holds"
     a = "an" if tag[:1] in ("a", "e", "i", "o", "u") else "a"
     return f"rule {rule_id!r}: its target is {a} <{tag}>, {why} no content (use attrs: for it)"

@@ -268,7 +268,7 @@ def _catalogued(catalog: Catalog, request: RequestInfo) -> list[str]:
     """The catalogue's items at this page's address (its ``url:``), where the journey and
     the page's meta tags named none of its ids: ``/product.php?id=1`` is item ``p1``, not
     "product.php", so it is counted as viewed and not recommended on its own page (reco51)."""
-    found = catalog.by_address.named(request.back, own_host(request.host), request.back)
+    found = catalog.by_address.named(request.back, own_host(request.host), "", alone=False)
     return list(dict.fromkeys(found))[:ITEMS_PER_PAGE]
 
 

@@ -29,7 +29,7 @@ def declared_slots(templates: Path, attribute: str) -> set[str]:
 
 VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
 # raw text: a browser shows escaped text there as written, and a snippet's markup (html51)
-RAW_TEXT = "iframe|noembed|noframes|noscript|plaintext|script|style|xmp"
+RAW_TEXT = "iframe|noembed|noframes|plaintext|script|style|xmp"
 _NO_TEXT = f"{VOID}|{RAW_TEXT}|{'|'.join(sorted(TABLE_SLOTS))}"  # table parts: no text inside
 
 

@@ -185,11 +185,13 @@ class Addresses:
         self._naming = {place: frozenset(names) for place, names in naming.items()}
         self._alone = {place: found for place, found in alone.items() if found is not None}
 
-    def named(self, link: str, here: str, page: str = "") -> Iterator[str]:
+    def named(self, link: str, here: str, page: str = "", *, alone: bool = True) -> Iterator[str]:
         """The ids of the items ``link`` goes to, on a page of the host ``here``
         (:func:`own_host`; "" when not known: an absolute link then names only items on its
         host) whose URL is ``page``, its path and query (a relative link is read against it;
-        "" when not known: as written)."""
+        "" when not known: as written); ``alone`` False: not the one item at a path whose
+        items' urls have a query, for a link without its naming parameters (``/item.php``, a
+        list page, is no item's page: engine/page.py asks so)."""
         if len(link) > LONGEST:
             return
         parts = _parts(link.strip(), page)
@@ -204,8 +206,8 @@ class Addresses:
             names = self._naming.get((place, path)) if query else None
             mine = tuple(sorted(_query(query, names))) if names else ()
             found = self._ids.get((place, path, mine))
-            if found is None and not mine:  # none of its naming parameters: the one item there
-                found = self._alone.get((place, path))
+            if found is None and not mine and alone:  # none of its naming parameters: the one
+                found = self._alone.get((place, path))  # item there
             yield from found or ()
 
     def __len__(self) -> int:
