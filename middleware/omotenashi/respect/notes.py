@@ -23,12 +23,10 @@ MOMENT = (
     "Pages may still adapt to the moment (your device, the time, or the link you followed) "
     "when a block needs nothing we would keep."
 )
-# What the page says when the privacy decision keeps nothing about this visitor (to a GPC
-# browser that holds our cookie with no choice in it, ID_ONLY for NO_COOKIE; SIGNED_IN_ONLY
-# where that cookie holds a sign-in: nothing under the account, this device adds nothing).
-# "from this browser": with no cookie of ours, what this browser does is not linked to anything
-# kept from before, an account's profile included (a GPC browser that signs in is linked to
-# nothing: signedin51), which the page cannot see, so it does not say there is none
+# What the page says when the privacy decision keeps nothing about this visitor ("from this
+# browser": one without our cookie is linked to nothing kept, an account's profile included:
+# signedin51; to one that holds our cookie with no choice in it, ID_ONLY for NO_COOKIE, and
+# SIGNED_IN_ONLY where it holds a sign-in: nothing under the account, this device adds nothing).
 NO_COOKIE = "We keep nothing about you from this browser, set no personalisation cookie ("
 ID_ONLY = (
     "We keep nothing about you (our cookie on this device holds only a random id, with nothing "
