@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from omotenashi.cli.main import main
 from omotenashi.engine import EngineConfig, Journey, Profile, Visit, personalise_response
 from omotenashi.loader.ruleset import load_ruleset
 from omotenashi.loader.snippets import Renderer
 from omotenashi.settings import RespectSettings
+
+from .test_void_targets import check_warnings
 
 RAW = ["xmp", "script", "style", "iframe", "noembed", "noframes"]
 
@@ -73,16 +74,7 @@ def test_check_says_a_content_rule_never_shows_in_raw_text(
     action: str,
     said: str,
 ) -> None:
-    for folder in ("rules", "snippets", "templates"):
-        (tmp_path / folder).mkdir()
-    (tmp_path / "snippets" / "s.html").write_text("<b>{{ x }}</b>")
-    with_ = ", with: {x: 1}" if "snippet" in action else ""
-    rules = f"rules:\n  - {{id: r, slot: pic, {action}{with_}, why: Always.}}\n"
-    (tmp_path / "rules" / "site.yaml").write_text(rules)
-    (tmp_path / "templates" / "page.html").write_text(f"<main>{element}</main>")
-    monkeypatch.chdir(tmp_path)
-    main(["check", "rules", "--templates", "templates"])
-    out = [line for line in capsys.readouterr().out.splitlines() if "warning: rule 'r'" in line]
+    out = check_warnings(tmp_path, monkeypatch, capsys, element, action, "<b>{{ x }}</b>")
     assert len(out) == (1 if said else 0), out
     assert all(said in line and "raw text, so this rule never shows there" in line for line in out)
 

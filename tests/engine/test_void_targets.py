@@ -101,14 +101,27 @@ def test_check_says_a_content_rule_never_shows_in_a_slot_that_cannot_hold_it(
 ) -> None:
     """A void element holds no content; a table part (``<tr>`` ...) no text (the table
     cases: engine/test_table_targets.py)."""
+    said = check_warnings(tmp_path, monkeypatch, capsys, element, action, "<td>{{ x }}</td>")
+    assert [line[: len(warning)] for line in said] == ([warning] if warning else []), said
+
+
+def check_warnings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    element: str,
+    action: str,
+    snippet: str,
+) -> list[str]:
+    """``omotenashi check --templates`` of one rule ``r`` (``action`` into the slot ``pic``;
+    a snippet's is ``snippet``) and one template holding ``element``: its warnings of ``r``."""
     for folder in ("rules", "snippets", "templates"):
         (tmp_path / folder).mkdir()
-    (tmp_path / "snippets" / "s.html").write_text("<td>{{ x }}</td>")
+    (tmp_path / "snippets" / "s.html").write_text(snippet)
     with_ = ", with: {x: 1}" if "snippet" in action else ""
     rules = f"rules:\n  - {{id: r, slot: pic, {action}{with_}, why: Always.}}\n"
     (tmp_path / "rules" / "site.yaml").write_text(rules)
     (tmp_path / "templates" / "page.html").write_text(f"<main>{element}</main>")
     monkeypatch.chdir(tmp_path)
     main(["check", "rules", "--templates", "templates"])
-    said = [line for line in capsys.readouterr().out.splitlines() if "warning: rule 'r'" in line]
-    assert [line[: len(warning)] for line in said] == ([warning] if warning else []), said
+    return [line for line in capsys.readouterr().out.splitlines() if "warning: rule 'r'" in line]
