@@ -4,7 +4,9 @@ in the holdout arms a test asks for (:func:`choose_vid`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from omotenashi.errors import CommandError
 from omotenashi.ids import new_vid
@@ -41,6 +43,18 @@ def holdout_rules(rules: RulesSettings) -> dict[str, float]:
     return {rule: percent for rule, percent in site_rules(rules).items() if percent}
 
 
+def moment_of(time: str | datetime, zone: str) -> float:
+    """Epoch seconds of ``time`` (ISO text or a datetime; without an offset, in ``zone``)."""
+    try:
+        at = datetime.fromisoformat(time.strip()) if isinstance(time, str) else time
+    except ValueError:
+        raise CommandError(
+            f"time={time!r} is not an ISO date and time: write one such as "
+            "2026-12-24T19:00 or 2026-12-24T19:00+09:00"
+        ) from None
+    return (at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(zone))).timestamp()
+
+
 def check_forced(forced: list[str] | None, rules: RulesSettings) -> None:
     """Rule ids a force token names that the site's rules lack are a CommandError naming the
     closest ids; not checked without a rules folder (a site tested where it runs)."""
@@ -66,6 +80,11 @@ def holdout_arms(
     if holdouts == "shown" and not rules.dir.is_dir():  # the default, for a site not here
         return {}  # (a suite testing a running site): no rules known, no arm asked of them
     known = holdout_rules(rules)
+    if holdouts == "held-out" and not known:  # (it asked for no arm at all: qaguide51)
+        raise CommandError(
+            f"holdouts='held-out': no rule in the rules at {str(rules.dir)!r} has a holdout, "
+            "so no visitor is held out of one (give a rule holdout: 10%, or ask 'shown')"
+        )
     wanted = dict.fromkeys(known, holdouts) if isinstance(holdouts, str) else dict(holdouts)
     arms: dict[str, tuple[bool, float]] = {}
     for rule, arm in wanted.items():

@@ -13,10 +13,18 @@ import pytest
 
 from omotenashi.errors import CommandError, EmbeddedServerError
 from omotenashi.testing import SeededVisitor, unavailable
-from omotenashi.testing.arms import STEADY_VIEWS, check_forced, choose_vid, holdout_arms
+from omotenashi.testing.arms import (
+    STEADY_VIEWS,
+    check_forced,
+    choose_vid,
+    holdout_arms,
+    moment_of,
+)
 from omotenashi.testing.remote import remote_base_url, require_keys, require_reachable
 
 if TYPE_CHECKING:  # Redis, settings and the store load when a fixture uses them
+    from datetime import datetime
+
     import redis
 
     from omotenashi.settings import Settings
@@ -205,14 +213,19 @@ def omotenashi_visitor(
 def omotenashi_force(
     omotenashi_settings: Settings, pytestconfig: pytest.Config
 ) -> Callable[..., str]:
-    """``make(rules=[...], stage=...)`` returns a signed preview (force) token."""
+    """``make(rules=[...], stage=..., time="2026-12-24T19:00+09:00")`` returns a signed
+    preview (force) token; ``time`` (ISO, or a datetime; without an offset in the rules'
+    time zone, OMOTENASHI_RULES_TIMEZONE, as ``omotenashi force --time`` reads it) or ``at``
+    (epoch seconds): the moment schedules and time conditions see in its browser."""
     from omotenashi.identity.preview import ForceSigner
 
     require_keys(omotenashi_settings, pytestconfig, "omotenashi_force")
     signer = ForceSigner(omotenashi_settings)
 
-    def make(**forced: Any) -> str:
+    def make(*, time: str | datetime | None = None, **forced: Any) -> str:
         check_forced(forced.get("rules"), omotenashi_settings.rules)
+        if time is not None:
+            forced["at"] = moment_of(time, omotenashi_settings.rules.timezone)
         return signer.make(**forced)
 
     return make
