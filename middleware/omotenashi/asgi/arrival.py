@@ -21,6 +21,7 @@ from omotenashi.engine.facts import (
     RequestInfo,
     query_params,
 )
+from omotenashi.engine.paths import origin_form, origin_path
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.errors import StoreError
@@ -165,7 +166,7 @@ def route_path(scope: Scope) -> str:
     A server whose ``path`` leaves the ``root_path`` out is read as it is. Every judgement of
     a path (excluded, untracked, rule and journey paths, our own endpoints) is made on this,
     in Unicode NFC as the globs it meets are (rules/text.py): ``/e\\u0301te\\u0301`` is ``/été``."""
-    path: str = nfc(scope.get("path") or "/")
+    path: str = nfc(origin_path(scope.get("path") or "/"))  # (absolute-form: its path)
     root: str = nfc(scope.get("root_path") or "")
     if root and path.startswith(root):
         rest = path[len(root) :]
@@ -218,7 +219,7 @@ def written_path(scope: Scope) -> str:
     raw = scope.get("raw_path")
     if not isinstance(raw, bytes) or len(raw) > MAX_HEADER or not raw.isascii():
         return ""
-    return raw.partition(b"?")[0].decode("ascii")
+    return origin_form(raw).partition(b"?")[0].decode("ascii")
 
 
 def request_host(headers: dict[str, str], scope: Scope, settings: Settings) -> tuple[str, str]:

@@ -10,6 +10,7 @@ personalised, under-matching would personalise and count an admin page.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Iterable
 
@@ -117,3 +118,25 @@ def folders(globs: Iterable[str]) -> list[str]:
         if glob.endswith("/*") and len(glob) > 2:
             out.append(glob[:-2])
     return out
+
+
+_ABSOLUTE = re.compile(rb"https?://[^/?#]*", re.IGNORECASE)
+_ABSOLUTE_TEXT = re.compile(r"https?://[^/?#]*", re.IGNORECASE)
+
+
+def origin_form(target: bytes) -> bytes:
+    """The path of a request target: an absolute-form one (``GET http://host/a HTTP/1.1``,
+    which a server must accept, RFC 9112 3.2.2; servers on h11 pass it on whole) without its
+    scheme and authority, which name no other origin here: ``/a``; any other as it is."""
+    if target[:1] == b"/" or (m := _ABSOLUTE.match(target)) is None:
+        return target
+    return target[m.end() :] or b"/"
+
+
+def origin_path(path: str) -> str:
+    """:func:`origin_form` of a decoded path (ASGI ``path``): what the excluded and untracked
+    paths, the rules and our endpoints judge (an absolute-form ``http://x/admin/`` is
+    ``/admin/``, as the proxy sends it on: proxy51)."""
+    if path[:1] == "/" or (m := _ABSOLUTE_TEXT.match(path)) is None:
+        return path
+    return path[m.end() :] or "/"

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import re
 
+from omotenashi.engine.paths import origin_form as origin_form  # (where it was first)
+
 # What some origins read as a segment's end (after lower()): a slash or backslash, plain or
 # encoded, and the ";" of path parameters (Tomcat reads "..;x" as "..").
 _SEPARATORS = re.compile(rb"/|\\|%2f|%5c|;|%3b")
-
-
-_ABSOLUTE = re.compile(rb"https?://[^/?#]*", re.IGNORECASE)
-
-
-def origin_form(target: bytes) -> bytes:
-    """The path of a request target: an absolute-form one (``GET http://host/a HTTP/1.1``,
-    which a server must accept, RFC 9112 3.2.2; servers on h11 pass it on whole) without its
-    scheme and authority, which name no other origin here: ``/a``; any other as it is."""
-    if target[:1] == b"/" or (m := _ABSOLUTE.match(target)) is None:
-        return target
-    return target[m.end() :] or b"/"
 
 
 def confined_path(raw_path: bytes) -> bytes | None:

@@ -43,6 +43,7 @@ Headers = list[tuple[bytes, bytes]]
 
 PAGES = {
     400: ("Bad Request", "This address cannot be reached through this site."),
+    405: ("Method Not Allowed", "This kind of request is not passed on to the site."),
     408: ("Request Timeout", "What you sent arrived too slowly. Please try again."),
     414: ("URI Too Long", "This address is too long to be passed on to the site."),
     501: ("Not Implemented", "WebSockets are not proxied to this site."),
@@ -50,6 +51,9 @@ PAGES = {
     503: ("Service Unavailable", "The site is busy. Please try again in a moment."),
     504: ("Gateway Timeout", "The site is taking too long to answer. Please try again soon."),
 }
+
+
+REFUSED_METHODS = frozenset({"CONNECT", "TRACE"})
 
 
 class OriginError(OmotenashiError):
@@ -211,6 +215,10 @@ class Upstream:
     async def _forward(self, scope: Scope, receive: Any, send: Any) -> None:
         method: str = scope["method"]
         said = named(scope)
+        if method in REFUSED_METHODS:  # a tunnel (h11 read the origin's 2xx as one: proxy51),
+            why = f"{method} is not passed on to the origin"  # or the cookies echoed (TRACE)
+            await self._fail(send, 405, said, why)
+            return
         if websocket_handshake(scope["headers"]):  # no websocket library: it is "http"
             why = (
                 f"a WebSocket handshake: {WS_OFF if not self.config.websockets else WS_NO_LIBRARY}"
@@ -353,6 +361,8 @@ class Upstream:
         headers, body = error_page(status)
         if status == 408:  # the rest of a body may still come: the server closes after this
             headers.append((b"connection", b"close"))
+        elif status == 405:
+            headers.append((b"allow", b"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
