@@ -30,7 +30,8 @@ GROWING = (
 #: Said under a report of more than one rule and goal row.
 MANY = (
     "{n} rule and goal rows: even where no rule does anything, about 1 row in 20 shows an "
-    "interval clear of zero by chance alone; judge each rule on the goal you named for it."
+    "interval clear of zero by chance alone; judge each rule on one goal, the one it is for "
+    "(the one you named for it, where you named one), chosen before reading the report."
 )
 
 #: Why a row's counts cannot be used: more conversions than visitors in a group.
