@@ -194,8 +194,9 @@ def run_http(url: str, requests: int, rounds: int) -> tuple[list[float], list[fl
 
 
 async def run_asgi(url: str, requests: int, rounds: int) -> tuple[list[float], list[float]]:
-    bare = site(ROOT)
-    personalised = Omotenashi(site(ROOT), settings=demo_settings(ROOT, redis={"url": url}))
+    bare = site(ROOT, cookie_cap=False)  # (as bench/serve.py's: no 431 for a big cookie)
+    shop = site(ROOT, cookie_cap=False)
+    personalised = Omotenashi(shop, settings=demo_settings(ROOT, redis={"url": url}))
     await personalised.startup()
     try:
         _, headers, _ = await call(personalised, "/tours/hawaii-family", None)

@@ -36,7 +36,7 @@ class Work:
 
 
 def make_app(*, bare: bool, work_ms: float = 0.0) -> Any:
-    shop = Work(site(ROOT), work_ms)
+    shop = Work(site(ROOT, cookie_cap=False), work_ms)  # (goal 7 sends 64 KB cookies)
     if bare:
         return shop
     app = create_app(ROOT, demo_settings(ROOT, respect={"fresh_share": 0}))
