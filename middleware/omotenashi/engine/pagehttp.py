@@ -15,6 +15,7 @@ from omotenashi.engine.headers import (
     add_vary,
     asked_each_time,
     content_type,
+    directives_of,
     make_private,
     without,
 )
@@ -48,9 +49,20 @@ def can_personalise(method: str, status: int, headers: Headers) -> bool:
         return False
     if coding_of(headers) is None:  # br, deflate, chains: passed untouched
         return False
-    if opted_out(headers):
+    if opted_out(headers) or no_transform(headers):
         return False
     return not download(headers)
+
+
+def no_transform(headers: Headers) -> bool:
+    """``Cache-Control: no-transform``: the app (or the proxy's origin) asks that nothing
+    between it and the browser change the body (RFC 9111 5.2.2.6); honoured as an opt-out
+    (proxy51: it was personalised and the header kept, saying no change was made)."""
+    for k, v in headers:
+        if len(k) == 13 and k.lower() == b"cache-control" and b"no-transform" in v.lower():
+            if any(d.lower() == b"no-transform" for d in directives_of(bytes(v))):
+                return True
+    return False
 
 
 def opted_out(headers: Headers) -> bool:
