@@ -143,3 +143,30 @@ async def start_line(command: list[str], redis_url: str = "redis://127.0.0.1:1/0
     finally:
         process.terminate()
         await process.wait()
+
+
+@pytest.mark.parametrize(
+    ("upstream", "listen", "loop"),
+    [
+        ("http://127.0.0.1:8000", ["--port", "8000"], True),
+        ("http://localhost:8000/app/", ["--port", "8000"], True),
+        ("http://[::1]:9000", ["--host", "0.0.0.0", "--port", "9000"], True),
+        ("http://shop.internal:80", ["--host", "shop.internal", "--port", "80"], True),
+        ("http://shop.internal", ["--host", "shop.internal", "--port", "80"], True),
+        ("http://127.0.0.1:8001", ["--port", "8000"], False),
+        ("http://origin:8000", ["--port", "8000"], False),
+    ],
+)
+def test_an_upstream_that_is_the_proxy_itself_is_refused(
+    upstream: str, listen: list[str], loop: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(proxy51) Each request came back to the proxy until its pool was full (503s, some 200
+    files held a few seconds), with a banner of "A -> A" and no word."""
+    from omotenashi.cli.proxy import itself
+
+    port = int(listen[listen.index("--port") + 1])
+    host = listen[listen.index("--host") + 1] if "--host" in listen else "127.0.0.1"
+    assert itself(upstream, host, port) is loop
+    if loop:
+        assert main(["proxy", "--upstream", upstream, *listen]) == 2
+        assert "is this proxy's own address (--host, --port): a loop" in capsys.readouterr().err

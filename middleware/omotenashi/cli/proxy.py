@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 from typing import Any
+from urllib.parse import urlsplit
 
 from omotenashi.cli.args import listening
 from omotenashi.errors import OmotenashiError
@@ -123,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         problem = f"--limit-concurrency must be at least 1, got {args.limit_concurrency!r}"
     elif not args.timeout_keep_alive > 0:
         problem = f"--timeout-keep-alive must be more than 0, got {args.timeout_keep_alive!r}"
+    elif itself(str(origin), args.host, args.port):  # each request came back, to a full pool
+        problem = f"--upstream {origin} is this proxy's own address (--host, --port): a loop"
     if problem:
         print(f"omotenashi proxy: {problem}", file=sys.stderr)
         return 2
@@ -182,6 +185,22 @@ def run(args: argparse.Namespace) -> int:
         if shared is not None:
             shutil.rmtree(shared, ignore_errors=True)
     return 0
+
+
+_LOCAL = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
+
+
+def itself(origin: str, host: str, port: int) -> bool:
+    """Whether the origin's URL names the address this proxy listens on (proxy51: each
+    request came back to it, until its pool was full)."""
+    parts = urlsplit(origin)
+    try:
+        there = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return False
+    name, here = (parts.hostname or "").lower(), host.lower().strip("[]")
+    same = name == here or (name in _LOCAL and here in _LOCAL)
+    return same and there == port
 
 
 def _websockets(on: bool) -> dict[str, Any]:
