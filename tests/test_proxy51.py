@@ -6,10 +6,8 @@ a rewrite. And CONNECT and TRACE are refused (405, before the origin): h11 read 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,6 +15,7 @@ from omotenashi import Settings
 from omotenashi.proxy import proxy_app
 
 from .live_server import serving
+from .test_proxy_hardening import raw_request
 
 pytestmark = pytest.mark.anyio
 PAGE = b'<!doctype html><html><body><p data-omo-slot="hero">Default</p></body></html>'
@@ -38,20 +37,8 @@ class Origin:
 
 async def raw(url: str, method: str, target: str) -> tuple[bytes, bytes]:
     """``method target`` exactly as written, as a browser page would ask: (head, body)."""
-    parts = urlsplit(url)
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    try:
-        writer.write(
-            f"{method} {target} HTTP/1.1\r\nHost: shop.example\r\nAccept: text/html\r\n"
-            "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0\r\n"
-            "Connection: close\r\n\r\n".encode("latin-1")
-        )
-        await writer.drain()
-        answer = await reader.read()
-    finally:
-        writer.close()
-        await writer.wait_closed()
-    head, _, body = answer.partition(b"\r\n\r\n")
+    browser = "Accept: text/html\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0\r\n"
+    head, body = await raw_request(url, method, target, browser)
     return head.lower(), body
 
 

@@ -76,10 +76,18 @@ async def raw_get(
     url: str, target: str, extra: str = "", connection: str = "close"
 ) -> tuple[int, bytes]:
     """GET ``target`` exactly as written (httpx would escape it): (status, body)."""
+    top, body = await raw_request(url, "GET", target, extra, connection)
+    return int(top.split()[1]), body
+
+
+async def raw_request(
+    url: str, method: str, target: str, extra: str = "", connection: str = "close"
+) -> tuple[bytes, bytes]:
+    """``method target`` exactly as written: (the answer's head, its body)."""
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     try:
-        head = f"GET {target} HTTP/1.1\r\nHost: shop.example\r\n{extra}"
+        head = f"{method} {target} HTTP/1.1\r\nHost: shop.example\r\n{extra}"
         writer.write(f"{head}Connection: {connection}\r\n\r\n".encode("latin-1"))
         await writer.drain()
         answer = await reader.read()
@@ -87,7 +95,7 @@ async def raw_get(
         writer.close()
         await writer.wait_closed()
     top, _, body = answer.partition(b"\r\n\r\n")
-    return int(top.split()[1]), body
+    return top, body
 
 
 async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
