@@ -22,3 +22,27 @@ def test_the_many_rows_note_asks_for_one_goal_chosen_before() -> None:
     said = notes.MANY.format(n=3)
     assert "the goal you named for it." not in said
     assert "one goal, the one it is for" in said and "chosen before reading" in said
+
+
+def test_each_daily_chart_has_its_numbers_as_a_table() -> None:
+    """(measure51) The charts' per-day numbers were only in tooltips, inside an image: no
+    screen reader or keyboard reached them."""
+    from omotenashi.measure.htmlreport import render_html
+    from omotenashi.measure.report import Arm, DayPoint
+
+    points = [
+        DayPoint(
+            "2026-12-01",
+            {Arm.TREATMENT: 1200, Arm.CONTROL: 130},
+            {Arm.TREATMENT: 40, Arm.CONTROL: 3},
+        ),
+        DayPoint(
+            "2026-12-02",
+            {Arm.TREATMENT: 980, Arm.CONTROL: 110},
+            {Arm.TREATMENT: 31, Arm.CONTROL: 4},
+        ),
+    ]
+    html = render_html(Report([], {"promo": points}, None, None, 0.95, 100))
+    table = html.split("promo: the numbers, day by day</summary>", 1)[1].split("</details>")[0]
+    assert '<th scope="row">2026-12-01</th><td>1,200</td><td>130</td><td>40</td><td>3</td>' in table
+    assert '<th scope="col">exposed, treated</th>' in table

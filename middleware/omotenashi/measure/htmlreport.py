@@ -139,6 +139,23 @@ def _forests(report: Report) -> str:
     return "\n".join(parts)
 
 
+def _daily_table(rule: str, days: list[str], series: list[Series]) -> str:
+    """A chart's numbers as a table, behind a summary: its text alternative, which the chart's
+    tooltips are not (a screen reader reads no tooltip inside an image, measure51)."""
+    head = "".join(f'<th scope="col">{escape(s.name)}</th>' for s in series)
+    rows = "".join(
+        f'<tr><th scope="row">{escape(day)}</th>'
+        + "".join(f"<td>{s.values[n]:,}</td>" for s in series)
+        + "</tr>"
+        for n, day in enumerate(days)
+    )
+    return (
+        f"<details><summary>{escape(rule)}: the numbers, day by day</summary>"
+        f'<table><thead><tr><th scope="col">day</th>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></details>"
+    )
+
+
 def _dailies(report: Report) -> str:
     parts = []
     for rule, points in report.daily.items():
@@ -162,6 +179,7 @@ def _dailies(report: Report) -> str:
             ),
         ]
         parts.append(svgplot.daily(days, series, title=f"{rule}: visitors per day"))
+        parts.append(_daily_table(rule, days, series))
     if not parts:
         return '<p class="note">Nothing counted in this period.</p>'
     note = (
