@@ -85,7 +85,7 @@ def test_check_says_a_link_to_itself_is_not_a_file_and_goes_on(
 
 @pytest.mark.anyio
 async def test_a_moment_the_rules_folder_cannot_be_read_is_waited_out(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """(eye51) ``is_dir`` raises on ESTALE (an NFS blip), EIO or EACCES: the watcher's look
     raised with it, and no look was ever scheduled again: rules stopped reloading for good."""
@@ -117,3 +117,5 @@ async def test_a_moment_the_rules_folder_cannot_be_read_is_waited_out(
         if _ids(reloader) == ["second"]:
             break
     assert _ids(reloader) == ["second"]
+    said = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert len(said) == 1 and "Stale file handle" in said[0], said  # once a spell (eye51b)

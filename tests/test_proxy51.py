@@ -51,6 +51,11 @@ async def raw(url: str, method: str, target: str) -> tuple[bytes, bytes]:
         ("/login", False),  # (untracked: no cookie, no rewrite)
         ("http://x/login", False),
         ("http://x/tours", True),  # (an ordinary page: as /tours)
+        ("admin/", False),  # (eye51b: no "/" first: sent on as /admin/)
+        ("http://x%3F/admin/", False),  # (the "?" is the authority's, read before decoding)
+        ("http://x%23/admin/", False),
+        ("http://x%3f/login", False),
+        ("https://", True),  # (the site's root)
     ],
 )
 async def test_an_absolute_form_target_is_judged_by_its_path(

@@ -69,3 +69,9 @@ def test_a_force_time_that_is_no_time_is_said(
 ) -> None:
     with pytest.raises(CommandError, match="time='19:00 tonight' is not an ISO date and time"):
         omotenashi_force(time="19:00 tonight")
+
+
+def test_a_force_link_takes_one_moment(omotenashi_force: Callable[..., str]) -> None:
+    """(eye51b) Given both, time= quietly won over at=."""
+    with pytest.raises(CommandError, match="give time= or at=, not both"):
+        omotenashi_force(time="2026-12-24T19:00+09:00", at=0.0)

@@ -166,7 +166,7 @@ def route_path(scope: Scope) -> str:
     A server whose ``path`` leaves the ``root_path`` out is read as it is. Every judgement of
     a path (excluded, untracked, rule and journey paths, our own endpoints) is made on this,
     in Unicode NFC as the globs it meets are (rules/text.py): ``/e\\u0301te\\u0301`` is ``/été``."""
-    path: str = nfc(origin_path(scope.get("path") or "/"))  # (absolute-form: its path)
+    path: str = nfc(origin_path(scope.get("path") or "/", scope.get("raw_path")))  # (sent on)
     root: str = nfc(scope.get("root_path") or "")
     if root and path.startswith(root):
         rest = path[len(root) :]

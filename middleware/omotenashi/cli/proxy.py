@@ -187,7 +187,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-_LOCAL = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})
+# the loopback names of each family, and which of them a wildcard listener takes (not
+# 127.0.0.1 on ::1, nor the reverse: two sockets, eye51b; "localhost" may be either)
+_V4, _V6 = frozenset({"127.0.0.1", "localhost"}), frozenset({"::1", "localhost"})
+_TAKES = {"0.0.0.0": _V4, "::": _V4 | _V6, "127.0.0.1": _V4, "::1": _V6, "localhost": _V4 | _V6}
 
 
 def itself(origin: str, host: str, port: int) -> bool:
@@ -199,8 +202,7 @@ def itself(origin: str, host: str, port: int) -> bool:
     except ValueError:
         return False
     name, here = (parts.hostname or "").lower(), host.lower().strip("[]")
-    same = name == here or (name in _LOCAL and here in _LOCAL)
-    return same and there == port
+    return there == port and (name == here or name in _TAKES.get(here, ()))
 
 
 def _websockets(on: bool) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Iterable
+from urllib.parse import unquote_to_bytes
 
 from omotenashi.engine.globs import matcher
 from omotenashi.rules.text import nfc
@@ -121,7 +122,6 @@ def folders(globs: Iterable[str]) -> list[str]:
 
 
 _ABSOLUTE = re.compile(rb"https?://[^/?#]*", re.IGNORECASE)
-_ABSOLUTE_TEXT = re.compile(r"https?://[^/?#]*", re.IGNORECASE)
 
 
 def origin_form(target: bytes) -> bytes:
@@ -133,10 +133,15 @@ def origin_form(target: bytes) -> bytes:
     return target[m.end() :] or b"/"
 
 
-def origin_path(path: str) -> str:
-    """:func:`origin_form` of a decoded path (ASGI ``path``): what the excluded and untracked
-    paths, the rules and our endpoints judge (an absolute-form ``http://x/admin/`` is
-    ``/admin/``, as the proxy sends it on: proxy51)."""
-    if path[:1] == "/" or (m := _ABSOLUTE_TEXT.match(path)) is None:
+def origin_path(path: str, raw: object = None) -> str:
+    """The path the excluded and untracked paths, the rules and our endpoints judge: ASGI's
+    ``path``, or, when it does not start with "/" (an absolute-form target, ``http://x/admin/``,
+    or none at all, ``admin/``), the path a proxy sends on: the request target as written
+    (``raw``, ASGI ``raw_path``) without its scheme and authority (read before decoding: in
+    ``http://x%3F/admin/`` the ``?`` is the authority's), decoded, with a "/" first (proxy51,
+    eye51b)."""
+    if path[:1] == "/":
         return path
-    return path[m.end() :] or "/"
+    target = raw if isinstance(raw, bytes) else path.encode("utf-8", "surrogateescape")
+    sent = unquote_to_bytes(origin_form(target).partition(b"?")[0]).decode("utf-8", "replace")
+    return sent if sent[:1] == "/" else "/" + sent

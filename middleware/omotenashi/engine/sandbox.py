@@ -229,14 +229,16 @@ def filter_estimate(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
 
 
 def _guarded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    """``func`` (a filter) checked before and after; it takes the context, so Jinja never runs
-    it while compiling."""
+    """``func`` (a filter) checked before and after, each call a step of the budget (``map``
+    calls one per item, outside any loop: eye51b); it takes the context, so Jinja never runs it
+    while compiling."""
     passes = _PassArg.from_obj(func)
 
     @pass_context
     @functools.wraps(func)
     def guarded(context: Context, *args: Any, **kwargs: Any) -> Any:
         budget = current()
+        budget.step()
         if name == "join" and args and not isinstance(args[0], (str, list, tuple, dict)):
             args = (list(args[0]), *args[1:])  # a generator: its items, to weigh first
         budget.inputs((*args, *kwargs.values()))

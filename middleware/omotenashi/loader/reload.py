@@ -181,7 +181,8 @@ class Reloader:
         self._restless: frozenset[str] = frozenset()
         self._moves = 0
         self._checked = time.monotonic()
-        self._gone = not cfg.dir.is_dir()  # missing at startup: announced there (announce.py)
+        self._gone = not _is_dir(cfg.dir)  # missing at startup: announced there (announce.py)
+        self._unreadable = False  # said once while the folder cannot be read (eye51b)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._pending: asyncio.Future[Loaded] | None = None
@@ -262,8 +263,17 @@ class Reloader:
         in force stays, said once, rather than 0 rules; once it is back it loads as edits do."""
         try:
             gone = not self.cfg.dir.is_dir()
-        except OSError:  # (ESTALE, EIO, EACCES: is_dir raises those) not sure: look again
-            return True  # next time, keeping the set in force; nothing said (eye51)
+        except OSError as exc:  # (ESTALE, EIO, EACCES: is_dir raises those) not sure: look
+            if not self._unreadable:  # again next time, keeping the set in force (eye51)
+                self._unreadable = True
+                log.warning(
+                    "omotenashi: the rules folder %r (OMOTENASHI_RULES_DIR) cannot be read "
+                    "(%s); the last good rules stay in force until it can",
+                    str(self.cfg.dir.absolute()),
+                    exc,
+                )
+            return True
+        self._unreadable = False
         if gone and not self._gone:
             log.warning(
                 "omotenashi: the rules folder %r (OMOTENASHI_RULES_DIR) is gone; the last good "
@@ -380,3 +390,11 @@ class Reloader:
             self._timer.cancel()
             self._timer = None
         self._loop = None
+
+
+def _is_dir(path: Path) -> bool:
+    """``path.is_dir()``, and True where it cannot be told (ESTALE, EIO, EACCES raise)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return True

@@ -225,6 +225,8 @@ def omotenashi_force(
     def make(*, time: str | datetime | None = None, **forced: Any) -> str:
         check_forced(forced.get("rules"), omotenashi_settings.rules)
         if time is not None:
+            if forced.get("at") is not None:
+                raise CommandError("omotenashi_force: give time= or at=, not both")
             forced["at"] = moment_of(time, omotenashi_settings.rules.timezone)
         return signer.make(**forced)
 
