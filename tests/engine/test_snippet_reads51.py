@@ -80,6 +80,13 @@ def test_every_test_a_filter_runs_is_a_step() -> None:
         rendered("{{ range(20000)|select('odd')|list|length }}")
 
 
+def test_every_filter_call_is_a_step() -> None:
+    """(eye51b) ``map`` calls its filter once an item, outside any loop: each call counts."""
+    with pytest.raises(SnippetError, match="loops more than 10000 times"):
+        rendered("{{ range(20000)|map('abs')|list|length }}")
+    assert rendered("{{ range(20)|map('abs')|map('string')|join(',') }}").startswith("0,1,2")
+
+
 def test_a_render_at_request_time_has_a_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(budget, "RENDER_SECONDS", -1.0, raising=False)  # over at its first step
     monkeypatch.setattr("omotenashi.engine.sandbox.RENDER_SECONDS", -1.0, raising=False)
