@@ -114,6 +114,8 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
             line, problem, hint = odd
         elif slip := _slip(text, exc):
             line, problem, hint = slip
+        elif said := _tag_or_document(str(exc.problem)):
+            problem, hint = said
         raise RuleError(name, line, "", problem, hint) from exc
     except yaml.YAMLError as exc:  # e.g. a character YAML refuses, with a position, not a mark
         where = getattr(exc, "position", None)
@@ -126,6 +128,29 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     lines: dict[Loc, int] = {}
     _walk(node, (), lines, name)
     return data, lines
+
+
+_TAG = re.compile(
+    r"could not determine a constructor for the tag '(?:tag:yaml\.org,2002:)?([^']*)'"
+)
+
+
+def _tag_or_document(problem: str) -> tuple[str, str] | None:
+    """What a YAML tag (``!mytag``, ``!!python/object``) or a second document (``---``) is
+    said as, with its own fix (editor51: both got "check the indentation")."""
+    if m := _TAG.match(problem):
+        tag = m.group(1) if m.group(1).startswith("!") else "!!" + m.group(1)
+        return (
+            f"not valid YAML here: the tag {tag!r} (a '!' before a value) is not read",
+            "remove it, or quote the whole value if the '!' is text: text: \"!Sale now\"",
+        )
+    if problem.startswith("but found another document"):
+        return (
+            "not valid YAML here: a second document ('---') in one file: only the first would "
+            "be read",
+            "remove the '---' line, or move what follows it into a file of its own",
+        )
+    return None
 
 
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'')
