@@ -56,6 +56,14 @@ def check(tmp_path: Path, files: dict[str, str | bytes], monkeypatch: pytest.Mon
             {"rules/a.yaml": RULE.encode("utf-16-le")},
             "rules/a.yaml:1: error: the file is UTF-16 text, not UTF-8 (save it as UTF-8)",
         ),
+        (  # (editor51: it was called UTF-16, with a byte-order mark or without)
+            {"rules/a.yaml": RULE.encode("utf-32")},
+            "rules/a.yaml:1: error: the file is UTF-32 text, not UTF-8 (save it as UTF-8)",
+        ),
+        (
+            {"rules/a.yaml": RULE.encode("utf-32-be")},
+            "rules/a.yaml:1: error: the file is UTF-32 text, not UTF-8 (save it as UTF-8)",
+        ),
         (  # it used to say "this should be a mapping of field: value"
             {"rules/a.yaml": RULE.replace("visits: {at_least: 1}", "query: {from: 2026-12-01}")},
             "rules/a.yaml:6: error: rules[0].when.query.from: 2026-12-01 is read as a date, "
@@ -274,6 +282,8 @@ def check(tmp_path: Path, files: dict[str, str | bytes], monkeypatch: pytest.Mon
         "windows-1252",
         "utf-16",
         "utf-16-no-bom",
+        "utf-32",
+        "utf-32-be",
         "date-in-query",
         "date-as-id",
         "cyrillic-field",

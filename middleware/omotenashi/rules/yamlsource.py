@@ -268,6 +268,9 @@ def _tab_indented(text: str, line: int) -> bool:
     return "\t" in row[: len(row) - len(row.lstrip(" \t"))]
 
 
+_UTF32 = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # its byte order marks (editor51)
+
+
 def read_source(path: Path, name: str) -> str:
     """The file's text, or a RuleError: not a file, too big, unreadable, not UTF-8."""
     try:
@@ -279,7 +282,8 @@ def read_source(path: Path, name: str) -> str:
             )
         raw = path.read_bytes()
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:2]:  # a NUL in 2 bytes
-            raise RuleError(name, 1, "", "the file is UTF-16 text, not UTF-8", "save it as UTF-8")
+            wide = "UTF-32" if raw[:4] in _UTF32 or raw[:4].count(0) == 3 else "UTF-16"
+            raise RuleError(name, 1, "", f"the file is {wide} text, not UTF-8", "save it as UTF-8")
         return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
     except UnicodeDecodeError as exc:  # Windows-1252 (Notepad's "ANSI"), Latin-1, Shift_JIS...
         line = exc.object[: exc.start].count(b"\n") + 1  # the first bad byte's
