@@ -314,11 +314,13 @@ def test_the_registry_joins_the_apps_own() -> None:
 def test_startup_warnings(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
     setup: str,
     keys: list[str],
     salt: str,
     warned: list[str],
 ) -> None:
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", ",".join(keys))  # (where a site sets them)
     rules = tmp_path / "rules"
     if setup != "missing":
         rules.mkdir()
@@ -338,3 +340,17 @@ def test_startup_warnings(
     [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert "redis://:***@cache.internal:6379/0" in line and "hunter2" not in line
     assert all(k not in line for k in keys) and (not salt or '"user_salt": "***"' in line)
+
+
+def test_a_weak_key_given_in_code_is_not_said_to_be_in_the_variable(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(qaguide51) The demo and the mounting sample give their key in code: the warning named
+    OMOTENASHI_SECRET_KEYS, which was not set."""
+    monkeypatch.delenv("OMOTENASHI_SECRET_KEYS", raising=False)
+    (tmp_path / "rules").mkdir()
+    settings = Settings(secret_keys=["change-me"], user_salt="s", rules={"dir": tmp_path / "rules"})
+    caplog.set_level(logging.WARNING, logger="omotenashi")
+    announce.announce(settings)
+    said = [r.getMessage() for r in caplog.records if "key 1 of 1" in r.getMessage()]
+    assert len(said) == 1 and "key 1 of 1 of the signing keys (secret_keys) is a" in said[0]

@@ -31,6 +31,10 @@ def warnings(settings: Settings) -> list[str]:
     elif not any(rules.rglob("*.yaml")) and not any(rules.rglob("*.yml")):
         out.append(f"{where} holds no .yaml file: no rule will apply")
     keys = [key.get_secret_value() for key in settings.secret_keys]
+    given = [k.strip() for k in os.environ.get("OMOTENASHI_SECRET_KEYS", "").split(",")]
+    named = (  # (one given in code, as the demo and the mounting sample do: qaguide51)
+        "in OMOTENASHI_SECRET_KEYS" if given == keys else "of the signing keys (secret_keys)"
+    )
     for number, key in enumerate(keys, 1):
         if key.lower() in PLACEHOLDER_KEYS:
             why = "is a placeholder word from examples and demos (change-me, secret ...)"
@@ -39,7 +43,7 @@ def warnings(settings: Settings) -> list[str]:
         else:
             continue
         out.append(
-            f"key {number} of {len(keys)} in OMOTENASHI_SECRET_KEYS {why}: anyone could sign "
+            f"key {number} of {len(keys)} {named} {why}: anyone could sign "
             f"a visitor cookie; make one with: {MAKE_KEY}"
         )
     for name, close in misspelt(os.environ):
