@@ -31,7 +31,9 @@ def warnings(settings: Settings) -> list[str]:
     elif not any(rules.rglob("*.yaml")) and not any(rules.rglob("*.yml")):
         out.append(f"{where} holds no .yaml file: no rule will apply")
     keys = [key.get_secret_value() for key in settings.secret_keys]
-    given = [k.strip() for k in os.environ.get("OMOTENASHI_SECRET_KEYS", "").split(",")]
+    given = [
+        k.strip() for k in os.environ.get("OMOTENASHI_SECRET_KEYS", "").split(",") if k.strip()
+    ]
     named = (  # (one given in code, as the demo and the mounting sample do: qaguide51)
         "in OMOTENASHI_SECRET_KEYS" if given == keys else "of the signing keys (secret_keys)"
     )
