@@ -28,9 +28,8 @@ def fits(
 ) -> Callable[[CompiledRule], bool]:
     """``allowed``, for rules that can change their target here: not a text, snippet or
     recommendation rule whose target is only elements that take none (``void``: each
-    :func:`holds_none`), nor a text rule whose target is
-    only table parts (``tables``); asked before ``allowed``, which may count what it lets
-    through."""
+    :func:`holds_none`), nor a text rule whose target is only table parts (``tables``); asked
+    before ``allowed``, which may count what it lets through."""
     if not (void or tables):
         return allowed
 

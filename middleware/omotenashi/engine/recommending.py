@@ -150,7 +150,7 @@ class Recommender:
             return []
         known = self._reasons.get(rule_id)
         if known is None or known[0] is not picks:
-            known = self._reasons[rule_id] = (picks, [f"{p.item.title}: {p.reason}" for p in picks])
+            known = self._reasons[rule_id] = (picks, [_line(p.item.title, p.reason) for p in picks])
         return list(known[1])  # (a copy: the caller's to keep)
 
     def reasons_within(self, rule_id: str, limit: int) -> list[str]:
@@ -158,12 +158,17 @@ class Recommender:
         leave its reason whole, and only a reason too long by itself is cut (with "…")."""
         out = []
         for p in self.picks.get(rule_id) or ():
-            line = f"{p.item.title}: {p.reason}"
+            line = _line(p.item.title, p.reason)
             room = limit - len(p.reason) - 2  # (for the title, before ": ")
             if len(line) > limit and room >= MIN_TITLE:
-                line = f"{cut(p.item.title, room)}: {p.reason}"
+                line = _line(cut(p.item.title, room), p.reason)
             out.append(cut(line, limit))
         return out
+
+
+def _line(title: str, reason: str) -> str:
+    """An item's line where reasons are listed: "Title: reason"."""
+    return f"{title}: {reason}"
 
 
 def signals_for(

@@ -8,9 +8,9 @@ through the sandbox's ``call`` and ``get_template``; ``*``, ``**``, ``%`` and ``
 estimates first (``center(100000000)`` is refused before it is made) and checks after; every
 printed value through ``finalize``. What work reads is weighed too (editor51: ``'x' in s``,
 ``s == t``, ``s.find(x)`` and ``s[::-1]`` in a loop over a long ``s`` held a request 12 s):
-the operands of comparisons (a rewrite) and of tests (each a step), the text or list a
-method is called on
-(``call``), what a slice copies from (a rewrite); and no render at request time outlasts
+the operands of comparisons and what a slice copies from (a rewrite), the values of tests,
+each a step (:func:`_tested`), the text or list a method is called on (``call``), and each
+filter call is a step; and no render at request time outlasts
 :data:`~omotenashi.engine.budget.RENDER_SECONDS`. The wrappers take the context, which also
 keeps Jinja from running filters on constants while it compiles (``{{ 'x'|center(10**9) }}``)
 outside any budget.
@@ -91,7 +91,7 @@ class BudgetTemplate(Template):
 
 class _Counting(CodeGenerator):
     """Rewrites a template's tree before making its code: every loop counted, every ``~``
-    joined by :func:`_join`, what every comparison and test reads weighed (:func:`_read`)."""
+    joined by :func:`_join`, what every comparison and slice reads weighed (:func:`_read`)."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         for loop in node.find_all(nodes.For):
@@ -128,7 +128,7 @@ def _loop(context: Context, iterable: Any, text: int) -> Iterator[Any]:
 
 @pass_context
 def _read(context: Context, value: Any) -> Any:
-    """``value``, weighed as an input: what a comparison or test reads."""
+    """``value``, weighed as an input: what a comparison or a slice reads."""
     current().inputs((value,))
     return value
 

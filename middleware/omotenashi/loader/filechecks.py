@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from omotenashi.engine.fits import RAW_TEXT
 from omotenashi.engine.html.fragment import TABLE_SLOTS
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.findings import Finding
@@ -28,9 +29,8 @@ def declared_slots(templates: Path, attribute: str) -> set[str]:
 
 
 VOID = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
-# raw text: a browser shows escaped text there as written, and a snippet's markup (html51)
-RAW_TEXT = "iframe|noembed|noframes|plaintext|script|style|xmp"
-_NO_TEXT = f"{VOID}|{RAW_TEXT}|{'|'.join(sorted(TABLE_SLOTS))}"  # table parts: no text inside
+# raw text (engine/fits.py's): a browser shows escaped text there as written (html51)
+_NO_TEXT = f"{VOID}|{'|'.join(sorted(RAW_TEXT | TABLE_SLOTS))}"  # table parts: no text inside
 
 
 def void_slots(templates: Path, attribute: str) -> dict[str, str]:
@@ -49,7 +49,7 @@ def void_slots(templates: Path, attribute: str) -> dict[str, str]:
     return found
 
 
-_HOLDS = dict.fromkeys(RAW_TEXT.split("|"), "a browser reads its content as raw text")
+_RAW = "a browser reads its content as raw text"
 
 
 def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Finding]:
@@ -74,8 +74,9 @@ def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Findi
                     r.line,
                     "warning",
                     f"rule {r.id!r} puts content into the slot {rule.slot!r}, which the templates "
-                    f"put on {'a' if tag in RAW_TEXT.split('|') else 'an'} <{tag}>: "
-                    f"{_HOLDS.get(tag, 'it holds no content')}, so this rule never shows there "
+                    f"put on {'a' if tag in RAW_TEXT else 'an'} <{tag}>: "
+                    f"{_RAW if tag in RAW_TEXT else 'it holds no content'}, so this rule never "
+                    "shows there "
                     "(use attrs: to change it, or put the slot on an element around it)",
                 )
             )

@@ -91,8 +91,7 @@ def _allowed(
 ) -> Allowed:
     excluded: list[str] = []
     if "current" in spec.exclude and signals.current:  # every item the page is about (reco51:
-        excluded.append(signals.current)  # a page naming two items suggested its second)
-        excluded.extend(signals.page_items)
+        excluded.extend(signals.page_items | {signals.current})  # a second was suggested)
     # Filters hold for every visitor (they are not personalisation): a fresh page view still
     # never suggests what is in the cart or was just viewed.
     if "purchased" in spec.exclude:
