@@ -119,3 +119,31 @@ async def test_a_moment_the_rules_folder_cannot_be_read_is_waited_out(
     assert _ids(reloader) == ["second"]
     said = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
     assert len(said) == 1 and "Stale file handle" in said[0], said  # once a spell (eye51b)
+
+
+def test_a_rules_folder_that_cannot_be_listed_keeps_the_last_good_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """(eye51c) A folder that can be stat'ed but not listed (chmod 000 as another user, an
+    SELinux label) was read as empty: a reload of 0 rules, said only as "rules reloaded"."""
+    import errno
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "site.yaml").write_text(RULE.replace("ID", "first"))
+    cfg = RulesSettings(dir=rules, snippets_dir=tmp_path / "snippets", reload_interval=1e-9)
+    reloader = Reloader(cfg, Metrics())
+    assert _ids(reloader) == ["first"]
+    real = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if Path(str(path)) == rules:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with caplog.at_level(logging.WARNING, logger="omotenashi"):
+        assert _ids(reloader) == ["first"]
+        assert _ids(reloader) == ["first"]
+    said = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert len(said) == 1 and "Permission denied" in said[0], said

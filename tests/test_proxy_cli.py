@@ -154,6 +154,8 @@ async def start_line(command: list[str], redis_url: str = "redis://127.0.0.1:1/0
         ("http://127.0.0.1:9000", ["--host", "0.0.0.0", "--port", "9000"], True),
         ("http://[::1]:9000", ["--host", "0.0.0.0", "--port", "9000"], False),  # (eye51b:
         ("http://127.0.0.1:3000", ["--host", "::1", "--port", "3000"], False),  # two sockets)
+        ("http://0.0.0.0:3000", ["--host", "127.0.0.1", "--port", "3000"], True),  # (eye51c:
+        ("http://[::]:3000", ["--host", "::1", "--port", "3000"], True),  # this machine)
         ("http://shop.internal:80", ["--host", "shop.internal", "--port", "80"], True),
         ("http://shop.internal", ["--host", "shop.internal", "--port", "80"], True),
         ("http://127.0.0.1:8001", ["--port", "8000"], False),

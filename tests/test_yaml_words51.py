@@ -23,14 +23,22 @@ from .test_cli_check import check_site
             "rules:\n  - {id: a, slot: x, text: !!python/object:os.system x, why: w}\n",
             "r.yaml:2: error: not valid YAML here: the tag '!!python/object:os.system'",
         ),
+        (  # (eye51c: a quote in it, and a tag outside YAML's own, were named wrong)
+            "rules:\n  - {id: a, slot: x, text: !my'tag hi, why: w}\n",
+            "r.yaml:2: error: not valid YAML here: the tag \"!my'tag\" (a '!' before a value)",
+        ),
+        (
+            "rules:\n  - {id: a, slot: x, text: !<tag:example.com,2000:x> hi, why: w}\n",
+            "r.yaml:2: error: not valid YAML here: the tag 'tag:example.com,2000:x' (a '!'",
+        ),
         (
             "rules:\n  - {id: a, slot: x, text: hi, why: w}\n---\nrules: []\n",
-            "r.yaml:3: error: not valid YAML here: a second document ('---') in one file: only "
-            "the first would be read (remove the '---' line, or move what follows it into a "
+            "r.yaml:3: error: not valid YAML here: a second document ('---') in one file: the "
+            "file is refused whole (remove the '---' line, or move what follows it into a "
             "file of its own)",
         ),
     ],
-    ids=["custom-tag", "python-tag", "second-document"],
+    ids=["custom-tag", "python-tag", "quoted-tag", "other-namespace", "second-document"],
 )
 def test_a_tag_or_a_second_document_is_said_as_what_it_is(
     tmp_path: Path,

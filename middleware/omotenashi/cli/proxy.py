@@ -202,7 +202,9 @@ def itself(origin: str, host: str, port: int) -> bool:
     except ValueError:
         return False
     name, here = (parts.hostname or "").lower(), host.lower().strip("[]")
-    return there == port and (name == here or name in _TAKES.get(here, ()))
+    # (an origin of 0.0.0.0 or :: is this machine: it reaches any listener here, eye51c)
+    anywhere = name in ("0.0.0.0", "::") and here in _TAKES
+    return there == port and (name == here or anywhere or name in _TAKES.get(here, ()))
 
 
 def _websockets(on: bool) -> dict[str, Any]:

@@ -181,7 +181,7 @@ class Reloader:
         self._restless: frozenset[str] = frozenset()
         self._moves = 0
         self._checked = time.monotonic()
-        self._gone = not _is_dir(cfg.dir)  # missing at startup: announced there (announce.py)
+        self._gone = not os.path.isdir(cfg.dir)  # missing at startup: said there (announce.py)
         self._unreadable = False  # said once while the folder cannot be read (eye51b)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -261,10 +261,13 @@ class Reloader:
     def _missing(self) -> bool:
         """Whether the rules folder is gone (deleted, moved away, a volume not mounted): the set
         in force stays, said once, rather than 0 rules; once it is back it loads as edits do."""
-        try:
-            gone = not self.cfg.dir.is_dir()
-        except OSError as exc:  # (ESTALE, EIO, EACCES: is_dir raises those) not sure: look
-            if not self._unreadable:  # again next time, keeping the set in force (eye51)
+        try:  # listed too: a folder that cannot be listed was read as empty (eye51c)
+            if not (gone := not self.cfg.dir.is_dir()):
+                os.scandir(self.cfg.dir).close()
+        except (FileNotFoundError, NotADirectoryError):
+            gone = True
+        except OSError as exc:  # ESTALE, EIO, EACCES: the set in force stays; looked at again
+            if not self._unreadable:
                 self._unreadable = True
                 log.warning(
                     "omotenashi: the rules folder %r (OMOTENASHI_RULES_DIR) cannot be read "
@@ -390,11 +393,3 @@ class Reloader:
             self._timer.cancel()
             self._timer = None
         self._loop = None
-
-
-def _is_dir(path: Path) -> bool:
-    """``path.is_dir()``, and True where it cannot be told (ESTALE, EIO, EACCES raise)."""
-    try:
-        return path.is_dir()
-    except OSError:
-        return True

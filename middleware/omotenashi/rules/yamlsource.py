@@ -131,7 +131,7 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
 
 
 _TAG = re.compile(
-    r"could not determine a constructor for the tag '(?:tag:yaml\.org,2002:)?([^']*)'"
+    r"""could not determine a constructor for the tag ['"](tag:yaml\.org,2002:)?(.*)['"]$"""
 )
 
 
@@ -139,15 +139,14 @@ def _tag_or_document(problem: str) -> tuple[str, str] | None:
     """What a YAML tag (``!mytag``, ``!!python/object``) or a second document (``---``) is
     said as, with its own fix (editor51: both got "check the indentation")."""
     if m := _TAG.match(problem):
-        tag = m.group(1) if m.group(1).startswith("!") else "!!" + m.group(1)
+        tag = ("!!" if m.group(1) else "") + m.group(2)  # (as YAML names it: !<...>, !e!x)
         return (
             f"not valid YAML here: the tag {tag!r} (a '!' before a value) is not read",
             "remove it, or quote the whole value if the '!' is text: text: \"!Sale now\"",
         )
     if problem.startswith("but found another document"):
         return (
-            "not valid YAML here: a second document ('---') in one file: only the first would "
-            "be read",
+            "not valid YAML here: a second document ('---') in one file: the file is refused whole",
             "remove the '---' line, or move what follows it into a file of its own",
         )
     return None
