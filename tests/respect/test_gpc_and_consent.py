@@ -23,12 +23,11 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.respect import facts, shown
 from omotenashi.respect.notes import (
-    KEPT_NOTES,
-    PRIVATE_NOTES,
     held_by_privacy,
     kind_comes_back,
     private_note,
 )
+from omotenashi.respect.notewords import KEPT_NOTES, PRIVATE_NOTES
 from omotenashi.respect.privacy import decide_privacy
 from omotenashi.settings import RespectSettings
 

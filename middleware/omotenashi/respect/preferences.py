@@ -29,7 +29,7 @@ from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.respect import notes, shown, yourdata
+from omotenashi.respect import notes, notewords, shown, yourdata
 from omotenashi.respect.choices import Choices, ChoicesCache
 from omotenashi.respect.facts import describe
 
@@ -292,9 +292,9 @@ NOTICES = {  # the first four: a save whose choices did not all fit in the cooki
     "saved": "Your choices are saved. They apply from the next page you open.",
     "reset": "Done: we start afresh. Your choices are kept.",
     "erased": "Done: everything we kept about you is erased. Your choices are kept. "
-    + notes.SHARED_COUNTS,
+    + notewords.SHARED_COUNTS,
     "erased_all": "Done: everything we kept about you is erased, and our cookie is gone from "
-    "this browser. " + notes.SHARED_COUNTS,
+    "this browser. " + notewords.SHARED_COUNTS,
     "failed": "Sorry, that did not work just now. Please try again in a moment.",
 }
 

@@ -14,11 +14,11 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
 from omotenashi.respect import yourdata
 from omotenashi.respect.historywords import not_counted
-from omotenashi.respect.notes import ADAPTED as ADAPTED  # (its notes were here: kept too)
-from omotenashi.respect.notes import MOMENT as MOMENT
-from omotenashi.respect.notes import SHARED_COUNTS as SHARED_COUNTS
 from omotenashi.respect.notes import devices_note as devices_note
 from omotenashi.respect.notes import private_note as private_note
+from omotenashi.respect.notewords import ADAPTED as ADAPTED  # (its notes were here: kept too)
+from omotenashi.respect.notewords import MOMENT as MOMENT
+from omotenashi.respect.notewords import SHARED_COUNTS as SHARED_COUNTS
 from omotenashi.rules.model import Rule
 
 MAX_LISTED = 30
