@@ -17,7 +17,13 @@ import redis
 
 from omotenashi import Settings
 from omotenashi.engine.journey import Journey
-from omotenashi.engine.privacywords import GPC_NO_CONSENT, HELD_BY, NAMED_WHEN, undone_still_off
+from omotenashi.engine.privacywords import (
+    GPC_CONSENTED,
+    GPC_NO_CONSENT,
+    HELD_BY,
+    NAMED_WHEN,
+    undone_still_off,
+)
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import RuleSet
@@ -75,7 +81,7 @@ async def browsed(client: httpx.AsyncClient, *, nothing: bool = False) -> str:
     [
         (True, GPC, "gpc", GPC_NO_CONSENT),
         (True, {"dnt": "1"}, "gpc", GPC_NO_CONSENT),
-        (True, {**GPC, "cookie": "omo_consent=1"}, "gpc", "gpc"),  # consent given: GPC alone
+        (True, {**GPC, "cookie": "omo_consent=1"}, "gpc", GPC_CONSENTED),  # consent given
         (False, GPC, "gpc", "gpc"),
         (True, {}, "consent", "consent"),
         (True, {"cookie": "omo_consent=1"}, "", ""),

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 # The wording key of GPC (or Do Not Track) sent where consent is required and not given: the
 # reason is "gpc", but the blocks stay off until both are lifted (respect/privacy.py ``said``)
 GPC_NO_CONSENT = "gpc+consent"
+# ... and where consent is required and given: GPC comes first, and the words say so (the
+# visitor who gave consent would otherwise wonder why it is not honoured)
+GPC_CONSENTED = "gpc+consented"
 _GPC = "your browser asks sites not to track you (Global Privacy Control or Do Not Track)"
 
 # Privacy.said -> (why it is held back, after "while"; when it may show again, "" where nothing the
@@ -22,6 +25,10 @@ HELD_BY: Mapping[str, tuple[str, str]] = {
     GPC_NO_CONSENT: (
         f"{_GPC} and you have not given consent to personalisation",
         "when your browser no longer asks that and you give consent",
+    ),
+    GPC_CONSENTED: (
+        f"{_GPC}, which comes before the consent you gave",
+        "when your browser no longer asks that",
     ),
     "consent": ("you have not given consent to personalisation", "once you give it"),
     "withdrawn": ("you have withdrawn your consent", "if you give it again"),
@@ -35,6 +42,7 @@ NAMED_WHEN: Mapping[str, str] = {
         "when your browser no longer asks sites not to track you and you give consent to "
         "personalisation"
     ),
+    GPC_CONSENTED: "when your browser no longer asks sites not to track you",
     "consent": "once you give consent to personalisation",
     "withdrawn": "if you give your consent again",
     "revoked": "",

@@ -4,7 +4,7 @@ visitor can switch off. Keyed by respect/privacy.py ``Privacy.said``."""
 
 from __future__ import annotations
 
-from omotenashi.engine.privacywords import GPC_NO_CONSENT
+from omotenashi.engine.privacywords import GPC_CONSENTED, GPC_NO_CONSENT
 
 # Said wherever a visitor's data was erased (forget me, consent withdrawn, revoked): the
 # shared counts (store/recs.py, measure/counting.py) keep what their visits added, no id.
@@ -33,7 +33,8 @@ SIGNED_IN_ONLY = (
     "your account, with nothing stored under it; "
 )
 # The GPC notes' opening; where consent is missing too (GPC_NO_CONSENT), both are named:
-# nothing is kept until the browser stops asking and consent is given
+# nothing is kept until the browser stops asking and consent is given; where consent was
+# given (GPC_CONSENTED), that GPC comes before it (consent50)
 _GPC_SENDS = (
     "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
     "not to track you. We honour it."
@@ -41,6 +42,11 @@ _GPC_SENDS = (
 _GPC_NO_CONSENT_SENDS = (
     "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
     "not to track you, and you have not given consent to personalisation. We honour both."
+)
+_GPC_CONSENTED_SENDS = (
+    "Your browser sends Global Privacy Control (or Do Not Track): a signal that asks sites "
+    "not to track you. You gave consent to personalisation here, but that signal comes first. "
+    "We honour it."
 )
 _SITE_COOKIES = "(the site's own cookies, such as one that keeps your cart, are the site's). "
 PRIVATE_NOTES = {
@@ -119,6 +125,10 @@ CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just no
 }
 for _notes in (PRIVATE_NOTES, CHOICES_NOTES):  # GPC_NO_CONSENT's: the GPC ones, naming both
     _notes[GPC_NO_CONSENT] = _notes["gpc"].replace(_GPC_SENDS, _GPC_NO_CONSENT_SENDS, 1)
+for _notes in (PRIVATE_NOTES, KEPT_NOTES, CHOICES_NOTES):  # GPC_CONSENTED's: GPC comes first
+    _notes[GPC_CONSENTED] = _notes["gpc"].replace(
+        _GPC_SENDS.removesuffix("."), _GPC_CONSENTED_SENDS.removesuffix("."), 1
+    )
 
 
 # Said after the note where blocks that use nothing kept may still be shown (``switch``): the
@@ -141,7 +151,7 @@ NO_SWITCH = (
 # untouched for them, or they switched off every block that needs nothing kept
 NOT_ADAPTED = "No page is adapted to you meanwhile: you see the site as it is."
 ADAPTED = frozenset(
-    {"gpc", GPC_NO_CONSENT, "consent", "withdrawn", "revoked"}
+    {"gpc", GPC_NO_CONSENT, GPC_CONSENTED, "consent", "withdrawn", "revoked"}
 )  # contextual blocks still shown
 
 # Said to a signed-in visitor: the profile is the account's, the choices this browser's. Where
@@ -177,4 +187,7 @@ DEVICES = {
         "is kept where you gave it."
     ),
 }
+DEVICES[GPC_CONSENTED] = DEVICES["gpc"].replace(
+    "(or Do Not Track),", "(or Do Not Track), which comes before the consent you gave here,", 1
+)
 DEVICES["nothing"] = DEVICES[""]  # "we store nothing new" is said above it: old data stays

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from omotenashi.engine.privacywords import GPC_NO_CONSENT
+from omotenashi.engine.privacywords import GPC_CONSENTED, GPC_NO_CONSENT
 from omotenashi.engine.restraint import Prefs
 from omotenashi.identity.cookie import cookie_value
 from omotenashi.settings import RespectSettings
@@ -38,6 +38,7 @@ class Privacy:
 
     reason: str = ""
     consent_missing: bool = False  # consent mode and no consent given, whatever the reason
+    consent_given: bool = False  # consent mode and consent given (said under GPC: it comes first)
 
     @property
     def private(self) -> bool:
@@ -48,9 +49,14 @@ class Privacy:
     def said(self) -> str:
         """What the pages and an *Undo* say it with (the privacywords/notes tables' key): the
         reason, but :data:`GPC_NO_CONSENT` for GPC where consent is missing too, so that both
-        holds are named and what lifts them is both. For words only: every check of the
-        decision asks ``reason`` (or ``private``, ``keeps_choices``)."""
-        return GPC_NO_CONSENT if self.reason == "gpc" and self.consent_missing else self.reason
+        holds are named and what lifts them is both, and :data:`GPC_CONSENTED` for GPC where
+        consent is required and given (the words say GPC comes before it). For words only:
+        every check of the decision asks ``reason`` (or ``private``, ``keeps_choices``)."""
+        if self.reason != "gpc":
+            return self.reason
+        if self.consent_missing:
+            return GPC_NO_CONSENT
+        return GPC_CONSENTED if self.consent_given else self.reason
 
     def keeps_choices(self, has_cookie: bool) -> bool:
         """Whether a choice the visitor makes ("don't show me this", a switch) can be kept, in
@@ -68,6 +74,7 @@ _ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _NOTHING = (
 )
 _NO_CONSENT = Privacy("consent", consent_missing=True)
 _GPC_NO_CONSENT = Privacy("gpc", consent_missing=True)  # no new cookie, even for a choice
+_GPC_CONSENTED = Privacy("gpc", consent_given=True)
 
 
 def decide_privacy(
@@ -93,7 +100,9 @@ def decide_privacy(
             not prefs.consent and banner not in CONSENT_VALUES
         )
     if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
-        return _GPC_NO_CONSENT if consent_missing else _GPC
+        if not respect.consent_required:
+            return _GPC
+        return _GPC_NO_CONSENT if consent_missing else _GPC_CONSENTED
     if consent_missing:  # (with "personalise nothing" too: unticking it would not lift this)
         return _NO_CONSENT
     if prefs.nothing:  # "personalise nothing": only that choice is kept, in the cookie
