@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.asgi import arrival, middleware
+from omotenashi.asgi import arrival
 from omotenashi.asgi.arrival import MAX_COOKIES, MAX_HEADER, MAX_HEADER_NAME, request_headers
 from omotenashi.asgi.offload import is_big
+from omotenashi.engine import paths
 from omotenashi.store import pieces
 from omotenashi.store.pieces import HASHED, MARK, NAME
 from omotenashi.store.replies import profile_from_reply
@@ -131,9 +132,9 @@ def test_a_path_is_judged_once_and_as_the_judge_says(monkeypatch: pytest.MonkeyP
         asked.append(path)
         return path.startswith("/admin")
 
-    monkeypatch.setattr(middleware, "PATHS_KEPT", 3)
-    judged = middleware.remembered(judge)
-    long = "/admin/" + "x" * middleware.LONGEST_KEPT
+    monkeypatch.setattr(paths, "PATHS_KEPT", 3)
+    judged = paths.remembered(judge)
+    long = "/admin/" + "x" * paths.LONGEST_KEPT
     answers = [judged(p) for p in ["/admin", "/", "/admin", "/", long, long]]
     assert answers == [True, False, True, False, True, True]
     assert asked == ["/admin", "/", long, long]  # a long path is not kept: judged each time

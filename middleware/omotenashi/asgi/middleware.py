@@ -11,7 +11,6 @@ import logging
 import math
 import time
 import weakref
-from collections.abc import Callable
 from typing import Any
 
 from omotenashi import quiet
@@ -31,7 +30,8 @@ from omotenashi.asgi.filesend import ZEROCOPY, bodiless, offered
 from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services
 from omotenashi.engine.page import EngineConfig
-from omotenashi.engine.paths import folders, path_matcher
+from omotenashi.engine.paths import folders, path_matcher, remembered
+from omotenashi.engine.periods import site_zone
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.reload import Reloader
@@ -39,7 +39,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.metricsdir import SharedDir
 from omotenashi.respect.privacy import pages_adapt
 from omotenashi.settings import Settings
-from omotenashi.store import memory
+from omotenashi.store import goalmarks, memory
 from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.store.store import Store
 
@@ -55,26 +55,9 @@ def running() -> list[Omotenashi]:
 Scope = dict[str, Any]
 Message = dict[str, Any]
 _HANDLED = "omotenashi.middleware"  # the scope key of the Omotenashi that has the request
-# Paths come from outside: their judgements (excluded, untracked) are kept for PATHS_KEPT, none
-# over LONGEST_KEPT; one over LONGEST_PATH is left alone unread (each rule's glob reads it whole).
-PATHS_KEPT, LONGEST_KEPT, LONGEST_PATH = 4096, 512, 8192
-
-
-def remembered(judge: Callable[[str], bool]) -> Callable[[str], bool]:
-    """``judge`` of a path, worked out once per path (its answer depends on nothing else)."""
-    known: dict[str, bool] = {}
-
-    def judged(path: str) -> bool:
-        answer = known.get(path)
-        if answer is None:
-            answer = judge(path)
-            if len(path) <= LONGEST_KEPT:
-                if len(known) >= PATHS_KEPT:
-                    known.clear()
-                known[path] = answer
-        return answer
-
-    return judged
+# A path over LONGEST_PATH is left alone unread (each rule's glob reads it whole); judgements of
+# the others are remembered (engine/paths.py ``remembered``).
+LONGEST_PATH = 8192
 
 
 class Omotenashi:
@@ -127,6 +110,8 @@ class Omotenashi:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._writing: set[asyncio.Future[None]] = set()  # records not yet written
+        self._marked: object = None  # the rule set whose goals were marked (store/goalmarks.py)
+        self._zone = site_zone(s.rules.timezone)
         _LIVE.add(self)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -164,6 +149,9 @@ class Omotenashi:
                     log.debug("omotenashi: the unfinished response could not go out", exc_info=True)
             raise
         self._pending(responder.after_app())
+        if responder.change and responder.change.stats and responder.loaded is not self._marked:
+            self._marked = loaded = responder.loaded  # the set's goals' days: store/goalmarks.py
+            self._pending(goalmarks.mark_soon(self.store, loaded.ruleset.goals, self._zone))
         await responder.release()  # returned unfinished: the server cuts what went out
 
     def _nested(self, scope: Scope) -> bool:

@@ -145,3 +145,25 @@ def origin_path(path: str, raw: object = None) -> str:
     target = raw if isinstance(raw, bytes) else path.encode("utf-8", "surrogateescape")
     sent = unquote_to_bytes(origin_form(target).partition(b"?")[0]).decode("utf-8", "replace")
     return sent if sent[:1] == "/" else "/" + sent
+
+
+# Paths come from outside: their judgements (excluded, untracked) are kept for PATHS_KEPT, none
+# over LONGEST_KEPT.
+PATHS_KEPT, LONGEST_KEPT = 4096, 512
+
+
+def remembered(judge: Callable[[str], bool]) -> Callable[[str], bool]:
+    """``judge`` of a path, worked out once per path (its answer depends on nothing else)."""
+    known: dict[str, bool] = {}
+
+    def judged(path: str) -> bool:
+        answer = known.get(path)
+        if answer is None:
+            answer = judge(path)
+            if len(path) <= LONGEST_KEPT:
+                if len(known) >= PATHS_KEPT:
+                    known.clear()
+                known[path] = answer
+        return answer
+
+    return judged

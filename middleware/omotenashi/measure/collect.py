@@ -13,7 +13,7 @@ from typing import Any
 from omotenashi.engine.periods import site_zone
 from omotenashi.settings import Settings
 
-from . import gaps
+from . import gaps, goalstart
 from .counting import cells
 from .errors import MeasureError
 from .notes import clamped, oldest_kept
@@ -107,6 +107,7 @@ def assemble(
         until=until if until is None or first > last else last,
         min_per_arm=min_per_arm,
         closed=closed,
+        goal_days=goalstart.marked(ledger, ruleset.goals),
     )
     if formerly:  # each row of a renamed rule says what it was called
         rows = [replace(row, formerly=formerly.get(row.rule, ())) for row in report.rows]

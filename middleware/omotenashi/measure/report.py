@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import stats, verdicts
+from . import goalstart, stats, verdicts
 from .counting import Arm, Cells, counted
 from .errors import MeasureError
 from .gaps import Gap
@@ -314,9 +314,12 @@ def build(
     confidence: float = stats.CONFIDENCE,
     min_per_arm: int = stats.MIN_PER_ARM,
     closed: frozenset[str] = frozenset(),
+    goal_days: Mapping[str, str] = {},  # noqa: B006 (read only)
 ) -> Report:
     """Rows for every configured rule (and any counted rule no longer configured); ``closed``:
-    the rules whose test ended or is off (collect.py), whose rows never say to wait."""
+    the rules whose test ended or is off (collect.py), whose rows never say to wait;
+    ``goal_days``: goal id -> the day it was declared as it is now, where known
+    (measure/goalstart.py: a rule first exposed before is judged on it from the day after)."""
     if since is not None and until is not None and since > until:
         raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
     known = {spec.id: spec for spec in specs}
@@ -336,6 +339,7 @@ def build(
     span = [day for day in counts.days if _within(day, since, until)]  # once: sorted
     rows: list[Row] = []
     daily: dict[str, list[DayPoint]] = {}
+    firsts = goalstart.first_days(counts) if goal_days else {}
     for rule in rules:
         spec = known.get(rule)
         goals = (spec.goals if spec and spec.goals else goals_all) or tuple(
@@ -346,9 +350,15 @@ def build(
         for goal in goals or ("",):
             x_t = converted[(rule, goal, Arm.TREATMENT)] if goal else 0
             x_c = converted[(rule, goal, Arm.CONTROL)] if goal else 0
-            arms = (n_t, x_t, n_c, x_c)
+            arms, days = (n_t, x_t, n_c, x_c), span
+            if cut := goalstart.start(goal_days.get(goal), firsts.get(rule)):
+                arms, left = goalstart.arms_from(counts, rule, goal, span, cut)
+                days = [day for day in span if day >= cut]
             row = _row(rule, goal, holdout, arms, confidence, min_per_arm, rule in closed)
-            rows.append(_dated(row, counts, span, min_per_arm))
+            if cut:
+                told = goalstart.said(goal, goal_days[goal], cut, left)
+                row = replace(row, sentence=f"{row.sentence} {told}")
+            rows.append(_dated(row, counts, days, min_per_arm))
         daily[rule] = _daily(counts, rule, set(goals), span)
     return Report(rows, daily, since, until, confidence, min_per_arm)
 

@@ -26,7 +26,9 @@ few or no visitors. The release before writes no ledger: its counts only add to 
 never making one look short. Read as a day of its own: ``read_stats([..., LEDGER])``.
 Counts whose write Redis refused (``OOM``) or never got (a full write queue) are added up per
 day in the process (:class:`Losses`) and go to the ledger's ``lost|<day>`` once a write
-succeeds again: the report says how short that day may be.
+succeeds again: the report says how short that day may be. The ledger also holds the day
+each goal, as declared now, was first in force (``goals|since``, ``goal|<id>|...``:
+store/goalmarks.py), which the report cuts a goal declared mid-test at (measure/goalstart.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,65 @@
+"""When each goal, as declared now, was first in force: the day, in the stats ledger.
+
+A goal declared while a rule's test runs (or whose ``event:``/``path:`` changes) cannot have
+been reached by the visitors exposed before: counted with them, its rates read low. So each
+process, on the first page view under a rule set that counts something, sets (HSETNX: the
+first day stays) the ledger's field ``goal|<id>|event:<name>`` (or ``path:<glob>``) to the
+site's day, and the report judges such a goal on the visitors first exposed from the day
+after (measure/goalstart.py). The first such write also sets ``goals|since``: a goal first
+marked that day may have been declared long before (the release before marked nothing), so it
+is taken to have been there from the start.
+
+Nothing here may hold a page up or break one: the write is a task of its own, within the write
+timeout, and a failure (Redis down) only leaves the marks unwritten, which the report reads as
+"declared before", as it read every goal before this. The marks go with the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+from datetime import tzinfo
+from typing import Any
+
+from omotenashi.measure.counting import day_of
+from omotenashi.measure.goalstart import SINCE, field
+from omotenashi.rules.goals import Goal
+from omotenashi.store.stats import LEDGER, ledger_expiry, stats_key
+
+log = logging.getLogger("omotenashi")
+
+
+def mark_soon(store: Any, goals: Iterable[Goal], zone: tzinfo) -> asyncio.Future[None] | None:
+    """Start :func:`mark` without waiting for it (None: no goals, or no connection)."""
+    fields = [field(goal) for goal in goals]
+    if not fields or store.client is None:
+        return None
+    with contextlib.suppress(RuntimeError):  # no running loop: nothing to write from
+        return asyncio.ensure_future(mark(store, fields, day_of(time.time(), zone)))
+    return None
+
+
+async def mark(store: Any, fields: list[str], day: str) -> None:
+    """HSETNX ``goals|since`` and each of ``fields`` to ``day`` in the ledger, pipelined,
+    within the write timeout; the ledger's expiry pushed on as a counting write does. Never
+    raises (but for cancellation)."""
+    cfg = store.cfg
+    key = stats_key(cfg.key_prefix, LEDGER)
+
+    async def op() -> Any:
+        async with store.client.pipeline(transaction=False) as pipe:
+            pipe.hsetnx(key, SINCE, day)
+            for name in fields:
+                pipe.hsetnx(key, name, day)
+            pipe.expireat(key, ledger_expiry(cfg.stats_retention))
+            return await pipe.execute()
+
+    try:
+        await store._run(op, cfg.write_timeout)  # behind the breaker, as every write
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # never a page's concern: the report reads "declared before"
+        log.debug("omotenashi: the goals' first days were not written (%r)", exc)
