@@ -28,7 +28,7 @@ from omotenashi.asgi.codings import narrowed
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.filesend import ZEROCOPY, bodiless, offered
 from omotenashi.asgi.responder import Responder, Tools
-from omotenashi.asgi.visitor import Services
+from omotenashi.asgi.visitor import Services, hand_over
 from omotenashi.engine.page import EngineConfig
 from omotenashi.engine.paths import folders, path_matcher, remembered
 from omotenashi.engine.periods import site_zone
@@ -126,6 +126,7 @@ class Omotenashi:
             scope["root_path"] = self._fastapi.root_path  # as FastAPI sets it, next
         path = route_path(scope)  # behind a path prefix, the app's path: what settings name
         if len(path) > LONGEST_PATH or self._excluded(path):  # (one inside may take it)
+            hand_over(scope, None)
             await self.app(scope, receive, send)
             return
         scope[_HANDLED] = self  # taken: an Omotenashi inside leaves it to this one
@@ -135,6 +136,7 @@ class Omotenashi:
             return
         responder = await self._arrive(scope, send, path)
         if responder is None:
+            hand_over(scope, None)  # (a bot, a skip: no visitor, nor the state's last one)
             await self.app(scope, receive, send)
             return
         try:
@@ -194,7 +196,7 @@ class Omotenashi:
                 item=items[0] if items and items[0] in loaded.catalog.position else None,
             )
             visitor.identity = self.signer.as_now(visitor.identity, loaded.ruleset.renames)
-            scope.setdefault("state", {})["omotenashi"] = visitor
+            hand_over(scope, visitor)
             request = request_info(scope, guest.headers, self.settings, path)
             method, tracked = scope.get("method", "GET"), not self._untracked(request.path)
             adapts = pages_adapt(visitor.private, self.settings.respect.private_contextual)

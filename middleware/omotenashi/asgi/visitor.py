@@ -166,6 +166,18 @@ class Visitor:
         return self.profile.stage
 
 
+def hand_over(scope: dict[str, Any], visitor: Visitor | None) -> None:
+    """Give the app ``visitor`` (None: none, a bot's or a request passed on untouched) as
+    ``request.state.omotenashi``, in a state of this request's own: a copy of the server's,
+    never written into. A server that shares one state between requests (Hypercorn before
+    0.18, across a keep-alive connection; ASGI asks for a copy per request) otherwise kept the
+    last visitor there, and the next request on the connection (a bot's, an excluded path's,
+    another visitor's behind a proxy) read them with :func:`get_visitor` (isolation52)."""
+    state = scope.get("state")
+    if visitor is not None or (state and state.get("omotenashi") is not None):
+        scope["state"] = {**(state or {}), "omotenashi": visitor}
+
+
 def get_visitor(request_or_scope: Any) -> Visitor | None:
     """The :class:`Visitor` of a request with an ASGI scope (Starlette, Litestar, Django's
     ASGIRequest) or of the scope; None for bots and skips, and for a request with no scope
