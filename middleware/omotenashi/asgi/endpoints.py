@@ -64,17 +64,24 @@ class Endpoints:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         """:meth:`handle`, and if a bug of ours breaks it before it answers, a calm answer
         rather than a server error: the beacon says nothing was stored, a page says try again."""
-        started = False
+        started = gone = False
 
         async def tracking_send(message: dict[str, Any]) -> None:
-            nonlocal started
+            nonlocal started, gone
             started = True
-            await send(message)
+            try:
+                await send(message)
+            except Exception:  # the server's: the visitor left (no bug of ours to log)
+                gone = True
+                raise
 
         try:
             await self.startup()
             await self.handle(scope, receive, tracking_send)
         except Exception:
+            if gone:  # (isolation52: logged as our failure, with a traceback)
+                log.debug("omotenashi: %s: the visitor left", quiet.named(scope))
+                raise
             quiet.bug(log, "omotenashi: the endpoint %s failed", quiet.named(scope))
             if started:
                 raise
