@@ -160,16 +160,24 @@ def test_the_top_note_names_consent_too(is_kept: bool, cookie: bool, opening: st
 
 
 @pytest.mark.parametrize(
-    ("respect", "still"),
+    ("respect", "kept", "still"),
     [
-        (CONSENT, f" It still stays off while {BOTH}: it uses what you did here."),
-        ({}, f" It still stays off while {ASKS}: it uses what you did here."),  # GPC alone
+        (CONSENT, False, f" It still stays off while {BOTH}: it uses what you did here."),
+        ({}, False, f" It still stays off while {ASKS}: it uses what you did here."),  # GPC alone
+        # consent kept (consent50 P3): GPC comes before it, and the words say so
+        (CONSENT, True, f" It still stays off while {ASKS}, which comes before the consent "
+         "you gave: it uses what you did here."),
     ],
-)
+)  # fmt: skip
 async def test_an_undo_under_gpc_without_consent_names_both(
-    make_settings: Make, omotenashi_redis: redis.Redis, respect: dict[str, Any], still: str
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+    respect: dict[str, Any],
+    kept: bool,
+    still: str,
 ) -> None:
-    """qa47b s19: consent given, browsed, the hero dismissed; consent gone, GPC on, Undo."""
+    """qa47b s19: consent given, browsed, the hero dismissed; consent gone (or ``kept``), GPC
+    on, Undo."""
     async with client_for(site(make_settings, **respect)) as client:
         client.cookies.set("omo_consent", "1")
         await client.get("/")
@@ -178,7 +186,8 @@ async def test_an_undo_under_gpc_without_consent_names_both(
             PREFS, data=form(shown_.text, "omo-dismiss"), headers={"origin": origin(client)}
         )
         assert done.status_code == 303
-        client.cookies.delete("omo_consent")
+        if not kept:
+            client.cookies.delete("omo_consent")
         back = await client.get("/", headers=GPC)
         undo = await client.post(
             PREFS, data=form(back.text, "omo-undo"), headers={"origin": origin(client), **GPC}

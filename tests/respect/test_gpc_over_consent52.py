@@ -21,8 +21,7 @@ from omotenashi.respect.notewords import KEPT_NOTES, PRIVATE_NOTES
 from omotenashi.respect.privacy import decide_privacy
 from omotenashi.settings import RespectSettings
 
-from ..conftest import client_for, origin
-from ..test_dismiss_flash import form, said
+from ..conftest import client_for
 from .test_gpc_and_consent import ASKS, HERO, one_line
 from .test_prefs47b import entry_line, note, sign_in, site
 
@@ -97,26 +96,3 @@ async def test_a_new_visitor_who_accepted_is_told_gpc_comes_first(
         page = await client.get(PREFS)
     assert note(page.text).startswith(PRIVATE_NOTES[GPC_CONSENTED])
     assert "set-cookie" not in page.headers  # (GPC: still no cookie of ours)
-
-
-async def test_an_undo_under_gpc_with_consent_says_gpc_comes_first(
-    make_settings: Make, omotenashi_redis: redis.Redis
-) -> None:
-    async with client_for(site(make_settings, consent_required=True)) as client:
-        client.cookies.set("omo_consent", "1")
-        await client.get("/")
-        shown_ = await client.get("/")
-        done = await client.post(
-            PREFS, data=form(shown_.text, "omo-dismiss"), headers={"origin": origin(client)}
-        )
-        assert done.status_code == 303
-        back = await client.get("/", headers=GPC)
-        undo = await client.post(
-            PREFS, data=form(back.text, "omo-undo"), headers={"origin": origin(client), **GPC}
-        )
-        assert undo.status_code == 303
-        again = await client.get("/", headers=GPC)
-    assert said(again) == (
-        f"Undone: “{HERO.removesuffix('.')}” is switched back on. It still stays off while "
-        f"{BEFORE}: it uses what you did here. Your choices"
-    )
