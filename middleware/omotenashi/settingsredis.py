@@ -28,7 +28,8 @@ TLS_OPTIONS = frozenset(
     | {"ssl_include_verify_flags", "ssl_exclude_verify_flags"}
 )
 _FLAGS = ("ssl_include_verify_flags", "ssl_exclude_verify_flags")
-_QUERY_PASSWORD = re.compile(r"(?<=\bpassword=)[^&]*", re.IGNORECASE)
+# ``password=`` and ``ssl_password=`` (config52: "\b" did not hold after "_"), any case
+_QUERY_PASSWORD = re.compile(r"(?<=password=)[^&]*", re.IGNORECASE)
 
 
 def masked(url: str) -> str:
@@ -39,7 +40,7 @@ def masked(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         scheme, rest = "", url
-    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    end = _user_end(rest)
     head, tail = rest[:end], rest[end:]
     if "@" in head:
         userinfo, _, after = head.rpartition("@")
@@ -48,17 +49,36 @@ def masked(url: str) -> str:
     return f"{scheme}{sep}{head}{_QUERY_PASSWORD.sub('***', tail)}"
 
 
+def _user_end(rest: str) -> int:
+    """Where the user part and host of ``rest`` (a URL after ``://``) end: at its query or
+    fragment, or past an "@" after them that ends a password with a bare "?" or "#" in it
+    (no "=" or "&" between: not a query's value). Such a password is masked whole (config52:
+    ``redis://:Xy#9pw@host`` was shown as written)."""
+    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    at = rest.find("@", end)
+    if at >= 0 and not any(c in rest[end:at] for c in "=&"):
+        slash = rest.find("/", at)
+        return slash if slash >= 0 else len(rest)
+    return end
+
+
 def redis_url_problem(url: str) -> str | None:
     """What keeps the client from connecting to ``url`` at all (None: nothing). Said when the
     settings are read: found only as the pool opens, it raised inside the lifespan, which
     uvicorn's default ``--lifespan auto`` takes for an app without lifespan events (one INFO
     line), and every page went out unpersonalised, no cookie, nothing logged."""
-    scheme, sep, _ = url.partition("://")
+    scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in SCHEMES:
         return (
             "it should start with redis://, rediss://, unix:// or redis+sentinel:// "
             "(redis://host:6379/0)"
+        )
+    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    if _user_end(rest) > end:  # a "?" or "#" in the password, as is: redis-py stops there
+        return (
+            "its password has a '#' or '?' written as is: write '#' as %23 and '?' as %3F "
+            "(redis://:p%23ss@host:6379/0)"
         )
     parsed = urlsplit(url)  # as redis-py (and store/client.py, for a Sentinel's hosts) reads it
     try:

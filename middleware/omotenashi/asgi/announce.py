@@ -69,6 +69,32 @@ def warnings(settings: Settings) -> list[str]:
     return out
 
 
+def covers(cookie_path: str, path: str) -> bool:
+    """Whether a browser sends a cookie of ``cookie_path`` with a request for ``path``
+    (RFC 6265 5.1.4: the same path, or one below it)."""
+    if not path.startswith(cookie_path):
+        return False
+    return (
+        len(path) == len(cookie_path) or cookie_path.endswith("/") or path[len(cookie_path)] == "/"
+    )
+
+
+def cookie_path_problem(settings: Settings, root_path: str) -> str | None:
+    """Said once, at the first page (its ``root_path``: a mount's prefix, which our own pages
+    are answered under too), where the visitor cookie's path leaves our own pages out: the
+    browser sends them no cookie, and each takes the visitor for a new one (config52)."""
+    path, ours = settings.cookie.path, root_path.rstrip("/") + settings.endpoint_prefix
+    if covers(path, ours + "/"):
+        return None
+    return (
+        f"the visitor cookie's path {path!r} (OMOTENASHI_COOKIE_PATH) leaves out Omotenashi's "
+        f"own pages at {ours!r} (OMOTENASHI_ENDPOINT_PREFIX): browsers send them no cookie, so "
+        'the preferences page, "Don\'t show me this" and the beacon each take the visitor '
+        f"for a new one; set OMOTENASHI_ENDPOINT_PREFIX={path.rstrip('/')}/_omotenashi, or the "
+        "cookie path to a folder that holds both"
+    )
+
+
 def effective(settings: Settings) -> dict[str, Any]:
     """The settings as JSON values, with every secret and URL password masked."""
     data: dict[str, Any] = json.loads(settings.model_dump_json())

@@ -15,7 +15,7 @@ from typing import Any
 
 from omotenashi import quiet
 from omotenashi.asgi import redisup
-from omotenashi.asgi.announce import announce
+from omotenashi.asgi.announce import announce, cookie_path_problem
 from omotenashi.asgi.arrival import (
     Arrival,
     fastapi_app,
@@ -105,7 +105,7 @@ class Omotenashi:
         self._start_lock = asyncio.Lock()
         self._started = False
         self._announced = False
-        self._said_nested = False
+        self._said_nested = self._said_path = False
         self._fastapi = fastapi_app(app)  # its root_path, set before the path is judged
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
@@ -179,6 +179,10 @@ class Omotenashi:
             if not self._started:
                 await self._start()  # (not waiting for the PING: a visitor waits for nothing)
             loaded = self.rules.maybe_reload()
+            if not self._said_path:  # (said once: the cookie's path and our pages', config52)
+                self._said_path = True
+                if said := cookie_path_problem(self.settings, scope.get("root_path", "")):
+                    log.warning("omotenashi: %s", said)
             guest = self.arrival.guest(scope)
             self.metrics.inc("requests")
             if guest.bot:

@@ -34,6 +34,12 @@ def connect(cfg: RedisSettings, store: Store) -> EmbeddedRedis | None:
             )
         except OmotenashiError as exc:
             log.error("omotenashi: %s; personalisation is off", exc)
+    elif url is None:  # (config52: every page went out as the app made it, nothing said)
+        log.error(
+            "omotenashi: no OMOTENASHI_REDIS_URL and OMOTENASHI_REDIS_EMBEDDED is false: no "
+            "Redis to keep profiles in, so personalisation is off; set OMOTENASHI_REDIS_URL "
+            "(redis://host:6379/0)"
+        )
     if url is not None:
         store.connect(url)
     return embedded

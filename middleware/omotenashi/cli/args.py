@@ -37,8 +37,29 @@ def listening(parser: Any) -> None:
         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every one)",
     )
     parser.add_argument(
-        "--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000)"
+        "--port", type=port, default=8000, metavar="N", help="port to listen on (default 8000)"
     )
+
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's
+
+
+def port(text: str) -> int:
+    """A port to listen on, 1 to 65535 (config52: 99999 was announced, and 34463 listened on)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1 to 65535") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1 to 65535")
+    return value
+
+
+def log_level(text: str) -> str:
+    """uvicorn's log level, any case (config52: another was a KeyError, Redis started)."""
+    if text.lower() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_LEVELS)}")
+    return text.lower()
 
 
 def _not_about_redis(record: logging.LogRecord) -> bool:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from omotenashi.cli.args import listening
+from omotenashi.cli.args import listening, log_level
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -69,6 +69,7 @@ def register(commands: Any) -> None:
     )
     demo.add_argument(
         "--log-level",
+        type=log_level,
         default="warning",
         metavar="LEVEL",
         help="uvicorn's log level: critical, error, warning, info, debug or trace "

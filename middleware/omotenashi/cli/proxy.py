@@ -23,7 +23,7 @@ import tempfile
 from typing import Any
 from urllib.parse import urlsplit
 
-from omotenashi.cli.args import listening
+from omotenashi.cli.args import listening, log_level
 from omotenashi.errors import OmotenashiError
 
 
@@ -62,6 +62,7 @@ def register(commands: Any) -> None:
     )
     cmd.add_argument(
         "--log-level",
+        type=log_level,
         default="info",
         metavar="LEVEL",
         help="uvicorn's log level: critical, error, warning, info, debug or trace "

@@ -1,0 +1,156 @@
+"""config52: settings and commands that said nothing, or too much.
+
+- A Redis password with a bare "#" or "?" (common in generated ones) was printed whole in the
+  error for its URL, which named the port; an ``ssl_password=`` in the query was never masked.
+- ``OMOTENASHI_REDIS_EMBEDDED=false`` without a URL turned personalisation off without a word.
+- ``--port 99999`` was announced and another port listened on; ``--log-level bogus`` was a
+  KeyError after Valkey had started.
+- A cookie path that leaves out our own pages (``OMOTENASHI_COOKIE_PATH=/shop``) made every
+  preferences page, "Don't show me this" and beacon a new visitor, unsaid.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from collections.abc import Callable
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Mount, Route
+
+from omotenashi import Omotenashi, Settings
+from omotenashi.asgi.announce import covers
+from omotenashi.errors import ConfigError
+from omotenashi.settingsredis import masked
+
+pytestmark = pytest.mark.anyio
+Make = Callable[..., Settings]
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:Xy#9secretpw@cache.internal:6379/0", "redis://:***@cache.internal:6379/0"),
+        ("redis://:a?b9secret@h:6379/0", "redis://:***@h:6379/0"),
+        ("redis://user:p#w?x@h/0", "redis://user:***@h/0"),
+        ("rediss://h:6380/0?ssl_password=hunter2&x=1", "rediss://h:6380/0?ssl_password=***&x=1"),
+        ("rediss://h/0?SSL_PASSWORD=hunter2", "rediss://h/0?SSL_PASSWORD=***"),
+        # not a password: a query's value with an "@" in it, and a password written right
+        ("redis://u:pw@h:6379/0?client_name=a@b", "redis://u:***@h:6379/0?client_name=a@b"),
+        ("redis://:p%23ss@host:6379/0", "redis://:***@host:6379/0"),
+    ],
+)
+def test_a_password_is_masked_whatever_it_holds(url: str, shown: str) -> None:
+    assert masked(url) == shown
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://:Xy#9secretpw@cache.internal:6379/0", "redis://:a?b9secret@h/0"]
+)
+def test_a_bare_hash_or_question_mark_in_a_password_is_named_and_never_shown(url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings(redis={"url": url})
+    said = str(caught.value)
+    assert "write '#' as %23 and '?' as %3F" in said
+    assert "secret" not in said and "port" not in said
+
+
+def test_an_ssl_password_is_never_shown_in_an_error() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings(redis={"url": "rediss://h:6380/0?ssl_password=hunter2&ssl_cert_reqs=bogus"})
+    assert "hunter2" not in str(caught.value) and "ssl_password=***" in str(caught.value)
+
+
+async def test_no_url_and_no_embedded_server_is_said(
+    make_settings: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings("", redis={"url": None, "embedded": False})
+    mw = Omotenashi(Starlette(), settings=settings)
+    with caplog.at_level(logging.INFO, "omotenashi"):
+        await mw.startup()
+        await mw.shutdown()
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [
+        "omotenashi: no OMOTENASHI_REDIS_URL and OMOTENASHI_REDIS_EMBEDDED is false: no Redis "
+        "to keep profiles in, so personalisation is off; set OMOTENASHI_REDIS_URL "
+        "(redis://host:6379/0)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["demo", "--port", "99999"], "argument --port: '99999' is not a port: give 1 to 65535"),
+        (["demo", "--port", "0"], "argument --port: '0' is not a port"),
+        (["proxy", "--upstream", "http://127.0.0.1:9", "--port", "-1"], "'-1' is not a port"),
+        (["demo", "--log-level", "bogus"], "'bogus' is not one of critical, error, warning"),
+        (["proxy", "--upstream", "http://127.0.0.1:9", "--log-level", "loud"], "'loud' is not"),
+    ],
+)
+def test_a_port_or_log_level_that_cannot_work_is_a_usage_error(args: list[str], said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "omotenashi.cli", *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    assert said in done.stderr and "Traceback" not in done.stderr
+    assert "Valkey" not in done.stderr + done.stdout  # (refused before any server started)
+
+
+@pytest.mark.parametrize(
+    ("cookie", "path", "covered"),
+    [
+        ("/", "/_omotenashi/", True),
+        ("/shop", "/shop/_omotenashi/", True),
+        ("/shop/", "/shop/_omotenashi/", True),
+        ("/shop", "/_omotenashi/", False),
+        ("/shop", "/shopping/_omotenashi/", False),  # (a prefix of the name is not a folder)
+    ],
+)
+def test_a_cookie_path_covers_a_folder_below_it_only(cookie: str, path: str, covered: bool) -> None:
+    assert covers(cookie, path) is covered
+
+
+def page(request: object) -> HTMLResponse:
+    return HTMLResponse("<!doctype html><p>shop")
+
+
+@pytest.mark.parametrize(
+    ("cookie", "prefix", "mounted", "warned"),
+    [
+        ("/shop", "/_omotenashi", False, True),  # (config52: unsaid)
+        ("/shop", "/shop/_omotenashi", False, False),
+        ("/a", "/_omotenashi", True, False),  # Mount("/a", ...): our pages are under /a too
+        ("/", "/_omotenashi", False, False),
+    ],
+)
+async def test_a_cookie_path_that_leaves_our_pages_out_is_said_once(
+    make_settings: Make,
+    caplog: pytest.LogCaptureFixture,
+    cookie: str,
+    prefix: str,
+    mounted: bool,
+    warned: bool,
+) -> None:
+    settings = make_settings("", cookie={"path": cookie}, endpoint_prefix=prefix)
+    mw = Omotenashi(Starlette(routes=[Route("/{p:path}", page)]), settings=settings)
+    app = Starlette(routes=[Mount("/a", mw)]) if mounted else mw
+    base = "/a" if mounted else "/shop"
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            with caplog.at_level(logging.WARNING, "omotenashi"):
+                for _ in range(3):
+                    assert (await client.get(base + "/x")).status_code == 200
+    finally:
+        await mw.shutdown()
+    said = [
+        r.getMessage() for r in caplog.records if "leaves out Omotenashi's own" in r.getMessage()
+    ]
+    assert len(said) == (1 if warned else 0)
+    if warned:
+        assert "set OMOTENASHI_ENDPOINT_PREFIX=/shop/_omotenashi" in said[0]
