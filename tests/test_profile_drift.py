@@ -41,6 +41,7 @@ def changes(draw: Any, now: float) -> Change:
         events=draw(st.dictionaries(names, st.integers(1, 5), max_size=3)),
         cart_add=draw(st.dictionaries(names, st.integers(1, 5), max_size=3)),
         cart_remove=draw(st.lists(st.sampled_from(items), unique=True)) if items else [],
+        cart_less=draw(st.dictionaries(names, st.integers(1, 5), max_size=2)),  # (words52)
         cart_clear=draw(st.booleans()),
         purchases=draw(st.integers(0, 2)),
         stage=draw(st.none() | st.sampled_from(STAGE_ORDER)),

@@ -178,6 +178,7 @@ def test_the_payload_carries_every_part_of_the_change_to_redis() -> None:
         "events": {"add_to_cart": 1},
         "cart_add": {"kona": 2},
         "cart_remove": [],
+        "cart_less": {},
         "cart_clear": False,
         "purchases": 0,
         "stage": "",

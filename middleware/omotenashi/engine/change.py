@@ -51,7 +51,8 @@ class Change:
     shown_why: dict[str, list[object]] = field(default_factory=dict)  # rule: [when, reasons]
     events: dict[str, int] = field(default_factory=dict)
     cart_add: dict[str, int] = field(default_factory=dict)
-    cart_remove: list[str] = field(default_factory=list)
+    cart_remove: list[str] = field(default_factory=list)  # items removed whole
+    cart_less: dict[str, int] = field(default_factory=dict)  # items removed some (qty) of
     cart_clear: bool = False
     purchases: int = 0
     stage: str | None = None
@@ -102,11 +103,12 @@ class Change:
             qty = min(max(qty, 1), limits.MAX_QTY) if type(qty) is int else 1
             self.cart_add[item] = min(self.cart_add.get(item, 0) + qty, limits.MAX_QTY)
         elif name == "remove_from_cart" and item is not None:
-            self.cart_remove.append(item)
+            self._remove(item, data.get("qty"))
         elif name == "purchase":
             self.purchases += 1
             self.cart_clear = True
             self.cart_add.clear()
+            self.cart_less.clear()
             items = data.get("items")
             got = set(self.bought)  # (a set: a beacon may list thousands)
             for bought in items if isinstance(items, list) else [item]:
@@ -117,6 +119,24 @@ class Change:
             self.bought = sorted(got)[-limits.MAX_BOUGHT :]
         elif name == "view_item" and item is not None and item not in self.items:
             self.items.append(item)
+
+    def _remove(self, item: str, qty: object) -> None:
+        """``remove_from_cart``, after what this request added: ``qty`` of the item (an int,
+        1 or more), else all of it. An add earlier in the request is taken back first, and
+        what is left comes off the cart as kept (words52: an add and a remove of one item in
+        one request left it in the cart, and a qty was read as all of it)."""
+        if type(qty) is not int or qty < 1:
+            self.cart_add.pop(item, None)
+            self.cart_less.pop(item, None)
+            if item not in self.cart_remove:
+                self.cart_remove.append(item)
+            return
+        added = self.cart_add.pop(item, 0)
+        if added > qty:
+            self.cart_add[item] = added - qty
+        elif qty > added and item not in self.cart_remove:  # (else none is kept to take from)
+            less = self.cart_less.get(item, 0) + qty - added
+            self.cart_less[item] = min(less, limits.MAX_QTY)
 
     def payload(self, ttl: int, half_life: float) -> dict[str, Any]:
         return {
@@ -135,6 +155,7 @@ class Change:
             "events": self.events,
             "cart_add": self.cart_add,
             "cart_remove": self.cart_remove,
+            "cart_less": self.cart_less,
             "cart_clear": self.cart_clear,
             "purchases": self.purchases,
             "stage": self.stage or "",
@@ -198,9 +219,14 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     cart = {} if change.cart_clear else dict(p.cart)
     for item in change.cart_remove:
         cart.pop(item, None)
+    for item, less in change.cart_less.items():
+        if cart.get(item, 0) > less:
+            cart[item] -= less
+        else:
+            cart.pop(item, None)
     for item, qty in change.cart_add.items():
         cart[item] = cart.get(item, 0) + qty
-    if change.cart_add or change.cart_remove:
+    if change.cart_add or change.cart_remove or change.cart_less:
         p.cart_at = now
     p.cart = cart
     if change.purchases:

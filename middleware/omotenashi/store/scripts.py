@@ -216,10 +216,16 @@ if said then drop_unsaid() end
 for name, n in pairs(c.events) do if room('e' .. name, MAX_EVENTS) then incr('e' .. name, n) end end
 if c.cart_clear then for _, fv in ipairs(fields('c')) do del(fv[1]) end end
 for _, item in ipairs(c.cart_remove) do del('c' .. item) end
+for item, less in pairs(c.cart_less or {}) do  -- (a release before sends none)
+  local left = (tonumber(have['c' .. item]) or 0) - less
+  if left > 0 then put('c' .. item, left) else del('c' .. item) end
+end
 for item, qty in pairs(c.cart_add) do
   if room('c' .. item, MAX_CART) then incr('c' .. item, qty) end
 end
-if next(c.cart_add) or #c.cart_remove > 0 then put('CA', now - base) end
+if next(c.cart_add) or #c.cart_remove > 0 or next(c.cart_less or {}) then
+  put('CA', now - base)
+end
 if c.purchases > 0 then
   incr('P', c.purchases)
   put('PA', now - base)
