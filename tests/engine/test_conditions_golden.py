@@ -236,7 +236,7 @@ GOLDEN = [
         {"referrer": "*"},
         {},
         False,
-        ["you did not come here by a link"],
+        ["your browser did not say which page sent you here"],
         ["coming from *"],
         id="referrer-none",
     ),

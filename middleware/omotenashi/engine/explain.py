@@ -348,15 +348,23 @@ def attr_subject(name: str) -> Value:
 
 def query_subject(key: str, first: bool = False) -> Value:
     link = "the link you first came from" if first else "the link you followed"
+    # (what the first link said is only known as recorded: not before consent, words52)
     if key == "utm_campaign":
         came = "you first came from" if first else "you came from"
         return Value(
             f"the campaign of {link}",
-            unknown=f"{link} was not from one of our campaigns",
+            unknown="we have no record of a campaign link you first came by"
+            if first
+            else f"{link} was not from one of our campaigns",
             equals=came + " our {v} link",
             differs=("you did not first come from" if first else "you did not come from")
             + " our {v} link",
         )
     if key.startswith("utm_"):
-        return Value(f"the {words(key[4:])} of {link}", unknown=f"{link} names no {key[4:]}")
+        unknown = (
+            f"we have no record of the {key[4:]} of the link you first came by"
+            if first
+            else f"{link} names no {key[4:]}"
+        )
+        return Value(f"the {words(key[4:])} of {link}", unknown=unknown)
     return Value(f"“{key}” in {link}", unknown=f"{link} has no “{key}”")

@@ -110,7 +110,7 @@ def history(when: When, out: list[Condition]) -> None:
                 lambda f: (
                     f"you first came to us from {ex.host(f.first_touch['referrer'])}"
                     if f.first_touch.get("referrer")
-                    else "you did not first come to us by a link from another site"
+                    else "we have no record of a site that first sent you to us"
                 ),
                 "first came from " + ex.either(when.first_referrer),
             )
