@@ -225,7 +225,7 @@ async def test_a_recommendation_never_claims_to_be_shown_to_everyone(
         await client.get("/tours/kyoto-autumn")
         page = await client.get("/tours/tokyo-lights")
     assert 'data-omo-rule="you-may-also-like"' in page.text
-    assert "shown to every visitor" not in page.text.lower()
+    assert "it may be shown to anyone" not in page.text.lower()
 
 
 async def test_suggestions_show_the_price_the_shop_charges(omotenashi_redis_url: str) -> None:

@@ -175,7 +175,7 @@ def test_a_rule_without_conditions_and_a_forced_rule_say_so() -> None:
     )
     everyone = next(r for r in ruleset.rules if not r.conditions)
     assert everyone.rule.recommend is not None  # the demo's only rule without conditions
-    # its items differ per visitor and each says why: never "shown to every visitor"
+    # its items differ per visitor and each says why: never "it may be shown to anyone"
     assert with_reasons(Decision(everyone, "x"), facts()).reasons == ()
     plain = replace(everyone, rule=everyone.rule.model_copy(update={"recommend": None}))
     assert with_reasons(Decision(plain, "x"), facts()).reasons == (EVERYONE,)

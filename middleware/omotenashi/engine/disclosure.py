@@ -47,7 +47,9 @@ FORCED = "a preview link for testing asked for this block"
 # What a block forced by a preview link says instead of its editor's reason, which is a claim
 # about the visitor that need not be true of this one
 PREVIEW_WHY = "Shown by a preview link, not because of you (it is meant for: “{why}”)"
-EVERYONE = "this is shown to every visitor"
+# What a block with no condition says: nothing about the visitor chose it (not "every visitor":
+# a holdout keeps it from some, caps and a budget from others: words52)
+EVERYONE = "nothing about you chose this: it may be shown to anyone"
 # The "i" of a recommendation none of whose items comes from the visitor's own signals; when
 # the visitor's own filters took an item out of it (what they viewed, their cart, what they
 # bought: recommending.Recommender.left_out), it says which instead

@@ -58,6 +58,7 @@ MORE_PHRASES = (
     "you bought ",
     "you are not looking at ",
     ", which is in our sale list",
+    "nothing about you chose this: it may be shown to anyone",  # (words52: not "every visitor")
 )
 _CODES = [chr(1 + i) for i in range(len(PHRASES))]
 # Two bytes each: NUL, which no sentence kept before them holds (encode made it a space), then
