@@ -157,7 +157,7 @@ def test_preview_lists_fired_rules_and_writes_the_page(
     assert code == 0
     assert "fired      loyal" in out
     assert "because you have reached the furthest stage of your journey with us" in out
-    assert "not fired  phone" in out and "not: on a mobile" in out
+    assert "not fired  phone" in out and "unmet: on a mobile" in out
     assert 'data-omo-rule="loyal">Hi Aiko</div>' in out_file.read_text()
 
 
@@ -753,3 +753,30 @@ def test_the_plugin_in_a_site_s_own_test_run(
     assert (done.returncode == 0) == passes, done.stdout + done.stderr
     assert says in done.stdout
     assert client.exists("theirs") == (not env.get("OMOTENASHI_TEST_FLUSH"))
+
+
+@pytest.mark.parametrize(
+    ("second", "said"),
+    [
+        ("", "first won the slot (the same priority, and first in the files)"),  # (words52)
+        ("priority: 80, ", "second won the slot (higher priority)"),
+    ],
+)
+def test_preview_says_why_a_rule_lost_its_slot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], second: str, said: str
+) -> None:
+    site = write_site(
+        tmp_path,
+        f"""
+        rules:
+          - {{id: first, slot: hero, text: One, why: "one"}}
+          - {{id: second, slot: hero, {second}text: Two, why: "two"}}
+          - {{id: either, slot: tagline, text: T, when: {{any: [{{device: mobile}}, {{new: true}}],
+             not: {{visits: {{at_least: 1}}}}}}, why: "either"}}
+    """,
+    )
+    code = main(["preview", str(site / "templates/page.html"), "--rules", str(site / "rules")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert said in out
+    assert "not: not:" not in out and "one of several things" not in out  # (words52)

@@ -433,7 +433,10 @@ GOLDEN = [
         {"visits": 3},
         True,
         ["you have visited us 2 or more times, counting this visit"],
-        ["one of several things"],
+        [
+            "any of: the journey stage is loyalty | you have visited us 2 or more times, "
+            "counting this visit"
+        ],
         id="any-second",
     ),
     pytest.param(
@@ -441,7 +444,10 @@ GOLDEN = [
         {"visits": 3},
         True,
         ["you are getting to know us"],
-        ["one of several things"],
+        [
+            "any of: the journey stage is awareness | you have visited us 2 or more times, "
+            "counting this visit"
+        ],
         id="any-first",
     ),
     pytest.param(
@@ -449,7 +455,7 @@ GOLDEN = [
         {},
         False,
         ["you are getting to know us", "we have no record of an earlier visit of yours"],
-        ["one of several things"],
+        ["any of: the journey stage is loyalty | you have visited us before"],
         id="any-no",
     ),
     pytest.param(
@@ -473,7 +479,7 @@ GOLDEN = [
         {"country": "JP"},
         True,
         ["you appear to be in JP", "you are on a device we could not recognise"],
-        ["not: one of several things"],
+        ["not: any of: in US | on a mobile"],
         id="not-any",
     ),
     pytest.param(

@@ -128,8 +128,8 @@ def _preview(args: argparse.Namespace) -> int:
             print(f"  not fired  {r.id:28} -> {target}: {cannot}")
         else:
             failing = [c.text for c in r.conditions if not c.check(facts)]
-            why = (
-                ("not: " + "; ".join(failing))
+            why = (  # (words52: "not: not: ..." for a not: that failed)
+                ("unmet: " + "; ".join(failing))
                 if failing
                 else _held_back(r, result.shown, config.respect.budget, moment, with_room)
             )
@@ -207,7 +207,9 @@ def _held_back(
     target = r.slot or r.selector
     for d in shown:
         if (d.rule.rule.slot or d.rule.rule.selector) == target:
-            return f"{d.id} won the {'slot' if r.slot else 'selector'} (higher priority)"
+            same = d.rule.rule.priority == r.priority  # (words52: a tie was "higher")
+            why = "the same priority, and first in the files" if same else "higher priority"
+            return f"{d.id} won the {'slot' if r.slot else 'selector'} ({why})"
     for d in shown:
         if r.intent and d.rule.rule.intent == r.intent:
             return (

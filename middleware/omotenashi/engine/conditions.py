@@ -185,7 +185,7 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
         out.append(
             Condition(
                 lambda f: any(all_hold(b, f) for b in branches),
-                "one of several things",
+                "any of: " + " | ".join("; ".join(c.text for c in b) for b in branches),
                 lambda f: next((explain(b, f) for b in branches if all_hold(b, f)), []),
                 lambda f: [r for b in branches for r in deny(b, f)],
             )
