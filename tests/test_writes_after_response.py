@@ -476,3 +476,34 @@ async def test_page_views_past_the_queue_limit_are_counted_dropped_not_failed(
     finally:
         admin.close()
         await mw.shutdown()
+
+
+async def test_a_page_goes_out_whole_while_redis_holds_its_write(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """Goal 3's "no write on the response path" (bench52: the table cited this file, which had
+    no such test): with Redis holding every write (CLIENT PAUSE WRITE), a returning visitor's
+    page goes out whole and personalised while its page view is still unwritten; it is
+    written once Redis takes writes again."""
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS))
+    await mw.startup()
+    try:
+        cookie = await _visit(mw, 1)
+        await mw.drain()
+        transport = httpx.ASGITransport(app=mw)  # (not waiting for writes between requests)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            client.cookies.set("omo_vid", cookie)
+            omotenashi_redis.client_pause(5000, all=False)  # writes wait; reads are answered
+            try:
+                page = await client.get("/")
+                held = mw.signer.identify(f"omo_vid={cookie}")
+                views = omotenashi_redis.hget(mw.store.keys(held.vid)[0], "V")
+            finally:
+                omotenashi_redis.client_unpause()
+        assert page.status_code == 200 and 'data-omo-rule="' in page.text  # whole, personalised
+        await mw.drain()
+        assert await _views(mw, cookie) == 2
+        assert omotenashi_redis.hget(mw.store.keys(held.vid)[0], "V") == "2"  # (the field read)
+    finally:
+        await mw.shutdown()
+    assert views == "1"  # (its second page view: not written yet as the page went out)
