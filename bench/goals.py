@@ -139,9 +139,9 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
         )
         rows.append(
             (
-                "8. Redis memory per profile after the first pages (the mix of goal 1: 2-3 tours"
-                " and the home page; MEMORY USAGE, all its keys, median; compact forms, the"
-                " default)",
+                "8. Redis memory per profile after the first pages (the mix of goal 1: 2-3 tours,"
+                " then the home page, about 200 times each by the time it is read; MEMORY USAGE,"
+                " all its keys, median; compact forms, the default)",
                 f"{cpu['profile_bytes']:.0f} B",
                 "<= 512 B",
                 cpu["profile_bytes"] <= 512,
