@@ -15,6 +15,7 @@ import logging
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -42,6 +43,12 @@ Make = Callable[..., Settings]
         # not a password: a query's value with an "@" in it, and a password written right
         ("redis://u:pw@h:6379/0?client_name=a@b", "redis://u:***@h:6379/0?client_name=a@b"),
         ("redis://:p%23ss@host:6379/0", "redis://:***@host:6379/0"),
+        # eye52: an "=" or "&" after the "?" or "#" of a password (base64 keys end in "=")
+        ("redis://:a?b=c@host:6379/0", "redis://:***@host:6379/0"),
+        ("redis://:a#b&c@host:6379/0", "redis://:***@host:6379/0"),
+        # ... but a fragment after a path, and a redis-py option's value, are no password
+        ("redis://host:6379/0#note@x", "redis://host:6379/0#note@x"),
+        ("redis://h:6379?client_name=a@b", "redis://h:6379?client_name=a@b"),
     ],
 )
 def test_a_password_is_masked_whatever_it_holds(url: str, shown: str) -> None:
@@ -57,6 +64,11 @@ def test_a_bare_hash_or_question_mark_in_a_password_is_named_and_never_shown(url
     said = str(caught.value)
     assert "write '#' as %23 and '?' as %3F" in said
     assert "secret" not in said and "port" not in said
+
+
+@pytest.mark.parametrize("url", ["redis://host:6379/0#note@x", "redis://h:6379?client_name=a@b"])
+def test_a_url_with_an_at_sign_after_its_host_is_still_taken(url: str) -> None:
+    assert Settings(redis={"url": url}).redis.url == url  # (eye52: refused as a password)
 
 
 def test_an_ssl_password_is_never_shown_in_an_error() -> None:
@@ -154,3 +166,62 @@ async def test_a_cookie_path_that_leaves_our_pages_out_is_said_once(
     assert len(said) == (1 if warned else 0)
     if warned:
         assert "set OMOTENASHI_ENDPOINT_PREFIX=/shop/_omotenashi" in said[0]
+
+
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        ({"rules": {"dir": ""}}, "OMOTENASHI_RULES_DIR (rules.dir): it is empty: give a folder"),
+        ({"rules": {"snippets_dir": " "}}, "OMOTENASHI_RULES_SNIPPETS_DIR"),
+        ({"metrics_dir": ""}, "OMOTENASHI_METRICS_DIR (metrics_dir): it is empty"),
+        ({"redis": {"breaker_reset": float("inf")}}, "input should be a finite number"),
+        ({"hold_seconds": float("inf")}, "OMOTENASHI_HOLD_SECONDS"),
+        ({"respect": {"consent_cookie": "a;b"}}, "it should be a cookie's name"),
+        ({"respect": {"consent_cookie": ""}}, "OMOTENASHI_RESPECT_CONSENT_COOKIE"),
+    ],
+)
+def test_a_setting_that_can_never_work_is_refused(values: dict[str, Any], said: str) -> None:
+    """config52 P3s: "" read as the process's own folder; inf as seconds never come; a consent
+    cookie no cookie can be named (consent never seen, nothing ever kept)."""
+    with pytest.raises(ConfigError) as caught:
+        Settings(**values)
+    assert said in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["omo_consent", "OptanonConsent", "cookieconsent_status", "a.b"])
+def test_a_banner_s_cookie_name_is_taken(name: str) -> None:
+    assert Settings(respect={"consent_cookie": name}).respect.consent_cookie == name
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["force", "--rule", "x", "--ttl", "0"], "'0' is not a number of seconds, 1 or more"),
+        (["force", "--rule", "x", "--ttl", "-5"], "'-5' is not a number of seconds"),
+        (
+            ["report", "/nonexistent/rules", "--redis", "redis://127.0.0.1:1/0"],
+            "no rules folder at '/nonexistent/rules'",
+        ),
+    ],
+)
+def test_a_command_given_what_cannot_work_says_so(args: list[str], said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "omotenashi.cli", *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    assert said in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("cookie", "root", "fix"),
+    [
+        ("/shop", "", "set OMOTENASHI_ENDPOINT_PREFIX=/shop/_omotenashi,"),
+        ("/shop/app", "/shop", "set OMOTENASHI_ENDPOINT_PREFIX=/app/_omotenashi,"),  # (eye52)
+        ("/other", "/shop", "set OMOTENASHI_COOKIE_PATH=/shop,"),
+    ],
+)
+def test_the_cookie_path_advice_is_what_would_work(cookie: str, root: str, fix: str) -> None:
+    from omotenashi.asgi.announce import cookie_path_problem
+
+    said = cookie_path_problem(Settings(cookie={"path": cookie}), root)
+    assert said is not None and fix in said

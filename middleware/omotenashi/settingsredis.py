@@ -52,14 +52,18 @@ def masked(url: str) -> str:
 def _user_end(rest: str) -> int:
     """Where the user part and host of ``rest`` (a URL after ``://``) end: at its query or
     fragment, or past an "@" after them that ends a password with a bare "?" or "#" in it
-    (no "=" or "&" between: not a query's value). Such a password is masked whole (config52:
-    ``redis://:Xy#9pw@host`` was shown as written)."""
+    (config52: ``redis://:Xy#9pw@host`` was shown as written). Not where a path came first (a
+    fragment, ``/0#note@x``), nor a query naming one of redis-py's options (its value may hold
+    an "@": ``?client_name=a@b``): eye52."""
     end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     at = rest.find("@", end)
-    if at >= 0 and not any(c in rest[end:at] for c in "=&"):
-        slash = rest.find("/", at)
-        return slash if slash >= 0 else len(rest)
-    return end
+    if at < 0 or "/" in rest[:end]:
+        return end
+    name, equals, _ = rest[end + 1 : at].partition("=")
+    if rest[end] == "?" and equals and name.lower() in OPTIONS | TLS_OPTIONS:
+        return end
+    slash = rest.find("/", at)
+    return slash if slash >= 0 else len(rest)
 
 
 def redis_url_problem(url: str) -> str | None:
@@ -156,7 +160,9 @@ def _option_problem(scheme: str, name: str, value: str) -> str | None:
 class _Group(BaseModel):
     """A group of settings: a name it does not have is an error, never silently ignored."""
 
-    model_config = ConfigDict(extra="forbid")
+    # inf is no number of seconds or bytes (config52: a breaker reset of inf never tried Redis
+    # again, and showed as null in the settings line)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class RedisSettings(_Group):

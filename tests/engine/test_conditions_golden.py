@@ -236,7 +236,7 @@ GOLDEN = [
         {"referrer": "*"},
         {},
         False,
-        ["your browser did not say which page sent you here"],
+        ["we do not know which page sent you here"],
         ["coming from *"],
         id="referrer-none",
     ),

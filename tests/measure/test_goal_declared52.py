@@ -165,3 +165,42 @@ def test_the_report_judges_a_later_goal_on_the_cohorts_after_it() -> None:
     )
     assert (within.n_t, within.n_c) == (200, 200)
     assert "the 200 first exposed before" in within.sentence  # (only the days read)
+
+
+def test_a_range_that_ends_before_the_cut_says_so() -> None:
+    """eye52: with --until before the cut, the row said "from <a day not read> on"."""
+    counts = Counts()
+    for d in ["2026-12-01", "2026-12-02"]:
+        counts.exposures[("promo", Arm.TREATMENT, d)] += 10
+        counts.exposures[("promo", Arm.CONTROL, d)] += 10
+    report = build(
+        counts, [RuleSpec("promo", 50.0)], ["new"], until="2026-12-02",
+        goal_days={"new": "2026-12-02"},
+    )  # fmt: skip
+    cut = row(report, "new")
+    assert (cut.n_t, cut.n_c) == (0, 0)
+    assert "judged on the visitors first exposed from 2026-12-03 on, after the days read" in (
+        cut.sentence
+    )
+
+
+class Owner:
+    _marked: object = "a rule set"
+
+
+async def test_a_mark_redis_did_not_take_is_tried_again(make_settings: Make) -> None:
+    """eye52: a mark that failed (Redis down, the breaker open) left the set marked, so a goal
+    added then was marked at the next reload, days later, and judged from then."""
+    from omotenashi.metrics import Metrics
+    from omotenashi.store import goalmarks
+    from omotenashi.store.store import Store
+
+    settings = make_settings("", redis={"url": "redis://127.0.0.1:1/0", "write_timeout": 0.5})
+    store = Store(settings.redis, Metrics())
+    store.connect("redis://127.0.0.1:1/0")  # nothing listens there
+    owner = Owner()
+    try:
+        await goalmarks.mark(store, ["goal|g|event:e"], "2026-12-05", owner)
+    finally:
+        await store.aclose()
+    assert owner._marked is None  # (the next counting page view tries again)

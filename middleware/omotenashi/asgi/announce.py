@@ -83,15 +83,19 @@ def cookie_path_problem(settings: Settings, root_path: str) -> str | None:
     """Said once, at the first page (its ``root_path``: a mount's prefix, which our own pages
     are answered under too), where the visitor cookie's path leaves our own pages out: the
     browser sends them no cookie, and each takes the visitor for a new one (config52)."""
-    path, ours = settings.cookie.path, root_path.rstrip("/") + settings.endpoint_prefix
+    root = root_path.rstrip("/")
+    path, ours = settings.cookie.path, root + settings.endpoint_prefix
     if covers(path, ours + "/"):
         return None
+    if covers(root or "/", path):  # (the prefix is the app's, below the mount: eye52)
+        fix = f"OMOTENASHI_ENDPOINT_PREFIX={path[len(root) :].rstrip('/')}/_omotenashi"
+    else:
+        fix = f"OMOTENASHI_COOKIE_PATH={root or '/'}"
     return (
         f"the visitor cookie's path {path!r} (OMOTENASHI_COOKIE_PATH) leaves out Omotenashi's "
         f"own pages at {ours!r} (OMOTENASHI_ENDPOINT_PREFIX): browsers send them no cookie, so "
         'the preferences page, "Don\'t show me this" and the beacon each take the visitor '
-        f"for a new one; set OMOTENASHI_ENDPOINT_PREFIX={path.rstrip('/')}/_omotenashi, or the "
-        "cookie path to a folder that holds both"
+        f"for a new one; set {fix}, or the cookie path to a folder that holds both"
     )
 
 

@@ -153,7 +153,7 @@ class Omotenashi:
         self._pending(responder.after_app())
         if responder.change and responder.change.stats and responder.loaded is not self._marked:
             self._marked = loaded = responder.loaded  # the set's goals' days: store/goalmarks.py
-            self._pending(goalmarks.mark_soon(self.store, loaded.ruleset.goals, self._zone))
+            self._pending(goalmarks.mark_soon(self.store, loaded.ruleset.goals, self._zone, self))
         await responder.release()  # returned unfinished: the server cuts what went out
 
     def _nested(self, scope: Scope) -> bool:

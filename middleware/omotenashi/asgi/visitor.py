@@ -168,14 +168,19 @@ class Visitor:
 
 def hand_over(scope: dict[str, Any], visitor: Visitor | None) -> None:
     """Give the app ``visitor`` (None: none, a bot's or a request passed on untouched) as
-    ``request.state.omotenashi``, in a state of this request's own: a copy of the server's,
-    never written into. A server that shares one state between requests (Hypercorn before
-    0.18, across a keep-alive connection; ASGI asks for a copy per request) otherwise kept the
-    last visitor there, and the next request on the connection (a bot's, an excluded path's,
-    another visitor's behind a proxy) read them with :func:`get_visitor` (isolation52)."""
+    ``request.state.omotenashi``, in the server's state, as an outer middleware that read
+    ``request.state`` first still sees it (eye52: a copy cut it off from what the app set).
+    A server that shares one state between requests (Hypercorn before 0.18, across a
+    keep-alive connection; ASGI asks for a copy per request) kept the last visitor there, and
+    the next request on the connection (a bot's, an excluded path's) read them with
+    :func:`get_visitor` (isolation52): a request with none has it set to None."""
     state = scope.get("state")
-    if visitor is not None or (state and state.get("omotenashi") is not None):
-        scope["state"] = {**(state or {}), "omotenashi": visitor}
+    if state is None:
+        if visitor is None:
+            return
+        scope["state"] = state = {}
+    if visitor is not None or state.get("omotenashi") is not None:
+        state["omotenashi"] = visitor
 
 
 def get_visitor(request_or_scope: Any) -> Visitor | None:

@@ -206,10 +206,14 @@ def _held_back(
         return f"outside its schedule: it ended {end.isoformat() if end else ''}".rstrip()
     target = r.slot or r.selector
     for d in shown:
-        if (d.rule.rule.slot or d.rule.rule.selector) == target:
-            same = d.rule.rule.priority == r.priority  # (words52: a tie was "higher")
-            why = "the same priority, and first in the files" if same else "higher priority"
-            return f"{d.id} won the {'slot' if r.slot else 'selector'} ({why})"
+        if (d.rule.rule.slot or d.rule.rule.selector) != target:
+            continue
+        won = f"{d.id} won the {'slot' if r.slot else 'selector'}"
+        if d.rule.rule.priority > r.priority:
+            return f"{won} (higher priority)"
+        if d.rule.rule.priority == r.priority and d.rule.order < rule.order:  # (words52)
+            return f"{won} (the same priority, and first in the files)"
+        # (else it was held back by something below: a cap, its holdout ...)
     for d in shown:
         if r.intent and d.rule.rule.intent == r.intent:
             return (

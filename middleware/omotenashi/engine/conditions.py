@@ -131,7 +131,7 @@ def compile_when(when: When, default_tz: str) -> list[Condition]:
                 lambda f: (
                     f"you came from {ex.host(f.referrer)}"
                     if f.referrer
-                    else "your browser did not say which page sent you here"
+                    else "we do not know which page sent you here"
                 ),
                 "coming from " + ex.either(when.referrer),
             )

@@ -60,11 +60,19 @@ def start(marked_on: str | None, first_exposed: str | None) -> str | None:
     return (dt.date.fromisoformat(marked_on) + dt.timedelta(days=1)).isoformat()
 
 
-def said(goal: str, marked_on: str, since: str, left_out: int) -> str:
-    """What a row cut at ``since`` says of it."""
-    return (
+def said(goal: str, marked_on: str, since: str, left_out: int, read: bool = True) -> str:
+    """What a row cut at ``since`` says of it (``read``: some day read is on or after it)."""
+    declared = (
         f"The goal “{goal}” was declared (or its event or path changed) on {marked_on}, while "
-        f"this test ran: its counts are of the visitors first exposed from {since} on; the "
+        "this test ran: "
+    )
+    if not read:  # (eye52: --until before the cut said "from <a day not read> on")
+        return (
+            f"{declared}it is judged on the visitors first exposed from {since} on, after the "
+            "days read."
+        )
+    return (
+        f"{declared}its counts are of the visitors first exposed from {since} on; the "
         f"{left_out:,} first exposed before, who could not all reach it, are left out."
     )
 

@@ -356,7 +356,7 @@ def build(
                 days = [day for day in span if day >= cut]
             row = _row(rule, goal, holdout, arms, confidence, min_per_arm, rule in closed)
             if cut:
-                told = goalstart.said(goal, goal_days[goal], cut, left)
+                told = goalstart.said(goal, goal_days[goal], cut, left, bool(days))
                 row = replace(row, sentence=f"{row.sentence} {told}")
             rows.append(_dated(row, counts, days, min_per_arm))
         daily[rule] = _daily(counts, rule, set(goals), span)
