@@ -10,7 +10,7 @@ from omotenashi import Settings
 from omotenashi.asgi.announce import warnings
 from omotenashi.errors import ConfigError
 from omotenashi.settingcheck import misspelt
-from omotenashi.settings import settings_table
+from omotenashi.settingstable import settings_table
 
 
 def test_environment_variables_use_the_omotenashi_prefix(monkeypatch: pytest.MonkeyPatch) -> None:

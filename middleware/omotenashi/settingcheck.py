@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ValidationError
 
 from omotenashi.errors import ConfigError
-from omotenashi.settings import Settings, variables
+from omotenashi.settings import Settings
 from omotenashi.settingsredis import masked
+from omotenashi.settingstable import variables
 
 _SECRETS = ("KEY", "KEYS", "SALT", "TOKEN", "SECRET")
 

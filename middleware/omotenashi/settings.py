@@ -8,12 +8,10 @@ arguments: ``Settings(redis={"url": ...})``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     Field,
     FilePath,
     SecretStr,
@@ -21,7 +19,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from omotenashi.errors import ConfigError
@@ -103,6 +100,17 @@ class CookieSettings(_Group):
         return path
 
 
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a cookie's name (RFC 6265's token)
+
+
+def _not_empty(value: object) -> object:
+    """A folder given as "" (``OMOTENASHI_RULES_DIR=``) is no folder: it read as ".", the
+    process's own (config52: metrics files went into the app's working folder)."""
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("it is empty: give a folder")
+    return value
+
+
 class RulesSettings(_Group):
     dir: Path = Field(default=Path("rules"), description="Folder of rule YAML files.")
     snippets_dir: Path = Field(
@@ -118,6 +126,11 @@ class RulesSettings(_Group):
         pattern=r"^[a-z][a-z0-9-]*$",
         description="The attribute that marks a slot in your pages.",
     )
+
+    @field_validator("dir", "snippets_dir", mode="before")
+    @classmethod
+    def _a_folder(cls, value: object) -> object:
+        return _not_empty(value)
 
     @model_validator(mode="after")
     def _snippets_next_to_rules(self) -> RulesSettings:
@@ -165,6 +178,18 @@ class RespectSettings(_Group):
         default="omo_consent",
         description="A cookie your consent banner sets to 1/yes/true/granted to give consent.",
     )
+
+    @field_validator("consent_cookie")
+    @classmethod
+    def _a_cookie_name(cls, name: str) -> str:
+        """A name no cookie can have (``a;b``, "") would never be read: consent never given
+        (config52)."""
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(
+                "it should be a cookie's name: letters, digits, - _ . (no ; , = or space)"
+            )
+        return name
+
     preferences_template: FilePath | None = Field(  # a missing file: said at startup
         default=None, description="Your own Jinja2 template for the preferences page."
     )
@@ -205,6 +230,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="_",
         env_nested_max_split=1,
         extra="forbid",
+        allow_inf_nan=False,
     )
 
     def __init__(self, **values: Any) -> None:
@@ -338,34 +364,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-
-def variables(
-    model: type[BaseModel], prefix: str = "OMOTENASHI_"
-) -> Iterator[tuple[str, str, FieldInfo]]:
-    """(environment variable, field name, field) of every setting of ``model``, its groups'
-    joined by ``_`` (``OMOTENASHI_REDIS_URL``)."""
-    for name, info in model.model_fields.items():
-        kind = info.annotation
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            yield from variables(kind, f"{prefix}{name.upper()}_")
-        else:
-            yield f"{prefix}{name.upper()}", name, info
-
-
-def settings_table() -> str:
-    """The README's configuration table, made from the models so the two cannot drift."""
-    rows = ["| Environment variable | Default | Meaning |", "| --- | --- | --- |"]
-    for variable, name, info in variables(Settings):
-        default = info.get_default(call_default_factory=True)
-        if name == "secret_keys":
-            shown = "(a random key per process)"
-        elif name == "preview_keys":
-            shown = "(unset: the cookie keys)"
-        elif name == "user_salt" or default is None:
-            shown = "(unset)"
-        elif isinstance(default, list):
-            shown = ",".join(str(v) for v in default)
-        else:
-            shown = str(default)
-        rows.append(f"| `{variable}` | `{shown}` | {info.description or ''} |")
-    return "\n".join(rows)
+    @field_validator("metrics_dir", mode="before")
+    @classmethod
+    def _metrics_folder(cls, value: object) -> object:
+        return _not_empty(value)

@@ -85,7 +85,7 @@ def _schema(args: argparse.Namespace) -> int:
 def _settings_table(args: argparse.Namespace) -> int:
     import re
 
-    from omotenashi.settings import settings_table
+    from omotenashi.settingstable import settings_table
 
     if not args.readme:
         print(settings_table())

@@ -287,7 +287,7 @@ def register(commands: Any) -> None:
     )
     frc.add_argument(
         "--ttl",
-        type=int,
+        type=_seconds,
         default=None,
         metavar="SECONDS",
         help=f"seconds the link works (default {DEFAULT_TTL}; most: OMOTENASHI_PREVIEW_MAX_AGE)",
@@ -325,3 +325,15 @@ def register(commands: Any) -> None:
         "cart.kyoto-autumn=1 cap.summer-promo=day:2 segments=vip,family",
     )
     pro.set_defaults(func=_profile)
+
+
+def _seconds(text: str) -> int:
+    """``--ttl``: a whole number of seconds, 1 or more (config52: 0 or -5 gave a link that
+    had already expired, exit 0)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds, 1 or more")
+    return value

@@ -36,6 +36,9 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     rules = folders(settings.rules, args.rules, args.snippets)
     rules_dir, snippets = rules.dir, rules.snippets_dir
+    if not rules_dir.is_dir():  # (config52: "Nothing counted yet", exit 0, read from no rules)
+        print(f"omotenashi report: no rules folder at {str(rules_dir)!r}", file=sys.stderr)
+        return 2
     try:
         since = parse_day(args.since) if args.since else None
         until = parse_day(args.until) if args.until else None
