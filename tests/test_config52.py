@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -225,3 +227,40 @@ def test_the_cookie_path_advice_is_what_would_work(cookie: str, root: str, fix: 
 
     said = cookie_path_problem(Settings(cookie={"path": cookie}), root)
     assert said is not None and fix in said
+
+
+def test_a_list_setting_takes_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """config52: '["/a/*","/b"]' was split on its commas, brackets and quotes kept."""
+    monkeypatch.setenv("OMOTENASHI_EXCLUDE_PATHS", '["/a/*", "/b"]')
+    assert Settings().exclude_paths == ["/a/*", "/b"]
+    monkeypatch.setenv("OMOTENASHI_EXCLUDE_PATHS", "/a/*, /b")  # (as ever)
+    assert Settings().exclude_paths == ["/a/*", "/b"]
+
+
+def test_settings_table_into_a_file_without_its_markers_is_an_error(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# no table here\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "omotenashi.cli", "settings-table", "--readme", str(readme)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "<!-- /settings-table -->" in done.stderr
+    assert readme.read_text() == "# no table here\n"
+
+
+def test_the_demo_uses_a_redis_url_given_in_any_case(tmp_path: Path) -> None:
+    """config52: a lower-case omotenashi_redis_url was the app's, yet the demo started (and
+    announced) a private server of its own."""
+    env = {k: v for k, v in os.environ.items() if k.upper() != "OMOTENASHI_REDIS_URL"}
+    env["omotenashi_redis_url"] = "redis://127.0.0.1:1/0"
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "omotenashi.cli", "demo", "--port", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert demo.stdout is not None
+        first = next(line for line in demo.stdout if line.startswith("Omotenashi demo:"))
+    finally:
+        demo.kill()
+        demo.communicate()  # (its pipe read to the end and closed)
+    assert "(Redis: redis://127.0.0.1:1/0;" in first and "private" not in first

@@ -7,6 +7,8 @@ arguments: ``Settings(redis={"url": ...})``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -360,6 +362,11 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str) and value.lstrip().startswith("["):  # a JSON list (config52)
+            with contextlib.suppress(ValueError):
+                listed = json.loads(value)
+                if isinstance(listed, list) and all(isinstance(v, str) for v in listed):
+                    return [v.strip() for v in listed if v.strip()]
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

@@ -36,12 +36,15 @@ def _demo(args: argparse.Namespace) -> int:
         return 2
     sys.path.insert(0, str(root))
     server = None
-    if not os.environ.get("OMOTENASHI_REDIS_URL"):
+    given = next(  # (any case, as the settings read it: config52)
+        (v for k, v in os.environ.items() if k.upper() == "OMOTENASHI_REDIS_URL" and v), None
+    )
+    if not given:
         server = EmbeddedRedis().start()
         os.environ["OMOTENASHI_REDIS_URL"] = server.url
         redis_note = f"a private {server.binary.name} at {server.url}, started for this demo"
     else:
-        redis_note = masked(os.environ["OMOTENASHI_REDIS_URL"])
+        redis_note = masked(given)
     from demo_site.app import create_app
 
     app = create_app(root)

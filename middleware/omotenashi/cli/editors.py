@@ -91,13 +91,24 @@ def _settings_table(args: argparse.Namespace) -> int:
         print(settings_table())
         return 0
     readme = Path(args.readme)
-    text = re.sub(
-        r"(<!-- settings-table:[^\n]*-->\n).*?(\n<!-- /settings-table -->)",
-        lambda m: m.group(1) + settings_table() + m.group(2),
-        readme.read_text(),
-        flags=re.S,
-    )
-    readme.write_text(text)
+    try:
+        text, found = re.subn(
+            r"(<!-- settings-table:[^\n]*-->\n).*?(\n<!-- /settings-table -->)",
+            lambda m: m.group(1) + settings_table() + m.group(2),
+            readme.read_text(encoding="utf-8"),
+            flags=re.S,
+        )
+    except (OSError, UnicodeDecodeError) as exc:  # (config52: a traceback)
+        print(f"omotenashi settings-table: cannot read {args.readme!r}: {exc}", file=sys.stderr)
+        return 2
+    if not found:  # (config52: exit 0, nothing changed)
+        print(
+            f"omotenashi settings-table: {args.readme!r} has no <!-- settings-table: ... --> "
+            "and <!-- /settings-table --> lines to put the table between",
+            file=sys.stderr,
+        )
+        return 2
+    readme.write_text(text, encoding="utf-8")
     return 0
 
 
