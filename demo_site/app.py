@@ -341,7 +341,9 @@ async def login(request: Request) -> Response:
                 _sign_out_session(request)
             request.session["user"] = name
             await identify(request, name)  # the anonymous profile merges into this user's
-            await remember(request, first_name=name)  # for the (capped) greeting by name
+            # for the (capped) greeting by name: the first word only, as the "i" and the data
+            # page say "your first name" (visitor52: "Aiko Wolfe" was kept whole as one)
+            await remember(request, first_name=name.split()[0])
             await cartsync.in_step(request, _cart(request), _sellable)  # the saved cart
             return RedirectResponse("/", status_code=303)
     return await _page(request, "login.html")

@@ -15,7 +15,7 @@ from omotenashi.engine.understand import Visit
 from omotenashi.loader.reload import load_all
 from omotenashi.settings import RespectSettings
 
-from .conftest import ROOT, client_for
+from .conftest import ROOT, client_for, page_words
 
 pytestmark = pytest.mark.anyio
 
@@ -177,6 +177,17 @@ async def test_signing_out_empties_the_cart_for_the_next_person(omotenashi_redis
         await client.post("/login", data={"username": "qa-bob"})
         cart = await client.get("/cart")
     assert "Kyoto in autumn" not in cart.text and "Cart (0)" in cart.text
+
+
+async def test_a_full_name_signs_in_with_its_first_word_as_the_first_name(
+    omotenashi_redis_url: str,
+) -> None:
+    """visitor52: the whole typed name was kept as "first name", and the "i" said so."""
+    async with client_for(demo(omotenashi_redis_url)) as client:
+        await client.post("/login", data={"username": "Aiko Wolfeschlegel"})
+        data = await client.get("/_omotenashi/preferences/data")
+    words = " ".join(page_words(data.text).split())
+    assert "first name: Aiko" in words and "Wolfeschlegel" not in words.split("first name:")[1]
 
 
 @pytest.mark.parametrize("again", ["same browser", "another browser"])
