@@ -142,7 +142,7 @@ FAMILIES = [
     ("You like tours: you are in the group that does not see it", "Measuring"),
     ("goals reached after it: signup", "Measuring"),
     ("This visit began", "Your visits"),
-    ("Days away before this visit: 1.2", "Your visits"),
+    ("Time away before this visit: 1.2 days", "Your visits"),
     ("Cart last changed", "Your visits"),
     ("Last purchase", "Your visits"),
     ("Blocks this site no longer shows (3 times)", "Shown to you"),
@@ -220,3 +220,14 @@ def test_a_visitor_not_measured_now_is_told_their_group_is_past(
     )
     (lines,) = [lines for title, lines in sections.items() if title.startswith("Measuring")]
     assert any(said in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [(40 / 1440, "40 minutes"), (1 / 1440, "1 minute"), (0.25, "6 hours"), (1.24, "1.2 days")],
+)
+def test_time_away_reads_in_its_own_unit(days: float, said: str) -> None:
+    """visitor52: 40 minutes away read "Days away before this visit: 0.0"."""
+    from omotenashi.respect.yourdata import away
+
+    assert away(days) == said

@@ -137,13 +137,24 @@ def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:
     return [*lines[:limit], f"… and {len(lines) - limit} more (all in the download)"]
 
 
+def away(days: float) -> str:
+    """A time away in the unit it reads best in (visitor52: 40 minutes read "0.0" days)."""
+    if days < 1 / 24:
+        minutes = round(days * 1440)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if days < 1:
+        hours = round(days * 24)
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{days:.1f} days"
+
+
 def visit_lines(profile: Profile, zone: str = "UTC") -> list[str]:
     """The times kept with the visits, beyond the first and last (on the site's clock)."""
     out = []
     if profile.visit_start is not None:
         out.append(f"This visit began: {day(profile.visit_start, zone)}")
     if profile.absent_days is not None:
-        out.append(f"Days away before this visit: {profile.absent_days:.1f}")
+        out.append(f"Time away before this visit: {away(profile.absent_days)}")
     if profile.cart_at is not None:
         out.append(f"Cart last changed: {day(profile.cart_at, zone)}")
     if profile.purchase_at is not None:
