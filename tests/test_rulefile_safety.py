@@ -177,6 +177,8 @@ def test_ordinary_urls_are_allowed(value: str) -> None:
         ({"style": "background:url(x)"}, [], True),
         ({"onclick": "steal()"}, [], True),
         ({"OnMouseOver": "steal()"}, [], True),
+        ({"charset": "utf-8"}, [], True),  # (charset52: a page's <meta charset> changed)
+        ({"CharSet": "utf-8"}, [], True),
         ({"style": "color: red"}, ["style"], False),
         ({"onclick": "track()"}, ["onclick"], False),
         ({"href": "javascript:alert(1)"}, ["href"], True),

@@ -40,8 +40,10 @@ URL_ATTRS = frozenset(
 )
 # Lists of URLs ("a.jpg 1x, b.jpg 2x").
 SRCSET_ATTRS = frozenset({"srcset", "imagesrcset"})
-# Never set by a rule unless the rule names them in ``allow_attrs``: markup and script.
-RISKY_ATTRS = frozenset({"style", "srcdoc", "is", "http-equiv", "content"})
+# Never set by a rule unless the rule names them in ``allow_attrs``: markup and script, and
+# ``charset`` (a <meta charset> changed, or added before the page's own, made a Shift_JIS page
+# read as UTF-8: every character broken, charset52)
+RISKY_ATTRS = frozenset({"style", "srcdoc", "is", "http-equiv", "content", "charset"})
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _EDGES = "".join(chr(c) for c in range(0x21))
@@ -64,6 +66,8 @@ def attr_problem(name: str, value: str, allowed: frozenset[str]) -> str | None:
     low = name.lower()
     if not NAME.fullmatch(name):
         return "it is not an attribute name"
+    if low == "charset" and low not in allowed:
+        return "it can change how the browser reads the page's bytes (every character)"
     if (low.startswith("on") or low in RISKY_ATTRS) and low not in allowed:
         return "it can run script or change markup"
     if low in URL_ATTRS or low.endswith(":href"):
