@@ -22,6 +22,27 @@ if TYPE_CHECKING:  # (the responder imports this module)
 
 Message = dict[str, Any]
 log = logging.getLogger("omotenashi")
+_CLASH = quiet.Quiet(log, every=3600.0)  # the app setting our cookie's name: said hourly
+
+
+def app_sets_ours(headers: Headers, name: str) -> None:
+    """Say (at most once an hour) that the app's response (or the proxy's origin's) sets a
+    cookie named as our visitor cookie: browsers keep whichever comes last, and a visitor
+    whose cookie the app replaced is new at their next page (proxy51: it passed unsaid). The
+    app's cookie is left as it is: it is the app's answer."""
+    prefix = name.encode() + b"="
+    for k, v in headers:
+        if len(k) == 10 and k.lower() == b"set-cookie" and bytes(v).lstrip().startswith(prefix):
+            _CLASH.say(
+                logging.WARNING,
+                "clash",
+                "omotenashi: the app sets a cookie named %r, the name of Omotenashi's visitor "
+                "cookie (OMOTENASHI_COOKIE_NAME): browsers keep whichever comes last, and a "
+                "visitor whose cookie the app replaced is new at their next page; give one of "
+                "them another name",
+                name,
+            )
+            return
 
 
 def with_identity(
@@ -33,6 +54,7 @@ def with_identity(
     a force link was refused, as a rewritten page says it (a private visitor's page left
     alone, OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false, or one the engine could not rewrite)."""
     visitor.answered = True  # (a sign-in or sign-out from now on cannot reach the browser)
+    app_sets_ours(start.get("headers", []), tools.signer.cookie.name)
     tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
     renewed = page and not visitor.is_new and not visitor.identity_changed
     renewed = renewed and renews(visitor, tools)
@@ -115,6 +137,7 @@ async def identity_headers(
     cookie then left holding nothing, :func:`holds_nothing`, goes with it: after an Undo under
     GPC the visitor is told "Undone" and leaves without our cookie)."""
     visitor.answered = True
+    app_sets_ours(headers, tools.signer.cookie.name)
     if visitor.identity_changed or renews(visitor, tools):
         headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
         if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
