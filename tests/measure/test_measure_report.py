@@ -149,8 +149,8 @@ def test_rules_without_a_holdout_are_named_once_not_judged(
     assert len(said) == 1 and listed in said[0] and said[0].endswith("tagline.")
     assert "tagline / " not in text  # no verdict sentence for a rule with nothing to compare
     page = render_html(rep.build(counts, specs, ["purchase", "brochure"]))
-    assert "<td>tagline</td>" not in page and said[0] in page.replace("&#x27;", "'")
-    assert ("<td>hero</td>" in page) is bool(in_table)
+    assert '<th scope="row">tagline</th>' not in page and said[0] in page.replace("&#x27;", "'")
+    assert ('<th scope="row">hero</th>' in page) is bool(in_table)
 
 
 @pytest.mark.parametrize("text", ["2025-13-01", "yesterday", "", "2025/12/01"])

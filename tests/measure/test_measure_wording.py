@@ -114,7 +114,7 @@ def test_a_group_without_visitors_shows_no_lift() -> None:
     line = next(x for x in text.splitlines() if x.startswith("lonely"))
     assert "+10.0" not in line and "[-100.0, +100.0]" not in line
     page = render_html(report)
-    cells = re.search(r"<tr><td>lonely</td>.*?</tr>", page)
+    cells = re.search(r"<tr><th scope=\"row\">lonely</th>.*?</tr>", page)
     assert cells and "+10.0" not in cells.group(0) and "<td>–</td>" in cells.group(0)
     assert "lonely / buy:" not in page.split("<svg")[1]  # not in the forest either
 

@@ -40,7 +40,7 @@ def verdicts(report: rep.Report) -> list[str]:
     out = []
     for row, said in zip(report.rows, data["rows"], strict=True):
         line = next(x for x in text.splitlines() if x.startswith(f"{row.named} "))
-        cell = re.search(rf"<tr><td>{row.rule}</td>.*?>([^<>]*)</td></tr>", page)
+        cell = re.search(rf"<tr><th scope=\"row\">{row.rule}</th>.*?>([^<>]*)</td></tr>", page)
         assert cell, page
         assert line.rstrip().endswith(said["verdict"]) and cell.group(1) == said["verdict"]
         out.append(said["verdict"])

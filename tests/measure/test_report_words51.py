@@ -46,3 +46,16 @@ def test_each_daily_chart_has_its_numbers_as_a_table() -> None:
     table = html.split("promo: the numbers, day by day</summary>", 1)[1].split("</details>")[0]
     assert '<th scope="row">2026-12-01</th><td>1,200</td><td>130</td><td>40</td><td>3</td>' in table
     assert '<th scope="col">exposed, treated</th>' in table
+
+
+def test_each_row_is_headed_by_its_rule() -> None:
+    """eye51b P3: the rule's cell was a <td>: a screen reader read a row's figures without the
+    rule they are of."""
+    from omotenashi.measure.counting import Arm
+    from omotenashi.measure.report import Counts, RuleSpec, build
+
+    counts = Counts()
+    counts.exposures[("promo", Arm.TREATMENT, "2026-12-01")] = 10
+    counts.exposures[("promo", Arm.CONTROL, "2026-12-01")] = 10
+    html = _table(build(counts, [RuleSpec("promo", 50.0)], ["buy"]))
+    assert '<tr><th scope="row">promo</th><td>buy</td>' in html

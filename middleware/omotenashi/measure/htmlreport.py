@@ -63,7 +63,7 @@ def _table(report: Report) -> str:
         rate_t, rate_c = rates(row.rate_t, row.rate_c, none="–")
         body.append(
             "<tr>"
-            f"<td>{escape(row.named)}</td><td>{escape(row.goal or '–')}</td>"
+            f'<th scope="row">{escape(row.named)}</th><td>{escape(row.goal or "–")}</td>'
             f"<td>{'–' if row.holdout is None else f'{row.holdout:g}%'}</td>"
             f"<td>{row.n_t:,}</td><td>{rate_t}</td>"
             f"<td>{row.n_c:,}</td><td>{rate_c}</td>"
