@@ -215,6 +215,18 @@ def validation_errors(
             out.append(RuleError(file, line, field_path, problem, hint))
         elif not loc and isinstance(given, list) and "rules" in root.model_fields:
             out.append(RuleError(file, 1, "", RULE_FILE_SHAPE, "indent the list under `rules:`"))
+        elif kind == "omo" and (empty := _empty_action(given)) is not None:
+            at = (*loc, empty)  # (editor51: `text:` left empty read as "no action")
+            out.append(
+                RuleError(
+                    file, line_of(lines, at), format_loc(at),
+                    f"it is empty (YAML reads `{empty}:` with nothing after it, or "
+                    f"`{empty}: null`, as no value)",
+                    f'write its value after it; an empty block is {empty}: ""'
+                    if empty == "text"
+                    else f"write its value after it, or remove {empty}:",
+                )
+            )  # fmt: skip
         elif kind == "omo":
             out.append(RuleError(file, line, field_path, str(ctx["problem"]), str(ctx["hint"])))
         elif kind == "literal_error":
@@ -247,6 +259,16 @@ def validation_errors(
                 )
             )
     return out
+
+
+def _empty_action(given: object) -> str | None:
+    """The action a rule gives with no value (``text:`` and nothing after it), where that left
+    it with none: said as what it is, not "a rule needs exactly one action (got none)"."""
+    if not isinstance(given, dict) or given.get("hide"):
+        return None
+    empty = [k for k in ("text", "snippet", "attrs") if k in given and given[k] is None]
+    given_too = [k for k in ("text", "snippet", "attrs") if given.get(k) is not None]
+    return empty[0] if empty and not given_too else None
 
 
 def _lookalike(given: object) -> str:
