@@ -73,8 +73,29 @@ def test_relative_lift_without_treatment_conversions_is_minus_100_percent() -> N
     result = stats.relative_lift(0, 100, 10, 100)
     assert result is not None
     value, interval = result
-    high = stats.wilson(0, 100).high / stats.wilson(10, 100).low - 1
+    low_c = stats.wilson(10, 100).low  # MOVER-R's upper limit at p_t = 0 (Donner & Zou 2012)
+    high = stats.wilson(0, 100).high / math.sqrt(low_c * (2 * 0.10 - low_c)) - 1
     assert (value, interval.low, interval.high) == (-1.0, -1.0, pytest.approx(high))
+
+
+@pytest.mark.parametrize(
+    # (stats52) references: MOVER-R's closed form, then Koopman's score interval (statsmodels)
+    ("x_t", "n_t", "x_c", "n_c", "mover_r", "koopman"),
+    [
+        (0, 100, 5, 100, -0.10, -0.24),  # (it read +72 %)
+        (0, 177, 108, 4266, -0.15, -0.16),  # (+1.1 %)
+        (0, 638, 10, 1147, -0.23, -0.31),  # (+26 %)
+    ],
+)
+def test_without_treated_conversions_the_relative_interval_agrees_with_the_absolute(
+    x_t: int, n_t: int, x_c: int, n_c: int, mover_r: float, koopman: float
+) -> None:
+    result = stats.relative_lift(x_t, n_t, x_c, n_c)
+    assert result is not None
+    high = result[1].high
+    assert high == pytest.approx(mover_r, abs=0.005)
+    assert koopman <= high < 0  # below zero, as the absolute interval is
+    assert stats.newcombe(x_t, n_t, x_c, n_c).high < 0
 
 
 def test_relative_lift_stays_bounded_and_positive_with_one_control_conversion() -> None:

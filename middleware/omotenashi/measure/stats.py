@@ -14,7 +14,8 @@ Methods (all at the same confidence level, 95 % by default):
   2008, "Construction of confidence limits about effect measures: a general approach", Stat Med
   27:1693-1702). It is the ratio counterpart of Newcombe's method (the same recovery of
   variance from the two Wilson intervals, applied to ``ln p``), so both intervals agree on
-  whether zero lift is excluded in all but borderline cases;
+  whether zero lift is excluded in all but borderline cases (without treated conversions,
+  MOVER-R on the ratio scale: ``relative_lift``);
 - sample-ratio mismatch: Pearson's chi-square of the observed split against the configured
   holdout share, one degree of freedom, flagged below ``SRM_ALPHA`` (0.001); while fewer than
   ``EXACT_BELOW`` visitors are expected in a group, the exact binomial test instead (the
@@ -122,8 +123,11 @@ def relative_lift(
 
     ``ln(p_t / p_c) = ln p_t - ln p_c``: MOVER combines the Wilson limits of each log rate
     exactly as Newcombe's method does for the difference, then the limits are exponentiated.
-    Without treatment conversions the ratio is 0 and its upper limit is the conservative
-    ``u_t / l_c`` (the worst case of the two Wilson intervals).
+    Without treatment conversions the ratio is 0 and there is no log to take: its upper limit
+    is MOVER-R's on the ratio scale (Donner & Zou 2012) at ``p_t = 0``,
+    ``u_t / sqrt(l_c (2 p_c - l_c))``. (It was ``u_t / l_c``, the worst case of the two Wilson
+    intervals: 0 of 100 against 5 of 100 read [-100 %, +72 %] beside an absolute interval all
+    below zero, stats52; MOVER-R gives -10 %, Koopman's score interval -24 %.)
     """
     _check(x_t, n_t)
     _check(x_c, n_c)
@@ -132,7 +136,7 @@ def relative_lift(
     p_t, p_c = x_t / n_t, x_c / n_c
     w_t, w_c = wilson(x_t, n_t, confidence), wilson(x_c, n_c, confidence)
     if x_t == 0:
-        return -1.0, Interval(-1.0, w_t.high / w_c.low - 1)
+        return -1.0, Interval(-1.0, w_t.high / math.sqrt(w_c.low * (2 * p_c - w_c.low)) - 1)
     log_ratio = math.log(p_t) - math.log(p_c)
     below = math.hypot(math.log(p_t) - math.log(w_t.low), math.log(w_c.high) - math.log(p_c))
     above = math.hypot(math.log(w_t.high) - math.log(p_t), math.log(p_c) - math.log(w_c.low))
