@@ -1,0 +1,45 @@
+"""inject52 (2 P2): a catalogue item's URL with what browsers strip inside its scheme
+(" java\\tscript:") passed the catalogue's check, and a recommendation linked to it; an ESC in
+a visitor's value (a name given to ``remember``) went raw into an ISO-2022-JP page, where the
+browser read the rest of the page, markup and all, as kanji up to the next escape."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from omotenashi.engine.charset import encode
+from omotenashi.recommend.catalog import Item
+
+
+@pytest.mark.parametrize(
+    "url",
+    [" java\tscript:alert(1)", "java\nscript:alert(1)", "\x01javascript:alert(1)",
+     "JavaScript:alert(1)", "vbscript:x", "data:text/html,<script>x</script>", "file:///etc"],
+)  # fmt: skip
+def test_a_catalogue_url_a_browser_would_run_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="is not a safe URL"):
+        Item(id="a", url=url, title="A")
+    with pytest.raises(ValidationError, match="is not a safe URL"):
+        Item(id="a", url="/a", title="A", image=url)
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("/tours/a", "/tours/a"),
+        ("tours/a", "/tours/a"),
+        ("https://e.example/a", "https://e.example/a"),
+    ],
+)
+def test_a_catalogue_url_of_the_site_or_the_web_is_taken(url: str, kept: str) -> None:
+    assert Item(id="a", url=url, title="A").url == kept
+
+
+@pytest.mark.parametrize("codec", ["iso2022_jp", "iso2022_jp_2"])
+def test_no_escape_from_inserted_text_reaches_an_iso_2022_page(codec: str) -> None:
+    page = '<p>京都</p><p class="i">Hi \x1b$B!</p><p id="after">after</p>'
+    out = encode(page, codec)
+    assert out.decode(codec) == page.replace("\x1b", "")  # (the page's own text: as it was)
+    # every escape left is the codec's own, each followed by the text it stands for
+    assert b"\x1b$B!</p>" not in out and b'<p id="after">after</p>' in out
