@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from jinja2 import BaseLoader, ChainableUndefined, Template, TemplateError, meta, nodes
+from jinja2 import BaseLoader, Template, TemplateError, meta, nodes
 from jinja2.exceptions import (
     SecurityError,
     TemplateAssertionError,
@@ -22,7 +22,7 @@ from jinja2.exceptions import (
     UndefinedError,
 )
 
-from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_field, render
+from omotenashi.engine.render import SnippetUndefined, not_a_field, render
 from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
@@ -32,6 +32,10 @@ from omotenashi.loader.snippetframes import Frames
 from omotenashi.loader.snippethtml import BrokenMarkup, checked_render
 from omotenashi.loader.snippetnames import TEXT, check_brought_in, nearest, text_hint, text_problem
 from omotenashi.loader.snippetnames import hint as _hint
+from omotenashi.loader.snippetplaces import MARKED, PLACE_HINT, SAMPLE_SAID, unsafe_place
+from omotenashi.loader.snippetplaces import (
+    SAMPLE_VISITOR as SAMPLE_VISITOR,  # (loader/snippetplaces.py)
+)
 from omotenashi.loader.templatescan import needed, rebound
 from omotenashi.rules.model import Rule
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
@@ -46,34 +50,6 @@ _REFUSED = (SecurityError, SnippetLimitError, SnippetFileError)
 
 class SampleFailure(SnippetError):
     """Failed for the sample visitor only: a warning (its rules' visitors may all differ)."""
-
-
-class _Open(dict[str, Any]):
-    """A sample visitor's free-form mapping: any key reads as an empty, chainable value."""
-
-    def __missing__(self, key: str) -> Any:
-        return ChainableUndefined(name=key)
-
-
-# A visitor with every field (engine/profile.py ``visitor_view``), for trying snippets at load.
-SAMPLE_VISITOR: dict[str, Any] = {
-    "stage": "awareness",
-    "segments": ["sample"],
-    "visits": 2,
-    "returning": True,
-    "interests": ["sample"],
-    "name": "Sam",
-    "device": "desktop",
-    "cart": ["sample-item"],
-    "purchases": 1,
-    "viewed_in": _Open(),
-    "titles": _Open(),
-}
-assert tuple(SAMPLE_VISITOR) == VISITOR_FIELDS
-SAMPLE_SAID = (
-    "stage awareness, returning, 2 visits, one interest, segment and cart item, 1 purchase, "
-    "nothing viewed in a list"
-)
 
 
 class Renderer:
@@ -229,6 +205,10 @@ class Renderer:
         try:
             with sample_render():
                 checked_render(template, values, SAMPLE_VISITOR)  # what it brings in too
+                out = checked_render(template, values, MARKED)  # (where its text lands)
+            if (place := unsafe_place(out)) is not None:  # (inject52)
+                said = f"puts the visitor's text {place}; {PLACE_HINT}"
+                raise SnippetError(template.name or TEXT, said) from SecurityError(said)
         except BrokenMarkup:  # broken HTML for the sample visitor: an error, not a warning
             raise
         except SnippetError as exc:
