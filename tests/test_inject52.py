@@ -43,3 +43,17 @@ def test_no_escape_from_inserted_text_reaches_an_iso_2022_page(codec: str) -> No
     assert out.decode(codec) == page.replace("\x1b", "")  # (the page's own text: as it was)
     # every escape left is the codec's own, each followed by the text it stands for
     assert b"\x1b$B!</p>" not in out and b'<p id="after">after</p>' in out
+
+
+@pytest.mark.parametrize(
+    ("referer", "said"),
+    [
+        ('https://a<b>"@evil.example/x', "evil.example"),  # (inject52 P3: kept with its user part)
+        ("https://u:pw@shop.example:8080/", "shop.example:8080"),
+        ("https://www.google.com/", "www.google.com"),
+    ],
+)
+def test_the_site_a_link_came_from_is_named_without_a_user_part(referer: str, said: str) -> None:
+    from omotenashi.engine.explain import host
+
+    assert host(referer) == said

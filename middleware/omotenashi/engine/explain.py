@@ -298,8 +298,8 @@ def host(url: str) -> str:
     """The site a link came from; never longer than a real host name (253 characters): the
     Referer is the visitor's to send, and the notes that name it are kept for reuse. A name
     in Japanese, Chinese or Korean is given as its readers write it (:func:`readable`)."""
-    try:
-        return readable(urlsplit(url).netloc[:253]) or url[:60]
+    try:  # (without a user part: browsers never send one, inject52)
+        return readable(urlsplit(url).netloc.rpartition("@")[2][:253]) or url[:60]
     except ValueError:
         return url[:60]
 
