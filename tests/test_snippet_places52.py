@@ -40,6 +40,9 @@ def load(tmp_path: Path, snippet: str) -> list[str]:
         ("<script>var who = '{{ visitor.name }}';</script>", "inside a <script>"),
         ("<style>.x::after { content: '{{ visitor.name }}' }</style>", "inside a <style>"),
         ('{% set n = visitor.name %}<a href="{{ n }}">you</a>', "at the start of <a href>"),
+        ("<a href={{ visitor.name }}>you</a>", "at the start of <a href>"),  # (unquoted)
+        ("<a href=\"javascript:hi('{{ visitor.name }}')\">x</a>", "in a javascript: URL"),
+        ('<iframe srcdoc="<p>{{ visitor.name }}</p>"></iframe>', "in <iframe srcdoc>"),
     ],
 )
 def test_a_visitor_s_text_where_escaping_does_not_keep_it_text_is_refused(

@@ -66,12 +66,16 @@ class _Places(HTMLParser):
 def _attribute_place(tag: str, name: str, value: str) -> str | None:
     if name.startswith("on") or name == "style":
         return f"in <{tag} {name}>, which the browser reads as script or CSS"
+    if name == "srcdoc":  # (HTML: the browser unescapes it and reads it as a page)
+        return f"in <{tag} {name}>, which the browser reads as a page of HTML"
     if name in URL_ATTRS or name.endswith(":href"):
         # the site's own text before the visitor's (the sample's texts are letters, digits and
         # "-"): without a "/", "?", "#" or ":" in it, the visitor's text chooses the scheme
         site = _SAMPLE_TAIL.sub("", value[: value.index(MARK)])
         if not any(c in site for c in "/?#:"):
             return f"at the start of <{tag} {name}>, where it can be a javascript: URL"
+        if site.strip().lower().startswith(("javascript:", "vbscript:", "data:")):
+            return f"in a {site.strip().split(':')[0].lower()}: URL of <{tag} {name}>"
     return None
 
 
