@@ -5,11 +5,19 @@ browser read the rest of the page, markup and all, as kanji up to the next escap
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
+from omotenashi import Omotenashi
 from omotenashi.engine.charset import encode
 from omotenashi.recommend.catalog import Item
+
+from .conftest import client_for
 
 
 @pytest.mark.parametrize(
@@ -57,3 +65,27 @@ def test_the_site_a_link_came_from_is_named_without_a_user_part(referer: str, sa
     from omotenashi.engine.explain import host
 
     assert host(referer) == said
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("own", "rewritten"),
+    [("<p>京都</p>", True), ("<p>a\x1bb</p>", False)],  # (eye52b: a stray ESC of the page's own)
+)
+async def test_an_iso_2022_page_with_a_stray_escape_of_its_own_passes_untouched(
+    make_settings: Any, own: str, rewritten: bool
+) -> None:
+    """Its ESC, let through by the codec, would be dropped with the inserted ones: the page
+    goes out as the app made it instead, byte for byte."""
+    body = f'<!doctype html><html><body><div data-omo-slot="hero">D</div>{own}</body></html>'
+    raw = body.encode("iso2022_jp")
+
+    def page(request: Any) -> Response:
+        return Response(raw, media_type="text/html; charset=iso-2022-jp")
+
+    rules = 'rules:\n  - {id: r, slot: hero, text: "Hi", why: "Because."}\n'
+    mw = Omotenashi(Starlette(routes=[Route("/", page)]), settings=make_settings(rules))
+    async with client_for(mw) as client:
+        got = await client.get("/")
+    assert (got.content != raw) is rewritten
+    assert (b'data-omo-rule="r"' in got.content) is rewritten

@@ -30,28 +30,39 @@ def load(tmp_path: Path, snippet: str) -> list[str]:
     return []
 
 
+OUT, PATH, SCRIPT = "put it in a quoted data-* attribute", "after the site's own path", "tojson"
+QUOTE, NAME = 'quote the value: title="', "never put the visitor's text in an attribute's name"
+
+
 @pytest.mark.parametrize(
-    ("snippet", "said"),
+    ("snippet", "said", "fix"),
     [
-        ("<b onclick=\"hi('{{ visitor.name }}')\">Hi</b>", "in <b onclick>, which the browser"),
-        ('<b style="color: {{ visitor.name }}">Hi</b>', "in <b style>"),
-        ('<a href="{{ visitor.name }}">you</a>', "at the start of <a href>, where it can be a"),
-        ('<img src=" {{ visitor.cart[0] }}" alt="">', "at the start of <img src>"),
-        ("<script>var who = '{{ visitor.name }}';</script>", "inside a <script>"),
-        ("<style>.x::after { content: '{{ visitor.name }}' }</style>", "inside a <style>"),
-        ('{% set n = visitor.name %}<a href="{{ n }}">you</a>', "at the start of <a href>"),
-        ("<a href={{ visitor.name }}>you</a>", "at the start of <a href>"),  # (unquoted)
-        ("<a href=\"javascript:hi('{{ visitor.name }}')\">x</a>", "in a javascript: URL"),
-        ('<iframe srcdoc="<p>{{ visitor.name }}</p>"></iframe>', "in <iframe srcdoc>"),
+        ("<b onclick=\"hi('{{ visitor.name }}')\">Hi</b>", "in <b onclick>, which the", OUT),
+        ('<b style="color: {{ visitor.name }}">Hi</b>', "in <b style>", OUT),
+        ('<a href="{{ visitor.name }}">you</a>', "at the start of <a href>, where it can", PATH),
+        ('<img src=" {{ visitor.cart[0] }}" alt="">', "at the start of <img src>", PATH),
+        ("<script>var who = '{{ visitor.name }}';</script>", "inside a <script>", SCRIPT),
+        ("<style>.x::after { content: '{{ visitor.name }}' }</style>", "inside a <style>", SCRIPT),
+        ('{% set n = visitor.name %}<a href="{{ n }}">you</a>', "at the start of <a href>", PATH),
+        ("<a href={{ visitor.name }}>you</a>", "in an unquoted value of its href", QUOTE),
+        ("<a href=\"javascript:hi('{{ visitor.name }}')\">x</a>", "in a javascript: URL", OUT),
+        ("<a href=\"java&#9;script:hi('{{ visitor.name }}')\">x</a>", "in a javascript:", OUT),
+        ('<iframe srcdoc="<p>{{ visitor.name }}</p>"></iframe>', "in <iframe srcdoc>", OUT),
+        # eye52b: | tojson in a handler (it leaves " as is), an unquoted plain attribute, the
+        # visitor's text as an attribute's name, and a host the visitor chooses
+        ('<b onclick="f({{ visitor.name | tojson }})">x</b>', "in <b onclick>", OUT),
+        ("<b title={{ visitor.name }}>x</b>", "in an unquoted value of its title", QUOTE),
+        ('<div {{ visitor.name }}="1">x</div>', "in an attribute's name", NAME),
+        ('<a href="//{{ visitor.name }}">x</a>', "at the host of <a href>", PATH),
     ],
 )
 def test_a_visitor_s_text_where_escaping_does_not_keep_it_text_is_refused(
-    tmp_path: Path, snippet: str, said: str
+    tmp_path: Path, snippet: str, said: str, fix: str
 ) -> None:
     errors = load(tmp_path, snippet)
     assert len(errors) == 1, errors
     assert "s.html" in errors[0] and "puts the visitor's text " + said in errors[0]
-    assert "pass it with | tojson" in errors[0]
+    assert fix in errors[0]
 
 
 @pytest.mark.parametrize(
@@ -64,6 +75,11 @@ def test_a_visitor_s_text_where_escaping_does_not_keep_it_text_is_refused(
         '<script type="application/json">{{ visitor.name | tojson }}</script>',
         "<script>var who = {{ visitor.name | tojson }};</script>",
         '<a href="/search?q={{ visitor.interests | join(",") }}">more</a>',
+        # eye52b: the site's own text before it chooses the scheme; the site's own names
+        '<a href="page-{{ visitor.name }}.html">you</a>',
+        '<a href="item{{ visitor.cart[0] }}">it</a>',
+        '<a href="{{ visitor.segments[0] }}.html">yours</a>',
+        '<a href="?q={{ visitor.name | urlencode }}">you</a>',
     ],
 )
 def test_a_visitor_s_text_where_escaping_keeps_it_text_is_taken(

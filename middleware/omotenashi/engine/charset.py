@@ -98,9 +98,9 @@ def encode(text: str, codec: str) -> bytes:
         except UnicodeEncodeError:
             pass
     name = codecs.lookup(codec).name
-    if name.startswith("iso2022") and "\x1b" in text:  # (decoded page text holds none: its
-        text = text.replace("\x1b", "")  # escapes are the codec's) inject52: an ESC in a
-        # visitor's value switched the page to kanji up to the next escape, eating markup
+    if name.startswith("iso2022") and "\x1b" in text:  # (a page whose own text holds one, a
+        text = text.replace("\x1b", "")  # stray ESC, is refused: engine/page.py) inject52: an
+        # ESC in a visitor's value switched the page to kanji up to the next escape, eating markup
     lookalikes = name in _LOOKALIKE_CODECS
     at: list[int] = []
     _noted.at = at

@@ -7,8 +7,9 @@ running it: a name of ``'+alert(1)+'`` runs), a ``style`` attribute, at the star
 attribute (a name of ``javascript:alert(1)`` in ``href="{{ visitor.name }}"``), or inside a
 ``<script>`` or ``<style>`` (a trailing ``\\`` ends a string). The loader renders each snippet
 that reads the visitor for a sample whose text is marked, and refuses one that puts the marked
-text in such a place (inject52), as it refuses ``| safe`` on it (loader/safescan.py). ``| tojson``
-in a script is fine: it writes the mark as ``\\ue000``, and the text as a JSON string.
+text in such a place (inject52), as it refuses ``| safe`` on it (loader/safescan.py), and one
+that puts it in an attribute's name or an unquoted value. ``| tojson`` in a script is fine (it
+writes the text as a JSON string); in an attribute it is not (eye52b: it leaves ``"`` as is).
 """
 
 from __future__ import annotations
@@ -22,35 +23,44 @@ from jinja2 import ChainableUndefined
 from omotenashi.engine.render import VISITOR_FIELDS
 from omotenashi.rules.urls import URL_ATTRS
 
-MARK = "\ue000"  # ends each of the sample's texts: escaping keeps it, tojson does not
+MARK = "\ue000"  # ends each of the sample's own texts: escaping keeps it
+TOJSON_MARK = "\\ue000"  # ... as ``| tojson`` writes it (a JSON string's escape)
 _RAW = frozenset({"script", "style"})
 _SAMPLE_TAIL = re.compile(r"[A-Za-z0-9-]*$")
-PLACE_HINT = (
-    "keep the visitor's text in an element or a plain attribute (data-*, title, alt, a path "
-    "after the site's own '/...'); in a script, pass it with | tojson"
-)
+_TAG = re.compile(r"<[A-Za-z][^>]*>")  # a start tag, as the output has it
+_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+_CODE = re.compile(r"\s(on[a-z]+|style)\s*=", re.I)
+_EDGES = "".join(chr(c) for c in range(0x21))
+_RUNS = ("javascript:", "vbscript:", "data:")
+_OUT = "keep it out: put it in a quoted data-* attribute, and read it from your script there"
+_PATH = 'put it after the site\'s own path: href="/members/{{ visitor.name }}"'
+_SCRIPT = "in a script, pass it with | tojson; in a style, leave it out"
+_QUOTE = 'quote the value: title="{{ visitor.name }}"'
+_NAME = "never put the visitor's text in an attribute's name"
+# The sample's texts a visitor writes: a name (what the site's sign-up form took), cart ids
+TEXTS = ("name", "cart")
+_SAID: dict[str, tuple[str, str] | None] = {}  # output -> where, once: rules share snippets
 
 
 def marked(sample: dict[str, Any]) -> dict[str, Any]:
-    """``sample`` with MARK after each of its texts (lists of them too)."""
+    """``sample`` with MARK after each of its visitor's texts (:data:`TEXTS`)."""
     out = dict(sample)
-    for key, value in sample.items():
-        if isinstance(value, str) and key not in ("stage", "device"):
-            out[key] = value + MARK
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            out[key] = [v + MARK for v in value]
+    for key in TEXTS:
+        value = sample[key]
+        out[key] = value + MARK if isinstance(value, str) else [v + MARK for v in value]
     return out
 
 
 class _Places(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: str | None = None
+        self.found: tuple[str, str] | None = None
         self._raw: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
-            if self.found is None and value is not None and MARK in value:
+            if self.found is None and value is not None and (MARK in value or TOJSON_MARK in value):
                 self.found = _attribute_place(tag, name, value)
         self._raw = tag if tag in _RAW else None
 
@@ -60,34 +70,75 @@ class _Places(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self.found is None and self._raw is not None and MARK in data:
-            self.found = f"inside a <{self._raw}>, where escaping does not keep it text"
+            self.found = (f"inside a <{self._raw}>, where escaping does not keep it text", _SCRIPT)
 
 
-def _attribute_place(tag: str, name: str, value: str) -> str | None:
+def _attribute_place(tag: str, name: str, value: str) -> tuple[str, str] | None:
     if name.startswith("on") or name == "style":
-        return f"in <{tag} {name}>, which the browser reads as script or CSS"
+        return f"in <{tag} {name}>, which the browser reads as script or CSS", _OUT
     if name == "srcdoc":  # (HTML: the browser unescapes it and reads it as a page)
-        return f"in <{tag} {name}>, which the browser reads as a page of HTML"
-    if name in URL_ATTRS or name.endswith(":href"):
-        # the site's own text before the visitor's (the sample's texts are letters, digits and
-        # "-"): without a "/", "?", "#" or ":" in it, the visitor's text chooses the scheme
-        site = _SAMPLE_TAIL.sub("", value[: value.index(MARK)])
-        if not any(c in site for c in "/?#:"):
-            return f"at the start of <{tag} {name}>, where it can be a javascript: URL"
-        if site.strip().lower().startswith(("javascript:", "vbscript:", "data:")):
-            return f"in a {site.strip().split(':')[0].lower()}: URL of <{tag} {name}>"
+        return f"in <{tag} {name}>, which the browser reads as a page of HTML", _OUT
+    if MARK not in value or not (name in URL_ATTRS or name.endswith(":href")):
+        return None
+    site = _site(value[: value.index(MARK)])
+    clean = re.sub("[\t\n\r]", "", site).lstrip(_EDGES).lower()  # as browsers read a URL
+    scheme = _SCHEME.match(clean)
+    if any(runs.startswith(clean) for runs in _RUNS):  # (nothing, or "java": the visitor's)
+        return f"at the start of <{tag} {name}>, where it can be a javascript: URL", _PATH
+    if scheme is not None and scheme.group(0) in _RUNS:
+        return f"in a {scheme.group(0)} URL of <{tag} {name}>, which the browser runs", _OUT
+    if clean in ("//", "\\\\", "/\\", "\\/"):
+        return f"at the host of <{tag} {name}>, where it chooses the site", _PATH
     return None
 
 
-def unsafe_place(output: str) -> str | None:
+def _site(head: str) -> str:
+    """The site's own text before a marked sample text (its case as a filter left it)."""
+    for text in ("sample-item", "Sam"):
+        if head.lower().endswith(text.lower()):
+            return head[: -len(text)]
+    return _SAMPLE_TAIL.sub("", head)
+
+
+def _in_tags(output: str) -> tuple[str, str] | None:
+    """The visitor's text in an attribute's name, or in a value not quoted (a space in it
+    begins another attribute: ``onmouseover=…``), read from the tags as written."""
+    for tag in _TAG.finditer(output):
+        if TOJSON_MARK in tag.group(0) and (code := _CODE.search(tag.group(0))) is not None:
+            # (| tojson in a handler: its '"' ends the value, eye52b)
+            name = tag.group(0)[1:].split(None, 1)[0]
+            return (
+                f"in <{name} {code.group(1).lower()}>, which the browser reads as script or CSS",
+                _OUT,
+            )
+        if MARK not in tag.group(0):
+            continue
+        for attr in _ATTR.finditer(tag.group(0), tag.group(0).find(" ")):
+            name, value = attr.group(1), attr.group(2) or ""
+            if MARK in name:
+                return "in an attribute's name", _NAME
+            if MARK in value and value[:1] not in ("'", '"'):
+                return f"in an unquoted value of its {name} attribute", _QUOTE
+    return None
+
+
+def unsafe_place(output: str) -> tuple[str, str] | None:
     """Where in ``output`` (a snippet rendered for :func:`marked`'s sample) the visitor's text
-    lands unsafely, said after "puts the visitor's text"; None where nowhere."""
-    if MARK not in output:
+    lands unsafely, said after "puts the visitor's text", and the fix; None where nowhere."""
+    if MARK not in output and TOJSON_MARK not in output:
         return None
-    places = _Places()
-    places.feed(output)
-    places.close()
-    return places.found
+    if output in _SAID:
+        return _SAID[output]
+    found = _in_tags(output)
+    if found is None:
+        places = _Places()
+        places.feed(output)
+        places.close()
+        found = places.found
+    if len(_SAID) >= 1024:
+        _SAID.clear()
+    _SAID[output] = found
+    return found
 
 
 class _Open(dict[str, Any]):

@@ -32,7 +32,7 @@ from omotenashi.loader.snippetframes import Frames
 from omotenashi.loader.snippethtml import BrokenMarkup, checked_render
 from omotenashi.loader.snippetnames import TEXT, check_brought_in, nearest, text_hint, text_problem
 from omotenashi.loader.snippetnames import hint as _hint
-from omotenashi.loader.snippetplaces import MARKED, PLACE_HINT, SAMPLE_SAID, unsafe_place
+from omotenashi.loader.snippetplaces import MARKED, SAMPLE_SAID, unsafe_place
 from omotenashi.loader.snippetplaces import (
     SAMPLE_VISITOR as SAMPLE_VISITOR,  # (loader/snippetplaces.py)
 )
@@ -77,6 +77,7 @@ class Renderer:
         self._tried: set[int] = set()  # ids of the kept asts of copy that rendered for a sample
         self._undeclared: dict[int, frozenset[str]] = {}  # by the id of a kept ast
         self._needs: dict[int, frozenset[str]] = {}  # templatescan.needed, by a kept ast's id
+        self._placed: dict[int, tuple[str, str] | None] = {}  # unsafe_place, by ast id (no with:)
         self._frames = Frames(snippets_dir)  # where a problem is (snippetframes.py)
 
     def renewed(self) -> Renderer:
@@ -205,9 +206,15 @@ class Renderer:
         try:
             with sample_render():
                 checked_render(template, values, SAMPLE_VISITOR)  # what it brings in too
-                out = checked_render(template, values, MARKED)  # (where its text lands)
-            if (place := unsafe_place(out)) is not None:  # (inject52)
-                said = f"puts the visitor's text {place}; {PLACE_HINT}"
+                known = not values and id(ast) in self._placed  # (once a snippet: rules share it)
+                place: tuple[str, str] | None = (
+                    self._placed[id(ast)]
+                    if known
+                    else unsafe_place(checked_render(template, values, MARKED))  # its text's place
+                )
+                self._placed.update({id(ast): place} if not values else {})
+            if place is not None:  # (inject52)
+                said = f"puts the visitor's text {place[0]}; {place[1]}"
                 raise SnippetError(template.name or TEXT, said) from SecurityError(said)
         except BrokenMarkup:  # broken HTML for the sample visitor: an error, not a warning
             raise

@@ -127,7 +127,7 @@ def relative_lift(
     is MOVER-R's on the ratio scale (Donner & Zou 2012) at ``p_t = 0``,
     ``u_t / sqrt(l_c (2 p_c - l_c))``. (It was ``u_t / l_c``, the worst case of the two Wilson
     intervals: 0 of 100 against 5 of 100 read [-100 %, +72 %] beside an absolute interval all
-    below zero, stats52; MOVER-R gives -10 %, Koopman's score interval -24 %.)
+    below zero, stats52; MOVER-R gives -10 %, Koopman's score interval -25 %.)
     """
     _check(x_t, n_t)
     _check(x_c, n_c)
