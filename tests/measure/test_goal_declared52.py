@@ -1,5 +1,5 @@
 """measure51 P2: a goal declared while a rule's test runs is judged on the visitors first
-exposed after it (measure/goalstart.py, store/goalmarks.py). Before, those exposed before it
+exposed after it (measure/goalstart.py, asgi/goalmarks.py). Before, those exposed before it
 existed counted as not converting: its rate read low and its lift shrank toward zero, and the
 report could not tell. Each process marks the day each goal, as declared now, was first in
 force in the stats ledger; the report cuts such a goal's rows at the day after and says how
@@ -191,8 +191,8 @@ class Owner:
 async def test_a_mark_redis_did_not_take_is_tried_again(make_settings: Make) -> None:
     """eye52: a mark that failed (Redis down, the breaker open) left the set marked, so a goal
     added then was marked at the next reload, days later, and judged from then."""
+    from omotenashi.asgi import goalmarks
     from omotenashi.metrics import Metrics
-    from omotenashi.store import goalmarks
     from omotenashi.store.store import Store
 
     settings = make_settings("", redis={"url": "redis://127.0.0.1:1/0", "write_timeout": 0.5})

@@ -14,7 +14,7 @@ import weakref
 from typing import Any
 
 from omotenashi import quiet
-from omotenashi.asgi import redisup
+from omotenashi.asgi import goalmarks, redisup
 from omotenashi.asgi.announce import announce, cookie_path_problem
 from omotenashi.asgi.arrival import (
     Arrival,
@@ -39,7 +39,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.metricsdir import SharedDir
 from omotenashi.respect.privacy import pages_adapt
 from omotenashi.settings import Settings
-from omotenashi.store import goalmarks, memory
+from omotenashi.store import memory
 from omotenashi.store.embedded import EmbeddedRedis
 from omotenashi.store.store import Store
 
@@ -110,7 +110,7 @@ class Omotenashi:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._writing: set[asyncio.Future[None]] = set()  # records not yet written
-        self._marked: object = None  # the rule set whose goals were marked (store/goalmarks.py)
+        self._marked: object = None  # the rule set whose goals were marked (asgi/goalmarks.py)
         self._zone = site_zone(s.rules.timezone)
         _LIVE.add(self)
 
@@ -152,7 +152,7 @@ class Omotenashi:
             raise
         self._pending(responder.after_app())
         if responder.change and responder.change.stats and responder.loaded is not self._marked:
-            self._marked = loaded = responder.loaded  # the set's goals' days: store/goalmarks.py
+            self._marked = loaded = responder.loaded  # the set's goals' days: asgi/goalmarks.py
             self._pending(goalmarks.mark_soon(self.store, loaded.ruleset.goals, self._zone, self))
         await responder.release()  # returned unfinished: the server cuts what went out
 

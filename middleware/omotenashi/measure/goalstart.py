@@ -4,7 +4,7 @@ A visitor can only reach a goal that exists: one first exposed to a rule before 
 declared (or before the goal's ``event:``/``path:`` changed) had part or all of their
 attribution window without it, and counted with the others they pull its rates down and its
 lift toward zero. Each process marks the day each goal, as declared now, was first in force,
-in the stats ledger (store/goalmarks.py: ``goal|<id>|event:<name>``, HSETNX); the report judges
+in the stats ledger (asgi/goalmarks.py: ``goal|<id>|event:<name>``, HSETNX); the report judges
 such a goal, for a rule first exposed before that day, on the visitors first exposed from the
 day after (the first whole day with it: a phase of its own, as a changed holdout is,
 measure/phases.py) and says how many it left out.

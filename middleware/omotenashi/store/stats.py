@@ -28,7 +28,7 @@ Counts whose write Redis refused (``OOM``) or never got (a full write queue) are
 day in the process (:class:`Losses`) and go to the ledger's ``lost|<day>`` once a write
 succeeds again: the report says how short that day may be. The ledger also holds the day
 each goal, as declared now, was first in force (``goals|since``, ``goal|<id>|...``:
-store/goalmarks.py), which the report cuts a goal declared mid-test at (measure/goalstart.py).
+asgi/goalmarks.py), which the report cuts a goal declared mid-test at (measure/goalstart.py).
 """
 
 from __future__ import annotations
