@@ -30,13 +30,15 @@ _SAMPLE_TAIL = re.compile(r"[A-Za-z0-9-]*$")
 _TAG = re.compile(r"<[A-Za-z][^>]*>")  # a start tag, as the output has it
 _ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
-_CODE = re.compile(r"\s(on[a-z]+|style)\s*=", re.I)
+_HOST = re.compile(r"https?:[/\\\\]*|[/\\\\]{2,}")  # what the host follows
+_GAP = re.compile(r"\s")  # (the first, after the tag's name: a tab or a newline too)
 _EDGES = "".join(chr(c) for c in range(0x21))
 _RUNS = ("javascript:", "vbscript:", "data:")
 _OUT = "keep it out: put it in a quoted data-* attribute, and read it from your script there"
 _PATH = 'put it after the site\'s own path: href="/members/{{ visitor.name }}"'
 _SCRIPT = "in a script, pass it with | tojson; in a style, leave it out"
-_QUOTE = 'quote the value: title="{{ visitor.name }}"'
+_QUOTE = 'quote the value: {}="{{{{ visitor.name }}}}"'
+_TOJSON = "quote that attribute with ' (| tojson escapes that one), or use | forceescape"
 _NAME = "never put the visitor's text in an attribute's name"
 # The sample's texts a visitor writes: a name (what the site's sign-up form took), cart ids
 TEXTS = ("name", "cart")
@@ -64,6 +66,11 @@ class _Places(HTMLParser):
                 self.found = _attribute_place(tag, name, value)
         self._raw = tag if tag in _RAW else None
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)  # (<script/> opens a script: browsers ignore the /)
+        if tag not in _RAW:
+            self.handle_endtag(tag)
+
     def handle_endtag(self, tag: str) -> None:
         if tag == self._raw:
             self._raw = None
@@ -78,7 +85,8 @@ def _attribute_place(tag: str, name: str, value: str) -> tuple[str, str] | None:
         return f"in <{tag} {name}>, which the browser reads as script or CSS", _OUT
     if name == "srcdoc":  # (HTML: the browser unescapes it and reads it as a page)
         return f"in <{tag} {name}>, which the browser reads as a page of HTML", _OUT
-    if MARK not in value or not (name in URL_ATTRS or name.endswith(":href")):
+    animated = tag in ("animate", "set") and name in ("values", "to", "from", "by")
+    if MARK not in value or not (name in URL_ATTRS or name.endswith(":href") or animated):
         return None
     site = _site(value[: value.index(MARK)])
     clean = re.sub("[\t\n\r]", "", site).lstrip(_EDGES).lower()  # as browsers read a URL
@@ -87,7 +95,7 @@ def _attribute_place(tag: str, name: str, value: str) -> tuple[str, str] | None:
         return f"at the start of <{tag} {name}>, where it can be a javascript: URL", _PATH
     if scheme is not None and scheme.group(0) in _RUNS:
         return f"in a {scheme.group(0)} URL of <{tag} {name}>, which the browser runs", _OUT
-    if clean in ("//", "\\\\", "/\\", "\\/"):
+    if _HOST.fullmatch(clean):  # "//", "http://", "https:" (browsers add the slashes)
         return f"at the host of <{tag} {name}>, where it chooses the site", _PATH
     return None
 
@@ -102,23 +110,21 @@ def _site(head: str) -> str:
 
 def _in_tags(output: str) -> tuple[str, str] | None:
     """The visitor's text in an attribute's name, or in a value not quoted (a space in it
-    begins another attribute: ``onmouseover=…``), read from the tags as written."""
+    begins another attribute: ``onmouseover=…``), read from the tags as written; ``| tojson``
+    in a double-quoted value is the same (its ``"`` ends the value: eye52c)."""
     for tag in _TAG.finditer(output):
-        if TOJSON_MARK in tag.group(0) and (code := _CODE.search(tag.group(0))) is not None:
-            # (| tojson in a handler: its '"' ends the value, eye52b)
-            name = tag.group(0)[1:].split(None, 1)[0]
-            return (
-                f"in <{name} {code.group(1).lower()}>, which the browser reads as script or CSS",
-                _OUT,
-            )
-        if MARK not in tag.group(0):
+        text = tag.group(0)
+        if MARK not in text and TOJSON_MARK not in text:
             continue
-        for attr in _ATTR.finditer(tag.group(0), tag.group(0).find(" ")):
+        gap = _GAP.search(text)
+        for attr in _ATTR.finditer(text, gap.start() if gap else len(text)):
             name, value = attr.group(1), attr.group(2) or ""
+            if TOJSON_MARK in name:
+                return "through | tojson in a double-quoted attribute", _TOJSON
             if MARK in name:
                 return "in an attribute's name", _NAME
             if MARK in value and value[:1] not in ("'", '"'):
-                return f"in an unquoted value of its {name} attribute", _QUOTE
+                return f"in an unquoted value of its {name} attribute", _QUOTE.format(name)
     return None
 
 
@@ -132,8 +138,11 @@ def unsafe_place(output: str) -> tuple[str, str] | None:
     found = _in_tags(output)
     if found is None:
         places = _Places()
-        places.feed(output)
-        places.close()
+        try:  # (<!--> ends a comment in browsers, not in HTMLParser: eye52c)
+            places.feed(output.replace("<!--->", "<!---->").replace("<!-->", "<!---->"))
+            places.close()
+        except Exception:  # (a markup HTMLParser cannot read, <![ x ]>: what it read stands)
+            pass
         found = places.found
     if len(_SAID) >= 1024:
         _SAID.clear()
@@ -168,3 +177,8 @@ SAMPLE_SAID = (
     "nothing viewed in a list"
 )
 MARKED = marked(SAMPLE_VISITOR)
+# A recommendation as a recommend rule's snippet gets them (recommend/recommending.py)
+SAMPLE_ITEMS = [
+    {"id": "sample-item", "title": "Sample", "url": "/sample", "image": "/sample.jpg",
+     "reason": "Because you viewed Sample", "price": 10, "tags": ["sample"], "source": "popular"},
+]  # fmt: skip

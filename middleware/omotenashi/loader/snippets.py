@@ -32,7 +32,7 @@ from omotenashi.loader.snippetframes import Frames
 from omotenashi.loader.snippethtml import BrokenMarkup, checked_render
 from omotenashi.loader.snippetnames import TEXT, check_brought_in, nearest, text_hint, text_problem
 from omotenashi.loader.snippetnames import hint as _hint
-from omotenashi.loader.snippetplaces import MARKED, SAMPLE_SAID, unsafe_place
+from omotenashi.loader.snippetplaces import MARKED, SAMPLE_ITEMS, SAMPLE_SAID, unsafe_place
 from omotenashi.loader.snippetplaces import (
     SAMPLE_VISITOR as SAMPLE_VISITOR,  # (loader/snippetplaces.py)
 )
@@ -87,6 +87,7 @@ class Renderer:
         fresh.snippets_dir, fresh.env, fresh.text_env = self.snippets_dir, self.env, self.text_env
         fresh._copies, fresh._asts, fresh.reported = {}, {}, {}
         fresh._fine, fresh._undeclared, fresh._needs, fresh._tried = set(), {}, {}, set()
+        fresh._placed = {}
         fresh._frames = Frames(self.snippets_dir)
         return fresh
 
@@ -244,6 +245,16 @@ class Renderer:
             ast = self._ast(template)
             if ast is not None:
                 self._visitor_fields(ast, template)
+            if ast is not None and id(ast) not in self._placed:  # where the visitor's text lands,
+                try:  # for one sample item (eye52c: these snippets were never tried)
+                    with sample_render():
+                        out = render(template, {"items": SAMPLE_ITEMS}, MARKED)
+                except Exception:  # (what fails for the sample: said per page, as ever)
+                    out = ""
+                self._placed[id(ast)] = place = unsafe_place(out)
+                if place is not None:
+                    said = f"puts the visitor's text {place[0]}; {place[1]}"
+                    raise SnippetError(template.name, said) from SecurityError(said)
 
     def _misspelt_with(
         self, exc: SnippetError, ast: nodes.Template, values: Mapping[str, Any]
