@@ -264,3 +264,18 @@ def test_the_demo_uses_a_redis_url_given_in_any_case(tmp_path: Path) -> None:
         demo.kill()
         demo.communicate()  # (its pipe read to the end and closed)
     assert "(Redis: redis://127.0.0.1:1/0;" in first and "private" not in first
+
+
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        ({"metrics": True, "metrics_token": ""}, "OMOTENASHI_METRICS_TOKEN is set but empty"),
+        ({"measure": {"report_token": " "}}, "OMOTENASHI_MEASURE_REPORT_TOKEN is set but empty"),
+    ],
+)
+def test_a_token_set_but_empty_is_said_at_startup(values: dict[str, Any], said: str) -> None:
+    """config52 P3: it locks its endpoint (401 to everyone), as decided, but said nothing."""
+    from omotenashi.asgi.announce import warnings
+
+    assert any(line.startswith(said) for line in warnings(Settings(**values)))
+    assert not any("set but empty" in line for line in warnings(Settings()))

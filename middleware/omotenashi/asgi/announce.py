@@ -59,6 +59,12 @@ def warnings(settings: Settings) -> list[str]:
             "signing key, here a random one per process: they change with every restart and "
             "differ between worker processes"
         )
+    for name, token in (
+        ("OMOTENASHI_METRICS_TOKEN", settings.metrics_token),
+        ("OMOTENASHI_MEASURE_REPORT_TOKEN", settings.measure.report_token),
+    ):  # (config52: set but empty, it answered 401 to every request, unsaid)
+        if token is not None and not token.get_secret_value().strip():
+            out.append(f"{name} is set but empty: its endpoint answers 401 to every request")
     window = settings.measure.attribution_days * 86400
     if settings.redis.idle_ttl < window:
         out.append(
