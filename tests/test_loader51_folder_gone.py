@@ -24,16 +24,22 @@ def _ids(reloader: Reloader) -> list[str]:
     return [r.rule.id for r in reloader.maybe_reload().ruleset.rules]
 
 
-@pytest.mark.parametrize("how", ["deleted", "moved-away"])
-def test_a_rules_folder_that_goes_away_keeps_the_last_good_set(
-    how: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def _loaded(tmp_path: Path) -> tuple[Path, Reloader]:
+    """A rules folder of one rule, ``first``, and a Reloader that looks at every request."""
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "site.yaml").write_text(RULE.replace("ID", "first"))
     cfg = RulesSettings(dir=rules, snippets_dir=tmp_path / "snippets", reload_interval=1e-9)
     reloader = Reloader(cfg, Metrics())
     assert _ids(reloader) == ["first"]
+    return rules, reloader
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved-away"])
+def test_a_rules_folder_that_goes_away_keeps_the_last_good_set(
+    how: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rules, reloader = _loaded(tmp_path)
     with caplog.at_level(logging.WARNING, logger="omotenashi"):
         if how == "deleted":
             shutil.rmtree(rules)
@@ -128,12 +134,7 @@ def test_a_rules_folder_that_cannot_be_listed_keeps_the_last_good_set(
     SELinux label) was read as empty: a reload of 0 rules, said only as "rules reloaded"."""
     import errno
 
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "site.yaml").write_text(RULE.replace("ID", "first"))
-    cfg = RulesSettings(dir=rules, snippets_dir=tmp_path / "snippets", reload_interval=1e-9)
-    reloader = Reloader(cfg, Metrics())
-    assert _ids(reloader) == ["first"]
+    rules, reloader = _loaded(tmp_path)
     real = os.scandir
 
     def scandir(path: object = ".") -> object:

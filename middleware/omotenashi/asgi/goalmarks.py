@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from typing import Any
 
@@ -33,25 +33,29 @@ log = logging.getLogger("omotenashi")
 
 
 def mark_soon(
-    store: Any, goals: Iterable[Goal], zone: tzinfo, owner: Any
+    store: Any, goals: Iterable[Goal], zone: tzinfo, again: Callable[[], None]
 ) -> asyncio.Future[None] | None:
     """Start :func:`mark` without waiting for it (None: no goals, or no connection); a mark
-    that fails sets ``owner._marked`` back to None, so that the next counting page view under
-    the set tries again (eye52: a goal added by a reload that met a blip of Redis was marked
-    at the next reload, days later, and judged from then)."""
+    not written calls ``again``, so that the next counting page view under the set tries
+    again (eye52: a goal added by a reload that met a blip of Redis was marked at the next
+    reload, days later, and judged from then)."""
     fields = [field(goal) for goal in goals]
-    if not fields or store.client is None:
-        owner._marked = None
+    if not fields:
+        return None
+    if store.client is None:
+        again()
         return None
     with contextlib.suppress(RuntimeError):  # no running loop: nothing to write from
-        return asyncio.ensure_future(mark(store, fields, day_of(time.time(), zone), owner))
+        return asyncio.ensure_future(mark(store, fields, day_of(time.time(), zone), again))
     return None
 
 
-async def mark(store: Any, fields: list[str], day: str, owner: Any = None) -> None:
+async def mark(
+    store: Any, fields: list[str], day: str, again: Callable[[], None] | None = None
+) -> None:
     """HSETNX ``goals|since`` and each of ``fields`` to ``day`` in the ledger, pipelined,
     within the write timeout; the ledger's expiry pushed on as a counting write does. Never
-    raises (but for cancellation); a failure unmarks ``owner`` (:func:`mark_soon`)."""
+    raises (but for cancellation); a failure calls ``again`` (:func:`mark_soon`)."""
     cfg = store.cfg
     key = stats_key(cfg.key_prefix, LEDGER)
 
@@ -69,5 +73,5 @@ async def mark(store: Any, fields: list[str], day: str, owner: Any = None) -> No
         raise
     except Exception as exc:  # never a page's concern: the report reads "declared before"
         log.debug("omotenashi: the goals' first days were not written (%r)", exc)
-        if owner is not None:
-            owner._marked = None  # (tried again by the next counting page view)
+        if again is not None:
+            again()  # (tried again by the next counting page view)

@@ -11,6 +11,7 @@ import logging
 import math
 import time
 import weakref
+from functools import partial
 from typing import Any
 
 from omotenashi import quiet
@@ -153,7 +154,8 @@ class Omotenashi:
         self._pending(responder.after_app())
         if responder.change and responder.change.stats and responder.loaded is not self._marked:
             self._marked = loaded = responder.loaded  # the set's goals' days: asgi/goalmarks.py
-            self._pending(goalmarks.mark_soon(self.store, loaded.ruleset.goals, self._zone, self))
+            again = partial(setattr, self, "_marked", None)  # (a mark not written: tried again)
+            self._pending(goalmarks.mark_soon(self.store, loaded.ruleset.goals, self._zone, again))
         await responder.release()  # returned unfinished: the server cuts what went out
 
     def _nested(self, scope: Scope) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import ChainableUndefined
 
 from omotenashi.engine.render import VISITOR_FIELDS
-from omotenashi.rules.urls import URL_ATTRS
+from omotenashi.rules.urls import EDGES, URL_ATTRS
 
 MARK = "\ue000"  # ends each of the sample's own texts: escaping keeps it
 TOJSON_MARK = "\\ue000"  # ... as ``| tojson`` writes it (a JSON string's escape)
@@ -32,7 +32,6 @@ _ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 _HOST = re.compile(r"https?:[/\\\\]*|[/\\\\]{2,}")  # what the host follows
 _GAP = re.compile(r"\s")  # (the first, after the tag's name: a tab or a newline too)
-_EDGES = "".join(chr(c) for c in range(0x21))
 _RUNS = ("javascript:", "vbscript:", "data:")
 _OUT = "keep it out: put it in a quoted data-* attribute, and read it from your script there"
 _PATH = 'put it after the site\'s own path: href="/members/{{ visitor.name }}"'
@@ -89,7 +88,7 @@ def _attribute_place(tag: str, name: str, value: str) -> tuple[str, str] | None:
     if MARK not in value or not (name in URL_ATTRS or name.endswith(":href") or animated):
         return None
     site = _site(value[: value.index(MARK)])
-    clean = re.sub("[\t\n\r]", "", site).lstrip(_EDGES).lower()  # as browsers read a URL
+    clean = re.sub("[\t\n\r]", "", site).lstrip(EDGES).lower()  # as browsers read a URL
     scheme = _SCHEME.match(clean)
     if any(runs.startswith(clean) for runs in _RUNS):  # (nothing, or "java": the visitor's)
         return f"at the start of <{tag} {name}>, where it can be a javascript: URL", _PATH
@@ -102,7 +101,7 @@ def _attribute_place(tag: str, name: str, value: str) -> tuple[str, str] | None:
 
 def _site(head: str) -> str:
     """The site's own text before a marked sample text (its case as a filter left it)."""
-    for text in ("sample-item", "Sam"):
+    for text in _WRITTEN:
         if head.lower().endswith(text.lower()):
             return head[: -len(text)]
     return _SAMPLE_TAIL.sub("", head)
@@ -182,3 +181,5 @@ SAMPLE_ITEMS = [
     {"id": "sample-item", "title": "Sample", "url": "/sample", "image": "/sample.jpg",
      "reason": "Because you viewed Sample", "price": 10, "tags": ["sample"], "source": "popular"},
 ]  # fmt: skip
+# The sample's texts as the visitor wrote them, longest first (what :func:`_site` takes off)
+_WRITTEN = sorted({SAMPLE_VISITOR["name"], *SAMPLE_VISITOR["cart"]}, key=len, reverse=True)

@@ -46,13 +46,13 @@ SRCSET_ATTRS = frozenset({"srcset", "imagesrcset"})
 RISKY_ATTRS = frozenset({"style", "srcdoc", "is", "http-equiv", "content", "charset"})
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_EDGES = "".join(chr(c) for c in range(0x21))
+EDGES = "".join(chr(c) for c in range(0x21))  # what browsers strip from a URL's ends
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def url_problem(value: str) -> str | None:
     """Why ``value`` is not a safe URL for an attribute, or None when it is."""
-    seen = re.sub("[\t\n\r]", "", value.strip(_EDGES))
+    seen = re.sub("[\t\n\r]", "", value.strip(EDGES))
     if _CONTROL.search(seen):
         return "it contains a control character"
     match = _SCHEME.match(seen)
