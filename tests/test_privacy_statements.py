@@ -224,7 +224,14 @@ def test_a_visitor_not_measured_now_is_told_their_group_is_past(
 
 @pytest.mark.parametrize(
     ("days", "said"),
-    [(40 / 1440, "40 minutes"), (1 / 1440, "1 minute"), (0.25, "6 hours"), (1.24, "1.2 days")],
+    [
+        (40 / 1440, "40 minutes"),
+        (1 / 1440, "1 minute"),
+        (0.25, "6 hours"),
+        (1.24, "1.2 days"),
+        (59.7 / 1440, "1 hour"),  # (eye52d: rounding read "60 minutes")
+        (23.7 / 24, "1.0 days"),  # (and "24 hours")
+    ],
 )
 def test_time_away_reads_in_its_own_unit(days: float, said: str) -> None:
     """visitor52: 40 minutes away read "Days away before this visit: 0.0"."""

@@ -127,3 +127,28 @@ async def test_an_outer_middleware_sees_what_the_app_put_in_the_state(
     finally:
         await mw.shutdown()
     assert seen["user"] == "alice" and seen["request_id"] == "r-1"
+
+
+async def test_a_websocket_on_a_shared_state_gets_no_earlier_visitor(make_settings: Make) -> None:
+    """eye52d: a WebSocket passes through untouched; on a server sharing one state between a
+    connection's requests it read the previous page's visitor."""
+    from omotenashi.asgi.visitor import Visitor
+
+    seen: list[Any] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(get_visitor(scope))
+        await send({"type": "websocket.close", "code": 1000})
+
+    mw = Omotenashi(app, settings=make_settings(""))
+    state: dict[str, Any] = {"omotenashi": object.__new__(Visitor)}  # (the last page's)
+    scope = {"type": "websocket", "path": "/ws", "headers": [], "state": state}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    await mw(scope, receive, send)
+    assert seen == [None]

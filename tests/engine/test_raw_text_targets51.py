@@ -62,9 +62,10 @@ def test_a_lower_attrs_rule_wins_such_a_target_over_a_text_rule(tmp_path: Path, 
     [
         ('<xmp data-omo-slot="pic">x</xmp>', 'text: "Hi"', "put on a <xmp>: a browser reads"),
         ("<SCRIPT data-omo-slot=pic></SCRIPT>", "snippet: s.html", "put on a <script>: a browser"),
+        ('<iframe data-omo-slot="pic"></iframe>', 'text: "Hi"', "put on an <iframe>: a browser"),
         ('<style data-omo-slot="pic"></style>', 'attrs: {media: "print"}', ""),
     ],
-    ids=["text-xmp", "snippet-script", "attrs-style"],
+    ids=["text-xmp", "snippet-script", "text-iframe", "attrs-style"],
 )
 def test_check_says_a_content_rule_never_shows_in_raw_text(
     tmp_path: Path,

@@ -121,6 +121,8 @@ class Omotenashi:
             await self._lifespan(scope, receive, send)
             return
         if kind != "http" or self._nested(scope):
+            if kind == "websocket":  # no visitor (nor a shared state's last one: eye52d)
+                hand_over(scope, None)
             await self.app(scope, receive, send)
             return
         if self._fastapi is not None and self._fastapi.root_path:

@@ -43,8 +43,12 @@ def fits(
     return fitting
 
 
+def a_tag(tag: str) -> str:
+    """``<tag>`` with its article, as it is read out: "an <iframe>", "a <br>"."""
+    return f"{'an' if tag[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} <{tag}>"
+
+
 def holds_none_said(rule_id: str, tag: str) -> str:
     """Why a rule's content is left out of a target that :func:`holds_none`."""
     why = "whose content a browser reads as raw text" if tag in RAW_TEXT else "which holds"
-    a = "an" if tag[:1] in ("a", "e", "i", "o", "u") else "a"
-    return f"rule {rule_id!r}: its target is {a} <{tag}>, {why} no content (use attrs: for it)"
+    return f"rule {rule_id!r}: its target is {a_tag(tag)}, {why} no content (use attrs: for it)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from omotenashi.engine.fits import RAW_TEXT
+from omotenashi.engine.fits import RAW_TEXT, a_tag
 from omotenashi.engine.html.fragment import TABLE_SLOTS
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.findings import Finding
@@ -74,7 +74,7 @@ def filled_voids(rules: list[CompiledRule], voids: dict[str, str]) -> list[Findi
                     r.line,
                     "warning",
                     f"rule {r.id!r} puts content into the slot {rule.slot!r}, which the templates "
-                    f"put on {'a' if tag in RAW_TEXT else 'an'} <{tag}>: "
+                    f"put on {a_tag(tag)}: "
                     f"{_RAW if tag in RAW_TEXT else 'it holds no content'}, so this rule never "
                     "shows there "
                     "(use attrs: to change it, or put the slot on an element around it)",

@@ -139,11 +139,10 @@ def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:
 
 def away(days: float) -> str:
     """A time away in the unit it reads best in (visitor52: 40 minutes read "0.0" days)."""
-    if days < 1 / 24:
-        minutes = round(days * 1440)
+    minutes, hours = round(days * 1440), round(days * 24)  # (rounded first: never "60 minutes")
+    if minutes < 60:
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    if days < 1:
-        hours = round(days * 24)
+    if hours < 24:
         return f"{hours} hour{'s' if hours != 1 else ''}"
     return f"{days:.1f} days"
 
