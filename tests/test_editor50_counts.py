@@ -81,7 +81,7 @@ def test_a_share_holdout_and_a_count_below_0_are_said_at_their_line(
         "    holdout: '0.5 %'\n",
         "    holdout: 10\n",
         "    holdout: 1\n",
-        "    when:\n      cart_items: {at_least: 0}\n",
+        "    when:\n      cart_items: {at_least: 0, at_most: 3}\n",  # (alone: editor53)
         "    when:\n      visits: {at_least: 2}\n",
         "    when:\n      interest: {food: {gt: 0}}\n",
     ],

@@ -114,18 +114,8 @@ def rule_shape_findings(
 
 def _when_shape(add: Add, lines: dict[Loc, int], when: When, at: Loc) -> None:
     for name, cmp in counts_of(when):
-        below = [
-            (bound, v) for bound in ("at_least", "gt") if (v := getattr(cmp, bound)) is not None
-        ]
-        if any(v < 0 for _, v in below) and not contradictions_of(cmp):
-            bound, value = next((b, v) for b, v in below if v < 0)
-            add(
-                (*at, *name),
-                "warning",
-                f"{'.'.join(name)}: {{{bound}: {value:g}}} holds for every visitor: no count is "
-                "below 0",
-                f"write {{at_least: 1}} for one or more, or remove {name[0]}:",
-            )
+        if (said := _passes_all(name, cmp)) is not None:
+            add((*at, *name), "warning", *said)
     for index, glob in enumerate(when.path or ()):
         if (said := path_glob_problem(glob)) is not None:
             add((*at, "path", index), "warning", *said)
@@ -186,3 +176,27 @@ def _ruled_out(when: When, not_: When) -> tuple[str, str] | None:
 
 def _eq_only(cmp: Compare) -> bool:
     return cmp.model_fields_set == {"eq"} and cmp.eq is not None
+
+
+def _passes_all(name: tuple[str, ...], cmp: Compare) -> tuple[str, str] | None:
+    """A count's lower bound that every visitor meets (no count is below 0): ``{at_least: 0}``
+    or one below 0, alone (the comparison holds for every visitor; its "i" said "0 or more
+    pages": words52), or beside other tests (the bound rules out no one)."""
+    below = [(b, v) for b in ("at_least", "gt") if (v := getattr(cmp, b)) is not None]
+    if not below or contradictions_of(cmp):
+        return None
+    passing = [(b, v) for b, v in below if v < 0 or (b == "at_least" and v == 0)]
+    if not passing:
+        return None
+    bound, value = passing[0]
+    field = ".".join(name)
+    if len(passing) == len(below) and not cmp.model_fields_set - {"at_least", "gt"}:
+        return (
+            f"{field}: {{{bound}: {value:g}}} holds for every visitor: no count is below 0",
+            f"write {{at_least: 1}} for one or more, or remove {name[0]}:",
+        )
+    if value == 0:  # ({at_least: 0, at_most: 3} reads as the range it is)
+        return None
+    return f"{field}: {bound}: {value:g} rules out no visitor: no count is below 0", (
+        f"remove {bound}:"
+    )

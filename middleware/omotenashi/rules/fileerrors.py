@@ -303,6 +303,13 @@ def _plain(
     if isinstance(given, date) and (kind in _MAPPING or kind == "string_type"):
         shown = str(given)  # YAML reads 2026-12-01 as a date, a value of its own
         return f"{shown} is read as a date, not as text", f"quote it: '{shown}'"
+    if kind == "string_type" and isinstance(given, (bool, int, float)):
+        # (editor51) `id: 0x10` said "got 16": YAML turns 0x10, 1e3, 1_000, yes and on into
+        # numbers and true/false before the rule sees them; the line shows what was written
+        read = "true or false" if isinstance(given, bool) else f"the number {given!r}"
+        return f"YAML reads what is written here as {read}, not as text", (
+            "quote it exactly as written, e.g. '0x10' or 'true'"
+        )
     if kind in _MAPPING:
         if not loc:
             shape = RULE_FILE_SHAPE if "rules" in root.model_fields else "the file is a mapping"
