@@ -57,7 +57,7 @@ def when(text: str) -> When:
         (
             "{cart_abandoned: true}",
             {"cart_items": 1, "cart_abandoned": True},
-            ["you put something in your cart earlier and have not booked it yet"],
+            ["you put something in your cart earlier, and we have no record of a purchase since"],
         ),
         ("{views: {at_least: 3}}", {"views": 7}, ["you have seen 3 or more pages here"]),
         ("{views: {lt: 3}}", {"views": 1}, ["we know of fewer than 3 pages you have seen here"]),
@@ -239,7 +239,7 @@ ORACLE: list[tuple[str, Oracle]] = [
     (r"there is something in your cart", lambda m, f: f.cart_items >= 1),
     (r"nothing in your cart has been left waiting", lambda m, f: not f.cart_abandoned),
     (
-        r"you put something in your cart earlier and have not booked it yet",
+        r"you put something in your cart earlier, and we have no record of a purchase since",
         lambda m, f: f.cart_abandoned,
     ),
     (

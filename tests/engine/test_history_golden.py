@@ -197,8 +197,8 @@ GOLDEN = [
         {"cart_abandoned": True},
         {"cart_abandoned": True, "cart_items": 2},
         True,
-        ["you put something in your cart earlier and have not booked it yet"],
-        ["you put something in your cart earlier and have not booked it yet"],
+        ["you put something in your cart earlier, and we have no record of a purchase since"],
+        ["you put something in your cart earlier, and we have no record of a purchase since"],
         id="abandoned",
     ),
     pytest.param(
@@ -206,7 +206,7 @@ GOLDEN = [
         {"cart_items": 0},
         False,
         ["we know of nothing in your cart"],
-        ["you put something in your cart earlier and have not booked it yet"],
+        ["you put something in your cart earlier, and we have no record of a purchase since"],
         id="abandoned-no-empty",
     ),
     pytest.param(
@@ -214,7 +214,7 @@ GOLDEN = [
         {"cart_items": 1},
         False,
         ["nothing in your cart has been left waiting"],
-        ["you put something in your cart earlier and have not booked it yet"],
+        ["you put something in your cart earlier, and we have no record of a purchase since"],
         id="abandoned-no-waiting",
     ),
     pytest.param(
@@ -237,7 +237,7 @@ GOLDEN = [
         {"cart_abandoned": False},
         {"cart_abandoned": True, "cart_items": 2},
         False,
-        ["you put something in your cart earlier and have not booked it yet"],
+        ["you put something in your cart earlier, and we have no record of a purchase since"],
         ["no cart left waiting"],
         id="not-abandoned-no",
     ),

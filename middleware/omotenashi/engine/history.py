@@ -78,7 +78,7 @@ def history(when: When, out: list[Condition]) -> None:
         out.append(compare(_event(name), cmp, subject, number=True))
     if when.cart_abandoned is not None:
         want = when.cart_abandoned
-        left = "you put something in your cart earlier and have not booked it yet"
+        left = "you put something in your cart earlier, and we have no record of a purchase since"
         yes = (lambda f: [left]) if want else _cart_not_waiting
         no = _cart_not_waiting if want else (lambda f: [left])
         text = left if want else "no cart left waiting"
