@@ -4,6 +4,7 @@ it, and environment variables that nearly spell one (ignored, they would leave t
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 
 from pydantic import BaseModel, ValidationError
@@ -27,9 +28,11 @@ def setting_error(exc: ValidationError, model: type[BaseModel] | None = None) ->
     environment variable and an argument (``OMOTENASHI_COOKIE_MAX_AGE (cookie.max_age)``), the
     value and what would be right."""
     error = exc.errors()[0]
-    loc = [str(part) for part in error["loc"]]
+    # a list's item is named by its list: OMOTENASHI_SECRET_KEYS (secret_keys[0]) (config52)
+    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
     env = "OMOTENASHI_" + "_".join(loc).upper()
-    name = f"{env} ({'.'.join(loc)})"
+    said = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+    name = f"{env} ({said.removeprefix('.')})"
     known = known_variables(model)
     close = difflib.get_close_matches(env, known, n=1, cutoff=0.75)
     value = error["input"]
@@ -49,6 +52,25 @@ def setting_error(exc: ValidationError, model: type[BaseModel] | None = None) ->
     else:
         hint = "see the README's configuration table"
     return ConfigError(name, value, f"no such setting ({hint})")
+
+
+def group_error(exc: Exception) -> ConfigError:
+    """pydantic-settings' "error parsing value for field "redis"" (a group's variable,
+    ``OMOTENASHI_REDIS``, that is no JSON object) as one line naming it; its value is not
+    shown: a group may hold a password."""
+    found = re.search(r'for field "(\w+)"', str(exc))
+    field = found[1] if found else ""
+    env = f"OMOTENASHI_{field.upper()}" if field else "an OMOTENASHI_ variable"
+    return ConfigError(
+        f"{env} ({field})" if field else env,
+        "***",
+        "it is no JSON object: write it as "
+        f"{env}='{{\"{_FIRST.get(field, 'name')}\": ...}}', or set each setting on its own, "
+        f"{env}_<NAME>",
+    )
+
+
+_FIRST = {"redis": "url", "cookie": "name", "rules": "dir", "respect": "budget"}
 
 
 # OMOTENASHI_ variables that are no setting of the middleware: the proxy's group (its own

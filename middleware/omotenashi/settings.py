@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from omotenashi.errors import ConfigError
 from omotenashi.rules.whenvalues import ZoneName
@@ -242,6 +242,10 @@ class Settings(BaseSettings):
             from omotenashi.settingcheck import setting_error
 
             raise setting_error(exc, type(self)) from None
+        except SettingsError as exc:  # a group given as JSON that is none (config52)
+            from omotenashi.settingcheck import group_error
+
+            raise group_error(exc) from None
         together = self.redis.problem()  # two settings that cannot work together
         if together is not None:
             field, value, problem = together

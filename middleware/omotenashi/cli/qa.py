@@ -164,6 +164,13 @@ def _profile(args: argparse.Namespace) -> int:
     from omotenashi.settings import Settings
 
     settings = Settings()
+    if args.fields and args.action != "set":  # (config52: they were ignored without a word)
+        print(
+            f"omotenashi profile {args.action}: takes no FIELD=VALUE (got {args.fields[0]!r}); "
+            "to write fields: omotenashi profile set VISITOR FIELD=VALUE",
+            file=sys.stderr,
+        )
+        return 2
     spec = _profile_fields(args.fields) if args.action == "set" else {}
     if not settings.redis.url:
         print("omotenashi profile: set OMOTENASHI_REDIS_URL", file=sys.stderr)

@@ -39,6 +39,7 @@ FIELDS = (
     "absent_days",
 )
 NUMBERS = ("visits", "views", "purchases", "last_seen", "absent_days")
+WHOLE = ("visits", "views", "purchases")  # counts: whole, not negative
 #: Fields of ``{name: value}`` whose values are numbers: a score; counts (whole, not negative)
 SCORES, COUNTS = ("interests",), ("events", "cart")
 CAP_FORM = f"<{'|'.join(PERIODS)}>:<count>"
@@ -58,6 +59,10 @@ def check_fields(fields: Mapping[str, Any]) -> None:
                 _cap(rule, entry)
         if name in NUMBERS and not _number(value):
             raise CommandError(f"profile field {name!r} must be a number, got {value!r}")
+        if name in WHOLE and not (value >= 0 and value == int(value)):  # (visits=-3: config52)
+            raise CommandError(f"profile field {name!r} must be a whole number >= 0, got {value!r}")
+        if name == "absent_days" and value < 0:
+            raise CommandError(f"profile field {name!r} must be 0 or more, got {value!r}")
         if name in SCORES + COUNTS:
             _values(name, value)
 

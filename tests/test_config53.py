@@ -1,0 +1,91 @@
+"""config53 (config52's P3s): settings and commands that took what they should refuse, or
+said it in pydantic's words.
+
+- ``OMOTENASHI_REDIS=notjson`` stopped the app with pydantic-settings' "error parsing value
+  for field "redis" from source "EnvSettingsSource""; it is one line naming the variable.
+- ``Settings(secret_keys=[1])`` named ``OMOTENASHI_SECRET_KEYS_0``, a variable there is not.
+- ``omotenashi profile set VID visits=-3`` stored a count below 0; ``profile show VID x=1``
+  ignored the ``x=1``.
+"""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from omotenashi import Settings
+from omotenashi.cli.main import main
+from omotenashi.errors import ConfigError
+
+VID = "ef" * 16
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("OMOTENASHI_REDIS", "notjson"), ("OMOTENASHI_COOKIE", '{"name": "a", "pass": "s3cret')],
+)
+def test_a_group_variable_that_is_no_json_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        Settings()
+    said = str(caught.value)
+    group = variable.removeprefix("OMOTENASHI_").lower()
+    assert said.startswith(f"{variable} ({group}): it is no JSON object: write it as {variable}=")
+    assert "(got '***')" in said and value not in said
+
+
+def test_a_list_item_is_named_by_its_list() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings(secret_keys=[1])
+    assert str(caught.value).startswith("OMOTENASHI_SECRET_KEYS (secret_keys[0]): ")
+    assert "***" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "says"),
+    [
+        ("visits=-3", "profile field 'visits' must be a whole number >= 0, got -3"),
+        ("views=2.5", "profile field 'views' must be a whole number >= 0, got 2.5"),
+        ("purchases=-1", "profile field 'purchases' must be a whole number >= 0, got -1"),
+        ("absent_days=-2", "profile field 'absent_days' must be 0 or more, got -2"),
+        ("visits=3", ""),
+        ("absent_days=1.5", ""),
+    ],
+)
+def test_profile_set_refuses_a_count_below_0(
+    field: str,
+    says: str,
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    code = main(["profile", "set", VID, field])
+    err = capsys.readouterr().err
+    assert (code, says in err) == ((2, True) if says else (0, True)), err
+    assert omotenashi_redis.exists(f"omo:{{{VID}}}:p2") == (0 if says else 1)
+    omotenashi_redis.delete(f"omo:{{{VID}}}:p2")
+
+
+@pytest.mark.parametrize("action", ["show", "delete"])
+def test_profile_show_and_delete_refuse_fields(
+    action: str,
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    assert main(["profile", "set", VID, "visits=4"]) == 0
+    capsys.readouterr()
+    assert main(["profile", action, VID, "visits=1"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"omotenashi profile {action}: takes no FIELD=VALUE (got 'visits=1'); to write fields: "
+        "omotenashi profile set VISITOR FIELD=VALUE\n"
+    )
+    assert omotenashi_redis.exists(f"omo:{{{VID}}}:p2") == 1  # (delete did not run)
+    omotenashi_redis.delete(f"omo:{{{VID}}}:p2")
