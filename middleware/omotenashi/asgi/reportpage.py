@@ -92,8 +92,8 @@ async def answer(
         return 503, BUSY, [TEXT, (b"retry-after", RETRY_AFTER)]
     handed = False
     try:
-        since = parse_day(query["since"][0]) if "since" in query else None
-        until = parse_day(query["until"][0]) if "until" in query else None
+        since = parse_day(query["since"][0], "since") if "since" in query else None
+        until = parse_day(query["until"][0], "until") if "until" in query else None
         got = await read_days(
             store, since=since, until=until, retention_days=_retention(settings),
             zone=settings.rules.timezone,

@@ -132,7 +132,7 @@ def moment(text: str) -> datetime:
     """An argparse ``type``: an ISO date and time (a time alone has no day to preview)."""
     example = "write a date and time such as 2026-11-23T19:00 or 2026-11-23T19:00+09:00"
     try:
-        return datetime.fromisoformat(text.strip())
+        found = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text.strip()):
             raise argparse.ArgumentTypeError(f"{text!r} has no date: {example}") from None
@@ -141,6 +141,9 @@ def moment(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date and time{said}: {example}"
         ) from None
+    if not 1 < found.year < 9999:  # (a time zone may move it out of Python's years: time53)
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the years 0002 to 9998")
+    return found
 
 
 def topic_score(text: str) -> tuple[str, float]:

@@ -9,7 +9,7 @@ import sys
 import urllib.parse
 from typing import Any
 
-from omotenashi.cli.args import folders, pairs, talking_to_redis
+from omotenashi.cli.args import folders, moment, pairs, talking_to_redis
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import json_or_text
 from omotenashi.ids import is_user_id, is_visitor_id
@@ -46,14 +46,10 @@ def _force(args: argparse.Namespace) -> int:
         return 2
     at = None
     if args.time:
-        try:
-            moment = datetime.fromisoformat(args.time)
-            if moment.tzinfo is None:  # as schedules read it: in the rules' time zone
-                moment = moment.replace(tzinfo=ZoneInfo(settings.rules.timezone))
-            at = moment.timestamp()
-        except ValueError:
-            print(f"omotenashi force: --time: not an ISO time (got {args.time!r})", file=sys.stderr)
-            return 2
+        given: datetime = args.time
+        if given.tzinfo is None:  # as schedules read it: in the rules' time zone
+            given = given.replace(tzinfo=ZoneInfo(settings.rules.timezone))
+        at = given.timestamp()
     missing = _unknown_rules(args, settings)
     if missing:
         print(f"omotenashi force: --rule: {missing}", file=sys.stderr)
@@ -310,6 +306,7 @@ def register(commands: Any) -> None:
     )
     frc.add_argument(
         "--time",
+        type=moment,
         help="the moment schedules and time conditions see, e.g. 2026-12-24T19:00+09:00; "
         "without an offset, in the rules' time zone, OMOTENASHI_RULES_TIMEZONE (unset: the "
         "real time)",

@@ -40,8 +40,8 @@ def _report(args: argparse.Namespace) -> int:
         print(f"omotenashi report: no rules folder at {str(rules_dir)!r}", file=sys.stderr)
         return 2
     try:
-        since = parse_day(args.since) if args.since else None
-        until = parse_day(args.until) if args.until else None
+        since = parse_day(args.since, "--since") if args.since else None
+        until = parse_day(args.until, "--until") if args.until else None
         ruleset = load_ruleset(rules_dir, Renderer(snippets), base=Path.cwd())
         with talking_to_redis(url, "--redis (or OMOTENASHI_REDIS_URL)"):
             report = asyncio.run(_collect(settings, url, ruleset, since, until))

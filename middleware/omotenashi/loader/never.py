@@ -146,6 +146,11 @@ def contradictions(when: When) -> list[str]:
         found.append("new: false and returning: false cannot both hold")
     if when.new is True and when.visits is not None and _range(when.visits)[0] > 1:
         found.append("a first visit (new: true) has exactly 1 visit")
+    if when.time is not None and when.time[:5] == when.time[6:]:  # (time53)
+        found.append(
+            f"time: {when.time!r} holds at no time (a window ends just before its end time; "
+            "for the whole day remove time:, and a window may cross midnight, e.g. 22:00-02:00)"
+        )
     for field_name in ("stage", "segment", "device", "weekday", "path"):
         value = getattr(when, field_name)
         if value is not None and len(value) == 0:

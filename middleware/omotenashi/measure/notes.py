@@ -115,4 +115,7 @@ def clamped(asked: tuple[str | None, str | None], read: tuple[str, str], kept: i
 
 def oldest_kept(last: str, kept: int) -> str:
     """The first day a report ending on ``last`` reads: ``kept`` days before it."""
-    return (dt.date.fromisoformat(last) - dt.timedelta(days=kept)).isoformat()
+    day = dt.date.fromisoformat(last)
+    if day.toordinal() <= kept:  # (a range ending in year 1: time53)
+        return dt.date.min.isoformat()
+    return (day - dt.timedelta(days=kept)).isoformat()

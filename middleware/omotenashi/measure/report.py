@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -45,12 +46,18 @@ class Counts:
         return sorted(found)
 
 
-def parse_day(text: str) -> str:
-    """A ``YYYY-MM-DD`` argument, checked; raises :class:`MeasureError` otherwise."""
+def parse_day(text: str, name: str = "day") -> str:
+    """A ``YYYY-MM-DD`` argument (``name``: what it was given as, ``--since``), checked;
+    raises :class:`MeasureError` otherwise (``20261205``, which ISO also reads, included)."""
     try:
+        if _DAY.fullmatch(text.strip()) is None:
+            raise ValueError(text)
         return dt.date.fromisoformat(text.strip()).isoformat()
     except ValueError:
-        raise MeasureError("day", text, "expected a date as YYYY-MM-DD") from None
+        raise MeasureError(name, text, "expected a date as YYYY-MM-DD") from None
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def counts_from_days(days: Mapping[str, Mapping[str, Any] | Cells]) -> Counts:

@@ -11,6 +11,7 @@ per-visitor CSRF token and cross-site posts are refused.
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -69,7 +70,7 @@ class PreferencesPage:
         # whether blocks carry an "i" with "Don't show me this": the page says only what is so
         self.private_contextual = settings.respect.private_contextual
         self.dismiss = settings.respect.disclosure
-        days = max(1, round(settings.redis.idle_ttl / 86400))
+        days = max(1, math.ceil(settings.redis.idle_ttl / 86400))  # ("at the latest": time53)
         self.idle = f"{days} day{'s' * (days != 1)}"  # a profile idle this long expires
         self.choices = ChoicesCache(frozenset({self.history_category}))  # once per rule set
         self._lists: tuple[Template, bool] | None = None
