@@ -16,6 +16,7 @@ from omotenashi.ids import new_vid
 from omotenashi.respect import preferences
 from omotenashi.respect.formhttp import safe_next
 from omotenashi.respect.privacy import Privacy
+from omotenashi.store import moved
 
 if TYPE_CHECKING:  # (the endpoints import this module)
     from omotenashi.asgi.endpoints import Endpoints
@@ -91,6 +92,7 @@ async def post_choice(
     ident, target, _ = await preferences.apply_choice(
         ep.store, loaded.ruleset, prefix, ident, form, choices, root=root
     )
+    at = moved.stamp()  # (before its cookie is signed: a page in flight holds one older)
     ident, fitted = signer.fit(ident, choices.categories, secure=secure)
     if fitted.notice:  # not every choice fitted as given: the page says how they are kept
         target = f"{prefix}/preferences?{fitted.notice}=1"
@@ -115,6 +117,8 @@ async def post_choice(
         if action != "save":
             target = came_from(form, own, root)
     go = preferences.location(preferences.marked(signer, target, seen, own))
+    if not privacy.private:  # a page in flight keeps its cookie (race53; GPC: nothing kept)
+        await moved.mark(ep.store, signer, before, at)
     await send_answer(send, 303, b"", [(b"location", go), (b"set-cookie", given)])
 
 

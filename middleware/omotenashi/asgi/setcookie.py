@@ -15,6 +15,7 @@ from omotenashi.identity.cookie import Identity
 from omotenashi.identity.preview import unknown_rules
 from omotenashi.loader.reload import Loaded
 from omotenashi.respect.shown import kept
+from omotenashi.store import moved
 from omotenashi.store.store import Store
 
 if TYPE_CHECKING:  # (the responder imports this module)
@@ -97,10 +98,27 @@ def renews(visitor: Visitor, tools: Tools) -> bool:
     """Whether a page signs the visitor's cookie again (it is getting old). A private visitor's
     only when it carries a lasting choice of theirs (a block or a kind switched off,
     "personalise nothing", consent given or withdrawn), so that the choice holds for as long
-    as they keep coming back; else they get no new cookie."""
-    if not tools.signer.needs_refresh(visitor.identity):
+    as they keep coming back; else they get no new cookie. Never one a choice made since has
+    replaced (:func:`settle`)."""
+    if visitor.outdated or not tools.signer.needs_refresh(visitor.identity):
         return False
     return not visitor.private or (not visitor.is_new and bool(visitor.prefs.to_cookie()))
+
+
+async def settle(visitor: Visitor, tools: Tools) -> None:
+    """Before a response's cookie is chosen: whether a choice made in another tab since this
+    request's cookie was signed (store/moved.py) keeps the page from sending that cookie back,
+    renewed or without its confirmation (race53: a slow page undid a switch-off). Asked of
+    Redis only when the page would send it (a renewal is then left to a later page; where
+    Redis does not say, a renewal waits and a confirmation's end goes as before)."""
+    ident = visitor.identity
+    if ident.is_new or visitor.identity_changed or visitor.answered:
+        return
+    renewing = renews(visitor, tools)
+    if not (renewing or ident.flash is not None):
+        return
+    said = await moved.outdated(tools.store, tools.signer, ident)
+    visitor.outdated = said if said is not None else renewing and ident.flash is None
 
 
 async def holds_nothing(store: Store, ident: Identity, *, private: bool) -> bool:
@@ -142,6 +160,8 @@ async def identity_headers(
         headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
         if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
             headers = make_private(add_vary(headers, *tools.config.vary))
+    elif spent and visitor.outdated:  # (the cookie a choice since gave stays the browser's)
+        pass
     elif spent and await holds_nothing(tools.store, visitor.identity, private=visitor.private):
         headers.append((b"set-cookie", tools.signer.expired_cookie_header(secure=secure)))
         headers = make_private(add_vary(headers, *tools.config.vary))  # (as above)
