@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
@@ -205,8 +205,14 @@ def test_splice_matches_a_real_html5_parser(doc: str) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(_page, st.text(alphabet="ab\"'<>&", max_size=6))
+@example(
+    "<div data-omo-slot=hero></div><p data-omo-slot=hero><em><div></div>< </em></p>", "a"
+)  # (fuzz53: the scanner skips it, the page is left alone)
 def test_attribute_rewrite_matches_a_real_html5_parser(doc: str, value: str) -> None:
     edits = [Edit(s, attrs={"title": value}) for s in find_slots(doc) if s.name == "hero"]
+    if any(skip.name == "hero" for skip in scan(doc).skipped):  # (as the splice test: fuzz53)
+        assert apply(doc, edits) == doc  # an extent the scanner cannot be sure of: left alone
+        return
     tree = LexborHTMLParser(doc)
     for node in tree.css('[data-omo-slot="hero"]'):
         node.attrs["title"] = value

@@ -317,6 +317,8 @@ def personalise_response(
         raise PageRefused("the page has bytes not in its charset", charset) from None
     if charset.startswith("iso2022") and "\x1b" in text:  # a stray ESC the codec let through:
         raise PageRefused("the page has a stray escape byte", charset)  # (encode drops ours)
+    if "\x1b" in text and declared_nowhere(declared, raw):  # an ISO-2022-JP page, undeclared:
+        raise PageRefused("the page declares no charset and has escape bytes")  # (fuzz53)
     if charset not in ROUND_TRIP_CHARSETS and text.encode(charset) != raw:
         # This codec would not give back the same bytes (a byte-order mark, several byte
         # sequences for one character): the page goes out as the app made it.

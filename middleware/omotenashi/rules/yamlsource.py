@@ -123,11 +123,37 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
         raise RuleError(name, line, "", f"not valid YAML: {exc}", "save it as plain text") from exc
     except RecursionError as exc:
         raise RuleError(name, 1, "", "the file nests too deep", "flatten the structure") from exc
+    except (ValueError, KeyError, IndexError, TypeError) as exc:  # a tag's constructor (fuzz53)
+        raise _unreadable(loader, node, name) from exc
     finally:
         loader.dispose()
     lines: dict[Loc, int] = {}
     _walk(node, (), lines, name)
     return data, lines
+
+
+def _unreadable(loader: yaml.SafeLoader, top: yaml.Node, name: str) -> RuleError:
+    """The first value YAML cannot make what its tag says (``!!int ""``, ``!!bool maybe``, an
+    integer of thousands of digits), at its line: the constructors raise without a place."""
+    todo = [top]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node, deep=True)
+            except Exception:
+                kind, line = node.tag.rsplit(":", 1)[-1], node.start_mark.line + 1
+                if len(node.value) > 40:  # (Python reads no integer of over 4,300 digits)
+                    said = f"a value of {len(node.value):,} characters cannot be read as {kind}"
+                    return RuleError(name, line, "", said, "quote it if it is text")
+                said = f"{node.value!r} cannot be read as {kind}"
+                fix = "write the value without a !! tag, in quotes if it is text"
+                return RuleError(name, line, "", said, fix)
+        elif isinstance(node, yaml.MappingNode):
+            todo += [part for pair in reversed(node.value) for part in reversed(pair)]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += list(reversed(node.value))
+    return RuleError(name, 1, "", "a value cannot be read as its tag says", "remove !! tags")
 
 
 _TAG = re.compile(

@@ -22,7 +22,7 @@ from .formatting import FORMATTING
 from .head import IN_BODY
 from .selectors import Matcher, Selector
 from .tables import Builder
-from .tokens import NONWS, TOKEN, Attr, doctype_quirks, raw_text_end
+from .tokens import NONWS, TOKEN, Attr, doctype_quirks, quote_left_open, raw_text_end
 from .tree import BUTTON, HTML, El, GiveUp
 
 
@@ -153,6 +153,7 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
     marks, offs = b.marks, b.offs
     n_marks, n_offs = len(marks), len(offs)
     mi = oi = 0
+    last_q1, last_q2 = page.rfind('"'), page.rfind("'")  # (a quote never closed: fuzz53)
     while True:
         m = search(page, i)
         if m is None:
@@ -174,6 +175,12 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
                 b.text(i, lt)
         i = m.end()
         name = m.group(1)
+        if (lt < last_q1 < i or lt < last_q2 < i) and (name or m.group(2)) is not None:
+            # a value whose quote closes nowhere after: a browser reads it to the end of the
+            # input and drops the tag (the pattern read it unquoted, up to the ">")
+            if quote_left_open(page, lt + 1 + len(name or "/" + m.group(2)), i - 1):
+                i = n
+                break
         if name is not None:
             add(lt)
             doctype_ok = False
