@@ -5,8 +5,9 @@ A page re-signs the cookie it came with once it is older than
 ``OMOTENASHI_COOKIE_REFRESH_AFTER``. A switch-off (or an erase's new id) saved in another
 tab answered first; the slower page's renewed cookie came after it, the browser kept that
 one, and the block switched off came back on every later page (the erase's old id came
-back with it). Now a choice marks its id in Redis (store/moved.py) and the page that came
-with an older cookie sends none.
+back with it). Now a choice marks its id (identity/moves.py, in memory: nothing is stored)
+and a page that came with an older cookie sends none; a choice made by another process is
+not known, so a page renews a cookie only when it answers soon after it arrived.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi
+from omotenashi.asgi import setcookie
 
 from .conftest import form_token, page_app
 from .test_middleware import Make
@@ -57,30 +59,47 @@ def form_for(action: str, page: str) -> dict[str, Any]:
     return {"csrf": form_token(page), "action": action, "confirm": "yes"}
 
 
-@pytest.mark.parametrize("action", ["save", "erase"])
+@pytest.mark.parametrize(
+    ("action", "elsewhere"), [("save", False), ("erase", False), ("save", True)]
+)
 async def test_a_slow_page_does_not_undo_a_choice_made_meanwhile(
-    make_settings: Make, omotenashi_redis: redis.Redis, action: str
+    make_settings: Make,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    action: str,
+    elsewhere: bool,
 ) -> None:
+    """``elsewhere``: the choice is made through another process (another instance over the
+    same Redis and keys), which this one knows nothing of: the slow page, slower than
+    RENEW_WITHIN (made short here), renews nothing."""
+    monkeypatch.setattr(setcookie, "RENEW_WITHIN", 0.2)
     gate, entered = asyncio.Event(), asyncio.Event()
     settings = make_settings(RULES, cookie={"refresh_after": 1})
     mw = Omotenashi(gated(gate, entered), settings=settings)
+    other = Omotenashi(gated(gate, entered), settings=settings)
     await mw.startup()
+    await other.startup()
     try:
         transport = httpx.ASGITransport(app=mw)
+        there = httpx.ASGITransport(app=other if elsewhere else mw)
         async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as browser:
             assert "PROMO" in (await browser.get("/")).text
             before = mw.signer.identify(f"omo_vid={browser.cookies['omo_vid']}").vid
             await asyncio.sleep(1.2)  # the cookie is now one a page renews
             slow = asyncio.ensure_future(browser.get("/slow"))  # one tab
             await entered.wait()
-            page = (await browser.get("/_omotenashi/preferences")).text  # another
+            browser._transport = there  # another tab (another process, maybe)
+            page = (await browser.get("/_omotenashi/preferences")).text
             done = await browser.post(
                 "/_omotenashi/preferences",
                 data=form_for(action, page),
                 headers={"origin": "http://shop.test"},
             )
             assert done.status_code == 303 and "failed" not in done.headers["location"]
+            browser._transport = transport
             chosen = browser.cookies["omo_vid"]
+            if elsewhere:
+                await asyncio.sleep(0.3)  # the slow page is slower than RENEW_WITHIN
             gate.set()
             late = await slow
             assert "set-cookie" not in late.headers  # its cookie was from before the choice
@@ -93,5 +112,34 @@ async def test_a_slow_page_does_not_undo_a_choice_made_meanwhile(
             # a page with the cookie of the choice renews it as before, once it is old
             await asyncio.sleep(1.2)
             assert "set-cookie" in (await browser.get("/")).headers
+    finally:
+        await other.shutdown()
+        await mw.shutdown()
+
+
+async def test_a_slow_page_still_ends_a_confirmation(
+    make_settings: Make, omotenashi_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page that says a choice's confirmation ends it however long it took (else it would
+    be said again on the next page); a slow page that only renews waits for a later one."""
+    monkeypatch.setattr(setcookie, "RENEW_WITHIN", 0.0)
+    settings = make_settings(RULES, cookie={"refresh_after": 1}, respect={"disclosure": True})
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as browser:
+            page = (await browser.get("/")).text
+            await asyncio.sleep(1.2)  # old enough to renew
+            assert "set-cookie" not in (await browser.get("/")).headers  # slow: not renewed
+            form = {"csrf": form_token(page), "action": "dismiss", "rule": "promo", "next": "/"}
+            done = await browser.post(
+                "/_omotenashi/preferences", data=form, headers={"origin": "http://shop.test"}
+            )
+            assert done.status_code == 303
+            said = await browser.get("/")  # the confirmation, said and ended
+            assert ">Undo</button>" in said.text and "set-cookie" in said.headers
+            again = await browser.get("/")
+            assert "PROMO" not in again.text and ">Undo</button>" not in again.text
     finally:
         await mw.shutdown()

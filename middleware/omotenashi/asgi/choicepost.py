@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from omotenashi.asgi.arrival import Guest, request_host, url_root
 from omotenashi.asgi.ownhttp import cross_site, read_body, same_site, send_answer
 from omotenashi.asgi.setcookie import holds_nothing
+from omotenashi.identity import moves
 from omotenashi.identity.cookie import Identity
 from omotenashi.ids import new_vid
 from omotenashi.respect import preferences
 from omotenashi.respect.formhttp import safe_next
 from omotenashi.respect.privacy import Privacy
-from omotenashi.store import moved
 
 if TYPE_CHECKING:  # (the endpoints import this module)
     from omotenashi.asgi.endpoints import Endpoints
@@ -92,7 +92,7 @@ async def post_choice(
     ident, target, _ = await preferences.apply_choice(
         ep.store, loaded.ruleset, prefix, ident, form, choices, root=root
     )
-    at = moved.stamp()  # (before its cookie is signed: a page in flight holds one older)
+    at = moves.stamp()  # (before its cookie is signed: a page in flight holds one older)
     ident, fitted = signer.fit(ident, choices.categories, secure=secure)
     if fitted.notice:  # not every choice fitted as given: the page says how they are kept
         target = f"{prefix}/preferences?{fitted.notice}=1"
@@ -117,8 +117,7 @@ async def post_choice(
         if action != "save":
             target = came_from(form, own, root)
     go = preferences.location(preferences.marked(signer, target, seen, own))
-    if not privacy.private:  # a page in flight keeps its cookie (race53; GPC: nothing kept)
-        await moved.mark(ep.store, signer, before, at)
+    signer.moves.mark(before.vid, at)  # a page in flight keeps its cookie to itself (race53)
     await send_answer(send, 303, b"", [(b"location", go), (b"set-cookie", given)])
 
 

@@ -31,7 +31,6 @@ from omotenashi.respect import preferences
 from omotenashi.respect.choices import IN_A_THREAD
 from omotenashi.respect.formhttp import Erased
 from omotenashi.settings import Settings
-from omotenashi.store import moved
 from omotenashi.store import privacy as deny
 from omotenashi.store.store import Store
 
@@ -275,10 +274,8 @@ class Endpoints:
         )
         big = len(choices.by_id) >= IN_A_THREAD and self.page.lists_rules()
         page = await asyncio.to_thread(render) if big else render()  # a page of every rule
-        cookie, outdated = [], False  # (a choice saved in another tab since: its cookie stays)
-        if not ident.is_new and not privacy.private:
-            outdated = bool(await moved.outdated(self.store, self.signer, ident))
-        if not privacy.private and not outdated:  # GPC, no consent and bots get no cookie
+        cookie = []  # (none where a choice in another tab has replaced it since: race53)
+        if not privacy.private and not self.signer.moves.outdated(ident):  # GPC, no consent
             cookie = [(b"set-cookie", self.signer.set_cookie_header(ident, secure=secure))]
         await send_answer(
             send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie]

@@ -107,7 +107,7 @@ class Responder:
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":  # headers: any iterable, read here once
-            await settle(self.visitor, self.tools)  # (a choice made since: its cookie stays)
+            settle(self.visitor, self.tools)  # (a choice made since: its cookie stays)
             message = {**message, "headers": [(k, v) for k, v in message.get("headers", ())]}
         if not self.personal:
             if message["type"] == "http.response.start":

@@ -12,10 +12,10 @@ from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.headers import Headers, add_vary, make_private
 from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import Identity
+from omotenashi.identity.moves import RENEW_WITHIN
 from omotenashi.identity.preview import unknown_rules
 from omotenashi.loader.reload import Loaded
 from omotenashi.respect.shown import kept
-from omotenashi.store import moved
 from omotenashi.store.store import Store
 
 if TYPE_CHECKING:  # (the responder imports this module)
@@ -105,20 +105,18 @@ def renews(visitor: Visitor, tools: Tools) -> bool:
     return not visitor.private or (not visitor.is_new and bool(visitor.prefs.to_cookie()))
 
 
-async def settle(visitor: Visitor, tools: Tools) -> None:
-    """Before a response's cookie is chosen: whether a choice made in another tab since this
-    request's cookie was signed (store/moved.py) keeps the page from sending that cookie back,
-    renewed or without its confirmation (race53: a slow page undid a switch-off). Asked of
-    Redis only when the page would send it (a renewal is then left to a later page; where
-    Redis does not say, a renewal waits and a confirmation's end goes as before)."""
+def settle(visitor: Visitor, tools: Tools) -> None:
+    """Before a response's cookie is chosen: whether the page sends back the cookie it came
+    with (identity/moves.py; race53: a slow page undid a switch-off made in another tab). Not
+    when a choice of this process has replaced it since; nor renewed by a page that took over
+    RENEW_WITHIN, where another process's choice may have (a later page renews it)."""
     ident = visitor.identity
     if ident.is_new or visitor.identity_changed or visitor.answered:
         return
-    renewing = renews(visitor, tools)
-    if not (renewing or ident.flash is not None):
-        return
-    said = await moved.outdated(tools.store, tools.signer, ident)
-    visitor.outdated = said if said is not None else renewing and ident.flash is None
+    if tools.signer.moves.outdated(ident):
+        visitor.outdated = True
+    elif ident.flash is None and time.monotonic() - visitor.arrived > RENEW_WITHIN:
+        visitor.outdated = renews(visitor, tools)
 
 
 async def holds_nothing(store: Store, ident: Identity, *, private: bool) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,8 +61,9 @@ class Visitor:
     expire_cookie: bool = False  # a private visitor's sign-out: their cookie goes, none comes
     answered: bool = False  # the response's headers (and its cookie) are decided: too late
     # a choice made in another tab since this request's cookie was signed: its cookie is not
-    # sent back (asgi/setcookie.py settle; store/moved.py)
+    # sent back (asgi/setcookie.py settle; identity/moves.py); when the request arrived
     outdated: bool = False
+    arrived: float = field(default_factory=time.monotonic)
     services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written
     privacy: str = ""  # why, for its words (respect/privacy.py Privacy.said: "gpc", "revoked" ...)

@@ -25,6 +25,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from omotenashi.engine.flash import Flash
 from omotenashi.engine.renames import Renames
 from omotenashi.engine.restraint import MAX_NAMES, Kept, Prefs, fit
+from omotenashi.identity.moves import Moves
 from omotenashi.ids import is_user_id, is_visitor_id, new_vid
 from omotenashi.settings import CookieSettings, Settings
 
@@ -116,6 +117,7 @@ class CookieSigner:
         self._serializer = URLSafeTimedSerializer(list(reversed(keys)), salt=_SALT)
         self.user_salt = settings.user_salt.get_secret_value() or derive_user_salt(keys)
         self._csrf_key = hashlib.sha256(b"omotenashi.csrf:" + keys[0].encode()).digest()
+        self.moves = Moves()  # the ids whose cookie a choice replaced (identity/moves.py)
         self._csrf: dict[str, str] = {}  # vid -> token, computed once per recent visitor
         self.cookie: CookieSettings = settings.cookie
         # Verified cookie values → identity: a returning visitor is checked once, not per page.
