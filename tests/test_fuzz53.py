@@ -87,3 +87,12 @@ async def test_an_undeclared_page_with_escape_bytes_is_not_labelled_utf8(
     got = await _served(make_settings, raw, "text/html")
     assert (got.content != raw) is rewritten
     assert ("charset=utf-8" in got.headers["content-type"]) is rewritten
+
+
+def test_a_path_with_a_lone_surrogate_has_a_url_path() -> None:
+    """A server that decodes a path's bytes with surrogates (not uvicorn: it gives U+FFFD)
+    made every page of such a path "personalisation failed", with a traceback in the log."""
+    from omotenashi.engine.facts import RequestInfo
+
+    info = RequestInfo(path="/tours/a\udcffb", raw_path="")
+    assert info.url_path == "/tours/a%EF%BF%BDb"

@@ -23,6 +23,7 @@ MAX_LANGUAGES, MAX_LANGUAGE_ENTRIES, MAX_REFERER = 1024, 20, 4096
 URL_PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar and "/", besides letters, digits and -._~
 # A query a URL can carry as it is: printable ASCII, no space, no "#" (a fragment would begin),
 # no "\\" (read as "/" by browsers: respect/preferences.py ``safe_next`` refuses it).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN_QUERY = re.compile(r'[!"$-\[\]-~]+')
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")  # percent-encoded pchar and "/"
 _COUNTRY = re.compile(r"[A-Za-z][A-Za-z0-9]|[A-Za-z]{3}", re.ASCII)  # as rules name them
@@ -147,7 +148,13 @@ class RequestInfo:
     def url_path(self) -> str:
         """The page's path in its URL (root and path) as the browser has it: as written, or
         percent-encoded again (a relative link on the page is read against it)."""
-        return self._written or self.root + quote(self.path, safe=URL_PATH_SAFE)
+        if written := self._written:
+            return written
+        try:
+            return self.root + quote(self.path, safe=URL_PATH_SAFE)
+        except UnicodeEncodeError:  # a lone surrogate (a server that decodes paths so): as
+            path = _SURROGATE.sub("\ufffd", self.path)  # U+FFFD, as uvicorn gives (fuzz53)
+            return self.root + quote(path, safe=URL_PATH_SAFE)
 
     @property
     def _written(self) -> str:
