@@ -15,9 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omotenashi.cli.main import main
-from omotenashi.loader.checks import _disjoint, _overlapping
 from omotenashi.loader.filechecks import _included
 from omotenashi.loader.namechecks import Near, _close
+from omotenashi.loader.overlap import disjoint as _disjoint
+from omotenashi.loader.overlap import overlapping as _overlapping
 from omotenashi.rules.model import When
 
 from .test_tooling import write_site
@@ -41,6 +42,11 @@ WHEN = st.fixed_dictionaries(
         "cart_abandoned": FLAG,
         "query": EQS,
         "attr": EQS,
+        "path": st.lists(
+            st.sampled_from(["/ja/*", "/en/*", "/ja", "/j*", "/*", "/en/x", "*"]),
+            min_size=1,
+            max_size=2,
+        ),
     },
 )
 

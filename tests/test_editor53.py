@@ -83,3 +83,28 @@ def test_a_text_field_yaml_reads_as_a_number_says_so(
         f"rules/r.yaml:2: error: rules[0].id: YAML reads what is written here as {read}, not "
         "as text (quote it exactly as written, e.g. '0x10' or 'true')"
     )
+
+
+@pytest.mark.parametrize(
+    ("paths", "warned"),
+    [
+        (("/ja/*", "/en/*"), False),  # one rule per language: never together (site53)
+        (("/ja", "/en/*"), False),
+        (("/ja/*", "/ja/tours/*"), True),
+        (("/j*", "/en/*"), True),  # (a wildcard in the first segment: it may be either)
+        (("/ja/*", None), True),
+    ],
+)
+def test_rules_on_pages_apart_are_not_said_to_clash(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    paths: tuple[str, str | None],
+    warned: bool,
+) -> None:
+    rules = "rules:\n"
+    for n, path in enumerate(paths):
+        rules += f'  - {{id: r{n}, slot: hero, text: "T{n}", why: "Because."'
+        rules += f", when: {{path: ['{path}']}}}}\n" if path else "}\n"
+    _, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rules})
+    assert any("the same priority" in line for line in out) is warned, out

@@ -116,8 +116,11 @@ class Endpoints:
             await send_answer(send, *await answer)
         elif sub in ("/preferences", "/preferences/export", "/preferences/data"):
             await self.preferences(scope, receive, send, guest, sub.endswith("/export"))
-        else:
-            await respond(send, 404, {"error": f"no such Omotenashi endpoint: {sub!r}"})
+        else:  # (a browser gets a short page with our links, not bare JSON: site53)
+            root = url_root(scope)
+            said = f"there is no such Omotenashi page: {sub!r}"
+            body, headers = preferences.refusal(said, guest.headers, root + self.prefix, root)
+            await send_answer(send, 404, body, headers)
 
     async def beacon(self, scope: Scope, receive: Any, send: Any, guest: Guest) -> None:
         """The privacy decision first (a bot, GPC/DNT, no consent: 202 and the reason, cookie

@@ -236,7 +236,7 @@ def note(
         decision.id,
         rule.id,
         headline(decision),
-        decision.target,
+        decision.target if rule.slot is not None else "",  # (a selector's "i": no id)
         decision.reasons,
         tuple(items),
         label,
@@ -274,9 +274,11 @@ def _note_parts(
     token and where it returns to): the same rule and reasons build it once."""
     name = html.escape(label or why.strip().rstrip("."), quote=True)
     prefix = html.escape(prefix, quote=True)  # a path prefix the server was given, as written
-    anchor = f"omo-i-{html.escape(target.strip('.#[]'), quote=True)}"[:80]
+    # a slot's "i" has an id of its name (a site's style or script may use it); a selector's
+    # none: a selector is no id ("header nav a" has spaces) and may match many (site53)
+    anchor = f' id="omo-i-{target}"' if _SLUG.fullmatch(target) and len(target) <= 64 else ""
     head = (
-        f'<details class="omo-i" id="{anchor}" data-omo-why="{html.escape(decision_id)}">'
+        f'<details class="omo-i"{anchor} data-omo-why="{html.escape(decision_id)}">'
         f'<summary aria-label="i: why you see this: {name}" title="Why you see this">i</summary>'
         f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from omotenashi.engine.compare import number_of
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, RuleSetError
@@ -38,89 +37,15 @@ from omotenashi.loader.measurechecks import crowded_pages, unreachable_goals
 from omotenashi.loader.namechecks import name_findings
 from omotenashi.loader.never import contradictions, dead_branches
 from omotenashi.loader.numberchecks import reshaped_numbers
+from omotenashi.loader.overlap import overlapping
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog
-from omotenashi.rules.model import When
-from omotenashi.rules.text import nfc
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
 
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
-
-
-def _eq_form(value: object) -> object:
-    """One form for ``eq`` values the engine holds equal (3 and "3.0", Gold and gold, true and
-    "TRUE", Straße and STRASSE: engine/compare.py's ``equal``)."""
-    if isinstance(value, bool):
-        return ("text", str(value).lower())
-    number = number_of(value)
-    return ("text", nfc(str(value)).casefold()) if number is None else ("number", number)
-
-
-def _disjoint(a: When, b: When) -> bool:
-    """True when the two sets of conditions can provably never hold together."""
-    for field_name in ("stage", "device"):
-        x, y = getattr(a, field_name), getattr(b, field_name)
-        if x is not None and y is not None and not set(x) & set(y):
-            return True
-    for flag in ("new", "returning", "cart_abandoned"):
-        x, y = getattr(a, flag), getattr(b, flag)
-        if x is not None and y is not None and x != y:
-            return True
-    if a.new is not None and b.returning is not None and a.new == b.returning:
-        return True
-    for group in ("query", "attr"):
-        x, y = getattr(a, group) or {}, getattr(b, group) or {}
-        for key in x.keys() & y.keys():
-            ex, ey = x[key].eq, y[key].eq
-            if ex is not None and ey is not None and _eq_form(ex) != _eq_form(ey):
-                return True
-    return False
-
-
-def _overlapping(whens: list[When]) -> list[bool]:
-    """For each of ``whens``, whether another of them can hold with it (``_disjoint`` is false
-    for the two): with bit sets over the list, per field value the conditions that allow it,
-    not one pair at a time."""
-    at: dict[tuple[object, ...], list[int]] = {}
-    for i, w in enumerate(whens):
-        for field_name in ("stage", "device"):
-            values = getattr(w, field_name)
-            for value in (None,) if values is None else set(values):
-                at.setdefault((field_name, value), []).append(i)
-        for flag in ("new", "returning", "cart_abandoned"):
-            at.setdefault((flag, getattr(w, flag)), []).append(i)
-        for group in ("query", "attr"):
-            for key, cmp in (getattr(w, group) or {}).items():
-                if cmp.eq is not None:
-                    at.setdefault(("eq?", group, key), []).append(i)
-                    at.setdefault(("eq", group, key, _eq_form(cmp.eq)), []).append(i)
-    held = {key: sum(1 << i for i in indices) for key, indices in at.items()}
-    everyone = (1 << len(whens)) - 1
-    out = []
-    for i, w in enumerate(whens):
-        can = everyone ^ 1 << i  # the others it may hold with
-        for field_name in ("stage", "device"):
-            values = getattr(w, field_name)
-            if values is not None:
-                allowed = held.get((field_name, None), 0)
-                for value in set(values):
-                    allowed |= held.get((field_name, value), 0)
-                can &= allowed
-        for flag in ("new", "returning", "cart_abandoned"):
-            if (value := getattr(w, flag)) is not None:
-                can &= held.get((flag, None), 0) | held.get((flag, value), 0)
-        if w.new is not None:  # the other's returning must not equal its new
-            can &= held.get(("returning", None), 0) | held.get(("returning", not w.new), 0)
-        for group in ("query", "attr"):
-            for key, cmp in (getattr(w, group) or {}).items():
-                if cmp.eq is not None:
-                    same = held.get(("eq", group, key, _eq_form(cmp.eq)), 0)
-                    can &= (everyone ^ held.get(("eq?", group, key), 0)) | same
-        out.append(can != 0)
-    return out
 
 
 def check(
@@ -246,7 +171,7 @@ def _same_priority(rules: list[CompiledRule]) -> list[Finding]:
     for (target, priority), group in groups.items():
         clashing = [
             r
-            for r, can in zip(group, _overlapping([r.rule.when for r in group]), strict=True)
+            for r, can in zip(group, overlapping([r.rule.when for r in group]), strict=True)
             if can
         ]
         if len(clashing) < 2:
