@@ -57,3 +57,22 @@ async def test_a_mistyped_endpoint_answers_a_browser_with_a_page(
         assert "There is no such Omotenashi page: &#x27;/preferences/&#x27;." in got.text
     else:
         assert got.json() == {"error": "there is no such Omotenashi page: '/preferences/'"}
+
+
+async def test_our_words_say_they_are_english_on_a_page_in_another_language(
+    make_settings: Any,
+) -> None:
+    """Screen readers read "Because:" and "Don't show me this" with the page's voice (a
+    Japanese one on a lang="ja" page): ours carry lang="en"; the editor's reason does not."""
+    page = '<!doctype html><html lang="ja"><body><div data-omo-slot="hero">既定</div></body></html>'
+    rules = (
+        'rules:\n  - {id: ja, slot: hero, text: "ようこそ", why: "おすすめです。", '
+        "when: {new: true}}\n"
+    )
+    settings = make_settings(rules, respect={"disclosure": True, "page_panel": True})
+    async with client_for(Omotenashi(page_app(page), settings=settings)) as client:
+        got = (await client.get("/")).text
+    assert '<p class="omo-because" lang="en">Because:</p><ul lang="en">' in got
+    assert '<button type="submit" lang="en" aria-label="Don\'t show me this' in got
+    assert '<summary lang="en">Why this page looks this way</summary>' in got
+    assert "<strong>おすすめです。</strong>" in got  # (the page's language)

@@ -31,12 +31,12 @@ class Disclosure:
     dismiss: bool = True  # False when no choice can be kept (no consent, no cookie): no button
     fresh: bool = False  # one of the page views shown without behavioural personalisation
     history_off: bool = False  # the visitor's browsing history is off: nothing uses it
-    # the page has a <base target> that would open ours in another tab (html/base.py
+    own_tab: bool = False  # a <base target> would open ours in another tab (html/base.py
     # base_target): each link and form carries target="_self" (:func:`own_tab`)
-    own_tab: bool = False
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
+EN = ' lang="en"'  # our words, in a page of any language; an editor's stay the page's (site53)
 _ESCAPED = re.compile("[&<>\"']")  # what html.escape(..., quote=True) replaces
 # Elements whose content may hold a <details> note; after other elements the note follows them.
 FLOW = frozenset(
@@ -178,10 +178,10 @@ def _labels(blocks: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str], 
 
 def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
     because = "".join(f"<li>{html.escape(sentence(r))}</li>" for r in reasons)
-    out = f'<p class="omo-because">Because:</p><ul>{because}</ul>' if because else ""
+    out = f'<p class="omo-because"{EN}>Because:</p><ul{EN}>{because}</ul>' if because else ""
     if items:  # a recommendation: every item says why it is there
         listed = "".join(f"<li>{html.escape(sentence(i))}</li>" for i in items)
-        out += f'<p>Why each suggestion:</p><ul class="omo-why-items">{listed}</ul>'
+        out += f'<p{EN}>Why each suggestion:</p><ul class="omo-why-items"{EN}>{listed}</ul>'
     return out
 
 
@@ -283,7 +283,7 @@ def _note_parts(
         f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )
-    link = f'<p><a href="{prefix}/preferences"{tab}>Your choices</a></p>' if prefix else ""
+    link = f'<p{EN}><a href="{prefix}/preferences"{tab}>Your choices</a></p>' if prefix else ""
     tail = f"{link}</div></details>"
     if not dismiss:
         return head + tail, "", ""
@@ -293,7 +293,7 @@ def _note_parts(
         f'"><input type="hidden" name="action" value="dismiss">'
         f'<input type="hidden" name="rule" value="{html.escape(rule_id)}">'
         f'<input type="hidden" name="next" value="',
-        f'"><button type="submit" aria-label="Don\'t show me this: {name}">'
+        f'"><button type="submit"{EN} aria-label="Don\'t show me this: {name}">'
         f"Don't show me this</button></form>{tail}",
     )
 
@@ -332,8 +332,8 @@ def panel(
     )
 
 
-# id, why, reasons, items, mine, and the visitor's own filters that took items out (general)
-Entry = tuple[str, str, tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]
+Entry = tuple[str, str, tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]  # id, why,
+# reasons, items, mine, and the visitor's own filters that took items out (general)
 
 
 def _listed(entries: Sequence[Entry]) -> str:
@@ -369,11 +369,11 @@ def _panel(
     for e in entries:
         if not e[4] and e[5]:
             less.setdefault(e[5], []).append(e)
-    text = f"<p>{FRESH_SOME if mine or less else FRESH}</p>" if fresh else ""
-    text += f"<p>{HISTORY_OFF}</p>" if history_off else ""
+    text = f"<p{EN}>{FRESH_SOME if mine or less else FRESH}</p>" if fresh else ""
+    text += f"<p{EN}>{HISTORY_OFF}</p>" if history_off else ""
     if mine:
         lead = _parts(len(mine), after=" of this page")
-        text += f"<p>{lead} chosen for you:</p><ul>{_listed(mine)}</ul>"
+        text += f"<p{EN}>{lead} chosen for you:</p><ul>{_listed(mine)}</ul>"
     if general:
         n = len(general)
         lead = (
@@ -381,20 +381,20 @@ def _panel(
             if mine
             else f"{'' if less else 'Nothing on this page is chosen for you. '}{_parts(n)}"
         )
-        text += f"<p>{lead} general, not based on you:</p><ul>{_listed(general)}</ul>"
+        text += f"<p{EN}>{lead} general, not based on you:</p><ul>{_listed(general)}</ul>"
     earlier = bool(mine or general)
     for left, some in less.items():
         lead = _parts(len(some), before="other " if earlier else "")
         earlier = True
         text += (
-            f"<p>{lead} our general suggestions, without {without(left)}:</p>"
+            f"<p{EN}>{lead} our general suggestions, without {without(left)}:</p>"
             f"<ul>{_listed(some)}</ul>"
         )
-    choices = f'<p><a href="{prefix}/preferences"{tab}>See and change your choices</a></p>'
+    choices = f'<p{EN}><a href="{prefix}/preferences"{tab}>See and change your choices</a></p>'
     choices = choices if prefix else ""  # (no address of ours reaches the site: html/base.py)
     return (
         f'<aside class="omo-why-page" aria-label="Personalisation on this page">'
-        f'<details id="omo-why"><summary>Why this page looks this way</summary>'
+        f'<details id="omo-why"><summary{EN}>Why this page looks this way</summary>'
         f"{text}"
         f"{choices}</details></aside>"
     )

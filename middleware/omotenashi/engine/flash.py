@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from omotenashi.engine.disclosure import Disclosure, own_tab
+from omotenashi.engine.disclosure import EN, Disclosure, own_tab
 from omotenashi.engine.flashplace import NOTICE, place
 from omotenashi.engine.privacywords import undone_still_off
 from omotenashi.engine.restraint import Prefs, Restraint, chosen_off
@@ -161,9 +161,10 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
             '<input type="hidden" name="action" value="undo">'
             f'<input type="hidden" name="rule" value="{html.escape(compiled.id, quote=True)}">'
             f'<input type="hidden" name="next" value="{back}">'
-            f'<button type="submit" aria-label="Undo: show “{label}” again">Undo</button></form>'
+            f'<button type="submit"{EN} aria-label="Undo: show “{label}” again">Undo</button>'
+            "</form>"
         )
-    choices = f'<p><a href="{prefix}/preferences"{tab}>Your choices</a></p>' if prefix else ""
+    choices = f'<p{EN}><a href="{prefix}/preferences"{tab}>Your choices</a></p>' if prefix else ""
     # A region named by what it says: a landmark a screen reader lists (not loose content
     # after the page's last one). The URL a choice on a block returns to ends in its id
     # (:func:`to_notice`): the browser focuses it there (``tabindex="-1"``) and a screen
@@ -172,7 +173,7 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
     return (
         f'<div class="omo-done" id="{NOTICE}" tabindex="-1" role="region" '
         'aria-labelledby="omo-done-said">'
-        f'<p id="omo-done-said" role="status">{html.escape(said, quote=False)}</p>{undo}'
+        f'<p id="omo-done-said" role="status"{EN}>{html.escape(said, quote=False)}</p>{undo}'
         f"{choices}</div>"
     )
 
