@@ -13,6 +13,7 @@ not known, so a page renews a cookie only when it answers soon after it arrived.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -143,3 +144,30 @@ async def test_a_slow_page_still_ends_a_confirmation(
             assert "PROMO" not in again.text and ">Undo</button>" not in again.text
     finally:
         await mw.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("age", "slow", "renewed"),
+    [
+        (2 * 3600, False, True),  # old enough to renew, answered at once
+        (2 * 3600, True, False),  # answered late: left to a later page
+        (40 * 3600, True, True),  # half its life gone: renewed however slow the page
+    ],
+)
+def test_a_late_page_renews_only_a_cookie_half_its_life_old(
+    make_settings: Make, age: int, slow: bool, renewed: bool
+) -> None:
+    """A site whose every page answers late must not let cookies expire (eye53)."""
+    from omotenashi.asgi.visitor import Visitor
+    from omotenashi.engine.facts import Device
+    from omotenashi.engine.profile import Profile
+    from omotenashi.identity.cookie import Identity
+
+    settings = make_settings(RULES, cookie={"refresh_after": 3600, "max_age": 72 * 3600})
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    ident = Identity(vid="v" * 22, is_new=False, issued_at=time.time() - age)
+    visitor = Visitor(ident, Profile(), Device("desktop", "Chrome", "Linux", False))
+    if slow:
+        visitor.arrived -= setcookie.RENEW_WITHIN + 1
+    setcookie.settle(visitor, mw.tools)
+    assert setcookie.renews(visitor, mw.tools) is renewed

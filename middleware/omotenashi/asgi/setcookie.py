@@ -109,14 +109,16 @@ def settle(visitor: Visitor, tools: Tools) -> None:
     """Before a response's cookie is chosen: whether the page sends back the cookie it came
     with (identity/moves.py; race53: a slow page undid a switch-off made in another tab). Not
     when a choice of this process has replaced it since; nor renewed by a page that took over
-    RENEW_WITHIN, where another process's choice may have (a later page renews it)."""
+    RENEW_WITHIN, where another process's choice may have (a later page renews it), until
+    the cookie is half its life old (on a site whose every page is slow it would expire)."""
     ident = visitor.identity
     if ident.is_new or visitor.identity_changed or visitor.answered:
         return
     if tools.signer.moves.outdated(ident):
         visitor.outdated = True
     elif ident.flash is None and time.monotonic() - visitor.arrived > RENEW_WITHIN:
-        visitor.outdated = renews(visitor, tools)
+        young = time.time() - ident.issued_at < tools.signer.cookie.max_age / 2
+        visitor.outdated = young and renews(visitor, tools)
 
 
 async def holds_nothing(store: Store, ident: Identity, *, private: bool) -> bool:
