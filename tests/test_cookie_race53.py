@@ -25,6 +25,7 @@ from omotenashi.asgi import setcookie
 
 from .conftest import form_token, page_app
 from .test_middleware import Make
+from .test_switch_races import gated
 
 pytestmark = pytest.mark.anyio
 
@@ -33,18 +34,6 @@ RULES = """
 rules:
   - {id: promo, slot: hero, text: "PROMO", category: offers, why: "A promotion."}
 """
-
-
-def gated(gate: asyncio.Event, entered: asyncio.Event) -> Any:
-    inner = page_app(PAGE)
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope.get("path") == "/slow":
-            entered.set()
-            await gate.wait()
-        await inner(scope, receive, send)
-
-    return app
 
 
 def form_for(action: str, page: str) -> dict[str, Any]:
@@ -76,8 +65,8 @@ async def test_a_slow_page_does_not_undo_a_choice_made_meanwhile(
     monkeypatch.setattr(setcookie, "RENEW_WITHIN", 0.2)
     gate, entered = asyncio.Event(), asyncio.Event()
     settings = make_settings(RULES, cookie={"refresh_after": 1})
-    mw = Omotenashi(gated(gate, entered), settings=settings)
-    other = Omotenashi(gated(gate, entered), settings=settings)
+    mw = Omotenashi(gated(gate, entered, PAGE), settings=settings)
+    other = Omotenashi(gated(gate, entered, PAGE), settings=settings)
     await mw.startup()
     await other.startup()
     try:

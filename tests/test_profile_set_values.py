@@ -26,6 +26,13 @@ VID = "cd" * 16
         ("cart.kona=true", "'kona' must be a whole number >= 0, got True"),
         ("interest.hawaii=2.5", ""),
         ("event.video_play=3", ""),
+        # (config53: a count below 0 or in parts was stored)
+        ("visits=-3", "profile field 'visits' must be a whole number >= 0, got -3"),
+        ("views=2.5", "profile field 'views' must be a whole number >= 0, got 2.5"),
+        ("purchases=-1", "profile field 'purchases' must be a whole number >= 0, got -1"),
+        ("absent_days=-2", "profile field 'absent_days' must be 0 or more, got -2"),
+        ("visits=3", ""),
+        ("absent_days=1.5", ""),
     ],
 )
 def test_profile_set_refuses_a_value_that_is_no_number(

@@ -33,10 +33,10 @@ WELCOME = "Welcome back"  # the block chosen from the visitor's interest (two ea
 Switch = Callable[[Omotenashi, httpx.AsyncClient, str], Awaitable[None]]
 
 
-def gated(gate: asyncio.Event, entered: asyncio.Event) -> Any:
-    """The test page; ``/slow`` answers only once ``gate`` is set (a slow page in one tab,
+def gated(gate: asyncio.Event, entered: asyncio.Event, page: str = PAGE) -> Any:
+    """The test ``page``; ``/slow`` answers only once ``gate`` is set (a slow page in one tab,
     its profile read sent before the app ran, while the visitor acts in another)."""
-    inner = page_app(PAGE)
+    inner = page_app(page)
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope.get("path") == "/slow":
