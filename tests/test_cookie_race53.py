@@ -49,8 +49,33 @@ def form_for(action: str, page: str) -> dict[str, Any]:
     return {"csrf": form_token(page), "action": action, "confirm": "yes"}
 
 
+def streamed(gate: asyncio.Event, entered: asyncio.Event) -> Any:
+    """The test page; ``/slow`` sends its start and a part at once, the rest once ``gate``
+    is set (a page held whole before it is rewritten, whose cookie is chosen then: eye53)."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body = PAGE.encode()
+        start = [(b"content-type", b"text/html; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": start})
+        if scope.get("path") == "/slow":
+            await send({"type": "http.response.body", "body": body[:20], "more_body": True})
+            entered.set()
+            await gate.wait()
+            body = body[20:]
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
 @pytest.mark.parametrize(
-    ("action", "elsewhere"), [("save", False), ("erase", False), ("save", True)]
+    ("action", "elsewhere", "in_parts"),
+    [
+        ("save", False, False),
+        ("erase", False, False),
+        ("save", True, False),
+        ("save", False, True),
+        ("erase", False, True),
+    ],
 )
 async def test_a_slow_page_does_not_undo_a_choice_made_meanwhile(
     make_settings: Make,
@@ -58,14 +83,17 @@ async def test_a_slow_page_does_not_undo_a_choice_made_meanwhile(
     monkeypatch: pytest.MonkeyPatch,
     action: str,
     elsewhere: bool,
+    in_parts: bool,
 ) -> None:
     """``elsewhere``: the choice is made through another process (another instance over the
     same Redis and keys), which this one knows nothing of: the slow page, slower than
-    RENEW_WITHIN (made short here), renews nothing."""
-    monkeypatch.setattr(setcookie, "RENEW_WITHIN", 0.2)
+    RENEW_WITHIN (made short here), renews nothing. ``in_parts``: the app has sent its
+    response's start before the choice is made."""
+    monkeypatch.setattr(setcookie, "RENEW_WITHIN", 0.2 if elsewhere else 60.0)
     gate, entered = asyncio.Event(), asyncio.Event()
     settings = make_settings(RULES, cookie={"refresh_after": 1})
-    mw = Omotenashi(gated(gate, entered, PAGE), settings=settings)
+    app = (streamed if in_parts else gated)(gate, entered, *([] if in_parts else [PAGE]))
+    mw = Omotenashi(app, settings=settings)
     other = Omotenashi(gated(gate, entered, PAGE), settings=settings)
     await mw.startup()
     await other.startup()
@@ -158,5 +186,4 @@ def test_a_late_page_renews_only_a_cookie_half_its_life_old(
     visitor = Visitor(ident, Profile(), Device("desktop", "Chrome", "Linux", False))
     if slow:
         visitor.arrived -= setcookie.RENEW_WITHIN + 1
-    setcookie.settle(visitor, mw.tools)
     assert setcookie.renews(visitor, mw.tools) is renewed

@@ -33,8 +33,14 @@ from .test_cli_check import check_site
         ("rules: [!!bool maybe]", "r.yaml:1: error: 'maybe' cannot be read as bool"),
         ("rules:\n  - id: a\n    slot: !!float .\n", "r.yaml:3: error: '.' cannot be read as"),
         ("x: " + "9" * 5000, "r.yaml:1: error: a value of 5,000 characters cannot be read as int"),
+        ('x: !!timestamp ""', "r.yaml:1: error: '' cannot be read as timestamp"),  # (eye53)
+        (
+            "rules:\n  - id: 0x" + "f" * 5000,
+            "r.yaml:2: error: rules[0].id: YAML reads what is written here as a number of "
+            "thousands of digits, not as text",
+        ),
     ],
-    ids=["int", "bool", "float", "digits"],
+    ids=["int", "bool", "float", "digits", "timestamp", "hex-digits"],
 )
 def test_a_value_yaml_cannot_make_as_tagged_is_said_at_its_line(
     tmp_path: Path,
@@ -78,7 +84,10 @@ async def test_a_slot_after_a_quote_closed_later_is_rewritten(make_settings: Any
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("own", "rewritten"), [("<p>日本語</p>", False), ("<p>abc</p>", True)])
+@pytest.mark.parametrize(
+    ("own", "rewritten"),
+    [("<p>日本語</p>", False), ("<p>abc</p>", True), ("<pre>\x1b[31mred\x1b[0m</pre>", True)],
+)  # (an ESC of ANSI colours, in a log shown in <pre>, is no ISO-2022: eye53)
 async def test_an_undeclared_page_with_escape_bytes_is_not_labelled_utf8(
     make_settings: Any, own: str, rewritten: bool
 ) -> None:

@@ -19,6 +19,7 @@ from omotenashi.asgi import beacon, choicepost, reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info, route_path, url_root
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
 from omotenashi.asgi.ownhttp import cross_site, read_body, respond, send_answer
+from omotenashi.asgi.setcookie import resends
 from omotenashi.engine.facts import MAX_QUERY
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
@@ -204,7 +205,7 @@ class Endpoints:
     async def preferences(
         self, scope: Scope, receive: Any, send: Any, guest: Guest, exporting: bool
     ) -> None:
-        headers = guest.headers
+        headers, arrived = guest.headers, time.monotonic()  # (a late page: no renewal)
         loaded = self.rules.current
         ident = self.signer.identify(headers.get("cookie"), loaded.ruleset.renames)
         method = scope.get("method")
@@ -278,7 +279,7 @@ class Endpoints:
         big = len(choices.by_id) >= IN_A_THREAD and self.page.lists_rules()
         page = await asyncio.to_thread(render) if big else render()  # a page of every rule
         cookie = []  # (none where a choice in another tab has replaced it since: race53)
-        if not privacy.private and not self.signer.moves.outdated(ident):  # GPC, no consent
+        if not privacy.private and resends(self.signer, ident, arrived):  # GPC, no consent
             cookie = [(b"set-cookie", self.signer.set_cookie_header(ident, secure=secure))]
         await send_answer(
             send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie]

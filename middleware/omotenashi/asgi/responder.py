@@ -21,7 +21,7 @@ from omotenashi.asgi.filesend import bodiless, hold, read_page
 from omotenashi.asgi.holdtime import NO_CLOCK, HoldClock, Overdue, held_too_long
 from omotenashi.asgi.offload import personalised
 from omotenashi.asgi.ownpairs import learning, own_pairs_soon, with_own_pairs
-from omotenashi.asgi.setcookie import identity_headers, renew_private, settle, with_identity
+from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
@@ -106,8 +106,8 @@ class Responder:
         self._recorded_attrs: dict[str, Any] = {}
 
     async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":  # headers: any iterable, read here once
-            settle(self.visitor, self.tools)  # (a choice made since: its cookie stays)
+        if message["type"] == "http.response.start" and type(message.get("headers")) is not list:
+            # any iterable of pairs (a generator too), read here once: every branch reads it
             message = {**message, "headers": [(k, v) for k, v in message.get("headers", ())]}
         if not self.personal:
             if message["type"] == "http.response.start":

@@ -11,7 +11,7 @@ from omotenashi import quiet
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.headers import Headers, add_vary, make_private
 from omotenashi.errors import StoreError
-from omotenashi.identity.cookie import Identity
+from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.identity.moves import RENEW_WITHIN
 from omotenashi.identity.preview import unknown_rules
 from omotenashi.loader.reload import Loaded
@@ -95,30 +95,30 @@ def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
 
 
 def renews(visitor: Visitor, tools: Tools) -> bool:
-    """Whether a page signs the visitor's cookie again (it is getting old). A private visitor's
-    only when it carries a lasting choice of theirs (a block or a kind switched off,
-    "personalise nothing", consent given or withdrawn), so that the choice holds for as long
-    as they keep coming back; else they get no new cookie. Never one a choice made since has
-    replaced (:func:`settle`)."""
-    if visitor.outdated or not tools.signer.needs_refresh(visitor.identity):
+    """Whether a page signs the visitor's cookie again (it is getting old), asked when the
+    response's headers are chosen (:func:`resends`). A private visitor's only when it carries
+    a lasting choice of theirs (a block or a kind switched off, "personalise nothing", consent
+    given or withdrawn), so that the choice holds for as long as they keep coming back; else
+    they get no new cookie."""
+    ident = visitor.identity
+    if not tools.signer.needs_refresh(ident) or not resends(tools.signer, ident, visitor.arrived):
         return False
     return not visitor.private or (not visitor.is_new and bool(visitor.prefs.to_cookie()))
 
 
-def settle(visitor: Visitor, tools: Tools) -> None:
-    """Before a response's cookie is chosen: whether the page sends back the cookie it came
-    with (identity/moves.py; race53: a slow page undid a switch-off made in another tab). Not
-    when a choice of this process has replaced it since; nor renewed by a page that took over
-    RENEW_WITHIN, where another process's choice may have (a later page renews it), until
-    the cookie is half its life old (on a site whose every page is slow it would expire)."""
-    ident = visitor.identity
-    if ident.is_new or visitor.identity_changed or visitor.answered:
-        return
-    if tools.signer.moves.outdated(ident):
-        visitor.outdated = True
-    elif ident.flash is None and time.monotonic() - visitor.arrived > RENEW_WITHIN:
-        young = time.time() - ident.issued_at < tools.signer.cookie.max_age / 2
-        visitor.outdated = young and renews(visitor, tools)
+def resends(signer: CookieSigner, ident: Identity, arrived: float, renewal: bool = True) -> bool:
+    """Whether a response sends back, now, the cookie its request came with (renewed, or
+    without its confirmation; identity/moves.py, race53: a slow page undid a switch-off made
+    in another tab): not when a choice of this process has replaced it since; for a
+    ``renewal``, not from a response later than RENEW_WITHIN after its request arrived (a
+    choice through another process may have replaced it), until the cookie is half its life
+    old (on a site whose every page is slow it would expire: eye53)."""
+    if ident.is_new:
+        return True
+    if signer.moves.outdated(ident):
+        return False
+    late = time.monotonic() - arrived > RENEW_WITHIN
+    return not (renewal and late and time.time() - ident.issued_at < signer.cookie.max_age / 2)
 
 
 async def holds_nothing(store: Store, ident: Identity, *, private: bool) -> bool:
@@ -160,8 +160,8 @@ async def identity_headers(
         headers.append((b"set-cookie", cookie(visitor, tools, secure=secure)))
         if visitor.expire_cookie:  # no shared cache may keep (and replay) the expiry
             headers = make_private(add_vary(headers, *tools.config.vary))
-    elif spent and visitor.outdated:  # (the cookie a choice since gave stays the browser's)
-        pass
+    elif spent and not resends(tools.signer, visitor.identity, visitor.arrived, renewal=False):
+        pass  # (the cookie a choice made since gave stays the browser's: race53)
     elif spent and await holds_nothing(tools.store, visitor.identity, private=visitor.private):
         headers.append((b"set-cookie", tools.signer.expired_cookie_header(secure=secure)))
         headers = make_private(add_vary(headers, *tools.config.vary))  # (as above)

@@ -60,9 +60,7 @@ class Visitor:
     identity_changed: bool = False
     expire_cookie: bool = False  # a private visitor's sign-out: their cookie goes, none comes
     answered: bool = False  # the response's headers (and its cookie) are decided: too late
-    # a choice made in another tab since this request's cookie was signed: its cookie is not
-    # sent back (asgi/setcookie.py settle; identity/moves.py); when the request arrived
-    outdated: bool = False
+    # when the request arrived (a late response renews no cookie: asgi/setcookie.py resends)
     arrived: float = field(default_factory=time.monotonic)
     services: Services | None = field(default=None, repr=False)
     private: bool = False  # GPC/DNT or no consent: nothing about the visitor is read or written

@@ -11,6 +11,7 @@ responses are taken, their gzip, and the headers a rewritten page goes with: eng
 from __future__ import annotations
 
 import gzip
+import re
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -46,6 +47,8 @@ from omotenashi.recommend.links import own_host
 # The codecs ``page_codec`` gives whose decoding is one byte sequence per character: a page
 # that decodes encodes back to the same bytes (for any other, the round trip is checked).
 ROUND_TRIP_CHARSETS = frozenset({"utf-8", WINDOWS_1252})
+
+_ISO2022 = re.compile("\x1b[$(]")  # (an ESC of ANSI colours in a <pre> is no charset)
 
 
 @dataclass
@@ -317,8 +320,8 @@ def personalise_response(
         raise PageRefused("the page has bytes not in its charset", charset) from None
     if charset.startswith("iso2022") and "\x1b" in text:  # a stray ESC the codec let through:
         raise PageRefused("the page has a stray escape byte", charset)  # (encode drops ours)
-    if "\x1b" in text and declared_nowhere(declared, raw):  # an ISO-2022-JP page, undeclared:
-        raise PageRefused("the page declares no charset and has escape bytes")  # (fuzz53)
+    if _ISO2022.search(text) and declared_nowhere(declared, raw):  # ISO-2022-JP, undeclared:
+        raise PageRefused("the page declares no charset and has ISO-2022 escapes")  # (fuzz53)
     if charset not in ROUND_TRIP_CHARSETS and text.encode(charset) != raw:
         # This codec would not give back the same bytes (a byte-order mark, several byte
         # sequences for one character): the page goes out as the app made it.

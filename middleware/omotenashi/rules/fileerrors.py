@@ -306,7 +306,7 @@ def _plain(
     if kind == "string_type" and isinstance(given, (bool, int, float)):
         # (editor51) `id: 0x10` said "got 16": YAML turns 0x10, 1e3, 1_000, yes and on into
         # numbers and true/false before the rule sees them; the line shows what was written
-        read = "true or false" if isinstance(given, bool) else f"the number {given!r}"
+        read = "true or false" if isinstance(given, bool) else _number_said(given)
         return f"YAML reads what is written here as {read}, not as text", (
             "quote it exactly as written, e.g. '0x10' or 'true'"
         )
@@ -332,3 +332,13 @@ def _plain(
         said = _PATTERNS.get(str(ctx.get("pattern")), "use lowercase letters, digits, - and _")
         return f"{given!r} has characters that are not allowed here", said
     return None
+
+
+def _number_said(number: float) -> str:
+    """"the number 16", or its size where it is long or Python will not write it (an integer
+    of over 4,300 digits: ``id: 0xfff…``; eye53)."""
+    try:
+        shown = repr(number)
+    except ValueError:
+        return "a number of thousands of digits"
+    return f"the number {shown}" if len(shown) <= 40 else f"a number of {len(shown):,} digits"

@@ -123,7 +123,8 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
         raise RuleError(name, line, "", f"not valid YAML: {exc}", "save it as plain text") from exc
     except RecursionError as exc:
         raise RuleError(name, 1, "", "the file nests too deep", "flatten the structure") from exc
-    except (ValueError, KeyError, IndexError, TypeError) as exc:  # a tag's constructor (fuzz53)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:  # a tag's
+        # constructor (fuzz53; !!timestamp "" is an AttributeError: eye53)
         raise _unreadable(loader, node, name) from exc
     finally:
         loader.dispose()
