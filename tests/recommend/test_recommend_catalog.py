@@ -90,8 +90,8 @@ def test_the_catalogue_file_is_found_by_name(
             "catalog.yaml:4: items[0].titel: unknown field 'titel' (did you mean 'title'?)",
         ),
         (
-            "items:\n  - id: a\n    url: /a\n    title: A\n    tags: [Kyoto]\n",
-            "catalog.yaml:5: items[0].tags: 'Kyoto' is not a tag",
+            "items:\n  - id: a\n    url: /a\n    title: A\n    tags: ['kyoto、japan']\n",
+            "catalog.yaml:5: items[0].tags: 'kyoto、japan' is not a tag",
         ),
         (
             "items:\n  - id: a\n    url: 'javascript:alert(1)'\n    title: A\n",

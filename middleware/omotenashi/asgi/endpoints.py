@@ -240,7 +240,7 @@ class Endpoints:
                 200,
                 preferences.export(ident, profile, stored, loaded.catalog, self.page.zone),
                 [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", b"application/json; charset=utf-8"),
                     (b"content-disposition", b'attachment; filename="my-data.json"'),
                 ],
             )

@@ -14,6 +14,7 @@ from omotenashi.engine.decide import Decision, new_decision
 from omotenashi.engine.explain import either, words
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.html.core import NOTE_NONE
+from omotenashi.rules.text import unstopped
 
 
 @dataclass(frozen=True)
@@ -135,9 +136,7 @@ def headline(decision: Decision) -> str:
     """The block's reason as the visitor reads it: the editor's ``why``, unless a preview link
     forced the block on a visitor its conditions do not hold for."""
     why = decision.rule.rule.why
-    if decision.reasons == (FORCED,):
-        return PREVIEW_WHY.format(why=why.strip().rstrip("."))
-    return why
+    return PREVIEW_WHY.format(why=unstopped(why)) if decision.reasons == (FORCED,) else why
 
 
 def without(left: Sequence[str]) -> str:
@@ -164,7 +163,7 @@ def labels(decisions: Sequence[Decision]) -> dict[str, str]:
 
 @lru_cache(maxsize=1024)  # the same few pages' blocks again and again
 def _labels(blocks: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str], ...]:
-    whys = [why.strip().rstrip(".") for _, why, _ in blocks]
+    whys = [unstopped(why) for _, why, _ in blocks]
     out: dict[str, str] = {}
     for index, ((rule_id, _, target), why) in enumerate(zip(blocks, whys, strict=True)):
         if whys.count(why) == 1:
@@ -272,7 +271,7 @@ def _note_parts(
 ) -> tuple[str, str, str]:
     """A note's markup around the two values that differ per visitor and page (the form's
     token and where it returns to): the same rule and reasons build it once."""
-    name = html.escape(label or why.strip().rstrip("."), quote=True)
+    name = html.escape(label or unstopped(why), quote=True)
     prefix = html.escape(prefix, quote=True)  # a path prefix the server was given, as written
     # a slot's "i" has an id of its name (a site's style or script may use it); a selector's
     # none: a selector is no id ("header nav a" has spaces) and may match many (site53)

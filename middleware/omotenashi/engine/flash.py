@@ -22,6 +22,7 @@ from omotenashi.engine.flashplace import NOTICE, place
 from omotenashi.engine.privacywords import undone_still_off
 from omotenashi.engine.restraint import Prefs, Restraint, chosen_off
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
+from omotenashi.rules.text import unstopped
 
 FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is dropped unsaid
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")  # a rule id (rules/model.py), bounded
@@ -110,7 +111,7 @@ def message(
     compiled = next((r for r in ruleset.rules if r.id == flash.rule), None)
     if compiled is None:
         return None
-    label = compiled.rule.why.strip().rstrip(".")
+    label = unstopped(compiled.rule.why)
     entry_off = not prefs.off_rules.isdisjoint(compiled.entry or (compiled.id,))
     if not flash.undo:
         if not entry_off:
@@ -140,7 +141,7 @@ def _still_on(
     """Whether ``r`` gives the reason ``label`` and may still be shown to the visitor (not in
     the entry just switched off, nor held off by their other choices or, ``history_off``,
     by anything that holds every block on what they did off: the history, privacy)."""
-    if r.rule.why.strip().rstrip(".") != label or r.id in (done.entry or (done.id,)):
+    if unstopped(r.rule.why) != label or r.id in (done.entry or (done.id,)):
         return False
     return not (prefs.nothing or chosen_off(prefs, r) or (history_off and r.behavioural))
 
@@ -150,7 +151,7 @@ def markup(flash: Flash, compiled: CompiledRule, said: str, d: Disclosure, form:
     it; without ``form`` (a form of the page is still open there: ours would join it), the
     link to the visitor's choices alone, where it switches back on."""
     prefix = html.escape(d.prefix, quote=True)
-    label = html.escape(compiled.rule.why.strip().rstrip("."), quote=True)
+    label = html.escape(unstopped(compiled.rule.why), quote=True)
     back = html.escape(f"{d.path}#{flash.anchor}" if flash.anchor else d.path, quote=True)
     tab = own_tab(d)  # (target="_self" on a page whose <base target> opens links elsewhere)
     undo = ""

@@ -21,7 +21,7 @@ from omotenashi.engine.profile import FIRST_TOUCH, Profile
 from omotenashi.engine.restraint import Prefs, history_off
 from omotenashi.quick import quick_dict
 from omotenashi.recommend.signals import Shared
-from omotenashi.rules.text import topic
+from omotenashi.rules.text import LISTED, topic
 from omotenashi.settings import RespectSettings
 
 # An omotenashi meta tag, or where text that is not markup begins (a comment, or an element
@@ -175,7 +175,7 @@ def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[s
     _take(topics, seen[0], on_path[0], limits.MAX_TOPIC, limits.TOPICS_PER_PAGE)
     _take(items, seen[1], on_path[1], limits.MAX_ITEM, limits.ITEMS_PER_PAGE)
     for kind, content in meta:
-        values = map(topic, content.split(","))  # NFC, lower case
+        values = map(topic, LISTED.split(content))  # NFKC, lower case
         if kind.lower() == "topics":
             _take(topics, seen[0], values, limits.MAX_TOPIC, limits.TOPICS_PER_PAGE)
         else:

@@ -209,9 +209,31 @@ def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
                 f"{language!r} can never match: browsers send language tags",
                 "write a tag such as 'ja' or 'ja-JP'",
             )
+        elif (meant := _COUNTRY_NOT_LANGUAGE.get(language.lower().partition("-")[0])) is not None:
+            names.add(
+                (*loc, "language", index),
+                "warning",
+                f"{language!r} is a country's code, not a language's: browsers ask for "
+                f"{meant[0]!r} ({meant[1]}), not {language!r}",
+                f"write language: {meant[0]}, or country: {language[:2].upper()} for where",
+            )
     for event in when.event or {}:
         if (said := event_problem(event)) is not None:
             names.add((*loc, "event", event), "error", *said)
+
+
+# country codes written for a language (a .jp shop's "jp": japan53), with what browsers send
+# instead; none of them is a language's own code ("se", "br" and "kr" are, and are left out)
+_COUNTRY_NOT_LANGUAGE = {
+    "jp": ("ja", "Japanese"),
+    "cn": ("zh", "Chinese"),
+    "gr": ("el", "Greek"),
+    "dk": ("da", "Danish"),
+    "cz": ("cs", "Czech"),
+    "ua": ("uk", "Ukrainian"),
+    "vn": ("vi", "Vietnamese"),
+    "il": ("he", "Hebrew"),
+}
 
 
 def _only_not(when: When) -> bool:

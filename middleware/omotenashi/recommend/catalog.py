@@ -36,12 +36,14 @@ from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.recommend.coview import CODE_CHARS, long_part, pair_part, pair_parts
 from omotenashi.recommend.links import Addresses
 from omotenashi.rules.fileerrors import validation_errors
-from omotenashi.rules.text import Topic
+from omotenashi.rules.text import LISTED as _LISTED
+from omotenashi.rules.text import Topic, topic
 from omotenashi.rules.urls import url_problem
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
 CATALOG_FILES = ("catalog.yaml", "catalog.yml", "catalog.json")
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+TAG_MOST = 40  # characters, as a page's topic (engine/limits.py MAX_TOPIC: a test keeps them one)
 # A path written without its first "/" ("tours/x"): not one that starts at the root ("/"),
 # a whole URL or any scheme ("https:", "mailto:"), a query or fragment alone, or a backslash
 _BARE_PATH = re.compile(r"(?![/?#\\\s])(?![A-Za-z][A-Za-z0-9+.-]*:)")
@@ -86,13 +88,17 @@ class Item(_Strict):
     def _tags(cls, value: object) -> object:
         if isinstance(value, str):
             value = [value]
-        if isinstance(value, (list, tuple)):
+        if isinstance(value, (list, tuple)):  # topics, as pages give them (京都: japan53)
+            tags = []
             for tag in value:
-                if not isinstance(tag, str) or not re.fullmatch(_SLUG, tag):
+                said = topic(tag) if isinstance(tag, str) else ""
+                if not said or len(said) > TAG_MOST or _LISTED.search(said):
                     raise _problem(
-                        f"{tag!r} is not a tag", "use lowercase letters, digits, - and _ only"
+                        f"{tag!r} is not a tag",
+                        "write one topic a page names, e.g. kyoto or 京都 (no commas)",
                     )
-            return tuple(dict.fromkeys(value))
+                tags.append(said)
+            return tuple(dict.fromkeys(tags))
         return value
 
 

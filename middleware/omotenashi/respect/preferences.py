@@ -320,7 +320,8 @@ def export(
         "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }
-    return json.dumps(data, indent=2, sort_keys=True).encode()
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)  # 京都, not \u4eac
+    return text.encode("utf-8", "replace")  # (readable in any language: japan53)
 
 
 # What holds only while nothing is kept since: said no more once the visitor has browsed on

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import unicodedata
 from datetime import date
@@ -330,12 +331,15 @@ def _plain(
         )
     if kind == "string_pattern_mismatch":
         said = _PATTERNS.get(str(ctx.get("pattern")), "use lowercase letters, digits, - and _")
+        narrow = unicodedata.normalize("NFKC", given) if isinstance(given, str) else ""
+        if narrow != given and re.fullmatch(str(ctx.get("pattern")), narrow.lower()):
+            said = f"write it in half-width (hankaku) characters: {narrow.lower()!r}"  # japan53
         return f"{given!r} has characters that are not allowed here", said
     return None
 
 
 def _number_said(number: float) -> str:
-    """"the number 16", or its size where it is long or Python will not write it (an integer
+    """ "the number 16", or its size where it is long or Python will not write it (an integer
     of over 4,300 digits: ``id: 0xfff…``; eye53)."""
     try:
         shown = repr(number)

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from omotenashi.rules.model import STAGES, Stage, Strict, When, _problem
-from omotenashi.rules.text import Glob, Topic
+from omotenashi.rules.text import Glob, Topic, unstopped
 from omotenashi.rules.whenvalues import EMPTY_LIST, as_list
 
 _EVENT = r"^[a-z][a-z0-9_]{0,39}$"
@@ -132,7 +132,7 @@ def _words(what: str, most: int, example: str) -> AfterValidator:
     (the data page adds its own), at most ``most`` characters, not empty."""
 
     def check(text: str) -> str:
-        said = " ".join(text.split()).rstrip(". ")
+        said = unstopped(" ".join(text.split()))
         if not said:
             raise _problem(f"the words for this {what} are empty", example)
         if len(said) > most:

@@ -31,13 +31,26 @@ def nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
+LISTED = re.compile("[,\u3001\uff0c\uff64]")  # what separates topics: , 、 ， ､ (japan53)
+
+
+def unstopped(text: str) -> str:
+    """``text`` trimmed, without the full stops that end it (``.``, and ``。`` or ``．`` in
+    Japanese: a sentence of ours adds its own, which made "です。." : japan53)."""
+    return text.strip().rstrip(". \u3002\uff0e")
+
+
 def topic(text: str) -> str:
-    """A topic as it is kept and compared: NFC, lower case, without unseen characters, each
-    run of spaces (any Unicode space: a no-break space too) one space, trimmed. ``Café``,
-    ``cafe\\u0301`` and ``\\u202ecafé`` are ``café``."""
+    """A topic as it is kept and compared: NFKC (full-width letters and digits as ASCII,
+    half-width kana as full-width: ＫＹＯＴＯ is kyoto, ｷｮｳﾄ is キョウト; japan53), the wave
+    dash as the tilde a full-width tilde becomes (〜 and ～ are ~: macOS and Shift_JIS write
+    them apart), lower case, without unseen characters, each run of spaces (any Unicode space:
+    a no-break space too) one space, trimmed. ``Café``, ``cafe\\u0301`` and ``\\u202ecafé`` are
+    ``café``."""
     if text.isascii() and text.isprintable():
         return " ".join(text.split()).lower()
-    return nfc(" ".join(_UNSEEN.sub("", text).split()).lower())
+    text = unicodedata.normalize("NFKC", _UNSEEN.sub("", text)).replace("\u301c", "~")
+    return unicodedata.normalize("NFC", " ".join(text.split()).lower())
 
 
 def snippet_name(name: str) -> str:

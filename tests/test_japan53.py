@@ -1,0 +1,106 @@
+"""japan53: a Japanese shop, end to end.
+
+- A page's topics written with Japanese commas (``京都、温泉``, ``京都，温泉``) were one topic.
+- Width and wave-dash variants were different interests (ｷｮｳﾄ / キョウト, ＫＹＯＴＯ / kyoto,
+  〜 U+301C / ～ U+FF5E, which macOS and Shift_JIS write apart).
+- A catalogue's ``tags:`` had to be ASCII, while pages' topics may be Japanese: they never met.
+- The download of a visitor's data was all ``\\u`` escapes.
+- ``language: jp`` (a country's code) passed ``check``; a stage's words ending in 。 read "。.";
+  a full-width id was told to "use lowercase letters", which it was.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from omotenashi.engine.journey import Journey
+from omotenashi.engine.profile import Profile
+from omotenashi.engine.understand import page_tags
+from omotenashi.identity.cookie import Identity
+from omotenashi.recommend.catalog import Catalog, Item
+from omotenashi.respect.preferences import export
+from omotenashi.rules.text import topic, unstopped
+
+from .test_cli_check import check_site
+from .test_editb47_never import HEAD, said_first
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("ｷｮｳﾄ", "キョウト"),
+        ("ＫＹＯＴＯ", "kyoto"),
+        ("３泊", "3泊"),
+        ("ｶﾞｲﾄﾞ", "ガイド"),
+        ("京都〜大阪", "京都～大阪"),
+        ("京都　温泉", "京都 温泉"),
+    ],
+)
+def test_width_and_wave_dash_variants_are_one_topic(one: str, other: str) -> None:
+    assert topic(one) == topic(other)
+
+
+@pytest.mark.parametrize("comma", [",", "、", "，", "､"])
+def test_a_page_s_topics_may_be_listed_with_japanese_commas(comma: str) -> None:
+    page = f'<html><head><meta name="omotenashi:topics" content="京都{comma} 温泉"></head></html>'
+    assert page_tags(page, "/", Journey())[0] == ["京都", "温泉"]
+
+
+def test_a_catalogue_tag_is_a_topic_as_pages_give_them() -> None:
+    item = Item.model_validate(
+        {"id": "kyoto-autumn", "title": "秋の京都", "url": "/t/k", "tags": ["京都", "ｷｮｳﾄ"]}
+    )
+    assert item.tags == ("京都", "キョウト")
+    with pytest.raises(ValueError, match="is not a tag"):
+        Item.model_validate({"id": "x", "title": "x", "url": "/x", "tags": ["京都、温泉"]})
+
+
+def test_the_download_of_a_visitor_s_data_is_readable() -> None:
+    profile = Profile(attrs={"first_name": "花子"})
+    ident = Identity(vid="v" * 22, is_new=False, issued_at=0.0)
+    data = export(ident, profile, {}, Catalog(), "Asia/Tokyo").decode()
+    assert "花子" in data and "\\u82b1" not in data
+    assert "花子" in json.dumps(json.loads(data), ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (
+            "    when: {language: [jp]}\n",
+            "r.yaml:6: warning: rules[0].when.language[0]: 'jp' is a country's code, not a "
+            "language's: browsers ask for 'ja' (Japanese), not 'jp' (write language: ja, or "
+            "country: JP for where)",
+        ),
+    ],
+)
+def test_a_country_code_for_a_language_is_a_warning(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: str,
+    said: str,
+) -> None:
+    said_first(check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}), 0, said)
+
+
+def test_a_full_width_id_is_told_its_half_width_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule = HEAD.replace("id: kyoto-hero", "id: ｋｙｏｔｏ-hero")
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rule})
+    assert code == 1
+    assert out[0] == (
+        "rules/r.yaml:2: error: rules[0].id: 'ｋｙｏｔｏ-hero' has characters that are not "
+        "allowed here (write it in half-width (hankaku) characters: 'kyoto-hero')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "said"), [("ご覧いただいています。", "ご覧いただいています"), ("Done.", "Done")]
+)
+def test_a_sentence_s_own_full_stop_goes_before_ours(written: str, said: str) -> None:
+    assert unstopped(written) == said
