@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from omotenashi import Omotenashi
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.understand import page_tags
@@ -24,6 +26,7 @@ from omotenashi.recommend.catalog import Catalog, Item
 from omotenashi.respect.preferences import export
 from omotenashi.rules.text import topic, unstopped
 
+from .conftest import client_for, form_token, page_app
 from .test_cli_check import check_site
 from .test_editb47_never import HEAD, said_first
 
@@ -104,3 +107,53 @@ def test_a_full_width_id_is_told_its_half_width_form(
 )
 def test_a_sentence_s_own_full_stop_goes_before_ours(written: str, said: str) -> None:
     assert unstopped(written) == said
+
+
+CATEGORY_RULES = """
+categories:
+  onsen: {label: 温泉のご案内}
+rules:
+  - {id: spa, slot: hero, text: "湯けむり", category: onsen, why: "温泉がお好きなようです。"}
+"""
+
+
+@pytest.mark.anyio
+async def test_a_kind_has_the_label_its_file_gives_it(make_settings: Any) -> None:
+    """The preferences page and the data page name a kind by its ``label:`` (it said "Onsen");
+    a kind without one keeps its name in words."""
+    page = '<!doctype html><html lang="ja"><body><div data-omo-slot="hero">既定</div></body></html>'
+    mw = Omotenashi(page_app(page), settings=make_settings(CATEGORY_RULES))
+    async with client_for(mw) as client:
+        await client.get("/")
+        prefs = (await client.get("/_omotenashi/preferences")).text
+        form = {
+            "csrf": form_token(prefs),
+            "action": "save",
+            "listed": ["spa"],
+            "listed_kind": ["onsen,browsing-history"],
+            "category": ["browsing-history"],
+            "listed_category": ["onsen", "browsing-history"],
+        }
+        await client.post(
+            "/_omotenashi/preferences", data=form, headers={"origin": "http://shop.test"}
+        )
+        prefs = (await client.get("/_omotenashi/preferences")).text
+        data = (await client.get("/_omotenashi/preferences/data")).text
+    assert "温泉のご案内" in prefs and "Onsen" not in prefs
+    assert "Switched off: 温泉のご案内" in data
+
+
+@pytest.mark.parametrize(
+    ("label", "said"),
+    [("''", "the label is empty"), ("'" + "湯" * 61 + "'", "the label is 61 characters long")],
+)
+def test_a_label_is_words_a_visitor_reads(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    label: str,
+    said: str,
+) -> None:
+    rules = CATEGORY_RULES.replace("label: 温泉のご案内", f"label: {label}")
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rules})
+    assert code == 1 and f"categories.onsen.label: {said}" in out[0], out

@@ -65,6 +65,7 @@ class RuleSet:
     goal_places: dict[str, tuple[str, int]] = field(default_factory=dict)  # id: (file, line)
     empty_files: list[str] = field(default_factory=list)  # rule files with no rules, no goals
     renames: Renames = NO_RENAMES  # former rule ids and categories (``formerly:``)
+    category_labels: dict[str, str] = field(default_factory=dict)  # (``categories: {x: {label:}}``)
 
     recommends: bool = False  # any recommend rule (then the store reads what it needs)
     recommending: list[CompiledRule] = field(default_factory=list)  # those rules

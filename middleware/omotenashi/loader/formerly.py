@@ -45,6 +45,7 @@ class FormerNames:
     _declared: dict[str, str] = field(default_factory=dict)  # category declared: file:line
     _rules: list[_Claim] = field(default_factory=list)
     _categories: list[_Claim] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # category: label (japan53)
 
     def add_file(self, parsed: RuleFile, name: str, lines: dict[Loc, int]) -> None:
         for category, spec in parsed.categories.items():
@@ -62,6 +63,8 @@ class FormerNames:
                 )
                 continue
             self._declared[category] = f"{name}:{line_of(lines, at)}"
+            if spec.label is not None:  # the words the preferences page names it with
+                self.labels[category] = spec.label
             self._categories += _claims(spec.formerly, category, name, lines, (*at, "formerly"))
 
     def add_rule(

@@ -246,6 +246,7 @@ def _load(
         goal_places=goals.places,
         empty_files=empty,
         renames=renames,
+        category_labels=former.labels,
         pace=pace,
     )
 

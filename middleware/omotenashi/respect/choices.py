@@ -6,11 +6,10 @@ request after a reload waits for it; the event loop does not)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from omotenashi.engine.explain import words
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet
 from omotenashi.recommend.reasons import explain
@@ -28,6 +27,7 @@ class Choices:
     kinds: tuple[dict[str, Any], ...]  # shown.categories with nothing off and nothing shown
     listing: tuple[dict[str, Any], ...]  # every category's entries (a site template's)
     always: frozenset[str] = frozenset()  # kinds listed with or without rules (the history)
+    labels: Mapping[str, str] = field(default_factory=dict)  # kinds' own labels (japan53)
 
     @classmethod
     def of(cls, ruleset: RuleSet, always: frozenset[str] = frozenset()) -> Choices:
@@ -40,6 +40,7 @@ class Choices:
             form_limit=sum(6 * len(r.id + r.rule.category) + 64 for r in rules),
             kinds=tuple(shown.categories(ruleset, Prefs(), [])),
             listing=tuple(_listing(ruleset)),
+            labels=ruleset.category_labels,
         )
 
     def entry(self, rule_id: str) -> tuple[str, ...]:
@@ -63,7 +64,7 @@ class Choices:
         return kinds + [
             {
                 "name": name,
-                "label": words(name).capitalize(),
+                "label": shown.kind_label(self.labels, name),
                 "on": name not in prefs.off_categories,
                 "kinds": 0,
                 "shown": 0,
@@ -96,7 +97,7 @@ class Choices:
                 {
                     "key": ",".join(ids),
                     "why": rule.why,
-                    "category": words(rule.category).capitalize(),
+                    "category": shown.kind_label(self.labels, rule.category),
                     "category_on": rule.category not in prefs.off_categories,
                     # held back while the browsing history is off (as shown_recently says)
                     "behavioural": all(self.by_id[i].behavioural for i in ids),
@@ -167,7 +168,7 @@ def _listing(ruleset: RuleSet) -> list[dict[str, Any]]:
             rule.category,
             {
                 "name": rule.category,
-                "label": rule.category.replace("-", " ").capitalize(),
+                "label": shown.kind_label(ruleset.category_labels, rule.category),
                 "rules": [],
             },
         )

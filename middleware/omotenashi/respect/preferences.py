@@ -19,7 +19,6 @@ from typing import Any, cast
 
 from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, select_autoescape
 
-from omotenashi.engine.explain import words
 from omotenashi.engine.facts import query_params
 from omotenashi.engine.flash import Flash, anchor_of, to_notice
 from omotenashi.engine.profile import Profile
@@ -122,7 +121,8 @@ class PreferencesPage:
         switched_off, gone_off = choices.switched_off(prefs, (e["key"] for e in recent))
         # what holds each back beside its switch, and only what would bring it back (notes.py)
         history_off = self.history_category in prefs.off_categories
-        label, kinds = words(self.history_category).capitalize(), choices.kinds_for(prefs, every)
+        label = shown.kind_label(choices.labels, self.history_category)
+        kinds = choices.kinds_for(prefs, every)
         held = (reason, pages_adapt(bool(reason), self.private_contextual), prefs.nothing)
         notes.annotate([*recent, *switched_off], kinds, *held, label * history_off)
         # every rule's switch: only for a site template that lists them (ours does not)

@@ -31,6 +31,12 @@ DETAILS = "Details the site passed on to us"
 _EMPTY = Profile().to_export()
 
 
+def kind_label(labels: Mapping[str, str], name: str) -> str:
+    """A kind as visitors read it: its ``label:`` (``categories: {onsen: {label: 温泉}}``:
+    japan53), else its name in words ("Browsing history")."""
+    return labels.get(name) or words(name).capitalize()
+
+
 def kept(profile: Profile) -> bool:
     """Whether anything at all is stored in this profile."""
     return profile.to_export() != _EMPTY
@@ -105,7 +111,7 @@ def shown_recently(
             "times": times,
             "at_least": False,  # (True: "at least N times": yourdata.times_shown)
             "on": entry_on(ids, prefs),
-            "category": words(rule.category).capitalize(),
+            "category": kind_label(ruleset.category_labels, rule.category),
             "category_name": rule.category,
             "category_on": category_on,
             "behavioural": compiled.behavioural,  # off while the browsing history is off
@@ -142,7 +148,7 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
             name,
             {
                 "name": name,
-                "label": words(name).capitalize(),
+                "label": kind_label(ruleset.category_labels, name),
                 "on": name not in prefs.off_categories,
                 "kinds": 0,
                 "shown": 0,
@@ -258,7 +264,8 @@ def data_sections(
     choices = []
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")
-    choices += [f"Switched off: {words(c).capitalize()}" for c in sorted(prefs.off_categories)]
+    labels = ruleset.category_labels
+    choices += [f"Switched off: {kind_label(labels, c)}" for c in sorted(prefs.off_categories)]
     gone_rule = "a block this site no longer shows"
     off = dict.fromkeys(by_id[r].rule.why if r in by_id else gone_rule for r in prefs.off_rules)
     choices += [f"Switched off: {why}" for why in sorted(off)]

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from omotenashi.rules.text import unstopped
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 MAX_RULE_ID = 63  # characters: a profile's 's<id>' and 'k<id>' fit 64 bytes (engine/limits.py)
@@ -28,6 +31,19 @@ def _as_list(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
+LABEL_MOST = 60  # characters of a category's label
+
+
+def _label(text: str) -> str:
+    """A category's label: one line, no final full stop, not empty, at most LABEL_MOST."""
+    said = unstopped(" ".join(text.split()))
+    if not said or len(said) > LABEL_MOST:
+        problem = f"the label is {len(said)} characters long" if said else "the label is empty"
+        hint = f"write the words visitors read, at most {LABEL_MOST} characters: label: 温泉"
+        raise PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
+    return said
+
+
 OldId = Annotated[str, Field(pattern=SLUG, max_length=MAX_RULE_ID)]
 Formerly = Annotated[list[OldId], BeforeValidator(_as_list)]
 CategoryName = Annotated[str, Field(pattern=SLUG)]
@@ -41,3 +57,6 @@ class Category(BaseModel):
     formerly: Annotated[list[CategoryName], BeforeValidator(_as_list)] = Field(
         default_factory=list, description=FORMERLY_CATEGORY
     )
+    label: Annotated[str, AfterValidator(_label)] | None = Field(
+        default=None, description="What the preferences page calls this kind: label: 温泉."
+    )  # (a switch named in the site's words, not its name's: "Onsen" for onsen; japan53)

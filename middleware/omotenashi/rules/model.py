@@ -396,5 +396,5 @@ class RuleFile(Strict):
     goals: list[Goal] = Field(default_factory=list, description="The site's conversion goals.")
     categories: dict[Annotated[str, Field(pattern=_SLUG)], Category] = Field(
         default_factory=dict,
-        description="Former names of renamed categories: {offers: {formerly: [deals]}}.",
+        description="Categories' labels and former names: {onsen: {label: 温泉, formerly: [spa]}}.",
     )
