@@ -157,3 +157,42 @@ def test_a_label_is_words_a_visitor_reads(
     rules = CATEGORY_RULES.replace("label: 温泉のご案内", f"label: {label}")
     code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rules})
     assert code == 1 and f"categories.onsen.label: {said}" in out[0], out
+
+
+@pytest.mark.parametrize(
+    ("categories", "said"),
+    [
+        ('  onsen: {label: "温\\u202e泉"}\n', "categories.onsen.label: the label has characters"),
+        (
+            "  osen: {label: 温泉}\n",
+            "warning: categories.osen: no rule has the category 'osen': its label names no",
+        ),
+    ],
+)
+def test_a_label_is_checked_as_visitors_read_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    categories: str,
+    said: str,
+) -> None:
+    rules = CATEGORY_RULES.replace("  onsen: {label: 温泉のご案内}\n", categories)
+    _, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rules})
+    assert any(said in line for line in out), out
+
+
+def test_a_page_s_item_ids_are_folded_as_viewed_and_the_beacon_give_them() -> None:
+    """``<meta name="omotenashi:item" content="商品３">`` is ``商品３`` (NFC), as ``viewed:``
+    and the beacon give it; topics fold as NFKC (eye53b)."""
+    page = (
+        '<html><head><meta name="omotenashi:item" content="商品３、2">'
+        '<meta name="omotenashi:topics" content="ＫＹＯＴＯ"></head></html>'
+    )
+    assert page_tags(page, "/", Journey()) == (["kyoto"], ["商品３、2"])
+
+
+def test_a_page_s_topics_are_read_from_their_first_values_only() -> None:
+    """Folding a page's text costs up to 18 characters for one (ﷺ): only the first values,
+    each cut, are folded, however long the tag (eye53b)."""
+    page = f'<html><head><meta name="omotenashi:topics" content="{"ﷺ" * 20000}, kyoto"></head>'
+    assert page_tags(page, "/", Journey())[0] == ["kyoto"]

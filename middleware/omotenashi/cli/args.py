@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omotenashi.rules.text import topic as folded
+
 if TYPE_CHECKING:
     from omotenashi.settings import RulesSettings
 
@@ -159,4 +161,4 @@ def topic_score(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(
             f"{score!r} (in {text!r}) is not a number: write a score such as {topic.strip()}=3"
         )
-    return topic.strip(), value
+    return folded(topic), value  # (as rules and pages fold it: ｷｮｳﾄ is キョウト; eye53b)

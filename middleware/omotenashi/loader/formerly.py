@@ -89,9 +89,20 @@ class FormerNames:
             former.setdefault(claim.now, []).append(repr(claim.old))
         for category, where in self._declared.items():
             olds = former.get(category, [])
+            file, _, line = where.rpartition(":")
+            if category not in self._used and category != history and category in self.labels:
+                found.append(  # (a label for a name no rule has: a typo, osen for onsen?)
+                    RuleError(
+                        file,
+                        int(line),
+                        format_loc(("categories", category)),
+                        f"no rule has the category {category!r}: its label names no switch",
+                        "write the name the rules' `category:` has",
+                    )
+                )
+                continue
             if category in self._used or category == history or not olds:
                 continue
-            file, _, line = where.rpartition(":")
             found.append(
                 RuleError(
                     file,

@@ -43,7 +43,6 @@ from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, 
 
 CATALOG_FILES = ("catalog.yaml", "catalog.yml", "catalog.json")
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-TAG_MOST = 40  # characters, as a page's topic (engine/limits.py MAX_TOPIC: a test keeps them one)
 # A path written without its first "/" ("tours/x"): not one that starts at the root ("/"),
 # a whole URL or any scheme ("https:", "mailto:"), a query or fragment alone, or a backslash
 _BARE_PATH = re.compile(r"(?![/?#\\\s])(?![A-Za-z][A-Za-z0-9+.-]*:)")
@@ -92,7 +91,7 @@ class Item(_Strict):
             tags = []
             for tag in value:
                 said = topic(tag) if isinstance(tag, str) else ""
-                if not said or len(said) > TAG_MOST or _LISTED.search(said):
+                if not said or _LISTED.search(said):
                     raise _problem(
                         f"{tag!r} is not a tag",
                         "write one topic a page names, e.g. kyoto or 京都 (no commas)",

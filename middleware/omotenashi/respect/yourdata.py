@@ -21,6 +21,7 @@ from omotenashi.engine.restraint import NAME_CAP
 from omotenashi.respect.joinedwords import joined_lines
 from omotenashi.respect.pairwords import pair_line, pairs_kept, side
 from omotenashi.rules.model import Rule, When
+from omotenashi.rules.text import unstopped
 
 MAX_LISTED = 30
 Section = tuple[str, list[str]]
@@ -345,7 +346,7 @@ def measured_lines(
             other += 1
     out = []
     for rule, reached in goals.items():
-        line = f"{why.get(rule, 'A block this site no longer shows').rstrip('.')}: "
+        line = f"{unstopped(why.get(rule, 'A block this site no longer shows'))}: "
         line += seen.get(rule, "no group")
         if reached:
             line += "; goals reached after it: " + ", ".join(reached)
