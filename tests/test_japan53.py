@@ -191,8 +191,19 @@ def test_a_page_s_item_ids_are_folded_as_viewed_and_the_beacon_give_them() -> No
     assert page_tags(page, "/", Journey()) == (["kyoto"], ["商品３、2"])
 
 
-def test_a_page_s_topics_are_read_from_their_first_values_only() -> None:
-    """Folding a page's text costs up to 18 characters for one (ﷺ): only the first values,
-    each cut, are folded, however long the tag (eye53b)."""
+def test_a_page_s_topics_are_folded_within_a_budget() -> None:
+    """Folding a page's text costs up to 18 characters for one (ﷺ): each value is cut,
+    and text not ASCII folded up to a budget, however long the tag (eye53b)."""
     page = f'<html><head><meta name="omotenashi:topics" content="{"ﷺ" * 20000}, kyoto"></head>'
     assert page_tags(page, "/", Journey())[0] == ["kyoto"]
+
+
+def test_japanese_topics_past_the_budget_are_not_folded() -> None:
+    """Past 1,600 characters of text that is not ASCII, a tag's later topics are left (a
+    Japanese page names a handful; a tag of thousands is no page's own)."""
+    many = "、".join(f"話題{i}" for i in range(1000))
+    page = f'<html><head><meta name="omotenashi:topics" content="{many}"></head>'
+    assert page_tags(page, "/", Journey())[0] == [f"話題{i}" for i in range(10)]
+    late = "、".join(["ﷺ" * 160] * 10 + ["京都"])
+    page = f'<html><head><meta name="omotenashi:topics" content="{late}"></head>'
+    assert page_tags(page, "/", Journey())[0] == []
