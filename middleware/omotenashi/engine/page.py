@@ -320,7 +320,7 @@ def personalise_response(
         raise PageRefused("the page has bytes not in its charset", charset) from None
     if charset.startswith("iso2022") and "\x1b" in text:  # a stray ESC the codec let through:
         raise PageRefused("the page has a stray escape byte", charset)  # (encode drops ours)
-    if _ISO2022.search(text) and declared_nowhere(declared, raw):  # ISO-2022-JP, undeclared:
+    if "\x1b" in text and _ISO2022.search(text) and declared_nowhere(declared, raw):  # 2022-JP:
         raise PageRefused("the page declares no charset and has ISO-2022 escapes")  # (fuzz53)
     if charset not in ROUND_TRIP_CHARSETS and text.encode(charset) != raw:
         # This codec would not give back the same bytes (a byte-order mark, several byte
