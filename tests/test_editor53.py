@@ -35,10 +35,16 @@ from .test_editb47_never import HEAD, said_first
             "    when:\n      all:\n        - interest: {kyoto: {at_least: 0}}\n",
             "r.yaml:8: warning: rules[0].when.all[0].interest.kyoto: interest.kyoto: {at_least: 0}",
         ),
+        (  # (japan53: a .jp shop's "jp" is a country's code; browsers ask for "ja")
+            "    when: {language: [jp]}\n",
+            "r.yaml:6: warning: rules[0].when.language[0]: 'jp' is a country's code, not a "
+            "language's: browsers ask for 'ja' (Japanese), not 'jp' (write language: ja, or "
+            "country: JP for where)",
+        ),
     ],
-    ids=["views", "beside", "event-in-any", "interest-in-all"],
+    ids=["views", "beside", "event-in-any", "interest-in-all", "language-jp"],
 )
-def test_a_count_every_visitor_passes_is_a_warning_at_its_line(
+def test_what_reads_otherwise_than_meant_is_a_warning_at_its_line(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

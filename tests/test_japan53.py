@@ -5,7 +5,8 @@
   〜 U+301C / ～ U+FF5E, which macOS and Shift_JIS write apart).
 - A catalogue's ``tags:`` had to be ASCII, while pages' topics may be Japanese: they never met.
 - The download of a visitor's data was all ``\\u`` escapes.
-- ``language: jp`` (a country's code) passed ``check``; a stage's words ending in 。 read "。.";
+- ``language: jp`` (a country's code) passed ``check`` (tests/test_editor53.py); a stage's
+  words ending in 。 read "。.";
   a full-width id was told to "use lowercase letters", which it was.
 """
 
@@ -28,7 +29,7 @@ from omotenashi.rules.text import topic, unstopped
 
 from .conftest import client_for, form_token, page_app
 from .test_cli_check import check_site
-from .test_editb47_never import HEAD, said_first
+from .test_editb47_never import HEAD
 
 
 @pytest.mark.parametrize(
@@ -67,27 +68,6 @@ def test_the_download_of_a_visitor_s_data_is_readable() -> None:
     data = export(ident, profile, {}, Catalog(), "Asia/Tokyo").decode()
     assert "花子" in data and "\\u82b1" not in data
     assert "花子" in json.dumps(json.loads(data), ensure_ascii=False)
-
-
-@pytest.mark.parametrize(
-    ("extra", "said"),
-    [
-        (
-            "    when: {language: [jp]}\n",
-            "r.yaml:6: warning: rules[0].when.language[0]: 'jp' is a country's code, not a "
-            "language's: browsers ask for 'ja' (Japanese), not 'jp' (write language: ja, or "
-            "country: JP for where)",
-        ),
-    ],
-)
-def test_a_country_code_for_a_language_is_a_warning(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    extra: str,
-    said: str,
-) -> None:
-    said_first(check_site(tmp_path, monkeypatch, capsys, {"r.yaml": HEAD + extra}), 0, said)
 
 
 def test_a_full_width_id_is_told_its_half_width_form(
