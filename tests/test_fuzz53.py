@@ -39,8 +39,18 @@ from .test_cli_check import check_site
             "r.yaml:2: error: rules[0].id: YAML reads what is written here as a number of "
             "thousands of digits, not as text",
         ),
+        (  # (a number field too, and any shape: eye53c)
+            "rules:\n  - {id: a, slot: s, text: x, why: wwww, priority: 0x" + "f" * 5000 + "}",
+            "r.yaml:2: error: rules[0].priority: input should be less than or equal to 1000, got "
+            "a number of thousands of digits",
+        ),
+        (
+            "rules:\n  - {id: a, slot: s, text: x, why: wwww, when: 0x" + "f" * 5000 + "}",
+            "r.yaml:2: error: rules[0].when: this should be a mapping of field: value, not a "
+            "number of thousands of digits",
+        ),
     ],
-    ids=["int", "bool", "float", "digits", "timestamp", "hex-digits"],
+    ids=["int", "bool", "float", "digits", "timestamp", "hex-digits", "priority", "when"],
 )
 def test_a_value_yaml_cannot_make_as_tagged_is_said_at_its_line(
     tmp_path: Path,

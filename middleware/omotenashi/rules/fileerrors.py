@@ -205,7 +205,7 @@ def validation_errors(
         if loc and isinstance(loc[-1], int) and loc not in lines and loc[:-1] in lines:
             loc = loc[:-1]  # one value written bare, not as a list: no index to name
         kind = err["type"]
-        given: Any = err.get("input")
+        given: Any = _printable(err.get("input"))
         ctx = err.get("ctx") or {}
         field_path = format_loc(loc)
         line = line_of(lines, loc)
@@ -304,7 +304,7 @@ def _plain(
     if isinstance(given, date) and (kind in _MAPPING or kind == "string_type"):
         shown = str(given)  # YAML reads 2026-12-01 as a date, a value of its own
         return f"{shown} is read as a date, not as text", f"quote it: '{shown}'"
-    if kind == "string_type" and isinstance(given, (bool, int, float)):
+    if kind == "string_type" and isinstance(given, (bool, int, float, _Long)):
         # (editor51) `id: 0x10` said "got 16": YAML turns 0x10, 1e3, 1_000, yes and on into
         # numbers and true/false before the rule sees them; the line shows what was written
         read = "true or false" if isinstance(given, bool) else _number_said(given)
@@ -338,11 +338,30 @@ def _plain(
     return None
 
 
-def _number_said(number: float) -> str:
-    """ "the number 16", or its size where it is long or Python will not write it (an integer
-    of over 4,300 digits: ``id: 0xfff…``; eye53)."""
+def _number_said(number: float | _Long) -> str:
+    """ "the number 16", or its size where it is long (eye53)."""
+    return str(number) if isinstance(number, _Long) else f"the number {number!r}"
+
+
+class _Long:
+    """A number too long to write back to the editor, said by its size: its ``repr`` (Python
+    writes no integer of over 4,300 digits: ``priority: 0xfff…`` stopped the load; eye53c)."""
+
+    def __init__(self, said: str) -> None:
+        self.said = said
+
+    def __repr__(self) -> str:
+        return self.said
+
+    __str__ = __repr__
+
+
+def _printable(value: Any) -> Any:
+    """``value``, or a :class:`_Long` for a number of more than 40 digits."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return value
     try:
-        shown = repr(number)
+        shown = repr(value)
     except ValueError:
-        return "a number of thousands of digits"
-    return f"the number {shown}" if len(shown) <= 40 else f"a number of {len(shown):,} digits"
+        return _Long("a number of thousands of digits")
+    return value if len(shown) <= 40 else _Long(f"a number of {len(shown):,} digits")
