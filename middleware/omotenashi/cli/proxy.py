@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"omotenashi proxy: {NO_METRICS_DIR.format(args.workers, exc)}", file=sys.stderr)
             return 2
         os.environ["OMOTENASHI_METRICS_DIR"] = shared
-    url = os.environ.get("OMOTENASHI_REDIS_URL")
+    url = server.url if server else settings.redis.url  # (read as the settings read it)
     redis_note = masked(url) if url else "none: personalisation is off"
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address, as URLs write it
     print(
