@@ -32,7 +32,6 @@ from omotenashi.asgi.responder import Responder, Tools
 from omotenashi.asgi.visitor import Services, hand_over
 from omotenashi.engine.page import EngineConfig
 from omotenashi.engine.paths import folders, path_matcher, remembered
-from omotenashi.engine.periods import site_zone
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.reload import Reloader
@@ -112,7 +111,6 @@ class Omotenashi:
         self._keeper: asyncio.Task[None] | None = None
         self._writing: set[asyncio.Future[None]] = set()  # records not yet written
         self._marked: object = None  # the rule set whose goals were marked (asgi/goalmarks.py)
-        self._zone = site_zone(s.rules.timezone)
         _LIVE.add(self)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -157,7 +155,9 @@ class Omotenashi:
         if responder.change and responder.change.stats and responder.loaded is not self._marked:
             self._marked = loaded = responder.loaded  # the set's goals' days: asgi/goalmarks.py
             again = partial(setattr, self, "_marked", None)  # (a mark not written: tried again)
-            self._pending(goalmarks.mark_soon(self.store, loaded.ruleset.goals, self._zone, again))
+            self._pending(
+                goalmarks.mark_soon(self.store, loaded.ruleset.goals, self.tools.config.zone, again)
+            )
         await responder.release()  # returned unfinished: the server cuts what went out
 
     def _nested(self, scope: Scope) -> bool:

@@ -20,7 +20,7 @@ from pydantic import AfterValidator
 # embeddings, overrides and isolates (U+202E would turn "why you see this" around), zero-width
 # spaces, invisible operators and the BOM. The zero-width joiner and non-joiner stay: emoji
 # sequences and Persian and Indic spellings need them.
-UNSEEN = _UNSEEN = re.compile(
+UNSEEN = re.compile(
     "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
     "\u2066-\u2069\ufeff]"
 )
@@ -49,8 +49,8 @@ def topic(text: str) -> str:
     ``café``."""
     if text.isascii() and text.isprintable():
         return " ".join(text.split()).lower()
-    text = unicodedata.normalize("NFKC", _UNSEEN.sub("", text)).replace("\u301c", "~")
-    return unicodedata.normalize("NFC", " ".join(text.split()).lower())
+    text = unicodedata.normalize("NFKC", UNSEEN.sub("", text)).replace("\u301c", "~")
+    return nfc(" ".join(text.split()).lower())
 
 
 def page_item(text: str) -> str:
@@ -58,7 +58,7 @@ def page_item(text: str) -> str:
     only (``viewed:``, the app and the beacon give theirs in NFC: eye53b)."""
     if text.isascii() and text.isprintable():
         return " ".join(text.split()).lower()
-    return nfc(" ".join(_UNSEEN.sub("", text).split()).lower())
+    return nfc(" ".join(UNSEEN.sub("", text).split()).lower())
 
 
 def snippet_name(name: str) -> str:

@@ -40,10 +40,8 @@ URL_ATTRS = frozenset(
 )
 # Lists of URLs ("a.jpg 1x, b.jpg 2x").
 SRCSET_ATTRS = frozenset({"srcset", "imagesrcset"})
-# Never set by a rule unless the rule names them in ``allow_attrs``: markup and script, and
-# ``charset`` (a <meta charset> changed, or added before the page's own, made a Shift_JIS page
-# read as UTF-8: every character broken, charset52)
-RISKY_ATTRS = frozenset({"style", "srcdoc", "is", "http-equiv", "content", "charset"})
+# Never set by a rule unless the rule names them in ``allow_attrs``: markup and script
+RISKY_ATTRS = frozenset({"style", "srcdoc", "is", "http-equiv", "content"})
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 EDGES = "".join(chr(c) for c in range(0x21))  # what browsers strip from a URL's ends
@@ -66,7 +64,8 @@ def attr_problem(name: str, value: str, allowed: frozenset[str]) -> str | None:
     low = name.lower()
     if not NAME.fullmatch(name):
         return "it is not an attribute name"
-    if low == "charset" and low not in allowed:
+    if low == "charset" and low not in allowed:  # (a <meta charset> changed, or added before
+        # the page's own, made a Shift_JIS page read as UTF-8: every character broken, charset52)
         return "it can change how the browser reads the page's bytes (every character)"
     if (low.startswith("on") or low in RISKY_ATTRS) and low not in allowed:
         return "it can run script or change markup"
