@@ -96,8 +96,13 @@ async def test_a_slot_after_a_quote_closed_later_is_rewritten(make_settings: Any
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     ("own", "rewritten"),
-    [("<p>日本語</p>", False), ("<p>abc</p>", True), ("<pre>\x1b[31mred\x1b[0m</pre>", True)],
-)  # (an ESC of ANSI colours, in a log shown in <pre>, is no ISO-2022: eye53)
+    [
+        ("<p>日本語</p>", False),
+        ("<p>abc</p>", True),
+        ("<pre>\x1b[31mred\x1b[0m</pre>", True),
+        ("<pre>done\x1b(B\x1b[m</pre>", True),
+    ],
+)  # (ANSI colours and tput's ESC ( B, in a log shown in <pre>, are no ISO-2022: eye53, eye53d)
 async def test_an_undeclared_page_with_escape_bytes_is_not_labelled_utf8(
     make_settings: Any, own: str, rewritten: bool
 ) -> None:

@@ -48,7 +48,7 @@ from omotenashi.recommend.links import own_host
 # that decodes encodes back to the same bytes (for any other, the round trip is checked).
 ROUND_TRIP_CHARSETS = frozenset({"utf-8", WINDOWS_1252})
 
-_ISO2022 = re.compile("\x1b[$(]")  # (an ESC of ANSI colours in a <pre> is no charset)
+_ISO2022 = re.compile("\x1b\\$")  # ESC $: double-byte text (not ANSI colours, not tput's ESC ( B)
 
 
 @dataclass

@@ -174,9 +174,11 @@ def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[s
     seen: tuple[set[str], set[str]] = (set(), set())
     _take(topics, seen[0], on_path[0], limits.MAX_TOPIC, limits.TOPICS_PER_PAGE)
     _take(items, seen[1], on_path[1], limits.MAX_ITEM, limits.ITEMS_PER_PAGE)
+    budget = [4 * limits.MAX_TOPIC * limits.TOPICS_PER_PAGE]  # characters not ASCII, a page
     for kind, content in meta:
         if kind.lower() == "topics":
-            _take(topics, seen[0], _folded(content), limits.MAX_TOPIC, limits.TOPICS_PER_PAGE)
+            folded = _folded(content, budget)
+            _take(topics, seen[0], folded, limits.MAX_TOPIC, limits.TOPICS_PER_PAGE)
         else:
             _take(
                 items,
@@ -188,16 +190,16 @@ def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[s
     return topics, items
 
 
-def _folded(content: str) -> Iterator[str]:
+def _folded(content: str, budget: list[int]) -> Iterator[str]:
     """A tag's topics, NFKC-folded (:func:`topic`), each from its first characters, and those
-    not ASCII only up to a budget: NFKC of a page's text may make 18 characters of one (ﷺ),
-    at a microsecond each (eye53b: 25 ms a view for a tag of them)."""
-    budget = 4 * limits.MAX_TOPIC * limits.TOPICS_PER_PAGE  # characters not ASCII
+    not ASCII only while the page's ``budget`` lasts (shared by its tags: eye53d): NFKC of a
+    page's text may make 18 characters of one (ﷺ), at a microsecond each (eye53b: 25 ms a
+    view for a tag of them)."""
     for value in LISTED.split(content):
         value = value[: 4 * limits.MAX_TOPIC]
         if not value.isascii():
-            budget -= len(value)
-            if budget < 0:
+            budget[0] -= len(value)
+            if budget[0] < 0:
                 return
         yield topic(value)
 
