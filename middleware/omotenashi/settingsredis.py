@@ -49,13 +49,18 @@ def masked(url: str) -> str:
     return f"{scheme}{sep}{head}{_QUERY_PASSWORD.sub('***', tail)}"
 
 
+def _query_at(rest: str) -> int:
+    """Where the query or fragment of ``rest`` (a URL after ``://``) starts, or its length."""
+    return min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+
+
 def _user_end(rest: str) -> int:
     """Where the user part and host of ``rest`` (a URL after ``://``) end: at its query or
     fragment, or past an "@" after them that ends a password with a bare "?" or "#" in it
     (config52: ``redis://:Xy#9pw@host`` was shown as written). Not where a path came first (a
     fragment, ``/0#note@x``), nor a query naming one of redis-py's options (its value may hold
     an "@": ``?client_name=a@b``): eye52."""
-    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    end = _query_at(rest)
     at = rest.find("@", end)
     if at < 0 or "/" in rest[:end]:
         return end
@@ -78,7 +83,7 @@ def redis_url_problem(url: str) -> str | None:
             "it should start with redis://, rediss://, unix:// or redis+sentinel:// "
             "(redis://host:6379/0)"
         )
-    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    end = _query_at(rest)
     if _user_end(rest) > end:  # a "?" or "#" in the password, as is: redis-py stops there
         return (
             "its password has a '#' or '?' written as is: write '#' as %23 and '?' as %3F "

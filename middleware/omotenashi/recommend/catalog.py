@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
 
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.recommend.coview import CODE_CHARS, long_part, pair_part, pair_parts
 from omotenashi.recommend.links import Addresses
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.text import LISTED as _LISTED
-from omotenashi.rules.text import Topic, topic
+from omotenashi.rules.text import Topic, problem, topic
 from omotenashi.rules.urls import url_problem
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
@@ -49,8 +48,7 @@ _BARE_PATH = re.compile(r"(?![/?#\\\s])(?![A-Za-z][A-Za-z0-9+.-]*:)")
 SMALL_MASK = 512  # catalogues up to this many items build bitsets with int arithmetic
 
 
-def _problem(problem: str, hint: str) -> PydanticCustomError:
-    return PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
+_problem = problem  # (rules/text.py)
 
 
 class _Strict(BaseModel):

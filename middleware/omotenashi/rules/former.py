@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
 
 from omotenashi.rules.text import UNSEEN, unstopped
+from omotenashi.rules.text import problem as text_problem
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 MAX_RULE_ID = 63  # characters: a profile's 's<id>' and 'k<id>' fit 64 bytes (engine/limits.py)
@@ -39,11 +39,11 @@ def _label(text: str) -> str:
     said = unstopped(" ".join(text.split()))
     if UNSEEN.search(said):  # (a bidi override would turn the page's text around it)
         problem, hint = "the label has characters one cannot see", "retype it"
-        raise PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
+        raise text_problem(problem, hint)
     if not said or len(said) > LABEL_MOST:
         problem = f"the label is {len(said)} characters long" if said else "the label is empty"
         hint = f"write the words visitors read, at most {LABEL_MOST} characters: label: 温泉"
-        raise PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
+        raise text_problem(problem, hint)
     return said
 
 

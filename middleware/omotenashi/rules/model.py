@@ -16,13 +16,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from omotenashi.rules.former import FORMERLY, SLUG, Category, Formerly
 from omotenashi.rules.former import MAX_RULE_ID as MAX_RULE_ID
 from omotenashi.rules.goals import GOAL_ID, Goal
 from omotenashi.rules.recommend import RecommendSpec
-from omotenashi.rules.text import Glob, Nfc, SnippetName, Topic
+from omotenashi.rules.text import Glob, Nfc, SnippetName, Topic, problem
 from omotenashi.rules.urls import attr_problem
 from omotenashi.rules.whenvalues import (
     COUNTS,
@@ -50,8 +49,7 @@ _DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _REAL_DATE = "write a real date, e.g. 2026-12-01T00:00:00+09:00"
 
 
-def _problem(problem: str, hint: str) -> PydanticCustomError:
-    return PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
+_problem = problem  # (rules/text.py)
 
 
 class Strict(BaseModel):

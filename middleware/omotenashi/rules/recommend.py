@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+
+from omotenashi.rules.text import problem
 
 StrategyName = Literal["interests", "also_viewed", "popular", "recently_viewed"]
 STRATEGIES: tuple[StrategyName, ...] = ("interests", "also_viewed", "popular", "recently_viewed")
@@ -26,8 +27,7 @@ EXCLUSIONS: tuple[Exclusion, ...] = ("current", "purchased", "cart", "unavailabl
 DEFAULT_WEIGHTS: dict[StrategyName, float] = {"interests": 1.0, "also_viewed": 1.0, "popular": 0.5}
 
 
-def _problem(problem: str, hint: str) -> PydanticCustomError:
-    return PydanticCustomError("omo", "{problem}", {"problem": problem, "hint": hint})
+_problem = problem  # (rules/text.py)
 
 
 def _percent(value: object) -> object:

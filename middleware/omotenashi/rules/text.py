@@ -15,6 +15,7 @@ import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 # Unseen characters a topic loses: C0 and C1 controls, the soft hyphen, bidirectional marks,
 # embeddings, overrides and isolates (U+202E would turn "why you see this" around), zero-width
@@ -24,6 +25,12 @@ UNSEEN = re.compile(
     "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
     "\u2066-\u2069\ufeff]"
 )
+
+
+def problem(said: str, hint: str) -> PydanticCustomError:
+    """A rule file's field is wrong: what, and what would be right (rules/fileerrors.py words
+    it at its file, line and field)."""
+    return PydanticCustomError("omo", "{problem}", {"problem": said, "hint": hint})
 
 
 def nfc(text: str) -> str:
