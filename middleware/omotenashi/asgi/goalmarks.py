@@ -27,7 +27,7 @@ from typing import Any
 from omotenashi.measure.counting import day_of
 from omotenashi.measure.goalstart import SINCE, field
 from omotenashi.rules.goals import Goal
-from omotenashi.store.stats import LEDGER, ledger_expiry, stats_key
+from omotenashi.store.stats import mark_first_days
 
 log = logging.getLogger("omotenashi")
 
@@ -56,19 +56,8 @@ async def mark(
     """HSETNX ``goals|since`` and each of ``fields`` to ``day`` in the ledger, pipelined,
     within the write timeout; the ledger's expiry pushed on as a counting write does. Never
     raises (but for cancellation); a failure calls ``again`` (:func:`mark_soon`)."""
-    cfg = store.cfg
-    key = stats_key(cfg.key_prefix, LEDGER)
-
-    async def op() -> Any:
-        async with store.client.pipeline(transaction=False) as pipe:
-            pipe.hsetnx(key, SINCE, day)
-            for name in fields:
-                pipe.hsetnx(key, name, day)
-            pipe.expireat(key, ledger_expiry(cfg.stats_retention))
-            return await pipe.execute()
-
     try:
-        await store._run(op, cfg.write_timeout)  # behind the breaker, as every write
+        await mark_first_days(store, [SINCE, *fields], day)  # behind the breaker
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # never a page's concern: the report reads "declared before"

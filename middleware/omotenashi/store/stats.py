@@ -296,3 +296,20 @@ class Losses:
     def _written(self, reply: Any, day: str, count: int) -> None:
         if reply.cancelled() or reply.exception() is not None:
             self.days[day] += count
+
+
+async def mark_first_days(store: Any, fields: list[str], day: str) -> None:
+    """HSETNX each of ``fields`` to ``day`` in the ledger (the goals' first days: asgi/
+    goalmarks.py), pipelined, within the write timeout, behind the breaker as every write;
+    the ledger's expiry pushed on as a counting write does. Raises StoreError."""
+    cfg = store.cfg
+    key = stats_key(cfg.key_prefix, LEDGER)
+
+    async def op() -> Any:
+        async with store.client.pipeline(transaction=False) as pipe:
+            for name in fields:
+                pipe.hsetnx(key, name, day)
+            pipe.expireat(key, ledger_expiry(cfg.stats_retention))
+            return await pipe.execute()
+
+    await store._run(op, cfg.write_timeout)
