@@ -59,7 +59,7 @@ def check_fields(fields: Mapping[str, Any]) -> None:
                 _cap(rule, entry)
         if name in NUMBERS and not _number(value):
             raise CommandError(f"profile field {name!r} must be a number, got {value!r}")
-        if name in WHOLE and not (value >= 0 and value == int(value)):  # (visits=-3: config52)
+        if name in WHOLE and not _count(value):  # (visits=-3: config52)
             raise CommandError(f"profile field {name!r} must be a whole number >= 0, got {value!r}")
         if name == "absent_days" and value < 0:
             raise CommandError(f"profile field {name!r} must be 0 or more, got {value!r}")
@@ -71,11 +71,16 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _count(value: object) -> bool:
+    """A whole number of 0 or more (a count: visits, an event's, a cart item's)."""
+    return isinstance(value, int | float) and _number(value) and value >= 0 and value == int(value)
+
+
 def _values(name: str, value: object) -> None:
     if not isinstance(value, Mapping):
         raise CommandError(f"profile field {name!r} must map names to numbers, got {value!r}")
     for key, number in value.items():
-        if name in COUNTS and not (_number(number) and number >= 0 and number == int(number)):
+        if name in COUNTS and not _count(number):
             raise CommandError(
                 f"profile field {name!r}: {key!r} must be a whole number >= 0, got {number!r}"
             )
