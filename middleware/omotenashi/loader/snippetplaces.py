@@ -19,8 +19,10 @@ from html.parser import HTMLParser
 from typing import Any
 
 from jinja2 import ChainableUndefined
+from jinja2.exceptions import SecurityError
 
 from omotenashi.engine.render import VISITOR_FIELDS
+from omotenashi.errors import SnippetError
 from omotenashi.rules.urls import EDGES, URL_ATTRS
 
 MARK = "\ue000"  # ends each of the sample's own texts: escaping keeps it
@@ -125,6 +127,15 @@ def _in_tags(output: str) -> tuple[str, str] | None:
             if MARK in value and value[:1] not in ("'", '"'):
                 return f"in an unquoted value of its {name} attribute", _QUOTE.format(name)
     return None
+
+
+def refused(name: str, place: tuple[str, str]) -> SnippetError:
+    """The error of a snippet that puts the visitor's text at ``place`` (:func:`unsafe_place`):
+    where, and the fix; caused by a SecurityError, as the sandbox's refusals are."""
+    said = f"puts the visitor's text {place[0]}; {place[1]}"
+    error = SnippetError(name, said)
+    error.__cause__ = SecurityError(said)  # (as raise ... from)
+    return error
 
 
 def unsafe_place(output: str) -> tuple[str, str] | None:

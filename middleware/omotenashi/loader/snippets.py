@@ -32,7 +32,7 @@ from omotenashi.loader.snippetframes import Frames
 from omotenashi.loader.snippethtml import BrokenMarkup, checked_render
 from omotenashi.loader.snippetnames import TEXT, check_brought_in, nearest, text_hint, text_problem
 from omotenashi.loader.snippetnames import hint as _hint
-from omotenashi.loader.snippetplaces import MARKED, SAMPLE_ITEMS, SAMPLE_SAID, unsafe_place
+from omotenashi.loader.snippetplaces import MARKED, SAMPLE_ITEMS, SAMPLE_SAID, refused, unsafe_place
 from omotenashi.loader.snippetplaces import (
     SAMPLE_VISITOR as SAMPLE_VISITOR,  # (loader/snippetplaces.py)
 )
@@ -213,10 +213,10 @@ class Renderer:
                     if known
                     else unsafe_place(checked_render(template, values, MARKED))  # its text's place
                 )
-                self._placed.update({id(ast): place} if not values else {})
+                if not values:
+                    self._placed[id(ast)] = place
             if place is not None:  # (inject52)
-                said = f"puts the visitor's text {place[0]}; {place[1]}"
-                raise SnippetError(template.name or TEXT, said) from SecurityError(said)
+                raise refused(template.name or TEXT, place)
         except BrokenMarkup:  # broken HTML for the sample visitor: an error, not a warning
             raise
         except SnippetError as exc:
@@ -253,8 +253,7 @@ class Renderer:
                     out = ""
                 self._placed[id(ast)] = place = unsafe_place(out)
                 if place is not None:
-                    said = f"puts the visitor's text {place[0]}; {place[1]}"
-                    raise SnippetError(template.name, said) from SecurityError(said)
+                    raise refused(template.name, place)
 
     def _misspelt_with(
         self, exc: SnippetError, ast: nodes.Template, values: Mapping[str, Any]
