@@ -41,6 +41,10 @@ from .test_editb47_never import HEAD
         ("ｶﾞｲﾄﾞ", "ガイド"),
         ("京都〜大阪", "京都～大阪"),
         ("京都　温泉", "京都 温泉"),
+        # the other byte pairs Shift_JIS and CP932 read apart (session 54)
+        ("東京−大阪", "東京－大阪"),
+        ("東京‖大阪", "東京∥大阪"),
+        ("東京―大阪", "東京—大阪"),
     ],
 )
 def test_width_and_wave_dash_variants_are_one_topic(one: str, other: str) -> None:

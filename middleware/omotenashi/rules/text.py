@@ -47,25 +47,31 @@ def unstopped(text: str) -> str:
     return text.strip().rstrip(". \u3002\uff0e")
 
 
+# Characters Shift_JIS and its Windows form (CP932) write apart for one byte pair, as the one NFKC
+# makes of its twin: 〜 ～ are ~, − － are -, ‖ ∥ are ∥, — ― are — (eye53b, session 54)
+_JIS_TWINS = str.maketrans({"\u301c": "~", "\u2212": "-", "\u2016": "\u2225", "\u2015": "\u2014"})
+
+
 def topic(text: str) -> str:
     """A topic as it is kept and compared: NFKC (full-width letters and digits as ASCII,
-    half-width kana as full-width: ＫＹＯＴＯ is kyoto, ｷｮｳﾄ is キョウト; japan53), the wave
-    dash as the tilde a full-width tilde becomes (〜 and ～ are ~: macOS and Shift_JIS write
-    them apart), lower case, without unseen characters, each run of spaces (any Unicode space:
+    half-width kana as full-width: ＫＹＯＴＯ is kyoto, ｷｮｳﾄ is キョウト; japan53), the
+    characters Shift_JIS and CP932 write apart as one (:data:`_JIS_TWINS`: 〜 and ～ are ~,
+    − and － are -), lower case, without unseen characters, each run of spaces (any Unicode space:
     a no-break space too) one space, trimmed. ``Café``, ``cafe\\u0301`` and ``\\u202ecafé`` are
     ``café``."""
     if text.isascii() and text.isprintable():
         return " ".join(text.split()).lower()
-    text = unicodedata.normalize("NFKC", UNSEEN.sub("", text)).replace("\u301c", "~")
+    text = unicodedata.normalize("NFKC", UNSEEN.sub("", text)).translate(_JIS_TWINS)
     return nfc(" ".join(text.split()).lower())
 
 
 def page_item(text: str) -> str:
-    """An item id a page's ``<meta name="omotenashi:item">`` gives: as :func:`topic`, but NFC
-    only (``viewed:``, the app and the beacon give theirs in NFC: eye53b)."""
+    """An item id a page's ``<meta name="omotenashi:item">`` gives: NFC, without unseen
+    characters, each run of spaces one space, trimmed; its case kept, as ``viewed:``, the app,
+    the beacon and the catalogue give it (eye53b; ``SKU-ABC`` had been ``sku-abc``: session 54)."""
     if text.isascii() and text.isprintable():
-        return " ".join(text.split()).lower()
-    return nfc(" ".join(UNSEEN.sub("", text).split()).lower())
+        return " ".join(text.split())
+    return nfc(" ".join(UNSEEN.sub("", text).split()))
 
 
 def snippet_name(name: str) -> str:
