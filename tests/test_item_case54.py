@@ -4,6 +4,7 @@ content="SKU-ABC">`` had been kept as ``sku-abc``, so ``viewed: [SKU-ABC]``, the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.understand import page_tags
 
 from .conftest import client_for, page_app
+from .test_cli_check import check_site
 
 RULES = """
 rules:
@@ -46,3 +48,44 @@ async def test_viewed_meets_an_item_a_page_named_in_capitals(make_settings: Any)
         again = (await client.get("/tours/abc")).text
     assert "Welcome back" not in first
     assert "Welcome back to SKU-ABC" in again
+
+
+LONG = "a-very-long-topic-name-that-no-page-can-give-us"  # 47 characters
+
+
+@pytest.mark.parametrize(("tag", "warned"), [(LONG, True), (LONG[:40], False)])
+def test_check_warns_of_a_catalogue_tag_no_interest_can_meet(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tag: str,
+    warned: bool,
+) -> None:
+    """A page's topic over 40 characters is not kept, so a longer tag never meets an interest;
+    ``check`` said nothing (session 54)."""
+    catalog = f"items:\n  - id: a\n    title: A\n    url: /a\n    tags: [kyoto, {tag}]\n"
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"catalog.yaml": catalog})
+    said = [line for line in out if "no interest ever meets it" in line]
+    assert code == 0, out
+    warning = (
+        f"rules/catalog.yaml:5: warning: items[0].tags[1]: the tag {LONG!r} is 47 characters: "
+        "pages' topics longer than 40 are not kept, so no interest ever meets it; shorten it "
+        "to the topic your pages name"
+    )
+    assert said == ([warning] if warned else []), out
+
+
+def test_check_refuses_an_interest_no_visitor_can_have(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = (
+        "rules:\n  - id: long\n    slot: hero\n    text: Hi\n    why: You like it.\n"
+        f"    when:\n      interest: {{{LONG}: {{at_least: 1}}}}\n"
+    )
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rules})
+    assert code == 1
+    assert any(
+        line.startswith(f"rules/r.yaml:7: error: rules[0].when.interest.{LONG}: the topic ")
+        and "is 47 characters" in line
+        for line in out
+    ), out

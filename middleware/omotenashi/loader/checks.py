@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from omotenashi.engine.journey import Journey
+from omotenashi.engine.limits import MAX_TOPIC
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import load_catalog_for
@@ -42,8 +43,9 @@ from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
 from omotenashi.loader.snippets import Renderer
-from omotenashi.recommend.catalog import Catalog
-from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
+from omotenashi.recommend.catalog import Catalog, find_catalog_file
+from omotenashi.rules.text import topic
+from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
 SAME_PRIORITY_NAMED = 10  # rules a same-priority warning names; the rest are counted
 
@@ -290,13 +292,46 @@ def _catalog_findings(
         errors = exc.errors
         return None, [Finding(e.file, e.line, "error", str(e).split(": ", 1)[1]) for e in errors]
     return catalog, [
-        Finding(
-            r.file,
-            r.line,
-            "warning",
-            f"rule {r.id!r} recommends items but {rules_dir}/catalog.yaml is missing or empty "
-            "(unless your app registers a catalogue callable)",
-        )
-        for r in rules
-        if r.rule.recommend is not None and not catalog.items
+        *(
+            Finding(
+                r.file,
+                r.line,
+                "warning",
+                f"rule {r.id!r} recommends items but {rules_dir}/catalog.yaml is missing or "
+                "empty (unless your app registers a catalogue callable)",
+            )
+            for r in rules
+            if r.rule.recommend is not None and not catalog.items
+        ),
+        *_long_tags(rules_dir, base),
     ]
+
+
+def _long_tags(rules_dir: Path, base: Path | None) -> list[Finding]:
+    """A catalogue tag longer than a topic a page may give (MAX_TOPIC characters): no interest
+    is ever that topic, so the tag never meets one (session 54: it was silent)."""
+    path = find_catalog_file(rules_dir)
+    if path is None:
+        return []
+    name = display_path(path, base)
+    data, lines = load_yaml(path, name)  # (it loaded above: no error here)
+    items = data.get("items") if isinstance(data, dict) else None
+    out = []
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        tags = item.get("tags") if isinstance(item, dict) else None
+        for at, tag in enumerate(tags if isinstance(tags, list) else []):
+            said = topic(tag) if isinstance(tag, str) else ""
+            if len(said) > MAX_TOPIC:
+                loc: Loc = ("items", index, "tags", at)
+                shown = repr(said) if len(said) <= 60 else f"{said[:60]!r}..."
+                out.append(
+                    Finding(
+                        name,
+                        line_of(lines, loc),
+                        "warning",
+                        f"{format_loc(loc)}: the tag {shown} is {len(said)} characters:"
+                        f" pages' topics longer than {MAX_TOPIC} are not kept, so no interest"
+                        f" ever meets it; shorten it to the topic your pages name",
+                    )
+                )
+    return out

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from omotenashi.engine.journey import Journey
+from omotenashi.engine.limits import MAX_TOPIC
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError
 from omotenashi.loader.fieldchecks import FieldChecks
@@ -185,6 +186,15 @@ def _never(names: _Names, when: When, loc: Loc, lists: list[str]) -> None:
             "the second not: holds",
             "write those conditions without the two not:",
         )
+    for interest in when.interest or ():
+        if len(interest) > MAX_TOPIC:  # (session 54: it was silent)
+            names.add(
+                (*loc, "interest", interest),
+                "error",
+                f"the topic {interest[:60]!r} is {len(interest)} characters: pages' topics "
+                f"longer than {MAX_TOPIC} are not kept, so no visitor has this interest",
+                "write the topic your pages name",
+            )
     for index, country in enumerate(when.country or ()):
         if _ALPHA3.fullmatch(country):  # the country header is the site's: it may send these
             names.add(
