@@ -89,3 +89,39 @@ def test_check_refuses_an_interest_no_visitor_can_have(
         and "is 47 characters" in line
         for line in out
     ), out
+
+
+TWO_KINDS = """
+categories:
+  onsen: {label: %s}
+rules:
+  - {id: a, slot: hero, text: Hi, category: onsen, why: You like it.}
+  - {id: b, slot: side, text: Hi, category: spa, why: You like it.}
+"""
+
+
+@pytest.mark.parametrize(
+    ("label", "said"),
+    [
+        ("Spa", "the categories 'onsen' and 'spa' are both called 'Spa'"),
+        ("SPA", "the categories 'onsen' and 'spa' are both called 'Spa'"),
+        ("Browsing history", "'browsing-history' and 'onsen' are both called 'Browsing history'"),
+        ("温泉", None),
+    ],
+)
+def test_check_warns_of_two_switches_with_one_label(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    label: str,
+    said: str | None,
+) -> None:
+    """The preferences page would show two switches of one name (session 54)."""
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": TWO_KINDS % label})
+    warned = [line for line in out if "cannot tell apart" in line]
+    assert code == 0, out
+    if said is None:
+        assert warned == [], out
+    else:
+        assert len(warned) == 1 and said in warned[0], out
+        assert warned[0].startswith("rules/r.yaml:3: warning: categories.onsen.label: "), out

@@ -10,8 +10,10 @@ of it) is where a rename is written once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from omotenashi.engine.explain import words
 from omotenashi.engine.renames import NO_RENAMES, Renames
 from omotenashi.errors import RuleError
 from omotenashi.rules.model import Rule, RuleFile
@@ -19,6 +21,12 @@ from omotenashi.rules.yamlsource import Loc, format_loc, line_of
 
 _ONE_CLAIM = "a former name belongs to the one that was renamed: remove it from the other"
 _LIVE = "remove it from formerly, or rename that {}: a name is either in use or former"
+
+
+def kind_label(labels: Mapping[str, str], name: str) -> str:
+    """A kind as visitors read it: its ``label:`` (``categories: {onsen: {label: 温泉}}``:
+    japan53), else its name in words ("Browsing history")."""
+    return labels.get(name) or words(name).capitalize()
 
 
 @dataclass
@@ -111,6 +119,33 @@ class FormerNames:
                     f"no rule has the category {category!r}: what visitors chose under its"
                     f" former names ({', '.join(olds)}) holds for no block",
                     "give its rules that category, or declare the name their `category:` has",
+                )
+            )
+        return found
+
+    def shared_labels(self, history: str) -> list[RuleError]:
+        """Two switches the preferences page would name alike, one of them by its ``label:``
+        (``onsen: {label: Spa}`` beside a ``spa`` category): a visitor could not tell them
+        apart (session 54). Said at the later declaration with a label."""
+        found = []
+        named: dict[str, str] = {}  # a label as visitors read it, folded: its category
+        for category in dict.fromkeys([history, *self._used, *self._declared]):
+            if category != history and category not in self._used:
+                continue  # (no switch: unused() says so)
+            said = kind_label(self.labels, category)
+            other = named.setdefault(said.casefold(), category)
+            if other == category or not ({other, category} & self.labels.keys()):
+                continue  # (two names without a label: fieldchecks' near names)
+            at = category if category in self.labels else other
+            file, _, line = self._declared[at].rpartition(":")
+            found.append(
+                RuleError(
+                    file,
+                    int(line),
+                    format_loc(("categories", at, "label")),
+                    f"the categories {other!r} and {category!r} are both called {said!r}: "
+                    "visitors would see two switches they cannot tell apart",
+                    "give each its own label",
                 )
             )
         return found

@@ -231,6 +231,7 @@ def _load(
     errors.extend(renamed)
     if history is not None:
         noted.extend(LoadWarning(unused, "warning") for unused in former.unused(history))
+        noted.extend(LoadWarning(same, "warning") for same in former.shared_labels(history))
     if errors:
         raise RuleSetError(errors)
     _discard(data, lines)  # the last file's YAML and the sharing tables, before the index
