@@ -125,3 +125,26 @@ def test_check_warns_of_two_switches_with_one_label(
     else:
         assert len(warned) == 1 and said in warned[0], out
         assert warned[0].startswith("rules/r.yaml:3: warning: categories.onsen.label: "), out
+
+
+@pytest.mark.parametrize(("tags", "warned"), [("", True), ("    tags: [kyoto]\n", False)])
+def test_check_warns_of_an_interests_strategy_with_no_tags_to_meet(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tags: str,
+    warned: bool,
+) -> None:
+    """Interests meet items by their tags: with none, the strategy never picks (site53)."""
+    catalog = f"items:\n  - id: a\n    title: A\n    url: /a\n{tags}"
+    rules = (
+        "rules:\n  - {id: recs, slot: recs, why: You may like these., snippet: recs.html,\n"
+        "     recommend: {strategies: {interests: 1}}}\n"
+    )
+    recs = "{% for i in items %}<a href='{{ i.url }}'>{{ i.title }}</a>{% endfor %}"
+    files = {"catalog.yaml": catalog, "r.yaml": rules, "snippets/recs.html": recs}
+    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    said = [line for line in out if "no catalogue item has tags" in line]
+    assert code == 0, out
+    assert len(said) == warned, out
+    assert not said or said[0].startswith("rules/r.yaml:2: warning: rule 'recs' weighs"), out

@@ -303,6 +303,21 @@ def _catalog_findings(
             for r in rules
             if r.rule.recommend is not None and not catalog.items
         ),
+        *(
+            Finding(
+                r.file,
+                r.line,
+                "warning",
+                f"rule {r.id!r} weighs the interests strategy, but no catalogue item has tags:"
+                " it never picks an item (popular fills its places); give items tags: [...]"
+                " with the topics your pages name",
+            )
+            for r in rules
+            if r.rule.recommend is not None
+            and r.rule.recommend.strategies.get("interests", 0) > 0
+            and catalog.items
+            and not catalog.tag_mask
+        ),
         *_long_tags(rules_dir, base),
     ]
 
