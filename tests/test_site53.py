@@ -55,6 +55,7 @@ async def test_a_mistyped_endpoint_answers_a_browser_with_a_page(
     if kind == "text/html":
         assert 'href="/_omotenashi/preferences"' in got.text
         assert "There is no such Omotenashi page: &#x27;/preferences/&#x27;." in got.text
+        assert "<title>There is no such page</title>" in got.text  # ("That did not work")
     else:
         assert got.json() == {"error": "there is no such Omotenashi page: '/preferences/'"}
 

@@ -120,7 +120,8 @@ class Endpoints:
         else:  # (a browser gets a short page with our links, not bare JSON: site53)
             root = url_root(scope)
             said = f"there is no such Omotenashi page: {sub!r}"
-            body, headers = preferences.refusal(said, guest.headers, root + self.prefix, root)
+            prefix, title = root + self.prefix, "There is no such page"
+            body, headers = preferences.refusal(said, guest.headers, prefix, root, title=title)
             await send_answer(send, 404, body, headers)
 
     async def beacon(self, scope: Scope, receive: Any, send: Any, guest: Guest) -> None:

@@ -56,18 +56,24 @@ class Erased:
 
 
 def refusal(
-    message: str, headers: dict[str, str], prefix: str, root: str = "", back: str = ""
+    message: str,
+    headers: dict[str, str],
+    prefix: str,
+    root: str = "",
+    back: str = "",
+    title: str = "",
 ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     """A refused form: a short page for a browser (never bare JSON), JSON for other callers
     (``prefix``: our URLs' as the browser reaches them; ``root``: the site's path prefix;
     ``back``: the page the form came from, a :func:`safe_next` path, where the choice can be
-    made again: then the page says nothing was changed and links there first)."""
+    made again: then the page says nothing was changed and links there first; ``title``: the
+    page's own, else "That did not work")."""
     if "text/html" not in headers.get("accept", ""):
         return json.dumps({"error": message}).encode(), [(b"content-type", b"application/json")]
     text = html.escape(message[:1].upper() + message[1:])
     own = f"{prefix}/preferences"
     choices = f'<a href="{html.escape(own)}">Your personalisation choices</a>'
-    links, title = [choices, f'<a href="{html.escape(root)}/">Back to the site</a>'], ""
+    links = [choices, f'<a href="{html.escape(root)}/">Back to the site</a>']
     if back:  # first the page the form came from; then ours, or the site's home if it is ours
         mine = back.partition("#")[0].partition("?")[0] == own
         said = "Back to your personalisation choices" if mine else "Back to the page you were on"

@@ -12,6 +12,7 @@ from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
+from omotenashi.loader.formerly import kind_label as kind_label  # (check's too)
 from omotenashi.respect import yourdata
 from omotenashi.respect.historywords import not_counted
 from omotenashi.respect.notes import devices_note as devices_note
@@ -29,12 +30,6 @@ CHOICES_NEED_A_COOKIE = frozenset({"", "nothing"})  # where the switches can be 
 # have typed it into the site (or the site knew it), but it reached us from the site
 DETAILS = "Details the site passed on to us"
 _EMPTY = Profile().to_export()
-
-
-def kind_label(labels: Mapping[str, str], name: str) -> str:
-    """A kind as visitors read it: its ``label:`` (``categories: {onsen: {label: 温泉}}``:
-    japan53), else its name in words ("Browsing history")."""
-    return labels.get(name) or words(name).capitalize()
 
 
 def kept(profile: Profile) -> bool:
