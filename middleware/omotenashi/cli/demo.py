@@ -15,6 +15,7 @@ from omotenashi.cli.args import listening, log_level
 def _demo(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from omotenashi.cli.proxy import access_log_config
     from omotenashi.store.breaker import masked
     from omotenashi.store.embedded import EmbeddedRedis
 
@@ -53,7 +54,13 @@ def _demo(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(  # its line per request names no visitor, as the proxy's (erase54)
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            log_config=access_log_config(),
+        )
     finally:
         if server is not None:
             server.close()
