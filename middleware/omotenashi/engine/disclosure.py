@@ -158,7 +158,7 @@ def reasons(decision: Decision) -> list[str]:
 def labels(decisions: Sequence[Decision]) -> dict[str, str]:
     """A unique accessible name per block: the editor's reason, and when two blocks share it,
     which block each one is ("…, the “hero” block"), never a bare number."""
-    return dict(_labels(tuple((d.id, headline(d), d.target) for d in decisions)))
+    return dict(_labels(tuple([(d.id, headline(d), d.target) for d in decisions])))
 
 
 @lru_cache(maxsize=1024)  # the same few pages' blocks again and again

@@ -36,8 +36,8 @@ def fits(
     def fitting(rule: CompiledRule) -> bool:
         r = rule.rule
         target = r.slot or r.selector
-        if rule.fills and (target in void or (r.text is not None and target in tables)):
-            return False
+        if (target in void or (r.text is not None and target in tables)) and rule.fills:
+            return False  # (the sets first: most targets are in neither)
         return allowed(rule)
 
     return fitting

@@ -91,8 +91,9 @@ def personalise_page(
     # recorded as a view, see build_change) and no rule on their behaviour is shown
     off = history_off(visit.choices, respect)
     topics, items = page_tags(page, request.path, journey)
+    back = request.back  # (the page's URL: a property worked out anew on each read)
     if catalog is not None and catalog.items and not any(i in catalog.position for i in items):
-        items = _catalogued(catalog, request) or items
+        items = _catalogued(catalog, request, back) or items
     change = build_change(
         visit,
         view=True,
@@ -158,7 +159,7 @@ def personalise_page(
         panel=respect.page_panel,
         fresh=fresh,  # the panel says so
         history_off=off,  # and this
-        path=request.back,  # a choice made on the page returns to it
+        path=back,  # a choice made on the page returns to it
         csrf=visit.csrf,
         dismiss=visit.keeps_choices,  # else no choice can be kept for them: no button to refuse
         _page=page,
@@ -178,8 +179,8 @@ def personalise_page(
             history_off=off,
             zone=config.zone,  # the surprises change at the site's midnight
         )
-        here = visit.request  # (its links read as the browser reads them: recommend/links.py)
-        recommender = Recommender(catalog, signals, own_host(here.host), here.back)
+        # (its links read as the browser reads them: recommend/links.py)
+        recommender = Recommender(catalog, signals, own_host(request.host), back)
     outcome = personalise(
         page,
         ruleset,
@@ -267,11 +268,12 @@ class _Reached(Disclosure):
     own_tab = _FromBase()
 
 
-def _catalogued(catalog: Catalog, request: RequestInfo) -> list[str]:
-    """The catalogue's items at this page's address (its ``url:``), where the journey and
-    the page's meta tags named none of its ids: ``/product.php?id=1`` is item ``p1``, not
-    "product.php", so it is counted as viewed and not recommended on its own page (reco51)."""
-    found = catalog.by_address.named(request.back, own_host(request.host), "", alone=False)
+def _catalogued(catalog: Catalog, request: RequestInfo, back: str) -> list[str]:
+    """The catalogue's items at this page's address (its ``url:``, ``back``: the request's),
+    where the journey and the page's meta tags named none of its ids: ``/product.php?id=1`` is
+    item ``p1``, not "product.php", so it is counted as viewed and not recommended on its own
+    page (reco51)."""
+    found = catalog.by_address.named(back, own_host(request.host), "", alone=False)
     return list(dict.fromkeys(found))[:ITEMS_PER_PAGE]
 
 

@@ -85,7 +85,7 @@ def _content(
         picks = recommender.items(rule) if recommender is not None else []
         if not picks:
             return None
-        key = tuple((p.item, p.reason, p.source) for p in picks)
+        key = tuple([(p.item, p.reason, p.source) for p in picks])
         values = partial(_values, rule.with_, picks)  # (a rendered list kept: none needed)
         return render_items(decision.rule.template, values, visitor, rule, key), attrs
     if rule.hide:
@@ -128,24 +128,30 @@ def personalise(
     # targets are gathered: a name leaves a set at its first target that is not such)
     void: set[str] = set()
     tables: set[str] = set()
+    solid: set[str] = set()  # slot names none of whose elements holds none (most of them)
     for slot in found.slots:
         if not slot.opt_out and (name := slot.name) is not None:
             if name in by_name:
                 by_name[name].append(slot)
                 if not holds_none(slot):
                     void.discard(name)
+                else:
+                    solid.discard(name)
                 if slot.tag not in TABLE_SLOTS:
                     tables.discard(name)
             else:
                 by_name[name] = [slot]
                 if holds_none(slot):
                     void.add(name)
+                else:
+                    solid.add(name)
                 if slot.tag in TABLE_SLOTS:
                     tables.add(name)
     for text, matched in found.matches.items():
         here = [t for t in matched if not t.opt_out]
         if here:  # a selector never looks like a slot name ('[', '.', '#' ...)
             by_name[text] = here
+            solid.discard(text)
             void.discard(text)
             tables.discard(text)
             if all(holds_none(t) for t in here):
@@ -163,15 +169,18 @@ def personalise(
             return decide(ruleset, facts, names, fits(void, tables, ok), forced, here)
 
         if restraint is None:
-            return [_reasoned(d, facts, forced, None) for d in run(lambda rule: True)]
-        held = restraint.held  # (a rule held out in a round before stays held: its control)
-        made = restraint.choose(run)
-        restraint.held = list(dict.fromkeys(held + restraint.held)) if gone else restraint.held
+            made = run(lambda rule: True)
+        else:
+            held = restraint.held  # (a rule held out in a round before stays held: its control)
+            made = restraint.choose(run)
+            restraint.held = list(dict.fromkeys(held + restraint.held)) if gone else restraint.held
+        if not forced:  # (no preview link: each decision's conditions hold, as decide found)
+            return [with_reasons(d, facts, checked=True) for d in made]
         return [_reasoned(d, facts, forced, restraint) for d in made]
 
     decisions = choose(frozenset())
     decided = time.perf_counter()
-    place = partial(_place, page, found, by_name, visitor, disclosure, recommender)
+    place = partial(_place, page, found, by_name, solid, visitor, disclosure, recommender)
     placed = place(decisions)
     if restraint is not None and placed.unseen and restraint.crowded:  # (seldom: seen.py)
         placed = decided_again(choose, place, placed, restraint)
@@ -199,12 +208,14 @@ def _place(
     page: str,
     found: Scan,
     by_name: dict[str, list[Target]],
+    solid: set[str],
     visitor: Mapping[str, Any],
     disclosure: Disclosure,
     recommender: Recommender | None,
     decisions: list[Decision],
 ) -> Placed:
-    """The page with the ``decisions`` rendered and spliced in; the blocks a visitor sees."""
+    """The page with the ``decisions`` rendered and spliced in; the blocks a visitor sees
+    (``solid``: targets none of whose elements :func:`holds_none`, none to look for)."""
     names = labels(decisions)
     edits: list[Edit] = []
     owners: list[Decision] = []  # the decision behind each edit
@@ -230,7 +241,7 @@ def _place(
         inner, attrs = content
         targets = by_name.get(decision.target, [])
         if inner is not None:  # text or a snippet: nothing can go into an <img>, <input> ...
-            if voids := [t for t in targets if holds_none(t)]:
+            if decision.target not in solid and (voids := [t for t in targets if holds_none(t)]):
                 left_out.append(holds_none_said(decision.id, voids[0].tag))
                 targets = [t for t in targets if not holds_none(t)]
             # what the page has open around a slot may end there or move out (a table part
@@ -278,7 +289,7 @@ def _place(
                         d,
                         asked[0],
                         names[decision.id],
-                        back=_element_id(next(t for t in targets if not t.hidden)),
+                        back=_first_id(targets),
                         personal=asked[1],
                         left=asked[2],
                     )
@@ -339,6 +350,15 @@ def _element_id(target: Target) -> str:
         if attr.name == "id":
             return attr.value
     return ""
+
+
+def _first_id(targets: list[Target]) -> str:
+    """:func:`_element_id` of the first of ``targets`` the page does not hide (a loop: no
+    generator per block)."""
+    for target in targets:
+        if not target.hidden:
+            return _element_id(target)
+    raise StopIteration  # (as next() found none: a block given its "i" always has one)
 
 
 def _panel_at(page: str, size: int, found: Scan, edits: list[Edit]) -> int | None:

@@ -233,9 +233,25 @@ def warn_once(log: logging.Logger, problem: str, owner: object, kind: str | None
     log.warning("omotenashi: %s", problem)
 
 
+class _Key:
+    """A key of :data:`_RENDERED` whose hash is worked out once: the items picked in it are
+    models hashed field by field, and each look-up hashes its key again."""
+
+    __slots__ = ("key", "hash")
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self.key, self.hash = key, hash(key)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.hash == other.hash and self.key == other.key
+
+
 # By snippet and key: the owner, the output and, for output that is no whole piece of HTML,
 # what is wrong with it (checked once, like the render).
-_RENDERED: OrderedDict[tuple[Any, ...], tuple[object, str, Broken | None]] = OrderedDict()
+_RENDERED: OrderedDict[_Key, tuple[object, str, Broken | None]] = OrderedDict()
 _RENDERED_LOCK = threading.Lock()
 _KEEP = 2048
 
@@ -254,7 +270,7 @@ def render_items(
     makes them, called only when the snippet is rendered."""
     if not _repeatable(template):  # |random, lipsum(): a new draw for every page
         return render(template, values() if callable(values) else values, visitor)
-    cache_key = (template, key)
+    cache_key = _Key((template, key))  # (hashed once: a look-up and a move_to_end hash it)
     with _RENDERED_LOCK:
         known = _RENDERED.get(cache_key)
         if known is not None and known[0] is owner:

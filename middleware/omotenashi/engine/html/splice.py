@@ -97,7 +97,7 @@ def applied_of(edits: Sequence[Edit]) -> list[int]:
     """The indices of the ``edits`` :func:`apply_edits` applies, in page order: not those whose
     target is unsure, lies inside content another edit replaces, or is the target of an
     earlier edit in ``edits`` (which ones, whatever their new content)."""
-    order = sorted(range(len(edits)), key=lambda k: (edits[k].target.start, -edits[k].target.end))
+    order = sorted(range(len(edits)), key=_page_order(edits).__getitem__)
     applied: list[int] = []
     replaced_until = last_start = -1
     for k in order:
@@ -119,14 +119,22 @@ def visible_of(edits: Sequence[Edit], applied: Sequence[int]) -> list[int]:
     content stays in the page but is never shown."""
     visible: list[int] = []
     hidden_until = -1
-    for k in sorted(applied, key=lambda k: (edits[k].target.start, -edits[k].target.end)):
+    for k in sorted(applied, key=_page_order(edits).__getitem__):
         t = edits[k].target
         if t.hidden or t.start < hidden_until:  # (targets nest: one that starts inside ends
             continue  # inside; what is inside one the page hides is hidden too)
         visible.append(k)
-        if not t.void and any(name.lower() == "hidden" for name in edits[k].attrs):
-            hidden_until = max(hidden_until, t.close_start)
+        if not t.void:
+            for name in edits[k].attrs:  # (a loop: no generator per edit)
+                if name.lower() == "hidden":
+                    hidden_until = max(hidden_until, t.close_start)
+                    break
     return visible
+
+
+def _page_order(edits: Sequence[Edit]) -> list[tuple[int, int]]:
+    """Each edit's place in page order, by index: its target's start, outer ones first."""
+    return [(edit.target.start, -edit.target.end) for edit in edits]
 
 
 _MAX_KEPT_TAG = 512  # longer start tags are rewritten every time, never kept
