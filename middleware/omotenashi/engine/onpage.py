@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from operator import is_not, itemgetter
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from omotenashi.engine.decide import Decision
     from omotenashi.engine.recommending import Recommender
 
+_FIRST = itemgetter(0)
 _REMEMBERED = 4096  # content up to this long: read once (the same blocks, page after page)
 
 
@@ -53,18 +54,22 @@ _read_small = lru_cache(maxsize=512)(_read)
 
 def items_shown(
     catalog: Catalog, inner: str | None, attrs: Mapping[str, str], here: str = "", page: str = ""
-) -> Iterator[str]:
+) -> list[str]:
     """The ids of the catalogue's items a block shows: those whose page its content or its
     ``href`` links to (on the site of the host ``here``, a relative link read against the path
     ``page``: recommend/links.py), and those its content names by ``data-omo-item``."""
     named = () if not inner else _read_small(inner) if len(inner) <= _REMEMBERED else _read(inner)
-    named += tuple((False, v.strip()) for k, v in attrs.items() if k.lower() == "href")
+    for k, v in attrs.items():  # (a loop: no generator per block)
+        if k.lower() == "href":
+            named += ((False, v.strip()),)
+    out: list[str] = []
     for is_id, value in named:
         if is_id:
             if value in catalog.position:
-                yield value
+                out.append(value)
         else:
-            yield from catalog.by_address.named(value, here, page)
+            out += catalog.by_address.named(value, here, page)
+    return out
 
 
 class OnPage:
@@ -78,8 +83,8 @@ class OnPage:
     stands in for nothing: what it covered is worked out again."""
 
     __slots__ = (
-        "order", "_by_name", "_current", "_decided", "_editors", "_lost", "_made", "_moved",
-        "_place", "_reaching", "_recommender",
+        "order", "_by_name", "_current", "_editors", "_lost", "_made", "_moved", "_place",
+        "_reaching", "_recommender", "_recs",
     )  # fmt: skip
 
     def __init__(
@@ -89,11 +94,15 @@ class OnPage:
         by_name: Mapping[str, list[Target]],
     ) -> None:
         recommender.new_page()
-        self._recommender, self._by_name, self._decided = recommender, by_name, decisions
+        self._recommender, self._by_name = recommender, by_name
         self._place = {d.id: k for k, d in enumerate(decisions)}
-        editors = [d for d in decisions if d.rule.rule.recommend is None]
-        recs = [d for d in decisions if d.rule.rule.recommend is not None]
-        recs.sort(key=self._first_start)  # (selector rules come after slots in decisions)
+        editors: list[Decision] = []
+        recs: list[Decision] = []
+        for d in decisions:
+            (editors if d.rule.rule.recommend is None else recs).append(d)
+        self._recs = tuple(recs)  # (in the order of the decisions)
+        if len(recs) > 1:
+            recs.sort(key=self._first_start)  # (selector rules come after slots in decisions)
         self.order = editors + recs
         # (the decisions' own order, each id once: in_page_order has nothing to move)
         self._moved = len(self._place) != len(decisions) or any(map(is_not, self.order, decisions))
@@ -132,25 +141,26 @@ class OnPage:
 
     def _settle(self) -> None:
         """Which blocks keep an element once every block is made, and what those show."""
-        place = self._place
+        place, made_of, lost = self._place, self._made, self._lost
         edits = [(place[d.id], e, d.id) for d, _, _, made in self._editors for e in made]
-        for d in self._decided:
-            if d.rule.rule.recommend is None or d.id in self._lost:
+        for d in self._recs:
+            if d.id in lost:
                 continue
-            made = self._made.get(d.id)
+            made = made_of.get(d.id)
             if made is None:  # (not made yet: its elements stand in for it)
                 made = [new_edit(t, "", {}) for t in self._by_name.get(d.target, ()) if not t.void]
             edits += [(place[d.id], e, d.id) for e in made]
-        edits.sort(key=itemgetter(0))  # (stable: each block's own edits in their order)
+        edits.sort(key=_FIRST)  # (stable: each block's own edits in their order)
         every = [e for _, e, _ in edits]
         kept = {id(every[k]) for k in visible_of(every, applied_of(every))}
-        self._reaching = {i for _, e, i in edits if id(e) in kept}
+        self._reaching = reaching = {i for _, e, i in edits if id(e) in kept}
+        showing = self._recommender.showing
         for d, inner, attrs, made in self._editors:  # (noting again adds nothing)
-            if any(id(e) in kept for e in made):
-                self._recommender.showing(d.rule.rule, inner, attrs)
-        for d in self._decided:
-            if d.id in self._made and d.id in self._reaching:
-                self._recommender.showing(d.rule.rule, None, {})
+            if not kept.isdisjoint(map(id, made)):
+                showing(d.rule.rule, inner, attrs)
+        for d in self._recs:
+            if d.id in made_of and d.id in reaching:
+                showing(d.rule.rule, None, {})
 
     def in_page_order(
         self, edits: list[Edit], owners: list[Decision], applied: list[Decision]

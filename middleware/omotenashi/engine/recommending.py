@@ -84,7 +84,10 @@ class Recommender:
 
     def leaves_out_on_page(self, rules: Iterable[Rule]) -> bool:
         """Whether any of ``rules`` recommends, leaving out what other blocks show."""
-        return any(r.recommend is not None and "on_page" in r.recommend.exclude for r in rules)
+        for r in rules:  # (a loop: no generator per page)
+            if r.recommend is not None and "on_page" in r.recommend.exclude:
+                return True
+        return False
 
     def showing(self, rule: Rule, inner: str | None, attrs: Mapping[str, str]) -> None:
         """Notes what a block that reached the page shows: a recommendation's picks, the items
@@ -156,13 +159,20 @@ class Recommender:
     def reasons_within(self, rule_id: str, limit: int) -> list[str]:
         """:meth:`reasons`, each within ``limit`` characters: a long title is cut ("…") to
         leave its reason whole, and only a reason too long by itself is cut (with "…")."""
+        picks = self.picks.get(rule_id)
+        if not picks:
+            return []
+        known = self._reasons.get(rule_id)  # (the lines :meth:`reasons` made of these picks)
+        lines = known[1] if known is not None and known[0] is picks else None
         out = []
-        for p in self.picks.get(rule_id) or ():
-            line = _line(p.item.title, p.reason)
-            room = limit - len(p.reason) - 2  # (for the title, before ": ")
-            if len(line) > limit and room >= MIN_TITLE:
-                line = _line(cut(p.item.title, room), p.reason)
-            out.append(cut(line, limit))
+        for k, p in enumerate(picks):
+            line = _line(p.item.title, p.reason) if lines is None else lines[k]
+            if len(line) > limit:
+                room = limit - len(p.reason) - 2  # (for the title, before ": ")
+                if room >= MIN_TITLE:
+                    line = _line(cut(p.item.title, room), p.reason)
+                line = cut(line, limit)
+            out.append(line)
         return out
 
 

@@ -139,6 +139,8 @@ class Catalog:
     # The ids of the items at each page address, for links to them in the page's blocks
     # (``exclude: on_page``: recommend/links.py); made with the catalogue, not in a request
     by_address: Addresses = field(init=False, repr=False, compare=False)
+    # each item's id as bytes (the serendipity draw hashes them: recommend/serendipity.py)
+    encoded_ids: tuple[bytes, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         position = {item.id: pos for pos, item in enumerate(self.items)}
@@ -165,6 +167,7 @@ class Catalog:
         object.__setattr__(self, "pair_names", {d: i for d, i in names.items() if d != i})
         object.__setattr__(self, "titles", {item.id: item.title for item in self.items})
         object.__setattr__(self, "by_address", Addresses((i.id, i.url) for i in self.items))
+        object.__setattr__(self, "encoded_ids", tuple(i.id.encode() for i in self.items))
         total = len(self.items)
         object.__setattr__(
             self,

@@ -345,9 +345,8 @@ def learn_from_view(
 def seeds_of(viewed: Mapping[str, float], known: Container[str], most: int = RECENT) -> list[str]:
     """The items whose co-views make the visitor's own pairs: their ``most`` latest viewed
     catalogue items (a seed viewed longer ago weighs less in ranking: strategies.py)."""
-    ranked = sorted(
-        ((w, i) for i, w in viewed.items() if i in known), key=lambda wi: (-wi[0], wi[1])
-    )
+    ranked = [(-w, i) for i, w in viewed.items() if i in known]  # latest first, then by id
+    ranked.sort()
     return [i for _, i in ranked[:most]]
 
 

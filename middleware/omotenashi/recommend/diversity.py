@@ -18,19 +18,21 @@ def per_tag(ranked: Sequence[tuple[float, Item]], n: int, k: int) -> list[int]:
 
 def per_tag_of(tag_lists: Iterable[tuple[str, ...]], n: int, k: int) -> list[int]:
     """:func:`per_tag` of the items' tags alone, best first (read only as far as needed)."""
+    if n <= 0:
+        return []
     counts: dict[str, int] = {}
     full: set[str] = set()  # the tags already ``k`` times in the list
     chosen: list[int] = []
     skipped: list[int] = []
     for index, tags in enumerate(tag_lists):
-        if len(chosen) >= n:
-            break
         if full.isdisjoint(tags):
             chosen.append(index)
             for tag in tags:
                 counts[tag] = count = counts.get(tag, 0) + 1
                 if count >= k:
                     full.add(tag)
+            if len(chosen) >= n:  # (the rest is not read)
+                return chosen
         else:
             skipped.append(index)
     chosen.extend(skipped[: n - len(chosen)])

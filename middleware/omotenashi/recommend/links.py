@@ -24,7 +24,7 @@ time linear in its length: never a pass over the catalogue.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from urllib.parse import quote_from_bytes, unquote_plus, unquote_to_bytes
 
 # Parameters that say where a visitor came from or which ad they clicked: they name no page.
@@ -157,7 +157,7 @@ def _query(query: str, only: frozenset[str] | None = None) -> list[tuple[str, st
 class Addresses:
     """The catalogue's items by the page each ``url`` goes to (:meth:`named`)."""
 
-    __slots__ = ("_alone", "_ids", "_naming")
+    __slots__ = ("_alone", "_hosts", "_ids", "_naming")
 
     def __init__(self, urls: Iterable[tuple[str, str]]) -> None:
         """``urls``: each item's (id, url), in catalogue order."""
@@ -184,8 +184,9 @@ class Addresses:
         self._ids = ids
         self._naming = {place: frozenset(names) for place, names in naming.items()}
         self._alone = {place: found for place, found in alone.items() if found is not None}
+        self._hosts = frozenset(host for host, _, _ in ids if host)  # (of the absolute urls)
 
-    def named(self, link: str, here: str, page: str = "", *, alone: bool = True) -> Iterator[str]:
+    def named(self, link: str, here: str, page: str = "", *, alone: bool = True) -> tuple[str, ...]:
         """The ids of the items ``link`` goes to, on a page of the host ``here``
         (:func:`own_host`; "" when not known: an absolute link then names only items on its
         host) whose URL is ``page``, its path and query (a relative link is read against it;
@@ -193,22 +194,25 @@ class Addresses:
         items' urls have a query, for a link without its naming parameters (``/item.php``, a
         list page, is no item's page: engine/page.py asks so)."""
         if len(link) > LONGEST:
-            return
+            return ()
         parts = _parts(link.strip(), page)
         if parts is None:
-            return
+            return ()
         host, path, query = parts
-        if host is None:  # the page's own site: its items written either way
-            places = ("", here) if here else ("",)
+        if host is None:  # the page's own site: its items written either way (an absolute
+            places = ("", here) if here in self._hosts else ("",)  # url on it, if any has it)
         else:
             places = (host, "") if host == here else (host,)
+        out: tuple[str, ...] = ()
         for place in places:
             names = self._naming.get((place, path)) if query else None
             mine = tuple(sorted(_query(query, names))) if names else ()
             found = self._ids.get((place, path, mine))
             if found is None and not mine and alone:  # none of its naming parameters: the one
                 found = self._alone.get((place, path))  # item there
-            yield from found or ()
+            if found:
+                out += found
+        return out
 
     def __len__(self) -> int:
         return len(self._ids)

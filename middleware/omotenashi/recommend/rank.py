@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import TypeVar
 
 from omotenashi.recommend import diversity, serendipity
@@ -43,7 +43,7 @@ TOP_FOR_SURPRISE = 3  # "outside the visitor's top interests": the three stronge
 
 Ranked = tuple[float, int, Source, str | None]  # score, position, source, because
 _NOTHING: tuple[float, Source, str | None] = (0.0, "popular", None)
-_FIRST, _POSITION, _TAGS = itemgetter(0), itemgetter(1), attrgetter("tags")
+_FIRST, _POSITION = itemgetter(0), itemgetter(1)
 _K = TypeVar("_K", tuple[float, int], tuple[float, int, str | None])
 
 
@@ -71,15 +71,16 @@ def recommend(
     if rule is None:
         main = ranked[:n]
     elif rule.per_tag is not None:
-        tag_lists = map(_TAGS, map(items.__getitem__, map(_POSITION, ranked)))  # (lazily)
-        main = list(map(ranked.__getitem__, diversity.per_tag_of(tag_lists, n, rule.per_tag)))
+        tag_lists = [items[pos].tags for _, pos, _, _ in ranked]
+        main = [ranked[k] for k in diversity.per_tag_of(tag_lists, n, rule.per_tag)]
     else:
         pairs = [(score, items[pos]) for score, pos, _, _ in ranked]
         main = list(map(ranked.__getitem__, diversity.mmr(pairs, n, rule.mmr or 0.0)))
     surprises = _surprises(catalog, spec, signals, allowed, tags, liked, main)
     final = main[: n - len(surprises)]
-    for at, entry in zip(serendipity.placements(n, len(surprises)), surprises, strict=True):
-        final.insert(min(at, len(final)), entry)
+    if surprises:
+        for at, entry in zip(serendipity.placements(n, len(surprises)), surprises, strict=True):
+            final.insert(min(at, len(final)), entry)
     return [
         pick(items[pos], source, reason(source, because, catalog, signals), score, because)
         for score, pos, source, because in final
@@ -114,17 +115,21 @@ def _combined(
     liked: list[tuple[int, float]],
     limit: int,
 ) -> list[Ranked]:
-    scored: dict[StrategyName, Scored] = {}
+    scored: dict[StrategyName, Scored] = {}  # (those that found something: none adds a part)
     for name in weights:
         if name == "interests":
-            scored[name] = interests(catalog, tags, allowed, limit, liked)
+            found = interests(catalog, tags, allowed, limit, liked)
         elif name == "also_viewed":
-            scored[name] = also_viewed(catalog, signals, allowed)
+            found = also_viewed(catalog, signals, allowed)
         elif name == "popular":
-            scored[name] = popular(catalog, liked, allowed)
+            found = popular(catalog, liked, allowed) if liked else {}
         else:
-            scored[name] = recently_viewed(catalog, signals, allowed)
-    if "interests" in scored and len(scored) > 1:  # items the other strategies found
+            found = recently_viewed(catalog, signals, allowed)
+        if found:
+            scored[name] = found
+    # items the other strategies found (interests found none: none of its tags' items is
+    # allowed, so none of theirs has a tag of it)
+    if len(scored) > 1 and "interests" in scored:
         _interests_of_others(catalog, scored, tags, allowed)
     counted: list[tuple[StrategyName, Scored, float]] = []  # with the factor of each part
     for name in STRATEGIES:  # in this order, so that equal parts name the first strategy
@@ -208,12 +213,15 @@ def _fallback(
     taken = set(map(_POSITION, ranked))
     out: list[Ranked] = []
     top = liked[0][1] if liked else 1.0
+    items, blocked, skip = catalog.items, allowed.blocked_ids, allowed.skip_unavailable
     for pos, value in liked:
         if len(out) >= need:
             return out
-        if pos not in taken and allowed.allows(catalog.items[pos]):
-            out.append((value / top * 1e-3, pos, "popular", None))  # below every ranked item
-            taken.add(pos)
+        if pos not in taken:
+            item = items[pos]
+            if item.id not in blocked and (item.available or not skip):  # Allowed.allows
+                out.append((value / top * 1e-3, pos, "popular", None))  # below every ranked item
+                taken.add(pos)
     everything = (1 << len(catalog.items)) - 1
     for pos in set_bits(everything & ~allowed.blocked, need + len(taken)):
         if len(out) >= need:

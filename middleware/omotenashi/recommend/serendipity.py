@@ -69,7 +69,7 @@ def draw(
     """
     if count <= 0 or not top:
         return []
-    items = catalog.items
+    items, ids = catalog.items, catalog.encoded_ids
     tops = top if isinstance(top, (set, frozenset)) else set(top)
     base = _seed(visitor, now, "pick", page) & 0xFFFFFFFF
     if len(items) <= PROBES and len(catalog.position) == len(items):  # small, ids distinct
@@ -87,7 +87,7 @@ def draw(
             item = items[pos]
             if item.id not in blocked and (item.available or not skip):
                 if tops.isdisjoint(item.tags):
-                    drawn.append((_place(item.id, base, w), len(drawn), pos))
+                    drawn.append((_place(ids[pos], base, w), len(drawn), pos))
     out = _first(drawn, count)
     if len(out) < count:
         seen.update(out)
@@ -97,7 +97,7 @@ def draw(
                 item = items[pos]
                 if item.id not in blocked and (item.available or not skip):
                     if tops.isdisjoint(item.tags):
-                        drawn.append((_place(item.id, base), len(drawn), pos))
+                        drawn.append((_place(ids[pos], base), len(drawn), pos))
         out += _first(drawn, count - len(out))
     return out
 
@@ -114,7 +114,7 @@ def _draw_small(
     """:func:`draw` in a catalogue of at most :data:`PROBES` items (every one is looked at),
     with distinct ids: what fits is a bitset (Allowed.build's ``blocked`` is then exactly the
     items it does not allow)."""
-    items = catalog.items
+    items, ids = catalog.items, catalog.encoded_ids
     fit = ((1 << len(items)) - 1) & ~allowed.blocked
     for tag in top:
         fit &= ~catalog.tag_mask.get(tag, 0)
@@ -125,22 +125,29 @@ def _draw_small(
     for pos, score in liked:
         w = score / best
         if w > 0 and fit >> pos & 1:
-            drawn.append((_place(items[pos].id, base, w), len(drawn), pos))
+            drawn.append((_place(ids[pos], base, w), len(drawn), pos))
     out = _first(drawn, count)
     if len(out) < count:
         for pos in out:
             fit &= ~(1 << pos)
-        drawn = []
-        for pos in set_bits(fit, len(items)):  # in catalogue order, as the looks go
-            drawn.append((_place(items[pos].id, base), len(drawn), pos))
-        out += _first(drawn, count - len(out))
+        looks = set_bits(fit, len(items))  # in catalogue order, as the looks go
+        out += _first(_unweighted(ids, looks, base), count - len(out))
     return out
 
 
-def _place(item_id: str, base: int, weight: float = 1.0) -> float:
+def _place(item_id: bytes, base: int, weight: float = 1.0) -> float:
     """An item's own stable place today: -ln(u) / weight for u in (0, 1] from a hash of its id
-    (smallest first: a draw in proportion to the weight)."""
-    return -math.log((zlib.crc32(item_id.encode(), base) + 1) / 2**32) / weight
+    (``Catalog.encoded_ids``; smallest first: a draw in proportion to the weight)."""
+    return -math.log((zlib.crc32(item_id, base) + 1) / 2**32) / weight
+
+
+def _unweighted(
+    ids: tuple[bytes, ...], looks: list[int], base: int
+) -> list[tuple[float, int, int]]:
+    """(place, order, position) of each of ``looks``: its :func:`_place` of weight 1 (the same
+    float: x / 1.0 is x), in one pass."""
+    log, crc32 = math.log, zlib.crc32
+    return [(-log((crc32(ids[pos], base) + 1) / 2**32), k, pos) for k, pos in enumerate(looks)]
 
 
 def _first(drawn: list[tuple[float, int, int]], count: int) -> list[int]:

@@ -52,10 +52,11 @@ class Allowed:
 def set_bits(mask: int, limit: int) -> list[int]:
     """The positions of the lowest ``limit`` set bits of ``mask``, ascending."""
     out: list[int] = []
-    while mask and len(out) < limit:
+    while mask and limit > 0:
         low = mask & -mask
         out.append(low.bit_length() - 1)
         mask ^= low
+        limit -= 1
     return out
 
 
