@@ -120,7 +120,27 @@ def test_co_views_are_symmetric_and_popularity_counts_views() -> None:
     learner.view({"a": T0, "b": T0 + 60}, "b", T0 + 120)  # a reload: nothing more
     assert learner.co_weights(["a", "b", "c"]) == {"a": {"b": 1.0}, "b": {"a": 1.0}}
     assert set(learner.popular_weights()) == {"a", "b"}
-    assert learner.co["a"]["b"] == pytest.approx(log_increment(T0 + 60, CO_HALF_LIFE))
+    # (the day of the co-view, not its moment: erase54)
+    assert learner.co["a"]["b"] == pytest.approx(log_increment(T0, CO_HALF_LIFE))
+
+
+@pytest.mark.parametrize("moment", [0.0, 1.25, 3599.999, 3600.0, 7 * 3600 + 59.5])
+def test_the_shared_keys_learn_the_hour_and_the_day_of_a_view_not_its_moment(
+    moment: float,
+) -> None:
+    """erase54: a score written to ``rec:pop`` or ``rec:co:*`` gave back a view's time to the
+    microsecond, so copies of the keys taken before and after an erase gave it back."""
+    now = T0 + moment
+    learned = learn_from_view(
+        {"a": now - 60}, "b", now, known={"a", "b"}, cookie=True, visits=2, new_visit=False
+    )
+    assert learned is not None
+    hour = T0 + moment // 3600 * 3600
+    assert learned.popular == [("b", log_increment(hour, POPULAR_HALF_LIFE))]
+    assert learned.co == {
+        "b": [("a", log_increment(T0, CO_HALF_LIFE))],
+        "a": [("b", log_increment(T0, CO_HALF_LIFE))],
+    }
 
 
 def test_memory_is_bounded_and_fresh_pairs_displace_stale_ones() -> None:

@@ -96,11 +96,23 @@ RECENT = 10
 CO_WINDOW = 86400.0
 MIN_CO_SUPPORT = 3.0  # "Often viewed with": at least three decayed co-views
 MIN_POPULAR_SUPPORT = 5.0  # "Popular this week": at least five decayed views
+# What the keys kept for all visitors together learn of a view's time: the hour it began in
+# (popular) or the UTC day (co-views), never the moment, so that copies of them taken before
+# and after an erase cannot give back when a visitor looked (erase54: to the microsecond). A
+# view still counts at most one, and ``least`` views of the last hours still suffice (an hour
+# more of decay is under 1% a popular view; a day under 3% a co-view).
+POPULAR_GRAIN = 3600.0
+CO_GRAIN = 86400.0
 
 
 def log_increment(now: float, half_life: float, landmark: float = LANDMARK) -> float:
     """log2 of a view's forward-decayed weight at ``now``."""
     return (now - landmark) / half_life
+
+
+def grained(now: float, grain: float) -> float:
+    """``now`` as the start of its ``grain`` (an hour, a day: UTC), what shared keys keep."""
+    return now - now % grain
 
 
 def log_add(a: float | None, b: float) -> float:
@@ -186,9 +198,10 @@ class Learner:
         counts, partners = pairs_for_view(viewed, item, now)
         if not counts:
             return
-        self.popular[item] = log_add(self.popular.get(item), log_increment(now, POPULAR_HALF_LIFE))
+        x = log_increment(grained(now, POPULAR_GRAIN), POPULAR_HALF_LIFE)
+        self.popular[item] = log_add(self.popular.get(item), x)
         trim(self.popular, POPULAR_KEEP)
-        x = log_increment(now, CO_HALF_LIFE)
+        x = log_increment(grained(now, CO_GRAIN), CO_HALF_LIFE)
         for other in partners:
             for a, b in ((other, item), (item, other)):
                 row = self.co.setdefault(a, {})
@@ -327,7 +340,7 @@ def learn_from_view(
     if item not in known:
         return None
     counts, partners = pairs_for_view(viewed, item, now, known, full)
-    x = log_increment(now, CO_HALF_LIFE)
+    x = log_increment(grained(now, CO_GRAIN), CO_HALF_LIFE)
     co: dict[str, list[tuple[str, float]]] = {}
     if counts and partners and returning(visits, new_visit):
         co[item] = [(p, x) for p in partners]
@@ -336,7 +349,9 @@ def learn_from_view(
     # popular: the visitor's first view of it that came with their cookie (their landing page,
     # before the cookie, counts then), once; the record script has the last word
     fresh = cookie and not full and (item not in viewed or item in uncounted)
-    popular = [(item, log_increment(now, POPULAR_HALF_LIFE))] if fresh else []
+    popular = (
+        [(item, log_increment(grained(now, POPULAR_GRAIN), POPULAR_HALF_LIFE))] if fresh else []
+    )
     if not (popular or co):
         return None
     return Learning(popular, co, item)
