@@ -57,6 +57,11 @@ class Recommender:
     # blocks link to, then each recommendation block's picks for the blocks after it
     on_page: set[str] = field(default_factory=set, init=False, repr=False)
     _on_page: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False)
+    # each rule's picks with what they were made of (its spec, the items left out as on the
+    # page): a page placed again asks again, and the answer is the same (not a new draw)
+    _made: dict[str, tuple[RecommendSpec, frozenset[str], list[Pick]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @property
     def signals(self) -> Signals:
@@ -69,7 +74,12 @@ class Recommender:
         if rule.recommend is None or not self.catalog.items:
             return []
         others = frozenset(self.on_page) if "on_page" in rule.recommend.exclude else frozenset()
-        picks = recommend(self.catalog, rule.recommend, self.signals, others)
+        made = self._made.get(rule.id)  # (the page placed again, seen.py: the same picks)
+        if made is not None and made[0] is rule.recommend and made[1] == others:
+            picks = made[2]
+        else:
+            picks = recommend(self.catalog, rule.recommend, self.signals, others)
+            self._made[rule.id] = (rule.recommend, others, picks)
         self._on_page[rule.id] = others
         self.picks[rule.id] = picks
         self._specs[rule.id] = rule.recommend
