@@ -29,23 +29,33 @@ def needed(ast: nodes.Template, parse: Callable[[str], nodes.Template | None]) -
     and ``{% for %}``, the branches of ``a if b else c``, the right of ``and``/``or``, a
     ``| default`` and ``is defined``, and so in the snippets it includes so (``parse``: a
     snippet's tree by name, None when it cannot be read); less the names they bind."""
-    found: set[str] = set()
-    seen: set[str] = set()
+    walk = _Walk(parse)
+    walk.visit(ast)
+    return frozenset(walk.found)
 
-    def visit(tree: nodes.Template) -> None:
+
+class _Walk:
+    """:func:`needed`'s walk (methods, not two closures naming each other: that cycle held
+    ``parse`` and its loader for good once a reload's ``gc.freeze`` ran: reload54)."""
+
+    __slots__ = ("found", "parse", "seen")
+
+    def __init__(self, parse: Callable[[str], nodes.Template | None]) -> None:
+        self.parse = parse
+        self.found: set[str] = set()
+        self.seen: set[str] = set()
+
+    def visit(self, tree: nodes.Template) -> None:
         names: set[str] = set()
         for child in tree.body:
-            _needed(child, names, include)
-        found.update(names - rebound(tree))
+            _needed(child, names, self.include)
+        self.found.update(names - rebound(tree))
 
-    def include(name: str) -> None:
-        tree = parse(name) if name not in seen else None
-        seen.add(name)
+    def include(self, name: str) -> None:
+        tree = self.parse(name) if name not in self.seen else None
+        self.seen.add(name)
         if tree is not None:
-            visit(tree)
-
-    visit(ast)
-    return frozenset(found)
+            self.visit(tree)
 
 
 def _needed(node: nodes.Node, found: set[str], include: Callable[[str], None]) -> None:

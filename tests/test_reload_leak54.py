@@ -1,0 +1,107 @@
+"""reload54 P1: every background reload kept the rule set it replaced, for good (0.4 MB a
+reload of the demo's rules). A snippet that failed while the set was loaded (the sample render
+of a recommend rule's snippet) left Jinja's rewritten traceback in a reference cycle holding
+every frame below it, the load's too, with the set it made; ``gc.freeze`` at the next load then
+kept the cycle out of every collection."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import shutil
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from jinja2 import Environment
+
+from omotenashi.engine.render import render
+from omotenashi.errors import SnippetError
+from omotenashi.loader.reload import Reloader
+from omotenashi.loader.snippets import Renderer
+from omotenashi.loader.templatescan import needed
+from omotenashi.metrics import Metrics
+from omotenashi.settings import RulesSettings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class _Held:
+    """Something a failing render is given, to know whether anything still holds it."""
+
+
+@contextmanager
+def _no_collector() -> Iterator[None]:
+    """Only reference counting frees: what a cycle holds stays (as once frozen)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    ["{{ missing }}", "{{ items[5] }}", "{% for i in items %}{{ i.x.y }}{% endfor %}"],
+)
+def test_a_failed_render_holds_nothing_once_said(tmp_path: Path, snippet: str) -> None:
+    (tmp_path / "s.html").write_text(snippet)
+    template = Renderer(tmp_path).env.get_template("s.html")
+    held = _Held()
+    with _no_collector():
+        with pytest.raises(SnippetError):
+            render(template, {"items": [held]}, {"name": ""})
+        gone = weakref.ref(held)
+        del held
+        assert gone() is None
+
+
+def test_a_set_a_reload_replaced_is_freed(tmp_path: Path) -> None:
+    """The demo's rules: their recommendations' snippet fails its sample render at each load
+    ("'heading' is undefined": its rules give it one)."""
+    shutil.copytree(REPO / "rules", tmp_path / "rules")
+    shutil.copytree(REPO / "snippets", tmp_path / "snippets")
+    edited = tmp_path / "rules" / "copy.yaml"
+    text = edited.read_text()
+    cfg = RulesSettings(
+        dir=tmp_path / "rules", snippets_dir=tmp_path / "snippets", reload_interval=3600
+    )
+
+    async def run() -> weakref.ref[object]:
+        reloader = Reloader(cfg, Metrics())
+        reloader.maybe_reload()
+        edited.write_text(text + "\n# one\n")
+        await reloader.check()
+        replaced = weakref.ref(reloader.current)
+        edited.write_text(text + "\n# two\n")
+        await reloader.check()
+        for _ in range(200):  # freed by the let-go thread once no request holds it
+            if replaced() is None:
+                break
+            await asyncio.sleep(0.05)
+        return replaced
+
+    assert asyncio.run(run())() is None
+
+
+class _Parse:
+    """A snippet's tree by name (none here): what ``needed`` is given."""
+
+    def __call__(self, name: str) -> None:
+        return None
+
+
+def test_working_out_a_snippet_s_needs_holds_nothing_after() -> None:
+    """``needed``'s two closures named each other: a cycle holding ``parse`` (in the app, the
+    loader and its environment) past every load."""
+    ast = Environment().parse("{{ a }}{% include 'b.html' %}")
+    parse = _Parse()
+    with _no_collector():
+        assert needed(ast, parse) == frozenset({"a"})
+        gone = weakref.ref(parse)
+        del parse
+        assert gone() is None
