@@ -19,7 +19,7 @@ from jinja2 import Environment
 
 from omotenashi.engine.render import render
 from omotenashi.errors import SnippetError
-from omotenashi.loader.reload import Reloader
+from omotenashi.loader.reload import Reloader, fingerprint
 from omotenashi.loader.snippets import Renderer
 from omotenashi.loader.templatescan import needed
 from omotenashi.metrics import Metrics
@@ -105,3 +105,26 @@ def test_working_out_a_snippet_s_needs_holds_nothing_after() -> None:
         gone = weakref.ref(parse)
         del parse
         assert gone() is None
+
+
+def test_the_look_sees_files_through_linked_folders_and_hidden_snippets(tmp_path: Path) -> None:
+    """reload54: a Kubernetes ConfigMap links ``blocks`` to ``..data/blocks``, and an include
+    may name ``.part.html``: loads read both, and an edit of either was never seen (the set kept
+    the old snippet until a restart). A link back up is looked into once."""
+    real = tmp_path / "..data" / "blocks"
+    real.mkdir(parents=True)
+    (real / "probe.html").write_text("S1")
+    snippets = tmp_path / "snippets"
+    snippets.mkdir()
+    (snippets / "blocks").symlink_to(real, target_is_directory=True)
+    (snippets / ".part.html").write_text("P1")
+    (snippets / ".probe.html.swp").write_text("vim")
+    (real / "up").symlink_to(snippets, target_is_directory=True)  # a loop
+    seen = {Path(entry[0]).relative_to(snippets).as_posix() for entry in fingerprint(snippets)}
+    assert seen == {".part.html", "blocks/probe.html"}
+    before = fingerprint(snippets)
+    (real / "probe.html").write_text("S2")
+    assert fingerprint(snippets) != before
+    before = fingerprint(snippets)
+    (snippets / ".part.html").write_text("P2")
+    assert fingerprint(snippets) != before

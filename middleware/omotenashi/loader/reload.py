@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import RuleSet
@@ -32,6 +31,9 @@ from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import CatalogSource, load_catalog_for
 from omotenashi.loader.filechecks import ignored_files
 from omotenashi.loader.findings import LoadWarning
+from omotenashi.loader.fingerprint import READ as READ
+from omotenashi.loader.fingerprint import Seen as Seen
+from omotenashi.loader.fingerprint import fingerprint as fingerprint
 from omotenashi.loader.journey import load_journey
 from omotenashi.loader.pacing import Handover, in_background, let_go, paused_gc, settle
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset
@@ -129,34 +131,12 @@ def pieces_of(old: object) -> Iterator[object]:
     yield from old.ruleset.index.contents()
 
 
-Seen = tuple[tuple[str, int, int, int, int], ...]  # fingerprint's
 RESTLESS = 5  # looks (or loads) in a row a file changed at, after which it holds no load up
-# What a load may read (rules, lists, journey, catalogue, snippets): a file named otherwise
-# that changes at every look (a log, a cache) is let be; one named so loads as it changes
-READ = (".yaml", ".yml", ".json", ".csv", ".html", ".htm", ".jinja", ".j2", ".jinja2")
 
 
 def calm(seen: Seen, restless: frozenset[str]) -> Seen:
     """``seen`` without the times and sizes of the files that change at every look."""
     return tuple((e[0], 0, 0, 0, 0) if e[0] in restless else e for e in seen)
-
-
-def fingerprint(*folders: Path) -> Seen:
-    """What a reload looks at: each file's path, size, modification and change times and
-    inode (through a link), so a file replaced by one of the same size and time is seen too: a
-    Kubernetes ConfigMap's or git-sync's swap of a link, a copy that keeps times (rsync -a).
-    Hidden files and folders are left out, as every load leaves them: an editor's swap file or
-    lock, a ConfigMap's ``..data`` folders (the visible names link into them), ``.git``."""
-    out = []
-    for folder in folders:
-        for top, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(f for f in files if not f.startswith(".")):
-                path = Path(top, name)
-                if path.is_file():
-                    st = path.stat()
-                    out.append((str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-    return tuple(out)
 
 
 class Reloader:
