@@ -148,8 +148,13 @@ def test_hidden_files_in_the_rules_folder_are_not_read(
 
 
 async def _tick(reloader: Reloader) -> Loaded:
-    """One look of the watcher, and the load it started, if any, to its end."""
+    """One look of the watcher (its stat, in a worker thread), and the load it started, if
+    any, to its end."""
     reloader._tick()
+    look = reloader._look
+    if look is not None:
+        await asyncio.wait([look])
+        await asyncio.sleep(0)  # the look's callback
     pending = reloader._pending
     if pending is not None:
         await asyncio.wait([pending])
