@@ -1,6 +1,7 @@
-"""Session 54: a page's item ids keep their case. ``<meta name="omotenashi:item"
-content="SKU-ABC">`` had been kept as ``sku-abc``, so ``viewed: [SKU-ABC]``, the catalogue's
-``SKU-ABC`` and the beacon's never met it (README: item ids are made NFC only)."""
+"""Session 54: a page's item ids and ``viewed:``. A page's ids are lower-cased, as the
+catalogue's ids are (``[a-z0-9][a-z0-9_-]*``): ``<meta name="omotenashi:item" content="SKU-ABC">``
+is the catalogue's ``sku-abc`` (eye54: keeping the case lost that), so ``viewed: [SKU-ABC]``
+never meets a page's view; ``check`` said nothing, and now warns."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from .test_cli_check import check_site
 
 RULES = """
 rules:
-  - {id: back, slot: hero, text: "Welcome back to SKU-ABC", when: {viewed: [SKU-ABC]},
+  - {id: back, slot: hero, text: "Welcome back to SKU-ABC", when: {viewed: [sku-abc]},
      why: "You looked at it."}
 """
 PAGE = (
@@ -30,12 +31,12 @@ PAGE = (
 @pytest.mark.parametrize(
     ("content", "items"),
     [
-        ("SKU-ABC", ["SKU-ABC"]),
-        (" SKU-ABC , sku-abc ", ["SKU-ABC", "sku-abc"]),  # two ids: case is the id's
-        ("Café\u200b", ["Café"]),
+        ("SKU-ABC", ["sku-abc"]),
+        (" SKU-ABC , sku-abc ", ["sku-abc"]),
+        ("Café\u200b", ["café"]),
     ],
 )
-def test_a_page_s_item_id_keeps_its_case(content: str, items: list[str]) -> None:
+def test_a_page_s_item_id_is_the_catalogue_s(content: str, items: list[str]) -> None:
     page = f'<head><meta name="omotenashi:item" content="{content}"></head>'
     assert page_tags(page, "/", Journey()) == ([], items)
 
@@ -48,6 +49,27 @@ async def test_viewed_meets_an_item_a_page_named_in_capitals(make_settings: Any)
         again = (await client.get("/tours/abc")).text
     assert "Welcome back" not in first
     assert "Welcome back to SKU-ABC" in again
+
+
+@pytest.mark.parametrize("field", ["viewed", "bought", "in_cart"])
+def test_check_warns_of_an_item_id_in_capitals(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    field: str,
+) -> None:
+    rules = (
+        "rules:\n  - id: back\n    slot: hero\n    text: Hi\n    why: You looked.\n"
+        f"    when:\n      {field}: [SKU-ABC]\n"
+    )
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rules})
+    said = [line for line in out if "has capitals" in line]
+    assert code == 0, out
+    assert said == [
+        f"rules/r.yaml:7: warning: rules[0].when.{field}[0]: 'SKU-ABC' has capitals: the item "
+        "ids pages name are lower-cased, and the catalogue's are lower case, so it matches only "
+        "an id your app or the beacon sends as written (write 'sku-abc')"
+    ], out
 
 
 LONG = "a-very-long-topic-name-that-no-page-can-give-us"  # 47 characters

@@ -102,13 +102,23 @@ class FieldChecks:
         )
 
     def _viewed(self, add: Add, when: When, loc: Loc) -> None:
-        """An item id close to a catalogue item's (the site may track others: a warning), in
-        ``viewed:``, ``bought:`` or ``in_cart:``."""
+        """An item id close to a catalogue item's (the site may track others: a warning), or
+        with capitals, in ``viewed:``, ``bought:`` or ``in_cart:``."""
         for field, index, item in [
             *(("viewed", i, item) for i, item in enumerate(when.viewed or ())),
             *(("bought", i, item) for i, item in enumerate(when.bought or ())),
             *(("in_cart", i, item) for i, item in enumerate(when.in_cart or ())),
         ]:
+            if item != item.lower():  # (pages' and the catalogue's ids are lower case: eye54)
+                add(
+                    (*loc, field, index),
+                    "warning",
+                    f"{item!r} has capitals: the item ids pages name are lower-cased, and the "
+                    "catalogue's are lower case, so it matches only an id your app or the beacon "
+                    "sends as written",
+                    f"write {item.lower()!r}",
+                )
+                continue
             if not self.items or item in self.items:
                 continue
             if item not in self._near:

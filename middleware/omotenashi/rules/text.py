@@ -66,12 +66,13 @@ def topic(text: str) -> str:
 
 
 def page_item(text: str) -> str:
-    """An item id a page's ``<meta name="omotenashi:item">`` gives: NFC, without unseen
-    characters, each run of spaces one space, trimmed; its case kept, as ``viewed:``, the app,
-    the beacon and the catalogue give it (eye53b; ``SKU-ABC`` had been ``sku-abc``: session 54)."""
+    """An item id a page's ``<meta name="omotenashi:item">`` gives: as :func:`topic`, but NFC
+    only (``viewed:``, the app and the beacon give theirs in NFC: eye53b), lower case as the
+    catalogue's ids are (``SKU-ABC`` is the catalogue's ``sku-abc``: ``check`` warns of a
+    ``viewed:`` in capitals, eye54)."""
     if text.isascii() and text.isprintable():
-        return " ".join(text.split())
-    return nfc(" ".join(UNSEEN.sub("", text).split()))
+        return " ".join(text.split()).lower()
+    return nfc(" ".join(UNSEEN.sub("", text).split()).lower())
 
 
 def snippet_name(name: str) -> str:
