@@ -112,13 +112,16 @@ def test_working_out_a_snippet_s_needs_holds_nothing_after() -> None:
 def test_the_look_sees_files_through_linked_folders_and_hidden_snippets(tmp_path: Path) -> None:
     """reload54: a Kubernetes ConfigMap links ``blocks`` to ``..data/blocks``, and an include
     may name ``.part.html``: loads read both, and an edit of either was never seen (the set kept
-    the old snippet until a restart). A link back up is looked into once."""
-    real = tmp_path / "..data" / "blocks"
+    the old snippet until a restart). A link back up is looked into once; a link out of the
+    folder not at all (eye54: ``assets -> /usr`` was 124,446 files a look)."""
+    snippets = tmp_path / "snippets"
+    real = snippets / "..data" / "blocks"
     real.mkdir(parents=True)
     (real / "probe.html").write_text("S1")
-    snippets = tmp_path / "snippets"
-    snippets.mkdir()
     (snippets / "blocks").symlink_to(real, target_is_directory=True)
+    (snippets / "far").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "big.html").write_text("a link out is not looked into")
     (snippets / ".part.html").write_text("P1")
     (snippets / ".probe.html.swp").write_text("vim")
     (real / "up").symlink_to(snippets, target_is_directory=True)  # a loop
@@ -160,3 +163,19 @@ async def test_the_watcher_s_look_is_taken_off_the_event_loop(
     finally:
         reloader.stop()
     assert looked_from and threading.main_thread().name not in looked_from
+
+
+def test_each_folder_is_looked_at_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """eye54: the snippets folder inside the rules folder (or linked from it) was looked into
+    once, under the rules folder's name, so no snippet was known as one and a snippet edit
+    kept the old Jinja environment."""
+    rules = tmp_path / "rules"
+    snippets = rules / "snippets"
+    snippets.mkdir(parents=True)
+    (snippets / "a.html").write_text("ONE")
+    (rules / "shared").symlink_to(snippets, target_is_directory=True)
+    monkeypatch.chdir(tmp_path)  # the rules folder written relative, the snippets' absolute
+    names = {entry[0] for entry in fingerprint(Path("rules"), snippets)}
+    assert str(snippets / "a.html") in names

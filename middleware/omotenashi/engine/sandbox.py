@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, NoReturn, cast
 
-import jinja2.debug
 from jinja2 import Template, TemplateNotFound, Undefined, nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
@@ -302,9 +301,6 @@ def call_estimate(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> in
     return 0
 
 
-_JINJA_DEBUG = jinja2.debug.__file__  # where Jinja fakes a snippet's frames (handle_exception)
-
-
 def _unlink(tb: TracebackType | None) -> None:
     """The cycles of Jinja's rewritten traceback broken (file and line stay, for
     loader/snippetframes.py): each frame faked at a snippet's line has the exception in its
@@ -313,7 +309,7 @@ def _unlink(tb: TracebackType | None) -> None:
         faked = tb.tb_frame
         if faked.f_globals.pop("__jinja_exception__", None) is not None:
             back = faked.f_back
-            while back is not None and back.f_code.co_filename == _JINJA_DEBUG:
+            while back is not None and back.f_globals.get("__name__") == "jinja2.debug":
                 back.clear()
                 back = back.f_back
         tb = tb.tb_next
