@@ -7,6 +7,7 @@ keeps, against a real Redis."""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -229,7 +230,7 @@ def test_the_shared_lists_keep_their_scores_whole(
     shared = "omo:rec:co:a"
     omotenashi_redis.delete(shared)
     for x in (first, then):
-        omotenashi_redis.eval(LEARN_SCRIPT, 1, shared, 10, 60, SHARED, "b", x)
+        omotenashi_redis.eval(LEARN_SCRIPT, 1, shared, 10, int(time.time()) + 60, SHARED, "b", x)
     assert omotenashi_redis.zscore(shared, "b") == pytest.approx(log_add(first, then), abs=1e-12)
 
 
@@ -239,8 +240,8 @@ def test_popularity_keeps_growing_for_an_item_viewed_hundreds_of_thousands_of_ti
     """A view adds log2(1 + 1/views) to an item's score: below a millionth past ~1.4M decayed
     views, which a score kept to a few decimals would drop (the shared lists are not rounded)."""
     key, big = "omo:rec:pop", math.log2(3_000_000)
-    omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 10, 60, SHARED, "top", big)
+    omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 10, int(time.time()) + 60, SHARED, "top", big)
     for _ in range(100):
-        omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 10, 60, SHARED, "top", 0.0)
+        omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 10, int(time.time()) + 60, SHARED, "top", 0.0)
     grown = 2 ** float(omotenashi_redis.zscore(key, "top")) - 3_000_000
     assert grown == pytest.approx(100, rel=0.01)

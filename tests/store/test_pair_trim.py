@@ -5,6 +5,7 @@ form until then), so what is left is a shared list cut by its scores."""
 from __future__ import annotations
 
 import math
+import time
 
 import redis
 
@@ -15,11 +16,11 @@ KEEP = 10
 
 
 def test_a_shared_list_adds_in_log_space_and_keeps_its_best(omotenashi_redis: redis.Redis) -> None:
-    key = "omo:rec:co:trim"
+    key, at = "omo:rec:co:trim", int(time.time()) + 60  # (it expires then)
     omotenashi_redis.delete(key)
     for n in range(KEEP + 3):
-        omotenashi_redis.eval(LEARN_SCRIPT, 1, key, KEEP, 60, SHARED, f"i{n}", 5.0 + n)
-    omotenashi_redis.eval(LEARN_SCRIPT, 1, key, KEEP, 60, SHARED, "i5", 10.0)  # once more
+        omotenashi_redis.eval(LEARN_SCRIPT, 1, key, KEEP, at, SHARED, f"i{n}", 5.0 + n)
+    omotenashi_redis.eval(LEARN_SCRIPT, 1, key, KEEP, at, SHARED, "i5", 10.0)  # once more
     kept = dict(omotenashi_redis.zrange(key, 0, -1, withscores=True))
     assert len(kept) == KEEP and {"i0", "i1", "i2"}.isdisjoint(kept)
     assert math.isclose(kept["i5"], math.log2(2**10 + 2**10))  # log2(2^a + 2^b)

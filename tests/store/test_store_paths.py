@@ -94,6 +94,10 @@ async def test_every_way_of_recording_writes_the_same_profile(
     # the two records taught the shared keys once: the first found the item not yet viewed
     assert omotenashi_redis.zscore(f"{PREFIX}:rec:pop", "kona") == (1.0 if learned else None)
     assert omotenashi_redis.zscore(f"{PREFIX}:rec:co:kona", "maui") == (0.5 if learned else None)
+    if learned:  # their expiry tells the hour or the day, not the moment of the write (eye54)
+        hour, day = 3600_000, 86400_000
+        assert omotenashi_redis.pexpiretime(f"{PREFIX}:rec:pop") % hour == 0
+        assert omotenashi_redis.pexpiretime(f"{PREFIX}:rec:co:kona") % day == 0
 
 
 def timed(metrics: Metrics, name: str) -> float:

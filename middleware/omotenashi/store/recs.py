@@ -19,14 +19,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from omotenashi.recommend.coview import (
+    CO_GRAIN,
     CO_HALF_LIFE,
     CO_KEEP,
     MIN_CO_SUPPORT,
     MIN_POPULAR_SUPPORT,
+    POPULAR_GRAIN,
     POPULAR_HALF_LIFE,
     POPULAR_KEEP,
     SEED_NEIGHBOURS,
     Learning,
+    grained,
     relative,
     supported,
 )
@@ -51,11 +54,13 @@ LISTS_FRESH = 60.0
 LIST_KEEP = 2 * SEED_NEIGHBOURS
 Ranked = list[tuple[str, float]]  # a co list's supported members, relative weights, best first
 
-# KEYS[1]: a shared sorted set of log2 forward-decayed scores. ARGV: keep, ttl, 0 (a visitor's
+# KEYS[1]: a shared sorted set of log2 forward-decayed scores. ARGV: keep, when it expires
+# (Unix seconds: SHARED_TTL after the hour or day its views learn, never the moment a write
+# came: eye54, a TTL renewed at each write gave it back to the millisecond), 0 (a visitor's
 # own, rounded, in releases before 48: none now), then member, increment pairs. Adds in log
-# space (log2(2^a + 2^b)), keeps the best `keep`, renews the TTL.
+# space (log2(2^a + 2^b)), keeps the best `keep`, sets the expiry.
 LEARN_SCRIPT = """
-local key, keep, ttl = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local key, keep, at = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 for i = 4, #ARGV, 2 do
   local member, x = ARGV[i], tonumber(ARGV[i + 1])
   local old = redis.call('ZSCORE', key, member)
@@ -67,7 +72,7 @@ for i = 4, #ARGV, 2 do
   redis.call('ZADD', key, x, member)
 end
 redis.call('ZREMRANGEBYRANK', key, 0, -(keep + 1))
-redis.call('EXPIRE', key, ttl)
+redis.call('EXPIREAT', key, at)
 return 1
 """
 SHARED = 0  # LEARN_SCRIPT's third argument (kept: a caller of an earlier release's form)
@@ -216,9 +221,11 @@ class Recs:
         """Queue one script call per shared key: ``pop`` and ``co`` as far as the record found
         them due (``popular``, ``co``: store/store.py)."""
         if popular and (views := learning.popular):
-            await _call(pipe, script, self.popular_key(), POPULAR_KEEP, SHARED_TTL, views)
+            at = int(grained(time.time(), POPULAR_GRAIN)) + SHARED_TTL
+            await _call(pipe, script, self.popular_key(), POPULAR_KEEP, at, views)
         for item, pairs in learning.co.items() if co else ():
-            await _call(pipe, script, self.co_key(item), CO_KEEP, SHARED_TTL, pairs)
+            at = int(grained(time.time(), CO_GRAIN)) + SHARED_TTL
+            await _call(pipe, script, self.co_key(item), CO_KEEP, at, pairs)
 
 
 async def _call(
@@ -226,10 +233,10 @@ async def _call(
     script: Any,
     key: str,
     keep: int,
-    ttl: int,
+    at: int,
     pairs: list[tuple[str, float]],
 ) -> None:
-    args: list[Any] = [keep, ttl, SHARED]
+    args: list[Any] = [keep, at, SHARED]
     for member, x in pairs:
         args += [member, repr(x)]
     await scripted.queue(pipe, script, [key], args)
