@@ -75,22 +75,26 @@ def test_check_warns_of_an_item_id_in_capitals(
 LONG = "a-very-long-topic-name-that-no-page-can-give-us"  # 47 characters
 
 
-@pytest.mark.parametrize(("tag", "warned"), [(LONG, True), (LONG[:40], False)])
+@pytest.mark.parametrize(
+    ("tags", "warned"),
+    [(f"[kyoto, {LONG}]", True), (f"[kyoto, {LONG[:40]}]", False), (LONG, True)],
+)
 def test_check_warns_of_a_catalogue_tag_no_interest_can_meet(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    tag: str,
+    tags: str,
     warned: bool,
 ) -> None:
     """A page's topic over 40 characters is not kept, so a longer tag never meets an interest;
     ``check`` said nothing (session 54)."""
-    catalog = f"items:\n  - id: a\n    title: A\n    url: /a\n    tags: [kyoto, {tag}]\n"
+    catalog = f"items:\n  - id: a\n    title: A\n    url: /a\n    tags: {tags}\n"
     code, out = check_site(tmp_path, monkeypatch, capsys, {"catalog.yaml": catalog})
     said = [line for line in out if "no interest ever meets it" in line]
     assert code == 0, out
     warning = (
-        f"rules/catalog.yaml:5: warning: items[0].tags[1]: the tag {LONG!r} is 47 characters: "
+        f"rules/catalog.yaml:5: warning: items[0].tags{'[1]' * tags.startswith('[')}: the tag "
+        f"{LONG!r} is 47 characters: "
         "pages' topics longer than 40 are not kept, so no interest ever meets it; shorten it "
         "to the topic your pages name"
     )
@@ -170,3 +174,17 @@ def test_check_warns_of_an_interests_strategy_with_no_tags_to_meet(
     assert code == 0, out
     assert len(said) == warned, out
     assert not said or said[0].startswith("rules/r.yaml:2: warning: rule 'recs' weighs"), out
+
+
+def test_check_refuses_a_journey_topic_no_page_view_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A journey's topic over 40 characters was dropped at every page view, silently (eye54)."""
+    journey = f"topics:\n  - path: [/tours/*]\n    topics: [kyoto, {LONG}]\n"
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"journey.yaml": journey})
+    assert code == 1, out
+    assert any(
+        line.startswith("rules/journey.yaml:3: error: topics[0].topics[1]: the topic ")
+        and "is 47 characters" in line
+        for line in out
+    ), out

@@ -334,10 +334,14 @@ def _long_tags(rules_dir: Path, base: Path | None) -> list[Finding]:
     out = []
     for index, item in enumerate(items if isinstance(items, list) else []):
         tags = item.get("tags") if isinstance(item, dict) else None
-        for at, tag in enumerate(tags if isinstance(tags, list) else []):
+        listed: list[tuple[Loc, object]] = (
+            [(("items", index, "tags", at), tag) for at, tag in enumerate(tags)]
+            if isinstance(tags, list)
+            else [(("items", index, "tags"), tags)]  # (one, not listed: eye54)
+        )
+        for loc, tag in listed:
             said = topic(tag) if isinstance(tag, str) else ""
             if len(said) > MAX_TOPIC:
-                loc: Loc = ("items", index, "tags", at)
                 shown = repr(said) if len(said) <= 60 else f"{said[:60]!r}..."
                 out.append(
                     Finding(

@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterator
 
+from omotenashi.engine.limits import MAX_TOPIC
 from omotenashi.errors import RuleError
 from omotenashi.loader.findings import LoadWarning
 from omotenashi.loader.namechecks import event_problem, path_problem, when_findings
@@ -73,6 +74,15 @@ def journey_findings(
         for j, glob in enumerate(topic.path):
             if (said := path_problem(glob)) is not None:
                 found.add(("topics", i, "path", j), "error", *said)
+        for j, given in enumerate(topic.topics):  # (a page view drops it: eye54)
+            if len(given) > MAX_TOPIC:
+                found.add(
+                    ("topics", i, "topics", j),
+                    "error",
+                    f"the topic {given[:60]!r} is {len(given)} characters: a page's topics "
+                    f"longer than {MAX_TOPIC} are not kept, so no page view counts it",
+                    "write a shorter topic",
+                )
     stages = raw.get("stages") if isinstance(raw, dict) else None
     for stage, text in stages.items() if isinstance(stages, dict) else ():
         if isinstance(text, str) and stage in spec.stages:
