@@ -65,6 +65,12 @@ def words(slug: object) -> str:
     return str(slug).replace("_", " ").replace("-", " ")
 
 
+def kind_label(labels: Mapping[str, str], name: str) -> str:
+    """A kind as visitors read it: its ``label:`` (``categories: {onsen: {label: 温泉}}``:
+    japan53), else its name in words ("Browsing history")."""
+    return labels.get(name) or words(name).capitalize()
+
+
 def either(values: Sequence[object], last: str = "or") -> str:
     items = [number(v) for v in values]
     if len(items) <= 1:

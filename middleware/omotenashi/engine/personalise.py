@@ -128,7 +128,7 @@ def personalise(
     # targets are gathered: a name leaves a set at its first target that is not such)
     void: set[str] = set()
     tables: set[str] = set()
-    solid: set[str] = set()  # slot names none of whose elements holds none (most of them)
+    voided: set[str] = set()  # targets some element of which holds none (few: looked into)
     for slot in found.slots:
         if not slot.opt_out and (name := slot.name) is not None:
             if name in by_name:
@@ -136,22 +136,21 @@ def personalise(
                 if not holds_none(slot):
                     void.discard(name)
                 else:
-                    solid.discard(name)
+                    voided.add(name)
                 if slot.tag not in TABLE_SLOTS:
                     tables.discard(name)
             else:
                 by_name[name] = [slot]
                 if holds_none(slot):
                     void.add(name)
-                else:
-                    solid.add(name)
+                    voided.add(name)
                 if slot.tag in TABLE_SLOTS:
                     tables.add(name)
     for text, matched in found.matches.items():
         here = [t for t in matched if not t.opt_out]
         if here:  # a selector never looks like a slot name ('[', '.', '#' ...)
             by_name[text] = here
-            solid.discard(text)
+            voided.add(text)  # (a selector's targets: looked into, as ever)
             void.discard(text)
             tables.discard(text)
             if all(holds_none(t) for t in here):
@@ -180,7 +179,7 @@ def personalise(
 
     decisions = choose(frozenset())
     decided = time.perf_counter()
-    place = partial(_place, page, found, by_name, solid, visitor, disclosure, recommender)
+    place = partial(_place, page, found, by_name, voided, visitor, disclosure, recommender)
     placed = place(decisions)
     if restraint is not None and placed.unseen and restraint.crowded:  # (seldom: seen.py)
         placed = decided_again(choose, place, placed, restraint)
@@ -208,14 +207,14 @@ def _place(
     page: str,
     found: Scan,
     by_name: dict[str, list[Target]],
-    solid: set[str],
+    voided: set[str],
     visitor: Mapping[str, Any],
     disclosure: Disclosure,
     recommender: Recommender | None,
     decisions: list[Decision],
 ) -> Placed:
     """The page with the ``decisions`` rendered and spliced in; the blocks a visitor sees
-    (``solid``: targets none of whose elements :func:`holds_none`, none to look for)."""
+    (``voided``: the targets some element of which :func:`holds_none`, the others skip it)."""
     names = labels(decisions)
     edits: list[Edit] = []
     owners: list[Decision] = []  # the decision behind each edit
@@ -241,7 +240,7 @@ def _place(
         inner, attrs = content
         targets = by_name.get(decision.target, [])
         if inner is not None:  # text or a snippet: nothing can go into an <img>, <input> ...
-            if decision.target not in solid and (voids := [t for t in targets if holds_none(t)]):
+            if decision.target in voided and (voids := [t for t in targets if holds_none(t)]):
                 left_out.append(holds_none_said(decision.id, voids[0].tag))
                 targets = [t for t in targets if not holds_none(t)]
             # what the page has open around a slot may end there or move out (a table part

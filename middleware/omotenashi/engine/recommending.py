@@ -169,14 +169,9 @@ class Recommender:
     def reasons_within(self, rule_id: str, limit: int) -> list[str]:
         """:meth:`reasons`, each within ``limit`` characters: a long title is cut ("…") to
         leave its reason whole, and only a reason too long by itself is cut (with "…")."""
-        picks = self.picks.get(rule_id)
-        if not picks:
-            return []
-        known = self._reasons.get(rule_id)  # (the lines :meth:`reasons` made of these picks)
-        lines = known[1] if known is not None and known[0] is picks else None
+        picks = self.picks.get(rule_id, [])
         out = []
-        for k, p in enumerate(picks):
-            line = _line(p.item.title, p.reason) if lines is None else lines[k]
+        for p, line in zip(picks, self.reasons(rule_id), strict=True):  # (kept: the note's too)
             if len(line) > limit:
                 room = limit - len(p.reason) - 2  # (for the title, before ": ")
                 if room >= MIN_TITLE:

@@ -318,13 +318,16 @@ def _catalog_findings(
             and catalog.items
             and not catalog.tag_mask
         ),
-        *_long_tags(rules_dir, base),
+        *_long_tags(rules_dir, base, catalog),
     ]
 
 
-def _long_tags(rules_dir: Path, base: Path | None) -> list[Finding]:
+def _long_tags(rules_dir: Path, base: Path | None, catalog: Catalog) -> list[Finding]:
     """A catalogue tag longer than a topic a page may give (MAX_TOPIC characters): no interest
-    is ever that topic, so the tag never meets one (session 54: it was silent)."""
+    is ever that topic, so the tag never meets one (session 54: it was silent). The file is
+    read again for its lines only when the catalogue (its tags folded) holds one."""
+    if all(len(tag) <= MAX_TOPIC for item in catalog.items for tag in item.tags):
+        return []
     path = find_catalog_file(rules_dir)
     if path is None:
         return []

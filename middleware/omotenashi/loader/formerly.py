@@ -10,10 +10,9 @@ of it) is where a rename is written once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from omotenashi.engine.explain import words
+from omotenashi.engine.explain import kind_label
 from omotenashi.engine.renames import NO_RENAMES, Renames
 from omotenashi.errors import RuleError
 from omotenashi.rules.model import Rule, RuleFile
@@ -21,12 +20,6 @@ from omotenashi.rules.yamlsource import Loc, format_loc, line_of
 
 _ONE_CLAIM = "a former name belongs to the one that was renamed: remove it from the other"
 _LIVE = "remove it from formerly, or rename that {}: a name is either in use or former"
-
-
-def kind_label(labels: Mapping[str, str], name: str) -> str:
-    """A kind as visitors read it: its ``label:`` (``categories: {onsen: {label: 温泉}}``:
-    japan53), else its name in words ("Browsing history")."""
-    return labels.get(name) or words(name).capitalize()
 
 
 @dataclass
@@ -129,9 +122,7 @@ class FormerNames:
         apart (session 54). Said at the later declaration with a label."""
         found = []
         named: dict[str, str] = {}  # a label as visitors read it, folded: its category
-        for category in dict.fromkeys([history, *self._used, *self._declared]):
-            if category != history and category not in self._used:
-                continue  # (no switch: unused() says so)
+        for category in dict.fromkeys([history, *self._used]):  # (each a switch)
             said = kind_label(self.labels, category)
             other = named.setdefault(said.casefold(), category)
             if other == category or not ({other, category} & self.labels.keys()):

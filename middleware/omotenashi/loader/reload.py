@@ -31,7 +31,7 @@ from omotenashi.errors import RuleError, RuleSetError
 from omotenashi.loader.catalog import CatalogSource, load_catalog_for
 from omotenashi.loader.filechecks import ignored_files
 from omotenashi.loader.findings import LoadWarning
-from omotenashi.loader.fingerprint import READ as READ
+from omotenashi.loader.fingerprint import READ
 from omotenashi.loader.fingerprint import Seen as Seen
 from omotenashi.loader.fingerprint import fingerprint as fingerprint
 from omotenashi.loader.journey import load_journey

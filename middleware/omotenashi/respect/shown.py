@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from omotenashi.engine.disclosure import sentence
+from omotenashi.engine.explain import kind_label as kind_label  # (check's too)
 from omotenashi.engine.explain import words
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
-from omotenashi.loader.formerly import kind_label as kind_label  # (check's too)
 from omotenashi.respect import yourdata
 from omotenashi.respect.historywords import not_counted
 from omotenashi.respect.notes import devices_note as devices_note
