@@ -13,6 +13,7 @@ import pytest
 from omotenashi import Omotenashi
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.understand import page_tags
+from omotenashi.rules.journey import JourneyFile
 
 from .conftest import client_for, page_app
 from .test_cli_check import check_site
@@ -52,24 +53,43 @@ async def test_viewed_meets_an_item_a_page_named_in_capitals(make_settings: Any)
 
 
 @pytest.mark.parametrize("field", ["viewed", "bought", "in_cart"])
-def test_check_warns_of_an_item_id_in_capitals(
+@pytest.mark.parametrize("catalogued", [True, False])
+def test_check_warns_of_a_catalogue_item_id_in_capitals(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     field: str,
+    catalogued: bool,
 ) -> None:
+    """Only where the catalogue has it in lower case: a cart's or a purchase's ids come from
+    the app and the beacon as sent, and a site without the item may use capitals (eye54b)."""
     rules = (
         "rules:\n  - id: back\n    slot: hero\n    text: Hi\n    why: You looked.\n"
         f"    when:\n      {field}: [SKU-ABC]\n"
     )
-    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rules})
+    item = "sku-abc" if catalogued else "other"
+    files = {"r.yaml": rules, "catalog.yaml": f"items:\n  - {{id: {item}, title: A, url: /a}}\n"}
+    code, out = check_site(tmp_path, monkeypatch, capsys, files)
     said = [line for line in out if "has capitals" in line]
     assert code == 0, out
-    assert said == [
-        f"rules/r.yaml:7: warning: rules[0].when.{field}[0]: 'SKU-ABC' has capitals: the item "
-        "ids pages name are lower-cased, and the catalogue's are lower case, so it matches only "
-        "an id your app or the beacon sends as written (write 'sku-abc')"
-    ], out
+    assert said == (
+        [
+            f"rules/r.yaml:7: warning: rules[0].when.{field}[0]: 'SKU-ABC' has capitals: the "
+            "catalogue's id is 'sku-abc', and the item ids pages name are lower-cased, so it "
+            "matches only an id your app or the beacon sends as written (write 'sku-abc')"
+        ]
+        if catalogued
+        else []
+    ), out
+
+
+def test_an_item_path_s_id_is_lower_case_as_the_page_s() -> None:
+    """eye54b: an ``item: true`` path's last segment kept its capitals, so one view of
+    /tours/SKU-ABC gave two ids (``SKU-ABC`` and the page's ``sku-abc``)."""
+    spec = {"topics": [{"path": ["/tours/*"], "topics": ["kyoto"], "item": True}]}
+    journey = Journey(spec=JourneyFile.model_validate(spec))
+    page = '<meta name="omotenashi:item" content="SKU-ABC">'
+    assert page_tags(page, "/tours/SKU-ABC", journey) == (["kyoto"], ["sku-abc"])
 
 
 LONG = "a-very-long-topic-name-that-no-page-can-give-us"  # 47 characters

@@ -173,7 +173,8 @@ def page_tags(page: str, path: str, journey: Journey) -> tuple[list[str], list[s
     items: list[str] = []
     seen: tuple[set[str], set[str]] = (set(), set())
     _take(topics, seen[0], on_path[0], limits.MAX_TOPIC, limits.TOPICS_PER_PAGE)
-    _take(items, seen[1], on_path[1], limits.MAX_ITEM, limits.ITEMS_PER_PAGE)
+    # (an item: true path's last segment, lower case as the page's own ids: eye54b)
+    _take(items, seen[1], map(page_item, on_path[1]), limits.MAX_ITEM, limits.ITEMS_PER_PAGE)
     budget = [4 * limits.MAX_TOPIC * limits.TOPICS_PER_PAGE]  # characters not ASCII, a page
     for kind, content in meta:
         if kind.lower() == "topics":

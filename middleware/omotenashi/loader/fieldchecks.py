@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from omotenashi.engine.explain import words
+from omotenashi.engine.explain import kind_label
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.near import CLOSE, Near, series
 from omotenashi.loader.whens import walk_whens
@@ -31,7 +31,7 @@ LIKELY_USED = 200  # the categories a rarer one is compared with (the most used)
 
 
 def _label(category: str) -> str:
-    return words(category).capitalize()
+    return kind_label({}, category)  # (as the preferences page names it, without a label:)
 
 
 def _alike(a: str, b: str) -> bool:
@@ -109,13 +109,13 @@ class FieldChecks:
             *(("bought", i, item) for i, item in enumerate(when.bought or ())),
             *(("in_cart", i, item) for i, item in enumerate(when.in_cart or ())),
         ]:
-            if item != item.lower():  # (pages' and the catalogue's ids are lower case: eye54)
+            if item != item.lower() and item.lower() in self.items:  # (the catalogue's: eye54)
                 add(
                     (*loc, field, index),
                     "warning",
-                    f"{item!r} has capitals: the item ids pages name are lower-cased, and the "
-                    "catalogue's are lower case, so it matches only an id your app or the beacon "
-                    "sends as written",
+                    f"{item!r} has capitals: the catalogue's id is {item.lower()!r}, and the "
+                    "item ids pages name are lower-cased, so it matches only an id your app or "
+                    "the beacon sends as written",
                     f"write {item.lower()!r}",
                 )
                 continue
