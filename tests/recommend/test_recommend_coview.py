@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
+import redis
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -36,6 +38,7 @@ from omotenashi.recommend.coview import (
     trim,
 )
 from omotenashi.recommend.signals import Shared
+from omotenashi.store.recs import LEARN_SCRIPT, SHARED
 
 DAY = 86400.0
 T0 = LANDMARK + 400 * DAY
@@ -156,10 +159,19 @@ def test_memory_is_bounded_and_fresh_pairs_displace_stale_ones() -> None:
     assert max(learner.co["hub"], key=lambda m: learner.co["hub"][m]) == "fresh"
 
 
-def test_trim_keeps_the_best_and_breaks_ties_by_member() -> None:
-    scores = {"b": 1.0, "a": 1.0, "c": 3.0, "d": 0.5}
-    trim(scores, 2)
-    assert scores == {"c": 3.0, "a": 1.0}
+def test_trim_keeps_the_best_and_breaks_ties_as_the_learning_script_does(
+    omotenashi_redis: redis.Redis,
+) -> None:
+    """eye54: of a tie the script's ZREMRANGEBYRANK dropped the smaller member and this (the
+    offline evaluation's reference) kept it; hour and day grains make ties common."""
+    scores = {"b": 1.0, "a": 1.0, "c": 3.0, "d": 0.5, "é": 1.0, "z": 1.0}
+    key, at = "omo:rec:co:ties", int(time.time()) + 60
+    omotenashi_redis.delete(key)
+    for member, score in scores.items():
+        omotenashi_redis.eval(LEARN_SCRIPT, 1, key, 3, at, SHARED, member, score)
+    kept = dict(omotenashi_redis.zrange(key, 0, -1, withscores=True))
+    trim(scores, 3)
+    assert scores == kept == {"c": 3.0, "é": 1.0, "z": 1.0}
 
 
 @pytest.mark.parametrize(

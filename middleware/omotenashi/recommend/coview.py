@@ -138,10 +138,12 @@ def decayed(log_score: float, now: float, half_life: float, landmark: float = LA
 
 
 def trim(scores: dict[str, float], keep: int) -> None:
-    """Keep the ``keep`` best members (ties: the smaller member stays, as in a Redis ZSET)."""
+    """Keep the ``keep`` best members; of a tie, the greater member in byte order stays, as
+    the learning script's ``ZREMRANGEBYRANK key 0 -(keep+1)`` leaves it (a ZSET ranks a tie
+    by member, the smaller lower). Hour and day grains (erase54) make ties common."""
     if len(scores) > keep:
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        for member, _ in ranked[keep:]:
+        ranked = sorted(scores.items(), key=lambda kv: (kv[1], kv[0].encode()))
+        for member, _ in ranked[: len(scores) - keep]:
             del scores[member]
 
 
