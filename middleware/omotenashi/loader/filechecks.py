@@ -11,6 +11,7 @@ from omotenashi.engine.fits import RAW_TEXT, a_tag
 from omotenashi.engine.html.fragment import TABLE_SLOTS
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.loader.findings import Finding
+from omotenashi.loader.fingerprint import TEMPLATES
 from omotenashi.rules.yamlsource import display_path
 
 _SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
@@ -23,7 +24,7 @@ def declared_slots(templates: Path, attribute: str) -> set[str]:
     pattern = re.compile(_SLOT_IN_TEMPLATE.format(attr=re.escape(attribute)))
     names: set[str] = set()
     for path in templates.rglob("*"):
-        if path.is_file() and path.suffix in (".html", ".htm", ".jinja", ".j2", ".jinja2"):
+        if path.is_file() and path.suffix in TEMPLATES:
             names.update(pattern.findall(path.read_text(errors="replace")))
     return names
 
@@ -43,7 +44,7 @@ def void_slots(templates: Path, attribute: str) -> dict[str, str]:
     )
     found: dict[str, str] = {}
     for path in sorted(templates.rglob("*")):
-        if path.is_file() and path.suffix in (".html", ".htm", ".jinja", ".j2", ".jinja2"):
+        if path.is_file() and path.suffix in TEMPLATES:
             for tag, name in pattern.findall(path.read_text(errors="replace")):
                 found.setdefault(name, tag.lower())
     return found

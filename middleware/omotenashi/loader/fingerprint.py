@@ -13,8 +13,9 @@ Entry = tuple[str, int, int, int, int]  # path, size, modified and changed (ns),
 Seen = tuple[Entry, ...]  # fingerprint's
 # What a load may read (rules, lists, journey, catalogue, snippets): a file named otherwise
 # that changes at every look (a log, a cache) is let be; one named so loads as it changes
-READ = (".yaml", ".yml", ".json", ".csv", ".html", ".htm", ".jinja", ".j2", ".jinja2")
-INCLUDED = (".html", ".htm", ".jinja", ".j2", ".jinja2")  # what an include may name, hidden too
+TEMPLATES = (".html", ".htm", ".jinja", ".j2", ".jinja2")  # snippets and app templates
+READ = (".yaml", ".yml", ".json", ".csv", *TEMPLATES)
+INCLUDED = TEMPLATES  # what an include may name, hidden too
 #: Entries (files and folders) looked at through links out of a folder, per look: a snippets
 #: folder with ``assets -> /usr`` in it would be 124,446 files a look (eye54)
 OUTSIDE = 10_000

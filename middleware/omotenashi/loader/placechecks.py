@@ -22,9 +22,9 @@ from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.engine.sandbox import sample_render
 from omotenashi.errors import OmotenashiError
 from omotenashi.loader.findings import Finding
+from omotenashi.loader.fingerprint import TEMPLATES
 from omotenashi.loader.snippets import SAMPLE_VISITOR
 
-TEMPLATE_SUFFIXES = (".html", ".htm", ".jinja", ".j2", ".jinja2")
 Place = tuple[str, str, int]  # the template's name, the slot element's tag, context.py's bits
 
 
@@ -32,7 +32,7 @@ def slot_places(templates: Path, attribute: str) -> dict[str, Place]:
     """The first place each slot has in the templates (sorted by path)."""
     places: dict[str, Place] = {}
     for path in sorted(templates.rglob("*")):
-        if not (path.is_file() and path.suffix in TEMPLATE_SUFFIXES):
+        if not (path.is_file() and path.suffix in TEMPLATES):
             continue
         found = scan_page(path.read_text(errors="replace"), slot_attribute=attribute)
         for slot in found.slots:
