@@ -331,6 +331,8 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         # every test a step, its values read: `x is in s`, and select('in', s) over a list
         self.tests = {n: _tested(cast(Callable[..., Any], f)) for n, f in self.tests.items()}
         self.brought_in: set[str] = set()  # snippets compiled with all they name (snippetfiles)
+        self.users = 0  # renderers alive that render with it (loader/snippetlife.py)
+        self.retired = False  # no set to come renders with it: freed with its last user
 
     def handle_exception(self, source: str | None = None) -> NoReturn:
         """Jinja's, without the cycle its rewritten traceback makes: each frame it fakes at the

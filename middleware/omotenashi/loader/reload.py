@@ -26,6 +26,7 @@ import time
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import RuleSetError
+from omotenashi.loader import snippetlife
 from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.fingerprint import READ, troubles
 from omotenashi.loader.fingerprint import Seen as Seen
@@ -272,6 +273,9 @@ class Reloader:
         that loaded the new set (``Handover``): here the set is only handed over."""
         handover, self._handover = self._handover, None
         parts: list[object] = []
+        for old in retired:  # its templates freed with it (snippetlife)
+            if isinstance(old, Loaded):
+                snippetlife.let_go(old.renderer, self.current.renderer)
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # a tool or script: no requests to keep serving

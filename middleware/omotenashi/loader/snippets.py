@@ -25,6 +25,7 @@ from jinja2.exceptions import (
 from omotenashi.engine.render import SnippetUndefined, not_a_field, render
 from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
+from omotenashi.loader import snippetlife
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
 from omotenashi.loader.safescan import check_safe
 from omotenashi.loader.snippetfiles import SnippetLoader, brought_in
@@ -79,6 +80,7 @@ class Renderer:
         self._needs: dict[int, frozenset[str]] = {}  # templatescan.needed, by a kept ast's id
         self._placed: dict[int, tuple[str, str] | None] = {}  # unsafe_place, by ast id (no with:)
         self._frames = Frames(snippets_dir)  # where a problem is (snippetframes.py)
+        self.life = snippetlife.use(self)  # its templates freed once let go of
 
     def renewed(self) -> Renderer:
         """For the next load when no snippet file changed since this one's (loader/reload.py):
@@ -88,6 +90,7 @@ class Renderer:
         fresh._copies, fresh._asts, fresh.reported = {}, {}, {}
         fresh._fine, fresh._undeclared, fresh._needs, fresh._tried = set(), {}, {}, set()
         fresh._placed = {}
+        fresh.life = snippetlife.use(fresh)
         fresh._frames = Frames(self.snippets_dir)
         return fresh
 
