@@ -34,6 +34,7 @@ def changes(draw: Any, now: float) -> Change:
         now=now,
         view=draw(st.booleans()),
         new_visit=draw(st.booleans()),
+        gap=draw(st.sampled_from([0, 1800, 4 * 86400])),  # 4 days: the second write's visit goes on
         absent_days=draw(st.none() | st.floats(0, 400, allow_nan=False).map(lambda x: round(x, 3))),
         topics=draw(few_names),
         items=items,
@@ -50,7 +51,10 @@ def changes(draw: Any, now: float) -> Change:
         attrs=draw(st.dictionaries(names, values, max_size=3)),
         caps=draw(
             st.dictionaries(
-                names, st.tuples(st.sampled_from(["day", "week"]), st.integers(1, 9)).map(list)
+                names,
+                st.tuples(st.sampled_from(["day", "week", f"v{int(now)}"]), st.integers(1, 9)).map(
+                    list
+                ),
             )
         ),
         bought=draw(few_names),

@@ -44,6 +44,9 @@ class Change:
     # a page view not counted (the browsing history is off) and the profile not yet marked so
     unrecorded: bool = False
     new_visit: bool = False
+    # the session gap new_visit was judged by: the store checks it against what is kept, which
+    # another worker may have written since the read (a first page and the next within ms)
+    gap: int = 0
     absent_days: float | None = None
     topics: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
@@ -147,6 +150,7 @@ class Change:
             "view": self.view,
             **({"unrecorded": True} if self.unrecorded else {}),  # (rare: the usual bytes)
             "new_visit": self.new_visit,
+            **({"gap": self.gap} if self.new_visit and self.gap else {}),
             "absent_days": self.absent_days,
             "topics": self.topics,
             "items": self.items,
@@ -168,6 +172,20 @@ class Change:
         }
 
 
+def went_on(profile: Profile, change: Change) -> bool:
+    """Whether ``change``'s new visit is one ``profile`` shows going on: a visit counted,
+    last seen within the gap (the read missed a page another worker wrote since: upgrade55).
+    The store's RECORD_SCRIPT decides the same, against what it keeps."""
+    last = profile.last_seen
+    return (
+        change.new_visit
+        and change.gap > 0
+        and profile.visits >= 1
+        and last is not None
+        and math.floor(change.now) - last <= change.gap
+    )
+
+
 def apply(profile: Profile, change: Change, half_life: float, *, page: bool = True) -> Profile:
     """The profile as it will be once ``change`` is written (Redis does the same, atomically:
     the store's RECORD_SCRIPT; tests/test_profile_drift.py checks the two agree on random changes).
@@ -182,7 +200,8 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         p.views += 1
     elif change.unrecorded and page:  # a page not counted (the history off): marked once
         p.unrecorded = True
-    if change.new_visit:
+    stale = went_on(p, change)
+    if change.new_visit and not stale:
         p.visits += 1
         p.visit_start = now
         if change.absent_days is not None:  # as Redis: a first visit leaves it unset
@@ -243,7 +262,10 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         shown[rule_id] = shown.get(rule_id, 0) + 1
     p.caps = caps = dict(p.caps)
     for k, v in change.caps.items():
-        caps[k] = (str(v[0]), int(str(v[1])))
+        period = str(v[0])
+        if stale and period[:1] == "v":  # the visit that goes on (as RECORD_SCRIPT)
+            period = f"v{int(p.visit_start or p.first_seen or now)}"
+        caps[k] = (period, int(str(v[1])))
     if change.stage and (
         change.stage_back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)
     ):

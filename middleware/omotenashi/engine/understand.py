@@ -252,6 +252,7 @@ def build_change(
         view=view,
         unrecorded=off and page and not profile.unrecorded,  # marked once: the count says so
         new_visit=new_visit,
+        gap=session_gap,
         topics=list(topics),
         items=list(items),
         attrs=dict(visit.attrs),

@@ -133,6 +133,7 @@ def _fast(
     now_text = _num(now)
     why = _shown_why(c.shown_why, now, now_text) if c.shown_why else "{}"
     absent = "null" if c.absent_days is None else _num(c.absent_days)
+    gap = f',"gap":{_num(c.gap)}' if c.new_visit and c.gap else ""
     stage = _str(c.stage) if c.stage else _NO_TEXT
     tail = f',"measure_ttl":{_num(measure_ttl)}' if measure_ttl else ""
     tail += f',"learn":{_str(learn)}' if learn else ""
@@ -141,7 +142,7 @@ def _fast(
         f'{{"now":{now_text},"since":{_num(c.since)},"ttl":{_num(ttl)}'
         f',"half_life":{_num(half_life)},"view":{_bool(c.view)}'
         f"{_UNRECORDED if c.unrecorded else ''}"
-        f',"new_visit":{_bool(c.new_visit)},"absent_days":{absent}'
+        f',"new_visit":{_bool(c.new_visit)}{gap},"absent_days":{absent}'
         f',"topics":{_names(c.topics)},"items":{_names(c.items)},"shown":{_names(c.shown)}'
         f',"shown_why":{why},"events":{_obj(c.events)},"cart_add":{_obj(c.cart_add)}'
         f',"cart_remove":{_names(c.cart_remove)},"cart_less":{_obj(c.cart_less)}'

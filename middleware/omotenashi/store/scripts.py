@@ -158,19 +158,27 @@ local now = math.floor(c.now)
 local rank = """
     + RANKS
     + """
+-- a new visit read before another worker's write of this one landed (upgrade55): it goes on
+local F0 = tonumber(have['F'])
+local stale = c.new_visit and (tonumber(c.gap) or 0) > 0 and F0 ~= nil
+  and (tonumber(have['N'] or '') or 0) >= 1
+  and now - (F0 + (tonumber(have['L'] or '') or 0)) <= tonumber(c.gap)
+local going = stale and 'v' .. (F0 + (tonumber(have['VS'] or '') or 0))  -- its caps' period
 for id, entry in pairs(c.caps) do  -- [period, new count, added]: what other pages of theirs
   local n = tonumber(entry[2]) or 0  -- shown at once counted since the read is added to
+  local key = tostring(entry[1])
+  if going and string.sub(key, 1, 1) == 'v' then key = going end
   local period, had = string.match(have['k' .. id] or '', '^(.*):(%d+)$')
-  if entry[3] and period == tostring(entry[1]) then
+  if entry[3] and period == key then
     n = math.max(n, tonumber(had) + (tonumber(entry[3]) or 0))
   end
-  put('k' .. id, entry[1] .. ':' .. n)
+  put('k' .. id, key .. ':' .. n)
 end
 if c.view then incr('V', 1) elseif c.unrecorded then put('HO', 1) end  -- (a page not counted)
 local started = have['F'] ~= nil
 putnx('F', now)
 local base = tonumber(have['F']) or 0  -- the other times count from the first visit
-if c.new_visit then
+if c.new_visit and not stale then
   incr('N', 1)
   if started then put('VS', now - base) end  -- the first visit starts at 'F'
   if c.absent_days ~= cjson.null then put('AD', c.absent_days) end
