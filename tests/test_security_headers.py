@@ -156,7 +156,7 @@ async def test_every_endpoint_says_nosniff_no_store_and_pages_carry_a_csp(
         response = await client.request(method, path, headers={"content-type": "text/plain"})
     assert response.headers["content-type"].startswith(kind)
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "private, no-store"
     csp = response.headers.get("content-security-policy", "")
     if kind == "text/html":
         assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp

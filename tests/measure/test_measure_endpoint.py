@@ -48,7 +48,7 @@ async def test_the_report_page_needs_its_token(
         assert "promo" not in page.text
     else:
         assert "<svg" in page.text and "promo" in page.text and "<script" not in page.text
-        assert page.headers["cache-control"] == "no-store"
+        assert page.headers["cache-control"] == "private, no-store"
 
 
 async def test_without_a_token_there_is_no_report_page(make_settings: Make) -> None:

@@ -19,6 +19,7 @@ from omotenashi.asgi import goalmarks, redisup
 from omotenashi.asgi.announce import announce, cookie_path_problem
 from omotenashi.asgi.arrival import (
     Arrival,
+    Guest,
     fastapi_app,
     is_page_request,
     page_request_headers,
@@ -28,7 +29,9 @@ from omotenashi.asgi.arrival import (
 from omotenashi.asgi.codings import narrowed
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.filesend import ZEROCOPY, bodiless, offered
+from omotenashi.asgi.lifespan import lifespan
 from omotenashi.asgi.responder import Responder, Tools
+from omotenashi.asgi.setcookie import for_crawlers
 from omotenashi.asgi.visitor import Services, hand_over
 from omotenashi.engine.page import EngineConfig
 from omotenashi.engine.paths import folders, path_matcher, remembered
@@ -116,7 +119,7 @@ class Omotenashi:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind == "lifespan":
-            await self._lifespan(scope, receive, send)
+            await lifespan(self, scope, receive, send)
             return
         if kind != "http" or self._nested(scope):
             if kind == "websocket":  # no visitor (nor a shared state's last one: eye52d)
@@ -136,10 +139,12 @@ class Omotenashi:
             await self.endpoints(scope, receive, bodiless(send) if head else send)
             return
         responder = await self._arrive(scope, send, path)
-        if responder is None:
-            hand_over(scope, None)  # (a bot, a skip: no visitor, nor the state's last one)
-            await self.app(scope, receive, send)
+        if not isinstance(responder, Responder):  # a bot (its Guest), a skip (None)
+            hand_over(scope, None)  # (no visitor, nor the state's last one)
+            crawl = responder is not None and not self._untracked(path)
+            await self.app(scope, receive, for_crawlers(send, scope, self.tools) if crawl else send)
             return
+        responder.visitor.looked = False  # what the app reads of them from now on
         try:
             await self.app(scope, receive, responder.send)
         except BaseException as exc:  # a record its last byte started is still waited for
@@ -176,9 +181,9 @@ class Omotenashi:
             )
         return True
 
-    async def _arrive(self, scope: Scope, send: Any, path: str) -> Responder | None:
-        """identify → load; None hands the request to the app as it is (``path``: the
-        request's :func:`route_path`)."""
+    async def _arrive(self, scope: Scope, send: Any, path: str) -> Responder | Guest | None:
+        """identify → load; None, or a bot's Guest, hands the request to the app as it is
+        (``path``: the request's :func:`route_path`)."""
         try:
             if not self._started:
                 await self._start()  # (not waiting for the PING: a visitor waits for nothing)
@@ -192,7 +197,7 @@ class Omotenashi:
             if guest.bot:
                 self.metrics.inc("bots")
                 self.metrics.inc("bypassed")
-                return None
+                return guest
             t0 = time.perf_counter()
             recommends = loaded.ruleset.recommends and bool(loaded.catalog.items)
             items = loaded.journey.page_tags(path)[1] if recommends else []
@@ -355,44 +360,3 @@ class Omotenashi:
         if self.metrics.shared is not None:  # the last counts; its gauges no longer count
             self.metrics.shared.stop()
         self._started = False
-
-    async def _lifespan(self, scope: Scope, receive: Any, send: Any) -> None:
-        heard = False  # whether the app took part (received or sent a lifespan message)
-
-        async def wrapped_receive() -> Message:
-            nonlocal heard
-            heard = True
-            message: Message = await receive()
-            if message["type"] == "lifespan.startup":
-                await self.startup()  # (its PING answered before the server says it is ready)
-            return message
-
-        async def wrapped_send(message: Message) -> None:
-            nonlocal heard
-            heard = True
-            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
-                await self.shutdown()
-            await send(message)
-
-        try:
-            await self.app(scope, wrapped_receive, wrapped_send)
-        except Exception as exc:
-            if heard:
-                raise
-            refused: Exception | None = exc  # Django raises: it takes HTTP connections only
-        else:
-            if heard:
-                return
-            refused = None  # returned at once: it takes none either
-        # The app takes no lifespan events: Omotenashi answers them, so its pool opens at
-        # startup and its queued page views are written at shutdown (a server may end its
-        # process without ending the event loop: uvicorn, Granian, with no lifespan).
-        log.info("omotenashi: the app takes no lifespan events (%r); answering them", refused)
-        message: Message = await receive()
-        if message["type"] == "lifespan.startup":
-            await self.startup()
-            await send({"type": "lifespan.startup.complete"})
-            message = await receive()
-        if message["type"] == "lifespan.shutdown":
-            await self.shutdown()
-            await send({"type": "lifespan.shutdown.complete"})

@@ -31,7 +31,7 @@ async def send_answer(
     send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
 ) -> None:
     head = [
-        (b"cache-control", b"no-store"),
+        (b"cache-control", b"private, no-store"),
         (b"vary", b"Cookie"),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),

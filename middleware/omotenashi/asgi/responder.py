@@ -67,9 +67,7 @@ class Responder:
         tracked: bool = True,
         personal: bool = True,
     ) -> None:
-        self.tools = tools
-        self.visitor = visitor
-        self.request = request
+        self.tools, self.visitor, self.request = tools, visitor, request
         self.loaded = loaded  # one consistent rule set for the whole request
         self.method = method
         self.tracked = tracked  # False: a sign-in page; events only, no page view
@@ -84,10 +82,9 @@ class Responder:
         # reach at arrival): the response passes as sent, with only their new cookie
         self.personal = personal
         self.passthrough = not personal
-        # Whether anything of this request is written: the one place that decides it. Not for a
-        # visitor nothing is written for, nor, where the site says so (count_prefetch false), a
-        # page fetched ahead (a GET: RequestInfo.prefetch), which may never be seen. By default
-        # it counts: browsers fetch ahead on a hover or a press, and that copy is then opened.
+        # Whether anything of this request is written, decided here only: not for a visitor
+        # nothing is written for, nor, where the site says so (count_prefetch false), a page
+        # fetched ahead (a GET: RequestInfo.prefetch), which browsers then open, mostly.
         ahead = request.prefetch and method == "GET"
         self.records = personal and not (ahead and not tools.config.respect.count_prefetch)
         visitor.records = self.records  # (a sign-in on this page merges nothing either)
@@ -104,8 +101,10 @@ class Responder:
         self._recorded_events = 0  # how many of the visitor's events a record has taken
         self._events_open = False  # a write task will take every event there is when it runs
         self._recorded_attrs: dict[str, Any] = {}
+        self.looked = False  # the app read the visitor before this answer (Visitor.looked)
 
     async def send(self, message: Message) -> None:
+        self.looked = self.looked or self.visitor.looked  # the app's reads so far (not ours)
         if message["type"] == "http.response.start" and type(message.get("headers")) is not list:
             # any iterable of pairs (a generator too), read here once: every branch reads it
             message = {**message, "headers": [(k, v) for k, v in message.get("headers", ())]}
@@ -190,8 +189,8 @@ class Responder:
         )  # fmt: skip
 
     def _with_identity(self, start: Message, *, page: bool = False) -> Message:
-        secure = self.request.secure
-        return with_identity(start, self.visitor, self.tools, secure=secure, page=page)
+        secure, seen = self.request.secure, self.looked
+        return with_identity(start, self.visitor, self.tools, secure=secure, page=page, looked=seen)
 
     async def _flush_original(self, *, more_body: bool) -> None:
         self.passthrough = True

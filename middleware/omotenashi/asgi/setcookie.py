@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from omotenashi import quiet
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.headers import Headers, add_vary, make_private
+from omotenashi.engine.pagehttp import can_personalise
 from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.identity.moves import RENEW_WITHIN
@@ -47,13 +48,21 @@ def app_sets_ours(headers: Headers, name: str) -> None:
 
 
 def with_identity(
-    start: Message, visitor: Visitor, tools: Tools, *, secure: bool, page: bool = False
+    start: Message,
+    visitor: Visitor,
+    tools: Tools,
+    *,
+    secure: bool,
+    page: bool = False,
+    looked: bool = False,
 ) -> Message:
     """A response we do not rewrite still carries a sign-in or sign-out's new cookie (or,
     for a private visitor's sign-out, the expiry of the cookie their browser sent), and a
     ``page`` (one we would have personalised) the returning visitor's renewed cookie and why
     a force link was refused, as a rewritten page says it (a private visitor's page left
-    alone, OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false, or one the engine could not rewrite)."""
+    alone, OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false, or one the engine could not rewrite).
+    An answer the app made reading the visitor (``looked``: a JSON of their profile) is
+    private to them too, whatever its type (cdn55: a cache in front gave it to others)."""
     visitor.answered = True  # (a sign-in or sign-out from now on cannot reach the browser)
     app_sets_ours(start.get("headers", []), tools.signer.cookie.name)
     tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
@@ -61,7 +70,7 @@ def with_identity(
     renewed = renewed and renews(visitor, tools)
     refused = visitor.preview_refused if page else None
     given = visitor.identity_changed or (tracked_new and not visitor.private) or renewed
-    if not (given or refused):
+    if not (given or refused or looked):
         return start
     headers: Headers = list(start.get("headers", []))
     if given:
@@ -69,6 +78,24 @@ def with_identity(
     if refused:  # true of this browser and link only: no shared cache may keep it either
         headers.append((b"x-omotenashi-preview", preview_header(refused)))
     return {**start, "headers": make_private(add_vary(headers, *tools.config.vary))}
+
+
+def for_crawlers(send: Any, scope: dict[str, Any], tools: Tools) -> Any:
+    """``send`` for a crawler's request, passed on untouched: a page we would personalise
+    for a person says that it depends on the User-Agent too, besides what a person's depends
+    on, so that no shared cache gives a crawler's copy to people (cdn55: a cache kept
+    Googlebot's and gave it to new visitors: no cookie, no block, no page view counted)."""
+    method = "GET" if scope.get("method") == "HEAD" else scope.get("method", "GET")
+    vary = (b"User-Agent", *tools.config.vary)
+
+    async def sending(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", ())]  # (any iterable)
+            if can_personalise(method, message.get("status", 200), headers):
+                message = {**message, "headers": add_vary(headers, *vary)}
+        await send(message)
+
+    return sending
 
 
 def preview_header(said: str) -> bytes:

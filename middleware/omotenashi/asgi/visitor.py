@@ -80,9 +80,13 @@ class Visitor:
     # the store's erase mark before the profile was read (store/erasures.py): an erase of this
     # id since then (another tab) leaves nothing of that read to decide or write with
     read_mark: int | None = None
+    # the app read something of the visitor (their profile, stage, id ...) while it made its
+    # answer: that answer is theirs alone (Cache-Control: private, Vary: Cookie: cdn55)
+    looked: bool = False
 
     @property
     def profile(self) -> Profile:
+        self.looked = True
         reading = self.reading
         if reading is None:
             return self._unless_erased()
@@ -110,6 +114,7 @@ class Visitor:
     async def loaded(self) -> Profile:
         """The profile, once its read has finished (empty, and ``degraded``, if it failed;
         empty when the id has been :attr:`erased` since)."""
+        self.looked = True
         reading = self.reading
         if reading is not None:
             try:
@@ -146,14 +151,17 @@ class Visitor:
 
     @property
     def id(self) -> str:
+        self.looked = True
         return self.identity.user or self.identity.vid
 
     @property
     def prefs(self) -> Prefs:
+        self.looked = True
         return Prefs.from_cookie(self.identity.prefs)
 
     @property
     def is_new(self) -> bool:
+        self.looked = True
         return self.identity.is_new
 
     @property
@@ -161,6 +169,7 @@ class Visitor:
         """The visitor switched their browsing history off (the same decision as Omotenashi's
         own, engine/restraint.py ``history_off``): ``profile`` still holds what was kept
         before, for the site's own needs, but nothing in it may choose what they see."""
+        self.looked = True
         respect = self.services.respect if self.services is not None else None
         return respect is not None and history_off(self.prefs, respect)
 
