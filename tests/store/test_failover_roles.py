@@ -8,7 +8,7 @@ import asyncio
 import pytest
 import redis
 
-from omotenashi import EmbeddedRedis, StoreError
+from omotenashi import EmbeddedRedis
 from omotenashi.engine.change import Change
 from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
@@ -88,9 +88,8 @@ async def test_a_write_never_probes_an_open_breaker(omotenashi_redis_url: str) -
     try:
         await store.load(vid)  # connected
         store.breaker.failure("opened by the test")
-        with pytest.raises(StoreError, match="circuit breaker open"):
-            await store.record(vid, view(1000.0), DAY)
-        after_write = store.breaker.state
+        await store.record(vid, view(1000.0), DAY)  # a page view's: sent all the same
+        after_write = store.breaker.state  # (shutdown55), its answer closing nothing
         await store.load(vid)  # a read is the probe, and its answer closes the breaker
         after_read = store.breaker.state
     finally:

@@ -35,6 +35,7 @@ from omotenashi.asgi.setcookie import for_crawlers
 from omotenashi.asgi.visitor import Services, hand_over
 from omotenashi.engine.page import EngineConfig
 from omotenashi.engine.paths import folders, path_matcher, remembered
+from omotenashi.identity import device
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.catalog import CatalogSource
 from omotenashi.loader.reload import Reloader
@@ -301,7 +302,9 @@ class Omotenashi:
         From the lifespan (answered here for an app that takes none: Django), or from the
         lifespan of an app this one is mounted in (Starlette's ``Mount`` sends it none)."""
         await self._start()
+        warmed = asyncio.get_running_loop().run_in_executor(None, device.warm)  # (meanwhile)
         await redisup.pinged(self._ping)
+        await warmed
 
     async def _start(self) -> None:
         """:meth:`startup` without waiting for the PING; also from the first request when the

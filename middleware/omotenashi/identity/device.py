@@ -27,6 +27,16 @@ def parse_device(user_agent: str) -> Device:
     return _parse(user_agent[:MAX_USER_AGENT])
 
 
+def warm() -> None:
+    """Build ua-parser's tables now (about 0.1 s, once per process), not in a worker's first
+    request: a fresh worker's loop stalled on it in its first burst, its profile reads timed
+    out and opened the breaker (shutdown55, gunicorn --max-requests recycling workers)."""
+    ua_parser.parse(WARM)
+
+
+WARM = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+
+
 def _parse_ua(text: str) -> UserAgent:
     """user-agents' classification (mobile, tablet, bot...) over ua-parser's own parse, which
     uses its native resolver (ua-parser-rs, ~30x faster) when it is installed."""

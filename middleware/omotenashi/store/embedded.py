@@ -10,6 +10,7 @@ import atexit
 import contextlib
 import ctypes
 import importlib.util
+import os
 import shutil
 import signal
 import socket
@@ -59,7 +60,8 @@ class EmbeddedRedis:
         self.binary = find_server_binary()
         self.port = port or free_port()
         self.extra_args = list(extra_args or [])
-        self._dir = tempfile.TemporaryDirectory(prefix="omotenashi-redis-")
+        folder = tempfile.TemporaryDirectory
+        self._dir = folder(prefix="omotenashi-redis-", ignore_cleanup_errors=True)
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -91,6 +93,7 @@ class EmbeddedRedis:
             "warning",
             *self.extra_args,
         ]
+        os.makedirs(self._dir.name, exist_ok=True)  # (removed once it answered: below)
         self._proc = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
         )
@@ -101,6 +104,8 @@ class EmbeddedRedis:
                 err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
                 raise EmbeddedServerError(f"{self.binary.name} exited: {err.strip()[:500]}")
             if _pings(self.port):
+                if not self.extra_args:  # it keeps nothing there (no persistence): a process
+                    shutil.rmtree(self._dir.name, ignore_errors=True)  # killed leaves no folder
                 return self
             time.sleep(0.02)
         self.stop()

@@ -132,19 +132,20 @@ class Store:
         head = f"{self.cfg.key_prefix}:{{{vid}}}:"  # twice a request: no call per key
         return [head + PARTS[0], head + PARTS[1], head + "profile"]
 
-    async def _run(self, op: Any, timeout: float, timing: str = "redis_write") -> Any:
-        """``op()`` within ``timeout``, behind the breaker; its duration goes to the
-        ``timing`` histogram (``redis_read``, ``seed_read``: reads; ``redis_write``).
-
-        A read that meets a broken connection (a restarted server) is tried once more, within
-        the same timeout, on a fresh one; a write is not (it may have been applied).
-        """
+    async def _run(
+        self, op: Any, timeout: float, timing: str = "redis_write", *, view: bool = False
+    ) -> Any:
+        """``op()`` within ``timeout``, behind the breaker (reads probe it when open; a page
+        ``view``'s record goes even then: its page was made from a read Redis answered, and a
+        fresh worker's slow first reads opened it, losing those views: shutdown55); its time
+        goes to the ``timing`` histogram (``redis_read``, ``seed_read``; ``redis_write``). A
+        read that meets a broken connection (a restarted server) is tried once more, within
+        the same timeout, on a fresh one; a write is not (it may have been applied)."""
         if self.client is None:
             raise StoreError("no Redis connection")
-        # Only reads probe an open breaker (a write's failure never opens it: its answer must
-        # not close it either, nor take the one probe a read would make)
+        # (a write's failure never opens the breaker, nor takes the probe a read would make)
         read = timing.endswith("_read")
-        if not (self.breaker.allow() if read else self.breaker.opened_at is None):
+        if not (self.breaker.allow() if read else view or self.breaker.opened_at is None):
             self.metrics.inc("breaker_open")
             raise StoreError("circuit breaker open")
         t0 = time.perf_counter()
@@ -323,14 +324,15 @@ class Store:
         keys, arg = self._record_arg(pid, change, half_life, learn)
         if learning is None and self.fast is not None:  # batched, stats too: store/writer.py
             wait = self.cfg.write_timeout + self.cfg.write_batch_interval  # (its batch's wait too)
-            await self._run(partial(self.fast.add, keys, arg, change.stats), wait)
+            await self._run(partial(self.fast.add, keys, arg, change.stats), wait, view=True)
             return
+        timeout = self.cfg.write_timeout
         if learning is None and not change.stats:
-            await self._run(lambda: self._scripts[0](keys=keys, args=[arg]), self.cfg.write_timeout)
+            await self._run(lambda: self._scripts[0](keys=keys, args=[arg]), timeout, view=True)
             return
         if learning is None:  # measurement counters: counted by the record script itself
             write = partial(stats.record_with_stats, self.client, self._scripts[0], self.cfg)
-            await self._run(lambda: write(keys, arg, change.stats), self.cfg.write_timeout)
+            await self._run(lambda: write(keys, arg, change.stats), timeout, view=True)
             return
 
         async def op() -> Any:  # the profile, then the shared keys it found due
@@ -353,7 +355,7 @@ class Store:
                 replies += await self.recs.teach(self.client, self._learn, learning, due, lost)
             return replies
 
-        await self._run(op, self.cfg.write_timeout)
+        await self._run(op, timeout, view=True)
 
     async def read_stats(self, days: list[str]) -> dict[str, dict[str, str]]:
         """Measurement counters of the given days, the site's (for the report)."""
