@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import reprlib
+
 
 class OmotenashiError(Exception):
     """Base class of every error Omotenashi raises."""
@@ -14,7 +16,10 @@ def quoted(value: object) -> str:
     """``repr(value)``, cut to :data:`QUOTED` characters: an error raised over a visitor's input
     (a beacon's data, an attribute) says what it was about, never the whole of it (the text
     goes to the app's logs and error tracker, and back to the sender)."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # nested past Python's limit (api55): a shape, shallowly
+        text = reprlib.repr(value)
     return text if len(text) <= QUOTED else f"{text[: QUOTED - 1]}…"
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from omotenashi.asgi.visitor import Services, Visitor, get_visitor
+from omotenashi.asgi.visitor import Services, Visitor, get_visitor, left_alone
 from omotenashi.engine import limits
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.recommending import carried
@@ -38,17 +38,23 @@ _QUIET = Quiet(log)
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_EVENT_BYTES = 2048
+MAX_DENY_TTL = 10 * 366 * 86400  # ten years: past any cookie (at most 400 days in browsers)
 
 
 def check_event(name: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The event's data as a plain dict, or PayloadError saying what is wrong with it."""
-    if not isinstance(name, str) or not EVENT_NAME.match(name):
+    """The event's data as a plain dict, or PayloadError saying what is wrong with it (the
+    bad value named: api55, a datetime was named by the whole data)."""
+    if not isinstance(name, str) or not EVENT_NAME.fullmatch(name):  # ("a\n": api55)
         raise PayloadError("event names are lowercase letters, digits and _", name)
+    if data is not None and not isinstance(data, Mapping):
+        raise PayloadError("event data is a dict of names and plain JSON values", data)
     clean = dict(data or {})
-    try:
-        size = len(json.dumps(clean))
-    except (TypeError, ValueError):
-        raise PayloadError("event data must be plain JSON values", clean) from None
+    for key, value in clean.items():  # (a lone surrogate is taken, and left out when written)
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError, RecursionError):
+            raise PayloadError(f"event data {key!r} must be plain JSON values", value) from None
+    size = len(json.dumps(clean))
     if size > MAX_EVENT_BYTES:
         raise PayloadError(f"event data is over {MAX_EVENT_BYTES} bytes", size)
     return clean
@@ -61,21 +67,25 @@ async def track(request: Any, name: str, data: Mapping[str, Any] | None = None) 
     the cart), ``view_item`` (``item``). Any other name is counted, for rules and the journey.
     """
     visitor = get_visitor(request)
-    if visitor is not None:
-        event = check_event(name, data)  # a bad call is the app's bug, private or not
-        if not visitor.private:
-            visitor.events.append((name, event))
+    if visitor is None:
+        _left_alone(request, "track")
+        return
+    event = check_event(name, data)  # a bad call is the app's bug, private or not
+    if not visitor.private and not _ended(visitor, "track"):
+        visitor.events.append((name, event))
 
 
 async def remember(request: Any, **attrs: Any) -> None:
     """Store profile attributes (``first_name=...``) that rules can test with ``attr:``."""
     visitor = get_visitor(request)
-    if visitor is not None:
-        check_attrs(attrs)  # refuse what cannot be stored, here rather than after the response
-        if len({**visitor.attrs, **attrs}) > limits.MAX_ATTRS:
-            raise PayloadError(f"at most {limits.MAX_ATTRS} attributes", sorted(attrs))
-        if not visitor.private:
-            visitor.attrs.update(attrs)
+    if visitor is None:
+        _left_alone(request, "remember")
+        return
+    check_attrs(attrs)  # refuse what cannot be stored, here rather than after the response
+    if len({**visitor.attrs, **attrs}) > limits.MAX_ATTRS:
+        raise PayloadError(f"at most {limits.MAX_ATTRS} attributes", sorted(attrs))
+    if not visitor.private and not _ended(visitor, "remember"):
+        visitor.attrs.update(attrs)
 
 
 def check_attrs(attrs: Mapping[str, Any]) -> None:
@@ -87,7 +97,7 @@ def check_attrs(attrs: Mapping[str, Any]) -> None:
             raise PayloadError("attribute names are printable characters", key)
         try:
             size = len(json.dumps(value, allow_nan=False).encode())  # NaN: no JSON
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             raise PayloadError("attribute values must be plain JSON values", key) from None
         if size > limits.MAX_ATTR_BYTES:
             raise PayloadError(f"attribute {key!r} is over {limits.MAX_ATTR_BYTES} bytes", size)
@@ -103,8 +113,11 @@ async def identify(request: Any, user_id: str) -> None:
     after the response's headers went out, it changes nothing (the cookie cannot), and says so.
     """
     visitor = get_visitor(request)
+    if visitor is None:
+        _left_alone(request, "identify")
     if visitor is None or user_id is None or user_id == "" or visitor.services is None:
         return  # (0 is an id: only None and "" are none)
+    _user_id(user_id)
     if _too_late(visitor, "identify"):
         return
     services = visitor.services
@@ -126,7 +139,11 @@ async def identify(request: Any, user_id: str) -> None:
             visitor.private, visitor.privacy, visitor.profile = True, "revoked", Profile()
             visitor.events.clear()
             visitor.attrs.clear()
-            return  # a revoked user is not linked, nothing is written
+            # a revoked user is not linked, nothing is written, and this browser's own id is
+            # theirs too: revoked with it, or its next pages were kept anonymously (api55)
+            life = services.deny_ttl
+            await deny.revoke(services.store, identity.vid, PARTS, time.time() + life, life)
+            return
         mark = services.store.erasures.mark  # (the user's profile is read after it)
         # a preview browser leaves no trace, nor a page nothing is recorded of (fetched ahead)
         if not switching and visitor.forced is None and visitor.records:
@@ -161,7 +178,9 @@ async def forget(request: Any) -> None:
     stays as it is: its id is the browser's own, and reaches what was kept under it before.
     """
     visitor = get_visitor(request)
-    if visitor is not None and not _too_late(visitor, "forget"):
+    if visitor is None:
+        _left_alone(request, "forget")
+    elif not _too_late(visitor, "forget"):
         await _leave(visitor)
 
 
@@ -193,7 +212,11 @@ async def consent(request: Any, granted: bool = True) -> None:
     and uses only contextual rules. Withdrawing consent erases the profile and holds in every
     mode, whatever a consent banner's cookie says, until ``consent(request, True)``.
     """
+    if not isinstance(granted, bool):  # "no" or "false" from a form gave consent (api55)
+        raise PayloadError("consent takes True or False", granted)
     visitor = get_visitor(request)
+    if visitor is None:
+        _left_alone(request, "consent")
     if visitor is None or (granted and _too_late(visitor, "consent")):
         return
     if visitor.answered:  # a withdrawal late: what is kept goes, but the cookie cannot say so
@@ -240,18 +263,20 @@ async def revoke(
     services = _services(target)
     if services is None:
         raise PayloadError("revoke needs a request Omotenashi handled, or the middleware", target)
-    if not user_id and not visitor_id:
+    user = user_id is not None and user_id != ""  # (0 is a user, as identify links it)
+    if not user and not visitor_id:
         raise PayloadError("revoke needs a user_id or a visitor_id", None)
     ids = []
-    if user_id:
-        ids.append(user_profile_id(services.user_salt, str(user_id)))
+    if user:
+        ids.append(user_profile_id(services.user_salt, _user_id(user_id)))
     if visitor_id:
         if not (is_visitor_id(visitor_id) or is_user_id(visitor_id)):
             raise PayloadError("not a visitor id", visitor_id)
         ids.append(visitor_id)
     life = ttl if ttl is not None else services.deny_ttl
-    if life < 1:
-        raise PayloadError("ttl is a number of seconds (at least 1)", ttl)
+    if isinstance(life, bool) or not isinstance(life, int) or not 1 <= life <= MAX_DENY_TTL:
+        # (1.5 or 10**20 failed in Redis after the profile had gone: a marker for ever, api55)
+        raise PayloadError(f"ttl is a whole number of seconds, 1 to {MAX_DENY_TTL}", ttl)
     for pid in ids:
         await deny.revoke(services.store, pid, PARTS, time.time() + life, life)
     visitor = get_visitor(target) if not hasattr(target, "services") else None
@@ -259,6 +284,34 @@ async def revoke(
         visitor.private, visitor.privacy, visitor.profile = True, "revoked", Profile()
         visitor.events.clear()
         visitor.attrs.clear()
+
+
+def _user_id(user_id: object) -> str:
+    """The site's user id as text: a string or a whole number (``b"42"`` would have been a
+    user of its own, ``"b'42'"``: api55), else PayloadError."""
+    if isinstance(user_id, bool) or not isinstance(user_id, str | int):
+        raise PayloadError("user ids are strings or whole numbers", user_id)
+    return str(user_id)
+
+
+def _ended(visitor: Visitor, call: str) -> bool:
+    """Whether this request's writes are done (a task that outlived it): what it tracks or
+    remembers now is not written, and it says so, a line a minute at most (api55)."""
+    if visitor.ended:
+        said = "omotenashi: %s was called after its request ended (a task that outlived it): "
+        said += "not written (call it within the request: a BackgroundTask runs within it)"
+        _QUIET.say(logging.WARNING, "ended", said, call)
+    return visitor.ended
+
+
+def _left_alone(request: Any, call: str) -> None:
+    """A call on a request of a path Omotenashi leaves alone (OMOTENASHI_EXCLUDE_PATHS):
+    nothing is done, and it says so, a line a minute at most (api55: a sign-out under
+    ``/admin/`` left the user signed in)."""
+    if left_alone(request) == "excluded":
+        said = "omotenashi: %s changed nothing: OMOTENASHI_EXCLUDE_PATHS leaves this path alone "
+        said += "(call it on a path Omotenashi handles)"
+        _QUIET.say(logging.WARNING, "excluded", said, call)
 
 
 def _services(target: Any) -> Services | None:

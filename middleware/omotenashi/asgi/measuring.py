@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
 from datetime import UTC, tzinfo
+from typing import TYPE_CHECKING
 
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
@@ -15,6 +16,11 @@ from omotenashi.engine.ruleset import RuleSet
 from omotenashi.measure.counting import Arm, read_record, tally
 from omotenashi.measure.goals import goals_reached
 from omotenashi.rules.goals import Goal
+
+if TYPE_CHECKING:
+    from omotenashi.asgi.responder import Tools
+    from omotenashi.asgi.visitor import Visitor
+    from omotenashi.loader.reload import Loaded
 
 
 def arms(profile: Profile) -> dict[str, str]:
@@ -92,3 +98,10 @@ def count_for(
         change, rules.renames.profile(profile), rules.goals, path=path, window_days=window_days,
         zone=zone, holdouts=rules.holdouts, unmeasured=rules.unmeasured,
     )  # fmt: skip
+
+
+def count_page(change: Change, visitor: Visitor, tools: Tools, loaded: Loaded, path: str) -> None:
+    """A page's exposures and conversions, riding its write (not for "personalise nothing")."""
+    if not visitor.prefs.nothing:
+        days, zone = tools.attribution_days, tools.config.zone
+        count_for(change, visitor.profile, loaded.ruleset, path=path, window_days=days, zone=zone)

@@ -131,7 +131,7 @@ class Omotenashi:
             scope["root_path"] = self._fastapi.root_path  # as FastAPI sets it, next
         path = route_path(scope)  # behind a path prefix, the app's path: what settings name
         if len(path) > LONGEST_PATH or self._excluded(path):  # (one inside may take it)
-            hand_over(scope, None)
+            hand_over(scope, None, "excluded")
             await self.app(scope, receive, send)
             return
         scope[_HANDLED] = self  # taken: an Omotenashi inside leaves it to this one

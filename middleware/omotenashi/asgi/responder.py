@@ -83,10 +83,10 @@ class Responder:
         self.personal = personal
         self.passthrough = not personal
         # Whether anything of this request is written, decided here only: not for a visitor
-        # nothing is written for, nor, where the site says so (count_prefetch false), a page
-        # fetched ahead (a GET: RequestInfo.prefetch), which browsers then open, mostly.
-        ahead = request.prefetch and method == "GET"
-        self.records = personal and not (ahead and not tools.config.respect.count_prefetch)
+        # nothing is written for, a HEAD (it shows nothing: api55), nor, where the site says
+        # so (count_prefetch false), a page fetched ahead (a GET: RequestInfo.prefetch).
+        ahead, counted = request.prefetch and method == "GET", tools.config.respect.count_prefetch
+        self.records = personal and method != "HEAD" and not (ahead and not counted)
         visitor.records = self.records  # (a sign-in on this page merges nothing either)
         visitor.ruleset, visitor.journey = loaded.ruleset, loaded.journey  # (a sign-in's merge)
         # the co lists of the visitor's own pairs: read while the app runs (asgi/ownpairs.py)
@@ -102,6 +102,7 @@ class Responder:
         self._events_open = False  # a write task will take every event there is when it runs
         self._recorded_attrs: dict[str, Any] = {}
         self.looked = False  # the app read the visitor before this answer (Visitor.looked)
+        self._app_done = False  # the app returned (after_app): events after it need a write
 
     async def send(self, message: Message) -> None:
         self.looked = self.looked or self.visitor.looked  # the app's reads so far (not ours)
@@ -329,12 +330,8 @@ class Responder:
         return tools.store.record_soon(visitor.id, change, self.loaded.journey.half_life)
 
     def _measure(self, change: Change) -> None:
-        """Exposures and conversions ride the same write (not for "personalise nothing")."""
-        if not self.visitor.prefs.nothing:
-            days, zone = self.tools.attribution_days, self.tools.config.zone
-            rules, path = self.loaded.ruleset, self.request.path
-            measuring.count_for(change, self.visitor.profile, rules, path=path, window_days=days,
-                                zone=zone)  # fmt: skip
+        """Exposures and conversions ride the same write (asgi/measuring.py ``count_page``)."""
+        measuring.count_page(change, self.visitor, self.tools, self.loaded, self.request.path)
 
     @property
     def recording(self) -> asyncio.Future[None] | None:
@@ -349,6 +346,7 @@ class Responder:
         that the next read of this profile waits for. The future says when all is written."""
         self._record_soon()
         visitor = self.visitor
+        self._app_done = True  # events tracked from now on: taken by a write under way, or none
         # the record's task has not run yet: it takes these events too (or none is written)
         if self._events_open or not self.records:
             return self._recording
@@ -358,6 +356,7 @@ class Responder:
             later = asyncio.ensure_future(self._then_later_events())
             self.tools.store.writing(visitor.id, later)
             return later
+        visitor.ended = True
         return self._recording
 
     async def _then_later_events(self) -> None:
@@ -373,6 +372,7 @@ class Responder:
             return  # GPC/DNT, no consent, a QA preview, Redis down, erased since: none written
         tools = self.tools
         self._events_open = False  # from here on, later events need a write of their own
+        visitor.ended = self._app_done  # (and after the app: none comes)
         try:
             since = self._recorded_events
             if change is None and (len(visitor.events) > since or visitor.attrs):

@@ -83,6 +83,7 @@ class Visitor:
     # the app read something of the visitor (their profile, stage, id ...) while it made its
     # answer: that answer is theirs alone (Cache-Control: private, Vary: Cookie: cdn55)
     looked: bool = False
+    ended: bool = False  # its writes are done: what the app tracks now is not written (api55)
 
     @property
     def profile(self) -> Profile:
@@ -178,7 +179,7 @@ class Visitor:
         return self.profile.stage
 
 
-def hand_over(scope: dict[str, Any], visitor: Visitor | None) -> None:
+def hand_over(scope: dict[str, Any], visitor: Visitor | None, left: str = "") -> None:
     """Give the app ``visitor`` (None: none, a bot's or a request passed on untouched) as
     ``request.state.omotenashi``, in the server's state, as an outer middleware that read
     ``request.state`` first still sees it (eye52: a copy cut it off from what the app set).
@@ -188,11 +189,23 @@ def hand_over(scope: dict[str, Any], visitor: Visitor | None) -> None:
     :func:`get_visitor` (isolation52): a request with none has it set to None."""
     state = scope.get("state")
     if state is None:
-        if visitor is None:
+        if visitor is None and not left:
             return
         scope["state"] = state = {}
     if visitor is not None or state.get("omotenashi") is not None:
         state["omotenashi"] = visitor
+    if left or LEFT in state:  # why a request has none (``left``: "excluded"), for the API
+        state[LEFT] = left
+
+
+LEFT = "omotenashi_left"  # the state's key of why a request has no visitor
+
+
+def left_alone(request_or_scope: Any) -> str:
+    """Why Omotenashi left this request alone ("excluded": OMOTENASHI_EXCLUDE_PATHS), or ""."""
+    scope = getattr(request_or_scope, "scope", request_or_scope)
+    state = scope.get("state") if isinstance(scope, Mapping) else None
+    return str(state.get(LEFT) or "") if isinstance(state, Mapping) else ""
 
 
 def get_visitor(request_or_scope: Any) -> Visitor | None:

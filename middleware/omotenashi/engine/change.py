@@ -25,7 +25,7 @@ def storable(value: object) -> bool:
     write they are in (and a script stopped half-way leaves a profile without its expiry)."""
     try:
         _utf8_dumps(value).encode("utf-8")
-    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+    except (TypeError, ValueError, RecursionError):  # (UnicodeEncodeError is a ValueError)
         return False
     return True
 
