@@ -104,7 +104,7 @@ async def test_revoke_takes_the_user_id_0_that_identify_links(make_settings: Mak
         (lambda r: track(r, "ev", [1, 2]), "event data is a dict"),
         (lambda r: track(r, "ev", "abc"), "event data is a dict"),
         (lambda r: track(r, "ev", {"d": __import__("datetime").date(2026, 1, 1)}), "'d'"),
-        (lambda r: identify(r, b"42"), "user ids are strings or whole numbers"),
+        (lambda r: identify(r, b"42"), "user ids are text, whole numbers or UUIDs"),
     ],
 )
 async def test_bad_values_are_refused_naming_them(
@@ -207,3 +207,51 @@ async def test_a_head_request_records_no_event(
         await mw.drain()
     counted = [omotenashi_redis.hget(k, "eon_page") for k in _keys(omotenashi_redis)]
     assert not any(counted)
+
+
+async def test_a_uuid_user_id_signs_in(make_settings: Make) -> None:
+    """eye55: the check of api55 refused a UUID (a Django UUIDField pk): the login view 500'd."""
+    user = __import__("uuid").UUID("12345678-1234-5678-1234-567812345678")
+    CALLS["uuid"] = lambda request: identify(request, user)  # type: ignore[arg-type]
+    CALLS["r_uuid"] = lambda request: revoke(request, user_id=user)  # type: ignore[arg-type]
+    mw = Omotenashi(shop(), settings=make_settings())
+    async with client_for(mw) as client:
+        await client.get("/", headers=HTML)
+        assert (await client.post("/call/uuid", headers=HTML)).text == "done"
+        assert (await client.post("/call/r_uuid", headers=HTML)).text == "done"
+
+
+async def test_event_data_names_are_strings(make_settings: Make) -> None:
+    CALLS["key"] = lambda request: track(request, "ev", {("a", "b"): 1})
+    mw = Omotenashi(shop(), settings=make_settings())
+    async with client_for(mw) as client:
+        answer = await client.post("/call/key", headers=HTML)
+    assert answer.status_code == 400 and "names are strings" in answer.text
+
+
+async def test_a_revoked_user_signing_in_where_another_is_signed_in_signs_that_one_out(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """eye55: user A signed in; revoked user B signs in on the same browser: A stayed in the
+    cookie, and B browsed on as A (A's blocks, B's pages in A's profile)."""
+    CALLS["revoke_b"] = lambda request: revoke(request, user_id="b")
+    CALLS["login_a"] = lambda request: identify(request, "a")
+    CALLS["login_b"] = lambda request: identify(request, "b")
+    mw = Omotenashi(shop(), settings=make_settings())
+    async with client_for(mw) as admin:
+        await admin.get("/", headers=HTML)
+        await admin.post("/call/revoke_b", headers=HTML)
+    async with client_for(mw) as shared:
+        await shared.get("/", headers=HTML)
+        await shared.post("/call/login_a", headers=HTML)
+        await shared.get("/", headers=HTML)
+        await mw.drain()
+        a_views = {k: omotenashi_redis.hget(k, "V") for k in _keys(omotenashi_redis)}
+        await shared.post("/call/login_b", headers=HTML)
+        for _ in range(2):
+            await shared.get("/", headers=HTML)
+        await mw.drain()
+        export = (await shared.get("/_omotenashi/preferences/export")).json()
+    assert {k: omotenashi_redis.hget(k, "V") for k in a_views} == a_views  # A's: untouched
+    assert export["profile"]["revoked"] is True and export["profile"]["views"] == 0
+    assert not any(export["visitor_id"] in k for k in a_views)  # not A's id any more

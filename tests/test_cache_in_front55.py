@@ -105,3 +105,13 @@ async def test_omotenashi_s_own_pages_are_private(make_settings: Make) -> None:
         response = await client.get("/_omotenashi/preferences")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private, no-store"
+
+
+async def test_a_crawler_s_304_varies_as_its_200(make_settings: Make) -> None:
+    """eye55: a 304 carries the Vary its 200 would; the crawler's had none."""
+    app = page_app(b"", status=304, headers=[(b"etag", b'"v1"')])
+    mw = Omotenashi(app, settings=make_settings())
+    async with client_for(mw, headers={"user-agent": BOT, "accept": "text/html"}) as client:
+        response = await client.get("/", headers={"if-none-match": '"v1"'})
+    assert response.status_code == 304
+    assert "user-agent" in response.headers.get("vary", "").lower()

@@ -174,3 +174,18 @@ async def test_the_look_after_a_load_is_taken_in_the_worker(
         reloader.stop()
     assert reloader.current is not before
     assert looked_from and threading.main_thread().name not in looked_from
+
+
+def test_a_data_folder_linked_out_is_looked_at_one_level_down(tmp_path: Path) -> None:
+    """Loads read ``data/*.yaml`` only: a linked-out ``data`` with folders of its own (a
+    shared checkout) spent the look's budget on what no load reads (eye55)."""
+    rules, lists = tmp_path / "rules", tmp_path / "lists"
+    rules.mkdir()
+    (lists / "deep").mkdir(parents=True)
+    (lists / "sale.yaml").write_text("items: [kyoto]\n")
+    (lists / "deep" / "old.yaml").write_text("items: []\n")
+    (rules / "data").symlink_to(lists, target_is_directory=True)
+    names = [
+        Path(e[0]).relative_to(rules).as_posix() for e in fp.fingerprint(rules, tmp_path / "s")
+    ]
+    assert names == ["data/sale.yaml"]

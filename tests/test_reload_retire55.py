@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import weakref
 from pathlib import Path
 
 import pytest
 
 from omotenashi.loader.reload import Loaded, Reloader
+from omotenashi.loader.snippets import Renderer
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RulesSettings
 
@@ -122,3 +124,38 @@ async def test_a_rules_edit_frees_the_copy_templates_of_the_set_it_replaced(
         assert _top(second) == "<b>top</b><i>foot one</i>"
     finally:
         reloader.stop()
+
+
+async def test_refused_snippet_edits_leave_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """eye55: a refused load's renderer (its environments and templates, reference cycles)
+    was garbage the paused collector never saw, frozen by the next good load: about 225
+    objects for good at each broken save, in every worker."""
+    envs: list[weakref.ref[object]] = []
+    made = Renderer.__init__
+
+    def spied(self: Renderer, snippets_dir: Path) -> None:
+        made(self, snippets_dir)
+        envs.append(weakref.ref(self.env))
+
+    monkeypatch.setattr(Renderer, "__init__", spied)
+    monkeypatch.setattr(logging.getLogger("omotenashi"), "disabled", True)  # (no record keeps one)
+    reloader, _, snippets = _reloader(tmp_path)
+    reloader.maybe_reload()
+    try:
+        await reloader.check()
+        for n in range(5):
+            (snippets / "foot.html").write_text("<i>foot {% if %}</i>" + "x" * n)  # refused
+            await reloader.check()
+        (snippets / "foot.html").write_text("<i>foot fixed</i>")
+        fixed = await reloader.check()
+        assert _top(fixed) == "<b>top</b><i>foot fixed</i>"
+        current = fixed.renderer.env
+        del fixed
+        left = [ref for ref in envs if ref() is not None and ref() is not current]
+        for ref in left:
+            assert await _gone(ref)
+    finally:
+        reloader.stop()
+    assert len(envs) >= 7  # (the first, five refused, the fixed)

@@ -42,7 +42,8 @@ async def test_a_page_view_is_written_while_the_breaker_is_open(
 
 
 def test_the_user_agent_parser_is_built_at_startup(tmp_path: os.PathLike[str]) -> None:
-    """In a process of its own: in this one, an earlier test may have built it."""
+    """In a process of its own: in this one, an earlier test may have built it. (Without a
+    lifespan, daphne or --lifespan off, the first request builds it, as before.)"""
     code = f"""
 import asyncio, sys
 import ua_parser

@@ -50,6 +50,8 @@ def check_event(name: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
         raise PayloadError("event data is a dict of names and plain JSON values", data)
     clean = dict(data or {})
     for key, value in clean.items():  # (a lone surrogate is taken, and left out when written)
+        if not isinstance(key, str):
+            raise PayloadError("event data's names are strings", key)
         try:
             json.dumps(value)
         except (TypeError, ValueError, RecursionError):
@@ -140,9 +142,13 @@ async def identify(request: Any, user_id: str) -> None:
             visitor.events.clear()
             visitor.attrs.clear()
             # a revoked user is not linked, nothing is written, and this browser's own id is
-            # theirs too: revoked with it, or its next pages were kept anonymously (api55)
-            life = services.deny_ttl
-            await deny.revoke(services.store, identity.vid, PARTS, time.time() + life, life)
+            # theirs too: revoked with it, or its next pages were kept anonymously (api55);
+            # another user signed in here goes (they browsed on as that user: eye55)
+            if switching:
+                fresh = Identity(vid=new_vid(), is_new=True, issued_at=time.time())
+                _switch(visitor, replace(fresh, prefs=identity.prefs))
+            life, vid = services.deny_ttl, visitor.identity.vid
+            await deny.revoke(services.store, vid, PARTS, time.time() + life, life)
             return
         mark = services.store.erasures.mark  # (the user's profile is read after it)
         # a preview browser leaves no trace, nor a page nothing is recorded of (fetched ahead)
@@ -287,10 +293,12 @@ async def revoke(
 
 
 def _user_id(user_id: object) -> str:
-    """The site's user id as text: a string or a whole number (``b"42"`` would have been a
-    user of its own, ``"b'42'"``: api55), else PayloadError."""
-    if isinstance(user_id, bool) or not isinstance(user_id, str | int):
-        raise PayloadError("user ids are strings or whole numbers", user_id)
+    """The site's user id as text (``str()``: a string, a whole number, a UUID ...); bytes, a
+    float or a bool are PayloadError (``b"42"`` was the user ``"b'42'"``: api55)."""
+    if isinstance(user_id, bytes | bytearray | memoryview | bool | float):
+        raise PayloadError(
+            "user ids are text, whole numbers or UUIDs (decode bytes first)", user_id
+        )
     return str(user_id)
 
 

@@ -106,6 +106,7 @@ class Omotenashi:
         self._prefix = s.endpoint_prefix + "/"
         self._embedded: EmbeddedRedis | None = None
         self._ping: asyncio.Future[None] | None = None  # the startup's (asgi/redisup.py)
+        self._warm: asyncio.Future[None] | None = None  # the startup's parser build (_start)
         self._start_lock = asyncio.Lock()
         self._started = False
         self._announced = False
@@ -302,9 +303,9 @@ class Omotenashi:
         From the lifespan (answered here for an app that takes none: Django), or from the
         lifespan of an app this one is mounted in (Starlette's ``Mount`` sends it none)."""
         await self._start()
-        warmed = asyncio.get_running_loop().run_in_executor(None, device.warm)  # (meanwhile)
         await redisup.pinged(self._ping)
-        await warmed
+        if self._warm is not None:
+            await self._warm
 
     async def _start(self) -> None:
         """:meth:`startup` without waiting for the PING; also from the first request when the
@@ -328,6 +329,10 @@ class Omotenashi:
             self._pending(memory.check_soon(self.store))  # its policy: said once
             self._ping = redisup.ping_soon(self.settings.redis, self.store)  # said at startup
             self._pending(self._ping)
+            # the User-Agent parser's tables, meanwhile (0.1 s, once), not in a worker's first
+            # requests (a slow first burst opened the breaker: shutdown55); without a lifespan
+            # the first request starts this, and waits for it as it did
+            self._warm = loop.run_in_executor(None, device.warm)
 
     def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close the pool when ``loop`` ends: ``asyncio.run`` (as uvicorn, hypercorn and test

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from omotenashi import quiet
+from omotenashi.asgi.arrival import is_page_request
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.headers import Headers, add_vary, make_private
 from omotenashi.engine.pagehttp import can_personalise
@@ -87,11 +88,13 @@ def for_crawlers(send: Any, scope: dict[str, Any], tools: Tools) -> Any:
     Googlebot's and gave it to new visitors: no cookie, no block, no page view counted)."""
     method = "GET" if scope.get("method") == "HEAD" else scope.get("method", "GET")
     vary = (b"User-Agent", *tools.config.vary)
+    page = is_page_request(method, scope.get("headers", ()))  # (its 304 says it too: eye55)
 
     async def sending(message: Any) -> None:
         if message["type"] == "http.response.start":
             headers = [(k, v) for k, v in message.get("headers", ())]  # (any iterable)
-            if can_personalise(method, message.get("status", 200), headers):
+            status = message.get("status", 200)
+            if can_personalise(method, status, headers) or (status == 304 and page):
                 message = {**message, "headers": add_vary(headers, *vary)}
         await send(message)
 

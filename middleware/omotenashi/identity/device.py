@@ -6,6 +6,7 @@ ever-changing header costs at most one bounded parse, and the cache is keyed on 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
@@ -30,8 +31,10 @@ def parse_device(user_agent: str) -> Device:
 def warm() -> None:
     """Build ua-parser's tables now (about 0.1 s, once per process), not in a worker's first
     request: a fresh worker's loop stalled on it in its first burst, its profile reads timed
-    out and opened the breaker (shutdown55, gunicorn --max-requests recycling workers)."""
-    ua_parser.parse(WARM)
+    out and opened the breaker (shutdown55, gunicorn --max-requests recycling workers). Never
+    raises: a request builds them as before if this could not."""
+    with contextlib.suppress(Exception):
+        ua_parser.parse(WARM)
 
 
 WARM = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"

@@ -7,6 +7,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 
 Entry = tuple[str, int, int, int, int]  # path, size, modified and changed (ns), inode
@@ -39,8 +40,8 @@ def fingerprint(rules: Path, snippets: Path) -> Seen:
     number where the time goes): a folder that can be listed but not entered, a file that
     cannot be read; and a link out past OUTSIDE one of TOO_MANY: ``troubles`` says them."""
     out: list[Entry] = []
-    _look(rules, out, lambda name, depth: depth == 0 and name == "data")
-    _look(snippets, out, lambda name, depth: True)
+    _look(rules, out, lambda name, depth: 1 if depth == 0 and name == "data" else 0)  # its own
+    _look(snippets, out, lambda name, depth: OUTSIDE)  # (files only: loads read no deeper)
     return tuple(out)
 
 
@@ -59,11 +60,12 @@ def troubles(seen: Seen) -> dict[str, str]:
     return said
 
 
-def _look(folder: Path, out: list[Entry], leaves: Callable[[str, int], bool]) -> None:
-    """``folder``'s files into ``out``: inside first, then links out that ``leaves`` allows."""
+def _look(folder: Path, out: list[Entry], leaves: Callable[[str, int], int]) -> None:
+    """``folder``'s files into ``out``: inside first, then links out, as many levels down as
+    ``leaves`` says (0: not followed; 1: the folder's own files)."""
     root = folder.resolve()
     walked: set[tuple[int, int]] = set()  # (device, inode) of each folder looked into
-    later: list[tuple[Path, int]] = []  # links out, looked into after the folder's own
+    later: list[tuple[Path, int]] = []  # links out and their levels, after the folder's own
     inside: list[tuple[Path, int]] = [(folder, 0)]
     while inside:
         top, depth = inside.pop()
@@ -72,18 +74,18 @@ def _look(folder: Path, out: list[Entry], leaves: Callable[[str, int], bool]) ->
                 _add(path, out)
             elif not path.is_symlink() or path.resolve().is_relative_to(root):
                 inside.append((path, depth + 1))
-            elif leaves(path.name, depth):
-                later.append((path, depth + 1))
+            elif levels := leaves(path.name, depth):
+                later.append((path, levels))
     budget = [OUTSIDE]
-    for link, depth in later:
-        below = [(link, depth)]
+    for link, levels in later:
+        below = [(link, levels)]
         while below and budget[0] > 0:
-            top, deep = below.pop()
+            top, left = below.pop()
             for path, is_dir in _listed(top, out, walked, budget):
-                if is_dir:
-                    below.append((path, deep + 1))
-                else:
+                if not is_dir:
                     _add(path, out)
+                elif left > 1:
+                    below.append((path, left - 1))
         if below or budget[0] < 0:
             out.append((str(link), TOO_MANY, 0, 0, 0))
 
@@ -97,8 +99,9 @@ def _listed(
         if (st.st_dev, st.st_ino) in walked:  # (a link back up, or to one seen already)
             return []
         walked.add((st.st_dev, st.st_ino))
-        with os.scandir(top) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
+        with os.scandir(top) as listing:  # (past a link, only what the budget may take)
+            taken = listing if budget is None else islice(listing, max(budget[0], 0) + 1)
+            entries = sorted(taken, key=lambda e: e.name)
     except FileNotFoundError:  # (gone while we looked: the next look sees what is there)
         return []
     except OSError as exc:

@@ -82,6 +82,7 @@ class Reloader:
         self._pending: asyncio.Future[Loaded] | None = None
         self._handover: Handover | None = None  # the pending load's, for the set it replaces
         self._after: Seen | None = None  # the files once the pending load ended (_moved)
+        self._used: Renderer | None = None  # the renderer the pending load compiled with
         try:
             with paused_gc():
                 self.current = load_all(cfg, catalog)
@@ -147,6 +148,7 @@ class Reloader:
     def _load_and_look(self, renderer: Renderer | None, handover: Handover) -> Loaded:
         """(In the worker.) The load, and then the files as they are (``_moved``): a stat of
         each, which took 30 ms on the event loop with 2,000 files (reload54)."""
+        self._used = renderer = renderer or Renderer(self.cfg.snippets_dir)
         try:
             return load_in_background(self.cfg, self.catalog, renderer, handover)
         finally:
@@ -241,7 +243,9 @@ class Reloader:
         self._pending = None
         if done.cancelled():
             return
-        exc = done.exception()
+        exc, used, self._used = done.exception(), self._used, None
+        if exc is not None and used is not None:  # a refused load's templates go (eye55)
+            snippetlife.let_go(used, self.current.renderer)
         if self._moved(self._after):  # not a set of what is there: the next look
             self._let_go([] if exc else [done.result()])
             log.info("omotenashi: the rule files changed while they were read; read again")
