@@ -104,7 +104,7 @@ async def test_revoke_takes_the_user_id_0_that_identify_links(make_settings: Mak
         (lambda r: track(r, "ev", [1, 2]), "event data is a dict"),
         (lambda r: track(r, "ev", "abc"), "event data is a dict"),
         (lambda r: track(r, "ev", {"d": __import__("datetime").date(2026, 1, 1)}), "'d'"),
-        (lambda r: identify(r, b"42"), "user ids are text, whole numbers or UUIDs"),
+        (lambda r: identify(r, b"42"), "user ids are strings, whole numbers or UUIDs"),
     ],
 )
 async def test_bad_values_are_refused_naming_them(
@@ -254,4 +254,43 @@ async def test_a_revoked_user_signing_in_where_another_is_signed_in_signs_that_o
         export = (await shared.get("/_omotenashi/preferences/export")).json()
     assert {k: omotenashi_redis.hget(k, "V") for k in a_views} == a_views  # A's: untouched
     assert export["profile"]["revoked"] is True and export["profile"]["views"] == 0
-    assert not any(export["visitor_id"] in k for k in a_views)  # not A's id any more
+
+
+async def test_after_a_revoked_sign_in_another_user_can_sign_in_there(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """eye55b: a revoked user's sign-in on a shared browser left it private for everyone after,
+    A signing in again was not linked, and A's preferences page said A was revoked."""
+    CALLS["revoke_b"] = lambda request: revoke(request, user_id="b")
+    CALLS["login_a"] = lambda request: identify(request, "a")
+    CALLS["login_b"] = lambda request: identify(request, "b")
+    mw = Omotenashi(shop(), settings=make_settings())
+    async with client_for(mw) as admin:
+        await admin.get("/", headers=HTML)
+        await admin.post("/call/revoke_b", headers=HTML)
+    async with client_for(mw) as shared:
+        await shared.get("/", headers=HTML)
+        await shared.post("/call/login_b", headers=HTML)
+        await shared.get("/", headers=HTML)
+        await shared.post("/call/login_a", headers=HTML)
+        for _ in range(2):
+            await shared.get("/", headers=HTML)
+        await mw.drain()
+        export = (await shared.get("/_omotenashi/preferences/export")).json()
+    assert not export["profile"].get("revoked") and export["profile"]["views"] == 2
+
+
+async def test_an_object_that_is_no_user_id_is_refused(make_settings: Make) -> None:
+    """eye55b: str() of Django's AnonymousUser() is the same for every browser: one user."""
+
+    class AnonymousUser:
+        def __str__(self) -> str:
+            return "AnonymousUser"
+
+    CALLS["anon"] = lambda request: identify(request, AnonymousUser())  # type: ignore[arg-type]
+    CALLS["ints"] = lambda request: track(request, "ev", {1: "x"})  # type: ignore[dict-item]
+    mw = Omotenashi(shop(), settings=make_settings())
+    async with client_for(mw) as client:
+        answer = await client.post("/call/anon", headers=HTML)
+        assert answer.status_code == 400 and "pass str(x)" in answer.text
+        assert (await client.post("/call/ints", headers=HTML)).text == "done"  # as before

@@ -115,3 +115,12 @@ async def test_a_crawler_s_304_varies_as_its_200(make_settings: Make) -> None:
         response = await client.get("/", headers={"if-none-match": '"v1"'})
     assert response.status_code == 304
     assert "user-agent" in response.headers.get("vary", "").lower()
+
+
+async def test_a_crawler_s_304_for_a_file_does_not_vary(make_settings: Make) -> None:
+    """eye55b: an image's 304 to a crawler that sends an HTML-ish Accept varied on cookies."""
+    app = page_app(b"", status=304, headers=[(b"etag", b'"v1"')])
+    mw = Omotenashi(app, settings=make_settings())
+    async with client_for(mw, headers={"user-agent": BOT, "accept": "text/html,*/*"}) as client:
+        response = await client.get("/logo.png", headers={"if-none-match": '"v1"'})
+    assert response.status_code == 304 and "vary" not in response.headers

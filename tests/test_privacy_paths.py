@@ -219,11 +219,12 @@ async def test_revoking_a_user_ends_personalisation_on_every_path(
         await phone.post("/add/kyoto")
         beacon = await phone.post(BEACON, content='{"name": "video_play"}', headers=JSON)
         await laptop.get("/")
-        await laptop.post("/login/aiko")  # not linked: the laptop stays anonymous
+        await laptop.post("/login/aiko")  # signed in, nothing merged: private (api55)
+        await laptop.get("/tours/kyoto")
         laptop_id = (await me(laptop))["id"]
         export = (await phone.get(PREFS + "/export")).json()
     assert beacon.status_code == 202 and "turned personalisation off" in beacon.json()["reason"]
-    assert laptop_id != aiko
+    assert laptop_id == aiko  # (before session 55 it stayed anonymous, and was kept)
     assert export["profile"]["views"] == 0 and export["profile"]["cart"] == {}
     assert omotenashi_redis.hgetall(f"omo:{{{aiko}}}:p2").keys() == {"revoked"}
     assert 3500 < omotenashi_redis.ttl(f"omo:{{{aiko}}}:p2") <= 3600

@@ -159,3 +159,38 @@ async def test_refused_snippet_edits_leave_nothing_behind(
     finally:
         reloader.stop()
     assert len(envs) >= 7  # (the first, five refused, the fixed)
+
+
+async def test_a_refused_rules_edit_leaves_its_renderer_to_reference_counting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """eye55b: a broken YAML save's RuleError, caught into a list its own frame held, was a
+    reference cycle through the traceback keeping the refused load's renderer (and, with a
+    snippet changed too, its fresh environments) for the next freeze."""
+    made: list[weakref.ref[Renderer]] = []
+    build = Renderer.__init__
+
+    def spied(self: Renderer, snippets_dir: Path) -> None:
+        build(self, snippets_dir)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(Renderer, "__init__", spied)
+    monkeypatch.setattr(logging.getLogger("omotenashi"), "disabled", True)
+    reloader, rules, snippets = _reloader(tmp_path)
+    reloader.maybe_reload()
+    try:
+        await reloader.check()
+        gc.disable()  # (reference counting alone: no collection frees a cycle meanwhile)
+        try:
+            before = len(made)
+            (rules / "site.yaml").write_text("rules: [oops")
+            (snippets / "foot.html").write_text("<i>foot two</i>")
+            await reloader.check()
+            refused = made[before:]
+            (rules / "site.yaml").write_text(RULE)
+            await reloader.check()
+            assert refused and all(ref() is None for ref in refused)
+        finally:
+            gc.enable()
+    finally:
+        reloader.stop()

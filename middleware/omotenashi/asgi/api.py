@@ -20,6 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
+from uuid import UUID
 
 from omotenashi.asgi.visitor import Services, Visitor, get_visitor, left_alone
 from omotenashi.engine import limits
@@ -50,13 +51,14 @@ def check_event(name: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
         raise PayloadError("event data is a dict of names and plain JSON values", data)
     clean = dict(data or {})
     for key, value in clean.items():  # (a lone surrogate is taken, and left out when written)
-        if not isinstance(key, str):
-            raise PayloadError("event data's names are strings", key)
         try:
             json.dumps(value)
         except (TypeError, ValueError, RecursionError):
             raise PayloadError(f"event data {key!r} must be plain JSON values", value) from None
-    size = len(json.dumps(clean))
+    try:
+        size = len(json.dumps(clean))
+    except TypeError:  # (a number is a name, as JSON writes it)
+        raise PayloadError("event data's names are strings or numbers", list(clean)) from None
     if size > MAX_EVENT_BYTES:
         raise PayloadError(f"event data is over {MAX_EVENT_BYTES} bytes", size)
     return clean
@@ -126,7 +128,13 @@ async def identify(request: Any, user_id: str) -> None:
     pid = user_profile_id(services.user_salt, str(user_id))
     identity = visitor.identity
     await visitor.loaded()  # a revoked id is private too, known once its read is back
-    if visitor.private:  # under GPC/DNT, without consent or revoked, nothing links this...
+    if visitor.privacy == "revoked" and identity.user not in (None, pid) and visitor.private:
+        # a revoked user is signed in here: the user signing in now takes the browser, from a
+        # fresh id, nothing of theirs merged (eye55b: no one could be linked there any more);
+        # private until their next request. (A revoked browser id links no one: it stays.)
+        _switch(visitor, _signed_in(identity, pid))
+        return
+    if visitor.private:  # under GPC/DNT or without consent, nothing links this...
         if identity.user is not None and identity.user != pid:
             await _leave(visitor)  # ...and another user's id must not stay in it
         return
@@ -141,14 +149,13 @@ async def identify(request: Any, user_id: str) -> None:
             visitor.private, visitor.privacy, visitor.profile = True, "revoked", Profile()
             visitor.events.clear()
             visitor.attrs.clear()
-            # a revoked user is not linked, nothing is written, and this browser's own id is
-            # theirs too: revoked with it, or its next pages were kept anonymously (api55);
-            # another user signed in here goes (they browsed on as that user: eye55)
-            if switching:
-                fresh = Identity(vid=new_vid(), is_new=True, issued_at=time.time())
-                _switch(visitor, replace(fresh, prefs=identity.prefs))
-            life, vid = services.deny_ttl, visitor.identity.vid
-            await deny.revoke(services.store, vid, PARTS, time.time() + life, life)
+            # a revoked user: nothing merged or written, but signed in, in the cookie, so this
+            # browser stays private while the deny-list holds them (api55: its next pages
+            # were kept anonymously), another user signed in here goes (eye55: they browsed
+            # on as that one), and a sign-out or another's sign-in frees it (eye55b)
+            _switch(visitor, _signed_in(identity, pid))
+            if not switching:  # what this browser did before the sign-in was theirs
+                await services.store.erase(identity.vid)
             return
         mark = services.store.erasures.mark  # (the user's profile is read after it)
         # a preview browser leaves no trace, nor a page nothing is recorded of (fetched ahead)
@@ -293,13 +300,20 @@ async def revoke(
 
 
 def _user_id(user_id: object) -> str:
-    """The site's user id as text (``str()``: a string, a whole number, a UUID ...); bytes, a
-    float or a bool are PayloadError (``b"42"`` was the user ``"b'42'"``: api55)."""
-    if isinstance(user_id, bytes | bytearray | memoryview | bool | float):
-        raise PayloadError(
-            "user ids are text, whole numbers or UUIDs (decode bytes first)", user_id
-        )
-    return str(user_id)
+    """The site's user id as text: a string, a whole number, a UUID or a MongoDB ObjectId; any
+    other value is PayloadError (``b"42"`` was the user ``"b'42'"``: api55; Django's
+    ``AnonymousUser()`` one user for every browser that passed it: eye55b)."""
+    kind = type(user_id)
+    if (kind is not bool and isinstance(user_id, str | int | UUID)) or kind.__name__ == "ObjectId":
+        return str(user_id)
+    raise PayloadError(
+        "user ids are strings, whole numbers or UUIDs: pass str(x) yourself", user_id
+    )
+
+
+def _signed_in(identity: Identity, pid: str) -> Identity:
+    """This browser with the user ``pid`` signed in, from a fresh id (nothing merged)."""
+    return replace(identity, vid=new_vid(), user=pid, is_new=False, issued_at=time.time())
 
 
 def _ended(visitor: Visitor, call: str) -> bool:

@@ -81,6 +81,14 @@ def with_identity(
     return {**start, "headers": make_private(add_vary(headers, *tools.config.vary))}
 
 
+# What a crawler's 304 is for a file, not a page, by its path's end
+FILES = tuple(
+    f".{x}"
+    for x in "css js mjs map json xml txt png jpg jpeg gif webp avif svg ico woff woff2 "
+    "ttf otf eot mp4 webm mp3 pdf zip".split()
+)
+
+
 def for_crawlers(send: Any, scope: dict[str, Any], tools: Tools) -> Any:
     """``send`` for a crawler's request, passed on untouched: a page we would personalise
     for a person says that it depends on the User-Agent too, besides what a person's depends
@@ -88,7 +96,9 @@ def for_crawlers(send: Any, scope: dict[str, Any], tools: Tools) -> Any:
     Googlebot's and gave it to new visitors: no cookie, no block, no page view counted)."""
     method = "GET" if scope.get("method") == "HEAD" else scope.get("method", "GET")
     vary = (b"User-Agent", *tools.config.vary)
-    page = is_page_request(method, scope.get("headers", ()))  # (its 304 says it too: eye55)
+    # its 304 says it too (eye55), not a file's (an image's: eye55b)
+    path = str(scope.get("path", ""))
+    page = is_page_request(method, scope.get("headers", ())) and not path.endswith(FILES)
 
     async def sending(message: Any) -> None:
         if message["type"] == "http.response.start":

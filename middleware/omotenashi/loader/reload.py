@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+import traceback
 
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import RuleSet
@@ -44,6 +45,22 @@ log = logging.getLogger("omotenashi")
 
 
 RESTLESS = 5  # looks (or loads) in a row a file changed at, after which it holds no load up
+
+
+def untangled(exc: BaseException) -> None:
+    """The frames of ``exc``'s tracebacks, and of the errors it holds or chains, cleared (once
+    logged): a load refused for a RuleError caught into a list its own frame holds is a
+    reference cycle, which kept the refused load's renderer alive for the next freeze."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if err.__traceback__ is not None:
+            traceback.clear_frames(err.__traceback__)
+        todo += [err.__cause__, err.__context__, *getattr(err, "errors", ())]
 
 
 def calm(seen: Seen, restless: frozenset[str]) -> Seen:
@@ -246,6 +263,7 @@ class Reloader:
         exc, used, self._used = done.exception(), self._used, None
         if exc is not None and used is not None:  # a refused load's templates go (eye55)
             snippetlife.let_go(used, self.current.renderer)
+            untangled(exc)  # (a caught RuleError's frame holds the list that holds it: eye55b)
         if self._moved(self._after):  # not a set of what is there: the next look
             self._let_go([] if exc else [done.result()])
             log.info("omotenashi: the rule files changed while they were read; read again")
