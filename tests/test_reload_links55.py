@@ -189,3 +189,22 @@ def test_a_data_folder_linked_out_is_looked_at_one_level_down(tmp_path: Path) ->
         Path(e[0]).relative_to(rules).as_posix() for e in fp.fingerprint(rules, tmp_path / "s")
     ]
     assert names == ["data/sale.yaml"]
+
+
+async def test_files_that_keep_moving_one_after_another_still_load(tmp_path: Path) -> None:
+    """soak55: an editor saving one file or another every few seconds, and looks stretched as
+    far apart by a saturated process: each look found something moved since the last, so no
+    edit was ever "still" and none loaded, for minutes. Past RESTLESS such looks in a row, the
+    files load as they are."""
+    reloader, rules, _ = _reloader(tmp_path)
+    reloader.maybe_reload()
+    try:
+        before = await reloader.check()
+        answers = []
+        for n in range(reload.RESTLESS + 2):
+            (rules / f"extra{n}.yaml").write_text(RULE.replace("id: a", f"id: x{n}"))
+            answers.append(reloader._changed(settled=True))
+    finally:
+        reloader.stop()
+    assert before is reloader.current  # (nothing loaded by the looks themselves)
+    assert answers[: reload.RESTLESS] == [False] * reload.RESTLESS and answers[-1]

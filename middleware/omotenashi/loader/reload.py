@@ -88,7 +88,7 @@ class Reloader:
         # start one (a load at every look, for ever)
         self._streaks: dict[str, int] = {}
         self._restless: frozenset[str] = frozenset()
-        self._moves = 0
+        self._moves = self._unsettled = 0
         self._checked = time.monotonic()
         self._gone = not os.path.isdir(cfg.dir)  # missing at startup: said there (announce.py)
         self._unreadable = False  # said once while the folder cannot be read (eye51b)
@@ -194,8 +194,13 @@ class Reloader:
         still = calmed == calm(self._seen, self._restless)
         self._seen = seen
         if calmed == calm(self._read, self._restless):
+            self._unsettled = 0
             return False
-        return still or not settled or bool(restless - self._restless)
+        # looks in a row that found the files moving, one file or another (an editor saving
+        # every few seconds, looks stretched as far by a saturated process: no edit loaded for
+        # minutes, soak55): past RESTLESS, they load as they are (a moved read is read again)
+        self._unsettled = 0 if still else self._unsettled + 1
+        return still or not settled or bool(restless - self._restless) or self._unsettled > RESTLESS
 
     def _missing(self) -> bool:
         """Whether the rules folder is gone (deleted, moved away, a volume not mounted): the set
