@@ -175,3 +175,51 @@ def test_an_upstream_that_is_the_proxy_itself_is_refused(
     if loop:
         assert main(["proxy", "--upstream", upstream, *listen]) == 2
         assert "is this proxy's own address (--host, --port): a loop" in capsys.readouterr().err
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        return [int(child) for child in listing.read().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")", 1)[1].split()[0] != "Z"  # (a zombie has ended)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+async def test_the_proxy_s_workers_end_with_it_when_it_is_killed(omotenashi_redis_url: str) -> None:
+    """shutdown55: ``omotenashi proxy --workers 2`` killed outright (SIGKILL) left its uvicorn
+    workers serving, holding the port (a restart failed: address in use)."""
+    port = free_port()
+    env = {**os.environ, "OMOTENASHI_REDIS_URL": omotenashi_redis_url}
+    env["OMOTENASHI_SECRET_KEYS"] = "k" * 32
+    async with serving(page) as origin:
+        process = await proxy(origin, port, env, "--workers", "2")
+        try:
+            async with httpx.AsyncClient() as client:
+                assert (await until_up(client, f"http://127.0.0.1:{port}/")).text == "hello"
+            workers = [
+                pid for pid in _children(process.pid) if "resource_tracker" not in _cmdline(pid)
+            ]
+            assert len(workers) >= 2, [(p, _cmdline(p)) for p in _children(process.pid)]
+            process.kill()
+            await process.wait()
+            for _ in range(200):
+                if not any(_alive(pid) for pid in workers):
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _cmdline(pid: int) -> str:
+    with open(f"/proc/{pid}/cmdline", "rb") as text:
+        return text.read().replace(b"\0", b" ").decode(errors="replace")

@@ -8,11 +8,14 @@ an ASGI app personalises its HTML pages, and everything else streams through.
 
 from __future__ import annotations
 
+import multiprocessing
+
 from omotenashi.asgi.middleware import Omotenashi
 from omotenashi.proxy.config import EdgeSettings, ProxySettings, upstream_url
 from omotenashi.proxy.dated import Dated
 from omotenashi.proxy.upstream import OriginError, Upstream, error_page
 from omotenashi.settings import Settings
+from omotenashi.store.embedded import die_with_parent
 
 __all__ = [
     "Dated",
@@ -53,5 +56,10 @@ def proxy_app(
 
 def from_env() -> Dated:
     """The proxy as configured by ``OMOTENASHI_*`` variables (a factory for uvicorn workers,
-    which run with their own ``Date`` header off: see :class:`Dated`)."""
+    which run with their own ``Date`` header off: see :class:`Dated`). A worker of
+    ``omotenashi proxy --workers N`` (a child of uvicorn's supervisor) ends with it: a
+    supervisor killed outright (SIGKILL) left its workers serving, holding the port, their
+    Valkey gone with it (shutdown55)."""
+    if multiprocessing.parent_process() is not None:
+        die_with_parent()
     return Dated(proxy_app(settings=EdgeSettings()))

@@ -95,7 +95,7 @@ class EmbeddedRedis:
         ]
         os.makedirs(self._dir.name, exist_ok=True)  # (removed once it answered: below)
         self._proc = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=die_with_parent
         )
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout
@@ -144,7 +144,7 @@ class EmbeddedRedis:
         self.close()
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child, before exec: on Linux, ask to be sent SIGTERM when the parent dies.
 
     A demo or test process killed outright (SIGKILL, or SIGTERM re-raised by uvicorn) cannot
