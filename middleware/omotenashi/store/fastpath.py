@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -33,6 +34,8 @@ from omotenashi.store.writer import Item, Then, Writer
 # writes for seconds, and they are applied when it ends (the reads, on their own connection,
 # still notice a server that stopped answering within their own timeouts).
 WRITES_HELD_S = 10.0
+
+log = logging.getLogger("omotenashi")
 
 
 class FastPath:
@@ -288,6 +291,14 @@ class FastPath:
             with contextlib.suppress(TimeoutError, PipelineError, RuntimeError):
                 async with asyncio.timeout_at(until):
                     await self.writer.drain()
+        if left := self.writer.pending:  # what a stop may lose, said (shutdown55)
+            log.warning(
+                "omotenashi: stopping with %d page view(s) or event(s) not confirmed by Redis "
+                "within the write timeout (OMOTENASHI_REDIS_WRITE_TIMEOUT, %gs): those still "
+                "queued are lost, those sent may have been written",
+                left,
+                self.drain_timeout,
+            )
         self.pipe.close()
         self.wpipe.close()
 
