@@ -229,11 +229,8 @@ async def test_event_data_names_are_strings(make_settings: Make) -> None:
     assert answer.status_code == 400 and "names are strings" in answer.text
 
 
-async def test_a_revoked_user_signing_in_where_another_is_signed_in_signs_that_one_out(
-    make_settings: Make, omotenashi_redis: redis.Redis
-) -> None:
-    """eye55: user A signed in; revoked user B signs in on the same browser: A stayed in the
-    cookie, and B browsed on as A (A's blocks, B's pages in A's profile)."""
+async def _with_b_revoked(make_settings: Make) -> Omotenashi:
+    """The shop with user "b" revoked by an admin request; /call/login_a, /call/login_b."""
     CALLS["revoke_b"] = lambda request: revoke(request, user_id="b")
     CALLS["login_a"] = lambda request: identify(request, "a")
     CALLS["login_b"] = lambda request: identify(request, "b")
@@ -241,6 +238,15 @@ async def test_a_revoked_user_signing_in_where_another_is_signed_in_signs_that_o
     async with client_for(mw) as admin:
         await admin.get("/", headers=HTML)
         await admin.post("/call/revoke_b", headers=HTML)
+    return mw
+
+
+async def test_a_revoked_user_signing_in_where_another_is_signed_in_signs_that_one_out(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """eye55: user A signed in; revoked user B signs in on the same browser: A stayed in the
+    cookie, and B browsed on as A (A's blocks, B's pages in A's profile)."""
+    mw = await _with_b_revoked(make_settings)
     async with client_for(mw) as shared:
         await shared.get("/", headers=HTML)
         await shared.post("/call/login_a", headers=HTML)
@@ -261,13 +267,7 @@ async def test_after_a_revoked_sign_in_another_user_can_sign_in_there(
 ) -> None:
     """eye55b: a revoked user's sign-in on a shared browser left it private for everyone after,
     A signing in again was not linked, and A's preferences page said A was revoked."""
-    CALLS["revoke_b"] = lambda request: revoke(request, user_id="b")
-    CALLS["login_a"] = lambda request: identify(request, "a")
-    CALLS["login_b"] = lambda request: identify(request, "b")
-    mw = Omotenashi(shop(), settings=make_settings())
-    async with client_for(mw) as admin:
-        await admin.get("/", headers=HTML)
-        await admin.post("/call/revoke_b", headers=HTML)
+    mw = await _with_b_revoked(make_settings)
     async with client_for(mw) as shared:
         await shared.get("/", headers=HTML)
         await shared.post("/call/login_b", headers=HTML)

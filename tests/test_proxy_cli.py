@@ -65,8 +65,7 @@ async def test_limit_concurrency_caps_the_connections_the_proxy_holds(
     """Idle connections count: with the limit reached a request gets a 503 at once, not a reset
     once the process runs out of files (the README's advice for slow senders)."""
     port = free_port()
-    env = {**os.environ, "OMOTENASHI_REDIS_URL": omotenashi_redis_url}
-    env["OMOTENASHI_SECRET_KEYS"] = "k" * 32
+    env = _env(omotenashi_redis_url)
     async with serving(page) as origin:
         process = await proxy(origin, port, env, "--limit-concurrency", "2")
         try:
@@ -84,6 +83,11 @@ async def test_limit_concurrency_caps_the_connections_the_proxy_holds(
             await process.wait()
     assert first.status_code == 200 and first.text == "hello"
     assert full.status_code == 503
+
+
+def _env(redis_url: str) -> dict[str, str]:
+    """This process's environment with a Redis URL and a signing key, for a proxy it starts."""
+    return {**os.environ, "OMOTENASHI_REDIS_URL": redis_url, "OMOTENASHI_SECRET_KEYS": "k" * 32}
 
 
 async def proxy(origin: str, port: int, env: dict[str, str], *options: str) -> Any:
@@ -130,7 +134,7 @@ async def test_the_banner_masks_the_redis_password(command: list[str]) -> None:
 
 async def start_line(command: list[str], redis_url: str = "redis://127.0.0.1:1/0") -> str:
     """The first line ``omotenashi <command>`` prints (its start line), then it is stopped."""
-    env = {**os.environ, "OMOTENASHI_REDIS_URL": redis_url, "OMOTENASHI_SECRET_KEYS": "k" * 32}
+    env = _env(redis_url)
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "omotenashi.cli", *command),
         env=env,
@@ -191,13 +195,16 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.anyio
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"),
+    reason="workers end with their supervisor through PR_SET_PDEATHSIG, which only Linux has "
+    "(elsewhere stop the proxy with SIGTERM or Ctrl+C, as the README says)",
+)
 async def test_the_proxy_s_workers_end_with_it_when_it_is_killed(omotenashi_redis_url: str) -> None:
     """shutdown55: ``omotenashi proxy --workers 2`` killed outright (SIGKILL) left its uvicorn
     workers serving, holding the port (a restart failed: address in use)."""
     port = free_port()
-    env = {**os.environ, "OMOTENASHI_REDIS_URL": omotenashi_redis_url}
-    env["OMOTENASHI_SECRET_KEYS"] = "k" * 32
+    env = _env(omotenashi_redis_url)
     async with serving(page) as origin:
         process = await proxy(origin, port, env, "--workers", "2")
         try:

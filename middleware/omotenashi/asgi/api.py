@@ -50,14 +50,14 @@ def check_event(name: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
     if data is not None and not isinstance(data, Mapping):
         raise PayloadError("event data is a dict of names and plain JSON values", data)
     clean = dict(data or {})
-    for key, value in clean.items():  # (a lone surrogate is taken, and left out when written)
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError, RecursionError):
-            raise PayloadError(f"event data {key!r} must be plain JSON values", value) from None
-    try:
+    try:  # (a lone surrogate is taken, and left out when written)
         size = len(json.dumps(clean))
-    except TypeError:  # (a number is a name, as JSON writes it)
+    except (TypeError, ValueError, RecursionError):  # the value at fault named, if one is
+        for key, value in clean.items():
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError, RecursionError):
+                raise PayloadError(f"event data {key!r} must be plain JSON values", value) from None
         raise PayloadError("event data's names are strings or numbers", list(clean)) from None
     if size > MAX_EVENT_BYTES:
         raise PayloadError(f"event data is over {MAX_EVENT_BYTES} bytes", size)
