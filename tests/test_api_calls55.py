@@ -294,3 +294,18 @@ async def test_an_object_that_is_no_user_id_is_refused(make_settings: Make) -> N
         answer = await client.post("/call/anon", headers=HTML)
         assert answer.status_code == 400 and "pass str(x)" in answer.text
         assert (await client.post("/call/ints", headers=HTML)).text == "done"  # as before
+
+
+async def test_a_sign_in_answered_to_a_head_still_merges(make_settings: Make) -> None:
+    """eye55c: making a HEAD record nothing also stopped a sign-in answered to it from merging:
+    the user went into the cookie, the browser's views stayed under its old id, for good."""
+    CALLS["login_h"] = lambda request: identify(request, "h")
+    mw = Omotenashi(shop(), settings=make_settings())
+    async with client_for(mw) as client:
+        for _ in range(3):
+            await client.get("/", headers=HTML)
+        await mw.drain()
+        await client.head("/call/login_h", headers=HTML)
+        await mw.drain()
+        export = (await client.get("/_omotenashi/preferences/export")).json()
+    assert export["profile"]["views"] == 3

@@ -207,4 +207,19 @@ async def test_files_that_keep_moving_one_after_another_still_load(tmp_path: Pat
     finally:
         reloader.stop()
     assert before is reloader.current  # (nothing loaded by the looks themselves)
-    assert answers[: reload.RESTLESS] == [False] * reload.RESTLESS and answers[-1]
+    assert answers[: reload.RESTLESS] == [False] * reload.RESTLESS and answers[reload.RESTLESS]
+
+
+def test_files_no_load_reads_changing_under_new_names_start_no_load(tmp_path: Path) -> None:
+    """eye55c: a cache writing a file of a new name at every look (no path restless) started
+    a load at every look, for ever, once the look above counted every look that moved."""
+    reloader, rules, _ = _reloader(tmp_path)
+    reloader.maybe_reload()
+    try:
+        answers = []
+        for n in range(4 * reload.RESTLESS):
+            (rules / f"cache{n}.tmp").write_text(str(n))
+            answers.append(reloader._changed(settled=True))
+    finally:
+        reloader.stop()
+    assert not any(answers)

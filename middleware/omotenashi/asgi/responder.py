@@ -86,8 +86,8 @@ class Responder:
         # nothing is written for, a HEAD (it shows nothing: api55), nor, where the site says
         # so (count_prefetch false), a page fetched ahead (a GET: RequestInfo.prefetch).
         ahead, counted = request.prefetch and method == "GET", tools.config.respect.count_prefetch
-        self.records = personal and method != "HEAD" and not (ahead and not counted)
-        visitor.records = self.records  # (a sign-in on this page merges nothing either)
+        visitor.records = personal and not (ahead and not counted)  # a sign-in merges (a
+        self.records = visitor.records and method != "HEAD"  # HEAD's too: eye55c)
         visitor.ruleset, visitor.journey = loaded.ruleset, loaded.journey  # (a sign-in's merge)
         # the co lists of the visitor's own pairs: read while the app runs (asgi/ownpairs.py)
         self.own = own_pairs_soon(tools.store, visitor, loaded) if personal and tracked else {}

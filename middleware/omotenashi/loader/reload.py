@@ -199,8 +199,14 @@ class Reloader:
         # looks in a row that found the files moving, one file or another (an editor saving
         # every few seconds, looks stretched as far by a saturated process: no edit loaded for
         # minutes, soak55): past RESTLESS, they load as they are (a moved read is read again)
-        self._unsettled = 0 if still else self._unsettled + 1
-        return still or not settled or bool(restless - self._restless) or self._unsettled > RESTLESS
+        # (only looks where a file loads read moved count, and a load they start counts anew:
+        # a cache writing a new name at every look started a load at every look: eye55c)
+        read_moved = any(path.lower().endswith(READ) for path, *_ in moving)
+        self._unsettled = 0 if still else self._unsettled + read_moved
+        if self._unsettled > RESTLESS:
+            self._unsettled = 0
+            return True
+        return still or not settled or bool(restless - self._restless)
 
     def _missing(self) -> bool:
         """Whether the rules folder is gone (deleted, moved away, a volume not mounted): the set

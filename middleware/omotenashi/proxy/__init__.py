@@ -9,6 +9,8 @@ an ASGI app personalises its HTML pages, and everything else streams through.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 
 from omotenashi.asgi.middleware import Omotenashi
 from omotenashi.proxy.config import EdgeSettings, ProxySettings, upstream_url
@@ -60,6 +62,8 @@ def from_env() -> Dated:
     ``omotenashi proxy --workers N`` (a child of uvicorn's supervisor) ends with it: a
     supervisor killed outright (SIGKILL) left its workers serving, holding the port, their
     Valkey gone with it (shutdown55)."""
-    if multiprocessing.parent_process() is not None:
+    if (parent := multiprocessing.parent_process()) is not None:
         die_with_parent()
+        if os.getppid() != parent.pid:  # (it had died before the ask: eye55c)
+            os.kill(os.getpid(), signal.SIGTERM)
     return Dated(proxy_app(settings=EdgeSettings()))

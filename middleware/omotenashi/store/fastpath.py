@@ -294,7 +294,7 @@ class FastPath:
         if left := self.writer.pending:  # what a stop may lose, said (shutdown55)
             log.warning(
                 "omotenashi: stopping with %d page view(s) or event(s) not confirmed by Redis "
-                "within the write timeout (OMOTENASHI_REDIS_WRITE_TIMEOUT, %gs): those still "
+                "(it was waited for %gs at most: OMOTENASHI_REDIS_WRITE_TIMEOUT): those still "
                 "queued are lost, those sent may have been written",
                 left,
                 self.drain_timeout,
