@@ -99,7 +99,11 @@ async def test_a_page_still_unfinished_when_its_time_is_up_streams_as_sent(
     assert [m["type"] for m in sent] == ["http.response.start", *["http.response.body"] * 2]
     assert [m.get("more_body", False) for m in sent[1:]] == [True, False]
     assert body_of(sent) == HEAD + TAIL  # as the app sent it, in order: not personalised
-    assert sent[0]["headers"] == [(b"content-type", b"text/html; charset=utf-8")]  # the app's
+    assert sent[0]["headers"] == [  # the app's, private as a page rewritten would be (56)
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"vary", b"Cookie, Sec-GPC, DNT"),
+        (b"cache-control", b"private"),
+    ]
     assert mw.metrics._counts["held_too_long"] == 1
     (said,) = [r.getMessage() for r in caplog.records if "still unfinished" in r.getMessage()]
     assert said.startswith("omotenashi: page '/' was still unfinished 0.1 s after its first part")

@@ -113,7 +113,7 @@ class Responder:
             if message["type"] == "http.response.start":
                 status, headers = message.get("status", 200), message.get("headers", [])
                 page = self.tracked and can_personalise(self.method, status, headers)
-                message = self._with_identity(message, page=page)
+                message = self._with_identity(message, page=page, left=page)
             await self._send(message)
         elif self.passthrough:
             if self._overdue is not None:  # (what was held, out first: holdtime.py)
@@ -147,7 +147,7 @@ class Responder:
             elif self.size > self.tools.config.max_body:
                 self.clock.stop()
                 self.tools.metrics.inc("bypassed")
-                await self._flush_original(more_body=more)
+                await self._flush_original(more_body=more, left=False)
             elif not more:
                 self.clock.stop()
                 await self._finish()
@@ -189,14 +189,15 @@ class Responder:
             },
         )  # fmt: skip
 
-    def _with_identity(self, start: Message, *, page: bool = False) -> Message:
-        secure, seen = self.request.secure, self.looked
-        return with_identity(start, self.visitor, self.tools, secure=secure, page=page, looked=seen)
+    def _with_identity(self, start: Message, *, page: bool = False, left: bool = False) -> Message:
+        said = {"secure": self.request.secure, "page": page, "looked": self.looked, "left": left}
+        return with_identity(start, self.visitor, self.tools, **said)
 
-    async def _flush_original(self, *, more_body: bool) -> None:
+    async def _flush_original(self, *, more_body: bool, left: bool = True) -> None:
+        # left: a page rewritten when all goes well (not one too big, or refused for itself)
         self.passthrough = True
         assert self.start is not None
-        await self._send(self._with_identity(self.start, page=True))
+        await self._send(self._with_identity(self.start, page=True, left=left))
         if not more_body:
             self._record_soon()
         await self._send(
@@ -247,7 +248,7 @@ class Responder:
                 "(told once per reason; each counts in omotenashi_responses, outcome refused)"
             )
             warn_once(log, said, self.loaded.ruleset, kind=str(refused))
-            await self._flush_original(more_body=False)
+            await self._flush_original(more_body=False, left=False)
             return
         except Exception:  # never break the page: any failure serves the original response
             tools.metrics.inc("splice_error")

@@ -56,6 +56,7 @@ def with_identity(
     secure: bool,
     page: bool = False,
     looked: bool = False,
+    left: bool = False,
 ) -> Message:
     """A response we do not rewrite still carries a sign-in or sign-out's new cookie (or,
     for a private visitor's sign-out, the expiry of the cookie their browser sent), and a
@@ -63,7 +64,12 @@ def with_identity(
     a force link was refused, as a rewritten page says it (a private visitor's page left
     alone, OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false, or one the engine could not rewrite).
     An answer the app made reading the visitor (``looked``: a JSON of their profile) is
-    private to them too, whatever its type (cdn55: a cache in front gave it to others)."""
+    private to them too, whatever its type (cdn55: a cache in front gave it to others). So
+    is a page ``left`` as the app made it where others' are rewritten (Redis out or slow, a
+    private visitor's under OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false, a failure of ours):
+    as every page we rewrite, or leave alone because no rule applies, is (cdn55: a cache
+    kept the app's public copy and gave it to everyone, no block, no cookie, no page view
+    counted, for as long as the app's max-age, after Redis was back)."""
     visitor.answered = True  # (a sign-in or sign-out from now on cannot reach the browser)
     app_sets_ours(start.get("headers", []), tools.signer.cookie.name)
     tracked_new = visitor.is_new and bool(visitor.events or visitor.attrs)
@@ -71,7 +77,7 @@ def with_identity(
     renewed = renewed and renews(visitor, tools)
     refused = visitor.preview_refused if page else None
     given = visitor.identity_changed or (tracked_new and not visitor.private) or renewed
-    if not (given or refused or looked):
+    if not (given or refused or looked or left):
         return start
     headers: Headers = list(start.get("headers", []))
     if given:

@@ -1,0 +1,93 @@
+"""A page served as the app made it where Omotenashi rewrites it when all goes well (Redis out
+or slow, a private visitor's page under OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=false, a page
+held too long) is private, as every page it rewrites or leaves alone for want of a rule is
+(cdn55, left open then: the app's public copy went to a shared cache, which gave it to every
+visitor, with no block, no cookie and no page view counted, for as long as the app's max-age,
+after Redis was back). A page never rewritten (too big) keeps the app's headers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import redis
+
+from omotenashi import Omotenashi, Settings
+
+from .conftest import client_for, page_app
+from .test_middleware import PAGE, RULES, SNIPPETS
+
+pytestmark = pytest.mark.anyio
+Make = Callable[..., Settings]
+PUBLIC = [(b"cache-control", b"public, max-age=600")]
+
+
+def directives(response: Any) -> set[str]:
+    return {d.strip() for d in response.headers.get("cache-control", "").split(",")}
+
+
+def private(response: Any) -> bool:
+    said, vary = directives(response), response.headers.get("vary", "").lower()
+    return "private" in said and "public" not in said and "cookie" in vary
+
+
+@pytest.mark.parametrize("who", ["returning, read times out", "new, breaker open"])
+async def test_a_page_served_as_the_app_made_it_when_redis_failed_is_private(
+    make_settings: Make, omotenashi_redis: redis.Redis, who: str
+) -> None:
+    settings = make_settings(
+        RULES, SNIPPETS, redis={"read_timeout": 0.05, "breaker_failures": 1, "breaker_reset": 60}
+    )
+    mw = Omotenashi(page_app(PAGE, headers=PUBLIC), settings=settings)
+    async with client_for(mw) as client:
+        first = await client.get("/")  # a new visitor: a cookie, a profile
+        if who.startswith("returning"):
+            omotenashi_redis.execute_command("CLIENT", "PAUSE", "300", "ALL")
+        else:
+            client.cookies.clear()
+            mw.store.breaker.failure("opened by the test")
+        response = await client.get("/?utm_campaign=spring")
+        await asyncio.sleep(0.35)  # the pause ends before the pool closes
+    assert private(first)  # (as before: rewritten, or left alone for want of a rule)
+    assert response.text == PAGE and mw.metrics["degraded"] == 1
+    assert private(response), response.headers
+
+
+async def test_a_private_visitor_s_page_left_alone_is_private(make_settings: Make) -> None:
+    settings = make_settings(RULES, SNIPPETS, respect={"private_contextual": False})
+    mw = Omotenashi(page_app(PAGE, headers=PUBLIC), settings=settings)
+    async with client_for(mw, headers={"sec-gpc": "1"}) as client:
+        response = await client.get("/?utm_campaign=spring")
+    assert response.text == PAGE
+    assert private(response), response.headers
+    assert "gpc" in response.headers["vary"].lower()
+
+
+async def test_a_page_held_too_long_is_private(make_settings: Make) -> None:
+    async def slow(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        start = {"type": "http.response.start", "status": 200}
+        headers = [(b"content-type", b"text/html; charset=utf-8"), *PUBLIC]
+        await send({**start, "headers": headers})
+        half = len(PAGE) // 2
+        await send({"type": "http.response.body", "body": PAGE[:half].encode(), "more_body": True})
+        await asyncio.sleep(0.3)
+        await send({"type": "http.response.body", "body": PAGE[half:].encode()})
+
+    mw = Omotenashi(slow, settings=make_settings(RULES, SNIPPETS, hold_seconds=0.05))
+    async with client_for(mw) as client:
+        response = await client.get("/?utm_campaign=spring")
+    assert response.text == PAGE and mw.metrics["held_too_long"] == 1
+    assert private(response), response.headers
+
+
+async def test_a_page_too_big_to_rewrite_keeps_the_app_s_headers(make_settings: Make) -> None:
+    big = PAGE.replace("</body>", f"<p>{'x' * 1024}</p></body>")
+    settings = make_settings(RULES, SNIPPETS, max_body=1024)
+    mw = Omotenashi(page_app(big, headers=PUBLIC), settings=settings)
+    async with client_for(mw) as client:
+        await client.get("/")
+        response = await client.get("/?utm_campaign=spring")  # (returning: no new cookie)
+    assert response.text == big
+    assert response.headers["cache-control"] == "public, max-age=600"
