@@ -21,6 +21,15 @@ MIN_KEY_LENGTH = 16
 MAKE_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
+def weak(key: str) -> str:
+    """What makes a secret guessable ("" for none): a placeholder word or a short one."""
+    if key.lower() in PLACEHOLDER_KEYS:
+        return "is a placeholder word from examples and demos (change-me, secret ...)"
+    if len(key) < MIN_KEY_LENGTH:
+        return f"has {len(key)} characters, fewer than {MIN_KEY_LENGTH}"
+    return ""
+
+
 def warnings(settings: Settings) -> list[str]:
     """Every startup warning for these settings, in plain words."""
     out = []
@@ -38,16 +47,18 @@ def warnings(settings: Settings) -> list[str]:
         "in OMOTENASHI_SECRET_KEYS" if given == keys else "of the signing keys (secret_keys)"
     )
     for number, key in enumerate(keys, 1):
-        if key.lower() in PLACEHOLDER_KEYS:
-            why = "is a placeholder word from examples and demos (change-me, secret ...)"
-        elif len(key) < MIN_KEY_LENGTH:
-            why = f"has {len(key)} characters, fewer than {MIN_KEY_LENGTH}"
-        else:
-            continue
-        out.append(
-            f"key {number} of {len(keys)} {named} {why}: anyone could sign "
-            f"a visitor cookie; make one with: {MAKE_KEY}"
-        )
+        if why := weak(key):
+            out.append(
+                f"key {number} of {len(keys)} {named} {why}: anyone could sign "
+                f"a visitor cookie; make one with: {MAKE_KEY}"
+            )
+    previews = [key.get_secret_value() for key in settings.preview_keys]
+    for number, key in enumerate(previews, 1):  # (sec56: they sign force links, unsaid)
+        if why := weak(key):
+            out.append(
+                f"key {number} of {len(previews)} in OMOTENASHI_PREVIEW_KEYS {why}: anyone "
+                f"could make force links showing any rule; make one with: {MAKE_KEY}"
+            )
     for name, close in misspelt(os.environ):
         out.append(f"{name} is not a setting and is ignored (did you mean {close}?)")
     if not settings.user_salt.get_secret_value():
@@ -65,6 +76,14 @@ def warnings(settings: Settings) -> list[str]:
     ):  # (config52: set but empty, it answered 401 to every request, unsaid)
         if token is not None and not token.get_secret_value().strip():
             out.append(f"{name} is set but empty: its endpoint answers 401 to every request")
+        elif token is not None and (why := weak(token.get_secret_value())):
+            out.append(f"{name} {why}: anyone could guess it; make one with: {MAKE_KEY}")
+    if settings.metrics and settings.metrics_token is None:  # (sec56)
+        out.append(
+            f"OMOTENASHI_METRICS is on without OMOTENASHI_METRICS_TOKEN: anyone who reaches "
+            f"{settings.endpoint_prefix}/metrics reads them (rule ids and counts); set a "
+            "token, or keep that path off the public site"
+        )
     window = settings.measure.attribution_days * 86400
     if settings.redis.idle_ttl < window:
         out.append(
