@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -332,8 +332,22 @@ async def club(request: Request) -> Response:
     return await _page(request, "club.html", member=await is_member(request))
 
 
+def _from_this_site(request: Request) -> bool:
+    """A form posted from this site's own pages (sec56: another site's page could post the
+    sign-in form, signing the visitor in as someone whose account then collects, and shows
+    that someone, what the visitor browses). Browsers say where a request comes from in
+    Sec-Fetch-Site, older ones in Origin; a request with neither is no browser's form post."""
+    fetched = request.headers.get("sec-fetch-site")
+    if fetched is not None:
+        return fetched in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
 async def login(request: Request) -> Response:
     if request.method == "POST":
+        if not _from_this_site(request):
+            return PlainTextResponse("Sign in from this site's own page.", status_code=403)
         form = await request.form()
         name = str(form.get("username", "")).strip()[:40]
         if name:

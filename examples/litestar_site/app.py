@@ -44,6 +44,7 @@ async def login_form() -> str:
 
 @post("/login")
 async def login(request: Request, data: Form) -> Redirect:  # type: ignore[type-arg]
+    # (a real sign-in checks a password and a CSRF token first: README, Signing in)
     await identify(request, data["user"])  # this browser's profile joins the user's
     return Redirect("/", status_code=303)
 
