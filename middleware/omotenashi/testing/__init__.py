@@ -162,11 +162,15 @@ def chromium_launch_args(parent: dict[str, Any], browser_type: Any) -> dict[str,
     """pytest-playwright's launch arguments (``parent``) for Playwright's own Chromium when
     installed, else a system Chromium by path; headless unless ``--headed``; sandbox off (as
     root, in containers). Another browser, a ``--browser-channel``, a path given or no Chromium
-    found (Playwright's launch then fails, saying to install it): unchanged."""
+    found (Playwright's launch then fails, saying to install it): unchanged; so is Playwright's
+    own Chromium run by a user other than root, whose sandbox works (pkg56: every suite of a
+    project with Omotenashi installed launched it with the sandbox off)."""
     if browser_type.name != "chromium" or parent.get("channel") or parent.get("executable_path"):
         return parent
     executable = find_chromium(browser_type.executable_path)
     if executable is None:  # Playwright's own error then fails the test: "playwright install"
+        return parent
+    if executable == browser_type.executable_path and getattr(os, "geteuid", lambda: 1)() != 0:
         return parent
     args = {
         **parent,
