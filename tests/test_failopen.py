@@ -121,7 +121,8 @@ async def test_a_page_left_alone_because_redis_failed_counts_as_degraded(
     settings = make_settings(
         RULES, SNIPPETS, redis={"read_timeout": 0.05, "breaker_failures": 1, "breaker_reset": 60}
     )
-    mw = Omotenashi(page_app(PAGE), settings=settings)
+    public = [(b"cache-control", b"public, max-age=600")]
+    mw = Omotenashi(page_app(PAGE, headers=public), settings=settings)
     async with client_for(mw) as client:
         await client.get("/")  # a new visitor: a cookie, a profile
         if who.startswith("returning"):
@@ -132,6 +133,10 @@ async def test_a_page_left_alone_because_redis_failed_counts_as_degraded(
         response = await client.get("/?utm_campaign=spring")
         await asyncio.sleep(0.35)  # the pause ends before the pool closes
     assert response.text == PAGE
+    # private, as the page would have been (cdn55, session 56: a shared cache kept the app's
+    # public copy and gave it to everyone for its max-age, Redis back or not)
+    assert response.headers["cache-control"] == "private, max-age=600"
+    assert response.headers["vary"] == "Cookie, Sec-GPC, DNT"
     counted = outcomes(mw)
     assert counted["degraded"] == 1 and counted["bypassed"] == 0
     assert sum(counted.values()) == mw.metrics["requests"] == 2  # each response once
