@@ -104,3 +104,24 @@ async def test_a_list_page_at_the_path_of_one_item_is_no_item_s_page(
         await mw.drain()
         export = json.loads((await browser.get("/_omotenashi/preferences/export")).content)
     assert "p5" not in export["profile"]["viewed"], export["profile"]["viewed"]
+
+
+@pytest.mark.parametrize("path", ["/shop/p6", "/shop/p6?utm_source=x"])
+async def test_another_item_at_the_address_of_the_named_one_is_not_suggested_there(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis, path: str
+) -> None:
+    """(recs56) The journey names this page's item (p6, the path's last part); the catalogue
+    has a second item at the same address (a variant): it was suggested on the page, a link to
+    the page itself."""
+    catalog = CATALOG + (
+        "  - {id: p6, url: /shop/p6, title: Product six, tags: [a]}\n"
+        "  - {id: p6x, url: /shop/p6, title: Product six XL, tags: [a]}\n"
+    )
+    every = RULES.replace("{items: 4}", "{items: 10}")  # (every candidate shown)
+    settings = make_settings(every, SNIPPETS, journey=JOURNEY)
+    (Path(settings.rules.dir) / "catalog.yaml").write_text(textwrap.dedent(catalog))
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as browser:
+        page = await browser.get(path)
+    shown = re.findall(r"data-item='(\w+)'", page.text)
+    assert sorted(shown) == ["p1", "p2", "p3", "p4"], shown

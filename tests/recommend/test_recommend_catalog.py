@@ -105,6 +105,10 @@ def test_the_catalogue_file_is_found_by_name(
             "items:\n  - id: a\n    url: /a\n",
             "catalog.yaml:2: items[0].title: this field is required",
         ),
+        (  # (recs56: an override reversed the reason after the title)
+            'items:\n  - id: a\n    url: /a\n    title: "\\u202eTokyo"\n',
+            "catalog.yaml:4: items[0].title: '\\u202eTokyo' holds the control character U+202E",
+        ),
         ("items: [\n", "catalog.yaml:2: not valid YAML"),
         ("items:\n  - id: A b\n    url: /a\n    title: A\n", "catalog.yaml:2: items[0].id"),
     ],

@@ -92,7 +92,8 @@ def personalise_page(
     off = history_off(visit.choices, respect)
     topics, items = page_tags(page, request.path, journey)
     back = request.back  # (the page's URL: a property worked out anew on each read)
-    if catalog is not None and catalog.items and not any(i in catalog.position for i in items):
+    named = catalog is not None and any(i in catalog.position for i in items)  # by the journey
+    if catalog is not None and catalog.items and not named:
         items = _catalogued(catalog, request, back) or items
     change = build_change(
         visit,
@@ -167,6 +168,11 @@ def personalise_page(
     )
     recommender = None
     if ruleset.recommends and catalog is not None and catalog.items:
+        # another catalogue item at the address of the one the journey named is this page too:
+        # never suggested on it, a link to itself (recs56)
+        here = (
+            list(dict.fromkeys([*items, *_catalogued(catalog, request, back)])) if named else items
+        )
         signals = partial(
             signals_for,
             visit.visitor_id,
@@ -174,7 +180,7 @@ def personalise_page(
             after,
             facts,
             visit.shared,
-            items,
+            here,
             personal=not (visit.private or fresh),  # history off: signals_for leaves it out
             history_off=off,
             zone=config.zone,  # the surprises change at the site's midnight

@@ -45,6 +45,8 @@ _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 # A path written without its first "/" ("tours/x"): not one that starts at the root ("/"),
 # a whole URL or any scheme ("https:", "mailto:"), a query or fragment alone, or a backslash
 _BARE_PATH = re.compile(r"(?![/?#\\\s])(?![A-Za-z][A-Za-z0-9+.-]*:)")
+# direction overrides, embeddings and isolates, and other control characters: no title's
+_BIDI_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 SMALL_MASK = 512  # catalogues up to this many items build bitsets with int arithmetic
 
 
@@ -78,6 +80,19 @@ class Item(_Strict):
             # "tours/x": from the site's root, as the on-page links read it (recommend/links.py);
             # written as it is, each page would resolve it from its own path (/tours/tours/x)
             return "/" + value
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _plain_title(cls, value: str) -> str:
+        # (recs56) an override (U+202E) ran on past the title, reversing the reason after it
+        # ("Because you have been looking at ...") in the block, the "i" and the preferences
+        found = _BIDI_OR_CONTROL.search(value)
+        if found:
+            raise _problem(
+                f"{value!r} holds the control character U+{ord(found.group()):04X}",
+                "write the title as plain text (a right-to-left title needs no direction mark)",
+            )
         return value
 
     @field_validator("tags", mode="before")

@@ -5,7 +5,9 @@ else UTC's); which ones, on those and
 the page's item: each candidate gets a stable rank from a hash of them and its id, and the
 best-ranked candidates that qualify are the surprises. So a reload shows the same surprise
 as long as it still qualifies (it shares no tag with the visitor's top three interests, is
-allowed, and is not already in the list), whatever else changed; tomorrow brings another.
+allowed, and is not already in the list) and no candidate joined ahead of it; tomorrow brings
+another. Popular candidates are drawn first, weighted by their popularity: other visitors'
+views (an item reaching popular, the shares moving) can change the draw (recs56).
 """
 
 from __future__ import annotations
