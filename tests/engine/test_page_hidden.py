@@ -321,6 +321,9 @@ def _hidden_in(node: LexborNode) -> bool | None:
 @example('<!doctype html><body><div hidden><table><tr><div><p data-omo-slot="s0">')
 @example('<!doctype html><body><table><div hidden><table><div><p data-omo-slot="s0">')
 @example('<!doctype html><body><template data-omo-slot="s0"><body hidden>')
+@example('<!doctype html><body><a hidden><table><a><div data-omo-slot="s0">')  # (session 56)
+@example('<!doctype html><body><a><table hidden><a><div data-omo-slot="s0">')
+@example('<!doctype html><body><table hidden><b><div></p></b><div data-omo-slot="s0">')
 def test_hidden_is_what_a_browser_hides(doc: str) -> None:
     """Each sure target is marked as lexbor's tree says (its elements around it)."""
     tree = parse(doc)

@@ -14,7 +14,7 @@ from typing import Protocol
 from .context import around, marker_left
 from .hides import hidden_by
 from .tokens import Attr, attrs, positions, self_closing
-from .tree import BUTTON, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
+from .tree import BUTTON, FOSTERED, HIDDEN, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
 TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
 _HIDING = frozenset(("hidden", "style"))  # the attributes hides.py reads
@@ -236,7 +236,7 @@ class Core(Tree):
         rec.seq = el.seq
         rec.parent = self.open_recs[-1] if self.open_recs else -1
         # not seen by a visitor: inside (or itself) an element with ``hidden``, or a <template>
-        rec.hidden = hides or el.key == "template" or self.hidden_in(at)
+        rec.hidden = hides or el.key == "template" or self.held_hidden(at)
         rec.settled = (not self.af or self._settled(el, False)) and (
             name in _CELLS or self.stack[self.bounds[MODE][-1]].name not in _TABLE_MODE
         )
@@ -385,7 +385,12 @@ class Core(Tree):
         if len(stack) - depth > 64:
             raise GiveUp("element removed from deep in the stack", self.lt)
         self.spend(len(stack) - depth)
+        out = self.hidden_in(depth)  # (what was inside it still is, in the document)
         above = [self.detach() for _ in range(len(stack) - depth - 1)]
+        child = above[-1] if above else None
+        if child is not None and FOSTERED not in child.kinds:  # it knows its own: an <a> off
+            child.kinds += (FOSTERED,)  # the stack below a <table> still holds what the table
+            child.out, child.hid = out, out or HIDDEN in child.kinds  # moves out (hypothesis)
         gone = self.detach()
         self.unsure(gone, "element closed out of order")
         if gone.rec >= 0:

@@ -152,6 +152,7 @@ class El:
     rec = -1  # index of its target record, or -1
     result = 0  # the selectors it matched when created
     hid = False  # FOSTERED: whether it is or is inside an element with ``hidden``
+    out = False  # FOSTERED: whether what its parent in the document holds is hidden
 
     def __init__(self, name: str, ns: int, seq: int) -> None:
         self.name = name
@@ -227,7 +228,17 @@ class Tree:
             el.kinds += (HIDDEN,)
         if at != len(self.stack) - 1:
             el.kinds += (FOSTERED,)
-            el.hid = hides or self.hidden_in(at)
+            el.out = self.held_hidden(at)
+            el.hid = hides or el.out
+
+    def held_hidden(self, at: int) -> bool:
+        """Whether what the open element at depth ``at`` holds is hidden, where a table above
+        it moves content out into its own parent: that table's parent in the document, when
+        it is not the element below it on the stack (an ``<a>`` taken off the stack)."""
+        table = self.stack[at + 1] if at + 1 < len(self.stack) else None
+        if table is not None and table.name == "table" and FOSTERED in table.kinds:
+            return table.out
+        return self.hidden_in(at)
 
     def hidden_in(self, at: int) -> bool:
         """Whether the open element at depth ``at`` is or is inside one with ``hidden``: one
