@@ -69,3 +69,17 @@ async def test_a_page_too_big_to_rewrite_keeps_the_app_s_headers(make_settings: 
         response = await client.get("/?utm_campaign=spring")  # (returning: no new cookie)
     assert response.text == big
     assert response.headers["cache-control"] == "public, max-age=600"
+
+
+async def test_a_head_where_redis_is_out_as_the_request_comes_says_what_its_get_says(
+    make_settings: Make,
+) -> None:
+    """(eye56) The breaker open as a new visitor came: the GET was private, the HEAD kept the
+    app's public headers."""
+    settings = make_settings(RULES, SNIPPETS, redis={"breaker_failures": 1, "breaker_reset": 60})
+    mw = Omotenashi(page_app(PAGE, headers=PUBLIC), settings=settings)
+    async with client_for(mw) as client:
+        mw.store.breaker.failure("opened by the test")
+        get = await client.get("/?utm_campaign=spring")
+        head = await client.head("/?utm_campaign=spring")
+    assert private(get) and private(head), (get.headers, head.headers)

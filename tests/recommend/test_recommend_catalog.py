@@ -107,7 +107,16 @@ def test_the_catalogue_file_is_found_by_name(
         ),
         (  # (recs56: an override reversed the reason after the title)
             'items:\n  - id: a\n    url: /a\n    title: "\\u202eTokyo"\n',
-            "catalog.yaml:4: items[0].title: '\\u202eTokyo' holds the control character U+202E",
+            "catalog.yaml:4: items[0].title: '\\u202eTokyo' opens a direction mark it does not "
+            "close",
+        ),
+        (
+            'labels: {kyoto: "\\u2067Kyoto"}\nitems: []\n',
+            "catalog.yaml:1: labels: '\\u2067Kyoto' opens a direction mark",
+        ),
+        (
+            'items:\n  - id: a\n    url: /a\n    title: "Tokyo\\0"\n',
+            "catalog.yaml:4: items[0].title: 'Tokyo\\x00' holds the control character U+0000",
         ),
         ("items: [\n", "catalog.yaml:2: not valid YAML"),
         ("items:\n  - id: A b\n    url: /a\n    title: A\n", "catalog.yaml:2: items[0].id"),
@@ -178,3 +187,19 @@ def test_anything_a_callable_returns_gives_a_catalogue_or_a_located_error(data: 
     assert len(catalog.position) == len(catalog.items)
     for tag, mask in catalog.tag_mask.items():
         assert mask.bit_count() == sum(tag in i.tags for i in catalog.items)
+
+
+def test_a_title_s_white_space_reads_as_spaces_and_closed_marks_are_kept(tmp_path: Path) -> None:
+    """(eye56) The first check refused a folded YAML title (its line end) and a tab: one such
+    item refused the whole catalogue, and with it every rule."""
+    text = (
+        "items:\n  - id: a\n    url: /a\n    title: >\n      Kyoto in\n      autumn\n"
+        '  - id: b\n    url: /b\n    title: "שלום\\tעולם"\n'
+        '  - id: c\n    url: /c\n    title: "שלום \\u202bx\\u202c"\n'
+    )
+    catalog = load_catalog(_write(tmp_path, text), base=tmp_path)
+    assert [i.title for i in catalog.items] == [
+        "Kyoto in autumn",
+        "שלום עולם",
+        "שלום \u202bx\u202c",
+    ]

@@ -112,7 +112,8 @@ class Responder:
         if not self.personal:
             if message["type"] == "http.response.start":
                 status, headers = message.get("status", 200), message.get("headers", [])
-                page = self.tracked and can_personalise(self.method, status, headers)
+                method = "GET" if self.method == "HEAD" else self.method  # (a HEAD: as its GET)
+                page = self.tracked and can_personalise(method, status, headers)
                 message = self._with_identity(message, page=page, left=page)
             await self._send(message)
         elif self.passthrough:
@@ -194,8 +195,7 @@ class Responder:
         return with_identity(start, self.visitor, self.tools, **said)
 
     async def _flush_original(self, *, more_body: bool, left: bool = True) -> None:
-        # left: a page rewritten when all goes well (not one too big, or refused for itself)
-        self.passthrough = True
+        self.passthrough = True  # left: rewritten when all goes well (not too big, not refused)
         assert self.start is not None
         await self._send(self._with_identity(self.start, page=True, left=left))
         if not more_body:

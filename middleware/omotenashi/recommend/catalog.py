@@ -45,8 +45,40 @@ _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 # A path written without its first "/" ("tours/x"): not one that starts at the root ("/"),
 # a whole URL or any scheme ("https:", "mailto:"), a query or fragment alone, or a backslash
 _BARE_PATH = re.compile(r"(?![/?#\\\s])(?![A-Za-z][A-Za-z0-9+.-]*:)")
-# direction overrides, embeddings and isolates, and other control characters: no title's
-_BIDI_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# a title's or label's white space (a folded YAML title's line end, a tab) reads as a space;
+# other control characters are refused, and direction marks that open and are not closed
+_SPACES = re.compile("[\t\n\r\f\v]+")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_OPENS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c"}
+_OPENS |= dict.fromkeys("\u2066\u2067\u2068", "\u2069")
+
+
+def plain_name(value: str) -> str:
+    """A catalogue title or label as reasons can name it: white space as one space, every
+    direction mark closed within it (recs56: an override, U+202E, ran on past the title and
+    reversed the reason after it); ValueError naming what is not."""
+    value = _SPACES.sub(" ", value).strip()
+    found = _CONTROL.search(value)
+    if found:
+        raise _problem(
+            f"{value!r} holds the control character U+{ord(found.group()):04X}",
+            "write it as plain text",
+        )
+    waiting: list[str] = []
+    for char in value:
+        if char in _OPENS:
+            waiting.append(_OPENS[char])
+        elif char in ("\u202c", "\u2069") and waiting and waiting[-1] == char:
+            waiting.pop()
+    if waiting:
+        raise _problem(
+            f"{value!r} opens a direction mark it does not close",
+            "close each U+202A-U+202E with U+202C and each U+2066-U+2068 with U+2069, or "
+            "leave them out: a right-to-left name needs none",
+        )
+    return value
+
+
 SMALL_MASK = 512  # catalogues up to this many items build bitsets with int arithmetic
 
 
@@ -85,15 +117,7 @@ class Item(_Strict):
     @field_validator("title")
     @classmethod
     def _plain_title(cls, value: str) -> str:
-        # (recs56) an override (U+202E) ran on past the title, reversing the reason after it
-        # ("Because you have been looking at ...") in the block, the "i" and the preferences
-        found = _BIDI_OR_CONTROL.search(value)
-        if found:
-            raise _problem(
-                f"{value!r} holds the control character U+{ord(found.group()):04X}",
-                "write the title as plain text (a right-to-left title needs no direction mark)",
-            )
-        return value
+        return plain_name(value)
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -121,6 +145,11 @@ class CatalogFile(_Strict):
     labels: dict[Topic, str] = Field(
         default_factory=dict, description="How reasons name a tag, e.g. kyoto: Kyoto."
     )
+
+    @field_validator("labels")
+    @classmethod
+    def _plain_labels(cls, value: dict[str, str]) -> dict[str, str]:
+        return {tag: plain_name(label) for tag, label in value.items()}
 
 
 @dataclass(frozen=True, eq=False)
