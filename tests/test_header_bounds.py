@@ -26,7 +26,9 @@ def reference(header: str | None, name: str) -> str | None:
 COOKIE_TEXT = st.text(st.sampled_from(list(' ;="\tabo_vidx=1\x0b\xa0\u2000\x85\x1c')), max_size=60)
 
 
-@given(COOKIE_TEXT, st.sampled_from(["omo_vid", "a", "o", "b=", "omo_vid "]))
+# (no name holds "=": no setting allows one, and a name "b=" is read differently by a split:
+# hyp56 found `b==1` after 12,891 examples, about one CI run in a hundred)
+@given(COOKIE_TEXT, st.sampled_from(["omo_vid", "a", "o", "b", "omo_vid "]))
 def test_a_cookie_reads_as_the_split_reading_did(header: str, name: str) -> None:
     assert cookie_value(header, name.strip()) == reference(header, name.strip())
 
