@@ -14,7 +14,7 @@ from typing import Protocol
 from .context import around, marker_left
 from .hides import hidden_by
 from .tokens import Attr, attrs, positions, self_closing
-from .tree import BUTTON, FOSTERED, HIDDEN, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
+from .tree import BUTTON, FOSTERED, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
 TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
 _HIDING = frozenset(("hidden", "style"))  # the attributes hides.py reads
@@ -387,10 +387,8 @@ class Core(Tree):
         self.spend(len(stack) - depth)
         out = self.hidden_in(depth)  # (what was inside it still is, in the document)
         above = [self.detach() for _ in range(len(stack) - depth - 1)]
-        child = above[-1] if above else None
-        if child is not None and FOSTERED not in child.kinds:  # it knows its own: an <a> off
-            child.kinds += (FOSTERED,)  # the stack below a <table> still holds what the table
-            child.out, child.hid = out, out or HIDDEN in child.kinds  # moves out (hypothesis)
+        if above and FOSTERED not in above[-1].kinds:  # an <a> off the stack below a <table>
+            self.placed_apart(above[-1], out)  # still holds what the table moves out
         gone = self.detach()
         self.unsure(gone, "element closed out of order")
         if gone.rec >= 0:

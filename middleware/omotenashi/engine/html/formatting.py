@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .core import TABLEISH, Core
 from .tokens import Attr, attrs
-from .tree import FOSTERED, HIDDEN, HTML, REARRANGE_LIMIT, SPECIAL, El, GiveUp
+from .tree import HIDDEN, HTML, REARRANGE_LIMIT, SPECIAL, El, GiveUp
 
 FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
 
@@ -190,12 +190,10 @@ class Formatting(Core):
         else:
             af.remove(fe)
             af.insert(af.index(after) + 1, new_fe)
-        if fostered:  # what goes in at fe's place is moved out before the table: into the
-            first = kept[0] if kept else seg[fb_i]  # table's parent, hidden as what that holds
-            if FOSTERED not in first.kinds:
-                first.kinds += (FOSTERED,)
-            first.out = self.held_hidden(self.top("table") - 1)
-            first.hid = first.out or HIDDEN in first.kinds
+        if fostered:  # what goes in at fe's place is moved out before the table, into its parent
+            self.placed_apart(
+                kept[0] if kept else seg[fb_i], self.held_hidden(self.top("table") - 1)
+            )
         for el in kept:
             self.attach(el)
         self.attach(seg[fb_i])

@@ -227,9 +227,15 @@ class Tree:
         if hides:
             el.kinds += (HIDDEN,)
         if at != len(self.stack) - 1:
+            self.placed_apart(el, self.held_hidden(at))
+
+    @staticmethod
+    def placed_apart(el: El, out: bool) -> None:
+        """``el``'s parent in the document is not the element below it on the stack: it knows
+        its own hidden verdict, from ``out`` (whether what that parent holds is hidden)."""
+        if FOSTERED not in el.kinds:
             el.kinds += (FOSTERED,)
-            el.out = self.held_hidden(at)
-            el.hid = hides or el.out
+        el.out, el.hid = out, out or HIDDEN in el.kinds
 
     def held_hidden(self, at: int) -> bool:
         """Whether what the open element at depth ``at`` holds is hidden, where a table above
