@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import hiredis
 
 from omotenashi.errors import StoreError
+from omotenashi.store.deadline import Deadline
 
 
 class PipelineError(StoreError, ConnectionError):
@@ -241,7 +242,7 @@ class AutoPipeline:
             self.drop("the connection closed")  # commands fail now; no reply here is theirs
         proto = _Protocol(self)
         try:
-            async with asyncio.timeout(self.connect_timeout):
+            with Deadline(self.connect_timeout):  # (passes of a busy loop waited for: deadline.py)
                 if self.unix is not None:
                     await loop.create_unix_connection(lambda: proto, self.unix)
                 else:
@@ -258,7 +259,7 @@ class AutoPipeline:
         loads = [self.call("SCRIPT", "LOAD", script.source) for script in self.scripts]
         if hello or loads:
             try:
-                async with asyncio.timeout(self.connect_timeout):
+                with Deadline(self.connect_timeout):
                     replies = await asyncio.gather(*hello, *loads, return_exceptions=True)
                     for at, reply in enumerate(replies):  # (NOAUTH to a SCRIPT LOAD too)
                         loading = at >= len(hello)
