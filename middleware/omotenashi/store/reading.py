@@ -30,6 +30,7 @@ class ProfileRead:
         self._profile: Profile | None = None
         self._error: StoreError | None = None
         self._t0 = time.perf_counter()  # for the redis_read histogram
+        self._timed = False  # the wait in ``profile`` times it (once: obs57)
         fast = store.fast
         # The profile's last request may have left a write not queued yet: this read waits for
         # that one (not for the writes this request will make itself).
@@ -76,7 +77,8 @@ class ProfileRead:
                 self._error = exc
                 raise
             self.store.breaker.success()
-            self.store.metrics.observe("redis_read", time.perf_counter() - self._t0)
+            if not self._timed:
+                self.store.metrics.observe("redis_read", time.perf_counter() - self._t0)
         return self._profile
 
     async def profile(self) -> Profile:
@@ -88,6 +90,7 @@ class ProfileRead:
         try:
             if sent is not None and fast is not None:
                 op = partial(fast.finish_load, sent, self.keys)
+                self._timed = True  # (timed by the wait, not by the reply's callback too)
                 reply = await store._run(op, store.cfg.read_timeout, "redis_read")
                 # (parsed once: the reply's done callback may have read it while we waited)
                 if self._profile is None:
