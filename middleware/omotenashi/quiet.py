@@ -85,6 +85,10 @@ def bug(log: logging.Logger, message: str, *args: object) -> bool:
 
 def named(scope: dict[str, Any]) -> str:
     """An ASGI request as a log line names it: its path, never its query (tokens, e-mail
-    addresses and campaign values go there), at most 200 characters."""
+    addresses and campaign values go there), at most 200 characters, control characters
+    escaped."""
     raw: bytes = scope.get("raw_path") or scope.get("path", "").encode("utf-8")
-    return raw.split(b"?", 1)[0][:200].decode("latin-1")  # (some servers add the query)
+    said = raw.split(b"?", 1)[0][:200].decode("latin-1")  # (some servers add the query)
+    # a line end or a terminal's escape (a server that gives no raw_path passes them decoded)
+    # shown escaped: no line of its own, no screen cleared (obs57)
+    return said if said.isprintable() else said.encode("unicode_escape").decode("ascii")

@@ -95,7 +95,9 @@ class Responder:
         if ahead:
             tools.metrics.inc("prefetch")
             if not self.records:
-                log.debug("omotenashi: %r fetched ahead of use: nothing recorded", request.path)
+                log.debug(
+                    "omotenashi: %r fetched ahead of use: nothing recorded", request.path[:200]
+                )
         self.change: Change | None = None
         self._recording: asyncio.Future[None] | None = None
         self._recorded_events = 0  # how many of the visitor's events a record has taken
