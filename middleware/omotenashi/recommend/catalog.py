@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from omotenashi.errors import RuleError, RuleSetError
+from omotenashi.errors import RuleError, RuleSetError, quoted
 from omotenashi.recommend.coview import CODE_CHARS, long_part, pair_part, pair_parts
 from omotenashi.recommend.links import Addresses
 from omotenashi.rules.fileerrors import validation_errors
@@ -61,7 +61,7 @@ def plain_name(value: str) -> str:
     found = _CONTROL.search(value)
     if found:
         raise _problem(
-            f"{value!r} holds the control character U+{ord(found.group()):04X}",
+            f"{quoted(value)} holds the control character U+{ord(found.group()):04X}",
             "write it as plain text",
         )
     waiting: list[str] = []
@@ -72,7 +72,7 @@ def plain_name(value: str) -> str:
             waiting.pop()
     if waiting:
         raise _problem(
-            f"{value!r} opens a direction mark it does not close",
+            f"{quoted(value)} opens a direction mark it does not close",
             "close each U+202A-U+202E with U+202C and each U+2066-U+2068 with U+2069, or "
             "leave them out: a right-to-left name needs none",
         )
@@ -107,7 +107,9 @@ class Item(_Strict):
         # them, then only http(s), mailto and tel (inject52: " java\tscript:" passed, and a
         # recommendation linked to it)
         if value is not None and url_problem(value) is not None:
-            raise _problem(f"{value!r} is not a safe URL", "use an http(s) or site-relative URL")
+            raise _problem(
+                f"{quoted(value)} is not a safe URL", "use an http(s) or site-relative URL"
+            )
         if value and _BARE_PATH.match(value):
             # "tours/x": from the site's root, as the on-page links read it (recommend/links.py);
             # written as it is, each page would resolve it from its own path (/tours/tours/x)

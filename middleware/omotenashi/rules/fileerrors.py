@@ -11,7 +11,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from omotenashi.errors import RuleError
+from omotenashi.errors import RuleError, quoted
 from omotenashi.rules.yamlsource import Loc, format_loc, line_of
 
 _HINTS: dict[str, str] = {
@@ -233,7 +233,7 @@ def validation_errors(
         elif kind == "literal_error":
             field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
             hint = f"use one of {ctx.get('expected')}" + _LITERAL_ALSO.get(field, "")
-            problem = f"{given!r} is not allowed{_lookalike(given)}"
+            problem = f"{quoted(given)} is not allowed{_lookalike(given)}"
             out.append(RuleError(file, line, field_path, problem, hint))
         elif kind == "missing":
             name = str(loc[-1]) if loc else ""
@@ -255,7 +255,7 @@ def validation_errors(
                     file,
                     line,
                     field_path,
-                    f"{msg}, got {given!r}",
+                    f"{msg}, got {quoted(given)}",
                     _HINTS.get(kind, "see the rule-authoring guide in the README"),
                 )
             )
@@ -314,19 +314,19 @@ def _plain(
     if kind in _MAPPING:
         if not loc:
             shape = RULE_FILE_SHAPE if "rules" in root.model_fields else "the file is a mapping"
-            return f"{shape}, not {given!r}", "write field: value lines"
-        return f"this should be a mapping of field: value, not {given!r}", fix
+            return f"{shape}, not {quoted(given)}", "write field: value lines"
+        return f"this should be a mapping of field: value, not {quoted(given)}", fix
     if kind == "list_type":
         if loc == ("rules",) and isinstance(given, dict) and "rules" in root.model_fields:
             return _rules_not_a_list(given)
-        return f"this should be a list, not {given!r}", fix
+        return f"this should be a list, not {quoted(given)}", fix
     if kind in _NOT_A:
-        return f"{given!r} {_NOT_A[kind][0]}", _FIELD_HINTS.get(field) or _NOT_A[kind][1]
+        return f"{quoted(given)} {_NOT_A[kind][0]}", _FIELD_HINTS.get(field) or _NOT_A[kind][1]
     if kind == "string_too_short":
-        return f"{given!r} is too short (at least {ctx.get('min_length')} characters)", fix
+        return f"{quoted(given)} is too short (at least {ctx.get('min_length')} characters)", fix
     if kind == "string_too_long" and isinstance(given, str):
         most = ctx.get("max_length")
-        return f"{given!r} is too long ({len(given)} characters, at most {most})", (
+        return f"{quoted(given)} is too long ({len(given)} characters, at most {most})", (
             f"shorten it to {most} characters or fewer"
         )
     if kind == "string_pattern_mismatch":
@@ -334,7 +334,7 @@ def _plain(
         narrow = unicodedata.normalize("NFKC", given) if isinstance(given, str) else ""
         if narrow != given and re.fullmatch(str(ctx.get("pattern")), narrow.lower()):
             said = f"write it in half-width (hankaku) characters: {narrow.lower()!r}"  # japan53
-        return f"{given!r} has characters that are not allowed here", said
+        return f"{quoted(given)} has characters that are not allowed here", said
     return None
 
 
