@@ -3,8 +3,9 @@ or slow, a private visitor's page under OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL=fa
 held too long) is private, as every page it rewrites or leaves alone for want of a rule is
 (cdn55, left open then: the app's public copy went to a shared cache, which gave it to every
 visitor, with no block, no cookie and no page view counted, for as long as the app's max-age,
-after Redis was back). A page never rewritten (too big) keeps the app's headers. (Redis out
-or slow: tests/test_failopen.py, test_a_page_left_alone_because_redis_failed_counts_as_degraded.)"""
+after Redis was back), and so is its 304 to a browser's revalidation (eye56). A page never
+rewritten (too big) keeps the app's headers. (Redis out or slow: tests/test_failopen.py,
+test_a_page_left_alone_because_redis_failed_counts_as_degraded.)"""
 
 from __future__ import annotations
 
@@ -83,3 +84,34 @@ async def test_a_head_where_redis_is_out_as_the_request_comes_says_what_its_get_
         get = await client.get("/?utm_campaign=spring")
         head = await client.head("/?utm_campaign=spring")
     assert private(get) and private(head), (get.headers, head.headers)
+
+
+def etagged(body: str) -> Any:
+    """A page app that answers If-None-Match "v1" with a 304, as a framework's ETag does."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        asked = dict(scope["headers"]).get(b"if-none-match") == b'"v1"'
+        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"etag", b'"v1"'), *PUBLIC]
+        await send(
+            {"type": "http.response.start", "status": 304 if asked else 200, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": b"" if asked else body.encode()})
+
+    return app
+
+
+@pytest.mark.parametrize("accept", ["text/html", "*/*"])
+async def test_a_304_where_redis_is_out_says_what_its_page_says(
+    make_settings: Make, accept: str
+) -> None:
+    """(eye56) Redis out as the request came: the app's 304 to a browser's revalidation kept its
+    public headers, which a cache in front takes as its stored copy's; it is private as the
+    page is. A revalidation that is not a page's (``*/*``: a feed, an image) keeps the app's."""
+    settings = make_settings(RULES, SNIPPETS, redis={"breaker_failures": 1, "breaker_reset": 60})
+    mw = Omotenashi(etagged(PAGE), settings=settings)
+    headers = {"accept": accept, "if-none-match": '"v1"'}
+    async with client_for(mw) as client:
+        mw.store.breaker.failure("opened by the test")
+        response = await client.get("/", headers=headers)
+    assert response.status_code == 304
+    assert private(response) == (accept == "text/html"), response.headers

@@ -217,9 +217,10 @@ class Omotenashi:
             adapts = pages_adapt(visitor.private, self.settings.respect.private_contextual)
             if visitor.degraded or not adapts:  # nothing made or recorded: only their cookie
                 self.metrics.inc("degraded" if visitor.degraded else "bypassed")
+                asked = "GET" if method == "HEAD" else method  # (a HEAD: as its GET)
                 return Responder(
                     self.tools, send, visitor, request, loaded, method=method, tracked=tracked,
-                    personal=False,
+                    personal=False, page_request=is_page_request(asked, scope.get("headers", [])),
                 )  # fmt: skip
             load_ms = (time.perf_counter() - t0) * 1000
         except Exception:  # a bug of ours must not cost the visitor the page

@@ -66,6 +66,7 @@ class Responder:
         load_ms: float = 0.0,
         tracked: bool = True,
         personal: bool = True,
+        page_request: bool = False,
     ) -> None:
         self.tools, self.visitor, self.request = tools, visitor, request
         self.loaded = loaded  # one consistent rule set for the whole request
@@ -82,6 +83,8 @@ class Responder:
         # reach at arrival): the response passes as sent, with only their new cookie
         self.personal = personal
         self.passthrough = not personal
+        # (not personal: a browser's request for a page, whose 304 is as private as its 200)
+        self.page_request = page_request
         # Whether anything of this request is written, decided here only: not for a visitor
         # nothing is written for, a HEAD (it shows nothing: api55), nor, where the site says
         # so (count_prefetch false), a page fetched ahead (a GET: RequestInfo.prefetch).
@@ -116,7 +119,10 @@ class Responder:
                 status, headers = message.get("status", 200), message.get("headers", [])
                 method = "GET" if self.method == "HEAD" else self.method  # (a HEAD: as its GET)
                 page = self.tracked and can_personalise(method, status, headers)
-                message = self._with_identity(message, page=page, left=page)
+                # a 304 to a page's revalidation: a cache in front must not take it as the
+                # app's public copy refreshed (its headers replace the stored ones: eye56)
+                left = page or (self.tracked and status == 304 and self.page_request)
+                message = self._with_identity(message, page=page, left=left)
             await self._send(message)
         elif self.passthrough:
             if self._overdue is not None:  # (what was held, out first: holdtime.py)
