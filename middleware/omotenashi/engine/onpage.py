@@ -152,7 +152,7 @@ class OnPage:
             edits += [(place[d.id], e, d.id) for e in made]
         edits.sort(key=_FIRST)  # (stable: each block's own edits in their order)
         every = [e for _, e, _ in edits]
-        kept = {id(every[k]) for k in visible_of(every, applied_of(every))}
+        kept = {id(every[k]) for k in visible_of(every, applied_of(every), in_page_order=True)}
         self._reaching = reaching = {i for _, e, i in edits if id(e) in kept}
         showing = self._recommender.showing
         for d, inner, attrs, made in self._editors:  # (noting again adds nothing)

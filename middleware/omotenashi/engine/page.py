@@ -22,7 +22,7 @@ from omotenashi.engine.config import EngineConfig as EngineConfig
 from omotenashi.engine.decide import Decision
 from omotenashi.engine.disclosure import Disclosure, kept_reasons, reach
 from omotenashi.engine.exposure import exposures
-from omotenashi.engine.facts import Facts, RequestInfo, evolve, query_params
+from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
 from omotenashi.engine.headers import Headers, content_type, get, says_utf8
 from omotenashi.engine.html.base import base_facts
@@ -34,8 +34,9 @@ from omotenashi.engine.pagehttp import can_personalise as can_personalise
 from omotenashi.engine.pagehttp import gunzip, is_gzip, private_headers
 from omotenashi.engine.pagehttp import head_headers as head_headers
 from omotenashi.engine.personalise import personalise
-from omotenashi.engine.profile import visitor_view
+from omotenashi.engine.profile import Profile, visitor_view
 from omotenashi.engine.recommending import Recommender, signals_for
+from omotenashi.engine.render import LazyView
 from omotenashi.engine.restraint import Restraint, history_off, is_fresh
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit, build_change, page_tags, understand
@@ -93,8 +94,9 @@ def personalise_page(
     topics, items = page_tags(page, request.path, journey)
     back = request.back  # (the page's URL: a property worked out anew on each read)
     named = catalog is not None and any(i in catalog.position for i in items)  # by the journey
+    host = own_host(request.host) if catalog is not None and catalog.items else ""
     if catalog is not None and catalog.items and not named:
-        items = _catalogued(catalog, request, back) or items
+        items = _catalogued(catalog, host, back) or items
     change = build_change(
         visit,
         view=True,
@@ -117,19 +119,7 @@ def personalise_page(
     if catalog is not None and catalog.items:  # items and topics named as the site names them
         names = {"titles": catalog.titles, "labels": catalog.labels, "pages": catalog.page_titles}
         facts.__dict__.update(names)  # (the facts are this page's alone: set in place, no copy)
-    viewed_in = {
-        name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
-    }
-    view = visitor_view(  # history off: what a snippet sees of them is a new visitor's
-        after,
-        is_new=facts.is_new,
-        device=facts.device.kind,
-        interests=facts.interests,
-        segments=facts.segments,
-        viewed_in=viewed_in,
-        titles=facts.titles,
-        history_off=off,
-    )
+    view = LazyView(partial(_view, after, facts, journey, off))  # (made if a snippet reads it)
     # a preview is never one of the fresh page views (its views are not recorded: the same
     # browser would draw the same way every time), nor a private visitor's page (none of
     # their pages is made from a guess, so none is "shown as everyone sees it" for a change),
@@ -170,9 +160,7 @@ def personalise_page(
     if ruleset.recommends and catalog is not None and catalog.items:
         # another catalogue item at the address of the one the journey named is this page too:
         # never suggested on it, a link to itself (recs56)
-        here = (
-            list(dict.fromkeys([*items, *_catalogued(catalog, request, back)])) if named else items
-        )
+        here = list(dict.fromkeys([*items, *_catalogued(catalog, host, back)])) if named else items
         signals = partial(
             signals_for,
             visit.visitor_id,
@@ -186,7 +174,7 @@ def personalise_page(
             zone=config.zone,  # the surprises change at the site's midnight
         )
         # (its links read as the browser reads them: recommend/links.py)
-        recommender = Recommender(catalog, signals, own_host(request.host), back)
+        recommender = Recommender(catalog, signals, host, back)
     outcome = personalise(
         page,
         ruleset,
@@ -245,6 +233,24 @@ def personalise_page(
     )
 
 
+def _view(after: Profile, facts: Facts, journey: Journey, off: bool) -> dict[str, Any]:
+    """What a snippet sees of the visitor (nothing of it changes once the page is decided);
+    history off: a new visitor's."""
+    viewed_in = {
+        name: sorted(after.viewed.keys() & listed) for name, listed in journey.lists.items()
+    }
+    return visitor_view(
+        after,
+        is_new=facts.is_new,
+        device=facts.device.kind,
+        interests=facts.interests,
+        segments=facts.segments,
+        viewed_in=viewed_in,
+        titles=facts.titles,
+        history_off=off,
+    )
+
+
 class _FromBase:
     """A field of :class:`_Reached` worked out, with the other, when first read: the page's
     ``<base>`` (html/base.py ``base_facts``) looked for once, then kept in the instance."""
@@ -274,12 +280,12 @@ class _Reached(Disclosure):
     own_tab = _FromBase()
 
 
-def _catalogued(catalog: Catalog, request: RequestInfo, back: str) -> list[str]:
+def _catalogued(catalog: Catalog, host: str, back: str) -> list[str]:
     """The catalogue's items at this page's address (its ``url:``, ``back``: the request's),
     where the journey and the page's meta tags named none of its ids: ``/product.php?id=1`` is
     item ``p1``, not "product.php", so it is counted as viewed and not recommended on its own
     page (reco51)."""
-    found = catalog.by_address.named(back, own_host(request.host), "", alone=False)
+    found = catalog.by_address.named(back, host, "", alone=False)
     return list(dict.fromkeys(found))[:ITEMS_PER_PAGE]
 
 
@@ -289,8 +295,11 @@ def _reasons(decision: Decision, recommender: Recommender | None, facts: Facts) 
     chose it (disclosure.kept_reasons); each within 200 characters, "…" where it is cut (cut
     bare, "Because you viewed Apple iPhone 15 Pro Max" read "… Apple iPhone 15", an item the
     visitor never viewed: reco51)."""
-    items = recommender.reasons_within(decision.id, 200) if recommender is not None else []
-    return items[:10] if items else [cut(r, 200) for r in kept_reasons(decision, facts)[:6]]
+    if recommender is not None and decision.id in recommender.picks:  # (others have none)
+        items = recommender.reasons_within(decision.id, 200)
+        if items:
+            return items[:10]
+    return [cut(r, 200) for r in kept_reasons(decision, facts)[:6]]
 
 
 def personalise_response(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from typing import Any
@@ -23,20 +24,19 @@ from omotenashi.engine.disclosure import (
     with_reasons,
 )
 from omotenashi.engine.facts import Facts
-from omotenashi.engine.fits import fits, holds_none, holds_none_said
+from omotenashi.engine.fits import fits, holds_none, holds_none_said, targets_of
 from omotenashi.engine.html import (
     Edit,
     Scan,
     Selector,
     Target,
-    apply_edits,
     parse_selector,
     scan,
 )
 from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
-from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, TABLE_SLOTS, Broken, broken
-from omotenashi.engine.html.splice import new_edit
+from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, Broken, broken
+from omotenashi.engine.html.splice import new_edit, splice_edits
 from omotenashi.engine.onpage import OnPage
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items, without_visitor
@@ -121,43 +121,7 @@ def personalise(
     found = scan(page, slot_attribute=slot_attribute, selectors=selectors)
     if not found.slots and not found.matches:
         return Outcome(page, skipped=_skipped(found))
-    by_name: dict[str, list[Target]] = {}
-    # targets that are all void (<img>, <input> ...): a rule that fills content cannot win them,
-    # so a lower rule that sets attributes there still can; nor can a text rule win table parts
-    # (<tr>, <tbody> ...), whose text a browser moves out of the table (both worked out as the
-    # targets are gathered: a name leaves a set at its first target that is not such)
-    void: set[str] = set()
-    tables: set[str] = set()
-    voided: set[str] = set()  # targets some element of which holds none (few: looked into)
-    for slot in found.slots:
-        if not slot.opt_out and (name := slot.name) is not None:
-            if name in by_name:
-                by_name[name].append(slot)
-                if not holds_none(slot):
-                    void.discard(name)
-                else:
-                    voided.add(name)
-                if slot.tag not in TABLE_SLOTS:
-                    tables.discard(name)
-            else:
-                by_name[name] = [slot]
-                if holds_none(slot):
-                    void.add(name)
-                    voided.add(name)
-                if slot.tag in TABLE_SLOTS:
-                    tables.add(name)
-    for text, matched in found.matches.items():
-        here = [t for t in matched if not t.opt_out]
-        if here:  # a selector never looks like a slot name ('[', '.', '#' ...)
-            by_name[text] = here
-            voided.add(text)  # (a selector's targets: looked into, as ever)
-            void.discard(text)
-            tables.discard(text)
-            if all(holds_none(t) for t in here):
-                void.add(text)
-            elif all(t.tag in TABLE_SLOTS for t in here):
-                tables.add(text)
-    present = frozenset(found.matches)
+    by_name, void, tables, voided, present = targets_of(found)
     t0 = time.perf_counter()
 
     def choose(gone: frozenset[str]) -> list[Decision]:  # (gone: targets left as they are)
@@ -207,7 +171,7 @@ def _place(
     page: str,
     found: Scan,
     by_name: dict[str, list[Target]],
-    voided: set[str],
+    voided: AbstractSet[str],
     visitor: Mapping[str, Any],
     disclosure: Disclosure,
     recommender: Recommender | None,
@@ -250,20 +214,21 @@ def _place(
             small = len(inner) <= _REMEMBERED  # (the same content, checked once per place)
             anywhere = _table_part_in(inner) if small else bool(HAS_TABLE_PART.search(inner))
             picky = [t for t in targets if anywhere or t.context or t.tag in PICKY]
-            said: dict[tuple[str, int], Broken | None] = {}  # once per kind of place
-            check = _broken_at if small else broken
-            for t in picky:
-                if (t.tag, t.context) not in said:
-                    said[t.tag, t.context] = check(inner, t.tag, t.context)
-            moved = [(t, b) for t in picky if (b := said[t.tag, t.context]) is not None]
-            if moved:
-                (first, why_not), *_ = moved
-                where = surroundings(first.tag, first.context)
-                left_out.append(
-                    f"rule {decision.id!r}: its target is a <{first.tag}>{where}, and its "
-                    f"content {why_not.reason}"
-                )
-                targets = [t for t in targets if all(t is not m for m, _ in moved)]
+            if picky:  # (most blocks: none)
+                said: dict[tuple[str, int], Broken | None] = {}  # once per kind of place
+                check = _broken_at if small else broken
+                for t in picky:
+                    if (t.tag, t.context) not in said:
+                        said[t.tag, t.context] = check(inner, t.tag, t.context)
+                moved = [(t, b) for t in picky if (b := said[t.tag, t.context]) is not None]
+                if moved:
+                    (first, why_not), *_ = moved
+                    where = surroundings(first.tag, first.context)
+                    left_out.append(
+                        f"rule {decision.id!r}: its target is a <{first.tag}>{where}, and its "
+                        f"content {why_not.reason}"
+                    )
+                    targets = [t for t in targets if all(t is not m for m, _ in moved)]
         if not targets:
             continue
         applied.append(decision)
@@ -304,7 +269,7 @@ def _place(
             on_page.note(decision, inner, attrs, edits[made:])
     if on_page is not None:  # (in the order of the decisions again)
         on_page.in_page_order(edits, owners, applied)
-    out, done = apply_edits(page, edits) if edits else (page, ())
+    out, done = splice_edits(page, edits) if edits else (page, [])  # (done: in page order)
     seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done, by_name)
     return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
 

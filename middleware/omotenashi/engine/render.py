@@ -9,7 +9,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, nodes
@@ -60,10 +60,42 @@ class SnippetUndefined(StrictUndefined):
         return str(super()._undefined_message)
 
 
+class LazyView(Mapping[str, Any]):
+    """The visitor's view (engine/profile.py ``visitor_view``), made when first read: most
+    pages' snippets are made once and kept (static, or :func:`render_items`), and read none.
+    A snippet is given the view itself (:func:`seen_view`), a plain dict, as ever."""
+
+    __slots__ = ("_make", "_made")
+
+    def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
+        self._make = make
+        self._made: dict[str, Any] | None = None
+
+    def view(self) -> dict[str, Any]:
+        made = self._made
+        if made is None:
+            made = self._made = self._make()
+        return made
+
+    def __getitem__(self, key: str) -> Any:
+        return self.view()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.view())
+
+    def __len__(self) -> int:
+        return len(self.view())
+
+
+def seen_view(visitor: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The view a snippet reads: a :class:`LazyView`'s, made now; any other as it is."""
+    return visitor.view() if isinstance(visitor, LazyView) else visitor
+
+
 def render(template: Template, values: Mapping[str, Any], visitor: Mapping[str, Any]) -> str:
     """The snippet's output; SnippetError when it fails (the slot then keeps its default)."""
     try:
-        out = template.render({**values, "visitor": visitor})
+        out = template.render({**values, "visitor": seen_view(visitor)})
     except Exception as exc:  # any snippet failure leaves the slot's default in place
         raise SnippetError(template.name or "text", f"failed to render: {exc}") from exc
     if not template.environment.autoescape:
@@ -100,7 +132,7 @@ def without_visitor(reason: str, visitor: Mapping[str, Any]) -> str:
     can quote what the snippet read (a name, a cart's items); the log keeps what the editor
     wrote and the kind of failure, never the visitor's data (and one line serves them all)."""
     cut, reason = len(reason) > 2000, reason[:2000]  # (cut at 300 below: no longer is worth it)
-    mine = {s.casefold() for s in _strings(list(visitor.values())) if len(s) >= 2}
+    mine = {s.casefold() for s in _strings(list(seen_view(visitor).values())) if len(s) >= 2}
     if mine:
 
         def hide(m: re.Match[str]) -> str:
@@ -278,7 +310,7 @@ def render_items(
             if known[2] is not None:
                 raise BrokenMarkup(template.name or "text", known[2], known[1])
             return known[1]
-    watched = _Watched(visitor)
+    watched = _Watched(seen_view(visitor))
     found = None
     try:
         out = render(template, values() if callable(values) else values, watched)

@@ -56,21 +56,22 @@ def seen_of(
     by_name: Mapping[str, Sequence[Target]],
 ) -> tuple[list[Decision], frozenset[str], list[str]]:
     """The blocks ``made`` (those that made ``edits``, each by its ``owners``' block; ``done``:
-    those applied) that a visitor sees: at least one of their edits reached the page where it
-    can be seen (not inside content another replaces, nor inside an element one or the page
-    hides); the targets nothing of which would be seen (none on most pages): those of the
-    ``decided`` blocks none of whose edits is seen, and any other of ``by_name`` the page hides
-    or wholly inside what a seen block hides or replaces (so that one more decision leaves them
-    all out at once); and why each block made is not seen, when another block's edit or the
-    page is why."""
-    visible = visible_of(edits, done)
+    those applied, in page order, as html/splice.py ``splice_edits`` gives them) that a
+    visitor sees: at least one of their edits reached the page where it can be seen (not
+    inside content another replaces, nor inside an element one or the page hides); the
+    targets nothing of which would be seen (none on most pages): those of the ``decided``
+    blocks none of whose edits is seen, and any other of ``by_name`` the page hides or wholly
+    inside what a seen block hides or replaces (so that one more decision leaves them all out
+    at once); and why each block made is not seen, when another block's edit or the page is
+    why."""
+    visible = visible_of(edits, done, in_page_order=True)
     shown = {owners[k].id for k in visible}
     seen = [d for d in made if d.id in shown]
     if len(seen) == len(decided):  # (each block is seen: nothing to compare)
         return seen, frozenset(), []
     unseen = {d.target for d in decided if d.id not in shown}
     unseen |= _covered(edits, visible, by_name)
-    return seen, frozenset(unseen), _why_unseen(edits, owners, done, shown)
+    return seen, frozenset(unseen), _why_unseen(edits, owners, sorted(done), shown)
 
 
 def _covered(

@@ -40,6 +40,9 @@ _DEFAULT_PORTS = (":80", ":443")
 # A link longer than this names no item: no server takes such a request line (nginx's default
 # limit is 8 KB), and a block's link is read in bounded time, whatever an editor pasted
 LONGEST = 8192
+# The answers :meth:`Addresses.named` remembers (a block's links and the page's own address,
+# page after page), each for a link and a page of up to this many characters
+REMEMBERED, REMEMBERED_LENGTH = 1024, 512
 
 Pairs = tuple[tuple[str, str], ...]
 Key = tuple[str, str, Pairs]  # (host, "" for the site's own; path; the naming parameters)
@@ -157,7 +160,7 @@ def _query(query: str, only: frozenset[str] | None = None) -> list[tuple[str, st
 class Addresses:
     """The catalogue's items by the page each ``url`` goes to (:meth:`named`)."""
 
-    __slots__ = ("_alone", "_hosts", "_ids", "_naming")
+    __slots__ = ("_alone", "_hosts", "_ids", "_known", "_naming")
 
     def __init__(self, urls: Iterable[tuple[str, str]]) -> None:
         """``urls``: each item's (id, url), in catalogue order."""
@@ -185,6 +188,7 @@ class Addresses:
         self._naming = {place: frozenset(names) for place, names in naming.items()}
         self._alone = {place: found for place, found in alone.items() if found is not None}
         self._hosts = frozenset(host for host, _, _ in ids if host)  # (of the absolute urls)
+        self._known: dict[tuple[str, str, str, bool], tuple[str, ...]] = {}  # named()'s answers
 
     def named(self, link: str, here: str, page: str = "", *, alone: bool = True) -> tuple[str, ...]:
         """The ids of the items ``link`` goes to, on a page of the host ``here``
@@ -193,6 +197,18 @@ class Addresses:
         "" when not known: as written); ``alone`` False: not the one item at a path whose
         items' urls have a query, for a link without its naming parameters (``/item.php``, a
         list page, is no item's page: engine/page.py asks so)."""
+        if max(len(link), len(page), len(here)) > REMEMBERED_LENGTH:
+            return self._named(link, here, page, alone)
+        key = (link, here, page, alone)
+        found = self._known.get(key)
+        if found is None:
+            found = self._named(link, here, page, alone)
+            if len(self._known) >= REMEMBERED:  # bounded: pages' addresses come from outside
+                self._known.clear()
+            self._known[key] = found
+        return found
+
+    def _named(self, link: str, here: str, page: str, alone: bool) -> tuple[str, ...]:
         if len(link) > LONGEST:
             return ()
         parts = _parts(link.strip(), page)

@@ -75,6 +75,8 @@ class Scan:
     tags: tuple[int, ...] = ()  # '<' of every tag and doctype token (for reusing the scan)
     body_end: int = -1  # '<' of the last </body> the parser honoured; -1: none
     end_context: int = 0  # what the page leaves open at body_end (context.py's bits)
+    # what the engine works out of the scan alone, kept with it (scans are shared: html/cache.py)
+    kept: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 def exists(page: str, attribute: str) -> bool:

@@ -56,6 +56,13 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
     An edit is not applied when its target is unsure, lies inside content another edit
     replaces, or is the target of an earlier edit in ``edits``.
     """
+    out, applied = splice_edits(page, edits)
+    return out, tuple(sorted(applied))
+
+
+def splice_edits(page: str, edits: Sequence[Edit]) -> tuple[str, list[int]]:
+    """:func:`apply_edits`, the indices of the edits applied in page order (as
+    :func:`applied_of` gives them)."""
     out: list[str] = []
     pos = 0
     pending: list[tuple[int, str]] = []  # (end of an element, HTML to put after it)
@@ -90,7 +97,7 @@ def apply_edits(page: str, edits: Sequence[Edit]) -> tuple[str, tuple[int, ...]]
         out.append(after)
         pos = end
     out.append(page[pos:])
-    return "".join(out), tuple(sorted(applied))
+    return "".join(out), applied
 
 
 def applied_of(edits: Sequence[Edit]) -> list[int]:
@@ -112,14 +119,17 @@ def applied_of(edits: Sequence[Edit]) -> list[int]:
     return applied
 
 
-def visible_of(edits: Sequence[Edit], applied: Sequence[int]) -> list[int]:
+def visible_of(
+    edits: Sequence[Edit], applied: Sequence[int], *, in_page_order: bool = False
+) -> list[int]:
     """Of the ``applied`` edits (indices in ``edits``: :func:`applied_of`), those a visitor can
     see, in page order: not those inside an element another applied edit hides (sets
     ``hidden`` on: a ``hide`` rule's), nor those the page hides (:attr:`Target.hidden`), whose
-    content stays in the page but is never shown."""
+    content stays in the page but is never shown. ``in_page_order``: ``applied`` is in page
+    order already (as :func:`applied_of` gives it: no two start at one place), not sorted again."""
     visible: list[int] = []
     hidden_until = -1
-    for k in sorted(applied, key=_page_order(edits).__getitem__):
+    for k in applied if in_page_order else sorted(applied, key=_page_order(edits).__getitem__):
         t = edits[k].target
         if t.hidden or t.start < hidden_until:  # (targets nest: one that starts inside ends
             continue  # inside; what is inside one the page hides is hidden too)
