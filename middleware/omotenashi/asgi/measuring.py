@@ -18,7 +18,7 @@ from omotenashi.measure.goals import goals_reached
 from omotenashi.rules.goals import Goal
 
 if TYPE_CHECKING:
-    from omotenashi.asgi.responder import Tools
+    from omotenashi.asgi.tools import Tools
     from omotenashi.asgi.visitor import Visitor
     from omotenashi.loader.reload import Loaded
 

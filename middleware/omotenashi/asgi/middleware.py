@@ -30,8 +30,9 @@ from omotenashi.asgi.codings import narrowed
 from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.filesend import ZEROCOPY, bodiless, offered
 from omotenashi.asgi.lifespan import lifespan
-from omotenashi.asgi.responder import Responder, Tools
+from omotenashi.asgi.responder import Responder
 from omotenashi.asgi.setcookie import for_crawlers
+from omotenashi.asgi.tools import Tools
 from omotenashi.asgi.visitor import Services, hand_over
 from omotenashi.engine.page import EngineConfig
 from omotenashi.engine.paths import folders, path_matcher, remembered

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from omotenashi import quiet
@@ -22,35 +22,20 @@ from omotenashi.asgi.holdtime import NO_CLOCK, HoldClock, Overdue, held_too_long
 from omotenashi.asgi.offload import personalised
 from omotenashi.asgi.ownpairs import learning, own_pairs_soon, with_own_pairs
 from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
+from omotenashi.asgi.tools import Tools as Tools  # (its importers find it here too)
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
-from omotenashi.engine.page import EngineConfig, can_personalise, head_headers
+from omotenashi.engine.page import can_personalise, head_headers
 from omotenashi.engine.render import warn_once
 from omotenashi.engine.understand import Visit, events_change
 from omotenashi.errors import PageRefused, StoreError, WriteQueueFull, quoted
-from omotenashi.identity.cookie import CookieSigner
 from omotenashi.loader.reload import Loaded
-from omotenashi.metrics import Metrics
 from omotenashi.quick import quick_dict
 from omotenashi.respect.privacy import pages_adapt
-from omotenashi.store.store import Store
 
 log = logging.getLogger("omotenashi")
 Message = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Tools:
-    """What every responder needs, built once by the middleware."""
-
-    config: EngineConfig
-    signer: CookieSigner
-    store: Store
-    metrics: Metrics
-    server_timing: bool
-    attribution_days: float = 7.0  # measurement: goals this soon after a first exposure count
-    hold_seconds: float = 2.0  # a page sent in parts is held at most so long (holdtime.py)
 
 
 class Responder:

@@ -21,7 +21,7 @@ from omotenashi.respect.shown import kept
 from omotenashi.store.store import Store
 
 if TYPE_CHECKING:  # (the responder imports this module)
-    from omotenashi.asgi.responder import Tools
+    from omotenashi.asgi.tools import Tools
 
 Message = dict[str, Any]
 log = logging.getLogger("omotenashi")
