@@ -33,7 +33,8 @@ def pipe_for(url: str, stall: float = 5.0) -> AutoPipeline:
         ("redis://localhost:6379/0", True),
         ("redis://:secret@localhost/2", True),
         ("unix:///tmp/redis.sock?db=1", True),
-        ("rediss://localhost:6380", False),
+        ("rediss://localhost:6380", True),  # (TLS too, since session 57: store/tls.py)
+        ("rediss://localhost:6380?socket_keepalive=true", False),
         ("redis+sentinel://a:26379/mymaster", False),
         ("redis://localhost:6379/0?ssl_cert_reqs=none", False),
     ],

@@ -28,12 +28,18 @@ from types import TracebackType
 
 AGAIN = 0.005  # seconds between cancellations once the time is up, until the block ends
 GRACE = 4  # passes of the event loop between the time running out and the cancellation
+# A connection's steps (the socket's connect, TLS's handshake, the scripts' load) are a pass of
+# the loop each: on a loop too busy to come back within the connect timeout they are waited for
+# this many more passes (microseconds on a quiet loop). Nobody waits for a connection being
+# opened (a read gives up on its own time limit; the connection is shielded): it opens for the
+# next read (last56: a connection opened anew never opened on a loop busy 0.2 s a pass).
+CONNECT_GRACE = 16
 
 
 class Deadline:
-    __slots__ = ("_cancelling", "_expired", "_passes", "_task", "_timer")
+    __slots__ = ("_cancelling", "_expired", "_grace", "_passes", "_task", "_timer")
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, grace: int = GRACE) -> None:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("Deadline should be used inside a task")
@@ -41,10 +47,11 @@ class Deadline:
         self._cancelling = task.cancelling()
         self._expired = 0  # cancellations made for the time running out
         self._passes = 0  # of the loop's, since the time ran out
+        self._grace = grace  # passes waited for before cancelling
         self._timer: asyncio.Handle = asyncio.get_running_loop().call_later(delay, self._expire)
 
     def _expire(self) -> None:
-        if self._passes < GRACE:  # what has come meanwhile is read first (below)
+        if self._passes < self._grace:  # what has come meanwhile is read first (below)
             self._passes += 1
             self._timer = asyncio.get_running_loop().call_soon(self._expire)
             return

@@ -28,7 +28,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 import hiredis
 
 from omotenashi.errors import StoreError
-from omotenashi.store.deadline import Deadline
+from omotenashi.store.deadline import CONNECT_GRACE, Deadline
+from omotenashi.store.tls import fast_url as fast_url  # (which URLs it speaks)
+from omotenashi.store.tls import tls_context
 
 
 class PipelineError(StoreError, ConnectionError):
@@ -87,14 +89,6 @@ def encode(args: tuple[str | bytes | int | float, ...]) -> bytes:
     return packed
 
 
-def fast_url(url: str) -> bool:
-    """Whether ``url`` is one this client speaks (plain TCP or a unix socket, no options)."""
-    parsed = urlparse(url)
-    if parsed.scheme == "unix":
-        return set(parse_qs(parsed.query)) <= {"db", "password"}
-    return parsed.scheme == "redis" and not parsed.query
-
-
 MAX_UNREAD = 32 * 2**20  # a reply's bytes still to come: ours are kB (redis50: 2.9 GB in 12 s)
 
 
@@ -149,6 +143,7 @@ class AutoPipeline:
         parsed = urlparse(url)
         query = parse_qs(parsed.query)
         self.unix = parsed.path if parsed.scheme == "unix" else None
+        self.tls = tls_context(url)  # rediss:// (made once: its files read now)
         self.host = parsed.hostname or "localhost"
         self.port = parsed.port or 6379
         self.username = unquote(parsed.username) if parsed.username else None
@@ -242,11 +237,14 @@ class AutoPipeline:
             self.drop("the connection closed")  # commands fail now; no reply here is theirs
         proto = _Protocol(self)
         try:
-            with Deadline(self.connect_timeout):  # (passes of a busy loop waited for: deadline.py)
+            with Deadline(self.connect_timeout, CONNECT_GRACE):
                 if self.unix is not None:
                     await loop.create_unix_connection(lambda: proto, self.unix)
                 else:
-                    await loop.create_connection(lambda: proto, self.host, self.port)
+                    named = self.host if self.tls else None  # (TLS: the name checked, sent)
+                    await loop.create_connection(
+                        lambda: proto, self.host, self.port, ssl=self.tls, server_hostname=named
+                    )
         except (OSError, TimeoutError) as exc:
             raise PipelineError(f"cannot connect to Redis: {exc or 'timed out'}") from exc
         self._proto, self._buffer = proto, []
@@ -259,7 +257,7 @@ class AutoPipeline:
         loads = [self.call("SCRIPT", "LOAD", script.source) for script in self.scripts]
         if hello or loads:
             try:
-                with Deadline(self.connect_timeout):
+                with Deadline(self.connect_timeout, CONNECT_GRACE):
                     replies = await asyncio.gather(*hello, *loads, return_exceptions=True)
                     for at, reply in enumerate(replies):  # (NOAUTH to a SCRIPT LOAD too)
                         loading = at >= len(hello)
