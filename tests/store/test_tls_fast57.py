@@ -141,3 +141,25 @@ async def test_a_site_on_a_tls_server_personalises_its_pages(
         again = await client.get("/")
     assert mw.store.fast is not None
     assert "<h1>Welcome back</h1>" in again.text, again.text
+
+
+async def test_a_certificate_file_that_cannot_be_read_fails_reads_not_the_start(
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    front: tuple[int, Path],
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+) -> None:
+    """As on redis-py: the connection fails (said, the page served as the app made it); the
+    app still starts. (Made at once, the context raised FileNotFoundError out of the startup.)"""
+    port, _ = front
+    missing = tmp_path / "no-such-ca.pem"
+    url = f"rediss://localhost:{port}/{_db(omotenashi_redis_url)}?ssl_ca_certs={missing}"
+    async with store_on(url, read_timeout=1.0, connect_timeout=1.0) as store:
+        with pytest.raises(StoreError, match="No such file"):
+            await store.load(new_vid())
+    settings = make_settings(RULES, SNIPPETS, redis={"url": url})
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    async with client_for(mw) as client:
+        response = await client.get("/")
+    assert response.status_code == 200 and response.text == PAGE

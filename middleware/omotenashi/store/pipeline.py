@@ -29,8 +29,8 @@ import hiredis
 
 from omotenashi.errors import StoreError
 from omotenashi.store.deadline import CONNECT_GRACE, Deadline
+from omotenashi.store.tls import TLS
 from omotenashi.store.tls import fast_url as fast_url  # (which URLs it speaks)
-from omotenashi.store.tls import tls_context
 
 
 class PipelineError(StoreError, ConnectionError):
@@ -143,7 +143,7 @@ class AutoPipeline:
         parsed = urlparse(url)
         query = parse_qs(parsed.query)
         self.unix = parsed.path if parsed.scheme == "unix" else None
-        self.tls = tls_context(url)  # rediss:// (made once: its files read now)
+        self.tls = TLS(url)  # rediss:// (its context made when a connection first needs it)
         self.host = parsed.hostname or "localhost"
         self.port = parsed.port or 6379
         self.username = unquote(parsed.username) if parsed.username else None
@@ -241,9 +241,10 @@ class AutoPipeline:
                 if self.unix is not None:
                     await loop.create_unix_connection(lambda: proto, self.unix)
                 else:
-                    named = self.host if self.tls else None  # (TLS: the name checked, sent)
+                    tls, host = self.tls.context(), self.host  # (TLS: the name checked, sent)
+                    name = host if tls else None
                     await loop.create_connection(
-                        lambda: proto, self.host, self.port, ssl=self.tls, server_hostname=named
+                        lambda: proto, host, self.port, ssl=tls, server_hostname=name
                     )
         except (OSError, TimeoutError) as exc:
             raise PipelineError(f"cannot connect to Redis: {exc or 'timed out'}") from exc

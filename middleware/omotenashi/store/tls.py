@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from redis.asyncio.connection import RedisSSLContext, parse_url
+from redis.exceptions import RedisError
 
 from omotenashi.settingsredis import TLS_OPTIONS
 
@@ -23,6 +24,29 @@ def fast_url(url: str) -> bool:
     if scheme == "rediss":
         return set(parse_qs(parsed.query)) <= TLS_OPTIONS
     return scheme == "redis" and not parsed.query
+
+
+class TLS:
+    """A URL's TLS context, made when a connection first needs it (as redis-py makes it: a
+    certificate file that cannot be read fails the connection, not the app's startup)."""
+
+    __slots__ = ("_context", "url")
+
+    def __init__(self, url: str) -> None:
+        self.url = url if url.lower().startswith("rediss://") else None
+        self._context: ssl.SSLContext | None = None
+
+    def context(self) -> ssl.SSLContext | None:
+        """None for a URL without TLS; OSError when its files or options are no good."""
+        if self.url is None or self._context is not None:
+            return self._context
+        try:
+            self._context = tls_context(self.url)
+        except OSError as exc:  # (ssl.SSLError too: a key that does not match, say)
+            raise OSError(f"TLS: {exc}") from exc
+        except (ValueError, RedisError) as exc:  # (options the settings let pass)
+            raise OSError(f"TLS: {exc}") from exc
+        return self._context
 
 
 def tls_context(url: str) -> ssl.SSLContext | None:
