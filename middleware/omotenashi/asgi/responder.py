@@ -117,7 +117,7 @@ class Responder:
             await self._send(message)
         elif message["type"] == "http.response.start":
             self.start = message
-            headers, status = list(message.get("headers", [])), message.get("status", 200)
+            headers, status = message.get("headers", []), message.get("status", 200)
             page = not message.get("trailers") and can_personalise(self.method, status, headers)
             if not (self.tracked and page):  # (trailers would say the app's bytes: http50)
                 self.passthrough = True
@@ -256,7 +256,7 @@ class Responder:
             log.debug("omotenashi: left alone: %s", skipped)
         self.change = result.change
         tools.metrics.inc("personalised" if result.shown else "default")
-        tools.metrics.shown(d.id for d in result.shown)
+        tools.metrics.shown([d.id for d in result.shown])
         for name, seconds in result.timings.items():
             tools.metrics.observe(name, seconds)
         ms = (time.perf_counter() - t0) * 1e3

@@ -136,7 +136,11 @@ class Visitor:
         or be written again (store/erasures.py; in other processes the record script refuses
         a write made from a profile that has gone)."""
         services = self.services
-        return services is not None and services.store.erasures.since(self.id, self.read_mark)
+        if services is None:
+            return False
+        self.looked = True  # (as reading ``id`` says; inlined: asked several times a request)
+        identity = self.identity
+        return services.store.erasures.since(identity.user or identity.vid, self.read_mark)
 
     def _arrived(self, profile: Profile | None) -> Profile:
         if self.reading is None:  # the app set a profile meanwhile (identify, forget)

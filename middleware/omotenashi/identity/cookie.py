@@ -304,6 +304,8 @@ def derive_user_salt(keys: list[str]) -> str:
 def cookie_value(header: str | None, name: str) -> str | None:
     """The value of cookie ``name`` in a Cookie header (first wins), as browsers send it;
     None when it is empty or longer than a browser keeps (4,096 bytes)."""
+    if not header or name not in header:  # (most headers: no generator made)
+        return None
     return next(cookie_values(header, name), None)
 
 

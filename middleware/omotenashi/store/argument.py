@@ -65,13 +65,17 @@ def _rule(rule: str, said: tuple[str, ...]) -> tuple[str, str]:
 
 def _shown_why(shown_why: dict[str, list[object]], now: float, now_text: str) -> str:
     parts = []
+    # a time equal to ``now`` (another float object, as the engine's usually is): its text
+    # (equal floats but zeros have the same bits, so the same text; NaN is equal to nothing)
+    same = type(now) is float and now != 0.0
     for rule, (at, said) in shown_why.items():
         if type(said) is list and set(map(type, said)) <= _TEXT:  # sentences: as a cache key
             head, tail = _rule(rule, tuple(said))
         else:  # anything else said (never cached: 1.0 and True are one key)
             reasons = ",".join(map(_reason, said)) if isinstance(said, list) else ""
             head, tail = f"{_str(rule)}:[", f",[{reasons}]]"
-        parts.append(f"{head}{now_text if at is now else _num(at)}{tail}")
+        when = now_text if at is now or (same and type(at) is float and at == now) else _num(at)
+        parts.append(f"{head}{when}{tail}")
     return f"{{{','.join(parts)}}}"
 
 
@@ -135,20 +139,66 @@ def _fast(
     absent = "null" if c.absent_days is None else _num(c.absent_days)
     gap = f',"gap":{_num(c.gap)}' if c.new_visit and c.gap else ""
     stage = _str(c.stage) if c.stage else _NO_TEXT
-    tail = f',"measure_ttl":{_num(measure_ttl)}' if measure_ttl else ""
-    tail += f',"learn":{_str(learn)}' if learn else ""
+    tail = f',"learn":{_str(learn)}' if learn else ""
     tail += ',"compact":true}' if compact else "}"
     return (
-        f'{{"now":{now_text},"since":{_num(c.since)},"ttl":{_num(ttl)}'
-        f',"half_life":{_num(half_life)},"view":{_bool(c.view)}'
-        f"{_UNRECORDED if c.unrecorded else ''}"
+        f'{{"now":{now_text},"since":{_num(c.since)}{_settings(ttl, half_life)}'
+        f',"view":{_bool(c.view)}{_UNRECORDED if c.unrecorded else ""}'
         f',"new_visit":{_bool(c.new_visit)}{gap},"absent_days":{absent}'
         f',"topics":{_names(c.topics)},"items":{_names(c.items)},"shown":{_names(c.shown)}'
-        f',"shown_why":{why},"events":{_obj(c.events)},"cart_add":{_obj(c.cart_add)}'
-        f',"cart_remove":{_names(c.cart_remove)},"cart_less":{_obj(c.cart_less)}'
-        f',"cart_clear":{_bool(c.cart_clear)}'
+        f',"shown_why":{why}{_cart(c)}'
         f',"purchases":{_num(c.purchases)},"stage":{stage},"stage_back":{_bool(c.stage_back)}'
-        f',"first":{_obj(c.first)},"attrs":{_obj(c.attrs)},"caps":{_obj(c.caps)}'
-        f',"bought":{_names(c.bought)},"measure":{_obj(c.measure)},"new_ttl":{_num(new_ttl)}'
-        f"{tail}"
+        f"{_kept(c)}{_ttls(new_ttl, measure_ttl)}{tail}"
     )
+
+
+# What a page view usually leaves empty, as the calls below write it: one constant, no call
+# per field (only when each is exactly an empty dict, or list, or False: json's own ``{}``)
+_NO_CART = ',"events":{},"cart_add":{},"cart_remove":[],"cart_less":{},"cart_clear":false'
+_NO_KEPT = ',"first":{},"attrs":{},"caps":{},"bought":[],"measure":{}'
+
+
+def _cart(c: Change) -> str:
+    events, add, remove, less = c.events, c.cart_add, c.cart_remove, c.cart_less
+    clear = c.cart_clear
+    if (
+        clear is False
+        and type(events) is dict
+        and type(add) is dict
+        and type(remove) is list
+        and type(less) is dict
+        and not (events or add or remove or less)
+    ):
+        return _NO_CART
+    return (
+        f',"events":{_obj(events)},"cart_add":{_obj(add)},"cart_remove":{_names(remove)}'
+        f',"cart_less":{_obj(less)},"cart_clear":{_bool(clear)}'
+    )
+
+
+def _kept(c: Change) -> str:
+    first, attrs, caps, bought, measure = c.first, c.attrs, c.caps, c.bought, c.measure
+    if (
+        type(first) is dict
+        and type(attrs) is dict
+        and type(caps) is dict
+        and type(bought) is list
+        and type(measure) is dict
+        and not (first or attrs or caps or bought or measure)
+    ):
+        return _NO_KEPT
+    return (
+        f',"first":{_obj(first)},"attrs":{_obj(attrs)},"caps":{_obj(caps)}'
+        f',"bought":{_names(bought)},"measure":{_obj(measure)}'
+    )
+
+
+@lru_cache(maxsize=64, typed=True)  # the site's settings: the same few on every record
+def _settings(ttl: int, half_life: float) -> str:
+    return f',"ttl":{_num(ttl)},"half_life":{_num(half_life)}'
+
+
+@lru_cache(maxsize=64, typed=True)
+def _ttls(new_ttl: int, measure_ttl: int) -> str:
+    measure = f',"measure_ttl":{_num(measure_ttl)}' if measure_ttl else ""
+    return f',"new_ttl":{_num(new_ttl)}{measure}'

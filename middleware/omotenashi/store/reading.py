@@ -31,6 +31,7 @@ class ProfileRead:
         self._error: StoreError | None = None
         self._t0 = time.perf_counter()  # for the redis_read histogram
         self._timed = False  # the wait in ``profile`` times it (once: obs57)
+        self._then: list[Callable[[Profile], object]] = []  # when_here's, run as the reply comes
         fast = store.fast
         # The profile's last request may have left a write not queued yet: this read waits for
         # that one (not for the writes this request will make itself).
@@ -42,7 +43,7 @@ class ProfileRead:
                 self._sent = fast.begin_load(self.keys)
                 # a request that never awaits its profile (a redirect, JSON) leaves no
                 # "Future exception was never retrieved" when the read fails
-                self._sent.add_done_callback(retrieved)
+                self._sent.add_done_callback(self._replied)
             except StoreError:  # stalled or full: the awaited read says so (and counts it)
                 self._sent = None
 
@@ -51,8 +52,16 @@ class ProfileRead:
         here, before anyone awaits it: what needs the profile but not the app starts then, while
         the app runs (the visitor's own pairs' co lists: asgi/ownpairs.py). Never when no read
         was sent ahead (it is made when awaited), nor when it failed."""
-        if self._sent is not None:
-            self._sent.add_done_callback(lambda _: self._here(then))
+        sent = self._sent
+        if sent is not None and not sent.done():  # (one callback for all: _replied)
+            self._then.append(then)
+        elif sent is not None:  # (done: its callbacks are under way, then this one)
+            sent.add_done_callback(lambda _: self._here(then))
+
+    def _replied(self, sent: asyncio.Future[Any]) -> None:
+        retrieved(sent)
+        for then in self._then:
+            self._here(then)
 
     def _here(self, then: Callable[[Profile], object]) -> None:
         try:
