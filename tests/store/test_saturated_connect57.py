@@ -17,14 +17,28 @@ import redis
 from omotenashi.errors import StoreError
 from omotenashi.ids import new_vid
 from omotenashi.store.pipeline import AutoPipeline, PipelineError
+from omotenashi.store.store import Store
 from tests.conftest import store_on
 from tests.store.test_saturated_loop56 import paused, saturated
 
 pytestmark = pytest.mark.anyio
 
 
-def _kill_connections(r: redis.Redis) -> None:
+def kill_connections(r: redis.Redis) -> None:
     r.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+
+
+async def reads_until_served(store: Store, tries: int) -> list[str]:
+    """Each read's outcome (a Profile, or the error), until three in a row are served."""
+    outcomes: list[str] = []
+    for _ in range(tries):
+        try:
+            outcomes.append(type(await store.load(new_vid())).__name__)
+        except StoreError as exc:
+            outcomes.append(str(exc))
+        if outcomes[-3:] == ["Profile"] * 3:
+            break
+    return outcomes
 
 
 async def test_a_connection_opened_anew_on_a_busy_loop_serves_reads(
@@ -33,15 +47,8 @@ async def test_a_connection_opened_anew_on_a_busy_loop_serves_reads(
     async with store_on(omotenashi_redis_url, read_timeout=0.15) as store:
         await store.load(new_vid())  # (connected)
         async with saturated():  # 0.2 s a pass: longer than the connect timeout (0.25 s) ...
-            _kill_connections(omotenashi_redis)  # ... over the steps of a connection
-            outcomes = []
-            for _ in range(8):
-                try:
-                    outcomes.append(type(await store.load(new_vid())).__name__)
-                except StoreError as exc:
-                    outcomes.append(str(exc))
-                if outcomes[-3:] == ["Profile"] * 3:
-                    break
+            kill_connections(omotenashi_redis)  # ... over the steps of a connection
+            outcomes = await reads_until_served(store, 8)
         # the first reads may give up while the connection opens; then it serves them
         assert outcomes[-3:] == ["Profile"] * 3, outcomes
         assert store.breaker.state == "closed"
