@@ -100,18 +100,27 @@ def etagged(body: str) -> Any:
     return app
 
 
-@pytest.mark.parametrize("accept", ["text/html", "*/*"])
+@pytest.mark.parametrize(
+    ("path", "accept", "private_304"),
+    [
+        ("/", "text/html", True),
+        ("/", "*/*", False),
+        ("/report.pdf", "text/html", False),  # (a file opened in a tab: eye57)
+        ("/feed.xml", "text/html", False),
+    ],
+)
 async def test_a_304_where_redis_is_out_says_what_its_page_says(
-    make_settings: Make, accept: str
+    make_settings: Make, path: str, accept: str, private_304: bool
 ) -> None:
     """(eye56) Redis out as the request came: the app's 304 to a browser's revalidation kept its
     public headers, which a cache in front takes as its stored copy's; it is private as the
-    page is. A revalidation that is not a page's (``*/*``: a feed, an image) keeps the app's."""
+    page is. A revalidation that is not a page's (``*/*``: a feed, an image), nor a file's
+    opened in a browser's tab (its 200 keeps the app's headers), keeps the app's."""
     settings = make_settings(RULES, SNIPPETS, redis={"breaker_failures": 1, "breaker_reset": 60})
     mw = Omotenashi(etagged(PAGE), settings=settings)
     headers = {"accept": accept, "if-none-match": '"v1"'}
     async with client_for(mw) as client:
         mw.store.breaker.failure("opened by the test")
-        response = await client.get("/", headers=headers)
+        response = await client.get(path, headers=headers)
     assert response.status_code == 304
-    assert private(response) == (accept == "text/html"), response.headers
+    assert private(response) == private_304, response.headers

@@ -9,6 +9,8 @@ answer still fails."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import time
 
 import pytest
@@ -86,3 +88,27 @@ async def test_a_server_that_does_not_answer_still_fails_the_connection(
         finally:
             pipe.close()
             await asyncio.sleep(0)
+
+
+async def test_a_connect_that_times_out_says_so() -> None:
+    """(eye57) The error of a connect that got no answer read "cannot connect to Redis: "
+    (an empty TimeoutError's text), saying nothing."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen(0)  # never accepted, its backlog filled: a connect waits (as blackholed)
+    port = listening.getsockname()[1]
+    filling = []
+    for _ in range(4):
+        waiting = socket.socket()
+        waiting.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            waiting.connect(("127.0.0.1", port))
+        filling.append(waiting)
+    pipe = AutoPipeline(f"redis://127.0.0.1:{port}", connect_timeout=0.2, stall=1.0)
+    try:
+        with pytest.raises(PipelineError, match="cannot connect to Redis: timed out"):
+            await pipe.connect()
+    finally:
+        pipe.close()
+        for each in (*filling, listening):
+            each.close()

@@ -31,7 +31,7 @@ from omotenashi.asgi.endpoints import Endpoints
 from omotenashi.asgi.filesend import ZEROCOPY, bodiless, offered
 from omotenashi.asgi.lifespan import lifespan
 from omotenashi.asgi.responder import Responder
-from omotenashi.asgi.setcookie import for_crawlers
+from omotenashi.asgi.setcookie import FILES, for_crawlers
 from omotenashi.asgi.tools import Tools
 from omotenashi.asgi.visitor import Services, hand_over
 from omotenashi.engine.page import EngineConfig
@@ -218,10 +218,11 @@ class Omotenashi:
             adapts = pages_adapt(visitor.private, self.settings.respect.private_contextual)
             if visitor.degraded or not adapts:  # nothing made or recorded: only their cookie
                 self.metrics.inc("degraded" if visitor.degraded else "bypassed")
-                asked = "GET" if method == "HEAD" else method  # (a HEAD: as its GET)
-                return Responder(
+                asked = "GET" if method == "HEAD" else method  # (a HEAD: as its GET; not a
+                page = is_page_request(asked, scope.get("headers", [])) and not path.endswith(FILES)
+                return Responder(  # file's, opened in a tab: its 200 stays the app's, eye57)
                     self.tools, send, visitor, request, loaded, method=method, tracked=tracked,
-                    personal=False, page_request=is_page_request(asked, scope.get("headers", [])),
+                    personal=False, page_request=page,
                 )  # fmt: skip
             load_ms = (time.perf_counter() - t0) * 1000
         except Exception:  # a bug of ours must not cost the visitor the page

@@ -10,8 +10,7 @@ timeout, a cancelled request) only cancels *its* future. The reply still arrives
 dropped, and the next reply goes to the next future: the connection is never one reply behind.
 A connection that stops answering (the oldest reply waited on for ``stall`` seconds) or that
 breaks is closed; every command still waiting fails, and the next command reconnects.
-
-Plain ``redis://`` and ``unix://`` URLs only; Sentinel, Cluster and TLS stay on redis-py.
+URLs: store/tls.py ``fast_url`` (Sentinel, Cluster and URLs with options stay on redis-py).
 """
 
 from __future__ import annotations
@@ -247,7 +246,8 @@ class AutoPipeline:
                         lambda: proto, host, self.port, ssl=tls, server_hostname=name
                     )
         except (OSError, TimeoutError) as exc:
-            raise PipelineError(f"cannot connect to Redis: {exc or 'timed out'}") from exc
+            said = str(exc) or ("timed out" if isinstance(exc, TimeoutError) else repr(exc))
+            raise PipelineError(f"cannot connect to Redis: {said}") from exc
         self._proto, self._buffer = proto, []
         hello: list[asyncio.Future[Any]] = []
         if self.password is not None:
