@@ -81,6 +81,7 @@ def documents(draw: st.DrawFn) -> str:
 @example("<!doctype html><p data-omo-slot=s0>x<table>y")
 @example("<p><svg data-omo-slot=s0></body></svg><!-- c -->")  # after body past the target
 @example("<p><p data-omo-slot=s0></body><html><!-- c -->")  # <html> there: still after body
+@example("<p><math></body><mi data-omo-slot=s0>")  # opened in math after it: still after body
 @example("<p><p><p><table><a><p data-omo-slot=s0><object><table><span>")  # its <object> left
 @example("<p><p><p><a><p><textarea data-omo-slot=s0>")  # lexbor's <a> in it: Chromium's not
 @example("<a><p><p><p data-omo-slot=s0><select><p><input></a>")  # <input> ends the select

@@ -235,9 +235,13 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
                         continue
             b.token(lt, i, lt + 1 + len(name))
             b.raw = ""
+            foreign_after = b.after_body and stack[-1].ns != HTML
             if lname != "html":  # (after </body> an <html> tag leaves the parser there)
                 b.after_body = False
             b.start(lname)
+            if foreign_after and stack[-1].ns != HTML:  # opened in an svg or math after its
+                b.after_body = True  # </body>: still "after body" (foreign content keeps the
+                b.foreign_body_end()  # mode), so what follows it may land outside it
             if b.raw:
                 if b.raw == "plaintext":  # the rest is text, in the body's rules (clones too)
                     if i < n:
