@@ -16,6 +16,7 @@ from typing import Any
 
 from omotenashi.engine.profile import Profile
 from omotenashi.errors import StoreError
+from omotenashi.store.fastpath import FastPath
 from omotenashi.store.pipeline import retrieved
 from omotenashi.store.store import Store
 
@@ -90,6 +91,11 @@ class ProfileRead:
                 self.store.metrics.observe("redis_read", time.perf_counter() - self._t0)
         return self._profile
 
+    async def _sent_or_again(self, first: list[asyncio.Future[Any]], fast: FastPath) -> Any:
+        if first:
+            return await fast.finish_load(first.pop(), self.keys)
+        return await fast.load(self.keys)  # (connected again first, when it must be)
+
     async def profile(self) -> Profile:
         """The profile, waiting for it within the read timeout; StoreError when it failed."""
         ready = self.peek()
@@ -98,7 +104,11 @@ class ProfileRead:
         store, sent, fast = self.store, self._sent, self.store.fast
         try:
             if sent is not None and fast is not None:
-                op = partial(fast.finish_load, sent, self.keys)
+                # the read sent ahead; tried again (a broken connection: store._run), a fresh
+                # one, not the same failed reply (tlsfail57: a server closing connections
+                # under load failed every read in flight, and the breaker opened)
+                first = [sent]
+                op = partial(self._sent_or_again, first, fast)
                 self._timed = True  # (timed by the wait, not by the reply's callback too)
                 reply = await store._run(op, store.cfg.read_timeout, "redis_read")
                 # (parsed once: the reply's done callback may have read it while we waited)
