@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 
 from omotenashi import quiet
 from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.change import Change
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.recommending import suggestions_off
-from omotenashi.engine.restraint import history_off
 from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.coview import Learning, learn_from_view, own_co_views, seeds_of
-from omotenashi.recommend.signals import Shared
 from omotenashi.store.seeds import Read, read_soon, seed_lists
 from omotenashi.store.store import Store
 
@@ -36,13 +35,9 @@ def _wanted(visitor: Visitor, loaded: Loaded) -> Mapping[str, int] | None:
     catalog, ruleset = loaded.catalog, loaded.ruleset
     if catalog is None or not catalog.items or not ruleset.recommends:
         return None
-    if visitor.private or visitor.degraded or visitor.forced is not None:
+    if visitor.private or visitor.degraded or visitor.forced is not None or visitor.history_off:
         return None
-    prefs = visitor.prefs  # (read once: Visitor.history_off reads it too)
-    respect = visitor.services.respect if visitor.services is not None else None
-    if respect is not None and history_off(prefs, respect):  # (as Visitor.history_off)
-        return None
-    return None if suggestions_off(prefs, ruleset.recommending) else catalog.position
+    return None if suggestions_off(visitor.prefs, ruleset.recommending) else catalog.position
 
 
 def own_pairs_soon(store: Store, visitor: Visitor, loaded: Loaded) -> dict[str, Read]:
@@ -95,9 +90,8 @@ async def with_own_pairs(
         store.metrics.inc("own_pairs_error")
         quiet.bug(log, "omotenashi: the visitor's own recommendation pairs failed")
         return
-    if own:  # (every field given: a third of dataclasses.replace's time)
-        shared = visitor.shared
-        visitor.shared = Shared(shared.popular, shared.co_views, own)
+    if own:
+        visitor.shared = replace(visitor.shared, own=own)
 
 
 def learning(loaded: Loaded, visitor: Visitor, change: Change) -> Learning | None:

@@ -42,10 +42,8 @@ class TLS:
             return self._context
         try:
             self._context = tls_context(self.url)
-        except OSError as exc:  # (ssl.SSLError too: a key that does not match, say)
-            raise OSError(f"TLS: {exc}") from exc
-        except (ValueError, RedisError) as exc:  # (options the settings let pass)
-            raise OSError(f"TLS: {exc}") from exc
+        except (OSError, ValueError, RedisError) as exc:  # (ssl.SSLError is an OSError: a key
+            raise OSError(f"TLS: {exc}") from exc  # that does not match; options let pass)
         return self._context
 
 
