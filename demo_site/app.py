@@ -336,7 +336,8 @@ def _from_this_site(request: Request) -> bool:
     """A form posted from this site's own pages (sec56: another site's page could post the
     sign-in form, signing the visitor in as someone whose account then collects, and shows
     that someone, what the visitor browses). Browsers say where a request comes from in
-    Sec-Fetch-Site, older ones in Origin; a request with neither is no browser's form post."""
+    Sec-Fetch-Site, older ones in Origin; a request with neither is taken (no browser posts
+    a form across sites without saying so: it is a script's or a test client's)."""
     fetched = request.headers.get("sec-fetch-site")
     if fetched is not None:
         return fetched in ("same-origin", "none")
