@@ -8,12 +8,14 @@ from urllib.parse import unquote, urlparse
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.connection import Connection, parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from omotenashi.settings import RedisSettings
+from omotenashi.store.opening import OpenedSentinelConnection, opened
 
 
 def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
@@ -23,6 +25,10 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
     Recovery after a Redis restart: a command that meets a connection error is sent once more
     on the same connection object, reconnected (a stale pooled socket costs one retry, not a
     failed page); a connection idle for ``health_check_interval`` seconds is PINGed first.
+
+    Connections open in a task of their own, shielded, within the connect timeout and some
+    passes of the event loop (store/opening.py): on a busy process a read gives up on its own
+    time limit while the connection goes on opening for the next (not the Cluster client's).
 
     RESP2 (redis-py 8 asks for RESP3 with a HELLO on every connection): a server or proxy
     that knows no HELLO serves it, as it serves the fast path (store/pipeline.py). A
@@ -55,8 +61,14 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
             if value
         }
         sentinel = Sentinel(hosts, sentinel_kwargs=asked, **common)  # type: ignore[no-untyped-call, unused-ignore]
+        for each in sentinel.sentinels:  # (the Sentinels' own clients take no class)
+            each.connection_pool.connection_class = opened(each.connection_pool.connection_class)
         client = sentinel.master_for(
-            service, max_connections=cfg.max_connections, **common, **login
+            service,
+            max_connections=cfg.max_connections,
+            connection_class=OpenedSentinelConnection,
+            **common,
+            **login,
         )
         return client, list(sentinel.sentinels)
     if cfg.cluster:
@@ -64,6 +76,10 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
     # A blocking pool: a burst past max_connections waits (within our timeouts) for a
     # connection instead of failing with "Too many connections".
     pool = BlockingConnectionPool.from_url(
-        url, max_connections=cfg.max_connections, timeout=cfg.connect_timeout, **common
+        url,
+        max_connections=cfg.max_connections,
+        timeout=cfg.connect_timeout,
+        connection_class=opened(parse_url(url).get("connection_class", Connection)),
+        **common,
     )
     return Redis.from_pool(pool), []

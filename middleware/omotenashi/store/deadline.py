@@ -35,9 +35,19 @@ GRACE = 4  # passes of the event loop between the time running out and the cance
 # next read (last56: a connection opened anew never opened on a loop busy 0.2 s a pass).
 CONNECT_GRACE = 16
 
+_HELD: dict[asyncio.Task[object], Deadline] = {}  # each task's innermost limit, while it runs
+
+
+def past_due() -> bool:
+    """The current task's time limit has run out: the passes of its grace are being waited
+    for (a step that takes passes of its own, started now, would be cut in the middle)."""
+    task = asyncio.current_task()
+    held = _HELD.get(task) if task is not None else None
+    return held is not None and (held._passes > 0 or held._expired > 0)
+
 
 class Deadline:
-    __slots__ = ("_cancelling", "_expired", "_grace", "_passes", "_task", "_timer")
+    __slots__ = ("_cancelling", "_expired", "_grace", "_outer", "_passes", "_task", "_timer")
 
     def __init__(self, delay: float, grace: int = GRACE) -> None:
         task = asyncio.current_task()
@@ -65,6 +75,8 @@ class Deadline:
         return self._expired > 0
 
     def __enter__(self) -> Deadline:
+        self._outer = _HELD.get(self._task)
+        _HELD[self._task] = self
         return self
 
     def __exit__(
@@ -74,6 +86,10 @@ class Deadline:
         tb: TracebackType | None,
     ) -> None:
         self._timer.cancel()
+        if self._outer is None:
+            del _HELD[self._task]
+        else:
+            _HELD[self._task] = self._outer
         if not self._expired:
             return
         for _ in range(self._expired):  # ours taken back: what is left is anyone else's

@@ -1,0 +1,139 @@
+"""redis-py's connections opened as the fast path's are (store/pipeline.py): in a task of their
+own, shielded from the time limit of the read that asked for one, within the connect timeout
+and :data:`~omotenashi.store.deadline.CONNECT_GRACE` more passes of the event loop.
+
+redis-py opens a connection inside the command that needs it, under its own wall-clock
+``socket_connect_timeout``, in that command's task: on a loop too busy to come back within the
+connect timeout (0.2 s a pass), the socket's connect and the handshake's round trips (CLIENT
+SETINFO, AUTH, SELECT: 8-15 passes) never fitted, the read's time limit cancelled the
+half-open connection, every read after a restart or an idle close failed, and the breaker
+stayed open while Redis answered at once (last56, left open in session 57 for Sentinel and
+URLs with options). Here the read gives up on its own time limit as before; the connection
+goes on opening for the next read, which waits for that same opening (not a new one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from redis.asyncio.connection import (
+    AbstractConnection,
+    Connection,
+    SSLConnection,
+    UnixDomainSocketConnection,
+)
+from redis.asyncio.sentinel import SentinelManagedConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from omotenashi.store.deadline import CONNECT_GRACE, Deadline, past_due
+
+
+def _retrieved(task: asyncio.Task[None]) -> None:
+    """The opening's error is its callers' (each met it or gave up first), not an
+    unretrieved task exception."""
+    if not task.cancelled():
+        task.exception()
+
+
+class _Opened(AbstractConnection):
+    """Before a redis-py connection class in the bases: its ``connect`` runs in one shielded
+    task per opening, limited by passes of the loop, not the clock alone."""
+
+    _opening: asyncio.Task[None] | None = None
+    _closed = False  # by a close from outside while the opening ran
+
+    @property
+    def is_connected(self) -> bool:
+        """Connected, and no longer opening (but to the opening's own steps): a socket that is
+        connected before its handshake is answered is not another command's to write to (its
+        reply would be the handshake's)."""
+        opening = self._opening
+        if opening is not None and not opening.done() and opening is not asyncio.current_task():
+            return False
+        return bool(super().is_connected)
+
+    async def connect(self) -> None:
+        await self._opened()
+
+    async def connect_check_health(
+        self, check_health: bool = True, retry_socket_connect: bool = True
+    ) -> None:
+        """(A command's send calls this, not ``connect``: one opening either way.)"""
+        if self._opening is not None and self._opening is asyncio.current_task():
+            await super().connect_check_health(check_health, retry_socket_connect)
+        else:
+            await self._opened()
+
+    async def _opened(self) -> None:
+        if self.is_connected:
+            return
+        task = self._opening
+        if task is None or task.done():
+            task = self._opening = asyncio.get_running_loop().create_task(self._open())
+            task.add_done_callback(_retrieved)
+        await asyncio.shield(task)
+        if past_due():  # (a read that waited for the opening, its own time out): its command,
+            # cut in the middle, would close the connection just opened (last58); it gives up
+            # now, leaving the connection for the next read
+            raise TimeoutError("the connection opened after the read's time")
+
+    async def _open(self) -> None:
+        limit = self.socket_connect_timeout
+        # redis-py's own limit on the socket's connect is wall-clock: the Deadline's counts
+        # the passes of the loop past it (restored after: a close waits within it)
+        self.socket_connect_timeout, self._closed = None, False
+        try:
+            with Deadline(limit, CONNECT_GRACE) if limit else contextlib.nullcontext():
+                await super().connect()  # type: ignore[no-untyped-call]
+            if self._closed:  # (a cancellation redis-py's steps swallowed: wait_for's, 3.11)
+                await super().disconnect(nowait=True)
+                raise RedisConnectionError("the connection was closed while it opened")
+        finally:
+            self.socket_connect_timeout = limit
+
+    async def disconnect(
+        self,
+        nowait: bool = False,
+        error: Exception | None = None,
+        failure_count: int | None = None,
+        health_check_failed: bool = False,
+    ) -> None:
+        """A close from outside the opening (the pool's, as the app stops) ends it first: no
+        connection opens after its client closed."""
+        task = self._opening
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            self._closed = True
+            task.cancel()
+            nowait = True  # (the opening's own limit is off while it runs)
+        await super().disconnect(nowait, error, failure_count, health_check_failed)
+
+
+class OpenedConnection(_Opened, Connection):
+    pass
+
+
+class OpenedSSLConnection(_Opened, SSLConnection):
+    pass
+
+
+class OpenedUnixConnection(_Opened, UnixDomainSocketConnection):
+    pass
+
+
+class OpenedSentinelConnection(_Opened, SentinelManagedConnection):
+    pass
+
+
+OPENED: dict[type[AbstractConnection], type[AbstractConnection]] = {
+    Connection: OpenedConnection,
+    SSLConnection: OpenedSSLConnection,
+    UnixDomainSocketConnection: OpenedUnixConnection,
+    SentinelManagedConnection: OpenedSentinelConnection,
+}
+
+
+def opened(cls: type[AbstractConnection]) -> type[AbstractConnection]:
+    """The class that opens as this one does, shielded and counted in passes (a class of
+    redis-py's not known here is kept)."""
+    return OPENED.get(cls, cls)
