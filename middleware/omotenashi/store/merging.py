@@ -9,17 +9,66 @@ engine/recommending.py ``carried``) is left out of it: the user's profile never 
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import TYPE_CHECKING, Any
 
 from omotenashi.engine import joined
 from omotenashi.engine.facts import Facts, in_cart
 from omotenashi.engine.profile import STAGE_ORDER, Profile
 from omotenashi.engine.recommending import Carried as Carried  # (the type, with ALL)
 from omotenashi.engine.understand import VIEW_EVENTS
+from omotenashi.errors import StoreError
 from omotenashi.settings import RedisSettings
 from omotenashi.store.why import encode_all
 
+if TYPE_CHECKING:
+    from omotenashi.store.store import Store
+
 ALL = Carried()
+WINDOW = 60  # the beacon's window, seconds (Store.hit_rate_limit): a counter's longest life
+
+#: Opens the merge script's body (store/scripts.py ``MERGE_SCRIPT``, after its guard: a revoked
+#: user gets no counter): the beacon's allowance survives a sign-in (obs57). KEYS[4]: the
+#: user's beacon counter; ARGV[3], ARGV[4]: the anonymous id's count this minute and the
+#: seconds its window has left (:func:`profile_and_rate`; TTL and EX: the README's ACL). The
+#: user's count becomes at least the anonymous one (the larger: a merge run twice counts
+#: nothing twice), and lives the longer of the two windows' rest: never without an expiry,
+#: never past a window.
+RATE_CARRY = """
+local carried_n = tonumber(ARGV[3] or '') or 0
+if KEYS[4] ~= nil and carried_n > 0 then
+  if carried_n > (tonumber(redis.call('GET', KEYS[4]) or '') or 0) then
+    local left = math.max(redis.call('TTL', KEYS[4]), tonumber(ARGV[4]) or 0)
+    redis.call('SET', KEYS[4], carried_n, 'EX', math.min(math.max(left, 1), WINDOW))
+  end
+end
+""".replace("WINDOW", str(WINDOW))
+
+
+async def profile_and_rate(store: Store, anon: str) -> tuple[Profile, list[int]]:
+    """The anonymous profile, and its beacon count this minute with the seconds left of its
+    window (``[0, 0]``: none, or not read), read at once: no longer than the profile's read
+    alone. The counter is no part of the profile: a failed read of it carries none."""
+    key = store.key(anon, "rate")
+
+    async def op() -> Any:
+        async with store.client.pipeline(transaction=False) as pipe:
+            pipe.get(key)
+            pipe.ttl(key)
+            return await pipe.execute()
+
+    async def counter() -> tuple[int, int]:
+        try:
+            count, left = await store._run(op, store.cfg.read_timeout, "redis_read")
+        except StoreError:  # (logged and counted as any read): the merge goes on without it
+            return 0, 0
+        return int(count or 0), int(left)
+
+    profile, (count, left) = await asyncio.gather(store.load(anon), counter())
+    if count <= 0 or left == -2:  # none, or gone since the GET (its window is over)
+        return profile, [0, 0]
+    return profile, [count, left if left > 0 else WINDOW]  # (-1: none of ours; a window)
 
 
 def merge_argument(

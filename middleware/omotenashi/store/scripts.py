@@ -35,7 +35,7 @@ last gave it (its workers, in a rolling deploy, may still renew it until they ar
 
 from __future__ import annotations
 
-from omotenashi.store import forms, privacy
+from omotenashi.store import forms, merging, privacy
 
 RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
 
@@ -139,15 +139,14 @@ local function rebase(by)  -- 'F' moved back by seconds: the times counted from 
   end
 end
 """
+OPENING = privacy.GUARD + forms.LUA + HELPERS  # how the record and merge scripts open
 
 # KEYS: the profile hash, the also set, the first layout's profile key, then any measurement
 # day keys. ARGV[1]: the change as JSON; ARGV[2...]: the counters (store/stats.py). Mirrors
 # change.apply(): interests decay on write, the stage only moves forward unless a decay rule
 # moved it back, and the idle expiry is renewed.
 RECORD_SCRIPT = (
-    privacy.GUARD
-    + forms.LUA
-    + HELPERS
+    OPENING
     + """
 local c = cjson.decode(ARGV[1])
 -- made from a profile that has gone since (erased after this request read it): not rebuilt,
@@ -293,8 +292,9 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('ZRANGE', KEYS[2], 0, -1, 'WI
 #: (Redis 6) is given :data:`LOAD_PLAIN`, found out once (store/pipeline.py, store/store.py).
 LOAD_SCRIPT = "#!lua flags=no-writes\n" + LOAD_PLAIN.lstrip("\n")
 
-# KEYS: the user's, as the record script's. ARGV[1]: the anonymous profile as JSON (absolute
-# times; store/merging.py), ARGV[2]: its id. Counts add up, interests merge (decayed to now),
+# KEYS: the user's, as the record script's, then their beacon counter. ARGV[1]: the anonymous
+# profile as JSON (absolute times; store/merging.py), ARGV[2]: its id, ARGV[3], ARGV[4]: its
+# beacon count and life (merging.RATE_CARRY). Counts add up, interests merge (decayed to now),
 # the stage is the further one, first-touch facts, attributes and reasons keep the user's own
 # when both have one. Each frequency cap keeps the stricter state: in the same period the larger
 # count; of two periods of one kind (two days, weeks or visits) the later, the one that counts;
@@ -303,9 +303,8 @@ LOAD_SCRIPT = "#!lua flags=no-writes\n" + LOAD_PLAIN.lstrip("\n")
 # items (store/seeds.py); the user's ``also`` key of an earlier release is not renewed: it
 # lapses at the expiry that release last gave it. Runs once per anonymous id.
 MERGE_SCRIPT = (
-    privacy.GUARD
-    + forms.LUA
-    + HELPERS
+    OPENING
+    + merging.RATE_CARRY
     + """
 local a = cjson.decode(ARGV[1])
 local now = math.floor(a.now)

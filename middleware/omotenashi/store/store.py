@@ -31,7 +31,7 @@ from omotenashi.store.breaker import Breaker, masked
 from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
-from omotenashi.store.merging import ALL, Carried, merge_argument
+from omotenashi.store.merging import ALL, Carried, merge_argument, profile_and_rate
 from omotenashi.store.pipeline import ReplyError, forgotten, shebang_refused
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import NOT_A_REPLY
@@ -370,11 +370,12 @@ class Store:
         an anonymous profile with something kept merges (not a user's; nor an empty one)."""
         if not anon or is_user_id(anon) or anon == user:
             return False
-        mark, profile = self.erasures.mark, await self.load(anon)
+        mark, (profile, rate) = self.erasures.mark, await profile_and_rate(self, anon)
         if self.erasures.since(anon, mark):  # erased meanwhile (another tab): none of it merges
             return False
+        keys = [*self.keys(user), self.key(user, "rate")]  # and the user's beacon counter
         arg = merge_argument(profile, now, self.cfg, half_life, carried)
-        run = partial(self._scripts[1], keys=self.keys(user), args=[arg, anon])
+        run = partial(self._scripts[1], keys=keys, args=[arg, anon, *rate])
         merged = profile != Profile() and await self._run(run, self.cfg.write_timeout)
         await self.erase(anon, moved=True)  # (moved: another tab's read of it is still theirs)
         return bool(merged)
