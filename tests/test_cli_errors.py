@@ -20,6 +20,13 @@ HOME = str(ROOT / "demo_site" / "templates" / "home.html")
 RULES = str(ROOT / "rules")
 
 
+def bare(env: dict[str, str]) -> dict[str, str]:
+    """A fresh interpreter's environment: nothing of this one's but the PATH to it, and no
+    bytecode written (py57: under another Python, its .pyc files landed in middleware/)."""
+    path = os.path.dirname(sys.executable)
+    return {"PATH": path, "HOME": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1", **env}
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
@@ -143,7 +150,7 @@ def stdout_closed(argv: list[str], **env: str) -> subprocess.CompletedProcess[st
             stderr=subprocess.PIPE,
             text=True,
             timeout=60,
-            env={"PATH": os.path.dirname(sys.executable), "HOME": str(ROOT), **env},
+            env=bare(env),
             cwd=ROOT,
         )
     finally:
@@ -219,9 +226,15 @@ def run_cli(code: str, **env: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": os.path.dirname(sys.executable), "HOME": str(ROOT), **env},
+        env=bare(env),
         cwd=ROOT,
     )
+
+
+def test_the_fresh_interpreters_write_no_bytecode() -> None:
+    """py57: ``run_cli`` and ``stdout_closed`` (both ``bare``) leave the source tree as it was."""
+    done = run_cli("print(sys.dont_write_bytecode, sys.flags.dont_write_bytecode)")
+    assert done.returncode == 0 and done.stdout.split() == ["True", "1"], done.stderr
 
 
 def test_profile_needs_no_test_packages(
