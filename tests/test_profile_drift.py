@@ -46,7 +46,8 @@ def changes(draw: Any, now: float) -> Change:
         cart_clear=draw(st.booleans()),
         purchases=draw(st.integers(0, 2)),
         stage=draw(st.none() | st.sampled_from(STAGE_ORDER)),
-        stage_back=draw(st.booleans()),
+        stage_back=(back := draw(st.booleans())),
+        stage_was=draw(st.sampled_from(["", *STAGE_ORDER])) if back else "",  # (journey58)
         first=draw(st.dictionaries(st.sampled_from(FIRST_TOUCH), names, max_size=2)),
         attrs=draw(st.dictionaries(names, values, max_size=3)),
         caps=draw(

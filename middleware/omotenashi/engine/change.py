@@ -60,6 +60,9 @@ class Change:
     purchases: int = 0
     stage: str | None = None
     stage_back: bool = False
+    # the stage a move back (decay) was judged from: it is made only from that stage (a move
+    # forward another request wrote since, a booking in another tab, stands: journey58)
+    stage_was: str = ""
     first: dict[str, str] = field(default_factory=dict)
     # When the profile this change was made from was first seen (0: none, a new profile).
     # Its write is refused when that profile has gone meanwhile (erased after the read).
@@ -164,6 +167,7 @@ class Change:
             "purchases": self.purchases,
             "stage": self.stage or "",
             "stage_back": self.stage_back,
+            **({"stage_was": self.stage_was} if self.stage_was else {}),  # (rare: a move back)
             "first": self.first,
             "attrs": self.attrs,
             "caps": self.caps,
@@ -266,8 +270,7 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         if stale and period[:1] == "v":  # the visit that goes on (as RECORD_SCRIPT)
             period = f"v{int(p.visit_start or p.first_seen or now)}"
         caps[k] = (period, int(str(v[1])))
-    if change.stage and (
-        change.stage_back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)
-    ):
+    back = change.stage_back and change.stage_was in ("", p.stage)
+    if change.stage and (back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)):
         p.stage = change.stage
     return p

@@ -106,7 +106,7 @@ def personalise_page(
         respect=respect,
         off=off,
     )
-    after, facts = understand(visit, change, journey)
+    after, facts = understand(visit, change, journey, off=off)
     forced = visit.forced
     if forced is not None:  # a QA preview overrides what it names, before segments derive
         after.stage = forced.stage or after.stage

@@ -273,10 +273,13 @@ def build_change(
     return change
 
 
-def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile, Facts]:
+def understand(
+    visit: Visit, change: Change, journey: Journey, *, off: bool = False
+) -> tuple[Profile, Facts]:
     """The visitor as they arrive at this page (this request's events applied, the page itself
-    counting from the next page on) and the facts about them; a stage move goes into ``change``.
-    """
+    counting from the next page on) and the facts about them; a stage move goes into ``change``
+    (``off``: the visitor's browsing history is off: the move is judged on :func:`unbrowsed`
+    facts)."""
     half_life = journey.half_life
     after = apply(visit.profile, change, half_life, page=False)
     now = change.now
@@ -327,15 +330,30 @@ def understand(visit: Visit, change: Change, journey: Journey) -> tuple[Profile,
             "pages": _NO_NAMES,
         },
     )
+    judged = unbrowsed(facts, journey) if off else facts  # (before the segments derived)
     if journey.segments:  # the facts are ours alone until returned: set in place, no copy
         object.__setattr__(facts, "segments", after.segments | journey.derive_segments(facts))
-    stage, back = journey.next_stage(after.stage, facts, frozenset(change.events), change.new_visit)
+    events = frozenset(change.events)
+    stage, back = journey.next_stage(after.stage, judged, events, change.new_visit)
     if stage != after.stage:
         change.stage, change.stage_back = stage, back
+        change.stage_was = after.stage if back else ""
         after.stage = stage
         facts = evolve(facts, stage=stage)
     after.segments = facts.segments
     return after, facts
+
+
+def unbrowsed(facts: Facts, journey: Journey) -> Facts:
+    """``facts`` without what the visitor browsed (views, interests, viewed items, view events,
+    the segments derived from those): what the journey moves a stage on while their browsing
+    history is off (README: "no stage move from browsing"; their cart, bookings and other
+    events still move it; journey58: three views kept before the switch moved it)."""
+    events = {name: n for name, n in facts.events.items() if name not in VIEW_EVENTS}
+    quiet = evolve(facts, views=0, interests={}, viewed=frozenset(), events=events)
+    if journey.segments:
+        quiet = evolve(quiet, segments=facts.segments | journey.derive_segments(quiet))
+    return quiet
 
 
 def events_change(
@@ -344,6 +362,7 @@ def events_change(
     """The change for a request that is not a page view (the beacon, an app page that is not
     HTML): the app's events and attributes, and the stage move they cause (``respect``: the
     visitor's browsing history switched off keeps their ``view_item`` events out)."""
-    change = build_change(visit, view=False, session_gap=session_gap, respect=respect)
-    understand(visit, change, journey)
+    off = history_off(visit.choices, respect)
+    change = build_change(visit, view=False, session_gap=session_gap, respect=respect, off=off)
+    understand(visit, change, journey, off=off)
     return change

@@ -139,6 +139,7 @@ def _fast(
     absent = "null" if c.absent_days is None else _num(c.absent_days)
     gap = f',"gap":{_num(c.gap)}' if c.new_visit and c.gap else ""
     stage = _str(c.stage) if c.stage else _NO_TEXT
+    was = f',"stage_was":{_str(c.stage_was)}' if c.stage_was else ""  # (rare: a move back)
     tail = f',"learn":{_str(learn)}' if learn else ""
     tail += ',"compact":true}' if compact else "}"
     return (
@@ -147,7 +148,8 @@ def _fast(
         f',"new_visit":{_bool(c.new_visit)}{gap},"absent_days":{absent}'
         f',"topics":{_names(c.topics)},"items":{_names(c.items)},"shown":{_names(c.shown)}'
         f',"shown_why":{why}{_cart(c)}'
-        f',"purchases":{_num(c.purchases)},"stage":{stage},"stage_back":{_bool(c.stage_back)}'
+        f',"purchases":{_num(c.purchases)},"stage":{stage}'
+        f',"stage_back":{_bool(c.stage_back)}{was}'
         f"{_kept(c)}{_ttls(new_ttl, measure_ttl)}{tail}"
     )
 

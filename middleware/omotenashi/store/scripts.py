@@ -244,7 +244,8 @@ for _, item in ipairs(c.bought or {}) do put('b' .. item, now - base) end
 keep_newest('b', MAX_BOUGHT)  -- the latest purchases (a full list let the newest go)
 if c.stage ~= '' then
   local current = tonumber(have['G'] or '1') or 1
-  if c.stage_back or rank[c.stage] > current then put('G', rank[c.stage]) end
+  local back = c.stage_back and (c.stage_was == nil or rank[c.stage_was] == current)  -- (from
+  if back or rank[c.stage] > current then put('G', rank[c.stage]) end  -- its stage: journey58)
 end
 local set = {}  -- measurement fields this call set: only theirs are counted (store/stats.py)
 for k, v in pairs(c.measure) do

@@ -1,0 +1,98 @@
+"""The journey's stage, true of the visitor at the edges (journey58): with the browsing history
+off, no stage move from browsing (the views kept before the switch moved it, on the page path
+and the beacon's); a move back (decay) made from a stale read does not undo a move forward
+another request wrote since (a booking in another tab)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+
+from omotenashi.engine.change import Change, apply
+from omotenashi.engine.profile import Profile
+from omotenashi.ids import new_vid
+from omotenashi.store.store import Store
+
+from .conftest import client_for, switch_history
+from .test_events import Make, me, mw
+
+pytestmark = pytest.mark.anyio
+
+BEACON = {"name": "video_play", "data": {}}
+SAME_SITE = {"origin": "http://shop.test", "sec-fetch-site": "same-origin"}
+RANK = {None: "awareness", "1": "awareness", "2": "interest", "5": "loyalty"}
+
+
+def stored_stage(r: redis.Redis) -> str:
+    [key] = r.keys("omo:*:p2")
+    return RANK[r.hget(key, "G")]
+
+
+@pytest.mark.parametrize("path", ["page", "beacon"])
+@pytest.mark.parametrize("history", ["on", "off"])
+async def test_with_the_history_off_browsing_moves_no_stage(
+    make_settings: Make, omotenashi_redis: redis.Redis, path: str, history: str
+) -> None:
+    """Two views kept (the journey's `views: at_least 2` holds from the next request), then
+    the history switched off: the next page or beacon event moves no stage; with the history
+    on, the same request moves it (so the check can fail)."""
+    async with client_for(mw(make_settings)) as client:
+        for _ in range(2):
+            await client.get("/")
+        assert stored_stage(omotenashi_redis) == "awareness"
+        if history == "off":
+            await switch_history(client, False)
+        if path == "page":
+            await client.get("/")
+        else:
+            sent = await client.post("/_omotenashi/events", json=BEACON, headers=SAME_SITE)
+            assert sent.status_code == 204, sent.text
+        await client.get("/_omotenashi/preferences")  # (the page's write settled: a read)
+        expected = "interest" if history == "on" else "awareness"
+        assert stored_stage(omotenashi_redis) == expected
+        assert (await me(client))["stage"] == expected
+
+
+async def test_with_the_history_off_a_cart_still_moves_the_stage(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """What is still recorded with the history off (a cart) still moves it (README)."""
+    async with client_for(mw(make_settings)) as client:
+        await client.get("/")
+        await switch_history(client, False)
+        await client.post("/add/kyoto")
+        await client.get("/_omotenashi/preferences")
+        assert (await me(client))["stage"] == "consideration"
+
+
+@pytest.mark.parametrize("order", ["forward first", "back first"])
+async def test_a_stale_move_back_does_not_undo_a_move_forward(
+    store: Store, omotenashi_redis: redis.Redis, order: str
+) -> None:
+    """Two tabs at the start of a visit after a long absence read the same profile (purchase):
+    one books again (loyalty), the other's page decays it (interest). Either write order
+    leaves loyalty: the move back is made only from the stage it was judged from."""
+    pid, now = new_vid(), time.time()
+    await store.record(pid, Change(now=now - 10, purchases=1, stage="purchase"), 86400.0)
+    forward = Change(now=now, purchases=1, stage="loyalty", new_visit=True)
+    back = Change(now=now, stage="interest", stage_back=True, stage_was="purchase", new_visit=True)
+    for change in (forward, back) if order == "forward first" else (back, forward):
+        await store.record(pid, change, 86400.0)
+    assert (await store.load(pid)).stage == "loyalty"
+    read = Profile(stage="purchase")  # (the engine's own mirror of the write: the same)
+    for change in (forward, back) if order == "forward first" else (back, forward):
+        read = apply(read, change, 86400.0)
+    assert read.stage == "loyalty"
+
+
+async def test_a_move_back_from_the_stage_read_is_made(store: Store) -> None:
+    pid, now = new_vid(), time.time()
+    await store.record(pid, Change(now=now - 10, purchases=1, stage="purchase"), 86400.0)
+    back = Change(now=now, stage="interest", stage_back=True, stage_was="purchase", new_visit=True)
+    await store.record(pid, back, 86400.0)
+    assert (await store.load(pid)).stage == "interest"
+    old = Change(now=now + 1, stage="awareness", stage_back=True)  # (a release before: no
+    await store.record(pid, old, 86400.0)  # stage_was) moves back as it did
+    assert (await store.load(pid)).stage == "awareness"
