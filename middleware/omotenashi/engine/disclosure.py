@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from omotenashi.engine.bidi import isolated, said
+from omotenashi.engine.bidi import sentence as sentence
 from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision, new_decision
 from omotenashi.engine.explain import either, words
@@ -139,6 +141,11 @@ def headline(decision: Decision) -> str:
     return PREVIEW_WHY.format(why=unstopped(why)) if decision.reasons == (FORCED,) else why
 
 
+def _why(why: str) -> str:
+    """The headline as HTML: a rule's why that a preview link's sentence quotes, isolated."""
+    return isolated(why) if why.startswith(PREVIEW_WHY[:40]) else html.escape(why)
+
+
 def without(left: Sequence[str]) -> str:
     """ "what you have viewed and what is in your cart": the filters that took items out."""
     return either([LEFT_OUT[name] for name in left], "and")
@@ -176,27 +183,12 @@ def _labels(blocks: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str], 
 
 
 def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
-    because = "".join(f"<li>{html.escape(sentence(r))}</li>" for r in reasons)
+    because = "".join(f"<li>{said(r)}</li>" for r in reasons)
     out = f'<p class="omo-because"{EN}>Because:</p><ul{EN}>{because}</ul>' if because else ""
     if items:  # a recommendation: every item says why it is there
-        listed = "".join(f"<li>{html.escape(sentence(i))}</li>" for i in items)
+        listed = "".join(f"<li>{said(i)}</li>" for i in items)
         out += f'<p{EN}>Why each suggestion:</p><ul class="omo-why-items"{EN}>{listed}</ul>'
     return out
-
-
-_ENDS = (".", "!", "?", "\u3002", "\uff01", "\uff1f", "\uff0e")  # and Japanese 。！？．
-
-
-def sentence(text: str) -> str:
-    """A reason as a sentence: a capital first, a full stop last (the notes, the panel and the
-    preferences page all print reasons this way). A first word with a capital inside it, or
-    whose first letter has no one-letter capital, is a name as written ("iPhone", "ßeta": a
-    recommendation's line starts with the item's title), kept as it is (reco51)."""
-    first = text[:1]
-    upper = first.upper()
-    if len(upper) != 1 or (text[1:2].isupper() and first.islower()):
-        upper = first
-    return upper + text[1:] + ("" if text.endswith(_ENDS) else ".")
 
 
 def placement(tag: str, note_in: int, note_after: int, replaced: bool) -> tuple[bool, int]:
@@ -279,7 +271,7 @@ def _note_parts(
     head = (
         f'<details class="omo-i"{anchor} data-omo-why="{html.escape(decision_id)}">'
         f'<summary aria-label="i: why you see this: {name}" title="Why you see this">i</summary>'
-        f'<div class="omo-i-pop"><p><strong>{html.escape(why)}</strong></p>'
+        f'<div class="omo-i-pop"><p><strong>{_why(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )
     link = f'<p{EN}><a href="{prefix}/preferences"{tab}>Your choices</a></p>' if prefix else ""
@@ -346,7 +338,7 @@ def _listed(entries: Sequence[Entry]) -> str:
         more = "".join(f'<span id="omo-why-{html.escape(i)}"></span>' for i in ids[1:])
         parts = f" ({len(ids)} parts)" if len(ids) > 1 else ""
         out += (
-            f'<li id="omo-why-{html.escape(ids[0])}">{more}<strong>{html.escape(why)}</strong>'
+            f'<li id="omo-why-{html.escape(ids[0])}">{more}<strong>{_why(why)}</strong>'
             f"{parts}{_because(reasons, items)}</li>"
         )
     return out

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from markupsafe import Markup
+
+from omotenashi.engine.bidi import needs, value_html
 from omotenashi.engine.explain import words as plain
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
@@ -45,24 +48,28 @@ def describe(
     scores = profile.interest_now(now, half_life)
     interests = sorted(((t, s) for t, s in scores.items() if s > 0), key=lambda kv: (-kv[1], kv[0]))
     if interests:  # the strongest 8, and how many more (all of them: on the data page)
-        words = ", ".join(
-            f"{labels.get(t) or plain(t)} ({'strong' if s >= 3 else 'some'})"
-            for t, s in interests[:8]
-        )
         more = f", and {len(interests) - 8} more" if len(interests) > 8 else ""
-        out.append(f"You have shown interest in: {words}{more}.")
+        out.append(
+            named(
+                "You have shown interest in: {}" + more + ".",
+                [labels.get(t) or plain(t) for t, _ in interests[:8]],
+                [f" ({'strong' if s >= 3 else 'some'})" for _, s in interests[:8]],
+            )
+        )
     segments = yourdata.groups_now(profile, journey, now)  # kept and derived
     out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
     if profile.viewed:  # the latest 10, and how many more (all of them: on the data page)
         looked = yourdata.latest_first(profile.viewed, profile.viewed, item)
-        out.append(f"You recently looked at: {listed(looked, item)}.")
+        out.append(named("You recently looked at: {}" + over(looked) + ".", looked[:10], item))
     if profile.cart:
-        out.append("In your cart: " + ", ".join(item(i) for i in sorted(profile.cart)) + ".")
+        out.append(named("In your cart: {}.", sorted(profile.cart), item))
     if profile.purchases:
         out.append(f"Purchases: {profile.purchases}.")
     if profile.purchased:  # (a block may still name it)
         bought = yourdata.latest_first(profile.purchased, profile.bought_at, item)
-        out.append(f"What you bought, the latest first: {listed(bought, item)}.")
+        out.append(
+            named("What you bought, the latest first: {}" + over(bought) + ".", bought[:10], item)
+        )
     names, ids = (catalog.pair_names, catalog.position) if catalog is not None else ({}, {})
     if n := pairwords.pair_count(profile, names, ids):
         pairs = f"{n} pair{'s' * (n != 1)}"  # (a pair kept in two forms is one)
@@ -85,10 +92,27 @@ def describe(
     return [line for line in out if line]
 
 
-def listed(items: list[str], name: Callable[[str], str], limit: int = 10) -> str:
-    """The first ``limit`` of ``items`` by ``name``, and how many more there are."""
-    more = f", and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(name(i) for i in items[:limit]) + more
+def over(items: list[str], limit: int = 10) -> str:
+    """How many of ``items`` are left out after the first ``limit``: ", and 3 more"."""
+    return f", and {len(items) - limit} more" if len(items) > limit else ""
+
+
+def named(
+    text: str, names: list[str], after: list[str] | Callable[[str], str] | None = None
+) -> str:
+    """``text`` with its ``{}`` the ``names`` joined by commas (``after``: a callable, each
+    name by it; a list, what follows each). Right-to-left names in ``<bdi>``, so that the
+    commas and what follows stay in their places (bidi58): the line is then markup for the
+    page; a line without one is as it always was."""
+    if callable(after):
+        names, after = [after(n) for n in names], None
+    tails = after or [""] * len(names)
+    if not any(map(needs, names)):
+        return text.format(", ".join(n + a for n, a in zip(names, tails, strict=True)))
+    each = (
+        Markup("{}{}").format(Markup(value_html(n)), a) for n, a in zip(names, tails, strict=True)
+    )
+    return Markup(text).format(Markup(", ").join(each))
 
 
 def stage_line(stage: str, site: Mapping[str, str] | None = None) -> str:

@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from markupsafe import Markup
+
+from omotenashi.engine.bidi import needs, said, value_html
 from omotenashi.engine.disclosure import sentence
 from omotenashi.engine.explain import kind_label as kind_label  # (check's too)
 from omotenashi.engine.explain import words
@@ -92,15 +95,13 @@ def shown_recently(
             )
             same["behavioural"] = same["behavioural"] and compiled.behavioural
             if at > same["at"]:
-                same.update(
-                    at=at, when=yourdata.day(at, zone), because=[sentence(r) for r in because]
-                )
+                same.update(at=at, when=yourdata.day(at, zone), because=[_said(r) for r in because])
             continue
         ids = compiled.entry or (compiled.id,)  # as entries() groups them
         merged[entry_key(rule)] = entry = {
             "key": ",".join(ids),  # the switch's value only; never shown as text
             "why": rule.why,
-            "because": [sentence(r) for r in because],
+            "because": [_said(r) for r in because],
             "when": yourdata.day(at, zone),
             "at": at,
             "times": times,
@@ -115,6 +116,19 @@ def shown_recently(
     out.sort(key=lambda e: -e["at"])
     unique_labels(out)
     return out if limit is None else out[:limit]
+
+
+def _said(reason: str) -> str:
+    """A reason as the page prints it: its right-to-left values in ``<bdi>`` (bidi58)."""
+    return Markup(said(reason)) if needs(reason) else sentence(reason)
+
+
+def _line(text: str, value: str, *rest: object) -> str:
+    """A line of the data page naming ``value`` (a title, a topic's words) first: in ``<bdi>``
+    when it is right-to-left, so that what follows it stays in its place (bidi58)."""
+    if not needs(value):
+        return text.format(value, *rest)
+    return Markup(text).format(Markup(value_html(value)), *rest)
 
 
 def gone_shown(profile: Profile, by_id: Mapping[str, CompiledRule]) -> int:
@@ -215,8 +229,12 @@ def data_sections(
                 "Topics you looked at (a point for each page about one, fading with time)",
                 yourdata.cut(
                     [
-                        f"{labels.get(t) or words(t)}: {yourdata.points(score)} when one "
-                        f"was last added, on {yourdata.day(at, zone)}"
+                        _line(
+                            "{}: {} when one was last added, on {}",
+                            labels.get(t) or words(t),
+                            yourdata.points(score),
+                            yourdata.day(at, zone),
+                        )
                         for t, (score, at) in sorted(profile.interests.items())
                     ]
                 ),
@@ -224,10 +242,10 @@ def data_sections(
         )
     if profile.viewed:
         latest = yourdata.latest_first(profile.viewed, profile.viewed, title)
-        looked = [f"{title(i)} ({yourdata.day(profile.viewed[i], zone)})" for i in latest]
+        looked = [_line("{} ({})", title(i), yourdata.day(profile.viewed[i], zone)) for i in latest]
         rows.append(("Things you looked at (the latest first)", yourdata.cut(looked)))
     if profile.cart:
-        cart = [f"{title(i)} × {n}" for i, n in sorted(profile.cart.items())]
+        cart = [_line("{} × {}", title(i), n) for i, n in sorted(profile.cart.items())]
         rows.append(("In your cart", yourdata.cut(cart)))
     if profile.events:
         done = [f"{words(n)}: {c} time{'s' * (c != 1)}" for n, c in sorted(profile.events.items())]
