@@ -24,6 +24,7 @@ from omotenashi.asgi.ownpairs import learning, own_pairs_soon, with_own_pairs
 from omotenashi.asgi.setcookie import identity_headers, renew_private, with_identity
 from omotenashi.asgi.tools import Tools as Tools  # (its importers find it here too)
 from omotenashi.asgi.visitor import Visitor
+from omotenashi.asgi.writtenfirst import written
 from omotenashi.engine.change import Change
 from omotenashi.engine.facts import RequestInfo
 from omotenashi.engine.page import can_personalise, head_headers
@@ -130,6 +131,9 @@ class Responder:
                     vary = self.tools.config.vary  # as the GET's
                     message = {**message, "headers": head_headers(headers, vary)}
                     self._send = bodiless(self._send)  # its length is off: no body either
+                if self.records and (self.visitor.events or self.visitor.attrs):
+                    self._record_soon()  # (a form's redirect: asgi/writtenfirst.py)
+                    await written(self._recording, self.tools.store.cfg)
                 await self._send(self._with_identity(message))
         elif message["type"] == "http.response.body" and self.start is not None:
             body: bytes = message.get("body", b"")
