@@ -66,6 +66,7 @@ VARIANTS: dict[str, list[dict[str, str]]] = {
     "revoked": [{"revoked": "1830738972"}],
     "WX": [{"WX": "1"}],
     "HO": [{"HO": "1"}],
+    "R": [{"R": "purchase"}, {"R": "join_club,purchase"}],  # (journey58)
 }
 # The reply's other parts: the also pairs (reply[1]) and an old deny marker (reply[2]).
 ALSO = [["kyoto>nara", "1.5"], ["kyoto>nara", "2.5"], ["kyoto>osaka", "2.5"]]
@@ -161,6 +162,7 @@ def test_every_profile_field_reaches_the_export(name: str) -> None:
         "viewed": {"i": 5.0},
         "viewed_full": True,
         "unrecorded": True,
+        "rejudge": frozenset({"purchase"}),
         "uncounted": frozenset({"i"}),
         "first_touch": {"utm_source": "x"},
         "caps": {"r": ("ever", 1)},

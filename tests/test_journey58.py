@@ -5,24 +5,30 @@ another request wrote since (a booking in another tab)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 import redis
 
+from omotenashi import Omotenashi
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.profile import Profile
 from omotenashi.ids import new_vid
 from omotenashi.store.store import Store
 
 from .conftest import client_for, switch_history
-from .test_events import Make, me, mw
+from .test_events import Make, hero, me, mw, shop
 
 pytestmark = pytest.mark.anyio
 
 BEACON = {"name": "video_play", "data": {}}
 SAME_SITE = {"origin": "http://shop.test", "sec-fetch-site": "same-origin"}
-RANK = {None: "awareness", "1": "awareness", "2": "interest", "5": "loyalty"}
+RULES_STAGE = """
+rules:
+  - {id: stage-hero, slot: hero, text: "Stage {{ visitor.stage }}", why: "Your stage."}
+"""
+RANK = {None: "awareness", "1": "awareness", "2": "interest", "4": "purchase", "5": "loyalty"}
 
 
 def stored_stage(r: redis.Redis) -> str:
@@ -96,3 +102,43 @@ async def test_a_move_back_from_the_stage_read_is_made(store: Store) -> None:
     old = Change(now=now + 1, stage="awareness", stage_back=True)  # (a release before: no
     await store.record(pid, old, 86400.0)  # stage_was) moves back as it did
     assert (await store.load(pid)).stage == "awareness"
+
+
+BOOKINGS = """
+transitions:
+  - {to: consideration, on: add_to_cart}
+  - {to: purchase, on: purchase}
+  - {to: loyalty, on: purchase, when: {purchases: {at_least: 2}}}
+"""
+
+
+async def test_two_bookings_at_once_reach_the_stage_two_bookings_give(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """Two tabs (here two workers) book at the same moment: each judged `on: purchase` on one
+    booking (its read), and Redis kept two bookings at `purchase`, for good: the journey says a
+    second booking is loyalty. The write finds the count moved under the judgement and the
+    next request judges the booking's moves again."""
+    settings = make_settings(RULES_STAGE, journey=BOOKINGS)
+    a, b = Omotenashi(shop(), settings=settings), Omotenashi(shop(), settings=settings)
+    async with client_for(a) as on_a, client_for(b) as on_b:
+        await on_a.post("/add/kyoto")
+        on_b.cookies = on_a.cookies
+        await asyncio.gather(on_a.post("/buy"), on_b.post("/buy"))
+        [key] = omotenashi_redis.keys("omo:*:p2")
+        assert omotenashi_redis.hget(key, "P") == "2"
+        assert omotenashi_redis.hget(key, "R") == "purchase"  # (each judged on one booking)
+        assert hero(await on_a.get("/")) == "Stage loyalty"
+        assert omotenashi_redis.hget(key, "R") is None  # judged again: done
+        assert stored_stage(omotenashi_redis) == "loyalty"
+
+
+async def test_a_booking_judged_on_the_count_it_leaves_marks_nothing(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    async with client_for(mw(make_settings)) as client:
+        await client.post("/add/kyoto")
+        await client.post("/buy")
+        await client.post("/buy")
+        [key] = omotenashi_redis.keys("omo:*:p2")
+        assert omotenashi_redis.hget(key, "R") is None

@@ -63,6 +63,21 @@ def changes(draw: Any, now: float) -> Change:
     )
 
 
+@st.composite
+def judged_changes(draw: Any, now: float) -> Change:
+    """A change, with the counts its stage move was judged on (right or moved since) and a
+    judgement again it took, or not (journey58: store/stagemoves.py)."""
+    change = draw(changes(now))
+    counts = st.integers(0, 6)
+    counted = {f"e{name}": draw(counts) for name in change.events}
+    if change.purchases:
+        counted["P"] = draw(counts)
+    if counted and draw(st.booleans()):
+        change.counted, change.judged = counted, ",".join(sorted(change.events) or ["purchase"])
+    change.rejudged = draw(st.sampled_from(["", "purchase", "a,purchase"]))
+    return change
+
+
 def record(client: redis.Redis, vid: str, change: Change, compact: bool = False) -> Profile:
     """``compact``: written in the compact forms (store/forms.py), read the same."""
     keys = [f"omo:{{{vid}}}:{part}" for part in (*PARTS, "profile")]
@@ -93,6 +108,7 @@ def close(
 def assert_same(python: Profile, lua: Profile) -> None:
     exact = (
         "visits views stage attrs shown events purchases cart first_touch caps purchased unrecorded"
+        " rejudge"
     ).split()
     for name in exact:
         assert getattr(python, name) == getattr(lua, name), name
@@ -116,8 +132,8 @@ def assert_same(python: Profile, lua: Profile) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    first=changes(1_800_000_000.0),
-    second=changes(1_800_000_000.0 + 3 * 86400 + 0.125),
+    first=judged_changes(1_800_000_000.0),
+    second=judged_changes(1_800_000_000.0 + 3 * 86400 + 0.125),
 )
 def test_python_and_lua_profile_updates_agree(
     omotenashi_redis: redis.Redis, compact: tuple[bool, bool], first: Change, second: Change

@@ -63,6 +63,11 @@ class Change:
     # the stage a move back (decay) was judged from: it is made only from that stage (a move
     # forward another request wrote since, a booking in another tab, stands: journey58)
     stage_was: str = ""
+    # the counts the stage was judged on, as this write leaves them (field: count; events and
+    # bookings): another request's since, and the next request judges ``judged`` again
+    counted: dict[str, int] = field(default_factory=dict)
+    judged: str = ""  # the events' names, sorted, joined by commas
+    rejudged: str = ""  # the profile's "judge again" this request's judgement took (cleared)
     first: dict[str, str] = field(default_factory=dict)
     # When the profile this change was made from was first seen (0: none, a new profile).
     # Its write is refused when that profile has gone meanwhile (erased after the read).
@@ -168,6 +173,8 @@ class Change:
             "stage": self.stage or "",
             "stage_back": self.stage_back,
             **({"stage_was": self.stage_was} if self.stage_was else {}),  # (rare: a move back)
+            **({"counted": self.counted, "judged": self.judged} if self.counted else {}),
+            **({"rejudged": self.rejudged} if self.rejudged else {}),
             "first": self.first,
             "attrs": self.attrs,
             "caps": self.caps,
@@ -270,6 +277,13 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         if stale and period[:1] == "v":  # the visit that goes on (as RECORD_SCRIPT)
             period = f"v{int(p.visit_start or p.first_seen or now)}"
         caps[k] = (period, int(str(v[1])))
+    if change.rejudged and ",".join(sorted(p.rejudge)) == change.rejudged:
+        p.rejudge = frozenset()  # judged again: done (as store/stagemoves.py)
+    for f, n in change.counted.items():  # counts moved under the judgement: judged again
+        kept = p.purchases if f == "P" else p.events.get(f[1:])
+        if kept is not None and kept != n:
+            p.rejudge = frozenset(change.judged.split(","))
+            break
     back = change.stage_back and change.stage_was in ("", p.stage)
     if change.stage and (back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)):
         p.stage = change.stage

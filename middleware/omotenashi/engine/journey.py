@@ -90,6 +90,11 @@ class Journey:
                     items.append(last)
         return tuple(topics), tuple(items)
 
+    @cached_property
+    def moved_on(self) -> frozenset[str]:
+        """The events a transition moves on (``on:``)."""
+        return frozenset(name for t in self.transitions if t.on for name in t.on)
+
     def derive_segments(self, facts: Facts) -> frozenset[str]:
         return frozenset([n for n, conds in self.segments.items() if all_hold(conds, facts)])
 

@@ -41,6 +41,9 @@ class Profile:
     viewed: dict[str, float] = field(default_factory=dict)  # item: when
     viewed_full: bool = False  # the viewed list let an item go: no more counted views (coview)
     unrecorded: bool = False  # pages were seen while the browsing history was off: not counted
+    # events whose stage moves the next request judges again: the counts they were judged on
+    # moved under them (two tabs booking at once), or a sign-in added them up (journey58)
+    rejudge: frozenset[str] = frozenset()
     uncounted: frozenset[str] = frozenset()  # viewed, not counted for popularity yet (coview)
     first_touch: dict[str, str] = field(default_factory=dict)
     caps: dict[str, tuple[str, int]] = field(default_factory=dict)  # rule: (period, count)
@@ -131,6 +134,7 @@ class Profile:
             "merged_carried": {vid: download(m) for vid, m in sorted(self.joined.items())},
             "measured": measured_export(self.measured),
             "revoked": self.revoked,
+            "stage_moves_to_judge_again_for": sorted(self.rejudge),
         }
 
 

@@ -140,6 +140,8 @@ def _fast(
     gap = f',"gap":{_num(c.gap)}' if c.new_visit and c.gap else ""
     stage = _str(c.stage) if c.stage else _NO_TEXT
     was = f',"stage_was":{_str(c.stage_was)}' if c.stage_was else ""  # (rare: a move back)
+    if c.counted or c.rejudged:  # (an event the journey moves on; a judgement again)
+        was += _judged(c)
     tail = f',"learn":{_str(learn)}' if learn else ""
     tail += ',"compact":true}' if compact else "}"
     return (
@@ -204,3 +206,10 @@ def _settings(ttl: int, half_life: float) -> str:
 def _ttls(new_ttl: int, measure_ttl: int) -> str:
     measure = f',"measure_ttl":{_num(measure_ttl)}' if measure_ttl else ""
     return f',"new_ttl":{_num(new_ttl)}{measure}'
+
+
+def _judged(c: Change) -> str:
+    """The counts an event's stage move was judged on, and the judgement again it took
+    (store/stagemoves.py), as ``Change.payload`` writes them."""
+    out = f',"counted":{_obj(c.counted)},"judged":{_str(c.judged)}' if c.counted else ""
+    return out + (f',"rejudged":{_str(c.rejudged)}' if c.rejudged else "")

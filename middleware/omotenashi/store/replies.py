@@ -125,6 +125,8 @@ def profile_from_reply(reply: list[Any]) -> Profile:
         p.segments = frozenset(s for s in segments.split(",") if s)
     p.viewed_full = "WX" in fields
     p.unrecorded = "HO" in fields
+    if again := get("R"):  # (rare: journey58)
+        p.rejudge = frozenset(again.split(","))
     p.revoked = "revoked" in fields or (len(reply) > 2 and reply[2] is not None)
     if bought:
         p.purchased = frozenset(bought)

@@ -35,7 +35,7 @@ last gave it (its workers, in a rolling deploy, may still renew it until they ar
 
 from __future__ import annotations
 
-from omotenashi.store import forms, merging, privacy
+from omotenashi.store import forms, merging, privacy, stagemoves
 
 RANKS = "{awareness=1, interest=2, consideration=3, purchase=4, loyalty=5}"
 
@@ -242,11 +242,9 @@ for k, v in pairs(c.attrs) do
 end
 for _, item in ipairs(c.bought or {}) do put('b' .. item, now - base) end
 keep_newest('b', MAX_BOUGHT)  -- the latest purchases (a full list let the newest go)
-if c.stage ~= '' then
-  local current = tonumber(have['G'] or '1') or 1
-  local back = c.stage_back and (c.stage_was == nil or rank[c.stage_was] == current)  -- (from
-  if back or rank[c.stage] > current then put('G', rank[c.stage]) end  -- its stage: journey58)
-end
+"""
+    + stagemoves.RECORD_STAGE
+    + """
 local set = {}  -- measurement fields this call set: only theirs are counted (store/stats.py)
 for k, v in pairs(c.measure) do
   if have['m' .. k] == nil then put('m' .. k, v); set[#set + 1] = k end
@@ -340,7 +338,9 @@ keep('L', a.last_seen, higher)
 keep('CA', a.cart_at, higher)
 keep('PA', a.purchase_at, higher)
 keep('VS', a.visit_start, higher)  -- the visit goes on: per-visit caps hold
-if (rank[a.stage] or 1) > (tonumber(have['G'] or '1') or 1) then put('G', rank[a.stage]) end
+"""
+    + stagemoves.MERGE_STAGE
+    + """
 for k, v in pairs(a.first_touch) do putnx('f' .. k, v) end
 for k, v in pairs(a.attrs) do
   if have['a' .. k] == nil and room('a' .. k, MAX_ATTRS) then put('a' .. k, cjson.encode(v)) end

@@ -1,0 +1,33 @@
+"""The journey's stage in the record and merge scripts (store/scripts.py), with the moves the
+next request judges again (journey58).
+
+A request judges its stage move on the profile it read: a move back (decay) is made only from
+the stage it was judged from, so a booking another tab wrote since stands; a move forward on
+an event (``on: purchase`` when ``purchases: at_least 2``) judged on counts that another
+request's write moved meanwhile (two tabs booking at once) leaves the events' names in ``R``,
+and the next request judges the moves of those events again, on the counts as they are
+(engine/understand.py), then clears it: ``R`` is there only between those two requests.
+"""
+
+from __future__ import annotations
+
+#: After the record script's counts: ``c`` the change (engine/change.py ``payload``), ``have``
+#: the hash as written so far, ``rank`` the stages' ranks.
+RECORD_STAGE = """
+if c.rejudged ~= nil and have['R'] == c.rejudged then del('R') end  -- judged again: done
+for f, n in pairs(c.counted or {}) do  -- the counts it judged on, as its write leaves them
+  if have[f] ~= nil and tonumber(have[f]) ~= n then put('R', c.judged); break end
+end
+if c.stage ~= '' then  -- back only from the stage it was judged from; forward only
+  local current = tonumber(have['G'] or '1') or 1
+  local back = c.stage_back and (c.stage_was == nil or rank[c.stage_was] == current)
+  if back or rank[c.stage] > current then put('G', rank[c.stage]) end
+end
+"""
+
+#: In the merge script: ``a`` the anonymous profile (store/merging.py): the further stage.
+#: (A sign-in that adds two profiles' bookings up to a second is not judged again: the
+#: anonymous profile's events may be older than a decay that moved it back since.)
+MERGE_STAGE = """
+if (rank[a.stage] or 1) > (tonumber(have['G'] or '1') or 1) then put('G', rank[a.stage]) end
+"""
