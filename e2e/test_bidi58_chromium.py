@@ -70,3 +70,23 @@ def test_chromium_keeps_the_english_sentence_in_order_around_hebrew_names(
     hebrew = [b for b in bare["boxes"] if b[0] in HAWAII]
     assert _at(bare["boxes"], "2")[2] <= min(float(b[1]) for b in hebrew) + 0.5
     page.close()
+
+
+def test_our_english_words_run_left_to_right_on_a_right_to_left_site(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """On a site written right to left (``<html dir="rtl">``: Hebrew, Arabic), our notes and
+    panel are English: they say ``dir="ltr"``, so each sentence starts at the left and its full
+    stop ends it at the right (they inherited the page's direction before)."""
+    loaded = load_all(retitled(tmp_path).rules)
+    page_html, _ = home(loaded)
+    page = browser.new_page()
+    page.set_content(page_html.replace("<html", '<html dir="rtl"', 1))
+    page.click("#omo-why summary")
+    said = page.evaluate(
+        """() => [...document.querySelectorAll('#omo-why [lang="en"]')].map(
+            (e) => getComputedStyle(e).direction)"""
+    )
+    assert said and set(said) == {"ltr"}, said
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"  # (the site's)
+    page.close()

@@ -140,7 +140,7 @@ async def test_each_block_says_why_and_the_page_lists_every_decision(make_settin
         '<aside data-omo-slot="promo" data-omo-rule="campaign-promo">Spring offer<details' in page
     )
     panel = page.split('<details id="omo-why"')[1]
-    assert 'Why this page looks this way</summary><p lang="en">2 parts' in panel
+    assert 'Why this page looks this way</summary><p lang="en" dir="ltr">2 parts' in panel
     assert "You followed our spring link." in panel
     assert "<li>You came from our spring link.</li>" in panel
     assert panel.endswith("</details></aside></body></html>")

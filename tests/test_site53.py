@@ -73,7 +73,7 @@ async def test_our_words_say_they_are_english_on_a_page_in_another_language(
     settings = make_settings(rules, respect={"disclosure": True, "page_panel": True})
     async with client_for(Omotenashi(page_app(page), settings=settings)) as client:
         got = (await client.get("/")).text
-    assert '<p class="omo-because" lang="en">Because:</p><ul lang="en">' in got
-    assert '<button type="submit" lang="en" aria-label="Don\'t show me this' in got
-    assert '<summary lang="en">Why this page looks this way</summary>' in got
+    assert '<p class="omo-because" lang="en" dir="ltr">Because:</p><ul lang="en" dir="ltr">' in got
+    assert '<button type="submit" lang="en" dir="ltr" aria-label="Don\'t show me this' in got
+    assert '<summary lang="en" dir="ltr">Why this page looks this way</summary>' in got
     assert "<strong>おすすめです。</strong>" in got  # (the page's language)

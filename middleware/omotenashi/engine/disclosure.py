@@ -39,7 +39,8 @@ class Disclosure:
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
-EN = ' lang="en"'  # our words, in a page of any language; an editor's stay the page's (site53)
+EN = ' lang="en" dir="ltr"'  # our words (English, left to right), in a page of any language
+# or direction; an editor's stay the page's (site53, bidi58)
 _ESCAPED = re.compile("[&<>\"']")  # what html.escape(..., quote=True) replaces
 # Elements whose content may hold a <details> note; after other elements the note follows them.
 FLOW = frozenset(
