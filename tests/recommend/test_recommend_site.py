@@ -168,7 +168,8 @@ async def test_the_why_note_lists_every_item_s_reason(
     async with client_for(_site(make_settings, respect={"disclosure": True})) as client:
         await _teach(client, omotenashi_visitor, "/tours/kyoto-autumn", "/tours/tokyo-lights")
         page = await _browse(client, "/tours/kyoto-autumn")
-    note = page.text.split('<ul class="omo-why-items" lang="en" dir="ltr">', 1)[1].split("</ul>", 1)[0]
+    items = '<ul class="omo-why-items" lang="en" dir="ltr">'
+    note = page.text.split(items, 1)[1].split("</ul>", 1)[0]
     assert "<li>Tokyo lights: Often viewed with Kyoto in autumn.</li>" in note  # a sentence
 
 
