@@ -18,6 +18,7 @@ from omotenashi.ids import new_vid
 from omotenashi.store.store import Store
 
 from .conftest import client_for, switch_history
+from .keysizes import ago
 from .test_events import Make, hero, me, mw, shop
 
 pytestmark = pytest.mark.anyio
@@ -142,3 +143,59 @@ async def test_a_booking_judged_on_the_count_it_leaves_marks_nothing(
         await client.post("/buy")
         [key] = omotenashi_redis.keys("omo:*:p2")
         assert omotenashi_redis.hget(key, "R") is None
+
+
+JOIN_AFTER_BOOKING = """
+transitions:
+  - {to: purchase, on: purchase}
+  - {to: loyalty, on: join_club, when: {purchases: {at_least: 1}}}
+"""
+
+
+async def test_a_join_judged_on_a_booking_count_another_tab_moved_is_judged_again(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """journey58b: one tab books while the other joins the club (loyalty when a member has
+    booked): the join was judged on no booking; the count it read moved under it."""
+    settings = make_settings(RULES_STAGE, journey=JOIN_AFTER_BOOKING)
+    a, b = Omotenashi(shop(), settings=settings), Omotenashi(shop(), settings=settings)
+    async with client_for(a) as on_a, client_for(b) as on_b:
+        await on_a.get("/")
+        on_b.cookies = on_a.cookies
+        await asyncio.gather(on_a.post("/buy"), on_b.post("/club"))
+        assert hero(await on_a.get("/")) == "Stage loyalty"
+
+
+async def test_moves_judged_again_come_before_a_decay_of_the_next_visit(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """journey58b, deploy58: two bookings at once left R; the visitor's next page comes 200
+    days later (a new visit the decay moves back): the booking's move is judged again from
+    the stage it was judged from, then the decay moves the visitor back, as it would have
+    without the race (before, R's move came after the decay: loyalty)."""
+    journey = BOOKINGS + "decay:\n  - {from: [loyalty, purchase], to: interest, when: "
+    journey += "{absent_days: {at_least: 180}}}\n"
+    settings = make_settings(RULES_STAGE, journey=journey)
+    a, b = Omotenashi(shop(), settings=settings), Omotenashi(shop(), settings=settings)
+    async with client_for(a) as on_a, client_for(b) as on_b:
+        await on_a.post("/add/kyoto")
+        on_b.cookies = on_a.cookies
+        await asyncio.gather(on_a.post("/buy"), on_b.post("/buy"))
+        [key] = omotenashi_redis.keys("omo:*:p2")
+        assert omotenashi_redis.hget(key, "R") == "purchase"
+        omotenashi_redis.hset(key, "L", ago(omotenashi_redis, key, 200 * 86400))
+        assert hero(await on_a.get("/")) == "Stage interest"
+        assert omotenashi_redis.hget(key, "R") is None
+
+
+async def test_events_to_judge_again_are_joined_not_replaced(store: Store) -> None:
+    """journey58b: two races one after the other (bookings, then carts) keep both events'
+    moves to judge again (before, the second replaced the first)."""
+    pid, now = new_vid(), time.time()
+    await store.record(pid, Change(now=now - 10, purchases=2, stage="purchase"), 86400.0)
+    booked = Change(now=now, counted={"P": 1}, judged="purchase")  # (judged on one booking)
+    carted = Change(now=now, events={"add_to_cart": 2}, counted={"eadd_to_cart": 1})
+    carted.judged = "add_to_cart"
+    for change in (booked, carted):
+        await store.record(pid, change, 86400.0)
+    assert (await store.load(pid)).rejudge == {"purchase", "add_to_cart"}

@@ -280,9 +280,9 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     if change.rejudged and ",".join(sorted(p.rejudge)) == change.rejudged:
         p.rejudge = frozenset()  # judged again: done (as store/stagemoves.py)
     for f, n in change.counted.items():  # counts moved under the judgement: judged again
-        kept = p.purchases if f == "P" else p.events.get(f[1:])
+        kept = (p.purchases or None) if f == "P" else p.events.get(f[1:])
         if kept is not None and kept != n:
-            p.rejudge = frozenset(change.judged.split(","))
+            p.rejudge |= frozenset(change.judged.split(","))
             break
     back = change.stage_back and change.stage_was in ("", p.stage)
     if change.stage and (back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)):

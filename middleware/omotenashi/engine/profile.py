@@ -42,7 +42,7 @@ class Profile:
     viewed_full: bool = False  # the viewed list let an item go: no more counted views (coview)
     unrecorded: bool = False  # pages were seen while the browsing history was off: not counted
     # events whose stage moves the next request judges again: the counts they were judged on
-    # moved under them (two tabs booking at once), or a sign-in added them up (journey58)
+    # moved under them (two tabs booking at once: store/stagemoves.py, journey58)
     rejudge: frozenset[str] = frozenset()
     uncounted: frozenset[str] = frozenset()  # viewed, not counted for popularity yet (coview)
     first_touch: dict[str, str] = field(default_factory=dict)

@@ -333,18 +333,20 @@ def understand(
     judged = unbrowsed(facts, journey) if off else facts  # (before the segments derived)
     if journey.segments:  # the facts are ours alone until returned: set in place, no copy
         object.__setattr__(facts, "segments", after.segments | journey.derive_segments(facts))
-    events = frozenset(change.events)
-    if again := visit.profile.rejudge:  # moves judged on counts that moved since: again
-        change.rejudged = ",".join(sorted(again))
-        events |= again - VIEW_EVENTS if off else again
-    # the counts a move on this request's events is judged on, as its write leaves them: moved
-    # by another request's write meanwhile, it is judged again (store/stagemoves.py)
+    events, was = frozenset(change.events), after.stage
+    if again := visit.profile.rejudge:  # moves judged on counts that moved since: judged
+        change.rejudged = ",".join(sorted(again))  # again, from the stage they were judged
+        again = again - VIEW_EVENTS if off else again  # on (then any decay: journey58b)
+        was, _ = journey.next_stage(was, judged, again, False)
+        judged = evolve(judged, stage=was) if was != after.stage else judged
+    # the counts a move on this request's events is judged on (the bookings and the events
+    # the journey moves on), as its write leaves them: moved by another request's write
+    # meanwhile, the move is judged again by the next request (store/stagemoves.py)
     if on := change.events.keys() & journey.moved_on if change.events else None:
         change.judged = ",".join(sorted(on))
-        change.counted = {f"e{name}": after.events.get(name, 0) for name in on}
-        if change.purchases:
-            change.counted["P"] = after.purchases
-    stage, back = journey.next_stage(after.stage, judged, events, change.new_visit)
+        change.counted = {f"e{name}": after.events.get(name, 0) for name in journey.moved_on}
+        change.counted["P"] = after.purchases
+    stage, back = journey.next_stage(was, judged, events, change.new_visit)
     if stage != after.stage:
         change.stage, change.stage_back = stage, back
         change.stage_was = after.stage if back else ""

@@ -3,10 +3,13 @@ next request judges again (journey58).
 
 A request judges its stage move on the profile it read: a move back (decay) is made only from
 the stage it was judged from, so a booking another tab wrote since stands; a move forward on
-an event (``on: purchase`` when ``purchases: at_least 2``) judged on counts that another
-request's write moved meanwhile (two tabs booking at once) leaves the events' names in ``R``,
-and the next request judges the moves of those events again, on the counts as they are
-(engine/understand.py), then clears it: ``R`` is there only between those two requests.
+an event (``on: purchase`` when ``purchases: at_least 2``) judged on counts (the bookings, and
+every event the journey moves on) that another request's write moved meanwhile (two tabs
+booking at once) joins the events' names to ``R``, and the next request judges the moves of
+those events again, from the stage they were judged from and on the counts as they are, before
+any decay of its own (engine/understand.py), then clears it: ``R`` is there only between those
+two requests. Not judged again: a ``when:`` on the count of an event no move is ``on:``, and a
+sign-in's sums (below).
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from __future__ import annotations
 RECORD_STAGE = """
 if c.rejudged ~= nil and have['R'] == c.rejudged then del('R') end  -- judged again: done
 for f, n in pairs(c.counted or {}) do  -- the counts it judged on, as its write leaves them
-  if have[f] ~= nil and tonumber(have[f]) ~= n then put('R', c.judged); break end
+  if have[f] ~= nil and tonumber(have[f]) ~= n then  -- moved: its events joined to R's
+    local seen, names = {}, {}
+    for name in string.gmatch((have['R'] or '') .. ',' .. c.judged, '[^,]+') do
+      if not seen[name] then seen[name] = true; names[#names + 1] = name end
+    end
+    table.sort(names)
+    put('R', table.concat(names, ','))
+    break
+  end
 end
 if c.stage ~= '' then  -- back only from the stage it was judged from; forward only
   local current = tonumber(have['G'] or '1') or 1
