@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import httpx
 import pytest
 import redis
 
-from omotenashi import Omotenashi
+from omotenashi import Omotenashi, Settings
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.profile import Profile
 from omotenashi.ids import new_vid
@@ -105,6 +108,15 @@ async def test_a_move_back_from_the_stage_read_is_made(store: Store) -> None:
     assert (await store.load(pid)).stage == "awareness"
 
 
+@asynccontextmanager
+async def two_tabs(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, ...]]:
+    """Two tabs of one visitor, each answered by its own worker (a middleware and a store
+    each) on one Redis: the second takes the first's cookie after the first request."""
+    a, b = Omotenashi(shop(), settings=settings), Omotenashi(shop(), settings=settings)
+    async with client_for(a) as on_a, client_for(b) as on_b:
+        yield on_a, on_b
+
+
 BOOKINGS = """
 transitions:
   - {to: consideration, on: add_to_cart}
@@ -121,8 +133,7 @@ async def test_two_bookings_at_once_reach_the_stage_two_bookings_give(
     second booking is loyalty. The write finds the count moved under the judgement and the
     next request judges the booking's moves again."""
     settings = make_settings(RULES_STAGE, journey=BOOKINGS)
-    a, b = Omotenashi(shop(), settings=settings), Omotenashi(shop(), settings=settings)
-    async with client_for(a) as on_a, client_for(b) as on_b:
+    async with two_tabs(settings) as (on_a, on_b):
         await on_a.post("/add/kyoto")
         on_b.cookies = on_a.cookies
         await asyncio.gather(on_a.post("/buy"), on_b.post("/buy"))
@@ -158,8 +169,7 @@ async def test_a_join_judged_on_a_booking_count_another_tab_moved_is_judged_agai
     """journey58b: one tab books while the other joins the club (loyalty when a member has
     booked): the join was judged on no booking; the count it read moved under it."""
     settings = make_settings(RULES_STAGE, journey=JOIN_AFTER_BOOKING)
-    a, b = Omotenashi(shop(), settings=settings), Omotenashi(shop(), settings=settings)
-    async with client_for(a) as on_a, client_for(b) as on_b:
+    async with two_tabs(settings) as (on_a, on_b):
         await on_a.get("/")
         on_b.cookies = on_a.cookies
         await asyncio.gather(on_a.post("/buy"), on_b.post("/club"))
@@ -176,8 +186,7 @@ async def test_moves_judged_again_come_before_a_decay_of_the_next_visit(
     journey = BOOKINGS + "decay:\n  - {from: [loyalty, purchase], to: interest, when: "
     journey += "{absent_days: {at_least: 180}}}\n"
     settings = make_settings(RULES_STAGE, journey=journey)
-    a, b = Omotenashi(shop(), settings=settings), Omotenashi(shop(), settings=settings)
-    async with client_for(a) as on_a, client_for(b) as on_b:
+    async with two_tabs(settings) as (on_a, on_b):
         await on_a.post("/add/kyoto")
         on_b.cookies = on_a.cookies
         await asyncio.gather(on_a.post("/buy"), on_b.post("/buy"))
