@@ -13,8 +13,10 @@ import gc
 import pytest
 import redis
 
+from omotenashi import Settings
 from omotenashi.errors import StoreError
 from omotenashi.ids import new_vid
+from omotenashi.metrics import Metrics
 from omotenashi.store.opening import OpenedConnection, OpenedSentinelConnection
 from omotenashi.store.store import Store
 from tests.conftest import store_on
@@ -140,3 +142,32 @@ async def test_a_store_closed_while_a_connection_opens_leaves_none_open(
     assert all(t.done() for t in opening)
     after = {c["id"] for c in omotenashi_redis.client_list()}
     assert after <= before
+
+
+@pytest.mark.parametrize("sentinel_url", ["open"], indirect=True)
+@pytest.mark.parametrize("via", ["options", "sentinel"])
+async def test_reads_waiting_for_openings_as_the_store_closes_fail_as_reads_do(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis, sentinel_url: str, via: str
+) -> None:
+    """(sentinel58) The app stopping closes the store while reads wait for connections being
+    opened: each read fails as a failed read does (a StoreError: the page is served as the
+    app made it), not with a cancellation nobody asked for; no connection is left open, the
+    Sentinel's own neither (opened within the primary's opening, ended with it)."""
+    url = omotenashi_redis_url + OPTIONS if via == "options" else sentinel_url
+    store = Store(Settings(redis={"url": url, "read_timeout": 0.15}).redis, Metrics())
+    store.connect(url)
+    await store.load(new_vid())
+    if via == "options":
+        kill_connections(omotenashi_redis)
+    else:
+        host, port = await store.client.connection_pool.get_master_address()
+        with redis.Redis(host=host, port=port) as primary:
+            kill_connections(primary)
+    async with saturated(hogs=5):
+        reads = asyncio.ensure_future(reads_at_once(store, 30))
+        await asyncio.sleep(0.01)
+        await store.aclose()
+        outcomes = await reads
+    assert all(isinstance(said, str) for said in outcomes)  # (a CancelledError: raised here)
+    await asyncio.sleep(0.3)
+    gc.collect()  # (an unclosed connection: a ResourceWarning, an error under pytest here)

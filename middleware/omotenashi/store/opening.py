@@ -9,7 +9,10 @@ SETINFO, AUTH, SELECT: 8-15 passes) never fitted, the read's time limit cancelle
 half-open connection, every read after a restart or an idle close failed, and the breaker
 stayed open while Redis answered at once (last56, left open in session 57 for Sentinel and
 URLs with options). Here the read gives up on its own time limit as before; the connection
-goes on opening for the next read, which waits for that same opening (not a new one).
+goes on opening for the next read, which waits for that same opening (not a new one). A
+connection opened within another's opening (a Sentinel asked where the primary is) opens in
+that task, and ends with it; a close from outside ends an opening, and the reads that waited
+for it fail as reads do (sentinel58: a bare cancellation had reached them).
 """
 
 from __future__ import annotations
@@ -24,14 +27,24 @@ from redis.asyncio.connection import (
     UnixDomainSocketConnection,
 )
 from redis.asyncio.sentinel import SentinelManagedConnection
-from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from omotenashi.store.deadline import CONNECT_GRACE, Deadline, past_due
+
+
+class ClosedWhileOpening(RedisError):
+    """The connection was closed from outside while it opened (its client closing: the app
+    stopping). Not a connection error: nobody tries it again on a fresh connection."""
+
+
+CLOSED = "the connection was closed while it opened"
+_OPENINGS: set[asyncio.Task[None]] = set()  # the openings under way, each in its own task
 
 
 def _retrieved(task: asyncio.Task[None]) -> None:
     """The opening's error is its callers' (each met it or gave up first), not an
     unretrieved task exception."""
+    _OPENINGS.discard(task)
     if not task.cancelled():
         task.exception()
 
@@ -68,11 +81,24 @@ class _Opened(AbstractConnection):
     async def _opened(self) -> None:
         if self.is_connected:
             return
+        current = asyncio.current_task()
+        if current in _OPENINGS:  # opened within another's opening (a Sentinel asked for the
+            self._opening = current  # primary): in that task, ended with it (sentinel58)
+            try:
+                return await self._open()
+            finally:
+                self._opening = None
         task = self._opening
         if task is None or task.done():
             task = self._opening = asyncio.get_running_loop().create_task(self._open())
+            _OPENINGS.add(task)
             task.add_done_callback(_retrieved)
-        await asyncio.shield(task)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:  # the opening's, by a close from outside (the app
+            if task.cancelled() and current is not None and not current.cancelling():
+                raise ClosedWhileOpening(CLOSED) from None  # stopping): a failed read
+            raise
         if past_due():  # (a read that waited for the opening, its own time out): its command,
             # cut in the middle, would close the connection just opened (last58); it gives up
             # now, leaving the connection for the next read
@@ -88,7 +114,7 @@ class _Opened(AbstractConnection):
                 await super().connect()  # type: ignore[no-untyped-call]
             if self._closed:  # (a cancellation redis-py's steps swallowed: wait_for's, 3.11)
                 await super().disconnect(nowait=True)
-                raise RedisConnectionError("the connection was closed while it opened")
+                raise ClosedWhileOpening(CLOSED)
         finally:
             self.socket_connect_timeout = limit
 
