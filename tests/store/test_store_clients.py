@@ -18,6 +18,7 @@ from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store import store as store_module
+from omotenashi.store.sentinelwatch import Following
 from omotenashi.store.store import Store, make_client
 from tests.store.test_store_paths import opened, settings
 
@@ -52,8 +53,11 @@ async def test_a_plain_url_gets_a_bounded_blocking_pool_that_retries_once() -> N
 async def test_a_sentinel_url_names_its_sentinels_and_service(
     url: str, sentinels: list[tuple[str, int]], service: str
 ) -> None:
-    client, others = make_client(url, settings())
+    client, closed_with = make_client(url, settings())
     pool = client.connection_pool
+    [follows, *others] = closed_with  # the primary followed (sentinel58), then the Sentinels
+    assert isinstance(follows, Following) and not follows.task.done()
+    await follows.aclose()
     assert [
         (o.connection_pool.connection_kwargs["host"], o.connection_pool.connection_kwargs["port"])
         for o in others

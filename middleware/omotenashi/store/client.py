@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from omotenashi.settings import RedisSettings
 from omotenashi.store.opening import OpenedSentinelConnection, opened
+from omotenashi.store.sentinelwatch import following
 
 
 def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
@@ -29,6 +30,8 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
     Connections open in a task of their own, shielded, within the connect timeout and some
     passes of the event loop (store/opening.py): on a busy process a read gives up on its own
     time limit while the connection goes on opening for the next (not the Cluster client's).
+    A Sentinel's primary is asked for every second, and followed when it moves
+    (store/sentinelwatch.py).
 
     RESP2 (redis-py 8 asks for RESP3 with a HELLO on every connection): a server or proxy
     that knows no HELLO serves it, as it serves the fast path (store/pipeline.py). A
@@ -70,7 +73,8 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
             **common,
             **login,
         )
-        return client, list(sentinel.sentinels)
+        # (followed first: closed before the Sentinels' clients it asks)
+        return client, [*following(client.connection_pool), *sentinel.sentinels]
     if cfg.cluster:
         return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common), []
     # A blocking pool: a burst past max_connections waits (within our timeouts) for a
