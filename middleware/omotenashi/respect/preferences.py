@@ -248,11 +248,20 @@ async def apply_choice(
         listed = {i for value in form.get("listed", []) for i in value.split(",") if i in known}
         listed |= on_rules
         off_rules = set(prefs.off_rules - listed) | (listed - on_rules)
-        prefs = replace(  # a kind off that the rules lack now: its switch is listed, unticked
-            prefs,
-            off_rules=frozenset(off_rules),
-            off_categories=choices.kinds_off(prefs, form),
-            nothing="nothing" in form,
+        # a kind off that the rules lack now: its switch is listed, unticked
+        kinds, nothing = choices.kinds_off(prefs, form), "nothing" in form
+        if "was" in form:  # what the form showed: only what was changed on it changes (a
+            # tab opened before undid the choices made since in others: visitor58)
+            was_off = {i for value in form.get("was_off", []) for i in value.split(",")}
+            shown_off, shown_kinds = was_off & listed, set(form.get("was_off_kind", []))
+            off_rules = (set(prefs.off_rules) | (off_rules - shown_off)) - (shown_off - off_rules)
+            as_shown = choices.kinds_off(
+                replace(prefs, off_categories=frozenset(shown_kinds)), form
+            )
+            kinds = (prefs.off_categories | (as_shown - shown_kinds)) - (shown_kinds - as_shown)
+            nothing = prefs.nothing if nothing == (form["was"][0] == "nothing") else nothing
+        prefs = replace(
+            prefs, off_rules=frozenset(off_rules), off_categories=kinds, nothing=nothing
         )
         return replace(ident, prefs=prefs.to_cookie()), target + "?saved=1", ""
     if action == "erase" and (form.get("confirm") or [""])[0] != "yes":
