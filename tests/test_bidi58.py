@@ -200,6 +200,7 @@ KEPT = Profile(
     viewed={"hawaii-family": NOW, "paris-art": NOW - DAY},
     cart={"hawaii-family": 2},
     interests={"kyoto": (2.0, NOW)},
+    attrs={"first_name": "שרה", "plan": "gold"},
 )
 PLAIN = Profile(
     visits=1, views=1, viewed={"paris-art": NOW}, cart={"paris-art": 1},
@@ -235,5 +236,7 @@ def test_the_data_page_isolates_titles_and_topics_before_what_follows(loaded: Lo
     assert f"<li><bdi>{HEBREW}</bdi> (" in data  # "<title> (1 December 2026)"
     assert f"<li><bdi>{HEBREW}</bdi> × 2</li>" in data
     assert f"<li><bdi>{ARABIC}</bdi>: " in data
+    assert "<li>first name: <bdi>שרה</bdi></li>" in data  # a name the visitor gave (visitor58)
+    assert "<li>plan: gold</li>" in data
     _, data = pages(loaded, PLAIN)
     assert "<li>Paris and its museums × 1</li>" in data and "<bdi>" not in data

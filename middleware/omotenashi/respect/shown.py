@@ -131,6 +131,15 @@ def _line(text: str, value: str, *rest: object) -> str:
     return Markup(text).format(Markup(value_html(value)), *rest)
 
 
+def _given(name: str, value: object) -> str:
+    """``name: value`` of a detail the site passed on (a name the visitor gave: right to left,
+    in ``<bdi>``, visitor58)."""
+    said = str(value)
+    if not needs(said):
+        return f"{name}: {said}"
+    return Markup("{}: ").format(name) + Markup(value_html(said))
+
+
 def gone_shown(profile: Profile, by_id: Mapping[str, CompiledRule]) -> int:
     """How many times blocks this site no longer shows (rules gone from the rule set) were
     shown to this visitor: still kept, until they expire or are erased."""
@@ -251,7 +260,7 @@ def data_sections(
         done = [f"{words(n)}: {c} time{'s' * (c != 1)}" for n, c in sorted(profile.events.items())]
         rows.append(("Things you did", yourdata.cut(done)))
     if profile.attrs:
-        given = [f"{words(k)}: {v}" for k, v in sorted(profile.attrs.items())]
+        given = [_given(words(k), v) for k, v in sorted(profile.attrs.items())]
         rows.append((DETAILS, yourdata.cut(given)))
     if profile.first_touch:
         rows.append(("How you first found us", yourdata.first_touch(profile)))
