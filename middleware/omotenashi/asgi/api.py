@@ -167,7 +167,10 @@ async def identify(request: Any, user_id: str) -> None:
                 visitor.journey,
                 rules.rules if rules is not None else (),
             )
-            await services.store.merge(identity.vid, pid, time.time(), services.half_life, keep)
+            gap = services.session_gap  # (a visit going on: one visit, not two)
+            await services.store.merge(
+                identity.vid, pid, time.time(), services.half_life, keep, gap
+            )
         visitor.profile, visitor.read_mark = await services.store.load(pid), mark
     except StoreError as exc:  # the store's breaker logs an outage once
         log.debug("omotenashi: sign-in: the store failed: %s", exc)

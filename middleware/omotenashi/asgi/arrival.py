@@ -292,6 +292,7 @@ class Arrival:
                 half_life,
                 self.settings.cookie.max_age,
                 self.settings.respect,
+                self.settings.session_gap,
             )
         shared: Shared | None = None  # made only when there is something to say
         reading = None

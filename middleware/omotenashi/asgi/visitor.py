@@ -32,6 +32,7 @@ class Services:
     half_life: float
     deny_ttl: int = 400 * 24 * 3600
     respect: RespectSettings | None = None  # what ``Visitor.history_off`` is decided by
+    session_gap: int = 1800  # a sign-in within the user's own visit adds no visit (visitor58)
 
 
 @dataclass

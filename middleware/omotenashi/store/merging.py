@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from omotenashi.engine import joined
@@ -19,6 +20,7 @@ from omotenashi.engine.profile import STAGE_ORDER, Profile
 from omotenashi.engine.recommending import Carried as Carried  # (the type, with ALL)
 from omotenashi.engine.understand import VIEW_EVENTS
 from omotenashi.errors import StoreError
+from omotenashi.ids import is_user_id
 from omotenashi.settings import RedisSettings
 from omotenashi.store.why import encode_all
 
@@ -44,6 +46,35 @@ if KEYS[4] ~= nil and carried_n > 0 then
   end
 end
 """.replace("WINDOW", str(WINDOW))
+
+
+#: The merge script's frequency caps: each keeps the stricter state: in the same period the
+#: larger count; of two periods of one kind (two days, weeks or visits) the later, the one
+#: that counts; else (the rule's cap changed) the user's own.
+CAPS = """
+for id, cap in pairs(a.caps or {}) do
+  local period, n = tostring(cap[1]), tonumber(cap[2]) or 0
+  local mine, had = string.match(have['k' .. id] or '', '^(.*):([^:]*)$')
+  local stricter = mine == nil or (mine == period and n > (tonumber(had) or 0))
+  if mine ~= nil and mine ~= period then  -- two days, weeks or visits: the later one counts
+    local kind, at = string.match(mine, '^([vdw])(%d+)$')
+    local other, later = string.match(period, '^([vdw])(%d+)$')
+    stricter = kind ~= nil and kind == other and tonumber(later) > tonumber(at)
+  end
+  if stricter then put('k' .. id, period .. ':' .. n) end
+end
+"""
+
+#: Before the merge script's counts: ``same`` when the anonymous profile's visit began within
+#: the user's own visit going on (signed out and in again within it, a.gap: the session gap):
+#: one visit, not two (its count less one; the user's visit start kept: caps per visit hold;
+#: visitor58: "Visits: 2" and the once-a-visit greeting again after a sign-out and sign-in).
+SAME_VISIT = """
+local F0, L0, VS0 = tonumber(have['F'] or ''), tonumber(have['L'] or ''), tonumber(have['VS'] or '')
+local same = F0 ~= nil and L0 ~= nil and (a.gap or 0) > 0 and a.visit_start ~= cjson.null
+  and a.visit_start >= F0 + (VS0 or 0) - a.gap and a.visit_start <= F0 + L0 + a.gap
+if same and a.visits ~= cjson.null and a.visits > 0 then a.visits = a.visits - 1 end
+"""
 
 
 async def profile_and_rate(store: Store, anon: str) -> tuple[Profile, list[int]]:
@@ -72,15 +103,22 @@ async def profile_and_rate(store: Store, anon: str) -> tuple[Profile, list[int]]
 
 
 def merge_argument(
-    profile: Profile, now: float, cfg: RedisSettings, half_life: float, carried: Carried = ALL
+    profile: Profile,
+    now: float,
+    cfg: RedisSettings,
+    half_life: float,
+    carried: Carried = ALL,
+    gap: int = 0,
 ) -> str:
     """``profile`` (the anonymous one) as JSON: absolute times, interests decayed to ``now``,
     caps as ``[period, count]``, the items bought (no recommendation pairs: the user's are
     worked out from the viewed items carried; an ``also`` key of an earlier release is erased);
     ``cfg``: the idle TTL and whether the user's profile is written compact (store/forms.py);
-    ``carried``: what the visitor's switches let it carry (the rest is left out: empty)."""
+    ``carried``: what the visitor's switches let it carry (the rest is left out: empty);
+    ``gap``: the session gap (a visit of its that began within the user's is the same one)."""
     data = {
         "now": now,
+        "gap": gap,
         "ttl": cfg.idle_ttl,
         "compact": cfg.compact,
         "half_life": half_life,
@@ -157,3 +195,28 @@ def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> s
     rank = STAGE_ORDER.index
     stage = reached if rank(reached) <= rank(profile.stage) else profile.stage
     return "" if stage == "awareness" else stage
+
+
+async def merge(
+    store: Store,
+    anon: str,
+    user: str,
+    now: float,
+    half_life: float,
+    carried: Carried = ALL,
+    gap: int = 0,
+) -> bool:
+    """Fold the anonymous profile (what ``carried`` lets go: the visitor's switches) into the
+    user's, atomically on the user's keys, then delete its keys; True when it merged. Only an
+    anonymous profile with something kept merges (not a user's; nor an empty one)."""
+    if not anon or is_user_id(anon) or anon == user:
+        return False
+    mark, (profile, rate) = store.erasures.mark, await profile_and_rate(store, anon)
+    if store.erasures.since(anon, mark):  # erased meanwhile (another tab): none of it merges
+        return False
+    keys = [*store.keys(user), store.key(user, "rate")]  # and the user's beacon counter
+    arg = merge_argument(profile, now, store.cfg, half_life, carried, gap)
+    run = partial(store._scripts[1], keys=keys, args=[arg, anon, *rate])
+    merged = profile != Profile() and await store._run(run, store.cfg.write_timeout)
+    await store.erase(anon, moved=True)  # (moved: another tab's read of it is still theirs)
+    return bool(merged)

@@ -312,6 +312,9 @@ local rank = """
     + """
 if have['x' .. ARGV[2]] ~= nil then return 0 end
 open_forms()  -- the compact forms (store/forms.py): read, then written as a.compact says
+"""
+    + merging.SAME_VISIT
+    + """
 for f, short in pairs({views = 'V', visits = 'N', purchases = 'P'}) do
   if a[f] ~= cjson.null and a[f] > 0 then incr(short, a[f]) end
 end
@@ -337,7 +340,7 @@ keep_newest('x', MAX_MERGED)
 keep('L', a.last_seen, higher)
 keep('CA', a.cart_at, higher)
 keep('PA', a.purchase_at, higher)
-keep('VS', a.visit_start, higher)  -- the visit goes on: per-visit caps hold
+if not same then keep('VS', a.visit_start, higher) end  -- the visit goes on: caps hold
 """
     + stagemoves.MERGE_STAGE
     + """
@@ -376,17 +379,9 @@ if a.segments ~= '' then
   put('SG', had == '' and a.segments or had .. ',' .. a.segments)
 end
 for k, v in pairs(a.measure) do putnx('m' .. k, v) end
-for id, cap in pairs(a.caps or {}) do
-  local period, n = tostring(cap[1]), tonumber(cap[2]) or 0
-  local mine, had = string.match(have['k' .. id] or '', '^(.*):([^:]*)$')
-  local stricter = mine == nil or (mine == period and n > (tonumber(had) or 0))
-  if mine ~= nil and mine ~= period then  -- two days, weeks or visits: the later one counts
-    local kind, at = string.match(mine, '^([vdw])(%d+)$')
-    local other, later = string.match(period, '^([vdw])(%d+)$')
-    stricter = kind ~= nil and kind == other and tonumber(later) > tonumber(at)
-  end
-  if stricter then put('k' .. id, period .. ':' .. n) end
-end
+"""
+    + merging.CAPS
+    + """
 for _, item in ipairs(a.bought or {}) do  -- each item's own last purchase; the later one wins
   local at = (a.bought_at or {})[item] or a.purchase_at  -- (an old caller's: one for all)
   if at == cjson.null then at = a.now end

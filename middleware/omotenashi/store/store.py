@@ -25,13 +25,12 @@ from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
-from omotenashi.store import failures, privacy, scripted, seeds, stats
+from omotenashi.store import failures, merging, privacy, scripted, seeds, stats
 from omotenashi.store.argument import record_argument
 from omotenashi.store.breaker import Breaker, masked
 from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
-from omotenashi.store.merging import ALL, Carried, merge_argument, profile_and_rate
 from omotenashi.store.pipeline import ReplyError, forgotten, shebang_refused
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
 from omotenashi.store.replies import NOT_A_REPLY
@@ -363,22 +362,17 @@ class Store:
         return dict(await self._run(read, max(self.cfg.read_timeout, 5.0)))
 
     async def merge(
-        self, anon: str, user: str, now: float, half_life: float, carried: Carried = ALL
+        self,
+        anon: str,
+        user: str,
+        now: float,
+        half_life: float,
+        carried: merging.Carried = merging.ALL,
+        gap: int = 0,
     ) -> bool:
-        """Fold the anonymous profile (what ``carried`` lets go: the visitor's switches) into
-        the user's, atomically on the user's keys, then delete its keys; True when it merged. Only
-        an anonymous profile with something kept merges (not a user's; nor an empty one)."""
-        if not anon or is_user_id(anon) or anon == user:
-            return False
-        mark, (profile, rate) = self.erasures.mark, await profile_and_rate(self, anon)
-        if self.erasures.since(anon, mark):  # erased meanwhile (another tab): none of it merges
-            return False
-        keys = [*self.keys(user), self.key(user, "rate")]  # and the user's beacon counter
-        arg = merge_argument(profile, now, self.cfg, half_life, carried)
-        run = partial(self._scripts[1], keys=keys, args=[arg, anon, *rate])
-        merged = profile != Profile() and await self._run(run, self.cfg.write_timeout)
-        await self.erase(anon, moved=True)  # (moved: another tab's read of it is still theirs)
-        return bool(merged)
+        """Fold the anonymous profile into the user's (store/merging.py ``merge``); True when
+        it merged."""
+        return await merging.merge(self, anon, user, now, half_life, carried, gap)
 
     async def hit_rate_limit(self, pid: str, limit: int, window: int = 60) -> bool:
         """Count one use; True when the visitor is over ``limit`` in the current window (which
