@@ -286,14 +286,11 @@ class Arrival:
         ident = self.signer.identify(guest.headers.get("cookie"))
         services = self._services
         if services is None or services.half_life != half_life:  # the same for every request
+            cfg = self.settings
             services = self._services = Services(
-                self.store,
-                self.signer.user_salt,
-                half_life,
-                self.settings.cookie.max_age,
-                self.settings.respect,
-                self.settings.session_gap,
-            )
+                self.store, self.signer.user_salt, half_life, cfg.cookie.max_age, cfg.respect,
+                cfg.session_gap,
+            )  # fmt: skip
         shared: Shared | None = None  # made only when there is something to say
         reading = None
         privacy = self.privacy(guest, ident.prefs)
