@@ -44,6 +44,10 @@ PAGE = (
 )
 
 
+CLUB = "חברי מועדון 2"  # a group's name in the site's words, ending in a digit
+WHY = "טיולים להוואי 3"  # an editor's "why", Hebrew, ending in a digit
+
+
 def retitled(tmp: Path) -> Settings:
     """The demo's rules with one tour titled in Hebrew and one tag named in Arabic."""
     shutil.copytree(ROOT / "rules", tmp / "rules")
@@ -54,6 +58,12 @@ def retitled(tmp: Path) -> Settings:
     text = text.replace("  kyoto: Kyoto\n", f"  kyoto: {ARABIC}\n")
     text = text.replace("  hawaii: Hawaii\n", f"  hawaii: {HAWAII}\n")
     catalog.write_text(text, encoding="utf-8")
+    journey = tmp / "rules" / "journey.yaml"  # a group named, a block's "why", right to left
+    said = journey.read_text(encoding="utf-8").replace('"members of our travel club"', f'"{CLUB}"')
+    journey.write_text(said, encoding="utf-8")
+    home = tmp / "rules" / "home.yaml"
+    why = '"You have been looking at Hawaii tours for families."'
+    home.write_text(home.read_text(encoding="utf-8").replace(why, f'"{WHY}"'), encoding="utf-8")
     return demo_settings(tmp, secret_keys=["bidi58-key"])
 
 
@@ -201,6 +211,7 @@ KEPT = Profile(
     cart={"hawaii-family": 2},
     interests={"kyoto": (2.0, NOW)},
     attrs={"first_name": "שרה", "plan": "gold"},
+    segments=frozenset({"member"}),
 )
 PLAIN = Profile(
     visits=1, views=1, viewed={"paris-art": NOW}, cart={"paris-art": 1},
@@ -237,6 +248,11 @@ def test_the_data_page_isolates_titles_and_topics_before_what_follows(loaded: Lo
     assert f"<li><bdi>{HEBREW}</bdi> × 2</li>" in data
     assert f"<li><bdi>{ARABIC}</bdi>: " in data
     assert "<li>first name: <bdi>שרה</bdi></li>" in data  # a name the visitor gave (visitor58)
+    # (last58) an editor's "why" before its count; a group's name (the preferences page)
+    assert f"<li><bdi>{WHY}</bdi> (2 times)</li>" in data
+    prefs, _ = pages(loaded, KEPT)
+    assert f"<li>Groups you are in: <bdi>{CLUB}</bdi>.</li>" in prefs
     assert "<li>plan: gold</li>" in data
     _, data = pages(loaded, PLAIN)
-    assert "<li>Paris and its museums × 1</li>" in data and "<bdi>" not in data
+    assert "<li>Paris and its museums × 1</li>" in data
+    assert "<bdi>" not in data.replace(f"<bdi>{WHY}</bdi>", "")  # (the editor's own, above)

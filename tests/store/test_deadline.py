@@ -5,7 +5,9 @@ and a call that finishes in time leaves the task as it found it."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+import weakref
 from typing import Any
 
 import pytest
@@ -142,3 +144,24 @@ async def test_a_read_under_a_paused_server_times_out_on_redis_py(
         await client.aclose()
         await asyncio.to_thread(omotenashi_redis.ping)  # (answered once the pause is over)
     assert outcomes == ["timeout"] * 100
+
+
+def test_a_loop_closed_with_a_task_inside_a_limit_is_let_go() -> None:
+    """(last58) A limit remembers which one a task is inside (store/deadline.py ``past_due``);
+    a module-level record of it kept a task left inside one, and its closed loop, alive for
+    the life of the process (a test's loop, a server killed mid-request)."""
+
+    async def stuck(started: asyncio.Future[None]) -> None:
+        with Deadline(30):
+            started.set_result(None)
+            await asyncio.get_running_loop().create_future()  # never answered
+
+    loop = asyncio.new_event_loop()
+    started = loop.create_future()
+    task = loop.create_task(stuck(started))
+    loop.run_until_complete(started)
+    gone = weakref.ref(loop)
+    loop.close()
+    del task, loop, started
+    gc.collect()
+    assert gone() is None

@@ -18,6 +18,8 @@ import html
 import re
 from functools import lru_cache
 
+from markupsafe import Markup
+
 _ENDS = (".", "!", "?", "\u3002", "\uff01", "\uff1f", "\uff0e")  # and Japanese 。！？．
 
 # Right-to-left letters (Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan, Mandaic, their
@@ -134,3 +136,12 @@ def isolated(text: str) -> str:
 def value_html(value: str) -> str:
     """A value on its own in a sentence of ours, escaped, in ``<bdi>`` when it needs it."""
     return f"<bdi>{html.escape(value)}</bdi>" if _RTL.search(value) else html.escape(value)
+
+
+def put_in(text: str, *values: object) -> str:
+    """``text`` with its ``{}`` filled by ``values``, each right-to-left one in ``<bdi>``: as
+    markup then (escaped; a ``markupsafe.Markup``, which a template prints as it is), else the
+    plain text it always was."""
+    if not any(_RTL.search(str(v)) for v in values):
+        return text.format(*values)
+    return Markup(text).format(*(Markup(value_html(str(v))) for v in values))

@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from omotenashi.engine.bidi import needs, said, value_html
+from omotenashi.engine.bidi import needs, put_in, said
 from omotenashi.engine.disclosure import sentence
 from omotenashi.engine.explain import kind_label as kind_label  # (check's too)
 from omotenashi.engine.explain import words
@@ -123,23 +123,6 @@ def _said(reason: str) -> str:
     return Markup(said(reason)) if needs(reason) else sentence(reason)
 
 
-def _line(text: str, value: str, *rest: object) -> str:
-    """A line of the data page naming ``value`` (a title, a topic's words) first: in ``<bdi>``
-    when it is right-to-left, so that what follows it stays in its place (bidi58)."""
-    if not needs(value):
-        return text.format(value, *rest)
-    return Markup(text).format(Markup(value_html(value)), *rest)
-
-
-def _given(name: str, value: object) -> str:
-    """``name: value`` of a detail the site passed on (a name the visitor gave: right to left,
-    in ``<bdi>``, visitor58)."""
-    said = str(value)
-    if not needs(said):
-        return f"{name}: {said}"
-    return Markup("{}: ").format(name) + Markup(value_html(said))
-
-
 def gone_shown(profile: Profile, by_id: Mapping[str, CompiledRule]) -> int:
     """How many times blocks this site no longer shows (rules gone from the rule set) were
     shown to this visitor: still kept, until they expire or are erased."""
@@ -238,7 +221,7 @@ def data_sections(
                 "Topics you looked at (a point for each page about one, fading with time)",
                 yourdata.cut(
                     [
-                        _line(
+                        put_in(
                             "{}: {} when one was last added, on {}",
                             labels.get(t) or words(t),
                             yourdata.points(score),
@@ -251,16 +234,18 @@ def data_sections(
         )
     if profile.viewed:
         latest = yourdata.latest_first(profile.viewed, profile.viewed, title)
-        looked = [_line("{} ({})", title(i), yourdata.day(profile.viewed[i], zone)) for i in latest]
+        looked = [
+            put_in("{} ({})", title(i), yourdata.day(profile.viewed[i], zone)) for i in latest
+        ]
         rows.append(("Things you looked at (the latest first)", yourdata.cut(looked)))
     if profile.cart:
-        cart = [_line("{} × {}", title(i), n) for i, n in sorted(profile.cart.items())]
+        cart = [put_in("{} × {}", title(i), n) for i, n in sorted(profile.cart.items())]
         rows.append(("In your cart", yourdata.cut(cart)))
     if profile.events:
         done = [f"{words(n)}: {c} time{'s' * (c != 1)}" for n, c in sorted(profile.events.items())]
         rows.append(("Things you did", yourdata.cut(done)))
     if profile.attrs:
-        given = [_given(words(k), v) for k, v in sorted(profile.attrs.items())]
+        given = [put_in("{}: {}", words(k), v) for k, v in sorted(profile.attrs.items())]
         rows.append((DETAILS, yourdata.cut(given)))
     if profile.first_touch:
         rows.append(("How you first found us", yourdata.first_touch(profile)))
@@ -273,8 +258,9 @@ def data_sections(
         profile, title, why, stages, zone, listed, groups, segments, pair_names,
         "" if not private else "adapts" if adapts else "untouched",
     )  # fmt: skip
-    shown = [
-        f"{e['why']} ({'at least ' * e['at_least']}{e['times']} time{'s' * (e['times'] != 1)})"
+    shown = [  # (an editor's right-to-left "why" in <bdi>: the count stays after it, last58)
+        put_in("{}", e["why"])
+        + f" ({'at least ' * e['at_least']}{e['times']} time{'s' * (e['times'] != 1)})"
         for e in shown_recently(profile, ruleset, prefs, by_id, None, zone, intent_budget)
     ]
     if gone := gone_shown(profile, by_id):
@@ -290,7 +276,7 @@ def data_sections(
     choices += [f"Switched off: {kind_label(labels, c)}" for c in sorted(prefs.off_categories)]
     gone_rule = "a block this site no longer shows"
     off = dict.fromkeys(by_id[r].rule.why if r in by_id else gone_rule for r in prefs.off_rules)
-    choices += [f"Switched off: {why}" for why in sorted(off)]
+    choices += [put_in("Switched off: {}", why) for why in sorted(off)]
     if private not in CHOICES_NEED_A_COOKIE:  # GPC, no consent ...: nothing read or added
         choices = [
             private_note(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from omotenashi.engine import explain
+from omotenashi.engine.bidi import put_in
 from omotenashi.engine.explain import words
 from omotenashi.engine.facts import Facts, in_cart
 from omotenashi.engine.journey import Journey
@@ -212,7 +213,10 @@ def _reads_kept(when: When) -> bool:
 
 def groups_sentence(segments: frozenset[str], named: Mapping[str, str]) -> list[str]:
     """ "Groups you are in: members of our travel club." (none when there are none)."""
-    return [f"Groups you are in: {', '.join(group_names(segments, named))}."] if segments else []
+    if not segments:
+        return []
+    names = group_names(segments, named)  # (a right-to-left name in <bdi>: last58)
+    return [put_in("Groups you are in: " + ", ".join(["{}"] * len(names)) + ".", *names)]
 
 
 def more_sections(

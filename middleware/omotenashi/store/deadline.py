@@ -24,6 +24,7 @@ more (microseconds on a loop that is not busy).
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from types import TracebackType
 
 AGAIN = 0.005  # seconds between cancellations once the time is up, until the block ends
@@ -35,19 +36,20 @@ GRACE = 4  # passes of the event loop between the time running out and the cance
 # next read (last56: a connection opened anew never opened on a loop busy 0.2 s a pass).
 CONNECT_GRACE = 16
 
-_HELD: dict[asyncio.Task[object], Deadline] = {}  # each task's innermost limit, while it runs
+# each task's innermost limit, while it runs (a context variable: it ends with its task, and a
+# closed loop's task left inside one holds nothing alive: last58)
+_HELD: ContextVar[Deadline | None] = ContextVar("omotenashi_deadline", default=None)
 
 
 def past_due() -> bool:
     """The current task's time limit has run out: the passes of its grace are being waited
     for (a step that takes passes of its own, started now, would be cut in the middle)."""
-    task = asyncio.current_task()
-    held = _HELD.get(task) if task is not None else None
-    return held is not None and (held._passes > 0 or held._expired > 0)
+    held = _HELD.get()  # (a task made inside another's limit starts with it: not its own)
+    return held is not None and held._task is asyncio.current_task() and held.running_out
 
 
 class Deadline:
-    __slots__ = ("_cancelling", "_expired", "_grace", "_outer", "_passes", "_task", "_timer")
+    __slots__ = ("_cancelling", "_expired", "_grace", "_held", "_passes", "_task", "_timer")
 
     def __init__(self, delay: float, grace: int = GRACE) -> None:
         task = asyncio.current_task()
@@ -74,9 +76,13 @@ class Deadline:
         """The time ran out (the task was cancelled for it)."""
         return self._expired > 0
 
+    @property
+    def running_out(self) -> bool:
+        """The time is up: the passes of the grace are being waited for, or it cancelled."""
+        return self._passes > 0 or self._expired > 0
+
     def __enter__(self) -> Deadline:
-        self._outer = _HELD.get(self._task)
-        _HELD[self._task] = self
+        self._held = _HELD.set(self)
         return self
 
     def __exit__(
@@ -86,10 +92,10 @@ class Deadline:
         tb: TracebackType | None,
     ) -> None:
         self._timer.cancel()
-        if self._outer is None:
-            del _HELD[self._task]
-        else:
-            _HELD[self._task] = self._outer
+        try:
+            _HELD.reset(self._held)
+        except ValueError:  # (closed outside its task: a coroutine let go with its closed loop)
+            pass
         if not self._expired:
             return
         for _ in range(self._expired):  # ours taken back: what is left is anyone else's
