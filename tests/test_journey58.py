@@ -208,3 +208,20 @@ async def test_events_to_judge_again_are_joined_not_replaced(store: Store) -> No
     for change in (booked, carted):
         await store.record(pid, change, 86400.0)
     assert (await store.load(pid)).rejudge == {"purchase", "add_to_cart"}
+
+
+@pytest.mark.parametrize("order", ["booking first", "join first"])
+async def test_either_stale_side_is_judged_again(store: Store, order: str) -> None:
+    """A booking and a club join judged at once, each on the other's count before it: whichever
+    write lands second sees the other's count moved, and marks both events' moves (the first
+    one's judgement missed the second's event as much)."""
+    pid, now = new_vid(), time.time()
+    await store.record(pid, Change(now=now - 10, view=True), 86400.0)
+    both = {"P": 0, "epurchase": 0, "ejoin_club": 0}
+    booked = Change(now=now, events={"purchase": 1}, purchases=1, judged="purchase")
+    booked.counted = {**both, "P": 1, "epurchase": 1}
+    joined = Change(now=now, events={"join_club": 1}, judged="join_club")
+    joined.counted = {**both, "ejoin_club": 1}
+    for change in (booked, joined) if order == "booking first" else (joined, booked):
+        await store.record(pid, change, 86400.0)
+    assert (await store.load(pid)).rejudge == {"purchase", "join_club"}

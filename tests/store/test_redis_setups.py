@@ -20,6 +20,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store import privacy
 from omotenashi.store.breaker import command_refused
+from omotenashi.store.sentinelwatch import Following
 from omotenashi.store.store import PARTS, Store, make_client
 
 from ..conftest import client_for
@@ -79,14 +80,15 @@ async def test_a_server_that_knows_no_hello_personalises(
     [("redis://h:6379/0", "plain"), ("redis+sentinel://s1:26379/shop", "sentinel")],
 )
 async def test_every_client_asks_for_resp2(url: str, kind: str) -> None:
-    client, others = make_client(url, RedisSettings())
+    client, closed_with = make_client(url, RedisSettings())
+    others = [o for o in closed_with if not isinstance(o, Following)]  # (the Sentinels')
     cluster, _ = make_client("redis://node1:7000/0", RedisSettings(cluster=True))
     try:
         asked = [client.connection_pool.connection_kwargs.get("protocol")]
         asked += [o.connection_pool.connection_kwargs.get("protocol") for o in others]
         asked.append(cluster.connection_kwargs.get("protocol"))
     finally:
-        for made in (client, cluster, *others):
+        for made in (client, cluster, *closed_with):
             await made.aclose()
     assert asked == [2] * (len(others) + 2) and len(others) == (kind == "sentinel")
 

@@ -279,11 +279,14 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         caps[k] = (period, int(str(v[1])))
     if change.rejudged and ",".join(sorted(p.rejudge)) == change.rejudged:
         p.rejudge = frozenset()  # judged again: done (as store/stagemoves.py)
-    for f, n in change.counted.items():  # counts moved under the judgement: judged again
-        kept = (p.purchases or None) if f == "P" else p.events.get(f[1:])
-        if kept is not None and kept != n:
-            p.rejudge |= frozenset(change.judged.split(","))
-            break
+    moved = {  # counts moved under the judgement: its events and theirs judged again
+        "purchase" if f == "P" else f[1:]
+        for f, n in change.counted.items()
+        if (kept := (p.purchases or None) if f == "P" else p.events.get(f[1:])) is not None
+        and kept != n
+    }
+    if moved:
+        p.rejudge |= moved | frozenset(change.judged.split(","))
     back = change.stage_back and change.stage_was in ("", p.stage)
     if change.stage and (back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)):
         p.stage = change.stage

@@ -18,16 +18,20 @@ from __future__ import annotations
 #: the hash as written so far, ``rank`` the stages' ranks.
 RECORD_STAGE = """
 if c.rejudged ~= nil and have['R'] == c.rejudged then del('R') end  -- judged again: done
-for f, n in pairs(c.counted or {}) do  -- the counts it judged on, as its write leaves them
-  if have[f] ~= nil and tonumber(have[f]) ~= n then  -- moved: its events joined to R's
-    local seen, names = {}, {}
-    for name in string.gmatch((have['R'] or '') .. ',' .. c.judged, '[^,]+') do
-      if not seen[name] then seen[name] = true; names[#names + 1] = name end
-    end
-    table.sort(names)
-    put('R', table.concat(names, ','))
-    break
+local moved = {}  -- the counts it judged on, as its write leaves them, that another moved
+for f, n in pairs(c.counted or {}) do
+  if have[f] ~= nil and tonumber(have[f]) ~= n then
+    moved[#moved + 1] = f == 'P' and 'purchase' or string.sub(f, 2)
   end
+end
+if #moved > 0 then  -- its events and those moved, joined to R's (either side judged stale)
+  local seen, names = {}, {}
+  local all = (have['R'] or '') .. ',' .. c.judged .. ',' .. table.concat(moved, ',')
+  for name in string.gmatch(all, '[^,]+') do
+    if not seen[name] then seen[name] = true; names[#names + 1] = name end
+  end
+  table.sort(names)
+  put('R', table.concat(names, ','))
 end
 if c.stage ~= '' then  -- back only from the stage it was judged from; forward only
   local current = tonumber(have['G'] or '1') or 1
