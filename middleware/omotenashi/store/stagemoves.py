@@ -5,7 +5,8 @@ A request judges its stage move on the profile it read: a move back (decay) is m
 the stage it was judged from, so a booking another tab wrote since stands; a move forward on
 an event (``on: purchase`` when ``purchases: at_least 2``) judged on counts (the bookings, and
 every event the journey moves on) that another request's write moved meanwhile (two tabs
-booking at once) joins the events' names to ``R``, and the next request judges the moves of
+booking at once) joins the names of its events and of those whose counts moved (that write's
+judgement missed this one's as much) to ``R``, and the next request judges the moves of
 those events again, from the stage they were judged from and on the counts as they are, before
 any decay of its own (engine/understand.py), then clears it: ``R`` is there only between those
 two requests. Not judged again: a ``when:`` on the count of an event no move is ``on:``, and a
