@@ -15,7 +15,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from omotenashi.settings import RedisSettings
-from omotenashi.store.opening import OpenedSentinelConnection, opened
+from omotenashi.store.opening import OpenedSentinelConnection, opened, opened_in
 from omotenashi.store.sentinelwatch import following
 
 
@@ -29,7 +29,7 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
 
     Connections open in a task of their own, shielded, within the connect timeout and some
     passes of the event loop (store/opening.py): on a busy process a read gives up on its own
-    time limit while the connection goes on opening for the next (not the Cluster client's).
+    time limit while the connection goes on opening for the next (the Cluster client's too).
     A Sentinel's primary is asked for every second, and followed when it moves
     (store/sentinelwatch.py).
 
@@ -76,7 +76,9 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
         # (followed first: closed before the Sentinels' clients it asks)
         return client, [*following(client.connection_pool), *sentinel.sentinels]
     if cfg.cluster:
-        return RedisCluster.from_url(url, max_connections=cfg.max_connections, **common), []
+        cluster = RedisCluster.from_url(url, max_connections=cfg.max_connections, **common)
+        opened_in(cluster)
+        return cluster, []
     # A blocking pool: a burst past max_connections waits (within our timeouts) for a
     # connection instead of failing with "Too many connections".
     pool = BlockingConnectionPool.from_url(
