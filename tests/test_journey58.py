@@ -117,6 +117,19 @@ async def two_tabs(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient,
         yield on_a, on_b
 
 
+async def booked_twice_at_once(
+    on_a: httpx.AsyncClient, on_b: httpx.AsyncClient, r: redis.Redis
+) -> str:
+    """A cart, then a booking in each tab at the same moment; the profile's key, its bookings'
+    moves marked to be judged again (each judged on one booking)."""
+    await on_a.post("/add/kyoto")
+    on_b.cookies = on_a.cookies
+    await asyncio.gather(on_a.post("/buy"), on_b.post("/buy"))
+    [key] = r.keys("omo:*:p2")
+    assert r.hget(key, "R") == "purchase"
+    return str(key)
+
+
 BOOKINGS = """
 transitions:
   - {to: consideration, on: add_to_cart}
@@ -134,12 +147,8 @@ async def test_two_bookings_at_once_reach_the_stage_two_bookings_give(
     next request judges the booking's moves again."""
     settings = make_settings(RULES_STAGE, journey=BOOKINGS)
     async with two_tabs(settings) as (on_a, on_b):
-        await on_a.post("/add/kyoto")
-        on_b.cookies = on_a.cookies
-        await asyncio.gather(on_a.post("/buy"), on_b.post("/buy"))
-        [key] = omotenashi_redis.keys("omo:*:p2")
+        key = await booked_twice_at_once(on_a, on_b, omotenashi_redis)
         assert omotenashi_redis.hget(key, "P") == "2"
-        assert omotenashi_redis.hget(key, "R") == "purchase"  # (each judged on one booking)
         assert hero(await on_a.get("/")) == "Stage loyalty"
         assert omotenashi_redis.hget(key, "R") is None  # judged again: done
         assert stored_stage(omotenashi_redis) == "loyalty"
@@ -187,11 +196,7 @@ async def test_moves_judged_again_come_before_a_decay_of_the_next_visit(
     journey += "{absent_days: {at_least: 180}}}\n"
     settings = make_settings(RULES_STAGE, journey=journey)
     async with two_tabs(settings) as (on_a, on_b):
-        await on_a.post("/add/kyoto")
-        on_b.cookies = on_a.cookies
-        await asyncio.gather(on_a.post("/buy"), on_b.post("/buy"))
-        [key] = omotenashi_redis.keys("omo:*:p2")
-        assert omotenashi_redis.hget(key, "R") == "purchase"
+        key = await booked_twice_at_once(on_a, on_b, omotenashi_redis)
         omotenashi_redis.hset(key, "L", ago(omotenashi_redis, key, 200 * 86400))
         assert hero(await on_a.get("/")) == "Stage interest"
         assert omotenashi_redis.hget(key, "R") is None
