@@ -50,10 +50,12 @@ end
 
 #: The merge script's frequency caps: each keeps the stricter state: in the same period the
 #: larger count; of two periods of one kind (two days, weeks or visits) the later, the one
-#: that counts; else (the rule's cap changed) the user's own.
+#: that counts; else (the rule's cap changed) the user's own. A per-visit cap of the anonymous
+#: visit that is the user's own going on (``going``: :data:`SAME_VISIT`) is that visit's.
 CAPS = """
 for id, cap in pairs(a.caps or {}) do
   local period, n = tostring(cap[1]), tonumber(cap[2]) or 0
+  if going and string.sub(period, 1, 1) == 'v' then period = going end  -- (SAME_VISIT below)
   local mine, had = string.match(have['k' .. id] or '', '^(.*):([^:]*)$')
   local stricter = mine == nil or (mine == period and n > (tonumber(had) or 0))
   if mine ~= nil and mine ~= period then  -- two days, weeks or visits: the later one counts
@@ -66,14 +68,19 @@ end
 """
 
 #: Before the merge script's counts: ``same`` when the anonymous profile's visit began within
-#: the user's own visit going on (signed out and in again within it, a.gap: the session gap):
+#: the user's own visit going on (a user seen on a page: N; signed out and in again within it,
+#: a.gap: the session gap):
 #: one visit, not two (its count less one; the user's visit start kept: caps per visit hold;
 #: visitor58: "Visits: 2" and the once-a-visit greeting again after a sign-out and sign-in).
 SAME_VISIT = """
-local F0, L0, VS0 = tonumber(have['F'] or ''), tonumber(have['L'] or ''), tonumber(have['VS'] or '')
-local same = F0 ~= nil and L0 ~= nil and (a.gap or 0) > 0 and a.visit_start ~= cjson.null
-  and a.visit_start >= F0 + (VS0 or 0) - a.gap and a.visit_start <= F0 + L0 + a.gap
+local U_F, U_L = tonumber(have['F'] or ''), tonumber(have['L'] or '')  -- the user's, as read
+local U_N = tonumber(have['N'] or '')
+local U_VS = U_F ~= nil and U_F + (tonumber(have['VS'] or '') or 0) or nil
+local same = U_F ~= nil and U_L ~= nil and (U_N or 0) >= 1 and (a.gap or 0) > 0
+  and a.visit_start ~= cjson.null and a.visit_start >= U_VS - a.gap
+  and a.visit_start <= U_F + U_L + a.gap
 if same and a.visits ~= cjson.null and a.visits > 0 then a.visits = a.visits - 1 end
+local going = same and 'v' .. U_VS or nil  -- the visit going on's caps period (as the record's)
 """
 
 
