@@ -93,21 +93,16 @@ def _runs(text: str) -> list[tuple[int, int]]:
     return out + [(start, end)] if start >= 0 else out
 
 
-def _isolated(text: str, end: int, open_: str, close: str, escape: bool) -> str:
-    """``text`` with each value in it (of ``text[:end]``) that needs it between ``open_`` and
-    ``close``; escaped for HTML when ``escape``."""
+def _isolated(text: str, end: int) -> str:
+    """``text`` as HTML, each value in it (of ``text[:end]``) that needs it in ``<bdi>``."""
     spans = [(s, e) for s, e in values(text[:end]) if _RTL.search(text, s, e)]
     spans += [(a + s, a + e) for a, b in _gaps(spans, end) for s, e in _runs(text[a:b])]
     spans.sort()
-
-    def put(part: str) -> str:
-        return html.escape(part) if escape else part
-
     out, at = [], 0
     for start, stop in spans:
-        out += [put(text[at:start]), open_, put(text[start:stop]), close]
+        out += [html.escape(text[at:start]), "<bdi>", html.escape(text[start:stop]), "</bdi>"]
         at = stop
-    return "".join(out) + put(text[at:])
+    return "".join(out) + html.escape(text[at:])
 
 
 def _gaps(spans: list[tuple[int, int]], end: int) -> list[tuple[int, int]]:
@@ -120,17 +115,13 @@ def said(reason: str) -> str:
     """A reason as HTML, as a sentence (:func:`sentence`), its values in ``<bdi>``."""
     if not _RTL.search(reason):
         return html.escape(sentence(reason))
-    return _isolated(sentence(reason), len(reason), "<bdi>", "</bdi>", True)
+    return _isolated(sentence(reason), len(reason))
 
 
 @lru_cache(maxsize=1024)
 def isolated(text: str) -> str:
     """``text`` (one of our sentences, as it is) as HTML, its values in ``<bdi>``."""
-    return (
-        _isolated(text, len(text), "<bdi>", "</bdi>", True)
-        if _RTL.search(text)
-        else html.escape(text)
-    )
+    return _isolated(text, len(text)) if _RTL.search(text) else html.escape(text)
 
 
 def value_html(value: str) -> str:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from omotenashi.store.store import Store
 
 ALL = Carried()
-WINDOW = 60  # the beacon's window, seconds (Store.hit_rate_limit): a counter's longest life
+WINDOW = 60  # the beacon's window, seconds (Store.hit_rate_limit's): a counter's longest life
 
 #: Opens the merge script's body (store/scripts.py ``MERGE_SCRIPT``, after its guard: a revoked
 #: user gets no counter): the beacon's allowance survives a sign-in (obs57). KEYS[4]: the

@@ -374,7 +374,7 @@ class Store:
         it merged."""
         return await merging.merge(self, anon, user, now, half_life, carried, gap)
 
-    async def hit_rate_limit(self, pid: str, limit: int, window: int = 60) -> bool:
+    async def hit_rate_limit(self, pid: str, limit: int, window: int = merging.WINDOW) -> bool:
         """Count one use; True when the visitor is over ``limit`` in the current window (which
         starts at their first use and lasts ``window`` seconds)."""
         key = self.key(pid, "rate")
