@@ -84,12 +84,12 @@ STAGES = [
 
 
 async def measure(requests: int) -> dict[str, float]:
-    captured: list[tuple[Any, ...]] = []
+    captured: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     engine = page.personalise_response
 
-    def keep(*args: Any) -> Any:
-        captured.append(args)
-        return engine(*args)
+    def keep(*args: Any, **kwargs: Any) -> Any:
+        captured.append((args, kwargs))
+        return engine(*args, **kwargs)
 
     offload.personalise_response = keep  # type: ignore[assignment]
     for owner, name, label in STAGES:
@@ -111,15 +111,15 @@ async def measure(requests: int) -> dict[str, float]:
         spent.clear()
         for index in range(requests):
             await call(bare, "/", cookies[index % len(cookies)])
-            engine(*inputs[index % len(inputs)])
-            engine(*inputs[(index + 7) % len(inputs)])
+            for args, kwargs in (inputs[index % len(inputs)], inputs[(index + 7) % len(inputs)]):
+                engine(*args, **kwargs)
         out["bare app, engine between"] = spent["app (with what it sends)"] / requests / 1000
     finally:
         await app.shutdown()
 
     def run() -> None:
-        for args in inputs:
-            engine(*args)
+        for args, kwargs in inputs:
+            engine(*args, **kwargs)
 
     best = min(timeit.repeat(run, number=20, repeat=7))
     out["engine alone"] = best / 20 / len(inputs) * 1e6

@@ -346,3 +346,29 @@ async def test_a_write_copied_before_the_worker_stops_is_not_made_after(tmp_path
     await asyncio.to_thread(shared._put, *copied)
     assert [p.name for p in tmp_path.glob("*.json")] == [RETIRED]
     assert SharedDir(tmp_path, Metrics()).total(Tally()).counts["requests"] == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux's /proc only")
+async def test_a_killed_worker_not_yet_reaped_counts_but_its_breaker_does_not(
+    make_settings: Make, tmp_path: Path
+) -> None:
+    """A worker killed a moment ago whose manager has not reaped it (a zombie: its pid is
+    there) wrote 'live' and an open breaker: its counts stay, its gauges go (workers58)."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    child = os.fork()
+    if child == 0:  # ends at once; not waited for until the end: a zombie meanwhile
+        os._exit(0)
+    try:
+        while Path(f"/proc/{child}/stat").read_bytes().split(b") ", 1)[1][:1] != b"Z":
+            await asyncio.sleep(0.01)
+        tally = Tally()
+        tally.counts["requests"] = 5
+        tally.breaker = 2  # open
+        (folder / f"{child}-aa.json").write_bytes(dump(tally, child, True, {}))
+        async with client_for(worker(make_settings, folder)) as client:
+            text = await scrape(client)
+    finally:
+        os.waitpid(child, 0)
+    assert sample(text, "omotenashi_requests_total") == 5  # (a scrape is not counted)
+    assert sample(text, "omotenashi_breaker_state") == 0

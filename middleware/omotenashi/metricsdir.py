@@ -10,8 +10,8 @@ replaced by its live numbers:
   (a restarted worker's counts stay counted: the sum never goes down, except by what a crashed
   process counted in its last second);
 * gauges (the breaker's state: the worst; records pending: the sum): over the processes still
-  running only: a file whose process shut down, whose pid is gone, or that has not been
-  refreshed for ``STALE`` seconds (3 missed writes and a margin) is left out.
+  running only: a file whose process shut down, whose pid is gone (or ended: a zombie), or
+  that has not been refreshed for ``STALE`` seconds (3 missed writes and a margin) is left out.
 
 A worker that shuts down adds its counts to ``retired.json`` and removes its own file (under
 the folder's lock, which scrapes share), so a server that recycles its workers keeps a file
@@ -368,7 +368,18 @@ def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)  # no signal: only whether the process is there
     except PermissionError:  # another user's
-        return True
+        return not _zombie(pid)
     except (OSError, OverflowError):  # gone, or no pid at all
         return False
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that ended and its parent has not reaped yet (a killed worker whose manager
+    is slow to notice): its pid is there, it runs no more (workers58). Linux's ``/proc`` only."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:  # "<pid> (<name>) <state> ..."
+            line = stat.read(512)
+    except OSError:
+        return False
+    return line[line.rfind(b")") + 2 :][:1] == b"Z"
