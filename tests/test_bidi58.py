@@ -11,6 +11,7 @@ import html
 import re
 import shutil
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -256,3 +257,21 @@ def test_the_data_page_isolates_titles_and_topics_before_what_follows(loaded: Lo
     _, data = pages(loaded, PLAIN)
     assert "<li>Paris and its museums × 1</li>" in data
     assert "<bdi>" not in data.replace(f"<bdi>{WHY}</bdi>", "")  # (the editor's own, above)
+
+
+def test_how_you_first_found_us_isolates_a_right_to_left_campaign(loaded: Loaded) -> None:
+    """The first visit's values on both pages, a Hebrew campaign between two of ours: its
+    semicolon and the source after it stay in their places; left-to-right, as it was."""
+    came = {"utm_campaign": "מבצע חורף", "utm_source": "news & co"}
+    prefs, data = pages(loaded, replace(PLAIN, first_touch=came))
+    assert (
+        "<li>How you first found us: the campaign the link you first came by was part of: "
+        "<bdi>מבצע חורף</bdi>; where the link you first came by says it was from: news &amp; co."
+        "</li>"
+    ) in prefs
+    assert "<li>The campaign the link you first came by was part of: <bdi>מבצע חורף</bdi></li>" in (
+        data
+    )
+    prefs, data = pages(loaded, replace(PLAIN, first_touch={"utm_source": "news & co"}))
+    said = "where the link you first came by says it was from: news &amp; co"
+    assert f"<li>How you first found us: {said}.</li>" in prefs and "<bdi>" not in prefs

@@ -85,8 +85,7 @@ def describe(
         )
         out.append(f"Things you did here: {done}.")
     if profile.first_touch:
-        said = "; ".join(lowered(line) for line in yourdata.first_touch(profile))
-        out.append(f"How you first found us: {said}.")
+        out.append(first_touch_line(yourdata.first_touch_parts(profile)))
     if profile.attrs:
         out.append(f"{shown.DETAILS}: {', '.join(plain(a) for a in sorted(profile.attrs))}.")
     return [line for line in out if line]
@@ -113,6 +112,16 @@ def named(
         Markup("{}{}").format(Markup(value_html(n)), a) for n, a in zip(names, tails, strict=True)
     )
     return Markup(text).format(Markup(", ").join(each))
+
+
+def first_touch_line(parts: list[tuple[str, str]]) -> str:
+    """The line "How you first found us: the campaign ...: <value>; ...": right-to-left values in
+    ``<bdi>`` (the line is then markup), so the semicolons stay in their places."""
+    if not any(needs(value) for _, value in parts):
+        said = "; ".join(f"{lowered(label)}: {value}" for label, value in parts)
+        return f"How you first found us: {said}."
+    each = (Markup("{}: {}").format(lowered(k), Markup(value_html(v))) for k, v in parts)
+    return Markup("How you first found us: {}.").format(Markup("; ").join(each))
 
 
 def stage_line(stage: str, site: Mapping[str, str] | None = None) -> str:

@@ -63,8 +63,13 @@ def first_touch(profile: Profile) -> list[str]:
     """How the visitor first found us, a line per value kept (:data:`FIRST_TOUCH_WORDS`): the
     referrer as a browser's address bar shows it (``https://search.yahoo.co.jp/search?p=京都``,
     not ``?p=%E4%BA%AC%E9%83%BD``; a host in kana, CJK or Hangul in those)."""
+    return [put_in("{}: {}", label, value) for label, value in first_touch_parts(profile)]
+
+
+def first_touch_parts(profile: Profile) -> list[tuple[str, str]]:
+    """:func:`first_touch`'s lines as (what it is, the value), the value as it is shown."""
     return [
-        f"{FIRST_TOUCH_WORDS.get(k) or words(k)}: {_address(v) if k == 'referrer' else v}"
+        (FIRST_TOUCH_WORDS.get(k) or words(k), _address(v) if k == "referrer" else v)
         for k, v in profile.first_touch.items()
     ]
 
