@@ -7,6 +7,7 @@ import logging
 from omotenashi import quiet
 from omotenashi.errors import StoreError
 from omotenashi.metrics import Metrics
+from omotenashi.store import moving
 from omotenashi.store.breaker import Breaker, misconfigured, refused
 
 log = logging.getLogger("omotenashi")
@@ -15,13 +16,15 @@ log = logging.getLogger("omotenashi")
 def failed(metrics: Metrics, breaker: Breaker, url: str, exc: BaseException, *, read: bool) -> None:
     """Count a failed command: a read toward the breaker when the server did not answer
     (a write is only logged: :meth:`Breaker.write_failed`), neither when it answered with
-    an error (:meth:`Breaker.refused`, ``redis_refused``)."""
+    an error (:meth:`Breaker.refused`, ``redis_refused``), nor when a Cluster slot was being
+    moved (store/moving.py: ``TRYAGAIN``, redis-py's retries of it run out)."""
     metrics.inc("redis_error")
     if misconfigured(exc):  # AUTH/HELLO answered with an error: the URL is wrong
         breaker.misconfigured(exc, url)
-    elif refused(exc):
+    elif refused(exc) or moving.resharding(exc):
         metrics.inc("redis_refused")
-        breaker.refused(f"{type(exc).__name__}: {exc}")
+        said = "a Cluster slot being moved: " if moving.resharding(exc) else ""
+        breaker.refused(f"{said}{type(exc).__name__}: {exc}")
     elif read:
         breaker.failure(f"{type(exc).__name__}: {exc}")
     else:

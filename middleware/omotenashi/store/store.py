@@ -25,7 +25,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
-from omotenashi.store import failures, merging, privacy, scripted, seeds, stats
+from omotenashi.store import failures, merging, moving, privacy, scripted, seeds, stats
 from omotenashi.store.argument import record_argument
 from omotenashi.store.breaker import Breaker, masked
 from omotenashi.store.client import make_client
@@ -63,6 +63,7 @@ class Store:
         # read of that profile waits for them, so a visitor always sees their last request.
         self.unqueued: dict[str, asyncio.Future[Any]] = {}
         self.erasures = privacy.Erasures()  # a request that read before an erase writes none
+        self.moving = moving.Moving()  # Cluster slots seen being moved (store/moving.py)
 
     def connect(self, url: str) -> None:
         self.url, self._load_known, self.recs.stopped = masked(url), False, False
@@ -213,6 +214,8 @@ class Store:
         keys = self.keys(pid)
 
         async def op() -> Any:
+            if self.cfg.cluster:  # one-key reads, served in a slot being moved (moving.py)
+                return await moving.read(self.client, keys)
             return await (self.fast.load(keys) if self.fast else (await self._loader())(keys=keys))
 
         return self.profile_of(await self._run(op, self.cfg.read_timeout, "redis_read"))
@@ -233,12 +236,12 @@ class Store:
             fast = self.fast if pid and self.fast is not None and self.fast.ready else None
             sent = fast.begin_load(keys) if fast is not None else None
             async with scripted.pipeline(self.client) as pipe:  # closed however it ends
-                if pid and sent is None:
-                    await pipe.script(await self._loader(), keys)  # queued, not sent
+                if pid and sent is None:  # queued, not sent (Cluster: one-key reads, as load's)
+                    await moving.queue_load(self, pipe, keys)
                 kinds = self.recs.queue_reads(pipe, current)
                 shared = pipe.execute() if len(pipe) else asyncio.sleep(0, [])
                 if fast is None or sent is None:
-                    return [kinds, await shared]
+                    return [kinds, moving.folded(await shared, bool(pid) and self.cfg.cluster)]
                 mine, theirs = await asyncio.gather(fast.finish_load(sent, keys), shared)
                 return [kinds, [mine, *theirs]]
 
@@ -326,35 +329,39 @@ class Store:
             await self._run(partial(self.fast.add, keys, arg, change.stats), wait, view=True)
             return
         timeout = self.cfg.write_timeout
-        if learning is None and not change.stats:
-            await self._run(lambda: self._scripts[0](keys=keys, args=[arg]), timeout, view=True)
-            return
-        if learning is None:  # measurement counters: counted by the record script itself
-            write = partial(stats.record_with_stats, self.client, self._scripts[0], self.cfg)
-            await self._run(lambda: write(keys, arg, change.stats), timeout, view=True)
-            return
 
-        async def op() -> Any:  # the profile, then the shared keys it found due
-            # (pipelines closed however they end: a timeout cancels them mid-way)
-            call_keys, args = stats.record_call(keys, arg, change.stats, self.cfg)
-            async with scripted.pipeline(self.client) as pipe:  # (Cluster's too: scripted.py)
-                await pipe.script(self._scripts[0], call_keys, args)  # queued
-                replies = await pipe.execute()
-            reply, pop_ok, co_ok = replies[-1], 0, 0
-            if learn:  # [popular counts: 1 or 0, co-views count: 1 or 0, fields elsewhere]
-                if isinstance(reply, list) and len(reply) == 3:  # (else: not recorded at all)
-                    pop_ok, co_ok, reply = reply
-            if self.cfg.cluster and change.stats:  # counters in other slots: what it set
-                await stats.count_elsewhere(self.client, reply, change.stats, self.cfg)
-            # Other visitors' keys only as far as the record found them due: one visitor's
-            # concurrent views of an item teach them once.
-            if learning is not None and (int(pop_ok) or int(co_ok)):
-                due = (bool(int(pop_ok)), bool(int(co_ok)))
-                lost = partial(self.metrics.inc, "learn_lost")
-                replies += await self.recs.teach(self.client, self._learn, learning, due, lost)
-            return replies
+        async def send(keys: list[str]) -> None:  # (then one key: store/moving.py)
+            if learning is None and not change.stats:
+                await self._run(lambda: self._scripts[0](keys=keys, args=[arg]), timeout, view=True)
+                return
+            if learning is None:  # measurement counters: counted by the record script itself
+                write = partial(stats.record_with_stats, self.client, self._scripts[0], self.cfg)
+                await self._run(lambda: write(keys, arg, change.stats), timeout, view=True)
+                return
 
-        await self._run(op, timeout, view=True)
+            async def op() -> Any:  # the profile, then the shared keys it found due
+                # (pipelines closed however they end: a timeout cancels them mid-way)
+                call_keys, args = stats.record_call(keys, arg, change.stats, self.cfg)
+                async with scripted.pipeline(self.client) as pipe:  # (Cluster's too: scripted.py)
+                    await pipe.script(self._scripts[0], call_keys, args)  # queued
+                    replies = await pipe.execute()
+                reply, pop_ok, co_ok = replies[-1], 0, 0
+                if learn:  # [popular counts: 1 or 0, co-views count: 1 or 0, fields elsewhere]
+                    if isinstance(reply, list) and len(reply) == 3:  # (else: not recorded at all)
+                        pop_ok, co_ok, reply = reply
+                if self.cfg.cluster and change.stats:  # counters in other slots: what it set
+                    await stats.count_elsewhere(self.client, reply, change.stats, self.cfg)
+                # Other visitors' keys only as far as the record found them due: one visitor's
+                # concurrent views of an item teach them once.
+                if learning is not None and (int(pop_ok) or int(co_ok)):
+                    due = (bool(int(pop_ok)), bool(int(co_ok)))
+                    lost = partial(self.metrics.inc, "learn_lost")
+                    replies += await self.recs.teach(self.client, self._learn, learning, due, lost)
+                return replies
+
+            await self._run(op, timeout, view=True)
+
+        await moving.recorded(self, keys, send)
 
     async def read_stats(self, days: list[str]) -> dict[str, dict[str, str]]:
         """Measurement counters of the given days, the site's (for the report)."""
