@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import Connection, parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
@@ -15,6 +14,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from omotenashi.settings import RedisSettings
+from omotenashi.store.clusterstart import OpenedCluster
 from omotenashi.store.opening import OpenedSentinelConnection, opened, opened_in
 from omotenashi.store.sentinelwatch import following
 
@@ -29,7 +29,8 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
 
     Connections open in a task of their own, shielded, within the connect timeout and some
     passes of the event loop (store/opening.py): on a busy process a read gives up on its own
-    time limit while the connection goes on opening for the next (the Cluster client's too).
+    time limit while the connection goes on opening for the next (the Cluster client's too,
+    and its slot map and script loads: store/clusterstart.py).
     A Sentinel's primary is asked for every second, and followed when it moves
     (store/sentinelwatch.py).
 
@@ -76,7 +77,7 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
         # (followed first: closed before the Sentinels' clients it asks)
         return client, [*following(client.connection_pool), *sentinel.sentinels]
     if cfg.cluster:
-        cluster = RedisCluster.from_url(url, max_connections=cfg.max_connections, **common)
+        cluster = OpenedCluster.from_url(url, max_connections=cfg.max_connections, **common)
         opened_in(cluster)
         return cluster, []
     # A blocking pool: a burst past max_connections waits (within our timeouts) for a

@@ -13,13 +13,16 @@ goes on opening for the next read, which waits for that same opening (not a new 
 connection opened within another's opening (a Sentinel asked where the primary is) opens in
 that task, and ends with it; a close from outside ends an opening, and the reads that waited
 for it fail as reads do (sentinel58: a bare cancellation had reached them).
+
+A Cluster client's slot map and script loads are opened so too (store/clusterstart.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from redis.asyncio.connection import (
     AbstractConnection,
@@ -39,15 +42,44 @@ class ClosedWhileOpening(RedisError):
 
 
 CLOSED = "the connection was closed while it opened"
-_OPENINGS: set[asyncio.Task[None]] = set()  # the openings under way, each in its own task
+_OPENINGS: set[asyncio.Task[Any]] = set()  # the openings under way, each in its own task
 
 
-def _retrieved(task: asyncio.Task[None]) -> None:
+def _retrieved(task: asyncio.Task[Any]) -> None:
     """The opening's error is its callers' (each met it or gave up first), not an
     unretrieved task exception."""
     _OPENINGS.discard(task)
     if not task.cancelled():
         task.exception()
+
+
+T = TypeVar("T")
+
+
+def started(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """``work`` as an opening: in a task of its own (the connections it opens open in it, and
+    end with it), whose error is its callers', met by :func:`joined`."""
+    task = asyncio.get_running_loop().create_task(work)
+    _OPENINGS.add(task)
+    task.add_done_callback(_retrieved)
+    return task
+
+
+async def joined(task: asyncio.Task[T], what: str) -> T:
+    """An opening waited for, shielded from the waiter's time limit (the opening goes on for
+    the next); a close from outside that ended it is a failed read, not a cancellation."""
+    current = asyncio.current_task()
+    try:
+        done = await asyncio.shield(task)
+    except asyncio.CancelledError:  # the opening's, by a close from outside (the app
+        if task.cancelled() and current is not None and not current.cancelling():
+            raise ClosedWhileOpening(CLOSED) from None  # stopping): a failed read
+        raise
+    if past_due():  # (a read that waited for the opening, its own time out): its command,
+        # cut in the middle, would close the connection just opened (last58); it gives up
+        # now, leaving the connection for the next read
+        raise TimeoutError(f"{what} after the read's time")
+    return done
 
 
 class _Opened(AbstractConnection):
@@ -91,19 +123,8 @@ class _Opened(AbstractConnection):
                 self._opening = None
         task = self._opening
         if task is None or task.done():
-            task = self._opening = asyncio.get_running_loop().create_task(self._open())
-            _OPENINGS.add(task)
-            task.add_done_callback(_retrieved)
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError:  # the opening's, by a close from outside (the app
-            if task.cancelled() and current is not None and not current.cancelling():
-                raise ClosedWhileOpening(CLOSED) from None  # stopping): a failed read
-            raise
-        if past_due():  # (a read that waited for the opening, its own time out): its command,
-            # cut in the middle, would close the connection just opened (last58); it gives up
-            # now, leaving the connection for the next read
-            raise TimeoutError("the connection opened after the read's time")
+            task = self._opening = started(self._open())
+        await joined(task, "the connection opened")
 
     async def _open(self) -> None:
         limit = self.socket_connect_timeout
