@@ -131,7 +131,9 @@ async def test_a_first_layout_deny_marker_holds_while_the_slot_is_moved(
     cluster_url: str,
 ) -> None:
     """The record's one-key way reads the first layout's deny marker first: a visitor revoked
-    before the upgrade is still written nothing; their old ``also`` set is still read."""
+    before the upgrade is still written nothing; their old ``also`` set and the marker are
+    still read (once the profile moved, by reads after a record found the slot moving: the
+    first read from the node it moved to sees an old key left behind as absent)."""
     store = cluster_store(cluster_url)
     vid = new_vid()
     try:
@@ -141,10 +143,12 @@ async def test_a_first_layout_deny_marker_holds_while_the_slot_is_moved(
         move.source.zadd(also, {"a>b": 1.5})  # (before the slot opens: on its owner)
         move.source.hset(legacy, "revoked", "1")
         with moving(move):
+            first = await store.load(vid)  # nothing moved yet
+            assert first.revoked and first.also == {"a>b": 1.5} and first.views == 1
             move.migrate(p2, also)  # the marker left behind: not every key on one node
+            await store.record(vid, view(), 86400.0)  # (none written: read below)
             before = await store.load(vid)
             assert before.revoked and before.also == {"a>b": 1.5} and before.views == 1
-            await store.record(vid, view(), 86400.0)  # (none written: read below)
         assert (await store.load(vid)).views == 1
         assert store.breaker.state == "closed"
     finally:

@@ -26,9 +26,10 @@ pytestmark = pytest.mark.anyio
 
 __all__ = ["cluster_url"]  # (a fixture, used by name)
 
-# 0.06 s a pass: the slot map's 30 passes never fit in a read's limit (0.15 s, 4 passes more);
-# a read's own 7 (store/moving.py's pipeline) do, once it is fetched
-HOGS = 3
+# 0.2 s a pass (saturated's default): the slot map's 30 passes never fit in a read's limit
+# (0.15 s, 4 passes more); a read's own 2-4 do once it is fetched (the pipeline of one-key
+# reads first given to Cluster in this session took 7: none was served)
+HOGS = 10
 
 
 async def served_in_a_row(store: Store, seconds: float) -> list[str]:
@@ -81,7 +82,7 @@ async def test_a_cluster_store_closed_while_it_starts_leaves_nothing_open(
     before = clients_of(cluster_url)
     store = cluster_store(cluster_url)
     with caplog.at_level(logging.WARNING, logger="asyncio"):
-        async with saturated(hogs=HOGS):
+        async with saturated(hogs=3):  # (0.06 s a pass: the slot map still not fetched)
             await served_in_a_row(store, 0.5)  # (gives up while the slot map is fetched)
             starting = store.client._starting
             assert starting is not None and not starting.done()
@@ -96,9 +97,7 @@ async def test_a_cluster_store_closed_while_it_starts_leaves_nothing_open(
 async def test_a_cluster_store_on_a_quiet_loop_serves_its_first_read(cluster_url: str) -> None:
     store = cluster_store(cluster_url)
     try:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
         assert [type(await store.load(new_vid())).__name__ for _ in range(3)] == ["Profile"] * 3
-        assert loop.time() - start < 0.5
+        assert store.metrics["redis_error"] == 0  # the first read served, none given up
     finally:
         await store.aclose()

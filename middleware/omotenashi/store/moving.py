@@ -9,11 +9,18 @@ outlast the read timeout (a timeout, counted toward the circuit breaker: everyon
 stopped). A call that names one key (or one key more than once) is served wherever that key is
 (redis-py follows the ``ASK``). So:
 
-- on Cluster, a profile is read with three one-key commands in one pipeline (one round trip
-  to the slot's node; :func:`queue_read`), never the three-key script. Not atomic across the
-  keys, and need not be: the two old keys are never written by this release (an erase or a
-  revoke deletes them and its deny marker goes into the profile hash), and the hash is read
-  whole by one command;
+- on Cluster, a profile is read with a load script given one key, the profile hash
+  (:data:`LOAD_CLUSTER`), which reads the two old keys by the names it is passed. Where the node
+  answers one of those with an error (it is elsewhere, the slot being moved), or a record saw
+  the slot moving within :data:`HOLD` seconds, :func:`settled` reads them again with one-key
+  commands (two more round trips, during a move only): the node the profile is read from,
+  the one it moved to, answers an old key not moved yet as absent, so a first layout's deny
+  marker left behind is missed by the first read of a slot in a move (the record, which
+  checks it one key at a time, still writes nothing), not by those after a record. One
+  command otherwise, as before (a pipeline of three one-key reads, tried first, took some 7
+  passes of the loop on Cluster, where a read may wait 4: on a busy process none was served).
+  Not atomic across the keys, and need not be: the two old keys are never written by this
+  release (an erase or a revoke deletes them and its deny marker goes into the profile hash);
 - a record (:func:`recorded`) goes as before; when the slot is being moved, it goes again with
   the profile hash in every place of the record script's keys (the script reads the other two
   only for the first layout's deny marker, which a one-key ``HEXISTS`` looks for first: when
@@ -27,19 +34,19 @@ stopped). A call that names one key (or one key more than once) is served wherev
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from redis.crc import key_slot
 from redis.exceptions import ClusterError, TryAgainError
 
 from omotenashi.errors import StoreError
+from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT
 
 if TYPE_CHECKING:
     from omotenashi.store.store import Store
 
 HOLD = 10.0  # seconds a slot seen being moved is written the one-key way without a first try
-READS = 3  # the commands :func:`queue_read` queues
 
 
 def resharding(exc: BaseException | None) -> bool:
@@ -54,44 +61,61 @@ def resharding(exc: BaseException | None) -> bool:
     return False
 
 
-def queue_read(pipe: Any, keys: Sequence[str]) -> None:
-    """The load script's three reads (store/scripts.py ``LOAD_PLAIN``), one key each, queued
-    on a redis-py pipeline: :func:`reply` makes their replies the script's one."""
-    pipe.execute_command("HGETALL", keys[0])
-    pipe.execute_command("ZRANGE", keys[1], 0, -1, "WITHSCORES")
-    pipe.execute_command("HGET", keys[2], "revoked")
+# The load script (store/scripts.py ``LOAD_PLAIN``) for Cluster: KEYS[1] the profile hash,
+# ARGV the old ``also`` set and the first layout's profile key, in the same slot (undeclared,
+# read where the hash is); a fourth element, 1, when the node answered one of them with an
+# error (elsewhere while the slot is moved): :func:`settled` reads them again.
+LOAD_CLUSTER_PLAIN = """
+local elsewhere = false
+local function here(...)
+  local ok, got = pcall(redis.call, ...)
+  if ok then return got end
+  elsewhere = 1
+  return false
+end
+local also, marker = here('ZRANGE', ARGV[1], 0, -1, 'WITHSCORES'), here('HGET', ARGV[2], 'revoked')
+return {redis.call('HGETALL', KEYS[1]), also or {}, marker, elsewhere}
+"""
+LOAD_CLUSTER = "#!lua flags=no-writes\n" + LOAD_CLUSTER_PLAIN.lstrip("\n")
 
 
-def reply(replies: Sequence[Any]) -> list[Any]:
-    """:func:`queue_read`'s replies as the load script's reply (the hash as a flat list)."""
-    fields, also, revoked = replies
-    if isinstance(fields, dict):  # (redis-py's HGETALL callback)
-        fields = [part for pair in fields.items() for part in pair]
-    if isinstance(also, list) and also and isinstance(also[0], tuple):  # (scores parsed)
-        also = [str(part) for pair in also for part in pair]
-    return [fields, also, revoked]
+def load_texts(cluster: bool) -> tuple[str, str]:
+    """The load script, read-only and plain (Redis 6), for Cluster or not."""
+    return (LOAD_CLUSTER, LOAD_CLUSTER_PLAIN) if cluster else (LOAD_SCRIPT, LOAD_PLAIN)
 
 
-async def queue_load(store: Store, pipe: Any, keys: Sequence[str]) -> None:
-    """One profile's read queued on ``pipe`` (a store/scripted.py ``Pipe``): on Cluster
-    :func:`queue_read`'s, else the load script's one call; :func:`folded` answers for both."""
-    if store.cfg.cluster:
-        queue_read(pipe, keys)
-    else:
-        await pipe.script(await store._loader(), keys)
+def load_call(cluster: bool, keys: list[str]) -> tuple[list[str], list[str]]:
+    """The load script's keys and arguments: on Cluster the profile hash alone, the others
+    by name (:data:`LOAD_CLUSTER`)."""
+    return ([keys[0]], keys[1:]) if cluster else (keys, [])
 
 
-def folded(replies: list[Any], apart: bool) -> list[Any]:
-    """A pipeline's replies, the first :data:`READS` folded into one when ``apart`` (a profile
-    read queued by :func:`queue_read`)."""
-    return [reply(replies[:READS]), *replies[READS:]] if apart else replies
+async def settled(store: Store, keys: list[str], reply: Any) -> Any:
+    """A load reply as the load script's: on Cluster, the old keys read again one by one
+    when :data:`LOAD_CLUSTER` found them elsewhere or the slot is being moved (redis-py
+    follows each key's ``ASK``)."""
+    if not (isinstance(reply, list) and len(reply) == 4):  # (not Cluster's, or not a profile)
+        return reply
+    if not (reply[3] or store.moving.now(keys[0])):
+        return reply[:3]
+    client = store.client
+    also = await client.zrange(keys[1], 0, -1, withscores=True)
+    marker = await client.hget(keys[2], "revoked")
+    return [reply[0], [str(part) for pair in also for part in pair], marker]
 
 
-async def read(client: Any, keys: Sequence[str]) -> list[Any]:
-    """One profile, read on Cluster (one round trip; the ``ASK`` of a moved key followed)."""
-    async with client.pipeline(transaction=False) as pipe:
-        queue_read(pipe, keys)
-        return reply(await pipe.execute())
+async def load(store: Store, keys: list[str]) -> Any:
+    """One profile's load script's reply, on Cluster with the profile hash alone
+    (:func:`settled`), as the three-key call answers elsewhere."""
+    call, args = load_call(store.cfg.cluster, keys)
+    return await settled(store, keys, await (await store._loader())(keys=call, args=args))
+
+
+async def settled_first(store: Store, keys: list[str], replies: list[Any]) -> list[Any]:
+    """A pipeline's replies, the first :func:`settled` when it is a profile's (``keys``)."""
+    if keys:
+        replies[0] = await settled(store, keys, replies[0])
+    return replies
 
 
 class Moving:

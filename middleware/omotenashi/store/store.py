@@ -72,7 +72,7 @@ class Store:
         self._scripts = (
             self.client.register_script(RECORD_SCRIPT),
             self.client.register_script(MERGE_SCRIPT),
-            self.client.register_script(LOAD_SCRIPT),
+            self.client.register_script(moving.load_texts(self.cfg.cluster)[0]),
         )
         self._learn = self.client.register_script(LEARN_SCRIPT)
         self.fast = FastPath.for_url(
@@ -112,14 +112,14 @@ class Store:
         """redis-py's load script: read-only, or plain on a server that refuses its first
         line (Redis 6: asked once, with SCRIPT LOAD)."""
         if not self._load_known:
+            load, plain = moving.load_texts(self.cfg.cluster)  # (Cluster: one key)
             try:
-                await self.client.script_load(LOAD_SCRIPT)
+                await self.client.script_load(load)
             except ResponseError as exc:
                 if not shebang_refused(exc):  # a full server, an ACL: no reason to drop it
                     raise
-                await self.client.script_load(LOAD_PLAIN)  # switched once the server took it
-                scripts = self._scripts
-                self._scripts = (*scripts[:2], self.client.register_script(LOAD_PLAIN))
+                await self.client.script_load(plain)  # switched once the server took it
+                self._scripts = (*self._scripts[:2], self.client.register_script(plain))
             self._load_known = True
         return self._scripts[2]
 
@@ -214,9 +214,7 @@ class Store:
         keys = self.keys(pid)
 
         async def op() -> Any:
-            if self.cfg.cluster:  # one-key reads, served in a slot being moved (moving.py)
-                return await moving.read(self.client, keys)
-            return await (self.fast.load(keys) if self.fast else (await self._loader())(keys=keys))
+            return await (self.fast.load(keys) if self.fast else moving.load(self, keys))
 
         return self.profile_of(await self._run(op, self.cfg.read_timeout, "redis_read"))
 
@@ -236,12 +234,13 @@ class Store:
             fast = self.fast if pid and self.fast is not None and self.fast.ready else None
             sent = fast.begin_load(keys) if fast is not None else None
             async with scripted.pipeline(self.client) as pipe:  # closed however it ends
-                if pid and sent is None:  # queued, not sent (Cluster: one-key reads, as load's)
-                    await moving.queue_load(self, pipe, keys)
+                if pid and sent is None:  # queued, not sent (Cluster: one key, as load's)
+                    call = moving.load_call(self.cfg.cluster, keys)
+                    await pipe.script(await self._loader(), *call)
                 kinds = self.recs.queue_reads(pipe, current)
                 shared = pipe.execute() if len(pipe) else asyncio.sleep(0, [])
-                if fast is None or sent is None:
-                    return [kinds, moving.folded(await shared, bool(pid) and self.cfg.cluster)]
+                if fast is None or sent is None:  # (Cluster: a profile's old keys settled)
+                    return [kinds, await moving.settled_first(self, keys, await shared)]
                 mine, theirs = await asyncio.gather(fast.finish_load(sent, keys), shared)
                 return [kinds, [mine, *theirs]]
 
