@@ -36,6 +36,10 @@ class OpenedCluster(RedisCluster):
     caller's (then a call loads anew). A close ends them first, then closes what they
     opened."""
 
+    # tries of a command redirected (MOVED, ASK) or told TRYAGAIN (a slot being moved): 16 in
+    # redis-py, the last half 50 ms apart, 0.4 s that outlasted a write's limit; 6 here
+    # (0.15 s), then the store goes one key (store/moving.py), and a redirection needs 1 or 2
+    RedisClusterRequestTTL = 6
     _starting: asyncio.Task[None] | None = None
     _loads: dict[Any, asyncio.Task[Any]] | None = None
 
