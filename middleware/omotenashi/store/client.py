@@ -14,6 +14,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from omotenashi.settings import RedisSettings
+from omotenashi.store.clusterask import asking_kept
 from omotenashi.store.clusterstart import OpenedCluster
 from omotenashi.store.opening import OpenedSentinelConnection, opened, opened_in
 from omotenashi.store.sentinelwatch import following
@@ -79,6 +80,7 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
     if cfg.cluster:
         cluster = OpenedCluster.from_url(url, max_connections=cfg.max_connections, **common)
         opened_in(cluster)
+        asking_kept(cluster)  # (redis-py's ASKING on the command's own connection)
         return cluster, []
     # A blocking pool: a burst past max_connections waits (within our timeouts) for a
     # connection instead of failing with "Too many connections".
