@@ -19,7 +19,7 @@ from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.settings import RedisSettings
-from omotenashi.store import moving, scripts
+from omotenashi.store import clusterread, scripts
 from omotenashi.store import store as store_module
 from omotenashi.store.pipeline import Script
 from omotenashi.store.store import Store
@@ -352,7 +352,7 @@ async def test_a_server_that_refuses_the_read_only_line_gets_the_plain_load_scri
     # Valkey refuses an unknown flag as Redis 6 refuses any "#!" first line
     refused = "#!lua flags=no-such-flag\n" + plain
     monkeypatch.setattr(store_module, "LOAD_SCRIPT", refused)  # (the fast path's)
-    monkeypatch.setattr(moving, "LOAD_SCRIPT", refused)  # (redis-py's: store/moving.py)
+    monkeypatch.setattr(clusterread, "LOAD_SCRIPT", refused)  # (redis-py's: store/clusterread.py)
     store = opened(omotenashi_redis_url + options)
     vid = new_vid()
     try:

@@ -22,6 +22,7 @@ from omotenashi.engine.understand import VIEW_EVENTS
 from omotenashi.errors import StoreError
 from omotenashi.ids import is_user_id
 from omotenashi.settings import RedisSettings
+from omotenashi.store import moving
 from omotenashi.store.why import encode_all
 
 if TYPE_CHECKING:
@@ -46,6 +47,36 @@ if KEYS[4] ~= nil and carried_n > 0 then
   end
 end
 """.replace("WINDOW", str(WINDOW))
+
+#: :data:`RATE_CARRY` alone, given the user's beacon counter as its one key and the anonymous
+#: count and window's rest as its arguments (:func:`merged_into`, a slot being moved).
+RATE_ALONE = (
+    RATE_CARRY.replace("KEYS[4]", "KEYS[1]")
+    .replace("ARGV[3]", "ARGV[1]")
+    .replace("ARGV[4]", "ARGV[2]")
+)
+
+
+async def merged_into(store: Store, keys: list[str], args: list[Any]) -> Any:
+    """The merge script's reply (``keys``: the user's, their beacon counter last). On Cluster,
+    when the user's slot is being moved, one key a call (store/moving.py): the first layout's
+    deny marker read first (a revoked user gets nothing, as the script's guard says), the
+    merge given the profile hash alone (no counter: KEYS[4] absent), then the counter carried
+    when it merged (deleted again should the profile have been erased or revoked meanwhile)."""
+    script = store._scripts[1]
+
+    async def one_by_one() -> Any:
+        one = partial(moving.one_key, store)
+        if await one("HEXISTS", keys[2], "revoked"):
+            return 0
+        done = await script(keys=keys[:1] * 3, args=args)
+        if done and int(args[2]) > 0:
+            await moving.one_key_script(store, RATE_ALONE, keys[3], *args[2:4])
+            if not await one("HLEN", keys[0]) or await one("HEXISTS", keys[0], "revoked"):
+                await one("DEL", keys[3])
+        return done
+
+    return await moving.whole_or(store, keys[0], partial(script, keys=keys, args=args), one_by_one)
 
 
 #: The merge script's frequency caps: each keeps the stricter state: in the same period the
@@ -223,7 +254,6 @@ async def merge(
         return False
     keys = [*store.keys(user), store.key(user, "rate")]  # and the user's beacon counter
     arg = merge_argument(profile, now, store.cfg, half_life, carried, gap)
-    run = partial(store._scripts[1], keys=keys, args=[arg, anon, *rate])
-    merged = profile != Profile() and await store._run(run, store.cfg.write_timeout)
+    merged = profile != Profile() and await merged_into(store, keys, [arg, anon, *rate])
     await store.erase(anon, moved=True)  # (moved: another tab's read of it is still theirs)
     return bool(merged)

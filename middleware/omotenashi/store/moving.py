@@ -7,26 +7,24 @@ profile hash, an earlier release's ``also`` set, the first layout's profile key)
 usually absent, so every such call failed for the whole move, and redis-py's 16 retries of it
 outlast the read timeout (a timeout, counted toward the circuit breaker: everyone's reads
 stopped). A call that names one key (or one key more than once) is served wherever that key is
-(redis-py follows the ``ASK``). So:
+(redis-py follows the ``ASK``: store/clusterask.py). So:
 
-- on Cluster, a profile is read with a load script given one key, the profile hash
-  (:data:`LOAD_CLUSTER`), which reads the two old keys by the names it is passed. Where the node
-  answers one of those with an error (it is elsewhere, the slot being moved), or a record saw
-  the slot moving within :data:`HOLD` seconds, :func:`settled` reads them again with one-key
-  commands (two more round trips, during a move only): the node the profile is read from,
-  the one it moved to, answers an old key not moved yet as absent, so a first layout's deny
-  marker left behind is missed by the first read of a slot in a move (the record, which
-  checks it one key at a time, still writes nothing), not by those after a record. One
-  command otherwise, as before (a pipeline of three one-key reads, tried first, took some 7
-  passes of the loop on Cluster, where a read may wait 4: on a busy process none was served).
-  Not atomic across the keys, and need not be: the two old keys are never written by this
-  release (an erase or a revoke deletes them and its deny marker goes into the profile hash);
+- a profile is read with a load script given one key (store/clusterread.py);
 - a record (:func:`recorded`) goes as before; when the slot is being moved, it goes again with
   the profile hash in every place of the record script's keys (the script reads the other two
   only for the first layout's deny marker, which a one-key ``HEXISTS`` looks for first: when
   there, nothing is written, as the script itself would do). A slot seen moving takes that way
   at once for :data:`HOLD` seconds. A ``TRYAGAIN`` is answered before the script runs, so the
   record was not applied: going again writes it once;
+- an erase, a revoke (store/privacy.py: scripts given every key family of the id) and a
+  sign-in's merge (store/merging.py: the user's keys and their beacon counter) that meet the
+  slot moving go one key at a time (:func:`whole_or_each`): the profile hash's part first, by
+  a one-key script (an erase keeps a deny marker, the first layout's read first and moved into
+  it, as ``ERASE`` does; a revoke leaves the marker alone there), so a page view racing it is
+  refused from then on (its profile gone, or the marker); then a ``DEL`` of each other key
+  (never written by this release but the beacon counter, which ``ERASE`` leaves the beacon
+  free to start again too). A merge reads the first layout's marker first, merges into the
+  profile hash alone, then carries the beacon count (merging.py ``one_by_one``);
 - such failures are the cluster's own passing state, not an outage: the breaker does not count
   them (store/failures.py).
 """
@@ -41,7 +39,6 @@ from redis.crc import key_slot
 from redis.exceptions import ClusterError, TryAgainError
 
 from omotenashi.errors import StoreError
-from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT
 
 if TYPE_CHECKING:
     from omotenashi.store.store import Store
@@ -59,63 +56,6 @@ def resharding(exc: BaseException | None) -> bool:
             return True
         exc = exc.__cause__
     return False
-
-
-# The load script (store/scripts.py ``LOAD_PLAIN``) for Cluster: KEYS[1] the profile hash,
-# ARGV the old ``also`` set and the first layout's profile key, in the same slot (undeclared,
-# read where the hash is); a fourth element, 1, when the node answered one of them with an
-# error (elsewhere while the slot is moved): :func:`settled` reads them again.
-LOAD_CLUSTER_PLAIN = """
-local elsewhere = false
-local function here(...)
-  local ok, got = pcall(redis.call, ...)
-  if ok then return got end
-  elsewhere = 1
-  return false
-end
-local also, marker = here('ZRANGE', ARGV[1], 0, -1, 'WITHSCORES'), here('HGET', ARGV[2], 'revoked')
-return {redis.call('HGETALL', KEYS[1]), also or {}, marker, elsewhere}
-"""
-LOAD_CLUSTER = "#!lua flags=no-writes\n" + LOAD_CLUSTER_PLAIN.lstrip("\n")
-
-
-def load_texts(cluster: bool) -> tuple[str, str]:
-    """The load script, read-only and plain (Redis 6), for Cluster or not."""
-    return (LOAD_CLUSTER, LOAD_CLUSTER_PLAIN) if cluster else (LOAD_SCRIPT, LOAD_PLAIN)
-
-
-def load_call(cluster: bool, keys: list[str]) -> tuple[list[str], list[str]]:
-    """The load script's keys and arguments: on Cluster the profile hash alone, the others
-    by name (:data:`LOAD_CLUSTER`)."""
-    return ([keys[0]], keys[1:]) if cluster else (keys, [])
-
-
-async def settled(store: Store, keys: list[str], reply: Any) -> Any:
-    """A load reply as the load script's: on Cluster, the old keys read again one by one
-    when :data:`LOAD_CLUSTER` found them elsewhere or the slot is being moved (redis-py
-    follows each key's ``ASK``)."""
-    if not (isinstance(reply, list) and len(reply) == 4):  # (not Cluster's, or not a profile)
-        return reply
-    if not (reply[3] or store.moving.now(keys[0])):
-        return reply[:3]
-    client = store.client
-    also = await client.zrange(keys[1], 0, -1, withscores=True)
-    marker = await client.hget(keys[2], "revoked")
-    return [reply[0], [str(part) for pair in also for part in pair], marker]
-
-
-async def load(store: Store, keys: list[str]) -> Any:
-    """One profile's load script's reply, on Cluster with the profile hash alone
-    (:func:`settled`), as the three-key call answers elsewhere."""
-    call, args = load_call(store.cfg.cluster, keys)
-    return await settled(store, keys, await (await store._loader())(keys=call, args=args))
-
-
-async def settled_first(store: Store, keys: list[str], replies: list[Any]) -> list[Any]:
-    """A pipeline's replies, the first :func:`settled` when it is a profile's (``keys``)."""
-    if keys:
-        replies[0] = await settled(store, keys, replies[0])
-    return replies
 
 
 class Moving:
@@ -158,3 +98,87 @@ async def recorded(
 
     if not await store._run(marked, store.cfg.write_timeout, view=True):
         await send([keys[0]] * len(keys))
+
+
+# The profile hash left holding the deny marker alone, one key (:func:`erase_each`, and a
+# revoke's: :data:`REVOKE_HASH`). Never deleted and written again: in a slot being moved, the
+# node it leaves refuses a script a key it no longer holds ("non local key"), half-way.
+# KEYS[1]: the hash; M: the marker, T: its seconds left (<= 0: no expiry).
+KEEP_MARKER = """
+redis.call('HSET', KEYS[1], 'revoked', M)
+local others = {}
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if f ~= 'revoked' then others[#others + 1] = f end
+  if #others == 1000 then redis.call('HDEL', KEYS[1], unpack(others)); others = {} end
+end
+if #others > 0 then redis.call('HDEL', KEYS[1], unpack(others)) end
+if T > 0 then redis.call('EXPIRE', KEYS[1], T) else redis.call('PERSIST', KEYS[1]) end
+"""
+# An erase's part of the profile hash: ``ERASE`` on it alone, a deny marker found in the first
+# layout's profile key passed in (ARGV[1]; '': none) with its seconds left (ARGV[2]); the
+# hash's own marker first, as ``ERASE`` reads them.
+ERASE_HASH = (
+    """
+local marker, ttl = redis.call('HGET', KEYS[1], 'revoked'), redis.call('TTL', KEYS[1])
+if not marker and ARGV[1] ~= '' then marker, ttl = ARGV[1], tonumber(ARGV[2]) end
+if not marker then return redis.call('DEL', KEYS[1]) end
+local M, T = marker, ttl"""
+    + KEEP_MARKER
+    + "return 0\n"
+)
+# A revoke's (``REVOKE`` on the profile hash alone): ARGV[1] until when, ARGV[2] for how long.
+REVOKE_HASH = "local M, T = ARGV[1], tonumber(ARGV[2])" + KEEP_MARKER + "return 1\n"
+
+
+async def whole_or(
+    store: Store, key: str, whole: Callable[[], Awaitable[Any]], other: Callable[[], Awaitable[Any]]
+) -> Any:
+    """``whole()`` (a script naming several keys of ``key``'s slot), behind the store's
+    ``_run``; on Cluster, when that slot is being moved, ``other()`` instead (one key a call)."""
+    timeout = store.cfg.write_timeout
+    if not (store.cfg.cluster and store.moving.now(key)):
+        try:
+            return await store._run(whole, timeout)
+        except StoreError as exc:
+            if not (store.cfg.cluster and resharding(exc)):
+                raise
+            store.moving.seen(key)  # (TRYAGAIN comes before the script runs: none applied)
+    return await store._run(other, timeout)
+
+
+async def whole_or_each(
+    store: Store,
+    keys: list[str],
+    whole: Callable[[], Awaitable[Any]],
+    first: Callable[[], Awaitable[Any]],
+) -> Any:
+    """``whole()``, a script given every key of ``keys`` (the profile hash first); when the
+    slot is being moved (:func:`whole_or`), ``first()`` (the profile hash's part, one key)
+    then a ``DEL`` of each other key (each served where it is)."""
+
+    async def each() -> Any:
+        done = await first()
+        for key in keys[1:]:  # (not redis-py's ``delete``: it sends them in a pipeline to a
+            await one_key(store, "DEL", key)  # node it names, following no ``ASK``)
+        return done
+
+    return await whole_or(store, keys[0], whole, each)
+
+
+async def erase_each(store: Store, keys: list[str]) -> Any:
+    """An erase's part of the profile hash (``keys[0]``), the first layout's deny marker
+    (``keys[1]``) read first: :data:`ERASE_HASH`."""
+    marker = await one_key(store, "HGET", keys[1], "revoked")
+    ttl = await one_key(store, "TTL", keys[1])
+    return await one_key_script(store, ERASE_HASH, keys[0], marker or "", ttl if marker else 0)
+
+
+async def one_key(store: Store, *args: Any) -> Any:
+    """A command naming one key, served where the key is (redis-py follows an ``ASK``: its
+    ASKING and the command share a connection, store/clusterask.py)."""
+    return await store.client.execute_command(*args)
+
+
+async def one_key_script(store: Store, text: str, key: str, *argv: Any) -> Any:
+    """A script given one key (loaded where it is missing)."""
+    return await store.client.register_script(text)(keys=[key], args=list(argv))

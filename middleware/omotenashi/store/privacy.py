@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import nullcontext
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from omotenashi.engine import limits
 from omotenashi.errors import StoreError
-from omotenashi.store import pieces
+from omotenashi.store import moving, pieces
 from omotenashi.store.erasures import Erasures as Erasures
 
 if TYPE_CHECKING:
@@ -158,7 +159,8 @@ async def erase(store: Store, pid: str, parts: tuple[str, ...], moved: bool = Fa
         await _drain(store)
         keys = family_keys(store, pid, parts)
         script = store.client.register_script(ERASE)
-        await store._run(lambda: script(keys=keys), store.cfg.write_timeout)
+        first = partial(moving.erase_each, store, keys)  # (a slot being moved: one key each)
+        await moving.whole_or_each(store, keys, lambda: script(keys=keys), first)
 
 
 async def revoke(store: Store, pid: str, parts: tuple[str, ...], until: float, ttl: int) -> None:
@@ -167,7 +169,9 @@ async def revoke(store: Store, pid: str, parts: tuple[str, ...], until: float, t
         keys = family_keys(store, pid, parts)
         script = store.client.register_script(REVOKE)
         args = [int(until), ttl]
-        await store._run(lambda: script(keys=keys, args=args), store.cfg.write_timeout)
+        # (a slot being moved: the profile hash's part, then the rest)
+        first = partial(moving.one_key_script, store, moving.REVOKE_HASH, keys[0], *args)
+        await moving.whole_or_each(store, keys, lambda: script(keys=keys, args=args), first)
 
 
 async def is_revoked(store: Store, pid: str) -> bool:

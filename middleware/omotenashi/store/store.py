@@ -25,7 +25,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.recommend.coview import Learning
 from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
-from omotenashi.store import failures, merging, moving, privacy, scripted, seeds, stats
+from omotenashi.store import clusterread, failures, merging, moving, privacy, scripted, seeds, stats
 from omotenashi.store.argument import record_argument
 from omotenashi.store.breaker import Breaker, masked
 from omotenashi.store.client import make_client
@@ -72,7 +72,7 @@ class Store:
         self._scripts = (
             self.client.register_script(RECORD_SCRIPT),
             self.client.register_script(MERGE_SCRIPT),
-            self.client.register_script(moving.load_texts(self.cfg.cluster)[0]),
+            self.client.register_script(clusterread.load_texts(self.cfg.cluster)[0]),
         )
         self._learn = self.client.register_script(LEARN_SCRIPT)
         self.fast = FastPath.for_url(
@@ -112,7 +112,7 @@ class Store:
         """redis-py's load script: read-only, or plain on a server that refuses its first
         line (Redis 6: asked once, with SCRIPT LOAD)."""
         if not self._load_known:
-            load, plain = moving.load_texts(self.cfg.cluster)  # (Cluster: one key)
+            load, plain = clusterread.load_texts(self.cfg.cluster)  # (Cluster: one key)
             try:
                 await self.client.script_load(load)
             except ResponseError as exc:
@@ -214,7 +214,7 @@ class Store:
         keys = self.keys(pid)
 
         async def op() -> Any:
-            return await (self.fast.load(keys) if self.fast else moving.load(self, keys))
+            return await (self.fast.load(keys) if self.fast else clusterread.load(self, keys))
 
         return self.profile_of(await self._run(op, self.cfg.read_timeout, "redis_read"))
 
@@ -235,12 +235,12 @@ class Store:
             sent = fast.begin_load(keys) if fast is not None else None
             async with scripted.pipeline(self.client) as pipe:  # closed however it ends
                 if pid and sent is None:  # queued, not sent (Cluster: one key, as load's)
-                    call = moving.load_call(self.cfg.cluster, keys)
+                    call = clusterread.load_call(self.cfg.cluster, keys)
                     await pipe.script(await self._loader(), *call)
                 kinds = self.recs.queue_reads(pipe, current)
                 shared = pipe.execute() if len(pipe) else asyncio.sleep(0, [])
                 if fast is None or sent is None:  # (Cluster: a profile's old keys settled)
-                    return [kinds, await moving.settled_first(self, keys, await shared)]
+                    return [kinds, await clusterread.settled_first(self, keys, await shared)]
                 mine, theirs = await asyncio.gather(fast.finish_load(sent, keys), shared)
                 return [kinds, [mine, *theirs]]
 
