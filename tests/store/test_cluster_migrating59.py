@@ -183,3 +183,26 @@ def test_redis_py_s_retries_of_a_slot_being_moved_running_out_open_no_breaker() 
     assert breaker.state == "closed"
     failures.failed(metrics, breaker, "redis://x", RedisConnectionError("down"), read=True)
     assert breaker.state == "open"  # (an outage still opens it)
+
+
+async def test_a_visitor_revoked_before_the_profile_hash_reads_revoked_in_an_open_slot(
+    cluster_url: str,
+) -> None:
+    """eye59: a visitor revoked by a release before the single profile hash has only the first
+    layout's key, holding the marker; with their slot open, the one-key load script ran where
+    the slot goes (no profile hash here: ASK) and found no marker there. A read with no profile
+    hash reads the old keys again one key at a time (each ASK followed to where they are)."""
+    store = cluster_store(cluster_url)
+    vid = new_vid()
+    try:
+        _, _, legacy = store.keys(vid)
+        move = Move(cluster_url, legacy)
+        move.source.hset(legacy, "revoked", "1")
+        assert (await store.load(vid)).revoked
+        with moving(move):  # opened, nothing moved
+            assert (await store.load(vid)).revoked
+            assert (await store.load_visit(vid, None))[0].revoked
+            move.migrate(legacy)  # and once it is on the other side
+            assert (await store.load(vid)).revoked
+    finally:
+        await store.aclose()

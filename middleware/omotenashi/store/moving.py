@@ -31,6 +31,7 @@ stopped). A call that names one key (or one key more than once) is served wherev
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -158,8 +159,9 @@ async def whole_or_each(
 
     async def each() -> Any:
         done = await first()
-        for key in keys[1:]:  # (not redis-py's ``delete``: it sends them in a pipeline to a
-            await one_key(store, "DEL", key)  # node it names, following no ``ASK``)
+        # (at once, each on a connection of its own; not redis-py's ``delete``: it sends them
+        # in a pipeline to a node it names, following no ``ASK``)
+        await asyncio.gather(*(one_key(store, "DEL", key) for key in keys[1:]))
         return done
 
     return await whole_or(store, keys[0], whole, each)
@@ -168,8 +170,11 @@ async def whole_or_each(
 async def erase_each(store: Store, keys: list[str]) -> Any:
     """An erase's part of the profile hash (``keys[0]``), the first layout's deny marker
     (``keys[1]``) read first: :data:`ERASE_HASH`."""
-    marker = await one_key(store, "HGET", keys[1], "revoked")
-    ttl = await one_key(store, "TTL", keys[1])
+    marker, ttl = await asyncio.gather(
+        one_key(store, "HGET", keys[1], "revoked"), one_key(store, "TTL", keys[1])
+    )
+    if ttl == -2:  # (gone between the two: no marker; kept for ever, it would outlive it)
+        marker = None
     return await one_key_script(store, ERASE_HASH, keys[0], marker or "", ttl if marker else 0)
 
 
