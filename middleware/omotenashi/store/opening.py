@@ -14,6 +14,14 @@ connection opened within another's opening (a Sentinel asked where the primary i
 that task, and ends with it; a close from outside ends an opening, and the reads that waited
 for it fail as reads do (sentinel58: a bare cancellation had reached them).
 
+An opening the server refused (a wrong password: AUTH answered with an error) is kept on its
+connection until one opens: on a busy loop every read had given up before the refusal came, and
+a wrong password was said as timeouts (sentinel58); the next read that asks for the connection
+is told the refusal at once (said and counted as one: store/failures.py) while another opening
+starts. A Sentinel's primary is opened within its own limit, once the Sentinels said where it
+is (their connections within theirs): with a password, a Sentinel connection opened anew in the
+same limit left too few passes for the primary's AUTH, and the breaker opened (sentinel58).
+
 A Cluster client's slot map and script loads are opened so too (store/clusterstart.py).
 """
 
@@ -21,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import weakref
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -33,6 +43,7 @@ from redis.asyncio.connection import (
 from redis.asyncio.sentinel import SentinelManagedConnection
 from redis.exceptions import RedisError
 
+from omotenashi.store.breaker import misconfigured
 from omotenashi.store.deadline import CONNECT_GRACE, Deadline, past_due
 
 
@@ -43,11 +54,15 @@ class ClosedWhileOpening(RedisError):
 
 CLOSED = "the connection was closed while it opened"
 _OPENINGS: set[asyncio.Task[Any]] = set()  # the openings under way, each in its own task
+# those closed from outside: no step of theirs opens a socket any more (their cancellation can
+# be swallowed, by wait_for around a send on 3.11: redis-py's retry then opened a Sentinel's
+# connection anew after its client closed, left open: sentinel59)
+_ENDED: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
 
 
 def _retrieved(task: asyncio.Task[Any]) -> None:
-    """The opening's error is its callers' (each met it or gave up first), not an
-    unretrieved task exception."""
+    """The opening's error is its callers' (each met it or gave up first; a refusal is kept
+    for the next: :meth:`_Opened._open`), not an unretrieved task exception."""
     _OPENINGS.discard(task)
     if not task.cancelled():
         task.exception()
@@ -88,6 +103,9 @@ class _Opened(AbstractConnection):
 
     _opening: asyncio.Task[None] | None = None
     _closed = False  # by a close from outside while the opening ran
+    _limit: float | None = None  # the connect timeout, while the opening runs
+    _refused: BaseException | None = None  # the last opening's refusal (a wrong password)
+    _ONE_LIMIT = True  # the whole opening within one limit (a Sentinel's: the primary's part)
 
     @property
     def is_connected(self) -> bool:
@@ -107,6 +125,8 @@ class _Opened(AbstractConnection):
     ) -> None:
         """(A command's send calls this, not ``connect``: one opening either way.)"""
         if self._opening is not None and self._opening is asyncio.current_task():
+            if self._opening in _ENDED:
+                raise ClosedWhileOpening(CLOSED)
             await super().connect_check_health(check_health, retry_socket_connect)
         else:
             await self._opened()
@@ -116,7 +136,9 @@ class _Opened(AbstractConnection):
             return
         current = asyncio.current_task()
         if current in _OPENINGS:  # opened within another's opening (a Sentinel asked for the
-            self._opening = current  # primary): in that task, ended with it (sentinel58)
+            if current in _ENDED:  # primary): in that task, ended with it (sentinel58)
+                raise ClosedWhileOpening(CLOSED)
+            self._opening = current
             try:
                 return await self._open()
             finally:
@@ -124,21 +146,35 @@ class _Opened(AbstractConnection):
         task = self._opening
         if task is None or task.done():
             task = self._opening = started(self._open())
+        refused = self._refused
+        if refused is not None:  # the last opening was refused: said now (a read waiting for
+            # the next one gives up before it is refused, on a busy loop: sentinel58)
+            raise copy.copy(refused).with_traceback(None)
         await joined(task, "the connection opened")
 
+    def _limited(self) -> contextlib.AbstractContextManager[object]:
+        """The opening's limit: the connect timeout, then CONNECT_GRACE passes of the loop."""
+        limit = self._limit
+        return Deadline(limit, CONNECT_GRACE) if limit else contextlib.nullcontext()
+
     async def _open(self) -> None:
-        limit = self.socket_connect_timeout
+        limit = self._limit = self.socket_connect_timeout
         # redis-py's own limit on the socket's connect is wall-clock: the Deadline's counts
         # the passes of the loop past it (restored after: a close waits within it)
         self.socket_connect_timeout, self._closed = None, False
         try:
-            with Deadline(limit, CONNECT_GRACE) if limit else contextlib.nullcontext():
+            with self._limited() if self._ONE_LIMIT else contextlib.nullcontext():
                 await super().connect()  # type: ignore[no-untyped-call]
             if self._closed:  # (a cancellation redis-py's steps swallowed: wait_for's, 3.11)
                 await super().disconnect(nowait=True)
                 raise ClosedWhileOpening(CLOSED)
+        except Exception as exc:  # a refusal is kept for the next read; any other end drops it
+            self._refused = exc if misconfigured(exc) else None
+            raise
+        else:
+            self._refused = None
         finally:
-            self.socket_connect_timeout = limit
+            self.socket_connect_timeout, self._limit = limit, None
 
     async def disconnect(
         self,
@@ -152,6 +188,7 @@ class _Opened(AbstractConnection):
         task = self._opening
         if task is not None and not task.done() and task is not asyncio.current_task():
             self._closed = True
+            _ENDED.add(task)
             task.cancel()
             nowait = True  # (the opening's own limit is off while it runs)
         await super().disconnect(nowait, error, failure_count, health_check_failed)
@@ -170,7 +207,14 @@ class OpenedUnixConnection(_Opened, UnixDomainSocketConnection):
 
 
 class OpenedSentinelConnection(_Opened, SentinelManagedConnection):
-    pass
+    """The Sentinels are asked first (a connection of theirs opened anew, within its own
+    limit), then the primary's connection opens within the connect timeout and its passes."""
+
+    _ONE_LIMIT = False
+
+    async def connect_to(self, address: tuple[str, int]) -> None:
+        with self._limited():
+            await super().connect_to(address)  # type: ignore[no-untyped-call]
 
 
 OPENED: dict[type[AbstractConnection], type[AbstractConnection]] = {
