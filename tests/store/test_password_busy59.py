@@ -50,6 +50,8 @@ def guarded() -> Iterator[EmbeddedRedis]:
 def url_for(via: str, server: EmbeddedRedis, sentinel: str, login: str) -> str:
     """The store's URL with ``login``: a plain one with an option the fast path does not read
     (redis-py's client), or the Sentinel's."""
+    if via == "fast":  # (no options: Omotenashi's own connection, store/pipeline.py)
+        return server.url.replace("redis://", f"redis://{login}")
     if via == "options":
         return server.url.replace("redis://", f"redis://{login}") + "?health_check_interval=10"
     return sentinel.replace(LOGIN, login)
@@ -87,7 +89,7 @@ def said_by(caplog: pytest.LogCaptureFixture, name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("sentinel_url", ["password"], indirect=True)
-@pytest.mark.parametrize("via", ["options", "sentinel"])
+@pytest.mark.parametrize("via", ["fast", "options", "sentinel"])
 async def test_a_wrong_password_on_a_busy_loop_is_said_as_a_refused_password(
     guarded: EmbeddedRedis, sentinel_url: str, via: str, caplog: pytest.LogCaptureFixture
 ) -> None:

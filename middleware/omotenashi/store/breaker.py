@@ -50,7 +50,8 @@ from redis.exceptions import (
 from omotenashi.metrics import Metrics
 from omotenashi.settingsredis import masked as masked  # (its importers find it here too)
 from omotenashi.store.memory import FULL_HINT, is_full
-from omotenashi.store.pipeline import REFUSED_CONNECTION, UNAVAILABLE, ReplyError
+from omotenashi.store.pipeline import ReplyError
+from omotenashi.store.refusals import REFUSED_CONNECTION, UNAVAILABLE
 from omotenashi.store.tlshint import tls_hint
 
 log = logging.getLogger("omotenashi")

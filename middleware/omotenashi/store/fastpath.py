@@ -158,9 +158,13 @@ class FastPath:
         failure (the reads' by default) is raised here."""
         need = need or self.pipe
         self._on_this_loop()
-        replies = await asyncio.gather(
+        refused = need.refused  # the last opening's refusal (a wrong password), said now
+        connecting = asyncio.gather(
             self.pipe.connect(), self.wpipe.connect(), return_exceptions=True
         )
+        if refused is not None:  # (its tasks start a pass later: on a busy loop the read gave
+            raise refused  # up first, said as a timeout: sentinel59; the openings go on)
+        replies = await connecting
         failed = replies[0] if need is self.pipe else replies[1]
         if isinstance(failed, BaseException):
             raise failed

@@ -28,6 +28,8 @@ import hiredis
 
 from omotenashi.errors import StoreError
 from omotenashi.store.deadline import CONNECT_GRACE, Deadline
+from omotenashi.store.refusals import MISCONFIGURED, REFUSED_CONNECTION, UNAVAILABLE
+from omotenashi.store.refusals import shebang_refused as shebang_refused  # (its importers')
 from omotenashi.store.tls import TLS
 from omotenashi.store.tls import fast_url as fast_url  # (which URLs it speaks)
 
@@ -41,37 +43,6 @@ class PipelineError(StoreError, ConnectionError):
 class ReplyError(StoreError):
     """The server answered this one command with an error (a script error, WRONGTYPE, OOM):
     it is up, so this is no ``ConnectionError`` and the circuit breaker does not count it."""
-
-
-#: Error replies that do mean the server cannot serve now (as redis-py's BusyLoadingError).
-#: READONLY: now a replica; "max number of clients": full (it closes the connection).
-UNAVAILABLE = ("LOADING", "BUSY", "MASTERDOWN", "READONLY", "ERR max number of clients")
-
-#: AUTH/SELECT replies that mean the URL is wrong (a password, a user, an ACL, a database):
-#: a setting to fix, said once (store/breaker.py), not an outage.
-MISCONFIGURED = (
-    "WRONGPASS",
-    "NOAUTH",
-    "NOPERM",
-    "DENIED",  # protected mode
-    "ERR invalid password",  # Redis 5
-    "ERR AUTH",  # a password given, none configured (Redis 6+)
-    "ERR Client sent AUTH",  # the same, Redis 5
-    "ERR DB index",
-    "ERR invalid DB index",
-)
-REFUSED_CONNECTION = "Redis refused the connection: "  # a MISCONFIGURED reply at connect
-
-
-def shebang_refused(reply: object) -> bool:
-    """Whether an error reply to SCRIPT LOAD refuses a script's ``#!lua flags=`` first line:
-    Redis 6 compiles it as Lua ("Error compiling script (new function): user_script:1:
-    unexpected symbol near '#'"); Redis 7+ and Valkey refuse a flag they do not know
-    ("Unexpected flag in script shebang: ...")."""
-    text = str(reply)
-    if "shebang" in text:
-        return True
-    return "Error compiling script" in text and "user_script:1:" in text and "near '#'" in text
 
 
 def reply_error(reply: object) -> StoreError:
@@ -172,6 +143,11 @@ class AutoPipeline:
             and self._loop is asyncio.get_running_loop()
         )
 
+    @property
+    def refused(self) -> PipelineError | None:
+        """The last opening's refusal (a misconfigured URL), as a new error; else None."""
+        return refusal(self._connecting)
+
     def call(self, *args: str | bytes | int | float) -> asyncio.Future[Any]:
         """Queue one command (connected only); its future holds the reply or a PipelineError."""
         proto, loop = self._proto, self._loop
@@ -222,10 +198,13 @@ class AutoPipeline:
         if self.connected:
             return
         if self._connecting is None or self._connecting.done():
+            refused = refusal(self._connecting)  # the last opening's (a wrong password)
             self._connecting = loop.create_task(self._open())
             # Every caller may have given up (timed out) before it fails: its error is theirs,
-            # already reported to them, not an unretrieved task exception.
-            self._connecting.add_done_callback(retrieved)
+            # already reported to them, not an unretrieved task exception; a refusal is said
+            self._connecting.add_done_callback(retrieved)  # to the next caller too: on a busy
+            if refused is not None:  # loop, none had waited for it, and a wrong password was
+                raise refused  # said as timeouts (sentinel59)
         # shield: one caller's timeout must not abort the connection the others wait for.
         # (_open sets the connection; nothing here sets it again: one dropped since stays so)
         await asyncio.shield(self._connecting)
@@ -323,6 +302,15 @@ def _misconfigured(reply: ReplyError, loading: bool) -> bool:
     ACL refuses (NOPERM) is a command refused (store/breaker.py), not the URL's fault."""
     said = _said(reply)
     return said.startswith(MISCONFIGURED) and not (loading and said.startswith("NOPERM"))
+
+
+def refusal(opening: asyncio.Task[Any] | None) -> PipelineError | None:
+    """An opening's refusal (a misconfigured URL), as a new error; None for any other end."""
+    if opening is None or not opening.done() or opening.cancelled():
+        return None
+    exc = opening.exception()
+    refused = isinstance(exc, PipelineError) and str(exc).startswith(REFUSED_CONNECTION)
+    return PipelineError(str(exc)) if refused else None
 
 
 def retrieved(done: asyncio.Future[Any]) -> None:

@@ -31,8 +31,9 @@ from omotenashi.store.breaker import Breaker, masked
 from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
-from omotenashi.store.pipeline import ReplyError, forgotten, shebang_refused
+from omotenashi.store.pipeline import ReplyError, forgotten
 from omotenashi.store.recs import LEARN_SCRIPT, Recs
+from omotenashi.store.refusals import shebang_refused
 from omotenashi.store.replies import NOT_A_REPLY
 from omotenashi.store.replies import profile_from_reply as _profile
 from omotenashi.store.scripts import LOAD_PLAIN, LOAD_SCRIPT, MERGE_SCRIPT, RECORD_SCRIPT
