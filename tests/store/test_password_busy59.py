@@ -26,7 +26,7 @@ from omotenashi.errors import StoreError
 from omotenashi.ids import new_vid
 from omotenashi.store.store import Store
 from tests.conftest import store_on
-from tests.store.test_saturated_connect57 import kill_connections
+from tests.store.test_saturated_connect57 import kill_connections, reads_until_served
 from tests.store.test_saturated_loop56 import saturated
 from tests.test_sentinel import PASSWORD, sentinel_url
 
@@ -65,23 +65,6 @@ async def reads_until_said(store: Store, caplog: pytest.LogCaptureFixture, tries
         if any(r.getMessage().startswith(REFUSED) for r in caplog.records):
             return
         await asyncio.sleep(store.cfg.breaker_reset / 4)
-
-
-async def reads_until_served(store: Store, tries: int) -> list[str]:
-    """Each read's outcome (a Profile, or the error), until three in a row are served; past an
-    open breaker's reset (both connections opened anew, through a Sentinel: about 30 passes
-    of the loop, as long as the breaker's failed reads may take)."""
-    outcomes: list[str] = []
-    for _ in range(tries):
-        try:
-            outcomes.append(type(await store.load(new_vid())).__name__)
-        except StoreError as exc:
-            outcomes.append(str(exc))
-        if outcomes[-3:] == ["Profile"] * 3:
-            break
-        if outcomes[-1] == "circuit breaker open":
-            await asyncio.sleep(store.cfg.breaker_reset / 2)
-    return outcomes
 
 
 def said_by(caplog: pytest.LogCaptureFixture, name: str) -> list[str]:
@@ -127,7 +110,7 @@ async def test_a_right_password_on_a_busy_loop_serves_reads_once_the_connection_
                 kill_connections(primary)
                 if via == "sentinel":
                     kill_connections(s)
-                outcomes = await reads_until_served(store, 16)
+                outcomes = await reads_until_served(store, 16, past_breaker=True)
         # the first reads may give up while the connection opens; then it serves them
         assert outcomes[-3:] == ["Profile"] * 3, outcomes
         assert store.breaker.state == "closed"
