@@ -55,10 +55,12 @@ async def with_old_keys(store: Store, url: str, vid: str) -> Move:
     return move
 
 
-async def test_an_erase_while_the_slot_is_moved_leaves_nothing_on_either_node(
-    cluster_url: str,
+@pytest.mark.parametrize("pool", [50, 4])  # (4: no more connections to a node than that,
+async def test_an_erase_while_the_slot_is_moved_leaves_nothing_on_either_node(  # eye59b)
+    cluster_url: str, pool: int
 ) -> None:
-    store, other_process = cluster_store(cluster_url), cluster_store(cluster_url)
+    store = cluster_store(cluster_url, max_connections=pool)
+    other_process = cluster_store(cluster_url)
     vid = new_vid()
     try:
         move = await with_old_keys(store, cluster_url, vid)

@@ -185,13 +185,15 @@ def test_redis_py_s_retries_of_a_slot_being_moved_running_out_open_no_breaker() 
     assert breaker.state == "open"  # (an outage still opens it)
 
 
-async def test_a_visitor_revoked_before_the_profile_hash_reads_revoked_in_an_open_slot(
+async def test_a_visitor_revoked_before_the_profile_hash_reads_revoked_once_a_record_met_the_move(
     cluster_url: str,
 ) -> None:
     """eye59: a visitor revoked by a release before the single profile hash has only the first
-    layout's key, holding the marker; with their slot open, the one-key load script ran where
-    the slot goes (no profile hash here: ASK) and found no marker there. A read with no profile
-    hash reads the old keys again one key at a time (each ASK followed to where they are)."""
+    layout's key, holding the marker; with their slot open, the one-key load script runs where
+    the slot goes (no profile hash here: ASK) and finds no marker there. Once a record of theirs
+    met the move (written nothing: the marker, checked one key), reads take the old keys one key
+    at a time, where they are (reading them so for every read with no profile hash cost busy
+    processes every such read: eye59b)."""
     store = cluster_store(cluster_url)
     vid = new_vid()
     try:
@@ -200,9 +202,12 @@ async def test_a_visitor_revoked_before_the_profile_hash_reads_revoked_in_an_ope
         move.source.hset(legacy, "revoked", "1")
         assert (await store.load(vid)).revoked
         with moving(move):  # opened, nothing moved
+            await store.record(vid, view(), 86400.0)  # (TRYAGAIN: the slot seen moving)
             assert (await store.load(vid)).revoked
             assert (await store.load_visit(vid, None))[0].revoked
             move.migrate(legacy)  # and once it is on the other side
             assert (await store.load(vid)).revoked
+        after = await store.load(vid)  # the slot given: nothing was written
+        assert after.revoked and after.views == 0
     finally:
         await store.aclose()

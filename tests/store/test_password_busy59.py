@@ -14,7 +14,10 @@ once the Sentinels said where it is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import os
+import signal
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -114,3 +117,49 @@ async def test_a_right_password_on_a_busy_loop_serves_reads_once_the_connection_
         # the first reads may give up while the connection opens; then it serves them
         assert outcomes[-3:] == ["Profile"] * 3, outcomes
         assert store.breaker.state == "closed"
+
+
+async def test_a_store_closed_right_after_a_refused_read_leaves_no_connection(
+    guarded: EmbeddedRedis,
+) -> None:
+    """eye59b: a read told the kept refusal left the fast path's connect tasks to start a pass
+    later; a close in between cleared nothing they had yet, and they opened both connections
+    after it (with the password put right meanwhile: left open)."""
+    url = guarded.url.replace("redis://", "redis://:put-right@")
+    async with store_on(url, read_timeout=0.5) as store:
+        for _ in range(3):  # the server asks for another password: refused
+            with pytest.raises(StoreError):
+                await store.load(new_vid())
+            await asyncio.sleep(0.05)
+        with redis.Redis(port=guarded.port, password=PASSWORD) as admin:
+            admin.config_set("requirepass", "put-right")  # (no pass of the loop till the close)
+        with contextlib.suppress(StoreError):  # told the last opening's refusal (its retry
+            await store.load(new_vid())  # may find the opening that refusal started, open)
+    await asyncio.sleep(0.5)
+    gc.collect()
+    with redis.Redis(port=guarded.port, password="put-right") as admin:
+        me = admin.client_id()
+        assert [c["cmd"] for c in admin.client_list() if c["id"] != str(me)] == []
+
+
+async def test_a_kept_refusal_is_not_said_for_a_server_that_stopped_answering_since(
+    guarded: EmbeddedRedis,
+) -> None:
+    """eye59b: the kept refusal was said to every read while the next opening ran, so a server
+    that stopped answering after refusing was said to refuse the password for as long as that
+    opening waited; it is said to the read that starts the opening, the others wait for it."""
+    url = guarded.url.replace("redis://", "redis://nobody:sesame@") + "?health_check_interval=10"
+    assert guarded._proc is not None
+    said: list[list[str]] = [[], []]  # before the server stopped, after
+    async with store_on(url, read_timeout=0.15, connect_timeout=1.0, breaker_reset=0.2) as st:
+        for stopped in (0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1):
+            if stopped and not said[1]:
+                os.kill(guarded._proc.pid, signal.SIGSTOP)
+            try:
+                await st.load(new_vid())
+                said[stopped].append("read")
+            except StoreError as exc:
+                said[stopped].append("refused" if "password" in str(exc) else str(exc))
+            await asyncio.sleep(0.1)
+        os.kill(guarded._proc.pid, signal.SIGCONT)
+    assert said[0] == ["refused"] * 3 and said[1].count("refused") <= 1, said

@@ -7,18 +7,18 @@ unless all are on the node asked, so every read of a visitor in a slot being mov
 (cluster59a). On Cluster the load script is given one key, the profile hash
 (:data:`LOAD_CLUSTER`), and reads the two old keys by the names it is passed. Where the node
 answers one of those with an error (it is elsewhere, the slot being moved), or a record saw the
-slot moving within ``moving.HOLD`` seconds, or there is no profile hash (the script then ran
-where the slot goes, if it is moved, and a first layout's deny marker, the whole of a visitor
-revoked before the profile hash, may be behind: eye59), :func:`settled` reads them again with
-one-key commands (one more round trip, the two at once: during a move, or for a visitor with no
-profile). The node the profile hash moved to answers an old key not moved yet as absent, so a
-read there, in a process that has not met the move in a record, misses a first layout's deny
-marker left behind by a visitor who has a profile hash too (the record, which checks it one
-key at a time, still writes nothing; the README says so). One command otherwise, as before
-(a pipeline of three one-key reads, tried first, took some 7 passes of the loop, where a read
-may wait 4: on a busy process none was served). Not atomic across the keys, and need not be:
-the two old keys are never written by this release (an erase or a revoke deletes them and its
-deny marker goes into the profile hash).
+slot moving within ``moving.HOLD`` seconds, :func:`settled` reads them again with one-key
+commands (one more round trip, the two at once, during a move only). The node the slot goes to
+answers an old key not moved yet as absent, so a read there (the profile hash moved, or none:
+the whole of a visitor revoked before the profile hash, eye59), in a process that has not met
+the move in a record, misses a first layout's deny marker left behind (the record, which checks
+it one key at a time, still writes nothing; the README says so). Reading the old keys again for
+every read with no profile hash closed that for the visitors with none, but cost every such
+read a round trip, and on a busy process none was served (eye59b): not kept. One command
+otherwise, as before (a pipeline of three one-key reads, tried first, took some 7 passes of the
+loop, where a read may wait 4: on a busy process none was served). Not atomic across the
+keys, and need not be: the two old keys are never written by this release (an erase or a
+revoke deletes them and its deny marker goes into the profile hash).
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ async def settled(store: Store, keys: list[str], reply: Any) -> Any:
     follows each key's ``ASK``)."""
     if not (isinstance(reply, list) and len(reply) == 4):  # (not Cluster's, or not a profile)
         return reply
-    if not (reply[3] or not reply[0] or store.moving.now(keys[0])):  # (no profile hash: the
-        return reply[:3]  # script ran where the slot goes, if moved; an old key may be behind)
+    if not (reply[3] or store.moving.now(keys[0])):
+        return reply[:3]
     client = store.client
     also, marker = await asyncio.gather(  # (each ASK followed on a connection of its own)
         client.zrange(keys[1], 0, -1, withscores=True), client.hget(keys[2], "revoked")

@@ -158,13 +158,14 @@ class FastPath:
         failure (the reads' by default) is raised here."""
         need = need or self.pipe
         self._on_this_loop()
-        refused = need.refused  # the last opening's refusal (a wrong password), said now
-        connecting = asyncio.gather(
+        if (refused := need.refused) is not None:  # the last opening's refusal (a wrong
+            for pipe in (self.pipe, self.wpipe):  # password), said now: the connect tasks below
+                if pipe.on_this_loop and not pipe.connected:  # start a pass later, when a read
+                    pipe.start()  # on a busy loop gave up (sentinel59); these openings now,
+            raise refused  # which a close ends (eye59b)
+        replies = await asyncio.gather(
             self.pipe.connect(), self.wpipe.connect(), return_exceptions=True
         )
-        if refused is not None:  # (its tasks start a pass later: on a busy loop the read gave
-            raise refused  # up first, said as a timeout: sentinel59; the openings go on)
-        replies = await connecting
         failed = replies[0] if need is self.pipe else replies[1]
         if isinstance(failed, BaseException):
             raise failed

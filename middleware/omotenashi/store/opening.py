@@ -146,10 +146,12 @@ class _Opened(AbstractConnection):
         task = self._opening
         if task is None or task.done():
             task = self._opening = started(self._open())
-        refused = self._refused
-        if refused is not None:  # the last opening was refused: said now (a read waiting for
-            # the next one gives up before it is refused, on a busy loop: sentinel58)
-            raise copy.copy(refused).with_traceback(None)
+            refused = self._refused
+            if refused is not None:  # the last opening was refused: said to the read that
+                # starts the next (a read waiting for one gives up before it is refused, on a
+                # busy loop: sentinel58); those that come while it runs wait for it (eye59b:
+                # a server gone silent since was said as a refusal)
+                raise copy.copy(refused).with_traceback(None)
         await joined(task, "the connection opened")
 
     def _limited(self) -> contextlib.AbstractContextManager[object]:
@@ -168,8 +170,8 @@ class _Opened(AbstractConnection):
             if self._closed:  # (a cancellation redis-py's steps swallowed: wait_for's, 3.11)
                 await super().disconnect(nowait=True)
                 raise ClosedWhileOpening(CLOSED)
-        except Exception as exc:  # a refusal is kept for the next read; any other end drops it
-            self._refused = exc if misconfigured(exc) else None
+        except BaseException as exc:  # a refusal is kept for the next read; any other end
+            self._refused = exc if misconfigured(exc) else None  # (a close too) drops it
             raise
         else:
             self._refused = None

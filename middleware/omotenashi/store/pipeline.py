@@ -144,6 +144,10 @@ class AutoPipeline:
         )
 
     @property
+    def on_this_loop(self) -> bool:
+        return self._loop is asyncio.get_running_loop()
+
+    @property
     def refused(self) -> PipelineError | None:
         """The last opening's refusal (a misconfigured URL), as a new error; else None."""
         return refusal(self._connecting)
@@ -197,17 +201,21 @@ class AutoPipeline:
             self._loop = loop
         if self.connected:
             return
-        if self._connecting is None or self._connecting.done():
-            refused = refusal(self._connecting)  # the last opening's (a wrong password)
-            self._connecting = loop.create_task(self._open())
-            # Every caller may have given up (timed out) before it fails: its error is theirs,
-            # already reported to them, not an unretrieved task exception; a refusal is said
-            self._connecting.add_done_callback(retrieved)  # to the next caller too: on a busy
-            if refused is not None:  # loop, none had waited for it, and a wrong password was
-                raise refused  # said as timeouts (sentinel59)
+        refused = self.refused  # the last opening's refusal (a wrong password): said to the
+        self.start()  # next caller too: on a busy loop none had waited for it, and it was
+        if refused is not None:  # said as timeouts (sentinel59)
+            raise refused
         # shield: one caller's timeout must not abort the connection the others wait for.
         # (_open sets the connection; nothing here sets it again: one dropped since stays so)
-        await asyncio.shield(self._connecting)
+        await asyncio.shield(cast("asyncio.Task[_Protocol]", self._connecting))
+
+    def start(self) -> None:
+        """An opening, started now unless one is under way (a close cancels it)."""
+        if self._connecting is None or self._connecting.done():
+            self._connecting = asyncio.get_running_loop().create_task(self._open())
+            # Every caller may have given up (timed out) before it fails: its error is theirs,
+            # already reported to them, not an unretrieved task exception.
+            self._connecting.add_done_callback(retrieved)
 
     async def _open(self) -> _Protocol:
         loop = asyncio.get_running_loop()

@@ -27,7 +27,7 @@ from omotenashi.recommend.signals import Shared
 from omotenashi.settings import RedisSettings
 from omotenashi.store import clusterread, failures, merging, moving, privacy, scripted, seeds, stats
 from omotenashi.store.argument import record_argument
-from omotenashi.store.breaker import Breaker, masked
+from omotenashi.store.breaker import Breaker, masked, misconfigured
 from omotenashi.store.client import make_client
 from omotenashi.store.deadline import Deadline
 from omotenashi.store.fastpath import FastPath
@@ -154,8 +154,8 @@ class Store:
             with Deadline(timeout):  # asyncio.timeout, at less than half its cost
                 try:
                     result = await op()
-                except (RedisConnectionError, ConnectionError):
-                    if not read:
+                except (RedisConnectionError, ConnectionError) as exc:
+                    if not read or misconfigured(exc):  # (a refusal: said, not tried again)
                         raise
                     self.metrics.inc("redis_retry")
                     result = await op()
