@@ -348,7 +348,11 @@ async def test_a_write_copied_before_the_worker_stops_is_not_made_after(tmp_path
     assert SharedDir(tmp_path, Metrics()).total(Tally()).counts["requests"] == 2
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux's /proc only")
+@pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(),
+    reason="a zombie worker is told by /proc/<pid>/stat, which only Linux has; elsewhere its "
+    "gauges go once its file is 10 s old, as before (the README says so)",
+)
 async def test_a_killed_worker_not_yet_reaped_counts_but_its_breaker_does_not(
     make_settings: Make, tmp_path: Path
 ) -> None:
