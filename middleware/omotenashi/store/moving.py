@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from redis.crc import key_slot
@@ -77,29 +78,34 @@ class Moving:
         return self._until.get(key_slot(key.encode()), 0.0) > time.monotonic()
 
 
+async def either(
+    store: Store, key: str, whole: Callable[[], Awaitable[Any]], other: Callable[[], Awaitable[Any]]
+) -> Any:
+    """``whole()`` (a script naming several keys of ``key``'s slot); on Cluster, when that slot
+    is being moved (seen within :data:`HOLD`, or ``whole`` met it), ``other()`` (one key a
+    call)."""
+    if not (store.cfg.cluster and store.moving.now(key)):
+        try:
+            return await whole()
+        except StoreError as exc:
+            if not (store.cfg.cluster and resharding(exc)):
+                raise
+            store.moving.seen(key)  # (TRYAGAIN comes before the script runs: none applied)
+    return await other()
+
+
 async def recorded(
     store: Store, keys: list[str], send: Callable[[list[str]], Awaitable[None]]
 ) -> None:
     """``send(keys)``: the record script's call, behind the store's ``_run``. On Cluster, when
     the slot is being moved, once more with the profile hash alone (see above)."""
-    if not store.cfg.cluster:
-        await send(keys)
-        return
-    moving = store.moving
-    if not moving.now(keys[0]):
-        try:
-            await send(keys)
-            return
-        except StoreError as exc:
-            if not resharding(exc):
-                raise
-            moving.seen(keys[0])
 
-    async def marked() -> Any:  # the first layout's deny marker (one key: served anywhere)
-        return await store.client.hexists(keys[2], "revoked")
+    async def one_key_way() -> None:  # the first layout's deny marker (one key) read first
+        marked = partial(store.client.hexists, keys[2], "revoked")
+        if not await store._run(marked, store.cfg.write_timeout, view=True):
+            await send([keys[0]] * len(keys))
 
-    if not await store._run(marked, store.cfg.write_timeout, view=True):
-        await send([keys[0]] * len(keys))
+    await either(store, keys[0], partial(send, keys), one_key_way)
 
 
 # The profile hash left holding the deny marker alone, one key (:func:`erase_each`, and a
@@ -135,17 +141,9 @@ REVOKE_HASH = "local M, T = ARGV[1], tonumber(ARGV[2])" + KEEP_MARKER + "return 
 async def whole_or(
     store: Store, key: str, whole: Callable[[], Awaitable[Any]], other: Callable[[], Awaitable[Any]]
 ) -> Any:
-    """``whole()`` (a script naming several keys of ``key``'s slot), behind the store's
-    ``_run``; on Cluster, when that slot is being moved, ``other()`` instead (one key a call)."""
-    timeout = store.cfg.write_timeout
-    if not (store.cfg.cluster and store.moving.now(key)):
-        try:
-            return await store._run(whole, timeout)
-        except StoreError as exc:
-            if not (store.cfg.cluster and resharding(exc)):
-                raise
-            store.moving.seen(key)  # (TRYAGAIN comes before the script runs: none applied)
-    return await store._run(other, timeout)
+    """:func:`either`, each behind the store's ``_run``."""
+    run = partial(store._run, timeout=store.cfg.write_timeout)
+    return await either(store, key, partial(run, whole), partial(run, other))
 
 
 async def whole_or_each(
