@@ -12,6 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = """
+import asyncio
+from bench import inprocess
+from omotenashi import EmbeddedRedis
+with EmbeddedRedis() as server:
+    got = asyncio.run(inprocess.hostile_headers(server.url, 6, (8192,), 1))
+print("ratio", *(f"{size} {figures['ratio']:.2f}" for size, figures in got.items()))
+"""
 
 
 @pytest.mark.parametrize(
@@ -19,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
     [
         (["bench/attribution.py", "--requests", "20"], "engine (decide, render, splice)"),
         (["bench/lives.py", "--visitors", "2"], "2 of 2 profiles compact"),
+        (["-c", HOSTILE], "ratio 8192 "),  # goal 7's figures (bench/goals.py runs it)
     ],
 )
 def test_a_bench_script_runs_to_its_figures(command: list[str], printed: str) -> None:
