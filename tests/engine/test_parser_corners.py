@@ -144,3 +144,16 @@ def test_a_templates_inert_content_gets_no_why_note(tmp_path: Path, end: str) ->
     out = result.body.decode()
     inside = out[out.index("<template") : out.index("</template>") if end else len(out)]
     assert "Always here" not in inside  # (a note inside a template is never seen)
+
+
+@pytest.mark.parametrize(("divs", "sure"), [(0, True), (100, True), (178, True), (179, False)])
+def test_a_target_nested_deeper_than_browsers_build_is_unsure(divs: int, sure: bool) -> None:
+    # Chromium nests 512 open elements, Firefox's parser 200: a deeper element goes beside its
+    # parent (or nowhere), so the slot's content is not in it (html60: hidden, it stayed seen)
+    page = f"{DOCTYPE}<body>{'<div>' * divs}<section data-omo-slot=promo><p>x</p></section>"
+    found = scan_page(page + "</div>" * divs, selectors=[parse_selector("body section")])
+    (slot,) = found.targets
+    assert (len(found.slots), len(found.matches), slot.unsure == "") == (sure, sure, sure)
+    if not sure:
+        assert slot.unsure.startswith("nested 181 elements deep at offset ")
+        assert [s.reason for s in found.skipped] == [slot.unsure] * 2

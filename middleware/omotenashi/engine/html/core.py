@@ -14,7 +14,7 @@ from typing import Protocol
 from .context import around, marker_left
 from .hides import hidden_by
 from .tokens import Attr, attrs, positions, self_closing
-from .tree import BUTTON, FOSTERED, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
+from .tree import BUTTON, DEEP, FOSTERED, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
 TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
 _HIDING = frozenset(("hidden", "style"))  # the attributes hides.py reads
@@ -242,6 +242,8 @@ class Core(Tree):
         )
         if self.foster and self.stack[-1].name in TABLEISH:
             rec.unsure = f"element moved out of a table at offset {self.lt}"
+        elif at >= DEEP:  # browsers stop nesting there: a deeper element is not in it (html60)
+            rec.unsure = f"nested {at + 1} elements deep at offset {self.lt}"
         messy = self.messy
         if messy >= 0:
             if messy < len(self.stack) and self.stack[messy].name == "select":

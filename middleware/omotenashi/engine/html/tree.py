@@ -40,6 +40,10 @@ HTML, SVG, MATH = 0, 1, 2
 # one moved out of a table, whose elements around it in the document are not all the stack's)
 KIND_COUNT = 17
 REARRANGE_LIMIT = 64
+# Browsers nest elements only so deep (Chromium and WebKit 512 open elements, Firefox's
+# parser 200: deeper ones go beside their parent, or nowhere): a target nested this deep (the
+# <html> element at 0) is unsure, with room left for a snippet's own elements (html60)
+DEEP = 180
 
 _SCOPE = frozenset("applet caption html table td th marquee object template".split())
 _MATH_SCOPE = frozenset("mi mo mn ms mtext annotation-xml".split())
