@@ -66,8 +66,8 @@ _NAMES: dict[bytes, tuple[str, int]] = {}
 
 def request_headers(scope: Scope) -> dict[str, str]:
     """Lower-case header names; several Cookie headers are joined as browsers would send one,
-    several Accept-Encoding lines as one list (of the others, the last line is read). Each
-    value is read to its bound (:data:`MAX_HEADER`, :data:`CUT`, :data:`WHOLE`)."""
+    several Accept-Encoding lines as one list (of the others, the last line is read, but a
+    Sec-GPC or DNT "1" holds). Each value is read to its bound (:data:`MAX_HEADER` ...)."""
     out: dict[str, str] = {}
     cookies: list[str] = []
     codings: list[str] = []  # Accept-Encoding's lines, joined once (not a copy per line)
@@ -95,6 +95,8 @@ def request_headers(scope: Scope) -> dict[str, str]:
                 codings.append(value[:coding_room].decode("latin-1"))
                 coding_room -= len(value) + 2
         elif cap > 0:
+            if out.get(name) == "1" and name in ("sec-gpc", "dnt"):
+                continue  # a privacy signal sent on one of its lines holds (inputs60)
             out[name] = value[:cap].decode("latin-1")
         else:
             out[name] = value.decode("latin-1") if len(value) <= -cap else ""

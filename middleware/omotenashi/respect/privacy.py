@@ -99,7 +99,7 @@ def decide_privacy(
         consent_missing = banner in REFUSAL_VALUES or (
             not prefs.consent and banner not in CONSENT_VALUES
         )
-    if respect.honour_gpc and (headers.get("sec-gpc") == "1" or headers.get("dnt") == "1"):
+    if respect.honour_gpc and (_signals(headers.get("sec-gpc")) or _signals(headers.get("dnt"))):
         if not respect.consent_required:
             return _GPC
         return _GPC_NO_CONSENT if consent_missing else _GPC_CONSENTED
@@ -108,6 +108,14 @@ def decide_privacy(
     if prefs.nothing:  # "personalise nothing": only that choice is kept, in the cookie
         return _NOTHING
     return _ALLOWED
+
+
+def _signals(value: str | None) -> bool:
+    """Whether a GPC or DNT header says "1": on any of its lines (asgi/arrival.py keeps a "1"
+    over a later line), or in a list a proxy folded them into ("1, 1"; inputs60)."""
+    if value is None or value == "":
+        return False
+    return value == "1" or "1" in map(str.strip, value.split(","))
 
 
 def pages_adapt(private: bool, private_contextual: bool) -> bool:
