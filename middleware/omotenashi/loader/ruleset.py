@@ -19,7 +19,7 @@ from omotenashi.loader.goals import GoalCollector
 from omotenashi.loader.pacing import pace, paused_gc, resting
 from omotenashi.loader.snippets import Renderer, SampleFailure
 from omotenashi.loader.whens import SharedWhens
-from omotenashi.loader.withtypos import WithTypos
+from omotenashi.loader.withtypos import WithTypos, slipped
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.model import Rule, RuleFile
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
@@ -205,6 +205,10 @@ def _load(
                         said = renderer.sample_problem(exc, rule, name, lines, loc, base)
                         noted.extend([LoadWarning(said, "warning")] if said else [])
                 uses_name = template is not None and renderer.uses_name(template, rule.text)
+                if rule.with_ and template is not None and rule.snippet:  # a field's slip
+                    if slip := slipped(rule, renderer.reads(template), name, lines, loc):
+                        errors.append(slip)
+                        continue
             except SnippetError as exc:  # located where the editor fixes it, once per snippet
                 problem = renderer.problem(exc, rule, name, lines, loc, base)
                 if problem is not None and not typos.hold(problem, exc, rule, loc):

@@ -38,6 +38,7 @@ from omotenashi.loader.snippetplaces import (
     SAMPLE_VISITOR as SAMPLE_VISITOR,  # (loader/snippetplaces.py)
 )
 from omotenashi.loader.templatescan import needed, rebound
+from omotenashi.loader.withtypos import with_problem
 from omotenashi.rules.model import Rule
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
 
@@ -319,7 +320,8 @@ class Renderer:
         if missing is not None and missing.group(1) not in rule.with_:
             via = located[0] if located and located[0] != exc.snippet else None
             snippet = f"{exc.snippet!r}" + (f" (through {via!r})" if via else "")
-            problem = self._with_problem(snippet, missing.group(1), rule, file, lines, loc)
+            used = self.reads(self.snippet(rule.snippet)) if rule.snippet else frozenset()
+            problem = with_problem(snippet, missing.group(1), rule, used, file, lines, loc)
             if located is not None and problem.hint.startswith("it needs"):  # where, to judge
                 at = display_path(self.snippets_dir / located[0], base)
                 problem.hint = problem.hint.replace("it needs", f"{at}:{located[1]} needs", 1)
@@ -380,20 +382,7 @@ class Renderer:
         self.reported[key] = (error, [rule.id])
         return error
 
-    def _with_problem(
-        self, snippet: str, missing: str, rule: Rule, file: str, lines: dict[Loc, int], loc: Loc
-    ) -> RuleError:
-        """A value the snippet needs and ``with:`` does not give: a misspelt key, if one is near."""
-        ast = self._ast(self.snippet(rule.snippet)) if rule.snippet else None
-        used = self._names(ast) if ast is not None else frozenset()
-        unused = [k for k in rule.with_ if k not in used]
-        near = difflib.get_close_matches(missing, unused, n=1)
-        if near:
-            where: Loc = (*loc, "with", near[0])
-            problem = f"the snippet {snippet} does not use {near[0]!r}; did you mean {missing!r}?"
-            hint = f"it needs {missing!r}, which with: does not give"
-        else:
-            where = (*loc, "with") if rule.with_ else (*loc, "snippet" if rule.snippet else "text")
-            problem = f"the snippet {snippet} needs {missing!r}, which with: does not give"
-            hint = f"add {missing}: ... under with:"
-        return RuleError(file, line_of(lines, where), format_loc(where), problem, hint)
+    def reads(self, template: Template) -> frozenset[str]:
+        """The names a snippet reads from its context (none, if it cannot be parsed)."""
+        ast = self._ast(template)
+        return self._names(ast) if ast is not None else frozenset()

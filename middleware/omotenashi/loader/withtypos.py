@@ -10,6 +10,7 @@ Otherwise each rule's error stands, at its ``with:`` key.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from jinja2.exceptions import UndefinedError
 from omotenashi.errors import RuleError, SnippetError
 from omotenashi.loader.snippetframes import Frames
 from omotenashi.rules.model import Rule
-from omotenashi.rules.yamlsource import Loc, display_path, format_loc
+from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
 
 _UNDEFINED = re.compile(r"'(\w+)' is undefined")
 NAMED = 5  # rules the snippet's error names; the rest are counted
+# A rule's own fields, as written: one under ``with:`` is a value for the snippet (qa60)
+RULE_FIELDS = frozenset(f.alias or name for name, f in Rule.model_fields.items())
 
 
 class WithTypos:
@@ -82,3 +85,47 @@ class WithTypos:
                 )
             )
         return out
+
+
+def with_problem(
+    snippet: str,
+    missing: str,
+    rule: Rule,
+    used: frozenset[str],
+    file: str,
+    lines: dict[Loc, int],
+    loc: Loc,
+) -> RuleError:
+    """A value the snippet needs and ``with:`` does not give (``used``: the names the snippet
+    reads): a misspelt key, if one is near."""
+    unused = [k for k in rule.with_ if k not in used]
+    near = difflib.get_close_matches(missing, unused, n=1)
+    if near:
+        where: Loc = (*loc, "with", near[0])
+        problem = f"the snippet {snippet} does not use {near[0]!r}; did you mean {missing!r}?"
+        hint = f"it needs {missing!r}, which with: does not give"
+    else:
+        where = (*loc, "with") if rule.with_ else (*loc, "snippet" if rule.snippet else "text")
+        problem = f"the snippet {snippet} needs {missing!r}, which with: does not give"
+        hint = f"add {missing}: ... under with:"
+    return RuleError(file, line_of(lines, where), format_loc(where), problem, hint)
+
+
+def slipped(
+    rule: Rule, used: frozenset[str], file: str, lines: dict[Loc, int], loc: Loc
+) -> RuleError | None:
+    """A rule's own field (``when:``, ``cap:``, ``priority:`` ...) indented under ``with:``,
+    where it is a value the snippet never reads (``used``) and the rule goes without it: its
+    ``when:`` there showed it to every visitor, and no check said a word (qa60)."""
+    key = next((k for k in rule.with_ if k in RULE_FIELDS and k not in used), None)
+    if key is None:
+        return None
+    where: Loc = (*loc, "with", key)
+    return RuleError(
+        file,
+        line_of(lines, where),
+        format_loc(where),
+        f"{key!r} is under with: (a value for the snippet, which never reads it), so the "
+        f"rule has no {key}: of its own",
+        f"indent {key}: as far as with:, to make it the rule's",
+    )
