@@ -49,9 +49,10 @@ Why counters, not HyperLogLog
     cell: for a 10 % vs 12 % test with 5,000 visitors per arm that adds an error of about 30 %
     of the standard error of the difference itself (0.18 vs 0.63 points), and its elements
     would have to be derived from visitor ids.
-    Memory is bounded: per day at most ``rules x 2 x (1 + goals)`` fields (200 rules and
-    5 goals: 2,400 small fields, about 125-200 kB by ``MEMORY USAGE`` as rule ids run from 8 to
-    32 characters), times the retention in days.
+    Memory is bounded: per day about ``rules x 2 x (2 + goals)`` fields, a first exposure's
+    phase tag (``h|...``) counted, and a few gap marks (200 rules and 5 goals: 2,800 small
+    fields, about 125-200 kB by ``MEMORY USAGE`` as rule ids run from 8 to 32 characters;
+    measure60 read 148 kB), times the retention in days.
 
     What this module decides is what the request *may* add: two concurrent requests of one
     visitor both read "not exposed yet" (or "not converted yet") before either wrote. The
