@@ -144,6 +144,10 @@ class Endpoints:
         if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             await respond(send, 415, {"error": "send JSON with Content-Type: application/json"})
             return
+        if (coding := headers.get("content-encoding", "").strip().lower()) not in ("", "identity"):
+            said = f"send the body uncompressed (Content-Encoding {coding[:40]!r} is not read)"
+            await respond(send, 415, {"error": said}, [(b"accept-encoding", b"identity")])
+            return  # (RFC 9110 15.5.16: the codings it takes, none; inputs60)
         refused = beacon.length_refused(headers.get("content-length", "0"), spec.max_bytes)
         if refused is not None:  # (the body's real length is checked as it is read)
             await respond(send, refused[0], {"error": refused[1]})
