@@ -218,11 +218,14 @@ class Endpoints:
         privacy = self.arrival.privacy(guest, ident.prefs)
         root = url_root(scope)  # behind a path prefix, the URLs we write start with it
         prefix = root + self.prefix
-        if method == "POST" and not exporting:  # a choice (asgi/choicepost.py)
+        read_only = exporting or route_path(scope).endswith("/data")  # (no form posts there)
+        if method == "POST" and not read_only:  # a choice (asgi/choicepost.py)
             await choicepost.post_choice(self, scope, receive, send, guest, ident, privacy)
             return
         if method not in ("GET", "HEAD"):
-            await respond(send, 405, {"error": "use GET or POST"}, [(b"allow", b"GET, POST")])
+            allow = b"GET, HEAD" if read_only else b"GET, HEAD, POST"
+            said = {"error": "use GET" if read_only else "use GET or POST"}
+            await respond(send, 405, said, [(b"allow", allow)])
             return
         profile, failed, stored = Profile(), False, {}
         if not ident.is_new:  # theirs to see and erase under any privacy decision (read only)
