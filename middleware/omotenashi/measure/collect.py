@@ -59,7 +59,7 @@ async def read_days(
     about 400 days, not hundreds of thousands; the report says so (``range_note``).
     """
     if since is not None and until is not None and since > until:
-        raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
+        raise MeasureError("since/until", f"{since} > {until}", "since must not be after until")
     today = today or dt.datetime.now(site_zone(zone)).date().isoformat()  # the site's day
     last = min(until or today, today)
     first = max(since or "", oldest_kept(last, retention_days))

@@ -328,7 +328,7 @@ def build(
     ``goal_days``: goal id -> the day it was declared as it is now, where known
     (measure/goalstart.py: a rule first exposed before is judged on it from the day after)."""
     if since is not None and until is not None and since > until:
-        raise MeasureError("--since/--until", f"{since} > {until}", "since must not be after until")
+        raise MeasureError("since/until", f"{since} > {until}", "since must not be after until")
     known = {spec.id: spec for spec in specs}
     goals_all = tuple(site_goals)
     exposed: Counter[tuple[str, Arm]] = Counter()
