@@ -31,7 +31,7 @@ from omotenashi.engine.limits import ITEMS_PER_PAGE, cut
 from omotenashi.engine.pagehttp import SKIP_HEADER as SKIP_HEADER
 from omotenashi.engine.pagehttp import VALIDATORS as VALIDATORS
 from omotenashi.engine.pagehttp import can_personalise as can_personalise
-from omotenashi.engine.pagehttp import gunzip, is_gzip, private_headers
+from omotenashi.engine.pagehttp import gunzip, is_gzip, is_json, private_headers
 from omotenashi.engine.pagehttp import head_headers as head_headers
 from omotenashi.engine.personalise import personalise
 from omotenashi.engine.profile import Profile, visitor_view
@@ -335,6 +335,8 @@ def personalise_response(
         if declared_nowhere(declared, raw):  # a browser guesses (windows-1252, often)
             raise PageRefused("the page declares no charset and is not UTF-8") from None
         raise PageRefused("the page has bytes not in its charset", charset) from None
+    if is_json(text):  # an API answer labelled text/html (PHP's default): no page (proxy60)
+        raise PageRefused("the body is JSON, not HTML, whatever its Content-Type says")
     if charset.startswith("iso2022") and "\x1b" in text:  # a stray ESC the codec let through:
         raise PageRefused("the page has a stray escape byte", charset)  # (encode drops ours)
     if "\x1b" in text and _ISO2022.search(text) and declared_nowhere(declared, raw):  # 2022-JP:

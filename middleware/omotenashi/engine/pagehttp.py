@@ -199,7 +199,26 @@ def coding_of(headers: Headers) -> bytes | None:
                     codings.append(coding)
     if not codings:
         return b"identity"
-    return b"gzip" if codings == [b"gzip"] else None
+    # (x-gzip: gzip's old name, which browsers take as gzip; RFC 9110 8.4.1.3; proxy60)
+    return b"gzip" if codings == [b"gzip"] or codings == [b"x-gzip"] else None
+
+
+_LEADING = re.compile(r"[\ufeff \t\r\n]*")  # what may come before a JSON text's first byte
+_JSON_ENDS = {"{": "}", "[": "]"}
+
+
+def is_json(text: str) -> bool:
+    """Whether ``text`` reads as a JSON object or array (an API's answer labelled text/html,
+    as PHP labels any): its first and last characters past white space, and no copy made."""
+    leading = _LEADING.match(text)
+    first = leading.end() if leading is not None else 0
+    close = _JSON_ENDS.get(text[first : first + 1])
+    if close is None:
+        return False
+    last = len(text) - 1
+    while last > first and text[last] in " \t\r\n":
+        last -= 1
+    return text[last] == close
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
