@@ -157,3 +157,14 @@ def test_a_target_nested_deeper_than_browsers_build_is_unsure(divs: int, sure: b
     if not sure:
         assert slot.unsure.startswith("nested 181 elements deep at offset ")
         assert [s.reason for s in found.skipped] == [slot.unsure] * 2
+
+
+@pytest.mark.parametrize("before", ["", "<img src=x>", "text "])
+def test_a_frameset_in_the_body_leaves_every_target_unsure(before: str) -> None:
+    # what a rule puts in a slot may decide whether the page becomes a frameset page (its
+    # body gone): text kept it a body page, a snippet's bare <div> did not (html60)
+    page = f"{DOCTYPE}{before}<div data-omo-slot=a>Welcome</div><p class=x>y</p><frameset>"
+    found = scan_page(page + "<frame src=/f></frameset>", selectors=[parse_selector("p.x")])
+    assert (found.slots, dict(found.matches)) == ((), {})
+    at = page.index("<frameset>")
+    assert {s.reason for s in found.skipped} == {f"a <frameset> in the body at offset {at}"}

@@ -211,7 +211,10 @@ class Body(Head):
             self.merge_attrs(name)
         elif name in IGNORED_IN_BODY:
             return
-        elif name == "frameset":
+        elif name == "frameset":  # whether the page becomes a frameset page, its body gone,
+            for rec in self.recs:  # may turn on what a rule puts before it (html60): no target
+                rec.unsure = rec.unsure or f"a <frameset> in the body at offset {self.lt}"
+            self.skip_selectors(self.all_selectors(), "a <frameset> in the body")
             raise GiveUp("frameset in body", self.lt)
         else:
             self.reconstruct()
