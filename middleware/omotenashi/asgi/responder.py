@@ -197,9 +197,8 @@ class Responder:
         await self._send(self._with_identity(self.start, page=True, left=left))
         if not more_body:
             self._record_soon()
-        await self._send(
-            {"type": "http.response.body", "body": b"".join(self.chunks), "more_body": more_body}
-        )
+        body, self.chunks = b"".join(self.chunks), []  # (not kept while the rest streams)
+        await self._send({"type": "http.response.body", "body": body, "more_body": more_body})
 
     async def _give_up(self) -> None:
         """Held for OMOTENASHI_HOLD_SECONDS, unfinished: what is held goes out as the app sent
@@ -275,7 +274,7 @@ class Responder:
         self._recorded_events = len(visitor.events)  # the change holds these
         self._recorded_attrs = dict(visitor.attrs)
         self._record_soon()
-        self.passthrough = True  # gone to the server: nothing is held any more
+        self.passthrough, self.chunks = True, []  # gone to the server: nothing is held
         await self._send({**self.start, "headers": headers})
         await self._send({"type": "http.response.body", "body": result.body, "more_body": False})
 
@@ -291,7 +290,7 @@ class Responder:
         self.tools.metrics.inc("bypassed")
         await self._send(self._with_identity(self.start))
         if self.chunks:
-            body = b"".join(self.chunks)
+            body, self.chunks = b"".join(self.chunks), []
             await self._send({"type": "http.response.body", "body": body, "more_body": True})
 
     def _record_soon(self) -> None:

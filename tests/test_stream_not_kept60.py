@@ -1,0 +1,52 @@
+"""streams60: a page that streams past OMOTENASHI_MAX_BODY goes out as the app sends it, and
+what was held of it is let go once it has gone to the server: it was kept for the whole
+stream (a live page, an event stream labelled text/html: ~2 MiB per connection for as long
+as it stayed open). Through the real middleware, against a real Redis."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from omotenashi import Omotenashi, Settings
+from omotenashi.asgi.responder import Responder
+
+from .conftest import client_for
+
+Make = Callable[..., Settings]
+RULES = """
+rules:
+  - {id: hero, slot: hero, text: "Hello there", why: "Everyone sees this."}
+"""
+PART = b"<p>" + b"x" * 1500 + b"</p>"
+
+
+def held() -> list[int]:
+    """The bytes each live responder holds back."""
+    gc.collect()
+    return [sum(map(len, o.chunks)) for o in gc.get_objects() if isinstance(o, Responder)]
+
+
+@pytest.mark.anyio
+async def test_what_was_held_is_let_go_once_the_stream_flows(make_settings: Make) -> None:
+    seen: list[list[int]] = []
+
+    async def live(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        start = {"type": "http.response.start", "status": 200}
+        await send({**start, "headers": [(b"content-type", b"text/html")]})
+        first = b"<div data-omo-slot=hero>x</div>"
+        await send({"type": "http.response.body", "body": first, "more_body": True})
+        for _ in range(4):  # past max_body from the second part: the stream flows
+            await send({"type": "http.response.body", "body": PART, "more_body": True})
+            seen.append(held())
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    mw = Omotenashi(live, settings=make_settings(RULES, max_body=2048))
+    async with client_for(mw) as client:
+        page = await client.get("/", headers={"accept": "text/html"})
+    assert page.content.count(PART) == 4 and b"Hello there" not in page.content
+    assert seen[0][0] == len(b"<div data-omo-slot=hero>x</div>") + len(PART)  # held yet
+    assert all(sizes == [0] for sizes in seen[1:]), seen  # gone out: not kept
