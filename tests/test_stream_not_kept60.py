@@ -50,3 +50,21 @@ async def test_what_was_held_is_let_go_once_the_stream_flows(make_settings: Make
     assert page.content.count(PART) == 4 and b"Hello there" not in page.content
     assert seen[0][0] == len(b"<div data-omo-slot=hero>x</div>") + len(PART)  # held yet
     assert all(sizes == [0] for sizes in seen[1:]), seen  # gone out: not kept
+
+
+@pytest.mark.anyio
+async def test_a_second_start_reaches_the_server_as_without_us(make_settings: Make) -> None:
+    # (streams60: the second start replaced the held first one, and the app's bug went out as
+    # a clean 500 with no word; the server is the one to say it, as it does without us)
+    async def twice(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/html")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"<p>a</p>", "more_body": True})
+        await send({"type": "http.response.start", "status": 500, "headers": headers})
+        await send({"type": "http.response.body", "body": b"oops"})
+
+    async with client_for(
+        Omotenashi(twice, settings=make_settings(RULES))
+    ) as client:  # (httpx's ASGI transport refuses it, as servers do)
+        with pytest.raises(AssertionError):
+            await client.get("/", headers={"accept": "text/html"})

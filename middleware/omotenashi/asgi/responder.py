@@ -117,6 +117,10 @@ class Responder:
                 self._record_soon()
             await self._send(message)
         elif message["type"] == "http.response.start":
+            if self.start is not None:  # a second start: the server says the app's error,
+                await self._flush_original(more_body=True, left=False)  # as without us
+                await self._send(message)  # (streams60: it replaced the first, unsaid)
+                return
             self.start = message
             headers, status = message.get("headers", []), message.get("status", 200)
             page = not message.get("trailers") and can_personalise(self.method, status, headers)
