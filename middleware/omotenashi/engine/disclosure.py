@@ -54,6 +54,10 @@ PREVIEW_WHY = "Shown by a preview link, not because of you (it is meant for: “
 # What a block with no condition says: nothing about the visitor chose it (not "every visitor":
 # a holdout keeps it from some, caps and a budget from others: words52)
 EVERYONE = "nothing about you chose this: it may be shown to anyone"
+# ... and one whose snippet or copy prints what is known of the visitor (streams60: the block
+# showed their interests under "it may be shown to anyone" alone)
+EVERYONE_YOURS = f"{EVERYONE}, but what it says here is made from what we know of you"
+_ANYONE = ((EVERYONE,), (EVERYONE_YOURS,))
 # The "i" of a recommendation none of whose items comes from the visitor's own signals; when
 # the visitor's own filters took an item out of it (what they viewed, their cart, what they
 # bought: recommending.Recommender.left_out), it says which instead
@@ -111,7 +115,9 @@ def with_reasons(decision: Decision, facts: Facts, *, checked: bool = False) -> 
     elif decision.rule.rule.recommend is not None:  # its items differ per visitor: each says why
         said = explain(conditions, facts)
     else:
-        said = explain(conditions, facts) or [EVERYONE]
+        said = explain(conditions, facts) or [
+            EVERYONE_YOURS if decision.rule.reads_visitor else EVERYONE
+        ]
     return new_decision(decision.rule, decision.target, tuple(said))
 
 
@@ -130,7 +136,7 @@ def for_you(decision: Decision, personal: bool) -> bool:
     """Whether the block is chosen for this visitor: its conditions hold for them (a preview
     link's forcing counts), or it is a recommendation with an item from their own signals
     (``personal``); a block for every visitor, or suggestions anyone could get, is not."""
-    if decision.reasons and decision.reasons != (EVERYONE,):
+    if decision.reasons and decision.reasons not in _ANYONE:
         return True
     return decision.rule.rule.recommend is not None and personal
 

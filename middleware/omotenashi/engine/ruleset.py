@@ -33,6 +33,7 @@ class CompiledRule:
     static: str | None = None  # the snippet's output when it cannot depend on the visitor
     behavioural: bool = True  # tests the visitor's history (off under GPC, consent, freshness)
     uses_name: bool = False  # can print the visitor's name (counted against the name cap)
+    reads_visitor: bool = False  # can print what is known of the visitor (its "i" says so)
     # the ids of its entry (its own included; empty when it is alone in it): what a visitor
     # switches off as one, see entry_key
     entry: tuple[str, ...] = field(default=(), compare=False, repr=False)

@@ -205,6 +205,7 @@ def _load(
                         said = renderer.sample_problem(exc, rule, name, lines, loc, base)
                         noted.extend([LoadWarning(said, "warning")] if said else [])
                 uses_name = template is not None and renderer.uses_name(template, rule.text)
+                yours = template is not None and renderer.reads_visitor(template, rule.text)
                 if rule.with_ and template is not None and rule.snippet:  # a field's slip
                     if slip := slipped(rule, renderer.reads(template), name, lines, loc):
                         errors.append(slip)
@@ -227,6 +228,7 @@ def _load(
                     static,
                     behavioural,
                     uses_name,
+                    yours,
                 )
             )
     errors.extend(typos.errors())

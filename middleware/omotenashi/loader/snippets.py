@@ -167,6 +167,15 @@ class Renderer:
                 return True
         return False
 
+    def reads_visitor(self, template: Template, text: str | None = None) -> bool:
+        """Whether the output can show what is known of the visitor (includes count as yes)."""
+        if isinstance(template, SimpleCopy):
+            return any(head == "visitor" for head, _ in template.fields)
+        ast = self._ast(template, text)
+        if ast is None:
+            return text is None
+        return "visitor" in self._names(ast) or any(ast.find_all(_BRINGS_IN))
+
     def prerender(
         self, template: Template, values: Mapping[str, Any], text: str | None = None
     ) -> str | None:

@@ -59,6 +59,7 @@ MORE_PHRASES = (
     "you are not looking at ",
     ", which is in our sale list",
     "nothing about you chose this: it may be shown to anyone",  # (words52: not "every visitor")
+    ", but what it says here is made from what we know of you",  # (streams60)
 )
 _CODES = [chr(1 + i) for i in range(len(PHRASES))]
 # Two bytes each: NUL, which no sentence kept before them holds (encode made it a space), then

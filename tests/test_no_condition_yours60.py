@@ -1,0 +1,50 @@
+"""streams60: a block no condition chose, whose snippet or copy prints what is known of the
+visitor, said "Nothing about you chose this: it may be shown to anyone." beside the visitor's
+own interests; its "i" and the page's panel now say that what it says is made from what we
+know of them. A block that prints nothing of the visitor says what it said. Through the
+middleware, against a real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, Settings
+
+from .conftest import client_for, page_words
+
+pytestmark = pytest.mark.anyio
+Make = Callable[..., Settings]
+PAGE = (
+    '<!doctype html><html><head><meta name="omotenashi:topics" content="kyoto"></head><body>'
+    '<div data-omo-slot="hero">Default</div><p data-omo-slot="note">Default</p></body></html>'
+)
+RULES = """
+rules:
+  - {id: yours, slot: hero, snippet: yours.html, why: "Our picks."}
+  - {id: hello, slot: note, text: "Hello {{ visitor.device }} reader", why: "A greeting."}
+  - {id: plain, slot: note, text: "Spring sale", priority: 10, why: "Our sale."}
+"""
+SNIPPETS = {"yours.html": "<p>{% for t in visitor.interests %}{{ t }} {% endfor %}</p>"}
+ANYONE = "Nothing about you chose this: it may be shown to anyone"
+YOURS = f"{ANYONE}, but what it says here is made from what we know of you."
+
+
+@pytest.mark.parametrize(("off", "said"), [((), YOURS), (("hello",), f"{ANYONE}.")])
+async def test_a_block_for_anyone_says_when_it_is_made_from_what_we_know(
+    off: tuple[str, ...], said: str, make_settings: Make
+) -> None:
+    rules = "\n".join(r for r in RULES.splitlines() if not any(f"id: {o}," in r for o in off))
+    app = Starlette(routes=[Route("/", lambda request: HTMLResponse(PAGE))])
+    settings = make_settings(rules, SNIPPETS, respect={"disclosure": True, "page_panel": True})
+    async with client_for(Omotenashi(app, settings=settings)) as client:
+        for _ in range(3):
+            page = await client.get("/")
+    words = " ".join(page_words(page.text).split())
+    assert "kyoto" in words  # the visitor's own interest, in the block
+    assert words.count(YOURS) == (4 if not off else 2), words  # each "i", and the panel
+    assert words.count(said) >= 2
