@@ -68,3 +68,32 @@ async def test_a_second_start_reaches_the_server_as_without_us(make_settings: Ma
     ) as client:  # (httpx's ASGI transport refuses it, as servers do)
         with pytest.raises(AssertionError):
             await client.get("/", headers={"accept": "text/html"})
+
+
+@pytest.mark.anyio
+async def test_a_page_said_longer_than_max_body_passes_as_sent_head_and_get_alike(
+    make_settings: Make,
+) -> None:
+    # (streams60: its GET went out with the app's headers once 2 MiB were held, while its
+    # HEAD got a personalised page's: private, no-store, no validators, no length)
+    big = b"<div data-omo-slot=hero>x</div>" + PART * 4
+
+    async def page(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [
+            (b"content-type", b"text/html"),
+            (b"content-length", str(len(big)).encode()),
+            (b"etag", b'"v1"'),
+            (b"cache-control", b"public, max-age=60"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": big})
+
+    mw = Omotenashi(page, settings=make_settings(RULES, max_body=2048))
+    async with client_for(mw) as client:
+        got = await client.get("/", headers={"accept": "text/html"})
+        head = await client.head("/", headers={"accept": "text/html"})
+    assert got.content == big
+    for answer in (got, head):
+        assert answer.headers["etag"] == '"v1"'
+        assert answer.headers["cache-control"] == "public, max-age=60"
+        assert answer.headers["content-length"] == str(len(big))

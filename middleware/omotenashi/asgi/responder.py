@@ -84,9 +84,7 @@ class Responder:
         if ahead:
             tools.metrics.inc("prefetch")
             if not self.records:
-                log.debug(
-                    "omotenashi: %r fetched ahead of use: nothing recorded", request.path[:200]
-                )
+                log.debug("omotenashi: %r fetched ahead: nothing recorded", request.path[:200])
         self.change: Change | None = None
         self._recording: asyncio.Future[None] | None = None
         self._recorded_events = 0  # how many of the visitor's events a record has taken
@@ -123,14 +121,16 @@ class Responder:
                 return
             self.start = message
             headers, status = message.get("headers", []), message.get("status", 200)
-            page = not message.get("trailers") and can_personalise(self.method, status, headers)
+            limit = self.tools.config.max_body  # (declared longer: as sent, from the start)
+            page = can_personalise(self.method, status, headers, limit)
+            page = page and not message.get("trailers")
             if not (self.tracked and page):  # (trailers would say the app's bytes: http50)
                 self.passthrough = True
                 self.tools.metrics.inc("bypassed")
                 if (
                     self.method == "HEAD"
                     and self.tracked
-                    and can_personalise("GET", status, headers)
+                    and can_personalise("GET", status, headers, limit)
                 ):
                     vary = self.tools.config.vary  # as the GET's
                     message = {**message, "headers": head_headers(headers, vary)}

@@ -16,6 +16,7 @@ from omotenashi.engine.headers import (
     asked_each_time,
     content_type,
     directives_of,
+    get,
     make_private,
     without,
 )
@@ -39,12 +40,17 @@ BODY_BYTES = (
 )
 
 
-def can_personalise(method: str, status: int, headers: Headers) -> bool:
+def can_personalise(method: str, status: int, headers: Headers, limit: int | None = None) -> bool:
     """Only a 200 GET of HTML, identity- or gzip-encoded, that the app did not opt out: HTML as
     browsers take it (every ``Content-Type`` line, :func:`_browser_type_of`, read as the engine
-    reads the first), a page to show, not a file to save (:func:`download`)."""
+    reads the first), a page to show, not a file to save (:func:`download`); ``limit``: nor
+    one whose ``Content-Length`` says it is longer (OMOTENASHI_MAX_BODY: it would go out as
+    sent once held so far; a HEAD's headers are then the app's, as its GET's: streams60)."""
     if method != "GET" or status != 200:
         return False
+    if limit is not None and (said := get(headers, b"content-length")) is not None:
+        if said.strip().isdigit() and int(said) > limit:
+            return False
     if not _html(_type_lines(headers)):  # (its Content-Type lines, read once)
         return False
     if coding_of(headers) is None:  # br, deflate, chains: passed untouched
