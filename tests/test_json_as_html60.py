@@ -83,6 +83,10 @@ async def test_a_page_in_x_gzip_is_personalised_as_gzip(make_settings: Make) -> 
         ('{"a": 1]', False),
         ("<p>{}</p>", False),
         ("[Sale] <b>now</b>", False),
+        ("[<b>3 new</b>] <div data-omo-slot=hero>x</div> [<a>more</a>]", False),  # (last60)
+        ("{{#items}}<div data-omo-slot=hero>x</div>{{/items}}{{! end }}", False),
+        ("[1] <p>x</p> [2]", False),
+        ("[" * 100_000 + "]" * 100_000, False),  # (too deep to read: no page either way)
         ("", False),
         ("   ", False),
         ("x" * 10, False),

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings
 
-from .conftest import client_for, page_words
+from .conftest import client_for, page_app, page_words
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
@@ -27,9 +27,15 @@ RULES = """
 rules:
   - {id: yours, slot: hero, snippet: yours.html, why: "Our picks."}
   - {id: hello, slot: note, text: "Hello {{ visitor.device }} reader", why: "A greeting."}
-  - {id: plain, slot: note, text: "Spring sale", priority: 10, why: "Our sale."}
+  - {id: plain, slot: note, snippet: sale.html, priority: 10, why: "Our sale."}
 """
-SNIPPETS = {"yours.html": "<p>{% for t in visitor.interests %}{{ t }} {% endfor %}</p>"}
+SNIPPETS = {
+    "yours.html": "<p>{% for t in visitor.interests %}{{ t }} {% endfor %}</p>",
+    "sale.html": '<span>{% include "link.html" %}</span>',  # (last60: an include is not the
+    "link.html": "<a href='/sale'>Sale</a>",  # visitor, unless what it includes reads them)
+    "wrap.html": '<p>{% include "list.html" %}</p>',
+    "list.html": "{% for t in visitor.interests %}{{ t }} {% endfor %}",
+}
 ANYONE = "Nothing about you chose this: it may be shown to anyone"
 YOURS = f"{ANYONE}, but what it says here is made from what we know of you."
 
@@ -48,3 +54,10 @@ async def test_a_block_for_anyone_says_when_it_is_made_from_what_we_know(
     assert "kyoto" in words  # the visitor's own interest, in the block
     assert words.count(YOURS) == (4 if not off else 2), words  # each "i", and the panel
     assert words.count(said) >= 2
+
+
+def test_what_a_snippet_brings_in_is_read_for_the_visitor_too(make_settings: Make) -> None:
+    rules = RULES + '  - {id: wrapped, slot: hero, snippet: wrap.html, why: "Ours."}\n'
+    loaded = Omotenashi(page_app(PAGE), settings=make_settings(rules, SNIPPETS)).rules.current
+    reads = {r.id: r.reads_visitor for r in loaded.ruleset.rules}
+    assert reads == {"yours": True, "hello": True, "plain": False, "wrapped": True}

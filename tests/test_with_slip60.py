@@ -14,6 +14,10 @@ from .test_editor_messages import check_site
 SNIPPETS = {
     "snippets/hero.html": '<div class="hero"><h2>{{ headline }}</h2></div>',
     "snippets/said.html": "<div><h2>{{ headline }}</h2><p>{{ why }}</p></div>",
+    # (last60: a name read in what the snippet includes, imports or extends is read too)
+    "snippets/wrap.html": '{% include "said.html" %}',
+    "snippets/base.html": "<div>{% block main %}{% endblock %}<p>{{ category }}</p></div>",
+    "snippets/child.html": '{% extends "base.html" %}{% block main %}{{ headline }}{% endblock %}',
 }
 RULE = """rules:
   - id: socks-fan
@@ -59,6 +63,8 @@ def test_a_rule_field_under_with_is_an_error_at_it(
     [
         RULE.format(snippet="said.html", key="why", value="Meant for the snippet."),
         RULE.format(snippet="hero.html", key="cta", value="/socks"),
+        RULE.format(snippet="wrap.html", key="why", value="Meant for the snippet."),
+        RULE.format(snippet="child.html", key="category", value="Ours"),
     ],
 )
 def test_a_name_the_snippet_reads_or_no_field_is_fine(

@@ -32,6 +32,8 @@ SENT = [
     ([("sec-gpc", "1, 1")], True),
     ([("dnt", "1"), ("dnt", "0")], True),
     ([("dnt", "0"), ("sec-gpc", " 1 ,0")], True),
+    ([("sec-gpc", "1, 0"), ("sec-gpc", "0")], True),  # (last60)
+    ([("dnt", "1,1"), ("dnt", "0")], True),
     ([("sec-gpc", "0"), ("sec-gpc", "0")], False),
     ([("sec-gpc", "10")], False),
     ([("sec-gpc", "")], False),

@@ -30,7 +30,7 @@ from omotenashi.identity.cookie import CookieSigner, cookie_value
 from omotenashi.identity.device import MAX_USER_AGENT, is_bot, parse_device
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.signals import Shared
-from omotenashi.respect.privacy import Privacy, decide_privacy
+from omotenashi.respect.privacy import Privacy, decide_privacy, says_one
 from omotenashi.rules.text import nfc
 from omotenashi.settings import Settings
 from omotenashi.store.reading import ProfileRead
@@ -95,7 +95,7 @@ def request_headers(scope: Scope) -> dict[str, str]:
                 codings.append(value[:coding_room].decode("latin-1"))
                 coding_room -= len(value) + 2
         elif cap > 0:
-            if out.get(name) == "1" and name in ("sec-gpc", "dnt"):
+            if name in ("sec-gpc", "dnt") and says_one(out.get(name)):
                 continue  # a privacy signal sent on one of its lines holds (inputs60)
             out[name] = value[:cap].decode("latin-1")
         else:

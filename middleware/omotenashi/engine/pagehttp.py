@@ -6,6 +6,7 @@ out of engine/page.py, which makes the page itself; no I/O here either."""
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from functools import lru_cache
@@ -210,21 +211,21 @@ def coding_of(headers: Headers) -> bytes | None:
 
 
 _LEADING = re.compile(r"[\ufeff \t\r\n]*")  # what may come before a JSON text's first byte
-_JSON_ENDS = {"{": "}", "[": "]"}
 
 
 def is_json(text: str) -> bool:
-    """Whether ``text`` reads as a JSON object or array (an API's answer labelled text/html,
-    as PHP labels any): its first and last characters past white space, and no copy made."""
+    """Whether ``text`` is a JSON object or array (an API's answer labelled text/html, as PHP
+    labels any): one that begins as one is parsed; an HTML fragment or a template in
+    brackets or braces fails at once (last60: ``[<b>3 new</b>] ...``, ``{{#items}}``)."""
     leading = _LEADING.match(text)
     first = leading.end() if leading is not None else 0
-    close = _JSON_ENDS.get(text[first : first + 1])
-    if close is None:
+    if text[first : first + 1] not in ("{", "["):
         return False
-    last = len(text) - 1
-    while last > first and text[last] in " \t\r\n":
-        last -= 1
-    return text[last] == close
+    try:
+        json.loads(text[first:] if first else text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def gunzip(data: bytes, limit: int) -> bytes:

@@ -205,9 +205,10 @@ def _load(
                         said = renderer.sample_problem(exc, rule, name, lines, loc, base)
                         noted.extend([LoadWarning(said, "warning")] if said else [])
                 uses_name = template is not None and renderer.uses_name(template, rule.text)
-                yours = template is not None and renderer.reads_visitor(template, rule.text)
-                if rule.with_ and template is not None and rule.snippet:  # a field's slip
-                    if slip := slipped(rule, renderer.reads(template), name, lines, loc):
+                read = renderer.reads(template, rule.text) if template is not None else frozenset()
+                yours = read is None or "visitor" in read  # (unknown: said as yours)
+                if rule.with_ and read is not None and rule.snippet:  # a field's slip
+                    if slip := slipped(rule, read, name, lines, loc):
                         errors.append(slip)
                         continue
             except SnippetError as exc:  # located where the editor fixes it, once per snippet

@@ -37,7 +37,7 @@ from omotenashi.loader.snippetplaces import MARKED, SAMPLE_ITEMS, SAMPLE_SAID, r
 from omotenashi.loader.snippetplaces import (
     SAMPLE_VISITOR as SAMPLE_VISITOR,  # (loader/snippetplaces.py)
 )
-from omotenashi.loader.templatescan import needed, rebound
+from omotenashi.loader.templatescan import every_name, needed, rebound
 from omotenashi.loader.withtypos import with_problem
 from omotenashi.rules.model import Rule
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
@@ -167,14 +167,13 @@ class Renderer:
                 return True
         return False
 
-    def reads_visitor(self, template: Template, text: str | None = None) -> bool:
-        """Whether the output can show what is known of the visitor (includes count as yes)."""
+    def reads(self, template: Template, text: str | None = None) -> frozenset[str] | None:
+        """Every name a snippet or copy may read from its context (through what it includes,
+        imports or extends too); None when that cannot be known."""
         if isinstance(template, SimpleCopy):
-            return any(head == "visitor" for head, _ in template.fields)
+            return frozenset(head for head, _ in template.fields)
         ast = self._ast(template, text)
-        if ast is None:
-            return text is None
-        return "visitor" in self._names(ast) or any(ast.find_all(_BRINGS_IN))
+        return every_name(ast, self._included) if ast is not None else None
 
     def prerender(
         self, template: Template, values: Mapping[str, Any], text: str | None = None
@@ -329,7 +328,8 @@ class Renderer:
         if missing is not None and missing.group(1) not in rule.with_:
             via = located[0] if located and located[0] != exc.snippet else None
             snippet = f"{exc.snippet!r}" + (f" (through {via!r})" if via else "")
-            used = self.reads(self.snippet(rule.snippet)) if rule.snippet else frozenset()
+            read = self.reads(self.snippet(rule.snippet)) if rule.snippet else None
+            used = read if read is not None else frozenset()
             problem = with_problem(snippet, missing.group(1), rule, used, file, lines, loc)
             if located is not None and problem.hint.startswith("it needs"):  # where, to judge
                 at = display_path(self.snippets_dir / located[0], base)
@@ -390,8 +390,3 @@ class Renderer:
             error = RuleError(file, line_of(lines, where), format_loc(where), problem, hint)
         self.reported[key] = (error, [rule.id])
         return error
-
-    def reads(self, template: Template) -> frozenset[str]:
-        """The names a snippet reads from its context (none, if it cannot be parsed)."""
-        ast = self._ast(template)
-        return self._names(ast) if ast is not None else frozenset()

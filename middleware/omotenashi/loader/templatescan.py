@@ -5,11 +5,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jinja2 import nodes
+from jinja2 import meta, nodes
 
 _MAYBE = frozenset({"default", "d"})  # ``x | default('...')``: x may be missing
 # Parts of a template that run only sometimes, or under names of their own: not looked into.
 _SOMETIMES = (nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.With, nodes.Test)
+
+
+_BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
+
+
+def every_name(
+    ast: nodes.Template, parse: Callable[[str], nodes.Template | None]
+) -> frozenset[str] | None:
+    """Every name a snippet may read from its context, in the snippets it includes, imports
+    or extends too (``parse``: a snippet's tree by name); None when that cannot be known (a
+    snippet named by an expression, or one that cannot be read: any name may be read)."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    todo = [ast]
+    while todo:
+        tree = todo.pop()
+        names.update(meta.find_undeclared_variables(tree))
+        for node in tree.find_all(_BRINGS_IN):
+            named = getattr(node, "template", None)
+            if not (isinstance(named, nodes.Const) and isinstance(named.value, str)):
+                return None
+            if named.value not in seen:
+                seen.add(named.value)
+                found = parse(named.value)
+                if found is None:
+                    return None
+                todo.append(found)
+    return frozenset(names)
 
 
 def rebound(ast: nodes.Template) -> frozenset[str]:

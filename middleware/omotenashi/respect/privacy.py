@@ -99,7 +99,7 @@ def decide_privacy(
         consent_missing = banner in REFUSAL_VALUES or (
             not prefs.consent and banner not in CONSENT_VALUES
         )
-    if respect.honour_gpc and (_signals(headers.get("sec-gpc")) or _signals(headers.get("dnt"))):
+    if respect.honour_gpc and (says_one(headers.get("sec-gpc")) or says_one(headers.get("dnt"))):
         if not respect.consent_required:
             return _GPC
         return _GPC_NO_CONSENT if consent_missing else _GPC_CONSENTED
@@ -110,9 +110,9 @@ def decide_privacy(
     return _ALLOWED
 
 
-def _signals(value: str | None) -> bool:
-    """Whether a GPC or DNT header says "1": on any of its lines (asgi/arrival.py keeps a "1"
-    over a later line), or in a list a proxy folded them into ("1, 1"; inputs60)."""
+def says_one(value: str | None) -> bool:
+    """Whether a GPC or DNT header says "1": on any of its lines (asgi/arrival.py keeps one
+    that does over a later line), or in a list a proxy folded them into ("1, 0"; inputs60)."""
     if value is None or value == "":
         return False
     return value == "1" or "1" in map(str.strip, value.split(","))
