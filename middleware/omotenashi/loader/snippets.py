@@ -78,6 +78,7 @@ class Renderer:
         self._fine: set[int] = set()  # ids of the kept asts whose visitor fields all exist
         self._tried: set[int] = set()  # ids of the kept asts of copy that rendered for a sample
         self._undeclared: dict[int, frozenset[str]] = {}  # by the id of a kept ast
+        self._every: dict[int, frozenset[str] | None] = {}  # ... and what it brings in
         self._needs: dict[int, frozenset[str]] = {}  # templatescan.needed, by a kept ast's id
         self._placed: dict[int, tuple[str, str] | None] = {}  # unsafe_place, by ast id (no with:)
         self._frames = Frames(snippets_dir)  # where a problem is (snippetframes.py)
@@ -90,7 +91,7 @@ class Renderer:
         fresh.snippets_dir, fresh.env, fresh.text_env = self.snippets_dir, self.env, self.text_env
         fresh._copies, fresh._asts, fresh.reported = {}, {}, {}
         fresh._fine, fresh._undeclared, fresh._needs, fresh._tried = set(), {}, {}, set()
-        fresh._placed = {}
+        fresh._placed, fresh._every = {}, {}
         fresh.life = snippetlife.use(fresh)
         fresh._frames = Frames(self.snippets_dir)
         return fresh
@@ -173,7 +174,9 @@ class Renderer:
         if isinstance(template, SimpleCopy):
             return frozenset(head for head, _ in template.fields)
         ast = self._ast(template, text)
-        return every_name(ast, self._included) if ast is not None else None
+        if ast is not None and id(ast) not in self._every:  # once per snippet or copy
+            self._every[id(ast)] = every_name(ast, self._included)
+        return self._every[id(ast)] if ast is not None else None
 
     def prerender(
         self, template: Template, values: Mapping[str, Any], text: str | None = None
