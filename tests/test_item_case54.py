@@ -92,6 +92,17 @@ def test_an_item_path_s_id_is_lower_case_as_the_page_s() -> None:
     assert page_tags(page, "/tours/SKU-ABC", journey) == (["kyoto"], ["sku-abc"])
 
 
+@pytest.mark.parametrize(
+    "path", ["/tours/kyoto-autumn", "/tours/kyoto-autumn;jsessionid=AB12", "/tours/kyoto-autumn/"]
+)
+def test_a_path_parameter_is_no_part_of_an_item_path_s_id(path: str) -> None:
+    """recs60: ``/tours/kyoto-autumn;jsessionid=...`` (a page Java servers serve as the same)
+    named the item ``kyoto-autumn;jsessionid=ab12``: the page's own tour was suggested on it."""
+    spec = {"topics": [{"path": ["/tours/*"], "topics": ["kyoto"], "item": True}]}
+    journey = Journey(spec=JourneyFile.model_validate(spec))
+    assert page_tags("", path, journey) == (["kyoto"], ["kyoto-autumn"])
+
+
 LONG = "a-very-long-topic-name-that-no-page-can-give-us"  # 47 characters
 
 

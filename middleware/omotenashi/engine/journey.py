@@ -85,7 +85,9 @@ class Journey:
                 fresh = [t for t in dict.fromkeys(rule.topics) if t not in seen]
                 seen.update(fresh)
                 topics.extend(fresh)
-                last = path.rstrip("/").rsplit("/", 1)[-1]
+                # (a path parameter is no part of it: ``;jsessionid=...``, as Java servers
+                # serve the same page: recs60, the page's own item was suggested there)
+                last = path.rstrip("/").rsplit("/", 1)[-1].split(";", 1)[0]
                 if rule.item and last and last not in items:
                     items.append(last)
         return tuple(topics), tuple(items)
