@@ -21,6 +21,11 @@ def views(count: float, half_life: float) -> float:
     return log_increment(NOW, half_life) + math.log2(count)
 
 
+def week(pairs: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """This week's key for ``pairs``: five first views each (what "this week" needs)."""
+    return [(member, math.log2(5)) for member, _ in pairs]
+
+
 def seen(shared: Shared) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """What a Shared holds (it compares by identity), to nine decimals."""
     co = {k: {m: round(w, 9) for m, w in v.items()} for k, v in shared.co_views.items()}
@@ -43,14 +48,16 @@ def test_nothing_read_and_nothing_cached_is_empty() -> None:
 def test_a_request_that_reads_nothing_gets_the_last_popular_read() -> None:
     recs = Recs("p")
     pop = [("a", views(8, POPULAR_HALF_LIFE)), ("b", views(16, POPULAR_HALF_LIFE))]
-    first = recs.shared(["pop"], [pop], None, NOW)
+    first = recs.shared(["pop", "week"], [pop, week(pop)], None, NOW)
     assert seen(first) == made({"a": 0.5, "b": 1.0}, {})
     for current in (None, "a", "x"):
         assert seen(recs.shared([], [], current, NOW)) == seen(first)
     few = [("c", views(2, POPULAR_HALF_LIFE)), ("d", views(6, POPULAR_HALF_LIFE))]
-    assert recs.shared(["pop"], [few], None, NOW).popular == pytest.approx({"d": 1.0})
+    assert recs.shared(["pop", "week"], [few, week(few)], None, NOW).popular == pytest.approx(
+        {"d": 1.0}
+    )
     assert seen(recs.shared([], [], None, NOW)) == made({"d": 1.0}, {})
-    assert recs.shared(["pop"], [[]], None, NOW).popular == pytest.approx({})
+    assert recs.shared(["pop", "week"], [[], []], None, NOW).popular == pytest.approx({})
     assert seen(recs.shared([], [], "a", NOW)) == made({}, {})
 
 
@@ -58,8 +65,16 @@ def test_the_page_items_co_views_are_its_own_request_only() -> None:
     recs = Recs("p")
     pop = [("a", views(8, POPULAR_HALF_LIFE))]
     co = [("b", views(4, CO_HALF_LIFE)), ("c", views(1, CO_HALF_LIFE))]
-    both = recs.shared(["co", "pop"], [co, pop], "x", NOW)
+    both = recs.shared(["co", "pop", "week"], [co, pop, week(pop)], "x", NOW)
     assert seen(both) == made({"a": 1.0}, {"x": {"b": 1.0}})
     assert seen(recs.shared(["co"], [co], None, NOW)) == made({"a": 1.0}, {})
     assert recs.shared(["co"], [[]], "x", NOW).co_views == {}
     assert seen(recs.shared([], [], "x", NOW)) == made({"a": 1.0}, {})
+
+
+def test_popular_now_is_of_this_week_s_first_views_alone() -> None:
+    # (recs60: "a" decayed past five from views weeks ago, none this week: not popular now)
+    recs = Recs("p")
+    pop = [("a", views(15, POPULAR_HALF_LIFE)), ("b", views(8, POPULAR_HALF_LIFE))]
+    now = [("b", math.log2(5)), ("c", math.log2(9)), ("a", math.log2(4))]
+    assert seen(recs.shared(["pop", "week"], [pop, now], None, NOW)) == made({"b": 1.0}, {})

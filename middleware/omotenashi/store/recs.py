@@ -12,6 +12,7 @@ profile read.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from array import array
 from collections import OrderedDict
@@ -39,6 +40,8 @@ from omotenashi.store import scripted
 POPULAR_READ = 200  # the most popular items read per request (cached per process)
 POPULAR_CACHE = 5.0  # seconds one read of the popular items serves every request
 SHARED_TTL = 180 * 86400  # shared keys not updated for half a year expire
+WEEK = 7 * 86400  # (the Unix epoch was a Thursday: Mondays are 4 days past a multiple)
+WEEK_LEAST = math.log2(MIN_POPULAR_SUPPORT - 0.5)  # a week key's score: that many first views
 # The co lists a process keeps for visitors' own pairs (coview.own_co_views): the latest used
 # LISTS_KEPT (an LRU), each read again, in the background, once older than LISTS_FRESH seconds
 # (a co list's half-life is 30 days: a minute of it changes no ranking). Of each list only its
@@ -101,6 +104,12 @@ class Recs:
     def co_key(self, item: str) -> str:
         return f"{self.prefix}:rec:co:{item}"
 
+    def week_key(self, now: float) -> str:
+        """The first views of this calendar week (ISO, UTC): "Popular this week" is said of
+        an item with MIN_POPULAR_SUPPORT of them, whatever its decayed score (recs60: views
+        weeks old, many, kept an item "popular this week" nobody viewed this week)."""
+        return f"{self.prefix}:rec:popw:{time.strftime('%G-%V', time.gmtime(now))}"
+
     def needs_read(self, current: str | None) -> bool:
         """Anything to read besides the profile (a page item, or popular items gone stale)?"""
         cached = self._popular
@@ -118,7 +127,8 @@ class Recs:
         cached = self._popular
         if cached is None or self._stale(cached[0]):
             pipe.zrevrange(self.popular_key(), 0, POPULAR_READ - 1, withscores=True)
-            kinds.append("pop")
+            pipe.zrevrange(self.week_key(time.time()), 0, POPULAR_READ - 1, withscores=True)
+            kinds += ("pop", "week")
         return kinds
 
     def shared(
@@ -136,6 +146,7 @@ class Recs:
             return none
         now = time.time() if now is None else now
         co: dict[str, dict[str, float]] = {}
+        hot: list[tuple[str, float]] = []  # popular items ("pop" comes before "week")
         for kind, reply in zip(kinds, replies, strict=True):
             pairs = [(str(m), float(s)) for m, s in reply]
             if kind == "co" and current and pairs:
@@ -146,8 +157,11 @@ class Recs:
             elif kind == "co" and current:
                 self.keep_list(current, {})
             elif kind == "pop":
-                kept = supported(pairs, now, POPULAR_HALF_LIFE, MIN_POPULAR_SUPPORT)
-                self._popular = (time.monotonic(), relative(kept))
+                hot = supported(pairs, now, POPULAR_HALF_LIFE, MIN_POPULAR_SUPPORT)
+            elif kind == "week":  # (log2 of a count: each first view adds 2^0)
+                this_week = {m for m, x in pairs if x >= WEEK_LEAST}
+                hot = [(m, x) for m, x in hot if m in this_week]
+                self._popular = (time.monotonic(), relative(hot))
         return Shared(popular=self._popular[1] if self._popular else {}, co_views=co)
 
     def keep_list(self, item: str, weights: dict[str, float]) -> Ranked:
@@ -221,8 +235,12 @@ class Recs:
         """Queue one script call per shared key: ``pop`` and ``co`` as far as the record found
         them due (``popular``, ``co``: store/store.py)."""
         if popular and (views := learning.popular):
-            at = int(grained(time.time(), POPULAR_GRAIN)) + SHARED_TTL
+            now = time.time()
+            at = int(grained(now, POPULAR_GRAIN)) + SHARED_TTL
             await _call(pipe, script, self.popular_key(), POPULAR_KEEP, at, views)
+            ends = int(now - (now - 345600) % WEEK) + WEEK + 86400  # (a day past its Sunday)
+            week = [(member, 0.0) for member, _ in views]  # (one more: log2(2^s + 1))
+            await _call(pipe, script, self.week_key(now), POPULAR_KEEP, ends, week)
         for item, pairs in learning.co.items() if co else ():
             at = int(grained(time.time(), CO_GRAIN)) + SHARED_TTL
             await _call(pipe, script, self.co_key(item), CO_KEEP, at, pairs)
