@@ -93,7 +93,14 @@ def test_an_item_path_s_id_is_lower_case_as_the_page_s() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/tours/kyoto-autumn", "/tours/kyoto-autumn;jsessionid=AB12", "/tours/kyoto-autumn/"]
+    "path",
+    [
+        "/tours/kyoto-autumn",
+        "/tours/kyoto-autumn;jsessionid=AB12",
+        "/tours/kyoto-autumn/",
+        "/tours/kyoto-autumn/;jsessionid=AB12",  # (last60b: Tomcat's encodeURL of a folder)
+        "/tours/kyoto-autumn;a=1;b=2",
+    ],
 )
 def test_a_path_parameter_is_no_part_of_an_item_path_s_id(path: str) -> None:
     """recs60: ``/tours/kyoto-autumn;jsessionid=...`` (a page Java servers serve as the same)

@@ -53,3 +53,17 @@ async def test_popular_this_week_is_said_of_this_week_s_views_alone(
     )
     expires = omotenashi_redis.expiretime(week)  # (a day past the week's Sunday)
     assert 86400 < expires - time.time() <= 8 * 86400 + 60
+
+
+async def test_a_week_full_of_other_items_still_takes_a_new_one(
+    make_settings: Make, omotenashi_redis: redis.Redis, omotenashi_visitor: Seed
+) -> None:
+    # (last60b: trimmed to its top 1,000, a week whose 1,000 items had two first views each
+    # let a new item's first view in last and out at once, every time, all week)
+    week = time.strftime("omo:rec:popw:%G-%V", time.gmtime())
+    omotenashi_redis.zadd(week, {f"long-tail-{n}": 1.0 for n in range(1000)})
+    async with client_for(_site(make_settings)) as client:
+        await _teach(client, omotenashi_visitor, "/tours/bali-retreat")
+        after = _picks((await _browse(client, "/tours/kyoto-autumn")).text)
+    assert ("bali-retreat", "Popular this week") in after
+    assert omotenashi_redis.zcard(week) == 1001

@@ -6,6 +6,7 @@ moves back only by a decay rule, which is checked when a new visit begins.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +17,7 @@ from omotenashi.engine.globs import matcher
 from omotenashi.engine.profile import STAGE_ORDER
 from omotenashi.rules.journey import JourneyFile
 
+_PARAMS = re.compile(r";[^/]*")  # a path segment's parameters (``;jsessionid=...``)
 _RANK = {stage: rank for rank, stage in enumerate(STAGE_ORDER)}  # STAGE_ORDER.index, by lookup
 
 
@@ -87,7 +89,8 @@ class Journey:
                 topics.extend(fresh)
                 # (a path parameter is no part of it: ``;jsessionid=...``, as Java servers
                 # serve the same page: recs60, the page's own item was suggested there)
-                last = path.rstrip("/").rsplit("/", 1)[-1].split(";", 1)[0]
+                plain = _PARAMS.sub("", path) if ";" in path else path
+                last = plain.rstrip("/").rsplit("/", 1)[-1]
                 if rule.item and last and last not in items:
                     items.append(last)
         return tuple(topics), tuple(items)

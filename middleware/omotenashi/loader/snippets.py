@@ -175,7 +175,7 @@ class Renderer:
             return frozenset(head for head, _ in template.fields)
         ast = self._ast(template, text)
         if ast is not None and id(ast) not in self._every:  # once per snippet or copy
-            self._every[id(ast)] = every_name(ast, self._included)
+            self._every[id(ast)] = every_name(ast, self._included, self._names)
         return self._every[id(ast)] if ast is not None else None
 
     def prerender(

@@ -4,6 +4,7 @@ the names it binds itself, and the values it needs whatever the visitor is like.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 
 from jinja2 import meta, nodes
 
@@ -16,28 +17,31 @@ _BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
 
 
 def every_name(
-    ast: nodes.Template, parse: Callable[[str], nodes.Template | None]
+    ast: nodes.Template,
+    parse: Callable[[str], nodes.Template | None],
+    names: Callable[[nodes.Template], AbstractSet[str]] = meta.find_undeclared_variables,
 ) -> frozenset[str] | None:
     """Every name a snippet may read from its context, in the snippets it includes, imports
-    or extends too (``parse``: a snippet's tree by name); None when that cannot be known (a
-    snippet named by an expression, or one that cannot be read: any name may be read)."""
-    names: set[str] = set()
+    or extends too (``parse``: a snippet's tree by name; ``names``: the names one tree reads,
+    the renderer's kept per tree); None when that cannot be known (a snippet named by an
+    expression, or one that cannot be read: any name may be read)."""
+    found: set[str] = set()
     seen: set[str] = set()
     todo = [ast]
     while todo:
         tree = todo.pop()
-        names.update(meta.find_undeclared_variables(tree))
+        found.update(names(tree))
         for node in tree.find_all(_BRINGS_IN):
             named = getattr(node, "template", None)
             if not (isinstance(named, nodes.Const) and isinstance(named.value, str)):
                 return None
             if named.value not in seen:
                 seen.add(named.value)
-                found = parse(named.value)
-                if found is None:
+                brought = parse(named.value)
+                if brought is None:
                     return None
-                todo.append(found)
-    return frozenset(names)
+                todo.append(brought)
+    return frozenset(found)
 
 
 def rebound(ast: nodes.Template) -> frozenset[str]:

@@ -42,6 +42,10 @@ POPULAR_CACHE = 5.0  # seconds one read of the popular items serves every reques
 SHARED_TTL = 180 * 86400  # shared keys not updated for half a year expire
 WEEK = 7 * 86400  # (the Unix epoch was a Thursday: Mondays are 4 days past a multiple)
 WEEK_LEAST = math.log2(MIN_POPULAR_SUPPORT - 0.5)  # a week key's score: that many first views
+# A week's counts are not trimmed to a top K (last60b: once 1,000 items had two first views, a
+# new item's first came in last and went at once, all week): only catalogue items are counted,
+# so it holds at most one member per catalogue item, for a week and a day.
+WEEK_KEEP = 1 << 30
 # The co lists a process keeps for visitors' own pairs (coview.own_co_views): the latest used
 # LISTS_KEPT (an LRU), each read again, in the background, once older than LISTS_FRESH seconds
 # (a co list's half-life is 30 days: a minute of it changes no ranking). Of each list only its
@@ -240,7 +244,7 @@ class Recs:
             await _call(pipe, script, self.popular_key(), POPULAR_KEEP, at, views)
             ends = int(now - (now - 345600) % WEEK) + WEEK + 86400  # (a day past its Sunday)
             week = [(member, 0.0) for member, _ in views]  # (one more: log2(2^s + 1))
-            await _call(pipe, script, self.week_key(now), POPULAR_KEEP, ends, week)
+            await _call(pipe, script, self.week_key(now), WEEK_KEEP, ends, week)
         for item, pairs in learning.co.items() if co else ():
             at = int(grained(time.time(), CO_GRAIN)) + SHARED_TTL
             await _call(pipe, script, self.co_key(item), CO_KEEP, at, pairs)
