@@ -61,3 +61,20 @@ def test_what_a_snippet_brings_in_is_read_for_the_visitor_too(make_settings: Mak
     loaded = Omotenashi(page_app(PAGE), settings=make_settings(rules, SNIPPETS)).rules.current
     reads = {r.id: r.reads_visitor for r in loaded.ruleset.rules}
     assert reads == {"yours": True, "hello": True, "plain": False, "wrapped": True}
+
+
+async def test_blocks_that_include_snippets_naming_no_one_are_not_held_by_the_name_cap(
+    make_settings: Make,
+) -> None:
+    # (an include counted as printing the visitor's name: the second such block on a page
+    # was held back by OMOTENASHI_RESPECT_NAME_PER_PAGE, though neither names anyone)
+    rules = """
+rules:
+  - {id: sale-hero, slot: hero, snippet: sale.html, why: "Our sale."}
+  - {id: sale-note, slot: note, snippet: sale.html, why: "Our sale, again."}
+"""
+    app = Starlette(routes=[Route("/", lambda request: HTMLResponse(PAGE))])
+    async with client_for(Omotenashi(app, settings=make_settings(rules, SNIPPETS))) as client:
+        page = await client.get("/")
+    assert page.text.count("<a href='/sale'>Sale</a>") == 2
+    assert page.headers["x-omotenashi-rules"] == "sale-hero,sale-note"

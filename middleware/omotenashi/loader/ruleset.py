@@ -204,9 +204,12 @@ def _load(
                     except SampleFailure as exc:
                         said = renderer.sample_problem(exc, rule, name, lines, loc, base)
                         noted.extend([LoadWarning(said, "warning")] if said else [])
-                uses_name = template is not None and renderer.uses_name(template, rule.text)
                 read = renderer.reads(template, rule.text) if template is not None else frozenset()
                 yours = read is None or "visitor" in read  # (unknown: said as yours)
+                # (an include counted as naming the visitor: not when none of it reads them)
+                uses_name = (
+                    yours and template is not None and renderer.uses_name(template, rule.text)
+                )
                 if rule.with_ and read is not None and rule.snippet:  # a field's slip
                     if slip := slipped(rule, read, name, lines, loc):
                         errors.append(slip)
