@@ -160,4 +160,5 @@ async def test_a_request_for_a_made_up_item_reads_no_list_before_the_app(
         before = omotenashi_redis.info("commandstats").get("cmdstat_zrevrange", {}).get("calls", 0)
         await client.get("/tours/not-listed-at-all")
         after = omotenashi_redis.info("commandstats").get("cmdstat_zrevrange", {}).get("calls", 0)
-    assert after - before == 1  # the popular items only (not cached: popular_cache 0)
+    assert after - before == 2  # the popular items and this week's counts only (not cached:
+    # popular_cache 0; recs60)
