@@ -54,6 +54,15 @@ async def test_a_block_for_anyone_says_when_it_is_made_from_what_we_know(
     assert "kyoto" in words  # the visitor's own interest, in the block
     assert words.count(YOURS) == (4 if not off else 2), words  # each "i", and the panel
     assert words.count(said) >= 2
+    # the panel heads them so too (visitor60: under "general, not based on you" it said the
+    # opposite of their "i")
+    made = "shown to anyone, made from what we know of you:"
+    if off:
+        assert "Nothing on this page is chosen for you. 1 part is general, not based" in words
+        assert f"1 other part is {made}" in words
+    else:
+        assert f"Nothing on this page is chosen for you. 2 parts are {made}" in words
+        assert "not based on you" not in words
 
 
 def test_what_a_snippet_brings_in_is_read_for_the_visitor_too(make_settings: Make) -> None:

@@ -58,6 +58,8 @@ EVERYONE = "nothing about you chose this: it may be shown to anyone"
 # showed their interests under "it may be shown to anyone" alone)
 EVERYONE_YOURS = f"{EVERYONE}, but what it says here is made from what we know of you"
 _ANYONE = ((EVERYONE,), (EVERYONE_YOURS,))
+_MADE_OF_YOURS = "shown to anyone, made from what we know of you"  # (the panel's heading)
+_NONE_MINE = "Nothing on this page is chosen for you. "
 # The "i" of a recommendation none of whose items comes from the visitor's own signals; when
 # the visitor's own filters took an item out of it (what they viewed, their cart, what they
 # bought: recommending.Recommender.left_out), it says which instead
@@ -362,7 +364,8 @@ def _panel(
 ) -> str:
     prefix = html.escape(prefix, quote=True)
     mine = [e for e in entries if e[4]]
-    general = [e for e in entries if not e[4] and not e[5]]
+    general = [e for e in entries if not e[4] and not e[5] and e[2] != (EVERYONE_YOURS,)]
+    yours = [e for e in entries if not e[4] and not e[5] and e[2] == (EVERYONE_YOURS,)]
     less: dict[tuple[str, ...], list[Entry]] = {}  # general, less the visitor's own items
     for e in entries:
         if not e[4] and e[5]:
@@ -372,15 +375,13 @@ def _panel(
     if mine:
         lead = _parts(len(mine), after=" of this page")
         text += f"<p{EN}>{lead} chosen for you:</p><ul>{_listed(mine)}</ul>"
-    if general:
-        n = len(general)
-        lead = (
-            _parts(n, before="other ")
-            if mine
-            else f"{'' if less else 'Nothing on this page is chosen for you. '}{_parts(n)}"
-        )
-        text += f"<p{EN}>{lead} general, not based on you:</p><ul>{_listed(general)}</ul>"
-    earlier = bool(mine or general)
+    earlier = bool(mine)  # (visitor60: one made from what we know of them is no "general")
+    for group, heading in ((general, "general, not based on you"), (yours, _MADE_OF_YOURS)):
+        if group:
+            n, none = len(group), _NONE_MINE * (not less)
+            lead = _parts(n, before="other ") if earlier else f"{none}{_parts(n)}"
+            text += f"<p{EN}>{lead} {heading}:</p><ul>{_listed(group)}</ul>"
+            earlier = True
     for left, some in less.items():
         lead = _parts(len(some), before="other " if earlier else "")
         earlier = True
