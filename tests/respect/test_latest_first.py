@@ -131,3 +131,17 @@ async def test_the_page_sees_the_purchase_time_the_store_keeps(
     kept = await store.load(vid)
     assert kept.bought_at == {"alps": NOW + 200, "zen": NOW + 99}  # (whole seconds)
     assert {i: int(at) for i, at in here.bought_at.items()} == kept.bought_at
+
+
+def test_topics_on_the_data_page_go_by_the_names_shown() -> None:
+    # (visitor60: by their ids, "trips for two" came before "culture", "Bali" after nothing)
+    profile = Profile(interests={t: (1.0, NOW) for t in ("couple", "culture", "bali", "zen")})
+    labels = {"couple": "trips for two", "zen": "Zen gardens", "bali": "Bali"}
+    rows = shown.data_sections(profile, RuleSet(), Prefs(), ({}, labels))
+    lines = next(lines for title, lines in rows if title.startswith("Topics you looked at"))
+    assert [line.split(":")[0] for line in lines] == [
+        "Bali",
+        "culture",
+        "trips for two",
+        "Zen gardens",
+    ]

@@ -227,7 +227,10 @@ def data_sections(
                             yourdata.points(score),
                             yourdata.day(at, zone),
                         )
-                        for t, (score, at) in sorted(profile.interests.items())
+                        for t, (score, at) in sorted(  # by the name shown (visitor60)
+                            profile.interests.items(),
+                            key=lambda kv: ((labels.get(kv[0]) or words(kv[0])).casefold(), kv[0]),
+                        )
                     ]
                 ),
             )
