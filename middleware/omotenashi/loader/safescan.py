@@ -13,6 +13,7 @@ from jinja2 import Template, nodes
 from jinja2.exceptions import TemplateAssertionError
 
 from omotenashi.errors import SnippetError
+from omotenashi.loader.templatescan import BRINGS_IN
 
 SAFE_PROBLEM = "marks the visitor's data safe"
 SAFE_HINT = (
@@ -228,7 +229,7 @@ def _brought_in(tree: nodes.Node) -> list[tuple[str, bool]]:
     """The snippets ``tree`` includes, extends or imports, named as written, and whether each
     sees the caller's names (an include by default, a parent always, an import if asked)."""
     out = []
-    for node in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)):
+    for node in tree.find_all(BRINGS_IN):
         named = getattr(node, "template", None)
         if isinstance(named, nodes.Const) and isinstance(named.value, str):
             context = isinstance(node, nodes.Extends) or bool(getattr(node, "with_context", 0))

@@ -14,13 +14,13 @@ from jinja2 import Template, nodes
 from jinja2.exceptions import TemplateAssertionError
 
 from omotenashi.errors import SnippetError
+from omotenashi.loader.templatescan import BRINGS_IN
 
 NEVER_ENDS = "its render never ends, so every visitor sees the slot's default"
 CYCLE_HINT = (
     "a snippet cannot include itself, directly or through others: take out the tag on this "
     "line, or move what the snippets share into one that brings in neither"
 )
-_BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
 _MAY_STOP = (nodes.If, nodes.For, nodes.Macro, nodes.CallBlock, nodes.Block)
 _VERBS = {"Include": "includes", "Extends": "extends", "Import": "imports"}
 Parse = Callable[[str], "nodes.Template | None"]
@@ -44,7 +44,7 @@ def check_cycles(ast: nodes.Template, template: Template, parse: Parse) -> None:
     trees = {template.name: ast}
     todo = [ast]
     while todo:  # every snippet it names, in any branch: reached by some visitor
-        for node in todo.pop().find_all(_BRINGS_IN):
+        for node in todo.pop().find_all(BRINGS_IN):
             for name in written(node):
                 sub = parse(name) if name not in trees else None
                 if sub is not None:
@@ -79,7 +79,7 @@ def check_cycles(ast: nodes.Template, template: Template, parse: Parse) -> None:
 def _always(node: nodes.Node) -> Iterator[nodes.Node]:
     """The tags bringing in a snippet that every render of ``node`` reaches."""
     for child in node.iter_child_nodes():
-        if isinstance(child, _BRINGS_IN):
+        if isinstance(child, BRINGS_IN):
             yield child
         elif not isinstance(child, _MAY_STOP):
             yield from _always(child)

@@ -18,6 +18,7 @@ from omotenashi.engine.render import VISITOR_FIELDS
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError
 from omotenashi.loader.safescan import SAFE_HINT, SAFE_PROBLEM
 from omotenashi.loader.snippetcycles import CYCLE_HINT, NEVER_ENDS, check_cycles
+from omotenashi.loader.templatescan import BRINGS_IN
 from omotenashi.rules.yamlsource import Loc, format_loc, line_of
 
 TEXT = "text"  # the name a rule's text goes by in a SnippetError (said "the rule's text")
@@ -39,7 +40,6 @@ HINTS = (
     (NEVER_ENDS, CYCLE_HINT),
 )
 NAMED_USERS = 5  # rules a snippet's problem names; the rest are counted
-_BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
 
 
 def hint(reason: str, users: list[str]) -> str:
@@ -89,7 +89,7 @@ def check_brought_in(
     itself in (snippetcycles.py). A rule's text brings in none."""
     env = template.environment
     if env.loader is None:  # a rule's text: no snippets folder to read
-        for node in ast.find_all(_BRINGS_IN):
+        for node in ast.find_all(BRINGS_IN):
             said = "cannot bring in a snippet (include, import, extends)"
             raise SnippetError(TEXT, said) from TemplateAssertionError(said, node.lineno)
         return
@@ -97,7 +97,7 @@ def check_brought_in(
     todo: list[tuple[str | None, nodes.Template]] = [(template.name, ast)]
     while todo:
         owner, tree = todo.pop()
-        for node in tree.find_all(_BRINGS_IN):
+        for node in tree.find_all(BRINGS_IN):
             named = cast(nodes.Expr, getattr(node, "template", None))
             consts = named.items if isinstance(named, (nodes.Tuple, nodes.List)) else [named]
             names = [c.value for c in consts if isinstance(c, nodes.Const)]

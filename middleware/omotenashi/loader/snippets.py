@@ -37,14 +37,13 @@ from omotenashi.loader.snippetplaces import MARKED, SAMPLE_ITEMS, SAMPLE_SAID, r
 from omotenashi.loader.snippetplaces import (
     SAMPLE_VISITOR as SAMPLE_VISITOR,  # (loader/snippetplaces.py)
 )
-from omotenashi.loader.templatescan import every_name, needed, rebound
+from omotenashi.loader.templatescan import BRINGS_IN, every_name, needed, rebound
 from omotenashi.loader.withtypos import with_problem
 from omotenashi.rules.model import Rule
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of
 
 _UNDEFINED = re.compile(r"'(\w+)' is undefined")
 _READERS = frozenset({"get", "keys", "values", "items"})  # ``visitor.get('name')`` reads
-_BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
 # Failures that refuse a snippet even when met with a sample visitor: the sandbox said no, the
 # render went past its budget, or a snippet it brings in cannot be read.
 _REFUSED = (SecurityError, SnippetLimitError, SnippetFileError)
@@ -158,7 +157,7 @@ class Renderer:
         ast = self._ast(template, text)
         if ast is None:
             return text is None
-        if any(ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))):
+        if any(ast.find_all(BRINGS_IN)):
             return True
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
             target = getattr(node, "node", None)
@@ -206,7 +205,7 @@ class Renderer:
         if ast is None:
             return None
         self._visitor_fields(ast, template)
-        brings_in = any(ast.find_all(_BRINGS_IN))
+        brings_in = any(ast.find_all(BRINGS_IN))
         if not brings_in and "visitor" not in self._names(ast):
             with sample_render():  # bounded (budget.py), and a wall clock as a guard
                 return checked_render(template, values, {})  # the same for everyone, good or bad

@@ -13,7 +13,8 @@ _MAYBE = frozenset({"default", "d"})  # ``x | default('...')``: x may be missing
 _SOMETIMES = (nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.With, nodes.Test)
 
 
-_BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
+# What brings another snippet in (its names, its output): every loader module asks of these
+BRINGS_IN = (nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)
 
 
 def every_name(
@@ -31,7 +32,7 @@ def every_name(
     while todo:
         tree = todo.pop()
         found.update(names(tree))
-        for node in tree.find_all(_BRINGS_IN):
+        for node in tree.find_all(BRINGS_IN):
             named = getattr(node, "template", None)
             if not (isinstance(named, nodes.Const) and isinstance(named.value, str)):
                 return None
