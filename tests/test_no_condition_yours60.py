@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings
+from omotenashi.engine import disclosure
 
 from .conftest import client_for, page_app, page_words
 
@@ -87,3 +88,16 @@ rules:
         page = await client.get("/")
     assert page.text.count("<a href='/sale'>Sale</a>") == 2
     assert page.headers["x-omotenashi-rules"] == "sale-hero,sale-note"
+
+
+@pytest.mark.parametrize("made", [True, False])
+def test_a_fresh_page_with_a_part_made_from_what_we_know_is_not_as_everyone_sees_it(
+    made: bool,
+) -> None:
+    # (last60c: "we show a page as everyone sees it" sat above "1 part is shown to anyone,
+    # made from what we know of you")
+    reasons = (disclosure.EVERYONE_YOURS if made else disclosure.EVERYONE,)
+    panel = disclosure._panel((("greet", "Hello", reasons, (), False, ()),), "/o", True, False)
+    words = " ".join(page_words(panel).split())
+    assert ("we show a page as everyone sees it" in words) is not made
+    assert ("nothing on a page is chosen from what you browsed" in words) is made

@@ -370,7 +370,8 @@ def _panel(
     for e in entries:
         if not e[4] and e[5]:
             less.setdefault(e[5], []).append(e)
-    text = f"<p{EN}>{FRESH_SOME if mine or less else FRESH}</p>" if fresh else ""
+    # (a part made from what we know of them is no page "as everyone sees it": last60c)
+    text = f"<p{EN}>{FRESH_SOME if mine or less or yours else FRESH}</p>" if fresh else ""
     text += f"<p{EN}>{HISTORY_OFF}</p>" if history_off else ""
     if mine:
         lead = _parts(len(mine), after=" of this page")
