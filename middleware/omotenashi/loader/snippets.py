@@ -159,13 +159,19 @@ class Renderer:
             return text is None
         if any(ast.find_all(BRINGS_IN)):
             return True
+        fields = set()  # ``visitor.<field>`` and ``visitor["<field>"]``: a field other than name
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
             target = getattr(node, "node", None)
             arg = getattr(node, "arg", None)
             key = node.attr if isinstance(node, nodes.Getattr) else getattr(arg, "value", None)
-            if isinstance(target, nodes.Name) and target.name == "visitor" and key == "name":
-                return True
-        return False
+            if isinstance(target, nodes.Name) and isinstance(key, str) and key != "name":
+                fields.add(id(target))
+        # visitor itself, anywhere else (``{% set v = visitor %}{{ v.name }}``, a macro's
+        # argument, ``visitor|attr(...)``, ``visitor[key]``): it can print the name
+        return any(
+            node.name == "visitor" and node.ctx == "load" and id(node) not in fields
+            for node in ast.find_all(nodes.Name)
+        )
 
     def reads(self, template: Template, text: str | None = None) -> frozenset[str] | None:
         """Every name a snippet or copy may read from its context (through what it includes,
