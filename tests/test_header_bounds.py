@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omotenashi.asgi.arrival import MAX_COOKIES, MAX_HEADER, is_page_request, request_headers
+from omotenashi.asgi.arrival import is_page_request
+from omotenashi.asgi.requestheaders import MAX_COOKIES, MAX_HEADER, request_headers
 from omotenashi.engine.facts import MAX_PARAMS, query_params
 from omotenashi.identity.cookie import MAX_COOKIE, cookie_value
 

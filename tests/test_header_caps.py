@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.asgi.arrival import MAX_COOKIES, MAX_HEADER, request_headers, request_info
+from omotenashi.asgi.arrival import request_info
+from omotenashi.asgi.requestheaders import MAX_COOKIES, MAX_HEADER, request_headers
 from omotenashi.engine import facts
 from omotenashi.engine.facts import (
     MAX_LANGUAGES,

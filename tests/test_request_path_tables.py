@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.asgi import arrival
-from omotenashi.asgi.arrival import MAX_COOKIES, MAX_HEADER, MAX_HEADER_NAME, request_headers
+from omotenashi.asgi import requestheaders
 from omotenashi.asgi.offload import is_big
+from omotenashi.asgi.requestheaders import MAX_COOKIES, MAX_HEADER, MAX_HEADER_NAME, request_headers
 from omotenashi.engine import paths
 from omotenashi.store import pieces
 from omotenashi.store.pieces import HASHED, MARK, NAME
@@ -95,12 +95,12 @@ def test_headers_read_as_each_name_decoded_anew(
 
 
 def test_the_names_kept_stay_bounded() -> None:
-    many = [(b"x-%d" % n, b"1") for n in range(3 * arrival.NAMES_KEPT)]
+    many = [(b"x-%d" % n, b"1") for n in range(3 * requestheaders.NAMES_KEPT)]
     assert request_headers({"headers": many}) == {f"x-{n}": "1" for n in range(len(many))}
-    assert 0 < len(arrival._NAMES) <= arrival.NAMES_KEPT
+    assert 0 < len(requestheaders._NAMES) <= requestheaders.NAMES_KEPT
     long = b"x-" + b"n" * 100  # a name no header we read has: never kept
     assert request_headers({"headers": [(long, b"1")]}) == {}
-    assert long not in arrival._NAMES
+    assert long not in requestheaders._NAMES
 
 
 @pytest.mark.anyio

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from omotenashi.asgi.arrival import request_headers
+from omotenashi.asgi.requestheaders import request_headers
 from omotenashi.engine import EngineConfig, Profile, RequestInfo, Visit, personalise_response
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.restraint import Prefs

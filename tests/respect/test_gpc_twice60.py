@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from omotenashi import Omotenashi, Settings
-from omotenashi.asgi.arrival import request_headers
+from omotenashi.asgi.requestheaders import request_headers
 from omotenashi.engine.restraint import Prefs
 from omotenashi.respect.privacy import decide_privacy
 

@@ -11,26 +11,27 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from omotenashi.asgi.origin import page_origin
+from omotenashi.asgi.requestheaders import COOKIES_CUT, MAX_HEADER, request_headers
 from omotenashi.asgi.visitor import Services, Visitor
 from omotenashi.engine.facts import (
-    MAX_LANGUAGES,
     MAX_QUERY,
-    MAX_REFERER,
     URL_PATH_SAFE,
     Device,
     RequestInfo,
     query_params,
 )
 from omotenashi.engine.paths import origin_form, origin_path
+from omotenashi.engine.privacywords import PRIVATE_PREVIEW
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.renames import Renames
 from omotenashi.engine.restraint import Prefs
 from omotenashi.errors import StoreError
 from omotenashi.identity import preview
-from omotenashi.identity.cookie import CookieSigner, cookie_value
+from omotenashi.identity.cookie import CookieSigner, Identity, cookie_value
 from omotenashi.identity.device import MAX_USER_AGENT, is_bot, parse_device
 from omotenashi.metrics import Metrics
 from omotenashi.recommend.signals import Shared
-from omotenashi.respect.privacy import Privacy, decide_privacy, says_one
+from omotenashi.respect.privacy import Privacy, decide_privacy
 from omotenashi.rules.text import nfc
 from omotenashi.settings import Settings
 from omotenashi.store.reading import ProfileRead
@@ -48,63 +49,6 @@ class Guest(NamedTuple):
     headers: dict[str, str]
     device: Device
     bot: bool
-
-
-# What is read of a request header: names longer than any we read are skipped, and of a value
-# the first MAX_HEADER bytes (no header we read is longer, and no work may grow with one's
-# size); of the Cookie headers, their first MAX_COOKIES bytes (servers refuse longer headers:
-# uvicorn's h11 takes 16 KiB in all); of these, only what their readers read (CUT), and a
-# Referer over MAX_REFERER is none (WHOLE: browsers send the origin alone of a longer URL).
-MAX_HEADER_NAME, MAX_HEADER, MAX_COOKIES = 64, 8192, 16384
-# (Accept-Language: one more, by which its reader tells an entry the cap cut short)
-CUT = {"user-agent": MAX_USER_AGENT, "accept-language": MAX_LANGUAGES + 1}
-WHOLE = {"referer": MAX_REFERER}  # read whole, or as absent ("") when longer
-# Header names as sent -> as read (lower case), the bound of their value (negative: WHOLE's)
-NAMES_KEPT = 512
-_NAMES: dict[bytes, tuple[str, int]] = {}
-
-
-def request_headers(scope: Scope) -> dict[str, str]:
-    """Lower-case header names; several Cookie headers are joined as browsers would send one,
-    several Accept-Encoding lines as one list (of the others, the last line is read, but a
-    Sec-GPC or DNT "1" holds). Each value is read to its bound (:data:`MAX_HEADER` ...)."""
-    out: dict[str, str] = {}
-    cookies: list[str] = []
-    codings: list[str] = []  # Accept-Encoding's lines, joined once (not a copy per line)
-    room, coding_room = MAX_COOKIES, MAX_HEADER
-    names = _NAMES
-    for key, value in scope.get("headers", ()):
-        known = names.get(key) if type(key) is bytes else None
-        if known is None:
-            if len(key) > MAX_HEADER_NAME:
-                continue
-            name = key.decode("latin-1").lower()
-            known = name, -WHOLE[name] if name in WHOLE else CUT.get(name, MAX_HEADER)
-            if type(key) is bytes:
-                if len(names) >= NAMES_KEPT:  # bounded: names come from outside
-                    names.clear()
-                names[key] = known
-        name, cap = known
-        if name == "cookie":
-            if room > 0:  # (HTTP/2 sends a header per cookie) joined once below
-                text = value if len(value) <= room else memoryview(value)[:room]  # (no copy)
-                cookies.append(str(text, "latin-1"))
-                room -= len(value) + 2
-        elif name == "accept-encoding":  # its lines are one list, in order (RFC 9110 5.3)
-            if coding_room > 0:
-                codings.append(value[:coding_room].decode("latin-1"))
-                coding_room -= len(value) + 2
-        elif cap > 0:
-            if name in ("sec-gpc", "dnt") and says_one(out.get(name)):
-                continue  # a privacy signal sent on one of its lines holds (inputs60)
-            out[name] = value[:cap].decode("latin-1")
-        else:
-            out[name] = value.decode("latin-1") if len(value) <= -cap else ""
-    if cookies:
-        out["cookie"] = "; ".join(cookies)
-    if codings:
-        out["accept-encoding"] = ", ".join(codings)[:MAX_HEADER]
-    return out
 
 
 # Validators that would let the app (or the proxy's origin) answer 304 for a page that must
@@ -263,13 +207,21 @@ class Arrival:
             self._agents[user_agent] = known
         return Guest(headers, *known)
 
-    def privacy(
-        self, guest: Guest, prefs_cookie: dict[str, object], *, revoked: bool = False
-    ) -> Privacy:
-        """The one privacy decision (``revoked``: the store marks this id as revoked)."""
-        prefs = Prefs.from_cookie(prefs_cookie)
-        respect = self.settings.respect
-        return decide_privacy(guest.headers, prefs, respect, bot=guest.bot, revoked=revoked)
+    def identify(self, guest: Guest, renames: Renames | None = None) -> Identity:
+        """Who the request's cookie names (identity/cookie.py ``identify``)."""
+        headers = guest.headers
+        return self.signer.identify(headers.get("cookie"), renames, cut=COOKIES_CUT in headers)
+
+    def privacy(self, guest: Guest, ident: Identity | None, *, revoked: bool = False) -> Privacy:
+        """The one privacy decision (``ident``: who the cookie names, None for no choice kept;
+        ``revoked``: the store marks this id as revoked)."""
+        prefs, unread = (
+            (Prefs(), False) if ident is None else (Prefs.from_cookie(ident.prefs), ident.unread)
+        )
+        respect, bot = self.settings.respect, guest.bot
+        return decide_privacy(
+            guest.headers, prefs, respect, bot=bot, revoked=revoked, unread=unread
+        )
 
     async def visitor(
         self,
@@ -285,7 +237,7 @@ class Arrival:
         ``recommends``: the same round trip also reads what recommendations need from
         everyone's views (``item``: the page's own item, for its co-views).
         """
-        ident = self.signer.identify(guest.headers.get("cookie"))
+        ident = self.identify(guest)
         services = self._services
         if services is None or services.half_life != half_life:  # the same for every request
             cfg = self.settings
@@ -295,17 +247,17 @@ class Arrival:
             )  # fmt: skip
         shared: Shared | None = None  # made only when there is something to say
         reading = None
-        privacy = self.privacy(guest, ident.prefs)
+        privacy = self.privacy(guest, ident)
         if privacy.private:
             # GPC/DNT or no consent: no profile is read or written, no new cookie is set;
             # rules on the page and the moment (device, time, campaign) may still apply.
             self.metrics.inc("private")
             if recommends:  # what everyone viewed: popular items, nothing about this visitor
                 shared = await self._shared_only(item)
+            keeps = privacy.keeps_choices(not ident.is_new) and not ident.unread
             private = Visitor(
                 ident, Profile(), guest.device, services=services, private=True,
-                privacy=privacy.said, keeps_choices=privacy.keeps_choices(not ident.is_new),
-                shared=shared or Shared(),
+                privacy=privacy.said, keeps_choices=keeps, shared=shared or Shared(),
             )  # fmt: skip
             token = _preview_token(scope, guest.headers)[0]
             if token:  # QA: why the link changes nothing (a link that is no good says that)
@@ -334,7 +286,7 @@ class Arrival:
             )
             profile, degraded = Profile(), True
         # A revoked id (the decision above, for this id): as private as GPC.
-        if profile.revoked and self.privacy(guest, ident.prefs, revoked=True).private:
+        if profile.revoked and self.privacy(guest, ident, revoked=True).private:
             self.metrics.inc("private")
             return Visitor(
                 ident, Profile(), guest.device, services=services, private=True, privacy="revoked"
@@ -373,17 +325,6 @@ class Arrival:
             visitor.forced = forced
             visitor.forced_cookie = token if from_link else None
             visitor.forced_secure = scheme == "https"  # the browser's, not the proxy's hop
-
-
-# Why a force link changes nothing for a private visitor (their pages get no forced variant)
-PRIVATE_PREVIEW = {
-    "gpc": "this browser sends Global Privacy Control or Do Not Track: it is never forced",
-    "consent": "this browser has not given consent: it is never forced",
-    "withdrawn": "this browser withdrew consent: it is never forced",
-    "nothing": "this browser chose to personalise nothing: it is never forced",
-    "revoked": "this visitor is revoked: it is never forced",
-    "bot": "a bot is never forced",
-}
 
 
 _PREVIEW_PARAM = f"{preview.PARAM}=".encode()

@@ -34,6 +34,7 @@ PRIVATE_REASONS = {
     "withdrawn": "you have withdrawn your consent",
     "revoked": "this site has turned personalisation off for you",
     "nothing": "you chose to personalise nothing",
+    "unread": "your browser sent more cookies than we read, and ours was not among those read",
 }
 PREVIEW_REASON = "this browser previews a forced variant (QA): its events teach nothing"
 # Sent from a page the browser fetched ahead of use (a prerender): not seen yet. Only the

@@ -74,6 +74,7 @@ async def post_choice(
         ident.is_new
         and privacy.private
         and privacy.keeps_choices(False)
+        and not ident.unread  # (a new cookie would replace theirs, which we could not read)
         and action in ("save", "dismiss")
         and same_site(headers, host)
     )
@@ -85,6 +86,7 @@ async def post_choice(
         why, back = ep.erased.why(token), came_from(form, own, root)
         if ident.is_new:  # without consent (where it is asked), no cookie even for this
             why = preferences.NO_CONSENT if privacy.consent_missing else preferences.NO_COOKIE
+            why = preferences.NOT_READ if ident.unread and not privacy.consent_missing else why
             back = ""
         await send_answer(send, 403, *preferences.refusal(why, headers, prefix, root, back))
         return
@@ -124,4 +126,4 @@ async def post_choice(
 def private(ep: Endpoints, guest: Guest) -> bool:
     """Whether the privacy decision keeps nothing about this visitor (their cookie holding no
     choice: consent given is one)."""
-    return ep.arrival.privacy(guest, {}).private
+    return ep.arrival.privacy(guest, None).private

@@ -133,8 +133,8 @@ class Endpoints:
         if scope.get("method") != "POST":
             await respond(send, 405, {"error": "use POST"}, [(b"allow", b"POST")])
             return
-        ident = self.signer.identify(headers.get("cookie"), loaded.ruleset.renames)  # formerly:
-        privacy = self.arrival.privacy(guest, ident.prefs)
+        ident = self.arrival.identify(guest, loaded.ruleset.renames)  # formerly:
+        privacy = self.arrival.privacy(guest, ident)
         if privacy.private:
             await respond(send, 202, not_stored(privacy.reason))
             return
@@ -175,7 +175,7 @@ class Endpoints:
         pid, mark = ident.user or ident.vid, self.store.erasures.mark  # before the read
         try:
             profile = await self.store.load(pid)  # first: a revoked id's counter is not touched
-            privacy = self.arrival.privacy(guest, ident.prefs, revoked=profile.revoked)
+            privacy = self.arrival.privacy(guest, ident, revoked=profile.revoked)
             if privacy.private:
                 await respond(send, 202, not_stored(privacy.reason))
                 return
@@ -212,10 +212,10 @@ class Endpoints:
     ) -> None:
         headers, arrived = guest.headers, time.monotonic()  # (a late page: no renewal)
         loaded = self.rules.current
-        ident = self.signer.identify(headers.get("cookie"), loaded.ruleset.renames)
+        ident = self.arrival.identify(guest, loaded.ruleset.renames)
         method = scope.get("method")
         secure = scope.get("scheme") in ("https", "wss")
-        privacy = self.arrival.privacy(guest, ident.prefs)
+        privacy = self.arrival.privacy(guest, ident)
         root = url_root(scope)  # behind a path prefix, the URLs we write start with it
         prefix = root + self.prefix
         read_only = exporting or route_path(scope).endswith("/data")  # (no form posts there)
@@ -233,7 +233,7 @@ class Endpoints:
                 profile = loaded.ruleset.renames.profile(await self.store.load(ident.pid))
                 if profile.revoked:  # the site revoked this id: nothing but that is kept
                     profile = Profile(revoked=exporting)  # the download shows the marker
-                    privacy = self.arrival.privacy(guest, ident.prefs, revoked=True)
+                    privacy = self.arrival.privacy(guest, ident, revoked=True)
                 if exporting:  # its lifetime too (the marker's, for a revoked id)
                     stored = await deny.counters(self.store, ident.user or ident.vid)
             except StoreError:
@@ -279,7 +279,7 @@ class Endpoints:
             notice=notice,
             private=private,
             reason=privacy.said,  # (its words: respect/privacy.py Privacy.said)
-            can_choose=privacy.keeps_choices(not ident.is_new),
+            can_choose=privacy.keeps_choices(not ident.is_new) and not ident.unread,
             confirm_erase="confirm=erase" in query,  # asked only where there is an erase
             choices=choices,
             root=root,

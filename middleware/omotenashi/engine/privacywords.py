@@ -16,6 +16,7 @@ GPC_NO_CONSENT = "gpc+consent"
 # visitor who gave consent would otherwise wonder why it is not honoured)
 GPC_CONSENTED = "gpc+consented"
 _GPC = "your browser asks sites not to track you (Global Privacy Control or Do Not Track)"
+_UNREAD = "your browser sends more cookies than we read, and ours is not among those we read"
 
 # Privacy.said -> (why it is held back, after "while"; when it may show again, "" where nothing the
 # visitor does here brings it back: the site revoked them). "bot" and "nothing" are not here:
@@ -33,6 +34,7 @@ HELD_BY: Mapping[str, tuple[str, str]] = {
     "consent": ("you have not given consent to personalisation", "once you give it"),
     "withdrawn": ("you have withdrawn your consent", "if you give it again"),
     "revoked": ("this site has turned personalisation off for you", ""),
+    "unread": (_UNREAD, "when your browser sends this site fewer cookies"),
 }
 # ... and when it may, said where nothing before names the reason (a kind's card, a note read
 # alone): "that" and "it" would refer to nothing there
@@ -46,6 +48,7 @@ NAMED_WHEN: Mapping[str, str] = {
     "consent": "once you give consent to personalisation",
     "withdrawn": "if you give your consent again",
     "revoked": "",
+    "unread": "when your browser sends this site fewer cookies",
 }
 # Said instead where the reason is not one of those (none reaches a page that says it: a
 # bot's pages are never rewritten, and "nothing" is said as the visitor's own choice)
@@ -63,3 +66,15 @@ def undone_still_off(reason: str, also: bool) -> str:
     just before it: Personalise nothing, a kind off ...)."""
     still = "also" if also else "still"
     return f" It {still} stays off while {held_by(reason)}: it uses what you did here."
+
+
+# Why a force link changes nothing for a private visitor (their pages get no forced variant)
+PRIVATE_PREVIEW = {
+    "gpc": "this browser sends Global Privacy Control or Do Not Track: it is never forced",
+    "consent": "this browser has not given consent: it is never forced",
+    "withdrawn": "this browser withdrew consent: it is never forced",
+    "nothing": "this browser chose to personalise nothing: it is never forced",
+    "unread": "this browser sent more cookies than are read, ours not among them: never forced",
+    "revoked": "this visitor is revoked: it is never forced",
+    "bot": "a bot is never forced",
+}

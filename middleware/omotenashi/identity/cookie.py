@@ -42,6 +42,7 @@ NOTICE_AGE = 300
 MAX_COOKIE = 4096  # the longest cookie browsers keep (name and value)
 COOKIES_TRIED = 4  # visitor cookies of our name tried, in the order sent (CookieSigner.identify)
 COOKIES_READ = 16  # ... among this many of our name, junk and empty ones included
+_NONE = object()  # (cookie_values yields None for an empty value: this is none at all)
 SAVE_BUDGET = 3800
 # How far in the future a signature may seem: signed by another server whose clock is ahead of
 # this one's (itsdangerous refuses any, and the visitor would become a stranger, choices lost)
@@ -76,6 +77,9 @@ class Identity:
     user: str | None = None  # the profile id of a signed-in user (never the raw user id)
     prefs: dict[str, object] = field(default_factory=dict)
     flash: Flash | None = None  # what a choice made from a page did, said on the next one
+    # new, but ours may be among the cookies not read (a Cookie header past what is read, more
+    # of our name than are tried): who this is cannot be told (respect/privacy.py "unread")
+    unread: bool = False
     # the rule set's former names (formerly:): a cookie signed from it keeps them too
     renames: Renames | None = field(default=None, compare=False, repr=False)
 
@@ -163,23 +167,29 @@ class CookieSigner:
         """:func:`renamed`, the site's browsing-history kind kept as it is."""
         return renamed(ident, renames, self.history)
 
-    def identify(self, cookie_header: str | None, renames: Renames | None = None) -> Identity:
-        """The visitor the cookie names (else a new one); ``renames`` given, its choices
-        under the names now (:meth:`as_now`)."""
+    def identify(
+        self, cookie_header: str | None, renames: Renames | None = None, *, cut: bool = False
+    ) -> Identity:
+        """The visitor the cookie names (else a new one, ``unread`` when ours may be among
+        cookies not read: past what was read of the header, ``cut``, or past those tried);
+        ``renames`` given, its choices under the names now (:meth:`as_now`)."""
         if renames is not None:
-            return self.as_now(self.identify(cookie_header), renames)
+            return self.as_now(self.identify(cookie_header, cut=cut), renames)
         # The first of our cookies that holds: another of the same name first (set by a
         # staging site, another path or an old domain, or broken) does not make this visitor
         # a stranger, whose new cookie would replace theirs. A few that could be ours are
         # verified, no more (values our signer never writes, empty ones too, are passed over
         # without counting), among the first COOKIES_READ of its name (a header full of them is
         # not walked in Python on every request).
-        named = islice(cookie_values(cookie_header, self.cookie.name), COOKIES_READ)
+        values = cookie_values(cookie_header, self.cookie.name)
+        named = islice(values, COOKIES_READ)
         ours = (v for v in named if v and _SIGNED.fullmatch(v))
         for value in islice(ours, COOKIES_TRIED):
             if (ident := self._verified_or_read(value)) is not None:
                 return ident
-        return Identity(vid=new_vid(), is_new=True, issued_at=time.time())
+        # (one more that could be ours, untried; or more of its name, unread)
+        unread = cut or next(ours, None) is not None or next(values, _NONE) is not _NONE
+        return Identity(vid=new_vid(), is_new=True, issued_at=time.time(), unread=unread)
 
     def _verified_or_read(self, value: str) -> Identity | None:
         """The visitor cookie ``value`` names, verified once, not per page; None when it does

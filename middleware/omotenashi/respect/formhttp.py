@@ -27,6 +27,11 @@ NO_COOKIE = (
     "we could not keep this choice: your browser sent no cookie from us (it may block them, or "
     "ask sites not to track it), and a choice is kept only in that cookie"
 )
+NOT_READ = (
+    "we could not keep this choice: your browser sent this site more cookies than we read, and "
+    "ours was not among those we read (a choice is kept only in it, and we change none we "
+    "could not read)"
+)
 # Readable without anything else loaded (our pages' CSP allows an inline style, no more)
 _STYLE = (
     "<style>body{font:1rem/1.55 system-ui,sans-serif;margin:0;color:#1f2a30;"

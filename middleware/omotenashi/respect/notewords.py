@@ -64,6 +64,13 @@ PRIVATE_NOTES = {
         "days unless the site chose another time. " + SHARED_COUNTS
     ),
     "bot": "Automated visitors are never personalised and nothing is kept about them.",
+    "unread": (
+        "Your browser sent this site more cookies than we read, and ours was not among those "
+        "we read: we cannot tell whether we have met, nor what you chose here before. So we "
+        "keep nothing about you from this visit, and set no new cookie (yours, with any "
+        "choices in it, stays as it is). " + MOMENT + " Removing some of this site's cookies "
+        "in your browser lets us read ours again."
+    ),
     "nothing": (
         "You chose “Personalise nothing for me”. We store nothing new about you: no pages, "
         "interests or events. We keep only that choice, in a cookie on this device, so it "
@@ -151,7 +158,7 @@ NO_SWITCH = (
 # untouched for them, or they switched off every block that needs nothing kept
 NOT_ADAPTED = "No page is adapted to you meanwhile: you see the site as it is."
 ADAPTED = frozenset(
-    {"gpc", GPC_NO_CONSENT, GPC_CONSENTED, "consent", "withdrawn", "revoked"}
+    {"gpc", GPC_NO_CONSENT, GPC_CONSENTED, "consent", "withdrawn", "revoked", "unread"}
 )  # contextual blocks still shown
 
 # Said to a signed-in visitor: the profile is the account's, the choices this browser's. Where

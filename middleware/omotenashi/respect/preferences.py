@@ -37,6 +37,7 @@ from omotenashi.respect.facts import describe
 from omotenashi.respect.formhttp import EXPIRED as EXPIRED
 from omotenashi.respect.formhttp import NO_CONSENT as NO_CONSENT
 from omotenashi.respect.formhttp import NO_COOKIE as NO_COOKIE
+from omotenashi.respect.formhttp import NOT_READ as NOT_READ
 from omotenashi.respect.formhttp import location as location
 from omotenashi.respect.formhttp import parse_form as parse_form
 from omotenashi.respect.formhttp import refusal as refusal

@@ -31,8 +31,10 @@ class Privacy:
     """``reason`` is "" when the visitor's profile may be read and written, else why not:
     ``"bot"``, ``"revoked"`` (the site revoked this visitor or user id), ``"withdrawn"`` (the
     visitor withdrew consent: holds in every mode until consent is given again), ``"gpc"``
-    (Sec-GPC or DNT), ``"consent"`` (consent mode without consent) or ``"nothing"`` (the
-    visitor chose "personalise nothing", and nothing above holds). The visitor's own choice
+    (Sec-GPC or DNT), ``"consent"`` (consent mode without consent), ``"unread"`` (our
+    cookie may be among more cookies than are read: who this is, and what they chose, cannot
+    be told; their cookie is left as it is) or ``"nothing"`` (the visitor chose
+    "personalise nothing", and nothing above holds). The visitor's own choice
     comes last, as their kinds switched off do: what the pages say of a block it holds back
     names the reason above it too (respect/notes.py), which unticking it would not lift."""
 
@@ -69,8 +71,8 @@ class Privacy:
 
 
 # Every decision is one of these (immutable, so shared): no instance is built per request.
-_ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _NOTHING = (
-    Privacy(reason) for reason in ("", "bot", "revoked", "withdrawn", "gpc", "nothing")
+_ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _UNREAD, _NOTHING = (
+    Privacy(reason) for reason in ("", "bot", "revoked", "withdrawn", "gpc", "unread", "nothing")
 )
 _NO_CONSENT = Privacy("consent", consent_missing=True)
 _GPC_NO_CONSENT = Privacy("gpc", consent_missing=True)  # no new cookie, even for a choice
@@ -84,9 +86,11 @@ def decide_privacy(
     *,
     bot: bool = False,
     revoked: bool = False,
+    unread: bool = False,
 ) -> Privacy:
     """The privacy decision for one request, from its headers, the visitor's own choices and
-    the site's deny-list (``revoked``: the profile store marks the id as revoked)."""
+    the site's deny-list (``revoked``: the profile store marks the id as revoked; ``unread``:
+    the visitor's cookie may be among those not read, identity/cookie.py)."""
     if bot:
         return _BOT
     if revoked:
@@ -105,6 +109,8 @@ def decide_privacy(
         return _GPC_NO_CONSENT if consent_missing else _GPC_CONSENTED
     if consent_missing:  # (with "personalise nothing" too: unticking it would not lift this)
         return _NO_CONSENT
+    if unread:  # (they may have chosen "personalise nothing": a new cookie would lose it)
+        return _UNREAD
     if prefs.nothing:  # "personalise nothing": only that choice is kept, in the cookie
         return _NOTHING
     return _ALLOWED
