@@ -3,6 +3,7 @@ that rules and the journey are decided on (the profile as it will be after this 
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -244,7 +245,7 @@ def build_change(
     kept = [(n, d) for n, d in visit.events if not (off and n in VIEW_EVENTS)]
     new_visit = (page or bool(kept)) and (
         profile.last_seen is None
-        or now - profile.last_seen > session_gap
+        or math.floor(now) - profile.last_seen > session_gap  # (whole seconds, as the store)
         or profile.visit_start is None  # seen only through an event so far (a sign-in)
     )
     change = Change(
