@@ -18,7 +18,6 @@ outside any budget.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import time
 from collections.abc import Callable, Iterator
@@ -26,9 +25,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, NoReturn, cast
 
-from jinja2 import Template, TemplateNotFound, Undefined, nodes, pass_context
+from jinja2 import Template, TemplateNotFound, nodes, pass_context
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -48,6 +46,7 @@ from omotenashi.engine.budget import (
     percent_estimate,
     spec_estimate,
 )
+from omotenashi.engine.printing import AS_TEXT, as_text, printed
 from omotenashi.errors import SnippetLimitError
 
 LOOP = "omotenashi_loop"  # the filters the rewrite inserts (a snippet may name them: harmless)
@@ -137,6 +136,7 @@ def _read(context: Context, value: Any) -> Any:
 @pass_context
 def _join(context: Context, parts: list[Any]) -> str:
     budget = current()
+    printed(parts)  # (``"" ~ visitor``: its whole mapping, as finalize refuses it)
     budget.inputs(parts)
     joined = markup_join(parts) if context.eval_ctx.autoescape else str_join(parts)
     return budget.made(joined)  # type: ignore[no-any-return]
@@ -149,32 +149,9 @@ def _finalize(context: Context, value: Any) -> Any:
     ``{{ item.title }}`` on an id, ``None``, a list's or a mapping's brackets, the visitor's
     whole mapping), which no visitor should read: refused, so the slot keeps its default, and
     ``omotenashi check`` says so with its sample visitor."""
-    if not isinstance(value, _PRINTED):  # (a bool is an int: "True")
-        raise SecurityError(
-            f"a {_kind(value)} would be printed as Python writes it, not as words: print a "
-            "text or a number (a field of it, item.title of a mapping; a list with |join(', '))"
-        )
+    printed((value,))
     current().inputs((value,))
     return value
-
-
-# What prints as words: text, numbers, a date or a time (YAML reads `ends: 2026-12-31` in
-# with: as a date; it prints as 2026-12-31), and nothing (an undefined value)
-_PRINTED = (str, int, float, datetime.date, datetime.time, Undefined)
-
-
-def _kind(value: Any) -> str:
-    """What a value is, in a snippet writer's words (never its contents: it may be the
-    visitor's)."""
-    if value is None:
-        return "none (an empty value)"
-    if callable(value):
-        return "function or method (a call without its brackets, or a field that is no field)"
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list | tuple | set | frozenset):
-        return "list"
-    return f"{type(value).__name__} object"
 
 
 def _size(value: Any) -> int:
@@ -242,6 +219,8 @@ def _guarded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         budget.step()
         if name == "join" and args and not isinstance(args[0], (str, list, tuple, dict)):
             args = (list(args[0]), *args[1:])  # a generator: its items, to weigh first
+        if name in AS_TEXT and args:
+            as_text(name, args, kwargs)
         budget.inputs((*args, *kwargs.values()))
         budget.need(filter_estimate(name, args, kwargs))
         if passes is _PassArg.context:

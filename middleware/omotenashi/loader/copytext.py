@@ -3,7 +3,8 @@
 Most copy is a sentence, maybe with the visitor's name. Compiling it with Jinja costs about a
 millisecond per rule at load time (10 s for 10,000 rules) and tens of microseconds per render;
 this does the same substitution, with Jinja's results: a missing value fails the rule (as
-``StrictUndefined`` does), values print as ``str()`` does, one trailing newline is dropped.
+``StrictUndefined`` does), values print as ``str()`` does (what a snippet may not print, a
+list or a mapping, is refused as there: engine/printing.py), one trailing newline is dropped.
 Anything else (filters, tags, comments, whitespace control) goes to Jinja.
 """
 
@@ -14,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import UndefinedError
+
+from omotenashi.engine.printing import printed
 
 _FIELD = re.compile(r"\{\{\s*([A-Za-z]\w*)(?:\.([A-Za-z]\w*))?\s*\}\}")
 _JINJA = ("{{", "{%", "{#")
@@ -53,6 +56,7 @@ class SimpleCopy:
                 if not isinstance(value, Mapping) or key not in value:
                     raise UndefinedError(f"{head!r} has no attribute {key!r}")
                 value = value[key]
+            printed((value,))  # (a list or a mapping: refused, as a snippet would be)
             out.append(str(value))
         return "".join(out)
 

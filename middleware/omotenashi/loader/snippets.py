@@ -26,6 +26,7 @@ from omotenashi.engine.render import SnippetUndefined, not_a_field, render
 from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
 from omotenashi.loader import snippetlife
+from omotenashi.loader.copyfields import check_simple
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
 from omotenashi.loader.safescan import check_safe
 from omotenashi.loader.snippetfiles import SnippetLoader, brought_in
@@ -114,12 +115,7 @@ class Renderer:
         identical texts share one compiled template."""
         simple = parse_simple(text)
         if simple is not None:
-            for head, key in simple.fields:
-                if head == "visitor" and key is not None and key not in SAMPLE_VISITOR:
-                    raise SnippetError(TEXT, not_a_field(key))
-                if head != "visitor" and head not in self.text_env.globals:  # never given
-                    said = f"{head!r} is undefined"
-                    raise SnippetError(TEXT, said) from UndefinedError(said)
+            check_simple(simple, self.text_env.globals)
             return cast(Template, simple)
         compiled = self._copies.get(text)
         if compiled is None:

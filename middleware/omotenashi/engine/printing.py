@@ -1,0 +1,60 @@
+"""What a snippet may print: text, numbers, dates and times, never a value Python would write
+out as itself (a mapping's or a list's brackets, ``None``, a method): the visitor's whole
+mapping is such a value. Asked for every printed value, and for what ``~`` and the filters
+that make text (``string``, ``pprint``, ``join``, ``format``) are given."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from jinja2 import Undefined
+from jinja2.exceptions import SecurityError
+
+
+def printed(values: Iterable[Any]) -> None:
+    """SecurityError unless each of ``values`` prints as words (as a snippet prints): what is
+    printed, and what ``~``, ``|string``, ``|join`` and ``|format`` make text of."""
+    for value in values:
+        if not isinstance(value, _PRINTED):  # (a bool is an int: "True")
+            raise SecurityError(
+                f"a {_kind(value)} would be printed as Python writes it, not as words: print "
+                "a text or a number (a field of it, item.title of a mapping; a list with "
+                "|join(', '))"
+            )
+
+
+# Filters that make text of their value (``join``: of its items; ``format``: of its
+# arguments), as printing would: held to what may be printed (rules61: ``visitor|string``)
+AS_TEXT = frozenset({"string", "pprint", "join", "format"})
+
+
+# What prints as words: text, numbers, a date or a time (YAML reads `ends: 2026-12-31` in
+# with: as a date; it prints as 2026-12-31), and nothing (an undefined value)
+_PRINTED = (str, int, float, datetime.date, datetime.time, Undefined)
+
+
+def _kind(value: Any) -> str:
+    """What a value is, in a snippet writer's words (never its contents: it may be the
+    visitor's)."""
+    if value is None:
+        return "none (an empty value)"
+    if callable(value):
+        return "function or method (a call without its brackets, or a field that is no field)"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list | tuple | set | frozenset):
+        return "list"
+    return f"{type(value).__name__} object"
+
+
+def as_text(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """What filter ``name`` would make text of, checked as printing is (:func:`printed`)."""
+    if name == "join":  # (of a mapping: its keys; by ``attribute``: the items' fields)
+        if len(args) < 3 and "attribute" not in kwargs and not isinstance(args[0], str):
+            printed(args[0])
+    elif name == "format":
+        printed((*args[1:], *kwargs.values()))
+    else:
+        printed(args[:1])
