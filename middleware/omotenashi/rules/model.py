@@ -29,6 +29,7 @@ from omotenashi.rules.whenvalues import (
     LISTED,
     WEEKDAY_SCHEMA,
     as_list,
+    bound_problem,
     count_problem,
     lists_not_empty,
     moment_problem,
@@ -81,8 +82,8 @@ class Compare(Strict):
     @field_validator("lt", "at_most", "gt", "at_least", mode="before")
     @classmethod
     def _a_bound_is_a_number(cls, value: object) -> object:
-        if isinstance(value, bool):  # (a number to pydantic: true would be 1)
-            raise _problem(f"{str(value).lower()} is not a number", "write a number, e.g. 1")
+        if (problem := bound_problem(value)) is not None:  # true, .nan, .inf, 1e999
+            raise _problem(*problem)
         return value
 
     @model_validator(mode="after")

@@ -156,6 +156,22 @@ def count_problem(condition: Any) -> tuple[str, str] | None:
     return None
 
 
+def bound_problem(value: object) -> tuple[str, str] | None:
+    """What is wrong with a bound (``lt``, ``at_most``, ``gt``, ``at_least``), and the fix:
+    true (a number to pydantic: 1), or no finite number (YAML's ``.nan``, ``.inf``, ``1e999``:
+    the rule would never fire, under ``not:`` always hold; rules61); None when it is fine or no
+    number at all (the model says so)."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} is not a number", "write a number, e.g. 1"
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number):
+        return f"{value!r} is not a number", "write a finite number, e.g. 3"
+    return None
+
+
 def _number(text: str) -> bool:
     """Whether a count can equal ``text``: a finite number ("nan" and "inf" are no count)."""
     try:
