@@ -84,6 +84,9 @@ def value_key(value: object, given: bool = False) -> object:
     return (type(value).__name__, value)
 
 
+_BLANK = When.model_construct(timezone=None)  # one field test's When, copied
+
+
 class SharedWhens:
     """Compiles the ``when`` of every rule of one load, sharing what is alike."""
 
@@ -254,8 +257,8 @@ class SharedWhens:
             key = (name, value_key(value) if keys is None else keys[name], zone)
             found = self.by_field.get(key)
             if found is None:
-                part: dict[str, Any] = {name: value, "timezone": zone}
-                found = compile_when(When.model_construct(**part), self.timezone)
+                part: dict[str, Any] = {name: value, "timezone": zone}  # (a copy: a fifth of
+                found = compile_when(_BLANK.model_copy(update=part), self.timezone)  # making)
                 self.by_field[key] = found
             out.extend(found)
         return out
