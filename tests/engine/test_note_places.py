@@ -127,6 +127,9 @@ CONTEXTS = [
     ("<table><caption data-omo-slot=x>a</caption><tr><td>b</table>", "none", ""),
     ("<table data-omo-slot=x><tr><td>a</table><p>b</p>", "after", "full"),
     ("<details><summary><span data-omo-slot=x>a</span></summary>b</details>", "none", ""),
+    # (ui61) after the <details>' summary: its content, unseen while it is closed
+    ("<details><summary data-omo-slot=x>a</summary>b</details>", "none", ""),
+    ("<div><summary data-omo-slot=x>a</summary>b</div>", "after", "full"),  # no <details>
     ("<dl><dt data-omo-slot=x>a<dd>b</dl>", "in", "full"),  # after its implied end: in it
     ("<svg><g data-omo-slot=x>a</g></svg><p>b</p>", "none", ""),
     ("<video><div data-omo-slot=x>a</div></video>", "none", ""),

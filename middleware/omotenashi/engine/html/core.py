@@ -1,9 +1,8 @@
 """Creating and closing elements, and the records of the targets among them.
 
 A target is an element that carries the slot attribute or matches a selector. Its record notes
-where it starts and ends in the page and, when something makes its extent unsure (foster
-parenting, the adoption agency moving it, a formatting element cloned into or out of it), why:
-unsure targets are never rewritten.
+where it starts and ends and, when something makes its extent unsure (foster parenting, the
+adoption agency moving it, a formatting element cloned in or out of it), why: never rewritten.
 """
 
 from __future__ import annotations
@@ -358,7 +357,8 @@ class Core(Tree):
                 return  # an implied end: a note after it lands in what its content left open
             if name != "p":  # (a <details> closes a <p> as what ends it would)
                 level = min(level, own)  # an implied end: the note lands inside the element
-        rec.note_after = level
+        if name != "summary" or self.stack[-1].key != "details":  # (after a <details>' summary
+            rec.note_after = level  # is its content, unseen while it is closed: ui61)
 
     def pop_to(self, depth: int, end: int = -1) -> None:
         """Pop until the element at ``depth`` is popped; it ends at ``end`` (its own end tag)."""
