@@ -54,7 +54,7 @@ PAGES = {
         GZIP,
     ),
     "gzip-truncated": (gzip.compress(ASCII)[:-12], "text/html; charset=utf-8", GZIP),
-    "gzip-two-members": (gzip.compress(ASCII) * 2, "text/html; charset=utf-8", GZIP),
+    "gzip-second-cut": (gzip.compress(ASCII) * 2 + b"\x1f\x8b", "text/html; charset=utf-8", GZIP),
     "gzip-broken": (b"\x1f\x8b\x08\x00garbage" + ASCII, "text/html; charset=utf-8", GZIP),
 }
 REQUESTS = 3

@@ -56,11 +56,19 @@ async def test_saving_choices_on_a_page_that_lists_no_rule_switches_no_rule_off(
     assert Prefs.from_cookie(new.prefs).off_rules == frozenset({"hero-a", "hero-b"})
 
 
-def test_a_gzip_page_of_several_members_is_passed_on_whole(tmp_path: Path) -> None:
+def test_a_gzip_page_of_several_members_is_read_as_browsers_read_it(tmp_path: Path) -> None:
+    # (mount61: Django's GZip makes a member of each chunk of a stream; such a page was never
+    # personalised, nor a new visitor given a cookie on it)
     page = gzip.compress(b'<div data-omo-slot="hero">x</div>') + gzip.compress(b"<p>rest</p>")
     headers = [(b"content-type", b"text/html"), (b"content-encoding", b"gzip")]
-    with pytest.raises(ValueError, match="more than one member"):  # the adapter sends it as is
-        respond(tmp_path, page, headers)
+    out = gzip.decompress(respond(tmp_path, page, headers))
+    assert out.startswith(b'<div data-omo-slot="hero" data-omo-rule=') and out.endswith(
+        b"<p>rest</p>"
+    )
+    for n, broken in enumerate((page[:-3], page + b"junk", page + gzip.compress(b"x")[:-1])):
+        (tmp_path / str(n)).mkdir()
+        with pytest.raises(ValueError, match="truncated|does not inflate"):  # sent as it is
+            respond(tmp_path / str(n), broken, headers)
 
 
 def test_a_utf16_page_is_personalised_in_utf16_with_its_byte_order_mark(tmp_path: Path) -> None:

@@ -104,7 +104,8 @@ REFUSED = [
     (b"<meta charset=hz-gb-2312>" + PAGE, b"text/html", [], "a charset browsers do not", None),
     (gzip.compress(PAGE + b" " * 4096), b"text/html", GZIP, "the gzip page inflates", 4096),
     (gzip.compress(PAGE)[:-12], b"text/html", GZIP, "the gzip body is truncated", None),
-    (gzip.compress(PAGE) * 2, b"text/html", GZIP, "the gzip body has more than one", None),
+    # (several members are read as browsers read them: mount61; one cut short is not)
+    (gzip.compress(PAGE) * 2 + b"\x1f", b"text/html", GZIP, "the gzip body is truncated", None),
     (b"\x1f\x8b\x08\x00junk" + PAGE, b"text/html", GZIP, "the gzip body does not inflate", None),
 ]
 

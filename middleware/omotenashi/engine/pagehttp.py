@@ -229,20 +229,23 @@ def is_json(text: str) -> bool:
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
-    """A gzip body, refused (:class:`PageRefused`) when it inflates past ``limit`` bytes or is
-    not one whole gzip member."""
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise PageRefused("the gzip body does not inflate", str(exc)) from None
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise PageRefused("the gzip page inflates past OMOTENASHI_MAX_BODY bytes", limit)
-    if not inflater.eof:
-        raise PageRefused("the gzip body is truncated")
-    if inflater.unused_data:  # several gzip members: browsers read them all; we pass it on
-        raise PageRefused("the gzip body has more than one member")
-    return out
+    """A gzip body, its members one after another as browsers read them (Django's GZip makes
+    one of each chunk of a stream: mount61), refused (:class:`PageRefused`) when it inflates
+    past ``limit`` bytes, a member is truncated or what follows one is not another."""
+    out, rest = b"", data
+    while True:  # (a member is at least 18 bytes: at most len(data) / 18 of them)
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(rest, limit + 1 - len(out))  # (at least 1: 0 is none)
+        except zlib.error as exc:
+            raise PageRefused("the gzip body does not inflate", str(exc)) from None
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise PageRefused("the gzip page inflates past OMOTENASHI_MAX_BODY bytes", limit)
+        if not inflater.eof:
+            raise PageRefused("the gzip body is truncated")
+        rest = inflater.unused_data
+        if not rest:
+            return out
 
 
 def head_headers(headers: Headers, vary: tuple[bytes, ...] = (b"Cookie",)) -> Headers:
