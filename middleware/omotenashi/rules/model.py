@@ -21,7 +21,7 @@ from omotenashi.rules.former import FORMERLY, SLUG, Category, Formerly
 from omotenashi.rules.former import MAX_RULE_ID as MAX_RULE_ID
 from omotenashi.rules.goals import GOAL_ID, Goal
 from omotenashi.rules.recommend import RecommendSpec
-from omotenashi.rules.text import Glob, Nfc, SnippetName, Topic, problem
+from omotenashi.rules.text import Glob, Nfc, Number, SnippetName, Topic, problem
 from omotenashi.rules.urls import attr_problem
 from omotenashi.rules.whenvalues import (
     COUNTS,
@@ -311,7 +311,7 @@ class Rule(Strict):
     attrs: dict[str, str] | None = Field(default=None, description="Attributes to set.")
     hide: bool = Field(default=False, description="Hide the slot.")
     when: When = Field(default_factory=When)
-    priority: int = Field(default=50, ge=0, le=1000, description="Higher wins a slot.")
+    priority: Number = Field(default=50, ge=0, le=1000, description="Higher wins a slot.")
     category: str = Field(default="general", pattern=_SLUG, description="For visitor opt-out.")
     why: str = Field(min_length=3, description="Plain-language reason shown to the visitor.")
     intent: str | None = Field(

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 # Unseen characters a topic loses: C0 and C1 controls, the soft hyphen, bidirectional marks,
@@ -31,6 +31,13 @@ def problem(said: str, hint: str) -> PydanticCustomError:
     """A rule file's field is wrong: what, and what would be right (rules/fileerrors.py words
     it at its file, line and field)."""
     return PydanticCustomError("omo", "{problem}", {"problem": said, "hint": hint})
+
+
+def not_a_flag(value: object) -> object:
+    """A whole number field's value; true or false refused (to pydantic, the numbers 1, 0)."""
+    if isinstance(value, bool):
+        raise problem(f"{str(value).lower()} is not a number", "write a number, e.g. 60")
+    return value
 
 
 def nfc(text: str) -> str:
@@ -88,4 +95,5 @@ def snippet_name(name: str) -> str:
 Topic = Annotated[str, AfterValidator(topic)]
 Nfc = Annotated[str, AfterValidator(nfc)]  # an item id, as pages and events give them
 SnippetName = Annotated[str, AfterValidator(snippet_name)]
+Number = Annotated[int, BeforeValidator(not_a_flag)]  # (priority: true was 1: rules61)
 Glob = Nfc  # a path glob: matched to the request's path, NFC too (asgi/arrival.py)

@@ -69,6 +69,9 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+# ``!!binary`` made bytes that read as text (rules61: ``text: !!binary aGVsbG8=`` said "hello",
+# a ``why:`` quoted b'...'): not read, as any other tag is not
+del _Loader.yaml_constructors["tag:yaml.org,2002:binary"]
 
 
 def load_yaml(

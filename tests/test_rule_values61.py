@@ -1,0 +1,39 @@
+"""rules61: ``!!binary`` was read (bytes, taken as text: ``text: !!binary aGVsbG8=`` said
+"hello"; a ``why:`` showed b'...' in its message) while every other tag is refused; and
+``priority: true`` was priority 1. Both are refused at their line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omotenashi.errors import RuleSetError
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
+
+
+@pytest.mark.parametrize("field", ["text", "why"])
+def test_a_binary_tag_is_refused_as_other_tags_are(field: str, tmp_path: Path) -> None:
+    values = {"text": "hi", "why": "because"} | {field: "!!binary aGVsbG8gdGhlcmU="}
+    (tmp_path / "site.yaml").write_text(
+        f"rules:\n  - id: t1\n    slot: hero\n    text: {values['text']}\n"
+        f"    why: {values['why']}\n"
+    )
+    with pytest.raises(RuleSetError) as raised:
+        load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    said = str(raised.value)
+    line = 4 if field == "text" else 5
+    assert f"site.yaml:{line}:" in said and "!!binary" in said and "is not read" in said, said
+
+
+@pytest.mark.parametrize(("written", "ok"), [("true", False), ("false", False), ("7", True)])
+def test_a_priority_is_a_number_not_a_flag(written: str, ok: bool, tmp_path: Path) -> None:
+    (tmp_path / "site.yaml").write_text(
+        f"rules:\n  - {{id: a, slot: s, text: x, why: because, priority: {written}}}\n"
+    )
+    if ok:
+        assert load_ruleset(tmp_path, Renderer(tmp_path / "snippets")).rules[0].rule.priority == 7
+        return
+    with pytest.raises(RuleSetError, match=f"site.yaml:2: rules.0..priority: {written} is not"):
+        load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
