@@ -37,3 +37,11 @@ def test_a_priority_is_a_number_not_a_flag(written: str, ok: bool, tmp_path: Pat
         return
     with pytest.raises(RuleSetError, match=f"site.yaml:2: rules.0..priority: {written} is not"):
         load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+
+
+@pytest.mark.parametrize("depth", [41, 1200])
+def test_a_file_nested_too_deep_says_so_at_any_depth(depth: int, tmp_path: Path) -> None:
+    # (past the parser's own bound, 1,000, it said "check the indentation")
+    (tmp_path / "site.yaml").write_text("rules: " + "[" * depth + "]" * depth + "\n")
+    with pytest.raises(RuleSetError, match="nests more than 40 levels deep .flatten"):
+        load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))

@@ -12,7 +12,7 @@ import yaml
 
 from omotenashi.errors import RuleError
 from omotenashi.rules.yamlfast import Unusual, fast_load
-from omotenashi.rules.yamlguard import MAX_FILE_BYTES, check_source, check_text, line_at
+from omotenashi.rules.yamlguard import MAX_DEPTH, MAX_FILE_BYTES, check_source, check_text, line_at
 
 Loc = tuple[str | int, ...]
 
@@ -109,7 +109,9 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
         line = mark.line + 1 if mark else 1
         problem = f"not valid YAML: {exc.problem or exc.context}"
         hint = "check the indentation and quote text containing ':' or '#'"
-        if _tab_indented(text, line):
+        if "maximum nesting depth" in problem:  # (the parser's own bound, past 1,000: rules61)
+            problem, hint = f"the file nests more than {MAX_DEPTH} levels deep", "flatten it"
+        elif _tab_indented(text, line):
             problem, hint = f"line {line} is indented with a tab", "indent with spaces"
         elif wide := _full_width(text, line):
             line, problem, hint = wide
