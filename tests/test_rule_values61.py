@@ -45,3 +45,13 @@ def test_a_file_nested_too_deep_says_so_at_any_depth(depth: int, tmp_path: Path)
     (tmp_path / "site.yaml").write_text("rules: " + "[" * depth + "]" * depth + "\n")
     with pytest.raises(RuleSetError, match="nests more than 40 levels deep .flatten"):
         load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+
+
+@pytest.mark.parametrize("slot", ["hero\u200b", "\u202ehero", "he\u00adro"])
+def test_a_slot_name_with_a_character_no_one_sees_is_refused(slot: str, tmp_path: Path) -> None:
+    # (it loaded, and the rule never applied: no page's data-omo-slot has such a name)
+    (tmp_path / "site.yaml").write_text(
+        f'rules:\n  - {{id: a, slot: "{slot}", text: x, why: because}}\n', encoding="utf-8"
+    )
+    with pytest.raises(RuleSetError, match="site.yaml:2: rules.0..slot: .* no one sees"):
+        load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))

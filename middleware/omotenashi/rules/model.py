@@ -21,7 +21,7 @@ from omotenashi.rules.former import FORMERLY, SLUG, Category, Formerly
 from omotenashi.rules.former import MAX_RULE_ID as MAX_RULE_ID
 from omotenashi.rules.goals import GOAL_ID, Goal
 from omotenashi.rules.recommend import RecommendSpec
-from omotenashi.rules.text import Glob, Nfc, Number, SnippetName, Topic, problem
+from omotenashi.rules.text import Glob, Nfc, Number, Slot, SnippetName, Topic, problem
 from omotenashi.rules.urls import attr_problem
 from omotenashi.rules.whenvalues import (
     COUNTS,
@@ -298,7 +298,7 @@ class Rule(Strict):
 
     id: str = Field(pattern=_SLUG, max_length=MAX_RULE_ID, description=_RULE_ID)
     formerly: Formerly = Field(default_factory=list, description=FORMERLY)
-    slot: str | None = Field(default=None, description="Name of a data-omo-slot in the page.")
+    slot: Slot | None = Field(default=None, description="Name of a data-omo-slot in the page.")
     selector: str | None = Field(default=None, description="A CSS selector instead of a slot.")
     snippet: SnippetName | None = Field(default=None, description="Snippet file under snippets/.")
     with_: dict[str, Any] = Field(default_factory=dict, alias="with", description="Snippet values.")

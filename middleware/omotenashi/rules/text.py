@@ -92,7 +92,17 @@ def snippet_name(name: str) -> str:
     return "/".join(steps) if steps else name
 
 
+def slot_name(name: str) -> str:
+    """A slot's name, refused when it holds a character no one sees (rules61: ``hero`` and a
+    zero-width space, which no page's ``data-omo-slot`` an editor reads as ``hero`` has)."""
+    if (unseen := UNSEEN.search(name)) is not None:
+        said = f"{name!r} holds a character no one sees ({unseen.group()!r})"
+        raise problem(said, "write the name as the page's data-omo-slot has it, without it")
+    return name
+
+
 Topic = Annotated[str, AfterValidator(topic)]
+Slot = Annotated[str, AfterValidator(slot_name)]
 Nfc = Annotated[str, AfterValidator(nfc)]  # an item id, as pages and events give them
 SnippetName = Annotated[str, AfterValidator(snippet_name)]
 Number = Annotated[int, BeforeValidator(not_a_flag)]  # (priority: true was 1: rules61)
