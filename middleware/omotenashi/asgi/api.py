@@ -135,9 +135,9 @@ async def identify(request: Any, user_id: str) -> None:
         _switch(visitor, _signed_in(identity, pid))
         return
     if visitor.private:  # under GPC/DNT or without consent, nothing links this...
-        if identity.user is not None and identity.user != pid:
-            await _leave(visitor)  # ...and another user's id must not stay in it
-        return
+        if identity.unread or (identity.user is not None and identity.user != pid):
+            await _leave(visitor)  # ...and another user's id must not stay in it (unread:
+        return  # it may hold one: identity61)
     if identity.user == pid:
         return
     switching = identity.user is not None  # another user was signed in here
@@ -206,6 +206,9 @@ async def _leave(visitor: Visitor) -> None:
     new anonymous profile (the next person on this browser would be shown it, and it would
     join their account at their sign-in)."""
     await visitor.loaded()  # a revoked id is private too, known once its read is back
+    if visitor.identity.unread:  # ours could not be read: it may hold a user (identity61),
+        visitor.identity_changed = visitor.expire_cookie = True  # so it goes, none comes
+        return
     if visitor.private and visitor.identity.user is None:  # no user was linked to this id
         return  # (it is this browser's own, and a profile kept under it before GPC or a
         # refusal stays the visitor's to see and erase: qa46b, a sign-out had orphaned it)
@@ -235,6 +238,8 @@ async def consent(request: Any, granted: bool = True) -> None:
         _left_alone(request, "consent")
     if visitor is None or (granted and _too_late(visitor, "consent")):
         return
+    if visitor.identity.unread:  # ours could not be read: neither kept (a new cookie would
+        return  # replace theirs) nor erased (theirs is out of reach): last61
     if visitor.answered:  # a withdrawal late: what is kept goes, but the cookie cannot say so
         log.warning(
             "omotenashi: consent(request, False) was called after the response's headers went "
@@ -361,5 +366,7 @@ def _too_late(visitor: Visitor, call: str) -> bool:
 
 
 def _switch(visitor: Visitor, identity: Identity) -> None:
+    if visitor.replaced is None and not visitor.identity.is_new:  # (its cookie: outdated once
+        visitor.replaced = visitor.identity.vid  # this one is set, asgi/setcookie.py cookie)
     visitor.identity = identity
     visitor.identity_changed, visitor.expire_cookie = True, False

@@ -13,6 +13,7 @@ from omotenashi.asgi.visitor import Visitor
 from omotenashi.engine.headers import Headers, add_vary, make_private
 from omotenashi.engine.pagehttp import can_personalise
 from omotenashi.errors import StoreError
+from omotenashi.identity import moves
 from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.identity.moves import RENEW_WITHIN
 from omotenashi.identity.preview import unknown_rules
@@ -135,6 +136,8 @@ def renew_private(visitor: Visitor, tools: Tools) -> None:
 
 def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
     renew_private(visitor, tools)
+    if visitor.replaced is not None:  # a sign-in or sign-out: the cookie before is outdated
+        tools.signer.moves.mark(visitor.replaced, moves.stamp())
     if visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
         return tools.signer.expired_cookie_header(secure=secure)
     return tools.signer.set_cookie_header(visitor.identity, secure=secure)
@@ -147,6 +150,8 @@ def renews(visitor: Visitor, tools: Tools) -> bool:
     given or withdrawn), so that the choice holds for as long as they keep coming back; else
     they get no new cookie."""
     ident = visitor.identity
+    if ident.several:  # one of several of our name: renewed, it would be written over the
+        return False  # others, the visitor's own among them (a sibling subdomain's: sec61)
     if not tools.signer.needs_refresh(ident) or not resends(tools.signer, ident, visitor.arrived):
         return False
     return not visitor.private or (not visitor.is_new and bool(visitor.prefs.to_cookie()))

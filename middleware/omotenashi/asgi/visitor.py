@@ -59,6 +59,9 @@ class Visitor:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
     identity_changed: bool = False
+    # the id whose cookie a sign-in or sign-out replaces: a page of it still under way renews
+    # it no more (identity/moves.py; identity61: it put a signed-out user's cookie back)
+    replaced: str | None = None
     expire_cookie: bool = False  # a private visitor's sign-out: their cookie goes, none comes
     answered: bool = False  # the response's headers (and its cookie) are decided: too late
     # when the request arrived (a late response renews no cookie: asgi/setcookie.py resends)

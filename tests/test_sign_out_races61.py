@@ -1,0 +1,130 @@
+"""identity61: a sign-in or sign-out that left a user's cookie in the browser for the next
+person. (1) A page of the signed-out cookie still under way renewed it after the sign-out
+(the browser was that user again); a slow anonymous page undid a sign-in the same way. (2)
+Where our cookie could not be read ("unread": cookies of our name it was not among those
+tried, or past 16 KB), a sign-out or another user's sign-in left it as it was, and it may
+hold a user: it is expired now. And consent() there neither replaces it nor erases another id
+(last61). Real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, Settings, consent, forget, identify
+from omotenashi.asgi.requestheaders import MAX_COOKIES
+
+from .conftest import client_for
+from .identity.test_unread61 import FOREIGN
+
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("omotenashi_redis")]
+PAGE = '<!doctype html><html><body><div data-omo-slot="hero">Default</div></body></html>'
+RULES = 'rules:\n  - {id: hi, slot: hero, text: "Hi", why: "A greeting."}\n'
+
+
+def shop(gate: asyncio.Event | None = None) -> Starlette:
+    async def page(request: Request) -> HTMLResponse:
+        if gate is not None and request.query_params.get("slow"):
+            await gate.wait()  # answers after what the test does meanwhile
+        return HTMLResponse(PAGE)
+
+    async def login(request: Request) -> RedirectResponse:
+        await identify(request, request.path_params["user"])
+        return RedirectResponse("/", status_code=303)
+
+    async def logout(request: Request) -> RedirectResponse:
+        await forget(request)
+        return RedirectResponse("/", status_code=303)
+
+    async def agree(request: Request) -> RedirectResponse:
+        await consent(request, request.path_params["yes"] == "yes")
+        return RedirectResponse("/", status_code=303)
+
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Route("/login/{user}", login, methods=["POST"]),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/consent/{yes}", agree, methods=["POST"]),
+        ]
+    )
+
+
+def ours(answer: httpx.Response) -> list[str]:
+    return [c for c in answer.headers.get_list("set-cookie") if c.startswith("omo_vid=")]
+
+
+@pytest.fixture
+def ahead(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    real, by = time.time, [0.0]
+    monkeypatch.setattr(time, "time", lambda: real() + by[0])
+    yield by
+
+
+@pytest.mark.parametrize("then", ["logout", "login/ben"])
+async def test_a_page_under_way_does_not_put_the_replaced_cookie_back(
+    then: str, ahead: list[float], make_settings: Callable[..., Settings]
+) -> None:
+    gate = asyncio.Event()
+    mw = Omotenashi(shop(gate), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        await client.get("/")
+        await client.post("/login/aiko")
+        aikos = client.cookies["omo_vid"]
+        client.cookies.clear()
+        ahead[0] += 2 * 86400  # her cookie is due to be renewed
+        sent = {"cookie": f"omo_vid={aikos}"}
+        slow = asyncio.ensure_future(client.get("/?slow=1", headers=sent))
+        await asyncio.sleep(0.05)  # (the page has arrived, and waits)
+        changed = await client.post(f"/{then}", headers=sent)
+        gate.set()
+        late = await slow
+    assert ours(changed) and not ours(changed)[0].startswith(f"omo_vid={aikos}")
+    assert ours(late) == []  # (before: Aiko's cookie renewed, after her sign-out)
+
+
+@pytest.mark.parametrize("crowd", ["stale", "long"])
+@pytest.mark.parametrize("then", ["logout", "login/ben"])
+async def test_where_our_cookie_cannot_be_read_a_sign_in_or_out_expires_it(
+    crowd: str, then: str, make_settings: Callable[..., Settings]
+) -> None:
+    mw = Omotenashi(shop(), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        await client.get("/")
+        await client.post("/login/aiko")
+        aikos = client.cookies["omo_vid"]
+        client.cookies.clear()
+        before = FOREIGN if crowd == "stale" else f"big={'x' * MAX_COOKIES}"  # (a staging site's)
+        sent = {"cookie": f"{before}; omo_vid={aikos}"}
+        assert (await client.get("/", headers=sent)).headers.get("set-cookie") is None
+        changed = await client.post(f"/{then}", headers=sent)
+        agreed = [await client.post(f"/consent/{yes}", headers=sent) for yes in ("yes", "no")]
+    assert [c.split(";")[0] for c in ours(changed)] == ["omo_vid="]  # hers goes: it may hold
+    assert "Max-Age=0" in ours(changed)[0]  # a user (before: left as it was, hers again)
+    assert [ours(answer) for answer in agreed] == [[], []]  # (before: replaced by a new id)
+
+
+async def test_a_cookie_sent_beside_another_of_our_name_is_not_renewed(
+    ahead: list[float], make_settings: Callable[..., Settings]
+) -> None:
+    # (sec61: a sibling subdomain's cookie of our name, valid and sent first, was renewed as
+    # this host's own, written over the visitor's: they were that other visitor from then on)
+    mw = Omotenashi(shop(), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        tossed = (await client.get("/")).headers["set-cookie"].split(";")[0]
+        client.cookies.clear()
+        theirs = (await client.get("/")).headers["set-cookie"].split(";")[0]
+        client.cookies.clear()
+        ahead[0] += 2 * 86400  # both due to be renewed
+        both = await client.get("/", headers={"cookie": f"{tossed}; {theirs}"})
+        alone = await client.get("/", headers={"cookie": theirs})
+    assert ours(both) == []  # (before: the first one's, Path=/, over theirs)
+    assert ours(alone) and ours(alone)[0] != theirs  # alone, it is renewed as before
