@@ -28,6 +28,8 @@ PAGE = '<!doctype html><html><body><div data-omo-slot="hero">Default</div></body
         ('{{ visitor|attr("name") }}', True),
         ("{% set k = 'na' ~ 'me' %}{{ visitor[k] }}", True),
         ("{% for k in ['name'] %}{{ visitor[k] }}{% endfor %}", True),
+        ("{{ visitor.get('name') }}", True),  # (last61: a method of the mapping)
+        ("{% for k, v in visitor.items() %}{{ v if k == 'name' }}{% endfor %}", True),
         ("{{ visitor.stage }} {% for t in visitor.interests %}{{ t }}{% endfor %}", False),
         ("{{ visitor['device'] }}{% if visitor.stage == 'interest' %}!{% endif %}", False),
         ("<p>Our sale</p>", False),

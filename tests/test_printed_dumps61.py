@@ -29,6 +29,15 @@ DUMPS = [
     ("snippet", "<p>{{ '%s'|format(visitor) }}</p>"),
     ("snippet", "<p>{{ '' ~ visitor }}</p>"),
     ("snippet", "<p>{{ 'x' ~ visitor.segments }}</p>"),
+    # (last61: every filter that makes text, and Python's own formatting)
+    ("snippet", "<p>{{ visitor|e }}</p>"),
+    ("snippet", "<p>{{ visitor|upper }}</p>"),
+    ("snippet", "<p>{{ visitor|center(9) }}</p>"),
+    ("snippet", "<p>{{ visitor.cart|replace('a', 'b') }}</p>"),
+    ("snippet", "<p>{{ visitor.viewed_in|striptags }}</p>"),
+    ("snippet", "<p>{{ '%s' % visitor }}</p>"),
+    ("snippet", "<p>{{ '{}'.format(visitor.interests) }}</p>"),
+    ("snippet", "<p>{{ '{0}'.format(visitor.titles) }}</p>"),
 ]
 WORDS = [
     ("text", "Hello {{ visitor.stage }}", "Hello awareness"),
@@ -36,6 +45,16 @@ WORDS = [
     ("snippet", "<p>{{ 3|string }} {{ '%s!'|format(visitor.stage) }}</p>", "<p>3 awareness!</p>"),
     ("snippet", "<p>{{ 'a' ~ visitor.device }}</p>", "<p>adesktop</p>"),
     ("snippet", "<p>{{ {'a': 1}|join }}</p>", "<p>a</p>"),  # (a mapping's keys)
+    (
+        "snippet",
+        "<p>{{ visitor.device|upper }} {{ '%s!' % visitor.stage }}</p>",
+        "DESKTOP awareness!",
+    ),
+    (
+        "snippet",
+        "<p>{{ '{0[device]}'.format(visitor) }} {{ visitor.cart|tojson }}</p>",
+        "desktop []",
+    ),
 ]
 
 

@@ -18,11 +18,46 @@ def printed(values: Iterable[Any]) -> None:
     printed, and what ``~``, ``|string``, ``|join`` and ``|format`` make text of."""
     for value in values:
         if not isinstance(value, _PRINTED):  # (a bool is an int: "True")
-            raise SecurityError(
-                f"a {_kind(value)} would be printed as Python writes it, not as words: print "
-                "a text or a number (a field of it, item.title of a mapping; a list with "
-                "|join(', '))"
-            )
+            raise SecurityError(_refused(value))
+
+
+def _refused(value: Any) -> str:
+    return (
+        f"a {_kind(value)} would be printed as Python writes it, not as words: print a text "
+        "or a number (a field of it, item.title of a mapping; a list with |join(', '))"
+    )
+
+
+class _Printless:
+    """Made text in any way (``|e``, ``|upper``, ``'%s' %``, ``.format``, ``~``: each calls
+    ``str``), a SecurityError instead (last61: the filters that make text are many)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        raise SecurityError(_refused(self))
+
+    def __format__(self, spec: str) -> str:
+        raise SecurityError(_refused(self))
+
+
+class PrintlessDict(_Printless, dict[str, Any]):
+    """The visitor's mapping, and the mappings in it (engine/profile.py ``visitor_view``)."""
+
+    __slots__ = ()
+
+
+class PrintlessList(_Printless, list[Any]):
+    """The visitor's lists (their interests, segments, cart ...)."""
+
+    __slots__ = ()
+
+
+# Named as what they are to a snippet's writer: Jinja's messages name a value's type ("access
+# to attribute 'append' of 'list' object is unsafe", "'dict object' has no attribute 'x'")
+for _made, _as in ((PrintlessDict, "dict"), (PrintlessList, "list")):
+    _made.__name__ = _made.__qualname__ = _as
+    _made.__module__ = "builtins"
 
 
 # Filters that make text of their value (``join``: of its items; ``format``: of its

@@ -10,6 +10,7 @@ from typing import Any
 
 from omotenashi.engine.joined import download
 from omotenashi.engine.periods import first_moment, site_zone
+from omotenashi.engine.printing import PrintlessDict, PrintlessList
 from omotenashi.recommend.coview import pair_score, pair_sides
 from omotenashi.rules.model import CONTEXTUAL, STAGES
 
@@ -243,24 +244,25 @@ def visitor_view(
     """
     top = sorted(interests.items(), key=lambda kv: (-kv[1], kv[0]))
     name = profile.attrs.get("first_name")
-    view = {
+    # (its mappings and lists print as no text: engine/printing.py, last61)
+    view = PrintlessDict({
         "stage": profile.stage,
-        "segments": sorted(segments),
+        "segments": PrintlessList(sorted(segments)),
         "visits": max(profile.visits, 1),
         "returning": not is_new,
-        "interests": [topic for topic, score in top[:5] if score >= 0.5],
+        "interests": PrintlessList([topic for topic, score in top[:5] if score >= 0.5]),
         "name": name if isinstance(name, str) else "",
         "device": device,
-        "cart": sorted(profile.cart),
+        "cart": PrintlessList(sorted(profile.cart)),
         "purchases": profile.purchases,
-        "viewed_in": dict(viewed_in),
+        "viewed_in": PrintlessDict({k: PrintlessList(v) for k, v in viewed_in.items()}),
         # what those items are called (the catalogue's titles): {{ visitor.titles[item] }}
-        "titles": {
+        "titles": PrintlessDict({
             i: (titles or {}).get(i) or i.replace("-", " ")
             for listed in viewed_in.values()
             for i in listed
-        },
-    }
+        }),
+    })  # fmt: skip
     if history_off:
         blank = visitor_view(
             Profile(),

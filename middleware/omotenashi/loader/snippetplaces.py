@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import ChainableUndefined
 from jinja2.exceptions import SecurityError
 
+from omotenashi.engine.printing import PrintlessDict, PrintlessList
 from omotenashi.engine.render import VISITOR_FIELDS
 from omotenashi.errors import SnippetError
 from omotenashi.rules.urls import EDGES, URL_ATTRS
@@ -48,10 +49,12 @@ _SAID: dict[str, tuple[str, str] | None] = {}  # output -> where, once: rules sh
 
 def marked(sample: dict[str, Any]) -> dict[str, Any]:
     """``sample`` with MARK after each of its visitor's texts (:data:`TEXTS`)."""
-    out = dict(sample)
+    out = PrintlessDict(sample)
     for key in TEXTS:
         value = sample[key]
-        out[key] = value + MARK if isinstance(value, str) else [v + MARK for v in value]
+        out[key] = (
+            value + MARK if isinstance(value, str) else PrintlessList(v + MARK for v in value)
+        )
     return out
 
 
@@ -160,7 +163,7 @@ def unsafe_place(output: str) -> tuple[str, str] | None:
     return found
 
 
-class _Open(dict[str, Any]):
+class _Open(PrintlessDict):
     """A sample visitor's free-form mapping: any key reads as an empty, chainable value."""
 
     def __missing__(self, key: str) -> Any:
@@ -168,19 +171,19 @@ class _Open(dict[str, Any]):
 
 
 # A visitor with every field (engine/profile.py ``visitor_view``), for trying snippets at load.
-SAMPLE_VISITOR: dict[str, Any] = {
+SAMPLE_VISITOR: dict[str, Any] = PrintlessDict({  # (printing as no text, as a visitor's)
     "stage": "awareness",
-    "segments": ["sample"],
+    "segments": PrintlessList(["sample"]),
     "visits": 2,
     "returning": True,
-    "interests": ["sample"],
+    "interests": PrintlessList(["sample"]),
     "name": "Sam",
     "device": "desktop",
-    "cart": ["sample-item"],
+    "cart": PrintlessList(["sample-item"]),
     "purchases": 1,
     "viewed_in": _Open(),
     "titles": _Open(),
-}
+})  # fmt: skip
 assert tuple(SAMPLE_VISITOR) == VISITOR_FIELDS
 SAMPLE_SAID = (
     "stage awareness, returning, 2 visits, one interest, segment and cart item, 1 purchase, "

@@ -22,7 +22,7 @@ from jinja2.exceptions import (
     UndefinedError,
 )
 
-from omotenashi.engine.render import SnippetUndefined, not_a_field, render
+from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_field, render
 from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
 from omotenashi.loader import snippetlife
@@ -48,6 +48,9 @@ _READERS = frozenset({"get", "keys", "values", "items"})  # ``visitor.get('name'
 # Failures that refuse a snippet even when met with a sample visitor: the sandbox said no, the
 # render went past its budget, or a snippet it brings in cannot be read.
 _REFUSED = (SecurityError, SnippetLimitError, SnippetFileError)
+
+
+OTHER_FIELDS = frozenset(VISITOR_FIELDS) - {"name"}  # (what uses_name passes over)
 
 
 class SampleFailure(SnippetError):
@@ -155,12 +158,12 @@ class Renderer:
             return text is None
         if any(ast.find_all(BRINGS_IN)):
             return True
-        fields = set()  # ``visitor.<field>`` and ``visitor["<field>"]``: a field other than name
-        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-            target = getattr(node, "node", None)
+        fields = set()  # ``visitor.<field>``, ``visitor["<field>"]``: one of its fields but name
+        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):  # (not ``visitor.get``,
+            target = getattr(node, "node", None)  # ``.items``: they reach it too: last61)
             arg = getattr(node, "arg", None)
             key = node.attr if isinstance(node, nodes.Getattr) else getattr(arg, "value", None)
-            if isinstance(target, nodes.Name) and isinstance(key, str) and key != "name":
+            if isinstance(target, nodes.Name) and key in OTHER_FIELDS:
                 fields.add(id(target))
         # visitor itself, anywhere else (``{% set v = visitor %}{{ v.name }}``, a macro's
         # argument, ``visitor|attr(...)``, ``visitor[key]``): it can print the name
