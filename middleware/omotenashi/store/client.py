@@ -83,9 +83,10 @@ def make_client(url: str, cfg: RedisSettings) -> tuple[Any, list[Any]]:
         asking_kept(cluster)  # (redis-py's ASKING on the command's own connection)
         return cluster, []
     # A blocking pool: a burst past max_connections waits for a connection instead of failing
-    # with "Too many connections", for as long as the call's own time limit allows (each is
-    # bounded by it, store.py ``_run``): a wait of the connect timeout alone lost the page
-    # views of a burst (crash61: "No connection available" at 0.25 s, within a 0.5 s write)
+    # with "Too many connections", for as long as the longest call's time limit (a page's
+    # read and write are bounded by theirs, store.py ``_run``; an erase, a revoke or a merge
+    # by this wait and their socket timeout): a wait of the connect timeout alone lost the
+    # page views of a burst (crash61: "No connection available" at 0.25 s of a 0.5 s write)
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=cfg.max_connections,
