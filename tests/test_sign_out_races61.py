@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+import redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
@@ -21,6 +22,7 @@ from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings, consent, forget, identify
 from omotenashi.asgi.requestheaders import MAX_COOKIES
+from omotenashi.identity.cookie import user_profile_id
 
 from .conftest import client_for
 from .identity.test_unread61 import FOREIGN
@@ -128,3 +130,24 @@ async def test_a_cookie_sent_beside_another_of_our_name_is_not_renewed(
         alone = await client.get("/", headers={"cookie": theirs})
     assert ours(both) == []  # (before: the first one's, Path=/, over theirs)
     assert ours(alone) and ours(alone)[0] != theirs  # alone, it is renewed as before
+
+
+async def test_two_sign_ins_at_once_as_two_users_merge_the_browsing_into_one(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis
+) -> None:
+    # (identity61: both accounts got the anonymous browsing)
+    mw = Omotenashi(shop(), settings=make_settings(RULES, redis={"key_prefix": "s61"}))
+    async with client_for(mw) as client:
+        for _ in range(3):
+            await client.get("/")
+        sent = {"cookie": f"omo_vid={client.cookies['omo_vid']}"}
+        client.cookies.clear()
+        await asyncio.gather(*(client.post(f"/login/{u}", headers=sent) for u in ("aiko", "ben")))
+    salt = mw.signer.user_salt
+    views = [
+        int(omotenashi_redis.hget(f"s61:{{{user_profile_id(salt, u)}}}:p2", "V") or 0)
+        for u in ("aiko", "ben")
+    ]
+    for key in omotenashi_redis.scan_iter("s61:*"):
+        omotenashi_redis.delete(key)
+    assert sorted(views) == [0, 3]  # (before: [3, 3])

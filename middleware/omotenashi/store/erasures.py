@@ -35,6 +35,9 @@ class Erasures:
         self.mark = 0  # erases finished so far: a request's mark, taken before its read
         self._done: dict[str, int] = {}  # id -> the mark its last erase finished at
         self._under_way: dict[str, int] = {}  # id -> erases of it not finished yet
+        # anonymous ids a sign-in merges now: another sign-in at once (another user) merges
+        # none of it (identity61: both accounts got the same browsing; store/merging.py)
+        self.merging: set[str] = set()
 
     def since(self, pid: str, mark: int | None) -> bool:
         """An erase of ``pid`` is under way, or finished after ``mark`` was taken (None: no

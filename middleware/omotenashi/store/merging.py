@@ -247,13 +247,17 @@ async def merge(
     """Fold the anonymous profile (what ``carried`` lets go: the visitor's switches) into the
     user's, atomically on the user's keys, then delete its keys; True when it merged. Only an
     anonymous profile with something kept merges (not a user's; nor an empty one)."""
-    if not anon or is_user_id(anon) or anon == user:
+    if not anon or is_user_id(anon) or anon == user or anon in store.erasures.merging:
         return False
-    mark, (profile, rate) = store.erasures.mark, await profile_and_rate(store, anon)
-    if store.erasures.since(anon, mark):  # erased meanwhile (another tab): none of it merges
-        return False
-    keys = [*store.keys(user), store.key(user, "rate")]  # and the user's beacon counter
-    arg = merge_argument(profile, now, store.cfg, half_life, carried, gap)
-    merged = profile != Profile() and await merged_into(store, keys, [arg, anon, *rate])
-    await store.erase(anon, moved=True)  # (moved: another tab's read of it is still theirs)
-    return bool(merged)
+    store.erasures.merging.add(anon)
+    try:
+        mark, (profile, rate) = store.erasures.mark, await profile_and_rate(store, anon)
+        if store.erasures.since(anon, mark):  # erased meanwhile (another tab): none merges
+            return False
+        keys = [*store.keys(user), store.key(user, "rate")]  # and the user's beacon counter
+        arg = merge_argument(profile, now, store.cfg, half_life, carried, gap)
+        merged = profile != Profile() and await merged_into(store, keys, [arg, anon, *rate])
+        await store.erase(anon, moved=True)  # (moved: another tab's read of it is theirs)
+        return bool(merged)
+    finally:
+        store.erasures.merging.discard(anon)
