@@ -13,6 +13,7 @@ then on is under the name now, and wins over what a former name kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
@@ -33,6 +34,11 @@ def _at(seen: str) -> int:
     never, so a readable one wins)."""
     at = seen.partition(":")[2]
     return int(at) if at.isascii() and at.isdigit() else 2**62
+
+
+# The fields of a choices form that name rules, and those that name kinds (respect/)
+_RULE_FIELDS = ("rule", "listed", "was_off")
+_KIND_FIELDS = ("category", "listed_kind", "listed_category", "was_off_kind")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,23 @@ class Renames:
                 out = dict(data) if out is None else out
                 out[key] = sorted({table.get(str(n), str(n)) for n in names})
         return data if out is None else out
+
+    def form(self, form: dict[str, list[str]], kept: AbstractSet[str]) -> dict[str, list[str]]:
+        """A choices form (the preferences page's, a block's "Don't show me this") with the
+        rules and kinds it names under their names now: a page served before a rename posts
+        the former ones (reload61: the choice was dropped, and the block stayed). A kind in
+        ``kept`` (the browsing history's: kinds without rules) stays as it is."""
+        if not self:
+            return form
+        out = dict(form)
+        for keys, table in ((_RULE_FIELDS, self.rules), (_KIND_FIELDS, self.categories)):
+            for key in keys:
+                if table and key in form:
+                    out[key] = [
+                        ",".join(n if n in kept else table.get(n, n) for n in v.split(","))
+                        for v in form[key]
+                    ]
+        return out
 
     def written(self, data: dict[str, object], history: str, most: int) -> dict[str, object]:
         """A choices cookie's payload (names now) with the former names of each rule and kind

@@ -230,6 +230,7 @@ async def apply_choice(
     pid = ident.user or ident.vid
     target = f"{prefix}/preferences"
     choices = choices or Choices.of(ruleset)
+    form = ruleset.renames.form(form, choices.always)  # (a page from before a rename)
     known = choices.categories
     if action in ("dismiss", "undo"):  # from the page: "Don't show me this", and its undo
         rule = (form.get("rule") or [""])[0]
