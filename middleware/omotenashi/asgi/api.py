@@ -158,8 +158,10 @@ async def identify(request: Any, user_id: str) -> None:
                 await services.store.erase(identity.vid)
             return
         mark = services.store.erasures.mark  # (the user's profile is read after it)
-        # a preview browser leaves no trace, nor a page nothing is recorded of (fetched ahead)
-        if not switching and visitor.forced is None and visitor.records:
+        # a page nothing is recorded of (fetched ahead) merges nothing; a preview browser what
+        # was kept before its preview (its own pages are never kept; skipped, that was left
+        # behind, out of reach of the cookie now the user's: identity61)
+        if not switching and visitor.records:
             rules = visitor.ruleset
             keep = carried(
                 visitor.prefs,
