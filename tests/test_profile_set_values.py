@@ -49,3 +49,24 @@ def test_profile_set_refuses_a_value_that_is_no_number(
     assert (code, says in err) == ((2, True) if says else (0, True)), err
     assert err.count("\n") == (1 if says else 0)
     assert omotenashi_redis.exists(f"omo:{{{VID}}}:p2") == (0 if says else 1)
+
+
+def test_profile_set_writes_nothing_to_a_revoked_id(
+    omotenashi_redis_url: str,
+    omotenashi_redis: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # (cli61: it wrote the name given, and cut the deny-list's 400 days to the idle expiry)
+    key = f"omo:{{{VID}}}:p2"
+    omotenashi_redis.hset(key, "revoked", "1")
+    omotenashi_redis.expire(key, 34_560_000)
+    monkeypatch.setenv("OMOTENASHI_REDIS_URL", omotenashi_redis_url)
+    try:
+        code = main(["profile", "set", VID, "attr.first_name=Aiko", "stage=loyalty"])
+        err = capsys.readouterr().err
+        held, ttl = omotenashi_redis.hgetall(key), omotenashi_redis.ttl(key)
+    finally:
+        omotenashi_redis.delete(key)
+    assert code == 2 and f"{VID!r} is revoked: nothing about it is written" in err, err
+    assert held == {"revoked": "1"} and ttl > 34_000_000

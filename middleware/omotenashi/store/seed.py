@@ -160,6 +160,11 @@ def seed_profile(
     cap_counts = {rule: _cap(rule, value) for rule, value in (caps or {}).items()}
     now = int(time.time())
     key = f"{key_prefix}:{{{pid}}}:p2"
+    if any(client.hexists(k, "revoked") for k in (key, f"{key_prefix}:{{{pid}}}:profile")):
+        raise CommandError(  # (cli61: written, and its deny-list entry cut to the idle expiry)
+            f"{pid!r} is revoked: nothing about it is written while it is (see revoke in the "
+            "README); seed another id"
+        )
     client.hsetnx(key, "F", now)
     base = int(client.hget(key, "F") or now)  # the other times count from it
     main: dict[str, str | float | int] = {"L": int(now if last_seen is None else last_seen) - base}
