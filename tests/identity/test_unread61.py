@@ -55,6 +55,7 @@ async def test_a_visitor_whose_cookie_cannot_be_read_is_neither_a_stranger_nor_r
         before = keys(omotenashi_redis)
         page = await client.get("/", headers=sent)
         prefs = await client.get("/_omotenashi/preferences", headers=sent)
+        data = await client.get("/_omotenashi/preferences/data", headers=sent)
         event = await client.post(
             "/_omotenashi/events",
             content='{"name": "video_play"}',
@@ -71,6 +72,10 @@ async def test_a_visitor_whose_cookie_cannot_be_read_is_neither_a_stranger_nor_r
         assert UNREAD in event.json()["reason"]
         assert f"Your browser sent this site {UNREAD}" in said
         assert "yours, with any choices in it, stays as it is" in said
+        # (visitor61: they were told "Nothing." is kept, and to give consent)
+        cannot = "We cannot tell: your browser sent more cookies than we read"
+        assert cannot in said and "Nothing." not in said and "give consent" not in said
+        assert cannot in " ".join(page_words(data.text).split())
     else:  # theirs read: their own choice, said as theirs
         assert "you chose to personalise nothing" in event.json()["reason"]
         assert "You chose “Personalise nothing for me”" in said and UNREAD not in said

@@ -23,6 +23,7 @@ from omotenashi.respect.notewords import (
     MOMENT,
     NO_COOKIE,
     NO_SWITCH,
+    NO_SWITCH_UNREAD,
     NOT_ADAPTED,
     ON_BLOCK,
     PRIVATE_NOTES,
@@ -241,5 +242,5 @@ def _note(
         elif switch:
             note += BELOW + on_block + (IN_SIGNED_IN if signed_in else IN_COOKIE)
         else:
-            note += NO_SWITCH
+            note += NO_SWITCH_UNREAD if reason == "unread" else NO_SWITCH
     return note

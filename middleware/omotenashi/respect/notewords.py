@@ -154,6 +154,11 @@ NO_SWITCH = (
     " These blocks use nothing we keep about you. We cannot keep a choice to switch them off, "
     "though: a choice is kept only in a cookie, and we set none until you give consent."
 )
+# ... where our cookie could not be read (the reason "unread": there is no consent to give)
+NO_SWITCH_UNREAD = (
+    " These blocks use nothing we keep about you. We cannot keep a choice to switch them off, "
+    "though: a choice is kept only in our cookie, which we cannot read now."
+)
 # Said instead of MOMENT where no page adapts for this visitor: the site's setting passes pages
 # untouched for them, or they switched off every block that needs nothing kept
 NOT_ADAPTED = "No page is adapted to you meanwhile: you see the site as it is."

@@ -165,6 +165,7 @@ class PreferencesPage:
             kinds=kinds,
             can_choose=can_choose,
             untracked=untracked,
+            cannot_tell=shown.CANNOT_TELL if reason == "unread" else "",
             kept=kept,
             confirm_erase=confirm_erase and ((can_choose and not untracked) or kept),
         )

@@ -35,6 +35,15 @@ DETAILS = "Details the site passed on to us"
 _EMPTY = Profile().to_export()
 
 
+NOTHING = "We keep nothing about you."
+# ... where our cookie could not be read among the browser's others (visitor61: "nothing"
+# was said to a visitor whose profile was kept)
+CANNOT_TELL = (
+    "We cannot tell: your browser sent more cookies than we read, and we could not find ours "
+    "among them."
+)
+
+
 def kept(profile: Profile) -> bool:
     """Whether anything at all is stored in this profile."""
     return profile.to_export() != _EMPTY
@@ -270,8 +279,8 @@ def data_sections(
         shown.append(f"Blocks this site no longer shows ({gone} time{'s' * (gone != 1)})")
     if shown:
         rows.append(("Shown to you", yourdata.cut(shown)))
-    if not kept(profile):  # no rows of zeros: there is nothing to list
-        rows = [("What we keep about you", ["We keep nothing about you."])]
+    if not kept(profile):  # no rows of zeros: there is nothing to list (unread: none read)
+        rows = [("What we keep about you", [CANNOT_TELL if private == "unread" else NOTHING])]
     choices = []
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")
