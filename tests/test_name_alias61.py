@@ -33,6 +33,7 @@ PAGE = '<!doctype html><html><body><div data-omo-slot="hero">Default</div></body
         ("{{ visitor.stage }} {% for t in visitor.interests %}{{ t }}{% endfor %}", False),
         ("{{ visitor['device'] }}{% if visitor.stage == 'interest' %}!{% endif %}", False),
         ("<p>Our sale</p>", False),
+        ("{{ visitor.get('stage') }} {{ visitor.get('cart')|length }}", False),  # (last61b)
     ],
 )
 def test_every_way_of_printing_the_name_counts_against_the_cap(

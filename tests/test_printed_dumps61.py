@@ -85,3 +85,16 @@ async def test_words_made_of_the_visitor_still_print(
     async with client_for(mw) as client:
         page = await client.get("/", headers={"user-agent": "Mozilla/5.0 (X11; Linux x86_64)"})
     assert shown in page.text, page.text
+
+
+def test_a_recommendation_snippets_view_of_the_visitor_prints_as_no_text() -> None:
+    # (last61b: a recommend rule's snippet is given the view in a watching mapping, which was
+    # a plain dict: {{ visitor|upper }} printed the whole visitor there)
+    from jinja2.exceptions import SecurityError
+
+    from omotenashi.engine.render import _Watched
+
+    watched = _Watched({"name": "Aiko", "cart": []})
+    with pytest.raises(SecurityError, match="a mapping would be printed"):
+        str(watched)
+    assert watched["name"] == "Aiko" and watched.looked

@@ -111,7 +111,9 @@ async def test_where_our_cookie_cannot_be_read_a_sign_in_or_out_expires_it(
         agreed = [await client.post(f"/consent/{yes}", headers=sent) for yes in ("yes", "no")]
     assert [c.split(";")[0] for c in ours(changed)] == ["omo_vid="]  # hers goes: it may hold
     assert "Max-Age=0" in ours(changed)[0]  # a user (before: left as it was, hers again)
-    assert [ours(answer) for answer in agreed] == [[], []]  # (before: replaced by a new id)
+    assert ours(agreed[0]) == []  # consent given: not kept (a new cookie would replace hers)
+    withdrawn = mw.signer.identify(ours(agreed[1])[0].split(";")[0])  # withdrawn: kept, in a
+    assert withdrawn.prefs == {"w": True} and not withdrawn.user  # new one (last61b: lost)
 
 
 async def test_a_cookie_sent_beside_another_of_our_name_is_not_renewed(
@@ -130,6 +132,11 @@ async def test_a_cookie_sent_beside_another_of_our_name_is_not_renewed(
         alone = await client.get("/", headers={"cookie": theirs})
     assert ours(both) == []  # (before: the first one's, Path=/, over theirs)
     assert ours(alone) and ours(alone)[0] != theirs  # alone, it is renewed as before
+    # beside a staging site's (signed with another key), it is renewed too (last61b: never,
+    # and at its max age the visitor was new, a consent withdrawn in it lost)
+    async with client_for(mw) as client:
+        staged = await client.get("/", headers={"cookie": f"{FOREIGN.split('; ')[0]}; {theirs}"})
+    assert ours(staged) and ours(staged)[0].split(";")[0] != theirs
 
 
 async def test_two_sign_ins_at_once_as_two_users_merge_the_browsing_into_one(
@@ -175,3 +182,24 @@ async def test_a_sign_in_with_a_preview_on_merges_what_was_kept_before_it(
     for key in omotenashi_redis.scan_iter("p61:*"):
         omotenashi_redis.delete(key)
     assert (views, left) == (2, 0)
+
+
+async def test_a_sign_out_in_the_second_its_cookie_was_signed_outdates_it(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # (last61b: a mark in the cookie's own second did not outdate it; with refresh_after 0, a
+    # sign-in, a page under way and a sign-out in one second put the signed-in cookie back)
+    gate = asyncio.Event()
+    settings = make_settings(RULES, cookie={"refresh_after": 0})
+    mw = Omotenashi(shop(gate), settings=settings)
+    async with client_for(mw) as client:
+        await client.get("/")
+        await client.post("/login/aiko")
+        sent = {"cookie": f"omo_vid={client.cookies['omo_vid']}"}
+        client.cookies.clear()
+        slow = asyncio.ensure_future(client.get("/?slow=1", headers=sent))
+        await asyncio.sleep(0.05)
+        await client.post("/logout", headers=sent)
+        gate.set()
+        late = await slow
+    assert ours(late) == []

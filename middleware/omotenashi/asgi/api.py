@@ -240,8 +240,8 @@ async def consent(request: Any, granted: bool = True) -> None:
         _left_alone(request, "consent")
     if visitor is None or (granted and _too_late(visitor, "consent")):
         return
-    if visitor.identity.unread:  # ours could not be read: neither kept (a new cookie would
-        return  # replace theirs) nor erased (theirs is out of reach): last61
+    if visitor.identity.unread and granted:  # ours could not be read: not kept (a new one
+        return  # would replace theirs: last61); a withdrawal is, below (last61b)
     if visitor.answered:  # a withdrawal late: what is kept goes, but the cookie cannot say so
         log.warning(
             "omotenashi: consent(request, False) was called after the response's headers went "
@@ -255,7 +255,7 @@ async def consent(request: Any, granted: bool = True) -> None:
             visitor.privacy = "withdrawn"
         visitor.events.clear()
         visitor.attrs.clear()
-        if visitor.services is not None:
+        if visitor.services is not None and not visitor.identity.unread:  # (theirs: unknown)
             try:
                 await visitor.services.store.erase(visitor.id)
             except StoreError as exc:

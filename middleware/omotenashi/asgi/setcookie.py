@@ -136,8 +136,10 @@ def renew_private(visitor: Visitor, tools: Tools) -> None:
 
 def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
     renew_private(visitor, tools)
-    if visitor.replaced is not None:  # a sign-in or sign-out: the cookie before is outdated
-        tools.signer.moves.mark(visitor.replaced, moves.stamp())
+    if visitor.replaced is not None:  # a sign-in or sign-out: the cookie before is outdated,
+        # whenever it was signed when its id is given up (a sign-out; in its second too: last61b)
+        gone = visitor.replaced != visitor.identity.vid
+        tools.signer.moves.mark(visitor.replaced, moves.GONE if gone else moves.stamp())
     if visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
         return tools.signer.expired_cookie_header(secure=secure)
     return tools.signer.set_cookie_header(visitor.identity, secure=secure)

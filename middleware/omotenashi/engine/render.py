@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, nodes
 
 from omotenashi.engine.html.fragment import Broken, broken
+from omotenashi.engine.printing import PrintlessDict
 from omotenashi.errors import SnippetError
 
 # What ``visitor`` holds in a snippet (engine/profile.py ``visitor_view``).
@@ -160,7 +161,7 @@ class BrokenMarkup(SnippetError):
         super().__init__(snippet, said or f"its HTML {found.reason}")
 
 
-class _Watched(dict[str, Any]):
+class _Watched(PrintlessDict):  # (printing as no text, as the view it holds: last61b)
     """The visitor's view, noting whether a snippet looked at it at all."""
 
     looked = False
@@ -217,7 +218,9 @@ class _Watched(dict[str, Any]):
         self.looked = True
         return super().__repr__()
 
-    __str__ = __repr__
+    def __str__(self) -> str:  # (no text: PrintlessDict's refusal, once looked at)
+        self.looked = True
+        return super().__str__()
 
     def __eq__(self, other: object) -> bool:
         self.looked = True
@@ -231,7 +234,7 @@ class _Watched(dict[str, Any]):
         self.looked = True
         return super().copy()
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
 
 TOLD_KEEP = 1024  # different problems logged per rule set; past that, only counted

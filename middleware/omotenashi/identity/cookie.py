@@ -80,8 +80,8 @@ class Identity:
     # new, but ours may be among the cookies not read (a Cookie header past what is read, more
     # of our name than are tried): who this is cannot be told (respect/privacy.py "unread")
     unread: bool = False
-    # ... or one of several of our name (a sibling subdomain may have set one: its cookie is
-    # never renewed then, which would write it over the visitor's own: sec61)
+    # ... or the first of several of ours that hold (a sibling subdomain may have set one: it
+    # is not renewed then, which would write it over the visitor's own: sec61)
     several: bool = False
     # the rule set's former names (formerly:): a cookie signed from it keeps them too
     renames: Renames | None = field(default=None, compare=False, repr=False)
@@ -185,11 +185,15 @@ class CookieSigner:
         # without counting), among the first COOKIES_READ of its name (a header full of them is
         # not walked in Python on every request).
         values = cookie_values(cookie_header, self.cookie.name)
-        named = enumerate(islice(values, COOKIES_READ))
-        ours = ((n, v) for n, v in named if v and _SIGNED.fullmatch(v))
-        for n, value in islice(ours, COOKIES_TRIED):
+        named = islice(values, COOKIES_READ)
+        ours = (v for v in named if v and _SIGNED.fullmatch(v))
+        for tried, value in enumerate(islice(ours, COOKIES_TRIED), 1):
             if (ident := self._verified_or_read(value)) is not None:
-                if n or next(values, _NONE) is not _NONE:  # others of its name came too
+                # another of ours that holds came too (the ones before it did not: a staging
+                # site's is no matter; last61b), among those left to try: renewed, this one
+                # would be written over it (a sibling subdomain's sent first: sec61)
+                left = islice(ours, COOKIES_TRIED - tried)
+                if any(self._verified_or_read(other) is not None for other in left):
                     return replace(ident, several=True)
                 return ident
         # (one more that could be ours, untried; or more of its name, unread)

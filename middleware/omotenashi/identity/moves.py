@@ -35,6 +35,9 @@ class _Signed(Protocol):
     def issued_at(self) -> float: ...
 
 
+GONE = 2**62  # the mark of an id given up (a sign-out): every cookie of it is outdated
+
+
 def stamp() -> int:
     """The mark of a choice made now: the second its cookie is signed in, or one before."""
     return int(time.time())

@@ -22,12 +22,13 @@ from jinja2.exceptions import (
     UndefinedError,
 )
 
-from omotenashi.engine.render import VISITOR_FIELDS, SnippetUndefined, not_a_field, render
+from omotenashi.engine.render import SnippetUndefined, not_a_field, render
 from omotenashi.engine.sandbox import BudgetedSandbox, sample_render
 from omotenashi.errors import RuleError, SnippetError, SnippetFileError, SnippetLimitError
 from omotenashi.loader import snippetlife
 from omotenashi.loader.copyfields import check_simple
 from omotenashi.loader.copytext import SimpleCopy, parse_simple
+from omotenashi.loader.namecap import prints_name
 from omotenashi.loader.safescan import check_safe
 from omotenashi.loader.snippetfiles import SnippetLoader, brought_in
 from omotenashi.loader.snippetframes import Frames
@@ -48,9 +49,6 @@ _READERS = frozenset({"get", "keys", "values", "items"})  # ``visitor.get('name'
 # Failures that refuse a snippet even when met with a sample visitor: the sandbox said no, the
 # render went past its budget, or a snippet it brings in cannot be read.
 _REFUSED = (SecurityError, SnippetLimitError, SnippetFileError)
-
-
-OTHER_FIELDS = frozenset(VISITOR_FIELDS) - {"name"}  # (what uses_name passes over)
 
 
 class SampleFailure(SnippetError):
@@ -156,21 +154,7 @@ class Renderer:
         ast = self._ast(template, text)
         if ast is None:
             return text is None
-        if any(ast.find_all(BRINGS_IN)):
-            return True
-        fields = set()  # ``visitor.<field>``, ``visitor["<field>"]``: one of its fields but name
-        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):  # (not ``visitor.get``,
-            target = getattr(node, "node", None)  # ``.items``: they reach it too: last61)
-            arg = getattr(node, "arg", None)
-            key = node.attr if isinstance(node, nodes.Getattr) else getattr(arg, "value", None)
-            if isinstance(target, nodes.Name) and key in OTHER_FIELDS:
-                fields.add(id(target))
-        # visitor itself, anywhere else (``{% set v = visitor %}{{ v.name }}``, a macro's
-        # argument, ``visitor|attr(...)``, ``visitor[key]``): it can print the name
-        return any(
-            node.name == "visitor" and node.ctx == "load" and id(node) not in fields
-            for node in ast.find_all(nodes.Name)
-        )
+        return prints_name(ast)
 
     def reads(self, template: Template, text: str | None = None) -> frozenset[str] | None:
         """Every name a snippet or copy may read from its context (through what it includes,
