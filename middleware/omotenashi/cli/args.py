@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import math
 import re
@@ -65,7 +66,18 @@ def log_level(text: str) -> str:
 
 
 def _not_about_redis(record: logging.LogRecord) -> bool:
-    return not str(record.msg).startswith("omotenashi: Redis ")
+    return not record.getMessage().startswith("omotenashi: Redis ")  # (cli61: msg is its form)
+
+
+def _interrupted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` came of a cancellation (Ctrl+C: asyncio.run cancels the command's task;
+    a connection's own time limit may have said it as a timeout: cli61)."""
+    seen = 0
+    while exc is not None and seen < 16:
+        if isinstance(exc, asyncio.CancelledError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 @contextmanager
@@ -77,9 +89,12 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
     import redis
 
     from omotenashi.errors import CommandError, StoreError
+    from omotenashi.settingsredis import redis_url_problem
     from omotenashi.store.breaker import masked
     from omotenashi.store.tlshint import tls_hint
 
+    if (problem := redis_url_problem(url)) is not None:  # (cli61: a raw ValueError before)
+        raise CommandError(f"{masked(url)} is not a Redis URL: {problem}; {setting} sets it")
     log = logging.getLogger("omotenashi")
     log.addFilter(_not_about_redis)
     try:
@@ -87,6 +102,8 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
     except BrokenPipeError:  # our own output closed (`| head`): not Redis's doing
         raise
     except (StoreError, redis.RedisError, ConnectionError, TimeoutError) as exc:
+        if _interrupted(exc):  # Ctrl+C: said so (exit 130), not as Redis failing (cli61)
+            raise KeyboardInterrupt from exc
         text = str(exc).strip().splitlines()
         why = (text[0] if text else type(exc).__name__).removeprefix("Redis failed: ")
         shown, hint = masked(url), tls_hint(url, why)
