@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omotenashi.errors import CommandError
 from omotenashi.rules.text import topic as folded
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def pairs(items: list[str], convert: Any = str) -> dict[str, Any]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise SystemExit(f"omotenashi: expected name=value, got {item!r}")
+            raise CommandError(f"expected name=value, got {item!r}")  # (exit 2: cli61)
         try:
             out[key] = convert(value)
         except ValueError:
@@ -88,7 +89,7 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
     for a running site's log, would say the same thing again: they are left out."""
     import redis
 
-    from omotenashi.errors import CommandError, StoreError
+    from omotenashi.errors import StoreError
     from omotenashi.settingsredis import redis_url_problem
     from omotenashi.store.breaker import masked
     from omotenashi.store.tlshint import tls_hint

@@ -49,12 +49,12 @@ class Counts:
 def parse_day(text: str, name: str = "day") -> str:
     """A ``YYYY-MM-DD`` argument (``name``: what it was given as, ``--since``), checked;
     raises :class:`MeasureError` otherwise (``20261205``, which ISO also reads, included)."""
+    if _DAY.fullmatch(text.strip()) is None:
+        raise MeasureError(name, text, "expected a date as YYYY-MM-DD")
     try:
-        if _DAY.fullmatch(text.strip()) is None:
-            raise ValueError(text)
         return dt.date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise MeasureError(name, text, "expected a date as YYYY-MM-DD") from None
+    except ValueError:  # (cli61: 2026-02-30 was told to be written as it was)
+        raise MeasureError(name, text, "there is no such day (YYYY-MM-DD)") from None
 
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
