@@ -1,6 +1,9 @@
-"""rules61: ``!!binary`` was read (bytes, taken as text: ``text: !!binary aGVsbG8=`` said
-"hello"; a ``why:`` showed b'...' in its message) while every other tag is refused; and
-``priority: true`` was priority 1. Both are refused at their line."""
+"""rules61: values that loaded silently and did not do what they said. ``!!binary`` was read
+(bytes, taken as text: ``text: !!binary aGVsbG8=`` said "hello") while every other tag is
+refused; ``priority: true`` was priority 1; a slot name with a character no one sees never
+applied; a bound that is no finite number (YAML's ``.nan``, ``.inf``, ``1e999``) never fired
+(under ``not:``, always held), though ``visits: .nan`` was refused. Each is refused at its
+line and field, with the fix."""
 
 from __future__ import annotations
 
@@ -55,3 +58,36 @@ def test_a_slot_name_with_a_character_no_one_sees_is_refused(slot: str, tmp_path
     )
     with pytest.raises(RuleSetError, match="site.yaml:2: rules.0..slot: .* no one sees"):
         load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+
+
+@pytest.mark.parametrize(
+    ("when", "field", "said"),
+    [
+        ("{visits: {at_least: .nan}}", "when.visits.at_least", "nan"),
+        ("{visits: {at_most: .inf}}", "when.visits.at_most", "inf"),
+        ("{interest: {kyoto: {at_least: .NaN}}}", "when.interest.kyoto.at_least", "nan"),
+        ("{attr: {age: {gt: -.inf}}}", "when.attr.age.gt", "-inf"),
+        ("{attr: {age: {lt: 1e999}}}", "when.attr.age.lt", "'1e999'"),
+        ("{attr: {age: {lt: 'nan'}}}", "when.attr.age.lt", "'nan'"),
+        ("{visits: {at_least: true}}", "when.visits.at_least", "true"),
+    ],
+)
+def test_a_bound_that_is_no_finite_number_is_refused_where_it_is(
+    when: str, field: str, said: str, tmp_path: Path
+) -> None:
+    (tmp_path / "site.yaml").write_text(
+        f"rules:\n  - {{id: a, slot: s, text: x, why: because}}\n"
+        f"  - {{id: b, slot: s, text: x, why: because, when: {when}}}\n"
+    )
+    with pytest.raises(RuleSetError) as raised:
+        load_ruleset(tmp_path, Renderer(tmp_path / "snippets"))
+    message = str(raised.value)
+    assert f"site.yaml:3: rules[1].{field}: {said} is not a number (write " in message, message
+
+
+@pytest.mark.parametrize("when", ["{visits: {at_least: 2.5}}", "{attr: {age: {lt: '18'}}}"])
+def test_finite_bounds_load(when: str, tmp_path: Path) -> None:
+    (tmp_path / "site.yaml").write_text(
+        f"rules:\n  - {{id: b, slot: s, text: x, why: because, when: {when}}}\n"
+    )
+    assert len(load_ruleset(tmp_path, Renderer(tmp_path / "snippets")).rules) == 1
