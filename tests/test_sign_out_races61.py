@@ -136,7 +136,11 @@ async def test_a_cookie_sent_beside_another_of_our_name_is_not_renewed(
     # and at its max age the visitor was new, a consent withdrawn in it lost)
     async with client_for(mw) as client:
         staged = await client.get("/", headers={"cookie": f"{FOREIGN.split('; ')[0]}; {theirs}"})
+        ahead[0] += 2 * 86400  # and beside one of their own (an old domain's, the same id)
+        again = ours(alone)[0].split(";")[0]
+        same = await client.get("/", headers={"cookie": f"{theirs}; {again}"})
     assert ours(staged) and ours(staged)[0].split(";")[0] != theirs
+    assert ours(same)
 
 
 async def test_two_sign_ins_at_once_as_two_users_merge_the_browsing_into_one(

@@ -189,16 +189,21 @@ class CookieSigner:
         ours = (v for v in named if v and _SIGNED.fullmatch(v))
         for tried, value in enumerate(islice(ours, COOKIES_TRIED), 1):
             if (ident := self._verified_or_read(value)) is not None:
-                # another of ours that holds came too (the ones before it did not: a staging
-                # site's is no matter; last61b), among those left to try: renewed, this one
-                # would be written over it (a sibling subdomain's sent first: sec61)
+                # another of ours that holds another id came too (the ones before it did not
+                # hold: a staging site's is no matter; last61b), among those left to try:
+                # renewed, this one would be written over it (a sibling subdomain's: sec61)
                 left = islice(ours, COOKIES_TRIED - tried)
-                if any(self._verified_or_read(other) is not None for other in left):
+                if any(self._other(ident, other) for other in left):
                     return replace(ident, several=True)
                 return ident
         # (one more that could be ours, untried; or more of its name, unread)
         unread = cut or next(ours, None) is not None or next(values, _NONE) is not _NONE
         return Identity(vid=new_vid(), is_new=True, issued_at=time.time(), unread=unread)
+
+    def _other(self, ident: Identity, value: str) -> bool:
+        """Whether ``value`` is a cookie of ours naming another visitor than ``ident``."""
+        other = self._verified_or_read(value)
+        return other is not None and (other.vid, other.user) != (ident.vid, ident.user)
 
     def _verified_or_read(self, value: str) -> Identity | None:
         """The visitor cookie ``value`` names, verified once, not per page; None when it does
