@@ -38,6 +38,8 @@ DUMPS = [
     ("snippet", "<p>{{ '%s' % visitor }}</p>"),
     ("snippet", "<p>{{ '{}'.format(visitor.interests) }}</p>"),
     ("snippet", "<p>{{ '{0}'.format(visitor.titles) }}</p>"),
+    ("snippet", "<p>{{ '%r' % visitor }}</p>"),  # (last61c: repr)
+    ("snippet", "<p>{{ '{!r}'.format(visitor.cart) }}</p>"),
 ]
 WORDS = [
     ("text", "Hello {{ visitor.stage }}", "Hello awareness"),

@@ -207,3 +207,26 @@ async def test_a_sign_out_in_the_second_its_cookie_was_signed_outdates_it(
         gate.set()
         late = await slow
     assert ours(late) == []
+
+
+async def test_a_choice_from_a_signed_out_cookie_does_not_sign_it_back_in(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # (last61c: a choice posted with the cookie a sign-out had given up, from a tab that had
+    # not seen the sign-out's answer, set a cookie of that id with the user again)
+    from .conftest import form_token
+
+    mw = Omotenashi(shop(), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        await client.get("/")
+        await client.post("/login/aiko")
+        aikos = {"cookie": f"omo_vid={client.cookies['omo_vid']}", "origin": "http://shop.test"}
+        client.cookies.clear()
+        token = form_token((await client.get("/_omotenashi/preferences", headers=aikos)).text)
+        await client.post("/logout", headers=aikos)
+        chose = await client.post(
+            "/_omotenashi/preferences",
+            data={"csrf": token, "action": "save", "nothing": "1"},
+            headers=aikos,
+        )
+    assert chose.status_code == 403 and ours(chose) == []

@@ -71,7 +71,7 @@ async def test_a_visitor_whose_cookie_cannot_be_read_is_neither_a_stranger_nor_r
     if unread:
         assert UNREAD in event.json()["reason"]
         assert f"Your browser sent this site {UNREAD}" in said
-        assert "yours, with any choices in it, stays as it is" in said
+        assert "leave our cookie as it is (with any choices in it)" in said
         # (visitor61: they were told "Nothing." is kept, and to give consent)
         cannot = "We cannot tell: your browser sent more cookies than we read"
         assert cannot in said and "Nothing." not in said and "give consent" not in said
@@ -130,3 +130,28 @@ async def test_a_choice_made_where_our_cookie_cannot_be_read_sets_no_cookie(
         )
     assert answer.status_code == 403 and "set-cookie" not in answer.headers
     assert "more cookies than we read" in " ".join(page_words(answer.text).split())
+
+
+@pytest.mark.parametrize("gpc", [False, True])
+async def test_what_is_kept_is_not_known_where_ours_is_unread_whatever_the_reason(
+    gpc: bool, make_settings: Make
+) -> None:
+    # (last61c: under GPC too, whose reason comes first, the pages said "Nothing." of a
+    # visitor whose profile was kept)
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        await client.get("/")
+        theirs = client.cookies["omo_vid"]
+        client.cookies.clear()
+        sent = {"cookie": f"{LONG}; omo_vid={theirs}", **({"sec-gpc": "1"} if gpc else {})}
+        pages = [
+            " ".join(
+                page_words(
+                    (await client.get(f"/_omotenashi/preferences{p}", headers=sent)).text
+                ).split()
+            )
+            for p in ("", "/data")
+        ]
+    for said in pages:
+        assert "We cannot tell: your browser sent more cookies than we read" in said
+        assert "We keep nothing about you." not in said

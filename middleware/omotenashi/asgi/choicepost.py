@@ -80,7 +80,8 @@ async def post_choice(
     )
     if unlinked:
         ident = Identity(vid=new_vid(), is_new=False, issued_at=time.time())
-    elif ident.is_new or not signer.check_csrf(ident, token):
+    elif ident.is_new or not signer.check_csrf(ident, token) or signer.moves.gone(ident.vid):
+        # (a form of a cookie a sign-out gave up: kept, it would sign the user back in: last61c)
         # nothing is changed; a stale form says why, with a link back to where the choice
         # can be made again (without our cookie it could not be: no link says it could)
         why, back = ep.erased.why(token), came_from(form, own, root)

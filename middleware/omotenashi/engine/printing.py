@@ -30,12 +30,15 @@ def _refused(value: Any) -> str:
 
 class _Printless:
     """Made text in any way (``|e``, ``|upper``, ``'%s' %``, ``.format``, ``~``: each calls
-    ``str``), a SecurityError instead (last61: the filters that make text are many)."""
+    ``str``; ``'%r' %`` calls ``repr``), a SecurityError instead (last61: the filters that make
+    text are many). Nothing of Omotenashi makes text of the view: it is a snippet's only."""
 
     __slots__ = ()
 
     def __str__(self) -> str:
         raise SecurityError(_refused(self))
+
+    __repr__ = __str__  # (``'%r' %``, ``'{!r}'.format``, ``|pprint``: last61c)
 
     def __format__(self, spec: str) -> str:
         raise SecurityError(_refused(self))

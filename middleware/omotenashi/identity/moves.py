@@ -50,10 +50,15 @@ class Moves:
 
     def mark(self, vid: str, at: int) -> None:
         """The cookie of ``vid`` was replaced by a choice, signed at ``at`` or after."""
-        self._at.pop(vid, None)  # (moved to the end: the newest)
-        self._at[vid] = at
+        was = self._at.pop(vid, None)  # (moved to the end: the newest)
+        self._at[vid] = GONE if was == GONE else at  # (an id given up stays given up: last61c)
         while len(self._at) > self.keep:
             del self._at[next(iter(self._at))]
+
+    def gone(self, vid: str) -> bool:
+        """Whether ``vid`` was given up here (a sign-out, a user switched: its cookie is no
+        more this browser's)."""
+        return self._at.get(vid) == GONE
 
     def outdated(self, ident: _Signed) -> bool:
         """Whether a choice replaced ``ident``'s cookie after it was signed."""

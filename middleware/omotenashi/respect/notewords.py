@@ -67,9 +67,10 @@ PRIVATE_NOTES = {
     "unread": (
         "Your browser sent this site more cookies than we read, and ours was not among those "
         "we read: we cannot tell whether we have met, nor what you chose here before. So we "
-        "keep nothing about you from this visit, and set no new cookie (yours, with any "
-        "choices in it, stays as it is). " + MOMENT + " Removing some of this site's cookies "
-        "in your browser lets us read ours again."
+        "keep nothing about you from this visit, and leave our cookie as it is (with any "
+        "choices in it), unless you withdraw your consent here: then it keeps that instead. "
+        + MOMENT
+        + " Removing some of this site's cookies in your browser lets us read ours again."
     ),
     "nothing": (
         "You chose “Personalise nothing for me”. We store nothing new about you: no pages, "

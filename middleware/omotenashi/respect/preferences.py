@@ -165,7 +165,7 @@ class PreferencesPage:
             kinds=kinds,
             can_choose=can_choose,
             untracked=untracked,
-            cannot_tell=shown.CANNOT_TELL if reason == "unread" else "",
+            cannot_tell=shown.CANNOT_TELL if ident.unread else "",  # (whatever the reason)
             kept=kept,
             confirm_erase=confirm_erase and ((can_choose and not untracked) or kept),
         )
@@ -208,6 +208,7 @@ class PreferencesPage:
                 history_off=self.history_category in prefs.off_categories,
                 cookie=not ident.is_new,
                 signed_in=ident.user is not None,  # ("we set none": false)
+                unread=ident.unread,
             ),
         )
         return page.encode()

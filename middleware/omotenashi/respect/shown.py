@@ -194,6 +194,7 @@ def data_sections(
     history_off: bool = False,
     cookie: bool = False,
     signed_in: bool = False,
+    unread: bool = False,
 ) -> list[tuple[str, list[str]]]:
     """The export as headed lists of plain sentences, for the readable page: every family of
     it, long lists cut with "and N more" (:func:`yourdata.cut`); ``names`` holds the
@@ -280,7 +281,7 @@ def data_sections(
     if shown:
         rows.append(("Shown to you", yourdata.cut(shown)))
     if not kept(profile):  # no rows of zeros: there is nothing to list (unread: none read)
-        rows = [("What we keep about you", [CANNOT_TELL if private == "unread" else NOTHING])]
+        rows = [("What we keep about you", [CANNOT_TELL if unread else NOTHING])]
     choices = []
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")
