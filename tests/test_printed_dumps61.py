@@ -39,6 +39,9 @@ DUMPS = [
     ("snippet", "<p>{{ '{}'.format(visitor.interests) }}</p>"),
     ("snippet", "<p>{{ '{0}'.format(visitor.titles) }}</p>"),
     ("snippet", "<p>{{ '%r' % visitor }}</p>"),  # (last61c: repr)
+    ("snippet", "<p>{{ '%s' % (visitor.cart|list,) }}</p>"),  # (eye61: a copy of a list)
+    ("snippet", "<p>{{ '%s' % [visitor.segments|list] }}</p>"),
+    ("snippet", "<p>{{ '{}'.format(visitor.interests[:]) }}</p>"),
     ("snippet", "<p>{{ '{!r}'.format(visitor.cart) }}</p>"),
 ]
 WORDS = [
@@ -57,6 +60,8 @@ WORDS = [
         "<p>{{ '{0[device]}'.format(visitor) }} {{ visitor.cart|tojson }}</p>",
         "desktop []",
     ),
+    ("snippet", "<p>{{ '%(stage)s' % visitor }}</p>", "awareness"),  # (fields of a mapping)
+    ("snippet", "<p>{{ '%s and %d' % (visitor.stage, visitor.visits) }}</p>", "awareness and 1"),
 ]
 
 

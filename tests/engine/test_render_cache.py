@@ -23,8 +23,7 @@ class Owner:
         "{{ visitor.name }}",
         "{{ visitor['name'] }}",
         "{% if visitor %}known{% else %}stranger{% endif %}",
-        "{{ visitor }}",
-        "{{ visitor | tojson }}",
+        "{{ visitor | tojson }}",  # ({{ visitor }} itself prints as no text: printing.py)
         "{{ visitor | length }}",
         "{% for k in visitor %}{{ k }}{% endfor %}",
         "{% for k in visitor | reverse %}{{ k }}{% endfor %}",

@@ -6,7 +6,7 @@ that make text (``string``, ``pprint``, ``join``, ``format``) are given."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jinja2 import Undefined
@@ -26,6 +26,14 @@ def _refused(value: Any) -> str:
         f"a {_kind(value)} would be printed as Python writes it, not as words: print a text "
         "or a number (a field of it, item.title of a mapping; a list with |join(', '))"
     )
+
+
+def formatted(form: str, values: Any) -> None:
+    """SecurityError unless what ``form % values`` prints of each value is words: a mapping
+    is read by its fields (``%(name)s``), any other value is printed whole."""
+    for value in values if isinstance(values, tuple) else (values,):
+        if not (isinstance(value, Mapping) and "%(" in form):
+            printed((value,))
 
 
 class _Printless:

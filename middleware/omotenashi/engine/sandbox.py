@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, NoReturn, cast
@@ -46,7 +46,7 @@ from omotenashi.engine.budget import (
     percent_estimate,
     spec_estimate,
 )
-from omotenashi.engine.printing import AS_TEXT, as_text, printed
+from omotenashi.engine.printing import AS_TEXT, as_text, formatted, printed
 from omotenashi.errors import SnippetLimitError
 
 LOOP = "omotenashi_loop"  # the filters the rewrite inserts (a snippet may name them: harmless)
@@ -337,7 +337,8 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         budget = current()
-        budget.inputs((left, right))
+        if operator == "%" and isinstance(left, str):  # what it formats, as printing is
+            formatted(left, right)  # (a copy of a list of the visitor's: eye61)
         budget.need(binop_estimate(budget, operator, left, right))
         return budget.made(super().call_binop(context, operator, left, right))
 
@@ -345,6 +346,8 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         budget = current()
         budget.step()
         owner = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)  # a method's own
+        if isinstance(owner, str) and getattr(obj, "__name__", "") == "format":
+            printed(a for a in (*args, *kwargs.values()) if not isinstance(a, Mapping))
         budget.inputs((owner, *args, *kwargs.values()))  # (text, list: read by the method)
         budget.need(call_estimate(obj, args, kwargs))
         return budget.made(super().call(context, obj, *args, **kwargs))
