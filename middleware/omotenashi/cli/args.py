@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import math
 import re
@@ -70,17 +69,6 @@ def _not_about_redis(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith("omotenashi: Redis ")  # (cli61: msg is its form)
 
 
-def _interrupted(exc: BaseException | None) -> bool:
-    """Whether ``exc`` came of a cancellation (Ctrl+C: asyncio.run cancels the command's task;
-    a connection's own time limit may have said it as a timeout: cli61)."""
-    seen = 0
-    while exc is not None and seen < 16:
-        if isinstance(exc, asyncio.CancelledError):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
-
-
 @contextmanager
 def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterator[None]:
     """Redis failing in the block is one CommandError naming the URL tried (its password
@@ -103,8 +91,6 @@ def talking_to_redis(url: str, setting: str = "OMOTENASHI_REDIS_URL") -> Iterato
     except BrokenPipeError:  # our own output closed (`| head`): not Redis's doing
         raise
     except (StoreError, redis.RedisError, ConnectionError, TimeoutError) as exc:
-        if _interrupted(exc):  # Ctrl+C: said so (exit 130), not as Redis failing (cli61)
-            raise KeyboardInterrupt from exc
         text = str(exc).strip().splitlines()
         why = (text[0] if text else type(exc).__name__).removeprefix("Redis failed: ")
         shown, hint = masked(url), tls_hint(url, why)
