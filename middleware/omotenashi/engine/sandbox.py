@@ -339,6 +339,7 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         budget = current()
         if operator == "%" and isinstance(left, str):  # what it formats, as printing is
             formatted(left, right)  # (a copy of a list of the visitor's: eye61)
+        budget.inputs((left, right))
         budget.need(binop_estimate(budget, operator, left, right))
         return budget.made(super().call_binop(context, operator, left, right))
 
