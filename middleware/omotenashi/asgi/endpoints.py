@@ -279,7 +279,7 @@ class Endpoints:
             notice=notice,
             private=private,
             reason=privacy.said,  # (its words: respect/privacy.py Privacy.said)
-            can_choose=privacy.keeps_choices(not ident.is_new) and not ident.unread,
+            can_choose=privacy.keeps_choices(not ident.is_new),
             confirm_erase="confirm=erase" in query,  # asked only where there is an erase
             choices=choices,
             root=root,

@@ -7,7 +7,7 @@ Every path calls :func:`decide_privacy`: page views, the beacon, the app's calls
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from omotenashi.engine.privacywords import GPC_CONSENTED, GPC_NO_CONSENT
 from omotenashi.engine.restraint import Prefs
@@ -41,6 +41,9 @@ class Privacy:
     reason: str = ""
     consent_missing: bool = False  # consent mode and no consent given, whatever the reason
     consent_given: bool = False  # consent mode and consent given (said under GPC: it comes first)
+    # our cookie may be among cookies not read, whatever the reason: no choice is kept (a new
+    # cookie for it would replace theirs)
+    unread: bool = False
 
     @property
     def private(self) -> bool:
@@ -64,16 +67,17 @@ class Privacy:
         """Whether a choice the visitor makes ("don't show me this", a switch) can be kept, in
         their cookie (``has_cookie``: the request came with ours). With one, always (never
         for a bot, who is shown nothing to choose about); without one, only where a new cookie
-        may be set for it (:data:`NEW_CHOICE_COOKIE`)."""
-        if self.reason == "bot":
+        may be set for it (:data:`NEW_CHOICE_COOKIE`); never where ours could not be read."""
+        if self.reason == "bot" or self.unread:
             return False
         return has_cookie or (self.reason in NEW_CHOICE_COOKIE and not self.consent_missing)
 
 
 # Every decision is one of these (immutable, so shared): no instance is built per request.
-_ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _UNREAD, _NOTHING = (
-    Privacy(reason) for reason in ("", "bot", "revoked", "withdrawn", "gpc", "unread", "nothing")
+_ALLOWED, _BOT, _REVOKED, _WITHDRAWN, _GPC, _NOTHING = (
+    Privacy(reason) for reason in ("", "bot", "revoked", "withdrawn", "gpc", "nothing")
 )
+_UNREAD = Privacy("unread", unread=True)
 _NO_CONSENT = Privacy("consent", consent_missing=True)
 _GPC_NO_CONSENT = Privacy("gpc", consent_missing=True)  # no new cookie, even for a choice
 _GPC_CONSENTED = Privacy("gpc", consent_given=True)
@@ -90,7 +94,20 @@ def decide_privacy(
 ) -> Privacy:
     """The privacy decision for one request, from its headers, the visitor's own choices and
     the site's deny-list (``revoked``: the profile store marks the id as revoked; ``unread``:
-    the visitor's cookie may be among those not read, identity/cookie.py)."""
+    the visitor's cookie may be among those not read, identity/cookie.py: said by the
+    decision whatever its reason)."""
+    decided = _decided(headers, prefs, respect, bot, revoked, unread)
+    return replace(decided, unread=True) if unread and not decided.unread else decided  # (rare)
+
+
+def _decided(
+    headers: Mapping[str, str],
+    prefs: Prefs,
+    respect: RespectSettings,
+    bot: bool,
+    revoked: bool,
+    unread: bool,
+) -> Privacy:
     if bot:
         return _BOT
     if revoked:
