@@ -42,6 +42,9 @@ DUMPS = [
     ("snippet", "<p>{{ '%s' % (visitor.cart|list,) }}</p>"),  # (eye61: a copy of a list)
     ("snippet", "<p>{{ '%s' % [visitor.segments|list] }}</p>"),
     ("snippet", "<p>{{ '{}'.format(visitor.interests[:]) }}</p>"),
+    ("snippet", "<p>{{ visitor.segments|list|e }}</p>"),  # (final61: copies, then text)
+    ("snippet", "<p>{{ visitor.cart|sort|upper }}</p>"),
+    ("snippet", "<p>{{ visitor.cart|reverse|e }}</p>"),
     ("snippet", "<p>{{ '{!r}'.format(visitor.cart) }}</p>"),
 ]
 WORDS = [

@@ -155,3 +155,44 @@ async def test_what_is_kept_is_not_known_where_ours_is_unread_whatever_the_reaso
     for said in pages:
         assert "We cannot tell: your browser sent more cookies than we read" in said
         assert "We keep nothing about you." not in said
+
+
+async def test_the_download_says_what_is_kept_is_not_known_where_ours_is_unread(
+    make_settings: Make,
+) -> None:
+    # (final61: it said "kept": false, the profile null, beside the data page's "We cannot tell")
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        await client.get("/")
+        theirs = client.cookies["omo_vid"]
+        client.cookies.clear()
+        read = await client.get(
+            "/_omotenashi/preferences/export", headers={"cookie": f"omo_vid={theirs}"}
+        )
+        unread = await client.get(
+            "/_omotenashi/preferences/export", headers={"cookie": f"{LONG}; omo_vid={theirs}"}
+        )
+    assert read.json()["kept"] is True and "unread" not in read.json()
+    assert unread.json()["kept"] is None and unread.json()["unread"].startswith("We cannot tell")
+
+
+@pytest.mark.parametrize("gpc", [False, True])
+async def test_consent_kept_in_an_unread_cookie_is_not_said_missing(
+    gpc: bool, make_settings: Make
+) -> None:
+    # (final61: in consent mode, a visitor whose consent is in our cookie, unread, was told
+    # "You have not given consent", and the beacon said so)
+    settings = make_settings(RULES, respect={"consent_required": True})
+    mw = Omotenashi(page_app(PAGE), settings=settings)
+    theirs = mw.signer.sign(Identity("ab" * 16, False, 0.0, prefs={"c": True}))
+    sent = {"cookie": f"{LONG}; omo_vid={theirs}", **({"sec-gpc": "1"} if gpc else {})}
+    async with client_for(mw) as client:
+        prefs = await client.get("/_omotenashi/preferences", headers=sent)
+        event = await client.post(
+            "/_omotenashi/events",
+            content='{"name": "video_play"}',
+            headers={**sent, "content-type": "application/json", "origin": "http://shop.test"},
+        )
+    said = " ".join(page_words(prefs.text).split())
+    assert "not given consent" not in said and "not given consent" not in event.text
+    assert (UNREAD in event.json()["reason"]) is not gpc

@@ -72,8 +72,12 @@ for _made, _as in ((PrintlessDict, "dict"), (PrintlessList, "list")):
 
 
 # Filters that make text of their value (``join``: of its items; ``format``: of its
-# arguments), as printing would: held to what may be printed (rules61: ``visitor|string``)
-AS_TEXT = frozenset({"string", "pprint", "join", "format"})
+# arguments), as printing would: held to what may be printed (rules61: ``visitor|string``;
+# final61: a copy of a list, ``visitor.cart|list|e``, is no visitor's own, to refuse itself)
+AS_TEXT = frozenset(
+    "string pprint join format e escape forceescape safe upper lower title capitalize trim "
+    "center replace striptags urlize truncate wordwrap indent".split()
+)
 
 
 # What prints as words: text, numbers, a date or a time (YAML reads `ends: 2026-12-31` in

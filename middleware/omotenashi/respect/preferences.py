@@ -324,11 +324,14 @@ def export(
     no made-up first stage beside ``kept`` false). Without our cookie there is no id (null):
     the id a request without one gets is never stored, so none is made up here. ``catalog``:
     its long item ids by the digest a recommendation pair keeps of each; ``zone``: the site's
-    time zone (OMOTENASHI_RULES_TIMEZONE), whose days and weeks caps count in."""
+    time zone (OMOTENASHI_RULES_TIMEZONE), whose days and weeks caps count in. Where our
+    cookie could not be read, what is kept is not known: ``kept`` null, and ``unread`` says
+    why (final61: it said false, beside the data page's "We cannot tell")."""
     kept = not ident.is_new and shown.kept(profile)  # nothing stored: no profile either
     data = {
         "visitor_id": None if ident.is_new else ident.user or ident.vid,
-        "kept": kept,
+        "kept": None if ident.unread else kept,
+        **({"unread": shown.CANNOT_TELL} if ident.unread else {}),
         "profile": profile.to_export(catalog.pair_names, zone) if kept else None,
         "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),

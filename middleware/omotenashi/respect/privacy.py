@@ -114,14 +114,18 @@ def _decided(
         return _REVOKED
     if prefs.withdrawn and not prefs.consent:
         return _WITHDRAWN
-    consent_missing = False
+    consent_missing = unknown = False
     if respect.consent_required:
         banner = (cookie_value(headers.get("cookie"), respect.consent_cookie) or "").strip().lower()
         consent_missing = banner in REFUSAL_VALUES or (
             not prefs.consent and banner not in CONSENT_VALUES
         )
+        # a consent given in our cookie cannot be seen where it is unread: not said missing
+        # (final61: "you have not given consent" to a visitor who had)
+        unknown = unread and consent_missing and banner not in REFUSAL_VALUES
+        consent_missing = consent_missing and not unknown
     if respect.honour_gpc and (says_one(headers.get("sec-gpc")) or says_one(headers.get("dnt"))):
-        if not respect.consent_required:
+        if not respect.consent_required or unknown:
             return _GPC
         return _GPC_NO_CONSENT if consent_missing else _GPC_CONSENTED
     if consent_missing:  # (with "personalise nothing" too: unticking it would not lift this)
