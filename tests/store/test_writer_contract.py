@@ -196,6 +196,7 @@ def test_a_record_with_a_callback_is_told_its_reply_from_the_loop() -> None:
         assert told == [] and w.pending == 3
         await at(loop, 0)
         assert told == list(zip("abc", server.replies, strict=True)) and w.pending == 0
+        assert isinstance(told[1][1].exception(), ValueError)  # (retrieved: no stray log later)
         refused = ConnectionError("not connected")
         server.refuse = refused
         w.submit_then(item("e"), lambda reply: told.append(("e", reply)))
