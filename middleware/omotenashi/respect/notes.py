@@ -185,6 +185,7 @@ def private_note(
     cookie: bool = False,
     signed_in: bool = False,
     nothing: bool = False,
+    unread: bool = False,
 ) -> str:
     """What the page says about the privacy decision ``reason`` ("" when there is none);
     ``choices``: the visitor's cookie holds choices of theirs; ``switch``: whether a choice
@@ -195,9 +196,22 @@ def private_note(
     browser sent our cookie (one left with no choice, after "Don't show me this" and "Undo",
     holds an id only, or ``signed_in`` their sign-in: "we set no cookie" would be false);
     ``nothing``: they chose "Personalise nothing for me" too (said after the rest: it holds
-    every block back, beside the privacy decision)."""
+    every block back, beside the privacy decision); ``unread``: our cookie may be among the
+    browser's cookies not read (what its id holds is not known: nothing is kept from this
+    visit, never "from this browser")."""
     note = _note(reason, is_kept, choices, switch, adapts, dismiss, cookie, signed_in)
+    if unread:
+        note = note.replace(FROM_BROWSER, FROM_VISIT, 1).replace(*_NOT_NEW)
     return note + also_nothing(reason) if nothing and note and reason in HELD_BY else note
+
+
+# What the notes say where nothing is read or kept, and what they say instead where our cookie
+# is unread (eye61: "from this browser" beside "We cannot tell", of a profile kept before)
+FROM_BROWSER, FROM_VISIT = (
+    "We keep nothing about you from this browser",
+    "We keep nothing about you from this visit",
+)
+_NOT_NEW = ("so we keep nothing about you and", "so we keep nothing about you from this visit and")
 
 
 def also_nothing(reason: str) -> str:

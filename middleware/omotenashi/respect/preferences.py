@@ -134,6 +134,7 @@ class PreferencesPage:
         note = notes.private_note(
             reason, kept, bool(ident.prefs), can_choose, adapts=adapts, dismiss=self.dismiss,
             cookie=not ident.is_new, signed_in=ident.user is not None, nothing=prefs.nothing,
+            unread=ident.unread,
         )  # fmt: skip
         # what the browsing history's card says when it is off, true under this decision
         card = history_card(

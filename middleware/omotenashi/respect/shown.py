@@ -300,6 +300,7 @@ def data_sections(
                 cookie=cookie,
                 signed_in=signed_in,
                 nothing=prefs.nothing,
+                unread=unread,
             )
             or "We store nothing new about you.",
             *choices,
