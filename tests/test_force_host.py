@@ -78,3 +78,30 @@ def test_a_preview_key_that_is_a_cookie_key_names_the_setting(
     err = capsys.readouterr().err
     assert err.startswith("omotenashi force: OMOTENASHI_PREVIEW_KEYS: a preview key is also")
     assert "--preview-keys" not in err
+
+
+@pytest.mark.parametrize(
+    ("url", "before", "after"),
+    [
+        ("https://shop.example/page", "https://shop.example/page?", ""),
+        ("https://shop.example/page?a=1", "https://shop.example/page?a=1&", ""),
+        ("https://shop.example/page#top", "https://shop.example/page?", "#top"),
+        ("https://shop.example/p?a=1#top?b", "https://shop.example/p?a=1&", "#top?b"),
+        ("https://shop.example/p?", "https://shop.example/p?", ""),
+    ],
+)
+def test_a_force_links_token_is_in_its_query_never_its_fragment(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    before: str,
+    after: str,
+) -> None:
+    # (a fragment in --url took the token after it: the browser never sent it, and the page
+    # the QA opened was not forced)
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", KEY)
+    assert main(["force", "--rule", "hi", "--url", url]) == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith(before + "omo_preview=") and link.endswith(after)
+    token = link.removeprefix(before + "omo_preview=").removesuffix(after)
+    assert ForceSigner(Settings(secret_keys=[KEY])).read(token, "shop.example", "https")

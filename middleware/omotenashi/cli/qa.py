@@ -79,8 +79,9 @@ def _force(args: argparse.Namespace) -> int:
     if args.cookie:
         print(f"{COOKIE}={token}")
         return 0
-    joiner = "&" if "?" in args.url else "?"
-    print(f"{args.url}{joiner}{PARAM}={token}")
+    page, hash_, fragment = args.url.partition("#")  # (the token goes in what is sent)
+    joiner = "" if page.endswith(("?", "&")) else "&" if "?" in page else "?"
+    print(f"{page}{joiner}{PARAM}={token}{hash_}{fragment}")
     return 0
 
 
