@@ -33,6 +33,8 @@ VID = "cd" * 16
         ("absent_days=-2", "profile field 'absent_days' must be 0 or more, got -2"),
         ("visits=3", ""),
         ("absent_days=1.5", ""),
+        ("last_seen=-1", "profile field 'last_seen' must be a Unix time in seconds (0 or more)"),
+        ("last_seen=1796600000", ""),
     ],
 )
 def test_profile_set_refuses_a_value_that_is_no_number(

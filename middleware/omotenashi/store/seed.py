@@ -63,6 +63,10 @@ def check_fields(fields: Mapping[str, Any]) -> None:
             raise CommandError(f"profile field {name!r} must be a whole number >= 0, got {value!r}")
         if name == "absent_days" and value < 0:
             raise CommandError(f"profile field {name!r} must be 0 or more, got {value!r}")
+        if name == "last_seen" and value < 0:  # (cli61: stored, "Last seen: 1969-12-31")
+            raise CommandError(
+                f"profile field {name!r} must be a Unix time in seconds (0 or more), got {value!r}"
+            )
         if name in SCORES + COUNTS:
             _values(name, value)
 
