@@ -250,6 +250,7 @@ async def consent(request: Any, granted: bool = True) -> None:
         )
     prefs = replace(visitor.prefs, consent=granted, withdrawn=not granted)
     if not granted:
+        await visitor.loaded()  # a revoked id is private too, known once its read is back
         visitor.private, visitor.profile = True, Profile()  # this request writes nothing either
         if visitor.privacy != "revoked":  # (the reason respect/privacy.py puts before it)
             visitor.privacy = "withdrawn"
@@ -261,9 +262,11 @@ async def consent(request: Any, granted: bool = True) -> None:
             except StoreError as exc:
                 said = "omotenashi: a withdrawal of consent could not erase the profile: %s"
                 _QUIET.say(logging.WARNING, "erase", said, exc)  # a line a minute, not a request
-        # a new id, no user, as an erase gives: consent given again starts unlinked
-        _switch(visitor, unlinked(prefs.to_cookie()))
-        return
+        # a new id, no user, as an erase gives: consent given again starts unlinked (not
+        # where the site revoked this id: a new one would be free of it, privacy62)
+        if visitor.privacy != "revoked":
+            _switch(visitor, unlinked(prefs.to_cookie()))
+            return
     _switch(visitor, replace(visitor.identity, prefs=prefs.to_cookie()))
 
 

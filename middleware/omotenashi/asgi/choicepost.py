@@ -15,7 +15,7 @@ from omotenashi.identity import moves
 from omotenashi.identity.cookie import Identity
 from omotenashi.ids import new_vid
 from omotenashi.respect import preferences
-from omotenashi.respect.formhttp import safe_next
+from omotenashi.respect.formhttp import BOT, safe_next
 from omotenashi.respect.privacy import Privacy
 
 if TYPE_CHECKING:  # (the endpoints import this module)
@@ -52,6 +52,9 @@ async def post_choice(
     if cross_site(headers, host):
         refused = "cross-site requests are refused"
         await send_answer(send, 403, *preferences.refusal(refused, headers, prefix, root))
+        return
+    if privacy.reason == "bot":  # no choice is kept for a bot (privacy62: a reset was done)
+        await send_answer(send, 403, *preferences.refusal(BOT, headers, prefix, root))
         return
     choices = await ep.page.choices.get(loaded.ruleset)  # indexed once per rule set
     limit = 16384  # without our cookie: a dismiss or a few switches

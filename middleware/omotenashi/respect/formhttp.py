@@ -32,6 +32,10 @@ NOT_READ = (
     "ours was not among those we read (a choice is kept only in it, and we change none we "
     "could not read)"
 )
+BOT = (
+    "we could not keep this choice: automated visitors are never personalised, and no choice "
+    "is kept for them"
+)
 # Readable without anything else loaded (our pages' CSP allows an inline style, no more)
 _STYLE = (
     "<style>body{font:1rem/1.55 system-ui,sans-serif;margin:0;color:#1f2a30;"

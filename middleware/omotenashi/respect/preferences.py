@@ -45,6 +45,7 @@ from omotenashi.respect.formhttp import safe_next as safe_next
 from omotenashi.respect.historywords import browsed, history_card
 from omotenashi.respect.privacy import pages_adapt
 from omotenashi.settings import Settings
+from omotenashi.store.privacy import is_revoked
 from omotenashi.store.store import Store
 
 _HERE = Path(__file__).parent / "templates"
@@ -276,6 +277,8 @@ async def apply_choice(
             await store.erase(pid)
         except StoreError:
             return ident, target + "?failed=1", ""
+        if action == "erase" and await _revoked(store, pid):  # the id stays, revoked
+            return ident, target + "?erased=1", ""
         if action == "erase":  # a new id: nothing ties this browser to the old profile; a
             # signed-in visitor's account stays theirs (erased: it starts afresh, as at a reset),
             # while the site shows them signed in, so that what is kept under it from now on
@@ -283,6 +286,15 @@ async def apply_choice(
             return replace(unlinked(prefs.to_cookie()), user=ident.user), target + "?erased=1", ""
         return ident, target + "?reset=1", ""
     return ident, target, ""
+
+
+async def _revoked(store: Store, pid: str) -> bool:
+    """Whether the site revoked ``pid`` (its erase keeps the marker, and the id: a new one
+    would be free of it, privacy62); not known (Redis failed just now): as if it were."""
+    try:
+        return await is_revoked(store, pid)
+    except StoreError:
+        return True
 
 
 def unlinked(prefs: dict[str, object]) -> Identity:
