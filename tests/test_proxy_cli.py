@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from typing import Any
 
 import httpx
@@ -103,7 +104,9 @@ async def proxy(origin: str, port: int, env: dict[str, str], *options: str) -> A
 
 
 async def until_up(client: httpx.AsyncClient, url: str) -> httpx.Response:
-    for _ in range(200):
+    """The first answer at ``url``, within a minute (workers starting on a busy machine)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
             return await client.get(url)
         except httpx.TransportError:
