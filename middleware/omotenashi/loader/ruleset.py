@@ -219,6 +219,10 @@ def _load(
                 if problem is not None and not typos.hold(problem, exc, rule, loc):
                     errors.append(problem)
                 continue
+            except (RecursionError, SyntaxError) as exc:  # Jinja's parser and Python's
+                # compiler nest only so deep (linear62: the app did not start)
+                errors.append(too_deep(rule, exc, name, lines, loc))
+                continue
             pace()
             conditions, behavioural = whens.compile(rule)
             compiled.append(
@@ -283,6 +287,22 @@ def _discard(data: Any, lines: dict[Any, Any] | None) -> None:
 def _paced(rule: Rule) -> Rule:
     pace()
     return rule
+
+
+def too_deep(
+    rule: Rule, exc: BaseException, file: str, lines: dict[Loc, int], loc: Loc
+) -> RuleError:
+    """The error for a rule whose snippet or text nests deeper than can be compiled."""
+    what = f"the snippet {rule.snippet!r}" if rule.snippet else "the rule's text"
+    where = (*loc, "snippet" if rule.snippet else "text")
+    return RuleError(
+        file,
+        line_of(lines, where),
+        format_loc(where),
+        f"{what} is nested too deeply to compile ({type(exc).__name__})",
+        "keep blocks within some 80 levels and filter chains within a few hundred: split it "
+        "into macros or includes",
+    )
 
 
 def _template(rule: Rule, renderer: Renderer) -> Template | None:
