@@ -375,6 +375,19 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("exclude_paths", "untracked_paths")
+    @classmethod
+    def _from_the_root(cls, globs: list[str]) -> list[str]:
+        for glob in globs:  # (config62: `admin` or `static/*` matched nothing, unsaid)
+            if not glob.startswith(("/", "*", "?", "[")):
+                raise ValueError(f"{glob!r} matches no path: paths start with / (/{glob})")
+        return globs
+
+    @field_validator("country_header")
+    @classmethod
+    def _header_name(cls, name: str) -> str:
+        return name.strip().lower()  # (config62: " x-geo " never matched)
+
     @field_validator("metrics_dir", mode="before")
     @classmethod
     def _metrics_folder(cls, value: object) -> object:
