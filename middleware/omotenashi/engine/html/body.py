@@ -149,6 +149,8 @@ class Body(Head):
             self.insert(name)
         elif name == "li" or name == "dd" or name == "dt":
             d = self.in_scope("li", LI_WALK) if name == "li" else self.class_in_scope(DDT, LI_WALK)
+            if d < 0 and self.open_past_search(name):
+                raise GiveUp(f"<{name}> in a <search> in an open one: browsers differ", self.lt)
             if d >= 0:
                 self.pop_to(d)
             self.close_p()
@@ -246,7 +248,7 @@ class Body(Head):
         now = self.matcher.rematch(el, parent, merged)
         if self.seq > el.seq and (el.exact, el.avail) != before:
             now = self.all_selectors()  # elements inside were matched without these attributes
-        self.skip_selectors(now, f"<{name}> attributes at offset {self.lt}")
+        self.skip_selectors(now, f"<{name}> attributes")
 
     def formatting_start(self, name: str) -> None:
         if name == "a":

@@ -105,6 +105,10 @@ def around(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
     walk = bounds[LI_WALK][-1]  # where a new <li>, <dd> or <dt> stops looking for an open one
     if walk >= 0 and stack[walk].ns == HTML:
         bits |= {"li": LI, "dd": DDT, "dt": DDT}.get(stack[walk].name, 0)
+        if stack[walk].name == "search":  # (Chromium's walk goes past it: html62)
+            bits |= (LI if tree.open_past_search("li") else 0) | (
+                DDT if tree.open_past_search("dd") else 0
+            )
     if af and af[-1].name != "#marker" and af[-1].depth < 0 and not _MARKED.get(top.key, 0):
         bits |= REOPENS  # (the parser looks at the last entry first: on the stack, it stops)
         # a link of the slot's ends a waiting <a> first (the adoption agency drops it): then

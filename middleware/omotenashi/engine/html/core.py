@@ -142,11 +142,11 @@ class Core(Tree):
         if self.budget < 0:
             raise GiveUp("too much repair work for misnested markup", self.lt)
 
-    def skip_selectors(self, mask: int, reason: str) -> None:
-        i = 0
+    def skip_selectors(self, mask: int, reason: str, at: int | None = None) -> None:
+        said, i = f"{reason} at offset {self.lt if at is None else at}", 0
         while mask:
             if mask & 1 and i not in self.sel_skip:
-                self.sel_skip[i] = f"{reason} at offset {self.lt}"
+                self.sel_skip[i] = said
             mask >>= 1
             i += 1
 

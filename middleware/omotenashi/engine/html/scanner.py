@@ -315,7 +315,7 @@ def _result(
     skipped: list[Skip] = []
     if gave_up is not None:
         reason = str(gave_up)
-        b.skip_selectors(b.all_selectors(), reason)
+        b.skip_selectors(b.all_selectors(), gave_up.reason, gave_up.at)
         for rec in b.recs:
             if rec.close_start < 0:
                 rec.unsure = rec.unsure or f"scan stopped: {reason}"

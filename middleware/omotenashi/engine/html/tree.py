@@ -209,6 +209,23 @@ class Tree:
             return lst[-1]
         return -1
 
+    def open_past_search(self, name: str) -> bool:
+        """Whether a new ``name`` (li; dd or dt) would close an open one in Chromium but not
+        by the spec: the spec's walk for it stops at a <search> (a special element),
+        Chromium's walks on past it (html62), to the open one before anything else stops it."""
+        walk, stack = self.bounds[LI_WALK], self.stack
+        i = len(walk) - 1
+        while i > 0 and stack[walk[i]].ns == HTML and stack[walk[i]].name == "search":
+            i -= 1
+        if i == len(walk) - 1:  # the walk does not stop at a <search>
+            return False
+        if name == "li":
+            lst = self.depths.get("li")
+            found = lst[-1] if lst else -1
+        else:
+            found = self.bounds[DDT][-1]
+        return 0 <= walk[i] <= found < walk[-1]
+
     def class_in_scope(self, cls: int, kind: int = DEFAULT) -> int:
         d = self.bounds[cls][-1]
         return d if d >= 0 and d >= self.bounds[kind][-1] else -1
