@@ -159,7 +159,11 @@ class RespectSettings(_Group):
     name_per_page: int = Field(default=1, ge=0, description="Most uses of the name per page.")
     name_per_day: int = Field(default=3, ge=0, description="Most uses of the name per day.")
     fresh_share: float = Field(
-        default=0.05, ge=0, le=1, description="Share of page views that show the defaults."
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Share of page views where blocks made from what is kept of the visitor "
+        "show their defaults (blocks for everyone or for the moment still show).",
     )
     honour_gpc: bool = Field(
         default=True, description="Sec-GPC: 1 or DNT: 1 turn behavioural personalisation off."
