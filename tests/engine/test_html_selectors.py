@@ -63,6 +63,11 @@ REFUSED = [
     ("div >", "unexpected"),
     ("p,", "unexpected"),
     ("#\\31 0", "escapes"),
+    # (html62: taken, matching where a browser's querySelectorAll throws)
+    ("#123", "is no id selector in CSS (the name starts with a letter, _ or - and a letter)"),
+    ("p#1a", 'write [id="1a"]'),
+    ("#-1", "is no id selector"),
+    ("#-", "is no id selector"),
 ]
 
 

@@ -137,7 +137,14 @@ class _Parser:
                     self.fail(f"a name must follow {c!r} at position {self.i}")
                     break
                 if c == "#":
-                    if id_ is not None and id_ != m.group(0):
+                    name = m.group(0)
+                    if name[0].isdigit() or name == "-" or (name[0] == "-" and name[1].isdigit()):
+                        self.fail(  # (html62: taken, where a browser's CSS refuses it)
+                            f"'#{name}' is no id selector in CSS (the name starts with a "
+                            f'letter, _ or - and a letter): write [id="{name}"]'
+                        )
+                        break
+                    if id_ is not None and id_ != name:
                         self.fail("two different ids never match")
                     id_ = m.group(0)
                 else:
