@@ -55,7 +55,9 @@ def at_body_end(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
     bits = around(tree, af, form, quirks)
     if bits & REOPENS and _link_waits(af):
         bits |= A
-    return bits | HIDDEN_END if any(tree.top(name) >= 0 for name in _UNSEEN) else bits
+    if any(tree.top(name) >= 0 for name in _UNSEEN) or tree.hidden_in(len(tree.stack) - 1):
+        return bits | HIDDEN_END  # (html62: a <div hidden> left open held the panel unseen)
+    return bits
 
 
 def _link_waits(af: list[El]) -> bool:
