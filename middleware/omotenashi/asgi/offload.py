@@ -28,7 +28,7 @@ from functools import partial
 from omotenashi.engine.headers import Headers
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.page import EngineConfig, Result, personalise_response
-from omotenashi.engine.pagehttp import gunzip, is_gzip
+from omotenashi.engine.pagehttp import gunzip_few, is_gzip
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.engine.understand import Visit
 from omotenashi.recommend.catalog import Catalog
@@ -36,6 +36,9 @@ from omotenashi.recommend.catalog import Catalog
 # Two threads: with one interpreter lock, more would only take turns with the loop, and two
 # keep one big page from waiting the whole of another's scan.
 WORKERS = 2
+# gzip members inflated on the event loop at most (a few microseconds each): a body of more is
+# inflated in a worker thread
+LOOP_MEMBERS = 64
 _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="omotenashi-page")
 
 
@@ -120,11 +123,11 @@ async def personalised(
     OMOTENASHI_MAX_BODY)."""
     args = (body, headers, visit, ruleset, journey, config, catalog)
     above = config.thread_above
-    if len(body) <= above:  # (longer: big either way, and inflated in the thread)
-        raw = gunzip(body, config.max_body) if is_gzip(headers) else body
-        if not is_big(raw, above, config.slot_attribute):
-            return personalise_response(*args, inflated=raw)
-        work = partial(personalise_response, *args, inflated=raw)
-    else:
-        work = partial(personalise_response, *args)
+    work = partial(personalise_response, *args)  # (longer: big either way, and inflated in
+    if len(body) <= above:  # the thread, as a gzip body of many members is: LOOP_MEMBERS)
+        raw = gunzip_few(body, config.max_body, LOOP_MEMBERS) if is_gzip(headers) else body
+        if raw is not None:
+            if not is_big(raw, above, config.slot_attribute):
+                return personalise_response(*args, inflated=raw)
+            work = partial(personalise_response, *args, inflated=raw)
     return await asyncio.get_running_loop().run_in_executor(_pool, work)

@@ -232,11 +232,23 @@ def gunzip(data: bytes, limit: int) -> bytes:
     """A gzip body, its members one after another as browsers read them (Django's GZip makes
     one of each chunk of a stream: mount61), refused (:class:`PageRefused`) when it inflates
     past ``limit`` bytes, a member is truncated or what follows one is not another."""
+    inflated = gunzip_few(data, limit, 0)
+    assert inflated is not None  # (no bound on members)
+    return inflated
+
+
+def gunzip_few(data: bytes, limit: int, members: int) -> bytes | None:
+    """:func:`gunzip`, or None for a body of more than ``members`` members (0: any number):
+    each costs a few microseconds, so thousands of tiny ones are inflated off the event loop
+    (linear62: 13,000 empty members, 20 ms)."""
     # Each member is fed in windows that double from 64 bytes: what follows its end comes
     # back copied (``unused_data``), at most the last window, about the member's size; the whole
     # rest each time would cost the body's size per member (linear time on any input)
-    view, at, parts, size = memoryview(data), 0, [], 0
+    view, at, parts, size, count = memoryview(data), 0, [], 0, 0
     while True:
+        count += 1
+        if count > members > 0:
+            return None
         inflater, window = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS), 64
         while not inflater.eof:
             fed = view[at : at + window]
