@@ -378,7 +378,12 @@ if a.segments ~= '' then
   local had = have['SG'] or ''
   put('SG', had == '' and a.segments or had .. ',' .. a.segments)
 end
-for k, v in pairs(a.measure) do putnx('m' .. k, v) end
+local theirs = {}  -- rules the user was exposed to: the browser's marks of them stay out (its
+for k in pairs(a.measure) do  -- conversion flag kept the user's later ones uncounted: measure62)
+  local r = string.match(k, '^r|(.+)$'); if r and have['mr|' .. r] then theirs[r] = true end end
+for k, v in pairs(a.measure) do
+  local r = string.match(k, '^%a|([^|]+)'); if not (r and theirs[r]) then putnx('m' .. k, v) end
+end
 """
     + merging.CAPS
     + """
