@@ -25,6 +25,7 @@ from .head import (
     Head,
 )
 from .tree import BUTTON, DDT, HEADING, HTML, HTML_NS, LI_WALK, LIST, MATH, SPECIAL, SVG, El, GiveUp
+from .tree import SPECIAL_PAST as PAST_SEARCH
 from .tree import TEMPLATE as TEMPLATE_CLASS
 
 CLOSES_P = frozenset(
@@ -388,6 +389,8 @@ class Body(Head):
             self.remove_at(node.depth)
 
     def any_other_end(self, name: str) -> None:
-        d = self.top(name)
-        if d >= 0 and d >= self.bounds[SPECIAL][-1]:
+        d, special, past = self.top(name), self.bounds[SPECIAL][-1], self.bounds[PAST_SEARCH][-1]
+        if 0 <= past <= d < special:  # a <search> stops the spec's walk, not Chromium's (html62)
+            raise GiveUp(f"</{name}> across a <search>: browsers differ", self.lt)
+        if d >= 0 and d >= special:
             self.pop_to(d, self.tend)

@@ -134,6 +134,8 @@ class Formatting(Core):
             if fe.depth < self.bounds[0][-1]:
                 return True  # not in scope: ignored
             fb = self.above(SPECIAL, fe.depth)
+            if fb >= 0 and self.stack[fb].ns == HTML and self.stack[fb].name == "search":
+                raise GiveUp("misnested formatting around a <search>: browsers differ", self.lt)
             if fb < 0:
                 self.pop_to(fe.depth, end)
                 self.af.remove(fe)

@@ -35,10 +35,12 @@ HTML, SVG, MATH = 0, 1, 2
     NOTELESS,
     HIDDEN,
     FOSTERED,
-) = range(17)
+    WALK_PAST,  # LI_WALK but <search>: where Chromium's walk stops (html62)
+    SPECIAL_PAST,  # SPECIAL but <search>: Chromium 156's special elements
+) = range(19)
 # (set per element, core.py: HIDDEN on an HTML element with a ``hidden`` attribute, FOSTERED on
 # one moved out of a table, whose elements around it in the document are not all the stack's)
-KIND_COUNT = 17
+KIND_COUNT = 19
 REARRANGE_LIMIT = 64
 # Browsers nest elements only so deep (Chromium and WebKit 512 open elements, Firefox's
 # parser 200: deeper ones go beside their parent, or nowhere): a target nested this deep (the
@@ -103,8 +105,12 @@ def kinds_of(ns: int, name: str) -> tuple[int, ...]:
         out.append(HTML_NS)
         if name in SPECIAL_NAMES:
             out.append(SPECIAL)
+            if name != "search":
+                out.append(SPECIAL_PAST)
             if name not in ("address", "div", "p"):
                 out.append(LI_WALK)
+                if name != "search":
+                    out.append(WALK_PAST)
         if name in _MODE_NAMES:
             out.append(MODE)
         if name in _HEADINGS:
@@ -122,7 +128,7 @@ def kinds_of(ns: int, name: str) -> tuple[int, ...]:
     else:
         lower = name.lower()
         if (ns == MATH and lower in _MATH_SCOPE) or (ns == SVG and lower in _SVG_SCOPE):
-            out += [DEFAULT, LIST, BUTTON, SPECIAL, LI_WALK]
+            out += [DEFAULT, LIST, BUTTON, SPECIAL, SPECIAL_PAST, LI_WALK, WALK_PAST]
         out.append(NOTELESS)
     if not (ns == HTML and name in ("option", "optgroup")):
         out.append(SELECT)
@@ -213,18 +219,15 @@ class Tree:
         """Whether a new ``name`` (li; dd or dt) would close an open one in Chromium but not
         by the spec: the spec's walk for it stops at a <search> (a special element),
         Chromium's walks on past it (html62), to the open one before anything else stops it."""
-        walk, stack = self.bounds[LI_WALK], self.stack
-        i = len(walk) - 1
-        while i > 0 and stack[walk[i]].ns == HTML and stack[walk[i]].name == "search":
-            i -= 1
-        if i == len(walk) - 1:  # the walk does not stop at a <search>
+        spec, past = self.bounds[LI_WALK][-1], self.bounds[WALK_PAST][-1]
+        if spec == past:  # the walk does not stop at a <search>
             return False
         if name == "li":
             lst = self.depths.get("li")
             found = lst[-1] if lst else -1
         else:
             found = self.bounds[DDT][-1]
-        return 0 <= walk[i] <= found < walk[-1]
+        return 0 <= past <= found < spec
 
     def class_in_scope(self, cls: int, kind: int = DEFAULT) -> int:
         d = self.bounds[cls][-1]
