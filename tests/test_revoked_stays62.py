@@ -80,16 +80,18 @@ async def test_a_revoked_visitor_s_own_erase_keeps_the_id_revoked(make_settings:
     assert me["privacy"] == "revoked"
 
 
+@pytest.mark.parametrize("gpc", [False, True])
 async def test_a_revoked_visitor_s_withdrawal_then_consent_keeps_the_id_revoked(
-    make_settings: Make,
+    make_settings: Make, gpc: bool
 ) -> None:
-    # (privacy62: withdrawn gave a new unlinked id; consent again, then a new profile)
+    # (privacy62: withdrawn gave a new unlinked id; consent again, then a new profile; last62:
+    # under GPC, whose visitor's profile is never read, so too)
     mw = Omotenashi(shop(), settings=make_settings(RULES))
     async with client_for(mw) as client:
         await client.get("/", headers=HUMAN)
         first = (await client.get("/me")).json()["id"]
         await client.post("/revoke-me")
-        await client.post("/consent?say=no")
+        await client.post("/consent?say=no", headers={"sec-gpc": "1"} if gpc else {})
         await client.post("/consent?say=yes")
         await client.get("/", headers=HUMAN)
         me = (await client.get("/me")).json()

@@ -277,7 +277,7 @@ async def apply_choice(
             await store.erase(pid)
         except StoreError:
             return ident, target + "?failed=1", ""
-        if action == "erase" and await _revoked(store, pid):  # the id stays, revoked
+        if action == "erase" and await revoked(store, pid):  # the id stays, revoked
             return ident, target + "?erased=1", ""
         if action == "erase":  # a new id: nothing ties this browser to the old profile; a
             # signed-in visitor's account stays theirs (erased: it starts afresh, as at a reset),
@@ -288,9 +288,10 @@ async def apply_choice(
     return ident, target, ""
 
 
-async def _revoked(store: Store, pid: str) -> bool:
+async def revoked(store: Store, pid: str) -> bool:
     """Whether the site revoked ``pid`` (its erase keeps the marker, and the id: a new one
-    would be free of it, privacy62); not known (Redis failed just now): as if it were."""
+    would be free of it, privacy62; a withdrawal of consent too, asgi/api.py); not known (Redis
+    failed just now): as if it were."""
     try:
         return await is_revoked(store, pid)
     except StoreError:
