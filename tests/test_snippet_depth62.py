@@ -15,10 +15,11 @@ from tests.test_rule_values61 import refused
 
 FILTERS = "{{ visitor.stage" + '|replace("a", "b")' * 1000 + " }}"
 BLOCKS = "{% if a %}" * 120 + "x" + "{% endif %}" * 120
+LOOPS = "{% for a in b %}" * 25 + "x" + "{% endfor %}" * 25
 SAID = "is nested too deeply to compile"
 
 
-@pytest.mark.parametrize("body", [FILTERS, BLOCKS])
+@pytest.mark.parametrize("body", [FILTERS, BLOCKS, LOOPS])
 def test_a_snippet_nested_too_deeply_is_refused_at_its_rule(body: str, tmp_path: Path) -> None:
     (tmp_path / "snippets").mkdir()
     (tmp_path / "snippets" / "deep.html").write_text(body)
@@ -26,7 +27,7 @@ def test_a_snippet_nested_too_deeply_is_refused_at_its_rule(body: str, tmp_path:
         tmp_path, "rules:\n  - {id: d, slot: hero, snippet: deep.html, why: Everyone.}\n"
     )
     assert f"site.yaml:2: rules[0].snippet: the snippet 'deep.html' {SAID}" in said
-    assert "split it into macros or includes" in said
+    assert "move inner parts into snippets of their own ({% include %})" in said
 
 
 def test_a_rules_text_nested_too_deeply_is_refused_at_its_rule(tmp_path: Path) -> None:
