@@ -132,6 +132,15 @@ def test_forwarded_for_appends_the_peer(
         (b"http://origin:8080/sitemap.xml", b"http://origin:8080/sitemap.xml"),  # not under it
         (b"https://elsewhere.example/", b"https://elsewhere.example/"),
         (b"/relative", b"/relative"),
+        # (proxy62: a path under the base path went on to /site/site/...; an https address of
+        # itself from an origin told X-Forwarded-Proto: https reached the visitor)
+        (b"/site/tours/", b"/tours/"),
+        (b"/site", b"/"),
+        (b"/site?x=1", b"/?x=1"),
+        (b"/sitemap.xml", b"/sitemap.xml"),
+        (b"https://origin:8080/site/done/", b"/done/"),
+        (b"https://origin:8443/site/done/", b"https://origin:8443/site/done/"),
+        (b"/site//evil.example", b"/site//evil.example"),
     ],
 )
 def test_the_origins_absolute_redirects_become_relative(location: bytes, expected: bytes) -> None:
@@ -176,3 +185,22 @@ def test_expect_is_answered_by_the_proxy_not_forwarded(method: str) -> None:
     out = request_headers(incoming, method=method, scheme="http", client=None, preserve_host=False)
     assert [k for k, _ in out if k == b"expect"] == []
     assert (b"content-length", b"9") in out
+
+
+@pytest.mark.parametrize(
+    ("cookie", "expected"),
+    [
+        (b"appsess=s1; Path=/site; HttpOnly", b"appsess=s1; Path=/; HttpOnly"),
+        (b"appsess=s1; path=/site/account", b"appsess=s1; path=/account"),
+        (b"a=1; Path=/sitemap", b"a=1; Path=/sitemap"),  # not under it
+        (b"a=1; Path=/", b"a=1; Path=/"),
+        (b"a=1", b"a=1"),
+        (b"a=/site; Domain=origin", b"a=/site; Domain=origin"),  # the value is not a path
+    ],
+)
+def test_a_cookie_path_under_the_base_path_is_the_visitors(cookie: bytes, expected: bytes) -> None:
+    # (proxy62: Path=/app came back unchanged, so the session of a login was never sent again)
+    out = response_headers([(b"Set-Cookie", cookie)], b"http://origin:8080/site")
+    assert out == [(b"set-cookie", expected)]
+    plain = response_headers([(b"Set-Cookie", cookie)], b"http://origin:8080")
+    assert plain == [(b"set-cookie", cookie)]

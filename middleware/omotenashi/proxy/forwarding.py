@@ -121,13 +121,17 @@ def request_headers(
 
 def response_headers(headers: Iterable[tuple[bytes, bytes]], upstream_base: bytes) -> Headers:
     """The origin's headers for the visitor: end-to-end only, the addresses it gives of itself
-    (Location, Content-Location, Refresh's ``url=``, Link's ``<...>``) made relative."""
+    (Location, Content-Location, Refresh's ``url=``, Link's ``<...>``) made relative, and a
+    cookie's ``Path`` under the upstream's base path made the visitor's (as nginx's
+    ``proxy_cookie_path``: proxy62, the session cookie of a login never came back)."""
     out = end_to_end(headers)
     base = _address(upstream_base)
     rewritten: Headers = []
     for key, value in out:
         if base is not None:
-            if key in (b"location", b"content-location"):
+            if key == b"set-cookie":
+                value = _cookie_path(value, _prefix(base[3]))
+            elif key in (b"location", b"content-location"):
                 value = _relative(value, base) or value
             elif key == b"refresh":
                 value = _refresh(value, base)
@@ -191,13 +195,21 @@ def _address(url: bytes, scheme: bytes | None = None) -> _Address | None:
 
 def _relative(value: bytes, base: _Address) -> bytes | None:
     """``value`` as a path on this site when it is an address of the origin under its base
-    path, in any spelling: ``http://origin:80/x`` for ``http://origin``, ``//origin/x``, and
-    ``http://origin/x`` from an origin reached over https that thinks it is on http."""
+    path, in any spelling: ``http://origin:80/x`` for ``http://origin``, ``//origin/x``,
+    ``http://origin/x`` from an origin reached over https that thinks it is on http (and
+    ``https://origin:port/x`` from one reached over http on that port, told it is on https),
+    and a path under the base path
+    (``/app/x`` for ``http://origin/app``: sent on, it would be ``/app/app/x``)."""
     scheme, host, port, path = base
-    own = _address(value, scheme)
-    if own is None or own[1:3] != (host, port) or own[0] not in (scheme, b"http"):
+    if value[:1] == b"/" and value[1:2] not in (b"/", b"\\"):  # a path of the origin's own
+        own: _Address | None = (scheme, host, port, value)
+    else:
+        own = _address(value, scheme)
+    if own is None or own[1:3] != (host, port):
         return None
-    prefix = path.split(b"?", 1)[0].split(b"#", 1)[0].rstrip(b"/")
+    if own[0] not in (scheme, b"http") and not port:  # https on 443: the origin asks for TLS;
+        return None  # on the origin's own port, it names itself (told X-Forwarded-Proto: proxy62)
+    prefix = _prefix(path)
     tail = own[3]
     if tail[: len(prefix)] != prefix:
         return None
@@ -209,3 +221,22 @@ def _relative(value: bytes, base: _Address) -> bytes | None:
     if rest[:1] == b"/":
         return rest
     return b"/" + rest if not rest or rest[:1] in (b"?", b"#") else None
+
+
+def _prefix(path: bytes) -> bytes:
+    """The upstream's base path, as the paths under it start (``b""`` for none)."""
+    return path.split(b"?", 1)[0].split(b"#", 1)[0].rstrip(b"/")
+
+
+def _cookie_path(value: bytes, prefix: bytes) -> bytes:
+    """A Set-Cookie value whose ``Path`` under ``prefix`` is made the visitor's path."""
+    if not prefix:
+        return value
+    parts = value.split(b";")
+    for i, part in enumerate(parts[1:], 1):
+        name, eq, path = part.partition(b"=")
+        if eq and name.strip().lower() == b"path":
+            bare = path.strip()
+            if bare == prefix or bare.startswith(prefix + b"/"):
+                parts[i] = name + eq + (bare[len(prefix) :] or b"/")
+    return b";".join(parts)
