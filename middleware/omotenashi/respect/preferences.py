@@ -290,8 +290,8 @@ async def apply_choice(
 
 async def revoked(store: Store, pid: str) -> bool:
     """Whether the site revoked ``pid`` (its erase keeps the marker, and the id: a new one
-    would be free of it, privacy62; a withdrawal of consent too, asgi/api.py); not known (Redis
-    failed just now): as if it were."""
+    would be free of it, privacy62; a withdrawal of consent keeps it too, asgi/api.py, which
+    asks as this does); not known (Redis failed just now): as if it were."""
     try:
         return await is_revoked(store, pid)
     except StoreError:
