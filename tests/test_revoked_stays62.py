@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings, consent, get_visitor, revoke
+from omotenashi.identity.cookie import Identity
 
 from .conftest import client_for
 
@@ -110,3 +111,17 @@ async def test_a_bot_s_choice_forms_are_refused(make_settings: Make, action: str
     assert answer.status_code == 403 and "set-cookie" not in answer.headers
     assert "automated visitors are never personalised" in answer.text
     assert me["privacy"] == ""
+
+
+async def test_a_withdrawal_while_redis_fails_gives_a_new_id(make_settings: Make) -> None:
+    # (last62b: not known to be revoked, the id was kept, and the profile its failed erase
+    # left came back with consent given again)
+    down = {"url": "redis://127.0.0.1:9/0", "read_timeout": 0.2, "write_timeout": 0.2}
+    mw = Omotenashi(shop(), settings=make_settings(RULES, redis=down))
+    theirs = Identity("ab" * 16, False, 0.0)
+    async with client_for(mw) as client:
+        sent = {"cookie": f"omo_vid={mw.signer.sign(theirs)}"}
+        answer = await client.post("/consent?say=no", headers=sent)
+    given = answer.headers["set-cookie"].split(";")[0].removeprefix("omo_vid=")
+    now = mw.signer.read(given)
+    assert now is not None and now.vid != theirs.vid

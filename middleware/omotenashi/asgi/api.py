@@ -13,6 +13,7 @@ consent, withdrawn consent, a revoked id) says so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -251,13 +252,13 @@ async def consent(request: Any, granted: bool = True) -> None:
     prefs = replace(visitor.prefs, consent=granted, withdrawn=not granted)
     if not granted:
         await visitor.loaded()  # a revoked id is private too, known once its read is back
-        revoked = keep = visitor.privacy == "revoked"  # (a private visitor's is never read)
+        revoked = visitor.privacy == "revoked"  # (a private visitor's is never read)
         ident, services = visitor.identity, visitor.services
         if not revoked and services is not None and not (ident.unread or ident.is_new):
-            try:  # asked here (last62: a revoked id under GPC withdrew to a new, free id)
-                revoked = keep = await deny.is_revoked(services.store, visitor.id)
-            except StoreError:  # not known: its id is kept (a new one would be free of it)
-                keep = True
+            # asked here (last62: a revoked id under GPC withdrew to a new, free id); not known
+            # (Redis failing): not revoked, so a new id (its erase may fail too: last62b)
+            with contextlib.suppress(StoreError):
+                revoked = await deny.is_revoked(services.store, visitor.id)
         visitor.private, visitor.profile = True, Profile()  # this request writes nothing either
         if not revoked:  # (the reason respect/privacy.py puts before it)
             visitor.privacy = "withdrawn"
@@ -271,7 +272,7 @@ async def consent(request: Any, granted: bool = True) -> None:
                 _QUIET.say(logging.WARNING, "erase", said, exc)  # a line a minute, not a request
         # a new id, no user, as an erase gives: consent given again starts unlinked (not
         # where the site revoked this id: a new one would be free of it, privacy62)
-        if not keep:
+        if not revoked:
             _switch(visitor, unlinked(prefs.to_cookie()))
             return
     _switch(visitor, replace(visitor.identity, prefs=prefs.to_cookie()))
