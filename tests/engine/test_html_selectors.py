@@ -24,6 +24,8 @@ SUPPORTED = [
     "div",
     "*",
     "#main",
+    "#²x",  # (CSS rules out ASCII digits only at an id's start: last62b)
+    "#--1",
     ".promo",
     "p.a.b",
     "[data-x]",

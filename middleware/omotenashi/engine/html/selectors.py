@@ -29,6 +29,7 @@ _IDENT = r"-?(?:[A-Za-z_]|[^\x00-\x7f])(?:[A-Za-z0-9_-]|[^\x00-\x7f])*"
 _NAME = r"(?:[A-Za-z0-9_-]|[^\x00-\x7f])+"
 _RE_IDENT = re.compile(_IDENT)
 _RE_NAME = re.compile(_NAME)
+_DIGITS = frozenset("0123456789")
 _RE_WS = re.compile(r"[ \t\n\r\f]*")
 _RE_ATTR = re.compile(
     rf"\[[ \t\n\r\f]*({_IDENT})[ \t\n\r\f]*(?:([~^$*|]?=)[ \t\n\r\f]*"
@@ -138,7 +139,8 @@ class _Parser:
                     break
                 if c == "#":
                     name = m.group(0)
-                    if name[0].isdigit() or name == "-" or (name[0] == "-" and name[1].isdigit()):
+                    lead = name.lstrip("-")[:1]  # (CSS: ASCII digits only: last62b)
+                    if name == "-" or (lead in _DIGITS and len(name) - len(name.lstrip("-")) < 2):
                         self.fail(  # (html62: taken, where a browser's CSS refuses it)
                             f"'#{name}' is no id selector in CSS (the name starts with a "
                             f'letter, _ or - and a letter): write [id="{name}"]'
