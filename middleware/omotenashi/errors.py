@@ -56,10 +56,12 @@ class RuleError(OmotenashiError):
 
 
 class RuleSetError(OmotenashiError):
-    """A set of rule files was refused; ``errors`` lists every problem found."""
+    """A set of rule files was refused; ``errors`` lists every problem found; ``app``: one of
+    them came from the app's catalogue callable (it may mend without a file changing)."""
 
-    def __init__(self, errors: list[RuleError]) -> None:
+    def __init__(self, errors: list[RuleError], *, app: bool = False) -> None:
         self.errors = errors
+        self.app = app
         super().__init__("\n".join(str(e) for e in errors))
 
 

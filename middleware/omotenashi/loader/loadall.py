@@ -48,10 +48,12 @@ def _load_all(cfg: RulesSettings, catalog: CatalogSource | None, renderer: Rende
     noted: list[LoadWarning] = []
     journey = Journey()
     items = Catalog()
+    app = False  # a problem of the app's catalogue callable: tried again (loader/reload.py)
     try:
         items = load_catalog_for(cfg.dir, catalog)
     except RuleSetError as exc:
         errors.extend(exc.errors)
+        app = catalog is not None
     try:
         journey = load_journey(cfg.dir, timezone=cfg.timezone, warnings=noted)
     except RuleSetError as exc:
@@ -61,7 +63,7 @@ def _load_all(cfg: RulesSettings, catalog: CatalogSource | None, renderer: Rende
     except RuleSetError as exc:
         errors.extend(exc.errors)
     if errors:
-        raise RuleSetError(errors)
+        raise RuleSetError(errors, app=app)
     # files an editor put where no load reads them: the live site says so too, not only check
     unread = [RuleError(f.file, f.line, "", f.message) for f in ignored_files(cfg.dir, None)]
     return Loaded(ruleset, journey, renderer, items, (*(n.error for n in noted), *unread))

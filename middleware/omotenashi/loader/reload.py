@@ -68,6 +68,19 @@ def calm(seen: Seen, restless: frozenset[str]) -> Seen:
     return tuple((e[0], 0, 0, 0, 0) if e[0] in restless else e for e in seen)
 
 
+# Seconds before a load the app's catalogue callable failed (raised, or returned what is no
+# catalogue) is tried again, the files unchanged: the rules were refused for it (recs62: they
+# stayed refused until an editor saved a file)
+CATALOG_RETRY = 30.0
+
+
+def _retry_at(exc: BaseException | None) -> float | None:
+    """When to load again after ``exc`` (None: only once the files change)."""
+    if isinstance(exc, RuleSetError) and exc.app:
+        return time.monotonic() + CATALOG_RETRY
+    return None
+
+
 class Reloader:
     def __init__(
         self, cfg: RulesSettings, metrics: Metrics, catalog: CatalogSource | None = None
@@ -100,6 +113,7 @@ class Reloader:
         self._handover: Handover | None = None  # the pending load's, for the set it replaces
         self._after: Seen | None = None  # the files once the pending load ended (_moved)
         self._used: Renderer | None = None  # the renderer the pending load compiled with
+        self._retry_at: float | None = None  # (a load the catalogue callable failed: again then)
         try:
             with paused_gc():
                 self.current = load_all(cfg, catalog)
@@ -109,6 +123,7 @@ class Reloader:
             metrics.inc("rule_error")
             log.error("omotenashi: rules refused, serving defaults:\n%s", exc)
             self.current = Loaded(RuleSet(), Journey(), Renderer(cfg.snippets_dir))
+            self._retry_at = _retry_at(exc)
 
     def maybe_reload(self) -> Loaded:
         """The rule set in force: one attribute read. Reloads happen in the background, never
@@ -148,7 +163,7 @@ class Reloader:
             return  # (stopped meanwhile: watching again started a look of its own)
         self._look = None
         if look.exception() is None and self._pending is None:  # (OSError: a file went)
-            if self._changed(settled=True, seen=look.result()):
+            if self._changed(settled=True, seen=look.result()) or self._retry_due():
                 self._start_load(loop)
         self._timer = loop.call_later(self.cfg.reload_interval, self._tick)
 
@@ -283,7 +298,12 @@ class Reloader:
         else:
             self._apply(None if exc else done.result(), exc)
 
+    def _retry_due(self) -> bool:
+        """Whether a load the app's catalogue callable failed is to be tried again now."""
+        return self._retry_at is not None and time.monotonic() >= self._retry_at
+
     def _apply(self, loaded: Loaded | None, exc: BaseException | None) -> None:
+        self._retry_at = _retry_at(exc)
         if loaded is not None:
             retired: list[object] = [self.current]
             self.current = loaded  # one assignment: the next request gets the new set
@@ -319,10 +339,11 @@ class Reloader:
         else:
             threading.Thread(target=let_go, args=(retired, parts, pieces_of), daemon=True).start()
 
-    async def check(self) -> Loaded:
-        """Look for edits now (and wait for a load under way); the rule set in force after."""
+    async def check(self, *, force: bool = False) -> Loaded:
+        """Look for edits now (and wait for a load under way); the rule set in force after.
+        ``force``: load now whatever the files say (the app's catalogue changed: recs62)."""
         loop = asyncio.get_running_loop()
-        if self._pending is None and self._changed():
+        if self._pending is None and (force or self._changed() or self._retry_due()):
             self._start_load(loop)
         if self._pending is not None:
             await asyncio.wait([self._pending])
@@ -334,7 +355,7 @@ class Reloader:
         if self.cfg.reload_interval <= 0 or now - self._checked < self.cfg.reload_interval:
             return self.current
         self._checked = now
-        if self._changed():
+        if self._changed() or self._retry_due():
             self._read = self._reading = self._seen
             self._loading = self._snippets(self._seen)  # a fresh renderer: load_all's own
             try:

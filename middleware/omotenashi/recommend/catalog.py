@@ -306,15 +306,26 @@ def catalog_from_items(items: object, source: str = "catalog callable") -> Catal
     """A catalogue from what an app's callable returned: items as mappings (or ``Item``)."""
     if isinstance(items, Mapping):
         data: object = items
+        rows = items.get("items")
+        if isinstance(rows, list):
+            data = {**items, "items": [_fields(i) for i in rows]}
     elif isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise RuleSetError(
             [RuleError(source, 1, "", f"{type(items).__name__!r} is not a list of items", "")]
         )
     else:
-        data = {
-            "items": [i.model_dump() if isinstance(i, Item) else i for i in items],
-        }
+        data = {"items": [_fields(i) for i in items]}
     return _validated(data, source, {})
+
+
+def _fields(item: object) -> object:
+    """An item from the app as the catalogue reads it: a database row's other columns are not
+    the item's, and are left out (recs62: one refused every rule); an Item as its fields."""
+    if isinstance(item, Item):
+        return item.model_dump()
+    if isinstance(item, Mapping):
+        return {k: v for k, v in item.items() if k in Item.model_fields}
+    return item
 
 
 def _validated(data: Any, name: str, lines: dict[Loc, int]) -> Catalog:

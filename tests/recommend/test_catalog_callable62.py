@@ -1,0 +1,73 @@
+"""The app's catalogue callable, as a database feeds it (recs62): a failure at startup (the
+database not up yet) is tried again, the files unchanged, instead of leaving every rule
+refused until an editor saves a file; a row's other columns are left out, not a refusal of
+every rule; and ``check(force=True)`` reads a catalogue that changed in the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from omotenashi.loader import reload
+from omotenashi.loader.reload import Reloader
+from omotenashi.metrics import Metrics
+from omotenashi.settings import RulesSettings
+
+pytestmark = pytest.mark.anyio
+RULE = 'rules:\n  - {id: hello, slot: hero, text: "Hello", why: "Everyone sees it."}\n'
+ROW = {"id": "kyoto-autumn", "url": "/tours/kyoto-autumn", "title": "Kyoto in autumn"}
+
+
+def reloader(tmp_path: Path, catalog: Any) -> Reloader:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(RULE)
+    cfg = RulesSettings(dir=tmp_path / "rules", snippets_dir=tmp_path / "snippets")
+    return Reloader(cfg, Metrics(), catalog)
+
+
+async def test_a_catalogue_that_failed_at_startup_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database: list[dict[str, Any]] = []
+
+    def items() -> list[dict[str, Any]]:
+        if not database:
+            raise ConnectionError("the database is not up yet")
+        return database
+
+    monkeypatch.setattr(reload, "CATALOG_RETRY", 0.0)  # (30 s: not waited for here)
+    rules = reloader(tmp_path, items)
+    assert rules.current.ruleset.rules == []  # refused, serving defaults
+    database.append(ROW)
+    assert await rules.check() is rules.current
+    assert [r.rule.id for r in rules.current.ruleset.rules] == ["hello"]
+    assert [i.id for i in rules.current.catalog.items] == ["kyoto-autumn"]
+
+
+async def test_a_refusal_of_the_files_is_not_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = reloader(tmp_path, lambda: [ROW])
+    (tmp_path / "rules" / "site.yaml").write_text("rules: [{id: x}]\n")
+    monkeypatch.setattr(reload, "CATALOG_RETRY", 0.0)
+    await rules.check(force=True)
+    assert [r.rule.id for r in rules.current.ruleset.rules] == ["hello"]  # the last good set
+    assert rules._retry_at is None  # an editor's file: loaded again once it changes
+
+
+async def test_a_rows_other_columns_are_left_out(tmp_path: Path) -> None:
+    rules = reloader(tmp_path, lambda: [{**ROW, "stock": 3, "sku": "K-1"}])
+    assert [r.rule.id for r in rules.current.ruleset.rules] == ["hello"]
+    assert [i.id for i in rules.current.catalog.items] == ["kyoto-autumn"]
+
+
+async def test_check_force_reads_a_catalogue_that_changed_in_the_app(tmp_path: Path) -> None:
+    database = [dict(ROW, price=2390.0)]
+    rules = reloader(tmp_path, lambda: database)
+    database[0] = dict(ROW, price=1.0)
+    await rules.check()  # the files did not change: the catalogue is not read
+    assert [i.price for i in rules.current.catalog.items] == [2390.0]
+    await rules.check(force=True)
+    assert [i.price for i in rules.current.catalog.items] == [1.0]
