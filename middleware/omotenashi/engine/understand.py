@@ -353,6 +353,9 @@ def understand(
         change.stage_was = after.stage if back else ""
         after.stage = stage
         facts = evolve(facts, stage=stage)
+        if journey.segments:  # the groups of the stage now (journey62: the one left behind)
+            object.__setattr__(facts, "segments", after.segments)
+            object.__setattr__(facts, "segments", after.segments | journey.derive_segments(facts))
     after.segments = facts.segments
     return after, facts
 
