@@ -183,21 +183,40 @@ def _rank(stage: str) -> int:
 def _everyone_from(when: When) -> int | None:
     """The page from which ``when`` holds for every visitor (views count from the next page
     on, visits is at least 1), or None when some visitors never meet it."""
-    fields = when.model_fields_set - {"all"}
+    fields = when.model_fields_set - {"all", "any"}
     page = 1
     for sub in when.all or ():
         sub_page = _everyone_from(sub)
         if sub_page is None:
             return None
         page = max(page, sub_page)
+    if when.any is not None:  # (journey62: one that holds for everyone makes it hold)
+        pages = [p for p in map(_everyone_from, when.any) if p is not None]
+        if not pages:
+            return None
+        page = max(page, min(pages))
     for name in fields:
-        cmp = getattr(when, name)
-        low = _lower_bound_only(cmp) if isinstance(cmp, Compare) else None
+        value = getattr(when, name)
+        low = _lower_bound_only(value) if isinstance(value, Compare) else None
         if name == "views" and low is not None:
             page = max(page, low + 1)
-        elif not (name == "visits" and low is not None and low <= 1):
+        elif name == "visits" and low is not None and low <= 1:
+            continue
+        elif name in _FROM_ZERO and low == 0:  # (journey62: at_least: 0 of a count)
+            continue
+        elif not (name in ("event", "interest") and _all_from_zero(value)):
             return None
     return page
+
+
+_FROM_ZERO = ("purchases", "cart_items", "absent_days")  # counts every visitor starts at 0
+
+
+def _all_from_zero(value: object) -> bool:
+    """Whether every comparison of an ``event:`` or ``interest:`` mapping accepts 0."""
+    return isinstance(value, dict) and all(
+        isinstance(c, Compare) and _lower_bound_only(c) == 0 for c in value.values()
+    )
 
 
 def _lower_bound_only(cmp: Compare) -> int | None:
