@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from omotenashi.engine import explain
-from omotenashi.engine.bidi import put_in
+from omotenashi.engine.bidi import put_in, sentence
 from omotenashi.engine.explain import words
 from omotenashi.engine.facts import Facts, in_cart
 from omotenashi.engine.journey import Journey
@@ -33,7 +33,7 @@ def stage_sentence(stage: str, site: Mapping[str, str] | None = None) -> str:
     reasons use for it (the site's, from the journey file's ``stages:``, else the built-in
     ones) as a sentence; "" for a stage we have no words for."""
     said = (site or {}).get(stage) or explain.STAGE_WORDS.get(stage, "")
-    return said[:1].upper() + said[1:] + "." if said else ""
+    return sentence(said) if said else ""  # (as the reasons end it: no "!." journey62)
 
 
 STAGE_WORDS = {stage: stage_sentence(stage) for stage in explain.STAGE_WORDS}  # built-in ones
