@@ -2,8 +2,7 @@
 
 A target is an element that carries the slot attribute or matches a selector. Its record notes
 where it starts and ends and, when something makes its extent unsure (foster parenting, the
-adoption agency moving it, a formatting element cloned in or out of it), why: never rewritten.
-"""
+adoption agency moving it, a formatting element cloned in or out of it), why: never rewritten."""
 
 from __future__ import annotations
 
@@ -11,12 +10,11 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from .context import around, marker_left
-from .hides import hidden_by
+from .hides import HIDING, UNUSABLE, hidden_by, unusable
 from .tokens import Attr, attrs, positions, self_closing
 from .tree import BUTTON, DEEP, FOSTERED, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
 
 TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
-_HIDING = frozenset(("hidden", "style"))  # the attributes hides.py reads
 # How much of a why note (engine/disclosure.py) may go at a place: none, one without its
 # "don't show me this" form (a form of the page is open there), or the whole note
 NOTE_NONE, NOTE_BARE, NOTE_FULL = 0, 1, 2
@@ -211,8 +209,10 @@ class Core(Tree):
                     slot_value = a.value
                 elif a.name == self.opt_attr:
                     off_value = a.value
-                elif a.name in _HIDING:  # (``hidden``: any value, "until-found" too)
+                elif a.name in HIDING:  # (``hidden``: any value, "until-found" too)
                     hides = True  # (read once below: hidden_by reads every attribute)
+                elif a.name in UNUSABLE and ns == HTML and unusable(a):  # (no "i" in: html62)
+                    el.kinds += (NOTELESS,)
             hides = hides and ns == HTML and hidden_by(found)
             if slot_value is not None or mask:
                 rec = self._record(el, name, mask, parent.depth, hides)

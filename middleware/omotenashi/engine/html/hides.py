@@ -33,6 +33,8 @@ _URL_REST = re.compile(r"[ \t\n\r\f]*+(?![\"'])(?:[^)\\]|\\[\s\S])*+\)?")  # aft
 _UNESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|([\s\S]))")
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 OTHER, BANG, VAR = "\0", "!", "\0var"  # a value's tokens besides keywords
+HIDING = frozenset(("hidden", "style"))  # the attributes hidden_by reads
+UNUSABLE = frozenset(("inert", "aria-hidden"))  # attributes that may make content unusable
 
 # The keywords each property read here takes (CSS Display 3 as Chromium 156 takes it: no
 # run-in, ruby-base, ruby-*-container, inline-list-item; CSS 2 visibility, CSS Contain 2)
@@ -246,3 +248,9 @@ def _takes(name: str, value: tuple[str, ...]) -> bool:
         words.discard("list-item")
         return len(words & _OUTSIDE) <= 1 and len(words & _LISTED) <= 1 and words <= _LIST_PARTS
     return len(words) == 2 and len(words & _OUTSIDE) == 1 and len(words & _INSIDE) == 1
+
+
+def unusable(a: Attr) -> bool:
+    """Whether ``a`` (one of :data:`UNUSABLE`) makes what is inside unusable to a visitor (an
+    "i" there could not be opened or heard): ``inert``, or ``aria-hidden="true"``."""
+    return a.name == "inert" or a.value.strip(" \t\n\r\f").lower() == "true"

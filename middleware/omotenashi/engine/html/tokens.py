@@ -62,7 +62,8 @@ _SCRIPT_DOUBLE = re.compile(rf"-->|</script[{_WS}/>]", re.I)
 
 def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]:
     """Where tags whose attributes the scanner reads may be, case aside: each ``slot`` and
-    each name ``hidden`` or ``style`` where an attribute's name may be (a ``style`` only where
+    each name ``hidden``, ``style``, ``inert`` or ``aria-hidden`` where an attribute's name may
+    be (a ``style`` only where
     its tag has the words it could hide with: hides.py; one list, in page order), and each
     ``opt_out``. One lowered copy of the page and C-speed searches in it (regular expressions
     where lowering changes the length: a "İ" in the page)."""
@@ -94,9 +95,15 @@ def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]
     ]
     if styles and lowered:
         styles = _may_hide(low, styles)
+    unusable = [  # inert, aria-hidden: no "i" inside (core.py; html62)
+        at
+        for name in ("inert", "aria-hidden")
+        for at in each(name)
+        if at and page[at - 1] in _BEFORE and page[at + len(name) : at + len(name) + 1] in _AFTER
+    ]
     marks = each(slot)
-    if hides or styles:
-        return sorted(marks + hides + styles), each(opt_out)  # (sorted runs)
+    if hides or styles or unusable:
+        return sorted(marks + hides + styles + unusable), each(opt_out)  # (sorted runs)
     return marks, each(opt_out)
 
 
