@@ -13,9 +13,10 @@ from omotenashi.engine.bidi import isolated, said
 from omotenashi.engine.bidi import sentence as sentence
 from omotenashi.engine.conditions import all_hold, explain
 from omotenashi.engine.decide import Decision, new_decision
-from omotenashi.engine.explain import either, words
+from omotenashi.engine.explain import either
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.html.core import NOTE_NONE
+from omotenashi.engine.notelabels import _labels
 from omotenashi.rules.text import unstopped
 
 
@@ -177,20 +178,6 @@ def labels(decisions: Sequence[Decision]) -> dict[str, str]:
     return dict(_labels(tuple([(d.id, headline(d), d.target) for d in decisions])))
 
 
-@lru_cache(maxsize=1024)  # the same few pages' blocks again and again
-def _labels(blocks: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, str], ...]:
-    whys = [unstopped(why) for _, why, _ in blocks]
-    out: dict[str, str] = {}
-    for index, ((rule_id, _, target), why) in enumerate(zip(blocks, whys, strict=True)):
-        if whys.count(why) == 1:
-            out[rule_id] = why
-        elif _SLUG.fullmatch(target):
-            out[rule_id] = f"{why}, the “{words(target)}” block"
-        else:
-            out[rule_id] = f"{why}, block {index + 1} on this page"
-    return tuple(out.items())
-
-
 def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
     because = "".join(f"<li>{said(r)}</li>" for r in reasons)
     out = f'<p class="omo-because"{EN}>Because:</p><ul{EN}>{because}</ul>' if because else ""
@@ -245,6 +232,7 @@ def note(
         decision.rule.rule.recommend is not None and not for_you(decision, personal),
         tuple(left),
         own_tab(d),
+        decision.rule.entry_places,
     )
     if not (d.dismiss and d.prefix):
         return before
@@ -269,10 +257,16 @@ def _note_parts(
     general: bool = False,
     left: tuple[str, ...] = (),
     tab: str = "",
+    shared: bool = False,
 ) -> tuple[str, str, str]:
     """A note's markup around the two values that differ per visitor and page (the form's
-    token and where it returns to): the same rule and reasons build it once."""
+    token and where it returns to): the same rule and reasons build it once. ``shared``: blocks
+    elsewhere give the same reason, and "Don't show me this" switches them off too (one entry)."""
     name = html.escape(label or unstopped(why), quote=True)
+    # (visitor62: the button of one of two such blocks was named for it alone)
+    off = (
+        f"{html.escape(unstopped(why), quote=True)}, every block that gives it" if shared else name
+    )
     prefix = html.escape(prefix, quote=True)  # a path prefix the server was given, as written
     # a slot's "i" has an id of its name (a site's style or script may use it); a selector's
     # none: a selector is no id ("header nav a" has spaces) and may match many (site53)
@@ -293,7 +287,7 @@ def _note_parts(
         f'"><input type="hidden" name="action" value="dismiss">'
         f'<input type="hidden" name="rule" value="{html.escape(rule_id)}">'
         f'<input type="hidden" name="next" value="',
-        f'"><button type="submit"{EN} aria-label="Don\'t show me this: {name}">'
+        f'"><button type="submit"{EN} aria-label="Don\'t show me this: {off}">'
         f"Don't show me this</button></form>{tail}",
     )
 

@@ -28,6 +28,7 @@ FLASH_TTL = 600.0  # seconds: a flash the visitor has not seen by then is droppe
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")  # a rule id (rules/model.py), bounded
 _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo returns to
 DONE = "Done: you won't see “{label}” again."
+DONE_ALL = "Done: you won't see the blocks for “{label}” again."  # (an entry in 2+ places)
 DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
 UNDONE = "Undone: “{label}” is switched back on."
 STILL_OFF = " Your other choices still keep it off."
@@ -121,7 +122,7 @@ def message(
         if any(_still_on(r, label, compiled, prefs, off) for r in ruleset.rules):
             said = DONE_BLOCK  # another kind of block gives that reason: shown still
         else:
-            said = DONE.format(label=label)
+            said = (DONE_ALL if compiled.entry_places else DONE).format(label=label)
         return compiled, said[:-1] + HERE if signed_in else said
     if entry_off:
         return None

@@ -38,6 +38,7 @@ class CompiledRule:
     # switches off as one, see entry_key
     entry: tuple[str, ...] = field(default=(), compare=False, repr=False)
     entry_set: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the same
+    entry_places: bool = field(default=False, compare=False, repr=False)  # its rules fill 2+
 
     @property
     def id(self) -> str:
@@ -129,9 +130,11 @@ class RuleSet:
                 members.sort(key=_order)  # an entry's rules in file order
                 ids = tuple(m.id for m in members)  # one tuple and set shared by its rules
                 same = frozenset(ids)
+                places = len({m.rule.slot or m.rule.selector for m in members}) > 1
                 for m in members:
                     object.__setattr__(m, "entry", ids)
                     object.__setattr__(m, "entry_set", same)
+                    object.__setattr__(m, "entry_places", places)
             if n % PACE_RULES == 0:
                 pace()
         del groups
