@@ -27,6 +27,7 @@ EVERYONE = (
         ("{any: [{views: {at_least: 0}}, {purchases: {at_least: 2}}]}", True),
         ("{any: [{purchases: {at_least: 1}}, {event: {join_club: {at_least: 0}}}]}", True),
         ("{purchases: {at_least: 1}}", False),
+        ("{absent_days: {at_least: 0}}", False),  # (unset on a first visit: last62c)
         ("{event: {join_club: {at_least: 1}}}", False),
         ("{interest: {kyoto: {at_least: 0}, nara: {at_least: 2}}}", False),
         ("{any: [{purchases: {at_least: 1}}, {views: {at_least: 9}}]}", False),

@@ -5,6 +5,8 @@ every rule; and ``check(force=True)`` reads a catalogue that changed in the app.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -69,5 +71,37 @@ async def test_check_force_reads_a_catalogue_that_changed_in_the_app(tmp_path: P
     database[0] = dict(ROW, price=1.0)
     await rules.check()  # the files did not change: the catalogue is not read
     assert [i.price for i in rules.current.catalog.items] == [2390.0]
+    await rules.check(force=True)
+    assert [i.price for i in rules.current.catalog.items] == [1.0]
+
+
+async def test_a_retry_asks_the_callable_alone_and_says_a_same_failure_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # (last62c: each retry loaded every rule, then threw them away: 10,000 rules held the event
+    # loop half a second every 30 s for their garbage, and logged an error each time)
+    def down() -> list[dict[str, Any]]:
+        raise ConnectionError("the database is down")
+
+    monkeypatch.setattr(reload, "CATALOG_RETRY", 0.0)
+    rules = reloader(tmp_path, down)
+    loads: list[int] = []
+    real = reload.load_in_background
+    monkeypatch.setattr(reload, "load_in_background", lambda *a: loads.append(1) or real(*a))
+    loop = asyncio.get_running_loop()
+    with caplog.at_level(logging.DEBUG, logger="omotenashi"):
+        for _ in range(3):
+            rules._start_load(loop, retry=True)
+            await rules.check()
+    assert loads == [] and rules.current.ruleset.rules == []
+    again = [r.levelno for r in caplog.records if "tried again in" in r.getMessage()]
+    assert again == [logging.DEBUG] * 3  # (said at startup already, as an error)
+
+
+async def test_check_force_waits_for_a_load_under_way_then_reads_again(tmp_path: Path) -> None:
+    database = [dict(ROW, price=2390.0)]
+    rules = reloader(tmp_path, lambda: database)
+    rules._start_load(asyncio.get_running_loop())  # a load under way, of the old price
+    database[0] = dict(ROW, price=1.0)
     await rules.check(force=True)
     assert [i.price for i in rules.current.catalog.items] == [1.0]

@@ -209,7 +209,8 @@ def _everyone_from(when: When) -> int | None:
     return page
 
 
-_FROM_ZERO = ("purchases", "cart_items", "absent_days")  # counts every visitor starts at 0
+_FROM_ZERO = ("purchases", "cart_items")  # counts every visitor has, from 0 (absent_days: not
+# on a first visit, which is no return: last62c)
 
 
 def _all_from_zero(value: object) -> bool:

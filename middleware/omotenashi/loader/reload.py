@@ -28,7 +28,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import RuleSet
 from omotenashi.errors import RuleSetError
 from omotenashi.loader import snippetlife
-from omotenashi.loader.catalog import CatalogSource
+from omotenashi.loader.catalog import CatalogSource, load_catalog_for
 from omotenashi.loader.fingerprint import READ, troubles
 from omotenashi.loader.fingerprint import Seen as Seen
 from omotenashi.loader.fingerprint import fingerprint as fingerprint
@@ -68,10 +68,12 @@ def calm(seen: Seen, restless: frozenset[str]) -> Seen:
     return tuple((e[0], 0, 0, 0, 0) if e[0] in restless else e for e in seen)
 
 
-# Seconds before a load the app's catalogue callable failed (raised, or returned what is no
-# catalogue) is tried again, the files unchanged: the rules were refused for it (recs62: they
-# stayed refused until an editor saved a file)
+# Seconds before a load the app's catalogue callable failed (raised, or returned no catalogue)
+# is tried again, the files unchanged (recs62: refused until an editor saved a file)
 CATALOG_RETRY = 30.0
+_AGAIN = (
+    "omotenashi: the catalogue callable failed; the rules in force stay, tried again in %gs:\n%s"
+)
 
 
 def _retry_at(exc: BaseException | None) -> float | None:
@@ -114,6 +116,7 @@ class Reloader:
         self._after: Seen | None = None  # the files once the pending load ended (_moved)
         self._used: Renderer | None = None  # the renderer the pending load compiled with
         self._retry_at: float | None = None  # (a load the catalogue callable failed: again then)
+        self._refused = ""  # what the last refused load said
         try:
             with paused_gc():
                 self.current = load_all(cfg, catalog)
@@ -123,7 +126,7 @@ class Reloader:
             metrics.inc("rule_error")
             log.error("omotenashi: rules refused, serving defaults:\n%s", exc)
             self.current = Loaded(RuleSet(), Journey(), Renderer(cfg.snippets_dir))
-            self._retry_at = _retry_at(exc)
+            self._retry_at, self._refused = _retry_at(exc), str(exc)
 
     def maybe_reload(self) -> Loaded:
         """The rule set in force: one attribute read. Reloads happen in the background, never
@@ -163,23 +166,37 @@ class Reloader:
             return  # (stopped meanwhile: watching again started a look of its own)
         self._look = None
         if look.exception() is None and self._pending is None:  # (OSError: a file went)
-            if self._changed(settled=True, seen=look.result()) or self._retry_due():
+            if self._changed(settled=True, seen=look.result()):
                 self._start_load(loop)
+            elif self._retry_due():
+                self._start_load(loop, retry=True)
         self._timer = loop.call_later(self.cfg.reload_interval, self._tick)
 
-    def _start_load(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _start_load(self, loop: asyncio.AbstractEventLoop, retry: bool = False) -> None:
         # Unless a snippet changed, the previous set's Jinja environments carry over: a Jinja
         # template keeps itself in reference cycles, which the frozen collector never frees.
         self._read = self._reading = self._seen
         self._loading = self._snippets(self._seen)
         renderer = None if self._loading != self._good else self.current.renderer.renewed()
         self._handover = Handover(pieces_of)
-        self._pending = loop.run_in_executor(None, self._load_and_look, renderer, self._handover)
+        self._pending = loop.run_in_executor(
+            None, self._load_and_look, renderer, self._handover, retry
+        )
         self._pending.add_done_callback(self._swap)
 
-    def _load_and_look(self, renderer: Renderer | None, handover: Handover) -> Loaded:
+    def _load_and_look(
+        self, renderer: Renderer | None, handover: Handover, retry: bool = False
+    ) -> Loaded:
         """(In the worker.) The load, and then the files as they are (``_moved``): a stat of
-        each, which took 30 ms on the event loop with 2,000 files (reload54)."""
+        each, which took 30 ms on the event loop with 2,000 files (reload54). ``retry``: the
+        files unchanged, after the catalogue callable failed: it is asked alone first (a
+        refused load of 10,000 rules every 30 s held the loop for its garbage: last62c)."""
+        if retry:
+            try:
+                load_catalog_for(self.cfg.dir, self.catalog)
+            except RuleSetError as exc:
+                self._after = self._files_now()
+                raise RuleSetError(exc.errors, app=True) from None
         self._used = renderer = renderer or Renderer(self.cfg.snippets_dir)
         try:
             return load_in_background(self.cfg, self.catalog, renderer, handover)
@@ -306,6 +323,7 @@ class Reloader:
         self._retry_at = _retry_at(exc)
         if loaded is not None:
             retired: list[object] = [self.current]
+            self._refused = ""
             self.current = loaded  # one assignment: the next request gets the new set
             self._good = self._loading
             self._let_go(retired)
@@ -315,9 +333,13 @@ class Reloader:
         else:
             self._handover = None  # a refused load started no thread
             self.metrics.inc("rule_error")
-            log.error(
-                "omotenashi: the edit was refused; the last good rules stay in force:\n%s", exc
-            )
+            said, self._refused = self._refused, str(exc)
+            if self._retry_at is not None:  # the catalogue callable again (said once: last62c)
+                (log.debug if said == self._refused else log.error)(_AGAIN, CATALOG_RETRY, exc)
+            else:
+                log.error(
+                    "omotenashi: the edit was refused; the last good rules stay in force:\n%s", exc
+                )
 
     def _let_go(self, retired: list[object]) -> None:
         """The replaced set is freed in a worker thread, rule by rule, once the requests that
@@ -343,6 +365,9 @@ class Reloader:
         """Look for edits now (and wait for a load under way); the rule set in force after.
         ``force``: load now whatever the files say (the app's catalogue changed: recs62)."""
         loop = asyncio.get_running_loop()
+        if force and self._pending is not None:  # (it read the catalogue before: last62c)
+            await asyncio.wait([self._pending])
+            await asyncio.sleep(0)  # the swap callback runs first
         if self._pending is None and (force or self._changed() or self._retry_due()):
             self._start_load(loop)
         if self._pending is not None:
