@@ -105,3 +105,18 @@ async def test_check_force_waits_for_a_load_under_way_then_reads_again(tmp_path:
     database[0] = dict(ROW, price=1.0)
     await rules.check(force=True)
     assert [i.price for i in rules.current.catalog.items] == [1.0]
+
+
+async def test_an_edit_refused_while_the_callable_is_down_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # (eye62: logged at DEBUG as "the same failure again": the editor never heard of it)
+    def down() -> list[dict[str, Any]]:
+        raise ConnectionError("the database is down")
+
+    rules = reloader(tmp_path, down)
+    (tmp_path / "rules" / "site.yaml").write_text(RULE.replace("Hello", "Hi"))
+    with caplog.at_level(logging.DEBUG, logger="omotenashi"):
+        await rules.check(force=True)
+    refused = [r.levelno for r in caplog.records if "refused" in r.getMessage()]
+    assert refused == [logging.ERROR]

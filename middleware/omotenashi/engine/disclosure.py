@@ -265,7 +265,9 @@ def _note_parts(
     name = html.escape(label or unstopped(why), quote=True)
     # (visitor62: the button of one of two such blocks was named for it alone)
     off = (
-        f"{html.escape(unstopped(why), quote=True)}, every block that gives it" if shared else name
+        f"{html.escape(unstopped(why), quote=True)}, every such block of this kind"
+        if shared
+        else name
     )
     prefix = html.escape(prefix, quote=True)  # a path prefix the server was given, as written
     # a slot's "i" has an id of its name (a site's style or script may use it); a selector's

@@ -30,6 +30,7 @@ _ANCHOR = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the block's element id the undo 
 DONE = "Done: you won't see “{label}” again."
 DONE_ALL = "Done: you won't see the blocks for “{label}” again."  # (an entry in 2+ places)
 DONE_BLOCK = "Done: you won't see that block again."  # (others giving its reason still show)
+DONE_BLOCKS = "Done: you won't see those blocks again."  # (... and its entry is in 2+ places)
 UNDONE = "Undone: “{label}” is switched back on."
 STILL_OFF = " Your other choices still keep it off."
 # A block on what the visitor did, undone while the privacy decision keeps nothing about them
@@ -120,7 +121,8 @@ def message(
         # (not private: GPC may stop, and a block it holds back would give that reason again)
         off = history_off
         if any(_still_on(r, label, compiled, prefs, off) for r in ruleset.rules):
-            said = DONE_BLOCK  # another kind of block gives that reason: shown still
+            said = DONE_BLOCKS if compiled.entry_places else DONE_BLOCK  # (another kind of
+            # block gives that reason: shown still)
         else:
             said = (DONE_ALL if compiled.entry_places else DONE).format(label=label)
         return compiled, said[:-1] + HERE if signed_in else said

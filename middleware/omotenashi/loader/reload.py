@@ -12,8 +12,7 @@ The worker shares the process politely (``pacing.py``): no garbage-collector pas
 builds, a short thread switch interval so the loop gets the interpreter back within 0.05 ms, a
 rest after each quarter millisecond of work, and the set it built is frozen out of later
 collections. The replaced set is freed piece by piece (``pieces_of``) in a thread of its own,
-started by the worker before the swap, once the requests that started with it are done.
-"""
+started by the worker before the swap, once the requests that started with it are done."""
 
 from __future__ import annotations
 
@@ -116,7 +115,7 @@ class Reloader:
         self._after: Seen | None = None  # the files once the pending load ended (_moved)
         self._used: Renderer | None = None  # the renderer the pending load compiled with
         self._retry_at: float | None = None  # (a load the catalogue callable failed: again then)
-        self._refused = ""  # what the last refused load said
+        self._refused, self._retrying = "", False  # what the last refused load said
         try:
             with paused_gc():
                 self.current = load_all(cfg, catalog)
@@ -173,6 +172,7 @@ class Reloader:
         self._timer = loop.call_later(self.cfg.reload_interval, self._tick)
 
     def _start_load(self, loop: asyncio.AbstractEventLoop, retry: bool = False) -> None:
+        self._retrying = retry  # (an editor's load refused is always said: eye62)
         # Unless a snippet changed, the previous set's Jinja environments carry over: a Jinja
         # template keeps itself in reference cycles, which the frozen collector never frees.
         self._read = self._reading = self._seen
@@ -334,7 +334,7 @@ class Reloader:
             self._handover = None  # a refused load started no thread
             self.metrics.inc("rule_error")
             said, self._refused = self._refused, str(exc)
-            if self._retry_at is not None:  # the catalogue callable again (said once: last62c)
+            if self._retrying:  # the catalogue callable again (said once: last62c)
                 (log.debug if said == self._refused else log.error)(_AGAIN, CATALOG_RETRY, exc)
             else:
                 log.error(

@@ -290,8 +290,9 @@ async def apply_choice(
 
 async def revoked(store: Store, pid: str) -> bool:
     """Whether the site revoked ``pid`` (its erase keeps the marker, and the id: a new one
-    would be free of it, privacy62; a withdrawal of consent keeps it too, asgi/api.py, which
-    asks as this does); not known (Redis failed just now): as if it were."""
+    would be free of it, privacy62); not known (Redis failed just now, after the erase went
+    through): as if it were. (A withdrawal of consent, asgi/api.py, takes not known as not
+    revoked: its erase may have failed too.)"""
     try:
         return await is_revoked(store, pid)
     except StoreError:
