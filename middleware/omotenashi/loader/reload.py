@@ -368,7 +368,7 @@ class Reloader:
         if force and self._pending is not None:  # (it read the catalogue before: last62c)
             await asyncio.wait([self._pending])
             await asyncio.sleep(0)  # the swap callback runs first
-        if self._pending is None and (force or self._changed() or self._retry_due()):
+        if self._pending is None and (self._changed() or force or self._retry_due()):
             self._start_load(loop)
         if self._pending is not None:
             await asyncio.wait([self._pending])
