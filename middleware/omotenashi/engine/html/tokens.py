@@ -83,10 +83,9 @@ def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]
             at = find(needle, at + step)
         return out
 
+    hidden = each("hidden")
     hides = [  # (after what ends a tag's name or an attribute; before what ends a name)
-        at
-        for at in each("hidden")
-        if at and page[at - 1] in _BEFORE and page[at + 6 : at + 7] in _AFTER
+        at for at in hidden if at and page[at - 1] in _BEFORE and page[at + 6 : at + 7] in _AFTER
     ]
     styles = [  # (a style attribute whose tag has a word it may hide with: hides.py)
         at
@@ -95,12 +94,21 @@ def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]
     ]
     if styles and lowered:
         styles = _may_hide(low, styles)
-    unusable = [  # inert, aria-hidden: no "i" inside (core.py; html62)
-        at
-        for name in ("inert", "aria-hidden")
-        for at in each(name)
-        if at and page[at - 1] in _BEFORE and page[at + len(name) : at + len(name) + 1] in _AFTER
-    ]
+    unusable = (
+        [  # inert, aria-hidden: no "i" inside (core.py; html62)
+            at
+            for at in each("inert")
+            if at and page[at - 1] in _BEFORE and page[at + 5 : at + 6] in _AFTER
+        ]
+        + [  # (aria-hidden found as "hidden": no scan of its own)
+            at - 5
+            for at in hidden
+            if at > 5
+            and page[at - 5 : at].lower() == "aria-"
+            and page[at - 6] in _BEFORE
+            and page[at + 6 : at + 7] in _AFTER
+        ]
+    )
     marks = each(slot)
     if hides or styles or unusable:
         return sorted(marks + hides + styles + unusable), each(opt_out)  # (sorted runs)
