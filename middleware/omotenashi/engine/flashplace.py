@@ -98,7 +98,7 @@ def _place(
     ``full``, for _AROUNDERS)."""
     block = after_block(found, selectors, anchor)
     if block is not None and _fits(page, block, slot_attribute):
-        return block.end, block.note_after == NOTE_FULL
+        return _past_note(page, block.end), block.note_after == NOTE_FULL
     if block is not None:  # what is around it, looked for only now (30 selectors: a slower scan)
         if not full:
             found = scan(page, slot_attribute=slot_attribute, selectors=[*selectors, *_AROUNDERS])
@@ -111,6 +111,14 @@ def _place(
         return at, not found.end_context & FORM
     left_open = _ended(page, len(page), slot_attribute) if anchor else None
     return None if left_open is None else (len(page), not left_open & FORM)
+
+
+def _past_note(page: str, at: int) -> int:
+    """``at``, or past the "i" that starts there: the note of the block that fills the slot now
+    (visitor62: the confirmation went between the block and its "i", which then sat apart)."""
+    if page.startswith('<details class="omo-i"', at) and (end := page.find("</details>", at)) > 0:
+        return end + len("</details>")
+    return at
 
 
 def _before_theirs(
