@@ -161,7 +161,9 @@ def test_your_data_shows_every_family_kept(line: str, heading: str, tmp_path: Pa
     assert any(line in said for said in sections[titled[0]]), sections[titled[0]]
 
 
-@pytest.mark.parametrize(("kept", "listed", "more"), [(30, 30, None), (31, 30, 1), (45, 30, 15)])
+@pytest.mark.parametrize(
+    ("kept", "listed", "more"), [(30, 30, None), (31, 31, None), (32, 30, 2), (45, 30, 15)]
+)  # (31: never "and 1 more", the one left is listed: visitor62)
 def test_a_long_list_says_how_many_more_the_download_holds(
     kept: int, listed: int, more: int | None, tmp_path: Path
 ) -> None:

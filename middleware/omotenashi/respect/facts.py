@@ -3,7 +3,7 @@ sentences a visitor understands: never keys or ids."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 
 from markupsafe import Markup
 
@@ -48,19 +48,20 @@ def describe(
     scores = profile.interest_now(now, half_life)
     interests = sorted(((t, s) for t, s in scores.items() if s > 0), key=lambda kv: (-kv[1], kv[0]))
     if interests:  # the strongest 8, and how many more (all of them: on the data page)
-        more = f", and {len(interests) - 8} more" if len(interests) > 8 else ""
+        top = interests[: listed(interests, 8)]
         out.append(
             named(
-                "You have shown interest in: {}" + more + ".",
-                [labels.get(t) or plain(t) for t, _ in interests[:8]],
-                [f" ({'strong' if s >= 3 else 'some'})" for _, s in interests[:8]],
+                "You have shown interest in: {}" + over(interests, 8) + ".",
+                [labels.get(t) or plain(t) for t, _ in top],
+                [f" ({'strong' if s >= 3 else 'some'})" for _, s in top],
             )
         )
     segments = yourdata.groups_now(profile, journey, now)  # kept and derived
     out += yourdata.groups_sentence(segments, journey.segment_words)  # in the site's words
     if profile.viewed:  # the latest 10, and how many more (all of them: on the data page)
         looked = yourdata.latest_first(profile.viewed, profile.viewed, item)
-        out.append(named("You recently looked at: {}" + over(looked) + ".", looked[:10], item))
+        recent = looked[: listed(looked)]
+        out.append(named("You recently looked at: {}" + over(looked) + ".", recent, item))
     if profile.cart:
         out.append(named("In your cart: {}.", sorted(profile.cart), item))
     if profile.purchases:
@@ -68,7 +69,11 @@ def describe(
     if profile.purchased:  # (a block may still name it)
         bought = yourdata.latest_first(profile.purchased, profile.bought_at, item)
         out.append(
-            named("What you bought, the latest first: {}" + over(bought) + ".", bought[:10], item)
+            named(
+                "What you bought, the latest first: {}" + over(bought) + ".",
+                bought[: listed(bought)],
+                item,
+            )
         )
     names, ids = (catalog.pair_names, catalog.position) if catalog is not None else ({}, {})
     if n := pairwords.pair_count(profile, names, ids):
@@ -91,9 +96,16 @@ def describe(
     return [line for line in out if line]
 
 
-def over(items: list[str], limit: int = 10) -> str:
-    """How many of ``items`` are left out after the first ``limit``: ", and 3 more"."""
-    return f", and {len(items) - limit} more" if len(items) > limit else ""
+def listed(items: Sized, limit: int = 10) -> int:
+    """How many of ``items`` are named: ``limit``, or all of them where one more would be left
+    out (naming it costs what ", and 1 more" does: visitor62)."""
+    return len(items) if len(items) <= limit + 1 else limit
+
+
+def over(items: Sized, limit: int = 10) -> str:
+    """How many of ``items`` are left out after the first :func:`listed`: ", and 3 more"."""
+    n = len(items) - listed(items, limit)
+    return f", and {n} more" if n else ""
 
 
 def named(

@@ -138,8 +138,9 @@ def latest_first(
 
 
 def cut(lines: list[str], limit: int = MAX_LISTED) -> list[str]:
-    """At most ``limit`` lines; then one that says how many more the download holds."""
-    if len(lines) <= limit:
+    """At most ``limit`` lines; then one that says how many more the download holds (never
+    "1 more": that line is shown instead)."""
+    if len(lines) <= limit + 1:
         return lines
     return [*lines[:limit], f"… and {len(lines) - limit} more (all in the download)"]
 
