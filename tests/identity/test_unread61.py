@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 import pytest
 import redis
 
@@ -28,6 +29,14 @@ FOREIGN = "; ".join(
 )
 LONG = f"big={'x' * MAX_COOKIES}"
 UNREAD = "more cookies than we read"
+
+
+async def their_cookie(client: httpx.AsyncClient) -> str:
+    """The cookie a first page gives, taken out of the client's jar (sent by hand after)."""
+    await client.get("/")
+    theirs = client.cookies["omo_vid"]
+    client.cookies.clear()
+    return theirs
 
 
 def keys(server: redis.Redis) -> int:
@@ -140,9 +149,7 @@ async def test_what_is_kept_is_not_known_where_ours_is_unread_whatever_the_reaso
     # visitor whose profile was kept)
     mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES))
     async with client_for(mw) as client:
-        await client.get("/")
-        theirs = client.cookies["omo_vid"]
-        client.cookies.clear()
+        theirs = await their_cookie(client)
         sent = {"cookie": f"{LONG}; omo_vid={theirs}", **({"sec-gpc": "1"} if gpc else {})}
         pages = [
             " ".join(
@@ -163,9 +170,7 @@ async def test_the_download_says_what_is_kept_is_not_known_where_ours_is_unread(
     # (final61: it said "kept": false, the profile null, beside the data page's "We cannot tell")
     mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES))
     async with client_for(mw) as client:
-        await client.get("/")
-        theirs = client.cookies["omo_vid"]
-        client.cookies.clear()
+        theirs = await their_cookie(client)
         read = await client.get(
             "/_omotenashi/preferences/export", headers={"cookie": f"omo_vid={theirs}"}
         )

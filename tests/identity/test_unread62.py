@@ -10,7 +10,7 @@ import pytest
 from omotenashi import Omotenashi, Settings
 from omotenashi.identity.cookie import Identity
 from tests.conftest import client_for, page_app, page_words
-from tests.identity.test_unread61 import LONG, PAGE
+from tests.identity.test_unread61 import LONG, PAGE, their_cookie
 from tests.test_proxy_upstream import RULES
 
 pytestmark = pytest.mark.anyio
@@ -29,9 +29,7 @@ async def test_gpc_where_ours_is_unread_says_nothing_is_kept_from_this_visit_onl
         if consent_required:  # (given before: kept in the cookie)
             theirs = mw.signer.sign(Identity("ab" * 16, False, 0.0, prefs={"c": True}))
         else:
-            await client.get("/")
-            theirs = client.cookies["omo_vid"]
-            client.cookies.clear()
+            theirs = await their_cookie(client)
         sent = {"cookie": f"{LONG}; omo_vid={theirs}", "sec-gpc": "1"}
         pages = [
             " ".join(page_words(r.text).split())

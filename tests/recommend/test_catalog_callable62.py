@@ -22,6 +22,11 @@ RULE = 'rules:\n  - {id: hello, slot: hero, text: "Hello", why: "Everyone sees i
 ROW = {"id": "kyoto-autumn", "url": "/tours/kyoto-autumn", "title": "Kyoto in autumn"}
 
 
+def down() -> list[dict[str, Any]]:
+    """A catalogue callable whose database is down."""
+    raise ConnectionError("the database is down")
+
+
 def reloader(tmp_path: Path, catalog: Any) -> Reloader:
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "site.yaml").write_text(RULE)
@@ -80,9 +85,6 @@ async def test_a_retry_asks_the_callable_alone_and_says_a_same_failure_once(
 ) -> None:
     # (last62c: each retry loaded every rule, then threw them away: 10,000 rules held the event
     # loop half a second every 30 s for their garbage, and logged an error each time)
-    def down() -> list[dict[str, Any]]:
-        raise ConnectionError("the database is down")
-
     monkeypatch.setattr(reload, "CATALOG_RETRY", 0.0)
     rules = reloader(tmp_path, down)
     loads: list[int] = []
@@ -111,9 +113,6 @@ async def test_an_edit_refused_while_the_callable_is_down_is_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # (eye62: logged at DEBUG as "the same failure again": the editor never heard of it)
-    def down() -> list[dict[str, Any]]:
-        raise ConnectionError("the database is down")
-
     rules = reloader(tmp_path, down)
     caplog.clear()  # (the startup's refusal, said as an error)
     (tmp_path / "rules" / "site.yaml").write_text(RULE.replace("Hello", "Hi"))

@@ -15,6 +15,7 @@ from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import pairwords, shown, yourdata
 from omotenashi.respect.historywords import not_counted
 from omotenashi.respect.yourdata import first_visit, stage_sentence
+from omotenashi.respect.yourdata import listed as listed
 
 
 def describe(
@@ -94,12 +95,6 @@ def describe(
     if profile.attrs:
         out.append(f"{shown.DETAILS}: {', '.join(plain(a) for a in sorted(profile.attrs))}.")
     return [line for line in out if line]
-
-
-def listed(items: Sized, limit: int = 10) -> int:
-    """How many of ``items`` are named: ``limit``, or all of them where one more would be left
-    out (naming it costs what ", and 1 more" does: visitor62)."""
-    return len(items) if len(items) <= limit + 1 else limit
 
 
 def over(items: Sized, limit: int = 10) -> str:
