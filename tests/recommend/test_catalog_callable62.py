@@ -120,3 +120,29 @@ async def test_an_edit_refused_while_the_callable_is_down_is_said(
         await rules.check(force=True)  # (the edit seen first: it is read, not "moved")
     refused = [r.levelno for r in caplog.records if "edit was refused" in r.getMessage()]
     assert refused == [logging.ERROR]
+
+
+async def test_a_retry_refused_by_the_rules_is_not_said_of_the_callable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # (final62: the callable answered, the rule files were refused, and the log said "the
+    # catalogue callable failed ... tried again in 30s": neither was true)
+    database: list[dict[str, Any]] = []
+
+    def items() -> list[dict[str, Any]]:
+        if not database:
+            raise ConnectionError("the database is not up yet")
+        return database
+
+    monkeypatch.setattr(reload, "CATALOG_RETRY", 0.0)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text("rules: [{id: x}]\n")
+    cfg = RulesSettings(dir=tmp_path / "rules", snippets_dir=tmp_path / "snippets")
+    rules = Reloader(cfg, Metrics(), items)
+    database.append(ROW)
+    caplog.clear()
+    rules._start_load(asyncio.get_running_loop(), retry=True)
+    await rules.check()
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(said) == 1 and "catalogue callable failed" not in said[0]
+    assert "edit was refused" in said[0] and rules._retry_at is None

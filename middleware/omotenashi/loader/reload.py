@@ -334,7 +334,7 @@ class Reloader:
             self._handover = None  # a refused load started no thread
             self.metrics.inc("rule_error")
             said, self._refused = self._refused, str(exc)
-            if self._retrying:  # the catalogue callable again (said once: last62c)
+            if self._retrying and isinstance(exc, RuleSetError) and exc.app:  # (once: last62c)
                 (log.debug if said == self._refused else log.error)(_AGAIN, CATALOG_RETRY, exc)
             else:
                 log.error(

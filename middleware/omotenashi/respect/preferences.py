@@ -118,7 +118,7 @@ class PreferencesPage:
         every = shown.shown_recently(
             profile, loaded.ruleset, prefs, choices.by_id, None, self.zone, self.intent_budget
         )
-        recent = every[: shown.MAX_LISTED]
+        recent = every[: yourdata.listed(every, shown.MAX_LISTED)]  # (never "1 more": final62)
         # whatever they switched off and the page does not list above, so it can come back on
         switched_off, gone_off = choices.switched_off(prefs, (e["key"] for e in recent))
         # what holds each back beside its switch, and only what would bring it back (notes.py)
