@@ -105,3 +105,25 @@ def test_a_force_links_token_is_in_its_query_never_its_fragment(
     assert link.startswith(before + "omo_preview=") and link.endswith(after)
     token = link.removeprefix(before + "omo_preview=").removesuffix(after)
     assert ForceSigner(Settings(secret_keys=[KEY])).read(token, "shop.example", "https")
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://qa:hunter2@staging.example/p#top", "https://staging.example/p?"),
+        ("https://qa@staging.example:8443/", "https://staging.example:8443/?"),
+        ("https://a:b@c@staging.example/x?y=@z", "https://staging.example/x?y=@z&"),
+    ],
+)
+def test_a_force_link_never_carries_the_user_and_password_of_its_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, link: str
+) -> None:
+    # (the link printed was the --url given, password and all: pasted into a ticket)
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", KEY)
+    assert main(["force", "--rule", "hi", "--url", url]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(link + "omo_preview=") and "@" not in out.split("?")[0]
+    assert err == (
+        "omotenashi force: the link leaves out the user and password of --url "
+        "(a link is shared: the browser asks for them)\n"
+    )

@@ -79,7 +79,13 @@ def _force(args: argparse.Namespace) -> int:
     if args.cookie:
         print(f"{COOKIE}={token}")
         return 0
-    page, hash_, fragment = args.url.partition("#")  # (the token goes in what is sent)
+    page, hash_, fragment = _without_user(args.url).partition("#")  # (the token: sent)
+    if page != args.url.partition("#")[0]:
+        print(
+            "omotenashi force: the link leaves out the user and password of --url "
+            "(a link is shared: the browser asks for them)",
+            file=sys.stderr,
+        )
     joiner = "" if page.endswith(("?", "&")) else "&" if "?" in page else "?"
     print(f"{page}{joiner}{PARAM}={token}{hash_}{fragment}")
     return 0
@@ -104,6 +110,17 @@ def _unknown_rules(args: argparse.Namespace, settings: Any) -> str | None:
     if not missing:
         return None
     return f"no rule {', '.join(missing)} in the rules at {str(rules.dir)!r}: nothing to force"
+
+
+def _without_user(url: str) -> str:
+    """``url`` without its user part (``https://qa:pw@host/`` is ``https://host/``): a force
+    link is pasted into tickets and chats, a password in it would go with it."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        return url
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    return url if at < 0 else f"{scheme}://{rest[at + 1 :]}"
 
 
 def _bound_host(url: str) -> str | None:
