@@ -146,3 +146,80 @@ async def test_a_retry_refused_by_the_rules_is_not_said_of_the_callable(
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(said) == 1 and "catalogue callable failed" not in said[0]
     assert "edit was refused" in said[0] and rules._retry_at is None
+
+
+async def test_a_catalogue_callable_that_hangs_is_said_and_its_end_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # (a callable waiting for ever held the load, and every later edit waited, unsaid: last62c)
+    import threading
+
+    from omotenashi.loader import lateload
+
+    answer = threading.Event()
+    database = [ROW]
+
+    def items() -> list[dict[str, Any]]:
+        if not database:
+            answer.wait(10)  # a query with no timeout
+        return [ROW]
+
+    monkeypatch.setattr(lateload, "LATE", 0.2)
+    rules = reloader(tmp_path, items)
+    rules.cfg = rules.cfg.model_copy(update={"reload_interval": 0.05})
+    database.clear()
+    caplog.set_level(logging.WARNING, logger="omotenashi")
+    rules.maybe_reload()  # watched from now on
+    (tmp_path / "rules" / "site.yaml").write_text(RULE.replace("Hello", "Hi"))
+    for _ in range(200):
+        if any("has not ended" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.02)
+    said = [r.getMessage() for r in caplog.records if "has not ended" in r.getMessage()]
+    assert len(said) == 1 and "catalogue callable" in said[0] and "items" in said[0]
+    await asyncio.sleep(0.3)  # said once only
+    assert sum("has not ended" in r.getMessage() for r in caplog.records) == 1
+    answer.set()
+    for _ in range(200):
+        if rules.current.ruleset.rules[0].rule.text == "Hi":
+            break
+        await asyncio.sleep(0.02)
+    assert rules.current.ruleset.rules[0].rule.text == "Hi"
+    assert any("late rules load ended after" in r.getMessage() for r in caplog.records)
+    rules.stop()
+
+
+def test_a_misspelt_field_of_the_catalogue_is_said_once_other_columns_not(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (avaliable: false was left out silently, and the item sold out stayed recommended)
+    from omotenashi.loader import catalog
+
+    monkeypatch.setattr(catalog, "_SAID", set())
+    rows = [{**ROW, "avaliable": False, "sku": "K-1", "Title": "x"}]
+    caplog.set_level(logging.WARNING, logger="omotenashi")
+
+    def items() -> Any:
+        return iter(rows)  # (a generator too: its rows read once, checked and taken)
+
+    rules = reloader(tmp_path, items)
+    assert [i.id for i in rules.current.catalog.items] == ["kyoto-autumn"]
+    said = [r.getMessage() for r in caplog.records if "did you mean" in r.getMessage()]
+    assert len(said) == 2
+    assert "'avaliable', which is left out" in said[1] and "'available'?" in said[1]
+    assert "'Title'" in said[0] and "'title'?" in said[0] and not any("sku" in s for s in said)
+    caplog.clear()
+    catalog.load_catalog_for(rules.cfg.dir, items)  # loaded again: said once only
+    assert not [r for r in caplog.records if "did you mean" in r.getMessage()]
+
+
+def test_a_generator_that_fails_half_way_refuses_the_load_as_the_callable_failing(
+    tmp_path: Path,
+) -> None:
+    def rows() -> Any:
+        yield ROW
+        raise ConnectionError("the cursor was closed")
+
+    rules = reloader(tmp_path, rows)  # (it stopped the app starting)
+    assert rules.current.ruleset.rules == []
+    assert "the catalogue callable failed" in rules._refused and "cursor" in rules._refused

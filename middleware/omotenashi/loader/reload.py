@@ -21,7 +21,6 @@ import logging
 import os
 import threading
 import time
-import traceback
 
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.ruleset import RuleSet
@@ -31,6 +30,7 @@ from omotenashi.loader.catalog import CatalogSource, load_catalog_for
 from omotenashi.loader.fingerprint import READ, troubles
 from omotenashi.loader.fingerprint import Seen as Seen
 from omotenashi.loader.fingerprint import fingerprint as fingerprint
+from omotenashi.loader.lateload import LateLoad
 from omotenashi.loader.loadall import Loaded as Loaded
 from omotenashi.loader.loadall import load_all as load_all
 from omotenashi.loader.loadall import load_in_background, log_warnings
@@ -44,22 +44,6 @@ log = logging.getLogger("omotenashi")
 
 
 RESTLESS = 5  # looks (or loads) in a row a file changed at, after which it holds no load up
-
-
-def untangled(exc: BaseException) -> None:
-    """The frames of ``exc``'s tracebacks, and of the errors it holds or chains, cleared (once
-    logged): a load refused for a RuleError caught into a list its own frame holds is a
-    reference cycle, which kept the refused load's renderer alive for the next freeze."""
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        err = todo.pop()
-        if err is None or id(err) in seen:
-            continue
-        seen.add(id(err))
-        if err.__traceback__ is not None:
-            traceback.clear_frames(err.__traceback__)
-        todo += [err.__cause__, err.__context__, *getattr(err, "errors", ())]
 
 
 def calm(seen: Seen, restless: frozenset[str]) -> Seen:
@@ -116,6 +100,7 @@ class Reloader:
         self._used: Renderer | None = None  # the renderer the pending load compiled with
         self._retry_at: float | None = None  # (a load the catalogue callable failed: again then)
         self._refused, self._retrying = "", False  # what the last refused load said
+        self._late = LateLoad()  # a load that does not end (a catalogue callable hanging)
         try:
             with paused_gc():
                 self.current = load_all(cfg, catalog)
@@ -154,6 +139,7 @@ class Reloader:
         if loop is None or loop.is_closed():
             return
         if self._pending is not None or self._missing():
+            self._late.look(self.catalog, self._pending)
             self._timer = loop.call_later(self.cfg.reload_interval, self._tick)
             return
         self._look = loop.run_in_executor(None, fingerprint, self.cfg.dir, self.cfg.snippets_dir)
@@ -182,6 +168,7 @@ class Reloader:
         self._pending = loop.run_in_executor(
             None, self._load_and_look, renderer, self._handover, retry
         )
+        self._late.start(self._pending)
         self._pending.add_done_callback(self._swap)
 
     def _load_and_look(
@@ -301,12 +288,13 @@ class Reloader:
     def _swap(self, done: asyncio.Future[Loaded]) -> None:
         """The new set in force in one assignment; a refused edit keeps the last good set."""
         self._pending = None
+        self._late.ended(done)
         if done.cancelled():
             return
         exc, used, self._used = done.exception(), self._used, None
         if exc is not None and used is not None:  # a refused load's templates go (eye55)
             snippetlife.let_go(used, self.current.renderer)
-            untangled(exc)  # (a caught RuleError's frame holds the list that holds it: eye55b)
+            snippetlife.untangled(exc)  # (a caught error held in its own frame: eye55b)
         if self._moved(self._after):  # not a set of what is there: the next look
             self._let_go([] if exc else [done.result()])
             log.info("omotenashi: the rule files changed while they were read; read again")

@@ -16,6 +16,7 @@ Reference counting then frees them. Renderers no reloader let go of (``check``, 
 from __future__ import annotations
 
 import threading
+import traceback
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -72,3 +73,19 @@ def _broken(templates: list[Any]) -> None:
         if namespace is not None:
             namespace.clear()
         template.__dict__.clear()
+
+
+def untangled(exc: BaseException) -> None:
+    """The frames of ``exc``'s tracebacks, and of the errors it holds or chains, cleared (once
+    logged): a load refused for a RuleError caught into a list its own frame holds is a
+    reference cycle, which kept the refused load's renderer alive for the next freeze."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if err.__traceback__ is not None:
+            traceback.clear_frames(err.__traceback__)
+        todo += [err.__cause__, err.__context__, *getattr(err, "errors", ())]
