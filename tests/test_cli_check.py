@@ -243,6 +243,7 @@ def when_rule(when: str, name: str = "a", slot: str = "hero", extra: str = "") -
 
 
 JOURNEY = (
+    "transitions:\n  - {to: interest, when: {views: {at_least: 3}}}\n"
     "segments:\n  member: {event: {join_club: {at_least: 1}}}\n"
     "topics:\n  - {path: /tours/hawaii-*, topics: [hawaii]}\n"
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from omotenashi.engine.journey import Journey
@@ -31,7 +31,7 @@ from omotenashi.loader.ruleset import list_files, rule_files
 from omotenashi.loader.whens import walk_whens
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.rules.goals import EVENT
-from omotenashi.rules.model import When
+from omotenashi.rules.model import STAGES, When
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
 _COUNTRY = re.compile(r"[A-Za-z][A-Za-z0-9]")  # ISO 3166 alpha-2 (and proxies' T1, XX)
@@ -94,6 +94,9 @@ def name_findings(
             in_rules["segment"].update(set(when.segment or ()))
             in_rules["interest"].update(set(when.interest or ()))
     by_id = {r.id: r for r in rules}
+    reached = {"awareness"}  # where visitors start, and every stage the journey moves them to
+    if journey is not None:
+        reached |= {t.to for t in journey.spec.transitions} | {d.to for d in journey.spec.decay}
     seen: dict[tuple[str, str], str | None] = {}  # each distinct name looked at once
     top = {kind: used.most_common(LIKELY_USED) for kind, used in in_rules.items()}
     near = {  # what a name may be a misspelling of, indexed once (Near)
@@ -121,6 +124,8 @@ def name_findings(
                 places[r.file, r.id] = lines, loc
             for when, at in walk_whens(r.rule.when, (*loc, "when")):
                 _never(names, when, at, lists)
+                if journey is not None and when.stage and "not" not in at:
+                    _unreached(names, when.stage, (*at, "stage"), r.id, reached)
                 _likely_typos(names, when, at, (segments, topics), in_rules, seen, top, near)
             if fields is not None:
                 fields.check(names.add, r.rule, loc)
@@ -139,6 +144,29 @@ def name_findings(
                 )
         out += names.found
     return out
+
+
+def _unreached(
+    names: _Names, stages: Sequence[str], loc: Loc, rule: str, reached: set[str]
+) -> None:
+    """A rule that asks for stages no visitor reaches: no transition or decay of the journey
+    moves anyone there (visitors start in awareness), so only previews show it."""
+    if any(stage in reached for stage in stages):
+        return
+    listed = " or ".join(repr(s) for s in stages)
+    names.add(
+        loc,
+        "warning",
+        f"rule {rule!r} asks for stage {listed}, which no transition of the journey moves a "
+        "visitor to: "
+        + (
+            "this branch holds for no visitor"
+            if "any" in loc
+            else "no visitor sees it (only previews and 'omotenashi profile set stage=')"
+        ),
+        f"add a transition 'to: {stages[0]}' to the journey, or ask for a stage it reaches "
+        f"({', '.join(s for s in STAGES if s in reached)})",
+    )
 
 
 def when_findings(
