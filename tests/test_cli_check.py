@@ -461,14 +461,22 @@ GOALS = """goals:
   - {id: any, path: "/checkout/*"}
 rules:
 """ + rule("a")
-NEVER_REACHED = "can never be reached: its path"
+NEVER_REACHED = "can never be reached: "
 
 
 @pytest.mark.parametrize(
     ("exclude", "warned"),
     [
         (None, ["rules/site.yaml:3: warning: goal 'welcome'"]),  # /accounts/*: untracked
-        ("/checkout/*", ["rules/site.yaml:2: warning: goal 'done'", "rules/site.yaml:3"]),
+        (
+            "/checkout/*",  # the glob goal too: every page it matches is left alone (editor63)
+            [
+                "rules/site.yaml:2: warning: goal 'done'",
+                "rules/site.yaml:3",
+                "rules/site.yaml:6: warning: goal 'any' can never be reached: every page",
+            ],
+        ),
+        ("/checkout/d*", ["rules/site.yaml:2: warning: goal 'done'", "rules/site.yaml:3"]),
         ("/thanks", ["rules/site.yaml:5: warning: goal 'thanks'", "rules/site.yaml:3"]),
     ],
 )
@@ -480,7 +488,8 @@ def test_a_goal_on_a_page_left_alone_is_a_warning(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Nothing is tracked on a path the settings leave alone (measure44: the report then waits
-    forever at 0.0% against 0.0%); a glob goal is not judged (it may reach pages elsewhere)."""
+    forever at 0.0% against 0.0%); a glob goal when every page it matches is (one that may
+    reach pages elsewhere is not)."""
     (tmp_path / "rules").mkdir()
     (tmp_path / "snippets").mkdir()
     (tmp_path / "rules" / "site.yaml").write_text(GOALS)
@@ -544,4 +553,33 @@ def test_a_first_referrer_that_names_a_page_is_a_warning(
     assert len(found) == int(warned), found
     assert not found or found[0].startswith(
         "rules/site.yaml:2: warning: rules[0].when.first_referrer"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "fix"),
+    [
+        ("club", "'/club'"),
+        ("Club", "'/Club'"),
+        ("brochures/thanks", "'/brochures/thanks'"),
+        ("https://shop.example/club", "'/club'"),
+    ],
+)
+def test_a_goal_path_without_its_slash_is_said_so(
+    path: str,
+    fix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # (editor63: "'club' has characters that are not allowed here (use lowercase letters ...)")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "goals.yaml").write_text(f'goals:\n  - {{id: club, path: "{path}"}}\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"rules/goals.yaml:2: error: goals[0].path: {path!r} can never match: a request path "
+        f"always starts with '/' (write {fix})"
     )

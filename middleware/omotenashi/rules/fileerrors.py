@@ -8,6 +8,7 @@ import types
 import unicodedata
 from datetime import date
 from typing import Any, Union, get_args, get_origin
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -328,6 +329,11 @@ def _plain(
         most = ctx.get("max_length")
         return f"{quoted(given)} is too long ({len(given)} characters, at most {most})", (
             f"shorten it to {most} characters or fewer"
+        )
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == "^/":  # a goal's path
+        path = urlsplit(given).path if "://" in str(given) else str(given)
+        return f"{quoted(given)} can never match: a request path always starts with '/'", (
+            f"write {'/' + path.lstrip('/')!r}"
         )
     if kind == "string_pattern_mismatch":
         said = _PATTERNS.get(str(ctx.get("pattern")), "use lowercase letters, digits, - and _")
