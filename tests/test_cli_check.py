@@ -583,3 +583,35 @@ def test_a_goal_path_without_its_slash_is_said_so(
         f"rules/goals.yaml:2: error: goals[0].path: {path!r} can never match: a request path "
         f"always starts with '/' (write {fix})"
     )
+
+
+@pytest.mark.parametrize(
+    ("when", "fix"),
+    [
+        ("      priority: 50\n", "rules[0].when.priority: unknown field 'priority' (it belongs"),
+        (
+            "      any:\n        - {visits: 2, cap: {max: 1, per: day}}\n",
+            "rules[0].when.any[0].cap:",
+        ),
+    ],
+)
+def test_a_rule_field_indented_under_when_is_told_to_come_out(
+    when: str,
+    fix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # (editor63: "unknown field 'priority' (allowed: stage, segment, ...)")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        "rules:\n  - id: a\n    slot: hero\n    text: X\n    why: Because.\n    when:\n"
+        "      stage: [interest]\n" + when
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules"]) == 1
+    out = capsys.readouterr().out.splitlines()[0]
+    assert fix in out and out.endswith("beside 'when', not under it: indent it as far as when:)"), (
+        out
+    )

@@ -140,6 +140,18 @@ def _did_you_mean(bad: str, model: type[BaseModel] | None) -> str:
     return f"did you mean {meant!r}{also}?"
 
 
+def _outdented(bad: str, root: type[BaseModel], loc: Loc) -> str | None:
+    """The fix for a field written one indent too deep: ``priority:`` under ``when:`` is the
+    rule's (editor63: "allowed: stage, segment ..." did not say so)."""
+    for cut in range(len(loc) - 2, -1, -1):
+        if isinstance(loc[cut], int) or loc[cut] == bad:
+            continue
+        model = _model_at(root, loc[:cut])
+        if model is not None and bad in allowed_fields(model):
+            return f"it belongs beside {loc[cut]!r}, not under it: indent it as far as {loc[cut]}:"
+    return None
+
+
 def _closest(word: str, fields: list[str], synonyms: list[str]) -> list[str]:
     """The closest of the real ``fields`` and the ``synonyms``, a real field winning when it is
     as few typing slips away (``wiht`` is a swapped ``with``, though ``weight`` shares more
@@ -212,7 +224,7 @@ def validation_errors(
         line = line_of(lines, loc)
         if kind == "extra_forbidden":
             bad = str(loc[-1])
-            hint = _did_you_mean(bad, _model_at(root, loc[:-1]))
+            hint = _outdented(bad, root, loc) or _did_you_mean(bad, _model_at(root, loc[:-1]))
             problem = f"unknown field {bad!r}{_lookalike(bad)}"
             out.append(RuleError(file, line, field_path, problem, hint))
         elif not loc and isinstance(given, list) and "rules" in root.model_fields:
