@@ -19,6 +19,7 @@ that the origin drops on a connection opened for it is not (it reached the origi
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -47,6 +48,17 @@ def read_past(response: httpx.Response) -> bool:
         node = getattr(node, name, None)
     trailing = getattr(node, "trailing_data", None)
     return isinstance(trailing, tuple) and bool(trailing[0])
+
+
+def body_of(response: httpx.Response) -> AsyncIterator[bytes]:
+    """``response``'s body as it arrives, the response left open at its end: httpx's
+    ``aiter_raw`` closes it there, which gives its connection back to the pool, and another
+    visitor's request waiting for one took it before :func:`release` could close it (sec63:
+    that visitor read the stray bytes as their answer, or a 502 as it was closed under them)."""
+    stream = response.stream
+    if not isinstance(stream, httpx.AsyncByteStream):  # (the proxy's transport is async)
+        raise TypeError(f"not an async response stream: {stream!r}")
+    return stream.__aiter__()
 
 
 async def release(method: str, response: httpx.Response) -> None:

@@ -22,7 +22,7 @@ import httpx
 from omotenashi.errors import OmotenashiError
 from omotenashi.proxy.config import ProxySettings, origin_tls, unreached, upstream_url
 from omotenashi.proxy.forwarding import request_headers, response_headers, websocket_handshake
-from omotenashi.proxy.reuse import ask, release
+from omotenashi.proxy.reuse import ask, body_of, release
 from omotenashi.proxy.targets import confined_path, escaped, origin_form
 from omotenashi.proxy.uploads import (
     BodyTimeout,
@@ -343,7 +343,7 @@ class Upstream:
         )
         size = self.chunk_size
         try:  # each piece as it arrives (an event stream must not wait for a full chunk) ...
-            async for piece in response.aiter_raw():
+            async for piece in body_of(response):  # (left open: release() decides its reuse)
                 for start in range(0, len(piece), size):  # ... split only when over chunk_size
                     chunk = piece[start : start + size]
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
