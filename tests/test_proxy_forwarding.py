@@ -204,3 +204,37 @@ def test_a_cookie_path_under_the_base_path_is_the_visitors(cookie: bytes, expect
     assert out == [(b"set-cookie", expected)]
     plain = response_headers([(b"Set-Cookie", cookie)], b"http://origin:8080")
     assert plain == [(b"set-cookie", cookie)]
+
+
+@pytest.mark.parametrize(
+    ("public", "value", "expected"),
+    [
+        # an origin under /site that trusts X-Forwarded-Host names the visitor's host (sec63:
+        # sent on, /site/home was /site/site/home)
+        (b"https://shop.example", b"https://shop.example/site/home", b"/home"),
+        (b"https://shop.example", b"//shop.example/site/x?y=1", b"/x?y=1"),
+        (b"https://shop.example:8443", b"https://shop.example:8443/site", b"/"),
+        (b"https://shop.example", b"https://shop.example/other", b"https://shop.example/other"),
+        (b"https://shop.example", b"https://evil.example/site/x", b"https://evil.example/site/x"),
+        (b"https://shop.example", b"https://shop.example/site//evil.example/x", None),
+        (None, b"https://shop.example/site/home", b"https://shop.example/site/home"),
+    ],
+)
+def test_the_visitors_own_address_under_the_base_path_becomes_relative(
+    public: bytes | None, value: bytes, expected: bytes | None
+) -> None:
+    out = response_headers([(b"Location", value)], b"http://origin:8080/site", public)
+    assert out == [(b"location", value if expected is None else expected)]
+    refresh = response_headers(
+        [(b"Refresh", b"0; url=" + value)], b"http://origin:8080/site", public
+    )
+    assert refresh == [(b"refresh", b"0; url=" + (value if expected is None else expected))]
+
+
+def test_without_a_base_path_the_visitors_own_address_is_left_as_sent() -> None:
+    out = response_headers(
+        [(b"Location", b"https://shop.example/home")],
+        b"http://origin:8080",
+        b"https://shop.example",
+    )
+    assert out == [(b"location", b"https://shop.example/home")]

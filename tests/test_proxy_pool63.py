@@ -78,3 +78,35 @@ async def test_a_visitor_waiting_for_the_connection_gets_their_own_answer(
         await server.wait_closed()
     assert first.status_code in (200, 204)
     assert (second.status_code, second.content) == (200, B_PAGE)
+
+
+async def trusting_origin(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """An origin under /site that believes X-Forwarded-Host and -Proto (Django's
+    USE_X_FORWARDED_HOST): it redirects to its home on the address the visitor used."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+        fields = dict(
+            line.lower().split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line
+        )
+        home = b"%s://%s/site/home" % (fields[b"x-forwarded-proto"], fields[b"x-forwarded-host"])
+        writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + home + b"\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+    finally:
+        writer.close()
+
+
+async def test_a_redirect_to_the_visitors_own_address_under_the_base_path_is_made_relative(
+    make_settings: Any,
+) -> None:
+    # (sec63: it went out as http://<host>/site/home, the visitor landed on /site/site/home)
+    server = await asyncio.start_server(trusting_origin, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    app = proxy_app(f"http://127.0.0.1:{port}/site", settings=make_settings())
+    try:
+        async with serving(app) as url:
+            async with httpx.AsyncClient(base_url=url) as client:
+                answer = await client.get("/login", headers={"host": "shop.example"})
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert (answer.status_code, answer.headers["location"]) == (302, "/home")

@@ -6,7 +6,8 @@ Pure functions over ASGI-style header lists (lowercase ``bytes`` names).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from omotenashi.asgi.arrival import is_page_request
 
@@ -119,24 +120,45 @@ def request_headers(
     return out
 
 
-def response_headers(headers: Iterable[tuple[bytes, bytes]], upstream_base: bytes) -> Headers:
+def public_of(response: Any) -> bytes | None:
+    """The address the visitor used, as the request to the origin told it (the
+    X-Forwarded-Proto and X-Forwarded-Host this proxy set; None without a Host)."""
+    headers = response.request.headers
+    host, proto = headers.get("x-forwarded-host"), headers.get("x-forwarded-proto", "http")
+    return None if not host else f"{proto}://{host}".encode("latin-1", "replace")
+
+
+def response_headers(
+    headers: Iterable[tuple[bytes, bytes]], upstream_base: bytes, public: bytes | None = None
+) -> Headers:
     """The origin's headers for the visitor: end-to-end only, the addresses it gives of itself
     (Location, Content-Location, Refresh's ``url=``, Link's ``<...>``) made relative, and a
     cookie's ``Path`` under the upstream's base path made the visitor's (as nginx's
-    ``proxy_cookie_path``: proxy62, the session cookie of a login never came back)."""
+    ``proxy_cookie_path``: proxy62, the session cookie of a login never came back).
+    ``public``: the address the visitor used (``https://shop.example``, as X-Forwarded-Proto
+    and -Host told the origin); under a base path, the origin's addresses on it are its own
+    too (an origin trusting X-Forwarded-Host wrote ``https://shop.example/app/x``: sec63)."""
     out = end_to_end(headers)
     base = _address(upstream_base)
+    bases = [] if base is None else [base]
+    seen = _address(public) if public and base is not None and _prefix(base[3]) else None
+    if seen is not None and base is not None and seen[1:3] != base[1:3]:
+        bases.append((*seen[:3], base[3]))
+
+    def relative(url: bytes) -> bytes | None:
+        return next((new for b in bases if (new := _relative(url, b)) is not None), None)
+
     rewritten: Headers = []
     for key, value in out:
         if base is not None:
             if key == b"set-cookie":
                 value = _cookie_path(value, _prefix(base[3]))
             elif key in (b"location", b"content-location"):
-                value = _relative(value, base) or value
+                value = relative(value) or value
             elif key == b"refresh":
-                value = _refresh(value, base)
+                value = _refresh(value, relative)
             elif key == b"link":
-                value = _LINK_TARGET.sub(lambda m: b"<%s>" % (_relative(m[1], base) or m[1]), value)
+                value = _LINK_TARGET.sub(lambda m: b"<%s>" % (relative(m[1]) or m[1]), value)
         rewritten.append((key, value))
     return rewritten
 
@@ -150,7 +172,7 @@ _REFRESH = re.compile(
 _LINK_TARGET = re.compile(rb"<([^<>]*)>")  # [^<>]: one pass, whatever the header holds
 
 
-def _refresh(value: bytes, base: _Address) -> bytes:
+def _refresh(value: bytes, relative: Callable[[bytes], bytes | None]) -> bytes:
     """A Refresh header with its address made relative when it is the origin's own."""
     parsed = _REFRESH.fullmatch(value)
     if parsed is None:
@@ -160,7 +182,7 @@ def _refresh(value: bytes, base: _Address) -> bytes:
     url, tail = (
         (rest[:end], rest[end:]) if end >= 0 else (rest.rstrip(), rest[len(rest.rstrip()) :])
     )
-    new = _relative(url, base)
+    new = relative(url)
     return value if new is None else lead + quote + new + tail
 
 

@@ -100,11 +100,15 @@ async def ask(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> ht
     extensions = request.extensions
     request.extensions = {**extensions, "trace": trace}
     try:
-        return await transport.handle_async_request(request)
+        response = await transport.handle_async_request(request)
+        response.request = request  # (what it answers: forwarding.public_of)
+        return response
     except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
         streamed = not isinstance(request.stream, httpx.ByteStream)
         if request.method not in SAFE or streamed or opened or not closed_under_us(exc):
             raise
     finally:
         request.extensions = extensions
-    return await transport.handle_async_request(request)
+    response = await transport.handle_async_request(request)
+    response.request = request
+    return response

@@ -21,7 +21,12 @@ import httpx
 
 from omotenashi.errors import OmotenashiError
 from omotenashi.proxy.config import ProxySettings, origin_tls, unreached, upstream_url
-from omotenashi.proxy.forwarding import request_headers, response_headers, websocket_handshake
+from omotenashi.proxy.forwarding import (
+    public_of,
+    request_headers,
+    response_headers,
+    websocket_handshake,
+)
 from omotenashi.proxy.reuse import ask, body_of, release
 from omotenashi.proxy.targets import confined_path, escaped, origin_form
 from omotenashi.proxy.uploads import (
@@ -333,7 +338,7 @@ class Upstream:
             await release(request.method, response)  # its connection closed if bytes may follow
 
     async def _relay(self, response: httpx.Response, send: Any, said: str) -> None:
-        headers = response_headers(response.headers.raw, self._base_bytes)
+        headers = response_headers(response.headers.raw, self._base_bytes, public_of(response))
         if response.status_code == 204:  # RFC 9110 8.6: no Content-Length on a 204 (its
             headers = [(k, v) for k, v in headers if k != b"content-length"]  # body dropped)
         if not any(k == b"date" for k, _ in headers):  # RFC 9110 6.6.1: a proxy adds one
