@@ -238,3 +238,25 @@ def test_without_a_base_path_the_visitors_own_address_is_left_as_sent() -> None:
         b"https://shop.example",
     )
     assert out == [(b"location", b"https://shop.example/home")]
+
+
+@pytest.mark.parametrize(
+    ("cookie", "expected"),
+    [
+        # the origin's own domain: a browser on shop.example drops the cookie whole (sec63)
+        (b"sid=1; Path=/; Domain=origin.internal", b"sid=1; Path=/"),
+        (b"sid=1; domain=.Origin.Internal; HttpOnly", b"sid=1; HttpOnly"),
+        (b"sid=1; Domain=shop.example", b"sid=1; Domain=shop.example"),
+        (b"sid=1; Domain=.example", b"sid=1; Domain=.example"),  # a parent: as set
+        (b"sid=1; Domain=ample", b"sid=1"),  # not a parent: only a suffix of its letters
+        (b"sid=1", b"sid=1"),
+    ],
+)
+def test_a_cookie_domain_the_visitor_is_not_in_is_dropped(cookie: bytes, expected: bytes) -> None:
+    out = response_headers(
+        [(b"Set-Cookie", cookie)], b"http://origin:8080", b"https://shop.example"
+    )
+    assert out == [(b"set-cookie", expected)]
+    assert response_headers([(b"Set-Cookie", cookie)], b"http://origin:8080") == [
+        (b"set-cookie", cookie)  # (no Host: nothing known of the visitor's address)
+    ]

@@ -141,9 +141,9 @@ def response_headers(
     out = end_to_end(headers)
     base = _address(upstream_base)
     bases = [] if base is None else [base]
-    seen = _address(public) if public and base is not None and _prefix(base[3]) else None
-    if seen is not None and base is not None and seen[1:3] != base[1:3]:
-        bases.append((*seen[:3], base[3]))
+    visitor = _address(public) if public else None
+    if visitor is not None and base is not None and _prefix(base[3]) and visitor[1:3] != base[1:3]:
+        bases.append((*visitor[:3], base[3]))
 
     def relative(url: bytes) -> bytes | None:
         return next((new for b in bases if (new := _relative(url, b)) is not None), None)
@@ -153,6 +153,7 @@ def response_headers(
         if base is not None:
             if key == b"set-cookie":
                 value = _cookie_path(value, _prefix(base[3]))
+                value = _cookie_domain(value, visitor[1]) if visitor is not None else value
             elif key in (b"location", b"content-location"):
                 value = relative(value) or value
             elif key == b"refresh":
@@ -262,3 +263,19 @@ def _cookie_path(value: bytes, prefix: bytes) -> bytes:
             if bare == prefix or bare.startswith(prefix + b"/"):
                 parts[i] = name + eq + (bare[len(prefix) :] or b"/")
     return b";".join(parts)
+
+
+def _cookie_domain(value: bytes, host: bytes) -> bytes:
+    """A Set-Cookie value without a ``Domain`` the visitor's ``host`` is not in (the origin's
+    own, ``origin.internal``): a browser drops such a cookie whole (sec63; nginx's
+    ``proxy_cookie_domain``). One the host is in (``.shop.example``) stays as set."""
+    parts = value.split(b";")
+    kept = parts[:1]
+    for part in parts[1:]:
+        key, eq, domain = part.partition(b"=")
+        bare = domain.strip().lstrip(b".").lower()
+        theirs = eq and key.strip().lower() == b"domain" and bare
+        if theirs and host != bare and not host.endswith(b"." + bare):
+            continue
+        kept.append(part)
+    return value if len(kept) == len(parts) else b";".join(kept)
