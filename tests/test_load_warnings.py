@@ -99,7 +99,8 @@ def test_a_snippet_failing_only_for_the_sample_visitor_loads_with_one_warning(
         (  # a with: key the snippet never uses, near the name it lacks: a typo
             rule("s.html", ", with: {returning_headlne: Hi}"),
             "{% if visitor.returning %}{{ returning_headline }}{% endif %}",
-            "does not use 'returning_headlne'; did you mean 'returning_headline'?",
+            "s.html:1 needs 'returning_headline': one of the two is misspelt; write "
+            "'returning_headline' here, or 'returning_headlne' in the snippet)",
         ),
         (
             rule("s.html"),

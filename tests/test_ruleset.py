@@ -253,9 +253,9 @@ rules:
                 why: because
             """,
             {"hero.html": HERO},
-            "rules/site.yaml:8: rules[0].with.cta_lable: the snippet 'hero.html' does not use "
-            "'cta_lable'; did you mean 'cta_label'? (snippets/hero.html:2 needs 'cta_label', "
-            "which with: does not give)",
+            "rules/site.yaml:8: rules[0].with.cta_lable: the snippet 'hero.html' reads "
+            "'cta_label', not 'cta_lable' (snippets/hero.html:2 needs 'cta_label': one of the "
+            "two is misspelt; write 'cta_label' here, or 'cta_lable' in the snippet)",
         ),
         (
             """

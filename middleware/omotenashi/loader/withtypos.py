@@ -102,8 +102,12 @@ def with_problem(
     near = difflib.get_close_matches(missing, unused, n=1)
     if near:
         where: Loc = (*loc, "with", near[0])
-        problem = f"the snippet {snippet} does not use {near[0]!r}; did you mean {missing!r}?"
-        hint = f"it needs {missing!r}, which with: does not give"
+        # (one rule: which side is misspelt is not known; both fixes said: editor63)
+        problem = f"the snippet {snippet} reads {missing!r}, not {near[0]!r}"
+        hint = (
+            f"it needs {missing!r}: one of the two is misspelt; write {missing!r} here, or "
+            f"{near[0]!r} in the snippet"
+        )
     else:
         where = (*loc, "with") if rule.with_ else (*loc, "snippet" if rule.snippet else "text")
         problem = f"the snippet {snippet} needs {missing!r}, which with: does not give"
