@@ -333,6 +333,15 @@ def rules_of(*lines: str) -> str:
             ],
         ),
         (rules_of('text: X, why: "Because.", when: {viewed: [tokyo-spring]}'), []),
+        (  # (editor63: only "before", "welcome back" and "returning" were known)
+            rules_of('text: X, why: "You have visited us more than once.", when: {new: true}'),
+            ["rules/site.yaml:2: warning: rules[0].why: rule 'r0' explains itself as"],
+        ),
+        (
+            rules_of('text: X, why: "Since your last visit, prices fell.", when: {new: true}'),
+            ["rules/site.yaml:2: warning: rules[0].why: rule 'r0' explains itself as"],
+        ),
+        (rules_of('text: X, why: "You looked at it more than once.", when: {new: true}'), []),
     ],
 )
 def test_words_and_names_visitors_meet_are_checked_at_their_field(

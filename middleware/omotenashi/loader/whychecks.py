@@ -94,7 +94,12 @@ _mention(
     r"\b(not|never|yet to) (booked|bought|purchased)\b|\bfirst (booking|purchase)\b",
 )
 _mention("first-visit", r"\bfirst (time|visit)\b|\bnew here\b", r"\bnot your first\b")
-_mention("returning", r"\b(welcome back|been here before|visited (us )?before|returning)\b", r"$^")
+_mention(
+    "returning",
+    r"\b(welcome back|been here before|visited (us |this site |our site )?(before|again|more "
+    r"than once|\w+ times)|returning|came back|your last visit)\b",
+    r"$^",
+)
 _mention("phone", r"\b(phone|mobile)\b", r"$^")
 
 
