@@ -219,3 +219,18 @@ def test_more_conversions_than_visitors_is_unusable_data_not_an_error() -> None:
     assert dup_json["treatment"]["rate"] is None  # never 3,000 %
     assert f"dup / purchase: {dup.sentence}" in render_text(report)
     assert "unusable data</td>" in render_html(report)
+
+
+def test_a_rule_no_longer_in_the_files_keeps_the_goals_counted_for_it() -> None:
+    # (editor63: it was reported against every site goal, 2 rows became 5)
+    counts = rep.Counts()
+    counts.exposures[("gone", rep.Arm.TREATMENT, "2026-12-01")] = 40
+    counts.exposures[("gone", rep.Arm.CONTROL, "2026-12-01")] = 40
+    counts.conversions[("gone", "purchase", rep.Arm.TREATMENT, "2026-12-01")] = 4
+    counts.conversions[("gone", "signup", rep.Arm.CONTROL, "2026-12-01")] = 1
+    site = ["purchase", "signup", "brochure", "club", "newsletter"]
+    rows = rep.build(counts, [], site).rows
+    assert sorted(row.goal for row in rows) == ["purchase", "signup"]
+    quiet = rep.Counts()  # nothing converted: the site's goals, as before
+    quiet.exposures[("gone", rep.Arm.TREATMENT, "2026-12-01")] = 40
+    assert sorted(row.goal for row in rep.build(quiet, [], site).rows) == sorted(site)

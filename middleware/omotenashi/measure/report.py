@@ -349,9 +349,11 @@ def build(
     firsts = goalstart.first_days(counts) if goal_days else {}
     for rule in rules:
         spec = known.get(rule)
-        goals = (spec.goals if spec and spec.goals else goals_all) or tuple(
-            sorted(reached.get(rule, ()))
-        )
+        # (a rule gone from the files: the goals counted for it, not every site goal: editor63)
+        counted = tuple(sorted(reached.get(rule, ())))
+        goals = (
+            spec.goals if spec and spec.goals else spec is None and counted or goals_all
+        ) or counted
         n_t, n_c = exposed[(rule, Arm.TREATMENT)], exposed[(rule, Arm.CONTROL)]
         holdout = spec.holdout if spec else None
         for goal in goals or ("",):
