@@ -348,3 +348,26 @@ async def test_when_the_profile_cannot_be_read_nothing_is_said_about_it(
     assert (
         not any(claim in answer.text for claim in NOTHING_KEPT) and "Visits: 0" not in answer.text
     )
+
+
+SEASONS = """
+rules:
+  - {id: a1, slot: hero, text: "Offer A", category: offers, why: "Our offer."}
+  - {id: s1, slot: tag, text: "Autumn", category: offers, why: "Autumn.",
+     schedule: {end: 2020-11-30}}
+  - {id: s2, slot: side, text: "Winter", category: offers, why: "Winter.",
+     schedule: {end: 2099-02-28}}
+  - {id: s3, slot: foot, text: "Autumn too", category: offers, why: "Autumn.",
+     schedule: {end: 2099-01-01}}
+  - {id: s4, slot: top, text: "Summer", category: offers, why: "Summer.",
+     schedule: {end: 2020-08-31}}
+"""
+
+
+async def test_a_kind_whose_schedules_all_ended_is_not_counted(make_settings: Make) -> None:
+    # (editor63: a season that had ended still counted as one of "3 kinds of suggestion")
+    async with client_for(site(make_settings, SEASONS)) as client:
+        await client.get("/")
+        page = await client.get(PREFS)
+    # a1, s2 and the "Autumn." entry (s1 ended, s3 not yet); not s4's "Summer." (ended)
+    assert "3 kinds of suggestion" in text(page.text)

@@ -48,15 +48,26 @@ class Choices:
         compiled = self.by_id[rule_id]
         return compiled.entry or (compiled.id,)
 
-    def kinds_for(self, prefs: Prefs, recent: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """:func:`shown.categories` for these choices and what was shown."""
+    def kinds_for(
+        self, prefs: Prefs, recent: list[dict[str, Any]], now: float | None = None
+    ) -> list[dict[str, Any]]:
+        """:func:`shown.categories` for these choices and what was shown; ``now``: kinds whose
+        schedules have all ended by then are not counted (they show no more)."""
         counts: dict[str, int] = {}
         for item in recent:
             counts[item["category_name"]] = counts.get(item["category_name"], 0) + 1
-        kinds = [
-            {**k, "on": k["name"] not in prefs.off_categories, "shown": counts.get(k["name"], 0)}
-            for k in self.kinds
-        ]
+        kinds = []
+        for k in self.kinds:
+            ended = [c for at, c in k["ends"] if now is not None and at <= now]
+            kinds.append(
+                {
+                    **k,
+                    "on": k["name"] not in prefs.off_categories,
+                    "shown": counts.get(k["name"], 0),
+                    "kinds": k["kinds"] - len(ended),
+                    "contextual": k["contextual"] - sum(ended),
+                }
+            )
         # a kind switched off that no rule has now (between seasons, renamed): its switch, so
         # that the visitor can switch it back on; the browsing history's always (it holds
         # every rule back, whatever their kinds): on or off

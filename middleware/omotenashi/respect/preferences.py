@@ -124,7 +124,7 @@ class PreferencesPage:
         # what holds each back beside its switch, and only what would bring it back (notes.py)
         history_off = self.history_category in prefs.off_categories
         label = shown.kind_label(choices.labels, self.history_category)
-        kinds = choices.kinds_for(prefs, every)
+        kinds = choices.kinds_for(prefs, every, time.time())
         held = (reason, pages_adapt(bool(reason), self.private_contextual), prefs.nothing)
         notes.annotate([*recent, *switched_off], kinds, *held, label * history_off)
         # every rule's switch: only for a site template that lists them (ours does not)

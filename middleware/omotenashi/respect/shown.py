@@ -5,6 +5,7 @@ bounded), and the categories a site may personalise, in plain words with their s
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
 
 from markupsafe import Markup
@@ -152,6 +153,7 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
     one switch each: :func:`entry_key`) it covers."""
     out: dict[str, dict[str, Any]] = {}
     counted: set[tuple[str, str]] = set()
+    ends = _entry_ends(ruleset)
     for compiled in sorted(ruleset.rules, key=lambda r: r.order):
         name = compiled.rule.category
         entry = out.setdefault(
@@ -163,6 +165,7 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
                 "kinds": 0,
                 "shown": 0,
                 "contextual": 0,  # kinds shown even when nothing is kept (device, time, link)
+                "ends": [],  # (when, contextual) of kinds whose schedules all end (kinds_for)
             },
         )
         key = entry_key(compiled.rule)
@@ -170,10 +173,28 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
             counted.add(key)
             entry["kinds"] += 1
             entry["contextual"] += not compiled.behavioural
+            if (end := ends[key]) is not None:
+                entry["ends"].append((end, not compiled.behavioural))
     for item in shown:
         if item["category_name"] in out:
             out[item["category_name"]]["shown"] += 1
     return list(out.values())
+
+
+def _entry_ends(ruleset: RuleSet) -> dict[tuple[str, str], float | None]:
+    """Each entry's moment when every rule of it is off for good (its schedules' last end),
+    None when one has no end (editor63: a season ended still counted as a kind of
+    suggestion). One pass over the rules."""
+    ends: dict[tuple[str, str], float | None] = {}
+    for compiled in ruleset.rules:
+        key, schedule = entry_key(compiled.rule), compiled.rule.schedule
+        end = schedule.end if schedule is not None else None
+        if end is None:
+            ends[key] = None
+        elif key not in ends or ends[key] is not None:
+            at = (end if end.tzinfo else end.replace(tzinfo=UTC)).timestamp()
+            ends[key] = max(at, ends.get(key) or at)
+    return ends
 
 
 def data_sections(
