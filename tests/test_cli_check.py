@@ -615,3 +615,41 @@ def test_a_rule_field_indented_under_when_is_told_to_come_out(
     assert fix in out and out.endswith("beside 'when', not under it: indent it as far as when:)"), (
         out
     )
+
+
+@pytest.mark.parametrize(
+    ("end", "said"),
+    [
+        (
+            '"31/12/2026"',
+            "'31/12/2026' is not a date as rules write them (year-month-day) (write 2026-12-31)",
+        ),
+        ('"12/31/2026"', "(write 2026-12-31)"),
+        ('"01/02/2026"', "(write 2026-02-01 or 2026-01-02 (year-month-day))"),
+        ('"2026/12/31"', "(write 2026-12-31)"),
+        ("tomorrow", "(write a date such as 2026-12-01, or a date and time such as "),
+        (
+            "2020-11-30",
+            "warning: rule 'a' can never fire: its schedule ended with 2020-11-30 "
+            "(2020-12-01T00:00:00+00:00)",
+        ),
+    ],
+)
+def test_a_schedule_date_is_said_as_the_editor_writes_it(
+    end: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # (editor63: "invalid character in year" and a full timestamp as the only fix; a bare
+    # date's end said as the next day's midnight)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        f'rules:\n  - {{id: a, slot: s, text: X, why: "Because.", schedule: {{end: {end}}}}}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    main(["check", "rules"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("rules/site.yaml:2: ") and said in out[0], out

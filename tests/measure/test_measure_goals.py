@@ -60,6 +60,11 @@ def test_goals_come_from_any_rule_file_and_rules_name_theirs(tmp_path: Path) -> 
             "rules/a.yaml:8: rules[0].goals[1]: no goal is declared with the id 'signup' "
             "(declare it under goals: in a rule file (declared: brochure, purchase))",
         ),
+        (  # (editor63: the declared ids listed, no word of the one close to it)
+            {"a": GOALS, "b": RULES.replace("[purchase]", "[purchse]")},
+            "rules/b.yaml:2: rules[0].goals[0]: no goal is declared with the id 'purchse' "
+            "(did you mean 'purchase'?)",
+        ),
         (
             {"a": GOALS, "b": "goals:\n  - {id: purchase, path: /done}\n"},
             "rules/b.yaml:2: goals[0].id: the goal id 'purchase' is already declared in "

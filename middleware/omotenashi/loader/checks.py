@@ -14,7 +14,7 @@ rules, more measured rules on one page than a page view counts (``measurechecks`
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from omotenashi.engine.journey import Journey
@@ -136,7 +136,7 @@ def _check(
                     r.file,
                     r.line,
                     "warning",
-                    f"rule {r.id!r} can never fire: its schedule ended {end.isoformat()}",
+                    f"rule {r.id!r} can never fire: its schedule ended {_ended(end)}",
                 )
             )
             findings.append(never[-1])
@@ -357,3 +357,12 @@ def _long_tags(rules_dir: Path, base: Path | None, catalog: Catalog) -> list[Fin
                     )
                 )
     return out
+
+
+def _ended(end: datetime) -> str:
+    """When a schedule ended, as the editor wrote it: an end at midnight is the day before's
+    end (``end: 2026-11-30`` is read as through that day: editor63 read "ended
+    2026-12-01T00:00:00+00:00")."""
+    if (end.hour, end.minute, end.second, end.microsecond) == (0, 0, 0, 0):
+        return f"with {(end - timedelta(days=1)).date().isoformat()} ({end.isoformat()})"
+    return end.isoformat()

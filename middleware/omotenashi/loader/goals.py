@@ -6,6 +6,7 @@ goals. Both mistakes are reported where they stand, like any other rule-file err
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from omotenashi.errors import RuleError
@@ -55,13 +56,16 @@ class GoalCollector:
                 if goal_id in self.places:
                     continue
                 loc: Loc = ("rules", index, "goals", position)
+                near = difflib.get_close_matches(goal_id, list(self.places), n=1)
                 self.errors.append(
                     RuleError(
                         name,
                         lines[position],
                         format_loc(loc),
                         f"no goal is declared with the id {goal_id!r}",
-                        f"declare it under goals: in a rule file (declared: {known})",
+                        f"did you mean {near[0]!r}?"
+                        if near
+                        else f"declare it under goals: in a rule file (declared: {known})",
                     )
                 )
         return self.errors

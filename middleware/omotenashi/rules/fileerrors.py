@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ValidationError
 
 from omotenashi.errors import RuleError, quoted
+from omotenashi.rules.dateslips import as_written
 from omotenashi.rules.yamlsource import Loc, format_loc, line_of
 
 _HINTS: dict[str, str] = {
@@ -28,8 +29,10 @@ _HINTS: dict[str, str] = {
     "dict_type": "write a mapping of name: value",
     "model_type": "write a mapping of field: value",
     "model_attributes_type": "write a mapping of field: value",
-    "datetime_parsing": "write a date and time such as 2026-12-01T09:00:00+09:00",
-    "datetime_from_date_parsing": "write a date and time such as 2026-12-01T09:00:00+09:00",
+    "datetime_parsing": "write a date such as 2026-12-01, or a date and time such as "
+    "2026-12-01T09:00:00+09:00",
+    "datetime_from_date_parsing": "write a date such as 2026-12-01, or a date and time such as "
+    "2026-12-01T09:00:00+09:00",
     "greater_than": "use a larger number",
     "greater_than_equal": "use a larger number",
     "less_than_equal": "use a smaller number",
@@ -324,6 +327,8 @@ def _plain(
         return f"YAML reads what is written here as {read}, not as text", (
             "quote it exactly as written, e.g. '0x10' or 'true'"
         )
+    if kind.startswith("datetime") and isinstance(given, str) and (ymd := as_written(given)):
+        return f"{quoted(given)} is not a date as rules write them (year-month-day)", f"write {ymd}"
     if kind in _MAPPING:
         if not loc:
             shape = RULE_FILE_SHAPE if "rules" in root.model_fields else "the file is a mapping"
