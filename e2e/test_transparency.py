@@ -123,7 +123,7 @@ def test_a_first_time_visitor_is_told_nothing_untrue(page: Page, base_url: str) 
     assert response is not None
     shown = set(response.headers["x-omotenashi-rules"].split(",")) - {"-"}
     page.goto(base_url + PREFS)
-    expect(page.locator("#omo-facts")).to_contain_text("You have visited 1 time and seen 1 page.")
+    expect(page.locator("#omo-facts")).to_contain_text("You have visited once and seen 1 page.")
     ruleset = load_ruleset(ROOT / "rules", Renderer(ROOT / "snippets"))
     if shown:
         _until_listed(page, next(r.rule.why for r in ruleset.rules if r.id in shown))

@@ -57,7 +57,7 @@ async def test_a_link_cannot_make_the_page_say_something_was_done(
         for path in ["/", "/tours/hawaii-family"]:
             await client.get(path)
         page = _words((await client.get(f"{PREFS}?{query}")).text)
-    assert "You have visited 1 time and seen 2 pages" in page  # kept, and listed
+    assert "You have visited once and seen 2 pages" in page  # kept, and listed
     assert "Done:" not in page and "choices are saved" not in page
 
 

@@ -371,3 +371,14 @@ async def test_a_kind_whose_schedules_all_ended_is_not_counted(make_settings: Ma
         page = await client.get(PREFS)
     # a1, s2 and the "Autumn." entry (s1 ended, s3 not yet); not s4's "Summer." (ended)
     assert "3 kinds of suggestion" in text(page.text)
+
+
+async def test_an_entry_shown_once_by_two_of_its_rules_says_at_least_once(
+    make_settings: Make,
+) -> None:
+    # (visitor62: "Shown, at least 1 time.")
+    async with client_for(site(make_settings, SAME_WHY)) as client:
+        await client.get("/")
+        page = await client.get(PREFS)
+    words = text(page.text)
+    assert "at least once." in words and "1 time" not in words

@@ -167,10 +167,10 @@ async def test_switch_history_switches_it_without_a_history_rule(make_settings: 
 
 # the history on or off while five pages are seen: what the page says of the count
 SEEN = [
-    (True, "You have visited 1 time and seen 6 pages."),
+    (True, "You have visited once and seen 6 pages."),
     (
         False,
-        "You have visited 1 time. We have a record of 1 page you saw: pages you see while "
+        "You have visited once. We have a record of 1 page you saw: pages you see while "
         "your browsing history is off are not counted.",
     ),
 ]

@@ -169,7 +169,7 @@ async def test_preferences_show_what_is_stored_in_human_terms(make_settings: Mak
         await client.get("/?utm_source=newsletter")
         await client.get("/buy")
         page = (await client.get(PREFS)).text
-    assert "You have visited 1 time and seen 1 page." in page
+    assert "You have visited once and seen 1 page." in page
     assert "How you first found us: where the link you first came by says it was from: " in page
     assert "newsletter." in page
     assert "Things you did here: purchase (1 time)." in page

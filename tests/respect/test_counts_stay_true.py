@@ -68,11 +68,11 @@ async def export(client: httpx.AsyncClient) -> dict[str, object]:
     [
         (
             2,
-            f"You have visited 1 time. We have a record of 3 pages you saw {WERE_OFF}.",
+            f"You have visited once. We have a record of 3 pages you saw {WERE_OFF}.",
             f"Pages seen: 3 {WERE_OFF}",
             True,
         ),
-        (0, "You have visited 1 time and seen 3 pages.", "Pages seen: 3 Purchases", False),
+        (0, "You have visited once and seen 3 pages.", "Pages seen: 3 Purchases", False),
     ],
 )
 async def test_pages_seen_with_the_history_off_are_said_uncounted_once_it_is_back_on(
@@ -106,7 +106,7 @@ async def test_pages_seen_with_the_history_off_are_said_uncounted_once_it_is_bac
     assert isinstance(profile, dict)
     assert profile["views"] == 3
     assert profile["pages_seen_with_history_off_not_counted"] is flag
-    assert "You have visited 1 time and seen 1 page." in afresh
+    assert "You have visited once and seen 1 page." in afresh
 
 
 async def dismiss_and_undo(client: httpx.AsyncClient) -> httpx.Response:
@@ -183,15 +183,15 @@ async def test_the_export_has_no_profile_where_nothing_is_kept(
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        ((1, 6, False, False), "You have visited 1 time and seen 6 pages."),
+        ((1, 6, False, False), "You have visited once and seen 6 pages."),
         (
             (1, 3, True, False),
-            "You have visited 1 time. We have a record of 3 pages you saw: pages you see while "
+            "You have visited once. We have a record of 3 pages you saw: pages you see while "
             "your browsing history is off are not counted.",
         ),
         (
             (1, 3, True, True),  # still off: as it is now
-            "You have visited 1 time. We have a record of 3 pages you saw: pages you see while "
+            "You have visited once. We have a record of 3 pages you saw: pages you see while "
             "your browsing history is off are not counted.",
         ),
         (
@@ -200,7 +200,7 @@ async def test_the_export_has_no_profile_where_nothing_is_kept(
         ),
         (
             (1, 0, False, True),
-            f"You have visited 1 time. We have no record of any page you saw {WERE_OFF}.",
+            f"You have visited once. We have no record of any page you saw {WERE_OFF}.",
         ),
     ],
 )

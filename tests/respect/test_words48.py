@@ -140,10 +140,10 @@ def test_the_history_card_says_what_was_kept_stays_only_of_browsing_kept(
 @pytest.mark.parametrize(
     ("views", "history_off", "said"),
     [
-        (0, True, "You have visited 1 time. We have no record of any page you saw: pages "),
-        (0, False, "You have visited 1 time. We have no record of any page you saw (pages "),
-        (1, True, "You have visited 1 time. We have a record of 1 page you saw: pages "),
-        (3, False, "You have visited 1 time. We have a record of 3 pages you saw (pages "),
+        (0, True, "You have visited once. We have no record of any page you saw: pages "),
+        (0, False, "You have visited once. We have no record of any page you saw (pages "),
+        (1, True, "You have visited once. We have a record of 1 page you saw: pages "),
+        (3, False, "You have visited once. We have a record of 3 pages you saw (pages "),
     ],
 )
 def test_the_count_of_pages_reads_as_english(views: int, history_off: bool, said: str) -> None:

@@ -156,7 +156,7 @@ def visits_sentence(
     counted then) what the count is: the pages seen while it was on; and so, once it is back
     on, where pages went uncounted meanwhile (``unrecorded``: Profile.unrecorded; ``merged``:
     an anonymous profile was merged in, historywords.py ``not_counted``)."""
-    times = f"You have visited {visits} time{'s' * (visits != 1)}"
+    times = "You have visited once" if visits == 1 else f"You have visited {visits} times"
     said = not_counted(history_off, unrecorded, merged)
     if not said:
         return f"{times} and seen {views} page{'s' * (views != 1)}."
