@@ -110,3 +110,59 @@ async def test_a_redirect_to_the_visitors_own_address_under_the_base_path_is_mad
         server.close()
         await server.wait_closed()
     assert (answer.status_code, answer.headers["location"]) == (302, "/home")
+
+
+BIG = b"x" * (1 << 20)
+
+
+async def big_origin(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """``/big``: 1 MB in pieces (a HEAD of it with a stray body); anything else: a short page."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            method, target = head.split(b" ", 2)[:2]
+            if target.startswith(b"/big"):
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BIG))
+                if method == b"HEAD":
+                    writer.write(b"stray")
+                for i in range(0, len(BIG) if method != b"HEAD" else 0, 65536):
+                    writer.write(BIG[i : i + 65536])
+                    await writer.drain()
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (2, b"ok"))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def test_the_pool_keeps_every_connection_through_heads_and_pages_at_once(
+    make_settings: Any,
+) -> None:
+    # (last63: a response closed once its last byte had gone out was cancelled inside
+    # httpcore's close as the visitor's side ended; the pool kept that connection as in use
+    # for good, and once all 4 were, every request was answered 503)
+    server = await asyncio.start_server(big_origin, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    config = ProxySettings(max_connections=4, connect_timeout=3.0)
+    app = proxy_app(f"http://127.0.0.1:{port}", settings=make_settings(), config=config)
+    try:
+        async with serving(app) as url:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+                at_once = asyncio.Semaphore(16)
+
+                async def one(index: int) -> int:
+                    async with at_once:
+                        method = "HEAD" if index % 2 else "GET"
+                        return (
+                            await client.request(method, "/big" if index % 2 else "/p")
+                        ).status_code
+
+                during = await asyncio.gather(*(one(i) for i in range(160)))
+                after = await asyncio.gather(*(client.get("/p") for _ in range(8)))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert during.count(200) == len(during), sorted(set(during))
+    assert [(a.status_code, a.content) for a in after] == [(200, b"ok")] * 8

@@ -18,12 +18,15 @@ that the origin drops on a connection opened for it is not (it reached the origi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 
+log = logging.getLogger("omotenashi.proxy")
 NO_BODY = frozenset({204, 304})
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 9.2.1: asking twice changes nothing
 
@@ -63,7 +66,26 @@ def body_of(response: httpx.Response) -> AsyncIterator[bytes]:
 
 async def release(method: str, response: httpx.Response) -> None:
     """Closes ``response``, and its connection too when bytes may follow it (:func:`may_trail`)
-    or have (:func:`read_past`): the pool then opens a new one for the next request."""
+    or have (:func:`read_past`): the pool then opens a new one for the next request. Run to
+    its end even when the exchange is cancelled meanwhile (a visitor gone once the last byte
+    went): cancelled inside httpcore's close, the pool kept the connection as in use for good,
+    and once every one was, every request was answered 503 (last63)."""
+    if response.is_closed:
+        return
+    closing = asyncio.ensure_future(_release(method, response))
+    try:
+        await asyncio.shield(closing)
+    except asyncio.CancelledError:
+        closing.add_done_callback(_retrieved)  # (it goes on: its error, if any, is its own)
+        raise
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("omotenashi proxy: closing a response failed", exc_info=task.exception())
+
+
+async def _release(method: str, response: httpx.Response) -> None:
     try:  # (before the response is closed: the pool could give the connection out again)
         if may_trail(method, response) or read_past(response):
             stream = response.extensions.get("network_stream")
