@@ -35,9 +35,9 @@ def check(
 @pytest.mark.parametrize(
     ("journey", "when", "said"),
     [
-        (REACHES, "{stage: [loyalty]}", "no visitor sees it"),
+        (REACHES, "{stage: [loyalty]}", "no visitor gets there now"),
         (REACHES, "{stage: [purchase, loyalty]}", "stage 'purchase' or 'loyalty'"),
-        (None, "{stage: [interest]}", "no visitor sees it"),  # no journey: no one moves
+        (None, "{stage: [interest]}", "no visitor gets there now"),  # no journey: no one moves
         (REACHES, "{any: [{stage: [loyalty]}, {visits: {at_least: 2}}]}", "this branch holds"),
         (REACHES, "{stage: [interest, loyalty]}", None),  # one of them is reached
         (REACHES, "{stage: [awareness]}", None),  # where everyone starts

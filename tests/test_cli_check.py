@@ -628,6 +628,7 @@ def test_a_rule_field_indented_under_when_is_told_to_come_out(
         ('"01/02/2026"', "(write 2026-02-01 or 2026-01-02 (year-month-day))"),
         ('"2026/12/31"', "(write 2026-12-31)"),
         ("tomorrow", "(write a date such as 2026-12-01, or a date and time such as "),
+        ('"31/02/2026"', "(write a date such as 2026-12-01"),  # no such day: no fix named
         (
             "2020-11-30",
             "warning: rule 'a' can never fire: its schedule ended with 2020-11-30 "

@@ -342,6 +342,11 @@ def rules_of(*lines: str) -> str:
             ["rules/site.yaml:2: warning: rules[0].why: rule 'r0' explains itself as"],
         ),
         (rules_of('text: X, why: "You looked at it more than once.", when: {new: true}'), []),
+        (rules_of('text: X, why: "Our Kyoto tour came back in stock.", when: {new: true}'), []),
+        (  # (last63: both were said to claim an earlier visit)
+            rules_of('text: X, why: "Lapland was visited three times more.", when: {new: true}'),
+            [],
+        ),
     ],
 )
 def test_words_and_names_visitors_meet_are_checked_at_their_field(

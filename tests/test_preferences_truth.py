@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -382,3 +383,30 @@ async def test_an_entry_shown_once_by_two_of_its_rules_says_at_least_once(
         page = await client.get(PREFS)
     words = text(page.text)
     assert "at least once." in words and "1 time" not in words
+
+
+@pytest.mark.parametrize(
+    ("extra", "adapts"),
+    [
+        ("", False),  # the only block needing nothing kept has ended: nothing adapts
+        ('  - {id: live, slot: side, text: "Now", category: offers, why: "Now."}\n', True),
+    ],
+)
+def test_pages_adapt_only_while_a_kind_needing_nothing_kept_is_on(
+    tmp_path: Any, extra: str, adapts: bool
+) -> None:
+    # (last63: an ended season still made the page say pages may adapt)
+    from omotenashi.engine.restraint import Prefs
+    from omotenashi.loader.ruleset import load_ruleset
+    from omotenashi.loader.snippets import Renderer
+    from omotenashi.respect.choices import Choices
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        "rules:\n  - {id: autumn, slot: hero, text: X, category: offers, why: Autumn.,\n"
+        "     schedule: {end: 2020-11-30}}\n" + extra
+    )
+    ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
+    choices = Choices.of(ruleset)
+    assert choices.adapts(Prefs(), time.time()) is adapts
+    assert choices.adapts(Prefs(), None) is True  # (no moment: every kind counted)

@@ -63,7 +63,15 @@ def test_goals_come_from_any_rule_file_and_rules_name_theirs(tmp_path: Path) -> 
         (  # (editor63: the declared ids listed, no word of the one close to it)
             {"a": GOALS, "b": RULES.replace("[purchase]", "[purchse]")},
             "rules/b.yaml:2: rules[0].goals[0]: no goal is declared with the id 'purchse' "
-            "(did you mean 'purchase'?)",
+            "(did you mean 'purchase'? or declare it under goals: in a rule file)",
+        ),
+        (  # not near enough: the declared ones listed (last63: 'signup' got 'signin')
+            {
+                "a": GOALS.replace("brochure", "signin"),
+                "b": RULES.replace("[purchase]", "[signup]"),
+            },
+            "rules/b.yaml:2: rules[0].goals[0]: no goal is declared with the id 'signup' "
+            "(declare it under goals: in a rule file (declared: purchase, signin))",
         ),
         (
             {"a": GOALS, "b": "goals:\n  - {id: purchase, path: /done}\n"},

@@ -223,3 +223,27 @@ def test_a_generator_that_fails_half_way_refuses_the_load_as_the_callable_failin
     rules = reloader(tmp_path, rows)  # (it stopped the app starting)
     assert rules.current.ruleset.rules == []
     assert "the catalogue callable failed" in rules._refused and "cursor" in rules._refused
+
+
+def test_a_catalogue_callable_that_hangs_as_the_app_starts_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # (last63: the first load runs as the app starts, and a callable hanging then was silent)
+    import time
+
+    from omotenashi.loader import lateload
+
+    monkeypatch.setattr(lateload, "LATE", 0.1)
+
+    def items() -> list[dict[str, Any]]:
+        time.sleep(0.4)  # a slow query
+        return [ROW]
+
+    caplog.set_level(logging.WARNING, logger="omotenashi")
+    rules = reloader(tmp_path, items)
+    said = [r.getMessage() for r in caplog.records]
+    assert [r.rule.id for r in rules.current.ruleset.rules] == ["hello"]
+    late = [s for s in said if "has not ended" in s]
+    assert len(late) == 1 and ".items' may be waiting" in late[0]
+    assert late[0].endswith("the app starts once it does")
+    assert any("late rules load ended after" in s for s in said)

@@ -56,14 +56,14 @@ class GoalCollector:
                 if goal_id in self.places:
                     continue
                 loc: Loc = ("rules", index, "goals", position)
-                near = difflib.get_close_matches(goal_id, list(self.places), n=1)
+                near = difflib.get_close_matches(goal_id, list(self.places), n=1, cutoff=0.8)
                 self.errors.append(
                     RuleError(
                         name,
                         lines[position],
                         format_loc(loc),
                         f"no goal is declared with the id {goal_id!r}",
-                        f"did you mean {near[0]!r}?"
+                        f"did you mean {near[0]!r}? or declare it under goals: in a rule file"
                         if near
                         else f"declare it under goals: in a rule file (declared: {known})",
                     )

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger("omotenashi")
@@ -35,15 +38,7 @@ class LateLoad:
         if late < LATE:
             return
         self._said = True
-        name = getattr(catalog, "__qualname__", "the catalogue callable")
-        log.error(
-            "omotenashi: the rules load started %.0fs ago has not ended (%s); the rules in force "
-            "stay, and no edit is loaded until it ends",
-            late,
-            f"the app's catalogue callable {name!r} may be waiting: give it a timeout"
-            if catalog is not None
-            else "the rules or snippets folder has not answered",
-        )
+        _say(catalog, late)
 
     def ended(self, load: asyncio.Future[Any]) -> None:
         if load is self._load and self._said:
@@ -52,3 +47,41 @@ class LateLoad:
                 time.monotonic() - self._started,
             )
         self._load, self._said = None, False
+
+
+def _say(catalog: object | None, late: float, first: bool = False) -> None:
+    name = getattr(catalog, "__qualname__", "the catalogue callable")
+    log.error(
+        "omotenashi: the rules load started %.0fs ago has not ended (%s); %s",
+        late,
+        f"the app's catalogue callable {name!r} may be waiting: give it a timeout"
+        if catalog is not None
+        else "the rules or snippets folder has not answered",
+        "the app starts once it does"
+        if first
+        else "the rules in force stay, and no edit is loaded until it ends",
+    )
+
+
+@contextmanager
+def first_load(catalog: object | None) -> Iterator[None]:
+    """The load as the app starts (in its own thread: nothing else to watch it): said once it
+    is late (last63: a callable hanging then was silent), and once it ends."""
+    started = time.monotonic()
+    said = threading.Event()
+
+    def late() -> None:
+        said.set()
+        _say(catalog, time.monotonic() - started, first=True)
+
+    timer = threading.Timer(LATE, late)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if said.is_set():
+            log.warning(
+                "omotenashi: the late rules load ended after %.0fs", time.monotonic() - started
+            )

@@ -162,7 +162,8 @@ def _unreached(
         + (
             "this branch holds for no visitor"
             if "any" in loc
-            else "no visitor sees it (only previews and 'omotenashi profile set stage=')"
+            else "no visitor gets there now (only previews, 'omotenashi profile set stage=' and "
+            "profiles kept from an earlier journey see it)"
         ),
         f"add a transition 'to: {stages[0]}' to the journey, or ask for a stage it reaches "
         f"({', '.join(s for s in STAGES if s in reached)})",

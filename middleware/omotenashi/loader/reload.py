@@ -30,7 +30,7 @@ from omotenashi.loader.catalog import CatalogSource, load_catalog_for
 from omotenashi.loader.fingerprint import READ, troubles
 from omotenashi.loader.fingerprint import Seen as Seen
 from omotenashi.loader.fingerprint import fingerprint as fingerprint
-from omotenashi.loader.lateload import LateLoad
+from omotenashi.loader.lateload import LateLoad, first_load
 from omotenashi.loader.loadall import Loaded as Loaded
 from omotenashi.loader.loadall import load_all as load_all
 from omotenashi.loader.loadall import load_in_background, log_warnings
@@ -102,7 +102,7 @@ class Reloader:
         self._refused, self._retrying = "", False  # what the last refused load said
         self._late = LateLoad()  # a load that does not end (a catalogue callable hanging)
         try:
-            with paused_gc():
+            with paused_gc(), first_load(catalog):
                 self.current = load_all(cfg, catalog)
                 settle()
             log_warnings(self.current)

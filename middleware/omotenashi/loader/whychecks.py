@@ -96,8 +96,9 @@ _mention(
 _mention("first-visit", r"\bfirst (time|visit)\b|\bnew here\b", r"\bnot your first\b")
 _mention(
     "returning",
-    r"\b(welcome back|been here before|visited (us |this site |our site )?(before|again|more "
-    r"than once|\w+ times)|returning|came back|your last visit)\b",
+    r"\b(welcome back|been here before|you('ve| have)? visited (us |this site |our site )?"
+    r"(before|again|more than once|\w+ times)|visited (us )?before|returning|you('ve| have)? "
+    r"(come|came) back|your last visit)\b",
     r"$^",
 )
 _mention("phone", r"\b(phone|mobile)\b", r"$^")

@@ -153,7 +153,8 @@ def response_headers(
         if base is not None:
             if key == b"set-cookie":
                 value = _cookie_path(value, _prefix(base[3]))
-                value = _cookie_domain(value, visitor[1]) if visitor is not None else value
+                if visitor is not None:
+                    value = _cookie_domain(value, visitor[1], base[1])
             elif key in (b"location", b"content-location"):
                 value = relative(value) or value
             elif key == b"refresh":
@@ -265,17 +266,22 @@ def _cookie_path(value: bytes, prefix: bytes) -> bytes:
     return b";".join(parts)
 
 
-def _cookie_domain(value: bytes, host: bytes) -> bytes:
-    """A Set-Cookie value without a ``Domain`` the visitor's ``host`` is not in (the origin's
-    own, ``origin.internal``): a browser drops such a cookie whole (sec63; nginx's
-    ``proxy_cookie_domain``). One the host is in (``.shop.example``) stays as set."""
+def _cookie_domain(value: bytes, host: bytes, origin: bytes) -> bytes:
+    """A Set-Cookie value without a ``Domain`` that is the origin's own (``origin.internal``,
+    the upstream's host or a parent of it) and that the visitor's ``host`` is not in: a
+    browser drops such a cookie whole (sec63; nginx's ``proxy_cookie_domain``). Any other
+    (``.shop.example``, even where the Host this proxy got is a balancer's: last63) stays."""
     parts = value.split(b";")
     kept = parts[:1]
     for part in parts[1:]:
         key, eq, domain = part.partition(b"=")
         bare = domain.strip().lstrip(b".").lower()
-        theirs = eq and key.strip().lower() == b"domain" and bare
-        if theirs and host != bare and not host.endswith(b"." + bare):
-            continue
+        if eq and key.strip().lower() == b"domain" and bare:
+            if _within(origin, bare) and not _within(host, bare):
+                continue
         kept.append(part)
     return value if len(kept) == len(parts) else b";".join(kept)
+
+
+def _within(host: bytes, domain: bytes) -> bool:
+    return host == domain or host.endswith(b"." + domain)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omotenashi.engine.restraint import Prefs
-from omotenashi.engine.ruleset import CompiledRule, RuleSet
+from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
 from omotenashi.recommend.reasons import explain
 from omotenashi.respect import shown
 
@@ -58,7 +58,7 @@ class Choices:
             counts[item["category_name"]] = counts.get(item["category_name"], 0) + 1
         kinds = []
         for k in self.kinds:
-            ended = [c for at, c in k["ends"] if now is not None and at <= now]
+            ended = [c for at, c, _ in k["ends"] if now is not None and at <= now]
             kinds.append(
                 {
                     **k,
@@ -117,24 +117,26 @@ class Choices:
         shown.unique_labels(entries)
         return entries, gone
 
-    def adapts(self, prefs: Prefs) -> bool:
+    def adapts(self, prefs: Prefs, now: float | None = None) -> bool:
         """Whether a block that needs nothing kept (the page, the time, the device, the link
         followed) may still be shown under these choices: its kind on, its entry not switched
-        off. Costs the kinds and what the cookie holds, not the rule set."""
+        off, nor (``now``) its schedules all ended. Costs the kinds and what the cookie holds,
+        not the rule set."""
         if prefs.nothing:
             return False
-        off: dict[str, set[tuple[str, ...]]] = {}  # contextual entries switched off, by kind
+        off: dict[str, set[object]] = {}  # contextual entries switched off, by kind
         for rule_id in prefs.off_rules:
             if rule_id in self.by_id:
-                ids = self.entry(rule_id)
-                first = self.by_id[ids[0]]  # what shown.categories counts the entry by
+                first = self.by_id[self.entry(rule_id)[0]]  # what shown.categories counts by
                 if not first.behavioural:
-                    off.setdefault(first.rule.category, set()).add(ids)
-        return any(
-            k["contextual"] > len(off.get(k["name"], ()))
-            for k in self.kinds
-            if k["name"] not in prefs.off_categories
-        )
+                    off.setdefault(first.rule.category, set()).add(entry_key(first.rule))
+        for k in self.kinds:
+            if k["name"] in prefs.off_categories:
+                continue
+            ended = {key for at, c, key in k["ends"] if c and now is not None and at <= now}
+            if k["contextual"] - len(ended) > len(off.get(k["name"], set()) - ended):
+                return True
+        return False
 
     def kinds_off(self, prefs: Prefs, form: dict[str, list[str]]) -> frozenset[str]:
         """The kinds switched off once ``form`` (a save) is applied: the kinds it listed and

@@ -91,7 +91,8 @@ class PreferencesPage:
         """Whether a block that needs nothing kept may still be shown to this visitor: one of
         theirs is on, and a private visitor's pages are not passed untouched
         (OMOTENASHI_RESPECT_PRIVATE_CONTEXTUAL)."""
-        return pages_adapt(bool(reason), self.private_contextual) and choices.adapts(prefs)
+        adapts = choices.adapts(prefs, time.time())
+        return pages_adapt(bool(reason), self.private_contextual) and adapts
 
     @staticmethod
     def categories(ruleset: RuleSet, prefs: Prefs) -> list[dict[str, Any]]:

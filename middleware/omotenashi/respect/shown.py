@@ -165,7 +165,7 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
                 "kinds": 0,
                 "shown": 0,
                 "contextual": 0,  # kinds shown even when nothing is kept (device, time, link)
-                "ends": [],  # (when, contextual) of kinds whose schedules all end (kinds_for)
+                "ends": [],  # (when, contextual, key) of kinds whose schedules all end
             },
         )
         key = entry_key(compiled.rule)
@@ -174,7 +174,7 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
             entry["kinds"] += 1
             entry["contextual"] += not compiled.behavioural
             if (end := ends[key]) is not None:
-                entry["ends"].append((end, not compiled.behavioural))
+                entry["ends"].append((end, not compiled.behavioural, key))
     for item in shown:
         if item["category_name"] in out:
             out[item["category_name"]]["shown"] += 1
