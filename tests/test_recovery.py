@@ -139,7 +139,9 @@ def test_the_breaker_probes_once_per_reset_and_closes_on_success(
         "omotenashi: Redis failed (refused); circuit breaker open: pages are served "
         "as the app made them, trying again every 1s"
     )
-    assert messages[2][1] == "omotenashi: Redis answers again after 2.0s; personalisation resumes"
+    assert messages[2][1] == (
+        "omotenashi: Redis answers again, 2.0s after the breaker opened; personalisation resumes"
+    )
     assert b"omotenashi_breaker_state 0.0" in metrics.exposition()
 
 

@@ -221,7 +221,7 @@ class RedisSettings(_Group):
     breaker_reset: float = Field(
         default=1.0,
         ge=0,
-        description="Seconds the breaker stays open before one request probes Redis again.",
+        description="Seconds the breaker stays open before Redis is tried (a request or a PING).",
     )
     health_check_interval: float = Field(
         default=10.0, ge=0, description="PING a pooled connection idle this long (s) before use."

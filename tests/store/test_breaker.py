@@ -120,4 +120,4 @@ def test_a_late_answer_does_not_close_an_open_breaker(caplog: pytest.LogCaptureF
     breaker.success()
     assert breaker.state == "closed"
     lines = said(caplog)
-    assert len(lines) == 2 and "answers again after 1.0s" in lines[1]
+    assert len(lines) == 2 and "answers again, 1.0s after the breaker opened" in lines[1]

@@ -131,6 +131,7 @@ class Breaker:
         reset: float,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.monotonic,
+        pinger: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.threshold = failures
         self.reset = reset
@@ -151,6 +152,13 @@ class Breaker:
         self._probe: asyncio.Future[None] | None = None
         self.url = ""  # the server's (its scheme, for a hint); ``answered`` since connecting
         self.answered = False
+        # a PING (the store's), sent every ``reset`` seconds while open, requests or not: an
+        # idle worker's breaker stayed open, and its metric said Redis down, for good (ops63)
+        self.pinger = pinger
+        self._due: asyncio.TimerHandle | None = None
+        self._opened_said_at: float | None = None  # the last "open" line (one pair a minute)
+        self._quiet_opens = 0  # openings since, not said
+        self._said_open = False  # this outage's opening was said: its end is too
 
     def connecting(self, url: str) -> None:
         """A store connects to ``url``: its failures are hinted at until it answers."""
@@ -183,6 +191,28 @@ class Breaker:
         if self._probe is not None and not self._probe.done():
             self._probe.cancel()
         self._probe = None
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+
+    def _probe_later(self) -> None:
+        """Open: a PING once ``reset`` seconds have passed, whether or not a request comes."""
+        if self.pinger is None or self._due is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # (a tool, a test without a loop: requests probe as before)
+            return
+        pinger = self.pinger
+
+        def due() -> None:
+            self._due = None
+            if self.opened_at is not None:
+                self.probe(pinger)
+                if not self.probing:  # (not due yet by the breaker's clock: a moment later)
+                    self._probe_later()
+
+        self._due = loop.call_later(self.reset, due)
 
     def success(self) -> None:
         self.answered = True  # (the URL is right, whatever the breaker's state)
@@ -193,11 +223,13 @@ class Breaker:
             self._silent_at_start = False
             if self.state == "closed":  # (else the line below says it)
                 log.warning("omotenashi: Redis at %s answers; personalisation starts", self.url)
-        if self.state != "closed":
+        if self.state != "closed" and self._said_open:
             log.warning(  # the same level as the line it ends: logs that show one show both
-                "omotenashi: Redis answers again after %.1fs; personalisation resumes",
+                "omotenashi: Redis answers again, %.1fs after the breaker opened; "
+                "personalisation resumes",
                 self.clock() - self._down_since,
             )
+            self._said_open = False
         self.failures = 0
         self.opened_at = None
         self._set("closed")
@@ -242,18 +274,37 @@ class Breaker:
         if self.state == "half_open":  # the probe failed: wait another reset period
             self.opened_at = now
             self._set("open")
+            self._probe_later()
         elif self.state == "closed" and self.failures >= self.threshold:
             self.opened_at = self._down_since = now
             self._set("open")
+            self._probe_later()
             if not logged:
-                log.warning(
-                    "omotenashi: Redis failed (%s); circuit breaker open: pages are served "
-                    "as the app made them, trying again every %gs",
-                    self._said(reason),
-                    self.reset,
-                )
+                self._say_open(reason, now)
+            else:  # (its cause said already: its end is said too)
+                self._said_open = True
         elif self.state == "closed" and not logged:
             self._warn(reason)
+
+    def _say_open(self, reason: str, now: float) -> None:
+        """The opening, said with its end at most once a minute: a server answering on and
+        off (stalls, maxclients) opened it dozens of times a minute, two lines each (ops63)."""
+        if self._opened_said_at is not None and now - self._opened_said_at < QUIET:
+            self._quiet_opens += 1
+            return
+        again = (
+            f" (it opened {self._quiet_opens} more time(s) since the last such line)"
+            if self._quiet_opens
+            else ""
+        )
+        log.warning(
+            "omotenashi: Redis failed (%s); circuit breaker open: pages are served as the app "
+            "made them, trying again every %gs%s",
+            self._said(reason),
+            self.reset,
+            again,
+        )
+        self._opened_said_at, self._quiet_opens, self._said_open = now, 0, True
 
     def write_failed(self, reason: str) -> None:
         """A write got no answer (a failover holds writes, the writes' connection broke):

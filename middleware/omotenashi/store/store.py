@@ -51,7 +51,7 @@ class Store:
         self.cfg = cfg
         self.metrics = metrics
         self.measure_ttl = measure_ttl  # the least life of a one-visit profile with an exposure
-        self.breaker = Breaker(cfg.breaker_failures, cfg.breaker_reset, metrics)
+        self.breaker = Breaker(cfg.breaker_failures, cfg.breaker_reset, metrics, pinger=self._ping)
         self.client: Any = None
         self._also_close: list[Any] = []
         self._scripts: tuple[Any, Any, Any] = (None, None, None)

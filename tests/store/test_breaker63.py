@@ -1,0 +1,63 @@
+"""The breaker while nobody asks (ops63): an open breaker is tried again every ``reset``
+seconds by a PING of its own, so an idle worker's breaker, and the metric that says Redis is
+down, close once Redis answers; and a server answering on and off opens it many times a minute
+with one pair of lines a minute, the next opening line counting the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from omotenashi.metrics import Metrics
+from omotenashi.store.breaker import QUIET, Breaker
+
+from .test_breaker import Clock, said
+
+
+@pytest.mark.anyio
+async def test_an_open_breaker_is_tried_again_with_no_request() -> None:
+    answers = [False, False, True]  # Redis down for two PINGs, then back
+    pinged: list[bool] = []
+    metrics = Metrics()
+
+    async def ping() -> None:
+        assert breaker.allow()
+        pinged.append(answers[len(pinged)])
+        breaker.success() if pinged[-1] else breaker.failure("no answer")
+
+    breaker = Breaker(failures=1, reset=0.05, metrics=metrics, pinger=ping)
+    breaker.failure("no answer")
+    assert breaker.state == "open" and b"omotenashi_breaker_state 1.0" in metrics.exposition()
+    for _ in range(100):
+        if breaker.state == "closed":
+            break
+        await asyncio.sleep(0.02)
+    assert pinged == [False, False, True] and breaker.state == "closed"
+    assert b"omotenashi_breaker_state 0.0" in metrics.exposition()
+    await asyncio.sleep(0.15)
+    assert len(pinged) == 3  # closed: no more PINGs
+    breaker.stop_probe()
+
+
+def test_a_breaker_opening_and_closing_all_minute_says_one_pair(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    clock = Clock()
+    breaker = Breaker(failures=1, reset=1.0, clock=clock)
+    for _ in range(20):  # a stall every few seconds
+        breaker.failure("no answer within 0.15s")
+        clock.now += 1.0
+        assert breaker.allow()
+        breaker.success()
+        clock.now += 1.0
+    lines = said(caplog)
+    assert len(lines) == 2, lines
+    assert "circuit breaker open" in lines[0] and "answers again, 1.0s after" in lines[1]
+    clock.now += QUIET
+    breaker.failure("no answer within 0.15s")
+    lines = said(caplog)
+    assert len(lines) == 3
+    assert lines[2].endswith("(it opened 19 more time(s) since the last such line)")
