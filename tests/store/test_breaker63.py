@@ -61,3 +61,29 @@ def test_a_breaker_opening_and_closing_all_minute_says_one_pair(
     lines = said(caplog)
     assert len(lines) == 3
     assert lines[2].endswith("(it opened 19 more time(s) since the last such line)")
+
+
+@pytest.mark.parametrize(
+    ("reason", "hint"),
+    [
+        (
+            "PipelineError: Redis cannot serve: READONLY You can't write against a read only "
+            "replica.",
+            ": OMOTENASHI_REDIS_URL names a replica; point it at the primary",
+        ),
+        (
+            "MaxClientsReachedError: max number of clients reached",
+            ": the server's maxclients is reached; raise it, or lower max_connections=",
+        ),
+    ],
+)
+def test_a_server_that_cannot_serve_for_its_own_setting_is_said_with_what_to_do(
+    caplog: pytest.LogCaptureFixture, reason: str, hint: str
+) -> None:
+    # (ops63: a replica as the URL and a full maxclients were said without what to do)
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    breaker = Breaker(failures=1, reset=1.0, clock=Clock())
+    breaker.write_failed(reason)
+    breaker.failure(reason)
+    lines = said(caplog)
+    assert len(lines) == 2 and all(hint in line for line in lines), lines

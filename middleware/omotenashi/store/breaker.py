@@ -122,6 +122,17 @@ def refusal(exc: BaseException) -> str:
     return shorten(text, 60, placeholder="...")
 
 
+#: What a server that cannot serve for a setting of its own asks of the operator.
+_SERVER_HINTS = (
+    ("READONLY", "OMOTENASHI_REDIS_URL names a replica; point it at the primary"),
+    (
+        "max number of clients",
+        "the server's maxclients is reached; raise it, or lower max_connections= in "
+        "OMOTENASHI_REDIS_URL (each worker opens up to that many)",
+    ),
+)
+
+
 class Breaker:
     """Open after N consecutive failures; after ``reset`` seconds let one call try again."""
 
@@ -327,8 +338,10 @@ class Breaker:
             self._warned_at, self._unwarned = now, 0
 
     def _said(self, reason: str) -> str:
-        """``reason`` as logged, with what to try when the URL's scheme looks wrong."""
-        return (reason or "failed") + tls_hint(self.url, reason, answered=self.answered)
+        """``reason`` as logged, with what to try when the URL's scheme looks wrong, or the
+        server cannot serve for a setting of its own (ops63: said without what to do)."""
+        hint = next((f": {h}" for part, h in _SERVER_HINTS if part in reason), "")
+        return (reason or "failed") + hint + tls_hint(self.url, reason, answered=self.answered)
 
     def refused(self, reason: str) -> None:
         """The server answered one command with an error: not a failure (it is up)."""
