@@ -65,9 +65,10 @@ def policy_warning(info: dict[str, str]) -> str | None:
         return None
     return (
         f"omotenashi: Redis evicts keys with maxmemory-policy {policy}: once it is full, a "
-        "revoked id's deny marker (its visitor is then recorded again) and past days' "
-        "measurement counts (reports then leave those days out) can go before one-visit "
-        "profiles; set maxmemory-policy volatile-ttl (README: Redis memory)"
+        "revoked id's deny marker (its visitor is then recorded again) and measurement counts "
+        "(reports then leave those days out, or, once the ledger of what each day counted "
+        "goes too, count fewer visitors without a word) can go before one-visit profiles; "
+        "set maxmemory-policy volatile-ttl (README: Redis memory)"
     )
 
 
