@@ -27,7 +27,7 @@ from .test_editb47_never import HEAD, said_first
             "visitor: no count is below 0 (remove at_least:)",
         ),
         (
-            "    when:\n      device: mobile\n      any:\n        - {stage: interest}\n"
+            "    when:\n      device: mobile\n      any:\n        - {visits: {at_least: 2}}\n"
             "        - event: {signup: {gt: -1}}\n",
             "r.yaml:10: warning: rules[0].when.any[1].event.signup: event.signup: {gt: -1} holds",
         ),
