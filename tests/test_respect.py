@@ -172,7 +172,7 @@ async def test_preferences_show_what_is_stored_in_human_terms(make_settings: Mak
     assert "You have visited once and seen 1 page." in page
     assert "How you first found us: where the link you first came by says it was from: " in page
     assert "newsletter." in page
-    assert "Things you did here: purchase (1 time)." in page
+    assert "Things you did here: purchase (once)." in page
     assert "How far along we think you are: you are getting to know us." in page  # (no journey)
     assert "ev:" not in page and "omo:" not in page
     assert 'value="history" checked' in page

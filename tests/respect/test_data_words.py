@@ -42,7 +42,7 @@ def lines(profile: Profile, tmp_path: Path, prefs: Prefs | None = None) -> list[
         (Profile(interests={"kyoto": (1.0, AT)}), "kyoto: 1 point when one was last added"),
         (Profile(interests={"kyoto": (1.46, AT)}), "kyoto: 1.5 points when one was last added"),
         (Profile(events={"join_club": 6}), "join club: 6 times"),
-        (Profile(events={"join_club": 1}), "join club: 1 time"),
+        (Profile(events={"join_club": 1}), "join club: once"),
         (
             Profile(caps={"fan": ("v1", 2)}),
             "We count how often one block was shown to you. The count covers one visit, one day, "
@@ -86,7 +86,7 @@ def test_the_data_page_says_what_its_numbers_are(
             "How far along we think you are: you have been exploring what we offer.",
         ),
         (Profile(visits=1, events={"join_club": 6}), "Things you did here: join club (6 times)."),
-        (Profile(visits=1, events={"join_club": 1}), "Things you did here: join club (1 time)."),
+        (Profile(visits=1, events={"join_club": 1}), "Things you did here: join club (once)."),
     ],
     ids=["stage", "times", "one-time"],
 )

@@ -11,13 +11,17 @@ import logging
 import pytest
 
 from omotenashi.metrics import Metrics
+from omotenashi.store import breaker as breaker_module
 from omotenashi.store.breaker import QUIET, Breaker
 
 from .test_breaker import Clock, said
 
 
 @pytest.mark.anyio
-async def test_an_open_breaker_is_tried_again_with_no_request() -> None:
+async def test_an_open_breaker_is_tried_again_with_no_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(breaker_module, "PING_EVERY", 0.05)
     answers = [False, False, True]  # Redis down for two PINGs, then back
     pinged: list[bool] = []
     metrics = Metrics()
@@ -87,3 +91,41 @@ def test_a_server_that_cannot_serve_for_its_own_setting_is_said_with_what_to_do(
     breaker.failure(reason)
     lines = said(caplog)
     assert len(lines) == 2 and all(hint in line for line in lines), lines
+
+
+def test_an_outage_after_a_quiet_opening_is_said_once_the_minute_is_over(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # (last63b: openings kept quiet, then Redis down for good: the last line said it answered)
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    clock = Clock()
+    breaker = Breaker(failures=1, reset=1.0, clock=clock)
+    breaker.failure("no answer")  # said
+    clock.now += 1.0
+    assert breaker.allow()
+    breaker.success()  # said: answers again
+    clock.now += 5.0
+    breaker.failure("no answer")  # within the minute: quiet
+    for _ in range(120):  # down for two minutes: each probe fails
+        clock.now += 1.0
+        assert breaker.allow()
+        breaker.failure("no answer")
+    lines = said(caplog)
+    assert len(lines) == 3 and "circuit breaker open" in lines[2], lines
+    assert breaker.state == "open"
+
+
+@pytest.mark.anyio
+async def test_a_reset_of_0_pings_at_most_once_a_second() -> None:
+    pinged: list[float] = []
+
+    async def ping() -> None:
+        assert breaker.allow()
+        pinged.append(0.0)
+        breaker.failure("refused")
+
+    breaker = Breaker(failures=1, reset=0.0, pinger=ping)
+    breaker.failure("refused")
+    await asyncio.sleep(0.5)
+    breaker.stop_probe()
+    assert len(pinged) <= 1  # (it spun: 1,589 PINGs in 2 s)

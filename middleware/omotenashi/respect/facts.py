@@ -86,7 +86,7 @@ def describe(
         )
     if profile.events:
         done = ", ".join(
-            f"{n.replace('_', ' ')} ({c} time{'s' * (c != 1)})"
+            f"{n.replace('_', ' ')} ({'once' if c == 1 else f'{c} times'})"
             for n, c in sorted(profile.events.items())
         )
         out.append(f"Things you did here: {done}.")

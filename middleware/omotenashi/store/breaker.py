@@ -56,6 +56,7 @@ from omotenashi.store.tlshint import tls_hint
 
 log = logging.getLogger("omotenashi")
 QUIET = 60.0  # seconds between two warnings about failures that did not open the breaker
+PING_EVERY = 1.0  # the least seconds between an open breaker's own PINGs (a reset of 0: last63b)
 
 
 def misconfigured(exc: BaseException) -> bool:
@@ -223,7 +224,7 @@ class Breaker:
                 if not self.probing:  # (not due yet by the breaker's clock: a moment later)
                     self._probe_later()
 
-        self._due = loop.call_later(self.reset, due)
+        self._due = loop.call_later(max(self.reset, PING_EVERY), due)
 
     def success(self) -> None:
         self.answered = True  # (the URL is right, whatever the breaker's state)
@@ -286,14 +287,16 @@ class Breaker:
             self.opened_at = now
             self._set("open")
             self._probe_later()
+            if not self._said_open and not logged:  # (an opening kept quiet: said once due)
+                self._say_open(reason, now)
         elif self.state == "closed" and self.failures >= self.threshold:
             self.opened_at = self._down_since = now
             self._set("open")
             self._probe_later()
             if not logged:
                 self._say_open(reason, now)
-            else:  # (its cause said already: its end is said too)
-                self._said_open = True
+            elif self._opened_said_at is None or now - self._opened_said_at >= QUIET:
+                self._opened_said_at, self._said_open = now, True  # (its cause said: its end)
         elif self.state == "closed" and not logged:
             self._warn(reason)
 
