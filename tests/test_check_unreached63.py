@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from omotenashi.cli.main import main
+from .test_cli_check import check_site
 
 REACHES = "transitions:\n  - {to: interest, when: {views: {at_least: 3}}}\n"
 
@@ -20,16 +20,11 @@ def check(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> list[str]:
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    if journey is not None:
-        (tmp_path / "rules" / "journey.yaml").write_text(journey)
-    (tmp_path / "rules" / "site.yaml").write_text(
-        f'rules:\n  - id: a\n    slot: hero\n    text: X\n    why: "because"\n    when: {when}\n'
-    )
-    monkeypatch.chdir(tmp_path)
-    assert main(["check", "rules"]) == 0
-    return [line for line in capsys.readouterr().out.splitlines() if "asks for stage" in line]
+    rule = f'rules:\n  - id: a\n    slot: hero\n    text: X\n    why: "because"\n    when: {when}\n'
+    files = {"site.yaml": rule} | ({"journey.yaml": journey} if journey is not None else {})
+    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 0
+    return [line for line in out if "asks for stage" in line]
 
 
 @pytest.mark.parametrize(

@@ -573,12 +573,9 @@ def test_a_goal_path_without_its_slash_is_said_so(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # (editor63: "'club' has characters that are not allowed here (use lowercase letters ...)")
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    (tmp_path / "rules" / "goals.yaml").write_text(f'goals:\n  - {{id: club, path: "{path}"}}\n')
-    monkeypatch.chdir(tmp_path)
-    assert main(["check", "rules"]) == 1
-    out = capsys.readouterr().out.splitlines()
+    goals = f'goals:\n  - {{id: club, path: "{path}"}}\n'
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"goals.yaml": goals})
+    assert code == 1
     assert out[0] == (
         f"rules/goals.yaml:2: error: goals[0].path: {path!r} can never match: a request path "
         f"always starts with '/' (write {fix})"
@@ -603,15 +600,12 @@ def test_a_rule_field_indented_under_when_is_told_to_come_out(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # (editor63: "unknown field 'priority' (allowed: stage, segment, ...)")
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(
-        "rules:\n  - id: a\n    slot: hero\n    text: X\n    why: Because.\n    when:\n"
-        "      stage: [interest]\n" + when
+    rules = "rules:\n  - id: a\n    slot: hero\n    text: X\n    why: Because.\n    when:\n"
+    code, lines = check_site(
+        tmp_path, monkeypatch, capsys, {"site.yaml": rules + "      stage: [interest]\n" + when}
     )
-    monkeypatch.chdir(tmp_path)
-    assert main(["check", "rules"]) == 1
-    out = capsys.readouterr().out.splitlines()[0]
+    out = lines[0]
+    assert code == 1
     assert fix in out and out.endswith("beside 'when', not under it: indent it as far as when:)"), (
         out
     )
@@ -645,12 +639,6 @@ def test_a_schedule_date_is_said_as_the_editor_writes_it(
 ) -> None:
     # (editor63: "invalid character in year" and a full timestamp as the only fix; a bare
     # date's end said as the next day's midnight)
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "snippets").mkdir()
-    (tmp_path / "rules" / "site.yaml").write_text(
-        f'rules:\n  - {{id: a, slot: s, text: X, why: "Because.", schedule: {{end: {end}}}}}\n'
-    )
-    monkeypatch.chdir(tmp_path)
-    main(["check", "rules"])
-    out = capsys.readouterr().out.splitlines()
+    rule = f'rules:\n  - {{id: a, slot: s, text: X, why: "Because.", schedule: {{end: {end}}}}}\n'
+    _, out = check_site(tmp_path, monkeypatch, capsys, {"site.yaml": rule})
     assert out[0].startswith("rules/site.yaml:2: ") and said in out[0], out
