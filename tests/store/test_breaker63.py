@@ -129,3 +129,22 @@ async def test_a_reset_of_0_pings_at_most_once_a_second() -> None:
     await asyncio.sleep(0.5)
     breaker.stop_probe()
     assert len(pinged) <= 1  # (it spun: 1,589 PINGs in 2 s)
+
+
+def test_failed_tries_are_not_counted_as_openings(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    clock = Clock()
+    breaker = Breaker(failures=1, reset=1.0, clock=clock)
+    breaker.failure("no answer")
+    clock.now += 1.0
+    assert breaker.allow()
+    breaker.success()
+    breaker.failure("no answer")  # a second opening, within the minute: quiet
+    for _ in range(70):  # its tries fail for 70 s
+        clock.now += 1.0
+        assert breaker.allow()
+        breaker.failure("no answer")
+    lines = said(caplog)
+    assert len(lines) == 3 and lines[2].endswith(
+        "(it opened 1 more time(s) since the last such line)"
+    )

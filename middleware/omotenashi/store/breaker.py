@@ -287,7 +287,8 @@ class Breaker:
             self.opened_at = now
             self._set("open")
             self._probe_later()
-            if not self._said_open and not logged:  # (an opening kept quiet: said once due)
+            quiet_since = now - (self._opened_said_at or 0.0)
+            if not self._said_open and not logged and quiet_since >= QUIET:  # (kept quiet: due)
                 self._say_open(reason, now)
         elif self.state == "closed" and self.failures >= self.threshold:
             self.opened_at = self._down_since = now
