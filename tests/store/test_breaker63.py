@@ -77,7 +77,7 @@ def test_a_breaker_opening_and_closing_all_minute_says_one_pair(
         ),
         (
             "MaxClientsReachedError: max number of clients reached",
-            ": the server's maxclients is reached; raise it, or lower max_connections=",
+            ": the server's maxclients is reached; raise it, or lower OMOTENASHI_REDIS_MAX_CONN",
         ),
     ],
 )
@@ -148,3 +148,28 @@ def test_failed_tries_are_not_counted_as_openings(caplog: pytest.LogCaptureFixtu
     assert len(lines) == 3 and lines[2].endswith(
         "(it opened 1 more time(s) since the last such line)"
     )
+
+
+def test_redis_pys_read_only_wording_gets_the_replica_hint(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # (final63: redis-py's ReadOnlyError drops the READONLY code: no hint on its paths)
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    breaker = Breaker(failures=1, reset=1.0, clock=Clock())
+    breaker.write_failed("ReadOnlyError: You can't write against a read only replica.")
+    assert said(caplog)[0].endswith("names a replica; point it at the primary)")
+
+
+def test_an_acl_refusing_the_scripts_is_not_said_to_resume_on_a_ping(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # (final63: the breaker's own PING, which the ACL allows, said "personalisation resumes")
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    clock = Clock()
+    breaker = Breaker(failures=1, reset=1.0, clock=clock)
+    breaker.failure("NOPERM User qa has no permissions to run the 'evalsha' command")
+    clock.now += 1.0
+    assert breaker.allow()
+    breaker.success()  # the PING
+    lines = said(caplog)
+    assert len(lines) == 1 and "refuses the 'evalsha' command" in lines[0], lines

@@ -126,10 +126,11 @@ def refusal(exc: BaseException) -> str:
 #: What a server that cannot serve for a setting of its own asks of the operator.
 _SERVER_HINTS = (
     ("READONLY", "OMOTENASHI_REDIS_URL names a replica; point it at the primary"),
+    ("read only replica", "OMOTENASHI_REDIS_URL names a replica; point it at the primary"),
     (
         "max number of clients",
-        "the server's maxclients is reached; raise it, or lower max_connections= in "
-        "OMOTENASHI_REDIS_URL (each worker opens up to that many)",
+        "the server's maxclients is reached; raise it, or lower "
+        "OMOTENASHI_REDIS_MAX_CONNECTIONS (each worker opens up to that many)",
     ),
 )
 
@@ -280,7 +281,8 @@ class Breaker:
 
     def failure(self, reason: str = "", *, logged: bool = False) -> None:
         """One call got no answer (``logged``: its cause is logged already)."""
-        logged = self._setup_refused(reason) or logged
+        setup = self._setup_refused(reason)  # (a PING's answer then resumes nothing: final63)
+        logged = setup or logged
         self.failures += 1
         now = self.clock()
         if self.state == "half_open":  # the probe failed: wait another reset period
@@ -296,7 +298,9 @@ class Breaker:
             self._probe_later()
             if not logged:
                 self._say_open(reason, now)
-            elif self._opened_said_at is None or now - self._opened_said_at >= QUIET:
+            elif not setup and (
+                self._opened_said_at is None or now - self._opened_said_at >= QUIET
+            ):
                 self._opened_said_at, self._said_open = now, True  # (its cause said: its end)
         elif self.state == "closed" and not logged:
             self._warn(reason)
