@@ -41,6 +41,7 @@ def count(
     zone: tzinfo = UTC,
     holdouts: Mapping[str, float] | None = None,
     unmeasured: Container[str] = frozenset(),
+    cohorts: Mapping[str, str] = {},  # noqa: B006 (read only)
 ) -> None:
     """Add the visitor-record fields and the statistics this request makes to ``change``.
 
@@ -67,9 +68,40 @@ def count(
         holdouts=holdouts,
         off=off,
     )
-    change.measure.update(out.record)
-    for cell, n in out.increments.items():
+    for name, value in out.record.items():
+        change.measure[_filed(name, cohorts, 1)] = value
+    for (day, name), n in out.increments.items():
+        cell = (day, _filed(name, cohorts, 2))
         change.stats[cell] = change.stats.get(cell, 0) + n
+
+
+def _filed(name: str, cohorts: Mapping[str, str], at: int) -> str:
+    """A conversion's record field (``g|<rule>|<goal>``, the rule at ``at`` 1) or counter
+    (``c|<arm>|<rule>|<goal>``, at 2) under the id its visitor's first exposure is kept
+    under (:func:`cohorts`); any other name as it is."""
+    if not cohorts or not name.startswith(("g|", "c|")):
+        return name
+    parts = name.split("|")
+    parts[at] = cohorts.get(parts[at], parts[at])
+    return "|".join(parts)
+
+
+def cohorts(measured: Mapping[str, str], renamed: Mapping[str, str]) -> dict[str, str]:
+    """Rule id now -> the former id (``renamed``: former -> now) under which this visitor's
+    first exposure is kept, where none is kept under the id now (the earliest of several):
+    their conversions are filed there too, beside that exposure. Filed under the id now, a
+    conversion was counted again once the rule left the files (its rename unknown then: the
+    record under the former id had no mark of it), and the report's row of the id now held
+    conversions of visitors exposed under the former id (marketer63)."""
+    if not renamed or not measured:
+        return {}
+    seen, _ = read_record(measured)
+    found: dict[str, str] = {}
+    for old in sorted(seen, key=lambda rule: seen[rule].at):
+        now = renamed.get(old)
+        if now is not None and now not in seen:
+            found.setdefault(now, old)
+    return found
 
 
 def ended(
@@ -94,9 +126,10 @@ def count_for(
 ) -> None:
     """:func:`count` with the goals, holdouts and unmeasured rules of ``rules`` (``profile``
     read with their renames: a rule's former ids are its own)."""
+    filed = cohorts(profile.measured, rules.renames.rules)  # (marketer63)
     count(
         change, rules.renames.profile(profile), rules.goals, path=path, window_days=window_days,
-        zone=zone, holdouts=rules.holdouts, unmeasured=rules.unmeasured,
+        zone=zone, holdouts=rules.holdouts, unmeasured=rules.unmeasured, cohorts=filed,
     )  # fmt: skip
 
 

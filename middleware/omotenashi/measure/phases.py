@@ -12,7 +12,8 @@ rows say how many first exposed before were left out. Exposures without a tag (c
 this version, or by the release before it during a rolling deploy: ``x|t|promo`` beyond its
 day's tags) are taken as counted under the holdout now, as they always were.
 
-A holdout removed (or its rule) and later restored is a boundary too: in the gap everyone saw
+A holdout removed and later restored is a boundary too (a rule removed from the files is not:
+nobody sees it meanwhile, and no process knows its id to mark the gap): in the gap everyone saw
 the rule and nobody was counted, so a visitor first counted after it may have seen the rule
 already, and is drawn afresh (held out, perhaps). Nothing is counted in a gap, so the counts
 alone cannot show one: a visitor counted before who comes back while the test is off marks
