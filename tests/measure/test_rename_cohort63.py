@@ -17,7 +17,8 @@ from omotenashi import Omotenashi, Settings
 from omotenashi.asgi.measuring import cohorts
 
 from ..conftest import client_for
-from .test_measure_middleware import shop
+from .test_measure_concurrency import BEACON, JOURNEY
+from .test_measure_middleware import counts, shop
 from .test_measure_phases import GOALS, rules
 
 pytestmark = pytest.mark.anyio
@@ -43,6 +44,33 @@ async def test_a_renamed_rule_gone_from_the_files_counts_a_visitors_goal_once(
     conversions = {k: int(v) for k, v in counted.items() if k.startswith("c|")}
     assert list(conversions.values()) == [1], counted  # once, whatever the rules knew
     assert all("|promo|" in name for name in conversions)  # beside its exposure's id
+
+
+async def test_a_goal_by_the_beacon_after_a_rename_is_filed_beside_the_exposure_too(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # (last63c: the beacon filed it under the id now, and counted it again once it was gone)
+    redis = {"key_prefix": f"m{uuid.uuid4().hex[:12]}"}
+    goals = GOALS + "  - {id: signup, event: signup}\n"
+    before = goals + 'rules:\n  - {id: promo, slot: hero, text: Promo, holdout: 50%, why: "Hi."}\n'
+    renamed = before.replace("id: promo,", "id: spring, formerly: [promo],")
+    jar: dict[str, str] = {}
+    for text, step in ((before, "page"), (renamed, "beacon"), (goals + "rules: []\n", "beacon")):
+        mw = Omotenashi(shop(), settings=make_settings(text, redis=redis, journey=JOURNEY))
+        async with client_for(mw) as client:
+            client.cookies.update(jar)
+            if step == "page":
+                await client.get("/")
+            else:
+                sent = await client.post(
+                    "/_omotenashi/events", json={"name": "signup"}, headers=BEACON
+                )
+                assert sent.status_code < 300, sent.text
+            await mw.drain()
+            jar = dict(client.cookies)
+            got = await counts(mw)
+    assert [(rule, goal) for rule, goal, _, _ in got.conversions] == [("promo", "signup")]
+    assert sum(got.conversions.values()) == 1
 
 
 @pytest.mark.parametrize(

@@ -83,18 +83,25 @@ def not_stored(reason: str) -> dict[str, object]:
 
 
 def to_keep(
-    visit: Visit, journey: Journey, goals: Iterable[Goal], settings: Settings
+    visit: Visit,
+    journey: Journey,
+    goals: Iterable[Goal],
+    settings: Settings,
+    cohorts: Mapping[str, str] = {},  # noqa: B006 (read only)
 ) -> Change | str:
     """The record the beacon's events make, with the goals they reach, or why nothing is
     kept: every event was a viewed item, and the visitor's browsing history is off
-    (``visit.choices``: engine/understand.py leaves those out)."""
+    (``visit.choices``: engine/understand.py leaves those out). ``cohorts``: a renamed rule's
+    id now -> the former id its conversions are filed under (measuring.cohorts)."""
     gap, respect = settings.session_gap, settings.respect
     change = events_change(visit, journey, session_gap=gap, respect=respect)
     if change.empty:
         return HISTORY_REASON
     # ("personalise nothing" is private: the endpoint answers before it gets here)
     days, zone = settings.measure.attribution_days, site_zone(settings.rules.timezone)
-    measuring.count(change, visit.profile, goals, path=None, window_days=days, zone=zone)
+    measuring.count(
+        change, visit.profile, goals, path=None, window_days=days, zone=zone, cohorts=cohorts
+    )
     return change
 
 

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from omotenashi import quiet
-from omotenashi.asgi import beacon, choicepost, reportpage
+from omotenashi.asgi import beacon, choicepost, measuring, reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info, route_path, url_root
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
 from omotenashi.asgi.ownhttp import cross_site, read_body, respond, send_answer
@@ -193,7 +193,8 @@ class Endpoints:
                 choices=Prefs.from_cookie(ident.prefs),  # history off: no view_item is kept
                 events=[(e.name, dict(e.data)) for e in batch.events],
             )
-            change = to_keep(visit, loaded.journey, loaded.ruleset.goals, self.settings)
+            filed = measuring.cohorts(profile.measured, loaded.ruleset.renames.rules)
+            change = to_keep(visit, loaded.journey, loaded.ruleset.goals, self.settings, filed)
             if isinstance(change, str):  # only viewed items, with the browsing history off:
                 await respond(send, 202, not_stored(change))  # no allowance spent (no write)
                 return
