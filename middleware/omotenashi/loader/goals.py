@@ -6,10 +6,10 @@ goals. Both mistakes are reported where they stand, like any other rule-file err
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from omotenashi.errors import RuleError
+from omotenashi.loader.near import CLOSE, Near
 from omotenashi.rules.goals import Goal
 from omotenashi.rules.model import Rule, RuleFile
 from omotenashi.rules.yamlsource import Loc, format_loc, line_of
@@ -51,19 +51,20 @@ class GoalCollector:
     def check(self) -> list[RuleError]:
         """Every problem found: duplicate goals and rules judged on undeclared goals."""
         known = ", ".join(sorted(self.places)) or "none yet"
+        declared = Near(self.places)  # (built once: no pass over every goal per rule)
         for name, lines, index, rule in self._judged:
             for position, goal_id in enumerate(rule.goals or []):
                 if goal_id in self.places:
                     continue
                 loc: Loc = ("rules", index, "goals", position)
-                near = difflib.get_close_matches(goal_id, list(self.places), n=1, cutoff=0.8)
+                near = declared.close(goal_id, CLOSE)
                 self.errors.append(
                     RuleError(
                         name,
                         lines[position],
                         format_loc(loc),
                         f"no goal is declared with the id {goal_id!r}",
-                        f"did you mean {near[0]!r}? or declare it under goals: in a rule file"
+                        f"did you mean {near!r}? or declare it under goals: in a rule file"
                         if near
                         else f"declare it under goals: in a rule file (declared: {known})",
                     )

@@ -42,11 +42,12 @@ class LateLoad:
 
     def ended(self, load: asyncio.Future[Any]) -> None:
         if load is self._load and self._said:
-            log.warning(
-                "omotenashi: the late rules load ended after %.0fs",
-                time.monotonic() - self._started,
-            )
+            _said_ended(self._started)
         self._load, self._said = None, False
+
+
+def _said_ended(started: float) -> None:
+    log.warning("omotenashi: the late rules load ended after %.0fs", time.monotonic() - started)
 
 
 def _say(catalog: object | None, late: float, first: bool = False) -> None:
@@ -82,6 +83,4 @@ def first_load(catalog: object | None) -> Iterator[None]:
     finally:
         timer.cancel()
         if said.is_set():
-            log.warning(
-                "omotenashi: the late rules load ended after %.0fs", time.monotonic() - started
-            )
+            _said_ended(started)

@@ -58,7 +58,7 @@ class Choices:
             counts[item["category_name"]] = counts.get(item["category_name"], 0) + 1
         kinds = []
         for k in self.kinds:
-            ended = [c for at, c, _ in k["ends"] if now is not None and at <= now]
+            ended = [c for c, _ in shown.ended(k, now)]
             kinds.append(
                 {
                     **k,
@@ -133,7 +133,7 @@ class Choices:
         for k in self.kinds:
             if k["name"] in prefs.off_categories:
                 continue
-            ended = {key for at, c, key in k["ends"] if c and now is not None and at <= now}
+            ended = {key for c, key in shown.ended(k, now) if c}
             if k["contextual"] - len(ended) > len(off.get(k["name"], set()) - ended):
                 return True
         return False

@@ -86,7 +86,7 @@ def describe(
         )
     if profile.events:
         done = ", ".join(
-            f"{n.replace('_', ' ')} ({'once' if c == 1 else f'{c} times'})"
+            f"{n.replace('_', ' ')} ({yourdata.times(c)})"
             for n, c in sorted(profile.events.items())
         )
         out.append(f"Things you did here: {done}.")
@@ -156,7 +156,7 @@ def visits_sentence(
     counted then) what the count is: the pages seen while it was on; and so, once it is back
     on, where pages went uncounted meanwhile (``unrecorded``: Profile.unrecorded; ``merged``:
     an anonymous profile was merged in, historywords.py ``not_counted``)."""
-    times = "You have visited once" if visits == 1 else f"You have visited {visits} times"
+    times = f"You have visited {yourdata.times(visits)}"
     said = not_counted(history_off, unrecorded, merged)
     if not said:
         return f"{times} and seen {views} page{'s' * (views != 1)}."

@@ -181,6 +181,12 @@ def categories(ruleset: RuleSet, prefs: Prefs, shown: list[dict[str, Any]]) -> l
     return list(out.values())
 
 
+def ended(kind: Mapping[str, Any], now: float | None) -> list[tuple[bool, object]]:
+    """The entries of ``kind`` (one of :func:`categories`) whose schedules have all ended by
+    ``now`` (none without a moment): each as (contextual, its entry key)."""
+    return [(c, key) for at, c, key in kind["ends"] if now is not None and at <= now]
+
+
 def _entry_ends(ruleset: RuleSet) -> dict[tuple[str, str], float | None]:
     """Each entry's moment when every rule of it is off for good (its schedules' last end),
     None when one has no end (editor63: a season ended still counted as a kind of
@@ -276,7 +282,7 @@ def data_sections(
         cart = [put_in("{} × {}", title(i), n) for i, n in sorted(profile.cart.items())]
         rows.append(("In your cart", yourdata.cut(cart)))
     if profile.events:
-        done = [f"{words(n)}: {_times(c)}" for n, c in sorted(profile.events.items())]
+        done = [f"{words(n)}: {yourdata.times(c)}" for n, c in sorted(profile.events.items())]
         rows.append(("Things you did", yourdata.cut(done)))
     if profile.attrs:
         given = [put_in("{}: {}", words(k), v) for k, v in sorted(profile.attrs.items())]
@@ -293,11 +299,11 @@ def data_sections(
         "" if not private else "adapts" if adapts else "untouched",
     )  # fmt: skip
     shown = [  # (an editor's right-to-left "why" in <bdi>: the count stays after it, last58)
-        put_in("{}", e["why"]) + f" ({'at least ' * e['at_least']}{_times(e['times'])})"
+        put_in("{}", e["why"]) + f" ({'at least ' * e['at_least']}{yourdata.times(e['times'])})"
         for e in shown_recently(profile, ruleset, prefs, by_id, None, zone, intent_budget)
     ]
     if gone := gone_shown(profile, by_id):
-        shown.append(f"Blocks this site no longer shows ({_times(gone)})")
+        shown.append(f"Blocks this site no longer shows ({yourdata.times(gone)})")
     if shown:
         rows.append(("Shown to you", yourdata.cut(shown)))
     if not kept(profile):  # no rows of zeros: there is nothing to list (unread: none read)
@@ -327,8 +333,3 @@ def data_sections(
         ]
     rows.append(("Your choices", choices or ["None: everything is on"]))
     return rows
-
-
-def _times(n: int) -> str:
-    """How often, as said to a visitor: "once", "3 times" (visitor62, last63b)."""
-    return "once" if n == 1 else f"{n} times"

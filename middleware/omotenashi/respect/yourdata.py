@@ -387,3 +387,8 @@ def times_shown(group: list[tuple[Rule, int]], intent_budget: int) -> tuple[int,
     ):
         return total, False
     return most, total > most
+
+
+def times(n: int) -> str:
+    """How often, as said to a visitor: "once", "3 times" (visitor62, last63b)."""
+    return "once" if n == 1 else f"{n} times"
