@@ -27,6 +27,17 @@ def down() -> list[dict[str, Any]]:
     raise ConnectionError("the database is down")
 
 
+def up_when_filled(database: list[dict[str, Any]]) -> Any:
+    """A catalogue callable whose database is not up until ``database`` holds a row."""
+
+    def items() -> list[dict[str, Any]]:
+        if not database:
+            raise ConnectionError("the database is not up yet")
+        return database
+
+    return items
+
+
 def reloader(tmp_path: Path, catalog: Any) -> Reloader:
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "site.yaml").write_text(RULE)
@@ -38,11 +49,7 @@ async def test_a_catalogue_that_failed_at_startup_is_tried_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database: list[dict[str, Any]] = []
-
-    def items() -> list[dict[str, Any]]:
-        if not database:
-            raise ConnectionError("the database is not up yet")
-        return database
+    items = up_when_filled(database)
 
     monkeypatch.setattr(reload, "CATALOG_RETRY", 0.0)  # (30 s: not waited for here)
     rules = reloader(tmp_path, items)
@@ -128,11 +135,7 @@ async def test_a_retry_refused_by_the_rules_is_not_said_of_the_callable(
     # (final62: the callable answered, the rule files were refused, and the log said "the
     # catalogue callable failed ... tried again in 30s": neither was true)
     database: list[dict[str, Any]] = []
-
-    def items() -> list[dict[str, Any]]:
-        if not database:
-            raise ConnectionError("the database is not up yet")
-        return database
+    items = up_when_filled(database)
 
     monkeypatch.setattr(reload, "CATALOG_RETRY", 0.0)
     (tmp_path / "rules").mkdir()
