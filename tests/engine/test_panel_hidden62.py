@@ -26,6 +26,12 @@ SLOT = "<!doctype html><body><div data-omo-slot=x>old</div>"
         ("<div hidden>cookie settings</div></body></html>", True),
         ("<div>cookie settings</body></html>", True),
         ("<p>last</body></html>", True),
+        # (final63b: an element a visitor cannot use or hear, left open: the panel was put there)
+        ("<div inert>cookie settings</body></html>", False),
+        ('<div aria-hidden="true"><p>cookie settings</body></html>', False),
+        ('<div aria-hidden="false">cookie settings</body></html>', True),
+        ("<div inert>cookie settings</div></body></html>", True),
+        ("<h2>last</body></html>", False),
     ],
 )
 def test_the_page_panel_is_never_placed_inside_a_hidden_element(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .tree import BUTTON as BUTTON_SCOPE
-from .tree import HTML, LI_WALK, SVG, TEMPLATE, El, Tree
+from .tree import HTML, LI_WALK, NOTELESS, SVG, TEMPLATE, El, Tree
 from .tree import SELECT as SELECT_SCOPE
 
 # Bits of what is open: a p in button scope, an li (or a dd/dt) that a new one would end, an
@@ -57,6 +57,8 @@ def at_body_end(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
         bits |= A
     if any(tree.top(name) >= 0 for name in _UNSEEN) or tree.hidden_in(len(tree.stack) - 1):
         return bits | HIDDEN_END  # (html62: a <div hidden> left open held the panel unseen)
+    if tree.bounds[NOTELESS][-1] >= 0:  # (final63b: an open inert or aria-hidden, a heading
+        return bits | HIDDEN_END  # ... held it where it could not be used or heard)
     return bits
 
 
