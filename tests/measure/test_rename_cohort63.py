@@ -11,14 +11,15 @@ import time
 import uuid
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from omotenashi import Omotenashi, Settings
 from omotenashi.asgi.measuring import cohorts
 
-from ..conftest import client_for
+from ..conftest import Written, client_for
 from .test_measure_concurrency import BEACON, JOURNEY
-from .test_measure_middleware import counts, shop
+from .test_measure_middleware import arm, counts, shop
 from .test_measure_phases import GOALS, rules
 
 pytestmark = pytest.mark.anyio
@@ -71,6 +72,43 @@ async def test_a_goal_by_the_beacon_after_a_rename_is_filed_beside_the_exposure_
             got = await counts(mw)
     assert [(rule, goal) for rule, goal, _, _ in got.conversions] == [("promo", "signup")]
     assert sum(got.conversions.values()) == 1
+
+
+async def test_a_sign_in_across_a_rename_keeps_the_users_own_conversions_counting(
+    make_settings: Callable[..., Settings],
+) -> None:
+    # (final63b: a browser exposed under the former id signed in into a user exposed under the
+    # id now; its conversion read as the user's, and the user's purchase was never counted)
+    redis = {"key_prefix": f"m{uuid.uuid4().hex[:12]}"}
+    before = rules("50%")
+    renamed = before.replace("id: promo,", "id: spring, formerly: [promo],")
+    mw_old = Omotenashi(shop(), settings=make_settings(before, redis=redis))
+
+    def client(mw: Omotenashi) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=Written(mw))
+        return httpx.AsyncClient(transport=transport, base_url="http://shop.test")
+
+    async with client(mw_old) as b:
+        side_b = arm(await b.get("/"))
+        jar_b = dict(b.cookies)
+    await mw_old.drain()
+    mw = Omotenashi(shop(), settings=make_settings(renamed, redis=redis))
+    async with client(mw) as a, client(mw) as b:
+        b.cookies.update(jar_b)
+        for _ in range(60):
+            a.cookies.clear()
+            r = await a.get("/")
+            side_a = "t" if 'data-omo-rule="spring"' in r.text else "c"
+            if side_a != side_b:
+                break
+        assert side_a != side_b
+        await a.post("/login")
+        await b.post("/buy")
+        await b.post("/login")
+        await a.post("/buy")
+        await mw.drain()
+        got = await counts(mw)
+    assert sum(got.conversions.values()) == 2, dict(got.conversions)
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ def cohorts(measured: Mapping[str, str], renamed: Mapping[str, str]) -> dict[str
         return {}
     seen, _ = read_record(measured)
     found: dict[str, str] = {}
-    for old in sorted(seen, key=lambda rule: seen[rule].at):
+    for old in sorted(seen, key=lambda rule: (seen[rule].at, rule)):  # (as renames.py keeps)
         now = renamed.get(old)
         if now is not None and now not in seen:
             found.setdefault(now, old)

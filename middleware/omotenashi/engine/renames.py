@@ -151,24 +151,35 @@ class Renames:
     def _measured(self, profile: Profile) -> dict[str, str]:
         """The measurement record (``r|<rule>``: first exposure, ``g|<rule>|<goal>``: converted,
         ``o|<rule>``: back while its test was off) under the ids now: the earliest first
-        exposure stays (a visitor counts once, in the arm they were first in), and a conversion
-        and a mark once."""
+        exposure stays (a visitor counts once, in the arm they were first in), a mark once, and
+        a conversion only with the exposure it was counted for: a former id's beside an
+        exposure under another id (a sign-in merged a browser's record under the former id
+        into a user exposed under the id now) would hide the user's own (final63b)."""
         old = self.rules
         out: dict[str, str] = {}
-        moved: list[tuple[str, str]] = []
+        moved: list[tuple[str, str, str]] = []  # (name now, value, the id it was kept under)
         for name, value in profile.measured.items():
             kind, _, rest = name.partition("|")
             rule, bar, goal = rest.partition("|")
             if rule in old and kind in ("r", "g", "o"):
-                moved.append((f"{kind}|{old[rule]}{bar}{goal}", value))
+                moved.append((f"{kind}|{old[rule]}{bar}{goal}", value, rule))
             else:
                 out[name] = value
         own = frozenset(out)
-        for name, value in moved:
-            if name in own:
+        first: dict[str, tuple[int, str]] = {}  # rule now -> its kept exposure's (time, id)
+        for name, value, rule in moved:
+            if name[0] == "r" and name not in own:
+                at = (_at(value), rule)
+                first[name[2:]] = min(first.get(name[2:], at), at)
+        for name, value, rule in moved:
+            if name in own or name in out:
                 continue
-            if name not in out or (name[0] == "r" and _at(value) < _at(out[name])):
-                out[name] = value
+            now = name.split("|", 2)[1]
+            if name[0] == "r" and first[now][1] != rule:
+                continue
+            if name[0] == "g" and (f"r|{now}" in own or first.get(now, (0, rule))[1] != rule):
+                continue
+            out[name] = value
         return out
 
 
