@@ -32,6 +32,11 @@ SLOT = "<!doctype html><body><div data-omo-slot=x>old</div>"
         ('<div aria-hidden="false">cookie settings</body></html>', True),
         ("<div inert>cookie settings</div></body></html>", True),
         ("<h2>last</body></html>", False),
+        # (last63d: a formatting element waiting to be re-opened wraps what comes at the end)
+        ("<p><b inert>x</p>y</body></html>", False),
+        ('<p><b aria-hidden="true">x</p></body></html>', False),
+        ("<p><b hidden>x</p></body></html>", False),
+        ("<p><b>x</p></body></html>", True),
     ],
 )
 def test_the_page_panel_is_never_placed_inside_a_hidden_element(

@@ -125,3 +125,34 @@ def test_a_conversion_is_filed_under_the_id_its_first_exposure_is_kept_under(
     measured: dict[str, str], expected: dict[str, str]
 ) -> None:
     assert cohorts(measured, {"promo": "spring", "older": "spring"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("measured", "read"),
+    [
+        # the user's own exposure wins; a former id's conversion is not read beside it
+        ({"r|spring": "c:50", "r|promo": "t:10", "g|promo|buy": "1"}, {"r|spring": "c:50"}),
+        # exposed under the former id only: its conversion comes with it
+        (
+            {"r|promo": "t:10", "g|promo|buy": "1"},
+            {"r|spring": "t:10", "g|spring|buy": "1"},
+        ),
+        # two former ids in the same second: the one the record lists first, as cohorts files
+        (
+            {"r|promo": "t:10", "r|older": "c:10", "g|older|buy": "1"},
+            {"r|spring": "t:10"},
+        ),
+        ({"r|promo|odd": "t:10"}, {"r|spring|odd": "t:10"}),  # (a field no writer makes)
+    ],
+)
+def test_a_conversion_is_read_only_with_the_exposure_it_was_counted_for(
+    measured: dict[str, str], read: dict[str, str]
+) -> None:
+    from omotenashi.engine.profile import Profile
+    from omotenashi.engine.renames import Renames
+
+    renames = Renames(rules={"promo": "spring", "older": "spring"})
+    assert renames.profile(Profile(measured=measured)).measured == read
+    kept = [n.split("|")[1] for n in measured if n.startswith("r|") and n.count("|") == 1]
+    if "r|spring" not in measured and kept:
+        assert cohorts(measured, renames.rules) == {"spring": kept[0]}

@@ -97,7 +97,8 @@ def cohorts(measured: Mapping[str, str], renamed: Mapping[str, str]) -> dict[str
         return {}
     seen, _ = read_record(measured)
     found: dict[str, str] = {}
-    for old in sorted(seen, key=lambda rule: (seen[rule].at, rule)):  # (as renames.py keeps)
+    for old in sorted(seen, key=lambda rule: seen[rule].at):  # (as renames.py keeps: ties,
+        # the one the record lists first)
         now = renamed.get(old)
         if now is not None and now not in seen:
             found.setdefault(now, old)

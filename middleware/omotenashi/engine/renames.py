@@ -167,15 +167,19 @@ class Renames:
                 out[name] = value
         own = frozenset(out)
         first: dict[str, tuple[int, str]] = {}  # rule now -> its kept exposure's (time, id)
-        for name, value, rule in moved:
-            if name[0] == "r" and name not in own:
-                at = (_at(value), rule)
-                first[name[2:]] = min(first.get(name[2:], at), at)
+        for name, value, rule in moved:  # (the earliest; of two alike, the one listed first)
+            now = name.split("|", 2)[1]
+            if (
+                name[0] == "r"
+                and name not in own
+                and (now not in first or _at(value) < first[now][0])
+            ):
+                first[now] = (_at(value), rule)
         for name, value, rule in moved:
             if name in own or name in out:
                 continue
             now = name.split("|", 2)[1]
-            if name[0] == "r" and first[now][1] != rule:
+            if name[0] == "r" and first.get(now, (0, rule))[1] != rule:
                 continue
             if name[0] == "g" and (f"r|{now}" in own or first.get(now, (0, rule))[1] != rule):
                 continue

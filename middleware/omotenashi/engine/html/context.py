@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .tree import BUTTON as BUTTON_SCOPE
-from .tree import HTML, LI_WALK, NOTELESS, SVG, TEMPLATE, El, Tree
+from .tree import HIDDEN, HTML, LI_WALK, NOTELESS, SVG, TEMPLATE, El, Tree
 from .tree import SELECT as SELECT_SCOPE
 
 # Bits of what is open: a p in button scope, an li (or a dd/dt) that a new one would end, an
@@ -59,7 +59,21 @@ def at_body_end(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
         return bits | HIDDEN_END  # (html62: a <div hidden> left open held the panel unseen)
     if tree.bounds[NOTELESS][-1] >= 0:  # (final63b: an open inert or aria-hidden, a heading
         return bits | HIDDEN_END  # ... held it where it could not be used or heard)
+    if bits & REOPENS and _waiting(af, (NOTELESS, HIDDEN)):  # (last63d: <p><b inert>x</p>:
+        return bits | HIDDEN_END  # the next text re-opens the <b inert> around what follows)
     return bits
+
+
+def _waiting(af: list[El], kinds: tuple[int, ...]) -> bool:
+    """Whether an entry of one of ``kinds`` is among those the next text re-opens (as
+    :func:`_link_waits` reads the list)."""
+    for k in range(len(af) - 1, max(len(af) - 1 - LOOK, -1), -1):
+        e = af[k]
+        if e.name == "#marker" or e.depth >= 0:
+            return False
+        if any(kind in e.kinds for kind in kinds):
+            return True
+    return len(af) > LOOK
 
 
 def _link_waits(af: list[El]) -> bool:

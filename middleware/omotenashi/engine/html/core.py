@@ -107,7 +107,6 @@ class Core(Tree):
         self._mi = 0
         self._oi = 0
 
-    # --- the current token ------------------------------------------------------------------
     def token(self, lt: int, tend: int, name_end: int) -> None:
         self.lt, self.tend, self.name_end = lt, tend, name_end
         self._attrs = None
@@ -134,7 +133,6 @@ class Core(Tree):
             i += 1
         return (i < n and marks[i] < self.tend), i
 
-    # --- work budget ------------------------------------------------------------------------
     def spend(self, cost: int) -> None:
         self.budget -= cost
         if self.budget < 0:
@@ -197,6 +195,8 @@ class Core(Tree):
             if mask:
                 self.skip_selectors(mask, f"an implied or cloned <{name}> matches")
             hides = ns == HTML and hidden_by(found)  # (a clone's, its own)
+            if ns == HTML and any(a.name in UNUSABLE and unusable(a) for a in found):
+                el.kinds += (NOTELESS,)  # (a re-opened <b inert>, as its first: last63d)
             if hides or parent is not stack[-1]:
                 self.hiding(el, hides, parent.depth)
             return el
