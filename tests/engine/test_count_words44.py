@@ -1,5 +1,5 @@
 """Counts in words: every "Because" sentence about a count agrees in number ("exactly 1 item",
-"more than 1 time", "0 items", "1.5 days", "1 or more pages", "a number of items other than
+"more than once", "0 items", "1.5 days", "1 or more pages", "a number of items other than
 1"), for every counted field and comparison, as a reason and as a denial, under ``not:`` too;
 and a bound on a value held that is not a number says so, never that we do not know it."""
 
@@ -75,8 +75,8 @@ ROWS = [
     ),
     ("purchases", {"eq": 1}, 1, True, ["we know of exactly 1 purchase of yours"]),
     ("purchases", {"eq": 1}, 0, False, ["we know of a number of purchases other than 1 of yours"]),
-    ("purchases", {"at_most": 1}, 2, False, ["you have bought from us more than 1 time"]),
-    ("purchases", {"gt": 1}, 2, True, ["you have bought from us more than 1 time"]),
+    ("purchases", {"at_most": 1}, 2, False, ["you have bought from us more than once"]),
+    ("purchases", {"gt": 1}, 2, True, ["you have bought from us more than once"]),
     ("purchases", {"ne": 1}, 1, False, ["we know of exactly 1 purchase of yours"]),
     ("purchases", {"lt": 2}, 1, True, ["we know of fewer than 2 purchases of yours"]),
     ("visits", {"eq": 1}, 1, True, ["we know of exactly 1 visit of yours, counting this one"]),
@@ -85,10 +85,10 @@ ROWS = [
         {"at_most": 1},
         2,
         False,
-        ["you have visited us more than 1 time, counting this visit"],
+        ["you have visited us more than once, counting this visit"],
     ),
-    ("visits", {"gt": 1}, 2, True, ["you have visited us more than 1 time, counting this visit"]),
-    ("visits", {"lt": 1}, 1, False, ["you have visited us 1 or more times, counting this visit"]),
+    ("visits", {"gt": 1}, 2, True, ["you have visited us more than once, counting this visit"]),
+    ("visits", {"lt": 1}, 1, False, ["you have visited us at least once, counting this visit"]),
     (
         "visits",
         {"ne": 1},
@@ -103,17 +103,17 @@ ROWS = [
         False,
         ["we know of fewer than 1.5 visits of yours, counting this one"],
     ),
-    ("event", {"eq": 1}, 1, True, ["we have a record of you doing “join club” exactly 1 time"]),
+    ("event", {"eq": 1}, 1, True, ["we have a record of you doing “join club” exactly once"]),
     (
         "event",
         {"at_most": 1},
         1,
         True,
-        ["we have a record of you doing “join club” at most 1 time"],
+        ["we have a record of you doing “join club” at most once"],
     ),
-    ("event", {"gt": 1}, 1, False, ["we have a record of you doing “join club” at most 1 time"]),
-    ("event", {"gt": 1}, 2, True, ["you have done “join club” more than 1 time"]),
-    ("event", {"in": [1]}, 1, True, ["we have a record of you doing “join club” 1 time"]),
+    ("event", {"gt": 1}, 1, False, ["we have a record of you doing “join club” at most once"]),
+    ("event", {"gt": 1}, 2, True, ["you have done “join club” more than once"]),
+    ("event", {"in": [1]}, 1, True, ["we have a record of you doing “join club” once"]),
     ("event", {"ne": 2}, 2, False, ["we have a record of you doing “join club” exactly 2 times"]),
     ("absent_days", {"eq": 1}, 1.0, True, ["you were away for exactly 1 day before this visit"]),
     (

@@ -108,8 +108,12 @@ def counted(op: str, value: object, noun: str) -> str:
             return f"a number of {many} in an empty list" if op == "in" else f"any number of {many}"
         if op == "not_in":
             return f"a number of {many} other than {listed}"
+        if noun == "time" and listed == "1":
+            return "once"
         return f"{listed} {noun if number(values[-1]) == '1' else many}"
     n = number(value)
+    if noun == "time" and n == "1":  # "more than once", not "more than 1 time" (editor63)
+        return _ONCE.get(op, "once")
     one = noun if n == "1" else many
     return {
         "at_least": f"{n} or more {many}",
@@ -119,6 +123,17 @@ def counted(op: str, value: object, noun: str) -> str:
         "eq": f"exactly {n} {one}",
         "ne": f"a number of {many} other than {n}",
     }.get(op, f"{n} {one}")
+
+
+# A count of times bounded by 1, in words (a count is whole: fewer than once is 0 times).
+_ONCE = {
+    "at_least": "at least once",
+    "gt": "more than once",
+    "lt": "0 times",
+    "at_most": "at most once",
+    "eq": "exactly once",
+    "ne": "a number of times other than once",
+}
 
 
 def _ascending(values: list[object]) -> list[object]:
