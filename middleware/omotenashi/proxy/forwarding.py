@@ -6,7 +6,7 @@ Pure functions over ASGI-style header lists (lowercase ``bytes`` names).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from omotenashi.asgi.arrival import is_page_request
@@ -126,6 +126,14 @@ def public_of(response: Any) -> bytes | None:
     headers = response.request.headers
     host, proto = headers.get("x-forwarded-host"), headers.get("x-forwarded-proto", "http")
     return None if not host else f"{proto}://{host}".encode("latin-1", "replace")
+
+
+def public_at(scope: Mapping[str, Any]) -> bytes | None:
+    """:func:`public_of` for a WebSocket handshake (no httpx request carries it): the
+    visitor's Host, on https for wss, as :func:`request_headers` tells the origin."""
+    host = next((v for k, v in scope.get("headers", ()) if k == b"host"), None)
+    scheme = b"https" if scope.get("scheme") in ("https", "wss") else b"http"
+    return None if not host else scheme + b"://" + host
 
 
 def response_headers(

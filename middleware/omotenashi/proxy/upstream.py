@@ -22,6 +22,7 @@ import httpx
 from omotenashi.errors import OmotenashiError
 from omotenashi.proxy.config import ProxySettings, origin_tls, unreached, upstream_url
 from omotenashi.proxy.forwarding import (
+    public_at,
     public_of,
     request_headers,
     response_headers,
@@ -105,7 +106,7 @@ class Upstream:
     ) -> None:
         self.config = config or ProxySettings()
         self.base = upstream_url(upstream)
-        self._base_bytes = str(self.base).encode("latin-1")
+        self.base_bytes = str(self.base).encode("latin-1")
         self._base_path = self.base.raw_path.split(b"?", 1)[0].rstrip(b"/")
         self.chunk_size = chunk_size
         cfg = self.config
@@ -178,7 +179,7 @@ class Upstream:
                 return
             headers, body = error_page(status) if page is None else page
             if page is not None:
-                headers = response_headers(headers, self._base_bytes)
+                headers = response_headers(headers, self.base_bytes, public_at(scope))
             if not any(k == b"date" for k, _ in headers):
                 headers.append((b"date", _now()))
             start = {"type": "websocket.http.response.start", "status": status}
@@ -338,7 +339,7 @@ class Upstream:
             await release(request.method, response)  # its connection closed if bytes may follow
 
     async def _relay(self, response: httpx.Response, send: Any, said: str) -> None:
-        headers = response_headers(response.headers.raw, self._base_bytes, public_of(response))
+        headers = response_headers(response.headers.raw, self.base_bytes, public_of(response))
         if response.status_code == 204:  # RFC 9110 8.6: no Content-Length on a 204 (its
             headers = [(k, v) for k, v in headers if k != b"content-length"]  # body dropped)
         if not any(k == b"date" for k, _ in headers):  # RFC 9110 6.6.1: a proxy adds one

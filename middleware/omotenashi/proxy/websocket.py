@@ -36,7 +36,7 @@ from wsproto.events import (
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from omotenashi.proxy.config import unreached
-from omotenashi.proxy.forwarding import request_headers
+from omotenashi.proxy.forwarding import public_at, request_headers, response_headers
 from omotenashi.proxy.wsguard import MAX_PARTS  # (fragments of one message: either side)
 from omotenashi.quiet import named
 
@@ -94,7 +94,8 @@ async def _relay(origin: Upstream, scope: Scope, receive: Any, send: Any) -> Non
     except Refusal as refusal:
         await origin.refuse_websocket(scope, send, refusal.status, refusal.why, refusal.page)
         return
-    cookies = [(k, v) for k, v in accepted.extra_headers if k.lower() == b"set-cookie"]
+    given = [(k.lower(), v) for k, v in accepted.extra_headers if k.lower() == b"set-cookie"]
+    cookies = response_headers(given, origin.base_bytes, public_at(scope))  # as HTTP's
     try:
         await send(
             {"type": "websocket.accept", "subprotocol": accepted.subprotocol, "headers": cookies}
