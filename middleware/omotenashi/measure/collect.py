@@ -99,8 +99,11 @@ def assemble(
     # is closed: waiting adds no visitor to it, so none of its rows says to wait
     off = stopped(ruleset.rules, dt.datetime.now(site_zone(zone)))
     closed = frozenset(off) | {rule for rule, phase in phases.items() if phase.ended}
+    counts = within(renamed(counts_from_days(days), formerly), phases)
+    if got.last < got.today:  # a range that ended before today: no visitor can join it
+        closed |= {spec.id for spec in specs} | {rule for rule, _, _ in counts.exposures}
     report = build(
-        within(renamed(counts_from_days(days), formerly), phases),
+        counts,
         judged(specs, phases),
         [goal.id for goal in ruleset.goals],
         since=since if since is None or first > last else first,
