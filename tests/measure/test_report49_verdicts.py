@@ -170,7 +170,7 @@ def test_an_early_verdict_of_a_closed_test_says_it_ended_short_of_its_plan(
     report = assemble(got, ruleset, since=None, until=None, retention_days=400, min_per_arm=100)
     row = report.rows[0]
     assert row.label == "helps (early)" and "An early look" not in row.sentence
-    assert "It ended short of its plan: 5,000 of" in row.sentence
+    assert "Counted short of its plan: 5,000 of" in row.sentence
     assert "a verdict this early is more often false" in row.sentence
 
 
@@ -207,6 +207,6 @@ def test_an_unplanned_early_verdict_of_a_closed_test_says_it_ended(tmp_path: Pat
     row = report.rows[0]
     assert "An early look" not in row.sentence and "deciding now" not in row.sentence
     assert (
-        "It ended, and no size can be planned from the held-out group's rate while it has no "
+        "No size can be planned from the held-out group's rate while it has no "
         "conversions: a verdict this early is more often false." in row.sentence
     )

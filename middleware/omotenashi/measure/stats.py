@@ -373,7 +373,8 @@ def explain(
 
 def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int, ended: bool = False) -> str:
     """The warning on a verdict given before both groups reached their planned size
-    (``ended``: the test is over, so it stays short of it)."""
+    (``ended``: the test is over, or the range read ended before today, so it stays short of
+    it: worded to be true of both)."""
     if needed_c == needed_t:
         counts = f"{min(n_t, n_c):,} of {needed_c:,} planned visitors per group"
     else:
@@ -382,7 +383,7 @@ def early_look(n_t: int, n_c: int, needed_c: int, needed_t: int, ended: bool = F
             f"{needed_t:,} planned visitors shown the rule"
         )
     if ended:
-        return f"It ended short of its plan: {counts}; a verdict this early is more often false."
+        return f"Counted short of its plan: {counts}; a verdict this early is more often false."
     return f"An early look: {counts}; deciding now raises the chance of a false result."
 
 
@@ -394,6 +395,6 @@ def early_unplanned(x_c: int, n_c: int, ended: bool = False) -> str:
         said = f"no size can be planned from the held-out group's rate while {why}"
     else:  # both groups' rate together: the effect planned for would take it past 100%
         said = "no size can be planned while both groups together convert nearly always"
-    if ended:  # (over: nothing is left to decide "now")
-        return f"It ended, and {said}: a verdict this early is more often false."
+    if ended:  # (over, or a past range: nothing is left to decide "now")
+        return f"{said[0].upper()}{said[1:]}: a verdict this early is more often false."
     return f"An early look: {said}; deciding now raises the chance of a false result."
