@@ -42,6 +42,7 @@ from omotenashi.loader.overlap import overlapping
 from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
+from omotenashi.loader.selectorchecks import unmatched_selectors
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog, find_catalog_file
 from omotenashi.rules.text import topic
@@ -115,6 +116,7 @@ def _check(
     if templates is not None:
         findings += filled_voids(rules, void_slots(templates, attribute))
         findings += misplaced(rules, slot_places(templates, attribute))
+        findings += unmatched_selectors(rules, templates, places)
     now = datetime.now(UTC)
     can_fire: list[CompiledRule] = []
     for r in rules:
