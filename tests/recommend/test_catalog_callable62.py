@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +251,28 @@ def test_a_catalogue_callable_that_hangs_as_the_app_starts_is_said(
     assert len(late) == 1 and ".items' may be waiting" in late[0]
     assert late[0].endswith("the app starts once it does")
     assert any("late rules load ended after" in s for s in said)
+
+
+@pytest.mark.parametrize("tool", [True, False], ids=["no-event-loop", "check"])
+def test_a_retry_outside_the_watcher_asks_the_callable_alone_too(
+    tool: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # (final63b: a tool's look, or check(), retried by loading every rule and said each retry
+    # as "the edit was refused")
+    monkeypatch.setattr(reload, "CATALOG_RETRY", 0.0)
+    rules = reloader(tmp_path, down)
+    rules.cfg.reload_interval = 0.001
+    caplog.clear()  # (the startup's refusal: an error, as ever)
+    loads: list[int] = []
+    for name in ("load_all", "load_in_background"):
+        real = getattr(reload, name)
+        monkeypatch.setattr(reload, name, lambda *a, real=real: loads.append(1) or real(*a))
+    with caplog.at_level(logging.DEBUG, logger="omotenashi"):
+        for _ in range(3):
+            time.sleep(0.002)
+            assert (
+                rules.maybe_reload() if tool else asyncio.run(rules.check())
+            ).ruleset.rules == []
+    assert loads == []
+    said = [(r.levelno, r.getMessage().split(";")[0]) for r in caplog.records]
+    assert said == [(logging.DEBUG, "omotenashi: the catalogue callable failed")] * 3

@@ -180,15 +180,22 @@ class Reloader:
         refused load of 10,000 rules every 30 s held the loop for its garbage: last62c)."""
         if retry:
             try:
-                load_catalog_for(self.cfg.dir, self.catalog)
-            except RuleSetError as exc:
+                self._ask_catalog()
+            except RuleSetError:
                 self._after = self._files_now()
-                raise RuleSetError(exc.errors, app=True) from None
+                raise
         self._used = renderer = renderer or Renderer(self.cfg.snippets_dir)
         try:
             return load_in_background(self.cfg, self.catalog, renderer, handover)
         finally:
             self._after = self._files_now()
+
+    def _ask_catalog(self) -> None:
+        """The app's catalogue callable asked alone: RuleSetError (``app``) when it fails."""
+        try:
+            load_catalog_for(self.cfg.dir, self.catalog)
+        except RuleSetError as exc:
+            raise RuleSetError(exc.errors, app=True) from None
 
     def _changed(self, settled: bool = False, seen: Seen | None = None) -> bool:
         """Whether the files differ from what the last load read; ``settled``: and are as they
@@ -356,8 +363,8 @@ class Reloader:
         if force and self._pending is not None:  # (it read the catalogue before: last62c)
             await asyncio.wait([self._pending])
             await asyncio.sleep(0)  # the swap callback runs first
-        if self._pending is None and (self._changed() or force or self._retry_due()):
-            self._start_load(loop)
+        if self._pending is None and ((moved := self._changed() or force) or self._retry_due()):
+            self._start_load(loop, retry=not moved)  # (a retry alone asks the callable first)
         if self._pending is not None:
             await asyncio.wait([self._pending])
             await asyncio.sleep(0)  # the swap callback runs first
@@ -368,10 +375,13 @@ class Reloader:
         if self.cfg.reload_interval <= 0 or now - self._checked < self.cfg.reload_interval:
             return self.current
         self._checked = now
-        if self._changed() or self._retry_due():
+        if (moved := self._changed()) or self._retry_due():
             self._read = self._reading = self._seen
             self._loading = self._snippets(self._seen)  # a fresh renderer: load_all's own
+            self._retrying = not moved  # (final63b: a retry loaded every rule, said refused)
             try:
+                if self._retrying:
+                    self._ask_catalog()
                 loaded: Loaded | None = load_all(self.cfg, self.catalog)
                 exc: Exception | None = None
             except Exception as error:  # reported; the last good set stays
