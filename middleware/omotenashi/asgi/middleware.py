@@ -330,6 +330,7 @@ class Omotenashi:
                 announce(self.settings)
             self._embedded = redisup.connect(self.settings.redis, self.store)
             self._pending(memory.check_soon(self.store))  # its policy: said once
+            self.store.breaker.resumed = lambda: self._pending(memory.check_soon(self.store))
             self._ping = redisup.ping_soon(self.settings.redis, self.store)  # said at startup
             self._pending(self._ping)
             # the User-Agent parser's tables, meanwhile (0.1 s, once), not in a worker's first

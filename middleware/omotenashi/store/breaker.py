@@ -165,9 +165,8 @@ class Breaker:
         self._probe: asyncio.Future[None] | None = None
         self.url = ""  # the server's (its scheme, for a hint); ``answered`` since connecting
         self.answered = False
-        # a PING (the store's), sent every ``reset`` seconds while open, requests or not: an
-        # idle worker's breaker stayed open, and its metric said Redis down, for good (ops63)
-        self.pinger = pinger
+        self.pinger = pinger  # sent every ``reset`` s while open, requests or not (ops63)
+        self.resumed: Callable[[], object] = lambda: None  # called as an outage ends
         self._due: asyncio.TimerHandle | None = None
         self._opened_said_at: float | None = None  # the last "open" line (one pair a minute)
         self._quiet_opens = 0  # openings since, not said
@@ -245,6 +244,8 @@ class Breaker:
             self._said_open = False
         self.failures = 0
         self.opened_at = None
+        if self.state != "closed":  # (a restarted server's settings: asked again, ops63)
+            self.resumed()
         self._set("closed")
 
     def silent_at_start(self, reason: str, *, refused: bool = False) -> None:
