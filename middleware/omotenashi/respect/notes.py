@@ -201,17 +201,16 @@ def private_note(
     visit, never "from this browser")."""
     note = _note(reason, is_kept, choices, switch, adapts, dismiss, cookie, signed_in)
     if unread:
-        note = note.replace(FROM_BROWSER, FROM_VISIT, 1).replace(*_NOT_NEW)
+        note = note.replace(FROM_BROWSER, FROM_VISIT)
     return note + also_nothing(reason) if nothing and note and reason in HELD_BY else note
 
 
 # What the notes say where nothing is read or kept, and what they say instead where our cookie
 # is unread (eye61: "from this browser" beside "We cannot tell", of a profile kept before)
 FROM_BROWSER, FROM_VISIT = (
-    "We keep nothing about you from this browser",
-    "We keep nothing about you from this visit",
+    "keep nothing about you from this browser",
+    "keep nothing about you from this visit",
 )
-_NOT_NEW = ("so we keep nothing about you and", "so we keep nothing about you from this visit and")
 
 
 def also_nothing(reason: str) -> str:

@@ -52,8 +52,8 @@ _SITE_COOKIES = "(the site's own cookies, such as one that keeps your cart, are 
 PRIVATE_NOTES = {
     "gpc": f"{_GPC_SENDS} {NO_COOKIE.removesuffix(' (')} {_SITE_COOKIES}{MOMENT}",
     "consent": (
-        "You have not given consent to personalisation, so we keep nothing about you and set "
-        "no new cookie. " + MOMENT
+        "You have not given consent to personalisation, so we keep nothing about you from this "
+        "browser and set no new cookie. " + MOMENT
     ),
     "withdrawn": "You have withdrawn your consent on this device, so we keep nothing about you "
     "from it. (If you sign in to this site on other devices, one where you gave consent still "
@@ -123,9 +123,11 @@ CHOICES_SIGNED_IN = (
     "stored under it) are kept, in a cookie on this device, so they still hold later."
 )
 CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just now: no "no cookie"
-    "gpc": f"{_GPC_SENDS} We keep nothing about you {_SITE_COOKIES}{MOMENT}{CHOICES_KEPT}",
+    "gpc": f"{_GPC_SENDS} We keep nothing about you from this browser {_SITE_COOKIES}{MOMENT}"
+    + CHOICES_KEPT,
     "consent": (
-        "You have not given consent to personalisation, so we keep nothing about you. "
+        "You have not given consent to personalisation, so we keep nothing about you from "
+        "this browser. "
         + MOMENT
         + CHOICES_KEPT
     ),

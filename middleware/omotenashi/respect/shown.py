@@ -37,6 +37,9 @@ _EMPTY = Profile().to_export()
 
 
 NOTHING = "We keep nothing about you."
+# ... to a private visitor (GPC, no consent ...): an account they signed in to elsewhere is not
+# linked to this browser, and may hold something (privacy64: "nothing about you" was said)
+NOTHING_HERE = "We keep nothing about you from this browser."
 # ... where our cookie could not be read among the browser's others (visitor61: "nothing"
 # was said to a visitor whose profile was kept)
 CANNOT_TELL = (
@@ -307,7 +310,8 @@ def data_sections(
     if shown:
         rows.append(("Shown to you", yourdata.cut(shown)))
     if not kept(profile):  # no rows of zeros: there is nothing to list (unread: none read)
-        rows = [("What we keep about you", [CANNOT_TELL if unread else NOTHING])]
+        said = CANNOT_TELL if unread else NOTHING_HERE if private else NOTHING
+        rows = [("What we keep about you", [said])]
     choices = []
     if prefs.nothing:
         choices.append("Personalise nothing for me: on")
