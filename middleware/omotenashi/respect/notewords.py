@@ -127,9 +127,7 @@ CHOICES_NOTES = {  # the cookie that keeps the choices may have been set just no
     + CHOICES_KEPT,
     "consent": (
         "You have not given consent to personalisation, so we keep nothing about you from "
-        "this browser. "
-        + MOMENT
-        + CHOICES_KEPT
+        "this browser. " + MOMENT + CHOICES_KEPT
     ),
     "withdrawn": PRIVATE_NOTES["withdrawn"] + CHOICES_KEPT,
 }
