@@ -44,7 +44,9 @@ def seen(views: int | None) -> str:
 async def views_before(visitor: Visitor | None) -> int | None:
     """Pages the visitor had seen before this one, for the page to say: None for bots and
     skipped paths, and while they have switched their browsing history off (it may then choose
-    nothing they see; ``profile`` still holds it for the site's own needs)."""
+    nothing they see; ``profile`` still holds it for the site's own needs), or when it could
+    not be read (``degraded``: Redis down or slow, the profile empty: "0" would be untrue)."""
     if visitor is None or visitor.history_off:
         return None
-    return (await visitor.loaded()).views
+    profile = await visitor.loaded()
+    return None if visitor.degraded else profile.views

@@ -35,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if visitor.history_off:  # what they browsed may choose nothing: say nothing of it
             return {"known": True, "history_off": True}
         profile = await visitor.loaded()
+        if visitor.degraded:  # not read (Redis down or slow): empty, so say nothing of it
+            return {"known": True, "unavailable": True}
         return {"known": True, "stage": profile.stage, "views": profile.views}
 
     @api.post("/cart")

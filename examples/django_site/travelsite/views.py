@@ -13,6 +13,8 @@ async def home(request: HttpRequest) -> HttpResponse:
     # off: it may then choose nothing they see (the profile still holds it for the site).
     use = visitor is not None and not visitor.history_off
     profile = await visitor.loaded() if visitor is not None and use else None
+    if visitor is not None and visitor.degraded:  # not read (Redis down or slow): empty
+        profile = None
     context = {
         "user": user,
         "views": profile.views if profile else None,
