@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from examples.fastapi_site.app import HERE as FASTAPI, create_app as fastapi_app
-from examples.starlette_site.app import HERE as STARLETTE, create_app as starlette_app
+from examples.fastapi_site.app import HERE as FASTAPI
+from examples.fastapi_site.app import create_app as fastapi_app
+from examples.starlette_site.app import HERE as STARLETTE
+from examples.starlette_site.app import create_app as starlette_app
 
 from omotenashi import EmbeddedRedis
 
