@@ -19,16 +19,21 @@ ZEROCOPY = "http.response.zerocopysend"
 SMALL_PIECE = 4096  # a held page's pieces under this join the one before: see hold()
 
 
-def hold(pieces: list[bytes | bytearray], body: bytes) -> None:
+def hold(pieces: list[bytes | bytearray], body: bytes) -> int | None:
     """Keeps ``body``, one piece of a page held back, in ``pieces``: a small one joins a run of
     small ones. An origin that sends a page as one-byte chunks (each a message of its own)
-    would otherwise cost some 40 bytes per byte held, beyond the max_body held in all."""
+    would otherwise cost some 40 bytes per byte held, beyond the max_body held in all. Its
+    length; None, keeping nothing, when it is no bytes (a ``str``, no ASGI body: the server's
+    to refuse, as without us; Granian's 500 was ours: mount64)."""
+    if not isinstance(body, bytes | bytearray | memoryview):
+        return None
     if len(body) >= SMALL_PIECE:
         pieces.append(body)  # kept as it came: a page sent whole is never copied here
     elif pieces and type(pieces[-1]) is bytearray and len(pieces[-1]) < SMALL_PIECE:
         pieces[-1] += body
     elif body:
         pieces.append(bytearray(body))
+    return len(body)
 
 
 def bodiless(send: Any) -> Any:

@@ -3,8 +3,7 @@ engine, send what it returns, and record what happened.
 
 The record is queued just before the last byte goes out (the write itself happens after the
 response, batched): a browser that follows a redirect at once, or clicks fast, then finds this
-request's events already queued, and a read flushes queued writes first.
-"""
+request's events already queued, and a read flushes queued writes first."""
 
 from __future__ import annotations
 
@@ -140,16 +139,17 @@ class Responder:
                     await written(self._recording, self.tools.store.cfg)
                 await self._send(self._with_identity(message))
         elif message["type"] == "http.response.body" and self.start is not None:
-            body: bytes = message.get("body", b"")
-            hold(self.chunks, body)
-            self.size += len(body)
+            odd = (got := hold(self.chunks, message.get("body", b""))) is None  # (no bytes)
+            self.size += got or 0
             more = message.get("more_body", False)
-            if more and self.clock is NO_CLOCK and self.size <= self.tools.config.max_body:
-                self.clock = HoldClock(self.tools.hold_seconds, self._give_up)
-            elif self.size > self.tools.config.max_body:
+            if odd or self.size > self.tools.config.max_body:
                 self.clock.stop()
                 self.tools.metrics.inc("bypassed")
-                await self._flush_original(more_body=more, left=False)
+                await self._flush_original(more_body=more or odd, left=False)
+                if odd:  # as it came (the server's to refuse), after what was held
+                    await self.send(message)
+            elif more and self.clock is NO_CLOCK:
+                self.clock = HoldClock(self.tools.hold_seconds, self._give_up)
             elif not more:
                 self.clock.stop()
                 await self._finish()
