@@ -19,7 +19,7 @@ from omotenashi.engine.ruleset import CompiledRule, RuleSet
 @dataclass(frozen=True)
 class Decision:
     rule: CompiledRule
-    target: str  # slot name, or the CSS selector
+    target: str  # slot name, or the CSS selector after SELECTED (CompiledRule.target)
     reasons: tuple[str, ...] = ()  # true of the visitor now (filled in by disclosure)
     id: str = field(init=False, repr=False, compare=False)  # the rule's id (read very often)
 
@@ -117,8 +117,8 @@ def decide(
             decisions.append(new_decision(winner, name))
     for selector, candidates in by_selector.items():
         winner = pinned[1].get(selector) or first_match(candidates, facts, allowed, present)
-        if winner is not None:
-            decisions.append(new_decision(winner, selector))
+        if winner is not None:  # (its target named apart from slots: ruleset.SELECTED)
+            decisions.append(new_decision(winner, winner.target))
     return decisions
 
 

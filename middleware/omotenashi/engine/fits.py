@@ -11,7 +11,7 @@ from typing import cast
 from omotenashi.engine.html import Scan, Target
 from omotenashi.engine.html.fragment import TABLE_SLOTS
 from omotenashi.engine.html.rawtext import RAW
-from omotenashi.engine.ruleset import CompiledRule
+from omotenashi.engine.ruleset import SELECTED, CompiledRule
 
 # not <noscript>: a browser with scripts reads it as raw text but never shows it, and one
 # without reads it as HTML, where text and snippets show as anywhere (eye51)
@@ -37,9 +37,8 @@ def fits(
         return allowed
 
     def fitting(rule: CompiledRule) -> bool:
-        r = rule.rule
-        target = r.slot or r.selector
-        if (target in void or (r.text is not None and target in tables)) and rule.fills:
+        target = rule.target
+        if (target in void or (rule.rule.text is not None and target in tables)) and rule.fills:
             return False  # (the sets first: most targets are in neither)
         return allowed(rule)
 
@@ -99,10 +98,10 @@ def _gather(found: Scan) -> Targets:
                     voided.add(name)
                 if slot.tag in TABLE_SLOTS:
                     tables.add(name)
-    for text, matched in found.matches.items():
+    for selector, matched in found.matches.items():
         here = [t for t in matched if not t.opt_out]
-        if here:  # a selector never looks like a slot name ('[', '.', '#' ...)
-            by_name[text] = here
+        if here:  # (named apart from any slot, "footer" too: SELECTED)
+            by_name[text := SELECTED + selector] = here
             voided.add(text)  # (a selector's targets: looked into, as ever)
             void.discard(text)
             tables.discard(text)

@@ -41,7 +41,7 @@ from omotenashi.engine.onpage import OnPage
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items, without_visitor
 from omotenashi.engine.restraint import Restraint
-from omotenashi.engine.ruleset import CompiledRule, RuleSet
+from omotenashi.engine.ruleset import SELECTED, CompiledRule, RuleSet
 from omotenashi.engine.seen import Asked, Placed, decided_again, seen_of
 from omotenashi.errors import SelectorError, SnippetError
 from omotenashi.recommend.signals import Pick
@@ -126,7 +126,7 @@ def personalise(
 
     def choose(gone: frozenset[str]) -> list[Decision]:  # (gone: targets left as they are)
         names = [n for n in by_name if n not in gone] if gone else by_name
-        here = present - gone if gone else present
+        here = present - {n[1:] for n in gone if n[:1] == SELECTED} if gone else present
 
         def run(ok: Callable[[CompiledRule], bool]) -> list[Decision]:
             return decide(ruleset, facts, names, fits(void, tables, ok), forced, here)

@@ -22,6 +22,12 @@ def entry_key(rule: Rule) -> tuple[str, str]:
     return rule.category, rule.why.strip()
 
 
+# A selector's targets are named apart from slots' (html64: rule "promo", slot "footer", filled
+# the page's own <footer>, which another page's "selector: footer" rule matched): by this mark,
+# which no slot name holds (rules/text.py refuses unseen characters), and the selector's text.
+SELECTED = "\x1f"
+
+
 @dataclass(frozen=True, slots=True)  # 10,000 of them: no dict each
 class CompiledRule:
     rule: Rule
@@ -43,6 +49,12 @@ class CompiledRule:
     @property
     def id(self) -> str:
         return self.rule.id
+
+    @property
+    def target(self) -> str:
+        """What it changes on a page: its slot's name, or :data:`SELECTED` and its selector."""
+        slot = self.rule.slot
+        return slot if slot is not None else SELECTED + (self.rule.selector or "")
 
     @property
     def fills(self) -> bool:
