@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .hides import HIDING, UNUSABLE
 from .scanner import Scan, exists, scan_page
 from .selectors import Selector
 from .tokens import TOKEN, attrs
@@ -136,6 +137,9 @@ def _learn(ref: _Ref, page: str, sensitive: frozenset[str]) -> bool:
 def _sensitive(slot: str, opt_out: str, sels: tuple[Selector, ...]) -> frozenset[str]:
     names = {slot.lower(), opt_out.lower(), "id", "class", "type", "encoding", "color", "face"}
     names.add("size")  # attributes the tree builder reads (input in tables, foreign content)
+    # ... and what tells whether a block is seen or usable, and a shadow root (html64: a
+    # "display:none" page's scan was reused for a "display:flex" one of the same length)
+    names |= HIDING | UNUSABLE | {"shadowrootmode"}
     for sel in sels:
         for compounds, _ in sel.complexes:
             for comp in compounds:

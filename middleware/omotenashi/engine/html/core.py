@@ -1,6 +1,5 @@
-"""Creating and closing elements, and the records of the targets among them.
-
-A target is an element that carries the slot attribute or matches a selector. Its record notes
+"""Creating and closing elements, and the records of the targets among them. A target is an
+element that carries the slot attribute or matches a selector. Its record notes
 where it starts and ends and, when something makes its extent unsure (foster parenting, the
 adoption agency moving it, a formatting element cloned in or out of it), why: never rewritten."""
 
@@ -12,7 +11,7 @@ from typing import Protocol
 from .context import around, marker_left
 from .hides import HIDING, UNUSABLE, hidden_by, unusable
 from .tokens import Attr, attrs, positions, self_closing
-from .tree import BUTTON, DEEP, FOSTERED, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree
+from .tree import BUTTON, DEEP, FOSTERED, HTML, MODE, NOTELESS, TEMPLATE, El, GiveUp, Tree, shadows
 
 TABLEISH = frozenset(("table", "tbody", "tfoot", "thead", "tr"))
 # How much of a why note (engine/disclosure.py) may go at a place: none, one without its
@@ -23,10 +22,9 @@ NOTE_NONE, NOTE_BARE, NOTE_FULL = 0, 1, 2
 _TABLE_MODE = TABLEISH | {"colgroup"}
 _CELLS = frozenset(("td", "th", "caption"))
 # Elements a note must not end up in: where it would be text, or would move out of a table
-_NO_NOTE_IN = TABLEISH | frozenset(
+_NO_NOTE_IN = TABLEISH | frozenset(  # (a template's content is inert: a note there is unseen)
     "p colgroup script style textarea title xmp iframe noembed noframes noscript plaintext "
-    "template".split()  # (a template's content is inert: a note there is never seen)
-)
+    "template".split())  # fmt: skip
 
 
 class Rec:
@@ -172,6 +170,8 @@ class Core(Tree):
         if self.foster and parent.ns == HTML and parent.name in TABLEISH:
             self.fostered("element moved out of a table", self.structural())
             parent = stack[self.top("table") - 1]  # its parent in the document: the table's
+        if name == "template" and parent is stack[-1] and shadows(parent, el, self.tok_attrs()):
+            return el  # a declarative shadow root: no element of the document (html64)
         found: Sequence[Attr] = ()
         mask = 0
         matcher = self.matcher

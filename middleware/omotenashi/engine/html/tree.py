@@ -163,6 +163,7 @@ class El:
     result = 0  # the selectors it matched when created
     hid = False  # FOSTERED: whether it is or is inside an element with ``hidden``
     out = False  # FOSTERED: whether what its parent in the document holds is hidden
+    shadowed = False  # a declarative shadow root was attached to it (:func:`shadows`)
 
     def __init__(self, name: str, ns: int, seq: int) -> None:
         self.name = name
@@ -170,6 +171,33 @@ class El:
         self.key = name if ns == HTML else "\0" + name.lower()
         self.kinds = kinds_of(ns, name)
         self.seq = seq  # creation order
+
+
+# The elements a shadow root may be attached to (DOM's attachShadow), besides custom elements
+_HOSTS = frozenset(
+    (
+        "article aside blockquote body div footer h1 h2 h3 h4 h5 h6 header main nav p section span"
+    ).split()
+)
+_NOT_CUSTOM = frozenset(
+    "annotation-xml color-profile font-face font-face-src font-face-uri font-face-format "
+    "font-face-name missing-glyph".split()
+)
+
+
+def shadows(host: El, el: El, found: Any) -> bool:
+    """Whether ``el``, a ``<template shadowrootmode=open|closed>`` opened in ``host`` (its
+    attributes ``found``), becomes ``host``'s shadow root (HTML: "insert a template start tag",
+    as Chromium parses a page): then it is no element of the document (not a child for
+    ``:first-child``, matched by no selector: html64). A second one, one in ``<html>``, or in
+    an element that cannot host one, is an ordinary ``<template>``."""
+    if el.ns != HTML or host.ns != HTML or host.shadowed or host.depth == 0:
+        return False
+    name = host.name
+    custom = "-" in name and name[:1].isalpha() and name.islower() and name not in _NOT_CUSTOM
+    mode = next((a.value for a in found if a.name == "shadowrootmode"), "").lower()
+    host.shadowed = mode in ("open", "closed") and (name in _HOSTS or custom)
+    return host.shadowed
 
 
 class Tree:

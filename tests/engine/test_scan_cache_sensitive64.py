@@ -1,0 +1,52 @@
+"""A scan is reused for a page of the same length only where what differs cannot change it
+(html/cache.py): a ``style`` (whether a block is seen: html64 P2, a "display:none" page's scan
+was reused for a "display:flex" one, and its block's exposure counted or not by which page the
+process saw first), ``hidden``, ``inert``, ``aria-hidden`` and ``shadowrootmode`` values do."""
+
+from __future__ import annotations
+
+import pytest
+
+from omotenashi.engine.html import cache
+from omotenashi.engine.html.scanner import scan_page
+from omotenashi.engine.html.selectors import parse_selector
+
+SELECTORS = (parse_selector("product-card > :first-child"),)
+
+
+def page(attr: str, value: str) -> str:
+    """The page with ``attr="value"`` on the slot's section, or (``attr`` "-") the card's
+    template in that mode."""
+    around = f' {attr}="{value}"' if attr != "-" else ""
+    mode = value if attr == "-" else "open"
+    return (
+        "<!doctype html><html><body><main>"
+        f'<section{around}><div data-omo-slot="promo">Default</div></section>'
+        f'<product-card><template shadowrootmode="{mode}"><slot></slot></template>'
+        "<h3>Kyoto</h3></product-card></main></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("attr", "one", "two"),
+    [
+        ("style", "display:none", "display:flex"),
+        ("style", "display:flex", "display:none"),
+        ("inert", "x", "y"),  # (an inert block: no "i" there; same either way: sensitive)
+        ("aria-hidden", "true", "none"),
+        ("-", "open", "nope"),  # a shadow root, or an ordinary template
+    ],
+)
+def test_a_scan_is_not_reused_where_a_value_that_changes_it_differs(
+    monkeypatch: pytest.MonkeyPatch, attr: str, one: str, two: str
+) -> None:
+    monkeypatch.setattr(cache, "_refs", type(cache._refs)())
+    first, second = page(attr, one), page(attr, two)
+    assert len(first) == len(second)
+    cache.scan(first, selectors=SELECTORS)  # the process saw this one first
+    got = cache.scan(second, selectors=SELECTORS)
+    fresh = scan_page(second, selectors=SELECTORS)
+    assert [(t.start, t.hidden) for t in got.slots] == [(t.start, t.hidden) for t in fresh.slots]
+    assert {k: [t.start for t in v] for k, v in got.matches.items()} == {
+        k: [t.start for t in v] for k, v in fresh.matches.items()
+    }
