@@ -7,6 +7,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from omotenashi.engine import explain as ex
@@ -124,11 +125,56 @@ def _equals(b: object) -> Callable[[object], bool]:
             return False
         if isinstance(a, bool):
             return str(a).lower() == lower
-        if nb is not None and (na := number_of(a)) is not None:
+        if nb is not None and (na := _number(a)) is not None:
             return na == nb
-        return nfc(str(a)).casefold() == fold
+        return _folded(a) == fold
 
     return test
+
+
+def _member(options: list[Any]) -> Callable[[object], bool]:
+    """``any(equal(·, o) for o in options)``, by look-ups: the value is read as a number and
+    folded once, whatever the options (dos64: each of 40,000 options folded an 8 KiB query
+    value again, 374 ms of the event loop)."""
+    lowers = {str(o).lower() for o in options}  # (what a True or False value is compared by)
+    flags = {str(o).lower() for o in options if isinstance(o, bool)}
+    plain = [o for o in options if not isinstance(o, bool)]
+    numbers = {n for o in plain if (n := number_of(o)) is not None}
+    words = {nfc(str(o)).casefold() for o in plain if number_of(o) is None}
+    every = {nfc(str(o)).casefold() for o in plain}
+
+    def test(a: object) -> bool:
+        if a is None:
+            return False
+        if isinstance(a, bool):
+            return str(a).lower() in lowers
+        if flags and str(a).lower() in flags:
+            return True
+        if (na := _number(a)) is not None:
+            return na in numbers or _folded(a) in words
+        return _folded(a) in every
+
+    return test
+
+
+@lru_cache(maxsize=64)  # (one value, many rules testing it: each asks again: dos64)
+def _fold_text(text: str) -> str:
+    return nfc(text).casefold()
+
+
+@lru_cache(maxsize=64)
+def _number_text(text: str) -> float | None:
+    return number_of(text)
+
+
+def _folded(value: object) -> str:
+    """``value`` as text compares: NFC, case folded (kept for the values asked for again)."""
+    return _fold_text(value if type(value) is str else str(value))
+
+
+def _number(value: object) -> float | None:
+    """:func:`number_of`, kept for the texts asked for again."""
+    return _number_text(value) if type(value) is str else number_of(value)
 
 
 _BOUNDS = frozenset({"lt", "at_most", "gt", "at_least"})
@@ -168,8 +214,7 @@ def compare(
         tests.append(("ne", ne, lambda v: not is_ne(v)))
     if cmp.in_ is not None:
         options = cmp.in_
-        each = [_equals(o) for o in options]
-        tests.append(("in", list(options), lambda v: any(t(v) for t in each)))
+        tests.append(("in", list(options), _member(list(options))))
     if cmp.contains is not None:
         needle = nfc(cmp.contains).lower()
         tests.append(
