@@ -59,6 +59,26 @@ def test_a_file_nested_too_deep_says_so_at_any_depth(depth: int, tmp_path: Path)
     assert re.search("nests more than 40 levels deep .flatten", said)
 
 
+def block_nested(depth: int, step: str) -> str:
+    """A rule whose ``when:`` nests ``not:`` ``depth`` deep in block style."""
+    lines = ["rules:", "  - id: a", "    slot: hero", "    text: x", "    why: because", "    when:"]
+    for level in range(depth):
+        lines.append("      " + step * level + "not:")
+    lines.append("      " + step * depth + "stage: interest")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("depth", [45, 300])
+@pytest.mark.parametrize("step", [" ", "  "])
+def test_a_file_nested_too_deep_in_block_style_says_so(
+    depth: int, step: str, tmp_path: Path
+) -> None:
+    # (dos64: with no brackets the guard was skipped: 45 levels loaded, 300 were refused with
+    # "recursion error - maximum validation depth exceeded" and a 255-part field path)
+    said = refused(tmp_path, block_nested(depth, step))
+    assert re.search("nests more than 40 levels deep .flatten", said)
+
+
 @pytest.mark.parametrize("slot", ["hero\u200b", "\u202ehero", "he\u00adro"])
 def test_a_slot_name_with_a_character_no_one_sees_is_refused(slot: str, tmp_path: Path) -> None:
     # (it loaded, and the rule never applied: no page's data-omo-slot has such a name)

@@ -19,6 +19,9 @@ MAX_DEPTH = 40
 # C0 controls but tab, newline and carriage return; DEL; C1 controls; non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _CHUNK = 32 * 1024
+# A line that starts with at least MAX_DEPTH spaces, dashes or question marks: the only way
+# block style can nest that deep (each level indents, or adds "- " or "? ", at least once)
+_INDENTED = re.compile(rf"^[ \-?]{{{MAX_DEPTH}}}", re.MULTILINE)
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -29,8 +32,13 @@ def line_at(text: str, index: int) -> int:
 def check_source(text: str, name: str) -> None:
     """RuleError unless ``text`` is small, plain text with no anchors, aliases or deep nesting."""
     check_text(text, name)
-    if "&" not in text and "*" not in text and text.count("[") + text.count("{") < MAX_DEPTH:
-        return  # no anchor, no alias, and too few brackets to nest past the bound
+    if (
+        "&" not in text
+        and "*" not in text
+        and text.count("[") + text.count("{") < MAX_DEPTH
+        and _INDENTED.search(text) is None  # (block style nests by indents and dashes: dos64)
+    ):
+        return  # no anchor, no alias, and too few brackets or indents to nest past the bound
     check_structure(text, name)
 
 
