@@ -61,7 +61,14 @@ def test_a_file_nested_too_deep_says_so_at_any_depth(depth: int, tmp_path: Path)
 
 def block_nested(depth: int, step: str) -> str:
     """A rule whose ``when:`` nests ``not:`` ``depth`` deep in block style."""
-    lines = ["rules:", "  - id: a", "    slot: hero", "    text: x", "    why: because", "    when:"]
+    lines = [
+        "rules:",
+        "  - id: a",
+        "    slot: hero",
+        "    text: x",
+        "    why: because",
+        "    when:",
+    ]
     for level in range(depth):
         lines.append("      " + step * level + "not:")
     lines.append("      " + step * depth + "stage: interest")
