@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from omotenashi.errors import CommandError
@@ -55,6 +55,17 @@ def moment_of(time: str | datetime, zone: str) -> float:
     return (at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(zone))).timestamp()
 
 
+def check_lists(forced: Mapping[str, Any]) -> None:
+    """A CommandError for ``rules=`` or ``segments=`` given one text, not a list (qa64: its
+    letters were read as the names, "no rule 'k', 'y', 'o' ...", or forced for the site)."""
+    for name in ("rules", "segments"):
+        if isinstance(given := forced.get(name), str):
+            raise CommandError(
+                f"omotenashi_force: {name}={given!r} is one text, not a list: write "
+                f"{name}=[{given!r}]"
+            )
+
+
 def check_forced(forced: list[str] | None, rules: RulesSettings) -> None:
     """Rule ids a force token names that the site's rules lack are a CommandError naming the
     closest ids; not checked without a rules folder (a site tested where it runs)."""
@@ -77,6 +88,8 @@ def holdout_arms(
     rule with a holdout, ``{rule id: arm}``, or None), checked against the rule set."""
     if holdouts is None:
         return {}
+    if isinstance(holdouts, str) and holdouts not in ARMS:  # (before any rule is looked at:
+        raise CommandError(f"holdouts: {holdouts!r} is not one of {ARMS}")  # qa64, "shwon")
     if holdouts == "shown" and not rules.dir.is_dir():  # the default, for a site not here
         return {}  # (a suite testing a running site): no rules known, no arm asked of them
     known = holdout_rules(rules)
@@ -116,16 +129,21 @@ def choose_vid(
     True: the next one; None: as drawn). Both are pure hashes of the id (engine/restraint.py
     ``in_holdout`` and ``is_fresh``): the site draws the same way. What ``tries`` ids could
     not be expected to find is refused at once, saying why."""
+    if steady_views < 0:
+        raise CommandError(f"steady_views={steady_views}: a number of page views, 0 or more")
     chance = fresh_share if fresh else (1 - fresh_share) ** steady_views if fresh is False else 1
     for held, percent in arms.values():
         chance *= percent / 100 if held else 1 - percent / 100
     if chance * tries < 20:  # 1 id in more than tries/20: hopeless, or minutes of hashing
+        asked = ", ".join(
+            f"{r}: {'held-out' if h else 'shown'} ({p:g}%)" for r, (h, p) in arms.items()
+        )
         raise CommandError(
             f"no visitor id can be expected in {tries} tries: about 1 in "
-            f"{1 / chance if chance else float('inf'):.3g} is in the holdout arms {arms} with "
-            f"fresh={fresh} (a fresh share of {fresh_share}, over {steady_views} page views "
-            "when False): ask fewer steady_views, or set OMOTENASHI_RESPECT_FRESH_SHARE=0 "
-            "on the site under test"
+            f"{1 / chance if chance else float('inf'):.3g} is in the holdout arms asked "
+            f"({asked or 'none'}) with fresh={fresh} (a fresh share of {fresh_share}, over "
+            f"{steady_views} page views when False): ask fewer steady_views"
+            + (" or other arms" if arms else "")
         )
     from omotenashi.engine.restraint import in_holdout, is_fresh
 

@@ -16,6 +16,7 @@ from omotenashi.testing import SeededVisitor, unavailable
 from omotenashi.testing.arms import (
     STEADY_VIEWS,
     check_forced,
+    check_lists,
     choose_vid,
     holdout_arms,
     moment_of,
@@ -223,6 +224,7 @@ def omotenashi_force(
     signer = ForceSigner(omotenashi_settings)
 
     def make(*, time: str | datetime | None = None, **forced: Any) -> str:
+        check_lists(forced)
         check_forced(forced.get("rules"), omotenashi_settings.rules)
         if time is not None:
             if forced.get("at") is not None:
