@@ -332,3 +332,24 @@ async def test_the_history_card_says_what_switching_it_off_means(
     assert (said in card) is history
     assert ("Off: none of these are shown to you." in card) is not history
     assert words(after).count("Off: ") == 1
+
+
+async def test_every_kind_switched_off_says_so_in_the_opening_line(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    # (privacy64: it still opened "This site adapts some banners and texts to what you do
+    # here", while every block was held back and the pages showed none)
+    async with client_for(site(make_settings)) as client:
+        page = (await client.get(PREFS)).text
+        kinds = re.findall(r'name="category" value="([^"]+)"', page)
+        form = {"csrf": csrf(page), "action": "save", "category": []}
+        await client.post(PREFS, data=form, headers=SAME_SITE)
+        off = words((await client.get(PREFS)).text)
+        shown = await look(client)
+        form = {"csrf": csrf(page), "action": "save", "category": kinds[:1]}
+        await client.post(PREFS, data=form, headers=SAME_SITE)
+        one = words((await client.get(PREFS)).text)
+    assert len(kinds) == 3 and "Spring offer" not in shown and "Default hero" in shown
+    assert "You switched off every kind of suggestion, so nothing on this site is adapted" in off
+    assert "This site adapts some banners" not in off
+    assert "This site adapts some banners" in one and "every kind of suggestion" not in one
