@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from typing import Any
 
-from omotenashi.engine.decide import Decision, decide, new_decision
+from omotenashi.engine.decide import Decision, decide, eligible, new_decision
 from omotenashi.engine.disclosure import (
     FORCED,
     Disclosure,
@@ -301,9 +301,13 @@ def _reasoned(
     decision: Decision, facts: Facts, forced: frozenset[str], restraint: Restraint | None
 ) -> Decision:
     """The decision with its reasons; a forced rule the visitor's own choices would refuse (it
-    or its kind switched off, about their behaviour while their history is off) is shown by the
-    preview link, not because of them, whatever its conditions say of them."""
-    if decision.id in forced and restraint is not None and restraint.switched_off(decision.rule):
+    or its kind switched off, about their behaviour while their history is off), or that is
+    off for everyone (``enabled: false``, outside its schedule: qa64, "it may be shown to
+    anyone" was said), is shown by the preview link, not because of them."""
+    if decision.id in forced and (
+        not eligible(decision.rule, facts.now)
+        or (restraint is not None and restraint.switched_off(decision.rule))
+    ):
         return new_decision(decision.rule, decision.target, (FORCED,))
     return with_reasons(decision, facts, checked=decision.id not in forced)
 

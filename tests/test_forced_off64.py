@@ -1,0 +1,53 @@
+"""A force link's block whose rule is off for everyone (``enabled: false``, its schedule not
+begun or over) is said to be shown by the link (qa64: its "i" said "Nothing about you chose
+this: it may be shown to anyone", which no visitor can be shown); one that is on says its own
+reason, as ever. The real middleware, a real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, Settings
+from omotenashi.identity.preview import ForceSigner
+
+from .conftest import client_for
+from .conftest import page_words as words
+
+RULES = """
+rules:
+  - {id: on, slot: a, text: "ON", why: "Everyone sees it."}
+  - {id: off, slot: b, text: "OFF", enabled: false, why: "Everyone sees it."}
+  - {id: later, slot: c, text: "LATER", schedule: {start: "2999-01-01"}, why: "Everyone."}
+  - {id: over, slot: d, text: "OVER", schedule: {end: "2001-01-01"}, why: "Everyone."}
+"""
+PAGE = "<!doctype html><html><body>" + "".join(
+    f'<div data-omo-slot="{s}">-</div>' for s in "abcd"
+) + "</body></html>"  # fmt: skip
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("rule", "link"), [("on", False), ("off", True), ("later", True),
+                                            ("over", True)])  # fmt: skip
+async def test_a_forced_block_off_for_everyone_is_said_to_be_the_links(
+    make_settings: Callable[..., Settings], rule: str, link: bool
+) -> None:
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    settings = make_settings(RULES, respect={"disclosure": True, "page_panel": True})
+    mw = Omotenashi(Starlette(routes=[Route("/", page)]), settings=settings)
+    token = ForceSigner(mw.settings).make(rules=[rule])
+    async with client_for(mw) as client:
+        got = await client.get(f"/?omo_preview={token}", headers={"accept": "text/html"})
+    block = LexborHTMLParser(got.text).css_first(f'[data-omo-rule="{rule}"]')
+    assert block is not None and rule in got.headers["x-omotenashi-rules"].split(",")
+    said = words(block.html or "")
+    assert ("Shown by a preview link, not because of you" in said) is link
+    assert ("it may be shown to anyone" in said) is not link
