@@ -24,7 +24,7 @@ from omotenashi.engine.disclosure import Disclosure, kept_reasons, reach
 from omotenashi.engine.exposure import exposures
 from omotenashi.engine.facts import Facts, evolve, query_params
 from omotenashi.engine.flash import confirm
-from omotenashi.engine.headers import Headers, content_type, get, says_utf8
+from omotenashi.engine.headers import Headers, content_type, get
 from omotenashi.engine.html.base import base_facts
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.limits import ITEMS_PER_PAGE, cut
@@ -335,6 +335,13 @@ def personalise_response(
         if declared_nowhere(declared, raw):  # a browser guesses (windows-1252, often)
             raise PageRefused("the page declares no charset and is not UTF-8") from None
         raise PageRefused("the page has bytes not in its charset", charset) from None
+    # declared nowhere, a page's charset is the browser's guess (windows-1252 in Chromium, by
+    # the user's locale): one of ASCII bytes reads the same in any, and stays undeclared, with
+    # what is inserted as ASCII too; any other is left as it is (html64: charset=utf-8 added
+    # turned "CafÃ©", as Chromium showed it, into "Café", and the page's forms' charset)
+    guessed = charset == "utf-8" and declared_nowhere(declared, raw)
+    if guessed and not raw.isascii():
+        raise PageRefused("the page declares no charset and is not ASCII: a browser guesses it")
     if is_json(text):  # an API answer labelled text/html (PHP's default): no page (proxy60)
         raise PageRefused("the body is JSON, not HTML, whatever its Content-Type says")
     if charset.startswith("iso2022") and "\x1b" in text:  # a stray ESC the codec let through:
@@ -354,14 +361,12 @@ def personalise_response(
     if page.shown or page.flashed or page.html != text:  # (blocks the page hides: in it too)
         # the page's own text encodes as it decoded; inserted text the charset cannot hold
         # ("→" in a latin-1 page, which is windows-1252) goes out as character references
-        out = encode(page.html, charset)
+        out = encode(page.html, "ascii" if guessed else charset)
         out = gzip.compress(out, compresslevel=6, mtime=0) if gzipped else out
     # The app's validators describe its default page, not this visitor's: without them no
     # conditional request can get a 304 that skips the page view or keeps stale choices.
     # A checksum or byte ranges of the app's bytes would be false of other bytes.
     new = private_headers(headers, len(out), config.vary, rewritten=out is not body)
-    if out is not body and charset == "utf-8" and declared_nowhere(declared, raw):
-        new = says_utf8(new)  # what it inserted is UTF-8: no browser may guess otherwise
     if config.debug_header or visit.forced is not None:
         shown = ",".join(d.id for d in page.shown).encode()
         new.append((b"x-omotenashi-rules", shown or b"-"))
