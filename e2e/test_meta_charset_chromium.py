@@ -82,3 +82,28 @@ def test_a_personalised_page_with_a_late_meta_shows_the_rule_in_its_charset(
     page.goto(serve(result.body, dict(result.headers)[b"content-type"]))
     assert page.evaluate("document.characterSet") == "ISO-8859-2"  # as the app's page says
     assert page.locator("h1").inner_text() == "Witaj, Łódź"
+
+
+def test_a_personalised_page_declared_nowhere_reads_as_the_apps_did(
+    page: Page, serve: Serve, tmp_path: Path
+) -> None:
+    # (html64: it gained charset=utf-8, and Chromium, which guessed windows-1252 for the
+    # app's page, read the rewritten one, forms and all, in UTF-8)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "snippets").mkdir()
+    rule = "rules:\n  - {id: hero, slot: hero, text: 'Witaj, Łódź → café', why: Always.}\n"
+    (tmp_path / "rules" / "site.yaml").write_text(rule, encoding="utf-8")
+    ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"), base=tmp_path)
+    body = b"<!doctype html><html><body><h1 data-omo-slot=hero>Welcome</h1><p>Caf&eacute;</p>"
+    config = EngineConfig(respect=RespectSettings(disclosure=False, page_panel=False))
+    visit = Visit(visitor_id="v1", profile=Profile(), now=1_700_000_000.0)
+    result = personalise_response(
+        body, [(b"content-type", b"text/html")], visit, ruleset, Journey(), config
+    )
+    assert dict(result.headers)[b"content-type"] == b"text/html" and result.body.isascii()
+    page.goto(serve(body, b"text/html"))
+    theirs = page.evaluate("document.characterSet")
+    page.goto(serve(result.body, b"text/html"))
+    assert page.evaluate("document.characterSet") == theirs
+    assert page.locator("h1").inner_text() == "Witaj, Łódź → café"
+    assert page.locator("p").inner_text() == "Café"

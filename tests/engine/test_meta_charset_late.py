@@ -139,8 +139,8 @@ def test_a_meta_no_browser_honours_past_the_bound_is_not_looked_for(tmp_path: Pa
     # in the body, 100 KB down: Chromium and Firefox ignore it, and we do not look that far
     body = b"<!doctype html><body>" + HERO + b"<p>" + b"x" * 100_000 + b"</p>" + KOI8
     out, content_type = _personalise(body, _ruleset(tmp_path, "Grüß dich"))
-    assert content_type == b"text/html; charset=utf-8"
-    assert "Grüß dich".encode() in out
+    assert content_type == b"text/html"  # declared nowhere: the browser's guess stays (html64)
+    assert b"Gr&#252;&#223; dich" in out  # and what is inserted reads alike in any
 
 
 FRAGMENTS = [
