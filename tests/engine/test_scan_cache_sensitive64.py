@@ -50,3 +50,22 @@ def test_a_scan_is_not_reused_where_a_value_that_changes_it_differs(
     assert {k: [t.start for t in v] for k, v in got.matches.items()} == {
         k: [t.start for t in v] for k, v in fresh.matches.items()
     }
+
+
+def test_a_scan_is_not_reused_where_a_formatting_elements_value_differs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # (html64: the fourth alike <b> drops the first from what the parser re-opens: whether the
+    # values agree decides which elements the selector matches, any attribute's)
+    monkeypatch.setattr(cache, "_refs", type(cache._refs)())
+    page = (
+        "<!DOCTYPE html><body><p><b title=a><b title=a><b title=a><b title={}>x</p>"
+        "<p>y<span>S</span></p></body>"
+    )
+    selectors = (parse_selector("p > b > b > b > span"),)
+    cache.scan(page.format("a"), selectors=selectors)
+    got = cache.scan(page.format("z"), selectors=selectors)
+    fresh = scan_page(page.format("z"), selectors=selectors)
+    assert {k: len(v) for k, v in got.matches.items()} == {
+        k: len(v) for k, v in fresh.matches.items()
+    }

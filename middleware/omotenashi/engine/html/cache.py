@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .formatting import FORMATTING
 from .hides import HIDING, UNUSABLE
 from .scanner import Scan, exists, scan_page
 from .selectors import Selector
@@ -211,12 +212,19 @@ def _same_structure(
     return True
 
 
+# Formatting elements whose attribute values the parser compares (the "Noah's Ark" clause: a
+# fourth alike drops the first from the list of those it re-opens); <a> is never twice in it
+_NOAHS = FORMATTING - {"a"}
+
+
 def _in_value(
     a: str, b: str, lt: int, end: int, lo: int, hi: int, sensitive: frozenset[str]
 ) -> tuple[int, int] | None:
     """The span of the insensitive attribute of the tag at ``lt`` whose value holds [lo, hi)."""
     mb = TOKEN.match(b, lt)
     if mb is None or mb.end() != end or mb.group(1) is None:
+        return None
+    if mb.group(1).lower() in _NOAHS:  # (its values decide what the parser re-opens: html64)
         return None
     name_end = lt + 1 + len(mb.group(1))
     old, new = attrs(a, name_end, end), attrs(b, name_end, end)
