@@ -352,8 +352,9 @@ def personalise_response(
         # This codec would not give back the same bytes (a byte-order mark, several byte
         # sequences for one character): the page goes out as the app made it.
         raise PageRefused("the page does not survive decoding and encoding", charset)
-    if not charset.startswith("utf-") and visit.request.query_string:  # its forms' charset
-        query = query_params(visit.request.query_string, charset)
+    forms = WINDOWS_1252 if guessed else charset  # (a guessed page's forms: review64)
+    if not forms.startswith("utf-") and visit.request.query_string:  # its forms' charset
+        query = query_params(visit.request.query_string, forms)
         if query != visit.request.query:
             visit = replace(visit, request=replace(visit.request, query=query))
     page = personalise_page(text, visit, ruleset, journey, config, catalog)
