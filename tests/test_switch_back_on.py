@@ -353,3 +353,24 @@ async def test_every_kind_switched_off_says_so_in_the_opening_line(
     assert "You switched off every kind of suggestion, so nothing on this site is adapted" in off
     assert "This site adapts some banners" not in off
     assert "This site adapts some banners" in one and "every kind of suggestion" not in one
+
+
+async def test_kinds_that_ended_are_not_said_to_be_switched_off(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    # (review64: a seasonal site between seasons told a visitor who switched nothing off
+    # "You switched off every kind of suggestion")
+    ended = """
+rules:
+  - {id: xmas, slot: hero, text: "Xmas", why: "It is Christmas.", category: seasonal,
+     schedule: {start: "2025-12-01T00:00:00", end: "2025-12-26T00:00:00"}}
+"""
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    app = Starlette(routes=[Route("/", page)])
+    async with client_for(Omotenashi(app, settings=make_settings(ended))) as client:
+        await client.get("/")
+        said = words((await client.get(PREFS)).text)
+    assert "every kind of suggestion" not in said and "This site adapts some banners" in said
