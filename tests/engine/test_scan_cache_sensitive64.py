@@ -69,3 +69,24 @@ def test_a_scan_is_not_reused_where_a_formatting_elements_value_differs(
     assert {k: len(v) for k, v in got.matches.items()} == {
         k: len(v) for k, v in fresh.matches.items()
     }
+
+
+@pytest.mark.parametrize(
+    ("attr", "one", "two"),
+    [
+        ("style", "width:10%", "width:90%"),  # (a progress bar's, page by page: review64)
+        ("style", "display:flex;color:red", "display:flex;color:tan"),
+        ("hidden", "a", "b"),
+        ("aria-hidden", "no", "na"),
+        ("-", "open", "OPEN"),
+    ],
+)
+def test_a_scan_is_reused_where_such_a_value_means_the_same(
+    monkeypatch: pytest.MonkeyPatch, attr: str, one: str, two: str
+) -> None:
+    monkeypatch.setattr(cache, "_refs", type(cache._refs)())
+    monkeypatch.setattr(cache, "stats", {"scans": 0, "reused": 0})
+    first, second = page(attr, one), page(attr, two)
+    cache.scan(first, selectors=SELECTORS)
+    cache.scan(second, selectors=SELECTORS)
+    assert cache.stats == {"scans": 1, "reused": 1}
