@@ -6,6 +6,7 @@ middleware, a real Redis, the page read by lexbor."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -15,6 +16,8 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings
+from omotenashi.loader.ruleset import load_ruleset
+from omotenashi.loader.snippets import Renderer
 
 from ..conftest import client_for
 
@@ -63,3 +66,16 @@ async def test_a_slot_rule_fills_its_slot_never_an_element_a_selector_names(
     else:  # the page's own footer and title, as the app made them
         assert footer.text() == "© Shop Privacy" and tree.css_first("title").text() == "Shop"
         assert shown == {"promo", "named"}
+
+
+def test_a_slot_and_a_selector_of_one_name_are_two_places_of_an_entry(tmp_path: Path) -> None:
+    # (review64: "slot: footer" and "selector: footer" giving one reason were one place, and
+    # the "Don't show me this" of either named "the “footer” block", switching off both)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        "rules:\n"
+        '  - {id: a, slot: footer, text: A, why: "You like tea."}\n'
+        '  - {id: b, selector: footer, text: B, why: "You like tea."}\n'
+    )
+    ruleset = load_ruleset(tmp_path / "rules", Renderer(tmp_path / "snippets"))
+    assert [r.entry_places for r in ruleset.rules] == [True, True]

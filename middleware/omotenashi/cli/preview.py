@@ -204,9 +204,8 @@ def _held_back(
         if start is not None and at < (start if start.tzinfo else start.replace(tzinfo=UTC)):
             return f"outside its schedule: it starts {start.isoformat()}"
         return f"outside its schedule: it ended {end.isoformat() if end else ''}".rstrip()
-    target = r.slot or r.selector
     for d in shown:
-        if (d.rule.rule.slot or d.rule.rule.selector) != target:
+        if d.rule.target != rule.target:  # (a slot and a selector apart, "footer" too)
             continue
         won = f"{d.id} won the {'slot' if r.slot else 'selector'}"
         if d.rule.rule.priority > r.priority:

@@ -142,7 +142,7 @@ class RuleSet:
                 members.sort(key=_order)  # an entry's rules in file order
                 ids = tuple(m.id for m in members)  # one tuple and set shared by its rules
                 same = frozenset(ids)
-                places = len({m.rule.slot or m.rule.selector for m in members}) > 1
+                places = len({m.target for m in members}) > 1
                 for m in members:
                     object.__setattr__(m, "entry", ids)
                     object.__setattr__(m, "entry_set", same)
