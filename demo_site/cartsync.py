@@ -13,6 +13,7 @@ The two part where one changes without the other:
   nothing is in it.
 
 Nothing is read or told where nothing may be kept (GPC, no consent) or Redis did not answer
+(under "Personalise nothing" the account's cart is read, the shop's own, and nothing told)
 (the browsing history off is no such case: the cart and bookings are kept all the same, and
 the pages leave out what the cart holds, respect50); and a page whose session holds no cart
 and no person waits for nothing (most pages: their profile read goes on while the app runs).
@@ -40,10 +41,11 @@ async def in_step(
     if getattr(request.state, "cart_in_step", False):  # once a request (what it told is
         return  # not in the profile it read)
     request.state.cart_in_step = True
-    if visitor.private:
+    shop_only = visitor.privacy == "nothing"  # (personalised nothing: the account's cart is
+    if visitor.private and not shop_only:  # the shop's to show all the same: visitor64)
         return
     profile = await visitor.loaded()
-    if visitor.degraded or visitor.private:  # (a revoked id is found private by its read)
+    if visitor.degraded or (visitor.private and not shop_only):  # (a revoked id: by its read)
         return
     saved, booked = profile.cart, profile.purchased
     kept = [slug for slug in cart if slug in saved or slug not in booked]

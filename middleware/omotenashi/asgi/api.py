@@ -135,10 +135,13 @@ async def identify(request: Any, user_id: str) -> None:
         # private until their next request. (A revoked browser id links no one: it stays.)
         _switch(visitor, _signed_in(identity, pid))
         return
-    if visitor.private:  # under GPC/DNT or without consent, nothing links this...
+    # under "Personalise nothing" the visitor signs in as ever (visitor64: linked to nothing,
+    # the account's cart never came back, nor did it once they unticked it): what was kept
+    # before the choice joins the account, and nothing new is kept while the choice holds
+    if visitor.private and visitor.privacy != "nothing":  # under GPC/DNT, without consent,
         if identity.unread or (identity.user is not None and identity.user != pid):
-            await _leave(visitor)  # ...and another user's id must not stay in it (unread:
-        return  # it may hold one: identity61)
+            await _leave(visitor)  # nothing links this, and another user's id must not stay
+        return  # in it (unread: it may hold one: identity61)
     if identity.user == pid:
         return
     switching = identity.user is not None  # another user was signed in here

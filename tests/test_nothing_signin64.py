@@ -1,0 +1,56 @@
+"""A sign-in while "Personalise nothing" is on signs the browser in (visitor64: it linked
+nothing, like a GPC browser's: the account's saved cart never came back, and still did not once
+the visitor unticked the choice). What this browser kept before the choice joins the account;
+nothing new is kept while the choice holds; unticked, the account's pages are personalised
+again. The demo shop, a real Redis."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import redis
+
+from .conftest import client_for, form_token
+from .test_demo import TOURS, demo
+
+pytestmark = pytest.mark.anyio
+PREFS = "/_omotenashi/preferences"
+SAME_SITE = {"origin": "http://shop.test"}
+
+
+async def choose(client, nothing: bool) -> None:  # type: ignore[no-untyped-def]
+    page = (await client.get(PREFS)).text
+    kinds = re.findall(r'name="category" value="([^"]+)"', page)  # every kind on
+    form = {"csrf": form_token(page), "action": "save", "category": kinds}
+    if nothing:
+        form["nothing"] = "1"
+    await client.post(PREFS, data=form, headers=SAME_SITE)
+
+
+async def test_a_sign_in_under_personalise_nothing_links_the_account(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    async with client_for(demo(omotenashi_redis_url)) as first:
+        await first.post("/login", data={"username": "qa-nothing-pia"})
+        await first.post("/cart", data={"tour": "paris-art"})
+        account = (await first.get(PREFS + "/export")).json()["visitor_id"]
+    async with client_for(demo(omotenashi_redis_url)) as second:
+        await second.get("/tours/kyoto-autumn")  # kept before the choice
+        before = (await second.get(PREFS + "/export")).json()["visitor_id"]
+        await choose(second, nothing=True)
+        await second.post("/login", data={"username": "qa-nothing-pia"})
+        cart = await second.get("/cart")
+        views = int(omotenashi_redis.hget(f"omo:{{{account}}}:p2", "V") or 0)
+        for _ in range(2):
+            await second.get("/tours/hawaii-family")  # nothing new kept while it holds
+        held = int(omotenashi_redis.hget(f"omo:{{{account}}}:p2", "V") or 0)
+        export = (await second.get(PREFS + "/export")).json()
+        await choose(second, nothing=False)
+        await second.get("/tours/hawaii-family")
+        after = int(omotenashi_redis.hget(f"omo:{{{account}}}:p2", "V") or 0)
+    assert "Cart (1)" in cart.text and TOURS["paris-art"]["title"] in cart.text
+    assert export["visitor_id"] == account and export["choices"]  # this browser: the account's
+    assert "kyoto-autumn" in export["profile"]["viewed"]  # kept before the choice: joined
+    assert held == views and after == views + 1
+    assert omotenashi_redis.exists(f"omo:{{{before}}}:p2") == 0  # merged, none left behind
