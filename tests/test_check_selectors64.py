@@ -29,6 +29,8 @@ def site(tmp_path: Path, selector: str) -> None:
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "base.html").write_text(BASE)
     (tmp_path / "templates" / "home.html").write_text(HOME)
+    # a partial of rows, included in a table (review64: read alone, its rows were dropped)
+    (tmp_path / "templates" / "row.html").write_text("<tr class=item-row><td class=price>1</td>")
     for folder in ("rules", "snippets"):
         (tmp_path / folder).mkdir()
     (tmp_path / "rules" / "site.yaml").write_text(
@@ -65,6 +67,8 @@ def test_a_selector_no_template_element_matches_is_a_warning_at_its_field(
         "h2, h1.hero-title",  # one part matches
         "td",
         "tr > td",
+        "tr.item-row",
+        "td.price",
     ],
 )
 def test_a_selector_some_template_element_may_match_is_not_warned_of(

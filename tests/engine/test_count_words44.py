@@ -114,6 +114,13 @@ ROWS = [
     ("event", {"gt": 1}, 1, False, ["we have a record of you doing “join club” at most once"]),
     ("event", {"gt": 1}, 2, True, ["you have done “join club” more than once"]),
     ("event", {"in": [1]}, 1, True, ["we have a record of you doing “join club” once"]),
+    (
+        "event",
+        {"in": [1]},
+        2,
+        False,
+        ["we have a record of you doing “join club” a number of times other than once"],
+    ),
     ("event", {"ne": 2}, 2, False, ["we have a record of you doing “join club” exactly 2 times"]),
     ("absent_days", {"eq": 1}, 1.0, True, ["you were away for exactly 1 day before this visit"]),
     (

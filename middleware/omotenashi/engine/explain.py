@@ -107,7 +107,8 @@ def counted(op: str, value: object, noun: str) -> str:
         if not values:  # (never holds; its negation always does)
             return f"a number of {many} in an empty list" if op == "in" else f"any number of {many}"
         if op == "not_in":
-            return f"a number of {many} other than {listed}"
+            once = noun == "time" and listed == "1"
+            return f"a number of {many} other than {'once' if once else listed}"
         if noun == "time" and listed == "1":
             return "once"
         return f"{listed} {noun if number(values[-1]) == '1' else many}"

@@ -12,6 +12,7 @@ has any element the rule could be aimed at.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -42,9 +43,12 @@ def unmatched_selectors(
     for path in sorted(templates.rglob("*")) if subjects else ():
         if path.is_file() and path.suffix in TEMPLATES and len(matched) < len(subjects):
             left = [subject for text, subject in subjects.items() if text not in matched]
-            found = scan_page(path.read_text(errors="replace"), selectors=left)
-            matched.update(t for t, hits in found.matches.items() if hits)
-            matched.update(s.name for s in found.skipped if s.kind == "selector")
+            source = path.read_text(errors="replace")
+            # a partial of rows or cells is included in a table: read in one too (review64)
+            for text in (source, "<table>" + source) if _TABLE_PART.search(source) else (source,):
+                found = scan_page(text, selectors=left)
+                matched.update(t for t, hits in found.matches.items() if hits)
+                matched.update(s.name for s in found.skipped if s.kind == "selector")
     out: list[Finding] = []
     for r in aimed:
         if r.rule.selector not in subjects or r.rule.selector in matched:
@@ -63,6 +67,9 @@ def unmatched_selectors(
         line = line_of(lines, at) if lines else r.line
         out.append(Finding(r.file, line, "warning", str(said).split(": ", 1)[1]))
     return out
+
+
+_TABLE_PART = re.compile(r"<(?:tr|td|th|tbody|thead|tfoot|caption|colgroup|col)[\s/>]", re.I)
 
 
 def _subject(text: str) -> Selector | None:

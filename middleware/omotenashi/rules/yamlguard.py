@@ -19,9 +19,10 @@ MAX_DEPTH = 40
 # C0 controls but tab, newline and carriage return; DEL; C1 controls; non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _CHUNK = 32 * 1024
-# A line that starts with at least MAX_DEPTH spaces, dashes or question marks: the only way
-# block style can nest that deep (each level indents, or adds "- " or "? ", at least once)
-_INDENTED = re.compile(rf"^[ \-?]{{{MAX_DEPTH}}}", re.MULTILINE)
+# A line that starts with at least half MAX_DEPTH spaces, dashes or question marks: block
+# style nests no deeper without one (each level indents, or adds "- " or "? ", at least once);
+# half, and half the brackets, so that block and flow style mixed cannot pass it (review64)
+_INDENTED = re.compile(rf"^[ \-?]{{{MAX_DEPTH // 2}}}", re.MULTILINE)
 _Parser: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -35,7 +36,7 @@ def check_source(text: str, name: str) -> None:
     if (
         "&" not in text
         and "*" not in text
-        and text.count("[") + text.count("{") < MAX_DEPTH
+        and text.count("[") + text.count("{") < MAX_DEPTH // 2
         and _INDENTED.search(text) is None  # (block style nests by indents and dashes: dos64)
     ):
         return  # no anchor, no alias, and too few brackets or indents to nest past the bound
