@@ -631,7 +631,7 @@ async def test_the_visitor_fixture_can_ask_for_a_fresh_first_view(
         ({"cap": {"x": 1}}, "unknown profile field 'cap' (fields: stage, visits, views"),
         ({"visits": "3"}, "profile field 'visits' must be a number, got '3'"),
         ({"caps": {"promo": 0}}, "cap 'promo': expected <visit|day|week|ever>:<count>"),
-        ({"holdouts": "control"}, "arm 'control' of 'held' is not one of ('shown', 'held-out')"),
+        ({"holdouts": "control"}, "holdouts: 'control' is not one of ('shown', 'held-out')"),
         ({"holdouts": {"steady": "shown"}}, "'steady' has no holdout in the rules at"),
     ],
     ids=["stage", "field", "number", "cap", "arm", "no-holdout"],
