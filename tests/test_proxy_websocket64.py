@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, RejectConnection, Request
+from wsproto.events import AcceptConnection, Event, RejectConnection, Request
 
 from omotenashi import Settings
 from omotenashi.proxy import ProxySettings, proxy_app
@@ -63,6 +63,15 @@ async def handshake(url: str, target: str) -> AcceptConnection | RejectConnectio
         writer.close()
 
 
+async def through_the_proxy(settings: Settings, target: str) -> Event:
+    """The origin's answer to a handshake for ``target``, through the proxy under /base."""
+    cfg = ProxySettings(websockets=True)
+    async with asyncio.timeout(30), serving(origin, lifespan="off", ws="wsproto") as own:
+        app = proxy_app(f"{own}/base", settings=settings, config=cfg)
+        async with serving(app, ws=GuardedWSProtocol) as url:
+            return await handshake(url, target)
+
+
 @pytest.fixture
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings()
@@ -71,11 +80,7 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 async def test_an_accepted_handshakes_cookies_are_rewritten_as_over_http(
     settings: Settings,
 ) -> None:
-    cfg = ProxySettings(websockets=True)
-    async with asyncio.timeout(30), serving(origin, lifespan="off", ws="wsproto") as own:
-        app = proxy_app(f"{own}/base", settings=settings, config=cfg)
-        async with serving(app, ws=GuardedWSProtocol) as url:
-            answer = await handshake(url, "/chat")
+    answer = await through_the_proxy(settings, "/chat")
     assert isinstance(answer, AcceptConnection)
     cookies = [v for k, v in answer.extra_headers if k.lower() == b"set-cookie"]
     assert cookies == [
@@ -88,11 +93,7 @@ async def test_an_accepted_handshakes_cookies_are_rewritten_as_over_http(
 async def test_a_refusals_address_on_the_visitors_host_is_made_relative(
     settings: Settings,
 ) -> None:
-    cfg = ProxySettings(websockets=True)
-    async with asyncio.timeout(30), serving(origin, lifespan="off", ws="wsproto") as own:
-        app = proxy_app(f"{own}/base", settings=settings, config=cfg)
-        async with serving(app, ws=GuardedWSProtocol) as url:
-            answer = await handshake(url, "/other")
+    answer = await through_the_proxy(settings, "/other")
     assert isinstance(answer, RejectConnection)
     assert answer.status_code == 302
     location = dict((k.lower(), v) for k, v in answer.headers)[b"location"]

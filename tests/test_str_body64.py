@@ -12,7 +12,7 @@ import pytest
 
 from omotenashi import Omotenashi, Settings
 
-from .conftest import client_for
+from .conftest import asgi_get, client_for
 
 Make = Callable[..., Settings]
 RULES = """
@@ -32,22 +32,8 @@ async def test_a_str_body_reaches_the_server_as_sent(make_settings: Make, first:
         await send({"type": "http.response.body", "body": "<p>a str</p>"})
 
     mw = Omotenashi(app, settings=make_settings(RULES))
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"shop.test"), (b"accept", b"text/html")],
-        "client": ("127.0.0.1", 1), "server": ("shop.test", 80),
-    }  # fmt: skip
     async with client_for(mw):  # (its lifespan: the pool open)
-        await mw(scope, receive, send)
+        sent = await asgi_get(mw, "/")
     assert [m["type"] for m in sent] == [
         "http.response.start",
         "http.response.body",
