@@ -189,20 +189,3 @@ def asked_each_time(headers: Headers) -> Headers:
     return [*rest, (b"cache-control", b", ".join(kept))]
 
 
-def says_utf8(headers: Headers) -> Headers:
-    """The Content-Type with ``charset=utf-8`` in place of the none (or empty one) it named;
-    the app's other parameters kept, a quoted ``;`` in one not taken for a separator."""
-    out = []
-    for k, v in headers:
-        if k.lower() == b"content-type":
-            media, _, params = v.partition(b";")
-            kept = [
-                p for p in _PARAMS.findall(params) if not p.strip().lower().startswith(b"charset")
-            ]
-            v = b";".join([media, *kept, b" charset=utf-8"])
-        out.append((k, v))
-    return out
-
-
-# A parameter: up to the next ";" outside a double-quoted string (a "\" escapes in one)
-_PARAMS = re.compile(rb'(?:[^;"]++|"(?:[^"\\]|\\.)*+"?)++')
