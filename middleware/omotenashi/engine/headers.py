@@ -187,5 +187,3 @@ def asked_each_time(headers: Headers) -> Headers:
         kept.append(b"no-store")
     rest = without(headers[:-1], b"age", b"expires")
     return [*rest, (b"cache-control", b", ".join(kept))]
-
-
