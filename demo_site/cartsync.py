@@ -13,7 +13,8 @@ The two part where one changes without the other:
   nothing is in it.
 
 Nothing is read or told where nothing may be kept (GPC, no consent) or Redis did not answer
-(under "Personalise nothing" the account's cart is read, the shop's own, and nothing told)
+(under "Personalise nothing" the account's cart is joined at the sign-in, the shop's own, and
+nothing told)
 (the browsing history off is no such case: the cart and bookings are kept all the same, and
 the pages leave out what the cart holds, respect50); and a page whose session holds no cart
 and no person waits for nothing (most pages: their profile read goes on while the app runs).

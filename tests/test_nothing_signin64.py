@@ -11,6 +11,8 @@ import re
 import pytest
 import redis
 
+from omotenashi import revoke
+
 from .conftest import client_for, form_token
 from .test_demo import TOURS, demo
 
@@ -54,3 +56,26 @@ async def test_a_sign_in_under_personalise_nothing_links_the_account(
     assert "kyoto-autumn" in export["profile"]["viewed"]  # kept before the choice: joined
     assert held == views and after == views + 1
     assert omotenashi_redis.exists(f"omo:{{{before}}}:p2") == 0  # merged, none left behind
+
+
+async def test_a_revoked_browser_under_personalise_nothing_links_no_one(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    # (last64: its profile is never read under "nothing", so the sign-in did not see the
+    # revocation: it linked the revoked browser and merged into the account, which was then
+    # personalised and recorded once the choice was unticked)
+    app = demo(omotenashi_redis_url)
+    async with client_for(app) as browser:
+        await browser.get("/tours/kyoto-autumn")
+        vid = (await browser.get(PREFS + "/export")).json()["visitor_id"]
+        await choose(browser, nothing=True)
+        await revoke(app, visitor_id=vid)
+        before = set(omotenashi_redis.keys("omo:*"))
+        await browser.post("/login", data={"username": "qa-nothing-revoked"})
+        linked = (await browser.get(PREFS + "/export")).json()["visitor_id"]
+        await choose(browser, nothing=False)
+        await browser.get("/tours/hawaii-family")
+    assert linked == vid  # the browser itself, linked to no one
+    assert set(omotenashi_redis.keys("omo:*")) - before <= {
+        k for k in omotenashi_redis.keys("omo:*") if "rate" in k
+    }  # nothing written for the account

@@ -138,10 +138,10 @@ async def identify(request: Any, user_id: str) -> None:
     # under "Personalise nothing" the visitor signs in as ever (visitor64: linked to nothing,
     # the account's cart never came back, nor did it once they unticked it): what was kept
     # before the choice joins the account, and nothing new is kept while the choice holds
-    if visitor.private and visitor.privacy != "nothing":  # under GPC/DNT, without consent,
+    if visitor.private and (visitor.privacy != "nothing" or await _revoked_here(visitor)):
         if identity.unread or (identity.user is not None and identity.user != pid):
-            await _leave(visitor)  # nothing links this, and another user's id must not stay
-        return  # in it (unread: it may hold one: identity61)
+            await _leave(visitor)  # under GPC/DNT, without consent, nothing links this, and
+        return  # another user's id must not stay in it (unread: it may hold one: identity61)
     if identity.user == pid:
         return
     switching = identity.user is not None  # another user was signed in here
@@ -333,6 +333,17 @@ def _user_id(user_id: object) -> str:
     raise PayloadError(
         "user ids are strings, whole numbers or UUIDs: pass str(x) yourself", user_id
     )
+
+
+async def _revoked_here(visitor: Visitor) -> bool:
+    """Whether this browser's id is revoked (a "Personalise nothing" visitor's profile is never
+    read, so its privacy does not say it: last64); a store that fails: as if it were."""
+    services = visitor.services
+    assert services is not None
+    try:
+        return await deny.is_revoked(services.store, visitor.identity.vid)
+    except StoreError:
+        return True
 
 
 def _signed_in(identity: Identity, pid: str) -> Identity:
