@@ -13,7 +13,7 @@ import redis
 
 from omotenashi import revoke
 
-from .conftest import client_for, form_token
+from .conftest import client_for, form_token, page_words
 from .test_demo import TOURS, demo
 
 pytestmark = pytest.mark.anyio
@@ -48,6 +48,7 @@ async def test_a_sign_in_under_personalise_nothing_links_the_account(
             await second.get("/tours/hawaii-family")  # nothing new kept while it holds
         held = int(omotenashi_redis.hget(f"omo:{{{account}}}:p2", "V") or 0)
         export = (await second.get(PREFS + "/export")).json()
+        said = page_words((await second.get(PREFS)).text)
         await choose(second, nothing=False)
         await second.get("/tours/hawaii-family")
         after = int(omotenashi_redis.hget(f"omo:{{{account}}}:p2", "V") or 0)
@@ -55,6 +56,8 @@ async def test_a_sign_in_under_personalise_nothing_links_the_account(
     assert export["visitor_id"] == account and export["choices"]  # this browser: the account's
     assert "kyoto-autumn" in export["profile"]["viewed"]  # kept before the choice: joined
     assert held == views and after == views + 1
+    # (last64: "We keep only that choice, in a cookie", beside "You are signed in")
+    assert "We keep only that choice and your sign-in (the link to your account)" in said
     assert omotenashi_redis.exists(f"omo:{{{before}}}:p2") == 0  # merged, none left behind
 
 

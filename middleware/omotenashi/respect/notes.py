@@ -223,6 +223,13 @@ def also_nothing(reason: str) -> str:
     return said + "."
 
 
+_ONLY_CHOICE = "We keep only that choice, in a cookie on this device, so it stays."
+_CHOICE_AND_SIGN_IN = (
+    "We keep only that choice and your sign-in (the link to your account), in a cookie on this "
+    "device, so it stays."
+)
+
+
 def _note(
     reason: str,
     is_kept: bool,
@@ -244,6 +251,8 @@ def _note(
         note = PRIVATE_NOTES.get(reason, "")
         if cookie:  # (only the GPC notes say "set no personalisation cookie")
             note = note.replace(NO_COOKIE, SIGNED_IN_ONLY if signed_in else ID_ONLY, 1)
+        if signed_in:  # (a sign-in under "Personalise nothing" links the account: last64)
+            note = note.replace(_ONLY_CHOICE, _CHOICE_AND_SIGN_IN, 1)
     if reason not in ADAPTED:
         return note
     if not adapts:  # no block to switch off either
