@@ -109,6 +109,14 @@ OUTSIDE = ("REDIS_URL", "CI", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
             True,
             "",
         ),
+        ({"test_site.py": BASE}, ["-W", "error", "--base-url", SITE + "/"], {}, True, ""),
+        (  # a path's own slash is the site's: kept
+            {"test_site.py": BASE.replace(repr(SITE), repr(SITE + "/shop/"))},
+            ["--base-url", SITE + "/shop/"],
+            {},
+            True,
+            "",
+        ),
     ],
     ids=[
         "visitor-without-keys",
@@ -122,6 +130,8 @@ OUTSIDE = ("REDIS_URL", "CI", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
         "the-same-redis-url-twice",
         "base-url-option",
         "base-url-ini",
+        "base-url-root-without-its-slash",  # qa64: base_url + "/" was "//"
+        "base-url-path-keeps-its-slash",
     ],
 )
 def test_the_plugin_fails_at_once_where_a_test_would_pass_by_mistake(

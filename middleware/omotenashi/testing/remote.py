@@ -5,6 +5,7 @@ set."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,8 +28,13 @@ def site_base_url(pytestconfig: pytest.Config) -> str | None:
 
     As pytest-playwright gives it without pytest-base-url, but a plain function: its own is a
     method of a plugin object, which pytest 9 deprecates (PytestRemovedIn10Warning, an error
-    under -W error)."""
-    return remote_base_url(pytestconfig)
+    under -W error). A site's root given with its slash (``http://127.0.0.1:8000/``) comes
+    without it, so that ``base_url + "/"``, as the README's examples write, is the home page
+    and not ``//``, which a site may route elsewhere (qa64); a path's own slash is kept."""
+    given = remote_base_url(pytestconfig)
+    if given is not None and given.endswith("/") and urlsplit(given).path == "/":
+        return given[:-1]
+    return given
 
 
 def require_keys(settings: Settings, config: pytest.Config, fixture: str) -> None:
