@@ -62,3 +62,41 @@ def test_the_scanner_matches_what_chromium_matches(browser: Browser, body: str) 
             continue
         ours = [_ID.search(page[t.start : t.open_end]) for t in found.matches.get(s, ())]
         assert [m[1] if m else "" for m in ours] == theirs[s], s
+
+
+SLOTTED = [  # (a host's children that no <slot> of its shadow root takes are never rendered)
+    "<my-card><template shadowrootmode=open><slot name=a></slot></template>"
+    "<div id=s1 slot=a data-omo-slot=s1>x</div><div id=s2 data-omo-slot=s2>y</div>"
+    "<div slot=b><p id=s3 data-omo-slot=s3>z</p></div></my-card>",
+    "<my-card><template shadowrootmode=open><div><slot></slot></div></template>"
+    "<div><p id=s1 data-omo-slot=s1>x</p></div><span slot=a id=s2 data-omo-slot=s2>y</span>"
+    "</my-card>",
+    "<my-card><template shadowrootmode=open><div><template><slot></slot></template></div>"
+    "</template><div id=s1 data-omo-slot=s1>x</div></my-card>",  # a template's slot: none
+    "<div><template shadowrootmode=closed><p><slot name=x></slot></template>"
+    "<div slot=x><p id=s1 data-omo-slot=s1>x</p></div><b slot=X><i id=s2 data-omo-slot=s2>x"
+    "</i></b><svg slot=x><text id=s3 data-omo-slot=s3>x</text></svg></div>",
+    "<section><template shadowrootmode=open>no slot at all</template>"
+    "<h2 id=s1 data-omo-slot=s1>x</h2></section>",
+    "<a><template shadowrootmode=open>no host</template><b id=s1 data-omo-slot=s1>x</b></a>",
+]
+
+
+@pytest.mark.parametrize("body", SLOTTED)
+def test_a_shadow_hosts_unslotted_children_are_not_seen(browser: Browser, body: str) -> None:
+    """review64: a block in a host's child that no ``<slot>`` takes was counted as seen."""
+    page = f"<!doctype html><html><head></head><body>{body}</body></html>"
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.route("http://slots.test/", lambda r: r.fulfill(body=page, content_type="text/html"))
+        tab.goto("http://slots.test/")
+        theirs = tab.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('[data-omo-slot]')]"
+            ".map(e => [e.id, !e.checkVisibility()]))"
+        )
+    finally:
+        context.close()
+    ours = {t.name: t.hidden for t in scan_page(page).slots}
+    assert ours == theirs
+    assert any(theirs.values()) or "no host" in body  # (each page but one hides a block)

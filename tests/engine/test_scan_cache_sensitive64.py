@@ -90,3 +90,31 @@ def test_a_scan_is_reused_where_such_a_value_means_the_same(
     cache.scan(first, selectors=SELECTORS)
     cache.scan(second, selectors=SELECTORS)
     assert cache.stats == {"scans": 1, "reused": 1}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<my-card><template shadowrootmode=open><slot name="a"></slot></template>'
+        '<div slot="{}"><p data-omo-slot="promo">Default</p></div></my-card>',
+        '<my-card><template shadowrootmode=open><slot name="{}"></slot></template>'
+        '<div slot="a"><p data-omo-slot="promo">Default</p></div></my-card>',
+        '<my-card><template shadowrootmode=open shadowrootslotassignment="{}nual">'  # (manual: not known)
+        '</template><div><p data-omo-slot="promo">Default</p></div></my-card>',
+    ],
+)
+def test_a_scan_is_not_reused_where_a_shadow_roots_slots_take_other_children(
+    monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    """Whether a shadow host's child is shown (a ``<slot>`` of its root takes it) is read
+    from ``slot`` and ``name`` values: a page whose block shows does not lend its scan to one
+    whose block never does, nor the other way (review64 P3)."""
+    shown, unseen = (
+        f"<!doctype html><body>{page.format(v)}</body>"
+        for v in (("a", "b") if "nual" not in page else ("ma", "xx"))
+    )
+    assert not scan_page(shown).slots[0].hidden and scan_page(unseen).slots[0].hidden
+    for first, then in ((shown, unseen), (unseen, shown)):
+        monkeypatch.setattr(cache, "_refs", type(cache._refs)())
+        cache.scan(first)  # the process saw this one first
+        assert cache.scan(then).slots[0].hidden == (then is unseen)

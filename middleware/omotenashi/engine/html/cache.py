@@ -140,7 +140,8 @@ def _sensitive(slot: str, opt_out: str, sels: tuple[Selector, ...]) -> frozenset
     names.add("size")  # attributes the tree builder reads (input in tables, foreign content)
     # ... and what tells whether a block is seen or usable, and a shadow root (html64: a
     # "display:none" page's scan was reused for a "display:flex" one of the same length)
-    names |= HIDING | UNUSABLE | {"shadowrootmode"}
+    names |= HIDING | UNUSABLE | {"shadowrootmode", "shadowrootslotassignment"}
+    names |= {"slot", "name"}  # (which of a shadow host's children a <slot> of its root shows)
     for sel in sels:
         for compounds, _ in sel.complexes:
             for comp in compounds:

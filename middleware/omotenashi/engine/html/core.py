@@ -166,6 +166,10 @@ class Core(Tree):
         # closed (a formatting element left in the list, even from a template), it is unsure
         el.owner = self.open_recs[-1] if self.open_recs else -1
         if parent is None or len(self.bounds[TEMPLATE]) > 1:
+            if name == "slot" and ns == HTML and parent is not None and sourced:
+                host = self.stack[self.bounds[TEMPLATE][-1]].host  # (a shadow root's slot)
+                if host is not None and host.slots is not None:
+                    host.slots.add(self.tok_attr("name") or "")
             return el  # the root, or inside a template's content (not in the document)
         if self.foster and parent.ns == HTML and parent.name in TABLEISH:
             self.fostered("element moved out of a table", self.structural())
@@ -202,6 +206,12 @@ class Core(Tree):
             return el
         rec = None
         hides = False
+        # a shadow host's child that no <slot> of its shadow root takes is never shown
+        unslotted = (
+            parent.slots is not None
+            and parent is stack[-1]
+            and (self.tok_attr("slot") or "") not in parent.slots
+        )
         if found:
             slot_value = off_value = None
             for a in found:
@@ -213,7 +223,7 @@ class Core(Tree):
                     hides = True  # (read once below: hidden_by reads every attribute)
                 elif a.name in UNUSABLE and ns == HTML and unusable(a):  # (no "i" in: html62)
                     el.kinds += (NOTELESS,)
-            hides = hides and ns == HTML and hidden_by(found)
+            hides = (hides and ns == HTML and hidden_by(found)) or unslotted
             if slot_value is not None or mask:
                 rec = self._record(el, name, mask, parent.depth, hides)
                 rec.slot = slot_value
@@ -222,8 +232,10 @@ class Core(Tree):
                     rec.opt_out = True
                 elif self.open_recs:
                     self.recs[self.open_recs[-1]].opt_out = True
-        elif mask:
-            rec = self._record(el, name, mask, parent.depth, False)
+        else:
+            hides = unslotted
+            if mask:
+                rec = self._record(el, name, mask, parent.depth, hides)
         if hides or parent is not stack[-1]:
             self.hiding(el, hides, parent.depth)
         return el
@@ -236,7 +248,7 @@ class Core(Tree):
         rec.parent = self.open_recs[-1] if self.open_recs else -1
         # not seen by a visitor: inside (or itself) an element with ``hidden``, or a <template>
         rec.hidden = hides or el.key == "template" or self.held_hidden(at)
-        rec.settled = (not self.af or self._settled(el, False)) and (
+        rec.settled = (not self.af or self.settled(self.af, el, False)) and (
             name in _CELLS or self.stack[self.bounds[MODE][-1]].name not in _TABLE_MODE
         )
         if self.foster and self.stack[-1].name in TABLEISH:
@@ -316,20 +328,6 @@ class Core(Tree):
                 break
             rec.unsure = rec.unsure or f"{why} at offset {self.lt}"
 
-    def _settled(self, el: El, own_end: bool) -> bool:
-        """No formatting element waits to be re-opened by the next text (``el`` itself, when
-        closed by its own end tag, is about to leave the list)."""
-        af = self.af
-        for k in range(len(af) - 1, -1, -1):  # (short: the formatting elements open here)
-            e = af[k]
-            if e.name == "#marker":
-                if e.seq > el.seq:
-                    continue  # a marker its content left (an unclosed <object> ...)
-                return True
-            if e.depth < 0 and not (e is el and own_end):
-                return False
-        return True
-
     def _note_levels(self, el: El, rec: Rec) -> None:
         """Where a why note's markup parses as it does alone, leaving the page's elements as
         they were: at the end of the target's content (``note_in``) and right after it
@@ -342,7 +340,9 @@ class Core(Tree):
             return  # a <details> closes the <p>
         if not depths.get("body") and name != "body":
             return  # in the head: a <details> would start the body
-        if not rec.settled or (self.af and not self._settled(el, rec.close_start < rec.end)):
+        if not rec.settled or (
+            self.af and not self.settled(self.af, el, rec.close_start < rec.end)
+        ):
             return  # the note's text would re-open a formatting element inside it
         level = NOTE_BARE if self.form is not None or depths.get("form") else NOTE_FULL
         if el.ns != HTML or NOTELESS in el.kinds or name in _NO_NOTE_IN:

@@ -152,6 +152,7 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
     matcher = b.matcher
     fast = matcher is None or matcher.tags is not None
     tags_named = matcher.tags if matcher is not None and matcher.tags is not None else frozenset()
+    tags_named |= {"slot"}  # (a shadow root's <slot>: which of its host's children show)
     marks, offs = b.marks, b.offs
     n_marks, n_offs = len(marks), len(offs)
     mi = oi = 0
@@ -187,7 +188,13 @@ def _run(page: str, b: Builder, tags: list[int]) -> None:
             add(lt)
             doctype_ok = False
             lname = name.lower()
-            if fast and b.mode == IN_BODY and stack[-1].ns == HTML and lname not in tags_named:
+            if (
+                fast
+                and b.mode == IN_BODY
+                and stack[-1].ns == HTML
+                and lname not in tags_named
+                and stack[-1].slots is None  # (a shadow host's child may not be shown)
+            ):
                 while mi < n_marks and marks[mi] < lt:
                     mi += 1
                 while oi < n_offs and offs[oi] < lt:

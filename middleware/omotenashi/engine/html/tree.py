@@ -164,6 +164,11 @@ class El:
     hid = False  # FOSTERED: whether it is or is inside an element with ``hidden``
     out = False  # FOSTERED: whether what its parent in the document holds is hidden
     shadowed = False  # a declarative shadow root was attached to it (:func:`shadows`)
+    # the names of its shadow root's ``<slot>`` elements ("" for a default one): a child of
+    # the host that none of them takes is never rendered (None: no such root, or one whose
+    # slots a script assigns)
+    slots: set[str] | None = None
+    host: El | None = None  # a shadow root's <template>: its host
 
     def __init__(self, name: str, ns: int, seq: int) -> None:
         self.name = name
@@ -197,6 +202,11 @@ def shadows(host: El, el: El, found: Any) -> bool:
     custom = "-" in name and name[:1].isalpha() and name.islower() and name not in _NOT_CUSTOM
     mode = next((a.value for a in found if a.name == "shadowrootmode"), "").lower()
     host.shadowed = mode in ("open", "closed") and (name in _HOSTS or custom)
+    manual = any(
+        a.name == "shadowrootslotassignment" and a.value.lower() == "manual" for a in found
+    )
+    if host.shadowed and not manual:  # (manual: what a script assigns is not known here)
+        host.slots, el.host = set(), host
     return host.shadowed
 
 
@@ -260,6 +270,21 @@ class Tree:
     def class_in_scope(self, cls: int, kind: int = DEFAULT) -> int:
         d = self.bounds[cls][-1]
         return d if d >= 0 and d >= self.bounds[kind][-1] else -1
+
+    @staticmethod
+    def settled(af: list[El], el: El, own_end: bool) -> bool:
+        """No formatting element in ``af`` (the list of active formatting elements) waits to be
+        re-opened by the next text (``el`` itself, when closed by its own end tag, is about to
+        leave the list)."""
+        for k in range(len(af) - 1, -1, -1):  # (short: the formatting elements open here)
+            e = af[k]
+            if e.name == "#marker":
+                if e.seq > el.seq:
+                    continue  # a marker its content left (an unclosed <object> ...)
+                return True
+            if e.depth < 0 and not (e is el and own_end):
+                return False
+        return True
 
     def above(self, cls: int, depth: int) -> int:
         """The lowest depth > ``depth`` of an element in class ``cls``, or -1."""
