@@ -21,8 +21,8 @@ from omotenashi import Omotenashi, Settings
 from omotenashi.store.embedded import free_port
 
 TOUR = f"/{quote('ツアー')}/{quote('京都')}?q={quote('京都')}"
-# what Chromium shows of the hero: HERO, but where ISO-2022-JP's 〜 is ～ to it (left alone)
-SHOWN = {c.id: HERO for c in CHARSETS} | {"iso-2022-jp": HERO.replace("〜", "～")}
+# what Chromium shows of the hero: HERO, in every charset (ISO-2022-JP's 〜 too: mount64)
+SHOWN = {c.id: HERO for c in CHARSETS}
 LONG_WHY = "京都の紅葉の名所を巡る日帰りツアーのページを何度もご覧になっていたため" * 4 + "。"
 
 

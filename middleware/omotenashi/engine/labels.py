@@ -5,6 +5,8 @@ so is ``whatwg-euc-jp``, registered by :mod:`omotenashi.engine.eucjp`).
 
 from __future__ import annotations
 
+from omotenashi.engine.lookalikes import BIG5, ISO_2022_JP  # (registers them)
+
 # WHATWG windows-1252 (cp1252 with the five bytes it leaves undefined decoding to C1 controls)
 WINDOWS_1252 = "whatwg-windows-1252"
 _ASCII_SPACE = "\t\n\x0c\r "
@@ -79,10 +81,12 @@ ENCODINGS = {
         "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 iso-ir-58 x-gbk",
     ),
     "gb18030": ("gb18030", ""),
-    "big5": ("big5hkscs", "big5-hkscs cn-big5 csbig5 x-x-big5"),
+    # ours (omotenashi.engine.lookalikes): big5hkscs and iso2022_jp read a few characters
+    # otherwise than browsers (¢ for ￠)
+    "big5": (BIG5, "big5-hkscs cn-big5 csbig5 x-x-big5"),
     # ours (omotenashi.engine.eucjp): euc_jp refuses NEC's ① ㈱ and IBM's 髙, which browsers read
     "euc-jp": ("whatwg-euc-jp", "cseucpkdfmtjapanese x-euc-jp"),
-    "iso-2022-jp": ("iso2022_jp", "csiso2022jp"),
+    "iso-2022-jp": (ISO_2022_JP, "csiso2022jp"),
     # browsers' Shift_JIS is Windows-31J; Python's shift_jis would write ¥ as a backslash byte
     "shift_jis": ("cp932", "csshiftjis ms932 ms_kanji shift-jis sjis windows-31j x-sjis"),
     "euc-kr": (
