@@ -320,6 +320,20 @@ def _catalog_findings(
             and catalog.items
             and not catalog.tag_mask
         ),
+        *(
+            Finding(
+                r.file,
+                r.line,
+                "warning",
+                f"rule {r.id!r} may recommend the items marked available: false (such as "
+                f"{next(i.id for i in catalog.items if not i.available)!r}): its exclude "
+                "leaves out unavailable; add it to the list",
+            )
+            for r in rules
+            if r.rule.recommend is not None
+            and "unavailable" not in r.rule.recommend.exclude
+            and catalog.unavailable
+        ),
         *_long_tags(rules_dir, base, catalog),
     ]
 

@@ -98,8 +98,10 @@ class RecommendSpec(_Strict):
     @classmethod
     def _weights(cls, value: dict[StrategyName, float]) -> dict[StrategyName, float]:
         for name, weight in value.items():
-            if weight < 0:
-                raise _problem(f"the weight of {name} is {weight!r}", "use a weight of 0 or more")
+            if not weight >= 0 or weight == float("inf"):  # (NaN and infinity too: recs65)
+                raise _problem(
+                    f"the weight of {name} is {weight!r}", "use a weight of 0 or more, such as 2"
+                )
         if not any(weight > 0 for weight in value.values()):
             raise _problem(
                 "no strategy has a weight above 0",

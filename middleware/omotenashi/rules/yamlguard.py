@@ -15,6 +15,8 @@ import yaml
 from omotenashi.errors import RuleError
 
 MAX_FILE_BYTES = 512 * 1024
+Limit = tuple[int, str]  # the bytes a file may have, and what to do with a bigger one
+RULE_FILE: Limit = (MAX_FILE_BYTES, "split it into several files")
 MAX_DEPTH = 40
 # C0 controls but tab, newline and carriage return; DEL; C1 controls; non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -43,17 +45,15 @@ def check_source(text: str, name: str) -> None:
     check_structure(text, name)
 
 
-def check_text(text: str, name: str, pace: Callable[[], None] | None = None) -> None:
-    """RuleError unless ``text`` is small and has no control characters. ``pace`` is called
-    between two steps (a background load rests there)."""
+def check_text(
+    text: str, name: str, pace: Callable[[], None] | None = None, limit: Limit = RULE_FILE
+) -> None:
+    """RuleError unless ``text`` is small (``limit``) and has no control characters. ``pace``
+    is called between two steps (a background load rests there)."""
     size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_FILE_BYTES:
+    if size > limit[0]:
         raise RuleError(
-            name,
-            1,
-            "",
-            f"the file is {size} bytes, over the {MAX_FILE_BYTES} a rule file may have",
-            "split it into several files",
+            name, 1, "", f"the file is {size} bytes, over the {limit[0]} it may have", limit[1]
         )
     bad = None
     for start in range(0, len(text), _CHUNK):  # short steps: other threads run in between

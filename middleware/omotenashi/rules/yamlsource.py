@@ -12,7 +12,14 @@ import yaml
 
 from omotenashi.errors import RuleError
 from omotenashi.rules.yamlfast import Unusual, fast_load
-from omotenashi.rules.yamlguard import MAX_DEPTH, MAX_FILE_BYTES, check_source, check_text, line_at
+from omotenashi.rules.yamlguard import (
+    MAX_DEPTH,
+    RULE_FILE,
+    Limit,
+    check_source,
+    check_text,
+    line_at,
+)
 
 Loc = tuple[str | int, ...]
 
@@ -75,17 +82,21 @@ del _Loader.yaml_constructors["tag:yaml.org,2002:binary"]
 
 
 def load_yaml(
-    path: Path, display: str | None = None, pace: Callable[[], None] | None = None
+    path: Path,
+    display: str | None = None,
+    pace: Callable[[], None] | None = None,
+    limit: Limit = RULE_FILE,
 ) -> tuple[Any, dict[Loc, int]]:
-    """The file's data and ``{location: line}`` (1-based), or a RuleError naming the line.
+    """The file's data and ``{location: line}`` (1-based), or a RuleError naming the line
+    (``limit``: the bytes it may have, and what to do instead).
 
     A well-formed file is read in one pass over libyaml's events (``yamlfast``); anything
     unusual, an error included, is read again here, the precise way, to word the error.
     ``pace`` is called every few hundred YAML events (a background load rests there).
     """
     name = display or str(path)
-    text = read_source(path, name)
-    check_text(text, name, pace)  # size and control characters
+    text = read_source(path, name, limit)
+    check_text(text, name, pace, limit)  # size and control characters
     loader = _Loader(text)
     try:
         return fast_load(loader, pace)
@@ -302,15 +313,13 @@ def _tab_indented(text: str, line: int) -> bool:
 _UTF32 = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # its byte order marks (editor51)
 
 
-def read_source(path: Path, name: str) -> str:
+def read_source(path: Path, name: str, limit: Limit = RULE_FILE) -> str:
     """The file's text, or a RuleError: not a file, too big, unreadable, not UTF-8."""
     try:
         if not path.is_file():
             raise RuleError(name, 1, "", "this is not a file", "rule files are .yaml files")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise RuleError(
-                name, 1, "", f"the file is over {MAX_FILE_BYTES} bytes", "split it into several"
-            )
+        if path.stat().st_size > limit[0]:
+            raise RuleError(name, 1, "", f"the file is over {limit[0]} bytes", limit[1])
         raw = path.read_bytes()
         if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:2]:  # a NUL in 2 bytes
             wide = "UTF-32" if raw[:4] in _UTF32 or raw[:4].count(0) == 3 else "UTF-16"
