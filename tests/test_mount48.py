@@ -107,6 +107,30 @@ async def test_a_redis_that_answers_at_startup_is_not_warned_of_and_both_connect
     assert not [m for m in said(caplog) if "did not answer" in m]
 
 
+@pytest.mark.anyio
+async def test_the_user_agent_tables_are_built_after_the_startup_ping(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ops65: built beside the PING, their thread held the GIL through its connect, and a TLS
+    Redis that was fine was said not to answer (0.21-0.31 s against a 0.25 s timeout)."""
+    from omotenashi.asgi import redisup
+    from omotenashi.identity import device
+
+    seen: list[str] = []
+    real_ping = redisup.ping
+
+    async def ping(store: Store) -> None:
+        seen.append("ping starts")
+        await real_ping(store)
+        seen.append("ping ends")
+
+    monkeypatch.setattr(redisup, "ping", ping)
+    monkeypatch.setattr(device, "warm", lambda: seen.append("warm"))
+    mw = Omotenashi(page_app(PAGE), settings=make_settings())
+    async with lifespan(mw):
+        assert seen == ["ping starts", "ping ends", "warm"]
+
+
 def test_after_the_startup_warning_the_first_failures_are_not_said_again_its_answer_is(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -333,10 +333,10 @@ class Omotenashi:
             self.store.breaker.resumed = lambda: self._pending(memory.check_soon(self.store))
             self._ping = redisup.ping_soon(self.settings.redis, self.store)  # said at startup
             self._pending(self._ping)
-            # the User-Agent parser's tables, meanwhile (0.1 s, once), not in a worker's first
+            # the User-Agent parser's tables, after it (0.1 s, once), not in a worker's first
             # requests (a slow first burst opened the breaker: shutdown55); without a lifespan
             # the first request starts this, and waits for it as it did
-            self._warm = loop.run_in_executor(None, device.warm)
+            self._warm = asyncio.ensure_future(redisup.then_warm(self._ping, device.warm))
 
     def _close_with(self, loop: asyncio.AbstractEventLoop) -> None:
         """Close the pool when ``loop`` ends: ``asyncio.run`` (as uvicorn, hypercorn and test

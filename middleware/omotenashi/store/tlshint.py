@@ -36,6 +36,12 @@ _NO_ANSWER = re.compile(
 
 TLS_PORT = "is that port TLS? use rediss://"
 PLAIN_PORT = "is that port plain? use redis://"
+# a handshake with no answer may also be slow (ops65: a TLS connect on a busy machine took
+# 0.21-0.31 s of the 0.25 s default, and was told only "is that port plain?")
+SLOW_OR_PLAIN = (
+    "is that port plain (use redis://), or the TLS handshake slower than "
+    "OMOTENASHI_REDIS_CONNECT_TIMEOUT?"
+)
 
 
 def tls_hint(url: str, reason: str, *, answered: bool = False) -> str:
@@ -47,6 +53,8 @@ def tls_hint(url: str, reason: str, *, answered: bool = False) -> str:
         if _TLS_RECORD.search(reason) or (not answered and _DROPPED.search(reason)):
             return f"; {TLS_PORT}"
     elif scheme == "rediss":
-        if _NOT_TLS.search(reason) or (not answered and _NO_ANSWER.search(reason)):
+        if _NOT_TLS.search(reason):
             return f"; {PLAIN_PORT}"
+        if not answered and _NO_ANSWER.search(reason):
+            return f"; {SLOW_OR_PLAIN}"
     return ""
