@@ -67,6 +67,33 @@ def test_a_breaker_opening_and_closing_all_minute_says_one_pair(
     assert lines[2].endswith("(it opened 19 more time(s) since the last such line)")
 
 
+def test_an_outage_whose_opening_was_kept_quiet_is_said_as_it_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ops65: a 3 s outage, then a 30 s one 17 s later: the second's opening is kept quiet
+    (one a minute), and no line said it at all; its end is said now. A short one is not (a
+    server answering on and off: the test above)."""
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    clock = Clock()
+    breaker = Breaker(failures=1, reset=1.0, clock=clock)
+    for length, gap in ((3.0, 17.0), (30.0, 5.0), (1.0, 0.0)):
+        breaker.failure("no answer within 0.15s")
+        back = clock.now + length
+        while clock.now + 1.0 < back:  # a probe a second, failing all through it
+            clock.now += 1.0
+            assert breaker.allow()
+            breaker.failure("no answer within 0.15s")
+        clock.now += 1.0
+        assert breaker.allow()
+        breaker.success()
+        clock.now += gap
+    lines = said(caplog)
+    assert len(lines) == 3, lines
+    assert "circuit breaker open" in lines[0] and "answers again, 3.0s after" in lines[1]
+    assert lines[2].startswith("omotenashi: Redis answers again, 30.0s after the breaker opened")
+    assert "(its opening was not said: one such line a minute at most)" in lines[2]
+
+
 @pytest.mark.parametrize(
     ("reason", "hint"),
     [

@@ -56,6 +56,7 @@ from omotenashi.store.tlshint import tls_hint
 
 log = logging.getLogger("omotenashi")
 QUIET = 60.0  # seconds between two warnings about failures that did not open the breaker
+LONG_OUTAGE = 5.0  # an outage whose opening was kept quiet is said as it ends when this long
 PING_EVERY = 1.0  # the least seconds between an open breaker's own PINGs (a reset of 0: last63b)
 
 
@@ -242,6 +243,12 @@ class Breaker:
                 self.clock() - self._down_since,
             )
             self._said_open = False
+        elif self.state != "closed" and self.clock() - self._down_since >= LONG_OUTAGE:
+            log.warning(  # (its opening kept quiet, a minute not passed since another: ops65,
+                "omotenashi: Redis answers again, %.1fs after the breaker opened (its opening "
+                "was not said: one such line a minute at most); personalisation resumes",
+                self.clock() - self._down_since,  # a 30 s outage was said by no line)
+            )
         self.failures = 0
         self.opened_at = None
         if self.state != "closed":  # (a restarted server's settings: asked again, ops63)
