@@ -19,7 +19,7 @@ from omotenashi.ids import new_vid
 from omotenashi.metrics import Metrics
 from omotenashi.settings import RedisSettings
 from omotenashi.store import privacy
-from omotenashi.store.breaker import command_refused
+from omotenashi.store.refusals import command_refused
 from omotenashi.store.sentinelwatch import Following
 from omotenashi.store.store import PARTS, Store, make_client
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from textwrap import shorten
@@ -51,7 +50,7 @@ from omotenashi.metrics import Metrics
 from omotenashi.settingsredis import masked as masked  # (its importers find it here too)
 from omotenashi.store.memory import FULL_HINT, is_full
 from omotenashi.store.pipeline import ReplyError
-from omotenashi.store.refusals import REFUSED_CONNECTION, UNAVAILABLE
+from omotenashi.store.refusals import REFUSED_CONNECTION, UNAVAILABLE, command_refused
 from omotenashi.store.tlshint import tls_hint
 
 log = logging.getLogger("omotenashi")
@@ -81,38 +80,6 @@ def refused(exc: BaseException) -> bool:
         and not isinstance(exc, ClusterDownError | ReadOnlyError)
         and not str(exc).startswith(UNAVAILABLE)
     )
-
-
-#: A refused command's reply (with its code or without: redis-py drops it; from a script too,
-#: Redis 7/Valkey and Redis 6 wordings) -> what it refused (None: a command's name), the code.
-_REFUSED = (
-    (r"unknown command '([^']+)'", None, "unknown command"),
-    (r"unknown (?:redis )?command called from script", "a command in a script", "unknown command"),
-    (r"no permissions to run the '([^']+)' command", None, "NOPERM"),
-    (r"can't run this command or subcommand", "a command in a script", "NOPERM"),
-    (
-        r"no permissions to access (?:a key|one of the keys)|can't access at least one of the keys",
-        "a key outside the user's key pattern",
-        "NOPERM",
-    ),
-)
-#: What the erase and the revoke (store/privacy.py: scripts) need, as pages do.
-_ERASE_NEEDS = frozenset("evalsha script script|load hexists hget ttl del hset expire".split())
-
-
-def command_refused(text: str) -> tuple[str, str, str] | None:
-    """What a setup refuses, as said in ``text`` (an error's), and what that stops:
-    ``("the 'evalsha' command", "NOPERM", "personalise pages or erase a visitor's data")``;
-    None for any other error."""
-    for pattern, what, code in _REFUSED:
-        found = re.search(pattern, text, re.IGNORECASE)
-        if found:
-            name = found.group(1)[:40] if found.groups() else ""
-            stops = "personalise pages"
-            if not name or name.lower() in _ERASE_NEEDS:  # (a key, a script's command: both)
-                stops += " or erase a visitor's data"
-            return what or f"the {name!r} command", code, stops
-    return None
 
 
 def refusal(exc: BaseException) -> str:
