@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from omotenashi.errors import ConfigError
+from omotenashi.folders import snippets_beside
 from omotenashi.rules.whenvalues import ZoneName
 from omotenashi.settingsredis import RedisSettings as RedisSettings
 from omotenashi.settingsredis import _Group
@@ -141,7 +142,7 @@ class RulesSettings(_Group):
         (Set in place, so it still counts as not given: ``omotenashi report --rules DIR`` then
         looks beside DIR.)"""
         if "snippets_dir" not in self.model_fields_set:
-            self.__dict__["snippets_dir"] = self.dir.parent / "snippets"
+            self.__dict__["snippets_dir"] = snippets_beside(self.dir)
         return self
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omotenashi.errors import CommandError
+from omotenashi.folders import snippets_beside
 from omotenashi.rules.text import topic as folded
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def folders(rules: RulesSettings, rules_dir: str | None, snippets: str | None) -
     if snippets:
         update["snippets_dir"] = Path(snippets)
     elif rules_dir and "snippets_dir" not in rules.model_fields_set:
-        update["snippets_dir"] = Path(rules_dir).parent / "snippets"
+        update["snippets_dir"] = snippets_beside(Path(rules_dir))
     return rules.model_copy(update=update) if update else rules
 
 

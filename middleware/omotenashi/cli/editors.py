@@ -12,6 +12,7 @@ from typing import Any
 def _check(args: argparse.Namespace) -> int:
     from omotenashi.engine.paths import folders, path_matcher
     from omotenashi.errors import CommandError
+    from omotenashi.folders import snippets_beside
     from omotenashi.loader.checks import check
     from omotenashi.settings import Settings
 
@@ -31,7 +32,7 @@ def _check(args: argparse.Namespace) -> int:
             raise CommandError(f"no rules folder at {folder!r}")
         if not any(rules.rglob("*.y*ml")):
             raise CommandError(f"no rule files (*.yaml) in {folder!r}")
-        snippets = Path(args.snippets) if args.snippets else rules.parent / "snippets"
+        snippets = Path(args.snippets) if args.snippets else snippets_beside(rules)
         templates = Path(args.templates) if args.templates else None
         findings += check(
             rules,
