@@ -269,9 +269,19 @@ def _place(
             on_page.note(decision, inner, attrs, edits[made:])
     if on_page is not None:  # (in the order of the decisions again)
         on_page.in_page_order(edits, owners, applied)
+    if len({e.target.start for e in edits}) < len(edits):  # one element, two rules' target
+        _by_priority(edits, owners)
     out, done = splice_edits(page, edits) if edits else (page, [])  # (done: in page order)
     seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done, by_name)
     return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
+
+
+def _by_priority(edits: list[Edit], owners: list[Decision]) -> None:
+    """The edits (and their owners) with the higher priority's first, otherwise as they were:
+    of two aimed at one element (a slot rule's and a selector rule's), the first applies
+    (editor65: a slot rule always won, whatever the priorities; a tie is still the slot's)."""
+    order = sorted(range(len(edits)), key=lambda k: -owners[k].rule.rule.priority)
+    edits[:], owners[:] = [edits[k] for k in order], [owners[k] for k in order]
 
 
 _NOT_ASKED: Asked = ([], True, ())  # no recommender (never changed: the note copies the list)

@@ -1,0 +1,52 @@
+"""A slot rule and a selector rule aimed at one element: the higher priority wins it, as it
+wins a slot (editor65: the slot rule always won, a selector rule at 102 lost to one at 20);
+a tie keeps the slot rule's. Through the real middleware and a real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, Settings
+
+from ..conftest import client_for
+
+PAGE = (
+    "<!doctype html><html><body><main>"
+    '<div id="notice" class="notice-slot" data-omo-slot="notice">Default</div>'
+    "</main></body></html>"
+)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("slot", "selector", "wins"),
+    [(20, 102, "by-selector"), (102, 20, "by-slot"), (50, 50, "by-slot"), (10, 30, "by-selector")],
+)
+async def test_the_higher_priority_wins_the_element(
+    make_settings: Callable[..., Settings], slot: int, selector: int, wins: str
+) -> None:
+    rules = f"""
+rules:
+  - {{id: by-slot, slot: notice, text: "From the slot rule", why: "Everyone.", priority: {slot}}}
+  - {{id: by-selector, selector: "#notice", text: "From the selector rule", why: "Everyone.",
+      priority: {selector}}}
+"""
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    app = Omotenashi(Starlette(routes=[Route("/", page)]), settings=make_settings(rules))
+    async with client_for(app) as client:
+        got = await client.get("/", headers={"accept": "text/html"})
+    element = LexborHTMLParser(got.text).css_first("#notice")
+    assert element is not None and element.attributes["data-omo-rule"] == wins
+    said = {"by-slot": "From the slot rule", "by-selector": "From the selector rule"}[wins]
+    assert element.text(deep=False).startswith(said)
+    assert got.headers.get("x-omotenashi-rules", wins) == wins
