@@ -154,6 +154,23 @@ async def test_two_bookings_at_once_reach_the_stage_two_bookings_give(
         assert stored_stage(omotenashi_redis) == "loyalty"
 
 
+async def test_a_sign_in_carries_the_moves_still_to_judge_to_the_account(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """journey65: two bookings at once, then a sign-in: the anonymous profile's moves still to
+    judge were dropped by the merge, and the account stayed at `purchase` with two bookings
+    for good (the same without the sign-in reached loyalty on the next page)."""
+    settings = make_settings(RULES_STAGE, journey=BOOKINGS)
+    async with two_tabs(settings) as (on_a, on_b):
+        await booked_twice_at_once(on_a, on_b, omotenashi_redis)
+        await on_a.post("/login/aiko")
+        [key] = [k for k in omotenashi_redis.keys("omo:*:p2") if omotenashi_redis.hget(k, "P")]
+        assert omotenashi_redis.hget(key, "R") == "purchase"  # the account's, still to judge
+        assert hero(await on_a.get("/")) == "Stage loyalty"
+        assert omotenashi_redis.hget(key, "R") is None
+        assert RANK[omotenashi_redis.hget(key, "G")] == "loyalty"
+
+
 async def test_a_booking_judged_on_the_count_it_leaves_marks_nothing(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:

@@ -169,6 +169,7 @@ def merge_argument(
         "cart_at": profile.cart_at,
         "purchase_at": profile.purchase_at,
         "stage": profile.stage,
+        "rejudge": ",".join(sorted(profile.rejudge)),  # (its moves still to judge: journey65)
         "segments": ",".join(sorted(profile.segments)),
         "interests": profile.interest_now(now, half_life),
         "viewed": profile.viewed,
