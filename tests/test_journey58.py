@@ -9,6 +9,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,7 +18,10 @@ import redis
 from omotenashi import Omotenashi, Settings
 from omotenashi.engine.change import Change, apply
 from omotenashi.engine.profile import Profile
+from omotenashi.engine.understand import Visit, build_change, understand
 from omotenashi.ids import new_vid
+from omotenashi.loader.journey import load_journey
+from omotenashi.settings import RespectSettings
 from omotenashi.store.store import Store
 
 from .conftest import client_for, switch_history
@@ -247,3 +251,47 @@ async def test_either_stale_side_is_judged_again(store: Store, order: str) -> No
     for change in (booked, joined) if order == "booking first" else (joined, booked):
         await store.record(pid, change, 86400.0)
     assert (await store.load(pid)).rejudge == {"purchase", "join_club"}
+
+
+DECAY_AND_BOOKINGS = (
+    BOOKINGS
+    + """
+decay:
+  - {from: [loyalty, purchase], to: interest, when: {absent_days: {at_least: 60}}}
+"""
+)
+
+
+@pytest.mark.parametrize("order", ["booking first", "page first"])
+async def test_a_booking_at_a_visits_start_beats_its_pages_decay_in_either_order(
+    store: Store, tmp_path: Path, order: str
+) -> None:
+    """journey65: back after 61 days, a page and a booking at once read the same profile
+    (loyalty, two bookings). The page's decay (interest) stood in 8 of 30 such visits: the
+    booking's own judgement (decay, then `on: purchase` at three bookings: loyalty) left the
+    stage it read and wrote nothing. Now the booking writes its move forward, and the decay
+    stands only on the counts it was judged on."""
+    (tmp_path / "journey.yaml").write_text(DECAY_AND_BOOKINGS)
+    journey = load_journey(tmp_path)
+    day, t0 = 86400, time.time() - 100 * 86400
+    pid = new_vid()
+    await store.record(pid, Change(now=t0, purchases=2, stage="loyalty", new_visit=True), 1e7)
+    read = await store.load(pid)
+    assert read.stage == "loyalty" and read.purchases == 2
+    changes = {}
+    for kind in ("page", "booking"):
+        booked = [("purchase", {})] if kind == "booking" else []  # (track(request, ...))
+        visit = Visit(visitor_id=pid, profile=read, now=t0 + 61 * day, events=booked)
+        change = build_change(
+            visit, view=kind == "page", session_gap=1800, respect=RespectSettings()
+        )
+        understand(visit, change, journey)
+        changes[kind] = change
+    writes = ["booking", "page"] if order == "booking first" else ["page", "booking"]
+    mirror = read
+    for kind in writes:
+        await store.record(pid, changes[kind], 1e7)
+        mirror = apply(mirror, changes[kind], 1e7)
+    stored = await store.load(pid)
+    assert stored.purchases == 3 and stored.stage == "loyalty"
+    assert mirror.stage == "loyalty"  # (the engine's own mirror of the write: the same)

@@ -287,7 +287,7 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     }
     if moved:
         p.rejudge |= moved | frozenset(change.judged.split(","))
-    back = change.stage_back and change.stage_was in ("", p.stage)
+    back = change.stage_back and not moved and change.stage_was in ("", p.stage)
     if change.stage and (back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)):
         p.stage = change.stage
     return p

@@ -2,7 +2,9 @@
 next request judges again (journey58).
 
 A request judges its stage move on the profile it read: a move back (decay) is made only from
-the stage it was judged from, so a booking another tab wrote since stands; a move forward on
+the stage it was judged from and on the counts it was judged on, so a booking another tab wrote
+since stands (one judged back and forward again, to the stage it read, is written as a move
+forward: journey65); a move forward on
 an event (``on: purchase`` when ``purchases: at_least 2``) judged on counts (the bookings, and
 every event the journey moves on) that another request's write moved meanwhile (two tabs
 booking at once) joins the names of its events and of those whose counts moved (that write's
@@ -36,7 +38,7 @@ if #moved > 0 then  -- its events and those moved, joined to R's (either side ju
 end
 if c.stage ~= '' then  -- back only from the stage it was judged from; forward only
   local current = tonumber(have['G'] or '1') or 1
-  local back = c.stage_back and (c.stage_was == nil or rank[c.stage_was] == current)
+  local back = c.stage_back and #moved == 0 and (c.stage_was == nil or rank[c.stage_was] == current)
   if back or rank[c.stage] > current then put('G', rank[c.stage]) end
 end
 """
