@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import base64
+import socket
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omotenashi import Settings
+from omotenashi import Omotenashi, Settings
 from omotenashi.asgi.reportpage import presented_token
 
 from ..conftest import client_for
-from .test_measure_middleware import middleware
+from .test_measure_middleware import RULES, middleware, shop
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Settings]
@@ -65,6 +66,22 @@ async def test_a_bad_day_is_a_400(make_settings: Make) -> None:
             headers={"authorization": "Bearer a-long-report-token"},
         )
     assert page.status_code == 400 and "'soon'" in page.text
+
+
+async def test_a_redis_that_does_not_answer_is_a_503_saying_so(make_settings: Make) -> None:
+    """marketer65: a 200 "Sorry" page (monitoring and curl -f passed), logged as our bug."""
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = make_settings(
+        RULES,
+        redis={"url": f"redis://127.0.0.1:{port}/0"},
+        measure={"report_token": "a-long-report-token"},
+    )
+    async with client_for(Omotenashi(shop(), settings=settings)) as client:
+        page = await client.get(REPORT, headers={"authorization": "Bearer a-long-report-token"})
+    assert page.status_code == 503 and page.headers["retry-after"] == "60"
+    assert page.text == "The counts could not be read from Redis just now: try again in a minute."
 
 
 @given(st.text(max_size=60))

@@ -27,6 +27,7 @@ from pydantic import SecretStr
 
 from omotenashi.engine.facts import MAX_QUERY
 from omotenashi.engine.gcpause import paused_gc
+from omotenashi.errors import StoreError
 from omotenashi.measure.collect import Read, assemble, read_days
 from omotenashi.measure.errors import MeasureError
 from omotenashi.measure.htmlreport import render_html
@@ -37,6 +38,7 @@ TEXT = (b"content-type", b"text/plain; charset=utf-8")
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 BUSY = b"Another report is being built just now (one at a time): try again in a minute."
 RETRY_AFTER = b"60"
+UNREAD = b"The counts could not be read from Redis just now: try again in a minute."
 # A report is built and rendered in a thread of its own (linear in rules x days, but seconds
 # at hundreds of rules over a year): the event loop keeps serving pages meanwhile. One at a
 # time per process: a second asked meanwhile is told so (503), not queued behind it.
@@ -105,6 +107,8 @@ async def answer(
         page = await asyncio.wrap_future(job)
     except MeasureError as exc:
         return 400, str(exc).encode(), [TEXT]
+    except StoreError:  # (marketer65: a 200 "Sorry" page, logged as our bug, passed curl -f)
+        return 503, UNREAD, [TEXT, (b"retry-after", RETRY_AFTER)]
     finally:
         if not handed:
             _building.release()
