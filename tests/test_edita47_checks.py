@@ -97,7 +97,7 @@ def test_a_value_a_rule_text_reads_says_what_to_write(
 @pytest.mark.parametrize(
     ("text", "level"),
     [
-        ('"Hello {{ visitor.name }}"', None),
+        ('"Hello{% if visitor.name %} {{ visitor.name }}{% endif %}"', None),
         ('"Hello there"', None),
         # fails only for a visitor like the sample (one cart item): a warning at the text
         (

@@ -43,6 +43,7 @@ from omotenashi.loader.pacing import paused_gc
 from omotenashi.loader.placechecks import misplaced, slot_places
 from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
 from omotenashi.loader.selectorchecks import unmatched_selectors
+from omotenashi.loader.snippetreads import snippet_read_findings
 from omotenashi.loader.snippets import Renderer
 from omotenashi.recommend.catalog import Catalog, find_catalog_file
 from omotenashi.rules.text import topic
@@ -113,6 +114,7 @@ def _check(
     fields.events = EventNames(journey, ruleset.goals)  # event: and until: names (eventchecks)
     places: dict[tuple[str, str], tuple[dict[Loc, int], Loc]] = {}  # (for never_line)
     findings += name_findings(rules_dir, rules, base, journey, catalog, slots, fields, places)
+    findings += snippet_read_findings(rules, renderer.env, renderer.text_env, places)
     if templates is not None:
         findings += filled_voids(rules, void_slots(templates, attribute))
         findings += misplaced(rules, slot_places(templates, attribute))
