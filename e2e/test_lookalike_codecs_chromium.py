@@ -60,7 +60,7 @@ def test_every_pair_reads_as_chromium_reads_it(browser: Browser, label: str, cod
 @pytest.mark.parametrize(
     ("label", "codec", "own"),
     [
-        ("iso-2022-jp", ISO_2022_JP, b"\x1b$B!A!B!]!q!r\"L\x1b(B"),  # ～∥－￠￡￢ as written
+        ("iso-2022-jp", ISO_2022_JP, b'\x1b$B!A!B!]!q!r"L\x1b(B'),  # ～∥－￠￡￢ as written
         ("big5", BIG5, b"\xa1\x45\xa1\x4e\xa1\xc2\xa1\xe3\xa2\x41\xa2\x44\xa2\x46\xa2\x47"),
     ],
 )

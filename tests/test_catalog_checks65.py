@@ -53,7 +53,10 @@ def test_check_says_what_the_catalogue_would_do(
 
 @pytest.mark.parametrize("exclude", ["", ", exclude: [current, unavailable]"])
 def test_no_warning_where_unavailable_items_are_left_out(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], exclude: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exclude: str,
 ) -> None:
     for folder in ("rules", "snippets"):
         (tmp_path / folder).mkdir()

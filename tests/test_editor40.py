@@ -418,7 +418,8 @@ async def test_a_live_edit_that_marks_the_visitor_safe_is_refused(
     (tmp_path / "snippets").mkdir()
     (tmp_path / "rules" / "a.yaml").write_text(
         WITH.replace("{headline: Hi}", "{headline: Hi, opens: 12:30}").replace(
-            "      attr: {first_name: {exists: true}}\n", ""  # (for any visitor)
+            "      attr: {first_name: {exists: true}}\n",
+            "",  # (for any visitor)
         )
     )
     snippet = tmp_path / "snippets" / "s.html"

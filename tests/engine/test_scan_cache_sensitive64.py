@@ -99,7 +99,8 @@ def test_a_scan_is_reused_where_such_a_value_means_the_same(
         '<div slot="{}"><p data-omo-slot="promo">Default</p></div></my-card>',
         '<my-card><template shadowrootmode=open><slot name="{}"></slot></template>'
         '<div slot="a"><p data-omo-slot="promo">Default</p></div></my-card>',
-        '<my-card><template shadowrootmode=open shadowrootslotassignment="{}nual">'  # (manual: not known)
+        # (manual: what a script assigns is not known)
+        '<my-card><template shadowrootmode=open shadowrootslotassignment="{}nual">'
         '</template><div><p data-omo-slot="promo">Default</p></div></my-card>',
     ],
 )
