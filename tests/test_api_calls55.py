@@ -100,7 +100,7 @@ async def test_revoke_takes_the_user_id_0_that_identify_links(make_settings: Mak
 @pytest.mark.parametrize(
     ("call", "said"),
     [
-        (lambda r: track(r, "join_club\n"), "event names"),
+        (lambda r: track(r, "join_club\n"), "an event name is"),
         (lambda r: track(r, "ev", [1, 2]), "event data is a dict"),
         (lambda r: track(r, "ev", "abc"), "event data is a dict"),
         (lambda r: track(r, "ev", {"d": __import__("datetime").date(2026, 1, 1)}), "'d'"),

@@ -431,3 +431,39 @@ async def test_a_beacon_the_full_queue_refuses_spends_none_of_the_visitors_allow
     assert [a.json() for a in full] == [{"stored": False, "reason": reason}] * 3
     assert [a.status_code for a in again] == [204] * 3
     assert mw.metrics["record_dropped"] == 3
+
+
+@pytest.mark.parametrize(
+    ("item", "kept"),
+    [("a\u0000b", []), ("a\u0085b", []), ("tab\there", []), ("京都-秋", ["京都-秋"])],
+    ids=["nul", "c1", "tab", "text"],
+)
+async def test_an_item_id_with_a_control_character_is_not_kept(
+    make_settings: Make, item: str, kept: list[str]
+) -> None:
+    """journey65: a NUL in a beacon's item id was kept, and written as it was into the
+    visitor's own preferences page; the event counts, its item is left out (as one too long)."""
+    async with client_for(site(make_settings)) as client:
+        await client.get("/")
+        body = json.dumps({"name": "view_item", "data": {"item": item}}).encode()
+        answer = await client.post(BEACON, content=body, headers=JSON)
+        profile = await me(client)
+        prefs = await client.get("/_omotenashi/preferences")
+    assert answer.status_code == 204 and profile["viewed"] == kept
+    assert "\x00" not in prefs.text and prefs.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["_x", "1abc", "a" * 41, "Video_play"])
+async def test_an_event_name_refused_says_what_a_name_is(make_settings: Make, name: str) -> None:
+    """journey65: "_x" and a 41-letter name were told "lowercase letters, digits and _", which
+    they are; the beacon said its regex."""
+    rule = "an event name is 1 to 40 lowercase letters, digits and _, starting with a letter"
+    async with client_for(site(make_settings)) as client:
+        await client.get("/")
+        answer = await client.post(BEACON, content=json.dumps({"name": name}), headers=JSON)
+    assert answer.status_code == 422
+    assert answer.json()["error"].endswith(f"name: {name!r} is no event name: {rule}")
+    with pytest.raises(PayloadError, match=rule):
+        from omotenashi.asgi.api import check_event
+
+        check_event(name, {})

@@ -39,6 +39,7 @@ log = logging.getLogger("omotenashi")
 _QUIET = Quiet(log)
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+NAME_RULE = "an event name is 1 to 40 lowercase letters, digits and _, starting with a letter"
 MAX_EVENT_BYTES = 2048
 MAX_DENY_TTL = 10 * 366 * 86400  # ten years: past any cookie (at most 400 days in browsers)
 
@@ -47,7 +48,7 @@ def check_event(name: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
     """The event's data as a plain dict, or PayloadError saying what is wrong with it (the
     bad value named: api55, a datetime was named by the whole data)."""
     if not isinstance(name, str) or not EVENT_NAME.fullmatch(name):  # ("a\n": api55)
-        raise PayloadError("event names are lowercase letters, digits and _", name)
+        raise PayloadError(NAME_RULE, name)  # (journey65: "_x" was told "lowercase letters")
     if data is not None and not isinstance(data, Mapping):
         raise PayloadError("event data is a dict of names and plain JSON values", data)
     clean = dict(data or {})

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from omotenashi.asgi import measuring
-from omotenashi.asgi.api import EVENT_NAME, check_event
+from omotenashi.asgi.api import EVENT_NAME, NAME_RULE, check_event
 from omotenashi.engine.change import Change, check_storable
 from omotenashi.engine.facts import purpose_tokens
 from omotenashi.engine.journey import Journey
@@ -210,4 +210,7 @@ def _not_allowed(raw: object, allowed: Collection[str]) -> str | None:
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"])
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
+    said = str(err["msg"])
+    if err["type"] == "string_pattern_mismatch" and err["loc"][-1:] == ("name",):
+        said = f"{err['input']!r} is no event name: {NAME_RULE}"  # (journey65: a regex)
+    return f"{where}: {said}" if where else said

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,9 @@ from omotenashi.errors import PayloadError
 from omotenashi.rules.text import nfc
 
 _utf8_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # Lua's cjson: no NaN
+
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def storable(value: object) -> bool:
@@ -109,6 +113,8 @@ class Change:
         item = nfc(item) if isinstance(item, str) else None  # as a page's items (rules/text.py)
         if item is None or not 0 < len(item) <= limits.MAX_ITEM or not storable(item):
             item = None  # an item id past the bound (engine.limits) or not text is not stored
+        elif _CONTROLS.search(item):  # a control character (journey65: a NUL went into the
+            item = None  # visitor's own preferences page as it was)
         if name == "add_to_cart" and item is not None:
             qty = data.get("qty", 1)
             qty = min(max(qty, 1), limits.MAX_QTY) if type(qty) is int else 1
