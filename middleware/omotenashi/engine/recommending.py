@@ -245,8 +245,9 @@ class Carried:
     their viewed items when read (store/seeds.py), so the items carried carry them."""
 
     history: bool = True
-    # with the history off: the journey, to work out the stage what is carried reaches, and the
-    # rules on behaviour, whose showings name what was browsed (their "why"): not carried
+    # the journey: to judge the moves the anonymous profile had still to judge again, and with
+    # the history off to work out the stage what is carried reaches; and the rules on
+    # behaviour, whose showings name what was browsed (their "why"): not carried
     journey: Journey | None = None
     behavioural: frozenset[str] = frozenset()
 
@@ -269,4 +270,4 @@ def carried(
             name for r in rules if r.behavioural for name in (r.id, *map(str, r.rule.formerly))
         )
         return Carried(history=False, journey=journey, behavioural=behavioural)
-    return Carried()
+    return Carried(journey=journey)  # (its moves still to judge: judged as it merges)

@@ -168,8 +168,7 @@ def merge_argument(
         "visit_start": profile.visit_start,
         "cart_at": profile.cart_at,
         "purchase_at": profile.purchase_at,
-        "stage": profile.stage,
-        "rejudge": ",".join(sorted(profile.rejudge)),  # (its moves still to judge: journey65)
+        "stage": _rejudged(profile, carried),
         "segments": ",".join(sorted(profile.segments)),
         "interests": profile.interest_now(now, half_life),
         "viewed": profile.viewed,
@@ -209,14 +208,23 @@ def merge_argument(
     return json.dumps(data, separators=(",", ":"))
 
 
-def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> str:
-    """The journey's stage a sign-in with the history off carries: the furthest the journey's
-    transitions reach from what is carried (a cart, a booking, events, attributes; nothing
-    browsed), never past the profile's own; "" moves no stage. Without the journey: the
-    profile's stage where a cart, a booking or an event may have moved it."""
-    if carried.journey is None:
-        return profile.stage if (profile.cart or profile.purchases or events) else ""
-    facts = Facts(
+def _rejudged(profile: Profile, carried: Carried) -> str:
+    """The anonymous profile's stage with the moves it had still to judge again (two bookings
+    at once: store/stagemoves.py) judged on its own counts, as its next page would have
+    (journey65: the merge dropped them, and the account stayed at purchase for good; never on
+    the two profiles' sums, which a sign-in does not judge)."""
+    if not profile.rejudge or carried.journey is None:
+        return profile.stage
+    facts = _facts_of(profile, profile.events)
+    stage, _ = carried.journey.next_stage(profile.stage, facts, profile.rejudge, False)
+    rank = STAGE_ORDER.index
+    return stage if rank(stage) > rank(profile.stage) else profile.stage
+
+
+def _facts_of(profile: Profile, events: dict[str, int]) -> Facts:
+    """What the journey judges a profile's stage on, ``events`` its events."""
+    return Facts(
+        stage=profile.stage,
         segments=profile.segments,
         attrs=profile.attrs,
         visits=profile.visits,
@@ -227,6 +235,16 @@ def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> s
         in_cart=in_cart(profile.cart),
         events=events,
     )
+
+
+def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> str:
+    """The journey's stage a sign-in with the history off carries: the furthest the journey's
+    transitions reach from what is carried (a cart, a booking, events, attributes; nothing
+    browsed), never past the profile's own; "" moves no stage. Without the journey: the
+    profile's stage where a cart, a booking or an event may have moved it."""
+    if carried.journey is None:
+        return profile.stage if (profile.cart or profile.purchases or events) else ""
+    facts = _facts_of(profile, events)
     happened = frozenset(name for name, n in events.items() if n > 0)
     if profile.purchases:
         happened |= {"purchase"}

@@ -11,8 +11,8 @@ booking at once) joins the names of its events and of those whose counts moved (
 judgement missed this one's as much) to ``R``, and the next request judges the moves of
 those events again, from the stage they were judged from and on the counts as they are, before
 any decay of its own (engine/understand.py), then clears it: ``R`` is there only between those
-two requests (a sign-in carries the anonymous profile's to the account's). Not judged again: a
-``when:`` on the count of an event no move is ``on:``, and a sign-in's sums (below).
+two requests (a sign-in judges the anonymous profile's first, on its own counts). Not judged
+again: a ``when:`` on the count of an event no move is ``on:``, and a sign-in's sums (below).
 """
 
 from __future__ import annotations
@@ -43,19 +43,10 @@ if c.stage ~= '' then  -- back only from the stage it was judged from; forward o
 end
 """
 
-#: In the merge script: ``a`` the anonymous profile (store/merging.py): the further stage, and
-#: the moves it had still to judge again joined to ``R`` (journey65: two bookings at once, then
-#: a sign-in, left the account at purchase for good, its next page judged nothing).
+#: In the merge script: ``a`` the anonymous profile (store/merging.py): the further stage (its
+#: moves still to judge again judged there first, on its own counts: journey65).
 #: (A sign-in that adds two profiles' bookings up to a second is not judged again: the
 #: anonymous profile's events may be older than a decay that moved it back since.)
 MERGE_STAGE = """
 if (rank[a.stage] or 1) > (tonumber(have['G'] or '1') or 1) then put('G', rank[a.stage]) end
-if a.rejudge ~= nil and a.rejudge ~= '' then
-  local seen, names = {}, {}
-  for name in string.gmatch((have['R'] or '') .. ',' .. a.rejudge, '[^,]+') do
-    if not seen[name] then seen[name] = true; names[#names + 1] = name end
-  end
-  table.sort(names)
-  put('R', table.concat(names, ','))
-end
 """
