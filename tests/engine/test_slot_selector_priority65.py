@@ -50,3 +50,33 @@ rules:
     said = {"by-slot": "From the slot rule", "by-selector": "From the selector rule"}[wins]
     assert element.text(deep=False).startswith(said)
     assert got.headers.get("x-omotenashi-rules", wins) == wins
+
+
+@pytest.mark.anyio
+async def test_a_rule_that_loses_one_of_its_elements_keeps_its_i_on_another(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """review65: the selector rule took the first of the slot's two elements after the notes
+    were placed, and the slot rule, shown on the second, went without its "i"."""
+    rules = """
+rules:
+  - {id: by-slot, slot: notice, text: "From the slot rule", why: "Everyone.", priority: 20}
+  - {id: by-selector, selector: "#notice", text: "From the selector rule", why: "Everyone.",
+     priority: 102}
+"""
+    two = PAGE.replace("</main>", '<div id="notice2" data-omo-slot="notice">Default 2</div></main>')
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(two)
+
+    settings = make_settings(rules, respect={"disclosure": True, "fresh_share": 0.0})
+    app = Omotenashi(Starlette(routes=[Route("/", page)]), settings=settings)
+    async with client_for(app) as client:
+        got = await client.get("/", headers={"accept": "text/html"})
+    tree = LexborHTMLParser(got.text)
+    first, second = tree.css_first("#notice"), tree.css_first("#notice2")
+    assert first is not None and second is not None
+    assert first.attributes["data-omo-rule"] == "by-selector"
+    assert second.attributes["data-omo-rule"] == "by-slot"
+    assert first.css_first("details.omo-i") is not None  # each block its own "i"
+    assert second.css_first("details.omo-i") is not None

@@ -190,6 +190,7 @@ def _place(
     problems: list[str] = []
     # a recommendation that leaves out what the page's other blocks show comes after them
     on_page = _on_page(recommender, decisions, by_name)
+    owner = _owners(decisions, by_name)  # (elements several rules aim at: most pages, none)
     for decision in on_page.order if on_page is not None else decisions:
         if on_page is not None:
             on_page.before(decision)
@@ -203,6 +204,8 @@ def _place(
             continue
         inner, attrs = content
         targets = by_name.get(decision.target, [])
+        if owner:  # an element a rule of a higher priority takes is not this one's
+            targets = [t for t in targets if owner.get(t.start, decision.id) == decision.id]
         if inner is not None:  # text or a snippet: nothing can go into an <img>, <input> ...
             if decision.target in voided and (voids := [t for t in targets if holds_none(t)]):
                 left_out.append(holds_none_said(decision.id, voids[0].tag))
@@ -269,19 +272,25 @@ def _place(
             on_page.note(decision, inner, attrs, edits[made:])
     if on_page is not None:  # (in the order of the decisions again)
         on_page.in_page_order(edits, owners, applied)
-    if len({e.target.start for e in edits}) < len(edits):  # one element, two rules' target
-        _by_priority(edits, owners)
     out, done = splice_edits(page, edits) if edits else (page, [])  # (done: in page order)
     seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done, by_name)
     return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
 
 
-def _by_priority(edits: list[Edit], owners: list[Decision]) -> None:
-    """The edits (and their owners) with the higher priority's first, otherwise as they were:
-    of two aimed at one element (a slot rule's and a selector rule's), the first applies
-    (editor65: a slot rule always won, whatever the priorities; a tie is still the slot's)."""
-    order = sorted(range(len(edits)), key=lambda k: -owners[k].rule.rule.priority)
-    edits[:], owners[:] = [edits[k] for k in order], [owners[k] for k in order]
+def _owners(decisions: list[Decision], by_name: dict[str, list[Target]]) -> dict[int, str]:
+    """The rule each element goes to where several rules aim at it (a slot rule's and a
+    selector rule's, or two selectors'), by the start of its tag: the higher priority, a tie
+    the first decided (the slot rule). Empty unless a selector rule was decided (editor65: the
+    slot rule always won; review65: its "i" then went with the element it lost)."""
+    if all(d.target[:1] != SELECTED for d in decisions):
+        return {}
+    best: dict[int, tuple[float, str]] = {}
+    for d in decisions:
+        priority = d.rule.rule.priority
+        for t in by_name.get(d.target, ()):
+            if t.start not in best or priority > best[t.start][0]:
+                best[t.start] = (priority, d.id)
+    return {start: rule for start, (_, rule) in best.items()}
 
 
 _NOT_ASKED: Asked = ([], True, ())  # no recommender (never changed: the note copies the list)
