@@ -47,6 +47,9 @@ class _Ref:
     # (the bytes every reuse must share, where they may differ): one value, so a thread never
     # reads one learning's stretches with another's windows
     learned: tuple[list[tuple[int, str]], list[tuple[int, int]]] | None = None
+    # the ``slot`` and ``name`` values it reads too: a page with a declarative shadow root (which
+    # of a host's children show: review65, a form token in a ``name`` rescanned every page)
+    shadows: frozenset[str] = frozenset()
 
 
 _refs: OrderedDict[tuple[object, ...], _Ref] = OrderedDict()
@@ -77,7 +80,7 @@ def scan(
         ref.page is page
         or ref.page == page
         or _fits(ref, page)
-        or _learn(ref, page, _sensitive(slot_attribute, opt_out, sels))
+        or _learn(ref, page, _sensitive(slot_attribute, opt_out, sels) | ref.shadows)
     ):
         with _lock:
             if _refs.get(key) is ref:  # another thread may have dropped or replaced it
@@ -87,7 +90,7 @@ def scan(
     result = scan_page(page, slot_attribute, opt_out, sels)
     with _lock:
         stats["scans"] += 1
-        _refs[key] = _Ref(page, result)
+        _refs[key] = _Ref(page, result, shadows=_SHADOWED if _SHADOW.search(page) else _NONE)
         while len(_refs) > REFS or (
             len(_refs) > 1 and sum(len(r.page) for r in _refs.values()) > MAX_CHARS
         ):
@@ -141,7 +144,6 @@ def _sensitive(slot: str, opt_out: str, sels: tuple[Selector, ...]) -> frozenset
     # ... and what tells whether a block is seen or usable, and a shadow root (html64: a
     # "display:none" page's scan was reused for a "display:flex" one of the same length)
     names |= HIDING | UNUSABLE | {"shadowrootmode", "shadowrootslotassignment"}
-    names |= {"slot", "name"}  # (which of a shadow host's children a <slot> of its root shows)
     for sel in sels:
         for compounds, _ in sel.complexes:
             for comp in compounds:
@@ -216,6 +218,8 @@ def _same_structure(
 # Formatting elements whose attribute values the parser compares (the "Noah's Ark" clause: a
 # fourth alike drops the first from the list of those it re-opens); <a> is never twice in it
 _NOAHS = FORMATTING - {"a"}
+_SHADOW = re.compile("shadowrootmode", re.IGNORECASE)
+_SHADOWED, _NONE = frozenset({"slot", "name"}), frozenset[str]()
 
 
 def _in_value(
