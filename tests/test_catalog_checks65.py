@@ -23,6 +23,9 @@ RULE = (
     [
         (", price: .inf", "", "rules/catalog.yaml:2: error: items[0].price: the price is inf "),
         (", price: .nan", "", "rules/catalog.yaml:2: error: items[0].price: the price is nan "),
+        (", price: 1e400", "", "items[0].price: the price is '1e400' (write a price as a number"),
+        (", price: 'inf'", "", "items[0].price: the price is 'inf' (write a price as a number"),
+        (", price: -1e999", "", "items[0].price: the price is "),
         ("", "strategies: {popular: .nan}", "the weight of popular is nan (use a weight of 0"),
         ("", "strategies: {popular: .inf}", "the weight of popular is inf (use a weight of 0"),
         (
