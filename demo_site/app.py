@@ -263,10 +263,18 @@ async def cart(request: Request) -> Response:
     return await _basket(request, "cart.html")
 
 
+# The shop's own list of members, by the name they signed in with (in memory: a real shop
+# keeps it with its accounts). A saving is the shop's to honour: "Erase everything", "Start
+# afresh" or a browser sending GPC (which Omotenashi links to nothing) must not end it
+# (visitor65: each did, and the checkout charged a member full price).
+MEMBERS: set[str] = set()
+
+
 async def is_member(request: Request) -> bool:
-    """A member: joined in this browser, or the profile (the signed-in user's, on any device)
-    says so, exactly as the rules' `segment: member` does, so the tagline's promise holds."""
-    if request.session.get("member"):
+    """A member: joined in this browser, signed in as one who joined (on any device, whatever
+    its privacy signals), or the profile says so, exactly as the rules' `segment: member`
+    does, so the tagline's promise holds."""
+    if request.session.get("member") or request.session.get("user") in MEMBERS:
         return True
     visitor = get_visitor(request)
     if visitor is None:
@@ -327,6 +335,8 @@ async def thanks(request: Request) -> Response:
 async def club(request: Request) -> Response:
     if request.method == "POST":
         request.session["member"] = True
+        if user := request.session.get("user"):
+            MEMBERS.add(user)
         await track(request, "join_club")
         return RedirectResponse("/", status_code=303)
     return await _page(request, "club.html", member=await is_member(request))
@@ -354,6 +364,8 @@ async def login(request: Request) -> Response:
         if name:
             if request.session.get("user") not in (None, name):  # someone else's cart
                 _sign_out_session(request)
+            if request.session.get("member"):  # joined before signing in: the account's now
+                MEMBERS.add(name)
             request.session["user"] = name
             await identify(request, name)  # the anonymous profile merges into this user's
             # for the (capped) greeting by name: the first word only, as the "i" and the data

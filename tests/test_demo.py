@@ -15,7 +15,7 @@ from omotenashi.engine.understand import Visit
 from omotenashi.loader.reload import load_all
 from omotenashi.settings import RespectSettings
 
-from .conftest import ROOT, client_for, page_words
+from .conftest import ROOT, client_for, form_token, page_words
 
 pytestmark = pytest.mark.anyio
 
@@ -402,3 +402,33 @@ async def test_the_data_page_names_what_was_switched_off_and_claims_no_choices_f
     async with client_for(demo(omotenashi_redis_url), headers=GPC) as client:
         private = await client.get("/_omotenashi/preferences/data")
     assert "everything is on" not in private.text and "Global Privacy Control" in private.text
+
+
+@pytest.mark.parametrize("then", ["erase", "reset", "gpc"])
+async def test_a_members_saving_outlives_what_personalisation_forgets(
+    omotenashi_redis_url: str, then: str
+) -> None:
+    """visitor65: "Erase everything", "Start afresh" and a browser sending GPC ended the
+    club's saving (the shop read membership from the profile alone): the checkout charged a
+    member full price and the club page asked them to join."""
+    user = f"qa-member-{then}"
+    async with client_for(demo(omotenashi_redis_url)) as first:
+        await first.post("/login", data={"username": user})
+        await first.post("/club")
+        if then != "gpc":
+            prefs = "/_omotenashi/preferences"
+            asked = await first.get(f"{prefs}?confirm={then}")
+            done = await first.post(
+                prefs,
+                data={"csrf": form_token(asked.text), "action": then, "confirm": "yes"},
+                headers={"origin": "http://shop.test"},
+            )
+            assert done.status_code == 303 and "failed" not in done.headers["location"]
+    async with client_for(demo(omotenashi_redis_url)) as second:
+        if then == "gpc":
+            second.headers["sec-gpc"] = "1"
+        await second.post("/login", data={"username": user})
+        await second.post("/cart", data={"tour": "tokyo-lights"})
+        checkout, club = await second.get("/checkout"), await second.get("/club")
+    assert "total $1971" in checkout.text  # 2190 less the member's 10 %
+    assert "You are a member" in club.text and "Join the club" not in club.text
