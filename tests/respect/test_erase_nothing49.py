@@ -35,6 +35,10 @@ async def test_asked_to_erase_with_nothing_kept_the_page_says_so(
         assert erased.status_code == 303
         again = await client.get(PREFS + "?confirm=erase")  # Back, after erasing
     assert ASKS in asked.text and NOTHING not in asked.text
+    # everything it deletes is named (visitor65: bookings and the first name were not)
+    said = " ".join(asked.text.split())
+    assert "your cart and bookings as we saw them, what you did here and what the site told" in said
+    assert "(such as your first name), how you first found us" in said
     assert 'value="erase"><input type="hidden" name="confirm" value="yes">' in asked.text
     assert NOTHING in again.text and ASKS not in again.text
     assert 'name="confirm" value="yes"' not in again.text  # no erase button for nothing
