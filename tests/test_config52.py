@@ -180,6 +180,9 @@ async def test_a_cookie_path_that_leaves_our_pages_out_is_said_once(
         ({"hold_seconds": float("inf")}, "OMOTENASHI_HOLD_SECONDS"),
         ({"respect": {"consent_cookie": "a;b"}}, "it should be a cookie's name"),
         ({"respect": {"consent_cookie": ""}}, "OMOTENASHI_RESPECT_CONSENT_COOKIE"),
+        # ops65: past Redis's integers, the first request's write failed, the profile kept
+        ({"redis": {"idle_ttl": 10**20}}, "OMOTENASHI_REDIS_IDLE_TTL (redis.idle_ttl): input "),
+        ({"redis": {"new_ttl": 10**20}}, "OMOTENASHI_REDIS_NEW_TTL (redis.new_ttl): input "),
     ],
 )
 def test_a_setting_that_can_never_work_is_refused(values: dict[str, Any], said: str) -> None:
@@ -279,3 +282,24 @@ def test_a_token_set_but_empty_is_said_at_startup(values: dict[str, Any], said: 
 
     assert any(line.startswith(said) for line in warnings(Settings(**values)))
     assert not any("set but empty" in line for line in warnings(Settings()))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("OMOTENASHI_PROXY_READ_TIMEOUT", "inf", "input should be a finite number"),
+        ("OMOTENASHI_PROXY_CONNECT_TIMEOUT", "1e300", "input should be less than or equal to"),
+        ("OMOTENASHI_PROXY_BODY_TIMEOUT", "nan", "input should be a finite number"),
+    ],
+)
+def test_a_proxy_timeout_that_never_comes_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, said: str
+) -> None:
+    """ops65: READ_TIMEOUT=inf stopped the proxy with an OverflowError naming no setting, and
+    CONNECT_TIMEOUT=inf or 1e300 was taken."""
+    from omotenashi.proxy.config import EdgeSettings
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        EdgeSettings()
+    assert str(caught.value).startswith(f"{name} (proxy.{name[17:].lower()}): {said}")

@@ -170,6 +170,9 @@ class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+TEN_YEARS = 10 * 366 * 24 * 3600
+
+
 class RedisSettings(_Group):
     url: str | None = Field(
         default=None,
@@ -198,12 +201,16 @@ class RedisSettings(_Group):
     key_prefix: str = Field(
         default="omo", pattern=r"^[A-Za-z0-9_.-]+$", description="First part of every key."
     )
-    idle_ttl: int = Field(
-        default=90 * 24 * 3600, ge=60, description="A profile idle this long (s) expires."
+    idle_ttl: int = Field(  # (at most ten years: past Redis's integers, ops65, the first
+        default=90 * 24 * 3600,  # request's write failed and left a profile with no expiry)
+        ge=60,
+        le=TEN_YEARS,
+        description="A profile idle this long (s) expires.",
     )
     new_ttl: int = Field(
         default=24 * 3600,
         ge=60,
+        le=TEN_YEARS,
         description="A profile of one visit only expires after this (s), until a second visit.",
     )
     stats_retention: int = Field(

@@ -16,20 +16,28 @@ from pydantic import BaseModel, ConfigDict, Field
 from omotenashi.errors import ConfigError
 from omotenashi.settings import Settings
 
+DAY = 86400.0  # (a timeout of more is none: 1e300 was taken)
+
 
 class ProxySettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a misspelt setting is an error
+    # a misspelt setting is an error; so is inf (ops65: READ_TIMEOUT=inf stopped the proxy
+    # with an OverflowError naming no setting; CONNECT_TIMEOUT=inf was taken)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     upstream: str | None = Field(
         default=None,
         description="The origin `omotenashi proxy` forwards to (http:// or https:// URL).",
     )
     connect_timeout: float = Field(
-        default=2.0, gt=0, description="Seconds to open a connection to the origin (else 502)."
+        default=2.0,
+        gt=0,
+        le=DAY,
+        description="Seconds to open a connection to the origin (else 502).",
     )
     read_timeout: float = Field(  # nginx's proxy_read_timeout: long polls (Socket.IO's 25 s)
         default=60.0,  # and event streams with a 15 s or 30 s heartbeat come through
         gt=0,
+        le=DAY,
         description="Seconds the origin may stay silent, before its answer or in the middle of "
         "one (else 504, or the answer is cut).",
     )
@@ -51,6 +59,7 @@ class ProxySettings(BaseModel):
     body_timeout: float = Field(
         default=20.0,
         gt=0,
+        le=DAY,
         description="Seconds the visitor has for a request body, plus one per body_min_rate "
         "bytes received (else 408).",
     )
