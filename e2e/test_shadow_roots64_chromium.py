@@ -9,6 +9,7 @@ HTTP (the parser's path: set_content does not attach declarative shadow roots)."
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
@@ -41,20 +42,29 @@ SELECTORS = [
 _ID = re.compile(r"\bid=([a-z0-9]+)")
 
 
-@pytest.mark.parametrize("body", PAGES)
-def test_the_scanner_matches_what_chromium_matches(browser: Browser, body: str) -> None:
-    page = f"<!doctype html><html><head></head><body>{body}</body></html>"
+def _in_chromium(browser: Browser, page: str, script: str, *args: object) -> Any:
+    """``script``'s answer (with ``args``) on ``page``, served over HTTP (the parser's path:
+    set_content does not attach declarative shadow roots)."""
     context = browser.new_context()
     try:
         tab = context.new_page()
         tab.route("http://shadow.test/", lambda r: r.fulfill(body=page, content_type="text/html"))
         tab.goto("http://shadow.test/")
-        theirs = {
-            s: tab.evaluate("s => [...document.querySelectorAll(s)].map(e => e.id)", s)
-            for s in SELECTORS
-        }
+        return tab.evaluate(script, *args)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("body", PAGES)
+def test_the_scanner_matches_what_chromium_matches(browser: Browser, body: str) -> None:
+    page = f"<!doctype html><html><head></head><body>{body}</body></html>"
+    theirs = _in_chromium(
+        browser,
+        page,
+        "sels => Object.fromEntries(sels.map(s => [s, [...document.querySelectorAll(s)]"
+        ".map(e => e.id)]))",
+        SELECTORS,
+    )
     found = scan_page(page, selectors=[parse_selector(s) for s in SELECTORS])
     skipped = {skip.name for skip in found.skipped}  # left alone on this page: never wrong
     for s in SELECTORS:
@@ -86,17 +96,12 @@ SLOTTED = [  # (a host's children that no <slot> of its shadow root takes are ne
 def test_a_shadow_hosts_unslotted_children_are_not_seen(browser: Browser, body: str) -> None:
     """review64: a block in a host's child that no ``<slot>`` takes was counted as seen."""
     page = f"<!doctype html><html><head></head><body>{body}</body></html>"
-    context = browser.new_context()
-    try:
-        tab = context.new_page()
-        tab.route("http://slots.test/", lambda r: r.fulfill(body=page, content_type="text/html"))
-        tab.goto("http://slots.test/")
-        theirs = tab.evaluate(
-            "() => Object.fromEntries([...document.querySelectorAll('[data-omo-slot]')]"
-            ".map(e => [e.id, !e.checkVisibility()]))"
-        )
-    finally:
-        context.close()
+    theirs = _in_chromium(
+        browser,
+        page,
+        "() => Object.fromEntries([...document.querySelectorAll('[data-omo-slot]')]"
+        ".map(e => [e.id, !e.checkVisibility()]))",
+    )
     ours = {t.name: t.hidden for t in scan_page(page).slots}
     assert ours == theirs
     assert any(theirs.values()) or "no host" in body  # (each page but one hides a block)
