@@ -80,3 +80,45 @@ rules:
     assert second.attributes["data-omo-rule"] == "by-slot"
     assert first.css_first("details.omo-i") is not None  # each block its own "i"
     assert second.css_first("details.omo-i") is not None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "winner",
+    [
+        '{id: by-selector, selector: "#notice", snippet: bad.html, why: "Everyone.", priority: 50}',
+        '{id: by-selector, selector: "#notice", snippet: picks.html, why: "Your views.", '
+        "priority: 50, category: recommendations, "
+        "recommend: {items: 2, strategies: {recently_viewed: 1}}}",
+    ],
+    ids=["snippet-fails", "no-picks"],
+)
+async def test_a_winner_that_puts_nothing_there_leaves_the_element_to_the_next(
+    make_settings: Callable[..., Settings], winner: str
+) -> None:
+    """last65: a higher rule whose snippet failed, or whose recommendations picked nothing (a
+    new visitor's "recently viewed"), kept the element from the slot rule: the default showed."""
+    rules = f"""
+rules:
+  - {{id: by-slot, slot: notice, text: "From the slot rule", why: "Everyone.", priority: 10}}
+  - {winner}
+"""
+    snippets = {
+        "bad.html": "<b>{% if visitor.visits == 1 %}{{ 1 / 0 }}{% endif %}x</b>",
+        "picks.html": "{% for i in items %}{{ i.title }}{% endfor %}",
+    }
+    settings = make_settings(rules, snippets=snippets)
+    (settings.rules.dir / "catalog.yaml").write_text(
+        "items:\n  - {id: kyoto-autumn, url: /tours/kyoto-autumn, title: Kyoto in autumn, "
+        "available: false}\n"
+    )
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    app = Omotenashi(Starlette(routes=[Route("/", page)]), settings=settings)
+    async with client_for(app) as client:
+        got = await client.get("/", headers={"accept": "text/html"})
+    element = LexborHTMLParser(got.text).css_first("#notice")
+    assert element is not None and element.attributes["data-omo-rule"] == "by-slot"
+    assert element.text(deep=False).startswith("From the slot rule")

@@ -38,6 +38,7 @@ from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, Broken, broken
 from omotenashi.engine.html.splice import new_edit, splice_edits
 from omotenashi.engine.onpage import OnPage
+from omotenashi.engine.owning import missed, owners_of
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items, without_visitor
 from omotenashi.engine.restraint import Restraint
@@ -176,9 +177,12 @@ def _place(
     disclosure: Disclosure,
     recommender: Recommender | None,
     decisions: list[Decision],
+    lost: frozenset[tuple[int, str]] = frozenset(),
 ) -> Placed:
     """The page with the ``decisions`` rendered and spliced in; the blocks a visitor sees
-    (``voided``: the targets some element of which :func:`holds_none`, the others skip it)."""
+    (``voided``: the targets some element of which :func:`holds_none`, the others skip it).
+    ``lost``: (element, rule) where a rule that would take an element from others put
+    nothing there (its block empty or failed: last65), placed again without it."""
     names = labels(decisions)
     edits: list[Edit] = []
     owners: list[Decision] = []  # the decision behind each edit
@@ -190,7 +194,7 @@ def _place(
     problems: list[str] = []
     # a recommendation that leaves out what the page's other blocks show comes after them
     on_page = _on_page(recommender, decisions, by_name)
-    owner = _owners(decisions, by_name)  # (elements several rules aim at: most pages, none)
+    owner = owners_of(decisions, by_name, lost)  # (elements several rules aim at: mostly none)
     for decision in on_page.order if on_page is not None else decisions:
         if on_page is not None:
             on_page.before(decision)
@@ -272,25 +276,12 @@ def _place(
             on_page.note(decision, inner, attrs, edits[made:])
     if on_page is not None:  # (in the order of the decisions again)
         on_page.in_page_order(edits, owners, applied)
+    if owner and (gave_up := missed(owner, edits, owners) - lost):  # (rare: as seen.py's)
+        again = (page, found, by_name, voided, visitor, disclosure, recommender, decisions)
+        return _place(*again, lost | gave_up)
     out, done = splice_edits(page, edits) if edits else (page, [])  # (done: in page order)
     seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done, by_name)
     return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
-
-
-def _owners(decisions: list[Decision], by_name: dict[str, list[Target]]) -> dict[int, str]:
-    """The rule each element goes to where several rules aim at it (a slot rule's and a
-    selector rule's, or two selectors'), by the start of its tag: the higher priority, a tie
-    the first decided (the slot rule). Empty unless a selector rule was decided (editor65: the
-    slot rule always won; review65: its "i" then went with the element it lost)."""
-    if all(d.target[:1] != SELECTED for d in decisions):
-        return {}
-    best: dict[int, tuple[float, str]] = {}
-    for d in decisions:
-        priority = d.rule.rule.priority
-        for t in by_name.get(d.target, ()):
-            if t.start not in best or priority > best[t.start][0]:
-                best[t.start] = (priority, d.id)
-    return {start: rule for start, (_, rule) in best.items()}
 
 
 _NOT_ASKED: Asked = ([], True, ())  # no recommender (never changed: the note copies the list)
