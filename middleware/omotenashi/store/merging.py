@@ -194,7 +194,7 @@ def merge_argument(
         data |= {"views": 0, "interests": {}, "viewed": {}, "viewed_full": False}
         data |= {"uncounted": {}, "first_touch": {}}
         data["events"] = events = {k: n for k, n in profile.events.items() if k not in VIEW_EVENTS}
-        data["stage"] = _stage_kept(profile, events, carried)
+        data["stage"] = _stage_kept(profile, events, carried, _rejudged(profile, carried, events))
         # the reasons blocks were shown name what they viewed ("Because you viewed ..."): the
         # times stay (caps and freshness read them), the sentences do not; a rule on their
         # behaviour is not carried as shown at all (its "why" names what they browsed: "You
@@ -208,15 +208,16 @@ def merge_argument(
     return json.dumps(data, separators=(",", ":"))
 
 
-def _rejudged(profile: Profile, carried: Carried) -> str:
+def _rejudged(profile: Profile, carried: Carried, events: dict[str, int] | None = None) -> str:
     """The anonymous profile's stage with the moves it had still to judge again (two bookings
     at once: store/stagemoves.py) judged on its own counts, as its next page would have
     (journey65: the merge dropped them, and the account stayed at purchase for good; never on
     the two profiles' sums, which a sign-in does not judge)."""
     if not profile.rejudge or carried.journey is None:
         return profile.stage
-    facts = _facts_of(profile, profile.events)
-    stage, _ = carried.journey.next_stage(profile.stage, facts, profile.rejudge, False)
+    again = profile.rejudge if events is None else profile.rejudge - VIEW_EVENTS  # (history off:
+    facts = _facts_of(profile, profile.events if events is None else events)  # what is carried)
+    stage, _ = carried.journey.next_stage(profile.stage, facts, again, False)
     rank = STAGE_ORDER.index
     return stage if rank(stage) > rank(profile.stage) else profile.stage
 
@@ -237,7 +238,9 @@ def _facts_of(profile: Profile, events: dict[str, int]) -> Facts:
     )
 
 
-def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> str:
+def _stage_kept(
+    profile: Profile, events: dict[str, int], carried: Carried, cap: str | None = None
+) -> str:
     """The journey's stage a sign-in with the history off carries: the furthest the journey's
     transitions reach from what is carried (a cart, a booking, events, attributes; nothing
     browsed), never past the profile's own; "" moves no stage. Without the journey: the
@@ -250,7 +253,8 @@ def _stage_kept(profile: Profile, events: dict[str, int], carried: Carried) -> s
         happened |= {"purchase"}
     reached = carried.journey.reached(facts, happened)
     rank = STAGE_ORDER.index
-    stage = reached if rank(reached) <= rank(profile.stage) else profile.stage
+    most = cap or profile.stage  # (its moves still to judge again, judged: last65)
+    stage = reached if rank(reached) <= rank(most) else most
     return "" if stage == "awareness" else stage
 
 
