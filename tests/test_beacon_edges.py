@@ -467,3 +467,10 @@ async def test_an_event_name_refused_says_what_a_name_is(make_settings: Make, na
         from omotenashi.asgi.api import check_event
 
         check_event(name, {})
+
+
+def test_a_bought_item_with_a_control_character_is_not_kept() -> None:
+    """last65: a purchase's ``items`` kept "a\\x00b", shown on the preferences page as it was."""
+    change = Change(now=0.0)
+    change.add_event("purchase", {"items": ["a\x00b", "c\td", "kyoto-autumn"]})
+    assert change.bought == ["kyoto-autumn"] and change.purchases == 1

@@ -49,8 +49,13 @@ def site(tmp_path: Path, rule: str, snippets: dict[str, str]) -> None:
             {"hi.html": "{% include 'part.html' %}", "part.html": "Hi {{ visitor.name }}"},
             "rule 'r' prints visitor.name",
         ),
+        (  # (last65: "" is no undefined value: default without true changes nothing)
+            "    snippet: hi.html\n",
+            {"hi.html": "Hi {{ visitor.name | default('friend') }}"},
+            "rule 'r' prints visitor.name",
+        ),
     ],
-    ids=["misspelt-key", "text-name", "snippet-name", "included-name"],
+    ids=["misspelt-key", "text-name", "snippet-name", "included-name", "default-alone"],
 )
 def test_check_says_what_a_snippet_does_not_read_or_guard(
     tmp_path: Path,
@@ -98,6 +103,7 @@ def test_check_says_what_a_snippet_does_not_read_or_guard(
         ),
         ("    snippet: hi.html\n", {"hi.html": "Hi {{ visitor.name or 'friend' }}"}),
         ("    snippet: hi.html\n", {"hi.html": "Hi {{ visitor.name | default('friend', true) }}"}),
+        ("    snippet: hi.html\n", {"hi.html": "Hi {{ visitor.name | d('you', boolean=true) }}"}),
     ],
     ids=[
         "all-read",
@@ -109,6 +115,7 @@ def test_check_says_what_a_snippet_does_not_read_or_guard(
         "if",
         "or",
         "default",
+        "d-boolean",
     ],
 )
 def test_nothing_is_said_of_what_is_read_or_guarded(

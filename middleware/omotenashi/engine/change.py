@@ -130,7 +130,7 @@ class Change:
             got = set(self.bought)  # (a set: a beacon may list thousands)
             for bought in items if isinstance(items, list) else [item]:
                 bought = nfc(bought) if isinstance(bought, str) else None
-                if bought and storable(bought):
+                if bought and storable(bought) and not _CONTROLS.search(bought):  # (last65)
                     got.add(bought[:100])
             # one time for all: the store keeps the latest MAX_BOUGHT, alike by id (the largest)
             self.bought = sorted(got)[-limits.MAX_BOUGHT :]

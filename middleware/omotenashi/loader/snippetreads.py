@@ -4,8 +4,9 @@
   ``image:``, which the snippet read with ``| default``: the hero showed the default picture
   under another picture's alt text, and nothing said so);
 - ``visitor.name`` printed where nothing makes sure there is one (the rule asks no
-  ``attr: {first_name: ...}``, and no ``{% if %}``, ``or`` or ``default`` guards it): every
-  visitor without a stored name read "Hello , welcome!".
+  ``attr: {first_name: ...}``, and no ``{% if %}``, ``or`` or ``default(..., true)`` guards
+  it: the name is empty, not undefined): every visitor without a stored name read "Hello ,
+  welcome!".
 """
 
 from __future__ import annotations
@@ -126,7 +127,10 @@ def _tests_of(node: nodes.Node) -> list[nodes.Node]:
     if isinstance(node, nodes.Or):
         return _getattrs(node.left)
     if isinstance(node, nodes.Filter) and node.name in ("default", "d") and node.node is not None:
-        return _getattrs(node.node)
+        # (only with its second argument true: the name is "", never undefined: last65)
+        empty = (node.args[1:2] or [kw.value for kw in node.kwargs if kw.key == "boolean"])[:1]
+        if empty and isinstance(empty[0], nodes.Const) and empty[0].value is True:
+            return _getattrs(node.node)
     return []
 
 
