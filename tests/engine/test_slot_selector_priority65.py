@@ -122,3 +122,27 @@ rules:
     element = LexborHTMLParser(got.text).css_first("#notice")
     assert element is not None and element.attributes["data-omo-rule"] == "by-slot"
     assert element.text(deep=False).startswith("From the slot rule")
+
+
+def test_an_element_one_rule_aims_at_is_never_placed_again() -> None:
+    """eye65: an empty selector block alone on its element made every such page be placed
+    twice (owners_of listed every element once a selector rule was decided)."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from omotenashi.engine.owning import owners_of
+    from omotenashi.engine.ruleset import SELECTED
+
+    def decision(rule: str, target: str, priority: int) -> Any:
+        return SimpleNamespace(
+            id=rule, target=target, rule=SimpleNamespace(rule=SimpleNamespace(priority=priority))
+        )
+
+    here, there = SimpleNamespace(start=10), SimpleNamespace(start=50)
+    by_name = cast(
+        Any, {SELECTED + "#a": [here], "notice": [here, there], SELECTED + "#b": [there]}
+    )
+    alone = [decision("recent", SELECTED + "#a", 50)]
+    assert owners_of(alone, by_name) == {}
+    both = [decision("slot", "notice", 10), decision("recent", SELECTED + "#a", 50)]
+    assert owners_of(both, by_name) == {10: "recent"}

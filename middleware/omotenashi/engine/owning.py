@@ -33,11 +33,15 @@ def owners_of(
     if all(d.target[:1] != SELECTED for d in decisions):
         return {}
     best: dict[int, tuple[float, str]] = {}
+    aimed: dict[int, int] = {}  # how many rules aim at each element
     for d in decisions:
         priority = d.rule.rule.priority
         for t in by_name.get(d.target, ()):
+            aimed[t.start] = aimed.get(t.start, 0) + 1
             if (t.start, d.id) in lost:
                 continue
             if t.start not in best or priority > best[t.start][0]:
                 best[t.start] = (priority, d.id)
-    return {start: rule for start, (_, rule) in best.items()}
+    # (an element one rule aims at is that rule's: eye65, an empty selector block alone on
+    # its element made the page be placed twice)
+    return {start: rule for start, (_, rule) in best.items() if aimed[start] > 1}
