@@ -50,7 +50,7 @@ async def post_choice(
     own = f"{prefix}/preferences"  # the one page with a notice to go to (#omo-notice)
     host = request_host(headers, scope, ep.settings)[0]
     if cross_site(headers, host):
-        refused = "cross-site requests are refused"
+        refused = "requests from another origin are refused: send them from a page of this site"
         await send_answer(send, 403, *preferences.refusal(refused, headers, prefix, root))
         return
     if privacy.reason == "bot":  # no choice is kept for a bot (privacy62: a reset was done)

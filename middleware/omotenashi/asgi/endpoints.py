@@ -1,6 +1,6 @@
 """Omotenashi's own URLs under ``OMOTENASHI_ENDPOINT_PREFIX`` (default ``/_omotenashi``).
 
-``POST /_omotenashi/events``, the beacon for browser events: JSON, same-site, size- and rate-
+``POST /_omotenashi/events``, the beacon for browser events: JSON, same-origin, size- and rate-
 limited per visitor, the journey's events only (asgi/beacon.py); a private visitor (a bot too)
 is answered 202 with the reason, first, a preview browser or a page not yet seen 202 too, a
 bad request 4xx with a reason, changing nothing. ``.../preferences``: the visitor's (respect)."""
@@ -139,7 +139,13 @@ class Endpoints:
             await respond(send, 202, not_stored(privacy.reason))
             return
         if cross_site(headers, request_host(headers, scope, self.settings)[0]):
-            await respond(send, 403, {"error": "cross-site requests are refused"})
+            await respond(
+                send,
+                403,
+                {
+                    "error": "requests from another origin are refused: send them from a page of this site"
+                },
+            )
             return
         if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             await respond(send, 415, {"error": "send JSON with Content-Type: application/json"})
