@@ -35,3 +35,12 @@ def test_globs_from_the_root_or_any_path_are_taken(
 def test_a_country_header_is_read_however_it_is_spaced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OMOTENASHI_COUNTRY_HEADER", " X-Geo ")
     assert Settings().country_header == "x-geo"
+
+
+@pytest.mark.parametrize("header", ["x geo", "x-geo:", "cf-ipcountry\t1", "ünï"])
+def test_a_country_header_that_no_request_can_carry_is_refused(
+    monkeypatch: pytest.MonkeyPatch, header: str
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_COUNTRY_HEADER", header)
+    with pytest.raises(ConfigError, match=r"OMOTENASHI_COUNTRY_HEADER.*no header name"):
+        Settings()

@@ -96,8 +96,7 @@ class CookieSettings(_Group):
     @field_validator("path")
     @classmethod
     def _a_path(cls, path: str) -> str:
-        """A browser ignores a Path that does not start with "/"; ";" would start another
-        attribute of the cookie."""
+        """A browser ignores a Path not starting with "/"; ";" would start another attribute."""
         if not _COOKIE_PATH.fullmatch(path):
             raise ValueError("it should be a path from the site's root, / or /shop (no ; or ,)")
         return path
@@ -390,8 +389,10 @@ class Settings(BaseSettings):
 
     @field_validator("country_header")
     @classmethod
-    def _header_name(cls, name: str) -> str:
-        return name.strip().lower()  # (config62: " x-geo " never matched)
+    def _header_name(cls, name: str) -> str:  # (config62: " x-geo " never matched)
+        if _TOKEN.fullmatch(name := name.strip().lower()) or not name:
+            return name  # ("" reads no header; ops65: "x geo" was taken, and matched none)
+        raise ValueError(f"{name!r} is no header name (letters, digits and -: cf-ipcountry)")
 
     @field_validator("metrics_dir", mode="before")
     @classmethod
