@@ -336,11 +336,22 @@ def speed(args: argparse.Namespace) -> None:
     print(f"budget ratio: {ours / 1.0:.2f} (CPU ms per ranking ÷ the 1 ms budget; ≤ 1 passes)")
 
 
+def _at_least_one(text: str) -> int:
+    """A count for argparse: a whole number of 1 or more (0 visitors divided by 0: recs65)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--visitors", type=int, default=400)
-    parser.add_argument("--train", type=int, default=3000)
-    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--visitors", type=_at_least_one, default=400)
+    parser.add_argument("--train", type=_at_least_one, default=3000)
+    parser.add_argument("--calls", type=_at_least_one, default=300)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     quality(args)
