@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from omotenashi.asgi.arrival import Guest, request_host, url_root
-from omotenashi.asgi.ownhttp import cross_site, read_body, same_site, send_answer
+from omotenashi.asgi.ownhttp import ELSEWHERE, cross_site, read_body, same_site, send_answer
 from omotenashi.asgi.setcookie import holds_nothing
 from omotenashi.identity import moves
 from omotenashi.identity.cookie import Identity
@@ -50,8 +50,7 @@ async def post_choice(
     own = f"{prefix}/preferences"  # the one page with a notice to go to (#omo-notice)
     host = request_host(headers, scope, ep.settings)[0]
     if cross_site(headers, host):
-        refused = "requests from another origin are refused: send them from a page of this site"
-        await send_answer(send, 403, *preferences.refusal(refused, headers, prefix, root))
+        await send_answer(send, 403, *preferences.refusal(ELSEWHERE, headers, prefix, root))
         return
     if privacy.reason == "bot":  # no choice is kept for a bot (privacy62: a reset was done)
         await send_answer(send, 403, *preferences.refusal(BOT, headers, prefix, root))

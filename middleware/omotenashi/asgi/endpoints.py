@@ -18,7 +18,7 @@ from omotenashi import quiet
 from omotenashi.asgi import beacon, choicepost, measuring, reportpage
 from omotenashi.asgi.arrival import Arrival, Guest, request_host, request_info, route_path, url_root
 from omotenashi.asgi.beacon import PREVIEW_REASON, not_stored, read_events, store_failed, to_keep
-from omotenashi.asgi.ownhttp import cross_site, read_body, respond, send_answer
+from omotenashi.asgi.ownhttp import ELSEWHERE, cross_site, read_body, respond, send_answer
 from omotenashi.asgi.setcookie import resends
 from omotenashi.engine.facts import MAX_QUERY
 from omotenashi.engine.profile import Profile
@@ -139,13 +139,7 @@ class Endpoints:
             await respond(send, 202, not_stored(privacy.reason))
             return
         if cross_site(headers, request_host(headers, scope, self.settings)[0]):
-            await respond(
-                send,
-                403,
-                {
-                    "error": "requests from another origin are refused: send them from a page of this site"
-                },
-            )
+            await respond(send, 403, {"error": ELSEWHERE})
             return
         if headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             await respond(send, 415, {"error": "send JSON with Content-Type: application/json"})

@@ -59,6 +59,9 @@ async def read_body(receive: Any, limit: int) -> bytes | None:
             return bytes(body)
 
 
+ELSEWHERE = "requests from another origin are refused: send them from a page of this site"
+
+
 def cross_site(headers: dict[str, str], host: str) -> bool:
     """A form posted from another site (``host``: :func:`request_host`'s, the one the browser
     asked for, which an Origin from this site names)."""
