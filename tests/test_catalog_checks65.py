@@ -93,3 +93,31 @@ def test_a_catalogue_file_may_be_bigger_than_a_rule_file(
         "rules/catalog.yaml:1: error: the file is over 8388608 bytes (give a catalogue this big "
         "from your app instead: Omotenashi(app, catalog=callable))"
     ) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("second", "ignored"),
+    [
+        ("catalog.json", "rules/catalog.json"),
+        ("catalog.yml", "rules/catalog.yml"),
+    ],
+)
+def test_a_second_catalogue_file_is_an_error_naming_the_one_read(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    second: str,
+    ignored: str,
+) -> None:
+    for folder in ("rules", "snippets"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "rules" / "catalog.yaml").write_text(CATALOG % ("", ""))
+    (tmp_path / "rules" / second).write_text('{"items": [{"id": "c", "url": "/c", "title": "C"}]}')
+    (tmp_path / "rules" / "r.yaml").write_text(RULE % "strategies: {popular: 1}")
+    (tmp_path / "snippets" / "r.html").write_text("{% for i in items %}{{ i.title }}{% endfor %}")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules"]) == 1
+    assert (
+        f"{ignored}:1: error: there are two catalogue files: {ignored} is ignored, "
+        "rules/catalog.yaml is read (keep one of them)"
+    ) in capsys.readouterr().out

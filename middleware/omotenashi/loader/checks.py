@@ -45,7 +45,7 @@ from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
 from omotenashi.loader.selectorchecks import unmatched_selectors
 from omotenashi.loader.snippetreads import snippet_read_findings
 from omotenashi.loader.snippets import Renderer
-from omotenashi.recommend.catalog import Catalog, find_catalog_file
+from omotenashi.recommend.catalog import CATALOG_FILES, Catalog, find_catalog_file
 from omotenashi.rules.text import topic
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
@@ -337,7 +337,15 @@ def _catalog_findings(
             and catalog.unavailable
         ),
         *_long_tags(rules_dir, base, catalog),
+        *_catalogs_ignored(rules_dir, base),
     ]
+
+
+def _catalogs_ignored(rules_dir: Path, base: Path | None) -> list[Finding]:
+    """A second catalogue file beside the one read (recs65: its items were left out unsaid)."""
+    found = [display_path(rules_dir / n, base) for n in CATALOG_FILES if (rules_dir / n).is_file()]
+    problem = "there are two catalogue files: {} is ignored, {} is read (keep one of them)"
+    return [Finding(name, 1, "error", problem.format(name, found[0])) for name in found[1:]]
 
 
 def _long_tags(rules_dir: Path, base: Path | None, catalog: Catalog) -> list[Finding]:
