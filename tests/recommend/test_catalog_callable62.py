@@ -276,3 +276,27 @@ def test_a_retry_outside_the_watcher_asks_the_callable_alone_too(
     assert loads == []
     said = [(r.levelno, r.getMessage().split(";")[0]) for r in caplog.records]
     assert said == [(logging.DEBUG, "omotenashi: the catalogue callable failed")] * 3
+
+
+async def _rows() -> list[dict[str, Any]]:
+    return [ROW]
+
+
+def test_an_async_catalogue_callable_is_refused_at_construction_saying_what_to_give() -> None:
+    from omotenashi import Omotenashi
+    from omotenashi.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^catalog: the catalogue callable is async: .* plain"):
+        Omotenashi(lambda *_: None, catalog=_rows)  # type: ignore[arg-type]
+
+
+def test_a_callable_returning_a_coroutine_refuses_the_load_saying_it_is_async(
+    tmp_path: Path,
+) -> None:
+    from omotenashi.errors import RuleSetError
+    from omotenashi.loader.catalog import load_catalog_for
+
+    with pytest.raises(RuleSetError) as refused:  # (a lambda around an async function)
+        load_catalog_for(tmp_path, lambda: _rows())
+    assert "the catalogue callable is async" in str(refused.value)
+    assert "not a list of items" not in str(refused.value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import math
 import time
@@ -36,9 +37,10 @@ from omotenashi.asgi.tools import Tools
 from omotenashi.asgi.visitor import Services, hand_over
 from omotenashi.engine.page import EngineConfig
 from omotenashi.engine.paths import folders, path_matcher, remembered
+from omotenashi.errors import ConfigError
 from omotenashi.identity import device
 from omotenashi.identity.cookie import CookieSigner
-from omotenashi.loader.catalog import CatalogSource
+from omotenashi.loader.catalog import ASYNC_CATALOG, CatalogSource
 from omotenashi.loader.reload import Reloader
 from omotenashi.metrics import Metrics
 from omotenashi.metricsdir import SharedDir
@@ -77,6 +79,8 @@ class Omotenashi:
     ) -> None:
         """``catalog``: a callable returning the recommendations' items (instead of the rules
         folder's catalog.yaml), called whenever the rules load."""
+        if inspect.iscoroutinefunction(catalog):  # (a coroutine returned is refused on load)
+            raise ConfigError("catalog", catalog, ASYNC_CATALOG)
         self.app = app
         self.settings = s = settings or Settings()
         self.metrics = Metrics()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -18,6 +19,11 @@ from omotenashi.recommend.catalog import (
 )
 
 CatalogSource = Callable[[], object]  # returns items: mappings (or Item) with id, url, title …
+ASYNC_CATALOG = (
+    "the catalogue callable is async: it is called as a plain function as the rules load, "
+    "and nothing awaits it; give a plain function returning the items (a list your app "
+    "keeps up to date, or a query of its own)"
+)
 
 log = logging.getLogger("omotenashi")
 _SAID: set[tuple[str, str]] = set()  # (callable, column) said to be a likely typo, once
@@ -37,6 +43,9 @@ def load_catalog_for(
             raise RuleSetError(
                 [RuleError(name, 1, "", f"the catalogue callable failed: {exc!r}", "")]
             ) from exc
+        if inspect.isawaitable(items):  # (recs65: "'coroutine' is not a list of items")
+            getattr(items, "close", lambda: None)()  # (never awaited: no warning of it)
+            raise RuleSetError([RuleError(name, 1, "", ASYNC_CATALOG, "")])
         catalog = catalog_from_items(items, source=name)
         _say_typos(name, items)
         return catalog
