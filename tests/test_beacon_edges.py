@@ -474,3 +474,22 @@ def test_a_bought_item_with_a_control_character_is_not_kept() -> None:
     change = Change(now=0.0)
     change.add_event("purchase", {"items": ["a\x00b", "c\td", "kyoto-autumn"]})
     assert change.bought == ["kyoto-autumn"] and change.purchases == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "kept"),
+    [
+        ({"item": "k" * 101}, []),
+        ({"items": ["k" * 100 + "x", "kyoto-autumn"]}, ["kyoto-autumn"]),
+        ({"items": ["k" * 100]}, ["k" * 100]),
+        ({"items": ["", "kyoto-autumn", 7, None]}, ["kyoto-autumn"]),
+    ],
+)
+def test_a_bought_item_id_past_the_bound_is_left_as_one_item_is(
+    event: dict[str, object], kept: list[str]
+) -> None:
+    """eye65: a purchase's ``items`` were cut to 100 characters (another id, a prefix of the
+    one bought) where a page's or an event's one ``item`` past 100 is not kept."""
+    change = Change(now=0.0)
+    change.add_event("purchase", event)
+    assert change.bought == kept and change.purchases == 1

@@ -41,6 +41,16 @@ def check_storable(value: object, what: str = "event data") -> None:
         raise PayloadError(f"{what} must be plain JSON values of valid Unicode text")
 
 
+def _item_id(value: object) -> str | None:
+    """An event's item id as kept (NFC, as a page's items: rules/text.py), or None: not text,
+    empty, past the bound (engine.limits), not storable, or with a control character
+    (journey65: a NUL went into the visitor's own preferences page as it was)."""
+    item = nfc(value) if isinstance(value, str) else None
+    if item is None or not 0 < len(item) <= limits.MAX_ITEM or not storable(item):
+        return None
+    return None if _CONTROLS.search(item) else item
+
+
 @dataclass
 class Change:
     now: float
@@ -109,12 +119,7 @@ class Change:
     def add_event(self, name: str, data: Mapping[str, Any]) -> None:
         """Fold one event into the change; events with built-in meaning update the profile."""
         self.events[name] = self.events.get(name, 0) + 1
-        item = data.get("item")
-        item = nfc(item) if isinstance(item, str) else None  # as a page's items (rules/text.py)
-        if item is None or not 0 < len(item) <= limits.MAX_ITEM or not storable(item):
-            item = None  # an item id past the bound (engine.limits) or not text is not stored
-        elif _CONTROLS.search(item):  # a control character (journey65: a NUL went into the
-            item = None  # visitor's own preferences page as it was)
+        item = _item_id(data.get("item"))
         if name == "add_to_cart" and item is not None:
             qty = data.get("qty", 1)
             qty = min(max(qty, 1), limits.MAX_QTY) if type(qty) is int else 1
@@ -129,9 +134,8 @@ class Change:
             items = data.get("items")
             got = set(self.bought)  # (a set: a beacon may list thousands)
             for bought in items if isinstance(items, list) else [item]:
-                bought = nfc(bought) if isinstance(bought, str) else None
-                if bought and storable(bought) and not _CONTROLS.search(bought):  # (last65)
-                    got.add(bought[:100])
+                if (kept := _item_id(bought)) is not None:  # (eye65: one cut to 100, not left)
+                    got.add(kept)
             # one time for all: the store keeps the latest MAX_BOUGHT, alike by id (the largest)
             self.bought = sorted(got)[-limits.MAX_BOUGHT :]
         elif name == "view_item" and item is not None and item not in self.items:
