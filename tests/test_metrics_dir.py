@@ -19,6 +19,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from omotenashi import Omotenashi, Settings, metricsdir
+from omotenashi.errors import ConfigError
 from omotenashi.metrics import Metrics, Tally
 from omotenashi.metricsdir import LARGEST, LOCK, RETIRED, SharedDir, dump
 from omotenashi.store.embedded import free_port
@@ -382,3 +383,14 @@ async def test_a_killed_worker_not_yet_reaped_counts_but_its_breaker_does_not(
         os.waitpid(child, 0)
     assert sample(text, "omotenashi_requests_total") == 5  # (a scrape is not counted)
     assert sample(text, "omotenashi_breaker_state") == 0
+
+
+def test_a_metrics_dir_that_is_a_file_stops_the_app_at_start(
+    make_settings: Make, tmp_path: Path
+) -> None:
+    """ops65: a file as OMOTENASHI_METRICS_DIR was only a warning, and every worker counted
+    on its own while the scrapes were said to sum them."""
+    (tmp_path / "metrics").write_text("not a folder")
+    settings = make_settings(RULES, metrics=True, metrics_dir=tmp_path / "metrics")
+    with pytest.raises(ConfigError, match=r"^OMOTENASHI_METRICS_DIR: it is a file: give a folder"):
+        Omotenashi(page_app("<p>ok</p>"), settings=settings)

@@ -44,6 +44,7 @@ try:
 except ImportError:  # (not on Windows: exited workers' files are then kept one by one)
     fcntl = None  # type: ignore[assignment]
 
+from omotenashi.errors import ConfigError
 from omotenashi.metrics import _NAME, BUCKETS, TIMINGS, Metrics, Tally, _Timing
 
 log = logging.getLogger("omotenashi")
@@ -57,12 +58,16 @@ RETIRED = "retired.json"  # what the workers that shut down counted, added up (p
 LOCK = ".lock"  # held to fold a file into RETIRED (exclusive) and to read the folder (shared)
 _GAUGE = re.compile(r"^omotenashi_[a-z0-9_]+$")
 
+FILE_NOT_FOLDER = "it is a file: give a folder (made if missing) the workers share"
+
 
 class SharedDir:
     """One process's part in a metrics dir: it writes ``metrics``' numbers there, and adds
     up the others' when scraped (``metrics.shared`` is set to it)."""
 
     def __init__(self, path: Path, metrics: Metrics) -> None:
+        if path.exists() and not path.is_dir():  # (ops65: a warning, each worker on its own)
+            raise ConfigError("OMOTENASHI_METRICS_DIR", str(path), FILE_NOT_FOLDER)
         self.path = path
         self.metrics = metrics
         self.name = ""  # <pid>-<nonce>.json, named at start (a preloaded app forks after)
