@@ -93,6 +93,14 @@ TEXT = "    text: Hi\n"
             "rules[0].holdout: '10 percent' is not a number (write a percentage such as 10%)",
         ),
         (
+            TEXT + '    holdout: "50%%"\n',  # (marketer65: quoted as '50%', one % taken off)
+            "rules[0].holdout: '50%%' is not a number (write a percentage such as 10%)",
+        ),
+        (
+            TEXT + "    holdout: ten%\n",
+            "rules[0].holdout: 'ten%' is not a number (write a percentage such as 10%)",
+        ),
+        (
             TEXT + "    when: [{new: true}]\n",
             "rules[0].when: this should be a mapping of field: value, not [{'new': True}]",
         ),

@@ -51,6 +51,7 @@ _REAL_DATE = "write a real date, e.g. 2026-12-01T00:00:00+09:00"
 
 
 _problem = problem  # (rules/text.py)
+_PERCENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*%")
 
 
 class Strict(BaseModel):
@@ -341,9 +342,8 @@ class Rule(Strict):
     @field_validator("holdout", mode="before")
     @classmethod
     def _percent(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().endswith("%"):
-            return value.strip()[:-1]
-        return value
+        text = value.strip() if isinstance(value, str) else ""  # (marketer65: '50%%' was
+        return text[:-1] if _PERCENT.fullmatch(text) else value  # quoted as '50%')
 
     @field_validator("attrs")
     @classmethod
