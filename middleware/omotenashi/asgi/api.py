@@ -21,19 +21,19 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
-from uuid import UUID
 
-from omotenashi.asgi.visitor import Services, Visitor, get_visitor, left_alone
+from omotenashi.asgi.revoking import revoke as revoke
+from omotenashi.asgi.revoking import user_text
+from omotenashi.asgi.visitor import Visitor, get_visitor, left_alone
 from omotenashi.engine import limits
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.recommending import carried
 from omotenashi.errors import PayloadError, StoreError
 from omotenashi.identity.cookie import Identity, user_profile_id
-from omotenashi.ids import is_user_id, is_visitor_id, new_vid
+from omotenashi.ids import new_vid
 from omotenashi.quiet import Quiet
 from omotenashi.respect.preferences import unlinked
 from omotenashi.store import privacy as deny
-from omotenashi.store.store import PARTS
 
 log = logging.getLogger("omotenashi")
 _QUIET = Quiet(log)
@@ -41,7 +41,6 @@ _QUIET = Quiet(log)
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 NAME_RULE = "an event name is 1 to 40 lowercase letters, digits and _, starting with a letter"
 MAX_EVENT_BYTES = 2048
-MAX_DENY_TTL = 10 * 366 * 86400  # ten years: past any cookie (at most 400 days in browsers)
 
 
 def check_event(name: str, data: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -123,7 +122,7 @@ async def identify(request: Any, user_id: str) -> None:
         _left_alone(request, "identify")
     if visitor is None or user_id is None or user_id == "" or visitor.services is None:
         return  # (0 is an id: only None and "" are none)
-    _user_id(user_id)
+    user_text(user_id)
     if _too_late(visitor, "identify"):
         return
     services = visitor.services
@@ -163,10 +162,12 @@ async def identify(request: Any, user_id: str) -> None:
                 await services.store.erase(identity.vid)
             return
         mark = services.store.erasures.mark  # (the user's profile is read after it)
-        # a page nothing is recorded of (fetched ahead) merges nothing; a preview browser what
-        # was kept before its preview (its own pages are never kept; skipped, that was left
-        # behind, out of reach of the cookie now the user's: identity61)
-        if not switching and visitor.records:
+        # what was kept under the anonymous id joins the account whenever the cookie becomes
+        # the user's: a page fetched ahead that records nothing, a "personalise nothing"
+        # browser shown the app's own pages, one whose read failed at arrival (privacy66: it
+        # was left behind, out of reach of the cookie; a merge is the sign-in's, not a page
+        # counted); a preview browser too (its own pages are never kept: identity61)
+        if not switching:
             rules = visitor.ruleset
             keep = carried(
                 visitor.prefs,
@@ -220,7 +221,9 @@ async def _leave(visitor: Visitor) -> None:
         return  # (it is this browser's own, and a profile kept under it before GPC or a
         # refusal stays the visitor's to see and erase: qa46b, a sign-out had orphaned it)
     sent, choices = not visitor.is_new, bool(visitor.identity.prefs)
-    visitor.profile = Profile()
+    if sent and visitor.identity.user is None and not visitor.private:  # no user to go on
+        await _erase(visitor, "a sign-out")  # with it: what this id kept goes (privacy66: it
+    visitor.profile = Profile()  # stayed for days, out of reach once the cookie changed)
     visitor.events.clear()
     visitor.attrs.clear()
     _switch(
@@ -229,6 +232,17 @@ async def _leave(visitor: Visitor) -> None:
     )
     if visitor.private and not (sent and choices):  # their own choices are no tracking
         visitor.identity_changed = visitor.expire_cookie = sent  # none sent: nothing to expire
+
+
+async def _erase(visitor: Visitor, what: str) -> None:
+    """Erase what is kept under the visitor's id; a store that fails is logged (a line a
+    minute, not a request) and the request goes on."""
+    if visitor.services is not None:
+        try:
+            await visitor.services.store.erase(visitor.id)
+        except StoreError as exc:
+            said = "omotenashi: %s could not erase the profile: %s"
+            _QUIET.say(logging.WARNING, "erase", said, what, exc)
 
 
 async def consent(request: Any, granted: bool = True) -> None:
@@ -268,72 +282,14 @@ async def consent(request: Any, granted: bool = True) -> None:
             visitor.privacy = "withdrawn"
         visitor.events.clear()
         visitor.attrs.clear()
-        if visitor.services is not None and not visitor.identity.unread:  # (theirs: unknown)
-            try:
-                await visitor.services.store.erase(visitor.id)
-            except StoreError as exc:
-                said = "omotenashi: a withdrawal of consent could not erase the profile: %s"
-                _QUIET.say(logging.WARNING, "erase", said, exc)  # a line a minute, not a request
+        if not visitor.identity.unread:  # (theirs: unknown)
+            await _erase(visitor, "a withdrawal of consent")
         # a new id, no user, as an erase gives: consent given again starts unlinked (not
         # where the site revoked this id: a new one would be free of it, privacy62)
         if not revoked:
             _switch(visitor, unlinked(prefs.to_cookie()))
             return
     _switch(visitor, replace(visitor.identity, prefs=prefs.to_cookie()))
-
-
-async def revoke(
-    target: Any,
-    *,
-    user_id: str | None = None,
-    visitor_id: str | None = None,
-    ttl: int | None = None,
-) -> None:
-    """End personalisation for a user id (the site's own) or a visitor id (``Visitor.id``):
-    their profile is erased and the id goes on a deny-list for ``ttl`` seconds (default: the
-    cookie's lifetime). While listed, nothing about the id is read or written, and
-    ``identify`` does not link it. ``target`` is any request Omotenashi handled, or the
-    :class:`~omotenashi.Omotenashi` middleware itself (from an admin task, say). Raises
-    :class:`~omotenashi.StoreError` when Redis cannot be reached: nothing was revoked then.
-    """
-    if callable(getattr(target, "services", None)):
-        await target.startup()  # the middleware: its pool may not be open yet
-    services = _services(target)
-    if services is None:
-        raise PayloadError("revoke needs a request Omotenashi handled, or the middleware", target)
-    user = user_id is not None and user_id != ""  # (0 is a user, as identify links it)
-    if not user and not visitor_id:
-        raise PayloadError("revoke needs a user_id or a visitor_id", None)
-    ids = []
-    if user:
-        ids.append(user_profile_id(services.user_salt, _user_id(user_id)))
-    if visitor_id:
-        if not (is_visitor_id(visitor_id) or is_user_id(visitor_id)):
-            raise PayloadError("not a visitor id", visitor_id)
-        ids.append(visitor_id)
-    life = ttl if ttl is not None else services.deny_ttl
-    if isinstance(life, bool) or not isinstance(life, int) or not 1 <= life <= MAX_DENY_TTL:
-        # (1.5 or 10**20 failed in Redis after the profile had gone: a marker for ever, api55)
-        raise PayloadError(f"ttl is a whole number of seconds, 1 to {MAX_DENY_TTL}", ttl)
-    for pid in ids:
-        await deny.revoke(services.store, pid, PARTS, time.time() + life, life)
-    visitor = get_visitor(target) if not hasattr(target, "services") else None
-    if visitor is not None and visitor.id in ids:
-        visitor.private, visitor.privacy, visitor.profile = True, "revoked", Profile()
-        visitor.events.clear()
-        visitor.attrs.clear()
-
-
-def _user_id(user_id: object) -> str:
-    """The site's user id as text: a string, a whole number, a UUID or a MongoDB ObjectId; any
-    other value is PayloadError (``b"42"`` was the user ``"b'42'"``: api55; Django's
-    ``AnonymousUser()`` one user for every browser that passed it: eye55b)."""
-    kind = type(user_id)
-    if (kind is not bool and isinstance(user_id, str | int | UUID)) or kind.__name__ == "ObjectId":
-        return str(user_id)
-    raise PayloadError(
-        "user ids are strings, whole numbers or UUIDs: pass str(x) yourself", user_id
-    )
 
 
 async def _revoked_here(visitor: Visitor) -> bool:
@@ -370,15 +326,6 @@ def _left_alone(request: Any, call: str) -> None:
         said = "omotenashi: %s changed nothing: OMOTENASHI_EXCLUDE_PATHS leaves this path alone "
         said += "(call it on a path Omotenashi handles)"
         _QUIET.say(logging.WARNING, "excluded", said, call)
-
-
-def _services(target: Any) -> Services | None:
-    make = getattr(target, "services", None)
-    if callable(make):  # the middleware
-        services = make()
-        return services if isinstance(services, Services) else None
-    visitor = get_visitor(target)
-    return visitor.services if visitor is not None else None
 
 
 def _too_late(visitor: Visitor, call: str) -> bool:
