@@ -20,9 +20,9 @@ from starlette.routing import Route
 
 from omotenashi import Omotenashi, identify
 
-from .conftest import client_for
+from .conftest import client_for, form_token, page_words
 from .test_demo import ROOT
-from .test_nothing_signin64 import PREFS, choose
+from .test_nothing_signin64 import PREFS, SAME_SITE, choose
 
 pytestmark = pytest.mark.anyio
 
@@ -97,3 +97,28 @@ async def test_a_sign_out_of_a_cookie_holding_no_user_erases_what_it_kept(
     assert after["visitor_id"] != before["visitor_id"]
     assert not (after["profile"] or {}).get("viewed")
     assert await _keys(omotenashi_redis, before["visitor_id"]) == []  # not left behind
+
+
+async def test_an_erase_under_gpc_while_signed_in_keeps_the_link_to_the_account(
+    omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    """privacy66: the cookie was expired, and with it the account's link: the other device
+    started the account again, which this browser could no longer see or erase."""
+    app = shop(omotenashi_redis_url)
+    async with client_for(app) as other, client_for(app) as browser:
+        for client in (other, browser):
+            await client.get("/tours/kyoto-autumn")
+            await client.post("/login", data={"username": "erase-under-gpc"})
+        account = (await browser.get(PREFS + "/export")).json()["visitor_id"]
+        browser.headers["sec-gpc"] = "1"
+        token = form_token((await browser.get(PREFS)).text)
+        erased = await browser.post(
+            PREFS, data={"csrf": token, "action": "erase", "confirm": "yes"}, headers=SAME_SITE
+        )
+        said = page_words((await browser.get(erased.headers["location"])).text)
+        await other.get("/tours/hawaii-family")  # the other device, still signed in
+        export = (await browser.get(PREFS + "/export")).json()
+    assert "max-age=0" not in erased.headers["set-cookie"].lower()
+    assert export["visitor_id"] == account  # still the account's: theirs to see and erase
+    assert export["profile"]["viewed"] == ["hawaii-family"]  # what the other device adds
+    assert "On your other devices" in said and "cookie is gone" not in said

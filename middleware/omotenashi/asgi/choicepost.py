@@ -110,8 +110,9 @@ async def post_choice(
     # a cookie that carries a choice's confirmation (an Undo's) to the next page is not ended
     # here: that page says it, then ends it (asgi/setcookie.py identity_headers)
     may_end = action in ENDS and not unlinked and (action == "save" or ident.flash is None)
-    if privacy.private and ident.vid != before.vid and not ident.prefs:
-        # erased under GPC/no consent, with no choices to keep: the cookie goes too
+    if privacy.private and ident.vid != before.vid and not ident.prefs and ident.user is None:
+        # erased under GPC/no consent, with no choices nor sign-in to keep: the cookie goes
+        # too (privacy66: a signed-in visitor's went, and with it the link to their account)
         given, seen = signer.expired_cookie_header(secure=secure), ""
         target = f"{prefix}/preferences?erased_all=1"
     elif may_end and await holds_nothing(ep.store, ident, private=private(ep, guest)):
