@@ -79,3 +79,22 @@ def test_an_unparsable_cookie_header_still_finds_ours() -> None:
 )
 def test_bots_are_recognised(ua: str, bot: bool) -> None:
     assert is_bot(parse_device(ua), ua, ("preview",)) is bot
+
+
+CUBOT = (
+    "Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36"
+)
+
+
+@pytest.mark.parametrize(
+    ("ua", "bot"),
+    [
+        (CUBOT, False),  # (privacy66: a person's phone, taken for a bot and told so)
+        (CUBOT.replace("CUBOT_X30", "CUBOT KINGKONG 5 Pro"), False),
+        (CUBOT + " AhrefsBot/7.0", True),  # a crawler on one: its own marker still counts
+        ("Mozilla/5.0 (compatible; SemrushBot/7~bl)", True),
+    ],
+)
+def test_a_phone_maker_whose_name_holds_a_marker_is_no_bot(ua: str, bot: bool) -> None:
+    assert is_bot(parse_device(ua), ua, tuple(Settings().bot_user_agents)) is bot
