@@ -95,6 +95,22 @@ def _spec(**values: Any) -> RecommendSpec:
                 ("paris-art", "You viewed this recently"),
             ],
         ),
+        (  # a view weeks old is not "recent" (recs65: said of one 85 days old)
+            {"items": 3, "strategies": {"recently_viewed": 1}},
+            Signals(
+                now=NOW,
+                viewed={
+                    "paris-art": NOW - 14 * DAY,
+                    "bali-retreat": NOW - 15 * DAY,
+                    "tokyo-lights": NOW - 85 * DAY,
+                },
+            ),
+            [
+                ("paris-art", "You viewed this recently"),
+                ("bali-retreat", "You viewed this before"),
+                ("tokyo-lights", "You viewed this before"),
+            ],
+        ),
         (  # no profile (new, GPC, no consent): popular only, whatever the rule and the signals
             {"items": 2, "strategies": {"interests": 1, "also_viewed": 1}},
             Signals(

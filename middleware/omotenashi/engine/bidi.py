@@ -34,7 +34,7 @@ _QUOTED = re.compile("“([^“”]*)”")
 # that name an item or a topic (recommend/reasons.py)
 _LINE = re.compile(
     ": (?=Because you have been looking at |Because you viewed |Often viewed with |"
-    "Something different|Popular |You viewed this recently|From our selection)"
+    "Something different|Popular |You viewed this (?:recently|before)|From our selection)"
 )
 _SEED = re.compile("(?:Because you have been looking at |Because you viewed |Often viewed with )")
 # A topic's name in an interest's sentences (engine/explain.py ``Interest``)

@@ -82,7 +82,13 @@ def recommend(
         for at, entry in zip(serendipity.placements(n, len(surprises)), surprises, strict=True):
             final.insert(min(at, len(final)), entry)
     return [
-        pick(items[pos], source, reason(source, because, catalog, signals), score, because)
+        pick(
+            item := items[pos],
+            source,
+            reason(source, because, catalog, signals, item.id),
+            score,
+            because,
+        )
         for score, pos, source, because in final
     ]
 

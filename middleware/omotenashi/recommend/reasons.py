@@ -18,12 +18,19 @@ def popular_window(half_life_days: float) -> str:
     return "lately"
 
 
-def reason(source: Source, because: str | None, catalog: Catalog, signals: Signals) -> str:
-    """A short sentence for the visitor.
+# Up to how old a view is "recent" to a visitor (recs65: "You viewed this recently" was said
+# of a view 85 days old, kept as long as the profile is); an older one was "before"
+RECENT_VIEW = 14 * 86400.0
+
+
+def reason(
+    source: Source, because: str | None, catalog: Catalog, signals: Signals, item: str = ""
+) -> str:
+    """A short sentence for the visitor about ``item`` (an id).
 
     ``interests``: the strongest of the visitor's interests the item matches; ``also_viewed``:
     the viewed item whose co-views contributed most (the page's own item: "often viewed
-    with"); ``popular``: the window its decay stands for.
+    with"); ``popular``: the window its decay stands for; ``recently_viewed``: how long ago.
     """
     if source == "interests" and because:
         return f"Because you have been looking at {catalog.label(because)}"
@@ -36,7 +43,8 @@ def reason(source: Source, because: str | None, catalog: Catalog, signals: Signa
     if source == "popular":
         return f"Popular {popular_window(signals.popular_half_life_days)}"
     if source == "recently_viewed":
-        return "You viewed this recently"
+        when = signals.viewed.get(item, signals.now)
+        return f"You viewed this {'recently' if signals.now - when <= RECENT_VIEW else 'before'}"
     if source == "serendipity":
         return "Something different"
     return "From our selection"
