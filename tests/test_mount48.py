@@ -86,12 +86,37 @@ async def test_a_redis_that_does_not_answer_at_startup_is_said_then_naming_the_s
     )
     assert at_startup[0].endswith(
         "): pages are served as the app made them, unpersonalised, until it does; it is tried "
-        "again as visitors come (every 1s once the circuit breaker opens)"
+        "again every 1s (the circuit breaker is open)"
     )
     assert [p.status_code for p in pages] == [200] * 3 and all("Welcome" in p.text for p in pages)
     lines = said(caplog)
     assert not [m for m in lines if "since the last warning" in m], lines
     assert not [m for m in lines if "hunter2" in m]
+
+
+SLOT_PAGE = '<!doctype html><html><body><h1 data-omo-slot="hero">Welcome</h1></body></html>'
+EVERYONE = 'rules:\n  - {id: hi, slot: hero, text: "Hello, you", why: "Everyone sees it."}\n'
+
+
+@pytest.mark.anyio
+async def test_new_visitors_get_the_app_s_page_while_redis_has_not_answered_since_startup(
+    make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    """mount66: the startup line said pages are the app's until Redis answers, but new visitors
+    (who need no read) were personalised, each write failing, until five reads had failed: a
+    deploy with a wrong URL and only new visitors never opened the breaker."""
+    caplog.set_level(logging.INFO, logger="omotenashi")
+    url = f"redis://127.0.0.1:{closed_port()}/0"
+    settings = make_settings(EVERYONE, redis={"url": url})
+    mw = Omotenashi(page_app(SLOT_PAGE), settings=settings)
+    async with lifespan(mw):
+        transport = httpx.ASGITransport(app=mw)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as c:
+            pages = [await c.get("/", headers={"accept": "text/html"}) for _ in range(3)]
+        state = mw.store.breaker.state
+        await mw.drain()
+    assert [p.text for p in pages] == [SLOT_PAGE] * 3  # the app's own, as the line says
+    assert state == "open"
 
 
 @pytest.mark.anyio

@@ -196,14 +196,14 @@ class Breaker:
 
     def success(self) -> None:
         self.answered = True  # (the URL is right, whatever the breaker's state)
-        if self.state == "open":  # a late answer to a call made before it opened: only the
-            return  # probe, after ``reset`` seconds, closes it (no flapping on a slow server)
+        if self.state == "open" and not self._silent_at_start:  # a late answer to a call made
+            return  # before it opened: only the probe, after ``reset`` seconds, closes it (no
+        # flapping on a slow server); open since the startup's PING, any answer closes it
         self._misconfigured = False
         if self._silent_at_start:  # the end of the startup's warning, as loud
-            self._silent_at_start = False
-            if self.state == "closed":  # (else the line below says it)
-                log.warning("omotenashi: Redis at %s answers; personalisation starts", self.url)
-        if self.state != "closed" and self._said_open:
+            self._silent_at_start = self._said_open = False
+            log.warning("omotenashi: Redis at %s answers; personalisation starts", self.url)
+        elif self.state != "closed" and self._said_open:
             log.warning(  # the same level as the line it ends: logs that show one show both
                 "omotenashi: Redis answers again, %.1fs after the breaker opened; "
                 "personalisation resumes",
@@ -231,14 +231,22 @@ class Breaker:
         log.warning(
             "omotenashi: Redis at %s (OMOTENASHI_REDIS_URL) %s as the app started (%s): pages "
             "are served as the app made them, unpersonalised, until it %s; it is tried again "
-            "as visitors come (every %gs once the circuit breaker opens)",
+            "every %gs (the circuit breaker is open)",
             self.url,
             "answered with an error" if refused else "did not answer",
             self._said(reason),
             "answers" if refused else "does",
             self.reset,
         )
-        self._warned_at, self._unwarned, self._silent_at_start = self.clock(), 0, True
+        now = self.clock()
+        self._warned_at, self._unwarned, self._silent_at_start = now, 0, True
+        # open, as that line says: a new visitor's page is the app's too (mount66: new visitors
+        # were personalised, and each write failed, until five reads had failed), and a PING
+        # goes out every ``reset`` s; its opening is said (that line), its end too (success)
+        self.opened_at = self._down_since = self._opened_said_at = now
+        self._said_open = True
+        self._set("open")
+        self._probe_later()
 
     def misconfigured(self, exc: BaseException, url: str) -> None:
         """The server refused the connection (AUTH/HELLO answered with an error): a failure,
