@@ -263,3 +263,12 @@ def test_the_origins_own_cookie_domain_is_dropped_where_the_visitor_is_not_in_it
     assert response_headers([(b"Set-Cookie", cookie)], base) == [
         (b"set-cookie", cookie)  # (no Host: nothing known of the visitor's address)
     ]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_page_request_without_accept_encoding_asks_for_identity_head_as_get(method: str) -> None:
+    """mount66: a HEAD went without one, so the origin could choose br for the HEAD and
+    identity for its GET, and their headers differed."""
+    incoming = [(b"accept", b"text/html")]
+    out = request_headers(incoming, method=method, scheme="http", client=None, preserve_host=False)
+    assert (b"accept-encoding", b"identity") in out

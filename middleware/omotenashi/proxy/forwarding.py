@@ -107,7 +107,8 @@ def request_headers(
     if not preserve_host:
         drop.add(b"host")
     out = [(k, v) for k, v in incoming if k not in drop]
-    if not any(k == b"accept-encoding" for k, _ in incoming) and is_page_request(method, incoming):
+    asked = "GET" if method == "HEAD" else method  # (a HEAD as its GET: mount66)
+    if not any(k == b"accept-encoding" for k, _ in incoming) and is_page_request(asked, incoming):
         # no Accept-Encoding lets the origin choose any coding (RFC 9110 12.5.3), br too, in
         # which a page could not be read: identity, as it would choose anyway
         out.append((b"accept-encoding", b"identity"))
