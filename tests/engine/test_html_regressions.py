@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from omotenashi.engine.html import Edit, apply, apply_edits, parse_selector, scan_page
 
@@ -113,6 +114,44 @@ def test_the_marker_fits_every_start_tag_shape(tag: str, expected: str) -> None:
     [target] = scan_page(page).slots
     out = apply(page, [Edit(target, attrs={"data-omo-rule": "r"})])
     assert out == f"{expected}x</a>"
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("<a data-omo-slot=cta class=>", '<a data-omo-slot=cta class="" data-omo-rule="r">'),
+        ("<a data-omo-slot=cta alt= >", '<a data-omo-slot=cta alt= "" data-omo-rule="r">'),
+        ("<a data-omo-slot=cta value=\n>", '<a data-omo-slot=cta value=\n"" data-omo-rule="r">'),
+        (
+            "<a data-omo-slot=cta a=b class=>",
+            '<a data-omo-slot=cta a=b class="" data-omo-rule="r">',
+        ),
+        ("<a data-omo-slot=cta a=x=>", '<a data-omo-slot=cta a=x= data-omo-rule="r">'),  # "x="
+        ("<a data-omo-slot=cta class>", '<a data-omo-slot=cta class data-omo-rule="r">'),
+    ],
+)
+def test_an_attribute_left_waiting_for_its_value_does_not_take_ours(
+    tag: str, expected: str
+) -> None:
+    """html66: ``class=>`` is ``class=""`` to the tokenizer, still in its value at ``>``:
+    ``class= data-omo-rule="r">`` made ours its value, and an ``attrs:`` rule's ``src``
+    became an ``alt``'s text."""
+    page = f"{tag}x</a>"
+    [target] = scan_page(page).slots
+    out = apply(page, [Edit(target, attrs={"data-omo-rule": "r"})])
+    assert out == f"{expected}x</a>"
+    [element] = LexborHTMLParser(out).css("a")
+    assert element.attributes.get("data-omo-rule") == "r"
+    before = {k: v or "" for k, v in LexborHTMLParser(page).css_first("a").attributes.items()}
+    after = {k: v or "" for k, v in element.attributes.items() if k != "data-omo-rule"}
+    assert after == before  # (selectolax gives an empty value as None)
+
+
+def test_an_open_value_given_a_value_by_the_rule_is_replaced_not_doubled() -> None:
+    page = "<img data-omo-slot=pic alt=>"
+    [target] = scan_page(page).slots
+    out = apply(page, [Edit(target, attrs={"alt": "A", "src": "/p.jpg"})])
+    assert out == '<img data-omo-slot=pic alt="A" src="/p.jpg">'
 
 
 def test_a_nested_target_inside_rewritten_content_is_not_applied() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .scanner import Target
+from .tokens import open_value
 
 _WS = "\t\n\f\r "
 _EATS_NEWLINE = frozenset(("pre", "listing", "textarea"))
@@ -185,7 +186,9 @@ def start_tag(page: str, t: Target, attrs: Mapping[str, str]) -> str:
     if missing:
         at = t.open_end - 2 if t.self_closing else t.open_end - 1
         pieces.append(page[pos:at])
-        if page[at - 1] not in _WS:
+        if open_value(page, t.start, t.open_end) >= pos:  # (html66: `alt=>` took our
+            pieces.append('"" ')  # attributes as its value; its value stays "" as it was)
+        elif page[at - 1] not in _WS:
             pieces.append(" ")
         pieces.append(" ".join(_attr(k, v) for k, v in missing.items()))
         pos = at

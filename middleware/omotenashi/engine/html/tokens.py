@@ -222,6 +222,18 @@ def self_closing(page: str, lt: int, tag_end: int) -> bool:
     return not (last is not None and last.group(5) is not None and last.end() == tag_end - 1)
 
 
+def open_value(page: str, lt: int, tag_end: int) -> int:
+    """Where the tag's last attribute starts when it is ``name=`` with no value before ``>``
+    (``class=>``, ``alt= >``): the tokenizer still waits for its value there, so whatever is
+    written before ``>`` would be that value (html66); else -1."""
+    last = None
+    for m in _each_attr(page, lt + 1, tag_end - 1):
+        last = m
+    if last is None or last.group(2) is None or last.group(5) != "":
+        return -1
+    return last.start(1)
+
+
 def decode_attr(value: str) -> str:
     """An attribute value with character references decoded as the tokenizer does in attributes:
     a named one only when its whole name is one (``&notx``, ``&copy2`` and ``&notit;`` stay as
