@@ -6,6 +6,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from omotenashi.engine.html import Edit, apply, apply_edits, parse_selector, scan_page
+from omotenashi.engine.html.fragment import broken
 
 from .htmlcheck import check_target
 
@@ -209,3 +210,34 @@ def test_what_cannot_be_decided_surely_is_skipped(doc: str, reason: str) -> None
     assert found.slots == ()
     assert any(s.name == "s" and reason in s.reason for s in found.skipped)
     assert apply(doc, [Edit(t, "NEW") for t in found.targets]) == doc
+
+
+NOSCRIPTS = (
+    "<!doctype html><html><head><noscript data-omo-slot=nojs-head><link rel=stylesheet "
+    "href=/nojs.css></noscript><title>Shop</title></head><body><p class=lead>Our prices "
+    "<noscript data-omo-slot=nojs>need JavaScript</noscript> are the lowest.</p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("slot", "content", "refused"),
+    [
+        ("nojs", '<div class="nojs">Turn on JavaScript</div>', "has <div> inside <p>"),
+        ("nojs", "<b>Turn on</b> JavaScript", None),
+        ("nojs", "x</noscript>y", "has </noscript>"),
+        ("nojs-head", '<div class="nojs">Turn on JavaScript</div>', "in the <head> cannot hold"),
+        ("nojs-head", "Turn on JavaScript", "in the <head> cannot hold"),
+        ("nojs-head", '<link rel="stylesheet" href="/other.css"> <style>p{}</style>', None),
+        ("nojs-head", "<meta name=robots content=noindex><!-- a note -->", None),
+    ],
+)
+def test_a_noscript_slot_takes_only_what_a_browser_without_scripts_keeps_inside(
+    slot: str, content: str, refused: str | None
+) -> None:
+    """html66: with scripts off a <noscript> is read as HTML: a <div> in the body's ended the
+    page's <p> around it, and anything but metadata in the head's ended the <head> (the title
+    and stylesheets moved into the body)."""
+    [target] = [t for t in scan_page(NOSCRIPTS).slots if t.name == slot]
+    found = broken(content, target.tag, target.context)
+    said = found.reason if found is not None else None
+    assert said is None if refused is None else said is not None and refused in said

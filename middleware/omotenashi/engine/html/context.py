@@ -43,6 +43,7 @@ _MARKED = dict.fromkeys(
 # ... and those whose content a browser may not show (a closed <dialog> or <details>, a
 # datalist, media fallback): what is said there could be spent unseen (at </body> only)
 HIDDEN_END = 1 << 16
+IN_HEAD = 1 << 17  # content inside the page's <head> (a <noscript> there: fragment.py)
 # (a link waiting to be re-opened wraps what is put there: the panel's summary would be a
 # link, at_body_end says A for it; an option or optgroup outside a select, an rp: not shown)
 UNSAFE_END = A | BUTTON | SELECT | IN_SVG | IN_MATH | HIDDEN_END
@@ -142,6 +143,8 @@ def around(tree: Tree, af: list[El], form: El | None, quirks: bool) -> int:
         bits |= FORM
     if tree.in_scope("select", SELECT_SCOPE) >= 0:
         bits |= SELECT
+    if any(el.name == "head" and el.ns == HTML for el in stack[:3]):  # (html, head, its own)
+        bits |= IN_HEAD
     if top.ns != HTML:
         bits |= IN_SVG if top.ns == SVG else IN_MATH
         if top.ip not in (1, 2):

@@ -49,6 +49,7 @@ from .context import (
     DDT,
     FOREIGN,
     FORM,
+    IN_HEAD,
     IN_MATH,
     IN_SVG,
     LI,
@@ -64,6 +65,7 @@ from .context import (
     P,
 )
 from .formatting import FORMATTING
+from .rawtext import head_noscript
 from .reasons import (
     BASE,
     BREAKS_OUT,
@@ -84,6 +86,7 @@ from .reasons import (
     IN_SELECT,
     LEFT_OPEN,
     MIXED,
+    NOSCRIPT_HEAD,
     OLD,
     PAGE_TAG,
     PLAINTEXT,
@@ -194,16 +197,22 @@ def broken(html: str, within: str = "#fragment", context: int = 0) -> Broken | N
         return Broken(REOPENED, 0, html[:40])  # (a link first ends the <a> waiting alone)
     if within == "head":  # (its attributes only: content would replace the page's own)
         return Broken(HEAD_CONTENT, 0, html[:40])
+    # without scripts a browser reads a <noscript> as HTML (html66: a <div> there ended the
+    # page's <p>, text in the head's ended the <head>): in the head, metadata only
+    if within == "noscript" and context & IN_HEAD and not head_noscript(html):
+        return Broken(NOSCRIPT_HEAD, 0, html[:40])
     if "<" not in html and (within not in _KIDS or NONWS.search(html) is None):
         return None
     if within in RAW and not context & (IN_SVG | IN_MATH):  # text up to the first </within
         # (in a script, also what makes a browser read past its </script>: <!-- <script)
         ends = rf"</{within}[\t\n\f\r />]" + (r"|<!--|<script[\t\n\f\r />]" * (within == "script"))
         m = re.search(ends, html, re.I)
-        if m is None:
+        if m is not None:
+            said = RAW_END.format(tag=within) if m.group()[1] == "/" else SCRIPT_ESCAPE
+            return Broken(said, m.start(), m.group())
+        if within != "noscript" or context & IN_HEAD:
             return None
-        said = RAW_END.format(tag=within) if m.group()[1] == "/" else SCRIPT_ESCAPE
-        return Broken(said, m.start(), m.group())
+        within = "span"  # (read without scripts, as in any element: html66, above)
     crowd = (context & CROWD_BITS) // CROWD  # formatting elements alike the page has open
     quirks = bool(context & QUIRKS)  # a quirks-mode page: a <table> leaves the <p> open
     n = len(html)

@@ -6,6 +6,7 @@ inserted there is refused (engine/charset.py), not shown those seven characters.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 
@@ -39,3 +40,19 @@ def in_raw_text(page: str, positions: Sequence[int]) -> int | None:
             return positions[k]
         i = end
     return None
+
+
+# What a <noscript> in the <head> holds, read as HTML (WHATWG "in head noscript"): whitespace,
+# comments, <link>, <meta>, <basefont>, <bgsound>, <style> and <noframes> (their raw text)
+_HEAD_NOSCRIPT = re.compile(
+    r"(?:[\t\n\f\r ]++|<!--(?:(?!-->)[\s\S])*+-->"
+    r"|<(?:link|meta|basefont|bgsound)(?:[\t\n\f\r /][^>]*+)?>"
+    r"|<(style|noframes)(?:[\t\n\f\r /][^>]*+)?>(?:(?!</(?:style|noframes)[\t\n\f\r />])[\s\S])*+"
+    r"</(?:style|noframes)[\t\n\f\r ]*+>)*+",
+    re.I,
+)
+
+
+def head_noscript(html: str) -> bool:
+    """Whether ``html`` is what a ``<noscript>`` in the head may hold, read without scripts."""
+    return _HEAD_NOSCRIPT.fullmatch(html) is not None

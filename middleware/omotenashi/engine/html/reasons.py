@@ -112,3 +112,8 @@ RAW_END = (
     "has </{tag}>, which ends the page's <{tag}> there: the rest of it would become markup "
     "(leave the </{tag}> out)"
 )
+NOSCRIPT_HEAD = (
+    "has what a <noscript> in the <head> cannot hold: a browser without scripts reads it as "
+    "HTML, where anything but <link>, <meta> and <style> ends the head there and moves the rest "
+    "of it into the body (give it only those, or aim the rule at a <noscript> in the body)"
+)
