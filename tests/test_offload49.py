@@ -16,6 +16,8 @@ import pytest
 from omotenashi import Omotenashi, Settings
 from omotenashi.asgi import offload
 from omotenashi.asgi.offload import is_big
+from omotenashi.engine.eucjp import EUC_JP
+from omotenashi.engine.lookalikes import BIG5
 
 from .conftest import client_for
 from .test_big_pages import HERO, RULES, SHOWN, watch_threads
@@ -90,3 +92,45 @@ def test_a_costly_page_of_an_ordinary_pages_length_is_counted_for_itself() -> No
     assert not is_big(cards, ABOVE)  # an ordinary page of that length: on the loop
     assert is_big(costly, ABOVE)  # then another of the same length: counted, in a thread
     assert not is_big(cards, ABOVE) and is_big(costly, ABOVE)  # (each its own)
+
+
+def legacy_app(charset: str, char: str, count: int) -> Any:
+    """A page in ``charset`` holding ``char`` ``count`` times (a few tens of KB)."""
+    page = f"<!doctype html><html><body>{HERO}<p>{char * count}</p></body></html>"
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-type", f"text/html; charset={charset}".encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        codec = {"euc-jp": EUC_JP, "big5": BIG5}.get(charset, charset)  # (as browsers write)
+        await send({"type": "http.response.body", "body": page.encode(codec)})
+
+    return app
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("charset", "char", "count", "in_thread"),
+    [
+        ("big5", "／", 20_000, True),  # 40 KB: each one a Python call of our codec, twice
+        ("euc-jp", "①", 20_000, True),
+        ("big5", "一", 20_000, False),  # (C all the way)
+        ("euc-jp", "あ", 20_000, False),  # (a trail byte of 0xAD, 0xF9-0xFC counts: ~5%)
+        ("utf-8", "／", 20_000, False),
+    ],
+)
+async def test_a_page_whose_characters_our_codecs_read_one_by_one_leaves_the_loop(
+    make_settings: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    charset: str,
+    char: str,
+    count: int,
+    in_thread: bool,
+) -> None:
+    """dos66: a 250 KB Big5 page full of ／ cost 785 ms, an EUC-JP one full of ① 328 ms, on the
+    event loop (judged by its markup alone, an ordinary page's): every other request waited."""
+    ran = watch_threads(monkeypatch)
+    mw = Omotenashi(legacy_app(charset, char, count), settings=make_settings(RULES))
+    async with client_for(mw) as client:
+        response = await client.get("/", params={"q": "x"})
+    assert SHOWN in response.text
+    assert (ran["x"] != threading.get_ident()) is in_thread
