@@ -59,3 +59,70 @@ def test_a_seeded_visitor_leaves_no_key_when_the_test_ends(
     first, second = ids.read_text().split()
     left = [k for vid in (first, second) for k in omotenashi_redis.keys(f"omo:{{{vid}}}:*")]
     assert left == [], left
+
+
+SIGN_IN_SUITE = """
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi, identify
+
+
+async def login(request: Request) -> HTMLResponse:
+    await identify(request, "qa66-order-user")
+    return HTMLResponse("<html><body>in</body></html>")
+
+
+@pytest.mark.anyio
+async def test_signs_in(omotenashi_visitor, omotenashi_settings):
+    visitor = omotenashi_visitor(stage="interest", views=3)
+    site = Omotenashi(Starlette(routes=[Route("/login", login)]), settings=omotenashi_settings)
+    assert site.signer.read(visitor.cookie) is not None  # one key for the site and the fixture
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=site), base_url="http://shop.test"
+    ) as client:
+        await site.startup()
+        visitor.apply(client)
+        await client.get("/login")
+        await site.drain()
+        await site.shutdown()
+"""
+
+
+def _suite(tmp_path: Path, text: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_suite.py").write_text(textwrap.dedent(text))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    return subprocess.run(
+        [*command, str(tmp_path / "test_suite.py")],
+        cwd=tmp_path,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_account_a_seeded_visitor_signed_into_goes_with_it(
+    tmp_path: Path, omotenashi_redis_url: str, omotenashi_redis: redis.Redis
+) -> None:
+    """qa66: the merge into the user's profile stayed for 90 days, and the next test signing in
+    as that user saw the first one's interests (tests depended on their order)."""
+    env = {"OMOTENASHI_REDIS_URL": omotenashi_redis_url}
+    keys = {"OMOTENASHI_SECRET_KEYS": '["a-staging-key-long-enough-1234"]'}
+    done = _suite(tmp_path, SIGN_IN_SUITE, {**env, **keys})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert omotenashi_redis.keys("omo:{u*}:*") == []  # the account it joined, gone too
+
+
+def test_without_keys_the_settings_give_the_site_and_the_fixtures_one_key(
+    tmp_path: Path, omotenashi_redis_url: str
+) -> None:
+    """qa66: a site built from omotenashi_settings without keys drew a random key of its own,
+    ignored the seeded cookie, and a test expecting the default page passed."""
+    env = {"OMOTENASHI_REDIS_URL": omotenashi_redis_url, "OMOTENASHI_SECRET_KEYS": ""}
+    done = _suite(tmp_path, SIGN_IN_SUITE, env)
+    assert done.returncode == 0, done.stdout + done.stderr

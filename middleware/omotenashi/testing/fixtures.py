@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from omotenashi.errors import CommandError, EmbeddedServerError
+from omotenashi.ids import is_user_id
 from omotenashi.testing import SeededVisitor, unavailable
 from omotenashi.testing.arms import (
     STEADY_VIEWS,
@@ -140,11 +141,19 @@ def embedded_redis_factory() -> Iterator[Callable[..., EmbeddedRedis]]:
 
 
 @pytest.fixture(scope="session")
-def omotenashi_settings() -> Settings:
-    """The site's settings: ``Settings()`` from the environment (override it in a conftest)."""
+def omotenashi_settings(pytestconfig: pytest.Config) -> Settings:
+    """The site's settings: ``Settings()`` from the environment (override it in a conftest);
+    for a site the tests start themselves, with no OMOTENASHI_SECRET_KEYS, one random key for
+    the session, so that the site built from these settings and the fixtures sign alike (qa66:
+    each drew its own). (With ``--base-url`` the site's keys are needed: require_keys.)"""
+    import secrets
+
     from omotenashi.settings import Settings
 
-    return Settings()
+    settings = Settings()
+    if not settings.secret_keys and remote_base_url(pytestconfig) is None:
+        settings = Settings(secret_keys=[secrets.token_urlsafe(32)])
+    return settings
 
 
 @pytest.fixture
@@ -202,8 +211,12 @@ def omotenashi_visitor(
     finally:
         prefix = omotenashi_settings.redis.key_prefix
         try:
+            gone = [v for v in seeded if not client.exists(f"{prefix}:{{{v}}}:p2")]
             for vid in seeded:  # (one hash slot each: one command, in a cluster too)
                 client.delete(*(f"{prefix}:{{{vid}}}:{part}" for part in parts))
+            if gone:  # merged at a sign-in (or erased): the accounts it joined go too (qa66:
+                for uid in joined(client, prefix, gone):  # left for 90 days, the next test
+                    client.delete(*(f"{prefix}:{{{uid}}}:{part}" for part in parts))  # saw them)
         except redis.RedisError:
             pass  # a server the test stopped: its keys expire in a day, as seeded
         finally:
@@ -233,3 +246,14 @@ def omotenashi_force(
         return signer.make(**forced)
 
     return make
+
+
+def joined(client: Any, prefix: str, vids: list[str]) -> list[str]:
+    """The users' profile ids whose profile records a join of one of ``vids`` (a sign-in
+    merged it: the ``x<id>`` field), found by a SCAN of the users' profiles."""
+    found = []
+    for key in client.scan_iter(match=f"{prefix}:{{u*}}:p2", count=1000):
+        uid = key[len(prefix) + 2 : key.index("}", len(prefix) + 2)]
+        if is_user_id(uid) and any(client.hexists(key, f"x{vid}") for vid in vids):
+            found.append(uid)
+    return found
