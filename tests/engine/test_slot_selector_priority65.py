@@ -146,3 +146,42 @@ def test_an_element_one_rule_aims_at_is_never_placed_again() -> None:
     assert owners_of(alone, by_name) == {}
     both = [decision("slot", "notice", 10), decision("recent", SELECTED + "#a", 50)]
     assert owners_of(both, by_name) == {10: "recent"}
+
+
+@pytest.mark.anyio
+async def test_rules_stacked_on_one_element_that_put_nothing_are_left_in_one_pass(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dos66: each pass left out one failed owner and recursed, so N stacked rules that put
+    nothing cost N placements of the whole page (800: 2.7 s) and 1,200 overflowed the stack."""
+    from omotenashi.engine import personalise
+
+    stacked = 300
+    rules = ["rules:"] + [
+        f"  - {{id: r{i}, selector: '.c{i}', snippet: picks.html, priority: {1000 - i}, "
+        f"why: Because., recommend: {{items: 2, strategies: {{popular: 1}}, exclude: [current]}}}}"
+        for i in range(stacked)
+    ]
+    rules.append("  - {id: last, selector: '.zz', text: fallback, priority: 0, why: Because.}")
+    settings = make_settings(
+        "\n".join(rules) + "\n",
+        snippets={"picks.html": "<ul>{% for i in items %}<li>{{ i.title }}</li>{% endfor %}</ul>"},
+        respect={"budget": 100000, "intent_budget": 100000},
+    )
+    (settings.rules.dir / "catalog.yaml").write_text(
+        "items:\n  - {id: a1, url: /p/a1, title: A1, tags: [t1]}\n"
+    )
+    classes = " ".join(f"c{i}" for i in range(stacked))
+    html = f'<!doctype html><html><body><div class="{classes} zz">default</div></body></html>'
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(html)
+
+    passes = []
+    once = personalise._place_once
+    monkeypatch.setattr(personalise, "_place_once", lambda *a: passes.append(1) or once(*a))
+    app = Omotenashi(Starlette(routes=[Route("/p/{item}", page)]), settings=settings)
+    async with client_for(app) as client:
+        got = await client.get("/p/a1", headers={"accept": "text/html"})
+    assert got.headers["x-omotenashi-rules"] == "last" and ">fallback<" in got.text
+    assert len(passes) <= 3

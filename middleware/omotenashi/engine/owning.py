@@ -45,3 +45,10 @@ def owners_of(
     # (an element one rule aims at is that rule's: eye65, an empty selector block alone on
     # its element made the page be placed twice)
     return {start: rule for start, (_, rule) in best.items() if aimed[start] > 1}
+
+
+def owner_pairs(
+    decisions: list[Decision], by_name: dict[str, list[Target]], ids: set[str]
+) -> list[tuple[int, str]]:
+    """(element, rule) of every element each rule of ``ids`` aims at."""
+    return [(t.start, d.id) for d in decisions if d.id in ids for t in by_name.get(d.target, ())]

@@ -38,7 +38,7 @@ from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, Broken, broken
 from omotenashi.engine.html.splice import new_edit, splice_edits
 from omotenashi.engine.onpage import OnPage
-from omotenashi.engine.owning import missed, owners_of
+from omotenashi.engine.owning import missed, owner_pairs, owners_of
 from omotenashi.engine.recommending import Recommender
 from omotenashi.engine.render import render, render_items, without_visitor
 from omotenashi.engine.restraint import Restraint
@@ -177,12 +177,35 @@ def _place(
     disclosure: Disclosure,
     recommender: Recommender | None,
     decisions: list[Decision],
-    lost: frozenset[tuple[int, str]] = frozenset(),
 ) -> Placed:
     """The page with the ``decisions`` rendered and spliced in; the blocks a visitor sees
     (``voided``: the targets some element of which :func:`holds_none`, the others skip it).
-    ``lost``: (element, rule) where a rule that would take an element from others put
-    nothing there (its block empty or failed: last65), placed again without it."""
+    Where a rule that would take an element from others put nothing there (its block empty
+    or failed: last65), placed again without it: a loop, each pass leaving out every rule
+    that put nothing anywhere (dos66: one a pass, recursing, was quadratic in the rules
+    stacked on one element, and 1,200 of them overflowed the stack)."""
+    lost: frozenset[tuple[int, str]] = frozenset()
+    while True:
+        placed = _place_once(
+            page, found, by_name, voided, visitor, disclosure, recommender, decisions, lost
+        )
+        if isinstance(placed, Placed):
+            return placed
+        lost |= placed
+
+
+def _place_once(
+    page: str,
+    found: Scan,
+    by_name: dict[str, list[Target]],
+    voided: AbstractSet[str],
+    visitor: Mapping[str, Any],
+    disclosure: Disclosure,
+    recommender: Recommender | None,
+    decisions: list[Decision],
+    lost: frozenset[tuple[int, str]],
+) -> Placed | frozenset[tuple[int, str]]:
+    """:func:`_place`'s pass: the page placed, or the (element, rule) pairs to leave out."""
     names = labels(decisions)
     edits: list[Edit] = []
     owners: list[Decision] = []  # the decision behind each edit
@@ -192,6 +215,7 @@ def _place(
     left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
     told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
     problems: list[str] = []
+    empty: set[str] = set()  # rules that put nothing anywhere (their block empty or failed)
     # a recommendation that leaves out what the page's other blocks show comes after them
     on_page = _on_page(recommender, decisions, by_name)
     owner = owners_of(decisions, by_name, lost)  # (elements several rules aim at: mostly none)
@@ -203,8 +227,9 @@ def _place(
         except SnippetError as exc:  # logged: said without the visitor's own values
             logged = SnippetError(exc.snippet, without_visitor(exc.reason, visitor))
             problems.append(f"rule {decision.id}: {logged}; the slot keeps its default")
-            continue
+            content = None
         if content is None:
+            empty.add(decision.id)
             continue
         inner, attrs = content
         targets = by_name.get(decision.target, [])
@@ -277,8 +302,7 @@ def _place(
     if on_page is not None:  # (in the order of the decisions again)
         on_page.in_page_order(edits, owners, applied)
     if owner and (gave_up := missed(owner, edits, owners) - lost):  # (rare: as seen.py's)
-        again = (page, found, by_name, voided, visitor, disclosure, recommender, decisions)
-        return _place(*again, lost | gave_up)
+        return gave_up | frozenset(owner_pairs(decisions, by_name, empty))
     out, done = splice_edits(page, edits) if edits else (page, [])  # (done: in page order)
     seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done, by_name)
     return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
