@@ -51,3 +51,36 @@ async def test_a_forced_block_off_for_everyone_is_said_to_be_the_links(
     said = words(block.html or "")
     assert ("Shown by a preview link, not because of you" in said) is link
     assert ("it may be shown to anyone" in said) is not link
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"attrs": "tier=gold"}, "attrs: give a mapping"),
+        ({"attrs": ["ab", "cd"]}, "attrs: give a mapping"),
+        ({"rules": "kyoto-hero"}, "rules: give a list"),
+        ({"segments": "vip"}, "segments: give a list"),
+        ({"ttl": -5}, "ttl: a preview link lives 1 second or more"),
+    ],
+)
+def test_a_force_token_of_the_wrong_shape_is_refused_as_it_is_made(
+    make_settings: Callable[..., Settings], given: dict[str, object], said: str
+) -> None:
+    """qa66: attrs="tier=gold" made a token the site met with a traceback (its page served
+    without the preview's reason), ["ab", "cd"] became {"a": "b", "c": "d"}, ttl=-5 a token
+    already expired."""
+    from omotenashi.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=said):
+        ForceSigner(make_settings(RULES)).make(**given)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("payload", [{"a": "tier=gold"}, {"r": "on"}, {"g": {"vip": 1}}])
+def test_a_signed_token_of_the_wrong_shape_is_refused_with_a_reason(
+    make_settings: Callable[..., Settings], payload: dict[str, object]
+) -> None:
+    import time
+
+    signer = ForceSigner(make_settings(RULES))
+    token = signer._serializer.dumps({"x": int(time.time()) + 60, **payload})
+    assert signer.check(token) == "refused: not a force link"

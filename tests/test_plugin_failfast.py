@@ -76,6 +76,13 @@ OUTSIDE = ("REDIS_URL", "CI", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
             "",
         ),
         ({"test_site.py": SEEDS + FORCES.replace("test_it", "test_too")}, [], {}, True, ""),
+        (  # (qa66: a token the site refuses, the test failing only at its assertion)
+            {"test_site.py": FORCES},
+            [],
+            {"OMOTENASHI_PREVIEW_ENABLED": "false", "OMOTENASHI_SECRET_KEYS": "k"},
+            False,
+            "omotenashi_force: OMOTENASHI_PREVIEW_ENABLED is false here",
+        ),
         (
             {"test_site.py": SEEDS},
             ["--base-url", SITE],
@@ -125,6 +132,7 @@ OUTSIDE = ("REDIS_URL", "CI", "PYTEST_BASE_URL", "PYTEST_ADDOPTS")
         "visitor-with-keys",
         "visitor-with-keys-in-an-override",
         "in-process-without-keys",
+        "force-with-previews-off",
         "unreachable-redis",
         "two-redis-urls",
         "the-same-redis-url-twice",

@@ -110,6 +110,13 @@ class ForceSigner:
         """A token; ``host``: the only host it works on; ``at``: the moment (epoch seconds)
         schedules and time conditions see in its browser."""
         ttl = self.max_age if ttl is None else ttl
+        for name, given in (("rules", rules), ("segments", segments)):
+            if given is not None and not isinstance(given, list | tuple | set | frozenset):
+                raise ConfigError(name, given, "give a list (rules=['kyoto-hero'])")
+        if attrs is not None and not isinstance(attrs, dict):
+            raise ConfigError("attrs", attrs, "give a mapping (attrs={'tier': 'gold'})")
+        if ttl <= 0:
+            raise ConfigError("ttl", ttl, "a preview link lives 1 second or more")
         if ttl > self.max_age:
             raise ConfigError(
                 "ttl",
@@ -119,9 +126,9 @@ class ForceSigner:
         if stage is not None and stage not in STAGES:
             raise ConfigError("stage", stage, f"not a journey stage (one of {', '.join(STAGES)})")
         payload: dict[str, Any] = {
-            "r": rules or [],
+            "r": list(rules or []),
             "s": stage,
-            "g": segments or [],
+            "g": list(segments or []),
             "a": attrs or {},
             "x": int(time.time()) + ttl,
         }
@@ -161,6 +168,9 @@ class ForceSigner:
             return "refused: not signed with this site's preview keys"
         if not isinstance(payload, dict) or not isinstance(payload.get("x"), int):
             return "refused: not a force link"
+        shapes = ((payload.get("r"), list), (payload.get("g"), list), (payload.get("a"), dict))
+        if any(got is not None and not isinstance(got, kind) for got, kind in shapes):
+            return "refused: not a force link"  # (qa66: attrs="tier=gold", a traceback)
         if payload["x"] < time.time():
             return "refused: expired"
         made_for = payload.get("h")

@@ -237,6 +237,8 @@ def omotenashi_force(
     signer = ForceSigner(omotenashi_settings)
 
     def make(*, time: str | datetime | None = None, **forced: Any) -> str:
+        if not signer.switched_on:  # (qa66: a token the site refuses; the CLI said so)
+            raise CommandError("omotenashi_force: OMOTENASHI_PREVIEW_ENABLED is false here")
         check_lists(forced)
         check_forced(forced.get("rules"), omotenashi_settings.rules)
         if time is not None:
