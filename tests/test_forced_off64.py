@@ -84,3 +84,26 @@ def test_a_signed_token_of_the_wrong_shape_is_refused_with_a_reason(
     signer = ForceSigner(make_settings(RULES))
     token = signer._serializer.dumps({"x": int(time.time()) + 60, **payload})
     assert signer.check(token) == "refused: not a force link"
+
+
+@pytest.mark.anyio
+async def test_the_page_panel_does_not_call_a_forced_block_chosen_for_you(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """qa66: "1 part of this page is chosen for you:", then "Shown by a preview link, not
+    because of you"."""
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    rules = RULES + '  - {id: fans, slot: a, text: "FANS", when: {visits: {at_least: 9}}, '
+    rules += 'priority: 90, why: "You come often."}\n'
+    settings = make_settings(rules, respect={"disclosure": True, "page_panel": True})
+    mw = Omotenashi(Starlette(routes=[Route("/", page)]), settings=settings)
+    token = ForceSigner(mw.settings).make(rules=["fans"])
+    async with client_for(mw) as client:
+        got = await client.get(f"/?omo_preview={token}", headers={"accept": "text/html"})
+    panel = LexborHTMLParser(got.text).css_first("aside.omo-why-page")
+    said = words(panel.html or "") if panel is not None else ""
+    assert "1 part of this page is shown by a preview link:" in said
+    assert "chosen for you" not in said

@@ -359,7 +359,8 @@ def _panel(
     entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bool, tab: str = ""
 ) -> str:
     prefix = html.escape(prefix, quote=True)
-    mine = [e for e in entries if e[4]]
+    forced = [e for e in entries if e[1].startswith(PREVIEW_WHY[:40])]  # (qa66: "chosen
+    mine = [e for e in entries if e[4] and e not in forced]  # for you", of a preview link's)
     general = [e for e in entries if not e[4] and not e[5] and e[2] != (EVERYONE_YOURS,)]
     yours = [e for e in entries if not e[4] and not e[5] and e[2] == (EVERYONE_YOURS,)]
     less: dict[tuple[str, ...], list[Entry]] = {}  # general, less the visitor's own items
@@ -367,12 +368,15 @@ def _panel(
         if not e[4] and e[5]:
             less.setdefault(e[5], []).append(e)
     # (a part made from what we know of them is no page "as everyone sees it": last60c)
-    text = f"<p{EN}>{FRESH_SOME if mine or less or yours else FRESH}</p>" if fresh else ""
+    text = f"<p{EN}>{FRESH_SOME if mine or forced or less or yours else FRESH}</p>" if fresh else ""
     text += f"<p{EN}>{HISTORY_OFF}</p>" if history_off else ""
     if mine:
         lead = _parts(len(mine), after=" of this page")
         text += f"<p{EN}>{lead} chosen for you:</p><ul>{_listed(mine)}</ul>"
-    earlier = bool(mine)  # (visitor60: one made from what we know of them is no "general")
+    if forced:
+        lead = _parts(len(forced), before="other " * bool(mine), after=" of this page" * (not mine))
+        text += f"<p{EN}>{lead} shown by a preview link:</p><ul>{_listed(forced)}</ul>"
+    earlier = bool(mine or forced)  # (visitor60: one made of what we know of them: no "general")
     for group, heading in ((general, "general, not based on you"), (yours, _MADE_OF_YOURS)):
         if group:
             n, none = len(group), _NONE_MINE * (not less)
