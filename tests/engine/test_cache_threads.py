@@ -158,3 +158,17 @@ def test_a_scan_in_a_worker_thread_leaves_the_collector_on() -> None:
     finally:
         scanner._run = real  # type: ignore[assignment]
     assert seen == [True, False]
+
+
+def test_what_the_cache_keeps_is_bounded_by_its_scans_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dos66: the bound counted the pages' characters alone, and pages dense in tags held
+    4-8 times as much in their scans (9 entries of 1.86 MB: 420 MB, not ~32)."""
+    monkeypatch.setattr(cache, "_refs", type(cache._refs)())
+    dense = '<main data-omo-slot="s">' + "<a>" * 200_000 + "</main>"
+    plain = '<main data-omo-slot="s">' + "x" * 600_000 + "</main>"
+    heavy, light = cache.scan(dense), cache.scan(plain)
+    assert cache.weight(dense, heavy) >= len(dense) + cache.TAG_BYTES * 200_000
+    assert cache.weight(plain, light) < len(plain) + 1_000
+    assert sum(r.weight for r in cache._refs.values()) == cache.weight(dense, heavy) + cache.weight(
+        plain, light
+    )

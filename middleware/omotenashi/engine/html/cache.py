@@ -50,12 +50,24 @@ class _Ref:
     # the ``slot`` and ``name`` values it reads too: a page with a declarative shadow root (which
     # of a host's children show: review65, a form token in a ``name`` rescanned every page)
     shadows: frozenset[str] = frozenset()
+    weight: int = 0  # what it holds in memory, about, in bytes (:func:`weight`)
 
 
 _refs: OrderedDict[tuple[object, ...], _Ref] = OrderedDict()
 _lock = threading.Lock()  # around the operations on _refs and stats only
 REFS = 64
-MAX_CHARS = 16 * 1024 * 1024  # pages kept for reuse, in characters (about twice in memory)
+MAX_CHARS = 16 * 1024 * 1024  # what the pages kept for reuse and their scans hold, in bytes
+# What a scan holds beside its page, about: a tag's position (an int in a tuple) and a target
+# (dos66: counted by their pages' characters alone, 9 entries held 420 MB, not ~32)
+TAG_BYTES, TARGET_BYTES = 36, 400
+
+
+def weight(page: str, found: Scan) -> int:
+    """About what a page kept for reuse and its scan hold in memory, in bytes."""
+    per_char = 1 if page.isascii() else 4  # (a str of other characters: 2 or 4 bytes each)
+    return per_char * len(page) + TAG_BYTES * len(found.tags) + TARGET_BYTES * len(found.targets)
+
+
 stats = {"scans": 0, "reused": 0}
 EMPTY = Scan()
 
@@ -90,9 +102,10 @@ def scan(
     result = scan_page(page, slot_attribute, opt_out, sels)
     with _lock:
         stats["scans"] += 1
-        _refs[key] = _Ref(page, result, shadows=_SHADOWED if _SHADOW.search(page) else _NONE)
+        shadows = _SHADOWED if _SHADOW.search(page) else _NONE
+        _refs[key] = _Ref(page, result, shadows=shadows, weight=weight(page, result))
         while len(_refs) > REFS or (
-            len(_refs) > 1 and sum(len(r.page) for r in _refs.values()) > MAX_CHARS
+            len(_refs) > 1 and sum(r.weight for r in _refs.values()) > MAX_CHARS
         ):
             _refs.popitem(last=False)
     return result
