@@ -177,9 +177,9 @@ async def test_rules_stacked_on_one_element_that_put_nothing_are_left_in_one_pas
     async def page(request: Request) -> HTMLResponse:
         return HTMLResponse(html)
 
-    passes = []
-    once = personalise._place_once
-    monkeypatch.setattr(personalise, "_place_once", lambda *a: passes.append(1) or once(*a))
+    passes = []  # (owners_of is asked once a pass)
+    owners = personalise.owners_of
+    monkeypatch.setattr(personalise, "owners_of", lambda *a: passes.append(1) or owners(*a))
     app = Omotenashi(Starlette(routes=[Route("/p/{item}", page)]), settings=settings)
     async with client_for(app) as client:
         got = await client.get("/p/a1", headers={"accept": "text/html"})

@@ -186,126 +186,107 @@ def _place(
     stacked on one element, and 1,200 of them overflowed the stack)."""
     lost: frozenset[tuple[int, str]] = frozenset()
     while True:
-        placed = _place_once(
-            page, found, by_name, voided, visitor, disclosure, recommender, decisions, lost
-        )
-        if isinstance(placed, Placed):
-            return placed
-        lost |= placed
-
-
-def _place_once(
-    page: str,
-    found: Scan,
-    by_name: dict[str, list[Target]],
-    voided: AbstractSet[str],
-    visitor: Mapping[str, Any],
-    disclosure: Disclosure,
-    recommender: Recommender | None,
-    decisions: list[Decision],
-    lost: frozenset[tuple[int, str]],
-) -> Placed | frozenset[tuple[int, str]]:
-    """:func:`_place`'s pass: the page placed, or the (element, rule) pairs to leave out."""
-    names = labels(decisions)
-    edits: list[Edit] = []
-    owners: list[Decision] = []  # the decision behind each edit
-    applied: list[Decision] = []
-    noteless: set[str] = set()  # blocks none of whose elements may hold their "i" here
-    bare: Disclosure | None = None  # the note without its own form, made when first needed
-    left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
-    told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
-    problems: list[str] = []
-    empty: set[str] = set()  # rules that put nothing anywhere (their block empty or failed)
-    # a recommendation that leaves out what the page's other blocks show comes after them
-    on_page = _on_page(recommender, decisions, by_name)
-    owner = owners_of(decisions, by_name, lost)  # (elements several rules aim at: mostly none)
-    for decision in on_page.order if on_page is not None else decisions:
-        if on_page is not None:
-            on_page.before(decision)
-        try:
-            content = _content(decision, visitor, recommender)
-        except SnippetError as exc:  # logged: said without the visitor's own values
-            logged = SnippetError(exc.snippet, without_visitor(exc.reason, visitor))
-            problems.append(f"rule {decision.id}: {logged}; the slot keeps its default")
-            content = None
-        if content is None:
-            empty.add(decision.id)
+        names = labels(decisions)
+        edits: list[Edit] = []
+        owners: list[Decision] = []  # the decision behind each edit
+        applied: list[Decision] = []
+        noteless: set[str] = set()  # blocks none of whose elements may hold their "i" here
+        bare: Disclosure | None = None  # the note without its own form, made when first needed
+        left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
+        told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
+        problems: list[str] = []
+        empty: set[str] = set()  # rules that put nothing anywhere (their block empty or failed)
+        # a recommendation that leaves out what the page's other blocks show comes after them
+        on_page = _on_page(recommender, decisions, by_name)
+        owner = owners_of(decisions, by_name, lost)  # (elements several rules aim at: mostly none)
+        for decision in on_page.order if on_page is not None else decisions:
+            if on_page is not None:
+                on_page.before(decision)
+            try:
+                content = _content(decision, visitor, recommender)
+            except SnippetError as exc:  # logged: said without the visitor's own values
+                logged = SnippetError(exc.snippet, without_visitor(exc.reason, visitor))
+                problems.append(f"rule {decision.id}: {logged}; the slot keeps its default")
+                content = None
+            if content is None:
+                empty.add(decision.id)
+                continue
+            inner, attrs = content
+            targets = by_name.get(decision.target, [])
+            if owner:  # an element a rule of a higher priority takes is not this one's
+                targets = [t for t in targets if owner.get(t.start, decision.id) == decision.id]
+            if inner is not None:  # text or a snippet: nothing can go into an <img>, <input> ...
+                if decision.target in voided and (voids := [t for t in targets if holds_none(t)]):
+                    left_out.append(holds_none_said(decision.id, voids[0].tag))
+                    targets = [t for t in targets if not holds_none(t)]
+                # what the page has open around a slot may end there or move out (a table part
+                # keeps only table parts, a <div> ends a <p> around the slot ...): rare, most
+                # slots have nothing such around them
+                # (content with a table part: in any slot, a browser may move it out or drop it)
+                small = len(inner) <= _REMEMBERED  # (the same content, checked once per place)
+                anywhere = _table_part_in(inner) if small else bool(HAS_TABLE_PART.search(inner))
+                picky = [t for t in targets if anywhere or t.context or t.tag in PICKY]
+                if picky:  # (most blocks: none)
+                    said: dict[tuple[str, int], Broken | None] = {}  # once per kind of place
+                    check = _broken_at if small else broken
+                    for t in picky:
+                        if (t.tag, t.context) not in said:
+                            said[t.tag, t.context] = check(inner, t.tag, t.context)
+                    moved = [(t, b) for t in picky if (b := said[t.tag, t.context]) is not None]
+                    if moved:
+                        (first, why_not), *_ = moved
+                        where = surroundings(first.tag, first.context)
+                        left_out.append(
+                            f"rule {decision.id!r}: its target is a <{first.tag}>{where}, and its "
+                            f"content {why_not.reason}"
+                        )
+                        targets = [t for t in targets if all(t is not m for m, _ in moved)]
+            if not targets:
+                continue
+            applied.append(decision)
+            rule = decision.rule.rule
+            made = len(edits)
+            disclose = disclosure.enabled and rule.disclose and not rule.hide
+            replaced = inner is not None
+            for slot in targets:  # one "i" per block, on the first element where it may go
+                why, inside = "", False  # (and is seen: not one the page hides, html/scanner.py)
+                if disclose and not slot.hidden:
+                    inside, level = placement(slot.tag, slot.note_in, slot.note_after, replaced)
+                    d = disclosure
+                    if level == NOTE_BARE:  # a page's own form is open there: the note without
+                        bare = d = bare or replace(disclosure, dismiss=False)  # its own form
+                    if level != NOTE_NONE:
+                        if recommender is not None:  # (asked once: the panel says the same)
+                            told[decision.id] = asked = _asked(recommender, decision.id)
+                        else:
+                            asked = _NOT_ASKED
+                        why = note(
+                            decision,
+                            d,
+                            asked[0],
+                            names[decision.id],
+                            back=_first_id(targets),
+                            personal=asked[1],
+                            left=asked[2],
+                        )
+                    disclose = not why
+                if why and inside and inner is not None:
+                    edits.append(new_edit(slot, inner + why, attrs))
+                else:
+                    edits.append(new_edit(slot, inner, attrs, after=why))
+                owners.append(decision)
+            if disclose:
+                noteless.add(decision.id)
+            if on_page is not None:
+                on_page.note(decision, inner, attrs, edits[made:])
+        if on_page is not None:  # (in the order of the decisions again)
+            on_page.in_page_order(edits, owners, applied)
+        if owner and (gave_up := missed(owner, edits, owners) - lost):  # (rare: as seen.py's)
+            lost |= gave_up | frozenset(owner_pairs(decisions, by_name, empty))
             continue
-        inner, attrs = content
-        targets = by_name.get(decision.target, [])
-        if owner:  # an element a rule of a higher priority takes is not this one's
-            targets = [t for t in targets if owner.get(t.start, decision.id) == decision.id]
-        if inner is not None:  # text or a snippet: nothing can go into an <img>, <input> ...
-            if decision.target in voided and (voids := [t for t in targets if holds_none(t)]):
-                left_out.append(holds_none_said(decision.id, voids[0].tag))
-                targets = [t for t in targets if not holds_none(t)]
-            # what the page has open around a slot may end there or move out (a table part
-            # keeps only table parts, a <div> ends a <p> around the slot ...): rare, most
-            # slots have nothing such around them
-            # (content with a table part: in any slot, a browser may move it out or drop it)
-            small = len(inner) <= _REMEMBERED  # (the same content, checked once per place)
-            anywhere = _table_part_in(inner) if small else bool(HAS_TABLE_PART.search(inner))
-            picky = [t for t in targets if anywhere or t.context or t.tag in PICKY]
-            if picky:  # (most blocks: none)
-                said: dict[tuple[str, int], Broken | None] = {}  # once per kind of place
-                check = _broken_at if small else broken
-                for t in picky:
-                    if (t.tag, t.context) not in said:
-                        said[t.tag, t.context] = check(inner, t.tag, t.context)
-                moved = [(t, b) for t in picky if (b := said[t.tag, t.context]) is not None]
-                if moved:
-                    (first, why_not), *_ = moved
-                    where = surroundings(first.tag, first.context)
-                    left_out.append(
-                        f"rule {decision.id!r}: its target is a <{first.tag}>{where}, and its "
-                        f"content {why_not.reason}"
-                    )
-                    targets = [t for t in targets if all(t is not m for m, _ in moved)]
-        if not targets:
-            continue
-        applied.append(decision)
-        rule = decision.rule.rule
-        made = len(edits)
-        disclose = disclosure.enabled and rule.disclose and not rule.hide
-        replaced = inner is not None
-        for slot in targets:  # one "i" per block, on the first element where it may go
-            why, inside = "", False  # (and is seen: not one the page hides, html/scanner.py)
-            if disclose and not slot.hidden:
-                inside, level = placement(slot.tag, slot.note_in, slot.note_after, replaced)
-                d = disclosure
-                if level == NOTE_BARE:  # a page's own form is open there: the note without
-                    bare = d = bare or replace(disclosure, dismiss=False)  # its own form
-                if level != NOTE_NONE:
-                    if recommender is not None:  # (asked once: the panel says the same)
-                        told[decision.id] = asked = _asked(recommender, decision.id)
-                    else:
-                        asked = _NOT_ASKED
-                    why = note(
-                        decision,
-                        d,
-                        asked[0],
-                        names[decision.id],
-                        back=_first_id(targets),
-                        personal=asked[1],
-                        left=asked[2],
-                    )
-                disclose = not why
-            if why and inside and inner is not None:
-                edits.append(new_edit(slot, inner + why, attrs))
-            else:
-                edits.append(new_edit(slot, inner, attrs, after=why))
-            owners.append(decision)
-        if disclose:
-            noteless.add(decision.id)
-        if on_page is not None:
-            on_page.note(decision, inner, attrs, edits[made:])
-    if on_page is not None:  # (in the order of the decisions again)
-        on_page.in_page_order(edits, owners, applied)
-    if owner and (gave_up := missed(owner, edits, owners) - lost):  # (rare: as seen.py's)
-        return gave_up | frozenset(owner_pairs(decisions, by_name, empty))
-    out, done = splice_edits(page, edits) if edits else (page, [])  # (done: in page order)
-    seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done, by_name)
-    return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
+        out, done = splice_edits(page, edits) if edits else (page, [])  # (done: in page order)
+        seen, unseen, hidden = seen_of(decisions, applied, edits, owners, done, by_name)
+        return Placed(out, seen, edits, noteless, told, problems, left_out + hidden, unseen)
 
 
 _NOT_ASKED: Asked = ([], True, ())  # no recommender (never changed: the note copies the list)
