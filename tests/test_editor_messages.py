@@ -97,6 +97,10 @@ TEXT = "    text: Hi\n"
             "rules[0].holdout: '50%%' is not a number (write a percentage such as 10%)",
         ),
         (
+            TEXT + '    holdout: "٥٠%"\n',  # (review66: Arabic-Indic digits, one % taken off)
+            "rules[0].holdout: '٥٠%' is not a number (write a percentage such as 10%)",
+        ),
+        (
             TEXT + "    holdout: ten%\n",
             "rules[0].holdout: 'ten%' is not a number (write a percentage such as 10%)",
         ),

@@ -391,6 +391,7 @@ def test_a_metrics_dir_that_is_a_file_stops_the_app_at_start(
     """ops65: a file as OMOTENASHI_METRICS_DIR was only a warning, and every worker counted
     on its own while the scrapes were said to sum them."""
     (tmp_path / "metrics").write_text("not a folder")
-    settings = make_settings(RULES, metrics=True, metrics_dir=tmp_path / "metrics")
-    with pytest.raises(ConfigError, match=r"^OMOTENASHI_METRICS_DIR: it is a file: give a folder"):
-        Omotenashi(page_app("<p>ok</p>"), settings=settings)
+    for folder in (tmp_path / "metrics", tmp_path / "metrics" / "sub"):  # (under it: review66)
+        settings = make_settings(RULES, metrics=True, metrics_dir=folder)
+        with pytest.raises(ConfigError, match=r"^OMOTENASHI_METRICS_DIR: it is, or is under, a"):
+            Omotenashi(page_app("<p>ok</p>"), settings=settings)

@@ -58,7 +58,7 @@ RETIRED = "retired.json"  # what the workers that shut down counted, added up (p
 LOCK = ".lock"  # held to fold a file into RETIRED (exclusive) and to read the folder (shared)
 _GAUGE = re.compile(r"^omotenashi_[a-z0-9_]+$")
 
-FILE_NOT_FOLDER = "it is a file: give a folder (made if missing) the workers share"
+FILE_NOT_FOLDER = "it is, or is under, a file: give a folder (made if missing) the workers share"
 
 
 class SharedDir:
@@ -66,8 +66,11 @@ class SharedDir:
     up the others' when scraped (``metrics.shared`` is set to it)."""
 
     def __init__(self, path: Path, metrics: Metrics) -> None:
-        if path.exists() and not path.is_dir():  # (ops65: a warning, each worker on its own)
-            raise ConfigError("OMOTENASHI_METRICS_DIR", str(path), FILE_NOT_FOLDER)
+        for at in (path, *path.parents):  # (ops65: a warning, each worker on its own; a
+            if at.exists():  # folder under a file too: review66)
+                if not at.is_dir():
+                    raise ConfigError("OMOTENASHI_METRICS_DIR", str(path), FILE_NOT_FOLDER)
+                break
         self.path = path
         self.metrics = metrics
         self.name = ""  # <pid>-<nonce>.json, named at start (a preloaded app forks after)

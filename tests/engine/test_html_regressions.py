@@ -229,6 +229,8 @@ NOSCRIPTS = (
         ("nojs-head", "Turn on JavaScript", "in the <head> cannot hold"),
         ("nojs-head", '<link rel="stylesheet" href="/other.css"> <style>p{}</style>', None),
         ("nojs-head", "<meta name=robots content=noindex><!-- a note -->", None),
+        ("nojs-head", "<style>p{}</noframes>", "in the <head> cannot hold"),  # (review66)
+        ("nojs-head", "<noframes>x</style>", "in the <head> cannot hold"),
     ],
 )
 def test_a_noscript_slot_takes_only_what_a_browser_without_scripts_keeps_inside(

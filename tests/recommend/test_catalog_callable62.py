@@ -282,12 +282,24 @@ async def _rows() -> list[dict[str, Any]]:
     return [ROW]
 
 
-def test_an_async_catalogue_callable_is_refused_at_construction_saying_what_to_give() -> None:
+class _Rows:
+    async def __call__(self) -> list[dict[str, Any]]:
+        return [ROW]
+
+
+async def _rows_one_by_one() -> Any:
+    yield ROW
+
+
+@pytest.mark.parametrize("call", [_rows, _Rows(), _rows_one_by_one], ids=["def", "obj", "gen"])
+def test_an_async_catalogue_callable_is_refused_at_construction_saying_what_to_give(
+    call: Any,
+) -> None:
     from omotenashi import Omotenashi
     from omotenashi.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"^catalog: the catalogue callable is async: .* plain"):
-        Omotenashi(lambda *_: None, catalog=_rows)  # type: ignore[arg-type]
+        Omotenashi(lambda *_: None, catalog=call)
 
 
 def test_a_callable_returning_a_coroutine_refuses_the_load_saying_it_is_async(

@@ -79,7 +79,7 @@ class Omotenashi:
     ) -> None:
         """``catalog``: a callable returning the recommendations' items (instead of the rules
         folder's catalog.yaml), called whenever the rules load."""
-        if inspect.iscoroutinefunction(catalog):  # (a coroutine returned is refused on load)
+        if catalog is not None and _is_async(catalog):  # (what it returns is checked on load)
             raise ConfigError("catalog", catalog, ASYNC_CATALOG)
         self.app = app
         self.settings = s = settings or Settings()
@@ -376,3 +376,11 @@ class Omotenashi:
         if self.metrics.shared is not None:  # the last counts; its gauges no longer count
             self.metrics.shared.stop()
         self._started = False
+
+
+def _is_async(call: object) -> bool:
+    """An ``async def`` function or generator, or an object whose ``__call__`` is one."""
+    inner = getattr(type(call), "__call__", None)  # noqa: B004 (its class's method: async?)
+    return any(
+        inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f) for f in (call, inner)
+    )

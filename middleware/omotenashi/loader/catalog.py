@@ -43,8 +43,8 @@ def load_catalog_for(
             raise RuleSetError(
                 [RuleError(name, 1, "", f"the catalogue callable failed: {exc!r}", "")]
             ) from exc
-        if inspect.isawaitable(items):  # (recs65: "'coroutine' is not a list of items")
-            getattr(items, "close", lambda: None)()  # (never awaited: no warning of it)
+        if inspect.isawaitable(items) or inspect.isasyncgen(items):  # (recs65: "'coroutine'
+            getattr(items, "close", lambda: None)()  # is not a list of items"; never awaited)
             raise RuleSetError([RuleError(name, 1, "", ASYNC_CATALOG, "")])
         catalog = catalog_from_items(items, source=name)
         _say_typos(name, items)

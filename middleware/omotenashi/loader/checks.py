@@ -344,7 +344,8 @@ def _catalog_findings(
 def _catalogs_ignored(rules_dir: Path, base: Path | None) -> list[Finding]:
     """A second catalogue file beside the one read (recs65: its items were left out unsaid)."""
     found = [display_path(rules_dir / n, base) for n in CATALOG_FILES if (rules_dir / n).is_file()]
-    problem = "there are two catalogue files: {} is ignored, {} is read (keep one of them)"
+    many = ("two", "three")[len(found) - 2] if len(found) > 1 else ""  # (review66: three)
+    problem = f"there are {many} catalogue files: {{}} is ignored, {{}} is read (keep one of them)"
     return [Finding(name, 1, "error", problem.format(name, found[0])) for name in found[1:]]
 
 

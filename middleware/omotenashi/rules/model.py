@@ -51,7 +51,7 @@ _REAL_DATE = "write a real date, e.g. 2026-12-01T00:00:00+09:00"
 
 
 _problem = problem  # (rules/text.py)
-_PERCENT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*%")
+_PERCENT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*%")
 
 
 class Strict(BaseModel):

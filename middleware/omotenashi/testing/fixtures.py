@@ -254,8 +254,14 @@ def joined(client: Any, prefix: str, vids: list[str]) -> list[str]:
     """The users' profile ids whose profile records a join of one of ``vids`` (a sign-in
     merged it: the ``x<id>`` field), found by a SCAN of the users' profiles."""
     found = []
-    for key in client.scan_iter(match=f"{prefix}:{{u*}}:p2", count=1000):
-        uid = key[len(prefix) + 2 : key.index("}", len(prefix) + 2)]
-        if is_user_id(uid) and any(client.hexists(key, f"x{vid}") for vid in vids):
-            found.append(uid)
+    keys = list(client.scan_iter(match=f"{prefix}:{{u*}}:p2", count=10_000))
+    for at in range(0, len(keys), 1000):  # (pipelined: review66, 50,000 users took 5.7 s)
+        batch = keys[at : at + 1000]
+        pipe = client.pipeline(transaction=False)
+        for key in batch:
+            pipe.hmget(key, [f"x{vid}" for vid in vids])
+        for key, held in zip(batch, pipe.execute(), strict=True):
+            uid = key[len(prefix) + 2 : key.index("}", len(prefix) + 2)]
+            if is_user_id(uid) and any(value is not None for value in held):
+                found.append(uid)
     return found

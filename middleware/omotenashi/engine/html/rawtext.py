@@ -47,8 +47,8 @@ def in_raw_text(page: str, positions: Sequence[int]) -> int | None:
 _HEAD_NOSCRIPT = re.compile(
     r"(?:[\t\n\f\r ]++|<!--(?:(?!-->)[\s\S])*+-->"
     r"|<(?:link|meta|basefont|bgsound)(?:[\t\n\f\r /][^>]*+)?>"
-    r"|<(style|noframes)(?:[\t\n\f\r /][^>]*+)?>(?:(?!</(?:style|noframes)[\t\n\f\r />])[\s\S])*+"
-    r"</(?:style|noframes)[\t\n\f\r ]*+>)*+",
+    r"|<(style|noframes)(?:[\t\n\f\r /][^>]*+)?>(?:(?!</\1[\t\n\f\r />])[\s\S])*+"
+    r"</\1[\t\n\f\r ]*+>)*+",
     re.I,
 )
 
