@@ -60,7 +60,8 @@ async def test_a_forced_block_off_for_everyone_is_said_to_be_the_links(
         ({"attrs": ["ab", "cd"]}, "attrs: give a mapping"),
         ({"rules": "kyoto-hero"}, "rules: give a list"),
         ({"segments": "vip"}, "segments: give a list"),
-        ({"ttl": -5}, "ttl: a preview link lives 1 second or more"),
+        ({"ttl": -5}, "ttl: a preview link lives a whole number of seconds, 1 or more"),
+        ({"ttl": 3600.0}, "ttl: a preview link lives a whole number of seconds"),  # (last66)
     ],
 )
 def test_a_force_token_of_the_wrong_shape_is_refused_as_it_is_made(

@@ -113,6 +113,7 @@ def legacy_app(charset: str, char: str, count: int) -> Any:
     [
         ("big5", "／", 20_000, True),  # 40 KB: each one a Python call of our codec, twice
         ("euc-jp", "①", 20_000, True),
+        ("euc-jp", "～", 20_000, True),  # (a look-alike, written one by one too: last66)
         ("big5", "一", 20_000, False),  # (C all the way)
         ("euc-jp", "あ", 20_000, False),  # (a trail byte of 0xAD, 0xF9-0xFC counts: ~5%)
         ("utf-8", "／", 20_000, False),

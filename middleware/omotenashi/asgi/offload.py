@@ -115,8 +115,9 @@ def is_big(body: bytes, above: int, slot: str = "data-omo-slot") -> bool:
 # NEC row 13 and IBM rows 89-92; engine/lookalikes.py: Big5's ／ ＼ ∕ ﹨), and what each costs
 # in bytes of ordinary markup, about (dos66: a 250 KB Big5 page full of ／ took 785 ms on the
 # loop, an ordinary one 48 ms). Counted in C; an approximate count does: a cost, not a reading.
-_SLOW_BYTES = {
-    EUC_JP: (b"\xad", b"\xf9", b"\xfa", b"\xfb", b"\xfc"),
+_EUC_ALIKE = (b"\xa1\xc1", b"\xa1\xc2", b"\xa1\xdd", b"\xa1\xf1", b"\xa1\xf2", b"\xa2\xcc")
+_SLOW_BYTES = {  # (EUC-JP's look-alikes too, ～ ∥ － ￠ ￡ ￢, written one by one: last66)
+    EUC_JP: (b"\xad", b"\xf9", b"\xfa", b"\xfb", b"\xfc", *_EUC_ALIKE),
     BIG5: (b"\xa1\xfe", b"\xa2\x40", b"\xa2\x41", b"\xa2\x42"),
 }
 SLOW_CHAR = 128

@@ -115,8 +115,10 @@ class ForceSigner:
                 raise ConfigError(name, given, "give a list (rules=['kyoto-hero'])")
         if attrs is not None and not isinstance(attrs, dict):
             raise ConfigError("attrs", attrs, "give a mapping (attrs={'tier': 'gold'})")
-        if ttl <= 0:
-            raise ConfigError("ttl", ttl, "a preview link lives 1 second or more")
+        if type(ttl) is not int or ttl <= 0:  # (last66: 3600.0 made a token the site refused)
+            raise ConfigError(
+                "ttl", ttl, "a preview link lives a whole number of seconds, 1 or more"
+            )
         if ttl > self.max_age:
             raise ConfigError(
                 "ttl",

@@ -17,6 +17,7 @@ learns is published as one value.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
@@ -64,8 +65,8 @@ TAG_BYTES, TARGET_BYTES = 36, 400
 
 def weight(page: str, found: Scan) -> int:
     """About what a page kept for reuse and its scan hold in memory, in bytes."""
-    per_char = 1 if page.isascii() else 4  # (a str of other characters: 2 or 4 bytes each)
-    return per_char * len(page) + TAG_BYTES * len(found.tags) + TARGET_BYTES * len(found.targets)
+    held = sys.getsizeof(page)  # (1, 2 or 4 bytes a character, as the text needs: last66)
+    return held + TAG_BYTES * len(found.tags) + TARGET_BYTES * len(found.targets)
 
 
 stats = {"scans": 0, "reused": 0}
