@@ -72,6 +72,7 @@ async def ping(store: Store) -> None:
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # anything: the app starts whatever Redis says
+        store.metrics.inc("redis_error")  # (counted as any failed call: the breaker opens)
         if misconfigured(exc):
             store.breaker.misconfigured(exc, store.url)
         elif isinstance(exc, TimeoutError):
