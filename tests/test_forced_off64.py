@@ -62,6 +62,8 @@ async def test_a_forced_block_off_for_everyone_is_said_to_be_the_links(
         ({"segments": "vip"}, "segments: give a list"),
         ({"ttl": -5}, "ttl: a preview link lives a whole number of seconds, 1 or more"),
         ({"ttl": 3600.0}, "ttl: a preview link lives a whole number of seconds"),  # (last66)
+        ({"at": float("nan")}, "at: a moment is seconds since 1970"),  # (eye66)
+        ({"at": 1e30}, "at: a moment is seconds since 1970"),
     ],
 )
 def test_a_force_token_of_the_wrong_shape_is_refused_as_it_is_made(
@@ -108,3 +110,13 @@ async def test_the_page_panel_does_not_call_a_forced_block_chosen_for_you(
     said = words(panel.html or "") if panel is not None else ""
     assert "1 part of this page is shown by a preview link:" in said
     assert "chosen for you" not in said
+
+
+def test_a_signed_moment_out_of_range_is_no_moment(make_settings: Callable[..., Settings]) -> None:
+    """eye66: a token whose ``t`` was 1e30 failed every page it opened (a traceback)."""
+    import time
+
+    signer = ForceSigner(make_settings(RULES))
+    token = signer._serializer.dumps({"x": int(time.time()) + 60, "r": ["on"], "t": 1e30})
+    forced = signer.read(token)
+    assert forced is not None and forced.at is None

@@ -231,6 +231,9 @@ NOSCRIPTS = (
         ("nojs-head", "<meta name=robots content=noindex><!-- a note -->", None),
         ("nojs-head", "<style>p{}</noframes>", "in the <head> cannot hold"),  # (review66)
         ("nojs-head", "<noframes>x</style>", "in the <head> cannot hold"),
+        ("nojs-head", "<meta name=x content='>", "in the <head> cannot hold"),  # (eye66)
+        ("nojs-head", "<!-- a --!><p>hi</p><!-- -->", "in the <head> cannot hold"),
+        ("nojs-head", '<meta name=description content="a > b">', None),
     ],
 )
 def test_a_noscript_slot_takes_only_what_a_browser_without_scripts_keeps_inside(

@@ -77,6 +77,14 @@ def unknown_rules(forced: Forced | None, rules: Iterable[CompiledRule]) -> str |
     return f"unknown rules: {shown}{more} (this site has no such rule: nothing forced for it)"
 
 
+def _moment(at: object) -> float | None:
+    """``at`` as a moment schedules can be read at (a number of seconds, 0 to the end of
+    9999), else None (eye66: nan or 1e30 failed every page a link opened)."""
+    if type(at) in (int, float) and 0 <= at <= 253402300799:  # type: ignore[operator]
+        return float(at)  # type: ignore[arg-type]
+    return None
+
+
 class ForceSigner:
     def __init__(self, settings: Settings) -> None:
         own = [k.get_secret_value() for k in settings.preview_keys]
@@ -137,6 +145,8 @@ class ForceSigner:
         if host:
             payload["h"] = host.lower()
         if at is not None:
+            if _moment(at) is None:
+                raise ConfigError("at", at, "a moment is seconds since 1970, 0 to 253402300799")
             payload["t"] = float(at)
         return self._serializer.dumps(payload)
 
@@ -189,5 +199,5 @@ class ForceSigner:
             segments=frozenset(str(g) for g in payload.get("g") or []),
             attrs=dict(payload.get("a") or {}),
             expires=min(float(payload["x"]), signed.timestamp() + self.max_age),
-            at=float(at) if isinstance(at, int | float) else None,
+            at=_moment(at),
         )

@@ -45,8 +45,8 @@ def in_raw_text(page: str, positions: Sequence[int]) -> int | None:
 # What a <noscript> in the <head> holds, read as HTML (WHATWG "in head noscript"): whitespace,
 # comments, <link>, <meta>, <basefont>, <bgsound>, <style> and <noframes> (their raw text)
 _HEAD_NOSCRIPT = re.compile(
-    r"(?:[\t\n\f\r ]++|<!--(?:(?!-->)[\s\S])*+-->"
-    r"|<(?:link|meta|basefont|bgsound)(?:[\t\n\f\r /][^>]*+)?>"
+    r"(?:[\t\n\f\r ]++|<!--(?:>|->|(?:(?!--!?>)[\s\S])*+--!?>)"  # (--!> ends one: eye66)
+    r"|<(?:link|meta|basefont|bgsound)(?:[\t\n\f\r /](?:[^>\"']++|\"[^\"]*+\"|'[^']*+')*+)?>"
     r"|<(style|noframes)(?:[\t\n\f\r /][^>]*+)?>(?:(?!</\1[\t\n\f\r />])[\s\S])*+"
     r"</\1[\t\n\f\r ]*+>)*+",
     re.I,
