@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -320,3 +321,77 @@ def test_profile_set_with_a_cookie_names_the_keys_it_needs(
     assert main(["profile", "set", cookie, "stage=loyalty"]) == 2
     assert says in capsys.readouterr().err
     assert omotenashi_redis.keys("*") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["--segment", "membr"], 2, "--segment: 'membr' is no segment the journey defines or a "),
+        (["--segment", "famliy", "--rule", "kyoto-hero"], 2, "did you mean 'family'?"),
+        (["--segment", "member", "--segment", "couple"], 0, ""),
+        (["--segment", "app-set-vip"], 0, ""),  # far from every known one: the site may set it
+    ],
+    ids=["typo", "typo-with-rule", "known", "unlike-any"],
+)
+def test_force_refuses_a_segment_that_looks_misspelt(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    code: int,
+    says: str,
+) -> None:
+    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", "a-test-key-of-enough-length")
+    monkeypatch.setenv("OMOTENASHI_RULES_DIR", str(ROOT / "rules"))
+    monkeypatch.setenv("OMOTENASHI_RULES_SNIPPETS_DIR", str(ROOT / "snippets"))
+    assert main(["force", *args, "--url", "https://shop.example/"]) == code
+    out, err = capsys.readouterr()
+    assert says in err
+    assert ("omo_preview=" in out) == (code == 0)
+
+
+SEGMENT_RULES = """
+rules:
+  - {id: vip-hero, slot: hero, text: "Hello VIP", when: {segment: vip}, why: "for VIPs"}
+  - {id: tagline, slot: tagline, text: "Tag", why: "always"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ({"segments": ["vipp"]}, "segments= 'vipp' is no segment the journey defines or a rule"),
+        ({"segments": "family,vipp"}, "did you mean 'vip'?"),
+        ({"segments": ["vip", "newsletter-2026"]}, ""),
+        ({"caps": {"vip-heroo": "day:1"}}, "caps= names no rule 'vip-heroo' (did you mean"),
+        ({"caps": {"vip-hero": "day:1"}}, ""),
+    ],
+    ids=["segment-typo", "segment-typo-text", "segments-known-or-unlike", "cap-typo", "cap-ok"],
+)
+def test_the_visitor_fixture_refuses_a_cap_or_segment_the_site_does_not_have(
+    make_settings: Callable[..., Settings],
+    omotenashi_settings: Settings,
+    omotenashi_visitor: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    given: dict[str, Any],
+    says: str,
+) -> None:
+    monkeypatch.setattr(omotenashi_settings, "rules", make_settings(SEGMENT_RULES).rules)
+    if says:
+        with pytest.raises(CommandError) as raised:
+            omotenashi_visitor(**given)
+        assert says in str(raised.value)
+        assert "omotenashi_visitor" in str(raised.value)
+    else:
+        assert omotenashi_visitor(**given).id
+
+
+def test_the_force_fixture_refuses_a_segment_that_looks_misspelt(
+    make_settings: Callable[..., Settings],
+    omotenashi_settings: Settings,
+    omotenashi_force: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(omotenashi_settings, "rules", make_settings(SEGMENT_RULES).rules)
+    with pytest.raises(CommandError, match="omotenashi_force: segments= 'vipp' .* 'vip'"):
+        omotenashi_force(segments=["vipp"])
+    assert omotenashi_force(segments=["vip"])

@@ -50,9 +50,9 @@ def _force(args: argparse.Namespace) -> int:
         if given.tzinfo is None:  # as schedules read it: in the rules' time zone
             given = given.replace(tzinfo=ZoneInfo(settings.rules.timezone))
         at = given.timestamp()
-    missing = _unknown_rules(args, settings)
+    missing = _unknown_names(args, settings)
     if missing:
-        print(f"omotenashi force: --rule: {missing}", file=sys.stderr)
+        print(f"omotenashi force: {missing}", file=sys.stderr)
         return 2
     try:
         signer = ForceSigner(settings)
@@ -91,25 +91,31 @@ def _force(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unknown_rules(args: argparse.Namespace, settings: Any) -> str | None:
+def _unknown_names(args: argparse.Namespace, settings: Any) -> str | None:
     """What is wrong with ``--rule`` ids the rules folder (``--rules``, or
-    OMOTENASHI_RULES_DIR when set) lacks: the site would force nothing for them. Neither
-    given: not checked (the site's rules may be anywhere)."""
+    OMOTENASHI_RULES_DIR when set) lacks (the site would force nothing for them), or with a
+    ``--segment`` neither its journey defines nor a rule tests that is close to one that is
+    (a typo: qa66). Neither given: not checked (the site's rules may be anywhere)."""
     import os
 
     from omotenashi.loader.namechecks import unknown_rules
-    from omotenashi.loader.reload import load_all
+    from omotenashi.loader.sitenames import segment_typo, site_of
 
     folder = args.rules or os.environ.get("OMOTENASHI_RULES_DIR")
-    if not args.rule or not folder:
+    if not (args.rule or args.segment) or not folder:
         return None
     rules = folders(settings.rules, args.rules, args.snippets)
     if not rules.dir.is_dir():
-        return f"no rules folder at {str(rules.dir)!r} to check the ids against"
-    missing = unknown_rules(args.rule, (r.id for r in load_all(rules).ruleset.rules))
-    if not missing:
-        return None
-    return f"no rule {', '.join(missing)} in the rules at {str(rules.dir)!r}: nothing to force"
+        return f"--rules: no rules folder at {str(rules.dir)!r} to check the names against"
+    if missing := unknown_rules(args.rule, site_of(rules)[0]):
+        where = f"in the rules at {str(rules.dir)!r}"
+        return f"--rule: no rule {', '.join(missing)} {where}: nothing to force"
+    if typo := segment_typo(args.segment, rules):
+        return (
+            f"--segment: {typo[0]!r} is no segment the journey defines or a rule tests in "
+            f"the rules at {str(rules.dir)!r}: did you mean {typo[1]!r}?"
+        )
+    return None
 
 
 def _without_user(url: str) -> str:

@@ -17,19 +17,13 @@ if TYPE_CHECKING:  # the plugin loads in every pytest run: the engine and settin
 STEADY_VIEWS = 10  # page views a test makes, none fresh (at share 0.3: 1 id in 35; 100: 3e15)
 ARMS = ("shown", "held-out")
 
-_RULES: dict[tuple[object, ...], dict[str, float]] = {}
-
 
 def site_rules(rules: RulesSettings) -> dict[str, float]:
     """``{rule id: holdout percent (0: none)}`` of the rule set in ``rules`` (read again when
     edited)."""
-    from omotenashi.loader.reload import fingerprint, load_all
+    from omotenashi.loader.sitenames import site_of
 
-    key = (rules.dir.resolve(), rules.snippets_dir, fingerprint(rules.dir, rules.snippets_dir))
-    if key not in _RULES:
-        loaded = load_all(rules).ruleset.rules
-        _RULES[key] = {c.id: c.rule.holdout for c in loaded}
-    return _RULES[key]
+    return site_of(rules)[0]
 
 
 def holdout_rules(rules: RulesSettings) -> dict[str, float]:
@@ -78,6 +72,33 @@ def check_forced(forced: list[str] | None, rules: RulesSettings) -> None:
         raise CommandError(
             f"omotenashi_force: no rule {', '.join(missing)} in the rules at "
             f"{str(rules.dir)!r} (omotenashi_settings.rules): the site would force nothing"
+        )
+
+
+def check_names(who: str, given: Mapping[str, Any], rules: RulesSettings) -> None:
+    """A CommandError for a ``caps=`` rule id the site's rules lack (the cap would count
+    nothing), and for a ``segments=`` name neither the journey defines nor a rule tests that is
+    close to one that is (qa66: ``"vipp"`` for ``"vip"`` put the visitor in no segment any
+    rule reads); another unknown segment may be one the site sets and its snippets read.
+    Not checked without a rules folder."""
+    from omotenashi.loader.namechecks import unknown_rules
+
+    if not rules.dir.is_dir():
+        return
+    caps, segments = given.get("caps"), given.get("segments")
+    if isinstance(caps, Mapping) and (missing := unknown_rules(caps, site_rules(rules))):
+        raise CommandError(
+            f"{who}: caps= names no rule {', '.join(missing)} of the rules at "
+            f"{str(rules.dir)!r} (omotenashi_settings.rules): the cap would count nothing"
+        )
+    if isinstance(segments, str):  # (the seed takes "vip,family" too)
+        segments = segments.split(",")
+    from omotenashi.loader.sitenames import segment_typo
+
+    if isinstance(segments, list | tuple) and (typo := segment_typo(segments, rules)):
+        raise CommandError(
+            f"{who}: segments= {typo[0]!r} is no segment the journey defines or a rule "
+            f"tests in the rules at {str(rules.dir)!r}: did you mean {typo[1]!r}?"
         )
 
 
