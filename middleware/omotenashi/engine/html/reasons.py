@@ -114,6 +114,7 @@ RAW_END = (
 )
 NOSCRIPT_HEAD = (
     "has what a <noscript> in the <head> cannot hold: a browser without scripts reads it as "
-    "HTML, where anything but <link>, <meta> and <style> ends the head there and moves the rest "
-    "of it into the body (give it only those, or aim the rule at a <noscript> in the body)"
+    "HTML, where only <link>, <meta> and <style> belong: other tags or text end the head there "
+    "and move the rest of it into the body, and an end tag is out of place (give it only those, "
+    "or aim the rule at a <noscript> in the body)"
 )
