@@ -5,6 +5,8 @@ reference; Big5's second ／ and ＼ pairs are read only where they start a pair
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -71,3 +73,31 @@ def test_big5_reading_is_linear_in_a_page_of_slashes() -> None:
     raw = b"\xa2\x41" * 200_000 + b"<p>" + b"\xa4\xa4\xa2\x41 " * 50_000
     text = raw.decode(BIG5)
     assert text.count("∕") == 250_000 and text.encode(BIG5) == raw
+
+
+def _by_runs(raw: bytes) -> str:
+    """Big5 read run by run of high bytes (the reading before eye66's: a step per run): a
+    0xA2 0x41/0x42 is ∕/﹨ where 0xA2 is at an even distance from its run's start."""
+    parts, at = [], 0
+    for run in re.finditer(rb"[\x80-\xff]+", raw):
+        end = run.end()
+        if end < len(raw) and raw[end] in b"\x41\x42" and raw[end - 1] == 0xA2:
+            if (end - 1 - run.start()) % 2 == 0:
+                parts.append(raw[at : end - 1].decode(BIG5, "replace"))
+                parts.append("∕" if raw[end] == 0x41 else "﹨")
+                at = end + 1
+    parts.append(raw[at:].decode(BIG5, "replace"))
+    return "".join(parts)
+
+
+_BIG5_BYTES = st.lists(
+    st.sampled_from([b"a", b"<", b" ", b"\xa2", b"A", b"B", b"\xa4\x40", b"\xa2A", b"\xa2B"]),
+    max_size=40,
+).map(b"".join)
+
+
+@given(_BIG5_BYTES)
+def test_big5_reads_each_slash_pair_as_a_reading_run_by_run_does(raw: bytes) -> None:
+    """eye66: the reading steps from one 0xA2 0x41/0x42 to the next (a page with one ∕ and
+    many short runs of high bytes took a step per run); what it reads is the same."""
+    assert raw.decode(BIG5, "replace") == _by_runs(raw)
