@@ -84,7 +84,13 @@ class TopicRule(Strict):
     @field_validator("topics", mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
-        return as_list(value)
+        """``topics: "hawaii, beach"`` is two topics, as a page's ``omotenashi:topics`` meta
+        reads them (editor65: one topic with a comma, which no rule's ``interest:`` named)."""
+        listed = as_list(value)
+        if not isinstance(listed, list):
+            return listed
+        split = [p for v in listed for p in (v.split(",") if isinstance(v, str) else [v])]
+        return [p for p in split if not isinstance(p, str) or p.strip()]
 
 
 class InterestSettings(Strict):
