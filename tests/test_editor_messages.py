@@ -134,6 +134,11 @@ TEXT = "    text: Hi\n"
         (TEXT + "    when: {not: {bought: []}}\n", "when.not.bought: an empty list matches"),
         (TEXT + "    when: {stage: []}\n", "when.stage: an empty list matches nothing"),
         (TEXT + "    when: {attr: {tier: {in: []}}}\n", "an empty list matches nothing"),
+        (  # (marketer65: it judged the rule on every goal, as goals left out does)
+            TEXT + "    goals: []\n",
+            "rules/site.yaml:6: error: rules[0].goals: an empty list names nothing (name at "
+            "least one goal id, or leave goals out to judge it on every goal)",
+        ),
         (
             "    text: Hi\n    cap: {views: 1, until: Purchase}\n",
             "rules[0].cap.until: 'Purchase' has characters that are not allowed here (an event "

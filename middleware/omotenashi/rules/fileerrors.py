@@ -113,7 +113,10 @@ _NOT_A = {  # a value that does not parse, in words, and the fix
     "float_parsing": ("is not a number", "write digits, e.g. 2.5"),
     "bool_parsing": ("is not true or false", "write true or false, unquoted"),
 }
-_FIELD_HINTS = {"holdout": "write a percentage such as 10%"}
+_FIELD_HINTS = {
+    "holdout": "write a percentage such as 10%",
+    "goals": "name at least one goal id, or leave goals out to judge it on every goal",
+}
 _LITERAL_ALSO = {"weekday": ", or a full English name such as 'sunday'"}
 _MAPPING = ("model_type", "model_attributes_type", "dict_type")
 RULE_FILE_SHAPE = "a rule file is a mapping that starts with `rules:`"
@@ -340,6 +343,8 @@ def _plain(
         return f"this should be a list, not {quoted(given)}", fix
     if kind in _NOT_A:
         return f"{quoted(given)} {_NOT_A[kind][0]}", _FIELD_HINTS.get(field) or _NOT_A[kind][1]
+    if kind == "too_short" and given == []:  # (a rule's goals: [], marketer65)
+        return "an empty list names nothing", fix
     if kind == "string_too_short":
         return f"{quoted(given)} is too short (at least {ctx.get('min_length')} characters)", fix
     if kind == "string_too_long" and isinstance(given, str):

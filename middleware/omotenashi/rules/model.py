@@ -336,6 +336,7 @@ class Rule(Strict):
     )
     goals: list[Annotated[str, Field(pattern=GOAL_ID)]] | None = Field(
         default=None,
+        min_length=1,  # (marketer65: [] judged the rule on every goal, as none written does)
         description="Goal ids this rule is judged on in the report (default: every site goal).",
     )
 
