@@ -45,8 +45,11 @@ COOKIES_READ = 16  # ... among this many of our name, junk and empty ones includ
 _NONE = object()  # (cookie_values yields None for an empty value: this is none at all)
 SAVE_BUDGET = 3800
 # How far in the future a signature may seem: signed by another server whose clock is ahead of
-# this one's (itsdangerous refuses any, and the visitor would become a stranger, choices lost)
+# this one's (itsdangerous refuses any, and the visitor would become a stranger, choices lost).
+# A visitor cookie signed further ahead is read too (upgrade67: a node days ahead made every
+# visitor it served a stranger to the others, their switches lost), as signed at no known time.
 CLOCK_SKEW = 86400
+AT_NO_KNOWN_TIME = 0.0  # (older than any choice made here, renewed at once: see read)
 
 
 class SignedAhead(SignatureExpired):
@@ -54,13 +57,13 @@ class SignedAhead(SignatureExpired):
 
 
 def loads_timed(
-    serializer: URLSafeTimedSerializer, value: str, max_age: int
+    serializer: URLSafeTimedSerializer, value: str, max_age: int, ahead: int = CLOCK_SKEW
 ) -> tuple[Any, datetime]:
     """``serializer.loads(value, max_age=max_age, return_timestamp=True)``, but a signature up
-    to :data:`CLOCK_SKEW` seconds in the future is accepted (SignatureExpired past either)."""
+    to ``ahead`` seconds in the future is accepted (SignatureExpired past either)."""
     payload, signed = serializer.loads(value, return_timestamp=True)
     age = int(time.time()) - int(signed.timestamp())
-    if age < -CLOCK_SKEW:
+    if age < -ahead:
         raise SignedAhead(f"signed {-age}s ahead of this clock, more than {CLOCK_SKEW}s")
     if age > max_age:
         raise SignatureExpired(f"signature age {age}s over {max_age}s")
@@ -147,8 +150,8 @@ class CookieSigner:
         """The identity in a cookie value, or None when it is absent or not ours."""
         if not value or not _SIGNED.fullmatch(value):  # only what our signer writes:
             return None  # base64 is decoded leniently, junk after a valid value would pass
-        try:
-            payload, signed_at = loads_timed(self._serializer, value, self.cookie.max_age)
+        try:  # (signed ahead by up to its life: a node whose clock is wrong, upgrade67)
+            payload, signed_at = loads_timed(self._serializer, value, *[self.cookie.max_age] * 2)
         except BadData:
             return None
         except Exception:  # malformed base64/JSON inside a valid-looking value
@@ -157,10 +160,13 @@ class CookieSigner:
             return None
         user = payload.get("u")
         prefs = payload.get("p")
+        issued = signed_at.timestamp()
         return Identity(
             vid=payload["v"],
             is_new=False,
-            issued_at=signed_at.timestamp(),
+            # signed more than CLOCK_SKEW ahead: when is unknown, so it is older than any
+            # choice made here (identity/moves.py) and renewed with this clock's time
+            issued_at=issued if issued <= time.time() + CLOCK_SKEW else AT_NO_KNOWN_TIME,
             user=user if isinstance(user, str) and is_user_id(user) else None,
             prefs=prefs if isinstance(prefs, dict) else {},
             flash=Flash.from_cookie(payload.get("f")),
