@@ -31,8 +31,10 @@ PREFS = "/_omotenashi/preferences"
         ("browsing-history", "mine: {formerly: [browsing-history, x]}", "browsing-history"),
         # the site renames its history category, in the settings and the rules: it goes on
         ("my-history", "my-history: {formerly: [browsing-history]}", "my-history"),
+        # ... in the settings only (upgrade67: the history was on again, recorded)
+        ("my-history", "other: {formerly: [x]}", "my-history"),
     ],
-    ids=["control", "claimed", "claimed-among-others", "renamed-with-the-setting"],
+    ids=["control", "claimed", "claimed-among-others", "renamed-with-the-setting", "setting-only"],
 )
 async def test_a_former_category_name_keeps_the_history_off(
     make_settings: Make,

@@ -56,6 +56,13 @@ class SignedAhead(SignatureExpired):
     """Signed more than :data:`CLOCK_SKEW` ahead of this server's clock."""
 
 
+def _with_history_off(prefs: dict[str, Any], history: str) -> dict[str, Any]:
+    """A cookie's choices, the kind ``history`` (the browsing history's now) among those off."""
+    off = prefs.get("c")
+    off = off if isinstance(off, list) else []
+    return prefs if history in off else {**prefs, "c": [history, *off]}  # (first: kept)
+
+
 def loads_timed(
     serializer: URLSafeTimedSerializer, value: str, max_age: int, ahead: int = CLOCK_SKEW
 ) -> tuple[Any, datetime]:
@@ -142,6 +149,9 @@ class CookieSigner:
             payload["p"] = ident.prefs
             if ident.renames is not None:  # the former names too: a release without formerly:
                 payload["p"] = ident.renames.written(ident.prefs, self.history, MAX_NAMES)
+            off = ident.prefs.get("c")
+            if isinstance(off, list) and self.history in off:  # the history off, by any name
+                payload["h"] = 1  # (upgrade67: OMOTENASHI_RESPECT_HISTORY_CATEGORY renamed)
         if ident.flash is not None and ident.flash.fresh(time.time()):  # a stale one: dropped
             payload["f"] = ident.flash.to_cookie()
         return self._serializer.dumps(payload)
@@ -160,6 +170,8 @@ class CookieSigner:
             return None
         user = payload.get("u")
         prefs = payload.get("p")
+        if payload.get("h") == 1 and isinstance(prefs, dict):  # their history stays off
+            prefs = _with_history_off(prefs, self.history)
         issued = signed_at.timestamp()
         return Identity(
             vid=payload["v"],
