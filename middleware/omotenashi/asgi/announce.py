@@ -64,7 +64,8 @@ def warnings(settings: Settings) -> list[str]:
     if not settings.user_salt.get_secret_value():
         out.append(
             "no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the oldest "
-            "signing key, and retiring that key loses their profiles"
+            "signing key, and retiring that key loses their profiles and lifts their "
+            "revocations (revoke)"
             if keys
             else "no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the "
             "signing key, here a random one per process: they change with every restart and "
