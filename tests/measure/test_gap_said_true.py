@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from omotenashi import Omotenashi, Settings
+from omotenashi.engine.profile import Profile
 from omotenashi.identity.cookie import CookieSigner
 from omotenashi.respect.yourdata import measured_lines
 
@@ -47,7 +48,30 @@ async def test_a_visitor_back_after_the_test_ended_is_told_the_truth(
         vid = CookieSigner(after.settings).identify(f"{name}={jar[name]}").vid
         profile = await after.store.load(vid)
         stats = await after.store.read_stats([exposed_on])
+        data = (await client.get("/_omotenashi/preferences/data")).text
+    # (upgrade67: "you are in the group that does not see it, to compare", of a test ended)
+    assert "its test has ended" in data and "to compare" not in data
+    assert "you are in the group" not in data
     (line,) = measured_lines(profile, {"promo": "Everyone."})
     assert "you came back while it was not being measured" in line
     assert "no longer counted" not in line
     assert sum(int(v) for k, v in stats[exposed_on].items() if k.startswith("c|")) == 1
+
+
+@pytest.mark.parametrize(
+    ("arm", "testing", "said"),
+    [
+        ("c", {"promo"}, "Everyone: you are in the group that does not see it, to compare, since"),
+        ("t", {"promo"}, "Everyone: you are in the group that sees it, since"),
+        ("c", set(), "Everyone: you were in the group that did not, from "),
+        ("t", set(), "Everyone: you were in the group that saw it, from "),
+        ("c", None, "Everyone: you are in the group that does not see it"),  # (not known)
+    ],
+)
+def test_a_group_is_said_in_the_present_only_while_its_test_runs(
+    arm: str, testing: set[str] | None, said: str
+) -> None:
+    profile = Profile(measured={"r|promo": f"{arm}:{int(time.time())}"})
+    (line,) = measured_lines(profile, {"promo": "Everyone."}, testing=testing)
+    assert line.startswith(said)
+    assert line.endswith("; its test has ended") == (testing == set())

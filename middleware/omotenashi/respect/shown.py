@@ -300,6 +300,7 @@ def data_sections(
     rows += yourdata.more_sections(
         profile, title, why, stages, zone, listed, groups, segments, pair_names,
         "" if not private else "adapts" if adapts else "untouched",
+        {rule for rule in measured if rule in by_id and by_id[rule].rule.holdout > 0},
     )  # fmt: skip
     shown = [  # (an editor's right-to-left "why" in <bdi>: the count stays after it, last58)
         put_in("{}", e["why"]) + f" ({'at least ' * e['at_least']}{yourdata.times(e['times'])})"

@@ -18,7 +18,7 @@ from omotenashi.engine.facts import Facts, in_cart
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
-from omotenashi.engine.restraint import NAME_CAP
+from omotenashi.respect.capwords import caps_lines
 from omotenashi.respect.joinedwords import joined_lines
 from omotenashi.respect.pairwords import pair_line, pairs_kept, side
 from omotenashi.rules.model import Rule, When
@@ -243,6 +243,7 @@ def more_sections(
     segments: frozenset[str] | None = None,
     pair_names: Mapping[str, str] | None = None,
     unmeasured: str = "",
+    testing: Container[str] | None = None,
 ) -> list[Section]:
     """Stage, groups, bought items, suggestion pairs, caps, merged ids and measurement
     (``unmeasured``: a private visitor's, who is not measured now, whose pages ``adapts`` or
@@ -278,12 +279,15 @@ def more_sections(
         )
     if profile.caps:  # counters: a rule's, its intent's per period, the name's (restraint.py)
         rows.append(
-            ("How often blocks were shown to you, so that none shows too often", _caps(profile))
+            (
+                "How often blocks were shown to you, so that none shows too often",
+                caps_lines(profile),
+            )
         )
     if profile.merged:  # (one per sign-in that joined something kept: store.py Store.merge)
         joined = joined_lines(profile, zone, day)  # (what each joined: respect/joinedwords.py)
         rows.append(("Earlier visits joined to your account when you signed in", joined))
-    measured = measured_lines(profile, why, zone, unmeasured=unmeasured)
+    measured = measured_lines(profile, why, zone, unmeasured=unmeasured, testing=testing)
     if measured:
         rows.append(("Measuring whether blocks help (you count once in each)", cut(measured)))
     return rows
@@ -293,49 +297,29 @@ _NOW = {  # what a visitor not measured now sees, by how their pages are made (m
     "adapts": "; you are not measured now",  # (what they see: their choices decide it too)
     "untouched": "; you are not measured now, and see pages as the site makes them, unchanged",
 }
+_ENDED = {"t": "you were in the group that saw it", "c": "you were in the group that did not"}
 _ARMS = {
     "treatment": "you are in the group that sees it",
     "control": "you are in the group that does not see it, to compare",
 }
 
 
-def _caps(profile: Profile) -> list[str]:
-    """What the frequency counts count, in plain words: blocks one by one, blocks on one subject
-    together (an intent's: restraint.py ``intent_cap``), greetings by name; the time each
-    covers; and how many there are (each is in the download)."""
-    blocks = sum(not name.startswith("~") for name in profile.caps)
-    which = "one block was" if blocks == 1 else f"each of {blocks} blocks was"
-    said = [f"how often {which} shown to you"] * (blocks > 0)
-    # ("~intent:<intent>:<per>": a count per subject and time it covers)
-    subjects = len({n[8:].rpartition(":")[0] for n in profile.caps if n.startswith("~intent:")})
-    if subjects:
-        each = "one subject" if subjects == 1 else f"each of {subjects} subjects"
-        said.append(f"how often blocks on {each} were shown to you in all")
-    if NAME_CAP in profile.caps:
-        said.append("how often we greeted you by name")
-    said = said or ["how often blocks were shown to you"]  # (an entry of no kind known here)
-    listed = (
-        f"{', '.join(said[:-1])}{',' * (len(said) > 2)} and {said[-1]}" if said[1:] else said[0]
-    )
-    n = len(profile.caps)
-    if n == 1:
-        return [f"We count {listed}. The count covers {_SPANS}, and is in the download."]
-    every = "both" if n == 2 else f"all {n}"
-    return [f"We count {listed}. Each count covers {_SPANS}; {every} are in the download."]
-
-
-_SPANS = "one visit, one day, one week or all time, as the site sets it"
-
-
 def measured_lines(
-    profile: Profile, why: Mapping[str, str], zone: str = "UTC", *, unmeasured: str = ""
+    profile: Profile,
+    why: Mapping[str, str],
+    zone: str = "UTC",
+    *,
+    unmeasured: str = "",
+    testing: Container[str] | None = None,
 ) -> list[str]:
     """The measurement record (measure/counting.py: ``r|<rule>`` -> ``<arm>:<time>``,
     ``g|<rule>|<goal>``, ``o|<rule>`` -> ``<time>``) as one line per rule: its group, since
     when, the goals reached, when the visitor came back while its test was off. A private
     visitor (GPC, no consent: ``unmeasured``) is told their group is past, and what they see
     now: the larger group's where their pages ``adapts`` (engine/restraint.py), the site's
-    own where they pass ``untouched`` (consent50, eye50)."""
+    own where they pass ``untouched`` (consent50, eye50). ``testing``: the rules measured now
+    (a holdout in the rule set); another's group is said as past, its test ended (upgrade67:
+    "you are in the group that does not see it" of a rule gone, or seen by all now)."""
     now = _NOW.get(unmeasured, "")
     seen: dict[str, str] = {}
     goals: dict[str, list[str]] = {}
@@ -346,12 +330,16 @@ def measured_lines(
         if kind == "r":
             arm, _, at = value.partition(":")
             group = _ARMS.get({"t": "treatment", "c": "control"}.get(arm, ""), "no group")
-            past = bool(now) and group != "no group"
+            ended = testing is not None and rest not in testing and group != "no group"
+            past = bool(now) and group != "no group" and not ended
             if past:
                 group = group.replace("you are", "you were", 1).removesuffix(", to compare")
             when = day(float(at), zone) if at.isdigit() else ""
-            seen[rest] = group + (f", since {when}" if when else "")
-            seen[rest] += now * past
+            if ended:
+                group = _ENDED[arm] + (f", from {when}" if when else "") + "; its test has ended"
+            else:
+                group += f", since {when}" if when else ""
+            seen[rest] = group + now * past
             goals.setdefault(rest, [])
         elif kind == "g":
             rule, _, goal = rest.partition("|")
