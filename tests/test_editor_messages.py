@@ -245,8 +245,13 @@ HERO = "<div>\n<h1>{{ headline }}</h1>\n<a>{{ cta_lable }}</a>\n</div>\n"
             # every rule agrees: the snippet is the one place to change (either way it works)
             ["snippets/banners/hero.html:3: error: uses 'cta_label', which no rule passes"],
         ),
+        (  # (editor65: the lexer names the file's path: "snippets/snippets/banners/...")
+            hero_rules(1),
+            "<div>\n{# a note left open\n{{ headline }}</div>\n",
+            ["snippets/banners/hero.html:2: error: does not compile: Missing end of comment tag"],
+        ),
     ],
-    ids=["snippet-typo-once", "one-rule", "some-rule-passes-it", "all-rules-agree"],
+    ids=["snippet-typo-once", "one-rule", "some-rule-passes-it", "all-rules-agree", "lexer"],
 )
 def test_a_snippet_typo_is_one_error_at_the_snippet(
     rules: str,

@@ -23,8 +23,11 @@ class Frames:
         """The snippet and line a compile or render problem is in, when it is in a snippet."""
         if isinstance(cause, SnippetFileError):  # not UTF-8, too big: the file, and the line
             return cause.snippet, cause.line
-        if isinstance(cause, TemplateSyntaxError):
-            return (cause.name, cause.lineno) if cause.name else None
+        if isinstance(cause, TemplateSyntaxError):  # (the lexer's name it by the file's path,
+            name = cause.name  # its filename unset: editor65, "snippets/snippets/a.html")
+            if name and cause.filename is None:
+                name = self.snippet_of(name) or name
+            return (name, cause.lineno) if name else None
         found = None
         tb = cause.__traceback__ if cause is not None else None
         while tb is not None:  # Jinja's frames carry the template's file and line
