@@ -50,7 +50,7 @@ async def test_a_visitor_back_after_the_test_ended_is_told_the_truth(
         stats = await after.store.read_stats([exposed_on])
         data = (await client.get("/_omotenashi/preferences/data")).text
     # (upgrade67: "you are in the group that does not see it, to compare", of a test ended)
-    assert "its test has ended" in data and "to compare" not in data
+    assert "it is not being measured now" in data and "to compare" not in data
     assert "you are in the group" not in data
     (line,) = measured_lines(profile, {"promo": "Everyone."})
     assert "you came back while it was not being measured" in line
@@ -74,4 +74,33 @@ def test_a_group_is_said_in_the_present_only_while_its_test_runs(
     profile = Profile(measured={"r|promo": f"{arm}:{int(time.time())}"})
     (line,) = measured_lines(profile, {"promo": "Everyone."}, testing=testing)
     assert line.startswith(said)
-    assert line.endswith("; its test has ended") == (testing == set())
+    assert line.endswith("; it is not being measured now") == (testing == set())
+
+
+@pytest.mark.parametrize(
+    ("change", "running"),
+    [
+        ("", True),
+        (", enabled: false", False),
+        (', schedule: {end: "2020-01-01"}', False),
+    ],
+    ids=["running", "switched-off", "schedule-ended"],
+)
+async def test_the_data_page_says_a_group_in_the_present_only_while_it_is_measured(
+    make_settings: Callable[..., Settings], change: str, running: bool
+) -> None:
+    """measure67: a rule switched off (or past its schedule's end) kept telling those counted
+    "you are in the group that sees it", while no one saw it and the report said it was off."""
+    redis = {"key_prefix": f"m{uuid.uuid4().hex[:12]}"}
+    before = Omotenashi(shop(), settings=make_settings(rules("50%"), redis=redis))
+    async with client_for(before) as client:
+        await client.get("/")
+        jar = dict(client.cookies)
+    later = rules("50%").replace(', why: "Everyone."}', f', why: "Everyone."{change}}}')
+    assert later != rules("50%") or running
+    after = Omotenashi(shop(), settings=make_settings(later, redis=redis))
+    async with client_for(after) as client:
+        client.cookies.update(jar)
+        data = (await client.get("/_omotenashi/preferences/data")).text
+    assert ("you are in the group" in data) == running
+    assert ("it is not being measured now" in data) == (not running)

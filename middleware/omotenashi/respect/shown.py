@@ -5,7 +5,7 @@ bounded), and the categories a site may personalise, in plain words with their s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -14,9 +14,11 @@ from omotenashi.engine.bidi import needs, put_in, said
 from omotenashi.engine.disclosure import sentence
 from omotenashi.engine.explain import kind_label as kind_label  # (check's too)
 from omotenashi.engine.explain import words
+from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
+from omotenashi.measure.phases import stopped
 from omotenashi.respect import yourdata
 from omotenashi.respect.historywords import not_counted
 from omotenashi.respect.notes import devices_note as devices_note
@@ -206,6 +208,15 @@ def _entry_ends(ruleset: RuleSet) -> dict[tuple[str, str], float | None]:
     return ends
 
 
+def testing(measured: set[str], by_id: Mapping[str, CompiledRule], zone: str) -> set[str]:
+    """Which of the ``measured`` rules are measured now: in the rule set, with a holdout, on
+    and in their schedule (measure67: a rule switched off, or past its schedule's end, was
+    said in the present, "you are in the group that sees it")."""
+    rules = [by_id[rule] for rule in measured if rule in by_id and by_id[rule].rule.holdout > 0]
+    off = stopped(rules, datetime.now(site_zone(zone)))
+    return {c.id for c in rules if c.id not in off}
+
+
 def data_sections(
     profile: Profile,
     ruleset: RuleSet,
@@ -300,7 +311,7 @@ def data_sections(
     rows += yourdata.more_sections(
         profile, title, why, stages, zone, listed, groups, segments, pair_names,
         "" if not private else "adapts" if adapts else "untouched",
-        {rule for rule in measured if rule in by_id and by_id[rule].rule.holdout > 0},
+        testing(measured, by_id, zone),
     )  # fmt: skip
     shown = [  # (an editor's right-to-left "why" in <bdi>: the count stays after it, last58)
         put_in("{}", e["why"]) + f" ({'at least ' * e['at_least']}{yourdata.times(e['times'])})"

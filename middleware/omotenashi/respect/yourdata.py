@@ -297,6 +297,7 @@ _NOW = {  # what a visitor not measured now sees, by how their pages are made (m
     "adapts": "; you are not measured now",  # (what they see: their choices decide it too)
     "untouched": "; you are not measured now, and see pages as the site makes them, unchanged",
 }
+_NOT_MEASURED = "; it is not being measured now"  # (ended, switched off, past its schedule)
 _ENDED = {"t": "you were in the group that saw it", "c": "you were in the group that did not"}
 _ARMS = {
     "treatment": "you are in the group that sees it",
@@ -318,8 +319,9 @@ def measured_lines(
     visitor (GPC, no consent: ``unmeasured``) is told their group is past, and what they see
     now: the larger group's where their pages ``adapts`` (engine/restraint.py), the site's
     own where they pass ``untouched`` (consent50, eye50). ``testing``: the rules measured now
-    (a holdout in the rule set); another's group is said as past, its test ended (upgrade67:
-    "you are in the group that does not see it" of a rule gone, or seen by all now)."""
+    (a holdout in the rule set, on, in its schedule); another's group is said as past
+    (upgrade67, measure67: "you are in the group that does not see it" of a rule gone, seen by
+    all now, or switched off)."""
     now = _NOW.get(unmeasured, "")
     seen: dict[str, str] = {}
     goals: dict[str, list[str]] = {}
@@ -336,7 +338,7 @@ def measured_lines(
                 group = group.replace("you are", "you were", 1).removesuffix(", to compare")
             when = day(float(at), zone) if at.isdigit() else ""
             if ended:
-                group = _ENDED[arm] + (f", from {when}" if when else "") + "; its test has ended"
+                group = _ENDED[arm] + (f", from {when}" if when else "") + _NOT_MEASURED
             else:
                 group += f", since {when}" if when else ""
             seen[rest] = group + now * past
