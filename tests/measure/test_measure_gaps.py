@@ -217,6 +217,9 @@ async def test_a_day_the_release_before_counted_is_not_called_missing(
     assert report.gaps == ()
     assert promo(report)[0] == (0 if evicted else 13) + sum(made.values())
     assert "Counts missing" not in render_text(report)
+    # (measure67: "first exposures start .. today": the word a placeholder)
+    assert "first exposures the oldest day kept .. today" in render_text(report)
+    assert "the oldest day kept to today" in render_html(report)
 
 
 async def test_a_day_past_the_retention_period_is_not_missing(

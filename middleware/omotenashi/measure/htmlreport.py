@@ -192,7 +192,7 @@ def _dailies(report: Report) -> str:
 
 def render_html(report: Report) -> str:
     """The whole page as a string."""
-    span = f"{report.since or 'start'} to {report.until or 'today'}"
+    span = f"{report.since or 'the oldest day kept'} to {report.until or 'today'}"
     sentences = "".join(
         f"<li><strong>{escape(_label(row))}</strong>: {escape(row.sentence)}</li>"
         for row in report.measured

@@ -12,7 +12,9 @@ import datetime as dt
 METHODS = {
     "rate": "Wilson score interval",
     "absolute_lift": "Newcombe hybrid score interval (Newcombe 1998, method 10)",
-    "relative_lift": "MOVER on the log scale with Wilson limits (Zou & Donner 2008)",
+    "relative_lift": "MOVER on the log scale with Wilson limits (Zou & Donner 2008); "
+    "computed apart from the lift in points, so in small, early rows one interval may include "
+    "zero while the other does not: the verdict reads the points",
     "srm": "Pearson chi-square, 1 df (exact binomial below 20 expected visitors in a group), "
     "against the configured holdout share; flagged at p < 0.001",
     "needed": "two-proportion z-test sample size (Fleiss) at the rule's holdout split, 10% "
@@ -49,11 +51,13 @@ NOT_COUNTED = (
     "prerender) count as seen, hovers never clicked too, unless the site sets "
     "OMOTENASHI_RESPECT_COUNT_PREFETCH=false (then not, also when the visitor opens one "
     "without the server being asked again). Goals sent through the beacon are whatever the "
-    "browser reports. Nor are goals on paths Omotenashi leaves alone "
-    "(OMOTENASHI_EXCLUDE_PATHS, OMOTENASHI_UNTRACKED_PATHS): neither a goal's path there nor "
-    "an event tracked while such a page is served. A visitor who chooses Start afresh or "
+    "browser reports. Nor are goals on paths Omotenashi leaves alone: a goal's path in "
+    "OMOTENASHI_EXCLUDE_PATHS or OMOTENASHI_UNTRACKED_PATHS, or an event tracked while a page "
+    "of OMOTENASHI_EXCLUDE_PATHS is served (one tracked on an untracked path, such as a "
+    "purchase under /accounts/, counts). A visitor who signs out, chooses Start afresh or "
     "erases what is kept about them is counted again from then on, as a new visitor (after "
-    "Start afresh in the same group; after an erase, under a new id, in either)."
+    "Start afresh in the same group; after a sign-out or an erase, under a new id, in either: "
+    "one person may then be in both groups)."
 )
 
 #: A visitor who opts out after their first exposure: kept in their group, goals no longer seen.

@@ -42,7 +42,7 @@ HEADER = (
 
 def render_text(report: Report) -> str:
     """A fixed-width table, then each row's plain sentence and the methods used."""
-    span = f"{report.since or 'start'} .. {report.until or 'today'}"
+    span = f"{report.since or 'the oldest day kept'} .. {report.until or 'today'}"
     lines = [f"Omotenashi report, first exposures {span} ({report.zone} days)", ""]
     if report.range_note:
         lines += [report.range_note, ""]
