@@ -333,3 +333,11 @@ def test_the_split_check_is_exact_for_small_groups(
     n_t: int, n_c: int, share: float, p_value: float
 ) -> None:
     assert stats.srm_pvalue(n_t, n_c, share) == pytest.approx(p_value, rel=1e-4)
+
+
+def test_the_settled_sentence_prints_the_limits_as_the_table_does() -> None:
+    """measure67: the table printed +0.005 [-0.021, +0.031], the sentence "between -0.02 and
+    +0.03" (its decimals from the limits alone; the table's from the lift too)."""
+    arms = (10_000_000, 1_000_500, 10_000_000, 1_000_000)
+    said = verdicts.settled(Interval(-0.00021, 0.00031), arms, 0.95)
+    assert "between -0.021 and +0.031 percentage points" in said, said

@@ -38,8 +38,13 @@ def ruled_out(diff: stats.Interval, arms: tuple[int, int, int, int]) -> bool:
 def settled(diff: stats.Interval, arms: tuple[int, int, int, int], confidence: float) -> str:
     """The sentence of a row without evidence whose groups reached the planned size."""
     low, high, d = diff.low * 100, diff.high * 100, planned_points(arms)
-    # the table's decimals, or more: a limit never prints as the planned effect unless it is
-    digits = shown((low, high), stats.decimals(low, high), apart=(0, d, -d))
+    # the table's decimals (those its lift needs too: measure67, "[-0.021, +0.031]" was
+    # "between -0.02 and +0.03"), or more: a limit never prints as the planned effect unless
+    # it is
+    n_t, x_t, n_c, x_c = arms
+    point = (x_t / n_t - x_c / n_c) * 100 if n_t and n_c else None
+    least = shown([point], stats.decimals(low, high))  # (as text.py's _points)
+    digits = shown((low, high), least, apart=(0, d, -d))
     span = (
         f"between {stats.signed(low, digits)} and {stats.signed(high, digits)} percentage "
         f"points ({confidence:.0%} interval)"
