@@ -129,7 +129,7 @@ async def test_each_block_says_why_and_the_page_lists_every_decision(make_settin
         hero_note
     )
     assert "You have been here before &amp; we remembered." in hero_note
-    assert "<li>You have seen other pages here before.</li>" in hero_note
+    assert "<li>You have seen pages here before.</li>" in hero_note
     assert "views" not in hero_note  # people's words, never keys
     # a note goes inside flow containers, right after a <p>, which cannot hold one
     assert (

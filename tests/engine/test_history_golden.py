@@ -21,7 +21,7 @@ GOLDEN = [
         {"views": 0},
         {"views": 5},
         False,
-        ["you have seen other pages here before"],
+        ["you have seen pages here before"],
         ["we know of no earlier page you have seen here"],
         id="views-first-no",
     ),
@@ -29,8 +29,8 @@ GOLDEN = [
         {"views": {"at_least": 1}},
         {"views": 2},
         True,
-        ["you have seen other pages here before"],
-        ["you have seen other pages here before"],
+        ["you have seen pages here before"],
+        ["you have seen pages here before"],
         id="views-some",
     ),
     pytest.param(
@@ -38,7 +38,7 @@ GOLDEN = [
         {"views": 0},
         False,
         ["we know of no earlier page you have seen here"],
-        ["you have seen other pages here before"],
+        ["you have seen pages here before"],
         id="views-some-no",
     ),
     pytest.param(

@@ -27,7 +27,7 @@ def history(when: When, out: list[Condition]) -> None:
                 "you have seen {n} here",
                 "page",
                 zero="we know of no earlier page you have seen here",
-                some="you have seen other pages here before",
+                some="you have seen pages here before",  # (proxy67: "other" of one page seen twice)
                 known="we know of {n} you have seen here",
             ),
         ),
