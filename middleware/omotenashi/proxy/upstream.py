@@ -28,6 +28,7 @@ from omotenashi.proxy.forwarding import (
     response_headers,
     websocket_handshake,
 )
+from omotenashi.proxy.refusals import refusal
 from omotenashi.proxy.reuse import ask, body_of, release
 from omotenashi.proxy.targets import confined_path, escaped, origin_form
 from omotenashi.proxy.uploads import (
@@ -57,9 +58,6 @@ PAGES = {
     503: ("Service Unavailable", "The site is busy. Please try again in a moment."),
     504: ("Gateway Timeout", "The site is taking too long to answer. Please try again soon."),
 }
-
-
-REFUSED_METHODS = frozenset({"CONNECT", "TRACE"})
 
 
 class OriginError(OmotenashiError):
@@ -221,9 +219,8 @@ class Upstream:
     async def _forward(self, scope: Scope, receive: Any, send: Any) -> None:
         method: str = scope["method"]
         said = named(scope)
-        if method in REFUSED_METHODS:  # a tunnel (h11 read the origin's 2xx as one: proxy51),
-            why = f"{method} is not passed on to the origin"  # or the cookies echoed (TRACE)
-            await self._fail(send, 405, said, why)
+        if (refused := refusal(scope)) is not None:  # (CONNECT, TRACE, framed two ways ...)
+            await self._fail(send, refused[0], said, refused[1])
             return
         if websocket_handshake(scope["headers"]):  # no websocket library: it is "http"
             why = (
@@ -365,7 +362,8 @@ class Upstream:
         level = logging.WARNING if status in (502, 503, 504) else logging.INFO
         self.quiet.say(level, kind or str(status), ANSWERED, said, status, why)
         headers, body = error_page(status)
-        if status == 408:  # the rest of a body may still come: the server closes after this
+        if status in (400, 408):  # the rest of a body (another request in it) may come: the
+            # server closes after this (a 400 of a request framed two ways: proxy67)
             headers.append((b"connection", b"close"))
         elif status == 405:
             headers.append((b"allow", b"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"))
