@@ -25,6 +25,9 @@ from .live_server import serving
         (["--upstream", "origin:8080"], "'origin:8080'"),
         ([], "omotenashi proxy: OMOTENASHI_PROXY_UPSTREAM: set the origin's URL"),
         (["--upstream", "http://origin:8080", "--workers", "0"], "got 0"),
+        # (proxy67: the password printed at start, never sent, no address made relative)
+        (["--upstream", "http://u:s3cret@origin/"], "no user or password: the proxy sends none"),
+        (["--upstream", "http://origin:99999"], "port 99999 is not a port (1 to 65535)"),
     ],
 )
 def test_the_proxy_command_refuses_what_cannot_work(
@@ -35,6 +38,7 @@ def test_the_proxy_command_refuses_what_cannot_work(
     assert main(["proxy", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("omotenashi proxy: ") and said in err
+    assert "s3cret" not in err
 
 
 @pytest.mark.parametrize(

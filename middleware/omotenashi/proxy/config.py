@@ -158,4 +158,10 @@ def upstream_url(value: str | None) -> httpx.URL:
         raise ConfigError(UPSTREAM, value, "use an http:// or https:// URL with a host")
     if url.query or url.fragment:
         raise ConfigError(UPSTREAM, value, "give no query or fragment, only a base URL")
+    if url.userinfo:  # (proxy67: printed at start, never sent, and no address rewritten)
+        shown = value.replace(url.userinfo.decode("ascii", "replace"), "…", 1)  # (no password)
+        said = "give no user or password: the proxy sends none to the origin"
+        raise ConfigError(UPSTREAM, shown, said)
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ConfigError(UPSTREAM, value, f"port {url.port} is not a port (1 to 65535)")
     return url
