@@ -81,13 +81,18 @@ NO_METRICS_DIR = (
 class PrivateAccess(logging.Filter):
     """uvicorn's line per request (``--log-level info``) without what names a visitor: no
     client address, and the path without its query (tokens, e-mail addresses and campaign
-    values go there), at most 200 characters: ``- - "GET /shop/ HTTP/1.1" 200``."""
+    values go there), at most 200 characters: ``- - "GET /shop/ HTTP/1.1" 200``; the same of
+    a WebSocket handshake's line (``- - "WebSocket /ws" [accepted]``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) == 5:  # (client, method, path, version, status)
             path = str(args[2]).split("?", 1)[0][:200]
             record.args = ("-", args[1], path, args[3], args[4])
+        elif isinstance(args, tuple) and len(args) >= 2 and '"WebSocket %s"' in str(record.msg):
+            # (client, path and query, [status]): a handshake's line, on uvicorn.error (proxy67:
+            # the visitor's address and a token in the query were logged)
+            record.args = ("-", str(args[1]).split("?", 1)[0][:200], *args[2:])
         return True
 
 
@@ -99,6 +104,7 @@ def access_log_config() -> dict[str, Any]:
     config = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["private"] = {"()": f"{__name__}.PrivateAccess"}
     config["handlers"]["access"]["filters"] = ["private"]
+    config["handlers"]["default"]["filters"] = ["private"]  # (WebSocket handshakes' lines)
     return config
 
 
