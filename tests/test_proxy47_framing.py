@@ -182,3 +182,27 @@ async def test_a_request_that_meets_a_connection_the_origin_just_closed_is_asked
     assert (first.status_code, second.status_code) == (200, status)
     line = f"{method} /second.css HTTP/1.1".encode()
     assert seen.count(line) == 1 + times  # the closed connection's, and the new one's
+
+
+async def test_a_get_that_meets_several_closed_connections_is_asked_until_a_new_one(
+    make_settings: Any,
+) -> None:
+    """proxy67: the one try more went out on another kept-alive connection the origin had
+    closed too (three in the pool here): the visitor got a 502. Each such try closes one, so
+    at most the pool's size of them go before a try opens a new connection."""
+    seen: list[bytes] = []
+    slow = closing_on_reuse(seen)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.3)  # (the first three overlap: three connections in the pool)
+        await slow(reader, writer)
+
+    async with raw_origin(handler) as origin_url:
+        async with serving(proxy_app(origin_url, settings=make_settings(RULES))) as url:
+            async with httpx.AsyncClient(base_url=url) as client:
+                firsts = await asyncio.gather(*(client.get(f"/f{n}.css") for n in range(3)))
+                again = await client.get("/again.css")
+    assert [r.status_code for r in firsts] == [200, 200, 200]
+    assert again.status_code == 200
+    tries = seen.count(b"GET /again.css HTTP/1.1")
+    assert 2 <= tries <= 4  # (the closed ones met, then a new connection's)
