@@ -493,3 +493,23 @@ def test_a_bought_item_id_past_the_bound_is_left_as_one_item_is(
     change = Change(now=0.0)
     change.add_event("purchase", event)
     assert change.bought == kept and change.purchases == 1
+
+
+@pytest.mark.parametrize("down", [False, True])
+async def test_a_beacon_without_a_cookie_while_the_store_is_down_is_told_so(
+    make_settings: Make, down: bool
+) -> None:
+    """concurrency67: a new visitor's page, served while Redis was down, set no cookie; its
+    beacon was answered 400 "no visitor cookie: events follow a page view" (it had followed
+    one), where the README promises 202 and the store's state."""
+    mw = Omotenashi(shop(), settings=make_settings(RULES, journey=JOURNEY))
+    async with client_for(mw) as client:
+        if down:
+            mw.store.breaker.opened_at = mw.store.breaker.clock()  # (as five failed reads do)
+        sent = await client.post(BEACON, json={"name": "video_play"}, headers=JSON)
+    if down:
+        assert sent.status_code == 202
+        assert sent.json() == {"stored": False, "reason": "the profile store is unavailable"}
+    else:
+        assert sent.status_code == 400
+        assert "no visitor cookie" in sent.json()["error"]

@@ -303,3 +303,61 @@ async def test_the_apps_own_read_of_the_profile_after_an_erase_is_empty(
             gate.set()
             await slow
     assert seen[0] == {} and seen[1] != {}
+
+
+async def test_a_beacon_whose_body_comes_after_an_erase_stores_nothing(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """concurrency67: its headers came before the erase (another tab), its body after; its
+    mark was taken after the body, so it stored the events under the erased id."""
+    journey = "beacon:\n  events: [video_play]\n"
+    mw = Omotenashi(page_app(PAGE), settings=make_settings(RULES, SNIPPETS, journey=journey))
+    await mw.startup()
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=mw), base_url="http://shop.test"
+        ) as tab:
+            await tab.get("/")
+            await mw.drain()
+            cookie = tab.cookies["omo_vid"]
+        pid = mw.signer.identify(f"omo_vid={cookie}").vid
+        body = b'{"name": "video_play"}'
+        arrived, answer = asyncio.Event(), []
+
+        async def receive() -> dict[str, Any]:
+            await arrived.wait()  # (the body comes after the erase)
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            answer.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/_omotenashi/events",
+            "raw_path": b"/_omotenashi/events",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [
+                (b"host", b"shop.test"),
+                (b"origin", b"http://shop.test"),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cookie", f"omo_vid={cookie}".encode()),
+            ],
+            "client": ("127.0.0.1", 5000),
+            "server": ("shop.test", 80),
+        }
+        beacon = asyncio.create_task(mw(scope, receive, send))
+        await asyncio.sleep(0.05)  # (waiting for its body)
+        await mw.store.erase(pid)
+        arrived.set()
+        await beacon
+        await mw.drain()
+        assert answer[0]["status"] == 202
+        assert omotenashi_redis.keys(f"omo:{{{pid}}}:*") == []
+    finally:
+        await mw.shutdown()

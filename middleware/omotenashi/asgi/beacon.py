@@ -122,7 +122,10 @@ def store_failed(exc: StoreError) -> dict[str, object]:
         if refusal(cause).startswith("OOM"):
             return {"stored": False, "reason": "the profile store is full"}
         return {"stored": False, "reason": "the profile store refused the write"}
-    return {"stored": False, "reason": "the profile store is unavailable"}
+    return UNAVAILABLE
+
+
+UNAVAILABLE = {"stored": False, "reason": "the profile store is unavailable"}
 
 
 def read_events(body: bytes, allowed: Collection[str]) -> BeaconBatch | tuple[int, str]:

@@ -152,9 +152,13 @@ class Endpoints:
         if refused is not None:  # (the body's real length is checked as it is read)
             await respond(send, refused[0], {"error": refused[1]})
             return
+        mark = self.store.erasures.mark  # (before the body: an erase while it comes, too)
         body = await read_body(receive, spec.max_bytes)
         if body is None:
             await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
+            return
+        if ident.is_new and not self.store.healthy:  # (concurrency67: its page, served while
+            await respond(send, 202, beacon.UNAVAILABLE)  # the store is down, set no cookie)
             return
         if ident.is_new:
             await respond(send, 400, {"error": "no visitor cookie: events follow a page view"})
@@ -172,7 +176,8 @@ class Endpoints:
             why = PREVIEW_REASON if previewing else beacon.AHEAD_REASON
             await respond(send, 202, not_stored(why))
             return
-        pid, mark = ident.user or ident.vid, self.store.erasures.mark  # before the read
+        pid = ident.user or ident.vid  # (concurrency67: marked after the body, a beacon whose
+        # body came after an erase of the same process wrote the profile again)
         try:
             profile = await self.store.load(pid)  # first: a revoked id's counter is not touched
             privacy = self.arrival.privacy(guest, ident, revoked=profile.revoked)
