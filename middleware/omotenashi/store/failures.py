@@ -9,6 +9,7 @@ from omotenashi.errors import StoreError
 from omotenashi.metrics import Metrics
 from omotenashi.store import moving
 from omotenashi.store.breaker import Breaker, misconfigured, refused
+from omotenashi.store.pipeline import Closed
 
 log = logging.getLogger("omotenashi")
 
@@ -18,6 +19,8 @@ def failed(metrics: Metrics, breaker: Breaker, url: str, exc: BaseException, *, 
     (a write is only logged: :meth:`Breaker.write_failed`), neither when it answered with
     an error (:meth:`Breaker.refused`, ``redis_refused``), nor when a Cluster slot was being
     moved (store/moving.py: ``TRYAGAIN``, redis-py's retries of it run out)."""
+    if isinstance(exc, Closed):  # (our own close, at a stop: said by the stop's own line)
+        return
     metrics.inc("redis_error")
     if misconfigured(exc):  # AUTH/HELLO answered with an error: the URL is wrong
         breaker.misconfigured(exc, url)

@@ -40,6 +40,10 @@ class PipelineError(StoreError, ConnectionError):
     A ``ConnectionError`` too, so the store counts it as redis-py's errors are counted."""
 
 
+class Closed(PipelineError):
+    """A command waiting as this process closed the connection (its stop): not Redis failing."""
+
+
 class ReplyError(StoreError):
     """The server answered this one command with an error (a script error, WRONGTYPE, OOM):
     it is up, so this is no ``ConnectionError`` and the circuit breaker does not count it."""
@@ -277,7 +281,7 @@ class AutoPipeline:
         if proto is not None and proto.transport is not None and len(buffer) > 1:
             proto.transport.write(b"".join(buffer))
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: str, error: type[PipelineError] | None = None) -> None:
         """Close the connection; every command still waiting fails with ``reason``."""
         proto, self._proto, self._buffer = self._proto, None, []
         if proto is not None and proto.transport is not None:
@@ -291,10 +295,10 @@ class AutoPipeline:
         waiting, self.waiting = self.waiting, deque()
         for future, _ in waiting:  # (not those of a closed event loop: nobody waits there)
             if not future.done() and not future.get_loop().is_closed():
-                future.set_exception(PipelineError(f"Redis failed: {reason}"))
+                future.set_exception((error or PipelineError)(f"Redis failed: {reason}"))
 
     def close(self) -> None:
-        self.drop("closed")
+        self.drop("closed", Closed)
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
         self._connecting = None
