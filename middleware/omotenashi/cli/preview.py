@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import urllib.parse
-import urllib.request
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from omotenashi.cli.args import folders, moment, pairs, topic_score, whole_at_least
+from omotenashi.cli.previewpage import page_of, written
 from omotenashi.engine.profile import json_or_text
 from omotenashi.rules.model import STAGES
 
@@ -43,12 +42,7 @@ def _preview(args: argparse.Namespace) -> int:
 
         raise CommandError(f"no rules folder at {str(rules_cfg.dir)!r} (use --rules)")
     loaded = load_all(rules_cfg)
-    if args.page.startswith(("http://", "https://")):
-        with urllib.request.urlopen(args.page, timeout=10) as response:  # noqa: S310
-            page = response.read().decode("utf-8")
-        path = urllib.parse.urlsplit(args.page).path or "/"
-    else:
-        page, path = _page_file(Path(args.page), args.context), args.path
+    page, path, codec = page_of(args.page, args.path, args.context)
     attrs = {k: json_or_text(v) for k, v in pairs(args.attr).items()}
     if args.device:
         device = Device(args.device, "Other", "Other", False)
@@ -134,7 +128,7 @@ def _preview(args: argparse.Namespace) -> int:
                 else _held_back(r, result.shown, config.respect.budget, moment, with_room)
             )
             print(f"  not fired  {r.id:28} -> {target}: {why}")
-    Path(args.out).write_text(result.html)
+    Path(args.out).write_bytes(written(result.html, codec))  # (in the page's own charset)
     print(f"wrote {args.out}")
     return 0
 
@@ -225,36 +219,6 @@ def _held_back(
     if r.recommend is not None:
         return "nothing to recommend here (no items left once the rule's filters applied)"
     return "held back by a cap or an intent's budget (OMOTENASHI_RESPECT_INTENT_BUDGET)"
-
-
-def _page_file(path: Path, context: str) -> str:
-    """An HTML file as it is, or a Jinja2 template (extends/includes work) rendered with the
-    JSON ``context``; values it does not get render empty."""
-    from omotenashi.errors import CommandError
-
-    if not path.is_file():
-        raise CommandError(f"no page file at {str(path)!r}")
-    text = path.read_text()
-    if "{%" not in text and "{{" not in text:
-        return text
-    from jinja2 import ChainableUndefined, Environment, FileSystemLoader, TemplateError
-
-    try:
-        values = json.loads(context)
-    except ValueError as exc:
-        raise CommandError(f"--context is not JSON ({exc}): {context!r}") from None
-    if not isinstance(values, dict):
-        raise CommandError(f"--context must be a JSON object: {context!r}")
-    env = Environment(
-        loader=FileSystemLoader(str(path.parent)), autoescape=True, undefined=ChainableUndefined
-    )
-    try:
-        return env.get_template(path.name).render(values)
-    except TemplateError as exc:
-        raise CommandError(
-            f"{path.name} needs values to render ({exc.message}): pass them with "
-            """--context '{"name": ...}'"""
-        ) from None
 
 
 def register(commands: Any) -> None:
