@@ -56,7 +56,7 @@ WINDOWS_1252 = "whatwg-windows-1252"  # ours: Python's cp1252 refuses five bytes
         ("us-ascii", ASCII, WINDOWS_1252),
         ("shift_jis", ASCII, "cp932"),  # Windows-31J, as browsers decode it
         ("x-sjis", ASCII, "cp932"),  # a label Python does not know
-        ("gb2312", ASCII, "gb18030"),
+        ("gb2312", ASCII, "gb18030-whatwg"),  # (gb18030 as browsers read it: ḿ, i18n67)
         ("utf-16", b"<\x00p\x00", "utf-16-le"),
         (" UTF-8 ", ASCII, "utf-8"),
         ("'utf-8'", b"<meta charset=koi8-r>" + ASCII, "koi8-r"),  # browsers ignore the label

@@ -101,3 +101,33 @@ def test_big5_reads_each_slash_pair_as_a_reading_run_by_run_does(raw: bytes) -> 
     """eye66: the reading steps from one 0xA2 0x41/0x42 to the next (a page with one ∕ and
     many short runs of high bytes took a step per run); what it reads is the same."""
     assert raw.decode(BIG5, "replace") == _by_runs(raw)
+
+
+@pytest.mark.parametrize(
+    ("label", "raw", "text"),
+    [
+        ("koi8-u", b"\xae\xbe\xa4", "ўЎє"),  # (KOI8-RU to browsers: koi8_u reads ╝ ╬)
+        ("gb18030", b"\xa8\xbc", "ḿ"),  # (Python's 2005 table: U+E7C7)
+        ("gb18030", b"\x81\x35\xf4\x37", "\ue7c7"),  # (... and ḿ: the two swapped)
+        ("gbk", b"\xa8\xbc\xc4\xe3", "ḿ你"),
+    ],
+)
+def test_koi8_u_and_gb18030_read_as_browsers_read_them(label: str, raw: bytes, text: str) -> None:
+    """i18n67: an inserted ╝ or ḿ showed as ў or a private-use box in Chromium (each pair
+    read in Chromium: e2e/test_lookalike_codecs_chromium.py)."""
+    codec = ENCODINGS[label][0]
+    assert raw.decode(codec) == text
+    assert text.encode(codec) == raw
+
+
+@pytest.mark.parametrize(
+    ("label", "inserted", "out"),
+    [
+        ("koi8-u", "╝ў", b"&#9565;\xae"),  # (╝: no byte a browser reads as it)
+        ("gb18030", "ḿ", b"\xa8\xbc"),
+    ],
+)
+def test_koi8_u_and_gb18030_write_what_browsers_read_back(
+    label: str, inserted: str, out: bytes
+) -> None:
+    assert encode(inserted, ENCODINGS[label][0]) == out

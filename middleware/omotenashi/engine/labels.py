@@ -5,7 +5,7 @@ so is ``whatwg-euc-jp``, registered by :mod:`omotenashi.engine.eucjp`).
 
 from __future__ import annotations
 
-from omotenashi.engine.lookalikes import BIG5, ISO_2022_JP  # (registers them)
+from omotenashi.engine.lookalikes import BIG5, GB18030, ISO_2022_JP, KOI8_U  # (registers them)
 
 # WHATWG windows-1252 (cp1252 with the five bytes it leaves undefined decoding to C1 controls)
 WINDOWS_1252 = "whatwg-windows-1252"
@@ -54,7 +54,7 @@ ENCODINGS = {
     "iso-8859-15": ("iso8859-15", "csisolatin9 iso8859-15 iso885915 iso_8859-15 l9"),
     "iso-8859-16": ("iso8859-16", ""),
     "koi8-r": ("koi8-r", "cskoi8r koi koi8 koi8_r"),
-    "koi8-u": ("koi8-u", "koi8-ru"),
+    "koi8-u": (KOI8_U, "koi8-ru"),  # ours (lookalikes.py): KOI8-RU's ў Ў where koi8_u has ╝ ╬
     "macintosh": ("mac-roman", "csmacintosh mac x-mac-roman"),
     "windows-874": ("cp874", "dos-874 iso-8859-11 iso8859-11 iso885911 tis-620"),
     "windows-1250": ("cp1250", "cp1250 x-cp1250"),
@@ -75,12 +75,13 @@ ENCODINGS = {
     "windows-1257": ("cp1257", "cp1257 x-cp1257"),
     "windows-1258": ("cp1258", "cp1258 x-cp1258"),
     "x-mac-cyrillic": ("mac-cyrillic", "x-mac-ukrainian"),
-    # browsers decode gbk with the gb18030 decoder
+    # browsers decode gbk with the gb18030 decoder; ours (lookalikes.py): gb18030 with ḿ where
+    # browsers read it (Python's 2005 table swaps it with U+E7C7)
     "gbk": (
-        "gb18030",
+        GB18030,
         "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 iso-ir-58 x-gbk",
     ),
-    "gb18030": ("gb18030", ""),
+    "gb18030": (GB18030, ""),
     # ours (omotenashi.engine.lookalikes): big5hkscs and iso2022_jp read a few characters
     # otherwise than browsers (¢ for ￠)
     "big5": (BIG5, "big5-hkscs cn-big5 csbig5 x-x-big5"),

@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-__all__ = ["BIG5", "ISO_2022_JP"]
+__all__ = ["BIG5", "GB18030", "ISO_2022_JP", "KOI8_U"]
 
 ISO_2022_JP = "iso2022-jp-whatwg"  # ("iso2022": what charset.py and page.py look for)
 BIG5 = "big5-whatwg"
+KOI8_U = "koi8-u-whatwg"
+GB18030 = "gb18030-whatwg"
 _ALIKE = "a browser would show another character"
 
 
@@ -113,6 +115,31 @@ class _Big5(_Reading):
         return "".join(parts), len(raw)
 
 
+class _Swapped:
+    """Python's ``base`` codec with pairs of characters swapped both ways, as ``name``: where
+    Python reads one byte sequence as the character browsers read another as, and the other
+    way round (``gb18030``, the 2005 table: 0xA8BC is U+E7C7 to it, ḿ to a browser, and
+    0x8135F437 ḿ to it, U+E7C7 to a browser). A page's own bytes decode to what a browser
+    shows and encode back to themselves; an inserted ḿ goes out as the bytes a browser shows
+    as ḿ."""
+
+    def __init__(self, name: str, base: str, pairs: dict[str, str]) -> None:
+        self.base = base
+        both = {**pairs, **{b: a for a, b in pairs.items()}}
+        self.table = str.maketrans(both)
+        self.found = _any_of(self.table)
+        self.info = codecs.CodecInfo(self.encode, self.decode, name=name)
+
+    def encode(self, text: str, errors: str = "strict") -> tuple[bytes, int]:
+        swapped = text.translate(self.table) if self.found.search(text) else text
+        return swapped.encode(self.base, errors), len(text)
+
+    def decode(self, data: ReadableBuffer, errors: str = "strict") -> tuple[str, int]:
+        raw = bytes(data)
+        text = raw.decode(self.base, errors)
+        return text.translate(self.table) if self.found.search(text) else text, len(raw)
+
+
 def _any_of(table: dict[int, str]) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(table)) + "]")
 
@@ -125,10 +152,13 @@ _BIG5 = {
     **{"£": "￡", "／": "∕", "＼": "﹨"},
 }
 _CODECS = {
-    r.name.replace("-", "_"): r.info
+    r.info.name.replace("-", "_"): r.info
     for r in (
         _Reading(ISO_2022_JP, "iso2022_jp", _JIS),
         _Big5(BIG5, "big5hkscs", _BIG5, own={"／": b"\xa1\xfe", "＼": b"\xa2\x40"}),
+        # (i18n67: KOI8-U is KOI8-RU to browsers: 0xAE and 0xBE are ў and Ў, not ╝ and ╬)
+        _Reading(KOI8_U, "koi8_u", {"╝": "ў", "╬": "Ў"}),
+        _Swapped(GB18030, "gb18030", {"\ue7c7": "ḿ"}),
     )
 }
 codecs.register(_CODECS.get)
