@@ -364,8 +364,16 @@ rules:
         ({"segments": ["vip", "newsletter-2026"]}, ""),
         ({"caps": {"vip-heroo": "day:1"}}, "caps= names no rule 'vip-heroo' (did you mean"),
         ({"caps": {"vip-hero": "day:1"}}, ""),
+        ({"caps": {"an-app-of-its-own": "day:1"}}, ""),  # (unlike any: the app's own rules)
     ],
-    ids=["segment-typo", "segment-typo-text", "segments-known-or-unlike", "cap-typo", "cap-ok"],
+    ids=[
+        "segment-typo",
+        "segment-typo-text",
+        "segments-known-or-unlike",
+        "cap-typo",
+        "cap-ok",
+        "cap-unlike-any",
+    ],
 )
 def test_the_visitor_fixture_refuses_a_cap_or_segment_the_site_does_not_have(
     make_settings: Callable[..., Settings],

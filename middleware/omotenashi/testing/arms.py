@@ -76,18 +76,20 @@ def check_forced(forced: list[str] | None, rules: RulesSettings) -> None:
 
 
 def check_names(who: str, given: Mapping[str, Any], rules: RulesSettings) -> None:
-    """A CommandError for a ``caps=`` rule id the site's rules lack (the cap would count
-    nothing), and for a ``segments=`` name neither the journey defines nor a rule tests that is
-    close to one that is (qa66: ``"vipp"`` for ``"vip"`` put the visitor in no segment any
-    rule reads); another unknown segment may be one the site sets and its snippets read.
-    Not checked without a rules folder."""
+    """A CommandError for a ``caps=`` rule id the site's rules lack that is close to one they
+    have (the cap would count nothing), and for a ``segments=`` name neither the journey
+    defines nor a rule tests that is close to one that is (qa66: ``"vipp"`` for ``"vip"`` put
+    the visitor in no segment any rule reads); a name unlike any may be right (a rule of the
+    app under test, a segment the site sets and its snippets read). Not checked without a
+    rules folder."""
     from omotenashi.loader.namechecks import unknown_rules
 
     if not rules.dir.is_dir():
         return
     caps, segments = given.get("caps"), given.get("segments")
-    if isinstance(caps, Mapping) and (missing := unknown_rules(caps, site_rules(rules))):
-        raise CommandError(
+    missing = unknown_rules(caps, site_rules(rules)) if isinstance(caps, Mapping) else []
+    if missing := [m for m in missing if "did you mean" in m]:  # (a typo: an id unlike any
+        raise CommandError(  # may be a rule of the app under test, its rules elsewhere)
             f"{who}: caps= names no rule {', '.join(missing)} of the rules at "
             f"{str(rules.dir)!r} (omotenashi_settings.rules): the cap would count nothing"
         )
