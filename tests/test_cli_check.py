@@ -642,3 +642,32 @@ def test_a_schedule_date_is_said_as_the_editor_writes_it(
     rule = f'rules:\n  - {{id: a, slot: s, text: X, why: "Because.", schedule: {{end: {end}}}}}\n'
     _, out = check_site(tmp_path, monkeypatch, capsys, {"site.yaml": rule})
     assert out[0].startswith("rules/site.yaml:2: ") and said in out[0], out
+
+
+@pytest.mark.parametrize(
+    ("template", "codec"),
+    [
+        ('<meta charset="Shift_JIS"><h1 data-omo-slot="ヒーロー">ようこそ</h1>', "cp932"),
+        ('<h1 data-omo-slot="ヒーロー">ようこそ</h1>', "utf-16"),  # (with its byte-order mark)
+        ("<h1 data-omo-slot=ヒーロー>ようこそ</h1>", "utf-8"),
+    ],
+)
+def test_a_template_declares_a_slot_of_any_name_in_its_own_charset(
+    template: str,
+    codec: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """i18n67: slot names were read as ASCII only, and templates as UTF-8 (a Shift_JIS one's
+    slots went unseen, a UTF-16 one was skipped): "no template declares the slot"."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "home.html").write_bytes(template.encode(codec))
+    for folder in ("rules", "snippets"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "rules" / "site.yaml").write_text(
+        "rules:\n  - id: a\n    text: X\n    why: because\n    slot: ヒーロー\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules", "--templates", "templates"]) == 0
+    assert capsys.readouterr().out.splitlines() == []

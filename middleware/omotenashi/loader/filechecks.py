@@ -14,18 +14,36 @@ from omotenashi.loader.findings import Finding
 from omotenashi.loader.fingerprint import TEMPLATES
 from omotenashi.rules.yamlsource import display_path
 
-_SLOT_IN_TEMPLATE = r"""{attr}\s*=\s*["']?([A-Za-z0-9_.:-]+)"""
+# a slot's name: any but what ends an attribute's value or starts a template's expression (i18n67:
+# ASCII only, so a slot named ヒーロー was declared by no template)
+_NAME = r"""([^\s"'<>=`{}]+)"""
+_SLOT_IN_TEMPLATE = r"""\s*=\s*["']?""" + _NAME  # (after the attribute's name)
 _INCLUDE = re.compile(r"""{%-?\s*(include|extends|import|from)\s+["']""")
 _YAMLISH = (".yaml", ".yml")
 LISTS = "data"  # rules/data/<name>.yaml: the editors' lists
 
 
+def template_text(path: Path) -> str:
+    """A template's text as a browser reads the page it makes: a byte-order mark, its
+    ``<meta charset>``, else UTF-8 (i18n67: a Shift_JIS template's slots went unseen, a
+    UTF-16 one was skipped); what that charset cannot read is U+FFFD."""
+    from omotenashi.engine.charset import page_codec
+    from omotenashi.errors import PageRefused
+
+    raw = path.read_bytes()
+    try:
+        codec = page_codec(None, raw)
+    except (PageRefused, LookupError):
+        codec = "utf-8"
+    return raw.decode(codec, errors="replace")
+
+
 def declared_slots(templates: Path, attribute: str) -> set[str]:
-    pattern = re.compile(_SLOT_IN_TEMPLATE.format(attr=re.escape(attribute)))
+    pattern = re.compile(re.escape(attribute) + _SLOT_IN_TEMPLATE)
     names: set[str] = set()
     for path in templates.rglob("*"):
         if path.is_file() and path.suffix in TEMPLATES:
-            names.update(pattern.findall(path.read_text(errors="replace")))
+            names.update(pattern.findall(template_text(path)))
     return names
 
 
@@ -39,13 +57,13 @@ def void_slots(templates: Path, attribute: str) -> dict[str, str]:
     text (a table part, ``<tr>`` ...): the name, and the tag of the first such element."""
     pattern = re.compile(
         rf"<({_NO_TEXT})(?=[\t\n\f\r />])[^<>]*?{re.escape(attribute)}"
-        r"\s*=\s*[\"']?([A-Za-z0-9_.:-]+)",
+        r"\s*=\s*[\"']?" + _NAME,
         re.I,
     )
     found: dict[str, str] = {}
     for path in sorted(templates.rglob("*")):
         if path.is_file() and path.suffix in TEMPLATES:
-            for tag, name in pattern.findall(path.read_text(errors="replace")):
+            for tag, name in pattern.findall(template_text(path)):
                 found.setdefault(name, tag.lower())
     return found
 

@@ -21,6 +21,7 @@ from omotenashi.engine.render import render
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.engine.sandbox import sample_render
 from omotenashi.errors import OmotenashiError
+from omotenashi.loader.filechecks import template_text
 from omotenashi.loader.findings import Finding
 from omotenashi.loader.fingerprint import TEMPLATES
 from omotenashi.loader.snippets import SAMPLE_VISITOR
@@ -34,7 +35,7 @@ def slot_places(templates: Path, attribute: str) -> dict[str, Place]:
     for path in sorted(templates.rglob("*")):
         if not (path.is_file() and path.suffix in TEMPLATES):
             continue
-        found = scan_page(path.read_text(errors="replace"), slot_attribute=attribute)
+        found = scan_page(template_text(path), slot_attribute=attribute)
         for slot in found.slots:
             if slot.name is not None and not slot.void and slot.name not in places:
                 places[slot.name] = (path.relative_to(templates).as_posix(), slot.tag, slot.context)

@@ -21,6 +21,7 @@ from omotenashi.engine.html.scanner import scan_page
 from omotenashi.engine.html.selectors import Selector, parse_selector
 from omotenashi.engine.ruleset import CompiledRule
 from omotenashi.errors import RuleError, SelectorError
+from omotenashi.loader.filechecks import template_text
 from omotenashi.loader.findings import Finding
 from omotenashi.loader.fingerprint import TEMPLATES
 from omotenashi.rules.yamlsource import Loc, format_loc, line_of
@@ -43,7 +44,7 @@ def unmatched_selectors(
     for path in sorted(templates.rglob("*")) if subjects else ():
         if path.is_file() and path.suffix in TEMPLATES and len(matched) < len(subjects):
             left = [subject for text, subject in subjects.items() if text not in matched]
-            source = path.read_text(errors="replace")
+            source = template_text(path)
             # a partial of rows or cells is included in a table: read in one too (review64)
             for text in (source, "<table>" + source) if _TABLE_PART.search(source) else (source,):
                 found = scan_page(text, selectors=left)
