@@ -11,11 +11,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from typing import Any
 
 from omotenashi.asgi.middleware import Omotenashi
 from omotenashi.proxy.config import EdgeSettings, ProxySettings, upstream_url
 from omotenashi.proxy.dated import Dated
-from omotenashi.proxy.upstream import OriginError, Upstream, error_page
+from omotenashi.proxy.refusals import refusal
+from omotenashi.proxy.upstream import OriginError, Scope, Upstream, error_page
 from omotenashi.settings import Settings
 from omotenashi.store.embedded import die_with_parent
 
@@ -30,6 +32,20 @@ __all__ = [
     "proxy_app",
     "upstream_url",
 ]
+
+
+class _Edge(Omotenashi):
+    """The middleware in front of the origin, refusing first what no origin may be sent
+    (proxy/refusals.py): before the middleware's own endpoints too (review67: a request framed
+    two ways to ``/_omotenashi/events`` was answered there, its connection kept, and the
+    request hidden in its body went on to the origin)."""
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and isinstance(self.app, Upstream):
+            if (refused := refusal(scope)) is not None:
+                await self.app.refuse(scope, send, *refused)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def proxy_app(
@@ -53,7 +69,7 @@ def proxy_app(
         config=config,
         chunk_size=min(65536, settings.max_body),
     )
-    return Omotenashi(origin, settings=settings)
+    return _Edge(origin, settings=settings)
 
 
 def from_env() -> Dated:

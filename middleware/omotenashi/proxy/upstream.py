@@ -220,7 +220,7 @@ class Upstream:
         method: str = scope["method"]
         said = named(scope)
         if (refused := refusal(scope)) is not None:  # (CONNECT, TRACE, framed two ways ...)
-            await self._fail(send, refused[0], said, refused[1])
+            await self.refuse(scope, send, *refused)
             return
         if websocket_handshake(scope["headers"]):  # no websocket library: it is "http"
             why = (
@@ -355,6 +355,9 @@ class Upstream:
             raise OriginError(said, cut) from exc  # (said: the path, as logs name it)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
+    async def refuse(self, scope: Scope, send: Any, status: int, why: str) -> None:
+        await self._fail(send, status, named(scope), why)  # (proxy/refusals.py's)
+
     async def _fail(self, send: Any, status: int, said: str, why: str, kind: str = "") -> None:
         # the origin failing (502, 504) or the proxy full (503) is the operator's to see; a
         # request refused as the sender's (400, 408, 414, 501) is information: anyone can send
@@ -362,8 +365,7 @@ class Upstream:
         level = logging.WARNING if status in (502, 503, 504) else logging.INFO
         self.quiet.say(level, kind or str(status), ANSWERED, said, status, why)
         headers, body = error_page(status)
-        if status in (400, 408):  # the rest of a body (another request in it) may come: the
-            # server closes after this (a 400 of a request framed two ways: proxy67)
+        if status in (400, 408):  # more of a body (a request hidden in it) may come: closed
             headers.append((b"connection", b"close"))
         elif status == 405:
             headers.append((b"allow", b"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"))
