@@ -104,18 +104,17 @@ def closed_under_us(exc: Exception) -> bool:
     return isinstance(exc, httpx.RemoteProtocolError) and "disconnected without" in str(exc)
 
 
-async def ask(
-    transport: httpx.AsyncHTTPTransport, request: httpx.Request, most: int = 1
-) -> httpx.Response:
-    """The origin's response to ``request``, asked again when a safe request without a
-    streamed body met a kept-alive connection the origin closed (:func:`closed_under_us`; the
-    pool does not hand out a connection it already knows to be closed): until a try opens a
-    new connection, at most ``most`` times more (the pool's size: each stale connection met is
-    closed and gone, so the last try opens one; proxy67: the one try more met another stale
-    connection, 56 of 300 GETs a 502). Not when a try opened its connection (nginx's rule):
-    the origin closed that one on this request itself (a crash, a worker killed), and would
-    see it twice."""
-    opened = False  # whether this try opened a connection (httpcore's trace extension)
+async def ask(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+    """The origin's response to ``request``, asked once more on a new connection when a safe
+    request without a streamed body met a kept-alive connection the origin closed
+    (:func:`closed_under_us`; the pool does not hand out a connection it already knows to be
+    closed). Before the try more, every idle connection of the pool is closed: the origin
+    closed those too, most likely (proxy67: the try more met another, a 502; review67: trying
+    until a new one was opened sent a request the origin drops to it once per pooled
+    connection). Not when the first try opened its connection (nginx's rule): the origin
+    closed that one on this request itself (a crash, a worker killed), and would see it
+    twice."""
+    opened = False  # whether the first try opened a connection (httpcore's trace extension)
     theirs = request.extensions.get("trace")
 
     async def trace(event: str, info: dict[str, Any]) -> None:
@@ -126,21 +125,28 @@ async def ask(
 
     extensions = request.extensions
     request.extensions = {**extensions, "trace": trace}
-    left = most
     try:
-        while True:
-            opened = False
-            try:
-                response = await transport.handle_async_request(request)
-            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
-                streamed = not isinstance(request.stream, httpx.ByteStream)
-                if request.method not in SAFE or streamed or opened or not closed_under_us(exc):
-                    raise
-                if left <= 0:
-                    raise
-                left -= 1
-                continue
-            response.request = request  # (what it answers: forwarding.public_of)
-            return response
+        response = await transport.handle_async_request(request)
+        response.request = request  # (what it answers: forwarding.public_of)
+        return response
+    except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+        streamed = not isinstance(request.stream, httpx.ByteStream)
+        if request.method not in SAFE or streamed or opened or not closed_under_us(exc):
+            raise
     finally:
         request.extensions = extensions
+    await _close_idle(transport)
+    response = await transport.handle_async_request(request)
+    response.request = request
+    return response
+
+
+async def _close_idle(transport: httpx.AsyncHTTPTransport) -> None:
+    """Close the pool's idle connections (httpcore's pool, reached through httpx's internals:
+    nothing is closed where they are not found); the pool drops closed ones before it hands
+    one out. Each is marked closed before any await: none is handed out meanwhile."""
+    pool = getattr(transport, "_pool", None)
+    for connection in list(getattr(pool, "connections", ())):
+        if connection.is_idle():
+            with contextlib.suppress(Exception):  # (already broken: closed either way)
+                await connection.aclose()

@@ -311,7 +311,7 @@ class Upstream:
 
     async def _ask(self, request: httpx.Request, send: Any, said: str) -> None:
         try:
-            response = await ask(self.transport(), request, self.config.max_connections)
+            response = await ask(self.transport(), request)  # once more on a closed one
         except BodyTimeout as exc:  # raised by the body's reader; httpx closed the connection
             await self._fail(send, 408, said, str(exc))
             return
