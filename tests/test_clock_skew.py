@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from omotenashi import Omotenashi, Settings
+from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.identity.preview import ForceSigner
 
 from .conftest import client_for
@@ -158,3 +159,19 @@ def test_a_force_link_signed_days_ahead_says_so(clock: list[float]) -> None:
     assert signer.check(token, "shop.test") == (
         "refused: signed more than a day ahead of this server's clock (check both)"
     )
+
+
+@pytest.mark.parametrize(("life", "ahead", "read"), [
+    (3600, 2 * 3600.0, True),  # (review67: a life under a day refused what a day took)
+    (3600, 30 * 3600.0, False),  # past a day and the cookie's life: refused
+    (400 * 86400, 30 * 86400.0, True),
+])  # fmt: skip
+def test_a_cookie_signed_ahead_is_read_within_a_day_or_its_life(
+    clock: list[float], life: int, ahead: float, read: bool
+) -> None:
+    signer = CookieSigner(Settings(secret_keys=["k" * 32], cookie={"max_age": life}))
+    clock[0] = ahead
+    value = signer.sign(Identity(vid="slCHpwpVGxcBActq4ucMjw", is_new=False, issued_at=0.0))
+    clock[0] = 0.0
+    got = signer.read(value)
+    assert (got is not None) == read

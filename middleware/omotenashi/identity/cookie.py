@@ -71,7 +71,7 @@ def loads_timed(
     payload, signed = serializer.loads(value, return_timestamp=True)
     age = int(time.time()) - int(signed.timestamp())
     if age < -ahead:
-        raise SignedAhead(f"signed {-age}s ahead of this clock, more than {CLOCK_SKEW}s")
+        raise SignedAhead(f"signed {-age}s ahead of this clock, more than {ahead}s")
     if age > max_age:
         raise SignatureExpired(f"signature age {age}s over {max_age}s")
     return payload, signed
@@ -160,8 +160,9 @@ class CookieSigner:
         """The identity in a cookie value, or None when it is absent or not ours."""
         if not value or not _SIGNED.fullmatch(value):  # only what our signer writes:
             return None  # base64 is decoded leniently, junk after a valid value would pass
-        try:  # (signed ahead by up to its life: a node whose clock is wrong, upgrade67)
-            payload, signed_at = loads_timed(self._serializer, value, *[self.cookie.max_age] * 2)
+        life = self.cookie.max_age  # (signed ahead by up to its life, or a day: a node whose
+        try:  # clock is wrong, upgrade67; a day too for a life shorter than that, review67)
+            payload, signed_at = loads_timed(self._serializer, value, life, max(life, CLOCK_SKEW))
         except BadData:
             return None
         except Exception:  # malformed base64/JSON inside a valid-looking value
