@@ -50,7 +50,7 @@ async def test_a_visitor_back_after_the_test_ended_is_told_the_truth(
         stats = await after.store.read_stats([exposed_on])
         data = (await client.get("/_omotenashi/preferences/data")).text
     # (upgrade67: "you are in the group that does not see it, to compare", of a test ended)
-    assert "it is not being measured now" in data and "to compare" not in data
+    assert "no one new is counted for it now" in data and "to compare" not in data
     assert "you are in the group" not in data
     (line,) = measured_lines(profile, {"promo": "Everyone."})
     assert "you came back while it was not being measured" in line
@@ -74,7 +74,7 @@ def test_a_group_is_said_in_the_present_only_while_its_test_runs(
     profile = Profile(measured={"r|promo": f"{arm}:{int(time.time())}"})
     (line,) = measured_lines(profile, {"promo": "Everyone."}, testing=testing)
     assert line.startswith(said)
-    assert line.endswith("; it is not being measured now") == (testing == set())
+    assert line.endswith("; no one new is counted for it now") == (testing == set())
 
 
 @pytest.mark.parametrize(
@@ -103,4 +103,4 @@ async def test_the_data_page_says_a_group_in_the_present_only_while_it_is_measur
         client.cookies.update(jar)
         data = (await client.get("/_omotenashi/preferences/data")).text
     assert ("you are in the group" in data) == running
-    assert ("it is not being measured now" in data) == (not running)
+    assert ("no one new is counted for it now" in data) == (not running)

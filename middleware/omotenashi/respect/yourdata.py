@@ -297,7 +297,9 @@ _NOW = {  # what a visitor not measured now sees, by how their pages are made (m
     "adapts": "; you are not measured now",  # (what they see: their choices decide it too)
     "untouched": "; you are not measured now, and see pages as the site makes them, unchanged",
 }
-_NOT_MEASURED = "; it is not being measured now"  # (ended, switched off, past its schedule)
+# (its test ended, switched off, past its schedule: no one new is counted, while the goals of
+# those counted still are, within the attribution window: review67, hunt45)
+_NOT_MEASURED = "; no one new is counted for it now"
 _ENDED = {"t": "you were in the group that saw it", "c": "you were in the group that did not"}
 _ARMS = {
     "treatment": "you are in the group that sees it",
