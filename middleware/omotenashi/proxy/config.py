@@ -159,7 +159,9 @@ def upstream_url(value: str | None) -> httpx.URL:
     if url.query or url.fragment:
         raise ConfigError(UPSTREAM, value, "give no query or fragment, only a base URL")
     if url.userinfo:  # (proxy67: printed at start, never sent, and no address rewritten)
-        shown = value.replace(url.userinfo.decode("ascii", "replace"), "…", 1)  # (no password)
+        scheme, _, rest = value.partition("://")  # (the raw value's own user part: httpx
+        end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))  # encodes
+        shown = f"{scheme}://…@{rest[rest.rfind('@', 0, end) + 1 :]}"  # it: review67)
         said = "give no user or password: the proxy sends none to the origin"
         raise ConfigError(UPSTREAM, shown, said)
     if url.port is not None and not 0 < url.port < 65536:
