@@ -54,3 +54,21 @@ def test_a_page_that_is_not_its_charset_is_one_line_naming_the_byte(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "byte 62 is not utf-8 text" in err
+
+
+@pytest.mark.parametrize("label", ["euc-jp", "big5", "iso-2022-jp", "koi8-u", "gbk", "gb18030"])
+def test_a_template_in_a_charset_of_our_own_codecs_is_rendered(
+    tmp_path: Path, rules: Path, capsys: pytest.CaptureFixture[str], label: str
+) -> None:
+    """eye67: Jinja opens a template with the codec's incremental decoder, which the codecs
+    of our own (engine/lookalikes.py, eucjp.py) have none of: a TypeError."""
+    from omotenashi.engine.labels import ENCODINGS
+
+    codec = ENCODINGS[label][0]
+    source, out = tmp_path / "page.html", tmp_path / "out.html"
+    page = f'<!doctype html><meta charset="{label}"><h1 data-omo-slot="hero">{{{{ name }}}}</h1>'
+    source.write_bytes(page.encode(codec))
+    args = ["preview", str(source), "--rules", str(rules), "--out", str(out)]
+    assert main([*args, "--context", '{"name": "x"}']) == 0
+    assert "fired      hello" in capsys.readouterr().out
+    assert f'<meta charset="{label}">'.encode() in out.read_bytes()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from omotenashi.errors import CommandError, PageRefused
@@ -41,12 +42,13 @@ def written(html: str, codec: str) -> bytes:
 
 
 def _own(raw: bytes, codec: str) -> str:
-    """The charset a file of the page is read in without the Content-Type: ``codec`` when the
-    page says it itself (a byte-order mark, its ``<meta>``), else UTF-8 (the file says none)."""
+    """The charset a file of the page is read in without the Content-Type: the one the page
+    says itself (a byte-order mark, its ``<meta>``), else UTF-8 (``codec``: the one it was
+    read in, whatever it declares)."""
     from omotenashi.engine.charset import page_codec
 
     try:
-        return codec if page_codec(None, raw) == codec else "utf-8"
+        return page_codec(None, raw)  # (its <meta> over a Content-Type that disagrees: eye67)
     except PageRefused:
         return "utf-8"
 
@@ -80,13 +82,24 @@ def _rendered(path: Path, context: str, codec: str) -> str:
         raise CommandError(f"--context is not JSON ({exc}): {context!r}") from None
     if not isinstance(values, dict):
         raise CommandError(f"--context must be a JSON object: {context!r}")
+
+    class InCharset(FileSystemLoader):  # (eye67: Jinja opens a file with the codec's
+        def get_source(  # incremental decoder, which ours have none of)
+            self, environment: Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            source, name, fresh = super().get_source(environment, template)
+            return source.encode("latin-1").decode(codec), name, fresh
+
     env = Environment(
-        loader=FileSystemLoader(str(path.parent), encoding=codec),
+        loader=InCharset(str(path.parent), encoding="latin-1"),  # (every byte as it is)
         autoescape=True,
         undefined=ChainableUndefined,
     )
     try:
         return env.get_template(path.name).render(values)
+    except UnicodeDecodeError as exc:  # (an included template not in the page's charset)
+        said = f"{path.name}: a template it includes is not {codec} text ({exc})"
+        raise CommandError(said) from None
     except TemplateError as exc:
         raise CommandError(
             f"{path.name} needs values to render ({exc.message}): pass them with "
