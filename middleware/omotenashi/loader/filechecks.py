@@ -16,7 +16,7 @@ from omotenashi.rules.yamlsource import display_path
 
 # a slot's name: any but what ends an attribute's value or starts a template's expression (i18n67:
 # ASCII only, so a slot named ヒーロー was declared by no template)
-_NAME = r"""([^\s"'<>=`{}]+)"""
+_NAME = r"""([^\s"'<>=`{}\[\](),;]+)"""  # (nor a selector's ] ) , ; in a script: eye67)
 _SLOT_IN_TEMPLATE = r"""\s*=\s*["']?""" + _NAME  # (after the attribute's name)
 _INCLUDE = re.compile(r"""{%-?\s*(include|extends|import|from)\s+["']""")
 _YAMLISH = (".yaml", ".yml")

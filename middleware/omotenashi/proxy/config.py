@@ -8,6 +8,7 @@ group, read from the same environment: ``OMOTENASHI_PROXY_UPSTREAM``,
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 
 import httpx
@@ -147,23 +148,25 @@ def origin_tls(config: ProxySettings, origin: httpx.URL | None = None) -> ssl.SS
 
 
 def upstream_url(value: str | None) -> httpx.URL:
-    """The origin's base URL, or ConfigError saying what is wrong with it."""
+    """The origin's base URL, or ConfigError saying what is wrong with it (what may be a user
+    and password in it never said: everything between ``://`` and an ``@``)."""
     if not value:
         raise ConfigError(UPSTREAM, value, "set the origin's URL, e.g. http://origin:8080")
+    shown = re.sub(r"(?<=://)[^@]*@", "…@", value)  # (eye67: 'http://u:abc/def@origin')
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise ConfigError(UPSTREAM, value, f"not a URL ({exc})") from None
+        said = str(exc).replace(value, shown)
+        raise ConfigError(
+            UPSTREAM, shown, "not a URL" + (f" ({said})" * (shown == value))
+        ) from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigError(UPSTREAM, value, "use an http:// or https:// URL with a host")
+        raise ConfigError(UPSTREAM, shown, "use an http:// or https:// URL with a host")
     if url.query or url.fragment:
-        raise ConfigError(UPSTREAM, value, "give no query or fragment, only a base URL")
+        raise ConfigError(UPSTREAM, shown, "give no query or fragment, only a base URL")
     if url.userinfo:  # (proxy67: printed at start, never sent, and no address rewritten)
-        scheme, _, rest = value.partition("://")  # (the raw value's own user part: httpx
-        end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))  # encodes
-        shown = f"{scheme}://…@{rest[rest.rfind('@', 0, end) + 1 :]}"  # it: review67)
         said = "give no user or password: the proxy sends none to the origin"
         raise ConfigError(UPSTREAM, shown, said)
     if url.port is not None and not 0 < url.port < 65536:
-        raise ConfigError(UPSTREAM, value, f"port {url.port} is not a port (1 to 65535)")
+        raise ConfigError(UPSTREAM, shown, f"port {url.port} is not a port (1 to 65535)")
     return url
