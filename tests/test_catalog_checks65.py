@@ -121,3 +121,22 @@ def test_a_second_catalogue_file_is_an_error_naming_the_one_read(
         f"{ignored}:1: error: there are two catalogue files: {ignored} is ignored, "
         "rules/catalog.yaml is read (keep one of them)"
     ) in capsys.readouterr().out
+
+
+def test_a_list_file_over_its_bound_is_told_to_be_shorter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """i18n67: a data/ list over 512 KiB was told to "split it into several files", which one
+    list cannot be (a list is its file)."""
+    for folder in ("rules", "rules/data", "snippets"):
+        (tmp_path / folder).mkdir()
+    items = "".join(f"  - item-{i:07d}\n" for i in range(40000))
+    (tmp_path / "rules" / "data" / "big.yaml").write_text("items:\n" + items)
+    (tmp_path / "rules" / "r.yaml").write_text(
+        "rules:\n  - {id: a, slot: hero, text: X, why: because, when: {viewed_in_list: big}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules"]) == 1
+    out = capsys.readouterr().out
+    assert "rules/data/big.yaml:1: error: the file is over 524288 bytes (keep the list " in out
+    assert "shorter: one list is one file)" in out and "several files" not in out

@@ -14,6 +14,7 @@ from omotenashi.loader.journeychecks import journey_findings
 from omotenashi.loader.ruleset import list_files
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.journey import JourneyFile
+from omotenashi.rules.yamlguard import LIST_FILE
 from omotenashi.rules.yamlsource import display_path, load_yaml
 
 
@@ -59,7 +60,7 @@ def load_journey(
     for list_path in list_files(rules_dir):
         list_name = display_path(list_path, base)
         try:
-            data, lines = load_yaml(list_path, list_name)
+            data, lines = load_yaml(list_path, list_name, limit=LIST_FILE)
         except RuleError as exc:
             errors.append(exc)
             continue

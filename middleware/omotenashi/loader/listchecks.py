@@ -17,6 +17,7 @@ from omotenashi.errors import RuleError
 from omotenashi.loader.findings import Finding
 from omotenashi.loader.near import CLOSE, Near, series
 from omotenashi.loader.ruleset import list_files
+from omotenashi.rules.yamlguard import LIST_FILE
 from omotenashi.rules.yamlsource import display_path, line_of, load_yaml
 
 
@@ -29,7 +30,7 @@ def list_findings(rules_dir: Path, base: Path | None, items: Collection[str]) ->
     for path in list_files(rules_dir):
         name = display_path(path, base)
         try:
-            data, lines = load_yaml(path, name)
+            data, lines = load_yaml(path, name, limit=LIST_FILE)
         except RuleError:
             continue  # (said where the lists are loaded)
         listed = data.get("items") if isinstance(data, dict) else None
