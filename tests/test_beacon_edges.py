@@ -507,9 +507,11 @@ async def test_a_beacon_without_a_cookie_while_the_store_is_down_is_told_so(
         if down:
             mw.store.breaker.opened_at = mw.store.breaker.clock()  # (as five failed reads do)
         sent = await client.post(BEACON, json={"name": "video_play"}, headers=JSON)
+        bad = await client.post(BEACON, json={"name": "not_allowed"}, headers=JSON)
     if down:
         assert sent.status_code == 202
         assert sent.json() == {"stored": False, "reason": "the profile store is unavailable"}
+        assert bad.status_code == 422  # (what is wrong with it said first: review67)
     else:
         assert sent.status_code == 400
         assert "no visitor cookie" in sent.json()["error"]

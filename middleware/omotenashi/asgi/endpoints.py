@@ -157,15 +157,16 @@ class Endpoints:
         if body is None:
             await respond(send, 413, {"error": f"the body is over {spec.max_bytes} bytes"})
             return
-        if ident.is_new and not self.store.healthy:  # (concurrency67: its page, served while
-            await respond(send, 202, beacon.UNAVAILABLE)  # the store is down, set no cookie)
-            return
-        if ident.is_new:
+        down = ident.is_new and not self.store.healthy  # (concurrency67: its page, served
+        if ident.is_new and not down:  # while the store was down, set no cookie)
             await respond(send, 400, {"error": "no visitor cookie: events follow a page view"})
             return
         batch = read_events(body, spec.events)  # 400/422 and why, or the events
-        if isinstance(batch, tuple):
+        if isinstance(batch, tuple):  # (before a 202 of a store down: review67)
             await respond(send, batch[0], {"error": batch[1]})
+            return
+        if down:
+            await respond(send, 202, beacon.UNAVAILABLE)
             return
         # A preview (QA) browser's beacon, or one from a page not seen yet (prerendered), is
         # checked as any other, then neither kept nor counted.
