@@ -134,6 +134,11 @@ TEXT = "    text: Hi\n"
         (TEXT + "    when: {not: {bought: []}}\n", "when.not.bought: an empty list matches"),
         (TEXT + "    when: {stage: []}\n", "when.stage: an empty list matches nothing"),
         (TEXT + "    when: {attr: {tier: {in: []}}}\n", "an empty list matches nothing"),
+        (  # (i18n67: no fix was said)
+            "    text: Hi\n    priority: .inf\n",
+            "rules[0].priority: input should be a finite number, got inf (write an ordinary "
+            "number, e.g. 50, not .inf or .nan)",
+        ),
         (  # (marketer65: it judged the rule on every goal, as goals left out does)
             TEXT + "    goals: []\n",
             "rules/site.yaml:6: error: rules[0].goals: an empty list names nothing (name at "

@@ -33,6 +33,7 @@ _HINTS: dict[str, str] = {
     "2026-12-01T09:00:00+09:00",
     "datetime_from_date_parsing": "write a date such as 2026-12-01, or a date and time such as "
     "2026-12-01T09:00:00+09:00",
+    "finite_number": "write an ordinary number, e.g. 50, not .inf or .nan",
     "greater_than": "use a larger number",
     "greater_than_equal": "use a larger number",
     "less_than_equal": "use a smaller number",
