@@ -134,6 +134,11 @@ TEXT = "    text: Hi\n"
         (TEXT + "    when: {not: {bought: []}}\n", "when.not.bought: an empty list matches"),
         (TEXT + "    when: {stage: []}\n", "when.stage: an empty list matches nothing"),
         (TEXT + "    when: {attr: {tier: {in: []}}}\n", "an empty list matches nothing"),
+        (  # (i18n67: "check the indentation", of a lone surrogate's escape)
+            '    text: "de\\ud800als"\n',
+            "error: not valid YAML: found invalid Unicode character escape code (write the "
+            "character itself; \\u escapes name whole characters, not halves)",
+        ),
         (  # (i18n67: no fix was said)
             "    text: Hi\n    priority: .inf\n",
             "rules[0].priority: input should be a finite number, got inf (write an ordinary "

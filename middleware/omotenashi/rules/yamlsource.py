@@ -132,6 +132,8 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
             line, problem, hint = slip
         elif said := _tag_or_document(str(exc.problem)):
             problem, hint = said
+        elif "escape code" in problem:  # "\ud800" in double quotes (i18n67)
+            hint = r"write the character itself; \u escapes name whole characters, not halves"
         raise RuleError(name, line, "", problem, hint) from exc
     except yaml.YAMLError as exc:  # e.g. a character YAML refuses, with a position, not a mark
         where = getattr(exc, "position", None)
