@@ -516,3 +516,27 @@ def test_the_editors_schema_refuses_an_empty_list_as_check_does(field: str) -> N
     when = schemas()["rules.schema.json"]["$defs"]["When"]["properties"][field]
     arrays = [branch for branch in when["anyOf"] if branch.get("type") == "array"]
     assert arrays and all(branch["minItems"] == 1 for branch in arrays)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("a\nsite.yaml:1: error: forged.yaml", "rules/a\\nsite.yaml:1: error: forged.yaml:"),
+        ("\u202eevil.yaml", "rules/\\u202eevil.yaml:"),
+    ],
+)
+def test_a_file_name_is_said_on_its_own_line_as_written(
+    name: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """i18n67: a file name holding a newline forged a `file:line: error:` line of its own, and
+    a bidi control turned the rest of the line around in a terminal."""
+    files = {f"rules/{name}": "rules:\n  - {id: a, slot: hero, text: X}\n"}
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 1
+    errors = [line for line in out if ": error: " in line]
+    assert len(errors) == 1 and errors[0].startswith(said), out
+    assert "\u202e" not in errors[0]

@@ -33,6 +33,20 @@ class ConfigError(OmotenashiError, ValueError):
         super().__init__(f"{setting}: {problem} (got {value!r})")
 
 
+def shown_path(file: str) -> str:
+    """A file's name as a log or ``check`` line says it: a control character (a newline that
+    would start a line of its own) and a bidi control (that would turn the rest of the line
+    around in a terminal) escaped, ``\\n``, ``\\u202e`` (i18n67)."""
+    if file.isascii() and file.isprintable():
+        return file
+    return "".join(
+        c
+        if c.isprintable() and not 0x202A <= ord(c) <= 0x202E and not 0x2066 <= ord(c) <= 0x2069
+        else c.encode("unicode_escape").decode("ascii")
+        for c in file
+    )
+
+
 class RuleError(OmotenashiError):
     """One problem in one editor file, located to its line and field.
 
@@ -48,9 +62,8 @@ class RuleError(OmotenashiError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = (
-            f"{self.file}:{self.line}: {self.field}" if self.field else f"{self.file}:{self.line}"
-        )
+        file = shown_path(self.file)
+        where = f"{file}:{self.line}: {self.field}" if self.field else f"{file}:{self.line}"
         text = f"{where}: {self.problem}"
         return f"{text} ({self.hint})" if self.hint else text
 
