@@ -540,3 +540,13 @@ def test_a_file_name_is_said_on_its_own_line_as_written(
     errors = [line for line in out if ": error: " in line]
     assert len(errors) == 1 and errors[0].startswith(said), out
     assert "\u202e" not in errors[0]
+
+
+def test_a_field_name_with_a_bidi_control_is_said_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {"rules/site.yaml": "rules:\n  - {id: a, sl\u202eot: hero, text: X, why: because}\n"}
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 1
+    assert any("rules[0].sl\\u202eot: unknown field" in line for line in out), out
+    assert not any("\u202e" in line for line in out)

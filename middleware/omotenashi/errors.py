@@ -63,7 +63,8 @@ class RuleError(OmotenashiError):
 
     def __str__(self) -> str:
         file = shown_path(self.file)
-        where = f"{file}:{self.line}: {self.field}" if self.field else f"{file}:{self.line}"
+        field = shown_path(self.field)  # (a key with a bidi control in it too: i18n67)
+        where = f"{file}:{self.line}: {field}" if field else f"{file}:{self.line}"
         text = f"{where}: {self.problem}"
         return f"{text} ({self.hint})" if self.hint else text
 
