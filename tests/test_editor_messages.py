@@ -134,6 +134,11 @@ TEXT = "    text: Hi\n"
         (TEXT + "    when: {not: {bought: []}}\n", "when.not.bought: an empty list matches"),
         (TEXT + "    when: {stage: []}\n", "when.stage: an empty list matches nothing"),
         (TEXT + "    when: {attr: {tier: {in: []}}}\n", "an empty list matches nothing"),
+        (  # (i18n67: a no-break space after a colon was said a line late, generically)
+            "    text:\u00a0Hi\n",
+            "rules/site.yaml:5: error: line 5 has a U+00A0 NO-BREAK SPACE after 'text': (write "
+            "a plain space after the colon)",
+        ),
         (  # (i18n67: "check the indentation", of a lone surrogate's escape)
             '    text: "de\\ud800als"\n',
             "error: not valid YAML: found invalid Unicode character escape code (write the "

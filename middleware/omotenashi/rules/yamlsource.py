@@ -226,7 +226,8 @@ def _full_width(text: str, line: int) -> tuple[int, str, str] | None:
 
 def _odd_indent(text: str, line: int) -> tuple[int, str, str] | None:
     """A space YAML does not read as one (a no-break space a word processor or a web page put
-    there, a thin space ...) in the indentation of line ``line`` or the one before it."""
+    there, a thin space ...) in the indentation of line ``line`` or the one before it, or
+    after a key's colon (i18n67: Option-Space on a Mac, reported a line late)."""
     rows = text.splitlines()
     for at in (line, line - 1):
         if 1 <= at <= len(rows):
@@ -235,7 +236,15 @@ def _odd_indent(text: str, line: int) -> tuple[int, str, str] | None:
             if odd := [c for c in lead if c not in " \t"]:
                 named = f"U+{ord(odd[0]):04X} {unicodedata.name(odd[0], 'a space')}"
                 return at, f"line {at} is indented with a {named}", "indent with plain spaces"
+            if after := _ODD_AFTER_COLON.match(row):
+                c = after.group(2)
+                named = f"U+{ord(c):04X} {unicodedata.name(c, 'a space')}"
+                said = f"line {at} has a {named} after {after.group(1)!r}:"
+                return at, said, "write a plain space after the colon"
     return None
+
+
+_ODD_AFTER_COLON = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):([^\S \t\r\n])")
 
 
 _GLUED = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):(?![\s/])(\S.*)$")  # priority:70
