@@ -21,7 +21,7 @@ def page_of(page: str, path: str, context: str) -> tuple[str, str, str]:
         with urllib.request.urlopen(page, timeout=10) as response:  # noqa: S310
             raw, declared = response.read(), response.headers.get_content_charset()
         text, codec = _decoded(raw, declared, page)
-        return text, urllib.parse.urlsplit(page).path or "/", _own(raw, codec)
+        return text, urllib.parse.urlsplit(page).path or "/", _own(raw)
     file = Path(page)
     if not file.is_file():
         raise CommandError(f"no page file at {str(file)!r}")
@@ -41,10 +41,9 @@ def written(html: str, codec: str) -> bytes:
         raise CommandError(f"the personalised page cannot be written in {codec}: {exc}") from None
 
 
-def _own(raw: bytes, codec: str) -> str:
+def _own(raw: bytes) -> str:
     """The charset a file of the page is read in without the Content-Type: the one the page
-    says itself (a byte-order mark, its ``<meta>``), else UTF-8 (``codec``: the one it was
-    read in, whatever it declares)."""
+    says itself (a byte-order mark, its ``<meta>``), else UTF-8."""
     from omotenashi.engine.charset import page_codec
 
     try:

@@ -38,7 +38,7 @@ def segment_typo(segments: Iterable[object], rules: RulesSettings) -> tuple[str,
     """The first of ``segments`` the journey does not define nor a rule test that is close
     to one they do, and that one (``("vipp", "vip")``); None when none is."""
     known = sorted(site_of(rules)[1])
-    for name in map(str, segments):
-        if name.strip() and name.strip() not in known and (close := _close(name.strip(), known)):
-            return name.strip(), close
+    for name in (str(s).strip() for s in segments):
+        if name and name not in known and (close := _close(name, known)):
+            return name, close
     return None

@@ -83,20 +83,24 @@ def check_names(who: str, given: Mapping[str, Any], rules: RulesSettings) -> Non
     app under test, a segment the site sets and its snippets read). Not checked without a
     rules folder."""
     from omotenashi.loader.namechecks import unknown_rules
+    from omotenashi.loader.near import _close
+    from omotenashi.loader.sitenames import segment_typo
 
     if not rules.dir.is_dir():
         return
     caps, segments = given.get("caps"), given.get("segments")
-    missing = unknown_rules(caps, site_rules(rules)) if isinstance(caps, Mapping) else []
-    if missing := [m for m in missing if "did you mean" in m]:  # (a typo: an id unlike any
-        raise CommandError(  # may be a rule of the app under test, its rules elsewhere)
-            f"{who}: caps= names no rule {', '.join(missing)} of the rules at "
-            f"{str(rules.dir)!r} (omotenashi_settings.rules): the cap would count nothing"
+    known = site_rules(rules)
+    ids = sorted(known)  # (a typo: an id unlike any may be a rule of the app under test)
+    typos = (
+        [c for c in caps if c not in known and _close(c, ids)] if isinstance(caps, Mapping) else []
+    )
+    if typos:
+        raise CommandError(
+            f"{who}: caps= names no rule {', '.join(unknown_rules(typos, ids))} of the rules "
+            f"at {str(rules.dir)!r} (omotenashi_settings.rules): the cap would count nothing"
         )
     if isinstance(segments, str):  # (the seed takes "vip,family" too)
         segments = segments.split(",")
-    from omotenashi.loader.sitenames import segment_typo
-
     if isinstance(segments, list | tuple) and (typo := segment_typo(segments, rules)):
         raise CommandError(
             f"{who}: segments= {typo[0]!r} is no segment the journey defines or a rule "
