@@ -258,6 +258,19 @@ def test_force_refuses_rule_ids_the_rules_do_not_have(
     code: int,
     says: str,
 ) -> None:
+    forced(monkeypatch, capsys, args, env_rules, code, says)
+
+
+def forced(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    env_rules: bool,
+    code: int,
+    says: str,
+) -> None:
+    """``omotenashi force ARGS`` exits ``code``, saying ``says`` on stderr and printing a link
+    only on success; ``env_rules``: with OMOTENASHI_RULES_DIR at the demo's rules."""
     monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", "a-test-key-of-enough-length")
     monkeypatch.delenv("OMOTENASHI_RULES_DIR", raising=False)
     if env_rules:
@@ -340,13 +353,7 @@ def test_force_refuses_a_segment_that_looks_misspelt(
     code: int,
     says: str,
 ) -> None:
-    monkeypatch.setenv("OMOTENASHI_SECRET_KEYS", "a-test-key-of-enough-length")
-    monkeypatch.setenv("OMOTENASHI_RULES_DIR", str(ROOT / "rules"))
-    monkeypatch.setenv("OMOTENASHI_RULES_SNIPPETS_DIR", str(ROOT / "snippets"))
-    assert main(["force", *args, "--url", "https://shop.example/"]) == code
-    out, err = capsys.readouterr()
-    assert says in err
-    assert ("omo_preview=" in out) == (code == 0)
+    forced(monkeypatch, capsys, args, True, code, says)
 
 
 SEGMENT_RULES = """
