@@ -139,6 +139,10 @@ TEXT = "    text: Hi\n"
             "rules/site.yaml:5: error: line 5 has a U+00A0 NO-BREAK SPACE after 'text': (write "
             "a plain space after the colon)",
         ),
+        (  # (last67: a no-break space inside a block's text is no key's; the next line is)
+            "    why: |\n      Note:\u00a0read this\n    text: Hi: there\n",
+            "rules/site.yaml:7: error: not valid YAML: mapping values are not allowed",
+        ),
         (  # (i18n67: "check the indentation", of a lone surrogate's escape)
             '    text: "de\\ud800als"\n',
             "error: not valid YAML: found invalid Unicode character escape code (write the "

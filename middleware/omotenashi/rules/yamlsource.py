@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from omotenashi.rules.yamlguard import (
     check_text,
     line_at,
 )
+from omotenashi.rules.yamlspaces import odd_space
 
 Loc = tuple[str | int, ...]
 
@@ -126,7 +126,7 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
             problem, hint = f"line {line} is indented with a tab", "indent with spaces"
         elif wide := _full_width(text, line):
             line, problem, hint = wide
-        elif odd := _odd_indent(text, line):
+        elif odd := odd_space(text, line):
             line, problem, hint = odd
         elif slip := _slip(text, exc):
             line, problem, hint = slip
@@ -222,29 +222,6 @@ def _full_width(text: str, line: int) -> tuple[int, str, str] | None:
             problem = f"line {at} has a full-width space (U+3000) outside the quotes"
             return at, problem, "delete it, or put it inside the quotes"
     return None
-
-
-def _odd_indent(text: str, line: int) -> tuple[int, str, str] | None:
-    """A space YAML does not read as one (a no-break space a word processor or a web page put
-    there, a thin space ...) in the indentation of line ``line`` or the one before it, or
-    after a key's colon (i18n67: Option-Space on a Mac, reported a line late)."""
-    rows = text.splitlines()
-    for at in (line, line - 1):
-        if 1 <= at <= len(rows):
-            row = rows[at - 1]
-            lead = row[: len(row) - len(row.lstrip())]
-            if odd := [c for c in lead if c not in " \t"]:
-                named = f"U+{ord(odd[0]):04X} {unicodedata.name(odd[0], 'a space')}"
-                return at, f"line {at} is indented with a {named}", "indent with plain spaces"
-            if after := _ODD_AFTER_COLON.match(row):
-                c = after.group(2)
-                named = f"U+{ord(c):04X} {unicodedata.name(c, 'a space')}"
-                said = f"line {at} has a {named} after {after.group(1)!r}:"
-                return at, said, "write a plain space after the colon"
-    return None
-
-
-_ODD_AFTER_COLON = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):([^\S \t\r\n])")
 
 
 _GLUED = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):(?![\s/])(\S.*)$")  # priority:70
