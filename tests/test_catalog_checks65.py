@@ -140,3 +140,22 @@ def test_a_list_file_over_its_bound_is_told_to_be_shorter(
     out = capsys.readouterr().out
     assert "rules/data/big.yaml:1: error: the file is over 524288 bytes (keep the list " in out
     assert "shorter: one list is one file)" in out and "several files" not in out
+
+
+def test_a_big_catalogue_with_a_long_tag_is_one_warning_not_a_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """last67: check read the catalogue again, for the long tag's line, with a rule file's
+    bound: a valid 700 KB catalogue stopped it ("over 524288 bytes (split it ...)", exit 2)."""
+    for folder in ("rules", "snippets"):
+        (tmp_path / folder).mkdir()
+    items = "".join(f"  - {{id: item-{i}, url: /p/{i}, title: Item {i}}}\n" for i in range(12000))
+    long_tag = "  - {id: tagged, url: /p/t, title: T, tags: [" + "x" * 60 + "]}\n"
+    (tmp_path / "rules" / "catalog.yaml").write_text("items:\n" + long_tag + items)
+    assert (tmp_path / "rules" / "catalog.yaml").stat().st_size > 512 * 1024
+    (tmp_path / "rules" / "r.yaml").write_text(RULE % "strategies: {popular: 1}")
+    (tmp_path / "snippets" / "r.html").write_text("{% for i in items %}{{ i.title }}{% endfor %}")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules"]) == 0
+    said = capsys.readouterr()
+    assert "rules/catalog.yaml:2: warning:" in said.out and "524288" not in said.out + said.err

@@ -45,7 +45,7 @@ from omotenashi.loader.ruleset import NO_RULES, load_ruleset, rule_files
 from omotenashi.loader.selectorchecks import unmatched_selectors
 from omotenashi.loader.snippetreads import snippet_read_findings
 from omotenashi.loader.snippets import Renderer
-from omotenashi.recommend.catalog import CATALOG_FILES, Catalog, find_catalog_file
+from omotenashi.recommend.catalog import CATALOG_FILE, CATALOG_FILES, Catalog, find_catalog_file
 from omotenashi.rules.text import topic
 from omotenashi.rules.yamlsource import Loc, display_path, format_loc, line_of, load_yaml
 
@@ -359,7 +359,8 @@ def _long_tags(rules_dir: Path, base: Path | None, catalog: Catalog) -> list[Fin
     if path is None:
         return []
     name = display_path(path, base)
-    data, lines = load_yaml(path, name)  # (it loaded above: no error here)
+    data, lines = load_yaml(path, name, limit=CATALOG_FILE)  # (it loaded above: no error
+    # here; last67: with a rule file's bound, a catalogue past 512 KB stopped check)
     items = data.get("items") if isinstance(data, dict) else None
     out = []
     for index, item in enumerate(items if isinstance(items, list) else []):
