@@ -159,3 +159,17 @@ def test_a_big_catalogue_with_a_long_tag_is_one_warning_not_a_stop(
     assert main(["check", "rules"]) == 0
     said = capsys.readouterr()
     assert "rules/catalog.yaml:2: warning:" in said.out and "524288" not in said.out + said.err
+
+
+def test_a_journey_file_over_its_bound_is_told_to_be_shorter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """last67: told to "split it into several files", where a site has one journey file."""
+    for folder in ("rules", "snippets"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "rules" / "journey.yaml").write_text("# " + "x" * (520 * 1024) + "\n")
+    (tmp_path / "rules" / "r.yaml").write_text("rules: []\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "rules"]) == 1
+    out = capsys.readouterr().out
+    assert "keep it shorter: a site has one journey file" in out and "several files" not in out

@@ -14,7 +14,7 @@ from omotenashi.loader.journeychecks import journey_findings
 from omotenashi.loader.ruleset import list_files
 from omotenashi.rules.fileerrors import validation_errors
 from omotenashi.rules.journey import JourneyFile
-from omotenashi.rules.yamlguard import LIST_FILE
+from omotenashi.rules.yamlguard import JOURNEY_FILE, LIST_FILE
 from omotenashi.rules.yamlsource import display_path, load_yaml
 
 
@@ -40,7 +40,7 @@ def load_journey(
         warnings.append(LoadWarning(RuleError(ignored, 1, "", problem, hint), "error"))
     if path.is_file():
         try:
-            data, lines = load_yaml(path, name)
+            data, lines = load_yaml(path, name, limit=JOURNEY_FILE)
             if data is None and warnings is not None:  # as if absent, but said
                 problem = (
                     "the journey file is empty (or only comments): the default journey is used, "

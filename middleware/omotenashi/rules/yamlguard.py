@@ -19,6 +19,7 @@ Limit = tuple[int, str]  # the bytes a file may have, and what to do with a bigg
 RULE_FILE: Limit = (MAX_FILE_BYTES, "split it into several files")
 # (i18n67: a list was told to split "into several files": one list is one file)
 LIST_FILE: Limit = (MAX_FILE_BYTES, "keep the list shorter: one list is one file")
+JOURNEY_FILE: Limit = (MAX_FILE_BYTES, "keep it shorter: a site has one journey file")
 MAX_DEPTH = 40
 # C0 controls but tab, newline and carriage return; DEL; C1 controls; non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
