@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import textwrap
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,6 +23,12 @@ from omotenashi.testing import Written
 # performance lives in bench/): on a loaded machine it failed tests whose answers were right
 hypothesis_settings.register_profile("omotenashi", deadline=None)
 hypothesis_settings.load_profile("omotenashi")
+
+# The same for Redis's 0.25 s connect timeout at start: on a loaded CI machine the startup PING
+# once took longer, the breaker opened for a second and a test saw its page unpersonalised (CI of
+# 7908a1a). Tests give 2 s, through the environment so every Settings built here (and every
+# server a test starts) takes it; the tests of that timeout pass their own.
+os.environ.setdefault("OMOTENASHI_REDIS_CONNECT_TIMEOUT", "2.0")
 
 ROOT = Path(__file__).resolve().parent.parent
 
