@@ -29,11 +29,18 @@ from .test_cli_check import check_site
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ('x: !!int ""', "r.yaml:1: error: '' cannot be read as int (write the value without a"),
-        ("rules: [!!bool maybe]", "r.yaml:1: error: 'maybe' cannot be read as bool"),
-        ("rules:\n  - id: a\n    slot: !!float .\n", "r.yaml:3: error: '.' cannot be read as"),
-        ("x: " + "9" * 5000, "r.yaml:1: error: a value of 5,000 characters cannot be read as int"),
-        ('x: !!timestamp ""', "r.yaml:1: error: '' cannot be read as timestamp"),  # (eye53)
+        ('x: !!int ""', "r.yaml:1: error: x: '' cannot be read as int (write the value without a"),
+        ("rules: [!!bool maybe]", "r.yaml:1: error: rules[0]: 'maybe' cannot be read as bool"),
+        (
+            "rules:\n  - id: a\n    slot: !!float .\n",
+            "r.yaml:3: error: rules[0].slot: '.' cannot be read as",
+        ),
+        (  # (i18n67: the field named, and what to write)
+            "x: " + "9" * 5000,
+            "r.yaml:1: error: x: a number of 5,000 characters is too long to read (write a "
+            "shorter number, or quote it if it is text)",
+        ),
+        ('x: !!timestamp ""', "r.yaml:1: error: x: '' cannot be read as timestamp"),  # (eye53)
         (
             "rules:\n  - id: 0x" + "f" * 5000,
             "r.yaml:2: error: rules[0].id: YAML reads what is written here as a number of "

@@ -47,7 +47,6 @@ READ_FAST = [
     "x:\n  - a: 1\n    b:\n      c: 2\n  - z\n",
     "a:\nb:\n",
     "- \n- x\n",
-    "1: a\n2: b\n",
     "a: 1 # note\n# more\n",
     "\ufeffa: 1\n",
     "- - - x\n",
@@ -75,6 +74,8 @@ LEFT_TO_THE_PRECISE_READER = [
     "1: a\n'1': b\n",  # the same field, once a number and once text
     "? [a]\n: 1\n",  # a key that is not text
     "null: 1\n",
+    "1: a\n2: b\n",  # keys read as numbers: refused by the precise reader, at their line
+    "a: 1\nb: {1: x}\n",  # (a value met first: the fast reader's cache)
     "a: !!str 1\n",  # explicit tags
     "a: !foo x\n",
     "<<: {a: 1}\n",  # a merge key

@@ -121,8 +121,8 @@ def _build(loader: yaml.SafeLoader, pace: Callable[[], None] | None) -> tuple[An
                     key = plain.get(raw)
                     if key is None:
                         key = plain[raw] = _resolve(event, resolvers)
-                        if key is None:
-                            raise Unusual  # a null key
+                    if type(key) is not str:
+                        raise Unusual  # a null key, a number ...: said by the precise reader
                 else:
                     key = raw
                 continue

@@ -19,7 +19,7 @@ from omotenashi.rules.yamlguard import (
     check_text,
     line_at,
 )
-from omotenashi.rules.yamlspaces import odd_space
+from omotenashi.rules.yamlspaces import curly_quote, odd_space, tag_or_document
 
 Loc = tuple[str | int, ...]
 
@@ -128,9 +128,11 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
             line, problem, hint = wide
         elif odd := odd_space(text, line):
             line, problem, hint = odd
+        elif curly := curly_quote(text, line):
+            line, problem, hint = curly
         elif slip := _slip(text, exc):
             line, problem, hint = slip
-        elif said := _tag_or_document(str(exc.problem)):
+        elif said := tag_or_document(str(exc.problem)):
             problem, hint = said
         elif "escape code" in problem:  # "\ud800" in double quotes (i18n67)
             hint = r"write the character itself; \u escapes name whole characters, not halves"
@@ -154,47 +156,31 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
 def _unreadable(loader: yaml.SafeLoader, top: yaml.Node, name: str) -> RuleError:
     """The first value YAML cannot make what its tag says (``!!int ""``, ``!!bool maybe``, an
     integer of thousands of digits), at its line: the constructors raise without a place."""
-    todo = [top]
+    todo: list[tuple[yaml.Node, Loc]] = [(top, ())]
     while todo:
-        node = todo.pop()
+        node, loc = todo.pop()
         if isinstance(node, yaml.ScalarNode):
             try:
                 loader.construct_object(node, deep=True)
             except Exception:
                 kind, line = node.tag.rsplit(":", 1)[-1], node.start_mark.line + 1
-                if len(node.value) > 40:  # (Python reads no integer of over 4,300 digits)
+                if len(node.value) > 40 and kind == "int":  # (Python reads no integer of
+                    # over 4,300 digits; i18n67: the field was not named, nor what to write)
+                    said = f"a number of {len(node.value):,} characters is too long to read"
+                    fix = "write a shorter number, or quote it if it is text"
+                    return RuleError(name, line, format_loc(loc), said, fix)
+                if len(node.value) > 40:
                     said = f"a value of {len(node.value):,} characters cannot be read as {kind}"
-                    return RuleError(name, line, "", said, "quote it if it is text")
+                    return RuleError(name, line, format_loc(loc), said, "quote it if it is text")
                 said = f"{node.value!r} cannot be read as {kind}"
                 fix = "write the value without a !! tag, in quotes if it is text"
-                return RuleError(name, line, "", said, fix)
+                return RuleError(name, line, format_loc(loc), said, fix)
         elif isinstance(node, yaml.MappingNode):
-            todo += [part for pair in reversed(node.value) for part in reversed(pair)]
+            for key, value in reversed(node.value):
+                todo += [(value, (*loc, str(key.value))), (key, loc)]
         elif isinstance(node, yaml.SequenceNode):
-            todo += list(reversed(node.value))
+            todo += [(item, (*loc, i)) for i, item in reversed(list(enumerate(node.value)))]
     return RuleError(name, 1, "", "a value cannot be read as its tag says", "remove !! tags")
-
-
-_TAG = re.compile(
-    r"""could not determine a constructor for the tag ['"](tag:yaml\.org,2002:)?(.*)['"]$"""
-)
-
-
-def _tag_or_document(problem: str) -> tuple[str, str] | None:
-    """What a YAML tag (``!mytag``, ``!!python/object``) or a second document (``---``) is
-    said as, with its own fix (editor51: both got "check the indentation")."""
-    if m := _TAG.match(problem):
-        tag = ("!!" if m.group(1) else "") + m.group(2)  # (as YAML names it: !<...>, !e!x)
-        return (
-            f"not valid YAML here: the tag {tag!r} (a '!' before a value) is not read",
-            "remove it, or quote the whole value if the '!' is text: text: \"!Sale now\"",
-        )
-    if problem.startswith("but found another document"):
-        return (
-            "not valid YAML here: a second document ('---') in one file: the file is refused whole",
-            "remove the '---' line, or move what follows it into a file of its own",
-        )
-    return None
 
 
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'')
@@ -327,6 +313,8 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], name: str) -> None:
         seen: set[object] = set()
         for key_node, value_node in node.value:
             key = key_node.value
+            if key_node.tag != _STR:
+                raise _not_a_name(key_node, loc, name)
             if key in seen:
                 raise RuleError(
                     name,
@@ -341,6 +329,24 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], name: str) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*loc, index), lines, name)
+
+
+_STR = "tag:yaml.org,2002:str"
+_READ_AS = {"null": "nothing (null)", "bool": "true or false", "int": "a number"}
+_READ_AS |= {"float": "a number", "timestamp": "a date"}
+
+
+def _not_a_name(key: yaml.Node, loc: Loc, name: str) -> RuleError:
+    """A key YAML reads as no text (``~:``, ``1:``, ``2026-12-01:``), said at its own line
+    (i18n67: ``~:`` was "rules[0].None: this is empty", at the rule's first line)."""
+    line, raw = key.start_mark.line + 1, str(key.value)
+    if not raw:
+        return RuleError(
+            name, line, format_loc(loc), "a key has no name", "write it before the ':'"
+        )
+    read = _READ_AS.get(key.tag.rsplit(":", 1)[-1], "something other than text")
+    said = f"the key {raw[:40]!r} is read as {read}, not as a name"
+    return RuleError(name, line, format_loc(loc), said, f"quote it if it is text: '{raw[:40]}':")
 
 
 def line_of(lines: dict[Loc, int], loc: Loc) -> int:

@@ -1,6 +1,7 @@
-"""A space YAML does not read as one, where an editor typed or pasted it (a no-break space a
-word processor or a web page put there, Option-Space on a Mac, a thin space): named at its own
-line, which YAML often notices only on the next (rules/yamlsource.py's error words)."""
+"""What an editor typed or pasted that YAML does not read as they meant, named at its own line,
+which YAML often notices only on the next (rules/yamlsource.py's error words): a space that is
+not one (a no-break space from a word processor or a web page, Option-Space on a Mac, a thin
+space), a word processor's curly quotes, a tag, a second document."""
 
 from __future__ import annotations
 
@@ -35,7 +36,49 @@ def _fixes(rows: list[str], at: int, end: int, line: int) -> bool:
     YAML found at ``line``: none left, or one further on (last67: such a space inside a ``|``
     block's text is no key's, and took the blame for an error on the next line)."""
     row = rows[at - 1]
-    mended = "\n".join([*rows[: at - 1], row[: end - 1] + " " + row[end:], *rows[at:]])
+    return _mends(rows, at, row[: end - 1] + " " + row[end:], line)
+
+
+_ODD_AFTER_COLON = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):([^\S \t\r\n])")
+
+
+_CLOSERS = {
+    "\u201c": "\u201d\u201c",
+    "\u2018": "\u2019\u2018",
+    "\u201e": "\u201c\u201d",
+    "\u00ab": "\u00bb",
+}
+_CURLY_VALUE = re.compile(
+    r"^(\s*(?:-\s+)?(?:([A-Za-z_][\w-]*):[ \t]+)?)([\u201c\u2018\u201e\u00ab])"
+)
+
+
+def curly_quote(text: str, line: int) -> tuple[int, str, str] | None:
+    """A value opened with a typographic quote (a word processor's \u201c, \u2018, \u201e or \u00ab)
+    on line ``line`` or the one before it, where straight quotes mend the error YAML found
+    there (i18n67: \u201cHello: world\u201d was "mapping values are not allowed", the quotes
+    being text to YAML)."""
+    rows = text.splitlines()
+    for at in (line, line - 1):
+        if not 1 <= at <= len(rows) or not (curly := _CURLY_VALUE.match(rows[at - 1])):
+            continue
+        row, lead, opener = rows[at - 1], curly.group(1), curly.group(3)
+        end = max(row.rfind(c) for c in _CLOSERS[opener])
+        if end <= curly.end(3) - 1:
+            continue
+        inner = row[curly.end(3) : end]
+        straight = f'{lead}"{inner}"{row[end + 1 :]}'
+        if '"' in inner or not _mends(rows, at, straight, line):
+            continue
+        said = f"line {at} opens a value with {opener!r}, a typographic quote YAML reads as text"
+        return at, said, f"write straight quotes: {straight.strip()}"
+    return None
+
+
+def _mends(rows: list[str], at: int, row: str, line: int) -> bool:
+    """Whether line ``at`` written as ``row`` mends the error YAML found at ``line``: none
+    left, or one further on."""
+    mended = "\n".join([*rows[: at - 1], row, *rows[at:]])
     try:
         yaml.compose(mended, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
@@ -46,4 +89,23 @@ def _fixes(rows: list[str], at: int, end: int, line: int) -> bool:
     return True
 
 
-_ODD_AFTER_COLON = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):([^\S \t\r\n])")
+_TAG = re.compile(
+    r"""could not determine a constructor for the tag ['"](tag:yaml\.org,2002:)?(.*)['"]$"""
+)
+
+
+def tag_or_document(problem: str) -> tuple[str, str] | None:
+    """What a YAML tag (``!mytag``, ``!!python/object``) or a second document (``---``) is
+    said as, with its own fix (editor51: both got "check the indentation")."""
+    if m := _TAG.match(problem):
+        tag = ("!!" if m.group(1) else "") + m.group(2)  # (as YAML names it: !<...>, !e!x)
+        return (
+            f"not valid YAML here: the tag {tag!r} (a '!' before a value) is not read",
+            "remove it, or quote the whole value if the '!' is text: text: \"!Sale now\"",
+        )
+    if problem.startswith("but found another document"):
+        return (
+            "not valid YAML here: a second document ('---') in one file: the file is refused whole",
+            "remove the '---' line, or move what follows it into a file of its own",
+        )
+    return None
