@@ -146,7 +146,17 @@ TEXT = "    text: Hi\n"
         (  # (i18n67: "check the indentation", of a lone surrogate's escape)
             '    text: "de\\ud800als"\n',
             "error: not valid YAML: found invalid Unicode character escape code (write the "
-            "character itself; \\u escapes name whole characters, not halves)",
+            "character itself; an escape names a whole one, up to \\U0010FFFF)",
+        ),
+        (  # (last67: one past the last character was told "not halves")
+            '    text: "\\U00110000"\n',
+            "error: not valid YAML: found invalid Unicode character escape code (write the "
+            "character itself; an escape names a whole one, up to \\U0010FFFF)",
+        ),
+        (  # (last67: after a quoted key, it was "could not find expected ':'", a line late)
+            '    "text":\u00a0Hi\n',
+            "rules/site.yaml:5: error: line 5 has a U+00A0 NO-BREAK SPACE after 'text': (write "
+            "a plain space after the colon)",
         ),
         (  # (i18n67: no fix was said)
             "    text: Hi\n    priority: .inf\n",
@@ -559,3 +569,47 @@ def test_a_field_name_with_a_bidi_control_is_said_escaped(
     assert code == 1
     assert any("rules[0].sl\\u202eot: unknown field" in line for line in out), out
     assert not any("\u202e" in line for line in out)
+
+
+RULE_A = "rules:\n  - {id: a, slot: hero, text: X, why: Because.}\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        (  # the rule id "already used in" a file whose name holds a newline
+            {
+                "rules/a\nFORGED:9: error: x.yaml": RULE_A,
+                "rules/z.yaml": RULE_A,
+            },
+            "is already used in rules/a\\nFORGED:9: error: x.yaml:2",
+        ),
+        (  # "move it to" a name holding a newline
+            {"rules/sub/b\nFORGED:9: error: y.yaml": "rules: []\n"},
+            "subfolders are not read: move it to",
+        ),
+    ],
+    ids=["already-used-in", "move-it-to"],
+)
+def test_a_file_name_inside_a_message_breaks_no_line(
+    files: dict[str, str],
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """last67: the name was escaped where a line starts, not where a message quotes it: a
+    newline in it forged a `FORGED:9: error:` line of its own."""
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    assert not any(line.startswith("FORGED") for line in out), out
+    assert any(said in line and "\\nFORGED" in line for line in out), out
+
+
+def test_a_japanese_file_name_keeps_its_ideographic_space(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """last67: the space was said as \\u3000, a name the editor could not find."""
+    files = {"rules/セール\u3000春.yaml": "rules:\n  - {id: a, slot: hero, text: X}\n"}
+    code, out, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 1
+    assert out[0].startswith("rules/セール\u3000春.yaml:2: error: rules[0].why:"), out

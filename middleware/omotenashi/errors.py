@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import reprlib
+import unicodedata
 
 
 class OmotenashiError(Exception):
@@ -35,16 +37,28 @@ class ConfigError(OmotenashiError, ValueError):
 
 def shown_path(file: str) -> str:
     """A file's name as a log or ``check`` line says it: a control character (a newline that
-    would start a line of its own) and a bidi control (that would turn the rest of the line
-    around in a terminal) escaped, ``\\n``, ``\\u202e`` (i18n67)."""
+    would start a line of its own), a bidi control (that would turn the rest of the line around
+    in a terminal) and an unseen character escaped, ``\\n``, ``\\u202e`` (i18n67); a space
+    of any script (an ideographic space in a Japanese name: last67) shown as it is."""
     if file.isascii() and file.isprintable():
         return file
     return "".join(
         c
-        if c.isprintable() and not 0x202A <= ord(c) <= 0x202E and not 0x2066 <= ord(c) <= 0x2069
+        if (c.isprintable() or unicodedata.category(c) == "Zs") and not _BIDI.match(c)
         else c.encode("unicode_escape").decode("ascii")
         for c in file
     )
+
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with what would break or turn a ``check`` line escaped (a control character, a
+    line or paragraph separator, a bidi control): a file's name quoted inside a message (the
+    rule id "already used in", "move it to") forged lines of its own (last67)."""
+    return _BREAKING.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class RuleError(OmotenashiError):
@@ -65,8 +79,8 @@ class RuleError(OmotenashiError):
         file = shown_path(self.file)
         field = shown_path(self.field)  # (a key with a bidi control in it too: i18n67)
         where = f"{file}:{self.line}: {field}" if field else f"{file}:{self.line}"
-        text = f"{where}: {self.problem}"
-        return f"{text} ({self.hint})" if self.hint else text
+        text = f"{where}: {one_line(self.problem)}"
+        return f"{text} ({one_line(self.hint)})" if self.hint else text
 
 
 class RuleSetError(OmotenashiError):

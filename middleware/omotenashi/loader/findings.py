@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from omotenashi.errors import RuleError, shown_path
+from omotenashi.errors import RuleError, one_line, shown_path
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{shown_path(self.file)}:{self.line}: {self.level}: {self.message}"
+        return f"{shown_path(self.file)}:{self.line}: {self.level}: {one_line(self.message)}"
 
 
 @dataclass(frozen=True)

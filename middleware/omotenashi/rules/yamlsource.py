@@ -135,7 +135,7 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
         elif said := tag_or_document(str(exc.problem)):
             problem, hint = said
         elif "escape code" in problem:  # "\ud800" in double quotes (i18n67)
-            hint = r"write the character itself; \u escapes name whole characters, not halves"
+            hint = r"write the character itself; an escape names a whole one, up to \U0010FFFF"
         raise RuleError(name, line, "", problem, hint) from exc
     except yaml.YAMLError as exc:  # e.g. a character YAML refuses, with a position, not a mark
         where = getattr(exc, "position", None)

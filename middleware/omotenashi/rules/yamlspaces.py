@@ -26,7 +26,7 @@ def odd_space(text: str, line: int) -> tuple[int, str, str] | None:
             if (after := _ODD_AFTER_COLON.match(row)) and _fixes(rows, at, after.end(2), line):
                 c = after.group(2)
                 named = f"U+{ord(c):04X} {unicodedata.name(c, 'a space')}"
-                said = f"line {at} has a {named} after {after.group(1)!r}:"
+                said = f"line {at} has a {named} after {after.group(1).strip(QUOTES)!r}:"
                 return at, said, "write a plain space after the colon"
     return None
 
@@ -39,9 +39,12 @@ def _fixes(rows: list[str], at: int, end: int, line: int) -> bool:
     return _mends(rows, at, row[: end - 1] + " " + row[end:], line)
 
 
-_ODD_AFTER_COLON = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):([^\S \t\r\n])")
+_ODD_AFTER_COLON = re.compile(
+    r"""^\s*(?:-\s+)?("[^"]*"|'[^']*'|[A-Za-z_][\w-]*):([^\S \t\r\n])"""  # (a quoted key: last67)
+)
 
 
+QUOTES = "\"'"
 _CLOSERS = {
     "\u201c": "\u201d\u201c",
     "\u2018": "\u2019\u2018",
