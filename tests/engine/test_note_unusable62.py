@@ -1,6 +1,7 @@
 """No "i" goes where no visitor could use it: inside an element with ``inert`` or
 ``aria-hidden="true"`` (html62: it was placed there, unopenable, unheard); the block is
-explained by the page panel instead, as any block without its note."""
+explained by the page panel instead, as any block without its note. Nor inside an element
+whose ``role`` makes it a control, an image or a heading (a11y68)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ from .test_note_places import FACTS, ON, _rules
         ("<div data-inert>{}</div>", True),
         ("<div class=inert>{}</div>", True),
         ("<div>{}</div>", True),
+        # (a11y68) a control, image or heading by its role: a click on the "i" reached the
+        # card's own handler, and the control's name took the "i"'s words
+        ('<div role="link" tabindex="0" onclick="go()">{}</div>', False),
+        ("<div role=button>{}</div>", False),
+        ("<div role='TAB'>{}</div>", False),
+        ('<div role="heading" aria-level="2">{}</div>', False),
+        ('<div role="img" aria-label="a map">{}</div>', False),
+        ('<div role="switch link">{}</div>', False),
+        ('<div role="region" aria-label="deals">{}</div>', True),
+        ('<div role="presentation">{}</div>', True),
+        ('<div data-role="button">{}</div>', True),
     ],
 )
 def test_no_note_goes_where_it_could_not_be_used(tmp_path: Path, around: str, note: bool) -> None:
@@ -32,3 +44,13 @@ def test_no_note_goes_where_it_could_not_be_used(tmp_path: Path, around: str, no
     assert [d.id for d in out.applied] == ["r"]
     assert ('class="omo-i"' in out.html) is note
     assert ('class="omo-why-page"' in out.html) is not note  # explained there instead
+
+
+def test_a_block_that_is_a_control_by_its_role_has_its_note_after_it(tmp_path: Path) -> None:
+    """a11y68: the "i" went inside a slot with role="button", a nested control (axe:
+    nested-interactive), its words part of the button's name."""
+    page = '<!doctype html><body><div data-omo-slot=x role="button">old</div></body>'
+    out = personalise(page, _rules(tmp_path), FACTS, {}, disclosure=ON)
+    assert [d.id for d in out.applied] == ["r"]
+    block, after = out.html.split("</div>", 1)
+    assert 'class="omo-i"' not in block and 'class="omo-i"' in after, out.html

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .roles import CONTROL_ROLES
 from .tokens import Attr
 
 _ESC = r"\\(?:[0-9a-fA-F]{1,6}+(?:\r\n|[ \t\n\r\f])?|[^\n\r\f0-9a-fA-F])"
@@ -34,7 +35,7 @@ _UNESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\n\r\f])?|([\s\S]))"
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 OTHER, BANG, VAR = "\0", "!", "\0var"  # a value's tokens besides keywords
 HIDING = frozenset(("hidden", "style"))  # the attributes hidden_by reads
-UNUSABLE = frozenset(("inert", "aria-hidden"))  # attributes that may make content unusable
+UNUSABLE = frozenset(("inert", "aria-hidden", "role"))  # attributes that may make content unusable
 
 # The keywords each property read here takes (CSS Display 3 as Chromium 156 takes it: no
 # run-in, ruby-base, ruby-*-container, inline-list-item; CSS 2 visibility, CSS Contain 2)
@@ -252,5 +253,9 @@ def _takes(name: str, value: tuple[str, ...]) -> bool:
 
 def unusable(a: Attr) -> bool:
     """Whether ``a`` (one of :data:`UNUSABLE`) makes what is inside unusable to a visitor (an
-    "i" there could not be opened or heard): ``inert``, or ``aria-hidden="true"``."""
+    "i" there could not be opened or heard): ``inert``, ``aria-hidden="true"``, or a ``role``
+    naming a control (:data:`~.roles.CONTROL_ROLES`, any of its tokens: the first a browser knows
+    counts, and fewer notes is the safe side)."""
+    if a.name == "role":
+        return not CONTROL_ROLES.isdisjoint(a.value.lower().split())
     return a.name == "inert" or a.value.strip(" \t\n\r\f").lower() == "true"

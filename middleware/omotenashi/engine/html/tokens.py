@@ -62,8 +62,8 @@ _SCRIPT_DOUBLE = re.compile(rf"-->|</script[{_WS}/>]", re.I)
 
 def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]:
     """Where tags whose attributes the scanner reads may be, case aside: each ``slot`` and
-    each name ``hidden``, ``style``, ``inert`` or ``aria-hidden`` where an attribute's name may
-    be (a ``style`` only where
+    each name ``hidden``, ``style``, ``inert``, ``aria-hidden`` or ``role`` where an attribute's
+    name may be (a ``style`` only where
     its tag has the words it could hide with: hides.py; one list, in page order), and each
     ``opt_out``. One lowered copy of the page and C-speed searches in it (regular expressions
     where lowering changes the length: a "İ" in the page)."""
@@ -109,6 +109,11 @@ def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]
             and page[at + 6 : at + 7] in _AFTER
         ]
     )
+    unusable += [  # role: none inside one naming a control either (hides.py; a11y68)
+        at
+        for at in each("role")
+        if at and page[at - 1] in _BEFORE and page[at + 4 : at + 5] in _AFTER
+    ]
     marks = each(slot)
     if hides or styles or unusable:
         return sorted(marks + hides + styles + unusable), each(opt_out)  # (sorted runs)
