@@ -75,5 +75,9 @@ async def test_our_words_say_they_are_english_on_a_page_in_another_language(
         got = (await client.get("/")).text
     assert '<p class="omo-because" lang="en" dir="ltr">Because:</p><ul lang="en" dir="ltr">' in got
     assert '<button type="submit" lang="en" dir="ltr" aria-label="Don\'t show me this' in got
-    assert '<summary lang="en" dir="ltr">Why this page looks this way</summary>' in got
+    assert '<summary id="omo-why-name" lang="en" dir="ltr">Why this page looks this way<' in got
+    # (a11y68) the "i"'s name, our sentence quoting the why, as the button's; the panel's
+    # landmark named by its English summary, not an aria-label read in Japanese
+    assert 'title="Why you see this" lang="en" dir="ltr">i</summary>' in got
+    assert '<aside class="omo-why-page" aria-labelledby="omo-why-name">' in got
     assert "<strong>おすすめです。</strong>" in got  # (the page's language)

@@ -275,7 +275,8 @@ def _note_parts(
     anchor = f' id="omo-i-{target}"' if _SLUG.fullmatch(target) and len(target) <= 64 else ""
     head = (
         f'<details class="omo-i"{anchor} data-omo-why="{html.escape(decision_id)}">'
-        f'<summary aria-label="i: why you see this: {name}" title="Why you see this">i</summary>'
+        f'<summary aria-label="i: why you see this: {name}" title="Why you see this"{EN}>i'
+        "</summary>"  # (our sentence, quoting the why: English, as the button's: a11y68)
         f'<div class="omo-i-pop"><p><strong>{_why(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )
@@ -393,8 +394,11 @@ def _panel(
     choices = f'<p{EN}><a href="{prefix}/preferences"{tab}>See and change your choices</a></p>'
     choices = choices if prefix else ""  # (no address of ours reaches the site: html/base.py)
     return (
-        f'<aside class="omo-why-page" aria-label="Personalisation on this page">'
-        f'<details id="omo-why"><summary{EN}>Why this page looks this way</summary>'
+        # named by our English summary (an aria-label would be read in the page's language;
+        # lang on the aside, the editors' lines in it in English: a11y68)
+        '<aside class="omo-why-page" aria-labelledby="omo-why-name">'
+        f'<details id="omo-why"><summary id="omo-why-name"{EN}>Why this page looks this way'
+        "</summary>"
         f"{text}"
         f"{choices}</details></aside>"
     )
