@@ -270,13 +270,12 @@ def _note_parts(
         else name
     )
     prefix = html.escape(prefix, quote=True)  # a path prefix the server was given, as written
-    # a slot's "i" has an id of its name (a site's style or script may use it); a selector's
-    # none: a selector is no id ("header nav a" has spaces) and may match many (site53)
+    # a slot's "i" has an id of its name; a selector's none (it may match many: site53)
     anchor = f' id="omo-i-{target}"' if _SLUG.fullmatch(target) and len(target) <= 64 else ""
     head = (
         f'<details class="omo-i"{anchor} data-omo-why="{html.escape(decision_id)}">'
-        f'<summary aria-label="i: why you see this: {name}" title="Why you see this"{EN}>i'
-        "</summary>"  # (our sentence, quoting the why: English, as the button's: a11y68)
+        f'<summary aria-label="i: why you see this: {name}" title="Why you see this"{EN}>'
+        "i</summary>"
         f'<div class="omo-i-pop"><p><strong>{_why(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )
@@ -394,11 +393,7 @@ def _panel(
     choices = f'<p{EN}><a href="{prefix}/preferences"{tab}>See and change your choices</a></p>'
     choices = choices if prefix else ""  # (no address of ours reaches the site: html/base.py)
     return (
-        # named by our English summary (an aria-label would be read in the page's language;
-        # lang on the aside, the editors' lines in it in English: a11y68)
-        '<aside class="omo-why-page" aria-labelledby="omo-why-name">'
+        '<aside class="omo-why-page" aria-labelledby="omo-why-name">'  # (its English: a11y68)
         f'<details id="omo-why"><summary id="omo-why-name"{EN}>Why this page looks this way'
-        "</summary>"
-        f"{text}"
-        f"{choices}</details></aside>"
+        f"</summary>{text}{choices}</details></aside>"
     )
