@@ -104,3 +104,10 @@ def test_daily_chart_has_a_point_per_day_and_series() -> None:
     ]
     svg = svgplot.daily(["2025-12-01", "2025-12-02", "2025-12-03"], series, title="t")
     assert svg.count("<circle") == 6 and svg.count("<polyline") == 2
+
+
+def test_the_report_is_one_main_landmark() -> None:
+    """a11y68: axe's landmark-one-main and region: the report had no <main>."""
+    tags = Tags()
+    tags.feed(page())
+    assert tags.tags.count("main") == 1 and tags.tags.index("main") == tags.tags.index("body") + 1

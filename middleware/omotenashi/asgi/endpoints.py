@@ -28,7 +28,7 @@ from omotenashi.errors import StoreError
 from omotenashi.identity import preview
 from omotenashi.identity.cookie import CookieSigner, cookie_value
 from omotenashi.loader.reload import Reloader
-from omotenashi.respect import preferences
+from omotenashi.respect import camefrom, preferences
 from omotenashi.respect.choices import IN_A_THREAD
 from omotenashi.respect.formhttp import Erased
 from omotenashi.settings import Settings
@@ -290,6 +290,7 @@ class Endpoints:
             confirm_erase="confirm=erase" in query,  # asked only where there is an erase
             choices=choices,
             root=root,
+            block=camefrom.named(query) if "block=" in query else "",
         )
         big = len(choices.by_id) >= IN_A_THREAD and self.page.lists_rules()
         page = await asyncio.to_thread(render) if big else render()  # a page of every rule

@@ -17,6 +17,7 @@ from omotenashi.engine.explain import either
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.html.core import NOTE_NONE
 from omotenashi.engine.notelabels import _labels
+from omotenashi.engine.panelwords import FRESH, FRESH_SOME, HISTORY_OFF
 from omotenashi.rules.text import unstopped
 
 
@@ -37,6 +38,7 @@ class Disclosure:
     history_off: bool = False  # the visitor's browsing history is off: nothing uses it
     own_tab: bool = False  # a <base target> would open ours in another tab (html/base.py
     # base_target): each link and form carries target="_self" (:func:`own_tab`)
+    in_form: bool = False  # in a page's form, the note's link names its block (a11y68)
 
 
 _SLUG = re.compile(r"[A-Za-z0-9_-]+")
@@ -71,23 +73,6 @@ LEFT_OUT = {
     "cart": "what is in your cart",
     "purchased": "what you have bought",
 }
-# The panel on a fresh page view (engine/restraint.py is_fresh): with nothing on the page
-# that differs for the visitor, and with blocks that only facts other than their browsing
-# chose (a campaign link) or suggestions their own filters took items out of. A brand-new
-# visitor's page may be one (the draw is on every page view, the first too: the share stays
-# what the site set): neither implies that anything is known or guessed about them
-FRESH = (
-    "Now and then we show a page as everyone sees it, so that what you see is not always "
-    "chosen for you; this is one of those."
-)
-FRESH_SOME = (
-    "Now and then nothing on a page is chosen from what you browsed, so that what you see "
-    "does not always follow it; this is one of those."
-)
-
-# The panel while the visitor's browsing history is off (engine/restraint.py history_off): no
-# rule on their behaviour is shown, whatever its category (not a fresh page: every page is so)
-HISTORY_OFF = "Your browsing history is off: nothing here is chosen from what you viewed."
 
 
 def reach(foreign: bool, root: str, prefix: str, origin: str) -> str:
@@ -233,6 +218,7 @@ def note(
         tuple(left),
         own_tab(d),
         decision.rule.entry_places,
+        d.in_form,
     )
     if not (d.dismiss and d.prefix):
         return before
@@ -258,6 +244,7 @@ def _note_parts(
     left: tuple[str, ...] = (),
     tab: str = "",
     shared: bool = False,
+    came: bool = False,
 ) -> tuple[str, str, str]:
     """A note's markup around the two values that differ per visitor and page (the form's
     token and where it returns to): the same rule and reasons build it once. ``shared``: blocks
@@ -279,7 +266,8 @@ def _note_parts(
         f'<div class="omo-i-pop"><p><strong>{_why(why)}</strong></p>'
         f"{f'<p>{general_picks(left)}</p>' if general else ''}{_because(reasons, items)}"
     )
-    link = f'<p{EN}><a href="{prefix}/preferences"{tab}>Your choices</a></p>' if prefix else ""
+    block = f"?block={rule_id}#omo-came" if came else ""  # (its switch there: no form here)
+    link = f'<p{EN}><a href="{prefix}/preferences{block}"{tab}>Your choices</a></p>' * bool(prefix)
     tail = f"{link}</div></details>"
     if not dismiss:
         return head + tail, "", ""

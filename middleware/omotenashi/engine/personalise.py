@@ -254,7 +254,9 @@ def _place(
                     inside, level = placement(slot.tag, slot.note_in, slot.note_after, replaced)
                     d = disclosure
                     if level == NOTE_BARE:  # a page's own form is open there: the note without
-                        bare = d = bare or replace(disclosure, dismiss=False)  # its own form
+                        bare = d = bare or replace(  # its own form (the link names it)
+                            disclosure, dismiss=False, in_form=disclosure.dismiss
+                        )
                     if level != NOTE_NONE:
                         if recommender is not None:  # (asked once: the panel says the same)
                             told[decision.id] = asked = _asked(recommender, decision.id)

@@ -210,7 +210,7 @@ def render_html(report: Report) -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>Omotenashi report</title><style>{STYLE}</style></head><body>"
+        f"<title>Omotenashi report</title><style>{STYLE}</style></head><body><main>"
         f'<h1>Omotenashi report</h1><p class="note">Visitors first exposed {escape(span)} '
         f"({escape(report.zone)} days); at least {report.min_per_arm} visitors per group "
         "before a verdict.</p>"
@@ -221,5 +221,5 @@ def render_html(report: Report) -> str:
         f"<h2>Lift with confidence intervals</h2>{_forests(report)}"
         f"<h2>Daily exposures and conversions</h2>{_dailies(report)}"
         f'<h2>Methods</h2><ul class="note">{methods}</ul>'
-        "</body></html>\n"
+        "</main></body></html>\n"  # (a landmark: a11y68)
     )

@@ -30,6 +30,7 @@ from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import notes, notewords, shown, yourdata
+from omotenashi.respect.camefrom import came_entry
 from omotenashi.respect.choices import Choices, ChoicesCache
 from omotenashi.respect.facts import describe
 
@@ -113,6 +114,7 @@ class PreferencesPage:
         confirm_erase: bool = False,
         choices: Choices | None = None,  # the rule set's index (ChoicesCache), if at hand
         root: str = "",  # behind a path prefix: what the browser's URLs start with
+        block: str = "",  # the rule a note's link names (respect/camefrom.py)
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         choices = choices or Choices.of(loaded.ruleset)
@@ -154,6 +156,7 @@ class PreferencesPage:
             notice=notice,
             private=note or private,
             shown=recent,
+            came=came_entry(block, choices, prefs, recent) if block else None,
             shown_more=len(every) - len(recent),
             switched_off=switched_off,
             gone_off=gone_off,
