@@ -152,3 +152,31 @@ async def test_a_websocket_on_a_shared_state_gets_no_earlier_visitor(make_settin
 
     await mw(scope, receive, send)
     assert seen == [None]
+
+
+def reads_state(request: Request) -> HTMLResponse:
+    """A view that reads ``request.state.omotenashi`` as the README's mounting guide says."""
+    visitor = request.state.omotenashi  # (an AttributeError, a 500, when it was never set)
+    return HTMLResponse(f"<!doctype html><p>{visitor.id if visitor is not None else 'none'}")
+
+
+@pytest.mark.parametrize(
+    ("path", "agent"),
+    [("/page", BOT), ("/static/site.css", PERSON), ("/" + "a" * 8200, PERSON)],
+    ids=["bot", "excluded", "long-path"],
+)
+async def test_request_state_says_none_where_there_is_no_visitor(
+    make_settings: Make, path: str, agent: str
+) -> None:
+    """readme68: ``request.state.omotenashi`` ("None for bots", the README) was never set for a
+    bot or a path left alone: a view that read it answered Googlebot with a 500."""
+    app = Starlette(routes=[Route("/{p:path}", reads_state)])
+    mw = Omotenashi(app, settings=make_settings("", exclude_paths=["/static/*"]))
+    await mw.startup()
+    try:
+        transport = httpx.ASGITransport(app=mw, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            got = await client.get(path, headers={"user-agent": agent})
+    finally:
+        await mw.shutdown()
+    assert (got.status_code, said(got)) == (200, "none")

@@ -194,14 +194,12 @@ def hand_over(scope: dict[str, Any], visitor: Visitor | None, left: str = "") ->
     A server that shares one state between requests (Hypercorn before 0.18, across a
     keep-alive connection; ASGI asks for a copy per request) kept the last visitor there, and
     the next request on the connection (a bot's, an excluded path's) read them with
-    :func:`get_visitor` (isolation52): a request with none has it set to None."""
+    :func:`get_visitor` (isolation52): a request with none has it set to None, always
+    (readme68: ``request.state.omotenashi`` was an AttributeError for a bot, a 500)."""
     state = scope.get("state")
     if state is None:
-        if visitor is None and not left:
-            return
         scope["state"] = state = {}
-    if visitor is not None or state.get("omotenashi") is not None:
-        state["omotenashi"] = visitor
+    state["omotenashi"] = visitor
     if left or LEFT in state:  # why a request has none (``left``: "excluded"), for the API
         state[LEFT] = left
 
