@@ -237,7 +237,9 @@ async def asgi_get(
 
 @asynccontextmanager
 async def store_on(url: str, **cfg: Any) -> AsyncIterator[Store]:
-    """A store connected to ``url`` with ``cfg`` (the Redis settings), closed afterwards."""
+    """A store connected to ``url`` with ``cfg`` (the Redis settings; 2 s timeouts unless
+    given: the default 0.15 s read failed a TLS test on a loaded machine), closed afterwards."""
+    cfg = {"read_timeout": 2.0, "write_timeout": 2.0, **cfg}
     made = Store(Settings(redis={"url": url, **cfg}).redis, Metrics())
     made.connect(url)
     try:
