@@ -73,12 +73,12 @@ RULE = "rules:\n  - id: a\n    slot: hero\n    text: Hi\n    why: Because of a.\
         (
             RULE.replace("text: Hi", "text: \u201cHello: world\u201d"),
             "r.yaml:4: error: line 4 opens a value with '\u201c', a typographic quote YAML reads "
-            'as text (write straight quotes: text: "Hello: world")',
+            "as text (write straight quotes: text: 'Hello: world')",
         ),
         (
             RULE.replace("why: Because of a.", "why: \u2018Because: you came.\u2019"),
             "r.yaml:5: error: line 5 opens a value with '\u2018', a typographic quote YAML reads "
-            'as text (write straight quotes: why: "Because: you came.")',
+            "as text (write straight quotes: why: 'Because: you came.')",
         ),
         (
             RULE.replace("- id: a", "- id: a # note\u2028more") + "    slott: x\n",
@@ -137,3 +137,28 @@ def test_what_yaml_reads_as_meant_is_still_taken(
     rule = "rules:\n  - id: a\n    slot: hero\n    why: Because of a.\n" + fields
     code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": rule})
     assert code == 0, out
+
+
+def test_a_snippets_own_data_may_be_keyed_by_numbers_and_dates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """review68: a key read as no text is refused where a rule names its fields, not in the
+    data a rule gives its snippet (prices by year), which loaded before."""
+    rule = (
+        "rules:\n  - id: a\n    slot: hero\n    why: Because of a.\n    snippet: p.html\n"
+        "    with: {prices: {2024: 10, 2025: 12}, days: {2026-12-01: open}}\n"
+    )
+    snippet = "{% for y, p in prices.items() %}{{ y }}: {{ p }} {% endfor %}"
+    files = {"r.yaml": rule, "snippets/p.html": snippet}
+    code, out = check_site(tmp_path, monkeypatch, capsys, files)
+    assert code == 0, out
+
+
+def test_the_curly_quote_fix_keeps_a_backslash_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """review68: the fix was in double quotes, where YAML reads \\n as a new line."""
+    text = RULE.replace("why: Because of a.", "why: \u201cSaved in C:\\new: see\u201d")
+    code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": text})
+    assert code == 1
+    assert out[0].endswith("(write straight quotes: why: 'Saved in C:\\new: see')"), out

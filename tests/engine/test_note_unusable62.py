@@ -54,3 +54,21 @@ def test_a_block_that_is_a_control_by_its_role_has_its_note_after_it(tmp_path: P
     assert [d.id for d in out.applied] == ["r"]
     block, after = out.html.split("</div>", 1)
     assert 'class="omo-i"' not in block and 'class="omo-i"' in after, out.html
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<ul role="menu"><li data-omo-slot=x role="menuitem">old</li></ul>',
+        '<div role="tablist"><div data-omo-slot=x role="tab">old</div></div>',
+        '<ul><li data-omo-slot=x role="option">old</li></ul>',
+    ],
+)
+def test_an_item_of_a_widget_has_no_note_among_its_items(tmp_path: Path, page: str) -> None:
+    """review68: its "i" went after it, a <details> among a menu's items (axe's
+    aria-required-children); the page's panel explains it instead."""
+    out = personalise(
+        f"<!doctype html><body>{page}</body>", _rules(tmp_path), FACTS, {}, disclosure=ON
+    )
+    assert [d.id for d in out.applied] == ["r"]
+    assert 'class="omo-i"' not in out.html and 'class="omo-why-page"' in out.html

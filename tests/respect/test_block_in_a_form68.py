@@ -114,3 +114,33 @@ async def test_no_block_is_named_in_a_note_outside_a_form(
         await client.get("/")
         got = await client.get("/?utm_campaign=spring")
     assert choices_link(got.text) == PREFS and 'class="omo-dismiss"' in got.text
+
+
+async def test_a_long_query_naming_a_block_still_opens_the_page(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """review68: past 20 fields the page was "not available just now", every time."""
+    params = {f"f{n}": "x" for n in range(40)} | {"noblock": "1", "block": "spring-offer"}
+    async with client_for(site(make_settings)) as client:
+        client.headers.update(GPC)
+        await client.get("/")
+        prefs = await client.get(PREFS, params=params)
+    assert prefs.status_code == 200 and 'id="omo-came"' in prefs.text
+
+
+async def test_the_blocks_switch_says_what_holds_it_back_now(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """review68: under "Personalise nothing" it said "Untick it to stop seeing it"."""
+    async with client_for(site(make_settings)) as client:
+        client.headers.update(GPC)
+        await client.get("/")
+        page = await client.get(PREFS)
+        fields = {"csrf": form_token(page.text), "action": "save", "nothing": "on"}
+        saved = await client.post(PREFS, data=fields, headers={"origin": origin(client)})
+        assert saved.status_code == 303
+        prefs = await client.get(PREFS, params={"block": "spring-offer"})
+    came = re.search(r'<ul class="cards" id="omo-came">(.*?)</ul>', prefs.text, re.S)
+    assert came, prefs.text
+    words = page_words(came[1])
+    assert "Not shown to you now:" in words and "Untick it" not in words

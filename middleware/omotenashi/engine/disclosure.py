@@ -172,7 +172,9 @@ def _because(reasons: Sequence[str], items: Sequence[str]) -> str:
     return out
 
 
-def placement(tag: str, note_in: int, note_after: int, replaced: bool) -> tuple[bool, int]:
+def placement(
+    tag: str, note_in: int, note_after: int, replaced: bool, item: bool = False
+) -> tuple[bool, int]:
     """Where a block's "i" goes: (inside, level). Inside: at the end of the element's new
     content (``replaced``), when it may hold a ``<details>``; else right after the element.
     ``note_in``/``note_after`` (the scanner's): how much of the note each place takes and the
@@ -180,9 +182,10 @@ def placement(tag: str, note_in: int, note_after: int, replaced: bool) -> tuple[
     the note without its own form, whose end would close the page's) or NOTE_NONE (inside a
     link, a button, a paragraph, a select, a heading, a table's rows ...). The place taking
     more wins, inside on a tie; NOTE_NONE for both: the block has no "i" (the page's panel and
-    the preferences page still say why)."""
+    the preferences page still say why). ``item``: the element is an item of a list or a
+    widget (html/roles.py ``listed_item``): nothing goes after it."""
     inside = note_in if replaced and tag in FLOW else NOTE_NONE
-    if inside >= note_after:
+    if inside >= note_after or item:
         return True, inside
     return False, note_after
 

@@ -36,6 +36,7 @@ from omotenashi.engine.html import (
 from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, Broken, broken
+from omotenashi.engine.html.roles import listed_item
 from omotenashi.engine.html.splice import new_edit, splice_edits
 from omotenashi.engine.onpage import OnPage
 from omotenashi.engine.owning import missed, owner_pairs, owners_of
@@ -251,7 +252,10 @@ def _place(
             for slot in targets:  # one "i" per block, on the first element where it may go
                 why, inside = "", False  # (and is seen: not one the page hides, html/scanner.py)
                 if disclose and not slot.hidden:
-                    inside, level = placement(slot.tag, slot.note_in, slot.note_after, replaced)
+                    item = listed_item(slot.tag, slot.attrs)  # (nothing among items: review68)
+                    inside, level = placement(
+                        slot.tag, slot.note_in, slot.note_after, replaced, item
+                    )
                     d = disclosure
                     if level == NOTE_BARE:  # a page's own form is open there: the note without
                         bare = d = bare or replace(  # its own form (the link names it)

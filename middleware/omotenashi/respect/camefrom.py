@@ -21,24 +21,28 @@ from omotenashi.respect.choices import Choices
 
 def named(query: str) -> str:
     """The rule id ``block=`` names in a query string ("" for none)."""
-    return (parse_qs(query, max_num_fields=20).get("block") or [""])[0][:64]
+    return (parse_qs(query).get("block") or [""])[0][:64]  # (the query is cut: MAX_QUERY)
 
 
 def came_entry(
     rule_id: str, choices: Choices, prefs: Prefs, listed: Iterable[Mapping[str, Any]]
-) -> dict[str, Any] | None:
+) -> list[dict[str, Any]]:
     """The switch of the entry of the rule ``rule_id`` (as :func:`shown.shown_recently` groups
-    them), or None: no such rule, switched off already (then it is listed among those), or
+    them), or none: no such rule, switched off already (then it is listed among those), or
     listed above as shown."""
     if rule_id not in choices.by_id:
-        return None
+        return []
     ids = choices.entry(rule_id)
     key = ",".join(ids)
     if not shown.entry_on(ids, prefs) or any(e["key"] == key for e in listed):
-        return None
+        return []
     rule = choices.by_id[rule_id].rule
-    return {
-        "key": key,
-        "label": rule.why.strip(),
-        "category": shown.kind_label(choices.labels, rule.category),
-    }
+    return [
+        {
+            "key": key,
+            "label": rule.why.strip(),
+            "category": shown.kind_label(choices.labels, rule.category),
+            "category_on": rule.category not in prefs.off_categories,
+            "behavioural": all(choices.by_id[i].behavioural for i in ids),  # (notes.annotate)
+        }
+    ]

@@ -129,7 +129,8 @@ class PreferencesPage:
         label = shown.kind_label(choices.labels, self.history_category)
         kinds = choices.kinds_for(prefs, every, time.time())
         held = (reason, pages_adapt(bool(reason), self.private_contextual), prefs.nothing)
-        notes.annotate([*recent, *switched_off], kinds, *held, label * history_off)
+        came = came_entry(block, choices, prefs, recent)  # ([] or the one: camefrom.py)
+        notes.annotate([*recent, *switched_off, *came], kinds, *held, label * history_off)
         # every rule's switch: only for a site template that lists them (ours does not)
         listing = choices.listing_for(prefs) if self.lists_rules() else []
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
@@ -156,7 +157,7 @@ class PreferencesPage:
             notice=notice,
             private=note or private,
             shown=recent,
-            came=came_entry(block, choices, prefs, recent) if block else None,
+            came=came[0] if came else None,
             shown_more=len(every) - len(recent),
             switched_off=switched_off,
             gone_off=gone_off,

@@ -313,8 +313,8 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int], name: str) -> None:
         seen: set[object] = set()
         for key_node, value_node in node.value:
             key = key_node.value
-            if key_node.tag != _STR:
-                raise _not_a_name(key_node, loc, name)
+            if key_node.tag != _STR and "with" not in loc[:-1]:  # (a snippet's own data may
+                raise _not_a_name(key_node, loc, name)  # be keyed by years: review68)
             if key in seen:
                 raise RuleError(
                     name,

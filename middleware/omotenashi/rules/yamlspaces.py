@@ -69,12 +69,14 @@ def curly_quote(text: str, line: int) -> tuple[int, str, str] | None:
         end = max(row.rfind(c) for c in _CLOSERS[opener])
         if end <= curly.end(3) - 1:
             continue
-        inner = row[curly.end(3) : end]
-        straight = f'{lead}"{inner}"{row[end + 1 :]}'
-        if '"' in inner or not _mends(rows, at, straight, line):
+        # in single quotes, which YAML reads as written (no \ escapes), a ' written twice
+        quoted = "'" + row[curly.end(3) : end].replace("'", "''") + "'"
+        if not _mends(rows, at, f"{lead}{quoted}{row[end + 1 :]}", line):
             continue
         said = f"line {at} opens a value with {opener!r}, a typographic quote YAML reads as text"
-        return at, said, f"write straight quotes: {straight.strip()}"
+        shown = quoted if len(quoted) <= 60 else f"{quoted[:40]}…'"  # (a long line: its start)
+        where = f"{curly.group(2)}: " if curly.group(2) else "- "
+        return at, said, f"write straight quotes: {where}{shown}"
     return None
 
 

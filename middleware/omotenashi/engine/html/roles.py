@@ -3,6 +3,13 @@ note's "i" never goes (tree.NOTELESS_NAMES for the elements that are one by thei
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (tokens.py reads roles: names_control)
+    from .tokens import Attr
+
 # Roles that make an element a control, an image or a heading to assistive technology (WAI-ARIA
 # 1.2): an "i" inside one is read as part of its name, and a click on it reaches the control's
 # own handler (a11y68: in a card with role="link", Enter on the "i" followed the link), as in
@@ -12,3 +19,37 @@ CONTROL_ROLES = frozenset(
     "menuitemradio meter option progressbar radio scrollbar searchbox separator slider "
     "spinbutton switch tab textbox treeitem".split()
 )
+# Items of a list or of a composite widget (a menu, a tab list, a list box, a tree): a note
+# right after one would stand among the items (review68: axe's aria-required-children, and a
+# <details> in a <ul>), so a block that is one and cannot hold its note has none (the page's
+# panel lists it)
+ITEM_ROLES = frozenset("menuitem menuitemcheckbox menuitemradio option tab treeitem".split())
+_LISTED = frozenset(("li", "dt", "dd"))
+
+
+def listed_item(tag: str, attrs: Sequence[Attr]) -> bool:
+    """Whether the element ``tag`` with ``attrs`` is an item of a list or of a composite
+    widget (by its name or its role)."""
+    return tag in _LISTED or any(
+        a.name == "role" and not ITEM_ROLES.isdisjoint(a.value.lower().split()) for a in attrs
+    )
+
+
+# A role's value where the scanner finds ``role``, each part bounded (whitespace, a value: role
+# values are short words) so that no page makes it read far from each one (review68: every
+# ``role`` attribute had its tag's attributes read, 2-3 times the scan of a role-heavy page)
+_ROLE = re.compile(
+    r"role[\t\n\f\r ]{0,16}=[\t\n\f\r ]{0,16}"
+    r"(?:\"([^\"]{0,80})|'([^']{0,80})|([^\t\n\f\r >]{0,80}))",
+    re.I,
+)
+
+
+def names_control(page: str, at: int) -> bool:
+    """Whether the ``role`` attribute at ``at`` may name one of :data:`CONTROL_ROLES` (a token
+    of its first 80 characters; one written with character references is read as if it did)."""
+    m = _ROLE.match(page, at)
+    if m is None:
+        return False
+    value = m.group(m.lastindex or 1)
+    return "&" in value or not CONTROL_ROLES.isdisjoint(value.lower().split())

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.entities import html5 as _NAMED
 
+from .roles import names_control
+
 _WS = r"\t\n\f\r "
 _WS_CHARS = "\t\n\f\r "
 # The attribute part of a tag: separators and attributes, exactly as the tokenizer reads them.
@@ -112,7 +114,10 @@ def positions(page: str, slot: str, opt_out: str) -> tuple[list[int], list[int]]
     unusable += [  # role: none inside one naming a control either (hides.py; a11y68)
         at
         for at in each("role")
-        if at and page[at - 1] in _BEFORE and page[at + 4 : at + 5] in _AFTER
+        if at
+        and page[at - 1] in _BEFORE
+        and page[at + 4 : at + 5] in _AFTER
+        and names_control(page, at)
     ]
     marks = each(slot)
     if hides or styles or unusable:
