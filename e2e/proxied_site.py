@@ -125,6 +125,8 @@ def omotenashi_proxy(
         "OMOTENASHI_RULES_SNIPPETS_DIR": str(rules),
         "OMOTENASHI_RESPECT_FRESH_SHARE": "0",  # every page view personalised: deterministic
         "OMOTENASHI_DEBUG_HEADER": "true",
+        # as the demo's (e2e/conftest.py): a busy machine may stall a read past 0.15 s
+        "OMOTENASHI_REDIS_READ_TIMEOUT": "1.0",
         **env,
     }
     command = [sys.executable, "-m", "omotenashi.cli", "proxy", "--upstream", upstream]

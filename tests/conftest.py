@@ -16,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 
 from omotenashi import Omotenashi, Settings
 from omotenashi.metrics import Metrics
+from omotenashi.settingsredis import RedisSettings
 from omotenashi.store.store import Store
 from omotenashi.testing import Written
 
@@ -237,9 +238,14 @@ async def asgi_get(
 
 @asynccontextmanager
 async def store_on(url: str, **cfg: Any) -> AsyncIterator[Store]:
-    """A store connected to ``url`` with ``cfg`` (the Redis settings; 2 s timeouts unless
-    given: the default 0.15 s read failed a TLS test on a loaded machine), closed afterwards."""
-    cfg = {"read_timeout": 2.0, "write_timeout": 2.0, **cfg}
+    """A store connected to ``url`` with ``cfg`` (the Redis settings), closed afterwards. Given
+    no timeout, it has 2 s ones (the default 0.15 s read failed a TLS test on a loaded
+    machine); given one, the others are a deployment's defaults, the connect timeout too
+    (which the tests' environment makes 2 s): a test of timeouts."""
+    if not {"read_timeout", "write_timeout", "connect_timeout"} & cfg.keys():
+        cfg = {"read_timeout": 2.0, "write_timeout": 2.0, **cfg}
+    else:
+        cfg = {"connect_timeout": RedisSettings.model_fields["connect_timeout"].default, **cfg}
     made = Store(Settings(redis={"url": url, **cfg}).redis, Metrics())
     made.connect(url)
     try:

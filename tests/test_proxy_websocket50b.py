@@ -37,7 +37,7 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings(max_body=4096)
 
 
-def ws_origin(then: Send, seen: list[Request]) -> Any:
+def ws_origin(then: Send, seen: list[Request], go: asyncio.Event | None = None) -> Any:
     """An origin that accepts every WebSocket handshake (noting it in ``seen``), then does
     ``then`` (test_proxy47_framing's raw origin, speaking WebSocket)."""
 
@@ -47,6 +47,8 @@ def ws_origin(then: Send, seen: list[Request]) -> Any:
             ws.receive_data(await reader.read(65536))
         seen.append(asked[0])
         writer.write(ws.send(AcceptConnection()))
+        if go is not None:  # (the proxy shares this loop: its handshake ends first)
+            await go.wait()
         try:
             await then(writer, ws)
         except OSError:  # (the proxy let go: as meant)
@@ -80,10 +82,12 @@ async def test_a_hostile_origin_ends_the_websocket_not_the_proxy_s_memory(
     settings: Settings, then: Send, code: int
 ) -> None:
     seen: list[Request] = []
-    async with ws_origin(then, seen) as origin:
+    go = asyncio.Event()
+    async with ws_origin(then, seen, go) as origin:
         async with proxied(settings, origin, read_timeout=0.5) as (url, _):
             async with connected(url, "/s") as (client, answer, _):
                 assert isinstance(answer, AcceptConnection)
+                go.set()
                 while not isinstance(event := await client.event(), CloseConnection):
                     pass
     assert event.code == code

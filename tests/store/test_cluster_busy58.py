@@ -25,7 +25,10 @@ __all__ = ["cluster_url"]  # (a fixture, used by name)
 
 
 def cluster_store(url: str) -> Store:
-    cfg = Settings(redis={"url": url, "cluster": True, "read_timeout": 0.15, "breaker_reset": 0.5})
+    cfg = Settings(  # (the connect timeout's default given: the tests' environment makes it 2 s)
+        redis={"url": url, "cluster": True, "read_timeout": 0.15, "breaker_reset": 0.5}
+        | {"connect_timeout": 0.25}
+    )
     store = Store(cfg.redis, Metrics())
     store.connect(url)
     return store

@@ -49,7 +49,8 @@ async def reads_until_served(store: Store, tries: int, past_breaker: bool = Fals
 async def test_a_connection_opened_anew_on_a_busy_loop_serves_reads(
     omotenashi_redis_url: str, omotenashi_redis: redis.Redis
 ) -> None:
-    async with store_on(omotenashi_redis_url, read_timeout=0.15) as store:
+    # (the connect timeout's default given: the tests' environment makes it 2 s)
+    async with store_on(omotenashi_redis_url, read_timeout=0.15, connect_timeout=0.25) as store:
         await store.load(new_vid())  # (connected)
         async with saturated():  # 0.2 s a pass: longer than the connect timeout (0.25 s) ...
             kill_connections(omotenashi_redis)  # ... over the steps of a connection

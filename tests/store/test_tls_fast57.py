@@ -59,7 +59,7 @@ async def test_a_tls_server_is_read_and_written_on_the_fast_path(
 ) -> None:
     port, ca = front
     url = f"rediss://localhost:{port}/{_db(omotenashi_redis_url)}?ssl_ca_certs={ca}"
-    async with store_on(url) as store:
+    async with store_on(url, read_timeout=2.0) as store:  # (the first read opens TLS)
         assert store.fast is not None
         vid = new_vid()
         assert (await store.load(vid)).visits == 0
@@ -111,8 +111,9 @@ async def test_a_tls_connection_opened_anew_on_a_busy_loop_serves_reads(
     """(last56 P2, over TLS: its handshake is more passes of the loop.)"""
     port, ca = front
     url = f"rediss://localhost:{port}/{_db(omotenashi_redis_url)}?ssl_ca_certs={ca}"
-    async with store_on(url, read_timeout=0.15) as store:
-        await store.load(new_vid())
+    async with store_on(url, read_timeout=2.0) as store:
+        await store.load(new_vid())  # (connected: TCP, TLS, scripts, with time to spare)
+        store.cfg = store.cfg.model_copy(update={"read_timeout": 0.15})
         async with saturated():
             kill_connections(omotenashi_redis)
             outcomes = await reads_until_served(store, 10)
