@@ -80,7 +80,7 @@ def cards(page: str, listed: str) -> dict[str, tuple[str, set[str]]]:
             if (p.attributes.get("id") or "").endswith(("-off", "-hint"))
         ]
         described = set((box.attributes.get("aria-describedby") or "").split())
-        ids = {p.attributes.get("id") for p in card.css("p")}
+        ids = {p.attributes.get("id") for p in card.css("p, ul")}  # (its reasons too: a11y68)
         assert described <= ids, (described, ids)  # each names a line of the card
         out[label.text()] = (" ".join(lines), described)
     return out

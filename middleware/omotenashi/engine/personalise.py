@@ -252,7 +252,8 @@ def _place(
             for slot in targets:  # one "i" per block, on the first element where it may go
                 why, inside = "", False  # (and is seen: not one the page hides, html/scanner.py)
                 if disclose and not slot.hidden:
-                    item = listed_item(slot.tag, slot.attrs)  # (nothing among items: review68)
+                    # (nothing among items: review68; after an implied end, the note is in it)
+                    item = slot.close_start != slot.end and listed_item(slot.tag, slot.attrs)
                     inside, level = placement(
                         slot.tag, slot.note_in, slot.note_after, replaced, item
                     )
