@@ -8,9 +8,12 @@ a line late."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+
+from omotenashi.recommend.catalog import load_catalog
 
 from .test_cli_check import check_site
 
@@ -83,11 +86,11 @@ RULE = "rules:\n  - id: a\n    slot: hero\n    text: Hi\n    why: Because of a.\
         (
             RULE.replace("- id: a", "- id: a # note\u2028more") + "    slott: x\n",
             "r.yaml:2: error: line 2 has a U+2028 LINE SEPARATOR, which YAML reads as a line "
-            "break (delete it (most editors do not show it); start a new line instead if one "
-            "is meant)",
+            "break (delete it (most editors do not show it); in quotes, write it as \\u2028)",
         ),
-        (
-            RULE.replace("Because of a.", '"Because\u2029of a."'),
+        (  # (before the error YAML found, a line break of its own: the line is an editor's)
+            RULE.replace("why: Because of a.", "why: Because\u2029of a.\n    text: [")
+            + "    x: 1\n",
             "r.yaml:5: error: line 5 has a U+2029 PARAGRAPH SEPARATOR, which YAML reads as a",
         ),
     ],
@@ -129,6 +132,7 @@ def test_a_yaml_slip_is_said_as_what_it_is_at_its_line(
         "    text: \u201cHello\u201d\n",  # curly quotes that are the text's own: kept
         '    text: "Hello\u2028world"\n'.replace("\u2028", "\\u2028"),  # the escape is fine
         "    text: Hi\n    when: {query: {'2024': x}}\n",  # a quoted number is a name
+        '    text: "Hello\u2029world"\n',  # (eye68: kept in quotes, as a JSON catalogue's title)
     ],
 )
 def test_what_yaml_reads_as_meant_is_still_taken(
@@ -162,3 +166,13 @@ def test_the_curly_quote_fix_keeps_a_backslash_as_written(
     code, out = check_site(tmp_path, monkeypatch, capsys, {"r.yaml": text})
     assert code == 1
     assert out[0].endswith("(write straight quotes: why: 'Saved in C:\\new: see')"), out
+
+
+def test_a_json_catalogue_with_a_line_separator_in_a_title_loads(tmp_path: Path) -> None:
+    """eye68: json.dumps(ensure_ascii=False) and JSON.stringify leave U+2028 raw in strings;
+    refusing it wherever it stood refused such a catalogue whole on an upgrade."""
+    data = {"items": [{"id": "t1", "title": "Kyoto walk\u2028Half day", "url": "/t/1"}]}
+    (tmp_path / "catalog.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert [i.title for i in load_catalog(tmp_path / "catalog.json").items] == [
+        "Kyoto walk\u2028Half day"
+    ]

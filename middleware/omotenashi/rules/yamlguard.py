@@ -8,7 +8,6 @@ Every refusal is a :class:`~omotenashi.errors.RuleError` naming the file and lin
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 
 import yaml
@@ -23,9 +22,7 @@ LIST_FILE: Limit = (MAX_FILE_BYTES, "keep the list shorter: one list is one file
 JOURNEY_FILE: Limit = (MAX_FILE_BYTES, "keep it shorter: a site has one journey file")
 MAX_DEPTH = 40
 # C0 controls but tab, newline and carriage return; DEL; C1 controls; non-characters.
-# And the line and paragraph separators, which YAML reads as line breaks where editors show
-# none (i18n67: a U+2028 in a comment ended it, and every line after was counted one off).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _CHUNK = 32 * 1024
 # A line that starts with at least half MAX_DEPTH spaces, dashes or question marks: block
 # style nests no deeper without one (each level indents, or adds "- " or "? ", at least once);
@@ -69,21 +66,11 @@ def check_text(
         if pace is not None:
             pace()
     if bad is not None:
-        line, char = line_at(text, bad.start()), bad.group()
-        if char in "\u2028\u2029":
-            said = f"line {line} has a U+{ord(char):04X} {unicodedata.name(char)}"
-            raise RuleError(
-                name,
-                line,
-                "",
-                f"{said}, which YAML reads as a line break",
-                "delete it (most editors do not show it); start a new line instead if one is meant",
-            )
         raise RuleError(
             name,
-            line,
+            line_at(text, bad.start()),
             "",
-            f"the file contains the control character {char!r}",
+            f"the file contains the control character {bad.group()!r}",
             "delete it (most editors do not show it); save the file as plain UTF-8 text",
         )
 

@@ -19,7 +19,7 @@ from omotenashi.rules.yamlguard import (
     check_text,
     line_at,
 )
-from omotenashi.rules.yamlspaces import curly_quote, odd_space, tag_or_document
+from omotenashi.rules.yamlspaces import curly_quote, line_separator, odd_space, tag_or_document
 
 Loc = tuple[str | int, ...]
 
@@ -120,7 +120,9 @@ def _precise(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
         line = mark.line + 1 if mark else 1
         problem = f"not valid YAML: {exc.problem or exc.context}"
         hint = "check the indentation and quote text containing ':' or '#'"
-        if "maximum nesting depth" in problem:  # (the parser's own bound, past 1,000: rules61)
+        if sep := line_separator(text, mark.index if mark else len(text)):
+            line, problem, hint = sep  # (first: every line after it is counted one off)
+        elif "maximum nesting depth" in problem:  # (the parser's own bound, past 1,000: rules61)
             problem, hint = f"the file nests more than {MAX_DEPTH} levels deep", "flatten it"
         elif _tab_indented(text, line):
             problem, hint = f"line {line} is indented with a tab", "indent with spaces"

@@ -75,7 +75,7 @@ def curly_quote(text: str, line: int) -> tuple[int, str, str] | None:
             continue
         said = f"line {at} opens a value with {opener!r}, a typographic quote YAML reads as text"
         shown = quoted if len(quoted) <= 60 else f"{quoted[:40]}…'"  # (a long line: its start)
-        where = f"{curly.group(2)}: " if curly.group(2) else "- "
+        where = f"{curly.group(2)}: " if curly.group(2) else "- " * lead.lstrip().startswith("-")
         return at, said, f"write straight quotes: {where}{shown}"
     return None
 
@@ -114,3 +114,20 @@ def tag_or_document(problem: str) -> tuple[str, str] | None:
             "remove the '---' line, or move what follows it into a file of its own",
         )
     return None
+
+
+_SEPARATOR = re.compile("[\u2028\u2029]")
+
+
+def line_separator(text: str, index: int) -> tuple[int, str, str] | None:
+    """A line or paragraph separator before ``index`` (where YAML found an error), which YAML
+    reads as a line break where editors show none: a comment ended there and what followed
+    was read as YAML (i18n67), every line after counted one off. Inside quotes it is kept as
+    it is, and a file that reads well (a JSON catalogue's title with one) is not refused."""
+    found = _SEPARATOR.search(text, 0, index + 1)
+    if found is None:
+        return None
+    line, char = text.count("\n", 0, found.start()) + 1, found.group()
+    said = f"line {line} has a U+{ord(char):04X} {unicodedata.name(char)}"
+    fix = "delete it (most editors do not show it); in quotes, write it as \\u" + f"{ord(char):04x}"
+    return line, f"{said}, which YAML reads as a line break", fix
