@@ -60,7 +60,7 @@ async def test_the_block_in_a_form_is_switched_off_from_its_link(
         if headers:  # nothing shown is recorded: a switch of its own
             assert came, prefs.text
             assert "You followed our spring link." in came[1]
-            assert "The block the link you followed names (kind: Campaigns)" in page_words(came[1])
+            assert "A block the link you followed names (kind: Campaigns)" in page_words(came[1])
         else:  # listed as shown already, with its switch there
             assert not came and prefs.text.count('name="rule" value="spring-offer"') == 1
         fields = {
@@ -144,3 +144,41 @@ async def test_the_blocks_switch_says_what_holds_it_back_now(
     assert came, prefs.text
     words = page_words(came[1])
     assert "Not shown to you now:" in words and "Untick it" not in words
+
+
+CARD = (
+    "<!doctype html><html><head></head><body>"
+    '<div role="link" tabindex="0"><div data-omo-slot="offer">Default offer</div></div>'
+    '<ul role="menu"><li role="menuitem" data-omo-slot="menu">Default item</li></ul>'
+    "</body></html>"
+)
+TWO = (
+    RULES
+    + """  - {id: menu-offer, slot: menu, text: "Menu offer", when: {query: {utm_campaign: spring}},
+     category: campaigns, why: "Our spring menu."}
+"""
+)
+
+
+async def test_blocks_without_their_i_are_named_by_the_panels_link(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """eye68: a block the page gives no "i" (inside a control by its role, an item of a menu)
+    had, under GPC, only its kind's switch: the panel's link names them now."""
+    settings = make_settings(TWO, respect={"disclosure": True, "page_panel": True})
+    async with client_for(Omotenashi(page_app(CARD), settings=settings)) as client:
+        client.headers.update(GPC)
+        await client.get("/")
+        page = await client.get("/?utm_campaign=spring")
+        assert 'class="omo-i"' not in page.text and "Spring offer" in page.text
+        link = re.search(r'<a href="([^"]+)">See and change your choices</a>', page.text)
+        assert link, page.text
+        href = html.unescape(link[1])
+        assert href == f"{PREFS}?block=spring-offer&block=menu-offer#omo-came"
+        prefs = await client.get(href.split("#")[0])
+    came = re.search(r'<ul class="cards" id="omo-came">(.*?)</ul>', prefs.text, re.S)
+    assert came, prefs.text
+    assert re.findall(r'name="rule" value="([^"]+)" checked', came[1]) == [
+        "spring-offer",
+        "menu-offer",
+    ]

@@ -290,7 +290,7 @@ class Endpoints:
             confirm_erase="confirm=erase" in query,  # asked only where there is an erase
             choices=choices,
             root=root,
-            block=camefrom.named(query) if "block=" in query else "",
+            blocks=camefrom.named(query) if "block=" in query else [],
         )
         big = len(choices.by_id) >= IN_A_THREAD and self.page.lists_rules()
         page = await asyncio.to_thread(render) if big else render()  # a page of every rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,7 +17,7 @@ from omotenashi.engine.explain import either
 from omotenashi.engine.facts import Facts
 from omotenashi.engine.html.core import NOTE_NONE
 from omotenashi.engine.notelabels import _labels
-from omotenashi.engine.panelwords import FRESH, FRESH_SOME, HISTORY_OFF
+from omotenashi.engine.panelwords import FRESH, FRESH_SOME, HISTORY_OFF, parts
 from omotenashi.rules.text import unstopped
 
 
@@ -207,7 +207,7 @@ def note(
     False: none of a recommendation's items comes from the visitor's own signals; ``left``:
     which of their own filters took items out of those general suggestions."""
     rule = decision.rule.rule
-    before, between, after = _note_parts(
+    before, between, after = _noteparts(
         decision.id,
         rule.id,
         headline(decision),
@@ -233,7 +233,7 @@ def note(
 
 
 @lru_cache(maxsize=4096)
-def _note_parts(
+def _noteparts(
     decision_id: str,
     rule_id: str,
     why: str,
@@ -291,12 +291,15 @@ def panel(
     items: Mapping[str, Sequence[str]] | None = None,
     personal: Mapping[str, bool] | None = None,
     left: Mapping[str, Sequence[str]] | None = None,
+    noteless: Collection[str] = (),
 ) -> str:
     """One page-level "Why this page looks this way": the blocks chosen for the visitor, then
     those that are not (``personal``: whether a recommendation's items come from the
     visitor's own signals, by rule id; ``left``: which of the visitor's own filters took
     items out of general suggestions), and on a fresh page view, that it is one; with the
-    visitor's browsing history off, that it is."""
+    visitor's browsing history off, that it is. Its link names the blocks without their own
+    "i" here (``noteless``), which the preferences page gives a switch each (eye68: under
+    GPC, nothing shown recorded, only their kinds could be switched off)."""
     items = items or {}
     personal = personal or {}
     left = left or {}
@@ -316,9 +319,11 @@ def panel(
         d.fresh,
         d.history_off,
         own_tab(d),
+        tuple(x.id for x in applied if x.id in noteless)[:MAX_NAMED] if d.dismiss else (),
     )
 
 
+MAX_NAMED = 10  # blocks a link names, at most (respect/camefrom.py reads as many)
 Entry = tuple[str, str, tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]  # id, why,
 # reasons, items, mine, and the visitor's own filters that took items out (general)
 
@@ -340,14 +345,14 @@ def _listed(entries: Sequence[Entry]) -> str:
     return out
 
 
-def _parts(n: int, before: str = "", after: str = "") -> str:
-    """ "1 part is", "2 other parts are", "1 part of this page is"."""
-    return f"{n} {before}part{'s' * (n != 1)}{after} {'are' if n != 1 else 'is'}"
-
-
 @lru_cache(maxsize=1024)
 def _panel(
-    entries: tuple[Entry, ...], prefix: str, fresh: bool, history_off: bool, tab: str = ""
+    entries: tuple[Entry, ...],
+    prefix: str,
+    fresh: bool,
+    history_off: bool,
+    tab: str = "",
+    named: tuple[str, ...] = (),
 ) -> str:
     prefix = html.escape(prefix, quote=True)
     forced = [e for e in entries if e[1].startswith(PREVIEW_WHY[:40])]  # (qa66: "chosen
@@ -362,26 +367,29 @@ def _panel(
     text = f"<p{EN}>{FRESH_SOME if mine or forced or less or yours else FRESH}</p>" if fresh else ""
     text += f"<p{EN}>{HISTORY_OFF}</p>" if history_off else ""
     if mine:
-        lead = _parts(len(mine), after=" of this page")
+        lead = parts(len(mine), after=" of this page")
         text += f"<p{EN}>{lead} chosen for you:</p><ul>{_listed(mine)}</ul>"
     if forced:
-        lead = _parts(len(forced), before="other " * bool(mine), after=" of this page" * (not mine))
+        lead = parts(len(forced), before="other " * bool(mine), after=" of this page" * (not mine))
         text += f"<p{EN}>{lead} shown by a preview link:</p><ul>{_listed(forced)}</ul>"
     earlier = bool(mine or forced)  # (visitor60: one made of what we know of them: no "general")
     for group, heading in ((general, "general, not based on you"), (yours, _MADE_OF_YOURS)):
         if group:
             n, none = len(group), _NONE_MINE * (not less)
-            lead = _parts(n, before="other ") if earlier else f"{none}{_parts(n)}"
+            lead = parts(n, before="other ") if earlier else f"{none}{parts(n)}"
             text += f"<p{EN}>{lead} {heading}:</p><ul>{_listed(group)}</ul>"
             earlier = True
     for left, some in less.items():
-        lead = _parts(len(some), before="other " if earlier else "")
+        lead = parts(len(some), before="other " if earlier else "")
         earlier = True
         text += (
             f"<p{EN}>{lead} our general suggestions, without {without(left)}:</p>"
             f"<ul>{_listed(some)}</ul>"
         )
-    choices = f'<p{EN}><a href="{prefix}/preferences"{tab}>See and change your choices</a></p>'
+    query = f"?{'&'.join(f'block={html.escape(b)}' for b in named)}#omo-came" if named else ""
+    choices = (
+        f'<p{EN}><a href="{prefix}/preferences{query}"{tab}>See and change your choices</a></p>'
+    )
     choices = choices if prefix else ""  # (no address of ours reaches the site: html/base.py)
     return (
         '<aside class="omo-why-page" aria-labelledby="omo-why-name">'  # (its English: a11y68)

@@ -20,3 +20,8 @@ FRESH_SOME = (
 # The panel while the visitor's browsing history is off (engine/restraint.py history_off): no
 # rule on their behaviour is shown, whatever its category (not a fresh page: every page is so)
 HISTORY_OFF = "Your browsing history is off: nothing here is chosen from what you viewed."
+
+
+def parts(n: int, before: str = "", after: str = "") -> str:
+    """ "1 part is", "2 other parts are", "1 part of this page is"."""
+    return f"{n} {before}part{'s' * (n != 1)}{after} {'are' if n != 1 else 'is'}"

@@ -163,7 +163,7 @@ def personalise(
                 rule_id = shown_here.id
                 asked = placed.told.get(rule_id) or _asked(recommender, rule_id)
                 items[rule_id], mine[rule_id], left[rule_id] = asked
-        out = out[:at] + panel(applied, disclosure, items, mine, left) + out[at:]
+        out = out[:at] + panel(applied, disclosure, items, mine, left, placed.noteless) + out[at:]
     timings = {"decide": decided - t0, "render": time.perf_counter() - decided}
     problems += placed.problems
     return Outcome(out, applied, problems, timings, _skipped(found) + placed.left_out)

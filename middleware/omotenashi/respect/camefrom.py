@@ -2,7 +2,8 @@
 
 The "i" of a block inside a form of the page has no *Don't show me this* (its form would end
 the page's), so its *Your choices* link names the block (``?block=<rule id>``,
-engine/disclosure.py) and the page lists it first, ticked, when it is not already listed as
+engine/disclosure.py), as the page panel's link names the blocks without an "i" on the page
+(``block=`` once each), and the page lists each first, ticked, when not already listed as
 shown (a11y68: under Global Privacy Control, where nothing shown is recorded, only the block's
 whole kind could be switched off there). Anyone may write such a link, so the page says only
 that the link names the block, not that the visitor saw it.
@@ -14,35 +15,41 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+from omotenashi.engine.disclosure import MAX_NAMED
 from omotenashi.engine.restraint import Prefs
 from omotenashi.respect import shown
 from omotenashi.respect.choices import Choices
 
 
-def named(query: str) -> str:
-    """The rule id ``block=`` names in a query string ("" for none)."""
-    return (parse_qs(query).get("block") or [""])[0][:64]  # (the query is cut: MAX_QUERY)
+def named(query: str) -> list[str]:
+    """The rule ids ``block=`` names in a query string (the first :data:`MAX_NAMED`)."""
+    return [v[:64] for v in parse_qs(query).get("block", [])[:MAX_NAMED]]  # (a cut query)
 
 
-def came_entry(
-    rule_id: str, choices: Choices, prefs: Prefs, listed: Iterable[Mapping[str, Any]]
+def came_entries(
+    rule_ids: Iterable[str], choices: Choices, prefs: Prefs, listed: Iterable[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The switch of the entry of the rule ``rule_id`` (as :func:`shown.shown_recently` groups
-    them), or none: no such rule, switched off already (then it is listed among those), or
-    listed above as shown."""
-    if rule_id not in choices.by_id:
-        return []
-    ids = choices.entry(rule_id)
-    key = ",".join(ids)
-    if not shown.entry_on(ids, prefs) or any(e["key"] == key for e in listed):
-        return []
-    rule = choices.by_id[rule_id].rule
-    return [
-        {
-            "key": key,
-            "label": rule.why.strip(),
-            "category": shown.kind_label(choices.labels, rule.category),
-            "category_on": rule.category not in prefs.off_categories,
-            "behavioural": all(choices.by_id[i].behavioural for i in ids),  # (notes.annotate)
-        }
-    ]
+    """The switch of the entry of each rule of ``rule_ids`` (as :func:`shown.shown_recently`
+    groups them), each once, but for no such rule, one switched off already (then it is
+    listed among those) or listed above as shown."""
+    keys = {e["key"] for e in listed}
+    out: list[dict[str, Any]] = []
+    for rule_id in rule_ids:
+        if rule_id not in choices.by_id:
+            continue
+        ids = choices.entry(rule_id)
+        if shown.entry_on(ids, prefs) and (key := ",".join(ids)) not in keys:
+            keys.add(key)
+            out.append(_entry(key, ids, choices, prefs))
+    return out
+
+
+def _entry(key: str, ids: tuple[str, ...], choices: Choices, prefs: Prefs) -> dict[str, Any]:
+    rule = choices.by_id[ids[0]].rule
+    return {
+        "key": key,
+        "label": rule.why.strip(),
+        "category": shown.kind_label(choices.labels, rule.category),
+        "category_on": rule.category not in prefs.off_categories,
+        "behavioural": all(choices.by_id[i].behavioural for i in ids),  # (notes.annotate)
+    }

@@ -30,7 +30,7 @@ from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Loaded
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import notes, notewords, shown, yourdata
-from omotenashi.respect.camefrom import came_entry
+from omotenashi.respect.camefrom import came_entries
 from omotenashi.respect.choices import Choices, ChoicesCache
 from omotenashi.respect.facts import describe
 
@@ -114,7 +114,7 @@ class PreferencesPage:
         confirm_erase: bool = False,
         choices: Choices | None = None,  # the rule set's index (ChoicesCache), if at hand
         root: str = "",  # behind a path prefix: what the browser's URLs start with
-        block: str = "",  # the rule a note's link names (respect/camefrom.py)
+        blocks: tuple[str, ...] | list[str] = (),  # the rules a link names (camefrom.py)
     ) -> bytes:
         prefs = Prefs.from_cookie(ident.prefs)
         choices = choices or Choices.of(loaded.ruleset)
@@ -129,7 +129,7 @@ class PreferencesPage:
         label = shown.kind_label(choices.labels, self.history_category)
         kinds = choices.kinds_for(prefs, every, time.time())
         held = (reason, pages_adapt(bool(reason), self.private_contextual), prefs.nothing)
-        came = came_entry(block, choices, prefs, recent)  # ([] or the one: camefrom.py)
+        came = came_entries(blocks, choices, prefs, recent)  # (respect/camefrom.py)
         notes.annotate([*recent, *switched_off, *came], kinds, *held, label * history_off)
         # every rule's switch: only for a site template that lists them (ours does not)
         listing = choices.listing_for(prefs) if self.lists_rules() else []
@@ -157,7 +157,7 @@ class PreferencesPage:
             notice=notice,
             private=note or private,
             shown=recent,
-            came=came[0] if came else None,
+            came=came,
             shown_more=len(every) - len(recent),
             switched_off=switched_off,
             gone_off=gone_off,
