@@ -194,12 +194,17 @@ def hand_over(scope: dict[str, Any], visitor: Visitor | None, left: str = "") ->
     A server that shares one state between requests (Hypercorn before 0.18, across a
     keep-alive connection; ASGI asks for a copy per request) kept the last visitor there, and
     the next request on the connection (a bot's, an excluded path's) read them with
-    :func:`get_visitor` (isolation52): a request with none has it set to None, always
-    (readme68: ``request.state.omotenashi`` was an AttributeError for a bot, a 500)."""
+    :func:`get_visitor` (isolation52): a request with none has it set to None, an HTTP one
+    always (readme68: ``request.state.omotenashi`` was an AttributeError for a bot, a 500);
+    a WebSocket's scope is left as the server made it unless it holds an earlier visitor."""
+    http = scope.get("type") == "http"
     state = scope.get("state")
     if state is None:
+        if visitor is None and not left and not http:
+            return
         scope["state"] = state = {}
-    state["omotenashi"] = visitor
+    if http or visitor is not None or state.get("omotenashi") is not None:
+        state["omotenashi"] = visitor
     if left or LEFT in state:  # why a request has none (``left``: "excluded"), for the API
         state[LEFT] = left
 
