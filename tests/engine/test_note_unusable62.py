@@ -36,6 +36,12 @@ from .test_note_places import FACTS, ON, _rules
         ('<div role="region" aria-label="deals">{}</div>', True),
         ('<div role="presentation">{}</div>', True),
         ('<div data-role="button">{}</div>', True),
+        # (eye68) past the scanner's first look: 40 spaces around "=", a control role named
+        # after 80 characters of other words (the "i" went inside)
+        ("<div role" + " " * 40 + "=" + " " * 40 + '"link">{}</div>', False),
+        ('<div role="' + "region " * 12 + 'link">{}</div>', False),
+        ("<div role=" + "x" * 90 + ">{}</div>", True),
+        ('<div role="' + "region " * 12 + '">{}</div>', True),
     ],
 )
 def test_no_note_goes_where_it_could_not_be_used(tmp_path: Path, around: str, note: bool) -> None:

@@ -35,21 +35,27 @@ def listed_item(tag: str, attrs: Sequence[Attr]) -> bool:
     )
 
 
-# A role's value where the scanner finds ``role``, each part bounded (whitespace, a value: role
-# values are short words) so that no page makes it read far from each one (review68: every
-# ``role`` attribute had its tag's attributes read, 2-3 times the scan of a role-heavy page)
+# A role's value where the scanner finds ``role``: the whitespace around ``=`` read whole (each
+# run follows its own ``role`` or ``=``: no two finds read the same one), a value's first 80
+# characters (role values are short words: no page makes it read far from each one; review68:
+# every ``role`` attribute had its tag's attributes read, 2-3 times the scan of a role-heavy page)
 _ROLE = re.compile(
-    r"role[\t\n\f\r ]{0,16}=[\t\n\f\r ]{0,16}"
-    r"(?:\"([^\"]{0,80})|'([^']{0,80})|([^\t\n\f\r >]{0,80}))",
+    r"role[\t\n\f\r ]*=[\t\n\f\r ]*"
+    r"(?:\"([^\"]{0,80})(\"?)|'([^']{0,80})('?)|([^\t\n\f\r >]{0,80})([\t\n\f\r >]?))",
     re.I,
 )
 
 
 def names_control(page: str, at: int) -> bool:
-    """Whether the ``role`` attribute at ``at`` may name one of :data:`CONTROL_ROLES` (a token
-    of its first 80 characters; one written with character references is read as if it did)."""
+    """Whether the ``role`` attribute at ``at`` may name one of :data:`CONTROL_ROLES` (a value
+    written with character references, or longer than 80 characters, is read as if it did: its
+    tag's attributes are then read whole; eye68)."""
     m = _ROLE.match(page, at)
     if m is None:
         return False
-    value = m.group(m.lastindex or 1)
-    return "&" in value or not CONTROL_ROLES.isdisjoint(value.lower().split())
+    for value, end in ((1, 2), (3, 4), (5, 6)):
+        if m.group(value) is not None:
+            text = m.group(value)
+            cut = not m.group(end) and m.end() < len(page)
+            return cut or "&" in text or not CONTROL_ROLES.isdisjoint(text.lower().split())
+    return False  # (not reached: one of the three matches)
