@@ -78,3 +78,35 @@ def test_an_item_of_a_widget_has_no_note_among_its_items(tmp_path: Path, page: s
     )
     assert [d.id for d in out.applied] == ["r"]
     assert 'class="omo-i"' not in out.html and 'class="omo-why-page"' in out.html
+
+
+@pytest.mark.parametrize(
+    ("other", "inside"),
+    [
+        ('<button aria-labelledby="promo">Buy</button>', False),
+        ("<button aria-describedby='help promo'>Buy</button>", False),
+        ("<input ARIA-LABELLEDBY=promo>", False),
+        ('<button aria-labelledby="&#112;romo">Buy</button>', False),
+        ('<button aria-labelledby="Promo">Buy</button>', True),  # (ids are case-sensitive)
+        ('<button aria-label="promo">Buy</button>', True),
+        ('<p>aria-labelledby="promo" in prose</p>', True),
+        ("", True),
+    ],
+)
+def test_a_block_whose_text_names_another_element_has_its_note_after_it(
+    tmp_path: Path, other: str, inside: bool
+) -> None:
+    """a11y68 P3: an element named or described by a block's text (``aria-labelledby``,
+    ``aria-describedby`` naming its id, before or after it) took the "i"'s words into its name;
+    the "i" goes after the block then."""
+    for page in (
+        f'{other}<div id="promo" data-omo-slot=x>old</div>',
+        f'<div id="promo" data-omo-slot=x>old</div>{other}',
+    ):
+        out = personalise(
+            f"<!doctype html><body>{page}</body>", _rules(tmp_path), FACTS, {}, disclosure=ON
+        )
+        assert [d.id for d in out.applied] == ["r"]
+        block = out.html.split('id="promo"', 1)[1].split("</div>", 1)[0]
+        assert ('class="omo-i"' in block) is inside, out.html
+        assert 'class="omo-i"' in out.html  # (after it otherwise)

@@ -36,7 +36,7 @@ from omotenashi.engine.html import (
 from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, Broken, broken
-from omotenashi.engine.html.roles import listed_item
+from omotenashi.engine.html.roles import listed_item, named_ids
 from omotenashi.engine.html.splice import new_edit, splice_edits
 from omotenashi.engine.onpage import OnPage
 from omotenashi.engine.owning import missed, owner_pairs, owners_of
@@ -195,6 +195,7 @@ def _place(
         bare: Disclosure | None = None  # the note without its own form, made when first needed
         left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
         told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
+        named: frozenset[str] | None = None  # ids aria-labelledby/-describedby name
         problems: list[str] = []
         empty: set[str] = set()  # rules that put nothing anywhere (their block empty or failed)
         # a recommendation that leaves out what the page's other blocks show comes after them
@@ -254,9 +255,11 @@ def _place(
                 if disclose and not slot.hidden:
                     # (nothing among items: review68; after an implied end, the note is in it)
                     item = slot.close_start != slot.end and listed_item(slot.tag, slot.attrs)
-                    inside, level = placement(
-                        slot.tag, slot.note_in, slot.note_after, replaced, item
-                    )
+                    note_in = slot.note_in  # (none in one whose text names another: a11y68)
+                    if note_in and replaced and (own := _element_id(slot)):
+                        named = named_ids(page) if named is None else named
+                        note_in = NOTE_NONE if own in named else note_in
+                    inside, level = placement(slot.tag, note_in, slot.note_after, replaced, item)
                     d = disclosure
                     if level == NOTE_BARE:  # a page's own form is open there: the note without
                         bare = d = bare or replace(  # its own form (the link names it)

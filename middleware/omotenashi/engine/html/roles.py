@@ -3,6 +3,7 @@ note's "i" never goes (tree.NOTELESS_NAMES for the elements that are one by thei
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -59,3 +60,36 @@ def names_control(page: str, at: int) -> bool:
             cut = not m.group(end) and m.end() < len(page)
             return cut or "&" in text or not CONTROL_ROLES.isdisjoint(text.lower().split())
     return False  # (not reached: one of the three matches)
+
+
+# An id list's value after ``aria-labelledby`` or ``aria-describedby``: its first 1,000
+# characters (each find reads no further: linear however they overlap)
+_NAMING = ("aria-labelledby", "aria-describedby")
+_IDREFS = re.compile(
+    r"[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"([^\"]{0,1000})|'([^']{0,1000})|([^\t\n\f\r >]{0,1000}))"
+)
+_SPACES = re.compile(r"[\t\n\f\r ]+")
+
+
+def named_ids(page: str) -> frozenset[str]:
+    """The ids an ``aria-labelledby`` or ``aria-describedby`` on ``page`` names: the text of an
+    element with one is part of another's accessible name or description, so an "i" inside it
+    would be too (a11y68). Found where an attribute's name may be (after a space, a quote or
+    ``/``), in any case; a value with character references is read with them decoded."""
+    low = page.lower()
+    if len(low) != len(page):  # (a "İ" lowers to two: the offsets would not match)
+        low = page.translate(_ASCII_LOWER)
+    out: set[str] = set()
+    for name in _NAMING:
+        at, find = low.find(name), low.find
+        while at >= 0:
+            end = at + len(name)
+            if at and page[at - 1] in "\t\n\f\r /\"'" and (m := _IDREFS.match(page, end)):
+                value = m.group(m.lastindex or 1)
+                out.update(_SPACES.split(html.unescape(value) if "&" in value else value))
+            at = find(name, end)
+    out.discard("")
+    return frozenset(out)
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
