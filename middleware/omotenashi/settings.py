@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     Field,
-    FilePath,
     SecretStr,
     ValidationError,
     field_validator,
@@ -28,6 +27,8 @@ from omotenashi.folders import snippets_beside
 from omotenashi.rules.whenvalues import ZoneName
 from omotenashi.settingsredis import RedisSettings as RedisSettings
 from omotenashi.settingsredis import _Group
+from omotenashi.settingsrespect import TOKEN as _TOKEN
+from omotenashi.settingsrespect import RespectSettings as RespectSettings
 
 MAX_COOKIE_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
 # "_" as browsers take it in a host name (a Docker or intranet host: my_app.internal)
@@ -102,9 +103,6 @@ class CookieSettings(_Group):
         return path
 
 
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a cookie's name (RFC 6265's token)
-
-
 def _not_empty(value: object) -> object:
     """A folder given as "" (``OMOTENASHI_RULES_DIR=``) is no folder: it read as ".", the
     process's own (config52: metrics files went into the app's working folder)."""
@@ -143,71 +141,6 @@ class RulesSettings(_Group):
         if "snippets_dir" not in self.model_fields_set:
             self.__dict__["snippets_dir"] = snippets_beside(self.dir)
         return self
-
-
-class RespectSettings(_Group):
-    disclosure: bool = Field(
-        default=True, description="Add a 'why am I seeing this' note to personalised blocks."
-    )
-    page_panel: bool = Field(
-        default=True, description="Add a panel listing every decision on the page."
-    )
-    budget: int = Field(default=4, ge=0, description="Most personalised slots on one page.")
-    intent_budget: int = Field(
-        default=1, ge=1, description="Most blocks with the same intent: on one page."
-    )
-    name_per_page: int = Field(default=1, ge=0, description="Most uses of the name per page.")
-    name_per_day: int = Field(default=3, ge=0, description="Most uses of the name per day.")
-    fresh_share: float = Field(
-        default=0.05,
-        ge=0,
-        le=1,
-        description="Share of page views where blocks made from what is kept of the visitor "
-        "show their defaults (blocks for everyone or for the moment still show).",
-    )
-    honour_gpc: bool = Field(
-        default=True, description="Sec-GPC: 1 or DNT: 1 turn behavioural personalisation off."
-    )
-    private_contextual: bool = Field(
-        default=True,
-        description="Under GPC/DNT or without consent, rules on device, time, campaign apply.",
-    )
-    consent_required: bool = Field(
-        default=False, description="Write no profile until the visitor has consented."
-    )
-    count_prefetch: bool = Field(
-        default=True,
-        description="Pages a browser fetches ahead (prefetch, prerender) count as viewed: most "
-        "are opened, unasked; false: personalised, nothing recorded.",
-    )
-    consent_cookie: str = Field(
-        default="omo_consent",
-        description="A cookie your consent banner sets to 1/yes/true/granted to give consent.",
-    )
-
-    @field_validator("consent_cookie")
-    @classmethod
-    def _a_cookie_name(cls, name: str) -> str:
-        """A name no cookie can have (``a;b``, "") would never be read: consent never given
-        (config52)."""
-        if not _TOKEN.fullmatch(name):
-            raise ValueError(
-                "it should be a cookie's name: letters, digits, - _ . (no ; , = or space)"
-            )
-        return name
-
-    preferences_template: FilePath | None = Field(  # a missing file: said at startup
-        default=None, description="Your own Jinja2 template for the preferences page."
-    )
-    history_category: str = Field(
-        default="browsing-history",
-        description="The rule category that stands for the visitor's browsing history. "
-        "Switched off: no rule on the visitor's behaviour is shown, whatever its category, "
-        "and the snippets of those still shown see them as a brand-new visitor (only "
-        "`visitor.device` stays); "
-        "their page views and viewed items are not recorded; recommendations use nothing "
-        "they browsed (their cart and purchases are still left out of suggestions).",
-    )
 
 
 class MeasureSettings(_Group):

@@ -33,7 +33,7 @@ def settings_table() -> str:
             shown = "(a random key per process)"
         elif name == "preview_keys":
             shown = "(unset: the cookie keys)"
-        elif name == "user_salt" or default is None:
+        elif name == "user_salt" or default is None or default == "":
             shown = "(unset)"
         elif isinstance(default, list):
             shown = ",".join(str(v) for v in default)

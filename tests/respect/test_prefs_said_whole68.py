@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from omotenashi import Omotenashi, Settings
+from omotenashi import ConfigError, Omotenashi, Settings
 
 from ..conftest import client_for, page_app
 
@@ -49,3 +49,38 @@ async def test_the_erase_question_takes_the_focus_it_is_opened_on(
             await client.get("/")
         prefs = (await client.get(PREFS, params={"confirm": "erase"})).text
     assert re.search(r'<section id="erase" aria-labelledby="erase-title" tabindex="-1">', prefs)
+
+
+JA_RULES = """
+categories:
+  onsen: {label: 温泉}
+rules:
+  - {id: back, slot: hero, text: "おかえりなさい", when: {views: {at_least: 1}},
+     category: onsen, why: "前にもいらっしゃいました"}
+"""
+
+
+@pytest.mark.parametrize("language", ["ja", ""])
+async def test_the_editors_words_are_marked_with_the_sites_language(
+    make_settings: Callable[..., Settings], omotenashi_redis: redis.Redis, language: str
+) -> None:
+    """a11y68 P2: on the (English) preferences page, a Japanese site's reasons and kinds were
+    read by screen readers as English; OMOTENASHI_RESPECT_SITE_LANGUAGE marks them."""
+    settings = make_settings(JA_RULES, respect={"site_language": language})
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as client:
+        await client.get("/")
+        assert "おかえりなさい" in (await client.get("/")).text
+        prefs = (await client.get(PREFS)).text
+    assert prefs.startswith('<!doctype html>\n<html lang="en">')
+    for words in ("前にもいらっしゃいました", "温泉"):
+        marked = f'<span lang="ja">{words}</span>'
+        assert (marked in prefs) is bool(language), words
+        assert words in prefs
+    assert re.search(r'<label for="omo-rule-1"><span lang="ja">前に', prefs) or not language
+    assert "Shown to you recently" in prefs and '<span lang="ja">Shown' not in prefs
+
+
+@pytest.mark.parametrize("tag", ["japanese", "ja_JP", "j", "ja-", "ja JP"])
+def test_a_site_language_that_is_no_tag_is_refused_by_name(tag: str) -> None:
+    with pytest.raises(ConfigError, match=r"OMOTENASHI_RESPECT_SITE_LANGUAGE .*language tag"):
+        Settings(respect={"site_language": tag})

@@ -58,7 +58,7 @@ class PreferencesPage:
     def __init__(self, settings: Settings, signer: CookieSigner) -> None:
         self.prefix = settings.endpoint_prefix
         self.signer = signer
-        custom = settings.respect.preferences_template
+        r, custom = settings.respect, settings.respect.preferences_template
         folders = [str(custom.parent)] if custom else []
         self.env = Environment(
             loader=FileSystemLoader([*folders, str(_HERE)]),
@@ -70,8 +70,8 @@ class PreferencesPage:
         self.intent_budget = settings.respect.intent_budget  # (how many times blocks showed)
         # what a private visitor's pages may still show (blocks that need nothing kept), and
         # whether blocks carry an "i" with "Don't show me this": the page says only what is so
-        self.private_contextual = settings.respect.private_contextual
-        self.dismiss = settings.respect.disclosure
+        self.private_contextual, self.dismiss = r.private_contextual, r.disclosure
+        self.site_lang = r.site_language  # the editors' words' language (a11y68)
         days = max(1, math.ceil(settings.redis.idle_ttl / 86400))  # ("at the latest": time53)
         self.idle = f"{days} day{'s' * (days != 1)}"  # a profile idle this long expires
         self.choices = ChoicesCache(frozenset({self.history_category}))  # once per rule set
@@ -131,8 +131,7 @@ class PreferencesPage:
         held = (reason, pages_adapt(bool(reason), self.private_contextual), prefs.nothing)
         came = came_entries(blocks, choices, prefs, recent)  # (respect/camefrom.py)
         notes.annotate([*recent, *switched_off, *came], kinds, *held, label * history_off)
-        # every rule's switch: only for a site template that lists them (ours does not)
-        listing = choices.listing_for(prefs) if self.lists_rules() else []
+        listing = choices.listing_for(prefs) if self.lists_rules() else []  # (a site's template)
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
         kept = shown.kept(profile)  # then it is shown, and can be erased, whatever the reason
         adapts = self.adapts(reason, prefs, choices)
@@ -168,6 +167,7 @@ class PreferencesPage:
             history_card=card,
             adapts=adapts,  # a block that needs nothing kept may still be shown to them
             dismiss=self.dismiss,  # blocks carry "Don't show me this"
+            site_lang=self.site_lang,
             signed_in=notes.devices_note(reason) if ident.user is not None else "",
             kinds=kinds,
             can_choose=can_choose,
