@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -141,18 +141,21 @@ def _load(
         if data is None:
             empty.append(name)
             continue
+        parsed: RuleFile | None = None
+        indexed: Iterable[tuple[int, Rule]]
         try:
-            parsed = validate_file(data, timezone, whens.share, whens.given)
-        except ValidationError as exc:
-            errors.extend(validation_errors(exc, name, lines, RuleFile))
-            continue
-        _discard(data, None)  # validated: only its lines are needed now
-        data = None
-        if not (parsed.rules or parsed.goals or parsed.categories):
-            empty.append(name)
-        goals.add_file(parsed, name, lines)
-        former.add_file(parsed, name, lines)
-        for index, rule in enumerate(parsed.rules):
+            whole = validate_file(data, timezone, whens.share, whens.given)
+        except ValidationError as exc:  # its rules that hold alone are checked on: every
+            errors.extend(validation_errors(exc, name, lines, RuleFile))  # error in one run
+            indexed = survivors(data, timezone)  # (their snippets' too: readme68)
+        else:
+            _discard(data, None)  # validated: only its lines are needed now
+            data, parsed, indexed = None, whole, enumerate(whole.rules)
+            if not (whole.rules or whole.goals or whole.categories):
+                empty.append(name)
+            goals.add_file(whole, name, lines)
+            former.add_file(whole, name, lines)
+        for index, rule in indexed:
             loc: Loc = ("rules", index)
             line = lines.get(loc) or line_of(lines, loc)  # (read with each rule: there)
             if rule.id in seen:
@@ -168,8 +171,9 @@ def _load(
                 continue
             seen[rule.id] = where = f"{name}:{line}"
             typos.saw(rule)
-            goals.add_rule(rule, name, lines, index)
-            former.add_rule(rule, name, lines, index, where)
+            if parsed is not None:  # (a refused file's goals and names: not known)
+                goals.add_rule(rule, name, lines, index)
+                former.add_rule(rule, name, lines, index, where)
             if rule.selector:
                 try:
                     if matches_the_root(parse_selector(rule.selector)):  # skipped on every page
@@ -195,6 +199,11 @@ def _load(
                 noted.append(LoadWarning(error, "error"))
             try:
                 template = _template(rule, renderer)
+                read = renderer.reads(template, rule.text) if template is not None else frozenset()
+                slip = None  # a field's slip under with:, said beside a render's error too
+                if rule.with_ and read is not None and rule.snippet:
+                    if slip := slipped(rule, read, name, lines, loc):
+                        errors.append(slip)
                 static = None
                 if template is not None and rule.recommend is not None:
                     renderer.check_fields(template)  # its items differ per visitor: no render
@@ -204,16 +213,13 @@ def _load(
                     except SampleFailure as exc:
                         said = renderer.sample_problem(exc, rule, name, lines, loc, base)
                         noted.extend([LoadWarning(said, "warning")] if said else [])
-                read = renderer.reads(template, rule.text) if template is not None else frozenset()
+                if slip is not None:
+                    continue
                 yours = read is None or "visitor" in read  # (unknown: said as yours)
                 # (an include counted as naming the visitor: not when none of it reads them)
                 uses_name = (
                     yours and template is not None and renderer.uses_name(template, rule.text)
                 )
-                if rule.with_ and read is not None and rule.snippet:  # a field's slip
-                    if slip := slipped(rule, read, name, lines, loc):
-                        errors.append(slip)
-                        continue
             except SnippetError as exc:  # located where the editor fixes it, once per snippet
                 problem = renderer.problem(exc, rule, name, lines, loc, base)
                 if problem is not None and not typos.hold(problem, exc, rule, loc):
@@ -264,6 +270,21 @@ def _load(
         category_labels=former.labels,
         pace=pace,
     )
+
+
+def survivors(data: Any, timezone: str) -> list[tuple[int, Rule]]:
+    """The rules of a file refused by its fields that hold alone, by their index: the checks
+    of their snippets and values run in the same load, so that one run says every error
+    (readme68: a file's errors came in rounds, each fix showing the next)."""
+    items = data.get("rules") if isinstance(data, dict) else None
+    out: list[tuple[int, Rule]] = []
+    for index, item in enumerate(items if isinstance(items, list) else ()):
+        try:
+            out.append((index, Rule.model_validate(item, context={"timezone": timezone})))
+        except ValidationError:
+            pass  # (said by the file's errors)
+        pace()
+    return out
 
 
 def _discard(data: Any, lines: dict[Any, Any] | None) -> None:
