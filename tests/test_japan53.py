@@ -146,7 +146,15 @@ def test_a_label_is_words_a_visitor_reads(
 @pytest.mark.parametrize(
     ("categories", "said"),
     [
-        ('  onsen: {label: "温\\u202e泉"}\n', "categories.onsen.label: the label has characters"),
+        (
+            '  onsen: {label: "温\\u202e泉"}\n',
+            "categories.onsen.label: the label holds a character no one sees ('\\u202e', "
+            "U+202E, after '温') (retype the label without it",
+        ),
+        (  # (i18n67: named, where it is)
+            '  onsen: {label: "\\u200b温泉"}\n',
+            "the label holds a character no one sees ('\\u200b', U+200B, at its start)",
+        ),
         (
             "  osen: {label: 温泉}\n",
             "warning: categories.osen: no rule has the category 'osen': its label names no",

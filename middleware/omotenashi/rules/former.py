@@ -37,8 +37,11 @@ LABEL_MOST = 60  # characters of a category's label
 def _label(text: str) -> str:
     """A category's label: one line, no final full stop, not empty, at most LABEL_MOST."""
     said = unstopped(" ".join(text.split()))
-    if UNSEEN.search(said):  # (a bidi override would turn the page's text around it)
-        problem, hint = "the label has characters one cannot see", "retype it"
+    if unseen := UNSEEN.search(said):  # (a bidi override would turn the page's text around it)
+        at, char = unseen.start(), unseen.group()  # (named: i18n67, "retype it" said not what)
+        where = f"after {said[:at][-20:]!r}" if at else "at its start"
+        problem = f"the label holds a character no one sees ({char!r}, U+{ord(char):04X}, {where})"
+        hint = "retype the label without it (a copy from a web page or a PDF may carry one)"
         raise text_problem(problem, hint)
     if not said or len(said) > LABEL_MOST:
         problem = f"the label is {len(said)} characters long" if said else "the label is empty"
