@@ -122,7 +122,8 @@ async def post_choice(
         if action != "save":
             target = came_from(form, own, root)
     go = preferences.location(preferences.marked(signer, target, seen, own))
-    signer.moves.mark(before.vid, at)  # a page in flight keeps its cookie to itself (race53)
+    # a page in flight keeps its cookie to itself (race53)
+    signer.moves.mark(before.vid, at, moves.cookie_value(given))
     await send_answer(send, 303, b"", [(b"location", go), (b"set-cookie", given)])
 
 

@@ -136,13 +136,17 @@ def renew_private(visitor: Visitor, tools: Tools) -> None:
 
 def cookie(visitor: Visitor, tools: Tools, *, secure: bool) -> bytes:
     renew_private(visitor, tools)
+    at = moves.stamp()  # (before the cookie is signed: identity/moves.py)
+    if visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
+        header = tools.signer.expired_cookie_header(secure=secure)
+    else:
+        header = tools.signer.set_cookie_header(visitor.identity, secure=secure)
     if visitor.replaced is not None:  # a sign-in or sign-out: the cookie before is outdated,
         # whenever it was signed when its id is given up (a sign-out; in its second too: last61b)
         gone = visitor.replaced != visitor.identity.vid
-        tools.signer.moves.mark(visitor.replaced, moves.GONE if gone else moves.stamp())
-    if visitor.expire_cookie:  # a private visitor's sign-out: the cookie removed
-        return tools.signer.expired_cookie_header(secure=secure)
-    return tools.signer.set_cookie_header(visitor.identity, secure=secure)
+        value = "" if gone or visitor.expire_cookie else moves.cookie_value(header)
+        tools.signer.moves.mark(visitor.replaced, moves.GONE if gone else at, value)
+    return header
 
 
 def renews(visitor: Visitor, tools: Tools) -> bool:

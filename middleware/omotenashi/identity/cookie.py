@@ -95,6 +95,9 @@ class Identity:
     several: bool = False
     # the rule set's former names (formerly:): a cookie signed from it keeps them too
     renames: Renames | None = field(default=None, compare=False, repr=False)
+    # the cookie's value as it came ("" for a new visitor): a choice's own told apart from
+    # one signed in the same second before it (identity/moves.py)
+    signed: str = field(default="", compare=False, repr=False)
 
     @property
     def pid(self) -> str:
@@ -183,6 +186,7 @@ class CookieSigner:
             user=user if isinstance(user, str) and is_user_id(user) else None,
             prefs=prefs if isinstance(prefs, dict) else {},
             flash=Flash.from_cookie(payload.get("f")),
+            signed=value,
         )
 
     def as_now(self, ident: Identity, renames: Renames) -> Identity:

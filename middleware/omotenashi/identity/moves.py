@@ -8,8 +8,9 @@ answered with its own cookie first; the slower page's came after it, the browser
 one, and the choice was undone without a word.
 
 So a choice marks the id it was made under with the second its new cookie is signed in
-(taken just before signing: cookies carry whole seconds), and a page whose cookie was signed
-before the mark sends none (:meth:`Moves.outdated`). The marks are this process's, in memory
+(taken just before signing: cookies carry whole seconds) and that cookie's value, and a page
+whose cookie was signed before the mark, or in its second and is not that cookie, sends none
+(:meth:`Moves.outdated`). The marks are this process's, in memory
 (nothing is stored: a choice under "personalise nothing" or an erase keeps nothing new).
 Another process's choice is not known here; so a page that renews a cookie renews it only
 when it answers within :data:`RENEW_WITHIN` of its arrival, when a choice made meanwhile in
@@ -33,6 +34,8 @@ class _Signed(Protocol):
     def vid(self) -> str: ...
     @property
     def issued_at(self) -> float: ...
+    @property
+    def signed(self) -> str: ...
 
 
 GONE = 2**62  # the mark of an id given up (a sign-out): every cookie of it is outdated
@@ -43,24 +46,39 @@ def stamp() -> int:
     return int(time.time())
 
 
+def cookie_value(header: bytes) -> str:
+    """The value a ``Set-Cookie`` header gives its cookie ("" for one that removes it)."""
+    return header.split(b";", 1)[0].partition(b"=")[2].decode("latin-1")
+
+
 class Moves:
     def __init__(self, keep: int = KEEP) -> None:
         self.keep = keep
-        self._at: dict[str, int] = {}  # id -> the second its cookie was last replaced
+        # id -> the second its cookie was last replaced, and the value that replaced it
+        self._at: dict[str, tuple[int, str]] = {}
 
-    def mark(self, vid: str, at: int) -> None:
-        """The cookie of ``vid`` was replaced by a choice, signed at ``at`` or after."""
+    def mark(self, vid: str, at: int, value: str = "") -> None:
+        """The cookie of ``vid`` was replaced by a choice, signed at ``at`` or after, by
+        ``value`` ("": by none of that id's, an erase's or a removal)."""
         was = self._at.pop(vid, None)  # (moved to the end: the newest)
-        self._at[vid] = GONE if was == GONE else at  # (an id given up stays given up: last61c)
+        gone = was is not None and was[0] == GONE  # (an id given up stays given up: last61c)
+        self._at[vid] = (GONE, "") if gone else (at, value)
         while len(self._at) > self.keep:
             del self._at[next(iter(self._at))]
 
     def gone(self, vid: str) -> bool:
         """Whether ``vid`` was given up here (a sign-out, a user switched: its cookie is no
         more this browser's)."""
-        return self._at.get(vid) == GONE
+        was = self._at.get(vid)
+        return was is not None and was[0] == GONE
 
     def outdated(self, ident: _Signed) -> bool:
-        """Whether a choice replaced ``ident``'s cookie after it was signed."""
-        at = self._at.get(ident.vid)
-        return at is not None and at > int(ident.issued_at)
+        """Whether a choice replaced ``ident``'s cookie after it was signed: in a later second,
+        or in the same second by another value (concurrency67: cookies carry whole seconds, and
+        one signed just before a choice, in its second, was taken for the choice's own)."""
+        was = self._at.get(ident.vid)
+        if was is None:
+            return False
+        at, value = was
+        issued = int(ident.issued_at)
+        return at > issued or (at == issued and ident.signed != value)
