@@ -423,14 +423,14 @@ def site(root: Path = ROOT, sale: Sale | None = None, *, cookie_cap: bool = True
 
 def demo_settings(root: Path = ROOT, **overrides: Any) -> Settings:
     """Settings for the demo: its rules and snippets; environment variables still apply."""
-    values: dict[str, Any] = {
-        "rules": {
-            "dir": Path(os.environ.get("OMOTENASHI_RULES_DIR") or root / "rules"),
-            "snippets_dir": Path(
-                os.environ.get("OMOTENASHI_RULES_SNIPPETS_DIR") or root / "snippets"
-            ),
-        },
-    }
+    # the demo's folders unless the environment names them: then Settings reads them as
+    # anywhere (snippets beside a rules folder given alone; an empty one refused: config69)
+    rules: dict[str, Path] = {}
+    if "OMOTENASHI_RULES_DIR" not in os.environ:
+        rules["dir"] = root / "rules"
+        if "OMOTENASHI_RULES_SNIPPETS_DIR" not in os.environ:
+            rules["snippets_dir"] = root / "snippets"
+    values: dict[str, Any] = {"rules": rules} if rules else {}
     if not os.environ.get("OMOTENASHI_SECRET_KEYS"):
         values["secret_keys"] = ["demo-only-key-change-me"]
     values.update(overrides)

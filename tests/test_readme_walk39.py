@@ -55,7 +55,11 @@ def test_a_redis_url_that_cannot_connect_stops_the_app_naming_it(url: str, said:
     ("given", "said"),
     [
         ({"secret_key": "hunter2-but-longer"}, "OMOTENASHI_SECRET_KEY (secret_key): no such"),
-        ({"redis": {"password": "hunter2"}}, "did you mean OMOTENASHI_REDIS_URL?) (got '***')"),
+        (  # (config69: where it goes is said)
+            {"redis": {"password": "hunter2"}},
+            "a Redis password goes in OMOTENASHI_REDIS_URL: redis://:password@host:6379/0) "
+            "(got '***')",
+        ),
         ({"redis": {"uri": "redis://:hunter2@cache/0"}}, "(got 'redis://:***@cache/0')"),
         ({"measure": {"report_tokn": "hunter2"}}, "OMOTENASHI_MEASURE_REPORT_TOKEN?) (got '***')"),
     ],

@@ -23,6 +23,41 @@ def known_variables(model: type[BaseModel] | None = None) -> list[str]:
     return [variable for variable, _, _ in variables(model or Settings)]
 
 
+def _secret(name: str) -> bool:
+    """Whether the variable ``name`` may hold a secret (a key, salt, token or password, by its
+    ending or a word of one: ``_PASSWORD``, ``_PASS``, ``_PWD``, ``_AUTH``, ``_CREDENTIALS``)."""
+    return name.endswith(_SECRETS) or any(w in name for w in ("PASS", "PWD", "AUTH", "CRED"))
+
+
+# What people look for that is no setting, and what does that job (config69: "did you mean
+# OMOTENASHI_COOKIE_NAME?" for OMOTENASHI_COOKIE_SECURE)
+_WHAT_DOES = {
+    "OMOTENASHI_COOKIE_SECURE": "the cookie is Secure on https requests (behind a TLS proxy, "
+    "let the server trust its forwarded headers)",
+    "OMOTENASHI_COOKIE_HTTPONLY": "the cookie is always HttpOnly",
+    "OMOTENASHI_COOKIE_SAMESITE": "the cookie is always SameSite=Lax",
+}
+
+
+def _not_a_setting(env: str, known: list[str]) -> str:
+    """A hint for a name people try that is no setting: what does its job, the setting it
+    starts with (``OMOTENASHI_METRICS_ENABLED``), or where a Redis password goes."""
+    if env in _WHAT_DOES:
+        return _WHAT_DOES[env]
+    if env.startswith("OMOTENASHI_REDIS_") and _secret(env):
+        return "a Redis password goes in OMOTENASHI_REDIS_URL: redis://:password@host:6379/0"
+    return ""
+
+
+def closest(name: str, known: list[str]) -> str | None:
+    """The setting ``name`` (an environment variable that is none) was likely meant as: the
+    longest it starts with (``OMOTENASHI_METRICS_ENABLED``: ``OMOTENASHI_METRICS``, not
+    ``OMOTENASHI_METRICS_TOKEN``), else the closest in spelling, else None."""
+    longest = max((k for k in known if name.startswith(k + "_")), key=len, default="")
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return longest or (close[0] if close else None)
+
+
 def setting_error(exc: ValidationError, model: type[BaseModel] | None = None) -> ConfigError:
     """The first problem of ``exc`` as a :class:`ConfigError` naming the setting as both an
     environment variable and an argument (``OMOTENASHI_COOKIE_MAX_AGE (cookie.max_age)``), the
@@ -34,12 +69,12 @@ def setting_error(exc: ValidationError, model: type[BaseModel] | None = None) ->
     said = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
     name = f"{env} ({said.removeprefix('.')})"
     known = known_variables(model)
-    close = difflib.get_close_matches(env, known, n=1, cutoff=0.75)
+    close = [near] if (near := closest(env, known)) else []
     value = error["input"]
-    if any(n.endswith(_SECRETS) or "PASSW" in n for n in (env, *close)):  # misspelt too
-        value = "***"  # a key, salt, token or password is never logged
-    elif isinstance(value, str) and "://" in value:  # nor a URL's password
-        value = masked(value)
+    if any(_secret(n) for n in (env, *close)):  # (misspelt too: OMOTENASHI_REDIS_PASS,
+        value = "***"  # config69) a key, salt, token or password is never logged
+    elif isinstance(value, str) and ("://" in value or "@" in value or env.endswith("_URL")):
+        value = masked(value)  # nor a URL's password, its scheme mistyped too (config69)
     if error["type"] != "extra_forbidden":
         problem = error["msg"].removeprefix("Value error, ")
         return ConfigError(name, value, problem[:1].lower() + problem[1:])
@@ -47,6 +82,8 @@ def setting_error(exc: ValidationError, model: type[BaseModel] | None = None) ->
         group, _, field = loc[0].partition("_")
         name = f"Settings({loc[0]}=...)"
         hint = f"as an argument it is {group}={{{field!r}: ...}}; in the environment {env}"
+    elif hint := _not_a_setting(env, known):
+        pass
     elif close:
         hint = f"did you mean {close[0]}?"
     else:
@@ -96,6 +133,6 @@ def misspelt(environ: Mapping[str, str]) -> list[tuple[str, str]]:
             or upper.startswith(OTHER_VARIABLES)
         ):
             continue
-        if close := difflib.get_close_matches(upper, known, n=1, cutoff=0.75):
-            out.append((name, close[0]))
+        if close := closest(upper, known):
+            out.append((name, close))
     return out

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -87,20 +88,33 @@ class CookieSettings(_Group):
 
     @field_validator("domain")
     @classmethod
-    def _a_host_name(cls, domain: str | None) -> str | None:
+    def _a_host_name(cls, domain: str | None, info: ValidationInfo) -> str | None:
         """A browser drops a cookie whose Domain is no host name (``https://example.com``,
-        ``example.com:8000``): every visitor would be new on every page."""
+        ``example.com:8000``), or a ``__Host-`` cookie with one: every visitor would be new
+        on every page (config69)."""
         if domain is not None and not _HOST_NAME.fullmatch(domain):
             raise ValueError("it should be a host name, example.com (no scheme, port or path)")
+        if domain is not None and _host_only(info):
+            raise ValueError(_HOST_ONLY.format("no domain: leave it unset"))
         return domain
 
     @field_validator("path")
     @classmethod
-    def _a_path(cls, path: str) -> str:
+    def _a_path(cls, path: str, info: ValidationInfo) -> str:
         """A browser ignores a Path not starting with "/"; ";" would start another attribute."""
         if not _COOKIE_PATH.fullmatch(path):
             raise ValueError("it should be a path from the site's root, / or /shop (no ; or ,)")
+        if path != "/" and _host_only(info):
+            raise ValueError(_HOST_ONLY.format("the path /"))
         return path
+
+
+# A cookie named __Host-... is kept by browsers only with no Domain, Path=/ and Secure
+_HOST_ONLY = "a cookie named __Host-... is dropped by browsers unless it has {}"
+
+
+def _host_only(info: ValidationInfo) -> bool:
+    return str(info.data.get("name", "")).lower().startswith("__host-")
 
 
 def _not_empty(value: object) -> object:
@@ -221,7 +235,8 @@ class Settings(BaseSettings):
     )
     country_header: str = Field(
         default="cf-ipcountry",
-        description="Request header carrying the visitor's country code (set by your CDN).",
+        description="Request header carrying the visitor's country code (set by your CDN); "
+        "empty: none is read (every visitor's country is unknown).",
     )
     max_body: int = Field(
         default=2 * 1024 * 1024, ge=1024, description="Largest HTML body (bytes) we rewrite."

@@ -6,6 +6,8 @@ from __future__ import annotations
 import difflib
 import re
 import ssl
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -254,6 +256,12 @@ class RedisSettings(_Group):
         "86f3d79 (2026-12-04) and later read and earlier releases misread: upgrading from one "
         "before 86f3d79, or rolling back to one, set it off while any such worker serves.",
     )
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """The fields as ``repr`` shows them, the URL's password as ``***`` (config69: an app
+        that logged its settings logged it)."""
+        for name, value in super().__repr_args__():
+            yield name, masked(value) if name == "url" and isinstance(value, str) else value
 
     def problem(self) -> tuple[str, float | str, str] | None:
         """What two settings of this group cannot do together: (the field to change, its

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from jinja2 import Environment, TemplateSyntaxError
 from pydantic import Field, FilePath, field_validator
 
 from omotenashi.settingsredis import _Group
@@ -70,6 +71,21 @@ class RespectSettings(_Group):
     preferences_template: FilePath | None = Field(  # a missing file: said at startup
         default=None, description="Your own Jinja2 template for the preferences page."
     )
+
+    @field_validator("preferences_template")
+    @classmethod
+    def _a_template(cls, path: FilePath | None) -> FilePath | None:
+        """A template Jinja cannot read is said at startup, at its line (config69: it was
+        found at the first visitor's request, and every visitor lost the page's switches)."""
+        if path is not None:
+            try:
+                Environment().parse(path.read_text(encoding="utf-8"))
+            except TemplateSyntaxError as exc:
+                raise ValueError(f"line {exc.lineno}: {exc.message} (fix the template)") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"it cannot be read as UTF-8 text ({exc})") from None
+        return path
+
     history_category: str = Field(
         default="browsing-history",
         description="The rule category that stands for the visitor's browsing history. "
@@ -79,6 +95,15 @@ class RespectSettings(_Group):
         "their page views and viewed items are not recorded; recommendations use nothing "
         "they browsed (their cart and purchases are still left out of suggestions).",
     )
+
+    @field_validator("history_category")
+    @classmethod
+    def _a_category(cls, name: str) -> str:
+        """An empty name gave the preferences page a switch with no name (config69)."""
+        if not name.strip():
+            raise ValueError("it is empty: name the rule category, e.g. browsing-history")
+        return name
+
     site_language: str = Field(
         default="",
         description="The language of your rules' words (their reasons and category labels), a "

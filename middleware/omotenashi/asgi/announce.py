@@ -35,7 +35,9 @@ def warnings(settings: Settings) -> list[str]:
     out = []
     rules = settings.rules.dir
     where = f"the rules folder {str(rules.absolute())!r} (OMOTENASHI_RULES_DIR)"  # not "rules"
-    if not rules.is_dir():
+    if rules.exists() and not rules.is_dir():  # (config69: said not to exist)
+        out.append(f"{where} is a file, not a folder: no rule will ever apply")
+    elif not rules.is_dir():
         out.append(f"{where} does not exist: no rule will ever apply")
     elif not any(rules.rglob("*.yaml")) and not any(rules.rglob("*.yml")):
         out.append(f"{where} holds no .yaml file: no rule will apply")
@@ -61,7 +63,13 @@ def warnings(settings: Settings) -> list[str]:
             )
     for name, close in misspelt(os.environ):
         out.append(f"{name} is not a setting and is ignored (did you mean {close}?)")
-    if not settings.user_salt.get_secret_value():
+    salt = settings.user_salt.get_secret_value()
+    if salt and (why := weak(salt.strip())):  # (config69: spaces, change-me used as given)
+        out.append(
+            f"OMOTENASHI_USER_SALT {why}: anyone could link an account's profile id to it; "
+            f"make one with: {MAKE_KEY}"
+        )
+    if not salt:
         out.append(
             "no OMOTENASHI_USER_SALT: signed-in users' profile ids derive from the oldest "
             "signing key, and retiring that key loses their profiles and lifts their "

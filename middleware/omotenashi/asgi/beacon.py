@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from omotenashi.asgi import measuring
 from omotenashi.asgi.api import EVENT_NAME, NAME_RULE, check_event
-from omotenashi.engine.change import Change, check_storable
+from omotenashi.engine.change import Change, bad_item, check_storable
 from omotenashi.engine.facts import purpose_tokens
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
@@ -151,6 +151,8 @@ def read_events(body: bytes, allowed: Collection[str]) -> BeaconBatch | tuple[in
             check_storable(event.data)  # a lone surrogate: Redis would refuse the whole write
         except PayloadError as exc:
             return 422, str(exc)
+        if (bad := bad_item(event.name, event.data)) is not None:  # (nothing of it kept)
+            return 422, bad
     return batch
 
 

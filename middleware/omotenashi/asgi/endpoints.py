@@ -270,7 +270,12 @@ class Endpoints:
             )
             return
         query = scope.get("query_string", b"")[:MAX_QUERY].decode("latin-1")  # as rules read it
+        cookie = []  # (none where a choice in another tab has replaced it since: race53)
+        if not privacy.private and resends(self.signer, ident, arrived):  # GPC, no consent
+            cookie = [(b"set-cookie", self.signer.set_cookie_header(ident, secure=secure))]
         notice = preferences.notice(self.signer, ident, profile, query)
+        if cookie and notice == preferences.NOTICES["erased_all"]:  # "our cookie is gone":
+            notice = ""  # not on a page that sets one (security69: a link given to another)
         private = ""
         if privacy.private:
             private = (
@@ -294,9 +299,6 @@ class Endpoints:
         )
         big = len(choices.by_id) >= IN_A_THREAD and self.page.lists_rules()
         page = await asyncio.to_thread(render) if big else render()  # a page of every rule
-        cookie = []  # (none where a choice in another tab has replaced it since: race53)
-        if not privacy.private and resends(self.signer, ident, arrived):  # GPC, no consent
-            cookie = [(b"set-cookie", self.signer.set_cookie_header(ident, secure=secure))]
         await send_answer(
             send, 200, page, [(b"content-type", b"text/html; charset=utf-8"), *cookie]
         )

@@ -51,6 +51,27 @@ def _item_id(value: object) -> str | None:
     return None if _CONTROLS.search(item) else item
 
 
+ITEM_EVENTS = frozenset(("view_item", "add_to_cart", "remove_from_cart", "purchase"))
+
+
+def bad_item(name: str, data: Mapping[str, Any]) -> str | None:
+    """Why an event with built-in meaning names an item that would not be kept (its
+    ``item``, or one of a purchase's ``items``), or None (security69: the beacon answered 204
+    and counted a view_item whose item it left out)."""
+    if name not in ITEM_EVENTS:
+        return None
+    given = [data["item"]] if data.get("item") is not None else []
+    if name == "purchase" and isinstance(data.get("items"), list):
+        given += data["items"]
+    for value in given:
+        if _item_id(value) is None:
+            return (
+                f"item {value!r:.80} is not an item id: 1 to {limits.MAX_ITEM} characters of "
+                "text without control characters"
+            )
+    return None
+
+
 @dataclass
 class Change:
     now: float

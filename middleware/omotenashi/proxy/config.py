@@ -147,12 +147,19 @@ def origin_tls(config: ProxySettings, origin: httpx.URL | None = None) -> ssl.SS
         ) from None
 
 
+def _scheme(head: str) -> str:
+    """What of a URL's start before its user part is a scheme (``http://``, ``http:/``)."""
+    m = re.match(r"[^:/?#@]*://?", head)
+    return m[0] if m else ""
+
+
 def upstream_url(value: str | None) -> httpx.URL:
     """The origin's base URL, or ConfigError saying what is wrong with it (what may be a user
     and password in it never said: everything between ``://`` and an ``@``)."""
     if not value:
         raise ConfigError(UPSTREAM, value, "set the origin's URL, e.g. http://origin:8080")
-    shown = re.sub(r"(?<=://)[^@]*@", "…@", value)  # (eye67: 'http://u:abc/def@origin')
+    # (eye67: 'http://u:abc/def@origin'; config69: one with its scheme left out or mistyped)
+    shown = re.sub(r"^(?:[^:/?#@]*://?)?[^@]*@", lambda m: _scheme(m[0]) + "…@", value)
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError) as exc:
