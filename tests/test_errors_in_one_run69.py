@@ -57,3 +57,17 @@ def test_a_rule_refused_by_its_fields_is_not_checked_further(
     said = "\n".join(lines)
     assert "rules[0].why: this field is required" in said, said
     assert "rules[1].priority" in said and "cta_lable" not in said, said
+
+
+def test_a_goal_a_refused_file_declares_is_not_said_to_be_undeclared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """review69: file a declares the goal and is refused by a field; a rule of file b judged on
+    it was told "no goal is declared with the id 'buy' (declared: none yet)", untrue."""
+    refused = "goals:\n  - {id: buy, event: purchase}\nrules:\n  - {id: x, slot: s, text: t}\n"
+    judged = "rules:\n  - {id: y, slot: s, text: t, why: Hi., goals: [buy]}\n"
+    files = {"rules/a.yaml": refused, "rules/b.yaml": judged}
+    code, lines, _ = check_site(tmp_path, monkeypatch, capsys, files)
+    said = "\n".join(lines)
+    assert code == 1 and "rules[0].why: this field is required" in said, said
+    assert "no goal is declared" not in said, said

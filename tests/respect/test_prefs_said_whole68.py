@@ -78,6 +78,9 @@ async def test_the_editors_words_are_marked_with_the_sites_language(
         assert words in prefs
     assert re.search(r'<label for="omo-rule-1"><span lang="ja">前に', prefs) or not language
     assert "Shown to you recently" in prefs and '<span lang="ja">Shown' not in prefs
+    # (review69) our own kind's words are English, and the page's link home is the site's
+    assert "Browsing history" in prefs and '<span lang="ja">Browsing' not in prefs
+    assert '<a href="/">Back to the site</a>' in prefs
 
 
 @pytest.mark.parametrize("tag", ["japanese", "ja_JP", "j", "ja-", "ja JP"])

@@ -15,17 +15,18 @@ import secrets
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, bytes_to_int
 
 from omotenashi.engine.flash import Flash
 from omotenashi.engine.renames import Renames
 from omotenashi.engine.restraint import MAX_NAMES, Kept, Prefs, fit
 from omotenashi.identity.moves import Moves
+from omotenashi.identity.timed import CLOCK_SKEW, loads_timed
 from omotenashi.ids import is_user_id, is_visitor_id, new_vid
 from omotenashi.settings import CookieSettings, Settings
 
@@ -44,16 +45,7 @@ COOKIES_TRIED = 4  # visitor cookies of our name tried, in the order sent (Cooki
 COOKIES_READ = 16  # ... among this many of our name, junk and empty ones included
 _NONE = object()  # (cookie_values yields None for an empty value: this is none at all)
 SAVE_BUDGET = 3800
-# How far in the future a signature may seem: signed by another server whose clock is ahead of
-# this one's (itsdangerous refuses any, and the visitor would become a stranger, choices lost).
-# A visitor cookie signed further ahead is read too (upgrade67: a node days ahead made every
-# visitor it served a stranger to the others, their switches lost), as signed at no known time.
-CLOCK_SKEW = 86400
 AT_NO_KNOWN_TIME = 0.0  # (older than any choice made here, renewed at once: see read)
-
-
-class SignedAhead(SignatureExpired):
-    """Signed more than :data:`CLOCK_SKEW` ahead of this server's clock."""
 
 
 def _with_history_off(prefs: dict[str, Any], history: str) -> dict[str, Any]:
@@ -61,20 +53,6 @@ def _with_history_off(prefs: dict[str, Any], history: str) -> dict[str, Any]:
     off = prefs.get("c")
     off = off if isinstance(off, list) else []
     return prefs if history in off else {**prefs, "c": [history, *off]}  # (first: kept)
-
-
-def loads_timed(
-    serializer: URLSafeTimedSerializer, value: str, max_age: int, ahead: int = CLOCK_SKEW
-) -> tuple[Any, datetime]:
-    """``serializer.loads(value, max_age=max_age, return_timestamp=True)``, but a signature up
-    to ``ahead`` seconds in the future is accepted (SignatureExpired past either)."""
-    payload, signed = serializer.loads(value, return_timestamp=True)
-    age = int(time.time()) - int(signed.timestamp())
-    if age < -ahead:
-        raise SignedAhead(f"signed {-age}s ahead of this clock, more than {ahead}s")
-    if age > max_age:
-        raise SignatureExpired(f"signature age {age}s over {max_age}s")
-    return payload, signed
 
 
 @dataclass(frozen=True)
@@ -95,8 +73,7 @@ class Identity:
     several: bool = False
     # the rule set's former names (formerly:): a cookie signed from it keeps them too
     renames: Renames | None = field(default=None, compare=False, repr=False)
-    # the cookie's value as it came ("" for a new visitor): a choice's own told apart from
-    # one signed in the same second before it (identity/moves.py)
+    # the cookie's value as it came ("" for a new one; identity/moves.py)
     signed: str = field(default="", compare=False, repr=False)
 
     @property
@@ -145,6 +122,14 @@ class CookieSigner:
         self.history = settings.respect.history_category  # never renamed away (formerly:)
 
     def sign(self, ident: Identity) -> str:
+        """The cookie's value for ``ident``, told to :attr:`moves` (identity/moves.py) with
+        the second it carries."""
+        value = self._signed(ident)
+        second = bytes_to_int(base64_decode(value.rsplit(".", 2)[-2]))
+        self.moves.signed(ident.vid, second, value)
+        return value
+
+    def _signed(self, ident: Identity) -> str:
         payload: dict[str, object] = {"v": ident.vid}
         if ident.user:
             payload["u"] = ident.user

@@ -54,17 +54,26 @@ def cookie_value(header: bytes) -> str:
 class Moves:
     def __init__(self, keep: int = KEEP) -> None:
         self.keep = keep
-        # id -> the second its cookie was last replaced, and the value that replaced it
-        self._at: dict[str, tuple[int, str]] = {}
+        # id -> the second its cookie was last replaced, and the values this process signed
+        # for that id in that second since (the choice's own first)
+        self._at: dict[str, tuple[int, set[str]]] = {}
 
     def mark(self, vid: str, at: int, value: str = "") -> None:
         """The cookie of ``vid`` was replaced by a choice, signed at ``at`` or after, by
         ``value`` ("": by none of that id's, an erase's or a removal)."""
         was = self._at.pop(vid, None)  # (moved to the end: the newest)
         gone = was is not None and was[0] == GONE  # (an id given up stays given up: last61c)
-        self._at[vid] = (GONE, "") if gone else (at, value)
+        self._at[vid] = (GONE, set()) if gone else (at, {value} - {""})
         while len(self._at) > self.keep:
             del self._at[next(iter(self._at))]
+
+    def signed(self, vid: str, at: int, value: str) -> None:
+        """This process signed ``value`` for ``vid`` in the second ``at``: after a choice made
+        in that second, it is as new as the choice's own (the page after a "Don't show me
+        this" ends its confirmation with one: review69, never renewed again otherwise)."""
+        was = self._at.get(vid)
+        if was is not None and was[0] == at and len(was[1]) < _SIGNED_MOST:
+            was[1].add(value)
 
     def gone(self, vid: str) -> bool:
         """Whether ``vid`` was given up here (a sign-out, a user switched: its cookie is no
@@ -74,11 +83,15 @@ class Moves:
 
     def outdated(self, ident: _Signed) -> bool:
         """Whether a choice replaced ``ident``'s cookie after it was signed: in a later second,
-        or in the same second by another value (concurrency67: cookies carry whole seconds, and
-        one signed just before a choice, in its second, was taken for the choice's own)."""
+        or in the same second when it is none this process signed since (concurrency67:
+        cookies carry whole seconds, and one signed just before a choice, in its second, was
+        taken for the choice's own)."""
         was = self._at.get(ident.vid)
         if was is None:
             return False
-        at, value = was
+        at, values = was
         issued = int(ident.issued_at)
-        return at > issued or (at == issued and ident.signed != value)
+        return at > issued or (at == issued and ident.signed not in values)
+
+
+_SIGNED_MOST = 16  # values kept per mark (a page's renewals in one second: a few)

@@ -28,7 +28,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from omotenashi.engine.facts import Forced
 from omotenashi.errors import ConfigError
-from omotenashi.identity.cookie import SignedAhead, loads_timed
+from omotenashi.identity.timed import SignedAhead, loads_timed
 from omotenashi.rules.model import STAGES
 from omotenashi.settings import Settings
 

@@ -23,6 +23,15 @@ class GoalCollector:
     # rules judged on goals: file, the line of each goal named, index (not the file's lines,
     # which the loader frees once the file is done)
     _judged: list[tuple[str, list[int], int, Rule]] = field(default_factory=list)
+    # the goal ids a file refused by its fields writes: not said to be undeclared (review69)
+    refused: set[str] = field(default_factory=set)
+
+    def add_refused(self, data: object) -> None:
+        """The goal ids a rule file refused by its fields (its YAML, ``data``) declares."""
+        goals = data.get("goals") if isinstance(data, dict) else None
+        for goal in goals if isinstance(goals, list) else ():
+            if isinstance(goal, dict) and isinstance(goal.get("id"), str):
+                self.refused.add(goal["id"])
 
     def add_file(self, parsed: RuleFile, name: str, lines: dict[Loc, int]) -> None:
         for index, goal in enumerate(parsed.goals):
@@ -54,7 +63,7 @@ class GoalCollector:
         declared = Near(self.places)  # (built once: no pass over every goal per rule)
         for name, lines, index, rule in self._judged:
             for position, goal_id in enumerate(rule.goals or []):
-                if goal_id in self.places:
+                if goal_id in self.places or goal_id in self.refused:
                     continue
                 loc: Loc = ("rules", index, "goals", position)
                 near = declared.close(goal_id, CLOSE)

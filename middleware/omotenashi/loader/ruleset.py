@@ -148,6 +148,7 @@ def _load(
         except ValidationError as exc:  # its rules that hold alone are checked on: every
             errors.extend(validation_errors(exc, name, lines, RuleFile))  # error in one run
             indexed = survivors(data, timezone)  # (their snippets' too: readme68)
+            goals.add_refused(data)  # (its goals: not said to be undeclared elsewhere)
         else:
             _discard(data, None)  # validated: only its lines are needed now
             data, parsed, indexed = None, whole, enumerate(whole.rules)

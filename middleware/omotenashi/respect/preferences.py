@@ -69,8 +69,7 @@ class PreferencesPage:
         self.zone = settings.rules.timezone  # the site's calendar: the dates the page gives
         self.intent_budget = settings.respect.intent_budget  # (how many times blocks showed)
         # what a private visitor's pages may still show (blocks that need nothing kept), and
-        # whether blocks carry an "i" with "Don't show me this": the page says only what is so
-        self.private_contextual, self.dismiss = r.private_contextual, r.disclosure
+        self.private_contextual, self.dismiss = r.private_contextual, r.disclosure  # "i"s
         self.site_lang = r.site_language  # the editors' words' language (a11y68)
         days = max(1, math.ceil(settings.redis.idle_ttl / 86400))  # ("at the latest": time53)
         self.idle = f"{days} day{'s' * (days != 1)}"  # a profile idle this long expires
@@ -168,6 +167,7 @@ class PreferencesPage:
             adapts=adapts,  # a block that needs nothing kept may still be shown to them
             dismiss=self.dismiss,  # blocks carry "Don't show me this"
             site_lang=self.site_lang,
+            site_labels=frozenset(choices.labels.values()),  # (the editors' kinds' labels)
             signed_in=notes.devices_note(reason) if ident.user is not None else "",
             kinds=kinds,
             can_choose=can_choose,
