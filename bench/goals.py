@@ -47,7 +47,8 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
         cpu = asyncio.run(inprocess.cpu_and_share(url, n, rounds))
         rows.append(
             (
-                "1. responses personalised (returning visitors, fresh share 0)",
+                "1. responses personalised (returning visitors, fresh share 0; one counts when it"
+                " shows a rule chosen from what is kept of the visitor, not one for everyone)",
                 f"{cpu['shown']} of {cpu['requests']} ({cpu['share']:.2%})",
                 "100%",
                 cpu["share"] == 1.0,
@@ -62,8 +63,8 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
                     f"2. HTTP throughput, {label} (uvicorn, 1 worker) vs bare",
                     f"{got['ratio']:.2f} ({got['omotenashi_rps']:.0f} / {got['bare_rps']:.0f}"
                     f" req/s; {got['share']:.0%} personalised)",
-                    f">= {want}",
-                    got["ratio"] >= want,
+                    f">= {want} (all personalised)",
+                    got["ratio"] >= want and got["share"] == 1.0,
                 )
             )
         rows.append(
@@ -117,8 +118,8 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
             (
                 scale.RELOAD_ROW,
                 scale.reload_figures(reload),
-                f"<= {scale.RELOAD_TARGET:.0f}x",
-                reload["ratio"] <= scale.RELOAD_TARGET and reload["reloaded"],
+                f"<= {scale.RELOAD_TARGET:.0f}x; worst <= {scale.RELOAD_WORST_MS:.0f} ms",
+                scale.reload_met(reload),
             )
         )
         step("hostile headers")
@@ -140,8 +141,9 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
         rows.append(
             (
                 "8. Redis memory per profile after the first pages (the mix of goal 1: 2-3 tours,"
-                " then the home page, about 200 times each by the time it is read; MEMORY USAGE,"
-                " all its keys, median; compact forms, the default)",
+                f" then the home page, about {(750 + (rounds + 1) * n) // 50} times each by"
+                " the time it is read; MEMORY USAGE, all its keys, median; compact forms, the"
+                " default)",
                 f"{cpu['profile_bytes']:.0f} B",
                 "<= 512 B",
                 cpu["profile_bytes"] <= 512,
@@ -187,10 +189,12 @@ def measure(quick: bool, rounds: int) -> list[tuple[str, str, str, bool]]:
         rows.append(
             (
                 f"8. process memory over {visits:,} requests, {distinct:,} visitors "
-                "(1M / 100k scaled down)",
-                f"{mem['rss_early_mb']:.0f} -> {mem['rss_late_mb']:.0f} MB ({mem['growth']:.2f}x)",
-                "stable",
-                mem["growth"] <= 1.1,
+                "(1M / 100k scaled down: a leak of less than ~200 B a request shows only in"
+                " the full-scale run, `python -m bench.inprocess`)",
+                f"{mem['rss_early_mb']:.0f} -> {mem['rss_late_mb']:.0f} MB ({mem['growth']:.2f}x;"
+                f" {mem['per_request']:.0f} B a request)",
+                "stable (<= 1.1x, <= 200 B a request)",
+                mem["growth"] <= 1.1 and mem["per_request"] <= 200,
             )
         )
     finally:

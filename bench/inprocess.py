@@ -9,6 +9,7 @@ Redis memory per profile, and the process's memory over many requests and visito
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import os
 import statistics
@@ -19,9 +20,14 @@ from typing import Any
 import psutil
 import redis
 from bench.landing import JOURNEYS, call
-from bench.serve import make_app
+from bench.serve import from_profile, make_app, personalised
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def from_profile_ids() -> frozenset[bytes]:
+    return from_profile()
 
 
 async def visitors(app: Any, count: int) -> list[bytes]:
@@ -30,6 +36,8 @@ async def visitors(app: Any, count: int) -> list[bytes]:
     for index in range(count):
         first, *rest = JOURNEYS[index % len(JOURNEYS)]
         _, headers, _ = await call(app, f"/tours/{first}", None)
+        if b"set-cookie" not in headers:  # (bench69: a KeyError said nothing)
+            raise RuntimeError("the personalised app set no visitor cookie: is Redis up?")
         cookie = headers[b"set-cookie"].split(b";")[0]
         for tour in rest:
             await call(app, f"/tours/{tour}", cookie)
@@ -39,13 +47,13 @@ async def visitors(app: Any, count: int) -> list[bytes]:
 
 async def _run(app: Any, cookies: list[bytes], n: int, path: str = "/") -> tuple[float, int]:
     """CPU seconds per request of this process over ``n`` requests; responses personalised."""
-    personalised = 0
+    shown, ids = 0, from_profile_ids()
     gc.collect()
     start = time.process_time()
     for index in range(n):
         _, _, body = await call(app, path, cookies[index % len(cookies)])
-        personalised += b"data-omo-rule=" in body
-    return (time.process_time() - start) / n, personalised
+        shown += personalised(body, ids)
+    return (time.process_time() - start) / n, shown
 
 
 async def cpu_and_share(url: str, requests: int, rounds: int, full: bool = False) -> dict[str, Any]:
@@ -91,9 +99,9 @@ async def _cpu_and_share(url: str, requests: int, rounds: int) -> dict[str, Any]
         script_us = _script_us(server)
         with_, without, shown = [], [], 0
         for _ in range(rounds):
-            cpu, personalised = await _run(app, cookies, requests)
+            cpu, count = await _run(app, cookies, requests)
             with_.append(cpu)
-            shown += personalised
+            shown += count
             without.append((await _run(bare, cookies, requests))[0])
         total = requests * rounds
         await fast.drain()  # every page view's record written: its script time counted
@@ -191,8 +199,10 @@ async def hostile_headers(
     try:
         cookies = await visitors(app, 10)
         await _headers_run({"omo": app, "bare": bare}, cookies, requests // 4, sizes)  # warm
-        for _ in range(rounds):
-            spent = await _headers_run({"omo": app, "bare": bare}, cookies, requests, sizes)
+        for round_ in range(rounds):  # (each round's values new too: bench69, the rounds after
+            # the first met the User-Agents the first had parsed, in the cache)
+            apps = {"omo": app, "bare": bare}
+            spent = await _headers_run(apps, cookies, requests, sizes, (round_ + 1) * requests)
             for key, seconds in spent.items():
                 runs.setdefault(key, []).append(seconds * 1e6)
     finally:
@@ -206,10 +216,10 @@ async def hostile_headers(
 
 
 async def _headers_run(
-    apps: dict[str, Any], cookies: list[bytes], n: int, sizes: tuple[int, ...]
+    apps: dict[str, Any], cookies: list[bytes], n: int, sizes: tuple[int, ...], first: int = 0
 ) -> dict[tuple[str, int], float]:
     """CPU seconds per request of each app with each size (0: ordinary headers), the sizes
-    and the apps in turn, request by request."""
+    and the apps in turn, request by request; the values numbered from ``first``."""
     from bench import landing
 
     original = landing.UA
@@ -219,7 +229,7 @@ async def _headers_run(
             for size in (0, *sizes):
                 cookie = cookies[index % len(cookies)]
                 if size:  # new values of that size every time: nothing to find in a cache
-                    cookie = _hostile(index, size, cookie)
+                    cookie = _hostile(first + index, size, cookie)
                 order = list(apps.items())
                 if index % 2:  # each app first half the time: the first after the values'
                     order.reverse()  # making meets the caches they swept (session 60)
@@ -286,6 +296,7 @@ async def memory_stability(
         "rss_early_mb": early / 2**20,
         "rss_late_mb": late / 2**20,
         "growth": late / early,
+        "per_request": (late - early) / max(requests - warm, 1),  # bytes a request kept
         "trace": trace,
     }
 

@@ -114,10 +114,13 @@ async def reload_latency(rules: int = 2_000, rounds: int = 5) -> dict[str, Any]:
     round with the median ratio (the worst of each is said too, not judged on: one pause sets
     it), and the median request with no reload; each round an edit that changes every rule.
 
-    A reload that stalled requests shows as a ratio in the hundreds (a reload inside a request
-    once held every visitor 3.5 s). What is left is the reload's edges on the event loop:
-    handing the load to a worker thread (the first time, starting that thread), and the swap
-    with its log line and the hand-over of the old set (0.1-0.6 ms each on this machine)."""
+    A reload that held the event loop delays the one request waiting then (they come one at a
+    time), which the percentile does not show: the worst wait of any round is judged too
+    (:data:`RELOAD_WORST_MS`; bench69: a swap made to block the loop 1 s read 2.29x, met; a
+    reload inside a request once held every visitor 3.5 s). What is left is the reload's edges
+    on the event loop: handing the load to a worker thread (the first time, starting that
+    thread), and the swap with its log line and the hand-over of the old set (0.1-0.6 ms each
+    on this machine)."""
     from omotenashi.loader.reload import Reloader
 
     runs: list[tuple[float, float, float, float, float, int]] = []  # p90 ratio, p90s, worsts, n
@@ -140,6 +143,7 @@ async def reload_latency(rules: int = 2_000, rounds: int = 5) -> dict[str, Any]:
             )
     ratio, p90_busy, p90_quiet, busiest, quietest, requests = sorted(runs)[len(runs) // 2]
     return {
+        "worst_any_ms": max(run[3] for run in runs) * 1e3,  # (any round: a stall in one)
         "median_ms": statistics.median(medians) * 1e3,
         "p90_quiet_ms": p90_quiet * 1e3,
         "p90_reload_ms": p90_busy * 1e3,
@@ -193,20 +197,30 @@ async def _latencies(
 
 RELOAD_ROW = (
     "6. requests (0.8 ms of work each) during a background reload of 2,000 rules vs as many"
-    " with no reload: 90th percentile of the wait past their work"
+    " with no reload: 90th percentile of the wait past their work, and the worst (a stall)"
 )
 RELOAD_TARGET = 5.0  # a reload inside a request held them for seconds: thousands of times
+# The longest any one request may wait past its work during a reload: a loop held this long
+# is a stall, not the reload's edges (0.1-0.6 ms) nor a scheduler's hiccup on a busy machine
+RELOAD_WORST_MS = 100.0
 
 
 def reload_figures(reload: dict[str, Any]) -> str:
-    """Goal 6's reload row, measured: the ratio, then the figures it comes from (the worst
-    of each too: one GC pause or scheduler hiccup sets a worst, so it is not judged on)."""
+    """Goal 6's reload row, measured: the ratio, then the figures it comes from (the worst of
+    that round's each), and the worst wait of any round during a reload, judged on too."""
     return (
         f"{reload['ratio']:.2f}x ({reload['p90_reload_ms']:.2f} ms vs"
         f" {reload['p90_quiet_ms']:.2f} ms over {reload['requests']} requests each;"
         f" worst {reload['worst_reload_ms']:.2f} vs {reload['worst_quiet_ms']:.2f} ms;"
-        f" median {reload['median_ms']:.2f} ms)"
+        f" median {reload['median_ms']:.2f} ms); the worst of any round during a reload"
+        f" {reload['worst_any_ms']:.2f} ms"
     )
+
+
+def reload_met(reload: dict[str, Any]) -> bool:
+    """Goal 6's reload row judged: the ratio, no stall, and every round reloaded."""
+    stalled = reload["worst_any_ms"] > RELOAD_WORST_MS
+    return reload["ratio"] <= RELOAD_TARGET and not stalled and reload["reloaded"]
 
 
 def main(argv: list[str] | None = None) -> None:

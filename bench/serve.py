@@ -8,6 +8,7 @@ that takes that long to render). The personalised shop shows no page its default
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,23 @@ class Work:
             while time.perf_counter() < end:
                 pass
         await self.app(scope, receive, send)
+
+
+_SHOWN = re.compile(rb'data-omo-rule="([^"]+)"')
+
+
+def from_profile() -> frozenset[bytes]:
+    """The ids of the demo's rules chosen from what is kept of the visitor (their history,
+    stage, interests: ``CompiledRule.behavioural``). A response counts as personalised when
+    it shows one (:func:`personalised`): the demo's "Popular this week", shown to everyone,
+    a visitor under GPC and one with no cookie at all, is not (bench69)."""
+    rules = create_app(ROOT, demo_settings(ROOT)).rules.current.ruleset.rules
+    return frozenset(r.rule.id.encode() for r in rules if r.behavioural)
+
+
+def personalised(body: bytes, ids: frozenset[bytes]) -> bool:
+    """Whether ``body`` shows one of the rules ``ids`` (:func:`from_profile`)."""
+    return any(m in ids for m in _SHOWN.findall(body))
 
 
 def make_app(*, bare: bool, work_ms: float = 0.0) -> Any:

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from bench.landing import JOURNEYS, Connection, _serve
+from bench.serve import from_profile, personalised
 
 from omotenashi.store.embedded import free_port
 
@@ -33,12 +34,14 @@ def _cookies(conn: Connection, count: int) -> list[bytes]:
     return out
 
 
-def _timed(conn: Connection, cookies: list[bytes], n: int) -> tuple[float, int]:
+def _timed(
+    conn: Connection, cookies: list[bytes], n: int, ids: frozenset[bytes] = frozenset()
+) -> tuple[float, int]:
     shown = 0
     start = time.perf_counter()
     for index in range(n):
         _, body = conn.get("/", cookies[index % len(cookies)])
-        shown += b"data-omo-rule=" in body
+        shown += personalised(body, ids)  # (a rule chosen from the visitor's profile shown)
     return (time.perf_counter() - start) / n, shown
 
 
@@ -47,17 +50,17 @@ def throughput(url: str, requests: int, rounds: int, work_ms: float) -> dict[str
     ports = free_port(), free_port()
     while ports[1] == ports[0]:  # two servers, two ports
         ports = ports[0], free_port()
-    extra = ["--work-ms", str(work_ms)]
+    extra, ids = ["--work-ms", str(work_ms)], from_profile()
     procs = [_serve(ports[0], True, env, extra), _serve(ports[1], False, env, extra)]
     try:
-        bare, personalised = Connection(ports[0]), Connection(ports[1])
-        cookies = _cookies(personalised, 20)
+        bare, ours = Connection(ports[0]), Connection(ports[1])
+        cookies = _cookies(ours, 20)
         _timed(bare, cookies, 200)
-        _timed(personalised, cookies, 200)
+        _timed(ours, cookies, 200)
         without, with_, shown = [], [], 0
         for _ in range(rounds):
             without.append(_timed(bare, cookies, requests)[0])
-            took, personalised_count = _timed(personalised, cookies, requests)
+            took, personalised_count = _timed(ours, cookies, requests, ids)
             with_.append(took)
             shown += personalised_count
     finally:
