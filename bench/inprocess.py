@@ -302,7 +302,7 @@ async def memory_stability(
 
 
 def main() -> None:
-    """Goal 8's memory row at full scale (1M requests from 100k visitors take ~40 minutes):
+    """Goal 8's memory row at full scale (1M requests from 100k visitors take 25-40 minutes):
 
     python -m bench.inprocess --requests 1000000 --visitors 100000
     """

@@ -3,8 +3,9 @@
 ``--mode http`` (the default, what a visitor sees): the bare shop and the personalised shop
 each run in their own uvicorn process; one keep-alive connection asks for the landing page
 again and again. ``--mode asgi``: both apps are called in-process (no sockets), which shows
-the middleware's own cost alone. Either way the visitor is a returning family visitor (three
-rules fire on the page) and Redis is a real server; rounds alternate between the two apps.
+the middleware's own cost alone. Either way the visitor is a returning family visitor (the
+script prints how many slots are personalised: 4 on the demo's home page) and Redis is a real
+server; rounds alternate between the two apps.
 
     python bench/landing.py [--mode http|asgi] [--requests 2000] [--rounds 5]
 
