@@ -27,8 +27,8 @@ from .live_server import serving
         (["--upstream", "http://origin:8080", "--workers", "0"], "got 0"),
         # (proxy67: the password printed at start, never sent, no address made relative)
         (["--upstream", "http://u:s3cret@origin/"], "no user or password: the proxy sends none"),
-        (["--upstream", "http://u:my s3cret@origin/"], "(got 'http://…@origin/')"),  # review67
-        (["--upstream", "http://u:s3cret/x==@origin/"], "not a URL (got 'http://…@origin/')"),
+        (["--upstream", "http://u:my s3cret@origin/"], "(got 'http://u:***@origin/')"),  # review67
+        (["--upstream", "http://u:s3cret/x==@origin/"], "not a URL (got 'http://u:***@origin/')"),
         (["--upstream", "http://origin:99999"], "port 99999 is not a port (1 to 65535)"),
     ],
 )

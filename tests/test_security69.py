@@ -15,6 +15,7 @@ import redis
 from demo_site.app import create_app, demo_settings
 
 from omotenashi import Settings
+from omotenashi.engine.change import bad_item
 
 from .conftest import ROOT, client_for
 from .test_beacon_edges import BEACON, JSON, me, site
@@ -82,3 +83,18 @@ async def test_the_cookie_is_gone_is_not_said_on_a_page_that_sets_one(
     said = "our cookie is gone from this browser" in re.sub(r"\s+", " ", page.text)
     assert ("set-cookie" in page.headers) is not gpc
     assert said is gpc  # (under GPC no cookie is set: the erase's own page says it)
+
+
+@pytest.mark.parametrize(
+    ("data", "bad"),
+    [
+        ({"items": ["a", ""]}, True),  # one of its items is none
+        ({"item": "", "items": ["a"]}, False),  # (its items are read, not its item: eye69)
+        ({"item": "a", "items": "b"}, False),  # (items not a list: its item is read)
+        ({"item": "", "items": "b"}, True),
+    ],
+)
+def test_a_purchase_is_checked_as_it_is_read(data: dict[str, Any], bad: bool) -> None:
+    """(A browser may not send a purchase: the app's ``track`` does; the check reads a
+    purchase's items as :meth:`Change.add_event` does, should a journey allow it.)"""
+    assert (bad_item("purchase", data) is not None) is bad

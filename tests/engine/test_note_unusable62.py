@@ -86,7 +86,8 @@ def test_an_item_of_a_widget_has_no_note_among_its_items(tmp_path: Path, page: s
         ('<button aria-labelledby="promo">Buy</button>', False),
         ("<button aria-describedby='help promo'>Buy</button>", False),
         ("<input ARIA-LABELLEDBY=promo>", False),
-        ('<button aria-labelledBy="promo">Buy</button>', False),  # (as written in practice)
+        ('<button aria-labelledBy="promo">Buy</button>', False),
+        ('<button Aria-DescribedBY="promo">Buy</button>', False),  # (eye69: any case mix)
         ('<button aria-labelledby="&#112;romo">Buy</button>', False),
         ('<button aria-labelledby="Promo">Buy</button>', True),  # (ids are case-sensitive)
         ('<button aria-label="promo">Buy</button>', True),

@@ -60,9 +60,11 @@ def bad_item(name: str, data: Mapping[str, Any]) -> str | None:
     and counted a view_item whose item it left out)."""
     if name not in ITEM_EVENTS:
         return None
-    given = [data["item"]] if data.get("item") is not None else []
-    if name == "purchase" and isinstance(data.get("items"), list):
-        given += data["items"]
+    items = data.get("items")  # (as :meth:`Change.add_event` reads them: a purchase's
+    if name == "purchase" and isinstance(items, list):  # items, else its item)
+        given = items
+    else:
+        given = [data["item"]] if data.get("item") is not None else []
     for value in given:
         if _item_id(value) is None:
             return (

@@ -8,7 +8,6 @@ group, read from the same environment: ``OMOTENASHI_PROXY_UPSTREAM``,
 from __future__ import annotations
 
 import logging
-import re
 import ssl
 
 import httpx
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from omotenashi.errors import ConfigError
 from omotenashi.settings import Settings
+from omotenashi.settingsredis import masked
 
 DAY = 86400.0  # (a timeout of more is none: 1e300 was taken)
 
@@ -147,19 +147,13 @@ def origin_tls(config: ProxySettings, origin: httpx.URL | None = None) -> ssl.SS
         ) from None
 
 
-def _scheme(head: str) -> str:
-    """What of a URL's start before its user part is a scheme (``http://``, ``http:/``)."""
-    m = re.match(r"[^:/?#@]*://?", head)
-    return m[0] if m else ""
-
-
 def upstream_url(value: str | None) -> httpx.URL:
     """The origin's base URL, or ConfigError saying what is wrong with it (what may be a user
     and password in it never said: everything between ``://`` and an ``@``)."""
     if not value:
         raise ConfigError(UPSTREAM, value, "set the origin's URL, e.g. http://origin:8080")
-    # (eye67: 'http://u:abc/def@origin'; config69: one with its scheme left out or mistyped)
-    shown = re.sub(r"^(?:[^:/?#@]*://?)?[^@]*@", lambda m: _scheme(m[0]) + "…@", value)
+    shown = masked(value)  # (eye67: 'http://u:abc/def@origin'; config69: a scheme left out
+    # or mistyped; eye69: an "@" in the password: the one masker the Redis URL has)
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError) as exc:
