@@ -117,12 +117,12 @@ def test_a_mark_tells_the_choices_cookie_from_others_in_its_second(
     issued: int, signed: str, outdated: bool
 ) -> None:
     marks = Moves()
-    marks.signed("v", 100, "old")  # (signed before the choice: no mark to tell yet)
+    marks.note_signed("v", 100, "old")  # (signed before the choice: no mark to tell yet)
     marks.mark("v", 100, "new")
     assert marks.outdated(_Cookie("v", issued + 0.5, signed)) is outdated
-    marks.signed("v", 100, "newer")  # signed here after the choice, in its second
+    marks.note_signed("v", 100, "newer")  # signed here after the choice, in its second
     assert not marks.outdated(_Cookie("v", 100, "newer"))
-    marks.signed("v", 101, "later")  # (a later second: nothing to tell)
+    marks.note_signed("v", 101, "later")  # (a later second: nothing to tell)
     assert marks.outdated(_Cookie("v", 100, "later"))
     assert not marks.outdated(_Cookie("w", issued, signed))  # another id: no choice made
     marks.mark("v", moves.GONE)

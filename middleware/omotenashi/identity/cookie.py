@@ -126,7 +126,7 @@ class CookieSigner:
         the second it carries."""
         value = self._signed(ident)
         second = bytes_to_int(base64_decode(value.rsplit(".", 2)[-2]))
-        self.moves.signed(ident.vid, second, value)
+        self.moves.note_signed(ident.vid, second, value)
         return value
 
     def _signed(self, ident: Identity) -> str:

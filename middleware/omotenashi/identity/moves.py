@@ -67,7 +67,7 @@ class Moves:
         while len(self._at) > self.keep:
             del self._at[next(iter(self._at))]
 
-    def signed(self, vid: str, at: int, value: str) -> None:
+    def note_signed(self, vid: str, at: int, value: str) -> None:
         """This process signed ``value`` for ``vid`` in the second ``at``: after a choice made
         in that second, it is as new as the choice's own (the page after a "Don't show me
         this" ends its confirmation with one: review69, never renewed again otherwise)."""
