@@ -284,15 +284,18 @@ def test_the_registry_joins_the_apps_own() -> None:
     assert "omotenashi_rule_reloads_total 1.0" in text
 
 
+SALT = "s" * 32  # (a salt of one character is warned of: config69)
+
+
 @pytest.mark.parametrize(
     ("setup", "keys", "salt", "warned"),
     [
-        ("missing", ["k" * 32], "s", ["does not exist"]),
-        ("empty", ["k" * 32], "s", ["holds no .yaml file"]),
-        ("rules", ["change-me"], "s", ["key 1 of 1 in OMOTENASHI_SECRET_KEYS is a placeholder"]),
-        ("rules", ["k" * 32, "a-long-random-secret"], "s", ["key 2 of 2 in OMOTENASHI_SECRET_"]),
-        ("rules", ["k" * 15], "s", ["key 1 of 1 in OMOTENASHI_SECRET_KEYS has 15 characters"]),
-        ("rules", ["k" * 8, "Secret"], "s", ["has 8 characters", "is a placeholder"]),
+        ("missing", ["k" * 32], SALT, ["does not exist"]),
+        ("empty", ["k" * 32], SALT, ["holds no .yaml file"]),
+        ("rules", ["change-me"], SALT, ["key 1 of 1 in OMOTENASHI_SECRET_KEYS is a placeholder"]),
+        ("rules", ["k" * 32, "a-long-random-secret"], SALT, ["key 2 of 2 in OMOTENASHI_SECRET_"]),
+        ("rules", ["k" * 15], SALT, ["key 1 of 1 in OMOTENASHI_SECRET_KEYS has 15 characters"]),
+        ("rules", ["k" * 8, "Secret"], SALT, ["has 8 characters", "is a placeholder"]),
         (
             "rules",
             ["k" * 32],
@@ -308,7 +311,7 @@ def test_the_registry_joins_the_apps_own() -> None:
                 "signing key, here a random one per process"
             ],
         ),
-        ("rules", ["k" * 32], "s", []),
+        ("rules", ["k" * 32], SALT, []),
     ],
 )
 def test_startup_warnings(
