@@ -186,6 +186,7 @@ def _place(
     that put nothing anywhere (dos66: one a pass, recursing, was quadratic in the rules
     stacked on one element, and 1,200 of them overflowed the stack)."""
     lost: frozenset[tuple[int, str]] = frozenset()
+    named: frozenset[str] | None = None  # ids aria-labelledby/-describedby name (once a page)
     while True:
         names = labels(decisions)
         edits: list[Edit] = []
@@ -195,7 +196,6 @@ def _place(
         bare: Disclosure | None = None  # the note without its own form, made when first needed
         left_out: list[str] = []  # targets a rule could not change (said as the scanner's skips)
         told: dict[str, Asked] = {}  # what the recommender said of a block, by rule id
-        named: frozenset[str] | None = None  # ids aria-labelledby/-describedby name
         problems: list[str] = []
         empty: set[str] = set()  # rules that put nothing anywhere (their block empty or failed)
         # a recommendation that leaves out what the page's other blocks show comes after them
