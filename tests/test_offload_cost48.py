@@ -51,8 +51,9 @@ def sized(piece: bytes, size: int, head: bytes = b"<!doctype html><html><body>")
         (b"<div>", 200 * KIB),
         (b"<div hidden>", 200 * KIB),
         (b'<div data-omo-slot="hero"></div>', 200 * KIB),
+        (b'<i role="link">y</i>', 200 * KIB),  # (last69: a control's tag read whole)
     ],
-    ids=["a", "td", "table", "misnest", "li", "div", "hidden", "slot"],
+    ids=["a", "td", "table", "misnest", "li", "div", "hidden", "slot", "role"],
 )
 def test_a_page_dense_in_costly_markup_goes_to_a_thread_under_the_threshold(
     piece: bytes, size: int

@@ -68,6 +68,7 @@ def test_a_block_that_is_a_control_by_its_role_has_its_note_after_it(tmp_path: P
         '<ul role="menu"><li data-omo-slot=x role="menuitem">old</li></ul>',
         '<div role="tablist"><div data-omo-slot=x role="tab">old</div></div>',
         '<ul><li data-omo-slot=x role="option">old</li></ul>',
+        '<div role="radiogroup"><span data-omo-slot=x role="radio">old</span></div>',  # last69
     ],
 )
 def test_an_item_of_a_widget_has_no_note_among_its_items(tmp_path: Path, page: str) -> None:
@@ -112,3 +113,34 @@ def test_a_block_whose_text_names_another_element_has_its_note_after_it(
         block = out.html.split('id="promo"', 1)[1].split("</div>", 1)[0]
         assert ('class="omo-i"' in block) is inside, out.html
         assert 'class="omo-i"' in out.html  # (after it otherwise)
+
+
+@pytest.mark.parametrize("turkish", ["", "İ"])
+def test_the_ids_named_are_read_once_each_in_any_page(turkish: str) -> None:
+    """last69: every name inside a value read before re-read up to 1,000 characters (60 times
+    the page for prose of them); a page with a "İ" (lowered longer) was copied letter by
+    letter. Names inside a value read are not names; any case counts."""
+    from omotenashi.engine.html.roles import named_ids
+
+    head = f'{turkish}<b ARIA-labelledBY="a b">x</b><p aria-describedby=c>'
+    page = head + "/aria-labelledby=" * 500
+    named = named_ids(page)
+    assert {"a", "b", "c"} <= named and len(named) <= 3 + len(page) // 1000  # (none re-read)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '<div role="list"><div data-omo-slot=x role="listitem">old</div><div>b</div></div>',
+        '<div role="grid"><div data-omo-slot=x role="row">old</div></div>',
+        '<div role="row"><div data-omo-slot=x role="gridcell">old</div></div>',
+    ],
+)
+def test_nothing_goes_after_an_item_of_a_list_or_a_grid(tmp_path: Path, item: str) -> None:
+    """last69: an "i" went after `role="listitem"`, `row`, `gridcell`, among the items; it may
+    end the item's own content, as in an `<li>`."""
+    out = personalise(
+        f"<!doctype html><body>{item}</body>", _rules(tmp_path), FACTS, {}, disclosure=ON
+    )
+    assert [d.id for d in out.applied] == ["r"]
+    assert '</div><details class="omo-i"' not in out.html, out.html

@@ -57,17 +57,20 @@ PER_TAG = 9  # each '<'
 PER_TABLE_TAG = 8  # each '<t' besides (<td>, <tr>, <table>, <template>, <title> ...)
 PER_HIDDEN = 14  # each "hidden" (an attribute, or only a word: a class name, aria-hidden)
 PER_SLOT = 40  # each slot attribute (its name anywhere: a rule may fill every one)
+PER_ROLE = 40  # each "role=": a control's has its tag's attributes read whole (last69: a page
+# of `<i role="link">` scanned 3x an ordinary one's cost, on the loop)
 
 
 def scan_cost(body: bytes, slot: str = "data-omo-slot") -> int:
     """What scanning ``body`` (not gzipped) costs, as the length of an ordinary page that costs
-    as much: its length, or more for markup denser in tags, hidden elements or slots than an
+    as much: its length, or more for markup denser in tags, hidden elements, slots or roles than an
     ordinary page. Lowercase names only (``<TD>``, ``HIDDEN`` count as any tag)."""
     counted = (
         PER_TAG * body.count(b"<")
         + PER_TABLE_TAG * body.count(b"<t")
         + PER_HIDDEN * body.count(b"hidden")
         + PER_SLOT * body.count(slot.encode())
+        + PER_ROLE * body.count(b"role=")
     )
     return max(len(body), counted)
 
@@ -75,7 +78,13 @@ def scan_cost(body: bytes, slot: str = "data-omo-slot") -> int:
 def most_per_byte(slot: str) -> float:
     """The most :func:`scan_cost` can count per byte of a page: each thing counted at most as
     often as its length fits in the page."""
-    return PER_TAG + PER_TABLE_TAG / 2 + PER_HIDDEN / 6 + PER_SLOT / max(len(slot.encode()), 1)
+    return (
+        PER_TAG
+        + PER_TABLE_TAG / 2
+        + PER_HIDDEN / 6
+        + PER_SLOT / max(len(slot.encode()), 1)
+        + PER_ROLE / 5
+    )
 
 
 # Verdicts of pages seen before: a page byte for byte the same as one judged before (a page

@@ -24,7 +24,10 @@ CONTROL_ROLES = frozenset(
 # right after one would stand among the items (review68: axe's aria-required-children, and a
 # <details> in a <ul>), so a block that is one and cannot hold its note has none (the page's
 # panel lists it)
-ITEM_ROLES = frozenset("menuitem menuitemcheckbox menuitemradio option tab treeitem".split())
+ITEM_ROLES = frozenset(
+    "menuitem menuitemcheckbox menuitemradio option tab treeitem"  # (last69: and a list's,
+    " listitem row cell gridcell columnheader rowheader radio".split()  # a grid's, a group's)
+)
 _LISTED = frozenset(("li", "dt", "dd"))
 
 
@@ -64,7 +67,6 @@ def names_control(page: str, at: int) -> bool:
 
 # An id list's value after ``aria-labelledby`` or ``aria-describedby``: its first 1,000
 # characters (each find reads no further: linear however they overlap)
-_NAMING = ("aria-labelledby", "aria-describedby")
 _IDREFS = re.compile(
     r"[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"([^\"]{0,1000})|'([^']{0,1000})|([^\t\n\f\r >]{0,1000}))"
 )
@@ -75,23 +77,26 @@ def named_ids(page: str) -> frozenset[str]:
     """The ids an ``aria-labelledby`` or ``aria-describedby`` on ``page`` names: the text of an
     element with one is part of another's accessible name or description, so an "i" inside it
     would be too (a11y68). Found where an attribute's name may be (after a space, a quote or
-    ``/``), in any case; a value with character references is read with them decoded."""
+    ``/``), in any case; a value with character references is read with them decoded. Each
+    find reads on from the end of the value before it (last69: one value re-read by every name
+    inside it was 60 times the page)."""
     low = page.lower()  # (one lowered copy and a find: cheaper than a find per case mix)
     if "edby" not in low:
         return frozenset()
-    if len(low) != len(page):  # (a "İ" lowers to two: the offsets would not match)
-        low = page.translate(_ASCII_LOWER)
+    # (a "İ" lowers to two: the offsets in the lowered copy would not match the page's)
+    names = _NAMES.finditer(low) if len(low) == len(page) else _NAMES_ANY_CASE.finditer(page)
     out: set[str] = set()
-    for name in _NAMING:
-        at, find = low.find(name), low.find
-        while at >= 0:
-            end = at + len(name)
-            if at and page[at - 1] in "\t\n\f\r /\"'" and (m := _IDREFS.match(page, end)):
-                value = m.group(m.lastindex or 1)
-                out.update(_SPACES.split(html.unescape(value) if "&" in value else value))
-            at = find(name, end)
+    done = 0  # where the last value read ends
+    for name in names:
+        at = name.start()
+        if at < done or not at or page[at - 1] not in "\t\n\f\r /\"'":
+            continue
+        if m := _IDREFS.match(page, name.end()):
+            value, done = m.group(m.lastindex or 1), m.end()
+            out.update(_SPACES.split(html.unescape(value) if "&" in value else value))
     out.discard("")
     return frozenset(out)
 
 
-_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+_NAMES = re.compile("aria-(?:labell|describ)edby")
+_NAMES_ANY_CASE = re.compile("aria-(?:labell|describ)edby", re.I)
