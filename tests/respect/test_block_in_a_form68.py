@@ -100,8 +100,29 @@ async def test_a_block_listed_as_shown_is_not_listed_twice(
         await client.get("/")
         await client.get("/?utm_campaign=spring")  # recorded: listed as shown
         prefs = await client.get(PREFS, params={"block": "spring-offer"})
-    assert 'id="omo-came"' not in prefs.text
     assert prefs.text.count('name="rule" value="spring-offer"') == 1
+    # the link's #omo-came lands on the card listed as shown (it was at no element: last69)
+    assert prefs.text.count('id="omo-came"') == 1
+    card = re.search(r'<li class="card" id="omo-came">(.*?)</li>', prefs.text, re.S)
+    assert card and 'value="spring-offer"' in card[1], prefs.text
+
+
+async def test_a_named_block_switched_off_is_where_the_link_lands(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    async with client_for(site(make_settings)) as client:
+        client.headers.update(GPC)  # (nothing shown is recorded: listed as switched off only)
+        await client.get("/")
+        first = await client.get(PREFS)
+        fields = {"csrf": form_token(first.text), "action": "save", "listed": "spring-offer"}
+        saved = await client.post(PREFS, data=fields, headers={"origin": origin(client)})
+        assert saved.status_code == 303
+        plain = await client.get(PREFS)
+        prefs = await client.get(PREFS, params={"block": ["no-such-rule", "spring-offer"]})
+    assert 'id="omo-came"' not in plain.text  # (no link followed: no anchor)
+    off = re.search(r'<ul class="cards" id="omo-switched-off">(.*?)</ul>', prefs.text, re.S)
+    assert off and off[1].count('id="omo-came"') == 1, prefs.text
+    assert prefs.text.count('id="omo-came"') == 1
 
 
 async def test_no_block_is_named_in_a_note_outside_a_form(

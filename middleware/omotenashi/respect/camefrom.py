@@ -11,7 +11,7 @@ that the link names the block, not that the visitor saw it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -27,20 +27,33 @@ def named(query: str) -> list[str]:
 
 
 def came_entries(
-    rule_ids: Iterable[str], choices: Choices, prefs: Prefs, listed: Iterable[Mapping[str, Any]]
+    rule_ids: Iterable[str],
+    choices: Choices,
+    prefs: Prefs,
+    listed: Sequence[dict[str, Any]],
+    off: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """The switch of the entry of each rule of ``rule_ids`` (as :func:`shown.shown_recently`
     groups them), each once, but for no such rule, one switched off already (then it is
-    listed among those) or listed above as shown."""
+    listed among those, ``off``) or listed above as shown. When none is left, the first
+    named entry listed there is marked ``came`` (the link's ``#omo-came`` lands on its card,
+    not at the page's top: last69)."""
     keys = {e["key"] for e in listed}
     out: list[dict[str, Any]] = []
+    named_keys: list[str] = []
     for rule_id in rule_ids:
         if rule_id not in choices.by_id:
             continue
         ids = choices.entry(rule_id)
-        if shown.entry_on(ids, prefs) and (key := ",".join(ids)) not in keys:
+        named_keys.append(key := ",".join(ids))
+        if shown.entry_on(ids, prefs) and key not in keys:
             keys.add(key)
             out.append(_entry(key, ids, choices, prefs))
+    if not out:
+        by_key = {e["key"]: e for e in [*listed, *off]}
+        first = next((by_key[k] for k in named_keys if k in by_key), None)
+        if first is not None:
+            first["came"] = True
     return out
 
 

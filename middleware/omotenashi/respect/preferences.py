@@ -128,7 +128,7 @@ class PreferencesPage:
         label = shown.kind_label(choices.labels, self.history_category)
         kinds = choices.kinds_for(prefs, every, time.time())
         held = (reason, pages_adapt(bool(reason), self.private_contextual), prefs.nothing)
-        came = came_entries(blocks, choices, prefs, recent)  # (respect/camefrom.py)
+        came = came_entries(blocks, choices, prefs, recent, switched_off)  # (camefrom.py)
         notes.annotate([*recent, *switched_off, *came], kinds, *held, label * history_off)
         listing = choices.listing_for(prefs) if self.lists_rules() else []  # (a site's template)
         untracked = reason not in shown.CHOICES_NEED_A_COOKIE  # nothing is read or kept
