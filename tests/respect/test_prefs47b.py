@@ -341,6 +341,33 @@ async def test_the_pages_seen_caveat_says_what_a_sign_in_left_out(
     assert bool(re.search(r"before signing in", data)) is signs_in
 
 
+async def test_a_sign_in_that_joined_the_browsing_is_not_said_to_have_left_pages_out(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """visitor70: one page with the history on, a sign-in (it joined the browsing), then the
+    history off and a page: the caveat said pages seen before signing in were left out."""
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        await client.get("/")
+        await mw.drain()
+        await sign_in(client)
+        await mw.drain()
+        await switch_history(client, on=False)
+        await client.get("/")
+        await mw.drain()
+        data = " ".join(page_words((await client.get(PREFS + "/data")).text).split())
+        facts = " ".join(page_words((await client.get(PREFS)).text).split())
+        await switch_history(client, on=True)
+        back = " ".join(page_words((await client.get(PREFS + "/data")).text).split())
+    assert f"Pages seen: 1 ({NOT_COUNTED})" in data
+    assert f"We have a record of 1 page you saw: {NOT_COUNTED}." in facts
+    assert (
+        "Pages seen: 1 (pages you saw while your browsing history was off are not counted)" in back
+    )
+    assert "before signing in while" not in data + facts + back
+    assert "what you browsed (the pages you saw" in data  # (joined, as the data page says)
+
+
 @pytest.mark.parametrize(
     ("headers", "said"),
     [

@@ -13,7 +13,7 @@ from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import pairwords, shown, yourdata
-from omotenashi.respect.historywords import not_counted
+from omotenashi.respect.historywords import erased_at_sign_in, not_counted
 from omotenashi.respect.yourdata import first_visit, stage_sentence
 from omotenashi.respect.yourdata import listed as listed
 
@@ -41,7 +41,11 @@ def describe(
     out = [stage_line(profile.stage, journey.stage_words)]
     out.append(
         visits_sentence(
-            profile.visits, profile.views, history_off, profile.unrecorded, bool(profile.merged)
+            profile.visits,
+            profile.views,
+            history_off,
+            profile.unrecorded,
+            erased_at_sign_in(profile),
         )
     )
     if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
@@ -154,8 +158,8 @@ def visits_sentence(
 ) -> str:
     """ "You have visited 2 times and seen 5 pages.", or with the history off (views are not
     counted then) what the count is: the pages seen while it was on; and so, once it is back
-    on, where pages went uncounted meanwhile (``unrecorded``: Profile.unrecorded; ``merged``:
-    an anonymous profile was merged in, historywords.py ``not_counted``)."""
+    on, where pages went uncounted meanwhile (``unrecorded``: Profile.unrecorded; ``merged``: a
+    sign-in left out what was browsed before it, historywords.py ``erased_at_sign_in``)."""
     times = f"You have visited {yourdata.times(visits)}"
     said = not_counted(history_off, unrecorded, merged)
     if not said:

@@ -14,16 +14,23 @@ from omotenashi.engine.profile import Profile
 NOT_COUNTED = "pages you see while your browsing history is off are not counted"
 # ... and once it is back on, of a profile that went without some (Profile.unrecorded)
 WERE_NOT_COUNTED = "pages you saw while your browsing history was off are not counted"
-# ... and of a profile an anonymous one was merged into (a sign-in: Profile.merged), whose
-# pages a sign-in with the history off left out (store/merging.py: the same flag says so)
+# ... and of a profile a sign-in merged an anonymous one into, whose pages it left out as the
+# history was off (store/merging.py: the same flag says so; erased_at_sign_in)
 AT_SIGN_IN = ", nor those you saw before signing in while it was off"
+
+
+def erased_at_sign_in(profile: Profile) -> bool:
+    """Whether a sign-in merged into ``profile`` left out what was browsed before it (its marks
+    say "h", engine/joined.py), or may have: a merge whose marks were not recorded (releases
+    before them). A merge that joined the browsing erased none of it (visitor70)."""
+    return any("h" in profile.joined.get(vid, "h") for vid in profile.merged)
 
 
 def not_counted(history_off: bool, unrecorded: bool, signed_in_merged: bool = False) -> str:
     """What is said of the count of pages seen, "" when it counts them all: ``history_off``:
     the history is off now; ``unrecorded``: Profile.unrecorded, pages went uncounted;
-    ``signed_in_merged``: an anonymous profile was merged into this one (Profile.merged), so
-    some may be those a sign-in with the history off left out."""
+    ``signed_in_merged``: a sign-in left out what was browsed before it
+    (:func:`erased_at_sign_in`), so some are those."""
     if not (history_off or unrecorded):
         return ""
     said = NOT_COUNTED if history_off else WERE_NOT_COUNTED

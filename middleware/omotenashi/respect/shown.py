@@ -20,7 +20,7 @@ from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import CompiledRule, RuleSet, entry_key
 from omotenashi.measure.phases import stopped
 from omotenashi.respect import yourdata
-from omotenashi.respect.historywords import not_counted
+from omotenashi.respect.historywords import erased_at_sign_in, not_counted
 from omotenashi.respect.notes import devices_note as devices_note
 from omotenashi.respect.notes import private_note as private_note
 from omotenashi.respect.notewords import ADAPTED as ADAPTED  # (its notes were here: kept too)
@@ -57,7 +57,7 @@ def kept(profile: Profile) -> bool:
 
 def uncounted(history_off: bool, unrecorded: bool, merged: bool = False) -> str:
     """What the data page adds to the count of pages seen: that some are not in it
-    (``merged``: an anonymous profile was merged in: historywords.py ``not_counted``)."""
+    (``merged``: a sign-in left out what was browsed before it: historywords.py)."""
     said = not_counted(history_off, unrecorded, merged)
     return f" ({said})" if said else ""
 
@@ -258,7 +258,7 @@ def data_sections(
     counts = [
         f"Visits: {profile.visits}",
         f"Pages seen: {profile.views}"
-        + uncounted(history_off, profile.unrecorded, bool(profile.merged)),
+        + uncounted(history_off, profile.unrecorded, erased_at_sign_in(profile)),
         f"Purchases: {profile.purchases}",
     ]
     if profile.first_seen:
