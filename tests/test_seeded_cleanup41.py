@@ -126,3 +126,70 @@ def test_without_keys_the_settings_give_the_site_and_the_fixtures_one_key(
     env = {"OMOTENASHI_REDIS_URL": omotenashi_redis_url, "OMOTENASHI_SECRET_KEYS": ""}
     done = _suite(tmp_path, SIGN_IN_SUITE, env)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+LOYAL_SUITE = """
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from omotenashi import Omotenashi
+
+PAGE = '<html><body><div data-omo-slot="hero">Default hero</div></body></html>'
+
+
+async def home(request):
+    return HTMLResponse(PAGE)
+
+
+@pytest.mark.anyio
+async def test_the_loyal_visitor_sees_the_loyal_hero(omotenashi_visitor, omotenashi_settings):
+    visitor = omotenashi_visitor(stage="loyalty", visits=5, purchases=2)
+    site = Omotenashi(Starlette(routes=[Route("/", home)]), settings=omotenashi_settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=site), base_url="http://shop.test"
+    ) as client:
+        await site.startup()
+        try:
+            visitor.apply(client)
+            page = (await client.get("/", headers={"accept": "text/html"})).text
+        finally:
+            await site.shutdown()
+    assert "Welcome back, member" in page, page
+"""
+LOYAL_RULES = """
+rules:
+  - {id: loyal-hero, slot: hero, text: "Welcome back, member", when: {stage: loyalty},
+     why: "You are one of our members."}
+"""
+
+
+def test_without_a_redis_url_the_settings_give_the_site_the_fixtures_server(
+    tmp_path: Path,
+) -> None:
+    """qa70: with no OMOTENASHI_REDIS_URL, the fixtures seeded the plugin's private server and
+    a site built from omotenashi_settings started one of its own: the seeded visitor was never
+    read, and a test expecting the default page passed."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "hero.yaml").write_text(LOYAL_RULES)
+    env = {
+        "OMOTENASHI_RULES_DIR": str(rules),
+        "OMOTENASHI_RESPECT_FRESH_SHARE": "0",
+        "OMOTENASHI_SECRET_KEYS": "",
+    }
+    outside = ("OMOTENASHI_REDIS_URL", "REDIS_URL")
+    keep = {k: v for k, v in os.environ.items() if k not in outside}
+    (tmp_path / "test_suite.py").write_text(textwrap.dedent(LOYAL_SUITE))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    done = subprocess.run(
+        [*command, str(tmp_path / "test_suite.py")],
+        cwd=tmp_path,
+        env={**keep, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

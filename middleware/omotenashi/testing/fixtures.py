@@ -142,19 +142,27 @@ def embedded_redis_factory() -> Iterator[Callable[..., EmbeddedRedis]]:
 
 
 @pytest.fixture(scope="session")
-def omotenashi_settings(pytestconfig: pytest.Config) -> Settings:
+def omotenashi_settings(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Settings:
     """The site's settings: ``Settings()`` from the environment (override it in a conftest);
     for a site the tests start themselves, with no OMOTENASHI_SECRET_KEYS, one random key for
     the session, so that the site built from these settings and the fixtures sign alike (qa66:
-    each drew its own). (With ``--base-url`` the site's keys are needed: require_keys.)"""
+    each drew its own), and with no OMOTENASHI_REDIS_URL, the Redis the fixtures use
+    (``omotenashi_redis_url``'s private server: qa70, the site started one of its own, and a
+    test expecting the default page passed). (With ``--base-url`` the site's keys and Redis
+    are needed: require_keys, omotenashi_redis_url.)"""
     import secrets
 
     from omotenashi.settings import Settings
 
     settings = Settings()
-    if not settings.secret_keys and remote_base_url(pytestconfig) is None:
-        settings = Settings(secret_keys=[secrets.token_urlsafe(32)])
-    return settings
+    if remote_base_url(pytestconfig) is not None:
+        return settings
+    given: dict[str, Any] = {}
+    if not settings.secret_keys:
+        given["secret_keys"] = [secrets.token_urlsafe(32)]
+    if settings.redis.url is None:  # (REDIS_URL alone: the fixtures' server, the site's too)
+        given["redis"] = {"url": request.getfixturevalue("omotenashi_redis_url")}
+    return Settings(**given) if given else settings
 
 
 @pytest.fixture
