@@ -228,6 +228,23 @@ async def test_state_changes_need_a_same_site_form_token(
         assert slot(await client.get("/"), "hero").startswith("Welcome back")
 
 
+async def test_a_form_from_the_browsers_own_origin_is_taken_behind_a_host_rewriting_proxy(
+    make_settings: Make,
+) -> None:
+    """mount70: behind nginx's default proxy_pass (Host: the upstream's), the Origin names the
+    public host: "Don't show me this" was refused while the browser said same-origin."""
+    async with client_for(make(make_settings)) as client:
+        await client.get("/")
+        own = {"sec-fetch-site": "same-origin", "origin": "https://www.shop.example"}
+        response = await client.post(
+            PREFS,
+            data={"csrf": await csrf(client), "action": "dismiss", "rule": "seen-hero"},
+            headers=own,
+        )
+        assert response.status_code == 303
+        assert slot(await client.get("/"), "hero") == "Default hero"
+
+
 async def test_erase_removes_every_key_and_keeps_the_choices(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:

@@ -292,8 +292,9 @@ class Settings(BaseSettings):
     trust_forwarded_host: bool = Field(
         default=False,
         description="Believe X-Forwarded-Host (and -Proto) for the host a force link was made "
-        "for and our absolute links on a page whose <base href> names another host; only "
-        "behind a proxy that sets them.",
+        "for, our absolute links on a page whose <base href> names another host, and the "
+        "host a form's or beacon's Origin is compared with where the browser sends no "
+        "Sec-Fetch-Site; only behind a proxy that sets them.",
     )
     metrics: bool = Field(
         default=False,

@@ -64,9 +64,14 @@ ELSEWHERE = "requests from another origin are refused: send them from a page of 
 
 def cross_site(headers: dict[str, str], host: str) -> bool:
     """A form posted from another site (``host``: :func:`request_host`'s, the one the browser
-    asked for, which an Origin from this site names)."""
+    asked for, which an Origin from this site names). A browser's ``Sec-Fetch-Site:
+    same-origin`` is its own word about the host it asked for, which a proxy in front may have
+    rewritten in ``Host`` (mount70: nginx's default ``proxy_pass`` refused every form and
+    beacon); the Origin is compared only where the browser sends no such word."""
     site = headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
+    if site == "same-origin":
+        return False
+    if site is not None and site != "none":
         return True
     origin = headers.get("origin")
     if origin is None:
