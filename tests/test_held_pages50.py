@@ -142,6 +142,36 @@ async def test_a_body_not_as_long_as_its_content_length_goes_out_as_sent(
     assert mw.metrics._counts["page_refused"] == 1
 
 
+async def test_the_servers_error_about_a_short_body_is_not_chained_to_ours(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """mount70: uvicorn's "Too little data for declared Content-Length" traceback opened with
+    our PageRefused ("During handling of the above exception ..."): the app's bug read as ours.
+    The page goes out after our handling ends, so the server's error stands alone."""
+    headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", b"9999")]
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": HEAD + TAIL})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:  # as uvicorn's h11 protocol does
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            raise RuntimeError("Too little data for declared Content-Length")
+
+    mw = Omotenashi(app, settings=make_settings(RULES))
+    await mw.startup()
+    try:
+        with pytest.raises(RuntimeError, match="Too little data") as raised:
+            await mw(dict(SCOPE), receive, send)
+    finally:
+        await mw.shutdown()
+    assert raised.value.__context__ is None, repr(raised.value.__context__)
+    assert mw.metrics._counts["page_refused"] == 1
+
+
 async def test_a_page_with_trailers_goes_out_as_sent(
     make_settings: Callable[..., Settings],
 ) -> None:

@@ -230,7 +230,7 @@ class Responder:
             await self._flush_original(more_body=False)  # Redis failed, or a revoked id
             return
         await with_own_pairs(tools.store, visitor, self.loaded, self.own)  # (read meanwhile)
-        t0 = time.perf_counter()
+        t0, failed = time.perf_counter(), None  # (failed: the original is served, why)
         try:
             result = await personalised(  # a big page: in a worker thread
                 b"".join(self.chunks),
@@ -243,18 +243,17 @@ class Responder:
             )
         except PageRefused as refused:  # the page's own: no bug, no traceback, told once
             tools.metrics.inc("page_refused")
-            said = (
-                f"page {quoted(self.request.path)} served as the app made it: {refused} "
-                "(told once per reason; each counts in omotenashi_responses, outcome refused)"
-            )
+            said = f"page {quoted(self.request.path)} served as the app made it: {refused} "
+            said += "(told once per reason; each counts in omotenashi_responses, outcome refused)"
             warn_once(log, said, self.loaded.ruleset, kind=str(refused))
-            await self._flush_original(more_body=False, left=False)
-            return
+            failed = False
         except Exception:  # never break the page: any failure serves the original response
             tools.metrics.inc("splice_error")
             quiet.bug(log, "omotenashi: personalisation failed; serving the original page")
-            await self._flush_original(more_body=False)
-            return
+            failed = True
+        if failed is not None:  # sent outside the handler: a server's error about the app's
+            await self._flush_original(more_body=False, left=failed)  # page is not chained
+            return  # to ours (mount70: a short body's traceback opened with PageRefused)
         for problem in result.problems:
             tools.metrics.inc("snippet_error")
             warn_once(log, problem, self.loaded.ruleset)  # once per rule set, not per request
