@@ -98,10 +98,14 @@ async def test_the_data_page_lists_the_groups_the_pages_reasons_name(
             assert (await client.get(path)).status_code == 200
         prefs = (await client.get("/_omotenashi/preferences")).text
         data = (await client.get("/_omotenashi/preferences/data")).text
+        export = (await client.get("/_omotenashi/preferences/export")).json()
     family = "visitors who have looked at our family holidays"
     assert f"Groups you are in: {family}." in prefs
     section = re.search(r"Groups the site put you in.*?</ul>", data, re.S)
     assert section is not None and family in section.group()
+    # ... and the download, which the data page says holds all of it (visitor70: it held the
+    # kept segments only, none here)
+    assert export["profile"]["segments"] == [] and export["profile"]["groups_now"] == ["family"]
 
 
 def test_groups_now_derives_only_what_the_kept_profile_decides(tmp_path: Path) -> None:

@@ -28,7 +28,6 @@ from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Loaded
-from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import notes, notewords, shown, yourdata
 from omotenashi.respect.camefrom import came_entries
 from omotenashi.respect.choices import Choices, ChoicesCache
@@ -337,14 +336,14 @@ def export(
     ident: Identity,
     profile: Profile,
     stored: dict[str, Any] | None,
-    catalog: Catalog,
+    loaded: Loaded,
     zone: str,
 ) -> bytes:
     """Everything kept, as stored (``profile`` null when nothing is, as without our cookie:
     no made-up first stage beside ``kept`` false). Without our cookie there is no id (null):
-    the id a request without one gets is never stored, so none is made up here. ``catalog``:
-    its long item ids by the digest a recommendation pair keeps of each; ``zone``: the site's
-    time zone (OMOTENASHI_RULES_TIMEZONE), whose days and weeks caps count in. Where our
+    the id a request without one gets is never stored, so none is made up here. ``loaded``:
+    its catalogue and journey (yourdata.exported); ``zone``: the site's time zone
+    (OMOTENASHI_RULES_TIMEZONE), whose days and weeks caps count in. Where our
     cookie could not be read, what is kept is not known: ``kept`` null, and ``unread`` says
     why (final61: it said false, beside the data page's "We cannot tell")."""
     kept = not ident.is_new and shown.kept(profile)  # nothing stored: no profile either
@@ -352,7 +351,7 @@ def export(
         "visitor_id": None if ident.is_new else ident.user or ident.vid,
         "kept": None if ident.unread else kept,
         **({"unread": shown.CANNOT_TELL} if ident.unread else {}),
-        "profile": profile.to_export(catalog.pair_names, zone) if kept else None,
+        "profile": yourdata.exported(profile, loaded, zone) if kept else None,
         "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }
