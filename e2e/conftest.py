@@ -15,6 +15,7 @@ import pytest
 
 from omotenashi import Settings
 from omotenashi.store.embedded import free_port
+from omotenashi.testing.remote import remote_base_url
 
 ROOT = Path(__file__).resolve().parent.parent
 E2E_KEY = "e2e-secret-key"
@@ -32,6 +33,19 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30)
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"the demo did not answer at {url}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """These tests start the demo themselves (its keys, a copy of its rules they edit): a site
+    named by ``--base-url`` would not be touched, and a green run would have tested nothing of
+    it (qa70). Refused at once, saying what to run instead."""
+    site = remote_base_url(config)
+    if site is not None:
+        raise pytest.UsageError(
+            f"e2e/ tests the demo it starts itself, not the site at {site}: run it without "
+            "--base-url (or base_url in your ini); for your own site, write tests like the "
+            "README's QA guide shows and run those with --base-url"
+        )
 
 
 @pytest.fixture(scope="session")
