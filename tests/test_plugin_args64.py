@@ -25,6 +25,11 @@ from .test_plugin_failfast import RULES
          "rules=['kyoto-hero']"),
         ({"segments": "member"}, "segments='member' is one text, not a list: write "
          "segments=['member']"),
+        # qa70: a raw TypeError naming ForceSigner.make()
+        ({"rule": "kyoto-hero"}, "no argument 'rule': did you mean rules=? it takes rules=, "
+         "stage=, segments=, attrs=, ttl=, host=, at=, time="),
+        ({"colour": "red"}, "no argument 'colour': it takes rules=, stage=, segments=, "
+         "attrs=, ttl=, host=, at=, time="),
     ],
 )  # fmt: skip
 def test_one_text_for_a_list_is_refused_saying_what_to_write(
