@@ -385,3 +385,27 @@ def test_profile_show_says_when_nothing_is_kept(
     capsys.readouterr()
     assert main(["profile", "show", "ab" * 16]) == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("field", "says"),
+    [
+        ("cap.hawaii-family-heroo=day:2", "a cap.<rule> names no rule 'hawaii-family-heroo'"),
+        ("segments=familyy", "segments= 'familyy' is no segment the journey defines"),
+    ],
+)
+def test_profile_set_refuses_a_typo_of_the_sites_names(
+    field: str,
+    says: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """qa70: ``cap.<a typo>=day:2`` printed "updated" (the cap would count nothing), where
+    ``omotenashi_visitor(caps=...)`` refuses it: with OMOTENASHI_RULES_DIR set, as the fixture."""
+    monkeypatch.setenv("OMOTENASHI_RULES_DIR", RULES)
+    monkeypatch.setenv("OMOTENASHI_RULES_SNIPPETS_DIR", str(ROOT / "snippets"))
+    monkeypatch.delenv("OMOTENASHI_REDIS_URL", raising=False)  # (refused before Redis)
+    code = main(["profile", "set", "ab" * 16, field])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("omotenashi profile: " + says), err

@@ -180,7 +180,10 @@ def _profile_fields(items: list[str]) -> dict[str, Any]:
 
 
 def _profile(args: argparse.Namespace) -> int:
+    import os
+
     from omotenashi.identity.cookie import CookieSigner
+    from omotenashi.loader.sitenames import check_names
     from omotenashi.settings import Settings
 
     settings = Settings()
@@ -192,6 +195,8 @@ def _profile(args: argparse.Namespace) -> int:
         )
         return 2
     spec = _profile_fields(args.fields) if args.action == "set" else {}
+    if spec and os.environ.get("OMOTENASHI_RULES_DIR"):  # (qa70: the fixture refused a typo
+        check_names("", spec, settings.rules, "a cap.<rule> names")  # this wrote)
     if not settings.redis.url:
         print("omotenashi profile: set OMOTENASHI_REDIS_URL", file=sys.stderr)
         return 2

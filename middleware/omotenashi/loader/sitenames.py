@@ -3,8 +3,8 @@ testing fixtures, ``omotenashi force``): its rules' ids and holdouts, and its se
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from omotenashi.loader.near import _close
 
@@ -42,3 +42,38 @@ def segment_typo(segments: Iterable[object], rules: RulesSettings) -> tuple[str,
         if name and name not in known and (close := _close(name, known)):
             return name, close
     return None
+
+
+def check_names(
+    who: str, given: Mapping[str, Any], rules: RulesSettings, cap: str = "caps= names"
+) -> None:
+    """A CommandError for a ``caps=`` rule id the site's rules lack that is close to one they
+    have (the cap would count nothing), and for a ``segments=`` name neither the journey
+    defines nor a rule tests that is close to one that is (qa66: ``"vipp"`` for ``"vip"`` put
+    the visitor in no segment any rule reads); a name unlike any may be right (a rule of the
+    app under test, a segment the site sets and its snippets read). Not checked without a
+    rules folder. ``who``: said first; ``cap``: how the caps are named (``omotenashi profile
+    set``'s ``cap.<id>``: qa70, it wrote what the fixture refused)."""
+    from omotenashi.errors import CommandError
+    from omotenashi.loader.namechecks import unknown_rules
+
+    if not rules.dir.is_dir():
+        return
+    caps, segments = given.get("caps"), given.get("segments")
+    known = site_of(rules)[0]
+    ids = sorted(known)  # (a typo: an id unlike any may be a rule of the app under test)
+    typos = (
+        [c for c in caps if c not in known and _close(c, ids)] if isinstance(caps, Mapping) else []
+    )
+    if typos:
+        raise CommandError(
+            f"{who}{cap} no rule {', '.join(unknown_rules(typos, ids))} of the rules "
+            f"at {str(rules.dir)!r}: the cap would count nothing"
+        )
+    if isinstance(segments, str):  # (the seed takes "vip,family" too)
+        segments = segments.split(",")
+    if isinstance(segments, list | tuple) and (typo := segment_typo(segments, rules)):
+        raise CommandError(
+            f"{who}segments= {typo[0]!r} is no segment the journey defines or a rule "
+            f"tests in the rules at {str(rules.dir)!r}: did you mean {typo[1]!r}?"
+        )

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from omotenashi.errors import CommandError
 from omotenashi.ids import new_vid
+from omotenashi.loader.sitenames import check_names as check_names
 
 if TYPE_CHECKING:  # the plugin loads in every pytest run: the engine and settings on first use
     from omotenashi.settings import RulesSettings
@@ -87,39 +88,6 @@ def check_forced(forced: list[str] | None, rules: RulesSettings) -> None:
         raise CommandError(
             f"omotenashi_force: no rule {', '.join(missing)} in the rules at "
             f"{str(rules.dir)!r} (omotenashi_settings.rules): the site would force nothing"
-        )
-
-
-def check_names(who: str, given: Mapping[str, Any], rules: RulesSettings) -> None:
-    """A CommandError for a ``caps=`` rule id the site's rules lack that is close to one they
-    have (the cap would count nothing), and for a ``segments=`` name neither the journey
-    defines nor a rule tests that is close to one that is (qa66: ``"vipp"`` for ``"vip"`` put
-    the visitor in no segment any rule reads); a name unlike any may be right (a rule of the
-    app under test, a segment the site sets and its snippets read). Not checked without a
-    rules folder."""
-    from omotenashi.loader.namechecks import unknown_rules
-    from omotenashi.loader.near import _close
-    from omotenashi.loader.sitenames import segment_typo
-
-    if not rules.dir.is_dir():
-        return
-    caps, segments = given.get("caps"), given.get("segments")
-    known = site_rules(rules)
-    ids = sorted(known)  # (a typo: an id unlike any may be a rule of the app under test)
-    typos = (
-        [c for c in caps if c not in known and _close(c, ids)] if isinstance(caps, Mapping) else []
-    )
-    if typos:
-        raise CommandError(
-            f"{who}: caps= names no rule {', '.join(unknown_rules(typos, ids))} of the rules "
-            f"at {str(rules.dir)!r} (omotenashi_settings.rules): the cap would count nothing"
-        )
-    if isinstance(segments, str):  # (the seed takes "vip,family" too)
-        segments = segments.split(",")
-    if isinstance(segments, list | tuple) and (typo := segment_typo(segments, rules)):
-        raise CommandError(
-            f"{who}: segments= {typo[0]!r} is no segment the journey defines or a rule "
-            f"tests in the rules at {str(rules.dir)!r}: did you mean {typo[1]!r}?"
         )
 
 

@@ -194,7 +194,7 @@ def omotenashi_visitor(
         **profile: Any,
     ) -> SeededVisitor:
         check_fields(profile)
-        check_names("omotenashi_visitor", profile, omotenashi_settings.rules)
+        check_names("omotenashi_visitor: ", profile, omotenashi_settings.rules)
         site_share = omotenashi_settings.respect.fresh_share
         if fresh and site_share <= 0:
             raise CommandError("fresh=True: the site's fresh_share is 0, no page view is fresh")
@@ -251,7 +251,7 @@ def omotenashi_force(
             raise CommandError("omotenashi_force: OMOTENASHI_PREVIEW_ENABLED is false here")
         check_lists(forced)
         check_forced(forced.get("rules"), omotenashi_settings.rules)
-        check_names("omotenashi_force", forced, omotenashi_settings.rules)
+        check_names("omotenashi_force: ", forced, omotenashi_settings.rules)
         if time is not None:
             if forced.get("at") is not None:
                 raise CommandError("omotenashi_force: give time= or at=, not both")
