@@ -35,7 +35,7 @@ KINDS = {  # the request's headers, the site's respect settings, why the link ch
         "not applied: this browser has not given consent: it is never forced",
     ),
 }
-FOREIGN = "refused: not signed with this site's preview keys"
+FOREIGN = "refused: not signed with this site's preview keys, or cut or changed since"
 
 
 @pytest.mark.parametrize("link", ["valid", "foreign"])

@@ -291,10 +291,14 @@ async def test_a_force_link_works_on_its_host_however_it_is_written_and_says_why
         (
             {"preview_keys": ["qa-key"]},
             "cookie",
-            "refused: not signed with this site's preview keys",
+            "refused: not signed with this site's preview keys, or cut or changed since",
         ),
         ({}, "cookie", None),  # no preview keys: the cookie keys sign links, as before
-        ({}, "preview", "refused: not signed with this site's preview keys"),
+        (
+            {},
+            "preview",
+            "refused: not signed with this site's preview keys, or cut or changed since",
+        ),
         (
             {"preview_enabled": False},
             "cookie",
