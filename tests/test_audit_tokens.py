@@ -111,3 +111,19 @@ async def test_the_preview_cookie_never_outlives_the_longest_life_allowed(
     assert site_max - 5 <= max_age <= site_max
     forced = ForceSigner(settings).read(token, "shop.test")
     assert forced is not None and forced.expires <= time.time() + site_max
+
+
+@pytest.mark.anyio
+async def test_a_force_links_token_is_not_repeated_in_the_page(make_settings: Make) -> None:
+    """qa70: the "i"'s *Don't show me this* form returned to the page's URL, token and all: a
+    page saved or shared carried the link (its cookie carries the forcing on without it)."""
+    settings = make_settings(RULES, respect={"disclosure": True, "page_panel": True})
+    token = ForceSigner(settings).make(rules=["hi"], host="shop.test")
+    async with client_for(Omotenashi(page_app(PAGE), settings=settings)) as client:
+        await client.get("/")  # (a cookie: the "i" has its form)
+        page = await client.get(f"/?a=1&omo_preview={token}&b=2")
+        again = await client.get("/?a=1&b=2")  # where the form returns: forced still
+    assert page.headers["x-omotenashi-rules"] == "hi" and 'class="omo-dismiss"' in page.text
+    assert token not in page.text and "omo_preview" not in page.text
+    assert 'name="next" value="/?a=1&amp;b=2"' in page.text
+    assert again.headers["x-omotenashi-rules"] == "hi"

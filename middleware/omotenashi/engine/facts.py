@@ -138,9 +138,12 @@ class RequestInfo:
     def back(self) -> str:
         """The page's URL for a form on it to return to (root, path and query): the path is
         given decoded, so it is percent-encoded again (``/new york``, ``/50%-off``, a ``?`` in
-        it); the query goes as sent when it is plain URL text (else the path alone)."""
+        it); the query goes as sent when it is plain URL text (else the path alone), but a
+        force link's token, which its cookie carries on (qa70: repeated in the page's forms)."""
         url = self.url_path
         query = self.query_string  # (longer than MAX_QUERY: cut, so the path alone)
+        if "omo_preview=" in query:  # (identity/preview.py PARAM)
+            query = "&".join(p for p in query.split("&") if not p.startswith("omo_preview="))
         plain = len(query) <= MAX_QUERY and _PLAIN_QUERY.fullmatch(query)
         return f"{url}?{query}" if query and plain else url
 
