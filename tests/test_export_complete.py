@@ -65,7 +65,7 @@ VARIANTS: dict[str, list[dict[str, str]]] = {
     "F": [{"F": "1000000"}, {"F": "2000000"}],
     "revoked": [{"revoked": "1830738972"}],
     "WX": [{"WX": "1"}],
-    "HO": [{"HO": "1"}],
+    "HO": [{"HO": "1"}, {"HO": "2"}, {"HO": "3"}],  # (bits: 1 history off, 2 nothing)
     "R": [{"R": "purchase"}, {"R": "join_club,purchase"}],  # (journey58)
 }
 # The reply's other parts: the also pairs (reply[1]) and an old deny marker (reply[2]).
@@ -162,6 +162,7 @@ def test_every_profile_field_reaches_the_export(name: str) -> None:
         "viewed": {"i": 5.0},
         "viewed_full": True,
         "unrecorded": True,
+        "unrecorded_nothing": True,
         "rejudge": frozenset({"purchase"}),
         "uncounted": frozenset({"i"}),
         "first_touch": {"utm_source": "x"},

@@ -341,6 +341,58 @@ async def test_the_pages_seen_caveat_says_what_a_sign_in_left_out(
     assert bool(re.search(r"before signing in", data)) is signs_in
 
 
+async def save_nothing(client: httpx.AsyncClient, on: bool) -> None:
+    """The preferences page saved with every kind on and *Personalise nothing* as ``on``."""
+    page = await client.get(PREFS)
+    form: dict[str, Any] = {
+        "csrf": form_token(page.text),
+        "action": "save",
+        "category": re.findall(r'name="category" value="([^"]+)"', page.text),
+        "listed_kind": re.findall(r'name="listed_kind" value="([^"]+)"', page.text),
+        **({"nothing": "1"} if on else {}),
+    }
+    saved = await client.post(PREFS, data=form, headers={"origin": origin(client)})
+    assert saved.status_code == 303
+
+
+@pytest.mark.parametrize("gpc", [False, True], ids=["plain", "gpc-meanwhile"])
+async def test_pages_seen_while_personalising_nothing_are_said_not_counted(
+    make_settings: Make, omotenashi_redis: redis.Redis, gpc: bool
+) -> None:
+    """visitor70: 3 pages, *Personalise nothing* on, 5 pages, off again, 1 page: "You have
+    visited once and seen 4 pages.", with no word of the 5 (nothing is written under it)."""
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        for _ in range(3):
+            await client.get("/")
+        await mw.drain()
+        await save_nothing(client, on=True)
+        for _ in range(5):
+            await client.get("/")
+        if gpc:  # switched off under GPC: nothing may be written, not even the mark
+            client.headers.update({"sec-gpc": "1"})
+        await save_nothing(client, on=False)
+        client.headers.pop("sec-gpc", None)
+        await client.get("/")
+        await mw.drain()
+        facts = " ".join(page_words((await client.get(PREFS)).text).split())
+        data = " ".join(page_words((await client.get(PREFS + "/data")).text).split())
+        export = (await client.get(PREFS + "/export")).json()
+        await sign_in(client)  # the mark goes with what the sign-in joins (merge: HO's bits)
+        await mw.drain()
+        joined = " ".join(page_words((await client.get(PREFS + "/data")).text).split())
+    marked = not gpc
+    assert ("while you chose to personalise nothing are not counted" in joined) is marked
+    said = "pages you saw while you chose to personalise nothing are not counted"
+    assert (f"We have a record of 4 pages you saw ({said})." in facts) is marked, facts
+    assert (f"Pages seen: 4 ({said})" in data) is marked, data
+    assert ("You have visited once and seen 4 pages." in facts) is not marked
+    profile = export["profile"]
+    assert profile["views"] == 4
+    assert profile["pages_seen_while_personalising_nothing_not_counted"] is marked
+    assert profile["pages_seen_with_history_off_not_counted"] is False
+
+
 async def test_a_sign_in_that_joined_the_browsing_is_not_said_to_have_left_pages_out(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:

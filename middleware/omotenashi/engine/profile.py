@@ -42,6 +42,7 @@ class Profile:
     viewed: dict[str, float] = field(default_factory=dict)  # item: when
     viewed_full: bool = False  # the viewed list let an item go: no more counted views (coview)
     unrecorded: bool = False  # pages were seen while the browsing history was off: not counted
+    unrecorded_nothing: bool = False  # ... while the visitor personalised nothing (visitor70)
     # events whose stage moves the next request judges again: the counts they were judged on
     # moved under them (two tabs booking at once: store/stagemoves.py, journey58)
     rejudge: frozenset[str] = frozenset()
@@ -95,6 +96,7 @@ class Profile:
             "visits": self.visits,
             "views": self.views,
             "pages_seen_with_history_off_not_counted": self.unrecorded,
+            "pages_seen_while_personalising_nothing_not_counted": self.unrecorded_nothing,
             "first_seen": iso(self.first_seen),
             "last_seen": iso(self.last_seen),
             "visit_started": iso(self.visit_start),

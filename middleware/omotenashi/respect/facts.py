@@ -46,6 +46,7 @@ def describe(
             history_off,
             profile.unrecorded,
             erased_at_sign_in(profile),
+            profile.unrecorded_nothing,
         )
     )
     if said := first_visit(profile.first_seen, zone):  # on the site's calendar, named
@@ -155,13 +156,14 @@ def visits_sentence(
     history_off: bool = False,
     unrecorded: bool = False,
     merged: bool = False,
+    nothing: bool = False,
 ) -> str:
     """ "You have visited 2 times and seen 5 pages.", or with the history off (views are not
     counted then) what the count is: the pages seen while it was on; and so, once it is back
     on, where pages went uncounted meanwhile (``unrecorded``: Profile.unrecorded; ``merged``: a
     sign-in left out what was browsed before it, historywords.py ``erased_at_sign_in``)."""
     times = f"You have visited {yourdata.times(visits)}"
-    said = not_counted(history_off, unrecorded, merged)
+    said = not_counted(history_off, unrecorded, merged, nothing)
     if not said:
         return f"{times} and seen {views} page{'s' * (views != 1)}."
     seen = f"a record of {views} page{'s' * (views != 1)}" if views else "no record of any page"

@@ -17,6 +17,9 @@ WERE_NOT_COUNTED = "pages you saw while your browsing history was off are not co
 # ... and of a profile a sign-in merged an anonymous one into, whose pages it left out as the
 # history was off (store/merging.py: the same flag says so; erased_at_sign_in)
 AT_SIGN_IN = ", nor those you saw before signing in while it was off"
+# ... and of a profile that went without the pages seen under "Personalise nothing", once it
+# is switched off (Profile.unrecorded_nothing: under it nothing is written; visitor70)
+NOTHING_WAS = "pages you saw while you chose to personalise nothing are not counted"
 
 
 def erased_at_sign_in(profile: Profile) -> bool:
@@ -26,15 +29,21 @@ def erased_at_sign_in(profile: Profile) -> bool:
     return any("h" in profile.joined.get(vid, "h") for vid in profile.merged)
 
 
-def not_counted(history_off: bool, unrecorded: bool, signed_in_merged: bool = False) -> str:
+def not_counted(
+    history_off: bool, unrecorded: bool, signed_in_merged: bool = False, nothing: bool = False
+) -> str:
     """What is said of the count of pages seen, "" when it counts them all: ``history_off``:
     the history is off now; ``unrecorded``: Profile.unrecorded, pages went uncounted;
     ``signed_in_merged``: a sign-in left out what was browsed before it
-    (:func:`erased_at_sign_in`), so some are those."""
-    if not (history_off or unrecorded):
-        return ""
-    said = NOT_COUNTED if history_off else WERE_NOT_COUNTED
-    return said + AT_SIGN_IN if unrecorded and signed_in_merged else said
+    (:func:`erased_at_sign_in`), so some are those; ``nothing``: Profile.unrecorded_nothing,
+    pages went uncounted under "Personalise nothing"."""
+    said = ""
+    if history_off or unrecorded:
+        said = NOT_COUNTED if history_off else WERE_NOT_COUNTED
+        said += AT_SIGN_IN if unrecorded and signed_in_merged else ""
+    if nothing:
+        said = f"{said}; {NOTHING_WAS}" if said else NOTHING_WAS
+    return said
 
 
 _OFF = "Off: from now on, what you browse here is not kept or used to choose what you see."

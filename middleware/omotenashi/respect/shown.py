@@ -55,10 +55,12 @@ def kept(profile: Profile) -> bool:
     return profile.to_export() != _EMPTY
 
 
-def uncounted(history_off: bool, unrecorded: bool, merged: bool = False) -> str:
+def uncounted(
+    history_off: bool, unrecorded: bool, merged: bool = False, nothing: bool = False
+) -> str:
     """What the data page adds to the count of pages seen: that some are not in it
     (``merged``: a sign-in left out what was browsed before it: historywords.py)."""
-    said = not_counted(history_off, unrecorded, merged)
+    said = not_counted(history_off, unrecorded, merged, nothing)
     return f" ({said})" if said else ""
 
 
@@ -258,7 +260,9 @@ def data_sections(
     counts = [
         f"Visits: {profile.visits}",
         f"Pages seen: {profile.views}"
-        + uncounted(history_off, profile.unrecorded, erased_at_sign_in(profile)),
+        + uncounted(
+            history_off, profile.unrecorded, erased_at_sign_in(profile), profile.unrecorded_nothing
+        ),
         f"Purchases: {profile.purchases}",
     ]
     if profile.first_seen:

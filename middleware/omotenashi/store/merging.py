@@ -174,7 +174,10 @@ def merge_argument(
         "viewed": profile.viewed,
         "viewed_full": profile.viewed_full,
         # pages not counted: theirs with the history off, or all of them when views are not carried
-        "unrecorded": profile.unrecorded or (not carried.history and profile.views > 0),
+        # (HO's bits, store/scripts.py: none is false, never 0, which Lua takes as true)
+        "unrecorded": (profile.unrecorded or (not carried.history and profile.views > 0))
+        + 2 * profile.unrecorded_nothing
+        or False,
         "uncounted": {item: True for item in sorted(profile.uncounted)},
         "cart": profile.cart,
         "shown": profile.shown,

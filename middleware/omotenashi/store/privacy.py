@@ -70,6 +70,9 @@ local function note(f, v)
 end
 {pieces.LUA}
 local function putnx(f, v) if have[f] == nil then put(f, v) end end
+local function uncounted(why)  -- HO's bits (store/scripts.py); true, from older writers, is 1
+  put('HO', bit.bor(tonumber(have['HO'] or '') or 0, why == true and 1 or tonumber(why) or 1))
+end
 local function site_only(f)  -- a URL's site alone (engine/facts.py site_of): what is not one is
   local v = have[f]  -- left for the reader, which reads it as none (store/replies.py)
   if v == nil or string.match(v, '^%a[%w+.-]*://[^/?#@]*/$') then return end

@@ -124,7 +124,8 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     if segments := get("SG"):
         p.segments = frozenset(s for s in segments.split(",") if s)
     p.viewed_full = "WX" in fields
-    p.unrecorded = "HO" in fields
+    if (ho := get("HO")) is not None:  # bits (store/scripts.py): 1 history, 2 nothing
+        p.unrecorded, p.unrecorded_nothing = ho != "2", ho in ("2", "3")
     if again := get("R"):  # (rare: journey58)
         p.rejudge = frozenset(again.split(","))
     p.revoked = "revoked" in fields or (len(reply) > 2 and reply[2] is not None)

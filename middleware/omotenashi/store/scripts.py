@@ -7,8 +7,8 @@ listpack (every field and value under 64 bytes, in the common case). Field names
   ``VS`` start of this visit (absent during the first visit: it is ``F``), ``AD`` days away
   before it, ``G`` stage (1 awareness ... 5 loyalty), ``P`` purchases, ``PA`` last purchase,
   ``CA`` last cart change, ``SG`` segments, ``WX`` set once the viewed items let one go
-  (recommend/coview.py: no more counted views), ``HO`` once a page went uncounted in ``V`` (the
-  browsing history off); and ``revoked``, the deny marker;
+  (recommend/coview.py: no more counted views), ``HO`` once pages went uncounted in ``V`` (bits:
+  1 the browsing history off, 2 while personalising nothing); and ``revoked``, the deny marker;
 - a lowercase letter and a name, one field per entry: ``f`` first-visit facts, ``e`` event
   counts, ``b`` items bought, ``x`` anonymous ids merged in (when, then what the merge joined:
   engine/joined.py), ``a`` attributes (JSON),
@@ -173,7 +173,7 @@ for id, entry in pairs(c.caps) do  -- [period, new count, added]: what other pag
   end
   put('k' .. id, key .. ':' .. n)
 end
-if c.view then incr('V', 1) elseif c.unrecorded then put('HO', 1) end  -- (a page not counted)
+if c.view then incr('V', 1) elseif c.unrecorded then uncounted(c.unrecorded) end  -- (not in V)
 local started = have['F'] ~= nil
 putnx('F', now)
 local base = tonumber(have['F']) or 0  -- the other times count from the first visit
@@ -373,7 +373,7 @@ for item, at in pairs(a.viewed) do  -- the later time; counted if either side co
   put('w' .. item, math.max(rel, wtime(mine) or -math.huge) .. (open and '?' or ''))
 end
 if keep_newest('w', VIEWED_KEEP) > 0 or a.viewed_full then put('WX', 1) end
-if a.unrecorded then put('HO', 1) end
+if a.unrecorded then uncounted(a.unrecorded) end
 if a.segments ~= '' then
   local had = have['SG'] or ''
   put('SG', had == '' and a.segments or had .. ',' .. a.segments)
