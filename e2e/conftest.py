@@ -43,8 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if site is not None:
         raise pytest.UsageError(
             f"e2e/ tests the demo it starts itself, not the site at {site}: run it without "
-            "--base-url (or base_url in your ini); for your own site, write tests like the "
-            "README's QA guide shows and run those with --base-url"
+            "--base-url (nor PYTEST_BASE_URL in the environment, nor base_url in your ini); "
+            "for your own site, write tests like the README's QA guide shows and run those "
+            "with --base-url"
         )
 
 

@@ -409,3 +409,16 @@ def test_profile_set_refuses_a_typo_of_the_sites_names(
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert err.startswith("omotenashi profile: " + says), err
+
+
+def test_profile_set_reads_the_rules_only_for_what_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """review70: with a rules folder that does not load, ``stage=`` (no rule named) was refused
+    by the loader's error; it goes on as before (here, to the missing Redis URL)."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "bad.yaml").write_text("rules: [oops\n")
+    monkeypatch.setenv("OMOTENASHI_RULES_DIR", str(tmp_path / "rules"))
+    monkeypatch.delenv("OMOTENASHI_REDIS_URL", raising=False)
+    code = main(["profile", "set", "ab" * 16, "stage=loyalty"])
+    assert code == 2 and "set OMOTENASHI_REDIS_URL" in capsys.readouterr().err

@@ -193,3 +193,31 @@ def test_without_a_redis_url_the_settings_give_the_site_the_fixtures_server(
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+FORCE_ONLY_SUITE = """
+from omotenashi.identity.preview import ForceSigner
+
+
+def test_a_force_link_needs_no_redis(omotenashi_force, omotenashi_settings):
+    token = omotenashi_force(stage="loyalty")
+    assert ForceSigner(omotenashi_settings).read(token, None) is not None
+"""
+
+
+def test_a_suite_that_needs_no_redis_runs_without_one(tmp_path: Path) -> None:
+    """review70: the default omotenashi_settings asked for the fixtures' Redis, so a suite of
+    force links alone failed where none answered (a stale REDIS_URL, no server binary)."""
+    (tmp_path / "test_suite.py").write_text(textwrap.dedent(FORCE_ONLY_SUITE))
+    keep = {k: v for k, v in os.environ.items() if k not in ("OMOTENASHI_REDIS_URL", "CI")}
+    env = {**keep, "REDIS_URL": "redis://127.0.0.1:9/0", "OMOTENASHI_SECRET_KEYS": ""}
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    done = subprocess.run(
+        [*command, str(tmp_path / "test_suite.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -161,7 +161,10 @@ def omotenashi_settings(pytestconfig: pytest.Config, request: pytest.FixtureRequ
     if not settings.secret_keys:
         given["secret_keys"] = [secrets.token_urlsafe(32)]
     if settings.redis.url is None:  # (REDIS_URL alone: the fixtures' server, the site's too)
-        given["redis"] = {"url": request.getfixturevalue("omotenashi_redis_url")}
+        try:
+            given["redis"] = {"url": request.getfixturevalue("omotenashi_redis_url")}
+        except (pytest.skip.Exception, pytest.fail.Exception):  # no server to be had: a suite
+            pass  # needing none (force links) still runs; one that seeds fails as before (review70)
     return Settings(**given) if given else settings
 
 
