@@ -93,13 +93,17 @@ async def test_signs_in(omotenashi_visitor, omotenashi_settings):
 """
 
 
-def _suite(tmp_path: Path, text: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _suite(
+    tmp_path: Path, text: str, env: dict[str, str], without: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """``text`` run as a suite of its own, in this environment less ``without``, plus ``env``."""
     (tmp_path / "test_suite.py").write_text(textwrap.dedent(text))
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    kept = {k: v for k, v in os.environ.items() if k not in without}
     return subprocess.run(
         [*command, str(tmp_path / "test_suite.py")],
         cwd=tmp_path,
-        env={**os.environ, **env},
+        env={**kept, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -180,18 +184,7 @@ def test_without_a_redis_url_the_settings_give_the_site_the_fixtures_server(
         "OMOTENASHI_RESPECT_FRESH_SHARE": "0",
         "OMOTENASHI_SECRET_KEYS": "",
     }
-    outside = ("OMOTENASHI_REDIS_URL", "REDIS_URL")
-    keep = {k: v for k, v in os.environ.items() if k not in outside}
-    (tmp_path / "test_suite.py").write_text(textwrap.dedent(LOYAL_SUITE))
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
-    done = subprocess.run(
-        [*command, str(tmp_path / "test_suite.py")],
-        cwd=tmp_path,
-        env={**keep, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _suite(tmp_path, LOYAL_SUITE, env, without=("OMOTENASHI_REDIS_URL", "REDIS_URL"))
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -208,16 +201,6 @@ def test_a_force_link_needs_no_redis(omotenashi_force, omotenashi_settings):
 def test_a_suite_that_needs_no_redis_runs_without_one(tmp_path: Path) -> None:
     """review70: the default omotenashi_settings asked for the fixtures' Redis, so a suite of
     force links alone failed where none answered (a stale REDIS_URL, no server binary)."""
-    (tmp_path / "test_suite.py").write_text(textwrap.dedent(FORCE_ONLY_SUITE))
-    keep = {k: v for k, v in os.environ.items() if k not in ("OMOTENASHI_REDIS_URL", "CI")}
-    env = {**keep, "REDIS_URL": "redis://127.0.0.1:9/0", "OMOTENASHI_SECRET_KEYS": ""}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
-    done = subprocess.run(
-        [*command, str(tmp_path / "test_suite.py")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {"REDIS_URL": "redis://127.0.0.1:9/0", "OMOTENASHI_SECRET_KEYS": ""}
+    done = _suite(tmp_path, FORCE_ONLY_SUITE, env, without=("OMOTENASHI_REDIS_URL", "CI"))
     assert done.returncode == 0, done.stdout + done.stderr
