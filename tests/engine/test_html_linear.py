@@ -31,6 +31,10 @@ SHAPES = {
     "form-misnested": "<form><div></form>",
     "stray-end-tags": "<span>x</i>",
     "headings-mismatched": "<h1>x</h2>",
+    # html70: each left its marker in the formatting list, and each target closing at the
+    # page's end walked back over all the newer ones (quadratic)
+    "nested-marquee-slots": "<marquee data-omo-slot=m{i}>",
+    "nested-cell-slots": "<table><tr><td data-omo-slot=c{i}>",
 }
 ORDINARY = (
     '<div class="card"><h2><a href="/t/{i}">Tour {i}</a></h2><p>Days of <b>sun</b> and '

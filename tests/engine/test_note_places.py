@@ -164,6 +164,28 @@ def test_the_note_goes_only_where_the_page_around_it_stays_as_it_was(
     assert inside == (where == "in")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p data-omo-slot=x>a <svg><circle r=5><hr><p>b</p>",
+        "<ul><li data-omo-slot=x>a <svg><path><li>b</ul>",
+        "<p data-omo-slot=x>a <math><mi>y</mi><div>b</div>",
+        "<dl><dt>a<dd data-omo-slot=x>b <svg><g><dt>c<dd>d</dl>",
+        "<p data-omo-slot=x>a <svg><g></p><p>b</p>",
+    ],
+)
+def test_no_note_where_the_content_leaves_an_svg_or_math_open(tmp_path: Path, body: str) -> None:
+    """html70: an attribute rule keeps the content; where it ends inside an <svg> or <math>
+    left open (a tag that breaks out of it ends the target too), a note there was svg, its
+    words out of it on the page, its form among them. The panel says the block instead."""
+    page = f"<!doctype html><html><head><title>t</title></head><body>{body}</body></html>"
+    out = personalise(page, _rules(tmp_path, ATTRS), FACTS, {}, disclosure=ON)
+    assert [d.id for d in out.applied] == ["r"], out.skipped
+    got, notes = _without_notes(out.html)
+    assert got == _expected(page, None)
+    assert notes == [] and "omo-i" not in out.html and 'id="omo-why-r"' in out.html
+
+
 @pytest.mark.parametrize("action", [ATTRS, f"text: {NEW!r}"])
 def test_an_attribute_rule_or_text_rule_in_a_card_link_gets_no_note(
     tmp_path: Path, action: str
@@ -229,6 +251,11 @@ def _with_note(page: str, k: int) -> tuple[str, str] | None:
 @example("<form><div data-omo-slot=s0>x</div><button>b</button></form>")
 @example("<table><tr data-omo-slot=s0><td>x</table>")
 @example("<table><tr><td><p><div data-omo-slot=s0>x</table>")
+@example("<p data-omo-slot=s0>x <svg><circle r=5><hr><p>y</p>")  # html70: the note in the svg
+@example("<ul><li data-omo-slot=s0>x <svg><path><li>y</ul>")
+@example("<p data-omo-slot=s0>x <math><mi>y</mi><div>z</div>")
+@example("<dl><dt>a<dd data-omo-slot=s0>b <svg><g><dt>c<dd>d</dl>")
+@example("<p data-omo-slot=s0>x <svg><g></p><p>y</p>")
 def test_wherever_the_scanner_allows_a_note_the_page_around_it_stays_as_it_was(doc: str) -> None:
     scan = scan_page(doc)
     for k, target in enumerate(scan.targets):

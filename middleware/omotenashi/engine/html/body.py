@@ -290,18 +290,22 @@ class Body(Head):
             name == "font" and any(a.name in ("color", "face", "size") for a in self.tok_attrs())
         ):
             stack = self.stack
+            self.breakout = self.lt  # (what closes here has foreign content open at its end)
             while stack[-1].ns != HTML and stack[-1].ip not in (1, 2):
                 self.pop(self.lt, self.lt)
             self.start(name)
+            self.breakout = -1
             return
         self.foreign(name, self.stack[-1].ns)
 
     def foreign_end(self, name: str) -> None:
         if name == "p" or name == "br":
             stack = self.stack
+            self.breakout = self.lt
             while stack[-1].ns != HTML and stack[-1].ip not in (1, 2):
                 self.pop(self.lt, self.lt)
             self.mode_end(name)
+            self.breakout = -1
             return
         d = self.top("\0" + name)
         if d >= 0 and d > self.bounds[HTML_NS][-1]:

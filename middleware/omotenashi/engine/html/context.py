@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .tree import BUTTON as BUTTON_SCOPE
-from .tree import HIDDEN, HTML, LI_WALK, NOTELESS, SVG, TEMPLATE, El, Tree
+from .tree import HIDDEN, HTML, LI_WALK, LOOK_BACK, NOTELESS, SVG, TEMPLATE, El, Tree
 from .tree import SELECT as SELECT_SCOPE
 
 # Bits of what is open: a p in button scope, an li (or a dd/dt) that a new one would end, an
@@ -225,5 +225,4 @@ def marker_left(af: list[El], el: El, page: str, lt: int) -> str:
     return ""
 
 
-LOOK_BACK = 64
 _NAME_END = frozenset(("", " ", "\t", "\n", "\f", "\r", "/", ">"))

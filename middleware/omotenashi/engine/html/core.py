@@ -90,9 +90,8 @@ class Core(Tree):
         self.af: list[El] = []  # the list of active formatting elements (formatting.py)
         self.form: El | None = None  # the parser's form element pointer (body.py)
         self.quirks = False  # a quirks-mode page (body.py: from its doctype)
-        # the element being closed held elements closed with it, just before (a note after it
-        # would land in them)
-        self.left_open = False
+        self.left_open = False  # what is being closed held elements closed just before it
+        self.breakout = -1  # where a tag breaking out of <svg>/<math> is read (body.py)
         self.foster = False  # processing a token of table mode with foster parenting
         self.via = 0  # a token HTML rules take from inside a foreign element (tables.py)
         self.lt = 0  # the current token: '<', end, end of its name
@@ -333,8 +332,8 @@ class Core(Tree):
         they were: at the end of the target's content (``note_in``) and right after it
         (``note_after``). Read as the target closes: the stack holds the elements around it."""
         bounds, depths, name = self.bounds, self.depths, el.name
-        if bounds[NOTELESS][-1] >= 0:
-            return  # see tree.NOTELESS_NAMES
+        if bounds[NOTELESS][-1] >= 0 or rec.close_start == self.breakout:
+            return  # tree.NOTELESS_NAMES; content ending in an <svg>/<math> left open (html70)
         p = depths.get("p")
         if p and p[-1] >= bounds[BUTTON][-1]:
             return  # a <details> closes the <p>

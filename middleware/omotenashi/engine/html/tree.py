@@ -76,6 +76,10 @@ NOTELESS_NAMES = frozenset(
 _KINDS_CACHE: dict[tuple[int, str], tuple[int, ...]] = {}
 KINDS_KEPT, KIND_NAME = 4096, 64
 
+# The list of active formatting elements is looked back along at most this far (markers and
+# elements): past it, a target is taken as unsure of what its content re-opens (context.py)
+LOOK_BACK = 64
+
 
 class GiveUp(Exception):
     """The rest of the page cannot be scanned cheaply and surely."""
@@ -275,8 +279,13 @@ class Tree:
     def settled(af: list[El], el: El, own_end: bool) -> bool:
         """No formatting element in ``af`` (the list of active formatting elements) waits to be
         re-opened by the next text (``el`` itself, when closed by its own end tag, is about to
-        leave the list)."""
+        leave the list). A look back of at most :data:`LOOK_BACK` entries, unsettled
+        beyond: the markers nested cells or marquees left at the page's end made it one walk
+        each over all of them, quadratic (html70: 8.6 s for 240 KB of <marquee>)."""
+        stop = max(len(af) - 1 - LOOK_BACK, -1)
         for k in range(len(af) - 1, -1, -1):  # (short: the formatting elements open here)
+            if k == stop:
+                return False
             e = af[k]
             if e.name == "#marker":
                 if e.seq > el.seq:
