@@ -137,6 +137,28 @@ CONTEXTS = [
     ("<div><b>b</div><div data-omo-slot=x></div>", "none", ""),  # <b> would re-open in it
     ("<p data-omo-slot=x>a<b>b</b></p><p>c</p>", "after", "full"),
     ("<textarea data-omo-slot=x>a</textarea><p>b</p>", "after", "full"),
+    # html70: in a caption, legend or figcaption the "i" was read as part of the table's,
+    # fieldset's or figure's name
+    ("<table><caption><span data-omo-slot=x>a</span></caption><tr><td>b</table>", "none", ""),
+    (
+        "<fieldset><legend><span data-omo-slot=x>a</span></legend><input name=q></fieldset>",
+        "none",
+        "",
+    ),
+    (
+        "<figure><img src=/a.jpg alt=A><figcaption><span data-omo-slot=x>a</span></figcaption>"
+        "</figure>",
+        "none",
+        "",
+    ),
+    (
+        "<figure><img src=/a.jpg alt=A><figcaption data-omo-slot=x>a</figcaption></figure>",
+        "after",
+        "full",
+    ),
+    # html70: at the end of a list's content by its role, the "i" stood among its items
+    ('<div role="list" data-omo-slot=x><div role=listitem>a</div></div><p>b</p>', "after", "full"),
+    ('<div role="tablist menu" data-omo-slot=x>a</div><p>b</p>', "after", "full"),
 ]
 
 

@@ -371,8 +371,17 @@ async def test_pages_seen_while_personalising_nothing_are_said_not_counted(
             await client.get("/")
         if gpc:  # switched off under GPC: nothing may be written, not even the mark
             client.headers.update({"sec-gpc": "1"})
+        before = (await client.get(PREFS + "/export")).json()["profile"]
+        (key,) = omotenashi_redis.keys("omo:*:p2")
+        kept = {f: v for f, v in omotenashi_redis.hgetall(key).items() if f != "HO"}
         await save_nothing(client, on=False)
         client.headers.pop("sec-gpc", None)
+        after = (await client.get(PREFS + "/export")).json()["profile"]
+        assert {f: v for f, v in omotenashi_redis.hgetall(key).items() if f != "HO"} == kept
+        # the mark alone: no time seen moved (privacy70: the next page continued a visit of
+        # long before), no visit
+        for field in ("last_seen", "visits", "visit_started", "views"):
+            assert after[field] == before[field], field
         await client.get("/")
         await mw.drain()
         facts = " ".join(page_words((await client.get(PREFS)).text).split())
@@ -382,8 +391,8 @@ async def test_pages_seen_while_personalising_nothing_are_said_not_counted(
         await mw.drain()
         joined = " ".join(page_words((await client.get(PREFS + "/data")).text).split())
     marked = not gpc
-    assert ("while you chose to personalise nothing are not counted" in joined) is marked
-    said = "pages you saw while you chose to personalise nothing are not counted"
+    assert ("where you chose to personalise nothing are not counted" in joined) is marked
+    said = "pages seen in a browser where you chose to personalise nothing are not counted"
     assert (f"We have a record of 4 pages you saw ({said})." in facts) is marked, facts
     assert (f"Pages seen: 4 ({said})" in data) is marked, data
     assert ("You have visited once and seen 4 pages." in facts) is not marked

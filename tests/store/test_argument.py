@@ -89,9 +89,6 @@ def odd(change: Change) -> Change:
         (page_view(), 0),
         (everything(), NEW_TTL),
         (odd(everything()), NEW_TTL),
-        (Change(now=NOW, unrecorded=True), NEW_TTL),  # HO's bits: true alone, as before
-        (Change(now=NOW, unrecorded_nothing=True), NEW_TTL),  # 2
-        (Change(now=NOW, unrecorded=True, unrecorded_nothing=True), NEW_TTL),  # 3
     ],
 )
 def test_the_argument_is_json_dumps_of_the_change(change: Change, new_ttl: int) -> None:

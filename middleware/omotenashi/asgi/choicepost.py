@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 from omotenashi.asgi.arrival import Guest, request_host, url_root
 from omotenashi.asgi.ownhttp import ELSEWHERE, cross_site, read_body, same_site, send_answer
 from omotenashi.asgi.setcookie import holds_nothing
-from omotenashi.engine.change import Change
 from omotenashi.engine.restraint import Prefs
 from omotenashi.errors import StoreError
 from omotenashi.identity import moves
 from omotenashi.identity.cookie import Identity
 from omotenashi.ids import new_vid
-from omotenashi.respect import preferences, shown
+from omotenashi.respect import preferences
 from omotenashi.respect.formhttp import BOT, safe_next
 from omotenashi.respect.privacy import Privacy
+from omotenashi.store import privacy as privacy_store
 
 if TYPE_CHECKING:  # (the endpoints import this module)
     from omotenashi.asgi.endpoints import Endpoints
@@ -101,7 +101,7 @@ async def post_choice(
         ep.store, loaded.ruleset, prefix, ident, form, choices, root=root
     )
     if nothing_ended(before, ident) and not ep.arrival.privacy(guest, ident).private:
-        await mark_uncounted(ep.store, ident, loaded.journey.half_life)
+        await mark_uncounted(ep.store, ident)
     at = moves.stamp()  # (before its cookie is signed: a page in flight holds one older)
     ident, fitted = signer.fit(ident, choices.categories, secure=secure)
     if fitted.notice:  # not every choice fitted as given: the page says how they are kept
@@ -144,17 +144,12 @@ def nothing_ended(before: Identity, after: Identity) -> bool:
     return Prefs.from_cookie(before.prefs).nothing and not Prefs.from_cookie(after.prefs).nothing
 
 
-async def mark_uncounted(store: Store, ident: Identity, half_life: float) -> None:
-    """Marks the profile kept (if any) as having gone without the pages seen while the visitor
-    personalised nothing (none was written): its count says so from now on (visitor70: "seen
-    4 pages" after 9). Redis failing here leaves the count unmarked, the choice made."""
-    pid = ident.user or ident.vid
+async def mark_uncounted(store: Store, ident: Identity) -> None:
+    """The profile kept (if any) marked as having gone without the pages this browser saw while
+    its visitor personalised nothing (none was written): its count says so from now on
+    (visitor70: "seen 4 pages" after 9). Redis failing here leaves the count unmarked, the
+    choice made."""
     try:
-        profile = await store.load(pid)
-        if shown.kept(profile) and not profile.unrecorded_nothing:
-            change = Change(
-                now=time.time(), unrecorded_nothing=True, since=profile.first_seen or 0.0
-            )
-            await store.record(pid, change, half_life)
+        await privacy_store.mark_uncounted(store, ident.user or ident.vid)
     except StoreError:
         return

@@ -80,9 +80,6 @@ class Change:
     view: bool = False  # a page view (GET of an HTML page)
     # a page view not counted (the browsing history is off) and the profile not yet marked so
     unrecorded: bool = False
-    # pages went uncounted while the visitor personalised nothing (marked as they switch it
-    # off: under it nothing is written; visitor70, the count said nothing of them)
-    unrecorded_nothing: bool = False
     new_visit: bool = False
     # the session gap new_visit was judged by: the store checks it against what is kept, which
     # another worker may have written since the read (a first page and the next within ms)
@@ -132,7 +129,6 @@ class Change:
         return not (
             self.view
             or self.unrecorded
-            or self.unrecorded_nothing
             or self.new_visit
             or self.events
             or self.items
@@ -186,10 +182,6 @@ class Change:
             less = self.cart_less.get(item, 0) + qty - added
             self.cart_less[item] = min(less, limits.MAX_QTY)
 
-    @property
-    def uncounted_any(self) -> bool:
-        return self.unrecorded or self.unrecorded_nothing
-
     def payload(self, ttl: int, half_life: float) -> dict[str, Any]:
         return {
             "now": self.now,
@@ -197,7 +189,7 @@ class Change:
             "ttl": ttl,
             "half_life": half_life,
             "view": self.view,
-            **({"unrecorded": uncounted(self)} if self.uncounted_any else {}),  # (rare)
+            **({"unrecorded": True} if self.unrecorded else {}),  # (rare: the usual bytes)
             "new_visit": self.new_visit,
             **({"gap": self.gap} if self.new_visit and self.gap else {}),
             "absent_days": self.absent_days,
@@ -252,8 +244,6 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
         p.views += 1
     elif change.unrecorded and page:  # a page not counted (the history off): marked once
         p.unrecorded = True
-    if change.unrecorded_nothing:
-        p.unrecorded_nothing = True
     stale = went_on(p, change)
     if change.new_visit and not stale:
         p.visits += 1
@@ -334,11 +324,3 @@ def apply(profile: Profile, change: Change, half_life: float, *, page: bool = Tr
     if change.stage and (back or STAGE_ORDER.index(change.stage) > STAGE_ORDER.index(p.stage)):
         p.stage = change.stage
     return p
-
-
-def uncounted(change: Change) -> bool | int:
-    """The record's ``unrecorded``: HO's bits (store/scripts.py), true alone for the history's
-    (the bytes releases before the second bit send)."""
-    if not change.unrecorded_nothing:
-        return True
-    return 2 + change.unrecorded

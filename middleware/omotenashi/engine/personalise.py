@@ -36,7 +36,7 @@ from omotenashi.engine.html import (
 from omotenashi.engine.html.context import UNSAFE_END, page_end_at, surroundings
 from omotenashi.engine.html.core import NOTE_BARE, NOTE_NONE
 from omotenashi.engine.html.fragment import HAS_TABLE_PART, PICKY, Broken, broken
-from omotenashi.engine.html.roles import listed_item, named_ids
+from omotenashi.engine.html.roles import holds_items, listed_item, named_ids
 from omotenashi.engine.html.splice import new_edit, splice_edits
 from omotenashi.engine.onpage import OnPage
 from omotenashi.engine.owning import missed, owner_pairs, owners_of
@@ -256,6 +256,7 @@ def _place(
                     # (nothing among items: review68; after an implied end, the note is in it)
                     item = slot.close_start != slot.end and listed_item(slot.tag, slot.attrs)
                     note_in = slot.note_in  # (none in one whose text names another: a11y68)
+                    note_in = NOTE_NONE if note_in and holds_items(slot.attrs) else note_in
                     if note_in and replaced and (own := _element_id(slot)):
                         named = named_ids(page) if named is None else named
                         note_in = NOTE_NONE if own in named else note_in

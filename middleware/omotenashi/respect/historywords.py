@@ -18,8 +18,9 @@ WERE_NOT_COUNTED = "pages you saw while your browsing history was off are not co
 # history was off (store/merging.py: the same flag says so; erased_at_sign_in)
 AT_SIGN_IN = ", nor those you saw before signing in while it was off"
 # ... and of a profile that went without the pages seen under "Personalise nothing", once it
-# is switched off (Profile.unrecorded_nothing: under it nothing is written; visitor70)
-NOTHING_WAS = "pages you saw while you chose to personalise nothing are not counted"
+# is switched off (Profile.unrecorded_nothing: under it nothing is written; visitor70): said of
+# a browser, as a choice is one browser's (privacy70: a signed-in user's other browsers)
+NOTHING_WAS = "pages seen in a browser where you chose to personalise nothing are not counted"
 
 
 def erased_at_sign_in(profile: Profile) -> bool:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from omotenashi.engine.change import Change, uncounted
+from omotenashi.engine.change import Change
 from omotenashi.store.why import encode, encode_all
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps's bytes, without its setup
@@ -28,12 +28,6 @@ _NO_TEXT = '""'
 _str = encode_basestring_ascii  # in C; a TypeError for what is not a str
 _TEXT = frozenset({str})  # what a cached rule entry may have been told
 _UNRECORDED = ',"unrecorded":true'  # only when set, as Change.payload (a page not counted)
-
-
-def _uncounted(c: Change) -> str:
-    """``unrecorded`` as Change.payload gives it (engine/change.py ``uncounted``)."""
-    bits = uncounted(c)
-    return _UNRECORDED if bits is True else f',"unrecorded":{int(bits)}'
 
 
 def _num(x: object) -> str:
@@ -152,7 +146,7 @@ def _fast(
     tail += ',"compact":true}' if compact else "}"
     return (
         f'{{"now":{now_text},"since":{_num(c.since)}{_settings(ttl, half_life)}'
-        f',"view":{_bool(c.view)}{_uncounted(c) if c.uncounted_any else ""}'
+        f',"view":{_bool(c.view)}{_UNRECORDED if c.unrecorded else ""}'
         f',"new_visit":{_bool(c.new_visit)}{gap},"absent_days":{absent}'
         f',"topics":{_names(c.topics)},"items":{_names(c.items)},"shown":{_names(c.shown)}'
         f',"shown_why":{why}{_cart(c)}'

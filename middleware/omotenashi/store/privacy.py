@@ -202,3 +202,26 @@ async def counters(store: Store, pid: str) -> dict[str, Any]:
         "events_this_minute": int(rate or 0),
         "kept_for_seconds": ttl if isinstance(ttl, int) and ttl > 0 else None,
     }
+
+
+# HO's bit 2 (store/scripts.py) set on a profile that is kept and not revoked, and nothing else:
+# no time seen, no expiry renewed (privacy70: a record moved the last time seen, and the next
+# page continued a visit of long before)
+_MARK_NOTHING = """
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'revoked') == 1 then return 0 end
+local had = tonumber(redis.call('HGET', key, 'HO') or '') or 0
+redis.call('HSET', key, 'HO', bit.bor(had, 2))
+return 1
+"""
+
+
+async def mark_uncounted(store: Store, pid: str) -> None:
+    """Marks the profile ``pid`` (if kept) as having gone without the pages a browser saw while
+    its visitor chose to personalise nothing (none is written then): its count says so."""
+    key = store.keys(pid)[0]
+
+    async def op() -> Any:
+        return await store.client.eval(_MARK_NOTHING, 1, key)
+
+    await store._run(op, store.cfg.write_timeout)

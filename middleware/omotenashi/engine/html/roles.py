@@ -29,6 +29,19 @@ ITEM_ROLES = frozenset(
     " listitem row cell gridcell columnheader rowheader radio".split()  # a grid's, a group's)
 )
 _LISTED = frozenset(("li", "dt", "dd"))
+# Roles whose element holds such items: a note at the end of its content would stand among them
+# (html70: "list: listitem, listitem, group: i"), as it would in a <ul> (not FLOW)
+HOLDER_ROLES = frozenset(
+    "list listbox menu menubar tablist tree treegrid grid radiogroup row rowgroup feed".split()
+)
+
+
+def holds_items(attrs: Sequence[Attr]) -> bool:
+    """Whether an element with ``attrs`` holds the items of a list or a composite widget by its
+    role (a <ul>, <ol> or <dl> does by its name: disclosure.FLOW leaves them out)."""
+    return any(
+        a.name == "role" and not HOLDER_ROLES.isdisjoint(a.value.lower().split()) for a in attrs
+    )
 
 
 def listed_item(tag: str, attrs: Sequence[Attr]) -> bool:

@@ -65,10 +65,12 @@ _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Elements inside which the why note (engine/disclosure.py) never goes: its <a>, <button> and
 # <details> would re-parent the page there (a, button, p: see Tree.note_level), it would nest
 # in interactive content (label, summary) or in a heading's text, or it would not be shown
-# (fallback content of media and objects, a select's list). Every foreign element counts too.
+# (fallback content of media and objects, a select's list), or it would be read as part of the
+# name of a table, fieldset or figure (its caption, legend, figcaption: html70). Every foreign
+# element counts too.
 NOTELESS_NAMES = frozenset(
     "a button label select option optgroup datalist summary h1 h2 h3 h4 h5 h6 audio video "
-    "canvas object applet meter progress".split()
+    "canvas object applet meter progress caption legend figcaption".split()
 )
 # Names come from the page, and a page may hold names an outsider chose (an app echoing user
 # HTML, a proxied origin): the first KINDS_KEPT distinct names of at most KIND_NAME characters
