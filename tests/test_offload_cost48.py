@@ -52,8 +52,18 @@ def sized(piece: bytes, size: int, head: bytes = b"<!doctype html><html><body>")
         (b"<div hidden>", 200 * KIB),
         (b'<div data-omo-slot="hero"></div>', 200 * KIB),
         (b'<i role="link">y</i>', 200 * KIB),  # (last69: a control's tag read whole)
+        # dos70: names in any case, as the scanner finds them; a space before "="; the
+        # attributes a hidden element is found by
+        (b"<i DATA-OMO-SLOT=hero>x</i>" + b"." * 8, 120 * KIB),
+        (b"<I ROLE=link a b c d e f g h i j k l m n o p q r s t u v w>x</I>", 120 * KIB),
+        (b"<TABLE>x<B>y</B>z<TR>q" + b"." * 14, 120 * KIB),
+        (b'<i role ="link">x</i>', 120 * KIB),
+        (b'<i style="display:none">x</i>', 160 * KIB),
+        (b"<i inert>x</i>....", 160 * KIB),
+        (b"<I HIDDEN>x</I>...", 160 * KIB),
     ],
-    ids=["a", "td", "table", "misnest", "li", "div", "hidden", "slot", "role"],
+    ids=["a", "td", "table", "misnest", "li", "div", "hidden", "slot", "role"]
+    + ["SLOT", "ROLE-attrs", "TABLE-foster", "role-space", "style", "inert", "HIDDEN"],
 )
 def test_a_page_dense_in_costly_markup_goes_to_a_thread_under_the_threshold(
     piece: bytes, size: int
@@ -142,5 +152,5 @@ def test_a_page_too_short_to_cost_that_much_is_never_counted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(offload, "scan_cost", lambda *_: pytest.fail("counted"))
-    short = sized(b"<td>", int(ABOVE / offload.most_per_byte("data-omo-slot")))
+    short = sized(b"<td>", int(ABOVE / offload.MOST_COSTLY))
     assert not is_big(short, ABOVE)

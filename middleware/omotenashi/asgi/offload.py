@@ -55,36 +55,47 @@ _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="omotenashi-p
 # more, are judged by their length as before.
 PER_TAG = 9  # each '<'
 PER_TABLE_TAG = 8  # each '<t' besides (<td>, <tr>, <table>, <template>, <title> ...)
-PER_HIDDEN = 14  # each "hidden" (an attribute, or only a word: a class name, aria-hidden)
-PER_SLOT = 40  # each slot attribute (its name anywhere: a rule may fill every one)
-PER_ROLE = 40  # each "role=": a control's has its tag's attributes read whole (last69: a page
-# of `<i role="link">` scanned 3x an ordinary one's cost, on the loop)
+PER_TABLE = 100  # each '<table' besides (dos70: tables in tables with text and formatting in
+# them, moved out by foster parenting: 10x the cards' cost per byte)
+PER_A = 6  # each '<a' besides (dos70: a flood of bare <a>, each re-opened, 3.7x on the loop)
+PER_HIDDEN = 28  # each "hidden" (an attribute, or only a word: a class name, aria-hidden)
+PER_SLOT = 64  # each slot attribute (its name anywhere: a rule may fill every one; dos70: 40)
+PER_ROLE = 190  # each "role": a control's has its tag's attributes read whole (last69: a page
+# of `<i role="link">` scanned 3x an ordinary one's cost, on the loop; dos70: 6x with 23 more
+# attributes each, or a space before its "=")
+PER_STYLE = 50  # each "style" (dos70: an attribute read for display:none, 6x on the loop)
+PER_INERT = 28  # each "inert" (dos70: 6x)
+# dos70: the names are counted in any case, as the scanner finds them (`DATA-OMO-SLOT`,
+# `<TABLE>`, `ROLE=` stayed on the loop at 6-10x the cards' cost)
+_COUNTED = (
+    (b"<", PER_TAG),
+    (b"<t", PER_TABLE_TAG),
+    (b"<table", PER_TABLE),
+    (b"<a", PER_A),
+    (b"hidden", PER_HIDDEN),
+    (b"role", PER_ROLE),
+    (b"style", PER_STYLE),
+    (b"inert", PER_INERT),
+)
 
 
 def scan_cost(body: bytes, slot: str = "data-omo-slot") -> int:
     """What scanning ``body`` (not gzipped) costs, as the length of an ordinary page that costs
-    as much: its length, or more for markup denser in tags, hidden elements, slots or roles than an
-    ordinary page. Lowercase names only (``<TD>``, ``HIDDEN`` count as any tag)."""
-    counted = (
-        PER_TAG * body.count(b"<")
-        + PER_TABLE_TAG * body.count(b"<t")
-        + PER_HIDDEN * body.count(b"hidden")
-        + PER_SLOT * body.count(slot.encode())
-        + PER_ROLE * body.count(b"role=")
-    )
+    as much: its length, or more for markup denser in tags, tables, hidden or styled elements,
+    slots or roles than an ordinary page (names in any case)."""
+    low = body.lower()
+    counted = PER_SLOT * low.count(slot.lower().encode())
+    for name, weight in _COUNTED:
+        counted += weight * low.count(name)
     return max(len(body), counted)
 
 
-def most_per_byte(slot: str) -> float:
-    """The most :func:`scan_cost` can count per byte of a page: each thing counted at most as
-    often as its length fits in the page."""
-    return (
-        PER_TAG
-        + PER_TABLE_TAG / 2
-        + PER_HIDDEN / 6
-        + PER_SLOT / max(len(slot.encode()), 1)
-        + PER_ROLE / 5
-    )
+# The most any markup measured costs to scan per byte, in an ordinary page's bytes (tables in
+# tables moved out by foster parenting, floods of uppercase slots: 8-12x, dos70), with room: a
+# page shorter than the threshold by this factor is never counted, as no markup makes it cost
+# more than an ordinary page at the threshold (the counts weigh words in text too, and a count
+# on every small page cost more than it saved: ~80 us for 12 KB)
+MOST_COSTLY = 16
 
 
 # Verdicts of pages seen before: a page byte for byte the same as one judged before (a page
@@ -105,7 +116,7 @@ def is_big(body: bytes, above: int, slot: str = "data-omo-slot") -> bool:
     size = len(body)
     if size > above:  # big either way: no need to count
         return True
-    if size * most_per_byte(slot) <= above:  # no markup this short costs that much
+    if size * MOST_COSTLY <= above:  # no markup this short costs that much
         return False
     key = (size, above, slot)
     kept = _verdicts.get(key)
