@@ -374,16 +374,20 @@ def _panel_at(page: str, size: int, found: Scan, edits: list[Edit]) -> int | Non
 
 
 def selectors_of(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
-    """The rule set's selectors, parsed (cached); ones the loader should have refused are left
-    out with a problem."""
-    out: list[Selector] = []
-    problems: list[str] = []
-    for text in dict.fromkeys(r.rule.selector for r in ruleset.selector_rules if r.rule.selector):
-        try:
-            out.append(parse_selector(text))
-        except SelectorError as exc:
-            problems.append(f"{exc}; its rules are skipped")
-    return out, problems
+    """The rule set's selectors, parsed once per rule set (dos70: past parse_selector's cache of
+    1,024, every page parsed each again); ones the loader should have refused are left out with
+    a problem (a new list of them each time: the caller adds to it)."""
+    if (kept := ruleset.__dict__.get("_selectors")) is None:
+        out: list[Selector] = []
+        problems: list[str] = []
+        texts = (r.rule.selector for r in ruleset.selector_rules if r.rule.selector)
+        for text in dict.fromkeys(texts):
+            try:
+                out.append(parse_selector(text))
+            except SelectorError as exc:
+                problems.append(f"{exc}; its rules are skipped")
+        kept = ruleset.__dict__["_selectors"] = (out, problems)
+    return kept[0], list(kept[1])
 
 
 def _skipped(found: Scan) -> list[str]:
