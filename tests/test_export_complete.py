@@ -246,3 +246,24 @@ def test_a_return_while_the_test_was_off_is_exported_and_said_in_words() -> None
     (line,) = measured_lines(Profile(measured=measured), {"hero": "A hero for you."})
     assert line.startswith("A hero for you: ") and "other measurement record" not in line
     assert "on 04 December 2026, 03:43 UTC you came back while it was not being measured" in line
+
+
+@pytest.mark.parametrize(
+    ("value", "history", "nothing"),
+    [
+        ("1", True, False),
+        ("2", False, True),
+        ("3", True, True),
+        # (review70b) a value with neither bit, as a damaged profile may hold: the history's,
+        # as older writers' "1" (a caveat that may be needless, never a count said whole)
+        ("0", True, False),
+        ("4", True, False),
+        ("6", False, True),
+        ("x", True, False),
+        ("", True, False),
+        ("99999", True, False),
+    ],
+)
+def test_pages_not_counted_are_read_by_their_bits(value: str, history: bool, nothing: bool) -> None:
+    profile = replies.profile_from_reply([["F", "1000000", "HO", value], [], None])
+    assert (profile.unrecorded, profile.unrecorded_nothing) == (history, nothing)

@@ -23,7 +23,7 @@ from omotenashi.store.refusals import command_refused
 from omotenashi.store.sentinelwatch import Following
 from omotenashi.store.store import PARTS, Store, make_client
 
-from ..conftest import client_for
+from ..conftest import ROOT, client_for
 from ..test_demo import demo
 
 pytestmark = pytest.mark.anyio
@@ -110,9 +110,13 @@ async def test_a_server_that_refuses_eval_still_erases_and_revokes(
         for pid in (erased, revoked):
             await store.record(pid, page_view(), 86400.0)
         assert (await store.load(erased)).views == 1
+        await privacy.mark_uncounted(store, erased)  # (review70b: it ran by EVAL)
+        assert (await store.load(erased)).unrecorded_nothing
         await store.erase(erased)
         await privacy.revoke(store, revoked, PARTS, NOW, 3600)
         denied = await privacy.is_revoked(store, revoked)
+        await privacy.mark_uncounted(store, revoked)  # (nothing on a revoked id)
+        await privacy.mark_uncounted(store, erased)  # (nor where nothing is kept)
     finally:
         await store.aclose()
     with redis.Redis.from_url(server.url, decode_responses=True) as admin:
@@ -243,3 +247,30 @@ def test_the_qa_tools_speak_resp2_too(
     assert main(["profile", "set", vid, "stage=loyalty"]) == 0
     with redis.Redis.from_url(server.url, protocol=2, decode_responses=True) as check:
         assert check.hget(f"omo:{{{vid}}}:p2", "G") == "5"
+
+
+async def test_the_readmes_acl_user_runs_every_write(embedded_redis_factory: Factory) -> None:
+    """The README's ACL line, exactly: a page view, the *Personalise nothing* mark (review70b:
+    it called EXISTS, which the line does not allow, and the visitor was told a false count),
+    an erase and a revocation."""
+    line = next(
+        x for x in (ROOT / "README.md").read_text().splitlines() if x.startswith("ACL SETUSER")
+    )
+    rules = [r.replace("~omo:*", f"~{PREFIX}:*") for r in line.split()[3:] if r != ">PASSWORD"]
+    server = embedded_redis_factory()
+    url = user_url(server, *rules)
+    store = opened(url)
+    marked, revoked = new_vid(), new_vid()
+    try:
+        for pid in (marked, revoked):
+            await store.record(pid, page_view(), 86400.0)
+        await privacy.mark_uncounted(store, marked)
+        profile = await store.load(marked)
+        await store.erase(marked)
+        await privacy.revoke(store, revoked, PARTS, NOW, 3600)
+    finally:
+        await store.aclose()
+    assert profile.views == 1 and profile.unrecorded_nothing and not profile.unrecorded
+    with redis.Redis.from_url(server.url, decode_responses=True) as admin:
+        assert admin.keys(f"{PREFIX}:{{{marked}}}:*") == []
+        assert admin.hgetall(store.keys(revoked)[0]) == {"revoked": str(int(NOW))}

@@ -71,7 +71,8 @@ end
 {pieces.LUA}
 local function putnx(f, v) if have[f] == nil then put(f, v) end end
 local function uncounted(why)  -- HO's bits (store/scripts.py); true, from older writers, is 1
-  put('HO', bit.bor(tonumber(have['HO'] or '') or 0, why == true and 1 or tonumber(why) or 1))
+  local had = have['HO'] and (tonumber(have['HO']) or 1) or 0  -- (no number: the history's)
+  put('HO', bit.bor(had, why == true and 1 or tonumber(why) or 1))
 end
 local function site_only(f)  -- a URL's site alone (engine/facts.py site_of): what is not one is
   local v = have[f]  -- left for the reader, which reads it as none (store/replies.py)
@@ -208,10 +209,12 @@ async def counters(store: Store, pid: str) -> dict[str, Any]:
 # no time seen, no expiry renewed (privacy70: a record moved the last time seen, and the next
 # page continued a visit of long before)
 _MARK_NOTHING = """
-local key = KEYS[1]
-if redis.call('EXISTS', key) == 0 or redis.call('HEXISTS', key, 'revoked') == 1 then return 0 end
-local had = tonumber(redis.call('HGET', key, 'HO') or '') or 0
-redis.call('HSET', key, 'HO', bit.bor(had, 2))
+local key = KEYS[1]  -- (only commands the README's ACL line allows: review70b)
+if redis.call('HEXISTS', key, 'F') == 0 or redis.call('HEXISTS', key, 'revoked') == 1 then
+  return 0
+end
+local v = redis.call('HGET', key, 'HO')
+redis.call('HSET', key, 'HO', bit.bor(v and (tonumber(v) or 1) or 0, 2))
 return 1
 """
 
@@ -219,9 +222,10 @@ return 1
 async def mark_uncounted(store: Store, pid: str) -> None:
     """Marks the profile ``pid`` (if kept) as having gone without the pages a browser saw while
     its visitor chose to personalise nothing (none is written then): its count says so."""
-    key = store.keys(pid)[0]
+    keys = [store.keys(pid)[0]]
+    script = store.client.register_script(_MARK_NOTHING)  # (EVALSHA, as every other script)
 
     async def op() -> Any:
-        return await store.client.eval(_MARK_NOTHING, 1, key)
+        return await script(keys=keys)
 
     await store._run(op, store.cfg.write_timeout)

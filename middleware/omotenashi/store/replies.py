@@ -124,8 +124,10 @@ def profile_from_reply(reply: list[Any]) -> Profile:
     if segments := get("SG"):
         p.segments = frozenset(s for s in segments.split(",") if s)
     p.viewed_full = "WX" in fields
-    if (ho := get("HO")) is not None:  # bits (store/scripts.py): 1 history, 2 nothing
-        p.unrecorded, p.unrecorded_nothing = ho != "2", ho in ("2", "3")
+    if (ho := get("HO")) is not None:  # bits (store/scripts.py): 1 history, 2 nothing; one
+        bits = int(ho) if ho.isdigit() and len(ho) < 4 else 1  # with neither (no number, 0, 4)
+        p.unrecorded = bool(bits & 1) or not bits & 2  # is the history's, as older writers' 1
+        p.unrecorded_nothing = bool(bits & 2)
     if again := get("R"):  # (rare: journey58)
         p.rejudge = frozenset(again.split(","))
     p.revoked = "revoked" in fields or (len(reply) > 2 and reply[2] is not None)
