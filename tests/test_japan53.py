@@ -69,7 +69,7 @@ def test_a_catalogue_tag_is_a_topic_as_pages_give_them() -> None:
 def test_the_download_of_a_visitor_s_data_is_readable() -> None:
     profile = Profile(attrs={"first_name": "花子"})
     ident = Identity(vid="v" * 22, is_new=False, issued_at=0.0)
-    data = export(ident, profile, {}, Catalog(), "Asia/Tokyo").decode()
+    data = export(ident, profile, {}, Catalog(), "Asia/Tokyo", Journey()).decode()
     assert "花子" in data and "\\u82b1" not in data
     assert "花子" in json.dumps(json.loads(data), ensure_ascii=False)
 

@@ -293,8 +293,8 @@ class Settings(BaseSettings):
         default=False,
         description="Believe X-Forwarded-Host (and -Proto) for the host a force link was made "
         "for, our absolute links on a page whose <base href> names another host, and the "
-        "host a form's or beacon's Origin is compared with where the browser sends no "
-        "Sec-Fetch-Site; only behind a proxy that sets them.",
+        "host a form's or beacon's Origin is compared with where the browser does not say "
+        "Sec-Fetch-Site: same-origin; only behind a proxy that sets them.",
     )
     metrics: bool = Field(
         default=False,

@@ -253,7 +253,9 @@ class Endpoints:
             await send_answer(
                 send,
                 200,
-                preferences.export(ident, profile, stored, loaded, self.page.zone),
+                preferences.export(
+                    ident, profile, stored, loaded.catalog, self.page.zone, loaded.journey
+                ),
                 [
                     (b"content-type", b"application/json; charset=utf-8"),
                     (b"content-disposition", b'attachment; filename="my-data.json"'),

@@ -21,6 +21,7 @@ from jinja2 import BaseLoader, Environment, FileSystemLoader, Template, meta, se
 
 from omotenashi.engine.facts import query_params
 from omotenashi.engine.flash import Flash, anchor_of, to_notice
+from omotenashi.engine.journey import Journey
 from omotenashi.engine.profile import Profile
 from omotenashi.engine.restraint import Prefs
 from omotenashi.engine.ruleset import RuleSet
@@ -28,6 +29,7 @@ from omotenashi.errors import StoreError
 from omotenashi.identity.cookie import CookieSigner, Identity
 from omotenashi.ids import new_vid
 from omotenashi.loader.reload import Loaded
+from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect import notes, notewords, shown, yourdata
 from omotenashi.respect.camefrom import came_entries
 from omotenashi.respect.choices import Choices, ChoicesCache
@@ -65,8 +67,7 @@ class PreferencesPage:
         )
         self.template_name = custom.name if custom else "preferences.html"
         self.history_category = settings.respect.history_category  # its card says what "off" is
-        self.zone = settings.rules.timezone  # the site's calendar: the dates the page gives
-        self.intent_budget = settings.respect.intent_budget  # (how many times blocks showed)
+        self.zone, self.intent_budget = settings.rules.timezone, r.intent_budget  # (dates)
         # what a private visitor's pages may still show (blocks that need nothing kept), and
         self.private_contextual, self.dismiss = r.private_contextual, r.disclosure  # "i"s
         self.site_lang = r.site_language  # the editors' words' language (a11y68)
@@ -336,22 +337,22 @@ def export(
     ident: Identity,
     profile: Profile,
     stored: dict[str, Any] | None,
-    loaded: Loaded,
+    catalog: Catalog,
     zone: str,
+    journey: Journey,
 ) -> bytes:
     """Everything kept, as stored (``profile`` null when nothing is, as without our cookie:
     no made-up first stage beside ``kept`` false). Without our cookie there is no id (null):
-    the id a request without one gets is never stored, so none is made up here. ``loaded``:
-    its catalogue and journey (yourdata.exported); ``zone``: the site's time zone
-    (OMOTENASHI_RULES_TIMEZONE), whose days and weeks caps count in. Where our
-    cookie could not be read, what is kept is not known: ``kept`` null, and ``unread`` says
-    why (final61: it said false, beside the data page's "We cannot tell")."""
+    the id a request without one gets is never stored, so none is made up here. ``catalog``
+    and ``journey``: the site's (yourdata.exported); ``zone``: the site's time zone, whose
+    days and weeks caps count in. Where our cookie could not be read, what is kept is not
+    known: ``kept`` null, ``unread`` says why (final61: not false, beside "We cannot tell")."""
     kept = not ident.is_new and shown.kept(profile)  # nothing stored: no profile either
     data = {
         "visitor_id": None if ident.is_new else ident.user or ident.vid,
         "kept": None if ident.unread else kept,
         **({"unread": shown.CANNOT_TELL} if ident.unread else {}),
-        "profile": yourdata.exported(profile, loaded, zone) if kept else None,
+        "profile": yourdata.exported(profile, catalog, journey, zone) if kept else None,
         "counters": stored or {},
         "choices": Prefs.from_cookie(ident.prefs).to_cookie(),
     }

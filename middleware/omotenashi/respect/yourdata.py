@@ -20,7 +20,7 @@ from omotenashi.engine.facts import Facts, in_cart
 from omotenashi.engine.journey import Journey
 from omotenashi.engine.periods import site_zone
 from omotenashi.engine.profile import Profile
-from omotenashi.loader.reload import Loaded
+from omotenashi.recommend.catalog import Catalog
 from omotenashi.respect.capwords import caps_lines
 from omotenashi.respect.joinedwords import joined_lines
 from omotenashi.respect.pairwords import pair_line, pairs_kept, side
@@ -211,13 +211,13 @@ def groups_now(profile: Profile, journey: Journey, now: float) -> frozenset[str]
     return frozenset(profile.segments) | (journey.derive_segments(facts) & frozenset(kept))
 
 
-def exported(profile: Profile, loaded: Loaded, zone: str) -> dict[str, Any]:
+def exported(profile: Profile, catalog: Catalog, journey: Journey, zone: str) -> dict[str, Any]:
     """The download's profile: every stored field (Profile.to_export), and ``groups_now``, the
     groups the data page lists (:func:`groups_now`: the kept ones and those worked out from
     what is kept; visitor70: the page said the download held all of it, while its
     ``segments`` held only the kept ones)."""
-    now = sorted(groups_now(profile, loaded.journey, time.time()))
-    return {**profile.to_export(loaded.catalog.pair_names, zone), "groups_now": now}
+    now = sorted(groups_now(profile, journey, time.time()))
+    return {**profile.to_export(catalog.pair_names, zone), "groups_now": now}
 
 
 # What a segment may read to be worked out from the profile alone: not the request (path,
