@@ -5,6 +5,7 @@ cookie, and the browser sent on (asgi/endpoints.py routes here)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,6 @@ from omotenashi.store import privacy as privacy_store
 
 if TYPE_CHECKING:  # (the endpoints import this module)
     from omotenashi.asgi.endpoints import Endpoints
-    from omotenashi.store.store import Store
 
 Scope = dict[str, Any]
 PARSE_ON_LOOP = 8192  # a preferences form larger than this is parsed in a worker thread
@@ -101,7 +101,10 @@ async def post_choice(
         ep.store, loaded.ruleset, prefix, ident, form, choices, root=root
     )
     if nothing_ended(before, ident) and not ep.arrival.privacy(guest, ident).private:
-        await mark_uncounted(ep.store, ident)
+        # pages this browser saw meanwhile went uncounted: its count says so (visitor70: "seen
+        # 4 pages" after 9); Redis failing leaves the count unmarked, the choice made
+        with contextlib.suppress(StoreError):
+            await privacy_store.mark_uncounted(ep.store, ident.user or ident.vid)
     at = moves.stamp()  # (before its cookie is signed: a page in flight holds one older)
     ident, fitted = signer.fit(ident, choices.categories, secure=secure)
     if fitted.notice:  # not every choice fitted as given: the page says how they are kept
@@ -142,14 +145,3 @@ def private(ep: Endpoints, guest: Guest) -> bool:
 def nothing_ended(before: Identity, after: Identity) -> bool:
     """The choice switched "Personalise nothing" off."""
     return Prefs.from_cookie(before.prefs).nothing and not Prefs.from_cookie(after.prefs).nothing
-
-
-async def mark_uncounted(store: Store, ident: Identity) -> None:
-    """The profile kept (if any) marked as having gone without the pages this browser saw while
-    its visitor personalised nothing (none was written): its count says so from now on
-    (visitor70: "seen 4 pages" after 9). Redis failing here leaves the count unmarked, the
-    choice made."""
-    try:
-        await privacy_store.mark_uncounted(store, ident.user or ident.vid)
-    except StoreError:
-        return

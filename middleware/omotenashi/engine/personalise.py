@@ -377,7 +377,7 @@ def selectors_of(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
     """The rule set's selectors, parsed once per rule set (dos70: past parse_selector's cache of
     1,024, every page parsed each again); ones the loader should have refused are left out with
     a problem (a new list of them each time: the caller adds to it)."""
-    if (kept := ruleset.__dict__.get("_selectors")) is None:
+    if (kept := ruleset.parsed_selectors) is None:
         out: list[Selector] = []
         problems: list[str] = []
         texts = (r.rule.selector for r in ruleset.selector_rules if r.rule.selector)
@@ -386,7 +386,7 @@ def selectors_of(ruleset: RuleSet) -> tuple[list[Selector], list[str]]:
                 out.append(parse_selector(text))
             except SelectorError as exc:
                 problems.append(f"{exc}; its rules are skipped")
-        kept = ruleset.__dict__["_selectors"] = (out, problems)
+        kept = ruleset.parsed_selectors = (out, problems)
     return kept[0], list(kept[1])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from jinja2 import Template
 
@@ -13,6 +14,9 @@ from omotenashi.engine.renames import NO_RENAMES, Renames
 from omotenashi.engine.ruleindex import PACE_RULES, RuleIndex, no_pace
 from omotenashi.rules.goals import Goal
 from omotenashi.rules.model import Rule
+
+if TYPE_CHECKING:  # (parsed by engine/personalise.py)
+    from omotenashi.engine.html.selectors import Selector
 
 
 def entry_key(rule: Rule) -> tuple[str, str]:
@@ -87,6 +91,11 @@ class RuleSet:
     # (engine/restraint.py), so the only ones a page view writes.
     intent_periods: dict[str, frozenset[str]] = field(default_factory=dict)
     index: RuleIndex = field(init=False, repr=False)  # what decide looks at (ruleindex.py)
+    # The selector rules' selectors, parsed once, and the problems of those that are not
+    # (filled by engine/personalise.py selectors_of on first use)
+    parsed_selectors: tuple[list[Selector], list[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     # Each measured rule's holdout by id: what a first exposure is counted with, looked up,
     # not found by a walk over every rule on each page view (measure/counting.phase)
     holdouts: dict[str, float] = field(init=False, repr=False)

@@ -50,23 +50,24 @@ def moment_of(time: str | datetime, zone: str) -> float:
     return (at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(zone))).timestamp()
 
 
-FORCE_ARGS = ("rules", "stage", "segments", "attrs", "ttl", "host", "at", "time")
-
-
 def check_lists(forced: Mapping[str, Any]) -> None:
     """A CommandError for an argument ``omotenashi_force`` does not take (qa70: ``rule=`` was a
     raw TypeError naming ForceSigner.make), and for ``rules=`` or ``segments=`` given one text,
     not a list (qa64: its letters were read as the names, "no rule 'k', 'y', 'o' ...", or
     forced for the site)."""
     import difflib
+    import inspect
 
+    from omotenashi.identity.preview import ForceSigner
+
+    takes = [*inspect.signature(ForceSigner.make).parameters][1:] + ["time"]  # (the fixture's)
     for name in forced:
-        if name not in FORCE_ARGS:
-            close = difflib.get_close_matches(name, FORCE_ARGS, n=1)
+        if name not in takes:
+            close = difflib.get_close_matches(name, takes, n=1)
             hint = f"did you mean {close[0]}=? " if close else ""
             raise CommandError(
                 f"omotenashi_force: no argument {name!r}: {hint}it takes "
-                + ", ".join(f"{a}=" for a in FORCE_ARGS)
+                + ", ".join(f"{a}=" for a in takes)
             )
     for name in ("rules", "segments"):
         if isinstance(given := forced.get(name), str):

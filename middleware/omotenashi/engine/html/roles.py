@@ -36,20 +36,21 @@ HOLDER_ROLES = frozenset(
 )
 
 
+def _has_role(attrs: Sequence[Attr], roles: frozenset[str]) -> bool:
+    """Whether ``attrs`` hold a ``role`` naming one of ``roles`` (any case, any of its words)."""
+    return any(a.name == "role" and not roles.isdisjoint(a.value.lower().split()) for a in attrs)
+
+
 def holds_items(attrs: Sequence[Attr]) -> bool:
     """Whether an element with ``attrs`` holds the items of a list or a composite widget by its
     role (a <ul>, <ol> or <dl> does by its name: disclosure.FLOW leaves them out)."""
-    return any(
-        a.name == "role" and not HOLDER_ROLES.isdisjoint(a.value.lower().split()) for a in attrs
-    )
+    return _has_role(attrs, HOLDER_ROLES)
 
 
 def listed_item(tag: str, attrs: Sequence[Attr]) -> bool:
     """Whether the element ``tag`` with ``attrs`` is an item of a list or of a composite
     widget (by its name or its role)."""
-    return tag in _LISTED or any(
-        a.name == "role" and not ITEM_ROLES.isdisjoint(a.value.lower().split()) for a in attrs
-    )
+    return tag in _LISTED or _has_role(attrs, ITEM_ROLES)
 
 
 # A role's value where the scanner finds ``role``: the whitespace around ``=`` read whole (each
