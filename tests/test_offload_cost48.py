@@ -61,9 +61,10 @@ def sized(piece: bytes, size: int, head: bytes = b"<!doctype html><html><body>")
         (b'<i style="display:none">x</i>', 160 * KIB),
         (b"<i inert>x</i>....", 160 * KIB),
         (b"<I HIDDEN>x</I>...", 160 * KIB),
+        (b"<SVG><FONT SIZE=1>", 160 * KIB),  # (last70: each broken out of)
     ],
     ids=["a", "td", "table", "misnest", "li", "div", "hidden", "slot", "role"]
-    + ["SLOT", "ROLE-attrs", "TABLE-foster", "role-space", "style", "inert", "HIDDEN"],
+    + ["SLOT", "ROLE-attrs", "TABLE-foster", "role-space", "style", "inert", "HIDDEN", "svg-font"],
 )
 def test_a_page_dense_in_costly_markup_goes_to_a_thread_under_the_threshold(
     piece: bytes, size: int

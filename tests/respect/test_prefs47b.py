@@ -402,6 +402,33 @@ async def test_pages_seen_while_personalising_nothing_are_said_not_counted(
     assert profile["pages_seen_with_history_off_not_counted"] is False
 
 
+async def test_personalise_nothing_as_the_first_choice_is_said_too(
+    make_settings: Make, omotenashi_redis: redis.Redis
+) -> None:
+    """last70: with no page counted before *Personalise nothing* (the visitor's first move),
+    no profile was kept to mark, and "You have visited once and seen 2 pages" came after 7. The
+    mark starts one, expiring as a new profile does; the pages after it go on from it."""
+    mw = site(make_settings)
+    async with client_for(mw) as client:
+        await client.get(PREFS)  # (a cookie, no page counted)
+        await save_nothing(client, on=True)
+        for _ in range(5):
+            await client.get("/")
+        await save_nothing(client, on=False)
+        (key,) = omotenashi_redis.keys("omo:*:p2")
+        assert omotenashi_redis.hgetall(key) == {"HO": "2"}  # the mark alone
+        assert 0 < omotenashi_redis.ttl(key) <= 86400  # (a new profile's life)
+        for _ in range(2):
+            await client.get("/")
+        await mw.drain()
+        facts = " ".join(page_words((await client.get(PREFS)).text).split())
+        profile = (await client.get(PREFS + "/export")).json()["profile"]
+    said = "pages seen in a browser where you chose to personalise nothing are not counted"
+    assert f"We have a record of 2 pages you saw ({said})." in facts, facts
+    assert profile["views"] == 2 and profile["visits"] == 1
+    assert profile["pages_seen_while_personalising_nothing_not_counted"] is True
+
+
 async def test_a_sign_in_that_joined_the_browsing_is_not_said_to_have_left_pages_out(
     make_settings: Make, omotenashi_redis: redis.Redis
 ) -> None:

@@ -65,6 +65,7 @@ PER_ROLE = 190  # each "role": a control's has its tag's attributes read whole (
 # attributes each, or a space before its "=")
 PER_STYLE = 50  # each "style" (dos70: an attribute read for display:none, 6x on the loop)
 PER_INERT = 28  # each "inert" (dos70: 6x)
+PER_SVG = 60  # each '<svg' (last70: `<svg><font size=1>` floods, each broken out of, 4.6x)
 # dos70: the names are counted in any case, as the scanner finds them (`DATA-OMO-SLOT`,
 # `<TABLE>`, `ROLE=` stayed on the loop at 6-10x the cards' cost)
 _COUNTED = (
@@ -76,6 +77,7 @@ _COUNTED = (
     (b"role", PER_ROLE),
     (b"style", PER_STYLE),
     (b"inert", PER_INERT),
+    (b"<svg", PER_SVG),
 )
 
 

@@ -205,27 +205,31 @@ async def counters(store: Store, pid: str) -> dict[str, Any]:
     }
 
 
-# HO's bit 2 (store/scripts.py) set on a profile that is kept and not revoked, and nothing else:
-# no time seen, no expiry renewed (privacy70: a record moved the last time seen, and the next
-# page continued a visit of long before)
+# HO's bit 2 (store/scripts.py) set on the id's profile, and nothing else: no time seen, no
+# expiry renewed (privacy70: a record moved the last time seen, and the next page continued a
+# visit of long before). Where none is kept yet ("Personalise nothing" was the visitor's first
+# choice: last70), the mark alone starts one, for a new profile's time (ARGV[1]): the first page
+# after it goes on from there. Never on a revoked id (either layout's marker).
 _MARK_NOTHING = """
 local key = KEYS[1]  -- (only commands the README's ACL line allows: review70b)
-if redis.call('HEXISTS', key, 'F') == 0 or redis.call('HEXISTS', key, 'revoked') == 1 then
+if redis.call('HEXISTS', key, 'revoked') == 1 or redis.call('HEXISTS', KEYS[2], 'revoked') == 1
+then
   return 0
 end
 local v = redis.call('HGET', key, 'HO')
 redis.call('HSET', key, 'HO', bit.bor(v and (tonumber(v) or 1) or 0, 2))
+if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ARGV[1]) end  -- (started here)
 return 1
 """
 
 
 async def mark_uncounted(store: Store, pid: str) -> None:
-    """Marks the profile ``pid`` (if kept) as having gone without the pages a browser saw while
-    its visitor chose to personalise nothing (none is written then): its count says so."""
-    keys = [store.keys(pid)[0]]
+    """Marks the profile of ``pid`` as having gone without the pages a browser saw while its
+    visitor chose to personalise nothing (none is written then): its count says so."""
+    keys = [store.keys(pid)[0], store.keys(pid)[-1]]
     script = store.client.register_script(_MARK_NOTHING)  # (EVALSHA, as every other script)
 
     async def op() -> Any:
-        return await script(keys=keys)
+        return await script(keys=keys, args=[store.cfg.new_ttl])
 
     await store._run(op, store.cfg.write_timeout)
